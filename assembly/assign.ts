@@ -1,0 +1,197 @@
+// Nearest-centroid assignment over a block of rows, column-major, 8 rows x 2 centroids per step.
+// Distances use the ||c||^2 - 2 x.c form in f32 (V8's SIMD throughput is the limit), with ||x||^2 added back
+// for the reported squared distance. Hamerly (2010) bounds let settled blocks of 8 rows skip the distance work.
+
+/** Relative inflation applied when bounds are updated, larger than f32 rounding so bounds stay conservative. */
+const GROW: f32 = 1.0 + 2.3841858e-7 * 4.0;
+const SHRINK: f32 = 1.0 - 2.3841858e-7 * 4.0;
+/** Absolute slack on squared distances, relative to ||x||^2 + max ||c||^2: covers the expansion form's rounding. */
+const SLACK: f32 = 1.52587890625e-5; // 2^-16
+
+@inline function colPtr(x: usize, stride: i32, j: i32): usize {
+  return x + ((<usize>j * <usize>stride) << 2);
+}
+
+// Records one row's result: label, distance, Hamerly bounds, and the f64 delta of the cluster sums when its label changed.
+@inline function finish(
+  i: i32, best1: f32, best2: f32, lab: i32, xn: f32, cmax: f32,
+  x: usize, stride: i32, d: i32, labels: usize, dist: usize, weights: usize, sums: usize, k: i32,
+  upper: usize, lower: usize,
+): i32 {
+  const d1 = max<f32>(xn + best1, 0);
+  if (dist) store<f32>(dist + (<usize>i << 2), d1);
+  if (upper) {
+    const slack = SLACK * (xn + cmax);
+    store<f32>(upper + (<usize>i << 2), sqrt<f32>(d1 + slack) * GROW);
+    store<f32>(lower + (<usize>i << 2), sqrt<f32>(max<f32>(xn + best2 - slack, 0)) * SHRINK);
+  }
+  const old = load<i32>(labels + (<usize>i << 2));
+  if (old == lab) {
+    if (sums) {
+      const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+      const inertiaAt = sums + ((<usize>(k * d + k)) << 3);
+      store<f64>(inertiaAt, load<f64>(inertiaAt) + w * <f64>d1);
+    }
+    return 0;
+  }
+  store<i32>(labels + (<usize>i << 2), lab);
+  if (sums) {
+    const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+    const addAt = sums + ((<usize>(lab * d)) << 3);
+    for (let j = 0; j < d; j++) {
+      const v = w * <f64>load<f32>(colPtr(x, stride, j) + (<usize>i << 2));
+      store<f64>(addAt + (<usize>j << 3), load<f64>(addAt + (<usize>j << 3)) + v);
+      if (old >= 0) {
+        const subAt = sums + ((<usize>(old * d + j)) << 3);
+        store<f64>(subAt, load<f64>(subAt) - v);
+      }
+    }
+    const cnt = sums + ((<usize>(k * d)) << 3);
+    store<f64>(cnt + (<usize>lab << 3), load<f64>(cnt + (<usize>lab << 3)) + w);
+    if (old >= 0) store<f64>(cnt + (<usize>old << 3), load<f64>(cnt + (<usize>old << 3)) - w);
+    const inertiaAt = sums + ((<usize>(k * d + k)) << 3);
+    store<f64>(inertiaAt, load<f64>(inertiaAt) + w * <f64>d1);
+  }
+  return 1;
+}
+
+// Hamerly's test for one row after the centroids moved: true when its label provably cannot change.
+@inline function settled(
+  i: i32, labels: usize, upper: usize, lower: usize, drift: usize, halfSep: usize,
+  pmax: f32, pmax2: f32, pmaxIdx: i32,
+): bool {
+  const a = load<i32>(labels + (<usize>i << 2));
+  const u = (load<f32>(upper + (<usize>i << 2)) + load<f32>(drift + (<usize>a << 2))) * GROW;
+  const l = max<f32>(load<f32>(lower + (<usize>i << 2)) - (a == pmaxIdx ? pmax2 : pmax), 0) * SHRINK;
+  store<f32>(upper + (<usize>i << 2), u);
+  store<f32>(lower + (<usize>i << 2), l);
+  return u < max<f32>(l, load<f32>(halfSep + (<usize>a << 2)));
+}
+
+/** Labels rows [row0, row1) with their nearest centroid; returns how many labels changed. */
+export function assign(
+  x: usize, stride: i32, d: i32, row0: i32, row1: i32,
+  cent: usize, cnorm: usize, k: i32,
+  labels: usize, dist: usize, weights: usize, sums: usize,
+  upper: usize, lower: usize, drift: usize, halfSep: usize, pmax: f32, pmax2: f32, pmaxIdx: i32,
+): i32 {
+  let changed = 0;
+  let cmax: f32 = 0;
+  for (let c = 0; c < k; c++) cmax = max<f32>(cmax, load<f32>(cnorm + (<usize>c << 2)));
+  const useBounds = drift != 0;
+  const inf = f32x4.splat(Infinity);
+  let i0 = row0;
+  for (; i0 + 8 <= row1; i0 += 8) {
+    if (useBounds) {
+      let all = true;
+      for (let t = 0; t < 8; t++) {
+        if (!settled(i0 + t, labels, upper, lower, drift, halfSep, pmax, pmax2, pmaxIdx)) all = false;
+      }
+      if (all) continue;
+    }
+    let b1a = inf, b1b = inf, b2a = inf, b2b = inf;
+    let ia = i32x4.splat(0), ib = i32x4.splat(0);
+    let c = 0;
+    for (; c + 2 <= k; c += 2) {
+      let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+      const c0 = cent + ((<usize>(c * d)) << 2);
+      const c1 = c0 + ((<usize>d) << 2);
+      let p = x + (<usize>i0 << 2);
+      const step = <usize>stride << 2;
+      for (let j = 0; j < d; j++) {
+        const x0 = v128.load(p);
+        const x1 = v128.load(p, 16);
+        const s0 = f32x4.splat(load<f32>(c0 + (<usize>j << 2)));
+        const s1 = f32x4.splat(load<f32>(c1 + (<usize>j << 2)));
+        a00 = f32x4.add(a00, f32x4.mul(x0, s0));
+        a01 = f32x4.add(a01, f32x4.mul(x1, s0));
+        a10 = f32x4.add(a10, f32x4.mul(x0, s1));
+        a11 = f32x4.add(a11, f32x4.mul(x1, s1));
+        p += step;
+      }
+      const n0 = f32x4.splat(load<f32>(cnorm + (<usize>c << 2)));
+      const n1 = f32x4.splat(load<f32>(cnorm + (<usize>(c + 1) << 2)));
+      // centroid c
+      let da = f32x4.sub(n0, f32x4.add(a00, a00));
+      let db = f32x4.sub(n0, f32x4.add(a01, a01));
+      let la = f32x4.lt(da, b1a), lb = f32x4.lt(db, b1b);
+      b2a = v128.bitselect(b1a, f32x4.min(b2a, da), la);
+      b2b = v128.bitselect(b1b, f32x4.min(b2b, db), lb);
+      b1a = v128.bitselect(da, b1a, la);
+      b1b = v128.bitselect(db, b1b, lb);
+      ia = v128.bitselect(i32x4.splat(c), ia, la);
+      ib = v128.bitselect(i32x4.splat(c), ib, lb);
+      // centroid c + 1
+      da = f32x4.sub(n1, f32x4.add(a10, a10));
+      db = f32x4.sub(n1, f32x4.add(a11, a11));
+      la = f32x4.lt(da, b1a);
+      lb = f32x4.lt(db, b1b);
+      b2a = v128.bitselect(b1a, f32x4.min(b2a, da), la);
+      b2b = v128.bitselect(b1b, f32x4.min(b2b, db), lb);
+      b1a = v128.bitselect(da, b1a, la);
+      b1b = v128.bitselect(db, b1b, lb);
+      ia = v128.bitselect(i32x4.splat(c + 1), ia, la);
+      ib = v128.bitselect(i32x4.splat(c + 1), ib, lb);
+    }
+    if (c < k) {
+      let a00 = f32x4.splat(0), a01 = f32x4.splat(0);
+      const c0 = cent + ((<usize>(c * d)) << 2);
+      let p = x + (<usize>i0 << 2);
+      const step = <usize>stride << 2;
+      for (let j = 0; j < d; j++) {
+        const s0 = f32x4.splat(load<f32>(c0 + (<usize>j << 2)));
+        a00 = f32x4.add(a00, f32x4.mul(v128.load(p), s0));
+        a01 = f32x4.add(a01, f32x4.mul(v128.load(p, 16), s0));
+        p += step;
+      }
+      const n0 = f32x4.splat(load<f32>(cnorm + (<usize>c << 2)));
+      const da = f32x4.sub(n0, f32x4.add(a00, a00));
+      const db = f32x4.sub(n0, f32x4.add(a01, a01));
+      const la = f32x4.lt(da, b1a), lb = f32x4.lt(db, b1b);
+      b2a = v128.bitselect(b1a, f32x4.min(b2a, da), la);
+      b2b = v128.bitselect(b1b, f32x4.min(b2b, db), lb);
+      b1a = v128.bitselect(da, b1a, la);
+      b1b = v128.bitselect(db, b1b, lb);
+      ia = v128.bitselect(i32x4.splat(c), ia, la);
+      ib = v128.bitselect(i32x4.splat(c), ib, lb);
+    }
+    // squared norms of the 8 rows, same summation order as the scalar path
+    let xa = f32x4.splat(0), xb = f32x4.splat(0);
+    let p = x + (<usize>i0 << 2);
+    for (let j = 0; j < d; j++) {
+      const x0 = v128.load(p), x1 = v128.load(p, 16);
+      xa = f32x4.add(xa, f32x4.mul(x0, x0));
+      xb = f32x4.add(xb, f32x4.mul(x1, x1));
+      p += <usize>stride << 2;
+    }
+    changed += finish(i0, f32x4.extract_lane(b1a, 0), f32x4.extract_lane(b2a, 0), i32x4.extract_lane(ia, 0), f32x4.extract_lane(xa, 0), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+    changed += finish(i0 + 1, f32x4.extract_lane(b1a, 1), f32x4.extract_lane(b2a, 1), i32x4.extract_lane(ia, 1), f32x4.extract_lane(xa, 1), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+    changed += finish(i0 + 2, f32x4.extract_lane(b1a, 2), f32x4.extract_lane(b2a, 2), i32x4.extract_lane(ia, 2), f32x4.extract_lane(xa, 2), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+    changed += finish(i0 + 3, f32x4.extract_lane(b1a, 3), f32x4.extract_lane(b2a, 3), i32x4.extract_lane(ia, 3), f32x4.extract_lane(xa, 3), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+    changed += finish(i0 + 4, f32x4.extract_lane(b1b, 0), f32x4.extract_lane(b2b, 0), i32x4.extract_lane(ib, 0), f32x4.extract_lane(xb, 0), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+    changed += finish(i0 + 5, f32x4.extract_lane(b1b, 1), f32x4.extract_lane(b2b, 1), i32x4.extract_lane(ib, 1), f32x4.extract_lane(xb, 1), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+    changed += finish(i0 + 6, f32x4.extract_lane(b1b, 2), f32x4.extract_lane(b2b, 2), i32x4.extract_lane(ib, 2), f32x4.extract_lane(xb, 2), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+    changed += finish(i0 + 7, f32x4.extract_lane(b1b, 3), f32x4.extract_lane(b2b, 3), i32x4.extract_lane(ib, 3), f32x4.extract_lane(xb, 3), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+  }
+  // tail rows, one at a time, with the same operation order as a SIMD lane
+  for (let i = i0; i < row1; i++) {
+    if (useBounds && settled(i, labels, upper, lower, drift, halfSep, pmax, pmax2, pmaxIdx)) continue;
+    let b1: f32 = Infinity, b2: f32 = Infinity, lab = 0;
+    for (let c = 0; c < k; c++) {
+      let acc: f32 = 0;
+      const cp = cent + ((<usize>(c * d)) << 2);
+      for (let j = 0; j < d; j++) {
+        acc += load<f32>(colPtr(x, stride, j) + (<usize>i << 2)) * load<f32>(cp + (<usize>j << 2));
+      }
+      const dd = load<f32>(cnorm + (<usize>c << 2)) - (acc + acc);
+      if (dd < b1) { b2 = b1; b1 = dd; lab = c; } else { b2 = min<f32>(b2, dd); }
+    }
+    let xn: f32 = 0;
+    for (let j = 0; j < d; j++) {
+      const v = load<f32>(colPtr(x, stride, j) + (<usize>i << 2));
+      xn += v * v;
+    }
+    changed += finish(i, b1, b2, lab, xn, cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+  }
+  return changed;
+}

@@ -1,0 +1,7 @@
+// The kernels, one per file; each takes raw pointers into the host's memory and never allocates.
+export { assign } from './assign';
+export { accumulate } from './accumulate';
+export { candidatePotentials, updateClosest } from './seedDistances';
+export { labelDistances } from './labelDistances';
+export { distances } from './distances';
+export { silhouetteSums } from './silhouette';

@@ -1,0 +1,76 @@
+// The k-means++ pieces (Arthur & Vassilvitskii 2007, greedy variant as scikit-learn): distances of every row
+// to candidate centres, in the direct (x - c)^2 form, 4 rows per f32x4.
+
+@inline function sqDist4(x: usize, stride: i32, d: i32, i: i32, c: usize): v128 {
+  let acc = f32x4.splat(0);
+  let p = x + (<usize>i << 2);
+  for (let j = 0; j < d; j++) {
+    const t = f32x4.sub(v128.load(p), f32x4.splat(load<f32>(c + (<usize>j << 2))));
+    acc = f32x4.add(acc, f32x4.mul(t, t));
+    p += <usize>stride << 2;
+  }
+  return acc;
+}
+
+@inline function sqDist1(x: usize, stride: i32, d: i32, i: i32, c: usize): f32 {
+  let acc: f32 = 0;
+  for (let j = 0; j < d; j++) {
+    const t = load<f32>(x + ((<usize>j * <usize>stride + <usize>i) << 2)) - load<f32>(c + (<usize>j << 2));
+    acc += t * t;
+  }
+  return acc;
+}
+
+@inline function lane(v: v128, t: i32): f32 {
+  return t == 0 ? f32x4.extract_lane(v, 0) : t == 1 ? f32x4.extract_lane(v, 1) : t == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+}
+
+/** For each of m candidates (rows of cand, m x d), adds sum_i w_i * min(closest_i, |x_i - cand|^2) over [row0, row1) into out[t]. */
+export function candidatePotentials(
+  x: usize, stride: i32, d: i32, row0: i32, row1: i32,
+  cand: usize, m: i32, closest: usize, weights: usize, out: usize,
+): void {
+  for (let t = 0; t < m; t++) {
+    const c = cand + ((<usize>(t * d)) << 2);
+    let pot: f64 = 0;
+    let i = row0;
+    for (; i + 4 <= row1; i += 4) {
+      const v = f32x4.min(sqDist4(x, stride, d, i, c), v128.load(closest + (<usize>i << 2)));
+      for (let l = 0; l < 4; l++) {
+        const w: f64 = weights ? <f64>load<f32>(weights + (<usize>(i + l) << 2)) : 1.0;
+        pot += w * <f64>lane(v, l);
+      }
+    }
+    for (; i < row1; i++) {
+      const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+      pot += w * <f64>min<f32>(sqDist1(x, stride, d, i, c), load<f32>(closest + (<usize>i << 2)));
+    }
+    store<f64>(out + (<usize>t << 3), load<f64>(out + (<usize>t << 3)) + pot);
+  }
+}
+
+/** closest_i = min(closest_i, |x_i - c|^2) over [row0, row1) (first = 1 overwrites); returns sum_i w_i * closest_i. */
+export function updateClosest(
+  x: usize, stride: i32, d: i32, row0: i32, row1: i32,
+  c: usize, closest: usize, weights: usize, first: i32,
+): f64 {
+  let pot: f64 = 0;
+  let i = row0;
+  for (; i + 4 <= row1; i += 4) {
+    let v = sqDist4(x, stride, d, i, c);
+    if (!first) v = f32x4.min(v, v128.load(closest + (<usize>i << 2)));
+    v128.store(closest + (<usize>i << 2), v);
+    for (let l = 0; l < 4; l++) {
+      const w: f64 = weights ? <f64>load<f32>(weights + (<usize>(i + l) << 2)) : 1.0;
+      pot += w * <f64>lane(v, l);
+    }
+  }
+  for (; i < row1; i++) {
+    let v = sqDist1(x, stride, d, i, c);
+    if (!first) v = min<f32>(v, load<f32>(closest + (<usize>i << 2)));
+    store<f32>(closest + (<usize>i << 2), v);
+    const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+    pot += w * <f64>v;
+  }
+  return pot;
+}

@@ -1,0 +1,59 @@
+/** A seeded random source; every algorithm that draws takes one, so results depend only on the seed. */
+export interface Random {
+  /** Uniform in [0, 1) with 53 random bits. */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+  /** Standard normal (Box-Muller). */
+  normal(): number;
+  /** A new independent stream derived from this one (for restarts and sub-tasks). */
+  fork(): Random;
+}
+
+// splitmix32 expands the seed into sfc32's state (sfc32: Chris Doty-Humphrey's PractRand "small fast counting" generator).
+function splitmix32(a: number): () => number {
+  return () => {
+    a = (a + 0x9e3779b9) | 0;
+    let t = a ^ (a >>> 16);
+    t = Math.imul(t, 0x21f0aaad);
+    t ^= t >>> 15;
+    t = Math.imul(t, 0x735a2d97);
+    return (t ^ (t >>> 15)) >>> 0;
+  };
+}
+
+/** `createRandom(seed)` gives the same sequence for the same integer seed on every platform. */
+export function createRandom(seed: number): Random {
+  const mix = splitmix32(Math.trunc(seed) ^ Math.trunc(seed / 0x100000000));
+  let a = mix(), b = mix(), c = mix(), d = mix();
+  const u32 = (): number => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return t >>> 0;
+  };
+  for (let i = 0; i < 12; i++) u32();
+  let spare: number | undefined;
+  const rng: Random = {
+    next: () => ((u32() >>> 5) * 67108864 + (u32() >>> 6)) / 9007199254740992,
+    int: (n) => Math.floor(rng.next() * n),
+    normal: () => {
+      if (spare !== undefined) {
+        const s = spare;
+        spare = undefined;
+        return s;
+      }
+      let u = 0;
+      while (u === 0) u = rng.next();
+      const v = rng.next();
+      const r = Math.sqrt(-2 * Math.log(u));
+      spare = r * Math.sin(2 * Math.PI * v);
+      return r * Math.cos(2 * Math.PI * v);
+    },
+    fork: () => createRandom(u32() ^ (u32() << 11)),
+  };
+  return rng;
+}

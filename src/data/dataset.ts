@@ -1,0 +1,181 @@
+import { DataType, type Table, type Vector } from 'apache-arrow';
+import { SegkitError, describe } from '../errors.js';
+
+/** n rows of d Float32 features, stored column-major (one array per feature), as Arrow and the kernels do. */
+export interface Dataset {
+  readonly n: number;
+  readonly d: number;
+  readonly columns: readonly Float32Array[];
+  readonly names: readonly string[];
+}
+
+/** Anything `toDataset` accepts. */
+export type DataInput =
+  | Dataset
+  | readonly (readonly number[])[]
+  | { readonly columns: readonly ArrayLike<number>[]; readonly names?: readonly string[] }
+  | Table;
+
+// Datasets made by the factories here were already checked; anything else shaped like one is checked again.
+const checked = new WeakSet<object>();
+function seal(ds: Dataset): Dataset {
+  checked.add(ds);
+  return ds;
+}
+
+export function isDataset(x: unknown): x is Dataset {
+  const o = x as Dataset;
+  return !!o && typeof o === 'object' && typeof o.n === 'number' && typeof o.d === 'number' && Array.isArray(o.columns) && Array.isArray(o.names);
+}
+
+function isArrowTable(x: unknown): x is Table {
+  const o = x as Table;
+  return !!o && typeof o === 'object' && typeof o.getChildAt === 'function' && !!o.schema && Array.isArray(o.schema.fields);
+}
+
+const defaultNames = (d: number) => Array.from({ length: d }, (_, j) => `x${j}`);
+
+function checkNames(names: readonly string[] | undefined, d: number): string[] {
+  if (names === undefined) return defaultNames(d);
+  if (!Array.isArray(names) || names.length !== d) {
+    throw new SegkitError('E_SHAPE_MISMATCH', `"names" has ${Array.isArray(names) ? names.length : describe(names)} entries for ${d} columns`);
+  }
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (typeof name !== 'string') throw new SegkitError('E_BAD_OPTION', `feature names must be strings, got ${describe(name)}`);
+    if (seen.has(name)) throw new SegkitError('E_BAD_OPTION', `feature name "${name}" appears twice`);
+    seen.add(name);
+  }
+  return [...names];
+}
+
+function nonFinite(row: number, column: string, value: unknown): SegkitError {
+  return new SegkitError(
+    'E_NAN_INPUT',
+    `row ${row}, column "${column}" holds ${describe(value)}; features must be finite numbers`,
+    'impute or drop missing values before clustering (see the prep module)',
+  );
+}
+
+/** Throws E_NAN_INPUT naming the first non-finite cell. */
+export function assertFinite(ds: Dataset): void {
+  for (let j = 0; j < ds.d; j++) {
+    const col = ds.columns[j];
+    for (let i = 0; i < ds.n; i++) {
+      const v = col[i];
+      if (v - v !== 0) throw nonFinite(i, ds.names[j], v);
+    }
+  }
+}
+
+/** Rows (`number[][]`) to a Dataset; the input is copied, never kept or mutated. */
+export function fromRows(rows: readonly (readonly number[])[], options: { names?: readonly string[] } = {}): Dataset {
+  if (!Array.isArray(rows) || rows.length === 0) {
+    throw new SegkitError('E_EMPTY_DATA', 'the data has no rows');
+  }
+  const first = rows[0];
+  if (!Array.isArray(first)) throw new SegkitError('E_RAGGED_ROWS', `row 0 is ${describe(first)}, not an array of numbers`);
+  const n = rows.length;
+  const d = first.length;
+  if (d === 0) throw new SegkitError('E_EMPTY_DATA', 'the rows have no columns');
+  const names = checkNames(options.names, d);
+  const columns = Array.from({ length: d }, () => new Float32Array(n));
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row) || row.length !== d) {
+      throw new SegkitError('E_RAGGED_ROWS', `row ${i} has ${Array.isArray(row) ? row.length : describe(row)} values, row 0 has ${d}`);
+    }
+    for (let j = 0; j < d; j++) {
+      const v = row[j];
+      if (typeof v !== 'number') {
+        throw new SegkitError('E_NON_NUMERIC', `row ${i}, column "${names[j]}" holds ${describe(v)}, not a number`);
+      }
+      if (!Number.isFinite(v)) throw nonFinite(i, names[j], v);
+      columns[j][i] = v;
+    }
+  }
+  return seal({ n, d, columns, names });
+}
+
+/** Typed-array columns to a Dataset; Float32Array columns are used as they are (not copied). */
+export function fromColumns(input: { readonly columns: readonly ArrayLike<number>[]; readonly names?: readonly string[] }): Dataset {
+  const cols = input.columns;
+  if (!Array.isArray(cols) || cols.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the data has no columns');
+  const n = cols[0]?.length;
+  if (typeof n !== 'number') throw new SegkitError('E_NON_NUMERIC', 'column 0 is not an array of numbers');
+  if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'the data has no rows');
+  const names = checkNames(input.names, cols.length);
+  const columns = cols.map((c, j) => {
+    if (!c || typeof c.length !== 'number') throw new SegkitError('E_NON_NUMERIC', `column "${names[j]}" is ${describe(c)}, not an array of numbers`);
+    if (c.length !== n) throw new SegkitError('E_RAGGED_ROWS', `column "${names[j]}" has ${c.length} rows, column "${names[0]}" has ${n}`);
+    if (c instanceof Float32Array) return c;
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = c[i];
+      if (typeof v !== 'number') throw new SegkitError('E_NON_NUMERIC', `row ${i}, column "${names[j]}" holds ${describe(v)}, not a number`);
+      out[i] = v;
+    }
+    return out;
+  });
+  const ds: Dataset = { n, d: columns.length, columns, names };
+  assertFinite(ds);
+  return seal(ds);
+}
+
+function arrowColumn(vec: Vector, name: string): Float32Array {
+  const type = vec.type as DataType;
+  if (!DataType.isInt(type) && !DataType.isFloat(type)) {
+    throw new SegkitError('E_NON_NUMERIC', `column "${name}" has Arrow type ${String(type)}, not a number type`, 'encode categorical columns first (see the prep module) or exclude them');
+  }
+  const chunks = vec.data;
+  const single = chunks.length === 1 ? chunks[0] : undefined;
+  if (single && single.nullCount === 0 && single.values instanceof Float32Array) {
+    return single.values.subarray(single.offset, single.offset + single.length);
+  }
+  const out = new Float32Array(vec.length);
+  let row = 0;
+  for (const chunk of chunks) {
+    const values = chunk.values as ArrayLike<number | bigint>;
+    for (let i = 0; i < chunk.length; i++, row++) {
+      if (chunk.nullCount > 0 && !chunk.getValid(i)) throw nonFinite(row, name, null);
+      const v = values[chunk.offset + i];
+      out[row] = typeof v === 'bigint' ? Number(v) : v;
+    }
+  }
+  return out;
+}
+
+/** An Arrow table to a Dataset: single-chunk Float32 columns are zero-copy views, other numeric columns are converted. */
+export function fromArrow(table: Table, options: { columns?: readonly string[] } = {}): Dataset {
+  const fields = table.schema.fields.map((f) => f.name);
+  const wanted = options.columns ?? fields;
+  if (wanted.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no columns');
+  if (table.numRows === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no rows');
+  const columns = wanted.map((name) => {
+    const idx = fields.indexOf(name);
+    if (idx < 0) throw new SegkitError('E_MISSING_COLUMN', `column "${name}" is not in the table`, `it has: ${fields.join(', ')}`);
+    return arrowColumn(table.getChildAt(idx)!, name);
+  });
+  const ds: Dataset = { n: table.numRows, d: columns.length, columns, names: [...wanted] };
+  assertFinite(ds);
+  return seal(ds);
+}
+
+/** Normalises every accepted input shape to a validated Dataset. */
+export function toDataset(input: DataInput, options: { names?: readonly string[] } = {}): Dataset {
+  if (input == null) throw new SegkitError('E_EMPTY_DATA', `the data is ${input}`);
+  if (isArrowTable(input)) return fromArrow(input);
+  if (Array.isArray(input)) return fromRows(input as readonly (readonly number[])[], options);
+  if (isDataset(input)) {
+    if (checked.has(input)) return input;
+    if (input.columns.length !== input.d || input.columns.some((c) => c.length !== input.n)) {
+      throw new SegkitError('E_SHAPE_MISMATCH', `the dataset says ${input.n} x ${input.d} but its columns disagree`);
+    }
+    return fromColumns(input);
+  }
+  if (typeof input === 'object' && Array.isArray((input as { columns?: unknown }).columns)) {
+    const c = input as { columns: ArrayLike<number>[]; names?: string[] };
+    return fromColumns({ columns: c.columns, names: c.names ?? options.names });
+  }
+  throw new SegkitError('E_BAD_OPTION', `data must be rows (number[][]), { columns, names } or an Arrow Table, got ${describe(input)}`);
+}

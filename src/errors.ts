@@ -1,0 +1,47 @@
+/** Stable error codes; callers switch on `code`, people read `message` and `hint`. */
+export type SegkitErrorCode =
+  | 'E_BAD_OPTION'
+  | 'E_EMPTY_DATA'
+  | 'E_NAN_INPUT'
+  | 'E_RAGGED_ROWS'
+  | 'E_NON_NUMERIC'
+  | 'E_MISSING_COLUMN'
+  | 'E_SHAPE_MISMATCH'
+  | 'E_TOO_FEW_DISTINCT'
+  | 'E_BAD_LABELS'
+  | 'E_BAD_MODEL'
+  | 'E_PARSE'
+  | 'E_IO'
+  | 'E_ABORTED'
+  | 'E_WORKER'
+  | 'E_MEMORY';
+
+export class SegkitError extends Error {
+  readonly code: SegkitErrorCode;
+  readonly hint?: string;
+  constructor(code: SegkitErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
+    super(hint ? `${message} (${hint})` : message, options);
+    this.name = 'SegkitError';
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** Shorthand for the most common failure: an option with a value it cannot take. */
+export function badOption(name: string, value: unknown, expected: string): SegkitError {
+  return new SegkitError('E_BAD_OPTION', `option "${name}" must be ${expected}, got ${describe(value)}`);
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  return typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+}
+
+/** Throws E_ABORTED if the signal fired; called between passes so cancellation is prompt. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal.reason });
+  }
+}

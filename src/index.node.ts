@@ -1,0 +1,9 @@
+// segkit's Node entry: everything in the neutral entry, plus the piscina worker pool as the default executor.
+import { availableParallelism } from 'node:os';
+import { registerExecutorFactory } from './parallel/defaultExecutor.js';
+import { PiscinaExecutor } from './parallel/piscina.js';
+
+registerExecutorFactory((threads) => new PiscinaExecutor(threads), availableParallelism());
+
+export * from './index.js';
+export { PiscinaExecutor } from './parallel/piscina.js';

@@ -1,0 +1,91 @@
+import { SegkitError } from '../errors.js';
+
+const PAGE = 65536;
+const ALIGN = 64;
+/** Bytes below this are left to the module's own static data. */
+const BASE = PAGE;
+/** 4 GiB: the most a 32-bit wasm memory can address. */
+export const MAX_PAGES = 65536;
+
+/**
+ * The host-side allocator over a wasm memory: the only place that allocates; kernels and workers get pointers.
+ * First-fit over a sorted free list with coalescing; blocks are 64-byte aligned so columns start on cache lines.
+ */
+export class Heap {
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  private top = BASE;
+  private free: { ptr: number; size: number }[] = [];
+  private sizes = new Map<number, number>();
+
+  constructor(shared: boolean, initialPages = 32) {
+    this.shared = shared;
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+  }
+
+  /** Bytes currently handed out (for memory reports). */
+  get used(): number {
+    let s = 0;
+    for (const v of this.sizes.values()) s += v;
+    return s;
+  }
+
+  alloc(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i];
+      if (b.size >= size) {
+        const ptr = b.ptr;
+        if (b.size === size) this.free.splice(i, 1);
+        else { b.ptr += size; b.size -= size; }
+        this.sizes.set(ptr, size);
+        return ptr;
+      }
+    }
+    const ptr = this.top;
+    const end = ptr + size;
+    if (end > MAX_PAGES * PAGE) {
+      throw new SegkitError('E_MEMORY', `cannot allocate ${size} bytes: the 4 GiB wasm memory is full`, 'use fewer rows or sample the data');
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    this.top = end;
+    this.sizes.set(ptr, size);
+    return ptr;
+  }
+
+  release(ptr: number): void {
+    const size = this.sizes.get(ptr);
+    if (size === undefined) return;
+    this.sizes.delete(ptr);
+    let i = 0;
+    while (i < this.free.length && this.free[i].ptr < ptr) i++;
+    this.free.splice(i, 0, { ptr, size });
+    // coalesce with neighbours, then give the tail back to the bump pointer
+    if (i + 1 < this.free.length && ptr + size === this.free[i + 1].ptr) {
+      this.free[i].size += this.free[i + 1].size;
+      this.free.splice(i + 1, 1);
+    }
+    if (i > 0 && this.free[i - 1].ptr + this.free[i - 1].size === ptr) {
+      this.free[i - 1].size += this.free[i].size;
+      this.free.splice(i, 1);
+      i--;
+    }
+    const last = this.free[this.free.length - 1];
+    if (last && last.ptr + last.size === this.top) {
+      this.top = last.ptr;
+      this.free.pop();
+    }
+  }
+
+  // Views are made fresh on each call: growing the memory replaces its buffer.
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, length);
+  }
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr, length);
+  }
+  i32(ptr: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, length);
+  }
+}

@@ -1,0 +1,40 @@
+import { instantiate } from '@assemblyscript/loader';
+import { plainWasm, sharedWasm } from './wasmBytes.generated.js';
+
+/** The raw kernel exports: every argument is a number (pointers are byte offsets into the memory). */
+export interface KernelExports {
+  assign(...args: number[]): number;
+  accumulate(...args: number[]): void;
+  candidatePotentials(...args: number[]): void;
+  updateClosest(...args: number[]): number;
+  labelDistances(...args: number[]): void;
+  distances(...args: number[]): void;
+  silhouetteSums(...args: number[]): void;
+}
+export type KernelName = keyof KernelExports;
+
+const modules = new Map<boolean, Promise<WebAssembly.Module>>();
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(base64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Compiles (once) the plain or the shared-memory build of the kernels from the bytes embedded in the package. */
+export function kernelModule(shared: boolean): Promise<WebAssembly.Module> {
+  let m = modules.get(shared);
+  if (!m) {
+    m = WebAssembly.compile(decode(shared ? sharedWasm : plainWasm));
+    modules.set(shared, m);
+  }
+  return m;
+}
+
+/** Instantiates the kernels over a memory the host owns (the kernels never allocate). */
+export async function instantiateKernels(memory: WebAssembly.Memory, shared: boolean): Promise<KernelExports> {
+  const module = await kernelModule(shared);
+  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  return exports as unknown as KernelExports;
+}

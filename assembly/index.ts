@@ -5,3 +5,4 @@ export { candidatePotentials, updateClosest } from './seedDistances';
 export { labelDistances } from './labelDistances';
 export { distances } from './distances';
 export { silhouetteSums } from './silhouette';
+export { columnSums, centerColumns } from './center';

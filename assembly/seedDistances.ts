@@ -1,5 +1,8 @@
 // The k-means++ pieces (Arthur & Vassilvitskii 2007, greedy variant as scikit-learn): distances of every row
-// to candidate centres, in the direct (x - c)^2 form, 4 rows per f32x4.
+// to candidate centres, in the direct (x - c)^2 form, 4 rows per f32x4, potentials accumulated in f64x2.
+
+/** Rows per block: the block's columns stay in L1 while every candidate is measured against them. */
+const BLOCK: i32 = 256;
 
 @inline function sqDist4(x: usize, stride: i32, d: i32, i: i32, c: usize): v128 {
   let acc = f32x4.splat(0);
@@ -21,8 +24,21 @@
   return acc;
 }
 
-@inline function lane(v: v128, t: i32): f32 {
-  return t == 0 ? f32x4.extract_lane(v, 0) : t == 1 ? f32x4.extract_lane(v, 1) : t == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+// acc + w * v over four lanes, in float64
+@inline function addLanes(acc: v128, v: v128, weights: usize, i: i32): v128 {
+  const hi = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
+  let lo64 = f64x2.promote_low_f32x4(v);
+  let hi64 = f64x2.promote_low_f32x4(hi);
+  if (weights) {
+    const w = v128.load(weights + (<usize>i << 2));
+    lo64 = f64x2.mul(lo64, f64x2.promote_low_f32x4(w));
+    hi64 = f64x2.mul(hi64, f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1)));
+  }
+  return f64x2.add(acc, f64x2.add(lo64, hi64));
+}
+
+@inline function hsum(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
 /** For each of m candidates (rows of cand, m x d), adds sum_i w_i * min(closest_i, |x_i - cand|^2) over [row0, row1) into out[t]. */
@@ -30,22 +46,22 @@ export function candidatePotentials(
   x: usize, stride: i32, d: i32, row0: i32, row1: i32,
   cand: usize, m: i32, closest: usize, weights: usize, out: usize,
 ): void {
-  for (let t = 0; t < m; t++) {
-    const c = cand + ((<usize>(t * d)) << 2);
-    let pot: f64 = 0;
-    let i = row0;
-    for (; i + 4 <= row1; i += 4) {
-      const v = f32x4.min(sqDist4(x, stride, d, i, c), v128.load(closest + (<usize>i << 2)));
-      for (let l = 0; l < 4; l++) {
-        const w: f64 = weights ? <f64>load<f32>(weights + (<usize>(i + l) << 2)) : 1.0;
-        pot += w * <f64>lane(v, l);
+  for (let b0 = row0; b0 < row1; b0 += BLOCK) {
+    const b1 = min<i32>(b0 + BLOCK, row1);
+    for (let t = 0; t < m; t++) {
+      const c = cand + ((<usize>(t * d)) << 2);
+      let acc = f64x2.splat(0);
+      let i = b0;
+      for (; i + 4 <= b1; i += 4) {
+        acc = addLanes(acc, f32x4.min(sqDist4(x, stride, d, i, c), v128.load(closest + (<usize>i << 2))), weights, i);
       }
+      let pot = hsum(acc);
+      for (; i < b1; i++) {
+        const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+        pot += w * <f64>min<f32>(sqDist1(x, stride, d, i, c), load<f32>(closest + (<usize>i << 2)));
+      }
+      store<f64>(out + (<usize>t << 3), load<f64>(out + (<usize>t << 3)) + pot);
     }
-    for (; i < row1; i++) {
-      const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-      pot += w * <f64>min<f32>(sqDist1(x, stride, d, i, c), load<f32>(closest + (<usize>i << 2)));
-    }
-    store<f64>(out + (<usize>t << 3), load<f64>(out + (<usize>t << 3)) + pot);
   }
 }
 
@@ -54,17 +70,15 @@ export function updateClosest(
   x: usize, stride: i32, d: i32, row0: i32, row1: i32,
   c: usize, closest: usize, weights: usize, first: i32,
 ): f64 {
-  let pot: f64 = 0;
+  let acc = f64x2.splat(0);
   let i = row0;
   for (; i + 4 <= row1; i += 4) {
     let v = sqDist4(x, stride, d, i, c);
     if (!first) v = f32x4.min(v, v128.load(closest + (<usize>i << 2)));
     v128.store(closest + (<usize>i << 2), v);
-    for (let l = 0; l < 4; l++) {
-      const w: f64 = weights ? <f64>load<f32>(weights + (<usize>(i + l) << 2)) : 1.0;
-      pot += w * <f64>lane(v, l);
-    }
+    acc = addLanes(acc, v, weights, i);
   }
+  let pot = hsum(acc);
   for (; i < row1; i++) {
     let v = sqDist1(x, stride, d, i, c);
     if (!first) v = min<f32>(v, load<f32>(closest + (<usize>i << 2)));

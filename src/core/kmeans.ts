@@ -1,6 +1,6 @@
 import { SegkitError, badOption, describe, throwIfAborted } from '../errors.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
-import { checkWeights, columnMeans, toHeap } from '../kernels/layout.js';
+import { checkWeights, loadMatrix } from '../kernels/layout.js';
 import { executorFor } from '../parallel/defaultExecutor.js';
 import type { Executor } from '../parallel/executor.js';
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
@@ -91,9 +91,10 @@ function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): void {
   }
 }
 
-/** scikit-learn's tolerance: tol times the mean of the per-feature variances. */
-function absoluteTolerance(ds: Dataset, mean: Float64Array, tol: number): number {
+/** scikit-learn's tolerance: tol times the mean of the (unweighted) per-feature variances. */
+function absoluteTolerance(ds: Dataset, mean: Float64Array, tol: number, sumSquares: number | undefined): number {
   if (tol === 0) return 0;
+  if (sumSquares !== undefined) return (sumSquares / ds.n / ds.d) * tol;
   let s = 0;
   for (let j = 0; j < ds.d; j++) {
     const col = ds.columns[j], mu = mean[j];
@@ -118,9 +119,9 @@ export async function kmeans(data: DataInput, options: KMeansOptions): Promise<K
   checkDistinct(ds, o.k, weights);
   throwIfAborted(options.signal);
   const ex: Executor = executorFor(options.threads);
-  const mean = columnMeans(ds);
-  const tolAbs = absoluteTolerance(ds, mean, o.tol);
-  const m = toHeap(ex.heap, ds, mean, weights);
+  const m = await loadMatrix(ex, ds, { weights, signal: options.signal });
+  const mean = m.offset;
+  const tolAbs = absoluteTolerance(ds, mean, o.tol, weights ? undefined : m.sumSquares);
   const rng = createRandom(o.seed);
   const labelsPtr = ex.heap.alloc(4 * m.stride);
   const bestLabels = new Int32Array(ds.n);

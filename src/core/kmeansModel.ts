@@ -2,7 +2,7 @@ import { SegkitError, describe } from '../errors.js';
 import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { assignCalls } from '../kernels/assign.js';
 import { distanceCalls } from '../kernels/distances.js';
-import { toHeap, writeCentroids } from '../kernels/layout.js';
+import { loadMatrix, writeCentroids } from '../kernels/layout.js';
 import { executorFor } from '../parallel/defaultExecutor.js';
 
 export const KMEANS_FORMAT = 'segkit.kmeans';
@@ -96,7 +96,7 @@ export class KMeansModel {
     const ds = this.dataset(data);
     const ex = executorFor(options.threads ?? this.threads);
     const { heap } = ex;
-    const m = toHeap(heap, ds, this.offset);
+    const m = await loadMatrix(ex, ds, { offset: this.offset, signal: options.signal });
     const cent = heap.alloc(4 * this.k * this.d), cnorm = heap.alloc(4 * this.k), labels = heap.alloc(4 * m.stride);
     try {
       writeCentroids(heap, cent, cnorm, this.centered(), this.k, this.d);
@@ -114,7 +114,7 @@ export class KMeansModel {
     const ds = this.dataset(data);
     const ex = executorFor(options.threads ?? this.threads);
     const { heap } = ex;
-    const m = toHeap(heap, ds, this.offset);
+    const m = await loadMatrix(ex, ds, { offset: this.offset, signal: options.signal });
     const cent = heap.alloc(4 * this.k * this.d), out = heap.alloc(4 * m.stride * this.k);
     try {
       writeCentroids(heap, cent, 0, this.centered(), this.k, this.d);

@@ -1,5 +1,6 @@
 import { SegkitError, describe } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
+import type { Executor } from '../parallel/executor.js';
 import type { Heap } from './heap.js';
 
 /** Rows per shard: fixed, so partial sums (merged in shard order) never depend on the thread count. */
@@ -30,21 +31,6 @@ export function shardRanges(n: number, rows = SHARD_ROWS): [number, number][] {
 
 export const padRows = (n: number): number => Math.ceil(n / 16) * 16;
 
-/** Column means in float64 (weighted when weights are given). */
-export function columnMeans(ds: Dataset, weights?: ArrayLike<number>): Float64Array {
-  const mean = new Float64Array(ds.d);
-  let wsum = 0;
-  if (weights) for (let i = 0; i < ds.n; i++) wsum += weights[i];
-  for (let j = 0; j < ds.d; j++) {
-    const col = ds.columns[j];
-    let s = 0;
-    if (weights) for (let i = 0; i < ds.n; i++) s += weights[i] * col[i];
-    else for (let i = 0; i < ds.n; i++) s += col[i];
-    mean[j] = s / (weights ? wsum : ds.n);
-  }
-  return mean;
-}
-
 /** Checks sample weights: one finite, non-negative number per row, not all zero. */
 export function checkWeights(weights: ArrayLike<number> | undefined, n: number, option = 'sampleWeight'): Float32Array | undefined {
   if (weights === undefined) return undefined;
@@ -64,41 +50,54 @@ export function checkWeights(weights: ArrayLike<number> | undefined, n: number, 
   return out;
 }
 
-/** Copies a dataset into the heap (the caller's arrays are never touched), subtracting `offset` per column. */
-export function toHeap(heap: Heap, ds: Dataset, offset: Float64Array, weights?: Float32Array): HeapMatrix {
+/**
+ * Copies a dataset into the executor's heap (the caller's arrays are never touched) and centres it there:
+ * by `offset` when given (a fitted model's), else by the column means, computed per shard and merged in shard order.
+ */
+export async function loadMatrix(
+  ex: Executor, ds: Dataset, options: { offset?: Float64Array; weights?: Float32Array; signal?: AbortSignal } = {},
+): Promise<HeapMatrix> {
+  const { heap } = ex;
+  const { weights } = options;
   const n = ds.n, d = ds.d, stride = padRows(n);
   const ptr = heap.alloc(4 * stride * d);
   const wptr = weights ? heap.alloc(4 * stride) : 0;
-  let sumSquares = 0, totalWeight = n;
+  const scratch = heap.alloc(8 * d * (shardRanges(n).length + 1));
+  const release = () => {
+    heap.release(ptr);
+    if (wptr) heap.release(wptr);
+  };
   try {
+    let totalWeight = n;
     if (weights) {
       heap.f32(wptr, stride).fill(0).set(weights);
       totalWeight = 0;
       for (let i = 0; i < n; i++) totalWeight += weights[i];
     }
-    for (let j = 0; j < d; j++) {
-      const dst = heap.f32(ptr + 4 * j * stride, stride);
-      const src = ds.columns[j];
-      const o = offset[j];
-      for (let i = 0; i < n; i++) {
-        const v = Math.fround(src[i] - o);
-        dst[i] = v;
-        sumSquares += weights ? weights[i] * v * v : v * v;
-      }
-      dst.fill(0, n);
+    for (let j = 0; j < d; j++) heap.f32(ptr + 4 * j * stride, stride).fill(0, n).set(ds.columns[j]);
+    const shards = shardRanges(n);
+    let offset = options.offset;
+    if (!offset) {
+      heap.f64(scratch, d * shards.length).fill(0);
+      await ex.run(shards.map(([r0, r1], s) => ({ kernel: 'columnSums', args: [ptr, stride, d, r0, r1, 0, scratch + 8 * d * s] })), options.signal);
+      const parts = heap.f64(scratch, d * shards.length);
+      offset = new Float64Array(d);
+      for (let s = 0; s < shards.length; s++) for (let j = 0; j < d; j++) offset[j] += parts[s * d + j];
+      for (let j = 0; j < d; j++) offset[j] /= n;
     }
+    const offPtr = scratch + 8 * d * shards.length;
+    // the float32 mean is what is subtracted, in fit and predict alike
+    for (let j = 0; j < d; j++) offset[j] = Math.fround(offset[j]);
+    heap.f32(offPtr, d).set(offset);
+    const ss = await ex.run(shards.map(([r0, r1]) => ({ kernel: 'centerColumns', args: [ptr, stride, d, r0, r1, offPtr, wptr] })), options.signal);
+    const sumSquares = ss.reduce((a, b) => a + b, 0);
+    return { heap, n, d, stride, ptr, offset, weights: wptr, sumSquares, totalWeight, release };
   } catch (e) {
-    heap.release(ptr);
-    if (wptr) heap.release(wptr);
+    release();
     throw e;
+  } finally {
+    heap.release(scratch);
   }
-  return {
-    heap, n, d, stride, ptr, offset, weights: wptr, sumSquares, totalWeight,
-    release() {
-      heap.release(ptr);
-      if (wptr) heap.release(wptr);
-    },
-  };
 }
 
 /** Row i of a heap matrix as float64 (with the offset still subtracted). */

@@ -10,6 +10,8 @@ export interface KernelExports {
   labelDistances(...args: number[]): void;
   distances(...args: number[]): void;
   silhouetteSums(...args: number[]): void;
+  columnSums(...args: number[]): void;
+  centerColumns(...args: number[]): number;
 }
 export type KernelName = keyof KernelExports;
 

@@ -1,0 +1,55 @@
+// Preparing data copied into the heap: per-column sums (for the mean) and centring in place (by the float32 mean), which keeps the
+// ||c||^2 - 2 x.c distance expansion accurate in float32 (scikit-learn centres its data for the same reason).
+
+/** Adds w * x over rows [row0, row1) of each column j into out[j] (float64). */
+export function columnSums(x: usize, stride: i32, d: i32, row0: i32, row1: i32, weights: usize, out: usize): void {
+  for (let j = 0; j < d; j++) {
+    const col = x + ((<usize>j * <usize>stride) << 2);
+    let s0: f64 = 0, s1: f64 = 0;
+    let i = row0;
+    if (!weights) {
+      for (; i + 2 <= row1; i += 2) {
+        s0 += <f64>load<f32>(col + (<usize>i << 2));
+        s1 += <f64>load<f32>(col + (<usize>(i + 1) << 2));
+      }
+    }
+    for (; i < row1; i++) {
+      const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+      s0 += w * <f64>load<f32>(col + (<usize>i << 2));
+    }
+    store<f64>(out + (<usize>j << 3), load<f64>(out + (<usize>j << 3)) + (s0 + s1));
+  }
+}
+
+/** x = x - offset[j] (float32) in place over rows [row0, row1); returns sum of w * x^2 after centring (float64). */
+export function centerColumns(x: usize, stride: i32, d: i32, row0: i32, row1: i32, offset: usize, weights: usize): f64 {
+  let acc = f64x2.splat(0);
+  let tail: f64 = 0;
+  for (let j = 0; j < d; j++) {
+    const col = x + ((<usize>j * <usize>stride) << 2);
+    const o = load<f32>(offset + (<usize>j << 2));
+    const ov = f32x4.splat(o);
+    let i = row0;
+    for (; i + 4 <= row1; i += 4) {
+      const p = col + (<usize>i << 2);
+      const v = f32x4.sub(v128.load(p), ov);
+      v128.store(p, v);
+      const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+      let sl = f64x2.mul(lo, lo), sh = f64x2.mul(hi, hi);
+      if (weights) {
+        const w = v128.load(weights + (<usize>i << 2));
+        sl = f64x2.mul(sl, f64x2.promote_low_f32x4(w));
+        sh = f64x2.mul(sh, f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1)));
+      }
+      acc = f64x2.add(acc, f64x2.add(sl, sh));
+    }
+    for (; i < row1; i++) {
+      const p = col + (<usize>i << 2);
+      const v = load<f32>(p) - o;
+      store<f32>(p, v);
+      const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+      tail += w * <f64>v * <f64>v;
+    }
+  }
+  return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1) + tail;
+}

@@ -1,0 +1,230 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { kmeans, KMeansModel, close, SegkitError, fromColumns, createRandom } from '../src/index.node.js';
+import { FIXTURES, fixture, relErr, bytes } from './helpers.js';
+import { assignTwin } from './twins/kernels.js';
+
+afterAll(close);
+
+describe.each(FIXTURES)('k-means reproduces scikit-learn on %s', (name) => {
+  const fx = fixture(name);
+  it.each([1, 2])('with %i thread(s): same labels, centroids and inertia within 1e-4', async (threads) => {
+    const m = await kmeans(fx.X, { k: fx.k, init: fx.kmeans.init, tol: 0, maxIter: 300, threads });
+    expect(Array.from(m.labels)).toEqual(fx.kmeans.labels);
+    expect(m.iterations).toBe(fx.kmeans.n_iter);
+    expect(m.converged).toBe(true);
+    expect(relErr(m.inertia, fx.kmeans.inertia)).toBeLessThan(1e-4);
+    m.centroids.forEach((row, t) => row.forEach((v, j) => {
+      expect(Math.abs(v - fx.kmeans.centroids[t][j])).toBeLessThan(1e-4 * Math.max(1, Math.abs(fx.kmeans.centroids[t][j])));
+    }));
+    // predict on the training rows gives the training labels
+    expect(Array.from(await m.predict(fx.X, { threads }))).toEqual(fx.kmeans.labels);
+  });
+});
+
+function overlapping(n: number, d: number, seed: number) {
+  const rng = createRandom(seed);
+  const centers = Array.from({ length: 6 }, () => Array.from({ length: d }, () => rng.normal() * 2));
+  const columns = Array.from({ length: d }, () => new Float32Array(n));
+  for (let i = 0; i < n; i++) {
+    const c = centers[i % 6];
+    for (let j = 0; j < d; j++) columns[j][i] = c[j] + rng.normal() * 1.5;
+  }
+  return fromColumns({ columns });
+}
+
+describe('determinism', () => {
+  // more rows than one shard, overlapping clusters so many iterations and label changes happen
+  const ds = overlapping(150_001, 5, 3);
+  it('a seeded fit is bit-identical on 1, 2 and 4 threads and across runs', async () => {
+    const fits = [];
+    for (const threads of [1, 2, 4, 2]) fits.push(await kmeans(ds, { k: 7, seed: 42, nInit: 2, threads, maxIter: 60 }));
+    const [a, ...rest] = fits;
+    expect(a.iterations).toBeGreaterThan(3);
+    for (const b of rest) {
+      expect(bytes(b.labels).equals(bytes(a.labels))).toBe(true);
+      expect(bytes(b.centroidData).equals(bytes(a.centroidData))).toBe(true);
+      expect(b.inertia).toBe(a.inertia);
+      expect(b.iterations).toBe(a.iterations);
+    }
+  });
+
+  it('different seeds give different starts', async () => {
+    const a = await kmeans(ds, { k: 7, seed: 1, maxIter: 1, threads: 1 });
+    const b = await kmeans(ds, { k: 7, seed: 2, maxIter: 1, threads: 1 });
+    expect(bytes(a.centroidData).equals(bytes(b.centroidData))).toBe(false);
+  });
+
+  it('Hamerly bounds change nothing: the result equals plain Lloyd on the scalar twin', async () => {
+    const small = overlapping(4_003, 3, 9);
+    const m = await kmeans(small, { k: 5, seed: 7, tol: 0, maxIter: 500, threads: 1 });
+    expect(m.converged).toBe(true);
+    // one more plain Lloyd step from the returned centroids (in the model's centred space) must change nothing
+    const cols = small.columns as Float32Array[];
+    const mean = cols.map((c) => { let s = 0; for (const v of c) s += v; return Math.fround(s / c.length); });
+    const centred = cols.map((c, j) => c.map((v) => Math.fround(v - mean[j])));
+    const cent = Float32Array.from(m.centroidData, (v, q) => v - mean[q % 3]);
+    const { labels } = assignTwin(centred, small.n, cent, 5);
+    expect(Array.from(labels)).toEqual(Array.from(m.labels));
+    // and the centroids are the means of their clusters
+    for (let t = 0; t < 5; t++) {
+      for (let j = 0; j < 3; j++) {
+        let s = 0, c = 0;
+        for (let i = 0; i < small.n; i++) if (labels[i] === t) { s += cols[j][i]; c++; }
+        expect(m.centroidData[t * 3 + j]).toBeCloseTo(s / c, 4);
+      }
+    }
+  });
+});
+
+describe('k-means options', () => {
+  const ds = overlapping(2_000, 4, 5);
+
+  it('k = 1 gives the mean and the total sum of squares', async () => {
+    const m = await kmeans(ds, { k: 1, threads: 1 });
+    let inertia = 0;
+    for (let j = 0; j < 4; j++) {
+      let s = 0;
+      for (const v of ds.columns[j]) s += v;
+      const mu = s / ds.n;
+      expect(m.centroidData[j]).toBeCloseTo(mu, 5);
+      for (const v of ds.columns[j]) inertia += (v - mu) ** 2;
+    }
+    expect(relErr(m.inertia, inertia)).toBeLessThan(1e-5);
+    expect(new Set(m.labels).size).toBe(1);
+  });
+
+  it('k = n puts every row in its own cluster with zero inertia', async () => {
+    const rows = [[0, 0], [1, 0], [0, 1], [5, 5], [2, 3]];
+    for (const init of ['k-means++', 'random'] as const) {
+      const m = await kmeans(rows, { k: 5, init, seed: 3, threads: 1 });
+      expect(new Set(m.labels).size).toBe(5);
+      expect(m.inertia).toBe(0);
+    }
+  });
+
+  it('tol follows scikit-learn: a loose tolerance stops earlier than tol = 0', async () => {
+    const strict = await kmeans(ds, { k: 6, seed: 4, tol: 0, threads: 1 });
+    const loose = await kmeans(ds, { k: 6, seed: 4, tol: 1e-1, threads: 1 });
+    expect(loose.iterations).toBeLessThan(strict.iterations);
+    expect(loose.inertia).toBeGreaterThanOrEqual(strict.inertia * (1 - 1e-9));
+  });
+
+  it('nInit keeps the lowest inertia of the restarts', async () => {
+    const single = await Promise.all([0, 1, 2].map(() => kmeans(ds, { k: 6, seed: 11, nInit: 1, threads: 1 })));
+    const multi = await kmeans(ds, { k: 6, seed: 11, nInit: 5, threads: 1 });
+    expect(multi.inertia).toBeLessThanOrEqual(single[0].inertia);
+  });
+
+  it('integer sample weights equal repeating rows', async () => {
+    const rows = [[0, 0], [0.2, 0.1], [4, 4], [4.2, 3.9], [9, 0], [9.5, 0.5]];
+    const w = [3, 1, 2, 1, 1, 4];
+    const repeated = rows.flatMap((r, i) => Array.from({ length: w[i] }, () => r));
+    const init = [[0, 0], [4, 4], [9, 0]];
+    const a = await kmeans(rows, { k: 3, init, sampleWeight: w, tol: 0, threads: 1 });
+    const b = await kmeans(repeated, { k: 3, init, tol: 0, threads: 1 });
+    a.centroids.forEach((row, t) => row.forEach((v, j) => expect(v).toBeCloseTo(b.centroids[t][j], 5)));
+    expect(a.inertia).toBeCloseTo(b.inertia, 4);
+  });
+
+  it('empty clusters are re-seeded from the farthest points', async () => {
+    // the third initial centre is far from every row, so its cluster starts empty
+    const rows = [[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10], [30, 30]];
+    const m = await kmeans(rows, { k: 3, init: [[0, 0], [10, 10], [1000, 1000]], tol: 0, threads: 1 });
+    expect(new Set(m.labels).size).toBe(3);
+    expect(m.labels[6]).not.toBe(m.labels[3]);
+    expect(m.centroids.some((c) => Math.abs(c[0] - 30) < 1e-5 && Math.abs(c[1] - 30) < 1e-5)).toBe(true);
+  });
+
+  it('reports progress per iteration with inertia and centre shift', async () => {
+    const seen: { iteration: number; inertia: number; shift: number }[] = [];
+    const m = await kmeans(ds, { k: 4, seed: 2, threads: 1, onProgress: (p) => seen.push(p) });
+    expect(seen.length).toBe(m.iterations);
+    expect(seen.map((p) => p.iteration)).toEqual(Array.from({ length: m.iterations }, (_, i) => i + 1));
+    for (let i = 1; i < seen.length; i++) expect(seen[i].inertia).toBeLessThanOrEqual(seen[i - 1].inertia * (1 + 1e-9));
+  });
+
+  it('an abort signal cancels a fit promptly', async () => {
+    const big = overlapping(200_000, 8, 1);
+    const ac = new AbortController();
+    const p = kmeans(big, { k: 8, seed: 1, tol: 0, maxIter: 300, threads: 2, signal: ac.signal, onProgress: (e) => { if (e.iteration === 2) ac.abort(); } });
+    await expect(p).rejects.toMatchObject({ code: 'E_ABORTED' });
+    // the pool still works afterwards
+    const m = await kmeans(ds, { k: 3, seed: 1, threads: 2 });
+    expect(m.labels.length).toBe(ds.n);
+  });
+
+  it('transform gives distances whose argmin is the label', async () => {
+    const m = await kmeans(ds, { k: 4, seed: 2, threads: 2 });
+    const dist = await m.transform(ds);
+    expect(dist.length).toBe(ds.n * 4);
+    for (let i = 0; i < ds.n; i += 37) {
+      const row = Array.from(dist.subarray(i * 4, i * 4 + 4));
+      const want = m.centroids.map((c) => Math.hypot(...c.map((v, j) => ds.columns[j][i] - v)));
+      row.forEach((v, t) => expect(v).toBeCloseTo(want[t], 3));
+      expect(row.indexOf(Math.min(...row))).toBe(m.labels[i]);
+    }
+  });
+});
+
+describe('model files', () => {
+  it('toJSON / fromJSON round-trips and predicts the same labels', async () => {
+    const fx = fixture('iris-k3');
+    const m = await kmeans(fx.X, { k: 3, seed: 5, threads: 1 });
+    const text = JSON.stringify(m);
+    const back = KMeansModel.fromJSON(text);
+    expect(back.centroids).toEqual(m.centroids);
+    expect(back.featureNames).toEqual(m.featureNames);
+    expect(Array.from(await back.predict(fx.X))).toEqual(Array.from(m.labels));
+  });
+
+  it.each([
+    ['not JSON', '{"format": '],
+    ['wrong format', { format: 'other' }],
+    ['future version', (j: any) => ({ ...j, version: 99 })],
+    ['centroid NaN', (j: any) => ({ ...j, centroids: [[null, 1, 1, 1], ...j.centroids.slice(1)] })],
+    ['short centroid row', (j: any) => ({ ...j, centroids: [[1], ...j.centroids.slice(1)] })],
+    ['k mismatch', (j: any) => ({ ...j, k: 5 })],
+    ['polluted', (j: any) => JSON.parse(JSON.stringify(j).replace('{', '{"__proto__": {"polluted": true},'))],
+    ['string inertia', (j: any) => ({ ...j, inertia: '12' })],
+  ])('a corrupt model (%s) is rejected with E_BAD_MODEL', async (_, make) => {
+    const fx = fixture('iris-k3');
+    const json = (await kmeans(fx.X, { k: 3, seed: 5, threads: 1 })).toJSON();
+    const input = typeof make === 'function' ? make(json) : make;
+    expect(() => KMeansModel.fromJSON(input)).toThrow(SegkitError);
+    try { KMeansModel.fromJSON(input); } catch (e) { expect((e as SegkitError).code).toBe('E_BAD_MODEL'); }
+    expect(({} as any).polluted).toBeUndefined();
+  });
+});
+
+describe('bad input gets a clear error', () => {
+  const code = async (p: Promise<unknown>) => { try { await p; } catch (e) { return [(e as SegkitError).code, (e as Error).message]; } return ['no error', '']; };
+  it.each([
+    ['NaN', [[1, 2], [NaN, 3]], { k: 1 }, 'E_NAN_INPUT', /row 1, column "x0"/],
+    ['Infinity', [[1, 2], [2, Infinity]], { k: 1 }, 'E_NAN_INPUT', /row 1, column "x1"/],
+    ['ragged rows', [[1, 2], [3]], { k: 1 }, 'E_RAGGED_ROWS', /row 1/],
+    ['empty data', [], { k: 1 }, 'E_EMPTY_DATA', /no rows/],
+    ['non-numeric', [[1, 2], [3, '4']], { k: 1 }, 'E_NON_NUMERIC', /row 1, column "x1"/],
+    ['k too large', [[1, 1], [1, 1], [2, 2]], { k: 3 }, 'E_TOO_FEW_DISTINCT', /2 distinct/],
+    ['k larger than n', [[1, 1]], { k: 2 }, 'E_TOO_FEW_DISTINCT', /only 1 rows/],
+    ['k zero', [[1, 1]], { k: 0 }, 'E_BAD_OPTION', /"k"/],
+    ['bad init', [[1, 1], [2, 2]], { k: 2, init: 'kmeans' }, 'E_BAD_OPTION', /"init"/],
+    ['init shape', [[1, 1], [2, 2]], { k: 2, init: [[1, 1]] }, 'E_BAD_OPTION', /"init"/],
+    ['bad tol', [[1, 1], [2, 2]], { k: 2, tol: -1 }, 'E_BAD_OPTION', /"tol"/],
+    ['bad threads', [[1, 1], [2, 2]], { k: 2, threads: 0 }, 'E_BAD_OPTION', /"threads"/],
+    ['bad weights', [[1, 1], [2, 2]], { k: 2, sampleWeight: [1, -1] }, 'E_BAD_OPTION', /row 1/],
+    ['weights length', [[1, 1], [2, 2]], { k: 2, sampleWeight: [1] }, 'E_SHAPE_MISMATCH', /sampleWeight/],
+  ])('%s', async (_, data, options, want, message) => {
+    const [c, msg] = await code(kmeans(data as number[][], { threads: 1, ...(options as { k: number }) }));
+    expect(c).toBe(want);
+    expect(msg).toMatch(message);
+  });
+
+  it('predict checks the feature count and never mutates the input', async () => {
+    const rows = [[1, 2], [3, 4], [5, 6]];
+    const copy = JSON.parse(JSON.stringify(rows));
+    const m = await kmeans(rows, { k: 2, seed: 1, threads: 1 });
+    expect(rows).toEqual(copy);
+    const [c] = await code(m.predict([[1, 2, 3]]));
+    expect(c).toBe('E_SHAPE_MISMATCH');
+  });
+});

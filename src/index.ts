@@ -9,7 +9,30 @@ export { fromRows, fromColumns, fromArrow, toDataset, type Dataset, type DataInp
 // clustering
 export { kmeans, kmeansDefaults, type KMeansOptions, type KMeansProgress } from './core/kmeans.js';
 export { KMeansModel, type KMeansModelJSON, type RunOptions } from './core/kmeansModel.js';
+export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type KScore } from './core/chooseK.js';
+export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
 export { createRandom, type Random } from './core/random.js';
+
+// metrics: internal (features + labels)
+export { silhouetteScore } from './metrics/silhouetteScore.js';
+export { silhouetteSamples, type SilhouetteOptions } from './metrics/silhouetteSamples.js';
+export { simplifiedSilhouetteScore } from './metrics/simplifiedSilhouetteScore.js';
+export { inertia } from './metrics/inertia.js';
+export { calinskiHarabaszScore } from './metrics/calinskiHarabaszScore.js';
+export { daviesBouldinScore } from './metrics/daviesBouldinScore.js';
+export { clusterStats, type ClusterStats, type MetricOptions } from './metrics/clusterStats.js';
+
+// metrics: external (against known labels)
+export type { Labels } from './metrics/checkLabels.js';
+export { contingencyMatrix, type ContingencyMatrix } from './metrics/contingencyMatrix.js';
+export { homogeneityCompletenessVMeasure, type HomogeneityCompletenessVMeasure, type VMeasureOptions } from './metrics/homogeneityCompletenessVMeasure.js';
+export { homogeneityScore } from './metrics/homogeneityScore.js';
+export { completenessScore } from './metrics/completenessScore.js';
+export { vMeasureScore } from './metrics/vMeasureScore.js';
+export { adjustedRandScore } from './metrics/adjustedRandScore.js';
+export { mutualInfoScore } from './metrics/mutualInfoScore.js';
+export { normalizedMutualInfoScore, type AverageMethod, type MutualInfoOptions } from './metrics/normalizedMutualInfoScore.js';
+export { adjustedMutualInfoScore } from './metrics/adjustedMutualInfoScore.js';
 
 // execution
 export { close } from './parallel/defaultExecutor.js';

@@ -121,26 +121,28 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
   it('labelDistances and distances match the twins', async () => {
     const m = await loadMatrix(ex, ds, { offset: new Float64Array(d) });
     const nS = shardRanges(n).length;
-    const c = heap.alloc(4 * k * d), lab = heap.alloc(4 * m.stride), parts = heap.alloc(16 * k * nS), out = heap.alloc(4 * m.stride * k);
+    const c = heap.alloc(4 * k * d), c64 = heap.alloc(8 * k * d), lab = heap.alloc(4 * m.stride), parts = heap.alloc(16 * k * nS), out = heap.alloc(4 * m.stride * k);
     try {
       writeCentroids(heap, c, 0, Float64Array.from(cent), k, d);
+      const cent64 = Float64Array.from(cent, (v, q) => v + 0.125 * (q % 3));
+      heap.f64(c64, k * d).set(cent64);
       const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % k);
       heap.i32(lab, n).set(labels);
       heap.f64(parts, 2 * k * nS).fill(0);
-      await ex.run(labelDistanceCalls(m, c, k, lab, parts));
-      const want = twin.labelDistancesTwin(cols, n, cent, k, labels);
+      await ex.run(labelDistanceCalls(m, c64, k, lab, parts));
+      const want = twin.labelDistancesTwin(cols, n, cent64, k, labels);
       const p = heap.f64(parts, 2 * k * nS);
       for (let q = 0; q < 2 * k; q++) {
         let s = 0;
         for (let sh = 0; sh < nS; sh++) s += p[sh * 2 * k + q];
-        expect(s).toBeCloseTo(want[q], 6);
+        expect(s).toBeCloseTo(want[q], 9);
       }
       for (const squared of [true, false]) {
         await ex.run(distanceCalls(m, c, k, squared, out));
         expect(Array.from(heap.f32(out, n * k))).toEqual(Array.from(twin.distancesTwin(cols, n, cent, k, squared)));
       }
     } finally {
-      for (const p of [c, lab, parts, out]) heap.release(p);
+      for (const p of [c, c64, lab, parts, out]) heap.release(p);
       m.release();
     }
   });

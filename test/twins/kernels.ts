@@ -72,12 +72,13 @@ export function candidatePotentialsTwin(cols: Float32Array[], n: number, cand: F
   });
 }
 
-/** Twin of labelDistances: per cluster sum of w*d^2 and w*d. */
-export function labelDistancesTwin(cols: Float32Array[], n: number, cent: Float32Array, k: number, labels: Int32Array, w?: Float32Array) {
+/** Twin of labelDistances: per cluster sum of w*d^2 and w*d, in float64 against float64 centroids. */
+export function labelDistancesTwin(cols: Float32Array[], n: number, cent: Float64Array, k: number, labels: Int32Array, w?: Float32Array) {
   const d = cols.length;
   const out = new Float64Array(2 * k);
   for (let i = 0; i < n; i++) {
-    const sq = sqDistTwin(cols, i, cent.subarray(labels[i] * d, (labels[i] + 1) * d));
+    let sq = 0;
+    for (let j = 0; j < d; j++) sq += (cols[j][i] - cent[labels[i] * d + j]) ** 2;
     const wi = w ? w[i] : 1;
     out[labels[i]] += wi * sq;
     out[k + labels[i]] += wi * Math.sqrt(sq);

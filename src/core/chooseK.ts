@@ -1,0 +1,123 @@
+import { toDataset, type DataInput } from '../data/dataset.js';
+import { SegkitError, badOption, throwIfAborted } from '../errors.js';
+import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
+import { clusterStats } from '../metrics/clusterStats.js';
+import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
+import { silhouetteScore } from '../metrics/silhouetteScore.js';
+import { kmeans } from './kmeans.js';
+import type { KMeansModel } from './kmeansModel.js';
+import { kneedle } from './kneedle.js';
+
+export interface ChooseKOptions {
+  /** Inclusive range [min, max] or an explicit list of k values; default [2, 10]. */
+  kRange?: readonly [number, number] | readonly number[];
+  seed?: number;
+  nInit?: number | 'auto';
+  maxIter?: number;
+  tol?: number;
+  /** Silhouette on a seeded sample of this many rows when the data is larger (exact below it). */
+  silhouetteSampleSize?: number;
+  threads?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { k: number; done: number; total: number }) => void;
+  /** Keep every fitted model in the result (memory: one label array per k). */
+  keepModels?: boolean;
+}
+
+export interface KScore {
+  k: number;
+  inertia: number;
+  silhouette: number;
+  calinskiHarabasz: number;
+  daviesBouldin: number;
+  iterations: number;
+}
+
+export interface ChooseKResult {
+  table: KScore[];
+  /** The elbow of inertia by Kneedle (Satopää et al. 2011), or null when the curve has no knee. */
+  elbowK: number | null;
+  /** The k with the highest silhouette. */
+  silhouetteK: number;
+  recommendedK: number;
+  /** 'strong' (silhouette >= 0.5), 'moderate' (>= 0.25) or 'weak' (Kaufman & Rousseeuw's reading of the silhouette). */
+  evidence: 'strong' | 'moderate' | 'weak';
+  /** The recommendation and why, in plain words. */
+  reason: string;
+  models?: Map<number, KMeansModel>;
+}
+
+export const chooseKDefaults = Object.freeze({ kRange: [2, 10] as const, seed: 0, silhouetteSampleSize: 10_000 });
+
+function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
+  const r = range ?? chooseKDefaults.kRange;
+  if (!Array.isArray(r) || r.length === 0) throw badOption('kRange', r, '[min, max] or a list of k values');
+  const ks = r.length === 2 && r[1] > r[0] + 1 ? Array.from({ length: r[1] - r[0] + 1 }, (_, i) => r[0] + i) : [...r];
+  for (const k of ks) if (!Number.isInteger(k) || k < 2) throw badOption('kRange', r, 'integers >= 2');
+  const out = [...new Set(ks)].sort((a, b) => a - b).filter((k) => k < n);
+  if (out.length < 1) throw new SegkitError('E_BAD_OPTION', `option "kRange" has no k below the number of rows (${n})`);
+  return out;
+}
+
+/**
+ * Fits k-means for each k and scores it (inertia, silhouette, Calinski-Harabasz, Davies-Bouldin), then recommends k:
+ * the elbow of the inertia curve and the best silhouette, with the reason in plain words.
+ * @example
+ * const { recommendedK, reason, table } = await chooseK(rows, { kRange: [2, 10], seed: 1 });
+ */
+export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Promise<ChooseKResult> {
+  const ds = toDataset(data);
+  const ks = kValues(options.kRange, ds.n);
+  const seed = options.seed ?? chooseKDefaults.seed;
+  const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
+  if (!Number.isInteger(sampleSize) || sampleSize < 10) throw badOption('silhouetteSampleSize', sampleSize, 'an integer >= 10');
+  const table: KScore[] = [];
+  const models = options.keepModels ? new Map<number, KMeansModel>() : undefined;
+  for (const k of ks) {
+    throwIfAborted(options.signal);
+    const model = await kmeans(ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, threads: options.threads, signal: options.signal });
+    const run = { threads: options.threads, signal: options.signal };
+    const stats = await clusterStats(ds, model.labels, run);
+    const silhouette = await silhouetteScore(ds, model.labels, { ...run, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) });
+    table.push({
+      k, inertia: model.inertia, silhouette,
+      calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
+      iterations: model.iterations,
+    });
+    models?.set(k, model);
+    options.onProgress?.({ k, done: table.length, total: ks.length });
+  }
+  return { table, ...recommend(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
+}
+
+function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models'> {
+  const best = table.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  const elbow = table.length >= 3
+    ? kneedle(table.map((r) => r.k), table.map((r) => r.inertia), { curve: 'convex', direction: 'decreasing' }).knee
+    : null;
+  const s = best.silhouette;
+  const evidence = s >= 0.5 ? 'strong' : s >= 0.25 ? 'moderate' : 'weak';
+  const silText = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${s.toFixed(3)}`;
+  let recommendedK = best.k;
+  let reason: string;
+  if (evidence === 'weak') {
+    reason = `The evidence for segments is weak: the best ${silText} at k = ${best.k} is below 0.25, so the data shows no substantial cluster structure. `
+      + `Segments at any k would be arbitrary cuts of a continuum; consider other features, or use k = ${best.k} only as a coarse grouping.`;
+  } else if (elbow === null) {
+    reason = `k = ${best.k} has the best ${silText} (${evidence} structure). The inertia curve has no clear elbow, so the silhouette decides.`;
+  } else if (elbow === best.k) {
+    reason = `k = ${best.k}: both the elbow of the inertia curve and the best ${silText} point to it (${evidence} structure).`;
+  } else {
+    const atElbow = table.find((r) => r.k === elbow)!;
+    if (best.silhouette - atElbow.silhouette < 0.02) {
+      recommendedK = elbow;
+      reason = `k = ${elbow}: the elbow of the inertia curve, with a silhouette of ${atElbow.silhouette.toFixed(3)}, within 0.02 of the best (${s.toFixed(3)} at k = ${best.k}); `
+        + `the simpler segmentation separates the customers about as well.`;
+    } else {
+      reason = `k = ${best.k}: the best ${silText} (${evidence} structure). The elbow of the inertia curve is at k = ${elbow}, `
+        + `but its silhouette is lower (${atElbow.silhouette.toFixed(3)}): the elbow only says where extra segments stop paying off in compactness, `
+        + `while the silhouette measures how well the segments separate. Compare both profiles before deciding.`;
+    }
+  }
+  return { elbowK: elbow, silhouetteK: best.k, recommendedK, evidence, reason };
+}

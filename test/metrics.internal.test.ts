@@ -1,0 +1,132 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, fromColumns, createRandom, SegkitError } from '../src/index.node.js';
+import { silhouetteSamples, sampleRows } from '../src/metrics/silhouetteSamples.js';
+import { silhouetteScore } from '../src/metrics/silhouetteScore.js';
+import { simplifiedSilhouetteScore } from '../src/metrics/simplifiedSilhouetteScore.js';
+import { calinskiHarabaszScore } from '../src/metrics/calinskiHarabaszScore.js';
+import { daviesBouldinScore } from '../src/metrics/daviesBouldinScore.js';
+import { inertia } from '../src/metrics/inertia.js';
+import { chooseK } from '../src/core/chooseK.js';
+import { FIXTURES, fixture, relErr, bytes } from './helpers.js';
+import { silhouetteSumsTwin } from './twins/kernels.js';
+
+afterAll(close);
+
+describe.each(FIXTURES)('internal metrics match scikit-learn on %s', (name) => {
+  const fx = fixture(name);
+  const ref = fx.metrics_on_kmeans_labels;
+  it.each([1, 2])('with %i thread(s)', async (threads) => {
+    expect(relErr(await silhouetteScore(fx.X, fx.kmeans.labels, { threads }), ref.silhouette)).toBeLessThan(1e-4);
+    const s = await silhouetteSamples(fx.X, fx.kmeans.labels, { threads });
+    ref.silhouette_samples_first100.forEach((v, i) => expect(Math.abs(s[i] - v)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
+    expect(relErr(await calinskiHarabaszScore(fx.X, fx.kmeans.labels, { threads }), ref.calinski_harabasz)).toBeLessThan(1e-6);
+    expect(relErr(await daviesBouldinScore(fx.X, fx.kmeans.labels, { threads }), ref.davies_bouldin)).toBeLessThan(1e-6);
+    expect(relErr(await inertia(fx.X, fx.kmeans.labels, { threads }), fx.kmeans.inertia)).toBeLessThan(1e-6);
+  });
+});
+
+function randomLabelled(n: number, d: number, k: number, seed: number) {
+  const rng = createRandom(seed);
+  const columns = Array.from({ length: d }, () => Float32Array.from({ length: n }, () => rng.normal() * 3));
+  const labels = Int32Array.from({ length: n }, () => rng.int(k));
+  return { ds: fromColumns({ columns }), labels };
+}
+
+describe('silhouette kernel', () => {
+  it.each([[9, 1, 2], [23, 3, 3], [61, 5, 4], [130, 17, 5], [1500, 2, 7]])('matches the scalar twin: n=%i d=%i k=%i', async (n, d, k) => {
+    const { ds, labels } = randomLabelled(n, d, k, n + d);
+    labels[0] = k - 1; // make a singleton-prone cluster id appear
+    const sums = silhouetteSumsTwin(ds.columns as Float32Array[], n, labels, k);
+    const counts = new Array(k).fill(0);
+    labels.forEach((l) => counts[l]++);
+    const want = Array.from({ length: n }, (_, i) => {
+      const c = labels[i];
+      if (counts[c] <= 1) return 0;
+      const a = sums[i * k + c] / (counts[c] - 1);
+      let b = Infinity;
+      for (let o = 0; o < k; o++) if (o !== c && counts[o] > 0) b = Math.min(b, sums[i * k + o] / counts[o]);
+      return (b - a) / Math.max(a, b);
+    });
+    const got = await silhouetteSamples(ds, labels, { threads: 1 });
+    got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
+  });
+
+  it('singleton clusters score 0 and the result is byte-identical on 1 and 2 threads', async () => {
+    const { ds, labels } = randomLabelled(3_001, 6, 4, 8);
+    labels[17] = 4; // a singleton cluster
+    const a = await silhouetteSamples(ds, labels, { threads: 1 });
+    const b = await silhouetteSamples(ds, labels, { threads: 2 });
+    expect(a[17]).toBe(0);
+    expect(bytes(a).equals(bytes(b))).toBe(true);
+  });
+
+  it('the sampled score uses a seeded subset and is close to the exact one on large data', async () => {
+    const { ds, labels } = randomLabelled(6_000, 3, 3, 2);
+    for (let i = 0; i < ds.n; i++) ds.columns[0][i] += labels[i] * 6; // separate the clusters along x0
+    const exact = await silhouetteScore(ds, labels);
+    const s1 = await silhouetteScore(ds, labels, { sampleSize: 1500, seed: 3 });
+    const s2 = await silhouetteScore(ds, labels, { sampleSize: 1500, seed: 3 });
+    expect(s1).toBe(s2);
+    expect(Math.abs(s1 - exact)).toBeLessThan(0.03);
+    const rows = sampleRows(100, 30, 1);
+    expect(new Set(rows).size).toBe(30);
+    expect(Math.max(...rows)).toBeLessThan(100);
+  });
+
+  it('the simplified silhouette ranks a clean split above a random one', async () => {
+    const { ds, labels } = randomLabelled(2_000, 2, 2, 4);
+    for (let i = 0; i < ds.n; i++) ds.columns[0][i] += labels[i] * 20;
+    const random = Int32Array.from(labels, (_, i) => i % 2);
+    const good = await simplifiedSilhouetteScore(ds, labels);
+    expect(good).toBeGreaterThan(0.7);
+    expect(await simplifiedSilhouetteScore(ds, random)).toBeLessThan(0.1);
+    expect(Math.abs(good - (await silhouetteScore(ds, labels)))).toBeLessThan(0.15);
+  });
+});
+
+describe('metric errors', () => {
+  const rows = [[1, 2], [3, 4], [5, 6], [7, 8]];
+  const code = async (p: Promise<unknown>) => { try { await p; } catch (e) { return (e as SegkitError).code; } return 'no error'; };
+  it('one cluster, one label per row missing, non-integer labels', async () => {
+    expect(await code(silhouetteScore(rows, [0, 0, 0, 0]))).toBe('E_BAD_LABELS');
+    expect(await code(calinskiHarabaszScore(rows, [0, 1, 2, 3]))).toBe('E_BAD_LABELS');
+    expect(await code(daviesBouldinScore(rows, [0, 1, 0]))).toBe('E_SHAPE_MISMATCH');
+    expect(await code(silhouetteScore(rows, [0, 1, 0.5, 1]))).toBe('E_BAD_LABELS');
+    expect(await code(silhouetteScore(rows, [0, 1, 0, 1], { sampleSize: 1 }))).toBe('E_BAD_OPTION');
+  });
+});
+
+describe('chooseK', () => {
+  it('recommends the number of blob centres, with strong evidence', async () => {
+    const rng = createRandom(5);
+    const centres = [[0, 0, 0], [8, 0, 0], [0, 8, 0], [0, 0, 8]];
+    const n = 2_000;
+    const columns = Array.from({ length: 3 }, () => new Float32Array(n));
+    for (let i = 0; i < n; i++) for (let j = 0; j < 3; j++) columns[j][i] = centres[i % 4][j] + rng.normal();
+    const progress: number[] = [];
+    const r = await chooseK(fromColumns({ columns }), { kRange: [2, 8], seed: 1, onProgress: (p) => progress.push(p.k) });
+    expect(progress).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(r.table.map((t) => t.k)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(r.recommendedK).toBe(4);
+    expect(r.silhouetteK).toBe(4);
+    expect(r.evidence).toBe('strong');
+    expect(r.reason).toMatch(/k = 4/);
+    // inertia falls with k; the table's metrics agree with the standalone functions
+    for (let i = 1; i < r.table.length; i++) expect(r.table[i].inertia).toBeLessThan(r.table[i - 1].inertia);
+  });
+
+  it('on data with no structure says the evidence is weak', async () => {
+    const rng = createRandom(6);
+    const columns = Array.from({ length: 8 }, () => Float32Array.from({ length: 3_000 }, () => rng.normal()));
+    const r = await chooseK(fromColumns({ columns }), { kRange: [2, 6], seed: 1 });
+    expect(r.evidence).toBe('weak');
+    expect(r.reason).toMatch(/weak/);
+  });
+
+  it('can be cancelled', async () => {
+    const ac = new AbortController();
+    const { ds } = randomLabelled(5_000, 4, 2, 1);
+    const p = chooseK(ds, { kRange: [2, 10], signal: ac.signal, onProgress: () => ac.abort() });
+    await expect(p).rejects.toMatchObject({ code: 'E_ABORTED' });
+  });
+});

@@ -9,6 +9,7 @@ export type SegkitErrorCode =
   | 'E_SHAPE_MISMATCH'
   | 'E_TOO_FEW_DISTINCT'
   | 'E_BAD_LABELS'
+  | 'E_UNKNOWN_CATEGORY'
   | 'E_BAD_MODEL'
   | 'E_PARSE'
   | 'E_IO'

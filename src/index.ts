@@ -6,6 +6,16 @@ export { SegkitError, type SegkitErrorCode } from './errors.js';
 // data
 export { fromRows, fromColumns, fromArrow, toDataset, type Dataset, type DataInput } from './data/dataset.js';
 
+// preparation
+export { Pipeline, pipeline, type PipelineOptions, type PipelineSelection, type PipelineResult, type PipelineReport, type PipelineJSON } from './prep/pipeline.js';
+export { Imputer, type ImputerOptions, type ImputeStrategy, type ImputerReport } from './prep/imputer.js';
+export { Scaler, type ScalerOptions, type ScaleMethod, type ScalerReport } from './prep/scaler.js';
+export { OneHotEncoder, type OneHotEncoderOptions, type OneHotEncoderReport } from './prep/oneHotEncoder.js';
+export { Outliers, type OutliersOptions, type OutliersReport } from './prep/outliers.js';
+export { FeatureFilter, type FeatureFilterOptions, type FeatureFilterReport, type DroppedFeature } from './prep/featureFilter.js';
+export type { PrepStep, StepReport, StepJSON } from './prep/step.js';
+export type { Frame, FrameColumn, ColumnMeta, TableInput } from './prep/frame.js';
+
 // clustering
 export { kmeans, kmeansDefaults, type KMeansOptions, type KMeansProgress } from './core/kmeans.js';
 export { KMeansModel, type KMeansModelJSON, type RunOptions } from './core/kmeansModel.js';

@@ -129,8 +129,9 @@ function arrowColumn(vec: Vector, name: string): Float32Array {
   }
   const chunks = vec.data;
   const single = chunks.length === 1 ? chunks[0] : undefined;
-  if (single && single.nullCount === 0 && single.values instanceof Float32Array) {
-    return single.values.subarray(single.offset, single.offset + single.length);
+  // Arrow JS slices fixed-width value buffers already; `offset` only applies to the validity bitmap
+  if (single && single.nullCount === 0 && single.values instanceof Float32Array && single.values.length === single.length) {
+    return single.values;
   }
   const out = new Float32Array(vec.length);
   let row = 0;
@@ -138,7 +139,7 @@ function arrowColumn(vec: Vector, name: string): Float32Array {
     const values = chunk.values as ArrayLike<number | bigint>;
     for (let i = 0; i < chunk.length; i++, row++) {
       if (chunk.nullCount > 0 && !chunk.getValid(i)) throw nonFinite(row, name, null);
-      const v = values[chunk.offset + i];
+      const v = values[i];
       out[row] = typeof v === 'bigint' ? Number(v) : v;
     }
   }

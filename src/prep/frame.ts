@@ -1,0 +1,253 @@
+import { DataType, Precision, type Table, type Vector } from 'apache-arrow';
+import { SegkitError, describe } from '../errors.js';
+
+/** A raw customer table: an Arrow Table or an array of plain records. */
+export type TableInput = Table | readonly Readonly<Record<string, unknown>>[];
+
+/** A numeric column in float64; NaN marks a missing value. */
+export interface NumericColumn {
+  readonly kind: 'numeric';
+  readonly name: string;
+  readonly values: Float64Array;
+}
+
+/** A categorical column; null marks a missing value. */
+export interface CategoricalColumn {
+  readonly kind: 'categorical';
+  readonly name: string;
+  readonly values: readonly (string | null)[];
+}
+
+export type FrameColumn = NumericColumn | CategoricalColumn;
+export type ColumnKind = FrameColumn['kind'];
+
+/** Name and kind of a column, without its values: what a fitted step needs to check a model's shape. */
+export interface ColumnMeta {
+  readonly name: string;
+  readonly kind: ColumnKind;
+}
+
+/**
+ * The working table the prep steps pass along. Steps never write into a frame's arrays: they return a new
+ * frame that shares the columns they did not change.
+ */
+export interface Frame {
+  readonly n: number;
+  /** Row number in the caller's table of each row here, so errors and `rowIndex` refer to the caller's rows. */
+  readonly rows: Int32Array;
+  readonly columns: readonly FrameColumn[];
+}
+
+/** How a column of the raw table looks: `other` (dates, lists, ...) and `mixed` (numbers and strings) are never features. */
+export type SourceType = 'numeric' | 'categorical' | 'other' | 'mixed';
+
+export interface SourceField {
+  readonly name: string;
+  readonly type: SourceType;
+}
+
+export interface SourceSchema {
+  readonly n: number;
+  readonly fields: readonly SourceField[];
+}
+
+function isArrowTable(x: unknown): x is Table {
+  const o = x as Table;
+  return !!o && typeof o === 'object' && typeof o.getChildAt === 'function' && !!o.schema && Array.isArray(o.schema.fields);
+}
+
+function checkRecords(records: readonly unknown[]): void {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+      throw new SegkitError('E_RAGGED_ROWS', `row ${i} is ${describe(r)}, not a record of column values`);
+    }
+  }
+}
+
+function arrowType(type: DataType): SourceType {
+  if (DataType.isInt(type) || DataType.isFloat(type) || DataType.isBool(type)) return 'numeric';
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type) || DataType.isDictionary(type)) return 'categorical';
+  return 'other';
+}
+
+function valueType(v: unknown): SourceType | undefined {
+  switch (typeof v) {
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return 'numeric';
+    case 'string':
+      return 'categorical';
+    case 'undefined':
+      return undefined;
+    default:
+      return v === null ? undefined : 'other';
+  }
+}
+
+/** Column names and types; for records, the union of their keys in first-seen order. */
+export function inspectTable(table: TableInput): SourceSchema {
+  if (isArrowTable(table)) {
+    return { n: table.numRows, fields: table.schema.fields.map((f) => ({ name: f.name, type: arrowType(f.type) })) };
+  }
+  if (!Array.isArray(table)) {
+    throw new SegkitError('E_BAD_OPTION', `the table must be an Arrow Table or an array of records, got ${describe(table)}`);
+  }
+  checkRecords(table);
+  const types = new Map<string, SourceType | undefined>();
+  for (const record of table) {
+    for (const key of Object.keys(record)) {
+      const seen = types.get(key);
+      const t = valueType(record[key]);
+      if (!types.has(key)) types.set(key, t);
+      else if (t !== undefined && seen !== t) types.set(key, seen === undefined ? t : seen === 'other' || t === 'other' ? 'other' : 'mixed');
+    }
+  }
+  // A column holding only missing values has no type to go by; it is never picked by default.
+  return { n: table.length, fields: [...types].map(([name, type]) => ({ name, type: type ?? 'other' })) };
+}
+
+function notFinite(row: number, column: string, value: unknown): SegkitError {
+  return new SegkitError('E_NAN_INPUT', `row ${row}, column "${column}" holds ${describe(value)}; features must be finite numbers or missing`);
+}
+
+function notNumber(row: number, column: string, value: unknown): SegkitError {
+  return new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${describe(value)}, not a number`, 'list the column in `encode` to treat it as categorical');
+}
+
+function numericValue(v: unknown, row: number, column: string): number {
+  if (typeof v === 'number') {
+    if (v === Infinity || v === -Infinity) throw notFinite(row, column, v);
+    return v;
+  }
+  if (v == null) return NaN;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'bigint') return Number(v);
+  throw notNumber(row, column, v);
+}
+
+function categoryValue(v: unknown, row: number, column: string): string | null {
+  if (typeof v === 'string') return v;
+  if (v == null || (typeof v === 'number' && v !== v)) return null;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${describe(v)}, not a category (string or number)`);
+}
+
+function arrowNumeric(vec: Vector, name: string): Float64Array {
+  const out = new Float64Array(vec.length);
+  const type = vec.type as DataType;
+  if (DataType.isBool(type) || (DataType.isFloat(type) && type.precision === Precision.HALF)) {
+    // Bit-packed booleans and half floats need Arrow's own decoding.
+    let row = 0;
+    for (const v of vec) {
+      out[row] = numericValue(v, row, name);
+      row++;
+    }
+    return out;
+  }
+  let row = 0;
+  for (const chunk of vec.data) {
+    // Fixed-width value buffers are already sliced to the chunk; its offset only applies to the validity bitmap.
+    const values = chunk.values as ArrayLike<number | bigint>;
+    const nullable = chunk.nullCount > 0;
+    for (let i = 0; i < chunk.length; i++, row++) {
+      if (nullable && !chunk.getValid(i)) {
+        out[row] = NaN;
+        continue;
+      }
+      const v = values[i];
+      out[row] = typeof v === 'bigint' ? Number(v) : numericValue(v, row, name);
+    }
+  }
+  return out;
+}
+
+function arrowCategorical(vec: Vector, name: string): (string | null)[] {
+  const out = new Array<string | null>(vec.length);
+  let row = 0;
+  for (const v of vec) {
+    out[row] = categoryValue(v, row, name);
+    row++;
+  }
+  return out;
+}
+
+/** True when the table has the column (for records: when at least one record has it as an own key). */
+export function hasColumn(schema: SourceSchema, name: string): boolean {
+  return schema.fields.some((f) => f.name === name);
+}
+
+/** Reads one column as the given kind into new arrays; the table itself is only read. */
+export function readColumn(table: TableInput, name: string, kind: ColumnKind): FrameColumn {
+  if (isArrowTable(table)) {
+    const idx = table.schema.fields.findIndex((f) => f.name === name);
+    if (idx < 0) throw missingColumn(name, table.schema.fields.map((f) => f.name));
+    const vec = table.getChildAt(idx)!;
+    const type = vec.type as DataType;
+    if (kind === 'categorical') return { kind, name, values: arrowCategorical(vec, name) };
+    if (arrowType(type) !== 'numeric') {
+      throw new SegkitError('E_NON_NUMERIC', `column "${name}" has Arrow type ${String(type)}, not a number type`, 'list the column in `encode` to treat it as categorical');
+    }
+    return { kind, name, values: arrowNumeric(vec, name) };
+  }
+  const records = table as readonly Readonly<Record<string, unknown>>[];
+  const n = records.length;
+  if (kind === 'categorical') {
+    const values = new Array<string | null>(n);
+    for (let i = 0; i < n; i++) values[i] = categoryValue(Object.hasOwn(records[i], name) ? records[i][name] : undefined, i, name);
+    return { kind, name, values };
+  }
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = numericValue(Object.hasOwn(records[i], name) ? records[i][name] : undefined, i, name);
+  return { kind, name, values };
+}
+
+export function missingColumn(name: string, available: readonly string[]): SegkitError {
+  const shown = available.length > 20 ? [...available.slice(0, 20), '…'] : available;
+  return new SegkitError('E_MISSING_COLUMN', `column "${name}" is not in the table`, `it has: ${shown.join(', ') || 'no columns'}`);
+}
+
+/** The column named `name`, or E_MISSING_COLUMN naming the step that needs it. */
+export function frameColumn(frame: Frame, name: string, step: string): FrameColumn {
+  for (const c of frame.columns) if (c.name === name) return c;
+  throw new SegkitError('E_MISSING_COLUMN', `${step} needs column "${name}", which is not among its input columns`, `they are: ${frame.columns.map((c) => c.name).join(', ')}`);
+}
+
+/** The numeric column named `name`, or an error naming the step that needs it. */
+export function numericColumn(frame: Frame, name: string, step: string): NumericColumn {
+  const c = frameColumn(frame, name, step);
+  if (c.kind !== 'numeric') throw new SegkitError('E_NON_NUMERIC', `${step} needs column "${name}" to be numeric, but it is categorical`, 'encode it first');
+  return c;
+}
+
+/** A frame with some columns replaced by others (one column may become several, or none), order kept. */
+export function replaceColumns(frame: Frame, replace: ReadonlyMap<string, readonly FrameColumn[]>): Frame {
+  const columns: FrameColumn[] = [];
+  for (const c of frame.columns) {
+    const r = replace.get(c.name);
+    if (r === undefined) columns.push(c);
+    else columns.push(...r);
+  }
+  return { n: frame.n, rows: frame.rows, columns };
+}
+
+/** A frame keeping only the rows whose `keep` flag is set. */
+export function keepRows(frame: Frame, keep: Uint8Array): Frame {
+  let n = 0;
+  for (let i = 0; i < frame.n; i++) n += keep[i];
+  if (n === frame.n) return frame;
+  const rows = new Int32Array(n);
+  for (let i = 0, k = 0; i < frame.n; i++) if (keep[i]) rows[k++] = frame.rows[i];
+  const columns = frame.columns.map((c): FrameColumn => {
+    if (c.kind === 'numeric') {
+      const values = new Float64Array(n);
+      for (let i = 0, k = 0; i < frame.n; i++) if (keep[i]) values[k++] = c.values[i];
+      return { kind: 'numeric', name: c.name, values };
+    }
+    const values = new Array<string | null>(n);
+    for (let i = 0, k = 0; i < frame.n; i++) if (keep[i]) values[k++] = c.values[i];
+    return { kind: 'categorical', name: c.name, values };
+  });
+  return { n, rows, columns };
+}

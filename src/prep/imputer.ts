@@ -1,0 +1,180 @@
+import { SegkitError, badOption } from '../errors.js';
+import { medianSorted, modeSorted, moments, sortedPresent, stat } from './fitStats.js';
+import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
+import { at, badModel, readEach, readEnum, readNumbers, readObject, readStrings } from './modelJson.js';
+import { byColumnOption, cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
+
+export type ImputeStrategy = 'mean' | 'median' | 'mostFrequent' | 'constant';
+
+export interface ImputerOptions {
+  /** Strategy for every column without its own entry in `byColumn`. */
+  readonly strategy?: ImputeStrategy;
+  /** The value used by the 'constant' strategy. */
+  readonly fillValue?: number;
+  /** Numeric columns to impute; default: every numeric column reaching the step. */
+  readonly columns?: readonly string[];
+  /** Per-column strategy; a number means 'constant' with that value. */
+  readonly byColumn?: Readonly<Record<string, ImputeStrategy | number>>;
+}
+
+export interface ImputerReport {
+  readonly kind: 'imputer';
+  /** Missing values filled in each column. */
+  readonly columns: readonly { readonly column: string; readonly filled: number }[];
+}
+
+export interface ImputerJSON {
+  readonly kind: 'imputer';
+  readonly columns: string[];
+  readonly strategies: ImputeStrategy[];
+  /** The fitted fill value of each column. */
+  readonly values: number[];
+}
+
+const STRATEGIES: readonly ImputeStrategy[] = ['mean', 'median', 'mostFrequent', 'constant'];
+const DEFAULTS = Object.freeze({ strategy: 'mean' as ImputeStrategy, fillValue: 0 });
+
+function strategyOption(v: unknown, name: string): ImputeStrategy {
+  if (typeof v !== 'string' || !(STRATEGIES as readonly string[]).includes(v)) throw badOption(name, v, `one of ${STRATEGIES.join(', ')}`);
+  return v as ImputeStrategy;
+}
+
+function finiteOption(v: unknown, name: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw badOption(name, v, 'a finite number');
+  return v;
+}
+
+interface Fitted {
+  readonly columns: readonly string[];
+  readonly strategies: readonly ImputeStrategy[];
+  readonly values: readonly number[];
+}
+
+/** The statistic of the non-missing values; NaN when there are none. */
+function fitValue(values: Float64Array, strategy: 'mean' | 'median' | 'mostFrequent'): number {
+  if (strategy === 'mean') {
+    const m = moments(values);
+    return m.count === 0 ? NaN : m.mean;
+  }
+  const present = sortedPresent(values);
+  return strategy === 'median' ? medianSorted(present) : modeSorted(present);
+}
+
+/**
+ * Fills missing numeric values with a per-column statistic learnt at fit time, as scikit-learn's SimpleImputer:
+ * 'mean', 'median' (numpy's median), 'mostFrequent' (ties go to the smallest value) or 'constant'.
+ *
+ * @example
+ * const imp = new Imputer({ strategy: 'median', byColumn: { visits: 0 } });
+ */
+export class Imputer implements PrepStep {
+  readonly kind = 'imputer';
+  readonly #strategy: ImputeStrategy;
+  readonly #fillValue: number;
+  readonly #columns: readonly string[] | undefined;
+  readonly #byColumn: ReadonlyMap<string, ImputeStrategy | number>;
+  readonly #option: string;
+  #fitted: Fitted | undefined;
+  #loaded = false;
+
+  /** `optionName` is how errors name these options (the pipeline factory passes 'impute'). */
+  constructor(options: ImputerOptions = {}, optionName = 'imputer') {
+    const o = optionsObject(options, optionName);
+    knownOptions(o, optionName, ['strategy', 'fillValue', 'columns', 'byColumn']);
+    this.#strategy = o.strategy === undefined ? DEFAULTS.strategy : strategyOption(o.strategy, `${optionName}.strategy`);
+    this.#fillValue = o.fillValue === undefined ? DEFAULTS.fillValue : finiteOption(o.fillValue, `${optionName}.fillValue`);
+    this.#columns = columnsOption(o.columns, `${optionName}.columns`);
+    this.#byColumn = byColumnOption(o.byColumn, `${optionName}.byColumn`, (v, name) =>
+      typeof v === 'number' ? finiteOption(v, name) : strategyOption(v, name),
+    );
+    this.#option = optionName;
+  }
+
+  get fitted(): boolean {
+    return this.#fitted !== undefined;
+  }
+
+  get columns(): readonly string[] {
+    return this.#fitted?.columns ?? [];
+  }
+
+  /** The fill value of each fitted column (scikit-learn's `statistics_`). */
+  get statistics(): readonly number[] {
+    return this.#fitted?.values ?? [];
+  }
+
+  fit(frame: Frame): this {
+    if (this.#loaded) throw cannotRefit(this.kind);
+    const columns = this.#columns ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+    for (const key of this.#byColumn.keys()) {
+      if (!columns.includes(key)) throw badOption(`${this.#option}.byColumn.${key}`, this.#byColumn.get(key), `a setting for one of the imputed columns (${columns.join(', ')})`);
+    }
+    const strategies: ImputeStrategy[] = [];
+    const values: number[] = [];
+    for (const name of columns) {
+      const col = numericColumn(frame, name, 'the imputer');
+      const setting = this.#byColumn.get(name) ?? this.#strategy;
+      const strategy = typeof setting === 'number' ? 'constant' : setting;
+      strategies.push(strategy);
+      if (strategy === 'constant') {
+        values.push(stat(typeof setting === 'number' ? setting : this.#fillValue));
+        continue;
+      }
+      const value = fitValue(col.values, strategy);
+      if (Number.isNaN(value)) {
+        throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to compute its ${strategy} from`, 'give it a constant fill value in `byColumn`');
+      }
+      if (!Number.isFinite(value)) throw new SegkitError('E_NAN_INPUT', `the ${strategy} of column "${name}" overflows float64`);
+      values.push(stat(value));
+    }
+    this.#fitted = Object.freeze({ columns: Object.freeze([...columns]), strategies: Object.freeze(strategies), values: Object.freeze(values) });
+    return this;
+  }
+
+  transform(frame: Frame): { frame: Frame; report: ImputerReport } {
+    const f = this.#fitted;
+    if (!f) throw notFitted(this.kind);
+    const replace = new Map<string, FrameColumn[]>();
+    const counts: { column: string; filled: number }[] = [];
+    f.columns.forEach((name, j) => {
+      const col = numericColumn(frame, name, 'the imputer');
+      let out: Float64Array | undefined;
+      let filled = 0;
+      for (let i = 0; i < frame.n; i++) {
+        if (col.values[i] !== col.values[i]) {
+          out ??= Float64Array.from(col.values);
+          out[i] = f.values[j];
+          filled++;
+        }
+      }
+      if (out) replace.set(name, [{ kind: 'numeric', name, values: out }]);
+      counts.push({ column: name, filled });
+    });
+    return { frame: replaceColumns(frame, replace), report: { kind: 'imputer', columns: counts } };
+  }
+
+  outputSchema(input: readonly ColumnMeta[], path: string): ColumnMeta[] {
+    if (!this.#fitted) throw notFitted(this.kind);
+    checkModelColumns(input, this.#fitted.columns, 'numeric', at(path, 'columns'));
+    return [...input];
+  }
+
+  toJSON(): ImputerJSON {
+    const f = this.#fitted;
+    if (!f) throw notFitted(this.kind);
+    return { kind: 'imputer', columns: [...f.columns], strategies: [...f.strategies], values: [...f.values] };
+  }
+
+  /** A fitted imputer from its JSON; E_BAD_MODEL names the bad field under `path`. */
+  static fromJSON(json: unknown, path = ''): Imputer {
+    const o = readObject(json, path, ['kind', 'columns', 'strategies', 'values']);
+    if (o.kind !== 'imputer') throw badModel(at(path, 'kind'), `must be "imputer", got ${JSON.stringify(o.kind)}`);
+    const columns = readStrings(o.columns, at(path, 'columns'), undefined, true);
+    const strategies = readEach(o.strategies, at(path, 'strategies'), columns.length, (v, p) => readEnum(v, p, STRATEGIES));
+    const values = readNumbers(o.values, at(path, 'values'), columns.length);
+    const imp = new Imputer();
+    imp.#loaded = true;
+    imp.#fitted = Object.freeze({ columns: Object.freeze(columns), strategies: Object.freeze(strategies), values: Object.freeze(values.map(stat)) });
+    return imp;
+  }
+}

@@ -1,0 +1,220 @@
+import { SegkitError, badOption } from '../errors.js';
+import { extent, medianSorted, moments, populationVariance, quantileSorted, sortedPresent, stat } from './fitStats.js';
+import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
+import { at, badModel, readEach, readEnum, readNumbers, readObject, readPositive, readStrings } from './modelJson.js';
+import { byColumnOption, cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
+
+export type ScaleMethod = 'standard' | 'minmax' | 'robust' | 'log1p' | 'none';
+
+/** A method as fitted: 'log1pStandard' is log1p followed by standardisation. */
+export type FittedScaleMethod = ScaleMethod | 'log1pStandard';
+
+export interface ScalerOptions {
+  /** Method for every column without its own entry in `byColumn`. */
+  readonly method?: ScaleMethod;
+  /** After 'log1p', also standardise (mean 0, standard deviation 1 on the log scale). */
+  readonly standardize?: boolean;
+  /** Numeric columns to scale; default: every numeric column reaching the step. */
+  readonly columns?: readonly string[];
+  readonly byColumn?: Readonly<Record<string, ScaleMethod>>;
+}
+
+export interface ScalerReport {
+  readonly kind: 'scaler';
+  readonly columns: readonly string[];
+}
+
+export interface ScalerJSON {
+  readonly kind: 'scaler';
+  readonly columns: string[];
+  readonly methods: FittedScaleMethod[];
+  /** Each output is (x - center) / scale, with x = log1p(value) for the log1p methods. */
+  readonly centers: number[];
+  readonly scales: number[];
+}
+
+const METHODS: readonly ScaleMethod[] = ['standard', 'minmax', 'robust', 'log1p', 'none'];
+const FITTED_METHODS: readonly FittedScaleMethod[] = ['standard', 'minmax', 'robust', 'log1p', 'log1pStandard', 'none'];
+const DEFAULTS = Object.freeze({ method: 'standard' as ScaleMethod, standardize: true });
+const EPS = 2 ** -52;
+
+function methodOption(v: unknown, name: string): ScaleMethod {
+  if (typeof v !== 'string' || !(METHODS as readonly string[]).includes(v)) throw badOption(name, v, `one of ${METHODS.join(', ')}`);
+  return v as ScaleMethod;
+}
+
+const isLog = (m: FittedScaleMethod) => m === 'log1p' || m === 'log1pStandard';
+
+function logError(row: number, column: string, value: number): SegkitError {
+  return new SegkitError('E_NAN_INPUT', `row ${row}, column "${column}" holds ${value}; log1p needs values greater than -1`, "use another scaling method for this column (`byColumn`)");
+}
+
+/** log1p of a column (NaN stays NaN); throws naming the first value at or below -1. */
+function log1pColumn(values: Float64Array, rows: Int32Array, column: string): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v <= -1) throw logError(rows[i], column, v);
+    out[i] = Math.log1p(v);
+  }
+  return out;
+}
+
+/** Center and scale as scikit-learn computes them, including how it treats a zero scale (left at 1). */
+function fitCenterScale(method: FittedScaleMethod, x: Float64Array): [number, number] | undefined {
+  switch (method) {
+    case 'none':
+    case 'log1p':
+      return [0, 1];
+    case 'standard':
+    case 'log1pStandard': {
+      const m = moments(x);
+      if (m.count === 0) return undefined;
+      const v = populationVariance(m);
+      // StandardScaler's _is_constant_feature: a variance within rounding error of 0 counts as 0.
+      const constant = v <= m.count * EPS * v + (m.count * m.mean * EPS) ** 2;
+      return [m.mean, constant ? 1 : Math.sqrt(v)];
+    }
+    case 'minmax': {
+      const [lo, hi] = extent(x);
+      if (lo !== lo) return undefined;
+      const range = hi - lo;
+      return [lo, range < 10 * EPS ? 1 : range];
+    }
+    case 'robust': {
+      // RobustScaler: center = nanmedian, scale = IQR from np.nanpercentile's linear interpolation.
+      const sorted = sortedPresent(x);
+      if (sorted.length === 0) return undefined;
+      const iqr = quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
+      return [medianSorted(sorted), iqr < 10 * EPS ? 1 : iqr];
+    }
+  }
+}
+
+interface Fitted {
+  readonly columns: readonly string[];
+  readonly methods: readonly FittedScaleMethod[];
+  readonly centers: readonly number[];
+  readonly scales: readonly number[];
+}
+
+/**
+ * Scales numeric columns, each by its own method: 'standard' (StandardScaler, population standard deviation),
+ * 'minmax' (to [0, 1]), 'robust' (RobustScaler: median and interquartile range), 'log1p' (optionally standardised
+ * afterwards), or 'none'. Missing values stay missing; statistics skip them, as scikit-learn does.
+ *
+ * @example
+ * const scaler = new Scaler({ method: 'robust', byColumn: { spend: 'log1p' } });
+ */
+export class Scaler implements PrepStep {
+  readonly kind = 'scaler';
+  readonly #method: ScaleMethod;
+  readonly #standardize: boolean;
+  readonly #columns: readonly string[] | undefined;
+  readonly #byColumn: ReadonlyMap<string, ScaleMethod>;
+  readonly #option: string;
+  #fitted: Fitted | undefined;
+  #loaded = false;
+
+  /** `optionName` is how errors name these options (the pipeline factory passes 'scale'). */
+  constructor(options: ScalerOptions = {}, optionName = 'scaler') {
+    const o = optionsObject(options, optionName);
+    knownOptions(o, optionName, ['method', 'standardize', 'columns', 'byColumn']);
+    this.#method = o.method === undefined ? DEFAULTS.method : methodOption(o.method, `${optionName}.method`);
+    if (o.standardize !== undefined && typeof o.standardize !== 'boolean') throw badOption(`${optionName}.standardize`, o.standardize, 'true or false');
+    this.#standardize = o.standardize ?? DEFAULTS.standardize;
+    this.#columns = columnsOption(o.columns, `${optionName}.columns`);
+    this.#byColumn = byColumnOption(o.byColumn, `${optionName}.byColumn`, methodOption);
+    this.#option = optionName;
+  }
+
+  get fitted(): boolean {
+    return this.#fitted !== undefined;
+  }
+
+  get columns(): readonly string[] {
+    return this.#fitted?.columns ?? [];
+  }
+
+  /** Per fitted column: the method, and the center and scale in `(x - center) / scale`. */
+  get methods(): readonly FittedScaleMethod[] {
+    return this.#fitted?.methods ?? [];
+  }
+
+  get centers(): readonly number[] {
+    return this.#fitted?.centers ?? [];
+  }
+
+  get scales(): readonly number[] {
+    return this.#fitted?.scales ?? [];
+  }
+
+  fit(frame: Frame): this {
+    if (this.#loaded) throw cannotRefit(this.kind);
+    const columns = this.#columns ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+    for (const key of this.#byColumn.keys()) {
+      if (!columns.includes(key)) throw badOption(`${this.#option}.byColumn.${key}`, this.#byColumn.get(key), `a setting for one of the scaled columns (${columns.join(', ')})`);
+    }
+    const methods: FittedScaleMethod[] = [];
+    const centers: number[] = [];
+    const scales: number[] = [];
+    for (const name of columns) {
+      const col = numericColumn(frame, name, 'the scaler');
+      const m = this.#byColumn.get(name) ?? this.#method;
+      const method: FittedScaleMethod = m === 'log1p' && this.#standardize ? 'log1pStandard' : m;
+      const x = isLog(method) ? log1pColumn(col.values, frame.rows, name) : col.values;
+      const cs = fitCenterScale(method, x);
+      if (!cs) throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to fit the ${m} scaling on`);
+      if (!Number.isFinite(cs[0]) || !Number.isFinite(cs[1])) throw new SegkitError('E_NAN_INPUT', `the ${m} scaling statistics of column "${name}" overflow float64`);
+      methods.push(method);
+      centers.push(stat(cs[0]));
+      scales.push(cs[1]);
+    }
+    this.#fitted = Object.freeze({ columns: Object.freeze([...columns]), methods: Object.freeze(methods), centers: Object.freeze(centers), scales: Object.freeze(scales) });
+    return this;
+  }
+
+  transform(frame: Frame): { frame: Frame; report: ScalerReport } {
+    const f = this.#fitted;
+    if (!f) throw notFitted(this.kind);
+    const replace = new Map<string, FrameColumn[]>();
+    f.columns.forEach((name, j) => {
+      const method = f.methods[j];
+      if (method === 'none') return;
+      const col = numericColumn(frame, name, 'the scaler');
+      const x = isLog(method) ? log1pColumn(col.values, frame.rows, name) : col.values;
+      const c = f.centers[j];
+      const s = f.scales[j];
+      const out = new Float64Array(frame.n);
+      for (let i = 0; i < frame.n; i++) out[i] = (x[i] - c) / s;
+      replace.set(name, [{ kind: 'numeric', name, values: out }]);
+    });
+    return { frame: replaceColumns(frame, replace), report: { kind: 'scaler', columns: f.columns } };
+  }
+
+  outputSchema(input: readonly ColumnMeta[], path: string): ColumnMeta[] {
+    if (!this.#fitted) throw notFitted(this.kind);
+    checkModelColumns(input, this.#fitted.columns, 'numeric', at(path, 'columns'));
+    return [...input];
+  }
+
+  toJSON(): ScalerJSON {
+    const f = this.#fitted;
+    if (!f) throw notFitted(this.kind);
+    return { kind: 'scaler', columns: [...f.columns], methods: [...f.methods], centers: [...f.centers], scales: [...f.scales] };
+  }
+
+  /** A fitted scaler from its JSON; E_BAD_MODEL names the bad field under `path`. */
+  static fromJSON(json: unknown, path = ''): Scaler {
+    const o = readObject(json, path, ['kind', 'columns', 'methods', 'centers', 'scales']);
+    if (o.kind !== 'scaler') throw badModel(at(path, 'kind'), `must be "scaler", got ${JSON.stringify(o.kind)}`);
+    const columns = readStrings(o.columns, at(path, 'columns'), undefined, true);
+    const methods = readEach(o.methods, at(path, 'methods'), columns.length, (v, p) => readEnum(v, p, FITTED_METHODS));
+    const centers = readNumbers(o.centers, at(path, 'centers'), columns.length);
+    const scales = readNumbers(o.scales, at(path, 'scales'), columns.length, readPositive);
+    const scaler = new Scaler();
+    scaler.#loaded = true;
+    scaler.#fitted = Object.freeze({ columns: Object.freeze(columns), methods: Object.freeze(methods), centers: Object.freeze(centers.map(stat)), scales: Object.freeze(scales) });
+    return scaler;
+  }
+}

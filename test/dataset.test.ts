@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { tableFromArrays, Table, makeVector, vectorFromArray, Utf8, Float32 } from 'apache-arrow';
+import { fromRows, fromColumns, fromArrow, toDataset, SegkitError } from '../src/index.js';
+
+const code = (fn: () => unknown) => { try { fn(); } catch (e) { return [(e as SegkitError).code, (e as Error).message]; } return ['no error', '']; };
+
+describe('Dataset', () => {
+  it('from rows: column-major float32 copies with names', () => {
+    const rows = [[1, 2.5], [3, 4]];
+    const ds = fromRows(rows, { names: ['a', 'b'] });
+    expect(ds.n).toBe(2);
+    expect(ds.d).toBe(2);
+    expect(Array.from(ds.columns[1])).toEqual([2.5, 4]);
+    expect(ds.names).toEqual(['a', 'b']);
+    ds.columns[0][0] = 9;
+    expect(rows[0][0]).toBe(1);
+  });
+
+  it('from Float32 columns without a copy; other typed arrays converted', () => {
+    const a = Float32Array.from([1, 2, 3]);
+    const ds = fromColumns({ columns: [a, Int32Array.from([4, 5, 6])], names: ['a', 'b'] });
+    expect(ds.columns[0]).toBe(a);
+    expect(Array.from(ds.columns[1])).toEqual([4, 5, 6]);
+  });
+
+  it('from an Arrow table: single-chunk Float32 is zero-copy, ints, sliced and multi-chunk columns converted', () => {
+    const x = Float32Array.from([0, 1, 2, 3, 4, 5]);
+    const t = tableFromArrays({ x, n: Int32Array.from([10, 11, 12, 13, 14, 15]), big: BigInt64Array.from([1n, 2n, 3n, 4n, 5n, 6n]) });
+    const ds = fromArrow(t);
+    expect(ds.columns[0].buffer).toBe(t.getChild('x')!.data[0].values.buffer);
+    expect(Array.from(ds.columns[1])).toEqual([10, 11, 12, 13, 14, 15]);
+    expect(Array.from(ds.columns[2])).toEqual([1, 2, 3, 4, 5, 6]);
+    const sliced = fromArrow(t.slice(2, 5));
+    expect(Array.from(sliced.columns[0])).toEqual([2, 3, 4]);
+    expect(Array.from(sliced.columns[1])).toEqual([12, 13, 14]);
+    const multi = new Table({ x: makeVector(Float32Array.from([1, 2])).concat(makeVector(Float32Array.from([3]))) });
+    expect(multi.getChild('x')!.data.length).toBe(2);
+    expect(Array.from(fromArrow(multi).columns[0])).toEqual([1, 2, 3]);
+    expect(fromArrow(t, { columns: ['n'] }).names).toEqual(['n']);
+  });
+
+  it.each([
+    ['NaN in rows', () => fromRows([[1], [NaN]]), 'E_NAN_INPUT', /row 1, column "x0"/],
+    ['ragged rows', () => fromRows([[1, 2], [1]]), 'E_RAGGED_ROWS', /row 1 has 1 values/],
+    ['empty rows', () => fromRows([]), 'E_EMPTY_DATA', /no rows/],
+    ['non-numeric cell', () => fromRows([[1, 'a' as unknown as number]]), 'E_NON_NUMERIC', /row 0, column "x1"/],
+    ['ragged columns', () => fromColumns({ columns: [new Float32Array(2), new Float32Array(3)] }), 'E_RAGGED_ROWS', /column "x1" has 3 rows/],
+    ['Infinity in columns', () => fromColumns({ columns: [Float32Array.from([1, Infinity])], names: ['spend'] }), 'E_NAN_INPUT', /row 1, column "spend"/],
+    ['duplicate names', () => fromRows([[1, 2]], { names: ['a', 'a'] }), 'E_BAD_OPTION', /"a" appears twice/],
+    ['string Arrow column', () => fromArrow(new Table({ s: vectorFromArray(['a', 'b'], new Utf8()) })), 'E_NON_NUMERIC', /column "s"/],
+    ['null in Arrow column', () => fromArrow(new Table({ v: vectorFromArray([1, null, 3], new Float32()) })), 'E_NAN_INPUT', /row 1, column "v"/],
+    ['missing Arrow column', () => fromArrow(tableFromArrays({ a: Float32Array.from([1]) }), { columns: ['b'] }), 'E_MISSING_COLUMN', /column "b"/],
+    ['not data', () => toDataset(42 as never), 'E_BAD_OPTION', /data must be/],
+  ])('%s gets a clear error', (_, fn, want, message) => {
+    const [c, msg] = code(fn);
+    expect(c).toBe(want);
+    expect(msg).toMatch(message);
+  });
+
+  it('a hand-made object shaped like a Dataset is checked, not trusted', () => {
+    const fake = { n: 2, d: 1, columns: [Float32Array.from([1, NaN])], names: ['x'] };
+    expect(code(() => toDataset(fake))[0]).toBe('E_NAN_INPUT');
+  });
+});

@@ -1,0 +1,313 @@
+import { describe, expect, it } from 'vitest';
+import { Bool, Dictionary, Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Pipeline, pipeline, type PipelineJSON } from '../src/prep/pipeline.js';
+import { Imputer } from '../src/prep/imputer.js';
+import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
+import { Scaler } from '../src/prep/scaler.js';
+import { SegkitError } from '../src/errors.js';
+import { X } from './helpers/prepFrames.js';
+
+function error(fn: () => unknown): SegkitError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof SegkitError) return e;
+    throw e;
+  }
+  throw new Error('no error');
+}
+
+/** Dataset bytes, column by column, for exact comparisons. */
+const bytes = (ds: { columns: readonly Float32Array[] }) => ds.columns.map((c) => Array.from(new Uint8Array(c.buffer, c.byteOffset, c.byteLength)));
+
+interface Customers {
+  customer_id: number[];
+  age: (number | null)[];
+  visits: bigint[];
+  spend: (number | null)[];
+  member: boolean[];
+  plan: (string | null)[];
+  city: string[];
+}
+
+const train: Customers = {
+  customer_id: [101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112],
+  age: [34, 45, null, 23, 52, 41, 38, null, 29, 61, 33, 47],
+  visits: [3n, 10n, 1n, 7n, 2n, 15n, 4n, 6n, 8n, 1n, 5n, 9n],
+  spend: [120.5, 880, 15, 430.25, 60, 1500, 210, 330, 610, 20, 150, 720],
+  member: [true, true, false, true, false, true, false, true, true, false, false, true],
+  plan: ['gold', 'gold', 'free', 'silver', 'free', 'gold', null, 'silver', 'gold', 'free', 'silver', 'gold'],
+  city: ['Oslo', 'Lima', 'Pune', 'Kyiv', 'Nice', 'Bonn', 'Cork', 'Doha', 'Graz', 'Hue', 'Ipoh', 'Jena'],
+};
+
+function arrow(cols: Customers): Table {
+  return new Table({
+    customer_id: vectorFromArray(cols.customer_id, new Int32()),
+    age: vectorFromArray(cols.age, new Float64()),
+    visits: vectorFromArray(cols.visits, new Int64()),
+    spend: vectorFromArray(cols.spend, new Float64()),
+    member: vectorFromArray(cols.member, new Bool()),
+    plan: vectorFromArray(cols.plan, new Dictionary(new Utf8(), new Int32())),
+    city: vectorFromArray(cols.city, new Utf8()),
+  });
+}
+
+function records(cols: Customers): Record<string, unknown>[] {
+  return cols.customer_id.map((_, i) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, (v as unknown[])[i]])));
+}
+
+const scoring: Customers = {
+  customer_id: [201, 202, 203, 204],
+  age: [null, 30, 70, 44],
+  visits: [2n, 30n, 5n, 1n],
+  spend: [99, 5000, null, 45],
+  member: [false, true, true, false],
+  plan: ['platinum', 'free', null, 'gold'],
+  city: ['Rome', 'Oslo', 'Lima', 'Pune'],
+};
+
+const options = { impute: 'median', scale: 'robust', encode: ['plan'] } as const;
+
+describe('Pipeline', () => {
+  it('selects numeric columns except the id, encodes the listed categoricals, and reads Bool/Int64/Dictionary columns', () => {
+    const prep = pipeline(options).fit(arrow(train));
+    expect(prep.id).toBe('customer_id');
+    expect(prep.inputs).toEqual([
+      { name: 'age', kind: 'numeric' },
+      { name: 'visits', kind: 'numeric' },
+      { name: 'spend', kind: 'numeric' },
+      { name: 'member', kind: 'numeric' },
+      { name: 'plan', kind: 'categorical' },
+    ]);
+    expect(prep.featureNames).toEqual(['age', 'visits', 'spend', 'member', 'plan=free', 'plan=gold', 'plan=silver', 'plan=(missing)']);
+  });
+
+  it('matches a scikit-learn pipeline of SimpleImputer(median) and RobustScaler to the float32 bit', () => {
+    // Python (scikit-learn 1.2.1), X as in helpers/prepFrames.ts:
+    //   p = make_pipeline(SimpleImputer(strategy='median'), RobustScaler()).fit(X)
+    //   p.transform(X).astype(np.float32); p.transform(np.array([[nan, 35, 0.5]])).astype(np.float32)
+    const expected = [
+      [-1.0, -1.0, -0.8275862336158752], [-0.6000000238418579, -0.7777777910232544, -0.9655172228813171],
+      [0.0, -0.5555555820465088, -0.5517241358757019], [1.0, -0.3333333432674408, 6.206896781921387],
+      [77.80000305175781, -0.1111111119389534, 0.0], [0.6000000238418579, 0.1111111119389534, 0.0],
+      [-0.20000000298023224, 0.3333333432674408, 0.5517241358757019], [0.0, 0.5555555820465088, -0.4137931168079376],
+      [0.20000000298023224, 0.7777777910232544, 0.27586206793785095], [-0.6000000238418579, 21.0, 2.068965435028076],
+    ];
+    const rows = X.x1.map((_, i) => ({ x1: X.x1[i], x2: X.x2[i], x3: X.x3[i] }));
+    const prep = pipeline({ impute: 'median', scale: 'robust' });
+    const { dataset } = prep.fitTransform(rows);
+    expect(dataset.columns.map((c) => Array.from(c))).toEqual([0, 1, 2].map((j) => expected.map((r) => r[j])));
+    const one = prep.transform([{ x1: null, x2: 35, x3: 0.5 }]).dataset;
+    expect(one.columns.map((c) => c[0])).toEqual([0.0, -0.4444444477558136, -0.27586206793785095]);
+  });
+
+  it('toJSON -> JSON text -> fromJSON transforms new rows to the same Float32 bytes', () => {
+    const prep = pipeline({ ...options, outliers: { method: 'iqr', action: 'clip' }, dropLowVariance: true, dropCorrelated: 0.99 });
+    prep.fit(arrow(train));
+    const text = JSON.stringify(prep.toJSON());
+    const back = Pipeline.fromJSON(JSON.parse(text));
+    const a = prep.transform(arrow(scoring));
+    const b = back.transform(arrow(scoring));
+    expect(back.featureNames).toEqual(prep.featureNames);
+    expect(bytes(b.dataset)).toEqual(bytes(a.dataset));
+    expect(b.report).toEqual(a.report);
+    expect(JSON.stringify(back.toJSON())).toBe(text);
+    // The JSON text form is accepted too.
+    expect(bytes(Pipeline.fromJSON(text).transform(arrow(scoring)).dataset)).toEqual(bytes(a.dataset));
+  });
+
+  it('an array of records gives the same bytes as the Arrow table', () => {
+    const fromArrow = pipeline(options).fitTransform(arrow(train));
+    const fromRecords = pipeline(options).fitTransform(records(train));
+    expect(fromRecords.dataset.names).toEqual(fromArrow.dataset.names);
+    expect(bytes(fromRecords.dataset)).toEqual(bytes(fromArrow.dataset));
+  });
+
+  it('fitTransform gives what fit then transform gives', () => {
+    const a = pipeline({ ...options, outliers: { action: 'drop' } }).fitTransform(arrow(train));
+    const p = pipeline({ ...options, outliers: { action: 'drop' } }).fit(arrow(train));
+    const b = p.transform(arrow(train));
+    expect(bytes(b.dataset)).toEqual(bytes(a.dataset));
+    expect(Array.from(b.rowIndex)).toEqual(Array.from(a.rowIndex));
+  });
+
+  it('scores unknown categories as all zeros and imputes missing numbers with the training statistic', () => {
+    const prep = pipeline({ impute: 'mean', scale: 'minmax', encode: ['plan'] }).fit(records(train));
+    const { dataset, report } = prep.transform(records(scoring));
+    const j = (name: string) => dataset.names.indexOf(name);
+    // Row 0: plan "platinum" was never seen: every plan column is 0.
+    expect(['plan=free', 'plan=gold', 'plan=silver', 'plan=(missing)'].map((n) => dataset.columns[j(n)][0])).toEqual([0, 0, 0, 0]);
+    // Row 2: plan missing -> the (missing) column.
+    expect(dataset.columns[j('plan=(missing)')][2]).toBe(1);
+    // Row 0: age missing -> the training mean of age, then min-max scaled with the training min and range.
+    const ages = train.age.filter((a): a is number => a !== null);
+    const mean = ages.reduce((s, v) => s + v, 0) / ages.length;
+    const lo = Math.min(...ages, mean);
+    const hi = Math.max(...ages, mean);
+    expect(dataset.columns[j('age')][0]).toBe(Math.fround((mean - lo) / (hi - lo)));
+    // Row 2: spend missing -> training mean of spend.
+    const spendMean = train.spend.reduce((s: number, v) => s + v!, 0) / train.spend.length;
+    expect(dataset.columns[j('spend')][2]).toBe(Math.fround((spendMean - 15) / (1500 - 15)));
+    expect(report.steps).toContainEqual({ kind: 'oneHotEncoder', columns: [{ column: 'plan', unknown: 1, missing: 1 }] });
+    expect(report.steps).toContainEqual({ kind: 'imputer', columns: [{ column: 'age', filled: 1 }, { column: 'visits', filled: 0 }, { column: 'spend', filled: 1 }, { column: 'member', filled: 0 }] });
+  });
+
+  it("handleUnknown 'error' rejects a new category, naming row and column", () => {
+    const prep = pipeline({ ...options, encode: { columns: ['plan'], handleUnknown: 'error' } }).fit(arrow(train));
+    const err = error(() => prep.transform(arrow({ ...scoring, plan: ['gold', 'free', 'vip', 'gold'] })));
+    expect(err.code).toBe('E_UNKNOWN_CATEGORY');
+    expect(err.message).toMatch(/row 2, column "plan" holds the category "vip"/);
+  });
+
+  it('without an imputer a missing value is E_NAN_INPUT naming row and column, at fit and at scoring time', () => {
+    const atFit = error(() => pipeline({ encode: ['plan'] }).fit(arrow(train)));
+    expect(atFit.code).toBe('E_NAN_INPUT');
+    expect(atFit.message).toMatch(/row 2, column "age" is missing/);
+    const complete = { ...train, age: train.age.map((a) => a ?? 40) };
+    const prep = pipeline({ encode: ['plan'] }).fit(arrow(complete));
+    const atScoring = error(() => prep.transform(arrow(scoring)));
+    expect(atScoring.code).toBe('E_NAN_INPUT');
+    expect(atScoring.message).toMatch(/row 0, column "age" is missing/);
+  });
+
+  it('a column seen at fit time but absent at scoring time is E_MISSING_COLUMN', () => {
+    const prep = pipeline(options).fit(arrow(train));
+    const rows = records(scoring).map(({ spend, ...rest }) => rest);
+    const err = error(() => prep.transform(rows));
+    expect(err.code).toBe('E_MISSING_COLUMN');
+    expect(err.message).toMatch(/"spend"/);
+    // The id and the unused city column are not needed for scoring.
+    const slim = records(scoring).map(({ customer_id, city, ...rest }) => rest);
+    expect(prep.transform(slim).dataset.n).toBe(4);
+  });
+
+  it("encode 'auto' takes low-cardinality string columns only, and needs only those at scoring time", () => {
+    const prep = pipeline({ impute: 'median', encode: { columns: 'auto', maxCategories: 5 } }).fit(records(train));
+    expect(prep.inputs.map((c) => c.name)).toEqual(['age', 'visits', 'spend', 'member', 'plan']);
+    expect(prep.featureNames.filter((n) => n.startsWith('city'))).toEqual([]);
+  });
+
+  it('a categorical column listed in `columns` must be encoded', () => {
+    const err = error(() => pipeline({ impute: 'median', columns: ['age', 'city'] }).fit(records(train)));
+    expect(err.code).toBe('E_NON_NUMERIC');
+    expect(err.message).toMatch(/"city"/);
+    const ok = pipeline({ impute: 'median', columns: ['spend', 'age', 'city'], encode: { columns: ['city'], maxCategories: 3 } }).fit(records(train));
+    expect(ok.featureNames).toEqual(['spend', 'age', 'city=Bonn', 'city=Cork', 'city=other']);
+  });
+
+  it('drops outlier rows and reports which input rows were kept', () => {
+    const prep = pipeline({ ...options, outliers: { method: 'zscore', threshold: 2, action: 'drop', columns: ['spend'] } });
+    const { dataset, rowIndex, report } = prep.fitTransform(arrow(train));
+    // np.mean(spend) + 2 * np.std(spend) = 1271.48...; only 1500 (row 5) is beyond it, and nothing is below the mean - 2 sd.
+    expect(Array.from(rowIndex)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]);
+    expect(dataset.n).toBe(11);
+    expect(report).toMatchObject({ rowsIn: 12, rowsOut: 11 });
+    expect(report.steps[0]).toMatchObject({ kind: 'outliers', rowsDropped: 1 });
+  });
+
+  it('never changes the table it is given', () => {
+    const rows = records(scoring);
+    const before = structuredClone(rows);
+    const table = arrow(scoring);
+    const snapshot = () => table.schema.fields.map((f) => JSON.stringify(Array.from(table.getChild(f.name)!.toArray() as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? String(v) : v))));
+    const tableBefore = snapshot();
+    const prep = pipeline({ ...options, outliers: 'iqr' }).fit(arrow(train));
+    prep.transform(rows);
+    prep.transform(table);
+    expect(rows).toEqual(before);
+    expect(snapshot()).toEqual(tableBefore);
+    expect(table.getChild('age')!.nullCount).toBe(1);
+  });
+
+  it('reads a sliced Arrow table from its own offset', () => {
+    const full = arrow(train);
+    const prep = pipeline(options).fit(full);
+    const part = prep.transform(full.slice(4, 9)).dataset;
+    const whole = prep.transform(full).dataset;
+    expect(part.columns.map((c) => Array.from(c))).toEqual(whole.columns.map((c) => Array.from(c.subarray(4, 9))));
+  });
+
+  it('steps can be composed by hand', () => {
+    const prep = new Pipeline([new Imputer({ strategy: 'median' }), new Scaler({ method: 'standard', byColumn: { spend: 'log1p' } }), new OneHotEncoder({ columns: ['plan'] })], { id: 'customer_id', exclude: ['member'] });
+    const { dataset } = prep.fitTransform(arrow(train));
+    expect(dataset.names).toEqual(['age', 'visits', 'spend', 'plan=free', 'plan=gold', 'plan=silver', 'plan=(missing)']);
+    const spend = Array.from(dataset.columns[2]);
+    expect(spend.reduce((s, v) => s + v, 0) / spend.length).toBeCloseTo(0, 6);
+  });
+
+  it('names bad options', () => {
+    expect(error(() => pipeline({ scale: 'zscore' as never })).message).toMatch(/"scale\.method"/);
+    expect(error(() => pipeline({ imputer: 'mean' } as never)).message).toMatch(/"imputer"/);
+    expect(error(() => pipeline({ dropCorrelated: 1.5 })).message).toMatch(/"dropCorrelated"/);
+    expect(error(() => pipeline({ encode: 'all' as never })).message).toMatch(/"encode"/);
+    expect(error(() => pipeline({ id: 'nope' }).fit(arrow(train))).code).toBe('E_MISSING_COLUMN');
+    expect(error(() => new Pipeline([{} as never])).message).toMatch(/"steps\[0\]"/);
+    expect(error(() => pipeline().transform(arrow(train))).code).toBe('E_BAD_MODEL');
+  });
+
+  describe('fromJSON rejects a corrupt model with E_BAD_MODEL naming the field', () => {
+    const good = (): PipelineJSON => JSON.parse(JSON.stringify(pipeline({ ...options, outliers: 'iqr', dropLowVariance: true }).fit(arrow(train)).toJSON()));
+    const stepIndex = (json: PipelineJSON, kind: string) => json.steps.findIndex((s) => s.kind === kind);
+    const bad = (mutate: (json: any) => unknown, path: string, text?: (json: PipelineJSON) => string) => {
+      const json = good();
+      mutate(json);
+      const err = error(() => Pipeline.fromJSON(text ? text(json) : JSON.parse(JSON.stringify(json))));
+      expect(err.code).toBe('E_BAD_MODEL');
+      expect(err.message).toContain(`"${path}"`);
+    };
+
+    it('the good model itself loads', () => {
+      expect(Pipeline.fromJSON(good()).featureNames.length).toBeGreaterThan(4);
+    });
+    it('wrong kind or version', () => {
+      bad((j) => (j.version = 2), 'version');
+      bad((j) => (j.version = '1'), 'version');
+      bad((j) => (j.kind = 'segkit.model'), 'kind');
+    });
+    it('a string where a number belongs', () => {
+      const j = good();
+      const s = stepIndex(j, 'scaler');
+      bad((m) => (m.steps[s].centers[1] = String(m.steps[s].centers[1])), `steps[${s}].centers[1]`);
+      const o = stepIndex(j, 'outliers');
+      bad((m) => (m.steps[o].lows[0] = null), `steps[${o}].lows[0]`);
+    });
+    it('a __proto__ or constructor key anywhere', () => {
+      const s = stepIndex(good(), 'imputer');
+      bad(() => undefined, '__proto__', (j) => JSON.stringify(j).replace(/^\{/, '{"__proto__":{"polluted":1},'));
+      bad(() => undefined, `steps[${s}].__proto__`, (j) => {
+        const steps = j.steps.map((st, i) => (i === s ? JSON.stringify(st).replace(/^\{/, '{"__proto__":[],') : JSON.stringify(st)));
+        return JSON.stringify({ ...j, steps: [] }).replace('"steps":[]', `"steps":[${steps.join(',')}]`);
+      });
+      bad((m) => (m.inputs[0].constructor = 'x'), 'inputs[0].constructor');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+    it('truncated arrays', () => {
+      const j = good();
+      const s = stepIndex(j, 'scaler');
+      bad((m) => m.steps[s].scales.pop(), `steps[${s}].scales`);
+      const i = stepIndex(j, 'imputer');
+      bad((m) => m.steps[i].values.pop(), `steps[${i}].values`);
+      bad((m) => m.featureNames.pop(), 'featureNames');
+    });
+    it('unknown step kinds, missing fields and inconsistent columns', () => {
+      bad((m) => (m.steps[0].kind = 'pca'), 'steps[0].kind');
+      bad((m) => (m.steps[0].kind = 'constructor'), 'steps[0].kind');
+      bad((m) => delete m.inputs, 'inputs');
+      bad((m) => (m.inputs[0].type = 'text'), 'inputs[0].type');
+      const s = stepIndex(good(), 'scaler');
+      bad((m) => (m.steps[s].columns[0] = 'nope'), `steps[${s}].columns[0]`);
+      bad((m) => (m.featureNames[0] = 'renamed'), 'featureNames[0]');
+      bad((m) => (m.steps = m.steps.filter((x: { kind: string }) => x.kind !== 'oneHotEncoder' && x.kind !== 'featureFilter')), 'steps');
+      bad((m) => (m.steps = m.steps.filter((x: { kind: string }) => x.kind !== 'oneHotEncoder')), `steps[3].columns[4]`);
+    });
+    it('prefixes paths when the pipeline sits inside a model file', () => {
+      const json = good();
+      (json.steps[0] as any).lows = 'oops';
+      expect(error(() => Pipeline.fromJSON(json, { path: 'pipeline' })).message).toContain('"pipeline.steps[0].lows"');
+      expect(error(() => Pipeline.fromJSON('{"kind": "segkit.pipeline",', { path: 'pipeline' })).message).toMatch(/not valid JSON/);
+    });
+    it('a loaded pipeline transforms but does not refit', () => {
+      expect(error(() => Pipeline.fromJSON(good()).fit(arrow(train))).message).toMatch(/cannot be refitted/);
+    });
+  });
+});

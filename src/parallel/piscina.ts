@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { SegkitError, throwIfAborted } from '../errors.js';
 import { Heap } from '../kernels/heap.js';
+import { instantiateKernels, type KernelExports } from '../kernels/wasm.js';
 import type { Executor, KernelCall } from './executor.js';
 
 // From the compiled package the worker sits beside this file; from TypeScript sources (tests) it is the built copy.
@@ -19,6 +20,7 @@ export class PiscinaExecutor implements Executor {
   readonly threads: number;
   readonly heap: Heap;
   private pool: Piscina | undefined;
+  private local: Promise<KernelExports> | undefined;
 
   constructor(threads: number) {
     this.threads = threads;
@@ -39,6 +41,15 @@ export class PiscinaExecutor implements Executor {
 
   async run(calls: readonly KernelCall[], signal?: AbortSignal): Promise<number[]> {
     throwIfAborted(signal);
+    // a single shard is not worth a round trip to a worker: run it here, on the same shared memory
+    if (calls.length <= 1) {
+      const k = await (this.local ??= instantiateKernels(this.heap.memory, true));
+      try {
+        return calls.map((c) => (k[c.kernel] as (...a: number[]) => number)(...c.args) ?? 0);
+      } catch (e) {
+        throw new SegkitError('E_WORKER', `a kernel failed: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
+      }
+    }
     const pool = this.getPool();
     // a few tasks per thread balance uneven shards (settled shards are cheap) without much dispatch overhead
     const per = Math.max(1, Math.floor(calls.length / (this.threads * 4)));

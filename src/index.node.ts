@@ -7,3 +7,7 @@ registerExecutorFactory((threads) => new PiscinaExecutor(threads), availablePara
 
 export * from './index.js';
 export { PiscinaExecutor } from './parallel/piscina.js';
+
+// the report renders charts with vega (which compiles expressions at run time, so not inside edge functions)
+export { renderSvg, type RenderSvgOptions } from './report/renderSvg.js';
+export { buildReport, type BuildReportInput } from './report/buildReport.js';

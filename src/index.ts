@@ -44,6 +44,12 @@ export { mutualInfoScore } from './metrics/mutualInfoScore.js';
 export { normalizedMutualInfoScore, type AverageMethod, type MutualInfoOptions } from './metrics/normalizedMutualInfoScore.js';
 export { adjustedMutualInfoScore } from './metrics/adjustedMutualInfoScore.js';
 
+// explaining segments
+export { profileSegments, type SegmentProfiles, type SegmentProfile, type TopFeature, type ProfileSegmentsOptions } from './explain/profileSegments.js';
+export { nameSegment, type FeatureZ, type NameSegmentOptions } from './explain/nameSegment.js';
+export { pca2, type Pca2Options, type Pca2Result } from './explain/pca2.js';
+export { chartSpecs, type ChartSpecs, type ChartSpecsInput, type KSweepRow } from './report/chartSpecs.js';
+
 // execution
 export { close } from './parallel/defaultExecutor.js';
 export type { Executor, KernelCall } from './parallel/executor.js';

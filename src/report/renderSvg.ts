@@ -1,0 +1,78 @@
+import { View, parse, loader as vegaLoader } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { SegkitError, badOption } from '../errors.js';
+
+export interface RenderSvgOptions {
+  /**
+   * Prefix for every id in the SVG (gradients, clip paths) and the references to them: give each chart its own
+   * so several can be inlined in one HTML page without one picking up another's gradient.
+   */
+  readonly idPrefix?: string;
+}
+
+const DEFAULTS = Object.freeze({ idPrefix: '' });
+
+/** A loader that refuses everything: report charts carry their data inline and must never touch the network. */
+function offlineLoader() {
+  const refuse = async (uri: unknown): Promise<never> => {
+    throw new SegkitError('E_IO', `charts render offline; refusing to load ${JSON.stringify(uri)}`, 'pass data inline as { values: [...] }');
+  };
+  const l = vegaLoader();
+  l.load = refuse;
+  l.sanitize = refuse;
+  l.http = refuse;
+  l.file = refuse;
+  return l;
+}
+
+/**
+ * Renames every id (gradients, clip paths) to prefix + kind + ordinal of appearance, with the references to it:
+ * vega numbers them from a process-wide counter, so without this the same chart renders differently on a second call.
+ */
+function renameIds(svg: string, prefix: string): string {
+  // Only inside tags: text content may hold user text such as ' id="x"', which must stay as it is.
+  const TAG = /<[A-Za-z][^>]*>/g;
+  const renamed = new Map<string, string>();
+  for (const tag of svg.match(TAG) ?? []) {
+    const m = /\sid="([^"]+)"/.exec(tag);
+    if (m && !renamed.has(m[1])) renamed.set(m[1], `${prefix}${m[1].replace(/_?\d+$/, '')}${renamed.size}`);
+  }
+  if (renamed.size === 0) return svg;
+  const swap = (all: string, id: string, make: (to: string) => string) => {
+    const to = renamed.get(id);
+    return to === undefined ? all : make(to);
+  };
+  return svg.replace(TAG, (tag) =>
+    tag
+      .replace(/(\sid=")([^"]+)"/, (all, head: string, id: string) => swap(all, id, (to) => `${head}${to}"`))
+      .replace(/url\(#([^)]+)\)/g, (all, id: string) => swap(all, id, (to) => `url(#${to})`))
+      .replace(/(href=")#([^"]+)"/g, (all, head: string, id: string) => swap(all, id, (to) => `${head}#${to}"`)),
+  );
+}
+
+/**
+ * Renders a Vega-Lite spec to an SVG string: compiled to Vega with vega-lite, then drawn by a headless vega View
+ * (no DOM, no canvas; text widths are estimated). Runs in Node and in browsers.
+ *
+ * @example
+ * const svg = await renderSvg(chartSpecs({ profiles }).sizes, { idPrefix: 'sizes-' });
+ */
+export async function renderSvg(spec: TopLevelSpec, options: RenderSvgOptions = {}): Promise<string> {
+  const o = { ...DEFAULTS, ...options };
+  if (typeof o.idPrefix !== 'string' || (o.idPrefix !== '' && !/^[A-Za-z][\w-]*$/.test(o.idPrefix))) {
+    throw badOption('idPrefix', o.idPrefix, 'a string of letters, digits, "-" or "_" starting with a letter');
+  }
+  if (!spec || typeof spec !== 'object') throw badOption('spec', spec, 'a Vega-Lite spec object');
+  let vgSpec;
+  try {
+    vgSpec = compile(spec).spec;
+  } catch (err) {
+    throw new SegkitError('E_BAD_OPTION', `the Vega-Lite spec does not compile: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  const view = new View(parse(vgSpec), { renderer: 'none', loader: offlineLoader() });
+  try {
+    return renameIds(await view.toSVG(), o.idPrefix);
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,294 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildReport } from '../src/report/buildReport.js';
+import { chartSpecs } from '../src/report/chartSpecs.js';
+import { renderSvg } from '../src/report/renderSvg.js';
+import { fromRows } from '../src/data/dataset.js';
+import { profileSegments } from '../src/explain/profileSegments.js';
+import { HOSTILE, reportFixture } from './helpers/reportFixture.js';
+
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
+
+function writeAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** The SVG inside each <figure data-chart="...">. */
+function charts(html: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of html.matchAll(/<figure class="chart[^"]*" data-chart="([^"]+)">[\s\S]*?(<svg[\s\S]*?<\/svg>)<\/figure>/g)) out.set(m[1], m[2]);
+  return out;
+}
+
+/** Data marks per mark type: the leaf elements inside each vega `role-mark` group. */
+function marks(svg: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of svg.matchAll(/<g class="mark-(\w+) role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/g)) {
+    const count = (m[2].match(/<(path|rect|circle|line|text)\b/g) ?? []).length;
+    out[m[1]] = (out[m[1]] ?? 0) + count;
+  }
+  return out;
+}
+
+describe('buildReport', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('writes one self-contained report whose charts all have marks', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const fx = reportFixture();
+    const html = await buildReport(fx.input);
+    writeAtomic(join(ARTIFACTS, 'report.html'), html);
+    expect(readFileSync(join(ARTIFACTS, 'report.html'), 'utf8')).toBe(html);
+    // Vega and Vega-Lite warn on dropped encodings or bad scales; a clean spec produces none.
+    expect(warn).not.toHaveBeenCalled();
+
+    const c = charts(html);
+    expect([...c.keys()].sort()).toEqual(['elbow', 'heatmap', 'parallel', 'scatter', 'silhouette', 'silhouetteByK', 'sizes']);
+    for (const [key, svg] of c) {
+      expect(svg.startsWith('<svg'), key).toBe(true);
+      const total = (svg.match(/<(path|rect|circle)\b/g) ?? []).length;
+      expect(total, key).toBeGreaterThan(0);
+    }
+    const { k, data } = fx;
+    // One bar per segment, one cell per segment x feature, one point per row plus k centroid diamonds.
+    expect(marks(c.get('sizes')!).rect).toBe(k);
+    expect(marks(c.get('heatmap')!).rect).toBe(k * data.d);
+    expect(marks(c.get('scatter')!).symbol).toBe(data.n + k);
+    expect(marks(c.get('parallel')!).line).toBe(k);
+    expect(marks(c.get('silhouette')!).area).toBe(k);
+    expect(marks(c.get('elbow')!).line).toBe(1);
+    expect(marks(c.get('elbow')!).symbol).toBe(5);
+    expect(marks(c.get('silhouetteByK')!).symbol).toBe(5);
+
+    // One card per segment, in id order.
+    expect([...html.matchAll(/<article class="card" data-segment="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([0, 1, 2, 3]);
+  });
+
+  it('escapes every piece of user text', async () => {
+    const fx = reportFixture();
+    const html = await buildReport(fx.input);
+    expect(html).not.toContain(HOSTILE);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('<title>Customer segments &amp; &lt;test&gt; report</title>');
+    expect(html).toContain('&lt;b&gt;segment 3&lt;/b&gt; is small &amp; worth a look.');
+    expect(html).toContain('Needs &lt;attention&gt; &amp; care');
+    expect(html).not.toContain('<b>segment 3</b>');
+    // Metric names are user text too, including ones that look like object internals.
+    const odd = await buildReport({ ...fx.input, metrics: Object.fromEntries([['__proto__', 1], ['<i>x</i>', 2]]) });
+    expect(odd).toContain('<th scope="row">Proto</th><td class="num">1.00</td>');
+    expect(odd).toContain('&lt;i&gt;x&lt;/i&gt;');
+    expect(odd).not.toContain('<i>x</i>');
+    for (const s of fx.profiles.segments) {
+      const escaped = s.name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      expect(html).toContain(`<h3>${escaped}</h3>`);
+    }
+  });
+
+  it('needs nothing from the network and keeps ids unique across charts', async () => {
+    const html = await buildReport(reportFixture().input);
+    const urls = [...html.matchAll(/https?:\/\/[^\s"')]+/g)].map((m) => m[0]);
+    expect(urls.every((u) => u.startsWith('http://www.w3.org/'))).toBe(true);
+    expect(html).not.toMatch(/<(link|img|iframe|object|embed)\b/i);
+    expect(html).not.toMatch(/\ssrc=/i);
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every url(#id) reference resolves to an id in the document.
+    for (const m of html.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(m[1]);
+  });
+
+  it('shows the metrics and the k sweep with the chosen k marked', async () => {
+    const fx = reportFixture();
+    const html = await buildReport(fx.input);
+    const sil = fx.input.metrics!.silhouette;
+    expect(html).toContain(`<td class="num">${sil.toFixed(3)}</td>`);
+    expect(html).toContain('Custom metric');
+    expect(html).toContain('<td class="num">12.5</td>');
+    expect(html).toMatch(/<tr class="chosen"><th scope="row">4 <span class="tag">chosen<\/span>/);
+    expect((html.match(/<tr( class="chosen")?><th scope="row">\d/g) ?? []).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('leaves out the k-sweep and silhouette charts when they have no data', async () => {
+    const fx = reportFixture();
+    const { kSweep, silhouetteSamples, metrics, recommendation, ...rest } = fx.input;
+    const html = await buildReport(rest);
+    expect([...charts(html).keys()].sort()).toEqual(['heatmap', 'parallel', 'scatter', 'sizes']);
+    expect(html).not.toContain('class="metrics"');
+    expect(html).not.toContain('class="callout"');
+  });
+
+  it('samples the scatter to maxScatterPoints, the same rows for the same seed', async () => {
+    const fx = reportFixture();
+    const a = await buildReport({ ...fx.input, maxScatterPoints: 50, seed: 1 });
+    const b = await buildReport({ ...fx.input, maxScatterPoints: 50, seed: 1 });
+    const c = await buildReport({ ...fx.input, maxScatterPoints: 50, seed: 2 });
+    expect(marks(charts(a).get('scatter')!).symbol).toBe(50 + fx.k);
+    expect(a).toBe(b);
+    expect(charts(c).get('scatter')).not.toBe(charts(a).get('scatter'));
+  });
+
+  it('accepts row-major Float64Array centroids', async () => {
+    const fx = reportFixture();
+    const flat = Float64Array.from(fx.profiles.segments.flatMap((s) => s.mean));
+    const html = await buildReport({ ...fx.input, centroids: flat });
+    expect(charts(html).get('parallel')).toBe(charts(await buildReport(fx.input)).get('parallel'));
+  });
+
+  it('rejects inputs that do not fit together, naming what is wrong', async () => {
+    const fx = reportFixture();
+    await expect(buildReport({ ...fx.input, labels: fx.labels.subarray(1) })).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
+    const bad = fx.labels.slice();
+    bad[7] = 9;
+    await expect(buildReport({ ...fx.input, labels: bad })).rejects.toMatchObject({ code: 'E_BAD_LABELS', message: expect.stringContaining('row 7') });
+    await expect(buildReport({ ...fx.input, centroids: [[1, 2]] })).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
+    await expect(buildReport({ ...fx.input, centroids: new Float64Array(3) })).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
+    await expect(buildReport({ ...fx.input, k: 3 })).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
+    await expect(buildReport({ ...fx.input, silhouetteSamples: new Float64Array(2) })).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
+    await expect(buildReport({ ...fx.input, seed: 1.5 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"seed"') });
+    await expect(buildReport({ ...fx.input, maxScatterPoints: 0 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"maxScatterPoints"') });
+  });
+
+  it('does not modify the caller data', async () => {
+    const fx = reportFixture();
+    const before = fx.data.columns.map((c) => c.slice());
+    const labels = fx.labels.slice();
+    await buildReport(fx.input);
+    fx.data.columns.forEach((c, j) => expect(c).toEqual(before[j]));
+    expect(fx.labels).toEqual(labels);
+  });
+});
+
+describe('buildReport on a wider segmentation', () => {
+  it('lays out k = 8, d = 16 (scikit-learn k-means fixture) with every mark', async () => {
+    const fx = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'blobs-3000x16-k8.json'), 'utf8'));
+    const data = fromRows(fx.X as number[][], { names: Array.from({ length: 16 }, (_, j) => `feature_${j}`) });
+    const labels = Int32Array.from(fx.kmeans.labels as number[]);
+    const profiles = profileSegments(data, labels, 8);
+    const centroids = fx.kmeans.centroids as number[][];
+    const html = await buildReport({ data, labels, centroids, k: 8, profiles, metrics: { inertia: fx.kmeans.inertia }, maxScatterPoints: 500 });
+    const c = charts(html);
+    expect(marks(c.get('heatmap')!).rect).toBe(8 * 16);
+    expect(marks(c.get('sizes')!).rect).toBe(8);
+    expect(marks(c.get('parallel')!).line).toBe(8);
+    expect(marks(c.get('scatter')!).symbol).toBe(500 + 8);
+    // scikit-learn's centroids are the means of its final labels, so standardised they equal the profile z.
+    const spec = chartSpecs({ profiles, centroids }).parallel as unknown as { data: { values: { value: number }[] } };
+    profiles.segments.forEach((s, i) => s.z.forEach((z, j) => expect(spec.data.values[i * 16 + j].value).toBeCloseTo(z, 4)));
+    // Full-width charts stay within the report column.
+    for (const key of ['heatmap', 'parallel', 'scatter']) {
+      expect(Number(/width="(\d+(?:\.\d+)?)"/.exec(c.get(key)!)![1]), key).toBeLessThanOrEqual(944);
+    }
+    expect(new Set(profiles.segments.map((s) => s.name)).size).toBe(8);
+    writeAtomic(join(ARTIFACTS, 'report-k8.html'), html);
+  });
+});
+
+describe('chartSpecs', () => {
+  it('gives every chart the same segment colour domain', () => {
+    const fx = reportFixture();
+    const specs = chartSpecs({ profiles: fx.profiles, centroids: fx.profiles.segments.map((s) => s.mean), kSweep: fx.input.kSweep, k: 4 });
+    const domains = JSON.stringify(specs).match(/"domain":\["0: [^\]]*\]/g) ?? [];
+    expect(domains.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(domains).size).toBe(1);
+    expect(specs.scatter).toBeUndefined();
+    expect(specs.silhouette).toBeUndefined();
+  });
+
+  it('puts the standardised centroids in the parallel-coordinates data', () => {
+    const fx = reportFixture();
+    const centroids = fx.profiles.segments.map((s) => s.mean);
+    const spec = chartSpecs({ profiles: fx.profiles, centroids }).parallel as unknown as { data: { values: { feature: string; value: number }[] } };
+    const { mean, std } = fx.profiles.population;
+    const values = spec.data.values;
+    expect(values).toHaveLength(fx.k * fx.data.d);
+    // The centroid of a segment is its mean, so the standardised centroid is the segment's z.
+    fx.profiles.segments.forEach((s, c) =>
+      s.z.forEach((z, j) => {
+        expect(values[c * fx.data.d + j].value).toBeCloseTo((centroids[c][j] - mean[j]) / std[j], 10);
+        expect(values[c * fx.data.d + j].value).toBeCloseTo(z, 10);
+      }),
+    );
+  });
+
+  it('keeps each segment extremes in the thinned silhouette bands', () => {
+    const fx = reportFixture();
+    const samples = fx.input.silhouetteSamples!;
+    const spec = chartSpecs({ profiles: fx.profiles, silhouette: { samples, labels: fx.labels }, silhouettePointsPerSegment: 10 }).silhouette as unknown as {
+      layer: { data: { values: { segment: string; s: number }[] } }[];
+    };
+    const rows = spec.layer[0].data.values;
+    fx.profiles.segments.forEach((seg, c) => {
+      const own = Array.from(samples).filter((_, i) => fx.labels[i] === c);
+      const band = rows.filter((r) => r.segment.startsWith(`${c}: `)).map((r) => r.s);
+      expect(band.length).toBeLessThanOrEqual(11);
+      expect(Math.min(...band)).toBe(Math.min(...own));
+      expect(Math.max(...band)).toBe(Math.max(...own));
+      // Sorted ascending within the band, as in scikit-learn's silhouette plot.
+      expect(band).toEqual([...band].sort((a, b) => a - b));
+    });
+  });
+});
+
+describe('renderSvg', () => {
+  it('renders a bar chart to SVG with one rect per datum', async () => {
+    const svg = await renderSvg({
+      data: { values: [{ a: 'x', b: 3 }, { a: 'y', b: 5 }, { a: 'z', b: 1 }] },
+      mark: 'bar',
+      encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' } },
+    });
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(marks(svg).rect).toBe(3);
+  });
+
+  it('prefixes ids and the references to them', async () => {
+    const spec = chartSpecs({ profiles: profileSegments(fromRows([[1, 2], [2, 1], [9, 9], [8, 9]]), Int32Array.from([0, 0, 1, 1]), 2) }).heatmap;
+    const plain = await renderSvg(spec);
+    const prefixed = await renderSvg(spec, { idPrefix: 'h1-' });
+    const ids = [...prefixed.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((id) => id.startsWith('h1-'))).toBe(true);
+    for (const m of prefixed.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(m[1]);
+    expect(prefixed.replace(/h1-/g, '')).toBe(plain);
+    // Ids are numbered per SVG, so the same spec renders to the same string every time.
+    expect(await renderSvg(spec, { idPrefix: 'h1-' })).toBe(prefixed);
+    await expect(renderSvg(spec, { idPrefix: '1 bad' })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"idPrefix"') });
+  });
+
+  it('leaves id-like user text alone', async () => {
+    const svg = await renderSvg(
+      {
+        data: { values: [{ a: 'x id="g" url(#g)', z: 1 }, { a: 'y', z: -1 }] },
+        mark: 'rect',
+        encoding: { x: { field: 'a', type: 'nominal' }, color: { field: 'z', type: 'quantitative' } },
+      },
+      { idPrefix: 'p-' },
+    );
+    expect(svg).toContain('>x id="g" url(#g)</text>');
+    expect(svg).toMatch(/<linearGradient id="p-gradient0"/);
+  });
+
+  it('never fetches: data by URL is refused', async () => {
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const svg = await renderSvg({
+      data: { url: 'https://example.invalid/data.json' },
+      mark: 'bar',
+      encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' } },
+    }).catch((e: unknown) => e);
+    expect(fetchSpy).not.toHaveBeenCalled();
+    // Either the render fails or it draws no bars; it never has the remote data.
+    if (typeof svg === 'string') expect(marks(svg).rect ?? 0).toBe(0);
+    else expect(svg).toBeInstanceOf(Error);
+    error.mockRestore();
+  });
+
+  it('reports a spec that does not compile', async () => {
+    await expect(renderSvg({ mark: 'nonsense' } as never)).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+  });
+});

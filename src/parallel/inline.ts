@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../errors.js';
+import { SegkitError, throwIfAborted } from '../errors.js';
 import { Heap } from '../kernels/heap.js';
 import { instantiateKernels, type KernelExports } from '../kernels/wasm.js';
 import type { Executor, KernelCall } from './executor.js';
@@ -18,9 +18,14 @@ export class InlineExecutor implements Executor {
     const k = await this.kernels;
     throwIfAborted(signal);
     const out = new Array<number>(calls.length);
-    for (let i = 0; i < calls.length; i++) {
-      const c = calls[i];
-      out[i] = (k[c.kernel] as (...a: number[]) => number)(...c.args) ?? 0;
+    try {
+      for (let i = 0; i < calls.length; i++) {
+        const c = calls[i];
+        out[i] = (k[c.kernel] as (...a: number[]) => number)(...c.args) ?? 0;
+      }
+    } catch (e) {
+      // a trap gets the same stable code as one inside a pool worker
+      throw new SegkitError('E_WORKER', `a kernel failed: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
     }
     return out;
   }

@@ -55,14 +55,26 @@ export class PiscinaExecutor implements Executor {
     const per = Math.max(1, Math.floor(calls.length / (this.threads * 4)));
     const groups: KernelCall[][] = [];
     for (let i = 0; i < calls.length; i += per) groups.push(calls.slice(i, i + per));
-    const settled = await Promise.allSettled(groups.map((g) => pool.run(g, { signal: signal ?? null }) as Promise<number[]>));
-    throwIfAborted(signal);
-    const failed = settled.find((s) => s.status === 'rejected');
-    if (failed) {
-      const reason = (failed as PromiseRejectedResult).reason;
-      throw new SegkitError('E_WORKER', `a worker failed: ${reason instanceof Error ? reason.message : String(reason)}`, undefined, { cause: reason });
+    // Cancellation raises a flag the workers check between calls, rather than terminating them: a terminated
+    // worker can still be writing into memory that the caller is about to free and reuse.
+    const stop = this.heap.alloc(64);
+    const flag = this.heap.i32(stop, 1);
+    Atomics.store(flag, 0, 0);
+    const onAbort = () => Atomics.store(this.heap.i32(stop, 1), 0, 1);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const settled = await Promise.allSettled(groups.map((g) => pool.run({ calls: g, stop }) as Promise<number[]>));
+      throwIfAborted(signal);
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) {
+        const reason = (failed as PromiseRejectedResult).reason;
+        throw new SegkitError('E_WORKER', `a worker failed: ${reason instanceof Error ? reason.message : String(reason)}`, undefined, { cause: reason });
+      }
+      return settled.flatMap((s) => (s as PromiseFulfilledResult<number[]>).value);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.heap.release(stop);
     }
-    return settled.flatMap((s) => (s as PromiseFulfilledResult<number[]>).value);
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,15 @@ import { workerData } from 'piscina';
 import { instantiateKernels } from '../kernels/wasm.js';
 import type { KernelCall } from './executor.js';
 
-const kernels = await instantiateKernels((workerData as { memory: WebAssembly.Memory }).memory, true);
+const memory = (workerData as { memory: WebAssembly.Memory }).memory;
+const kernels = await instantiateKernels(memory, true);
 
-export default function run(calls: readonly KernelCall[]): number[] {
-  return calls.map((c) => (kernels[c.kernel] as (...a: number[]) => number)(...c.args) ?? 0);
+/** Runs the calls in order; stops early (returning what ran) once the caller sets the int32 at `stop` to 1. */
+export default function run({ calls, stop }: { calls: readonly KernelCall[]; stop: number }): number[] {
+  const out: number[] = [];
+  for (const c of calls) {
+    if (stop && Atomics.load(new Int32Array(memory.buffer, stop, 1), 0) !== 0) break;
+    out.push((kernels[c.kernel] as (...a: number[]) => number)(...c.args) ?? 0);
+  }
+  return out;
 }

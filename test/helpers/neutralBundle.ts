@@ -34,14 +34,14 @@ export interface Blobs {
   inertia: number;
 }
 
-/** Three well-separated 2-D blobs of 30 points each: points on rings of radius 0.5..0.9 around far-apart centres. */
-export function threeBlobs(): Blobs {
+/** Three well-separated 2-D blobs of `perBlob` points each: points on rings of radius 0.5..0.9 around far-apart centres. */
+export function threeBlobs(perBlob = 30): Blobs {
   const centres = [[0, 0], [12, 12], [-12, 12]];
   const rows: number[][] = [];
   const blob: number[] = [];
   centres.forEach(([cx, cy], b) => {
-    for (let i = 0; i < 30; i++) {
-      const a = (2 * Math.PI * i) / 30 + b;
+    for (let i = 0; i < perBlob; i++) {
+      const a = (2 * Math.PI * i) / perBlob + b;
       const r = 0.5 + 0.1 * (i % 5);
       rows.push([cx + r * Math.cos(a), cy + r * Math.sin(a)]);
       blob.push(b);
@@ -49,7 +49,7 @@ export function threeBlobs(): Blobs {
   });
   const means = centres.map((_, b) => {
     const mine = rows.filter((_, i) => blob[i] === b);
-    return [0, 1].map((j) => mine.reduce((s, row) => s + Math.fround(row[j]), 0) / mine.length);
+    return [0, 1].map((j) => mine.reduce((sum, row) => sum + Math.fround(row[j]), 0) / mine.length);
   });
   let inertia = 0;
   rows.forEach((row, i) => {
@@ -82,7 +82,7 @@ export function expectBlobsFound(r: FitResult, b: Blobs): void {
   expect(r.labels).toHaveLength(b.rows.length);
   const labelOf = [0, 1, 2].map((blob) => r.labels[b.blob.indexOf(blob)]);
   expect(new Set(labelOf).size).toBe(3);
-  r.labels.forEach((label, i) => expect(label).toBe(labelOf[b.blob[i]]));
+  expect(r.labels.filter((label, i) => label !== labelOf[b.blob[i]]).length).toBe(0);
   for (let blob = 0; blob < 3; blob++) {
     const c = r.centroids[labelOf[blob]];
     expect(c).toHaveLength(2);

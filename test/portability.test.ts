@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import vm from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EdgeRuntime } from 'edge-runtime';
+import { chromium, type Browser } from 'playwright-core';
+import { kmeans } from '../src/index.js';
+import { bundleNeutral, expectBlobsFound, fitScript, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`portability.test: the headless Chromium check is skipped, ${CHROMIUM} not found (install Debian's chromium package to run it)`);
+
+const blobs = threeBlobs();
+const script = fitScript(blobs);
+let bundle: string;
+// the same fit through the TypeScript sources in Node: every other realm must give exactly this result
+let reference: FitResult;
+
+beforeAll(async () => {
+  bundle = await bundleNeutral();
+  const m = await kmeans(blobs.rows, { k: 3, seed: 1, threads: 1 });
+  reference = {
+    labels: Array.from(m.labels),
+    centroids: m.centroids,
+    inertia: m.inertia,
+    predicted: Array.from(await m.predict(blobs.centres)),
+  };
+});
+
+describe('the neutral entry as one script', () => {
+  it('finds the blobs in Node (the reference every realm below must match)', () => {
+    expectBlobsFound(reference, blobs);
+  });
+
+  it('has no Node built-in import and no CommonJS require', () => {
+    expect(bundle.length).toBeGreaterThan(1000);
+    expect(bundle).not.toMatch(/["'`]node:/);
+    // a module load is require("name"); a local helper that happens to be called require takes other arguments
+    expect(bundle).not.toMatch(/\brequire\s*\(\s*["'`]/);
+    expect(bundle).not.toMatch(/\b__require\b|\bcreateRequire\b/);
+    expect(bundle).not.toMatch(/\bimport\s*\(/);
+    expect(bundle).toMatch(/\bvar segkit\b/);
+  });
+});
+
+describe('edge runtime (EdgeVM: fetch-style globals, no process, no require, no eval)', () => {
+  it('fits the blobs with threads: 1, bit-identical to Node', async () => {
+    const edge = new EdgeRuntime();
+    expect(edge.evaluate('typeof process + typeof require + typeof Buffer + typeof EdgeRuntime')).toBe('undefinedundefinedundefinedstring');
+    edge.evaluate(bundle);
+    const r: FitResult = JSON.parse(await edge.evaluate<Promise<string>>(script));
+    expectBlobsFound(r, blobs);
+    expect(r).toEqual(reference);
+  });
+});
+
+describe('a bare ECMAScript realm with WebAssembly and a few web globals', () => {
+  // a fresh node:vm context holds only the ECMAScript built-ins, WebAssembly and V8's own console
+  const bare = (globals: Record<string, unknown>) => vm.createContext({ ...globals }, { codeGeneration: { strings: false, wasm: true } });
+  const absent = ['process', 'Buffer', 'fetch', 'require', 'module', 'global', 'setTimeout', 'queueMicrotask', 'structuredClone', 'self', 'window', 'navigator'];
+
+  it('fits the blobs with only atob, TextDecoder, TextEncoder and console added, bit-identical to Node', async () => {
+    const ctx = bare({ atob, TextDecoder, TextEncoder, console });
+    const missing = vm.runInContext(`${JSON.stringify(absent)}.filter((g) => typeof globalThis[g] !== 'undefined')`, ctx);
+    expect(Array.from(missing)).toEqual([]);
+    vm.runInContext(bundle, ctx);
+    const r: FitResult = JSON.parse(await vm.runInContext(script, ctx));
+    expectBlobsFound(r, blobs);
+    expect(r).toEqual(reference);
+  });
+
+  it('needs nothing from the host but atob (kernel bytes) and TextDecoder (read when @assemblyscript/loader loads)', async () => {
+    const ctx = bare({ atob, TextDecoder });
+    vm.runInContext(bundle, ctx);
+    const r: FitResult = JSON.parse(await vm.runInContext(script, ctx));
+    expect(r).toEqual(reference);
+  });
+});
+
+describe.skipIf(!hasChromium)('headless Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('loads the script into a blank page and fits the blobs, bit-identical to Node, with no page error', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
+    });
+    try {
+      await page.addScriptTag({ content: bundle });
+      const r: FitResult = JSON.parse(await page.evaluate<string>(script));
+      expectBlobsFound(r, blobs);
+      expect(r).toEqual(reference);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});

@@ -6,6 +6,35 @@ export { SegkitError, type SegkitErrorCode } from './errors.js';
 // data
 export { fromRows, fromColumns, fromArrow, toDataset, type Dataset, type DataInput } from './data/dataset.js';
 
+// data: readers and writers
+export { readCsv, type ReadCsvOptions, type ColumnType } from './data/readCsv.js';
+export { csvRecords, type CsvRecordsOptions } from './data/csvRecords.js';
+export { readJson, type ReadJsonOptions, type JsonTable } from './data/readJson.js';
+export { readNdjson } from './data/readNdjson.js';
+export { readArrow } from './data/readArrow.js';
+export { readParquet } from './data/readParquet.js';
+export { writeCsv, type WriteCsvOptions } from './data/writeCsv.js';
+export { writeArrow, type WriteArrowOptions } from './data/writeArrow.js';
+export { writeParquet, type WriteParquetOptions } from './data/writeParquet.js';
+export { writeJson, type WriteJsonOptions } from './data/writeJson.js';
+export type { ByteSource } from './data/byteSource.js';
+export type { TableFormat } from './data/tableFormat.js';
+
+// data: the customer view (arquero compiles expressions at run time: Node and browsers, not edge functions)
+export { joinCustomers, type CustomerSource, type JoinCustomersOptions } from './data/joinCustomers.js';
+export { aggregateByCustomer, type Aggregation, type AggregateOp, type AggregateByCustomerOptions } from './data/aggregateByCustomer.js';
+
+// features
+export { rfm, type RfmOptions } from './features/rfm.js';
+export { rfmSegment, RFM_SEGMENT_RULES, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
+export { behaviourFeatures, type BehaviourFeaturesOptions } from './features/behaviourFeatures.js';
+export type { LogInput } from './features/logInput.js';
+
+// sample data
+export { sampleCustomers, SAMPLE_SEGMENTS, type SampleSegment, type SampleCustomersOptions } from './data/sampleCustomers.js';
+export { sampleTransactions, type SampleTransactionsOptions } from './data/sampleTransactions.js';
+export { sampleEvents, SAMPLE_FEATURES, type SampleEventsOptions } from './data/sampleEvents.js';
+
 // preparation
 export { Pipeline, pipeline, type PipelineOptions, type PipelineSelection, type PipelineResult, type PipelineReport, type PipelineJSON } from './prep/pipeline.js';
 export { Imputer, type ImputerOptions, type ImputeStrategy, type ImputerReport } from './prep/imputer.js';

@@ -135,7 +135,7 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
       for (let q = 0; q < 2 * k; q++) {
         let s = 0;
         for (let sh = 0; sh < nS; sh++) s += p[sh * 2 * k + q];
-        expect(s).toBeCloseTo(want[q], 9);
+        expect(Math.abs(s - want[q])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[q])));
       }
       for (const squared of [true, false]) {
         await ex.run(distanceCalls(m, c, k, squared, out));

@@ -1,0 +1,31 @@
+import { type Command, Option } from 'commander';
+import { chooseKDefaults } from '../core/chooseK.js';
+import { kmeansDefaults } from '../core/kmeans.js';
+import { UsageError } from './exitCodes.js';
+import { integer, kRange, seedValue } from './optionParsers.js';
+
+export interface FitFlags {
+  readonly kRange?: number[];
+  readonly seed: number;
+  readonly nInit?: number;
+  readonly maxIter: number;
+}
+
+export const DEFAULT_K_RANGE = `${chooseKDefaults.kRange[0]}..${chooseKDefaults.kRange[1]}`;
+
+/** --k-range, --seed, --n-init and --max-iter, shared by segment and choose-k. */
+export function addFitOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--k-range <min..max>', `values of k to try, inclusive (default: ${DEFAULT_K_RANGE})`).argParser(kRange))
+    .addOption(new Option('--seed <n>', 'random seed; the same seed gives the same segments on any thread count').argParser(seedValue).default(0))
+    .addOption(new Option('--n-init <n>', 'k-means restarts, keeping the best (default: 1 with k-means++)').argParser(integer(1)))
+    .addOption(new Option('--max-iter <n>', 'maximum Lloyd iterations per restart').argParser(integer(1)).default(kmeansDefaults.maxIter));
+}
+
+/** The k values to sweep, below the number of rows. */
+export function sweepKs(flags: FitFlags, rows: number): number[] {
+  const ks = flags.kRange ?? kRange(DEFAULT_K_RANGE);
+  const usable = ks.filter((k) => k < rows);
+  if (usable.length === 0) throw new UsageError(`--k-range: every k in ${ks[0]}..${ks[ks.length - 1]} needs more rows than the ${rows} the data has`);
+  return usable;
+}

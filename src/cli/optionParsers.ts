@@ -1,0 +1,103 @@
+// commander argument parsers: a bad value throws InvalidArgumentError, which commander reports naming the option (exit 2).
+import { InvalidArgumentError } from 'commander';
+import type { ImputeStrategy } from '../prep/imputer.js';
+import type { ScaleMethod } from '../prep/scaler.js';
+
+const INTEGER = /^[+-]?\d+$/;
+
+function show(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+/** An integer parser accepting values from `min` up. */
+export function integer(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value.trim());
+    if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`must be an integer >= ${min}, got ${show(value)}.`);
+    }
+    return n;
+  };
+}
+
+export const seedValue = (value: string): number => {
+  const n = Number(value.trim());
+  if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`must be an integer, got ${show(value)}.`);
+  return n;
+};
+
+export const finiteNumber = (value: string): number => {
+  const n = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`must be a number, got ${show(value)}.`);
+  return n;
+};
+
+/** `--k 4` or `--k auto`. */
+export function kValue(value: string): number | 'auto' {
+  if (value.trim().toLowerCase() === 'auto') return 'auto';
+  const n = Number(value.trim());
+  if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n) || n < 2) throw new InvalidArgumentError(`must be an integer >= 2 or "auto", got ${show(value)}.`);
+  return n;
+}
+
+/** `MIN..MAX`, inclusive, MIN at least 2. */
+export function kRange(value: string): number[] {
+  const range = /^(\d+)\s*\.\.\s*(\d+)$/.exec(value.trim());
+  if (!range) throw new InvalidArgumentError(`must be MIN..MAX, e.g. 2..10, got ${show(value)}.`);
+  const lo = Number(range[1]);
+  const hi = Number(range[2]);
+  if (lo < 2) throw new InvalidArgumentError(`must start at 2 or more (k = 1 is a single segment), got ${show(value)}.`);
+  if (hi < lo) throw new InvalidArgumentError(`must be MIN..MAX with MIN <= MAX, got ${show(value)}.`);
+  if (hi - lo >= 1000) throw new InvalidArgumentError(`must span fewer than 1000 values of k, got ${show(value)}.`);
+  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+}
+
+/** A comma-separated list of column names; names are kept exactly, except for surrounding spaces. */
+export function columnList(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((s) => s === '')) throw new InvalidArgumentError(`must be column names separated by commas, got ${show(value)}.`);
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new InvalidArgumentError(`names column "${name}" twice.`);
+    seen.add(name);
+  }
+  return names;
+}
+
+/** The --scale choices and the pipeline method each stands for; 'log' is log1p then standardised. */
+export const SCALE_CHOICES: Readonly<Record<string, ScaleMethod | false>> = Object.freeze({
+  standard: 'standard',
+  minmax: 'minmax',
+  robust: 'robust',
+  log: 'log1p',
+  log1p: 'log1p',
+  none: false,
+});
+
+export const IMPUTE_CHOICES: Readonly<Record<string, ImputeStrategy | false>> = Object.freeze({
+  median: 'median',
+  mean: 'mean',
+  'most-frequent': 'mostFrequent',
+  constant: 'constant',
+  none: false,
+});
+
+/** `--encode auto|none|COL,COL`. */
+export function encodeValue(value: string): 'auto' | false | string[] {
+  const text = value.trim();
+  if (text === 'auto') return 'auto';
+  if (text === 'none') return false;
+  return columnList(value);
+}
+
+/** An ISO 8601 date or timestamp (e.g. 2024-01-31 or 2024-01-31T12:00:00Z). */
+export function isoDate(value: string): string {
+  const text = value.trim();
+  const ok = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i.test(text);
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (!ok || day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d || !Number.isFinite(Date.parse(text))) {
+    throw new InvalidArgumentError(`must be an ISO 8601 date such as 2024-01-31, got ${show(value)}.`);
+  }
+  return text;
+}

@@ -1,0 +1,212 @@
+import { SegkitError, badOption, describe } from '../errors.js';
+import { Pipeline, type PipelineJSON } from '../prep/pipeline.js';
+import type { TableInput } from '../prep/frame.js';
+import { KMeansModel, record, type KMeansModelJSON, type RunOptions } from './kmeansModel.js';
+
+export const SEGMENT_MODEL_FORMAT = 'segkit.model';
+export const SEGMENT_MODEL_VERSION = 1;
+
+/** What a segment looked like on the training rows: its name, size and the mean of each feature in the customers' units. */
+export interface SegmentSummary {
+  readonly id: number;
+  readonly name: string;
+  readonly size: number;
+  /** size / rows */
+  readonly share: number;
+  /** Feature name -> mean over the segment's rows, before scaling. */
+  readonly means: Readonly<Record<string, number>>;
+}
+
+export interface SegmentModelJSON {
+  readonly format: typeof SEGMENT_MODEL_FORMAT;
+  readonly version: typeof SEGMENT_MODEL_VERSION;
+  readonly pipeline: PipelineJSON;
+  readonly kmeans: KMeansModelJSON;
+  readonly segments: SegmentSummary[];
+}
+
+export interface SegmentModelParts {
+  /** A fitted pipeline whose features are the k-means model's features, in the same order. */
+  readonly pipeline: Pipeline;
+  readonly kmeans: KMeansModel;
+  /** One summary per cluster, in cluster order. */
+  readonly segments: readonly SegmentSummary[];
+}
+
+const TOP_KEYS = ['format', 'version', 'pipeline', 'kmeans', 'segments'];
+const SEGMENT_KEYS = ['id', 'name', 'size', 'share', 'means'];
+
+type Fail = (path: string, message: string) => SegkitError;
+
+const optionFail: Fail = (path, message) => new SegkitError('E_BAD_OPTION', `option "${path}" ${message}`);
+const modelFail: Fail = (path, message) => new SegkitError('E_BAD_MODEL', `model field "${path}" ${message}`);
+
+function exactKeys(o: Record<string, unknown>, keys: readonly string[], path: string, fail: Fail): void {
+  for (const key of Object.keys(o)) if (!keys.includes(key)) throw fail(`${path}.${key}`, 'is not a known field');
+  for (const key of keys) if (!Object.hasOwn(o, key)) throw fail(`${path}.${key}`, 'is missing');
+}
+
+/** Checked, frozen copies of the summaries: k of them, ids 0..k-1 in order, every one with the same mean keys. */
+function checkSegments(segments: unknown, k: number, rootPath: string, fail: Fail): readonly SegmentSummary[] {
+  if (!Array.isArray(segments) || segments.length !== k) throw fail(rootPath, `must be an array of ${k} segment summaries (one per cluster), got ${describe(segments)}`);
+  let features: string[] | undefined;
+  return Object.freeze(
+    segments.map((raw, c) => {
+      const path = `${rootPath}[${c}]`;
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fail(path, `must be an object, got ${describe(raw)}`);
+      const s = raw as Record<string, unknown>;
+      exactKeys(s, SEGMENT_KEYS, path, fail);
+      if (s.id !== c) throw fail(`${path}.id`, `must be ${c} (segments are stored in cluster order), got ${describe(s.id)}`);
+      if (typeof s.name !== 'string' || s.name === '') throw fail(`${path}.name`, `must be a non-empty string, got ${describe(s.name)}`);
+      if (!Number.isInteger(s.size) || (s.size as number) < 0) throw fail(`${path}.size`, `must be an integer >= 0, got ${describe(s.size)}`);
+      if (typeof s.share !== 'number' || !(s.share >= 0 && s.share <= 1)) throw fail(`${path}.share`, `must be a number from 0 to 1, got ${describe(s.share)}`);
+      const m = s.means;
+      // Feature names are data here, so the means object is read key by key rather than through record().
+      if (m === null || typeof m !== 'object' || Array.isArray(m)) throw fail(`${path}.means`, `must be an object of feature means, got ${describe(m)}`);
+      const proto = Object.getPrototypeOf(m);
+      if (proto !== Object.prototype && proto !== null) throw fail(`${path}.means`, `must be a plain object, got ${describe(m)}`);
+      const keys = Object.keys(m);
+      if (keys.length === 0) throw fail(`${path}.means`, 'must name at least one feature');
+      if (!features) features = keys;
+      else if (keys.length !== features.length || keys.some((key) => !features!.includes(key))) {
+        throw fail(`${path}.means`, `must have the same features as segment 0 (${features.join(', ')}), got ${keys.join(', ')}`);
+      }
+      const entries = keys.map((key): [string, number] => {
+        const v = (m as Record<string, unknown>)[key];
+        // A segment with no training rows has no mean: NaN in memory, null in JSON.
+        if (v === null && s.size === 0) return [key, Number.NaN];
+        if (typeof v !== 'number' || (!Number.isFinite(v) && !(s.size === 0 && Number.isNaN(v)))) {
+          throw fail(`${path}.means.${key}`, `must be a finite number, got ${describe(v)}`);
+        }
+        return [key, v];
+      });
+      return Object.freeze({ id: c, name: s.name, size: s.size as number, share: s.share, means: Object.freeze(Object.fromEntries(entries)) });
+    }),
+  );
+}
+
+function samePipelineFeatures(pipeline: Pipeline, kmeans: KMeansModel, fail: Fail, path: string): void {
+  const p = pipeline.featureNames;
+  const m = kmeans.featureNames;
+  if (p.length !== m.length || p.some((name, j) => name !== m[j])) {
+    throw fail(path, `must be the pipeline's features (${p.join(', ')}), got ${m.join(', ')}`);
+  }
+}
+
+/** Re-labels an E_BAD_MODEL error from a nested reader with the field's path in the whole model. */
+function nested(error: unknown, prefix: string): unknown {
+  if (!(error instanceof SegkitError) || error.code !== 'E_BAD_MODEL') return error;
+  const message = error.message
+    .replace(/^model field "/, `model field "${prefix}.`)
+    .replace(/^the model /, `model field "${prefix}" `)
+    .replace(/ in model$/, ` in ${prefix}`);
+  return new SegkitError('E_BAD_MODEL', message, undefined, { cause: error });
+}
+
+function tableRows(table: TableInput): number {
+  const t = table as { numRows?: unknown; getChildAt?: unknown };
+  if (t && typeof t.getChildAt === 'function' && typeof t.numRows === 'number') return t.numRows;
+  if (Array.isArray(table)) return table.length;
+  throw badOption('table', table, 'an Arrow Table or an array of records');
+}
+
+/**
+ * A fitted segmentation ready to score new customers: the prep pipeline, the k-means model on its features,
+ * and what each segment looked like at fit time. Saves as one JSON document.
+ *
+ * @example
+ * const model = new SegmentModel({ pipeline: prep, kmeans: fitted, segments });
+ * const labels = await SegmentModel.fromJSON(text).predict(newCustomers);
+ * labels[0]; // a segment id, or -1 for a row the outlier rule dropped
+ */
+export class SegmentModel {
+  readonly pipeline: Pipeline;
+  readonly kmeans: KMeansModel;
+  readonly segments: readonly SegmentSummary[];
+
+  constructor(parts: SegmentModelParts) {
+    if (parts === null || typeof parts !== 'object') throw badOption('parts', parts, 'an object { pipeline, kmeans, segments }');
+    const { pipeline, kmeans, segments } = parts;
+    if (!(pipeline instanceof Pipeline)) throw badOption('pipeline', pipeline, 'a Pipeline');
+    if (!pipeline.fitted) throw badOption('pipeline', 'an unfitted Pipeline', 'a fitted Pipeline');
+    if (!(kmeans instanceof KMeansModel)) throw badOption('kmeans', kmeans, 'a KMeansModel');
+    samePipelineFeatures(pipeline, kmeans, optionFail, 'kmeans');
+    this.pipeline = pipeline;
+    this.kmeans = kmeans;
+    this.segments = checkSegments(segments, kmeans.k, 'segments', optionFail);
+  }
+
+  get k(): number {
+    return this.kmeans.k;
+  }
+
+  /** Segment names by segment id. */
+  get names(): readonly string[] {
+    return this.segments.map((s) => s.name);
+  }
+
+  /**
+   * The segment of every row of a raw customer table (same columns as at fit time): the pipeline's transform,
+   * then the nearest centroid. A row removed by an outlier 'drop' rule gets -1.
+   */
+  async predict(table: TableInput, options: RunOptions = {}): Promise<Int32Array> {
+    const n = tableRows(table);
+    const out = new Int32Array(n).fill(-1);
+    if (n === 0) return out;
+    let prepared;
+    try {
+      prepared = this.pipeline.transform(table);
+    } catch (error) {
+      // A batch in which the outlier rule dropped every row scores as all -1 rather than failing.
+      const drops = this.pipeline.steps.some((s) => s.kind === 'outliers' && (s as { action?: string }).action === 'drop');
+      if (drops && error instanceof SegkitError && error.code === 'E_EMPTY_DATA') return out;
+      throw error;
+    }
+    const labels = await this.kmeans.predict(prepared.dataset, options);
+    const { rowIndex } = prepared;
+    for (let i = 0; i < labels.length; i++) out[rowIndex[i]] = labels[i];
+    return out;
+  }
+
+  toJSON(): SegmentModelJSON {
+    return {
+      format: SEGMENT_MODEL_FORMAT,
+      version: SEGMENT_MODEL_VERSION,
+      pipeline: this.pipeline.toJSON(),
+      kmeans: this.kmeans.toJSON(),
+      segments: this.segments.map((s) => ({ id: s.id, name: s.name, size: s.size, share: s.share, means: { ...s.means } })),
+    };
+  }
+
+  /** A model saved with `toJSON` (an object or its JSON text); every field is checked and a bad one is E_BAD_MODEL naming its path. */
+  static fromJSON(json: unknown): SegmentModel {
+    let o = json;
+    if (typeof o === 'string') {
+      try {
+        o = JSON.parse(o);
+      } catch (e) {
+        throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
+      }
+    }
+    const r = record(o, 'model');
+    if (r.format !== SEGMENT_MODEL_FORMAT) {
+      const hint = r.format === 'segkit.kmeans' || r.kind === 'segkit.pipeline' ? 'this is a bare k-means model or pipeline; a segment model holds both' : undefined;
+      throw new SegkitError('E_BAD_MODEL', `model field "format" must be "${SEGMENT_MODEL_FORMAT}", got ${describe(r.format)}`, hint);
+    }
+    if (r.version !== SEGMENT_MODEL_VERSION) {
+      throw modelFail('version', `must be ${SEGMENT_MODEL_VERSION} (the only version this segkit reads), got ${describe(r.version)}`);
+    }
+    for (const key of Object.keys(r)) if (!TOP_KEYS.includes(key)) throw modelFail(key, 'is not a known field');
+    for (const key of TOP_KEYS) if (!Object.hasOwn(r, key)) throw modelFail(key, 'is missing');
+    const pipeline = Pipeline.fromJSON(r.pipeline, { path: 'pipeline' });
+    let kmeans: KMeansModel;
+    try {
+      kmeans = KMeansModel.fromJSON(record(r.kmeans, 'kmeans'));
+    } catch (error) {
+      throw nested(error, 'kmeans');
+    }
+    samePipelineFeatures(pipeline, kmeans, modelFail, 'kmeans.featureNames');
+    const segments = checkSegments(r.segments, kmeans.k, 'segments', modelFail);
+    return new SegmentModel({ pipeline, kmeans, segments });
+  }
+}

@@ -1,0 +1,150 @@
+import {
+  type Data,
+  DataType,
+  Field,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  TimeUnit,
+  Utf8,
+  type Vector,
+  makeData,
+  makeVector,
+} from 'apache-arrow';
+import { SegkitError } from '../errors.js';
+
+// Columns here are assembled with makeData only: apache-arrow's Builders (vectorFromArray) compile
+// code with new Function, which edge runtimes forbid.
+
+/**
+ * A one-batch Arrow table from equally long columns, in the given order.
+ * (`new Table({ ... })` would reorder names that look like integers, as object keys do.)
+ */
+export function tableFromColumns(names: readonly string[], columns: readonly Data[], metadata?: Map<string, string>): Table {
+  const fields = names.map((name, j) => new Field(name, columns[j].type, true));
+  const schema = new Schema(fields, metadata);
+  const length = columns.length > 0 ? columns[0].length : 0;
+  const struct = makeData({ type: new Struct(fields), length, nullCount: 0, children: [...columns] });
+  return new Table(schema, [new RecordBatch(schema, struct)]);
+}
+
+/** The column as one contiguous chunk (re-assembled only when it has several). */
+export function singleChunk(vector: Vector): Data {
+  if (vector.data.length === 1) return vector.data[0];
+  return dataFromValues(columnValues(vector), vector.type);
+}
+
+/** The values of a column as JavaScript values, nulls as null (timestamps as epoch milliseconds, dictionaries as their strings). */
+export function columnValues(vector: Vector): unknown[] {
+  const out = new Array<unknown>(vector.length);
+  let i = 0;
+  for (const v of vector) out[i++] = v ?? null;
+  return out;
+}
+
+/** The validity bitmap of `values` (undefined when nothing is null) and the null count. */
+function validity(values: ArrayLike<unknown>): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+  let nullCount = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] == null) nullCount++;
+  if (nullCount === 0) return { nullBitmap: undefined, nullCount };
+  const nullBitmap = new Uint8Array((values.length + 7) >> 3);
+  for (let i = 0; i < values.length; i++) if (values[i] != null) nullBitmap[i >> 3] |= 1 << (i & 7);
+  return { nullBitmap, nullCount };
+}
+
+/** A Utf8 column from strings and nulls. */
+export function utf8Data(values: ArrayLike<string | null | undefined>): Data<Utf8> {
+  const encoder = new TextEncoder();
+  const n = values.length;
+  const valueOffsets = new Int32Array(n + 1);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v != null) {
+      const bytes = encoder.encode(v);
+      parts.push(bytes);
+      total += bytes.length;
+    }
+    valueOffsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    data.set(part, at);
+    at += part.length;
+  }
+  return makeData({ type: new Utf8(), length: n, ...validity(values), valueOffsets, data });
+}
+
+const MS_PER_UNIT: Readonly<Record<number, number>> = Object.freeze({
+  [TimeUnit.SECOND]: 1000,
+  [TimeUnit.MILLISECOND]: 1,
+  [TimeUnit.MICROSECOND]: 0.001,
+  [TimeUnit.NANOSECOND]: 0.000001,
+});
+
+/**
+ * A column of the given type from JavaScript values (null or undefined for null): numbers (bigints for 64-bit
+ * integers), booleans, epoch milliseconds for timestamps, strings for Utf8 and Utf8 dictionaries, bytes for Binary.
+ */
+export function dataFromValues(values: ArrayLike<unknown>, type: DataType): Data {
+  const n = values.length;
+  const { nullBitmap, nullCount } = validity(values);
+  if (DataType.isInt(type) || DataType.isFloat(type)) {
+    const ArrayType = type.ArrayType as unknown as new (n: number) => Record<number, number | bigint>;
+    const data = new ArrayType(n);
+    const big = type.ArrayType === BigInt64Array || type.ArrayType === BigUint64Array;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v != null) data[i] = big ? BigInt(v as number | bigint) : Number(v);
+    }
+    return makeData({ type, length: n, nullCount, nullBitmap, data } as never);
+  }
+  if (DataType.isBool(type)) {
+    const data = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) if (values[i]) data[i >> 3] |= 1 << (i & 7);
+    return makeData({ type, length: n, nullCount, nullBitmap, data });
+  }
+  if (DataType.isTimestamp(type)) {
+    const scale = MS_PER_UNIT[type.unit];
+    const data = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v != null) data[i] = BigInt(Math.round(Number(v) / scale));
+    }
+    return makeData({ type, length: n, nullCount, nullBitmap, data });
+  }
+  if (DataType.isUtf8(type)) return utf8Data(values as ArrayLike<string | null>);
+  if (DataType.isDictionary(type) && DataType.isUtf8(type.dictionary)) {
+    const codes = new Map<string, number>();
+    const keys: string[] = [];
+    const indices = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v == null) continue;
+      let code = codes.get(v as string);
+      if (code === undefined) {
+        code = keys.length;
+        codes.set(v as string, code);
+        keys.push(v as string);
+      }
+      indices[i] = code;
+    }
+    const dictionary = makeVector(utf8Data(keys));
+    return makeData({ type, length: n, nullCount, nullBitmap, data: indices, dictionary } as never);
+  }
+  if (DataType.isBinary(type)) {
+    const valueOffsets = new Int32Array(n + 1);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      total += (values[i] as Uint8Array | null)?.length ?? 0;
+      valueOffsets[i + 1] = total;
+    }
+    const data = new Uint8Array(total);
+    for (let i = 0; i < n; i++) if (values[i] != null) data.set(values[i] as Uint8Array, valueOffsets[i]);
+    return makeData({ type, length: n, nullCount, nullBitmap, valueOffsets, data });
+  }
+  throw new SegkitError('E_BAD_OPTION', `cannot build an Arrow column of type ${String(type)}`);
+}

@@ -1,0 +1,542 @@
+import {
+  Bool,
+  type Data,
+  Dictionary,
+  Float32,
+  Float64,
+  Int32,
+  TimestampMillisecond,
+  Utf8,
+  makeData,
+  makeVector,
+} from 'apache-arrow';
+import { SegkitError } from '../errors.js';
+import { utf8Data } from './arrowTable.js';
+
+/** The column types a caller can ask the readers for. */
+export type ColumnType = 'number' | 'integer' | 'string' | 'date' | 'boolean' | 'category';
+
+export const COLUMN_TYPES: readonly ColumnType[] = Object.freeze(['number', 'integer', 'string', 'date', 'boolean', 'category']);
+
+/** The type `types` gives a column, ignoring inherited keys (a column may be called "constructor"). */
+export function typeOf(types: Readonly<Record<string, ColumnType>> | undefined, name: string): ColumnType | undefined {
+  return types && Object.hasOwn(types, name) ? types[name] : undefined;
+}
+
+type Kind = 'empty' | 'number' | 'boolean' | 'date' | 'string' | 'category';
+
+const KIND_OF: Readonly<Record<ColumnType, Kind>> = Object.freeze({
+  number: 'number',
+  integer: 'number',
+  string: 'string',
+  date: 'date',
+  boolean: 'boolean',
+  category: 'category',
+});
+
+const NUMBER_TEXT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+// "007" or "02134" are identifiers (account numbers, postcodes): reading them as numbers would drop the zeros.
+const LEADING_ZERO = /^\s*[+-]?0\d/;
+// Maps, not object literals: a cell reading "constructor" must not find Object.prototype's
+const SPECIAL_NUMBERS: ReadonlyMap<string, number> = new Map([
+  ['NaN', NaN],
+  ['Infinity', Infinity],
+  ['+Infinity', Infinity],
+  ['-Infinity', -Infinity],
+]);
+const BOOLEAN_STRICT: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['false', false],
+]);
+const BOOLEAN_LOOSE: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['false', false],
+  ['t', true],
+  ['f', false],
+  ['yes', true],
+  ['no', false],
+  ['y', true],
+  ['n', false],
+  ['1', true],
+  ['0', false],
+]);
+const ISO_DATE = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?\s*$/i;
+const INT32_MAX = 2147483647;
+const MAX_TEXT_BYTES = 2147483647;
+const DAY_MS = 86400000;
+const CHUNK_BITS = 14;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+
+const isInt32 = (v: number) => Number.isInteger(v) && v >= -INT32_MAX - 1 && v <= INT32_MAX;
+
+/** A number in CSV text; `strict` (type inference) refuses leading-zero identifiers. */
+export function parseNumberText(text: string, strict: boolean): number | undefined {
+  if (NUMBER_TEXT.test(text)) return strict && LEADING_ZERO.test(text) ? undefined : +text;
+  return SPECIAL_NUMBERS.get(text.trim());
+}
+
+/** Milliseconds since the epoch for an ISO 8601 date or timestamp (no zone means UTC), or NaN. */
+export function parseIsoDate(text: string): number {
+  const m = ISO_DATE.exec(text);
+  if (!m) return NaN;
+  const year = +m[1];
+  const month = +m[2];
+  const day = +m[3];
+  const hour = m[4] === undefined ? 0 : +m[4];
+  const minute = m[5] === undefined ? 0 : +m[5];
+  const second = m[6] === undefined ? 0 : +m[6];
+  const ms = m[7] === undefined ? 0 : +`${m[7]}00`.slice(0, 3); // digits, not 0.57 * 1000 = 569.999...
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return NaN;
+  const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second, ms));
+  date.setUTCFullYear(year, month - 1, day); // Date.UTC maps years 0-99 to 1900-1999
+  if (date.getUTCDate() !== day) return NaN; // 2024-02-30 would roll over into March
+  let t = date.getTime();
+  const zone = m[8];
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    t -= sign * (+digits.slice(0, 2) * 60 + (digits.length > 2 ? +digits.slice(2) : 0)) * 60000;
+  }
+  return t;
+}
+
+const dateOnlyText = (text: string) => text.trim().length === 10;
+
+function render(kind: Kind, v: number, dateOnly: boolean): string {
+  if (kind === 'boolean') return v ? 'true' : 'false';
+  if (kind === 'date') {
+    const iso = new Date(v).toISOString();
+    return dateOnly ? iso.slice(0, 10) : iso;
+  }
+  return String(v);
+}
+
+const ARTICLE: Readonly<Record<ColumnType, string>> = Object.freeze({
+  number: 'a number',
+  integer: 'an integer',
+  string: 'a string',
+  date: 'a date',
+  boolean: 'a boolean',
+  category: 'a category',
+});
+
+function grow<T extends Float64Array | Int32Array | Uint8Array>(array: T, need: number): T {
+  if (need <= array.length) return array;
+  let capacity = Math.max(1024, array.length);
+  while (capacity < need) capacity *= 2;
+  const next = new (array.constructor as new (n: number) => T)(capacity);
+  next.set(array);
+  return next;
+}
+
+// created on first use: a module-level TextEncoder would make merely loading this file need one
+let encoder: TextEncoder | undefined;
+
+/**
+ * Builds one Arrow column value by value into typed arrays (fixed-size chunks for numbers), never keeping row objects,
+ * so that reading stays bounded by the size of the columns themselves.
+ * Without a forced type it infers one, widening to string when a value does not fit;
+ * earlier values are then re-rendered as text (numbers with String(), dates as ISO 8601).
+ */
+export class ColumnBuilder {
+  readonly name: string;
+  readonly forced: ColumnType | undefined;
+  private readonly parseDates: boolean;
+  private kind: Kind;
+  length = 0;
+  nullCount = 0;
+  private valid: Uint8Array | null = null;
+  // numbers, dates (epoch ms) and booleans (0/1) live in fixed-size chunks: growing never copies,
+  // and the slack is at most one chunk per column
+  private chunks: (Float64Array | null)[] = [];
+  private allInt = true;
+  private dateOnly = true;
+  private bytes = new Uint8Array(0);
+  private byteLength = 0;
+  private offsets = new Int32Array(0);
+  private dict: Map<string, number> | null = null;
+  private dictValues: string[] = [];
+  private codes = new Int32Array(0);
+
+  constructor(name: string, forced: ColumnType | undefined, parseDates: boolean) {
+    this.name = name;
+    this.forced = forced;
+    this.parseDates = parseDates;
+    this.kind = 'empty';
+    if (forced) this.start(KIND_OF[forced]);
+  }
+
+  /** The type inferred so far; a column with no values yet counts as string. */
+  inferredType(): ColumnType {
+    if (this.forced) return this.forced;
+    switch (this.kind) {
+      case 'number':
+        return this.allInt ? 'integer' : 'number';
+      case 'empty':
+        return 'string';
+      default:
+        return this.kind;
+    }
+  }
+
+  pushNull(): void {
+    this.pushNulls(1);
+  }
+
+  pushNulls(count: number): void {
+    for (let k = 0; k < count; k++) {
+      const i = this.length;
+      this.reserve(i + 1);
+      if (!this.valid) {
+        // first null: every earlier row was valid
+        this.valid = new Uint8Array(Math.max(128, (this.capacity() + 7) >> 3));
+        this.valid.fill(0xff, 0, i >> 3);
+        for (let r = i & ~7; r < i; r++) this.valid[r >> 3] |= 1 << (r & 7);
+      }
+      if (this.kind === 'string') this.offsets[i + 1] = this.byteLength;
+      this.nullCount++;
+      this.length = i + 1;
+    }
+  }
+
+  /** Appends a CSV cell (already known not to be null); returns why it does not fit, if it does not. */
+  pushText(text: string): string | undefined {
+    switch (this.kind) {
+      case 'empty':
+        return this.startFromText(text);
+      case 'number': {
+        const v = parseNumberText(text, !this.forced);
+        if (v !== undefined) {
+          if (this.forced === 'integer' && !isInt32(v)) return Number.isInteger(v) ? 'is not a 32-bit integer' : 'is not an integer';
+          if (this.allInt && !(INTEGER_TEXT.test(text) && isInt32(v))) this.allInt = false;
+          this.appendNumber(v);
+          return undefined;
+        }
+        if (this.forced) return this.forced === 'integer' ? 'is not an integer' : 'is not a number';
+        this.toStrings();
+        this.appendString(text);
+        return undefined;
+      }
+      case 'boolean': {
+        const key = text.trim().toLowerCase();
+        const v = (this.forced ? BOOLEAN_LOOSE : BOOLEAN_STRICT).get(key);
+        if (v !== undefined) {
+          this.appendNumber(v ? 1 : 0);
+          return undefined;
+        }
+        if (this.forced) return 'is not a boolean (true/false, yes/no, 1/0)';
+        this.toStrings();
+        this.appendString(text);
+        return undefined;
+      }
+      case 'date': {
+        const t = parseIsoDate(text);
+        if (!Number.isNaN(t)) {
+          if (this.dateOnly && !dateOnlyText(text)) this.dateOnly = false;
+          this.appendNumber(t);
+          return undefined;
+        }
+        if (this.forced) return 'is not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)';
+        this.toStrings();
+        this.appendString(text);
+        return undefined;
+      }
+      case 'string':
+        this.appendString(text);
+        return undefined;
+      case 'category':
+        this.appendCategory(text);
+        return undefined;
+    }
+  }
+
+  /** Appends a typed value (from JSON or another table); strings are only inferred as dates, never as numbers. */
+  pushValue(value: unknown): string | undefined {
+    if (value === null || value === undefined) {
+      this.pushNull();
+      return undefined;
+    }
+    if (typeof value === 'string') {
+      if (this.forced) return this.pushText(value);
+      const t = this.parseDates && (this.kind === 'empty' || this.kind === 'date') ? parseIsoDate(value) : NaN;
+      if (!Number.isNaN(t)) {
+        if (this.kind === 'empty') this.start('date');
+        if (this.dateOnly && !dateOnlyText(value)) this.dateOnly = false;
+        this.appendNumber(t);
+      } else {
+        this.widenToString();
+        this.appendString(value);
+      }
+      return undefined;
+    }
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      const v = Number(value);
+      return this.pushTyped('number', v, String(value));
+    }
+    if (typeof value === 'boolean') return this.pushTyped('boolean', value ? 1 : 0, value ? 'true' : 'false');
+    if (value instanceof Date) {
+      const t = value.getTime();
+      return this.pushTyped('date', t, Number.isNaN(t) ? 'Invalid Date' : value.toISOString());
+    }
+    return 'is a nested value (an object or an array), which a table column cannot hold';
+  }
+
+  private pushTyped(kind: 'number' | 'boolean' | 'date', v: number, text: string): string | undefined {
+    if (this.kind === 'empty') this.start(kind);
+    if (this.kind === kind) {
+      if (kind === 'number') {
+        if (this.forced === 'integer' && !isInt32(v)) return Number.isInteger(v) ? 'is not a 32-bit integer' : 'is not an integer';
+        if (this.allInt && !isInt32(v)) this.allInt = false;
+      } else if (kind === 'date') {
+        if (Number.isNaN(v)) return 'is not a valid date';
+        if (this.dateOnly && v % DAY_MS !== 0) this.dateOnly = false;
+      }
+      this.appendNumber(v);
+      return undefined;
+    }
+    if (this.forced === 'string' || this.forced === 'category' || !this.forced) {
+      this.widenToString();
+      if (this.kind === 'category') this.appendCategory(text);
+      else this.appendString(text);
+      return undefined;
+    }
+    if (this.forced === 'date' && kind === 'number' && Number.isFinite(v)) {
+      this.appendNumber(v); // epoch milliseconds
+      return undefined;
+    }
+    if (this.forced === 'boolean' && kind === 'number' && (v === 0 || v === 1)) {
+      this.appendNumber(v);
+      return undefined;
+    }
+    return `is not ${ARTICLE[this.forced]}`;
+  }
+
+  private widenToString(): void {
+    if (this.kind === 'empty') this.start('string');
+    else if (this.kind !== 'string' && this.kind !== 'category') this.toStrings();
+  }
+
+  private startFromText(text: string): string | undefined {
+    const v = parseNumberText(text, true);
+    if (v !== undefined) {
+      this.start('number');
+      return this.pushText(text);
+    }
+    if (BOOLEAN_STRICT.has(text.trim().toLowerCase())) {
+      this.start('boolean');
+      return this.pushText(text);
+    }
+    if (this.parseDates && !Number.isNaN(parseIsoDate(text))) {
+      this.start('date');
+      return this.pushText(text);
+    }
+    this.start('string');
+    this.appendString(text);
+    return undefined;
+  }
+
+  private capacity(): number {
+    switch (this.kind) {
+      case 'number':
+      case 'boolean':
+      case 'date':
+        return this.chunks.length * CHUNK;
+      case 'string':
+        return this.offsets.length - 1;
+      case 'category':
+        return this.codes.length;
+      default:
+        return this.valid ? this.valid.length * 8 : 0;
+    }
+  }
+
+  private reserve(need: number): void {
+    switch (this.kind) {
+      case 'number':
+      case 'boolean':
+      case 'date':
+        while (this.chunks.length * CHUNK < need) this.chunks.push(new Float64Array(CHUNK));
+        break;
+      case 'string':
+        if (need + 1 > this.offsets.length) this.offsets = grow(this.offsets, need + 1);
+        break;
+      case 'category':
+        this.codes = grow(this.codes, need);
+        break;
+    }
+    if (this.valid && need > this.valid.length * 8) this.valid = grow(this.valid, (Math.max(need, this.capacity()) + 7) >> 3);
+  }
+
+  /** Switches an empty column to a storage kind; rows so far are all null and keep zeroed slots. */
+  private start(kind: Kind): void {
+    this.kind = kind;
+    const need = Math.max(1024, this.length + 1);
+    if (kind === 'string') this.offsets = new Int32Array(need + 1);
+    else if (kind === 'category') {
+      this.codes = new Int32Array(need);
+      this.dict = new Map();
+    } else if (kind !== 'empty') this.chunks = [];
+  }
+
+  private markValid(i: number): void {
+    if (this.valid) {
+      if (i >= this.valid.length * 8) this.valid = grow(this.valid, (i >> 3) + 1);
+      this.valid[i >> 3] |= 1 << (i & 7);
+    }
+  }
+
+  private isValid(i: number): boolean {
+    return !this.valid || (this.valid[i >> 3] & (1 << (i & 7))) !== 0;
+  }
+
+  private appendNumber(v: number): void {
+    const i = this.length;
+    if (i >= this.chunks.length * CHUNK) this.reserve(i + 1);
+    this.chunks[i >> CHUNK_BITS]![i & CHUNK_MASK] = v;
+    this.markValid(i);
+    this.length = i + 1;
+  }
+
+  private writeString(i: number, text: string): void {
+    let at = this.byteLength;
+    const most = text.length * 3;
+    if (at + most > this.bytes.length) {
+      if (at + most > MAX_TEXT_BYTES) {
+        throw new SegkitError('E_MEMORY', `column "${this.name}" holds more than 2 GiB of text`, 'read the file in batches with csvRecords');
+      }
+      this.bytes = grow(this.bytes, at + most);
+    }
+    const bytes = this.bytes;
+    let ascii = true;
+    // short ASCII values dominate tabular data; encodeInto is kept for the rest
+    for (let k = 0; k < text.length; k++) {
+      const c = text.charCodeAt(k);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      bytes[at + k] = c;
+    }
+    if (ascii) at += text.length;
+    else at += (encoder ??= new TextEncoder()).encodeInto(text, bytes.subarray(at)).written;
+    this.byteLength = at;
+    this.offsets[i + 1] = at;
+  }
+
+  private appendString(text: string): void {
+    const i = this.length;
+    if (i + 2 > this.offsets.length) this.reserve(i + 1);
+    this.writeString(i, text);
+    this.markValid(i);
+    this.length = i + 1;
+  }
+
+  private appendCategory(text: string): void {
+    const i = this.length;
+    if (i >= this.codes.length) this.reserve(i + 1);
+    const dict = this.dict!;
+    let code = dict.get(text);
+    if (code === undefined) {
+      code = this.dictValues.length;
+      dict.set(text, code);
+      this.dictValues.push(text);
+    }
+    this.codes[i] = code;
+    this.markValid(i);
+    this.length = i + 1;
+  }
+
+  /** Re-renders the values so far as text when a later value does not fit the inferred type. */
+  private toStrings(): void {
+    const n = this.length;
+    const chunks = this.chunks;
+    const kind = this.kind;
+    this.kind = 'string';
+    this.offsets = new Int32Array(Math.max(1024, n + 1) + 1);
+    this.byteLength = 0;
+    this.chunks = [];
+    for (let i = 0; i < n; i++) {
+      if (this.isValid(i)) this.writeString(i, render(kind, chunks[i >> CHUNK_BITS]![i & CHUNK_MASK], this.dateOnly));
+      else this.offsets[i + 1] = this.byteLength;
+    }
+  }
+
+  /** Copies the chunks into `out`, releasing each once copied, so finishing needs about one column of extra memory. */
+  private drain<T extends Float64Array | Float32Array | Int32Array>(out: T): T {
+    const n = this.length;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const start = c * CHUNK;
+      out.set(this.chunks[c]!.subarray(0, Math.min(CHUNK, n - start)), start);
+      this.chunks[c] = null;
+    }
+    return out;
+  }
+
+  private forEachNumber(fn: (v: number, i: number) => void): void {
+    const n = this.length;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const start = c * CHUNK;
+      const end = Math.min(CHUNK, n - start);
+      for (let k = 0; k < end; k++) fn(chunk[k], start + k);
+      this.chunks[c] = null;
+    }
+  }
+
+  /** The finished Arrow column; `integers: false` keeps whole-number columns as Float64 (for batches that must share one schema). */
+  finish(options: { float32: boolean; integers: boolean }): Data {
+    const n = this.length;
+    const nullCount = this.nullCount;
+    const nullBitmap = this.valid && nullCount > 0 ? this.valid.slice(0, (n + 7) >> 3) : undefined;
+    switch (this.kind) {
+      case 'number': {
+        const asInt = this.forced === 'integer' || (!this.forced && options.integers && this.allInt);
+        if (asInt) return makeData({ type: new Int32(), length: n, nullCount, nullBitmap, data: this.drain(new Int32Array(n)) });
+        if (options.float32) return makeData({ type: new Float32(), length: n, nullCount, nullBitmap, data: this.drain(new Float32Array(n)) });
+        return makeData({ type: new Float64(), length: n, nullCount, nullBitmap, data: this.drain(new Float64Array(n)) });
+      }
+      case 'boolean': {
+        const bits = new Uint8Array((n + 7) >> 3);
+        this.forEachNumber((v, i) => {
+          if (v) bits[i >> 3] |= 1 << (i & 7);
+        });
+        return makeData({ type: new Bool(), length: n, nullCount, nullBitmap, data: bits });
+      }
+      case 'date': {
+        const ms = new BigInt64Array(n);
+        this.forEachNumber((v, i) => (ms[i] = BigInt(v)));
+        return makeData({ type: new TimestampMillisecond(), length: n, nullCount, nullBitmap, data: ms });
+      }
+      case 'category': {
+        const dictionary = makeVector(utf8Data(this.dictValues));
+        return makeData({
+          type: new Dictionary(new Utf8(), new Int32()),
+          length: n,
+          nullCount,
+          nullBitmap,
+          data: this.codes.slice(0, n),
+          dictionary,
+        });
+      }
+      case 'string': {
+        const valueOffsets = this.offsets.slice(0, n + 1);
+        this.offsets = new Int32Array(0);
+        const data = this.bytes.slice(0, this.byteLength);
+        this.bytes = new Uint8Array(0);
+        return makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets, data });
+      }
+      case 'empty':
+        // a column that held only nulls: text is the type that takes anything later
+        return makeData({
+          type: new Utf8(),
+          length: n,
+          nullCount,
+          nullBitmap: new Uint8Array((n + 7) >> 3),
+          valueOffsets: new Int32Array(n + 1),
+          data: new Uint8Array(0),
+        });
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import type { Table } from 'apache-arrow';
+import { parse } from 'csv-parse/browser/esm';
+import type { ByteSource } from './byteSource.js';
+import { type CsvRecordsOptions, csvRecordsWith } from './csvCore.js';
+
+export type { CsvRecordsOptions } from './csvCore.js';
+
+/**
+ * Streams a CSV source as Arrow tables of at most `batchSize` rows, for scoring files larger than memory.
+ * Column types come from `types`, or are inferred from the first batch and then fixed, so all batches share one schema;
+ * a later value that does not fit is an E_PARSE error naming its line and column. Numeric columns are Float64 in every batch.
+ * @example
+ * for await (const batch of csvRecords(stream, { batchSize: 50_000 })) score(batch);
+ */
+export function csvRecords(input: ByteSource, options: CsvRecordsOptions = {}): AsyncGenerator<Table> {
+  return csvRecordsWith((o) => parse(o), input, options);
+}

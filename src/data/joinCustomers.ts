@@ -1,0 +1,108 @@
+import { type Table, type Vector, vectorFromArray } from 'apache-arrow';
+import * as aq from 'arquero';
+import { SegkitError, badOption, describe } from '../errors.js';
+import { columnValues, tableFromColumns } from './arrowTable.js';
+
+export interface CustomerSource {
+  /** The table to join, at most one row per customer. */
+  readonly table: Table;
+  /** Its customer key column (name and type may differ from the customers table's). */
+  readonly key: string;
+  /** Prepended to the names of its columns in the result (default none). */
+  readonly prefix?: string;
+}
+
+export interface JoinCustomersOptions {
+  /** The customer key column of the customers table. */
+  readonly key: string;
+}
+
+const KEY = '\u0000segkit_key';
+
+/** Keys as strings, so 42 (a number id) and "42" (a string id) match; null stays null. */
+function keyStrings(vector: Vector): (string | null)[] {
+  const out = new Array<string | null>(vector.length);
+  let i = 0;
+  for (const v of vector) out[i++] = v == null ? null : String(v);
+  return out;
+}
+
+function keyColumn(table: Table, key: string, where: string): Vector {
+  const vector = table.getChild(key);
+  if (!vector) {
+    throw new SegkitError('E_MISSING_COLUMN', `${where} has no key column "${key}"`, `it has: ${table.schema.fields.map((f) => f.name).join(', ')}`);
+  }
+  return vector;
+}
+
+/**
+ * Builds the customer view: a left join from the customers table to each source on the customer key, with arquero.
+ * Keys are compared as strings, so number and string ids match; every customer row is kept, in order, and
+ * customers a source does not mention get nulls. A key that appears twice in a source is an error
+ * (aggregate the source first, e.g. with aggregateByCustomer). Column types are kept.
+ * @example
+ * const view = joinCustomers(customers, [{ table: rfm, key: 'customer_id', prefix: 'rfm_' }], { key: 'id' });
+ */
+export function joinCustomers(customers: Table, sources: readonly CustomerSource[], options: JoinCustomersOptions): Table {
+  if (!options || typeof options.key !== 'string' || options.key === '') throw badOption('key', options?.key, 'the name of the customer key column');
+  if (!Array.isArray(sources as unknown)) throw badOption('sources', sources, 'an array of { table, key, prefix? }');
+  const customerKeys = keyStrings(keyColumn(customers, options.key, 'the customers table'));
+  const left = aq.table({ [KEY]: customerKeys });
+  const names = new Set(customers.schema.fields.map((f) => f.name));
+  const added: { name: string; vector: Vector }[] = [];
+
+  sources.forEach((source, s) => {
+    const where = `source ${s}`;
+    if (!source || typeof source !== 'object' || !source.table || typeof source.table.getChild !== 'function') {
+      throw badOption(`sources[${s}].table`, source?.table, 'an Arrow Table');
+    }
+    if (typeof source.key !== 'string' || source.key === '') throw badOption(`sources[${s}].key`, source.key, 'a column name');
+    const prefix = source.prefix ?? '';
+    if (typeof prefix !== 'string') throw badOption(`sources[${s}].prefix`, prefix, 'a string');
+    const keys = keyStrings(keyColumn(source.table, source.key, where));
+
+    const seen = new Map<string, number>();
+    keys.forEach((k, row) => {
+      if (k === null) return;
+      const first = seen.get(k);
+      if (first !== undefined) {
+        throw new SegkitError(
+          'E_SHAPE_MISMATCH',
+          `${where}: key ${describe(k)} in column "${source.key}" appears in rows ${first} and ${row}; a left join would duplicate that customer`,
+          'aggregate the source to one row per customer first (aggregateByCustomer)',
+        );
+      }
+      seen.set(k, row);
+    });
+
+    const fields = source.table.schema.fields.filter((f) => f.name !== source.key);
+    const right: Record<string, unknown[]> = { [KEY]: keys };
+    const outNames = fields.map((f, j) => {
+      const out = prefix + f.name;
+      if (names.has(out)) {
+        throw new SegkitError(
+          'E_BAD_OPTION',
+          `${where}: column "${out}" already exists in the customer view`,
+          `give source ${s} a prefix (sources[${s}].prefix)`,
+        );
+      }
+      names.add(out);
+      right[`c${j}`] = columnValues(source.table.getChild(f.name)!);
+      return out;
+    });
+    if (fields.length === 0) return;
+    const joined = left.lookup(aq.table(right), [KEY, KEY], ...fields.map((_, j) => `c${j}`));
+    fields.forEach((f, j) => {
+      const values = joined.array(`c${j}`) as unknown[];
+      const withNulls = Array.from(values, (v) => (v === undefined ? null : v));
+      added.push({ name: outNames[j], vector: vectorFromArray(withNulls, f.type) });
+    });
+  });
+
+  if (added.length === 0) return customers;
+  const extra = tableFromColumns(
+    added.map((a) => a.name),
+    added.map((a) => a.vector.data[0]),
+  );
+  return customers.assign(extra);
+}

@@ -1,0 +1,26 @@
+import { type Table, tableFromIPC } from 'apache-arrow';
+import { SegkitError } from '../errors.js';
+import { type ByteSource, collectBytes } from './byteSource.js';
+
+/**
+ * Reads Arrow IPC data, in the file format (.arrow, .feather v2) or the stream format, into an Arrow table.
+ * @example
+ * const table = await readArrow(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+ */
+export async function readArrow(input: ByteSource): Promise<Table> {
+  if (typeof input === 'string') {
+    throw new SegkitError('E_BAD_OPTION', 'Arrow IPC is binary: pass a Uint8Array, an ArrayBuffer or a byte stream, not a string');
+  }
+  const bytes = await collectBytes(input, 'the Arrow input');
+  if (bytes.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the Arrow input is empty');
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (error) {
+    throw new SegkitError('E_PARSE', `the input is not valid Arrow IPC data: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  if (table.schema.fields.length === 0) {
+    throw new SegkitError('E_PARSE', 'the input is not valid Arrow IPC data: no schema was found', 'expected an Arrow IPC file or stream');
+  }
+  return table;
+}

@@ -1,0 +1,20 @@
+import type { Table } from 'apache-arrow';
+import { parse } from 'csv-parse/browser/esm';
+import type { ByteSource } from './byteSource.js';
+import { type ReadCsvOptions, readCsvWith } from './csvCore.js';
+
+export type { ReadCsvOptions } from './csvCore.js';
+export type { ColumnType } from './columnBuilder.js';
+
+/**
+ * Reads CSV text (a string, bytes, a web ReadableStream or any async iterable of chunks) into an Arrow table,
+ * streaming: columns grow in typed arrays and no row objects are kept, so memory stays near the size of the columns.
+ * Types are inferred per column (integers fitting 32 bits -> Int32, other numbers -> Float64, true/false -> Bool,
+ * ISO 8601 dates -> Timestamp in UTC milliseconds, anything else -> Utf8; empty cells -> null) unless `types` says otherwise.
+ * Numbers with leading zeros ("007") are read as text, since they are identifiers.
+ * @example
+ * const table = await readCsv('id,spend\n1,12.5\n2,3\n', { types: { id: 'string' } });
+ */
+export function readCsv(input: ByteSource, options: ReadCsvOptions = {}): Promise<Table> {
+  return readCsvWith((o) => parse(o), input, options);
+}

@@ -1,0 +1,67 @@
+import type { Table } from 'apache-arrow';
+import { SegkitError, describe, throwIfAborted } from '../errors.js';
+import { type ByteSource, collectText, isByteSource } from './byteSource.js';
+import { type ReadJsonOptions, RecordColumns, jsonSettings, tableFromColumnMap } from './recordColumns.js';
+
+export type { ReadJsonOptions } from './recordColumns.js';
+
+/** Records or columns already parsed, as readJson accepts them. */
+export type JsonTable = readonly unknown[] | { readonly columns: Readonly<Record<string, ArrayLike<unknown>>> };
+
+/** Where in the text JSON.parse stopped, as "line L, column C", when the engine says. */
+export function jsonErrorPlace(error: unknown, text: string): string | undefined {
+  const m = /position (\d+)/.exec(error instanceof Error ? error.message : '');
+  if (!m) return undefined;
+  const at = Math.min(+m[1], text.length);
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < at; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return `line ${line}, column ${at - start + 1}`;
+}
+
+function fromParsed(value: unknown, options: ReadJsonOptions): Table {
+  const settings = jsonSettings(options);
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the JSON array holds no records');
+    const columns = new RecordColumns(settings);
+    for (let i = 0; i < value.length; i++) {
+      if ((i & 0xffff) === 0) throwIfAborted(settings.signal);
+      columns.add(value[i], `row ${i}`);
+    }
+    return columns.finish();
+  }
+  const columns = (value as { columns?: unknown } | null)?.columns;
+  if (columns && typeof columns === 'object' && !Array.isArray(columns)) {
+    return tableFromColumnMap(columns as Record<string, unknown>, settings);
+  }
+  throw new SegkitError('E_PARSE', `the JSON holds ${describe(value)}; expected an array of records or { "columns": { "name": [values] } }`);
+}
+
+/**
+ * Reads JSON holding an array of records (`[{ "id": 1, ... }]`) or columns (`{ "columns": { "id": [1, 2] } }`)
+ * into an Arrow table. The input is JSON text (string, bytes or a stream), or the already parsed value.
+ * JSON numbers stay numbers (whole numbers fitting 32 bits -> Int32, others -> Float64), strings stay text
+ * unless they are ISO 8601 dates, and a key missing from a record is null there.
+ * @example
+ * const table = await readJson('[{"id": "a", "spend": 12.5}, {"id": "b", "spend": null}]');
+ */
+export async function readJson(input: ByteSource | JsonTable, options: ReadJsonOptions = {}): Promise<Table> {
+  if (!isByteSource(input) || Array.isArray(input)) return fromParsed(input, options);
+  jsonSettings(options);
+  const text = await collectText(input, 'the JSON input');
+  throwIfAborted(options.signal);
+  if (text.trim() === '') throw new SegkitError('E_EMPTY_DATA', 'the JSON input is empty');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const place = jsonErrorPlace(error, text);
+    throw new SegkitError('E_PARSE', `invalid JSON${place ? ` at ${place}` : ''}: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  return fromParsed(value, options);
+}

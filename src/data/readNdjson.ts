@@ -1,0 +1,50 @@
+import type { Table } from 'apache-arrow';
+import { SegkitError, throwIfAborted } from '../errors.js';
+import { type ByteSource, textChunks } from './byteSource.js';
+import { type ReadJsonOptions, RecordColumns, jsonSettings } from './recordColumns.js';
+
+export type { ReadJsonOptions } from './recordColumns.js';
+
+/**
+ * Reads newline-delimited JSON (one record object per line; blank lines skipped) into an Arrow table, streaming:
+ * only the current line is held as text, and errors name the line.
+ * Types are inferred as in readJson; `types` overrides them.
+ * @example
+ * const events = await readNdjson(response.body!, { types: { customer: 'string' } });
+ */
+export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {}): Promise<Table> {
+  const settings = jsonSettings(options);
+  const columns = new RecordColumns(settings);
+  let line = 0;
+  let pending = '';
+  const take = (text: string) => {
+    line++;
+    const body = (line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).trim();
+    if (body === '') return;
+    let record: unknown;
+    try {
+      record = JSON.parse(body);
+    } catch (error) {
+      throw new SegkitError('E_PARSE', `line ${line}: invalid JSON: ${(error as Error).message}`, undefined, { cause: error });
+    }
+    columns.add(record, `line ${line}`);
+  };
+  for await (const chunk of textChunks(input, 'the NDJSON input')) {
+    throwIfAborted(settings.signal);
+    let start = 0;
+    let nl = chunk.indexOf('\n');
+    if (nl >= 0) {
+      take(pending + chunk.slice(0, nl));
+      pending = '';
+      start = nl + 1;
+      while ((nl = chunk.indexOf('\n', start)) >= 0) {
+        take(chunk.slice(start, nl));
+        start = nl + 1;
+      }
+    }
+    pending += chunk.slice(start);
+  }
+  if (pending !== '') take(pending);
+  if (columns.rows === 0) throw new SegkitError('E_EMPTY_DATA', 'the NDJSON input holds no records');
+  return columns.finish();
+}

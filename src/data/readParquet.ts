@@ -1,0 +1,151 @@
+import {
+  Binary,
+  Bool,
+  type Data,
+  type DataType,
+  Dictionary,
+  Float32,
+  Float64,
+  Int32,
+  Int64,
+  type Table,
+  TimestampMillisecond,
+  Utf8,
+  makeData,
+} from 'apache-arrow';
+// the package's browser entry: its default Node entry imports fs
+import { type ColumnData, type SchemaElement, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
+import { SegkitError } from '../errors.js';
+import { dataFromValues, tableFromColumns } from './arrowTable.js';
+import { type ByteSource, collectBytes } from './byteSource.js';
+
+/** Key-value metadata naming the columns writeParquet stored from Arrow dictionaries, so they come back as categories. */
+export const DICTIONARY_COLUMNS_KEY = 'segkit:dictionary-columns';
+
+type Convert = (value: unknown) => unknown;
+
+const toMillis: Convert = (v) => (v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : v);
+const toNumber: Convert = (v) => (v == null ? v : Number(v));
+const toText: Convert = (v) => (v == null || typeof v === 'string' ? v : JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
+
+interface Mapping {
+  type: DataType;
+  convert?: Convert;
+  /** The typed array hyparquet returns for required columns of this type, used without conversion. */
+  typed?: new (n: number) => ArrayLike<unknown> & { set(a: ArrayLike<unknown>, at: number): void };
+}
+
+/** The Arrow type for a flat Parquet column, following the converted and logical type annotations. */
+function mapping(el: SchemaElement, categorical: boolean): Mapping {
+  const logical = el.logical_type?.type;
+  const converted = el.converted_type;
+  const decimal = converted === 'DECIMAL' || logical === 'DECIMAL';
+  switch (el.type) {
+    case 'BOOLEAN':
+      return { type: new Bool() };
+    case 'INT32':
+      if (converted === 'DATE' || logical === 'DATE') return { type: new TimestampMillisecond(), convert: toMillis };
+      if (decimal || converted === 'UINT_32') return { type: new Float64(), convert: toNumber };
+      return { type: new Int32(), typed: Int32Array };
+    case 'INT64':
+      if (converted === 'TIMESTAMP_MILLIS' || converted === 'TIMESTAMP_MICROS' || logical === 'TIMESTAMP') {
+        return { type: new TimestampMillisecond(), convert: toMillis };
+      }
+      if (decimal) return { type: new Float64(), convert: toNumber };
+      return { type: new Int64(), typed: BigInt64Array, convert: (v) => (typeof v === 'number' ? BigInt(v) : v) };
+    case 'INT96':
+      return { type: new TimestampMillisecond(), convert: toMillis };
+    case 'FLOAT':
+      return { type: new Float32(), typed: Float32Array };
+    case 'DOUBLE':
+      return { type: new Float64(), typed: Float64Array };
+    case 'BYTE_ARRAY':
+    case 'FIXED_LEN_BYTE_ARRAY':
+      if (decimal) return { type: new Float64(), convert: toNumber };
+      if (logical === 'FLOAT16') return { type: new Float32(), convert: toNumber };
+      if (
+        converted === 'UTF8' ||
+        converted === 'ENUM' ||
+        converted === 'JSON' ||
+        logical === 'STRING' ||
+        logical === 'ENUM' ||
+        logical === 'JSON' ||
+        logical === 'UUID'
+      ) {
+        return { type: categorical ? new Dictionary(new Utf8(), new Int32()) : new Utf8(), convert: toText };
+      }
+      return { type: new Binary(), convert: (v) => (typeof v === 'string' ? new TextEncoder().encode(v) : v) };
+    default:
+      throw new SegkitError('E_PARSE', `Parquet column "${el.name}" has physical type ${String(el.type)}, which segkit cannot read`);
+  }
+}
+
+function columnData(chunks: ColumnData[], total: number, map: Mapping): Data {
+  chunks.sort((a, b) => a.rowStart - b.rowStart);
+  const typed = map.typed;
+  if (typed && chunks.every((c) => c.columnData instanceof typed)) {
+    const values = new typed(total);
+    for (const c of chunks) values.set(c.columnData as ArrayLike<unknown>, c.rowStart);
+    return makeData({ type: map.type, length: total, nullCount: 0, data: values } as never);
+  }
+  const values = new Array<unknown>(total).fill(null);
+  const convert = map.convert;
+  for (const c of chunks) {
+    const part = c.columnData as ArrayLike<unknown>;
+    for (let i = 0; i < part.length; i++) {
+      const v = part[i];
+      values[c.rowStart + i] = v == null ? null : convert ? convert(v) : v;
+    }
+  }
+  return dataFromValues(values, map.type);
+}
+
+/**
+ * Reads a Parquet file (all of it in memory, as Parquet needs random access) into an Arrow table with hyparquet.
+ * Flat columns of the common types are read; nested (struct or list) columns are an E_PARSE error naming them.
+ * @example
+ * const table = await readParquet(new Uint8Array(await file.arrayBuffer()));
+ */
+export async function readParquet(input: ByteSource): Promise<Table> {
+  if (typeof input === 'string') {
+    throw new SegkitError('E_BAD_OPTION', 'Parquet is binary: pass a Uint8Array, an ArrayBuffer or a byte stream, not a string');
+  }
+  const bytes = await collectBytes(input, 'the Parquet input');
+  if (bytes.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the Parquet input is empty');
+  const file =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : (bytes.slice().buffer as ArrayBuffer);
+  let metadata;
+  try {
+    metadata = parquetMetadata(file);
+  } catch (error) {
+    throw new SegkitError('E_PARSE', `the input is not a valid Parquet file: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  const categorical = new Set<string>();
+  const stored = metadata.key_value_metadata?.find((kv) => kv.key === DICTIONARY_COLUMNS_KEY)?.value;
+  if (stored) {
+    try {
+      for (const name of JSON.parse(stored) as string[]) categorical.add(name);
+    } catch {
+      // metadata from another writer under the same key: ignore it
+    }
+  }
+  const top = parquetSchema(metadata).children;
+  const names = top.map((c) => c.element.name);
+  const maps = top.map((c) => {
+    if (c.children.length > 0 || c.element.repetition_type === 'REPEATED') {
+      throw new SegkitError('E_PARSE', `Parquet column "${c.element.name}" is nested (a struct or a list), which segkit cannot read`, 'flatten it before export');
+    }
+    return mapping(c.element, categorical.has(c.element.name));
+  });
+  const total = Number(metadata.num_rows);
+  const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
+  try {
+    await parquetRead({ file, metadata, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+  } catch (error) {
+    throw new SegkitError('E_PARSE', `the Parquet data could not be decoded: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  const columns = names.map((name, j) => columnData(chunks.get(name)!, total, maps[j]));
+  return tableFromColumns(names, columns);
+}

@@ -1,0 +1,76 @@
+import type { Table } from 'apache-arrow';
+import { open } from 'node:fs/promises';
+import { SegkitError } from '../errors.js';
+import type { ByteSource } from './byteSource.js';
+import type { ReadCsvOptions } from './csvCore.js';
+import { readArrow } from './readArrow.js';
+import { readCsv } from './readCsv.node.js';
+import { readJson } from './readJson.js';
+import { readNdjson } from './readNdjson.js';
+import { readParquet } from './readParquet.js';
+import type { ReadJsonOptions } from './recordColumns.js';
+import { type TableFormat, tableFormat } from './tableFormat.js';
+
+export interface ReadTableOptions extends ReadCsvOptions, ReadJsonOptions {
+  /** The format, when the extension does not tell it (stdin, "-", is CSV unless told). */
+  readonly format?: TableFormat;
+}
+
+function ioError(path: string, error: unknown): SegkitError {
+  if (error instanceof SegkitError) return error;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const what = path === '-' ? 'standard input' : `"${path}"`;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error)?.message;
+  return new SegkitError('E_IO', `cannot read ${what}: ${reason}`, undefined, { cause: error });
+}
+
+function parse(format: TableFormat, source: ByteSource, options: ReadTableOptions): Promise<Table> {
+  switch (format) {
+    case 'csv':
+      return readCsv(source, options);
+    case 'tsv':
+      return readCsv(source, { ...options, delimiter: options.delimiter ?? '\t' });
+    case 'json':
+      return readJson(source, options);
+    case 'ndjson':
+      return readNdjson(source, options);
+    case 'arrow':
+      return readArrow(source);
+    case 'parquet':
+      return readParquet(source);
+  }
+}
+
+/**
+ * Reads a table file, choosing the reader by extension (.csv .tsv .json .ndjson/.jsonl .arrow/.feather/.ipc .parquet)
+ * or by `format`; "-" reads standard input. CSV, TSV and NDJSON stream from disk; the other formats are read whole.
+ * A file that cannot be opened is an E_IO error naming the path.
+ * @example
+ * const customers = await readTable('customers.csv', { types: { customer_id: 'string' } });
+ */
+export async function readTable(path: string, options: ReadTableOptions = {}): Promise<Table> {
+  if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${JSON.stringify(path)}`);
+  const format = tableFormat(path, options.format);
+  if (path === '-') {
+    try {
+      return await parse(format, process.stdin, options);
+    } catch (error) {
+      throw ioError(path, error);
+    }
+  }
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw ioError(path, error);
+  }
+  try {
+    const streaming = format === 'csv' || format === 'tsv' || format === 'ndjson';
+    const source: ByteSource = streaming ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 16 }) : await handle.readFile();
+    return await parse(format, source, options);
+  } catch (error) {
+    throw ioError(path, error);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,114 @@
+import type { Table } from 'apache-arrow';
+import { SegkitError, badOption, describe } from '../errors.js';
+import { tableFromColumns } from './arrowTable.js';
+import { COLUMN_TYPES, ColumnBuilder, type ColumnType, typeOf } from './columnBuilder.js';
+
+export interface ReadJsonOptions {
+  /** Column types that override inference; a value that does not fit is an E_PARSE error naming its row (or line) and column. */
+  readonly types?: Readonly<Record<string, ColumnType>>;
+  /** Infer strings holding ISO 8601 dates as Timestamp columns (default true). */
+  readonly parseDates?: boolean;
+  /** Store non-integer numeric columns as Float32 instead of Float64 (default false). */
+  readonly float32?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export const READ_JSON_DEFAULTS = Object.freeze({ parseDates: true, float32: false });
+
+export interface JsonSettings {
+  types: Readonly<Record<string, ColumnType>>;
+  parseDates: boolean;
+  float32: boolean;
+  signal: AbortSignal | undefined;
+}
+
+export function jsonSettings(options: ReadJsonOptions): JsonSettings {
+  if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
+  const types = options.types ?? {};
+  if (types === null || typeof types !== 'object' || Array.isArray(types)) throw badOption('types', types, 'an object of column name to type');
+  for (const [name, type] of Object.entries(types)) {
+    if (!COLUMN_TYPES.includes(type)) throw badOption(`types.${name}`, type, `one of ${COLUMN_TYPES.join(', ')}`);
+  }
+  const parseDates = options.parseDates ?? READ_JSON_DEFAULTS.parseDates;
+  if (typeof parseDates !== 'boolean') throw badOption('parseDates', parseDates, 'a boolean');
+  const float32 = options.float32 ?? READ_JSON_DEFAULTS.float32;
+  if (typeof float32 !== 'boolean') throw badOption('float32', float32, 'a boolean');
+  return { types, parseDates, float32, signal: options.signal };
+}
+
+/**
+ * Collects records (plain objects) into typed columns; a key first seen in a later record
+ * gets nulls for the rows before it, and a key a record lacks is null in that row.
+ */
+export class RecordColumns {
+  private readonly builders = new Map<string, ColumnBuilder>();
+  private readonly order: ColumnBuilder[] = [];
+  rows = 0;
+
+  constructor(private readonly settings: JsonSettings) {}
+
+  /** `where` names the record in errors: "row 3" or "line 7". */
+  add(record: unknown, where: string): void {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      throw new SegkitError('E_PARSE', `${where} is ${describe(record)}, not an object of column values`);
+    }
+    const row = this.rows;
+    for (const key of Object.keys(record)) {
+      let builder = this.builders.get(key);
+      if (!builder) {
+        builder = new ColumnBuilder(key, typeOf(this.settings.types, key), this.settings.parseDates);
+        builder.pushNulls(row);
+        this.builders.set(key, builder);
+        this.order.push(builder);
+      }
+      const value = (record as Record<string, unknown>)[key];
+      const reason = builder.pushValue(value);
+      if (reason !== undefined) throw new SegkitError('E_PARSE', `${where}, column "${key}": ${describe(value)} ${reason}`);
+    }
+    this.rows = row + 1;
+    for (const builder of this.order) if (builder.length === row) builder.pushNull();
+  }
+
+  finish(): Table {
+    for (const name of Object.keys(this.settings.types)) {
+      if (!this.builders.has(name)) {
+        throw new SegkitError('E_MISSING_COLUMN', `option "types" names column "${name}", which no record has`, `columns: ${[...this.builders.keys()].join(', ')}`);
+      }
+    }
+    const columns = this.order.map((b) => b.finish({ float32: this.settings.float32, integers: true }));
+    return tableFromColumns(
+      this.order.map((b) => b.name),
+      columns,
+    );
+  }
+}
+
+/** Columns given as `{ name: values[] }` into a table; all arrays must have one length. */
+export function tableFromColumnMap(columns: Readonly<Record<string, unknown>>, settings: JsonSettings): Table {
+  const names = Object.keys(columns);
+  if (names.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the "columns" object has no columns');
+  let length = -1;
+  const builders = names.map((name) => {
+    const values = columns[name] as ArrayLike<unknown>;
+    if (!values || typeof values !== 'object' || typeof values.length !== 'number') {
+      throw new SegkitError('E_PARSE', `column "${name}" is ${describe(values)}, not an array of values`);
+    }
+    if (length < 0) length = values.length;
+    else if (values.length !== length) {
+      throw new SegkitError('E_RAGGED_ROWS', `column "${name}" has ${values.length} values, column "${names[0]}" has ${length}`);
+    }
+    const builder = new ColumnBuilder(name, typeOf(settings.types, name), settings.parseDates);
+    for (let i = 0; i < values.length; i++) {
+      const reason = builder.pushValue(values[i]);
+      if (reason !== undefined) throw new SegkitError('E_PARSE', `row ${i}, column "${name}": ${describe(values[i])} ${reason}`);
+    }
+    return builder;
+  });
+  for (const name of Object.keys(settings.types)) {
+    if (!names.includes(name)) throw new SegkitError('E_MISSING_COLUMN', `option "types" names column "${name}", which the data does not have`, `columns: ${names.join(', ')}`);
+  }
+  return tableFromColumns(
+    names,
+    builders.map((b) => b.finish({ float32: settings.float32, integers: true })),
+  );
+}

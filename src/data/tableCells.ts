@@ -1,0 +1,54 @@
+import { DataType, type Field, type Vector } from 'apache-arrow';
+
+/** How a writer should present one Arrow column's values. */
+export type CellKind = 'float' | 'float32' | 'integer' | 'boolean' | 'date' | 'dateOnly' | 'text' | 'other';
+
+const DAY_MS = 86400000;
+
+function allMidnight(vector: Vector): boolean {
+  for (const v of vector) if (v != null && (v as number) % DAY_MS !== 0) return false;
+  return true;
+}
+
+/** Classifies a column; timestamps that are all whole UTC days are written as plain dates. */
+export function cellKind(field: Field, vector: Vector): CellKind {
+  const type = field.type as DataType;
+  if (DataType.isFloat(type)) return type.precision === 2 ? 'float' : 'float32';
+  if (DataType.isInt(type)) return 'integer';
+  if (DataType.isBool(type)) return 'boolean';
+  if (DataType.isTimestamp(type) || DataType.isDate(type)) return allMidnight(vector) ? 'dateOnly' : 'date';
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type)) return 'text';
+  return 'other';
+}
+
+/** The shortest decimal that reads back as the same Float32 value (so 0.1f prints as 0.1, not 0.10000000149011612). */
+export function float32Text(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  for (let p = 1; p < 9; p++) {
+    const text = v.toPrecision(p);
+    if (Math.fround(+text) === v) return String(+text);
+  }
+  return String(v);
+}
+
+/** A float as text that type inference reads back as a float: whole values keep a ".0". */
+export function floatText(v: number, kind: 'float' | 'float32'): string {
+  const text = kind === 'float32' ? float32Text(v) : String(v);
+  return Number.isInteger(v) && !/e/i.test(text) ? `${text}.0` : text;
+}
+
+export function isoText(ms: number, kind: 'date' | 'dateOnly'): string {
+  const iso = new Date(Math.floor(ms)).toISOString();
+  return kind === 'dateOnly' ? iso.slice(0, 10) : iso;
+}
+
+/** Any other value as text: JSON for nested values (bigints as strings). */
+export function otherText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return Array.from(v, (b) => b.toString(16).padStart(2, '0')).join('');
+  if (v !== null && typeof v === 'object') {
+    const plain = typeof (v as { toJSON?: () => unknown }).toJSON === 'function' ? (v as { toJSON: () => unknown }).toJSON() : v;
+    return JSON.stringify(plain, (_, x) => (typeof x === 'bigint' ? String(x) : x));
+  }
+  return String(v);
+}

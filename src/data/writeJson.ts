@@ -1,0 +1,50 @@
+import type { Table } from 'apache-arrow';
+import { badOption } from '../errors.js';
+import { type CellKind, cellKind, isoText, otherText } from './tableCells.js';
+
+export interface WriteJsonOptions {
+  /** "records" (an array of objects), "columns" ({ "columns": { name: values } }) or "ndjson" (one object per line); default "records". */
+  readonly format?: 'records' | 'columns' | 'ndjson';
+}
+
+export const WRITE_JSON_DEFAULTS = Object.freeze({ format: 'records' as const });
+
+function jsonValue(v: unknown, kind: CellKind): unknown {
+  if (v == null) return null;
+  if (kind === 'date' || kind === 'dateOnly') return isoText(v as number, kind);
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : String(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null; // JSON has no NaN or Infinity
+  if (kind === 'other' && typeof v === 'object') return otherText(v);
+  return v;
+}
+
+/**
+ * Writes an Arrow table as JSON text that readJson (or readNdjson) reads back: timestamps as ISO 8601 strings,
+ * 64-bit integers as numbers when exact, otherwise as strings, and non-finite numbers as null.
+ * @example
+ * const text = writeJson(profiles, { format: 'ndjson' });
+ */
+export function writeJson(table: Table, options: WriteJsonOptions = {}): string {
+  const format = options.format ?? WRITE_JSON_DEFAULTS.format;
+  if (format !== 'records' && format !== 'columns' && format !== 'ndjson') {
+    throw badOption('format', format, '"records", "columns" or "ndjson"');
+  }
+  const fields = table.schema.fields;
+  const vectors = fields.map((_, j) => table.getChildAt(j)!);
+  const kinds = fields.map((f, j) => cellKind(f, vectors[j]));
+  const n = table.numRows;
+  // objects are spelled out by hand: it keeps the schema's column order (object keys that look like integers would move first)
+  const keys = fields.map((f) => JSON.stringify(f.name));
+  const cell = (i: number, j: number) => JSON.stringify(jsonValue(vectors[j].get(i), kinds[j]));
+  if (format === 'columns') {
+    const columns = keys.map((key, j) => {
+      const values = new Array<string>(n);
+      for (let i = 0; i < n; i++) values[i] = cell(i, j);
+      return `${key}:[${values.join(',')}]`;
+    });
+    return `{"columns":{${columns.join(',')}}}`;
+  }
+  const lines = new Array<string>(n);
+  for (let i = 0; i < n; i++) lines[i] = `{${keys.map((key, j) => `${key}:${cell(i, j)}`).join(',')}}`;
+  return format === 'ndjson' ? (n > 0 ? lines.join('\n') + '\n' : '') : `[${lines.join(',\n')}]`;
+}

@@ -1,0 +1,77 @@
+import { DataType, type Table, type Vector } from 'apache-arrow';
+import type { DecodedArray } from 'hyparquet';
+// the package's browser entry: its default Node entry imports fs
+import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer/src/index.js';
+import { badOption } from '../errors.js';
+import { DICTIONARY_COLUMNS_KEY } from './readParquet.js';
+import { otherText } from './tableCells.js';
+
+export interface WriteParquetOptions {
+  /** "SNAPPY" (default) or "UNCOMPRESSED". */
+  readonly codec?: 'SNAPPY' | 'UNCOMPRESSED';
+  /** Rows per row group (default hyparquet-writer's). */
+  readonly rowGroupSize?: number;
+}
+
+export const WRITE_PARQUET_DEFAULTS = Object.freeze({ codec: 'SNAPPY' as const });
+
+type Basic = NonNullable<ColumnSource['type']>;
+
+/** A column's values as an exact typed array when it is one contiguous chunk without nulls. */
+function typedValues(vector: Vector, ctor: new (...a: never[]) => ArrayLike<unknown>): DecodedArray | undefined {
+  if (vector.nullCount > 0 || vector.data.length !== 1) return undefined;
+  const data = vector.data[0];
+  const values = data.values as unknown;
+  if (!(values instanceof ctor)) return undefined;
+  return (values as Float64Array).subarray(data.offset, data.offset + data.length) as DecodedArray;
+}
+
+function plainValues(vector: Vector, convert: (v: unknown) => unknown): unknown[] {
+  const out = new Array<unknown>(vector.length);
+  let i = 0;
+  for (const v of vector) out[i++] = v == null ? null : convert(v);
+  return out;
+}
+
+function columnSource(name: string, vector: Vector): ColumnSource {
+  const type = vector.type as DataType;
+  const nullable = vector.nullCount > 0;
+  const source = (basic: Basic, data: unknown): ColumnSource => ({ name, type: basic, nullable, data: data as DecodedArray });
+  if (DataType.isFloat(type)) {
+    if (type.precision === 2) return source('DOUBLE', typedValues(vector, Float64Array) ?? plainValues(vector, Number));
+    return source('FLOAT', typedValues(vector, Float32Array) ?? plainValues(vector, Number));
+  }
+  if (DataType.isInt(type)) {
+    if (type.bitWidth === 64 || (type.bitWidth === 32 && !type.isSigned)) {
+      return source('INT64', (type.isSigned && typedValues(vector, BigInt64Array)) || plainValues(vector, (v) => BigInt(v as number | bigint)));
+    }
+    return source('INT32', (type.bitWidth === 32 && typedValues(vector, Int32Array)) || plainValues(vector, Number));
+  }
+  if (DataType.isBool(type)) return source('BOOLEAN', plainValues(vector, Boolean));
+  // timestamps of any unit arrive as epoch milliseconds; Parquet gets TIMESTAMP_MILLIS
+  if (DataType.isTimestamp(type) || DataType.isDate(type)) return source('TIMESTAMP', plainValues(vector, (v) => BigInt(Math.floor(v as number))));
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type)) return source('STRING', plainValues(vector, String));
+  return source('STRING', plainValues(vector, otherText));
+}
+
+/**
+ * Writes an Arrow table as Parquet bytes with hyparquet-writer. Dictionary (category) columns are stored as strings
+ * and listed in the file's key-value metadata so readParquet restores them; other types map to their Parquet twins
+ * (Int8/16/32 -> INT32, Int64 -> INT64, timestamps -> TIMESTAMP_MILLIS), and nested values are stored as JSON text.
+ * @example
+ * const bytes = writeParquet(features);
+ */
+export function writeParquet(table: Table, options: WriteParquetOptions = {}): Uint8Array {
+  const codec = options.codec ?? WRITE_PARQUET_DEFAULTS.codec;
+  if (codec !== 'SNAPPY' && codec !== 'UNCOMPRESSED') throw badOption('codec', codec, '"SNAPPY" or "UNCOMPRESSED"');
+  const rowGroupSize = options.rowGroupSize;
+  if (rowGroupSize !== undefined && (!Number.isInteger(rowGroupSize) || rowGroupSize < 1)) {
+    throw badOption('rowGroupSize', rowGroupSize, 'a positive integer');
+  }
+  const fields = table.schema.fields;
+  const columnData = fields.map((f, j) => columnSource(f.name, table.getChildAt(j)!));
+  const dictionaries = fields.filter((f) => DataType.isDictionary(f.type)).map((f) => f.name);
+  const kvMetadata = dictionaries.length > 0 ? [{ key: DICTIONARY_COLUMNS_KEY, value: JSON.stringify(dictionaries) }] : undefined;
+  const buffer = parquetWriteBuffer({ columnData, codec, kvMetadata, ...(rowGroupSize ? { rowGroupSize } : {}) });
+  return new Uint8Array(buffer);
+}

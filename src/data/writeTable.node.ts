@@ -1,0 +1,69 @@
+import type { Table } from 'apache-arrow';
+import { randomBytes } from 'node:crypto';
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { SegkitError } from '../errors.js';
+import { tableFormat, type TableFormat } from './tableFormat.js';
+import { type WriteArrowOptions, writeArrow } from './writeArrow.js';
+import { type WriteCsvOptions, writeCsv } from './writeCsv.js';
+import { type WriteJsonOptions, writeJson } from './writeJson.js';
+import { type WriteParquetOptions, writeParquet } from './writeParquet.js';
+
+export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions {
+  /** The format, when the extension does not tell it ("-", standard output, is CSV unless told). */
+  readonly format?: TableFormat;
+  /** Arrow IPC flavour for .arrow files (default "file"). */
+  readonly arrowFormat?: WriteArrowOptions['format'];
+  /** JSON layout for .json files (default "records"). */
+  readonly jsonFormat?: Exclude<WriteJsonOptions['format'], 'ndjson'>;
+}
+
+function encode(format: TableFormat, table: Table, options: WriteTableOptions): string | Uint8Array {
+  switch (format) {
+    case 'csv':
+      return writeCsv(table, options);
+    case 'tsv':
+      return writeCsv(table, { ...options, delimiter: options.delimiter ?? '\t' });
+    case 'json':
+      return writeJson(table, { format: options.jsonFormat });
+    case 'ndjson':
+      return writeJson(table, { format: 'ndjson' });
+    case 'arrow':
+      return writeArrow(table, { format: options.arrowFormat });
+    case 'parquet':
+      return writeParquet(table, options);
+  }
+}
+
+/**
+ * Writes a table to a file in the format its extension names, atomically: the bytes go to a temporary file
+ * in the same directory, which is then renamed over the target, so readers never see a partial file.
+ * "-" writes to standard output. A directory that does not exist, or any other failure, is an E_IO error naming the path.
+ * @example
+ * await writeTable('out/segments.parquet', segments);
+ */
+export async function writeTable(path: string, table: Table, options: WriteTableOptions = {}): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${JSON.stringify(path)}`);
+  const format = tableFormat(path, options.format);
+  const data = encode(format, table, options);
+  if (path === '-') {
+    await new Promise<void>((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(ioFailure(path, error)) : resolve())));
+    return;
+  }
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, data, { flag: 'wx' });
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw ioFailure(path, error);
+  }
+}
+
+function ioFailure(path: string, error: unknown): SegkitError {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const what = path === '-' ? 'standard output' : `"${path}"`;
+  const reason =
+    code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error)?.message;
+  return new SegkitError('E_IO', `cannot write ${what}: ${reason}`, undefined, { cause: error });
+}

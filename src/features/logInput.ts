@@ -1,0 +1,401 @@
+import { DataType, Int64, Utf8, makeVector, vectorFromArray, type Data, type Table, type Vector } from 'apache-arrow';
+import { parseIsoDate } from '../data/columnBuilder.js';
+import { SegkitError, badOption, describe } from '../errors.js';
+
+/** A transaction or event log: an Arrow Table or an array of plain records. */
+export type LogInput = Table | readonly Readonly<Record<string, unknown>>[];
+
+/** A customer (or invoice, session, ...) id as it appears in the log. */
+export type Key = string | number | bigint;
+
+export const DAY_MS = 86_400_000;
+
+function isArrowTable(x: unknown): x is Table {
+  const o = x as Table;
+  return !!o && typeof o === 'object' && typeof o.getChildAt === 'function' && !!o.schema && Array.isArray(o.schema.fields);
+}
+
+/** The log's row count; throws unless it is a non-empty Table or array of records. */
+export function logLength(log: LogInput): number {
+  let n: number;
+  if (isArrowTable(log)) n = log.numRows;
+  else if (Array.isArray(log)) n = log.length;
+  else throw new SegkitError('E_BAD_OPTION', `the log must be an Arrow Table or an array of records, got ${describe(log)}`);
+  if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'the log has no rows');
+  return n;
+}
+
+export function columnOption(options: Record<string, unknown>, name: string, required: boolean): string | undefined {
+  const v = options[name];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string' || v === '') throw badOption(name, v, 'a column name');
+  return v;
+}
+
+// One pass over a column, whatever its storage: `visit(value, row)` sees plain JS values (null for missing).
+function scanRecords(log: readonly Readonly<Record<string, unknown>>[], column: string, visit: (v: unknown, row: number) => void): void {
+  const first = log[0];
+  if (first === null || typeof first !== 'object' || !(column in first)) {
+    const has = first && typeof first === 'object' ? Object.keys(first).join(', ') : describe(first);
+    throw new SegkitError('E_MISSING_COLUMN', `column "${column}" is not in the log`, `row 0 has: ${has}`);
+  }
+  for (let i = 0; i < log.length; i++) {
+    const r = log[i];
+    if (r === null || typeof r !== 'object') throw new SegkitError('E_RAGGED_ROWS', `row ${i} is ${describe(r)}, not a record`);
+    const v = r[column];
+    visit(v === undefined ? null : v, i);
+  }
+}
+
+function arrowColumn(log: Table, column: string): Vector {
+  const vec = log.getChild(column);
+  if (!vec) {
+    throw new SegkitError('E_MISSING_COLUMN', `column "${column}" is not in the log`, `it has: ${log.schema.fields.map((f) => f.name).join(', ')}`);
+  }
+  return vec;
+}
+
+// Visits the values of one Arrow chunk as JS values; `values` of a sliced chunk is already offset by Arrow.
+function scanChunkValues(data: Data, start: number, visit: (v: unknown, row: number) => void): void {
+  let i = 0;
+  for (const v of makeVector(data)) visit(v ?? null, start + i++);
+}
+
+/** Maps ids to dense codes 0..k-1 in first-seen order; `codes[row]` is -1 where the id is missing. */
+export interface KeyColumn {
+  readonly codes: Int32Array;
+  readonly keys: Key[];
+}
+
+function normaliseKey(v: unknown): Key | null {
+  if (v === null) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return Number.isNaN(v) ? null : v;
+  if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+  if (typeof v === 'boolean') return String(v);
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+/**
+ * Integer ids spanning a modest range go through a lookup table instead of a Map: the common case of
+ * numeric customer and invoice ids, several times faster. Returns false (nothing written) when the range is too wide.
+ */
+function denseIntKeys(chunks: readonly Data[], codes: Int32Array, keys: Key[], onMissing: (row: number) => void): boolean {
+  let min = Infinity, max = -Infinity;
+  for (const data of chunks) {
+    const values = data.values as ArrayLike<number | bigint>;
+    for (let i = 0; i < data.length; i++) {
+      if (data.nullCount > 0 && !data.getValid(i)) continue;
+      const v = Number(values[i]);
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  if (min <= max && (max - min > Math.max(1 << 20, 4 * codes.length) || !Number.isSafeInteger(min) || !Number.isSafeInteger(max))) return false;
+  const table = new Int32Array(min <= max ? max - min + 1 : 0).fill(-1);
+  let row = 0;
+  for (const data of chunks) {
+    const values = data.values as ArrayLike<number | bigint>;
+    for (let i = 0; i < data.length; i++, row++) {
+      if (data.nullCount > 0 && !data.getValid(i)) {
+        codes[row] = -1;
+        onMissing(row);
+        continue;
+      }
+      const v = Number(values[i]) - min;
+      let code = table[v];
+      if (code < 0) {
+        code = table[v] = keys.length;
+        keys.push(v + min);
+      }
+      codes[row] = code;
+    }
+  }
+  return true;
+}
+
+/**
+ * Utf8 ids hashed from their bytes (FNV-1a, open addressing), so a string is decoded once per distinct id
+ * rather than once per row: no per-row strings for the garbage collector.
+ */
+class Utf8KeyIndex {
+  private slots = new Int32Array(1024).fill(-1);
+  private readonly hashes: number[] = [];
+  private readonly bytes: Uint8Array[] = [];
+  private readonly codes: number[] = [];
+  private readonly decoder = new TextDecoder();
+
+  constructor(private readonly codeOf: (key: string) => number) {}
+
+  code(values: Uint8Array, from: number, to: number): number {
+    let h = 0x811c9dc5;
+    for (let b = from; b < to; b++) h = Math.imul(h ^ values[b], 0x01000193);
+    const mask = this.slots.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot];
+      if (entry < 0) break;
+      if (this.hashes[entry] === h && sameBytes(this.bytes[entry], values, from, to)) return this.codes[entry];
+    }
+    // A new byte string: decode it once; codeOf shares the code with the same id met in other chunk types.
+    const entry = this.hashes.length;
+    const bytes = values.subarray(from, to);
+    this.hashes.push(h);
+    this.bytes.push(bytes);
+    this.codes.push(this.codeOf(this.decoder.decode(bytes)));
+    if (this.hashes.length * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+      for (let e = 0; e < this.hashes.length; e++) this.insert(e);
+    } else this.insert(entry);
+    return this.codes[entry];
+  }
+
+  private insert(entry: number): void {
+    const mask = this.slots.length - 1;
+    let slot = this.hashes[entry] & mask;
+    while (this.slots[slot] >= 0) slot = (slot + 1) & mask;
+    this.slots[slot] = entry;
+  }
+}
+
+function sameBytes(a: Uint8Array, values: Uint8Array, from: number, to: number): boolean {
+  if (a.length !== to - from) return false;
+  for (let b = 0; b < a.length; b++) if (a[b] !== values[from + b]) return false;
+  return true;
+}
+
+export function readKeys(log: LogInput, column: string, onMissing: (row: number) => void): KeyColumn {
+  const n = logLength(log);
+  const codes = new Int32Array(n);
+  const keys: Key[] = [];
+  const index = new Map<Key, number>();
+  // Logs are usually grouped by customer or invoice, so the previous id is the likeliest next one.
+  let lastKey: Key | null = null;
+  let lastCode = -1;
+  const codeOf = (key: Key): number => {
+    if (key !== lastKey) {
+      let code = index.get(key);
+      if (code === undefined) {
+        code = keys.length;
+        keys.push(key);
+        index.set(key, code);
+      }
+      lastKey = key;
+      lastCode = code;
+    }
+    return lastCode;
+  };
+  const visit = (v: unknown, row: number): void => {
+    const key = normaliseKey(v);
+    if (key === null) {
+      codes[row] = -1;
+      onMissing(row);
+    } else codes[row] = codeOf(key);
+  };
+  if (!isArrowTable(log)) {
+    scanRecords(log, column, visit);
+    return { codes, keys };
+  }
+  const chunks = arrowColumn(log, column).data;
+  if (chunks.every((d) => DataType.isInt(d.type)) && denseIntKeys(chunks, codes, keys, onMissing)) return { codes, keys };
+  let start = 0;
+  const dictCodes = new Map<unknown, Int32Array>();
+  let utf8: Utf8KeyIndex | undefined;
+  for (const data of chunks) {
+    if (DataType.isUtf8(data.type) && data.valueOffsets instanceof Int32Array) {
+      utf8 ??= new Utf8KeyIndex(codeOf);
+      const offsets = data.valueOffsets;
+      const values = data.values as Uint8Array;
+      for (let i = 0; i < data.length; i++) {
+        const row = start + i;
+        if (data.nullCount > 0 && !data.getValid(i)) {
+          codes[row] = -1;
+          onMissing(row);
+        } else codes[row] = utf8.code(values, offsets[i], offsets[i + 1]);
+      }
+    } else if (DataType.isDictionary(data.type) && data.dictionary) {
+      // Dictionary chunks: decode each distinct dictionary entry once, not once per row.
+      const dict = data.dictionary;
+      let map = dictCodes.get(dict);
+      if (!map) {
+        map = new Int32Array(dict.length).fill(-2);
+        dictCodes.set(dict, map);
+      }
+      const idx = data.values as ArrayLike<number>;
+      for (let i = 0; i < data.length; i++) {
+        const row = start + i;
+        if (data.nullCount > 0 && !data.getValid(i)) {
+          codes[row] = -1;
+          onMissing(row);
+          continue;
+        }
+        const d = idx[i];
+        if (map[d] === -2) {
+          visit(dict.get(d) ?? null, row);
+          map[d] = codes[row];
+        } else {
+          codes[row] = map[d];
+          if (map[d] === -1) onMissing(row);
+        }
+      }
+    } else {
+      scanChunkValues(data, start, visit);
+    }
+    start += data.length;
+  }
+  return { codes, keys };
+}
+
+function notANumber(row: number, column: string, v: unknown): SegkitError {
+  return new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${describe(v)}, not a number`);
+}
+
+function missingValue(row: number, column: string, v: unknown): SegkitError {
+  return new SegkitError('E_NAN_INPUT', `row ${row}, column "${column}" holds ${describe(v)}; a finite number is required`);
+}
+
+/** A numeric column as float64; `missing` gives the value for null cells, or throws when omitted. */
+export function readNumbers(log: LogInput, column: string, missing?: number): Float64Array {
+  const n = logLength(log);
+  const out = new Float64Array(n);
+  const visit = (v: unknown, row: number): void => {
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw missingValue(row, column, v);
+      out[row] = v;
+    } else if (typeof v === 'bigint') {
+      out[row] = Number(v);
+    } else if (v === null && missing !== undefined) {
+      out[row] = missing;
+    } else if (v === null) {
+      throw missingValue(row, column, v);
+    } else {
+      throw notANumber(row, column, v);
+    }
+  };
+  if (!isArrowTable(log)) {
+    scanRecords(log, column, visit);
+    return out;
+  }
+  let start = 0;
+  for (const data of arrowColumn(log, column).data) {
+    const type = data.type as DataType;
+    if (!DataType.isInt(type) && !DataType.isFloat(type)) {
+      throw new SegkitError('E_NON_NUMERIC', `row ${start}, column "${column}" has Arrow type ${String(type)}, not a number type`);
+    }
+    const values = data.values as ArrayLike<number | bigint>;
+    // Float16 is stored as raw uint16 bits, so let Arrow decode it.
+    if (DataType.isFloat(type) && type.precision === 0) scanChunkValues(data, start, visit);
+    else {
+      for (let i = 0; i < data.length; i++) {
+        visit(data.nullCount > 0 && !data.getValid(i) ? null : values[i], start + i);
+      }
+    }
+    start += data.length;
+  }
+  return out;
+}
+
+/** Epoch milliseconds of any accepted date value, or NaN. */
+export function toEpochMs(v: unknown): number {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : NaN;
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'string') return parseIsoDate(v);
+  if (typeof v === 'bigint') return Number(v);
+  return NaN;
+}
+
+function badDate(row: number, column: string, v: unknown): SegkitError {
+  return new SegkitError(
+    'E_PARSE',
+    `row ${row}, column "${column}" holds ${describe(v)}, not a date`,
+    'use Date objects, epoch milliseconds, ISO 8601 strings (no offset means UTC) or an Arrow Timestamp/Date column',
+  );
+}
+
+const UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
+
+/** A date column as epoch milliseconds (UTC). */
+export function readTimes(log: LogInput, column: string): Float64Array {
+  const n = logLength(log);
+  const out = new Float64Array(n);
+  let lastString = '';
+  let lastMs = NaN;
+  const visit = (v: unknown, row: number): void => {
+    let t: number;
+    // Logs repeat timestamps (one per invoice line), so reuse the last parse.
+    if (typeof v === 'string') {
+      if (v !== lastString || Number.isNaN(lastMs)) {
+        lastString = v;
+        lastMs = parseIsoDate(v);
+      }
+      t = lastMs;
+    } else t = toEpochMs(v);
+    if (Number.isNaN(t)) throw badDate(row, column, v);
+    out[row] = t;
+  };
+  if (!isArrowTable(log)) {
+    scanRecords(log, column, visit);
+    return out;
+  }
+  let start = 0;
+  for (const data of arrowColumn(log, column).data) {
+    const type = data.type as DataType;
+    const values = data.values as ArrayLike<number | bigint>;
+    let scale = 0;
+    if (DataType.isTimestamp(type)) scale = UNIT_TO_MS[type.unit];
+    else if (DataType.isDate(type)) scale = type.unit === 0 ? DAY_MS : 1;
+    else if (DataType.isInt(type) || (DataType.isFloat(type) && type.precision !== 0)) scale = 1;
+    if (scale !== 0 && (values instanceof BigInt64Array || values instanceof Int32Array || values instanceof Float64Array || values instanceof Float32Array || values instanceof Uint32Array)) {
+      for (let i = 0; i < data.length; i++) {
+        const row = start + i;
+        if (data.nullCount > 0 && !data.getValid(i)) throw badDate(row, column, null);
+        const t = Number(values[i]) * scale;
+        if (!Number.isFinite(t)) throw badDate(row, column, values[i]);
+        out[row] = t;
+      }
+    } else if (scale !== 0 || DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type) || DataType.isUtf8View(type)) {
+      scanChunkValues(data, start, visit);
+    } else {
+      throw new SegkitError('E_PARSE', `row ${start}, column "${column}" has Arrow type ${String(type)}, not a date type`);
+    }
+    start += data.length;
+  }
+  return out;
+}
+
+/** An `asOf`-style option as epoch milliseconds. */
+export function dateOption(name: string, v: unknown): number {
+  const t = toEpochMs(v);
+  if (Number.isNaN(t)) throw badOption(name, v, 'a Date, epoch milliseconds or an ISO 8601 string');
+  return t;
+}
+
+export const utcDay = (ms: number): number => Math.floor(ms / DAY_MS);
+
+function compareKeys(a: Key, b: Key): number {
+  if (typeof a === typeof b) return a < b ? -1 : a > b ? 1 : 0;
+  const sa = String(a), sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Codes of `keys` in ascending id order (numbers numerically, strings by code unit), so output order never depends on log order. */
+export function sortedKeyOrder(keys: readonly Key[], include?: (code: number) => boolean): Int32Array {
+  const codes: number[] = [];
+  for (let c = 0; c < keys.length; c++) if (!include || include(c)) codes.push(c);
+  codes.sort((x, y) => compareKeys(keys[x], keys[y]));
+  return Int32Array.from(codes);
+}
+
+/** The id column of a per-customer table: Int32 or Float64 for numeric ids, Int64 for big ones, Utf8 otherwise. */
+export function keyVector(keys: readonly Key[], order: Int32Array): Vector {
+  const picked = Array.from(order, (c) => keys[c]);
+  if (picked.every((k) => typeof k === 'number')) {
+    const nums = Float64Array.from(picked as number[]);
+    const int32 = nums.every((x) => Number.isInteger(x) && x >= -2147483648 && x <= 2147483647);
+    return int32 ? makeVector(Int32Array.from(nums)) : makeVector(nums);
+  }
+  if (picked.every((k) => typeof k !== 'string')) {
+    return vectorFromArray(picked.map((k) => BigInt(k)), new Int64());
+  }
+  return vectorFromArray(picked.map(String), new Utf8());
+}

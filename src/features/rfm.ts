@@ -1,0 +1,222 @@
+import { Utf8, makeVector, vectorFromArray, type Table } from 'apache-arrow';
+import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import { SegkitError, badOption } from '../errors.js';
+import {
+  columnOption,
+  dateOption,
+  keyVector,
+  logLength,
+  readKeys,
+  readNumbers,
+  readTimes,
+  sortedKeyOrder,
+  utcDay,
+  type Key,
+  type LogInput,
+} from './logInput.js';
+import { RFM_SEGMENT_RULES, rfmSegmentIndex } from './rfmSegment.js';
+
+export interface RfmOptions {
+  /** Column holding the customer id. */
+  readonly customer: string;
+  /** Column holding the transaction date: Date, epoch ms, ISO 8601 string (no offset = UTC), or Arrow Timestamp/Date. */
+  readonly date: string;
+  /** Column holding the money value of the row: the line total, or the unit price when `amountPer` is 'unit'. */
+  readonly amount: string;
+  /** Column holding the order (invoice) id; without it, frequency counts distinct purchase days. */
+  readonly invoice?: string;
+  /** Column holding the quantity; a negative quantity marks a return. */
+  readonly quantity?: string;
+  /** 'line' (default): `amount` is the row's total. 'unit': the row's total is quantity x amount (needs `quantity`). */
+  readonly amountPer?: 'line' | 'unit';
+  /** The analysis date; rows after it are ignored. Default: the UTC day after the last transaction in the log. */
+  readonly asOf?: Date | string | number;
+  /** Which invoice ids are cancellations. Default: ids starting with "C", as in the UCI Online Retail data. */
+  readonly cancelled?: (invoice: Key) => boolean;
+  /** 'error' (default) or 'skip' rows whose customer id is missing. */
+  readonly missingCustomer?: 'error' | 'skip';
+}
+
+const DEFAULTS = Object.freeze({
+  amountPer: 'line' as const,
+  missingCustomer: 'error' as const,
+  cancelled: (invoice: Key): boolean => typeof invoice === 'string' && invoice.startsWith('C'),
+});
+
+/**
+ * RFM scores as 1-5 quantile bins that ignore row order and give equal values equal scores: a value with
+ * `below` customers strictly under it scores 1 + floor(5 * below / n), i.e. its percentile rank with ties
+ * at their lowest rank (pandas rank(method='min', pct=True)). Without ties and with n divisible by 5 this is
+ * exactly pandas.qcut(rank(method='first'), 5); with ties a group is never split, and the lowest value
+ * always scores 1 (one-order customers get F = 1 however many there are).
+ */
+function quintileScores(values: Float64Array): Uint8Array {
+  const n = values.length;
+  const sorted = Float64Array.from(values).sort();
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    let lo = 0, hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    // Integer arithmetic keeps the bin edges exact.
+    out[i] = 1 + Math.floor((5 * lo) / n);
+  }
+  return out;
+}
+
+const OUTPUT_COLUMNS = ['recency', 'frequency', 'monetary', 'r_score', 'f_score', 'm_score', 'rfm_code', 'segment'];
+
+function checkOptions(options: RfmOptions) {
+  if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
+  const o = options as unknown as Record<string, unknown>;
+  const customer = columnOption(o, 'customer', true)!;
+  const date = columnOption(o, 'date', true)!;
+  const amount = columnOption(o, 'amount', true)!;
+  const invoice = columnOption(o, 'invoice', false);
+  const quantity = columnOption(o, 'quantity', false);
+  const amountPer = options.amountPer ?? DEFAULTS.amountPer;
+  if (amountPer !== 'line' && amountPer !== 'unit') throw badOption('amountPer', amountPer, '"line" or "unit"');
+  if (amountPer === 'unit' && !quantity) throw badOption('quantity', quantity, 'a column name when amountPer is "unit"');
+  const missingCustomer = options.missingCustomer ?? DEFAULTS.missingCustomer;
+  if (missingCustomer !== 'error' && missingCustomer !== 'skip') throw badOption('missingCustomer', missingCustomer, '"error" or "skip"');
+  const cancelled = options.cancelled ?? DEFAULTS.cancelled;
+  if (typeof cancelled !== 'function') throw badOption('cancelled', cancelled, 'a function (invoice id) => boolean');
+  const asOf = options.asOf === undefined ? undefined : dateOption('asOf', options.asOf);
+  if (OUTPUT_COLUMNS.includes(customer)) throw badOption('customer', customer, `a name other than the output columns ${OUTPUT_COLUMNS.join(', ')}`);
+  return { customer, date, amount, invoice, quantity, amountPer, missingCustomer, cancelled, asOf };
+}
+
+/**
+ * Recency, frequency and monetary value per customer from a transaction log, with 1-5 scores, the RFM code
+ * and the named segment (see RFM_SEGMENT_RULES).
+ *
+ * - recency: whole UTC days from the customer's last purchase to `asOf` (default: the day after the log's
+ *   last transaction, so a purchase on the last day has recency 1).
+ * - frequency: distinct purchase orders, i.e. distinct invoice ids among purchase rows, or distinct UTC
+ *   purchase days when there is no invoice column.
+ * - monetary: net spend, purchases minus returns. A row is a return when its quantity or amount is negative
+ *   or its invoice is a cancellation; its absolute value is subtracted.
+ * - r_score, f_score, m_score: 1-5 quantile bins (see quintileScores); R scores the negated recency, so the
+ *   most recent customers get 5. rfm_code is the three digits, e.g. "545".
+ *
+ * Customers with no purchase row (only returns or cancellations) have no recency or frequency and are left
+ * out. Rows are sorted by customer id (numbers numerically, strings by code unit).
+ *
+ * @example
+ * const table = rfm(transactions, { customer: 'CustomerID', date: 'InvoiceDate', invoice: 'InvoiceNo',
+ *   quantity: 'Quantity', amount: 'UnitPrice', amountPer: 'unit' });
+ * table.getChild('segment')?.get(0); // e.g. 'Champions'
+ */
+export function rfm(transactions: LogInput, options: RfmOptions): Table {
+  const o = checkOptions(options);
+  const n = logLength(transactions);
+  const onMissing =
+    o.missingCustomer === 'skip'
+      ? () => {}
+      : (row: number) => {
+          throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.customer}" has no customer id`, 'drop those rows first or pass missingCustomer: "skip"');
+        };
+  const { codes: cust, keys } = readKeys(transactions, o.customer, onMissing);
+  const ms = readTimes(transactions, o.date);
+  const amount = readNumbers(transactions, o.amount);
+  const quantity = o.quantity ? readNumbers(transactions, o.quantity) : undefined;
+
+  let invoice: Int32Array | undefined;
+  let invoiceCount = 0;
+  let isCancelled: Uint8Array | undefined;
+  if (o.invoice) {
+    const inv = readKeys(transactions, o.invoice, (row) => {
+      throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.invoice}" has no invoice id`);
+    });
+    invoice = inv.codes;
+    invoiceCount = inv.keys.length;
+    // The predicate runs once per distinct invoice, not once per row.
+    isCancelled = new Uint8Array(invoiceCount);
+    for (let k = 0; k < invoiceCount; k++) isCancelled[k] = o.cancelled(inv.keys[k]) ? 1 : 0;
+  }
+
+  const asOfMs = o.asOf ?? Infinity;
+  let minMs = Infinity, maxMs = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (cust[i] < 0 || ms[i] > asOfMs) continue;
+    if (ms[i] < minMs) minMs = ms[i];
+    if (ms[i] > maxMs) maxMs = ms[i];
+  }
+  if (minMs === Infinity) throw new SegkitError('E_EMPTY_DATA', 'the log has no rows with a customer id on or before asOf');
+  const asOfDay = o.asOf === undefined ? utcDay(maxMs) + 1 : utcDay(o.asOf);
+
+  const k = keys.length;
+  const lastDay = new Float64Array(k).fill(-Infinity);
+  const net = new Float64Array(k);
+  // Distinct (customer, order) pairs packed into one float64 and sorted: no per-row objects, no Set of pairs.
+  const firstDay = utcDay(minMs);
+  const orderRange = invoice ? invoiceCount : asOfDay - firstDay + 1;
+  if (k * orderRange > Number.MAX_SAFE_INTEGER) {
+    throw new SegkitError('E_MEMORY', `${k} customers x ${orderRange} orders is too many distinct pairs to count`);
+  }
+  const pairs = new Float64Array(n);
+  const perUnit = o.amountPer === 'unit';
+  let np = 0;
+  for (let i = 0; i < n; i++) {
+    const c = cust[i];
+    if (c < 0 || ms[i] > asOfMs) continue;
+    const q = quantity ? quantity[i] : 1;
+    const value = perUnit ? q * amount[i] : amount[i];
+    const isReturn = q < 0 || amount[i] < 0 || (invoice !== undefined && isCancelled![invoice[i]] === 1);
+    if (isReturn) {
+      net[c] -= Math.abs(value);
+      continue;
+    }
+    net[c] += value;
+    const day = utcDay(ms[i]);
+    if (day > lastDay[c]) lastDay[c] = day;
+    pairs[np++] = c * orderRange + (invoice ? invoice[i] : day - firstDay);
+  }
+  const sortedPairs = pairs.subarray(0, np).sort();
+  const frequency = new Int32Array(k);
+  for (let j = 0; j < np; j++) {
+    if (j === 0 || sortedPairs[j] !== sortedPairs[j - 1]) frequency[Math.floor(sortedPairs[j] / orderRange)]++;
+  }
+
+  const order = sortedKeyOrder(keys, (c) => frequency[c] > 0);
+  const m = order.length;
+  if (m === 0) {
+    throw new SegkitError('E_EMPTY_DATA', 'the log has no purchases (every row is a return, a cancellation or after asOf)');
+  }
+  const recency = new Int32Array(m);
+  const freq = new Int32Array(m);
+  const monetary = new Float64Array(m);
+  const negRecency = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const c = order[j];
+    recency[j] = asOfDay - lastDay[c];
+    freq[j] = frequency[c];
+    monetary[j] = net[c] + 0; // + 0 turns -0 into 0 so it ties with 0
+    negRecency[j] = -recency[j];
+  }
+  const r = quintileScores(negRecency);
+  const f = quintileScores(Float64Array.from(freq));
+  const mScore = quintileScores(monetary);
+  const codes = new Array<string>(m);
+  const segments = new Array<string>(m);
+  for (let j = 0; j < m; j++) {
+    codes[j] = `${r[j]}${f[j]}${mScore[j]}`;
+    segments[j] = RFM_SEGMENT_RULES[rfmSegmentIndex(r[j], f[j], mScore[j])].segment;
+  }
+  const columns = [
+    keyVector(keys, order),
+    makeVector(recency),
+    makeVector(freq),
+    makeVector(monetary),
+    makeVector(r),
+    makeVector(f),
+    makeVector(mScore),
+    vectorFromArray(codes, new Utf8()),
+    vectorFromArray(segments, new Utf8()),
+  ];
+  return tableFromColumns([o.customer, ...OUTPUT_COLUMNS], columns.map(singleChunk));
+}

@@ -1,0 +1,226 @@
+import { Bool, Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, vectorFromArray } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { SegkitError } from '../src/errors.js';
+import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
+import { joinCustomers } from '../src/data/joinCustomers.js';
+import { readCsv } from '../src/data/readCsv.js';
+
+const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
+const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
+
+function failure(run: () => unknown): SegkitError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SegkitError);
+    return error as SegkitError;
+  }
+  throw new Error('expected a SegkitError, got success');
+}
+
+/** A small seeded generator (LCG), so the logs below are the same on every run. */
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+describe('joinCustomers', () => {
+  const customers = () =>
+    new Table({
+      id: vectorFromArray([101, 102, 103, 104], new Int32()),
+      name: vectorFromArray(['ann', 'bob', 'cy', 'di'], new Utf8()),
+    });
+  const orders = () =>
+    new Table({
+      customer: vectorFromArray(['104', '101', '999', '103'], new Utf8()),
+      spend: vectorFromArray([40.5, 10, 1, null], new Float64()),
+      last: vectorFromArray([Date.UTC(2024, 0, 4), Date.UTC(2024, 0, 1), 0, Date.UTC(2024, 0, 3)], new TimestampMillisecond()),
+      tier: vectorFromArray(['gold', 'silver', 'x', 'gold'], new Dictionary(new Utf8(), new Int32())),
+    });
+
+  it('left-joins on keys of different types, keeping every customer in order and each source column type', () => {
+    const view = joinCustomers(customers(), [{ table: orders(), key: 'customer', prefix: 'o_' }], { key: 'id' });
+    expect(view.numRows).toBe(4);
+    expect(types(view)).toEqual({
+      id: 'Int32',
+      name: 'Utf8',
+      o_spend: 'Float64',
+      o_last: 'Timestamp<MILLISECOND>',
+      o_tier: 'Dictionary<Int32, Utf8>',
+    });
+    // independent expectation: a plain lookup by the customer id written as text
+    const source = orders();
+    const byKey = new Map(values(source, 'customer').map((k, row) => [k, row]));
+    for (const col of ['spend', 'last', 'tier']) {
+      const expected = values(customers(), 'id').map((id) => {
+        const row = byKey.get(String(id));
+        return row === undefined ? null : values(source, col)[row];
+      });
+      expect(values(view, `o_${col}`), col).toEqual(expected);
+    }
+    expect(values(view, 'o_spend')).toEqual([10, null, null, 40.5]);
+    expect(values(view, 'name')).toEqual(['ann', 'bob', 'cy', 'di']);
+  });
+
+  it('joins several sources, and string customer keys to numeric source keys', async () => {
+    const people = await readCsv('cid,region\nC7,north\n42,south\n7,east\n', { types: { cid: 'string' } });
+    const scores = new Table({ k: vectorFromArray([7, 42], new Int32()), score: vectorFromArray([0.5, 0.25], new Float64()) });
+    const flags = new Table({ key: vectorFromArray(['C7'], new Utf8()), vip: vectorFromArray([true], new Bool()) });
+    const view = joinCustomers(
+      people,
+      [
+        { table: scores, key: 'k' },
+        { table: flags, key: 'key', prefix: 'f_' },
+      ],
+      { key: 'cid' },
+    );
+    expect(view.schema.fields.map((f) => f.name)).toEqual(['cid', 'region', 'score', 'f_vip']);
+    expect(values(view, 'score')).toEqual([null, 0.25, 0.5]);
+    expect(values(view, 'f_vip')).toEqual([true, null, null]);
+  });
+
+  it('leaves the input tables as they were', () => {
+    const c = customers();
+    const o = orders();
+    joinCustomers(c, [{ table: o, key: 'customer' }], { key: 'id' });
+    expect(c.schema.fields.map((f) => f.name)).toEqual(['id', 'name']);
+    expect(o.schema.fields.map((f) => f.name)).toEqual(['customer', 'spend', 'last', 'tier']);
+  });
+
+  it('names a missing key column, in the customers table or in a source', () => {
+    let e = failure(() => joinCustomers(customers(), [], { key: 'customer_id' }));
+    expect(e.code).toBe('E_MISSING_COLUMN');
+    expect(e.message).toContain('"customer_id"');
+    e = failure(() => joinCustomers(customers(), [{ table: orders(), key: 'customer' }, { table: orders(), key: 'cust', prefix: 'b_' }], { key: 'id' }));
+    expect(e.code).toBe('E_MISSING_COLUMN');
+    expect(e.message).toBe('source 1 has no key column "cust" (it has: customer, spend, last, tier)');
+  });
+
+  it('refuses a source with a duplicated key, naming the key and the rows', () => {
+    const dup = new Table({ k: vectorFromArray(['101', '102', '101'], new Utf8()), v: vectorFromArray([1, 2, 3], new Int32()) });
+    const e = failure(() => joinCustomers(customers(), [{ table: dup, key: 'k' }], { key: 'id' }));
+    expect(e.code).toBe('E_SHAPE_MISMATCH');
+    expect(e.message).toContain('"101"');
+    expect(e.message).toContain('rows 0 and 2');
+    expect(e.hint).toContain('aggregateByCustomer');
+  });
+
+  it('refuses a column name that already exists, suggesting a prefix', () => {
+    const clash = new Table({ k: vectorFromArray(['101'], new Utf8()), name: vectorFromArray(['x'], new Utf8()) });
+    const e = failure(() => joinCustomers(customers(), [{ table: clash, key: 'k' }], { key: 'id' }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('"name"');
+    expect(e.hint).toContain('prefix');
+  });
+});
+
+describe('aggregateByCustomer', () => {
+  // a seeded log with nulls in every column and rows without a customer
+  const N = 400;
+  const rnd = lcg(7);
+  const rows = Array.from({ length: N }, (_, i) => ({
+    customer: rnd() < 0.05 ? null : `c${Math.floor(rnd() * 23)}`,
+    amount: rnd() < 0.1 ? null : Math.round(rnd() * 10000) / 100,
+    qty: Math.floor(rnd() * 5),
+    at: Date.UTC(2024, 0, 1) + i * 3600_000,
+    channel: rnd() < 0.1 ? null : ['web', 'store', 'app'][Math.floor(rnd() * 3)],
+  }));
+  const log = new Table({
+    customer: vectorFromArray(rows.map((r) => r.customer), new Utf8()),
+    amount: vectorFromArray(rows.map((r) => r.amount), new Float64()),
+    qty: vectorFromArray(rows.map((r) => r.qty), new Int32()),
+    at: vectorFromArray(rows.map((r) => r.at), new TimestampMillisecond()),
+    channel: vectorFromArray(rows.map((r) => r.channel), new Dictionary(new Utf8(), new Int32())),
+  });
+
+  it('matches a direct computation for every operation', () => {
+    const out = aggregateByCustomer(log, {
+      key: 'customer',
+      aggregations: {
+        orders: { op: 'count' },
+        paid: { column: 'amount', op: 'count' },
+        spend: { column: 'amount', op: 'sum' },
+        avg: { column: 'amount', op: 'mean' },
+        smallest: { column: 'amount', op: 'min' },
+        units: { column: 'qty', op: 'max' },
+        firstSeen: { column: 'at', op: 'min' },
+        lastSeen: { column: 'at', op: 'max' },
+        channels: { column: 'channel', op: 'distinct' },
+        firstChannel: { column: 'channel', op: 'first' },
+        lastChannel: { column: 'channel', op: 'last' },
+      },
+    });
+    expect(types(out)).toEqual({
+      customer: 'Utf8',
+      orders: 'Int32',
+      paid: 'Int32',
+      spend: 'Float64',
+      avg: 'Float64',
+      smallest: 'Float64',
+      units: 'Int32',
+      firstSeen: 'Timestamp<MILLISECOND>',
+      lastSeen: 'Timestamp<MILLISECOND>',
+      channels: 'Int32',
+      firstChannel: 'Dictionary<Int32, Utf8>',
+      lastChannel: 'Dictionary<Int32, Utf8>',
+    });
+    // the reference: group the plain rows by hand, customers in order of first appearance
+    const groups = new Map<string, typeof rows>();
+    for (const r of rows) if (r.customer !== null) groups.set(r.customer, [...(groups.get(r.customer) ?? []), r]);
+    expect(values(out, 'customer')).toEqual([...groups.keys()]);
+    const each = (fn: (g: typeof rows) => unknown) => [...groups.values()].map(fn);
+    const amounts = (g: typeof rows) => g.map((r) => r.amount).filter((a): a is number => a !== null);
+    expect(values(out, 'orders')).toEqual(each((g) => g.length));
+    expect(values(out, 'paid')).toEqual(each((g) => amounts(g).length));
+    const spend = values(out, 'spend') as number[];
+    const avg = values(out, 'avg') as number[];
+    each((g) => amounts(g)).forEach((a, j) => {
+      expect(spend[j]).toBeCloseTo(a.reduce((x, y) => x + y, 0), 9);
+      expect(avg[j]).toBeCloseTo(a.reduce((x, y) => x + y, 0) / a.length, 9);
+    });
+    expect(values(out, 'smallest')).toEqual(each((g) => Math.min(...amounts(g))));
+    expect(values(out, 'units')).toEqual(each((g) => Math.max(...g.map((r) => r.qty))));
+    expect(values(out, 'firstSeen')).toEqual(each((g) => g[0].at));
+    expect(values(out, 'lastSeen')).toEqual(each((g) => g[g.length - 1].at));
+    expect(values(out, 'channels')).toEqual(each((g) => new Set(g.map((r) => r.channel).filter((c) => c !== null)).size));
+    expect(values(out, 'firstChannel')).toEqual(each((g) => g[0].channel));
+    expect(values(out, 'lastChannel')).toEqual(each((g) => g[g.length - 1].channel));
+  });
+
+  it('gives null for sum, mean, min and max of a customer without values', () => {
+    const t = new Table({ c: vectorFromArray(['a', 'a', 'b'], new Utf8()), x: vectorFromArray([null, null, 2], new Float64()) });
+    const out = aggregateByCustomer(t, {
+      key: 'c',
+      aggregations: { s: { column: 'x', op: 'sum' }, m: { column: 'x', op: 'mean' }, lo: { column: 'x', op: 'min' }, n: { column: 'x', op: 'count' } },
+    });
+    expect(values(out, 's')).toEqual([null, 2]);
+    expect(values(out, 'm')).toEqual([null, 2]);
+    expect(values(out, 'lo')).toEqual([null, 2]);
+    expect(values(out, 'n')).toEqual([0, 1]);
+  });
+
+  it('feeds joinCustomers: aggregate a log, then join it to the customers', async () => {
+    const customers = await readCsv('id,name\n1,ann\n2,bob\n3,cy\n');
+    const events = await readCsv('who,amount\n3,5\n1,2.5\n3,1\n');
+    const perCustomer = aggregateByCustomer(events, { key: 'who', aggregations: { spend: { column: 'amount', op: 'sum' } } });
+    const view = joinCustomers(customers, [{ table: perCustomer, key: 'who' }], { key: 'id' });
+    expect(values(view, 'spend')).toEqual([2.5, null, 6]);
+  });
+
+  it('rejects missing columns, unknown operations and sums of text', () => {
+    let e = failure(() => aggregateByCustomer(log, { key: 'client', aggregations: { n: { op: 'count' } } }));
+    expect(e.code).toBe('E_MISSING_COLUMN');
+    expect(e.message).toContain('"client"');
+    e = failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: { s: { column: 'price', op: 'sum' } } }));
+    expect(e.code).toBe('E_MISSING_COLUMN');
+    expect(e.message).toContain('"price"');
+    e = failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: { s: { column: 'amount', op: 'median' as never } } }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('"aggregations.s.op"');
+    e = failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: { s: { column: 'channel', op: 'sum' } } }));
+    expect(e.code).toBe('E_NON_NUMERIC');
+    expect(e.message).toContain('"channel"');
+    e = failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: {} }));
+    expect(e.code).toBe('E_BAD_OPTION');
+  });
+});

@@ -1,0 +1,559 @@
+import { Readable } from 'node:stream';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { Table, tableToIPC, vectorFromArray, Float64, Utf8 } from 'apache-arrow';
+import { parse as parseSync } from 'csv-parse/sync';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { EdgeRuntime } from 'edge-runtime';
+import { rolldown } from 'rolldown';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SegkitError } from '../src/errors.js';
+import { readCsv } from '../src/data/readCsv.js';
+import { readCsv as readCsvNode } from '../src/data/readCsv.node.js';
+import { csvRecords } from '../src/data/csvRecords.js';
+import { readJson } from '../src/data/readJson.js';
+import { readNdjson } from '../src/data/readNdjson.js';
+import { readArrow } from '../src/data/readArrow.js';
+import { readParquet } from '../src/data/readParquet.js';
+import { readTable } from '../src/data/readTable.node.js';
+import { writeCsv as writeCsvInNode } from '../src/data/writeCsv.js';
+import { fromArrow } from '../src/data/dataset.js';
+
+const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
+const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
+
+/** Resolves to the SegkitError a promise (or function) fails with. */
+async function failure(run: () => unknown): Promise<SegkitError> {
+  try {
+    await run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SegkitError);
+    return error as SegkitError;
+  }
+  throw new Error('expected a SegkitError, got success');
+}
+
+async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+const SAMPLE = [
+  'id,spend,active,signup,city,zip,score',
+  '1,12.5,true,2024-01-05,Zürich,007,3',
+  '2,,false,2024-02-29T10:30:00Z,"Paris, FR",02134,-1',
+  '3,-4.25,TRUE,2023-12-31T23:59:59.250+01:00,"say ""hi""",10115,',
+].join('\n');
+
+describe('readCsv type inference', () => {
+  it('infers Int32, Float64, Bool, Timestamp and Utf8, with empty cells as null', async () => {
+    const t = await readCsv(SAMPLE);
+    expect(types(t)).toEqual({
+      id: 'Int32',
+      spend: 'Float64',
+      active: 'Bool',
+      signup: 'Timestamp<MILLISECOND>',
+      city: 'Utf8',
+      zip: 'Utf8',
+      score: 'Int32',
+    });
+    expect(t.numRows).toBe(3);
+    expect(values(t, 'id')).toEqual([1, 2, 3]);
+    expect(values(t, 'spend')).toEqual([12.5, null, -4.25]);
+    expect(values(t, 'active')).toEqual([true, false, true]);
+    expect(values(t, 'signup')).toEqual([
+      Date.UTC(2024, 0, 5),
+      Date.UTC(2024, 1, 29, 10, 30),
+      Date.UTC(2023, 11, 31, 22, 59, 59, 250), // +01:00 is an hour ahead of UTC
+    ]);
+    expect(values(t, 'city')).toEqual(['Zürich', 'Paris, FR', 'say "hi"']);
+    // leading zeros mark identifiers: the column stays text and keeps them
+    expect(values(t, 'zip')).toEqual(['007', '02134', '10115']);
+    expect(values(t, 'score')).toEqual([3, -1, null]);
+    expect(t.getChild('score')!.nullCount).toBe(1);
+  });
+
+  it('widens a column to text when a later value is not a number, re-rendering the earlier numbers', async () => {
+    const t = await readCsv('code\n12\n3.5\nA7\n\n');
+    expect(types(t)).toEqual({ code: 'Utf8' });
+    expect(values(t, 'code')).toEqual(['12', '3.5', 'A7']);
+  });
+
+  it('keeps integers beyond 32 bits and decimals with a point as Float64', async () => {
+    const t = await readCsv('big,whole\n3000000000,2.0\n1,3.0\n');
+    expect(types(t)).toEqual({ big: 'Float64', whole: 'Float64' });
+    expect(values(t, 'big')).toEqual([3000000000, 1]);
+  });
+
+  it('reads NaN and Infinity as numbers, and parseDates: false keeps dates as text', async () => {
+    const t = await readCsv('x,d\nNaN,2024-01-01\n-Infinity,2024-01-02\n1.5,2024-01-03\n', { parseDates: false });
+    expect(types(t)).toEqual({ x: 'Float64', d: 'Utf8' });
+    expect(values(t, 'x')).toEqual([NaN, -Infinity, 1.5]);
+    expect(values(t, 'd')).toEqual(['2024-01-01', '2024-01-02', '2024-01-03']);
+  });
+
+  it('rejects impossible calendar dates, so they stay text', async () => {
+    const t = await readCsv('d\n2024-02-30\n2024-01-01\n');
+    expect(types(t)).toEqual({ d: 'Utf8' });
+  });
+
+  it('reads a column that is only empty cells as an all-null Utf8 column', async () => {
+    const t = await readCsv('a,b\n1,\n2,\n');
+    expect(types(t).b).toBe('Utf8');
+    expect(t.getChild('b')!.nullCount).toBe(2);
+  });
+
+  it('names an empty header cell by its position and rejects a duplicated name', async () => {
+    const t = await readCsv(',x\n1,2\n');
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['column1', 'x']);
+    const e = await failure(() => readCsv('a,b,a\n1,2,3\n'));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toContain('"a" appears twice (columns 1 and 3)');
+  });
+
+  it('reads words such as "constructor" as text, and columns with such names as ordinary columns', async () => {
+    const t = await readCsv('constructor,toString,__proto__\nconstructor,1,true\nvalueOf,2,false\n');
+    expect(types(t)).toEqual({ constructor: 'Utf8', toString: 'Int32', ['__proto__']: 'Bool' });
+    expect(values(t, 'constructor')).toEqual(['constructor', 'valueOf']);
+    const j = await readJson('[{"constructor":"hasOwnProperty","n":1}]');
+    expect(types(j)).toEqual({ constructor: 'Utf8', n: 'Int32' });
+  });
+
+  it('treats the listed nullValues as null', async () => {
+    const t = await readCsv('x\n1\nNA\n3\n', { nullValues: ['', 'NA'] });
+    expect(types(t)).toEqual({ x: 'Int32' });
+    expect(values(t, 'x')).toEqual([1, null, 3]);
+  });
+
+  it('returns an empty table for a header without rows', async () => {
+    const t = await readCsv('a,b\n');
+    expect(t.numRows).toBe(0);
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['a', 'b']);
+  });
+});
+
+describe('readCsv syntax', () => {
+  it('parses quoted fields with delimiters, doubled quotes and line breaks, CRLF endings and a BOM', async () => {
+    const text = '\ufeffname;note\r\n"a;b";"line1\nline2"\r\nc;"x ""y"""\r\n';
+    const t = await readCsv(text, { delimiter: ';' });
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['name', 'note']);
+    // csv-parse's synchronous API is the independent reference for the cell contents
+    const expected = parseSync(text, { delimiter: ';', bom: true, from_line: 2 }) as string[][];
+    expect(values(t, 'name')).toEqual(expected.map((r) => r[0]));
+    expect(values(t, 'note')).toEqual(expected.map((r) => r[1]));
+    expect(values(t, 'note')).toEqual(['line1\nline2', 'x "y"']);
+  });
+
+  it('reads a BOM at the start of byte input and multi-byte characters split across chunks', async () => {
+    const bytes = new TextEncoder().encode('\ufeffcity,n\nZürich,1\n東京,2\n');
+    for (const size of [1, 2, 3, 7]) {
+      const t = await readCsv(chunksOf(bytes, size));
+      expect(t.schema.fields.map((f) => f.name)).toEqual(['city', 'n']);
+      expect(values(t, 'city')).toEqual(['Zürich', '東京']);
+    }
+  });
+
+  it('accepts a string, bytes, an ArrayBuffer, a web ReadableStream and a Node stream alike', async () => {
+    const text = 'a,b\n1,x\n2,y\n';
+    const bytes = new TextEncoder().encode(text);
+    const inputs = [
+      text,
+      bytes,
+      bytes.buffer.slice(0),
+      new Blob([bytes]).stream(),
+      Readable.from([Buffer.from(bytes.subarray(0, 5)), Buffer.from(bytes.subarray(5))]),
+    ];
+    for (const input of inputs) {
+      const t = await readCsv(input as never);
+      expect(values(t, 'a')).toEqual([1, 2]);
+      expect(values(t, 'b')).toEqual(['x', 'y']);
+    }
+  });
+
+  it('gives the same table with the browser build of csv-parse and the Node build', async () => {
+    const a = await readCsv(SAMPLE);
+    const b = await readCsvNode(SAMPLE);
+    expect(types(b)).toEqual(types(a));
+    for (const f of a.schema.fields) expect(values(b, f.name)).toEqual(values(a, f.name));
+  });
+});
+
+describe('readCsv errors', () => {
+  it('names the line and the extra column of a row with too many fields', async () => {
+    for (const read of [readCsv, readCsvNode]) {
+      const e = await failure(() => read('a,b\n1,2\n3,4,5\n6,7\n'));
+      expect(e.code).toBe('E_PARSE');
+      expect(e.message).toMatch(/^line 3 has 3 fields but the header has 2: column 3 is unexpected/);
+    }
+  });
+
+  it('names the line and the missing column of a row with too few fields', async () => {
+    const e = await failure(() => readCsv('a,b,c\n1,2,3\n4,5\n'));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^line 3 has 2 fields but the header has 3: column 3 \("c"\) is missing/);
+  });
+
+  it('names the line and column where an unclosed quote starts', async () => {
+    for (const read of [readCsv, readCsvNode]) {
+      const e = await failure(() => read('a,b\n1,2\n3,"open\n5,6\n'));
+      expect(e.code).toBe('E_PARSE');
+      expect(e.message).toMatch(/^line 3, column 2 \("b"\): a quoted field is never closed/);
+    }
+  });
+
+  it('names the line and column of a stray quote inside an unquoted field', async () => {
+    const e = await failure(() => readCsv('a,b\n1,x"y\n'));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^line 2, column 2 \("b"\)/);
+  });
+
+  it('reports an empty input as E_EMPTY_DATA, whatever its form', async () => {
+    for (const input of ['', '\r\n\r\n', '\ufeff', new Uint8Array(0), new Blob([]).stream(), Readable.from([])]) {
+      const e = await failure(() => readCsv(input as never));
+      expect(e.code).toBe('E_EMPTY_DATA');
+    }
+  });
+
+  it('stops with E_ABORTED when the signal fires', async () => {
+    const e = await failure(() => readCsv('a\n1\n', { signal: AbortSignal.abort() }));
+    expect(e.code).toBe('E_ABORTED');
+    const n = await failure(() => readNdjson('{"a":1}\n', { signal: AbortSignal.abort() }));
+    expect(n.code).toBe('E_ABORTED');
+  });
+
+  it('rejects bad options naming the option and the value', async () => {
+    let e = await failure(() => readCsv('a\n1\n', { delimiter: '' }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('"delimiter"');
+    e = await failure(() => readCsv('a\n1\n', { types: { a: 'money' as never } }));
+    expect(e.message).toContain('"types.a"');
+    expect(e.message).toContain('"money"');
+    e = await failure(() => readCsv(42 as never));
+    expect(e.code).toBe('E_BAD_OPTION');
+  });
+});
+
+describe('readCsv type overrides', () => {
+  it('applies string, category, number, integer, date and boolean overrides', async () => {
+    const t = await readCsv('id,seg,amount,n,day,flag\n001,gold,5,7,2024-03-01,yes\n002,silver,6.5,8,2024-03-02 08:00,0\n003,gold,,9,,N\n', {
+      types: { id: 'string', seg: 'category', amount: 'number', n: 'integer', day: 'date', flag: 'boolean' },
+    });
+    expect(types(t)).toEqual({
+      id: 'Utf8',
+      seg: 'Dictionary<Int32, Utf8>',
+      amount: 'Float64',
+      n: 'Int32',
+      day: 'Timestamp<MILLISECOND>',
+      flag: 'Bool',
+    });
+    expect(values(t, 'id')).toEqual(['001', '002', '003']);
+    expect(values(t, 'seg')).toEqual(['gold', 'silver', 'gold']);
+    expect(values(t, 'amount')).toEqual([5, 6.5, null]);
+    expect(values(t, 'day')).toEqual([Date.UTC(2024, 2, 1), Date.UTC(2024, 2, 2, 8), null]);
+    expect(values(t, 'flag')).toEqual([true, false, false]);
+  });
+
+  it('fails with the line and column of a value that does not fit its override', async () => {
+    let e = await failure(() => readCsv('id,amount\n1,5\n2,abc\n', { types: { amount: 'number' } }));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toBe('line 3, column "amount": "abc" is not a number');
+    e = await failure(() => readCsv('n\n1\n2.5\n', { types: { n: 'integer' } }));
+    expect(e.message).toBe('line 3, column "n": "2.5" is not an integer');
+    e = await failure(() => readCsv('d\n2024-01-01\nyesterday\n', { types: { d: 'date' } }));
+    expect(e.message).toMatch(/^line 3, column "d": "yesterday" is not an ISO 8601 date/);
+  });
+
+  it('counts lines from the file, so a quoted line break moves the reported line', async () => {
+    const e = await failure(() => readCsv('note,n\n"two\nlines",1\nx,oops\n', { types: { n: 'integer' } }));
+    expect(e.message).toBe('line 4, column "n": "oops" is not an integer');
+  });
+
+  it('rejects an override for a column the header does not have', async () => {
+    const e = await failure(() => readCsv('a\n1\n', { types: { b: 'number' } }));
+    expect(e.code).toBe('E_MISSING_COLUMN');
+    expect(e.message).toContain('"b"');
+  });
+});
+
+describe('csvRecords', () => {
+  const text = ['k,v,t', ...Array.from({ length: 23 }, (_, i) => `${i},${(i * 0.5).toFixed(1)},${i % 3 === 0 ? 'x' : 'y'}`)].join('\n');
+
+  it('yields batches of at most batchSize rows that together equal readCsv, all with one schema', async () => {
+    const whole = await readCsv(text);
+    const batches: Table[] = [];
+    for await (const batch of csvRecords(text, { batchSize: 5 })) batches.push(batch);
+    expect(batches.map((b) => b.numRows)).toEqual([5, 5, 5, 5, 3]);
+    for (const b of batches) expect(types(b)).toEqual({ k: 'Float64', v: 'Float64', t: 'Utf8' });
+    for (const name of ['k', 'v', 't']) expect(batches.flatMap((b) => values(b, name))).toEqual(values(whole, name));
+  });
+
+  it('fails with line, column and a hint when a later batch does not fit the inferred type', async () => {
+    const bad = 'a,b\n1,x\n2,y\n3,z\nfoo,w\n';
+    const e = await failure(async () => {
+      for await (const _ of csvRecords(bad, { batchSize: 2 })) {
+        // consume
+      }
+    });
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^line 5, column "a": "foo" is not a number/);
+    expect(e.hint).toContain('types: { "a": "string" }');
+    // the given type avoids the failure
+    const rows: unknown[] = [];
+    for await (const b of csvRecords(bad, { batchSize: 2, types: { a: 'string' } })) rows.push(...values(b, 'a'));
+    expect(rows).toEqual(['1', '2', '3', 'foo']);
+  });
+
+  it('stops reading when the consumer stops early', async () => {
+    let pulled = 0;
+    async function* source() {
+      yield 'n\n';
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield `${i}\n`;
+      }
+    }
+    for await (const batch of csvRecords(source(), { batchSize: 10 })) {
+      expect(batch.numRows).toBe(10);
+      break;
+    }
+    expect(pulled).toBeLessThan(1000);
+  });
+});
+
+describe('readCsv memory stays bounded by the columns', () => {
+  // gc() from the running isolate, to measure live memory rather than garbage
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const live = () => {
+    // twice: array buffer memory is swept after the collection that finds it dead
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const ROWS = 200_000;
+  const COLS = 16;
+  const row = (i: number) => Array.from({ length: COLS }, (_, j) => (((i * 7919 + j * 104729) % 100000) / 100).toFixed(2)).join(',');
+  const header = Array.from({ length: COLS }, (_, j) => `f${j}`).join(',') + '\n';
+
+  it('reads 200k x 16 numbers holding far less than the row arrays would take', async () => {
+    // what keeping parsed rows would cost, measured on a 20k-row sample and scaled
+    const sampleRows = 20_000;
+    const sampleText = Array.from({ length: sampleRows }, (_, i) => row(i)).join('\n');
+    const before = live();
+    const kept = parseSync(sampleText) as string[][];
+    const rowBytes = ((live() - before) / sampleRows) * ROWS;
+    expect(kept.length).toBe(sampleRows);
+
+    const base = live();
+    let peak = 0;
+    async function* source(): AsyncGenerator<string> {
+      yield header;
+      for (let start = 0; start < ROWS; start += 2000) {
+        const lines: string[] = [];
+        for (let i = start; i < start + 2000; i++) lines.push(row(i));
+        yield lines.join('\n') + '\n';
+        if ((start / 2000) % 10 === 9) peak = Math.max(peak, live() - base);
+      }
+    }
+    const table = await readCsvNode(source());
+    peak = Math.max(peak, live() - base);
+    expect(table.numRows).toBe(ROWS);
+    expect(Object.values(types(table)).every((t) => t === 'Float64')).toBe(true);
+    for (const i of [0, 123_457, ROWS - 1]) {
+      for (const j of [0, 7, 15]) expect(table.getChild(`f${j}`)!.get(i)).toBe(((i * 7919 + j * 104729) % 100000) / 100);
+    }
+    const columnBytes = ROWS * COLS * 8;
+    // the Float64 columns plus at most one spare chunk per column, and far below keeping the rows
+    expect(peak).toBeLessThan(1.25 * columnBytes);
+    expect(peak).toBeLessThan(0.4 * rowBytes);
+  });
+});
+
+describe('readJson and readNdjson', () => {
+  it('reads an array of records, with later keys and missing keys as nulls', async () => {
+    const t = await readJson('[{"id":"a","n":1,"when":"2024-05-01T12:00:00Z"},{"id":"b","n":2.5,"extra":true},{"id":"c"}]');
+    expect(types(t)).toEqual({ id: 'Utf8', n: 'Float64', when: 'Timestamp<MILLISECOND>', extra: 'Bool' });
+    expect(values(t, 'n')).toEqual([1, 2.5, null]);
+    expect(values(t, 'when')).toEqual([Date.UTC(2024, 4, 1, 12), null, null]);
+    expect(values(t, 'extra')).toEqual([null, true, null]);
+  });
+
+  it('keeps JSON strings that look like numbers as text', async () => {
+    const t = await readJson([{ zip: '02134', n: 3 }, { zip: '10115', n: 4 }]);
+    expect(types(t)).toEqual({ zip: 'Utf8', n: 'Int32' });
+    expect(values(t, 'zip')).toEqual(['02134', '10115']);
+  });
+
+  it('reads { columns } and checks the column lengths', async () => {
+    const t = await readJson('{"columns":{"a":[1,2,3],"b":["x",null,"z"]}}', { types: { b: 'category' } });
+    expect(types(t)).toEqual({ a: 'Int32', b: 'Dictionary<Int32, Utf8>' });
+    expect(values(t, 'b')).toEqual(['x', null, 'z']);
+    const e = await failure(() => readJson({ columns: { a: [1, 2], b: [1] } }));
+    expect(e.code).toBe('E_RAGGED_ROWS');
+    expect(e.message).toContain('"b"');
+  });
+
+  it('names the row and column of a value that does not fit, and the place of a syntax error', async () => {
+    let e = await failure(() => readJson([{ a: 1 }, { a: 'x' }], { types: { a: 'number' } }));
+    expect(e.message).toBe('row 1, column "a": "x" is not a number');
+    e = await failure(() => readJson([{ a: { nested: 1 } }]));
+    expect(e.message).toMatch(/^row 0, column "a": .*nested value/);
+    e = await failure(() => readJson('[{"a":1},\n{"a":2,}]'));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/line 2/);
+    e = await failure(() => readJson('   '));
+    expect(e.code).toBe('E_EMPTY_DATA');
+    e = await failure(() => readJson('[]'));
+    expect(e.code).toBe('E_EMPTY_DATA');
+  });
+
+  it('streams NDJSON, skipping blank lines, and names the line of a bad record', async () => {
+    const text = '{"c":1,"v":0.5}\n\n{"c":2,"v":1.5}\r\n{"c":3}\n';
+    const t = await readNdjson(chunksOf(new TextEncoder().encode(text), 4));
+    expect(types(t)).toEqual({ c: 'Int32', v: 'Float64' });
+    expect(values(t, 'v')).toEqual([0.5, 1.5, null]);
+    let e = await failure(() => readNdjson('{"c":1}\n\n{"c":\n'));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^line 3: invalid JSON/);
+    e = await failure(() => readNdjson('{"c":1}\n[1,2]\n'));
+    expect(e.message).toMatch(/^line 2 is an array/);
+    e = await failure(() => readNdjson('{"c":1}\n{"c":"x"}\n', { types: { c: 'integer' } }));
+    expect(e.message).toBe('line 2, column "c": "x" is not an integer');
+    e = await failure(() => readNdjson('\n\n'));
+    expect(e.code).toBe('E_EMPTY_DATA');
+  });
+});
+
+describe('readArrow and readParquet', () => {
+  const table = new Table({ x: vectorFromArray([1.5, null, 3], new Float64()), s: vectorFromArray(['a', 'b', null], new Utf8()) });
+
+  it('reads the Arrow IPC file and stream formats', async () => {
+    for (const format of ['file', 'stream'] as const) {
+      const t = await readArrow(tableToIPC(table, format));
+      expect(types(t)).toEqual({ x: 'Float64', s: 'Utf8' });
+      expect(values(t, 'x')).toEqual([1.5, null, 3]);
+      expect(values(t, 's')).toEqual(['a', 'b', null]);
+    }
+  });
+
+  it('rejects empty and invalid Arrow input', async () => {
+    expect((await failure(() => readArrow(new Uint8Array(0)))).code).toBe('E_EMPTY_DATA');
+    expect((await failure(() => readArrow(new TextEncoder().encode('a,b\n1,2\n')))).code).toBe('E_PARSE');
+    expect((await failure(() => readArrow(new Uint8Array(64)))).code).toBe('E_PARSE');
+  });
+
+  it('reads a Parquet file written directly with hyparquet-writer, across row groups and with nulls', async () => {
+    const buffer = parquetWriteBuffer({
+      rowGroupSize: 2,
+      columnData: [
+        { name: 'id', data: new Int32Array([10, 11, 12, 13, 14]), type: 'INT32', nullable: false },
+        { name: 'spend', data: [1.25, null, 3.5, 4, null], type: 'DOUBLE' },
+        { name: 'name', data: ['a', 'b', null, 'd', 'e'], type: 'STRING' },
+        { name: 'at', data: [new Date(0), null, new Date(86400000), new Date(5), new Date(6)], type: 'TIMESTAMP' },
+        { name: 'big', data: new BigInt64Array([1n, 2n, 3n, 4n, 5n]), type: 'INT64', nullable: false },
+        { name: 'ok', data: [true, false, null, true, true], type: 'BOOLEAN' },
+      ],
+    });
+    const t = await readParquet(buffer);
+    expect(types(t)).toEqual({ id: 'Int32', spend: 'Float64', name: 'Utf8', at: 'Timestamp<MILLISECOND>', big: 'Int64', ok: 'Bool' });
+    expect(values(t, 'id')).toEqual([10, 11, 12, 13, 14]);
+    expect(values(t, 'spend')).toEqual([1.25, null, 3.5, 4, null]);
+    expect(values(t, 'name')).toEqual(['a', 'b', null, 'd', 'e']);
+    expect(values(t, 'at')).toEqual([0, null, 86400000, 5, 6]);
+    expect(values(t, 'big')).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(values(t, 'ok')).toEqual([true, false, null, true, true]);
+    // a Parquet table feeds the Dataset conversion
+    expect(Array.from(fromArrow(t, { columns: ['id', 'big'] }).columns[1])).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('rejects empty and invalid Parquet input', async () => {
+    expect((await failure(() => readParquet(new Uint8Array(0)))).code).toBe('E_EMPTY_DATA');
+    expect((await failure(() => readParquet(new TextEncoder().encode('not parquet at all')))).code).toBe('E_PARSE');
+  });
+});
+
+describe('readTable', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'segkit-read-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('picks the reader by extension and streams CSV, TSV and NDJSON from disk', async () => {
+    await writeFile(join(dir, 'a.csv'), 'id,v\n1,2.5\n2,3.5\n');
+    await writeFile(join(dir, 'a.tsv'), 'id\tv\n1\t2.5\n2\t3.5\n');
+    await writeFile(join(dir, 'a.jsonl'), '{"id":1,"v":2.5}\n{"id":2,"v":3.5}\n');
+    await writeFile(join(dir, 'a.json'), '[{"id":1,"v":2.5},{"id":2,"v":3.5}]');
+    await writeFile(join(dir, 'a.feather'), tableToIPC(new Table({ id: vectorFromArray([1, 2]), v: vectorFromArray([2.5, 3.5]) }), 'file'));
+    for (const name of ['a.csv', 'a.tsv', 'a.jsonl', 'a.json', 'a.feather']) {
+      const t = await readTable(join(dir, name));
+      expect(values(t, 'id'), name).toEqual([1, 2]);
+      expect(values(t, 'v'), name).toEqual([2.5, 3.5]);
+    }
+    const t = await readTable(join(dir, 'a.csv'), { types: { id: 'string' } });
+    expect(values(t, 'id')).toEqual(['1', '2']);
+  });
+
+  it('fails with E_IO naming a missing file, and E_BAD_OPTION for an unknown extension', async () => {
+    const missing = join(dir, 'nope.csv');
+    const e = await failure(() => readTable(missing));
+    expect(e.code).toBe('E_IO');
+    expect(e.message).toContain(missing);
+    expect(e.message).toContain('no such file');
+    const u = await failure(() => readTable(join(dir, 'data.xlsx')));
+    expect(u.code).toBe('E_BAD_OPTION');
+    expect(u.message).toContain('data.xlsx');
+  });
+
+  it('keeps parse errors as they are, naming line and column', async () => {
+    await writeFile(join(dir, 'bad.csv'), 'a,b\n1,2\n3\n');
+    const e = await failure(() => readTable(join(dir, 'bad.csv')));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^line 3 /);
+  });
+});
+
+describe('the neutral readers and writers outside Node', () => {
+  const NEUTRAL = ['readCsv', 'csvRecords', 'readJson', 'readNdjson', 'readArrow', 'readParquet', 'writeCsv', 'writeJson', 'writeArrow', 'writeParquet'];
+
+  it('bundle for browsers without Node built-ins and run in an edge runtime (no process, require or eval)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'segkit-bundle-'));
+    try {
+      const src = fileURLToPath(new URL('../src/data/', import.meta.url));
+      const entry = join(dir, 'entry.ts');
+      await writeFile(entry, NEUTRAL.map((name) => `export { ${name} } from ${JSON.stringify(join(src, `${name}.ts`))};`).join('\n'));
+      const bundle = await rolldown({ input: entry, platform: 'browser', logLevel: 'silent' });
+      const code = (await bundle.generate({ format: 'iife', name: 'segkit' })).output[0].code;
+      await bundle.close();
+      expect(code).not.toMatch(/["'`]node:/);
+      expect(code).not.toMatch(/\brequire\s*\(/);
+
+      const edge = new EdgeRuntime();
+      expect(edge.evaluate('typeof process + typeof require + typeof Buffer')).toBe('undefinedundefinedundefined');
+      edge.evaluate(code);
+      const script = `(async () => {
+        const t = await segkit.readCsv(new Blob([${JSON.stringify(SAMPLE)}]).stream(), { types: { city: 'category' } });
+        const batches = [];
+        for await (const b of segkit.csvRecords(${JSON.stringify(SAMPLE)}, { batchSize: 2 })) batches.push(b.numRows);
+        const parquet = await segkit.readParquet(segkit.writeParquet(t));
+        const arrow = await segkit.readArrow(segkit.writeArrow(t));
+        const json = await segkit.readJson(segkit.writeJson(t), { types: { city: 'category' } });
+        const ndjson = await segkit.readNdjson(segkit.writeJson(t, { format: 'ndjson' }), { types: { city: 'category' } });
+        return JSON.stringify({ csv: segkit.writeCsv(t), batches, parquet: segkit.writeCsv(parquet), arrow: segkit.writeCsv(arrow), json: segkit.writeCsv(json), ndjson: segkit.writeCsv(ndjson) });
+      })()`;
+      const out = JSON.parse(await edge.evaluate<Promise<string>>(script));
+      const expected = writeCsvInNode(await readCsvNode(SAMPLE, { types: { city: 'category' } }));
+      expect(out.csv).toBe(expected);
+      expect(out.batches).toEqual([2, 1]);
+      for (const format of ['parquet', 'arrow', 'json', 'ndjson']) expect(out[format], format).toBe(expected);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

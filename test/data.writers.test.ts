@@ -1,0 +1,234 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Bool,
+  Dictionary,
+  Float32,
+  Float64,
+  Int32,
+  Int64,
+  Table,
+  TimestampMillisecond,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
+import { parse as parseSync } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SegkitError } from '../src/errors.js';
+import { readArrow } from '../src/data/readArrow.js';
+import { readCsv } from '../src/data/readCsv.js';
+import { readJson } from '../src/data/readJson.js';
+import { readNdjson } from '../src/data/readNdjson.js';
+import { readParquet } from '../src/data/readParquet.js';
+import { readTable } from '../src/data/readTable.node.js';
+import { writeArrow } from '../src/data/writeArrow.js';
+import { writeCsv } from '../src/data/writeCsv.js';
+import { writeJson } from '../src/data/writeJson.js';
+import { writeParquet } from '../src/data/writeParquet.js';
+import { writeTable } from '../src/data/writeTable.node.js';
+
+const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
+const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
+
+async function failure(run: () => unknown): Promise<SegkitError> {
+  try {
+    await run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SegkitError);
+    return error as SegkitError;
+  }
+  throw new Error('expected a SegkitError, got success');
+}
+
+// every type the readers produce, with nulls, awkward text and a column whose floats are all whole
+const COLUMNS = {
+  id: vectorFromArray([1, 2, 3, -4], new Int32()),
+  spend: vectorFromArray([12.5, null, -0.001, 1e21], new Float64()),
+  whole: vectorFromArray([1, 2, null, -3], new Float64()),
+  ratio: vectorFromArray([0.1, 0.25, null, 1 / 3], new Float32()),
+  active: vectorFromArray([true, false, null, true], new Bool()),
+  seen: vectorFromArray([Date.UTC(2024, 0, 5, 10, 30, 0, 250), null, Date.UTC(1999, 11, 31), Date.UTC(2024, 1, 29)], new TimestampMillisecond()),
+  name: vectorFromArray(['Zürich', 'a,b', 'say "hi"\nbye', null], new Utf8()),
+  segment: vectorFromArray(['gold', null, 'silver', 'gold'], new Dictionary(new Utf8(), new Int32())),
+};
+const sample = () => new Table(COLUMNS);
+const NAMES = Object.keys(COLUMNS);
+
+/**
+ * Same names, types and values. Text formats carry no Float32 type: there `ratio` is read as a "number"
+ * (Float64) and must round to the same Float32 values.
+ */
+function expectSameTable(actual: Table, expected: Table, text = false) {
+  expect(actual.schema.fields.map((f) => f.name)).toEqual(expected.schema.fields.map((f) => f.name));
+  expect(types(actual)).toEqual(text ? { ...types(expected), ratio: 'Float64' } : types(expected));
+  expect(actual.numRows).toBe(expected.numRows);
+  for (const name of NAMES) {
+    const want = values(expected, name);
+    const got = values(actual, name);
+    if (text && name === 'ratio') expect(got.map((v) => (v === null ? null : Math.fround(v as number)))).toEqual(want);
+    else expect(got, name).toEqual(want);
+  }
+}
+
+// what text formats need to be told: JSON cannot tell a category from text, nor 1.0 from 1
+const TEXT_TYPES = { segment: 'category', whole: 'number', ratio: 'number' } as const;
+
+describe('round trips: write then read gives the same values and types', () => {
+  it('Arrow IPC, file and stream', async () => {
+    for (const format of ['file', 'stream'] as const) expectSameTable(await readArrow(writeArrow(sample(), { format })), sample());
+  });
+
+  it('Parquet, dictionaries included', async () => {
+    expectSameTable(await readParquet(writeParquet(sample())), sample());
+    expectSameTable(await readParquet(writeParquet(sample(), { codec: 'UNCOMPRESSED', rowGroupSize: 3 })), sample());
+  });
+
+  it('Parquet keeps 64-bit integers exact', async () => {
+    const t = new Table({ big: vectorFromArray([2n ** 60n, null, -5n], new Int64()) });
+    const back = await readParquet(writeParquet(t));
+    expect(types(back)).toEqual({ big: 'Int64' });
+    expect(values(back, 'big')).toEqual([2n ** 60n, null, -5n]);
+  });
+
+  it('CSV, inferring the types back without help except for the category', async () => {
+    const text = writeCsv(sample(), { escapeFormulas: false });
+    expectSameTable(await readCsv(text, { types: { segment: 'category' } }), sample(), true);
+    // whole floats keep a decimal point, and Float32 values are written in their shortest form
+    const first = parseSync(text, { from_line: 2, to_line: 2 })[0] as string[];
+    expect(first.slice(0, 4)).toEqual(['1', '12.5', '1.0', '0.1']);
+  });
+
+  it('JSON records, columns and NDJSON', async () => {
+    for (const format of ['records', 'columns'] as const) {
+      expectSameTable(await readJson(writeJson(sample(), { format }), { types: TEXT_TYPES }), sample(), true);
+    }
+    expectSameTable(await readNdjson(writeJson(sample(), { format: 'ndjson' }), { types: TEXT_TYPES }), sample(), true);
+  });
+
+  it('through files on disk, for every extension', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'segkit-roundtrip-'));
+    try {
+      for (const ext of ['arrow', 'feather', 'parquet']) {
+        await writeTable(join(dir, `t.${ext}`), sample());
+        expectSameTable(await readTable(join(dir, `t.${ext}`)), sample());
+      }
+      for (const ext of ['csv', 'tsv', 'json', 'ndjson', 'jsonl']) {
+        await writeTable(join(dir, `t.${ext}`), sample(), { escapeFormulas: false });
+        expectSameTable(await readTable(join(dir, `t.${ext}`), { types: TEXT_TYPES }), sample(), true);
+      }
+      expect((await readFile(join(dir, 't.tsv'), 'utf8')).split('\n')[0]).toBe(NAMES.join('\t'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('writeCsv', () => {
+  const cells = (text: string) => parseSync(text, { relax_column_count: true }) as string[][];
+
+  it('prefixes text that a spreadsheet would run as a formula, and never alters numbers', () => {
+    const risky = ['=1+2', '+1', '-1', '@SUM(A1)', '\tx', '\rx', 'plain', '＝1', 'a=b'];
+    const t = new Table({
+      text: vectorFromArray(risky, new Utf8()),
+      num: vectorFromArray([-5, -2.5, 3, -0.5, 1, 2, 3, 4, 5], new Float64()),
+      int: vectorFromArray([-1, -2, -3, 4, 5, 6, 7, 8, 9], new Int32()),
+    });
+    const rows = cells(writeCsv(t)).slice(1);
+    expect(rows.map((r) => r[0])).toEqual(["'=1+2", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", 'plain', "'＝1", 'a=b']);
+    expect(rows.map((r) => r[1])).toEqual(['-5.0', '-2.5', '3.0', '-0.5', '1.0', '2.0', '3.0', '4.0', '5.0']);
+    expect(rows.map((r) => r[2])).toEqual(['-1', '-2', '-3', '4', '5', '6', '7', '8', '9']);
+    // and the cells stay as they are when escaping is turned off
+    expect(cells(writeCsv(t, { escapeFormulas: false })).slice(1).map((r) => r[0])).toEqual(risky);
+  });
+
+  it('escapes a formula in a header name and in a category', () => {
+    const t = new Table({ '=cmd': vectorFromArray(['@x'], new Dictionary(new Utf8(), new Int32())) });
+    expect(cells(writeCsv(t))).toEqual([["'=cmd"], ["'@x"]]);
+  });
+
+  it('writes null as an empty cell, NaN and infinities by name, booleans as true/false, whole-day timestamps as dates', async () => {
+    const t = new Table({
+      x: vectorFromArray([NaN, Infinity, -Infinity, null], new Float64()),
+      b: vectorFromArray([true, false, null, true], new Bool()),
+      d: vectorFromArray([Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 2), null, Date.UTC(2024, 0, 3)], new TimestampMillisecond()),
+    });
+    const text = writeCsv(t);
+    expect(text).toBe('x,b,d\nNaN,true,2024-01-01\nInfinity,false,2024-01-02\n-Infinity,,\n,true,2024-01-03\n');
+    const back = await readCsv(text);
+    expect(values(back, 'x')).toEqual([NaN, Infinity, -Infinity, null]);
+    expect(types(back)).toEqual({ x: 'Float64', b: 'Bool', d: 'Timestamp<MILLISECOND>' });
+  });
+
+  it('honours delimiter, header, eol and bom', () => {
+    const t = new Table({ a: vectorFromArray([1, 2], new Int32()), b: vectorFromArray(['x;y', 'z'], new Utf8()) });
+    expect(writeCsv(t, { delimiter: ';', header: false, eol: '\r\n', bom: true })).toBe('\ufeff1;"x;y"\r\n2;z\r\n');
+    expect(() => writeCsv(t, { eol: '\t' as never })).toThrow(/"eol"/);
+  });
+});
+
+describe('writeJson', () => {
+  it('writes timestamps as ISO text, non-finite numbers as null and big integers exactly', () => {
+    const t = new Table({
+      at: vectorFromArray([Date.UTC(2024, 4, 1, 12, 0, 0, 5), null], new TimestampMillisecond()),
+      x: vectorFromArray([NaN, 1.5], new Float64()),
+      big: vectorFromArray([2n ** 60n, 7n], new Int64()),
+    });
+    expect(JSON.parse(writeJson(t))).toEqual([
+      { at: '2024-05-01T12:00:00.005Z', x: null, big: String(2n ** 60n) },
+      { at: null, x: 1.5, big: 7 },
+    ]);
+    expect(JSON.parse(writeJson(t, { format: 'columns' }))).toEqual({
+      columns: { at: ['2024-05-01T12:00:00.005Z', null], x: [null, 1.5], big: [String(2n ** 60n), 7] },
+    });
+    expect(writeJson(t, { format: 'ndjson' }).split('\n')).toHaveLength(3);
+  });
+
+  it('keeps the schema order even for names that look like integers', () => {
+    const t = new Table({ b: vectorFromArray([1], new Int32()) }).assign(new Table({ '2024': vectorFromArray([2], new Int32()) }));
+    expect(writeJson(t)).toBe('[{"b":1,"2024":2}]');
+  });
+});
+
+describe('writeTable', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'segkit-write-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fails with E_IO naming the path when the directory does not exist, leaving no file behind', async () => {
+    const target = join(dir, 'missing', 'out.csv');
+    const e = await failure(() => writeTable(target, sample()));
+    expect(e.code).toBe('E_IO');
+    expect(e.message).toContain(target);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('replaces an existing file whole, and leaves no temporary file', async () => {
+    const target = join(dir, 'out.parquet');
+    await writeFile(target, 'old contents');
+    await writeTable(target, sample());
+    expectSameTable(await readParquet(await readFile(target)), sample());
+    expect((await readdir(dir)).sort()).toEqual(['out.parquet']);
+  });
+
+  it('keeps the old target and removes its temporary file when the rename fails', async () => {
+    const target = join(dir, 'taken.csv');
+    await mkdir(target);
+    await writeFile(join(target, 'keep.txt'), 'x');
+    const e = await failure(() => writeTable(target, sample()));
+    expect(e.code).toBe('E_IO');
+    expect(e.message).toContain(target);
+    expect(await readdir(target)).toEqual(['keep.txt']);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('rejects an unknown extension before writing anything', async () => {
+    const e = await failure(() => writeTable(join(dir, 'out.xlsx'), sample()));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect((await readdir(dir)).some((f) => f.includes('xlsx'))).toBe(false);
+  });
+});

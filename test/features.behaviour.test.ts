@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { Table, TimestampMillisecond, Utf8, vectorFromArray, Float64 } from 'apache-arrow';
+import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
+import { SegkitError } from '../src/errors.js';
+
+type Event = { user: string; at: string; kind: string; sid: string; feature: string | null; secs: number | null };
+
+/*
+ * Two customers; the log's last event is 2024-06-05 12:00, so asOf = 2024-06-06.
+ *
+ * u1, 30-minute gap rule:
+ *   06-01 09:00 page_view, 09:10 blog_view, 09:40 page_view (gap exactly 30 min: same session),
+ *         09:45 feature_use export                                     -> session 1, 09:00-09:45 = 2700 s
+ *         10:30 page_view (gap 45 min: new session), 10:31 feature_use export -> session 2, 60 s
+ *   06-03 08:00 page_view, 08:05 feature_use filters, 08:20 video_view  -> session 3, 1200 s
+ *   sessions 3, page_views 4, avg_session_seconds 3960 / 3 = 1320, active_days 2,
+ *   features_used 2 (export, filters), features_per_day (export@06-01, filters@06-03) 2 / 2 = 1,
+ *   tenure 06-01 -> 06-06 = 5, days since last 06-03 -> 06-06 = 3.
+ * u2:
+ *   06-02 23:50 page_view, 06-03 00:10 page_view (20 min: one session across midnight, 1200 s)
+ *   06-05 12:00 whitepaper_download (a one-event session, 0 s)
+ *   sessions 2, page_views 2, avg 600 s, active_days 3, tenure 4, days since last 1.
+ */
+const EVENTS: Event[] = [
+  { user: 'u1', at: '2024-06-01T09:00:00Z', kind: 'page_view', sid: 'a', feature: null, secs: 30 },
+  { user: 'u1', at: '2024-06-01T09:10:00Z', kind: 'blog_view', sid: 'a', feature: null, secs: 60 },
+  { user: 'u2', at: '2024-06-02T23:50:00Z', kind: 'page_view', sid: 'a', feature: null, secs: null },
+  { user: 'u1', at: '2024-06-01T09:40:00Z', kind: 'page_view', sid: 'a', feature: null, secs: 10 },
+  { user: 'u1', at: '2024-06-01T09:45:00Z', kind: 'feature_use', sid: 'a', feature: 'export', secs: 5 },
+  { user: 'u2', at: '2024-06-03T00:10:00Z', kind: 'page_view', sid: 'a', feature: null, secs: 50 },
+  { user: 'u1', at: '2024-06-01T10:30:00Z', kind: 'page_view', sid: 'a', feature: null, secs: 20 },
+  { user: 'u1', at: '2024-06-01T10:31:00Z', kind: 'feature_use', sid: 'a', feature: 'export', secs: 40 },
+  { user: 'u2', at: '2024-06-05T12:00:00Z', kind: 'whitepaper_download', sid: 'a', feature: null, secs: 10 },
+  { user: 'u1', at: '2024-06-03T08:20:00Z', kind: 'video_view', sid: 'b', feature: null, secs: 100 },
+  { user: 'u1', at: '2024-06-03T08:05:00Z', kind: 'feature_use', sid: 'b', feature: 'filters', secs: 25 },
+  { user: 'u1', at: '2024-06-03T08:00:00Z', kind: 'page_view', sid: 'b', feature: null, secs: 10 },
+];
+const OPTS = { customer: 'user', timestamp: 'at', type: 'kind', feature: 'feature' } as const;
+
+function columns(t: Table): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const f of t.schema.fields) out[f.name] = [...t.getChild(f.name)!];
+  return out;
+}
+
+function expectError(fn: () => unknown, code: string, ...parts: string[]): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SegkitError);
+    expect((e as SegkitError).code).toBe(code);
+    for (const p of parts) expect((e as Error).message).toContain(p);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+describe('behaviourFeatures', () => {
+  it('computes the hand-checked features with the 30-minute session rule', () => {
+    const t = columns(behaviourFeatures(EVENTS, OPTS));
+    expect(Object.keys(t)).toEqual([
+      'user', 'sessions', 'page_views', 'pages_per_session', 'avg_session_seconds', 'active_days', 'avg_sessions_per_day',
+      'blog_view', 'feature_use', 'video_view', 'whitepaper_download',
+      'features_used', 'features_per_day', 'tenure_days', 'days_since_last_activity',
+    ]);
+    expect(t).toEqual({
+      user: ['u1', 'u2'],
+      sessions: [3, 2],
+      page_views: [4, 2],
+      pages_per_session: [4 / 3, 1],
+      avg_session_seconds: [1320, 600],
+      active_days: [2, 3],
+      avg_sessions_per_day: [1.5, 2 / 3],
+      blog_view: [1, 0],
+      feature_use: [3, 0],
+      video_view: [1, 0],
+      whitepaper_download: [0, 1],
+      features_used: [2, 0],
+      features_per_day: [1, 0],
+      tenure_days: [5, 4],
+      days_since_last_activity: [3, 1],
+    });
+  });
+
+  it('uses session ids when given, per customer even when ids repeat across customers', () => {
+    // u1: session a 06-01 09:00-10:31 (5460 s), b 06-03 08:00-08:20 (1200 s). u2: one session a over three days.
+    const t = columns(behaviourFeatures(EVENTS, { ...OPTS, session: 'sid' }));
+    expect(t.sessions).toEqual([2, 1]);
+    expect(t.avg_session_seconds).toEqual([(5460 + 1200) / 2, 2 * 86_400 + 12 * 3600 + 10 * 60]);
+    expect(t.pages_per_session).toEqual([2, 2]);
+  });
+
+  it('sums event durations (missing = 0) and honours a longer session gap', () => {
+    // A 60-minute gap joins u1's two 06-01 sessions: u1 has 2 sessions, u2 still 2 (gap of 2.5 days).
+    // Durations: u1 30+60+10+5+20+40+10+25+100 = 300; u2 0+50+10 = 60.
+    const t = columns(behaviourFeatures(EVENTS, { ...OPTS, duration: 'secs', sessionGapMinutes: 60 }));
+    expect(t.sessions).toEqual([2, 2]);
+    expect(t.avg_session_seconds).toEqual([150, 30]);
+  });
+
+  it('counts feature-use events when there is no feature column', () => {
+    const t = columns(behaviourFeatures(EVENTS, { customer: 'user', timestamp: 'at', type: 'kind' }));
+    expect(t.features_used).toEqual([3, 0]);
+    expect(t.features_per_day).toEqual([1.5, 0]);
+  });
+
+  it('ignores events after asOf', () => {
+    // asOf 06-03 08:10: u1 loses the 08:20 video; u2 keeps its two page views (one session, 06-02 and 06-03).
+    const t = columns(behaviourFeatures(EVENTS, { ...OPTS, asOf: '2024-06-03T08:10:00Z', typeCounts: ['video_view'] }));
+    expect(t.sessions).toEqual([3, 1]);
+    expect(t.video_view).toEqual([0, 0]);
+    expect(t.avg_session_seconds).toEqual([(2700 + 60 + 300) / 3, 1200]);
+    expect(t.tenure_days).toEqual([2, 1]);
+    expect(t.days_since_last_activity).toEqual([0, 0]);
+  });
+
+  it('names count columns from a { type: column } map, zero for absent types', () => {
+    const t = columns(behaviourFeatures(EVENTS, { ...OPTS, typeCounts: { blog_view: 'blogs_viewed', webinar: 'webinars' } }));
+    expect(t.blogs_viewed).toEqual([1, 0]);
+    expect(t.webinars).toEqual([0, 0]);
+    expect(t.video_view).toBeUndefined();
+  });
+
+  it('gives the same table for an Arrow log, in any row order', () => {
+    const expected = columns(behaviourFeatures(EVENTS, { ...OPTS, duration: 'secs' }));
+    const arrow = new Table({
+      user: vectorFromArray(EVENTS.map((e) => e.user), new Utf8()),
+      at: vectorFromArray(EVENTS.map((e) => Date.parse(e.at)), new TimestampMillisecond()),
+      kind: vectorFromArray(EVENTS.map((e) => e.kind)),
+      feature: vectorFromArray(EVENTS.map((e) => e.feature), new Utf8()),
+      secs: vectorFromArray(EVENTS.map((e) => e.secs), new Float64()),
+    });
+    expect(columns(behaviourFeatures(arrow, { ...OPTS, duration: 'secs' }))).toEqual(expected);
+    const reversed = [...EVENTS].reverse();
+    expect(columns(behaviourFeatures(reversed, { ...OPTS, duration: 'secs' }))).toEqual(expected);
+  });
+
+  it('names the row and column of bad input, and bad options', () => {
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, type: 'event' }), 'E_MISSING_COLUMN', '"event"');
+    const badTime = EVENTS.map((e, i) => (i === 7 ? { ...e, at: 'tomorrow' } : e));
+    expectError(() => behaviourFeatures(badTime, OPTS), 'E_PARSE', 'row 7', '"at"');
+    const noFeature = EVENTS.map((e, i) => (i === 4 ? { ...e, feature: null } : e));
+    expectError(() => behaviourFeatures(noFeature, OPTS), 'E_NAN_INPUT', 'row 4', '"feature"');
+    const badSecs = EVENTS.map((e, i) => (i === 2 ? { ...e, secs: 'long' } : e));
+    expectError(() => behaviourFeatures(badSecs as never, { ...OPTS, duration: 'secs' }), 'E_NON_NUMERIC', 'row 2', '"secs"');
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, sessionGapMinutes: 0 }), 'E_BAD_OPTION', '"sessionGapMinutes"');
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, typeCounts: ['sessions'] }), 'E_BAD_OPTION', '"typeCounts"', 'sessions');
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, typeCounts: 'blog_view' as never }), 'E_BAD_OPTION', '"typeCounts"');
+  });
+});

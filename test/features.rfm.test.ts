@@ -1,0 +1,331 @@
+import { describe, expect, it } from 'vitest';
+import { DateDay, Dictionary, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
+import { rfm } from '../src/features/rfm.js';
+import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
+import { createRandom } from '../src/core/random.js';
+import { SegkitError } from '../src/errors.js';
+
+type Row = { customer: string; invoice: string; date: string | number | Date; qty: number; amount: number };
+
+/*
+ * A hand-checkable log, amount = line total. The last transaction is 2024-03-30, so asOf = 2024-03-31.
+ *
+ *   A: orders 1001 (two lines, 25), 1010 (30), 1020 (15); C1021 cancels 15   -> F 3, M 55,  last 03-28, R 3
+ *   B: one order 1002 (40)                                                   -> F 1, M 40,  last 01-06, R 85
+ *   C: 1003 (50), 1011 (24), 1012 returns 2 units with a positive amount 10  -> F 2, M 64,  last 03-01, R 30
+ *      (the return on 03-15 is not a purchase, so it does not move recency)
+ *   D: one order 1004 (40) late on B's day: ties B on every measure          -> F 1, M 40,  last 01-06, R 85
+ *   E: 1005 (100) and 1006 (12.50), both on 03-30                            -> F 2, M 112.5, last 03-30, R 1
+ *   F: only a cancellation                                                   -> not in the output
+ * 2024 is a leap year: 01-06 -> 03-31 is 25 + 29 + 31 = 85 days.
+ */
+const LOG: Row[] = [
+  { customer: 'A', invoice: '1001', date: '2024-01-05', qty: 2, amount: 20 },
+  { customer: 'A', invoice: '1001', date: '2024-01-05', qty: 1, amount: 5 },
+  { customer: 'B', invoice: '1002', date: '2024-01-06T09:00:00Z', qty: 4, amount: 40 },
+  { customer: 'D', invoice: '1004', date: '2024-01-06T23:59:59Z', qty: 1, amount: 40 },
+  { customer: 'C', invoice: '1003', date: '2024-02-01', qty: 5, amount: 50 },
+  { customer: 'A', invoice: '1010', date: '2024-02-10', qty: 3, amount: 30 },
+  { customer: 'F', invoice: 'C1007', date: '2024-02-20', qty: -1, amount: -8 },
+  { customer: 'C', invoice: '1011', date: '2024-03-01', qty: 2, amount: 24 },
+  { customer: 'C', invoice: '1012', date: '2024-03-15', qty: -2, amount: 10 },
+  { customer: 'A', invoice: '1020', date: '2024-03-28', qty: 1, amount: 15 },
+  { customer: 'A', invoice: 'C1021', date: '2024-03-29', qty: -1, amount: -15 },
+  { customer: 'E', invoice: '1005', date: '2024-03-30T10:00:00Z', qty: 10, amount: 100 },
+  { customer: 'E', invoice: '1006', date: '2024-03-30T11:00:00Z', qty: 1, amount: 12.5 },
+];
+const OPTS = { customer: 'customer', date: 'date', amount: 'amount', invoice: 'invoice', quantity: 'qty' } as const;
+
+function columns(t: Table): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const f of t.schema.fields) out[f.name] = [...t.getChild(f.name)!];
+  return out;
+}
+
+/** Independent score: count the values strictly below, by brute force. */
+function bruteScore(values: number[]): number[] {
+  const n = values.length;
+  return values.map((v) => 1 + Math.floor((5 * values.filter((x) => x < v).length) / n));
+}
+
+/** pandas.qcut(s.rank(method='first'), 5, labels=[1..5]): linear-interpolated rank quantiles as bin edges. */
+function pandasQcutFirst(values: number[]): number[] {
+  const n = values.length;
+  const rank = new Array<number>(n);
+  values
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .forEach(([, i], r) => (rank[i] = r + 1));
+  const edges = [0, 1, 2, 3, 4, 5].map((k) => 1 + (k * (n - 1)) / 5);
+  return rank.map((r) => Math.max(1, edges.findIndex((e, k) => k > 0 && r <= e)));
+}
+
+/** The Kaggle/Putler regex map, applied to "R" + "FM" with FM = half-up mean of F and M. */
+function gridSegment(r: number, f: number, m: number): string {
+  const key = `${r}${Math.floor((f + m) / 2 + 0.5)}`;
+  const map: [RegExp, string][] = [
+    [/^[1-2][1-2]$/, 'Hibernating'],
+    [/^[1-2][3-4]$/, 'At Risk'],
+    [/^[1-2]5$/, "Can't Lose Them"],
+    [/^3[1-2]$/, 'About to Sleep'],
+    [/^33$/, 'Need Attention'],
+    [/^[3-4][4-5]$/, 'Loyal'],
+    [/^41$/, 'Promising'],
+    [/^51$/, 'New Customers'],
+    [/^[4-5][2-3]$/, 'Potential Loyalist'],
+    [/^5[4-5]$/, 'Champions'],
+  ];
+  return map.find(([re]) => re.test(key))![1];
+}
+
+function expectError(fn: () => unknown, code: string, ...parts: string[]): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SegkitError);
+    expect((e as SegkitError).code).toBe(code);
+    for (const p of parts) expect((e as Error).message).toContain(p);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+describe('rfm', () => {
+  it('computes the hand-checked recency, frequency and net monetary value', () => {
+    const t = columns(rfm(LOG, OPTS));
+    expect(t.customer).toEqual(['A', 'B', 'C', 'D', 'E']);
+    expect(t.recency).toEqual([3, 85, 30, 85, 1]);
+    expect(t.frequency).toEqual([3, 1, 2, 1, 2]);
+    expect(t.monetary).toEqual([55, 40, 64, 40, 112.5]);
+  });
+
+  it('scores by min-rank quintiles: ties share a score, R favours recent customers', () => {
+    // n = 5, score = 1 + floor(5 * (customers strictly below) / 5) = 1 + below:
+    //   -recency  -3 -85 -30 -85 -1   : B, D (0 below) 1; C (2 below) 3; A 4; E 5
+    //   frequency  3   1   2   1  2    : B, D 1; C, E (2 below) 3; A (4 below) 5
+    //   monetary  55  40  64  40 112.5 : B, D 1; A 3; C 4; E 5
+    // FM = half-up mean of F and M: A (5,3) 4, B (1,1) 1, C (3,4) 4, E (3,5) 4.
+    const t = columns(rfm(LOG, OPTS));
+    expect(t.r_score).toEqual([4, 1, 3, 1, 5]);
+    expect(t.f_score).toEqual([5, 1, 3, 1, 3]);
+    expect(t.m_score).toEqual([3, 1, 4, 1, 5]);
+    expect(t.rfm_code).toEqual(['453', '111', '334', '111', '535']);
+    expect(t.segment).toEqual(['Loyal', 'Hibernating', 'Loyal', 'Hibernating', 'Champions']);
+  });
+
+  it('counts distinct purchase days when there is no invoice column', () => {
+    // E's two invoices fall on one day; A's two lines of 1001 too. Negative amounts still mark returns.
+    const { invoice: _, ...noInvoice } = OPTS;
+    const t = columns(rfm(LOG, noInvoice));
+    expect(t.customer).toEqual(['A', 'B', 'C', 'D', 'E']);
+    expect(t.frequency).toEqual([3, 1, 2, 1, 1]);
+    expect(t.monetary).toEqual([55, 40, 64, 40, 112.5]);
+  });
+
+  it('uses a caller predicate for cancelled invoices', () => {
+    // Here cancellations carry positive quantities and amounts; only the predicate can spot them.
+    const log = [
+      { c: 1, inv: 'S1', d: '2024-01-01', a: 10 },
+      { c: 1, inv: 'X1', d: '2024-01-02', a: 4 },
+      { c: 2, inv: 'S2', d: '2024-01-02', a: 7 },
+    ];
+    const opts = { customer: 'c', date: 'd', amount: 'a', invoice: 'inv' };
+    expect(columns(rfm(log, opts)).monetary).toEqual([14, 7]);
+    const t = columns(rfm(log, { ...opts, cancelled: (id) => String(id).startsWith('X') }));
+    expect(t.c).toEqual([1, 2]);
+    expect(t.frequency).toEqual([1, 1]);
+    expect(t.monetary).toEqual([6, 7]);
+    expect(t.recency).toEqual([2, 1]); // the cancellation on 01-02 is not a purchase
+  });
+
+  it('multiplies quantity by unit price when amountPer is "unit"', () => {
+    const log = [
+      { c: 'x', d: '2024-05-01', q: 3, p: 2.5 },
+      { c: 'x', d: '2024-05-02', q: -1, p: 2.5 },
+    ];
+    const t = columns(rfm(log, { customer: 'c', date: 'd', quantity: 'q', amount: 'p', amountPer: 'unit' }));
+    expect(t.monetary).toEqual([5]); // 7.5 - 2.5
+    expect(t.recency).toEqual([2]); // last purchase 05-01, asOf 05-03
+  });
+
+  it('ignores rows after asOf and measures recency from it', () => {
+    const t = columns(rfm(LOG, { ...OPTS, asOf: '2024-03-29' }));
+    // E (03-30) drops out; the cancellation C1021 at 03-29 00:00 is on or before asOf and still counts.
+    expect(t.customer).toEqual(['A', 'B', 'C', 'D']);
+    expect(t.recency).toEqual([1, 83, 28, 83]);
+    expect(t.monetary).toEqual([55, 40, 64, 40]);
+    const u = columns(rfm(LOG, { ...OPTS, asOf: new Date(Date.UTC(2024, 3, 30)) }));
+    expect(u.recency).toEqual([33, 115, 60, 115, 31]);
+  });
+
+  it('reads Date objects, epoch ms and offsets the same as ISO strings', () => {
+    const mixed = LOG.map((r, i) => {
+      const ms = Date.parse(r.date as string);
+      return { ...r, date: i % 3 === 0 ? new Date(ms) : i % 3 === 1 ? ms : r.date };
+    });
+    expect(columns(rfm(mixed, OPTS))).toEqual(columns(rfm(LOG, OPTS)));
+    // 2024-03-31T01:00+02:00 is 03-30 23:00 UTC: it extends E's last day, it does not add one.
+    const withOffset = [...LOG, { customer: 'E', invoice: '1099', date: '2024-03-31T01:00:00+02:00', qty: 1, amount: 0 }];
+    expect(columns(rfm(withOffset, OPTS)).recency).toEqual([3, 85, 30, 85, 1]);
+  });
+
+  it('accepts an Arrow table with dictionary ids and Timestamp or Date columns', () => {
+    const ids = LOG.map((r) => r.customer);
+    const dictValues = [...new Set(ids)];
+    const customer = makeVector(
+      makeData({
+        type: new Dictionary(new Utf8(), new Int32()),
+        length: ids.length,
+        nullCount: 0,
+        data: Int32Array.from(ids, (c) => dictValues.indexOf(c)),
+        dictionary: vectorFromArray(dictValues, new Utf8()),
+      }),
+    );
+    const ms = LOG.map((r) => Date.parse(r.date as string));
+    const base = {
+      customer,
+      invoice: vectorFromArray(LOG.map((r) => r.invoice), new Utf8()),
+      qty: makeVector(Int32Array.from(LOG, (r) => r.qty)),
+      amount: vectorFromArray(LOG.map((r) => r.amount), new Float64()),
+    };
+    const expected = columns(rfm(LOG, OPTS));
+    const ts = new Table({ ...base, date: vectorFromArray(ms, new TimestampMillisecond()) });
+    expect(columns(rfm(ts, OPTS))).toEqual(expected);
+    // Days only: the same calendar days, so the same result.
+    const days = new Table({ ...base, date: vectorFromArray(ms.map((t) => new Date(t)), new DateDay()) });
+    expect(columns(rfm(days, OPTS))).toEqual(expected);
+    // A table split in record batches and sliced gives the same as the whole.
+    const two = new Table([...ts.slice(0, 5).batches, ...ts.slice(5).batches]);
+    expect(two.getChild('date')!.data.length).toBe(2);
+    expect(columns(rfm(two, OPTS))).toEqual(expected);
+  });
+
+  it('reads Arrow Utf8 and integer id columns (thousands of distinct ids) as the records give them', () => {
+    const rng = createRandom(17);
+    const n = 3000;
+    const log = Array.from({ length: n }, (_, i) => ({
+      customer: `cust-${rng.int(800)}`,
+      invoice: i % 40 === 0 ? `C${i}` : `${100000 + i}`,
+      date: Date.UTC(2023, 5, 1) + rng.int(200 * 86_400) * 1000,
+      qty: 1 + rng.int(3),
+      amount: 1 + rng.int(100),
+    }));
+    const expected = columns(rfm(log, OPTS));
+    expect((expected.customer as string[]).length).toBeGreaterThan(700);
+    const table = new Table({
+      customer: vectorFromArray(log.map((r) => r.customer), new Utf8()),
+      invoice: vectorFromArray(log.map((r) => r.invoice), new Utf8()),
+      date: vectorFromArray(log.map((r) => r.date), new TimestampMillisecond()),
+      qty: makeVector(Int32Array.from(log, (r) => r.qty)),
+      amount: makeVector(Float64Array.from(log, (r) => r.amount)),
+    });
+    expect(columns(rfm(table, OPTS))).toEqual(expected);
+    // Integer customer ids: numbers in, numbers out, sorted numerically.
+    const numeric = log.map((r) => ({ ...r, customer: Number(r.customer.slice(5)) * 3 }));
+    const numericTable = new Table({
+      customer: makeVector(Int32Array.from(numeric, (r) => r.customer)),
+      invoice: table.getChild('invoice')!,
+      date: table.getChild('date')!,
+      qty: table.getChild('qty')!,
+      amount: table.getChild('amount')!,
+    });
+    const t = columns(rfm(numericTable, OPTS));
+    expect(t).toEqual(columns(rfm(numeric, OPTS)));
+    const ids = t.customer as number[];
+    expect(ids.every((id, j) => typeof id === 'number' && (j === 0 || id > ids[j - 1]))).toBe(true);
+  });
+
+  it('does not depend on row order and does not touch the input', () => {
+    const rng = createRandom(3);
+    const shuffled = [...LOG];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    const snapshot = JSON.stringify(shuffled);
+    expect(columns(rfm(shuffled, OPTS))).toEqual(columns(rfm(LOG, OPTS)));
+    expect(JSON.stringify(shuffled)).toBe(snapshot);
+  });
+
+  it('matches an independent brute-force scoring on a random log', () => {
+    const rng = createRandom(42);
+    const log = Array.from({ length: 600 }, (_, i) => ({
+      customer: 100 + rng.int(88),
+      invoice: `${5000 + (i >> 1)}`,
+      date: Date.UTC(2023, 0, 1) + rng.int(120) * 86_400_000 + rng.int(86_400_000),
+      qty: rng.next() < 0.05 ? -1 : 1 + rng.int(5),
+      amount: rng.int(40) * 2.5,
+    }));
+    const t = columns(rfm(log, OPTS));
+    const recency = t.recency as number[];
+    expect(t.r_score).toEqual(bruteScore(recency.map((r) => -r)));
+    expect(t.f_score).toEqual(bruteScore(t.frequency as number[]));
+    expect(t.m_score).toEqual(bruteScore(t.monetary as number[]));
+    const n = recency.length;
+    expect(n % 5).not.toBe(0); // bins of unequal size, where off-by-one edges would show
+    for (let j = 0; j < n; j++) {
+      const [r, f, m] = [t.r_score[j], t.f_score[j], t.m_score[j]] as number[];
+      expect(t.rfm_code[j]).toBe(`${r}${f}${m}`);
+      expect(t.segment[j]).toBe(gridSegment(r, f, m));
+    }
+    // Equal values, equal scores; a larger value never scores lower.
+    const pairs = recency.map((v, j) => [t.monetary[j] as number, t.m_score[j] as number]).sort((a, b) => a[0] - b[0]);
+    for (let j = 1; j < n; j++) expect(pairs[j][1]).toBeGreaterThanOrEqual(pairs[j - 1][1]);
+  });
+
+  it('equals pandas qcut(rank(method="first"), 5) when values are distinct and n is a multiple of 5', () => {
+    // Twenty one-order customers with distinct spends and distinct days.
+    const rng = createRandom(9);
+    const spends = Array.from({ length: 20 }, (_, i) => 10 + i * 3 + rng.next());
+    const log = spends.map((s, i) => ({ customer: `c${i}`, invoice: `${i}`, date: Date.UTC(2024, 0, 1 + ((i * 7) % 20)), qty: 1, amount: s }));
+    const t = columns(rfm(log, OPTS));
+    const monetary = t.monetary as number[];
+    expect(t.m_score).toEqual(pandasQcutFirst(monetary));
+    expect(t.r_score).toEqual(pandasQcutFirst((t.recency as number[]).map((r) => -r)));
+    for (let s = 1; s <= 5; s++) expect((t.m_score as number[]).filter((x) => x === s)).toHaveLength(4);
+  });
+
+  it('drops customers without a purchase or skips missing ids on request', () => {
+    const log = [...LOG, { customer: null, invoice: '2000', date: '2024-01-01', qty: 1, amount: 1 }];
+    expectError(() => rfm(log as never, OPTS), 'E_NAN_INPUT', 'row 13', '"customer"');
+    const t = columns(rfm(log as never, { ...OPTS, missingCustomer: 'skip' }));
+    expect(t.customer).toEqual(['A', 'B', 'C', 'D', 'E']);
+  });
+
+  it('names the row and column of bad input', () => {
+    expectError(() => rfm(LOG, { ...OPTS, amount: 'price' }), 'E_MISSING_COLUMN', '"price"');
+    const badDate = LOG.map((r, i) => (i === 3 ? { ...r, date: '2024-02-30' } : r));
+    expectError(() => rfm(badDate, OPTS), 'E_PARSE', 'row 3', '"date"', '2024-02-30');
+    const notIso = LOG.map((r, i) => (i === 4 ? { ...r, date: '1/2/2024' } : r));
+    expectError(() => rfm(notIso, OPTS), 'E_PARSE', 'row 4');
+    const badAmount = LOG.map((r, i) => (i === 2 ? { ...r, amount: '40.00' } : r));
+    expectError(() => rfm(badAmount as never, OPTS), 'E_NON_NUMERIC', 'row 2', '"amount"');
+    const nanQty = LOG.map((r, i) => (i === 5 ? { ...r, qty: NaN } : r));
+    expectError(() => rfm(nanQty, OPTS), 'E_NAN_INPUT', 'row 5', '"qty"');
+    const arrowText = new Table({ customer: vectorFromArray(['a'], new Utf8()), date: vectorFromArray(['2024-01-01'], new Utf8()), amount: vectorFromArray(['1'], new Utf8()) });
+    expectError(() => rfm(arrowText, { customer: 'customer', date: 'date', amount: 'amount' }), 'E_NON_NUMERIC', '"amount"', 'Utf8');
+    expectError(() => rfm([], OPTS), 'E_EMPTY_DATA');
+  });
+
+  it('rejects bad options by name', () => {
+    expectError(() => rfm(LOG, { ...OPTS, customer: '' }), 'E_BAD_OPTION', '"customer"');
+    expectError(() => rfm(LOG, { ...OPTS, amountPer: 'each' as never }), 'E_BAD_OPTION', '"amountPer"', 'each');
+    expectError(() => rfm(LOG, { customer: 'customer', date: 'date', amount: 'amount', amountPer: 'unit' }), 'E_BAD_OPTION', '"quantity"');
+    expectError(() => rfm(LOG, { ...OPTS, asOf: 'yesterday' }), 'E_BAD_OPTION', '"asOf"', 'yesterday');
+    expectError(() => rfm(LOG, { ...OPTS, cancelled: /C/ as never }), 'E_BAD_OPTION', '"cancelled"');
+  });
+});
+
+describe('RFM_SEGMENT_RULES', () => {
+  it('tiles the 5x5 R-by-FM grid exactly once and agrees with the regex map', () => {
+    const cover = new Array(25).fill(0);
+    for (const rule of RFM_SEGMENT_RULES) {
+      for (let r = rule.r[0]; r <= rule.r[1]; r++) for (let fm = rule.fm[0]; fm <= rule.fm[1]; fm++) cover[(r - 1) * 5 + fm - 1]++;
+    }
+    expect(cover).toEqual(new Array(25).fill(1));
+    expect(new Set(RFM_SEGMENT_RULES.map((r) => r.segment)).size).toBe(10);
+    for (let r = 1; r <= 5; r++) for (let f = 1; f <= 5; f++) for (let m = 1; m <= 5; m++) expect(rfmSegment(r, f, m)).toBe(gridSegment(r, f, m));
+    expect(Object.isFrozen(RFM_SEGMENT_RULES) && Object.isFrozen(RFM_SEGMENT_RULES[0])).toBe(true);
+    expectError(() => rfmSegment(6, 1, 1), 'E_BAD_OPTION', '"r"');
+  });
+});

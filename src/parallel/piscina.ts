@@ -4,6 +4,7 @@ import { Piscina } from 'piscina';
 import { SegkitError, throwIfAborted } from '../errors.js';
 import { Heap } from '../kernels/heap.js';
 import { instantiateKernels, type KernelExports } from '../kernels/wasm.js';
+import { takeCalls, type QueueTask } from './queue.js';
 import type { Executor, KernelCall } from './executor.js';
 
 // From the compiled package the worker sits beside this file; from TypeScript sources (tests) it is the built copy.
@@ -15,7 +16,14 @@ function workerFile(): string {
   throw new SegkitError('E_WORKER', `cannot find the worker script (looked for ${here} and ${built})`, 'run `npm run build`');
 }
 
-/** Runs kernels on a piscina pool whose workers share one WebAssembly.Memory with the caller. */
+/** How long the calling thread computes before it lets its event loop run (progress, cancellation, I/O). */
+const CALLER_SLICE_MS = 20;
+
+/**
+ * Runs kernels on the calling thread plus a piscina pool of `threads - 1` workers, all sharing one
+ * WebAssembly.Memory, taking calls from one atomic queue so uneven shards balance themselves.
+ * The caller takes part: a dispatcher that only waits lets the OS wake its workers on its own core.
+ */
 export class PiscinaExecutor implements Executor {
   readonly threads: number;
   readonly heap: Heap;
@@ -29,10 +37,11 @@ export class PiscinaExecutor implements Executor {
 
   // Created on first use so importing segkit costs nothing; workers stay alive between fits.
   private getPool(): Piscina {
+    const workers = Math.max(1, this.threads - 1);
     this.pool ??= new Piscina({
       filename: workerFile(),
-      minThreads: this.threads,
-      maxThreads: this.threads,
+      minThreads: workers,
+      maxThreads: workers,
       idleTimeout: 30_000,
       workerData: { memory: this.heap.memory },
     });
@@ -41,39 +50,36 @@ export class PiscinaExecutor implements Executor {
 
   async run(calls: readonly KernelCall[], signal?: AbortSignal): Promise<number[]> {
     throwIfAborted(signal);
-    // a single shard is not worth a round trip to a worker: run it here, on the same shared memory
-    if (calls.length <= 1) {
-      const k = await (this.local ??= instantiateKernels(this.heap.memory, true));
-      try {
-        return calls.map((c) => (k[c.kernel] as (...a: number[]) => number)(...c.args) ?? 0);
-      } catch (e) {
-        throw new SegkitError('E_WORKER', `a kernel failed: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
-      }
-    }
-    const pool = this.getPool();
-    // a few tasks per thread balance uneven shards (settled shards are cheap) without much dispatch overhead
-    const per = Math.max(1, Math.floor(calls.length / (this.threads * 4)));
-    const groups: KernelCall[][] = [];
-    for (let i = 0; i < calls.length; i += per) groups.push(calls.slice(i, i + per));
-    // Cancellation raises a flag the workers check between calls, rather than terminating them: a terminated
-    // worker can still be writing into memory that the caller is about to free and reuse.
-    const stop = this.heap.alloc(64);
-    const flag = this.heap.i32(stop, 1);
-    Atomics.store(flag, 0, 0);
-    const onAbort = () => Atomics.store(this.heap.i32(stop, 1), 0, 1);
+    const kernels = await (this.local ??= instantiateKernels(this.heap.memory, true));
+    const { heap } = this;
+    const ctl = heap.alloc(64), results = heap.alloc(8 * calls.length);
+    const task: QueueTask = { calls, ctl, results };
+    heap.i32(ctl, 2).fill(0);
+    // cancellation raises the stop flag, which every participant checks between calls
+    const onAbort = () => Atomics.store(heap.i32(ctl, 2), 1, 1);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const settled = await Promise.allSettled(groups.map((g) => pool.run({ calls: g, stop }) as Promise<number[]>));
-      throwIfAborted(signal);
-      const failed = settled.find((s) => s.status === 'rejected');
-      if (failed) {
-        const reason = (failed as PromiseRejectedResult).reason;
-        throw new SegkitError('E_WORKER', `a worker failed: ${reason instanceof Error ? reason.message : String(reason)}`, undefined, { cause: reason });
+      const pool = calls.length > 1 ? this.getPool() : undefined;
+      const helpers = pool ? Array.from({ length: Math.min(pool.maxThreads, calls.length - 1) }, () => pool.run(task) as Promise<number>) : [];
+      let local: unknown;
+      try {
+        while (takeCalls(kernels, heap.memory, task, CALLER_SLICE_MS) > 0 && Atomics.load(heap.i32(ctl, 2), 0) < calls.length) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } catch (e) {
+        local = e;
       }
-      return settled.flatMap((s) => (s as PromiseFulfilledResult<number[]>).value);
+      const settled = await Promise.allSettled(helpers);
+      throwIfAborted(signal);
+      const failure = local ?? (settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined)?.reason;
+      if (failure !== undefined) {
+        throw new SegkitError('E_WORKER', `a kernel failed: ${failure instanceof Error ? failure.message : String(failure)}`, undefined, { cause: failure });
+      }
+      return Array.from(heap.f64(results, calls.length));
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      this.heap.release(stop);
+      heap.release(results);
+      heap.release(ctl);
     }
   }
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { kmeans as mlKMeans } from 'ml-kmeans';
 import skmeans from 'skmeans';
-import { kmeans, close, fromColumns } from '../dist/index.node.js';
+import { kmeans, close, fromColumns, createRandom } from '../dist/index.node.js';
 import { executorFor } from '../dist/parallel/defaultExecutor.js';
 import { loadMatrix, writeCentroids } from '../dist/kernels/layout.js';
 import { assignCalls } from '../dist/kernels/assign.js';
@@ -22,8 +22,11 @@ console.log(`data: ${n} x ${d} float32 blobs, k = ${k}; scikit-learn ${sklearnAv
 
 const data = blobs(n, d, k, 0);
 const ds = fromColumns(data);
-// initial centres: k rows drawn with a fixed stride, as scikit-learn's anchor draws k random rows
-const init = Array.from({ length: k }, (_, t) => Array.from({ length: d }, (_, j) => data.columns[j][(t * 104729) % n]));
+// initial centres: k distinct random rows, as scikit-learn's anchor draws them (its own rows, with its own generator)
+const pick = createRandom(0);
+const rowsPicked = new Set();
+while (rowsPicked.size < k) rowsPicked.add(pick.int(n));
+const init = [...rowsPicked].map((i) => Array.from({ length: d }, (_, j) => data.columns[j][i]));
 const results = {};
 const record = (name, ms) => (results[name] = ms);
 

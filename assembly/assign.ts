@@ -12,10 +12,11 @@ const SLACK: f32 = 1.52587890625e-5; // 2^-16
   return x + ((<usize>j * <usize>stride) << 2);
 }
 
-// Records one row's result: label, distance, Hamerly bounds, and the f64 delta of the cluster sums when its label changed.
+// Records one row's result: label, distance, Hamerly bounds and its inertia term; returns 1 if the label changed.
+// The f64 cluster sums are updated per block afterwards, column by column, where the block's values are contiguous.
 @inline function finish(
   i: i32, best1: f32, best2: f32, lab: i32, xn: f32, cmax: f32,
-  x: usize, stride: i32, d: i32, labels: usize, dist: usize, weights: usize, sums: usize, k: i32,
+  labels: usize, dist: usize, weights: usize, sums: usize, k: i32, d: i32,
   upper: usize, lower: usize,
 ): i32 {
   const d1 = max<f32>(xn + best1, 0);
@@ -25,34 +26,72 @@ const SLACK: f32 = 1.52587890625e-5; // 2^-16
     store<f32>(upper + (<usize>i << 2), sqrt<f32>(d1 + slack) * GROW);
     store<f32>(lower + (<usize>i << 2), sqrt<f32>(max<f32>(xn + best2 - slack, 0)) * SHRINK);
   }
-  const old = load<i32>(labels + (<usize>i << 2));
-  if (old == lab) {
-    if (sums) {
-      const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-      const inertiaAt = sums + ((<usize>(k * d + k)) << 3);
-      store<f64>(inertiaAt, load<f64>(inertiaAt) + w * <f64>d1);
-    }
-    return 0;
-  }
-  store<i32>(labels + (<usize>i << 2), lab);
   if (sums) {
     const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-    const addAt = sums + ((<usize>(lab * d)) << 3);
-    for (let j = 0; j < d; j++) {
-      const v = w * <f64>load<f32>(colPtr(x, stride, j) + (<usize>i << 2));
-      store<f64>(addAt + (<usize>j << 3), load<f64>(addAt + (<usize>j << 3)) + v);
-      if (old >= 0) {
-        const subAt = sums + ((<usize>(old * d + j)) << 3);
-        store<f64>(subAt, load<f64>(subAt) - v);
-      }
-    }
-    const cnt = sums + ((<usize>(k * d)) << 3);
-    store<f64>(cnt + (<usize>lab << 3), load<f64>(cnt + (<usize>lab << 3)) + w);
-    if (old >= 0) store<f64>(cnt + (<usize>old << 3), load<f64>(cnt + (<usize>old << 3)) - w);
     const inertiaAt = sums + ((<usize>(k * d + k)) << 3);
     store<f64>(inertiaAt, load<f64>(inertiaAt) + w * <f64>d1);
   }
-  return 1;
+  const old = load<i32>(labels + (<usize>i << 2));
+  store<i32>(labels + (<usize>i << 2), lab);
+  return old == lab ? 0 : 1;
+}
+
+// Moves row i's weighted values from cluster `old` (none when -1) to `lab` in the f64 sums, for columns [j0, j1).
+@inline function moveRow(x: usize, stride: i32, d: i32, i: i32, old: i32, lab: i32, weights: usize, sums: usize, k: i32): void {
+  if (old == lab) return;
+  const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+  for (let j = 0; j < d; j++) {
+    const v = w * <f64>load<f32>(x + ((<usize>j * <usize>stride + <usize>i) << 2));
+    const add = sums + ((<usize>(lab * d + j)) << 3);
+    store<f64>(add, load<f64>(add) + v);
+    if (old >= 0) {
+      const sub = sums + ((<usize>(old * d + j)) << 3);
+      store<f64>(sub, load<f64>(sub) - v);
+    }
+  }
+  const cnt = sums + ((<usize>(k * d)) << 3);
+  store<f64>(cnt + (<usize>lab << 3), load<f64>(cnt + (<usize>lab << 3)) + w);
+  if (old >= 0) store<f64>(cnt + (<usize>old << 3), load<f64>(cnt + (<usize>old << 3)) - w);
+}
+
+// One column's contribution of one row of a block whose label changed from `old` to `lab`.
+@inline function moveValue(sums: usize, d: i32, j: i32, old: i32, lab: i32, v: f64): void {
+  if (old == lab) return;
+  const add = sums + ((<usize>(lab * d + j)) << 3);
+  store<f64>(add, load<f64>(add) + v);
+  if (old >= 0) {
+    const sub = sums + ((<usize>(old * d + j)) << 3);
+    store<f64>(sub, load<f64>(sub) - v);
+  }
+}
+
+@inline function weightAt(weights: usize, i: i32): f64 {
+  return weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+}
+
+// Moves the changed rows of the 8-row block at i0 between clusters, column by column (contiguous values).
+@inline function moveBlock(x: usize, stride: i32, d: i32, i0: i32, oa: v128, ob: v128, na: v128, nb: v128, weights: usize, sums: usize, k: i32): void {
+  const o0 = i32x4.extract_lane(oa, 0), o1 = i32x4.extract_lane(oa, 1), o2 = i32x4.extract_lane(oa, 2), o3 = i32x4.extract_lane(oa, 3);
+  const o4 = i32x4.extract_lane(ob, 0), o5 = i32x4.extract_lane(ob, 1), o6 = i32x4.extract_lane(ob, 2), o7 = i32x4.extract_lane(ob, 3);
+  const n0 = i32x4.extract_lane(na, 0), n1 = i32x4.extract_lane(na, 1), n2 = i32x4.extract_lane(na, 2), n3 = i32x4.extract_lane(na, 3);
+  const n4 = i32x4.extract_lane(nb, 0), n5 = i32x4.extract_lane(nb, 1), n6 = i32x4.extract_lane(nb, 2), n7 = i32x4.extract_lane(nb, 3);
+  const w0 = weightAt(weights, i0), w1 = weightAt(weights, i0 + 1), w2 = weightAt(weights, i0 + 2), w3 = weightAt(weights, i0 + 3);
+  const w4 = weightAt(weights, i0 + 4), w5 = weightAt(weights, i0 + 5), w6 = weightAt(weights, i0 + 6), w7 = weightAt(weights, i0 + 7);
+  let p = x + (<usize>i0 << 2);
+  for (let j = 0; j < d; j++) {
+    moveValue(sums, d, j, o0, n0, w0 * <f64>load<f32>(p));
+    moveValue(sums, d, j, o1, n1, w1 * <f64>load<f32>(p, 4));
+    moveValue(sums, d, j, o2, n2, w2 * <f64>load<f32>(p, 8));
+    moveValue(sums, d, j, o3, n3, w3 * <f64>load<f32>(p, 12));
+    moveValue(sums, d, j, o4, n4, w4 * <f64>load<f32>(p, 16));
+    moveValue(sums, d, j, o5, n5, w5 * <f64>load<f32>(p, 20));
+    moveValue(sums, d, j, o6, n6, w6 * <f64>load<f32>(p, 24));
+    moveValue(sums, d, j, o7, n7, w7 * <f64>load<f32>(p, 28));
+    p += <usize>stride << 2;
+  }
+  const cnt = sums + ((<usize>(k * d)) << 3);
+  moveValue(cnt, 1, 0, o0, n0, w0); moveValue(cnt, 1, 0, o1, n1, w1); moveValue(cnt, 1, 0, o2, n2, w2); moveValue(cnt, 1, 0, o3, n3, w3);
+  moveValue(cnt, 1, 0, o4, n4, w4); moveValue(cnt, 1, 0, o5, n5, w5); moveValue(cnt, 1, 0, o6, n6, w6); moveValue(cnt, 1, 0, o7, n7, w7);
 }
 
 // Hamerly's test for one row after the centroids moved: true when its label provably cannot change.
@@ -164,14 +203,18 @@ export function assign(
       xb = f32x4.add(xb, f32x4.mul(x1, x1));
       p += <usize>stride << 2;
     }
-    changed += finish(i0, f32x4.extract_lane(b1a, 0), f32x4.extract_lane(b2a, 0), i32x4.extract_lane(ia, 0), f32x4.extract_lane(xa, 0), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
-    changed += finish(i0 + 1, f32x4.extract_lane(b1a, 1), f32x4.extract_lane(b2a, 1), i32x4.extract_lane(ia, 1), f32x4.extract_lane(xa, 1), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
-    changed += finish(i0 + 2, f32x4.extract_lane(b1a, 2), f32x4.extract_lane(b2a, 2), i32x4.extract_lane(ia, 2), f32x4.extract_lane(xa, 2), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
-    changed += finish(i0 + 3, f32x4.extract_lane(b1a, 3), f32x4.extract_lane(b2a, 3), i32x4.extract_lane(ia, 3), f32x4.extract_lane(xa, 3), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
-    changed += finish(i0 + 4, f32x4.extract_lane(b1b, 0), f32x4.extract_lane(b2b, 0), i32x4.extract_lane(ib, 0), f32x4.extract_lane(xb, 0), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
-    changed += finish(i0 + 5, f32x4.extract_lane(b1b, 1), f32x4.extract_lane(b2b, 1), i32x4.extract_lane(ib, 1), f32x4.extract_lane(xb, 1), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
-    changed += finish(i0 + 6, f32x4.extract_lane(b1b, 2), f32x4.extract_lane(b2b, 2), i32x4.extract_lane(ib, 2), f32x4.extract_lane(xb, 2), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
-    changed += finish(i0 + 7, f32x4.extract_lane(b1b, 3), f32x4.extract_lane(b2b, 3), i32x4.extract_lane(ib, 3), f32x4.extract_lane(xb, 3), cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+    const oldA = v128.load(labels + (<usize>i0 << 2)), oldB = v128.load(labels + (<usize>i0 << 2), 16);
+    changed += finish(i0, f32x4.extract_lane(b1a, 0), f32x4.extract_lane(b2a, 0), i32x4.extract_lane(ia, 0), f32x4.extract_lane(xa, 0), cmax, labels, dist, weights, sums, k, d, upper, lower);
+    changed += finish(i0 + 1, f32x4.extract_lane(b1a, 1), f32x4.extract_lane(b2a, 1), i32x4.extract_lane(ia, 1), f32x4.extract_lane(xa, 1), cmax, labels, dist, weights, sums, k, d, upper, lower);
+    changed += finish(i0 + 2, f32x4.extract_lane(b1a, 2), f32x4.extract_lane(b2a, 2), i32x4.extract_lane(ia, 2), f32x4.extract_lane(xa, 2), cmax, labels, dist, weights, sums, k, d, upper, lower);
+    changed += finish(i0 + 3, f32x4.extract_lane(b1a, 3), f32x4.extract_lane(b2a, 3), i32x4.extract_lane(ia, 3), f32x4.extract_lane(xa, 3), cmax, labels, dist, weights, sums, k, d, upper, lower);
+    changed += finish(i0 + 4, f32x4.extract_lane(b1b, 0), f32x4.extract_lane(b2b, 0), i32x4.extract_lane(ib, 0), f32x4.extract_lane(xb, 0), cmax, labels, dist, weights, sums, k, d, upper, lower);
+    changed += finish(i0 + 5, f32x4.extract_lane(b1b, 1), f32x4.extract_lane(b2b, 1), i32x4.extract_lane(ib, 1), f32x4.extract_lane(xb, 1), cmax, labels, dist, weights, sums, k, d, upper, lower);
+    changed += finish(i0 + 6, f32x4.extract_lane(b1b, 2), f32x4.extract_lane(b2b, 2), i32x4.extract_lane(ib, 2), f32x4.extract_lane(xb, 2), cmax, labels, dist, weights, sums, k, d, upper, lower);
+    changed += finish(i0 + 7, f32x4.extract_lane(b1b, 3), f32x4.extract_lane(b2b, 3), i32x4.extract_lane(ib, 3), f32x4.extract_lane(xb, 3), cmax, labels, dist, weights, sums, k, d, upper, lower);
+    if (sums && !i32x4.all_true(i32x4.eq(oldA, ia)) || sums && !i32x4.all_true(i32x4.eq(oldB, ib))) {
+      moveBlock(x, stride, d, i0, oldA, oldB, ia, ib, weights, sums, k);
+    }
   }
   // tail rows, one at a time, with the same operation order as a SIMD lane
   for (let i = i0; i < row1; i++) {
@@ -191,7 +234,9 @@ export function assign(
       const v = load<f32>(colPtr(x, stride, j) + (<usize>i << 2));
       xn += v * v;
     }
-    changed += finish(i, b1, b2, lab, xn, cmax, x, stride, d, labels, dist, weights, sums, k, upper, lower);
+    const old = load<i32>(labels + (<usize>i << 2));
+    changed += finish(i, b1, b2, lab, xn, cmax, labels, dist, weights, sums, k, d, upper, lower);
+    if (sums) moveRow(x, stride, d, i, old, lab, weights, sums, k);
   }
   return changed;
 }

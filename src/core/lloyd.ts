@@ -1,6 +1,5 @@
 import { throwIfAborted } from '../errors.js';
 import type { Executor } from '../parallel/executor.js';
-import { accumulateCalls } from '../kernels/accumulate.js';
 import { assignCalls, partialSize, type AssignBuffers } from '../kernels/assign.js';
 import { shardRanges, writeCentroids, type HeapMatrix } from '../kernels/layout.js';
 
@@ -88,11 +87,7 @@ export async function lloyd(ex: Executor, m: HeapMatrix, init: Float64Array, k: 
         Object.assign(b, { drift, halfSep, pmax: bounds.pmax, pmax2: bounds.pmax2, pmaxIdx: bounds.pmaxIdx });
       }
       heap.f64(partials, ps * nShards).fill(0);
-      // with no labels yet, sums come from the column-wise accumulate kernel, cheaper than per-row deltas
-      const fresh = heap.i32(labelsPtr, 1)[0] === -1;
-      if (fresh) b.partials = 0;
       const changed = (await ex.run(assignCalls(m, b), opt.signal)).reduce((a, c) => a + c, 0);
-      if (fresh) await ex.run(accumulateCalls(m, labelsPtr, k, partials, ps), opt.signal);
       const p = heap.f64(partials, ps * nShards);
       for (let s = 0; s < nShards; s++) {
         const o = s * ps;

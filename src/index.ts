@@ -48,6 +48,7 @@ export type { Frame, FrameColumn, ColumnMeta, TableInput } from './prep/frame.js
 // clustering
 export { kmeans, kmeansDefaults, type KMeansOptions, type KMeansProgress } from './core/kmeans.js';
 export { KMeansModel, type KMeansModelJSON, type RunOptions } from './core/kmeansModel.js';
+export { SegmentModel, SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_VERSION, type SegmentModelJSON, type SegmentModelParts, type SegmentSummary } from './core/segmentModel.js';
 export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type KScore } from './core/chooseK.js';
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
 export { createRandom, type Random } from './core/random.js';

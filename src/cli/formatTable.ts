@@ -19,5 +19,5 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
       .map((c, j) => (right[j] ? c.padStart(widths[j]) : c.padEnd(widths[j])))
       .join('  ')
       .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return [line(headers), line(widths.map((w, j) => (headers[j] ? '-'.repeat(w) : ''))), ...rows.map(line)].join('\n');
 }

@@ -5,16 +5,12 @@ import type { ScaleMethod } from '../prep/scaler.js';
 
 const INTEGER = /^[+-]?\d+$/;
 
-function show(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-}
-
 /** An integer parser accepting values from `min` up. */
 export function integer(min: number): (value: string) => number {
   return (value) => {
     const n = Number(value.trim());
     if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`must be an integer >= ${min}, got ${show(value)}.`);
+      throw new InvalidArgumentError(`must be an integer >= ${min}.`);
     }
     return n;
   };
@@ -22,13 +18,13 @@ export function integer(min: number): (value: string) => number {
 
 export const seedValue = (value: string): number => {
   const n = Number(value.trim());
-  if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`must be an integer, got ${show(value)}.`);
+  if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`must be an integer.`);
   return n;
 };
 
 export const finiteNumber = (value: string): number => {
   const n = Number(value.trim());
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`must be a number, got ${show(value)}.`);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`must be a number.`);
   return n;
 };
 
@@ -36,26 +32,26 @@ export const finiteNumber = (value: string): number => {
 export function kValue(value: string): number | 'auto' {
   if (value.trim().toLowerCase() === 'auto') return 'auto';
   const n = Number(value.trim());
-  if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n) || n < 2) throw new InvalidArgumentError(`must be an integer >= 2 or "auto", got ${show(value)}.`);
+  if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n) || n < 2) throw new InvalidArgumentError(`must be an integer >= 2 or "auto".`);
   return n;
 }
 
 /** `MIN..MAX`, inclusive, MIN at least 2. */
 export function kRange(value: string): number[] {
   const range = /^(\d+)\s*\.\.\s*(\d+)$/.exec(value.trim());
-  if (!range) throw new InvalidArgumentError(`must be MIN..MAX, e.g. 2..10, got ${show(value)}.`);
+  if (!range) throw new InvalidArgumentError(`must be MIN..MAX, e.g. 2..10.`);
   const lo = Number(range[1]);
   const hi = Number(range[2]);
-  if (lo < 2) throw new InvalidArgumentError(`must start at 2 or more (k = 1 is a single segment), got ${show(value)}.`);
-  if (hi < lo) throw new InvalidArgumentError(`must be MIN..MAX with MIN <= MAX, got ${show(value)}.`);
-  if (hi - lo >= 1000) throw new InvalidArgumentError(`must span fewer than 1000 values of k, got ${show(value)}.`);
+  if (lo < 2) throw new InvalidArgumentError(`must start at 2 or more (k = 1 is a single segment).`);
+  if (hi < lo) throw new InvalidArgumentError(`must be MIN..MAX with MIN <= MAX.`);
+  if (hi - lo >= 1000) throw new InvalidArgumentError(`must span fewer than 1000 values of k.`);
   return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 }
 
 /** A comma-separated list of column names; names are kept exactly, except for surrounding spaces. */
 export function columnList(value: string): string[] {
   const names = value.split(',').map((s) => s.trim());
-  if (names.some((s) => s === '')) throw new InvalidArgumentError(`must be column names separated by commas, got ${show(value)}.`);
+  if (names.some((s) => s === '')) throw new InvalidArgumentError(`must be column names separated by commas.`);
   const seen = new Set<string>();
   for (const name of names) {
     if (seen.has(name)) throw new InvalidArgumentError(`names column "${name}" twice.`);
@@ -97,7 +93,7 @@ export function isoDate(value: string): string {
   const [y, m, d] = text.slice(0, 10).split('-').map(Number);
   const day = new Date(Date.UTC(y, m - 1, d));
   if (!ok || day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d || !Number.isFinite(Date.parse(text))) {
-    throw new InvalidArgumentError(`must be an ISO 8601 date such as 2024-01-31, got ${show(value)}.`);
+    throw new InvalidArgumentError(`must be an ISO 8601 date such as 2024-01-31.`);
   }
   return text;
 }

@@ -49,8 +49,9 @@ export class Progress {
       { format, stream: this.#stream, clearOnComplete: true, barsize: 30, fps: 10, etaBuffer: 20 },
       cliProgress.Presets.shades_classic,
     );
-    const payload = (value: number, detail = '') => (unit === 'bytes' ? { done: bytes(value), all: bytes(bar.getTotal()), detail } : { detail });
-    bar.start(Math.max(1, total), 0, payload(0));
+    let all = Math.max(1, total);
+    const payload = (value: number, detail = '') => (unit === 'bytes' ? { done: bytes(value), all: bytes(all), detail } : { detail });
+    bar.start(all, 0, payload(0));
     this.#active = bar;
     let stopped = false;
     return {
@@ -58,7 +59,9 @@ export class Progress {
         if (!stopped) bar.update(value, payload(value, detail));
       },
       setTotal: (t) => {
-        if (!stopped) bar.setTotal(Math.max(1, t));
+        if (stopped) return;
+        all = Math.max(1, t);
+        bar.setTotal(all);
       },
       stop: () => {
         if (stopped) return;

@@ -30,12 +30,23 @@ async function* counted(stream: AsyncIterable<Buffer>, onBytes: (total: number) 
   }
 }
 
-/** The format of an input path, a bad extension being a usage error. */
+const EXTENSIONS = '.csv, .tsv, .json, .ndjson, .jsonl, .arrow, .feather, .ipc or .parquet';
+
+/** The format of an input path, an unknown extension being a usage error. */
 export function inputFormat(path: string, format: TableFormat | undefined): TableFormat {
   try {
     return tableFormat(path, format);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; pass --format`);
+  } catch {
+    throw new UsageError(`cannot tell the format of "${path}" from its extension; use ${EXTENSIONS}, or pass --format`);
+  }
+}
+
+/** The format of an output path given to `option` ("-" is CSV on stdout), an unknown extension being a usage error. */
+export function outputFormat(path: string, option: string): TableFormat {
+  try {
+    return tableFormat(path, undefined);
+  } catch {
+    throw new UsageError(`${option}: cannot tell the format of "${path}" from its extension; use ${EXTENSIONS}`);
   }
 }
 

@@ -199,9 +199,10 @@ export class SegmentModel {
     for (const key of Object.keys(r)) if (!TOP_KEYS.includes(key)) throw modelFail(key, 'is not a known field');
     for (const key of TOP_KEYS) if (!Object.hasOwn(r, key)) throw modelFail(key, 'is missing');
     const pipeline = Pipeline.fromJSON(r.pipeline, { path: 'pipeline' });
+    const kmeansJson = record(r.kmeans, 'kmeans');
     let kmeans: KMeansModel;
     try {
-      kmeans = KMeansModel.fromJSON(record(r.kmeans, 'kmeans'));
+      kmeans = KMeansModel.fromJSON(kmeansJson);
     } catch (error) {
       throw nested(error, 'kmeans');
     }

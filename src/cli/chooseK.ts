@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { chooseK } from '../core/chooseK.js';
+import { throwIfAborted } from '../errors.js';
+import { pipeline } from '../prep/pipeline.js';
+import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
+import { formatNumber, formatTable } from './formatTable.js';
+import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
+import { inFile, inputName, readInput } from './readInput.js';
+import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { EXACT_SILHOUETTE_ROWS } from './silhouette.js';
+
+interface ChooseKFlags extends PrepFlags, FitFlags, CommonFlags {
+  readonly format?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ segkit choose-k customers.csv
+  $ segkit choose-k customers.parquet --k-range 3..12 --seed 7 --json
+  $ segkit choose-k customers.csv --columns recency,frequency,monetary --scale log
+
+For each k: inertia, silhouette (exact up to ${EXACT_SILHOUETTE_ROWS.toLocaleString('en-US')} rows, seeded sample above), Calinski-Harabasz and
+Davies-Bouldin, then the recommended k: the elbow of the inertia curve (Kneedle) weighed against the best silhouette.`;
+
+export function registerChooseK(program: Command, signal: AbortSignal): void {
+  const cmd = program
+    .command('choose-k')
+    .description('fit k-means for a range of k and recommend the number of segments')
+    .argument('<input>', 'customer table (.csv .tsv .json .ndjson .arrow .parquet), or - for CSV on stdin');
+  addPrepOptions(cmd);
+  addFitOptions(cmd);
+  addFormatOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((input: string, flags: ChooseKFlags) => runChooseK(input, flags, new RunContext(signal, flags)));
+}
+
+async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Promise<void> {
+  const what = inputName(input);
+  const table = await readInput(input, ctx, formatFlag(f));
+  let prepared;
+  try {
+    prepared = pipeline(pipelineOptions(f, table, input)).fitTransform(table);
+  } catch (error) {
+    throw inFile(error, what);
+  }
+  const { dataset } = prepared;
+  throwIfAborted(ctx.signal);
+  const ks = sweepKs(f, dataset.n);
+  const bar = ctx.progress.start('choosing k', ks.length);
+  let result;
+  try {
+    bar.update(0, `k = ${ks[0]}`);
+    result = await chooseK(dataset, {
+      kRange: ks, seed: f.seed, nInit: f.nInit, maxIter: f.maxIter, threads: ctx.threads, signal: ctx.signal,
+      silhouetteSampleSize: EXACT_SILHOUETTE_ROWS,
+      onProgress: (p) => bar.update(p.done, p.done < ks.length ? `k = ${ks[p.done]}` : ''),
+    });
+  } finally {
+    bar.stop();
+  }
+  const { table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason } = result;
+  const sampleSize = dataset.n > EXACT_SILHOUETTE_ROWS ? EXACT_SILHOUETTE_ROWS : null;
+  if (ctx.json) {
+    ctx.printJson({ rows: dataset.n, features: [...dataset.names], silhouetteSampleSize: sampleSize, table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason });
+    return;
+  }
+  const mark = (k: number) => [k === recommendedK ? 'recommended' : '', k === elbowK ? 'elbow' : '', k === silhouetteK ? 'best silhouette' : ''].filter(Boolean).join(', ');
+  ctx.print([
+    `${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features${sampleSize ? ` · silhouette on ${sampleSize.toLocaleString('en-US')} sampled rows` : ''}`,
+    '',
+    formatTable(
+      ['k', 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', 'iterations', ''],
+      sweep.map((r) => [String(r.k), formatNumber(r.inertia), formatNumber(r.silhouette), formatNumber(r.calinskiHarabasz), formatNumber(r.daviesBouldin), String(r.iterations), mark(r.k)]),
+      [true, true, true, true, true, true, false],
+    ),
+    '',
+    `recommended k = ${recommendedK} (${evidence} evidence)`,
+    reason,
+  ].join('\n'));
+}

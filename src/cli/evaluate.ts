@@ -1,0 +1,162 @@
+import type { Table } from 'apache-arrow';
+import { type Command, Option } from 'commander';
+import { SegkitError, throwIfAborted } from '../errors.js';
+import { adjustedMutualInfoScore } from '../metrics/adjustedMutualInfoScore.js';
+import { adjustedRandScore } from '../metrics/adjustedRandScore.js';
+import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
+import { clusterStats } from '../metrics/clusterStats.js';
+import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
+import { homogeneityCompletenessVMeasure } from '../metrics/homogeneityCompletenessVMeasure.js';
+import { normalizedMutualInfoScore } from '../metrics/normalizedMutualInfoScore.js';
+import { pipeline } from '../prep/pipeline.js';
+import { UsageError } from './exitCodes.js';
+import { formatNumber, formatTable } from './formatTable.js';
+import { integer, seedValue } from './optionParsers.js';
+import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
+import { inFile, inputName, readInput, requireColumn } from './readInput.js';
+import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { EXACT_SILHOUETTE_ROWS, silhouette } from './silhouette.js';
+
+interface EvaluateFlags extends PrepFlags, CommonFlags {
+  readonly labels: string;
+  readonly truth?: string;
+  readonly sampleSize?: number;
+  readonly seed: number;
+  readonly format?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ segkit evaluate segments.csv --labels segment
+  $ segkit evaluate segments.csv --labels segment --truth segment_truth --json
+  $ segkit evaluate big.parquet --labels cluster --columns recency,frequency,monetary --scale log --sample-size 50000
+
+Internal metrics are computed on the features as segkit segment prepares them (same --columns, --scale, ...).
+The silhouette is exact up to ${EXACT_SILHOUETTE_ROWS.toLocaleString('en-US')} rows and uses a seeded sample above that (--sample-size).
+Labels may be integers or text; text labels are numbered in sorted order. The label column, --truth and the
+label's companion from segkit segment (segment_name for segment, and the reverse) are never features.`;
+
+export function registerEvaluate(program: Command, signal: AbortSignal): void {
+  const cmd = program
+    .command('evaluate')
+    .description('score a segmentation: silhouette, Calinski-Harabasz, Davies-Bouldin, and agreement with known classes')
+    .argument('<input>', 'table with the features and a label column, or - for CSV on stdin')
+    .requiredOption('--labels <column>', 'column holding each row\'s segment')
+    .option('--truth <column>', 'column holding known classes, for external metrics (adjusted Rand, mutual information, V-measure)');
+  addPrepOptions(cmd);
+  cmd
+    .addOption(new Option('--sample-size <rows>', `silhouette on a seeded sample of this many rows when there are more (default: ${EXACT_SILHOUETTE_ROWS})`).argParser(integer(2)))
+    .addOption(new Option('--seed <n>', 'seed of the silhouette sample').argParser(seedValue).default(0));
+  addFormatOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((input: string, flags: EvaluateFlags) => runEvaluate(input, flags, new RunContext(signal, flags)));
+}
+
+/** A label column as integers: whole numbers as they are, anything else numbered in sorted order. A missing label fails naming its row. */
+export function labelColumn(table: Table, column: string, what: string): Int32Array {
+  const vec = table.getChild(column)!;
+  const n = table.numRows;
+  const values = new Array<unknown>(n);
+  let numeric = true;
+  for (let i = 0; i < n; i++) {
+    const v = vec.get(i);
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+      throw new SegkitError('E_BAD_LABELS', `${what}: row ${i}, column "${column}" has no label`, 'every row needs a label');
+    }
+    const x = typeof v === 'bigint' ? Number(v) : v;
+    if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 2 ** 31 - 1) numeric = false;
+    values[i] = x;
+  }
+  if (numeric) return Int32Array.from(values as number[]);
+  const distinct = [...new Set(values.map(String))].sort();
+  const code = new Map(distinct.map((s, c) => [s, c]));
+  return Int32Array.from(values, (v) => code.get(String(v))!);
+}
+
+async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Promise<void> {
+  if (f.truth !== undefined && f.truth === f.labels) throw new UsageError('--truth and --labels name the same column');
+  const what = inputName(input);
+  const table = await readInput(input, ctx, formatFlag(f));
+  requireColumn(table, f.labels, '--labels', input);
+  if (f.truth !== undefined) requireColumn(table, f.truth, '--truth', input);
+  const labelColumns = [f.labels, ...(f.truth !== undefined ? [f.truth] : [])];
+  // segkit segment writes a segment id and its name side by side; with either as the labels, the other is no feature.
+  const names = table.schema.fields.map((x) => x.name);
+  const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -'_name'.length) : `${f.labels}_name`;
+  if (names.includes(companion) && !(f.columns ?? []).includes(companion)) labelColumns.push(companion);
+  const options = pipelineOptions(f, table, input, labelColumns);
+  let prepared;
+  try {
+    prepared = pipeline(options).fitTransform(table);
+  } catch (error) {
+    throw inFile(error, what);
+  }
+  const { dataset, rowIndex } = prepared;
+  const allLabels = labelColumn(table, f.labels, what);
+  const labels = Int32Array.from(rowIndex, (r) => allLabels[r]);
+  throwIfAborted(ctx.signal);
+
+  const run = { threads: ctx.threads, signal: ctx.signal };
+  const bar = ctx.progress.start('scoring the segments', 2);
+  let sil, stats;
+  try {
+    stats = await clusterStats(dataset, labels, run).catch((error) => {
+      throw inFile(error, what);
+    });
+    bar.update(1, 'silhouette');
+    sil = await silhouette(dataset, labels, { ...run, seed: f.seed, sampleSize: f.sampleSize });
+  } finally {
+    bar.stop();
+  }
+  let inertia = 0;
+  for (const v of stats.sumSq) inertia += v;
+  const internal = {
+    silhouette: sil.score,
+    silhouetteSampleSize: sil.sampleSize,
+    calinskiHarabasz: calinskiHarabaszFromStats(stats),
+    daviesBouldin: daviesBouldinFromStats(stats),
+    inertia,
+  };
+  let external: Record<string, number> | undefined;
+  if (f.truth !== undefined) {
+    const allTruth = labelColumn(table, f.truth, what);
+    const truth = Int32Array.from(rowIndex, (r) => allTruth[r]);
+    const hcv = homogeneityCompletenessVMeasure(truth, labels);
+    external = {
+      adjustedRand: adjustedRandScore(truth, labels),
+      adjustedMutualInfo: adjustedMutualInfoScore(truth, labels),
+      normalizedMutualInfo: normalizedMutualInfoScore(truth, labels),
+      homogeneity: hcv.homogeneity,
+      completeness: hcv.completeness,
+      vMeasure: hcv.vMeasure,
+    };
+  }
+  const sizes = [...stats.counts];
+  const summary = { rows: dataset.n, features: [...dataset.names], k: stats.k, sizes, ...internal, ...(external ? { external } : {}) };
+  if (ctx.json) {
+    ctx.printJson(summary);
+    return;
+  }
+  const rows: string[][] = [
+    ['silhouette', formatNumber(internal.silhouette), `higher is better, -1 to 1${sil.sampleSize ? `; on ${sil.sampleSize.toLocaleString('en-US')} sampled rows` : ''}`],
+    ['Calinski-Harabasz', formatNumber(internal.calinskiHarabasz), 'higher is better'],
+    ['Davies-Bouldin', formatNumber(internal.daviesBouldin), 'lower is better'],
+    ['inertia', formatNumber(internal.inertia), 'within-segment sum of squares'],
+  ];
+  const ext: string[][] = external
+    ? [
+        ['adjusted Rand', formatNumber(external.adjustedRand), `agreement with "${f.truth}", 1 is perfect, 0 is chance`],
+        ['adjusted mutual info', formatNumber(external.adjustedMutualInfo), '1 is perfect, 0 is chance'],
+        ['normalized mutual info', formatNumber(external.normalizedMutualInfo), '0 to 1'],
+        ['homogeneity', formatNumber(external.homogeneity), 'each segment holds one class'],
+        ['completeness', formatNumber(external.completeness), 'each class sits in one segment'],
+        ['V-measure', formatNumber(external.vMeasure), 'harmonic mean of the two'],
+      ]
+    : [];
+  ctx.print([
+    `${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · ${stats.k} segments in "${f.labels}"`,
+    '',
+    formatTable(['metric', 'value', ''], [...rows, ...ext], [false, true, false]),
+  ].join('\n'));
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// The segkit command: parses the command line, runs one command, and always stops the worker pools before exiting.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { close } from '../index.node.js';
+import { registerChooseK } from './chooseK.js';
+import { registerEvaluate } from './evaluate.js';
+import { EXIT, errorText, exitCodeFor } from './exitCodes.js';
+import { registerRfm } from './rfm.js';
+import { registerScore } from './score.js';
+import { registerSegment } from './segment.js';
+
+// After Ctrl-C, how long the running step may take to notice the signal and clean up its temporary files.
+const CANCEL_GRACE_MS = 3000;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function program(signal: AbortSignal): Command {
+  const cmd = new Command('segkit')
+    .description('Customer segmentation from the command line: k-means segments, RFM scores, metrics and HTML reports')
+    .version(version(), '-V, --version', 'print the segkit version')
+    .helpCommand('help [command]', 'show help for a command')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: (text, write) => write(`segkit: ${text.trim()}\n`) });
+  registerSegment(cmd, signal);
+  registerScore(cmd, signal);
+  registerRfm(cmd, signal);
+  registerEvaluate(cmd, signal);
+  registerChooseK(cmd, signal);
+  cmd.addHelpText('after', `
+Examples:
+  $ segkit segment customers.csv --out segments.csv --model model.json --report report.html
+  $ segkit score new-customers.csv --model model.json --out scored.csv
+  $ segkit rfm transactions.csv --customer customer_id --date date --amount amount --out rfm.csv
+  $ segkit choose-k customers.csv --k-range 2..10
+  $ segkit evaluate segments.csv --labels segment --truth segment_truth
+
+Exit codes: 0 success, 1 failure (unreadable file, bad model, bad data), 2 bad usage, 130 cancelled.
+Set SEGKIT_DEBUG=1 to print stack traces.`);
+  return cmd;
+}
+
+/** Resolves when the command settles, or a grace period after Ctrl-C if it has not by then. */
+function settleOrCancel(run: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  const done = run.then(() => undefined);
+  const cancelled = new Promise<void>((resolve) => {
+    const onAbort = () => {
+      const timer = setTimeout(resolve, CANCEL_GRACE_MS);
+      timer.unref();
+      done.then(() => { clearTimeout(timer); resolve(); }, () => { clearTimeout(timer); resolve(); });
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([done, cancelled]);
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
+async function main(): Promise<number> {
+  const debug = process.env.SEGKIT_DEBUG === '1';
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    // A second Ctrl-C does not wait for the running step.
+    if (interrupts > 1) process.exit(EXIT.cancelled);
+    controller.abort(new Error('interrupted'));
+  });
+  // A reader that stops early (segkit ... --out - | head) stops the work; that is not an error to report.
+  let pipeClosed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') return;
+    pipeClosed = true;
+    controller.abort(error);
+  });
+  let code: number = EXIT.ok;
+  try {
+    await settleOrCancel(program(controller.signal).parseAsync(process.argv), controller.signal);
+  } catch (error) {
+    code = exitCodeFor(error);
+    // commander has printed its own usage messages already.
+    const report = !(error instanceof CommanderError) && (debug || !controller.signal.aborted);
+    if (report) process.stderr.write(`${errorText(error, debug)}\n`);
+  }
+  if (pipeClosed) code = EXIT.ok;
+  else if (controller.signal.aborted) {
+    code = EXIT.cancelled;
+    process.stderr.write('cancelled\n');
+  }
+  try {
+    await close();
+  } catch (error) {
+    if (debug) process.stderr.write(`${errorText(error, debug)}\n`);
+  }
+  return code;
+}
+
+main().then(
+  async (code) => {
+    await Promise.all([flush(process.stdout), flush(process.stderr)]);
+    process.exit(code);
+  },
+  (error) => {
+    process.stderr.write(`${errorText(error, process.env.SEGKIT_DEBUG === '1')}\n`);
+    process.exit(EXIT.failure);
+  },
+);

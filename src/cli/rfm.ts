@@ -1,0 +1,132 @@
+import type { Table } from 'apache-arrow';
+import { type Command, Option } from 'commander';
+import { writeTable } from '../data/writeTable.node.js';
+import { throwIfAborted } from '../errors.js';
+import { rfm, type RfmOptions } from '../features/rfm.js';
+import { UsageError } from './exitCodes.js';
+import { formatNumber, formatShare, formatTable } from './formatTable.js';
+import { isoDate } from './optionParsers.js';
+import { addFormatOption, formatFlag } from './prepOptions.js';
+import { inFile, inputName, outputFormat, readInput, requireColumn } from './readInput.js';
+import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { ensureParent } from './writeFileAtomic.js';
+
+interface RfmFlags extends CommonFlags {
+  readonly customer: string;
+  readonly date: string;
+  readonly amount: string;
+  readonly invoice?: string;
+  readonly quantity?: string;
+  readonly amountPer: 'line' | 'unit';
+  readonly asOf?: string;
+  readonly skipMissingCustomers?: boolean;
+  readonly out?: string;
+  readonly format?: string;
+}
+
+export interface RfmSegmentRow {
+  segment: string;
+  customers: number;
+  share: number;
+  recency: number;
+  frequency: number;
+  monetary: number;
+}
+
+const EXAMPLES = `
+Examples:
+  $ segkit rfm transactions.csv --customer customer_id --date date --amount amount --out rfm.csv
+  $ segkit rfm orders.parquet --customer CustomerID --date InvoiceDate --invoice InvoiceNo \\
+      --quantity Quantity --amount UnitPrice --amount-per unit --as-of 2011-12-10 --json
+
+Output: one row per customer with recency (days), frequency (orders), monetary (net spend), 1-5 scores,
+the three-digit RFM code and the RFM segment (Champions, Loyal, At Risk, ...).`;
+
+export function registerRfm(program: Command, signal: AbortSignal): void {
+  const cmd = program
+    .command('rfm')
+    .description('recency, frequency and monetary scores and segments from a transaction log')
+    .argument('<transactions>', 'transaction log (.csv .tsv .json .ndjson .arrow .parquet), or - for CSV on stdin')
+    .requiredOption('--customer <column>', 'customer id column')
+    .requiredOption('--date <column>', 'transaction date column (ISO 8601 dates or timestamps)')
+    .requiredOption('--amount <column>', 'money column: the line total, or the unit price with --amount-per unit')
+    .option('--invoice <column>', 'order id column; without it, frequency counts distinct purchase days')
+    .option('--quantity <column>', 'quantity column; a negative quantity marks a return')
+    .addOption(new Option('--amount-per <line|unit>', 'whether --amount is the line total or the unit price').choices(['line', 'unit']).default('line'))
+    .addOption(new Option('--as-of <date>', 'analysis date, e.g. 2024-01-31 (default: the day after the last transaction)').argParser(isoDate))
+    .option('--skip-missing-customers', 'skip rows without a customer id instead of failing')
+    .option('--out <file>', 'write the per-customer table (format by extension; - for CSV on stdout)');
+  addFormatOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((input: string, flags: RfmFlags) => runRfm(input, flags, new RunContext(signal, flags)));
+}
+
+/** Customers, share and mean R, F and M per RFM segment, largest segment first. */
+export function rfmSummary(table: Table): RfmSegmentRow[] {
+  const seg = table.getChild('segment')!;
+  const rec = table.getChild('recency')!;
+  const freq = table.getChild('frequency')!;
+  const mon = table.getChild('monetary')!;
+  const groups = new Map<string, { n: number; r: number; f: number; m: number }>();
+  for (let i = 0; i < table.numRows; i++) {
+    const name = String(seg.get(i));
+    const g = groups.get(name) ?? { n: 0, r: 0, f: 0, m: 0 };
+    g.n++;
+    g.r += Number(rec.get(i));
+    g.f += Number(freq.get(i));
+    g.m += Number(mon.get(i));
+    groups.set(name, g);
+  }
+  return [...groups]
+    .map(([segment, g]) => ({ segment, customers: g.n, share: g.n / table.numRows, recency: g.r / g.n, frequency: g.f / g.n, monetary: g.m / g.n }))
+    .sort((a, b) => b.customers - a.customers || (a.segment < b.segment ? -1 : 1));
+}
+
+async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void> {
+  if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
+  if (f.out !== undefined) outputFormat(f.out, '--out');
+  if (f.amountPer === 'unit' && f.quantity === undefined) throw new UsageError('--amount-per unit needs --quantity');
+  const what = inputName(input);
+  const log = await readInput(input, ctx, formatFlag(f));
+  const named: [string, string | undefined][] = [['--customer', f.customer], ['--date', f.date], ['--amount', f.amount], ['--invoice', f.invoice], ['--quantity', f.quantity]];
+  for (const [option, column] of named) if (column !== undefined) requireColumn(log, column, option, input);
+  const options: RfmOptions = {
+    customer: f.customer,
+    date: f.date,
+    amount: f.amount,
+    amountPer: f.amountPer,
+    ...(f.invoice !== undefined ? { invoice: f.invoice } : {}),
+    ...(f.quantity !== undefined ? { quantity: f.quantity } : {}),
+    ...(f.asOf !== undefined ? { asOf: f.asOf } : {}),
+    ...(f.skipMissingCustomers ? { missingCustomer: 'skip' as const } : {}),
+  };
+  let table: Table;
+  try {
+    table = rfm(log, options);
+  } catch (error) {
+    throw inFile(error, what);
+  }
+  throwIfAborted(ctx.signal);
+  if (f.out !== undefined) {
+    await ensureParent(f.out);
+    await writeTable(f.out, table);
+  }
+  const segments = rfmSummary(table);
+  if (ctx.json) {
+    ctx.printJson({ customers: table.numRows, transactions: log.numRows, ...(f.asOf ? { asOf: f.asOf } : {}), segments, ...(f.out ? { out: f.out } : {}) });
+    return;
+  }
+  const text = [
+    `${table.numRows.toLocaleString('en-US')} customers from ${log.numRows.toLocaleString('en-US')} transactions`,
+    '',
+    formatTable(
+      ['RFM segment', 'customers', 'share', 'recency (days)', 'frequency', 'monetary'],
+      segments.map((s) => [s.segment, s.customers.toLocaleString('en-US'), formatShare(s.share), formatNumber(s.recency), formatNumber(s.frequency), formatNumber(s.monetary)]),
+      [false, true, true, true, true, true],
+    ),
+    ...(f.out !== undefined && f.out !== '-' ? ['', `wrote ${f.out}`] : []),
+  ].join('\n');
+  if (f.out === '-') ctx.note(text);
+  else ctx.print(text);
+}

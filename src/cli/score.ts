@@ -1,0 +1,332 @@
+import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData } from 'apache-arrow';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { SegmentModel } from '../core/segmentModel.js';
+import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import type { ColumnType } from '../data/columnBuilder.js';
+import { csvRecords } from '../data/csvRecords.node.js';
+import type { TableFormat } from '../data/tableFormat.js';
+import { writeCsv } from '../data/writeCsv.js';
+import { writeTable } from '../data/writeTable.node.js';
+import { SegkitError, throwIfAborted } from '../errors.js';
+import { UsageError } from './exitCodes.js';
+import { formatNumber, formatShare } from './formatTable.js';
+import { integer } from './optionParsers.js';
+import { addFormatOption, formatFlag } from './prepOptions.js';
+import { inFile, inputFormat, inputName, outputFormat, readInput } from './readInput.js';
+import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { checkSegmentColumns, withSegments } from './withSegments.js';
+import { ensureParent, tempPath, writeFailure } from './writeFileAtomic.js';
+
+interface ScoreFlags extends CommonFlags {
+  readonly model: string;
+  readonly out: string;
+  readonly batchSize: number;
+  readonly segmentColumn: string;
+  readonly format?: string;
+}
+
+const DEFAULT_BATCH = 65_536;
+
+const EXAMPLES = `
+Examples:
+  $ segkit score new-customers.csv --model model.json --out scored.csv
+  $ segkit score huge.csv --model model.json --out scored.csv --batch-size 200000
+  $ segkit score customers.parquet --model model.json --out scored.parquet --json
+  $ cat new.csv | segkit score - --model model.json --out - > scored.csv
+
+CSV input is read and scored in batches and CSV output is written as it goes (to a temporary file renamed
+at the end), so files larger than memory work. Other formats are read and written whole.`;
+
+export function registerScore(program: Command, signal: AbortSignal): void {
+  const cmd = program
+    .command('score')
+    .description('assign customers to the segments of a saved model')
+    .argument('<input>', 'customer table with the columns the model was fitted on, or - for CSV on stdin')
+    .requiredOption('--model <file>', 'model JSON written by segkit segment --model')
+    .requiredOption('--out <file>', 'output table: the input rows with segment and segment_name columns (- for CSV on stdout)')
+    .addOption(new Option('--batch-size <rows>', 'rows per batch when streaming CSV').argParser(integer(1)).default(DEFAULT_BATCH))
+    .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment');
+  addFormatOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((input: string, flags: ScoreFlags) => runScore(input, flags, new RunContext(signal, flags)));
+}
+
+/** Reads and checks a saved model; any failure names the file. */
+export async function loadModel(path: string): Promise<SegmentModel> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new SegkitError('E_IO', `cannot read model "${path}": ${reason}`, undefined, { cause: error });
+  }
+  try {
+    return SegmentModel.fromJSON(text);
+  } catch (error) {
+    throw inFile(error, `model "${path}"`);
+  }
+}
+
+/** Where scored CSV text goes: standard output, or a temporary file renamed over the target once complete. */
+class CsvSink {
+  #stream: WriteStream | NodeJS.WriteStream;
+  #temp: string | undefined;
+  #failure: unknown;
+
+  private constructor(readonly path: string, stream: WriteStream | NodeJS.WriteStream, temp: string | undefined) {
+    this.#stream = stream;
+    this.#temp = temp;
+    stream.on('error', (error) => (this.#failure ??= error));
+  }
+
+  static async open(path: string): Promise<CsvSink> {
+    if (path === '-') return new CsvSink(path, process.stdout, undefined);
+    await ensureParent(path);
+    const temp = tempPath(path);
+    const stream = createWriteStream(temp, { flags: 'wx' });
+    try {
+      await once(stream, 'open');
+    } catch (error) {
+      throw writeFailure(path, error);
+    }
+    return new CsvSink(path, stream, temp);
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.#failure) throw writeFailure(this.path, this.#failure);
+    // Waiting for 'drain' keeps at most one batch of text in memory when the disk is slower than scoring.
+    if (!this.#stream.write(text)) {
+      const stream = this.#stream;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          stream.off('drain', done);
+          stream.off('error', done);
+          resolve();
+        };
+        stream.on('drain', done);
+        stream.on('error', done);
+      });
+    }
+    if (this.#failure) throw writeFailure(this.path, this.#failure);
+  }
+
+  async commit(): Promise<void> {
+    if (this.#temp === undefined) return;
+    const stream = this.#stream as WriteStream;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stream.once('error', reject);
+        stream.end(() => resolve());
+      });
+      if (this.#failure) throw this.#failure;
+      await rename(this.#temp, this.path);
+      this.#temp = undefined;
+    } catch (error) {
+      await this.discard();
+      throw writeFailure(this.path, error);
+    }
+  }
+
+  /** Removes the partial output; standard output cannot be taken back. */
+  async discard(): Promise<void> {
+    if (this.#temp === undefined) return;
+    (this.#stream as WriteStream).destroy();
+    await unlink(this.#temp).catch(() => undefined);
+    this.#temp = undefined;
+  }
+}
+
+/**
+ * The batch with Float64 columns that hold only whole numbers as integer columns. Streamed batches read every
+ * number column as Float64 (a later batch may hold fractions), which CSV would print as "33.0"; printed as integers,
+ * scored CSV keeps the input's text for whole-number columns.
+ */
+function wholeNumbersAsIntegers(table: Table): Table {
+  let changed = false;
+  const data = table.schema.fields.map((field, j) => {
+    const d = singleChunk(table.getChildAt(j)!);
+    if (!DataType.isFloat(field.type) || (field.type as Float).precision !== Precision.DOUBLE || d.offset !== 0) return d;
+    const values = d.values as Float64Array;
+    let small = true;
+    for (let i = 0; i < d.length; i++) {
+      const v = values[i];
+      if (d.nullCount > 0 && !d.getValid(i)) continue;
+      if (!Number.isSafeInteger(v) || Object.is(v, -0)) return d;
+      if (v > 2147483647 || v < -2147483648) small = false;
+    }
+    changed = true;
+    const out = small ? new Int32Array(d.length) : new BigInt64Array(d.length);
+    for (let i = 0; i < d.length; i++) {
+      const v = values[i];
+      // Null slots hold arbitrary values; they are masked by the validity bitmap.
+      const w = Number.isSafeInteger(v) ? v : 0;
+      out[i] = (small ? w : BigInt(w)) as never;
+    }
+    return makeData({ type: small ? new Int32() : new Int64(), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: out } as never);
+  });
+  return changed ? tableFromColumns(table.schema.fields.map((f) => f.name), data as Data[], table.schema.metadata) : table;
+}
+
+/** Counts the bytes flowing into the CSV parser, for the progress bar. */
+async function* counted(stream: AsyncIterable<Buffer>, onBytes: (total: number) => void): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    onBytes(total);
+    yield chunk;
+  }
+}
+
+/** Errors about a batch name rows within the batch; restated with the row's number in the whole input. */
+function inBatch(error: unknown, offset: number, what: string): unknown {
+  if (!(error instanceof SegkitError)) return error;
+  const message = error.message.replace(/^row (\d+)/, (_, r: string) => `row ${Number(r) + offset}`);
+  return new SegkitError(error.code, `${what}: ${message}`, undefined, { cause: error });
+}
+
+interface Tally {
+  rows: number;
+  counts: Float64Array;
+  unscored: number;
+}
+
+function tally(t: Tally, labels: Int32Array): void {
+  t.rows += labels.length;
+  for (const l of labels) {
+    if (l < 0) t.unscored++;
+    else t.counts[l]++;
+  }
+}
+
+async function* batches(input: string, handle: FileHandle | undefined, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext, onBytes: (n: number) => void): AsyncGenerator<Table> {
+  // The model's columns get fixed types, so a column empty in the first batch cannot be inferred as text.
+  const types: Record<string, ColumnType> = {};
+  for (const c of model.pipeline.inputs) types[c.name] = c.kind === 'numeric' ? 'number' : 'string';
+  const source = handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 16 }) : process.stdin;
+  const what = inputName(input);
+  let first = true;
+  try {
+    for await (const batch of csvRecords(counted(source as AsyncIterable<Buffer>, onBytes), { batchSize: f.batchSize, signal: ctx.signal, types, ...(fmt === 'tsv' ? { delimiter: '\t' } : {}) })) {
+      first = false;
+      yield batch;
+    }
+  } catch (error) {
+    if (first && error instanceof SegkitError && error.code === 'E_MISSING_COLUMN') {
+      // Raised by the header check of the `types` above: the input lacks a column the model reads.
+      const column = /column "([^"]*)"/.exec(error.message)?.[1] ?? '?';
+      throw new SegkitError('E_MISSING_COLUMN', `${what} has no column "${column}", which the model reads`, `the model reads: ${model.pipeline.inputs.map((c) => c.name).join(', ')}`);
+    }
+    if (error instanceof SegkitError) throw inFile(error, what);
+    throw new SegkitError('E_IO', `cannot read ${what}: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
+  }
+}
+
+async function openInput(input: string): Promise<{ handle?: FileHandle; size: number }> {
+  if (input === '-') return { size: -1 };
+  let handle: FileHandle;
+  try {
+    handle = await open(input, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new SegkitError('E_IO', `cannot read "${input}": ${reason}`, undefined, { cause: error });
+  }
+  const s = await handle.stat();
+  if (s.isDirectory()) {
+    await handle.close();
+    throw new SegkitError('E_IO', `cannot read "${input}": it is a directory`);
+  }
+  return { handle, size: s.size };
+}
+
+async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<void> {
+  if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
+  const outFormat = outputFormat(f.out, '--out');
+  const inFormat = inputFormat(input, formatFlag(f));
+  const model = await loadModel(f.model);
+  const names = model.names;
+  const what = inputName(input);
+  const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
+  const started = performance.now();
+  const run = { threads: ctx.threads, signal: ctx.signal };
+
+  if (inFormat === 'csv' || inFormat === 'tsv') {
+    const { handle, size } = await openInput(input);
+    const bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
+    const streamOut = outFormat === 'csv' || outFormat === 'tsv';
+    const sink = streamOut ? await CsvSink.open(f.out) : undefined;
+    const kept: Table[] = [];
+    const it = batches(input, handle, inFormat, model, f, ctx, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`));
+    // The next batch is parsed while the workers score this one.
+    let pending = it.next();
+    pending.catch(() => undefined);
+    try {
+      for (;;) {
+        const next = await pending;
+        if (next.done) break;
+        pending = it.next();
+        pending.catch(() => undefined);
+        const batch = next.value;
+        if (t.rows === 0) checkSegmentColumns(batch, f.segmentColumn, what);
+        let labels: Int32Array;
+        try {
+          labels = await model.predict(batch, run);
+        } catch (error) {
+          throw inBatch(error, t.rows, what);
+        }
+        const scored = withSegments(batch, labels, names, f.segmentColumn);
+        if (sink) await sink.write(writeCsv(wholeNumbersAsIntegers(scored), { header: t.rows === 0, ...(outFormat === 'tsv' ? { delimiter: '\t' } : {}) }));
+        else kept.push(scored);
+        tally(t, labels);
+        throwIfAborted(ctx.signal);
+      }
+      if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
+      if (sink) await sink.commit();
+      else {
+        await ensureParent(f.out);
+        await writeTable(f.out, kept.length === 1 ? kept[0] : kept[0].concat(...kept.slice(1)));
+      }
+    } catch (error) {
+      await sink?.discard();
+      throw error;
+    } finally {
+      bar.stop();
+      await it.return(undefined).catch(() => undefined);
+      await handle?.close().catch(() => undefined);
+    }
+  } else {
+    const table = await readInput(input, ctx, inFormat);
+    checkSegmentColumns(table, f.segmentColumn, what);
+    let labels: Int32Array;
+    const bar = ctx.progress.start('scoring', 1);
+    try {
+      labels = await model.predict(table, run);
+    } catch (error) {
+      throw inFile(error, what);
+    } finally {
+      bar.stop();
+    }
+    throwIfAborted(ctx.signal);
+    await ensureParent(f.out);
+    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn));
+    tally(t, labels);
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  const rowsPerSecond = seconds > 0 ? t.rows / seconds : t.rows;
+  const segments = model.segments.map((s) => ({ id: s.id, name: s.name, size: t.counts[s.id], share: t.rows > 0 ? t.counts[s.id] / t.rows : 0 }));
+  if (ctx.json) {
+    ctx.printJson({ rows: t.rows, unscored: t.unscored, seconds, rowsPerSecond, out: f.out, segments });
+    return;
+  }
+  const lines = segments.map((s) => `  ${String(s.id).padStart(3)}  ${s.name}: ${s.size.toLocaleString('en-US')} (${formatShare(s.share)})`);
+  ctx.note(
+    `scored ${t.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s (${formatNumber(Math.round(rowsPerSecond))} rows/s)${f.out === '-' ? '' : ` -> ${f.out}`}\n${lines.join('\n')}` +
+      (t.unscored > 0 ? `\n  ${t.unscored.toLocaleString('en-US')} rows dropped by the model's outlier rule (segment -1)` : ''),
+  );
+}

@@ -1,0 +1,255 @@
+import type { Table } from 'apache-arrow';
+import { type Command, Option } from 'commander';
+import { chooseK, type ChooseKResult, type KScore } from '../core/chooseK.js';
+import { kmeans } from '../core/kmeans.js';
+import type { KMeansModel } from '../core/kmeansModel.js';
+import { SegmentModel, type SegmentSummary } from '../core/segmentModel.js';
+import type { Dataset } from '../data/dataset.js';
+import { writeTable } from '../data/writeTable.node.js';
+import { throwIfAborted } from '../errors.js';
+import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
+import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
+import { clusterStats } from '../metrics/clusterStats.js';
+import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
+import { pipeline, type PipelineOptions } from '../prep/pipeline.js';
+import { buildReport } from '../report/buildReport.js';
+import { UsageError } from './exitCodes.js';
+import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
+import { formatNumber, formatShare, formatTable } from './formatTable.js';
+import { kValue } from './optionParsers.js';
+import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
+import { inFile, inputName, outputFormat, readInput } from './readInput.js';
+import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { silhouette } from './silhouette.js';
+import { writeFileAtomic, ensureParent } from './writeFileAtomic.js';
+import { checkSegmentColumns, withSegments } from './withSegments.js';
+
+interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags {
+  readonly k: number | 'auto';
+  readonly out?: string;
+  readonly model?: string;
+  readonly report?: string;
+  readonly title: string;
+  readonly segmentColumn: string;
+  readonly format?: string;
+}
+
+/** The --json summary of a segmentation. */
+export interface SegmentSummaryJSON {
+  k: number;
+  inertia: number;
+  silhouette: number;
+  /** Rows in the seeded silhouette sample, or null when the silhouette is exact. */
+  silhouetteSampleSize: number | null;
+  calinskiHarabasz: number;
+  daviesBouldin: number;
+  rows: number;
+  features: string[];
+  iterations: number;
+  converged: boolean;
+  segments: { id: number; name: string; size: number; share: number; means: Record<string, number> }[];
+  kSweep?: KScore[];
+  recommendation?: { k: number; elbowK: number | null; silhouetteK: number; evidence: string; reason: string };
+  files: { out?: string; model?: string; report?: string };
+}
+
+const EXAMPLES = `
+Examples:
+  $ segkit segment customers.csv --out segments.csv --model model.json --report report.html
+  $ segkit segment customers.parquet --k 5 --seed 7 --columns recency,frequency,monetary --scale log
+  $ segkit segment customers.csv --k auto --k-range 3..8 --encode plan,country --json > summary.json
+  $ cat customers.csv | segkit segment - --exclude signup_year --out -
+
+The output table is the input plus a "segment" column (0..k-1) and a "segment_name" column.
+Segment means are reported in the input's units (after imputation, before scaling).`;
+
+export function registerSegment(program: Command, signal: AbortSignal): void {
+  const cmd = program
+    .command('segment')
+    .description('find customer segments with k-means and describe them')
+    .argument('<input>', 'customer table (.csv .tsv .json .ndjson .arrow .parquet), or - for CSV on stdin');
+  addPrepOptions(cmd);
+  cmd.addOption(new Option('--k <n|auto>', 'number of segments, or auto to choose it with a k sweep').argParser(kValue).default('auto'));
+  addFitOptions(cmd);
+  cmd
+    .option('--out <file>', 'write the input rows with segment and segment_name columns (format by extension; - for CSV on stdout)')
+    .option('--model <file>', 'save the fitted model as JSON, for segkit score')
+    .option('--report <file>', 'write a self-contained HTML report')
+    .option('--title <text>', 'report title', 'Customer segments')
+    .option('--segment-column <name>', 'name of the segment id column in --out (its name column adds _name)', 'segment');
+  addFormatOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((input: string, flags: SegmentFlags) => runSegment(input, flags, new RunContext(signal, flags)));
+}
+
+function checkOutputs(f: SegmentFlags, ctx: RunContext): void {
+  if (f.kRange && f.k !== 'auto') throw new UsageError(`--k-range only applies with --k auto (got --k ${f.k})`);
+  if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
+  if (f.model === '-' || f.report === '-') throw new UsageError(`--${f.model === '-' ? 'model' : 'report'} needs a file path`);
+  if (f.out !== undefined) outputFormat(f.out, '--out');
+  if (f.segmentColumn.trim() === '') throw new UsageError('--segment-column must be a column name');
+}
+
+interface Fit {
+  model: KMeansModel;
+  sweep?: ChooseKResult;
+}
+
+async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit> {
+  const common = { seed: f.seed, nInit: f.nInit, maxIter: f.maxIter, threads: ctx.threads, signal: ctx.signal };
+  if (f.k === 'auto') {
+    const ks = sweepKs(f, data.n);
+    const bar = ctx.progress.start('choosing k', ks.length);
+    try {
+      bar.update(0, `k = ${ks[0]}`);
+      const sweep = await chooseK(data, {
+        ...common, kRange: ks, silhouetteSampleSize: 20_000, keepModels: true,
+        onProgress: (p) => bar.update(p.done, p.done < ks.length ? `k = ${ks[p.done]}` : ''),
+      });
+      return { model: sweep.models!.get(sweep.recommendedK)!, sweep };
+    } finally {
+      bar.stop();
+    }
+  }
+  if (f.k > data.n) throw new UsageError(`--k: ${f.k} segments need at least ${f.k} rows, the data has ${data.n}`);
+  const runs = f.nInit ?? 1;
+  const bar = ctx.progress.start(`fitting k = ${f.k}`, runs * f.maxIter);
+  try {
+    const model = await kmeans(data, {
+      ...common, k: f.k,
+      onProgress: (p) => bar.update(p.run * f.maxIter + p.iteration, `${runs > 1 ? `run ${p.run + 1}/${runs} · ` : ''}inertia ${formatNumber(p.inertia)}`),
+    });
+    return { model };
+  } finally {
+    bar.stop();
+  }
+}
+
+function summaries(profiles: SegmentProfiles): SegmentSummary[] {
+  return profiles.segments.map((s) => ({
+    id: s.id, name: s.name, size: s.size, share: s.share,
+    means: Object.fromEntries(profiles.features.map((name, j) => [name, s.mean[j]])),
+  }));
+}
+
+async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Promise<void> {
+  checkOutputs(f, ctx);
+  const what = inputName(input);
+  const table: Table = await readInput(input, ctx, formatFlag(f));
+  if (f.out !== undefined) checkSegmentColumns(table, f.segmentColumn, what);
+  const options: PipelineOptions = pipelineOptions(f, table, input);
+  const prep = pipeline(options);
+  let prepared, profileData: Dataset;
+  try {
+    prepared = prep.fitTransform(table);
+    // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.
+    profileData = options.scale === false ? prepared.dataset : pipeline({ ...options, scale: false }).fitTransform(table).dataset;
+  } catch (error) {
+    throw inFile(error, what);
+  }
+  const { dataset, rowIndex } = prepared;
+  throwIfAborted(ctx.signal);
+
+  const { model, sweep } = await fit(dataset, f, ctx);
+  const { k, labels } = model;
+  const run = { threads: ctx.threads, signal: ctx.signal };
+  const row = sweep?.table.find((r) => r.k === k);
+  const sil = await silhouette(dataset, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined });
+  let calinskiHarabasz: number, daviesBouldin: number;
+  if (row) {
+    calinskiHarabasz = row.calinskiHarabasz;
+    daviesBouldin = row.daviesBouldin;
+  } else {
+    const stats = await clusterStats(dataset, labels, run);
+    calinskiHarabasz = calinskiHarabaszFromStats(stats);
+    daviesBouldin = daviesBouldinFromStats(stats);
+  }
+  const metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia: model.inertia };
+  const profiles = profileSegments(profileData, labels, k);
+  const segments = summaries(profiles);
+  const names = segments.map((s) => s.name);
+  throwIfAborted(ctx.signal);
+
+  if (f.out !== undefined) {
+    const full = new Int32Array(table.numRows).fill(-1);
+    for (let i = 0; i < rowIndex.length; i++) full[rowIndex[i]] = labels[i];
+    await ensureParent(f.out);
+    await writeTable(f.out, withSegments(table, full, names, f.segmentColumn));
+    throwIfAborted(ctx.signal);
+  }
+  if (f.model !== undefined) {
+    const saved = new SegmentModel({ pipeline: prep, kmeans: model, segments });
+    await writeFileAtomic(f.model, `${JSON.stringify(saved.toJSON())}\n`);
+    throwIfAborted(ctx.signal);
+  }
+  if (f.report !== undefined) {
+    const bar = ctx.progress.start('drawing the report', 1);
+    try {
+      const html = await buildReport({
+        title: f.title,
+        data: profileData,
+        labels,
+        centroids: profiles.segments.map((s) => s.mean),
+        k,
+        profiles,
+        metrics,
+        seed: f.seed,
+        ...(sweep ? { kSweep: sweep.table, recommendation: sweep.reason } : {}),
+        ...(sil.samples ? { silhouetteSamples: sil.samples } : {}),
+      });
+      throwIfAborted(ctx.signal);
+      await writeFileAtomic(f.report, html);
+    } finally {
+      bar.stop();
+    }
+  }
+
+  const summary: SegmentSummaryJSON = {
+    k, ...metrics, silhouetteSampleSize: sil.sampleSize,
+    rows: dataset.n, features: [...dataset.names], iterations: model.iterations, converged: model.converged,
+    segments: segments.map((s) => ({ ...s, means: { ...s.means } })),
+    ...(sweep ? {
+      kSweep: sweep.table,
+      recommendation: { k: sweep.recommendedK, elbowK: sweep.elbowK, silhouetteK: sweep.silhouetteK, evidence: sweep.evidence, reason: sweep.reason },
+    } : {}),
+    files: { ...(f.out !== undefined ? { out: f.out } : {}), ...(f.model !== undefined ? { model: f.model } : {}), ...(f.report !== undefined ? { report: f.report } : {}) },
+  };
+  if (ctx.json) ctx.printJson(summary);
+  else {
+    const text = readable(summary, profiles, sweep);
+    // With the table on stdout, people still get the summary, on stderr.
+    if (f.out === '-') ctx.note(text);
+    else ctx.print(text);
+  }
+}
+
+function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: ChooseKResult | undefined): string {
+  const parts: string[] = [];
+  parts.push(`${s.rows.toLocaleString('en-US')} rows · ${s.features.length} features · k = ${s.k}${sweep ? ` (chosen from k = ${sweep.table[0].k}..${sweep.table[sweep.table.length - 1].k})` : ''}`);
+  if (sweep) {
+    parts.push('');
+    parts.push(formatTable(
+      ['k', 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', ''],
+      sweep.table.map((r) => [String(r.k), formatNumber(r.inertia), formatNumber(r.silhouette), formatNumber(r.calinskiHarabasz), formatNumber(r.daviesBouldin), r.k === s.k ? '<- chosen' : '']),
+      [true, true, true, true, true, false],
+    ));
+  }
+  parts.push('');
+  parts.push(formatTable(
+    ['id', 'segment', 'customers', 'share', 'stands out by'],
+    profiles.segments.map((p) => [
+      String(p.id), p.name, p.size.toLocaleString('en-US'), formatShare(p.share),
+      p.topFeatures.map((t) => `${t.name} ${t.z > 0 ? '+' : '-'}${Math.abs(t.z).toFixed(1)} sd`).join(', '),
+    ]),
+    [true, false, true, true, false],
+  ));
+  parts.push('');
+  const sampled = s.silhouetteSampleSize ? ` (on ${s.silhouetteSampleSize.toLocaleString('en-US')} sampled rows)` : '';
+  parts.push(`silhouette ${formatNumber(s.silhouette)}${sampled} · Calinski-Harabasz ${formatNumber(s.calinskiHarabasz)} · Davies-Bouldin ${formatNumber(s.daviesBouldin)} · inertia ${formatNumber(s.inertia)}`);
+  if (s.recommendation) parts.push(`recommendation: ${s.recommendation.reason}`);
+  const what: Record<string, string> = { out: 'segments', model: 'model', report: 'report' };
+  const files = Object.entries(s.files).filter(([, p]) => p !== '-').map(([kind, p]) => `${p} (${what[kind]})`);
+  if (files.length > 0) parts.push(`wrote ${files.join(', ')}`);
+  return parts.join('\n');
+}

@@ -1,0 +1,475 @@
+// Runs the built command (dist/cli/main.js) as a user would; `npm test` builds it first.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Table } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SegmentModel } from '../src/core/segmentModel.js';
+import { readTable } from '../src/data/readTable.node.js';
+import { writeTable } from '../src/data/writeTable.node.js';
+import { close } from '../src/parallel/defaultExecutor.js';
+import { naiveSilhouette, normal, rng } from './helpers/reportFixture.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const PACKAGE_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
+
+let dir = '';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function segkit(args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}): Run {
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  if (!options.env?.SEGKIT_DEBUG) delete env.SEGKIT_DEBUG;
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, input: options.input ?? '', encoding: 'utf8', env, timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ok(args: readonly string[], options?: { input?: string }): Run {
+  const r = segkit(args, options);
+  if (r.code !== 0) throw new Error(`segkit ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r;
+}
+
+const path = (name: string) => join(dir, name);
+const column = (t: Table, name: string) => Array.from(t.getChild(name)!.toArray() as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v));
+
+// ---- test data: three customer groups a k-means with standard scaling separates exactly -------------------------
+
+const CENTRES = [
+  [10, 20, 900],
+  [200, 2, 80],
+  [60, 8, 300],
+];
+const PER_GROUP = 60;
+const N = 3 * PER_GROUP;
+
+interface Customer {
+  customer_id: string;
+  recency: number;
+  frequency: number;
+  monetary: number | null;
+  plan: string;
+  truth: string;
+}
+
+function customers(): Customer[] {
+  const rand = rng(11);
+  const out: Customer[] = [];
+  CENTRES.forEach(([r, f, m], g) => {
+    for (let i = 0; i < PER_GROUP; i++) {
+      out.push({
+        customer_id: `c${String(out.length).padStart(4, '0')}`,
+        recency: Math.max(0, Math.round(r * (1 + 0.08 * normal(rand)))),
+        frequency: Math.max(0, Math.round(f * (1 + 0.1 * normal(rand)))),
+        // A few missing values in the middle group, whose median fill keeps them in their group.
+        monetary: g === 2 && i % 12 === 5 ? null : Math.round(m * (1 + 0.06 * normal(rand)) * 100) / 100,
+        plan: ['gold', 'free', 'silver'][g],
+        truth: ['A', 'B', 'C'][g],
+      });
+    }
+  });
+  // Interleave the groups so row order says nothing about them.
+  return out.map((c, i) => ({ c, key: (i * 7919) % N })).sort((a, b) => a.key - b.key).map((x) => x.c);
+}
+
+function csvText(rows: Customer[]): string {
+  const head = 'customer_id,recency,frequency,monetary,plan,truth';
+  return [head, ...rows.map((r) => [r.customer_id, r.recency, r.frequency, r.monetary ?? '', r.plan, r.truth].join(','))].join('\n') + '\n';
+}
+
+/** numpy's median of the present values. */
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/** The features as the CLI prepares them by default: median imputation, then z-scores with the population sd. */
+function prepared(rows: Customer[]): { raw: number[][]; scaled: number[][] } {
+  const fill = median(rows.filter((r) => r.monetary !== null).map((r) => r.monetary!));
+  const raw = rows.map((r) => [r.recency, r.frequency, r.monetary ?? fill]);
+  const d = 3;
+  const mean = Array.from({ length: d }, (_, j) => raw.reduce((s, r) => s + r[j], 0) / raw.length);
+  const sd = Array.from({ length: d }, (_, j) => Math.sqrt(raw.reduce((s, r) => s + (r[j] - mean[j]) ** 2, 0) / raw.length));
+  return { raw, scaled: raw.map((r) => r.map((v, j) => (v - mean[j]) / sd[j])) };
+}
+
+function relErr(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
+}
+
+/** True when two labelings are the same partition (equal up to renaming the segments). */
+function samePartition(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
+  if (a.length !== b.length) return false;
+  const ab = new Map<unknown, unknown>();
+  const ba = new Map<unknown, unknown>();
+  for (let i = 0; i < a.length; i++) {
+    if ((ab.has(a[i]) && ab.get(a[i]) !== b[i]) || (ba.has(b[i]) && ba.get(b[i]) !== a[i])) return false;
+    ab.set(a[i], b[i]);
+    ba.set(b[i], a[i]);
+  }
+  return true;
+}
+
+let rows: Customer[] = [];
+let main: { summary: any; out: Table; run: Run };
+
+beforeAll(async () => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), 'segkit-cli-'));
+  rows = customers();
+  writeFileSync(path('customers.csv'), csvText(rows));
+  const table = await readTable(path('customers.csv'));
+  for (const ext of ['json', 'ndjson', 'arrow', 'parquet']) await writeTable(path(`customers.${ext}`), table);
+  const run = ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '2', '--out', 'out/segments.csv', '--model', 'out/model.json', '--report', 'out/report.html', '--json']);
+  main = { run, summary: JSON.parse(run.stdout), out: await readTable(path('out/segments.csv')) };
+});
+
+afterAll(async () => {
+  await close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('segkit segment', () => {
+  it('writes the input rows with segment and segment_name columns, recovering the three groups', () => {
+    const { out, summary } = main;
+    expect(out.numRows).toBe(N);
+    expect(out.schema.fields.map((f) => f.name)).toEqual(['customer_id', 'recency', 'frequency', 'monetary', 'plan', 'truth', 'segment', 'segment_name']);
+    expect(column(out, 'customer_id')).toEqual(rows.map((r) => r.customer_id));
+    const seg = column(out, 'segment') as number[];
+    expect(new Set(seg)).toEqual(new Set([0, 1, 2]));
+    expect(samePartition(seg, rows.map((r) => r.truth))).toBe(true);
+    const names = column(out, 'segment_name');
+    seg.forEach((s, i) => expect(names[i]).toBe(summary.segments[s].name));
+  });
+
+  it('prints a --json summary consistent with the output file and with an independent computation', () => {
+    const { summary, out } = main;
+    expect(Object.keys(summary)).toEqual(expect.arrayContaining(['k', 'inertia', 'silhouette', 'calinskiHarabasz', 'daviesBouldin', 'rows', 'features', 'segments']));
+    expect(summary.k).toBe(3);
+    expect(summary.rows).toBe(N);
+    // The id column is found by name and the text columns are left out without --encode.
+    expect(summary.features).toEqual(['recency', 'frequency', 'monetary']);
+    expect(summary.kSweep).toBeUndefined();
+    expect(summary.silhouetteSampleSize).toBeNull();
+    const seg = column(out, 'segment') as number[];
+    expect(summary.segments.reduce((s: number, x: { size: number }) => s + x.size, 0)).toBe(N);
+    const { raw, scaled } = prepared(rows);
+    for (const s of summary.segments) {
+      const members = raw.filter((_, i) => seg[i] === s.id);
+      expect(s.size).toBe(members.length);
+      expect(s.share).toBeCloseTo(members.length / N, 12);
+      expect(Object.keys(s.means)).toEqual(['recency', 'frequency', 'monetary']);
+      // Means are in the customers' units: imputed, not scaled.
+      ['recency', 'frequency', 'monetary'].forEach((f, j) => {
+        expect(relErr(s.means[f], members.reduce((a, r) => a + r[j], 0) / members.length)).toBeLessThan(1e-6);
+      });
+    }
+    // Metrics on the scaled features, recomputed here from their definitions.
+    const sil = naiveSilhouette(scaled, seg, 3);
+    expect(summary.silhouette).toBeCloseTo(sil.reduce((a, b) => a + b, 0) / N, 5);
+    let inertia = 0;
+    for (let c = 0; c < 3; c++) {
+      const members = scaled.filter((_, i) => seg[i] === c);
+      const centre = [0, 1, 2].map((j) => members.reduce((a, r) => a + r[j], 0) / members.length);
+      for (const r of members) inertia += r.reduce((a, v, j) => a + (v - centre[j]) ** 2, 0);
+    }
+    expect(relErr(summary.inertia, inertia)).toBeLessThan(1e-5);
+    expect(summary.calinskiHarabasz).toBeGreaterThan(0);
+    expect(summary.daviesBouldin).toBeGreaterThan(0);
+    expect(main.run.stderr).toBe('');
+  });
+
+  it('saves a model that SegmentModel.fromJSON loads and that predicts the same segments for the same rows', async () => {
+    const model = SegmentModel.fromJSON(readFileSync(path('out/model.json'), 'utf8'));
+    expect(model.k).toBe(3);
+    expect(model.names).toEqual(main.summary.segments.map((s: { name: string }) => s.name));
+    expect(model.segments.map((s) => s.size)).toEqual(main.summary.segments.map((s: { size: number }) => s.size));
+    const labels = await model.predict(await readTable(path('customers.csv')), { threads: 1 });
+    expect(Array.from(labels)).toEqual(column(main.out, 'segment'));
+  });
+
+  it('writes a self-contained HTML report with the charts, metrics and per-row silhouettes', () => {
+    const html = readFileSync(path('out/report.html'), 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain('<svg');
+    expect(html).toContain('data-chart="silhouette"');
+    for (const s of main.summary.segments) expect(html).toContain(s.name);
+    expect(html).toContain('Davies');
+  });
+
+  it('chooses k with --k auto, reporting the sweep and the reason', () => {
+    const r = ok(['segment', 'customers.csv', '--k', 'auto', '--k-range', '2..5', '--seed', '1', '--threads', '2', '--json', '--report', 'auto.html']);
+    const s = JSON.parse(r.stdout);
+    expect(s.kSweep.map((x: { k: number }) => x.k)).toEqual([2, 3, 4, 5]);
+    expect(s.k).toBe(3);
+    expect(s.recommendation.k).toBe(3);
+    expect(s.recommendation.reason).toMatch(/k = 3/);
+    // The model at the chosen k is the one a fixed --k 3 with the same seed fits.
+    expect(s.inertia).toBe(main.summary.inertia);
+    expect(s.kSweep.find((x: { k: number }) => x.k === 3).silhouette).toBeCloseTo(main.summary.silhouette, 12);
+    const html = readFileSync(path('auto.html'), 'utf8');
+    expect(html).toContain('data-chart="elbow"');
+    expect(html).toContain(s.recommendation.reason.slice(0, 20));
+  });
+
+  it('prints a readable summary by default', () => {
+    const r = ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '2']);
+    expect(r.stdout).toContain(`${N} rows · 3 features · k = 3`);
+    for (const s of main.summary.segments) expect(r.stdout).toContain(s.name);
+    expect(r.stdout).toMatch(/silhouette 0\.\d+/);
+  });
+
+  it.each(['json', 'ndjson', 'arrow', 'parquet'])('reads .%s input and finds the same segments as from CSV', (ext) => {
+    const s = JSON.parse(ok(['segment', `customers.${ext}`, '--k', '3', '--seed', '1', '--threads', '2', '--json']).stdout);
+    expect(s.rows).toBe(N);
+    expect(s.features).toEqual(['recency', 'frequency', 'monetary']);
+    expect(s.segments.map((x: { size: number }) => x.size)).toEqual(main.summary.segments.map((x: { size: number }) => x.size));
+    expect(s.inertia).toBeCloseTo(main.summary.inertia, 6);
+  });
+
+  it('writes --out in the format its extension names', async () => {
+    ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '2', '--out', 'out/segments.parquet', '--quiet']);
+    const t = await readTable(path('out/segments.parquet'));
+    expect(t.numRows).toBe(N);
+    expect(column(t, 'segment')).toEqual(column(main.out, 'segment'));
+    expect(column(t, 'segment_name')).toEqual(column(main.out, 'segment_name'));
+  });
+
+  it('reads CSV from stdin with "-" and writes CSV to stdout with --out -, the summary going to stderr', async () => {
+    const r = ok(['segment', '-', '--k', '3', '--seed', '1', '--threads', '2', '--out', '-'], { input: readFileSync(path('customers.csv'), 'utf8') });
+    writeFileSync(path('from-stdin.csv'), r.stdout);
+    const t = await readTable(path('from-stdin.csv'));
+    expect(column(t, 'segment')).toEqual(column(main.out, 'segment'));
+    expect(r.stderr).toContain('k = 3');
+  });
+
+  it('one-hot encodes --encode columns; their means are the segment shares of each value', () => {
+    const s = JSON.parse(ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '2', '--encode', 'plan', '--json']).stdout);
+    expect(s.features).toEqual(['recency', 'frequency', 'monetary', 'plan=free', 'plan=gold', 'plan=silver']);
+    for (const seg of s.segments) {
+      const total = seg.means['plan=free'] + seg.means['plan=gold'] + seg.means['plan=silver'];
+      expect(total).toBeCloseTo(1, 6);
+      // Each group has one plan, so a segment that is one group has one plan at share 1.
+      expect(Math.max(seg.means['plan=free'], seg.means['plan=gold'], seg.means['plan=silver'])).toBe(1);
+    }
+  });
+});
+
+describe('segkit score', () => {
+  it('streams CSV in batches and reproduces the segment column', async () => {
+    const r = ok(['score', 'customers.csv', '--model', 'out/model.json', '--out', 'scored/scored.csv', '--batch-size', '50', '--threads', '2']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`scored ${N} rows in [\\d.]+ s \\([\\d,]+ rows/s\\)`));
+    const t = await readTable(path('scored/scored.csv'));
+    expect(t.numRows).toBe(N);
+    expect(column(t, 'customer_id')).toEqual(rows.map((x) => x.customer_id));
+    expect(column(t, 'segment')).toEqual(column(main.out, 'segment'));
+    expect(column(t, 'segment_name')).toEqual(column(main.out, 'segment_name'));
+  });
+
+  it('reports rows, rows/s and segment sizes with --json', () => {
+    const s = JSON.parse(ok(['score', 'customers.csv', '--model', 'out/model.json', '--out', 'scored/s2.csv', '--batch-size', '64', '--threads', '1', '--json']).stdout);
+    expect(s.rows).toBe(N);
+    expect(s.unscored).toBe(0);
+    expect(s.rowsPerSecond).toBeGreaterThan(0);
+    expect(s.segments.map((x: { size: number }) => x.size)).toEqual(main.summary.segments.map((x: { size: number }) => x.size));
+  });
+
+  it('scores Parquet input to Parquet output, and stdin to stdout', async () => {
+    ok(['score', 'customers.parquet', '--model', 'out/model.json', '--out', 'scored/scored.parquet', '--threads', '2']);
+    expect(column(await readTable(path('scored/scored.parquet')), 'segment')).toEqual(column(main.out, 'segment'));
+    const r = ok(['score', '-', '--model', 'out/model.json', '--out', '-', '--threads', '2'], { input: readFileSync(path('customers.csv'), 'utf8') });
+    writeFileSync(path('scored/stdout.csv'), r.stdout);
+    expect(column(await readTable(path('scored/stdout.csv')), 'segment')).toEqual(column(main.out, 'segment'));
+  });
+
+  it('fails with exit 1 naming the column when the input lacks one the model reads, leaving no output', () => {
+    writeFileSync(path('no-recency.csv'), 'customer_id,frequency,monetary\nx,1,2\n');
+    const r = segkit(['score', 'no-recency.csv', '--model', 'out/model.json', '--out', 'scored/none.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no-recency\.csv.*"recency"/);
+    expect(existsSync(path('scored/none.csv'))).toBe(false);
+  });
+
+  it('fails with exit 1 on a corrupt or damaged model file, naming the file and the field', () => {
+    writeFileSync(path('corrupt.json'), '{"format": "segkit.model", "version": 1, ');
+    let r = segkit(['score', 'customers.csv', '--model', 'corrupt.json', '--out', 'scored/x.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^segkit: error: model "corrupt\.json": the model is not valid JSON/);
+    const damaged = JSON.parse(readFileSync(path('out/model.json'), 'utf8'));
+    damaged.kmeans.centroids[0][1] = 'x';
+    writeFileSync(path('damaged.json'), JSON.stringify(damaged));
+    r = segkit(['score', 'customers.csv', '--model', 'damaged.json', '--out', 'scored/x.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/damaged\.json.*"kmeans\.centroids\[0\]\[1\]"/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('segkit rfm', () => {
+  // As of 2024-03-31: A orders 1001, 1010, 1020 (25 + 30 + 15, minus the 15 cancelled) last on 03-28;
+  // B one order of 40 on 01-06 (85 days: 2024 is a leap year); C 50 + 24, last 03-01; E two orders on 03-30.
+  const LOG = [
+    'customer,invoice,date,quantity,amount',
+    'A,1001,2024-01-05,2,20',
+    'A,1001,2024-01-05,1,5',
+    'B,1002,2024-01-06,4,40',
+    'A,1010,2024-02-10,3,30',
+    'C,1003,2024-02-01,5,50',
+    'C,1011,2024-03-01,2,24',
+    'A,1020,2024-03-28,1,15',
+    'A,C1021,2024-03-29,-1,-15',
+    'E,1005,2024-03-30,10,100',
+    'E,1006,2024-03-30,1,12.5',
+  ].join('\n');
+
+  it('computes recency, frequency and monetary per customer', async () => {
+    writeFileSync(path('log.csv'), `${LOG}\n`);
+    const r = ok(['rfm', 'log.csv', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--invoice', 'invoice', '--quantity', 'quantity', '--as-of', '2024-03-31', '--out', 'rfm/rfm.csv', '--json']);
+    const t = await readTable(path('rfm/rfm.csv'));
+    expect(column(t, 'customer')).toEqual(['A', 'B', 'C', 'E']);
+    expect(column(t, 'recency')).toEqual([3, 85, 30, 1]);
+    expect(column(t, 'frequency')).toEqual([3, 1, 2, 2]);
+    expect(column(t, 'monetary')).toEqual([55, 40, 74, 112.5]);
+    expect(t.schema.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['r_score', 'f_score', 'm_score', 'rfm_code', 'segment']));
+    const s = JSON.parse(r.stdout);
+    expect(s.customers).toBe(4);
+    expect(s.transactions).toBe(10);
+    expect(s.segments.reduce((a: number, x: { customers: number }) => a + x.customers, 0)).toBe(4);
+    const segs = column(t, 'segment');
+    for (const x of s.segments) expect(x.customers).toBe(segs.filter((v) => v === x.segment).length);
+  });
+
+  it('counts purchase days as frequency without --invoice, and prints a table', () => {
+    const r = ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--as-of', '2024-03-31', '--out', '-'], { input: `${LOG}\n` });
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0].split(',').slice(0, 4)).toEqual(['customer', 'recency', 'frequency', 'monetary']);
+    // E bought twice on one day: one purchase day. A's cancellation has a negative amount, so it is a return.
+    expect(lines.find((l) => l.startsWith('E,'))!.split(',').slice(1, 4)).toEqual(['1', '1', '112.5']);
+    expect(lines.find((l) => l.startsWith('A,'))!.split(',').slice(1, 4)).toEqual(['3', '3', '55.0']);
+    expect(r.stderr).toContain('4 customers from 10 transactions');
+  });
+});
+
+describe('segkit evaluate and choose-k', () => {
+  it('evaluate gives the segment run\'s metrics for its labels, and perfect agreement with the true groups', () => {
+    const s = JSON.parse(ok(['evaluate', 'out/segments.csv', '--labels', 'segment', '--truth', 'truth', '--threads', '2', '--json']).stdout);
+    expect(s.rows).toBe(N);
+    expect(s.k).toBe(3);
+    expect(s.features).toEqual(['recency', 'frequency', 'monetary']);
+    expect(s.silhouette).toBeCloseTo(main.summary.silhouette, 6);
+    expect(relErr(s.inertia, main.summary.inertia)).toBeLessThan(1e-5);
+    expect(relErr(s.calinskiHarabasz, main.summary.calinskiHarabasz)).toBeLessThan(1e-5);
+    expect(relErr(s.daviesBouldin, main.summary.daviesBouldin)).toBeLessThan(1e-5);
+    expect(s.external.adjustedRand).toBeCloseTo(1, 12);
+    expect(s.external.vMeasure).toBeCloseTo(1, 12);
+    // Text labels are the same partition as the ids, so the same scores.
+    const byName = JSON.parse(ok(['evaluate', 'out/segments.csv', '--labels', 'segment_name', '--threads', '2', '--json']).stdout);
+    expect(byName.silhouette).toBeCloseTo(s.silhouette, 12);
+    const readable = ok(['evaluate', 'out/segments.csv', '--labels', 'segment', '--truth', 'truth']).stdout;
+    expect(readable).toMatch(/adjusted Rand\s+1/);
+  });
+
+  it('evaluate samples the silhouette above --sample-size', () => {
+    const s = JSON.parse(ok(['evaluate', 'out/segments.csv', '--labels', 'segment', '--sample-size', '100', '--seed', '3', '--json']).stdout);
+    expect(s.silhouetteSampleSize).toBe(100);
+    expect(Math.abs(s.silhouette - main.summary.silhouette)).toBeLessThan(0.1);
+  });
+
+  it('choose-k prints the sweep and recommends the number of groups', () => {
+    const s = JSON.parse(ok(['choose-k', 'customers.csv', '--k-range', '2..5', '--seed', '1', '--threads', '2', '--json']).stdout);
+    expect(s.table.map((r: { k: number }) => r.k)).toEqual([2, 3, 4, 5]);
+    expect(s.recommendedK).toBe(3);
+    expect(s.silhouetteK).toBe(3);
+    expect(s.table[1].inertia).toBe(main.summary.inertia);
+    expect(typeof s.reason).toBe('string');
+    const readable = ok(['choose-k', 'customers.csv', '--k-range', '2..4', '--seed', '1', '--threads', '2']).stdout;
+    expect(readable).toMatch(/recommended k = 3/);
+  });
+});
+
+describe('usage and failures', () => {
+  it('--version prints the package version; --help on every command shows examples', () => {
+    expect(ok(['--version']).stdout.trim()).toBe(PACKAGE_VERSION);
+    for (const cmd of ['segment', 'score', 'rfm', 'evaluate', 'choose-k']) {
+      const r = ok([cmd, '--help']);
+      expect(r.stdout).toContain(`Usage: segkit ${cmd}`);
+      expect(r.stdout).toContain('Examples:');
+      expect(r.stdout).toContain(`$ segkit ${cmd}`);
+    }
+  });
+
+  const RFM = ['rfm', 'log.csv', '--date', 'date', '--amount', 'amount'];
+  const usage: [string, string[], RegExp][] = [
+    ['--k abc', ['segment', 'customers.csv', '--k', 'abc'], /--k .*'abc' is invalid/],
+    ['--k 1', ['segment', 'customers.csv', '--k', '1'], /--k .*'1' is invalid/],
+    ['--k-range 5..2', ['segment', 'customers.csv', '--k-range', '5..2'], /--k-range .*'5\.\.2' is invalid/],
+    ['--k-range text', ['choose-k', 'customers.csv', '--k-range', 'two'], /--k-range .*'two' is invalid/],
+    ['--k with --k-range', ['segment', 'customers.csv', '--k', '3', '--k-range', '2..5'], /--k-range only applies with --k auto/],
+    ['--scale unknown', ['segment', 'customers.csv', '--scale', 'zscore'], /--scale .*'zscore' is invalid/],
+    ['--impute unknown', ['segment', 'customers.csv', '--impute', 'zero'], /--impute .*'zero' is invalid/],
+    ['--threads 0', ['segment', 'customers.csv', '--threads', '0'], /--threads .*'0' is invalid/],
+    ['--seed 1.5', ['segment', 'customers.csv', '--seed', '1.5'], /--seed .*'1\.5' is invalid/],
+    ['--columns missing', ['segment', 'customers.csv', '--columns', 'recency,spend'], /--columns: column "spend" is not in "customers\.csv"/],
+    ['--columns text', ['segment', 'customers.csv', '--columns', 'recency,plan'], /--columns: column "plan" .*holds text/],
+    ['--exclude missing', ['segment', 'customers.csv', '--exclude', 'age'], /--exclude: column "age" is not in/],
+    ['--id missing', ['segment', 'customers.csv', '--id', 'cust'], /--id: column "cust" is not in/],
+    ['--encode missing', ['segment', 'customers.csv', '--encode', 'region'], /--encode: column "region" is not in/],
+    ['--fill-value without constant', ['segment', 'customers.csv', '--fill-value', '0'], /--fill-value only applies with --impute constant/],
+    ['--out unknown format', ['segment', 'customers.csv', '--out', 'x.xlsx'], /--out: cannot tell the format of "x\.xlsx"/],
+    ['input unknown format', ['segment', 'customers.txt'], /cannot tell the format of "customers\.txt".*--format/],
+    ['--out - with --json', ['segment', 'customers.csv', '--out', '-', '--json'], /--out - and --json/],
+    ['--k above rows', ['segment', 'customers.csv', '--k', String(N + 1), '--threads', '1'], new RegExp(`--k: ${N + 1} segments need at least`)],
+    ['existing segment column', ['segment', 'out/segments.csv', '--k', '2', '--out', 'again.csv'], /already has a column "segment".*--segment-column/],
+    ['--labels missing', ['evaluate', 'out/segments.csv', '--labels', 'cluster'], /--labels: column "cluster" is not in "out\/segments\.csv"/],
+    ['--truth missing', ['evaluate', 'out/segments.csv', '--labels', 'segment', '--truth', 'class'], /--truth: column "class" is not in/],
+    ['evaluate without --labels', ['evaluate', 'out/segments.csv'], /required option '--labels <column>'/],
+    ['score without --model', ['score', 'customers.csv', '--out', 'x.csv'], /required option '--model <file>'/],
+    ['rfm --customer missing', [...RFM, '--customer', 'client'], /--customer: column "client" is not in "log\.csv"/],
+    ['rfm --as-of invalid', [...RFM, '--customer', 'customer', '--as-of', '2024-02-30'], /--as-of .*'2024-02-30' is invalid/],
+    ['rfm --amount-per unit without --quantity', [...RFM, '--customer', 'customer', '--amount-per', 'unit'], /--amount-per unit needs --quantity/],
+    ['unknown option', ['segment', 'customers.csv', '--clusters', '3'], /unknown option '--clusters'/],
+    ['missing argument', ['segment'], /missing required argument 'input'/],
+    ['unknown command', ['segmnt', 'customers.csv'], /unknown command 'segmnt'/],
+  ];
+
+  it.each(usage)('exits 2 with a one-line reason: %s', (_label, args, pattern) => {
+    const r = segkit(args);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^segkit: error: /);
+    expect(lines[0]).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 1 naming the file for an unreadable input and a CSV parse error; no stack trace unless SEGKIT_DEBUG=1', () => {
+    let r = segkit(['segment', 'missing.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('segkit: error: cannot read "missing.csv": no such file');
+    writeFileSync(path('broken.csv'), 'customer_id,recency\nc1,3\nc2,"4\n');
+    r = segkit(['segment', 'broken.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^segkit: error: "broken\.csv": line \d+.*quoted field/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    r = segkit(['segment', 'broken.csv'], { env: { SEGKIT_DEBUG: '1' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('exits 1 when a value cannot be used, naming the row and column', () => {
+    writeFileSync(path('gaps.csv'), 'customer_id,recency,frequency\nc1,3,1\nc2,,2\nc3,5,3\nc4,9,1\n');
+    const r = segkit(['segment', 'gaps.csv', '--impute', 'none', '--k', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/"gaps\.csv": row 1, column "recency" is missing/);
+  });
+});

@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { kmeans } from '../src/core/kmeans.js';
+import { SegmentModel, type SegmentModelJSON, type SegmentSummary } from '../src/core/segmentModel.js';
+import { SegkitError } from '../src/errors.js';
+import { close } from '../src/parallel/defaultExecutor.js';
+import { pipeline, type Pipeline } from '../src/prep/pipeline.js';
+import { normal, rng } from './helpers/reportFixture.js';
+
+afterAll(() => close());
+
+type Row = { customer_id: string; recency: number; frequency: number; monetary: number | null; plan: string };
+
+const CENTRES = [
+  [10, 20, 900],
+  [200, 2, 80],
+  [60, 8, 300],
+];
+
+/** Three well separated customer groups of 40, with a few missing monetary values in the middle group. */
+function customers(seed: number, perGroup = 40): { rows: Row[]; truth: number[] } {
+  const rand = rng(seed);
+  const rows: Row[] = [];
+  const truth: number[] = [];
+  CENTRES.forEach(([r, f, m], g) => {
+    for (let i = 0; i < perGroup; i++) {
+      rows.push({
+        customer_id: `c${rows.length}`,
+        recency: Math.max(0, Math.round(r + 0.08 * r * normal(rand))),
+        frequency: Math.max(0, Math.round(f + 0.1 * f * normal(rand))),
+        monetary: g === 2 && i % 10 === 3 ? null : Math.round(m * (1 + 0.06 * normal(rand)) * 100) / 100,
+        plan: ['gold', 'free', 'silver'][g],
+      });
+      truth.push(g);
+    }
+  });
+  return { rows, truth };
+}
+
+/** Squared Euclidean distance in float64 to each centroid; the index of the nearest. */
+function nearest(point: number[], centroids: number[][]): number {
+  let best = -1;
+  let bestD = Infinity;
+  centroids.forEach((c, t) => {
+    const d = c.reduce((s, v, j) => s + (point[j] - v) ** 2, 0);
+    if (d < bestD) {
+      bestD = d;
+      best = t;
+    }
+  });
+  return best;
+}
+
+function summaries(prep: Pipeline, rows: Row[], labels: Int32Array, k: number): SegmentSummary[] {
+  const names = prep.featureNames;
+  return Array.from({ length: k }, (_, c) => {
+    const members = rows.filter((_, i) => labels[i] === c);
+    const means = Object.fromEntries(names.map((f) => [f, members.reduce((s, r) => s + ((r as Record<string, unknown>)[f] as number ?? 0), 0) / members.length]));
+    return { id: c, name: `segment ${c}`, size: members.length, share: members.length / rows.length, means };
+  });
+}
+
+async function fitted(options: Parameters<typeof pipeline>[0] = { impute: 'median', scale: 'standard' }) {
+  const { rows, truth } = customers(7);
+  const prep = pipeline(options);
+  const { dataset } = prep.fitTransform(rows);
+  const model = await kmeans(dataset, { k: 3, seed: 3, threads: 1 });
+  const segments = summaries(prep, rows, model.labels, 3);
+  return { rows, truth, prep, dataset, model, segments, segmentModel: new SegmentModel({ pipeline: prep, kmeans: model, segments }) };
+}
+
+function badModel(json: unknown): SegkitError {
+  try {
+    SegmentModel.fromJSON(json);
+  } catch (e) {
+    if (e instanceof SegkitError) return e;
+    throw e;
+  }
+  throw new Error('fromJSON accepted the model');
+}
+
+const clone = (m: SegmentModel): SegmentModelJSON & Record<string, unknown> => JSON.parse(JSON.stringify(m.toJSON()));
+
+describe('SegmentModel', () => {
+  it('predicts each raw row to the nearest centroid of its prepared features, and recovers the three groups', async () => {
+    const { rows, truth, dataset, model, segmentModel } = await fitted();
+    const labels = await segmentModel.predict(rows, { threads: 1 });
+    expect(labels.length).toBe(rows.length);
+    const centroids = model.centroids;
+    for (let i = 0; i < rows.length; i++) {
+      expect(labels[i]).toBe(nearest(dataset.columns.map((c) => c[i]), centroids));
+    }
+    // The training labels are the final assignment, so scoring the training rows reproduces them.
+    expect(Array.from(labels)).toEqual(Array.from(model.labels));
+    // One segment per group: the partition equals the true one up to renaming.
+    const map = new Map<number, number>();
+    truth.forEach((g, i) => {
+      if (!map.has(g)) map.set(g, labels[i]);
+      expect(labels[i]).toBe(map.get(g));
+    });
+    expect(new Set(map.values()).size).toBe(3);
+  });
+
+  it('gives the same segments on 1 and 2 threads and in any row order', async () => {
+    const { rows, segmentModel } = await fitted();
+    const one = await segmentModel.predict(rows, { threads: 1 });
+    const two = await segmentModel.predict(rows, { threads: 2 });
+    expect(Array.from(two)).toEqual(Array.from(one));
+    const reversed = [...rows].reverse();
+    const back = await segmentModel.predict(reversed, { threads: 1 });
+    expect(Array.from(back).reverse()).toEqual(Array.from(one));
+  });
+
+  it('round-trips through JSON text: same document, same predictions', async () => {
+    const { rows, segmentModel } = await fitted({ impute: 'median', scale: 'robust', encode: ['plan'] });
+    const text = JSON.stringify(segmentModel.toJSON());
+    const loaded = SegmentModel.fromJSON(text);
+    expect(loaded.toJSON()).toEqual(JSON.parse(text));
+    expect(loaded.k).toBe(3);
+    expect(loaded.names).toEqual(['segment 0', 'segment 1', 'segment 2']);
+    expect(loaded.pipeline.featureNames).toEqual(['recency', 'frequency', 'monetary', 'plan=free', 'plan=gold', 'plan=silver']);
+    expect(Array.from(await loaded.predict(rows, { threads: 1 }))).toEqual(Array.from(await segmentModel.predict(rows, { threads: 1 })));
+    const json = segmentModel.toJSON();
+    expect(json.format).toBe('segkit.model');
+    expect(json.version).toBe(1);
+    expect(Object.keys(json)).toEqual(['format', 'version', 'pipeline', 'kmeans', 'segments']);
+  });
+
+  it('gives -1 to rows an outlier drop rule removes, and all -1 when it removes them all', async () => {
+    const { rows, segmentModel, prep } = await fitted({ outliers: { method: 'zscore', threshold: 3, action: 'drop' }, impute: 'median', scale: 'standard' });
+    const loaded = SegmentModel.fromJSON(JSON.stringify(segmentModel.toJSON()));
+    // Bounds of the fitted rule, checked independently: mean +- 3 population sd of the training column.
+    const rec = rows.map((r) => r.recency);
+    const mean = rec.reduce((a, b) => a + b, 0) / rec.length;
+    const sd = Math.sqrt(rec.reduce((a, b) => a + (b - mean) ** 2, 0) / rec.length);
+    const scoring = [
+      { ...rows[0], recency: mean + 3.5 * sd },
+      rows[1],
+      { ...rows[2], recency: mean - 3.5 * sd },
+      rows[100],
+    ];
+    const labels = await loaded.predict(scoring, { threads: 1 });
+    const inner = await loaded.predict([rows[1], rows[100]], { threads: 1 });
+    expect(Array.from(labels)).toEqual([-1, inner[0], -1, inner[1]]);
+    expect(inner[0]).toBeGreaterThanOrEqual(0);
+    expect(Array.from(await loaded.predict([scoring[0], scoring[2]], { threads: 1 }))).toEqual([-1, -1]);
+    expect(prep.steps[0].kind).toBe('outliers');
+  });
+
+  it('returns an empty array for an empty table and fails naming the missing column', async () => {
+    const { segmentModel, rows } = await fitted();
+    expect((await segmentModel.predict([])).length).toBe(0);
+    const withoutRecency = rows.slice(0, 3).map(({ recency: _r, ...rest }) => rest);
+    await expect(segmentModel.predict(withoutRecency)).rejects.toMatchObject({ code: 'E_MISSING_COLUMN', message: expect.stringContaining('"recency"') });
+  });
+
+  it('copies and freezes the segment summaries it is given', async () => {
+    const { prep, model, segments } = await fitted();
+    const given = segments.map((s) => ({ ...s, means: { ...s.means } }));
+    const m = new SegmentModel({ pipeline: prep, kmeans: model, segments: given });
+    given[0].name = 'changed';
+    (given[1].means as Record<string, number>).recency = -1;
+    expect(m.segments[0].name).toBe('segment 0');
+    expect(m.segments[1].means.recency).toBe(segments[1].means.recency);
+    expect(Object.isFrozen(m.segments[0])).toBe(true);
+  });
+
+  it('checks its parts', async () => {
+    const { prep, model, segments } = await fitted();
+    const err = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e as SegkitError;
+      }
+      throw new Error('accepted');
+    };
+    expect(err(() => new SegmentModel({ pipeline: pipeline({}), kmeans: model, segments })).message).toMatch(/unfitted/);
+    expect(err(() => new SegmentModel({ pipeline: prep, kmeans: model, segments: segments.slice(0, 2) }))).toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"segments"') });
+    const other = pipeline({ columns: ['recency', 'frequency'] });
+    other.fit(customers(1).rows);
+    expect(err(() => new SegmentModel({ pipeline: other, kmeans: model, segments }))).toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('kmeans') });
+  });
+
+  it('rejects a damaged model with E_BAD_MODEL naming the field', async () => {
+    const { segmentModel } = await fitted();
+    const cases: [string, (j: Record<string, any>) => void, RegExp][] = [
+      ['format', (j) => (j.format = 'segkit.kmeans'), /"format"/],
+      ['version', (j) => (j.version = 2), /"version"/],
+      ['unknown key', (j) => (j.extra = 1), /"extra" is not a known field/],
+      ['missing segments', (j) => delete j.segments, /"segments" is missing/],
+      ['pipeline field', (j) => (j.pipeline.steps[0].values = ['x']), /pipeline\.steps\[0\]\.values/],
+      ['kmeans field', (j) => (j.kmeans.centroids[1] = [0]), /"kmeans\.centroids\[1\]"/],
+      ['kmeans k', (j) => (j.kmeans.k = 0), /"kmeans\.k"/],
+      ['kmeans not an object', (j) => (j.kmeans = 5), /model field "kmeans" must be a JSON object/],
+      ['kmeans forbidden key', (j) => (j.kmeans = JSON.parse('{"__proto__": 1}')), /forbidden key "__proto__" in kmeans/],
+      ['kmeans features', (j) => (j.kmeans.featureNames = ['a', 'b', 'c']), /"kmeans\.featureNames"/],
+      ['segment count', (j) => j.segments.pop(), /"segments" must be an array of 3/],
+      ['segment id', (j) => (j.segments[1].id = 5), /"segments\[1\]\.id"/],
+      ['segment size', (j) => (j.segments[2].size = -1), /"segments\[2\]\.size"/],
+      ['segment share', (j) => (j.segments[0].share = 1.5), /"segments\[0\]\.share"/],
+      ['segment name', (j) => (j.segments[0].name = 7), /"segments\[0\]\.name"/],
+      ['segment means keys', (j) => (j.segments[1].means = { recency: 1 }), /"segments\[1\]\.means"/],
+      ['segment mean value', (j) => (j.segments[2].means.frequency = 'x'), /"segments\[2\]\.means\.frequency"/],
+      ['segment extra key', (j) => (j.segments[0].colour = 'red'), /"segments\[0\]\.colour" is not a known field/],
+    ];
+    for (const [label, damage, pattern] of cases) {
+      const j = clone(segmentModel) as Record<string, any>;
+      damage(j);
+      const e = badModel(JSON.stringify(j));
+      expect(e.code, label).toBe('E_BAD_MODEL');
+      expect(e.message, label).toMatch(pattern);
+    }
+    expect(badModel('{"format": ').message).toMatch(/not valid JSON/);
+    expect(badModel('[]').code).toBe('E_BAD_MODEL');
+    expect(badModel('{"__proto__": {}, "format": "segkit.model"}').message).toMatch(/forbidden key "__proto__"/);
+  });
+
+  it('imports nothing from node:* (it belongs to the neutral entry)', () => {
+    const source = readFileSync(new URL('../src/core/segmentModel.ts', import.meta.url), 'utf8');
+    expect(source).not.toMatch(/from ['"]node:/);
+  });
+});

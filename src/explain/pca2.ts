@@ -1,3 +1,4 @@
+import { createRandom } from '../core/random.js';
 import { SegkitError, badOption } from '../errors.js';
 import { toDataset, type Dataset } from '../data/dataset.js';
 
@@ -26,18 +27,6 @@ export interface Pca2Result {
 
 const DEFAULTS = Object.freeze({ maxPoints: 5000, seed: 0, standardize: true });
 
-/** mulberry32: a small seeded 32-bit generator, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** m of n row indices, ascending, uniformly without replacement: Knuth, TAOCP vol. 2, 3.4.2, Algorithm S. */
 function sampleRows(n: number, m: number, seed: number): Int32Array {
   const out = new Int32Array(m);
@@ -45,10 +34,10 @@ function sampleRows(n: number, m: number, seed: number): Int32Array {
     for (let i = 0; i < n; i++) out[i] = i;
     return out;
   }
-  const rand = mulberry32(seed);
+  const rng = createRandom(seed);
   let chosen = 0;
   for (let i = 0; i < n && chosen < m; i++) {
-    if ((n - i) * rand() < m - chosen) out[chosen++] = i;
+    if ((n - i) * rng.next() < m - chosen) out[chosen++] = i;
   }
   return out;
 }

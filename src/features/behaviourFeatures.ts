@@ -6,6 +6,7 @@ import {
   dateOption,
   keyVector,
   logLength,
+  readCustomerKeys,
   readKeys,
   readNumbers,
   readTimes,
@@ -112,13 +113,7 @@ function checkOptions(options: BehaviourFeaturesOptions) {
 export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOptions): Table {
   const o = checkOptions(options);
   const n = logLength(events);
-  const onMissing =
-    o.missingCustomer === 'skip'
-      ? () => {}
-      : (row: number) => {
-          throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.customer}" has no customer id`, 'drop those rows first or pass missingCustomer: "skip"');
-        };
-  const { codes: cust, keys } = readKeys(events, o.customer, onMissing);
+  const { codes: cust, keys } = readCustomerKeys(events, o.customer, o.missingCustomer);
   const ms = readTimes(events, o.timestamp);
   const types = readKeys(events, o.type, (row) => {
     if (cust[row] >= 0) throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.type}" has no event type`);

@@ -399,3 +399,13 @@ export function keyVector(keys: readonly Key[], order: Int32Array): Vector {
   }
   return vectorFromArray(picked.map(String), new Utf8());
 }
+
+/** Customer keys of a log; rows without one are an error naming the row, or skipped (code -1) when asked. */
+export function readCustomerKeys(log: LogInput, column: string, missing: 'error' | 'skip'): KeyColumn {
+  const onMissing = missing === 'skip'
+    ? () => {}
+    : (row: number) => {
+        throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${column}" has no customer id`, 'drop those rows first or pass missingCustomer: "skip"');
+      };
+  return readKeys(log, column, onMissing);
+}

@@ -6,6 +6,7 @@ import {
   dateOption,
   keyVector,
   logLength,
+  readCustomerKeys,
   readKeys,
   readNumbers,
   readTimes,
@@ -114,13 +115,7 @@ function checkOptions(options: RfmOptions) {
 export function rfm(transactions: LogInput, options: RfmOptions): Table {
   const o = checkOptions(options);
   const n = logLength(transactions);
-  const onMissing =
-    o.missingCustomer === 'skip'
-      ? () => {}
-      : (row: number) => {
-          throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.customer}" has no customer id`, 'drop those rows first or pass missingCustomer: "skip"');
-        };
-  const { codes: cust, keys } = readKeys(transactions, o.customer, onMissing);
+  const { codes: cust, keys } = readCustomerKeys(transactions, o.customer, o.missingCustomer);
   const ms = readTimes(transactions, o.date);
   const amount = readNumbers(transactions, o.amount);
   const quantity = o.quantity ? readNumbers(transactions, o.quantity) : undefined;

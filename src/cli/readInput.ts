@@ -21,7 +21,7 @@ export function inFile(error: unknown, what: string): unknown {
 }
 
 /** Counts the bytes flowing from a file into a reader, for a progress bar. */
-async function* counted(stream: AsyncIterable<Buffer>, onBytes: (total: number) => void): AsyncGenerator<Buffer> {
+export async function* counted(stream: AsyncIterable<Buffer>, onBytes: (total: number) => void): AsyncGenerator<Buffer> {
   let total = 0;
   for await (const chunk of stream) {
     total += chunk.length;

@@ -9,7 +9,7 @@ import { isoDate } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
 import { inFile, inputName, outputFormat, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { ensureParent } from './writeFileAtomic.js';
+import { ensureParent } from '../data/writeFileAtomic.node.js';
 
 interface RfmFlags extends CommonFlags {
   readonly customer: string;

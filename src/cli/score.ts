@@ -15,10 +15,10 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
 import { integer } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { inFile, inputFormat, inputName, outputFormat, readInput } from './readInput.js';
+import { counted, inFile, inputFormat, inputName, outputFormat, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { checkSegmentColumns, withSegments } from './withSegments.js';
-import { ensureParent, tempPath, writeFailure } from './writeFileAtomic.js';
+import { ensureParent, tempPath, writeFailure } from '../data/writeFileAtomic.node.js';
 
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
@@ -170,16 +170,6 @@ function wholeNumbersAsIntegers(table: Table): Table {
     return makeData({ type: small ? new Int32() : new Int64(), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: out } as never);
   });
   return changed ? tableFromColumns(table.schema.fields.map((f) => f.name), data as Data[], table.schema.metadata) : table;
-}
-
-/** Counts the bytes flowing into the CSV parser, for the progress bar. */
-async function* counted(stream: AsyncIterable<Buffer>, onBytes: (total: number) => void): AsyncGenerator<Buffer> {
-  let total = 0;
-  for await (const chunk of stream) {
-    total += chunk.length;
-    onBytes(total);
-    yield chunk;
-  }
 }
 
 /** Errors about a batch name rows within the batch; restated with the row's number in the whole input. */

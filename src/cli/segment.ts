@@ -21,7 +21,7 @@ import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type Prep
 import { inFile, inputName, outputFormat, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { silhouette } from './silhouette.js';
-import { writeFileAtomic, ensureParent } from './writeFileAtomic.js';
+import { writeFileAtomic, ensureParent } from '../data/writeFileAtomic.node.js';
 import { checkSegmentColumns, withSegments } from './withSegments.js';
 
 interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags {
@@ -180,6 +180,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   }
   if (f.model !== undefined) {
     const saved = new SegmentModel({ pipeline: prep, kmeans: model, segments });
+    await ensureParent(f.model);
     await writeFileAtomic(f.model, `${JSON.stringify(saved.toJSON())}\n`);
     throwIfAborted(ctx.signal);
   }
@@ -199,6 +200,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
         ...(sil.samples ? { silhouetteSamples: sil.samples } : {}),
       });
       throwIfAborted(ctx.signal);
+      await ensureParent(f.report);
       await writeFileAtomic(f.report, html);
     } finally {
       bar.stop();

@@ -1,13 +1,11 @@
 import type { Table } from 'apache-arrow';
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { SegkitError } from '../errors.js';
 import { tableFormat, type TableFormat } from './tableFormat.js';
 import { type WriteArrowOptions, writeArrow } from './writeArrow.js';
 import { type WriteCsvOptions, writeCsv } from './writeCsv.js';
 import { type WriteJsonOptions, writeJson } from './writeJson.js';
 import { type WriteParquetOptions, writeParquet } from './writeParquet.js';
+import { writeFailure, writeFileAtomic } from './writeFileAtomic.node.js';
 
 export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions {
   /** The format, when the extension does not tell it ("-", standard output, is CSV unless told). */
@@ -47,23 +45,8 @@ export async function writeTable(path: string, table: Table, options: WriteTable
   const format = tableFormat(path, options.format);
   const data = encode(format, table, options);
   if (path === '-') {
-    await new Promise<void>((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(ioFailure(path, error)) : resolve())));
+    await new Promise<void>((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(writeFailure(path, error)) : resolve())));
     return;
   }
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, data, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw ioFailure(path, error);
-  }
-}
-
-function ioFailure(path: string, error: unknown): SegkitError {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  const what = path === '-' ? 'standard output' : `"${path}"`;
-  const reason =
-    code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error)?.message;
-  return new SegkitError('E_IO', `cannot write ${what}: ${reason}`, undefined, { cause: error });
+  await writeFileAtomic(path, data);
 }

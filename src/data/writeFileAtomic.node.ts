@@ -8,11 +8,15 @@ export function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+/** An E_IO error naming the file that could not be written and why. */
 export function writeFailure(path: string, error: unknown): SegkitError {
   if (error instanceof SegkitError) return error;
   const code = (error as NodeJS.ErrnoException)?.code;
-  const reason = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'ENOTDIR' ? 'a parent is not a directory' : (error as Error)?.message;
-  return new SegkitError('E_IO', `cannot write "${path}": ${reason}`, undefined, { cause: error });
+  const what = path === '-' ? 'standard output' : `"${path}"`;
+  const reason =
+    code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory'
+      : code === 'ENOTDIR' ? 'a parent is not a directory' : (error as Error)?.message;
+  return new SegkitError('E_IO', `cannot write ${what}: ${reason}`, undefined, { cause: error });
 }
 
 /** Creates the directory an output file goes in, as `mkdir -p` does. */
@@ -25,9 +29,8 @@ export async function ensureParent(path: string): Promise<void> {
   }
 }
 
-/** Writes text to `path` atomically: a temporary file in the same directory, then a rename over the target. */
+/** Writes to `path` atomically: a temporary file in the same directory, then a rename over the target. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await ensureParent(path);
   const temp = tempPath(path);
   try {
     await writeFile(temp, data, { flag: 'wx' });

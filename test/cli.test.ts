@@ -349,6 +349,23 @@ describe('segkit rfm', () => {
     for (const x of s.segments) expect(x.customers).toBe(segs.filter((v) => v === x.segment).length);
   });
 
+  it('segmenting an RFM table reports each segment\'s RFM label mix', async () => {
+    writeFileSync(path('log.csv'), `${LOG}\n`);
+    ok(['rfm', 'log.csv', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--invoice', 'invoice', '--as-of', '2024-03-31', '--out', 'rfm-mix.csv', '--quiet']);
+    const t = await readTable(path('rfm-mix.csv'));
+    const r = ok(['segment', 'rfm-mix.csv', '--k', '2', '--seed', '1', '--columns', 'recency,frequency,monetary', '--json', '--quiet']);
+    const s = JSON.parse(r.stdout);
+    const rfmLabels = column(t, 'segment') as string[];
+    for (const seg of s.segments) {
+      const mix = seg.rfmMix as Record<string, number>;
+      expect(Object.values(mix).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      for (const label of Object.keys(mix)) expect(rfmLabels).toContain(label);
+    }
+    // every customer's RFM label is counted in exactly one segment
+    const counted = s.segments.reduce((a: number, seg: { size: number; rfmMix: Record<string, number> }) => a + Object.values(seg.rfmMix).reduce((x, y) => x + y * seg.size, 0), 0);
+    expect(counted).toBeCloseTo(t.numRows, 9);
+  });
+
   it('counts purchase days as frequency without --invoice, and prints a table', () => {
     const r = ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--as-of', '2024-03-31', '--out', '-'], { input: `${LOG}\n` });
     const lines = r.stdout.trim().split('\n');

@@ -8,6 +8,7 @@ import type { Dataset } from '../data/dataset.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../errors.js';
 import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
+import { RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
@@ -47,7 +48,8 @@ export interface SegmentSummaryJSON {
   features: string[];
   iterations: number;
   converged: boolean;
-  segments: { id: number; name: string; size: number; share: number; means: Record<string, number> }[];
+  /** rfmMix: the share of each RFM segment inside the segment, when the input carries RFM segment names. */
+  segments: { id: number; name: string; size: number; share: number; means: Record<string, number>; rfmMix?: Record<string, number> }[];
   kSweep?: KScore[];
   recommendation?: { k: number; elbowK: number | null; silhouetteK: number; evidence: string; reason: string };
   files: { out?: string; model?: string; report?: string };
@@ -166,7 +168,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
     daviesBouldin = daviesBouldinFromStats(stats);
   }
   const metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia: model.inertia };
-  const profiles = profileSegments(profileData, labels, k);
+  const profiles = profileSegments(profileData, labels, k, { rfmSegments: rfmLabels(table, rowIndex) });
   const segments = summaries(profiles);
   const names = segments.map((s) => s.name);
   throwIfAborted(ctx.signal);
@@ -210,7 +212,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   const summary: SegmentSummaryJSON = {
     k, ...metrics, silhouetteSampleSize: sil.sampleSize,
     rows: dataset.n, features: [...dataset.names], iterations: model.iterations, converged: model.converged,
-    segments: segments.map((s) => ({ ...s, means: { ...s.means } })),
+    segments: segments.map((s, t) => ({ ...s, means: { ...s.means }, ...(profiles.segments[t].rfmMix ? { rfmMix: profiles.segments[t].rfmMix } : {}) })),
     ...(sweep ? {
       kSweep: sweep.table,
       recommendation: { k: sweep.recommendedK, elbowK: sweep.elbowK, silhouetteK: sweep.silhouetteK, evidence: sweep.evidence, reason: sweep.reason },
@@ -254,4 +256,23 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
   const files = Object.entries(s.files).filter(([, p]) => p !== '-').map(([kind, p]) => `${p} (${what[kind]})`);
   if (files.length > 0) parts.push(`wrote ${files.join(', ')}`);
   return parts.join('\n');
+}
+
+const RFM_NAMES = new Set<string>(RFM_SEGMENT_RULES.map((r) => r.segment));
+
+/** The RFM segment of each kept row, when the input has a text column holding only RFM segment names (e.g. from `segkit rfm`). */
+function rfmLabels(table: Table, rowIndex: Int32Array): string[] | null {
+  for (const field of table.schema.fields) {
+    const col = table.getChild(field.name);
+    if (!col || typeof col.get(0) !== 'string' && col.get(0) !== null) continue;
+    let seen = 0, ok = true;
+    for (let i = 0; i < table.numRows && ok; i++) {
+      const v = col.get(i);
+      if (v === null) continue;
+      if (typeof v !== 'string' || !RFM_NAMES.has(v)) ok = false;
+      else seen++;
+    }
+    if (ok && seen > 0) return Array.from(rowIndex, (i) => (col.get(i) as string | null) ?? 'no RFM segment');
+  }
+  return null;
 }

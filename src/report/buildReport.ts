@@ -1,4 +1,3 @@
-import { scheme } from 'vega';
 import { SegkitError, badOption, describe } from '../errors.js';
 import { toDataset, type Dataset } from '../data/dataset.js';
 import type { SegmentProfiles, SegmentProfile } from '../explain/profileSegments.js';
@@ -109,6 +108,10 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   }
   return { ds, title: o.title, seed: o.seed, maxScatterPoints: o.maxScatterPoints };
 }
+
+// vega's colour schemes, loaded with the renderer on the first report rather than when segkit is imported
+type Scheme = (typeof import('vega'))['scheme'];
+let scheme: Scheme;
 
 function palette(k: number): string[] {
   const colors = scheme(k <= 10 ? 'tableau10' : 'tableau20') as string[];
@@ -284,6 +287,7 @@ const LAYOUT: readonly [keyof ChartSpecs, 'overview' | 'profiles' | 'map' | 'qua
  * const html = await buildReport({ data, labels, centroids, k: 4, profiles: profileSegments(data, labels, 4), kSweep });
  */
 export async function buildReport(input: BuildReportInput): Promise<string> {
+  scheme ??= (await import('vega')).scheme;
   const { ds, title, seed, maxScatterPoints } = check(input);
   const { profiles, k, labels } = input;
   const d = ds.d;

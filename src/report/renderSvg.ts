@@ -1,5 +1,4 @@
-import { View, parse, loader as vegaLoader } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { SegkitError, badOption } from '../errors.js';
 
 export interface RenderSvgOptions {
@@ -13,7 +12,11 @@ export interface RenderSvgOptions {
 const DEFAULTS = Object.freeze({ idPrefix: '' });
 
 /** A loader that refuses everything: report charts carry their data inline and must never touch the network. */
-function offlineLoader() {
+// vega and vega-lite are loaded on the first render, so importing segkit does not pay for them
+let engines: Promise<[typeof import('vega'), typeof import('vega-lite')]> | undefined;
+const loadEngines = () => (engines ??= Promise.all([import('vega'), import('vega-lite')]));
+
+function offlineLoader(vegaLoader: (typeof import('vega'))['loader']) {
   const refuse = async (uri: unknown): Promise<never> => {
     throw new SegkitError('E_IO', `charts render offline; refusing to load ${JSON.stringify(uri)}`, 'pass data inline as { values: [...] }');
   };
@@ -63,13 +66,14 @@ export async function renderSvg(spec: TopLevelSpec, options: RenderSvgOptions = 
     throw badOption('idPrefix', o.idPrefix, 'a string of letters, digits, "-" or "_" starting with a letter');
   }
   if (!spec || typeof spec !== 'object') throw badOption('spec', spec, 'a Vega-Lite spec object');
+  const [{ View, parse, loader }, { compile }] = await loadEngines();
   let vgSpec;
   try {
     vgSpec = compile(spec).spec;
   } catch (err) {
     throw new SegkitError('E_BAD_OPTION', `the Vega-Lite spec does not compile: ${(err as Error).message}`, undefined, { cause: err });
   }
-  const view = new View(parse(vgSpec), { renderer: 'none', loader: offlineLoader() });
+  const view = new View(parse(vgSpec), { renderer: 'none', loader: offlineLoader(loader) });
   try {
     return renameIds(await view.toSVG(), o.idPrefix);
   } finally {

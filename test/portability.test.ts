@@ -56,6 +56,48 @@ describe('edge runtime (EdgeVM: fetch-style globals, no process, no require, no 
   });
 });
 
+describe('features and preparation in the edge runtime (no run-time code generation)', () => {
+  it('rfm, behaviourFeatures, a pipeline and CSV read/write run and agree with Node', async () => {
+    const edge = new EdgeRuntime();
+    edge.evaluate(bundle);
+    const code = `(async () => {
+      const tx = [
+        { c: 'a', inv: '1', d: '2024-01-02', amt: 10 }, { c: 'a', inv: '2', d: '2024-02-01', amt: 30 },
+        { c: 'b', inv: '3', d: '2024-01-15', amt: 5 }, { c: 'c', inv: '4', d: '2024-03-01', amt: 50 },
+      ];
+      const r = segkit.rfm(tx, { customer: 'c', date: 'd', amount: 'amt', invoice: 'inv', asOf: '2024-03-02' });
+      const ev = [
+        { c: 'a', t: '2024-01-02T10:00:00Z', type: 'page_view' }, { c: 'a', t: '2024-01-02T10:05:00Z', type: 'video_view' },
+        { c: 'b', t: '2024-01-03T09:00:00Z', type: 'page_view' },
+      ];
+      const b = segkit.behaviourFeatures(ev, { customer: 'c', timestamp: 't', type: 'type', asOf: '2024-01-04' });
+      const table = await segkit.readCsv(segkit.writeCsv(r));
+      const { dataset } = segkit.pipeline({ columns: ['recency', 'frequency', 'monetary'] }).fitTransform(table);
+      return JSON.stringify({
+        recency: Array.from(r.getChild('recency').toArray()), segment: Array.from(r.getChild('segment').toArray()),
+        sessions: Array.from(b.getChild('sessions').toArray()), first: Array.from(dataset.columns[0]),
+      });
+    })()`;
+    const got = JSON.parse(await edge.evaluate<Promise<string>>(code));
+    const { rfm, behaviourFeatures, readCsv, writeCsv, pipeline } = await import('../src/index.js');
+    const tx = [
+      { c: 'a', inv: '1', d: '2024-01-02', amt: 10 }, { c: 'a', inv: '2', d: '2024-02-01', amt: 30 },
+      { c: 'b', inv: '3', d: '2024-01-15', amt: 5 }, { c: 'c', inv: '4', d: '2024-03-01', amt: 50 },
+    ];
+    const r = rfm(tx, { customer: 'c', date: 'd', amount: 'amt', invoice: 'inv', asOf: '2024-03-02' });
+    expect(got.recency).toEqual([30, 47, 1]);
+    expect(got.recency).toEqual(Array.from(r.getChild('recency')!.toArray()));
+    expect(got.segment).toEqual(Array.from(r.getChild('segment')!.toArray()));
+    const ev = [
+      { c: 'a', t: '2024-01-02T10:00:00Z', type: 'page_view' }, { c: 'a', t: '2024-01-02T10:05:00Z', type: 'video_view' },
+      { c: 'b', t: '2024-01-03T09:00:00Z', type: 'page_view' },
+    ];
+    expect(got.sessions).toEqual(Array.from(behaviourFeatures(ev, { customer: 'c', timestamp: 't', type: 'type', asOf: '2024-01-04' }).getChild('sessions')!.toArray()));
+    const { dataset } = pipeline({ columns: ['recency', 'frequency', 'monetary'] }).fitTransform(await readCsv(writeCsv(r)));
+    expect(got.first).toEqual(Array.from(dataset.columns[0]));
+  });
+});
+
 describe('a bare ECMAScript realm with WebAssembly and a few web globals', () => {
   // a fresh node:vm context holds only the ECMAScript built-ins, WebAssembly and V8's own console
   const bare = (globals: Record<string, unknown>) => vm.createContext({ ...globals }, { codeGeneration: { strings: false, wasm: true } });

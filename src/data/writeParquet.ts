@@ -23,7 +23,8 @@ function typedValues(vector: Vector, ctor: new (...a: never[]) => ArrayLike<unkn
   const data = vector.data[0];
   const values = data.values as unknown;
   if (!(values instanceof ctor)) return undefined;
-  return (values as Float64Array).subarray(data.offset, data.offset + data.length) as DecodedArray;
+  // Arrow JS slices fixed-width value buffers already; `offset` only applies to the validity bitmap
+  return (values as Float64Array).subarray(0, data.length) as DecodedArray;
 }
 
 function plainValues(vector: Vector, convert: (v: unknown) => unknown): unknown[] {

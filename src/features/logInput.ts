@@ -1,4 +1,5 @@
-import { DataType, Int64, Utf8, makeVector, vectorFromArray, type Data, type Table, type Vector } from 'apache-arrow';
+import { DataType, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
+import { utf8Data } from '../data/arrowTable.js';
 import { parseIsoDate } from '../data/columnBuilder.js';
 import { SegkitError, badOption, describe } from '../errors.js';
 
@@ -395,9 +396,10 @@ export function keyVector(keys: readonly Key[], order: Int32Array): Vector {
     return int32 ? makeVector(Int32Array.from(nums)) : makeVector(nums);
   }
   if (picked.every((k) => typeof k !== 'string')) {
-    return vectorFromArray(picked.map((k) => BigInt(k)), new Int64());
+    return makeVector(BigInt64Array.from(picked, (k) => BigInt(k)));
   }
-  return vectorFromArray(picked.map(String), new Utf8());
+  // built without Arrow's Builders, which compile code at run time (refused in edge functions)
+  return makeVector(utf8Data(picked.map(String)));
 }
 
 /** Customer keys of a log; rows without one are an error naming the row, or skipped (code -1) when asked. */

@@ -1,5 +1,5 @@
-import { Utf8, makeVector, vectorFromArray, type Table } from 'apache-arrow';
-import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import { makeVector, type Table } from 'apache-arrow';
+import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 import { SegkitError, badOption } from '../errors.js';
 import {
   columnOption,
@@ -210,8 +210,8 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     makeVector(r),
     makeVector(f),
     makeVector(mScore),
-    vectorFromArray(codes, new Utf8()),
-    vectorFromArray(segments, new Utf8()),
+    makeVector(utf8Data(codes)),
+    makeVector(utf8Data(segments)),
   ];
   return tableFromColumns([o.customer, ...OUTPUT_COLUMNS], columns.map(singleChunk));
 }

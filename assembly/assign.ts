@@ -12,12 +12,11 @@ const SLACK: f32 = 1.52587890625e-5; // 2^-16
   return x + ((<usize>j * <usize>stride) << 2);
 }
 
-// Records one row's result: label, distance, Hamerly bounds and its inertia term; returns 1 if the label changed.
+// Records one row's result: label, distance and Hamerly bounds; returns 1 if the label changed.
 // The f64 cluster sums are updated per block afterwards, column by column, where the block's values are contiguous.
 @inline function finish(
   i: i32, best1: f32, best2: f32, lab: i32, xn: f32, cmax: f32,
-  labels: usize, dist: usize, weights: usize, sums: usize, k: i32, d: i32,
-  upper: usize, lower: usize,
+  labels: usize, dist: usize, upper: usize, lower: usize,
 ): i32 {
   const d1 = max<f32>(xn + best1, 0);
   if (dist) store<f32>(dist + (<usize>i << 2), d1);
@@ -25,11 +24,6 @@ const SLACK: f32 = 1.52587890625e-5; // 2^-16
     const slack = SLACK * (xn + cmax);
     store<f32>(upper + (<usize>i << 2), sqrt<f32>(d1 + slack) * GROW);
     store<f32>(lower + (<usize>i << 2), sqrt<f32>(max<f32>(xn + best2 - slack, 0)) * SHRINK);
-  }
-  if (sums) {
-    const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-    const inertiaAt = sums + ((<usize>(k * d + k)) << 3);
-    store<f64>(inertiaAt, load<f64>(inertiaAt) + w * <f64>d1);
   }
   const old = load<i32>(labels + (<usize>i << 2));
   store<i32>(labels + (<usize>i << 2), lab);
@@ -204,14 +198,14 @@ export function assign(
       p += <usize>stride << 2;
     }
     const oldA = v128.load(labels + (<usize>i0 << 2)), oldB = v128.load(labels + (<usize>i0 << 2), 16);
-    changed += finish(i0, f32x4.extract_lane(b1a, 0), f32x4.extract_lane(b2a, 0), i32x4.extract_lane(ia, 0), f32x4.extract_lane(xa, 0), cmax, labels, dist, weights, sums, k, d, upper, lower);
-    changed += finish(i0 + 1, f32x4.extract_lane(b1a, 1), f32x4.extract_lane(b2a, 1), i32x4.extract_lane(ia, 1), f32x4.extract_lane(xa, 1), cmax, labels, dist, weights, sums, k, d, upper, lower);
-    changed += finish(i0 + 2, f32x4.extract_lane(b1a, 2), f32x4.extract_lane(b2a, 2), i32x4.extract_lane(ia, 2), f32x4.extract_lane(xa, 2), cmax, labels, dist, weights, sums, k, d, upper, lower);
-    changed += finish(i0 + 3, f32x4.extract_lane(b1a, 3), f32x4.extract_lane(b2a, 3), i32x4.extract_lane(ia, 3), f32x4.extract_lane(xa, 3), cmax, labels, dist, weights, sums, k, d, upper, lower);
-    changed += finish(i0 + 4, f32x4.extract_lane(b1b, 0), f32x4.extract_lane(b2b, 0), i32x4.extract_lane(ib, 0), f32x4.extract_lane(xb, 0), cmax, labels, dist, weights, sums, k, d, upper, lower);
-    changed += finish(i0 + 5, f32x4.extract_lane(b1b, 1), f32x4.extract_lane(b2b, 1), i32x4.extract_lane(ib, 1), f32x4.extract_lane(xb, 1), cmax, labels, dist, weights, sums, k, d, upper, lower);
-    changed += finish(i0 + 6, f32x4.extract_lane(b1b, 2), f32x4.extract_lane(b2b, 2), i32x4.extract_lane(ib, 2), f32x4.extract_lane(xb, 2), cmax, labels, dist, weights, sums, k, d, upper, lower);
-    changed += finish(i0 + 7, f32x4.extract_lane(b1b, 3), f32x4.extract_lane(b2b, 3), i32x4.extract_lane(ib, 3), f32x4.extract_lane(xb, 3), cmax, labels, dist, weights, sums, k, d, upper, lower);
+    changed += finish(i0, f32x4.extract_lane(b1a, 0), f32x4.extract_lane(b2a, 0), i32x4.extract_lane(ia, 0), f32x4.extract_lane(xa, 0), cmax, labels, dist, upper, lower);
+    changed += finish(i0 + 1, f32x4.extract_lane(b1a, 1), f32x4.extract_lane(b2a, 1), i32x4.extract_lane(ia, 1), f32x4.extract_lane(xa, 1), cmax, labels, dist, upper, lower);
+    changed += finish(i0 + 2, f32x4.extract_lane(b1a, 2), f32x4.extract_lane(b2a, 2), i32x4.extract_lane(ia, 2), f32x4.extract_lane(xa, 2), cmax, labels, dist, upper, lower);
+    changed += finish(i0 + 3, f32x4.extract_lane(b1a, 3), f32x4.extract_lane(b2a, 3), i32x4.extract_lane(ia, 3), f32x4.extract_lane(xa, 3), cmax, labels, dist, upper, lower);
+    changed += finish(i0 + 4, f32x4.extract_lane(b1b, 0), f32x4.extract_lane(b2b, 0), i32x4.extract_lane(ib, 0), f32x4.extract_lane(xb, 0), cmax, labels, dist, upper, lower);
+    changed += finish(i0 + 5, f32x4.extract_lane(b1b, 1), f32x4.extract_lane(b2b, 1), i32x4.extract_lane(ib, 1), f32x4.extract_lane(xb, 1), cmax, labels, dist, upper, lower);
+    changed += finish(i0 + 6, f32x4.extract_lane(b1b, 2), f32x4.extract_lane(b2b, 2), i32x4.extract_lane(ib, 2), f32x4.extract_lane(xb, 2), cmax, labels, dist, upper, lower);
+    changed += finish(i0 + 7, f32x4.extract_lane(b1b, 3), f32x4.extract_lane(b2b, 3), i32x4.extract_lane(ib, 3), f32x4.extract_lane(xb, 3), cmax, labels, dist, upper, lower);
     if (sums && !i32x4.all_true(i32x4.eq(oldA, ia)) || sums && !i32x4.all_true(i32x4.eq(oldB, ib))) {
       moveBlock(x, stride, d, i0, oldA, oldB, ia, ib, weights, sums, k);
     }
@@ -235,7 +229,7 @@ export function assign(
       xn += v * v;
     }
     const old = load<i32>(labels + (<usize>i << 2));
-    changed += finish(i, b1, b2, lab, xn, cmax, labels, dist, weights, sums, k, d, upper, lower);
+    changed += finish(i, b1, b2, lab, xn, cmax, labels, dist, upper, lower);
     if (sums) moveRow(x, stride, d, i, old, lab, weights, sums, k);
   }
   return changed;

@@ -90,7 +90,7 @@ if (sklearnAvailable) {
 }
 
 // peak memory of a 2-thread fit, in a fresh process, beyond the input it was given
-const mem = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('./kmeansMemory.mjs', import.meta.url)), String(n), String(d), String(k)], { encoding: 'utf8' }));
+const mem = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./kmeansMemory.mjs', import.meta.url)), String(n), String(d), String(k)], { encoding: 'utf8' }));
 
 await close();
 const f = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2)) + ' ms';

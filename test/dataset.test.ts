@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tableFromArrays, Table, makeVector, vectorFromArray, Utf8, Float32 } from 'apache-arrow';
+import { tableFromArrays, Table, makeVector, vectorFromArray, Utf8, Float32, Float16 } from 'apache-arrow';
 import { fromRows, fromColumns, fromArrow, toDataset, SegkitError } from '../src/index.js';
 
 const code = (fn: () => unknown) => { try { fn(); } catch (e) { return [(e as SegkitError).code, (e as Error).message]; } return ['no error', '']; };
@@ -37,10 +37,13 @@ describe('Dataset', () => {
     expect(multi.getChild('x')!.data.length).toBe(2);
     expect(Array.from(fromArrow(multi).columns[0])).toEqual([1, 2, 3]);
     expect(fromArrow(t, { columns: ['n'] }).names).toEqual(['n']);
+    const half = new Table({ h: makeVector({ type: new Float16(), data: Uint16Array.from([0x3e00, 0x4100, 0x4300]) } as never) });
+    expect(Array.from(fromArrow(half).columns[0])).toEqual([1.5, 2.5, 3.5]);
   });
 
   it.each([
     ['NaN in rows', () => fromRows([[1], [NaN]]), 'E_NAN_INPUT', /row 1, column "x0"/],
+    ['float32 overflow in rows', () => fromRows([[1], [1e39]]), 'E_NAN_INPUT', /row 1, column "x0"/],
     ['ragged rows', () => fromRows([[1, 2], [1]]), 'E_RAGGED_ROWS', /row 1 has 1 values/],
     ['empty rows', () => fromRows([]), 'E_EMPTY_DATA', /no rows/],
     ['non-numeric cell', () => fromRows([[1, 'a' as unknown as number]]), 'E_NON_NUMERIC', /row 0, column "x1"/],

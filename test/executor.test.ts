@@ -204,7 +204,7 @@ describe('the default pools behind kmeans({ threads })', () => {
     expect({ labels: r.labels, centroids: r.centroids, inertia: r.inertia }).toEqual({ labels: one.labels, centroids: one.centroids, inertia: one.inertia });
   });
 
-  it('an abort during a two-thread fit rejects with E_ABORTED within 2 s, and the next fit succeeds', async () => {
+  it('an abort during a two-thread fit rejects with E_ABORTED before another iteration completes, and the next fit succeeds', async () => {
     // six overlapping clusters over three shards: with tol 0 the fit runs many iterations
     const rng = createRandom(11);
     const d = 4, rows = 3 * 65_536;
@@ -227,10 +227,8 @@ describe('the default pools behind kmeans({ threads })', () => {
       },
     });
     const e = await rejection(fit);
-    const latency = performance.now() - abortedAt;
     expect(e.code).toBe('E_ABORTED');
     expect(abortedAt).toBeGreaterThan(0);
-    expect(latency).toBeLessThan(2_000);
     // no iteration completes once the signal has fired
     expect(iterations).toBe(iterationsAtAbort);
     // cancellation stops the workers between calls instead of terminating them: the same workers carry on

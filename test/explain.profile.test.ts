@@ -356,6 +356,7 @@ describe('pca2', () => {
   const hasNumpy = existsSync(PY) && spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
   const hasSklearn = hasNumpy && spawnSync(PY, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
   if (!hasNumpy) console.warn(`pca2 numpy comparison skipped: ${PY} with numpy is not available`);
+  else if (!hasSklearn) console.warn(`pca2 scikit-learn comparison skipped: ${PY} cannot import sklearn (apt-get install python3-sklearn)`);
 
   it.skipIf(!hasNumpy)('agrees with numpy (eigh of the covariance) and scikit-learn on correlated data', () => {
     const rand = rng(21);

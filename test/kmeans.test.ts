@@ -110,9 +110,10 @@ describe('k-means options', () => {
   });
 
   it('nInit keeps the lowest inertia of the restarts', async () => {
-    const single = await Promise.all([0, 1, 2].map(() => kmeans(ds, { k: 6, seed: 11, nInit: 1, threads: 1 })));
+    const single = await kmeans(ds, { k: 6, seed: 11, nInit: 1, threads: 1 });
     const multi = await kmeans(ds, { k: 6, seed: 11, nInit: 5, threads: 1 });
-    expect(multi.inertia).toBeLessThanOrEqual(single[0].inertia);
+    // the first restart of the multi-start fit is the single fit, so the best of five is no worse
+    expect(multi.inertia).toBeLessThanOrEqual(single.inertia);
   });
 
   it('integer sample weights equal repeating rows', async () => {
@@ -186,6 +187,8 @@ describe('model files', () => {
     ['k mismatch', (j: any) => ({ ...j, k: 5 })],
     ['polluted', (j: any) => JSON.parse(JSON.stringify(j).replace('{', '{"__proto__": {"polluted": true},'))],
     ['string inertia', (j: any) => ({ ...j, inertia: '12' })],
+    ['unknown field', (j: any) => ({ ...j, labels: 'x' })],
+    ['missing field', (j: any) => { const { offset, ...rest } = j; return rest; }],
   ])('a corrupt model (%s) is rejected with E_BAD_MODEL', async (_, make) => {
     const fx = fixture('iris-k3');
     const json = (await kmeans(fx.X, { k: 3, seed: 5, threads: 1 })).toJSON();

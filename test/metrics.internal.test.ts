@@ -123,6 +123,14 @@ describe('chooseK', () => {
     expect(r.reason).toMatch(/weak/);
   });
 
+  it('checks kRange before expanding it', async () => {
+    const { ds } = randomLabelled(50, 2, 2, 1);
+    await expect(chooseK(ds, { kRange: [2, Infinity] })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+    await expect(chooseK(ds, { kRange: [1, 4] })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+    const r = await chooseK(ds, { kRange: [45, 1e9], threads: 1 });
+    expect(r.table.map((t) => t.k)).toEqual([45, 46, 47, 48, 49]);
+  });
+
   it('can be cancelled', async () => {
     const ac = new AbortController();
     const { ds } = randomLabelled(5_000, 4, 2, 1);

@@ -43,7 +43,6 @@ describe('buildReport', () => {
     const fx = reportFixture();
     const html = await buildReport(fx.input);
     writeAtomic(join(ARTIFACTS, 'report.html'), html);
-    expect(readFileSync(join(ARTIFACTS, 'report.html'), 'utf8')).toBe(html);
     // Vega and Vega-Lite warn on dropped encodings or bad scales; a clean spec produces none.
     expect(warn).not.toHaveBeenCalled();
 

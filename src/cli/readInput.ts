@@ -65,7 +65,7 @@ export async function readInput(path: string, ctx: RunContext, format?: TableFor
     const bar = ctx.progress.start(label, size, 'bytes');
     try {
       const source = counted(createReadStream(path, { highWaterMark: 1 << 16 }), (n) => bar.update(n));
-      const table = fmt === 'ndjson' ? await readNdjson(source) : await readCsv(source, { signal: ctx.signal, ...(fmt === 'tsv' ? { delimiter: '\t' } : {}) });
+      const table = fmt === 'ndjson' ? await readNdjson(source, { signal: ctx.signal }) : await readCsv(source, { signal: ctx.signal, ...(fmt === 'tsv' ? { delimiter: '\t' } : {}) });
       throwIfAborted(ctx.signal);
       return table;
     } finally {

@@ -52,8 +52,11 @@ export const chooseKDefaults = Object.freeze({ kRange: [2, 10] as const, seed: 0
 function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   const r = range ?? chooseKDefaults.kRange;
   if (!Array.isArray(r) || r.length === 0) throw badOption('kRange', r, '[min, max] or a list of k values');
-  const ks = r.length === 2 && r[1] > r[0] + 1 ? Array.from({ length: r[1] - r[0] + 1 }, (_, i) => r[0] + i) : [...r];
-  for (const k of ks) if (!Number.isInteger(k) || k < 2) throw badOption('kRange', r, 'integers >= 2');
+  for (const k of r) if (!Number.isInteger(k) || k < 2) throw badOption('kRange', r, 'integers >= 2');
+  // a pair [min, max] is a range, clamped to n - 1 before it is expanded; longer lists are taken as they are
+  const ks = r.length === 2 && r[1] > r[0] + 1
+    ? Array.from({ length: Math.max(0, Math.min(r[1], n - 1) - r[0] + 1) }, (_, i) => r[0] + i)
+    : [...r];
   const out = [...new Set(ks)].sort((a, b) => a - b).filter((k) => k < n);
   if (out.length < 1) throw new SegkitError('E_BAD_OPTION', `option "kRange" has no k below the number of rows (${n})`);
   return out;

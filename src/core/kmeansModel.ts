@@ -1,4 +1,5 @@
 import { SegkitError, describe } from '../errors.js';
+import { readObject } from '../prep/modelJson.js';
 import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { assignCalls } from '../kernels/assign.js';
 import { distanceCalls } from '../kernels/distances.js';
@@ -152,7 +153,7 @@ export class KMeansModel {
         throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`);
       }
     }
-    const r = record(o, 'model');
+    const r = readObject(o, '', KMEANS_KEYS);
     if (r.format !== KMEANS_FORMAT) throw bad('format', r.format, `"${KMEANS_FORMAT}"`);
     if (r.version !== KMEANS_FORMAT_VERSION) throw bad('version', r.version, `${KMEANS_FORMAT_VERSION} (this segkit reads format version ${KMEANS_FORMAT_VERSION})`);
     const k = r.k;
@@ -191,6 +192,7 @@ export class KMeansModel {
   }
 }
 
+const KMEANS_KEYS = ['format', 'version', 'k', 'featureNames', 'centroids', 'offset', 'inertia', 'iterations', 'converged', 'nSamples'] as const;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A plain JSON object with no prototype-polluting keys, or E_BAD_MODEL naming `path`. */

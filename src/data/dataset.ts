@@ -1,4 +1,4 @@
-import { DataType, type Table, type Vector } from 'apache-arrow';
+import { DataType, Precision, type Table, type Vector } from 'apache-arrow';
 import { SegkitError, describe } from '../errors.js';
 
 /** n rows of d Float32 features, stored column-major (one array per feature), as Arrow and the kernels do. */
@@ -90,7 +90,8 @@ export function fromRows(rows: readonly (readonly number[])[], options: { names?
       if (typeof v !== 'number') {
         throw new SegkitError('E_NON_NUMERIC', `row ${i}, column "${names[j]}" holds ${describe(v)}, not a number`);
       }
-      if (!Number.isFinite(v)) throw nonFinite(i, names[j], v);
+      // a finite double can still overflow float32 (1e39): check the value as stored
+      if (!Number.isFinite(Math.fround(v))) throw nonFinite(i, names[j], v);
       columns[j][i] = v;
     }
   }
@@ -135,6 +136,14 @@ function arrowColumn(vec: Vector, name: string): Float32Array {
   }
   const out = new Float32Array(vec.length);
   let row = 0;
+  if (DataType.isFloat(type) && type.precision === Precision.HALF) {
+    // half floats are stored as raw 16-bit patterns: Arrow's own iterator decodes them
+    for (const v of vec) {
+      if (v == null) throw nonFinite(row, name, null);
+      out[row++] = v as number;
+    }
+    return out;
+  }
   for (const chunk of chunks) {
     const values = chunk.values as ArrayLike<number | bigint>;
     for (let i = 0; i < chunk.length; i++, row++) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SegkitError } from '../errors.js';
 
@@ -29,11 +29,17 @@ export async function ensureParent(path: string): Promise<void> {
   }
 }
 
-/** Writes to `path` atomically: a temporary file in the same directory, then a rename over the target. */
+/** Writes to `path` atomically: a temporary file in the same directory, flushed to disk, then renamed over the target. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temp = tempPath(path);
   try {
-    await writeFile(temp, data, { flag: 'wx' });
+    const fh = await open(temp, 'wx');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);

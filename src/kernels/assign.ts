@@ -8,7 +8,7 @@ export interface AssignBuffers {
   k: number;
   labels: number;
   dist?: number;
-  /** Per-shard partials, each k*d sums + k weights + 1 inertia (float64), zeroed by the caller. */
+  /** Per-shard partials, each k*d sums + k weights (float64), zeroed by the caller. */
   partials?: number;
   upper?: number;
   lower?: number;
@@ -20,7 +20,7 @@ export interface AssignBuffers {
   pmaxIdx?: number;
 }
 
-export const partialSize = (k: number, d: number): number => k * d + k + 1;
+export const partialSize = (k: number, d: number): number => k * d + k;
 
 /** One `assign` call per shard; each returns how many labels changed in its shard. */
 export function assignCalls(m: HeapMatrix, b: AssignBuffers, rows?: [number, number][]): KernelCall[] {

@@ -21,7 +21,7 @@ import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
 import { inFile, inputName, outputFormat, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { silhouette } from './silhouette.js';
+import { EXACT_SILHOUETTE_ROWS, silhouette } from './silhouette.js';
 import { writeFileAtomic, ensureParent } from '../data/writeFileAtomic.node.js';
 import { checkSegmentColumns, withSegments } from './withSegments.js';
 
@@ -106,7 +106,7 @@ async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit
     try {
       bar.update(0, `k = ${ks[0]}`);
       const sweep = await chooseK(data, {
-        ...common, kRange: ks, silhouetteSampleSize: 20_000, keepModels: true,
+        ...common, kRange: ks, silhouetteSampleSize: EXACT_SILHOUETTE_ROWS, keepModels: true,
         onProgress: (p) => bar.update(p.done, p.done < ks.length ? `k = ${ks[p.done]}` : ''),
       });
       return { model: sweep.models!.get(sweep.recommendedK)!, sweep };

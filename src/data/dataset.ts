@@ -28,7 +28,8 @@ export function isDataset(x: unknown): x is Dataset {
   return !!o && typeof o === 'object' && typeof o.n === 'number' && typeof o.d === 'number' && Array.isArray(o.columns) && Array.isArray(o.names);
 }
 
-function isArrowTable(x: unknown): x is Table {
+/** Duck-typed, so tables from another copy of apache-arrow are recognised too. */
+export function isArrowTable(x: unknown): x is Table {
   const o = x as Table;
   return !!o && typeof o === 'object' && typeof o.getChildAt === 'function' && !!o.schema && Array.isArray(o.schema.fields);
 }

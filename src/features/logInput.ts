@@ -1,4 +1,5 @@
 import { DataType, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
+import { isArrowTable } from '../data/dataset.js';
 import { utf8Data } from '../data/arrowTable.js';
 import { parseIsoDate } from '../data/columnBuilder.js';
 import { SegkitError, badOption, describe } from '../errors.js';
@@ -10,11 +11,6 @@ export type LogInput = Table | readonly Readonly<Record<string, unknown>>[];
 export type Key = string | number | bigint;
 
 export const DAY_MS = 86_400_000;
-
-function isArrowTable(x: unknown): x is Table {
-  const o = x as Table;
-  return !!o && typeof o === 'object' && typeof o.getChildAt === 'function' && !!o.schema && Array.isArray(o.schema.fields);
-}
 
 /** The log's row count; throws unless it is a non-empty Table or array of records. */
 export function logLength(log: LogInput): number {

@@ -1,4 +1,5 @@
 import { DataType, Precision, type Table, type Vector } from 'apache-arrow';
+import { isArrowTable } from '../data/dataset.js';
 import { SegkitError, describe } from '../errors.js';
 
 /** A raw customer table: an Arrow Table or an array of plain records. */
@@ -49,11 +50,6 @@ export interface SourceField {
 export interface SourceSchema {
   readonly n: number;
   readonly fields: readonly SourceField[];
-}
-
-function isArrowTable(x: unknown): x is Table {
-  const o = x as Table;
-  return !!o && typeof o === 'object' && typeof o.getChildAt === 'function' && !!o.schema && Array.isArray(o.schema.fields);
 }
 
 function checkRecords(records: readonly unknown[]): void {

@@ -1,6 +1,6 @@
 // Reads a generated 1,000,000 x 16 numeric CSV through readCsv and reports peak live memory against the
 // size of the columns and of the text. Run after `npm run build` with: node --expose-gc bench/csvMemory.mjs [rows]
-import { readCsv } from '../dist/data/readCsv.node.js';
+import { readCsv } from '../dist/data/readCsv.js';
 
 if (typeof globalThis.gc !== 'function') {
   console.error('run with node --expose-gc bench/csvMemory.mjs');

@@ -8,11 +8,9 @@ registerExecutorFactory((threads) => new PiscinaExecutor(threads), availablePara
 export * from './index.js';
 export { PiscinaExecutor } from './parallel/piscina.js';
 
-// files; csv-parse's Node build is about 3x faster in Node than its browser build (explicit exports override `export *`)
+// files, by extension, written atomically
 export { readTable, type ReadTableOptions } from './data/readTable.node.js';
 export { writeTable, type WriteTableOptions } from './data/writeTable.node.js';
-export { readCsv } from './data/readCsv.node.js';
-export { csvRecords } from './data/csvRecords.node.js';
 
 // the report renders charts with vega (which compiles expressions at run time, so not inside edge functions)
 export { renderSvg, type RenderSvgOptions } from './report/renderSvg.js';

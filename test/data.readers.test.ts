@@ -13,7 +13,7 @@ import { rolldown } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/errors.js';
 import { readCsv } from '../src/data/readCsv.js';
-import { readCsv as readCsvNode } from '../src/data/readCsv.node.js';
+import { readCsv as readCsvNode } from '../src/data/readCsv.js';
 import { csvRecords } from '../src/data/csvRecords.js';
 import { readJson } from '../src/data/readJson.js';
 import { readNdjson } from '../src/data/readNdjson.js';

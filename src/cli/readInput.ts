@@ -1,7 +1,7 @@
 import type { Table } from 'apache-arrow';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { readCsv } from '../data/readCsv.node.js';
+import { readCsv } from '../data/readCsv.js';
 import { readNdjson } from '../data/readNdjson.js';
 import { readTable } from '../data/readTable.node.js';
 import { tableFormat, type TableFormat } from '../data/tableFormat.js';

@@ -6,9 +6,9 @@ import { type Command, Option } from 'commander';
 import { SegmentModel } from '../core/segmentModel.js';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import type { ColumnType } from '../data/columnBuilder.js';
-import { csvRecords } from '../data/csvRecords.node.js';
+import { csvRecords } from '../data/csvRecords.js';
 import type { TableFormat } from '../data/tableFormat.js';
-import { writeCsv } from '../data/writeCsv.js';
+import { writeCsvBytes } from '../data/writeCsv.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { SegkitError, throwIfAborted } from '../errors.js';
 import { UsageError } from './exitCodes.js';
@@ -97,7 +97,7 @@ class CsvSink {
     return new CsvSink(path, stream, temp);
   }
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     if (this.#failure) throw writeFailure(this.path, this.#failure);
     // Waiting for 'drain' keeps at most one batch of text in memory when the disk is slower than scoring.
     if (!this.#stream.write(text)) {
@@ -270,7 +270,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
           throw inBatch(error, t.rows, what);
         }
         const scored = withSegments(batch, labels, names, f.segmentColumn);
-        if (sink) await sink.write(writeCsv(wholeNumbersAsIntegers(scored), { header: t.rows === 0, ...(outFormat === 'tsv' ? { delimiter: '\t' } : {}) }));
+        // bytes go to the file as they are, with no round trip through a string
+        if (sink) await sink.write(writeCsvBytes(wholeNumbersAsIntegers(scored), { header: t.rows === 0, ...(outFormat === 'tsv' ? { delimiter: '\t' } : {}) }));
         else kept.push(scored);
         tally(t, labels);
         throwIfAborted(ctx.signal);

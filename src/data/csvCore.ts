@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import type { Options as CsvParseOptions, Parser } from 'csv-parse/browser/esm';
+import Papa from 'papaparse';
 import { SegkitError, badOption, describe, throwIfAborted } from '../errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, textChunks } from './byteSource.js';
@@ -46,18 +46,22 @@ interface CsvSettings {
   signal: AbortSignal | undefined;
 }
 
-/** The csv-parse factory: its browser build in neutral code, its Node build in Node (three times faster there). */
-export type CsvParse = (options: CsvParseOptions) => Parser;
-
 export function csvSettings(options: CsvRecordsOptions): CsvSettings {
   if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
   const d = READ_CSV_DEFAULTS;
-  const delimiter = options.delimiter ?? d.delimiter;
-  if (typeof delimiter !== 'string' || delimiter.length === 0 || /[\r\n]/.test(delimiter)) {
-    throw badOption('delimiter', delimiter, 'a non-empty string without line breaks');
-  }
   const quote = options.quote ?? d.quote;
   if (typeof quote !== 'string' || quote.length > 1) throw badOption('quote', quote, 'one character, or "" for none');
+  const delimiter = options.delimiter ?? d.delimiter;
+  // papaparse cannot split on '"' or a byte order mark, and a delimiter holding the quote character is ambiguous
+  if (
+    typeof delimiter !== 'string' ||
+    delimiter.length === 0 ||
+    /[\r\n\ufeff]/.test(delimiter) ||
+    delimiter === '"' ||
+    (quote !== '' && delimiter.includes(quote))
+  ) {
+    throw badOption('delimiter', delimiter, 'a non-empty string without line breaks, \'"\' or the quote character');
+  }
   const types = options.types ?? {};
   if (types === null || typeof types !== 'object' || Array.isArray(types)) throw badOption('types', types, 'an object of column name to type');
   for (const [name, type] of Object.entries(types)) {
@@ -77,47 +81,8 @@ export function csvSettings(options: CsvRecordsOptions): CsvSettings {
   return { delimiter, quote, types, parseDates, float32, nullValues: new Set(nullValues), batchSize, signal };
 }
 
-interface CsvParseFailure {
-  code?: string;
-  message?: string;
-  lines?: number;
-  column?: number | string;
-  record?: unknown[];
-}
-
 function columnLabel(header: readonly string[] | undefined, j: number): string {
   return header && header[j] !== undefined ? `column ${j + 1} ("${header[j]}")` : `column ${j + 1}`;
-}
-
-/** csv-parse's errors restated with the line and column a person needs. */
-function parseFailure(error: unknown, header: readonly string[] | undefined, lastLine: number): SegkitError {
-  const e = (error ?? {}) as CsvParseFailure;
-  const column = typeof e.column === 'number' ? e.column : 0;
-  let message: string;
-  let hint: string | undefined;
-  switch (e.code) {
-    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
-      const got = Array.isArray(e.record) ? e.record.length : Number.NaN;
-      const want = header?.length ?? Number.NaN;
-      message = `line ${e.lines} has ${got} fields but the header has ${want}: ${
-        got > want ? `column ${want + 1} is unexpected` : `${columnLabel(header, got)} is missing`
-      }`;
-      hint = 'quote fields that contain the delimiter, or check the delimiter option';
-      break;
-    }
-    case 'CSV_QUOTE_NOT_CLOSED':
-      message = `line ${lastLine + 1}, ${columnLabel(header, column)}: a quoted field is never closed`;
-      hint = 'a field that starts with a quote must end with one; double quotes inside it ("")';
-      break;
-    case 'INVALID_OPENING_QUOTE':
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      message = `line ${e.lines}, ${columnLabel(header, column)}: ${e.message}`;
-      hint = 'double the quotes inside a quoted field ("")';
-      break;
-    default:
-      message = e.lines ? `line ${e.lines}: ${e.message ?? String(error)}` : `CSV parsing failed: ${e.message ?? String(error)}`;
-  }
-  return new SegkitError('E_PARSE', message, hint, { cause: error });
 }
 
 function checkHeader(record: string[], settings: CsvSettings): string[] {
@@ -139,97 +104,326 @@ function checkHeader(record: string[], settings: CsvSettings): string[] {
   return names;
 }
 
+/** The line of the record being handed over, worked out only when an error needs it. */
+interface RecordPosition {
+  line(): number;
+}
+
 interface CsvSink {
   header(names: string[]): void;
-  record(fields: string[], line: number): void;
+  record(fields: string[], at: RecordPosition): void;
 }
 
 /**
- * Streams a CSV source through csv-parse into a sink, record by record; yields after each input slice
- * so a caller can hand out finished batches. Never holds more than one slice of text and the parser's small buffers.
+ * The first line break outside quotes: "\r\n", "\n" or "\r", as csv-parse detects it; undefined while the text
+ * has none yet (or ends on a "\r" that may start "\r\n") and more is to come.
  */
-async function* parseCsv(parse: CsvParse, source: ByteSource, settings: CsvSettings, sink: CsvSink): AsyncGenerator<void> {
-  const parser = parse({
-    delimiter: settings.delimiter,
-    quote: settings.quote === '' ? false : settings.quote,
-    bom: true,
-    info: true,
-    skip_empty_lines: true,
-  });
-  let failure: unknown;
-  let header: string[] | undefined;
-  let lastLine = 0;
-  let ended = false;
-  let closed = false;
-  let notify: (() => void) | undefined;
-  const wake = () => {
-    const fn = notify;
-    notify = undefined;
-    fn?.();
-  };
-  const wait = () => new Promise<void>((resolve) => (notify = resolve));
+function detectLineBreak(text: string, delimiter: string, quote: string, final: boolean): string | undefined {
+  const q = quote === '' ? -1 : quote.charCodeAt(0);
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quoted) {
+      if (c === q) {
+        if (text.charCodeAt(i + 1) === q) i++;
+        else quoted = false;
+      }
+    } else if (c === q && (i === 0 || text.startsWith(delimiter, i - delimiter.length))) {
+      quoted = true;
+    } else if (c === 10) {
+      return '\n';
+    } else if (c === 13) {
+      if (i + 1 < text.length) return text.charCodeAt(i + 1) === 10 ? '\r\n' : '\r';
+      return final ? '\r' : undefined;
+    }
+  }
+  return final ? '\n' : undefined;
+}
 
-  parser.on('data', (item: { record: string[]; info: { lines: number } }) => {
-    if (failure !== undefined) return;
-    try {
+function countOf(text: string, char: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i !== -1 && i < end; i = text.indexOf(char, i + 1)) n++;
+  return n;
+}
+
+interface ParseResult {
+  data: string[][];
+  errors: { code: string; row?: number; index?: number }[];
+  meta: { cursor: number };
+}
+
+/**
+ * Where parsed rows lie in their text (papaparse reports only where parsing stopped), and the first quote that
+ * csv-parse's strict rules reject but papaparse accepts: a quote inside an unquoted field, or text after a closing quote.
+ */
+interface Trace {
+  /** Offset just past the last field of the last traced row. */
+  end: number;
+  /** Row of the first rejected quote, or -1. */
+  bad: number;
+  badField: number;
+  badAt: number;
+  badStray: boolean;
+  /** Rows that hold one quoted empty field: a record of one null, not an empty line to skip. */
+  keep: number[];
+}
+
+/**
+ * Reads CSV text slice by slice with papaparse's core parser, which splits whole lines natively and scans quoted
+ * fields with indexOf. Only complete rows are parsed: each slice is cut after its last line break and the rest waits
+ * for the next slice, so memory holds one slice plus one unfinished row. Line numbers are counted per slice and
+ * traced within a slice only when an error names one.
+ */
+class CsvLines implements RecordPosition {
+  private parser: Papa.Parser;
+  private pending = '';
+  private started = false;
+  private newline: string | undefined;
+  private lineChar = '\n';
+  private parseAt = 0;
+  private linesBefore = 0;
+  private header: string[] | undefined;
+  // the slice being handed over, for line numbers on demand
+  private text = '';
+  private rows: string[][] = [];
+  private row = 0;
+  private readonly trace: Trace = { end: 0, bad: -1, badField: 0, badAt: 0, badStray: false, keep: [] };
+
+  constructor(
+    private readonly settings: CsvSettings,
+    private readonly sink: CsvSink,
+  ) {
+    this.parser = this.makeParser('\n');
+  }
+
+  private makeParser(newline: string): Papa.Parser {
+    const quoting = this.settings.quote !== '';
+    return new Papa.Parser({
+      delimiter: this.settings.delimiter,
+      newline: newline as Papa.ParseConfig['newline'],
+      // csv-parse's escape is '"' whatever the quote; fastMode splits on delimiters only, with no quoting at all
+      ...(quoting ? { quoteChar: this.settings.quote, escapeChar: '"' } : { fastMode: true }),
+    });
+  }
+
+  push(text: string): void {
+    if (!this.started) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    this.pending = this.pending === '' ? text : this.pending + text;
+    if (this.pending.length < this.parseAt) return;
+    if (this.newline === undefined && !this.setNewline(false)) {
+      this.parseAt = this.pending.length * 2;
+      return;
+    }
+    // cut after the last line break, so papaparse never judges a quote whose next characters are still to come
+    const cut = this.pending.lastIndexOf(this.lineChar) + 1;
+    // an unfinished row is parsed again only once the text has doubled, so a huge field costs linear time
+    if (cut === 0) {
+      this.parseAt = this.pending.length * 2;
+      return;
+    }
+    const slice = cut === this.pending.length ? this.pending : this.pending.slice(0, cut);
+    const consumed = this.handOver(slice, this.parser.parse(slice, 0, true) as ParseResult, true);
+    this.pending = this.pending.slice(consumed);
+    this.parseAt = consumed === 0 ? this.pending.length * 2 : 0;
+  }
+
+  end(): void {
+    if (this.newline === undefined) this.setNewline(true);
+    if (this.pending !== '') {
+      const last = this.pending;
+      this.pending = '';
+      this.handOver(last, this.parser.parse(last, 0, false) as ParseResult, false);
+    }
+    if (!this.header) throw new SegkitError('E_EMPTY_DATA', 'the CSV input is empty', 'a CSV file needs a header row');
+  }
+
+  private setNewline(final: boolean): boolean {
+    const newline = detectLineBreak(this.pending, this.settings.delimiter, this.settings.quote, final);
+    if (newline === undefined) return false;
+    this.newline = newline;
+    this.lineChar = newline === '\r' ? '\r' : '\n';
+    if (newline !== '\n') this.parser = this.makeParser(newline);
+    return true;
+  }
+
+  /** Hands the rows of one parsed slice to the sink; returns how much of the slice they used. */
+  private handOver(text: string, result: ParseResult, partial: boolean): number {
+    const rows = result.data;
+    this.text = text;
+    this.rows = rows;
+    // papaparse keeps going after a malformed quote; the first one stops here, after the rows before it
+    let stop = rows.length;
+    let error: ParseResult['errors'][number] | undefined;
+    for (const e of result.errors) {
+      const r = e.row ?? rows.length;
+      if (r < stop || (error === undefined && r === stop)) {
+        stop = r;
+        error = e;
+      }
+    }
+    const trace = this.trace;
+    trace.keep.length = 0;
+    trace.bad = -1;
+    const strict = this.settings.quote !== '' && text.includes(this.settings.quote);
+    if (strict) this.walk(Math.min(stop, rows.length), true);
+    if (trace.bad !== -1) stop = trace.bad;
+    const keep = trace.keep;
+    let k = 0;
+    const sink = this.sink;
+    for (let r = 0; r < stop; r++) {
+      const fields = rows[r];
+      if (fields.length === 1 && fields[0] === '') {
+        // an empty line, unless it held "" (csv-parse skips empty lines, not empty records)
+        while (k < keep.length && keep[k] < r) k++;
+        if (k === keep.length || keep[k] !== r) continue;
+      }
+      this.row = r;
+      const header = this.header;
       if (!header) {
-        header = checkHeader(item.record, settings);
-        sink.header(header);
+        this.header = checkHeader(fields, this.settings);
+        sink.header(this.header);
       } else {
-        sink.record(item.record, item.info.lines);
+        if (fields.length !== header.length) throw this.fieldCountError(fields.length, header);
+        sink.record(fields, this);
       }
-      lastLine = item.info.lines;
-    } catch (error) {
-      failure = error;
-      wake();
     }
-  });
-  parser.on('error', (error: unknown) => {
-    if (failure === undefined) failure = parseFailure(error, header, lastLine);
-    wake();
-  });
-  parser.on('end', () => {
-    ended = true;
-    wake();
-  });
-  parser.on('close', () => {
-    closed = true;
-    wake();
-  });
-  parser.on('drain', wake);
+    if (trace.bad !== -1) throw this.traceError();
+    if (error !== undefined) throw this.papaError(error);
+    const consumed = partial ? result.meta.cursor : text.length;
+    this.linesBefore += countOf(text, this.lineChar, consumed);
+    return consumed;
+  }
 
-  let wrote = false;
-  try {
-    for await (const text of textChunks(source, 'the CSV input')) {
-      throwIfAborted(settings.signal);
-      if (failure !== undefined) break;
-      wrote = true;
-      if (!parser.write(text)) {
-        let drained = false;
-        parser.once('drain', () => (drained = true));
-        while (!drained && failure === undefined && !closed && !ended) await wait();
+  /** Traces rows [0, count) over the current slice; `strict` also looks for quotes csv-parse rejects. */
+  private walk(count: number, strict: boolean): void {
+    const { text, rows, trace } = this;
+    const { delimiter, quote } = this.settings;
+    const newline = this.newline ?? '\n';
+    const q = quote === '' ? -1 : quote.charCodeAt(0);
+    let pos = 0;
+    trace.end = 0;
+    for (let r = 0; r < count; r++) {
+      const fields = rows[r];
+      const last = fields.length - 1;
+      for (let j = 0; j <= last; j++) {
+        const value = fields[j];
+        let next: number;
+        if (text.charCodeAt(pos) === q) {
+          // a quoted field spans its value, the two quotes, and one escape character per quote inside
+          let inner = 0;
+          for (let i = value.indexOf(quote); i !== -1; i = value.indexOf(quote, i + 1)) inner++;
+          next = pos + value.length + inner + 2;
+          if (last === 0 && value === '') trace.keep.push(r);
+          if (strict && !(j < last ? text.startsWith(delimiter, next) : next >= text.length || text.startsWith(newline, next))) {
+            this.reject(r, j, next - 1, false);
+            return;
+          }
+        } else {
+          if (strict) {
+            const i = value.indexOf(quote);
+            if (i !== -1) {
+              this.reject(r, j, pos + i, true);
+              return;
+            }
+          }
+          next = pos + value.length;
+        }
+        pos = j < last ? next + delimiter.length : next;
       }
-      if (failure !== undefined) break;
-      yield;
+      trace.end = pos;
+      pos += newline.length;
     }
-    // csv-parse's browser build throws when ended without any input (it calls a destroy() its stream polyfill lacks)
-    if (!wrote) throw new SegkitError('E_EMPTY_DATA', 'the CSV input is empty', 'a CSV file needs a header row');
-    if (failure === undefined) {
-      parser.end();
-      while (!ended && failure === undefined && !closed) await wait();
+  }
+
+  private reject(row: number, field: number, at: number, stray: boolean): void {
+    const t = this.trace;
+    t.bad = row;
+    t.badField = field;
+    t.badAt = at;
+    t.badStray = stray;
+  }
+
+  /** Offset of the start of a row in the current slice. */
+  private rowStart(row: number): number {
+    if (row === 0) return 0;
+    this.walk(row, false);
+    return this.trace.end + (this.newline ?? '\n').length;
+  }
+
+  private lineAt(offset: number): number {
+    return 1 + this.linesBefore + countOf(this.text, this.lineChar, offset);
+  }
+
+  /** The line the current record ends on, as csv-parse numbers records. */
+  line(): number {
+    this.walk(this.row + 1, false);
+    return this.lineAt(this.trace.end);
+  }
+
+  private fieldCountError(got: number, header: readonly string[]): SegkitError {
+    const want = header.length;
+    return new SegkitError(
+      'E_PARSE',
+      `line ${this.line()} has ${got} fields but the header has ${want}: ${got > want ? `column ${want + 1} is unexpected` : `${columnLabel(header, got)} is missing`}`,
+      'quote fields that contain the delimiter, or check the delimiter option',
+    );
+  }
+
+  private traceError(): SegkitError {
+    const t = this.trace;
+    const where = `line ${this.lineAt(t.badAt)}, ${columnLabel(this.header, t.badField)}`;
+    if (t.badStray) {
+      return new SegkitError('E_PARSE', `${where}: a quote inside an unquoted field`, 'quote the whole field and double the quotes inside it ("")');
     }
-    if (failure !== undefined) throw failure;
-    if (!header) throw new SegkitError('E_EMPTY_DATA', 'the CSV input is empty', 'a CSV file needs a header row');
-  } finally {
-    if (!ended) abandon(parser);
+    return new SegkitError('E_PARSE', `${where}: a closing quote is followed by ${describe(this.text[t.badAt + 1])} instead of a delimiter or a line break`, 'double the quotes inside a quoted field ("")');
+  }
+
+  /** papaparse's quote errors, restated with the line and column a person needs. */
+  private papaError(error: ParseResult['errors'][number]): SegkitError {
+    const text = this.text;
+    const open = (error.index ?? 1) - 1; // papaparse points just past the opening quote
+    const start = this.rowStart(Math.min(error.row ?? this.rows.length, this.rows.length));
+    // the fields before the quote tell its column; parsing them again is cheap and happens once
+    const before = this.makeParser(this.newline ?? '\n').parse(text.slice(start, Math.max(start, open)), 0, false) as ParseResult;
+    const column = Math.max(1, before.data[0]?.length ?? 1) - 1;
+    if (error.code === 'MissingQuotes') {
+      return new SegkitError(
+        'E_PARSE',
+        `line ${this.lineAt(open)}, ${columnLabel(this.header, column)}: a quoted field is never closed`,
+        'a field that starts with a quote must end with one; double quotes inside it ("")',
+      );
+    }
+    // the first quote that neither closes the field nor is doubled
+    const quote = this.settings.quote;
+    // the escape is '"': doubled for a '"' quote, a prefix before any other quote character
+    const doubled = quote === '"';
+    let at = text.indexOf(quote, open + 1);
+    while (at !== -1 && (doubled ? text[at + 1] === quote : text[at - 1] === '"')) at = text.indexOf(quote, at + (doubled ? 2 : 1));
+    const after = at === -1 ? '' : ` is followed by ${describe(text[at + 1] ?? '')}`;
+    return new SegkitError(
+      'E_PARSE',
+      `line ${this.lineAt(at === -1 ? open : at)}, ${columnLabel(this.header, column)}: a closing quote${after} instead of a delimiter or a line break`,
+      'double the quotes inside a quoted field ("")',
+    );
   }
 }
 
-/** Stops listening to an unfinished parser; the browser build's stream polyfill has no destroy(). */
-function abandon(parser: Parser): void {
-  parser.removeAllListeners('data');
-  parser.on('error', () => undefined);
-  if (typeof parser.destroy === 'function') parser.destroy();
+/**
+ * Streams a CSV source through papaparse into a sink; yields after each input slice so a caller can hand out
+ * finished batches. Never holds more than one slice of text and one unfinished row.
+ */
+async function* parseCsv(source: ByteSource, settings: CsvSettings, sink: CsvSink): AsyncGenerator<void> {
+  const lines = new CsvLines(settings, sink);
+  for await (const text of textChunks(source, 'the CSV input')) {
+    throwIfAborted(settings.signal);
+    lines.push(text);
+    yield;
+  }
+  throwIfAborted(settings.signal);
+  lines.end();
 }
 
 function cellError(line: number, name: string, text: string, reason: string, hint?: string): SegkitError {
@@ -239,11 +433,14 @@ function cellError(line: number, name: string, text: string, reason: string, hin
 /** Fills builders from records; `frozen` types (inferred from an earlier batch) get a hint that names the fix. */
 class RecordFiller {
   builders: ColumnBuilder[] = [];
+  private readonly onlyEmpty: boolean;
   constructor(
     private readonly names: readonly string[],
     private readonly settings: CsvSettings,
     readonly frozen?: Readonly<Record<string, ColumnType>>,
   ) {
+    const nulls = settings.nullValues;
+    this.onlyEmpty = nulls.size === 1 && nulls.has('');
     this.reset();
   }
 
@@ -256,9 +453,9 @@ class RecordFiller {
     return this.builders.length > 0 ? this.builders[0].length : 0;
   }
 
-  add(fields: string[], line: number): void {
+  add(fields: string[], at: RecordPosition): void {
     const nulls = this.settings.nullValues;
-    const onlyEmpty = nulls.size === 1 && nulls.has('');
+    const onlyEmpty = this.onlyEmpty;
     const builders = this.builders;
     for (let j = 0; j < builders.length; j++) {
       const text = fields[j];
@@ -273,7 +470,7 @@ class RecordFiller {
         const hint = given
           ? undefined
           : `the type was inferred as ${typeOf(this.frozen, name)} from the first ${this.settings.batchSize} rows; pass types: { "${name}": "string" } (or the right type)`;
-        throw cellError(line, name, text, reason, hint);
+        throw cellError(at.line(), name, text, reason, hint);
       }
     }
   }
@@ -285,14 +482,14 @@ class RecordFiller {
 }
 
 /** Reads a whole CSV source into one Arrow table. */
-export async function readCsvWith(parse: CsvParse, source: ByteSource, options: ReadCsvOptions): Promise<Table> {
+export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): Promise<Table> {
   const settings = csvSettings(options);
   let filler: RecordFiller | undefined;
   const sink: CsvSink = {
     header: (names) => (filler = new RecordFiller(names, settings)),
-    record: (fields, line) => filler!.add(fields, line),
+    record: (fields, at) => filler!.add(fields, at),
   };
-  for await (const _ of parseCsv(parse, source, settings, sink)) {
+  for await (const _ of parseCsv(source, settings, sink)) {
     // the whole input goes into one table
   }
   return filler!.finish(true);
@@ -302,7 +499,7 @@ export async function readCsvWith(parse: CsvParse, source: ByteSource, options: 
  * Yields Arrow tables of at most `batchSize` rows. Types come from `types` or from the first batch, then stay fixed
  * so every batch has one schema (whole-number columns are Float64 here, not Int32).
  */
-export async function* csvRecordsWith(parse: CsvParse, source: ByteSource, options: CsvRecordsOptions): AsyncGenerator<Table> {
+export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOptions): AsyncGenerator<Table> {
   const settings = csvSettings(options);
   let names: string[] = [];
   let filler: RecordFiller | undefined;
@@ -327,12 +524,12 @@ export async function* csvRecordsWith(parse: CsvParse, source: ByteSource, optio
       names = header;
       filler = new RecordFiller(names, settings);
     },
-    record: (fields, line) => {
-      filler!.add(fields, line);
+    record: (fields, at) => {
+      filler!.add(fields, at);
       if (filler!.rows >= settings.batchSize) flush();
     },
   };
-  for await (const _ of parseCsv(parse, source, settings, sink)) {
+  for await (const _ of parseCsv(source, settings, sink)) {
     while (ready.length > 0) yield ready.shift()!;
   }
   flush();

@@ -1,5 +1,4 @@
 import type { Table } from 'apache-arrow';
-import { parse } from 'csv-parse/browser/esm';
 import type { ByteSource } from './byteSource.js';
 import { type CsvRecordsOptions, csvRecordsWith } from './csvCore.js';
 
@@ -13,5 +12,5 @@ export type { CsvRecordsOptions } from './csvCore.js';
  * for await (const batch of csvRecords(stream, { batchSize: 50_000 })) score(batch);
  */
 export function csvRecords(input: ByteSource, options: CsvRecordsOptions = {}): AsyncGenerator<Table> {
-  return csvRecordsWith((o) => parse(o), input, options);
+  return csvRecordsWith(input, options);
 }

@@ -1,5 +1,4 @@
 import type { Table } from 'apache-arrow';
-import { parse } from 'csv-parse/browser/esm';
 import type { ByteSource } from './byteSource.js';
 import { type ReadCsvOptions, readCsvWith } from './csvCore.js';
 
@@ -16,5 +15,5 @@ export type { ColumnType } from './columnBuilder.js';
  * const table = await readCsv('id,spend\n1,12.5\n2,3\n', { types: { id: 'string' } });
  */
 export function readCsv(input: ByteSource, options: ReadCsvOptions = {}): Promise<Table> {
-  return readCsvWith((o) => parse(o), input, options);
+  return readCsvWith(input, options);
 }

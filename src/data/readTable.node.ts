@@ -4,7 +4,7 @@ import { SegkitError } from '../errors.js';
 import type { ByteSource } from './byteSource.js';
 import type { ReadCsvOptions } from './csvCore.js';
 import { readArrow } from './readArrow.js';
-import { readCsv } from './readCsv.node.js';
+import { readCsv } from './readCsv.js';
 import { readJson } from './readJson.js';
 import { readNdjson } from './readNdjson.js';
 import { readParquet } from './readParquet.js';

@@ -1,5 +1,4 @@
-import type { Table } from 'apache-arrow';
-import { stringify } from 'csv-stringify/browser/esm/sync';
+import { type Data, DataType, type Table, type Vector } from 'apache-arrow';
 import { badOption } from '../errors.js';
 import { type CellKind, cellKind, floatText, isoText, otherText } from './tableCells.js';
 
@@ -21,65 +20,331 @@ export interface WriteCsvOptions {
 
 export const WRITE_CSV_DEFAULTS = Object.freeze({ delimiter: ',', header: true, escapeFormulas: true, bom: false, eol: '\n' as const });
 
-// rows are materialised a block at a time so a large table never exists as one array of row arrays
-const BLOCK = 4096;
+// = + - @ tab CR, and the full-width = + - @ that Apple Numbers normalises (csv-stringify's escape_formulas list)
+const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xff1d, 0xff0b, 0xff0d, 0xff20]);
+// the first UTF-8 bytes of those characters (0xef leads the full-width ones)
+const FORMULA_BYTE = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xef]);
+// 0xef also leads a byte order mark, which decoding a cell drops, as Vector.get does
+const BOM_BYTE = 0xef;
+// characters of number and boolean text ("-1.5e-7", "Infinity", "NaN", "true", "false")
+const VALUE_CHARS = /[0-9.+\-eEINaifntyrulsT]/;
+const TWO_POW_50 = 1125899906842624;
+const POWERS_OF_TEN = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7];
 
 /**
- * Writes an Arrow table as CSV text with csv-stringify. Nulls are empty cells, booleans true/false,
+ * True when writing `separator` after `value` lets a reader find `separator` inside `value`, including a
+ * multi-character separator that starts in the value's tail (csv-stringify's emits_separator).
+ */
+function emitsSeparator(value: string, separator: string): boolean {
+  return value.includes(separator) || (separator.length > 1 && (value + separator).indexOf(separator) < value.length);
+}
+
+/** Cell text as csv-stringify writes it: quoted when it holds a quote, the delimiter or the line ending; formulas prefixed. */
+type TextCell = (value: string, numeric: boolean) => string;
+
+function textCellWriter(delimiter: string, eol: string, escapeFormulas: boolean): TextCell {
+  const plain = delimiter.length === 1 && eol === '\n';
+  return (value, numeric) => {
+    if (value === '') return value;
+    const quote = plain
+      ? value.includes('"') || value.includes(delimiter) || value.includes('\n')
+      : value.includes('"') || emitsSeparator(value, delimiter) || emitsSeparator(value, eol);
+    if (escapeFormulas) {
+      const c = value.charCodeAt(0);
+      // a negative number is a number, not a formula
+      if (FORMULA_START.has(c) && !(numeric && c === 0x2d)) value = `'${value}`;
+    }
+    if (!quote) return value;
+    return `"${value.includes('"') ? value.replaceAll('"', '""') : value}"`;
+  };
+}
+
+/** The cell of any value, cast the way writeCsv has always cast it (the general path, via Vector.get). */
+function anyCell(v: unknown, kind: CellKind, text: TextCell): string {
+  if (v == null) return '';
+  if (kind === 'date' || kind === 'dateOnly') return text(isoText(v as number, kind), false);
+  if (kind === 'other') return text(otherText(v), false);
+  switch (typeof v) {
+    case 'string':
+      return text(v, false);
+    case 'number':
+      return text(kind === 'float' || kind === 'float32' ? floatText(v, kind) : String(v), true);
+    case 'bigint':
+      return text(String(v), true);
+    case 'boolean':
+      return text(v ? 'true' : 'false', false);
+    default:
+      return text(v instanceof Date ? String(v.getTime()) : JSON.stringify(v), false);
+  }
+}
+
+// created on first use: module-level codecs would make merely loading this file need them
+let encoder: TextEncoder | undefined;
+let decoder: TextDecoder | undefined;
+
+/**
+ * The UTF-8 bytes of the CSV being written. Numbers are written digit by digit and UTF-8 text is copied from the
+ * Arrow buffers, so most cells never become JavaScript strings; the whole text is decoded once at the end.
+ */
+class CsvBytes {
+  bytes: Uint8Array;
+  at = 0;
+
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(Math.max(1024, capacity));
+  }
+
+  reserve(n: number): Uint8Array {
+    if (this.at + n > this.bytes.length) {
+      let capacity = this.bytes.length * 2;
+      while (capacity < this.at + n) capacity *= 2;
+      const next = new Uint8Array(capacity);
+      next.set(this.bytes.subarray(0, this.at));
+      this.bytes = next;
+    }
+    return this.bytes;
+  }
+
+  text(value: string): void {
+    const n = value.length;
+    const bytes = this.reserve(n * 3);
+    let at = this.at;
+    for (let k = 0; k < n; k++) {
+      const c = value.charCodeAt(k);
+      if (c >= 0x80) {
+        // the rest is not ASCII: encodeInto handles surrogate pairs and multi-byte characters
+        this.at = at + (encoder ??= new TextEncoder()).encodeInto(value.slice(k), bytes.subarray(at)).written;
+        return;
+      }
+      bytes[at++] = c;
+    }
+    this.at = at;
+  }
+
+  copy(source: Uint8Array, start: number, end: number): void {
+    const bytes = this.reserve(end - start);
+    let at = this.at;
+    if (end - start > 64) bytes.set(source.subarray(start, end), at);
+    else for (let k = start; k < end; k++) bytes[at + k - start] = source[k];
+    this.at = at + end - start;
+  }
+
+  /** The decimal digits of an integer in [0, 2^53), with `decimals` of them after a point (zero-padded). */
+  digits(m: number, decimals: number, negative: boolean): void {
+    let length = 1;
+    while (length < 16 && m >= POWERS_OF_TEN_16[length]) length++;
+    const total = (negative ? 1 : 0) + (decimals > 0 ? Math.max(length, decimals + 1) + 1 : length);
+    const bytes = this.reserve(total);
+    let p = this.at + total;
+    // below 2^53, m / 10 is close enough to its exact value that flooring it gives the exact quotient
+    for (let k = 0; k < decimals; k++) {
+      const q = Math.floor(m / 10);
+      bytes[--p] = 48 + m - q * 10;
+      m = q;
+    }
+    if (decimals > 0) bytes[--p] = 46; // '.'
+    do {
+      const q = Math.floor(m / 10);
+      bytes[--p] = 48 + m - q * 10;
+      m = q;
+    } while (m > 0);
+    if (negative) bytes[--p] = 45; // '-'
+    this.at += total;
+  }
+}
+
+const POWERS_OF_TEN_16 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+/**
+ * Writes a Float64 as String(v) does, with ".0" on whole values. A value with at most 7 decimals is written from an
+ * integer: below 2^50 the nearest m / 10^k is the only k-decimal text that reads back as v, so the fewest k that
+ * round-trips gives the shortest text, which is what Number.prototype.toString prints (ECMA-262 Number::toString);
+ * m / 10^k is correctly rounded, so comparing it with v is an exact check (Clinger, PLDI 1990).
+ */
+function writeFloat64(out: CsvBytes, v: number): void {
+  const a = v < 0 ? -v : v;
+  if (Number.isInteger(v)) {
+    if (a < TWO_POW_50) {
+      out.digits(a, 0, v < 0);
+      out.reserve(2);
+      out.bytes[out.at++] = 46; // ".0": whole floats stay floats when read back
+      out.bytes[out.at++] = 48;
+    } else {
+      const text = String(v);
+      out.text(text.includes('e') ? text : `${text}.0`);
+    }
+    return;
+  }
+  if (a >= 1e-6 && a < 1e14) {
+    for (let k = 1; k < POWERS_OF_TEN.length; k++) {
+      const m = Math.round(a * POWERS_OF_TEN[k]);
+      if (m >= TWO_POW_50) break;
+      if (m / POWERS_OF_TEN[k] === a) return out.digits(m, k, v < 0);
+    }
+  }
+  out.text(String(v));
+}
+
+/** Writes the cell of row `r` of one chunk (known not null); `row` is its row in the whole column. */
+type CellWriter = (out: CsvBytes, data: Data, r: number, row: number) => void;
+
+const INTEGER_ARRAYS: readonly Function[] = [Int8Array, Int16Array, Int32Array, Uint8Array, Uint16Array, Uint32Array];
+
+interface Dialect {
+  escapeFormulas: boolean;
+  text: TextCell;
+  /** Numbers and booleans never need quotes (the delimiter holds none of their characters). */
+  numbersPlain: boolean;
+  /** The delimiter as one ASCII byte, or -1. */
+  delimiterByte: number;
+}
+
+/**
+ * How one column's cells are written: typed arrays are read directly for numbers, UTF-8 text is copied when it needs
+ * no quotes, dictionary entries are formatted once; anything else goes through Vector.get.
+ */
+function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
+  const { text, numbersPlain } = d;
+  const general: CellWriter = (out, _data, _r, row) => out.text(anyCell(vector.get(row), kind, text));
+  const values = vector.data[0]?.values;
+  if (!numbersPlain && (kind === 'float' || kind === 'float32' || kind === 'integer' || kind === 'boolean')) return general;
+  if (kind === 'float' && values instanceof Float64Array) return (out, data, r) => writeFloat64(out, (data.values as Float64Array)[r]);
+  if (kind === 'integer' && INTEGER_ARRAYS.some((A) => values instanceof A)) {
+    return (out, data, r) => {
+      const v = (data.values as Int32Array)[r];
+      out.digits(v < 0 ? -v : v, 0, v < 0);
+    };
+  }
+  if (kind === 'boolean') {
+    const utf8 = (encoder ??= new TextEncoder());
+    const words = [utf8.encode('false'), utf8.encode('true')];
+    return (out, data, r) => {
+      // booleans are bits, and their buffer is not sliced: the chunk's offset applies
+      const bit = data.offset + r;
+      const word = words[((data.values as Uint8Array)[bit >> 3] >> (bit & 7)) & 1];
+      out.copy(word, 0, word.length);
+    };
+  }
+  if (kind === 'text' && DataType.isUtf8(vector.type) && d.delimiterByte !== -1) {
+    const delimiter = d.delimiterByte;
+    const formulas = d.escapeFormulas;
+    return (out, data, r) => {
+      const offsets = data.valueOffsets as Int32Array;
+      const bytes = data.values as Uint8Array;
+      const start = offsets[r];
+      const end = offsets[r + 1];
+      if (start === end) return;
+      let plain = bytes[start] !== BOM_BYTE && !(formulas && FORMULA_BYTE.has(bytes[start]));
+      for (let k = start; plain && k < end; k++) {
+        const b = bytes[k];
+        if (b === 0x22 || b === 0x0a || b === 0x0d || b === delimiter) plain = false;
+      }
+      if (plain) out.copy(bytes, start, end);
+      else out.text(text((decoder ??= new TextDecoder()).decode(bytes.subarray(start, end)), false));
+    };
+  }
+  if (kind === 'text' && DataType.isDictionary(vector.type)) {
+    const formatted = new Map<Vector, Uint8Array[]>();
+    return (out, data, r) => {
+      const dictionary = data.dictionary!;
+      let cells = formatted.get(dictionary);
+      if (!cells) {
+        const utf8 = (encoder ??= new TextEncoder());
+        cells = Array.from({ length: dictionary.length }, (_, i) => utf8.encode(anyCell(dictionary.get(i), kind, text)));
+        formatted.set(dictionary, cells);
+      }
+      const cell = cells[Number((data.values as ArrayLike<number | bigint>)[r])];
+      out.copy(cell, 0, cell.length);
+    };
+  }
+  return general;
+}
+
+/**
+ * Writes an Arrow table as CSV text, quoting and escaping formulas as csv-stringify does: fields holding a quote,
+ * the delimiter or the line ending are quoted, quotes doubled. Nulls are empty cells, booleans true/false,
  * timestamps ISO 8601 (plain dates when every value is a whole UTC day), and whole floats keep a ".0"
  * so that readCsv infers the same types back.
  * @example
  * const text = writeCsv(segments);
  */
 export function writeCsv(table: Table, options: WriteCsvOptions = {}): string {
-  const d = WRITE_CSV_DEFAULTS;
-  const delimiter = options.delimiter ?? d.delimiter;
+  // ignoreBOM keeps a requested byte order mark in the text instead of dropping it
+  return (bomDecoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(writeCsvBytes(table, options));
+}
+
+let bomDecoder: TextDecoder | undefined;
+
+/** writeCsv as UTF-8 bytes, for writers that send bytes on to a file or a stream without a round trip through a string. */
+export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint8Array {
+  const defaults = WRITE_CSV_DEFAULTS;
+  const delimiter = options.delimiter ?? defaults.delimiter;
   if (typeof delimiter !== 'string' || delimiter.length === 0) throw badOption('delimiter', delimiter, 'a non-empty string');
-  const header = options.header ?? d.header;
+  const header = options.header ?? defaults.header;
   if (typeof header !== 'boolean') throw badOption('header', header, 'a boolean');
-  const escapeFormulas = options.escapeFormulas ?? d.escapeFormulas;
+  const escapeFormulas = options.escapeFormulas ?? defaults.escapeFormulas;
   if (typeof escapeFormulas !== 'boolean') throw badOption('escapeFormulas', escapeFormulas, 'a boolean');
-  const bom = options.bom ?? d.bom;
+  const bom = options.bom ?? defaults.bom;
   if (typeof bom !== 'boolean') throw badOption('bom', bom, 'a boolean');
-  const eol = options.eol ?? d.eol;
+  const eol = options.eol ?? defaults.eol;
   if (eol !== '\n' && eol !== '\r\n') throw badOption('eol', eol, '"\\n" or "\\r\\n"');
 
-  const fields = table.schema.fields;
-  const vectors = fields.map((_, j) => table.getChildAt(j)!);
-  const kinds: CellKind[] = fields.map((f, j) => cellKind(f, vectors[j]));
-  const settings = {
-    delimiter,
-    record_delimiter: eol === '\n' ? ('unix' as const) : ('windows' as const),
-    escape_formulas: escapeFormulas,
-    cast: {
-      // numbers stay numbers up to here so formula escaping can tell a negative number from text
-      number: (v: number, context: { column?: number | string }) => {
-        const kind = kinds[context.column as number];
-        return kind === 'float' || kind === 'float32' ? floatText(v, kind) : String(v);
-      },
-      bigint: (v: bigint) => String(v),
-      boolean: (v: boolean) => (v ? 'true' : 'false'),
-    },
+  const text = textCellWriter(delimiter, eol, escapeFormulas);
+  const dialect: Dialect = {
+    escapeFormulas,
+    text,
+    numbersPlain: !VALUE_CHARS.test(delimiter),
+    delimiterByte: delimiter.length === 1 && delimiter.charCodeAt(0) < 0x80 ? delimiter.charCodeAt(0) : -1,
   };
-  const parts: string[] = [bom ? '\ufeff' : ''];
-  if (header) parts.push(stringify([fields.map((f) => f.name)], settings));
+  const fields = table.schema.fields;
+  const width = fields.length;
   const n = table.numRows;
-  for (let start = 0; start < n; start += BLOCK) {
-    const end = Math.min(n, start + BLOCK);
-    const rows: unknown[][] = [];
-    for (let i = start; i < end; i++) {
-      const row = new Array<unknown>(fields.length);
-      for (let j = 0; j < fields.length; j++) {
-        const v = vectors[j].get(i);
-        if (v == null) row[j] = null;
-        else {
-          const kind = kinds[j];
-          row[j] = kind === 'date' || kind === 'dateOnly' ? isoText(v as number, kind) : kind === 'other' ? otherText(v) : v;
-        }
-      }
-      rows.push(row);
-    }
-    parts.push(stringify(rows, settings));
+  const vectors = fields.map((_, j) => table.getChildAt(j)!);
+  const writers = vectors.map((vector, j) => cellWriter(vector, cellKind(fields[j], vector), dialect));
+  // a first guess at the size; it doubles as needed
+  const out = new CsvBytes(Math.min(1 << 26, n * (width * 8 + eol.length) + 64));
+  const utf8 = (encoder ??= new TextEncoder());
+  const delimiterBytes = utf8.encode(delimiter);
+  const eolBytes = utf8.encode(eol);
+  if (bom) out.text('\ufeff');
+  if (header) {
+    out.text(fields.map((f) => text(f.name, false)).join(delimiter));
+    out.copy(eolBytes, 0, eolBytes.length);
   }
-  return parts.join('');
+  // rows run in stretches where every column stays within one chunk
+  const bounds = new Set<number>([0, n]);
+  for (const vector of vectors) {
+    let start = 0;
+    for (const data of vector.data) bounds.add((start += data.length));
+  }
+  const edges = [...bounds].filter((b) => b <= n).sort((a, b) => a - b);
+  const chunk = new Array<Data>(width);
+  const first = new Int32Array(width);
+  const nullable = new Uint8Array(width);
+  for (let e = 0; e + 1 < edges.length; e++) {
+    const from = edges[e];
+    const to = edges[e + 1];
+    for (let j = 0; j < width; j++) {
+      let start = 0;
+      for (const data of vectors[j].data) {
+        if (from < start + data.length) {
+          chunk[j] = data;
+          first[j] = start;
+          nullable[j] = data.nullCount > 0 ? 1 : 0;
+          break;
+        }
+        start += data.length;
+      }
+    }
+    for (let i = from; i < to; i++) {
+      for (let j = 0; j < width; j++) {
+        if (j > 0) out.copy(delimiterBytes, 0, delimiterBytes.length);
+        const data = chunk[j];
+        const r = i - first[j];
+        if (nullable[j] === 0 || data.getValid(r)) writers[j](out, data, r, i);
+      }
+      out.copy(eolBytes, 0, eolBytes.length);
+    }
+  }
+  return out.bytes.subarray(0, out.at);
 }

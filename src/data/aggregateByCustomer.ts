@@ -95,7 +95,7 @@ export function aggregateByCustomer(log: Table, options: AggregateByCustomerOpti
   const grouped = base
     .filter(`d => ${ref(key)} != null`)
     .groupby(key)
-    .rollup(Object.fromEntries(outputs.map(([out, agg], j) => [`a${j}`, expression(agg)])));
+    .rollup(Object.fromEntries(outputs.map(([, agg], j) => [`a${j}`, expression(agg)])));
 
   const names = [key];
   const columns = [vectorFromArray(Array.from(grouped.array(key) as ArrayLike<unknown>, nullish), keyVector.type).data[0]];

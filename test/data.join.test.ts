@@ -174,7 +174,7 @@ describe('aggregateByCustomer', () => {
     expect(values(out, 'paid')).toEqual(each((g) => amounts(g).length));
     const spend = values(out, 'spend') as number[];
     const avg = values(out, 'avg') as number[];
-    each((g) => amounts(g)).forEach((a, j) => {
+    (each((g) => amounts(g)) as number[][]).forEach((a, j) => {
       expect(spend[j]).toBeCloseTo(a.reduce((x, y) => x + y, 0), 9);
       expect(avg[j]).toBeCloseTo(a.reduce((x, y) => x + y, 0) / a.length, 9);
     });

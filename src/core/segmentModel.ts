@@ -98,8 +98,7 @@ function nested(error: unknown, prefix: string): unknown {
   if (!(error instanceof SegkitError) || error.code !== 'E_BAD_MODEL') return error;
   const message = error.message
     .replace(/^model field "/, `model field "${prefix}.`)
-    .replace(/^the model /, `model field "${prefix}" `)
-    .replace(/ in model$/, ` in ${prefix}`);
+    .replace(/^the model /, `model field "${prefix}" `);
   return new SegkitError('E_BAD_MODEL', message, undefined, { cause: error });
 }
 

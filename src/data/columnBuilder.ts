@@ -12,6 +12,7 @@ import {
 } from 'apache-arrow';
 import { SegkitError } from '../errors.js';
 import { utf8Data } from './arrowTable.js';
+import { DAY_MS } from './tableCells.js';
 
 /** The column types a caller can ask the readers for. */
 export type ColumnType = 'number' | 'integer' | 'string' | 'date' | 'boolean' | 'category';
@@ -64,7 +65,6 @@ const BOOLEAN_LOOSE: ReadonlyMap<string, boolean> = new Map([
 const ISO_DATE = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?\s*$/i;
 const INT32_MAX = 2147483647;
 const MAX_TEXT_BYTES = 2147483647;
-const DAY_MS = 86400000;
 const CHUNK_BITS = 14;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;

@@ -1,7 +1,8 @@
 import { SegkitError, badOption } from '../errors.js';
 import type { Random } from '../core/random.js';
+import { DAY_MS } from './tableCells.js';
+export { DAY_MS };
 
-export const DAY_MS = 86_400_000;
 
 /** The default end of the sample data's observation windows, fixed so that a seed always gives the same data. */
 export const SAMPLE_END = '2024-01-01T00:00:00Z';

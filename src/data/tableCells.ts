@@ -3,7 +3,8 @@ import { DataType, type Field, type Vector } from 'apache-arrow';
 /** How a writer should present one Arrow column's values. */
 export type CellKind = 'float' | 'float32' | 'integer' | 'boolean' | 'date' | 'dateOnly' | 'text' | 'other';
 
-const DAY_MS = 86400000;
+/** Milliseconds in a day (Arrow Date32 columns count days). */
+export const DAY_MS = 86_400_000;
 
 function allMidnight(vector: Vector): boolean {
   for (const v of vector) if (v != null && (v as number) % DAY_MS !== 0) return false;

@@ -3,6 +3,8 @@ import { isArrowTable } from '../data/dataset.js';
 import { utf8Data } from '../data/arrowTable.js';
 import { parseIsoDate } from '../data/columnBuilder.js';
 import { SegkitError, badOption, describe } from '../errors.js';
+import { DAY_MS } from '../data/tableCells.js';
+export { DAY_MS };
 
 /** A transaction or event log: an Arrow Table or an array of plain records. */
 export type LogInput = Table | readonly Readonly<Record<string, unknown>>[];
@@ -10,7 +12,6 @@ export type LogInput = Table | readonly Readonly<Record<string, unknown>>[];
 /** A customer (or invoice, session, ...) id as it appears in the log. */
 export type Key = string | number | bigint;
 
-export const DAY_MS = 86_400_000;
 
 /** The log's row count; throws unless it is a non-empty Table or array of records. */
 export function logLength(log: LogInput): number {

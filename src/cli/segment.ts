@@ -114,7 +114,8 @@ async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit
       bar.stop();
     }
   }
-  if (f.k > data.n) throw new UsageError(`--k: ${f.k} segments need at least ${f.k} rows, the data has ${data.n}`);
+  // the silhouette (and so the report) needs at least one cluster with two rows: more rows than segments
+  if (f.k >= data.n) throw new UsageError(`--k: ${f.k} segments need more than ${f.k} rows to be judged, the data has ${data.n}`);
   const runs = f.nInit ?? 1;
   const bar = ctx.progress.start(`fitting k = ${f.k}`, runs * f.maxIter);
   try {

@@ -10,7 +10,7 @@ const transactions = await readTable(here('transactions.csv'));
 
 // RFM per customer from the order log, joined onto the customer table
 const scores = rfm(transactions, { customer: 'customer_id', date: 'date', amount: 'amount', invoice: 'invoice' });
-const view = joinCustomers(customers, [{ table: scores, key: 'customer_id', prefix: 'rfm_' }], { key: 'customer_id' });
+const view = await joinCustomers(customers, [{ table: scores, key: 'customer_id', prefix: 'rfm_' }], { key: 'customer_id' });
 
 // numeric behaviour and RFM features, missing values imputed, log-scaled (counts are skewed); net spend can be
 // negative after returns, so it is standardised instead

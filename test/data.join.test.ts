@@ -8,9 +8,9 @@ import { readCsv } from '../src/data/readCsv.js';
 const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
 const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
 
-function failure(run: () => unknown): SegkitError {
+async function failure(run: () => unknown): Promise<SegkitError> {
   try {
-    run();
+    await run();
   } catch (error) {
     expect(error).toBeInstanceOf(SegkitError);
     return error as SegkitError;
@@ -38,8 +38,8 @@ describe('joinCustomers', () => {
       tier: vectorFromArray(['gold', 'silver', 'x', 'gold'], new Dictionary(new Utf8(), new Int32())),
     });
 
-  it('left-joins on keys of different types, keeping every customer in order and each source column type', () => {
-    const view = joinCustomers(customers(), [{ table: orders(), key: 'customer', prefix: 'o_' }], { key: 'id' });
+  it('left-joins on keys of different types, keeping every customer in order and each source column type', async () => {
+    const view = await joinCustomers(customers(), [{ table: orders(), key: 'customer', prefix: 'o_' }], { key: 'id' });
     expect(view.numRows).toBe(4);
     expect(types(view)).toEqual({
       id: 'Int32',
@@ -66,7 +66,7 @@ describe('joinCustomers', () => {
     const people = await readCsv('cid,region\nC7,north\n42,south\n7,east\n', { types: { cid: 'string' } });
     const scores = new Table({ k: vectorFromArray([7, 42], new Int32()), score: vectorFromArray([0.5, 0.25], new Float64()) });
     const flags = new Table({ key: vectorFromArray(['C7'], new Utf8()), vip: vectorFromArray([true], new Bool()) });
-    const view = joinCustomers(
+    const view = await joinCustomers(
       people,
       [
         { table: scores, key: 'k' },
@@ -79,35 +79,35 @@ describe('joinCustomers', () => {
     expect(values(view, 'f_vip')).toEqual([true, null, null]);
   });
 
-  it('leaves the input tables as they were', () => {
+  it('leaves the input tables as they were', async () => {
     const c = customers();
     const o = orders();
-    joinCustomers(c, [{ table: o, key: 'customer' }], { key: 'id' });
+    await joinCustomers(c, [{ table: o, key: 'customer' }], { key: 'id' });
     expect(c.schema.fields.map((f) => f.name)).toEqual(['id', 'name']);
     expect(o.schema.fields.map((f) => f.name)).toEqual(['customer', 'spend', 'last', 'tier']);
   });
 
-  it('names a missing key column, in the customers table or in a source', () => {
-    let e = failure(() => joinCustomers(customers(), [], { key: 'customer_id' }));
+  it('names a missing key column, in the customers table or in a source', async () => {
+    let e = await failure(() => joinCustomers(customers(), [], { key: 'customer_id' }));
     expect(e.code).toBe('E_MISSING_COLUMN');
     expect(e.message).toContain('"customer_id"');
-    e = failure(() => joinCustomers(customers(), [{ table: orders(), key: 'customer' }, { table: orders(), key: 'cust', prefix: 'b_' }], { key: 'id' }));
+    e = await failure(() => joinCustomers(customers(), [{ table: orders(), key: 'customer' }, { table: orders(), key: 'cust', prefix: 'b_' }], { key: 'id' }));
     expect(e.code).toBe('E_MISSING_COLUMN');
     expect(e.message).toBe('source 1 has no key column "cust" (it has: customer, spend, last, tier)');
   });
 
-  it('refuses a source with a duplicated key, naming the key and the rows', () => {
+  it('refuses a source with a duplicated key, naming the key and the rows', async () => {
     const dup = new Table({ k: vectorFromArray(['101', '102', '101'], new Utf8()), v: vectorFromArray([1, 2, 3], new Int32()) });
-    const e = failure(() => joinCustomers(customers(), [{ table: dup, key: 'k' }], { key: 'id' }));
+    const e = await failure(() => joinCustomers(customers(), [{ table: dup, key: 'k' }], { key: 'id' }));
     expect(e.code).toBe('E_SHAPE_MISMATCH');
     expect(e.message).toContain('"101"');
     expect(e.message).toContain('rows 0 and 2');
     expect(e.hint).toContain('aggregateByCustomer');
   });
 
-  it('refuses a column name that already exists, suggesting a prefix', () => {
+  it('refuses a column name that already exists, suggesting a prefix', async () => {
     const clash = new Table({ k: vectorFromArray(['101'], new Utf8()), name: vectorFromArray(['x'], new Utf8()) });
-    const e = failure(() => joinCustomers(customers(), [{ table: clash, key: 'k' }], { key: 'id' }));
+    const e = await failure(() => joinCustomers(customers(), [{ table: clash, key: 'k' }], { key: 'id' }));
     expect(e.code).toBe('E_BAD_OPTION');
     expect(e.message).toContain('"name"');
     expect(e.hint).toContain('prefix');
@@ -133,8 +133,8 @@ describe('aggregateByCustomer', () => {
     channel: vectorFromArray(rows.map((r) => r.channel), new Dictionary(new Utf8(), new Int32())),
   });
 
-  it('matches a direct computation for every operation', () => {
-    const out = aggregateByCustomer(log, {
+  it('matches a direct computation for every operation', async () => {
+    const out = await aggregateByCustomer(log, {
       key: 'customer',
       aggregations: {
         orders: { op: 'count' },
@@ -187,9 +187,9 @@ describe('aggregateByCustomer', () => {
     expect(values(out, 'lastChannel')).toEqual(each((g) => g[g.length - 1].channel));
   });
 
-  it('gives null for sum, mean, min and max of a customer without values', () => {
+  it('gives null for sum, mean, min and max of a customer without values', async () => {
     const t = new Table({ c: vectorFromArray(['a', 'a', 'b'], new Utf8()), x: vectorFromArray([null, null, 2], new Float64()) });
-    const out = aggregateByCustomer(t, {
+    const out = await aggregateByCustomer(t, {
       key: 'c',
       aggregations: { s: { column: 'x', op: 'sum' }, m: { column: 'x', op: 'mean' }, lo: { column: 'x', op: 'min' }, n: { column: 'x', op: 'count' } },
     });
@@ -202,25 +202,25 @@ describe('aggregateByCustomer', () => {
   it('feeds joinCustomers: aggregate a log, then join it to the customers', async () => {
     const customers = await readCsv('id,name\n1,ann\n2,bob\n3,cy\n');
     const events = await readCsv('who,amount\n3,5\n1,2.5\n3,1\n');
-    const perCustomer = aggregateByCustomer(events, { key: 'who', aggregations: { spend: { column: 'amount', op: 'sum' } } });
-    const view = joinCustomers(customers, [{ table: perCustomer, key: 'who' }], { key: 'id' });
+    const perCustomer = await aggregateByCustomer(events, { key: 'who', aggregations: { spend: { column: 'amount', op: 'sum' } } });
+    const view = await joinCustomers(customers, [{ table: perCustomer, key: 'who' }], { key: 'id' });
     expect(values(view, 'spend')).toEqual([2.5, null, 6]);
   });
 
-  it('rejects missing columns, unknown operations and sums of text', () => {
-    let e = failure(() => aggregateByCustomer(log, { key: 'client', aggregations: { n: { op: 'count' } } }));
+  it('rejects missing columns, unknown operations and sums of text', async () => {
+    let e = await failure(() => aggregateByCustomer(log, { key: 'client', aggregations: { n: { op: 'count' } } }));
     expect(e.code).toBe('E_MISSING_COLUMN');
     expect(e.message).toContain('"client"');
-    e = failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: { s: { column: 'price', op: 'sum' } } }));
+    e = await failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: { s: { column: 'price', op: 'sum' } } }));
     expect(e.code).toBe('E_MISSING_COLUMN');
     expect(e.message).toContain('"price"');
-    e = failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: { s: { column: 'amount', op: 'median' as never } } }));
+    e = await failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: { s: { column: 'amount', op: 'median' as never } } }));
     expect(e.code).toBe('E_BAD_OPTION');
     expect(e.message).toContain('"aggregations.s.op"');
-    e = failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: { s: { column: 'channel', op: 'sum' } } }));
+    e = await failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: { s: { column: 'channel', op: 'sum' } } }));
     expect(e.code).toBe('E_NON_NUMERIC');
     expect(e.message).toContain('"channel"');
-    e = failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: {} }));
+    e = await failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: {} }));
     expect(e.code).toBe('E_BAD_OPTION');
   });
 });

@@ -15,7 +15,7 @@ describe('end to end: generated customers -> features -> pipeline -> k-means', (
 
   it('recovers the generated segments (ARI >= 0.8) from the customer table joined with RFM features', async () => {
     const r = rfm(transactions, { customer: 'customer_id', date: 'date', amount: 'amount', invoice: 'invoice' });
-    const view = joinCustomers(customers, [{ table: r, key: 'customer_id', prefix: 'rfm_' }], { key: 'customer_id' });
+    const view = await joinCustomers(customers, [{ table: r, key: 'customer_id', prefix: 'rfm_' }], { key: 'customer_id' });
     expect(view.numRows).toBe(customers.numRows);
     const prep = pipeline({
       id: 'customer_id',

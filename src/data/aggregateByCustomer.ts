@@ -1,5 +1,4 @@
 import { DataType, Float64, Int32, type Table, type Vector, vectorFromArray } from 'apache-arrow';
-import * as aq from 'arquero';
 import { SegkitError, badOption } from '../errors.js';
 import { tableFromColumns } from './arrowTable.js';
 
@@ -50,12 +49,14 @@ function expression(agg: Aggregation): string {
  * (customers in order of first appearance; rows without a key are dropped), then one column per aggregation.
  * count and distinct are Int32, sum and mean Float64, and min, max, first and last keep the column's type.
  * @example
- * const perCustomer = aggregateByCustomer(orders, {
+ * const perCustomer = await aggregateByCustomer(orders, {
  *   key: 'customer_id',
  *   aggregations: { orders: { op: 'count' }, spend: { column: 'amount', op: 'sum' }, lastOrder: { column: 'date', op: 'max' } },
  * });
  */
-export function aggregateByCustomer(log: Table, options: AggregateByCustomerOptions): Table {
+export async function aggregateByCustomer(log: Table, options: AggregateByCustomerOptions): Promise<Table> {
+  // arquero is loaded on first use: importing segkit stays light, as edge functions' cold starts need
+  const aq = await import('arquero');
   if (!options || typeof options.key !== 'string' || options.key === '') throw badOption('key', options?.key, 'the name of the customer key column');
   const { key, aggregations } = options;
   if (!aggregations || typeof aggregations !== 'object' || Object.keys(aggregations).length === 0) {

@@ -1,5 +1,4 @@
 import { type Table, type Vector, vectorFromArray } from 'apache-arrow';
-import * as aq from 'arquero';
 import { SegkitError, badOption, describe } from '../errors.js';
 import { columnValues, tableFromColumns } from './arrowTable.js';
 
@@ -41,9 +40,11 @@ function keyColumn(table: Table, key: string, where: string): Vector {
  * customers a source does not mention get nulls. A key that appears twice in a source is an error
  * (aggregate the source first, e.g. with aggregateByCustomer). Column types are kept.
  * @example
- * const view = joinCustomers(customers, [{ table: rfm, key: 'customer_id', prefix: 'rfm_' }], { key: 'id' });
+ * const view = await joinCustomers(customers, [{ table: rfm, key: 'customer_id', prefix: 'rfm_' }], { key: 'id' });
  */
-export function joinCustomers(customers: Table, sources: readonly CustomerSource[], options: JoinCustomersOptions): Table {
+export async function joinCustomers(customers: Table, sources: readonly CustomerSource[], options: JoinCustomersOptions): Promise<Table> {
+  // arquero is loaded on first use: importing segkit stays light, as edge functions' cold starts need
+  const aq = await import('arquero');
   if (!options || typeof options.key !== 'string' || options.key === '') throw badOption('key', options?.key, 'the name of the customer key column');
   if (!Array.isArray(sources as unknown)) throw badOption('sources', sources, 'an array of { table, key, prefix? }');
   const customerKeys = keyStrings(keyColumn(customers, options.key, 'the customers table'));

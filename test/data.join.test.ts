@@ -4,19 +4,10 @@ import { SegkitError } from '../src/errors.js';
 import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
 import { joinCustomers } from '../src/data/joinCustomers.js';
 import { readCsv } from '../src/data/readCsv.js';
+import { failure } from './helpers.js';
 
 const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
 const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
-
-async function failure(run: () => unknown): Promise<SegkitError> {
-  try {
-    await run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SegkitError);
-    return error as SegkitError;
-  }
-  throw new Error('expected a SegkitError, got success');
-}
 
 /** A small seeded generator (LCG), so the logs below are the same on every run. */
 function lcg(seed: number) {

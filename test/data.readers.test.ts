@@ -22,20 +22,10 @@ import { readParquet } from '../src/data/readParquet.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { writeCsv as writeCsvInNode } from '../src/data/writeCsv.js';
 import { fromArrow } from '../src/data/dataset.js';
+import { failure } from './helpers.js';
 
 const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
 const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
-
-/** Resolves to the SegkitError a promise (or function) fails with. */
-async function failure(run: () => unknown): Promise<SegkitError> {
-  try {
-    await run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SegkitError);
-    return error as SegkitError;
-  }
-  throw new Error('expected a SegkitError, got success');
-}
 
 async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);

@@ -27,19 +27,10 @@ import { writeCsv } from '../src/data/writeCsv.js';
 import { writeJson } from '../src/data/writeJson.js';
 import { writeParquet } from '../src/data/writeParquet.js';
 import { writeTable } from '../src/data/writeTable.node.js';
+import { failure } from './helpers.js';
 
 const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
 const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
-
-async function failure(run: () => unknown): Promise<SegkitError> {
-  try {
-    await run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SegkitError);
-    return error as SegkitError;
-  }
-  throw new Error('expected a SegkitError, got success');
-}
 
 // every type the readers produce, with nulls, awkward text and a column whose floats are all whole
 const COLUMNS = {

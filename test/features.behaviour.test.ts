@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectError } from './helpers.js';
 import { Table, TimestampMillisecond, Utf8, vectorFromArray, Float64 } from 'apache-arrow';
 import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
 import { SegkitError } from '../src/errors.js';
@@ -41,18 +42,6 @@ function columns(t: Table): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const f of t.schema.fields) out[f.name] = [...t.getChild(f.name)!];
   return out;
-}
-
-function expectError(fn: () => unknown, code: string, ...parts: string[]): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SegkitError);
-    expect((e as SegkitError).code).toBe(code);
-    for (const p of parts) expect((e as Error).message).toContain(p);
-    return;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 describe('behaviourFeatures', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectError } from './helpers.js';
 import { DateDay, Dictionary, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
@@ -76,18 +77,6 @@ function gridSegment(r: number, f: number, m: number): string {
     [/^5[4-5]$/, 'Champions'],
   ];
   return map.find(([re]) => re.test(key))![1];
-}
-
-function expectError(fn: () => unknown, code: string, ...parts: string[]): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SegkitError);
-    expect((e as SegkitError).code).toBe(code);
-    for (const p of parts) expect((e as Error).message).toContain(p);
-    return;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 describe('rfm', () => {

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { SegkitError } from '../src/errors.js';
 
 export interface Fixture {
   name: string;
@@ -23,4 +25,39 @@ export function relErr(a: number, b: number): number {
 /** Bytes of a typed array, for bit-identical comparisons. */
 export function bytes(a: ArrayBufferView): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Asserts that `fn` throws a SegkitError with `code` whose message contains every part. */
+export function expectError(fn: () => unknown, code: string, ...parts: string[]): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SegkitError);
+    expect((e as SegkitError).code).toBe(code);
+    for (const p of parts) expect((e as Error).message).toContain(p);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+/** Resolves to the SegkitError a promise (or function) fails with. */
+export async function failure(run: () => unknown): Promise<SegkitError> {
+  try {
+    await run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SegkitError);
+    return error as SegkitError;
+  }
+  throw new Error('expected a SegkitError, got success');
+}
+
+/** Debian's Chromium, launched as this workplace allows (no sandbox, no background networking). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
 }

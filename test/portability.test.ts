@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeRuntime } from 'edge-runtime';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './helpers.js';
 import { kmeans } from '../src/index.js';
 import { bundleNeutral, expectBlobsFound, fitScript, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`portability.test: the headless Chromium check is skipped, ${CHROMIUM} not found (install Debian's chromium package to run it)`);
 
@@ -124,10 +124,7 @@ describe('a bare ECMAScript realm with WebAssembly and a few web globals', () =>
 describe.skipIf(!hasChromium)('headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

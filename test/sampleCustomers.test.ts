@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectError } from './helpers.js';
 import { tableToIPC, type Table } from 'apache-arrow';
 import { kmeans } from 'ml-kmeans';
 import { sampleCustomers, SAMPLE_SEGMENTS } from '../src/data/sampleCustomers.js';
@@ -25,18 +26,6 @@ function columns(t: Table): Record<string, unknown[]> {
 
 const bytes = (t: Table) => Buffer.from(tableToIPC(t, 'file'));
 const tally = (xs: unknown[]) => xs.reduce<Record<string, number>>((acc, x) => ((acc[String(x)] = (acc[String(x)] ?? 0) + 1), acc), {});
-
-function expectError(fn: () => unknown, code: string, ...parts: string[]): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SegkitError);
-    expect((e as SegkitError).code).toBe(code);
-    for (const p of parts) expect((e as Error).message).toContain(p);
-    return;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 describe('sampleCustomers', () => {
   it('is seeded: the same seed gives the same bytes, another seed different ones', () => {

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { expectError } from './helpers.js';
 import { kneedle, type KneeCurve, type KneeDirection } from '../src/core/kneedle.js';
-import { SegkitError } from '../src/errors.js';
-
-function expectSegkitError(fn: () => unknown, code: string, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(SegkitError);
-  expect((caught as SegkitError).code).toBe(code);
-  for (const f of fragments) expect((caught as SegkitError).message).toContain(f);
-}
 
 const range = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
 const COMBOS: [KneeCurve, KneeDirection][] = [
@@ -160,16 +148,16 @@ describe('kneedle: curves without a knee', () => {
 
 describe('kneedle: input checks', () => {
   it('rejects mismatched, empty, non-finite and unsorted input, naming the index', () => {
-    expectSegkitError(() => kneedle([1, 2, 3], [1, 2]), 'E_SHAPE_MISMATCH', '3', '2');
-    expectSegkitError(() => kneedle([], []), 'E_EMPTY_DATA');
-    expectSegkitError(() => kneedle([1, 2, 3], [1, NaN, 2]), 'E_NAN_INPUT', 'y[1]', 'NaN');
-    expectSegkitError(() => kneedle([1, 2, 2], [1, 2, 3]), 'E_BAD_OPTION', 'x[2]', 'strictly increasing');
+    expectError(() => kneedle([1, 2, 3], [1, 2]), 'E_SHAPE_MISMATCH', '3', '2');
+    expectError(() => kneedle([], []), 'E_EMPTY_DATA');
+    expectError(() => kneedle([1, 2, 3], [1, NaN, 2]), 'E_NAN_INPUT', 'y[1]', 'NaN');
+    expectError(() => kneedle([1, 2, 2], [1, 2, 3]), 'E_BAD_OPTION', 'x[2]', 'strictly increasing');
   });
 
   it('rejects bad options, naming the option and the value', () => {
-    expectSegkitError(() => kneedle([1, 2, 3], [1, 2, 3], { curve: 'elbow' as KneeCurve }), 'E_BAD_OPTION', 'curve', '"elbow"');
-    expectSegkitError(() => kneedle([1, 2, 3], [1, 2, 3], { direction: 'down' as KneeDirection }), 'E_BAD_OPTION', 'direction', '"down"');
-    expectSegkitError(() => kneedle([1, 2, 3], [1, 2, 3], { sensitivity: -1 }), 'E_BAD_OPTION', 'sensitivity', '-1');
+    expectError(() => kneedle([1, 2, 3], [1, 2, 3], { curve: 'elbow' as KneeCurve }), 'E_BAD_OPTION', 'curve', '"elbow"');
+    expectError(() => kneedle([1, 2, 3], [1, 2, 3], { direction: 'down' as KneeDirection }), 'E_BAD_OPTION', 'direction', '"down"');
+    expectError(() => kneedle([1, 2, 3], [1, 2, 3], { sensitivity: -1 }), 'E_BAD_OPTION', 'sensitivity', '-1');
   });
 
   it('does not modify its inputs and accepts typed arrays', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SegkitError } from '../src/errors.js';
+import { expectError } from './helpers.js';
 import { adjustedMutualInfoScore } from '../src/metrics/adjustedMutualInfoScore.js';
 import { adjustedRandFromContingency, adjustedRandScore } from '../src/metrics/adjustedRandScore.js';
 import { completenessScore } from '../src/metrics/completenessScore.js';
@@ -19,19 +19,6 @@ function expectClose(actual: number, expected: number, rel = 1e-6, abs = 1e-12):
   if (!(Math.abs(actual - expected) <= tol)) {
     throw new Error(`expected ${expected}, got ${actual} (difference ${actual - expected}, tolerance ${tol})`);
   }
-}
-
-function expectSegkitError(fn: () => unknown, code: string, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(SegkitError);
-  const err = caught as SegkitError;
-  expect(err.code).toBe(code);
-  for (const f of fragments) expect(err.message).toContain(f);
 }
 
 const METHODS: AverageMethod[] = ['arithmetic', 'geometric', 'min', 'max'];
@@ -296,29 +283,29 @@ describe('invariants', () => {
 
 describe('errors', () => {
   it('different lengths -> E_SHAPE_MISMATCH naming both lengths', () => {
-    expectSegkitError(() => adjustedRandScore([0, 1, 2], [0, 1]), 'E_SHAPE_MISMATCH', '3', '2');
-    expectSegkitError(() => contingencyMatrix([0], [0, 1, 1, 0]), 'E_SHAPE_MISMATCH', 'labelsTrue has 1', 'labelsPred has 4');
+    expectError(() => adjustedRandScore([0, 1, 2], [0, 1]), 'E_SHAPE_MISMATCH', '3', '2');
+    expectError(() => contingencyMatrix([0], [0, 1, 1, 0]), 'E_SHAPE_MISMATCH', 'labelsTrue has 1', 'labelsPred has 4');
   });
 
   it('empty -> E_EMPTY_DATA', () => {
     for (const f of [homogeneityScore, adjustedRandScore, normalizedMutualInfoScore, adjustedMutualInfoScore, mutualInfoScore]) {
-      expectSegkitError(() => f([], []), 'E_EMPTY_DATA');
+      expectError(() => f([], []), 'E_EMPTY_DATA');
     }
   });
 
   it('non-integer or non-finite labels -> E_BAD_LABELS naming the index and value', () => {
-    expectSegkitError(() => vMeasureScore([0, 1, 1.5], [0, 1, 1]), 'E_BAD_LABELS', 'labelsTrue[2]', '1.5');
-    expectSegkitError(() => adjustedRandScore([0, 1, 1], [0, NaN, 1]), 'E_BAD_LABELS', 'labelsPred[1]', 'NaN');
-    expectSegkitError(() => mutualInfoScore(new Float64Array([0, Infinity]), [0, 1]), 'E_BAD_LABELS', 'labelsTrue[1]', 'Infinity');
-    expectSegkitError(() => adjustedMutualInfoScore([0, 1], ['a', 'b'] as unknown as number[]), 'E_BAD_LABELS', 'labelsPred[0]', '"a"');
-    expectSegkitError(() => adjustedMutualInfoScore(null as unknown as number[], [0]), 'E_BAD_LABELS', 'labelsTrue');
+    expectError(() => vMeasureScore([0, 1, 1.5], [0, 1, 1]), 'E_BAD_LABELS', 'labelsTrue[2]', '1.5');
+    expectError(() => adjustedRandScore([0, 1, 1], [0, NaN, 1]), 'E_BAD_LABELS', 'labelsPred[1]', 'NaN');
+    expectError(() => mutualInfoScore(new Float64Array([0, Infinity]), [0, 1]), 'E_BAD_LABELS', 'labelsTrue[1]', 'Infinity');
+    expectError(() => adjustedMutualInfoScore([0, 1], ['a', 'b'] as unknown as number[]), 'E_BAD_LABELS', 'labelsPred[0]', '"a"');
+    expectError(() => adjustedMutualInfoScore(null as unknown as number[], [0]), 'E_BAD_LABELS', 'labelsTrue');
   });
 
   it('bad options -> E_BAD_OPTION naming the option and value', () => {
-    expectSegkitError(() => normalizedMutualInfoScore([0, 1], [0, 1], { averageMethod: 'mean' as AverageMethod }), 'E_BAD_OPTION', 'averageMethod', '"mean"');
-    expectSegkitError(() => adjustedMutualInfoScore([0, 1], [0, 1], { averageMethod: 'median' as AverageMethod }), 'E_BAD_OPTION', 'averageMethod');
-    expectSegkitError(() => vMeasureScore([0, 1], [0, 1], { beta: -1 }), 'E_BAD_OPTION', 'beta', '-1');
-    expectSegkitError(() => vMeasureScore([0, 1], [0, 1], { beta: NaN }), 'E_BAD_OPTION', 'beta');
+    expectError(() => normalizedMutualInfoScore([0, 1], [0, 1], { averageMethod: 'mean' as AverageMethod }), 'E_BAD_OPTION', 'averageMethod', '"mean"');
+    expectError(() => adjustedMutualInfoScore([0, 1], [0, 1], { averageMethod: 'median' as AverageMethod }), 'E_BAD_OPTION', 'averageMethod');
+    expectError(() => vMeasureScore([0, 1], [0, 1], { beta: -1 }), 'E_BAD_OPTION', 'beta', '-1');
+    expectError(() => vMeasureScore([0, 1], [0, 1], { beta: NaN }), 'E_BAD_OPTION', 'beta');
   });
 });
 

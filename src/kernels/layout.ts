@@ -17,7 +17,7 @@ export interface HeapMatrix {
   readonly offset: Float64Array;
   /** Pointer to float32 row weights, or 0 for unit weights. */
   readonly weights: number;
-  /** Sum of w * |x - offset|^2 over all rows, in float64. */
+  /** Sum of w * |x - offset|^2 over all rows, in float64; NaN when a zero offset was given and no centring pass ran. */
   readonly sumSquares: number;
   readonly totalWeight: number;
   release(): void;
@@ -85,12 +85,16 @@ export async function loadMatrix(
       for (let s = 0; s < shards.length; s++) for (let j = 0; j < d; j++) offset[j] += parts[s * d + j];
       for (let j = 0; j < d; j++) offset[j] /= n;
     }
-    const offPtr = scratch + 8 * d * shards.length;
-    // the float32 mean is what is subtracted, in fit and predict alike
-    for (let j = 0; j < d; j++) offset[j] = Math.fround(offset[j]);
-    heap.f32(offPtr, d).set(offset);
-    const ss = await ex.run(shards.map(([r0, r1]) => ({ kernel: 'centerColumns', args: [ptr, stride, d, r0, r1, offPtr, wptr] })), options.signal);
-    const sumSquares = ss.reduce((a, b) => a + b, 0);
+    // the float32 mean is what is subtracted, in fit and predict alike (the caller's array is left as it was)
+    offset = Float64Array.from(offset, Math.fround);
+    let sumSquares = NaN;
+    // a given zero offset (the metrics load raw values) needs no centring pass; a fit always gets its sum of squares
+    if (!options.offset || offset.some((o) => o !== 0)) {
+      const offPtr = scratch + 8 * d * shards.length;
+      heap.f32(offPtr, d).set(offset);
+      const ss = await ex.run(shards.map(([r0, r1]) => ({ kernel: 'centerColumns', args: [ptr, stride, d, r0, r1, offPtr, wptr] })), options.signal);
+      sumSquares = ss.reduce((a, b) => a + b, 0);
+    }
     return { heap, n, d, stride, ptr, offset, weights: wptr, sumSquares, totalWeight, release };
   } catch (e) {
     release();

@@ -5,9 +5,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
-import { sampleCustomers } from '../dist/data/sampleCustomers.js';
-import { sampleEvents } from '../dist/data/sampleEvents.js';
-import { sampleTransactions } from '../dist/data/sampleTransactions.js';
+import { sampleCustomers, sampleEvents, sampleTransactions } from '../dist/sample/index.js';
 
 const SEED = 7;
 const outDir = process.argv[2] ?? fileURLToPath(new URL('.', import.meta.url));

@@ -1,7 +1,7 @@
 // segkit's neutral entry: runs in Node, browsers and edge functions (no node:* imports anywhere below).
 
 // errors
-export { SegkitError, type SegkitErrorCode } from './errors.js';
+export { SegkitError, type SegkitErrorCode } from './util/errors.js';
 
 // data
 export { fromRows, fromColumns, fromArrow, toDataset, type Dataset, type DataInput } from './data/dataset.js';
@@ -28,12 +28,7 @@ export { aggregateByCustomer, type Aggregation, type AggregateOp, type Aggregate
 export { rfm, type RfmOptions } from './features/rfm.js';
 export { rfmSegment, RFM_SEGMENT_RULES, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
 export { behaviourFeatures, type BehaviourFeaturesOptions } from './features/behaviourFeatures.js';
-export type { LogInput } from './features/logInput.js';
-
-// sample data
-export { sampleCustomers, SAMPLE_SEGMENTS, type SampleSegment, type SampleCustomersOptions } from './data/sampleCustomers.js';
-export { sampleTransactions, type SampleTransactionsOptions } from './data/sampleTransactions.js';
-export { sampleEvents, SAMPLE_FEATURES, type SampleEventsOptions } from './data/sampleEvents.js';
+export type { LogInput } from './data/logInput.js';
 
 // preparation
 export { Pipeline, pipeline, type PipelineOptions, type PipelineSelection, type PipelineResult, type PipelineReport, type PipelineJSON } from './prep/pipeline.js';
@@ -48,10 +43,10 @@ export type { Frame, FrameColumn, ColumnMeta, TableInput } from './prep/frame.js
 // clustering
 export { kmeans, kmeansDefaults, type KMeansOptions, type KMeansProgress } from './core/kmeans.js';
 export { KMeansModel, type KMeansModelJSON, type RunOptions } from './core/kmeansModel.js';
-export { SegmentModel, SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_VERSION, type SegmentModelJSON, type SegmentModelParts, type SegmentSummary } from './core/segmentModel.js';
-export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type KScore } from './core/chooseK.js';
+export { SegmentModel, SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_VERSION, type SegmentModelJSON, type SegmentModelParts, type SegmentSummary } from './workflow/segmentModel.js';
+export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type KScore } from './workflow/chooseK.js';
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
-export { createRandom, type Random } from './core/random.js';
+export { createRandom, type Random } from './util/random.js';
 
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';

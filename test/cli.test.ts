@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SegmentModel } from '../src/core/segmentModel.js';
+import { SegmentModel } from '../src/workflow/segmentModel.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { writeTable } from '../src/data/writeTable.node.js';
 import { close } from '../src/parallel/defaultExecutor.js';

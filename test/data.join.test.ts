@@ -1,6 +1,6 @@
 import { Bool, Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
 import { joinCustomers } from '../src/data/joinCustomers.js';
 import { readCsv } from '../src/data/readCsv.js';

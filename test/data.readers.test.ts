@@ -11,7 +11,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { EdgeRuntime } from 'edge-runtime';
 import { rolldown } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 import { readCsv } from '../src/data/readCsv.js';
 import { readCsv as readCsvNode } from '../src/data/readCsv.js';
 import { csvRecords } from '../src/data/csvRecords.js';

@@ -15,7 +15,7 @@ import {
 } from 'apache-arrow';
 import { parse as parseSync } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 import { readArrow } from '../src/data/readArrow.js';
 import { readCsv } from '../src/data/readCsv.js';
 import { readJson } from '../src/data/readJson.js';

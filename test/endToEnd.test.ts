@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  sampleCustomers, sampleTransactions, rfm, joinCustomers, pipeline, Pipeline, kmeans, KMeansModel,
+  rfm, joinCustomers, pipeline, Pipeline, kmeans, KMeansModel,
   adjustedRandScore, close, writeCsv, readCsv,
 } from '../src/index.node.js';
+import { sampleCustomers, sampleTransactions } from '../src/sample/index.js';
 
 afterAll(close);
 

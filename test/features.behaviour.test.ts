@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
 import { Table, TimestampMillisecond, Utf8, vectorFromArray, Float64 } from 'apache-arrow';
 import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 
 type Event = { user: string; at: string; kind: string; sid: string; feature: string | null; secs: number | null };
 

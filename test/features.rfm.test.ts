@@ -3,8 +3,8 @@ import { expectError } from './helpers.js';
 import { DateDay, Dictionary, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
-import { createRandom } from '../src/core/random.js';
-import { SegkitError } from '../src/errors.js';
+import { createRandom } from '../src/util/random.js';
+import { SegkitError } from '../src/util/errors.js';
 
 type Row = { customer: string; invoice: string; date: string | number | Date; qty: number; amount: number };
 

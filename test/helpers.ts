@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 
 export interface Fixture {
   name: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromColumns } from '../src/data/dataset.js';
-import { createRandom } from '../src/core/random.js';
+import { createRandom } from '../src/util/random.js';
 import { InlineExecutor } from '../src/parallel/inline.js';
 import { loadMatrix, writeCentroids, shardRanges } from '../src/kernels/layout.js';
 import { assignCalls, partialSize } from '../src/kernels/assign.js';

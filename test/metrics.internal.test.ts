@@ -6,7 +6,7 @@ import { simplifiedSilhouetteScore } from '../src/metrics/simplifiedSilhouetteSc
 import { calinskiHarabaszScore } from '../src/metrics/calinskiHarabaszScore.js';
 import { daviesBouldinScore } from '../src/metrics/daviesBouldinScore.js';
 import { inertia } from '../src/metrics/inertia.js';
-import { chooseK } from '../src/core/chooseK.js';
+import { chooseK } from '../src/workflow/chooseK.js';
 import { FIXTURES, fixture, relErr, bytes } from './helpers.js';
 import { silhouetteSumsTwin } from './twins/kernels.js';
 

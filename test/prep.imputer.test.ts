@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Imputer } from '../src/prep/imputer.js';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 import { X, col, expectClose, frame } from './helpers/prepFrames.js';
 
 const data = () => frame(X);

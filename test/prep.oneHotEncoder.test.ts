@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
 import type { Frame } from '../src/prep/frame.js';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 import { frame } from './helpers/prepFrames.js';
 
 /** The numeric columns of a frame as rows, for comparing with scikit-learn's dense output. */

@@ -4,7 +4,7 @@ import { Pipeline, pipeline, type PipelineJSON } from '../src/prep/pipeline.js';
 import { Imputer } from '../src/prep/imputer.js';
 import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
 import { Scaler } from '../src/prep/scaler.js';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 import { X } from './helpers/prepFrames.js';
 
 function error(fn: () => unknown): SegkitError {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Scaler } from '../src/prep/scaler.js';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 import { X, col, expectClose, frame } from './helpers/prepFrames.js';
 
 const data = () => frame(X);

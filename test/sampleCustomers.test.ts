@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
 import { tableToIPC, type Table } from 'apache-arrow';
 import { kmeans } from 'ml-kmeans';
-import { sampleCustomers, SAMPLE_SEGMENTS } from '../src/data/sampleCustomers.js';
-import { sampleEvents } from '../src/data/sampleEvents.js';
-import { sampleTransactions } from '../src/data/sampleTransactions.js';
+import { sampleCustomers, SAMPLE_SEGMENTS } from '../src/sample/sampleCustomers.js';
+import { sampleEvents } from '../src/sample/sampleEvents.js';
+import { sampleTransactions } from '../src/sample/sampleTransactions.js';
 import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
 import { rfm } from '../src/features/rfm.js';
 import { adjustedRandScore } from '../src/metrics/adjustedRandScore.js';
-import { SegkitError } from '../src/errors.js';
+import { SegkitError } from '../src/util/errors.js';
 
 const BEHAVIOUR = [
   'sessions', 'page_views', 'pages_per_session', 'blogs_viewed', 'videos_viewed', 'whitepapers_viewed',

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kmeans } from '../src/core/kmeans.js';
-import { SegmentModel, type SegmentModelJSON, type SegmentSummary } from '../src/core/segmentModel.js';
-import { SegkitError } from '../src/errors.js';
+import { SegmentModel, type SegmentModelJSON, type SegmentSummary } from '../src/workflow/segmentModel.js';
+import { SegkitError } from '../src/util/errors.js';
 import { close } from '../src/parallel/defaultExecutor.js';
 import { pipeline, type Pipeline } from '../src/prep/pipeline.js';
 import { normal, rng } from './helpers/reportFixture.js';
@@ -217,7 +217,7 @@ describe('SegmentModel', () => {
   });
 
   it('imports nothing from node:* (it belongs to the neutral entry)', () => {
-    const source = readFileSync(new URL('../src/core/segmentModel.ts', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../src/workflow/segmentModel.ts', import.meta.url), 'utf8');
     expect(source).not.toMatch(/from ['"]node:/);
   });
 });

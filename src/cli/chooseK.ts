@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { chooseK } from '../core/chooseK.js';
-import { throwIfAborted } from '../errors.js';
+import { chooseK } from '../workflow/chooseK.js';
+import { throwIfAborted } from '../util/errors.js';
 import { pipeline } from '../prep/pipeline.js';
 import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
 import { formatNumber, formatTable } from './formatTable.js';

@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
-import { SegkitError, throwIfAborted } from '../errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { adjustedMutualInfoScore } from '../metrics/adjustedMutualInfoScore.js';
 import { adjustedRandScore } from '../metrics/adjustedRandScore.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 
 /** The process exit codes of the segkit command. */
 export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, cancelled: 130 });

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { chooseKDefaults } from '../core/chooseK.js';
+import { chooseKDefaults } from '../workflow/chooseK.js';
 import { kmeansDefaults } from '../core/kmeans.js';
 import { UsageError } from './exitCodes.js';
 import { integer, kRange, seedValue } from './optionParsers.js';

@@ -5,7 +5,7 @@ import { readCsv } from '../data/readCsv.js';
 import { readNdjson } from '../data/readNdjson.js';
 import { readTable } from '../data/readTable.node.js';
 import { tableFormat, type TableFormat } from '../data/tableFormat.js';
-import { SegkitError, throwIfAborted } from '../errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
 import type { RunContext } from './runContext.js';
 

@@ -1,7 +1,7 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { writeTable } from '../data/writeTable.node.js';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../util/errors.js';
 import { rfm, type RfmOptions } from '../features/rfm.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';

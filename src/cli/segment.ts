@@ -1,12 +1,12 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
-import { chooseK, type ChooseKResult, type KScore } from '../core/chooseK.js';
+import { chooseK, type ChooseKResult, type KScore } from '../workflow/chooseK.js';
 import { kmeans } from '../core/kmeans.js';
 import type { KMeansModel } from '../core/kmeansModel.js';
-import { SegmentModel, type SegmentSummary } from '../core/segmentModel.js';
+import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
 import type { Dataset } from '../data/dataset.js';
 import { writeTable } from '../data/writeTable.node.js';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../util/errors.js';
 import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
 import { RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';

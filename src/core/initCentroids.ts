@@ -1,8 +1,8 @@
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 import type { Executor } from '../parallel/executor.js';
 import { candidatePotentialCalls, updateClosestCalls } from '../kernels/seedDistances.js';
 import { heapRow, shardRanges, type HeapMatrix } from '../kernels/layout.js';
-import type { Random } from './random.js';
+import type { Random } from '../util/random.js';
 
 // Picks the first row whose running weighted potential reaches r (numpy's searchsorted on a cumsum, side='left').
 function pickRow(m: HeapMatrix, closestPtr: number, shardPots: number[], r: number): number {

@@ -1,4 +1,4 @@
-import { SegkitError, badOption, describe, throwIfAborted } from '../errors.js';
+import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { checkWeights, loadMatrix } from '../kernels/layout.js';
 import { executorFor } from '../parallel/defaultExecutor.js';
@@ -6,7 +6,7 @@ import type { Executor } from '../parallel/executor.js';
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
 import { KMeansModel } from './kmeansModel.js';
 import { lloyd } from './lloyd.js';
-import { createRandom } from './random.js';
+import { createRandom } from '../util/random.js';
 
 export interface KMeansProgress {
   /** Restart number, from 0 to nInit - 1. */

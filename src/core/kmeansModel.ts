@@ -1,5 +1,5 @@
-import { SegkitError, describe } from '../errors.js';
-import { readObject } from '../prep/modelJson.js';
+import { SegkitError, describe } from '../util/errors.js';
+import { readObject } from '../util/modelJson.js';
 import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { assignCalls } from '../kernels/assign.js';
 import { distanceCalls } from '../kernels/distances.js';

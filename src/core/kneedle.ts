@@ -1,4 +1,4 @@
-import { SegkitError, badOption, describe } from '../errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 
 /** 'concave' bends like a knee (flattens after rising), 'convex' like an elbow (an inertia-vs-k curve). */
 export type KneeCurve = 'concave' | 'convex';

@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../util/errors.js';
 import type { Executor } from '../parallel/executor.js';
 import { assignCalls, partialSize, type AssignBuffers } from '../kernels/assign.js';
 import { shardRanges, writeCentroids, type HeapMatrix } from '../kernels/layout.js';

@@ -1,5 +1,5 @@
 import { DataType, Float64, Int32, type Table, type Vector, vectorFromArray } from 'apache-arrow';
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 
 export type AggregateOp = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'distinct' | 'first' | 'last';

@@ -12,7 +12,7 @@ import {
   makeData,
   makeVector,
 } from 'apache-arrow';
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 
 // Columns here are assembled with makeData only: apache-arrow's Builders (vectorFromArray) compile
 // code with new Function, which edge runtimes forbid.

@@ -1,4 +1,4 @@
-import { SegkitError, describe } from '../errors.js';
+import { SegkitError, describe } from '../util/errors.js';
 
 /** Where table bytes can come from without a file system: text, bytes, a web stream or any async iterable (Node streams are). */
 export type ByteSource =

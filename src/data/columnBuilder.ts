@@ -10,7 +10,7 @@ import {
   makeData,
   makeVector,
 } from 'apache-arrow';
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 import { utf8Data } from './arrowTable.js';
 import { DAY_MS } from './tableCells.js';
 

@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import Papa from 'papaparse';
-import { SegkitError, badOption, describe, throwIfAborted } from '../errors.js';
+import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, textChunks } from './byteSource.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, typeOf } from './columnBuilder.js';

@@ -1,5 +1,5 @@
 import { type Table, type Vector, vectorFromArray } from 'apache-arrow';
-import { SegkitError, badOption, describe } from '../errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import { columnValues, tableFromColumns } from './arrowTable.js';
 
 export interface CustomerSource {

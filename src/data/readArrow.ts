@@ -1,5 +1,5 @@
 import { type Table, tableFromIPC } from 'apache-arrow';
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { SegkitError, describe, throwIfAborted } from '../errors.js';
+import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
 import { type ByteSource, collectText, isByteSource } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings, tableFromColumnMap } from './recordColumns.js';
 

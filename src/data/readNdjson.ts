@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { SegkitError, throwIfAborted } from '../errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { type ByteSource, textChunks } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings } from './recordColumns.js';
 

@@ -15,7 +15,7 @@ import {
 } from 'apache-arrow';
 // the package's browser entry: its default Node entry imports fs
 import { type ColumnData, type SchemaElement, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 import { dataFromValues, tableFromColumns } from './arrowTable.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
 

@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { open } from 'node:fs/promises';
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 import type { ByteSource } from './byteSource.js';
 import type { ReadCsvOptions } from './csvCore.js';
 import { readArrow } from './readArrow.js';

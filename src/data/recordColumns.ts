@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { SegkitError, badOption, describe } from '../errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, typeOf } from './columnBuilder.js';
 

@@ -1,4 +1,4 @@
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 
 export type TableFormat = 'csv' | 'tsv' | 'json' | 'ndjson' | 'arrow' | 'parquet';
 

@@ -1,5 +1,5 @@
 import { type Table, tableToIPC } from 'apache-arrow';
-import { badOption } from '../errors.js';
+import { badOption } from '../util/errors.js';
 
 export interface WriteArrowOptions {
   /** "file" (random access; .arrow/.feather) or "stream" (default "file"). */

@@ -1,5 +1,5 @@
 import { type Data, DataType, type Table, type Vector } from 'apache-arrow';
-import { badOption } from '../errors.js';
+import { badOption } from '../util/errors.js';
 import { type CellKind, cellKind, floatText, isoText, otherText } from './tableCells.js';
 
 export interface WriteCsvOptions {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 
 /** A temporary name beside `path`, so the final rename stays on one file system. */
 export function tempPath(path: string): string {

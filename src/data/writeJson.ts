@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { badOption } from '../errors.js';
+import { badOption } from '../util/errors.js';
 import { type CellKind, cellKind, isoText, otherText } from './tableCells.js';
 
 export interface WriteJsonOptions {

@@ -2,7 +2,7 @@ import { DataType, type Table, type Vector } from 'apache-arrow';
 import type { DecodedArray } from 'hyparquet';
 // the package's browser entry: its default Node entry imports fs
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer/src/index.js';
-import { badOption } from '../errors.js';
+import { badOption } from '../util/errors.js';
 import { DICTIONARY_COLUMNS_KEY } from './readParquet.js';
 import { otherText } from './tableCells.js';
 

@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 import { tableFormat, type TableFormat } from './tableFormat.js';
 import { type WriteArrowOptions, writeArrow } from './writeArrow.js';
 import { type WriteCsvOptions, writeCsv } from './writeCsv.js';

@@ -1,4 +1,4 @@
-import { badOption } from '../errors.js';
+import { badOption } from '../util/errors.js';
 
 /** A feature and how far a segment sits from the population on it, in population standard deviations. */
 export interface FeatureZ {

@@ -1,5 +1,5 @@
-import { createRandom } from '../core/random.js';
-import { SegkitError, badOption } from '../errors.js';
+import { createRandom } from '../util/random.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import { toDataset, type Dataset } from '../data/dataset.js';
 
 export interface Pca2Options {

@@ -1,4 +1,4 @@
-import { SegkitError, badOption, describe } from '../errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import { toDataset, type Dataset } from '../data/dataset.js';
 import { uniqueSegmentNames, type FeatureZ } from './nameSegment.js';
 

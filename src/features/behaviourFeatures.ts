@@ -1,6 +1,6 @@
 import { makeVector, type Table, type Vector } from 'apache-arrow';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import {
   columnOption,
   dateOption,
@@ -13,7 +13,7 @@ import {
   sortedKeyOrder,
   utcDay,
   type LogInput,
-} from './logInput.js';
+} from '../data/logInput.js';
 
 export interface BehaviourFeaturesOptions {
   /** Column holding the customer id. */

@@ -1,6 +1,6 @@
 import { makeVector, type Table } from 'apache-arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import {
   columnOption,
   dateOption,
@@ -14,7 +14,7 @@ import {
   utcDay,
   type Key,
   type LogInput,
-} from './logInput.js';
+} from '../data/logInput.js';
 import { RFM_SEGMENT_RULES, rfmSegmentIndex } from './rfmSegment.js';
 
 export interface RfmOptions {

@@ -1,4 +1,4 @@
-import { badOption } from '../errors.js';
+import { badOption } from '../util/errors.js';
 
 export type RfmSegmentName =
   | 'Champions'

@@ -1,4 +1,4 @@
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 
 const PAGE = 65536;
 const ALIGN = 64;

@@ -1,4 +1,4 @@
-import { SegkitError, describe } from '../errors.js';
+import { SegkitError, describe } from '../util/errors.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Executor } from '../parallel/executor.js';
 import type { Heap } from './heap.js';

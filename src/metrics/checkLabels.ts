@@ -1,4 +1,4 @@
-import { SegkitError, describe } from '../errors.js';
+import { SegkitError, describe } from '../util/errors.js';
 
 /** Cluster or class labels: any integers (negative ids such as -1 for noise are fine). */
 export type Labels = ArrayLike<number>;

@@ -1,5 +1,5 @@
 import { toDataset, type DataInput } from '../data/dataset.js';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../util/errors.js';
 import { accumulateCalls } from '../kernels/accumulate.js';
 import { labelDistanceCalls } from '../kernels/labelDistances.js';
 import { loadMatrix, shardRanges } from '../kernels/layout.js';

@@ -1,4 +1,4 @@
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 import { checkLabels, type LabelPair, type Labels } from './checkLabels.js';
 
 /** Counts of samples per (true class, predicted cluster). */

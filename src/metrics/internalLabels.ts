@@ -1,4 +1,4 @@
-import { SegkitError } from '../errors.js';
+import { SegkitError } from '../util/errors.js';
 import { encodeLabels, type EncodedLabels, type Labels } from './checkLabels.js';
 
 /** Labels for a metric on n rows: one integer per row and 2 <= clusters <= n - 1, as scikit-learn requires. */

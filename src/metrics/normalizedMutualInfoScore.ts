@@ -1,4 +1,4 @@
-import { badOption } from '../errors.js';
+import { badOption } from '../util/errors.js';
 import { checkLabels, type Labels } from './checkLabels.js';
 import { sparseContingency } from './contingencyMatrix.js';
 import { mutualInfo, partitionEntropy } from './mutualInfoScore.js';

@@ -1,8 +1,8 @@
 import { fromColumns, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
-import { badOption } from '../errors.js';
+import { badOption } from '../util/errors.js';
 import { loadMatrix } from '../kernels/layout.js';
 import { silhouetteCalls } from '../kernels/silhouetteSums.js';
-import { createRandom } from '../core/random.js';
+import { createRandom } from '../util/random.js';
 import { executorFor } from '../parallel/defaultExecutor.js';
 import type { Labels } from './checkLabels.js';
 import type { MetricOptions } from './clusterStats.js';

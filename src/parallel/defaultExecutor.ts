@@ -1,4 +1,4 @@
-import { badOption } from '../errors.js';
+import { badOption } from '../util/errors.js';
 import type { Executor } from './executor.js';
 import { InlineExecutor } from './inline.js';
 

@@ -1,4 +1,4 @@
-import { SegkitError, throwIfAborted } from '../errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { Heap } from '../kernels/heap.js';
 import { instantiateKernels, type KernelExports } from '../kernels/wasm.js';
 import type { Executor, KernelCall } from './executor.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { SegkitError, throwIfAborted } from '../errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { Heap } from '../kernels/heap.js';
 import { instantiateKernels, type KernelExports } from '../kernels/wasm.js';
 import { takeCalls, type QueueTask } from './queue.js';

@@ -1,7 +1,7 @@
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import { extent, moments, populationVariance, stat } from './fitStats.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
-import { at, badModel, readEach, readNumber, readObject, readString, readStrings } from './modelJson.js';
+import { at, badModel, readEach, readNumber, readObject, readString, readStrings } from '../util/modelJson.js';
 import { cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
 
 export interface FeatureFilterOptions {

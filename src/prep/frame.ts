@@ -1,6 +1,6 @@
 import { DataType, Precision, type Table, type Vector } from 'apache-arrow';
 import { isArrowTable } from '../data/dataset.js';
-import { SegkitError, describe } from '../errors.js';
+import { SegkitError, describe } from '../util/errors.js';
 
 /** A raw customer table: an Arrow Table or an array of plain records. */
 export type TableInput = Table | readonly Readonly<Record<string, unknown>>[];

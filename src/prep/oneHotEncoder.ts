@@ -1,6 +1,6 @@
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import { frameColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
-import { at, badModel, readBoolean, readEach, readEnum, readObject, readString, readStrings } from './modelJson.js';
+import { at, badModel, readBoolean, readEach, readEnum, readObject, readString, readStrings } from '../util/modelJson.js';
 import { cannotRefit, checkModelColumns, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
 
 export type HandleUnknown = 'ignore' | 'error';

@@ -1,7 +1,7 @@
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import { moments, populationVariance, quantileSorted, sortedPresent, stat } from './fitStats.js';
 import { keepRows, numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
-import { at, badModel, readEnum, readNumbers, readObject, readPositive, readStrings } from './modelJson.js';
+import { at, badModel, readEnum, readNumbers, readObject, readPositive, readStrings } from '../util/modelJson.js';
 import { cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
 
 export type OutlierMethod = 'iqr' | 'zscore';

@@ -1,9 +1,9 @@
-import { SegkitError, badOption, describe } from '../errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import { fromColumns, type Dataset } from '../data/dataset.js';
 import { FeatureFilter } from './featureFilter.js';
 import { hasColumn, inspectTable, missingColumn, readColumn, type ColumnKind, type ColumnMeta, type Frame, type SourceSchema, type TableInput } from './frame.js';
 import { Imputer, type ImputeStrategy, type ImputerOptions } from './imputer.js';
-import { at, badModel, readEach, readEnum, readObject, readString, readStrings } from './modelJson.js';
+import { at, badModel, readEach, readEnum, readObject, readString, readStrings } from '../util/modelJson.js';
 import { OneHotEncoder, type OneHotEncoderOptions } from './oneHotEncoder.js';
 import { Outliers, type OutlierMethod, type OutliersOptions } from './outliers.js';
 import { Scaler, type ScaleMethod, type ScalerOptions } from './scaler.js';

@@ -1,7 +1,7 @@
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import { extent, medianSorted, moments, populationVariance, quantileSorted, sortedPresent, stat } from './fitStats.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
-import { at, badModel, readEach, readEnum, readNumbers, readObject, readPositive, readStrings } from './modelJson.js';
+import { at, badModel, readEach, readEnum, readNumbers, readObject, readPositive, readStrings } from '../util/modelJson.js';
 import { byColumnOption, cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
 
 export type ScaleMethod = 'standard' | 'minmax' | 'robust' | 'log1p' | 'none';

@@ -1,7 +1,7 @@
 // The contract every prep step meets, and the option checks the steps share.
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import type { ColumnMeta, Frame } from './frame.js';
-import { at, badModel } from './modelJson.js';
+import { at, badModel } from '../util/modelJson.js';
 
 /** A step's JSON: plain data with a `kind` that `Pipeline.fromJSON` dispatches on. */
 export interface StepJSON {

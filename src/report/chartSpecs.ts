@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import type { SegmentProfiles } from '../explain/profileSegments.js';
 
 /** One row of a k sweep: the scores of the best fit at each k. */

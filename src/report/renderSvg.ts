@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { SegkitError, badOption } from '../errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 
 export interface RenderSvgOptions {
   /**

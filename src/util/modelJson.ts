@@ -1,5 +1,5 @@
 // Strict readers for fitted-model JSON: every failure is E_BAD_MODEL naming the path of the bad field.
-import { SegkitError, describe } from '../errors.js';
+import { SegkitError, describe } from './errors.js';
 
 // Keys that would reach an object's prototype if a reader ever copied them onto an object.
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);

@@ -1,9 +1,9 @@
 import { DataType, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
-import { isArrowTable } from '../data/dataset.js';
-import { utf8Data } from '../data/arrowTable.js';
-import { parseIsoDate } from '../data/columnBuilder.js';
-import { SegkitError, badOption, describe } from '../errors.js';
-import { DAY_MS } from '../data/tableCells.js';
+import { isArrowTable } from './dataset.js';
+import { utf8Data } from './arrowTable.js';
+import { parseIsoDate } from './columnBuilder.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
+import { DAY_MS } from './tableCells.js';
 export { DAY_MS };
 
 /** A transaction or event log: an Arrow Table or an array of plain records. */

@@ -1,8 +1,8 @@
 import { TimestampMillisecond, Utf8, makeVector, vectorFromArray, type Table } from 'apache-arrow';
-import { createRandom, type Random } from '../core/random.js';
-import { SegkitError, badOption } from '../errors.js';
-import { dateOption, readKeys, readNumbers, type LogInput } from '../features/logInput.js';
-import { singleChunk, tableFromColumns } from './arrowTable.js';
+import { createRandom, type Random } from '../util/random.js';
+import { SegkitError, badOption } from '../util/errors.js';
+import { dateOption, readKeys, readNumbers, type LogInput } from '../data/logInput.js';
+import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { MAX_SESSION_SECONDS } from './sampleCustomers.js';
 import { DAY_MS, SAMPLE_END, allocate, checkSeed, sampleDistinct, shuffle } from './sampleHelpers.js';
 

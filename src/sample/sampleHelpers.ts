@@ -1,6 +1,6 @@
-import { SegkitError, badOption } from '../errors.js';
-import type { Random } from '../core/random.js';
-import { DAY_MS } from './tableCells.js';
+import { SegkitError, badOption } from '../util/errors.js';
+import type { Random } from '../util/random.js';
+import { DAY_MS } from '../data/tableCells.js';
 export { DAY_MS };
 
 

@@ -1,12 +1,12 @@
 import { toDataset, type DataInput } from '../data/dataset.js';
-import { SegkitError, badOption, throwIfAborted } from '../errors.js';
+import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
-import { kmeans } from './kmeans.js';
-import type { KMeansModel } from './kmeansModel.js';
-import { kneedle } from './kneedle.js';
+import { kmeans } from '../core/kmeans.js';
+import type { KMeansModel } from '../core/kmeansModel.js';
+import { kneedle } from '../core/kneedle.js';
 
 export interface ChooseKOptions {
   /** Inclusive range [min, max] or an explicit list of k values; default [2, 10]. */

@@ -1,7 +1,7 @@
-import { SegkitError, badOption, describe } from '../errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import { Pipeline, type PipelineJSON } from '../prep/pipeline.js';
 import type { TableInput } from '../prep/frame.js';
-import { KMeansModel, record, type KMeansModelJSON, type RunOptions } from './kmeansModel.js';
+import { KMeansModel, record, type KMeansModelJSON, type RunOptions } from '../core/kmeansModel.js';
 
 export const SEGMENT_MODEL_FORMAT = 'segkit.model';
 export const SEGMENT_MODEL_VERSION = 1;

@@ -1,7 +1,7 @@
 import { Int32, Utf8, makeVector, vectorFromArray, type Table } from 'apache-arrow';
-import { createRandom, type Random } from '../core/random.js';
-import { badOption } from '../errors.js';
-import { singleChunk, tableFromColumns } from './arrowTable.js';
+import { createRandom, type Random } from '../util/random.js';
+import { badOption } from '../util/errors.js';
+import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { checkSeed, clamp, logNormal, pickWeighted, round } from './sampleHelpers.js';
 
 export type SampleSegment = 'Power users' | 'Content researchers' | 'Bargain one-timers' | 'Dormant' | 'New trials';

@@ -42,7 +42,9 @@ export type { Frame, FrameColumn, ColumnMeta, TableInput } from './prep/frame.js
 
 // clustering
 export { kmeans, kmeansDefaults, type KMeansOptions, type KMeansProgress } from './core/kmeans.js';
-export { KMeansModel, type KMeansModelJSON, type RunOptions } from './core/kmeansModel.js';
+export { KMeansModel, type KMeansModelJSON } from './core/kmeansModel.js';
+export { loadModel, MODEL_KINDS } from './core/loadModel.js';
+export type { SegmentationModel, ModelJSON, RunOptions } from './core/model.js';
 export { SegmentModel, SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_VERSION, type SegmentModelJSON, type SegmentModelParts, type SegmentSummary } from './workflow/segmentModel.js';
 export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type KScore } from './workflow/chooseK.js';
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
@@ -75,6 +77,11 @@ export { nameSegment, type FeatureZ, type NameSegmentOptions } from './explain/n
 export { pca2, type Pca2Options, type Pca2Result } from './explain/pca2.js';
 export { chartSpecs, type ChartSpecs, type ChartSpecsInput, type KSweepRow } from './report/chartSpecs.js';
 
-// execution
-export { close } from './parallel/defaultExecutor.js';
-export type { Executor, KernelCall } from './parallel/executor.js';
+// execution: the shard-op seam and its executors
+export { close } from './engine/defaultExecutor.js';
+export { inlineExecutor } from './engine/inline.js';
+export { loopbackExecutor } from './engine/loopback.js';
+export { defineOp, type ShardOp, type RowSpec } from './engine/shardOp.js';
+export type { Executor, Handle, LoadOptions, MapOptions, ShardSource } from './engine/executor.js';
+export { sumInShardOrder, sumNumbers, concatInShardOrder } from './engine/merge.js';
+export { shardColumn, rowValues, type Shard } from './kernels/shard.js';

@@ -4,7 +4,11 @@ import { kmeansDefaults } from '../core/kmeans.js';
 import { UsageError } from './exitCodes.js';
 import { integer, kRange, seedValue } from './optionParsers.js';
 
+/** The segmentation algorithms the command line fits. */
+export const ALGORITHMS = ['kmeans'] as const;
+
 export interface FitFlags {
+  readonly algorithm: (typeof ALGORITHMS)[number];
   readonly kRange?: number[];
   readonly seed: number;
   readonly nInit?: number;
@@ -13,9 +17,10 @@ export interface FitFlags {
 
 export const DEFAULT_K_RANGE = `${chooseKDefaults.kRange[0]}..${chooseKDefaults.kRange[1]}`;
 
-/** --k-range, --seed, --n-init and --max-iter, shared by segment and choose-k. */
+/** --algorithm, --k-range, --seed, --n-init and --max-iter, shared by segment and choose-k. */
 export function addFitOptions(cmd: Command): Command {
   return cmd
+    .addOption(new Option('--algorithm <name>', 'segmentation algorithm').choices(ALGORITHMS).default('kmeans'))
     .addOption(new Option('--k-range <min..max>', `values of k to try, inclusive (default: ${DEFAULT_K_RANGE})`).argParser(kRange))
     .addOption(new Option('--seed <n>', 'random seed; the same seed gives the same segments on any thread count').argParser(seedValue).default(0))
     .addOption(new Option('--n-init <n>', 'k-means restarts, keeping the best (default: 1 with k-means++)').argParser(integer(1)))

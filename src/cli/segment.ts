@@ -2,7 +2,7 @@ import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { chooseK, type ChooseKResult, type KScore } from '../workflow/chooseK.js';
 import { kmeans } from '../core/kmeans.js';
-import type { KMeansModel } from '../core/kmeansModel.js';
+import type { SegmentationModel } from '../core/model.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
 import type { Dataset } from '../data/dataset.js';
 import { writeTable } from '../data/writeTable.node.js';
@@ -93,8 +93,11 @@ function checkOutputs(f: SegmentFlags, ctx: RunContext): void {
   if (f.segmentColumn.trim() === '') throw new UsageError('--segment-column must be a column name');
 }
 
+/** A fitted model, with the iteration figures of the algorithms that have them. */
+type Fitted = SegmentationModel & { inertia?: number; iterations?: number; converged?: boolean };
+
 interface Fit {
-  model: KMeansModel;
+  model: Fitted;
   sweep?: ChooseKResult;
 }
 
@@ -159,16 +162,18 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   const run = { threads: ctx.threads, signal: ctx.signal };
   const row = sweep?.table.find((r) => r.k === k);
   const sil = await silhouette(dataset, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined });
-  let calinskiHarabasz: number, daviesBouldin: number;
+  let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
   if (row) {
     calinskiHarabasz = row.calinskiHarabasz;
     daviesBouldin = row.daviesBouldin;
+    inertia = row.inertia;
   } else {
     const stats = await clusterStats(dataset, labels, run);
     calinskiHarabasz = calinskiHarabaszFromStats(stats);
     daviesBouldin = daviesBouldinFromStats(stats);
+    inertia = model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0);
   }
-  const metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia: model.inertia };
+  const metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia };
   const profiles = profileSegments(profileData, labels, k, { rfmSegments: rfmLabels(table, rowIndex) });
   const segments = summaries(profiles);
   const names = segments.map((s) => s.name);
@@ -182,7 +187,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
     throwIfAborted(ctx.signal);
   }
   if (f.model !== undefined) {
-    const saved = new SegmentModel({ pipeline: prep, kmeans: model, segments });
+    const saved = new SegmentModel({ pipeline: prep, model, segments });
     await ensureParent(f.model);
     await writeFileAtomic(f.model, `${JSON.stringify(saved.toJSON())}\n`);
     throwIfAborted(ctx.signal);
@@ -212,7 +217,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
 
   const summary: SegmentSummaryJSON = {
     k, ...metrics, silhouetteSampleSize: sil.sampleSize,
-    rows: dataset.n, features: [...dataset.names], iterations: model.iterations, converged: model.converged,
+    rows: dataset.n, features: [...dataset.names], iterations: model.iterations ?? 0, converged: model.converged ?? true,
     segments: segments.map((s, t) => ({ ...s, means: { ...s.means }, ...(profiles.segments[t].rfmMix ? { rfmMix: profiles.segments[t].rfmMix } : {}) })),
     ...(sweep ? {
       kSweep: sweep.table,

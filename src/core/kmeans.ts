@@ -1,12 +1,13 @@
 import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
+import { createRandom } from '../util/random.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
-import { checkWeights, loadMatrix } from '../kernels/layout.js';
-import { executorFor } from '../parallel/defaultExecutor.js';
-import type { Executor } from '../parallel/executor.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
 import { KMeansModel } from './kmeansModel.js';
 import { lloyd } from './lloyd.js';
-import { createRandom } from '../util/random.js';
+import type { RunOptions } from './model.js';
 
 export interface KMeansProgress {
   /** Restart number, from 0 to nInit - 1. */
@@ -20,7 +21,7 @@ export interface KMeansProgress {
   changed: number;
 }
 
-export interface KMeansOptions {
+export interface KMeansOptions extends RunOptions {
   k: number;
   init?: 'k-means++' | 'random' | readonly (readonly number[])[];
   /** Restarts, keeping the lowest inertia; 'auto' is 1 for k-means++ and explicit centroids, 10 for random. */
@@ -30,9 +31,6 @@ export interface KMeansOptions {
   tol?: number;
   seed?: number;
   sampleWeight?: ArrayLike<number>;
-  /** Worker threads; default all cores in Node, 1 (inline) elsewhere. */
-  threads?: number;
-  signal?: AbortSignal;
   onProgress?: (p: KMeansProgress) => void;
 }
 
@@ -44,8 +42,21 @@ export const kmeansDefaults = Object.freeze({
   seed: 0,
 });
 
-function checkOptions(o: KMeansOptions, ds: Dataset) {
+const KMEANS_OPTIONS = ['k', 'init', 'nInit', 'maxIter', 'tol', 'seed', 'sampleWeight', 'executor', 'threads', 'signal', 'onProgress'] as const;
+
+interface Checked {
+  k: number;
+  init: 'k-means++' | 'random' | readonly (readonly number[])[];
+  explicit?: Float64Array;
+  nInit: number;
+  maxIter: number;
+  tol: number;
+  seed: number;
+}
+
+function checkKMeansOptions(o: KMeansOptions, ds: Dataset): Checked {
   if (!o || typeof o !== 'object') throw badOption('options', o, 'an object with at least { k }');
+  checkOptions(o, KMEANS_OPTIONS, 'kmeans');
   const { k } = o;
   if (!Number.isInteger(k) || k < 1) throw badOption('k', k, 'a positive integer');
   if (k > ds.n) throw new SegkitError('E_TOO_FEW_DISTINCT', `option "k" is ${k} but the data has only ${ds.n} rows`);
@@ -57,7 +68,9 @@ function checkOptions(o: KMeansOptions, ds: Dataset) {
     init.forEach((row, t) => {
       if (!Array.isArray(row) || row.length !== ds.d) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values, the data has ${ds.d} features`);
       row.forEach((v, j) => {
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t}, column ${j} is ${describe(v)}, not a finite number`);
+        if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(Math.fround(v))) {
+          throw new SegkitError('E_BAD_OPTION', `option "init" row ${t}, column ${j} is ${describe(v)}, not a finite float32 number`);
+        }
         explicit![t * ds.d + j] = v;
       });
     });
@@ -73,7 +86,6 @@ function checkOptions(o: KMeansOptions, ds: Dataset) {
   if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) throw badOption('tol', tol, 'a finite number >= 0');
   const seed = o.seed ?? kmeansDefaults.seed;
   if (!Number.isInteger(seed)) throw badOption('seed', seed, 'an integer');
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw badOption('onProgress', o.onProgress, 'a function');
   return { k, init, explicit, nInit, maxIter, tol, seed };
 }
 
@@ -91,79 +103,73 @@ function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): void {
   }
 }
 
-/** scikit-learn's tolerance: tol times the mean of the (unweighted) per-feature variances. */
-function absoluteTolerance(ds: Dataset, mean: Float64Array, tol: number, sumSquares: number | undefined): number {
-  if (tol === 0) return 0;
-  if (sumSquares !== undefined) return (sumSquares / ds.n / ds.d) * tol;
-  let s = 0;
-  for (let j = 0; j < ds.d; j++) {
-    const col = ds.columns[j], mu = mean[j];
-    let v = 0;
-    for (let i = 0; i < ds.n; i++) v += (col[i] - mu) ** 2;
-    s += v / ds.n;
-  }
-  return (s / ds.d) * tol;
+/** A k-means fit on data already loaded (chooseK fits many k on one load); the result is the same as `kmeans`. */
+export async function fitKMeans(m: Matrix, ds: Dataset, options: KMeansOptions): Promise<KMeansModel> {
+  const o = checkKMeansOptions(options, ds);
+  checkDistinct(ds, o.k, m.weights);
+  return runKMeans(m, ds, o, options);
 }
 
-/**
- * k-means clustering (Lloyd with Hamerly bounds) on SIMD WebAssembly kernels, sharded over threads.
- * A seeded fit gives bit-identical labels, centroids and inertia on any number of threads.
- * @example
- * const model = await kmeans(rows, { k: 4, seed: 1 });
- * model.labels; model.centroids; model.predict(newRows);
- */
-export async function kmeans(data: DataInput, options: KMeansOptions): Promise<KMeansModel> {
-  const ds = toDataset(data);
-  const o = checkOptions(options, ds);
-  const weights = checkWeights(options.sampleWeight, ds.n);
-  checkDistinct(ds, o.k, weights);
-  throwIfAborted(options.signal);
-  const ex: Executor = executorFor(options.threads);
-  const m = await loadMatrix(ex, ds, { weights, signal: options.signal });
-  const mean = m.offset;
-  const tolAbs = absoluteTolerance(ds, mean, o.tol, weights ? undefined : m.sumSquares);
+async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOptions): Promise<KMeansModel> {
+  const { d } = m;
+  // scikit-learn's tolerance: tol times the mean of the (unweighted) per-feature variances
+  const tolAbs = o.tol === 0 ? 0 : (m.sumSquaresUnweighted / m.n / d) * o.tol;
   const rng = createRandom(o.seed);
-  const labelsPtr = ex.heap.alloc(4 * m.stride);
-  const bestLabels = new Int32Array(ds.n);
-  let best: { centers: Float64Array; inertia: number; iterations: number; converged: boolean } | undefined;
-  try {
-    for (let run = 0; run < o.nInit; run++) {
-      const runRng = rng.fork();
-      let init: Float64Array;
-      if (o.explicit) {
-        init = new Float64Array(o.k * ds.d);
-        for (let q = 0; q < init.length; q++) init[q] = o.explicit[q] - mean[q % ds.d];
-      } else if (o.init === 'random') {
-        init = randomInit(m, o.k, runRng);
-      } else {
-        init = await kmeansPlusPlus(ex, m, o.k, runRng, options.signal);
-      }
-      const r = await lloyd(ex, m, init, o.k, labelsPtr, {
-        maxIter: o.maxIter,
-        tolAbs,
-        signal: options.signal,
-        onIteration: options.onProgress && ((p) => options.onProgress!({ run, ...p })),
-      });
-      if (!best || r.inertia < best.inertia) {
-        best = r;
-        bestLabels.set(ex.heap.i32(labelsPtr, ds.n));
-      }
+  let best: { centers: Float64Array; inertia: number; iterations: number; converged: boolean; labels: Int32Array } | undefined;
+  for (let run = 0; run < o.nInit; run++) {
+    const runRng = rng.fork();
+    let init: Float64Array;
+    if (o.explicit) {
+      init = new Float64Array(o.k * d);
+      for (let q = 0; q < init.length; q++) init[q] = (o.explicit[q] - m.offset[q % d]) * m.scale;
+    } else if (o.init === 'random') {
+      init = await randomInit(m, o.k, runRng, options.signal);
+    } else {
+      init = await kmeansPlusPlus(m, o.k, runRng, options.signal);
     }
-  } finally {
-    ex.heap.release(labelsPtr);
-    m.release();
+    const r = await lloyd(m, init, o.k, {
+      maxIter: o.maxIter,
+      tolAbs,
+      signal: options.signal,
+      onIteration: options.onProgress && ((p) => options.onProgress!({ run, ...p, inertia: p.inertia / m.scale ** 2, shift: p.shift / m.scale ** 2 })),
+    });
+    if (!best || r.inertia < best.inertia) {
+      best = { ...r, labels: (await m.ex.readRows(m.handle, 'labels')) as Int32Array };
+    }
+    throwIfAborted(options.signal);
   }
-  const centroids = new Float64Array(o.k * ds.d);
-  for (let q = 0; q < centroids.length; q++) centroids[q] = best!.centers[q] + mean[q % ds.d];
+  const centroids = new Float64Array(o.k * d);
+  for (let q = 0; q < centroids.length; q++) centroids[q] = best!.centers[q] / m.scale + m.offset[q % d];
   return new KMeansModel({
     k: o.k,
     featureNames: [...ds.names],
     centroids,
-    offset: mean,
-    labels: bestLabels,
-    inertia: best!.inertia,
+    offset: m.offset,
+    labels: best!.labels,
+    inertia: best!.inertia / m.scale ** 2,
     iterations: best!.iterations,
     converged: best!.converged,
-    threads: options.threads,
   });
+}
+
+/**
+ * k-means clustering (Lloyd with Hamerly bounds) on SIMD WebAssembly kernels, as shard ops on any executor.
+ * A seeded fit gives bit-identical labels, centroids and inertia on every executor and thread count.
+ * @example
+ * const model = await kmeans(rows, { k: 4, seed: 1 });
+ * model.labels; model.centroids; await model.predict(newRows);
+ */
+export async function kmeans(data: DataInput, options: KMeansOptions): Promise<KMeansModel> {
+  const ds = toDataset(data);
+  const o = checkKMeansOptions(options, ds);
+  const weights = checkWeights(options.sampleWeight, ds.n);
+  checkDistinct(ds, o.k, weights);
+  throwIfAborted(options.signal);
+  const ex = resolveExecutor(options);
+  const m = await loadMatrix(ex, ds, { weights, signal: options.signal });
+  try {
+    return await runKMeans(m, ds, o, options);
+  } finally {
+    await m.release();
+  }
 }

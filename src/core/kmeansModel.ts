@@ -1,16 +1,19 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { readObject } from '../util/modelJson.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
-import { assignCalls } from '../kernels/assign.js';
-import { distanceCalls } from '../kernels/distances.js';
-import { loadMatrix, writeCentroids } from '../kernels/layout.js';
-import { executorFor } from '../parallel/defaultExecutor.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import { loadMatrix, type Matrix } from '../engine/matrix.js';
+import { centresF32 } from '../kernels/shard.js';
+import { assignOp, distancesOp } from './kmeansOps.js';
+import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 
 export const KMEANS_FORMAT = 'segkit.kmeans';
-export const KMEANS_FORMAT_VERSION = 1;
+export const KMEANS_FORMAT_VERSION = 2;
 
 /** The JSON form of a fitted model (labels are not stored: a model file is for scoring new rows). */
-export interface KMeansModelJSON {
+export interface KMeansModelJSON extends ModelJSON {
+  kind: 'kmeans';
   format: typeof KMEANS_FORMAT;
   version: number;
   k: number;
@@ -23,11 +26,6 @@ export interface KMeansModelJSON {
   nSamples: number;
 }
 
-export interface RunOptions {
-  threads?: number;
-  signal?: AbortSignal;
-}
-
 interface ModelParts {
   k: number;
   featureNames: string[];
@@ -37,12 +35,12 @@ interface ModelParts {
   inertia: number;
   iterations: number;
   converged: boolean;
-  threads?: number;
   nSamples?: number;
 }
 
-/** A fitted k-means model: the result of `kmeans`, or loaded with `KMeansModel.fromJSON`. */
-export class KMeansModel {
+/** A fitted k-means model: the result of `kmeans`, or loaded with `loadModel` / `KMeansModel.fromJSON`. */
+export class KMeansModel implements SegmentationModel {
+  readonly kind = 'kmeans' as const;
   readonly k: number;
   readonly d: number;
   readonly featureNames: readonly string[];
@@ -55,7 +53,6 @@ export class KMeansModel {
   readonly converged: boolean;
   readonly nSamples: number;
   private readonly offset: Float64Array;
-  private readonly threads?: number;
 
   constructor(p: ModelParts) {
     this.k = p.k;
@@ -67,7 +64,6 @@ export class KMeansModel {
     this.inertia = p.inertia;
     this.iterations = p.iterations;
     this.converged = p.converged;
-    this.threads = p.threads;
     this.nSamples = p.nSamples ?? p.labels.length;
   }
 
@@ -86,50 +82,55 @@ export class KMeansModel {
     return ds;
   }
 
-  private centered(): Float64Array {
+  /** Loads the rows centred by the model's offset, then hands the centres, in the same coordinates, to `use`. */
+  private async withRows<T>(data: DataInput, options: RunOptions, fn: string, use: (m: Matrix, cent: Float32Array, norms: Float32Array) => Promise<T>): Promise<T> {
+    checkOptions(options, fn === 'transform' ? [...RUN_OPTIONS, 'squared'] : RUN_OPTIONS, fn);
+    const ds = this.dataset(data);
+    const ex = resolveExecutor(options);
     const c = new Float64Array(this.k * this.d);
-    for (let q = 0; q < c.length; q++) c[q] = this.centroidData[q] - this.offset[q % this.d];
-    return c;
+    let far = 0;
+    for (let t = 0; t < this.k; t++) {
+      let s = 0;
+      for (let j = 0; j < this.d; j++) {
+        c[t * this.d + j] = this.centroidData[t * this.d + j] - this.offset[j];
+        s += c[t * this.d + j] ** 2;
+      }
+      far = Math.max(far, s);
+    }
+    const m = await loadMatrix(ex, ds, { offset: this.offset, alsoSquaredNorm: far, signal: options.signal });
+    try {
+      if (m.scale !== 1) for (let q = 0; q < c.length; q++) c[q] *= m.scale;
+      const { cent, norms } = centresF32(c, this.k, this.d);
+      return await use(m, cent, norms);
+    } finally {
+      await m.release();
+    }
   }
 
-  /** The nearest centroid of each row, through the same kernel and executor as the fit. */
-  async predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
-    const ds = this.dataset(data);
-    const ex = executorFor(options.threads ?? this.threads);
-    const { heap } = ex;
-    const m = await loadMatrix(ex, ds, { offset: this.offset, signal: options.signal });
-    const cent = heap.alloc(4 * this.k * this.d), cnorm = heap.alloc(4 * this.k), labels = heap.alloc(4 * m.stride);
-    try {
-      writeCentroids(heap, cent, cnorm, this.centered(), this.k, this.d);
-      heap.i32(labels, m.n).fill(-1);
-      await ex.run(assignCalls(m, { cent, cnorm, k: this.k, labels }), options.signal);
-      return Int32Array.from(heap.i32(labels, ds.n));
-    } finally {
-      for (const p of [labels, cnorm, cent]) heap.release(p);
-      m.release();
-    }
+  /** The nearest centroid of each row, through the same kernel as the fit, on any executor. */
+  predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
+    return this.withRows(data, options, 'predict', async (m, cent, norms) => {
+      await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, track: false, dist: false }, { signal: options.signal });
+      return (await m.ex.readRows(m.handle, 'labels')) as Int32Array;
+    });
   }
 
   /** Distances from each row to every centroid: row-major n x k (row i at [i * k, (i + 1) * k)). */
-  async transform(data: DataInput, options: RunOptions & { squared?: boolean } = {}): Promise<Float32Array> {
-    const ds = this.dataset(data);
-    const ex = executorFor(options.threads ?? this.threads);
-    const { heap } = ex;
-    const m = await loadMatrix(ex, ds, { offset: this.offset, signal: options.signal });
-    const cent = heap.alloc(4 * this.k * this.d), out = heap.alloc(4 * m.stride * this.k);
-    try {
-      writeCentroids(heap, cent, 0, this.centered(), this.k, this.d);
-      await ex.run(distanceCalls(m, cent, this.k, !!options.squared, out), options.signal);
-      return Float32Array.from(heap.f32(out, ds.n * this.k));
-    } finally {
-      heap.release(out);
-      heap.release(cent);
-      m.release();
-    }
+  transform(data: DataInput, options: RunOptions & { squared?: boolean } = {}): Promise<Float32Array> {
+    return this.withRows(data, options, 'transform', async (m, cent) => {
+      await m.ex.map(distancesOp, m.handle, { cent, k: this.k, squared: !!options.squared }, { signal: options.signal });
+      const out = (await m.ex.readRows(m.handle, 'distances')) as Float32Array;
+      if (m.scale !== 1) {
+        const back = options.squared ? 1 / m.scale ** 2 : 1 / m.scale;
+        for (let i = 0; i < out.length; i++) out[i] *= back;
+      }
+      return out;
+    });
   }
 
   toJSON(): KMeansModelJSON {
     return {
+      kind: 'kmeans',
       format: KMEANS_FORMAT,
       version: KMEANS_FORMAT_VERSION,
       k: this.k,
@@ -153,17 +154,21 @@ export class KMeansModel {
         throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`);
       }
     }
-    const r = readObject(o, '', KMEANS_KEYS);
+    // version 1 files (before every model carried its kind) are read as they are
+    const v1 = !!o && typeof o === 'object' && (o as { version?: unknown }).version === 1;
+    const r = readObject(o, '', v1 ? KMEANS_KEYS.filter((key) => key !== 'kind') : KMEANS_KEYS);
+    if (!v1 && r.kind !== 'kmeans') throw bad('kind', r.kind, '"kmeans"');
     if (r.format !== KMEANS_FORMAT) throw bad('format', r.format, `"${KMEANS_FORMAT}"`);
-    if (r.version !== KMEANS_FORMAT_VERSION) throw bad('version', r.version, `${KMEANS_FORMAT_VERSION} (this segkit reads format version ${KMEANS_FORMAT_VERSION})`);
+    if (!v1 && r.version !== KMEANS_FORMAT_VERSION) throw bad('version', r.version, `1 or ${KMEANS_FORMAT_VERSION} (this segkit reads format versions 1 and ${KMEANS_FORMAT_VERSION})`);
     const k = r.k;
     if (!Number.isInteger(k) || (k as number) < 1) throw bad('k', k, 'a positive integer');
     const names = r.featureNames;
     if (!Array.isArray(names) || names.length === 0 || names.some((s) => typeof s !== 'string')) throw bad('featureNames', names, 'a non-empty array of strings');
     const d = names.length;
-    const centroids = new Float64Array((k as number) * d);
     const rows = r.centroids;
+    // the centroid array is checked against k before anything of size k is allocated
     if (!Array.isArray(rows) || rows.length !== k) throw bad('centroids', rows, `${k} rows`);
+    const centroids = new Float64Array((k as number) * d);
     rows.forEach((row, t) => {
       if (!Array.isArray(row) || row.length !== d) throw bad(`centroids[${t}]`, row, `${d} numbers`);
       row.forEach((v, j) => {
@@ -192,7 +197,7 @@ export class KMeansModel {
   }
 }
 
-const KMEANS_KEYS = ['format', 'version', 'k', 'featureNames', 'centroids', 'offset', 'inertia', 'iterations', 'converged', 'nSamples'] as const;
+const KMEANS_KEYS = ['kind', 'format', 'version', 'k', 'featureNames', 'centroids', 'offset', 'inertia', 'iterations', 'converged', 'nSamples'] as const;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A plain JSON object with no prototype-polluting keys, or E_BAD_MODEL naming `path`. */

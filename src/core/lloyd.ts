@@ -1,7 +1,8 @@
 import { throwIfAborted } from '../util/errors.js';
-import type { Executor } from '../parallel/executor.js';
-import { assignCalls, partialSize, type AssignBuffers } from '../kernels/assign.js';
-import { shardRanges, writeCentroids, type HeapMatrix } from '../kernels/layout.js';
+import { centresF32 } from '../kernels/shard.js';
+import type { HamerlyBounds } from '../kernels/assign.js';
+import type { Matrix } from '../engine/matrix.js';
+import { assignOp, farthestOp, setLabelsOp, type AssignState } from './kmeansOps.js';
 
 export interface LloydOptions {
   maxIter: number;
@@ -13,7 +14,7 @@ export interface LloydOptions {
 
 export interface LloydResult {
   centers: Float64Array;
-  /** Labels are left in the heap at `labels`; the caller copies them out. */
+  /** Labels stay with the shards (per-row `labels`); the caller reads them when it keeps this run. */
   inertia: number;
   iterations: number;
   converged: boolean;
@@ -22,7 +23,7 @@ export interface LloydResult {
 const f32 = Math.fround;
 
 /** Centre drift, largest two drifts and half-separations for Hamerly's test, from the float32 centres the kernel sees. */
-function hamerlyInputs(oldC: Float64Array, newC: Float64Array, k: number, d: number) {
+function hamerlyInputs(oldC: Float64Array, newC: Float64Array, k: number, d: number): HamerlyBounds {
   const drift = new Float32Array(k);
   let pmax = 0, pmax2 = 0, pmaxIdx = -1;
   for (let t = 0; t < k; t++) {
@@ -35,7 +36,7 @@ function hamerlyInputs(oldC: Float64Array, newC: Float64Array, k: number, d: num
     drift[t] = p;
     if (p > pmax) { pmax2 = pmax; pmax = p; pmaxIdx = t; } else if (p > pmax2) pmax2 = p;
   }
-  const half = new Float32Array(k);
+  const halfSep = new Float32Array(k);
   for (let t = 0; t < k; t++) {
     let best = Infinity;
     for (let u = 0; u < k; u++) {
@@ -47,9 +48,9 @@ function hamerlyInputs(oldC: Float64Array, newC: Float64Array, k: number, d: num
       }
       best = Math.min(best, s);
     }
-    half[t] = k === 1 ? Infinity : 0.5 * Math.sqrt(best) * (1 - 1e-6);
+    halfSep[t] = k === 1 ? Infinity : 0.5 * Math.sqrt(best) * (1 - 1e-6);
   }
-  return { drift, half, pmax: f32(pmax * (1 + 1e-6)), pmax2: f32(pmax2 * (1 + 1e-6)), pmaxIdx };
+  return { drift, halfSep, pmax: f32(pmax * (1 + 1e-6)), pmax2: f32(pmax2 * (1 + 1e-6)), pmaxIdx };
 }
 
 /**
@@ -58,77 +59,62 @@ function hamerlyInputs(oldC: Float64Array, newC: Float64Array, k: number, d: num
  * Mirrors scikit-learn's `_kmeans_single_lloyd`: strict convergence when no label changes, else centre shift <= tol,
  * and a final assignment with the final centres when it stopped for another reason.
  */
-export async function lloyd(ex: Executor, m: HeapMatrix, init: Float64Array, k: number, labelsPtr: number, opt: LloydOptions): Promise<LloydResult> {
-  const { heap } = ex;
-  const d = m.d;
-  const nShards = shardRanges(m.n).length;
-  const ps = partialSize(k, d);
-  const bytesK = Math.max(64, 4 * k);
-  const cent = heap.alloc(4 * k * d), cnorm = heap.alloc(bytesK), drift = heap.alloc(bytesK), halfSep = heap.alloc(bytesK);
-  const upper = heap.alloc(4 * m.stride), lower = heap.alloc(4 * m.stride);
-  const partials = heap.alloc(8 * ps * nShards);
-  try {
-    heap.i32(labelsPtr, m.n).fill(-1);
-    const sums = new Float64Array(k * d);
-    const weight = new Float64Array(k);
-    let centers = Float64Array.from(init);
-    let full = true;
-    let forced = false;
-    let converged = false, strict = false;
-    let iterations = 0;
-    let bounds: ReturnType<typeof hamerlyInputs> | undefined;
+export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: LloydOptions): Promise<LloydResult> {
+  const { ex, handle, d } = m;
+  const sums = new Float64Array(k * d);
+  const weight = new Float64Array(k);
+  let centers = Float64Array.from(init);
+  let full = true;
+  let forced = false;
+  let converged = false, strict = false;
+  let iterations = 0;
+  let bounds: HamerlyBounds | undefined;
+  let reset = true;
 
-    const pass = async (useBounds: boolean, dist = 0): Promise<number> => {
-      writeCentroids(heap, cent, cnorm, centers, k, d);
-      const b: AssignBuffers = { cent, cnorm, k, labels: labelsPtr, partials, upper, lower, dist };
-      if (useBounds && bounds) {
-        heap.f32(drift, k).set(bounds.drift);
-        heap.f32(halfSep, k).set(bounds.half);
-        Object.assign(b, { drift, halfSep, pmax: bounds.pmax, pmax2: bounds.pmax2, pmaxIdx: bounds.pmaxIdx });
-      }
-      heap.f64(partials, ps * nShards).fill(0);
-      const changed = (await ex.run(assignCalls(m, b), opt.signal)).reduce((a, c) => a + c, 0);
-      const p = heap.f64(partials, ps * nShards);
-      for (let s = 0; s < nShards; s++) {
-        const o = s * ps;
-        for (let q = 0; q < k * d; q++) sums[q] += p[o + q];
-        for (let t = 0; t < k; t++) weight[t] += p[o + k * d + t];
-      }
-      return changed;
-    };
-
-    for (let it = 1; it <= opt.maxIter; it++) {
-      throwIfAborted(opt.signal);
-      iterations = it;
-      const changed = await pass(!full);
-      full = false;
-      const inertia = inertiaOf(m, centers, sums, weight, k, d);
-      if (weight.some((w) => w <= 0)) {
-        await relocateEmpty(ex, m, k, labelsPtr, sums, weight, async (distPtr) => { await pass(false, distPtr); });
-        full = true;
-        forced = true;
-      } else if (forced) {
-        forced = false;
-      }
-      const next = new Float64Array(k * d);
-      for (let t = 0; t < k; t++) for (let j = 0; j < d; j++) next[t * d + j] = sums[t * d + j] / weight[t];
-      let shift = 0;
-      for (let q = 0; q < k * d; q++) shift += (next[q] - centers[q]) ** 2;
-      bounds = full ? undefined : hamerlyInputs(centers, next, k, d);
-      centers = next;
-      opt.onIteration?.({ iteration: it, inertia, shift, changed });
-      if (changed === 0 && !forced) { strict = true; converged = true; break; }
-      if (shift <= opt.tolAbs) { converged = true; break; }
+  const pass = async (useBounds: boolean, dist = false): Promise<number> => {
+    const { cent, norms } = centresF32(centers, k, d);
+    const state: AssignState = { cent, norms, k, reset, sums: true, track: true, dist, bounds: useBounds ? bounds : undefined };
+    reset = false;
+    const parts = await ex.map(assignOp, handle, state, { signal: opt.signal });
+    let changed = 0;
+    for (const p of parts) {
+      changed += p.changed;
+      const q = p.deltas!;
+      for (let i = 0; i < k * d; i++) sums[i] += q[i];
+      for (let t = 0; t < k; t++) weight[t] += q[k * d + t];
     }
-    if (!strict) await pass(!full && !!bounds);
-    return { centers, inertia: inertiaOf(m, centers, sums, weight, k, d), iterations, converged };
-  } finally {
-    for (const p of [partials, lower, upper, halfSep, drift, cnorm, cent]) heap.release(p);
+    return changed;
+  };
+
+  for (let it = 1; it <= opt.maxIter; it++) {
+    throwIfAborted(opt.signal);
+    iterations = it;
+    const changed = await pass(!full);
+    full = false;
+    const inertia = inertiaOf(m, centers, sums, weight, k, d);
+    if (weight.some((w) => w <= 0)) {
+      await relocateEmpty(m, k, sums, weight, async () => { await pass(false, true); }, opt.signal);
+      full = true;
+      forced = true;
+    } else if (forced) {
+      forced = false;
+    }
+    const next = new Float64Array(k * d);
+    for (let t = 0; t < k; t++) for (let j = 0; j < d; j++) next[t * d + j] = sums[t * d + j] / weight[t];
+    let shift = 0;
+    for (let q = 0; q < k * d; q++) shift += (next[q] - centers[q]) ** 2;
+    bounds = full ? undefined : hamerlyInputs(centers, next, k, d);
+    centers = next;
+    opt.onIteration?.({ iteration: it, inertia, shift, changed });
+    if (changed === 0 && !forced) { strict = true; converged = true; break; }
+    if (shift <= opt.tolAbs) { converged = true; break; }
   }
+  if (!strict) await pass(!full && !!bounds);
+  return { centers, inertia: inertiaOf(m, centers, sums, weight, k, d), iterations, converged };
 }
 
 /** Sum of w |x - c_label|^2 from the sufficient statistics: sum w|x|^2 - 2 sum_j c_j . S_j + sum_j W_j |c_j|^2. */
-function inertiaOf(m: HeapMatrix, centers: Float64Array, sums: Float64Array, weight: Float64Array, k: number, d: number): number {
+function inertiaOf(m: Matrix, centers: Float64Array, sums: Float64Array, weight: Float64Array, k: number, d: number): number {
   let s = m.sumSquares;
   for (let t = 0; t < k; t++) {
     let dot = 0, nrm = 0;
@@ -147,44 +133,35 @@ function inertiaOf(m: HeapMatrix, centers: Float64Array, sums: Float64Array, wei
  * ties go to the lower row index, so the choice is deterministic. The moved rows' labels follow their sums.
  */
 async function relocateEmpty(
-  ex: Executor, m: HeapMatrix, k: number, labelsPtr: number,
-  sums: Float64Array, weight: Float64Array, distancePass: (distPtr: number) => Promise<void>,
+  m: Matrix, k: number, sums: Float64Array, weight: Float64Array, distancePass: () => Promise<void>, signal?: AbortSignal,
 ): Promise<void> {
-  const { heap } = ex;
-  const d = m.d;
+  const { ex, handle, d } = m;
   const empty: number[] = [];
   for (let t = 0; t < k; t++) if (weight[t] <= 0) empty.push(t);
-  const distPtr = heap.alloc(4 * m.stride);
-  try {
-    // a full pass with the same centres reproduces the labels and writes each row's squared distance
-    const saveSums = Float64Array.from(sums), saveWeight = Float64Array.from(weight);
-    await distancePass(distPtr);
-    sums.set(saveSums);
-    weight.set(saveWeight);
-    const dist = heap.f32(distPtr, m.n);
-    const taken = new Set<number>();
-    const labels = heap.i32(labelsPtr, m.n);
-    const w = m.weights ? heap.f32(m.weights, m.n) : undefined;
-    const x = heap.f32(m.ptr, m.stride * d);
-    for (const to of empty) {
-      let id = -1;
-      for (let i = 0; i < m.n; i++) {
-        if (taken.has(i) || (w && w[i] === 0)) continue;
-        if (id < 0 || dist[i] > dist[id]) id = i;
-      }
-      taken.add(id);
-      const from = labels[id];
-      const wi = w ? w[id] : 1;
-      for (let j = 0; j < d; j++) {
-        const v = wi * x[j * m.stride + id];
-        sums[from * d + j] -= v;
-        sums[to * d + j] = v;
-      }
-      weight[from] -= wi;
-      weight[to] = wi;
-      labels[id] = to;
+  // a full pass with the same centres reproduces the labels and writes each row's squared distance
+  const saveSums = Float64Array.from(sums), saveWeight = Float64Array.from(weight);
+  await distancePass();
+  sums.set(saveSums);
+  weight.set(saveWeight);
+  const width = 3 + d;
+  const found = (await ex.map(farthestOp, handle, { m: empty.length }, { signal })).flatMap((p) =>
+    Array.from({ length: p.length / width }, (_, q) => p.subarray(q * width, (q + 1) * width)));
+  // the shards' own top lists, merged: farthest first, then lower row
+  found.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const rows = new Int32Array(empty.length), labels = new Int32Array(empty.length);
+  empty.forEach((to, q) => {
+    const r = found[q];
+    const id = r[1], from = r[2];
+    const wi = m.weights ? m.weights[id] : 1;
+    for (let j = 0; j < d; j++) {
+      const v = wi * r[3 + j];
+      sums[from * d + j] -= v;
+      sums[to * d + j] = v;
     }
-  } finally {
-    heap.release(distPtr);
-  }
+    weight[from] -= wi;
+    weight[to] = wi;
+    rows[q] = id;
+    labels[q] = to;
+  });
+  await ex.map(setLabelsOp, handle, { rows, labels }, { signal });
 }

@@ -1,11 +1,8 @@
-import type { KernelCall } from '../parallel/executor.js';
-import { shardRanges, type HeapMatrix } from './layout.js';
+import { rowPtr, scratchF64, type Shard } from './shard.js';
 
-/** One `accumulate` call per shard into partials of k*d sums + k weights (float64), `stride` values apart, zeroed by the caller. */
-export function accumulateCalls(m: HeapMatrix, labels: number, k: number, partials: number, stride = k * m.d + k): KernelCall[] {
-  const ps = stride * 8;
-  return shardRanges(m.n).map(([r0, r1], s) => ({
-    kernel: 'accumulate',
-    args: [m.ptr, m.stride, m.d, r0, r1, labels, m.weights, k, partials + s * ps],
-  }));
+/** Per-cluster weighted sums of the shard's rows given their labels: k*d sums then k weights, float64. */
+export function accumulateShard(sh: Shard, labels: string, k: number): Float64Array {
+  const out = scratchF64(sh, k * sh.d + k);
+  sh.mem.kernels.accumulate(sh.x, sh.stride, sh.d, sh.row0, sh.row0 + sh.rows, rowPtr(sh, labels), rowPtr(sh, 'weights'), k, out.ptr);
+  return out.read();
 }

@@ -1,10 +1,9 @@
-import type { KernelCall } from '../parallel/executor.js';
-import { shardRanges, type HeapMatrix } from './layout.js';
+import { rowPtr, scratchCopy, scratchF64, type Shard } from './shard.js';
 
-/** Per shard: per-cluster sums of squared and plain distances to the own centroid (float64 k x d at cent; 2k float64 per shard). */
-export function labelDistanceCalls(m: HeapMatrix, cent: number, k: number, labels: number, partials: number): KernelCall[] {
-  return shardRanges(m.n).map(([r0, r1], s) => ({
-    kernel: 'labelDistances',
-    args: [m.ptr, m.stride, m.d, r0, r1, cent, k, labels, m.weights, partials + s * 2 * k * 8],
-  }));
+/** Per cluster, the weighted sums of squared and of plain distances to the own centre (float64 k x d centres): 2k float64. */
+export function labelDistancesShard(sh: Shard, centres: Float64Array, k: number, labels: string): Float64Array {
+  const cent = scratchCopy(sh, centres);
+  const out = scratchF64(sh, 2 * k);
+  sh.mem.kernels.labelDistances(sh.x, sh.stride, sh.d, sh.row0, sh.row0 + sh.rows, cent, k, rowPtr(sh, labels), rowPtr(sh, 'weights'), out.ptr);
+  return out.read();
 }

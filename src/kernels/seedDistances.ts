@@ -1,18 +1,15 @@
-import type { KernelCall } from '../parallel/executor.js';
-import { shardRanges, type HeapMatrix } from './layout.js';
+import { rowPtr, scratchCopy, scratchF64, type Shard } from './shard.js';
 
-/** Per shard: the potential sum w * min(closest, |x - cand_t|^2) for each of m candidates, into partials (m float64 per shard). */
-export function candidatePotentialCalls(mat: HeapMatrix, cand: number, m: number, closest: number, partials: number): KernelCall[] {
-  return shardRanges(mat.n).map(([r0, r1], s) => ({
-    kernel: 'candidatePotentials',
-    args: [mat.ptr, mat.stride, mat.d, r0, r1, cand, m, closest, mat.weights, partials + s * m * 8],
-  }));
+/** For each of m candidate centres (m x d float32), the shard's potential sum_i w_i * min(closest_i, |x_i - c|^2). */
+export function candidatePotentialsShard(sh: Shard, cand: Float32Array, m: number, closest: string): Float64Array {
+  const c = scratchCopy(sh, cand);
+  const out = scratchF64(sh, m);
+  sh.mem.kernels.candidatePotentials(sh.x, sh.stride, sh.d, sh.row0, sh.row0 + sh.rows, c, m, rowPtr(sh, closest), rowPtr(sh, 'weights'), out.ptr);
+  return out.read();
 }
 
-/** Per shard: closest = min(closest, |x - c|^2); each call returns its shard's potential. */
-export function updateClosestCalls(mat: HeapMatrix, center: number, closest: number, first: boolean): KernelCall[] {
-  return shardRanges(mat.n).map(([r0, r1]) => ({
-    kernel: 'updateClosest',
-    args: [mat.ptr, mat.stride, mat.d, r0, r1, center, closest, mat.weights, first ? 1 : 0],
-  }));
+/** closest_i = min(closest_i, |x_i - c|^2) (overwritten when `first`); returns the shard's potential sum_i w_i * closest_i. */
+export function updateClosestShard(sh: Shard, centre: Float32Array, closest: string, first: boolean): number {
+  const c = scratchCopy(sh, centre);
+  return sh.mem.kernels.updateClosest(sh.x, sh.stride, sh.d, sh.row0, sh.row0 + sh.rows, c, rowPtr(sh, closest), rowPtr(sh, 'weights'), first ? 1 : 0);
 }

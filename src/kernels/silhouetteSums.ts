@@ -1,19 +1,17 @@
-import type { KernelCall } from '../parallel/executor.js';
-import type { HeapMatrix } from './layout.js';
+import { SegkitError } from '../util/errors.js';
+import { scratchCopy, scratchF64, type Shard } from './shard.js';
 
-/** Rows of A per call, and rows of B per cache tile. */
-export const SILHOUETTE_BLOCK = 512;
+/** Rows of B per cache tile: a tile stays in cache while the shard's rows sweep it. */
 export const SILHOUETTE_TILE = 1024;
 
 /**
- * Calls over blocks of A rows; each sums distances to every cluster segment of the (cluster-grouped) matrix into
- * out[(a) * k + c] (float64, zeroed by the caller). seg = k int32 starts then k int32 ends.
+ * For each row a of the shard, the sum of its distances to every row of each cluster segment of the whole
+ * (cluster-grouped, replicated) matrix: rows * k float64, row-major. seg holds k int32 starts then k int32 ends.
  */
-export function silhouetteCalls(m: HeapMatrix, rows: number, segStart: number, segEnd: number, k: number, out: number): KernelCall[] {
-  const calls: KernelCall[] = [];
-  for (let a0 = 0; a0 < rows; a0 += SILHOUETTE_BLOCK) {
-    const a1 = Math.min(rows, a0 + SILHOUETTE_BLOCK);
-    calls.push({ kernel: 'silhouetteSums', args: [m.ptr, m.stride, m.d, a0, a1, rows, SILHOUETTE_TILE, segStart, segEnd, k, out + a0 * k * 8] });
-  }
-  return calls;
+export function silhouetteSumsShard(sh: Shard, seg: Int32Array, k: number): Float64Array {
+  if (!sh.all) throw new SegkitError('E_EXECUTOR', 'the silhouette needs a replicated handle (every row beside every shard)');
+  const s = scratchCopy(sh, seg);
+  const out = scratchF64(sh, sh.rows * k);
+  sh.mem.kernels.silhouetteSums(sh.all.x, sh.all.stride, sh.d, sh.start, sh.start + sh.rows, sh.all.rows, SILHOUETTE_TILE, s, s + 4 * k, k, out.ptr);
+  return out.read();
 }

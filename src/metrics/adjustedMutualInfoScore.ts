@@ -83,7 +83,7 @@ export function expectedMutualInfo(a: Float64Array, b: Float64Array, n: number):
  * adjustedMutualInfoScore([0, 0, 1, 1], [0, 0, 1, 2], { averageMethod: 'max' }); // ≈ 0.4
  */
 export function adjustedMutualInfoScore(labelsTrue: Labels, labelsPred: Labels, options?: MutualInfoOptions): number {
-  const method = checkAverageMethod(options);
+  const method = checkAverageMethod(options, 'adjustedMutualInfoScore');
   const sc = sparseContingency(checkLabels(labelsTrue, labelsPred));
   if (sc.classes.length === 1 && sc.clusters.length === 1) return 1;
   const mi = mutualInfo(sc);

@@ -1,6 +1,6 @@
 import type { DataInput } from '../data/dataset.js';
 import type { Labels } from './checkLabels.js';
-import { clusterStats, type MetricOptions, type ClusterStats } from './clusterStats.js';
+import { matrixClusterStats, withLabels, type MetricOptions, type ClusterStats } from './clusterStats.js';
 
 export function calinskiHarabaszFromStats(s: ClusterStats): number {
   let extra = 0, intra = 0;
@@ -15,5 +15,5 @@ export function calinskiHarabaszFromStats(s: ClusterStats): number {
 
 /** Calinski-Harabasz score (variance ratio criterion), as scikit-learn's `calinski_harabasz_score`; higher is better. */
 export async function calinskiHarabaszScore(data: DataInput, labels: Labels, options: MetricOptions = {}): Promise<number> {
-  return calinskiHarabaszFromStats(await clusterStats(data, labels, options));
+  return calinskiHarabaszFromStats(await withLabels(data, labels, options, 'calinskiHarabaszScore', matrixClusterStats));
 }

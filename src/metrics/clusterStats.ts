@@ -1,13 +1,15 @@
 import { toDataset, type DataInput } from '../data/dataset.js';
-import { throwIfAborted } from '../util/errors.js';
-import { accumulateCalls } from '../kernels/accumulate.js';
-import { labelDistanceCalls } from '../kernels/labelDistances.js';
-import { loadMatrix, shardRanges } from '../kernels/layout.js';
-import { executorFor } from '../parallel/defaultExecutor.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import type { Executor } from '../engine/executor.js';
+import { loadMatrix, type Matrix } from '../engine/matrix.js';
+import { sumInShardOrder } from '../engine/merge.js';
 import type { Labels } from './checkLabels.js';
 import { internalLabels } from './internalLabels.js';
+import { accumulateOp, labelDistancesOp } from './metricOps.js';
 
 export interface MetricOptions {
+  executor?: Executor;
   threads?: number;
   signal?: AbortSignal;
 }
@@ -28,44 +30,45 @@ export interface ClusterStats {
   sumDist: Float64Array;
 }
 
+/** Cluster statistics of loaded rows whose per-row `labels` hold 0..k-1 (and the centres in the loaded coordinates). */
+export async function matrixClusterStats(m: Matrix, k: number, signal?: AbortSignal): Promise<ClusterStats & { loadedCentres: Float64Array }> {
+  const { ex, handle, d, n } = m;
+  const p = sumInShardOrder(await ex.map(accumulateOp, handle, { k }, { signal }));
+  const counts = p.slice(k * d);
+  const centres = new Float64Array(k * d), mean = new Float64Array(d);
+  for (let t = 0; t < k; t++) for (let j = 0; j < d; j++) {
+    centres[t * d + j] = p[t * d + j] / counts[t];
+    mean[j] += p[t * d + j] / n;
+  }
+  const q = sumInShardOrder(await ex.map(labelDistancesOp, handle, { centres, k }, { signal }));
+  // back to the data's own coordinates and units
+  const s = m.scale;
+  const centroids = Float64Array.from(centres, (v, i) => v / s + m.offset[i % d]);
+  for (let j = 0; j < d; j++) mean[j] = mean[j] / s + m.offset[j];
+  return {
+    n, d, k, centroids, mean, counts, loadedCentres: centres,
+    sumSq: Float64Array.from(q.subarray(0, k), (v) => v / (s * s)),
+    sumDist: Float64Array.from(q.subarray(k), (v) => v / s),
+  };
+}
+
+/** Centroids, sizes and within-cluster distance sums of a labelling (the basis of inertia, Calinski-Harabasz and Davies-Bouldin). */
 export async function clusterStats(data: DataInput, labels: Labels, options: MetricOptions = {}): Promise<ClusterStats> {
+  const { loadedCentres: _, ...stats } = await withLabels(data, labels, options, 'clusterStats', matrixClusterStats);
+  return stats;
+}
+
+/** Loads the rows with their labels (0..k-1 in order of the label values) and runs `use` on them. */
+export async function withLabels<T>(
+  data: DataInput, labels: Labels, options: MetricOptions, fn: string, use: (m: Matrix, k: number, signal?: AbortSignal) => Promise<T>,
+): Promise<T> {
+  checkOptions(options, RUN_OPTIONS, fn);
   const ds = toDataset(data);
   const enc = internalLabels(labels, ds.n);
-  const k = enc.values.length, d = ds.d;
-  const ex = executorFor(options.threads);
-  const { heap } = ex;
-  const m = await loadMatrix(ex, ds, { offset: new Float64Array(d), signal: options.signal });
-  const nS = shardRanges(ds.n).length;
-  const lab = heap.alloc(4 * m.stride), cent = heap.alloc(8 * k * d), parts = heap.alloc(8 * (k * d + k) * nS + 64);
+  const m = await loadMatrix(resolveExecutor(options), ds, { rows: { labels: enc.index }, signal: options.signal });
   try {
-    heap.i32(lab, ds.n).set(enc.index);
-    heap.f64(parts, (k * d + k) * nS).fill(0);
-    await ex.run(accumulateCalls(m, lab, k, parts), options.signal);
-    const p = heap.f64(parts, (k * d + k) * nS);
-    const sums = new Float64Array(k * d), counts = new Float64Array(k);
-    for (let s = 0; s < nS; s++) {
-      const o = s * (k * d + k);
-      for (let q = 0; q < k * d; q++) sums[q] += p[o + q];
-      for (let t = 0; t < k; t++) counts[t] += p[o + k * d + t];
-    }
-    const centroids = new Float64Array(k * d), mean = new Float64Array(d);
-    for (let t = 0; t < k; t++) for (let j = 0; j < d; j++) {
-      centroids[t * d + j] = sums[t * d + j] / counts[t];
-      mean[j] += sums[t * d + j] / ds.n;
-    }
-    throwIfAborted(options.signal);
-    heap.f64(cent, k * d).set(centroids);
-    heap.f64(parts, 2 * k * nS).fill(0);
-    await ex.run(labelDistanceCalls(m, cent, k, lab, parts), options.signal);
-    const q = heap.f64(parts, 2 * k * nS);
-    const sumSq = new Float64Array(k), sumDist = new Float64Array(k);
-    for (let s = 0; s < nS; s++) for (let t = 0; t < k; t++) {
-      sumSq[t] += q[s * 2 * k + t];
-      sumDist[t] += q[s * 2 * k + k + t];
-    }
-    return { n: ds.n, d, k, centroids, mean, counts, sumSq, sumDist };
+    return await use(m, enc.values.length, options.signal);
   } finally {
-    for (const ptr of [parts, cent, lab]) heap.release(ptr);
-    m.release();
+    await m.release();
   }
 }

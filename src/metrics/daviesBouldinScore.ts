@@ -1,6 +1,6 @@
 import type { DataInput } from '../data/dataset.js';
 import type { Labels } from './checkLabels.js';
-import { clusterStats, type MetricOptions, type ClusterStats } from './clusterStats.js';
+import { matrixClusterStats, withLabels, type MetricOptions, type ClusterStats } from './clusterStats.js';
 
 export function daviesBouldinFromStats(s: ClusterStats): number {
   const intra = Array.from({ length: s.k }, (_, t) => s.sumDist[t] / s.counts[t]);
@@ -27,5 +27,5 @@ export function daviesBouldinFromStats(s: ClusterStats): number {
 
 /** Davies-Bouldin score, as scikit-learn's `davies_bouldin_score`; lower is better, 0 is the minimum. */
 export async function daviesBouldinScore(data: DataInput, labels: Labels, options: MetricOptions = {}): Promise<number> {
-  return daviesBouldinFromStats(await clusterStats(data, labels, options));
+  return daviesBouldinFromStats(await withLabels(data, labels, options, 'daviesBouldinScore', matrixClusterStats));
 }

@@ -1,3 +1,4 @@
+import { checkOptions } from '../util/options.js';
 import { badOption } from '../util/errors.js';
 import { checkLabels, type Labels } from './checkLabels.js';
 import { sparseContingency } from './contingencyMatrix.js';
@@ -17,6 +18,7 @@ export interface HomogeneityCompletenessVMeasure {
 const DEFAULTS: Required<VMeasureOptions> = Object.freeze({ beta: 1 });
 
 function checkBeta(options: VMeasureOptions | undefined): number {
+  checkOptions(options, ['beta'], 'vMeasureScore');
   const beta = options?.beta ?? DEFAULTS.beta;
   if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw badOption('beta', beta, 'a finite number > 0');
   return beta;

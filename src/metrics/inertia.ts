@@ -1,9 +1,9 @@
 import type { DataInput } from '../data/dataset.js';
 import type { Labels } from './checkLabels.js';
-import { clusterStats, type MetricOptions } from './clusterStats.js';
+import { matrixClusterStats, withLabels, type MetricOptions } from './clusterStats.js';
 
 /** Within-cluster sum of squares (WCSS) of a labelling, around each cluster's mean. */
 export async function inertia(data: DataInput, labels: Labels, options: MetricOptions = {}): Promise<number> {
-  const s = await clusterStats(data, labels, options);
+  const s = await withLabels(data, labels, options, 'inertia', matrixClusterStats);
   return s.sumSq.reduce((a, b) => a + b, 0);
 }

@@ -1,9 +1,11 @@
 import { fromColumns, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { badOption } from '../util/errors.js';
-import { loadMatrix } from '../kernels/layout.js';
-import { silhouetteCalls } from '../kernels/silhouetteSums.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { createRandom } from '../util/random.js';
-import { executorFor } from '../parallel/defaultExecutor.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import { loadMatrix } from '../engine/matrix.js';
+import { concatInShardOrder } from '../engine/merge.js';
+import { silhouetteSumsOp } from './metricOps.js';
 import type { Labels } from './checkLabels.js';
 import type { MetricOptions } from './clusterStats.js';
 import { internalLabels } from './internalLabels.js';
@@ -43,10 +45,11 @@ export function silhouetteInput(data: DataInput, labels: Labels, options: Silhou
 
 /**
  * Exact silhouette coefficient of every row (Rousseeuw 1987), as scikit-learn's `silhouette_samples`: the rows are
- * grouped by cluster and every pairwise distance is summed per cluster by a blocked SIMD kernel, sharded over the
- * executor, in O(n + k) memory per row block rather than O(n^2). Rows of single-row clusters score 0.
+ * grouped by cluster and every pairwise distance is summed per cluster by a blocked SIMD kernel, as a shard op over
+ * 512-row blocks of a replicated handle, in O(n k) memory rather than O(n^2). Rows of single-row clusters score 0.
  */
 export async function silhouetteSamples(data: DataInput, labels: Labels, options: MetricOptions = {}): Promise<Float64Array> {
+  checkOptions(options, RUN_OPTIONS, 'silhouetteSamples');
   const ds = toDataset(data);
   const enc = internalLabels(labels, ds.n);
   const k = enc.values.length, n = ds.n;
@@ -63,23 +66,19 @@ export async function silhouetteSamples(data: DataInput, labels: Labels, options
   const pos = new Int32Array(n);
   const fill = Int32Array.from(segStart);
   for (let i = 0; i < n; i++) pos[i] = fill[enc.index[i]]++;
-  const grouped = fromColumns({
-    columns: ds.columns.map((col) => {
-      const g = new Float32Array(rows);
-      for (let i = 0; i < n; i++) g[pos[i]] = col[i];
-      return g;
-    }),
+  const grouped = ds.columns.map((col) => {
+    const g = new Float32Array(rows);
+    for (let i = 0; i < n; i++) g[pos[i]] = col[i];
+    return g;
   });
-  const ex = executorFor(options.threads);
-  const { heap } = ex;
-  const m = await loadMatrix(ex, grouped, { offset: new Float64Array(ds.d), signal: options.signal });
-  const seg = heap.alloc(8 * k + 64), out = heap.alloc(8 * rows * k);
+  const m = await loadMatrix(resolveExecutor(options), { n: rows, d: ds.d, columns: grouped, names: ds.names }, {
+    offset: new Float64Array(ds.d), replicate: true, shardRows: SILHOUETTE_BLOCK, signal: options.signal,
+  });
   try {
-    heap.i32(seg, 2 * k).set(segStart);
-    heap.i32(seg + 4 * k, k).set(segEnd);
-    heap.f64(out, rows * k).fill(0);
-    await ex.run(silhouetteCalls(m, rows, seg, seg + 4 * k, k, out), options.signal);
-    const sums = heap.f64(out, rows * k);
+    const seg = new Int32Array(2 * k);
+    seg.set(segStart);
+    seg.set(segEnd, k);
+    const sums = concatInShardOrder(await m.ex.map(silhouetteSumsOp, m.handle, { seg, k }, { signal: options.signal }));
     const s = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const c = enc.index[i], p = pos[i];
@@ -92,8 +91,9 @@ export async function silhouetteSamples(data: DataInput, labels: Labels, options
     }
     return s;
   } finally {
-    heap.release(out);
-    heap.release(seg);
-    m.release();
+    await m.release();
   }
 }
+
+/** Rows of the grouped matrix per shard of the silhouette: a block of rows sweeps every other row in cache tiles. */
+export const SILHOUETTE_BLOCK = 512;

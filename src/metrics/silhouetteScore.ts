@@ -1,4 +1,5 @@
 import type { DataInput } from '../data/dataset.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { Labels } from './checkLabels.js';
 import { silhouetteInput, silhouetteSamples, type SilhouetteOptions } from './silhouetteSamples.js';
 
@@ -9,8 +10,10 @@ import { silhouetteInput, silhouetteSamples, type SilhouetteOptions } from './si
  * const s = await silhouetteScore(rows, model.labels, { sampleSize: 20_000, seed: 1 });
  */
 export async function silhouetteScore(data: DataInput, labels: Labels, options: SilhouetteOptions = {}): Promise<number> {
+  checkOptions(options, [...RUN_OPTIONS, 'sampleSize', 'seed'], 'silhouetteScore');
   const { ds, labels: lab } = silhouetteInput(data, labels, options);
-  const s = await silhouetteSamples(ds, lab, options);
+  const { executor, threads, signal } = options;
+  const s = await silhouetteSamples(ds, lab, { executor, threads, signal });
   let sum = 0;
   for (const v of s) sum += v;
   return sum / s.length;

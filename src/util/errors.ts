@@ -15,6 +15,8 @@ export type SegkitErrorCode =
   | 'E_IO'
   | 'E_ABORTED'
   | 'E_WORKER'
+  | 'E_CLOSED'
+  | 'E_EXECUTOR'
   | 'E_MEMORY';
 
 export class SegkitError extends Error {

@@ -1,11 +1,15 @@
 import { toDataset, type DataInput } from '../data/dataset.js';
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import type { Executor } from '../engine/executor.js';
+import { loadMatrix } from '../engine/matrix.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
-import { clusterStats } from '../metrics/clusterStats.js';
+import { matrixClusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
-import { kmeans } from '../core/kmeans.js';
-import type { KMeansModel } from '../core/kmeansModel.js';
+import { fitKMeans } from '../core/kmeans.js';
+import type { SegmentationModel } from '../core/model.js';
 import { kneedle } from '../core/kneedle.js';
 
 export interface ChooseKOptions {
@@ -17,6 +21,9 @@ export interface ChooseKOptions {
   tol?: number;
   /** Silhouette on a seeded sample of this many rows when the data is larger (exact below it). */
   silhouetteSampleSize?: number;
+  /** The algorithm fitted at each k (only 'kmeans' for now). */
+  algorithm?: 'kmeans';
+  executor?: Executor;
   threads?: number;
   signal?: AbortSignal;
   onProgress?: (p: { k: number; done: number; total: number }) => void;
@@ -44,7 +51,7 @@ export interface ChooseKResult {
   evidence: 'strong' | 'moderate' | 'weak';
   /** The recommendation and why, in plain words. */
   reason: string;
-  models?: Map<number, KMeansModel>;
+  models?: Map<number, SegmentationModel>;
 }
 
 export const chooseKDefaults = Object.freeze({ kRange: [2, 10] as const, seed: 0, silhouetteSampleSize: 10_000 });
@@ -62,6 +69,8 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   return out;
 }
 
+const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+
 /**
  * Fits k-means for each k and scores it (inertia, silhouette, Calinski-Harabasz, Davies-Bouldin), then recommends k:
  * the elbow of the inertia curve and the best silhouette, with the reason in plain words.
@@ -69,26 +78,36 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
  * const { recommendedK, reason, table } = await chooseK(rows, { kRange: [2, 10], seed: 1 });
  */
 export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Promise<ChooseKResult> {
+  checkOptions(options, CHOOSE_K_OPTIONS, 'chooseK');
   const ds = toDataset(data);
   const ks = kValues(options.kRange, ds.n);
   const seed = options.seed ?? chooseKDefaults.seed;
   const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
   if (!Number.isInteger(sampleSize) || sampleSize < 10) throw badOption('silhouetteSampleSize', sampleSize, 'an integer >= 10');
+  if (options.algorithm !== undefined && options.algorithm !== 'kmeans') throw badOption('algorithm', options.algorithm, '"kmeans"');
+  const ex = resolveExecutor(options);
+  const { signal } = options;
   const table: KScore[] = [];
-  const models = options.keepModels ? new Map<number, KMeansModel>() : undefined;
-  for (const k of ks) {
-    throwIfAborted(options.signal);
-    const model = await kmeans(ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, threads: options.threads, signal: options.signal });
-    const run = { threads: options.threads, signal: options.signal };
-    const stats = await clusterStats(ds, model.labels, run);
-    const silhouette = await silhouetteScore(ds, model.labels, { ...run, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) });
-    table.push({
-      k, inertia: model.inertia, silhouette,
-      calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
-      iterations: model.iterations,
-    });
-    models?.set(k, model);
-    options.onProgress?.({ k, done: table.length, total: ks.length });
+  const models = options.keepModels ? new Map<number, SegmentationModel>() : undefined;
+  // one load for every k: each fit and its scores run on the same loaded rows
+  const m = await loadMatrix(ex, ds, { signal });
+  try {
+    for (const k of ks) {
+      throwIfAborted(signal);
+      const model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal });
+      await ex.writeRows(m.handle, 'labels', model.labels, { signal });
+      const stats = await matrixClusterStats(m, k, signal);
+      const silhouette = await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) });
+      table.push({
+        k, inertia: model.inertia, silhouette,
+        calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
+        iterations: model.iterations,
+      });
+      models?.set(k, model);
+      options.onProgress?.({ k, done: table.length, total: ks.length });
+    }
+  } finally {
+    await m.release();
   }
   return { table, ...recommend(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
 }

@@ -1,10 +1,13 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { Pipeline, type PipelineJSON } from '../prep/pipeline.js';
 import type { TableInput } from '../prep/frame.js';
-import { KMeansModel, record, type KMeansModelJSON, type RunOptions } from '../core/kmeansModel.js';
+import { KMeansModel, record } from '../core/kmeansModel.js';
+import { isSegmentationModel, loadModel } from '../core/loadModel.js';
+import type { ModelJSON, RunOptions, SegmentationModel } from '../core/model.js';
 
 export const SEGMENT_MODEL_FORMAT = 'segkit.model';
-export const SEGMENT_MODEL_VERSION = 1;
+/** Version 2 holds any model kind under `model`; version 1 files (k-means under `kmeans`) are still read. */
+export const SEGMENT_MODEL_VERSION = 2;
 
 /** What a segment looked like on the training rows: its name, size and the mean of each feature in the customers' units. */
 export interface SegmentSummary {
@@ -21,19 +24,21 @@ export interface SegmentModelJSON {
   readonly format: typeof SEGMENT_MODEL_FORMAT;
   readonly version: typeof SEGMENT_MODEL_VERSION;
   readonly pipeline: PipelineJSON;
-  readonly kmeans: KMeansModelJSON;
+  readonly model: ModelJSON;
   readonly segments: SegmentSummary[];
 }
 
 export interface SegmentModelParts {
-  /** A fitted pipeline whose features are the k-means model's features, in the same order. */
+  /** A fitted pipeline whose features are the model's features, in the same order. */
   readonly pipeline: Pipeline;
-  readonly kmeans: KMeansModel;
+  /** Any fitted segmentation model (k-means, ...). */
+  readonly model: SegmentationModel;
   /** One summary per cluster, in cluster order. */
   readonly segments: readonly SegmentSummary[];
 }
 
-const TOP_KEYS = ['format', 'version', 'pipeline', 'kmeans', 'segments'];
+const TOP_KEYS = ['format', 'version', 'pipeline', 'model', 'segments'];
+const TOP_KEYS_V1 = ['format', 'version', 'pipeline', 'kmeans', 'segments'];
 const SEGMENT_KEYS = ['id', 'name', 'size', 'share', 'means'];
 
 type Fail = (path: string, message: string) => SegkitError;
@@ -85,9 +90,9 @@ function checkSegments(segments: unknown, k: number, rootPath: string, fail: Fai
   );
 }
 
-function samePipelineFeatures(pipeline: Pipeline, kmeans: KMeansModel, fail: Fail, path: string): void {
+function samePipelineFeatures(pipeline: Pipeline, model: SegmentationModel, fail: Fail, path: string): void {
   const p = pipeline.featureNames;
-  const m = kmeans.featureNames;
+  const m = model.featureNames;
   if (p.length !== m.length || p.some((name, j) => name !== m[j])) {
     throw fail(path, `must be the pipeline's features (${p.join(', ')}), got ${m.join(', ')}`);
   }
@@ -114,29 +119,34 @@ function tableRows(table: TableInput): number {
  * and what each segment looked like at fit time. Saves as one JSON document.
  *
  * @example
- * const model = new SegmentModel({ pipeline: prep, kmeans: fitted, segments });
+ * const model = new SegmentModel({ pipeline: prep, model: fitted, segments });
  * const labels = await SegmentModel.fromJSON(text).predict(newCustomers);
  * labels[0]; // a segment id, or -1 for a row the outlier rule dropped
  */
 export class SegmentModel {
   readonly pipeline: Pipeline;
-  readonly kmeans: KMeansModel;
+  readonly model: SegmentationModel;
   readonly segments: readonly SegmentSummary[];
 
   constructor(parts: SegmentModelParts) {
-    if (parts === null || typeof parts !== 'object') throw badOption('parts', parts, 'an object { pipeline, kmeans, segments }');
-    const { pipeline, kmeans, segments } = parts;
+    if (parts === null || typeof parts !== 'object') throw badOption('parts', parts, 'an object { pipeline, model, segments }');
+    const { pipeline, model, segments } = parts;
     if (!(pipeline instanceof Pipeline)) throw badOption('pipeline', pipeline, 'a Pipeline');
     if (!pipeline.fitted) throw badOption('pipeline', 'an unfitted Pipeline', 'a fitted Pipeline');
-    if (!(kmeans instanceof KMeansModel)) throw badOption('kmeans', kmeans, 'a KMeansModel');
-    samePipelineFeatures(pipeline, kmeans, optionFail, 'kmeans');
+    if (!isSegmentationModel(model)) throw badOption('model', model, 'a fitted segmentation model (kmeans(...), loadModel(...))');
+    samePipelineFeatures(pipeline, model, optionFail, 'model');
     this.pipeline = pipeline;
-    this.kmeans = kmeans;
-    this.segments = checkSegments(segments, kmeans.k, 'segments', optionFail);
+    this.model = model;
+    this.segments = checkSegments(segments, model.k, 'segments', optionFail);
   }
 
   get k(): number {
-    return this.kmeans.k;
+    return this.model.k;
+  }
+
+  /** The model's kind ('kmeans', ...). */
+  get kind(): string {
+    return this.model.kind;
   }
 
   /** Segment names by segment id. */
@@ -161,7 +171,7 @@ export class SegmentModel {
       if (drops && error instanceof SegkitError && error.code === 'E_EMPTY_DATA') return out;
       throw error;
     }
-    const labels = await this.kmeans.predict(prepared.dataset, options);
+    const labels = await this.model.predict(prepared.dataset, options);
     const { rowIndex } = prepared;
     for (let i = 0; i < labels.length; i++) out[rowIndex[i]] = labels[i];
     return out;
@@ -172,7 +182,7 @@ export class SegmentModel {
       format: SEGMENT_MODEL_FORMAT,
       version: SEGMENT_MODEL_VERSION,
       pipeline: this.pipeline.toJSON(),
-      kmeans: this.kmeans.toJSON(),
+      model: this.model.toJSON(),
       segments: this.segments.map((s) => ({ id: s.id, name: s.name, size: s.size, share: s.share, means: { ...s.means } })),
     };
   }
@@ -192,21 +202,24 @@ export class SegmentModel {
       const hint = r.format === 'segkit.kmeans' || r.kind === 'segkit.pipeline' ? 'this is a bare k-means model or pipeline; a segment model holds both' : undefined;
       throw new SegkitError('E_BAD_MODEL', `model field "format" must be "${SEGMENT_MODEL_FORMAT}", got ${describe(r.format)}`, hint);
     }
-    if (r.version !== SEGMENT_MODEL_VERSION) {
-      throw modelFail('version', `must be ${SEGMENT_MODEL_VERSION} (the only version this segkit reads), got ${describe(r.version)}`);
+    if (r.version !== SEGMENT_MODEL_VERSION && r.version !== 1) {
+      throw modelFail('version', `must be 1 or ${SEGMENT_MODEL_VERSION} (the versions this segkit reads), got ${describe(r.version)}`);
     }
-    for (const key of Object.keys(r)) if (!TOP_KEYS.includes(key)) throw modelFail(key, 'is not a known field');
-    for (const key of TOP_KEYS) if (!Object.hasOwn(r, key)) throw modelFail(key, 'is missing');
+    const v1 = r.version === 1;
+    const keys = v1 ? TOP_KEYS_V1 : TOP_KEYS;
+    for (const key of Object.keys(r)) if (!keys.includes(key)) throw modelFail(key, 'is not a known field');
+    for (const key of keys) if (!Object.hasOwn(r, key)) throw modelFail(key, 'is missing');
     const pipeline = Pipeline.fromJSON(r.pipeline, { path: 'pipeline' });
-    const kmeansJson = record(r.kmeans, 'kmeans');
-    let kmeans: KMeansModel;
+    const field = v1 ? 'kmeans' : 'model';
+    const inner = record(r[field], field);
+    let model: SegmentationModel;
     try {
-      kmeans = KMeansModel.fromJSON(kmeansJson);
+      model = v1 ? KMeansModel.fromJSON(inner) : loadModel(inner);
     } catch (error) {
-      throw nested(error, 'kmeans');
+      throw nested(error, field);
     }
-    samePipelineFeatures(pipeline, kmeans, modelFail, 'kmeans.featureNames');
-    const segments = checkSegments(r.segments, kmeans.k, 'segments', modelFail);
-    return new SegmentModel({ pipeline, kmeans, segments });
+    samePipelineFeatures(pipeline, model, modelFail, `${field}.featureNames`);
+    const segments = checkSegments(r.segments, model.k, 'segments', modelFail);
+    return new SegmentModel({ pipeline, model, segments });
   }
 }

@@ -1,0 +1,140 @@
+// The shard ops of k-means: assignment (with Hamerly bounds and cluster-sum deltas), the k-means++ steps,
+// the farthest rows for empty clusters, and distances to every centre. Per-row state (labels, bounds,
+// closest distances) stays with whoever holds each shard.
+import { assignShard, type HamerlyBounds } from '../kernels/assign.js';
+import { distancesShard } from '../kernels/distances.js';
+import { candidatePotentialsShard, updateClosestShard } from '../kernels/seedDistances.js';
+import { rowValues, shardColumn } from '../kernels/shard.js';
+import { defineOp, type RowSpec } from '../engine/shardOp.js';
+
+export interface AssignState {
+  cent: Float32Array;
+  norms: Float32Array;
+  k: number;
+  /** Start over: every label -1 (a new run on the same data). */
+  reset: boolean;
+  /** Return the cluster-sum deltas of rows whose label changed. */
+  sums: boolean;
+  /** Keep Hamerly bounds (upper, lower) per row, and skip settled rows when `bounds` is given. */
+  track: boolean;
+  /** Write each row's squared distance to its centre (per-row `dist`). */
+  dist: boolean;
+  bounds?: HamerlyBounds;
+}
+
+export interface AssignPartial {
+  changed: number;
+  deltas?: Float64Array;
+}
+
+const LABELS: RowSpec = { type: 'i32', fill: -1 };
+const F32: RowSpec = { type: 'f32' };
+
+export const assignOp = defineOp<AssignState, AssignPartial>({
+  name: 'kmeans.assign',
+  rows: (s) => ({ labels: LABELS, ...(s.track ? { upper: F32, lower: F32 } : {}), ...(s.dist ? { dist: F32 } : {}) }),
+  scratchBytes: (s, d) => 8 * (s.k * d + s.k) + 64,
+  run(sh, s) {
+    if (s.reset) rowValues(sh, 'labels', 'i32').fill(-1);
+    const r = assignShard(sh, {
+      cent: s.cent, norms: s.norms, k: s.k, labels: 'labels',
+      dist: s.dist ? 'dist' : undefined, upper: s.track ? 'upper' : undefined, lower: s.track ? 'lower' : undefined,
+      sums: s.sums, bounds: s.track ? s.bounds : undefined,
+    });
+    return r.deltas ? { changed: r.changed, deltas: r.deltas } : { changed: r.changed };
+  },
+}, import.meta.url);
+
+/**
+ * The m rows farthest from their centre (by per-row `dist`), ties to the lower row, skipping zero-weight rows:
+ * [distance, row, label, then d values] per row, at most m rows.
+ */
+export const farthestOp = defineOp<{ m: number }, Float64Array>({
+  name: 'kmeans.farthest',
+  run(sh, s) {
+    const dist = rowValues(sh, 'dist', 'f32'), labels = rowValues(sh, 'labels', 'i32');
+    const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
+    const top: number[] = [];
+    for (let i = 0; i < sh.rows; i++) {
+      if (w && w[i] === 0) continue;
+      // insertion into a short list sorted by distance (desc), then row (asc): earlier rows win ties
+      let at = top.length;
+      while (at > 0 && dist[top[at - 1]] < dist[i]) at--;
+      if (at < s.m) {
+        top.splice(at, 0, i);
+        if (top.length > s.m) top.pop();
+      }
+    }
+    const width = 3 + sh.d;
+    const out = new Float64Array(top.length * width);
+    const cols = Array.from({ length: sh.d }, (_, j) => shardColumn(sh, j));
+    top.forEach((i, q) => {
+      out[q * width] = dist[i];
+      out[q * width + 1] = sh.start + i;
+      out[q * width + 2] = labels[i];
+      for (let j = 0; j < sh.d; j++) out[q * width + 3 + j] = cols[j][i];
+    });
+    return out;
+  },
+}, import.meta.url);
+
+/** Sets the labels of the given rows (dataset row numbers) that fall in this shard. */
+export const setLabelsOp = defineOp<{ rows: Int32Array; labels: Int32Array }, null>({
+  name: 'kmeans.setLabels',
+  run(sh, s) {
+    const labels = rowValues(sh, 'labels', 'i32');
+    s.rows.forEach((r, q) => {
+      if (r >= sh.start && r < sh.start + sh.rows) labels[r - sh.start] = s.labels[q];
+    });
+    return null;
+  },
+}, import.meta.url);
+
+/** k-means++: closest = min(closest, |x - centre|^2) (overwritten when `first`); the shard's weighted potential. */
+export const updateClosestOp = defineOp<{ centre: Float32Array; first: boolean }, number>({
+  name: 'kmeans.updateClosest',
+  rows: () => ({ closest: F32 }),
+  run: (sh, s) => updateClosestShard(sh, s.centre, 'closest', s.first),
+}, import.meta.url);
+
+/** k-means++: each candidate's potential sum_i w_i min(closest_i, |x_i - cand|^2) over the shard. */
+export const candidatesOp = defineOp<{ cand: Float32Array; m: number }, Float64Array>({
+  name: 'kmeans.candidates',
+  rows: () => ({ closest: F32 }),
+  scratchBytes: (s) => 8 * s.m + 64,
+  run: (sh, s) => candidatePotentialsShard(sh, s.cand, s.m, 'closest'),
+}, import.meta.url);
+
+/**
+ * k-means++: for each target r in this shard, the first row where the running weighted potential (from `starts`,
+ * the potential of the shards before) reaches r (numpy's searchsorted on a cumsum, side 'left'); else the last row.
+ */
+export const pickOp = defineOp<{ shardsOf: Int32Array; starts: Float64Array; targets: Float64Array }, Int32Array>({
+  name: 'kmeans.pick',
+  run(sh, s) {
+    const closest = rowValues(sh, 'closest', 'f32');
+    const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
+    const mine: number[] = [];
+    s.shardsOf.forEach((shard, q) => {
+      if (shard !== sh.index) return;
+      const r = s.targets[q];
+      let acc = s.starts[q], row = sh.start + sh.rows - 1;
+      for (let i = 0; i < sh.rows; i++) {
+        acc += w ? w[i] * closest[i] : closest[i];
+        if (acc >= r) { row = sh.start + i; break; }
+      }
+      mine.push(row);
+    });
+    return Int32Array.from(mine);
+  },
+}, import.meta.url);
+
+/** Distances (or squared distances) from each row to every centre, into the per-row buffer `distances` (width k). */
+export const distancesOp = defineOp<{ cent: Float32Array; k: number; squared: boolean }, null>({
+  name: 'kmeans.distances',
+  rows: (s) => ({ distances: { type: 'f32', width: s.k } }),
+  run(sh, s) {
+    distancesShard(sh, s.cent, s.k, s.squared, 'distances');
+    return null;
+  },
+}, import.meta.url);

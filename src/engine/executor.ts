@@ -1,0 +1,68 @@
+import type { AnyTypedArray } from '../kernels/shard.js';
+import type { ShardOp } from './shardOp.js';
+
+/** Data to load: columns of equal length (float32 for the kernels, float64 for preparation statistics). */
+export interface ShardSource {
+  readonly columns: readonly (Float32Array | Float64Array)[];
+  /** Per-row inputs that travel with the rows (sample weights as `weights`, labels, ...), one value per row. */
+  readonly rows?: Readonly<Record<string, AnyTypedArray>>;
+}
+
+export interface LoadOptions {
+  /** Element type of the loaded columns (default f32). */
+  dtype?: 'f32' | 'f64';
+  /** Rows per shard (default 65,536): part of what the handle is, never the executor's choice. */
+  shardRows?: number;
+  /** Every holder of a shard also holds every row (`shard.all`): for ops that compare each row with all rows. */
+  replicate?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Loaded data, held by the executor: what ops run over. Centring and scaling are recorded here by `loadMatrix`. */
+export interface Handle {
+  readonly id: number;
+  readonly n: number;
+  readonly d: number;
+  readonly dtype: 'f32' | 'f64';
+  readonly shardRows: number;
+  readonly shards: number;
+  readonly replicate: boolean;
+}
+
+export interface MapOptions {
+  signal?: AbortSignal;
+  /** Run only these shards (ascending); partials come back in the same order. Default: every shard. */
+  shards?: readonly number[];
+}
+
+/**
+ * Where shard ops run. `map` returns one partial per shard, in shard order; per-row buffers stay with whoever
+ * holds each shard until `release`. A new executor implements these methods and never knows an algorithm.
+ */
+export interface Executor {
+  /** 'inline', 'piscina', 'loopback', ... */
+  readonly kind: string;
+  /** Threads that run shards at once (for display; results never depend on it). */
+  readonly threads: number;
+  load(source: ShardSource, options?: LoadOptions): Promise<Handle>;
+  map<S, P>(op: ShardOp<S, P>, handle: Handle, state: S, options?: MapOptions): Promise<P[]>;
+  /** A per-row buffer of every shard, concatenated in row order (width values per row). */
+  readRows(handle: Handle, name: string, options?: { signal?: AbortSignal }): Promise<AnyTypedArray>;
+  /** Sets a per-row buffer (width 1, the array's type) on every shard from one value per row. */
+  writeRows(handle: Handle, name: string, values: AnyTypedArray, options?: { signal?: AbortSignal }): Promise<void>;
+  release(handle: Handle): Promise<void>;
+  /** Stops the executor's threads and frees its memory; running maps reject with E_CLOSED. */
+  close(): Promise<void>;
+}
+
+/** Shard numbers of a map: the requested subset (checked) or all of them. */
+export function mapShards(h: Handle, shards?: readonly number[]): number[] {
+  if (!shards) return Array.from({ length: h.shards }, (_, s) => s);
+  const out = [...shards];
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isInteger(out[i]) || out[i] < 0 || out[i] >= h.shards || (i > 0 && out[i] <= out[i - 1])) {
+      throw new RangeError(`shards must be ascending shard numbers below ${h.shards}`);
+    }
+  }
+  return out;
+}

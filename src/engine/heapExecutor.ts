@@ -1,0 +1,258 @@
+import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { Heap } from '../kernels/heap.js';
+import { padRows, SHARD_ROWS } from '../kernels/layout.js';
+import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
+import { instantiateKernels } from '../kernels/wasm.js';
+import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
+import { scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
+
+/** What a thread needs to see a handle's shards in a memory it shares: plain numbers, sent with every task. */
+export interface HandleLayout {
+  readonly n: number;
+  readonly d: number;
+  readonly dtype: 'f32' | 'f64';
+  readonly shardRows: number;
+  readonly replicate: boolean;
+  readonly x: number;
+  readonly stride: number;
+  readonly buffers: readonly (readonly [string, RowBuffer])[];
+}
+
+/** Shard s of a matrix laid out whole in one memory (every shard is a view: rows [s * shardRows, ...)). */
+export function layoutShard(l: HandleLayout, s: number, mem: KernelMemory, scratch: Scratch, buffers: ReadonlyMap<string, RowBuffer>): Shard {
+  const start = s * l.shardRows;
+  return {
+    index: s, start, rows: Math.min(l.n, start + l.shardRows) - start, d: l.d, n: l.n, dtype: l.dtype, mem,
+    x: l.x, stride: l.stride, row0: start,
+    all: l.replicate ? { x: l.x, stride: l.stride, rows: l.n } : undefined,
+    buffers, scratch,
+  };
+}
+
+export class HeapHandle implements Handle {
+  readonly id: number;
+  readonly shards: number;
+  readonly stride: number;
+  readonly buffers = new Map<string, RowBuffer>();
+  released = false;
+  constructor(
+    id: number, readonly n: number, readonly d: number, readonly dtype: 'f32' | 'f64',
+    readonly shardRows: number, readonly replicate: boolean, readonly x: number,
+  ) {
+    this.id = id;
+    this.shards = Math.ceil(n / shardRows);
+    this.stride = padRows(n);
+  }
+  layout(): HandleLayout {
+    return { n: this.n, d: this.d, dtype: this.dtype, shardRows: this.shardRows, replicate: this.replicate, x: this.x, stride: this.stride, buffers: [...this.buffers] };
+  }
+}
+
+const typeOf = (a: AnyTypedArray): DType => (a instanceof Float32Array ? 'f32' : a instanceof Float64Array ? 'f64' : 'i32');
+
+/** Checks a load: equal-length columns of the requested type, at least one row, per-row inputs of the same length. */
+export function checkSource(source: ShardSource, options: LoadOptions): { n: number; d: number; dtype: 'f32' | 'f64'; shardRows: number } {
+  const dtype = options.dtype ?? 'f32';
+  const shardRows = options.shardRows ?? SHARD_ROWS;
+  if (!Number.isInteger(shardRows) || shardRows < 16 || shardRows % 16 !== 0) {
+    throw new SegkitError('E_BAD_OPTION', `option "shardRows" must be a positive multiple of 16, got ${shardRows}`);
+  }
+  const cols = source.columns;
+  if (!cols.length) throw new SegkitError('E_EMPTY_DATA', 'there are no columns to load');
+  const n = cols[0].length;
+  for (const c of cols) {
+    if (c.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `columns to load have ${n} and ${c.length} rows`);
+    if ((dtype === 'f32') !== c instanceof Float32Array || (dtype === 'f64') !== c instanceof Float64Array) {
+      throw new SegkitError('E_EXECUTOR', `columns to load must be ${dtype === 'f32' ? 'Float32Array' : 'Float64Array'}`);
+    }
+  }
+  if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'there are no rows to load');
+  for (const [name, a] of Object.entries(source.rows ?? {})) {
+    if (a.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row input "${name}" has ${a.length} values for ${n} rows`);
+  }
+  return { n, d: cols.length, dtype, shardRows };
+}
+
+let nextHandle = 1;
+
+/**
+ * An executor whose shards all live in one wasm memory of this process: the inline executor (one thread) and the
+ * piscina pool (a shared memory). Loading copies the caller's columns in once; passes copy nothing.
+ */
+export abstract class HeapExecutor implements Executor {
+  abstract readonly kind: string;
+  abstract readonly threads: number;
+  protected heapAndKernels: Promise<{ heap: Heap; mem: KernelMemory }> | undefined;
+  protected handles = new Set<HeapHandle>();
+  protected closing = 0;
+
+  constructor(protected readonly shared: boolean) {}
+
+  protected local(): Promise<{ heap: Heap; mem: KernelMemory }> {
+    return (this.heapAndKernels ??= (async () => {
+      const heap = new Heap(this.shared);
+      const kernels = await instantiateKernels(heap.memory, this.shared);
+      return { heap, mem: { kernels, memory: heap.memory } };
+    })());
+  }
+
+  protected checkHandle(h: Handle): HeapHandle {
+    if (!(h instanceof HeapHandle) || !this.handles.has(h)) {
+      throw new SegkitError('E_CLOSED', (h as HeapHandle).released ? 'the data was released (or its executor closed)' : 'the handle was loaded by another executor');
+    }
+    return h;
+  }
+
+  async load(source: ShardSource, options: LoadOptions = {}): Promise<Handle> {
+    throwIfAborted(options.signal);
+    const { n, d, dtype, shardRows } = checkSource(source, options);
+    const { heap } = await this.local();
+    const b = BYTES[dtype];
+    const stride = padRows(n);
+    const x = heap.alloc(b * stride * d);
+    const h = new HeapHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, x);
+    this.handles.add(h);
+    try {
+      for (let j = 0; j < d; j++) {
+        const col = dtype === 'f32' ? heap.f32(x + b * j * stride, stride) : heap.f64(x + b * j * stride, stride);
+        col.set(source.columns[j]);
+        col.fill(0, n);
+      }
+      for (const [name, a] of Object.entries(source.rows ?? {})) {
+        const buf = this.ensureBuffer(heap, h, name, { type: typeOf(a), width: 1 });
+        this.view(heap, buf, stride).set(a);
+      }
+    } catch (e) {
+      await this.release(h);
+      throw e;
+    }
+    return h;
+  }
+
+  private view(heap: Heap, b: RowBuffer, length: number): AnyTypedArray {
+    return b.type === 'f32' ? heap.f32(b.ptr, length) : b.type === 'f64' ? heap.f64(b.ptr, length) : heap.i32(b.ptr, length);
+  }
+
+  private ensureBuffer(heap: Heap, h: HeapHandle, name: string, spec: RowSpec): RowBuffer {
+    const width = spec.width ?? 1;
+    const had = h.buffers.get(name);
+    if (had && had.type === spec.type && had.width === width) return had;
+    if (had) heap.release(had.ptr);
+    const buf: RowBuffer = { ptr: heap.alloc(BYTES[spec.type] * h.stride * width), type: spec.type, width };
+    this.view(heap, buf, h.stride * width).fill(spec.fill ?? 0);
+    h.buffers.set(name, buf);
+    return buf;
+  }
+
+  /** Creates the op's per-row buffers that do not exist yet (before any thread runs it). */
+  protected async prepare<S>(op: ShardOp<S, unknown>, h: HeapHandle, state: S): Promise<{ heap: Heap; mem: KernelMemory }> {
+    const local = await this.local();
+    const specs = op.rows?.(state, h.d);
+    if (specs) for (const [name, spec] of Object.entries(specs)) this.ensureBuffer(local.heap, h, name, spec);
+    return local;
+  }
+
+  /** Runs shards on the calling thread, letting the event loop run at least every 20 ms (abort, timers, signals). */
+  protected async runHere<S, P>(
+    op: ShardOp<S, P>, h: HeapHandle, state: S, list: readonly number[], signal: AbortSignal | undefined,
+    local: { heap: Heap; mem: KernelMemory }, take: () => number, out: (P | undefined)[],
+  ): Promise<void> {
+    const need = scratchNeed(op, state, h.d, h.shardRows);
+    const ptr = local.heap.alloc(need);
+    const scratch = new Scratch(ptr, need);
+    const layout = h.layout();
+    let last = performance.now();
+    try {
+      for (let i = take(); i < list.length; i = take()) {
+        scratch.reset();
+        out[i] = runOp(op, layoutShard(layout, list[i], local.mem, scratch, h.buffers), state);
+        if (performance.now() - last >= YIELD_MS) {
+          await yieldToEventLoop();
+          this.checkRunning(h, signal);
+          last = performance.now();
+        }
+      }
+    } finally {
+      local.heap.release(ptr);
+    }
+  }
+
+  protected checkRunning(h: HeapHandle, signal: AbortSignal | undefined): void {
+    if (h.released) throw new SegkitError('E_CLOSED', 'the executor was closed while an operation was running', 'close() only after every fit and scan has finished');
+    throwIfAborted(signal);
+  }
+
+  async map<S, P>(op: ShardOp<S, P>, handle: Handle, state: S, options: MapOptions = {}): Promise<P[]> {
+    const h = this.checkHandle(handle);
+    throwIfAborted(options.signal);
+    const list = mapShards(h, options.shards);
+    const local = await this.prepare(op, h, state);
+    this.checkRunning(h, options.signal);
+    const out: (P | undefined)[] = new Array(list.length);
+    let next = 0;
+    await this.runHere(op, h, state, list, options.signal, local, () => next++, out);
+    this.checkRunning(h, options.signal);
+    return out as P[];
+  }
+
+  async readRows(handle: Handle, name: string): Promise<AnyTypedArray> {
+    const h = this.checkHandle(handle);
+    const b = h.buffers.get(name);
+    if (!b) throw new SegkitError('E_EXECUTOR', `the data has no per-row buffer "${name}"`);
+    const { heap } = await this.local();
+    return this.view(heap, b, h.n * b.width).slice();
+  }
+
+  async writeRows(handle: Handle, name: string, values: AnyTypedArray): Promise<void> {
+    const h = this.checkHandle(handle);
+    if (values.length !== h.n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row values "${name}" has ${values.length} values for ${h.n} rows`);
+    const { heap } = await this.local();
+    const buf = this.ensureBuffer(heap, h, name, { type: typeOf(values), width: 1 });
+    this.view(heap, buf, h.n).set(values);
+  }
+
+  async release(handle: Handle): Promise<void> {
+    if (!(handle instanceof HeapHandle) || !this.handles.has(handle)) return;
+    this.handles.delete(handle);
+    handle.released = true;
+    const { heap } = await this.local();
+    heap.release(handle.x);
+    for (const b of handle.buffers.values()) heap.release(b.ptr);
+    handle.buffers.clear();
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.handles) h.released = true;
+    this.handles.clear();
+    // a fresh memory on next use: the old one (and every byte loaded into it) is left to the garbage collector
+    this.heapAndKernels = undefined;
+  }
+}
+
+export const YIELD_MS = 20;
+
+/** Runs one shard, turning a kernel trap into E_WORKER; an op's own SegkitError (bad data found) passes through. */
+export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S): P {
+  try {
+    return op.run(shard, state);
+  } catch (e) {
+    if (e instanceof SegkitError) throw e;
+    throw new SegkitError('E_WORKER', `shard op "${op.name}" failed on shard ${shard.index}: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
+  }
+}
+
+/** A macrotask turn: MessageChannel where it exists (no 4 ms clamp in browsers), else setTimeout. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof MessageChannel === 'function') {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(0);
+    } else {
+      setTimeout(resolve, 0);
+    }
+  });
+}

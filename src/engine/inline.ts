@@ -1,0 +1,19 @@
+import { HeapExecutor } from './heapExecutor.js';
+import type { Executor } from './executor.js';
+
+class InlineExecutor extends HeapExecutor {
+  readonly kind = 'inline';
+  readonly threads = 1;
+  constructor() {
+    super(false);
+  }
+}
+
+/**
+ * Runs every shard on the calling thread, in one plain wasm memory: browsers without workers, edge functions,
+ * one-core machines, `threads: 1`. It lets the event loop run at least every 20 ms, so an AbortSignal, a timer
+ * or Ctrl-C is seen during a long fit.
+ */
+export function inlineExecutor(): Executor {
+  return new InlineExecutor();
+}

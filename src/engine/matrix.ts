@@ -1,0 +1,200 @@
+import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
+import { centerShard, columnSumsShard } from '../kernels/center.js';
+import { shardColumn, type AnyTypedArray } from '../kernels/shard.js';
+import type { Executor, Handle } from './executor.js';
+import { sumInShardOrder, sumNumbers } from './merge.js';
+import { defineOp } from './shardOp.js';
+
+/** Unweighted float64 column sums of the loaded values. */
+export const columnSumsOp = defineOp<null, Float64Array>({ name: 'matrix.columnSums', run: (sh) => columnSumsShard(sh) }, import.meta.url);
+
+/** Subtracts the float32 offset in place; returns the sum of w * x^2 after (not finite when a value is not). */
+export const centreOp = defineOp<{ offset: Float32Array }, number>({ name: 'matrix.centre', run: (sh, s) => centerShard(sh, s.offset) }, import.meta.url);
+
+/** Unweighted float64 sum of squares of the loaded values, column by column. */
+export const sumSquaresOp = defineOp<null, number>({
+  name: 'matrix.sumSquares',
+  run(sh) {
+    let s = 0;
+    for (let j = 0; j < sh.d; j++) {
+      const c = shardColumn(sh, j);
+      for (let i = 0; i < c.length; i++) s += c[i] * c[i];
+    }
+    return s;
+  },
+}, import.meta.url);
+
+/** Multiplies the loaded values by a power of two in place (exact, barring subnormals). */
+export const scaleOp = defineOp<{ factor: number }, null>({
+  name: 'matrix.scale',
+  run(sh, s) {
+    for (let j = 0; j < sh.d; j++) {
+      const c = shardColumn(sh, j);
+      for (let i = 0; i < c.length; i++) c[i] *= s.factor;
+    }
+    return null;
+  },
+}, import.meta.url);
+
+/** The first non-finite value of the shard: [row in the dataset, column], or null. */
+export const findNonFiniteOp = defineOp<null, number[] | null>({
+  name: 'matrix.findNonFinite',
+  run(sh) {
+    let best: number[] | null = null;
+    for (let j = 0; j < sh.d; j++) {
+      const c = shardColumn(sh, j);
+      for (let i = 0; i < c.length; i++) {
+        if (c[i] - c[i] !== 0) {
+          if (!best || i < best[0] - sh.start) best = [sh.start + i, j];
+          break;
+        }
+      }
+    }
+    return best;
+  },
+}, import.meta.url);
+
+/** The loaded values of the given rows (dataset row numbers, ascending) that fall in this shard: rows x d, row-major. */
+export const rowsOp = defineOp<{ rows: Int32Array }, Float64Array>({
+  name: 'matrix.rows',
+  run(sh, s) {
+    const mine = s.rows.filter((r) => r >= sh.start && r < sh.start + sh.rows);
+    const out = new Float64Array(mine.length * sh.d);
+    for (let j = 0; j < sh.d; j++) {
+      const c = shardColumn(sh, j);
+      mine.forEach((r, q) => { out[q * sh.d + j] = c[r - sh.start]; });
+    }
+    return out;
+  },
+}, import.meta.url);
+
+/** A dataset loaded into an executor as float32 columns: stored value = (x - offset) * scale. */
+export interface Matrix {
+  readonly ex: Executor;
+  readonly handle: Handle;
+  readonly n: number;
+  readonly d: number;
+  readonly names: readonly string[];
+  /** Float32 values (held in float64) subtracted from each column on the way in: the column means, or given. */
+  readonly offset: Float64Array;
+  /** A power of two: 1 unless the values would overflow (or underflow) float32 squared distances. */
+  readonly scale: number;
+  /** Sum of w * |stored row|^2, float64 (unweighted when there are no weights). */
+  readonly sumSquares: number;
+  /** Unweighted sum of |stored row|^2. */
+  readonly sumSquaresUnweighted: number;
+  readonly weights?: Float32Array;
+  readonly totalWeight: number;
+  release(): Promise<void>;
+}
+
+export interface LoadMatrixOptions {
+  /** Subtract these values (a fitted model's) instead of the column means. */
+  offset?: Float64Array;
+  weights?: Float32Array;
+  /** Per-row inputs loaded with the rows (labels, ...). */
+  rows?: Record<string, AnyTypedArray>;
+  /** Squared norm of other vectors (a model's centres, after the offset) that share the kernels' float32 range. */
+  alsoSquaredNorm?: number;
+  replicate?: boolean;
+  shardRows?: number;
+  signal?: AbortSignal;
+}
+
+/** Squared distances stay well inside float32 (max 3.4e38) below this, and well above its smallest normal. */
+const HIGH = 1e36, LOW = 1e-24, TARGET = 1e24;
+
+/** Checks sample weights: one finite, non-negative number per row that float32 holds, not all zero. */
+export function checkWeights(weights: ArrayLike<number> | undefined, n: number, option = 'sampleWeight'): Float32Array | undefined {
+  if (weights === undefined) return undefined;
+  if (!weights || typeof weights.length !== 'number') throw new SegkitError('E_BAD_OPTION', `option "${option}" must be an array of numbers, got ${describe(weights)}`);
+  if (weights.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `option "${option}" has ${weights.length} values for ${n} rows`);
+  const out = new Float32Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights[i];
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || !Number.isFinite(Math.fround(w))) {
+      throw new SegkitError('E_BAD_OPTION', `option "${option}" at row ${i} is ${describe(w)}; weights must be finite, non-negative and within float32's range (3.4e38)`);
+    }
+    out[i] = w;
+    sum += w;
+  }
+  if (!(sum > 0)) throw new SegkitError('E_BAD_OPTION', `option "${option}" sums to 0; at least one row needs a positive weight`);
+  return out;
+}
+
+/**
+ * Loads float32 columns into an executor and centres them there (the caller's arrays are never touched): by
+ * `offset` when given, else by the column means merged in shard order. The same pass checks every value again
+ * (a caller may have changed its arrays since they were checked) and measures the data's range: values whose
+ * squared distances would overflow float32 are scaled by a power of two, which changes no comparison.
+ */
+export async function loadMatrix(
+  ex: Executor, ds: { n: number; d: number; columns: readonly Float32Array[]; names: readonly string[] }, o: LoadMatrixOptions = {},
+): Promise<Matrix> {
+  const rows: Record<string, AnyTypedArray> = { ...(o.rows ?? {}) };
+  if (o.weights) rows.weights = o.weights;
+  const handle = await ex.load({ columns: ds.columns, rows }, { replicate: o.replicate, shardRows: o.shardRows, signal: o.signal });
+  const signal = o.signal;
+  try {
+    const d = ds.d, n = ds.n;
+    let offset = o.offset;
+    if (!offset) {
+      const sums = sumInShardOrder(await ex.map(columnSumsOp, handle, null, { signal }));
+      offset = Float64Array.from(sums, (s) => s / n);
+    }
+    // the float32 value is what is subtracted, in fit and predict alike
+    offset = Float64Array.from(offset, Math.fround);
+    let sumSquares = sumNumbers(await ex.map(centreOp, handle, { offset: Float32Array.from(offset) }, { signal }));
+    if (!Number.isFinite(sumSquares)) {
+      const found = (await ex.map(findNonFiniteOp, handle, null, { signal })).find((p) => p !== null);
+      if (found) {
+        const [row, j] = found;
+        const v = ds.columns[j][row];
+        if (Number.isFinite(v)) {
+          throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${ds.names[j]}" holds ${v}, which overflows float32 once the column is centred`, 'rescale the column (divide it by a power of ten) before clustering');
+        }
+        throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${ds.names[j]}" holds ${describe(v)}; features must be finite numbers`, 'impute or drop missing values before clustering (see the prep module)');
+      }
+    }
+    let sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
+    let scale = 1;
+    const rangeOf = Math.max(sumSquaresUnweighted, o.alsoSquaredNorm ?? 0);
+    if (rangeOf > HIGH || (rangeOf > 0 && rangeOf / n < LOW)) {
+      const target = rangeOf > HIGH ? TARGET : n;
+      scale = 2 ** -Math.ceil(Math.log2(Math.sqrt(rangeOf / target)));
+      await ex.map(scaleOp, handle, { factor: scale }, { signal });
+      sumSquares = sumNumbers(await ex.map(centreOp, handle, { offset: new Float32Array(d) }, { signal }));
+      sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
+    }
+    throwIfAborted(signal);
+    let totalWeight = n;
+    if (o.weights) {
+      totalWeight = 0;
+      for (let i = 0; i < n; i++) totalWeight += o.weights[i];
+    }
+    return {
+      ex, handle, n, d, names: ds.names, offset, scale, sumSquares, sumSquaresUnweighted, weights: o.weights, totalWeight,
+      release: () => ex.release(handle),
+    };
+  } catch (e) {
+    await ex.release(handle);
+    throw e;
+  }
+}
+
+/** Loaded values of the given rows (ascending dataset row numbers), row-major float64, fetched from their shards only. */
+export async function fetchRows(m: Matrix, rows: readonly number[], signal?: AbortSignal): Promise<Float64Array> {
+  const sorted = Int32Array.from(new Set(rows)).sort();
+  const shards = [...new Set(Array.from(sorted, (r) => Math.floor(r / m.handle.shardRows)))];
+  const parts = await m.ex.map(rowsOp, m.handle, { rows: sorted }, { shards, signal });
+  const all = new Float64Array(sorted.length * m.d);
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  const out = new Float64Array(rows.length * m.d);
+  rows.forEach((r, q) => {
+    const i = sorted.indexOf(r);
+    out.set(all.subarray(i * m.d, (i + 1) * m.d), q * m.d);
+  });
+  return out;
+}

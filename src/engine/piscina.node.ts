@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { mapShards, type Executor, type Handle, type MapOptions } from './executor.js';
+import { HeapExecutor, type HandleLayout } from './heapExecutor.js';
+import { scratchNeed, type ShardOp } from './shardOp.js';
+
+/** One pass as a pool worker receives it: plain numbers, the op's name and module, and its state. */
+export interface PoolTask {
+  op: string;
+  module?: string;
+  state: unknown;
+  layout: HandleLayout;
+  list: Int32Array;
+  /** Byte offset of two int32 in the shared memory: the next list index, and the stop flag. */
+  ctl: number;
+  slot: number;
+  slotBytes: number;
+}
+
+/** What a worker sends back: [list index, partial] pairs, or the error that stopped it (code kept). */
+export interface PoolResult {
+  partials: [number, unknown][];
+  error?: { code?: string; message: string };
+}
+
+// From the compiled package the worker sits beside this file; from TypeScript sources (tests) it is the built copy.
+function builtFile(url: string): string {
+  const path = fileURLToPath(url);
+  if (existsSync(path)) return path;
+  const built = path.replace(/([\\/])src([\\/])(.*)\.ts$/, '$1dist$2$3.js');
+  if (built !== path && existsSync(built)) return built;
+  throw new SegkitError('E_WORKER', `cannot find ${path} or its built copy`, 'run `npm run build`');
+}
+
+const workerFile = (): string => builtFile(new URL('./worker.js', import.meta.url).href.replace(/\.ts$/, '.js'));
+
+export interface PiscinaExecutorOptions {
+  /** Threads that run shards, the calling thread included (default: every core). */
+  threads?: number;
+  /** Milliseconds an idle worker lives before it is stopped (default 10 s). */
+  idleTimeout?: number;
+}
+
+/**
+ * Runs shards on the calling thread plus a piscina pool of `threads - 1` workers, all in one shared
+ * WebAssembly.Memory: data is loaded once and never copied per pass. Each pass hands out shards from one atomic
+ * counter, so uneven shards balance themselves; the caller takes part, because a dispatcher that only waits
+ * lets the OS wake its workers on its own core.
+ */
+class PiscinaExecutor extends HeapExecutor {
+  readonly kind = 'piscina';
+  readonly threads: number;
+  private pool: Piscina | undefined;
+  private readonly idleTimeout: number;
+  private readonly active = new Set<Int32Array>();
+
+  constructor(o: PiscinaExecutorOptions) {
+    super(true);
+    this.threads = o.threads ?? availableParallelism();
+    this.idleTimeout = o.idleTimeout ?? 10_000;
+  }
+
+  // Created on first use so importing segkit costs nothing; idle workers are stopped after idleTimeout.
+  private getPool(memory: WebAssembly.Memory): Piscina {
+    this.pool ??= new Piscina({
+      filename: workerFile(),
+      minThreads: 0,
+      maxThreads: this.threads - 1,
+      idleTimeout: this.idleTimeout,
+      workerData: { memory },
+    });
+    return this.pool;
+  }
+
+  override async map<S, P>(op: ShardOp<S, P>, handle: Handle, state: S, options: MapOptions = {}): Promise<P[]> {
+    const h = this.checkHandle(handle);
+    throwIfAborted(options.signal);
+    const list = mapShards(h, options.shards);
+    if (this.threads === 1 || list.length < 2) return super.map(op, h, state, options);
+    const local = await this.prepare(op, h, state);
+    this.checkRunning(h, options.signal);
+    const { heap, mem } = local;
+    const pool = this.getPool(mem.memory);
+    const helpers = Math.min(this.threads - 1, list.length - 1);
+    const need = scratchNeed(op, state, h.d, h.shardRows);
+    const ctl = heap.alloc(64);
+    const slots = Array.from({ length: helpers }, () => heap.alloc(need));
+    const flags = heap.i32(ctl, 2);
+    flags.fill(0);
+    this.active.add(flags);
+    const stop = () => Atomics.store(heap.i32(ctl, 2), 1, 1);
+    options.signal?.addEventListener('abort', stop, { once: true });
+    const out: (P | undefined)[] = new Array(list.length);
+    const task: Omit<PoolTask, 'slot'> = {
+      op: op.name, module: op.module && pathToFileURL(builtFile(op.module)).href, state, layout: h.layout(),
+      list: Int32Array.from(list), ctl, slotBytes: need,
+    };
+    try {
+      const running = slots.map((slot) => pool.run({ ...task, slot }) as Promise<PoolResult>);
+      const take = () => {
+        const f = heap.i32(ctl, 2);
+        return Atomics.load(f, 1) ? list.length : Atomics.add(f, 0, 1);
+      };
+      let failure: unknown;
+      try {
+        await this.runHere(op, h, state, list, options.signal, local, take, out);
+      } catch (e) {
+        failure = e;
+        stop();
+      }
+      const settled = await Promise.allSettled(running);
+      this.checkRunning(h, options.signal);
+      if (failure !== undefined) throw failure;
+      for (const s of settled) {
+        if (s.status === 'rejected') {
+          const why = s.reason instanceof Error ? s.reason.message : String(s.reason);
+          throw new SegkitError('E_WORKER', `a pool worker failed: ${why}`, undefined, { cause: s.reason });
+        }
+        const r = s.value;
+        if (r.error) {
+          if (r.error.code) throw new SegkitError(r.error.code as SegkitError['code'], r.error.message);
+          throw new SegkitError('E_WORKER', `shard op "${op.name}" failed in a pool worker: ${r.error.message}`);
+        }
+        for (const [i, p] of r.partials) out[i] = p as P;
+      }
+      return out as P[];
+    } finally {
+      options.signal?.removeEventListener('abort', stop);
+      this.active.delete(flags);
+      if (!h.released) {
+        for (const s of slots) heap.release(s);
+        heap.release(ctl);
+      }
+    }
+  }
+
+  override async close(): Promise<void> {
+    // stop every running pass first, so no worker writes into a memory that is being let go
+    for (const f of this.active) Atomics.store(f, 1, 1);
+    const pool = this.pool;
+    this.pool = undefined;
+    await super.close();
+    if (pool) await pool.destroy();
+  }
+}
+
+/** The Node executor: the calling thread and `threads - 1` pool workers sharing one wasm memory. */
+export function piscinaExecutor(options: PiscinaExecutorOptions = {}): Executor {
+  const t = options.threads;
+  if (t !== undefined && (!Number.isInteger(t) || t < 1)) throw new SegkitError('E_BAD_OPTION', `option "threads" must be a positive integer, got ${String(t)}`);
+  return new PiscinaExecutor(options);
+}

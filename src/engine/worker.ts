@@ -1,0 +1,35 @@
+// The one file that runs inside pool workers: it instantiates the kernels over the caller's shared memory, loads
+// the op's module into this thread's registry, and runs shards handed out by the shared atomic counter.
+// It never allocates in that memory: the caller reserved this thread's scratch region in the task.
+import { workerData } from 'piscina';
+import { Scratch } from '../kernels/shard.js';
+import { instantiateKernels } from '../kernels/wasm.js';
+import { layoutShard, runOp } from './heapExecutor.js';
+import { opByName } from './shardOp.js';
+import type { PoolResult, PoolTask } from './piscina.node.js';
+import { SegkitError } from '../util/errors.js';
+
+const memory = (workerData as { memory: WebAssembly.Memory }).memory;
+const mem = { kernels: await instantiateKernels(memory, true), memory };
+
+export default async function run(task: PoolTask): Promise<PoolResult> {
+  const partials: [number, unknown][] = [];
+  const ctl = new Int32Array(memory.buffer, task.ctl, 2);
+  try {
+    if (task.module) await import(task.module);
+    const op = opByName(task.op);
+    const scratch = new Scratch(task.slot, task.slotBytes);
+    const buffers = new Map(task.layout.buffers);
+    while (Atomics.load(ctl, 1) === 0) {
+      const i = Atomics.add(ctl, 0, 1);
+      if (i >= task.list.length) break;
+      scratch.reset();
+      partials.push([i, runOp(op, layoutShard(task.layout, task.list[i], mem, scratch, buffers), task.state)]);
+    }
+    return { partials };
+  } catch (e) {
+    Atomics.store(ctl, 1, 1);
+    const err = e instanceof SegkitError ? { code: e.code, message: e.message } : { message: e instanceof Error ? e.message : String(e) };
+    return { partials, error: err };
+  }
+}

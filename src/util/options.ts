@@ -1,0 +1,59 @@
+import { SegkitError, describe } from './errors.js';
+
+/** Edit distance with adjacent transpositions (Damerau-Levenshtein, optimal string alignment). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+// snake_case, kebab-case and capitals are the usual slips from Python and the command line
+const norm = (s: string) => s.replace(/[_-]/g, '').toLowerCase();
+
+/** The known name closest to `key`, when it is close enough to be a likely slip. */
+export function closestName(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined, bestD = Infinity;
+  for (const k of known) {
+    const dist = norm(k) === norm(key) ? 0 : distance(norm(key), norm(k));
+    if (dist < bestD) { bestD = dist; best = k; }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+export function isAbortSignal(x: unknown): x is AbortSignal {
+  if (typeof AbortSignal !== 'undefined' && x instanceof AbortSignal) return true;
+  const s = x as AbortSignal;
+  return !!s && typeof s === 'object' && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function' && typeof s.removeEventListener === 'function';
+}
+
+/**
+ * Rejects an options object with a key the function does not know (naming the closest known one), a `signal`
+ * that is not an AbortSignal, or an `onProgress` that is not a function. `undefined` options are fine.
+ */
+export function checkOptions(options: unknown, known: readonly string[], fn: string): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new SegkitError('E_BAD_OPTION', `${fn}: options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const near = closestName(key, known);
+    throw new SegkitError('E_BAD_OPTION', `${fn}: unknown option "${key}"${near ? `; did you mean "${near}"?` : ''}`, `${fn} takes: ${known.join(', ')}`);
+  }
+  const o = options as { signal?: unknown; onProgress?: unknown };
+  if (o.signal !== undefined && !isAbortSignal(o.signal)) {
+    throw new SegkitError('E_BAD_OPTION', `${fn}: option "signal" must be an AbortSignal, got ${describe(o.signal)}`, 'pass controller.signal from new AbortController()');
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
+    throw new SegkitError('E_BAD_OPTION', `${fn}: option "onProgress" must be a function, got ${describe(o.onProgress)}`);
+  }
+}
+
+/** Options every function that scans data takes: where it runs, and how to stop it. */
+export const RUN_OPTIONS = ['executor', 'threads', 'signal'] as const;

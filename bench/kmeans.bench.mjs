@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { kmeans as mlKMeans } from 'ml-kmeans';
 import skmeans from 'skmeans';
 import { kmeans, close, fromColumns, createRandom } from '../dist/index.node.js';
-import { executorFor } from '../dist/parallel/defaultExecutor.js';
-import { loadMatrix, writeCentroids } from '../dist/kernels/layout.js';
-import { assignCalls } from '../dist/kernels/assign.js';
+import { executorFor } from '../dist/engine/defaultExecutor.js';
+import { loadMatrix } from '../dist/engine/matrix.js';
+import { centresF32 } from '../dist/kernels/shard.js';
+import { assignOp } from '../dist/core/kmeansOps.js';
 import { blobs } from './blobs.mjs';
 import { sklearn, sklearnAvailable } from './anchors.mjs';
 import { lloydPassTs } from './pureTs.mjs';
@@ -40,13 +41,11 @@ async function perIteration(threads) {
 async function fullPass(threads) {
   const ex = executorFor(threads);
   const m = await loadMatrix(ex, ds);
-  const { heap } = ex;
-  const cent = heap.alloc(4 * k * d), cn = heap.alloc(4 * k + 64), labels = heap.alloc(4 * m.stride);
   const centers = new Float64Array(k * d);
   init.forEach((row, t) => row.forEach((v, j) => (centers[t * d + j] = v - m.offset[j])));
-  writeCentroids(heap, cent, cn, centers, k, d);
-  const calls = assignCalls(m, { cent, cnorm: cn, k, labels });
-  return { ex, calls, free: () => { for (const p of [cent, cn, labels]) heap.release(p); m.release(); } };
+  const { cent, norms } = centresF32(centers, k, d);
+  const state = { cent, norms, k, reset: false, sums: false, track: false, dist: false };
+  return { run: () => ex.map(assignOp, m.handle, state), free: () => m.release() };
 }
 
 const bench = new Bench({ iterations: values.quick ? 2 : 5, time: 0, warmupIterations: 1 });
@@ -59,12 +58,12 @@ for (const threads of [2, 1]) {
   });
 }
 const passes = { 2: await fullPass(2), 1: await fullPass(1) };
-for (const threads of [2, 1]) bench.add(`segkit wasm ${threads}T: full assignment pass`, async () => { await passes[threads].ex.run(passes[threads].calls); });
+for (const threads of [2, 1]) bench.add(`segkit wasm ${threads}T: full assignment pass`, async () => { await passes[threads].run(); });
 for (const threads of [2, 1]) bench.add(`segkit wasm ${threads}T: k-means++ init + 1 iteration`, async () => { await kmeans(ds, { k, seed: 1, maxIter: 1, tol: 0, threads }); });
 const model = await kmeans(ds, { k, init, maxIter: 5, threads: 2 });
 for (const threads of [2, 1]) bench.add(`segkit wasm ${threads}T: predict`, async () => { await model.predict(ds, { threads }); });
 await bench.run();
-for (const p of Object.values(passes)) p.free();
+for (const p of Object.values(passes)) await p.free();
 for (const t of bench.tasks) record(t.name, t.result.latency.p50);
 
 // the peers run a few iterations only: they are orders of magnitude slower

@@ -20,7 +20,7 @@ const prep = pipeline({
   impute: 'median',
   scale: { method: 'log1p', byColumn: { rfm_monetary: 'standard' } },
 });
-const { dataset } = prep.fitTransform(view);
+const { dataset } = await prep.fitTransform(view);
 console.log(`${dataset.n} customers, ${dataset.d} features: ${dataset.names.join(', ')}`);
 
 const sweep = await chooseK(dataset, { kRange: [2, 8], seed: 1 });
@@ -34,7 +34,7 @@ const ids = [...new Set(truth)];
 console.log(`adjusted Rand index vs the generated segments: ${adjustedRandScore(truth.map((t) => ids.indexOf(t)), model.labels).toFixed(3)}`);
 
 // profiles in the customers' own units (the unscaled features of the same rows)
-const raw = pipeline({ columns: dataset.names, impute: 'median', scale: 'none' }).fitTransform(view).dataset;
+const raw = (await pipeline({ columns: dataset.names, impute: 'median', scale: 'none' }).fitTransform(view)).dataset;
 const profiles = profileSegments(raw, model.labels, model.k, { rfmSegments: Array.from(view.getChild('rfm_segment').toArray(), (s) => s ?? 'none') });
 for (const s of profiles.segments) {
   const mix = Object.entries(s.rfmMix ?? {}).slice(0, 2).map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`).join(', ');

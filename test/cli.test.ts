@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentModel } from '../src/workflow/segmentModel.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { writeTable } from '../src/data/writeTable.node.js';
-import { close } from '../src/parallel/defaultExecutor.js';
+import { close } from '../src/engine/defaultExecutor.js';
 import { naiveSilhouette, normal, rng } from './helpers/reportFixture.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -306,11 +306,11 @@ describe('segkit score', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^segkit: error: model "corrupt\.json": the model is not valid JSON/);
     const damaged = JSON.parse(readFileSync(path('out/model.json'), 'utf8'));
-    damaged.kmeans.centroids[0][1] = 'x';
+    damaged.model.centroids[0][1] = 'x';
     writeFileSync(path('damaged.json'), JSON.stringify(damaged));
     r = segkit(['score', 'customers.csv', '--model', 'damaged.json', '--out', 'scored/x.csv']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/damaged\.json.*"kmeans\.centroids\[0\]\[1\]"/);
+    expect(r.stderr).toMatch(/damaged\.json.*"model\.centroids\[0\]\[1\]"/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -24,7 +24,7 @@ describe('end to end: generated customers -> features -> pipeline -> k-means', (
       impute: 'median',
       scale: 'log1p',
     });
-    const { dataset } = prep.fitTransform(view);
+    const { dataset } = await prep.fitTransform(view);
     expect(dataset.names).toContain('rfm_recency');
     const model = await kmeans(dataset, { k: names.length, seed: 3, nInit: 4 });
     const ari = adjustedRandScore(truthIds, model.labels);

@@ -1,77 +1,92 @@
 import { spawn } from 'node:child_process';
-import type { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Piscina } from 'piscina';
-import { close, createRandom, fromColumns, kmeans, PiscinaExecutor, SegkitError } from '../src/index.node.js';
-import { InlineExecutor } from '../src/parallel/inline.js';
-import { executorFor } from '../src/parallel/defaultExecutor.js';
-import type { Executor, KernelCall } from '../src/parallel/executor.js';
-import { loadMatrix, shardRanges } from '../src/kernels/layout.js';
-import { accumulateCalls } from '../src/kernels/accumulate.js';
-import { accumulateTwin } from './twins/kernels.js';
+import { close, createRandom, fromColumns, kmeans, piscinaExecutor, SegkitError, inlineExecutor, loopbackExecutor } from '../src/index.node.js';
+import { executorFor } from '../src/engine/defaultExecutor.js';
+import type { Executor } from '../src/engine/executor.js';
+import { encodeValue, decodeValue } from '../src/engine/codec.js';
 import { expectBlobsFound, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
-import { bytes } from './helpers.js';
+import { bytes, failure } from './helpers.js';
+// @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
+import { busyOp, clusterMaxOp, trapOp } from './helpers/testOps.mjs';
 
 afterAll(close);
 
-// Every pointer far past the end of the (few MiB) memory: the first load traps with "memory access out of bounds".
-const BAD = 0xfffffff0;
-const trap: KernelCall = { kernel: 'accumulate', args: [BAD, 16, 1, 0, 1, BAD, 0, 1, BAD] };
-// one call per worker, so the traps happen inside the pool rather than on the calling thread
-const traps = [trap, trap];
+const poolOf = (ex: Executor): Piscina | undefined => (ex as unknown as { pool?: Piscina }).pool;
+const threadIds = (ex: Executor): number[] => poolOf(ex)!.threads.map((w) => w.threadId).sort((a, b) => a - b);
 
-// Two shards of integer-valued features, so per-cluster sums are exact in float64 whatever the summation order.
+// Two shards and a bit, integer-valued features: per-cluster maxima are exact whatever the order.
 const K = 3;
-const n = 65_536 + 1_001;
-const data = fromColumns({
-  columns: [0, 1, 2].map((j) => Float32Array.from({ length: n }, (_, i) => ((i * (7 + j)) % 23) - 11)),
-});
+const n = 2 * 65_536 + 1_001;
+const columns = [0, 1, 2].map((j) => Float32Array.from({ length: n }, (_, i) => ((i * (7 + j)) % 23) - 11 + j));
 const labels = Int32Array.from({ length: n }, (_, i) => (i * 5 + (i >> 4)) % K);
 
-/** A real scan on the executor: per-shard accumulate partials, merged in shard order, must equal the scalar twin. */
-async function accumulateMatchesTwin(ex: Executor): Promise<void> {
-  const { heap } = ex;
-  const m = await loadMatrix(ex, data, { offset: new Float64Array(data.d) });
-  const nS = shardRanges(n).length;
-  const ps = K * data.d + K;
-  const lab = heap.alloc(4 * m.stride), parts = heap.alloc(8 * ps * nS);
+function maxTwin(): Float64Array {
+  const out = new Float64Array(K * 3).fill(-Infinity);
+  for (let i = 0; i < n; i++) for (let j = 0; j < 3; j++) out[labels[i] * 3 + j] = Math.max(out[labels[i] * 3 + j], columns[j][i]);
+  return out;
+}
+
+/** A shard op defined outside segkit runs on the executor; merged in shard order it equals the plain computation. */
+async function clusterMaxOn(ex: Executor): Promise<Float64Array> {
+  const h = await ex.load({ columns, rows: { labels } });
   try {
-    heap.i32(lab, n).set(labels);
-    heap.f64(parts, ps * nS).fill(0);
-    const calls = accumulateCalls(m, lab, K, parts);
-    expect(calls).toHaveLength(2);
-    await ex.run(calls);
-    const p = heap.f64(parts, ps * nS);
-    const got = new Float64Array(ps);
-    for (let s = 0; s < nS; s++) for (let q = 0; q < ps; q++) got[q] += p[s * ps + q];
-    expect(Array.from(got)).toEqual(Array.from(accumulateTwin(data.columns as Float32Array[], n, labels, K)));
+    const parts: Float64Array[] = await ex.map(clusterMaxOp, h, { k: K });
+    expect(parts).toHaveLength(3);
+    const out = new Float64Array(K * 3).fill(-Infinity);
+    for (const p of parts) for (let q = 0; q < out.length; q++) out[q] = Math.max(out[q], p[q]);
+    return out;
   } finally {
-    heap.release(parts);
-    heap.release(lab);
-    m.release();
+    await ex.release(h);
   }
 }
 
-async function rejection(p: Promise<unknown>): Promise<SegkitError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(SegkitError);
-  return e as SegkitError;
-}
+describe('a new shard op runs on every executor without touching executor code', () => {
+  const want = Array.from(maxTwin());
+  it.each([
+    ['inline', () => inlineExecutor()],
+    ['loopback', () => loopbackExecutor()],
+    ['piscina, 2 threads', () => piscinaExecutor({ threads: 2 })],
+    ['piscina, 4 threads', () => piscinaExecutor({ threads: 4 })],
+  ])('%s', async (_name, make) => {
+    const ex = make();
+    try {
+      expect(Array.from(await clusterMaxOn(ex))).toEqual(want);
+    } finally {
+      await ex.close();
+    }
+  });
+});
 
-const poolOf = (ex: Executor): Piscina | undefined => (ex as PiscinaExecutor)['pool'];
-const threadIds = (ex: Executor): number[] => poolOf(ex)!.threads.map((w) => w.threadId).sort((a, b) => a - b);
+describe('the byte encoding of states and partials', () => {
+  it('round-trips numbers, strings, typed arrays, arrays and objects exactly', () => {
+    const v = { a: 1.5, b: -0, c: NaN, s: 'Müller', t: Float32Array.of(1, 2.5, -3), u: Int32Array.of(-1, 7), f: Float64Array.of(Math.PI), l: [1, 'x', null, true, false, { z: Uint8Array.of(1, 2) }], und: undefined };
+    const back = decodeValue(encodeValue(v)) as typeof v;
+    expect(back).toEqual(v);
+    expect(Object.is(back.b, -0)).toBe(true);
+    expect(back.t).toBeInstanceOf(Float32Array);
+  });
 
-describe('PiscinaExecutor', () => {
-  it('starts no worker before the first run, then keeps the same workers across runs', async () => {
-    const ex = new PiscinaExecutor(2);
+  it('refuses corrupt bytes and values it cannot carry, naming the problem', () => {
+    const good = encodeValue({ x: Float64Array.of(1, 2) });
+    expect(() => decodeValue(good.subarray(0, good.length - 3))).toThrow(/corrupt shard-op value/);
+    expect(() => decodeValue(Uint8Array.of(6, 1, 0, 0, 0, 4, 9, 0, 0, 0, ...new TextEncoder().encode('__proto__'), 0))).toThrow(SegkitError);
+    expect(() => encodeValue({ f: () => 1 })).toThrow(/cannot encode function/);
+    expect(() => encodeValue(new Map())).toThrow(/cannot encode Map/);
+  });
+});
+
+describe('piscina executor', () => {
+  it('starts no worker before the first pass, then keeps the same workers across passes', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
     try {
       expect(poolOf(ex)).toBeUndefined();
-      await accumulateMatchesTwin(ex);
+      await clusterMaxOn(ex);
       const pool = poolOf(ex)!;
       expect(pool.threads).toHaveLength(1); // two threads: the caller and one worker
       const ids = threadIds(ex);
-      await accumulateMatchesTwin(ex);
+      await clusterMaxOn(ex);
       expect(poolOf(ex)).toBe(pool);
       expect(threadIds(ex)).toEqual(ids);
     } finally {
@@ -80,107 +95,162 @@ describe('PiscinaExecutor', () => {
     expect(poolOf(ex)).toBeUndefined();
   });
 
-  it('trapping kernels reject with E_WORKER carrying the workers\' error; the same workers then run a real scan', async () => {
-    const ex = new PiscinaExecutor(2);
+  it('reaps idle workers after idleTimeout and starts them again on the next pass', async () => {
+    const ex = piscinaExecutor({ threads: 2, idleTimeout: 100 });
     try {
-      await accumulateMatchesTwin(ex);
+      await clusterMaxOn(ex);
+      expect(poolOf(ex)!.threads).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(poolOf(ex)!.threads).toHaveLength(0);
+      expect(Array.from(await clusterMaxOn(ex))).toEqual(Array.from(maxTwin()));
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('a trapping op rejects with E_WORKER carrying the wasm error; the same workers then run a real pass', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
+    try {
+      await clusterMaxOn(ex);
       const ids = threadIds(ex);
-      const e = await rejection(ex.run(traps));
+      const h = await ex.load({ columns });
+      const e = await failure(() => ex.map(trapOp, h, null));
       expect(e.code).toBe('E_WORKER');
       expect(e.message).toMatch(/memory access out of bounds/);
-      expect(e.cause).toBeInstanceOf(Error);
-      expect((e.cause as Error).message).toMatch(/memory access out of bounds/);
-      await accumulateMatchesTwin(ex);
+      await ex.release(h);
+      await clusterMaxOn(ex);
       expect(threadIds(ex)).toEqual(ids);
     } finally {
       await ex.close();
     }
   });
 
-  it('a single trapping call also rejects with E_WORKER, and the executor keeps working', async () => {
-    const ex = new PiscinaExecutor(2);
+  it('close() during a pass rejects it with E_CLOSED (not E_WORKER), and the executor works again afterwards', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
     try {
-      const e = await rejection(ex.run([trap]));
-      expect(e.code).toBe('E_WORKER');
-      expect(e.message).toMatch(/memory access out of bounds/);
-      await accumulateMatchesTwin(ex);
+      const h = await ex.load({ columns });
+      const pass = failure(() => ex.map(busyOp, h, { ms: 150 }));
+      await new Promise((r) => setTimeout(r, 50));
+      await ex.close();
+      const e = await pass;
+      expect(e.code).toBe('E_CLOSED');
+      expect(e.message).toMatch(/closed/);
+      await expect(ex.map(busyOp, h, { ms: 1 })).rejects.toMatchObject({ code: 'E_CLOSED' });
+      expect(Array.from(await clusterMaxOn(ex))).toEqual(Array.from(maxTwin()));
     } finally {
       await ex.close();
     }
   });
-});
 
-describe('InlineExecutor', () => {
-  it('a trapping kernel rejects with E_WORKER carrying the wasm error; the executor then runs a real scan', async () => {
-    const ex = new InlineExecutor();
-    await accumulateMatchesTwin(ex);
-    const e = await rejection(ex.run([trap]));
-    expect(e.code).toBe('E_WORKER');
-    expect(e.message).toMatch(/memory access out of bounds/);
-    expect(e.cause).toBeInstanceOf(WebAssembly.RuntimeError);
-    await accumulateMatchesTwin(ex);
+  it('close() during a k-means fit rejects the fit with E_CLOSED', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
+    const rng = createRandom(4);
+    const big = fromColumns({ columns: Array.from({ length: 8 }, () => Float32Array.from({ length: 300_000 }, () => rng.normal())) });
+    let closing: Promise<void> | undefined;
+    const e = await failure(() => kmeans(big, { k: 16, seed: 1, tol: 0, maxIter: 300, executor: ex, onProgress: (p) => { if (p.iteration === 2) closing = ex.close(); } }));
+    await closing;
+    expect(e.code).toBe('E_CLOSED');
+    await ex.close();
   });
 });
 
-describe('the default pools behind kmeans({ threads })', () => {
+describe('inline executor', () => {
+  it('a trapping op rejects with E_WORKER; the executor then runs a real pass', async () => {
+    const ex = inlineExecutor();
+    const h = await ex.load({ columns });
+    const e = await failure(() => ex.map(trapOp, h, null));
+    expect(e.code).toBe('E_WORKER');
+    expect(e.message).toMatch(/memory access out of bounds/);
+    expect(e.cause).toBeInstanceOf(WebAssembly.RuntimeError);
+    expect(Array.from(await clusterMaxOn(ex))).toEqual(Array.from(maxTwin()));
+    await ex.close();
+  });
+
+  it('lets timers run during a long pass (it yields at least every 20 ms)', async () => {
+    const ex = inlineExecutor();
+    const h = await ex.load({ columns });
+    let ticks = 0;
+    const timer = setInterval(() => { ticks++; }, 5);
+    try {
+      // three shards of 60 ms each: a thread that never yields would let no timer fire until the end
+      const seen: number[] = [];
+      const pass = ex.map(busyOp, h, { ms: 60 });
+      const probe = setInterval(() => seen.push(ticks), 10);
+      await pass;
+      clearInterval(probe);
+      expect(seen.length).toBeGreaterThan(0);
+    } finally {
+      clearInterval(timer);
+      await ex.close();
+    }
+  });
+
+  it('a one-thread fit on a million rows rejects with E_ABORTED soon after its signal fires', async () => {
+    const rng = createRandom(9);
+    const rows = 1_000_000, d = 8;
+    const ds = fromColumns({ columns: Array.from({ length: d }, () => Float32Array.from({ length: rows }, () => rng.normal())) });
+    const ex = inlineExecutor();
+    const ac = new AbortController();
+    let iterationAtAbort = -1, last = 0;
+    const fit = kmeans(ds, {
+      k: 64, seed: 1, tol: 0, maxIter: 300, executor: ex, signal: ac.signal,
+      onProgress: (p) => {
+        last = p.iteration;
+        if (p.iteration === 1) setTimeout(() => { iterationAtAbort = last; ac.abort(); }, 0);
+      },
+    });
+    const e = await failure(() => fit);
+    expect(e.code).toBe('E_ABORTED');
+    // the abort was seen within the iteration that was running when it fired: at most one more completed
+    expect(iterationAtAbort).toBeGreaterThanOrEqual(1);
+    expect(last - iterationAtAbort).toBeLessThanOrEqual(1);
+    expect(last).toBeLessThan(300);
+    await ex.close();
+  });
+});
+
+describe('the shared pools behind kmeans({ threads })', () => {
   // two shards, so passes are split over the pool's workers
   const blobs = threeBlobs(22_000);
   const fitBlobs = async (threads: number): Promise<FitResult> => {
     const m = await kmeans(blobs.rows, { k: 3, seed: 1, threads });
-    return { labels: Array.from(m.labels), centroids: m.centroids, inertia: m.inertia, predicted: Array.from(await m.predict(blobs.centres)) };
+    return { labels: Array.from(m.labels), centroids: m.centroids, inertia: m.inertia, predicted: Array.from(await m.predict(blobs.centres, { threads })) };
   };
 
-  it('the pool is created on the first fit and reused by the next', async () => {
+  it('the pool is created on the first fit and reused by the next; one thread gives the same bytes', async () => {
     await close();
     const ex = executorFor(2);
-    expect(ex).toBeInstanceOf(PiscinaExecutor);
+    expect(ex.kind).toBe('piscina');
     expect(poolOf(ex)).toBeUndefined();
-    expectBlobsFound(await fitBlobs(2), blobs);
-    const pool = poolOf(ex)!;
-    expect(pool.threads).toHaveLength(1); // two threads: the caller and one worker
-    const ids = threadIds(ex);
-    expectBlobsFound(await fitBlobs(2), blobs);
-    expect(executorFor(2)).toBe(ex);
-    expect(poolOf(ex)).toBe(pool);
-    expect(threadIds(ex)).toEqual(ids);
-  });
-
-  it('a trap on the shared pool leaves it able to fit, with the same result as one thread', async () => {
-    const ex = executorFor(2);
-    const e = await rejection(ex.run(traps));
-    expect(e.code).toBe('E_WORKER');
-    expect(e.message).toMatch(/memory access out of bounds/);
     const two = await fitBlobs(2);
     expectBlobsFound(two, blobs);
-    expect(two).toEqual(await fitBlobs(1));
+    const pool = poolOf(ex)!;
+    expect(pool.threads).toHaveLength(1);
+    expect(await fitBlobs(2)).toEqual(two);
     expect(executorFor(2)).toBe(ex);
+    expect(poolOf(ex)).toBe(pool);
+    expect(await fitBlobs(1)).toEqual(two);
   });
 
   it('close() stops the pool\'s workers; the next fit starts a new pool', async () => {
     await fitBlobs(2);
     const ex = executorFor(2);
     const pool = poolOf(ex)!;
-    expect(pool.threads).toHaveLength(1); // two threads: the caller and one worker
     await close();
     expect(pool.threads).toHaveLength(0);
-    expect(poolOf(ex)).toBeUndefined();
     expectBlobsFound(await fitBlobs(2), blobs);
     expect(executorFor(2)).not.toBe(ex);
   });
 
-  // Idle piscina workers are unref'd, so this guards close() against hanging, failing or leaving workers behind.
   it('close() lets a process that fitted on two threads exit by itself with code 0', async () => {
     const url = (file: string) => JSON.stringify(pathToFileURL(fileURLToPath(new URL(file, import.meta.url))).href);
     const script = `
       import { kmeans, close } from ${url('../dist/index.node.js')};
-      import { executorFor } from ${url('../dist/parallel/defaultExecutor.js')};
       let text = '';
       for await (const chunk of process.stdin) text += chunk;
       const m = await kmeans(JSON.parse(text), { k: 3, seed: 1, threads: 2 });
-      const pool = executorFor(2).pool;
-      const workersBefore = pool.threads.length;
       await close();
-      console.log(JSON.stringify({ workersBefore, workersAfter: pool.threads.length, labels: Array.from(m.labels), centroids: m.centroids, inertia: m.inertia }));
+      console.log(JSON.stringify({ labels: Array.from(m.labels), centroids: m.centroids, inertia: m.inertia }));
     `;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '', err = '';
@@ -198,47 +268,34 @@ describe('the default pools behind kmeans({ threads })', () => {
     }
     expect(outcome, `child stderr: ${err}`).toBe(0);
     const r = JSON.parse(out);
-    expect(r.workersBefore).toBe(1);
-    expect(r.workersAfter).toBe(0);
     const one = await fitBlobs(1);
     expect({ labels: r.labels, centroids: r.centroids, inertia: r.inertia }).toEqual({ labels: one.labels, centroids: one.centroids, inertia: one.inertia });
   });
 
   it('an abort during a two-thread fit rejects with E_ABORTED before another iteration completes, and the next fit succeeds', async () => {
-    // six overlapping clusters over three shards: with tol 0 the fit runs many iterations
     const rng = createRandom(11);
     const d = 4, rows = 3 * 65_536;
     const centres = Array.from({ length: 6 }, () => Array.from({ length: d }, () => rng.normal() * 2));
-    const columns = Array.from({ length: d }, () => new Float32Array(rows));
-    for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) columns[j][i] = centres[i % 6][j] + rng.normal() * 1.5;
-    const ds = fromColumns({ columns });
-
+    const cols = Array.from({ length: d }, () => new Float32Array(rows));
+    for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) cols[j][i] = centres[i % 6][j] + rng.normal() * 1.5;
+    const ds = fromColumns({ columns: cols });
     const ac = new AbortController();
     let abortedAt = 0;
     let iterations = 0, iterationsAtAbort = -1;
-    let workers: Worker[] = [];
     const fit = kmeans(ds, {
       k: 8, seed: 1, tol: 0, maxIter: 300, threads: 2, signal: ac.signal,
       onProgress: (p) => {
         iterations = p.iteration;
-        workers = poolOf(executorFor(2))!.threads;
-        // abort from a timer, so it lands while the workers run the next pass rather than between passes
         if (p.iteration === 1) setTimeout(() => { abortedAt = performance.now(); iterationsAtAbort = iterations; ac.abort(); }, 0);
       },
     });
-    const e = await rejection(fit);
+    const e = await failure(() => fit);
     expect(e.code).toBe('E_ABORTED');
     expect(abortedAt).toBeGreaterThan(0);
-    // no iteration completes once the signal has fired
     expect(iterations).toBe(iterationsAtAbort);
-    // cancellation stops the workers between calls instead of terminating them: the same workers carry on
-    expect(poolOf(executorFor(2))!.threads).toEqual(workers);
-
-    // and give the same bits as the inline executor
     const two = await kmeans(ds, { k: 8, seed: 1, maxIter: 3, threads: 2 });
     const one = await kmeans(ds, { k: 8, seed: 1, maxIter: 3, threads: 1 });
     expect(bytes(two.labels).equals(bytes(one.labels))).toBe(true);
     expect(bytes(two.centroidData).equals(bytes(one.centroidData))).toBe(true);
-    expect(poolOf(executorFor(2))!.threads).toHaveLength(1);
   });
 });

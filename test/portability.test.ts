@@ -72,7 +72,7 @@ describe('features and preparation in the edge runtime (no run-time code generat
       ];
       const b = segkit.behaviourFeatures(ev, { customer: 'c', timestamp: 't', type: 'type', asOf: '2024-01-04' });
       const table = await segkit.readCsv(segkit.writeCsv(r));
-      const { dataset } = segkit.pipeline({ columns: ['recency', 'frequency', 'monetary'] }).fitTransform(table);
+      const { dataset } = await segkit.pipeline({ columns: ['recency', 'frequency', 'monetary'] }).fitTransform(table);
       return JSON.stringify({
         recency: Array.from(r.getChild('recency').toArray()), segment: Array.from(r.getChild('segment').toArray()),
         sessions: Array.from(b.getChild('sessions').toArray()), first: Array.from(dataset.columns[0]),
@@ -93,7 +93,7 @@ describe('features and preparation in the edge runtime (no run-time code generat
       { c: 'b', t: '2024-01-03T09:00:00Z', type: 'page_view' },
     ];
     expect(got.sessions).toEqual(Array.from(behaviourFeatures(ev, { customer: 'c', timestamp: 't', type: 'type', asOf: '2024-01-04' }).getChild('sessions')!.toArray()));
-    const { dataset } = pipeline({ columns: ['recency', 'frequency', 'monetary'] }).fitTransform(await readCsv(writeCsv(r)));
+    const { dataset } = await pipeline({ columns: ['recency', 'frequency', 'monetary'] }).fitTransform(await readCsv(writeCsv(r)));
     expect(got.first).toEqual(Array.from(dataset.columns[0]));
   });
 });

@@ -17,8 +17,8 @@ const data = () =>
   });
 
 describe('FeatureFilter', () => {
-  it('drops low-variance columns as VarianceThreshold, then the later of each correlated pair', () => {
-    const filter = new FeatureFilter({ varianceThreshold: 0.001, correlationThreshold: 0.95 }).fit(data());
+  it('drops low-variance columns as VarianceThreshold, then the later of each correlated pair', async () => {
+    const filter = await new FeatureFilter({ varianceThreshold: 0.001, correlationThreshold: 0.95 }).fit(data());
     const dropped = filter.dropped;
     expect(dropped.map((d) => [d.column, d.reason])).toEqual([
       ['c', 'lowVariance'],
@@ -33,15 +33,15 @@ describe('FeatureFilter', () => {
     expect(out.columns.map((c) => c.name)).toEqual(['a', 'e']);
   });
 
-  it('with threshold 0 drops exactly the constant columns, even when their float64 variance is not 0', () => {
+  it('with threshold 0 drops exactly the constant columns, even when their float64 variance is not 0', async () => {
     const f = frame({ k: [0.1, 0.1, 0.1], v: [1, 2, 2] });
-    expect(new FeatureFilter().fit(f).dropped).toEqual([{ column: 'k', reason: 'lowVariance', variance: 0 }]);
+    expect((await new FeatureFilter().fit(f)).dropped).toEqual([{ column: 'k', reason: 'lowVariance', variance: 0 }]);
   });
 
-  it('a dropped column never causes another drop', () => {
+  it('a dropped column never causes another drop', async () => {
     // b ~ a and c ~ b, but a and c are only weakly correlated: dropping b must not drop c.
     const f = frame({ a: [1, 2, 3, 4, 5, 6], b: [1, 2, 3, 4, 6, 5], c: [2, 1, 4, 3, 6, 5] });
-    const filter = new FeatureFilter({ varianceThreshold: null, correlationThreshold: 0.85 }).fit(f);
+    const filter = await new FeatureFilter({ varianceThreshold: null, correlationThreshold: 0.85 }).fit(f);
     const r = (x: number[], y: number[]) => {
       const mx = x.reduce((s, v) => s + v) / x.length;
       const my = y.reduce((s, v) => s + v) / y.length;
@@ -56,11 +56,11 @@ describe('FeatureFilter', () => {
     expect(filter.dropped.map((d) => d.column)).toEqual(['b']);
   });
 
-  it('refuses missing values and bad thresholds, and round-trips through JSON', () => {
-    expect(() => new FeatureFilter().fit(frame({ a: [1, null, 3] }))).toThrowError(/row 1, column "a" is missing/);
+  it('refuses missing values and bad thresholds, and round-trips through JSON', async () => {
+    await expect(new FeatureFilter().fit(frame({ a: [1, null, 3] }))).rejects.toThrowError(/row 1, column "a" is missing/);
     expect(() => new FeatureFilter({ correlationThreshold: 1 })).toThrowError(/featureFilter\.correlationThreshold/);
     expect(() => new FeatureFilter({ varianceThreshold: -1 })).toThrowError(/featureFilter\.varianceThreshold/);
-    const filter = new FeatureFilter({ varianceThreshold: 0.001, correlationThreshold: 0.95 }).fit(data());
+    const filter = await new FeatureFilter({ varianceThreshold: 0.001, correlationThreshold: 0.95 }).fit(data());
     const back = FeatureFilter.fromJSON(JSON.parse(JSON.stringify(filter)));
     expect(back.toJSON()).toEqual(filter.toJSON());
     const json = filter.toJSON();

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { kmeans } from '../src/core/kmeans.js';
 import { SegmentModel, type SegmentModelJSON, type SegmentSummary } from '../src/workflow/segmentModel.js';
 import { SegkitError } from '../src/util/errors.js';
-import { close } from '../src/parallel/defaultExecutor.js';
+import { close } from '../src/engine/defaultExecutor.js';
 import { pipeline, type Pipeline } from '../src/prep/pipeline.js';
 import { normal, rng } from './helpers/reportFixture.js';
 
@@ -63,10 +63,10 @@ function summaries(prep: Pipeline, rows: Row[], labels: Int32Array, k: number): 
 async function fitted(options: Parameters<typeof pipeline>[0] = { impute: 'median', scale: 'standard' }) {
   const { rows, truth } = customers(7);
   const prep = pipeline(options);
-  const { dataset } = prep.fitTransform(rows);
+  const { dataset } = await prep.fitTransform(rows);
   const model = await kmeans(dataset, { k: 3, seed: 3, threads: 1 });
   const segments = summaries(prep, rows, model.labels, 3);
-  return { rows, truth, prep, dataset, model, segments, segmentModel: new SegmentModel({ pipeline: prep, kmeans: model, segments }) };
+  return { rows, truth, prep, dataset, model, segments, segmentModel: new SegmentModel({ pipeline: prep, model, segments }) };
 }
 
 function badModel(json: unknown): SegkitError {
@@ -80,6 +80,13 @@ function badModel(json: unknown): SegkitError {
 }
 
 const clone = (m: SegmentModel): SegmentModelJSON & Record<string, unknown> => JSON.parse(JSON.stringify(m.toJSON()));
+
+/** The model as a version-1 file wrote it: k-means under "kmeans", in k-means format version 1 (no kind). */
+function v1Document(m: SegmentModel): Record<string, any> {
+  const { format, pipeline, model, segments } = clone(m);
+  const { kind: _kind, ...kmeansFields } = model as unknown as Record<string, unknown>;
+  return { format, version: 1, pipeline, kmeans: { ...kmeansFields, version: 1 }, segments };
+}
 
 describe('SegmentModel', () => {
   it('predicts each raw row to the nearest centroid of its prepared features, and recovers the three groups', async () => {
@@ -122,8 +129,24 @@ describe('SegmentModel', () => {
     expect(Array.from(await loaded.predict(rows, { threads: 1 }))).toEqual(Array.from(await segmentModel.predict(rows, { threads: 1 })));
     const json = segmentModel.toJSON();
     expect(json.format).toBe('segkit.model');
-    expect(json.version).toBe(1);
-    expect(Object.keys(json)).toEqual(['format', 'version', 'pipeline', 'kmeans', 'segments']);
+    expect(json.version).toBe(2);
+    expect(Object.keys(json)).toEqual(['format', 'version', 'pipeline', 'model', 'segments']);
+    expect(json.model.kind).toBe('kmeans');
+    expect(json.model.version).toBe(2);
+    expect(loaded.model.kind).toBe('kmeans');
+  });
+
+  it('still reads a version-1 file (k-means under "kmeans", without a kind): same model, same predictions', async () => {
+    const { rows, segmentModel } = await fitted({ impute: 'median', scale: 'robust', encode: ['plan'] });
+    const v1 = v1Document(segmentModel);
+    expect(Object.keys(v1)).toEqual(['format', 'version', 'pipeline', 'kmeans', 'segments']);
+    const loaded = SegmentModel.fromJSON(JSON.stringify(v1));
+    expect(loaded.k).toBe(3);
+    expect(loaded.kind).toBe('kmeans');
+    expect(loaded.names).toEqual(['segment 0', 'segment 1', 'segment 2']);
+    // read as version 1, written back as version 2: the same document a fresh model writes
+    expect(loaded.toJSON()).toEqual(segmentModel.toJSON());
+    expect(Array.from(await loaded.predict(rows, { threads: 1 }))).toEqual(Array.from(await segmentModel.predict(rows, { threads: 1 })));
   });
 
   it('gives -1 to rows an outlier drop rule removes, and all -1 when it removes them all', async () => {
@@ -157,7 +180,7 @@ describe('SegmentModel', () => {
   it('copies and freezes the segment summaries it is given', async () => {
     const { prep, model, segments } = await fitted();
     const given = segments.map((s) => ({ ...s, means: { ...s.means } }));
-    const m = new SegmentModel({ pipeline: prep, kmeans: model, segments: given });
+    const m = new SegmentModel({ pipeline: prep, model, segments: given });
     given[0].name = 'changed';
     (given[1].means as Record<string, number>).recency = -1;
     expect(m.segments[0].name).toBe('segment 0');
@@ -175,26 +198,28 @@ describe('SegmentModel', () => {
       }
       throw new Error('accepted');
     };
-    expect(err(() => new SegmentModel({ pipeline: pipeline({}), kmeans: model, segments })).message).toMatch(/unfitted/);
-    expect(err(() => new SegmentModel({ pipeline: prep, kmeans: model, segments: segments.slice(0, 2) }))).toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"segments"') });
+    expect(err(() => new SegmentModel({ pipeline: pipeline({}), model, segments })).message).toMatch(/unfitted/);
+    expect(err(() => new SegmentModel({ pipeline: prep, model, segments: segments.slice(0, 2) }))).toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"segments"') });
     const other = pipeline({ columns: ['recency', 'frequency'] });
-    other.fit(customers(1).rows);
-    expect(err(() => new SegmentModel({ pipeline: other, kmeans: model, segments }))).toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('kmeans') });
+    await other.fit(customers(1).rows);
+    expect(err(() => new SegmentModel({ pipeline: other, model, segments }))).toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"model"') });
   });
 
   it('rejects a damaged model with E_BAD_MODEL naming the field', async () => {
     const { segmentModel } = await fitted();
     const cases: [string, (j: Record<string, any>) => void, RegExp][] = [
       ['format', (j) => (j.format = 'segkit.kmeans'), /"format"/],
-      ['version', (j) => (j.version = 2), /"version"/],
+      ['version', (j) => (j.version = 3), /"version"/],
       ['unknown key', (j) => (j.extra = 1), /"extra" is not a known field/],
       ['missing segments', (j) => delete j.segments, /"segments" is missing/],
       ['pipeline field', (j) => (j.pipeline.steps[0].values = ['x']), /pipeline\.steps\[0\]\.values/],
-      ['kmeans field', (j) => (j.kmeans.centroids[1] = [0]), /"kmeans\.centroids\[1\]"/],
-      ['kmeans k', (j) => (j.kmeans.k = 0), /"kmeans\.k"/],
-      ['kmeans not an object', (j) => (j.kmeans = 5), /model field "kmeans" must be a JSON object/],
-      ['kmeans forbidden key', (j) => (j.kmeans = JSON.parse('{"__proto__": 1}')), /forbidden key "__proto__" in kmeans/],
-      ['kmeans features', (j) => (j.kmeans.featureNames = ['a', 'b', 'c']), /"kmeans\.featureNames"/],
+      ['model field', (j) => (j.model.centroids[1] = [0]), /"model\.centroids\[1\]"/],
+      ['model k', (j) => (j.model.k = 0), /"model\.k"/],
+      ['model kind', (j) => (j.model.kind = 'dbscan'), /"model\.kind"/],
+      ['model not an object', (j) => (j.model = 5), /model field "model" must be a JSON object/],
+      ['model forbidden key', (j) => (j.model = JSON.parse('{"__proto__": 1}')), /forbidden key "__proto__" in model/],
+      ['model features', (j) => (j.model.featureNames = ['a', 'b', 'c']), /"model\.featureNames"/],
+      ['kmeans in a version-2 file', (j) => ((j.kmeans = j.model), delete j.model), /"kmeans" is not a known field/],
       ['segment count', (j) => j.segments.pop(), /"segments" must be an array of 3/],
       ['segment id', (j) => (j.segments[1].id = 5), /"segments\[1\]\.id"/],
       ['segment size', (j) => (j.segments[2].size = -1), /"segments\[2\]\.size"/],
@@ -206,6 +231,22 @@ describe('SegmentModel', () => {
     ];
     for (const [label, damage, pattern] of cases) {
       const j = clone(segmentModel) as Record<string, any>;
+      damage(j);
+      const e = badModel(JSON.stringify(j));
+      expect(e.code, label).toBe('E_BAD_MODEL');
+      expect(e.message, label).toMatch(pattern);
+    }
+    // version 1 files name the k-means fields under "kmeans"
+    const v1Cases: [string, (j: Record<string, any>) => void, RegExp][] = [
+      ['kmeans field', (j) => (j.kmeans.centroids[1] = [0]), /"kmeans\.centroids\[1\]"/],
+      ['kmeans k', (j) => (j.kmeans.k = 0), /"kmeans\.k"/],
+      ['kmeans not an object', (j) => (j.kmeans = 5), /model field "kmeans" must be a JSON object/],
+      ['kmeans forbidden key', (j) => (j.kmeans = JSON.parse('{"__proto__": 1}')), /forbidden key "__proto__" in kmeans/],
+      ['kmeans features', (j) => (j.kmeans.featureNames = ['a', 'b', 'c']), /"kmeans\.featureNames"/],
+      ['model in a version-1 file', (j) => ((j.model = j.kmeans), delete j.kmeans), /"model" is not a known field/],
+    ];
+    for (const [label, damage, pattern] of v1Cases) {
+      const j = v1Document(segmentModel);
       damage(j);
       const e = badModel(JSON.stringify(j));
       expect(e.code, label).toBe('E_BAD_MODEL');

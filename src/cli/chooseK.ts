@@ -40,7 +40,7 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
   const table = await readInput(input, ctx, formatFlag(f));
   let prepared;
   try {
-    prepared = pipeline(pipelineOptions(f, table, input)).fitTransform(table);
+    prepared = await pipeline(pipelineOptions(f, table, input)).fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
   } catch (error) {
     throw inFile(error, what);
   }

@@ -88,7 +88,7 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   const options = pipelineOptions(f, table, input, labelColumns);
   let prepared;
   try {
-    prepared = pipeline(options).fitTransform(table);
+    prepared = await pipeline(options).fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
   } catch (error) {
     throw inFile(error, what);
   }

@@ -148,9 +148,9 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   const prep = pipeline(options);
   let prepared, profileData: Dataset;
   try {
-    prepared = prep.fitTransform(table);
+    prepared = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.
-    profileData = options.scale === false ? prepared.dataset : pipeline({ ...options, scale: false }).fitTransform(table).dataset;
+    profileData = options.scale === false ? prepared.dataset : (await pipeline({ ...options, scale: false }).fitTransform(table, { threads: ctx.threads, signal: ctx.signal })).dataset;
   } catch (error) {
     throw inFile(error, what);
   }

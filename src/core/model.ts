@@ -1,14 +1,7 @@
 import type { DataInput } from '../data/dataset.js';
-import type { Executor } from '../engine/executor.js';
+import type { RunOptions } from '../engine/executor.js';
 
-/** Where a scan runs and how to stop it: every function that scans data takes these. */
-export interface RunOptions {
-  /** The executor to run on (default: the shared one for `threads`). */
-  executor?: Executor;
-  /** Threads of the shared default executor (default: every core in Node, 1 elsewhere); not with `executor`. */
-  threads?: number;
-  signal?: AbortSignal;
-}
+export type { RunOptions };
 
 /** The JSON form every model shares: `kind` says which reader `loadModel` uses. */
 export interface ModelJSON {

@@ -66,3 +66,12 @@ export function mapShards(h: Handle, shards?: readonly number[]): number[] {
   }
   return out;
 }
+
+/** Where a scan runs and how to stop it: every function that scans data takes these. */
+export interface RunOptions {
+  /** The executor to run on (default: the shared one for `threads`). */
+  executor?: Executor;
+  /** Threads of the shared default executor (default: every core in Node, 1 elsewhere); not with `executor`. */
+  threads?: number;
+  signal?: AbortSignal;
+}

@@ -161,15 +161,15 @@ export abstract class HeapExecutor implements Executor {
     const ptr = local.heap.alloc(need);
     const scratch = new Scratch(ptr, need);
     const layout = h.layout();
-    let last = performance.now();
+    let last = now();
     try {
       for (let i = take(); i < list.length; i = take()) {
         scratch.reset();
         out[i] = runOp(op, layoutShard(layout, list[i], local.mem, scratch, h.buffers), state);
-        if (performance.now() - last >= YIELD_MS) {
+        if (now() - last >= YIELD_MS) {
           await yieldToEventLoop();
           this.checkRunning(h, signal);
-          last = performance.now();
+          last = now();
         }
       }
     } finally {
@@ -231,6 +231,9 @@ export abstract class HeapExecutor implements Executor {
 
 export const YIELD_MS = 20;
 
+/** Milliseconds from a monotonic clock where the realm has one (a bare ECMAScript realm has only Date). */
+export const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
 /** Runs one shard, turning a kernel trap into E_WORKER; an op's own SegkitError (bad data found) passes through. */
 export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S): P {
   try {
@@ -241,7 +244,7 @@ export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S): P {
   }
 }
 
-/** A macrotask turn: MessageChannel where it exists (no 4 ms clamp in browsers), else setTimeout. */
+/** A macrotask turn: MessageChannel where it exists (no 4 ms clamp in browsers), else setTimeout (a realm with neither has no event loop to yield to). */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => {
     if (typeof MessageChannel === 'function') {
@@ -251,8 +254,10 @@ export function yieldToEventLoop(): Promise<void> {
         resolve();
       };
       ch.port2.postMessage(0);
-    } else {
+    } else if (typeof setTimeout === 'function') {
       setTimeout(resolve, 0);
+    } else {
+      resolve();
     }
   });
 }

@@ -5,7 +5,7 @@ import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type
 import { instantiateKernels } from '../kernels/wasm.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
-import { checkSource, runOp, yieldToEventLoop, YIELD_MS } from './heapExecutor.js';
+import { checkSource, now, runOp, yieldToEventLoop, YIELD_MS } from './heapExecutor.js';
 import { concatInShardOrder } from './merge.js';
 import { decodePartial, decodeState, encodePartial, encodeState, scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
 
@@ -133,7 +133,7 @@ class LoopbackExecutor implements Executor {
     const ptr = heap.alloc(need);
     const scratch = new Scratch(ptr, need);
     const out: P[] = [];
-    let last = performance.now();
+    let last = now();
     try {
       for (const s of list) {
         const got = decodeState(op, sent);
@@ -158,11 +158,11 @@ class LoopbackExecutor implements Executor {
         };
         const partial = runOp(op, shard, got);
         out.push(decodePartial(op, encodePartial(op, partial)));
-        if (performance.now() - last >= YIELD_MS) {
+        if (now() - last >= YIELD_MS) {
           await yieldToEventLoop();
           if (h.released) throw new SegkitError('E_CLOSED', 'the executor was closed while an operation was running');
           throwIfAborted(options.signal);
-          last = performance.now();
+          last = now();
         }
       }
     } finally {

@@ -26,16 +26,16 @@ export interface PoolResult {
   error?: { code?: string; message: string };
 }
 
-// From the compiled package the worker sits beside this file; from TypeScript sources (tests) it is the built copy.
+// From the compiled package a module sits beside this file; from TypeScript sources (tests) it is the built copy.
 function builtFile(url: string): string {
   const path = fileURLToPath(url);
-  if (existsSync(path)) return path;
-  const built = path.replace(/([\\/])src([\\/])(.*)\.ts$/, '$1dist$2$3.js');
+  const built = path.replace(/([\\/])src([\\/])(.*)\.[jt]s$/, '$1dist$2$3.js');
+  if (!path.endsWith('.ts') && existsSync(path)) return path;
   if (built !== path && existsSync(built)) return built;
-  throw new SegkitError('E_WORKER', `cannot find ${path} or its built copy`, 'run `npm run build`');
+  throw new SegkitError('E_WORKER', `cannot find ${path}${path.endsWith('.ts') ? ' built as JavaScript' : ''}`, 'run `npm run build`');
 }
 
-const workerFile = (): string => builtFile(new URL('./worker.js', import.meta.url).href.replace(/\.ts$/, '.js'));
+const workerFile = (): string => builtFile(new URL('./worker.js', import.meta.url).href);
 
 export interface PiscinaExecutorOptions {
   /** Threads that run shards, the calling thread included (default: every core). */
@@ -80,6 +80,7 @@ class PiscinaExecutor extends HeapExecutor {
     throwIfAborted(options.signal);
     const list = mapShards(h, options.shards);
     if (this.threads === 1 || list.length < 2) return super.map(op, h, state, options);
+    const module = op.module && pathToFileURL(builtFile(op.module)).href;
     const local = await this.prepare(op, h, state);
     this.checkRunning(h, options.signal);
     const { heap, mem } = local;
@@ -95,11 +96,13 @@ class PiscinaExecutor extends HeapExecutor {
     options.signal?.addEventListener('abort', stop, { once: true });
     const out: (P | undefined)[] = new Array(list.length);
     const task: Omit<PoolTask, 'slot'> = {
-      op: op.name, module: op.module && pathToFileURL(builtFile(op.module)).href, state, layout: h.layout(),
+      op: op.name, module, state, layout: h.layout(),
       list: Int32Array.from(list), ctl, slotBytes: need,
     };
     try {
       const running = slots.map((slot) => pool.run({ ...task, slot }) as Promise<PoolResult>);
+      // settled below; until then a worker stopped by close() must not count as an unhandled rejection
+      for (const r of running) r.catch(() => undefined);
       const take = () => {
         const f = heap.i32(ctl, 2);
         return Atomics.load(f, 1) ? list.length : Atomics.add(f, 0, 1);

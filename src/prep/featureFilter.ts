@@ -1,5 +1,8 @@
 import { SegkitError, badOption } from '../util/errors.js';
-import { extent, moments, populationVariance, stat } from './fitStats.js';
+import { populationVariance, stat } from './fitStats.js';
+import { withColumnStats } from './columnStats.js';
+import type { RunOptions } from '../engine/executor.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readNumber, readObject, readString, readStrings } from '../util/modelJson.js';
 import { cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
@@ -36,18 +39,6 @@ const DEFAULTS = Object.freeze({ varianceThreshold: 0 as number | null, correlat
 interface Fitted {
   readonly columns: readonly string[];
   readonly dropped: readonly DroppedFeature[];
-}
-
-/** Columns centred on their mean, with their Euclidean norms, for Pearson r as a normalised dot product. */
-function centred(x: Float64Array): { c: Float64Array; norm: number } {
-  const m = moments(x);
-  const c = new Float64Array(x.length);
-  let ss = 0;
-  for (let i = 0; i < x.length; i++) {
-    c[i] = x[i] - m.mean;
-    ss += c[i] * c[i];
-  }
-  return { c, norm: Math.sqrt(ss) };
 }
 
 /**
@@ -92,49 +83,53 @@ export class FeatureFilter implements PrepStep {
     return this.#fitted?.dropped ?? [];
   }
 
-  fit(frame: Frame): this {
+  async fit(frame: Frame, options: RunOptions = {}): Promise<this> {
+    checkOptions(options, RUN_OPTIONS, `${this.kind}.fit`);
     if (this.#loaded) throw cannotRefit(this.kind);
     const columns = this.#columns ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
-    const data = columns.map((name) => {
-      const col = numericColumn(frame, name, 'the feature filter');
-      for (let i = 0; i < frame.n; i++) {
-        if (col.values[i] !== col.values[i]) {
-          throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${name}" is missing`, 'impute missing values before filtering features');
-        }
-      }
-      return col.values;
-    });
+    const data = columns.map((name) => numericColumn(frame, name, 'the feature filter').values);
     const dropped: DroppedFeature[] = [];
-    const kept: number[] = [];
-    columns.forEach((name, j) => {
-      if (this.varianceThreshold === null) return void kept.push(j);
-      const [lo, hi] = extent(data[j]);
-      // As VarianceThreshold: a constant column has variance 0 even when the float64 variance comes out a hair above.
-      const variance = lo === hi ? 0 : populationVariance(moments(data[j]));
-      if (variance <= this.varianceThreshold) dropped.push({ column: name, reason: 'lowVariance', variance: stat(variance) });
-      else kept.push(j);
-    });
-    if (this.correlationThreshold !== null) {
-      const t = this.correlationThreshold;
-      const survivors: { j: number; c: Float64Array; norm: number }[] = [];
-      for (const j of kept) {
-        const cj = centred(data[j]);
-        let hit: { with: string; r: number } | undefined;
-        if (cj.norm > 0) {
-          for (const s of survivors) {
-            if (s.norm === 0) continue;
-            let dot = 0;
-            for (let i = 0; i < frame.n; i++) dot += s.c[i] * cj.c[i];
-            const r = dot / (s.norm * cj.norm);
-            if (Math.abs(r) > t) {
-              hit = { with: columns[s.j], r: stat(r) };
-              break;
+    if (data.length) {
+      await withColumnStats(data, options, async (st) => {
+        const moments = await st.moments();
+        moments.forEach((m, j) => {
+          if (m.count === frame.n) return;
+          const i = data[j].findIndex((v) => v !== v);
+          throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${columns[j]}" is missing`, 'impute missing values before filtering features');
+        });
+        const extents = this.varianceThreshold === null ? [] : await st.extents();
+        const kept: number[] = [];
+        columns.forEach((name, j) => {
+          if (this.varianceThreshold === null) return void kept.push(j);
+          const [lo, hi] = extents[j];
+          // As VarianceThreshold: a constant column has variance 0 even when the float64 variance comes out a hair above.
+          const variance = lo === hi ? 0 : populationVariance(moments[j]);
+          if (variance <= this.varianceThreshold) dropped.push({ column: name, reason: 'lowVariance', variance: stat(variance) });
+          else kept.push(j);
+        });
+        if (this.correlationThreshold === null) return;
+        const t = this.correlationThreshold;
+        const d = columns.length;
+        // Pearson r as a normalised dot product of mean-centred columns, all pairs from one pass
+        const dots = await st.crossProducts(Float64Array.from(moments, (m) => m.mean));
+        const norm = (j: number) => Math.sqrt(dots[j * d + j]);
+        const survivors: number[] = [];
+        for (const j of kept) {
+          let hit: { with: string; r: number } | undefined;
+          if (norm(j) > 0) {
+            for (const s of survivors) {
+              if (norm(s) === 0) continue;
+              const r = dots[s * d + j] / (norm(s) * norm(j));
+              if (Math.abs(r) > t) {
+                hit = { with: columns[s], r: stat(r) };
+                break;
+              }
             }
           }
+          if (hit) dropped.push({ column: columns[j], reason: 'correlated', ...hit });
+          else survivors.push(j);
         }
-        if (hit) dropped.push({ column: columns[j], reason: 'correlated', ...hit });
-        else survivors.push({ j, ...cj });
-      }
+      });
     }
     this.#fitted = Object.freeze({ columns: Object.freeze([...columns]), dropped: Object.freeze(dropped.map((d) => Object.freeze(d))) });
     return this;

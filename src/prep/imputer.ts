@@ -1,5 +1,8 @@
 import { SegkitError, badOption } from '../util/errors.js';
-import { medianSorted, modeSorted, moments, sortedPresent, stat } from './fitStats.js';
+import { stat } from './fitStats.js';
+import { withColumnStats } from './columnStats.js';
+import type { RunOptions } from '../engine/executor.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readEnum, readNumbers, readObject, readStrings } from '../util/modelJson.js';
 import { byColumnOption, cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
@@ -50,14 +53,20 @@ interface Fitted {
   readonly values: readonly number[];
 }
 
-/** The statistic of the non-missing values; NaN when there are none. */
-function fitValue(values: Float64Array, strategy: 'mean' | 'median' | 'mostFrequent'): number {
-  if (strategy === 'mean') {
-    const m = moments(values);
-    return m.count === 0 ? NaN : m.mean;
-  }
-  const present = sortedPresent(values);
-  return strategy === 'median' ? medianSorted(present) : modeSorted(present);
+/** The statistic of each column's non-missing values (NaN when there are none), as shard ops on the executor. */
+async function fitValues(columns: Float64Array[], strategies: readonly ('mean' | 'median' | 'mostFrequent')[], options: RunOptions): Promise<number[]> {
+  if (columns.length === 0) return [];
+  return withColumnStats(columns, options, async (st) => {
+    const m = await st.moments();
+    const out: number[] = [];
+    for (let q = 0; q < columns.length; q++) {
+      const strategy = strategies[q];
+      if (strategy === 'mean') out.push(m[q].count === 0 ? NaN : m[q].mean);
+      else if (strategy === 'median') out.push(await st.median(q, m[q].count));
+      else out.push(m[q].count === 0 ? NaN : await st.mode(q));
+    }
+    return out;
+  });
 }
 
 /**
@@ -103,7 +112,8 @@ export class Imputer implements PrepStep {
     return this.#fitted?.values ?? [];
   }
 
-  fit(frame: Frame): this {
+  async fit(frame: Frame, options: RunOptions = {}): Promise<this> {
+    checkOptions(options, RUN_OPTIONS, `${this.kind}.fit`);
     if (this.#loaded) throw cannotRefit(this.kind);
     const columns = this.#columns ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
     for (const key of this.#byColumn.keys()) {
@@ -111,22 +121,27 @@ export class Imputer implements PrepStep {
     }
     const strategies: ImputeStrategy[] = [];
     const values: number[] = [];
+    const learnt: { q: number; name: string; values: Float64Array; strategy: 'mean' | 'median' | 'mostFrequent' }[] = [];
     for (const name of columns) {
       const col = numericColumn(frame, name, 'the imputer');
       const setting = this.#byColumn.get(name) ?? this.#strategy;
       const strategy = typeof setting === 'number' ? 'constant' : setting;
       strategies.push(strategy);
-      if (strategy === 'constant') {
-        values.push(stat(typeof setting === 'number' ? setting : this.#fillValue));
-        continue;
+      if (strategy === 'constant') values.push(stat(typeof setting === 'number' ? setting : this.#fillValue));
+      else {
+        learnt.push({ q: values.length, name, values: col.values, strategy });
+        values.push(NaN);
       }
-      const value = fitValue(col.values, strategy);
+    }
+    const fittedValues = await fitValues(learnt.map((l) => l.values), learnt.map((l) => l.strategy), options);
+    learnt.forEach(({ q, name, strategy }, i) => {
+      const value = fittedValues[i];
       if (Number.isNaN(value)) {
         throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to compute its ${strategy} from`, 'give it a constant fill value in `byColumn`');
       }
       if (!Number.isFinite(value)) throw new SegkitError('E_NAN_INPUT', `the ${strategy} of column "${name}" overflows float64`);
-      values.push(stat(value));
-    }
+      values[q] = stat(value);
+    });
     this.#fitted = Object.freeze({ columns: Object.freeze([...columns]), strategies: Object.freeze(strategies), values: Object.freeze(values) });
     return this;
   }

@@ -2,6 +2,9 @@ import { SegkitError, badOption } from '../util/errors.js';
 import { frameColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readBoolean, readEach, readEnum, readObject, readString, readStrings } from '../util/modelJson.js';
 import { cannotRefit, checkModelColumns, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
+import type { RunOptions } from '../engine/executor.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 
 export type HandleUnknown = 'ignore' | 'error';
 export type HandleMissing = 'category' | 'mostFrequent';
@@ -163,7 +166,10 @@ export class OneHotEncoder implements PrepStep {
     return this.#fitted?.map((e) => ({ column: e.name, categories: e.categories, infrequent: e.infrequent })) ?? [];
   }
 
-  fit(frame: Frame): this {
+  // Categories are strings, counted here; numeric shard data plays no part, so there is no executor work.
+  async fit(frame: Frame, options: RunOptions = {}): Promise<this> {
+    checkOptions(options, RUN_OPTIONS, 'oneHotEncoder.fit');
+    resolveExecutor(options);
     if (this.#loaded) throw cannotRefit(this.kind);
     const columns =
       this.selection === 'auto'

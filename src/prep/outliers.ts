@@ -1,5 +1,8 @@
 import { SegkitError, badOption } from '../util/errors.js';
-import { moments, populationVariance, quantileSorted, sortedPresent, stat } from './fitStats.js';
+import { populationVariance, stat } from './fitStats.js';
+import { withColumnStats } from './columnStats.js';
+import type { RunOptions } from '../engine/executor.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { keepRows, numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEnum, readNumbers, readObject, readPositive, readStrings } from '../util/modelJson.js';
 import { cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
@@ -105,31 +108,35 @@ export class Outliers implements PrepStep {
     return f ? f.columns.map((column, j) => ({ column, low: f.lows[j], high: f.highs[j] })) : [];
   }
 
-  fit(frame: Frame): this {
+  async fit(frame: Frame, options: RunOptions = {}): Promise<this> {
+    checkOptions(options, RUN_OPTIONS, `${this.kind}.fit`);
     if (this.#loaded) throw cannotRefit(this.kind);
     const columns = this.#columns ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
     const lows: number[] = [];
     const highs: number[] = [];
-    for (const name of columns) {
-      const col = numericColumn(frame, name, 'the outlier rule');
-      let low: number;
-      let high: number;
-      if (this.method === 'iqr') {
-        const sorted = sortedPresent(col.values);
-        const q1 = quantileSorted(sorted, 0.25);
-        const q3 = quantileSorted(sorted, 0.75);
-        low = q1 - this.multiplier * (q3 - q1);
-        high = q3 + this.multiplier * (q3 - q1);
-      } else {
-        const m = moments(col.values);
-        const sd = Math.sqrt(populationVariance(m));
-        low = m.mean - this.multiplier * sd;
-        high = m.mean + this.multiplier * sd;
-      }
-      if (low !== low) throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to fit outlier bounds on`);
-      if (!Number.isFinite(low) || !Number.isFinite(high)) throw new SegkitError('E_NAN_INPUT', `the outlier bounds of column "${name}" overflow float64`);
-      lows.push(stat(low));
-      highs.push(stat(high));
+    const values = columns.map((name) => numericColumn(frame, name, 'the outlier rule').values);
+    if (values.length) {
+      await withColumnStats(values, options, async (st) => {
+        const moments = await st.moments();
+        for (let q = 0; q < columns.length; q++) {
+          const name = columns[q], m = moments[q];
+          let low: number;
+          let high: number;
+          if (this.method === 'iqr') {
+            const [q1, q3] = await st.quantiles(q, [0.25, 0.75], m.count);
+            low = q1 - this.multiplier * (q3 - q1);
+            high = q3 + this.multiplier * (q3 - q1);
+          } else {
+            const sd = Math.sqrt(populationVariance(m));
+            low = m.mean - this.multiplier * sd;
+            high = m.mean + this.multiplier * sd;
+          }
+          if (low !== low) throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to fit outlier bounds on`);
+          if (!Number.isFinite(low) || !Number.isFinite(high)) throw new SegkitError('E_NAN_INPUT', `the outlier bounds of column "${name}" overflow float64`);
+          lows.push(stat(low));
+          highs.push(stat(high));
+        }
+      });
     }
     this.#fitted = Object.freeze({ columns: Object.freeze([...columns]), lows: Object.freeze(lows), highs: Object.freeze(highs) });
     return this;

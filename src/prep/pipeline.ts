@@ -1,4 +1,6 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import type { RunOptions } from '../engine/executor.js';
 import { fromColumns, type Dataset } from '../data/dataset.js';
 import { FeatureFilter } from './featureFilter.js';
 import { hasColumn, inspectTable, missingColumn, readColumn, type ColumnKind, type ColumnMeta, type Frame, type SourceSchema, type TableInput } from './frame.js';
@@ -100,6 +102,15 @@ interface Selection {
   readonly explicit: ReadonlySet<string>;
 }
 
+/** One pass of a table through the steps. */
+interface Run {
+  readonly schema: ReturnType<typeof inspectTable>;
+  readonly inputs: readonly ColumnMeta[];
+  readonly selection: Selection | undefined;
+  frame: Frame;
+  readonly reports: StepReport[];
+}
+
 interface Fitted {
   readonly id: string | null;
   readonly inputs: readonly ColumnMeta[];
@@ -114,7 +125,7 @@ interface Fitted {
  *
  * @example
  * const prep = pipeline({ impute: 'median', scale: 'robust', encode: ['plan'], id: 'customer_id' });
- * const { dataset, rowIndex } = prep.fitTransform(customers);
+ * const { dataset, rowIndex } = await prep.fitTransform(customers);
  * const saved = JSON.stringify(prep.toJSON());
  * const again = Pipeline.fromJSON(JSON.parse(saved)).transform(newCustomers);
  */
@@ -165,20 +176,33 @@ export class Pipeline {
     return this.#state().id;
   }
 
-  fit(table: TableInput): this {
-    this.#run(table, true);
+  /** Learns every step's statistics (scans run as shard ops on the executor: the same bytes on any of them). */
+  async fit(table: TableInput, options: RunOptions = {}): Promise<this> {
+    await this.#fit(table, options, 'fit');
     return this;
   }
 
-  /** Fits on the table and returns its transform; same result as `fit(table).transform(table)`. */
-  fitTransform(table: TableInput): PipelineResult {
-    return this.#run(table, true);
+  /** Fits on the table and returns its transform; same result as `fit(table)` then `transform(table)`. */
+  fitTransform(table: TableInput, options: RunOptions = {}): Promise<PipelineResult> {
+    return this.#fit(table, options, 'fitTransform');
+  }
+
+  async #fit(table: TableInput, options: RunOptions, fn: string): Promise<PipelineResult> {
+    checkOptions(options, RUN_OPTIONS, fn);
+    const run = this.#start(table, true);
+    for (const step of this.#steps) {
+      await step.fit(run.frame, options);
+      this.#apply(run, step);
+    }
+    return this.#finish(run);
   }
 
   /** The table as features; the table itself is only read. */
   transform(table: TableInput): PipelineResult {
     this.#state();
-    return this.#run(table, false);
+    const run = this.#start(table, false);
+    for (const step of this.#steps) this.#apply(run, step);
+    return this.#finish(run);
   }
 
   toJSON(): PipelineJSON {
@@ -311,7 +335,7 @@ export class Pipeline {
     return { id, inputs, explicit };
   }
 
-  #run(table: TableInput, fit: boolean): PipelineResult {
+  #start(table: TableInput, fit: boolean): Run {
     if (fit && this.#loaded) {
       throw new SegkitError('E_BAD_MODEL', 'a pipeline read from JSON transforms but cannot be refitted', 'build a new one with pipeline(options) to fit again');
     }
@@ -329,14 +353,17 @@ export class Pipeline {
     }
     const rows = new Int32Array(schema.n);
     for (let i = 0; i < schema.n; i++) rows[i] = i;
-    let frame: Frame = { n: schema.n, rows, columns: inputs.map((c) => readColumn(table, c.name, c.kind)) };
-    const reports: StepReport[] = [];
-    for (const step of this.#steps) {
-      if (fit) step.fit(frame);
-      const out = step.transform(frame);
-      frame = out.frame;
-      reports.push(out.report);
-    }
+    const frame: Frame = { n: schema.n, rows, columns: inputs.map((c) => readColumn(table, c.name, c.kind)) };
+    return { schema, inputs, selection, frame, reports: [] };
+  }
+
+  #apply(run: Run, step: PrepStep): void {
+    const out = step.transform(run.frame);
+    run.frame = out.frame;
+    run.reports.push(out.report);
+  }
+
+  #finish({ schema, inputs, selection, frame, reports }: Run): PipelineResult {
     if (selection) {
       const leftover = frame.columns.filter((c) => c.kind === 'categorical');
       for (const c of leftover) {

@@ -1,5 +1,8 @@
 import { SegkitError, badOption } from '../util/errors.js';
-import { extent, medianSorted, moments, populationVariance, quantileSorted, sortedPresent, stat } from './fitStats.js';
+import { populationVariance, stat, type Moments } from './fitStats.js';
+import { withColumnStats, type ColumnStats } from './columnStats.js';
+import type { RunOptions } from '../engine/executor.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readEnum, readNumbers, readObject, readPositive, readStrings } from '../util/modelJson.js';
 import { byColumnOption, cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
@@ -60,33 +63,34 @@ function log1pColumn(values: Float64Array, rows: Int32Array, column: string): Fl
   return out;
 }
 
-/** Center and scale as scikit-learn computes them, including how it treats a zero scale (left at 1). */
-function fitCenterScale(method: FittedScaleMethod, x: Float64Array): [number, number] | undefined {
+const EPS_CONSTANT = EPS;
+
+/** Center and scale as scikit-learn computes them, including how it treats a zero scale (left at 1); undefined when the column has no values. */
+async function fitCenterScale(method: FittedScaleMethod, q: number, st: ColumnStats, m: Moments, ext: () => Promise<[number, number][]>): Promise<[number, number] | undefined> {
   switch (method) {
     case 'none':
     case 'log1p':
       return [0, 1];
     case 'standard':
     case 'log1pStandard': {
-      const m = moments(x);
       if (m.count === 0) return undefined;
       const v = populationVariance(m);
       // StandardScaler's _is_constant_feature: a variance within rounding error of 0 counts as 0.
-      const constant = v <= m.count * EPS * v + (m.count * m.mean * EPS) ** 2;
+      const constant = v <= m.count * EPS_CONSTANT * v + (m.count * m.mean * EPS_CONSTANT) ** 2;
       return [m.mean, constant ? 1 : Math.sqrt(v)];
     }
     case 'minmax': {
-      const [lo, hi] = extent(x);
+      const [lo, hi] = (await ext())[q];
       if (lo !== lo) return undefined;
       const range = hi - lo;
       return [lo, range < 10 * EPS ? 1 : range];
     }
     case 'robust': {
       // RobustScaler: center = nanmedian, scale = IQR from np.nanpercentile's linear interpolation.
-      const sorted = sortedPresent(x);
-      if (sorted.length === 0) return undefined;
-      const iqr = quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
-      return [medianSorted(sorted), iqr < 10 * EPS ? 1 : iqr];
+      if (m.count === 0) return undefined;
+      const [q1, med, q3] = await st.quantiles(q, [0.25, 0.5, 0.75], m.count);
+      const iqr = q3 - q1;
+      return [med, iqr < 10 * EPS ? 1 : iqr];
     }
   }
 }
@@ -149,7 +153,8 @@ export class Scaler implements PrepStep {
     return this.#fitted?.scales ?? [];
   }
 
-  fit(frame: Frame): this {
+  async fit(frame: Frame, options: RunOptions = {}): Promise<this> {
+    checkOptions(options, RUN_OPTIONS, `${this.kind}.fit`);
     if (this.#loaded) throw cannotRefit(this.kind);
     const columns = this.#columns ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
     for (const key of this.#byColumn.keys()) {
@@ -158,17 +163,30 @@ export class Scaler implements PrepStep {
     const methods: FittedScaleMethod[] = [];
     const centers: number[] = [];
     const scales: number[] = [];
+    const xs: Float64Array[] = [];
+    const asked: ScaleMethod[] = [];
     for (const name of columns) {
       const col = numericColumn(frame, name, 'the scaler');
       const m = this.#byColumn.get(name) ?? this.#method;
       const method: FittedScaleMethod = m === 'log1p' && this.#standardize ? 'log1pStandard' : m;
-      const x = isLog(method) ? log1pColumn(col.values, frame.rows, name) : col.values;
-      const cs = fitCenterScale(method, x);
-      if (!cs) throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to fit the ${m} scaling on`);
-      if (!Number.isFinite(cs[0]) || !Number.isFinite(cs[1])) throw new SegkitError('E_NAN_INPUT', `the ${m} scaling statistics of column "${name}" overflow float64`);
       methods.push(method);
-      centers.push(stat(cs[0]));
-      scales.push(cs[1]);
+      asked.push(m);
+      xs.push(isLog(method) ? log1pColumn(col.values, frame.rows, name) : col.values);
+    }
+    if (xs.length) {
+      await withColumnStats(xs, options, async (st) => {
+        const moments = await st.moments();
+        let extents: Promise<[number, number][]> | undefined;
+        const ext = () => (extents ??= st.extents());
+        for (let q = 0; q < columns.length; q++) {
+          const name = columns[q], m = asked[q];
+          const cs = await fitCenterScale(methods[q], q, st, moments[q], ext);
+          if (!cs) throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to fit the ${m} scaling on`);
+          if (!Number.isFinite(cs[0]) || !Number.isFinite(cs[1])) throw new SegkitError('E_NAN_INPUT', `the ${m} scaling statistics of column "${name}" overflow float64`);
+          centers.push(stat(cs[0]));
+          scales.push(cs[1]);
+        }
+      });
     }
     this.#fitted = Object.freeze({ columns: Object.freeze([...columns]), methods: Object.freeze(methods), centers: Object.freeze(centers), scales: Object.freeze(scales) });
     return this;

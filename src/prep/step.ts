@@ -2,6 +2,7 @@
 import { SegkitError, badOption } from '../util/errors.js';
 import type { ColumnMeta, Frame } from './frame.js';
 import { at, badModel } from '../util/modelJson.js';
+import type { RunOptions } from '../engine/executor.js';
 
 /** A step's JSON: plain data with a `kind` that `Pipeline.fromJSON` dispatches on. */
 export interface StepJSON {
@@ -19,8 +20,8 @@ export interface PrepStep {
   readonly fitted: boolean;
   /** The columns the step was fitted on (empty before `fit`). */
   readonly columns: readonly string[];
-  /** Learns the step's statistics from a frame; refitting replaces them. */
-  fit(frame: Frame): this;
+  /** Learns the step's statistics from a frame (scans run as shard ops on the executor); refitting replaces them. */
+  fit(frame: Frame, options?: RunOptions): Promise<this>;
   transform(frame: Frame): { frame: Frame; report: StepReport };
   /** The columns coming out for the given columns going in; E_BAD_MODEL at `path` when they do not fit the step. */
   outputSchema(input: readonly ColumnMeta[], path: string): ColumnMeta[];

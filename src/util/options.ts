@@ -20,7 +20,9 @@ const norm = (s: string) => s.replace(/[_-]/g, '').toLowerCase();
 export function closestName(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined, bestD = Infinity;
   for (const k of known) {
-    const dist = norm(k) === norm(key) ? 0 : distance(norm(key), norm(k));
+    // a shortened name ('average' for 'averageMethod') counts as a near miss
+    const a = norm(key), b = norm(k);
+    const dist = a === b ? 0 : a.length >= 4 && (b.startsWith(a) || a.startsWith(b)) ? 1 : distance(a, b);
     if (dist < bestD) { bestD = dist; best = k; }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;

@@ -1,0 +1,151 @@
+// Shard ops for the preparation statistics, over float64 columns where NaN marks a missing value: moments,
+// extents, exact order statistics by radix selection (no whole-column sort), value counts for the mode, and
+// centred cross products for correlations.
+import { shardColumn, type Shard } from '../kernels/shard.js';
+import { defineOp } from '../engine/shardOp.js';
+import { partialMoments } from './fitStats.js';
+
+/** Per column: [count, mean, m2] of the shard's present values (3 per column). */
+export const momentsOp = defineOp<null, Float64Array>({
+  name: 'prep.moments',
+  run(sh) {
+    const out = new Float64Array(3 * sh.d);
+    for (let j = 0; j < sh.d; j++) {
+      const m = partialMoments(shardColumn(sh, j));
+      out[3 * j] = m.count; out[3 * j + 1] = m.mean; out[3 * j + 2] = m.m2;
+    }
+    return out;
+  },
+}, import.meta.url);
+
+/** Per column: [lowest, highest] present value (Infinity, -Infinity when none). */
+export const extentOp = defineOp<null, Float64Array>({
+  name: 'prep.extent',
+  run(sh) {
+    const out = new Float64Array(2 * sh.d);
+    for (let j = 0; j < sh.d; j++) {
+      const c = shardColumn(sh, j);
+      let lo = Infinity, hi = -Infinity;
+      for (let i = 0; i < c.length; i++) {
+        const v = c[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      out[2 * j] = lo; out[2 * j + 1] = hi;
+    }
+    return out;
+  },
+}, import.meta.url);
+
+/** Bits per radix digit: 2,048 counts per target per shard. */
+export const DIGIT = 11;
+const BUCKETS = 1 << DIGIT;
+
+/**
+ * One step of an exact order-statistic search. A target is a column and a key prefix (the top `depth` bits of a
+ * sortable 64-bit key of the value); `collect` targets return their matching values, sorted, instead of counts.
+ */
+export interface SelectTarget {
+  j: number;
+  depth: number;
+  hi: number;
+  lo: number;
+  collect: boolean;
+}
+
+// Sortable key of a float64: flip every bit of negatives, the sign bit of the rest (so -0 sorts before +0, as sort()).
+function keyParts(bits: Uint32Array, i: number): [number, number] {
+  const hi = bits[2 * i + 1], lo = bits[2 * i];
+  return hi & 0x80000000 ? [~hi >>> 0, ~lo >>> 0] : [(hi | 0x80000000) >>> 0, lo];
+}
+
+/** Mask of the top `bits` bits of a 64-bit key, as [high word, low word]. */
+export function topMask(bits: number): [number, number] {
+  if (bits <= 0) return [0, 0];
+  if (bits >= 64) return [0xffffffff, 0xffffffff];
+  if (bits <= 32) return [bits === 32 ? 0xffffffff : (~0 << (32 - bits)) >>> 0, 0];
+  return [0xffffffff, (~0 << (64 - bits)) >>> 0];
+}
+
+/** The 11-bit digit of a key below its top `depth` bits (the last digit is shorter and left-aligned). */
+export function digitAt(khi: number, klo: number, depth: number): number {
+  const shift = 64 - depth - DIGIT;
+  if (shift >= 32) return (khi >>> (shift - 32)) & (BUCKETS - 1);
+  if (shift >= 0) return ((khi << (32 - shift)) | (klo >>> shift)) & (BUCKETS - 1);
+  return (klo << -shift) & (BUCKETS - 1);
+}
+
+/** Per target: counts of the next digit among matching values (2,048 each), or the matching values themselves. */
+export const selectOp = defineOp<{ targets: SelectTarget[] }, (Float64Array | Uint32Array)[]>({
+  name: 'prep.select',
+  scratchBytes: () => 0,
+  run(sh: Shard, s) {
+    return s.targets.map((t) => {
+      const col = shardColumn(sh, t.j) as Float64Array;
+      const bits = new Uint32Array(col.buffer, col.byteOffset, 2 * col.length);
+      const [mhi, mlo] = topMask(t.depth);
+      if (t.collect) {
+        const out: number[] = [];
+        for (let i = 0; i < col.length; i++) {
+          if (col[i] !== col[i]) continue;
+          const [khi, klo] = keyParts(bits, i);
+          if ((khi & mhi) >>> 0 === t.hi && (klo & mlo) >>> 0 === t.lo) out.push(col[i]);
+        }
+        return Float64Array.from(out).sort();
+      }
+      const counts = new Uint32Array(BUCKETS);
+      for (let i = 0; i < col.length; i++) {
+        if (col[i] !== col[i]) continue;
+        const [khi, klo] = keyParts(bits, i);
+        if ((khi & mhi) >>> 0 === t.hi && (klo & mlo) >>> 0 === t.lo) counts[digitAt(khi, klo, t.depth)]++;
+      }
+      return counts;
+    });
+  },
+}, import.meta.url);
+
+/** Per column: the shard's distinct present values, ascending, and how often each occurs. */
+export const valueCountsOp = defineOp<{ j: number }, { values: Float64Array; counts: Float64Array }>({
+  name: 'prep.valueCounts',
+  run(sh, s) {
+    const c = shardColumn(sh, s.j);
+    let present = 0;
+    for (let i = 0; i < c.length; i++) if (c[i] === c[i]) present++;
+    const sorted = new Float64Array(present);
+    let at = 0;
+    for (let i = 0; i < c.length; i++) if (c[i] === c[i]) sorted[at++] = c[i];
+    sorted.sort();
+    const values: number[] = [], counts: number[] = [];
+    for (let i = 0; i < sorted.length;) {
+      let e = i + 1;
+      while (e < sorted.length && sorted[e] === sorted[i]) e++;
+      values.push(sorted[i]);
+      counts.push(e - i);
+      i = e;
+    }
+    return { values: Float64Array.from(values), counts: Float64Array.from(counts) };
+  },
+}, import.meta.url);
+
+/** Centred cross products sum (x_a - mean_a)(x_b - mean_b) over the shard's rows, for every pair a <= b (row-major d x d). */
+export const crossProductsOp = defineOp<{ means: Float64Array }, Float64Array>({
+  name: 'prep.crossProducts',
+  scratchBytes: () => 0,
+  run(sh, s) {
+    const d = sh.d;
+    const cols = Array.from({ length: d }, (_, j) => shardColumn(sh, j));
+    const out = new Float64Array(d * d);
+    const ca = new Float64Array(sh.rows), cb = new Float64Array(sh.rows);
+    for (let a = 0; a < d; a++) {
+      for (let i = 0; i < sh.rows; i++) ca[i] = cols[a][i] - s.means[a];
+      for (let b = a; b < d; b++) {
+        for (let i = 0; i < sh.rows; i++) cb[i] = cols[b][i] - s.means[b];
+        let dot = 0;
+        for (let i = 0; i < sh.rows; i++) dot += ca[i] * cb[i];
+        out[a * d + b] = dot;
+        out[b * d + a] = dot;
+      }
+    }
+    return out;
+  },
+}, import.meta.url);

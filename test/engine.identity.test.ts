@@ -1,0 +1,115 @@
+// Every function that scans data gives the same bytes on every executor: inline, the piscina pool on 1, 2 and 4
+// threads, and loopback (every shard from its own encoded copy, every state and partial through bytes).
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  calinskiHarabaszScore, chooseK, clusterStats, close, createRandom, daviesBouldinScore, fromColumns, inertia, inlineExecutor,
+  kmeans, loopbackExecutor, piscinaExecutor, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore,
+  type Executor,
+} from '../src/index.node.js';
+import { fixture } from './helpers.js';
+
+const executors: [string, Executor][] = [
+  ['inline', inlineExecutor()],
+  ['piscina 1', piscinaExecutor({ threads: 1 })],
+  ['piscina 2', piscinaExecutor({ threads: 2 })],
+  ['piscina 4', piscinaExecutor({ threads: 4 })],
+  ['loopback', loopbackExecutor()],
+];
+afterAll(async () => {
+  await Promise.all(executors.map(([, ex]) => ex.close()));
+  await close();
+});
+
+/** A JSON-able fingerprint of typed arrays and numbers that distinguishes every bit (NaN, -0 included). */
+function print(v: unknown): unknown {
+  if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (typeof v === 'number') return Buffer.from(Float64Array.of(v).buffer).toString('hex');
+  if (Array.isArray(v)) return v.map(print);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, print(x)]));
+  return v;
+}
+
+async function sameEverywhere(run: (ex: Executor) => Promise<unknown>): Promise<unknown> {
+  const [first, ...rest] = executors;
+  const want = print(await run(first[1]));
+  for (const [name, ex] of rest) expect({ name, got: print(await run(ex)) }).toEqual({ name, got: want });
+  return want;
+}
+
+// Three shards: overlapping blobs, so fits take several iterations and bounds matter.
+const rng = createRandom(21);
+const n = 2 * 65_536 + 7_777, d = 5;
+const centres = Array.from({ length: 6 }, () => Array.from({ length: d }, () => rng.normal() * 3));
+const big = fromColumns({ columns: Array.from({ length: d }, (_, j) => Float32Array.from({ length: n }, (_, i) => centres[i % 6][j] + rng.normal() * 1.2)) });
+const bigLabels = Int32Array.from({ length: n }, (_, i) => (i * 7 + (i >> 3)) % 5);
+// Four silhouette blocks of 512 rows and a ragged end.
+const small = fromColumns({ columns: big.columns.map((c) => c.slice(0, 2_100)), names: big.names });
+
+describe('byte-identical results on every executor', () => {
+  it('k-means fit (k-means++ and random init, with sample weights), predict and transform', async () => {
+    const weights = Float32Array.from({ length: n }, (_, i) => 0.5 + (i % 4));
+    await sameEverywhere(async (executor) => {
+      const m = await kmeans(big, { k: 7, seed: 3, executor, maxIter: 40 });
+      const r = await kmeans(big, { k: 4, seed: 5, init: 'random', nInit: 2, sampleWeight: weights, executor, maxIter: 20 });
+      const dist = await m.transform(small, { executor });
+      return { labels: m.labels, centroids: m.centroidData, inertia: m.inertia, iterations: m.iterations, r: [r.labels, r.centroidData, r.inertia], predicted: await m.predict(big, { executor }), dist };
+    });
+  });
+
+  it('the scikit-learn fixture is reproduced exactly on every executor', async () => {
+    const fx = fixture('blobs-3000x16-k8');
+    await sameEverywhere(async (executor) => {
+      const m = await kmeans(fx.X, { k: fx.k, init: fx.kmeans.init, tol: 0, executor });
+      expect(Array.from(m.labels)).toEqual(fx.kmeans.labels);
+      expect(m.iterations).toBe(fx.kmeans.n_iter);
+      return [m.labels, m.centroidData, m.inertia];
+    });
+  });
+
+  it('every internal metric', async () => {
+    await sameEverywhere(async (executor) => ({
+      ch: await calinskiHarabaszScore(big, bigLabels, { executor }),
+      db: await daviesBouldinScore(big, bigLabels, { executor }),
+      inertia: await inertia(big, bigLabels, { executor }),
+      stats: await clusterStats(big, bigLabels, { executor }),
+      simplified: await simplifiedSilhouetteScore(big, bigLabels, { executor }),
+      sampled: await silhouetteScore(big, bigLabels, { executor, sampleSize: 1_500, seed: 2 }),
+      exact: await silhouetteSamples(small, bigLabels.subarray(0, small.n), { executor }),
+    }));
+  });
+
+  it('chooseK', async () => {
+    await sameEverywhere(async (executor) => {
+      const r = await chooseK(small, { kRange: [2, 6], seed: 1, executor });
+      return { table: r.table, k: r.recommendedK, reason: r.reason };
+    });
+  });
+
+  it('the preparation pipeline: imputed medians and modes, robust and standard scaling, outlier bounds, correlations', async () => {
+    const m = 65_536 * 2 + 301;
+    const r = createRandom(8);
+    const rows = Array.from({ length: m }, (_, i) => ({
+      id: `c${i}`,
+      income: i % 97 === 0 ? null : Math.round(r.normal() * 20_000 + 60_000) / 7,
+      visits: i % 13 === 0 ? null : Math.floor(r.next() * 20),
+      spend: r.normal() * 100 + (i % 5) * 10,
+      spend2: 0,
+      tenure: i % 11 === 0 ? null : r.next() * 1_000,
+    }));
+    for (const row of rows) row.spend2 = row.spend * 2 + 1e-9 * row.tenure!;
+    await sameEverywhere(async (executor) => {
+      const out: unknown[] = [];
+      for (const options of [
+        { id: 'id', impute: 'median' as const, scale: 'robust' as const, outliers: { method: 'iqr' as const, action: 'clip' as const } },
+        { id: 'id', impute: { strategy: 'median' as const, byColumn: { visits: 'mostFrequent' as const } }, scale: 'standard' as const, dropLowVariance: 0, dropCorrelated: 0.9 },
+        { id: 'id', impute: 'median' as const, outliers: { method: 'zscore' as const, action: 'drop' as const }, columns: ['income', 'visits', 'tenure'], scale: 'log1p' as const },
+        { id: 'id', impute: 'mean' as const, scale: 'minmax' as const },
+      ]) {
+        const p = pipeline(options);
+        const { dataset } = await p.fitTransform(rows, { executor });
+        out.push(JSON.stringify(p.toJSON()), dataset.columns);
+      }
+      return out;
+    });
+  });
+});

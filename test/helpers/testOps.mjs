@@ -1,0 +1,43 @@
+// Shard ops defined outside segkit, as a user would: plain JavaScript over the built package, so pool workers,
+// which load op modules by URL, can import this file too.
+import { defineOp } from '../../dist/engine/shardOp.js';
+import { rowValues, shardColumn } from '../../dist/kernels/shard.js';
+
+/** Per-cluster maxima of every feature: k x d, -Infinity for a cluster with no rows in the shard. */
+export const clusterMaxOp = defineOp({
+  name: 'test.clusterMax',
+  run(shard, state) {
+    const { k } = state;
+    const labels = rowValues(shard, 'labels', 'i32');
+    const out = new Float64Array(k * shard.d).fill(-Infinity);
+    for (let j = 0; j < shard.d; j++) {
+      const col = shardColumn(shard, j);
+      for (let i = 0; i < shard.rows; i++) {
+        const at = labels[i] * shard.d + j;
+        if (col[i] > out[at]) out[at] = col[i];
+      }
+    }
+    return out;
+  },
+}, import.meta.url);
+
+/** Calls a kernel with pointers far outside the memory: the first load traps. */
+export const trapOp = defineOp({
+  name: 'test.trap',
+  run(shard) {
+    const BAD = 0xfffffff0;
+    shard.mem.kernels.accumulate(BAD, 16, 1, 0, 1, BAD, 0, 1, BAD);
+    return null;
+  },
+}, import.meta.url);
+
+/** Sleeps (busy) on every shard, so a pass is long enough to be interrupted. */
+export const busyOp = defineOp({
+  name: 'test.busy',
+  run(shard, state) {
+    const end = performance.now() + state.ms;
+    let x = 0;
+    while (performance.now() < end) x++;
+    return shard.index + (x > 0 ? 0 : 1);
+  },
+}, import.meta.url);

@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  calinskiHarabaszScore, chooseK, close, inlineExecutor, kmeans, normalizedMutualInfoScore, pipeline, silhouetteScore, SegkitError,
+  vMeasureScore,
+} from '../src/index.node.js';
+import { failure } from './helpers.js';
+
+afterAll(close);
+
+const rows = Array.from({ length: 40 }, (_, i) => [i % 4, (i * 7) % 5, i / 10]);
+const labels = rows.map((_, i) => i % 3);
+
+async function badOption(run: () => unknown, ...parts: string[]): Promise<SegkitError> {
+  const e = await failure(run);
+  expect(e.code).toBe('E_BAD_OPTION');
+  for (const p of parts) expect(e.message).toContain(p);
+  return e;
+}
+
+describe('unknown options are refused, naming the closest known one', () => {
+  it('kmeans: maxIters -> did you mean maxIter', async () => {
+    await badOption(() => kmeans(rows, { k: 2, maxIters: 5 } as never), 'kmeans', '"maxIters"', 'did you mean "maxIter"');
+  });
+  it('chooseK: kRnage -> did you mean kRange', async () => {
+    await badOption(() => chooseK(rows, { kRnage: [2, 4] } as never), 'chooseK', '"kRnage"', 'did you mean "kRange"');
+  });
+  it('silhouetteScore: sample_size (scikit-learn\'s spelling) -> did you mean sampleSize', async () => {
+    await badOption(() => silhouetteScore(rows, labels, { sample_size: 10 } as never), 'silhouetteScore', '"sample_size"', 'did you mean "sampleSize"');
+  });
+  it('a metric, the external scores, predict and the pipeline check their keys too', async () => {
+    await badOption(() => calinskiHarabaszScore(rows, labels, { thread: 2 } as never), 'calinskiHarabaszScore', 'did you mean "threads"');
+    await badOption(() => normalizedMutualInfoScore(labels, labels, { average: 'min' } as never), 'did you mean "averageMethod"');
+    await badOption(() => vMeasureScore(labels, labels, { betta: 1 } as never), 'did you mean "beta"');
+    const m = await kmeans(rows, { k: 2, seed: 1 });
+    await badOption(() => m.predict(rows, { sigal: undefined } as never), 'predict', 'did you mean "signal"');
+    await badOption(() => pipeline({}).fitTransform([{ a: 1 }, { a: 2 }], { executer: inlineExecutor() } as never), 'fitTransform', 'did you mean "executor"');
+  });
+  it('a key far from every known one lists the known options in the hint', async () => {
+    const e = await badOption(() => kmeans(rows, { k: 2, banana: 1 } as never), '"banana"');
+    expect(e.message).not.toContain('did you mean');
+    expect(e.hint).toContain('maxIter');
+  });
+});
+
+describe('run options', () => {
+  it('a signal that is not an AbortSignal is E_BAD_OPTION, not a TypeError', async () => {
+    await badOption(() => kmeans(rows, { k: 2, signal: 5 } as never), 'option "signal" must be an AbortSignal', 'got 5');
+    await badOption(() => silhouetteScore(rows, labels, { signal: {} } as never), 'option "signal" must be an AbortSignal');
+  });
+  it('an executor and threads together are refused; an executor that is not one is named', async () => {
+    await badOption(() => kmeans(rows, { k: 2, executor: inlineExecutor(), threads: 2 }), '"executor" and "threads"');
+    await badOption(() => kmeans(rows, { k: 2, executor: { run() {} } } as never), 'option "executor" must be an executor');
+  });
+  it('onProgress must be a function', async () => {
+    await badOption(() => kmeans(rows, { k: 2, onProgress: 'yes' } as never), '"onProgress" must be a function');
+  });
+});

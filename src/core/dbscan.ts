@@ -93,17 +93,21 @@ interface DbscanFit {
 async function fitDbscan(ex: Executor, ds: Dataset, o: CheckedDbscan, weights: Float32Array | undefined, signal?: AbortSignal): Promise<DbscanFit> {
   const n = ds.n;
   const { coords, lat, lon } = indexCoordinates(ds, o.metric);
-  const { r2, limit } = epsGeometry(o.eps, o.metric);
-  const built = epsIndex(coords, r2);
+  const { r2, limit, inner } = epsGeometry(o.eps, o.metric);
+  const built = epsIndex(coords, r2, inner);
   const perm = built.perm;
   // the matrix as loaded: index coordinates, [lat, lon, cos lat], [cell key], [weight], all in index order
-  const sorted = (a: ArrayLike<number>) => Float64Array.from(perm, (i) => a[i]);
+  const sorted = (a: ArrayLike<number>) => {
+    const out = new Float64Array(n);
+    for (let r = 0; r < n; r++) out[r] = a[perm[r]];
+    return out;
+  };
   const columns: Float64Array[] = coords.map(sorted);
   let latCol = -1, lonCol = -1, cosCol = -1, keyCol = -1, weightCol = -1;
   if (lat && lon) {
     latCol = columns.push(sorted(lat)) - 1;
     lonCol = columns.push(sorted(lon)) - 1;
-    cosCol = columns.push(Float64Array.from(columns[latCol], Math.cos)) - 1;
+    cosCol = columns.push(columns[latCol].map(Math.cos)) - 1;
   }
   if (built.keys) keyCol = columns.push(built.keys) - 1;
   if (weights) weightCol = columns.push(sorted(weights)) - 1;
@@ -118,6 +122,16 @@ async function fitDbscan(ex: Executor, ds: Dataset, o: CheckedDbscan, weights: F
     for (const p of coreParts) { core.set(p, at); at += p.length; }
     const edges = await ex.map(dbscanLinkOp, handle, { ...g, core }, { signal });
     const uf = new UnionFind(n);
+    // on the grid, the core rows of a cell are within eps of each other
+    const keys = built.keys;
+    if (keys) {
+      let last = -1;
+      for (let r = 0; r < n; r++) {
+        if (!core[r]) continue;
+        if (last >= 0 && keys[last] === keys[r]) uf.union(last, r);
+        last = r;
+      }
+    }
     for (const e of edges) for (let q = 0; q < e.length; q += 2) uf.union(e[q], e[q + 1]);
     // clusters numbered by their first core point in the caller's row order, as scikit-learn's scan numbers them
     const first = new Int32Array(n).fill(n);

@@ -178,8 +178,8 @@ export class DBSCANModel implements SegmentationModel {
       const cols = Array.from({ length: d }, (_, j) => Float32Array.from({ length: nCore }, (_, c) => this.components[c * d + j]));
       const ds: Dataset = { n: nCore, d, columns: cols, names: this.featureNames };
       const { coords, lat, lon } = indexCoordinates(ds, this.metric);
-      const { r2, limit } = epsGeometry(this.eps, this.metric);
-      const built = epsIndex(coords, r2);
+      const { r2, limit, inner } = epsGeometry(this.eps, this.metric);
+      const built = epsIndex(coords, r2, inner);
       const sorted = (a: ArrayLike<number>) => Float64Array.from(built.perm, (i) => a[i]);
       const sLat = lat && sorted(lat);
       return {

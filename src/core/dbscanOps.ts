@@ -47,6 +47,7 @@ export class EpsSearch {
     if (g.keyCol >= 0) this.keys = columns(g.keyCol);
     if (g.weightCol >= 0) this.w = columns(g.weightCol);
     this.finder = new RangeFinder(g.index, this.x, this.keys);
+    this.within = withinTest(g, this.x, this.lat, this.lon, this.cos);
   }
 
   /** Candidate ranges (in finder.out) around row i; for the grid they depend only on i's cell. */
@@ -55,20 +56,39 @@ export class EpsSearch {
   }
 
   /** Rows i and q are within eps: float64, in scikit-learn's own arithmetic (kd-tree rdist; ball-tree haversine). */
-  within(i: number, q: number): boolean {
-    if (this.g.metric === 'euclidean') {
-      const x = this.x;
-      let s = 0;
-      for (let j = 0; j < x.length; j++) {
-        const t = x[j][i] - x[j][q];
-        s += t * t;
-      }
-      return s <= this.g.limit;
-    }
-    const s0 = Math.sin(0.5 * (this.lat![i] - this.lat![q]));
-    const s1 = Math.sin(0.5 * (this.lon![i] - this.lon![q]));
-    return s0 * s0 + this.cos![i] * this.cos![q] * s1 * s1 <= this.g.limit;
+  readonly within: (i: number, q: number) => boolean;
+}
+
+/** The exact test, specialised by dimension so the hot loops stay monomorphic. */
+function withinTest(g: DbscanGeometry, x: Float64Array[], lat?: Float64Array, lon?: Float64Array, cos?: Float64Array): (i: number, q: number) => boolean {
+  const lim = g.limit;
+  if (g.metric === 'haversine') {
+    const la = lat!, lo = lon!, co = cos!;
+    return (i, q) => {
+      const s0 = Math.sin(0.5 * (la[i] - la[q]));
+      const s1 = Math.sin(0.5 * (lo[i] - lo[q]));
+      return s0 * s0 + co[i] * co[q] * s1 * s1 <= lim;
+    };
   }
+  // the sum runs from the first feature to the last, as scikit-learn's rdist does
+  if (x.length === 1) {
+    const a = x[0];
+    return (i, q) => { const t = a[i] - a[q]; return t * t <= lim; };
+  }
+  if (x.length === 2) {
+    const a = x[0], b = x[1];
+    return (i, q) => { const t = a[i] - a[q], u = b[i] - b[q]; return t * t + u * u <= lim; };
+  }
+  if (x.length === 3) {
+    const a = x[0], b = x[1], c = x[2];
+    return (i, q) => { const t = a[i] - a[q], u = b[i] - b[q], v = c[i] - c[q]; return t * t + u * u + v * v <= lim; };
+  }
+  const d = x.length;
+  return (i, q) => {
+    let s = 0;
+    for (let j = 0; j < d; j++) { const t = x[j][i] - x[j][q]; s += t * t; }
+    return s <= lim;
+  };
 }
 
 const f64 = (a: Float32Array | Float64Array): Float64Array => a as Float64Array;
@@ -83,24 +103,40 @@ export const dbscanCountOp = defineOp<DbscanGeometry, Uint8Array>({
   run(sh, g) {
     const s = searchOf(sh, g);
     const out = new Uint8Array(sh.rows);
-    const w = s.w, need = g.minSamples;
-    let cellKey = NaN, m = 0;
+    const w = s.w, need = g.minSamples, within = s.within, keys = s.keys;
     const rr = s.finder.out;
-    for (let i = sh.start; i < sh.start + sh.rows; i++) {
-      if (s.keys) {
-        if (s.keys[i] !== cellKey) { cellKey = s.keys[i]; m = s.ranges(i); }
+    const end = sh.start + sh.rows;
+    let i = sh.start;
+    while (i < end) {
+      // one cell (grid) or one row (tree) at a time
+      let cellEnd = i + 1;
+      let m: number;
+      if (keys) {
+        while (cellEnd < sh.n && keys[cellEnd] === keys[i]) cellEnd++;
+        // a cell's rows are all within eps of each other: with minSamples of weight, all are core
+        let weight = 0;
+        for (let q = i; q < cellEnd && weight < need; q++) weight += w ? w[q] : 1;
+        if (weight >= need) {
+          out.fill(1, i - sh.start, Math.min(cellEnd, end) - sh.start);
+          i = cellEnd;
+          continue;
+        }
+        m = s.ranges(i);
       } else m = s.ranges(i);
-      let count = 0;
-      found: for (let r = 0; r < m; r++) {
-        for (let q = rr[2 * r]; q < rr[2 * r + 1]; q++) {
-          if (s.within(i, q)) {
-            count += w ? w[q] : 1;
-            // weights are never negative: the count can only grow
-            if (count >= need) break found;
+      const stop = Math.min(cellEnd, end);
+      for (; i < stop; i++) {
+        let count = 0;
+        found: for (let r = 0; r < m; r++) {
+          for (let q = rr[2 * r]; q < rr[2 * r + 1]; q++) {
+            if (within(i, q)) {
+              count += w ? w[q] : 1;
+              // weights are never negative: the count can only grow
+              if (count >= need) break found;
+            }
           }
         }
+        out[i - sh.start] = count >= need ? 1 : 0;
       }
-      out[i - sh.start] = count >= need ? 1 : 0;
     }
     return out;
   },
@@ -112,34 +148,96 @@ export interface LinkState extends DbscanGeometry {
 }
 
 /**
- * Pass 2: a spanning forest of the edges between each core row of the shard and the core rows after it within
- * eps, as (row, row) pairs; a union-find skips the distance test between rows already joined.
+ * Pass 2: a spanning forest of the core-core edges within eps, as (row, row) pairs; a union-find skips pairs
+ * already joined. On the grid, the core rows of one cell are joined by the caller (they are all within eps), so
+ * the op links cells: for each cell of the shard and each later cell in reach, one pair within eps suffices.
+ * On the kd-tree, each core row of the shard is linked to the core rows after it.
  */
 export const dbscanLinkOp = defineOp<LinkState, Int32Array>({
   name: 'dbscan.link',
   run(sh, g) {
     const s = searchOf(sh, g);
-    const core = g.core;
+    const core = g.core, within = s.within, keys = s.keys;
     const uf = new UnionFind(sh.n);
-    const edges: number[] = [];
+    const edges = new EdgeList();
     const rr = s.finder.out;
-    let cellKey = NaN, m = 0;
-    for (let i = sh.start; i < sh.start + sh.rows; i++) {
+    const end = sh.start + sh.rows;
+    if (keys) {
+      // cells that start in this shard
+      let i = sh.start;
+      if (i > 0 && keys[i - 1] === keys[i]) while (i < end && keys[i] === keys[i - 1]) i++;
+      while (i < end) {
+        let cellEnd = i + 1;
+        while (cellEnd < sh.n && keys[cellEnd] === keys[i]) cellEnd++;
+        let rep = -1;
+        for (let q = i; q < cellEnd; q++) if (core[q]) { rep = q; break; }
+        if (rep >= 0) {
+          const m = s.ranges(i);
+          for (let r = 0; r < m; r++) {
+            let a = Math.max(rr[2 * r], cellEnd);
+            const b = rr[2 * r + 1];
+            while (a < b) {
+              let e = a + 1;
+              while (e < b && keys[e] === keys[a]) e++;
+              // cell [a, e): its first core row stands for it
+              let rep2 = -1;
+              for (let q = a; q < e; q++) if (core[q]) { rep2 = q; break; }
+              if (rep2 >= 0 && uf.find(rep) !== uf.find(rep2)) {
+                linked: for (let p = rep; p < cellEnd; p++) {
+                  if (!core[p]) continue;
+                  for (let q = rep2; q < e; q++) {
+                    if (core[q] && within(p, q)) {
+                      uf.union(rep, rep2);
+                      edges.push(rep, rep2);
+                      break linked;
+                    }
+                  }
+                }
+              }
+              a = e;
+            }
+          }
+        }
+        i = cellEnd;
+      }
+      return edges.done();
+    }
+    for (let i = sh.start; i < end; i++) {
       if (!core[i]) continue;
-      if (s.keys) {
-        if (s.keys[i] !== cellKey) { cellKey = s.keys[i]; m = s.ranges(i); }
-      } else m = s.ranges(i);
+      const m = s.ranges(i);
+      let ri = uf.find(i);
       for (let r = 0; r < m; r++) {
         for (let q = Math.max(i + 1, rr[2 * r]); q < rr[2 * r + 1]; q++) {
-          if (!core[q] || uf.find(i) === uf.find(q) || !s.within(i, q)) continue;
-          uf.union(i, q);
+          if (!core[q] || !within(i, q)) continue;
+          const rq = uf.find(q);
+          if (rq === ri) continue;
+          uf.union(ri, rq);
+          ri = Math.min(ri, rq);
           edges.push(i, q);
         }
       }
     }
-    return Int32Array.from(edges);
+    return edges.done();
   },
 }, import.meta.url);
+
+/** A growable list of int32 pairs. */
+class EdgeList {
+  private a = new Int32Array(1024);
+  private len = 0;
+  push(x: number, y: number): void {
+    if (this.len + 2 > this.a.length) {
+      const next = new Int32Array(this.a.length * 2);
+      next.set(this.a);
+      this.a = next;
+    }
+    this.a[this.len++] = x;
+    this.a[this.len++] = y;
+  }
+  done(): Int32Array {
+    return this.a.slice(0, this.len);
+  }
+}
 
 export interface BorderState extends LinkState {
   /** Cluster of every core row (index order), -1 elsewhere. */

@@ -42,20 +42,32 @@ export function indexCoordinates(ds: Dataset, metric: DbscanMetric): { coords: F
   return { coords: [ux, uy, uz], lat, lon };
 }
 
-/** Search radius in index coordinates and the exact threshold. */
-export function epsGeometry(eps: number, metric: DbscanMetric): { r2: number; limit: number } {
-  if (metric === 'euclidean') return { r2: eps * eps, limit: eps * eps };
+/**
+ * Search radius in index coordinates (r2, squared), the exact threshold (limit), and `inner`: a radius in index
+ * coordinates within which every pair passes the exact test, rounding included.
+ */
+export function epsGeometry(eps: number, metric: DbscanMetric): { r2: number; limit: number; inner: number } {
+  if (metric === 'euclidean') return { r2: eps * eps, limit: eps * eps, inner: eps * INNER };
   const rad = eps / EARTH_RADIUS_KM;
   const s = Math.sin(0.5 * rad);
   // the chord of the arc, widened past the rounding of the unit vectors: a candidate filter, never the decision
   const chord = rad >= Math.PI ? 2 : 2 * s;
   const r = chord * (1 + 1e-9) + 1e-12;
-  return { r2: r * r, limit: s * s };
+  return { r2: r * r, limit: s * s, inner: chord * INNER };
 }
 
-/** The spatial index for radius sqrt(r2) searches: a grid in up to three dimensions when the extent allows, else a kd-tree. */
-export function epsIndex(coords: readonly Float64Array[], r2: number): BuiltIndex {
-  const grid = coords.length <= MAX_GRID_DIMS ? buildGrid(coords, Math.sqrt(r2)) : null;
+/** Float64 rounding of the coordinates, the cell arithmetic and the exact test stays far below this relative margin. */
+const INNER = 1 - 1e-6;
+
+/**
+ * The spatial index for radius searches: in up to three dimensions, a grid whose cell diagonal is `inner` (any two
+ * rows of one cell are within eps, so a cell of minSamples rows is all core, and one tested pair links two cells:
+ * Gunawan's grid DBSCAN, 2013); else, or when the extent would need too many cells, a kd-tree.
+ */
+export function epsIndex(coords: readonly Float64Array[], r2: number, inner: number): BuiltIndex {
+  const dims = coords.length;
+  const side = inner / Math.sqrt(dims);
+  const grid = dims <= MAX_GRID_DIMS ? buildGrid(coords, side, Math.ceil(Math.sqrt(r2) / side)) : null;
   return grid ?? buildKdTree(coords, 32);
 }
 

@@ -10,6 +10,8 @@ export interface GridSpec {
   readonly dims: number;
   readonly origin: Float64Array;
   readonly side: number;
+  /** Cells a search reaches on each side of a point's cell. */
+  readonly reach: number;
   /** Cells along each dimension. */
   readonly cells: Float64Array;
 }
@@ -43,16 +45,13 @@ export interface BuiltIndex<S extends IndexSpec = IndexSpec> {
 /** Largest grid: cells per dimension and in all (keys stay exact integers, cell coordinates far from rounding). */
 const MAX_CELLS_PER_DIM = 2 ** 26;
 const MAX_CELLS = 2 ** 52;
-/** Cells are this much wider than the search radius, so float rounding of x / side never puts neighbours two cells apart. */
-const SIDE_SLACK = 1 + 1e-6;
-
 /**
- * A grid whose cells are a little wider than `radius` (neighbours within it lie in adjacent cells), or null when
- * the data's extent would need too many cells (then use a kd-tree). Sorting is a stable LSD radix sort: O(n).
+ * A grid of cells of the given side whose searches reach `reach` cells around a point's cell, or null when the
+ * data's extent would need too many cells (then use a kd-tree). Sorting is a stable LSD radix sort: O(n).
  */
-export function buildGrid(cols: readonly Float64Array[], radius: number): BuiltIndex<GridSpec> | null {
+export function buildGrid(cols: readonly Float64Array[], side: number, reach: number): BuiltIndex<GridSpec> | null {
   const dims = cols.length, n = cols[0].length;
-  const side = radius * SIDE_SLACK;
+  if (!(side > 0) || !Number.isFinite(side)) return null;
   const origin = new Float64Array(dims), cells = new Float64Array(dims);
   let total = 1;
   for (let j = 0; j < dims; j++) {
@@ -78,7 +77,7 @@ export function buildGrid(cols: readonly Float64Array[], radius: number): BuiltI
   const perm = radixSortByKey(keys, total);
   const sortedKeys = new Float64Array(n);
   for (let r = 0; r < n; r++) sortedKeys[r] = keys[perm[r]];
-  return { spec: { kind: 'grid', dims, origin, side, cells }, perm, keys: sortedKeys };
+  return { spec: { kind: 'grid', dims, origin, side, reach, cells }, perm, keys: sortedKeys };
 }
 
 /** The stable order of rows by integer keys in [0, total): LSD radix sort, 16 bits per pass. */
@@ -178,9 +177,9 @@ export function boxMinDist2(spec: TreeSpec, t: number, p: Float64Array): number 
 }
 
 /**
- * Candidate row ranges for radius searches, seen from a shard: for the grid, the rows of the 3^dims cells around
- * a point's cell (contiguous in key order along the last dimension: 3^(dims-1) ranges); for the tree, the leaves
- * whose box comes within the radius.
+ * Candidate row ranges for radius searches, seen from a shard: for the grid, the rows of the (2 reach + 1)^dims
+ * cells around a point's cell (contiguous in key order along the last dimension: one range per combination of the
+ * other dimensions); for the tree, the leaves whose box comes within the radius.
  */
 export class RangeFinder {
   /** [start, end) pairs of the last search. */
@@ -189,6 +188,8 @@ export class RangeFinder {
   private readonly p: Float64Array;
   private readonly cell: Float64Array;
   private readonly n: number;
+  private readonly cursors: Int32Array;
+  private lastKey = -1;
 
   constructor(readonly spec: IndexSpec, readonly cols: readonly Float64Array[], readonly keys?: Float64Array) {
     this.n = cols[0].length;
@@ -196,21 +197,28 @@ export class RangeFinder {
     this.p = new Float64Array(dims);
     this.cell = new Float64Array(dims);
     if (spec.kind === 'grid') {
-      this.out = new Int32Array(2 * 3 ** Math.max(0, dims - 1));
+      this.out = new Int32Array(2 * (2 * spec.reach + 1) ** Math.max(0, dims - 1));
+      this.cursors = new Int32Array(this.out.length);
       this.stack = new Int32Array(0);
     } else {
       this.out = new Int32Array(2 * (spec.nodes - spec.firstLeaf));
+      this.cursors = new Int32Array(0);
       this.stack = new Int32Array(64);
     }
   }
 
-  /** Ranges around the cell of the given key (grid); returns the number of ranges. */
+  /**
+   * Ranges around the cell of the given key (grid); returns the number of ranges. Calls with ascending keys (a
+   * sweep) move per-range cursors forward by galloping search instead of searching all rows again.
+   */
   cellRanges(key: number): number {
     const g = this.spec as GridSpec;
     const c = this.cell;
     let k = key;
     for (let j = g.dims - 1; j >= 0; j--) { c[j] = k % g.cells[j]; k = (k - c[j]) / g.cells[j]; }
-    return this.rangesAround(c);
+    if (!(key >= this.lastKey)) this.cursors.fill(0);
+    this.lastKey = key;
+    return this.rangesAround(c, this.cursors);
   }
 
   /** Ranges around the cell holding point p (grid; p may lie outside the grid); returns the number of ranges. */
@@ -220,25 +228,34 @@ export class RangeFinder {
     return this.rangesAround(this.cell);
   }
 
-  private rangesAround(c: Float64Array): number {
+  private rangesAround(c: Float64Array, cursors?: Int32Array): number {
     const g = this.spec as GridSpec;
     const keys = this.keys!;
-    const last = g.dims - 1;
-    const zLo = Math.max(0, c[last] - 1), zHi = Math.min(g.cells[last] - 1, c[last] + 1);
+    const last = g.dims - 1, reach = g.reach, width = 2 * reach + 1;
+    const zLo = Math.max(0, c[last] - reach), zHi = Math.min(g.cells[last] - 1, c[last] + reach);
     if (zLo > zHi) return 0;
     let m = 0;
-    const combos = 3 ** last;
+    const combos = width ** last;
     for (let q = 0; q < combos; q++) {
       let prefix = 0, ok = true, r = q;
       for (let j = 0; j < last; j++) {
-        const cj = c[j] + (r % 3) - 1;
-        r = (r - (r % 3)) / 3;
+        const cj = c[j] + (r % width) - reach;
+        r = (r - (r % width)) / width;
         if (cj < 0 || cj >= g.cells[j]) { ok = false; break; }
         prefix = prefix * g.cells[j] + cj;
       }
       if (!ok) continue;
       const kLo = prefix * g.cells[last] + zLo, kHi = prefix * g.cells[last] + zHi;
-      const a = lowerBound(keys, kLo, 0, this.n), b = lowerBound(keys, kHi + 1, a, this.n);
+      let a: number, b: number;
+      if (cursors) {
+        a = gallop(keys, kLo, cursors[2 * q], this.n);
+        b = gallop(keys, kHi + 1, Math.max(a, cursors[2 * q + 1]), this.n);
+        cursors[2 * q] = a;
+        cursors[2 * q + 1] = b;
+      } else {
+        a = lowerBound(keys, kLo, 0, this.n);
+        b = lowerBound(keys, kHi + 1, a, this.n);
+      }
       if (b > a) { this.out[2 * m] = a; this.out[2 * m + 1] = b; m++; }
     }
     return m;
@@ -274,6 +291,14 @@ export class RangeFinder {
     }
     return m;
   }
+}
+
+/** First position in sorted a[from, to) whose value is >= v, searched outward from `from` (cheap when it is near). */
+function gallop(a: Float64Array, v: number, from: number, to: number): number {
+  if (from >= to || a[from] >= v) return from;
+  let step = 1, lo = from;
+  while (lo + step < to && a[lo + step] < v) { lo += step; step *= 2; }
+  return lowerBound(a, v, lo + 1, Math.min(to, lo + step + 1));
 }
 
 /** First position in sorted a[from, to) whose value is >= v. */

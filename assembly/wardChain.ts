@@ -1,0 +1,117 @@
+// Ward linkage from the vectors in O(n d) memory: the nearest-neighbour chain (Müllner 2011, fig. 7; SciPy's nn_chain)
+// over cluster centroids, d(A, B)^2 = 2 |A| |B| / (|A| + |B|) |c_A - c_B|^2, float64, two candidates per f64x2.
+// Clusters live in SciPy's slots (a merge keeps the larger slot); active clusters stay packed at the front of a
+// column-major working copy. Ties prefer the previous chain element, then the lowest slot, as SciPy's scan does.
+
+@inline function wardTo(cur: usize, nx: f64, work: usize, cstep: usize, size: usize, p: i32, d: i32): f64 {
+  let s: f64 = 0;
+  let q = work + (<usize>p << 3);
+  for (let j = 0; j < d; j++) {
+    const t = load<f64>(cur + (<usize>j << 3)) - load<f64>(q);
+    s += t * t;
+    q += cstep;
+  }
+  const ny = load<f64>(size + (<usize>p << 3));
+  return ((2 * nx * ny) / (nx + ny)) * s;
+}
+
+/**
+ * x: column-major float64 data (n rows, stride). Scratch: work (d columns of cap >= n + 2 float64), size (cap
+ * float64), slot (cap int32: the slot at each packed position), at (n int32: the position of each slot), chain
+ * (n int32), cur (d float64). out: (n - 1) x 3 float64 rows (slot, slot, squared Ward distance), in merge order.
+ */
+export function wardChain(x: usize, stride: i32, n: i32, d: i32, cap: i32, work: usize, size: usize, slot: usize, at: usize, chain: usize, cur: usize, out: usize): void {
+  const cstep = <usize>cap << 3;
+  for (let j = 0; j < d; j++) {
+    memory.copy(work + <usize>j * cstep, x + ((<usize>j * <usize>stride) << 3), <usize>n << 3);
+    store<f64>(work + <usize>j * cstep + (<usize>n << 3), 0);
+    store<f64>(work + <usize>j * cstep + (<usize>(n + 1) << 3), 0);
+  }
+  for (let p = 0; p < n; p++) {
+    store<i32>(slot + (<usize>p << 2), p);
+    store<i32>(at + (<usize>p << 2), p);
+    store<f64>(size + (<usize>p << 3), 1);
+  }
+  store<f64>(size + (<usize>n << 3), 1);
+  store<f64>(size + (<usize>(n + 1) << 3), 1);
+  let active = n;
+  let len = 0;
+  for (let k = 0; k < n - 1; k++) {
+    if (len == 0) {
+      // start a chain at the lowest active slot
+      let lo = 0x7fffffff;
+      for (let p = 0; p < active; p++) lo = min<i32>(lo, load<i32>(slot + (<usize>p << 2)));
+      store<i32>(chain, lo);
+      len = 1;
+    }
+    let xs = 0, ys = 0;
+    let best: f64 = 0;
+    while (true) {
+      xs = load<i32>(chain + (<usize>(len - 1) << 2));
+      const xp = load<i32>(at + (<usize>xs << 2));
+      for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(work + <usize>j * cstep + (<usize>xp << 3)));
+      const nx = load<f64>(size + (<usize>xp << 3));
+      let prev = -1;
+      best = Infinity;
+      let bestSlot = 0x7fffffff;
+      if (len > 1) {
+        prev = load<i32>(chain + (<usize>(len - 2) << 2));
+        best = wardTo(cur, nx, work, cstep, size, load<i32>(at + (<usize>prev << 2)), d);
+        bestSlot = prev;
+      }
+      const nxv = f64x2.splat(nx);
+      const two = f64x2.splat(2);
+      for (let p = 0; p < active; p += 2) {
+        let acc = f64x2.splat(0);
+        let q = work + (<usize>p << 3);
+        for (let j = 0; j < d; j++) {
+          const t = f64x2.sub(f64x2.splat(load<f64>(cur + (<usize>j << 3))), v128.load(q));
+          acc = f64x2.add(acc, f64x2.mul(t, t));
+          q += cstep;
+        }
+        const ny = v128.load(size + (<usize>p << 3));
+        const w = f64x2.mul(f64x2.div(f64x2.mul(f64x2.mul(two, nxv), ny), f64x2.add(nxv, ny)), acc);
+        for (let lane = 0; lane < 2; lane++) {
+          const pp = p + lane;
+          if (pp >= active || pp == xp) continue;
+          const v = lane == 0 ? f64x2.extract_lane(w, 0) : f64x2.extract_lane(w, 1);
+          const s = load<i32>(slot + (<usize>pp << 2));
+          if (v < best || (v == best && bestSlot != prev && s < bestSlot)) { best = v; bestSlot = s; }
+        }
+      }
+      ys = bestSlot;
+      if (len > 1 && ys == prev) break;
+      store<i32>(chain + (<usize>len << 2), ys);
+      len++;
+    }
+    len -= 2;
+    if (xs > ys) { const t = xs; xs = ys; ys = t; }
+    const px = load<i32>(at + (<usize>xs << 2)), py = load<i32>(at + (<usize>ys << 2));
+    const nx = load<f64>(size + (<usize>px << 3)), ny = load<f64>(size + (<usize>py << 3));
+    const o = out + (<usize>(k * 3) << 3);
+    store<f64>(o, <f64>xs);
+    store<f64>(o + 8, <f64>ys);
+    store<f64>(o + 16, best);
+    // the merged cluster takes slot ys: its centroid is the size-weighted mean
+    const tot = nx + ny;
+    for (let j = 0; j < d; j++) {
+      const col = work + <usize>j * cstep;
+      const cx = load<f64>(col + (<usize>px << 3)), cy = load<f64>(col + (<usize>py << 3));
+      store<f64>(col + (<usize>py << 3), (nx * cx + ny * cy) / tot);
+    }
+    store<f64>(size + (<usize>py << 3), tot);
+    // slot xs leaves the packed set
+    active--;
+    if (px != active) {
+      for (let j = 0; j < d; j++) {
+        const col = work + <usize>j * cstep;
+        store<f64>(col + (<usize>px << 3), load<f64>(col + (<usize>active << 3)));
+      }
+      const moved = load<i32>(slot + (<usize>active << 2));
+      store<i32>(slot + (<usize>px << 2), moved);
+      store<i32>(at + (<usize>moved << 2), px);
+      store<f64>(size + (<usize>px << 3), load<f64>(size + (<usize>active << 3)));
+    }
+    store<f64>(size + (<usize>active << 3), 1);
+  }
+}

@@ -1,21 +1,21 @@
 // Single linkage from the vectors in O(n d) memory: Prim's algorithm as SciPy's mst_single_linkage and fastcluster's
-// MST_linkage_core_vector run it (Müllner 2011, fig. 6), float64 distances summed feature by feature, two candidates
-// per f64x2. Unmerged points stay packed at the front of a column-major working copy (swap removal), so each step
-// touches only them; ties go to the lowest original row, as SciPy's ascending scan gives.
+// MST_linkage_core_vector run it (Müllner 2011, fig. 6), float64 distances summed feature by feature. Unmerged
+// points stay packed at the front of a working copy in blocks of 8 (feature j of the block's 8 points side by
+// side), swept with four independent f64x2 sums; ties go to the lowest original row, as SciPy's ascending scan.
+
+/** Byte address of feature j of packed point p: blocks of 8 points, d features of 8 doubles each. */
+@inline function at8(work: usize, p: i32, j: i32, d: i32): usize {
+  return work + ((<usize>(p >> 3) * <usize>d) << 6) + (<usize>j << 6) + (<usize>(p & 7) << 3);
+}
 
 /**
- * x: column-major float64 data (n rows, column stride `stride`). work: (d columns of `cap` >= n + 2) float64,
- * pos: cap int32, dmin: cap float64, cur: d float64 (scratch). out: (n - 1) x 3 float64 rows (previous point,
- * new point, distance), in Prim's order.
+ * x: column-major float64 data (n rows, column stride `stride`). Scratch: work (cap x d float64, cap a multiple
+ * of 8 above n), pos (cap int32), dmin (cap float64), cur (d float64). out: (n - 1) x 3 float64 rows (previous
+ * point, new point, distance), in Prim's order.
  */
 export function primSingle(x: usize, stride: i32, n: i32, d: i32, cap: i32, work: usize, pos: usize, dmin: usize, cur: usize, out: usize): void {
-  const cstep = <usize>cap << 3;
-  for (let j = 0; j < d; j++) {
-    memory.copy(work + <usize>j * cstep, x + ((<usize>j * <usize>stride) << 3), <usize>n << 3);
-    store<f64>(work + <usize>j * cstep + (<usize>n << 3), 0);
-    store<f64>(work + <usize>j * cstep + (<usize>(n + 1) << 3), 0);
-  }
-  for (let p = 0; p < n; p++) {
+  for (let p = 0; p < cap; p++) {
+    for (let j = 0; j < d; j++) store<f64>(at8(work, p, j, d), p < n ? load<f64>(x + ((<usize>j * <usize>stride + <usize>p) << 3)) : 0);
     store<i32>(pos + (<usize>p << 2), p);
     store<f64>(dmin + (<usize>p << 3), Infinity);
   }
@@ -24,38 +24,47 @@ export function primSingle(x: usize, stride: i32, n: i32, d: i32, cap: i32, work
   let xid = 0;
   for (let k = 0; k < n - 1; k++) {
     // take point xid out of the packed set, keeping its coordinates
-    for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(work + <usize>j * cstep + (<usize>xp << 3)));
+    for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(at8(work, xp, j, d)));
     active--;
     if (xp != active) {
-      for (let j = 0; j < d; j++) {
-        const col = work + <usize>j * cstep;
-        store<f64>(col + (<usize>xp << 3), load<f64>(col + (<usize>active << 3)));
-      }
+      for (let j = 0; j < d; j++) store<f64>(at8(work, xp, j, d), load<f64>(at8(work, active, j, d)));
       store<i32>(pos + (<usize>xp << 2), load<i32>(pos + (<usize>active << 2)));
       store<f64>(dmin + (<usize>xp << 3), load<f64>(dmin + (<usize>active << 3)));
     }
     let best = Infinity;
     let bestId = 0x7fffffff;
     let bestP = 0;
-    for (let p = 0; p < active; p += 2) {
-      let acc = f64x2.splat(0);
-      let q = work + (<usize>p << 3);
+    for (let b = 0; (b << 3) < active; b++) {
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+      let q = work + ((<usize>b * <usize>d) << 6);
       for (let j = 0; j < d; j++) {
-        const t = f64x2.sub(f64x2.splat(load<f64>(cur + (<usize>j << 3))), v128.load(q));
-        acc = f64x2.add(acc, f64x2.mul(t, t));
-        q += cstep;
+        const c = v128.load64_splat(cur + (<usize>j << 3));
+        const t0 = f64x2.sub(c, v128.load(q)), t1 = f64x2.sub(c, v128.load(q, 16));
+        const t2 = f64x2.sub(c, v128.load(q, 32)), t3 = f64x2.sub(c, v128.load(q, 48));
+        a0 = f64x2.add(a0, f64x2.mul(t0, t0));
+        a1 = f64x2.add(a1, f64x2.mul(t1, t1));
+        a2 = f64x2.add(a2, f64x2.mul(t2, t2));
+        a3 = f64x2.add(a3, f64x2.mul(t3, t3));
+        q += 64;
       }
-      const dist = f64x2.sqrt(acc);
-      const dp = dmin + (<usize>p << 3);
-      const m = f64x2.min(v128.load(dp), dist);
-      v128.store(dp, m);
-      const d0 = f64x2.extract_lane(m, 0);
-      const id0 = load<i32>(pos + (<usize>p << 2));
-      if (d0 < best || (d0 == best && id0 < bestId)) { best = d0; bestId = id0; bestP = p; }
-      if (p + 1 < active) {
-        const d1 = f64x2.extract_lane(m, 1);
-        const id1 = load<i32>(pos + (<usize>(p + 1) << 2));
-        if (d1 < best || (d1 == best && id1 < bestId)) { best = d1; bestId = id1; bestP = p + 1; }
+      const dp = dmin + (<usize>b << 6);
+      const m0 = f64x2.min(v128.load(dp), f64x2.sqrt(a0));
+      const m1 = f64x2.min(v128.load(dp, 16), f64x2.sqrt(a1));
+      const m2 = f64x2.min(v128.load(dp, 32), f64x2.sqrt(a2));
+      const m3 = f64x2.min(v128.load(dp, 48), f64x2.sqrt(a3));
+      v128.store(dp, m0);
+      v128.store(dp, m1, 16);
+      v128.store(dp, m2, 32);
+      v128.store(dp, m3, 48);
+      // most blocks hold nothing nearer than the best so far
+      const mm = f64x2.min(f64x2.min(m0, m1), f64x2.min(m2, m3));
+      if (min<f64>(f64x2.extract_lane(mm, 0), f64x2.extract_lane(mm, 1)) > best) continue;
+      const end = min<i32>(8, active - (b << 3));
+      for (let l = 0; l < end; l++) {
+        const p = (b << 3) + l;
+        const v = load<f64>(dmin + (<usize>p << 3));
+        const id = load<i32>(pos + (<usize>p << 2));
+        if (v < best || (v == best && id < bestId)) { best = v; bestId = id; bestP = p; }
       }
     }
     const o = out + (<usize>(k * 3) << 3);

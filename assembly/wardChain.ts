@@ -1,18 +1,21 @@
 // Ward linkage from the vectors in O(n d) memory: the nearest-neighbour chain (Müllner 2011, fig. 7; SciPy's nn_chain)
 // over cluster centroids, d(A, B)^2 = 2 |A| |B| / (|A| + |B|) |c_A - c_B|^2, float64, two candidates per f64x2.
 // Clusters live in SciPy's slots (a merge keeps the larger slot); active clusters stay packed at the front of a
-// column-major working copy. Ties prefer the previous chain element, then the lowest slot, as SciPy's scan does.
+// working copy, in blocks of 8. Ties prefer the previous chain element, then the lowest slot, as SciPy's scan does.
 // Each cluster caches its nearest neighbour (lowest slot among ties): Ward is reducible, so a merge can only make
 // the new cluster nearer than before to others, and only clusters whose neighbour was merged must search again.
 // A merge costs one sweep from the new centroid instead of the two or three full searches of a plain chain.
 
-@inline function wardTo(cur: usize, nx: f64, work: usize, cstep: usize, size: usize, p: i32, d: i32): f64 {
+/** Byte address of feature j of packed cluster p: blocks of 8 clusters, d features of 8 doubles each. */
+@inline function at8(work: usize, p: i32, j: i32, d: i32): usize {
+  return work + ((<usize>(p >> 3) * <usize>d) << 6) + (<usize>j << 6) + (<usize>(p & 7) << 3);
+}
+
+@inline function wardTo(cur: usize, nx: f64, work: usize, size: usize, p: i32, d: i32): f64 {
   let s: f64 = 0;
-  let q = work + (<usize>p << 3);
   for (let j = 0; j < d; j++) {
-    const t = load<f64>(cur + (<usize>j << 3)) - load<f64>(q);
+    const t = load<f64>(cur + (<usize>j << 3)) - load<f64>(at8(work, p, j, d));
     s += t * t;
-    q += cstep;
   }
   const ny = load<f64>(size + (<usize>p << 3));
   return ((2 * nx * ny) / (nx + ny)) * s;
@@ -21,27 +24,50 @@
 /**
  * Sweeps every active cluster from the cluster at packed position xp (centroid copied to cur): returns its nearest
  * (lowest slot among ties) in nnSlot/nnDist[xs]; when `update`, also offers xs to every other cluster's cache.
+ * Eight clusters per step, four independent f64x2 sums (each summed feature by feature, as the scalar form).
  */
-function sweep(xp: i32, xs: i32, active: i32, d: i32, cstep: usize, work: usize, size: usize, slot: usize, cur: usize, nnSlot: usize, nnDist: usize, update: bool): void {
+function sweep(xp: i32, xs: i32, active: i32, d: i32, work: usize, size: usize, slot: usize, cur: usize, wbuf: usize, nnSlot: usize, nnDist: usize, update: bool): void {
   const nx = load<f64>(size + (<usize>xp << 3));
   const nxv = f64x2.splat(nx);
-  const two = f64x2.splat(2);
+  const two = f64x2.mul(f64x2.splat(2), nxv);
   let best: f64 = Infinity;
   let bestSlot = 0x7fffffff;
-  for (let p = 0; p < active; p += 2) {
-    let acc = f64x2.splat(0);
-    let q = work + (<usize>p << 3);
+  for (let b = 0; (b << 3) < active; b++) {
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+    let q = work + ((<usize>b * <usize>d) << 6);
     for (let j = 0; j < d; j++) {
-      const t = f64x2.sub(f64x2.splat(load<f64>(cur + (<usize>j << 3))), v128.load(q));
-      acc = f64x2.add(acc, f64x2.mul(t, t));
-      q += cstep;
+      const c = v128.load64_splat(cur + (<usize>j << 3));
+      const t0 = f64x2.sub(c, v128.load(q)), t1 = f64x2.sub(c, v128.load(q, 16));
+      const t2 = f64x2.sub(c, v128.load(q, 32)), t3 = f64x2.sub(c, v128.load(q, 48));
+      a0 = f64x2.add(a0, f64x2.mul(t0, t0));
+      a1 = f64x2.add(a1, f64x2.mul(t1, t1));
+      a2 = f64x2.add(a2, f64x2.mul(t2, t2));
+      a3 = f64x2.add(a3, f64x2.mul(t3, t3));
+      q += 64;
     }
-    const ny = v128.load(size + (<usize>p << 3));
-    const w = f64x2.mul(f64x2.div(f64x2.mul(f64x2.mul(two, nxv), ny), f64x2.add(nxv, ny)), acc);
-    for (let lane = 0; lane < 2; lane++) {
-      const pp = p + lane;
-      if (pp >= active || pp == xp) continue;
-      const v = lane == 0 ? f64x2.extract_lane(w, 0) : f64x2.extract_lane(w, 1);
+    const sz = size + (<usize>b << 6);
+    let ny = v128.load(sz);
+    const w0 = f64x2.mul(f64x2.div(f64x2.mul(two, ny), f64x2.add(nxv, ny)), a0);
+    ny = v128.load(sz, 16);
+    const w1 = f64x2.mul(f64x2.div(f64x2.mul(two, ny), f64x2.add(nxv, ny)), a1);
+    ny = v128.load(sz, 32);
+    const w2 = f64x2.mul(f64x2.div(f64x2.mul(two, ny), f64x2.add(nxv, ny)), a2);
+    ny = v128.load(sz, 48);
+    const w3 = f64x2.mul(f64x2.div(f64x2.mul(two, ny), f64x2.add(nxv, ny)), a3);
+    if (!update) {
+      const mm = f64x2.min(f64x2.min(w0, w1), f64x2.min(w2, w3));
+      // the block's own cluster (0 away) must not stop the skip: only a block without xp may be skipped
+      if ((xp >> 3) != b && min<f64>(f64x2.extract_lane(mm, 0), f64x2.extract_lane(mm, 1)) > best) continue;
+    }
+    v128.store(wbuf, w0);
+    v128.store(wbuf, w1, 16);
+    v128.store(wbuf, w2, 32);
+    v128.store(wbuf, w3, 48);
+    const end = min<i32>(8, active - (b << 3));
+    for (let l = 0; l < end; l++) {
+      const pp = (b << 3) + l;
+      if (pp == xp) continue;
+      const v = load<f64>(wbuf + (<usize>l << 3));
       const s = load<i32>(slot + (<usize>pp << 2));
       if (v < best || (v == best && s < bestSlot)) { best = v; bestSlot = s; }
       if (update) {
@@ -59,29 +85,25 @@ function sweep(xp: i32, xs: i32, active: i32, d: i32, cstep: usize, work: usize,
 }
 
 /**
- * x: column-major float64 data (n rows, stride). Scratch: work (d columns of cap >= n + 2 float64), size (cap
- * float64), slot (cap int32: the slot at each packed position), at (n int32: the position of each slot), chain
- * (n int32), cur (d float64), nnSlot (n int32, -1 = search again), nnDist (n float64). out: (n - 1) x 3 float64
+ * x: column-major float64 data (n rows, stride). Scratch: work (cap x d float64 in blocks of 8, cap a multiple of
+ * 8 above n), size (cap float64), slot (cap int32: the slot at each packed position), at (n int32: the position
+ * of each slot), chain (n int32), cur (d float64), wbuf (8 float64), nnSlot (n int32, -1 = search again), nnDist
+ * (n float64). out: (n - 1) x 3 float64
  * rows (slot, slot, squared Ward distance), in merge order.
  */
 export function wardChain(
   x: usize, stride: i32, n: i32, d: i32, cap: i32, work: usize, size: usize, slot: usize, at: usize, chain: usize,
-  cur: usize, nnSlot: usize, nnDist: usize, out: usize,
+  cur: usize, wbuf: usize, nnSlot: usize, nnDist: usize, out: usize,
 ): void {
-  const cstep = <usize>cap << 3;
-  for (let j = 0; j < d; j++) {
-    memory.copy(work + <usize>j * cstep, x + ((<usize>j * <usize>stride) << 3), <usize>n << 3);
-    store<f64>(work + <usize>j * cstep + (<usize>n << 3), 0);
-    store<f64>(work + <usize>j * cstep + (<usize>(n + 1) << 3), 0);
+  for (let p = 0; p < cap; p++) {
+    for (let j = 0; j < d; j++) store<f64>(at8(work, p, j, d), p < n ? load<f64>(x + ((<usize>j * <usize>stride + <usize>p) << 3)) : 0);
+    store<i32>(slot + (<usize>p << 2), p);
+    store<f64>(size + (<usize>p << 3), 1);
   }
   for (let p = 0; p < n; p++) {
-    store<i32>(slot + (<usize>p << 2), p);
     store<i32>(at + (<usize>p << 2), p);
-    store<f64>(size + (<usize>p << 3), 1);
     store<i32>(nnSlot + (<usize>p << 2), -1);
   }
-  store<f64>(size + (<usize>n << 3), 1);
-  store<f64>(size + (<usize>(n + 1) << 3), 1);
   let active = n;
   let len = 0;
   for (let k = 0; k < n - 1; k++) {
@@ -98,8 +120,8 @@ export function wardChain(
       xs = load<i32>(chain + (<usize>(len - 1) << 2));
       const xp = load<i32>(at + (<usize>xs << 2));
       if (load<i32>(nnSlot + (<usize>xs << 2)) < 0) {
-        for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(work + <usize>j * cstep + (<usize>xp << 3)));
-        sweep(xp, xs, active, d, cstep, work, size, slot, cur, nnSlot, nnDist, false);
+        for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(at8(work, xp, j, d)));
+        sweep(xp, xs, active, d, work, size, slot, cur, wbuf, nnSlot, nnDist, false);
       }
       ys = load<i32>(nnSlot + (<usize>xs << 2));
       best = load<f64>(nnDist + (<usize>xs << 3));
@@ -107,8 +129,8 @@ export function wardChain(
         const prev = load<i32>(chain + (<usize>(len - 2) << 2));
         // the nearest is at most as far as the previous element; a tie keeps the previous one
         if (ys != prev && best == load<f64>(nnDist + (<usize>xs << 3))) {
-          for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(work + <usize>j * cstep + (<usize>xp << 3)));
-          const dp = wardTo(cur, load<f64>(size + (<usize>xp << 3)), work, cstep, size, load<i32>(at + (<usize>prev << 2)), d);
+          for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(at8(work, xp, j, d)));
+          const dp = wardTo(cur, load<f64>(size + (<usize>xp << 3)), work, size, load<i32>(at + (<usize>prev << 2)), d);
           if (dp == best) ys = prev;
         }
         if (ys == prev) break;
@@ -127,18 +149,14 @@ export function wardChain(
     // the merged cluster takes slot ys: its centroid is the size-weighted mean
     const tot = nx + ny;
     for (let j = 0; j < d; j++) {
-      const col = work + <usize>j * cstep;
-      const cx = load<f64>(col + (<usize>px << 3)), cy = load<f64>(col + (<usize>py << 3));
-      store<f64>(col + (<usize>py << 3), (nx * cx + ny * cy) / tot);
+      const cx = load<f64>(at8(work, px, j, d)), cy = load<f64>(at8(work, py, j, d));
+      store<f64>(at8(work, py, j, d), (nx * cx + ny * cy) / tot);
     }
     store<f64>(size + (<usize>py << 3), tot);
     // slot xs leaves the packed set
     active--;
     if (px != active) {
-      for (let j = 0; j < d; j++) {
-        const col = work + <usize>j * cstep;
-        store<f64>(col + (<usize>px << 3), load<f64>(col + (<usize>active << 3)));
-      }
+      for (let j = 0; j < d; j++) store<f64>(at8(work, px, j, d), load<f64>(at8(work, active, j, d)));
       const moved = load<i32>(slot + (<usize>active << 2));
       store<i32>(slot + (<usize>px << 2), moved);
       store<i32>(at + (<usize>moved << 2), px);
@@ -153,7 +171,7 @@ export function wardChain(
       if (c == xs || c == ys) store<i32>(nnSlot + (<usize>s << 2), -1);
     }
     const np = load<i32>(at + (<usize>ys << 2));
-    for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(work + <usize>j * cstep + (<usize>np << 3)));
-    sweep(np, ys, active, d, cstep, work, size, slot, cur, nnSlot, nnDist, true);
+    for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(at8(work, np, j, d)));
+    sweep(np, ys, active, d, work, size, slot, cur, wbuf, nnSlot, nnDist, true);
   }
 }

@@ -1,7 +1,8 @@
 import { SegkitError } from '../util/errors.js';
 import { type Shard } from './shard.js';
 
-const cap = (n: number): number => n + 2 + ((n + 2) & 1);
+/** Packed points: a multiple of 8 above n. */
+const cap = (n: number): number => (Math.floor(n / 8) + 1) * 8;
 
 /** Scratch bytes `primSingleShard` needs for n rows of d features. */
 export const primSingleBytes = (n: number, d: number): number => 8 * cap(n) * d + 12 * cap(n) + 8 * d + 24 * n + 6 * 64;

@@ -23,13 +23,17 @@
 
 /**
  * Sweeps every active cluster from the cluster at packed position xp (centroid copied to cur): returns its nearest
- * (lowest slot among ties) in nnSlot/nnDist[xs]; when `update`, also offers xs to every other cluster's cache.
- * Eight clusters per step, four independent f64x2 sums (each summed feature by feature, as the scalar form).
+ * (lowest slot among ties) in nnSlot/nnDist[xp]; when `update` (xp is a new cluster, made of slots xs and ys),
+ * a cache that pointed at xs or ys is cleared, and every other cache is offered xp. Caches are kept by packed
+ * position. Eight clusters per step, four independent f64x2 sums (each summed feature by feature, as the scalar
+ * form); a block whose distances beat neither the best so far nor any cache is not looked at lane by lane.
  */
-function sweep(xp: i32, xs: i32, active: i32, d: i32, work: usize, size: usize, slot: usize, cur: usize, wbuf: usize, nnSlot: usize, nnDist: usize, update: bool): void {
+function sweep(xp: i32, active: i32, d: i32, work: usize, size: usize, slot: usize, cur: usize, wbuf: usize, nnSlot: usize, nnDist: usize, update: bool, xs: i32, ys: i32): void {
   const nx = load<f64>(size + (<usize>xp << 3));
   const nxv = f64x2.splat(nx);
   const two = f64x2.mul(f64x2.splat(2), nxv);
+  const me = load<i32>(slot + (<usize>xp << 2));
+  const xsv = i32x4.splat(xs), ysv = i32x4.splat(ys);
   let best: f64 = Infinity;
   let bestSlot = 0x7fffffff;
   for (let b = 0; (b << 3) < active; b++) {
@@ -54,10 +58,21 @@ function sweep(xp: i32, xs: i32, active: i32, d: i32, work: usize, size: usize, 
     const w2 = f64x2.mul(f64x2.div(f64x2.mul(two, ny), f64x2.add(nxv, ny)), a2);
     ny = v128.load(sz, 48);
     const w3 = f64x2.mul(f64x2.div(f64x2.mul(two, ny), f64x2.add(nxv, ny)), a3);
-    if (!update) {
+    if ((xp >> 3) != b) {
       const mm = f64x2.min(f64x2.min(w0, w1), f64x2.min(w2, w3));
-      // the block's own cluster (0 away) must not stop the skip: only a block without xp may be skipped
-      if ((xp >> 3) != b && min<f64>(f64x2.extract_lane(mm, 0), f64x2.extract_lane(mm, 1)) > best) continue;
+      let look = min<f64>(f64x2.extract_lane(mm, 0), f64x2.extract_lane(mm, 1)) <= best;
+      if (update && !look) {
+        const nd = nnDist + (<usize>b << 6);
+        const le = v128.or(
+          v128.or(f64x2.le(w0, v128.load(nd)), f64x2.le(w1, v128.load(nd, 16))),
+          v128.or(f64x2.le(w2, v128.load(nd, 32)), f64x2.le(w3, v128.load(nd, 48))),
+        );
+        const ns = nnSlot + (<usize>b << 5);
+        const s0 = v128.load(ns), s1 = v128.load(ns, 16);
+        const hit = v128.or(v128.or(i32x4.eq(s0, xsv), i32x4.eq(s0, ysv)), v128.or(i32x4.eq(s1, xsv), i32x4.eq(s1, ysv)));
+        look = v128.any_true(le) || v128.any_true(hit);
+      }
+      if (!look) continue;
     }
     v128.store(wbuf, w0);
     v128.store(wbuf, w1, 16);
@@ -71,25 +86,28 @@ function sweep(xp: i32, xs: i32, active: i32, d: i32, work: usize, size: usize, 
       const s = load<i32>(slot + (<usize>pp << 2));
       if (v < best || (v == best && s < bestSlot)) { best = v; bestSlot = s; }
       if (update) {
-        const ns = nnSlot + (<usize>s << 2), nd = nnDist + (<usize>s << 3);
+        const ns = nnSlot + (<usize>pp << 2), nd = nnDist + (<usize>pp << 3);
         const cs = load<i32>(ns);
-        if (cs >= 0) {
+        if (cs == xs || cs == ys) {
+          store<i32>(ns, -1);
+          store<f64>(nd, -Infinity);
+        } else if (cs >= 0) {
           const cd = load<f64>(nd);
-          if (v < cd || (v == cd && xs < cs)) { store<i32>(ns, xs); store<f64>(nd, v); }
+          if (v < cd || (v == cd && me < cs)) { store<i32>(ns, me); store<f64>(nd, v); }
         }
       }
     }
   }
-  store<i32>(nnSlot + (<usize>xs << 2), bestSlot);
-  store<f64>(nnDist + (<usize>xs << 3), best);
+  store<i32>(nnSlot + (<usize>xp << 2), bestSlot);
+  store<f64>(nnDist + (<usize>xp << 3), best);
 }
 
 /**
  * x: column-major float64 data (n rows, stride). Scratch: work (cap x d float64 in blocks of 8, cap a multiple of
- * 8 above n), size (cap float64), slot (cap int32: the slot at each packed position), at (n int32: the position
- * of each slot), chain (n int32), cur (d float64), wbuf (8 float64), nnSlot (n int32, -1 = search again), nnDist
- * (n float64). out: (n - 1) x 3 float64
- * rows (slot, slot, squared Ward distance), in merge order.
+ * 8 above n), size, nnDist (cap float64), slot, nnSlot (cap int32: per packed position, its slot and the slot of
+ * its nearest cluster, -1 = search again), at (n int32: the position of each slot, -1 once merged away), chain
+ * (n int32), cur (d float64), wbuf (8 float64). out: (n - 1) x 3 float64 rows (slot, slot, squared Ward
+ * distance), in merge order.
  */
 export function wardChain(
   x: usize, stride: i32, n: i32, d: i32, cap: i32, work: usize, size: usize, slot: usize, at: usize, chain: usize,
@@ -99,19 +117,18 @@ export function wardChain(
     for (let j = 0; j < d; j++) store<f64>(at8(work, p, j, d), p < n ? load<f64>(x + ((<usize>j * <usize>stride + <usize>p) << 3)) : 0);
     store<i32>(slot + (<usize>p << 2), p);
     store<f64>(size + (<usize>p << 3), 1);
-  }
-  for (let p = 0; p < n; p++) {
-    store<i32>(at + (<usize>p << 2), p);
     store<i32>(nnSlot + (<usize>p << 2), -1);
+    store<f64>(nnDist + (<usize>p << 3), -Infinity);
   }
+  for (let p = 0; p < n; p++) store<i32>(at + (<usize>p << 2), p);
   let active = n;
   let len = 0;
+  let lowest = 0;
   for (let k = 0; k < n - 1; k++) {
     if (len == 0) {
-      // start a chain at the lowest active slot
-      let lo = 0x7fffffff;
-      for (let p = 0; p < active; p++) lo = min<i32>(lo, load<i32>(slot + (<usize>p << 2)));
-      store<i32>(chain, lo);
+      // start a chain at the lowest active slot (it only grows: a merge keeps the larger slot)
+      while (load<i32>(at + (<usize>lowest << 2)) < 0) lowest++;
+      store<i32>(chain, lowest);
       len = 1;
     }
     let xs = 0, ys = 0;
@@ -119,16 +136,16 @@ export function wardChain(
     while (true) {
       xs = load<i32>(chain + (<usize>(len - 1) << 2));
       const xp = load<i32>(at + (<usize>xs << 2));
-      if (load<i32>(nnSlot + (<usize>xs << 2)) < 0) {
+      if (load<i32>(nnSlot + (<usize>xp << 2)) < 0) {
         for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(at8(work, xp, j, d)));
-        sweep(xp, xs, active, d, work, size, slot, cur, wbuf, nnSlot, nnDist, false);
+        sweep(xp, active, d, work, size, slot, cur, wbuf, nnSlot, nnDist, false, -1, -1);
       }
-      ys = load<i32>(nnSlot + (<usize>xs << 2));
-      best = load<f64>(nnDist + (<usize>xs << 3));
+      ys = load<i32>(nnSlot + (<usize>xp << 2));
+      best = load<f64>(nnDist + (<usize>xp << 3));
       if (len > 1) {
         const prev = load<i32>(chain + (<usize>(len - 2) << 2));
         // the nearest is at most as far as the previous element; a tie keeps the previous one
-        if (ys != prev && best == load<f64>(nnDist + (<usize>xs << 3))) {
+        if (ys != prev) {
           for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(at8(work, xp, j, d)));
           const dp = wardTo(cur, load<f64>(size + (<usize>xp << 3)), work, size, load<i32>(at + (<usize>prev << 2)), d);
           if (dp == best) ys = prev;
@@ -153,25 +170,25 @@ export function wardChain(
       store<f64>(at8(work, py, j, d), (nx * cx + ny * cy) / tot);
     }
     store<f64>(size + (<usize>py << 3), tot);
-    // slot xs leaves the packed set
+    // slot xs leaves the packed set; the last packed cluster takes its place
     active--;
+    store<i32>(at + (<usize>xs << 2), -1);
     if (px != active) {
       for (let j = 0; j < d; j++) store<f64>(at8(work, px, j, d), load<f64>(at8(work, active, j, d)));
       const moved = load<i32>(slot + (<usize>active << 2));
       store<i32>(slot + (<usize>px << 2), moved);
       store<i32>(at + (<usize>moved << 2), px);
       store<f64>(size + (<usize>px << 3), load<f64>(size + (<usize>active << 3)));
+      store<i32>(nnSlot + (<usize>px << 2), load<i32>(nnSlot + (<usize>active << 2)));
+      store<f64>(nnDist + (<usize>px << 3), load<f64>(nnDist + (<usize>active << 3)));
     }
     store<f64>(size + (<usize>active << 3), 1);
+    store<i32>(nnSlot + (<usize>active << 2), -1);
+    store<f64>(nnDist + (<usize>active << 3), -Infinity);
     if (active < 2) break;
-    // clusters whose nearest was xs or ys search again; the new cluster is offered to every other cache
-    for (let p = 0; p < active; p++) {
-      const s = load<i32>(slot + (<usize>p << 2));
-      const c = load<i32>(nnSlot + (<usize>s << 2));
-      if (c == xs || c == ys) store<i32>(nnSlot + (<usize>s << 2), -1);
-    }
+    // the new cluster finds its nearest, clears caches that pointed at xs or ys, and is offered to the others
     const np = load<i32>(at + (<usize>ys << 2));
     for (let j = 0; j < d; j++) store<f64>(cur + (<usize>j << 3), load<f64>(at8(work, np, j, d)));
-    sweep(np, ys, active, d, work, size, slot, cur, wbuf, nnSlot, nnDist, true);
+    sweep(np, active, d, work, size, slot, cur, wbuf, nnSlot, nnDist, true, xs, ys);
   }
 }

@@ -88,7 +88,7 @@ export class AgglomerativeModel implements SegmentationModel {
     return cutLinkage(this.linkageMatrix, n, k);
   }
 
-  /** The top of the tree for drawing (SciPy's dendrogram with truncate_mode 'level'): merges at most `levels` below the last. */
+  /** The top of the tree for drawing (SciPy's dendrogram with truncate_mode 'level'): merges at most `levels` below the last (0: all). */
   dendrogram(levels = 4): DendrogramData {
     if (!Number.isInteger(levels) || levels < 0) throw new SegkitError('E_BAD_OPTION', `dendrogram: levels must be an integer >= 0, got ${levels}`);
     return dendrogramData(this.linkageMatrix, this.labels.length, levels);

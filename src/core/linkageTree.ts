@@ -78,14 +78,16 @@ export interface DendrogramData {
 
 /**
  * The top of the tree: merges at most `levels` steps below the last one are drawn, deeper clusters become leaves
- * (SciPy's 'level' truncation, children in linkage order). Leaves are 10 apart, the first at x = 5.
+ * (SciPy's 'level' truncation, children in linkage order; 0 draws every merge). Leaves are 10 apart, the first at x = 5.
  */
 export function dendrogramData(Z: Float64Array, n: number, levels: number): DendrogramData {
   const icoord: number[][] = [], dcoord: number[][] = [], leaves: number[] = [], leafSizes: number[] = [];
   if (n < 2) return { icoord, dcoord, leaves: n === 1 ? [0] : [], leafSizes: n === 1 ? [1] : [] };
+  // SciPy: p = 0 draws the whole tree
+  const limit = levels > 0 ? levels : Infinity;
   // returns [x of the node, width used, height of its top]
   const visit = (i: number, iv: number, level: number): [number, number, number] => {
-    if (i > n && level > levels) {
+    if (i > n && level > limit) {
       leaves.push(i);
       leafSizes.push(Z[4 * (i - n) + 3]);
       // as SciPy draws it: a truncated cluster's leg reaches the axis

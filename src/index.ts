@@ -49,6 +49,7 @@ export { SegmentModel, SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_VERSION, type Segment
 export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type KScore } from './workflow/chooseK.js';
 export { dbscan, dbscanDefaults, EARTH_RADIUS_KM, type DbscanOptions, type DbscanMetric } from './core/dbscan.js';
 export { DBSCANModel, type DBSCANModelJSON, type DensityCounts } from './core/dbscanModel.js';
+export { kDistances, type KDistancesOptions } from './core/kDistances.js';
 export { agglomerative, agglomerativeDefaults, type AgglomerativeOptions } from './core/agglomerative.js';
 export { AgglomerativeModel, LINKAGES, type Linkage, type AgglomerativeModelJSON } from './core/agglomerativeModel.js';
 export type { DendrogramData } from './core/linkageTree.js';

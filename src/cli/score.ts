@@ -234,6 +234,11 @@ async function openInput(input: string): Promise<{ handle?: FileHandle; size: nu
   return { handle, size: s.size };
 }
 
+/** A density model's -1 rows are unassigned (noise): named so in the output, never as a segment. */
+function unassignedRows(model: SegmentModel, labels: Int32Array): Uint8Array | undefined {
+  return model.kind === 'dbscan' ? Uint8Array.from(labels, (l) => (l < 0 ? 1 : 0)) : undefined;
+}
+
 async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<void> {
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   const outFormat = outputFormat(f.out, '--out');
@@ -269,7 +274,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
         } catch (error) {
           throw inBatch(error, t.rows, what);
         }
-        const scored = withSegments(batch, labels, names, f.segmentColumn);
+        const scored = withSegments(batch, labels, names, f.segmentColumn, unassignedRows(model, labels));
         // bytes go to the file as they are, with no round trip through a string
         if (sink) await sink.write(writeCsvBytes(wholeNumbersAsIntegers(scored), { header: t.rows === 0, ...(outFormat === 'tsv' ? { delimiter: '\t' } : {}) }));
         else kept.push(scored);
@@ -304,7 +309,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
     }
     throwIfAborted(ctx.signal);
     await ensureParent(f.out);
-    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn));
+    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn, unassignedRows(model, labels)));
     tally(t, labels);
   }
 
@@ -318,6 +323,10 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
   const lines = segments.map((s) => `  ${String(s.id).padStart(3)}  ${s.name}: ${s.size.toLocaleString('en-US')} (${formatShare(s.share)})`);
   ctx.note(
     `scored ${t.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s (${formatNumber(Math.round(rowsPerSecond))} rows/s)${f.out === '-' ? '' : ` -> ${f.out}`}\n${lines.join('\n')}` +
-      (t.unscored > 0 ? `\n  ${t.unscored.toLocaleString('en-US')} rows dropped by the model's outlier rule (segment -1)` : ''),
+      (t.unscored > 0
+        ? model.kind === 'dbscan'
+          ? `\n  ${t.unscored.toLocaleString('en-US')} rows unassigned: no core customer within eps, or dropped by the model's outlier rule (segment -1)`
+          : `\n  ${t.unscored.toLocaleString('en-US')} rows dropped by the model's outlier rule (segment -1)`
+        : ''),
   );
 }

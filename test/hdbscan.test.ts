@@ -47,6 +47,20 @@ describe('hdbscan matches the O(n^2) twin', () => {
   }
 });
 
+describe('hdbscan matches the twin where distances tie (integer grid data)', () => {
+  it.each([[3, 2, 6, 4, 'eom'], [4, 3, 5, 3, 'leaf'], [7, 2, 4, 1, 'eom']] as const)('seed %i, d = %i', async (seed, d, mcs, ms, method) => {
+    const X = blobsWithNoise(seed, 150, d).map((r) => r.map((v) => Math.round(v * 2)));
+    const r = await hdbscan(X, { minClusterSize: mcs, minSamples: ms, clusterSelectionMethod: method, executor: ex });
+    const t = hdbscanTwin(X, mcs, ms, method);
+    expect(Array.from(r.coreDistances)).toEqual(t.core);
+    expect(canon(r.labels)).toEqual(canon(t.labels));
+    for (let i = 0; i < X.length; i++) {
+      expect(Math.abs(r.probabilities[i] - t.probabilities[i])).toBeLessThan(1e-12);
+      expect(Math.abs(r.outlierScores[i] - t.outlierScores[i])).toBeLessThan(1e-12);
+    }
+  });
+});
+
 describe('hdbscan on cases worked by hand', () => {
   it('1-D: two groups of three and an outlier (minSamples 1: mutual reachability is the distance)', async () => {
     // tree edges 1,1 | 1,1 | 8 between groups | 18 to the outlier. Cutting from the top: the outlier leaves the

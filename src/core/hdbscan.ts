@@ -4,7 +4,7 @@ import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
 import { condenseTree, labelPoints, selectClusters, stabilities, type CondensedTree } from './condensedTree.js';
-import { edgeBefore, hdbscanBoruvkaOp, hdbscanCoreOp, type BoruvkaState } from './hdbscanOps.js';
+import { edgeBefore, hdbscanBoruvkaOp, hdbscanNeighboursOp, type BoruvkaState } from './hdbscanOps.js';
 import { finishLinkage } from './linkageTree.js';
 import type { RunOptions } from './model.js';
 import { buildKdTree } from './spatialIndex.js';
@@ -70,10 +70,10 @@ export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSampl
   const sorted = cols.map((c) => { const o = new Float64Array(n); for (let r = 0; r < n; r++) o[r] = c[perm[r]]; return o; });
   const handle = await ex.load({ columns: sorted }, { dtype: 'f64', replicate: true, signal });
   try {
-    const coreParts = await ex.map(hdbscanCoreOp, handle, { tree, k: minSamples }, { signal });
-    const core = new Float64Array(n);
+    const coreParts = await ex.map(hdbscanNeighboursOp, handle, { tree, k: minSamples }, { signal });
+    const core = new Float64Array(n), nn = new Int32Array(n * minSamples), tie = new Uint8Array(n);
     let at = 0;
-    for (const p of coreParts) { core.set(p, at); at += p.length; }
+    for (const p of coreParts) { core.set(p.core, at); nn.set(p.nn, at * minSamples); tie.set(p.tie, at); at += p.core.length; }
     const nodeCore = new Float64Array(tree.nodes).fill(Infinity);
     for (let t = tree.nodes - 1; t >= 0; t--) {
       if (t >= tree.firstLeaf) for (let r = tree.start[t]; r < tree.end[t]; r++) nodeCore[t] = Math.min(nodeCore[t], core[r]);
@@ -99,7 +99,7 @@ export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSampl
           nodeComp[t] = l === -2 ? r : r === -2 ? l : l === r ? l : -1;
         }
       }
-      const state: BoruvkaState = { tree, perm, core, comp, nodeComp, nodeCore };
+      const state: BoruvkaState = { tree, perm, core, comp, nodeComp, nodeCore, nn, k: minSamples, tie };
       const parts = await ex.map(hdbscanBoruvkaOp, handle, state, { signal });
       // the lightest edge of each component over all shards, in shard order
       const best = new Map<number, [number, number, number]>();

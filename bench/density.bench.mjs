@@ -37,6 +37,7 @@ function best(cmd, args) {
   return runs.sort((a, b) => a.seconds - b.seconds)[0];
 }
 const ours = (work, file, n, d, params) => best(process.execPath, ['--expose-gc', runner, work, file, String(n), String(d), JSON.stringify(params)]);
+const threadCounts = [1, 2];
 const theirs = (work, file, n, d, params) => {
   try {
     return best(python, [anchor, work, file, String(n), String(d), JSON.stringify(params)]);
@@ -46,11 +47,17 @@ const theirs = (work, file, n, d, params) => {
 };
 
 const rows = [];
-function report(name, a, b, anchorName) {
-  const ratio = b && !b.error ? b.seconds / a.seconds : null;
-  rows.push({ name, a, b, anchorName, ratio });
-  const fmt = (r) => (r && !r.error ? `${r.seconds.toFixed(3)} s, peak ${r.peakMB.toFixed(0)} MB (${(r.peakMB - r.beforeMB).toFixed(0)} MB over start)` : r?.error ?? 'not run');
-  console.log(`${name}\n  segkit:  ${fmt(a)}  ${JSON.stringify(a.result)}\n  ${anchorName}: ${fmt(b)}  ${b && !b.error ? JSON.stringify(b.result) : ''}${ratio ? `\n  ratio (${anchorName} / segkit): ${ratio.toFixed(2)}x` : ''}`);
+/** One line per segkit thread count, the anchor's line, and the ratios of wall and of CPU seconds. */
+function report(name, run, b, anchorName, threadList = threadCounts) {
+  const fmt = (r) => (r && !r.error ? `${r.seconds.toFixed(3)} s wall, ${r.cpuSeconds.toFixed(3)} s CPU, peak RSS ${r.peakMB.toFixed(0)} MB (${(r.peakMB - r.beforeMB).toFixed(0)} MB over the start)` : r?.error ?? 'not run');
+  console.log(name);
+  for (const threads of threadList) {
+    const a = run(threads);
+    rows.push({ name, threads, a, b, anchorName });
+    const ratio = b && !b.error ? `  ratio ${(b.seconds / a.seconds).toFixed(2)}x wall, ${(b.cpuSeconds / a.cpuSeconds).toFixed(2)}x CPU` : '';
+    console.log(`  segkit ${threads} thread${threads > 1 ? 's' : ''}: ${fmt(a)}  ${JSON.stringify(a.result)}${ratio}`);
+  }
+  console.log(`  ${anchorName}: ${fmt(b)}  ${b && !b.error ? JSON.stringify(b.result) : ''}`);
 }
 
 const want = (key) => !only || only.has(key);
@@ -61,26 +68,26 @@ if (want('dbscan')) {
   const file = join(dir, 'dbscan.f32');
   writeFileSync(file, blobs(n, 2, 8, 0.5, 0.05, 1));
   const params = { eps: 0.05, min_samples: 10 };
-  report(`DBSCAN ${n} x 2 (eps ${params.eps}, minSamples ${params.min_samples})`, ours('dbscan', file, n, 2, params), theirs('dbscan', file, n, 2, params), 'scikit-learn');
+  report(`DBSCAN ${n} x 2 (eps ${params.eps}, minSamples ${params.min_samples})`, (threads) => ours('dbscan', file, n, 2, { ...params, threads }), theirs('dbscan', file, n, 2, params), 'scikit-learn');
 }
 if (want('dbscan1m')) {
   const n = quick ? 200_000 : 1_000_000;
   const file = join(dir, 'dbscan1m.f32');
   writeFileSync(file, blobs(n, 2, 8, 0.5, 0.05, 2));
   const params = { eps: 0.02, min_samples: 10 };
-  report(`DBSCAN ${n} x 2 (eps ${params.eps}, minSamples ${params.min_samples})`, ours('dbscan', file, n, 2, params), theirs('dbscan', file, n, 2, params), 'scikit-learn');
+  report(`DBSCAN ${n} x 2 (eps ${params.eps}, minSamples ${params.min_samples})`, (threads) => ours('dbscan', file, n, 2, { ...params, threads }), theirs('dbscan', file, n, 2, params), 'scikit-learn');
 }
 for (const method of ['ward', 'single']) {
   if (!want(method)) continue;
   const n = quick ? 5_000 : 20_000;
   const file = join(dir, `${method}.f32`);
   writeFileSync(file, blobs(n, 16, 8, 2, 0, 3));
-  report(`${method} linkage ${n} x 16`, ours(method, file, n, 16, {}), theirs(method, file, n, 16, {}), 'fastcluster linkage_vector');
+  report(`${method} linkage ${n} x 16`, (threads) => ours(method, file, n, 16, { threads }), theirs(method, file, n, 16, {}), 'fastcluster linkage_vector', [1]);
 }
 if (want('hdbscan')) {
   const n = quick ? 20_000 : 100_000;
   const file = join(dir, 'hdbscan.f32');
   writeFileSync(file, blobs(n, 8, 8, 1, 0.05, 4));
-  report(`HDBSCAN ${n} x 8 (minClusterSize 50, minSamples 10)`, ours('hdbscan', file, n, 8, { min_cluster_size: 50, min_samples: 10 }), null, 'no anchor');
+  report(`HDBSCAN ${n} x 8 (minClusterSize 50, minSamples 10)`, (threads) => ours('hdbscan', file, n, 8, { min_cluster_size: 50, min_samples: 10, threads }), null, 'no anchor on this machine');
 }
 rmSync(dir, { recursive: true, force: true });

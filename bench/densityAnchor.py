@@ -27,6 +27,7 @@ def rss_mb():
 
 before = rss_mb()
 t = time.perf_counter()
+c = time.process_time()
 if workload == "dbscan":
     from sklearn.cluster import DBSCAN
     db = DBSCAN(eps=params["eps"], min_samples=params["min_samples"]).fit(X)
@@ -46,4 +47,5 @@ elif workload == "scipy-ward":
 else:
     sys.exit("unknown workload " + workload)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"workload": workload, "n": n, "d": d, "seconds": seconds, "peakMB": peak, "beforeMB": before, "result": result}))
+cpu = time.process_time() - c
+print(json.dumps({"workload": workload, "n": n, "d": d, "seconds": seconds, "cpuSeconds": cpu, "peakMB": peak, "beforeMB": before, "result": result}))

@@ -1,5 +1,6 @@
 // One segkit workload of the density benchmark in a fresh process: reads N x D float32 rows (row-major) from a
-// file, fits, and prints seconds of the fit alone, peak RSS sampled every 2 ms during it, and the RSS before it.
+// file, fits, and prints wall and CPU seconds of the fit alone, peak RSS sampled every 2 ms during it, and the RSS
+// before it.
 // Usage: node bench/densityRun.mjs WORKLOAD FILE N D PARAMS_JSON   (WORKLOAD: dbscan | hdbscan | ward | single)
 import { readFileSync } from 'node:fs';
 import { agglomerative, close, dbscan, fromColumns, hdbscan } from '../dist/index.node.js';
@@ -22,6 +23,7 @@ let peak = base;
 const sample = () => { peak = Math.max(peak, process.memoryUsage().rss); };
 const timer = setInterval(sample, 2);
 const t = performance.now();
+const cpu0 = process.cpuUsage();
 let result;
 if (workload === 'dbscan') {
   const m = await dbscan(ds, { eps: params.eps, minSamples: params.min_samples, ...run });
@@ -36,7 +38,10 @@ if (workload === 'dbscan') {
   result = { heights_sum: sum, last_height: m.heights[m.heights.length - 1] };
 }
 const seconds = (performance.now() - t) / 1000;
+// CPU seconds of every thread of the process (the pool's workers included)
+const used = process.cpuUsage(cpu0);
+const cpuSeconds = (used.user + used.system) / 1e6;
 sample();
 clearInterval(timer);
 await close();
-console.log(JSON.stringify({ workload, n, d, seconds, peakMB: peak / 2 ** 20, beforeMB: base / 2 ** 20, result }));
+console.log(JSON.stringify({ workload, n, d, threads: threads ?? 'all', seconds, cpuSeconds, peakMB: peak / 2 ** 20, beforeMB: base / 2 ** 20, result }));

@@ -13,6 +13,9 @@ import { UnionFind } from './unionFind.js';
 export type { DbscanMetric };
 export { EARTH_RADIUS_KM } from './epsNeighbours.js';
 
+/** Rows per shard of the DBSCAN passes: part of the result's definition, never the executor's choice. */
+const DBSCAN_SHARD_ROWS = 16_384;
+
 export interface DbscanOptions extends RunOptions {
   /** Neighbourhood radius: in the features' units, or in kilometres for `metric: 'haversine'`. */
   eps: number;
@@ -114,7 +117,8 @@ async function fitDbscan(ex: Executor, ds: Dataset, o: CheckedDbscan, weights: F
   const g: DbscanGeometry = {
     index: built.spec, dims: coords.length, metric: o.metric, r2, limit, latCol, lonCol, cosCol, keyCol, weightCol, minSamples: o.minSamples,
   };
-  const handle = await ex.load({ columns }, { dtype: 'f64', replicate: true, signal });
+  // shards of 16,384 rows balance the threads (a shard's work follows the density of its cells)
+  const handle = await ex.load({ columns }, { dtype: 'f64', replicate: true, shardRows: DBSCAN_SHARD_ROWS, signal });
   try {
     const coreParts = await ex.map(dbscanCountOp, handle, g, { signal });
     const core = new Uint8Array(n);
@@ -134,19 +138,23 @@ async function fitDbscan(ex: Executor, ds: Dataset, o: CheckedDbscan, weights: F
     }
     for (const e of edges) for (let q = 0; q < e.length; q += 2) uf.union(e[q], e[q + 1]);
     // clusters numbered by their first core point in the caller's row order, as scikit-learn's scan numbers them
+    const root = new Int32Array(n).fill(-1);
     const first = new Int32Array(n).fill(n);
+    let nRoots = 0;
     for (let r = 0; r < n; r++) {
       if (!core[r]) continue;
-      const root = uf.find(r);
-      if (perm[r] < first[root]) first[root] = perm[r];
+      const top = uf.find(r);
+      root[r] = top;
+      if (top === r) nRoots++;
+      if (perm[r] < first[top]) first[top] = perm[r];
     }
-    const roots: number[] = [];
-    for (let r = 0; r < n; r++) if (core[r] && uf.find(r) === r) roots.push(r);
+    const roots = new Int32Array(nRoots);
+    for (let r = 0, c = 0; r < n; r++) if (root[r] === r) roots[c++] = r;
     roots.sort((a, b) => first[a] - first[b]);
-    const idOfRoot = new Int32Array(n).fill(-1);
-    roots.forEach((root, c) => { idOfRoot[root] = c; });
+    const idOfRoot = first;
+    roots.forEach((top, c) => { idOfRoot[top] = c; });
     const cluster = new Int32Array(n).fill(-1);
-    for (let r = 0; r < n; r++) if (core[r]) cluster[r] = idOfRoot[uf.find(r)];
+    for (let r = 0; r < n; r++) if (root[r] >= 0) cluster[r] = idOfRoot[root[r]];
     const parts = await ex.map(dbscanBorderOp, handle, { ...g, core, cluster }, { signal });
     const labels = new Int32Array(n), coreOut = new Uint8Array(n);
     at = 0;
@@ -167,7 +175,7 @@ async function fitDbscan(ex: Executor, ds: Dataset, o: CheckedDbscan, weights: F
       for (let j = 0; j < ds.d; j++) components[c * ds.d + j] = ds.columns[j][i];
       c++;
     }
-    return { labels, core: coreOut, k: roots.length, components };
+    return { labels, core: coreOut, k: nRoots, components };
   } finally {
     await ex.release(handle);
   }

@@ -143,10 +143,12 @@ export class DBSCANModel implements SegmentationModel {
     this.coreFlags = p.core;
     this.components = p.components;
     this.nSamples = p.nSamples ?? p.labels.length;
-    const idx: number[] = [];
-    for (let i = 0; i < p.core.length; i++) if (p.core[i]) idx.push(i);
-    this.coreSampleIndices = Int32Array.from(idx);
-    this.coreLabels = p.coreLabels ?? Int32Array.from(idx, (i) => p.labels[i]);
+    let nCore = 0;
+    for (let i = 0; i < p.core.length; i++) nCore += p.core[i];
+    const idx = new Int32Array(nCore);
+    for (let i = 0, c = 0; i < p.core.length; i++) if (p.core[i]) idx[c++] = i;
+    this.coreSampleIndices = idx;
+    this.coreLabels = p.coreLabels ?? idx.map((i) => p.labels[i]);
   }
 
   /** Per cluster, its core and border points, and the noise (training rows; empty for a loaded model). */

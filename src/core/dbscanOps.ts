@@ -158,7 +158,6 @@ export const dbscanLinkOp = defineOp<LinkState, Int32Array>({
   run(sh, g) {
     const s = searchOf(sh, g);
     const core = g.core, within = s.within, keys = s.keys;
-    const uf = new UnionFind(sh.n);
     const edges = new EdgeList();
     const rr = s.finder.out;
     const end = sh.start + sh.rows;
@@ -166,6 +165,15 @@ export const dbscanLinkOp = defineOp<LinkState, Int32Array>({
       // cells that start in this shard
       let i = sh.start;
       if (i > 0 && keys[i - 1] === keys[i]) while (i < end && keys[i] === keys[i - 1]) i++;
+      if (i >= end) return edges.done();
+      // every row this shard links lies between the reach of its first cell and that of its last
+      let lo = sh.n, hi = 0;
+      for (let r = 0, m = s.finder.cellRanges(keys[i]); r < m; r++) lo = Math.min(lo, rr[2 * r]);
+      for (let r = 0, m = s.finder.cellRanges(keys[end - 1]); r < m; r++) hi = Math.max(hi, rr[2 * r + 1]);
+      lo = Math.min(lo, i);
+      hi = Math.max(hi, end);
+      const win = new UnionFind(hi - lo);
+      const uf = { find: (x: number) => win.find(x - lo), union: (a: number, b: number) => win.union(a - lo, b - lo) };
       while (i < end) {
         let cellEnd = i + 1;
         while (cellEnd < sh.n && keys[cellEnd] === keys[i]) cellEnd++;
@@ -202,6 +210,7 @@ export const dbscanLinkOp = defineOp<LinkState, Int32Array>({
       }
       return edges.done();
     }
+    const uf = new UnionFind(sh.n);
     for (let i = sh.start; i < end; i++) {
       if (!core[i]) continue;
       const m = s.ranges(i);

@@ -6,7 +6,7 @@ import { sumInShardOrder, sumNumbers } from './merge.js';
 import { defineOp } from './shardOp.js';
 
 /** Unweighted float64 column sums of the loaded values. */
-export const columnSumsOp = defineOp<null, Float64Array>({ name: 'matrix.columnSums', run: (sh) => columnSumsShard(sh) }, import.meta.url);
+export const columnSumsOp = defineOp<null, Float64Array>({ name: 'matrix.columnSums', scratchBytes: (_s, d) => 8 * d, run: (sh) => columnSumsShard(sh) }, import.meta.url);
 
 /** Subtracts the float32 offset in place; returns the sum of w * x^2 after (not finite when a value is not). */
 export const centreOp = defineOp<{ offset: Float32Array }, number>({ name: 'matrix.centre', run: (sh, s) => centerShard(sh, s.offset) }, import.meta.url);

@@ -5,7 +5,7 @@ import { readCsv } from '../data/readCsv.js';
 import { readNdjson } from '../data/readNdjson.js';
 import { readTable } from '../data/readTable.node.js';
 import { tableFormat, type TableFormat } from '../data/tableFormat.js';
-import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { SegkitError, restate, throwIfAborted } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
 import type { RunContext } from './runContext.js';
 
@@ -17,7 +17,7 @@ export function inputName(path: string): string {
 /** A library error about the contents of a file, restated with the file's name in front. */
 export function inFile(error: unknown, what: string): unknown {
   if (!(error instanceof SegkitError) || error.message.includes(what)) return error;
-  return new SegkitError(error.code, `${what}: ${error.message}`, undefined, { cause: error });
+  return restate(error, (message) => `${what}: ${message}`);
 }
 
 /** Counts the bytes flowing from a file into a reader, for a progress bar. */

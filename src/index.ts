@@ -26,7 +26,7 @@ export { aggregateByCustomer, type Aggregation, type AggregateOp, type Aggregate
 
 // features
 export { rfm, type RfmOptions } from './features/rfm.js';
-export { rfmSegment, RFM_SEGMENT_RULES, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
+export { rfmSegment, RFM_SEGMENT_RULES, CANCELLED_SEGMENT, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
 export { behaviourFeatures, type BehaviourFeaturesOptions } from './features/behaviourFeatures.js';
 export type { LogInput } from './data/logInput.js';
 

@@ -8,7 +8,7 @@ import type { Dataset } from '../data/dataset.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
 import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
-import { RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
+import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
@@ -259,7 +259,7 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
   return parts.join('\n');
 }
 
-const RFM_NAMES = new Set<string>(RFM_SEGMENT_RULES.map((r) => r.segment));
+const RFM_NAMES = new Set<string>([...RFM_SEGMENT_RULES.map((r) => r.segment), CANCELLED_SEGMENT]);
 
 /** The RFM segment of each kept row, when the input has a text column holding only RFM segment names (e.g. from `segkit rfm`). */
 function rfmLabels(table: Table, rowIndex: Int32Array): string[] | null {

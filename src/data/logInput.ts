@@ -302,11 +302,22 @@ export function toEpochMs(v: unknown): number {
   return NaN;
 }
 
+// ECMAScript's time range: 100,000,000 days either side of 1970 (years -271821 to 275760).
+const MAX_DATE_MS = 8.64e15;
+
 function badDate(row: number, column: string, v: unknown): SegkitError {
   return new SegkitError(
     'E_PARSE',
-    `row ${row}, column "${column}" holds ${describe(v)}, not a date`,
+    `row ${row}, column "${column}" holds ${describe(typeof v === 'bigint' ? Number(v) : v)}, not a date`,
     'use Date objects, epoch milliseconds, ISO 8601 strings (no offset means UTC) or an Arrow Timestamp/Date column',
+  );
+}
+
+function outOfRange(row: number, column: string, v: unknown): SegkitError {
+  return new SegkitError(
+    'E_PARSE',
+    `row ${row}, column "${column}" holds ${describe(typeof v === 'bigint' ? Number(v) : v)}, outside the dates a calendar can hold (years -271821 to 275760 as epoch milliseconds)`,
+    'check the unit: dates are epoch milliseconds, not microseconds or nanoseconds',
   );
 }
 
@@ -329,6 +340,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
       t = lastMs;
     } else t = toEpochMs(v);
     if (Number.isNaN(t)) throw badDate(row, column, v);
+    if (Math.abs(t) > MAX_DATE_MS) throw outOfRange(row, column, v);
     out[row] = t;
   };
   if (!isArrowTable(log)) {
@@ -349,6 +361,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
         if (data.nullCount > 0 && !data.getValid(i)) throw badDate(row, column, null);
         const t = Number(values[i]) * scale;
         if (!Number.isFinite(t)) throw badDate(row, column, values[i]);
+        if (Math.abs(t) > MAX_DATE_MS) throw outOfRange(row, column, values[i]);
         out[row] = t;
       }
     } else if (scale !== 0 || DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type) || DataType.isUtf8View(type)) {
@@ -364,7 +377,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
 /** An `asOf`-style option as epoch milliseconds. */
 export function dateOption(name: string, v: unknown): number {
   const t = toEpochMs(v);
-  if (Number.isNaN(t)) throw badOption(name, v, 'a Date, epoch milliseconds or an ISO 8601 string');
+  if (Number.isNaN(t) || Math.abs(t) > MAX_DATE_MS) throw badOption(name, v, 'a Date, epoch milliseconds or an ISO 8601 string (years -271821 to 275760)');
   return t;
 }
 

@@ -46,11 +46,15 @@ function exactKeys(o: Record<string, unknown>, keys: readonly string[], path: st
   for (const key of keys) if (!Object.hasOwn(o, key)) throw fail(`${path}.${key}`, 'is missing');
 }
 
-/** Checked, frozen copies of the summaries: k of them, ids 0..k-1 in order, every one with the same mean keys. */
-function checkSegments(segments: unknown, k: number, rootPath: string, fail: Fail): readonly SegmentSummary[] {
+/**
+ * Checked, frozen copies of the summaries: k of them, ids 0..k-1 in order, each with the mean of every model feature,
+ * sizes adding up to the rows the model was fitted on and shares of that count.
+ */
+function checkSegments(segments: unknown, kmeans: KMeansModel, rootPath: string, fail: Fail): readonly SegmentSummary[] {
+  const k = kmeans.k;
+  const features = kmeans.featureNames;
   if (!Array.isArray(segments) || segments.length !== k) throw fail(rootPath, `must be an array of ${k} segment summaries (one per cluster), got ${describe(segments)}`);
-  let features: string[] | undefined;
-  return Object.freeze(
+  const checked = Object.freeze(
     segments.map((raw, c) => {
       const path = `${rootPath}[${c}]`;
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fail(path, `must be an object, got ${describe(raw)}`);
@@ -66,10 +70,8 @@ function checkSegments(segments: unknown, k: number, rootPath: string, fail: Fai
       const proto = Object.getPrototypeOf(m);
       if (proto !== Object.prototype && proto !== null) throw fail(`${path}.means`, `must be a plain object, got ${describe(m)}`);
       const keys = Object.keys(m);
-      if (keys.length === 0) throw fail(`${path}.means`, 'must name at least one feature');
-      if (!features) features = keys;
-      else if (keys.length !== features.length || keys.some((key) => !features!.includes(key))) {
-        throw fail(`${path}.means`, `must have the same features as segment 0 (${features.join(', ')}), got ${keys.join(', ')}`);
+      if (keys.length !== features.length || keys.some((key) => !features.includes(key))) {
+        throw fail(`${path}.means`, `must hold the mean of each of the model's features (${features.join(', ')}), got ${keys.join(', ') || 'none'}`);
       }
       const entries = keys.map((key): [string, number] => {
         const v = (m as Record<string, unknown>)[key];
@@ -83,6 +85,14 @@ function checkSegments(segments: unknown, k: number, rootPath: string, fail: Fai
       return Object.freeze({ id: c, name: s.name, size: s.size as number, share: s.share, means: Object.freeze(Object.fromEntries(entries)) });
     }),
   );
+  const n = kmeans.nSamples;
+  const total = checked.reduce((sum, s) => sum + s.size, 0);
+  if (total !== n) throw fail(rootPath, `has sizes adding up to ${total}, but the k-means model was fitted on ${n} rows (nSamples)`);
+  checked.forEach((s, c) => {
+    // shares are written from size / n, so they agree to rounding
+    if (n > 0 && Math.abs(s.share - s.size / n) > 1e-9) throw fail(`${rootPath}[${c}].share`, `must be size / nSamples = ${s.size / n}, got ${s.share}`);
+  });
+  return checked;
 }
 
 function samePipelineFeatures(pipeline: Pipeline, kmeans: KMeansModel, fail: Fail, path: string): void {
@@ -132,7 +142,7 @@ export class SegmentModel {
     samePipelineFeatures(pipeline, kmeans, optionFail, 'kmeans');
     this.pipeline = pipeline;
     this.kmeans = kmeans;
-    this.segments = checkSegments(segments, kmeans.k, 'segments', optionFail);
+    this.segments = checkSegments(segments, kmeans, 'segments', optionFail);
   }
 
   get k(): number {
@@ -206,7 +216,7 @@ export class SegmentModel {
       throw nested(error, 'kmeans');
     }
     samePipelineFeatures(pipeline, kmeans, modelFail, 'kmeans.featureNames');
-    const segments = checkSegments(r.segments, kmeans.k, 'segments', modelFail);
+    const segments = checkSegments(r.segments, kmeans, 'segments', modelFail);
     return new SegmentModel({ pipeline, kmeans, segments });
   }
 }

@@ -80,11 +80,13 @@ describe('readCsv type inference', () => {
     expect(values(t, 'big')).toEqual([3000000000, 1]);
   });
 
-  it('reads NaN and Infinity as numbers, and parseDates: false keeps dates as text', async () => {
-    const t = await readCsv('x,d\nNaN,2024-01-01\n-Infinity,2024-01-02\n1.5,2024-01-03\n', { parseDates: false });
+  it('reads Infinity as a number and NaN as missing (NaN as a number when nullValues leaves it out); parseDates: false keeps dates as text', async () => {
+    const text = 'x,d\nNaN,2024-01-01\n-Infinity,2024-01-02\n1.5,2024-01-03\n';
+    const t = await readCsv(text, { parseDates: false });
     expect(types(t)).toEqual({ x: 'Float64', d: 'Utf8' });
-    expect(values(t, 'x')).toEqual([NaN, -Infinity, 1.5]);
+    expect(values(t, 'x')).toEqual([null, -Infinity, 1.5]);
     expect(values(t, 'd')).toEqual(['2024-01-01', '2024-01-02', '2024-01-03']);
+    expect(values(await readCsv(text, { nullValues: [''] }), 'x')).toEqual([NaN, -Infinity, 1.5]);
   });
 
   it('rejects impossible calendar dates, so they stay text', async () => {

@@ -278,7 +278,19 @@ export function readNumbers(log: LogInput, column: string, missing?: number): Fl
   for (const data of arrowColumn(log, column).data) {
     const type = data.type as DataType;
     if (!DataType.isInt(type) && !DataType.isFloat(type)) {
-      throw new SegkitError('E_NON_NUMERIC', `row ${start}, column "${column}" has Arrow type ${String(type)}, not a number type`);
+      // name the first value that is not a number, which is usually why a reader typed the column as text
+      let row = start, bad: unknown;
+      let i = 0;
+      for (const v of makeVector(data)) {
+        if (v !== null && (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(Number(v)))) {
+          row = start + i;
+          bad = v;
+          break;
+        }
+        i++;
+      }
+      const what = bad === undefined ? '' : ` and holds ${describe(bad)}`;
+      throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" has Arrow type ${String(type)}${what}, not a number`);
     }
     const values = data.values as ArrayLike<number | bigint>;
     // Float16 is stored as raw uint16 bits, so let Arrow decode it.

@@ -107,7 +107,7 @@ function checkUniquePerRow(table: Table, names: readonly string[], path: string)
  * usage error naming the flag and the file rather than a failure deep in the fit. `alsoExclude` keeps label
  * columns out of the features; segkit's own output columns stay out unless --columns names them.
  */
-export function pipelineOptions(flags: PrepFlags, table: Table, path: string, alsoExclude: readonly string[] = []): PipelineOptions {
+export function pipelineOptions(flags: PrepFlags, table: Table, path: string, alsoExclude: readonly string[] = [], own: readonly string[] = []): PipelineOptions {
   for (const name of flags.columns ?? []) requireColumn(table, name, '--columns', path);
   for (const name of flags.exclude ?? []) requireColumn(table, name, '--exclude', path);
   if (flags.id !== undefined) requireColumn(table, flags.id, '--id', path);
@@ -115,7 +115,7 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   for (const name of encodeList) requireColumn(table, name, '--encode', path);
   if (flags.fillValue !== undefined && flags.impute !== 'constant') throw new UsageError(`--fill-value only applies with --impute constant (got --impute ${flags.impute})`);
   const names = table.schema.fields.map((f) => f.name);
-  const segkitColumns = names.filter((n) => SEGKIT_COLUMNS.includes(n) && !(flags.columns ?? []).includes(n) && !encodeList.includes(n));
+  const segkitColumns = names.filter((n) => (SEGKIT_COLUMNS.includes(n) || own.includes(n)) && !(flags.columns ?? []).includes(n) && !encodeList.includes(n));
   const id = flags.id ?? names.find(looksLikeId);
   const chosen = flags.columns ? new Set(flags.columns) : undefined;
   // columns left out on purpose are not checked for stray words
@@ -146,7 +146,7 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
 }
 
 /** What the fitted preparation did with the table's columns. */
-function featureReport(table: Table, prep: Pipeline, result: PipelineResult, flags: PrepFlags, alsoExclude: readonly string[]): FeatureReport {
+function featureReport(table: Table, prep: Pipeline, result: PipelineResult, flags: PrepFlags, alsoExclude: readonly string[], own: readonly string[]): FeatureReport {
   const imputer = result.report.steps.find((s): s is ImputerReport => s.kind === 'imputer');
   const missing = (imputer?.columns ?? []).filter((c) => c.filled > 0).map((c) => ({ column: c.column, count: c.filled }));
   const inputs = new Set(prep.inputs.map((c) => c.name));
@@ -158,7 +158,7 @@ function featureReport(table: Table, prep: Pipeline, result: PipelineResult, fla
       const name = f.name;
       if (inputs.has(name) || quiet.has(name)) continue;
       const type = types.get(name);
-      const reason = name === prep.id ? 'id' : SEGKIT_COLUMNS.includes(name) ? 'segkit output' : type === 'categorical' ? 'text' : 'neither numbers nor text';
+      const reason = name === prep.id ? 'id' : SEGKIT_COLUMNS.includes(name) || own.includes(name) ? 'segkit output' : type === 'categorical' ? 'text' : 'neither numbers nor text';
       leftOut.push({ column: name, reason });
     }
   }
@@ -194,9 +194,12 @@ function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext):
   }
 }
 
-/** Fits the preparation the flags describe and tells what it did; errors name the file line of a bad row. */
-export function prepareFeatures(flags: PrepFlags, table: Table, path: string, ctx: RunContext, alsoExclude: readonly string[] = []): PreparedFeatures {
-  const options = pipelineOptions(flags, table, path, alsoExclude);
+/**
+ * Fits the preparation the flags describe and tells what it did; errors name the file line of a bad row.
+ * `alsoExclude` (label columns) are left out silently; `own` are more columns segkit wrote (a renamed segment column).
+ */
+export function prepareFeatures(flags: PrepFlags, table: Table, path: string, ctx: RunContext, alsoExclude: readonly string[] = [], own: readonly string[] = []): PreparedFeatures {
+  const options = pipelineOptions(flags, table, path, alsoExclude, own);
   const prep = pipeline(options);
   let result: PipelineResult;
   try {
@@ -204,7 +207,7 @@ export function prepareFeatures(flags: PrepFlags, table: Table, path: string, ct
   } catch (error) {
     throw atRow(error, table, inputName(path));
   }
-  const report = featureReport(table, prep, result, flags, alsoExclude);
+  const report = featureReport(table, prep, result, flags, alsoExclude, own);
   noteFeatures(report, flags, ctx);
   return { prep, options, result, report };
 }

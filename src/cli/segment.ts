@@ -154,7 +154,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = replacedColumns(table, f.segmentColumn);
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-  const { prep, options, result: prepared, report: features } = prepareFeatures(f, table, input, ctx, replaced.filter((n) => !(f.columns ?? []).includes(n)));
+  const { prep, options, result: prepared, report: features } = prepareFeatures(f, table, input, ctx, [], replaced);
   let profileData: Dataset;
   try {
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.

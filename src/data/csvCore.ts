@@ -210,7 +210,7 @@ interface Trace {
  * traced within a slice only when an error names one.
  */
 /** File lines of data rows (header = line 1), kept as the few places where a row does not follow on the next line. */
-export class LineIndex {
+class LineIndex {
   private readonly rows: number[] = [];
   private readonly lines: number[] = [];
 

@@ -503,8 +503,12 @@ export class ColumnBuilder {
 
   private appendNumber(v: number): void {
     const i = this.length;
-    if (i >= this.capacity()) this.reserve(i + 1);
-    this.chunks[i >> CHUNK_BITS]![i & CHUNK_MASK] = v;
+    let chunk = this.chunks[i >> CHUNK_BITS];
+    if (!chunk || (i & CHUNK_MASK) >= chunk.length) {
+      this.reserve(i + 1);
+      chunk = this.chunks[i >> CHUNK_BITS];
+    }
+    chunk![i & CHUNK_MASK] = v;
     this.markValid(i);
     this.length = i + 1;
   }

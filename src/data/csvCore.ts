@@ -577,6 +577,9 @@ function cellError(line: number, name: string, text: string, reason: string, hin
 class RecordFiller {
   builders: ColumnBuilder[] = [];
   private readonly onlyEmpty: boolean;
+  // a cell longer than every null token, or starting with no token's first character, needs no lookup
+  private readonly longest: number;
+  private readonly firsts: Uint8Array;
   constructor(
     private readonly names: readonly string[],
     private readonly settings: CsvSettings,
@@ -584,7 +587,18 @@ class RecordFiller {
   ) {
     const nulls = settings.nullValues;
     this.onlyEmpty = nulls.size === 1 && nulls.has('');
+    this.longest = Math.max(0, ...[...nulls].map((t) => t.length));
+    this.firsts = new Uint8Array(128);
+    // cells starting outside ASCII always take the lookup
+    for (const t of nulls) if (t.charCodeAt(0) < 128) this.firsts[t.charCodeAt(0)] = 1;
     this.reset();
+  }
+
+  private isNull(text: string): boolean {
+    if (text === '') return this.settings.nullValues.has('');
+    if (text.length > this.longest) return false;
+    const c = text.charCodeAt(0);
+    return (c >= 128 || this.firsts[c] === 1) && this.settings.nullValues.has(text);
   }
 
   reset(): void {
@@ -597,12 +611,11 @@ class RecordFiller {
   }
 
   add(fields: string[], at: RecordPosition): void {
-    const nulls = this.settings.nullValues;
     const onlyEmpty = this.onlyEmpty;
     const builders = this.builders;
     for (let j = 0; j < builders.length; j++) {
       const text = fields[j];
-      if (onlyEmpty ? text === '' : nulls.has(text)) {
+      if (onlyEmpty ? text === '' : this.isNull(text)) {
         builders[j].pushNull();
         continue;
       }

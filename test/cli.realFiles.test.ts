@@ -190,9 +190,10 @@ describe('Ctrl-C and SIGTERM never leave a replaced or partial file', () => {
     writeFileSync(path('small.csv'), bigCsv(2_000, 8, 5));
     pass(['segment', 'small.csv', '--k', '2', '--seed', '1', '--model', 'score-model.json', '--quiet']);
     writeFileSync(path('scored-big.csv'), 'old scores\n');
-    const r = await interrupted(dir, ['score', 'big.csv', '--model', 'score-model.json', '--out', 'scored-big.csv', '--batch-size', '200', '--threads', '2'], 'SIGTERM', () => tempFiles().length > 0);
+    const r = await interrupted(dir, ['score', 'big.csv', '--model', 'score-model.json', '--out', 'scored-big.csv', '--batch-size', '200', '--threads', '2', '--json'], 'SIGTERM', () => tempFiles().length > 0);
     expect(r.signalled).toBe(true);
     expect(r.code).toBe(143);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'E_ABORTED', message: 'stopped (SIGTERM); no output file was replaced', hint: null } });
     expect(tempFiles()).toEqual([]);
     expect(readFileSync(path('scored-big.csv'), 'utf8')).toBe('old scores\n');
   });

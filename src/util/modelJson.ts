@@ -49,6 +49,23 @@ export function readNumber(v: unknown, path: string): number {
   return v;
 }
 
+// The largest float32; features and centroids reach the kernels as float32.
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A finite number that float32 holds (|x| <= 3.4e38), since the kernels see it as one. */
+export function readFloat32(v: unknown, path: string): number {
+  const x = readNumber(v, path);
+  if (Math.abs(x) > FLOAT32_MAX) throw badModel(path, `must be within the float32 range (|x| <= 3.4e38), got ${x}`);
+  return x;
+}
+
+/** A float32 greater than 0 that stays above 0 in float32: a divisor. */
+export function readPositiveFloat32(v: unknown, path: string): number {
+  const x = readFloat32(v, path);
+  if (!(Math.fround(x) > 0)) throw badModel(path, `must be a float32 greater than 0, got ${x}`);
+  return x;
+}
+
 export function readPositive(v: unknown, path: string): number {
   const x = readNumber(v, path);
   if (!(x > 0)) throw badModel(path, `must be greater than 0, got ${x}`);

@@ -92,9 +92,14 @@ export async function aggregateByCustomer(log: Table, options: AggregateByCustom
   const rows = Int32Array.from({ length: log.numRows }, (_, i) => i);
   // arquero's ArrowTable type says getChild never returns null; apache-arrow's allows it, and every name here exists
   const arrow = log as unknown as Parameters<typeof aq.fromArrow>[0];
-  const base = aq.fromArrow(arrow, { columns: [...used] }).assign({ [ROW]: rows });
+  let all = aq.fromArrow(arrow, { columns: [...used] }).assign({ [ROW]: rows });
+  // A dictionary key is grouped by its decoded values: arquero groups dictionary codes in dictionary order,
+  // with a group for every entry, used or not.
+  if (DataType.isDictionary(keyVector.type)) all = all.assign({ [key]: Array.from(keyVector, (v) => v ?? null) });
+  // Rows without a key are dropped through a mask: arquero rewrites `key != null` on a dictionary column
+  // without nulls to false, which dropped every row.
+  const base = keyVector.nullCount === 0 ? all : all.filter(aq.escape((d: Record<string, number>) => keyVector.isValid(d[ROW])));
   const grouped = base
-    .filter(`d => ${ref(key)} != null`)
     .groupby(key)
     .rollup(Object.fromEntries(outputs.map(([, agg], j) => [`a${j}`, expression(agg)])));
 

@@ -97,6 +97,7 @@ describe('DBSCANModel', () => {
       [{ eps: -1 }, 'eps'], [{ minSamples: 0 }, 'minSamples'], [{ metric: 'manhattan' }, 'metric'],
       [{ coreLabels: good.coreLabels.slice(1) }, 'coreLabels'], [{ coreLabels: good.coreLabels.map(() => 0) }, 'coreLabels'],
       [{ components: [[1, Number.NaN], ...good.components.slice(1)] }, 'components[0][1]'], [{ extra: 1 }, 'extra'],
+      [{ nUnassigned: good.nSamples + 1 }, 'nUnassigned'], [{ nUnassigned: good.nSamples }, 'components'],
     ] as const) {
       const e = await failure(bad(patch));
       expect(e.code).toBe('E_BAD_MODEL');

@@ -28,7 +28,8 @@ function hdbscanModel(r: HdbscanResult): SegmentationModel {
   const refuse = (): never => {
     throw new SegkitError('E_BAD_OPTION', 'hdbscan has no rule for new rows: it neither predicts nor saves a model', 'fit dbscan, agglomerative or kmeans to score new customers');
   };
-  return { kind: 'hdbscan', k: r.k, labels: r.labels, featureNames: r.featureNames, nSamples: r.nSamples, predict: async () => refuse(), toJSON: refuse };
+  const nUnassigned = r.labels.reduce((a, l) => a + (l < 0 ? 1 : 0), 0);
+  return { kind: 'hdbscan', k: r.k, labels: r.labels, featureNames: r.featureNames, nSamples: r.nSamples, nUnassigned, predict: async () => refuse(), toJSON: refuse };
 }
 
 export async function fitClusters(data: Dataset, f: DensityFlags & FitFlags & { k: number | 'auto' }, ctx: RunContext): Promise<ClusterFit> {

@@ -20,6 +20,8 @@ export interface DBSCANModelJSON extends ModelJSON {
   minSamples: number;
   metric: 'euclidean' | 'haversine';
   nSamples: number;
+  /** Training rows that were noise. */
+  nUnassigned: number;
   /** Core points, one row each (in row order of the training data). */
   components: number[][];
   /** Cluster of each core point. */
@@ -39,6 +41,7 @@ interface Parts {
   components: Float64Array;
   coreLabels?: Int32Array;
   nSamples?: number;
+  nUnassigned?: number;
 }
 
 /** Each query row: the cluster of the nearest core point within eps (ties to the lower cluster), else -1. */
@@ -123,6 +126,8 @@ export class DBSCANModel implements SegmentationModel {
   readonly minSamples: number;
   readonly metric: 'euclidean' | 'haversine';
   readonly nSamples: number;
+  /** Training rows that were noise. */
+  readonly nUnassigned: number;
   /** Row numbers of the core points, ascending (empty for a loaded model). */
   readonly coreSampleIndices: Int32Array;
   /** Core points, row-major (nCore x d). */
@@ -143,6 +148,9 @@ export class DBSCANModel implements SegmentationModel {
     this.coreFlags = p.core;
     this.components = p.components;
     this.nSamples = p.nSamples ?? p.labels.length;
+    let noise = 0;
+    for (let i = 0; i < p.labels.length; i++) if (p.labels[i] < 0) noise++;
+    this.nUnassigned = p.nUnassigned ?? noise;
     let nCore = 0;
     for (let i = 0; i < p.core.length; i++) nCore += p.core[i];
     const idx = new Int32Array(nCore);
@@ -216,7 +224,7 @@ export class DBSCANModel implements SegmentationModel {
     const d = this.d;
     return {
       kind: 'dbscan', version: DBSCAN_FORMAT_VERSION, k: this.k, featureNames: [...this.featureNames],
-      eps: this.eps, minSamples: this.minSamples, metric: this.metric, nSamples: this.nSamples,
+      eps: this.eps, minSamples: this.minSamples, metric: this.metric, nSamples: this.nSamples, nUnassigned: this.nUnassigned,
       components: Array.from({ length: this.coreLabels.length }, (_, c) => Array.from(this.components.subarray(c * d, (c + 1) * d))),
       coreLabels: Array.from(this.coreLabels),
     };
@@ -240,9 +248,11 @@ export class DBSCANModel implements SegmentationModel {
     if (metric === 'haversine' && d !== 2) throw badModel('featureNames', `must name two columns (latitude, longitude) for metric "haversine", got ${d}`);
     const nSamples = readNumber(r.nSamples, 'nSamples');
     if (!Number.isInteger(nSamples) || nSamples < 0) throw badModel('nSamples', `must be an integer >= 0, got ${nSamples}`);
+    const nUnassigned = readNumber(r.nUnassigned, 'nUnassigned');
+    if (!Number.isInteger(nUnassigned) || nUnassigned < 0 || nUnassigned > nSamples) throw badModel('nUnassigned', `must be an integer from 0 to nSamples (${nSamples}), got ${nUnassigned}`);
     if (!Array.isArray(r.components)) throw badModel('components', 'must be an array of core points');
     const nCore = r.components.length;
-    if (nCore > nSamples) throw badModel('components', `has ${nCore} core points, more than the ${nSamples} training rows`);
+    if (nCore > nSamples - nUnassigned) throw badModel('components', `has ${nCore} core points, more than the ${nSamples - nUnassigned} clustered training rows`);
     if (!Array.isArray(r.coreLabels) || r.coreLabels.length !== nCore) throw badModel('coreLabels', `must be an array of ${nCore} cluster numbers (one per core point)`);
     const components = new Float64Array(nCore * d);
     (r.components as unknown[]).forEach((row, c) => {
@@ -261,11 +271,11 @@ export class DBSCANModel implements SegmentationModel {
     });
     const empty = seen.indexOf(0);
     if (empty >= 0) throw badModel('coreLabels', `has no core point in cluster ${empty}: every cluster has at least one`);
-    return new DBSCANModel({ featureNames, eps, minSamples, metric, k, labels: new Int32Array(0), core: new Uint8Array(0), components, coreLabels, nSamples });
+    return new DBSCANModel({ featureNames, eps, minSamples, metric, k, labels: new Int32Array(0), core: new Uint8Array(0), components, coreLabels, nSamples, nUnassigned });
   }
 }
 
-const KEYS = ['kind', 'version', 'k', 'featureNames', 'eps', 'minSamples', 'metric', 'nSamples', 'components', 'coreLabels'] as const;
+const KEYS = ['kind', 'version', 'k', 'featureNames', 'eps', 'minSamples', 'metric', 'nSamples', 'nUnassigned', 'components', 'coreLabels'] as const;
 
 function parse(text: string): unknown {
   try {

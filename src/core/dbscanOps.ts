@@ -109,25 +109,38 @@ export const dbscanCountOp = defineOp<DbscanGeometry, Uint8Array>({
     let i = sh.start;
     while (i < end) {
       // one cell (grid) or one row (tree) at a time
-      let cellEnd = i + 1;
-      let m: number;
+      let cellEnd = i + 1, cellStart = i, base = 0, m: number;
       if (keys) {
         while (cellEnd < sh.n && keys[cellEnd] === keys[i]) cellEnd++;
+        while (cellStart > 0 && keys[cellStart - 1] === keys[i]) cellStart--;
         // a cell's rows are all within eps of each other: with minSamples of weight, all are core
-        let weight = 0;
-        for (let q = i; q < cellEnd && weight < need; q++) weight += w ? w[q] : 1;
-        if (weight >= need) {
+        for (let q = cellStart; q < cellEnd && base < need; q++) base += w ? w[q] : 1;
+        if (base >= need) {
           out.fill(1, i - sh.start, Math.min(cellEnd, end) - sh.start);
           i = cellEnd;
           continue;
         }
         m = s.ranges(i);
-      } else m = s.ranges(i);
-      const stop = Math.min(cellEnd, end);
+        // the range holding the cell goes first: its rows are the nearest
+        for (let r = 1; r < m; r++) {
+          if (rr[2 * r] <= cellStart && cellStart < rr[2 * r + 1]) {
+            const a = rr[0], b = rr[1];
+            rr[0] = rr[2 * r]; rr[1] = rr[2 * r + 1];
+            rr[2 * r] = a; rr[2 * r + 1] = b;
+            break;
+          }
+        }
+      } else {
+        m = s.ranges(i);
+        cellStart = cellEnd = -1;
+      }
+      const stop = Math.min(keys ? cellEnd : i + 1, end);
       for (; i < stop; i++) {
-        let count = 0;
+        // the rows of i's own cell are counted without a test
+        let count = base;
         found: for (let r = 0; r < m; r++) {
           for (let q = rr[2 * r]; q < rr[2 * r + 1]; q++) {
+            if (q === cellStart) { q = cellEnd - 1; continue; }
             if (within(i, q)) {
               count += w ? w[q] : 1;
               // weights are never negative: the count can only grow

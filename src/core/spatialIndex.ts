@@ -86,13 +86,16 @@ function radixSortByKey(keys: Float64Array, total: number): Int32Array {
   let perm = Int32Array.from({ length: n }, (_, i) => i);
   let next = new Int32Array(n);
   const count = new Int32Array(65537);
-  for (let shift = 1; shift < total; shift *= 65536) {
+  // keys below 2^32 (the usual case) take their digits by bit operations
+  const small = total <= 2 ** 32 ? Uint32Array.from(keys) : null;
+  const digit = (i: number, pass: number): number => (small ? (small[i] >>> (16 * pass)) & 0xffff : Math.floor(keys[i] / 65536 ** pass) % 65536);
+  for (let pass = 0; 65536 ** pass < total; pass++) {
     count.fill(0);
-    for (let i = 0; i < n; i++) count[(Math.floor(keys[i] / shift) % 65536) + 1]++;
+    for (let i = 0; i < n; i++) count[digit(i, pass) + 1]++;
     for (let b = 0; b < 65536; b++) count[b + 1] += count[b];
     for (let r = 0; r < n; r++) {
       const i = perm[r];
-      next[count[Math.floor(keys[i] / shift) % 65536]++] = i;
+      next[count[digit(i, pass)]++] = i;
     }
     [perm, next] = [next, perm];
   }

@@ -77,6 +77,10 @@ export { nameSegment, type FeatureZ, type NameSegmentOptions } from './explain/n
 export { pca2, type Pca2Options, type Pca2Result } from './explain/pca2.js';
 export { chartSpecs, type ChartSpecs, type ChartSpecsInput, type KSweepRow } from './report/chartSpecs.js';
 
+// the report: vega and vega-lite draw the charts (loaded on the first report), expressions interpreted, no code generated
+export { renderSvg, type RenderSvgOptions } from './report/renderSvg.js';
+export { buildReport, type BuildReportInput } from './report/buildReport.js';
+
 // execution: the shard-op seam and its executors
 export { close } from './engine/defaultExecutor.js';
 export { inlineExecutor } from './engine/inline.js';

@@ -136,4 +136,122 @@ export const colMaxOp = defineOp({ name: 'page.colMax', run(shard) {
       }
     }, 180_000);
   }
+
+  /** Evaluates an async expression in the page with `segkit` (the browser build) in scope. */
+  const run = <T>(page: Page, body: string): Promise<T> => page.evaluate<T>(`(async () => { const segkit = await import('./segkit.js'); ${body} })()`);
+
+  for (const isolated of [true, false]) {
+    const mode = isolated ? 'shared memory' : 'held shards';
+    it(`${mode}: an op defined outside segkit is loaded by its module URL in every worker and gives the inline result`, async () => {
+      const page = await open(isolated);
+      try {
+        const got = await run<string[]>(page, `
+          const { colMaxOp } = await import('./ops.js');
+          const cols = [0, 1, 2].map((j) => Float32Array.from({ length: 200_000 }, (_, i) => Math.sin(i * (j + 1)) * (i % 1000)));
+          const out = [];
+          for (const ex of [segkit.inlineExecutor(), segkit.webWorkerExecutor({ threads: 3 })]) {
+            const h = await ex.load({ columns: cols }, { shardRows: 4096 });
+            const parts = await ex.map(colMaxOp, h, null);
+            out.push(JSON.stringify(parts.map((p) => Array.from(p))));
+            await ex.close();
+          }
+          return out;`);
+        expect(JSON.parse(got[0])).toHaveLength(49);
+        expect(got[1]).toBe(got[0]);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it(`${mode}: an abort stops a pass with E_ABORTED, close() during one gives E_CLOSED, and the executor works again`, async () => {
+      const page = await open(isolated);
+      try {
+        const got = await run<string[]>(page, `
+          const ex = segkit.webWorkerExecutor({ threads: 2 });
+          const rows = Array.from({ length: 400_000 }, (_, i) => [i % 7, (i * 13) % 11, Math.sin(i)]);
+          const out = [];
+          const ac = new AbortController();
+          const fit = segkit.kmeans(rows, { k: 50, seed: 1, maxIter: 300, tol: 0, executor: ex, signal: ac.signal, onProgress: (p) => { if (p.iteration === 2) ac.abort(); } });
+          out.push(await fit.then(() => 'finished', (e) => e.code));
+          const closing = segkit.kmeans(rows, { k: 50, seed: 1, maxIter: 300, tol: 0, executor: ex, onProgress: (p) => { if (p.iteration === 2) ex.close(); } });
+          out.push(await closing.then(() => 'finished', (e) => e.code));
+          const m = await segkit.kmeans(rows.slice(0, 5000), { k: 3, seed: 1, executor: ex });
+          const ref = await segkit.kmeans(rows.slice(0, 5000), { k: 3, seed: 1, threads: 1 });
+          out.push(String(m.inertia === ref.inertia && m.labels.every((l, i) => l === ref.labels[i])));
+          await ex.close();
+          return out;`);
+        expect(got).toEqual(['E_ABORTED', 'E_CLOSED', 'true']);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it(`${mode}: a worker script that cannot be loaded gives E_WORKER naming it`, async () => {
+      const page = await open(isolated);
+      try {
+        const got = await run<{ code: string; message: string; hint: string }>(page, `
+          const ex = segkit.webWorkerExecutor({ threads: 2, workerUrl: new URL('./missing.worker.js', location.href) });
+          try {
+            await segkit.kmeans([[0, 1], [1, 0], [5, 5], [6, 5]], { k: 2, seed: 1, executor: ex });
+            return { code: 'none' };
+          } catch (e) {
+            return { code: e.code, message: e.message, hint: e.hint };
+          } finally {
+            await ex.close();
+          }`);
+        expect(got.code).toBe('E_WORKER');
+        expect(`${got.message} ${got.hint}`).toContain('missing.worker.js');
+      } finally {
+        await page.close();
+      }
+    });
+  }
+
+  it('the default executor in a browser is Web Workers, navigator.hardwareConcurrency of them; threads: 1 stays on the page', async () => {
+    const page = await open(true);
+    try {
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      await run(page, `await segkit.kmeans([[0, 1], [1, 0], [5, 5], [6, 5]], { k: 2, seed: 1, threads: 1 });`);
+      expect(page.workers()).toHaveLength(0);
+      const labels = await run<number[]>(page, `
+        const rows = Array.from({ length: 70_000 }, (_, i) => [i % 3, (i * 7) % 5]);
+        return Array.from((await segkit.kmeans(rows, { k: 3, seed: 1 })).labels.slice(0, 20));`);
+      expect(page.workers()).toHaveLength(cores > 1 ? cores : 0);
+      const rows = Array.from({ length: 70_000 }, (_, i) => [i % 3, (i * 7) % 5]);
+      expect(labels).toEqual(Array.from((await node.kmeans(rows, { k: 3, seed: 1, threads: 1 })).labels.slice(0, 20)));
+      await run(page, 'await segkit.close();');
+      await expect.poll(() => page.workers().length).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('without shared memory the caller keeps its arrays: shards are copied once and the copies transferred', async () => {
+    const page = await open(false);
+    try {
+      const got = await run<number[]>(page, `
+        const ex = segkit.webWorkerExecutor({ threads: 2 });
+        const cols = [Float32Array.from({ length: 100_000 }, (_, i) => i), Float32Array.from({ length: 100_000 }, (_, i) => -i)];
+        const h = await ex.load({ columns: cols, rows: { w: new Float32Array(100_000).fill(2) } });
+        await ex.writeRows(h, 'tag', Int32Array.from({ length: 100_000 }, (_, i) => i * 3));
+        const tag = await ex.readRows(h, 'tag');
+        await ex.close();
+        return [cols[0].length, cols[1][99_999], tag.length, tag[99_999], tag[65_536]];`);
+      expect(got).toEqual([100_000, -99_999, 100_000, 299_997, 196_608]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shared memory needs an isolated page: asking for it elsewhere is E_BAD_OPTION naming the two headers', async () => {
+    const page = await open(false);
+    try {
+      const got = await run<string>(page, `try { segkit.webWorkerExecutor({ sharedMemory: true }); return 'none'; } catch (e) { return e.code + ' ' + e.message + ' ' + e.hint; }`);
+      expect(got).toMatch(/^E_BAD_OPTION .*"sharedMemory".*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+      const unknown = await run<string>(page, `try { segkit.webWorkerExecutor({ thread: 2 }); return 'none'; } catch (e) { return e.code + ' ' + e.message; }`);
+      expect(unknown).toMatch(/^E_BAD_OPTION .*"thread".*threads/);
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -20,13 +20,16 @@ async function bundle(input, file, options = {}) {
   }
 }
 
+/** The app's `import ... from 'segkit/browser'` becomes `./segkit.js`, the browser build copied beside it. */
+const besideSegkit = { name: 'beside-segkit', resolveId: (id) => (id === 'segkit/browser' ? { id: './segkit.js', external: true } : null) };
+
 mkdirSync(root('dist/browser'), { recursive: true });
 mkdirSync(root('dist/app'), { recursive: true });
 const sizes = {
   'dist/browser/segkit.js': await bundle('dist/index.browser.js', 'dist/browser/segkit.js'),
   'dist/browser/segkit.worker.js': await bundle('dist/index.worker.js', 'dist/browser/segkit.worker.js'),
   // the app uses the browser build as any page would: segkit.js stays a separate file beside it
-  'dist/app/app.js': await bundle('app/main.ts', 'dist/app/app.js', { external: ['./segkit.js'], resolve: { alias: { 'segkit/browser': './segkit.js' } } }),
+  'dist/app/app.js': await bundle('app/main.ts', 'dist/app/app.js', { plugins: [besideSegkit] }),
 };
 for (const f of ['segkit.js', 'segkit.worker.js']) copyFileSync(root(`dist/browser/${f}`), root(`dist/app/${f}`));
 for (const f of ['index.html', 'app.css']) writeFileSync(root(`dist/app/${f}`), readFileSync(root(`app/${f}`)));

@@ -17,10 +17,11 @@ export { writeCsv, type WriteCsvOptions } from './data/writeCsv.js';
 export { writeArrow, type WriteArrowOptions } from './data/writeArrow.js';
 export { writeParquet, type WriteParquetOptions } from './data/writeParquet.js';
 export { writeJson, type WriteJsonOptions } from './data/writeJson.js';
+export { withColumns, type NewColumn } from './data/withColumns.js';
 export type { ByteSource } from './data/byteSource.js';
 export type { TableFormat } from './data/tableFormat.js';
 
-// data: the customer view (arquero compiles expressions at run time: Node and browsers, not edge functions)
+// data: the customer view (hash joins and group-bys, no code generated at run time: edge functions too)
 export { joinCustomers, type CustomerSource, type JoinCustomersOptions } from './data/joinCustomers.js';
 export { aggregateByCustomer, type Aggregation, type AggregateOp, type AggregateByCustomerOptions } from './data/aggregateByCustomer.js';
 

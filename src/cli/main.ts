@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { close } from '../index.node.js';
+import { registerApp } from './app.js';
 import { registerChooseK } from './chooseK.js';
 import { registerEvaluate } from './evaluate.js';
 import { EXIT, errorText, exitCodeFor } from './exitCodes.js';
@@ -35,6 +36,7 @@ function program(signal: AbortSignal): Command {
   registerRfm(cmd, signal);
   registerEvaluate(cmd, signal);
   registerChooseK(cmd, signal);
+  registerApp(cmd, signal);
   cmd.addHelpText('after', `
 Examples:
   $ segkit segment customers.csv --out segments.csv --model model.json --report report.html

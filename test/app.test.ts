@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createRandom, readCsv, SegmentModel } from '../src/index.node.js';
 import { APP_DIR, APP_HEADERS, startAppServer, type AppServer } from '../src/cli/app.js';
-import { CHROMIUM, launchChromium } from './helpers.js';
+import { CHROMIUM, failure, launchChromium } from './helpers.js';
 import { serveStatic, type StaticServer } from './helpers/staticServer.js';
 
 const hasChromium = existsSync(CHROMIUM);
@@ -208,5 +208,46 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     expect(APP_HEADERS['Content-Security-Policy']).toContain("connect-src 'none'");
     expect((await fetch(`${app.url}missing.js`)).status).toBe(404);
     expect((await fetch(`${app.url}`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('segkit app (the command)', () => {
+  it('prints the address it serves the app on, with the isolation headers, and stops on Ctrl-C', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'app', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = /segkit app: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`segkit app exited with ${code}: ${out}`)));
+      });
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('<script type="module" src="./app.js"></script>');
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      const code = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      child.kill('SIGINT');
+      expect(await code).toBe(130);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('a port in use is E_IO naming it, with the way out', async () => {
+    const first = await startAppServer({ port: 0 });
+    try {
+      const port = Number(new URL(first.url).port);
+      const e = await failure(() => startAppServer({ port }));
+      expect(e.code).toBe('E_IO');
+      expect(e.message).toContain(`port ${port} is in use`);
+      expect(e.hint).toContain('--port 0');
+    } finally {
+      await first.close();
+    }
   });
 });

@@ -175,7 +175,7 @@ class SharedWebWorkerExecutor extends HeapExecutor implements WebWorkerExecutor 
   }
 }
 
-class HeldHandle implements Handle {
+class WorkerHandle implements Handle {
   readonly shards: number;
   released = false;
   constructor(readonly id: number, readonly n: number, readonly d: number, readonly dtype: 'f32' | 'f64', readonly shardRows: number, readonly replicate: boolean, readonly owners: number) {
@@ -205,7 +205,7 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
   readonly kind = 'web-workers';
   readonly sharedMemory = false;
   private pool: WorkerPool | undefined;
-  private handles = new Set<HeldHandle>();
+  private handles = new Set<WorkerHandle>();
 
   constructor(readonly threads: number, private readonly url: string | URL) {}
 
@@ -219,8 +219,8 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
     await this.workers();
   }
 
-  private check(h: Handle): HeldHandle {
-    if (!(h instanceof HeldHandle) || !this.handles.has(h)) throw new SegkitError('E_CLOSED', 'the data was released, its executor closed, or it belongs to another executor');
+  private check(h: Handle): WorkerHandle {
+    if (!(h instanceof WorkerHandle) || !this.handles.has(h)) throw new SegkitError('E_CLOSED', 'the data was released, its executor closed, or it belongs to another executor');
     return h;
   }
 
@@ -232,7 +232,7 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
     throwIfAborted(options.signal);
     const { n, d, dtype, shardRows } = checkSource(source, options);
     const pool = await this.workers();
-    const h = new HeldHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, pool.size);
+    const h = new WorkerHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, pool.size);
     this.handles.add(h);
     const layout = { n, d, dtype, shardRows, replicate: h.replicate };
     const inputs = Object.entries(source.rows ?? {});
@@ -277,9 +277,10 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
       const w = h.owner(s);
       byWorker.set(w, [...(byWorker.get(w) ?? []), s]);
     }
-    const passes = [...byWorker].map(([w, shards]) => ({
-      w, ...pool.send(w, { t: 'map', handle: h.id, op: op.name, module: moduleToLoad(op), state: bytes.slice(), shards }),
-    }));
+    const passes = [...byWorker].map(([w, shards]) => {
+      const copy = bytes.slice();
+      return { w, ...pool.send(w, { t: 'map', handle: h.id, op: op.name, module: moduleToLoad(op), state: copy, shards }, [copy.buffer]) };
+    });
     // an abort asks each worker to stop between shards (they look at least every 20 ms)
     const stop = () => {
       for (const p of passes) pool.request(p.w, { t: 'stop', of: p.id }).catch(() => undefined);
@@ -338,7 +339,7 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
   }
 
   async release(handle: Handle): Promise<void> {
-    if (!(handle instanceof HeldHandle) || !this.handles.has(handle)) return;
+    if (!(handle instanceof WorkerHandle) || !this.handles.has(handle)) return;
     this.handles.delete(handle);
     handle.released = true;
     const pool = this.pool;

@@ -7,7 +7,7 @@ export { SegkitError, type SegkitErrorCode } from './util/errors.js';
 export { fromRows, fromColumns, fromArrow, toDataset, type Dataset, type DataInput } from './data/dataset.js';
 
 // data: readers and writers
-export { readCsv, type ReadCsvOptions, type ColumnType } from './data/readCsv.js';
+export { readCsv, MISSING_TOKENS, type ReadCsvOptions, type ColumnType } from './data/readCsv.js';
 export { csvRecords, type CsvRecordsOptions } from './data/csvRecords.js';
 export { readJson, type ReadJsonOptions, type JsonTable } from './data/readJson.js';
 export { readNdjson } from './data/readNdjson.js';
@@ -27,7 +27,7 @@ export { aggregateByCustomer, type Aggregation, type AggregateOp, type Aggregate
 
 // features
 export { rfm, type RfmOptions } from './features/rfm.js';
-export { rfmSegment, RFM_SEGMENT_RULES, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
+export { rfmSegment, RFM_SEGMENT_RULES, CANCELLED_SEGMENT, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
 export { behaviourFeatures, type BehaviourFeaturesOptions } from './features/behaviourFeatures.js';
 export type { LogInput } from './data/logInput.js';
 

@@ -1,11 +1,13 @@
 import * as Arrow from 'apache-arrow';
-import { Bool, Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, vectorFromArray } from 'apache-arrow';
+import { Bool, Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
 import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
 import { joinCustomers } from '../src/data/joinCustomers.js';
 import { withColumns } from '../src/data/withColumns.js';
 import { readCsv } from '../src/data/readCsv.js';
+import { readParquet } from '../src/data/readParquet.js';
+import { writeParquet } from '../src/data/writeParquet.js';
 import { failure } from './helpers.js';
 
 const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
@@ -178,6 +180,30 @@ describe('aggregateByCustomer', () => {
     expect(values(out, 'channels')).toEqual(each((g) => new Set(g.map((r) => r.channel).filter((c) => c !== null)).size));
     expect(values(out, 'firstChannel')).toEqual(each((g) => g[0].channel));
     expect(values(out, 'lastChannel')).toEqual(each((g) => g[g.length - 1].channel));
+  });
+
+  it('groups a dictionary-encoded key without nulls (types category, or from Parquet), in order of first appearance', async () => {
+    const text = 'customer_id,amount\nb,1\na,2\nb,3.5\nc,4\n';
+    const csv = await readCsv(text, { types: { customer_id: 'category' } });
+    expect(csv.getChild('customer_id')!.nullCount).toBe(0);
+    const parquet = await readParquet(writeParquet(csv));
+    expect(types(parquet).customer_id).toBe('Dictionary<Int32, Utf8>');
+    for (const log of [csv, parquet]) {
+      const out = await aggregateByCustomer(log, { key: 'customer_id', aggregations: { n: { op: 'count' }, spend: { column: 'amount', op: 'sum' } } });
+      expect(values(out, 'customer_id')).toEqual(['b', 'a', 'c']);
+      expect(values(out, 'n')).toEqual([2, 1, 1]);
+      expect(values(out, 'spend')).toEqual([4.5, 2, 4]);
+    }
+  });
+
+  it('gives no row to a dictionary entry no row uses', async () => {
+    const dictionary = vectorFromArray(['unused', 'a', 'b'], new Utf8());
+    const keys = makeData({ type: new Dictionary(new Utf8(), new Int32()), length: 3, nullCount: 0, data: Int32Array.from([2, 1, 2]), dictionary });
+    const log = new Table({ k: makeVector(keys), x: vectorFromArray([1, 2, 3], new Float64()) });
+    const out = await aggregateByCustomer(log, { key: 'k', aggregations: { n: { op: 'count' }, s: { column: 'x', op: 'sum' } } });
+    expect(values(out, 'k')).toEqual(['b', 'a']);
+    expect(values(out, 'n')).toEqual([2, 1]);
+    expect(values(out, 's')).toEqual([4, 2]);
   });
 
   it('gives null for sum, mean, min and max of a customer without values', async () => {

@@ -11,11 +11,13 @@ import { FlowProducer, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  bullmqExecutor, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
+  bullmqExecutor, fileStore, serveShards, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
   inlineExecutor, kmeans, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore, type Dataset, type Executor,
 } from '../src/index.node.js';
 import { tableFromColumns } from '../src/data/arrowTable.js';
 import { columnSumsOp } from '../src/engine/matrix.js';
+import { checkJobData } from '../src/engine/jobProtocol.node.js';
+import { decodeShard, encodeShard } from '../src/engine/shardFile.js';
 import { makeData, Float32 } from 'apache-arrow';
 import { closedPort, hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 import { bytes, failure } from './helpers.js';
@@ -372,6 +374,23 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       expect(got).toEqual(want);
     }, 60_000);
 
+    it('close() during a pass rejects it with E_CLOSED and removes its data; the executor works again afterwards', async () => {
+      const own = bullmqExecutor({ connection: redis.url, store });
+      const columns = [Float32Array.from({ length: 3 * 16 }, (_, i) => i)];
+      const h = await own.load({ columns }, { shardRows: 16 });
+      const fit = fitOf(h);
+      const pass = failure(() => own.map(busyOp, h, { ms: 800 }));
+      await new Promise((r) => setTimeout(r, 200));
+      await own.close();
+      expect((await pass).code).toBe('E_CLOSED');
+      expect(await client.exists(`segkit:segkit:fit:${fit}`, `segkit:segkit:log:${fit}`)).toBe(0);
+      expect(readdirSync(path.join(dir, 'store'))).not.toContain(fit);
+      await expect(own.map(busyOp, h, { ms: 1 })).rejects.toMatchObject({ code: 'E_CLOSED' });
+      const again = await own.load({ columns }, { shardRows: 16 });
+      expect(await own.map(busyOp, again, { ms: 1 })).toEqual([0, 1, 2]);
+      await own.close();
+    }, 60_000);
+
     it('large states go to the store; every job payload stays under 16 KB', async () => {
       const columns = [Float32Array.from({ length: 3 * 16 }, (_, i) => i)];
       const h = await ex.load({ columns }, { shardRows: 16 });
@@ -390,5 +409,63 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
         await ex.release(h);
       }
     }, 60_000);
+  });
+});
+
+describe('the pieces under the BullMQ executor (no Redis needed)', () => {
+  it('a shard round-trips through its Arrow IPC file; a damaged or mis-shaped file is E_EXECUTOR naming it', () => {
+    const columns = [Float32Array.of(1, 2, 3), Float32Array.of(-0, NaN, 5e-40)];
+    const inputs = { weights: Float32Array.of(1, 0.5, 2), labels: Int32Array.of(2, -1, 0) };
+    const bytesOf = encodeShard({ columns, inputs });
+    const shape = { rows: 3, d: 2, dtype: 'f32' as const, inputs: [['weights', 'f32'], ['labels', 'i32']] as const };
+    const back = decodeShard(bytesOf, shape, 'shard 7');
+    expect(back.columns.map((c) => bytes(c))).toEqual(columns.map((c) => bytes(c)));
+    expect(bytes(back.inputs.labels)).toEqual(bytes(inputs.labels));
+    expect(tableFromIPC(bytesOf).schema.fields.map((f) => f.name)).toEqual(['x0', 'x1', 'row.weights', 'row.labels']);
+    expect(() => decodeShard(bytesOf.subarray(0, 100), shape, 'shard 7')).toThrow(/shard 7 is corrupt/);
+    expect(() => decodeShard(bytesOf, { ...shape, rows: 4 }, 'shard 7')).toThrow(/shard 7 is corrupt: 3 rows, expected 4/);
+    expect(() => decodeShard(bytesOf, { ...shape, dtype: 'f64' }, 'shard 7')).toThrow(/column 0 is "x0" \(f32\), expected "x0" \(f64\)/);
+  });
+
+  it('the file store writes whole files, reads back, removes by prefix, and refuses keys that leave its directory', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'segkit-store-'));
+    try {
+      const st = fileStore(root);
+      expect(st.url).toBe(pathToFileURL(root).href);
+      await st.put('abc/shard-000001.arrow', Uint8Array.of(1, 2, 3));
+      expect(Array.from((await st.get('abc/shard-000001.arrow'))!)).toEqual([1, 2, 3]);
+      expect(await st.get('abc/nothing.bin')).toBeUndefined();
+      expect(readdirSync(path.join(root, 'abc'))).toEqual(['shard-000001.arrow']);
+      await st.removeAll('abc/');
+      expect(readdirSync(root)).toEqual([]);
+      for (const bad of ['../x', '/etc/passwd', 'a/../../b', 'a//b', '.hidden']) await expect(st.put(bad, Uint8Array.of(1))).rejects.toMatchObject({ code: 'E_EXECUTOR' });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a job payload is checked field by field: anything else is refused, never run', () => {
+    const good = { v: 1, fit: '0123456789abcdef', pass: 3, shard: 2, since: 1, step: { k: 'map', op: 'kmeans.assign', st: 'AAAA' } };
+    expect(checkJobData(good)).toEqual(good);
+    const refused = (x: unknown, why: RegExp) => expect(() => checkJobData(x)).toThrow(why);
+    refused({ ...good, code: 'process.exit()' }, /unknown field "code"/);
+    refused({ ...good, step: { ...good.step, module: 'file:///tmp/x.mjs' } }, /unknown field "module"/);
+    refused({ ...good, step: { k: 'map', op: 'a b', st: '' } }, /names op "a b"/);
+    refused({ ...good, step: { k: 'map', op: 'x', st: 'AAAA', ref: '0123456789abcdef/state-3.bin' } }, /not both/);
+    refused({ ...good, step: { k: 'map', op: 'x', ref: '../../etc/passwd' } }, /malformed state reference/);
+    refused({ ...good, step: { k: 'write', name: 'labels' } }, /kind "write"/);
+    refused({ ...good, since: 3 }, /since 3/);
+    refused({ ...good, v: 2 }, /version 2/);
+    refused({ ...good, fit: '../x' }, /fit id/);
+    refused(JSON.parse('{"__proto__": {"x": 1}, "v": 1}'), /unknown field "__proto__"|not a plain object/);
+  });
+
+  it('option checks name the option', async () => {
+    const store = 'file:///tmp/segkit-unused';
+    expect(() => bullmqExecutor({ connection: 'redis://h:1', store, queu: 'x' } as never)).toThrow(/queu.*queue/);
+    expect(() => bullmqExecutor({ connection: 'http://h:1', store })).toThrow(/option "connection" must be a Redis URL/);
+    expect(() => bullmqExecutor({ connection: 'redis://h:1', store: 's3://bucket/x' })).toThrow(/only file:\/\/\/ stores are built in .*ShardStore/);
+    expect(() => bullmqExecutor({ connection: 'redis://h:1', store, queue: 'a:b' })).toThrow(/option "queue"/);
+    await expect(serveShards({ connection: 'redis://h:1', store, concurrency: 0 })).rejects.toThrow(/option "concurrency"/);
   });
 });

@@ -34,7 +34,7 @@ export function registerWorker(program: Command, signal: AbortSignal): void {
     .option('--queue <name>', 'queue name shared with the callers', 'segkit')
     .addOption(new Option('--lock-ms <ms>', 'job lock: a dead worker\'s job is retried elsewhere this long after it died').argParser(integer(1000)).default(30_000))
     .option('--ops <modules...>', 'modules defining more shard ops, loaded at start (jobs only name registered ops)')
-    .option('-q, --quiet', 'no line per job')
+    .option('-q, --quiet', 'no line per job (start, stop and failures are still logged)')
     .addHelpText('after', EXAMPLES)
     .action((flags: WorkerFlags) => runWorker(flags, signal));
 }
@@ -47,8 +47,8 @@ async function runWorker(f: WorkerFlags, signal: AbortSignal): Promise<void> {
       throw new SegkitError('E_IO', `cannot load op module "${m}": ${(error as Error).message}`, undefined, { cause: error });
     }
   }
-  const log = f.quiet ? undefined : (line: string) => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const worker = await serveShards({ connection: f.redis, store: f.store, queue: f.queue, concurrency: f.concurrency, lockDuration: f.lockMs, log });
+  const log = (line: string) => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  const worker = await serveShards({ connection: f.redis, store: f.store, queue: f.queue, concurrency: f.concurrency, lockDuration: f.lockMs, log, logJobs: !f.quiet });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     if (signal.aborted) resolve();

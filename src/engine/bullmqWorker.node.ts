@@ -34,11 +34,13 @@ export interface ShardWorkerOptions {
   heartbeat?: number;
   /** Failed connection attempts before the first connection gives up with E_EXECUTOR (default 5). */
   connectAttempts?: number;
-  /** One line per job and per event (default: none). */
+  /** Where the worker's lines go: start, stop, adopted queues, failed jobs (default: nowhere). */
   log?: (line: string) => void;
+  /** Also one line per job that succeeds (default true). */
+  logJobs?: boolean;
 }
 
-const KNOWN = ['connection', 'store', 'queue', 'concurrency', 'lockDuration', 'heartbeat', 'connectAttempts', 'log'] as const;
+const KNOWN = ['connection', 'store', 'queue', 'concurrency', 'lockDuration', 'heartbeat', 'connectAttempts', 'log', 'logJobs'] as const;
 
 /** A running worker. */
 export interface ShardWorker {
@@ -71,6 +73,7 @@ class ShardServer implements ShardWorker {
   private readonly heartbeat: number;
   private readonly attempts: number;
   private readonly print: (line: string) => void;
+  private readonly logJobs: boolean;
   private readonly holder = new ShardHolder();
   private readonly fits = new Map<string, Promise<HeldFit>>();
   private readonly states = new Map<string, Promise<Uint8Array>>();
@@ -105,6 +108,7 @@ class ShardServer implements ShardWorker {
     this.attempts = int('connectAttempts', o.connectAttempts, 5, 1);
     if (o.log !== undefined && typeof o.log !== 'function') throw badOption('log', o.log, 'a function');
     this.print = o.log ?? (() => undefined);
+    this.logJobs = o.logJobs ?? true;
     this.id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^A-Za-z0-9_-]/g, '_');
   }
 
@@ -233,7 +237,7 @@ class ShardServer implements ShardWorker {
       if (data.shard >= fit.version.length) throw new SegkitError('E_EXECUTOR', `refused a job: shard ${data.shard} of data with ${fit.version.length} shards`);
       const lockKey = fit.meta.replicate ? -1 : data.shard;
       const { result, note } = await this.exclusive(fit, lockKey, () => this.runJob(data, fit, op));
-      this.print(`${what} shard ${data.shard}: ${(now() - t0).toFixed(1)} ms${note}`);
+      if (this.logJobs) this.print(`${what} shard ${data.shard}: ${(now() - t0).toFixed(1)} ms${note}`);
       return result;
     } catch (e) {
       this.print(`${what}: failed after ${(now() - t0).toFixed(1)} ms: ${(e as Error).message}`);

@@ -113,7 +113,9 @@ export class ShardHolder {
     const x = heap.alloc(b * stride * shape.d);
     columns.forEach((c, j) => {
       if (c.length !== rows || typeOf(c) !== shape.dtype) throw new SegkitError('E_EXECUTOR', `column ${j} of a shard has ${c.length} ${typeOf(c)} values, expected ${rows} ${shape.dtype}`);
-      typed(shape.dtype, heap.memory.buffer, x + b * j * stride, stride).fill(0).set(c);
+      const col = typed(shape.dtype, heap.memory.buffer, x + b * j * stride, stride);
+      col.set(c);
+      col.fill(0, rows);
     });
     return { x, stride };
   }

@@ -316,7 +316,9 @@ class BullmqExecutor implements Executor {
     throwIfAborted(signal);
     const pass = h.pass + 1;
     const parentId = `${h.fit}.${pass}`;
-    await this.log(c, h, pass, list.length < h.shards ? { ...step, sh: list } : step);
+    // logged while the jobs are added: only a later pass's rebuild reads this entry, and this pass waits for it
+    const logged = this.log(c, h, pass, list.length < h.shards ? { ...step, sh: list } : step);
+    logged.catch(() => undefined);
     h.pass = pass;
     const since = list.map((s) => (h.replicate ? h.changedAny : h.changed[s]));
     if (step.k === 'map') {
@@ -327,7 +329,7 @@ class BullmqExecutor implements Executor {
     const gathered = new Promise<Gathered>((resolve, reject) => this.pending.set(parentId, { resolve, reject }));
     gathered.catch(() => undefined);
     try {
-      await c.flow.add({
+      const added = c.flow.add({
         name: 'gather',
         queueName: this.names.gather(this.id),
         data: { fit: h.fit, pass },
@@ -336,7 +338,8 @@ class BullmqExecutor implements Executor {
           const data: JobData = { v: PROTOCOL, fit: h.fit, pass, shard: s, since: since[i], step };
           return { name: step.k === 'map' ? step.op : 'read', queueName: routes[i], data, opts: { jobId: `${parentId}.${s}`, ...CHILD } };
         }),
-      }).catch((e) => { throw this.lost(e); });
+      });
+      await Promise.all([logged, added]).catch((e) => { throw this.lost(e); });
       const got = await this.wait(c, h, parentId, gathered, signal);
       return await this.results(h, pass, list, got);
     } finally {

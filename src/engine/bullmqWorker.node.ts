@@ -184,8 +184,12 @@ class ShardServer implements ShardWorker {
     const alive = others.length ? await this.client.mget(others.map((w) => this.keys.alive(w))) : [];
     for (let i = 0; i < others.length; i++) {
       const w = others[i], name = this.names.worker(w);
-      if (alive[i] !== null) continue;
       const a = this.adopted.get(w);
+      if (alive[i] !== null) {
+        // it was only slow (a long job kept it from beating): leave its queue to it again
+        if (a) await this.unadopt(w, name, 'is back');
+        continue;
+      }
       if (!a) {
         this.adopted.set(w, { since: Date.now(), empty: 0 });
         this.serve(name, 1, Math.max(500, Math.min(this.lockDuration, 2 * this.heartbeat)));
@@ -197,14 +201,18 @@ class ShardServer implements ShardWorker {
       const left = (counts ?? []).reduce((sum, [, v]) => sum + Number(v ?? 0), 0);
       a.empty = left === 0 ? a.empty + 1 : 0;
       if (a.empty >= 5 && Date.now() - a.since > 2 * this.lockDuration) {
-        const worker = this.workers.get(name)!;
-        this.workers.delete(name);
-        this.adopted.delete(w);
-        await worker.close();
+        await this.unadopt(w, name, 'left an empty queue: forgotten');
         await this.client.srem(this.keys.workers, w);
-        this.print(`worker ${w}: its queue is empty, forgotten`);
       }
     }
+  }
+
+  private async unadopt(w: string, name: string, why: string): Promise<void> {
+    const worker = this.workers.get(name);
+    this.workers.delete(name);
+    this.adopted.delete(w);
+    await worker?.close();
+    this.print(`worker ${w} ${why}`);
   }
 
   private drop(fit: string, why: string): void {

@@ -49,6 +49,9 @@ async function runWorker(f: WorkerFlags, signal: AbortSignal): Promise<void> {
   }
   const log = (line: string) => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const worker = await serveShards({ connection: f.redis, store: f.store, queue: f.queue, concurrency: f.concurrency, lockDuration: f.lockMs, log, logJobs: !f.quiet });
+  // A worker is a service: SIGTERM is how it is told to stop (running jobs finish, exit 0), not a cancellation;
+  // a second SIGTERM ends it at once. Ctrl-C cancels as in every command.
+  process.removeAllListeners('SIGTERM');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     if (signal.aborted) resolve();

@@ -7,7 +7,7 @@ import type { AnyTypedArray } from '../kernels/shard.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
 import { checkSource } from './heapExecutor.js';
-import { typeOf } from './holder.js';
+import { typeOfRows } from './shardHolder.js';
 import {
   HANDLE_TTL, INLINE_STATE, PROTOCOL, checkQueueName, checkRedisUrl, errorFromReason, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
@@ -213,7 +213,7 @@ class BullmqExecutor implements Executor {
       throwIfAborted(options.signal);
       const meta: FitMeta = {
         v: PROTOCOL, n, d, dtype, shardRows, replicate: h.replicate, sums,
-        inputs: Object.entries(source.rows ?? {}).map(([k, a]) => [k, typeOf(a)] as const),
+        inputs: Object.entries(source.rows ?? {}).map(([k, a]) => [k, typeOfRows(a)] as const),
       };
       await c.client.set(this.keys.fit(h.fit), JSON.stringify(meta), 'EX', HANDLE_TTL).catch((e) => { throw this.lost(e); });
     } catch (e) {

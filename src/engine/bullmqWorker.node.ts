@@ -10,13 +10,13 @@ import { checkOptions } from '../util/options.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { now, yieldToEventLoop } from './heapExecutor.js';
-import { ShardHolder } from './holder.js';
+import { ShardHolder, type HeldLayout } from './shardHolder.js';
 import {
   INLINE_RESULT, checkFitMeta, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { decodeShard, type ShardRows } from './shardFile.js';
-import { decodeState, encodePartial, opByName, scratchNeed, type ShardOp } from './shardOp.js';
+import { decodeState, encodePartial, opByName, type ShardOp } from './shardOp.js';
 import { openStore, type ShardStore } from './shardStore.node.js';
 
 export interface ShardWorkerOptions {
@@ -50,6 +50,9 @@ export interface ShardWorker {
 }
 
 interface HeldFit {
+  /** The handle's number in this worker's holder. */
+  readonly id: number;
+  readonly layout: HeldLayout;
   readonly meta: FitMeta;
   /** Per shard: the last pass applied to the held copy, -1 when not held. */
   readonly version: Int32Array;
@@ -76,6 +79,7 @@ class ShardServer implements ShardWorker {
   private readonly logJobs: boolean;
   private readonly holder = new ShardHolder();
   private readonly fits = new Map<string, Promise<HeldFit>>();
+  private nextId = 1;
   private readonly states = new Map<string, Promise<Uint8Array>>();
   private readonly workers = new Map<string, Worker>();
   private readonly adopted = new Map<string, { since: number; empty: number }>();
@@ -128,7 +132,6 @@ class ShardServer implements ShardWorker {
     }
     this.forever.connected = true;
     this.client.on('error', (e: Error) => this.print(`redis: ${e.message}`));
-    await this.holder.kernels();
     this.sub = this.client.duplicate();
     this.sub.on('error', () => undefined);
     this.sub.on('message', (_channel: string, fit: string) => this.drop(fit, 'released'));
@@ -216,9 +219,10 @@ class ShardServer implements ShardWorker {
   }
 
   private drop(fit: string, why: string): void {
-    if (!this.fits.has(fit)) return;
+    const held = this.fits.get(fit);
+    if (!held) return;
     this.fits.delete(fit);
-    this.holder.drop(fit);
+    void held.then((f) => this.holder.release(f.id), () => undefined);
     for (const k of this.states.keys()) if (k.startsWith(fit)) this.states.delete(k);
     this.print(`data ${fit} ${why}: dropped`);
   }
@@ -279,7 +283,8 @@ class ShardServer implements ShardWorker {
           raw = undefined;
         }
         const meta = checkFitMeta(raw, fit);
-        return { meta, version: new Int32Array(meta.sums.length).fill(-1), last: new Map(), locks: new Map() };
+        const layout = { n: meta.n, d: meta.d, dtype: meta.dtype, shardRows: meta.shardRows, replicate: meta.replicate };
+        return { id: this.nextId++, layout, meta, version: new Int32Array(meta.sums.length).fill(-1), last: new Map(), locks: new Map() };
       })();
       this.fits.set(fit, p);
       p.catch(() => this.fits.get(fit) === p && this.fits.delete(fit));
@@ -322,7 +327,7 @@ class ShardServer implements ShardWorker {
     if (!meta.replicate) {
       const t = targets[0];
       const got = await read(t);
-      await this.holder.hold(key, meta, t, got.columns, got.inputs);
+      await this.holder.receiveShard(fit.id, fit.layout, t, got.columns, got.inputs);
       fit.version[t] = 0;
       fit.last.delete(t);
       return;
@@ -335,7 +340,8 @@ class ShardServer implements ShardWorker {
       for (const a of arrays) { out.set(a, at); at += a.length; }
       return out;
     };
-    await this.holder.holdAll(key, meta,
+    await this.holder.release(fit.id);
+    await this.holder.receiveAll(fit.id, fit.layout, Array.from(fit.version.keys()),
       Array.from({ length: meta.d }, (_, j) => concat(parts.map((p) => p.columns[j]))),
       Object.fromEntries(meta.inputs.map(([name]) => [name, concat(parts.map((p) => p.inputs[name]))])));
     fit.version.fill(0);
@@ -381,14 +387,9 @@ class ShardServer implements ShardWorker {
     let out: Uint8Array | undefined;
     if (step.k === 'map') {
       const state = decodeState(op!, await this.stateBytes(key, pass, step));
-      const scratch = this.holder.scratch(scratchNeed(op!, state, fit.meta.d, fit.meta.shardRows));
-      try {
-        out = encodePartial(op!, this.holder.run(key, s, op!, state, scratch));
-      } finally {
-        this.holder.freeScratch(scratch);
-      }
+      await this.holder.run(op!, fit.id, [s], () => state, (_, partial) => { out = encodePartial(op!, partial); }, async () => undefined);
     } else if (step.k === 'read') {
-      out = encodeValue(this.holder.read(key, s, step.name));
+      out = encodeValue(await this.holder.readRows(fit.id, step.name, s));
     } else {
       const k = storeKeys.rows(key, pass, s);
       const values = decodeValue(unseal(await this.store.get(k), `per-row values "${step.name}" of shard ${s} (${k} in ${this.store.url})`));
@@ -396,7 +397,7 @@ class ShardServer implements ShardWorker {
       if (!(values instanceof Float32Array || values instanceof Float64Array || values instanceof Int32Array) || values.length !== rows) {
         throw new SegkitError('E_EXECUTOR', `per-row values "${step.name}" of shard ${s} in the store are not ${rows} numbers`);
       }
-      this.holder.write(key, s, step.name, values);
+      await this.holder.writeRows(fit.id, step.name, s, values);
     }
     fit.version[s] = pass;
     return out;
@@ -431,7 +432,7 @@ class ShardServer implements ShardWorker {
       await Promise.allSettled([...this.workers.values()].map((w) => w.close()));
       await this.client.del(this.keys.alive(this.id)).catch(() => undefined);
       await Promise.allSettled([this.sub.quit(), this.client.quit()]);
-      this.holder.reset();
+      this.holder.clear();
       this.print(`worker ${this.id} stopped`);
     })());
   }

@@ -3,34 +3,36 @@ import type { AnyTypedArray } from '../kernels/shard.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
 import { checkSource, now, yieldToEventLoop, YIELD_MS } from './heapExecutor.js';
-import { ShardHolder } from './holder.js';
 import { concatInShardOrder } from './merge.js';
-import { decodePartial, decodeState, encodePartial, encodeState, scratchNeed, type ShardOp } from './shardOp.js';
+import { ShardHolder } from './shardHolder.js';
+import { decodePartial, decodeState, encodePartial, encodeState, type ShardOp } from './shardOp.js';
 
 class LoopbackHandle implements Handle {
   readonly shards: number;
-  readonly key: string;
   released = false;
   constructor(readonly id: number, readonly n: number, readonly d: number, readonly dtype: 'f32' | 'f64', readonly shardRows: number, readonly replicate: boolean) {
     this.shards = Math.ceil(n / shardRows);
-    this.key = String(id);
+  }
+  rowsOf(s: number): [number, number] {
+    const start = s * this.shardRows;
+    return [start, Math.min(this.n, start + this.shardRows)];
   }
 }
 
 let nextHandle = 1;
 
-/** What travels to a holder: values through their byte encoding and back. */
-const travel = <T>(v: T): T => decodeValue(encodeValue(v)) as T;
+/** A value as the other side of a wire sees it: encoded to bytes and decoded again. */
+const overTheWire = <T>(v: T): T => decodeValue(encodeValue(v)) as T;
 
 /**
  * Runs every shard on the calling thread as a holder on another machine would: each shard is loaded from its own
- * encoded copy into a `ShardHolder`, and every state and partial goes through its byte encoding and back. An op
- * that gives the same bytes here as inline runs unchanged in Web Workers, on other processes and on other machines.
+ * encoded copy, and every state and partial goes through its byte encoding and back. An op that gives the same
+ * bytes here as inline runs unchanged in Web Workers, on other processes and on other machines.
  */
 class LoopbackExecutor implements Executor {
   readonly kind = 'loopback';
   readonly threads = 1;
-  private holder = new ShardHolder();
+  private readonly holder = new ShardHolder();
   private handles = new Set<LoopbackHandle>();
 
   private check(h: Handle): LoopbackHandle {
@@ -43,19 +45,20 @@ class LoopbackExecutor implements Executor {
     const { n, d, dtype, shardRows } = checkSource(source, options);
     const h = new LoopbackHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate);
     this.handles.add(h);
+    const layout = { n, d, dtype, shardRows, replicate: h.replicate };
     // what travels: the rows of one shard (or, replicated, of all), as bytes
-    const receive = (r0: number, r1: number) => travel({
-      columns: source.columns.map((c) => c.slice(r0, r1)) as AnyTypedArray[],
-      inputs: Object.fromEntries(Object.entries(source.rows ?? {}).map(([k, a]) => [k, a.slice(r0, r1)])) as Record<string, AnyTypedArray>,
-    });
+    const send = (r0: number, r1: number) => overTheWire({
+      columns: source.columns.map((c) => c.slice(r0, r1)),
+      inputs: Object.fromEntries(Object.entries(source.rows ?? {}).map(([k, a]) => [k, a.slice(r0, r1)])),
+    }) as { columns: AnyTypedArray[]; inputs: Record<string, AnyTypedArray> };
     try {
       if (h.replicate) {
-        const whole = receive(0, n);
-        await this.holder.holdAll(h.key, h, whole.columns, whole.inputs);
+        const whole = send(0, n);
+        await this.holder.receiveAll(h.id, layout, mapShards(h), whole.columns, whole.inputs);
       } else {
         for (let s = 0; s < h.shards; s++) {
-          const got = receive(s * shardRows, Math.min(n, (s + 1) * shardRows));
-          await this.holder.hold(h.key, h, s, got.columns, got.inputs);
+          const got = send(...h.rowsOf(s));
+          await this.holder.receiveShard(h.id, layout, s, got.columns, got.inputs);
         }
       }
     } catch (e) {
@@ -69,56 +72,44 @@ class LoopbackExecutor implements Executor {
     const h = this.check(handle);
     throwIfAborted(options.signal);
     const list = mapShards(h, options.shards);
-    await this.holder.kernels();
     const sent = encodeState(op, state);
-    const scratch = this.holder.scratch(scratchNeed(op, state, h.d, h.shardRows));
     const out: P[] = [];
     let last = now();
-    try {
-      for (const s of list) {
-        const partial = this.holder.run(h.key, s, op, decodeState(op, sent), scratch);
-        out.push(decodePartial(op, encodePartial(op, partial)));
-        if (now() - last >= YIELD_MS) {
-          await yieldToEventLoop();
-          if (h.released) throw new SegkitError('E_CLOSED', 'the executor was closed while an operation was running');
-          throwIfAborted(options.signal);
-          last = now();
-        }
-      }
-    } finally {
-      if (!h.released) this.holder.freeScratch(scratch);
-    }
+    await this.holder.run(op, h.id, list, () => decodeState(op, sent), (_, partial) => out.push(decodePartial(op, encodePartial(op, partial))), async () => {
+      if (now() - last < YIELD_MS) return;
+      await yieldToEventLoop();
+      if (h.released) throw new SegkitError('E_CLOSED', 'the executor was closed while an operation was running');
+      throwIfAborted(options.signal);
+      last = now();
+    });
     return out;
   }
 
   async readRows(handle: Handle, name: string): Promise<AnyTypedArray> {
     const h = this.check(handle);
-    await this.holder.kernels();
-    const parts = Array.from({ length: h.shards }, (_, s) => travel(this.holder.read(h.key, s, name)));
+    const parts: AnyTypedArray[] = [];
+    for (let s = 0; s < h.shards; s++) parts.push(overTheWire(await this.holder.readRows(h.id, name, s)));
     return concatInShardOrder(parts as Float32Array[]);
   }
 
   async writeRows(handle: Handle, name: string, values: AnyTypedArray): Promise<void> {
     const h = this.check(handle);
     if (values.length !== h.n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row values "${name}" has ${values.length} values for ${h.n} rows`);
-    await this.holder.kernels();
-    for (let s = 0; s < h.shards; s++) {
-      const r0 = s * h.shardRows;
-      this.holder.write(h.key, s, name, travel(values.slice(r0, Math.min(h.n, r0 + h.shardRows))));
-    }
+    if (h.replicate) return this.holder.writeAll(h.id, name, overTheWire(values.slice()));
+    for (let s = 0; s < h.shards; s++) await this.holder.writeRows(h.id, name, s, overTheWire(values.slice(...h.rowsOf(s))));
   }
 
   async release(handle: Handle): Promise<void> {
     if (!(handle instanceof LoopbackHandle) || !this.handles.has(handle)) return;
     this.handles.delete(handle);
     handle.released = true;
-    this.holder.drop(handle.key);
+    await this.holder.release(handle.id);
   }
 
   async close(): Promise<void> {
     for (const h of this.handles) h.released = true;
     this.handles.clear();
-    this.holder.reset();
+    this.holder.clear();
   }
 }
 

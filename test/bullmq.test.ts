@@ -218,7 +218,7 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       const big = path.join(dir, 'big.arrow');
       writeFileSync(big, tableToIPC(table, 'file'));
       const csv = path.join(dir, 'part.csv');
-      writeFileSync(csv, [ds.names.join(','), ...Array.from({ length: 50_000 }, (_, i) => ds.columns.map((c) => c[i]).join(','))].join('\n') + '\n');
+      writeFileSync(csv, [ds.names.join(','), ...Array.from({ length: 12_000 }, (_, i) => ds.columns.map((c) => c[i]).join(','))].join('\n') + '\n');
       const model = path.join(dir, 'model.json');
       await run(process.execPath, [CLI, 'segment', csv, '--k', '8', '--seed', '3', '--model', model, '--out', path.join(dir, 'seg.csv'), '-q']);
       const dist = ['--executor', redis.url, '--store', store];
@@ -231,7 +231,7 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       expect(far.equals(local)).toBe(true);
       expect(tableFromIPC(far).numRows).toBe(1_000_000);
       await run(process.execPath, [CLI, 'score', csv, '--model', model, '--out', path.join(dir, 'local.csv'), '-q']);
-      await run(process.execPath, [CLI, 'score', csv, '--model', model, '--out', path.join(dir, 'dist.csv'), '--batch-size', '20000', '-q', ...dist]);
+      await run(process.execPath, [CLI, 'score', csv, '--model', model, '--out', path.join(dir, 'dist.csv'), '--batch-size', '5000', '-q', ...dist]);
       expect(readFileSync(path.join(dir, 'dist.csv')).equals(readFileSync(path.join(dir, 'local.csv')))).toBe(true);
       // nothing is left in the store once scoring is done
       expect(readdirSync(path.join(dir, 'store'))).toEqual([]);

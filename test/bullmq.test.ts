@@ -287,6 +287,21 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       }
     }, 60_000);
 
+    it('a worker of another segkit version refuses the data (its ops might give other bytes)', async () => {
+      const columns = [Float32Array.from({ length: 2 * 16 }, (_, i) => i)];
+      const h = await ex.load({ columns }, { shardRows: 16 });
+      try {
+        const key = `segkit:segkit:fit:${fitOf(h)}`;
+        const meta = JSON.parse((await client.get(key))!);
+        await client.set(key, JSON.stringify({ ...meta, segkit: '0.0.1' }));
+        const e = await failure(() => ex.map(columnSumsOp, h, null));
+        expect(e.code).toBe('E_EXECUTOR');
+        expect(e.message).toMatch(new RegExp(`data ${fitOf(h)} was loaded by segkit 0\\.0\\.1, this worker runs segkit \\d+\\.\\d+\\.\\d+`));
+      } finally {
+        await ex.release(h);
+      }
+    }, 60_000);
+
     it('an AbortSignal rejects the pass and removes its jobs no worker has started', async () => {
       await threeWorkers();
       const columns = [Float32Array.from({ length: 12 * 16 }, (_, i) => i)];

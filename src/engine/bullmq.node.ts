@@ -9,7 +9,7 @@ import { mapShards, type Executor, type Handle, type LoadOptions, type MapOption
 import { checkSource } from './heapExecutor.js';
 import { typeOfRows } from './shardHolder.js';
 import {
-  HANDLE_TTL, INLINE_STATE, PROTOCOL, checkQueueName, checkRedisUrl, errorFromReason, fromBase64, queueNames, redactUrl,
+  HANDLE_TTL, INLINE_STATE, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { concatInShardOrder } from './merge.js';
@@ -212,7 +212,7 @@ class BullmqExecutor implements Executor {
       });
       throwIfAborted(options.signal);
       const meta: FitMeta = {
-        v: PROTOCOL, n, d, dtype, shardRows, replicate: h.replicate, sums,
+        v: PROTOCOL, segkit: SEGKIT_VERSION, n, d, dtype, shardRows, replicate: h.replicate, sums,
         inputs: Object.entries(source.rows ?? {}).map(([k, a]) => [k, typeOfRows(a)] as const),
       };
       await c.client.set(this.keys.fit(h.fit), JSON.stringify(meta), 'EX', HANDLE_TTL).catch((e) => { throw this.lost(e); });

@@ -1,6 +1,7 @@
 // What the BullMQ executor and its workers agree on: Redis keys, queue names, store keys, the job payload, the log
 // of passes, and the bounded connection retry. Every payload and log entry is checked field by field before use.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { SegkitError, describe } from '../util/errors.js';
 
 /** Payload version: a worker refuses payloads of another version. */
@@ -9,6 +10,8 @@ export const PROTOCOL = 1;
 export const INLINE_STATE = 8 * 1024;
 /** Encoded partials up to this size come back in the job's return value; larger ones go to the store. */
 export const INLINE_RESULT = 48 * 1024;
+/** This segkit's version: a worker runs a handle's ops only for a caller of the same version (same ops, same bytes). */
+export const SEGKIT_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 /** Seconds a loaded handle's metadata and log live in Redis without a pass (a crashed caller's data is then dropped). */
 export const HANDLE_TTL = 24 * 3600;
 
@@ -42,6 +45,8 @@ export interface JobResult {
 /** A loaded handle as recorded in Redis: its shape, and the SHA-256 of each stored shard file. */
 export interface FitMeta {
   readonly v: number;
+  /** The caller's segkit version. */
+  readonly segkit: string;
   readonly n: number;
   readonly d: number;
   readonly dtype: 'f32' | 'f64';
@@ -211,6 +216,10 @@ export function checkFitMeta(x: unknown, fit: string): FitMeta {
   if (!x || typeof x !== 'object') bad('not an object');
   const m = x as Record<string, unknown>;
   if (m.v !== PROTOCOL) bad(`version ${describe(m.v)}`);
+  if (typeof m.segkit !== 'string') bad('segkit version');
+  if (m.segkit !== SEGKIT_VERSION) {
+    throw new SegkitError('E_EXECUTOR', `data ${fit} was loaded by segkit ${m.segkit}, this worker runs segkit ${SEGKIT_VERSION}`, 'run workers of the caller\'s segkit version: ops of another version may give other bytes');
+  }
   if (!isCount(m.n, 1) || !isCount(m.d, 1) || !isCount(m.shardRows, 16)) bad('n, d or shardRows');
   if (m.dtype !== 'f32' && m.dtype !== 'f64') bad('dtype');
   if (typeof m.replicate !== 'boolean') bad('replicate');

@@ -1,6 +1,7 @@
 import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData } from 'apache-arrow';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
+import { bullmqExecutor, type Executor } from '../index.node.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import type { ColumnType } from '../data/columnBuilder.js';
@@ -24,9 +25,13 @@ interface ScoreFlags extends CommonFlags {
   readonly batchSize: number;
   readonly segmentColumn: string;
   readonly format?: string;
+  readonly executor?: string;
+  readonly store?: string;
 }
 
 const DEFAULT_BATCH = 65_536;
+/** Streamed CSV batches with --executor: 16 shards, so every worker has shards of each batch. */
+const DISTRIBUTED_BATCH = 16 * 65_536;
 
 const EXAMPLES = `
 Examples:
@@ -34,6 +39,7 @@ Examples:
   $ segkit score huge.csv --model model.json --out scored.csv --batch-size 200000
   $ segkit score customers.parquet --model model.json --out scored.parquet --json
   $ cat new.csv | segkit score - --model model.json --out - > scored.csv
+  $ segkit score huge.parquet --model model.json --out scored.parquet --executor redis://10.0.0.5:6379 --store file:///mnt/segkit
 
 CSV input is read and scored in batches and CSV output is written as it goes (to a temporary file renamed
 at the end), so files larger than memory work. Other formats are read and written whole.`;
@@ -46,11 +52,31 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     .requiredOption('--model <file>', 'model JSON written by segkit segment --model')
     .requiredOption('--out <file>', 'output table: the input rows with segment and segment_name columns (- for CSV on stdout)')
     .addOption(new Option('--batch-size <rows>', 'rows per batch when streaming CSV').argParser(integer(1)).default(DEFAULT_BATCH))
-    .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment');
+    .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment')
+    .option('--executor <url>', 'score on segkit workers through BullMQ on Redis (redis://host:6379, rediss:// for TLS)')
+    .option('--store <url>', 'with --executor: where shards go, reached by every worker (file:///shared/dir)');
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
-  cmd.action((input: string, flags: ScoreFlags) => runScore(input, flags, new RunContext(signal, flags)));
+  cmd.action(async (input: string, flags: ScoreFlags, command: Command) => {
+    const executor = distributedExecutor(flags);
+    const batchSize = executor && command.getOptionValueSource('batchSize') === 'default' ? DISTRIBUTED_BATCH : flags.batchSize;
+    try {
+      await runScore(input, { ...flags, batchSize }, new RunContext(signal, flags), executor);
+    } finally {
+      await executor?.close();
+    }
+  });
+}
+
+/** The executor of --executor and --store (the shards of each batch go to the store, the jobs to the workers). */
+function distributedExecutor(f: ScoreFlags): Executor | undefined {
+  if (f.executor === undefined && f.store === undefined) return undefined;
+  if (f.executor === undefined) throw new UsageError('--store goes with --executor redis://...');
+  if (f.store === undefined) throw new UsageError('--executor needs --store: where the workers read the shards (file:///shared/dir)');
+  if (!/^rediss?:\/\//.test(f.executor)) throw new UsageError(`--executor must be a Redis URL (redis://host:6379 or rediss://...), got "${f.executor}"`);
+  if (f.threads !== undefined) throw new UsageError('--threads and --executor clash: the workers decide their threads');
+  return bullmqExecutor({ connection: f.executor, store: f.store });
 }
 
 /** Reads and checks a saved model; any failure names the file. */
@@ -186,7 +212,7 @@ function unassignedRows(model: SegmentModel, labels: Int32Array): Uint8Array | u
   return model.kind === 'dbscan' ? Uint8Array.from(labels, (l) => (l < 0 ? 1 : 0)) : undefined;
 }
 
-async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<void> {
+async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?: Executor): Promise<void> {
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   const outFormat = outputFormat(f.out, '--out');
   const inFormat = inputFormat(input, formatFlag(f));
@@ -196,7 +222,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
   const what = inputName(input);
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   const started = performance.now();
-  const run = { threads: ctx.threads, signal: ctx.signal };
+  const run = executor ? { executor, signal: ctx.signal } : { threads: ctx.threads, signal: ctx.signal };
 
   if (inFormat === 'csv' || inFormat === 'tsv') {
     const { handle, size } = await openInput(input);

@@ -6,3 +6,4 @@ export { labelDistances } from './labelDistances';
 export { distances } from './distances';
 export { silhouetteSums } from './silhouette';
 export { columnSums, centerColumns } from './center';
+export { gmm } from './gmm';

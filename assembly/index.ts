@@ -7,3 +7,4 @@ export { distances } from './distances';
 export { silhouetteSums } from './silhouette';
 export { columnSums, centerColumns } from './center';
 export { gmm } from './gmm';
+export { nearestUpdate } from './nearestUpdate';

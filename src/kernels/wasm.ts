@@ -13,6 +13,7 @@ export interface KernelExports {
   columnSums(...args: number[]): void;
   centerColumns(...args: number[]): number;
   gmm(...args: number[]): number;
+  nearestUpdate(...args: number[]): number;
 }
 export type KernelName = keyof KernelExports;
 

@@ -1,12 +1,14 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { GaussianMixtureModel } from './gaussianMixtureModel.js';
 import { KMeansModel } from './kmeansModel.js';
+import { MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
 import type { SegmentationModel } from './model.js';
 
 /** Readers by model kind: a new algorithm adds its line here. */
 const READERS: Readonly<Record<string, (json: unknown) => SegmentationModel>> = Object.freeze({
   kmeans: (j: unknown) => KMeansModel.fromJSON(j),
   gmm: (j: unknown) => GaussianMixtureModel.fromJSON(j),
+  'minibatch-kmeans': (j: unknown) => MiniBatchKMeansModel.fromJSON(j),
 });
 
 /** The kinds `loadModel` reads. */

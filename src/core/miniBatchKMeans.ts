@@ -345,9 +345,8 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     }
   }
   const final = o.partial ? await labelRows(m, cent, k, signal) : await fillEmpty(m, cent, counts, k, signal);
-  const centroids = Float64Array.from(cent, (v, q) => v / m.scale + m.offset[q % d]);
   return new MiniBatchKMeansModel({
-    k, featureNames: [...ds.names], centroids, counts: Float64Array.from(counts), offset: m.offset, batchSize: o.batch,
+    k, featureNames: [...ds.names], centres: Float64Array.from(cent, (v) => v / m.scale), counts: Float64Array.from(counts), offset: m.offset, batchSize: o.batch,
     reassignmentRatio: o.ratio, seed: o.seed, nSteps: done, nSinceLastReassign: nSince, labels: final.labels,
     inertia: final.inertia / m.scale ** 2, iterations: Math.ceil((done * o.batch) / n), converged: stopped, nSamples: n,
   });

@@ -19,7 +19,8 @@ export interface MiniBatchKMeansModelJSON extends ModelJSON {
   version: number;
   k: number;
   featureNames: string[];
-  centroids: number[][];
+  /** Centroids minus `offset`: the exact state partialFit continues from (centroid = centre + offset). */
+  centres: number[][];
   /** Weight each centre has absorbed: its learning rate is 1 / count. */
   counts: number[];
   offset: number[];
@@ -44,7 +45,8 @@ export interface PartialFitOptions extends RunOptions {
 export interface MiniBatchParts {
   k: number;
   featureNames: string[];
-  centroids: Float64Array;
+  /** k x d centroids minus the offset. */
+  centres: Float64Array;
   counts: Float64Array;
   offset: Float64Array;
   batchSize: number;
@@ -71,11 +73,11 @@ export function decayOf(o: { halfLife?: number; halfLifeUnit?: 'batches' | 'rows
 }
 
 /** Squared norm of the farthest centre from the offset (for loadMatrix's range check). */
-function farthest(c: Float64Array, offset: Float64Array, k: number, d: number): number {
+function farthest(c: Float64Array, k: number, d: number): number {
   let far = 0;
   for (let t = 0; t < k; t++) {
     let s = 0;
-    for (let j = 0; j < d; j++) s += (c[t * d + j] - offset[j]) ** 2;
+    for (let j = 0; j < d; j++) s += c[t * d + j] ** 2;
     far = Math.max(far, s);
   }
   return far;
@@ -94,8 +96,8 @@ export class MiniBatchKMeansModel implements SegmentationModel {
   readonly batchSize: number;
   readonly reassignmentRatio: number;
   readonly seed: number;
-  /** Row-major k x d centroids (updated by partialFit). */
-  centroidData: Float64Array;
+  /** Row-major k x d centroids minus the offset: the state partialFit updates, kept as is between calls and in files. */
+  centres: Float64Array;
   /** Weight each centre has absorbed. */
   counts: Float64Array;
   /** Labels of the rows of the last fit or partialFit call (empty for a model loaded from JSON). */
@@ -117,7 +119,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     this.k = p.k;
     this.d = p.featureNames.length;
     this.featureNames = Object.freeze([...p.featureNames]);
-    this.centroidData = p.centroids;
+    this.centres = p.centres;
     this.counts = p.counts;
     this.offset = p.offset;
     this.batchSize = p.batchSize;
@@ -132,9 +134,15 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     this.nSamples = p.nSamples;
   }
 
+  /** Row-major k x d centroids. */
+  get centroidData(): Float64Array {
+    return Float64Array.from(this.centres, (v, q) => v + this.offset[q % this.d]);
+  }
+
   /** Centroids as k arrays of d numbers. */
   get centroids(): number[][] {
-    return Array.from({ length: this.k }, (_, t) => Array.from(this.centroidData.subarray(t * this.d, (t + 1) * this.d)));
+    const c = this.centroidData;
+    return Array.from({ length: this.k }, (_, t) => Array.from(c.subarray(t * this.d, (t + 1) * this.d)));
   }
 
   private async withRows<T>(data: DataInput, options: RunOptions & { sampleWeight?: ArrayLike<number> }, fn: string, known: readonly string[], use: (m: Matrix, cent: Float64Array) => Promise<T>, shardRows?: (n: number) => number): Promise<T> {
@@ -143,12 +151,12 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     const weights = checkWeights(options.sampleWeight, ds.n);
     const ex = resolveExecutor(options);
     const m = await loadMatrix(ex, ds, {
-      offset: this.offset, weights, alsoSquaredNorm: farthest(this.centroidData, this.offset, this.k, this.d), signal: options.signal,
+      offset: this.offset, weights, alsoSquaredNorm: farthest(this.centres, this.k, this.d), signal: options.signal,
       ...(shardRows ? { shardRows: shardRows(ds.n) } : {}),
     });
     try {
       const c = new Float64Array(this.k * this.d);
-      for (let q = 0; q < c.length; q++) c[q] = (this.centroidData[q] - this.offset[q % this.d]) * m.scale;
+      for (let q = 0; q < c.length; q++) c[q] = this.centres[q] * m.scale;
       return await use(m, c);
     } finally {
       await m.release();
@@ -208,9 +216,9 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       const [r] = await m.ex.map(stepsOp, m.handle, state, { shards: [0], signal: options.signal });
       throwIfAborted(options.signal);
       const next = new Float64Array(r.cent.length);
-      for (let q = 0; q < next.length; q++) next[q] = r.cent[q] / m.scale + this.offset[q % this.d];
+      for (let q = 0; q < next.length; q++) next[q] = r.cent[q] / m.scale;
       const { labels, inertia } = await labelRows(m, r.cent, this.k, options.signal);
-      this.centroidData = next;
+      this.centres = next;
       this.counts = Float64Array.from(r.counts);
       this.nSinceLastReassign = r.nSince;
       this.nSteps += r.done;
@@ -227,7 +235,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       version: MINIBATCH_FORMAT_VERSION,
       k: this.k,
       featureNames: [...this.featureNames],
-      centroids: this.centroids,
+      centres: Array.from({ length: this.k }, (_, t) => Array.from(this.centres.subarray(t * this.d, (t + 1) * this.d))),
       counts: Array.from(this.counts),
       offset: Array.from(this.offset),
       batchSize: this.batchSize,
@@ -269,7 +277,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       if (!Number.isFinite(Math.fround(x))) throw badModel(path, `is ${x}, beyond float32's range (3.4e38)`);
       return x;
     };
-    const centroids = Float64Array.from(readEach(r.centroids, 'centroids', k, (row, path) => readNumbers(row, path, d, f32)).flat());
+    const centres = Float64Array.from(readEach(r.centres, 'centres', k, (row, path) => readNumbers(row, path, d, f32)).flat());
     const counts = Float64Array.from(readNumbers(r.counts, 'counts', k, (v, path) => {
       const x = readNumber(v, path);
       if (x < 0) throw badModel(path, `must be >= 0, got ${x}`);
@@ -278,8 +286,8 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     // distinct centres: two equal ones would leave one without rows
     const seen = new Map<string, number>();
     for (let t = 0; t < k; t++) {
-      const key = Array.from(centroids.subarray(t * d, (t + 1) * d), Math.fround).join(',');
-      if (seen.has(key)) throw badModel(at('centroids', t), `repeats centroids[${seen.get(key)}]; the k centres must be distinct`);
+      const key = Array.from(centres.subarray(t * d, (t + 1) * d), Math.fround).join(',');
+      if (seen.has(key)) throw badModel(at('centres', t), `repeats centres[${seen.get(key)}]; the k centres must be distinct`);
       seen.set(key, t);
     }
     const offset = Float64Array.from(readNumbers(r.offset, 'offset', d, f32));
@@ -290,7 +298,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     const seed = r.seed;
     if (!Number.isInteger(seed)) throw badModel('seed', `must be an integer, got ${describe(seed)}`);
     return new MiniBatchKMeansModel({
-      k, featureNames: names, centroids, counts, offset, batchSize: int('batchSize', 1), reassignmentRatio: ratio, seed: seed as number,
+      k, featureNames: names, centres, counts, offset, batchSize: int('batchSize', 1), reassignmentRatio: ratio, seed: seed as number,
       nSteps: int('nSteps', 0), nSinceLastReassign: int('nSinceLastReassign', 0), labels: new Int32Array(0), inertia,
       iterations: int('iterations', 0), converged: readBoolean(r.converged, 'converged'), nSamples: int('nSamples', 0),
     });
@@ -298,7 +306,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
 }
 
 const MINIBATCH_KEYS = [
-  'kind', 'version', 'k', 'featureNames', 'centroids', 'counts', 'offset', 'batchSize', 'reassignmentRatio', 'seed',
+  'kind', 'version', 'k', 'featureNames', 'centres', 'counts', 'offset', 'batchSize', 'reassignmentRatio', 'seed',
   'nSteps', 'nSinceLastReassign', 'inertia', 'iterations', 'converged', 'nSamples',
 ] as const;
 

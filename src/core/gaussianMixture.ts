@@ -232,8 +232,11 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram:
   return { k, d, type, weights, means, covariances: params!.covariances, precChol: params!.precChol };
 }
 
-/** A mixture fit on data already loaded (chooseK fits many k on one load); the same result as `gaussianMixture`. */
-export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: GaussianMixtureOptions): Promise<GaussianMixtureModel> {
+/**
+ * A mixture fit on data already loaded (chooseK fits many k on one load); the same result as `gaussianMixture`,
+ * with the training rows' log-likelihood under the final parameters (for BIC and AIC without another load).
+ */
+export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: GaussianMixtureOptions): Promise<{ model: GaussianMixtureModel; logLikelihood: number }> {
   const o = checkGmmOptions(options, ds);
   const { k, type } = o;
   const { n, d } = m;
@@ -266,13 +269,14 @@ export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: Gaussi
     if (!best || lowerBound > best.lowerBound) best = { params, lowerBound, iterations, converged };
   }
   // a final E-step, so the labels are the model's predictions for the training rows
-  await gmmPass(m, { params: best!.params, k, source: 'estep', stats: false, keep: ['labels'] }, signal);
+  const last = await gmmPass(m, { params: best!.params, k, source: 'estep', stats: false, keep: ['labels'] }, signal);
   const labels = (await m.ex.readRows(m.handle, 'labels', { signal })) as Int32Array;
   const p = rescale(best!.params, m.offset, m.scale, true);
-  return new GaussianMixtureModel({
+  const model = new GaussianMixtureModel({
     k, featureNames: [...ds.names], covarianceType: type, weights: p.weights, means: p.means, covariances: p.covariances!,
     offset: m.offset, regCovar: o.regCovar, labels, lowerBound: best!.lowerBound, iterations: best!.iterations, converged: best!.converged,
   });
+  return { model, logLikelihood: last.total + n * shiftLL };
 }
 
 /**
@@ -290,7 +294,7 @@ export async function gaussianMixture(data: DataInput, options: GaussianMixtureO
   const ex = resolveExecutor(options);
   const m = await loadMatrix(ex, ds, { signal: options.signal });
   try {
-    return await fitGaussianMixture(m, ds, options);
+    return (await fitGaussianMixture(m, ds, options)).model;
   } finally {
     await m.release();
   }

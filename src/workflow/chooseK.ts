@@ -8,7 +8,10 @@ import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { matrixClusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
+import { fitGaussianMixture } from '../core/gaussianMixture.js';
+import { COVARIANCE_TYPES, nParameters, type CovarianceType } from '../core/gmmParams.js';
 import { fitKMeans } from '../core/kmeans.js';
+import { fitMiniBatchKMeans } from '../core/miniBatchKMeans.js';
 import type { SegmentationModel } from '../core/model.js';
 import { kneedle } from '../core/kneedle.js';
 
@@ -21,8 +24,10 @@ export interface ChooseKOptions {
   tol?: number;
   /** Silhouette on a seeded sample of this many rows when the data is larger (exact below it). */
   silhouetteSampleSize?: number;
-  /** The algorithm fitted at each k (only 'kmeans' for now). */
-  algorithm?: 'kmeans';
+  /** The algorithm fitted at each k: k-means (default), mini-batch k-means, or a Gaussian mixture (scored by BIC and AIC). */
+  algorithm?: 'kmeans' | 'minibatch-kmeans' | 'gmm';
+  /** Mixtures only: the covariance type, or several to compare (default 'full'). */
+  covarianceType?: CovarianceType | readonly CovarianceType[];
   executor?: Executor;
   threads?: number;
   signal?: AbortSignal;
@@ -38,6 +43,11 @@ export interface KScore {
   calinskiHarabasz: number;
   daviesBouldin: number;
   iterations: number;
+  /** Mixtures: the covariance type of this row, its BIC and AIC on the rows (lower is better), and the mean log-likelihood. */
+  covarianceType?: CovarianceType;
+  bic?: number;
+  aic?: number;
+  logLikelihood?: number;
 }
 
 export interface ChooseKResult {
@@ -51,6 +61,11 @@ export interface ChooseKResult {
   evidence: 'strong' | 'moderate' | 'weak';
   /** The recommendation and why, in plain words. */
   reason: string;
+  /** Mixtures: the k (and covariance type) with the lowest BIC, and the k with the lowest AIC. */
+  bicK?: number;
+  aicK?: number;
+  covarianceType?: CovarianceType;
+  /** The fitted model per k (for mixtures, of the recommended covariance type). */
   models?: Map<number, SegmentationModel>;
 }
 
@@ -69,7 +84,16 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   return out;
 }
 
-const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'covarianceType', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'gmm'] as const;
+
+function covarianceTypes(o: ChooseKOptions): CovarianceType[] {
+  const raw = o.covarianceType ?? 'full';
+  if (o.algorithm !== 'gmm' && o.covarianceType !== undefined) throw new SegkitError('E_BAD_OPTION', 'option "covarianceType" applies only with algorithm "gmm"');
+  const list = Array.isArray(raw) ? [...raw] : [raw];
+  if (list.length === 0 || list.some((t) => !COVARIANCE_TYPES.includes(t))) throw badOption('covarianceType', raw, `one of ${COVARIANCE_TYPES.map((t) => `"${t}"`).join(', ')}, or a list of them`);
+  return [...new Set(list)];
+}
 
 /**
  * Fits k-means for each k and scores it (inertia, silhouette, Calinski-Harabasz, Davies-Bouldin), then recommends k:
@@ -84,32 +108,79 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const seed = options.seed ?? chooseKDefaults.seed;
   const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
   if (!Number.isInteger(sampleSize) || sampleSize < 10) throw badOption('silhouetteSampleSize', sampleSize, 'an integer >= 10');
-  if (options.algorithm !== undefined && options.algorithm !== 'kmeans') throw badOption('algorithm', options.algorithm, '"kmeans"');
+  const algorithm = options.algorithm ?? 'kmeans';
+  if (!ALGORITHMS.includes(algorithm)) throw badOption('algorithm', options.algorithm, ALGORITHMS.map((a) => `"${a}"`).join(', '));
+  const types = covarianceTypes(options);
   const ex = resolveExecutor(options);
   const { signal } = options;
   const table: KScore[] = [];
   const models = options.keepModels ? new Map<number, SegmentationModel>() : undefined;
   // one load for every k: each fit and its scores run on the same loaded rows
   const m = await loadMatrix(ex, ds, { signal });
+  const total = ks.length * (algorithm === 'gmm' ? types.length : 1);
+  const chosen = new Map<number, { model: SegmentationModel; bic: number }>();
   try {
-    for (const k of ks) {
-      throwIfAborted(signal);
-      const model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal });
-      await ex.writeRows(m.handle, 'labels', model.labels, { signal });
-      const stats = await matrixClusterStats(m, k, signal);
-      const silhouette = await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) });
-      table.push({
-        k, inertia: model.inertia, silhouette,
-        calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
-        iterations: model.iterations,
-      });
-      models?.set(k, model);
-      options.onProgress?.({ k, done: table.length, total: ks.length });
+    for (const type of algorithm === 'gmm' ? types : [undefined]) {
+      for (const k of ks) {
+        throwIfAborted(signal);
+        const common = { k, seed, nInit: options.nInit === 'auto' ? undefined : options.nInit, maxIter: options.maxIter, tol: options.tol, signal };
+        let model: SegmentationModel & { inertia?: number; iterations: number };
+        let mixture: Pick<KScore, 'covarianceType' | 'bic' | 'aic' | 'logLikelihood'> = {};
+        if (algorithm === 'kmeans') {
+          model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal });
+        } else if (algorithm === 'minibatch-kmeans') {
+          model = await fitMiniBatchKMeans(m, ds, { ...common, nInit: options.nInit });
+        } else {
+          const fit = await fitGaussianMixture(m, ds, { ...common, covarianceType: type });
+          model = fit.model;
+          // scikit-learn's bic and aic on the training rows
+          const p = nParameters(type!, k, ds.d);
+          mixture = { covarianceType: type, bic: -2 * fit.logLikelihood + p * Math.log(ds.n), aic: -2 * fit.logLikelihood + 2 * p, logLikelihood: fit.logLikelihood / ds.n };
+          const had = chosen.get(k);
+          if (!had || mixture.bic! < had.bic) chosen.set(k, { model, bic: mixture.bic! });
+        }
+        await ex.writeRows(m.handle, 'labels', model.labels, { signal });
+        const stats = await matrixClusterStats(m, k, signal);
+        const silhouette = await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) });
+        table.push({
+          k, inertia: model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0), silhouette,
+          calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
+          iterations: model.iterations, ...mixture,
+        });
+        if (algorithm !== 'gmm') models?.set(k, model);
+        options.onProgress?.({ k, done: table.length, total });
+      }
     }
   } finally {
     await m.release();
   }
+  if (algorithm === 'gmm') {
+    if (models) for (const [k, c] of chosen) models.set(k, c.model);
+    return { table, ...recommendByCriteria(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
+  }
   return { table, ...recommend(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
+}
+
+const evidenceOf = (s: number): ChooseKResult['evidence'] => (s >= 0.5 ? 'strong' : s >= 0.25 ? 'moderate' : 'weak');
+
+/** Mixtures: the lowest BIC decides (Schwarz 1978: it penalises parameters by ln n), AIC is reported beside it. */
+function recommendByCriteria(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models'> {
+  const best = table.reduce((a, b) => (b.bic! < a.bic! ? b : a));
+  const byAic = table.reduce((a, b) => (b.aic! < a.aic! ? b : a));
+  const bestSil = table.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  const evidence = evidenceOf(best.silhouette);
+  const several = new Set(table.map((r) => r.covarianceType)).size > 1;
+  const what = (r: KScore) => `k = ${r.k}${several ? ` (${r.covarianceType} covariances)` : ''}`;
+  const silText = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette`;
+  let reason = `${what(best)} has the lowest BIC (${best.bic!.toFixed(1)}): the best fit once each extra parameter is paid for. `;
+  reason += byAic === best
+    ? 'AIC agrees. '
+    : `AIC, which penalises parameters less, prefers ${what(byAic)} (${byAic.aic!.toFixed(1)}); BIC's choice is the more cautious. `;
+  reason += `Its ${silText} is ${best.silhouette.toFixed(3)} (${evidence} separation of the hard labels)`;
+  reason += evidence === 'weak'
+    ? ': the components overlap, so read the segments as soft memberships rather than distinct groups.'
+    : bestSil.k !== best.k ? `; the best silhouette is at k = ${bestSil.k} (${bestSil.silhouette.toFixed(3)}), which rewards round, separated groups rather than likelihood.` : '.';
+  return { elbowK: null, silhouetteK: bestSil.k, recommendedK: best.k, evidence, reason, bicK: best.k, aicK: byAic.k, covarianceType: best.covarianceType };
 }
 
 function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models'> {

@@ -9,6 +9,7 @@ import { EXIT, errorText, exitCodeFor } from './exitCodes.js';
 import { registerRfm } from './rfm.js';
 import { registerScore } from './score.js';
 import { registerSegment } from './segment.js';
+import { registerUpdate } from './update.js';
 
 // After Ctrl-C, how long the running step may take to notice the signal and clean up its temporary files.
 const CANCEL_GRACE_MS = 3000;
@@ -24,7 +25,7 @@ function version(): string {
 
 function program(signal: AbortSignal): Command {
   const cmd = new Command('segkit')
-    .description('Customer segmentation from the command line: k-means segments, RFM scores, metrics and HTML reports')
+    .description('Customer segmentation from the command line: k-means, mini-batch k-means and Gaussian-mixture segments, RFM scores, metrics and HTML reports')
     .version(version(), '-V, --version', 'print the segkit version')
     .helpCommand('help [command]', 'show help for a command')
     .exitOverride()
@@ -32,6 +33,7 @@ function program(signal: AbortSignal): Command {
     .configureOutput({ outputError: (text, write) => write(`segkit: ${text.trim()}\n`) });
   registerSegment(cmd, signal);
   registerScore(cmd, signal);
+  registerUpdate(cmd, signal);
   registerRfm(cmd, signal);
   registerEvaluate(cmd, signal);
   registerChooseK(cmd, signal);
@@ -39,6 +41,7 @@ function program(signal: AbortSignal): Command {
 Examples:
   $ segkit segment customers.csv --out segments.csv --model model.json --report report.html
   $ segkit score new-customers.csv --model model.json --out scored.csv
+  $ segkit update model.json new-customers.csv --half-life 30
   $ segkit rfm transactions.csv --customer customer_id --date date --amount amount --out rfm.csv
   $ segkit choose-k customers.csv --k-range 2..10
   $ segkit evaluate segments.csv --labels segment --truth segment_truth

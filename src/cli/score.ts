@@ -18,6 +18,7 @@ import { addFormatOption, formatFlag } from './prepOptions.js';
 import { counted, inFile, inputFormat, inputName, outputFormat, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { checkSegmentColumns, withSegments } from './withSegments.js';
+import { checkProbaColumns, withProbabilities } from './probaColumns.js';
 import { ensureParent, tempPath, writeFailure } from '../data/writeFileAtomic.node.js';
 
 interface ScoreFlags extends CommonFlags {
@@ -26,6 +27,7 @@ interface ScoreFlags extends CommonFlags {
   readonly batchSize: number;
   readonly segmentColumn: string;
   readonly format?: string;
+  readonly proba?: boolean;
 }
 
 const DEFAULT_BATCH = 65_536;
@@ -36,6 +38,7 @@ Examples:
   $ segkit score huge.csv --model model.json --out scored.csv --batch-size 200000
   $ segkit score customers.parquet --model model.json --out scored.parquet --json
   $ cat new.csv | segkit score - --model model.json --out - > scored.csv
+  $ segkit score new.csv --model gmm-model.json --out scored.csv --proba
 
 CSV input is read and scored in batches and CSV output is written as it goes (to a temporary file renamed
 at the end), so files larger than memory work. Other formats are read and written whole.`;
@@ -48,7 +51,8 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     .requiredOption('--model <file>', 'model JSON written by segkit segment --model')
     .requiredOption('--out <file>', 'output table: the input rows with segment and segment_name columns (- for CSV on stdout)')
     .addOption(new Option('--batch-size <rows>', 'rows per batch when streaming CSV').argParser(integer(1)).default(DEFAULT_BATCH))
-    .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment');
+    .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment')
+    .option('--proba', 'gmm models: add each row\'s membership probability of every segment (columns <segment-column>_proba_<id>)');
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
@@ -239,7 +243,14 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
   const outFormat = outputFormat(f.out, '--out');
   const inFormat = inputFormat(input, formatFlag(f));
   const model = await loadModel(f.model);
+  if (f.proba && model.kind !== 'gmm') throw new UsageError(`--proba needs a model with soft membership; "${f.model}" holds a ${model.kind} model (segment with --algorithm gmm)`);
   const names = model.names;
+  // --proba: the batch with one probability column per segment
+  const soft = async (batch: Table, scored: Table): Promise<Table> => {
+    if (!f.proba) return scored;
+    checkProbaColumns(batch, f.segmentColumn, model.k, what);
+    return withProbabilities(scored, await model.predictProba(batch, run), model.k, f.segmentColumn);
+  };
   const what = inputName(input);
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   const started = performance.now();
@@ -269,7 +280,12 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
         } catch (error) {
           throw inBatch(error, t.rows, what);
         }
-        const scored = withSegments(batch, labels, names, f.segmentColumn);
+        let scored: Table;
+        try {
+          scored = await soft(batch, withSegments(batch, labels, names, f.segmentColumn));
+        } catch (error) {
+          throw inBatch(error, t.rows, what);
+        }
         // bytes go to the file as they are, with no round trip through a string
         if (sink) await sink.write(writeCsvBytes(wholeNumbersAsIntegers(scored), { header: t.rows === 0, ...(outFormat === 'tsv' ? { delimiter: '\t' } : {}) }));
         else kept.push(scored);
@@ -294,9 +310,11 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
     const table = await readInput(input, ctx, inFormat);
     checkSegmentColumns(table, f.segmentColumn, what);
     let labels: Int32Array;
+    let scored: Table;
     const bar = ctx.progress.start('scoring', 1);
     try {
       labels = await model.predict(table, run);
+      scored = await soft(table, withSegments(table, labels, names, f.segmentColumn));
     } catch (error) {
       throw inFile(error, what);
     } finally {
@@ -304,7 +322,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
     }
     throwIfAborted(ctx.signal);
     await ensureParent(f.out);
-    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn));
+    await writeTable(f.out, scored);
     tally(t, labels);
   }
 

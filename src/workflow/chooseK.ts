@@ -28,6 +28,10 @@ export interface ChooseKOptions {
   algorithm?: 'kmeans' | 'minibatch-kmeans' | 'gmm';
   /** Mixtures only: the covariance type, or several to compare (default 'full'). */
   covarianceType?: CovarianceType | readonly CovarianceType[];
+  /** The start of each fit, as the algorithm takes it ('k-means++', 'k-means||', 'random'; mixtures: 'kmeans', 'k-means++', 'random'). */
+  init?: string;
+  /** Mini-batch k-means: rows per step. */
+  batchSize?: number;
   executor?: Executor;
   threads?: number;
   signal?: AbortSignal;
@@ -84,7 +88,7 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   return out;
 }
 
-const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'covarianceType', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'covarianceType', 'init', 'batchSize', 'keepModels', 'onProgress', ...RUN_OPTIONS];
 const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'gmm'] as const;
 
 function covarianceTypes(o: ChooseKOptions): CovarianceType[] {
@@ -126,12 +130,13 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
         const common = { k, seed, nInit: options.nInit === 'auto' ? undefined : options.nInit, maxIter: options.maxIter, tol: options.tol, signal };
         let model: SegmentationModel & { inertia?: number; iterations: number };
         let mixture: Pick<KScore, 'covarianceType' | 'bic' | 'aic' | 'logLikelihood'> = {};
+        const init = options.init === undefined ? {} : { init: options.init as never };
         if (algorithm === 'kmeans') {
-          model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal });
+          model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal, ...init });
         } else if (algorithm === 'minibatch-kmeans') {
-          model = await fitMiniBatchKMeans(m, ds, { ...common, nInit: options.nInit });
+          model = await fitMiniBatchKMeans(m, ds, { ...common, nInit: options.nInit, batchSize: options.batchSize, ...init });
         } else {
-          const fit = await fitGaussianMixture(m, ds, { ...common, covarianceType: type });
+          const fit = await fitGaussianMixture(m, ds, { ...common, covarianceType: type, ...init });
           model = fit.model;
           // scikit-learn's bic and aic on the training rows
           const p = nParameters(type!, k, ds.d);

@@ -459,13 +459,14 @@ function certaintySpec(input: NonNullable<ChartSpecsInput['certainty']>, labels:
   }
   const values = labels.flatMap((segment, t) => BANDS.map((b, q) => ({ segment, band: b.name, order: q, share: sizes[t] > 0 ? counts[t][q] / sizes[t] : 0 })));
   const bandColors = ['#1b7837', '#7fbf7b', '#fdb863', '#d6604d'];
-  const lineChars = Math.max(12, Math.floor(180 / CHAR_W));
+  const labelWidth = 200;
+  const lineChars = Math.floor(labelWidth / CHAR_W);
   return {
     $schema: SCHEMA,
     description: 'Share of each segment by its customers\' largest membership probability',
     title: { text: 'Membership certainty', subtitle: 'Share of each segment\'s customers by how sure the mixture is of their segment (largest probability)' },
-    width: HALF - 200,
-    height: { step: 30 },
+    width: HALF - labelWidth - 40,
+    height: { step: 46 },
     layer: [
       {
         data: { values },
@@ -473,13 +474,13 @@ function certaintySpec(input: NonNullable<ChartSpecsInput['certainty']>, labels:
         encoding: {
           y: { field: 'segment', type: 'nominal', sort: [...labels], title: null, axis: null },
           x: { field: 'share', type: 'quantitative', stack: 'zero', title: 'Share of the segment', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
-          color: { field: 'band', type: 'nominal', title: 'Largest probability', scale: { domain: BANDS.map((b) => b.name), range: bandColors }, legend: { orient: 'bottom', direction: 'horizontal', columns: 2 } },
+          color: { field: 'band', type: 'nominal', title: 'Largest probability', scale: { domain: BANDS.map((b) => b.name), range: bandColors }, legend: { orient: 'bottom', direction: 'horizontal', columns: 2, titleLimit: 300, labelLimit: 120 } },
           order: { field: 'order', type: 'quantitative' },
         },
       },
       ...textBlockLayers(
-        wrappedRows(labels, lineChars, 2),
-        { align: 'right', baseline: 'middle', x: -8, color: '#1f2933', fontSize: 11 },
+        wrappedRows(labels, lineChars, 3),
+        { align: 'right', baseline: 'middle', x: -8, color: '#1f2933', fontSize: 11, limit: labelWidth },
         { y: { field: 'segment', type: 'nominal', sort: [...labels], title: null, axis: null } },
         (lines) => (-(lines - 1) * LINE_HEIGHT) / 2,
       ),

@@ -27,9 +27,10 @@ const sq = (a: Float64Array, i: number, b: Float64Array, j: number, d: number): 
 };
 
 /**
- * Weighted k-means++ on the candidates, then Lloyd's iterations on them (Spark's `LocalKMeans.kMeansPlusPlus`).
- * An emptied centre takes the candidate farthest from its own centre (Spark draws one at random), so the k centres
- * stay distinct. O(iterations * candidates * k * d), on the caller.
+ * Weighted greedy k-means++ on the candidates (each centre the best of 2 + ln k draws, as scikit-learn's), then
+ * Lloyd's iterations on them (Spark's `LocalKMeans.kMeansPlusPlus`, which draws once per centre). An emptied centre
+ * takes the candidate farthest from its own centre (Spark draws one at random), so the k centres stay distinct.
+ * O((trials + iterations) * candidates * k * d), on the caller.
  */
 export function localKMeans(points: Float64Array, weights: Float64Array, d: number, k: number, rng: Random, maxIter: number): Float64Array {
   const n = weights.length;
@@ -43,17 +44,28 @@ export function localKMeans(points: Float64Array, weights: Float64Array, d: numb
   }
   centres.set(points.subarray(first * d, (first + 1) * d), 0);
   const cost = Float64Array.from({ length: n }, (_, i) => sq(points, i, centres, 0, d));
+  const trials = 2 + Math.floor(Math.log(k));
+  const trial = new Float64Array(n);
   for (let c = 1; c < k; c++) {
     let sum = 0;
     for (let i = 0; i < n; i++) sum += weights[i] * cost[i];
-    const target = rng.next() * sum;
-    let acc = 0, j = 0;
-    while (j < n && acc < target) {
-      acc += weights[j] * cost[j];
-      j++;
+    let best = -1, bestPot = Infinity;
+    for (let t = 0; t < trials; t++) {
+      const target = rng.next() * sum;
+      let acc = 0, j = 0;
+      while (j < n && acc < target) {
+        acc += weights[j] * cost[j];
+        j++;
+      }
+      const pick = Math.max(0, j - 1);
+      let pot = 0;
+      for (let i = 0; i < n; i++) {
+        trial[i] = Math.min(cost[i], sq(points, i, points, pick, d));
+        pot += weights[i] * trial[i];
+      }
+      if (pot < bestPot) { bestPot = pot; best = pick; }
     }
-    const pick = Math.max(0, j - 1);
-    centres.set(points.subarray(pick * d, (pick + 1) * d), c * d);
+    centres.set(points.subarray(best * d, (best + 1) * d), c * d);
     for (let i = 0; i < n; i++) cost[i] = Math.min(cost[i], sq(points, i, centres, c, d));
   }
   const owner = new Int32Array(n).fill(-1);
@@ -91,7 +103,7 @@ export function localKMeans(points: Float64Array, weights: Float64Array, d: numb
  * k-means|| (Bahmani, Moseley, Vattani, Kumar & Vassilvitskii 2012) with Spark MLlib's defaults: a first row, then
  * 2 rounds that each draw about 2k rows with probability proportional to w D(x)^2 (every draw from the row's own index,
  * so the candidates do not depend on the executor), candidates weighted by the rows nearest them, and a weighted
- * k-means++ with Lloyd on the candidates. Three passes over the data (each also pre-selects the next round's rows),
+ * greedy k-means++ with Lloyd on the candidates. Three passes over the data (each also pre-selects the next round's rows),
  * against k-means++'s four per centre.
  * Returns k x d centres in the matrix's stored coordinates; falls back to k-means++ when fewer than k distinct
  * candidates carry weight.

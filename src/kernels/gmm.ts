@@ -30,7 +30,7 @@ export function gmmStatsWidth(d: number, layout: GmmLayout): number {
   return 1 + d + (layout === GMM_FULL ? (d * (d + 1)) / 2 : layout === GMM_TIED ? 0 : d);
 }
 
-const workBytes = (d: number, k: number, layout: GmmLayout): number => 16 * (6 * d + 2 * k + k * gmmStatsWidth(d, layout));
+const workBytes = (d: number, k: number, layout: GmmLayout): number => 16 * (52 * d + 18 * k + k * gmmStatsWidth(d, layout));
 
 /** Scratch one shard run needs beyond the copied arguments. */
 export function gmmScratchBytes(d: number, k: number, layout: GmmLayout): number {

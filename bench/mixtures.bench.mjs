@@ -109,10 +109,16 @@ console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${t
   const sk = sklearn('kmeans-plusplus', { n, d, k });
   report(`k-means++ initialisation, ${n} x ${d}, k = ${k}`, median(pp), sk?.seconds, 'segkit greedy k-means++ against scikit-learn\'s');
   report(`k-means|| initialisation, ${n} x ${d}, k = ${k}`, median(par), median(pp), 'the reference column is segkit\'s k-means++');
-  const a = await kmeans(ds, { k, seed: 1, init: 'k-means||', threads });
-  const b = await kmeans(ds, { k, seed: 1, init: 'k-means++', threads });
-  console.log(`  inertia after the fit: k-means|| ${a.inertia.toExponential(6)} (${a.iterations} it.), k-means++ ${b.inertia.toExponential(6)} (${b.iterations} it.): ${(100 * (a.inertia / b.inertia - 1)).toFixed(3)}%`);
-  rows.push({ what: 'k-means|| inertia / k-means++ inertia - 1', value: `${(100 * (a.inertia / b.inertia - 1)).toFixed(3)}%` });
+  // one seed is one local optimum (on overlapping blobs they differ by a few per cent either way): the mean of three
+  let sa = 0, sb = 0;
+  for (const seed of [1, 2, 3]) {
+    const a = await kmeans(ds, { k, seed, init: 'k-means||', threads });
+    const b = await kmeans(ds, { k, seed, init: 'k-means++', threads });
+    console.log(`  seed ${seed}: inertia after the fit, k-means|| ${a.inertia.toExponential(6)} (${a.iterations} it.), k-means++ ${b.inertia.toExponential(6)} (${b.iterations} it.)`);
+    sa += a.inertia; sb += b.inertia;
+  }
+  console.log(`  mean inertia, k-means|| against k-means++: ${(100 * (sa / sb - 1)).toFixed(3)}%`);
+  rows.push({ what: 'k-means|| inertia / k-means++ inertia - 1 (mean of 3 seeds)', value: `${(100 * (sa / sb - 1)).toFixed(3)}%` });
 }
 await close();
 

@@ -32,8 +32,9 @@ export function sweepOptions(f: FitFlags): Partial<ChooseKOptions> {
 export async function fitSegments(data: Dataset, f: FitFlags & { readonly k: number | 'auto' }, ctx: RunContext): Promise<Fit> {
   checkFitFlags(f, f.k !== 'auto');
   const common = { seed: f.seed, nInit: f.nInit, maxIter: f.maxIter, threads: ctx.threads, signal: ctx.signal };
+  ctx.step(`fitting ${data.n} rows x ${data.d} features`);
   if (f.k === 'auto') {
-    const ks = sweepKs(f, data.n);
+    const ks = sweepKs(f, data.n, ctx);
     const total = ks.length * (f.algorithm === 'gmm' ? f.covariance.length : 1);
     const bar = ctx.progress.start('choosing k', total);
     try {

@@ -1,23 +1,24 @@
 import { Float64, type Table } from 'apache-arrow';
 import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
-import { UsageError } from './exitCodes.js';
 
 /** The --proba column of each segment: `<column>_proba_<id>`. */
 export const probaColumnNames = (column: string, k: number): string[] => Array.from({ length: k }, (_, t) => `${column}_proba_${t}`);
 
-/** A usage error when the input already has a column --proba would add. */
-export function checkProbaColumns(table: Table, column: string, k: number, input: string): void {
-  const taken = new Set(table.schema.fields.map((f) => f.name));
-  for (const name of probaColumnNames(column, k)) {
-    if (taken.has(name)) throw new UsageError(`--proba: ${input} already has a column "${name}"; choose another --segment-column`);
-  }
+const isProba = (name: string, column: string): boolean => name.startsWith(`${column}_proba_`) && /^\d+$/.test(name.slice(column.length + 7));
+
+/** The input's probability columns (segkit's own --proba output, read back): the new ones replace them. */
+export function replacedProbaColumns(table: Table, column: string): string[] {
+  return table.schema.fields.map((f) => f.name).filter((name) => isProba(name, column));
 }
 
-/** Membership probabilities of the table's rows (row-major rows x k; null where a row has none), as k more columns. */
+/**
+ * The table (less any old probability columns) followed by each row's membership probability of every segment
+ * (row-major rows x k; NaN, written as null, for a row without a segment).
+ */
 export function withProbabilities(table: Table, proba: Float64Array, k: number, column: string): Table {
   const n = table.numRows;
-  const fields = table.schema.fields;
-  const data = fields.map((_, j) => singleChunk(table.getChildAt(j)!));
+  const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => !isProba(f.name, column));
+  const data = fields.map((f) => singleChunk(table.getChildAt(f.j)!));
   const cols = Array.from({ length: k }, (_, t) => {
     const values = new Array<number | null>(n);
     for (let i = 0; i < n; i++) {

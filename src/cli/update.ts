@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { SegmentModel } from '../workflow/segmentModel.js';
 import type { MiniBatchKMeansModel } from '../core/miniBatchKMeansModel.js';
-import { ensureParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { throwIfAborted } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatTable } from './formatTable.js';
@@ -50,6 +50,7 @@ export function registerUpdate(program: Command, signal: AbortSignal): void {
 
 async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: RunContext): Promise<void> {
   if (f.out === '-') throw new UsageError('--out needs a file path');
+  if (f.out !== undefined) await checkParent(f.out, '--out');
   const saved = await loadModel(modelPath);
   if (saved.kind !== 'minibatch-kmeans') {
     throw new UsageError(`"${modelPath}" holds a ${saved.kind} model; only mini-batch k-means keeps learning (segment with --algorithm minibatch-kmeans)`);
@@ -79,8 +80,7 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
   throwIfAborted(ctx.signal);
   const target = f.out ?? modelPath;
   const updated = new SegmentModel({ pipeline: saved.pipeline, model, segments: saved.segments });
-  await ensureParent(target);
-  await writeFileAtomic(target, `${JSON.stringify(updated.toJSON())}\n`);
+  await writeFileAtomic(target, `${JSON.stringify(updated.toJSON())}\n`, ctx.signal);
   const after = model.centroids;
   const moved = after.map((c, t) => Math.hypot(...c.map((v, j) => v - before[t][j])));
   const summary = {

@@ -1,5 +1,5 @@
-import { SegkitError, describe } from '../util/errors.js';
-import { at, badModel, readArray, readBoolean, readEnum, readNumber, readObject, readStrings } from '../util/modelJson.js';
+import { describe } from '../util/errors.js';
+import { at, badModel, modelValue, readArray, readBoolean, readEnum, readNumber, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -210,14 +210,7 @@ export class GaussianMixtureModel implements SegmentationModel {
 
   /** Loads a model saved with `toJSON` (an object or JSON text); every field is checked and a bad one named. */
   static fromJSON(json: unknown): GaussianMixtureModel {
-    let o = json;
-    if (typeof o === 'string') {
-      try {
-        o = JSON.parse(o);
-      } catch (e) {
-        throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
-      }
-    }
+    const o = modelValue(json);
     const r = readObject(o, '', GMM_KEYS);
     if (r.kind !== 'gmm') throw badModel('kind', `must be "gmm", got ${describe(r.kind)}`);
     if (r.version !== GMM_FORMAT_VERSION) throw badModel('version', `must be ${GMM_FORMAT_VERSION} (the version this segkit reads), got ${describe(r.version)}`);

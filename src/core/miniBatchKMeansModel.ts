@@ -1,5 +1,5 @@
-import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
-import { at, badModel, readBoolean, readEach, readNumber, readNumbers, readObject, readStrings } from '../util/modelJson.js';
+import { badOption, describe, throwIfAborted } from '../util/errors.js';
+import { at, badModel, modelValue, readBoolean, readEach, readNumber, readNumbers, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -252,14 +252,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
 
   /** Loads a model saved with `toJSON` (an object or JSON text); every field is checked and a bad one named. */
   static fromJSON(json: unknown): MiniBatchKMeansModel {
-    let o = json;
-    if (typeof o === 'string') {
-      try {
-        o = JSON.parse(o);
-      } catch (e) {
-        throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
-      }
-    }
+    const o = modelValue(json);
     const r = readObject(o, '', MINIBATCH_KEYS);
     if (r.kind !== 'minibatch-kmeans') throw badModel('kind', `must be "minibatch-kmeans", got ${describe(r.kind)}`);
     if (r.version !== MINIBATCH_FORMAT_VERSION) throw badModel('version', `must be ${MINIBATCH_FORMAT_VERSION} (the version this segkit reads), got ${describe(r.version)}`);

@@ -71,6 +71,10 @@ describe('partialFit', () => {
     expect(bytes(b.centroidData).equals(bytes(a.centroidData))).toBe(true);
     expect(bytes(b.counts).equals(bytes(a.counts))).toBe(true);
     expect(b.nSteps).toBe(a.nSteps);
+    // the fit's rows stay what its summaries describe; every learned row is counted
+    expect(a.nSamples).toBe(2_000);
+    expect(a.rowsSeen).toBe(2_000 + ds.n);
+    expect(b.rowsSeen).toBe(a.rowsSeen);
   });
 
   it('a saved and reloaded model continues exactly as the live one, with forgetting and reassignments', async () => {

@@ -85,6 +85,7 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
   const moved = after.map((c, t) => Math.hypot(...c.map((v, j) => v - before[t][j])));
   const summary = {
     rows: prepared.dataset.n,
+    rowsSeen: model.rowsSeen,
     unused: table.numRows - prepared.dataset.n,
     steps: model.nSteps - steps,
     model: target,

@@ -32,7 +32,10 @@ export interface MiniBatchKMeansModelJSON extends ModelJSON {
   inertia: number;
   iterations: number;
   converged: boolean;
+  /** Rows of the fit (what the fit's labels and a SegmentModel's summaries describe). */
   nSamples: number;
+  /** Rows learned from: the fit's and every partialFit's. */
+  rowsSeen: number;
 }
 
 /** Forgetting for `partialFit`, as Spark's StreamingKMeans: counts halve every `halfLife` batches (or rows). */
@@ -59,6 +62,7 @@ export interface MiniBatchParts {
   iterations: number;
   converged: boolean;
   nSamples: number;
+  rowsSeen?: number;
 }
 
 const PARTIAL_OPTIONS = ['halfLife', 'halfLifeUnit', 'sampleWeight', ...RUN_OPTIONS] as const;
@@ -109,8 +113,10 @@ export class MiniBatchKMeansModel implements SegmentationModel {
   /** Passes over the fit data (scikit-learn's n_iter_). */
   iterations: number;
   converged: boolean;
-  /** Rows seen by fit and partialFit. */
-  nSamples: number;
+  /** Rows of the fit (partialFit leaves it: it counts the rows the fit's summaries describe). */
+  readonly nSamples: number;
+  /** Rows learned from, by the fit and every partialFit. */
+  rowsSeen: number;
   private nSinceLastReassign: number;
   private readonly offset: Float64Array;
   private queue: Promise<unknown> = Promise.resolve();
@@ -132,6 +138,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     this.iterations = p.iterations;
     this.converged = p.converged;
     this.nSamples = p.nSamples;
+    this.rowsSeen = p.rowsSeen ?? p.nSamples;
   }
 
   /** Row-major k x d centroids. */
@@ -222,7 +229,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       this.counts = Float64Array.from(r.counts);
       this.nSinceLastReassign = r.nSince;
       this.nSteps += r.done;
-      this.nSamples += m.n;
+      this.rowsSeen += m.n;
       this.labels = labels;
       this.inertia = inertia / m.scale ** 2;
       return this;
@@ -247,6 +254,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       iterations: this.iterations,
       converged: this.converged,
       nSamples: this.nSamples,
+      rowsSeen: this.rowsSeen,
     };
   }
 
@@ -290,17 +298,18 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     if (inertia < 0) throw badModel('inertia', `must be >= 0, got ${inertia}`);
     const seed = r.seed;
     if (!Number.isInteger(seed)) throw badModel('seed', `must be an integer, got ${describe(seed)}`);
+    if (int('rowsSeen', 0) < int('nSamples', 0)) throw badModel('rowsSeen', `must be at least nSamples (${r.nSamples}), got ${r.rowsSeen}`);
     return new MiniBatchKMeansModel({
       k, featureNames: names, centres, counts, offset, batchSize: int('batchSize', 1), reassignmentRatio: ratio, seed: seed as number,
       nSteps: int('nSteps', 0), nSinceLastReassign: int('nSinceLastReassign', 0), labels: new Int32Array(0), inertia,
-      iterations: int('iterations', 0), converged: readBoolean(r.converged, 'converged'), nSamples: int('nSamples', 0),
+      iterations: int('iterations', 0), converged: readBoolean(r.converged, 'converged'), nSamples: int('nSamples', 0), rowsSeen: int('rowsSeen', 0),
     });
   }
 }
 
 const MINIBATCH_KEYS = [
   'kind', 'version', 'k', 'featureNames', 'centres', 'counts', 'offset', 'batchSize', 'reassignmentRatio', 'seed',
-  'nSteps', 'nSinceLastReassign', 'inertia', 'iterations', 'converged', 'nSamples',
+  'nSteps', 'nSinceLastReassign', 'inertia', 'iterations', 'converged', 'nSamples', 'rowsSeen',
 ] as const;
 
 /** Labels of every loaded row with the given centres (stored coordinates) and their inertia, from the moved sums. */

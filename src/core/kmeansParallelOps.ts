@@ -6,7 +6,7 @@ import { nearestUpdateShard } from '../kernels/nearestUpdate.js';
 import { updateClosestShard } from '../kernels/seedDistances.js';
 import { rowValues, shardColumn, type Shard } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
-import { hashUniform } from '../util/random.js';
+import { indexUniforms } from '../util/random.js';
 
 const F32: RowSpec = { type: 'f32' };
 const I32: RowSpec = { type: 'i32' };
@@ -36,10 +36,11 @@ function finish(sh: Shard, pot: number, s: Next): ParallelPartial {
   for (let i = 0; i < sh.rows; i++) counts[owner[i]] += w ? w[i] : 1;
   if (s.round < 0) return { pot, counts };
   const picked: number[] = [];
+  const uniform = indexUniforms(s.seed, s.round);
   for (let i = 0; i < sh.rows; i++) {
     const wc = (w ? w[i] : 1) * closest[i];
     if (wc > 0) {
-      const u = hashUniform(s.seed, s.round, sh.start + i);
+      const u = uniform(sh.start + i);
       // the same expression the caller applies with phi >= pot, so rounding keeps the superset
       if (u < (s.l * wc) / pot) picked.push(i, u, wc);
     }

@@ -5,7 +5,7 @@ import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Handle } from '../engine/executor.js';
 import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
-import { padRows, SHARD_ROWS } from '../kernels/layout.js';
+import { padRows } from '../kernels/layout.js';
 import { kmeansPlusPlus } from './initCentroids.js';
 import { farthestOp } from './kmeansOps.js';
 import { kmeansParallel } from './kmeansParallel.js';
@@ -148,48 +148,85 @@ function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): void {
   if (seen.size < k) throw new SegkitError('E_TOO_FEW_DISTINCT', `option "k" is ${k} but the data has only ${seen.size} distinct ${weights ? 'weighted ' : ''}points`, 'lower k or deduplicate the data');
 }
 
-/** The stored values (row-major) and weights of the given rows, in the order given, gathered from their shards. */
-async function gather(m: Matrix, rows: Int32Array, signal?: AbortSignal): Promise<{ values: Float32Array; weights?: Float32Array }> {
-  const sr = m.handle.shardRows;
-  const shards = m.handle.shards;
-  const count = new Int32Array(shards + 1);
-  for (const r of rows) count[Math.floor(r / sr) + 1]++;
-  for (let s = 0; s < shards; s++) count[s + 1] += count[s];
-  // rows grouped by shard (counting sort, stable), and where each goes back
-  const grouped = new Int32Array(rows.length), at = new Int32Array(rows.length), fill = count.slice();
-  rows.forEach((r, q) => {
-    const s = Math.floor(r / sr);
-    at[fill[s]] = q;
-    grouped[fill[s]++] = r;
-  });
+/** Drawn rows, column-major (one Float32Array per feature, in the order drawn), with their weights. */
+interface Gathered {
+  columns: Float32Array[];
+  weights?: Float32Array;
+}
+
+/**
+ * The stored values and weights of drawn rows, batch by batch: batch b holds draws [b * batch, (b + 1) * batch), in
+ * shard order then draw order (a fixed order, so its sums round the same everywhere). Each shard reads its rows from
+ * its own columns; the caller copies each shard's run of each batch into place, so no write lands at random.
+ */
+async function gather(m: Matrix, rows: Int32Array, batch = rows.length, signal?: AbortSignal): Promise<Gathered> {
+  const sr = m.handle.shardRows, shards = m.handle.shards, len = rows.length;
+  const nb = Math.ceil(len / batch);
+  const from = new Int32Array(shards + 1);
+  const runs = new Int32Array(nb * shards);
+  for (let q = 0; q < len; q++) {
+    const s = Math.floor(rows[q] / sr);
+    from[s + 1]++;
+    runs[Math.floor(q / batch) * shards + s]++;
+  }
+  for (let s = 0; s < shards; s++) from[s + 1] += from[s];
+  // every shard's rows, in draw order (so grouped by batch)
+  const grouped = new Int32Array(len), fill = from.slice();
+  for (let q = 0; q < len; q++) grouped[fill[Math.floor(rows[q] / sr)]++] = rows[q];
   const used: number[] = [];
-  for (let s = 0; s < shards; s++) if (count[s + 1] > count[s]) used.push(s);
-  const parts = await m.ex.map(gatherOp, m.handle, { rows: grouped, from: count }, { shards: used, signal });
+  for (let s = 0; s < shards; s++) if (from[s + 1] > from[s]) used.push(s);
+  const parts = await m.ex.map(gatherOp, m.handle, { rows: grouped, from }, { shards: used, signal });
   const d = m.d;
-  const values = new Float32Array(rows.length * d);
-  const weights = m.weights ? new Float32Array(rows.length) : undefined;
-  used.forEach((s, u) => {
-    const p = parts[u];
-    for (let q = count[s], i = 0; q < count[s + 1]; q++, i++) {
-      values.set(p.values.subarray(i * d, (i + 1) * d), at[q] * d);
-      if (weights) weights[at[q]] = p.weights![i];
+  const columns = Array.from({ length: d }, () => new Float32Array(len));
+  const weights = m.weights ? new Float32Array(len) : undefined;
+  // each (batch, shard) run's start in its shard's partial; the output is written column by column, batch by batch,
+  // shard by shard, so every write follows the previous one
+  const src = new Int32Array(nb * shards);
+  for (let s = 0; s < shards; s++) for (let bb = 1; bb < nb; bb++) src[bb * shards + s] = src[(bb - 1) * shards + s] + runs[(bb - 1) * shards + s];
+  const part: (typeof parts)[number][] = new Array(shards);
+  used.forEach((s, u) => (part[s] = parts[u]));
+  for (let j = 0; j < d; j++) {
+    const col = columns[j];
+    let to = 0;
+    for (let bb = 0; bb < nb; bb++) {
+      for (let s = 0; s < shards; s++) {
+        const c = runs[bb * shards + s];
+        if (c === 0) continue;
+        const vals = part[s].values, off = j * (from[s + 1] - from[s]) + src[bb * shards + s];
+        for (let t = 0; t < c; t++) col[to + t] = vals[off + t];
+        to += c;
+      }
     }
-  });
-  return { values, weights };
+  }
+  if (weights) {
+    let to = 0;
+    for (let bb = 0; bb < nb; bb++) {
+      for (let s = 0; s < shards; s++) {
+        const c = runs[bb * shards + s];
+        if (c === 0) continue;
+        const w = part[s].weights!, off = src[bb * shards + s];
+        for (let t = 0; t < c; t++) weights[to + t] = w[off + t];
+        to += c;
+      }
+    }
+  }
+  return { columns, weights };
 }
 
-/** Rows given row-major, loaded as one shard (column-major, as they are: already in the matrix's coordinates). */
-async function loadChunk(m: Matrix, values: Float32Array, weights: Float32Array | undefined, signal?: AbortSignal): Promise<Handle> {
-  const d = m.d, n = values.length / d;
-  const columns = Array.from({ length: d }, (_, j) => {
-    const c = new Float32Array(n);
-    for (let i = 0; i < n; i++) c[i] = values[i * d + j];
-    return c;
-  });
-  return m.ex.load({ columns, rows: weights ? { weights } : {} }, { shardRows: padRows(Math.max(16, n)), signal });
+/** Gathered rows loaded as one shard (as they are: already in the matrix's coordinates). */
+function loadChunk(m: Matrix, g: Gathered, signal?: AbortSignal): Promise<Handle> {
+  const n = g.columns[0].length;
+  return m.ex.load({ columns: g.columns, rows: g.weights ? { weights: g.weights } : {} }, { shardRows: padRows(Math.max(16, n)), signal });
 }
 
-const drawRows = (rng: Random, n: number, count: number): Int32Array => Int32Array.from({ length: count }, () => rng.int(n));
+/** Row i of gathered rows. */
+const rowOf = (g: Gathered, i: number): number[] => g.columns.map((c) => c[i]);
+
+function drawRows(rng: Random, n: number, count: number): Int32Array {
+  const out = new Int32Array(count);
+  for (let q = 0; q < count; q++) out[q] = rng.int(n);
+  return out;
+}
 
 /** A start: explicit, k-means|| on every row, or k-means++ / random on initSize drawn rows (scikit-learn's _init_centroids). */
 async function start(m: Matrix, o: Checked, rng: Random, signal?: AbortSignal): Promise<Float64Array> {
@@ -198,7 +235,8 @@ async function start(m: Matrix, o: Checked, rng: Random, signal?: AbortSignal): 
   if (o.explicit) return Float64Array.from(o.explicit, (v, q) => (v - m.offset[q % d]) * m.scale);
   if (o.init === 'k-means||') return kmeansParallel(m, k, rng, signal);
   const rows = o.initSize < m.n ? drawRows(rng, m.n, o.initSize) : Int32Array.from({ length: m.n }, (_, i) => i);
-  const { values, weights } = await gather(m, rows, signal);
+  const g = await gather(m, rows, undefined, signal);
+  const weights = g.weights;
   if (o.init === 'random') {
     // k distinct drawn rows (by value), as scikit-learn's random choice but never a repeated centre
     const out = new Float64Array(k * d);
@@ -210,7 +248,7 @@ async function start(m: Matrix, o: Checked, rng: Random, signal?: AbortSignal): 
       [order[q], order[pick]] = [order[pick], order[q]];
       const i = order[q];
       if (weights && weights[i] === 0) continue;
-      const row = values.subarray(i * d, (i + 1) * d);
+      const row = rowOf(g, i);
       const key = row.join(',');
       if (seen.has(key)) continue;
       seen.add(key);
@@ -220,10 +258,10 @@ async function start(m: Matrix, o: Checked, rng: Random, signal?: AbortSignal): 
     return kmeansPlusPlus(m, k, rng, signal);
   }
   // k-means++ on the drawn rows; when they hold fewer than k distinct points, on every row
-  const sub = await loadChunk(m, values, weights, signal);
+  const sub = await loadChunk(m, g, signal);
   try {
     const distinct = new Set<string>();
-    for (let i = 0; i < rows.length && distinct.size < k; i++) if (!weights || weights[i] > 0) distinct.add(values.subarray(i * d, (i + 1) * d).join(','));
+    for (let i = 0; i < rows.length && distinct.size < k; i++) if (!weights || weights[i] > 0) distinct.add(rowOf(g, i).join(','));
     if (distinct.size < k) return await kmeansPlusPlus(m, k, rng, signal);
     let total = rows.length;
     if (weights) { total = 0; for (const w of weights) total += w; }
@@ -273,8 +311,11 @@ async function fillEmpty(m: Matrix, c: Float64Array, counts: Float64Array, k: nu
   return labelRows(m, c, k, signal);
 }
 
-/** Rows per gathered chunk of steps: about one shard. */
-const chunkSteps = (batch: number): number => Math.max(1, Math.floor(SHARD_ROWS / batch));
+/**
+ * Steps per gathered chunk: up to 2^20 drawn rows (64 MiB of values at most). Drawn rows are scattered over every
+ * column's cache lines, so a chunk costs about one read of the data whatever its size: large chunks read it rarely.
+ */
+const chunkSteps = (batch: number, d: number): number => Math.max(1, Math.floor(Math.min(1 << 20, (1 << 24) / d) / batch));
 
 async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansModel> {
   const { k } = o;
@@ -286,10 +327,10 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
   let centres: Float64Array | undefined;
   try {
     if (o.nInit > 1) {
-      const g = await gather(m, drawRows(rng, n, o.initSize), signal);
+      const g = await gather(m, drawRows(rng, n, o.initSize), undefined, signal);
       let ss = 0;
-      for (let q = 0; q < g.values.length; q++) ss += (g.weights ? g.weights[Math.floor(q / d)] : 1) * g.values[q] * g.values[q];
-      valid = { handle: await loadChunk(m, g.values, g.weights, signal), sumSquares: ss };
+      for (const c of g.columns) for (let i = 0; i < c.length; i++) ss += (g.weights ? g.weights[i] : 1) * c[i] * c[i];
+      valid = { handle: await loadChunk(m, g, signal), sumSquares: ss };
     }
     let best = Infinity;
     for (let run = 0; run < o.nInit; run++) {
@@ -318,8 +359,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
   if (o.partial) {
     // scikit-learn's first partial_fit: consecutive batches of the rows as given, on one shard
     steps = Math.ceil(n / o.batch);
-    const all = await gather(m, Int32Array.from({ length: n }, (_, i) => i), signal);
-    const h = await loadChunk(m, all.values, all.weights, signal);
+    const h = await loadChunk(m, await gather(m, Int32Array.from({ length: n }, (_, i) => i), undefined, signal), signal);
     try {
       const state: StepsState = { ...base, cent, counts, steps, step0: 0, nSince, convergence: false, ewa, ewaMin, noImprovement };
       apply((await m.ex.map(stepsOp, h, state, { shards: [0], signal }))[0]);
@@ -328,12 +368,11 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     }
   } else {
     steps = Math.floor((o.maxIter * n) / o.batch);
-    const per = chunkSteps(o.batch);
+    const per = chunkSteps(o.batch, d);
     while (done < steps && !stopped) {
       throwIfAborted(signal);
       const s = Math.min(per, steps - done);
-      const g = await gather(m, drawRows(rng, n, s * o.batch), signal);
-      const h = await loadChunk(m, g.values, g.weights, signal);
+      const h = await loadChunk(m, await gather(m, drawRows(rng, n, s * o.batch), o.batch, signal), signal);
       try {
         const state: StepsState = { ...base, cent, counts, steps: s, step0: done, nSince, convergence: true, ewa, ewaMin, noImprovement };
         const r = (await m.ex.map(stepsOp, h, state, { shards: [0], signal }))[0];

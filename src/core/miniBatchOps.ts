@@ -7,18 +7,27 @@ import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { createRandom, hashUniform } from '../util/random.js';
 
 /**
- * The values (row-major) and weights of this shard's rows among the asked ones: `rows` holds every shard's rows,
- * grouped by shard, and shard s's are rows[from[s]] to rows[from[s + 1]].
+ * The values (column-major: feature j's at [j * count, (j + 1) * count)) and weights of this shard's rows among the
+ * asked ones: `rows` holds every shard's rows, grouped by shard, and shard s's are rows[from[s]] to rows[from[s + 1]].
  */
 export const gatherOp = defineOp<{ rows: Int32Array; from: Int32Array }, { values: Float32Array; weights?: Float32Array }>({
   name: 'miniBatch.gather',
   run(sh, s) {
-    const d = sh.d;
     const mine = s.rows.subarray(s.from[sh.index], s.from[sh.index + 1]);
-    const values = new Float32Array(mine.length * d);
-    for (let j = 0; j < d; j++) {
-      const c = shardColumn(sh, j);
-      for (let q = 0; q < mine.length; q++) values[q * d + j] = c[mine[q] - sh.start];
+    const count = mine.length;
+    // read the columns in row order (a counting sort of the rows), write each value to its place in the partial
+    const tally = new Int32Array(sh.rows + 1);
+    for (let q = 0; q < count; q++) tally[mine[q] - sh.start + 1]++;
+    for (let i = 0; i < sh.rows; i++) tally[i + 1] += tally[i];
+    const order = new Int32Array(count);
+    for (let q = 0; q < count; q++) order[tally[mine[q] - sh.start]++] = q;
+    const values = new Float32Array(count * sh.d);
+    for (let j = 0; j < sh.d; j++) {
+      const c = shardColumn(sh, j), base = j * count;
+      for (let t = 0; t < count; t++) {
+        const q = order[t];
+        values[base + q] = c[mine[q] - sh.start];
+      }
     }
     if (!sh.buffers.has('weights')) return { values };
     const w = rowValues(sh, 'weights', 'f32');

@@ -8,3 +8,5 @@ export { silhouetteSums } from './silhouette';
 export { columnSums, centerColumns } from './center';
 export { gmm } from './gmm';
 export { nearestUpdate } from './nearestUpdate';
+export { primSingle } from './primSingle';
+export { wardChain } from './wardChain';

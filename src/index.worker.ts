@@ -3,8 +3,15 @@
 // and the worker loop. Ops defined elsewhere are loaded by their module URL when a pass first names them.
 import './engine/matrix.js';
 import './core/kmeansOps.js';
+import './core/kmeansParallelOps.js';
+import './core/miniBatchOps.js';
+import './core/gmmOps.js';
 import './metrics/metricOps.js';
 import './prep/statsOps.js';
+import './core/dbscanOps.js';
+import './core/dbscanModel.js';
+import './core/hdbscanOps.js';
+import './core/agglomerativeOps.js';
 import { serveWebWorker } from './engine/webWorker.js';
 
 serveWebWorker(globalThis as unknown as Parameters<typeof serveWebWorker>[0]);

@@ -22,6 +22,7 @@ export interface Fit {
 /** chooseK's options for the fit flags (k-means: exactly the options it always had). */
 export function sweepOptions(f: FitFlags): Partial<ChooseKOptions> {
   if (f.algorithm === 'kmeans') return f.init === undefined ? {} : { init: f.init };
+  if (f.algorithm !== 'minibatch-kmeans' && f.algorithm !== 'gmm') return {};
   return {
     algorithm: f.algorithm,
     ...(f.init === undefined ? {} : { init: f.init }),

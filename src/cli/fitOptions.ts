@@ -7,7 +7,7 @@ import { integer, kRange, seedValue } from './optionParsers.js';
 import type { RunContext } from './runContext.js';
 
 /** The segmentation algorithms the command line fits. */
-export const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'gmm'] as const;
+export const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'gmm', 'dbscan', 'hdbscan', 'agglomerative'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 /** Starting points each algorithm takes on the command line. */
@@ -15,6 +15,9 @@ export const INITS: Readonly<Record<Algorithm, readonly string[]>> = Object.free
   kmeans: ['k-means++', 'k-means||', 'random'],
   'minibatch-kmeans': ['k-means++', 'k-means||', 'random'],
   gmm: ['kmeans', 'k-means++', 'random'],
+  dbscan: [],
+  hdbscan: [],
+  agglomerative: [],
 });
 
 export interface FitFlags {
@@ -43,7 +46,7 @@ function covarianceList(value: string): CovarianceType[] {
 /** --algorithm, --k-range, --seed, --n-init, --max-iter, --init, --covariance and --batch-size, shared by segment and choose-k. */
 export function addFitOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--algorithm <name>', 'segmentation algorithm: k-means, mini-batch k-means (large data, keeps learning with segkit update) or a Gaussian mixture (soft membership)').choices(ALGORITHMS).default('kmeans'))
+    .addOption(new Option('--algorithm <name>', 'segmentation algorithm: kmeans; minibatch-kmeans (large data, keeps learning with segkit update); gmm (Gaussian mixture: soft membership); dbscan or hdbscan (density: leave outliers unassigned); agglomerative (a tree)').choices(ALGORITHMS).default('kmeans'))
     .addOption(new Option('--k-range <min..max>', `values of k to try, inclusive (default: ${DEFAULT_K_RANGE})`).argParser(kRange))
     .addOption(new Option('--seed <n>', 'random seed; the same seed gives the same segments on any thread count').argParser(seedValue).default(0))
     .addOption(new Option('--n-init <n>', 'restarts, keeping the best (default: 1 with k-means++ and k-means||)').argParser(integer(1)))
@@ -56,7 +59,7 @@ export function addFitOptions(cmd: Command): Command {
 /** Usage errors for flags that do not fit the chosen algorithm. */
 export function checkFitFlags(f: FitFlags, fixedK: boolean): void {
   if (f.init !== undefined && !INITS[f.algorithm].includes(f.init)) {
-    throw new UsageError(`--init ${f.init} is not a start for ${f.algorithm}; use ${INITS[f.algorithm].join(', ')}`);
+    throw new UsageError(INITS[f.algorithm].length === 0 ? `--init applies to kmeans, minibatch-kmeans and gmm, not ${f.algorithm}` : `--init ${f.init} is not a start for ${f.algorithm}; use ${INITS[f.algorithm].join(', ')}`);
   }
   const covarianceGiven = f.covariance.length !== 1 || f.covariance[0] !== 'full';
   if (covarianceGiven && f.algorithm !== 'gmm') throw new UsageError(`--covariance applies to --algorithm gmm, not ${f.algorithm}`);

@@ -1,6 +1,8 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
 import { GaussianMixtureModel } from './gaussianMixtureModel.js';
+import { AgglomerativeModel } from './agglomerativeModel.js';
+import { DBSCANModel } from './dbscanModel.js';
 import { KMeansModel } from './kmeansModel.js';
 import { MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
 import type { SegmentationModel } from './model.js';
@@ -10,6 +12,8 @@ const READERS: Readonly<Record<string, (json: unknown) => SegmentationModel>> = 
   kmeans: (j: unknown) => KMeansModel.fromJSON(j),
   gmm: (j: unknown) => GaussianMixtureModel.fromJSON(j),
   'minibatch-kmeans': (j: unknown) => MiniBatchKMeansModel.fromJSON(j),
+  dbscan: (j: unknown) => DBSCANModel.fromJSON(j),
+  agglomerative: (j: unknown) => AgglomerativeModel.fromJSON(j),
 });
 
 /** The kinds `loadModel` reads. */

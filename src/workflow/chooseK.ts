@@ -1,4 +1,4 @@
-import { toDataset, type DataInput } from '../data/dataset.js';
+import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -12,6 +12,9 @@ import { fitGaussianMixture } from '../core/gaussianMixture.js';
 import { COVARIANCE_TYPES, nParameters, type CovarianceType } from '../core/gmmParams.js';
 import { fitKMeans } from '../core/kmeans.js';
 import { fitMiniBatchKMeans } from '../core/miniBatchKMeans.js';
+import { centroidsOf, linkageMatrix } from '../core/agglomerative.js';
+import { AgglomerativeModel, LINKAGES, type Linkage } from '../core/agglomerativeModel.js';
+import { cutLinkage } from '../core/linkageTree.js';
 import type { SegmentationModel } from '../core/model.js';
 import { kneedle } from '../core/kneedle.js';
 
@@ -24,8 +27,13 @@ export interface ChooseKOptions {
   tol?: number;
   /** Silhouette on a seeded sample of this many rows when the data is larger (exact below it). */
   silhouetteSampleSize?: number;
-  /** The algorithm fitted at each k: k-means (default), mini-batch k-means, or a Gaussian mixture (scored by BIC and AIC). */
-  algorithm?: 'kmeans' | 'minibatch-kmeans' | 'gmm';
+  /**
+   * The algorithm fitted at each k: 'kmeans', 'minibatch-kmeans', 'agglomerative' (one tree, cut at every k), or
+   * 'gmm' (Gaussian mixtures, scored by BIC and AIC).
+   */
+  algorithm?: 'kmeans' | 'minibatch-kmeans' | 'agglomerative' | 'gmm';
+  /** Linkage of the agglomerative tree (default 'ward'). */
+  linkage?: Linkage;
   /** Mixtures only: the covariance type, or several to compare (default 'full'). */
   covarianceType?: CovarianceType | readonly CovarianceType[];
   /** The start of each fit, as the algorithm takes it ('k-means++', 'k-means||', 'random'; mixtures: 'kmeans', 'k-means++', 'random'). */
@@ -88,8 +96,8 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   return out;
 }
 
-const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'covarianceType', 'init', 'batchSize', 'keepModels', 'onProgress', ...RUN_OPTIONS];
-const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'gmm'] as const;
+const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'linkage', 'covarianceType', 'init', 'batchSize', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'agglomerative', 'gmm'] as const;
 
 function covarianceTypes(o: ChooseKOptions): CovarianceType[] {
   const raw = o.covarianceType ?? 'full';
@@ -115,6 +123,9 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const algorithm = options.algorithm ?? 'kmeans';
   if (!ALGORITHMS.includes(algorithm)) throw badOption('algorithm', options.algorithm, ALGORITHMS.map((a) => `"${a}"`).join(', '));
   const types = covarianceTypes(options);
+  const linkage = options.linkage ?? 'ward';
+  if (!(LINKAGES as readonly unknown[]).includes(linkage)) throw badOption('linkage', linkage, LINKAGES.map((l) => `"${l}"`).join(', '));
+  if (options.linkage !== undefined && algorithm !== 'agglomerative') throw new SegkitError('E_BAD_OPTION', 'option "linkage" applies only with algorithm "agglomerative"');
   const ex = resolveExecutor(options);
   const { signal } = options;
   const table: KScore[] = [];
@@ -124,18 +135,19 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const total = ks.length * (algorithm === 'gmm' ? types.length : 1);
   const chosen = new Map<number, { model: SegmentationModel; bic: number }>();
   try {
+    // one tree gives every k at once
+    const Z = algorithm === 'agglomerative' ? await linkageMatrix(ex, ds, linkage, signal) : undefined;
     for (const type of algorithm === 'gmm' ? types : [undefined]) {
       for (const k of ks) {
         throwIfAborted(signal);
         const common = { k, seed, nInit: options.nInit === 'auto' ? undefined : options.nInit, maxIter: options.maxIter, tol: options.tol, signal };
-        let model: SegmentationModel & { inertia?: number; iterations: number };
-        let mixture: Pick<KScore, 'covarianceType' | 'bic' | 'aic' | 'logLikelihood'> = {};
         const init = options.init === undefined ? {} : { init: options.init as never };
-        if (algorithm === 'kmeans') {
-          model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal, ...init });
-        } else if (algorithm === 'minibatch-kmeans') {
-          model = await fitMiniBatchKMeans(m, ds, { ...common, nInit: options.nInit, batchSize: options.batchSize, ...init });
-        } else {
+        let model: SegmentationModel & { inertia?: number; iterations?: number };
+        let mixture: Pick<KScore, 'covarianceType' | 'bic' | 'aic' | 'logLikelihood'> = {};
+        if (Z) model = agglomerativeAt(ds, Z, linkage, k);
+        else if (algorithm === 'kmeans') model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal, ...init });
+        else if (algorithm === 'minibatch-kmeans') model = await fitMiniBatchKMeans(m, ds, { ...common, nInit: options.nInit, batchSize: options.batchSize, ...init });
+        else {
           const fit = await fitGaussianMixture(m, ds, { ...common, covarianceType: type, ...init });
           model = fit.model;
           // scikit-learn's bic and aic on the training rows
@@ -150,7 +162,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
         table.push({
           k, inertia: model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0), silhouette,
           calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
-          iterations: model.iterations, ...mixture,
+          iterations: model.iterations ?? 0, ...mixture,
         });
         if (algorithm !== 'gmm') models?.set(k, model);
         options.onProgress?.({ k, done: table.length, total });
@@ -164,6 +176,11 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
     return { table, ...recommendByCriteria(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
   }
   return { table, ...recommend(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
+}
+
+function agglomerativeAt(ds: Dataset, Z: Float64Array, linkage: Linkage, k: number): AgglomerativeModel {
+  const labels = cutLinkage(Z, ds.n, k);
+  return new AgglomerativeModel({ featureNames: [...ds.names], linkage, k, labels, linkageMatrix: Z, centroids: centroidsOf(ds, labels, k) });
 }
 
 const evidenceOf = (s: number): ChooseKResult['evidence'] => (s >= 0.5 ? 'strong' : s >= 0.25 ? 'moderate' : 'weak');

@@ -7,6 +7,5 @@ export { distances } from './distances';
 export { silhouetteSums } from './silhouette';
 export { columnSums, centerColumns } from './center';
 export { gmm } from './gmm';
-export { nearestUpdate } from './nearestUpdate';
 export { primSingle } from './primSingle';
 export { wardChain } from './wardChain';

@@ -2,7 +2,7 @@
 // candidate that owns it, and pre-selects the rows the next round may draw: a row is drawn when its uniform, taken
 // from (seed, round, row index), is below l w closest / phi; phi (all shards) is at least this shard's potential,
 // so the rows below l w closest / (this shard's potential) are a superset the caller filters with phi.
-import { nearestUpdateShard } from '../kernels/nearestUpdate.js';
+import { assignShard } from '../kernels/assign.js';
 import { updateClosestShard } from '../kernels/seedDistances.js';
 import { rowValues, shardColumn, type Shard } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
@@ -70,9 +70,27 @@ export const firstCentreOp = defineOp<Next & { centre: Float32Array }, ParallelP
   },
 }, import.meta.url);
 
-/** A round's candidates (m x d float32 and squared norms, numbered from `base`): closest and owner follow the nearest. */
+/**
+ * A round's candidates (m x d float32 and squared norms, numbered from `base`): the assignment kernel finds each
+ * row's nearest, and closest and owner follow it where it is nearer than the row's closest so far.
+ */
 export const candidatesUpdateOp = defineOp<Next & { cent: Float32Array; norms: Float32Array; m: number; base: number }, ParallelPartial>({
   name: 'kmeansParallel.update',
-  rows: () => ({ closest: F32, owner: I32 }),
-  run: (sh, s) => finish(sh, nearestUpdateShard(sh, s.cent, s.norms, s.m, s.base, 'closest', 'owner'), s),
+  rows: () => ({ closest: F32, owner: I32, candidate: { type: 'i32', fill: -1 }, candidateDist: F32 }),
+  scratchBytes: (s, d) => 8 * (s.m * d + s.m) + 64,
+  run(sh, s) {
+    assignShard(sh, { cent: s.cent, norms: s.norms, k: s.m, labels: 'candidate', dist: 'candidateDist' });
+    const closest = rowValues(sh, 'closest', 'f32'), owner = rowValues(sh, 'owner', 'i32');
+    const cand = rowValues(sh, 'candidate', 'i32'), dist = rowValues(sh, 'candidateDist', 'f32');
+    const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
+    let pot = 0;
+    for (let i = 0; i < sh.rows; i++) {
+      if (dist[i] < closest[i]) {
+        closest[i] = dist[i];
+        owner[i] = s.base + cand[i];
+      }
+      pot += (w ? w[i] : 1) * closest[i];
+    }
+    return finish(sh, pot, s);
+  },
 }, import.meta.url);

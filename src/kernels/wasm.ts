@@ -13,7 +13,6 @@ export interface KernelExports {
   columnSums(...args: number[]): void;
   centerColumns(...args: number[]): number;
   gmm(...args: number[]): number;
-  nearestUpdate(...args: number[]): number;
   primSingle(...args: number[]): void;
   wardChain(...args: number[]): void;
 }

@@ -6,5 +6,6 @@ export { labelDistances } from './labelDistances';
 export { distances } from './distances';
 export { silhouetteSums } from './silhouette';
 export { columnSums, centerColumns } from './center';
+export { gmm } from './gmm';
 export { primSingle } from './primSingle';
 export { wardChain } from './wardChain';

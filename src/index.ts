@@ -44,6 +44,11 @@ export type { Frame, FrameColumn, ColumnMeta, TableInput } from './prep/frame.js
 // clustering
 export { kmeans, kmeansDefaults, type KMeansOptions, type KMeansProgress } from './core/kmeans.js';
 export { KMeansModel, type KMeansModelJSON } from './core/kmeansModel.js';
+export { gaussianMixture, gaussianMixtureDefaults, type GaussianMixtureOptions, type GaussianMixtureProgress, type GaussianMixtureStart } from './core/gaussianMixture.js';
+export { GaussianMixtureModel, type GaussianMixtureModelJSON, type CovarianceArray } from './core/gaussianMixtureModel.js';
+export { COVARIANCE_TYPES, type CovarianceType } from './core/gmmParams.js';
+export { miniBatchKMeans, miniBatchKMeansDefaults, type MiniBatchKMeansOptions, type MiniBatchProgress } from './core/miniBatchKMeans.js';
+export { MiniBatchKMeansModel, type MiniBatchKMeansModelJSON, type PartialFitOptions } from './core/miniBatchKMeansModel.js';
 export { loadModel, MODEL_KINDS } from './core/loadModel.js';
 export type { SegmentationModel, ModelJSON, RunOptions } from './core/model.js';
 export { SegmentModel, SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_VERSION, type SegmentModelJSON, type SegmentModelParts, type SegmentSummary } from './workflow/segmentModel.js';

@@ -136,7 +136,7 @@ describe('in the edge runtime, the same results as Node', () => {
 });
 
 describe('size budget', () => {
-  it('the neutral entry without the report is at most 170 KB minified and gzipped; each wasm build at most 20 KB', async () => {
+  it('the neutral entry without the report is at most 190 KB minified and gzipped; each wasm build at most 20 KB', async () => {
     // the report (src/report/ and the vega engines it loads on first use) is left out; everything else is in
     const b = await rolldown({ input: NEUTRAL_ENTRY, platform: 'browser', logLevel: 'silent', external: [/[\\/]report[\\/]/, /^vega/] });
     let code: string;
@@ -154,7 +154,8 @@ describe('size budget', () => {
     console.log(`size budget: neutral entry without the report ${code.length} bytes minified, ${gz} bytes (${(gz / 1024).toFixed(1)} KiB) gzipped; wasm ${wasm.join(' + ')} bytes`);
     // KB as 1024 bytes
     // 150 KB before density and hierarchical clustering (dbscan, hdbscan, agglomerative, their kernels) added about 16
-    expect(gz).toBeLessThanOrEqual(170 * 1024);
+    // and 170 KB before Gaussian mixtures, mini-batch k-means and k-means|| (their ops, models and the mixture kernel) added about 21
+    expect(gz).toBeLessThanOrEqual(190 * 1024);
     for (const n of wasm) {
       expect(n).toBeGreaterThan(1024);
       expect(n).toBeLessThanOrEqual(20 * 1024);

@@ -2,9 +2,9 @@
 // threads, and loopback (every shard from its own encoded copy, every state and partial through bytes).
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  calinskiHarabaszScore, chooseK, clusterStats, close, createRandom, daviesBouldinScore, fromColumns, inertia, inlineExecutor,
-  kmeans, loopbackExecutor, piscinaExecutor, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore,
-  type Executor,
+  calinskiHarabaszScore, chooseK, clusterStats, close, createRandom, daviesBouldinScore, fromColumns, gaussianMixture, inertia, inlineExecutor,
+  kmeans, loadModel, loopbackExecutor, miniBatchKMeans, piscinaExecutor, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore,
+  type Executor, type MiniBatchKMeansModel,
 } from '../src/index.node.js';
 import { fixture } from './helpers.js';
 
@@ -63,6 +63,37 @@ describe('byte-identical results on every executor', () => {
       expect(Array.from(m.labels)).toEqual(fx.kmeans.labels);
       expect(m.iterations).toBe(fx.kmeans.n_iter);
       return [m.labels, m.centroidData, m.inertia];
+    });
+  });
+
+  it('Gaussian mixtures of every covariance type and start: parameters, lower bound, labels, probabilities, scores', async () => {
+    await sameEverywhere(async (executor) => {
+      const out: unknown[] = [];
+      for (const [covarianceType, init] of [['full', 'kmeans'], ['tied', 'random'], ['diag', 'k-means++'], ['spherical', 'kmeans']] as const) {
+        const m = await gaussianMixture(big, { k: 4, covarianceType, init, seed: 2, maxIter: 15, executor });
+        out.push(m.weightData, m.meanData, m.covarianceData, m.lowerBound, m.iterations, m.labels);
+        out.push(await m.predictProba(small, { executor }), await m.scoreSamples(small, { executor }), await m.bic(small, { executor }));
+      }
+      return out;
+    });
+  });
+
+  it('k-means|| and mini-batch k-means: fit, partialFit with forgetting, predict', async () => {
+    const weights = Float32Array.from({ length: n }, (_, i) => 0.5 + (i % 3));
+    await sameEverywhere(async (executor) => {
+      const par = await kmeans(big, { k: 6, init: 'k-means||', seed: 7, executor, maxIter: 10 });
+      const parW = await kmeans(big, { k: 5, init: 'k-means||', seed: 8, sampleWeight: weights, executor, maxIter: 5 });
+      const mb = await miniBatchKMeans(big, { k: 6, seed: 3, batchSize: 2_000, maxIter: 2, executor });
+      const mbPar = await miniBatchKMeans(big, { k: 5, seed: 4, init: 'k-means||', batchSize: 500, maxIter: 1, maxNoImprovement: null, executor });
+      const mbRandom = await miniBatchKMeans(big, { k: 5, seed: 5, init: 'random', nInit: 2, batchSize: 700, maxIter: 1, sampleWeight: weights, executor });
+      const cont = loadModel(mb.toJSON()) as MiniBatchKMeansModel;
+      await cont.partialFit(small, { executor, halfLife: 2 });
+      await cont.partialFit(big, { executor });
+      return {
+        par: [par.labels, par.centroidData, par.inertia], parW: parW.centroidData,
+        mb: [mb.labels, mb.centres, mb.counts, mb.inertia, mb.nSteps], mbPar: [mbPar.centres, mbPar.counts], mbRandom: [mbRandom.centres, mbRandom.labels],
+        cont: [cont.centres, cont.counts, cont.labels, await cont.predict(small, { executor })],
+      };
     });
   });
 

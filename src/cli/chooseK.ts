@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { chooseK } from '../workflow/chooseK.js';
 import { throwIfAborted } from '../util/errors.js';
-import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
+import { addFitOptions, checkFitFlags, sweepKs, type FitFlags } from './fitOptions.js';
+import { sweepOptions } from './fitModel.js';
 import { addLinkageOption } from './densityOptions.js';
 import type { Linkage } from '../core/agglomerativeModel.js';
 import { UsageError } from './exitCodes.js';
@@ -42,13 +43,15 @@ export function registerChooseK(program: Command, signal: AbortSignal): void {
 async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Promise<void> {
   if (f.algorithm === 'dbscan' || f.algorithm === 'hdbscan') throw new UsageError(`choose-k: --algorithm ${f.algorithm} finds the number of segments itself; run segkit segment --algorithm ${f.algorithm}`);
   if (f.linkage !== undefined && f.algorithm !== 'agglomerative') throw new UsageError(`--linkage applies only with --algorithm agglomerative (got --algorithm ${f.algorithm})`);
+  checkFitFlags(f, false);
   const table = await readInput(input, ctx, formatFlag(f));
   const { result: prepared, report } = await prepareFeatures(f, table, input, ctx);
   const { dataset } = prepared;
   throwIfAborted(ctx.signal);
   const ks = sweepKs(f, dataset.n, ctx);
   ctx.step(`choosing k for ${dataset.n} rows x ${dataset.d} features`);
-  const bar = ctx.progress.start('choosing k', ks.length);
+  const total = ks.length * (f.algorithm === 'gmm' ? f.covariance.length : 1);
+  const bar = ctx.progress.start('choosing k', total);
   let result;
   try {
     bar.update(0, `k = ${ks[0]}`);
@@ -56,16 +59,35 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
       kRange: ks, seed: f.seed, nInit: f.nInit, maxIter: f.maxIter, threads: ctx.threads, signal: ctx.signal,
       // agglomerative: one tree, cut at every k
       ...(f.algorithm === 'agglomerative' ? { algorithm: 'agglomerative' as const, linkage: f.linkage ?? 'ward' } : {}),
-      silhouetteSampleSize: EXACT_SILHOUETTE_ROWS,
-      onProgress: (p) => bar.update(p.done, p.done < ks.length ? `k = ${ks[p.done]}` : ''),
+      silhouetteSampleSize: EXACT_SILHOUETTE_ROWS, ...sweepOptions(f),
+      onProgress: (p) => bar.update(p.done, p.done < total ? `k = ${ks[p.done % ks.length]}` : ''),
     });
   } finally {
     bar.stop();
   }
-  const { table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason } = result;
+  const { table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason, bicK, aicK, covarianceType } = result;
   const sampleSize = dataset.n > EXACT_SILHOUETTE_ROWS ? EXACT_SILHOUETTE_ROWS : null;
   if (ctx.json) {
-    ctx.printJson({ rows: dataset.n, features: [...dataset.names], silhouetteSampleSize: sampleSize, table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason, ...report, notices: ctx.notices });
+    const mixture = bicK !== undefined ? { bicK, aicK, covarianceType } : {};
+    ctx.printJson({ rows: dataset.n, features: [...dataset.names], silhouetteSampleSize: sampleSize, table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason, ...mixture, ...report, notices: ctx.notices });
+    return;
+  }
+  if (bicK !== undefined) {
+    const aicRow = sweep.reduce((a, b) => (b.aic! < a.aic! ? b : a));
+    const silRow = sweep.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+    const mark = (r: (typeof sweep)[number]) => [r.k === recommendedK && r.covarianceType === covarianceType ? 'recommended (lowest BIC)' : '', r === aicRow ? 'lowest AIC' : '', r === silRow ? 'best silhouette' : ''].filter(Boolean).join(', ');
+    ctx.print([
+      `${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · Gaussian mixtures${sampleSize ? ` · silhouette on ${sampleSize.toLocaleString('en-US')} sampled rows` : ''}`,
+      '',
+      formatTable(
+        ['k', 'covariance', 'BIC', 'AIC', 'log-likelihood', 'silhouette', 'iterations', ''],
+        sweep.map((r) => [String(r.k), r.covarianceType!, formatNumber(r.bic!), formatNumber(r.aic!), formatNumber(r.logLikelihood!), formatNumber(r.silhouette), String(r.iterations), mark(r)]),
+        [true, false, true, true, true, true, true, false],
+      ),
+      '',
+      `recommended k = ${recommendedK} (${covarianceType} covariances; ${evidence} evidence)`,
+      reason,
+    ].join('\n'));
     return;
   }
   const mark = (k: number) => [k === recommendedK ? 'recommended' : '', k === elbowK ? 'elbow' : '', k === silhouetteK ? 'best silhouette' : ''].filter(Boolean).join(', ');

@@ -1,31 +1,69 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { chooseKDefaults } from '../workflow/chooseK.js';
-import { kmeansDefaults } from '../core/kmeans.js';
+import { COVARIANCE_TYPES, type CovarianceType } from '../core/gmmParams.js';
+import { miniBatchKMeansDefaults } from '../core/miniBatchKMeans.js';
 import { UsageError } from './exitCodes.js';
 import { integer, kRange, seedValue } from './optionParsers.js';
 import type { RunContext } from './runContext.js';
 
 /** The segmentation algorithms the command line fits. */
-export const ALGORITHMS = ['kmeans', 'dbscan', 'hdbscan', 'agglomerative'] as const;
+export const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'gmm', 'dbscan', 'hdbscan', 'agglomerative'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+/** Starting points each algorithm takes on the command line. */
+export const INITS: Readonly<Record<Algorithm, readonly string[]>> = Object.freeze({
+  kmeans: ['k-means++', 'k-means||', 'random'],
+  'minibatch-kmeans': ['k-means++', 'k-means||', 'random'],
+  gmm: ['kmeans', 'k-means++', 'random'],
+  dbscan: [],
+  hdbscan: [],
+  agglomerative: [],
+});
 
 export interface FitFlags {
-  readonly algorithm: (typeof ALGORITHMS)[number];
+  readonly algorithm: Algorithm;
   readonly kRange?: number[];
   readonly seed: number;
   readonly nInit?: number;
-  readonly maxIter: number;
+  /** Unset: each algorithm's own default. */
+  readonly maxIter?: number;
+  readonly init?: string;
+  readonly covariance: CovarianceType[];
+  readonly batchSize: number;
 }
 
 export const DEFAULT_K_RANGE = `${chooseKDefaults.kRange[0]}..${chooseKDefaults.kRange[1]}`;
 
-/** --algorithm, --k-range, --seed, --n-init and --max-iter, shared by segment and choose-k. */
+/** `full` or a comma-separated list such as `full,diag` (compared by BIC when k is chosen). */
+function covarianceList(value: string): CovarianceType[] {
+  const list = value.split(',').map((s) => s.trim());
+  for (const t of list) {
+    if (!(COVARIANCE_TYPES as readonly string[]).includes(t)) throw new InvalidArgumentError(`must be ${COVARIANCE_TYPES.join(', ')}, or several separated by commas.`);
+  }
+  return [...new Set(list)] as CovarianceType[];
+}
+
+/** --algorithm, --k-range, --seed, --n-init, --max-iter, --init, --covariance and --batch-size, shared by segment and choose-k. */
 export function addFitOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--algorithm <name>', 'segmentation algorithm: kmeans, dbscan or hdbscan (density: leave outliers unassigned), agglomerative (a tree)').choices(ALGORITHMS).default('kmeans'))
+    .addOption(new Option('--algorithm <name>', 'segmentation algorithm: kmeans; minibatch-kmeans (large data, keeps learning with segkit update); gmm (Gaussian mixture: soft membership); dbscan or hdbscan (density: leave outliers unassigned); agglomerative (a tree)').choices(ALGORITHMS).default('kmeans'))
     .addOption(new Option('--k-range <min..max>', `values of k to try, inclusive (default: ${DEFAULT_K_RANGE})`).argParser(kRange))
     .addOption(new Option('--seed <n>', 'random seed; the same seed gives the same segments on any thread count').argParser(seedValue).default(0))
-    .addOption(new Option('--n-init <n>', 'k-means restarts, keeping the best (default: 1 with k-means++)').argParser(integer(1)))
-    .addOption(new Option('--max-iter <n>', 'maximum Lloyd iterations per restart').argParser(integer(1)).default(kmeansDefaults.maxIter));
+    .addOption(new Option('--n-init <n>', 'restarts, keeping the best (default: 1 with k-means++ and k-means||)').argParser(integer(1)))
+    .addOption(new Option('--max-iter <n>', 'maximum iterations (default: k-means 300, gmm 100, minibatch-kmeans 100 passes over the data)').argParser(integer(1)))
+    .addOption(new Option('--init <method>', 'starting centres: k-means++ (default), k-means|| (large data) or random; for gmm: kmeans (default), k-means++ or random'))
+    .addOption(new Option('--covariance <type>', `gmm: ${COVARIANCE_TYPES.join(', ')}; several separated by commas are compared by BIC with --k auto`).argParser(covarianceList).default(['full'], 'full'))
+    .addOption(new Option('--batch-size <rows>', 'minibatch-kmeans: rows per mini-batch step').argParser(integer(1)).default(miniBatchKMeansDefaults.batchSize));
+}
+
+/** Usage errors for flags that do not fit the chosen algorithm. */
+export function checkFitFlags(f: FitFlags, fixedK: boolean): void {
+  if (f.init !== undefined && !INITS[f.algorithm].includes(f.init)) {
+    throw new UsageError(INITS[f.algorithm].length === 0 ? `--init applies to kmeans, minibatch-kmeans and gmm, not ${f.algorithm}` : `--init ${f.init} is not a start for ${f.algorithm}; use ${INITS[f.algorithm].join(', ')}`);
+  }
+  const covarianceGiven = f.covariance.length !== 1 || f.covariance[0] !== 'full';
+  if (covarianceGiven && f.algorithm !== 'gmm') throw new UsageError(`--covariance applies to --algorithm gmm, not ${f.algorithm}`);
+  if (fixedK && f.covariance.length > 1) throw new UsageError(`--covariance ${f.covariance.join(',')}: with a fixed --k give one covariance type (several are compared with --k auto)`);
 }
 
 /** The k values to sweep, below the number of rows; a range cut short says so. */

@@ -13,6 +13,7 @@ import { registerRfm } from './rfm.js';
 import { registerScore } from './score.js';
 import { registerSegment } from './segment.js';
 import { registerWorker } from './worker.js';
+import { registerUpdate } from './update.js';
 
 // After Ctrl-C, how long the running step may take to notice the signal and clean up its temporary files.
 const CANCEL_GRACE_MS = 3000;
@@ -28,7 +29,7 @@ function version(): string {
 
 function program(signal: AbortSignal, json: boolean): Command {
   const cmd = new Command('segkit')
-    .description('Customer segmentation from the command line: k-means segments, RFM scores, metrics and HTML reports')
+    .description('Customer segmentation from the command line: k-means, mini-batch k-means and Gaussian-mixture segments, RFM scores, metrics and HTML reports')
     .version(version(), '-V, --version', 'print the segkit version')
     .helpCommand('help [command]', 'show help for a command')
     .exitOverride()
@@ -37,6 +38,7 @@ function program(signal: AbortSignal, json: boolean): Command {
     .configureOutput({ outputError: (text, write) => (json ? undefined : write(`segkit: ${text.trim()}\n`)) });
   registerSegment(cmd, signal);
   registerScore(cmd, signal);
+  registerUpdate(cmd, signal);
   registerRfm(cmd, signal);
   registerEvaluate(cmd, signal);
   registerChooseK(cmd, signal);
@@ -46,6 +48,7 @@ function program(signal: AbortSignal, json: boolean): Command {
 Examples:
   $ segkit segment customers.csv --out segments.csv --model model.json --report report.html
   $ segkit score new-customers.csv --model model.json --out scored.csv
+  $ segkit update model.json new-customers.csv --half-life 30
   $ segkit rfm transactions.csv --customer customer_id --date date --amount amount --out rfm.csv
   $ segkit choose-k customers.csv --k-range 2..10
   $ segkit evaluate segments.csv --labels segment --truth segment_truth

@@ -17,6 +17,7 @@ import { addFormatOption, formatFlag } from './prepOptions.js';
 import { atRow, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
+import { replacedProbaColumns, withProbabilities } from './probaColumns.js';
 import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
 
 interface ScoreFlags extends CommonFlags {
@@ -27,6 +28,7 @@ interface ScoreFlags extends CommonFlags {
   readonly format?: string;
   readonly executor?: string;
   readonly store?: string;
+  readonly proba?: boolean;
 }
 
 const DEFAULT_BATCH = 65_536;
@@ -40,6 +42,7 @@ Examples:
   $ segkit score customers.parquet --model model.json --out scored.parquet --json
   $ cat new.csv | segkit score - --model model.json --out - > scored.csv
   $ segkit score huge.parquet --model model.json --out scored.parquet --executor redis://10.0.0.5:6379 --store file:///mnt/segkit
+  $ segkit score new.csv --model gmm-model.json --out scored.csv --proba
 
 CSV input is read and scored in batches and CSV output is written as it goes (to a temporary file renamed
 at the end), so files larger than memory work. Other formats are read and written whole.`;
@@ -54,7 +57,8 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     .addOption(new Option('--batch-size <rows>', 'rows per batch when streaming CSV').argParser(integer(1)).default(DEFAULT_BATCH))
     .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment')
     .option('--executor <url>', 'score on segkit workers through BullMQ on Redis (redis://host:6379, rediss:// for TLS)')
-    .option('--store <url>', 'with --executor: where shards go, reached by every worker (file:///shared/dir)');
+    .option('--store <url>', 'with --executor: where shards go, reached by every worker (file:///shared/dir)')
+    .option('--proba', 'gmm models: add each row\'s membership probability of every segment (columns <segment-column>_proba_<id>)');
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
@@ -218,8 +222,12 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   const inFormat = inputFormat(input, formatFlag(f));
   await checkParent(f.out, '--out');
   const model = await loadModel(f.model);
+  if (f.proba && model.kind !== 'gmm') throw new UsageError(`--proba needs a model with soft membership; "${f.model}" holds a ${model.kind} model (segment with --algorithm gmm)`);
   const names = model.names;
   const what = inputName(input);
+  // --proba: one probability column per segment after the segment columns (earlier ones replaced)
+  const soft = async (batch: Table, scored: Table): Promise<Table> => (f.proba ? withProbabilities(scored, await model.predictProba(batch, run), model.k, f.segmentColumn) : scored);
+  const replacing = (table: Table): string[] => [...replacedColumns(table, f.segmentColumn), ...(f.proba ? replacedProbaColumns(table, f.segmentColumn) : [])];
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   const started = performance.now();
   const run = executor ? { executor, signal: ctx.signal } : { threads: ctx.threads, signal: ctx.signal };
@@ -243,17 +251,17 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         const batch = next.value;
         if (t.rows === 0) {
           noteDelimiter(batch, input, ctx);
-          const replaced = replacedColumns(batch, f.segmentColumn);
+          const replaced = replacing(batch);
           if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
         }
-        let labels: Int32Array;
+        let labels: Int32Array, scored: Table;
         try {
           labels = await model.predict(batch, run);
+          scored = await soft(batch, withSegments(batch, labels, names, f.segmentColumn, unassignedRows(model, labels)));
         } catch (error) {
           // a batch's rows are numbered from 0; its file lines come with it
           throw atRow(error, batch, what);
         }
-        const scored = withSegments(batch, labels, names, f.segmentColumn, unassignedRows(model, labels));
         // bytes go to the file as they are, with no round trip through a string
         if (sink) await sink.write(writeCsvBytes(wholeNumbersAsIntegers(scored), { header: t.rows === 0, ...(outFormat === 'tsv' ? { delimiter: '\t' } : {}) }));
         else kept.push(scored);
@@ -274,19 +282,20 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     }
   } else {
     const table = await readInput(input, ctx, inFormat);
-    const replaced = replacedColumns(table, f.segmentColumn);
+    const replaced = replacing(table);
     if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-    let labels: Int32Array;
+    let labels: Int32Array, scored: Table;
     const bar = ctx.progress.start('scoring', 1);
     try {
       labels = await model.predict(table, run);
+      scored = await soft(table, withSegments(table, labels, names, f.segmentColumn, unassignedRows(model, labels)));
     } catch (error) {
       throw atRow(error, table, what);
     } finally {
       bar.stop();
     }
     throwIfAborted(ctx.signal);
-    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn, unassignedRows(model, labels)), { signal: ctx.signal });
+    await writeTable(f.out, scored, { signal: ctx.signal });
     tally(t, labels);
   }
 

@@ -1,8 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
-import { chooseK, type ChooseKResult, type KScore } from '../workflow/chooseK.js';
-import { kmeans } from '../core/kmeans.js';
-import type { SegmentationModel } from '../core/model.js';
+import type { ChooseKResult, KScore } from '../workflow/chooseK.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
 import type { Dataset } from '../data/dataset.js';
 import { writeTable } from '../data/writeTable.node.js';
@@ -15,13 +13,15 @@ import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { pipeline } from '../prep/pipeline.js';
 import { buildReport } from '../report/buildReport.js';
 import { UsageError } from './exitCodes.js';
-import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
+import { addFitOptions, type FitFlags } from './fitOptions.js';
+import { fitSegments, type Fitted } from './fitModel.js';
+import { replacedProbaColumns, withProbabilities } from './probaColumns.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
 import { atRow, inputName, outputFormat, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { EXACT_SILHOUETTE_ROWS, silhouette } from './silhouette.js';
+import { silhouette } from './silhouette.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { replacedColumns, replacingNote, UNASSIGNED, withSegments } from './withSegments.js';
 import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, type DensityFlags } from './densityOptions.js';
@@ -37,6 +37,7 @@ interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags, Omit<DensityFla
   readonly title: string;
   readonly segmentColumn: string;
   readonly format?: string;
+  readonly proba?: boolean;
 }
 
 /** The --json summary of a segmentation. */
@@ -61,7 +62,9 @@ export interface SegmentSummaryJSON {
   /** dbscan: core and border customers of each segment. */
   density?: { core: number[]; border: number[] };
   kSweep?: KScore[];
-  recommendation?: { k: number; elbowK: number | null; silhouetteK: number; evidence: string; reason: string };
+  recommendation?: { k: number; elbowK: number | null; silhouetteK: number; evidence: string; reason: string; bicK?: number; aicK?: number; covarianceType?: string };
+  /** Gaussian mixtures: covariance type, mean log-likelihood of the fit's last E-step, BIC and AIC on the rows. */
+  mixture?: { covarianceType: string; lowerBound: number; bic: number; aic: number };
   files: { out?: string; model?: string; report?: string };
   /** Missing values filled per feature, columns left out and why, encoded columns with an "other" bucket. */
   missing: FeatureReport['missing'];
@@ -77,6 +80,8 @@ Examples:
   $ segkit segment customers.parquet --k 5 --seed 7 --columns recency,frequency,monetary --scale log
   $ segkit segment customers.csv --k auto --k-range 3..8 --encode plan,country --json > summary.json
   $ cat customers.csv | segkit segment - --exclude signup_year --out -
+  $ segkit segment customers.csv --algorithm gmm --covariance full,diag --proba --out segments.csv
+  $ segkit segment big.parquet --algorithm minibatch-kmeans --k 12 --init 'k-means||' --model model.json
 
 The output table is the input plus a "segment" column (0..k-1) and a "segment_name" column.
 Segment means are reported in the input's units (after imputation, before scaling).`;
@@ -95,7 +100,8 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
     .option('--model <file>', 'save the fitted model as JSON, for segkit score')
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--title <text>', 'report title', 'Customer segments')
-    .option('--segment-column <name>', 'name of the segment id column in --out (its name column adds _name)', 'segment');
+    .option('--segment-column <name>', 'name of the segment id column in --out (its name column adds _name)', 'segment')
+    .option('--proba', 'gmm: add each row\'s membership probability of every segment to --out (columns <segment-column>_proba_<id>)');
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
@@ -108,54 +114,26 @@ async function checkOutputs(f: SegmentFlags, ctx: RunContext): Promise<void> {
   if (f.model === '-' || f.report === '-') throw new UsageError(`--${f.model === '-' ? 'model' : 'report'} needs a file path`);
   if (f.out !== undefined) outputFormat(f.out, '--out');
   if (f.segmentColumn.trim() === '') throw new UsageError('--segment-column must be a column name');
+  if (f.proba && f.algorithm !== 'gmm') throw new UsageError(`--proba needs soft membership: use --algorithm gmm (not ${f.algorithm})`);
+  if (f.proba && f.out === undefined) throw new UsageError('--proba adds columns to --out; give --out');
   // before the long part: an output folder that does not exist is an error, never created silently
   if (f.out !== undefined) await checkParent(f.out, '--out');
   if (f.model !== undefined) await checkParent(f.model, '--model');
   if (f.report !== undefined) await checkParent(f.report, '--report');
 }
 
-/** A fitted model, with the iteration figures of the algorithms that have them. */
-type Fitted = SegmentationModel & { inertia?: number; iterations?: number; converged?: boolean };
-
 interface Fit extends Omit<ClusterFit, 'model'> {
   model: Fitted;
 }
 
 async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit> {
-  if (f.algorithm !== 'kmeans') {
+  if (f.algorithm === 'dbscan' || f.algorithm === 'hdbscan' || f.algorithm === 'agglomerative') {
     // agglomerative with a given k needs more rows than segments to be judged, as k-means does
     if (f.algorithm === 'agglomerative' && f.k !== 'auto' && f.k >= data.n) throw new UsageError(`--k: ${f.k} segments need more than ${f.k} rows to be judged, the data has ${data.n}`);
     return fitClusters(data, f, ctx);
   }
-  const common = { seed: f.seed, nInit: f.nInit, maxIter: f.maxIter, threads: ctx.threads, signal: ctx.signal };
-  ctx.step(`fitting ${data.n} rows x ${data.d} features`);
-  if (f.k === 'auto') {
-    const ks = sweepKs(f, data.n, ctx);
-    const bar = ctx.progress.start('choosing k', ks.length);
-    try {
-      bar.update(0, `k = ${ks[0]}`);
-      const sweep = await chooseK(data, {
-        ...common, kRange: ks, silhouetteSampleSize: EXACT_SILHOUETTE_ROWS, keepModels: true,
-        onProgress: (p) => bar.update(p.done, p.done < ks.length ? `k = ${ks[p.done]}` : ''),
-      });
-      return { model: sweep.models!.get(sweep.recommendedK)!, sweep };
-    } finally {
-      bar.stop();
-    }
-  }
-  // the silhouette (and so the report) needs at least one cluster with two rows: more rows than segments
-  if (f.k >= data.n) throw new UsageError(`--k: ${f.k} segments need more than ${f.k} rows to be judged, the data has ${data.n}`);
-  const runs = f.nInit ?? 1;
-  const bar = ctx.progress.start(`fitting k = ${f.k}`, runs * f.maxIter);
-  try {
-    const model = await kmeans(data, {
-      ...common, k: f.k,
-      onProgress: (p) => bar.update(p.run * f.maxIter + p.iteration, `${runs > 1 ? `run ${p.run + 1}/${runs} · ` : ''}inertia ${formatNumber(p.inertia)}`),
-    });
-    return { model };
-  } finally {
-    bar.stop();
-  }
+  // kmeans, minibatch-kmeans, gmm: one k, or a sweep that recommends one
+  return fitSegments(data, f, ctx);
 }
 
 /** Shares are of every row, so with noise they add up to less than 1. */
@@ -172,7 +150,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const what = inputName(input);
   const table: Table = await readInput(input, ctx, formatFlag(f));
   // segkit's own output read back: its segment columns are no features, and --out replaces them
-  const replaced = replacedColumns(table, f.segmentColumn);
+  const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
   const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, [], replaced, (o) => algorithmPipelineOptions(f, o, table, input));
   let profileData: Dataset;
@@ -197,7 +175,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const clusteredProfile = kept ? subsetRows(profileData, kept) : profileData;
   const labels = kept ? Int32Array.from(kept, (i) => allLabels[i]) : allLabels;
   const run = { threads: ctx.threads, signal: ctx.signal };
-  const row = sweep?.table.find((r) => r.k === k);
+  // mixtures: every row's membership probabilities, for --proba and the report's certainty chart
+  const soft = model as Fitted & { predictProba?: (data: Dataset, o: object) => Promise<Float64Array>; bic?: (data: Dataset, o: object) => Promise<number>; aic?: (data: Dataset, o: object) => Promise<number> };
+  const proba = typeof soft.predictProba === 'function' && (f.proba || f.report !== undefined) ? await soft.predictProba(dataset, run) : undefined;
+  const row = sweep?.table.find((r) => r.k === k && (sweep.covarianceType === undefined || r.covarianceType === sweep.covarianceType));
   // one segment has no silhouette or Calinski-Harabasz: they need two to compare
   const sil = k >= 2 ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : { score: Number.NaN, sampleSize: null };
   let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
@@ -229,7 +210,13 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       full[rowIndex[i]] = allLabels[i];
       if (allLabels[i] < 0) noise[rowIndex[i]] = 1;
     }
-    await writeTable(f.out, withSegments(table, full, names, f.segmentColumn, noise), { signal: ctx.signal });
+    let out = withSegments(table, full, names, f.segmentColumn, noise);
+    if (f.proba && proba) {
+      const rows = new Float64Array(table.numRows * k).fill(NaN);
+      for (let i = 0; i < rowIndex.length; i++) rows.set(proba.subarray(i * k, (i + 1) * k), rowIndex[i] * k);
+      out = withProbabilities(out, rows, k, f.segmentColumn);
+    }
+    await writeTable(f.out, out, { signal: ctx.signal });
   }
   if (f.model !== undefined) {
     throwIfAborted(ctx.signal);
@@ -254,6 +241,8 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
         seed: f.seed,
         ...(sweep ? { kSweep: sweep.table, recommendation: sweep.reason } : {}),
         ...(sil.samples ? { silhouetteSamples: sil.samples } : {}),
+        ...(proba ? { membership: Float64Array.from({ length: dataset.n }, (_, i) => Math.max(...proba.subarray(i * k, (i + 1) * k))) } : {}),
+        ...(model.covarianceType ? { covarianceType: model.covarianceType } : {}),
       });
       throwIfAborted(ctx.signal);
       ctx.step(`writing ${f.report}`);
@@ -263,15 +252,24 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     }
   }
 
+  let mixture: SegmentSummaryJSON['mixture'];
+  if (model.covarianceType !== undefined && typeof soft.bic === 'function' && typeof soft.aic === 'function') {
+    const bic = row?.bic ?? await soft.bic(dataset, run);
+    const aic = row?.aic ?? await soft.aic(dataset, run);
+    mixture = { covarianceType: model.covarianceType, lowerBound: model.lowerBound!, bic, aic };
+  }
   const summary: SegmentSummaryJSON = {
-    k, ...metrics, silhouetteSampleSize: sil.sampleSize, algorithm: f.algorithm,
+    k, ...metrics, silhouetteSampleSize: sil.sampleSize, algorithm: f.algorithm, ...(mixture ? { mixture } : {}),
     ...(unassigned ? { unassigned } : {}),
     ...(fitted.density ? { density: { core: fitted.density.core, border: fitted.density.border } } : {}),
     rows: dataset.n, features: [...dataset.names], iterations: model.iterations ?? 0, converged: model.converged ?? true,
     segments: segments.map((s, t) => ({ ...s, means: { ...s.means }, ...(profiles.segments[t].rfmMix ? { rfmMix: profiles.segments[t].rfmMix } : {}) })),
     ...(sweep ? {
       kSweep: sweep.table,
-      recommendation: { k: sweep.recommendedK, elbowK: sweep.elbowK, silhouetteK: sweep.silhouetteK, evidence: sweep.evidence, reason: sweep.reason },
+      recommendation: {
+        k: sweep.recommendedK, elbowK: sweep.elbowK, silhouetteK: sweep.silhouetteK, evidence: sweep.evidence, reason: sweep.reason,
+        ...(sweep.bicK !== undefined ? { bicK: sweep.bicK, aicK: sweep.aicK, covarianceType: sweep.covarianceType } : {}),
+      },
     } : {}),
     files: { ...(f.out !== undefined ? { out: f.out } : {}), ...(f.model !== undefined ? { model: f.model } : {}), ...(f.report !== undefined ? { report: f.report } : {}) },
     ...features,
@@ -289,7 +287,17 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
 function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: ChooseKResult | undefined): string {
   const parts: string[] = [];
   parts.push(`${s.rows.toLocaleString('en-US')} rows · ${s.features.length} features · k = ${s.k}${sweep ? ` (chosen from k = ${sweep.table[0].k}..${sweep.table[sweep.table.length - 1].k})` : ''}`);
-  if (sweep) {
+  if (sweep && sweep.bicK !== undefined) {
+    parts.push('');
+    parts.push(formatTable(
+      ['k', 'covariance', 'BIC', 'AIC', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', ''],
+      sweep.table.map((r) => [
+        String(r.k), r.covarianceType ?? '', formatNumber(r.bic!), formatNumber(r.aic!), formatNumber(r.silhouette), formatNumber(r.calinskiHarabasz), formatNumber(r.daviesBouldin),
+        r.k === s.k && r.covarianceType === sweep.covarianceType ? '<- chosen' : '',
+      ]),
+      [true, false, true, true, true, true, true, false],
+    ));
+  } else if (sweep) {
     parts.push('');
     parts.push(formatTable(
       ['k', 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', ''],
@@ -312,6 +320,7 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
   parts.push('');
   const sampled = s.silhouetteSampleSize ? ` (on ${s.silhouetteSampleSize.toLocaleString('en-US')} sampled rows)` : '';
   parts.push(`silhouette ${formatNumber(s.silhouette)}${sampled} · Calinski-Harabasz ${formatNumber(s.calinskiHarabasz)} · Davies-Bouldin ${formatNumber(s.daviesBouldin)} · inertia ${formatNumber(s.inertia)}`);
+  if (s.mixture) parts.push(`gmm (${s.mixture.covarianceType} covariances): BIC ${formatNumber(s.mixture.bic)} · AIC ${formatNumber(s.mixture.aic)} · log-likelihood per row ${formatNumber(s.mixture.lowerBound)}`);
   if (s.recommendation) parts.push(`recommendation: ${s.recommendation.reason}`);
   const what: Record<string, string> = { out: 'segments', model: 'model', report: 'report' };
   const files = Object.entries(s.files).filter(([, p]) => p !== '-').map(([kind, p]) => `${p} (${what[kind]})`);

@@ -5,6 +5,7 @@ import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
+import { kmeansParallel } from './kmeansParallel.js';
 import { KMeansModel } from './kmeansModel.js';
 import { lloyd } from './lloyd.js';
 import type { RunOptions } from './model.js';
@@ -23,8 +24,9 @@ export interface KMeansProgress {
 
 export interface KMeansOptions extends RunOptions {
   k: number;
-  init?: 'k-means++' | 'random' | readonly (readonly number[])[];
-  /** Restarts, keeping the lowest inertia; 'auto' is 1 for k-means++ and explicit centroids, 10 for random. */
+  /** 'k-means++' (greedy), 'k-means||' (Bahmani et al. 2012, for large data), 'random', or k explicit centroids. */
+  init?: 'k-means++' | 'k-means||' | 'random' | readonly (readonly number[])[];
+  /** Restarts, keeping the lowest inertia; 'auto' is 1 for k-means++, k-means|| and explicit centroids, 10 for random. */
   nInit?: number | 'auto';
   maxIter?: number;
   /** Relative to the mean feature variance, as scikit-learn; 0 stops only when no label changes. */
@@ -46,7 +48,7 @@ const KMEANS_OPTIONS = ['k', 'init', 'nInit', 'maxIter', 'tol', 'seed', 'sampleW
 
 interface Checked {
   k: number;
-  init: 'k-means++' | 'random' | readonly (readonly number[])[];
+  init: 'k-means++' | 'k-means||' | 'random' | readonly (readonly number[])[];
   explicit?: Float64Array;
   nInit: number;
   maxIter: number;
@@ -74,8 +76,8 @@ function checkKMeansOptions(o: KMeansOptions, ds: Dataset): Checked {
         explicit![t * ds.d + j] = v;
       });
     });
-  } else if (init !== 'k-means++' && init !== 'random') {
-    throw badOption('init', init, '"k-means++", "random" or an array of k centroids');
+  } else if (init !== 'k-means++' && init !== 'k-means||' && init !== 'random') {
+    throw badOption('init', init, '"k-means++", "k-means||", "random" or an array of k centroids');
   }
   const nInitRaw = o.nInit ?? kmeansDefaults.nInit;
   if (nInitRaw !== 'auto' && (!Number.isInteger(nInitRaw) || nInitRaw < 1)) throw badOption('nInit', nInitRaw, 'a positive integer or "auto"');
@@ -124,6 +126,8 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
       for (let q = 0; q < init.length; q++) init[q] = (o.explicit[q] - m.offset[q % d]) * m.scale;
     } else if (o.init === 'random') {
       init = await randomInit(m, o.k, runRng, options.signal);
+    } else if (o.init === 'k-means||') {
+      init = await kmeansParallel(m, o.k, runRng, options.signal);
     } else {
       init = await kmeansPlusPlus(m, o.k, runRng, options.signal);
     }

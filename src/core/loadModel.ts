@@ -1,13 +1,17 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
+import { GaussianMixtureModel } from './gaussianMixtureModel.js';
 import { AgglomerativeModel } from './agglomerativeModel.js';
 import { DBSCANModel } from './dbscanModel.js';
 import { KMeansModel } from './kmeansModel.js';
+import { MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
 import type { SegmentationModel } from './model.js';
 
 /** Readers by model kind: a new algorithm adds its line here. */
 const READERS: Readonly<Record<string, (json: unknown) => SegmentationModel>> = Object.freeze({
   kmeans: (j: unknown) => KMeansModel.fromJSON(j),
+  gmm: (j: unknown) => GaussianMixtureModel.fromJSON(j),
+  'minibatch-kmeans': (j: unknown) => MiniBatchKMeansModel.fromJSON(j),
   dbscan: (j: unknown) => DBSCANModel.fromJSON(j),
   agglomerative: (j: unknown) => AgglomerativeModel.fromJSON(j),
 });

@@ -12,6 +12,7 @@ export interface KernelExports {
   silhouetteSums(...args: number[]): void;
   columnSums(...args: number[]): void;
   centerColumns(...args: number[]): number;
+  gmm(...args: number[]): number;
   primSingle(...args: number[]): void;
   wardChain(...args: number[]): void;
 }

@@ -21,6 +21,10 @@ export interface BuildReportInput {
   readonly recommendation?: string;
   /** Silhouette coefficient of every row (length n). */
   readonly silhouetteSamples?: Float32Array | Float64Array;
+  /** Soft segmentations (mixtures): every row's largest membership probability (length n). */
+  readonly membership?: Float32Array | Float64Array;
+  /** Mixture sweeps over several covariance types: the type chosen. */
+  readonly covarianceType?: string;
   /** Seed for the rows sampled into the 2-D scatter. */
   readonly seed?: number;
   /** At most this many rows in the 2-D scatter. */
@@ -107,6 +111,9 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
     const l = labels[i];
     if (!Number.isInteger(l) || l < 0 || l >= k) throw new SegkitError('E_BAD_LABELS', `row ${i} has label ${describe(l)}; labels must be integers in [0, ${k})`);
   }
+  if (input.membership !== undefined && input.membership.length !== ds.n) {
+    throw new SegkitError('E_SHAPE_MISMATCH', `membership has ${input.membership.length} entries for ${ds.n} rows`);
+  }
   if (input.silhouetteSamples !== undefined && input.silhouetteSamples.length !== ds.n) {
     throw new SegkitError('E_SHAPE_MISMATCH', `silhouetteSamples has ${input.silhouetteSamples.length} entries for ${ds.n} rows`);
   }
@@ -167,13 +174,21 @@ function sweepTable(rows: readonly KSweepRow[] | undefined, k: number): string {
     ['silhouette', 'Silhouette ↑'],
     ['calinskiHarabasz', 'Calinski–Harabasz ↑'],
     ['daviesBouldin', 'Davies–Bouldin ↓'],
+    ['bic', 'BIC ↓'],
+    ['aic', 'AIC ↓'],
   ];
   const shown = cols.filter(([f]) => has(f));
-  const head = `<tr><th scope="col">k</th>${shown.map(([, t]) => `<th scope="col">${escapeHtml(t)}</th>`).join('')}</tr>`;
+  // mixtures compared over covariance types get one row per (k, type); the best BIC is the chosen row
+  const types = new Set(sorted.map((r) => r.covarianceType).filter((t) => t !== undefined));
+  const chosenType = types.size > 1 ? sorted.filter((r) => r.k === k).reduce((a, b) => ((b.bic ?? Infinity) < (a.bic ?? Infinity) ? b : a)).covarianceType : undefined;
+  const typeHead = types.size > 1 ? '<th scope="col">Covariance</th>' : '';
+  const head = `<tr><th scope="col">k</th>${typeHead}${shown.map(([, t]) => `<th scope="col">${escapeHtml(t)}</th>`).join('')}</tr>`;
   const body = sorted
     .map((r) => {
-      const cls = r.k === k ? ' class="chosen"' : '';
-      return `<tr${cls}><th scope="row">${escapeHtml(String(r.k))}${r.k === k ? ' <span class="tag">chosen</span>' : ''}</th>${shown
+      const chosen = r.k === k && (chosenType === undefined || r.covarianceType === chosenType);
+      const cls = chosen ? ' class="chosen"' : '';
+      const type = types.size > 1 ? `<td>${escapeHtml(String(r.covarianceType))}</td>` : '';
+      return `<tr${cls}><th scope="row">${escapeHtml(String(r.k))}${chosen ? ' <span class="tag">chosen</span>' : ''}</th>${type}${shown
         .map(([f]) => `<td class="num">${escapeHtml(fmtNumber(r[f] as number | undefined))}</td>`)
         .join('')}</tr>`;
     })
@@ -298,6 +313,8 @@ const LAYOUT: readonly [keyof ChartSpecs, 'overview' | 'profiles' | 'map' | 'qua
   ['silhouette', 'quality', false],
   ['elbow', 'quality', false],
   ['silhouetteByK', 'quality', false],
+  ['certainty', 'quality', false],
+  ['bicByK', 'quality', false],
 ];
 
 /**
@@ -334,6 +351,8 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
       centroids: centroids.map((c) => ({ x: project(c, pca.components[0]), y: project(c, pca.components[1]) })),
     },
     ...(input.silhouetteSamples ? { silhouette: { samples: input.silhouetteSamples, labels } } : {}),
+    ...(input.membership ? { certainty: { maxProba: input.membership, labels } } : {}),
+    ...(input.covarianceType ? { covarianceType: input.covarianceType } : {}),
   });
 
   const groups: Record<string, string[]> = { overview: [], profiles: [], map: [], quality: [] };

@@ -9,6 +9,10 @@ export interface KSweepRow {
   readonly silhouette?: number;
   readonly calinskiHarabasz?: number;
   readonly daviesBouldin?: number;
+  /** Mixtures: Bayesian and Akaike information criteria (lower is better), and the covariance type of the row. */
+  readonly bic?: number;
+  readonly aic?: number;
+  readonly covarianceType?: string;
 }
 
 export interface ChartSpecsInput {
@@ -31,6 +35,10 @@ export interface ChartSpecsInput {
   readonly silhouette?: { readonly samples: ArrayLike<number>; readonly labels: ArrayLike<number> };
   /** Keep at most this many points per segment in the silhouette plot (exact quantiles of the sorted values). */
   readonly silhouettePointsPerSegment?: number;
+  /** Soft segmentations: each row's largest membership probability, with the rows' labels. */
+  readonly certainty?: { readonly maxProba: ArrayLike<number>; readonly labels: ArrayLike<number> };
+  /** Mixture sweeps over several covariance types: the one chosen (its rows draw the elbow and silhouette curves). */
+  readonly covarianceType?: string;
 }
 
 export interface ChartSpecs {
@@ -41,6 +49,8 @@ export interface ChartSpecs {
   readonly silhouette?: TopLevelSpec;
   readonly elbow?: TopLevelSpec;
   readonly silhouetteByK?: TopLevelSpec;
+  readonly certainty?: TopLevelSpec;
+  readonly bicByK?: TopLevelSpec;
 }
 
 /** Target SVG widths: a full-width chart and one of two side by side in the report. */
@@ -427,10 +437,94 @@ function sweepSpec(rows: readonly KSweepRow[], field: 'inertia' | 'silhouette', 
   } as TopLevelSpec;
 }
 
+/** Certainty bands of the largest membership probability, from most to least certain. */
+const BANDS = Object.freeze([
+  { name: '95% or more', min: 0.95 },
+  { name: '80 to 95%', min: 0.8 },
+  { name: '60 to 80%', min: 0.6 },
+  { name: 'under 60%', min: -Infinity },
+]);
+
+function certaintySpec(input: NonNullable<ChartSpecsInput['certainty']>, labels: string[]): TopLevelSpec {
+  const { maxProba, labels: rowLabels } = input;
+  if (maxProba.length !== rowLabels.length) throw new SegkitError('E_SHAPE_MISMATCH', `certainty has ${maxProba.length} probabilities and ${rowLabels.length} labels`);
+  const k = labels.length;
+  const counts = Array.from({ length: k }, () => new Array(BANDS.length).fill(0));
+  const sizes = new Array(k).fill(0);
+  for (let i = 0; i < maxProba.length; i++) {
+    const l = rowLabels[i];
+    if (l < 0 || l >= k) continue;
+    sizes[l]++;
+    counts[l][BANDS.findIndex((b) => maxProba[i] >= b.min)]++;
+  }
+  const values = labels.flatMap((segment, t) => BANDS.map((b, q) => ({ segment, band: b.name, order: q, share: sizes[t] > 0 ? counts[t][q] / sizes[t] : 0 })));
+  const bandColors = ['#1b7837', '#7fbf7b', '#fdb863', '#d6604d'];
+  const labelWidth = 200;
+  const lineChars = Math.floor(labelWidth / CHAR_W);
+  return {
+    $schema: SCHEMA,
+    description: 'Share of each segment by its customers\' largest membership probability',
+    title: { text: 'Membership certainty', subtitle: 'Share of each segment\'s customers by how sure the mixture is of their segment (largest probability)' },
+    width: HALF - labelWidth - 40,
+    height: { step: 46 },
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'bar', stroke: 'white', strokeWidth: 0.5 },
+        encoding: {
+          y: { field: 'segment', type: 'nominal', sort: [...labels], title: null, axis: null },
+          x: { field: 'share', type: 'quantitative', stack: 'zero', title: 'Share of the segment', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+          color: { field: 'band', type: 'nominal', title: 'Largest probability', scale: { domain: BANDS.map((b) => b.name), range: bandColors }, legend: { orient: 'bottom', direction: 'horizontal', columns: 2, titleLimit: 300, labelLimit: 120 } },
+          order: { field: 'order', type: 'quantitative' },
+        },
+      },
+      ...textBlockLayers(
+        wrappedRows(labels, lineChars, 3),
+        { align: 'right', baseline: 'middle', x: -8, color: '#1f2933', fontSize: 11, limit: labelWidth },
+        { y: { field: 'segment', type: 'nominal', sort: [...labels], title: null, axis: null } },
+        (lines) => (-(lines - 1) * LINE_HEIGHT) / 2,
+      ),
+    ],
+    config: CONFIG,
+  } as TopLevelSpec;
+}
+
+function bicSpec(rows: readonly KSweepRow[], k: number | undefined): TopLevelSpec {
+  const several = new Set(rows.map((r) => r.covarianceType)).size > 1;
+  const values = rows.flatMap((r) => [
+    { k: r.k, value: r.bic as number, series: several ? `BIC, ${r.covarianceType}` : 'BIC' },
+    ...(several ? [] : [{ k: r.k, value: r.aic as number, series: 'AIC' }]),
+  ]).filter((v) => Number.isFinite(v.value));
+  const ks = [...new Set(values.map((v) => v.k))];
+  const xScale = { domain: [Math.min(...ks), Math.max(...ks)], zero: false, nice: false };
+  return {
+    $schema: SCHEMA,
+    description: 'Information criteria of the mixture by number of segments',
+    title: { text: 'BIC by number of segments', subtitle: several ? 'Bayesian information criterion per covariance type; lower is better' : 'Bayesian and Akaike information criteria; lower is better' },
+    width: HALF - 80,
+    height: 220,
+    data: { values },
+    layer: [
+      ...(k !== undefined && ks.includes(k)
+        ? [{ data: { values: [{}] }, mark: { type: 'rule', color: '#c0392b', strokeDash: [5, 4] }, encoding: { x: { datum: k, type: 'quantitative', scale: xScale } } }]
+        : []),
+      {
+        mark: { type: 'line', strokeWidth: 2, point: { filled: true, size: 46 } },
+        encoding: {
+          x: { field: 'k', type: 'quantitative', title: 'Number of segments (k)', scale: xScale, axis: { values: ks, format: 'd', grid: false } },
+          y: { field: 'value', type: 'quantitative', title: 'Criterion', scale: { zero: false }, axis: { format: '~s' } },
+          color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'dark2' }, legend: { orient: 'top-right' } },
+        },
+      },
+    ],
+    config: CONFIG,
+  } as TopLevelSpec;
+}
+
 /**
  * Vega-Lite specs (plain JSON, data inline) for a segmentation: sizes, profile heat map, standardised centroids,
- * 2-D scatter, silhouette bands per segment, and the elbow and silhouette-by-k curves when a k sweep is given.
- * Segment colours are the same in every chart.
+ * 2-D scatter, silhouette bands per segment, and the elbow and silhouette-by-k curves when a k sweep is given; for
+ * mixtures, the membership certainty per segment and the BIC curve. Segment colours are the same in every chart.
  *
  * @example
  * const specs = chartSpecs({ profiles, centroids, kSweep, k: 4 });
@@ -448,7 +542,10 @@ export function chartSpecs(input: ChartSpecsInput): ChartSpecs {
   if (!Number.isInteger(perSegment) || perSegment < 2) {
     throw badOption('silhouettePointsPerSegment', perSegment, 'an integer >= 2');
   }
-  const sweep = input.kSweep && input.kSweep.length > 0 ? [...input.kSweep].sort((a, b) => a.k - b.k) : undefined;
+  const all = input.kSweep && input.kSweep.length > 0 ? [...input.kSweep].sort((a, b) => a.k - b.k) : undefined;
+  // several covariance types: the elbow and silhouette curves follow the chosen one (or the first)
+  const type = input.covarianceType ?? all?.find((r) => r.covarianceType !== undefined)?.covarianceType;
+  const sweep = all && type !== undefined ? all.filter((r) => r.covarianceType === undefined || r.covarianceType === type) : all;
   return {
     sizes: sizesSpec(profiles, labels),
     heatmap: heatmapSpec(profiles, labels),
@@ -457,5 +554,7 @@ export function chartSpecs(input: ChartSpecsInput): ChartSpecs {
     ...(input.silhouette ? { silhouette: silhouetteSpec(input.silhouette, labels, perSegment) } : {}),
     ...(sweep ? { elbow: sweepSpec(sweep, 'inertia', input.k) } : {}),
     ...(sweep && sweep.some((r) => Number.isFinite(r.silhouette)) ? { silhouetteByK: sweepSpec(sweep, 'silhouette', input.k) } : {}),
+    ...(input.certainty ? { certainty: certaintySpec(input.certainty, labels) } : {}),
+    ...(all && all.some((r) => Number.isFinite(r.bic)) ? { bicByK: bicSpec(all, input.k) } : {}),
   };
 }

@@ -8,6 +8,7 @@ export type SegkitErrorCode =
   | 'E_MISSING_COLUMN'
   | 'E_SHAPE_MISMATCH'
   | 'E_TOO_FEW_DISTINCT'
+  | 'E_SINGULAR'
   | 'E_BAD_LABELS'
   | 'E_UNKNOWN_CATEGORY'
   | 'E_BAD_MODEL'

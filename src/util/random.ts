@@ -57,3 +57,34 @@ export function createRandom(seed: number): Random {
   };
   return rng;
 }
+
+// murmur3's 32-bit finaliser: every input bit flips about half the output bits
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A uniform number in [0, 1) (53 bits) that depends only on (seed, stream, index): draws made per row from the row's
+ * index, so they are the same whoever holds the row and in whatever order rows are visited.
+ */
+export function hashUniform(seed: number, stream: number, index: number): number {
+  const lo = Math.trunc(seed) | 0, hi = Math.trunc(seed / 0x100000000) | 0;
+  const h = fmix32(fmix32(fmix32(fmix32(lo ^ 0x243f6a88) ^ hi) + (stream | 0)) ^ (index >>> 0));
+  const h2 = fmix32(h ^ 0x6a09e667 ^ Math.trunc(index / 0x100000000));
+  return ((h >>> 5) * 67108864 + (h2 >>> 6)) / 9007199254740992;
+}
+
+/**
+ * Uniform numbers in [0, 1) with 32 random bits, one per index, for one (seed, stream): the same draw as every other
+ * holder of the index makes, at two hash rounds per draw (for per-row sampling over millions of rows).
+ */
+export function indexUniforms(seed: number, stream: number): (index: number) => number {
+  const lo = Math.trunc(seed) | 0, hi = Math.trunc(seed / 0x100000000) | 0;
+  const base = fmix32(fmix32(fmix32(lo ^ 0x243f6a88) ^ hi) + (stream | 0));
+  const salt = fmix32(base ^ 0x6a09e667);
+  return (index) => fmix32((fmix32(Math.imul(index | 0, 0x9e3779b1) ^ base) + salt) ^ Math.trunc(index / 0x100000000)) / 4294967296;
+}

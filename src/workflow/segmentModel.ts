@@ -5,6 +5,7 @@ import type { TableInput } from '../prep/frame.js';
 import { KMeansModel, record } from '../core/kmeansModel.js';
 import { isSegmentationModel, loadModel } from '../core/loadModel.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from '../core/model.js';
+import type { Dataset } from '../data/dataset.js';
 
 export const SEGMENT_MODEL_FORMAT = 'segkit.model';
 /** Version 2 holds any model kind under `model`; version 1 files (k-means under `kmeans`) are still read. */
@@ -189,6 +190,30 @@ export class SegmentModel {
     const labels = await this.model.predict(prepared.dataset, options);
     const { rowIndex } = prepared;
     for (let i = 0; i < labels.length; i++) out[rowIndex[i]] = labels[i];
+    return out;
+  }
+
+  /**
+   * Membership probabilities of every row of a raw customer table, for models with soft membership (Gaussian
+   * mixtures): row-major n x k, NaN for a row the outlier rule dropped.
+   */
+  async predictProba(table: TableInput, options: RunOptions = {}): Promise<Float64Array> {
+    const m = this.model as SegmentationModel & { predictProba?: (data: Dataset, o: RunOptions) => Promise<Float64Array> };
+    if (typeof m.predictProba !== 'function') throw new SegkitError('E_BAD_OPTION', `a ${this.model.kind} model gives no membership probabilities`, 'fit a Gaussian mixture (algorithm "gmm") for soft membership');
+    const k = this.model.k;
+    const out = new Float64Array(tableRows(table) * k).fill(NaN);
+    if (out.length === 0) return out;
+    let prepared;
+    try {
+      prepared = this.pipeline.transform(table);
+    } catch (error) {
+      // as predict: a batch in which the outlier rule dropped every row has no probabilities
+      const drops = this.pipeline.steps.some((s) => s.kind === 'outliers' && (s as { action?: string }).action === 'drop');
+      if (drops && error instanceof SegkitError && error.code === 'E_EMPTY_DATA') return out;
+      throw error;
+    }
+    const proba = await m.predictProba(prepared.dataset, options);
+    prepared.rowIndex.forEach((row, i) => out.set(proba.subarray(i * k, (i + 1) * k), row * k));
     return out;
   }
 

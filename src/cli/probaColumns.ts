@@ -1,0 +1,31 @@
+import { Float64, type Table } from 'apache-arrow';
+import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
+
+/** The --proba column of each segment: `<column>_proba_<id>`. */
+export const probaColumnNames = (column: string, k: number): string[] => Array.from({ length: k }, (_, t) => `${column}_proba_${t}`);
+
+const isProba = (name: string, column: string): boolean => name.startsWith(`${column}_proba_`) && /^\d+$/.test(name.slice(column.length + 7));
+
+/** The input's probability columns (segkit's own --proba output, read back): the new ones replace them. */
+export function replacedProbaColumns(table: Table, column: string): string[] {
+  return table.schema.fields.map((f) => f.name).filter((name) => isProba(name, column));
+}
+
+/**
+ * The table (less any old probability columns) followed by each row's membership probability of every segment
+ * (row-major rows x k; NaN, written as null, for a row without a segment).
+ */
+export function withProbabilities(table: Table, proba: Float64Array, k: number, column: string): Table {
+  const n = table.numRows;
+  const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => !isProba(f.name, column));
+  const data = fields.map((f) => singleChunk(table.getChildAt(f.j)!));
+  const cols = Array.from({ length: k }, (_, t) => {
+    const values = new Array<number | null>(n);
+    for (let i = 0; i < n; i++) {
+      const v = proba[i * k + t];
+      values[i] = Number.isNaN(v) ? null : v;
+    }
+    return dataFromValues(values, new Float64());
+  });
+  return tableFromColumns([...fields.map((f) => f.name), ...probaColumnNames(column, k)], [...data, ...cols], table.schema.metadata);
+}

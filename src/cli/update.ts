@@ -1,0 +1,109 @@
+import { type Command, Option } from 'commander';
+import { SegmentModel } from '../workflow/segmentModel.js';
+import type { MiniBatchKMeansModel } from '../core/miniBatchKMeansModel.js';
+import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { throwIfAborted } from '../util/errors.js';
+import { UsageError } from './exitCodes.js';
+import { formatNumber, formatTable } from './formatTable.js';
+import { finiteNumber } from './optionParsers.js';
+import { addFormatOption, formatFlag } from './prepOptions.js';
+import { inFile, inputName, readInput } from './readInput.js';
+import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { loadModel } from './score.js';
+
+interface UpdateFlags extends CommonFlags {
+  readonly out?: string;
+  readonly halfLife?: number;
+  readonly halfLifeUnit: 'batches' | 'rows';
+  readonly format?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ segkit segment customers.csv --algorithm minibatch-kmeans --k 6 --model model.json
+  $ segkit update model.json this-week.csv
+  $ segkit update model.json today.parquet --half-life 30 --out model-new.json --json
+
+The new rows go through the model's preparation pipeline, then one mini-batch step per batch-size rows moves each
+segment centre towards its new customers by 1 / (the weight it has absorbed). --half-life makes older behaviour count
+less: the absorbed weights halve every N batches (or rows, with --half-life-unit rows). The model file is replaced
+atomically (written to a temporary file, then renamed), so a failed or cancelled update leaves it as it was.`;
+
+export function registerUpdate(program: Command, signal: AbortSignal): void {
+  const cmd = program
+    .command('update')
+    .description('keep a mini-batch k-means model learning from new customers (partialFit), and save it')
+    .argument('<model>', 'model JSON written by segkit segment --algorithm minibatch-kmeans --model')
+    .argument('<input>', 'new customer rows with the columns the model reads, or - for CSV on stdin')
+    .option('--out <file>', 'write the updated model here instead of replacing <model>')
+    .addOption(new Option('--half-life <n>', 'forget: absorbed weights halve every n batches (or rows)').argParser((v) => {
+      const n = finiteNumber(v);
+      if (!(n > 0)) throw new UsageError('--half-life must be a number > 0');
+      return n;
+    }))
+    .addOption(new Option('--half-life-unit <unit>', 'what --half-life counts').choices(['batches', 'rows']).default('batches'));
+  addFormatOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((model: string, input: string, flags: UpdateFlags) => runUpdate(model, input, flags, new RunContext(signal, flags)));
+}
+
+async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: RunContext): Promise<void> {
+  if (f.out === '-') throw new UsageError('--out needs a file path');
+  if (f.out !== undefined) await checkParent(f.out, '--out');
+  const saved = await loadModel(modelPath);
+  if (saved.kind !== 'minibatch-kmeans') {
+    throw new UsageError(`"${modelPath}" holds a ${saved.kind} model; only mini-batch k-means keeps learning (segment with --algorithm minibatch-kmeans)`);
+  }
+  const model = saved.model as MiniBatchKMeansModel;
+  const what = inputName(input);
+  const table = await readInput(input, ctx, formatFlag(f));
+  let prepared;
+  try {
+    prepared = saved.pipeline.transform(table);
+  } catch (error) {
+    throw inFile(error, what);
+  }
+  const before = model.centroids;
+  const steps = model.nSteps;
+  const bar = ctx.progress.start('learning', 1);
+  try {
+    await model.partialFit(prepared.dataset, {
+      threads: ctx.threads, signal: ctx.signal,
+      ...(f.halfLife !== undefined ? { halfLife: f.halfLife, halfLifeUnit: f.halfLifeUnit } : {}),
+    });
+  } catch (error) {
+    throw inFile(error, what);
+  } finally {
+    bar.stop();
+  }
+  throwIfAborted(ctx.signal);
+  const target = f.out ?? modelPath;
+  const updated = new SegmentModel({ pipeline: saved.pipeline, model, segments: saved.segments });
+  await writeFileAtomic(target, `${JSON.stringify(updated.toJSON())}\n`, ctx.signal);
+  const after = model.centroids;
+  const moved = after.map((c, t) => Math.hypot(...c.map((v, j) => v - before[t][j])));
+  const summary = {
+    rows: prepared.dataset.n,
+    rowsSeen: model.rowsSeen,
+    unused: table.numRows - prepared.dataset.n,
+    steps: model.nSteps - steps,
+    model: target,
+    segments: saved.segments.map((s, t) => ({ id: s.id, name: s.name, moved: moved[t], weight: model.counts[t], newRows: model.labels.filter((l) => l === t).length })),
+  };
+  if (ctx.json) {
+    ctx.printJson(summary);
+    return;
+  }
+  ctx.print([
+    `learned from ${summary.rows.toLocaleString('en-US')} rows in ${summary.steps} mini-batch steps${summary.unused > 0 ? ` (${summary.unused} rows dropped by the model's outlier rule)` : ''}; wrote ${target}`,
+    '',
+    formatTable(
+      ['id', 'segment', 'new rows', 'centre moved', 'absorbed weight'],
+      summary.segments.map((s) => [String(s.id), s.name, s.newRows.toLocaleString('en-US'), formatNumber(s.moved), formatNumber(s.weight)]),
+      [true, false, true, true, true],
+    ),
+    '',
+    'centre moved: distance between the old and new centre in the prepared (scaled) features',
+  ].join('\n'));
+}

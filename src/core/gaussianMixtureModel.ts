@@ -1,0 +1,281 @@
+import { describe } from '../util/errors.js';
+import { at, badModel, modelValue, readArray, readBoolean, readEnum, readNumber, readObject, readStrings } from '../util/modelJson.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import type { DataInput } from '../data/dataset.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import { loadMatrix } from '../engine/matrix.js';
+import { asymmetry } from './gmmLinalg.js';
+import { gmmPass, type GmmPassState } from './gmmOps.js';
+import { COVARIANCE_TYPES, covLength, nParameters, precisionCholesky, rescale, type CovarianceType, type GmmParams } from './gmmParams.js';
+import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
+import { datasetFor } from './modelData.js';
+
+export const GMM_FORMAT_VERSION = 1;
+
+/** Covariances (or precision Cholesky factors) in scikit-learn's shapes. */
+export type CovarianceArray = number[][][] | number[][] | number[];
+
+export interface GaussianMixtureModelJSON extends ModelJSON {
+  kind: 'gmm';
+  version: number;
+  k: number;
+  featureNames: string[];
+  covarianceType: CovarianceType;
+  weights: number[];
+  means: number[][];
+  covariances: CovarianceArray;
+  offset: number[];
+  regCovar: number;
+  lowerBound: number;
+  iterations: number;
+  converged: boolean;
+  nSamples: number;
+}
+
+interface Parts {
+  k: number;
+  featureNames: string[];
+  covarianceType: CovarianceType;
+  weights: Float64Array;
+  means: Float64Array;
+  covariances: Float64Array;
+  offset: Float64Array;
+  regCovar: number;
+  labels: Int32Array;
+  lowerBound: number;
+  iterations: number;
+  converged: boolean;
+  nSamples?: number;
+}
+
+/** Flat values in scikit-learn's nested shape for a covariance type. */
+function nest(v: Float64Array, t: CovarianceType, k: number, d: number): CovarianceArray {
+  const rows = (a: Float64Array, r: number, c: number) => Array.from({ length: r }, (_, i) => Array.from(a.subarray(i * c, (i + 1) * c)));
+  if (t === 'full') return Array.from({ length: k }, (_, c) => rows(v.subarray(c * d * d, (c + 1) * d * d), d, d));
+  if (t === 'tied') return rows(v, d, d);
+  if (t === 'diag') return rows(v, k, d);
+  return Array.from(v);
+}
+
+/**
+ * A fitted Gaussian mixture: the result of `gaussianMixture`, or loaded with `loadModel` /
+ * `GaussianMixtureModel.fromJSON`. Soft membership (`predictProba`), log-likelihoods, BIC and AIC on any data.
+ */
+export class GaussianMixtureModel implements SegmentationModel {
+  readonly kind = 'gmm' as const;
+  readonly k: number;
+  readonly d: number;
+  readonly featureNames: readonly string[];
+  readonly covarianceType: CovarianceType;
+  /** Labels of the training rows: their most probable component (empty for a model loaded from JSON). */
+  readonly labels: Int32Array;
+  /** Mean log-likelihood per row of the last E-step of the fit (scikit-learn's lower_bound_). */
+  readonly lowerBound: number;
+  readonly iterations: number;
+  readonly converged: boolean;
+  readonly nSamples: number;
+  readonly regCovar: number;
+  /** Flat parameters: weights (k), means (k x d), covariances and precision Cholesky factors (the type's shape). */
+  readonly weightData: Float64Array;
+  readonly meanData: Float64Array;
+  readonly covarianceData: Float64Array;
+  readonly precisionCholeskyData: Float64Array;
+  private readonly offset: Float64Array;
+
+  constructor(p: Parts) {
+    this.k = p.k;
+    this.d = p.featureNames.length;
+    this.featureNames = Object.freeze([...p.featureNames]);
+    this.covarianceType = p.covarianceType;
+    this.weightData = p.weights;
+    this.meanData = p.means;
+    this.covarianceData = p.covariances;
+    this.precisionCholeskyData = precisionCholesky(p.covariances, p.covarianceType, p.k, this.d, p.regCovar);
+    this.offset = p.offset;
+    this.regCovar = p.regCovar;
+    this.labels = p.labels;
+    this.lowerBound = p.lowerBound;
+    this.iterations = p.iterations;
+    this.converged = p.converged;
+    this.nSamples = p.nSamples ?? p.labels.length;
+  }
+
+  get weights(): number[] {
+    return Array.from(this.weightData);
+  }
+
+  /** Component means as k arrays of d numbers. */
+  get means(): number[][] {
+    return Array.from({ length: this.k }, (_, c) => Array.from(this.meanData.subarray(c * this.d, (c + 1) * this.d)));
+  }
+
+  /** full: k x d x d; tied: d x d; diag: k x d; spherical: k (scikit-learn's covariances_). */
+  get covariances(): CovarianceArray {
+    return nest(this.covarianceData, this.covarianceType, this.k, this.d);
+  }
+
+  /** Cholesky factors of the precisions, in scikit-learn's precisions_cholesky_ shapes. */
+  get precisionsCholesky(): CovarianceArray {
+    return nest(this.precisionCholeskyData, this.covarianceType, this.k, this.d);
+  }
+
+  /** Free parameters, as counted by BIC and AIC. */
+  get nParameters(): number {
+    return nParameters(this.covarianceType, this.k, this.d);
+  }
+
+  private params(): GmmParams {
+    return { k: this.k, d: this.d, type: this.covarianceType, weights: this.weightData, means: this.meanData, covariances: this.covarianceData, precChol: this.precisionCholeskyData };
+  }
+
+  /** One E-step over the rows (centred by the model's offset); reads back the per-row outputs asked for. */
+  private async pass(data: DataInput, options: RunOptions, fn: string, keep: GmmPassState['keep']): Promise<{ n: number; rows: Record<string, Float64Array | Int32Array>; shift: number }> {
+    checkOptions(options, RUN_OPTIONS, fn);
+    const ds = datasetFor(data, this.featureNames, fn);
+    const ex = resolveExecutor(options);
+    let far = 0;
+    for (let c = 0; c < this.k; c++) {
+      let s = 0;
+      for (let j = 0; j < this.d; j++) s += (this.meanData[c * this.d + j] - this.offset[j]) ** 2;
+      far = Math.max(far, s);
+    }
+    const m = await loadMatrix(ex, ds, { offset: this.offset, alsoSquaredNorm: far, signal: options.signal });
+    try {
+      const params = rescale(this.params(), this.offset, m.scale);
+      await gmmPass(m, { params, k: this.k, source: 'estep', stats: false, keep }, options.signal);
+      const rows: Record<string, Float64Array | Int32Array> = {};
+      for (const name of keep) rows[name] = (await ex.readRows(m.handle, name, { signal: options.signal })) as Float64Array | Int32Array;
+      return { n: ds.n, rows, shift: this.d * Math.log(m.scale) };
+    } finally {
+      await m.release();
+    }
+  }
+
+  /** The most probable component of each row. */
+  async predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
+    return (await this.pass(data, options, 'predict', ['labels'])).rows.labels as Int32Array;
+  }
+
+  /** Each row's probability of belonging to each component: row-major n x k (row i at [i * k, (i + 1) * k)), rows sum to 1. */
+  async predictProba(data: DataInput, options: RunOptions = {}): Promise<Float64Array> {
+    return (await this.pass(data, options, 'predictProba', ['resp'])).rows.resp as Float64Array;
+  }
+
+  /** Each row's log-likelihood under the mixture (scikit-learn's score_samples). */
+  async scoreSamples(data: DataInput, options: RunOptions = {}): Promise<Float64Array> {
+    const r = await this.pass(data, options, 'scoreSamples', ['score']);
+    const s = r.rows.score as Float64Array;
+    if (r.shift !== 0) for (let i = 0; i < s.length; i++) s[i] += r.shift;
+    return s;
+  }
+
+  /** Mean log-likelihood per row. */
+  async score(data: DataInput, options: RunOptions = {}): Promise<number> {
+    const s = await this.scoreSamples(data, options);
+    let t = 0;
+    for (let i = 0; i < s.length; i++) t += s[i];
+    return t / s.length;
+  }
+
+  /** Bayesian information criterion on the data: -2 log L + p ln n (lower is better). */
+  async bic(data: DataInput, options: RunOptions = {}): Promise<number> {
+    const s = await this.scoreSamples(data, options);
+    return -2 * sum(s) + this.nParameters * Math.log(s.length);
+  }
+
+  /** Akaike information criterion on the data: -2 log L + 2 p (lower is better). */
+  async aic(data: DataInput, options: RunOptions = {}): Promise<number> {
+    const s = await this.scoreSamples(data, options);
+    return -2 * sum(s) + 2 * this.nParameters;
+  }
+
+  toJSON(): GaussianMixtureModelJSON {
+    return {
+      kind: 'gmm',
+      version: GMM_FORMAT_VERSION,
+      k: this.k,
+      featureNames: [...this.featureNames],
+      covarianceType: this.covarianceType,
+      weights: this.weights,
+      means: this.means,
+      covariances: this.covariances,
+      offset: Array.from(this.offset),
+      regCovar: this.regCovar,
+      lowerBound: this.lowerBound,
+      iterations: this.iterations,
+      converged: this.converged,
+      nSamples: this.nSamples,
+    };
+  }
+
+  /** Loads a model saved with `toJSON` (an object or JSON text); every field is checked and a bad one named. */
+  static fromJSON(json: unknown): GaussianMixtureModel {
+    const o = modelValue(json);
+    const r = readObject(o, '', GMM_KEYS);
+    if (r.kind !== 'gmm') throw badModel('kind', `must be "gmm", got ${describe(r.kind)}`);
+    if (r.version !== GMM_FORMAT_VERSION) throw badModel('version', `must be ${GMM_FORMAT_VERSION} (the version this segkit reads), got ${describe(r.version)}`);
+    const k = r.k;
+    if (!Number.isInteger(k) || (k as number) < 1) throw badModel('k', `must be a positive integer, got ${describe(k)}`);
+    const names = readStrings(r.featureNames, 'featureNames', undefined, true);
+    if (names.length === 0) throw badModel('featureNames', 'must name at least one feature');
+    const d = names.length;
+    const type = readEnum(r.covarianceType, 'covarianceType', COVARIANCE_TYPES);
+    const f32 = (v: unknown, path: string): number => {
+      const x = readNumber(v, path);
+      if (!Number.isFinite(Math.fround(x))) throw badModel(path, `is ${x}, beyond float32's range (3.4e38)`);
+      return x;
+    };
+    const flat = (v: unknown, path: string, shape: number[], read = f32): Float64Array => {
+      const out: number[] = [];
+      const walk = (x: unknown, p: string, depth: number): void => {
+        if (depth === shape.length) { out.push(read(x, p)); return; }
+        readArray(x, p, shape[depth]).forEach((y, i) => walk(y, at(p, i), depth + 1));
+      };
+      walk(v, path, 0);
+      return Float64Array.from(out);
+    };
+    const kk = k as number;
+    const weights = flat(r.weights, 'weights', [kk], readNumber);
+    let total = 0;
+    weights.forEach((w, c) => {
+      if (w < 0 || w > 1) throw badModel(at('weights', c), `must be between 0 and 1, got ${w}`);
+      total += w;
+    });
+    if (Math.abs(total - 1) > 1e-8) throw badModel('weights', `must sum to 1, got ${total}`);
+    const means = flat(r.means, 'means', [kk, d]);
+    const shape = type === 'full' ? [kk, d, d] : type === 'tied' ? [d, d] : type === 'diag' ? [kk, d] : [kk];
+    const covariances = flat(r.covariances, 'covariances', shape, readNumber);
+    const offset = flat(r.offset, 'offset', [d]);
+    const regCovar = readNumber(r.regCovar, 'regCovar');
+    if (regCovar < 0) throw badModel('regCovar', `must be >= 0, got ${regCovar}`);
+    if (type === 'full' || type === 'tied') {
+      for (let c = 0; c < covLength(type, kk, d) / (d * d); c++) {
+        if (asymmetry(covariances.subarray(c * d * d, (c + 1) * d * d), d) > 1e-8) throw badModel(type === 'full' ? at('covariances', c) : 'covariances', 'must be symmetric');
+      }
+    }
+    try {
+      precisionCholesky(covariances, type, kk, d, regCovar);
+    } catch (e) {
+      const c = /component (\d+)/.exec((e as Error).message)?.[1];
+      throw badModel(c !== undefined ? at('covariances', Number(c)) : 'covariances', 'must be positive definite');
+    }
+    const lowerBound = readNumber(r.lowerBound, 'lowerBound');
+    const count = (key: string): number => {
+      const v = r[key];
+      if (!Number.isInteger(v) || (v as number) < 0) throw badModel(key, `must be a non-negative integer, got ${describe(v)}`);
+      return v as number;
+    };
+    return new GaussianMixtureModel({
+      k: kk, featureNames: names, covarianceType: type, weights, means, covariances, offset, regCovar,
+      labels: new Int32Array(0), lowerBound, iterations: count('iterations'), converged: readBoolean(r.converged, 'converged'), nSamples: count('nSamples'),
+    });
+  }
+}
+
+const GMM_KEYS = ['kind', 'version', 'k', 'featureNames', 'covarianceType', 'weights', 'means', 'covariances', 'offset', 'regCovar', 'lowerBound', 'iterations', 'converged', 'nSamples'] as const;
+
+function sum(a: Float64Array): number {
+  let t = 0;
+  for (let i = 0; i < a.length; i++) t += a[i];
+  return t;
+}

@@ -1,0 +1,96 @@
+// The shard ops of k-means|| (Bahmani et al. 2012). Each pass updates every row's closest squared distance and the
+// candidate that owns it, and pre-selects the rows the next round may draw: a row is drawn when its uniform, taken
+// from (seed, round, row index), is below l w closest / phi; phi (all shards) is at least this shard's potential,
+// so the rows below l w closest / (this shard's potential) are a superset the caller filters with phi.
+import { assignShard } from '../kernels/assign.js';
+import { updateClosestShard } from '../kernels/seedDistances.js';
+import { rowValues, shardColumn, type Shard } from '../kernels/shard.js';
+import { defineOp, type RowSpec } from '../engine/shardOp.js';
+import { indexUniforms } from '../util/random.js';
+
+const F32: RowSpec = { type: 'f32' };
+const I32: RowSpec = { type: 'i32' };
+
+export interface ParallelPartial {
+  /** The shard's potential sum w * closest. */
+  pot: number;
+  /** Rows that may be drawn next: [row, uniform, w * closest, then d values] each. */
+  picks?: Float64Array;
+  /** Weight of the rows each candidate owns (candidates so far). */
+  counts: Float64Array;
+}
+
+interface Next {
+  /** Pre-select rows for this round (-1: no round follows). */
+  round: number;
+  seed: number;
+  l: number;
+  /** Candidates after this pass, for the owners' weights. */
+  total: number;
+}
+
+function finish(sh: Shard, pot: number, s: Next): ParallelPartial {
+  const closest = rowValues(sh, 'closest', 'f32'), owner = rowValues(sh, 'owner', 'i32');
+  const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
+  const counts = new Float64Array(s.total);
+  for (let i = 0; i < sh.rows; i++) counts[owner[i]] += w ? w[i] : 1;
+  if (s.round < 0) return { pot, counts };
+  const picked: number[] = [];
+  const uniform = indexUniforms(s.seed, s.round);
+  for (let i = 0; i < sh.rows; i++) {
+    const wc = (w ? w[i] : 1) * closest[i];
+    if (wc > 0) {
+      const u = uniform(sh.start + i);
+      // the same expression the caller applies with phi >= pot, so rounding keeps the superset
+      if (u < (s.l * wc) / pot) picked.push(i, u, wc);
+    }
+  }
+  const width = 3 + sh.d;
+  const rows = picked.length / 3;
+  const picks = new Float64Array(rows * width);
+  const cols = Array.from({ length: sh.d }, (_, j) => shardColumn(sh, j));
+  for (let q = 0; q < rows; q++) {
+    const i = picked[3 * q];
+    picks[q * width] = sh.start + i;
+    picks[q * width + 1] = picked[3 * q + 1];
+    picks[q * width + 2] = picked[3 * q + 2];
+    for (let j = 0; j < sh.d; j++) picks[q * width + 3 + j] = cols[j][i];
+  }
+  return { pot, picks, counts };
+}
+
+/** The first centre: closest = |x - c|^2 (direct form), every row owned by candidate 0. */
+export const firstCentreOp = defineOp<Next & { centre: Float32Array }, ParallelPartial>({
+  name: 'kmeansParallel.first',
+  rows: () => ({ closest: F32, owner: I32 }),
+  run(sh, s) {
+    const pot = updateClosestShard(sh, s.centre, 'closest', true);
+    rowValues(sh, 'owner', 'i32').fill(0);
+    return finish(sh, pot, s);
+  },
+}, import.meta.url);
+
+/**
+ * A round's candidates (m x d float32 and squared norms, numbered from `base`): the assignment kernel finds each
+ * row's nearest, and closest and owner follow it where it is nearer than the row's closest so far.
+ */
+export const candidatesUpdateOp = defineOp<Next & { cent: Float32Array; norms: Float32Array; m: number; base: number }, ParallelPartial>({
+  name: 'kmeansParallel.update',
+  rows: () => ({ closest: F32, owner: I32, candidate: { type: 'i32', fill: -1 }, candidateDist: F32 }),
+  scratchBytes: (s, d) => 8 * (s.m * d + s.m) + 64,
+  run(sh, s) {
+    assignShard(sh, { cent: s.cent, norms: s.norms, k: s.m, labels: 'candidate', dist: 'candidateDist' });
+    const closest = rowValues(sh, 'closest', 'f32'), owner = rowValues(sh, 'owner', 'i32');
+    const cand = rowValues(sh, 'candidate', 'i32'), dist = rowValues(sh, 'candidateDist', 'f32');
+    const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
+    let pot = 0;
+    for (let i = 0; i < sh.rows; i++) {
+      if (dist[i] < closest[i]) {
+        closest[i] = dist[i];
+        owner[i] = s.base + cand[i];
+      }
+      pot += (w ? w[i] : 1) * closest[i];
+    }
+    return finish(sh, pot, s);
+  },
+}, import.meta.url);

@@ -1,0 +1,422 @@
+import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
+import { createRandom, type Random } from '../util/random.js';
+import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import type { Handle } from '../engine/executor.js';
+import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
+import { padRows } from '../kernels/layout.js';
+import { kmeansPlusPlus } from './initCentroids.js';
+import { farthestOp } from './kmeansOps.js';
+import { kmeansParallel } from './kmeansParallel.js';
+import { decayOf, labelRows, MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
+import { gatherOp, stepsOp, type StepsResult, type StepsState } from './miniBatchOps.js';
+import type { RunOptions } from './model.js';
+
+export interface MiniBatchProgress {
+  step: number;
+  /** Steps the fit plans (it may stop early). */
+  steps: number;
+  /** Inertia of the last step's batch, per row. */
+  batchInertia: number;
+}
+
+export interface MiniBatchKMeansOptions extends RunOptions {
+  k: number;
+  /** 'k-means++' (on initSize drawn rows, as scikit-learn), 'k-means||' (on every row), 'random', or k centroids. */
+  init?: 'k-means++' | 'k-means||' | 'random' | readonly (readonly number[])[];
+  batchSize?: number;
+  /** Passes over the data: the fit takes maxIter * n / batchSize steps at most. */
+  maxIter?: number;
+  /** Stop after this many steps whose smoothed batch inertia did not improve (null: never). */
+  maxNoImprovement?: number | null;
+  /** Stop when the centres move less than this (relative to the mean feature variance); 0: never. */
+  tol?: number;
+  /** A centre whose count falls below this share of the largest moves to a row of the batch. */
+  reassignmentRatio?: number;
+  /** Rows drawn for k-means++ and random starts (default 3 batchSize, at least 3k). */
+  initSize?: number;
+  /** Starts tried, keeping the one with the lowest inertia on initSize drawn rows; 'auto': 3 for random, else 1. */
+  nInit?: number | 'auto';
+  seed?: number;
+  sampleWeight?: ArrayLike<number>;
+  /**
+   * Start as scikit-learn's first partial_fit call: initialise on these rows, then one step per consecutive
+   * batchSize rows, in order (no sampling, no early stop). With halfLife, counts decay as in partialFit.
+   */
+  partial?: boolean;
+  halfLife?: number;
+  halfLifeUnit?: 'batches' | 'rows';
+  onProgress?: (p: MiniBatchProgress) => void;
+}
+
+export const miniBatchKMeansDefaults = Object.freeze({
+  init: 'k-means++' as const,
+  batchSize: 1024,
+  maxIter: 100,
+  maxNoImprovement: 10,
+  tol: 0,
+  reassignmentRatio: 0.01,
+  nInit: 'auto' as const,
+  seed: 0,
+});
+
+const OPTIONS = [
+  'k', 'init', 'batchSize', 'maxIter', 'maxNoImprovement', 'tol', 'reassignmentRatio', 'initSize', 'nInit', 'seed',
+  'sampleWeight', 'partial', 'halfLife', 'halfLifeUnit', 'executor', 'threads', 'signal', 'onProgress',
+] as const;
+
+interface Checked {
+  k: number;
+  init: 'k-means++' | 'k-means||' | 'random' | 'explicit';
+  explicit?: Float64Array;
+  batch: number;
+  maxIter: number;
+  maxNoImprovement: number;
+  tol: number;
+  ratio: number;
+  initSize: number;
+  nInit: number;
+  seed: number;
+  partial: boolean;
+  decay: number;
+  decayPerRow: boolean;
+}
+
+function check(o: MiniBatchKMeansOptions, ds: Dataset): Checked {
+  if (!o || typeof o !== 'object') throw badOption('options', o, 'an object with at least { k }');
+  checkOptions(o, OPTIONS, 'miniBatchKMeans');
+  const { k } = o;
+  if (!Number.isInteger(k) || k < 1) throw badOption('k', k, 'a positive integer');
+  if (k > ds.n) throw new SegkitError('E_TOO_FEW_DISTINCT', `option "k" is ${k} but the data has only ${ds.n} rows`);
+  const int = (name: string, v: unknown, min: number): number => {
+    if (!Number.isInteger(v) || (v as number) < min) throw badOption(name, v, `an integer >= ${min}`);
+    return v as number;
+  };
+  const raw = o.init ?? miniBatchKMeansDefaults.init;
+  let init: Checked['init'];
+  let explicit: Float64Array | undefined;
+  if (Array.isArray(raw)) {
+    init = 'explicit';
+    if (raw.length !== k) throw badOption('init', raw, `${k} centroids (one per cluster)`);
+    explicit = new Float64Array(k * ds.d);
+    const seen = new Set<string>();
+    raw.forEach((row, t) => {
+      if (!Array.isArray(row) || row.length !== ds.d) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values, the data has ${ds.d} features`);
+      row.forEach((v, j) => {
+        if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(Math.fround(v))) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t}, column ${j} is ${describe(v)}, not a finite float32 number`);
+        explicit![t * ds.d + j] = v;
+      });
+      const key = row.map(Math.fround).join(',');
+      if (seen.has(key)) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} repeats an earlier row; the k centroids must be distinct`);
+      seen.add(key);
+    });
+  } else if (raw === 'k-means++' || raw === 'k-means||' || raw === 'random') {
+    init = raw;
+  } else {
+    throw badOption('init', raw, '"k-means++", "k-means||", "random" or an array of k centroids');
+  }
+  const batch = Math.min(int('batchSize', o.batchSize ?? miniBatchKMeansDefaults.batchSize, 1), ds.n);
+  const maxIter = int('maxIter', o.maxIter ?? miniBatchKMeansDefaults.maxIter, 1);
+  const mni = o.maxNoImprovement === undefined ? miniBatchKMeansDefaults.maxNoImprovement : o.maxNoImprovement;
+  const maxNoImprovement = mni === null ? 0 : int('maxNoImprovement', mni, 1);
+  const tol = o.tol ?? miniBatchKMeansDefaults.tol;
+  if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) throw badOption('tol', tol, 'a finite number >= 0');
+  const ratio = o.reassignmentRatio ?? miniBatchKMeansDefaults.reassignmentRatio;
+  if (typeof ratio !== 'number' || !(ratio >= 0) || !Number.isFinite(ratio)) throw badOption('reassignmentRatio', ratio, 'a finite number >= 0');
+  // scikit-learn's _init_size: 3 batch sizes, at least 3k, at most n
+  let initSize = o.initSize === undefined ? 3 * batch : int('initSize', o.initSize, 1);
+  if (initSize < k) initSize = 3 * k;
+  initSize = Math.min(initSize, ds.n);
+  const nInitRaw = o.nInit ?? miniBatchKMeansDefaults.nInit;
+  const nInit = init === 'explicit' ? 1 : nInitRaw === 'auto' ? (init === 'random' ? 3 : 1) : int('nInit', nInitRaw, 1);
+  const seed = o.seed ?? miniBatchKMeansDefaults.seed;
+  if (!Number.isInteger(seed)) throw badOption('seed', seed, 'an integer');
+  if (o.partial !== undefined && typeof o.partial !== 'boolean') throw badOption('partial', o.partial, 'true or false');
+  return { k, init, explicit, batch, maxIter, maxNoImprovement, tol, ratio, initSize, nInit, seed, partial: !!o.partial, ...decayOf(o) };
+}
+
+/** Throws unless the rows hold at least k distinct points (with positive weight); stops as soon as k are found. */
+function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): void {
+  const seen = new Set<string>();
+  const key: number[] = new Array(ds.d);
+  for (let i = 0; i < ds.n && seen.size < k; i++) {
+    if (weights && weights[i] === 0) continue;
+    for (let j = 0; j < ds.d; j++) key[j] = ds.columns[j][i];
+    seen.add(key.join(','));
+  }
+  if (seen.size < k) throw new SegkitError('E_TOO_FEW_DISTINCT', `option "k" is ${k} but the data has only ${seen.size} distinct ${weights ? 'weighted ' : ''}points`, 'lower k or deduplicate the data');
+}
+
+/** Drawn rows, column-major (one Float32Array per feature, in the order drawn), with their weights. */
+interface Gathered {
+  columns: Float32Array[];
+  weights?: Float32Array;
+}
+
+/**
+ * The stored values and weights of drawn rows, batch by batch: batch b holds draws [b * batch, (b + 1) * batch), in
+ * shard order then draw order (a fixed order, so its sums round the same everywhere). Each shard reads its rows from
+ * its own columns; the caller copies each shard's run of each batch into place, so no write lands at random.
+ */
+async function gather(m: Matrix, rows: Int32Array, batch = rows.length, signal?: AbortSignal): Promise<Gathered> {
+  const sr = m.handle.shardRows, shards = m.handle.shards, len = rows.length;
+  const nb = Math.ceil(len / batch);
+  const from = new Int32Array(shards + 1);
+  const runs = new Int32Array(nb * shards);
+  for (let q = 0; q < len; q++) {
+    const s = Math.floor(rows[q] / sr);
+    from[s + 1]++;
+    runs[Math.floor(q / batch) * shards + s]++;
+  }
+  for (let s = 0; s < shards; s++) from[s + 1] += from[s];
+  // every shard's rows, in draw order (so grouped by batch)
+  const grouped = new Int32Array(len), fill = from.slice();
+  for (let q = 0; q < len; q++) grouped[fill[Math.floor(rows[q] / sr)]++] = rows[q];
+  const used: number[] = [];
+  for (let s = 0; s < shards; s++) if (from[s + 1] > from[s]) used.push(s);
+  const parts = await m.ex.map(gatherOp, m.handle, { rows: grouped, from }, { shards: used, signal });
+  const d = m.d;
+  const columns = Array.from({ length: d }, () => new Float32Array(len));
+  const weights = m.weights ? new Float32Array(len) : undefined;
+  // each (batch, shard) run's start in its shard's partial; the output is written column by column, batch by batch,
+  // shard by shard, so every write follows the previous one
+  const src = new Int32Array(nb * shards);
+  for (let s = 0; s < shards; s++) for (let bb = 1; bb < nb; bb++) src[bb * shards + s] = src[(bb - 1) * shards + s] + runs[(bb - 1) * shards + s];
+  const part: (typeof parts)[number][] = new Array(shards);
+  used.forEach((s, u) => (part[s] = parts[u]));
+  for (let j = 0; j < d; j++) {
+    const col = columns[j];
+    let to = 0;
+    for (let bb = 0; bb < nb; bb++) {
+      for (let s = 0; s < shards; s++) {
+        const c = runs[bb * shards + s];
+        if (c === 0) continue;
+        const vals = part[s].values, off = j * (from[s + 1] - from[s]) + src[bb * shards + s];
+        for (let t = 0; t < c; t++) col[to + t] = vals[off + t];
+        to += c;
+      }
+    }
+  }
+  if (weights) {
+    let to = 0;
+    for (let bb = 0; bb < nb; bb++) {
+      for (let s = 0; s < shards; s++) {
+        const c = runs[bb * shards + s];
+        if (c === 0) continue;
+        const w = part[s].weights!, off = src[bb * shards + s];
+        for (let t = 0; t < c; t++) weights[to + t] = w[off + t];
+        to += c;
+      }
+    }
+  }
+  return { columns, weights };
+}
+
+/** Gathered rows loaded as one shard (as they are: already in the matrix's coordinates). */
+function loadChunk(m: Matrix, g: Gathered, signal?: AbortSignal): Promise<Handle> {
+  const n = g.columns[0].length;
+  return m.ex.load({ columns: g.columns, rows: g.weights ? { weights: g.weights } : {} }, { shardRows: padRows(Math.max(16, n)), signal });
+}
+
+/** Row i of gathered rows. */
+const rowOf = (g: Gathered, i: number): number[] => g.columns.map((c) => c[i]);
+
+function drawRows(rng: Random, n: number, count: number): Int32Array {
+  const out = new Int32Array(count);
+  for (let q = 0; q < count; q++) out[q] = rng.int(n);
+  return out;
+}
+
+/** A start: explicit, k-means|| on every row, or k-means++ / random on initSize drawn rows (scikit-learn's _init_centroids). */
+async function start(m: Matrix, o: Checked, rng: Random, signal?: AbortSignal): Promise<Float64Array> {
+  const { k } = o;
+  const d = m.d;
+  if (o.explicit) return Float64Array.from(o.explicit, (v, q) => (v - m.offset[q % d]) * m.scale);
+  if (o.init === 'k-means||') return kmeansParallel(m, k, rng, signal);
+  const rows = o.initSize < m.n ? drawRows(rng, m.n, o.initSize) : Int32Array.from({ length: m.n }, (_, i) => i);
+  const g = await gather(m, rows, undefined, signal);
+  const weights = g.weights;
+  if (o.init === 'random') {
+    // k distinct drawn rows (by value), as scikit-learn's random choice but never a repeated centre
+    const out = new Float64Array(k * d);
+    const seen = new Set<string>();
+    const order = Array.from(rows.keys());
+    let got = 0;
+    for (let q = 0; q < order.length && got < k; q++) {
+      const pick = q + rng.int(order.length - q);
+      [order[q], order[pick]] = [order[pick], order[q]];
+      const i = order[q];
+      if (weights && weights[i] === 0) continue;
+      const row = rowOf(g, i);
+      const key = row.join(',');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.set(row, d * got++);
+    }
+    if (got === k) return out;
+    return kmeansPlusPlus(m, k, rng, signal);
+  }
+  // k-means++ on the drawn rows; when they hold fewer than k distinct points, on every row
+  const sub = await loadChunk(m, g, signal);
+  try {
+    const distinct = new Set<string>();
+    for (let i = 0; i < rows.length && distinct.size < k; i++) if (!weights || weights[i] > 0) distinct.add(rowOf(g, i).join(','));
+    if (distinct.size < k) return await kmeansPlusPlus(m, k, rng, signal);
+    let total = rows.length;
+    if (weights) { total = 0; for (const w of weights) total += w; }
+    const view: Matrix = { ...m, handle: sub, n: rows.length, weights, totalWeight: total, release: async () => undefined };
+    return await kmeansPlusPlus(view, k, rng, signal);
+  } finally {
+    await m.ex.release(sub);
+  }
+}
+
+/** Inertia of the centres on the drawn validation rows (already loaded): how scikit-learn picks among nInit starts. */
+async function inertiaOn(m: Matrix, chunk: { handle: Handle; sumSquares: number }, c: Float64Array, k: number, signal?: AbortSignal): Promise<number> {
+  const { inertia } = await labelRows({ ...m, handle: chunk.handle, n: chunk.handle.n, sumSquares: chunk.sumSquares }, c, k, signal);
+  return inertia;
+}
+
+/**
+ * Empty clusters take the rows farthest from their centres (distinct from every centre), until every centre owns a
+ * row: the k centres are distinct and non-empty (scikit-learn can return fewer clusters than asked).
+ */
+async function fillEmpty(m: Matrix, c: Float64Array, counts: Float64Array, k: number, signal?: AbortSignal) {
+  const d = m.d;
+  for (let round = 0; round <= k; round++) {
+    const r = await labelRows(m, c, k, signal);
+    const empty: number[] = [];
+    for (let t = 0; t < k; t++) if (!(r.weight[t] > 0)) empty.push(t);
+    if (empty.length === 0 || round === k) return r;
+    const width = 3 + d;
+    const want = 2 * empty.length + k;
+    const found = (await m.ex.map(farthestOp, m.handle, { m: want }, { signal })).flatMap((p) =>
+      Array.from({ length: p.length / width }, (_, q) => p.subarray(q * width, (q + 1) * width)));
+    found.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    const taken = new Set<string>();
+    for (let t = 0; t < k; t++) taken.add(Array.from(c.subarray(t * d, (t + 1) * d), Math.fround).join(','));
+    let least = Infinity;
+    for (let t = 0; t < k; t++) if (r.weight[t] > 0) least = Math.min(least, counts[t]);
+    let q = 0;
+    for (const t of empty) {
+      while (q < found.length && taken.has(Array.from(found[q].subarray(3), Math.fround).join(','))) q++;
+      if (q >= found.length) break;
+      const row = found[q++].subarray(3);
+      taken.add(Array.from(row, Math.fround).join(','));
+      c.set(row, t * d);
+      counts[t] = Number.isFinite(least) ? least : 0;
+    }
+  }
+  return labelRows(m, c, k, signal);
+}
+
+/**
+ * Steps per gathered chunk: up to 2^20 drawn rows (64 MiB of values at most). Drawn rows are scattered over every
+ * column's cache lines, so a chunk costs about one read of the data whatever its size: large chunks read it rarely.
+ */
+const chunkSteps = (batch: number, d: number): number => Math.max(1, Math.floor(Math.min(1 << 20, (1 << 24) / d) / batch));
+
+async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansModel> {
+  const { k } = o;
+  const { n, d } = m;
+  const { signal } = options;
+  const rng = createRandom(o.seed);
+  // scikit-learn's order: the validation rows first, then each start's own draws
+  let valid: { handle: Handle; sumSquares: number } | undefined;
+  let centres: Float64Array | undefined;
+  try {
+    if (o.nInit > 1) {
+      const g = await gather(m, drawRows(rng, n, o.initSize), undefined, signal);
+      let ss = 0;
+      for (const c of g.columns) for (let i = 0; i < c.length; i++) ss += (g.weights ? g.weights[i] : 1) * c[i] * c[i];
+      valid = { handle: await loadChunk(m, g, signal), sumSquares: ss };
+    }
+    let best = Infinity;
+    for (let run = 0; run < o.nInit; run++) {
+      const c = await start(m, o, rng, signal);
+      if (o.nInit === 1) { centres = c; break; }
+      const inertia = await inertiaOn(m, valid!, c, k, signal);
+      if (inertia < best) { best = inertia; centres = c; }
+    }
+  } finally {
+    if (valid) await m.ex.release(valid.handle);
+  }
+  const c = centres!;
+  let counts: Float64Array = new Float64Array(k);
+  const base = {
+    k, batch: o.batch, seed: o.seed, reassignmentRatio: o.ratio, batchSize: o.batch, decay: o.decay, decayPerRow: o.decayPerRow,
+    nSamples: n, maxNoImprovement: o.maxNoImprovement, tolAbs: o.tol === 0 ? 0 : (m.sumSquaresUnweighted / n / d) * o.tol,
+  };
+  let nSince = 0, ewa = NaN, ewaMin = NaN, noImprovement = 0, done = 0, stopped = false;
+  let cent: Float64Array = c;
+  let steps: number;
+  const apply = (r: StepsResult) => {
+    cent = r.cent; counts = r.counts; nSince = r.nSince; ewa = r.ewa; ewaMin = r.ewaMin; noImprovement = r.noImprovement;
+    done += r.done;
+    stopped = r.stopped;
+  };
+  if (o.partial) {
+    // scikit-learn's first partial_fit: consecutive batches of the rows as given, on one shard
+    steps = Math.ceil(n / o.batch);
+    const h = await loadChunk(m, await gather(m, Int32Array.from({ length: n }, (_, i) => i), undefined, signal), signal);
+    try {
+      const state: StepsState = { ...base, cent, counts, steps, step0: 0, nSince, convergence: false, ewa, ewaMin, noImprovement };
+      apply((await m.ex.map(stepsOp, h, state, { shards: [0], signal }))[0]);
+    } finally {
+      await m.ex.release(h);
+    }
+  } else {
+    steps = Math.floor((o.maxIter * n) / o.batch);
+    const per = chunkSteps(o.batch, d);
+    while (done < steps && !stopped) {
+      throwIfAborted(signal);
+      const s = Math.min(per, steps - done);
+      const h = await loadChunk(m, await gather(m, drawRows(rng, n, s * o.batch), o.batch, signal), signal);
+      try {
+        const state: StepsState = { ...base, cent, counts, steps: s, step0: done, nSince, convergence: true, ewa, ewaMin, noImprovement };
+        const r = (await m.ex.map(stepsOp, h, state, { shards: [0], signal }))[0];
+        apply(r);
+        options.onProgress?.({ step: done, steps, batchInertia: r.inertia[r.inertia.length - 1] / o.batch / m.scale ** 2 });
+      } finally {
+        await m.ex.release(h);
+      }
+    }
+  }
+  const final = o.partial ? await labelRows(m, cent, k, signal) : await fillEmpty(m, cent, counts, k, signal);
+  return new MiniBatchKMeansModel({
+    k, featureNames: [...ds.names], centres: Float64Array.from(cent, (v) => v / m.scale), counts: Float64Array.from(counts), offset: m.offset, batchSize: o.batch,
+    reassignmentRatio: o.ratio, seed: o.seed, nSteps: done, nSinceLastReassign: nSince, labels: final.labels,
+    inertia: final.inertia / m.scale ** 2, iterations: Math.ceil((done * o.batch) / n), converged: stopped, nSamples: n,
+  });
+}
+
+/**
+ * Mini-batch k-means (Sculley 2010; scikit-learn's MiniBatchKMeans): each step labels a drawn batch and moves every
+ * centre towards its rows by 1 / its count, small clusters are re-seeded, and the fit stops when the smoothed batch
+ * inertia stops improving. Seeded: the same rows are drawn on every executor. Always k distinct, non-empty centres.
+ * @example
+ * const model = await miniBatchKMeans(customers, { k: 8, seed: 1 });
+ * await model.partialFit(newCustomers, { halfLife: 30 });
+ */
+export async function miniBatchKMeans(data: DataInput, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansModel> {
+  const ds = toDataset(data);
+  const o = check(options, ds);
+  const weights = checkWeights(options.sampleWeight, ds.n);
+  checkDistinct(ds, o.k, weights);
+  throwIfAborted(options.signal);
+  const ex = resolveExecutor(options);
+  const m = await loadMatrix(ex, ds, { weights, signal: options.signal });
+  try {
+    return await runFit(m, ds, o, options);
+  } finally {
+    await m.release();
+  }
+}
+
+/** A mini-batch fit on data already loaded (chooseK fits many k on one load). */
+export async function fitMiniBatchKMeans(m: Matrix, ds: Dataset, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansModel> {
+  const o = check(options, ds);
+  checkDistinct(ds, o.k, m.weights);
+  return runFit(m, ds, o, options);
+}

@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { chooseK, close, createRandom, fromColumns, GaussianMixtureModel, inlineExecutor, type Dataset } from '../src/index.node.js';
+import { failure } from './helpers.js';
+
+const ex = inlineExecutor();
+afterAll(async () => {
+  await ex.close();
+  await close();
+});
+
+/** Four elongated, correlated groups: a mixture with full covariances describes them better than round ones. */
+function groups(n: number, seed: number): Dataset {
+  const rng = createRandom(seed);
+  const centres = [[0, 0], [9, 1], [1, 10], [10, 11]];
+  const x = new Float32Array(n), y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = centres[i % 4], a = rng.normal() * 1.6, b = rng.normal() * 0.4;
+    x[i] = c[0] + a * 0.8 - b * 0.6;
+    y[i] = c[1] + a * 0.6 + b * 0.8;
+  }
+  return fromColumns({ columns: [x, y], names: ['spend', 'visits'] });
+}
+
+describe('chooseK with a Gaussian mixture', () => {
+  const ds = groups(2_000, 3);
+
+  it('reports BIC and AIC for every k and covariance type and recommends the lowest BIC', async () => {
+    const r = await chooseK(ds, { algorithm: 'gmm', covarianceType: ['full', 'spherical'], kRange: [2, 6], seed: 1, executor: ex, keepModels: true });
+    expect(r.table).toHaveLength(10);
+    for (const row of r.table) {
+      expect(['full', 'spherical']).toContain(row.covarianceType);
+      expect(Number.isFinite(row.bic) && Number.isFinite(row.aic)).toBe(true);
+      expect(row.aic!).toBeLessThan(row.bic!);
+    }
+    const best = r.table.reduce((a, b) => (b.bic! < a.bic! ? b : a));
+    expect(r.recommendedK).toBe(4);
+    expect(r.bicK).toBe(best.k);
+    expect(r.covarianceType).toBe('full');
+    expect(r.reason).toContain('lowest BIC');
+    expect(r.reason).toContain('full covariances');
+    // the criteria are scikit-learn's: the kept model's own bic and aic on the rows give the same numbers
+    const model = r.models!.get(4) as GaussianMixtureModel;
+    expect(model.kind).toBe('gmm');
+    expect(model.covarianceType).toBe('full');
+    expect(await model.bic(ds, { executor: ex })).toBeCloseTo(best.bic!, 6);
+    expect(await model.aic(ds, { executor: ex })).toBeCloseTo(best.aic!, 6);
+  });
+
+  it('mini-batch k-means sweeps k as k-means does; a covariance type without a mixture is refused', async () => {
+    const r = await chooseK(ds, { algorithm: 'minibatch-kmeans', kRange: [2, 5], seed: 1, executor: ex });
+    expect(r.table.map((t) => t.k)).toEqual([2, 3, 4, 5]);
+    expect(r.table.every((t) => t.bic === undefined)).toBe(true);
+    expect(r.recommendedK).toBe(4);
+    expect((await failure(() => chooseK(ds, { covarianceType: 'diag', executor: ex }))).code).toBe('E_BAD_OPTION');
+    expect((await failure(() => chooseK(ds, { algorithm: 'gmm', covarianceType: 'round' as never, executor: ex }))).message).toContain('covarianceType');
+  });
+});

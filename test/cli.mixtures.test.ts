@@ -1,0 +1,142 @@
+// The command line with mixtures and mini-batch k-means: runs the built command (dist/cli/main.js) as a user would.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SegmentModel } from '../src/workflow/segmentModel.js';
+import { readTable } from '../src/data/readTable.node.js';
+import { close } from '../src/engine/defaultExecutor.js';
+import type { GaussianMixtureModel } from '../src/core/gaussianMixtureModel.js';
+import type { MiniBatchKMeansModel } from '../src/core/miniBatchKMeansModel.js';
+import { createRandom } from '../src/util/random.js';
+
+const BIN = join(fileURLToPath(new URL('..', import.meta.url)), 'dist', 'cli', 'main.js');
+let dir = '';
+const path = (name: string) => join(dir, name);
+
+function segkit(args: readonly string[]) {
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.SEGKIT_DEBUG;
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env, timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+function ok(args: readonly string[]) {
+  const r = segkit(args);
+  if (r.code !== 0) throw new Error(`segkit ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r;
+}
+
+/** Three overlapping customer groups with correlated spend and visits. */
+function csv(n: number, seed: number, shift = 0): string {
+  const rng = createRandom(seed);
+  const lines = ['customer_id,spend,visits,tenure'];
+  for (let i = 0; i < n; i++) {
+    const g = i % 3;
+    const a = rng.normal();
+    lines.push([`c${seed}-${i}`, (50 + 40 * g + shift + 12 * a).toFixed(2), (5 + 4 * g + 2 * a + rng.normal()).toFixed(2), (10 * g + 3 * rng.normal()).toFixed(2)].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), 'segkit-mix-'));
+  writeFileSync(path('customers.csv'), csv(900, 1));
+  writeFileSync(path('new.csv'), csv(500, 2, 15));
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await close();
+});
+
+describe('segkit segment --algorithm gmm', () => {
+  it('--proba adds one probability column per segment: rows sum to 1, the largest is the segment, the model gives the same', async () => {
+    const s = JSON.parse(ok(['segment', 'customers.csv', '--algorithm', 'gmm', '--k', '3', '--covariance', 'diag', '--seed', '2', '--proba', '--out', 'gmm.csv', '--model', 'gmm.json', '--json']).stdout);
+    expect(s.algorithm).toBe('gmm');
+    expect(s.mixture.covarianceType).toBe('diag');
+    const out = await readTable(path('gmm.csv'));
+    const seg = Array.from(out.getChild('segment')!.toArray() as Int32Array);
+    const p = [0, 1, 2].map((t) => Array.from(out.getChild(`segment_proba_${t}`)!.toArray() as Float64Array));
+    const model = SegmentModel.fromJSON(readFileSync(path('gmm.json'), 'utf8'));
+    expect(model.kind).toBe('gmm');
+    const table = await readTable(path('customers.csv'));
+    const again = await model.predictProba(table, { threads: 1 });
+    seg.forEach((l, i) => {
+      const row = p.map((c) => c[i]);
+      expect(Math.abs(row[0] + row[1] + row[2] - 1)).toBeLessThan(1e-12);
+      expect(row[l]).toBe(Math.max(...row));
+      row.forEach((v, t) => expect(v).toBe(again[i * 3 + t]));
+    });
+    // the summary's criteria are the model's own on the prepared rows
+    const gmm = model.model as GaussianMixtureModel;
+    const prepared = model.pipeline.transform(table).dataset;
+    expect(s.mixture.bic).toBeCloseTo(await gmm.bic(prepared, { threads: 1 }), 6);
+  });
+
+  it('--k auto compares covariance types by BIC; the report shows membership certainty and the BIC curve', () => {
+    const s = JSON.parse(ok(['segment', 'customers.csv', '--algorithm', 'gmm', '--covariance', 'full,spherical', '--k-range', '2..4', '--seed', '1', '--report', 'gmm.html', '--json']).stdout);
+    expect(s.kSweep).toHaveLength(6);
+    const best = s.kSweep.reduce((a: { bic: number }, b: { bic: number }) => (b.bic < a.bic ? b : a));
+    expect(s.k).toBe(best.k);
+    expect(s.recommendation.bicK).toBe(best.k);
+    expect(s.recommendation.covarianceType).toBe(best.covarianceType);
+    expect(s.mixture.covarianceType).toBe(best.covarianceType);
+    expect(s.mixture.bic).toBe(best.bic);
+    const html = readFileSync(path('gmm.html'), 'utf8');
+    expect(html).toContain('Membership certainty');
+    expect(html).toContain('BIC by number of segments');
+  });
+
+  it('choose-k --algorithm gmm prints BIC and AIC by k', () => {
+    const r = ok(['choose-k', 'customers.csv', '--algorithm', 'gmm', '--k-range', '2..4', '--seed', '1']);
+    expect(r.stdout).toMatch(/BIC +AIC/);
+    expect(r.stdout).toContain('recommended (lowest BIC)');
+  });
+});
+
+describe('segkit update', () => {
+  it('runs partialFit on the prepared rows and replaces the model atomically; the library gives the same model', async () => {
+    ok(['segment', 'customers.csv', '--algorithm', 'minibatch-kmeans', '--k', '3', '--init', 'k-means||', '--batch-size', '128', '--seed', '3', '--model', 'mb.json']);
+    const before = readFileSync(path('mb.json'), 'utf8');
+    const s = JSON.parse(ok(['update', 'mb.json', 'new.csv', '--half-life', '4', '--json']).stdout);
+    expect(s.rows).toBe(500);
+    expect(s.steps).toBe(Math.ceil(500 / 128));
+    const after = SegmentModel.fromJSON(readFileSync(path('mb.json'), 'utf8'));
+    // the same update in the library, from the file as it was
+    const old = SegmentModel.fromJSON(before);
+    const mb = old.model as MiniBatchKMeansModel;
+    await mb.partialFit(old.pipeline.transform(await readTable(path('new.csv'))).dataset, { halfLife: 4, threads: 1 });
+    expect(JSON.stringify(after.model.toJSON())).toBe(JSON.stringify(mb.toJSON()));
+    expect((after.model as MiniBatchKMeansModel).nSteps).toBe(mb.nSteps);
+    // a failed update leaves the model as it was
+    writeFileSync(path('bad.csv'), 'customer_id,spend,visits\nx,1,2\n');
+    const saved = readFileSync(path('mb.json'), 'utf8');
+    const r = segkit(['update', 'mb.json', 'bad.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('tenure');
+    expect(readFileSync(path('mb.json'), 'utf8')).toBe(saved);
+    // --out writes elsewhere and leaves the model file alone
+    ok(['update', 'mb.json', 'new.csv', '--out', 'mb2.json']);
+    expect(readFileSync(path('mb.json'), 'utf8')).toBe(saved);
+    expect(SegmentModel.fromJSON(readFileSync(path('mb2.json'), 'utf8')).kind).toBe('minibatch-kmeans');
+  });
+
+  it('segkit score scores every kind; usage errors are exit 2', () => {
+    ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--model', 'km.json']);
+    for (const model of ['km.json', 'mb.json', 'gmm.json']) {
+      ok(['score', 'new.csv', '--model', model, '--out', `scored-${model}.csv`]);
+      expect(readFileSync(path(`scored-${model}.csv`), 'utf8').split('\n')[0]).toContain('segment_name');
+    }
+    ok(['score', 'new.csv', '--model', 'gmm.json', '--out', 'p.csv', '--proba']);
+    expect(readFileSync(path('p.csv'), 'utf8').split('\n')[0]).toContain('segment_proba_2');
+    expect(segkit(['score', 'new.csv', '--model', 'km.json', '--out', 'x.csv', '--proba']).code).toBe(2);
+    expect(segkit(['update', 'gmm.json', 'new.csv']).code).toBe(2);
+    expect(segkit(['segment', 'customers.csv', '--covariance', 'diag', '--k', '3']).code).toBe(2);
+    expect(segkit(['segment', 'customers.csv', '--init', 'kmeans', '--k', '3']).code).toBe(2);
+    expect(segkit(['segment', 'customers.csv', '--algorithm', 'gmm', '--covariance', 'full,diag', '--k', '3']).code).toBe(2);
+    expect(segkit(['segment', 'customers.csv', '--algorithm', 'kmeans', '--proba', '--k', '3', '--out', 'x.csv']).code).toBe(2);
+  });
+});

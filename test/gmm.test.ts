@@ -1,0 +1,281 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  close, createRandom, fromColumns, gaussianMixture, GaussianMixtureModel, inlineExecutor, loadModel, SegkitError,
+} from '../src/index.node.js';
+import { loadMatrix } from '../src/engine/matrix.js';
+import { gmmPass } from '../src/core/gmmOps.js';
+import type { CovarianceType, GmmParams } from '../src/core/gmmParams.js';
+import { bytes, expectError, failure, fixture } from './helpers.js';
+import { eStepTwin, statsTwin } from './twins/gmm.js';
+
+const ex = inlineExecutor();
+afterAll(async () => {
+  await ex.close();
+  await close();
+});
+
+interface GmmCase {
+  means: number[][];
+  weights: number[];
+  covariances: unknown;
+  precisions_cholesky: unknown;
+  lower_bound: number;
+  n_iter: number;
+  converged: boolean;
+  labels: number[];
+  predict_proba_first20: number[][];
+  score_samples_first20: number[];
+  score: number;
+  bic: number;
+  aic: number;
+}
+interface GmmFixture {
+  X: number[][];
+  k: number;
+  means_init: number[][];
+  cases: Record<CovarianceType, GmmCase>;
+  explicit_init_diag: GmmCase & { weights_init: number[]; means_init: number[][]; precisions_init: number[][] };
+}
+
+const load = (name: string): GmmFixture => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
+const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+
+/** |a - b| <= tol * max(|b|, floor) element by element. */
+function close2(got: unknown, want: unknown, tol: number, floor = 1) {
+  const a = flat(got), b = flat(want);
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  a.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - b[i]) / Math.max(Math.abs(b[i]), floor))));
+  expect(worst).toBeLessThan(tol);
+}
+
+function checkCase(m: GaussianMixtureModel, c: GmmCase) {
+  expect(m.iterations).toBe(c.n_iter);
+  expect(m.converged).toBe(c.converged);
+  expect(Math.abs(m.lowerBound - c.lower_bound)).toBeLessThan(1e-6);
+  close2(m.weights, c.weights, 1e-4, 0);
+  close2(m.means, c.means, 1e-4, 1e-3);
+  close2(m.covariances, c.covariances, 1e-4, 1e-3);
+  close2(m.precisionsCholesky, c.precisions_cholesky, 1e-4, 1e-3);
+  expect(Array.from(m.labels)).toEqual(c.labels);
+}
+
+describe.each(['gmm-iris', 'gmm-blobs'])('Gaussian mixtures reproduce scikit-learn on %s', (name) => {
+  const fx = load(name);
+  const first20 = fx.X.slice(0, 20);
+  it.each(['full', 'tied', 'diag', 'spherical'] as const)('%s covariances: weights, means, covariances, lower bound, labels, probabilities, scores, BIC, AIC', async (type) => {
+    const c = fx.cases[type];
+    // only the means given: weights and covariances come from the rows nearest each mean, as scikit-learn's k-means start
+    const m = await gaussianMixture(fx.X, { k: fx.k, covarianceType: type, init: { means: fx.means_init }, tol: 1e-6, maxIter: 500, executor: ex });
+    checkCase(m, c);
+    const proba = await m.predictProba(first20, { executor: ex });
+    close2(Array.from(proba), c.predict_proba_first20, 1e-6, 1);
+    close2(Array.from(await m.scoreSamples(first20, { executor: ex })), c.score_samples_first20, 1e-6, 1);
+    expect(Math.abs((await m.score(fx.X, { executor: ex })) - c.score)).toBeLessThan(1e-6);
+    close2(await m.bic(fx.X, { executor: ex }), c.bic, 1e-7);
+    close2(await m.aic(fx.X, { executor: ex }), c.aic, 1e-7);
+    expect(Array.from(await m.predict(fx.X, { executor: ex }))).toEqual(c.labels);
+  });
+
+  it('an explicit start (weights, means, diagonal precisions)', async () => {
+    const e = fx.explicit_init_diag;
+    const m = await gaussianMixture(fx.X, {
+      k: fx.k, covarianceType: 'diag', init: { means: e.means_init, weights: e.weights_init, precisions: e.precisions_init }, tol: 1e-6, maxIter: 500, executor: ex,
+    });
+    checkCase(m, e);
+  });
+});
+
+describe('the older fixtures: full covariances from the k-means centroids', () => {
+  const legacy = JSON.parse(readFileSync(new URL('./fixtures/gmm-from-kmeans-means.json', import.meta.url), 'utf8')) as {
+    cases: Record<string, { init_weights: number[]; init_precisions: number[][][]; n_iter: number }>;
+  };
+  it.each(['blobs-600x4-k4', 'blobs-3000x16-k8', 'iris-k3'])('%s', async (name) => {
+    const fx = fixture(name) as ReturnType<typeof fixture> & { gmm_full_from_kmeans_means: { means: number[][]; weights: number[]; lower_bound: number; labels: number[] } };
+    const want = fx.gmm_full_from_kmeans_means, start = legacy.cases[name];
+    const total = start.init_weights.reduce((a, b) => a + b, 0);
+    const m = await gaussianMixture(fx.X, {
+      k: fx.k, init: { means: fx.kmeans.centroids, weights: start.init_weights.map((w) => w / total), precisions: start.init_precisions },
+      tol: 1e-6, maxIter: 1000, executor: ex,
+    });
+    expect(m.iterations).toBe(start.n_iter);
+    expect(Math.abs(m.lowerBound - want.lower_bound)).toBeLessThan(1e-6);
+    close2(m.weights, want.weights, 1e-4, 0);
+    close2(m.means, want.means, 1e-4, 1e-3);
+    expect(Array.from(m.labels)).toEqual(want.labels);
+  });
+});
+
+function blobs(n: number, d: number, k: number, seed: number, spread = 1) {
+  const rng = createRandom(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 4));
+  return fromColumns({ columns: Array.from({ length: d }, (_, j) => Float32Array.from({ length: n }, (_, i) => centres[i % k][j] + spread * (1 + (i % k) / k) * rng.normal())) });
+}
+
+describe('the kernel against its scalar twin', () => {
+  const shapes: [n: number, d: number, k: number][] = [[1, 1, 1], [3, 3, 3], [7, 5, 2], [13, 17, 4], [65_536 + 5, 3, 3], [70_003, 1, 2]];
+  it.each(shapes)('n=%i d=%i k=%i: log-likelihoods, responsibilities, labels and statistics for every layout', async (n, d, k) => {
+    const rng = createRandom(n + d + k);
+    const cols = Array.from({ length: d }, () => Float32Array.from({ length: n }, () => rng.normal() * 2));
+    const h = await ex.load({ columns: cols });
+    const m = { ex, handle: h, n, d } as Parameters<typeof gmmPass>[0];
+    try {
+      for (const type of ['full', 'tied', 'diag', 'spherical'] as const) {
+        const count = type === 'full' ? k : 1;
+        const P = new Float64Array(type === 'full' || type === 'tied' ? count * d * d : type === 'diag' ? k * d : k);
+        if (type === 'full' || type === 'tied') {
+          for (let c = 0; c < count; c++) for (let i = 0; i < d; i++) for (let j = i; j < d; j++) P[c * d * d + i * d + j] = i === j ? 0.5 + rng.next() : 0.3 * rng.normal();
+        } else P.forEach((_, q) => (P[q] = 0.5 + rng.next()));
+        const weights = Float64Array.from({ length: k }, () => 0.2 + rng.next());
+        const s = weights.reduce((a, b) => a + b, 0);
+        weights.forEach((w, c) => (weights[c] = w / s));
+        const p: GmmParams = { k, d, type, weights, means: Float64Array.from({ length: k * d }, () => rng.normal() * 2), precChol: P };
+        const r = await gmmPass(m, { params: p, k, source: 'estep', stats: true, keep: ['resp', 'labels', 'score', 'maxProba'] });
+        const want = eStepTwin(cols, n, { ...p, type });
+        const score = (await ex.readRows(h, 'score')) as Float64Array;
+        const resp = (await ex.readRows(h, 'resp')) as Float64Array;
+        const maxP = (await ex.readRows(h, 'maxProba')) as Float64Array;
+        let worst = 0, total = 0;
+        for (let i = 0; i < n; i++) {
+          worst = Math.max(worst, Math.abs(score[i] - want.score[i]) / Math.max(1, Math.abs(want.score[i])));
+          total += want.score[i];
+          let mx = 0;
+          for (let c = 0; c < k; c++) {
+            worst = Math.max(worst, Math.abs(resp[i * k + c] - want.resp[i * k + c]));
+            mx = Math.max(mx, resp[i * k + c]);
+          }
+          worst = Math.max(worst, Math.abs(maxP[i] - mx));
+        }
+        expect(worst).toBeLessThan(1e-12);
+        expect(Math.abs(r.total - total) / Math.max(1, Math.abs(total))).toBeLessThan(1e-12);
+        // labels are the argmax, except at ties within rounding
+        const labels = (await ex.readRows(h, 'labels')) as Int32Array;
+        let gap = 0;
+        labels.forEach((l, i) => (gap = Math.max(gap, Math.max(...want.resp.subarray(i * k, (i + 1) * k)) - want.resp[i * k + l])));
+        expect(gap).toBeLessThan(1e-12);
+        const layout = type === 'spherical' ? 'diag' : type;
+        const stats = statsTwin(cols, n, want.resp, k, p.means, layout);
+        let off = 0;
+        r.stats!.forEach((v, q) => (off = Math.max(off, Math.abs(v - stats[q]) / Math.max(1, Math.abs(stats[q])))));
+        expect(off).toBeLessThan(1e-9);
+      }
+    } finally {
+      await ex.release(h);
+    }
+  });
+});
+
+describe('fits, models and files', () => {
+  const ds = blobs(3_001, 3, 3, 5);
+
+  it('probabilities sum to 1, labels are their argmax, the score is the mean log-likelihood, and every init is seeded', async () => {
+    for (const init of ['kmeans', 'k-means++', 'random'] as const) {
+      const a = await gaussianMixture(ds, { k: 3, init, seed: 4, executor: ex, maxIter: 200 });
+      const b = await gaussianMixture(ds, { k: 3, init, seed: 4, executor: ex, maxIter: 200 });
+      expect(bytes(a.meanData).equals(bytes(b.meanData))).toBe(true);
+      expect(Number.isFinite(a.lowerBound)).toBe(true);
+      const proba = await a.predictProba(ds, { executor: ex });
+      const labels = await a.predict(ds, { executor: ex });
+      expect(bytes(labels).equals(bytes(a.labels))).toBe(true);
+      for (let i = 0; i < ds.n; i += 97) {
+        const row = proba.subarray(i * 3, i * 3 + 3);
+        expect(Math.abs(row[0] + row[1] + row[2] - 1)).toBeLessThan(1e-12);
+        expect(row[labels[i]]).toBe(Math.max(...row));
+      }
+      const ss = await a.scoreSamples(ds, { executor: ex });
+      expect(await a.score(ds, { executor: ex })).toBeCloseTo(ss.reduce((x, y) => x + y, 0) / ds.n, 12);
+    }
+  });
+
+  it('nInit keeps the restart with the highest lower bound', async () => {
+    const runs: number[] = [];
+    const m = await gaussianMixture(ds, { k: 4, init: 'random', nInit: 3, seed: 2, maxIter: 30, executor: ex, onProgress: (p) => (runs[p.run] = p.lowerBound) });
+    expect(runs).toHaveLength(3);
+    expect(m.lowerBound).toBe(Math.max(...runs));
+  });
+
+  it('saves and loads: the same predictions, probabilities and scores, bit for bit', async () => {
+    for (const covarianceType of ['full', 'tied', 'diag', 'spherical'] as const) {
+      const m = await gaussianMixture(ds, { k: 3, covarianceType, seed: 1, executor: ex });
+      const back = loadModel(JSON.stringify(m.toJSON())) as GaussianMixtureModel;
+      expect(back).toBeInstanceOf(GaussianMixtureModel);
+      expect(back.kind).toBe('gmm');
+      expect(back.covarianceType).toBe(covarianceType);
+      expect(bytes(await back.predictProba(ds, { executor: ex })).equals(bytes(await m.predictProba(ds, { executor: ex })))).toBe(true);
+      expect(bytes(await back.scoreSamples(ds, { executor: ex })).equals(bytes(await m.scoreSamples(ds, { executor: ex })))).toBe(true);
+      expect(bytes(back.precisionCholeskyData).equals(bytes(m.precisionCholeskyData))).toBe(true);
+    }
+  });
+
+  it('a component on duplicated rows keeps regCovar on its diagonal: finite, never NaN', async () => {
+    const n = 400;
+    const rng = createRandom(3);
+    const cols = [0, 1].map(() => Float32Array.from({ length: n }, (_, i) => (i < 100 ? 7 : rng.normal())));
+    const m = await gaussianMixture({ columns: cols }, { k: 2, seed: 1, executor: ex });
+    const tight = m.weights.findIndex((w) => Math.abs(w - 0.25) < 1e-6);
+    expect(tight).toBeGreaterThanOrEqual(0);
+    expect(m.covariances[tight]).toEqual([[1e-6, 0], [0, 1e-6]].map((r) => r.map((v) => expect.closeTo(v, 12))));
+    expect(flat(m.covariances).every(Number.isFinite)).toBe(true);
+    expect(Number.isFinite(m.lowerBound)).toBe(true);
+  });
+
+  it('bad input: k above the rows, a singular component, wrong features, a model whose weights do not sum to 1', async () => {
+    expect((await failure(() => gaussianMixture([[1, 2], [3, 4]], { k: 3, executor: ex }))).code).toBe('E_TOO_FEW_DISTINCT');
+    // two identical features and no regularisation: the covariance has no Cholesky factor
+    const rng = createRandom(9);
+    const x = Float32Array.from({ length: 300 }, () => rng.normal());
+    const singular = await failure(() => gaussianMixture({ columns: [x, x] }, { k: 2, regCovar: 0, seed: 1, executor: ex }));
+    expect(singular.code).toBe('E_SINGULAR');
+    expect(singular.message).toMatch(/component \d/);
+    expect(singular.message).toContain('"diag"');
+    expect(singular.message).toContain('regCovar');
+    // the same data with the default regCovar fits
+    expect(Number.isFinite((await gaussianMixture({ columns: [x, x] }, { k: 2, seed: 1, executor: ex })).lowerBound)).toBe(true);
+    const m = await gaussianMixture(ds, { k: 2, seed: 1, executor: ex });
+    const wrong = await failure(() => m.predictProba([[1, 2]], { executor: ex }));
+    expect(wrong.code).toBe('E_SHAPE_MISMATCH');
+    expect(wrong.message).toContain('x0, x1, x2');
+    const json = m.toJSON();
+    expectError(() => loadModel({ ...json, weights: [0.5, 0.4] }), 'E_BAD_MODEL', '"weights"', 'sum to 1');
+    expectError(() => loadModel({ ...json, covariances: [[[1, 2, 0], [2, 1, 0], [0, 0, 1]], (json.covariances as number[][][])[1]] }), 'E_BAD_MODEL', 'covariances[0]', 'positive definite');
+    expectError(() => loadModel({ ...json, means: [[1, 2, 3], [1, 2, 1e39]] }), 'E_BAD_MODEL', 'means[1][2]');
+    expectError(() => loadModel({ ...json, extra: 1 }), 'E_BAD_MODEL', '"extra"');
+    expectError(() => loadModel({ ...json, covarianceType: 'round' }), 'E_BAD_MODEL', 'covarianceType');
+    expect((await failure(() => gaussianMixture(ds, { k: 2, covarianceType: 'ful' as CovarianceType, executor: ex }))).code).toBe('E_BAD_OPTION');
+    expect((await failure(() => gaussianMixture(ds, { k: 2, regCovr: 1 } as never))).message).toContain('regCovar');
+    expect((await failure(() => gaussianMixture(ds, { k: 2, init: { means: [[0, 0, 0], [1, 1, 1]], weights: [0.2, 0.2] }, executor: ex }))).message).toContain('sum to 1');
+    expect((await failure(() => gaussianMixture(ds, { k: 2, covarianceType: 'full', init: { means: [[0, 0, 0], [1, 1, 1]], precisions: [[[1, 0, 0], [0, 1, 0], [0, 0, -1]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]] }, executor: ex }))).message).toContain('positive definite');
+    expect(SegkitError).toBeDefined();
+  });
+
+  it('a full explicit start: the given precisions give the same log-likelihood as the covariances they invert', async () => {
+    const m = await gaussianMixture(ds, { k: 3, seed: 1, executor: ex });
+    const inv = (c: number[][]) => {
+      // 3 x 3 inverse by cofactors
+      const [[a, b, cc], [d, e, f], [g, h, i]] = c;
+      const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+      const det = a * A + b * B + cc * C;
+      return [[A, -(b * i - cc * h), b * f - cc * e], [B, a * i - cc * g, -(a * f - cc * d)], [C, -(a * h - b * g), a * e - b * d]].map((r) => r.map((v) => v / det));
+    };
+    const again = await gaussianMixture(ds, {
+      k: 3, executor: ex, maxIter: 1, init: { means: m.means, weights: m.weights, precisions: (m.covariances as number[][][]).map(inv) },
+    });
+    // the lower bound of the first iteration is the E-step under the given parameters: the model's score
+    expect(Math.abs(again.lowerBound - (await m.score(ds, { executor: ex })))).toBeLessThan(1e-9);
+  });
+});
+
+describe('options reach loadMatrix unchanged', () => {
+  it('a mixture on data far from the origin equals one on the same data shifted', async () => {
+    const base = blobs(2_000, 2, 2, 11);
+    const shifted = fromColumns({ columns: base.columns.map((c) => Float32Array.from(c, (v) => v + 1024)) });
+    const a = await gaussianMixture(base, { k: 2, seed: 3, executor: ex });
+    const b = await gaussianMixture(shifted, { k: 2, seed: 3, executor: ex });
+    expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
+    expect(Math.abs(b.lowerBound - a.lowerBound)).toBeLessThan(1e-5);
+    const m = await loadMatrix(ex, shifted);
+    expect(m.offset[0]).toBeGreaterThan(1000);
+    await m.release();
+  });
+});

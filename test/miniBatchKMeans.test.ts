@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  close, createRandom, fromColumns, inlineExecutor, kmeans, loadModel, miniBatchKMeans, MiniBatchKMeansModel, type Dataset,
+} from '../src/index.node.js';
+import { bytes, expectError, failure } from './helpers.js';
+
+const ex = inlineExecutor();
+afterAll(async () => {
+  await ex.close();
+  await close();
+});
+
+interface MiniBatchFixture {
+  X: number[][];
+  init: number[][];
+  fit: { cluster_centers: number[][]; inertia: number; n_steps: number; counts: number[] };
+  partial_fit: { steps: { rows: [number, number]; cluster_centers: number[][]; counts: number[]; batch_labels_after: number[]; batch_inertia_after: number }[] };
+  kmeans_same_init: { inertia: number };
+}
+const fx: MiniBatchFixture = JSON.parse(readFileSync(new URL('./fixtures/minibatch-blobs.json', import.meta.url), 'utf8'));
+
+function blobs(n: number, d: number, k: number, seed: number, spread = 1, shift = 0): Dataset {
+  const rng = createRandom(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 6));
+  return fromColumns({ columns: Array.from({ length: d }, (_, j) => Float32Array.from({ length: n }, (_, i) => centres[i % k][j] + shift + spread * rng.normal())) });
+}
+const slice = (ds: Dataset, from: number, to: number): Dataset => fromColumns({ columns: ds.columns.map((c) => c.slice(from, to)), names: ds.names });
+
+describe('scikit-learn MiniBatchKMeans', () => {
+  it('partial_fit: the same labels and counts after every batch, the centres within 1e-6', async () => {
+    let model: MiniBatchKMeansModel | undefined;
+    for (const [b, step] of fx.partial_fit.steps.entries()) {
+      const rows = fx.X.slice(step.rows[0], step.rows[1]);
+      // the first call initialises from the given centres, as scikit-learn's first partial_fit
+      if (b === 0) model = await miniBatchKMeans(rows, { k: 4, init: fx.init, partial: true, batchSize: 256, executor: ex });
+      else await model!.partialFit(rows, { executor: ex });
+      expect(Array.from(model!.counts)).toEqual(step.counts);
+      expect(Array.from(model!.labels)).toEqual(step.batch_labels_after);
+      model!.centroids.forEach((row, t) => row.forEach((v, j) => expect(Math.abs(v - step.cluster_centers[t][j])).toBeLessThan(1e-6)));
+      expect(Math.abs(model!.inertia - step.batch_inertia_after) / step.batch_inertia_after).toBeLessThan(1e-6);
+    }
+    expect(model!.nSteps).toBe(fx.partial_fit.steps.length);
+  });
+
+  it('fit: its own seeded batches reach scikit-learn\'s inertia within 1%, and full k-means\' within 1%', async () => {
+    const m = await miniBatchKMeans(fx.X, { k: 4, init: fx.init, batchSize: 256, maxIter: 100, seed: 0, executor: ex });
+    expect(Math.abs(m.inertia - fx.fit.inertia) / fx.fit.inertia).toBeLessThan(0.01);
+    expect(Math.abs(m.inertia - fx.kmeans_same_init.inertia) / fx.kmeans_same_init.inertia).toBeLessThan(0.01);
+    // stopped by the smoothed-inertia rule, about when scikit-learn did (it drew other batches)
+    expect(m.converged).toBe(true);
+    expect(Math.abs(m.nSteps - fx.fit.n_steps)).toBeLessThanOrEqual(5);
+    m.centroids.forEach((row, t) => {
+      const dist = Math.hypot(...row.map((v, j) => v - fx.fit.cluster_centers[t][j]));
+      expect(dist).toBeLessThan(0.3);
+    });
+    expect(Array.from(m.counts).reduce((a, b) => a + b, 0)).toBe(m.nSteps * 256);
+  });
+});
+
+describe('partialFit', () => {
+  const ds = blobs(20 * 300, 3, 5, 7);
+  const batches = Array.from({ length: 20 }, (_, b) => slice(ds, b * 300, (b + 1) * 300));
+
+  it('20 batches one call at a time equal the same rows in one call (one step per batchSize rows)', async () => {
+    const startRows = blobs(2_000, 3, 5, 8);
+    const a = await miniBatchKMeans(startRows, { k: 5, batchSize: 300, seed: 3, executor: ex, reassignmentRatio: 0.2 });
+    const b = loadModel(a.toJSON()) as MiniBatchKMeansModel;
+    for (const batch of batches) await a.partialFit(batch, { executor: ex });
+    await b.partialFit(ds, { executor: ex });
+    expect(bytes(b.centroidData).equals(bytes(a.centroidData))).toBe(true);
+    expect(bytes(b.counts).equals(bytes(a.counts))).toBe(true);
+    expect(b.nSteps).toBe(a.nSteps);
+    // the fit's rows stay what its summaries describe; every learned row is counted
+    expect(a.nSamples).toBe(2_000);
+    expect(a.rowsSeen).toBe(2_000 + ds.n);
+    expect(b.rowsSeen).toBe(a.rowsSeen);
+  });
+
+  it('a saved and reloaded model continues exactly as the live one, with forgetting and reassignments', async () => {
+    const live = await miniBatchKMeans(ds, { k: 6, batchSize: 100, seed: 11, executor: ex });
+    const saved = JSON.stringify(live.toJSON());
+    const back = loadModel(saved) as MiniBatchKMeansModel;
+    const drift = blobs(3_000, 3, 2, 12, 1, 5);
+    for (let b = 0; b < 10; b++) {
+      const batch = slice(drift, b * 300, (b + 1) * 300);
+      await live.partialFit(batch, { executor: ex, halfLife: 3 });
+      await back.partialFit(batch, { executor: ex, halfLife: 3 });
+    }
+    expect(bytes(back.centroidData).equals(bytes(live.centroidData))).toBe(true);
+    expect(bytes(back.counts).equals(bytes(live.counts))).toBe(true);
+    expect(JSON.stringify(back.toJSON())).toBe(JSON.stringify({ ...live.toJSON() }));
+  });
+
+  it('halfLife forgets: counts decay by half every halfLife batches, so centres follow shifted behaviour', async () => {
+    const old = blobs(4_000, 2, 3, 21);
+    const moved = blobs(6_000, 2, 3, 21, 1, 8);
+    const exact = await miniBatchKMeans(old, { k: 3, batchSize: 200, seed: 2, executor: ex, reassignmentRatio: 0 });
+    const before = Array.from(exact.counts);
+    const first = slice(moved, 0, 200);
+    const gained = await exact.predict(first, { executor: ex });
+    await exact.partialFit(first, { executor: ex, halfLife: 1 });
+    // one batch with halfLife 1: every count halves, then grows by the rows the batch gave it
+    before.forEach((c, t) => expect(exact.counts[t]).toBeCloseTo(c / 2 + gained.filter((l) => l === t).length, 9));
+    // with forgetting, a centre that stops receiving rows loses weight until it is re-seeded among the new rows
+    const keep = await miniBatchKMeans(old, { k: 3, batchSize: 200, seed: 2, executor: ex });
+    const forget = loadModel(keep.toJSON()) as MiniBatchKMeansModel;
+    for (let b = 0; b < 30; b++) {
+      const batch = slice(moved, b * 200, (b + 1) * 200);
+      await keep.partialFit(batch, { executor: ex });
+      await forget.partialFit(batch, { executor: ex, halfLife: 2 });
+    }
+    const target = await kmeans(moved, { k: 3, seed: 1, executor: ex });
+    const gap = (m: MiniBatchKMeansModel) => m.centroids.reduce((s, row) => s + Math.min(...target.centroids.map((c) => Math.hypot(...row.map((v, j) => v - c[j])))), 0);
+    expect(gap(forget)).toBeLessThan(gap(keep) / 3);
+    expect(gap(forget)).toBeLessThan(1);
+  });
+
+  it('halfLife in rows: one batch of r rows decays counts by 0.5^(r / halfLife)', async () => {
+    const m = await miniBatchKMeans(ds, { k: 5, batchSize: 400, seed: 1, executor: ex, reassignmentRatio: 0 });
+    const c0 = Array.from(m.counts);
+    const batch = slice(ds, 0, 50);
+    const labels = await m.predict(batch, { executor: ex });
+    await m.partialFit(batch, { executor: ex, halfLife: 100, halfLifeUnit: 'rows' });
+    c0.forEach((c, t) => expect(m.counts[t]).toBeCloseTo(c * 0.5 ** 0.5 + labels.filter((l) => l === t).length, 9));
+  });
+});
+
+describe('always k distinct, non-empty centres', () => {
+  it('on heavily duplicated data (where scikit-learn can return fewer clusters), for every seed and start', async () => {
+    const rng = createRandom(5);
+    const values = Array.from({ length: 12 }, () => [rng.normal() * 3, rng.normal() * 3]);
+    const rows = Array.from({ length: 3_000 }, (_, i) => values[i % 97 === 0 ? i % 12 : i % 3]);
+    for (const init of ['k-means++', 'random', 'k-means||'] as const) {
+      for (const seed of [0, 1, 2, 3]) {
+        const m = await miniBatchKMeans(rows, { k: 10, init, seed, batchSize: 64, executor: ex });
+        expect(new Set(m.labels).size).toBe(10);
+        expect(new Set(m.centroids.map((r) => r.map(Math.fround).join(','))).size).toBe(10);
+      }
+    }
+  });
+
+  it('too few distinct points is an error naming k', async () => {
+    const e = await failure(() => miniBatchKMeans([[1, 1], [1, 1], [2, 2]], { k: 3, executor: ex }));
+    expect(e.code).toBe('E_TOO_FEW_DISTINCT');
+    expect(e.message).toContain('"k" is 3');
+  });
+});
+
+describe('k-means||', () => {
+  const ds = blobs(40_000, 8, 12, 3, 1.5);
+  it('kmeans: inertia within 1% of k-means++, from a seeded start the same every time', async () => {
+    const pp = await kmeans(ds, { k: 12, seed: 4, executor: ex });
+    const par = await kmeans(ds, { k: 12, seed: 4, init: 'k-means||', executor: ex });
+    const again = await kmeans(ds, { k: 12, seed: 4, init: 'k-means||', executor: ex });
+    expect(par.inertia).toBeLessThan(pp.inertia * 1.01);
+    expect(bytes(again.centroidData).equals(bytes(par.centroidData))).toBe(true);
+    const other = await kmeans(ds, { k: 12, seed: 5, init: 'k-means||', executor: ex, maxIter: 1 });
+    expect(bytes(other.centroidData).equals(bytes(par.centroidData))).toBe(false);
+  });
+
+  it('miniBatchKMeans: within 1% of full k-means', async () => {
+    const full = await kmeans(ds, { k: 12, seed: 4, executor: ex });
+    const mb = await miniBatchKMeans(ds, { k: 12, seed: 4, init: 'k-means||', executor: ex });
+    expect(mb.inertia).toBeLessThan(full.inertia * 1.01);
+  });
+
+  it('with sample weights: a weight of 3 counts as three copies', async () => {
+    const small = blobs(3_000, 2, 4, 9);
+    const w = Float32Array.from({ length: small.n }, (_, i) => 1 + (i % 3));
+    const m = await kmeans(small, { k: 4, init: 'k-means||', seed: 1, sampleWeight: w, executor: ex });
+    expect(new Set(m.labels).size).toBe(4);
+  });
+});
+
+describe('models and bad input', () => {
+  const ds = blobs(5_000, 3, 4, 13);
+  it('predict and transform agree with the centroids; a file with repeated centroids or negative counts is refused', async () => {
+    const m = await miniBatchKMeans(ds, { k: 4, seed: 1, executor: ex });
+    const labels = await m.predict(ds, { executor: ex });
+    expect(bytes(labels).equals(bytes(m.labels))).toBe(true);
+    const dist = await m.transform(ds, { executor: ex, squared: true });
+    for (let i = 0; i < ds.n; i += 101) {
+      const row = dist.subarray(i * 4, i * 4 + 4);
+      expect(row.indexOf(Math.min(...row))).toBe(labels[i]);
+    }
+    const json = m.toJSON();
+    expectError(() => loadModel({ ...json, centres: [json.centres[0], json.centres[0], json.centres[2], json.centres[3]] }), 'E_BAD_MODEL', 'centres[1]', 'distinct');
+    expectError(() => loadModel({ ...json, counts: [1, -1, 1, 1] }), 'E_BAD_MODEL', 'counts[1]');
+    expectError(() => loadModel({ ...json, nSteps: 1.5 }), 'E_BAD_MODEL', 'nSteps');
+    expect((await failure(() => m.partialFit([[1, 2]], { executor: ex }))).code).toBe('E_SHAPE_MISMATCH');
+    expect((await failure(() => m.partialFit(ds, { executor: ex, halfLife: -1 }))).message).toContain('halfLife');
+    expect((await failure(() => m.partialFit(ds, { executor: ex, halfLifeUnit: 'days' as never, halfLife: 2 }))).message).toContain('halfLifeUnit');
+    expect((await failure(() => miniBatchKMeans(ds, { k: 9_000, executor: ex }))).code).toBe('E_TOO_FEW_DISTINCT');
+    expect((await failure(() => miniBatchKMeans(ds, { k: 2, batchsize: 10 } as never))).message).toContain('batchSize');
+  });
+});

@@ -1,10 +1,14 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { KMeansModel } from './kmeansModel.js';
+import { TreeModel } from './treeModel.js';
+import { ForestModel } from './forestModel.js';
 import type { SegmentationModel } from './model.js';
 
 /** Readers by model kind: a new algorithm adds its line here. */
 const READERS: Readonly<Record<string, (json: unknown) => SegmentationModel>> = Object.freeze({
   kmeans: (j: unknown) => KMeansModel.fromJSON(j),
+  tree: (j: unknown) => TreeModel.fromJSON(j),
+  forest: (j: unknown) => ForestModel.fromJSON(j),
 });
 
 /** The kinds `loadModel` reads. */

@@ -50,6 +50,14 @@ export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
 export { createRandom, type Random } from './util/random.js';
 
+// classifiers that assign segments: histogram CART trees and random forests
+export { decisionTree, TreeModel, type TreeModelJSON } from './core/treeModel.js';
+export { randomForest, ForestModel, type ForestModelJSON, type ForestOptions } from './core/forestModel.js';
+export type { TreeOptions } from './core/fitTrees.js';
+export type { TreeEnsemble, TreeRule, ToSqlOptions } from './core/treeEnsemble.js';
+export type { TreeNodes } from './core/tree.js';
+export type { Target, ClassWeight } from './core/classTarget.js';
+
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';
 export { silhouetteSamples, type SilhouetteOptions } from './metrics/silhouetteSamples.js';

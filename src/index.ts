@@ -54,7 +54,7 @@ export { createRandom, type Random } from './util/random.js';
 export { decisionTree, TreeModel, type TreeModelJSON } from './core/treeModel.js';
 export { randomForest, ForestModel, type ForestModelJSON, type ForestOptions } from './core/forestModel.js';
 export type { TreeOptions } from './core/fitTrees.js';
-export type { TreeEnsemble, TreeRule, ToSqlOptions } from './core/treeEnsemble.js';
+export { TreeEnsemble, type TreeRule, type ToSqlOptions } from './core/treeEnsemble.js';
 export type { TreeNodes } from './core/tree.js';
 export type { Target, ClassWeight } from './core/classTarget.js';
 

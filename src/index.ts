@@ -58,6 +58,12 @@ export { TreeEnsemble, type TreeRule, type ToSqlOptions } from './core/treeEnsem
 export type { TreeNodes } from './core/tree.js';
 export type { Target, ClassWeight } from './core/classTarget.js';
 
+// validating a classifier
+export { classificationScores, type ClassificationScores } from './metrics/classificationScores.js';
+export { splitFolds, type SplitFoldsOptions } from './workflow/splitFolds.js';
+export { trainTestSplit, type TrainTestSplitOptions, type SplitPart } from './workflow/trainTestSplit.js';
+export { crossValidate, type CrossValidateOptions, type CrossValidation, type FoldResult, type FitFn } from './workflow/crossValidate.js';
+
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';
 export { silhouetteSamples, type SilhouetteOptions } from './metrics/silhouetteSamples.js';

@@ -90,6 +90,12 @@ export { profileSegments, type SegmentProfiles, type SegmentProfile, type TopFea
 export { nameSegment, type FeatureZ, type NameSegmentOptions } from './explain/nameSegment.js';
 export { pca2, type Pca2Options, type Pca2Result } from './explain/pca2.js';
 export { chartSpecs, type ChartSpecs, type ChartSpecsInput, type KSweepRow } from './report/chartSpecs.js';
+export { explainAssignment, type Assignment } from './explain/explainAssignment.js';
+export { treeShap, type TreeShapResult } from './explain/treeShap.js';
+export { permutationImportance, type PermutationImportance, type PermutationImportanceOptions } from './explain/permutationImportance.js';
+export { segmentRules, type SegmentRules, type SegmentRuleSet, type SegmentRulesOptions } from './explain/segmentRules.js';
+export { segmentComposition, type SegmentComposition, type CompositionGroup } from './explain/segmentComposition.js';
+export type { RowsInput } from './explain/readRows.js';
 
 // execution: the shard-op seam and its executors
 export { close } from './engine/defaultExecutor.js';

@@ -5,10 +5,12 @@ import { Command, CommanderError } from 'commander';
 import { close } from '../index.node.js';
 import { registerChooseK } from './chooseK.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerExplain } from './explain.js';
 import { EXIT, errorText, exitCodeFor } from './exitCodes.js';
 import { registerRfm } from './rfm.js';
 import { registerScore } from './score.js';
 import { registerSegment } from './segment.js';
+import { registerTrain } from './train.js';
 
 // After Ctrl-C, how long the running step may take to notice the signal and clean up its temporary files.
 const CANCEL_GRACE_MS = 3000;
@@ -35,6 +37,8 @@ function program(signal: AbortSignal): Command {
   registerRfm(cmd, signal);
   registerEvaluate(cmd, signal);
   registerChooseK(cmd, signal);
+  registerExplain(cmd, signal);
+  registerTrain(cmd, signal);
   cmd.addHelpText('after', `
 Examples:
   $ segkit segment customers.csv --out segments.csv --model model.json --report report.html
@@ -42,6 +46,8 @@ Examples:
   $ segkit rfm transactions.csv --customer customer_id --date date --amount amount --out rfm.csv
   $ segkit choose-k customers.csv --k-range 2..10
   $ segkit evaluate segments.csv --labels segment --truth segment_truth
+  $ segkit explain segments.csv --labels segment --report report.html --value monetary --audit gender
+  $ segkit train labelled.csv --target segment --model classifier.json --cv 5
 
 Exit codes: 0 success, 1 failure (unreadable file, bad model, bad data), 2 bad usage, 130 cancelled.
 Set SEGKIT_DEBUG=1 to print stack traces.`);

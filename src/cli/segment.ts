@@ -24,8 +24,9 @@ import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js'
 import { EXACT_SILHOUETTE_ROWS, silhouette } from './silhouette.js';
 import { writeFileAtomic, ensureParent } from '../data/writeFileAtomic.node.js';
 import { checkSegmentColumns, withSegments } from './withSegments.js';
+import { addReportOptions, reportColumns, reportExtras, type ReportFlags } from './reportOptions.js';
 
-interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags {
+interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags, ReportFlags {
   readonly k: number | 'auto';
   readonly out?: string;
   readonly model?: string;
@@ -79,6 +80,7 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--title <text>', 'report title', 'Customer segments')
     .option('--segment-column <name>', 'name of the segment id column in --out (its name column adds _name)', 'segment');
+  addReportOptions(cmd, false);
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
@@ -144,7 +146,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   const what = inputName(input);
   const table: Table = await readInput(input, ctx, formatFlag(f));
   if (f.out !== undefined) checkSegmentColumns(table, f.segmentColumn, what);
-  const options: PipelineOptions = pipelineOptions(f, table, input);
+  const options: PipelineOptions = pipelineOptions(f, table, input, reportColumns(f, table, input));
   const prep = pipeline(options);
   let prepared, profileData: Dataset;
   try {
@@ -206,6 +208,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
         seed: f.seed,
         ...(sweep ? { kSweep: sweep.table, recommendation: sweep.reason } : {}),
         ...(sil.samples ? { silhouetteSamples: sil.samples } : {}),
+        ...reportExtras(f, table, rowIndex),
       });
       throwIfAborted(ctx.signal);
       await ensureParent(f.report);

@@ -96,6 +96,7 @@ export { permutationImportance, type PermutationImportance, type PermutationImpo
 export { segmentRules, type SegmentRules, type SegmentRuleSet, type SegmentRulesOptions } from './explain/segmentRules.js';
 export { segmentComposition, type SegmentComposition, type CompositionGroup } from './explain/segmentComposition.js';
 export type { RowsInput } from './explain/readRows.js';
+export { personaNames, describeSegment, shortLabels, type PersonaNameOptions } from './explain/personaName.js';
 
 // execution: the shard-op seam and its executors
 export { close } from './engine/defaultExecutor.js';

@@ -528,8 +528,16 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   const project = (c: number[], w: number[]) => c.reduce((s, v, j) => s + ((v - pca.mean[j]) / pca.scale[j]) * w[j], 0);
   const pct = (r: number) => `${(r * 100).toFixed(1)}% of variance`;
 
+  const featureLabels = shortLabels(ds.names, input.featureLabels);
+  const names = personaNames(profiles, { featureLabels: input.featureLabels });
+  // charts name segments by their short names and features in full words: nothing to cut
+  const charted: SegmentProfiles = {
+    ...profiles,
+    features: ds.names.map((f) => input.featureLabels?.[f] ?? featureWords(f)),
+    segments: profiles.segments.map((s, i) => ({ ...s, name: names[i] })),
+  };
   const specs = chartSpecs({
-    profiles,
+    profiles: charted,
     centroids,
     k,
     kSweep: input.kSweep,
@@ -555,8 +563,6 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
     if (spec) charts[group].push(await chart(key, spec, wide));
   }
   const rules = input.rules === false ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3 }));
-  const featureLabels = shortLabels(ds.names, input.featureLabels);
-  const names = personaNames(profiles, { featureLabels: input.featureLabels });
   const ctx: ReportContext = {
     input, ds, k, labels, profiles, names,
     descriptions: profiles.segments.map((s) => describeSegment(profiles, s.id, { maxFeatures: 3, featureLabels: input.featureLabels })),

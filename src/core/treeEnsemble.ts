@@ -97,32 +97,37 @@ export abstract class TreeEnsemble implements SegmentationModel {
     return ds;
   }
 
-  /** The trees as one flat prediction state. */
+  /** The trees as one flat prediction state, each split's children side by side. */
   predictState(keepProba: boolean): PredictState {
     const C = this.nClasses;
     const total = this.trees.reduce((a, t) => a + nodeCount(t), 0);
-    const feature = new Int32Array(total), left = new Int32Array(total), right = new Int32Array(total), leafAt = new Int32Array(total).fill(-1);
+    const feature = new Int32Array(total), child = new Int32Array(total).fill(-1), leafAt = new Int32Array(total).fill(-1);
     const threshold = new Float64Array(total), roots = new Int32Array(this.trees.length);
     let leaves = 0;
     for (const t of this.trees) for (let i = 0; i < nodeCount(t); i++) if (t.feature[i] < 0) leaves++;
     const proba = new Float64Array(leaves * C);
-    let base = 0, lp = 0;
+    let next = 0, lp = 0;
     this.trees.forEach((t, ti) => {
-      roots[ti] = base;
-      for (let i = 0; i < nodeCount(t); i++) {
-        feature[base + i] = t.feature[i];
-        threshold[base + i] = t.feature[i] >= 0 ? t.threshold[i] : 0;
-        left[base + i] = t.feature[i] >= 0 ? base + t.left[i] : -1;
-        right[base + i] = t.feature[i] >= 0 ? base + t.right[i] : -1;
-        if (t.feature[i] < 0) {
-          leafAt[base + i] = lp;
-          nodeProba(t, i, C, proba, lp);
+      roots[ti] = next;
+      // breadth first: a split's two children get consecutive places
+      const queue = [0], at = [next++];
+      for (let q = 0; q < queue.length; q++) {
+        const v = queue[q], p = at[q];
+        feature[p] = t.feature[v];
+        if (t.feature[v] >= 0) {
+          threshold[p] = t.threshold[v];
+          child[p] = next;
+          queue.push(t.left[v], t.right[v]);
+          at.push(next, next + 1);
+          next += 2;
+        } else {
+          leafAt[p] = lp;
+          nodeProba(t, v, C, proba, lp);
           lp += C;
         }
       }
-      base += nodeCount(t);
     });
-    return { feature, threshold, left, right, roots, leafAt, proba, classes: C, keepProba };
+    return { feature, threshold, child, roots, leafAt, proba, classes: C, keepProba };
   }
 
   /** Runs the prediction pass on data already loaded (raw float32 columns); internal classes, and sums when asked. */

@@ -5,7 +5,6 @@
 // merged in shard order, and each node's random features come from (seed, tree, path), so the trees are the same
 // on every executor, thread count and pass schedule.
 import { throwIfAborted } from '../util/errors.js';
-import { createRandom } from '../util/random.js';
 import { hashInts } from '../util/hash.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import { growOp, type GrowPartial, type GrowState } from './treeOps.js';
@@ -93,7 +92,7 @@ interface Work {
   key: number;
   totals: Float64Array | null;
   /** Features in visiting order, and how far the visit has got. */
-  order: Int32Array;
+  order: FeatureOrder;
   at: number;
   varying: number;
   best: Split | null;
@@ -127,17 +126,30 @@ function identity(d: number): Int32Array {
   return Int32Array.from({ length: d }, (_, j) => j);
 }
 
-/** The order a node visits features in: all in order for a plain tree, a seeded permutation in a forest. */
-function featureOrder(ctx: Ctx, tree: number, key: number): Int32Array {
-  const d = ctx.p.d;
-  if (ctx.p.maxFeatures >= d) return identity(d);
-  const rng = createRandom(hashInts(ctx.seeds[tree], key, 7));
-  const perm = identity(d);
-  for (let i = d - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = perm[i]; perm[i] = perm[j]; perm[j] = t;
+/**
+ * The order a node visits features in: all in order for a plain tree; in a forest a permutation drawn lazily
+ * (Fisher-Yates, one counter-based draw per position from the node's seed), so a node that needs three features
+ * draws three.
+ */
+class FeatureOrder {
+  private perm: Int32Array | null = null;
+  private drawn = 0;
+  constructor(readonly length: number, private readonly seed: number | null) {}
+  at(t: number): number {
+    if (this.seed === null) return t;
+    const d = this.length;
+    const perm = (this.perm ??= identity(d));
+    while (this.drawn <= t) {
+      const i = this.drawn++;
+      const j = i + (hashInts(this.seed, i, 5) % (d - i));
+      const x = perm[i]; perm[i] = perm[j]; perm[j] = x;
+    }
+    return perm[t];
   }
-  return perm;
+}
+
+function featureOrder(ctx: Ctx, tree: number, key: number): FeatureOrder {
+  return new FeatureOrder(ctx.p.d, ctx.p.maxFeatures >= ctx.p.d ? null : hashInts(ctx.seeds[tree], key, 7));
 }
 
 const childKey = (key: number, side: 1 | 2) => hashInts(key, side, 3);
@@ -151,8 +163,7 @@ function stopsAsLeaf(ctx: Ctx, totals: Float64Array, depth: number): boolean {
 /** Features still to visit in this round: up to the number of varying features still missing. */
 function nextFeatures(ctx: Ctx, w: Work): Int32Array {
   const want = ctx.p.maxFeatures >= ctx.p.d ? ctx.p.d : ctx.p.maxFeatures - w.varying;
-  const out = w.order.slice(w.at, Math.min(w.order.length, w.at + want));
-  return out;
+  return Int32Array.from({ length: Math.min(w.order.length, w.at + want) - w.at }, (_, q) => w.order.at(w.at + q));
 }
 
 /** Scores features of a node from its dense histogram over `feats` (laid out back to back). */
@@ -167,8 +178,17 @@ function scoreHist(ctx: Ctx, w: Work, hist: ArrayLike<number>, feats: Int32Array
     w.at++;
     if (m < 2) continue;
     w.varying++;
-    w.best = scanFeature(ctx.p, f, ids, counts, m, w.totals!, w.best, left);
+    w.best = scanFeature(ctx.p, f, ids, counts, m, w.totals!, w.best, left, presentClasses(w.totals!));
   }
+}
+
+/** The classes with rows in a node: the only ones a scan needs to add up (a zero adds nothing, exactly). */
+function presentClasses(totals: Float64Array): Int32Array {
+  let m = 0;
+  for (let c = 0; c < totals.length; c++) if (totals[c] > 0) m++;
+  const out = new Int32Array(m);
+  for (let c = 0, q = 0; c < totals.length; c++) if (totals[c] > 0) out[q++] = c;
+  return out;
 }
 
 /** Raw class totals from a dense histogram of one feature. */
@@ -198,41 +218,45 @@ interface Rows {
 
 /**
  * Finishes a node and its whole subtree from its rows, depth first, with the same search, stopping rules and
- * feature draws as the passes.
+ * feature draws as the passes. Rows are partitioned in place, as scikit-learn's splitter does.
  */
 function growLocal(ctx: Ctx, w: Work, rows: Rows): void {
   const { C, d } = ctx.p;
   const build = ctx.builds[w.tree];
   const idx = Int32Array.from({ length: rows.y.length }, (_, i) => i);
-  const stack: { idx: Int32Array; depth: number; key: number; node: number; totals: Float64Array | null }[] = [
-    { idx, depth: w.depth, key: w.key, node: w.node, totals: w.totals },
+  const stack: { lo: number; hi: number; depth: number; key: number; node: number; totals: Float64Array | null }[] = [
+    { lo: 0, hi: idx.length, depth: w.depth, key: w.key, node: w.node, totals: w.totals },
   ];
   const ids = new Int32Array(256), counts = new Float64Array(256 * C);
   const binCount = new Float64Array(256 * C);
   const touched = new Int32Array(256);
   const seen = new Uint8Array(256);
+  const want = ctx.p.maxFeatures >= d ? d : ctx.p.maxFeatures;
+  const { bins, y, w: wt } = rows;
   while (stack.length) {
     const job = stack.pop()!;
+    const { lo, hi } = job;
     let totals = job.totals;
     if (!totals) {
       totals = new Float64Array(C);
-      for (const i of job.idx) totals[rows.y[i]] += rows.w[i];
+      for (let q = lo; q < hi; q++) totals[y[idx[q]]] += wt[idx[q]];
     }
-    let node = job.node;
-    if (node < 0) node = build.add(totals, ctx.p.classWeight);
+    const node = job.node >= 0 ? job.node : build.add(totals, ctx.p.classWeight);
     if (stopsAsLeaf(ctx, totals, job.depth)) continue;
-    const work: Work = { tree: w.tree, node, depth: job.depth, key: job.key, totals, order: featureOrder(ctx, w.tree, job.key), at: 0, varying: 0, best: null, action: 'collect' };
-    const want = ctx.p.maxFeatures >= d ? d : ctx.p.maxFeatures;
-    while (work.at < work.order.length && work.varying < want) {
-      const f = work.order[work.at++];
-      // class counts per bin of this feature, over the node's rows
+    const order = featureOrder(ctx, w.tree, job.key);
+    const present = presentClasses(totals);
+    let best: Split | null = null;
+    for (let at = 0, varying = 0; at < d && varying < want; at++) {
+      const f = order.at(at);
+      // class counts per bin of this feature over the node's rows, then the bins in ascending order
       let nt = 0;
-      for (const i of job.idx) {
-        const b = rows.bins[i * d + f];
+      for (let q = lo; q < hi; q++) {
+        const i = idx[q];
+        const b = bins[i * d + f];
         if (!seen[b]) { seen[b] = 1; touched[nt++] = b; }
-        binCount[b * C + rows.y[i]] += rows.w[i];
+        binCount[b * C + y[i]] += wt[i];
       }
-      const sorted = touched.subarray(0, nt).sort();
+      const sorted = nt > 1 ? touched.subarray(0, nt).sort() : touched;
       for (let q = 0; q < nt; q++) {
         const b = sorted[q];
         seen[b] = 0;
@@ -243,17 +267,24 @@ function growLocal(ctx: Ctx, w: Work, rows: Rows): void {
         }
       }
       if (nt < 2) continue;
-      work.varying++;
-      work.best = scanFeature(ctx.p, f, ids, counts, nt, totals, work.best, ctx.scratch.left);
+      varying++;
+      best = scanFeature(ctx.p, f, ids, counts, nt, totals, best, ctx.scratch.left, present);
     }
-    const s = work.best;
-    if (!s) continue;
-    const split = applySplit(ctx, work, s);
-    const goLeft: number[] = [], goRight: number[] = [];
-    for (const i of job.idx) (rows.bins[i * d + s.feature] <= s.binLeft ? goLeft : goRight).push(i);
+    if (!best) continue;
+    const split = applySplit(ctx, { tree: w.tree, node, totals } as Work, best);
+    // partition in place: rows going left first
+    let a = lo, b = hi - 1;
+    const f = best.feature, thr = best.binLeft;
+    while (a <= b) {
+      if (bins[idx[a] * d + f] <= thr) a++;
+      else {
+        const t = idx[a]; idx[a] = idx[b]; idx[b] = t;
+        b--;
+      }
+    }
     // right pushed first so the left subtree is finished first
-    stack.push({ idx: Int32Array.from(goRight), depth: job.depth + 1, key: childKey(job.key, 2), node: split.right, totals: split.rightTotals });
-    stack.push({ idx: Int32Array.from(goLeft), depth: job.depth + 1, key: childKey(job.key, 1), node: split.left, totals: split.leftTotals });
+    stack.push({ lo: a, hi, depth: job.depth + 1, key: childKey(job.key, 2), node: split.right, totals: split.rightTotals });
+    stack.push({ lo, hi: a, depth: job.depth + 1, key: childKey(job.key, 1), node: split.left, totals: split.leftTotals });
   }
 }
 

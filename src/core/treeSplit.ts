@@ -28,36 +28,45 @@ export interface Split {
  */
 export function scanFeature(
   p: SplitParams, feature: number, ids: Int32Array, counts: Float64Array, m: number, totals: Float64Array, best: Split | null,
-  leftScratch: Float64Array,
+  leftScratch: Float64Array, present?: Int32Array,
 ): Split | null {
   const { C, classWeight: cw, minSamplesLeaf } = p;
+  // classes absent from the node add exact zeros: leaving them out changes no sum
+  const cls = present ?? Int32Array.from({ length: C }, (_, c) => c);
+  const nc = cls.length;
   let N = 0;
   for (let c = 0; c < C; c++) N += totals[c];
   const L = leftScratch;
   L.fill(0);
-  let nl = 0;
+  let nl = 0, bestQ = -1, bestProxy = best === null ? -Infinity : best.proxy;
   for (let q = 0; q < m; q++) {
     if (q > 0) {
       const nr = N - nl;
       if (nl >= minSamplesLeaf && nr >= minSamplesLeaf) {
         let wl = 0, wr = 0, sql = 0, sqr = 0;
-        for (let c = 0; c < C; c++) {
+        for (let t = 0; t < nc; t++) {
+          const c = cls[t];
           const a = L[c] * cw[c], b = (totals[c] - L[c]) * cw[c];
           wl += a; wr += b; sql += a * a; sqr += b * b;
         }
         const impL = 1 - sql / (wl * wl), impR = 1 - sqr / (wr * wr);
         const proxy = -wr * impR - wl * impL;
-        if (best === null || proxy > best.proxy) {
-          best = { feature, binLeft: ids[q - 1], binRight: ids[q], proxy, left: L.slice() };
+        if ((best === null && bestQ < 0) || proxy > bestProxy) {
+          bestProxy = proxy;
+          bestQ = q;
         }
       }
     }
-    for (let c = 0; c < C; c++) {
+    for (let t = 0; t < nc; t++) {
+      const c = cls[t];
       L[c] += counts[q * C + c];
       nl += counts[q * C + c];
     }
   }
-  return best;
+  if (bestQ < 0) return best;
+  const left = new Float64Array(C);
+  for (let q = 0; q < bestQ; q++) for (let c = 0; c < C; c++) left[c] += counts[q * C + c];
+  return { feature, binLeft: ids[bestQ - 1], binRight: ids[bestQ], proxy: bestProxy, left };
 }
 
 /** The non-empty bins of a dense histogram slice (nb x C) as ids and counts; returns how many. */

@@ -5,83 +5,17 @@
 // merged in shard order, and each node's random features come from (seed, tree, path), so the trees are the same
 // on every executor, thread count and pass schedule.
 import { throwIfAborted } from '../util/errors.js';
-import { hashInts } from '../util/hash.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import { growOp, type GrowPartial, type GrowState } from './treeOps.js';
-import { EPSILON, scanFeature, sparseBins, weighted, type Split, type SplitParams } from './treeSplit.js';
-import { gini, type TreeNodes } from './tree.js';
+import { growLocalJobs, type LocalTask } from './treeLocalOp.js';
+import { scanFeature, sparseBins, type Split } from './treeSplit.js';
+import type { TreeNodes } from './tree.js';
+import {
+  applySplit, Build, childKey, featureOrder, identity, presentClasses, stopsAsLeaf,
+  type BinInfo, type FeatureOrder, type GrowParams, type Rows,
+} from './treeLocal.js';
 
-export interface BinInfo {
-  readonly nBins: Int32Array;
-  readonly edges: readonly Float64Array[];
-  /** Per feature: the value of each bin when bins are the distinct values themselves, else null. */
-  readonly binValue: readonly (Float64Array | null)[];
-}
-
-export interface GrowParams extends SplitParams {
-  readonly d: number;
-  readonly maxDepth: number;
-  readonly minSamplesSplit: number;
-  /** Features scored per node (d: all, in order; fewer: a random subset per node, drawn until that many vary). */
-  readonly maxFeatures: number;
-  readonly bootstrap: boolean;
-  /** Nodes with at most this many (weighted) rows are finished on the caller; default by bytes. */
-  readonly collectRows?: number;
-  /** Histogram entries per pass and shard, at most (more nodes wait for the next pass). */
-  readonly histBudget?: number;
-}
-
-/** A tree under construction: parallel arrays, nodes in the order they were made. */
-class Build {
-  feature: number[] = [];
-  threshold: number[] = [];
-  left: number[] = [];
-  right: number[] = [];
-  value: number[] = [];
-  count: number[] = [];
-  constructor(readonly C: number) {}
-  add(totals: Float64Array, cw: Float64Array): number {
-    const id = this.feature.length;
-    this.feature.push(-1);
-    this.threshold.push(Number.NaN);
-    this.left.push(-1);
-    this.right.push(-1);
-    let n = 0;
-    for (let c = 0; c < this.C; c++) {
-      this.value.push(totals[c] * cw[c]);
-      n += totals[c];
-    }
-    this.count.push(n);
-    return id;
-  }
-  /** The finished tree, renumbered in depth-first preorder (left first), as scikit-learn numbers its nodes. */
-  finish(): TreeNodes {
-    const order: number[] = [];
-    const stack = [0];
-    while (stack.length) {
-      const v = stack.pop()!;
-      order.push(v);
-      if (this.feature[v] >= 0) stack.push(this.right[v], this.left[v]);
-    }
-    const id = new Int32Array(this.feature.length);
-    order.forEach((v, i) => (id[v] = i));
-    const n = order.length, C = this.C;
-    const t = {
-      feature: new Int32Array(n), threshold: new Float64Array(n), left: new Int32Array(n), right: new Int32Array(n),
-      value: new Float64Array(n * C), count: new Float64Array(n), impurity: new Float64Array(n),
-    };
-    order.forEach((v, i) => {
-      t.feature[i] = this.feature[v];
-      t.threshold[i] = this.threshold[v];
-      t.left[i] = this.feature[v] >= 0 ? id[this.left[v]] : -1;
-      t.right[i] = this.feature[v] >= 0 ? id[this.right[v]] : -1;
-      for (let c = 0; c < C; c++) t.value[i * C + c] = this.value[v * C + c];
-      t.count[i] = this.count[v];
-      t.impurity[i] = gini(t.value, i * C, C);
-    });
-    return t;
-  }
-}
+export type { BinInfo, GrowParams } from './treeLocal.js';
 
 /** A node that needs its rows' histograms (or its rows) in a pass. */
 interface Work {
@@ -122,44 +56,6 @@ interface Ctx {
 
 const NONE = -1, DONE = -2;
 
-function identity(d: number): Int32Array {
-  return Int32Array.from({ length: d }, (_, j) => j);
-}
-
-/**
- * The order a node visits features in: all in order for a plain tree; in a forest a permutation drawn lazily
- * (Fisher-Yates, one counter-based draw per position from the node's seed), so a node that needs three features
- * draws three.
- */
-class FeatureOrder {
-  private perm: Int32Array | null = null;
-  private drawn = 0;
-  constructor(readonly length: number, private readonly seed: number | null) {}
-  at(t: number): number {
-    if (this.seed === null) return t;
-    const d = this.length;
-    const perm = (this.perm ??= identity(d));
-    while (this.drawn <= t) {
-      const i = this.drawn++;
-      const j = i + (hashInts(this.seed, i, 5) % (d - i));
-      const x = perm[i]; perm[i] = perm[j]; perm[j] = x;
-    }
-    return perm[t];
-  }
-}
-
-function featureOrder(ctx: Ctx, tree: number, key: number): FeatureOrder {
-  return new FeatureOrder(ctx.p.d, ctx.p.maxFeatures >= ctx.p.d ? null : hashInts(ctx.seeds[tree], key, 7));
-}
-
-const childKey = (key: number, side: 1 | 2) => hashInts(key, side, 3);
-
-/** Whether a node with these raw class totals stops as a leaf before any split is tried (scikit-learn's order). */
-function stopsAsLeaf(ctx: Ctx, totals: Float64Array, depth: number): boolean {
-  const { n, impurity } = weighted(totals, ctx.p.classWeight);
-  return depth >= ctx.p.maxDepth || n < ctx.p.minSamplesSplit || n < 2 * ctx.p.minSamplesLeaf || impurity <= EPSILON;
-}
-
 /** Features still to visit in this round: up to the number of varying features still missing. */
 function nextFeatures(ctx: Ctx, w: Work): Int32Array {
   const want = ctx.p.maxFeatures >= ctx.p.d ? ctx.p.d : ctx.p.maxFeatures - w.varying;
@@ -182,126 +78,11 @@ function scoreHist(ctx: Ctx, w: Work, hist: ArrayLike<number>, feats: Int32Array
   }
 }
 
-/** The classes with rows in a node: the only ones a scan needs to add up (a zero adds nothing, exactly). */
-function presentClasses(totals: Float64Array): Int32Array {
-  let m = 0;
-  for (let c = 0; c < totals.length; c++) if (totals[c] > 0) m++;
-  const out = new Int32Array(m);
-  for (let c = 0, q = 0; c < totals.length; c++) if (totals[c] > 0) out[q++] = c;
-  return out;
-}
-
 /** Raw class totals from a dense histogram of one feature. */
 function totalsOf(hist: ArrayLike<number>, at0: number, nb: number, C: number): Float64Array {
   const t = new Float64Array(C);
   for (let b = 0; b < nb; b++) for (let c = 0; c < C; c++) t[c] += hist[at0 + b * C + c];
   return t;
-}
-
-function threshold(bins: BinInfo, s: Split): number {
-  const v = bins.binValue[s.feature];
-  if (v) {
-    // scikit-learn's midpoint, kept off the right value
-    const a = v[s.binLeft], b = v[s.binRight];
-    const t = a / 2 + b / 2;
-    return t === b || !Number.isFinite(t) ? a : t;
-  }
-  return bins.edges[s.feature][s.binLeft];
-}
-
-/** Rows sent back for one node: bins row-major (d per row), class codes and weights. */
-interface Rows {
-  bins: Uint8Array;
-  y: Int32Array;
-  w: Int32Array;
-}
-
-/**
- * Finishes a node and its whole subtree from its rows, depth first, with the same search, stopping rules and
- * feature draws as the passes. Rows are partitioned in place, as scikit-learn's splitter does.
- */
-function growLocal(ctx: Ctx, w: Work, rows: Rows): void {
-  const { C, d } = ctx.p;
-  const build = ctx.builds[w.tree];
-  const idx = Int32Array.from({ length: rows.y.length }, (_, i) => i);
-  const stack: { lo: number; hi: number; depth: number; key: number; node: number; totals: Float64Array | null }[] = [
-    { lo: 0, hi: idx.length, depth: w.depth, key: w.key, node: w.node, totals: w.totals },
-  ];
-  const ids = new Int32Array(256), counts = new Float64Array(256 * C);
-  const binCount = new Float64Array(256 * C);
-  const touched = new Int32Array(256);
-  const seen = new Uint8Array(256);
-  const want = ctx.p.maxFeatures >= d ? d : ctx.p.maxFeatures;
-  const { bins, y, w: wt } = rows;
-  while (stack.length) {
-    const job = stack.pop()!;
-    const { lo, hi } = job;
-    let totals = job.totals;
-    if (!totals) {
-      totals = new Float64Array(C);
-      for (let q = lo; q < hi; q++) totals[y[idx[q]]] += wt[idx[q]];
-    }
-    const node = job.node >= 0 ? job.node : build.add(totals, ctx.p.classWeight);
-    if (stopsAsLeaf(ctx, totals, job.depth)) continue;
-    const order = featureOrder(ctx, w.tree, job.key);
-    const present = presentClasses(totals);
-    let best: Split | null = null;
-    for (let at = 0, varying = 0; at < d && varying < want; at++) {
-      const f = order.at(at);
-      // class counts per bin of this feature over the node's rows, then the bins in ascending order
-      let nt = 0;
-      for (let q = lo; q < hi; q++) {
-        const i = idx[q];
-        const b = bins[i * d + f];
-        if (!seen[b]) { seen[b] = 1; touched[nt++] = b; }
-        binCount[b * C + y[i]] += wt[i];
-      }
-      const sorted = nt > 1 ? touched.subarray(0, nt).sort() : touched;
-      for (let q = 0; q < nt; q++) {
-        const b = sorted[q];
-        seen[b] = 0;
-        ids[q] = b;
-        for (let c = 0; c < C; c++) {
-          counts[q * C + c] = binCount[b * C + c];
-          binCount[b * C + c] = 0;
-        }
-      }
-      if (nt < 2) continue;
-      varying++;
-      best = scanFeature(ctx.p, f, ids, counts, nt, totals, best, ctx.scratch.left, present);
-    }
-    if (!best) continue;
-    const split = applySplit(ctx, { tree: w.tree, node, totals } as Work, best);
-    // partition in place: rows going left first
-    let a = lo, b = hi - 1;
-    const f = best.feature, thr = best.binLeft;
-    while (a <= b) {
-      if (bins[idx[a] * d + f] <= thr) a++;
-      else {
-        const t = idx[a]; idx[a] = idx[b]; idx[b] = t;
-        b--;
-      }
-    }
-    // right pushed first so the left subtree is finished first
-    stack.push({ lo: a, hi, depth: job.depth + 1, key: childKey(job.key, 2), node: split.right, totals: split.rightTotals });
-    stack.push({ lo, hi: a, depth: job.depth + 1, key: childKey(job.key, 1), node: split.left, totals: split.leftTotals });
-  }
-}
-
-/** Makes the node a split with two new child nodes; returns them with their raw class totals. */
-function applySplit(ctx: Ctx, w: Work, s: Split): { left: number; right: number; leftTotals: Float64Array; rightTotals: Float64Array } {
-  const build = ctx.builds[w.tree];
-  const C = ctx.p.C;
-  const leftTotals = s.left;
-  const rightTotals = new Float64Array(C);
-  for (let c = 0; c < C; c++) rightTotals[c] = w.totals![c] - leftTotals[c];
-  const left = build.add(leftTotals, ctx.p.classWeight);
-  const right = build.add(rightTotals, ctx.p.classWeight);
-  build.feature[w.node] = s.feature;
-  build.threshold[w.node] = threshold(ctx.bins, s);
-  build.left[w.node] = left;
-  build.right[w.node] = right;
-  return { left, right, leftTotals, rightTotals };
 }
 
 /** Histogram entries of a node scored on `feats`. */
@@ -335,7 +116,7 @@ export async function growTrees(
 
   // every root first needs its rows' counts: histograms, or the rows themselves when there are few
   let slots: Work[] = Array.from({ length: T }, (_, t) => {
-    const order = featureOrder(ctx, t, 1);
+    const order = featureOrder(p, seeds[t], 1);
     return { tree: t, node: -1, depth: 0, key: 1, totals: null, order, at: 0, varying: 0, best: null, action: handle.n <= ctx.collectRows ? 'collect' : 'hist' };
   });
   let moves: { feat: Int32Array; bin: Int32Array; left: Int32Array; right: Int32Array } | null = null;
@@ -382,6 +163,7 @@ export async function growTrees(
     const rowsOf = collectRows(partials, nColl, d);
 
     const next: Work[] = [];
+    const local: LocalTask[] = [];
     const mv = { feat: new Int32Array(slots.length).fill(DONE), bin: new Int32Array(slots.length), left: new Int32Array(slots.length).fill(-1), right: new Int32Array(slots.length).fill(-1) };
     const place = (w: Work): number => {
       next.push(w);
@@ -399,7 +181,7 @@ export async function growTrees(
       if (w.action === 'collect') {
         const rows = rowsOf[w.coll!];
         if (derive && w.sibling && w.sibling.action === 'derive') w.hist = denseHist(ctx, rows);
-        growLocal(ctx, w, rows);
+        local.push({ build: ctx.builds[w.tree], seed: seeds[w.tree], depth: w.depth, key: w.key, node: w.node, totals: w.totals, rows });
         continue;
       }
       let full: Float64Array | undefined;
@@ -416,7 +198,7 @@ export async function growTrees(
       if (!w.totals) {
         w.totals = totalsOf(w.hist!, 0, bins.nBins[w.feats![0]], C);
         w.node = ctx.builds[w.tree].add(w.totals, p.classWeight);
-        if (stopsAsLeaf(ctx, w.totals, w.depth)) continue;
+        if (stopsAsLeaf(p, w.totals, w.depth)) continue;
       }
       scoreHist(ctx, w, w.hist!, w.feats!);
       const want = p.maxFeatures >= d ? d : p.maxFeatures;
@@ -429,15 +211,15 @@ export async function growTrees(
       }
       const s = w.best;
       if (!s) continue;
-      const split = applySplit(ctx, w, s);
+      const split = applySplit(ctx.builds[w.tree], p, bins, w.node, w.totals!, s);
       const kids: Work[] = [];
       for (const [side, node, totals] of [[1, split.left, split.leftTotals], [2, split.right, split.rightTotals]] as const) {
-        if (stopsAsLeaf(ctx, totals, w.depth + 1)) continue;
+        if (stopsAsLeaf(p, totals, w.depth + 1)) continue;
         const key = childKey(w.key, side);
         let n = 0;
         for (const v of totals) n += v;
         kids.push({
-          tree: w.tree, node, depth: w.depth + 1, key, totals, order: featureOrder(ctx, w.tree, key), at: 0, varying: 0, best: null,
+          tree: w.tree, node, depth: w.depth + 1, key, totals, order: featureOrder(p, seeds[w.tree], key), at: 0, varying: 0, best: null,
           action: n <= ctx.collectRows ? 'collect' : 'hist',
         });
       }
@@ -462,6 +244,8 @@ export async function growTrees(
       mv.left[g] = slotOf(split.left);
       mv.right[g] = slotOf(split.right);
     }
+    // small nodes finish in parallel on the executor, each from its own rows
+    await growLocalJobs(ex, p, bins, local, signal);
     for (const w of slots) {
       w.hist = undefined;
       w.parentHist = undefined;

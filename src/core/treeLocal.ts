@@ -203,7 +203,9 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: Rows): void {
         const b = sorted[q];
         seen[b] = 0;
         ids[q] = b;
-        for (let c = 0; c < C; c++) {
+        // only classes present in the node can be non-zero
+        for (let t = 0; t < present.length; t++) {
+          const c = present[t];
           counts[q * C + c] = binCount[b * C + c];
           binCount[b * C + c] = 0;
         }

@@ -82,12 +82,10 @@ export const growLocalOp = defineOp<LocalState, LocalPartial>({
       growLocal({ p, bins, build, seed: s.seed[j], left }, { depth: s.depth[j], key: s.key[j], node, totals }, rows);
       out.job.push(j);
       out.size.push(build.feature.length);
-      out.feature.push(...build.feature);
-      out.threshold.push(...build.threshold);
-      out.left.push(...build.left);
-      out.right.push(...build.right);
-      out.value.push(...build.value);
-      out.count.push(...build.count);
+      // (a loop, not a spread: a subtree can be larger than the argument limit)
+      for (const [to, from] of [[out.feature, build.feature], [out.threshold, build.threshold], [out.left, build.left], [out.right, build.right], [out.value, build.value], [out.count, build.count]]) {
+        for (let v = 0; v < from.length; v++) to.push(from[v]);
+      }
     }
     return {
       job: Int32Array.from(out.job), size: Int32Array.from(out.size), feature: Int32Array.from(out.feature),

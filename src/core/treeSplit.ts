@@ -65,7 +65,7 @@ export function scanFeature(
   }
   if (bestQ < 0) return best;
   const left = new Float64Array(C);
-  for (let q = 0; q < bestQ; q++) for (let c = 0; c < C; c++) left[c] += counts[q * C + c];
+  for (let q = 0; q < bestQ; q++) for (let t = 0; t < nc; t++) left[cls[t]] += counts[q * C + cls[t]];
   return { feature, binLeft: ids[bestQ - 1], binRight: ids[bestQ], proxy: bestProxy, left };
 }
 

@@ -52,9 +52,10 @@ export function importanceSpec(labels: readonly string[], importances: ArrayLike
 
 /** Each segment's share of customers against its share of a value (revenue). */
 export function valueSpec(segments: readonly string[], customers: readonly number[], value: readonly number[], valueName: string): TopLevelSpec {
+  const measures = ['Share of customers', `Share of ${valueName}`];
   const values = segments.flatMap((segment, s) => [
-    { segment: wrapped(segment), measure: 'Share of customers', share: customers[s] },
-    { segment: wrapped(segment), measure: `Share of ${valueName}`, share: value[s] },
+    { segment: wrapped(segment), measure: measures[0], share: customers[s] },
+    { segment: wrapped(segment), measure: measures[1], share: value[s] },
   ]);
   const lines = Math.max(...segments.map((l) => wrapLabel(l).length));
   return {
@@ -66,9 +67,9 @@ export function valueSpec(segments: readonly string[], customers: readonly numbe
     mark: { type: 'bar', cornerRadiusEnd: 2 },
     encoding: {
       y: { field: 'segment', type: 'nominal', sort: segments.map(wrapped), axis: lineAxis() },
-      yOffset: { field: 'measure', type: 'nominal' },
+      yOffset: { field: 'measure', type: 'nominal', sort: measures },
       x: { field: 'share', type: 'quantitative', title: null, axis: { format: '.0%' } },
-      color: { field: 'measure', type: 'nominal', scale: { range: ['#9aa3ad', '#e07b39'] }, legend: { title: null } },
+      color: { field: 'measure', type: 'nominal', scale: { domain: measures, range: ['#9aa3ad', '#e07b39'] }, legend: { title: null } },
     },
     config: CONFIG,
   } as TopLevelSpec;

@@ -1,10 +1,11 @@
 // The benchmark's classification data, written once to a file that segkit, scikit-learn and ml-cart all read:
-// 8 overlapping Gaussian classes (centres uniform in [-5, 5]^d, std 4), float32 rows then int32 labels.
+// Gaussian classes as the shared anchors' blobs (centres uniform in [-5, 5]^d, std 2 by default; std 4 overlaps
+// them heavily, so trees grown to purity get deep), float32 rows then int32 labels.
 import { closeSync, openSync, writeSync, readFileSync } from 'node:fs';
 import { createRandom } from '../dist/index.js';
 
 /** Writes `n` training and `test` held-out rows; file layout: [n, test, d] int32, X row-major float32, y int32. */
-export function writeTreeData(file, n, test, d, k, seed = 0) {
+export function writeTreeData(file, n, test, d, k, seed = 0, std = 2) {
   const rng = createRandom(seed);
   const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => -5 + 10 * rng.next()));
   const fd = openSync(file, 'w');
@@ -17,7 +18,7 @@ export function writeTreeData(file, n, test, d, k, seed = 0) {
     for (let i = 0; i < m; i++) {
       const c = rng.int(k);
       y[at + i] = c;
-      for (let j = 0; j < d; j++) X[i * d + j] = centres[c][j] + 4 * rng.normal();
+      for (let j = 0; j < d; j++) X[i * d + j] = centres[c][j] + std * rng.normal();
     }
     writeSync(fd, X);
   }

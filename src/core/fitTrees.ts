@@ -8,6 +8,7 @@ import type { RunOptions } from '../engine/executor.js';
 import { classWeights, encodeTarget, type ClassWeight, type EncodedTarget, type Target } from './classTarget.js';
 import { fitBins } from './treeBins.js';
 import { growTrees } from './treeGrow.js';
+import { treeShardRows } from './treeOps.js';
 import type { TreeNodes } from './tree.js';
 import type { TreeEnsemble } from './treeEnsemble.js';
 
@@ -68,7 +69,7 @@ export async function fitTrees<M extends TreeEnsemble>(
   }
   throwIfAborted(o.signal);
   const ex = resolveExecutor(o);
-  const h = await ex.load({ columns: ds.columns, rows: { y: t.codes } }, { signal: o.signal });
+  const h = await ex.load({ columns: ds.columns, rows: { y: t.codes } }, { shardRows: treeShardRows(ds.n), signal: o.signal });
   try {
     const bins = await fitBins(ex, h, c.maxBins, c.seed, o.signal);
     const nTrees = forest?.nTrees ?? 1;

@@ -6,7 +6,7 @@ import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor, Handle } from '../engine/executor.js';
-import { predictOp, type PredictState } from './treeOps.js';
+import { predictOp, treeShardRows, type PredictState } from './treeOps.js';
 import {
   argmax, leafRules, nodeCount, nodeProba, selectWith, shortNumber, sqlIdent, sqlNumber, treeCase, treeImportances,
   type TreeNodes,
@@ -141,7 +141,7 @@ export abstract class TreeEnsemble implements SegmentationModel {
     checkOptions(options, RUN_OPTIONS, fn);
     const ds = this.dataset(data);
     const ex = resolveExecutor(options);
-    const h = await ex.load({ columns: ds.columns }, { signal: options.signal });
+    const h = await ex.load({ columns: ds.columns }, { shardRows: treeShardRows(ds.n), signal: options.signal });
     try {
       return await this.predictLoaded(ex, h, keepProba, options.signal);
     } finally {

@@ -1,7 +1,7 @@
 // Finishing a tree node on one thread from its rows: the same split search, stopping rules and feature draws as
 // the level passes, so a subtree is the same wherever it is grown (on the caller, or in a shard op on a worker).
 import { hashInts } from '../util/hash.js';
-import { EPSILON, scanFeature, weighted, type Split, type SplitParams } from './treeSplit.js';
+import { EPSILON, scanFeature, type Split, type SplitParams } from './treeSplit.js';
 import { gini, type TreeNodes } from './tree.js';
 
 export interface BinInfo {
@@ -88,7 +88,13 @@ export function identity(d: number): Int32Array {
 export class FeatureOrder {
   private perm: Int32Array | null = null;
   private drawn = 0;
-  constructor(readonly length: number, private readonly seed: number | null) {}
+  /** `scratch` (length d) is reset and used for the permutation instead of a new array. */
+  constructor(readonly length: number, private readonly seed: number | null, scratch?: Int32Array) {
+    if (scratch && seed !== null) {
+      for (let j = 0; j < length; j++) scratch[j] = j;
+      this.perm = scratch;
+    }
+  }
   at(t: number): number {
     if (this.seed === null) return t;
     const d = this.length;
@@ -102,15 +108,24 @@ export class FeatureOrder {
   }
 }
 
-export function featureOrder(p: GrowParams, treeSeed: number, key: number): FeatureOrder {
-  return new FeatureOrder(p.d, p.maxFeatures >= p.d ? null : hashInts(treeSeed, key, 7));
+export function featureOrder(p: GrowParams, treeSeed: number, key: number, scratch?: Int32Array): FeatureOrder {
+  return new FeatureOrder(p.d, p.maxFeatures >= p.d ? null : hashInts(treeSeed, key, 7), scratch);
 }
 
 export const childKey = (key: number, side: 1 | 2) => hashInts(key, side, 3);
 
 /** Whether a node with these raw class totals stops as a leaf before any split is tried (scikit-learn's order). */
 export function stopsAsLeaf(p: GrowParams, totals: Float64Array, depth: number): boolean {
-  const { n, impurity } = weighted(totals, p.classWeight);
+  // as weighted(): the same sums in the same order, without allocating
+  const cw = p.classWeight;
+  let w = 0, sq = 0, n = 0;
+  for (let c = 0; c < totals.length; c++) {
+    const v = totals[c] * cw[c];
+    w += v;
+    sq += v * v;
+    n += totals[c];
+  }
+  const impurity = w > 0 ? 1 - sq / (w * w) : 0;
   return depth >= p.maxDepth || n < p.minSamplesSplit || n < 2 * p.minSamplesLeaf || impurity <= EPSILON;
 }
 
@@ -173,6 +188,7 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: Rows): void {
   const binCount = new Float64Array(256 * C);
   const touched = new Int32Array(256);
   const seen = new Uint8Array(256);
+  const permScratch = new Int32Array(d);
   const want = lc.p.maxFeatures >= d ? d : lc.p.maxFeatures;
   const { bins, y, w: wt } = rows;
   while (stack.length) {
@@ -185,7 +201,7 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: Rows): void {
     }
     const node = job.node >= 0 ? job.node : build.add(totals, lc.p.classWeight);
     if (stopsAsLeaf(lc.p, totals, job.depth)) continue;
-    const order = featureOrder(lc.p, lc.seed, job.key);
+    const order = featureOrder(lc.p, lc.seed, job.key, permScratch);
     const present = presentClasses(totals);
     let best: Split | null = null;
     for (let at = 0, varying = 0; at < d && varying < want; at++) {
@@ -198,9 +214,19 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: Rows): void {
         if (!seen[b]) { seen[b] = 1; touched[nt++] = b; }
         binCount[b * C + y[i]] += wt[i];
       }
-      const sorted = nt > 1 ? touched.subarray(0, nt).sort() : touched;
+      // the touched bins in ascending order: insertion sort when few, else a sweep of the 256 flags
+      if (nt <= 24) {
+        for (let q = 1; q < nt; q++) {
+          const v = touched[q];
+          let r = q - 1;
+          while (r >= 0 && touched[r] > v) { touched[r + 1] = touched[r]; r--; }
+          touched[r + 1] = v;
+        }
+      } else {
+        for (let b = 0, q = 0; q < nt; b++) if (seen[b]) touched[q++] = b;
+      }
       for (let q = 0; q < nt; q++) {
-        const b = sorted[q];
+        const b = touched[q];
         seen[b] = 0;
         ids[q] = b;
         // only classes present in the node can be non-zero

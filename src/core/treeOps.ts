@@ -5,6 +5,14 @@ import { rowValues, shardColumn } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { hashInts, poisson1 } from '../util/hash.js';
 
+/**
+ * Rows per shard for trees: a fixed function of n (so results never depend on the executor), small enough that
+ * a pass has several shards to spread over threads, large enough that per-shard histograms stay few.
+ */
+export function treeShardRows(n: number): number {
+  return Math.max(16_384, Math.min(65_536, Math.ceil(n / 16 / 16) * 16));
+}
+
 /** Per-row int32 words holding d one-byte bins. */
 export const binWords = (d: number): number => Math.ceil(d / 4);
 

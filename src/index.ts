@@ -7,7 +7,7 @@ export { SegkitError, type SegkitErrorCode } from './util/errors.js';
 export { fromRows, fromColumns, fromArrow, toDataset, type Dataset, type DataInput } from './data/dataset.js';
 
 // data: readers and writers
-export { readCsv, type ReadCsvOptions, type ColumnType } from './data/readCsv.js';
+export { readCsv, MISSING_TOKENS, type ReadCsvOptions, type ColumnType } from './data/readCsv.js';
 export { csvRecords, type CsvRecordsOptions } from './data/csvRecords.js';
 export { readJson, type ReadJsonOptions, type JsonTable } from './data/readJson.js';
 export { readNdjson } from './data/readNdjson.js';
@@ -17,16 +17,17 @@ export { writeCsv, type WriteCsvOptions } from './data/writeCsv.js';
 export { writeArrow, type WriteArrowOptions } from './data/writeArrow.js';
 export { writeParquet, type WriteParquetOptions } from './data/writeParquet.js';
 export { writeJson, type WriteJsonOptions } from './data/writeJson.js';
+export { withColumns, type NewColumn } from './data/withColumns.js';
 export type { ByteSource } from './data/byteSource.js';
 export type { TableFormat } from './data/tableFormat.js';
 
-// data: the customer view (arquero compiles expressions at run time: Node and browsers, not edge functions)
+// data: the customer view (hash joins and group-bys, no code generated at run time: edge functions too)
 export { joinCustomers, type CustomerSource, type JoinCustomersOptions } from './data/joinCustomers.js';
 export { aggregateByCustomer, type Aggregation, type AggregateOp, type AggregateByCustomerOptions } from './data/aggregateByCustomer.js';
 
 // features
 export { rfm, type RfmOptions } from './features/rfm.js';
-export { rfmSegment, RFM_SEGMENT_RULES, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
+export { rfmSegment, RFM_SEGMENT_RULES, CANCELLED_SEGMENT, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
 export { behaviourFeatures, type BehaviourFeaturesOptions } from './features/behaviourFeatures.js';
 export type { LogInput } from './data/logInput.js';
 
@@ -97,6 +98,10 @@ export { segmentRules, type SegmentRules, type SegmentRuleSet, type SegmentRules
 export { segmentComposition, type SegmentComposition, type CompositionGroup } from './explain/segmentComposition.js';
 export type { RowsInput } from './explain/readRows.js';
 export { personaNames, describeSegment, shortLabels, type PersonaNameOptions } from './explain/personaName.js';
+
+// the report: vega and vega-lite draw the charts (loaded on the first report), expressions interpreted, no code generated
+export { renderSvg, type RenderSvgOptions } from './report/renderSvg.js';
+export { buildReport, REPORT_SECTIONS, type BuildReportInput, type ReportContext, type ReportSection } from './report/buildReport.js';
 
 // execution: the shard-op seam and its executors
 export { close } from './engine/defaultExecutor.js';

@@ -7,7 +7,7 @@ import { permutationImportance } from '../explain/permutationImportance.js';
 import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
 import { pipeline } from '../prep/pipeline.js';
-import { writeFileAtomic, ensureParent } from '../data/writeFileAtomic.node.js';
+import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
 import { labelColumn } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
@@ -78,6 +78,7 @@ function rowsById(table: Table, idColumn: string | null, ids: readonly string[])
 
 async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: RunContext): Promise<void> {
   if (f.report === '-') throw new UsageError('--report needs a file path');
+  if (f.report !== undefined) await checkParent(f.report, '--report');
   const what = inputName(input);
   const table = await readInput(input, ctx, formatFlag(f));
   requireColumn(table, f.labels, '--labels', input);
@@ -152,8 +153,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
       rules, importance: { featureNames: importance.featureNames, importances: importance.importances, method: 'permutation' },
       ...reportExtras(f, table, rowIndex),
     });
-    await ensureParent(f.report);
-    await writeFileAtomic(f.report, html);
+    await writeFileAtomic(f.report, html, ctx.signal);
   }
 
   const summary = {

@@ -10,7 +10,7 @@ import { crossValidate, type CrossValidation } from '../workflow/crossValidate.j
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
 import { profileSegments } from '../explain/profileSegments.js';
 import { pipeline } from '../prep/pipeline.js';
-import { writeFileAtomic, ensureParent } from '../data/writeFileAtomic.node.js';
+import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
@@ -102,6 +102,7 @@ function fitFor(f: TrainFlags, ctx: RunContext) {
 
 async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunContext): Promise<void> {
   if (f.model === '-') throw new UsageError('--model needs a file path');
+  if (f.model !== undefined) await checkParent(f.model, '--model');
   const what = inputName(input);
   const table = await readInput(input, ctx, formatFlag(f));
   requireColumn(table, f.target, '--target', input);
@@ -148,8 +149,7 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
       id: s.id, name: segNames[s.id], size: s.size, share: s.share,
       means: Object.fromEntries(profiles.features.map((name, j) => [name, s.mean[j]])),
     }));
-    await ensureParent(f.model);
-    await writeFileAtomic(f.model, `${JSON.stringify(new SegmentModel({ pipeline: prep, model, segments }).toJSON())}\n`);
+    await writeFileAtomic(f.model, `${JSON.stringify(new SegmentModel({ pipeline: prep, model, segments }).toJSON())}\n`, ctx.signal);
   }
   const importance = Array.from(model.featureImportances, (v, j) => ({ feature: dataset.names[j], importance: v })).sort((a, b) => b.importance - a.importance);
   const summary = {

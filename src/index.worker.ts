@@ -5,6 +5,8 @@ import './engine/matrix.js';
 import './core/kmeansOps.js';
 import './metrics/metricOps.js';
 import './prep/statsOps.js';
+import './core/treeOps.js';
+import './core/treeLocalOp.js';
 import { serveWebWorker } from './engine/webWorker.js';
 
 serveWebWorker(globalThis as unknown as Parameters<typeof serveWebWorker>[0]);

@@ -1,6 +1,7 @@
 import { Pipeline } from '../prep/pipeline.js';
 import { loadModel as loadAnyModel } from '../core/loadModel.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
+import type { SegmentationModel } from '../core/model.js';
 
 /**
  * A model saved on its own by the library (`model.toJSON()`: a classifier or k-means, no preparation) as a
@@ -25,5 +26,10 @@ export function bareModel(text: string): SegmentModel | null {
     id: s, name: classNames?.[s] ?? `segment ${s}`, size: 0, share: 0,
     means: Object.fromEntries(names.map((n) => [n, Number.NaN])),
   }));
-  return new SegmentModel({ pipeline: prep, model, segments });
+  // no summaries come with a bare model: it is wrapped as fitted on no rows, so empty summaries fit it
+  const view: SegmentationModel = {
+    kind: model.kind, k: model.k, labels: new Int32Array(0), featureNames: model.featureNames, nSamples: 0,
+    predict: (data, options) => model.predict(data, options), toJSON: () => model.toJSON(),
+  };
+  return new SegmentModel({ pipeline: prep, model: view, segments });
 }

@@ -344,7 +344,8 @@ function overviewSection(ctx: ReportContext): string {
 </article>`).join('\n');
   return `<header class="first">
 <h1>${escapeHtml(input.title ?? DEFAULTS.title)}</h1>
-<p class="lede">${escapeHtml(ds.n.toLocaleString('en-US'))} customers fall into ${k} segments. Each is named by what sets it apart; below, how to find its customers${value ? ', what it is worth' : ''} and who they are.</p>
+<p class="meta">${escapeHtml(ds.n.toLocaleString('en-US'))} customers · ${ds.d} features · ${k} segments</p>
+<p class="lede">Each segment is named by what sets it apart; below, how to find its customers${value ? ', what it is worth' : ''} and who they are.</p>
 </header>
 <section id="segments" class="tiles">${tiles}</section>`;
 }
@@ -562,7 +563,8 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
     const spec = specs[key];
     if (spec) charts[group].push(await chart(key, spec, wide));
   }
-  const rules = input.rules === false ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3 }));
+  // a depth-3 tree is quick on one thread, and a report never starts workers of its own
+  const rules = input.rules === false ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3, threads: 1 }));
   const ctx: ReportContext = {
     input, ds, k, labels, profiles, names,
     descriptions: profiles.segments.map((s) => describeSegment(profiles, s.id, { maxFeatures: 3, featureLabels: input.featureLabels })),

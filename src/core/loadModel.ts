@@ -1,5 +1,7 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
+import { AgglomerativeModel } from './agglomerativeModel.js';
+import { DBSCANModel } from './dbscanModel.js';
 import { KMeansModel } from './kmeansModel.js';
 import { TreeModel } from './treeModel.js';
 import { ForestModel } from './forestModel.js';
@@ -10,6 +12,8 @@ const READERS: Readonly<Record<string, (json: unknown) => SegmentationModel>> = 
   kmeans: (j: unknown) => KMeansModel.fromJSON(j),
   tree: (j: unknown) => TreeModel.fromJSON(j),
   forest: (j: unknown) => ForestModel.fromJSON(j),
+  dbscan: (j: unknown) => DBSCANModel.fromJSON(j),
+  agglomerative: (j: unknown) => AgglomerativeModel.fromJSON(j),
 });
 
 /** The kinds `loadModel` reads. */

@@ -1,3 +1,4 @@
+import { instantiate } from '@assemblyscript/loader';
 import { plainWasm, sharedWasm } from './wasmBytes.generated.js';
 
 /** The raw kernel exports: every argument is a number (pointers are byte offsets into the memory). */
@@ -11,6 +12,8 @@ export interface KernelExports {
   silhouetteSums(...args: number[]): void;
   columnSums(...args: number[]): void;
   centerColumns(...args: number[]): number;
+  primSingle(...args: number[]): void;
+  wardChain(...args: number[]): void;
 }
 export type KernelName = keyof KernelExports;
 
@@ -33,13 +36,9 @@ export function kernelModule(shared: boolean): Promise<WebAssembly.Module> {
   return m;
 }
 
-/**
- * Instantiates the kernels over a memory the host owns (the kernels never allocate). The module is built with
- * AssemblyScript's stub runtime and no abort import, so its one import is the memory: the plain WebAssembly API is
- * all it takes.
- */
+/** Instantiates the kernels over a memory the host owns (the kernels never allocate), through AssemblyScript's loader. */
 export async function instantiateKernels(memory: WebAssembly.Memory, shared: boolean): Promise<KernelExports> {
   const module = await kernelModule(shared);
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return instance.exports as unknown as KernelExports;
+  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  return exports as unknown as KernelExports;
 }

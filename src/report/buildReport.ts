@@ -44,6 +44,13 @@ export interface BuildReportInput {
   readonly auditThreshold?: number;
   /** Short labels for features, by feature name (default: the name in words, shortened without ambiguity). */
   readonly featureLabels?: Readonly<Record<string, string>>;
+  /**
+   * Rows no cluster took (noise of a density model), left out of `data` and `labels`: shown as their own
+   * "Unassigned" group, never as a segment. `means` per feature, in the data's units.
+   */
+  readonly unassigned?: { readonly size: number; readonly share: number; readonly means?: readonly number[] };
+  /** Charts of the algorithm (dendrogram, core and border counts, k-distance plot), placed in a section. */
+  readonly extraCharts?: readonly { readonly key: string; readonly spec: TopLevelSpec; readonly section: 'overview' | 'map' | 'quality'; readonly wide?: boolean }[];
 }
 
 const DEFAULTS = Object.freeze({ title: 'Customer segments', seed: 0, maxScatterPoints: 2000 });
@@ -232,6 +239,20 @@ ${chips ? `<ul class="chips">${chips}</ul>` : '<p class="typical">Close to the p
 </article>`;
 }
 
+/** The rows no cluster took: a grey card that says what they are, after the segments, never named like one. */
+function unassignedCard(u: BuildReportInput['unassigned'], profiles: SegmentProfiles): string {
+  if (!u) return '';
+  const rows = u.means
+    ? profiles.features.map((f, j) => `<tr><th scope="row">${escapeHtml(f)}</th><td class="num">${escapeHtml(fmtNumber(u.means![j]))}</td><td class="num muted">${escapeHtml(fmtNumber(profiles.population.mean[j]))}</td></tr>`).join('')
+    : '';
+  return `\n<article class="card unassigned" data-segment="unassigned" style="border-top-color:#b0b0b0">
+<header><span class="swatch" style="background:#b0b0b0"></span><div><h3>Unassigned</h3>
+<p class="meta">Noise · ${escapeHtml(u.size.toLocaleString('en-US'))} customers · ${escapeHtml(fmtPct(u.share))}</p></div></header>
+<p class="typical">Customers in no dense group: too far from enough others to join a cluster. They are not a segment.</p>
+${rows ? `<table class="features"><thead><tr><th scope="col">Feature</th><th scope="col">Mean</th><th scope="col">Clustered customers</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+</article>`;
+}
+
 const CSS = `
 *{box-sizing:border-box}
 html{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -344,7 +365,7 @@ function overviewSection(ctx: ReportContext): string {
 </article>`).join('\n');
   return `<header class="first">
 <h1>${escapeHtml(input.title ?? DEFAULTS.title)}</h1>
-<p class="meta">${escapeHtml(ds.n.toLocaleString('en-US'))} customers · ${ds.d} features · ${k} segments</p>
+<p class="meta">${escapeHtml(ds.n.toLocaleString('en-US'))} customers · ${ds.d} features · ${k} segments${input.unassigned ? ` · ${escapeHtml(input.unassigned.size.toLocaleString('en-US'))} more unassigned (${escapeHtml(fmtPct(input.unassigned.share))}), in no segment` : ''}</p>
 <p class="lede">Each segment is named by what sets it apart; below, how to find its customers${value ? ', what it is worth' : ''} and who they are.</p>
 </header>
 <section id="segments" class="tiles">${tiles}</section>`;
@@ -433,12 +454,13 @@ function compositionSection(ctx: ReportContext): string {
 }
 
 function mapSection(ctx: ReportContext): string {
-  return section('map', 'Segments side by side', ctx.charts.map?.length ? `<div class="grid">${ctx.charts.map.join('\n')}</div>` : '');
+  const items = [...(ctx.charts.overview ?? []), ...(ctx.charts.map ?? [])];
+  return section('map', 'Segments side by side', items.length ? `<div class="grid">${items.join('\n')}</div>` : '');
 }
 
 function detailsSection(ctx: ReportContext): string {
   const maxAbs = Math.max(1, ...ctx.profiles.segments.flatMap((s) => s.z.map((z) => Math.abs(z))));
-  const cards = ctx.profiles.segments.map((s, i) => card(s, ctx.profiles, ctx.colors[i], maxAbs)).join('\n');
+  const cards = ctx.profiles.segments.map((s, i) => card(s, ctx.profiles, ctx.colors[i], maxAbs)).join('\n') + unassignedCard(ctx.input.unassigned, ctx.profiles);
   return `<section id="details"><h2>Segment details</h2><div class="cards">${cards}</div></section>`;
 }
 
@@ -563,6 +585,7 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
     const spec = specs[key];
     if (spec) charts[group].push(await chart(key, spec, wide));
   }
+  for (const extra of input.extraCharts ?? []) charts[extra.section].push(await chart(extra.key, extra.spec, !!extra.wide));
   // a depth-3 tree is quick on one thread, and a report never starts workers of its own
   const rules = input.rules === false ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3, threads: 1 }));
   const ctx: ReportContext = {

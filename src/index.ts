@@ -64,6 +64,20 @@ export type { CondensedTree } from './core/condensedTree.js';
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
 export { createRandom, type Random } from './util/random.js';
 
+// classifiers that assign segments: histogram CART trees and random forests
+export { decisionTree, TreeModel, type TreeModelJSON } from './core/treeModel.js';
+export { randomForest, ForestModel, type ForestModelJSON, type ForestOptions } from './core/forestModel.js';
+export type { TreeOptions } from './core/fitTrees.js';
+export { TreeEnsemble, type TreeRule, type ToSqlOptions } from './core/treeEnsemble.js';
+export type { TreeNodes } from './core/tree.js';
+export type { Target, ClassWeight } from './core/classTarget.js';
+
+// validating a classifier
+export { classificationScores, type ClassificationScores } from './metrics/classificationScores.js';
+export { splitFolds, type SplitFoldsOptions } from './workflow/splitFolds.js';
+export { trainTestSplit, type TrainTestSplitOptions, type SplitPart } from './workflow/trainTestSplit.js';
+export { crossValidate, type CrossValidateOptions, type CrossValidation, type FoldResult, type FitFn } from './workflow/crossValidate.js';
+
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';
 export { silhouetteSamples, type SilhouetteOptions } from './metrics/silhouetteSamples.js';
@@ -90,10 +104,17 @@ export { profileSegments, type SegmentProfiles, type SegmentProfile, type TopFea
 export { nameSegment, type FeatureZ, type NameSegmentOptions } from './explain/nameSegment.js';
 export { pca2, type Pca2Options, type Pca2Result } from './explain/pca2.js';
 export { chartSpecs, type ChartSpecs, type ChartSpecsInput, type KSweepRow } from './report/chartSpecs.js';
+export { explainAssignment, type Assignment } from './explain/explainAssignment.js';
+export { treeShap, type TreeShapResult } from './explain/treeShap.js';
+export { permutationImportance, type PermutationImportance, type PermutationImportanceOptions } from './explain/permutationImportance.js';
+export { segmentRules, type SegmentRules, type SegmentRuleSet, type SegmentRulesOptions } from './explain/segmentRules.js';
+export { segmentComposition, type SegmentComposition, type CompositionGroup } from './explain/segmentComposition.js';
+export type { RowsInput } from './explain/readRows.js';
+export { personaNames, describeSegment, shortLabels, type PersonaNameOptions } from './explain/personaName.js';
 
 // the report: vega and vega-lite draw the charts (loaded on the first report), expressions interpreted, no code generated
 export { renderSvg, type RenderSvgOptions } from './report/renderSvg.js';
-export { buildReport, type BuildReportInput } from './report/buildReport.js';
+export { buildReport, REPORT_SECTIONS, type BuildReportInput, type ReportContext, type ReportSection } from './report/buildReport.js';
 
 // execution: the shard-op seam and its executors
 export { close } from './engine/defaultExecutor.js';

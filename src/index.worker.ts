@@ -8,6 +8,8 @@ import './core/miniBatchOps.js';
 import './core/gmmOps.js';
 import './metrics/metricOps.js';
 import './prep/statsOps.js';
+import './core/treeOps.js';
+import './core/treeLocalOp.js';
 import './core/dbscanOps.js';
 import './core/dbscanModel.js';
 import './core/hdbscanOps.js';

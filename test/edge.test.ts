@@ -153,9 +153,9 @@ describe('size budget', () => {
     const wasm = [plainWasm, sharedWasm].map((b64) => Buffer.from(b64, 'base64').length);
     console.log(`size budget: neutral entry without the report ${code.length} bytes minified, ${gz} bytes (${(gz / 1024).toFixed(1)} KiB) gzipped; wasm ${wasm.join(' + ')} bytes`);
     // KB as 1024 bytes
-    // 150 KB before density and hierarchical clustering (dbscan, hdbscan, agglomerative, their kernels) added about 16
-    // and 170 KB before Gaussian mixtures, mini-batch k-means and k-means|| (their ops, models and the mixture kernel) added about 21
-    expect(gz).toBeLessThanOrEqual(190 * 1024);
+    // 150 KB before density and hierarchical clustering (dbscan, hdbscan, agglomerative, their kernels) added about 16,
+    // Gaussian mixtures, mini-batch k-means and k-means|| about 21, classifiers (trees, forests), validation and explanations about 16
+    expect(gz).toBeLessThanOrEqual(210 * 1024);
     for (const n of wasm) {
       expect(n).toBeGreaterThan(1024);
       expect(n).toBeLessThanOrEqual(20 * 1024);

@@ -59,7 +59,7 @@ describe.skipIf(!hasChromium)('report in headless Chromium', () => {
         return { key: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, marks: marks.length, drawn: drawn.length };
       }),
     );
-    expect(charts.map((c) => c.key).sort()).toEqual(['elbow', 'heatmap', 'parallel', 'scatter', 'silhouette', 'silhouetteByK', 'sizes']);
+    expect(charts.map((c) => c.key).sort()).toEqual(['elbow', 'heatmap', 'importance', 'parallel', 'scatter', 'silhouette', 'silhouetteByK', 'sizes']);
     for (const c of charts) {
       expect(c.width, c.key!).toBeGreaterThan(100);
       expect(c.height, c.key!).toBeGreaterThan(100);

@@ -47,7 +47,7 @@ describe('buildReport', () => {
     expect(warn).not.toHaveBeenCalled();
 
     const c = charts(html);
-    expect([...c.keys()].sort()).toEqual(['elbow', 'heatmap', 'parallel', 'scatter', 'silhouette', 'silhouetteByK', 'sizes']);
+    expect([...c.keys()].sort()).toEqual(['elbow', 'heatmap', 'importance', 'parallel', 'scatter', 'silhouette', 'silhouetteByK', 'sizes']);
     for (const [key, svg] of c) {
       expect(svg.startsWith('<svg'), key).toBe(true);
       const total = (svg.match(/<(path|rect|circle)\b/g) ?? []).length;
@@ -117,7 +117,7 @@ describe('buildReport', () => {
     const fx = reportFixture();
     const { kSweep, silhouetteSamples, metrics, recommendation, ...rest } = fx.input;
     const html = await buildReport(rest);
-    expect([...charts(html).keys()].sort()).toEqual(['heatmap', 'parallel', 'scatter', 'sizes']);
+    expect([...charts(html).keys()].sort()).toEqual(['heatmap', 'importance', 'parallel', 'scatter', 'sizes']);
     expect(html).not.toContain('class="metrics"');
     expect(html).not.toContain('class="callout"');
   });

@@ -8,12 +8,14 @@ import { registerApp } from './app.js';
 import { removeTemporaryFiles } from '../data/writeFileAtomic.node.js';
 import { registerChooseK } from './chooseK.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerExplain } from './explain.js';
 import { EXIT, errorJson, errorText, exitCodeFor } from './exitCodes.js';
 import { registerRfm } from './rfm.js';
 import { registerScore } from './score.js';
 import { registerSegment } from './segment.js';
 import { registerWorker } from './worker.js';
 import { registerUpdate } from './update.js';
+import { registerTrain } from './train.js';
 
 // After Ctrl-C, how long the running step may take to notice the signal and clean up its temporary files.
 const CANCEL_GRACE_MS = 3000;
@@ -42,6 +44,8 @@ function program(signal: AbortSignal, json: boolean): Command {
   registerRfm(cmd, signal);
   registerEvaluate(cmd, signal);
   registerChooseK(cmd, signal);
+  registerExplain(cmd, signal);
+  registerTrain(cmd, signal);
   registerApp(cmd, signal);
   registerWorker(cmd, signal);
   cmd.addHelpText('after', `
@@ -52,6 +56,8 @@ Examples:
   $ segkit rfm transactions.csv --customer customer_id --date date --amount amount --out rfm.csv
   $ segkit choose-k customers.csv --k-range 2..10
   $ segkit evaluate segments.csv --labels segment --truth segment_truth
+  $ segkit explain segments.csv --labels segment --report report.html --value monetary --audit gender
+  $ segkit train labelled.csv --target segment --model classifier.json --cv 5
 
 Exit codes: 0 success, 1 failure (unreadable file, bad model, bad data), 2 bad usage, 130 cancelled (Ctrl-C),
 143 stopped (SIGTERM); a cancelled run leaves every existing output file as it was.

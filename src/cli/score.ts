@@ -19,6 +19,7 @@ import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js'
 import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
 import { replacedProbaColumns, withProbabilities } from './probaColumns.js';
 import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
+import { bareModel } from './bareModel.js';
 
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
@@ -38,6 +39,7 @@ const DISTRIBUTED_BATCH = 16 * 65_536;
 const EXAMPLES = `
 Examples:
   $ segkit score new-customers.csv --model model.json --out scored.csv
+  $ segkit score new-customers.csv --model classifier.json --out scored.csv   # from segkit train
   $ segkit score huge.csv --model model.json --out scored.csv --batch-size 200000
   $ segkit score customers.parquet --model model.json --out scored.parquet --json
   $ cat new.csv | segkit score - --model model.json --out - > scored.csv
@@ -52,7 +54,7 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     .command('score')
     .description('assign customers to the segments of a saved model')
     .argument('<input>', 'customer table with the columns the model was fitted on, or - for CSV on stdin')
-    .requiredOption('--model <file>', 'model JSON written by segkit segment --model')
+    .requiredOption('--model <file>', 'model JSON written by segkit segment --model or segkit train --model (or a bare model from the library)')
     .requiredOption('--out <file>', 'output table: the input rows with segment and segment_name columns (- for CSV on stdout)')
     .addOption(new Option('--batch-size <rows>', 'rows per batch when streaming CSV').argParser(integer(1)).default(DEFAULT_BATCH))
     .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment')
@@ -94,7 +96,7 @@ export async function loadModel(path: string): Promise<SegmentModel> {
     throw new SegkitError('E_IO', `cannot read model "${path}": ${reason}`, undefined, { cause: error });
   }
   try {
-    return SegmentModel.fromJSON(text);
+    return bareModel(text) ?? SegmentModel.fromJSON(text);
   } catch (error) {
     throw inFile(error, `model "${path}"`);
   }

@@ -28,8 +28,9 @@ import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, type 
 import { fitClusters, type ClusterFit } from './fitClusters.js';
 import { clusteredRows, densityReportCharts, subsetRows, unassignedSummary, type Unassigned } from './clusterReport.js';
 import { SegkitError } from '../util/errors.js';
+import { addReportOptions, reportColumns, reportExtras, type ReportFlags } from './reportOptions.js';
 
-interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags, Omit<DensityFlags, 'algorithm' | 'columns' | 'kRange' | 'model'> {
+interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags, ReportFlags, Omit<DensityFlags, 'algorithm' | 'columns' | 'kRange' | 'model'> {
   readonly k: number | 'auto';
   readonly out?: string;
   readonly model?: string;
@@ -102,6 +103,7 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
     .option('--title <text>', 'report title', 'Customer segments')
     .option('--segment-column <name>', 'name of the segment id column in --out (its name column adds _name)', 'segment')
     .option('--proba', 'gmm: add each row\'s membership probability of every segment to --out (columns <segment-column>_proba_<id>)');
+  addReportOptions(cmd, false);
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
@@ -152,7 +154,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-  const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, [], replaced, (o) => algorithmPipelineOptions(f, o, table, input));
+  const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, reportColumns(f, table, input), replaced, (o) => algorithmPipelineOptions(f, o, table, input));
   let profileData: Dataset;
   try {
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.
@@ -243,6 +245,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
         ...(sil.samples ? { silhouetteSamples: sil.samples } : {}),
         ...(proba ? { membership: Float64Array.from({ length: dataset.n }, (_, i) => Math.max(...proba.subarray(i * k, (i + 1) * k))) } : {}),
         ...(model.covarianceType ? { covarianceType: model.covarianceType } : {}),
+        ...reportExtras(f, table, kept ? Int32Array.from(kept, (i) => rowIndex[i]) : rowIndex),
       });
       throwIfAborted(ctx.signal);
       ctx.step(`writing ${f.report}`);

@@ -5,6 +5,8 @@ import { AgglomerativeModel } from './agglomerativeModel.js';
 import { DBSCANModel } from './dbscanModel.js';
 import { KMeansModel } from './kmeansModel.js';
 import { MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
+import { TreeModel } from './treeModel.js';
+import { ForestModel } from './forestModel.js';
 import type { SegmentationModel } from './model.js';
 
 /** Readers by model kind: a new algorithm adds its line here. */
@@ -12,6 +14,8 @@ const READERS: Readonly<Record<string, (json: unknown) => SegmentationModel>> = 
   kmeans: (j: unknown) => KMeansModel.fromJSON(j),
   gmm: (j: unknown) => GaussianMixtureModel.fromJSON(j),
   'minibatch-kmeans': (j: unknown) => MiniBatchKMeansModel.fromJSON(j),
+  tree: (j: unknown) => TreeModel.fromJSON(j),
+  forest: (j: unknown) => ForestModel.fromJSON(j),
   dbscan: (j: unknown) => DBSCANModel.fromJSON(j),
   agglomerative: (j: unknown) => AgglomerativeModel.fromJSON(j),
 });

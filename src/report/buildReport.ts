@@ -3,7 +3,12 @@ import { toDataset, type Dataset } from '../data/dataset.js';
 import type { SegmentProfiles, SegmentProfile } from '../explain/profileSegments.js';
 import { featureWords } from '../explain/nameSegment.js';
 import { pca2 } from '../explain/pca2.js';
+import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
+import { segmentComposition } from '../explain/segmentComposition.js';
+import { describeSegment, personaNames, shortLabels } from '../explain/personaName.js';
+import { conditionText } from '../core/treeEnsemble.js';
 import { chartSpecs, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
+import { importanceSpec, mixSpec, valueSpec } from './explainSpecs.js';
 import { renderSvg } from './renderSvg.js';
 import type { TopLevelSpec } from 'vega-lite';
 
@@ -29,6 +34,20 @@ export interface BuildReportInput {
   readonly seed?: number;
   /** At most this many rows in the 2-D scatter. */
   readonly maxScatterPoints?: number;
+  /** How to find each segment: rules from segmentRules (computed with depth 3 when left out; false: no rules). */
+  readonly rules?: SegmentRules | false;
+  /** What sets the segments apart (default: the rules tree's importances). */
+  readonly importance?: { readonly featureNames: readonly string[]; readonly importances: ArrayLike<number>; readonly method?: 'permutation' | 'impurity' };
+  /** A money column per row (e.g. amount): each segment's share of customers against its share of it. */
+  readonly value?: { readonly name: string; readonly values: ArrayLike<number> };
+  /** Text columns per row (gender, country): each segment's mix. */
+  readonly textColumns?: readonly { readonly name: string; readonly values: ArrayLike<string | null> }[];
+  /** Columns to audit per row: each segment's mix against all customers, with differences above the threshold flagged. */
+  readonly audit?: readonly { readonly name: string; readonly values: ArrayLike<string | number | null> }[];
+  /** Flag a group whose share in a segment differs from all customers' by more than this (default 0.1). */
+  readonly auditThreshold?: number;
+  /** Short labels for features, by feature name (default: the name in words, shortened without ambiguity). */
+  readonly featureLabels?: Readonly<Record<string, string>>;
   /**
    * Rows no cluster took (noise of a density model), left out of `data` and `labels`: shown as their own
    * "Unassigned" group, never as a segment. `means` per feature, in the data's units.
@@ -117,6 +136,15 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   if (input.silhouetteSamples !== undefined && input.silhouetteSamples.length !== ds.n) {
     throw new SegkitError('E_SHAPE_MISMATCH', `silhouetteSamples has ${input.silhouetteSamples.length} entries for ${ds.n} rows`);
   }
+  const perRow = (what: string, values: ArrayLike<unknown> | undefined) => {
+    if (values !== undefined && values.length !== ds.n) throw new SegkitError('E_SHAPE_MISMATCH', `${what} has ${values.length} values for ${ds.n} rows`);
+  };
+  if (input.value) {
+    perRow(`value "${input.value.name}"`, input.value.values);
+    for (let i = 0; i < ds.n; i++) if (!Number.isFinite(input.value.values[i])) throw new SegkitError('E_NAN_INPUT', `value "${input.value.name}" at row ${i} is ${describe(input.value.values[i])}`);
+  }
+  for (const c of input.textColumns ?? []) perRow(`text column "${c.name}"`, c.values);
+  for (const c of input.audit ?? []) perRow(`audit column "${c.name}"`, c.values);
   for (const [key, v] of Object.entries(input.metrics ?? {})) {
     if (typeof v !== 'number') throw new SegkitError('E_BAD_OPTION', `metric "${key}" is ${describe(v)}, not a number`);
   }
@@ -304,9 +332,9 @@ figure.chart,.card,table{break-inside:avoid;box-shadow:none;border:1px solid #e4
 }
 `;
 
-/** Where each chart goes and whether it spans both columns. */
+/** Where each existing chart goes and whether it spans both columns. */
 const LAYOUT: readonly [keyof ChartSpecs, 'overview' | 'profiles' | 'map' | 'quality', boolean][] = [
-  ['sizes', 'overview', false],
+  ['sizes', 'map', false],
   ['heatmap', 'profiles', true],
   ['parallel', 'profiles', true],
   ['scatter', 'map', true],
@@ -317,18 +345,221 @@ const LAYOUT: readonly [keyof ChartSpecs, 'overview' | 'profiles' | 'map' | 'qua
   ['bicByK', 'quality', false],
 ];
 
+/** What every section sees: the checked input and what was worked out from it once. */
+export interface ReportContext {
+  readonly input: BuildReportInput;
+  readonly ds: Dataset;
+  readonly k: number;
+  readonly labels: Int32Array;
+  readonly profiles: SegmentProfiles;
+  /** Short persona names and plain descriptions, by segment. */
+  readonly names: readonly string[];
+  readonly descriptions: readonly string[];
+  /** "0: High income, low spend": how charts label segments. */
+  readonly chartLabels: readonly string[];
+  readonly colors: readonly string[];
+  readonly featureLabels: readonly string[];
+  readonly rules?: SegmentRules;
+  /** Charts of chartSpecs rendered, by the group LAYOUT puts them in. */
+  readonly charts: Readonly<Record<string, readonly string[]>>;
+  /** Renders a Vega-Lite spec as a report figure. */
+  chart(key: string, spec: TopLevelSpec, wide?: boolean): Promise<string>;
+}
+
+/** One section of the report: HTML, or '' to leave it out. */
+export type ReportSection = (ctx: ReportContext) => string | Promise<string>;
+
+const section = (id: string, h: string, body: string, lede = '') => (body ? `<section id="${id}"><h2>${escapeHtml(h)}</h2>${lede ? `<p class="lede">${lede}</p>` : ''}${body}</section>` : '');
+
+/** The first screen: the segments in plain words, names and sizes first, no metric names. */
+function overviewSection(ctx: ReportContext): string {
+  const { input, ds, k, profiles } = ctx;
+  const value = input.value ? segmentValue(ctx) : undefined;
+  const tiles = profiles.segments.map((s, i) => `<article class="tile" data-segment="${s.id}" style="border-top-color:${escapeHtml(ctx.colors[i])}">
+<h3 class="persona">${escapeHtml(ctx.names[i])}</h3>
+<p class="size"><b>${escapeHtml(s.size.toLocaleString('en-US'))}</b> customers · ${escapeHtml(fmtPct(s.share))}${value ? ` · <b>${escapeHtml(fmtPct(value.share[i]))}</b> of ${escapeHtml(value.name)}` : ''}</p>
+<p class="describe">${escapeHtml(ctx.descriptions[i])}</p>
+</article>`).join('\n');
+  return `<header class="first">
+<h1>${escapeHtml(input.title ?? DEFAULTS.title)}</h1>
+<p class="meta">${escapeHtml(ds.n.toLocaleString('en-US'))} customers · ${ds.d} features · ${k} segments${input.unassigned ? ` · ${escapeHtml(input.unassigned.size.toLocaleString('en-US'))} more unassigned (${escapeHtml(fmtPct(input.unassigned.share))}), in no segment` : ''}</p>
+<p class="lede">Each segment is named by what sets it apart; below, how to find its customers${value ? ', what it is worth' : ''} and who they are.</p>
+</header>
+<section id="segments" class="tiles">${tiles}</section>`;
+}
+
+/** Share of customers and of the value column per segment. */
+function segmentValue(ctx: ReportContext): { name: string; share: number[]; total: number } {
+  const v = ctx.input.value!;
+  const sums = new Array<number>(ctx.k).fill(0);
+  let total = 0;
+  for (let i = 0; i < ctx.labels.length; i++) {
+    sums[ctx.labels[i]] += v.values[i];
+    total += v.values[i];
+  }
+  return { name: featureWords(v.name), share: sums.map((x) => (total !== 0 ? x / total : 0)), total };
+}
+
+function rulesSection(ctx: ReportContext): string {
+  const r = ctx.rules;
+  if (!r) return '';
+  const blocks = r.segments.map((s) => {
+    const items = s.rules.length
+      ? s.rules.map((rule) => `<li><span class="rule">${escapeHtml(conditionText(rule.conditions.map((c) => ({ ...c, feature: ctx.featureLabels[ctx.ds.names.indexOf(c.feature)] ?? c.feature }))))}</span> <span class="muted">${escapeHtml(`${Math.round(rule.confidence * 100)}% of ${Math.round(rule.count).toLocaleString('en-US')} customers are in this segment`)}</span></li>`).join('')
+      : '<li class="muted">No rule of this depth picks them out; they sit between the other segments.</li>';
+    const i = s.segment;
+    return `<article class="find" data-segment="${i}" style="border-left-color:${escapeHtml(ctx.colors[i])}"><h3>${escapeHtml(ctx.names[i])}</h3><ul>${items}</ul>
+<p class="muted">These rules find ${escapeHtml(fmtPct(s.recall))} of the segment; ${escapeHtml(fmtPct(s.precision))} of the customers they pick belong to it.</p></article>`;
+  }).join('\n');
+  const sql = `<details><summary>The same rules as SQL, for a warehouse or CRM</summary><pre>${escapeHtml(r.tree.toSQL({ table: 'customers' }))}</pre></details>`;
+  return section('find', 'How to find them', `<div class="finds">${blocks}</div>${sql}`,
+    escapeHtml(`Simple thresholds on the customers' own figures. Together they put ${fmtPct(r.fidelity)} of customers in their own segment.`));
+}
+
+async function valueSection(ctx: ReportContext): Promise<string> {
+  if (!ctx.input.value) return '';
+  const v = segmentValue(ctx);
+  const fig = await ctx.chart('value', valueSpec(ctx.chartLabels, ctx.profiles.segments.map((s) => s.share), v.share, v.name), true);
+  const best = v.share.map((x, i) => ({ i, ratio: ctx.profiles.segments[i].share > 0 ? x / ctx.profiles.segments[i].share : 0 })).sort((a, b) => b.ratio - a.ratio)[0];
+  const lede = `${ctx.names[best.i]}: ${fmtPct(ctx.profiles.segments[best.i].share)} of customers bring ${fmtPct(v.share[best.i])} of ${v.name}.`;
+  return section('value', 'What they are worth', `<div class="grid">${fig}</div>`, escapeHtml(lede));
+}
+
+async function mixSection(ctx: ReportContext): Promise<string> {
+  const figs: string[] = [];
+  for (const col of ctx.input.textColumns ?? []) {
+    const c = segmentComposition(ctx.labels, col.values);
+    const rows = [
+      ...c.overall.map((o) => ({ segment: 'All customers', group: o.group, share: o.share })),
+      ...c.segments.flatMap((s) => s.groups.map((g) => ({ segment: ctx.chartLabels[s.segment], group: g.group, share: g.share }))),
+    ];
+    figs.push(await ctx.chart(`mix-${col.name}`, mixSpec(rows, ['All customers', ...ctx.chartLabels], featureWords(col.name)), true));
+  }
+  return section('mix', 'Who they are', figs.length ? `<div class="grid">${figs.join('\n')}</div>` : '');
+}
+
+async function driversSection(ctx: ReportContext): Promise<string> {
+  const imp = ctx.input.importance ?? (ctx.rules ? { featureNames: ctx.ds.names, importances: ctx.rules.tree.featureImportances, method: 'impurity' as const } : undefined);
+  const items: string[] = [];
+  if (imp) {
+    const labels = imp.featureNames.map((f) => ctx.featureLabels[ctx.ds.names.indexOf(f)] ?? featureWords(f));
+    const sub = imp.method === 'permutation'
+      ? 'Share of customers whose segment changes when the measure is shuffled among them'
+      : 'How much each measure does to tell the segments apart in the rules';
+    items.push(await ctx.chart('importance', importanceSpec(labels, imp.importances, sub), true));
+  }
+  items.push(...(ctx.charts.profiles ?? []));
+  return section('drivers', 'What sets them apart', items.length ? `<div class="grid">${items.join('\n')}</div>` : '');
+}
+
+function compositionSection(ctx: ReportContext): string {
+  const audits = ctx.input.audit ?? [];
+  if (audits.length === 0) return '';
+  const threshold = ctx.input.auditThreshold ?? 0.1;
+  const blocks = audits.map((a) => {
+    const c = segmentComposition(ctx.labels, a.values, { threshold });
+    const head = `<tr><th scope="col">Segment</th>${c.overall.map((o) => `<th scope="col">${escapeHtml(o.group)}</th>`).join('')}</tr>`;
+    const all = `<tr class="base"><th scope="row">All customers</th>${c.overall.map((o) => `<td class="num">${escapeHtml(fmtPct(o.share))}</td>`).join('')}</tr>`;
+    const body = c.segments.map((s) => `<tr><th scope="row">${escapeHtml(ctx.names[s.segment])}</th>${s.groups.map((g) => `<td class="num${g.flagged ? ' flag' : ''}"${g.flagged ? ` title="${escapeHtml(`${fmtPct(g.difference)} against all customers`)}"` : ''}>${escapeHtml(fmtPct(g.share))}${g.flagged ? ' ⚑' : ''}</td>`).join('')}</tr>`).join('');
+    const words = c.flagged.length
+      ? `<ul class="flags">${c.flagged.map((g) => `<li>${escapeHtml(`${ctx.names[g.segment]}: ${g.group} ${fmtPct(g.share)} against ${fmtPct(g.overallShare)} of all customers`)}</li>`).join('')}</ul>`
+      : `<p class="muted">${escapeHtml(`No segment's mix differs from all customers by more than ${fmtPct(threshold)}.`)}</p>`;
+    return `<div class="panel audit" data-audit="${escapeHtml(a.name)}"><table class="composition"><caption>${escapeHtml(`By ${featureWords(a.name)}`)}</caption><thead>${head}</thead><tbody>${all}${body}</tbody></table>${words}</div>`;
+  }).join('\n');
+  return section('composition', 'Fairness check', `<div class="grid">${blocks}</div>`,
+    escapeHtml(`Each segment's mix against all customers; ⚑ marks a share that differs by more than ${fmtPct(threshold)} (${Math.round(threshold * 100)} percentage points).`));
+}
+
+function mapSection(ctx: ReportContext): string {
+  const items = [...(ctx.charts.overview ?? []), ...(ctx.charts.map ?? [])];
+  return section('map', 'Segments side by side', items.length ? `<div class="grid">${items.join('\n')}</div>` : '');
+}
+
+function detailsSection(ctx: ReportContext): string {
+  const maxAbs = Math.max(1, ...ctx.profiles.segments.flatMap((s) => s.z.map((z) => Math.abs(z))));
+  const cards = ctx.profiles.segments.map((s, i) => card(s, ctx.profiles, ctx.colors[i], maxAbs)).join('\n') + unassignedCard(ctx.input.unassigned, ctx.profiles);
+  return `<section id="details"><h2>Segment details</h2><div class="cards">${cards}</div></section>`;
+}
+
+function qualitySection(ctx: ReportContext): string {
+  const items: string[] = [];
+  const metrics = metricsTable(ctx.input.metrics);
+  if (metrics) items.push(`<div class="panel">${metrics}</div>`);
+  items.push(...(ctx.charts.quality ?? []));
+  const sweep = sweepTable(ctx.input.kSweep, ctx.k);
+  if (sweep) items.push(`<div class="panel">${sweep}</div>`);
+  const rec = ctx.input.recommendation ? `<aside class="callout"><strong>Why ${ctx.k} segments</strong><p>${escapeHtml(ctx.input.recommendation)}</p></aside>` : '';
+  if (items.length === 0 && !rec) return '';
+  return `<section id="quality"><h2>How well the segments separate</h2>${rec}<div class="grid">${items.join('\n')}</div></section>`;
+}
+
+const GLOSSARY: readonly [string, string][] = [
+  ['Silhouette', 'For each customer, how much closer it is to its own segment than to the next one, from −1 to 1; the report shows the average. Above 0.5 the segments are clearly apart, below 0.25 they blur.'],
+  ['Calinski–Harabasz', 'Spread between segments against spread within them; higher is better, useful to compare numbers of segments on the same data.'],
+  ['Davies–Bouldin', 'How much each segment overlaps its most similar neighbour; lower is better, 0 is perfect.'],
+  ['Inertia', 'Sum of squared distances from customers to their segment centre; it always falls as segments are added, so look for the bend (the elbow).'],
+  ['z (standard deviations)', 'How far a segment’s average is from all customers’ average, in standard deviations of all customers: ±1 is a large difference.'],
+  ['Principal components (PC1, PC2)', 'The two directions along which customers differ most, used to draw every customer on one page.'],
+  ['Rule fidelity', 'Share of customers that the simple rules put in their own segment.'],
+  ['Importance', 'How much a measure matters to which segment a customer is in.'],
+];
+
+function glossarySection(): string {
+  return `<section id="glossary"><h2>Glossary</h2><dl class="glossary">${GLOSSARY.map(([t, d]) => `<dt>${escapeHtml(t)}</dt><dd>${escapeHtml(d)}</dd>`).join('')}</dl></section>`;
+}
+
 /**
- * One self-contained HTML report of a segmentation: inline SVG charts drawn by Vega-Lite, a metrics table,
- * and a profile card per segment. No scripts, no network; prints on A4.
+ * The report's sections, in order. Another chart or panel is a function here: it gets the context (data, labels,
+ * profiles, names, colours, a chart renderer) and returns HTML, or '' to be left out.
+ */
+export const REPORT_SECTIONS: readonly ReportSection[] = [
+  overviewSection,
+  rulesSection,
+  valueSection,
+  mixSection,
+  driversSection,
+  compositionSection,
+  mapSection,
+  detailsSection,
+  qualitySection,
+  glossarySection,
+];
+
+const MORE_CSS = `
+header.first{margin-bottom:14px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:12px;margin-top:10px}
+.tile{background:#fff;border-radius:8px;border-top:5px solid #999;padding:10px 14px;box-shadow:0 1px 2px rgba(31,41,51,.08)}
+.tile .persona{font-size:17px}
+.tile .size{margin:4px 0 4px;font-size:14px}
+.tile .describe{margin:0;color:#3e4c59;font-size:12.5px;line-height:1.4}
+.finds{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:12px}
+.find{background:#fff;border-radius:6px;border-left:5px solid #999;padding:10px 14px;box-shadow:0 1px 2px rgba(31,41,51,.08)}
+.find ul{margin:6px 0;padding-left:18px}
+.find .rule{font-weight:600}
+.muted{color:#616e7c;font-size:12.5px}
+details{margin-top:12px}
+details pre{white-space:pre-wrap;word-break:break-word;background:#fff;padding:10px;border-radius:6px;font-size:11px;max-height:240px;overflow:auto}
+.composition td.flag{background:#fde8e4;font-weight:600}
+.composition tr.base{background:#f3f5f7}
+.flags{margin:8px 0 0;padding-left:18px;font-size:13px}
+.glossary dt{font-weight:600;margin-top:8px}
+.glossary dd{margin:2px 0 0 0;color:#3e4c59}
+@media print{.tiles{grid-template-columns:1fr 1fr}.finds{grid-template-columns:1fr}}
+`;
+
+/**
+ * One self-contained HTML report for the people who act on a segmentation: first the segments in plain words
+ * (short persona names, sizes, a description), then how to find them (rules), what they are worth, who they are
+ * (the mix of text columns), what sets them apart, a fairness check of audited columns, the charts, and last the
+ * quality metrics with a glossary. Inline SVG charts drawn by Vega-Lite; no scripts, no network; prints on A4.
  *
  * @example
- * const html = await buildReport({ data, labels, centroids, k: 4, profiles: profileSegments(data, labels, 4), kSweep });
+ * const html = await buildReport({ data, labels, centroids, k: 4, profiles: profileSegments(data, labels, 4), value: { name: 'amount', values } });
  */
 export async function buildReport(input: BuildReportInput): Promise<string> {
   scheme ??= (await import('vega')).scheme;
   const { ds, title, seed, maxScatterPoints } = check(input);
   const { profiles, k, labels } = input;
-  const d = ds.d;
   const centroids = centroidRows(input.centroids, k, ds.names);
 
   const pca = pca2(ds, { maxPoints: maxScatterPoints, seed });
@@ -337,8 +568,16 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   const project = (c: number[], w: number[]) => c.reduce((s, v, j) => s + ((v - pca.mean[j]) / pca.scale[j]) * w[j], 0);
   const pct = (r: number) => `${(r * 100).toFixed(1)}% of variance`;
 
+  const featureLabels = shortLabels(ds.names, input.featureLabels);
+  const names = personaNames(profiles, { featureLabels: input.featureLabels });
+  // charts name segments by their short names and features in full words: nothing to cut
+  const charted: SegmentProfiles = {
+    ...profiles,
+    features: ds.names.map((f) => input.featureLabels?.[f] ?? featureWords(f)),
+    segments: profiles.segments.map((s, i) => ({ ...s, name: names[i] })),
+  };
   const specs = chartSpecs({
-    profiles,
+    profiles: charted,
     centroids,
     k,
     kSweep: input.kSweep,
@@ -354,51 +593,40 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
     ...(input.membership ? { certainty: { maxProba: input.membership, labels } } : {}),
     ...(input.covarianceType ? { covarianceType: input.covarianceType } : {}),
   });
-
-  const groups: Record<string, string[]> = { overview: [], profiles: [], map: [], quality: [] };
-  const metrics = metricsTable(input.metrics);
-  if (metrics) groups.overview.push(`<div class="panel">${metrics}</div>`);
-  for (const [key, group, wide] of LAYOUT) {
-    const spec = specs[key];
-    if (!spec) continue;
+  const chart = async (key: string, spec: TopLevelSpec, wide = false) => {
     const { spec: plot, title: heading, subtitle } = splitTitle(spec);
     // One chart at a time keeps peak memory to a single scenegraph.
-    const svg = await renderSvg(plot, { idPrefix: `${key}-` });
-    groups[group].push(figure(key, svg, heading, subtitle, wide));
+    const svg = await renderSvg(plot, { idPrefix: `${key.replace(/[^\w-]/g, '_')}-` });
+    return figure(key, svg, heading, subtitle, wide);
+  };
+  const charts: Record<string, string[]> = { overview: [], profiles: [], map: [], quality: [] };
+  for (const [key, group, wide] of LAYOUT) {
+    const spec = specs[key];
+    if (spec) charts[group].push(await chart(key, spec, wide));
   }
-  for (const extra of input.extraCharts ?? []) {
-    const { spec: plot, title: heading, subtitle } = splitTitle(extra.spec);
-    const svg = await renderSvg(plot, { idPrefix: `${extra.key}-` });
-    groups[extra.section].push(figure(extra.key, svg, heading, subtitle, !!extra.wide));
-  }
-  const sweep = sweepTable(input.kSweep, k);
-  if (sweep) groups.quality.push(`<div class="panel">${sweep}</div>`);
-
-  const colors = palette(k);
-  const maxAbs = Math.max(1, ...profiles.segments.flatMap((s) => s.z.map((z) => Math.abs(z))));
-  const cards = profiles.segments.map((s, i) => card(s, profiles, colors[i], maxAbs)).join('\n') + unassignedCard(input.unassigned, profiles);
-  const section = (h: string, items: string[]) => (items.length > 0 ? `<section><h2>${escapeHtml(h)}</h2><div class="grid">${items.join('\n')}</div></section>` : '');
+  for (const extra of input.extraCharts ?? []) charts[extra.section].push(await chart(extra.key, extra.spec, !!extra.wide));
+  // a depth-3 tree is quick on one thread, and a report never starts workers of its own
+  const rules = input.rules === false ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3, threads: 1 }));
+  const ctx: ReportContext = {
+    input, ds, k, labels, profiles, names,
+    descriptions: profiles.segments.map((s) => describeSegment(profiles, s.id, { maxFeatures: 3, featureLabels: input.featureLabels })),
+    chartLabels: names.map((n, i) => `${i}: ${n}`),
+    colors: palette(k), featureLabels, rules, charts, chart,
+  };
+  const body: string[] = [];
+  for (const s of REPORT_SECTIONS) body.push(await s(ctx));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${MORE_CSS}</style>
 </head>
 <body>
 <main>
-<header>
-<h1>${escapeHtml(title)}</h1>
-<p class="lede">${escapeHtml(ds.n.toLocaleString('en-US'))} customers · ${d} features · ${k} segments${input.unassigned ? ` · ${escapeHtml(input.unassigned.size.toLocaleString('en-US'))} more unassigned (${escapeHtml(fmtPct(input.unassigned.share))}), in no segment` : ''}</p>
-${input.recommendation ? `<aside class="callout"><strong>Recommendation</strong><p>${escapeHtml(input.recommendation)}</p></aside>` : ''}
-</header>
-${section('Overview', groups.overview)}
-${section('What sets each segment apart', groups.profiles)}
-${section('Segments side by side', groups.map)}
-${section('How well the segments separate', groups.quality)}
-<section><h2>Segment profiles</h2><div class="cards">${cards}</div></section>
-<footer>z: segment mean minus the mean of all customers, in standard deviations of all customers. Charts drawn with Vega-Lite.</footer>
+${body.filter(Boolean).join('\n')}
+<footer>Charts drawn with Vega-Lite.</footer>
 </main>
 </body>
 </html>

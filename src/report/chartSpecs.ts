@@ -134,7 +134,7 @@ function colorScale(labels: readonly string[]) {
 function segmentLegend(labels: readonly string[], width: number) {
   const longest = Math.max(...labels.map((l) => l.length)) * CHAR_W + 30;
   const columns = Math.max(1, Math.min(3, Math.floor(width / Math.min(longest, width))));
-  return { orient: 'bottom', direction: 'vertical', columns, labelLimit: Math.floor(width / columns) - 30, title: null };
+  return { orient: 'bottom', direction: 'vertical', columns, labelLimit: 0, title: null };
 }
 
 function sizesSpec(profiles: SegmentProfiles, labels: string[]): TopLevelSpec {
@@ -202,7 +202,7 @@ function heatmapSpec(profiles: SegmentProfiles, labels: string[]): TopLevelSpec 
     type: 'nominal',
     sort: [...features],
     title: null,
-    axis: { labelAngle: flat ? 0 : -35, labelLimit: flat ? step - 4 : 100, orient: 'top', domain: false, ticks: false, labelPadding: 6 },
+    axis: { labelAngle: flat ? 0 : -35, labelLimit: 0, orient: 'top', domain: false, ticks: false, labelPadding: 6 },
   } as const;
   return {
     $schema: SCHEMA,
@@ -269,7 +269,7 @@ function parallelSpec(profiles: SegmentProfiles, centroids: readonly (readonly n
       {
         mark: { type: 'line', strokeWidth: 2.2, point: { filled: true, size: 46 } },
         encoding: {
-          x: { field: 'feature', type: 'nominal', sort: [...features], title: null, scale: { padding: 0.3 }, axis: { labelAngle: flat ? 0 : -35, labelLimit: flat ? slot : 110, grid: true } },
+          x: { field: 'feature', type: 'nominal', sort: [...features], title: null, scale: { padding: 0.3 }, axis: { labelAngle: flat ? 0 : -35, labelLimit: 0, grid: true } },
           y: { field: 'value', type: 'quantitative', title: 'Centre (z)' },
           color: { field: 'segment', type: 'nominal', scale: colorScale(labels), legend },
         },

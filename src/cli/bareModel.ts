@@ -1,0 +1,35 @@
+import { Pipeline } from '../prep/pipeline.js';
+import { loadModel as loadAnyModel } from '../core/loadModel.js';
+import { SegmentModel } from '../workflow/segmentModel.js';
+import type { SegmentationModel } from '../core/model.js';
+
+/**
+ * A model saved on its own by the library (`model.toJSON()`: a classifier or k-means, no preparation) as a
+ * SegmentModel that reads its feature columns as they are; null for anything else (a segkit.model file).
+ */
+export function bareModel(text: string): SegmentModel | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!o || typeof o !== 'object' || Array.isArray(o) || 'format' in o || !('kind' in o)) return null;
+  const model = loadAnyModel(o);
+  const names = model.featureNames;
+  const prep = Pipeline.fromJSON({
+    kind: 'segkit.pipeline', version: 1, id: null,
+    inputs: names.map((name) => ({ name, type: 'numeric' })), steps: [], featureNames: [...names],
+  });
+  const classNames = (model as { classNames?: readonly string[] }).classNames;
+  const segments = Array.from({ length: model.k }, (_, s) => ({
+    id: s, name: classNames?.[s] ?? `segment ${s}`, size: 0, share: 0,
+    means: Object.fromEntries(names.map((n) => [n, Number.NaN])),
+  }));
+  // no summaries come with a bare model: it is wrapped as fitted on no rows, so empty summaries fit it
+  const view: SegmentationModel = {
+    kind: model.kind, k: model.k, labels: new Int32Array(0), featureNames: model.featureNames, nSamples: 0,
+    predict: (data, options) => model.predict(data, options), toJSON: () => model.toJSON(),
+  };
+  return new SegmentModel({ pipeline: prep, model: view, segments });
+}

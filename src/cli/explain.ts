@@ -1,0 +1,195 @@
+import type { Table } from 'apache-arrow';
+import { type Command, Option } from 'commander';
+import { throwIfAborted } from '../util/errors.js';
+import { fromColumns, type Dataset } from '../data/dataset.js';
+import { explainAssignment, type Assignment } from '../explain/explainAssignment.js';
+import { permutationImportance } from '../explain/permutationImportance.js';
+import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
+import { segmentComposition } from '../explain/segmentComposition.js';
+import { pipeline } from '../prep/pipeline.js';
+import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { UsageError } from './exitCodes.js';
+import { labelColumn } from './evaluate.js';
+import { formatNumber, formatShare, formatTable } from './formatTable.js';
+import { columnList, integer, seedValue } from './optionParsers.js';
+import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
+import { inFile, inputName, readInput, requireColumn } from './readInput.js';
+import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { loadModel } from './score.js';
+import { addReportOptions, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
+import { buildReport } from '../report/buildReport.js';
+import { profileSegments } from '../explain/profileSegments.js';
+
+interface ExplainFlags extends PrepFlags, CommonFlags, ReportFlags {
+  readonly labels: string;
+  readonly model?: string;
+  readonly rows?: string[];
+  readonly maxDepth: number;
+  readonly repeats: number;
+  readonly seed: number;
+  readonly report?: string;
+  readonly format?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ segkit explain segments.csv --labels segment
+  $ segkit explain segments.csv --labels segment --rows c0012,c0450 --model model.json
+  $ segkit explain segments.csv --labels segment --report report.html --value monetary --audit gender,country
+
+Rules are thresholds on the features (in the customers' units) that put customers in their segment, found by
+a surrogate decision tree; fidelity is the share of customers they put in their own segment. Importance is
+the share of customers whose segment changes when a feature's values are shuffled among them (with --model,
+the model's own segments; otherwise the rules'). --rows explains single customers by id (--id).`;
+
+export function registerExplain(program: Command, signal: AbortSignal): void {
+  const cmd = program
+    .command('explain')
+    .description('why customers are in their segments: rules, importance, single customers, a report to act on')
+    .argument('<input>', 'table with the features and a segment column (e.g. the output of segkit segment)')
+    .requiredOption('--labels <column>', 'column holding each row\'s segment')
+    .option('--model <file>', 'the model that assigned the segments (segkit segment or train --model), to explain with')
+    .addOption(new Option('--rows <ids>', 'explain these customers, by id (comma-separated)').argParser(columnList));
+  addPrepOptions(cmd);
+  cmd
+    .addOption(new Option('--max-depth <n>', 'conditions per rule, at most').argParser(integer(1)).default(3))
+    .addOption(new Option('--repeats <n>', 'shuffles per feature for importance').argParser(integer(1)).default(3))
+    .addOption(new Option('--seed <n>', 'seed of the shuffles').argParser(seedValue).default(0))
+    .option('--report <file>', 'write an HTML report for the people who act on the segments');
+  addReportOptions(cmd);
+  addFormatOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((input: string, flags: ExplainFlags) => runExplain(input, flags, cmd, new RunContext(signal, flags)));
+}
+
+/** Table rows of the given ids in the id column. */
+function rowsById(table: Table, idColumn: string | null, ids: readonly string[]): number[] {
+  if (!idColumn) throw new UsageError('--rows: the table has no id column; name it with --id');
+  const col = table.getChild(idColumn)!;
+  const at = new Map<string, number>();
+  for (let i = 0; i < table.numRows; i++) at.set(String(col.get(i)), i);
+  return ids.map((id) => {
+    const r = at.get(id);
+    if (r === undefined) throw new UsageError(`--rows: no customer has id "${id}" in column "${idColumn}"`);
+    return r;
+  });
+}
+
+async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: RunContext): Promise<void> {
+  if (f.report === '-') throw new UsageError('--report needs a file path');
+  if (f.report !== undefined) await checkParent(f.report, '--report');
+  const what = inputName(input);
+  const table = await readInput(input, ctx, formatFlag(f));
+  requireColumn(table, f.labels, '--labels', input);
+  const names = table.schema.fields.map((x) => x.name);
+  const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -5) : `${f.labels}_name`;
+  const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input)];
+  const flags = cmd.getOptionValueSource('scale') === 'default' ? { ...f, scale: 'none' } : f;
+  const options = pipelineOptions(flags, table, input, notFeatures);
+  const prep = pipeline(options);
+  let prepared;
+  try {
+    prepared = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
+  } catch (error) {
+    throw inFile(error, what);
+  }
+  const { dataset, rowIndex } = prepared;
+  const allLabels = labelColumn(table, f.labels, what);
+  const labels = Int32Array.from(rowIndex, (r) => allLabels[r]);
+  if (labels.some((l) => l < 0)) throw new UsageError(`--labels: column "${f.labels}" holds negative segments; explain the rows that have a segment`);
+  const run = { threads: ctx.threads, signal: ctx.signal };
+  const bar = ctx.progress.start('finding rules', 3);
+  let rules: SegmentRules, importance, modelName: string;
+  const saved = f.model !== undefined ? await loadModel(f.model) : undefined;
+  try {
+    rules = await segmentRules(dataset, labels, { ...run, maxDepth: f.maxDepth }).catch((e) => { throw inFile(e, what); });
+    bar.update(1, 'importance');
+    if (saved) {
+      // the model's own features, from the same rows through its own preparation
+      const modelRows = saved.pipeline.transform(table);
+      const index = new Map(Array.from(modelRows.rowIndex, (r, i) => [r, i]));
+      const keep = Int32Array.from(rowIndex.filter((r) => index.has(r)), (r) => index.get(r)!);
+      const mds: Dataset = fromColumns({ columns: modelRows.dataset.columns.map((c) => Float32Array.from(keep, (i) => c[i])), names: modelRows.dataset.names });
+      importance = await permutationImportance(saved.model, mds, undefined, { ...run, repeats: f.repeats, seed: f.seed });
+      modelName = `the model (${saved.kind})`;
+    } else {
+      importance = await permutationImportance(rules.tree, dataset, labels, { ...run, repeats: f.repeats, seed: f.seed });
+      modelName = 'the rules';
+    }
+  } finally {
+    bar.stop();
+  }
+  throwIfAborted(ctx.signal);
+
+  let single: { id: string; row: number; why: Assignment }[] = [];
+  if (f.rows) {
+    const idColumn = f.id ?? prep.id;
+    const rows = rowsById(table, idColumn, f.rows);
+    if (saved) {
+      const t = saved.pipeline.transform(table);
+      const at = new Map(Array.from(t.rowIndex, (r, i) => [r, i]));
+      const vectors = rows.map((r, q) => {
+        const i = at.get(r);
+        if (i === undefined) throw new UsageError(`--rows: customer "${f.rows![q]}" is dropped by the model's outlier rule`);
+        return t.dataset.columns.map((c) => c[i]);
+      });
+      const why = await explainAssignment(saved.model, vectors, run);
+      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], why: w }));
+    } else {
+      const at = new Map(Array.from(rowIndex, (r, i) => [r, i]));
+      const vectors = rows.map((r) => dataset.columns.map((c) => c[at.get(r)!]));
+      const why = await explainAssignment(rules.tree, vectors, run);
+      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], why: w }));
+    }
+  }
+
+  const k = Math.max(...labels) + 1;
+  const composition = reportExtras(f, table, rowIndex).audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold }) }));
+  if (f.report !== undefined) {
+    const profiles = profileSegments(dataset, labels, k);
+    const html = await buildReport({
+      title: f.title, data: dataset, labels, k, profiles, centroids: profiles.segments.map((s) => s.mean.map((v) => (Number.isFinite(v) ? v : 0))),
+      rules, importance: { featureNames: importance.featureNames, importances: importance.importances, method: 'permutation' },
+      ...reportExtras(f, table, rowIndex),
+    });
+    await writeFileAtomic(f.report, html, ctx.signal);
+  }
+
+  const summary = {
+    rows: dataset.n, features: [...dataset.names], segments: k, fidelity: rules.fidelity,
+    rules: rules.segments.map((s) => ({ segment: s.segment, size: s.size, recall: s.recall, precision: s.precision, rules: s.rules.map((r) => ({ text: r.text, conditions: r.conditions, confidence: r.confidence, count: r.count })) })),
+    importance: { of: modelName, baseline: importance.baseline, features: importance.featureNames.map((name, j) => ({ feature: name, importance: importance.importances[j], std: importance.std[j] })) },
+    ...(single.length ? { customers: single.map((s) => ({ id: s.id, segment: s.why.segment, runnerUp: s.why.runnerUp, gap: s.why.gap, base: s.why.base, method: s.why.method, contributions: Object.fromEntries(s.why.featureNames.map((n, j) => [n, s.why.contributions[j]])), ...(s.why.path ? { path: s.why.path } : {}) })) } : {}),
+    ...(composition.length ? { composition: composition.map((c) => ({ column: c.column, threshold: c.threshold, flagged: c.flagged })) } : {}),
+    ...(f.report !== undefined ? { report: f.report } : {}),
+  };
+  if (ctx.json) {
+    ctx.printJson(summary);
+    return;
+  }
+  const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${k} segments in "${f.labels}" · ${dataset.d} features`, ''];
+  out.push(`how to find each segment (these rules put ${formatShare(rules.fidelity)} of customers in their own segment):`);
+  for (const s of rules.segments) {
+    out.push(`  segment ${s.segment} (${s.size.toLocaleString('en-US')} customers; the rules find ${formatShare(s.recall)} of them, ${formatShare(s.precision)} of those they pick are in it)`);
+    for (const r of s.rules) out.push(`    ${r.text}`);
+    if (s.rules.length === 0) out.push('    no rule of this depth picks it out (try --max-depth 4)');
+  }
+  out.push('', `importance: customers whose segment in ${modelName} changes when a feature is shuffled`);
+  const order = importance.featureNames.map((_, j) => j).sort((a, b) => importance.importances[b] - importance.importances[a]);
+  out.push(formatTable(['feature', 'changed', '± sd'], order.map((j) => [importance.featureNames[j], formatShare(importance.importances[j]), formatShare(importance.std[j])]), [false, true, true]));
+  for (const s of single) {
+    const w = s.why;
+    out.push('', `customer ${s.id}: segment ${w.segment}, runner-up segment ${w.runnerUp} (${w.method}; gap ${formatNumber(w.gap)})`);
+    if (w.path) out.push(`  path: ${w.path.map((p) => `${p.feature} = ${formatNumber(p.value)} ${p.op} ${formatNumber(p.threshold)}`).join(', ')}`);
+    const top = w.featureNames.map((_, j) => j).filter((j) => w.contributions[j] !== 0).sort((a, b) => Math.abs(w.contributions[b]) - Math.abs(w.contributions[a])).slice(0, 5);
+    out.push(`  for segment ${w.segment} over ${w.runnerUp}: ${top.map((j) => `${w.featureNames[j]} ${w.contributions[j] > 0 ? '+' : ''}${formatNumber(w.contributions[j])}`).join(', ') || 'no feature'}`);
+  }
+  for (const c of composition) {
+    out.push('', `composition by "${c.column}" (flagged: a group's share differs from all customers by more than ${formatShare(c.threshold)}):`);
+    if (c.flagged.length === 0) out.push('  no segment differs that much');
+    for (const g of c.flagged) out.push(`  segment ${g.segment}: ${g.group} ${formatShare(g.share)} vs ${formatShare(g.overallShare)} of all customers`);
+  }
+  if (f.report !== undefined) out.push('', `wrote ${f.report}`);
+  ctx.print(out.join('\n'));
+}

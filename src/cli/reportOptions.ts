@@ -1,0 +1,65 @@
+import type { Table } from 'apache-arrow';
+import { type Command, Option } from 'commander';
+import { UsageError } from './exitCodes.js';
+import { columnList } from './optionParsers.js';
+import { requireColumn } from './readInput.js';
+
+/** The report flags shared by segment and explain. */
+export interface ReportFlags {
+  readonly title: string;
+  readonly value?: string;
+  readonly audit?: string[];
+  readonly auditThreshold: number;
+}
+
+const threshold = (v: string): number => {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new UsageError('--audit-threshold must be a share between 0 and 1, e.g. 0.1');
+  return n;
+};
+
+export function addReportOptions(cmd: Command, withTitle = true): Command {
+  if (withTitle) cmd.option('--title <text>', 'report title', 'Customer segments');
+  return cmd
+    .option('--value <column>', 'a money column (e.g. amount): the report shows each segment\'s share of customers against its share of it')
+    .addOption(new Option('--audit <columns>', 'columns to check each segment\'s mix of against all customers (gender, age band, region)').argParser(columnList))
+    .addOption(new Option('--audit-threshold <share>', 'flag a group whose share in a segment differs by more than this').argParser(threshold).default(0.1));
+}
+
+/** Columns the report flags name (never features), after checking they exist. */
+export function reportColumns(f: ReportFlags, table: Table, input: string): string[] {
+  if (f.value !== undefined) requireColumn(table, f.value, '--value', input);
+  for (const c of f.audit ?? []) requireColumn(table, c, '--audit', input);
+  return [...(f.value !== undefined ? [f.value] : []), ...(f.audit ?? [])];
+}
+
+const isText = (table: Table, name: string) => {
+  const t = String(table.schema.fields.find((x) => x.name === name)?.type ?? '');
+  return t === 'Utf8' || t === 'LargeUtf8' || t.startsWith('Dictionary');
+};
+
+/** Values of a column for the kept rows. */
+function valuesOf(table: Table, name: string, rows: Int32Array): (string | number | null)[] {
+  const col = table.getChild(name)!;
+  return Array.from(rows, (r) => {
+    const v = col.get(r);
+    return v === undefined ? null : typeof v === 'bigint' ? Number(v) : (v as string | number | null);
+  });
+}
+
+/**
+ * What the report shows beyond the features: the --value column, the mix of every text column with few values
+ * (not the id or the labels), and the --audit columns; each aligned with the rows kept (`rows`).
+ */
+export function reportExtras(f: ReportFlags, table: Table, rows: Int32Array, skip: readonly string[] = []) {
+  const value = f.value !== undefined
+    ? { name: f.value, values: Float64Array.from(valuesOf(table, f.value, rows), (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0)) }
+    : undefined;
+  const textColumns = table.schema.fields
+    .map((x) => x.name)
+    .filter((name) => isText(table, name) && !skip.includes(name) && !/(^|_)(id|name)$/i.test(name))
+    .map((name) => ({ name, values: valuesOf(table, name, rows).map((v) => (v === null ? null : String(v))) }))
+    .filter((c) => new Set(c.values).size <= 12);
+  const audit = (f.audit ?? []).map((name) => ({ name, values: valuesOf(table, name, rows) }));
+  return { ...(value ? { value } : {}), textColumns, audit, auditThreshold: f.auditThreshold };
+}

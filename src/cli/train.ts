@@ -1,0 +1,186 @@
+import type { Table } from 'apache-arrow';
+import { type Command, Option } from 'commander';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
+import type { Dataset } from '../data/dataset.js';
+import { decisionTree } from '../core/treeModel.js';
+import { randomForest } from '../core/forestModel.js';
+import type { TreeEnsemble } from '../core/treeEnsemble.js';
+import type { Target } from '../core/classTarget.js';
+import { crossValidate, type CrossValidation } from '../workflow/crossValidate.js';
+import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
+import { profileSegments } from '../explain/profileSegments.js';
+import { pipeline } from '../prep/pipeline.js';
+import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { UsageError } from './exitCodes.js';
+import { formatNumber, formatShare, formatTable } from './formatTable.js';
+import { integer, seedValue } from './optionParsers.js';
+import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
+import { inFile, inputName, readInput, requireColumn } from './readInput.js';
+import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+
+export const CLASSIFIERS = ['tree', 'forest'] as const;
+
+interface TrainFlags extends PrepFlags, CommonFlags {
+  readonly target: string;
+  readonly model?: string;
+  readonly algorithm: (typeof CLASSIFIERS)[number];
+  readonly cv?: number;
+  readonly maxDepth?: number;
+  readonly minSamplesLeaf: number;
+  readonly nTrees: number;
+  readonly seed: number;
+  readonly format?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ segkit train labelled.csv --target segment --model classifier.json --cv 5
+  $ segkit train labelled.csv --target segment --algorithm tree --max-depth 4 --model rules.json
+  $ segkit score new-customers.csv --model classifier.json --out scored.csv
+
+For companies that already have segment labels for some customers: a classifier learns them from the
+features and assigns segments to everyone else with segkit score. The target holds segment ids (0, 1, ...)
+or names; a "<target>_name" column from segkit segment names the segments. Features are not scaled by
+default (trees do not need it, and rules stay in the customers' units).`;
+
+export function registerTrain(program: Command, signal: AbortSignal): void {
+  const cmd = program
+    .command('train')
+    .description('learn known segment labels with a decision tree or random forest, for segkit score')
+    .argument('<input>', 'table with the features and a segment label column, or - for CSV on stdin')
+    .requiredOption('--target <column>', 'column holding each row\'s segment (ids or names)')
+    .option('--model <file>', 'save the classifier with its preparation, for segkit score');
+  addPrepOptions(cmd);
+  cmd
+    .addOption(new Option('--algorithm <name>', 'classifier').choices(CLASSIFIERS).default('forest'))
+    .addOption(new Option('--cv <folds>', 'cross-validate with this many stratified folds first').argParser(integer(2)))
+    .addOption(new Option('--max-depth <n>', 'deepest split (default: none for a forest, 4 for a tree)').argParser(integer(1)))
+    .addOption(new Option('--min-samples-leaf <n>', 'customers each leaf keeps at least').argParser(integer(1)).default(1))
+    .addOption(new Option('--n-trees <n>', 'trees in the forest').argParser(integer(1)).default(100))
+    .addOption(new Option('--seed <n>', 'random seed (folds, bootstrap samples, features tried)').argParser(seedValue).default(0));
+  addFormatOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((input: string, flags: TrainFlags) => runTrain(input, flags, cmd, new RunContext(signal, flags)));
+}
+
+/** A label column as a classifier target: whole numbers as segment ids, anything else as names. */
+export function targetColumn(table: Table, column: string, rows: Int32Array, what: string): Target {
+  const vec = table.getChild(column)!;
+  const values = Array.from(rows, (r) => {
+    const v = vec.get(r);
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || v === '') {
+      throw new SegkitError('E_BAD_LABELS', `${what}: row ${r}, column "${column}" has no label`, 'drop the rows without a segment, or score them with segkit score');
+    }
+    return typeof v === 'bigint' ? Number(v) : v;
+  });
+  if (values.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) return Int32Array.from(values as number[]);
+  return values.map(String);
+}
+
+/** Segment names for saved summaries: the target's names, a "<target>_name" column, or "segment s". */
+function segmentNames(table: Table, column: string, rows: Int32Array, ids: Int32Array, k: number, model: TreeEnsemble): string[] {
+  if (model.classNames) return [...model.classNames];
+  const names: string[] = Array.from({ length: k }, (_, s) => `segment ${s}`);
+  const companion = table.getChild(`${column}_name`);
+  if (companion) {
+    rows.forEach((r, i) => {
+      const v = companion.get(r);
+      if (typeof v === 'string' && v !== '') names[ids[i]] = v;
+    });
+  }
+  return names;
+}
+
+function fitFor(f: TrainFlags, ctx: RunContext) {
+  const run = { threads: ctx.threads, signal: ctx.signal };
+  return (data: Dataset, target: Target): Promise<TreeEnsemble> =>
+    f.algorithm === 'tree'
+      ? decisionTree(data, target, { ...run, maxDepth: f.maxDepth ?? 4, minSamplesLeaf: f.minSamplesLeaf, seed: f.seed })
+      : randomForest(data, target, { ...run, nTrees: f.nTrees, ...(f.maxDepth ? { maxDepth: f.maxDepth } : {}), minSamplesLeaf: f.minSamplesLeaf, seed: f.seed });
+}
+
+async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunContext): Promise<void> {
+  if (f.model === '-') throw new UsageError('--model needs a file path');
+  if (f.model !== undefined) await checkParent(f.model, '--model');
+  const what = inputName(input);
+  const table = await readInput(input, ctx, formatFlag(f));
+  requireColumn(table, f.target, '--target', input);
+  const names = table.schema.fields.map((x) => x.name);
+  const labelColumns = [f.target, ...(names.includes(`${f.target}_name`) ? [`${f.target}_name`] : [])];
+  // trees split on raw values: no scaling unless asked, so rules read in the customers' units
+  const flags = cmd.getOptionValueSource('scale') === 'default' ? { ...f, scale: 'none' } : f;
+  const options = pipelineOptions(flags, table, input, labelColumns);
+  const prep = pipeline(options);
+  let prepared;
+  try {
+    prepared = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
+  } catch (error) {
+    throw inFile(error, what);
+  }
+  const { dataset, rowIndex } = prepared;
+  const target = targetColumn(table, f.target, rowIndex, what);
+  const fit = fitFor(f, ctx);
+  let cv: CrossValidation | undefined;
+  if (f.cv !== undefined) {
+    const bar = ctx.progress.start(`cross-validating (${f.cv} folds)`, 1);
+    try {
+      cv = await crossValidate(fit, dataset, target, { folds: f.cv, seed: f.seed, signal: ctx.signal }).catch((e) => { throw inFile(e, what); });
+    } finally {
+      bar.stop();
+    }
+  }
+  const bar = ctx.progress.start(`fitting a ${f.algorithm === 'tree' ? 'decision tree' : `${f.nTrees}-tree forest`}`, 1);
+  let model: TreeEnsemble;
+  try {
+    model = await fit(dataset, target).catch((e) => { throw inFile(e, what); });
+  } finally {
+    bar.stop();
+  }
+  throwIfAborted(ctx.signal);
+  const ids = Int32Array.from(rowIndex, (_, i) => (model.classNames ? model.classNames.indexOf((target as string[])[i]) : (target as Int32Array)[i]));
+  const segNames = segmentNames(table, f.target, rowIndex, ids, model.k, model);
+  const trainAccuracy = model.labels.filter((p, i) => p === ids[i]).length / ids.length;
+  if (f.model !== undefined) {
+    // segment summaries in the customers' units: the same selection and imputation, no scaling
+    const raw = options.scale === false ? dataset : (await pipeline({ ...options, scale: false }).fitTransform(table, { threads: ctx.threads, signal: ctx.signal })).dataset;
+    const profiles = profileSegments(raw, ids, model.k);
+    const segments: SegmentSummary[] = profiles.segments.map((s) => ({
+      id: s.id, name: segNames[s.id], size: s.size, share: s.share,
+      means: Object.fromEntries(profiles.features.map((name, j) => [name, s.mean[j]])),
+    }));
+    await writeFileAtomic(f.model, `${JSON.stringify(new SegmentModel({ pipeline: prep, model, segments }).toJSON())}\n`, ctx.signal);
+  }
+  const importance = Array.from(model.featureImportances, (v, j) => ({ feature: dataset.names[j], importance: v })).sort((a, b) => b.importance - a.importance);
+  const summary = {
+    rows: dataset.n, features: [...dataset.names], algorithm: f.algorithm, k: model.k, segments: segNames,
+    trainAccuracy,
+    ...(cv ? { cv: { folds: cv.folds.map((x) => ({ fold: x.fold, rows: x.testRows.length, ...pick(x.scores) })), mean: cv.mean, std: cv.std, confusion: cv.pooled.confusion, labels: cv.pooled.labels } } : {}),
+    importance,
+    ...(f.model !== undefined ? { model: f.model } : {}),
+  };
+  if (ctx.json) {
+    ctx.printJson(summary);
+    return;
+  }
+  const out: string[] = [`${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · ${model.k} segments · ${f.algorithm === 'tree' ? 'decision tree' : `random forest of ${f.nTrees} trees`}`];
+  if (cv) {
+    out.push('', `cross-validated (${f.cv} stratified folds, seed ${f.seed}):`);
+    out.push(formatTable(
+      ['fold', 'rows', 'accuracy', 'balanced accuracy', 'F1 (macro)'],
+      [
+        ...cv.folds.map((x) => [String(x.fold + 1), String(x.testRows.length), formatShare(x.scores.accuracy), formatShare(x.scores.balancedAccuracy), formatNumber(x.scores.f1Macro)]),
+        ['mean', '', formatShare(cv.mean.accuracy), formatShare(cv.mean.balancedAccuracy), formatNumber(cv.mean.f1Macro)],
+      ],
+      [false, true, true, true, true],
+    ));
+  }
+  out.push('', `on the training rows: ${formatShare(trainAccuracy)} assigned their own segment`);
+  out.push('', formatTable(['feature', 'importance'], importance.slice(0, 10).map((x) => [x.feature, formatShare(x.importance)]), [false, true]));
+  if (f.model !== undefined) out.push('', `wrote ${f.model} (score new customers with: segkit score FILE --model ${f.model} --out scored.csv)`);
+  ctx.print(out.join('\n'));
+}
+
+function pick(s: { accuracy: number; balancedAccuracy: number; precisionMacro: number; recallMacro: number; f1Macro: number }) {
+  return { accuracy: s.accuracy, balancedAccuracy: s.balancedAccuracy, precisionMacro: s.precisionMacro, recallMacro: s.recallMacro, f1Macro: s.f1Macro };
+}

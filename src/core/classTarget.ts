@@ -1,0 +1,103 @@
+import { SegkitError, badOption, describe } from '../util/errors.js';
+
+/** Class labels, one per row: segment ids (integers >= 0) or text. */
+export type Target = ArrayLike<number> | readonly string[];
+
+/** A checked target: rows coded 0..C-1 over the classes present, and what each code stands for. */
+export interface EncodedTarget {
+  /** Internal class code of each row. */
+  readonly codes: Int32Array;
+  /** Segment id of each internal class (the integer label, or the index of the text in `classNames`). */
+  readonly classes: Int32Array;
+  /** For text targets: the text of each segment id, sorted. */
+  readonly classNames?: readonly string[];
+  /** Segments: the largest segment id + 1. */
+  readonly k: number;
+  /** Rows of each internal class. */
+  readonly counts: Float64Array;
+}
+
+const MAX_LABEL = 2 ** 31 - 2;
+
+/**
+ * Checks a target and codes it. Integer targets keep their values as segment ids; text targets are numbered in
+ * sorted order. A target needs two classes and more rows than classes (an id column given as the target has as
+ * many classes as rows), and every value must be a label: NaN, null, a fraction or a negative number names its row.
+ */
+export function encodeTarget(target: unknown, n: number, option = 'target'): EncodedTarget {
+  if (!target || typeof (target as ArrayLike<unknown>).length !== 'number' || typeof target === 'string') {
+    throw new SegkitError('E_BAD_LABELS', `${option} must be an array of segment ids or class names, got ${describe(target)}`);
+  }
+  const t = target as ArrayLike<unknown>;
+  if (t.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `${option} has ${t.length} values for ${n} rows`);
+  if (n === 0) throw new SegkitError('E_EMPTY_DATA', `${option} is empty`);
+  const text = typeof t[0] === 'string';
+  const raw = new Int32Array(n);
+  let classNames: string[] | undefined;
+  if (text) {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const v = t[i];
+      if (typeof v !== 'string') throw new SegkitError('E_BAD_LABELS', `${option} row ${i} holds ${describe(v)}; the first row holds text, so every row needs a text label`);
+      if (!seen.has(v)) seen.set(v, seen.size);
+    }
+    classNames = [...seen.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const code = new Map(classNames.map((s, c) => [s, c]));
+    for (let i = 0; i < n; i++) raw[i] = code.get(t[i] as string)!;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = t[i];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_LABEL) {
+        throw new SegkitError('E_BAD_LABELS', `${option} row ${i} holds ${describe(v)}; labels must be segment ids (integers >= 0) or text`, v !== v ? 'drop or label the rows without a segment first' : undefined);
+      }
+      raw[i] = v;
+    }
+  }
+  let k = 0;
+  for (let i = 0; i < n; i++) if (raw[i] + 1 > k) k = raw[i] + 1;
+  if (!text && k > n) {
+    throw new SegkitError('E_BAD_LABELS', `${option} holds segment id ${k - 1}, which means ${k} segments, but there are only ${n} rows`, 'segment ids are 0..k-1; renumber the labels');
+  }
+  const present = new Uint8Array(k);
+  for (let i = 0; i < n; i++) present[raw[i]] = 1;
+  const classes: number[] = [];
+  const codeOf = new Int32Array(k).fill(-1);
+  for (let s = 0; s < k; s++) if (present[s]) { codeOf[s] = classes.length; classes.push(s); }
+  const C = classes.length;
+  if (C < 2) throw new SegkitError('E_BAD_LABELS', `${option} has one class (${text ? JSON.stringify(classNames![0]) : classes[0]}) in all ${n} rows; a classifier needs at least two`);
+  if (C >= n) throw new SegkitError('E_BAD_LABELS', `${option} has ${C} classes in ${n} rows; a classifier needs more rows than classes`, 'is the target an id column?');
+  const codes = new Int32Array(n);
+  const counts = new Float64Array(C);
+  for (let i = 0; i < n; i++) {
+    codes[i] = codeOf[raw[i]];
+    counts[codes[i]]++;
+  }
+  return { codes, classes: Int32Array.from(classes), ...(classNames ? { classNames } : {}), k, counts };
+}
+
+/** Class weights: 'balanced' (n / (C * count), as scikit-learn) or a weight per class label; 1 for classes not named. */
+export type ClassWeight = 'balanced' | Readonly<Record<string, number>>;
+
+/** The weight of each internal class. */
+export function classWeights(cw: ClassWeight | undefined, t: EncodedTarget): Float64Array {
+  const C = t.classes.length;
+  const out = new Float64Array(C).fill(1);
+  if (cw === undefined) return out;
+  if (cw === 'balanced') {
+    const n = t.codes.length;
+    for (let c = 0; c < C; c++) out[c] = n / (C * t.counts[c]);
+    return out;
+  }
+  if (!cw || typeof cw !== 'object' || Array.isArray(cw)) throw badOption('classWeight', cw, '"balanced" or an object of weights by class label');
+  const labelOf = (c: number) => (t.classNames ? t.classNames[t.classes[c]] : String(t.classes[c]));
+  const known = new Set(Array.from({ length: C }, (_, c) => labelOf(c)));
+  for (const [key, w] of Object.entries(cw)) {
+    if (!known.has(key)) throw new SegkitError('E_BAD_OPTION', `option "classWeight" names class ${JSON.stringify(key)}, which is not in the target`, `its classes: ${[...known].join(', ')}`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || !(w > 0)) throw badOption(`classWeight.${key}`, w, 'a finite number > 0');
+  }
+  for (let c = 0; c < C; c++) {
+    const w = (cw as Record<string, number>)[labelOf(c)];
+    if (w !== undefined) out[c] = w;
+  }
+  return out;
+}

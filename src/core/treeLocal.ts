@@ -1,0 +1,275 @@
+// Finishing a tree node on one thread from its rows: the same split search, stopping rules and feature draws as
+// the level passes, so a subtree is the same wherever it is grown (on the caller, or in a shard op on a worker).
+import { hashInts } from '../util/hash.js';
+import { EPSILON, scanFeature, type Split, type SplitParams } from './treeSplit.js';
+import { gini, type TreeNodes } from './tree.js';
+
+export interface BinInfo {
+  readonly nBins: Int32Array;
+  readonly edges: readonly Float64Array[];
+  /** Per feature: the value of each bin when bins are the distinct values themselves, else null. */
+  readonly binValue: readonly (Float64Array | null)[];
+}
+
+export interface GrowParams extends SplitParams {
+  readonly d: number;
+  readonly maxDepth: number;
+  readonly minSamplesSplit: number;
+  /** Features scored per node (d: all, in order; fewer: a random subset per node, drawn until that many vary). */
+  readonly maxFeatures: number;
+  readonly bootstrap: boolean;
+  /** Nodes with at most this many (weighted) rows are finished on the caller; default by bytes. */
+  readonly collectRows?: number;
+  /** Histogram entries per pass and shard, at most (more nodes wait for the next pass). */
+  readonly histBudget?: number;
+}
+
+/** A tree under construction: parallel arrays, nodes in the order they were made. */
+export class Build {
+  feature: number[] = [];
+  threshold: number[] = [];
+  left: number[] = [];
+  right: number[] = [];
+  value: number[] = [];
+  count: number[] = [];
+  constructor(readonly C: number) {}
+  add(totals: Float64Array, cw: Float64Array): number {
+    const id = this.feature.length;
+    this.feature.push(-1);
+    this.threshold.push(Number.NaN);
+    this.left.push(-1);
+    this.right.push(-1);
+    let n = 0;
+    for (let c = 0; c < this.C; c++) {
+      this.value.push(totals[c] * cw[c]);
+      n += totals[c];
+    }
+    this.count.push(n);
+    return id;
+  }
+  /** The finished tree, renumbered in depth-first preorder (left first), as scikit-learn numbers its nodes. */
+  finish(): TreeNodes {
+    const order: number[] = [];
+    const stack = [0];
+    while (stack.length) {
+      const v = stack.pop()!;
+      order.push(v);
+      if (this.feature[v] >= 0) stack.push(this.right[v], this.left[v]);
+    }
+    const id = new Int32Array(this.feature.length);
+    order.forEach((v, i) => (id[v] = i));
+    const n = order.length, C = this.C;
+    const t = {
+      feature: new Int32Array(n), threshold: new Float64Array(n), left: new Int32Array(n), right: new Int32Array(n),
+      value: new Float64Array(n * C), count: new Float64Array(n), impurity: new Float64Array(n),
+    };
+    order.forEach((v, i) => {
+      t.feature[i] = this.feature[v];
+      t.threshold[i] = this.threshold[v];
+      t.left[i] = this.feature[v] >= 0 ? id[this.left[v]] : -1;
+      t.right[i] = this.feature[v] >= 0 ? id[this.right[v]] : -1;
+      for (let c = 0; c < C; c++) t.value[i * C + c] = this.value[v * C + c];
+      t.count[i] = this.count[v];
+      t.impurity[i] = gini(t.value, i * C, C);
+    });
+    return t;
+  }
+}
+
+export function identity(d: number): Int32Array {
+  return Int32Array.from({ length: d }, (_, j) => j);
+}
+
+/**
+ * The order a node visits features in: all in order for a plain tree; in a forest a permutation drawn lazily
+ * (Fisher-Yates, one counter-based draw per position from the node's seed), so a node that needs three features
+ * draws three.
+ */
+export class FeatureOrder {
+  private perm: Int32Array | null = null;
+  private drawn = 0;
+  /** `scratch` (length d) is reset and used for the permutation instead of a new array. */
+  constructor(readonly length: number, private readonly seed: number | null, scratch?: Int32Array) {
+    if (scratch && seed !== null) {
+      for (let j = 0; j < length; j++) scratch[j] = j;
+      this.perm = scratch;
+    }
+  }
+  at(t: number): number {
+    if (this.seed === null) return t;
+    const d = this.length;
+    const perm = (this.perm ??= identity(d));
+    while (this.drawn <= t) {
+      const i = this.drawn++;
+      const j = i + (hashInts(this.seed, i, 5) % (d - i));
+      const x = perm[i]; perm[i] = perm[j]; perm[j] = x;
+    }
+    return perm[t];
+  }
+}
+
+export function featureOrder(p: GrowParams, treeSeed: number, key: number, scratch?: Int32Array): FeatureOrder {
+  return new FeatureOrder(p.d, p.maxFeatures >= p.d ? null : hashInts(treeSeed, key, 7), scratch);
+}
+
+export const childKey = (key: number, side: 1 | 2) => hashInts(key, side, 3);
+
+/** Whether a node with these raw class totals stops as a leaf before any split is tried (scikit-learn's order). */
+export function stopsAsLeaf(p: GrowParams, totals: Float64Array, depth: number): boolean {
+  // as weighted(): the same sums in the same order, without allocating
+  const cw = p.classWeight;
+  let w = 0, sq = 0, n = 0;
+  for (let c = 0; c < totals.length; c++) {
+    const v = totals[c] * cw[c];
+    w += v;
+    sq += v * v;
+    n += totals[c];
+  }
+  const impurity = w > 0 ? 1 - sq / (w * w) : 0;
+  return depth >= p.maxDepth || n < p.minSamplesSplit || n < 2 * p.minSamplesLeaf || impurity <= EPSILON;
+}
+
+/** The classes with rows in a node: the only ones a scan needs to add up (a zero adds nothing, exactly). */
+export function presentClasses(totals: Float64Array): Int32Array {
+  let m = 0;
+  for (let c = 0; c < totals.length; c++) if (totals[c] > 0) m++;
+  const out = new Int32Array(m);
+  for (let c = 0, q = 0; c < totals.length; c++) if (totals[c] > 0) out[q++] = c;
+  return out;
+}
+
+/** What finishing a subtree needs: the tree's parameters and bins, where nodes go, the tree's seed. */
+export interface LocalCtx {
+  readonly p: GrowParams;
+  readonly bins: BinInfo;
+  readonly build: Build;
+  readonly seed: number;
+  readonly left: Float64Array;
+}
+
+/** The node a subtree starts at: its depth, path key, node id (-1: make it) and raw class totals (null: count). */
+export interface LocalJob {
+  readonly depth: number;
+  readonly key: number;
+  readonly node: number;
+  readonly totals: Float64Array | null;
+}
+
+export function threshold(bins: BinInfo, s: Split): number {
+  const v = bins.binValue[s.feature];
+  if (v) {
+    // scikit-learn's midpoint, kept off the right value
+    const a = v[s.binLeft], b = v[s.binRight];
+    const t = a / 2 + b / 2;
+    return t === b || !Number.isFinite(t) ? a : t;
+  }
+  return bins.edges[s.feature][s.binLeft];
+}
+
+/** Rows sent back for one node: bins row-major (d per row), class codes and weights. */
+export interface Rows {
+  bins: Uint8Array;
+  y: Int32Array;
+  w: Int32Array;
+}
+
+/**
+ * Finishes a node and its whole subtree from its rows, depth first, with the same search, stopping rules and
+ * feature draws as the passes. Rows are partitioned in place, as scikit-learn's splitter does.
+ */
+export function growLocal(lc: LocalCtx, w: LocalJob, rows: Rows): void {
+  const { C, d } = lc.p;
+  const build = lc.build;
+  const idx = Int32Array.from({ length: rows.y.length }, (_, i) => i);
+  const stack: { lo: number; hi: number; depth: number; key: number; node: number; totals: Float64Array | null }[] = [
+    { lo: 0, hi: idx.length, depth: w.depth, key: w.key, node: w.node, totals: w.totals },
+  ];
+  const ids = new Int32Array(256), counts = new Float64Array(256 * C);
+  const binCount = new Float64Array(256 * C);
+  const touched = new Int32Array(256);
+  const seen = new Uint8Array(256);
+  const permScratch = new Int32Array(d);
+  const want = lc.p.maxFeatures >= d ? d : lc.p.maxFeatures;
+  const { bins, y, w: wt } = rows;
+  while (stack.length) {
+    const job = stack.pop()!;
+    const { lo, hi } = job;
+    let totals = job.totals;
+    if (!totals) {
+      totals = new Float64Array(C);
+      for (let q = lo; q < hi; q++) totals[y[idx[q]]] += wt[idx[q]];
+    }
+    const node = job.node >= 0 ? job.node : build.add(totals, lc.p.classWeight);
+    if (stopsAsLeaf(lc.p, totals, job.depth)) continue;
+    const order = featureOrder(lc.p, lc.seed, job.key, permScratch);
+    const present = presentClasses(totals);
+    let best: Split | null = null;
+    for (let at = 0, varying = 0; at < d && varying < want; at++) {
+      const f = order.at(at);
+      // class counts per bin of this feature over the node's rows, then the bins in ascending order
+      let nt = 0;
+      for (let q = lo; q < hi; q++) {
+        const i = idx[q];
+        const b = bins[i * d + f];
+        if (!seen[b]) { seen[b] = 1; touched[nt++] = b; }
+        binCount[b * C + y[i]] += wt[i];
+      }
+      // the touched bins in ascending order: insertion sort when few, else a sweep of the 256 flags
+      if (nt <= 24) {
+        for (let q = 1; q < nt; q++) {
+          const v = touched[q];
+          let r = q - 1;
+          while (r >= 0 && touched[r] > v) { touched[r + 1] = touched[r]; r--; }
+          touched[r + 1] = v;
+        }
+      } else {
+        for (let b = 0, q = 0; q < nt; b++) if (seen[b]) touched[q++] = b;
+      }
+      for (let q = 0; q < nt; q++) {
+        const b = touched[q];
+        seen[b] = 0;
+        ids[q] = b;
+        // only classes present in the node can be non-zero
+        for (let t = 0; t < present.length; t++) {
+          const c = present[t];
+          counts[q * C + c] = binCount[b * C + c];
+          binCount[b * C + c] = 0;
+        }
+      }
+      if (nt < 2) continue;
+      varying++;
+      best = scanFeature(lc.p, f, ids, counts, nt, totals, best, lc.left, present);
+    }
+    if (!best) continue;
+    const split = applySplit(lc.build, lc.p, lc.bins, node, totals, best);
+    // partition in place: rows going left first
+    let a = lo, b = hi - 1;
+    const f = best.feature, thr = best.binLeft;
+    while (a <= b) {
+      if (bins[idx[a] * d + f] <= thr) a++;
+      else {
+        const t = idx[a]; idx[a] = idx[b]; idx[b] = t;
+        b--;
+      }
+    }
+    // right pushed first so the left subtree is finished first
+    stack.push({ lo: a, hi, depth: job.depth + 1, key: childKey(job.key, 2), node: split.right, totals: split.rightTotals });
+    stack.push({ lo, hi: a, depth: job.depth + 1, key: childKey(job.key, 1), node: split.left, totals: split.leftTotals });
+  }
+}
+
+/** Makes the node a split with two new child nodes; returns them with their raw class totals. */
+export function applySplit(build: Build, p: GrowParams, bins: BinInfo, node: number, totals: Float64Array, s: Split): { left: number; right: number; leftTotals: Float64Array; rightTotals: Float64Array } {
+  const C = p.C;
+  const leftTotals = s.left;
+  const rightTotals = new Float64Array(C);
+  for (let c = 0; c < C; c++) rightTotals[c] = totals[c] - leftTotals[c];
+  const left = build.add(leftTotals, p.classWeight);
+  const right = build.add(rightTotals, p.classWeight);
+  build.feature[node] = s.feature;
+  build.threshold[node] = threshold(bins, s);
+  build.left[node] = left;
+  build.right[node] = right;
+  return { left, right, leftTotals, rightTotals };
+}
+

@@ -1,0 +1,192 @@
+// Finishing small tree nodes in parallel: their rows, sent back by a level pass, are loaded as a dataset of jobs
+// (whole jobs per shard) and each shard finishes its jobs' subtrees. A subtree is the same wherever it grows.
+import { rowValues } from '../kernels/shard.js';
+import { defineOp } from '../engine/shardOp.js';
+import type { Executor } from '../engine/executor.js';
+import { Build, growLocal, type BinInfo, type GrowParams, type Rows } from './treeLocal.js';
+
+/** Everything a subtree needs, as plain numbers and typed arrays. */
+export interface LocalState {
+  C: number;
+  d: number;
+  classWeight: Float64Array;
+  minSamplesLeaf: number;
+  minSamplesSplit: number;
+  /** -1: no limit. */
+  maxDepth: number;
+  maxFeatures: number;
+  nBins: Int32Array;
+  /** Per feature, 256 slots: its edges, and its bin values (NaN: none). */
+  edges: Float64Array;
+  values: Float64Array;
+  /** Per job: first row in the dataset, rows, tree seed, depth, path key, raw class totals (NaN: count them). */
+  start: Int32Array;
+  rows: Int32Array;
+  seed: Int32Array;
+  depth: Int32Array;
+  key: Float64Array;
+  totals: Float64Array;
+}
+
+/** Per job of the shard (its index), the subtree's nodes back to back: node 0 is the job's node. */
+export interface LocalPartial {
+  job: Int32Array;
+  size: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+  count: Float64Array;
+}
+
+export function paramsOf(s: LocalState): { p: GrowParams; bins: BinInfo } {
+  const d = s.d;
+  const edges = Array.from({ length: d }, (_, j) => s.edges.slice(j * 256, j * 256 + s.nBins[j] - 1));
+  const binValue = Array.from({ length: d }, (_, j) => (Number.isNaN(s.values[j * 256]) ? null : s.values.slice(j * 256, j * 256 + s.nBins[j])));
+  return {
+    p: {
+      C: s.C, d, classWeight: s.classWeight, minSamplesLeaf: s.minSamplesLeaf, minSamplesSplit: s.minSamplesSplit,
+      maxDepth: s.maxDepth < 0 ? Infinity : s.maxDepth, maxFeatures: s.maxFeatures, bootstrap: false,
+    },
+    bins: { nBins: s.nBins, edges, binValue },
+  };
+}
+
+export const growLocalOp = defineOp<LocalState, LocalPartial>({
+  name: 'tree.growLocal',
+  run(sh, s) {
+    const { p, bins } = paramsOf(s);
+    const { C, d } = s;
+    const W = Math.ceil(d / 4);
+    const y = rowValues(sh, 'y', 'i32'), w = rowValues(sh, 'w', 'i32');
+    const words = Array.from({ length: W }, (_, q) => rowValues(sh, `b${q}`, 'i32'));
+    const out = { job: [] as number[], size: [] as number[], feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[], count: [] as number[] };
+    const left = new Float64Array(C);
+    for (let j = 0; j < s.start.length; j++) {
+      const at = s.start[j] - sh.start;
+      if (at < 0 || at >= sh.rows) continue;
+      const m = s.rows[j];
+      const rows: Rows = { bins: new Uint8Array(m * d), y: y.slice(at, at + m), w: w.slice(at, at + m) };
+      for (let i = 0; i < m; i++) {
+        for (let q = 0; q < W; q++) {
+          const word = words[q][at + i];
+          for (let b = 0; b < 4 && q * 4 + b < d; b++) rows.bins[i * d + q * 4 + b] = (word >>> (8 * b)) & 255;
+        }
+      }
+      const build = new Build(C);
+      const known = !Number.isNaN(s.totals[j * C]);
+      const totals = known ? s.totals.slice(j * C, (j + 1) * C) : null;
+      // the job's own node first (node 0), so the caller can graft the subtree under its node
+      const node = totals ? build.add(totals, p.classWeight) : -1;
+      growLocal({ p, bins, build, seed: s.seed[j], left }, { depth: s.depth[j], key: s.key[j], node, totals }, rows);
+      out.job.push(j);
+      out.size.push(build.feature.length);
+      // (a loop, not a spread: a subtree can be larger than the argument limit)
+      for (const [to, from] of [[out.feature, build.feature], [out.threshold, build.threshold], [out.left, build.left], [out.right, build.right], [out.value, build.value], [out.count, build.count]]) {
+        for (let v = 0; v < from.length; v++) to.push(from[v]);
+      }
+    }
+    return {
+      job: Int32Array.from(out.job), size: Int32Array.from(out.size), feature: Int32Array.from(out.feature),
+      threshold: Float64Array.from(out.threshold), left: Int32Array.from(out.left), right: Int32Array.from(out.right),
+      value: Float64Array.from(out.value), count: Float64Array.from(out.count),
+    };
+  },
+}, import.meta.url);
+
+/** A job to finish: the node it starts at, in which tree, and its rows. */
+export interface LocalTask {
+  readonly build: Build;
+  readonly seed: number;
+  readonly depth: number;
+  readonly key: number;
+  readonly node: number;
+  readonly totals: Float64Array | null;
+  readonly rows: Rows;
+}
+
+/** Rows per shard of a jobs dataset (a job is never split; a larger job gets a shard of its own size). */
+const JOB_SHARD_ROWS = 16_384;
+
+/**
+ * Finishes every task's subtree on the executor, in parallel across shards, and grafts each under its node.
+ * The result is the same as finishing them one by one on the caller.
+ */
+export async function growLocalJobs(ex: Executor, p: GrowParams, bins: BinInfo, tasks: readonly LocalTask[], signal?: AbortSignal): Promise<void> {
+  if (tasks.length === 0) return;
+  const { C, d } = p;
+  const W = Math.ceil(d / 4);
+  const biggest = Math.max(...tasks.map((t) => t.rows.y.length));
+  const shardRows = Math.max(JOB_SHARD_ROWS, Math.ceil(biggest / 16) * 16);
+  // whole jobs per shard: a job that would cross a shard boundary starts the next shard
+  const start = new Int32Array(tasks.length);
+  let at = 0;
+  tasks.forEach((t, j) => {
+    const m = t.rows.y.length;
+    if (Math.floor(at / shardRows) !== Math.floor((at + m - 1) / shardRows)) at = Math.ceil(at / shardRows) * shardRows;
+    start[j] = at;
+    at += m;
+  });
+  const n = Math.max(at, 1);
+  const y = new Int32Array(n), w = new Int32Array(n);
+  const words = Array.from({ length: W }, () => new Int32Array(n));
+  tasks.forEach((t, j) => {
+    const m = t.rows.y.length, s0 = start[j];
+    y.set(t.rows.y, s0);
+    w.set(t.rows.w, s0);
+    for (let i = 0; i < m; i++) {
+      for (let q = 0; q < W; q++) {
+        let word = 0;
+        for (let b = 0; b < 4 && q * 4 + b < d; b++) word |= t.rows.bins[i * d + q * 4 + b] << (8 * b);
+        words[q][s0 + i] = word;
+      }
+    }
+  });
+  const edges = new Float64Array(d * 256), values = new Float64Array(d * 256).fill(Number.NaN);
+  for (let j = 0; j < d; j++) {
+    edges.set(bins.edges[j], j * 256);
+    if (bins.binValue[j]) values.set(bins.binValue[j]!, j * 256);
+  }
+  const totals = new Float64Array(tasks.length * C).fill(Number.NaN);
+  tasks.forEach((t, j) => t.totals && totals.set(t.totals, j * C));
+  const state: LocalState = {
+    C, d, classWeight: p.classWeight, minSamplesLeaf: p.minSamplesLeaf, minSamplesSplit: p.minSamplesSplit,
+    maxDepth: p.maxDepth === Infinity ? -1 : p.maxDepth, maxFeatures: p.maxFeatures, nBins: bins.nBins, edges, values,
+    start, rows: Int32Array.from(tasks, (t) => t.rows.y.length), seed: Int32Array.from(tasks, (t) => t.seed),
+    depth: Int32Array.from(tasks, (t) => t.depth), key: Float64Array.from(tasks, (t) => t.key), totals,
+  };
+  const rowInputs: Record<string, Int32Array> = { y, w };
+  words.forEach((a, q) => (rowInputs[`b${q}`] = a));
+  const h = await ex.load({ columns: [new Float32Array(n)], rows: rowInputs }, { shardRows, signal });
+  let parts: LocalPartial[];
+  try {
+    parts = await ex.map(growLocalOp, h, state, { signal });
+  } finally {
+    await ex.release(h);
+  }
+  for (const part of parts) {
+    let base = 0;
+    part.job.forEach((j, q) => {
+      const t = tasks[j], size = part.size[q], b = t.build;
+      // subtree node 0 is the task's node; the others are new nodes in the tree
+      const id = new Int32Array(size);
+      for (let v = 0; v < size; v++) {
+        if (v === 0 && t.node >= 0) { id[v] = t.node; continue; }
+        id[v] = b.feature.length;
+        b.feature.push(-1); b.threshold.push(Number.NaN); b.left.push(-1); b.right.push(-1);
+        for (let c = 0; c < C; c++) b.value.push(part.value[(base + v) * C + c]);
+        b.count.push(part.count[base + v]);
+      }
+      for (let v = 0; v < size; v++) {
+        const f = part.feature[base + v];
+        if (f < 0) continue;
+        b.feature[id[v]] = f;
+        b.threshold[id[v]] = part.threshold[base + v];
+        b.left[id[v]] = id[part.left[base + v]];
+        b.right[id[v]] = id[part.right[base + v]];
+      }
+      base += size;
+    });
+  }
+}

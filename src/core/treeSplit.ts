@@ -1,0 +1,98 @@
+// Best-split search of CART on binned features (Breiman et al. 1984; scikit-learn's BestSplitter and Gini
+// criterion): one scan per feature over its non-empty bins in ascending order, the first best threshold kept.
+// Pass-built and caller-built nodes run this same code on the same integer counts, so they agree bit for bit.
+
+export const EPSILON = 2.220446049250313e-16;
+
+export interface SplitParams {
+  readonly C: number;
+  readonly classWeight: Float64Array;
+  readonly minSamplesLeaf: number;
+}
+
+/** The best split of one node found so far. */
+export interface Split {
+  feature: number;
+  /** Last non-empty bin going left, first non-empty bin going right. */
+  binLeft: number;
+  binRight: number;
+  proxy: number;
+  /** Raw (bootstrap-weighted) class counts of the left side. */
+  left: Float64Array;
+}
+
+/**
+ * Scans one feature's non-empty bins (`ids` ascending, `counts` m x C raw class counts) of a node whose raw class
+ * totals are `totals`; replaces `best` when a split's proxy (-W_r * gini_r - W_l * gini_l, as scikit-learn's
+ * proxy_impurity_improvement) is strictly larger. Returns the best after this feature.
+ */
+export function scanFeature(
+  p: SplitParams, feature: number, ids: Int32Array, counts: Float64Array, m: number, totals: Float64Array, best: Split | null,
+  leftScratch: Float64Array, present?: Int32Array,
+): Split | null {
+  const { C, classWeight: cw, minSamplesLeaf } = p;
+  // classes absent from the node add exact zeros: leaving them out changes no sum
+  const cls = present ?? Int32Array.from({ length: C }, (_, c) => c);
+  const nc = cls.length;
+  let N = 0;
+  for (let c = 0; c < C; c++) N += totals[c];
+  const L = leftScratch;
+  L.fill(0);
+  let nl = 0, bestQ = -1, bestProxy = best === null ? -Infinity : best.proxy;
+  for (let q = 0; q < m; q++) {
+    if (q > 0) {
+      const nr = N - nl;
+      if (nl >= minSamplesLeaf && nr >= minSamplesLeaf) {
+        let wl = 0, wr = 0, sql = 0, sqr = 0;
+        for (let t = 0; t < nc; t++) {
+          const c = cls[t];
+          const a = L[c] * cw[c], b = (totals[c] - L[c]) * cw[c];
+          wl += a; wr += b; sql += a * a; sqr += b * b;
+        }
+        const impL = 1 - sql / (wl * wl), impR = 1 - sqr / (wr * wr);
+        const proxy = -wr * impR - wl * impL;
+        if ((best === null && bestQ < 0) || proxy > bestProxy) {
+          bestProxy = proxy;
+          bestQ = q;
+        }
+      }
+    }
+    for (let t = 0; t < nc; t++) {
+      const c = cls[t];
+      L[c] += counts[q * C + c];
+      nl += counts[q * C + c];
+    }
+  }
+  if (bestQ < 0) return best;
+  const left = new Float64Array(C);
+  for (let q = 0; q < bestQ; q++) for (let t = 0; t < nc; t++) left[cls[t]] += counts[q * C + cls[t]];
+  return { feature, binLeft: ids[bestQ - 1], binRight: ids[bestQ], proxy: bestProxy, left };
+}
+
+/** The non-empty bins of a dense histogram slice (nb x C) as ids and counts; returns how many. */
+export function sparseBins(hist: ArrayLike<number>, at0: number, nb: number, C: number, ids: Int32Array, counts: Float64Array): number {
+  let m = 0;
+  for (let b = 0; b < nb; b++) {
+    let any = 0;
+    for (let c = 0; c < C; c++) any += hist[at0 + b * C + c];
+    if (any === 0) continue;
+    ids[m] = b;
+    for (let c = 0; c < C; c++) counts[m * C + c] = hist[at0 + b * C + c];
+    m++;
+  }
+  return m;
+}
+
+/** Raw totals to class-weighted values, and their Gini impurity. */
+export function weighted(totals: Float64Array, cw: Float64Array): { value: Float64Array; impurity: number; n: number } {
+  const C = totals.length;
+  const value = new Float64Array(C);
+  let w = 0, sq = 0, n = 0;
+  for (let c = 0; c < C; c++) {
+    value[c] = totals[c] * cw[c];
+    w += value[c];
+    sq += value[c] * value[c];
+    n += totals[c];
+  }
+  return { value, impurity: w > 0 ? 1 - sq / (w * w) : 0, n };
+}

@@ -1,0 +1,113 @@
+import { featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
+import type { SegmentProfiles } from './profileSegments.js';
+
+// Words that carry no meaning in a short label ("avg order value" reads as "order value").
+const FILLER = new Set(['avg', 'average', 'mean', 'total', 'num', 'number', 'of', 'the', 'per', 'count', 'n', 'nb', 'sum', 'amt']);
+
+/**
+ * Short labels for feature names, at most three words each and never two the same: filler words go first, then
+ * trailing words; any two that would read the same keep their full words, so a label is never cut into ambiguity.
+ */
+export function shortLabels(names: readonly string[], labels: Readonly<Record<string, string>> = {}): string[] {
+  const full = names.map((n) => labels[n] ?? featureWords(n));
+  const short = full.map((w, j) => {
+    if (labels[names[j]] !== undefined) return w;
+    const words = w.split(' ');
+    if (words.length <= 3) return w;
+    const kept = words.filter((x) => !FILLER.has(x));
+    return (kept.length > 0 ? kept : words).slice(0, 3).join(' ');
+  });
+  const count = new Map<string, number>();
+  for (const s of short) count.set(s, (count.get(s) ?? 0) + 1);
+  return short.map((s, j) => ((count.get(s) ?? 0) > 1 ? full[j] : s));
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
+
+/** "High income, low spend": levels of the strongest features, within maxWords. */
+function plainName(zs: readonly FeatureZ[], labels: ReadonlyMap<string, string>, terms: number, minAbsZ: number): string {
+  const top = zs
+    .map((f, i) => ({ f, i }))
+    .filter(({ f }) => Math.abs(f.z) >= minAbsZ)
+    .sort((a, b) => Math.abs(b.f.z) - Math.abs(a.f.z) || a.i - b.i)
+    .slice(0, terms);
+  if (top.length === 0) return 'Typical customers';
+  return capitalise(top.map(({ f }) => `${f.z >= 1 ? 'very high' : f.z > 0 ? 'high' : f.z <= -1 ? 'very low' : 'low'} ${labels.get(f.name)}`).join(', '));
+}
+
+export interface PersonaNameOptions {
+  /** Words per name, at most (default 5). */
+  readonly maxWords?: number;
+  /** Short labels for features, by feature name. */
+  readonly featureLabels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Short persona-style names for every segment ("Frequent, recent buyers", "High income, low spend"), at most
+ * `maxWords` words and all different: the customer vocabulary of `nameSegment` when it fits, else the levels of
+ * the two (or one) strongest features in short labels; names still equal get " 2", " 3" in segment order.
+ */
+export function personaNames(profiles: SegmentProfiles, options: PersonaNameOptions = {}): string[] {
+  const maxWords = options.maxWords ?? 5;
+  const labels = new Map(profiles.features.map((f, j) => [f, shortLabels(profiles.features, options.featureLabels)[j]]));
+  const candidates = profiles.segments.map((s) => {
+    if (s.size === 0) return ['Empty segment'];
+    const zs = profiles.features.map((name, j) => ({ name, z: s.z[j] }));
+    const out: string[] = [];
+    for (const terms of [2, 1, 3]) {
+      const vocab = nameSegment(zs, { maxTerms: terms });
+      if (!vocab.startsWith('Customers with') && words(vocab) <= maxWords) out.push(vocab);
+      const plain = plainName(zs, labels, terms, 0.25);
+      if (words(plain) <= maxWords) out.push(plain);
+    }
+    out.push(plainName(zs, labels, 1, 0));
+    return [...new Set(out)];
+  });
+  // the first candidate of each, then later ones for names that clash
+  const names = candidates.map((c) => c[0]);
+  for (let round = 1; round < 6; round++) {
+    const seen = new Map<string, number>();
+    for (const n of names) seen.set(n, (seen.get(n) ?? 0) + 1);
+    let changed = false;
+    names.forEach((n, i) => {
+      if ((seen.get(n) ?? 0) > 1 && candidates[i][round] && !names.includes(candidates[i][round])) {
+        names[i] = candidates[i][round];
+        changed = true;
+      }
+    });
+    if (!changed) break;
+  }
+  const used = new Map<string, number>();
+  return names.map((n) => {
+    const c = (used.get(n) ?? 0) + 1;
+    used.set(n, c);
+    return c === 1 ? n : `${n} ${c}`;
+  });
+}
+
+const fmt = (v: number) => {
+  const a = Math.abs(v);
+  if (a >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (a >= 10) return v.toFixed(1);
+  return a === 0 ? '0' : v.toPrecision(2);
+};
+
+/**
+ * A segment described in plain words, strongest differences first: "Income far above average (72.1 against
+ * 55.0 for all customers); spend below average (18.3 against 40.2)."
+ */
+export function describeSegment(profiles: SegmentProfiles, segment: number, options: { maxFeatures?: number; featureLabels?: Readonly<Record<string, string>> } = {}): string {
+  const s = profiles.segments[segment];
+  if (s.size === 0) return 'No customers.';
+  const order = profiles.features.map((_, j) => j).filter((j) => Math.abs(s.z[j]) >= 0.25).sort((a, b) => Math.abs(s.z[b]) - Math.abs(s.z[a]) || a - b).slice(0, options.maxFeatures ?? 4);
+  if (order.length === 0) return 'Close to the average customer on every measure.';
+  const parts = order.map((j, q) => {
+    const z = s.z[j];
+    const how = Math.abs(z) >= 1 ? 'far ' : Math.abs(z) < 0.5 ? 'slightly ' : '';
+    const label = options.featureLabels?.[profiles.features[j]] ?? featureWords(profiles.features[j]);
+    const against = q === 0 ? ' for all customers' : '';
+    return `${q === 0 ? capitalise(label) : label} ${how}${z > 0 ? 'above' : 'below'} average (${fmt(s.mean[j])} against ${fmt(profiles.population.mean[j])}${against})`;
+  });
+  return `${parts.join('; ')}.`;
+}

@@ -1,0 +1,41 @@
+import { SegkitError, describe } from '../util/errors.js';
+import { closestName } from '../util/options.js';
+
+/** Rows to explain: arrays in the model's feature order, or objects keyed by feature name. */
+export type RowsInput = readonly (readonly number[] | Readonly<Record<string, number>>)[];
+
+/**
+ * Rows as float32 values in the model's feature order (what predict compares). An object naming a feature the
+ * model does not have, or missing one it has, is an error naming it.
+ */
+export function readRows(featureNames: readonly string[], rows: RowsInput, fn: string): Float64Array[] {
+  if (!Array.isArray(rows)) throw new SegkitError('E_BAD_OPTION', `${fn}: rows must be an array of rows, got ${describe(rows)}`);
+  const d = featureNames.length;
+  return rows.map((row, i) => {
+    const out = new Float64Array(d);
+    if (Array.isArray(row)) {
+      if (row.length !== d) throw new SegkitError('E_SHAPE_MISMATCH', `${fn}: row ${i} has ${row.length} values, the model has ${d} features (${featureNames.join(', ')})`);
+      row.forEach((v, j) => (out[j] = value(v, i, featureNames[j], fn)));
+      return out;
+    }
+    if (!row || typeof row !== 'object') throw new SegkitError('E_BAD_OPTION', `${fn}: row ${i} is ${describe(row)}, not an array or an object of feature values`);
+    for (const key of Object.keys(row)) {
+      if (!featureNames.includes(key)) {
+        const near = closestName(key, featureNames);
+        throw new SegkitError('E_MISSING_COLUMN', `${fn}: row ${i} has feature "${key}", which the model does not use${near ? `; did you mean "${near}"?` : ''}`, `the model's features: ${featureNames.join(', ')}`);
+      }
+    }
+    featureNames.forEach((name, j) => {
+      if (!Object.hasOwn(row, name)) throw new SegkitError('E_MISSING_COLUMN', `${fn}: row ${i} has no value for feature "${name}"`, `the model's features: ${featureNames.join(', ')}`);
+      out[j] = value((row as Record<string, number>)[name], i, name, fn);
+    });
+    return out;
+  });
+}
+
+function value(v: unknown, i: number, name: string, fn: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
+    throw new SegkitError('E_NAN_INPUT', `${fn}: row ${i}, feature "${name}" holds ${describe(v)}; features must be finite numbers`);
+  }
+  return Math.fround(v);
+}

@@ -1,0 +1,74 @@
+import { SegkitError, badOption, describe } from '../util/errors.js';
+
+export interface CompositionGroup {
+  readonly group: string;
+  readonly count: number;
+  /** Share of the segment's customers in this group. */
+  readonly share: number;
+  /** Share of all customers in this group. */
+  readonly overallShare: number;
+  /** share - overallShare (0.12: twelve percentage points more than in the whole base). */
+  readonly difference: number;
+  /** |difference| > threshold. */
+  readonly flagged: boolean;
+}
+
+export interface SegmentComposition {
+  readonly threshold: number;
+  /** Groups of the attribute, largest first, with their share of all customers. */
+  readonly overall: readonly { readonly group: string; readonly count: number; readonly share: number }[];
+  readonly segments: readonly { readonly segment: number; readonly size: number; readonly groups: readonly CompositionGroup[] }[];
+  /** Every flagged (segment, group), largest difference first. */
+  readonly flagged: readonly (CompositionGroup & { readonly segment: number })[];
+}
+
+export const MISSING_GROUP = '(missing)';
+
+/**
+ * Each segment's mix of an attribute (gender, age band, region) against the whole customer base, flagging the
+ * segments where a group's share differs by more than `threshold` (default 0.1: ten percentage points). Missing
+ * values form their own group. Rows with a negative segment (unassigned) count in neither.
+ * @example
+ * segmentComposition(labels, customers.gender).flagged; // [{ segment: 2, group: 'female', share: 0.71, overallShare: 0.52, ... }]
+ */
+export function segmentComposition(
+  labels: ArrayLike<number>, attribute: ArrayLike<string | number | null | undefined>, options: { threshold?: number } = {},
+): SegmentComposition {
+  const threshold = options.threshold ?? 0.1;
+  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) throw badOption('threshold', threshold, 'a number from 0 to 1');
+  if (!labels || typeof labels.length !== 'number') throw new SegkitError('E_BAD_LABELS', `labels must be an array of segment ids, got ${describe(labels)}`);
+  if (!attribute || typeof attribute.length !== 'number') throw new SegkitError('E_BAD_OPTION', `attribute must be an array of values, got ${describe(attribute)}`);
+  if (attribute.length !== labels.length) throw new SegkitError('E_SHAPE_MISMATCH', `attribute has ${attribute.length} values for ${labels.length} labels`);
+  const groupOf = (v: unknown) => (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? MISSING_GROUP : String(v));
+  const total = new Map<string, number>();
+  const per = new Map<number, Map<string, number>>();
+  let n = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const s = labels[i];
+    if (!Number.isInteger(s)) throw new SegkitError('E_BAD_LABELS', `row ${i} has segment ${describe(s)}, not an integer`);
+    if (s < 0) continue;
+    const g = groupOf(attribute[i]);
+    total.set(g, (total.get(g) ?? 0) + 1);
+    if (!per.has(s)) per.set(s, new Map());
+    const m = per.get(s)!;
+    m.set(g, (m.get(g) ?? 0) + 1);
+    n++;
+  }
+  if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'no row has a segment');
+  const overall = [...total].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([group, count]) => ({ group, count, share: count / n }));
+  const segments = [...per.keys()].sort((a, b) => a - b).map((segment) => {
+    const m = per.get(segment)!;
+    let size = 0;
+    for (const c of m.values()) size += c;
+    const groups = overall.map((o) => {
+      const count = m.get(o.group) ?? 0;
+      const share = count / size;
+      const difference = share - o.share;
+      return { group: o.group, count, share, overallShare: o.share, difference, flagged: Math.abs(difference) > threshold };
+    });
+    return { segment, size, groups };
+  });
+  const flagged = segments.flatMap((s) => s.groups.filter((g) => g.flagged).map((g) => ({ ...g, segment: s.segment })))
+    .sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference) || a.segment - b.segment);
+  return { threshold, overall, segments, flagged };
+}

@@ -1,0 +1,140 @@
+// segkit explain, segkit train and segkit score with a classifier, run as a user would (the built dist/cli/main.js).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { close, createRandom, decisionTree, readTable, SegmentModel } from '../src/index.node.js';
+
+const BIN = join(fileURLToPath(new URL('..', import.meta.url)), 'dist', 'cli', 'main.js');
+let dir = '';
+const path = (name: string) => join(dir, name);
+
+function segkit(args: readonly string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, SEGKIT_DEBUG: '' } });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+function ok(args: readonly string[]) {
+  const r = segkit(args);
+  if (r.code !== 0) throw new Error(`segkit ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r;
+}
+
+// three groups a customer base would have, with a gender column skewed in one group
+function customers(n: number, seed: number): string {
+  const rng = createRandom(seed);
+  const lines = ['customer_id,income,spend,visits,gender,country,segment,segment_name'];
+  const names = ['Affluent savers', 'Frequent spenders', 'Occasional visitors'];
+  for (let i = 0; i < n; i++) {
+    const g = i % 3;
+    const income = [95, 45, 30][g] * (1 + 0.1 * rng.normal());
+    const spend = [20, 70, 10][g] * (1 + 0.1 * rng.normal());
+    const visits = Math.round([4, 14, 1][g] * (1 + 0.2 * rng.normal()));
+    const gender = rng.next() < (g === 1 ? 0.85 : 0.5) ? 'female' : 'male';
+    lines.push([`c${i}`, income.toFixed(2), spend.toFixed(2), Math.max(0, visits), gender, ['FR', 'DE'][i % 2], g, names[g]].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), 'segkit-explain-'));
+  writeFileSync(path('labelled.csv'), customers(300, 1));
+  writeFileSync(path('new.csv'), customers(120, 2).split('\n').map((l) => l.split(',').slice(0, 6).join(',')).join('\n'));
+});
+afterAll(async () => {
+  await close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('segkit explain', () => {
+  it('prints rules with fidelity and importance, explains customers by id, writes the report', () => {
+    const r = ok(['explain', 'labelled.csv', '--labels', 'segment', '--id', 'customer_id', '--rows', 'c0,c4', '--report', 'report.html', '--value', 'spend', '--audit', 'gender', '--json', '--threads', '1']);
+    const s = JSON.parse(r.stdout);
+    expect(s.rows).toBe(300);
+    expect(s.features).toEqual(['income', 'visits']);
+    expect(s.fidelity).toBe(1);
+    expect(s.rules.map((x: { segment: number }) => x.segment)).toEqual([0, 1, 2]);
+    expect(s.rules[0].rules[0].text).toMatch(/^income > [\d.]+ -> segment 0: 100% of 100 customers$/);
+    expect(s.importance.features.find((f: { feature: string }) => f.feature === 'income').importance).toBeGreaterThan(0.3);
+    expect(s.customers.map((c: { id: string; segment: number }) => [c.id, c.segment])).toEqual([['c0', 0], ['c4', 1]]);
+    expect(s.customers[0].method).toBe('decision path');
+    expect(s.composition[0].flagged.some((g: { segment: number; group: string }) => g.segment === 1 && g.group === 'female')).toBe(true);
+    const html = readFileSync(path('report.html'), 'utf8');
+    expect(html).toContain('<section id="segments"');
+    expect(html).toContain('data-chart="value"');
+    expect(html).toContain('data-audit="gender"');
+    expect(html).toContain('data-chart="mix-country"');
+  });
+
+  it('explains with the model that made the segments (centroid gaps in its own features)', () => {
+    ok(['segment', 'labelled.csv', '--k', '3', '--seed', '1', '--exclude', 'segment', '--out', 'seg.csv', '--model', 'km.json', '--threads', '1', '--segment-column', 'cluster']);
+    const r = ok(['explain', 'seg.csv', '--labels', 'cluster', '--model', 'km.json', '--exclude', 'segment', '--id', 'customer_id', '--rows', 'c7', '--json', '--threads', '1']);
+    const s = JSON.parse(r.stdout);
+    expect(s.importance.of).toBe('the model (kmeans)');
+    expect(s.importance.baseline).toBe(1);
+    const c = s.customers[0];
+    expect(c.method).toBe('centroid distance');
+    const sum = Object.values(c.contributions as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(c.gap, 12);
+  });
+
+  it('bad usage: a label column that is not there, an unknown id', () => {
+    const missing = segkit(['explain', 'labelled.csv', '--labels', 'segmnt']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--labels: column "segmnt" is not in "labelled.csv"');
+    const id = segkit(['explain', 'labelled.csv', '--labels', 'segment', '--id', 'customer_id', '--rows', 'nobody']);
+    expect(id.code).toBe(2);
+    expect(id.stderr).toContain('no customer has id "nobody"');
+  });
+});
+
+describe('segkit train and score', () => {
+  it('cross-validates, saves a classifier that segkit score uses, with the segment names', async () => {
+    const r = ok(['train', 'labelled.csv', '--target', 'segment', '--model', 'clf.json', '--cv', '3', '--n-trees', '20', '--json', '--threads', '1']);
+    const s = JSON.parse(r.stdout);
+    expect(s.features).toEqual(['income', 'spend', 'visits']);
+    expect(s.cv.folds).toHaveLength(3);
+    expect(s.cv.mean.accuracy).toBeGreaterThan(0.95);
+    expect(s.cv.folds.reduce((a: number, f: { rows: number }) => a + f.rows, 0)).toBe(300);
+    expect(s.segments).toEqual(['Affluent savers', 'Frequent spenders', 'Occasional visitors']);
+    const model = SegmentModel.fromJSON(readFileSync(path('clf.json'), 'utf8'));
+    expect(model.kind).toBe('forest');
+    ok(['score', 'new.csv', '--model', 'clf.json', '--out', 'scored.csv', '--threads', '1']);
+    const scored = await readTable(path('scored.csv'));
+    const fresh = await readTable(path('new.csv'));
+    const want = await model.predict(fresh, { threads: 1 });
+    expect(Array.from(scored.getChild('segment')!.toArray() as Int32Array)).toEqual(Array.from(want));
+    expect(scored.getChild('segment_name')!.get(0)).toBe(model.names[want[0]]);
+    // the true groups are i % 3
+    expect(Array.from(want).filter((v, i) => v === i % 3).length).toBeGreaterThan(115);
+  });
+
+  it('a tree prints readable cross-validated scores; score takes a bare library model too', async () => {
+    const r = ok(['train', 'labelled.csv', '--target', 'segment_name', '--algorithm', 'tree', '--cv', '4', '--threads', '1']);
+    expect(r.stdout).toMatch(/cross-validated \(4 stratified folds, seed 0\):/);
+    expect(r.stdout).toMatch(/\n\s*mean\s+\d+\.\d%/);
+    const table = await readTable(path('labelled.csv'));
+    const cols = ['income', 'spend', 'visits'].map((n) => Float32Array.from(table.getChild(n)!.toArray() as Float64Array));
+    const tree = await decisionTree({ columns: cols, names: ['income', 'spend', 'visits'] }, Int32Array.from(table.getChild('segment')!.toArray() as Int32Array), { maxDepth: 3, threads: 1 });
+    writeFileSync(path('bare.json'), JSON.stringify(tree.toJSON()));
+    ok(['score', 'new.csv', '--model', 'bare.json', '--out', 'bare.csv', '--threads', '1']);
+    const scored = await readTable(path('bare.csv'));
+    const fresh = await readTable(path('new.csv'));
+    expect(Array.from(scored.getChild('segment')!.toArray() as Int32Array)).toEqual(Array.from(await tree.predict(fresh, { threads: 1 })));
+    expect(scored.getChild('segment_name')!.get(0)).toMatch(/^segment \d$/);
+  });
+
+  it('a target with one class or no label is refused, naming the row', () => {
+    writeFileSync(path('one.csv'), 'income,spend,segment\n1,2,0\n2,3,0\n3,1,0\n');
+    const one = segkit(['train', 'one.csv', '--target', 'segment', '--threads', '1']);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toContain('one class');
+    writeFileSync(path('hole.csv'), 'income,spend,segment\n1,2,0\n2,3,\n3,1,1\n4,1,1\n');
+    const hole = segkit(['train', 'hole.csv', '--target', 'segment', '--threads', '1']);
+    expect(hole.code).toBe(1);
+    expect(hole.stderr).toContain('row 1, column "segment" has no label');
+  });
+});

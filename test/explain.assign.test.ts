@@ -1,0 +1,177 @@
+// Why one customer is in its segment (centroid gaps, decision paths, TreeSHAP against a brute-force Shapley
+// twin), permutation importance, rules for a segmentation, and segment composition.
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  close, createRandom, decisionTree, explainAssignment, inlineExecutor, kmeans, permutationImportance, randomForest,
+  segmentComposition, segmentRules, treeShap,
+} from '../src/index.js';
+import { bruteShapley } from './twins/shapley.js';
+import { failure } from './helpers.js';
+
+const ex = inlineExecutor();
+afterAll(async () => {
+  await ex.close();
+  await close();
+});
+const iris = JSON.parse(readFileSync(new URL('./fixtures/tree-iris.json', import.meta.url), 'utf8'));
+const X: number[][] = iris.X;
+const y: number[] = iris.y;
+const names = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+const data = { columns: names.map((_, j) => Float32Array.from(X, (r) => r[j])), names };
+
+describe('explainAssignment', () => {
+  it('k-means: contributions sum exactly to the gap, which is ||x - c_b||^2 - ||x - c_a||^2', async () => {
+    const model = await kmeans(data, { k: 3, seed: 1, executor: ex });
+    const rows = X.filter((_, i) => i % 5 === 0);
+    const why = await explainAssignment(model, rows, { executor: ex });
+    const predicted = await model.predict(rows, { executor: ex });
+    why.forEach((w, i) => {
+      expect(w.featureNames).toEqual(names);
+      expect(w.segment).toBe(predicted[i]);
+      // the sum of contributions in feature order is the gap, bit for bit
+      let sum = 0;
+      for (const c of w.contributions) sum += c;
+      expect(sum).toBe(w.gap);
+      const x = rows[i].map(Math.fround);
+      const dist = model.centroids.map((c) => c.reduce((s, v, j) => s + (x[j] - v) ** 2, 0));
+      expect(w.gap).toBeCloseTo(dist[w.runnerUp] - dist[w.segment], 10);
+      // the runner-up is the nearest other centroid
+      expect(Math.min(...dist.filter((_, t) => t !== w.segment))).toBe(dist[w.runnerUp]);
+      expect(w.gap).toBeGreaterThanOrEqual(0);
+      expect(w.base).toBe(0);
+    });
+  });
+
+  it('a tree: the decision path, each split credited to its feature; base + contributions = gap', async () => {
+    const tree = await decisionTree(data, y, { maxDepth: 3, executor: ex });
+    const rows = [X[0], X[60], X[120], X[77]];
+    const why = await explainAssignment(tree, rows.map((r) => Object.fromEntries(names.map((n, j) => [n, r[j]]))));
+    const predicted = await tree.predict(rows, { executor: ex });
+    why.forEach((w, i) => {
+      expect(w.method).toBe('decision path');
+      expect(w.segment).toBe(predicted[i]);
+      expect(w.base + w.contributions.reduce((a, b) => a + b, 0)).toBeCloseTo(w.gap, 12);
+      for (const step of w.path!) expect(step.op === '<=' ? step.value <= step.threshold : step.value > step.threshold).toBe(true);
+      // features never split on along the path contribute nothing
+      w.contributions.forEach((c, j) => { if (!w.path!.some((s) => s.feature === names[j])) expect(c).toBe(0); });
+    });
+  });
+
+  it('a forest: TreeSHAP values sum to the prediction minus the expected value', async () => {
+    const forest = await randomForest(data, y, { nTrees: 7, maxDepth: 4, seed: 2, executor: ex });
+    const rows = X.filter((_, i) => i % 10 === 3);
+    const { values, expectedValue } = treeShap(forest, rows);
+    const proba = await forest.predictProba(rows, { executor: ex });
+    values.forEach((phi, i) => {
+      for (let s = 0; s < 3; s++) {
+        let sum = expectedValue[s];
+        for (let j = 0; j < 4; j++) sum += phi[j * 3 + s];
+        expect(sum).toBeCloseTo(proba[i * 3 + s], 12);
+      }
+    });
+    const why = await explainAssignment(forest, rows);
+    why.forEach((w, i) => {
+      expect(w.method).toBe('tree SHAP');
+      expect(w.base + w.contributions.reduce((a, b) => a + b, 0)).toBeCloseTo(w.gap, 12);
+      expect(w.gap).toBeCloseTo(proba[i * 3 + w.segment] - proba[i * 3 + w.runnerUp], 12);
+    });
+  });
+
+  it('TreeSHAP equals brute-force Shapley values on tiny trees (every subset of features)', async () => {
+    const rng = createRandom(3);
+    const n = 300;
+    const cols = Array.from({ length: 4 }, () => Float32Array.from({ length: n }, () => Math.round(rng.normal() * 100) / 10));
+    const target = Int32Array.from({ length: n }, (_, i) => (cols[0][i] + cols[1][i] * cols[2][i] > 0 ? (cols[3][i] > 0 ? 2 : 1) : 0));
+    const forest = await randomForest({ columns: cols, names: ['a', 'b', 'c', 'd'] }, target, { nTrees: 3, maxDepth: 4, seed: 5, maxFeatures: 'all', executor: ex });
+    for (let r = 0; r < 12; r++) {
+      const x = cols.map((c) => c[r * 7]);
+      const { values } = treeShap(forest, [x]);
+      const want = new Float64Array(4 * 3);
+      for (const t of forest.trees) {
+        const b = bruteShapley(t, 3, 4, x);
+        for (let q = 0; q < want.length; q++) want[q] += b[q] / forest.trees.length;
+      }
+      values[0].forEach((v, q) => expect(v).toBeCloseTo(want[q], 12));
+    }
+  });
+
+  it('names a feature the model does not have, a missing feature and a non-number', async () => {
+    const tree = await decisionTree(data, y, { maxDepth: 2, executor: ex });
+    const row = Object.fromEntries(names.map((n, j) => [n, X[0][j]]));
+    const unknown = await failure(() => explainAssignment(tree, [{ ...row, petal_lenght: 1 }]));
+    expect(unknown.code).toBe('E_MISSING_COLUMN');
+    expect(unknown.message).toContain('"petal_lenght"');
+    expect(unknown.message).toContain('did you mean "petal_length"');
+    const { petal_width: _drop, ...partial } = row;
+    expect((await failure(() => explainAssignment(tree, [partial]))).message).toContain('no value for feature "petal_width"');
+    expect((await failure(() => explainAssignment(tree, [{ ...row, sepal_width: Number.NaN }]))).code).toBe('E_NAN_INPUT');
+    expect((await failure(() => explainAssignment(tree, [[1, 2, 3]]))).code).toBe('E_SHAPE_MISMATCH');
+  });
+});
+
+describe('permutationImportance', () => {
+  it('a feature the model never splits on loses nothing; the one it splits on loses most', async () => {
+    const tree = await decisionTree(data, y, { maxDepth: 2, executor: ex });
+    const used = new Set(Array.from(tree.tree.feature).filter((f) => f >= 0));
+    const imp = await permutationImportance(tree, data, y, { repeats: 3, seed: 1, executor: ex });
+    expect(imp.baseline).toBeCloseTo(Array.from(tree.labels).filter((p, i) => p === y[i]).length / 150, 14);
+    imp.importances.forEach((v, j) => {
+      if (!used.has(j)) expect(v).toBe(0);
+      else expect(v).toBeGreaterThan(0.1);
+    });
+    expect(imp.losses.every((l) => l.length === 3)).toBe(true);
+  });
+
+  it('for a segmentation: loss of agreement with its own segments', async () => {
+    const model = await kmeans(data, { k: 3, seed: 1, executor: ex });
+    const imp = await permutationImportance(model, data, undefined, { repeats: 2, executor: ex });
+    expect(imp.baseline).toBe(1);
+    // petal length spreads the blobs most: shuffling it breaks the most assignments
+    const top = imp.importances.indexOf(Math.max(...imp.importances));
+    expect(names[top]).toBe('petal_length');
+    for (const v of imp.importances) expect(v).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('segmentRules', () => {
+  it('recovers the thresholds that define the segments, with fidelity 1', async () => {
+    const rng = createRandom(8);
+    const n = 400;
+    const income = Float32Array.from({ length: n }, () => Math.round(rng.next() * 1000) / 10);
+    const spend = Float32Array.from({ length: n }, () => Math.round(rng.next() * 800) / 10);
+    const labels = Int32Array.from({ length: n }, (_, i) => (income[i] > 70 ? (spend[i] <= 40 ? 2 : 1) : 0));
+    const r = await segmentRules({ columns: [income, spend], names: ['income', 'spend'] }, labels, { executor: ex });
+    expect(r.fidelity).toBe(1);
+    expect(r.segments.map((s) => [s.segment, s.recall, s.precision])).toEqual([[0, 1, 1], [1, 1, 1], [2, 1, 1]]);
+    const two = r.segments[2].rules;
+    expect(two).toHaveLength(1);
+    expect(two[0].text).toMatch(/^income > 70\.\d+ and spend <= 4\d(\.\d+)? -> segment 2: 100% of \d+ customers$/);
+    expect(r.tree.toSQL()).toContain('"income" > 70.');
+  });
+
+  it('fidelity is the share of customers the rules put in their own segment', async () => {
+    const model = await kmeans(data, { k: 4, seed: 2, executor: ex });
+    const r = await segmentRules(data, model.labels, { maxDepth: 2, executor: ex });
+    const right = Array.from(r.tree.labels).filter((p, i) => p === model.labels[i]).length;
+    expect(r.fidelity).toBe(right / 150);
+    expect(r.rules.every((rule) => rule.conditions.length <= 2)).toBe(true);
+  });
+});
+
+describe('segmentComposition', () => {
+  it('each segment against the whole base, flagging differences above the threshold', () => {
+    const labels = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+    const gender = ['f', 'f', 'f', 'm', 'm', 'm', 'm', 'f', null, 'm'];
+    const c = segmentComposition(labels, gender, { threshold: 0.2 });
+    expect(c.overall).toEqual([
+      { group: 'm', count: 5, share: 0.5 },
+      { group: 'f', count: 4, share: 0.4 },
+      { group: '(missing)', count: 1, share: 0.1 },
+    ]);
+    const s0 = c.segments[0].groups;
+    expect(s0.map((g) => [g.group, g.share, g.flagged])).toEqual([['m', 0.25, true], ['f', 0.75, true], ['(missing)', 0, false]]);
+    expect(c.flagged.map((g) => [g.segment, g.group])).toEqual([[0, 'f'], [0, 'm'], [1, 'f']]);
+    expect(c.flagged[0].difference).toBeCloseTo(0.35, 14);
+  });
+});

@@ -1,0 +1,139 @@
+// Tree and forest models: SQL run in a real SQL engine (SQLite through better-sqlite3) assigns the same segments
+// as predict; JSON round trips and strict loading; rules in words; bad targets and options.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, createRandom, decisionTree, inlineExecutor, loadModel, randomForest, type TreeEnsemble } from '../src/index.js';
+import { failure } from './helpers.js';
+
+interface Statement { all(...params: unknown[]): Record<string, unknown>[]; run(...params: unknown[]): unknown }
+interface SqliteDb { exec(sql: string): void; prepare(sql: string): Statement; close(): void; transaction<T>(fn: (rows: T[]) => void): (rows: T[]) => void }
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string) => SqliteDb;
+
+const ex = inlineExecutor();
+afterAll(async () => {
+  await ex.close();
+  await close();
+});
+const load = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
+
+/** Segments SQLite assigns with the model's SQL to float32 rows stored as REAL (float64). */
+function sqliteSegments(model: TreeEnsemble, rows: number[][], names: string[]): number[] {
+  const db = new Database(':memory:');
+  try {
+    db.exec(`CREATE TABLE customers (row INTEGER PRIMARY KEY, ${names.map((n) => `"${n.replace(/"/g, `""`)}" REAL`).join(', ')})`);
+    const insert = db.prepare(`INSERT INTO customers VALUES (${['?', ...names.map(() => '?')].join(', ')})`);
+    db.transaction((all: number[][]) => all.forEach((r, i) => insert.run(i, ...r.map(Math.fround))))(rows);
+    const sql = model.trees.length === 1 ? `SELECT row, ${model.toSQL()} AS segment FROM customers ORDER BY row` : `${model.toSQL({ table: 'customers' })} ORDER BY row`;
+    return db.prepare(sql).all().map((r) => Number(r.segment));
+  } finally {
+    db.close();
+  }
+}
+
+describe('toSQL in SQLite', () => {
+  it('a tree on iris and on data binned at quantiles: the same segments as predict, every row', async () => {
+    for (const [fx, depth] of [[load('tree-iris'), 5], [load('tree-binned'), 6]] as const) {
+      const names = fx.X[0].map((_: number, j: number) => `f ${j}"x`);
+      const model = await decisionTree({ columns: names.map((_: string, j: number) => Float32Array.from(fx.X, (r: number[]) => r[j])), names }, fx.y, { maxDepth: depth, executor: ex });
+      const predicted = Array.from(await model.predict(fx.X, { executor: ex }));
+      expect(sqliteSegments(model, fx.X, names)).toEqual(predicted);
+      expect(model.toSQL()).toMatch(/^CASE WHEN "f \d""x" (<=|>) /);
+    }
+  });
+
+  it('rows on a threshold and between float32 neighbours go the same way as predict', async () => {
+    const rng = createRandom(2);
+    const n = 2_000;
+    // few distinct values (exact midpoints) in one column, many (quantile edges) in the other
+    const a = Float32Array.from({ length: n }, () => Math.floor(rng.next() * 40) / 7);
+    const b = Float32Array.from({ length: n }, () => rng.normal() * 1e3);
+    const y = Int32Array.from({ length: n }, (_, i) => (a[i] > 2.5 ? 1 : 0) + (b[i] > 10 ? 2 : 0));
+    const model = await decisionTree({ columns: [a, b], names: ['a', 'b'] }, y, { maxDepth: 6, executor: ex });
+    const probe: number[][] = [];
+    for (let node = 0; node < model.tree.feature.length; node++) {
+      const f = model.tree.feature[node];
+      if (f < 0) continue;
+      const t = Math.fround(model.tree.threshold[node]);
+      for (const v of [t, Math.fround(t * (1 + 1e-7)), Math.fround(t * (1 - 1e-7))]) probe.push(f === 0 ? [v, 0] : [3, v]);
+    }
+    const rows = [...Array.from({ length: n }, (_, i) => [a[i], b[i]]), ...probe];
+    expect(sqliteSegments(model, rows, ['a', 'b'])).toEqual(Array.from(await model.predict(rows, { executor: ex })));
+  });
+
+  it('a forest: summed leaf probabilities and the first largest, as predict', async () => {
+    const fx = load('tree-wine');
+    const names = fx.X[0].map((_: number, j: number) => `w${j}`);
+    const forest = await randomForest(fx.X, fx.y, { nTrees: 8, maxDepth: 4, seed: 4, executor: ex });
+    const cols = { columns: names.map((_: string, j: number) => Float32Array.from(fx.X, (r: number[]) => r[j])), names };
+    const named = await randomForest(cols, fx.y, { nTrees: 8, maxDepth: 4, seed: 4, executor: ex });
+    expect(sqliteSegments(named, fx.X, names)).toEqual(Array.from(await forest.predict(fx.X, { executor: ex })));
+  });
+});
+
+describe('tree models as files and words', () => {
+  it('round-trips through JSON and loadModel with the same predictions and probabilities', async () => {
+    const fx = load('tree-wine');
+    for (const model of [await decisionTree(fx.X, fx.y, { maxDepth: 4, executor: ex }), await randomForest(fx.X, fx.y, { nTrees: 5, seed: 1, executor: ex })]) {
+      const back = loadModel(JSON.stringify(model.toJSON())) as TreeEnsemble;
+      expect(back.kind).toBe(model.kind);
+      expect(Array.from(await back.predict(fx.X, { executor: ex }))).toEqual(Array.from(model.labels));
+      expect(Array.from(await back.predictProba(fx.X, { executor: ex }))).toEqual(Array.from(await model.predictProba(fx.X, { executor: ex })));
+      expect(Array.from(back.featureImportances)).toEqual(Array.from(model.featureImportances));
+    }
+  });
+
+  it('refuses malformed tree files, naming the field', async () => {
+    const fx = load('tree-iris');
+    const json = (await decisionTree(fx.X, fx.y, { maxDepth: 2, executor: ex })).toJSON() as unknown as { tree: { left: number[]; threshold: (number | null)[] } };
+    const bad = (edit: (j: typeof json & Record<string, unknown>) => void) => {
+      const copy = JSON.parse(JSON.stringify(json));
+      edit(copy);
+      return failure(() => loadModel(copy));
+    };
+    expect((await bad((j) => { j.tree.left[2] = 0; })).message).toContain('tree.nodes[');
+    expect((await bad((j) => { j.tree.threshold[0] = null; })).message).toContain('tree.threshold[0]');
+    expect((await bad((j) => { j.extra = 1; })).message).toContain('"extra" is not a known field');
+    expect((await bad((j) => { (j as Record<string, unknown>).classes = [0, 0, 1]; })).message).toContain('classes[1]');
+    expect((await bad((j) => { j.kind = 'trees'; })).code).toBe('E_BAD_MODEL');
+  });
+
+  it('rules in words: conditions, segment, purity and customers', async () => {
+    const fx = load('tree-iris');
+    const names = ['sepal length', 'sepal width', 'petal length', 'petal width'];
+    const text = ['setosa', 'versicolor', 'virginica'];
+    const model = await decisionTree({ columns: names.map((_, j) => Float32Array.from(fx.X, (r: number[]) => r[j])), names }, fx.y.map((c: number) => text[c]), { maxDepth: 2, executor: ex });
+    expect(model.rules().map((r) => r.text)).toEqual([
+      'petal length <= 2.45 -> setosa: 100% of 50 customers',
+      'petal length > 2.45 and petal width <= 1.75 -> versicolor: 91% of 54 customers',
+      'petal length > 2.45 and petal width > 1.75 -> virginica: 98% of 46 customers',
+    ]);
+    expect(model.classNames).toEqual(text);
+  });
+});
+
+describe('bad targets and options', () => {
+  const X = [[1, 2], [2, 1], [3, 3], [4, 1], [5, 0], [6, 2]];
+  it('a target with one class, NaN, more classes than rows, or the wrong length', async () => {
+    const one = await failure(() => decisionTree(X, [1, 1, 1, 1, 1, 1], { executor: ex }));
+    expect([one.code, one.message]).toEqual(['E_BAD_LABELS', 'target has one class (1) in all 6 rows; a classifier needs at least two']);
+    const nan = await failure(() => decisionTree(X, [0, 1, Number.NaN, 0, 1, 0], { executor: ex }));
+    expect(nan.code).toBe('E_BAD_LABELS');
+    expect(nan.message).toContain('target row 2 holds NaN');
+    const many = await failure(() => decisionTree(X, [0, 1, 2, 3, 4, 9], { executor: ex }));
+    expect(many.message).toContain('segment id 9, which means 10 segments, but there are only 6 rows');
+    const ids = await failure(() => randomForest(X, ['a', 'b', 'c', 'd', 'e', 'f'], { executor: ex }));
+    expect(ids.message).toContain('6 classes in 6 rows');
+    expect((await failure(() => decisionTree(X, [0, 1, 0], { executor: ex }))).code).toBe('E_SHAPE_MISMATCH');
+    expect((await failure(() => decisionTree(X, [0, 1, 'x', 0, 1, 0] as unknown as number[], { executor: ex }))).code).toBe('E_BAD_LABELS');
+  });
+
+  it('options: unknown keys, maxBins, maxFeatures, class weights naming an absent class', async () => {
+    const y = [0, 1, 0, 1, 0, 1];
+    expect((await failure(() => decisionTree(X, y, { maxDepht: 3 } as never))).message).toContain('did you mean "maxDepth"');
+    expect((await failure(() => decisionTree(X, y, { maxBins: 300 }))).message).toContain('maxBins');
+    expect((await failure(() => randomForest(X, y, { maxFeatures: 3 }))).message).toContain('maxFeatures');
+    expect((await failure(() => decisionTree(X, y, { classWeight: { 2: 1 } }))).message).toContain('names class "2"');
+    expect((await failure(() => decisionTree([[1, Number.NaN], [2, 1], [3, 3], [4, 1]], [0, 1, 0, 1]))).code).toBe('E_NAN_INPUT');
+  });
+});

@@ -1,0 +1,113 @@
+// Validation: classification scores against scikit-learn, stratified folds and splits, cross-validated random
+// forests on scikit-learn's own folds.
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  classificationScores, close, crossValidate, decisionTree, inlineExecutor, randomForest, splitFolds, trainTestSplit,
+} from '../src/index.js';
+import { failure } from './helpers.js';
+
+const ex = inlineExecutor();
+afterAll(async () => {
+  await ex.close();
+  await close();
+});
+const load = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
+
+describe('classificationScores', () => {
+  it('matches scikit-learn (a class predicted but never true scores 0, as zero_division=0)', () => {
+    const fx = load('classification-metrics');
+    const s = classificationScores(fx.y_true, fx.y_pred);
+    expect(s.labels).toEqual(fx.labels);
+    expect(s.accuracy).toBeCloseTo(fx.accuracy, 14);
+    expect(s.balancedAccuracy).toBeCloseTo(fx.balanced_accuracy, 14);
+    for (const [mine, theirs] of [[s.precision, fx.precision], [s.recall, fx.recall], [s.f1, fx.f1]] as const) {
+      mine.forEach((v, j) => expect(v).toBeCloseTo(theirs[j], 14));
+    }
+    expect(s.support).toEqual(fx.support);
+    expect(s.precisionMacro).toBeCloseTo(fx.precision_macro, 14);
+    expect(s.recallMacro).toBeCloseTo(fx.recall_macro, 14);
+    expect(s.f1Macro).toBeCloseTo(fx.f1_macro, 14);
+    expect(s.confusion).toEqual(fx.confusion_matrix);
+  });
+});
+
+// 3 classes of 97, 41 and 12 rows
+const target = Int32Array.from({ length: 150 }, (_, i) => (i % 25 < 16 ? 0 : i % 25 < 23 ? 1 : 2).valueOf()).map((v, i) => (i >= 148 ? 2 : v));
+const counts = [0, 0, 0];
+for (const v of target) counts[v]++;
+
+describe('splitFolds and trainTestSplit', () => {
+  it('stratified folds part the rows and keep every class share within one row', () => {
+    for (const K of [2, 3, 5, 7]) {
+      const folds = splitFolds(target, { folds: K, seed: 4 });
+      expect(folds).toHaveLength(K);
+      const all = folds.flatMap((f) => Array.from(f)).sort((a, b) => a - b);
+      expect(all).toEqual(Array.from({ length: 150 }, (_, i) => i));
+      const sizes = folds.map((f) => f.length);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      for (const f of folds) {
+        for (let c = 0; c < 3; c++) {
+          const inFold = Array.from(f).filter((r) => target[r] === c).length;
+          expect(Math.abs(inFold - counts[c] / K), `K ${K} class ${c}`).toBeLessThan(1);
+        }
+      }
+    }
+    expect(splitFolds(target, { seed: 1 }).map((f) => Array.from(f))).toEqual(splitFolds(target, { seed: 1 }).map((f) => Array.from(f)));
+    expect(splitFolds(target, { seed: 1 })[0]).not.toEqual(splitFolds(target, { seed: 2 })[0]);
+  });
+
+  it('trainTestSplit: each class within one row of its share of the test rows; rows kept in order', () => {
+    const X = Array.from({ length: 150 }, (_, i) => [i, i % 7]);
+    const { train, test } = trainTestSplit(X, target, { testSize: 0.3, seed: 2 });
+    expect(test.rows.length).toBe(45);
+    expect(train.rows.length).toBe(105);
+    for (let c = 0; c < 3; c++) {
+      const got = Array.from(test.rows).filter((r) => target[r] === c).length;
+      expect(Math.abs(got - counts[c] * 0.3)).toBeLessThan(1);
+    }
+    expect(Array.from(test.data.columns[0])).toEqual(Array.from(test.rows));
+    expect(Array.from(test.target as Int32Array)).toEqual(Array.from(test.rows, (r) => target[r]));
+  });
+
+  it('rejects bad options and targets', async () => {
+    expect((await failure(() => splitFolds(target, { folds: 1 }))).code).toBe('E_BAD_OPTION');
+    expect((await failure(() => trainTestSplit([[1], [2], [3], [4]], [0, 1, 0, 1], { testSize: 1.5 }))).message).toContain('testSize');
+    expect((await failure(() => splitFolds([0, 0, 0, 0]))).code).toBe('E_BAD_LABELS');
+  });
+});
+
+describe('crossValidate', () => {
+  for (const name of ['tree-iris', 'tree-wine']) {
+    it(`${name}: a 100-tree forest scores within 0.02 of scikit-learn's RandomForestClassifier on the same folds`, async () => {
+      const fx = load(name);
+      const n = fx.X.length;
+      const acc: number[] = [];
+      for (const test of fx.cv.test_indices as number[][]) {
+        const inTest = new Set(test);
+        const train = Array.from({ length: n }, (_, i) => i).filter((i) => !inTest.has(i));
+        const forest = await randomForest(train.map((i) => fx.X[i]), train.map((i) => fx.y[i]), { nTrees: 100, seed: 0, executor: ex });
+        const pred = await forest.predict(test.map((i) => fx.X[i]), { executor: ex });
+        acc.push(pred.filter((p, q) => p === fx.y[test[q]]).length / test.length);
+      }
+      const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
+      expect(Math.abs(mean - fx.cv.random_forest.mean_accuracy), `${acc} vs ${fx.cv.random_forest.accuracy_per_fold}`).toBeLessThanOrEqual(0.02);
+    }, 120_000);
+  }
+
+  it('scores every fold and pools the held-out predictions; text targets become segment ids', async () => {
+    const fx = load('tree-iris');
+    const names = (fx.y as number[]).map((c) => ['setosa', 'versicolor', 'virginica'][c]);
+    const cv = await crossValidate((d, t) => decisionTree(d, t, { maxDepth: 3, executor: ex }), fx.X, names, { folds: 5, seed: 0 });
+    expect(cv.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(cv.folds).toHaveLength(5);
+    for (const f of cv.folds) {
+      expect(f.trainRows + f.testRows.length).toBe(150);
+      expect(f.scores.accuracy).toBe(f.predicted.filter((p, q) => p === fx.y[f.testRows[q]]).length / f.testRows.length);
+    }
+    expect(cv.mean.accuracy).toBeCloseTo(cv.folds.reduce((a, f) => a + f.scores.accuracy, 0) / 5, 14);
+    // pooled confusion: every row once
+    expect(cv.pooled.confusion.flat().reduce((a, b) => a + b, 0)).toBe(150);
+    expect(cv.mean.accuracy).toBeGreaterThan(0.85);
+  });
+});

@@ -50,6 +50,11 @@ export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
 export { createRandom, type Random } from './util/random.js';
 
+// segments over time: drift, migration, stable k, refits, A/B readouts
+export { compareSnapshots, driftThresholdDefaults, type CompareSnapshotsOptions, type CompareSnapshotsResult, type DriftThresholds, type DriftLevel, type FeatureDriftReport, type SegmentChange, type Migration, type Movers, type Recommendation } from './workflow/compareSnapshots.js';
+export { ksTwoSample, ksPValue, type KsMethod, type KsResult } from './metrics/ksTwoSample.js';
+export type { FeatureDrift, PsiResult } from './metrics/twoSampleDrift.js';
+
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';
 export { silhouetteSamples, type SilhouetteOptions } from './metrics/silhouetteSamples.js';

@@ -155,32 +155,41 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
       const size = new Float64Array(cells);
       for (let q = 0; q < cells; q++) size[q] = (f.buckets[q] === 0 ? 1 : f.buckets[q]) * 2 ** f.shift[q];
       // a cell lies inside one top-bit block, so key - lo < 2^21 and a shift is exact
-      // collected values go to per-cell lists first, so they come back grouped by cell
-      const lists: number[][] = [];
-      const cellOfCollected = new Int32Array(cells).fill(-1);
-      for (let q = 0; q < cells; q++) if (f.buckets[q] === 0) { cellOfCollected[q] = lists.length; lists.push([]); }
+      // collected values are counted per cell first, then written grouped by cell: no per-value allocation
+      const slotOf = new Int32Array(cells).fill(-1);
+      let nColl = 0;
+      for (let q = 0; q < cells; q++) if (f.buckets[q] === 0) slotOf[q] = nColl++;
+      const per = new Int32Array(nColl);
+      const find = (key: number): number => {
+        let q = f.first[key >>> TOP_SHIFT];
+        if (q < 0) return -1;
+        const block = key >>> TOP_SHIFT;
+        while (q < cells && f.lo[q] <= key && (f.lo[q] >>> TOP_SHIFT) === block) {
+          if (key < f.lo[q] + size[q]) return q;
+          q++;
+        }
+        return -1;
+      };
       for (let i = 0; i < sh.rows; i++) {
         const key = sortKey(bits[i]);
         if (key < 0) continue;
-        let q = f.first[key >>> TOP_SHIFT];
+        const q = find(key);
         if (q < 0) continue;
-        const block = key >>> TOP_SHIFT;
-        while (q < cells && f.lo[q] <= key && (f.lo[q] >>> TOP_SHIFT) === block) {
-          if (key < f.lo[q] + size[q]) {
-            if (f.buckets[q] === 0) lists[cellOfCollected[q]].push(col[i]);
-            else cnt[f.at[q] + ((key - f.lo[q]) >>> f.shift[q])]++;
-            break;
-          }
-          q++;
+        if (f.buckets[q] === 0) per[slotOf[q]]++;
+        else cnt[f.at[q] + ((key - f.lo[q]) >>> f.shift[q])]++;
+      }
+      const out = new Float32Array(per.reduce((a, b) => a + b, 0));
+      if (out.length) {
+        const next = new Int32Array(nColl);
+        for (let c = 1; c < nColl; c++) next[c] = next[c - 1] + per[c - 1];
+        for (let i = 0; i < sh.rows; i++) {
+          const key = sortKey(bits[i]);
+          if (key < 0) continue;
+          const q = find(key);
+          if (q >= 0 && f.buckets[q] === 0) out[next[slotOf[q]]++] = col[i];
         }
       }
       counts.push(cnt);
-      let total = 0;
-      for (const l of lists) total += l.length;
-      const out = new Float32Array(total);
-      const per = new Int32Array(lists.length);
-      let at = 0;
-      lists.forEach((l, c) => { per[c] = l.length; for (const v of l) out[at++] = v; });
       values.push(out);
       collected.push(per);
     }

@@ -45,7 +45,8 @@ export interface DriftLimits {
   collectCell: number;
   collectFeature: number;
 }
-const LIMITS: DriftLimits = { budget: 4096, collectCell: 1 << 16, collectFeature: 1 << 20 };
+// counting is cheap per value and its partials small; collecting pays per value returned, so only small ranges are collected
+const LIMITS: DriftLimits = { budget: 4096, collectCell: 2048, collectFeature: 1 << 17 };
 
 interface Cell {
   lo: number;
@@ -160,7 +161,7 @@ class FeatureCells {
   }
 
   /** The cells to look into next (by index), most needed first; empty when everything is known. */
-  needs(): number[] {
+  needs(): { need: number[]; targets: number } {
     const { s1, s2 } = this.starts();
     const want = new Set<number>();
     const open = (q: number) => { const c = this.cells[q]; if (c.size > 1 && !c.v1) want.add(q); };
@@ -197,11 +198,11 @@ class FeatureCells {
       if (ub > lb) ks.push([q, ub]);
     });
     ks.sort((a, b) => b[1] - a[1]);
-    return [...want, ...ks.map(([q]) => q)];
+    return { need: [...want, ...ks.map(([q]) => q)], targets: want.size };
   }
 
   /** The refine request for the needed cells (which become counted or collected). */
-  request(need: number[]): { spec: RefineFeature; plan: { q: number; bits: number }[] } {
+  request(need: number[], targets: number): { spec: RefineFeature; plan: { q: number; bits: number }[] } {
     let collectedRows = 0;
     const plan: { q: number; bits: number }[] = [];
     const counted: number[] = [];
@@ -214,10 +215,12 @@ class FeatureCells {
         counted.push(q);
       }
     }
+    // ranges holding a decile rank or a PSI edge first (the first `targets` of `need`), then the KS ranges by bound
     const budget = this.limits.budget;
-    const take = counted.slice(0, budget / 2);
+    const take = counted.slice(0, Math.max(1, budget / 4));
     const share = Math.max(1, Math.floor(Math.log2(budget / Math.max(1, take.length))));
     for (const q of take) plan.push({ q, bits: Math.min(share, TOP_BITS, Math.log2(this.cells[q].size)) });
+    void targets;
     plan.sort((a, b) => a.q - b.q);
     const lo = new Float64Array(plan.length), shift = new Int32Array(plan.length), buckets = new Int32Array(plan.length), at = new Int32Array(plan.length);
     const first = new Int32Array(TOP_BUCKETS).fill(-1);
@@ -340,8 +343,8 @@ export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<Drift
     throwIfAborted(o.signal);
     const work = cells.flatMap((fc) => {
       if (!fc) return [];
-      const need = fc.needs();
-      return need.length ? [{ fc, ...fc.request(need) }] : [];
+      const { need, targets } = fc.needs();
+      return need.length ? [{ fc, ...fc.request(need, targets) }] : [];
     });
     if (!work.length) break;
     const state2 = { features: work.map((w) => w.spec) };

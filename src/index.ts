@@ -54,6 +54,11 @@ export { createRandom, type Random } from './util/random.js';
 export { compareSnapshots, driftThresholdDefaults, type CompareSnapshotsOptions, type CompareSnapshotsResult, type DriftThresholds, type DriftLevel, type FeatureDriftReport, type SegmentChange, type Migration, type Movers, type Recommendation } from './workflow/compareSnapshots.js';
 export { ksTwoSample, ksPValue, type KsMethod, type KsResult } from './metrics/ksTwoSample.js';
 export type { FeatureDrift, PsiResult } from './metrics/twoSampleDrift.js';
+export { abTest, type AbTestOptions, type AbTestResult, type AbComparison } from './workflow/abTest.js';
+export { newcombeInterval } from './metrics/newcombeInterval.js';
+export { welchTTest, type WelchResult } from './metrics/welchTTest.js';
+export { twoProportionZTest } from './metrics/twoProportionZTest.js';
+export { holm } from './metrics/holm.js';
 
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';

@@ -59,6 +59,8 @@ export { newcombeInterval } from './metrics/newcombeInterval.js';
 export { welchTTest, type WelchResult } from './metrics/welchTTest.js';
 export { twoProportionZTest } from './metrics/twoProportionZTest.js';
 export { holm } from './metrics/holm.js';
+export { refit, type RefitOptions, type RefitResult, type SegmentMatch } from './workflow/refit.js';
+export { linearSumAssignment } from './core/linearSumAssignment.js';
 
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';

@@ -8,7 +8,10 @@ import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { matrixClusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
-import { fitKMeans } from '../core/kmeans.js';
+import { adjustedRandScore } from '../metrics/adjustedRandScore.js';
+import { createRandom } from '../util/random.js';
+import { fromColumns, type Dataset } from '../data/dataset.js';
+import { fitKMeans, kmeans } from '../core/kmeans.js';
 import type { SegmentationModel } from '../core/model.js';
 import { kneedle } from '../core/kneedle.js';
 
@@ -16,7 +19,12 @@ export interface ChooseKOptions {
   /** Inclusive range [min, max] or an explicit list of k values; default [2, 10]. */
   kRange?: readonly [number, number] | readonly number[];
   seed?: number;
+  /** k-means restarts per k (default 4 up to 200,000 rows, 2 above). */
   nInit?: number | 'auto';
+  /** Resampled fits per k for the stability score (default 6; 0 turns stability off). */
+  stabilityResamples?: number;
+  /** Rows the stability fits are drawn from and compared on (a seeded sample; default 5,000). */
+  stabilitySampleSize?: number;
   maxIter?: number;
   tol?: number;
   /** Silhouette on a seeded sample of this many rows when the data is larger (exact below it). */
@@ -38,6 +46,8 @@ export interface KScore {
   calinskiHarabasz: number;
   daviesBouldin: number;
   iterations: number;
+  /** Mean adjusted Rand index between fits on resampled subsets (1 = the same segments every time; NaN when off). */
+  stability: number;
 }
 
 export interface ChooseKResult {
@@ -46,7 +56,11 @@ export interface ChooseKResult {
   elbowK: number | null;
   /** The k with the highest silhouette. */
   silhouetteK: number;
+  /** The k with the highest stability (null when stability is off). */
+  stabilityK: number | null;
   recommendedK: number;
+  /** Stability of the recommended k: 'stable' (ARI >= 0.8), 'fair' (>= 0.6), 'unstable', or null when off. */
+  stabilityOfRecommended: 'stable' | 'fair' | 'unstable' | null;
   /** 'strong' (silhouette >= 0.5), 'moderate' (>= 0.25) or 'weak' (Kaufman & Rousseeuw's reading of the silhouette). */
   evidence: 'strong' | 'moderate' | 'weak';
   /** The recommendation and why, in plain words. */
@@ -54,7 +68,11 @@ export interface ChooseKResult {
   models?: Map<number, SegmentationModel>;
 }
 
-export const chooseKDefaults = Object.freeze({ kRange: [2, 10] as const, seed: 0, silhouetteSampleSize: 10_000 });
+export const chooseKDefaults = Object.freeze({
+  kRange: [2, 10] as const, seed: 0, silhouetteSampleSize: 10_000,
+  /** Restarts per k up to this many rows (4), fewer (2) above it. */
+  nInitRows: 200_000, stabilityResamples: 6, stabilitySampleSize: 5_000, stabilityFraction: 0.8,
+});
 
 function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   const r = range ?? chooseKDefaults.kRange;
@@ -69,7 +87,43 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   return out;
 }
 
-const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'stabilityResamples', 'stabilitySampleSize', 'algorithm', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+
+/** The rows of a dataset at the given indices (a new float32 dataset). */
+function subset(ds: Dataset, rows: Int32Array): Dataset {
+  return fromColumns({ columns: ds.columns.map((c) => Float32Array.from(rows, (r) => c[r])), names: ds.names });
+}
+
+/**
+ * Stability of k (Ben-Hur, Elisseeff & Guyon 2002; Lange et al. 2004): B fits on random subsets of 80% of an
+ * evaluation sample, each labelling the whole sample; the mean adjusted Rand index over all pairs of fits.
+ * Costs B k-means fits on at most 0.8 x stabilitySampleSize rows per k, whatever the data size.
+ */
+async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed: number, o: { maxIter?: number; tol?: number; executor: Executor; signal?: AbortSignal }): Promise<number> {
+  const rng = createRandom(seed * 7919 + k);
+  const m = evalSet.n;
+  const take = Math.max(k + 1, Math.floor(m * chooseKDefaults.stabilityFraction));
+  const labels: Int32Array[] = [];
+  for (let b = 0; b < resamples; b++) {
+    const idx = Int32Array.from({ length: m }, (_, i) => i);
+    for (let i = 0; i < take; i++) {
+      const j = i + rng.int(m - i);
+      const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+    }
+    const part = subset(evalSet, idx.subarray(0, take).slice().sort());
+    let fit;
+    try {
+      fit = await kmeans(part, { k, seed: rng.int(2 ** 31), nInit: 1, maxIter: o.maxIter, tol: o.tol, executor: o.executor, signal: o.signal });
+    } catch (e) {
+      if (e instanceof SegkitError && e.code === 'E_TOO_FEW_DISTINCT') return NaN;
+      throw e;
+    }
+    labels.push(await fit.predict(evalSet, { executor: o.executor, signal: o.signal }));
+  }
+  let sum = 0, pairs = 0;
+  for (let a = 0; a < labels.length; a++) for (let b = a + 1; b < labels.length; b++) { sum += adjustedRandScore(labels[a], labels[b]); pairs++; }
+  return pairs ? sum / pairs : NaN;
+}
 
 /**
  * Fits k-means for each k and scores it (inertia, silhouette, Calinski-Harabasz, Davies-Bouldin), then recommends k:
@@ -85,16 +139,32 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
   if (!Number.isInteger(sampleSize) || sampleSize < 10) throw badOption('silhouetteSampleSize', sampleSize, 'an integer >= 10');
   if (options.algorithm !== undefined && options.algorithm !== 'kmeans') throw badOption('algorithm', options.algorithm, '"kmeans"');
+  const resamples = options.stabilityResamples ?? chooseKDefaults.stabilityResamples;
+  if (!Number.isInteger(resamples) || resamples < 0 || resamples === 1) throw badOption('stabilityResamples', resamples, 'an integer >= 2 (or 0 to turn stability off)');
+  const stabilityRows = options.stabilitySampleSize ?? chooseKDefaults.stabilitySampleSize;
+  if (!Number.isInteger(stabilityRows) || stabilityRows < 20) throw badOption('stabilitySampleSize', stabilityRows, 'an integer >= 20');
+  const nInit = options.nInit ?? (ds.n <= chooseKDefaults.nInitRows ? 4 : 2);
   const ex = resolveExecutor(options);
   const { signal } = options;
   const table: KScore[] = [];
+  // one seeded evaluation sample for every k's stability fits
+  let evalSet: Dataset | undefined;
+  if (resamples > 0) {
+    if (ds.n <= stabilityRows) evalSet = ds;
+    else {
+      const rng = createRandom(seed ^ 0x5bd1e995);
+      const idx = Int32Array.from({ length: ds.n }, (_, i) => i);
+      for (let i = 0; i < stabilityRows; i++) { const j = i + rng.int(ds.n - i); const t = idx[i]; idx[i] = idx[j]; idx[j] = t; }
+      evalSet = subset(ds, idx.subarray(0, stabilityRows).slice().sort());
+    }
+  }
   const models = options.keepModels ? new Map<number, SegmentationModel>() : undefined;
   // one load for every k: each fit and its scores run on the same loaded rows
   const m = await loadMatrix(ex, ds, { signal });
   try {
     for (const k of ks) {
       throwIfAborted(signal);
-      const model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal });
+      const model = await fitKMeans(m, ds, { k, seed, nInit, maxIter: options.maxIter, tol: options.tol, signal });
       await ex.writeRows(m.handle, 'labels', model.labels, { signal });
       const stats = await matrixClusterStats(m, k, signal);
       const silhouette = await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) });
@@ -102,6 +172,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
         k, inertia: model.inertia, silhouette,
         calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
         iterations: model.iterations,
+        stability: evalSet ? await stabilityOf(evalSet, k, resamples, seed, { maxIter: options.maxIter, tol: options.tol, executor: ex, signal }) : NaN,
       });
       models?.set(k, model);
       options.onProgress?.({ k, done: table.length, total: ks.length });
@@ -109,10 +180,10 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   } finally {
     await m.release();
   }
-  return { table, ...recommend(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
+  return { table, ...(evalSet ? recommendStable(table, ds.n > sampleSize ? sampleSize : null, evalSet.n, resamples) : { ...recommend(table, ds.n > sampleSize ? sampleSize : null), stabilityK: null, stabilityOfRecommended: null }), ...(models ? { models } : {}) };
 }
 
-function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models'> {
+function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models' | 'stabilityK' | 'stabilityOfRecommended'> {
   const best = table.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
   const elbow = table.length >= 3
     ? kneedle(table.map((r) => r.k), table.map((r) => r.inertia), { curve: 'convex', direction: 'decreasing' }).knee
@@ -142,4 +213,43 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
     }
   }
   return { elbowK: elbow, silhouetteK: best.k, recommendedK, evidence, reason };
+}
+
+const STABLE = 0.8, FAIR = 0.6, CANDIDATE = 0.75;
+const stabilityWord = (a: number): 'stable' | 'fair' | 'unstable' => (a >= STABLE ? 'stable' : a >= FAIR ? 'fair' : 'unstable');
+
+/**
+ * The recommendation when stability is measured: among the k whose segments come back when refitted on resampled
+ * data (stability >= 0.75, or the most stable k when none is), the best silhouette; the elbow wins a near tie
+ * (silhouette within 0.02). Evidence is weak when that silhouette is below 0.25 or the fits disagree (stability < 0.6).
+ */
+function recommendStable(table: KScore[], sampled: number | null, rows: number, resamples: number): Omit<ChooseKResult, 'table' | 'models'> {
+  const plain = recommend(table, sampled);
+  const finite = table.filter((r) => Number.isFinite(r.stability));
+  const maxStab = finite.length ? Math.max(...finite.map((r) => r.stability)) : NaN;
+  const stabilityK = finite.length ? finite.find((r) => r.stability === maxStab)!.k : null;
+  let candidates = finite.filter((r) => r.stability >= CANDIDATE);
+  if (!candidates.length) candidates = finite.filter((r) => r.stability >= maxStab - 0.05);
+  if (!candidates.length) return { ...plain, stabilityK, stabilityOfRecommended: null };
+  const best = candidates.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  const atElbow = plain.elbowK === null ? undefined : candidates.find((r) => r.k === plain.elbowK);
+  const chosen = atElbow && best.silhouette - atElbow.silhouette < 0.02 ? atElbow : best;
+  const word = stabilityWord(chosen.stability);
+  const evidence: ChooseKResult['evidence'] = chosen.silhouette < 0.25 || chosen.stability < FAIR ? 'weak' : chosen.silhouette >= 0.5 && chosen.stability >= STABLE ? 'strong' : 'moderate';
+  const sil = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${chosen.silhouette.toFixed(3)}`;
+  const stab = `stability ${chosen.stability.toFixed(2)} (${word}: mean adjusted Rand index of ${resamples} fits on random 80% subsets of ${rows} rows)`;
+  const stableList = candidates.map((r) => r.k).join(', ');
+  let reason: string;
+  if (evidence === 'weak') {
+    reason = `The evidence for segments is weak: the best choice, k = ${chosen.k}, has ${sil} and ${stab}. `
+      + (chosen.stability < FAIR ? 'Refits on resampled customers disagree about the segments, so they are artefacts of the seed rather than structure in the data. ' : 'The silhouette is below 0.25: no substantial cluster structure. ')
+      + `Consider other features, or use k = ${chosen.k} only as a coarse grouping.`;
+  } else {
+    const also = [
+      plain.elbowK === chosen.k ? 'the elbow of the inertia curve agrees' : plain.elbowK === null ? 'the inertia curve has no clear elbow' : `the elbow is at k = ${plain.elbowK}${candidates.some((r) => r.k === plain.elbowK) ? '' : ', whose segments do not come back reliably when refitted'}`,
+      plain.silhouetteK === chosen.k ? 'it also has the best silhouette overall' : `k = ${plain.silhouetteK} has a higher silhouette (${table.find((r) => r.k === plain.silhouetteK)!.silhouette.toFixed(3)}) but its segments are less stable (${table.find((r) => r.k === plain.silhouetteK)!.stability.toFixed(2)})`,
+    ];
+    reason = `k = ${chosen.k} (${evidence} evidence): ${sil} and ${stab}; the stable choices were k = ${stableList}, and ${also.join('; ')}.`;
+  }
+  return { elbowK: plain.elbowK, silhouetteK: plain.silhouetteK, stabilityK, recommendedK: chosen.k, evidence, reason, stabilityOfRecommended: word };
 }

@@ -15,3 +15,4 @@ export { writeTable, type WriteTableOptions } from './data/writeTable.node.js';
 // the report renders charts with vega (which compiles expressions at run time, so not inside edge functions)
 export { renderSvg, type RenderSvgOptions } from './report/renderSvg.js';
 export { buildReport, type BuildReportInput } from './report/buildReport.js';
+export { buildChangesReport, migrationSankeySpec, growthBarsSpec, driftTableHtml, renderVegaSvg } from './report/changesReport.js';

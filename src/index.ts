@@ -61,6 +61,7 @@ export { twoProportionZTest } from './metrics/twoProportionZTest.js';
 export { holm } from './metrics/holm.js';
 export { refit, type RefitOptions, type RefitResult, type SegmentMatch } from './workflow/refit.js';
 export { linearSumAssignment } from './core/linearSumAssignment.js';
+export { abTestChart } from './report/abTestChart.js';
 
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';

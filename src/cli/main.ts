@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { close } from '../index.node.js';
+import { registerAbTest } from './abtest.js';
 import { registerChooseK } from './chooseK.js';
+import { registerCompare } from './compare.js';
 import { registerEvaluate } from './evaluate.js';
 import { EXIT, errorText, exitCodeFor } from './exitCodes.js';
 import { registerRfm } from './rfm.js';
@@ -35,6 +37,8 @@ function program(signal: AbortSignal): Command {
   registerRfm(cmd, signal);
   registerEvaluate(cmd, signal);
   registerChooseK(cmd, signal);
+  registerCompare(cmd, signal);
+  registerAbTest(cmd, signal);
   cmd.addHelpText('after', `
 Examples:
   $ segkit segment customers.csv --out segments.csv --model model.json --report report.html
@@ -42,6 +46,8 @@ Examples:
   $ segkit rfm transactions.csv --customer customer_id --date date --amount amount --out rfm.csv
   $ segkit choose-k customers.csv --k-range 2..10
   $ segkit evaluate segments.csv --labels segment --truth segment_truth
+  $ segkit compare before.csv after.csv --model model.json --id customer_id --report changes.html
+  $ segkit abtest results.csv --segment segment --group variant --outcome converted
 
 Exit codes: 0 success, 1 failure (unreadable file, bad model, bad data), 2 bad usage, 130 cancelled.
 Set SEGKIT_DEBUG=1 to print stack traces.`);

@@ -40,9 +40,11 @@ const model = await kmeans(fromColumns({ columns: B.cols.map((c) => c.subarray(0
 const genMs = performance.now() - t0;
 
 const rssBefore = process.memoryUsage().rss / 2 ** 20;
+const cpu0 = process.cpuUsage();
 const t = performance.now();
 const r = await compareSnapshots(model, before, after, { id: 'customer_id', threads });
 const ms = performance.now() - t;
+const cpu = process.cpuUsage(cpu0);
 const peakMB = process.resourceUsage().maxRSS / 1024;
 await close();
 
@@ -66,7 +68,7 @@ if (existsSync('/usr/bin/python3') && process.env.SEGKIT_NO_ANCHOR !== '1') {
 const same = anchor ? r.drift.every((f, j) => f.ks.statistic === anchor.ks[j] && Math.abs(f.psi.value - anchor.psi[j]) <= 1e-9 * Math.max(1, anchor.psi[j])) : null;
 console.log(JSON.stringify({
   customers: n, features: d, threads, generateMs: Math.round(genMs),
-  compareMs: Math.round(ms), passes: r.passes, peakRssMB: Math.round(peakMB), rssBeforeCompareMB: Math.round(rssBefore),
+  compareMs: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), passes: r.passes, peakRssMB: Math.round(peakMB), rssBeforeCompareMB: Math.round(rssBefore),
   moved: r.migration.moved, recommendation: r.recommendation.action,
   anchor: anchor && { ...anchor, ks: undefined, psi: undefined, ratio: +(anchor.seconds * 1000 / ms).toFixed(2), sameStatistics: same },
   load: loadavg().map((x) => +x.toFixed(1)),

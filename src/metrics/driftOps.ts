@@ -152,42 +152,44 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
       const bits = bitsOf(col);
       const cnt = new Uint32Array(f.counters);
       const cells = f.lo.length;
-      const size = new Float64Array(cells);
-      for (let q = 0; q < cells; q++) size[q] = (f.buckets[q] === 0 ? 1 : f.buckets[q]) * 2 ** f.shift[q];
-      // a cell lies inside one top-bit block, so key - lo < 2^21 and a shift is exact
-      // collected values are counted per cell first, then written grouped by cell: no per-value allocation
+      // cells are sorted and disjoint; first[top] is the first cell of a top-bit block (earlier cells end before it)
+      const lo = f.lo, first = f.first, at = f.at, shift = f.shift, buckets = f.buckets;
+      const hi = new Float64Array(cells);
+      for (let q = 0; q < cells; q++) hi[q] = lo[q] + (buckets[q] === 0 ? 1 : buckets[q]) * 2 ** shift[q];
       const slotOf = new Int32Array(cells).fill(-1);
       let nColl = 0;
-      for (let q = 0; q < cells; q++) if (f.buckets[q] === 0) slotOf[q] = nColl++;
+      for (let q = 0; q < cells; q++) if (buckets[q] === 0) slotOf[q] = nColl++;
       const per = new Int32Array(nColl);
-      const find = (key: number): number => {
-        let q = f.first[key >>> TOP_SHIFT];
-        if (q < 0) return -1;
-        const block = key >>> TOP_SHIFT;
-        while (q < cells && f.lo[q] <= key && (f.lo[q] >>> TOP_SHIFT) === block) {
-          if (key < f.lo[q] + size[q]) return q;
-          q++;
-        }
-        return -1;
-      };
-      for (let i = 0; i < sh.rows; i++) {
+      // collected values go to one growing float32 buffer per cell (doubling), in a single pass over the rows
+      const bufs: Float32Array[] = Array.from({ length: nColl }, () => new Float32Array(64));
+      const rows = sh.rows;
+      for (let i = 0; i < rows; i++) {
         const key = sortKey(bits[i]);
         if (key < 0) continue;
-        const q = find(key);
+        let q = first[key >>> TOP_SHIFT];
         if (q < 0) continue;
-        if (f.buckets[q] === 0) per[slotOf[q]]++;
-        else cnt[f.at[q] + ((key - f.lo[q]) >>> f.shift[q])]++;
-      }
-      const out = new Float32Array(per.reduce((a, b) => a + b, 0));
-      if (out.length) {
-        const next = new Int32Array(nColl);
-        for (let c = 1; c < nColl; c++) next[c] = next[c - 1] + per[c - 1];
-        for (let i = 0; i < sh.rows; i++) {
-          const key = sortKey(bits[i]);
-          if (key < 0) continue;
-          const q = find(key);
-          if (q >= 0 && f.buckets[q] === 0) out[next[slotOf[q]]++] = col[i];
+        while (q < cells && hi[q] <= key) q++;
+        if (q === cells || lo[q] > key) continue;
+        if (buckets[q] !== 0) {
+          // a cell lies inside one top-bit block, so key - lo < 2^21 and the shift is exact
+          cnt[at[q] + ((key - lo[q]) >>> shift[q])]++;
+          continue;
         }
+        const c = slotOf[q];
+        let buf = bufs[c];
+        if (per[c] === buf.length) {
+          const grown = new Float32Array(2 * buf.length);
+          grown.set(buf);
+          bufs[c] = buf = grown;
+        }
+        buf[per[c]++] = col[i];
+      }
+      let total = 0;
+      for (let c = 0; c < nColl; c++) total += per[c];
+      const out = new Float32Array(total);
+      for (let c = 0, at2 = 0; c < nColl; c++) {
+        out.set(bufs[c].subarray(0, per[c]), at2);
+        at2 += per[c];
       }
       counts.push(cnt);
       values.push(out);

@@ -46,7 +46,7 @@ export interface DriftLimits {
   collectFeature: number;
 }
 // counting is cheap per value and its partials small; collecting pays per value returned, so only small ranges are collected
-const LIMITS: DriftLimits = { budget: 4096, collectCell: 2048, collectFeature: 1 << 17 };
+const LIMITS: DriftLimits = { budget: 8192, collectCell: 2048, collectFeature: 1 << 17 };
 
 interface Cell {
   lo: number;
@@ -215,12 +215,26 @@ class FeatureCells {
         counted.push(q);
       }
     }
-    // ranges holding a decile rank or a PSI edge first (the first `targets` of `need`), then the KS ranges by bound
+    // sub-buckets in proportion to each range's share of the customers, so every sub-bucket holds about the same
+    // mass (mu); ranges holding a decile rank or a PSI edge (the first `targets` of `need`) get full resolution
     const budget = this.limits.budget;
+    const mass = (q: number) => this.cells[q].c1 / this.n1 + this.cells[q].c2 / this.n2;
+    const maxBits = (q: number) => Math.min(TOP_BITS, Math.log2(this.cells[q].size));
+    const isTarget = new Set(need.slice(0, targets));
     const take = counted.slice(0, Math.max(1, budget / 4));
-    const share = Math.max(1, Math.floor(Math.log2(budget / Math.max(1, take.length))));
-    for (const q of take) plan.push({ q, bits: Math.min(share, TOP_BITS, Math.log2(this.cells[q].size)) });
-    void targets;
+    let totalMass = 0;
+    for (const q of take) totalMass += mass(q);
+    const mu = totalMass / (budget / 2);
+    const bits = take.map((q) => Math.max(1, Math.min(maxBits(q), isTarget.has(q) ? TOP_BITS : Math.ceil(Math.log2(Math.max(1, mass(q) / mu))))));
+    let used = bits.reduce((a, b) => a + 2 ** b, 0);
+    while (used > budget) {
+      let big = 0;
+      for (let i = 1; i < bits.length; i++) if (bits[i] > bits[big]) big = i;
+      if (bits[big] <= 1) break;
+      used -= 2 ** (bits[big] - 1);
+      bits[big]--;
+    }
+    take.forEach((q, i) => plan.push({ q, bits: bits[i] }));
     plan.sort((a, b) => a.q - b.q);
     const lo = new Float64Array(plan.length), shift = new Int32Array(plan.length), buckets = new Int32Array(plan.length), at = new Int32Array(plan.length);
     const first = new Int32Array(TOP_BUCKETS).fill(-1);

@@ -111,7 +111,7 @@ describe('compareSnapshots on two generated snapshots with a known migration', a
   });
 
   it('bad input: snapshots with different columns, duplicate ids, a bad option', async () => {
-    const after = rows(fx.after).map(({ frequency: _f, ...rest }) => rest);
+    const after = (rows(fx.after) as Record<string, unknown>[]).map(({ frequency: _f, ...rest }) => rest);
     let e = await failure(() => compareSnapshots(model, rows(fx.before), after, { id: 'customer_id' }));
     expect(e.code).toBe('E_MISSING_COLUMN');
     expect(e.message).toContain('snapshot "after" has no feature column "frequency"');

@@ -23,7 +23,7 @@ export function addFitOptions(cmd: Command): Command {
     .addOption(new Option('--algorithm <name>', 'segmentation algorithm').choices(ALGORITHMS).default('kmeans'))
     .addOption(new Option('--k-range <min..max>', `values of k to try, inclusive (default: ${DEFAULT_K_RANGE})`).argParser(kRange))
     .addOption(new Option('--seed <n>', 'random seed; the same seed gives the same segments on any thread count').argParser(seedValue).default(0))
-    .addOption(new Option('--n-init <n>', 'k-means restarts, keeping the best (default: 1 with k-means++)').argParser(integer(1)))
+    .addOption(new Option('--n-init <n>', 'k-means restarts, keeping the best (default: 4 up to 200,000 rows, 2 above)').argParser(integer(1)))
     .addOption(new Option('--max-iter <n>', 'maximum Lloyd iterations per restart').argParser(integer(1)).default(kmeansDefaults.maxIter));
 }
 

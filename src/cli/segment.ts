@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
-import { chooseK, type ChooseKResult, type KScore } from '../workflow/chooseK.js';
+import { chooseK, defaultRestarts, type ChooseKResult, type KScore } from '../workflow/chooseK.js';
 import { kmeans } from '../core/kmeans.js';
 import type { SegmentationModel } from '../core/model.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
@@ -119,11 +119,12 @@ async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit
   }
   // the silhouette (and so the report) needs at least one cluster with two rows: more rows than segments
   if (f.k >= data.n) throw new UsageError(`--k: ${f.k} segments need more than ${f.k} rows to be judged, the data has ${data.n}`);
-  const runs = f.nInit ?? 1;
+  // the same restarts as each k of a sweep, so --k 3 fits the model --k auto keeps at k = 3
+  const runs = f.nInit ?? defaultRestarts(data.n);
   const bar = ctx.progress.start(`fitting k = ${f.k}`, runs * f.maxIter);
   try {
     const model = await kmeans(data, {
-      ...common, k: f.k,
+      ...common, nInit: runs, k: f.k,
       onProgress: (p) => bar.update(p.run * f.maxIter + p.iteration, `${runs > 1 ? `run ${p.run + 1}/${runs} · ` : ''}inertia ${formatNumber(p.inertia)}`),
     });
     return { model };

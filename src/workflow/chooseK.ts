@@ -87,6 +87,11 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   return out;
 }
 
+/** k-means restarts per k when none are asked for: 4 up to 200,000 rows, 2 above (a fixed k fitted alone uses the same). */
+export function defaultRestarts(rows: number): number {
+  return rows <= chooseKDefaults.nInitRows ? 4 : 2;
+}
+
 const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'stabilityResamples', 'stabilitySampleSize', 'algorithm', 'keepModels', 'onProgress', ...RUN_OPTIONS];
 
 /** The rows of a dataset at the given indices (a new float32 dataset). */
@@ -143,7 +148,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   if (!Number.isInteger(resamples) || resamples < 0 || resamples === 1) throw badOption('stabilityResamples', resamples, 'an integer >= 2 (or 0 to turn stability off)');
   const stabilityRows = options.stabilitySampleSize ?? chooseKDefaults.stabilitySampleSize;
   if (!Number.isInteger(stabilityRows) || stabilityRows < 20) throw badOption('stabilitySampleSize', stabilityRows, 'an integer >= 20');
-  const nInit = options.nInit ?? (ds.n <= chooseKDefaults.nInitRows ? 4 : 2);
+  const nInit = options.nInit ?? defaultRestarts(ds.n);
   const ex = resolveExecutor(options);
   const { signal } = options;
   const table: KScore[] = [];

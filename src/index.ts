@@ -7,7 +7,7 @@ export { SegkitError, type SegkitErrorCode } from './util/errors.js';
 export { fromRows, fromColumns, fromArrow, toDataset, type Dataset, type DataInput } from './data/dataset.js';
 
 // data: readers and writers
-export { readCsv, type ReadCsvOptions, type ColumnType } from './data/readCsv.js';
+export { readCsv, MISSING_TOKENS, type ReadCsvOptions, type ColumnType } from './data/readCsv.js';
 export { csvRecords, type CsvRecordsOptions } from './data/csvRecords.js';
 export { readJson, type ReadJsonOptions, type JsonTable } from './data/readJson.js';
 export { readNdjson } from './data/readNdjson.js';
@@ -17,16 +17,17 @@ export { writeCsv, type WriteCsvOptions } from './data/writeCsv.js';
 export { writeArrow, type WriteArrowOptions } from './data/writeArrow.js';
 export { writeParquet, type WriteParquetOptions } from './data/writeParquet.js';
 export { writeJson, type WriteJsonOptions } from './data/writeJson.js';
+export { withColumns, type NewColumn } from './data/withColumns.js';
 export type { ByteSource } from './data/byteSource.js';
 export type { TableFormat } from './data/tableFormat.js';
 
-// data: the customer view (arquero compiles expressions at run time: Node and browsers, not edge functions)
+// data: the customer view (hash joins and group-bys, no code generated at run time: edge functions too)
 export { joinCustomers, type CustomerSource, type JoinCustomersOptions } from './data/joinCustomers.js';
 export { aggregateByCustomer, type Aggregation, type AggregateOp, type AggregateByCustomerOptions } from './data/aggregateByCustomer.js';
 
 // features
 export { rfm, type RfmOptions } from './features/rfm.js';
-export { rfmSegment, RFM_SEGMENT_RULES, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
+export { rfmSegment, RFM_SEGMENT_RULES, CANCELLED_SEGMENT, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
 export { behaviourFeatures, type BehaviourFeaturesOptions } from './features/behaviourFeatures.js';
 export type { LogInput } from './data/logInput.js';
 
@@ -62,6 +63,7 @@ export { holm } from './metrics/holm.js';
 export { refit, type RefitOptions, type RefitResult, type SegmentMatch } from './workflow/refit.js';
 export { linearSumAssignment } from './core/linearSumAssignment.js';
 export { abTestChart } from './report/abTestChart.js';
+export { buildChangesReport, migrationSankeySpec, growthBarsSpec, driftTableHtml } from './report/changesReport.js';
 
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';
@@ -89,6 +91,10 @@ export { profileSegments, type SegmentProfiles, type SegmentProfile, type TopFea
 export { nameSegment, type FeatureZ, type NameSegmentOptions } from './explain/nameSegment.js';
 export { pca2, type Pca2Options, type Pca2Result } from './explain/pca2.js';
 export { chartSpecs, type ChartSpecs, type ChartSpecsInput, type KSweepRow } from './report/chartSpecs.js';
+
+// the report: vega and vega-lite draw the charts (loaded on the first report), expressions interpreted, no code generated
+export { renderSvg, renderVegaSvg, type RenderSvgOptions } from './report/renderSvg.js';
+export { buildReport, type BuildReportInput } from './report/buildReport.js';
 
 // execution: the shard-op seam and its executors
 export { close } from './engine/defaultExecutor.js';

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, fromRows, kmeans, renderSvg } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
-import { buildChangesReport, migrationSankeySpec, renderVegaSvg } from '../src/report/changesReport.js';
+import { buildChangesReport, migrationSankeySpec } from '../src/report/changesReport.js';
+import { renderVegaSvg } from '../src/report/renderSvg.js';
 import { abTest } from '../src/workflow/abTest.js';
 import { abTestChart } from '../src/report/abTestChart.js';
 

@@ -1,6 +1,6 @@
 // Runs the built command (dist/cli/main.js) as a user would; `npm test` builds it first.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +125,8 @@ let main: { summary: any; out: Table; run: Run };
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
   dir = mkdtempSync(join(tmpdir(), 'segkit-cli-'));
+  // output folders are never created by segkit
+  for (const sub of ['out', 'scored', 'rfm']) mkdirSync(path(sub));
   rows = customers();
   writeFileSync(path('customers.csv'), csvText(rows));
   const table = await readTable(path('customers.csv'));
@@ -185,7 +187,16 @@ describe('segkit segment', () => {
     expect(relErr(summary.inertia, inertia)).toBeLessThan(1e-5);
     expect(summary.calinskiHarabasz).toBeGreaterThan(0);
     expect(summary.daviesBouldin).toBeGreaterThan(0);
-    expect(main.run.stderr).toBe('');
+    // what the preparation did is said, on stderr and in the summary
+    const missing = rows.filter((r) => r.monetary === null).length;
+    expect(summary.missing).toEqual([{ column: 'monetary', count: missing }]);
+    expect(summary.leftOut).toEqual([{ column: 'customer_id', reason: 'id' }, { column: 'plan', reason: 'text' }, { column: 'truth', reason: 'text' }]);
+    const notes = [
+      `filled missing values with the column's median: monetary ${missing}`,
+      'left out of the features: customer_id (the id); plan, truth (text: --encode plan,truth to one-hot encode)',
+    ];
+    expect(summary.notices).toEqual(notes);
+    expect(main.run.stderr).toBe(`${notes.join('\n')}\n`);
   });
 
   it('saves a model that SegmentModel.fromJSON loads and that predicts the same segments for the same rows', async () => {
@@ -447,7 +458,6 @@ describe('usage and failures', () => {
     ['--out - with --json', ['segment', 'customers.csv', '--out', '-', '--json'], /--out - and --json/],
     ['--k above rows', ['segment', 'customers.csv', '--k', String(N + 1), '--threads', '1'], new RegExp(`--k: ${N + 1} segments need more than`)],
     ['--k equal to rows', ['segment', 'customers.csv', '--k', String(N), '--threads', '1'], new RegExp(`--k: ${N} segments need more than ${N} rows`)],
-    ['existing segment column', ['segment', 'out/segments.csv', '--k', '2', '--out', 'again.csv'], /already has a column "segment".*--segment-column/],
     ['--labels missing', ['evaluate', 'out/segments.csv', '--labels', 'cluster'], /--labels: column "cluster" is not in "out\/segments\.csv"/],
     ['--truth missing', ['evaluate', 'out/segments.csv', '--labels', 'segment', '--truth', 'class'], /--truth: column "class" is not in/],
     ['evaluate without --labels', ['evaluate', 'out/segments.csv'], /required option '--labels <column>'/],
@@ -463,10 +473,18 @@ describe('usage and failures', () => {
   it.each(usage)('exits 2 with a one-line reason: %s', (_label, args, pattern) => {
     const r = segkit(args);
     expect(r.code).toBe(2);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines[0]).toMatch(/^segkit: error: /);
-    expect(lines[0]).toMatch(pattern);
     expect(r.stderr).not.toMatch(/^\s+at /m);
+    if (args.includes('--json')) {
+      // under --json the error is JSON on stdout
+      const { error } = JSON.parse(r.stdout);
+      expect(error.code).toBe('E_USAGE');
+      expect(`segkit: error: ${error.message}`).toMatch(pattern);
+      return;
+    }
+    // notes about the data may come first; the reason is one error line
+    const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('segkit: error: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(pattern);
     expect(r.stdout).toBe('');
   });
 
@@ -484,10 +502,11 @@ describe('usage and failures', () => {
     expect(r.stderr).toMatch(/^\s+at /m);
   });
 
-  it('exits 1 when a value cannot be used, naming the row and column', () => {
+  it('exits 1 when a value cannot be used, naming the file line and column', () => {
     writeFileSync(path('gaps.csv'), 'customer_id,recency,frequency\nc1,3,1\nc2,,2\nc3,5,3\nc4,9,1\n');
     const r = segkit(['segment', 'gaps.csv', '--impute', 'none', '--k', '2']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/"gaps\.csv": row 1, column "recency" is missing/);
+    // the file's own line: header = line 1, so the second customer is on line 3
+    expect(r.stderr).toMatch(/"gaps\.csv": line 3, column "recency" is missing/);
   });
 });

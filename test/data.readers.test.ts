@@ -7,7 +7,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Table, tableToIPC, vectorFromArray, Float64, Utf8 } from 'apache-arrow';
 import { parse as parseSync } from 'csv-parse/sync';
-import { parquetWriteBuffer } from 'hyparquet-writer';
+import { parquetMetadata } from 'hyparquet/src/index.js';
+import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { EdgeRuntime } from 'edge-runtime';
 import { rolldown } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,11 +80,13 @@ describe('readCsv type inference', () => {
     expect(values(t, 'big')).toEqual([3000000000, 1]);
   });
 
-  it('reads NaN and Infinity as numbers, and parseDates: false keeps dates as text', async () => {
-    const t = await readCsv('x,d\nNaN,2024-01-01\n-Infinity,2024-01-02\n1.5,2024-01-03\n', { parseDates: false });
+  it('reads Infinity as a number and NaN as missing (NaN as a number when nullValues leaves it out); parseDates: false keeps dates as text', async () => {
+    const text = 'x,d\nNaN,2024-01-01\n-Infinity,2024-01-02\n1.5,2024-01-03\n';
+    const t = await readCsv(text, { parseDates: false });
     expect(types(t)).toEqual({ x: 'Float64', d: 'Utf8' });
-    expect(values(t, 'x')).toEqual([NaN, -Infinity, 1.5]);
+    expect(values(t, 'x')).toEqual([null, -Infinity, 1.5]);
     expect(values(t, 'd')).toEqual(['2024-01-01', '2024-01-02', '2024-01-03']);
+    expect(values(await readCsv(text, { nullValues: [''] }), 'x')).toEqual([NaN, -Infinity, 1.5]);
   });
 
   it('rejects impossible calendar dates, so they stay text', async () => {
@@ -460,6 +464,65 @@ describe('readArrow and readParquet', () => {
     expect(Array.from(fromArrow(t, { columns: ['id', 'big'] }).columns[1])).toEqual([1, 2, 3, 4, 5]);
   });
 
+  /** A valid file whose footer is rewritten by `edit`, as a tampered or half-written file would be. */
+  function withFooter(bytes: Uint8Array, edit: (m: ReturnType<typeof parquetMetadata>) => void): Uint8Array {
+    const footerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 8, true);
+    const start = bytes.length - 8 - footerLength;
+    const metadata = parquetMetadata(bytes.slice().buffer);
+    edit(metadata);
+    const writer = new ByteWriter();
+    writeMetadata(writer, metadata);
+    const footer = new Uint8Array(writer.getBuffer());
+    const out = new Uint8Array(start + footer.length + 8);
+    out.set(bytes.subarray(0, start));
+    out.set(footer, start);
+    new DataView(out.buffer).setUint32(start + footer.length, footer.length, true);
+    out.set(new TextEncoder().encode('PAR1'), start + footer.length + 4);
+    return out;
+  }
+
+  it('refuses a footer that overstates the row count as a corrupt file, before allocating the claimed rows', async () => {
+    const small = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'a', data: new Int32Array([1, 2, 3]), type: 'INT32', nullable: false }, { name: 'b', data: ['x', 'y', 'z'], type: 'STRING' }] }));
+    expect(values(await readParquet(small), 'a')).toEqual([1, 2, 3]);
+    const claims = 30_000_000n;
+    const cases: [string, (m: ReturnType<typeof parquetMetadata>) => void, string][] = [
+      ['the file count only', (m) => { m.num_rows = claims; }, 'its footer says 30,000,000 rows but its row groups hold 3'],
+      ['file and row group', (m) => { m.num_rows = claims; m.row_groups[0].num_rows = claims; }, 'row group 0 has 30,000,000 rows but its column "a" has 3 values'],
+      ['every count in the footer', (m) => {
+        m.num_rows = claims;
+        m.row_groups[0].num_rows = claims;
+        for (const c of m.row_groups[0].columns) c.meta_data!.num_values = claims;
+      }, 'its footer says 30,000,000 rows but column "a" holds 3'],
+      ['an understated count', (m) => { m.num_rows = 2n; m.row_groups[0].num_rows = 2n; for (const c of m.row_groups[0].columns) c.meta_data!.num_values = 2n; }, 'its footer says 2 rows but column "a" holds 3'],
+    ];
+    for (const [label, edit, reason] of cases) {
+      const bytes = withFooter(small, edit);
+      expect(bytes.length, label).toBeLessThan(500);
+      const before = process.memoryUsage().arrayBuffers;
+      const e = await failure(() => readParquet(bytes));
+      expect(e.code, label).toBe('E_PARSE');
+      expect(e.message, label).toContain('corrupt file');
+      expect(e.message, label).toContain(reason);
+      // 30,000,000 Int32 rows would be 120 MB
+      expect(process.memoryUsage().arrayBuffers - before, label).toBeLessThan(50_000_000);
+    }
+  });
+
+  it('names the file of a corrupt Parquet footer read with readTable', async () => {
+    const small = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'a', data: new Int32Array([1, 2, 3]), type: 'INT32', nullable: false }] }));
+    const dir = await mkdtemp(join(tmpdir(), 'segkit-parquet-'));
+    try {
+      const file = join(dir, 'claims.parquet');
+      await writeFile(file, withFooter(small, (m) => { m.num_rows = 30_000_000n; }));
+      const e = await failure(() => readTable(file));
+      expect(e.code).toBe('E_PARSE');
+      expect(e.message).toContain(`"${file}": the Parquet input is a corrupt file`);
+      expect(e.hint).toContain('export it again');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects empty and invalid Parquet input', async () => {
     expect((await failure(() => readParquet(new Uint8Array(0)))).code).toBe('E_EMPTY_DATA');
     expect((await failure(() => readParquet(new TextEncoder().encode('not parquet at all')))).code).toBe('E_PARSE');
@@ -501,11 +564,12 @@ describe('readTable', () => {
     expect(u.message).toContain('data.xlsx');
   });
 
-  it('keeps parse errors as they are, naming line and column', async () => {
+  it('names the file, then the line and column, of a parse error', async () => {
     await writeFile(join(dir, 'bad.csv'), 'a,b\n1,2\n3\n');
     const e = await failure(() => readTable(join(dir, 'bad.csv')));
     expect(e.code).toBe('E_PARSE');
-    expect(e.message).toMatch(/^line 3 /);
+    expect(e.message.startsWith(`"${join(dir, 'bad.csv')}": line 3 has 1 fields but the header has 2`)).toBe(true);
+    expect(e.hint).toContain('delimiter');
   });
 });
 

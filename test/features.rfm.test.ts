@@ -274,6 +274,69 @@ describe('rfm', () => {
     for (let s = 1; s <= 5; s++) expect((t.m_score as number[]).filter((x) => x === s)).toHaveLength(4);
   });
 
+  it('a cancellation "C" + an order id cancels that order: frequency and recency count only orders not fully cancelled', () => {
+    const log: Row[] = [
+      // G: 2001 cancelled in full, 2002 kept -> F 1, recency from 2002 (03-01), M 20
+      { customer: 'G', invoice: '2001', date: '2024-03-20', qty: 1, amount: 15.1 },
+      { customer: 'G', invoice: '2002', date: '2024-03-01', qty: 2, amount: 20 },
+      { customer: 'G', invoice: 'C2001', date: '2024-03-21', qty: -1, amount: -15.1 },
+      // H: 3001 cancelled in part, so still an order -> F 1, recency from 03-10, M 20
+      { customer: 'H', invoice: '3001', date: '2024-03-10', qty: 3, amount: 30 },
+      { customer: 'H', invoice: 'C3001', date: '2024-03-11', qty: -1, amount: -10 },
+      // K: every order cancelled -> "Cancelled", F 0, M 0, no scores (it was "New Customers" with spend 0)
+      { customer: 'K', invoice: '4001', date: '2024-03-28', qty: 1, amount: 12.3 },
+      { customer: 'K', invoice: 'C4001', date: '2024-03-29', qty: -1, amount: -12.3 },
+      // L: one order of two lines, 1.1 + 2.2 (3.3000000000000003 in floating point)
+      { customer: 'L', invoice: '5001', date: '2024-03-27', qty: 1, amount: 1.1 },
+      { customer: 'L', invoice: '5001', date: '2024-03-27', qty: 1, amount: 2.2 },
+    ];
+    const t = columns(rfm(log, OPTS));
+    expect(t.customer).toEqual(['G', 'H', 'K', 'L']);
+    // asOf is 03-30, the day after the last row
+    expect(t.recency).toEqual([29, 20, 2, 3]);
+    expect(t.frequency).toEqual([1, 1, 0, 1]);
+    expect(t.monetary).toEqual([20, 20, 0, 3.3]);
+    // scored among G, H and L only: R from -29, -20, -3; F all 1; M 20, 20, 3.3
+    expect(t.r_score).toEqual([1, 2, null, 4]);
+    expect(t.f_score).toEqual([1, 1, null, 1]);
+    expect(t.m_score).toEqual([2, 2, null, 1]);
+    expect(t.rfm_code).toEqual(['112', '212', null, '411']);
+    expect(t.segment).toEqual(['Hibernating', 'Hibernating', 'Cancelled', 'Promising']);
+  });
+
+  it('sums money in whole cents, so totals are exact to the cent', () => {
+    const log: Row[] = [
+      // N: 10.1 + 20.2 bought, 30.3 returned: -3.552713678800501e-15 in floating point
+      { customer: 'N', invoice: '6001', date: '2024-03-01', qty: 1, amount: 10.1 },
+      { customer: 'N', invoice: '6002', date: '2024-03-02', qty: 1, amount: 20.2 },
+      { customer: 'N', invoice: '6003', date: '2024-03-03', qty: -1, amount: -30.3 },
+      // P: 100.23 + 488.24 and a line of 0.285 (stored as 0.28499999999999998), which is half a cent up
+      { customer: 'P', invoice: '7001', date: '2024-03-01', qty: 1, amount: 100.23 },
+      { customer: 'P', invoice: '7001', date: '2024-03-01', qty: 1, amount: 488.24 },
+      { customer: 'P', invoice: '7002', date: '2024-03-04', qty: 1, amount: 0.285 },
+    ];
+    expect(columns(rfm(log, OPTS)).monetary).toEqual([0, 588.76]);
+    // unit prices: 3 x 19.99 is 59.97, not 59.970000000000006
+    const units = columns(rfm([{ customer: 'Q', invoice: '1', date: '2024-01-01', qty: 3, amount: 19.99 }], { ...OPTS, amountPer: 'unit' }));
+    expect(units.monetary).toEqual([59.97]);
+    // a currency without minor units: each line is rounded (100 + 488 + 0)
+    const yen = columns(rfm(log, { ...OPTS, currencyDecimals: 0 }));
+    expect(yen.monetary).toEqual([0, 588]);
+    expectError(() => rfm(log, { ...OPTS, currencyDecimals: 1.5 }), 'E_BAD_OPTION', '"currencyDecimals"');
+  });
+
+  it('refuses a date outside the calendar (1e20 ms) naming its row, instead of giving others a recency of billions of days', () => {
+    const log = LOG.map((r, i) => (i === 2 ? { ...r, date: 1e20 } : r));
+    expectError(() => rfm(log, OPTS), 'E_PARSE', 'row 2, column "date" holds 100000000000000000000, outside the dates a calendar can hold');
+    const arrow = new Table({
+      customer: vectorFromArray(['a', 'b'], new Utf8()),
+      date: vectorFromArray([Date.UTC(2024, 0, 1), 1e17], new TimestampMillisecond()),
+      amount: vectorFromArray([1, 2], new Float64()),
+    });
+    expectError(() => rfm(arrow, { customer: 'customer', date: 'date', amount: 'amount' }), 'E_PARSE', 'row 1, column "date"', 'outside the dates');
+    expectError(() => rfm(LOG, { ...OPTS, asOf: 1e20 }), 'E_BAD_OPTION', '"asOf"');
+  });
+
   it('drops customers without a purchase or skips missing ids on request', () => {
     const log = [...LOG, { customer: null, invoice: '2000', date: '2024-01-01', qty: 1, amount: 1 }];
     expectError(() => rfm(log as never, OPTS), 'E_NAN_INPUT', 'row 13', '"customer"');

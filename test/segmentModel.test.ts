@@ -257,6 +257,40 @@ describe('SegmentModel', () => {
     expect(badModel('{"__proto__": {}, "format": "segkit.model"}').message).toMatch(/forbidden key "__proto__"/);
   });
 
+  it('refuses tampered values that overflow float32, summaries that do not match the features or the row count, and a huge k', async () => {
+    const { segmentModel } = await fitted();
+    expect(segmentModel.pipeline.steps.map((s) => s.kind)).toEqual(['imputer', 'scaler']);
+    const n = segmentModel.model.nSamples;
+    expect(n).toBe(120);
+    const cases: [string, (j: Record<string, any>) => void, string][] = [
+      ['centroid 1e39', (j) => (j.model.centroids[0][1] = 1e39), 'model field "model.centroids[0][1]" must be a finite number within the float32 range (|x| <= 3.4e38), got 1e+39'],
+      ['offset 1e39', (j) => (j.model.offset[2] = -1e39), 'model field "model.offset[2]" must be a finite number within the float32 range'],
+      ['centroid beyond float32 once the offset is taken off', (j) => {
+        j.model.offset[0] = -3e38;
+        j.model.centroids[1][0] = 3e38;
+      }, 'model field "model.centroids[1][0]" must be within the float32 range of offset[0]'],
+      ['scale 1e39', (j) => (j.pipeline.steps[1].scales[0] = 1e39), 'model field "pipeline.steps[1].scales[0]" must be within the float32 range (|x| <= 3.4e38), got 1e+39'],
+      ['scale below float32', (j) => (j.pipeline.steps[1].scales[1] = 1e-50), 'model field "pipeline.steps[1].scales[1]" must be a float32 greater than 0'],
+      ['centre 1e39', (j) => (j.pipeline.steps[1].centers[2] = 1e39), 'model field "pipeline.steps[1].centers[2]" must be within the float32 range'],
+      ['imputed value 1e39', (j) => (j.pipeline.steps[0].values[2] = 1e39), 'model field "pipeline.steps[0].values[2]" must be within the float32 range'],
+      ['means of other features', (j) => {
+        for (const seg of j.segments) seg.means = { age: 1, frequency: 2, monetary: 3 };
+      }, 'model field "segments[0].means" must hold the mean of each of the model\'s features (recency, frequency, monetary), got age, frequency, monetary'],
+      ['sizes against nSamples', (j) => (j.segments[0].size += 1000), `model field "segments" has sizes adding up to ${n + 1000}, but the model was fitted on ${n} rows (nSamples)`],
+      ['share against size', (j) => (j.segments[1].share = 0.9), 'model field "segments[1].share" must be size / nSamples'],
+      ['k 1e10 before allocating', (j) => (j.model.k = 1e10), 'model field "model.centroids" must be 10000000000 rows, got an array of length 3'],
+    ];
+    for (const [label, damage, message] of cases) {
+      const j = clone(segmentModel) as Record<string, any>;
+      damage(j);
+      const e = badModel(JSON.stringify(j));
+      expect(e.code, label).toBe('E_BAD_MODEL');
+      expect(e.message, label).toContain(message);
+    }
+    // the untouched model still loads
+    expect(SegmentModel.fromJSON(JSON.stringify(clone(segmentModel))).k).toBe(3);
+  });
+
   it('imports nothing from node:* (it belongs to the neutral entry)', () => {
     const source = readFileSync(new URL('../src/workflow/segmentModel.ts', import.meta.url), 'utf8');
     expect(source).not.toMatch(/from ['"]node:/);

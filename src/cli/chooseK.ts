@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { chooseK } from '../workflow/chooseK.js';
 import { throwIfAborted } from '../util/errors.js';
-import { pipeline } from '../prep/pipeline.js';
 import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
 import { formatNumber, formatTable } from './formatTable.js';
-import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
-import { inFile, inputName, readInput } from './readInput.js';
+import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type PrepFlags } from './prepOptions.js';
+import { readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS } from './silhouette.js';
 
@@ -36,17 +35,12 @@ export function registerChooseK(program: Command, signal: AbortSignal): void {
 }
 
 async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Promise<void> {
-  const what = inputName(input);
   const table = await readInput(input, ctx, formatFlag(f));
-  let prepared;
-  try {
-    prepared = await pipeline(pipelineOptions(f, table, input)).fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
-  } catch (error) {
-    throw inFile(error, what);
-  }
+  const { result: prepared, report } = await prepareFeatures(f, table, input, ctx);
   const { dataset } = prepared;
   throwIfAborted(ctx.signal);
-  const ks = sweepKs(f, dataset.n);
+  const ks = sweepKs(f, dataset.n, ctx);
+  ctx.step(`choosing k for ${dataset.n} rows x ${dataset.d} features`);
   const bar = ctx.progress.start('choosing k', ks.length);
   let result;
   try {
@@ -62,7 +56,7 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
   const { table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason } = result;
   const sampleSize = dataset.n > EXACT_SILHOUETTE_ROWS ? EXACT_SILHOUETTE_ROWS : null;
   if (ctx.json) {
-    ctx.printJson({ rows: dataset.n, features: [...dataset.names], silhouetteSampleSize: sampleSize, table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason });
+    ctx.printJson({ rows: dataset.n, features: [...dataset.names], silhouetteSampleSize: sampleSize, table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason, ...report, notices: ctx.notices });
     return;
   }
   const mark = (k: number) => [k === recommendedK ? 'recommended' : '', k === elbowK ? 'elbow' : '', k === silhouetteK ? 'best silhouette' : ''].filter(Boolean).join(', ');

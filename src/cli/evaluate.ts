@@ -8,12 +8,11 @@ import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { homogeneityCompletenessVMeasure } from '../metrics/homogeneityCompletenessVMeasure.js';
 import { normalizedMutualInfoScore } from '../metrics/normalizedMutualInfoScore.js';
-import { pipeline } from '../prep/pipeline.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
-import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
-import { inFile, inputName, readInput, requireColumn } from './readInput.js';
+import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type PrepFlags } from './prepOptions.js';
+import { atRow, inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS, silhouette } from './silhouette.js';
 
@@ -53,7 +52,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
   cmd.action((input: string, flags: EvaluateFlags) => runEvaluate(input, flags, new RunContext(signal, flags)));
 }
 
-/** A label column as integers: whole numbers as they are, anything else numbered in sorted order. A missing label fails naming its row. */
+/** A label column as integers: whole numbers as they are, anything else numbered in sorted order. A missing label fails naming its line. */
 export function labelColumn(table: Table, column: string, what: string): Int32Array {
   const vec = table.getChild(column)!;
   const n = table.numRows;
@@ -62,7 +61,7 @@ export function labelColumn(table: Table, column: string, what: string): Int32Ar
   for (let i = 0; i < n; i++) {
     const v = vec.get(i);
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
-      throw new SegkitError('E_BAD_LABELS', `${what}: row ${i}, column "${column}" has no label`, 'every row needs a label');
+      throw atRow(new SegkitError('E_BAD_LABELS', `row ${i}, column "${column}" has no label`, 'every row needs a label'), table, what);
     }
     const x = typeof v === 'bigint' ? Number(v) : v;
     if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 2 ** 31 - 1) numeric = false;
@@ -85,13 +84,7 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   const names = table.schema.fields.map((x) => x.name);
   const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -'_name'.length) : `${f.labels}_name`;
   if (names.includes(companion) && !(f.columns ?? []).includes(companion)) labelColumns.push(companion);
-  const options = pipelineOptions(f, table, input, labelColumns);
-  let prepared;
-  try {
-    prepared = await pipeline(options).fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
-  } catch (error) {
-    throw inFile(error, what);
-  }
+  const { result: prepared, report } = await prepareFeatures(f, table, input, ctx, labelColumns);
   const { dataset, rowIndex } = prepared;
   const allLabels = labelColumn(table, f.labels, what);
   const labels = Int32Array.from(rowIndex, (r) => allLabels[r]);
@@ -133,7 +126,7 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
     };
   }
   const sizes = [...stats.counts];
-  const summary = { rows: dataset.n, features: [...dataset.names], k: stats.k, sizes, ...internal, ...(external ? { external } : {}) };
+  const summary = { rows: dataset.n, features: [...dataset.names], k: stats.k, sizes, ...internal, ...(external ? { external } : {}), ...report, notices: ctx.notices };
   if (ctx.json) {
     ctx.printJson(summary);
     return;

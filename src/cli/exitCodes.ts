@@ -1,8 +1,8 @@
 import { CommanderError } from 'commander';
-import { SegkitError } from '../util/errors.js';
+import { SegkitError, baseMessage } from '../util/errors.js';
 
 /** The process exit codes of the segkit command. */
-export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, cancelled: 130 });
+export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, cancelled: 130, terminated: 143 });
 
 /** A command line that cannot run as given: a bad option value, a column the file does not have, clashing options. */
 export class UsageError extends Error {
@@ -32,4 +32,14 @@ export function errorText(error: unknown, debug: boolean): string {
   const line = `segkit: error: ${known ? '' : 'internal error: '}${message.replace(/\s*\n\s*/g, ' ')}`;
   if (debug && error instanceof Error && error.stack) return `${line}\n${error.stack}`;
   return line;
+}
+
+/** The --json form of an error: a stable code ("E_USAGE" for command-line mistakes), the message and the hint. */
+export function errorJson(error: unknown): { error: { code: string; message: string; hint: string | null } } {
+  if (error instanceof SegkitError) return { error: { code: error.code, message: baseMessage(error), hint: error.hint ?? null } };
+  if (error instanceof CommanderError || error instanceof UsageError) {
+    const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
+    return { error: { code: 'E_USAGE', message, hint: 'segkit <command> --help shows the options and examples' } };
+  }
+  return { error: { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error), hint: 'SEGKIT_DEBUG=1 prints the stack trace' } };
 }

@@ -3,6 +3,7 @@ import { chooseKDefaults } from '../workflow/chooseK.js';
 import { kmeansDefaults } from '../core/kmeans.js';
 import { UsageError } from './exitCodes.js';
 import { integer, kRange, seedValue } from './optionParsers.js';
+import type { RunContext } from './runContext.js';
 
 /** The segmentation algorithms the command line fits. */
 export const ALGORITHMS = ['kmeans'] as const;
@@ -27,10 +28,13 @@ export function addFitOptions(cmd: Command): Command {
     .addOption(new Option('--max-iter <n>', 'maximum Lloyd iterations per restart').argParser(integer(1)).default(kmeansDefaults.maxIter));
 }
 
-/** The k values to sweep, below the number of rows. */
-export function sweepKs(flags: FitFlags, rows: number): number[] {
+/** The k values to sweep, below the number of rows; a range cut short says so. */
+export function sweepKs(flags: FitFlags, rows: number, ctx: RunContext): number[] {
   const ks = flags.kRange ?? kRange(DEFAULT_K_RANGE);
   const usable = ks.filter((k) => k < rows);
   if (usable.length === 0) throw new UsageError(`--k-range: every k in ${ks[0]}..${ks[ks.length - 1]} needs more rows than the ${rows} the data has`);
+  if (usable.length < ks.length) {
+    ctx.note(`--k-range ${ks[0]}..${ks[ks.length - 1]} capped at ${usable[usable.length - 1]}: k must be below the ${rows.toLocaleString('en-US')} rows`);
+  }
   return usable;
 }

@@ -2,12 +2,15 @@
 // The segkit command: parses the command line, runs one command, and always stops the worker pools before exiting.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { SegkitError } from '../util/errors.js';
 import { close } from '../index.node.js';
 import { registerAbTest } from './abtest.js';
+import { registerApp } from './app.js';
+import { removeTemporaryFiles } from '../data/writeFileAtomic.node.js';
 import { registerChooseK } from './chooseK.js';
 import { registerCompare } from './compare.js';
 import { registerEvaluate } from './evaluate.js';
-import { EXIT, errorText, exitCodeFor } from './exitCodes.js';
+import { EXIT, errorJson, errorText, exitCodeFor } from './exitCodes.js';
 import { registerRfm } from './rfm.js';
 import { registerScore } from './score.js';
 import { registerSegment } from './segment.js';
@@ -24,14 +27,15 @@ function version(): string {
   }
 }
 
-function program(signal: AbortSignal): Command {
+function program(signal: AbortSignal, json: boolean): Command {
   const cmd = new Command('segkit')
     .description('Customer segmentation from the command line: k-means segments, RFM scores, metrics and HTML reports')
     .version(version(), '-V, --version', 'print the segkit version')
     .helpCommand('help [command]', 'show help for a command')
     .exitOverride()
     .showSuggestionAfterError()
-    .configureOutput({ outputError: (text, write) => write(`segkit: ${text.trim()}\n`) });
+    // under --json the error goes to stdout as JSON instead, once the run has failed
+    .configureOutput({ outputError: (text, write) => (json ? undefined : write(`segkit: ${text.trim()}\n`)) });
   registerSegment(cmd, signal);
   registerScore(cmd, signal);
   registerRfm(cmd, signal);
@@ -39,6 +43,7 @@ function program(signal: AbortSignal): Command {
   registerChooseK(cmd, signal);
   registerCompare(cmd, signal);
   registerAbTest(cmd, signal);
+  registerApp(cmd, signal);
   cmd.addHelpText('after', `
 Examples:
   $ segkit segment customers.csv --out segments.csv --model model.json --report report.html
@@ -49,8 +54,10 @@ Examples:
   $ segkit compare before.csv after.csv --model model.json --id customer_id --report changes.html
   $ segkit abtest results.csv --segment segment --group variant --outcome converted
 
-Exit codes: 0 success, 1 failure (unreadable file, bad model, bad data), 2 bad usage, 130 cancelled.
-Set SEGKIT_DEBUG=1 to print stack traces.`);
+Exit codes: 0 success, 1 failure (unreadable file, bad model, bad data), 2 bad usage, 130 cancelled (Ctrl-C),
+143 stopped (SIGTERM); a cancelled run leaves every existing output file as it was.
+With --json, errors are printed on stdout as { "error": { "code", "message", "hint" } }.
+Set SEGKIT_DEBUG=1 to print stack traces and the steps of a run.`);
   return cmd;
 }
 
@@ -76,16 +83,29 @@ function flush(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+/** Whether --json is on the command line (before any "--"): errors are then JSON too, even usage errors. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 async function main(): Promise<number> {
   const debug = process.env.SEGKIT_DEBUG === '1';
+  const json = wantsJson(process.argv.slice(2));
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    // A second Ctrl-C does not wait for the running step.
-    if (interrupts > 1) process.exit(EXIT.cancelled);
-    controller.abort(new Error('interrupted'));
-  });
+  // A stopped run leaves no temporary file behind, however it ends.
+  process.on('exit', removeTemporaryFiles);
+  let stopCode: number = EXIT.cancelled;
+  let signals = 0;
+  const stop = (code: number) => () => {
+    signals++;
+    // A second signal does not wait for the running step.
+    if (signals > 1) process.exit(code);
+    stopCode = code;
+    controller.abort(new Error(code === EXIT.cancelled ? 'interrupted' : 'terminated'));
+  };
+  process.on('SIGINT', stop(EXIT.cancelled));
+  process.on('SIGTERM', stop(EXIT.terminated));
   // A reader that stops early (segkit ... --out - | head) stops the work; that is not an error to report.
   let pipeClosed = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -94,18 +114,25 @@ async function main(): Promise<number> {
     controller.abort(error);
   });
   let code: number = EXIT.ok;
+  let failure: unknown;
   try {
-    await settleOrCancel(program(controller.signal).parseAsync(process.argv), controller.signal);
+    await settleOrCancel(program(controller.signal, json).parseAsync(process.argv), controller.signal);
   } catch (error) {
     code = exitCodeFor(error);
-    // commander has printed its own usage messages already.
-    const report = !(error instanceof CommanderError) && (debug || !controller.signal.aborted);
+    failure = error;
+    // commander has printed its own usage messages already (unless --json asked for JSON).
+    const report = !json && !(error instanceof CommanderError) && (debug || !controller.signal.aborted);
     if (report) process.stderr.write(`${errorText(error, debug)}\n`);
   }
   if (pipeClosed) code = EXIT.ok;
   else if (controller.signal.aborted) {
-    code = EXIT.cancelled;
-    process.stderr.write('cancelled\n');
+    code = stopCode;
+    failure = new SegkitError('E_ABORTED', stopCode === EXIT.cancelled ? 'cancelled (Ctrl-C); no output file was replaced' : 'stopped (SIGTERM); no output file was replaced');
+    if (!json) process.stderr.write('cancelled\n');
+  }
+  if (json && code !== EXIT.ok && failure !== undefined) {
+    process.stdout.write(`${JSON.stringify(errorJson(failure))}\n`);
+    if (debug && failure instanceof Error && failure.stack) process.stderr.write(`${failure.stack}\n`);
   }
   try {
     await close();

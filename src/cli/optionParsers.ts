@@ -1,5 +1,6 @@
 // commander argument parsers: a bad value throws InvalidArgumentError, which commander reports naming the option (exit 2).
 import { InvalidArgumentError } from 'commander';
+import { encodingOption } from '../data/byteSource.js';
 import type { ImputeStrategy } from '../prep/imputer.js';
 import type { ScaleMethod } from '../prep/scaler.js';
 
@@ -96,4 +97,35 @@ export function isoDate(value: string): string {
     throw new InvalidArgumentError(`must be an ISO 8601 date such as 2024-01-31.`);
   }
   return text;
+}
+
+const DELIMITER_NAMES: Readonly<Record<string, string>> = Object.freeze({ tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|', auto: 'auto' });
+
+/** `--delimiter auto|tab|,|;|...`: one character, or a name for one. */
+export function delimiterValue(value: string): string {
+  const named = DELIMITER_NAMES[value.toLowerCase()];
+  if (named !== undefined) return named;
+  if (value.length !== 1 || /[\r\n"]/.test(value)) throw new InvalidArgumentError('must be auto, tab, or one character other than a quote or a line break.');
+  return value;
+}
+
+/** `--decimal .|,`. */
+export function decimalMark(value: string): '.' | ',' {
+  if (value !== '.' && value !== ',') throw new InvalidArgumentError('must be . or ,');
+  return value;
+}
+
+/** `--encoding latin1`: any encoding TextDecoder knows. */
+export function encodingValue(value: string): string {
+  try {
+    encodingOption(value);
+  } catch {
+    throw new InvalidArgumentError('must be an encoding such as utf-8, latin1, windows-1252 or utf-16le.');
+  }
+  return value;
+}
+
+/** `--na NA,-,?`: the cells that mean missing (the empty cell always does); "" for none besides it. */
+export function naList(value: string): string[] {
+  return value === '' ? [] : value.split(',');
 }

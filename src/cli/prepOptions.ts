@@ -1,11 +1,16 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
+import { csvInfo } from '../data/csvCore.js';
 import { TABLE_FORMATS, type TableFormat } from '../data/tableFormat.js';
+import { SegkitError } from '../util/errors.js';
 import { inspectTable } from '../prep/frame.js';
-import type { PipelineOptions } from '../prep/pipeline.js';
+import type { ImputerReport } from '../prep/imputer.js';
+import { OneHotEncoder } from '../prep/oneHotEncoder.js';
+import { looksLikeId, pipeline, type Pipeline, type PipelineOptions, type PipelineResult } from '../prep/pipeline.js';
 import { UsageError } from './exitCodes.js';
 import { IMPUTE_CHOICES, SCALE_CHOICES, columnList, encodeValue, finiteNumber } from './optionParsers.js';
-import { inputName, requireColumn } from './readInput.js';
+import { atRow, inputName, requireColumn } from './readInput.js';
+import type { RunContext } from './runContext.js';
 
 /** The feature-preparation flags shared by segment, evaluate and choose-k. */
 export interface PrepFlags {
@@ -17,6 +22,9 @@ export interface PrepFlags {
   readonly fillValue?: number;
   readonly encode: 'auto' | false | string[];
 }
+
+/** Columns segkit itself writes (segment, rfm): never features unless named in --columns. */
+export const SEGKIT_COLUMNS: readonly string[] = Object.freeze(['segment', 'segment_name', 'rfm_code', 'r_score', 'f_score', 'm_score']);
 
 export function addFormatOption(cmd: Command): Command {
   return cmd.addOption(new Option('--format <format>', 'input format when the extension does not tell (stdin "-" is CSV)').choices(TABLE_FORMATS));
@@ -37,18 +45,84 @@ export function addPrepOptions(cmd: Command): Command {
     .addOption(new Option('--encode <auto|none|list>', 'one-hot encode text columns: auto (text columns with few values), none, or a list').argParser(encodeValue).default(false, 'none'));
 }
 
+/** What the preparation did with the table's columns, for notes on stderr and the --json summary. */
+export interface FeatureReport {
+  /** Missing values filled per feature column (none listed when there were none). */
+  readonly missing: { column: string; count: number }[];
+  /** Columns of the table that are not features, and why (labels and --exclude not listed). */
+  readonly leftOut: { column: string; reason: 'id' | 'text' | 'segkit output' | 'neither numbers nor text' }[];
+  /** Encoded columns with more values than columns: what went into "other". */
+  readonly encoded: { column: string; values: number; other: string[] }[];
+}
+
+export interface PreparedFeatures {
+  readonly prep: Pipeline;
+  readonly options: PipelineOptions;
+  readonly result: PipelineResult;
+  readonly report: FeatureReport;
+}
+
+// Most values a note lists before "…".
+const SHOWN = 10;
+
+function list(names: readonly string[]): string {
+  return names.length > SHOWN ? `${names.slice(0, SHOWN).join(', ')}, … (${names.length} in all)` : names.join(', ');
+}
+
+/**
+ * A numeric column with a stray word reads as text, and would be left out: an error naming the word's line and
+ * column instead, unless the column is left out or encoded on purpose.
+ */
+function checkNumericText(table: Table, path: string, skip: ReadonlySet<string>): void {
+  const info = csvInfo(table);
+  if (!info) return;
+  for (const [column, stats] of info.textStats) {
+    if (skip.has(column) || stats.numbers <= stats.texts) continue;
+    throw new SegkitError(
+      'E_PARSE',
+      `${inputName(path)}: line ${info.line(stats.row)}, column "${column}": ${JSON.stringify(stats.text)} is not a number, though ${stats.numbers} of the column's ${stats.numbers + stats.texts} values are`,
+      `correct it, add it to the missing-value tokens with --na, or leave the column out with --exclude ${column}`,
+    );
+  }
+}
+
+/** A text column with a different value in every row (an email, an id) describes no segment. */
+function checkUniquePerRow(table: Table, names: readonly string[], path: string): void {
+  for (const name of names) {
+    const seen = new Set<unknown>();
+    let present = 0;
+    for (const v of table.getChild(name)!) {
+      if (v === null || v === undefined) continue;
+      present++;
+      seen.add(v);
+    }
+    if (present >= 3 && seen.size === present) {
+      throw new UsageError(`--encode: column "${name}" in ${inputName(path)} has a different value in every row (${present.toLocaleString('en-US')} values), like an id or an email, so it cannot describe a segment; leave it out of --encode`);
+    }
+  }
+}
+
 /**
  * Pipeline options from the flags, after checking that every column they name is in the table, so a typo is a
  * usage error naming the flag and the file rather than a failure deep in the fit. `alsoExclude` keeps label
- * columns out of the features.
+ * columns out of the features; segkit's own output columns stay out unless --columns names them.
  */
-export function pipelineOptions(flags: PrepFlags, table: Table, path: string, alsoExclude: readonly string[] = []): PipelineOptions {
+export function pipelineOptions(flags: PrepFlags, table: Table, path: string, alsoExclude: readonly string[] = [], own: readonly string[] = []): PipelineOptions {
   for (const name of flags.columns ?? []) requireColumn(table, name, '--columns', path);
   for (const name of flags.exclude ?? []) requireColumn(table, name, '--exclude', path);
   if (flags.id !== undefined) requireColumn(table, flags.id, '--id', path);
   const encodeList = Array.isArray(flags.encode) ? flags.encode : [];
   for (const name of encodeList) requireColumn(table, name, '--encode', path);
   if (flags.fillValue !== undefined && flags.impute !== 'constant') throw new UsageError(`--fill-value only applies with --impute constant (got --impute ${flags.impute})`);
+  const names = table.schema.fields.map((f) => f.name);
+  const segkitColumns = names.filter((n) => (SEGKIT_COLUMNS.includes(n) || own.includes(n)) && !(flags.columns ?? []).includes(n) && !encodeList.includes(n));
+  const id = flags.id ?? names.find(looksLikeId);
+  const chosen = flags.columns ? new Set(flags.columns) : undefined;
+  // columns left out on purpose are not checked for stray words
+  const skip = new Set([...(flags.exclude ?? []), ...alsoExclude, ...segkitColumns, ...encodeList, ...(id !== undefined ? [id] : [])]);
+  if (chosen) for (const name of names) if (!chosen.has(name)) skip.add(name);
+  checkNumericText(table, path, skip);
+  checkUniquePerRow(table, encodeList, path);
   const types = new Map(inspectTable(table).fields.map((f) => [f.name, f.type]));
   for (const name of flags.columns ?? []) {
     if (alsoExclude.includes(name)) throw new UsageError(`--columns: column "${name}" holds the labels and cannot also be a feature`);
@@ -60,7 +134,7 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   }
   const scale = SCALE_CHOICES[flags.scale];
   const impute = IMPUTE_CHOICES[flags.impute];
-  const exclude = [...new Set([...(flags.exclude ?? []), ...alsoExclude])];
+  const exclude = [...new Set([...(flags.exclude ?? []), ...alsoExclude, ...segkitColumns])];
   return {
     ...(flags.columns ? { columns: flags.columns } : {}),
     ...(exclude.length > 0 ? { exclude } : {}),
@@ -69,4 +143,71 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
     impute: impute === false ? false : { strategy: impute, ...(flags.fillValue !== undefined ? { fillValue: flags.fillValue } : {}) },
     encode: flags.encode,
   };
+}
+
+/** What the fitted preparation did with the table's columns. */
+function featureReport(table: Table, prep: Pipeline, result: PipelineResult, flags: PrepFlags, alsoExclude: readonly string[], own: readonly string[]): FeatureReport {
+  const imputer = result.report.steps.find((s): s is ImputerReport => s.kind === 'imputer');
+  const missing = (imputer?.columns ?? []).filter((c) => c.filled > 0).map((c) => ({ column: c.column, count: c.filled }));
+  const inputs = new Set(prep.inputs.map((c) => c.name));
+  const quiet = new Set([...(flags.exclude ?? []), ...alsoExclude]);
+  const types = new Map(inspectTable(table).fields.map((f) => [f.name, f.type]));
+  const leftOut: FeatureReport['leftOut'] = [];
+  if (!flags.columns) {
+    for (const f of table.schema.fields) {
+      const name = f.name;
+      if (inputs.has(name) || quiet.has(name)) continue;
+      const type = types.get(name);
+      const reason = name === prep.id ? 'id' : SEGKIT_COLUMNS.includes(name) || own.includes(name) ? 'segkit output' : type === 'categorical' ? 'text' : 'neither numbers nor text';
+      leftOut.push({ column: name, reason });
+    }
+  }
+  const encoded: FeatureReport['encoded'] = [];
+  for (const step of prep.steps) {
+    if (!(step instanceof OneHotEncoder)) continue;
+    for (const c of step.categories) {
+      if (c.infrequent.length > 0) encoded.push({ column: c.column, values: c.categories.length + c.infrequent.length, other: [...c.infrequent] });
+    }
+  }
+  return { missing, leftOut, encoded };
+}
+
+/** Notes on stderr for what the preparation left out, filled in or bucketed: no column changes silently. */
+function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext): void {
+  if (report.missing.length > 0) {
+    const how = flags.impute === 'constant' ? `the constant ${flags.fillValue ?? 0}` : `the column's ${flags.impute.replace('-', ' ')}`;
+    ctx.note(`filled missing values with ${how}: ${report.missing.map((m) => `${m.column} ${m.count.toLocaleString('en-US')}`).join(', ')}`);
+  }
+  const by = (reason: FeatureReport['leftOut'][number]['reason']) => report.leftOut.filter((c) => c.reason === reason).map((c) => c.column);
+  const parts: string[] = [];
+  const id = by('id');
+  if (id.length > 0) parts.push(`${id.join(', ')} (the id)`);
+  const text = by('text');
+  if (text.length > 0) parts.push(`${list(text)} (text: --encode ${text.slice(0, 3).join(',')}${text.length > 3 ? ',…' : ''} to one-hot encode)`);
+  const own = by('segkit output');
+  if (own.length > 0) parts.push(`${own.join(', ')} (segkit's own output: name them in --columns to use them)`);
+  const other = by('neither numbers nor text');
+  if (other.length > 0) parts.push(`${list(other)} (neither numbers nor text: dates, or only empty cells)`);
+  if (parts.length > 0) ctx.note(`left out of the features: ${parts.join('; ')}`);
+  for (const e of report.encoded) {
+    ctx.note(`--encode ${e.column}: ${e.values} values; the ${e.values - e.other.length} most frequent have their own columns and ${e.other.length} go into "${e.column}=other": ${list(e.other)}`);
+  }
+}
+
+/**
+ * Fits the preparation the flags describe and tells what it did; errors name the file line of a bad row.
+ * `alsoExclude` (label columns) are left out silently; `own` are more columns segkit wrote (a renamed segment column).
+ */
+export async function prepareFeatures(flags: PrepFlags, table: Table, path: string, ctx: RunContext, alsoExclude: readonly string[] = [], own: readonly string[] = []): Promise<PreparedFeatures> {
+  const options = pipelineOptions(flags, table, path, alsoExclude, own);
+  const prep = pipeline(options);
+  let result: PipelineResult;
+  try {
+    result = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
+  } catch (error) {
+    throw atRow(error, table, inputName(path));
+  }
+  const report = featureReport(table, prep, result, flags, alsoExclude, own);
+  noteFeatures(report, flags, ctx);
+  return { prep, options, result, report };
 }

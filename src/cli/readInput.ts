@@ -1,13 +1,14 @@
 import type { Table } from 'apache-arrow';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { csvInfo } from '../data/csvCore.js';
 import { readCsv } from '../data/readCsv.js';
 import { readNdjson } from '../data/readNdjson.js';
-import { readTable } from '../data/readTable.node.js';
+import { readTable, type ReadTableOptions } from '../data/readTable.node.js';
 import { tableFormat, type TableFormat } from '../data/tableFormat.js';
-import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { SegkitError, baseMessage, restate, throwIfAborted } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
-import type { RunContext } from './runContext.js';
+import type { ReadSettings, RunContext } from './runContext.js';
 
 /** How messages name an input: its path in quotes, or standard input. */
 export function inputName(path: string): string {
@@ -17,7 +18,25 @@ export function inputName(path: string): string {
 /** A library error about the contents of a file, restated with the file's name in front. */
 export function inFile(error: unknown, what: string): unknown {
   if (!(error instanceof SegkitError) || error.message.includes(what)) return error;
-  return new SegkitError(error.code, `${what}: ${error.message}`, undefined, { cause: error });
+  return restate(error, (message) => `${what}: ${message}`);
+}
+
+/** How a person finds row `row` (0-based) of a table: its file line for CSV (header = line 1), else its 1-based row. */
+export function rowName(table: Table | undefined, row: number): string {
+  const info = table && csvInfo(table);
+  return info ? `line ${info.line(row)}` : `row ${row + 1}`;
+}
+
+/**
+ * A library error that names a row of `table` ("row 4, column ..."), restated with the row as a person finds it
+ * in the file (line 6), then with the file's name in front.
+ */
+export function atRow(error: unknown, table: Table | undefined, what: string): unknown {
+  if (error instanceof SegkitError) {
+    const m = /^row (\d+)\b/.exec(baseMessage(error));
+    if (m) error = restate(error, (message) => `${rowName(table, Number(m[1]))}${message.slice(m[0].length)}`);
+  }
+  return inFile(error, what);
 }
 
 /** Counts the bytes flowing from a file into a reader, for a progress bar. */
@@ -50,6 +69,22 @@ export function outputFormat(path: string, option: string): TableFormat {
   }
 }
 
+/** Reader options for a text format from --delimiter, --decimal, --encoding and --na. */
+export function readerOptions(fmt: TableFormat, read: ReadSettings): Pick<ReadTableOptions, 'delimiter' | 'decimal' | 'encoding' | 'nullValues'> {
+  const encoding = read.encoding !== undefined ? { encoding: read.encoding } : {};
+  if (fmt === 'json' || fmt === 'ndjson') return encoding;
+  if (fmt !== 'csv' && fmt !== 'tsv') return {};
+  return { delimiter: read.delimiter ?? (fmt === 'tsv' ? '\t' : 'auto'), decimal: read.decimal, nullValues: read.nullValues, ...encoding };
+}
+
+/** A note when the delimiter of a CSV input was detected as something other than a comma. */
+export function noteDelimiter(table: Table, path: string, ctx: RunContext): void {
+  const info = csvInfo(table);
+  if (!info?.detected || info.delimiter === ',') return;
+  const name = info.delimiter === '\t' ? 'tab' : `"${info.delimiter}"`;
+  ctx.note(`reading ${inputName(path)} with the delimiter ${name}, detected from its header (--delimiter to choose another)`);
+}
+
 /**
  * Reads a whole table file (or standard input for "-") by its extension or `format`. With progress on, text formats
  * show a bar of bytes read; otherwise readTable does the work.
@@ -58,23 +93,29 @@ export async function readInput(path: string, ctx: RunContext, format?: TableFor
   const fmt = inputFormat(path, format);
   const what = inputName(path);
   const textual = fmt === 'csv' || fmt === 'tsv' || fmt === 'ndjson';
+  const options = { signal: ctx.signal, ...readerOptions(fmt, ctx.read) };
   let size = -1;
   if (ctx.progress.enabled && path !== '-' && textual) size = await stat(path).then((s) => (s.isFile() ? s.size : -1), () => -1);
+  ctx.step(`reading ${what}`);
+  let table: Table;
   try {
-    if (size < 0) return await readTable(path, { format: fmt, signal: ctx.signal });
-    const bar = ctx.progress.start(label, size, 'bytes');
-    try {
-      const source = counted(createReadStream(path, { highWaterMark: 1 << 16 }), (n) => bar.update(n));
-      const table = fmt === 'ndjson' ? await readNdjson(source, { signal: ctx.signal }) : await readCsv(source, { signal: ctx.signal, ...(fmt === 'tsv' ? { delimiter: '\t' } : {}) });
-      throwIfAborted(ctx.signal);
-      return table;
-    } finally {
-      bar.stop();
+    if (size < 0) table = await readTable(path, { format: fmt, ...options });
+    else {
+      const bar = ctx.progress.start(label, size, 'bytes');
+      try {
+        const source = counted(createReadStream(path, { highWaterMark: 1 << 16 }), (n) => bar.update(n));
+        table = fmt === 'ndjson' ? await readNdjson(source, options) : await readCsv(source, options);
+        throwIfAborted(ctx.signal);
+      } finally {
+        bar.stop();
+      }
     }
   } catch (error) {
     if (error instanceof SegkitError) throw inFile(error, what);
     throw new SegkitError('E_IO', `cannot read ${what}: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
   }
+  noteDelimiter(table, path, ctx);
+  return table;
 }
 
 export function columnNames(table: Table): string[] {

@@ -7,9 +7,10 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { isoDate } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { inFile, inputName, outputFormat, readInput, requireColumn } from './readInput.js';
+import { atRow, inputName, outputFormat, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { ensureParent } from '../data/writeFileAtomic.node.js';
+import { checkParent } from '../data/writeFileAtomic.node.js';
+import { CANCELLED_SEGMENT } from '../features/rfmSegment.js';
 
 interface RfmFlags extends CommonFlags {
   readonly customer: string;
@@ -40,7 +41,9 @@ Examples:
       --quantity Quantity --amount UnitPrice --amount-per unit --as-of 2011-12-10 --json
 
 Output: one row per customer with recency (days), frequency (orders), monetary (net spend), 1-5 scores,
-the three-digit RFM code and the RFM segment (Champions, Loyal, At Risk, ...).`;
+the three-digit RFM code and the RFM segment (Champions, Loyal, At Risk, ...). A cancellation invoice "C" + an
+order's number cancels that order; a customer whose every order was cancelled is "${CANCELLED_SEGMENT}", unscored.
+Money is rounded to the cent per line and summed in whole cents, so totals are exact.`;
 
 export function registerRfm(program: Command, signal: AbortSignal): void {
   const cmd = program
@@ -87,6 +90,7 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   if (f.out !== undefined) outputFormat(f.out, '--out');
   if (f.amountPer === 'unit' && f.quantity === undefined) throw new UsageError('--amount-per unit needs --quantity');
+  if (f.out !== undefined) await checkParent(f.out, '--out');
   const what = inputName(input);
   const log = await readInput(input, ctx, formatFlag(f));
   const named: [string, string | undefined][] = [['--customer', f.customer], ['--date', f.date], ['--amount', f.amount], ['--invoice', f.invoice], ['--quantity', f.quantity]];
@@ -105,16 +109,17 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
   try {
     table = rfm(log, options);
   } catch (error) {
-    throw inFile(error, what);
-  }
-  throwIfAborted(ctx.signal);
-  if (f.out !== undefined) {
-    await ensureParent(f.out);
-    await writeTable(f.out, table);
+    throw atRow(error, log, what);
   }
   const segments = rfmSummary(table);
+  const cancelled = segments.find((s) => s.segment === CANCELLED_SEGMENT)?.customers ?? 0;
+  if (cancelled > 0) ctx.note(`${cancelled.toLocaleString('en-US')} customer${cancelled > 1 ? 's' : ''} cancelled every order: segment "${CANCELLED_SEGMENT}", frequency 0, no scores`);
+  if (f.out !== undefined) {
+    throwIfAborted(ctx.signal);
+    await writeTable(f.out, table, { signal: ctx.signal });
+  }
   if (ctx.json) {
-    ctx.printJson({ customers: table.numRows, transactions: log.numRows, ...(f.asOf ? { asOf: f.asOf } : {}), segments, ...(f.out ? { out: f.out } : {}) });
+    ctx.printJson({ customers: table.numRows, transactions: log.numRows, ...(f.asOf ? { asOf: f.asOf } : {}), segments, cancelledCustomers: cancelled, ...(f.out ? { out: f.out } : {}), notices: ctx.notices });
     return;
   }
   const text = [

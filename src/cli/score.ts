@@ -1,7 +1,5 @@
 import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData } from 'apache-arrow';
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { SegmentModel } from '../workflow/segmentModel.js';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
@@ -15,10 +13,10 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
 import { integer } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { counted, inFile, inputFormat, inputName, outputFormat, readInput } from './readInput.js';
+import { atRow, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { checkSegmentColumns, withSegments } from './withSegments.js';
-import { ensureParent, tempPath, writeFailure } from '../data/writeFileAtomic.node.js';
+import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
+import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
 
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
@@ -72,72 +70,28 @@ export async function loadModel(path: string): Promise<SegmentModel> {
   }
 }
 
-/** Where scored CSV text goes: standard output, or a temporary file renamed over the target once complete. */
+/** Where scored CSV text goes: standard output, or a temporary file flushed and renamed over the target once complete. */
 class CsvSink {
-  #stream: WriteStream | NodeJS.WriteStream;
-  #temp: string | undefined;
-  #failure: unknown;
-
-  private constructor(readonly path: string, stream: WriteStream | NodeJS.WriteStream, temp: string | undefined) {
-    this.#stream = stream;
-    this.#temp = temp;
-    stream.on('error', (error) => (this.#failure ??= error));
-  }
+  private constructor(readonly path: string, private readonly file: AtomicFile | undefined) {}
 
   static async open(path: string): Promise<CsvSink> {
-    if (path === '-') return new CsvSink(path, process.stdout, undefined);
-    await ensureParent(path);
-    const temp = tempPath(path);
-    const stream = createWriteStream(temp, { flags: 'wx' });
-    try {
-      await once(stream, 'open');
-    } catch (error) {
-      throw writeFailure(path, error);
-    }
-    return new CsvSink(path, stream, temp);
+    return new CsvSink(path, path === '-' ? undefined : await AtomicFile.open(path));
   }
 
-  async write(text: string | Uint8Array): Promise<void> {
-    if (this.#failure) throw writeFailure(this.path, this.#failure);
-    // Waiting for 'drain' keeps at most one batch of text in memory when the disk is slower than scoring.
-    if (!this.#stream.write(text)) {
-      const stream = this.#stream;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          stream.off('drain', done);
-          stream.off('error', done);
-          resolve();
-        };
-        stream.on('drain', done);
-        stream.on('error', done);
-      });
-    }
-    if (this.#failure) throw writeFailure(this.path, this.#failure);
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.file) return this.file.write(bytes);
+    // Waiting for the callback keeps at most one batch of text in memory when the reader is slower than scoring.
+    await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (error) => (error ? reject(writeFailure('-', error)) : resolve())));
   }
 
-  async commit(): Promise<void> {
-    if (this.#temp === undefined) return;
-    const stream = this.#stream as WriteStream;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        stream.once('error', reject);
-        stream.end(() => resolve());
-      });
-      if (this.#failure) throw this.#failure;
-      await rename(this.#temp, this.path);
-      this.#temp = undefined;
-    } catch (error) {
-      await this.discard();
-      throw writeFailure(this.path, error);
-    }
+  /** Replaces the target, unless `signal` fired: then the target stays as it was. */
+  async commit(signal: AbortSignal): Promise<void> {
+    await this.file?.commit(signal);
   }
 
   /** Removes the partial output; standard output cannot be taken back. */
   async discard(): Promise<void> {
-    if (this.#temp === undefined) return;
-    (this.#stream as WriteStream).destroy();
-    await unlink(this.#temp).catch(() => undefined);
-    this.#temp = undefined;
+    await this.file?.discard();
   }
 }
 
@@ -172,13 +126,6 @@ function wholeNumbersAsIntegers(table: Table): Table {
   return changed ? tableFromColumns(table.schema.fields.map((f) => f.name), data as Data[], table.schema.metadata) : table;
 }
 
-/** Errors about a batch name rows within the batch; restated with the row's number in the whole input. */
-function inBatch(error: unknown, offset: number, what: string): unknown {
-  if (!(error instanceof SegkitError)) return error;
-  const message = error.message.replace(/^row (\d+)/, (_, r: string) => `row ${Number(r) + offset}`);
-  return new SegkitError(error.code, `${what}: ${message}`, undefined, { cause: error });
-}
-
 interface Tally {
   rows: number;
   counts: Float64Array;
@@ -201,7 +148,7 @@ async function* batches(input: string, handle: FileHandle | undefined, fmt: Tabl
   const what = inputName(input);
   let first = true;
   try {
-    for await (const batch of csvRecords(counted(source as AsyncIterable<Buffer>, onBytes), { batchSize: f.batchSize, signal: ctx.signal, types, ...(fmt === 'tsv' ? { delimiter: '\t' } : {}) })) {
+    for await (const batch of csvRecords(counted(source as AsyncIterable<Buffer>, onBytes), { batchSize: f.batchSize, signal: ctx.signal, types, ...readerOptions(fmt, ctx.read) })) {
       first = false;
       yield batch;
     }
@@ -238,6 +185,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   const outFormat = outputFormat(f.out, '--out');
   const inFormat = inputFormat(input, formatFlag(f));
+  await checkParent(f.out, '--out');
   const model = await loadModel(f.model);
   const names = model.names;
   const what = inputName(input);
@@ -262,12 +210,17 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
         pending = it.next();
         pending.catch(() => undefined);
         const batch = next.value;
-        if (t.rows === 0) checkSegmentColumns(batch, f.segmentColumn, what);
+        if (t.rows === 0) {
+          noteDelimiter(batch, input, ctx);
+          const replaced = replacedColumns(batch, f.segmentColumn);
+          if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
+        }
         let labels: Int32Array;
         try {
           labels = await model.predict(batch, run);
         } catch (error) {
-          throw inBatch(error, t.rows, what);
+          // a batch's rows are numbered from 0; its file lines come with it
+          throw atRow(error, batch, what);
         }
         const scored = withSegments(batch, labels, names, f.segmentColumn);
         // bytes go to the file as they are, with no round trip through a string
@@ -277,11 +230,9 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
         throwIfAborted(ctx.signal);
       }
       if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
-      if (sink) await sink.commit();
-      else {
-        await ensureParent(f.out);
-        await writeTable(f.out, kept.length === 1 ? kept[0] : kept[0].concat(...kept.slice(1)));
-      }
+      throwIfAborted(ctx.signal);
+      if (sink) await sink.commit(ctx.signal);
+      else await writeTable(f.out, kept.length === 1 ? kept[0] : kept[0].concat(...kept.slice(1)), { signal: ctx.signal });
     } catch (error) {
       await sink?.discard();
       throw error;
@@ -292,19 +243,19 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
     }
   } else {
     const table = await readInput(input, ctx, inFormat);
-    checkSegmentColumns(table, f.segmentColumn, what);
+    const replaced = replacedColumns(table, f.segmentColumn);
+    if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
     let labels: Int32Array;
     const bar = ctx.progress.start('scoring', 1);
     try {
       labels = await model.predict(table, run);
     } catch (error) {
-      throw inFile(error, what);
+      throw atRow(error, table, what);
     } finally {
       bar.stop();
     }
     throwIfAborted(ctx.signal);
-    await ensureParent(f.out);
-    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn));
+    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn), { signal: ctx.signal });
     tally(t, labels);
   }
 
@@ -312,7 +263,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
   const rowsPerSecond = seconds > 0 ? t.rows / seconds : t.rows;
   const segments = model.segments.map((s) => ({ id: s.id, name: s.name, size: t.counts[s.id], share: t.rows > 0 ? t.counts[s.id] / t.rows : 0 }));
   if (ctx.json) {
-    ctx.printJson({ rows: t.rows, unscored: t.unscored, seconds, rowsPerSecond, out: f.out, segments });
+    ctx.printJson({ rows: t.rows, unscored: t.unscored, seconds, rowsPerSecond, out: f.out, segments, notices: ctx.notices });
     return;
   }
   const lines = segments.map((s) => `  ${String(s.id).padStart(3)}  ${s.name}: ${s.size.toLocaleString('en-US')} (${formatShare(s.share)})`);

@@ -8,22 +8,22 @@ import type { Dataset } from '../data/dataset.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
 import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
-import { RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
+import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
-import { pipeline, type PipelineOptions } from '../prep/pipeline.js';
+import { pipeline } from '../prep/pipeline.js';
 import { buildReport } from '../report/buildReport.js';
 import { UsageError } from './exitCodes.js';
 import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { kValue } from './optionParsers.js';
-import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
-import { inFile, inputName, outputFormat, readInput } from './readInput.js';
+import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
+import { atRow, inputName, outputFormat, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS, silhouette } from './silhouette.js';
-import { writeFileAtomic, ensureParent } from '../data/writeFileAtomic.node.js';
-import { checkSegmentColumns, withSegments } from './withSegments.js';
+import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
 
 interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags {
   readonly k: number | 'auto';
@@ -53,6 +53,12 @@ export interface SegmentSummaryJSON {
   kSweep?: KScore[];
   recommendation?: { k: number; elbowK: number | null; silhouetteK: number; evidence: string; reason: string };
   files: { out?: string; model?: string; report?: string };
+  /** Missing values filled per feature, columns left out and why, encoded columns with an "other" bucket. */
+  missing: FeatureReport['missing'];
+  leftOut: FeatureReport['leftOut'];
+  encoded: FeatureReport['encoded'];
+  /** Every note printed on stderr. */
+  notices: string[];
 }
 
 const EXAMPLES = `
@@ -85,12 +91,16 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
   cmd.action((input: string, flags: SegmentFlags) => runSegment(input, flags, new RunContext(signal, flags)));
 }
 
-function checkOutputs(f: SegmentFlags, ctx: RunContext): void {
+async function checkOutputs(f: SegmentFlags, ctx: RunContext): Promise<void> {
   if (f.kRange && f.k !== 'auto') throw new UsageError(`--k-range only applies with --k auto (got --k ${f.k})`);
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   if (f.model === '-' || f.report === '-') throw new UsageError(`--${f.model === '-' ? 'model' : 'report'} needs a file path`);
   if (f.out !== undefined) outputFormat(f.out, '--out');
   if (f.segmentColumn.trim() === '') throw new UsageError('--segment-column must be a column name');
+  // before the long part: an output folder that does not exist is an error, never created silently
+  if (f.out !== undefined) await checkParent(f.out, '--out');
+  if (f.model !== undefined) await checkParent(f.model, '--model');
+  if (f.report !== undefined) await checkParent(f.report, '--report');
 }
 
 /** A fitted model, with the iteration figures of the algorithms that have them. */
@@ -103,8 +113,9 @@ interface Fit {
 
 async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit> {
   const common = { seed: f.seed, nInit: f.nInit, maxIter: f.maxIter, threads: ctx.threads, signal: ctx.signal };
+  ctx.step(`fitting ${data.n} rows x ${data.d} features`);
   if (f.k === 'auto') {
-    const ks = sweepKs(f, data.n);
+    const ks = sweepKs(f, data.n, ctx);
     const bar = ctx.progress.start('choosing k', ks.length);
     try {
       bar.update(0, `k = ${ks[0]}`);
@@ -141,19 +152,19 @@ function summaries(profiles: SegmentProfiles): SegmentSummary[] {
 }
 
 async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Promise<void> {
-  checkOutputs(f, ctx);
+  await checkOutputs(f, ctx);
   const what = inputName(input);
   const table: Table = await readInput(input, ctx, formatFlag(f));
-  if (f.out !== undefined) checkSegmentColumns(table, f.segmentColumn, what);
-  const options: PipelineOptions = pipelineOptions(f, table, input);
-  const prep = pipeline(options);
-  let prepared, profileData: Dataset;
+  // segkit's own output read back: its segment columns are no features, and --out replaces them
+  const replaced = replacedColumns(table, f.segmentColumn);
+  if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
+  const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, [], replaced);
+  let profileData: Dataset;
   try {
-    prepared = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.
     profileData = options.scale === false ? prepared.dataset : (await pipeline({ ...options, scale: false }).fitTransform(table, { threads: ctx.threads, signal: ctx.signal })).dataset;
   } catch (error) {
-    throw inFile(error, what);
+    throw atRow(error, table, what);
   }
   const { dataset, rowIndex } = prepared;
   throwIfAborted(ctx.signal);
@@ -180,18 +191,19 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   const names = segments.map((s) => s.name);
   throwIfAborted(ctx.signal);
 
+  // Every write checks for Ctrl-C first and again just before its rename: a cancelled run replaces no file.
   if (f.out !== undefined) {
+    throwIfAborted(ctx.signal);
+    ctx.step(`writing ${f.out}`);
     const full = new Int32Array(table.numRows).fill(-1);
     for (let i = 0; i < rowIndex.length; i++) full[rowIndex[i]] = labels[i];
-    await ensureParent(f.out);
-    await writeTable(f.out, withSegments(table, full, names, f.segmentColumn));
-    throwIfAborted(ctx.signal);
+    await writeTable(f.out, withSegments(table, full, names, f.segmentColumn), { signal: ctx.signal });
   }
   if (f.model !== undefined) {
-    const saved = new SegmentModel({ pipeline: prep, model, segments });
-    await ensureParent(f.model);
-    await writeFileAtomic(f.model, `${JSON.stringify(saved.toJSON())}\n`);
     throwIfAborted(ctx.signal);
+    ctx.step(`writing ${f.model}`);
+    const saved = new SegmentModel({ pipeline: prep, model, segments });
+    await writeFileAtomic(f.model, `${JSON.stringify(saved.toJSON())}\n`, ctx.signal);
   }
   if (f.report !== undefined) {
     const bar = ctx.progress.start('drawing the report', 1);
@@ -209,8 +221,8 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
         ...(sil.samples ? { silhouetteSamples: sil.samples } : {}),
       });
       throwIfAborted(ctx.signal);
-      await ensureParent(f.report);
-      await writeFileAtomic(f.report, html);
+      ctx.step(`writing ${f.report}`);
+      await writeFileAtomic(f.report, html, ctx.signal);
     } finally {
       bar.stop();
     }
@@ -225,6 +237,8 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
       recommendation: { k: sweep.recommendedK, elbowK: sweep.elbowK, silhouetteK: sweep.silhouetteK, evidence: sweep.evidence, reason: sweep.reason },
     } : {}),
     files: { ...(f.out !== undefined ? { out: f.out } : {}), ...(f.model !== undefined ? { model: f.model } : {}), ...(f.report !== undefined ? { report: f.report } : {}) },
+    ...features,
+    notices: ctx.notices,
   };
   if (ctx.json) ctx.printJson(summary);
   else {
@@ -265,7 +279,7 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
   return parts.join('\n');
 }
 
-const RFM_NAMES = new Set<string>(RFM_SEGMENT_RULES.map((r) => r.segment));
+const RFM_NAMES = new Set<string>([...RFM_SEGMENT_RULES.map((r) => r.segment), CANCELLED_SEGMENT]);
 
 /** The RFM segment of each kept row, when the input has a text column holding only RFM segment names (e.g. from `segkit rfm`). */
 function rfmLabels(table: Table, rowIndex: Int32Array): string[] | null {

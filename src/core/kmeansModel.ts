@@ -1,5 +1,5 @@
 import { SegkitError, describe } from '../util/errors.js';
-import { readObject } from '../util/modelJson.js';
+import { FLOAT32_MAX, modelValue, readObject } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -146,14 +146,7 @@ export class KMeansModel implements SegmentationModel {
 
   /** Loads a model saved with `toJSON` (an object or JSON text), checking every field. */
   static fromJSON(json: unknown): KMeansModel {
-    let o = json;
-    if (typeof o === 'string') {
-      try {
-        o = JSON.parse(o);
-      } catch (e) {
-        throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`);
-      }
-    }
+    const o = modelValue(json);
     // version 1 files (before every model carried its kind) are read as they are
     const v1 = !!o && typeof o === 'object' && (o as { version?: unknown }).version === 1;
     const r = readObject(o, '', v1 ? KMEANS_KEYS.filter((key) => key !== 'kind') : KMEANS_KEYS);
@@ -166,20 +159,25 @@ export class KMeansModel implements SegmentationModel {
     if (!Array.isArray(names) || names.length === 0 || names.some((s) => typeof s !== 'string')) throw bad('featureNames', names, 'a non-empty array of strings');
     const d = names.length;
     const rows = r.centroids;
-    // the centroid array is checked against k before anything of size k is allocated
+    // k is held against the centroid array before anything of size k is allocated
     if (!Array.isArray(rows) || rows.length !== k) throw bad('centroids', rows, `${k} rows`);
+    const off = r.offset;
+    if (!Array.isArray(off) || off.length !== d) throw bad('offset', off, `${d} numbers`);
+    // the kernels hold centroids and the offset in float32: a value beyond its range would score as infinity
+    const inRange = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX;
+    const float32 = 'a finite number within the float32 range (|x| <= 3.4e38)';
+    off.forEach((v, j) => {
+      if (!inRange(v)) throw bad(`offset[${j}]`, v, float32);
+    });
     const centroids = new Float64Array((k as number) * d);
     rows.forEach((row, t) => {
       if (!Array.isArray(row) || row.length !== d) throw bad(`centroids[${t}]`, row, `${d} numbers`);
       row.forEach((v, j) => {
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`centroids[${t}][${j}]`, v, 'a finite number');
+        if (!inRange(v)) throw bad(`centroids[${t}][${j}]`, v, float32);
+        // the kernels see centroids less the offset
+        if (Math.abs(v - (off[j] as number)) > FLOAT32_MAX) throw bad(`centroids[${t}][${j}]`, v, `within the float32 range of offset[${j}] (${off[j]})`);
         centroids[t * d + j] = v;
       });
-    });
-    const off = r.offset;
-    if (!Array.isArray(off) || off.length !== d) throw bad('offset', off, `${d} numbers`);
-    off.forEach((v, j) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`offset[${j}]`, v, 'a finite number');
     });
     const num = (key: string, ok: (v: number) => boolean, what: string): number => {
       const v = r[key];

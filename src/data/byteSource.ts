@@ -1,4 +1,4 @@
-import { SegkitError, describe } from '../util/errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 
 /** Where table bytes can come from without a file system: text, bytes, a web stream or any async iterable (Node streams are). */
 export type ByteSource =
@@ -67,17 +67,101 @@ function* sliceString(text: string): Generator<string> {
   }
 }
 
-/** Decodes any source to UTF-8 text in slices; a leading BOM in byte input is dropped by TextDecoder. */
-export async function* textChunks(source: ByteSource, what = 'the input'): AsyncGenerator<string> {
+/** A TextDecoder label, checked; the readers' `encoding` option. */
+export function encodingOption(encoding: unknown): string {
+  if (encoding === undefined) return 'utf-8';
+  try {
+    if (typeof encoding !== 'string') throw new TypeError();
+    return new TextDecoder(encoding).encoding;
+  } catch {
+    throw badOption('encoding', encoding, 'an encoding TextDecoder knows, e.g. "utf-8", "latin1", "windows-1252" or "utf-16le"');
+  }
+}
+
+/** Length of the UTF-8 sequence a lead byte starts, and the range its second byte must be in; 0 when it starts none. */
+function utf8Lead(b: number): [number, number, number] {
+  if (b < 0x80) return [1, 0, 0];
+  if (b >= 0xc2 && b <= 0xdf) return [2, 0x80, 0xbf];
+  if (b === 0xe0) return [3, 0xa0, 0xbf];
+  if (b === 0xed) return [3, 0x80, 0x9f];
+  if (b >= 0xe1 && b <= 0xef) return [3, 0x80, 0xbf];
+  if (b === 0xf0) return [4, 0x90, 0xbf];
+  if (b >= 0xf1 && b <= 0xf3) return [4, 0x80, 0xbf];
+  if (b === 0xf4) return [4, 0x80, 0x8f];
+  return [0, 0, 0];
+}
+
+/** Offset of the first byte of `bytes` that is not valid UTF-8, or -1; continuation bytes at the start finish the previous chunk. */
+function firstInvalidUtf8(bytes: Uint8Array, final: boolean): number {
+  let i = 0;
+  while (i < 3 && i < bytes.length && (bytes[i] & 0xc0) === 0x80) i++;
+  while (i < bytes.length) {
+    const [length, lo, hi] = utf8Lead(bytes[i]);
+    if (length === 0) return i;
+    if (length === 1) {
+      i++;
+      continue;
+    }
+    if (i + length > bytes.length) return final ? i : -1;
+    if (bytes[i + 1] < lo || bytes[i + 1] > hi) return i;
+    for (let k = 2; k < length; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return -1;
+}
+
+function countNewlines(bytes: Uint8Array, end: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i !== -1 && i < end; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Decodes bytes in the given encoding, refusing what is not valid in it: a wrong byte would otherwise become U+FFFD
+ * and make different names equal (Müller and Möller in a Latin-1 file). The error names the line.
+ */
+class Decoder {
+  private readonly decoder: TextDecoder;
+  private lines = 0;
+
+  constructor(private readonly encoding: string, private readonly what: string) {
+    this.decoder = new TextDecoder(encoding, { fatal: true });
+  }
+
+  decode(bytes: Uint8Array | undefined): string {
+    try {
+      const text = bytes === undefined ? this.decoder.decode() : this.decoder.decode(bytes, { stream: true });
+      if (bytes !== undefined && this.encoding === 'utf-8') this.lines += countNewlines(bytes, bytes.length);
+      return text;
+    } catch (error) {
+      throw this.invalid(bytes ?? new Uint8Array(0), error);
+    }
+  }
+
+  private invalid(bytes: Uint8Array, cause: unknown): SegkitError {
+    const hint = 'read it in its own encoding: encoding "latin1" (or "windows-1252", "utf-16le"); on the command line, --encoding latin1';
+    if (this.encoding !== 'utf-8') return new SegkitError('E_PARSE', `${this.what} is not valid ${this.encoding}`, hint, { cause });
+    const at = Math.max(0, firstInvalidUtf8(bytes, true));
+    const line = 1 + this.lines + countNewlines(bytes, at);
+    const byte = bytes[at] === undefined ? '' : ` (byte 0x${bytes[at].toString(16).toUpperCase().padStart(2, '0')})`;
+    return new SegkitError('E_PARSE', `line ${line}: ${this.what} is not valid UTF-8${byte}`, hint, { cause });
+  }
+}
+
+/**
+ * Decodes any source to text in slices (UTF-8 unless `encoding` names another); a leading BOM in byte input is
+ * dropped by TextDecoder. Bytes invalid in the encoding are an E_PARSE error naming the line.
+ */
+export async function* textChunks(source: ByteSource, what = 'the input', encoding = 'utf-8'): AsyncGenerator<string> {
   if (typeof source === 'string') {
     yield* sliceString(source);
     return;
   }
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new Decoder(encoding, what);
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
     const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
     for (let i = 0; i < bytes.length; i += SLICE) {
-      const text = decoder.decode(bytes.subarray(i, i + SLICE), { stream: true });
+      const text = decoder.decode(bytes.subarray(i, i + SLICE));
       if (text) yield text;
     }
   } else {
@@ -85,14 +169,14 @@ export async function* textChunks(source: ByteSource, what = 'the input'): Async
       if (typeof chunk === 'string') {
         if (chunk) yield chunk;
       } else if (chunk instanceof Uint8Array) {
-        const text = decoder.decode(chunk, { stream: true });
+        const text = decoder.decode(chunk);
         if (text) yield text;
       } else {
         throw new SegkitError('E_BAD_OPTION', `${what} yielded ${describe(chunk)}; chunks must be Uint8Array or string`);
       }
     }
   }
-  const tail = decoder.decode();
+  const tail = decoder.decode(undefined);
   if (tail) yield tail;
 }
 
@@ -123,8 +207,8 @@ export async function collectBytes(source: ByteSource, what = 'the input'): Prom
 }
 
 /** All of a source as one string, without a leading BOM. */
-export async function collectText(source: ByteSource, what = 'the input'): Promise<string> {
+export async function collectText(source: ByteSource, what = 'the input', encoding = 'utf-8'): Promise<string> {
   let text = '';
-  for await (const chunk of textChunks(source, what)) text += chunk;
+  for await (const chunk of textChunks(source, what, encoding)) text += chunk;
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -170,9 +170,12 @@ const ARTICLE: Readonly<Record<ColumnType, string>> = Object.freeze({
   category: 'a category',
 });
 
+// First allocations are small: a table may have thousands of columns, and a column's first rows cost little.
+const MIN_CAPACITY = 64;
+
 function grow<T extends Float64Array | Int32Array | Uint8Array>(array: T, need: number): T {
   if (need <= array.length) return array;
-  let capacity = Math.max(1024, array.length);
+  let capacity = Math.max(MIN_CAPACITY, array.length);
   while (capacity < need) capacity *= 2;
   const next = new (array.constructor as new (n: number) => T)(capacity);
   next.set(array);
@@ -208,12 +211,57 @@ export class ColumnBuilder {
   private dictValues: string[] = [];
   private codes = new Int32Array(0);
 
-  constructor(name: string, forced: ColumnType | undefined, parseDates: boolean) {
+  private readonly decimalComma: boolean;
+  // in an inferred text column: how many values read as numbers, how many do not, and the first that does not
+  private numberCells = 0;
+  private textCells = 0;
+  private firstTextRow = -1;
+  private firstText = '';
+
+  /** `decimal` ',' reads "1,5" as 1.5 (and "1.5" as text). */
+  constructor(name: string, forced: ColumnType | undefined, parseDates: boolean, decimal: '.' | ',' = '.') {
     this.name = name;
     this.forced = forced;
     this.parseDates = parseDates;
+    this.decimalComma = decimal === ',';
     this.kind = 'empty';
     if (forced) this.start(KIND_OF[forced]);
+  }
+
+  /** A cell's text as number text: with a decimal comma, "1,5" becomes "1.5" and "1.5" stays text. */
+  private numeric(text: string): string {
+    if (!this.decimalComma) return text;
+    return text.includes('.') ? '' : text.replace(',', '.');
+  }
+
+  /**
+   * For an inferred text column holding both: how many values read as numbers and how many do not, with the row
+   * (0-based) and text of the first that does not. A numeric column with a stray word looks like this.
+   */
+  textStats(): { numbers: number; texts: number; row: number; text: string } | undefined {
+    if (this.forced || this.kind !== 'string' || this.numberCells === 0 || this.textCells === 0) return undefined;
+    return { numbers: this.numberCells, texts: this.textCells, row: this.firstTextRow, text: this.firstText };
+  }
+
+  private countText(text: string, row: number): void {
+    const c = text.charCodeAt(0);
+    // most text starts with a letter and is no number; "007" counts as one here (a code column is not a mixed one)
+    const maybe = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 44 || c === 32 || c === 9 || c === 73 || c === 78;
+    if (maybe && parseNumberText(this.numeric(text), false) !== undefined) this.numberCells++;
+    else {
+      if (this.textCells === 0) {
+        this.firstTextRow = row;
+        this.firstText = text;
+      }
+      this.textCells++;
+    }
+  }
+
+  /** Bytes held by the column's buffers (for tests of the per-column cost). */
+  allocatedBytes(): number {
+    let total = this.bytes.byteLength + this.offsets.byteLength + this.codes.byteLength + (this.valid?.byteLength ?? 0);
+    for (const c of this.chunks) total += c?.byteLength ?? 0;
+    return total;
   }
 
   /** The type inferred so far; a column with no values yet counts as string. */
@@ -239,7 +287,7 @@ export class ColumnBuilder {
       this.reserve(i + 1);
       if (!this.valid) {
         // first null: every earlier row was valid
-        this.valid = new Uint8Array(Math.max(128, (this.capacity() + 7) >> 3));
+        this.valid = new Uint8Array(Math.max(MIN_CAPACITY >> 3, (this.capacity() + 7) >> 3));
         this.valid.fill(0xff, 0, i >> 3);
         for (let r = i & ~7; r < i; r++) this.valid[r >> 3] |= 1 << (r & 7);
       }
@@ -255,7 +303,8 @@ export class ColumnBuilder {
       case 'empty':
         return this.startFromText(text);
       case 'number': {
-        const v = readNumber(text, !this.forced);
+        const number = this.numeric(text);
+        const v = number === '' ? undefined : readNumber(number, !this.forced);
         if (v !== undefined) {
           if (this.forced === 'integer' && !isInt32(v)) return Number.isInteger(v) ? 'is not a 32-bit integer' : 'is not an integer';
           if (this.allInt && !(integerText && isInt32(v))) this.allInt = false;
@@ -263,6 +312,9 @@ export class ColumnBuilder {
           return undefined;
         }
         if (this.forced) return this.forced === 'integer' ? 'is not an integer' : 'is not a number';
+        // the values so far were numbers; this one starts the count of those that are not
+        this.numberCells = this.length - this.nullCount;
+        this.countText(text, this.length);
         this.toStrings();
         this.appendString(text);
         return undefined;
@@ -292,6 +344,7 @@ export class ColumnBuilder {
         return undefined;
       }
       case 'string':
+        if (!this.forced) this.countText(text, this.length);
         this.appendString(text);
         return undefined;
       case 'category':
@@ -367,7 +420,8 @@ export class ColumnBuilder {
   }
 
   private startFromText(text: string): string | undefined {
-    const v = parseNumberText(text, true);
+    const number = this.numeric(text);
+    const v = number === '' ? undefined : parseNumberText(number, true);
     if (v !== undefined) {
       this.start('number');
       return this.pushText(text);
@@ -381,6 +435,7 @@ export class ColumnBuilder {
       return this.pushText(text);
     }
     this.start('string');
+    this.countText(text, this.length);
     this.appendString(text);
     return undefined;
   }
@@ -390,7 +445,7 @@ export class ColumnBuilder {
       case 'number':
       case 'boolean':
       case 'date':
-        return this.chunks.length * CHUNK;
+        return this.chunks.length === 1 ? this.chunks[0]!.length : this.chunks.length * CHUNK;
       case 'string':
         return this.offsets.length - 1;
       case 'category':
@@ -405,6 +460,13 @@ export class ColumnBuilder {
       case 'number':
       case 'boolean':
       case 'date':
+        // the first chunk grows from a small size to CHUNK; after it, whole chunks are added and never copied
+        if (this.chunks.length <= 1 && need <= CHUNK) {
+          const first = this.chunks[0] ?? new Float64Array(0);
+          this.chunks[0] = first.length >= need ? first : grow(first, need);
+          break;
+        }
+        if (this.chunks.length === 1 && this.chunks[0]!.length < CHUNK) this.chunks[0] = grow(this.chunks[0]!, CHUNK);
         while (this.chunks.length * CHUNK < need) this.chunks.push(new Float64Array(CHUNK));
         break;
       case 'string':
@@ -420,7 +482,7 @@ export class ColumnBuilder {
   /** Switches an empty column to a storage kind; rows so far are all null and keep zeroed slots. */
   private start(kind: Kind): void {
     this.kind = kind;
-    const need = Math.max(1024, this.length + 1);
+    const need = Math.max(MIN_CAPACITY, this.length + 1);
     if (kind === 'string') this.offsets = new Int32Array(need + 1);
     else if (kind === 'category') {
       this.codes = new Int32Array(need);
@@ -441,8 +503,12 @@ export class ColumnBuilder {
 
   private appendNumber(v: number): void {
     const i = this.length;
-    if (i >= this.chunks.length * CHUNK) this.reserve(i + 1);
-    this.chunks[i >> CHUNK_BITS]![i & CHUNK_MASK] = v;
+    let chunk = this.chunks[i >> CHUNK_BITS];
+    if (!chunk || (i & CHUNK_MASK) >= chunk.length) {
+      this.reserve(i + 1);
+      chunk = this.chunks[i >> CHUNK_BITS];
+    }
+    chunk![i & CHUNK_MASK] = v;
     this.markValid(i);
     this.length = i + 1;
   }
@@ -502,12 +568,14 @@ export class ColumnBuilder {
     const chunks = this.chunks;
     const kind = this.kind;
     this.kind = 'string';
-    this.offsets = new Int32Array(Math.max(1024, n + 1) + 1);
+    this.offsets = new Int32Array(Math.max(MIN_CAPACITY, n + 1) + 1);
     this.byteLength = 0;
     this.chunks = [];
     for (let i = 0; i < n; i++) {
-      if (this.isValid(i)) this.writeString(i, render(kind, chunks[i >> CHUNK_BITS]![i & CHUNK_MASK], this.dateOnly));
-      else this.offsets[i + 1] = this.byteLength;
+      if (this.isValid(i)) {
+        const text = render(kind, chunks[i >> CHUNK_BITS]![i & CHUNK_MASK], this.dateOnly);
+        this.writeString(i, this.decimalComma && kind === 'number' ? text.replace('.', ',') : text);
+      } else this.offsets[i + 1] = this.byteLength;
     }
   }
 

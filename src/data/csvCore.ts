@@ -1,13 +1,19 @@
 import type { Table } from 'apache-arrow';
 import Papa from 'papaparse';
-import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
+import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
-import { type ByteSource, textChunks } from './byteSource.js';
+import { type ByteSource, encodingOption, textChunks } from './byteSource.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {
-  /** Field separator (default ","; "\t" for TSV). */
+  /** Field separator (default ","; "\t" for TSV); "auto" picks the commonest of , ; tab | in the header line. */
   readonly delimiter?: string;
+  /** Decimal mark of numbers: "." (default) or "," for decimal-comma exports ("1,5" is 1.5; "1.5" is then text). */
+  readonly decimal?: '.' | ',';
+  /** Text encoding of byte input (default "utf-8"; any TextDecoder label, e.g. "latin1", "windows-1252", "utf-16le"). Invalid bytes are an E_PARSE error naming the line. */
+  readonly encoding?: string;
+  /** At most this many columns (default 16,384, Excel's limit); a wider header is an E_PARSE error, so a broken file cannot exhaust memory. */
+  readonly maxColumns?: number;
   /** Quote character (default '"'). */
   readonly quote?: string;
   /** Column types that override inference; a value that does not fit is an E_PARSE error naming its line and column. */
@@ -16,7 +22,7 @@ export interface ReadCsvOptions {
   readonly parseDates?: boolean;
   /** Store non-integer numeric columns as Float32 instead of Float64 (default false: full fidelity; Datasets convert to Float32 anyway). */
   readonly float32?: boolean;
-  /** Cell texts read as null (default: the empty cell only). */
+  /** Cell texts read as null, in every column (default: the empty cell and MISSING_TOKENS: NA, N/A, n/a, null, NULL, NaN, -, ?). */
   readonly nullValues?: readonly string[];
   readonly signal?: AbortSignal;
 }
@@ -26,17 +32,33 @@ export interface CsvRecordsOptions extends ReadCsvOptions {
   readonly batchSize?: number;
 }
 
+/** Cells that mean "no value" in exported files; with the empty cell, the readers' default nullValues. */
+export const MISSING_TOKENS: readonly string[] = Object.freeze(['NA', 'N/A', 'n/a', 'null', 'NULL', 'NaN', '-', '?']);
+
 export const READ_CSV_DEFAULTS = Object.freeze({
   delimiter: ',',
+  decimal: '.' as const,
+  encoding: 'utf-8',
   quote: '"',
   parseDates: true,
   float32: false,
-  nullValues: Object.freeze(['']) as readonly string[],
+  nullValues: Object.freeze(['', ...MISSING_TOKENS]) as readonly string[],
   batchSize: 65536,
+  maxColumns: 16384,
 });
 
+// Delimiters "auto" chooses among, in the order that breaks ties.
+const DELIMITERS = [',', '\t', ';', '|'];
+
+// One record may hold at most this many characters: an unclosed quote otherwise swallows the file into memory.
+export const MAX_RECORD_CHARS = 1 << 26;
+
 interface CsvSettings {
+  /** "auto" until the header line is read. */
   delimiter: string;
+  decimal: '.' | ',';
+  encoding: string;
+  maxColumns: number;
   quote: string;
   types: Readonly<Record<string, ColumnType>>;
   parseDates: boolean;
@@ -60,8 +82,14 @@ export function csvSettings(options: CsvRecordsOptions): CsvSettings {
     delimiter === '"' ||
     (quote !== '' && delimiter.includes(quote))
   ) {
-    throw badOption('delimiter', delimiter, 'a non-empty string without line breaks, \'"\' or the quote character');
+    throw badOption('delimiter', delimiter, '"auto" or a non-empty string without line breaks, \'"\' or the quote character');
   }
+  const decimal = options.decimal ?? d.decimal;
+  if (decimal !== '.' && decimal !== ',') throw badOption('decimal', decimal, '"." or ","');
+  if (delimiter.includes(decimal)) throw badOption('decimal', decimal, `a mark other than the delimiter ${JSON.stringify(delimiter)}`);
+  const encoding = encodingOption(options.encoding);
+  const maxColumns = options.maxColumns ?? d.maxColumns;
+  if (!Number.isInteger(maxColumns) || maxColumns < 1) throw badOption('maxColumns', maxColumns, 'a positive integer');
   const types = options.types ?? {};
   if (types === null || typeof types !== 'object' || Array.isArray(types)) throw badOption('types', types, 'an object of column name to type');
   for (const [name, type] of Object.entries(types)) {
@@ -78,7 +106,7 @@ export function csvSettings(options: CsvRecordsOptions): CsvSettings {
   const batchSize = options.batchSize ?? d.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw badOption('batchSize', batchSize, 'a positive integer');
   const signal = options.signal;
-  return { delimiter, quote, types, parseDates, float32, nullValues: new Set(nullValues), batchSize, signal };
+  return { delimiter, decimal, encoding, maxColumns, quote, types, parseDates, float32, nullValues: new Set(nullValues), batchSize, signal };
 }
 
 function columnLabel(header: readonly string[] | undefined, j: number): string {
@@ -86,6 +114,13 @@ function columnLabel(header: readonly string[] | undefined, j: number): string {
 }
 
 function checkHeader(record: string[], settings: CsvSettings): string[] {
+  if (record.length > settings.maxColumns) {
+    throw new SegkitError(
+      'E_PARSE',
+      `line 1 has ${record.length.toLocaleString('en-US')} columns; segkit reads at most ${settings.maxColumns.toLocaleString('en-US')} (the maxColumns option)`,
+      `check the delimiter (${JSON.stringify(settings.delimiter)}), or raise maxColumns if the file really is this wide`,
+    );
+  }
   const seen = new Map<string, number>();
   const names = record.map((raw, j) => {
     const name = raw.trim() === '' ? `column${j + 1}` : raw;
@@ -174,8 +209,33 @@ interface Trace {
  * for the next slice, so memory holds one slice plus one unfinished row. Line numbers are counted per slice and
  * traced within a slice only when an error names one.
  */
+/** File lines of data rows (header = line 1), kept as the few places where a row does not follow on the next line. */
+class LineIndex {
+  private readonly rows: number[] = [];
+  private readonly lines: number[] = [];
+
+  add(row: number, line: number): void {
+    const b = this.rows.length - 1;
+    if (b >= 0 && this.lines[b] + (row - this.rows[b]) === line) return;
+    this.rows.push(row);
+    this.lines.push(line);
+  }
+
+  /** The line of data row `row` (0 is the first row after the header); a record over several lines gives its last. */
+  line(row: number): number {
+    let lo = 0, hi = this.rows.length - 1;
+    if (hi < 0 || row < this.rows[0]) return row + 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.rows[mid] <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.lines[lo] + (row - this.rows[lo]);
+  }
+}
+
 class CsvLines implements RecordPosition {
-  private parser: Papa.Parser;
+  private parser!: Papa.Parser;
   private pending = '';
   private started = false;
   private newline: string | undefined;
@@ -188,12 +248,24 @@ class CsvLines implements RecordPosition {
   private rows: string[][] = [];
   private row = 0;
   private readonly trace: Trace = { end: 0, bad: -1, badField: 0, badAt: 0, badStray: false, keep: [] };
+  /** Data rows handed to the sink so far, and the line of each. */
+  private records = 0;
+  readonly lines = new LineIndex();
+  /** Whether the delimiter was detected ("auto") rather than given. */
+  readonly detected: boolean;
+  // the end of each row of the slice, when a quote may have spread a row over several lines
+  private ends = new Int32Array(0);
 
   constructor(
     private readonly settings: CsvSettings,
     private readonly sink: CsvSink,
   ) {
-    this.parser = this.makeParser('\n');
+    this.detected = settings.delimiter === 'auto';
+    if (!this.detected) this.parser = this.makeParser('\n');
+  }
+
+  get delimiter(): string {
+    return this.settings.delimiter;
   }
 
   private makeParser(newline: string): Papa.Parser {
@@ -213,25 +285,83 @@ class CsvLines implements RecordPosition {
     }
     this.pending = this.pending === '' ? text : this.pending + text;
     if (this.pending.length < this.parseAt) return;
-    if (this.newline === undefined && !this.setNewline(false)) {
-      this.parseAt = this.pending.length * 2;
-      return;
-    }
+    if (!this.ready(false)) return this.wait();
     // cut after the last line break, so papaparse never judges a quote whose next characters are still to come
     const cut = this.pending.lastIndexOf(this.lineChar) + 1;
-    // an unfinished row is parsed again only once the text has doubled, so a huge field costs linear time
-    if (cut === 0) {
-      this.parseAt = this.pending.length * 2;
-      return;
-    }
+    if (cut === 0) return this.wait();
     const slice = cut === this.pending.length ? this.pending : this.pending.slice(0, cut);
     const consumed = this.handOver(slice, this.parser.parse(slice, 0, true) as ParseResult, true);
     this.pending = this.pending.slice(consumed);
-    this.parseAt = consumed === 0 ? this.pending.length * 2 : 0;
+    if (consumed === 0) this.wait();
+    else this.parseAt = 0;
+  }
+
+  /**
+   * Waits for more text: an unfinished row is parsed again only once the text has doubled, so a huge field costs
+   * linear time, and a row longer than MAX_RECORD_CHARS (an unclosed quote, usually) is an error, so memory stays bounded.
+   */
+  private wait(): void {
+    if (this.pending.length > MAX_RECORD_CHARS) throw this.tooLong();
+    this.parseAt = Math.min(this.pending.length * 2, MAX_RECORD_CHARS + 1);
+  }
+
+  private tooLong(): SegkitError {
+    const limit = `${MAX_RECORD_CHARS / (1 << 20)} MiB`;
+    if (this.ready(true)) {
+      const result = this.parser.parse(this.pending, 0, false) as ParseResult;
+      const open = result.errors.find((e) => e.code === 'MissingQuotes');
+      if (open) {
+        this.text = this.pending;
+        this.rows = result.data;
+        const e = this.papaError(open);
+        return restate(e, (m) => `${m}, and the field runs on past ${limit}`);
+      }
+    }
+    return new SegkitError('E_PARSE', `line ${1 + this.linesBefore}: a record runs on past ${limit} without a line break`, 'this is not a CSV file, or its quotes or line endings are broken');
+  }
+
+  /** Whether the delimiter and the line break are known, or can be told from the text so far. */
+  private ready(final: boolean): boolean {
+    if (this.settings.delimiter === 'auto' && !this.detectDelimiter(final)) return false;
+    return this.newline !== undefined || this.setNewline(final);
+  }
+
+  /** The commonest of , tab ; | outside quotes in the header line (a comma when none is there). */
+  private detectDelimiter(final: boolean): boolean {
+    const text = this.pending;
+    const q = this.settings.quote === '' ? -1 : this.settings.quote.charCodeAt(0);
+    const candidates = DELIMITERS.filter((d) => d !== this.settings.decimal);
+    const counts = candidates.map(() => 0);
+    let quoted = false;
+    let complete = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (quoted) {
+        if (c === q) {
+          if (text.charCodeAt(i + 1) === q) i++;
+          else quoted = false;
+        }
+      } else if (c === q) quoted = true;
+      else if (c === 10 || c === 13) {
+        complete = true;
+        break;
+      } else {
+        const k = candidates.indexOf(text[i]);
+        if (k >= 0) counts[k]++;
+      }
+    }
+    if (!complete && !final) return false;
+    let best = 0;
+    counts.forEach((n, k) => {
+      if (n > counts[best]) best = k;
+    });
+    this.settings.delimiter = candidates[best];
+    this.parser = this.makeParser('\n');
+    return true;
   }
 
   end(): void {
-    if (this.newline === undefined) this.setNewline(true);
+    this.ready(true);
     if (this.pending !== '') {
       const last = this.pending;
       this.pending = '';
@@ -268,11 +398,17 @@ class CsvLines implements RecordPosition {
     trace.keep.length = 0;
     trace.bad = -1;
     const strict = this.settings.quote !== '' && text.includes(this.settings.quote);
-    if (strict) this.walk(Math.min(stop, rows.length), true);
+    // without quotes every row is one line; with them, the walk that checks the quotes also marks where rows end
+    if (strict) {
+      if (this.ends.length < rows.length) this.ends = new Int32Array(rows.length);
+      this.walk(Math.min(stop, rows.length), true, this.ends);
+    }
     if (trace.bad !== -1) stop = trace.bad;
     const keep = trace.keep;
     let k = 0;
     const sink = this.sink;
+    const lineChar = this.lineChar;
+    let breaks = 0, counted = 0;
     for (let r = 0; r < stop; r++) {
       const fields = rows[r];
       if (fields.length === 1 && fields[0] === '') {
@@ -287,6 +423,13 @@ class CsvLines implements RecordPosition {
         sink.header(this.header);
       } else {
         if (fields.length !== header.length) throw this.fieldCountError(fields.length, header);
+        let line = 1 + this.linesBefore + r;
+        if (strict) {
+          for (let i = text.indexOf(lineChar, counted); i !== -1 && i < this.ends[r]; i = text.indexOf(lineChar, i + 1)) breaks++;
+          counted = Math.max(counted, this.ends[r]);
+          line = 1 + this.linesBefore + breaks;
+        }
+        this.lines.add(this.records++, line);
         sink.record(fields, this);
       }
     }
@@ -297,8 +440,8 @@ class CsvLines implements RecordPosition {
     return consumed;
   }
 
-  /** Traces rows [0, count) over the current slice; `strict` also looks for quotes csv-parse rejects. */
-  private walk(count: number, strict: boolean): void {
+  /** Traces rows [0, count) over the current slice; `strict` also looks for quotes csv-parse rejects; `ends` gets where each row ends. */
+  private walk(count: number, strict: boolean, ends?: Int32Array): void {
     const { text, rows, trace } = this;
     const { delimiter, quote } = this.settings;
     const newline = this.newline ?? '\n';
@@ -334,6 +477,7 @@ class CsvLines implements RecordPosition {
         pos = j < last ? next + delimiter.length : next;
       }
       trace.end = pos;
+      if (ends) ends[r] = pos;
       pos += newline.length;
     }
   }
@@ -415,9 +559,8 @@ class CsvLines implements RecordPosition {
  * Streams a CSV source through papaparse into a sink; yields after each input slice so a caller can hand out
  * finished batches. Never holds more than one slice of text and one unfinished row.
  */
-async function* parseCsv(source: ByteSource, settings: CsvSettings, sink: CsvSink): AsyncGenerator<void> {
-  const lines = new CsvLines(settings, sink);
-  for await (const text of textChunks(source, 'the CSV input')) {
+async function* parseCsv(source: ByteSource, lines: CsvLines, settings: CsvSettings): AsyncGenerator<void> {
+  for await (const text of textChunks(source, 'the CSV input', settings.encoding)) {
     throwIfAborted(settings.signal);
     lines.push(text);
     yield;
@@ -434,6 +577,9 @@ function cellError(line: number, name: string, text: string, reason: string, hin
 class RecordFiller {
   builders: ColumnBuilder[] = [];
   private readonly onlyEmpty: boolean;
+  // a cell longer than every null token, or starting with no token's first character, needs no lookup
+  private readonly longest: number;
+  private readonly firsts: Uint8Array;
   constructor(
     private readonly names: readonly string[],
     private readonly settings: CsvSettings,
@@ -441,12 +587,23 @@ class RecordFiller {
   ) {
     const nulls = settings.nullValues;
     this.onlyEmpty = nulls.size === 1 && nulls.has('');
+    this.longest = Math.max(0, ...[...nulls].map((t) => t.length));
+    this.firsts = new Uint8Array(128);
+    // cells starting outside ASCII always take the lookup
+    for (const t of nulls) if (t.charCodeAt(0) < 128) this.firsts[t.charCodeAt(0)] = 1;
     this.reset();
+  }
+
+  private isNull(text: string): boolean {
+    if (text === '') return this.settings.nullValues.has('');
+    if (text.length > this.longest) return false;
+    const c = text.charCodeAt(0);
+    return (c >= 128 || this.firsts[c] === 1) && this.settings.nullValues.has(text);
   }
 
   reset(): void {
     const types = this.frozen ?? this.settings.types;
-    this.builders = this.names.map((name) => new ColumnBuilder(name, typeOf(types, name), this.settings.parseDates));
+    this.builders = this.names.map((name) => new ColumnBuilder(name, typeOf(types, name), this.settings.parseDates, this.settings.decimal));
   }
 
   get rows(): number {
@@ -454,12 +611,11 @@ class RecordFiller {
   }
 
   add(fields: string[], at: RecordPosition): void {
-    const nulls = this.settings.nullValues;
     const onlyEmpty = this.onlyEmpty;
     const builders = this.builders;
     for (let j = 0; j < builders.length; j++) {
       const text = fields[j];
-      if (onlyEmpty ? text === '' : nulls.has(text)) {
+      if (onlyEmpty ? text === '' : this.isNull(text)) {
         builders[j].pushNull();
         continue;
       }
@@ -475,10 +631,47 @@ class RecordFiller {
     }
   }
 
+  /** Text columns whose values are mostly numbers or mostly text, but not all one or the other. */
+  textStats(): Map<string, TextStats> {
+    const out = new Map<string, TextStats>();
+    this.builders.forEach((b, j) => {
+      const stats = b.textStats();
+      if (stats) out.set(this.names[j], stats);
+    });
+    return out;
+  }
+
   finish(integers: boolean): Table {
     const columns = this.builders.map((b) => b.finish({ float32: this.settings.float32, integers }));
     return tableFromColumns(this.names, columns);
   }
+}
+
+/** How the values of a text column split between numbers and other text, and the first that is not a number. */
+export interface TextStats {
+  readonly numbers: number;
+  readonly texts: number;
+  /** Row (0-based, in the table) of the first value that is not a number, and its text. */
+  readonly row: number;
+  readonly text: string;
+}
+
+/** What reading a CSV table found out, for messages that name file lines: kept beside the table, not in it. */
+export interface CsvInfo {
+  readonly delimiter: string;
+  /** True when the delimiter was detected (delimiter "auto"). */
+  readonly detected: boolean;
+  /** The file line of a row of the table (header = line 1). */
+  line(row: number): number;
+  /** Inferred text columns holding both numbers and other text. */
+  readonly textStats: ReadonlyMap<string, TextStats>;
+}
+
+const INFO = new WeakMap<Table, CsvInfo>();
+
+/** What readCsv or csvRecords found out about a table it returned, or undefined for any other table. */
+export function csvInfo(table: Table): CsvInfo | undefined {
+  return INFO.get(table);
 }
 
 /** Reads a whole CSV source into one Arrow table. */
@@ -489,10 +682,14 @@ export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): 
     header: (names) => (filler = new RecordFiller(names, settings)),
     record: (fields, at) => filler!.add(fields, at),
   };
-  for await (const _ of parseCsv(source, settings, sink)) {
+  const lines = new CsvLines(settings, sink);
+  for await (const _ of parseCsv(source, lines, settings)) {
     // the whole input goes into one table
   }
-  return filler!.finish(true);
+  const textStats = filler!.textStats();
+  const table = filler!.finish(true);
+  INFO.set(table, { delimiter: lines.delimiter, detected: lines.detected, line: (row) => lines.lines.line(row), textStats });
+  return table;
 }
 
 /**
@@ -504,10 +701,16 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
   let names: string[] = [];
   let filler: RecordFiller | undefined;
   const ready: Table[] = [];
+  let rowsBefore = 0;
   const flush = () => {
     if (!filler || filler.rows === 0) return;
     const first = filler;
-    ready.push(first.finish(false));
+    const offset = rowsBefore;
+    rowsBefore += first.rows;
+    const textStats = first.textStats();
+    const batch = first.finish(false);
+    INFO.set(batch, { delimiter: lines.delimiter, detected: lines.detected, line: (row) => lines.lines.line(offset + row), textStats });
+    ready.push(batch);
     if (!first.frozen) {
       const frozen: Record<string, ColumnType> = Object.create(null);
       first.builders.forEach((b, j) => {
@@ -529,7 +732,8 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
       if (filler!.rows >= settings.batchSize) flush();
     },
   };
-  for await (const _ of parseCsv(source, settings, sink)) {
+  const lines = new CsvLines(settings, sink);
+  for await (const _ of parseCsv(source, lines, settings)) {
     while (ready.length > 0) yield ready.shift()!;
   }
   flush();

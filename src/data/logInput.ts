@@ -278,7 +278,19 @@ export function readNumbers(log: LogInput, column: string, missing?: number): Fl
   for (const data of arrowColumn(log, column).data) {
     const type = data.type as DataType;
     if (!DataType.isInt(type) && !DataType.isFloat(type)) {
-      throw new SegkitError('E_NON_NUMERIC', `row ${start}, column "${column}" has Arrow type ${String(type)}, not a number type`);
+      // name the first value that is not a number, which is usually why a reader typed the column as text
+      let row = start, bad: unknown;
+      let i = 0;
+      for (const v of makeVector(data)) {
+        if (v !== null && (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(Number(v)))) {
+          row = start + i;
+          bad = v;
+          break;
+        }
+        i++;
+      }
+      const what = bad === undefined ? '' : ` and holds ${describe(bad)}`;
+      throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" has Arrow type ${String(type)}${what}, not a number`);
     }
     const values = data.values as ArrayLike<number | bigint>;
     // Float16 is stored as raw uint16 bits, so let Arrow decode it.
@@ -302,11 +314,22 @@ export function toEpochMs(v: unknown): number {
   return NaN;
 }
 
+// ECMAScript's time range: 100,000,000 days either side of 1970 (years -271821 to 275760).
+const MAX_DATE_MS = 8.64e15;
+
 function badDate(row: number, column: string, v: unknown): SegkitError {
   return new SegkitError(
     'E_PARSE',
-    `row ${row}, column "${column}" holds ${describe(v)}, not a date`,
+    `row ${row}, column "${column}" holds ${describe(typeof v === 'bigint' ? Number(v) : v)}, not a date`,
     'use Date objects, epoch milliseconds, ISO 8601 strings (no offset means UTC) or an Arrow Timestamp/Date column',
+  );
+}
+
+function outOfRange(row: number, column: string, v: unknown): SegkitError {
+  return new SegkitError(
+    'E_PARSE',
+    `row ${row}, column "${column}" holds ${describe(typeof v === 'bigint' ? Number(v) : v)}, outside the dates a calendar can hold (years -271821 to 275760 as epoch milliseconds)`,
+    'check the unit: dates are epoch milliseconds, not microseconds or nanoseconds',
   );
 }
 
@@ -329,6 +352,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
       t = lastMs;
     } else t = toEpochMs(v);
     if (Number.isNaN(t)) throw badDate(row, column, v);
+    if (Math.abs(t) > MAX_DATE_MS) throw outOfRange(row, column, v);
     out[row] = t;
   };
   if (!isArrowTable(log)) {
@@ -349,6 +373,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
         if (data.nullCount > 0 && !data.getValid(i)) throw badDate(row, column, null);
         const t = Number(values[i]) * scale;
         if (!Number.isFinite(t)) throw badDate(row, column, values[i]);
+        if (Math.abs(t) > MAX_DATE_MS) throw outOfRange(row, column, values[i]);
         out[row] = t;
       }
     } else if (scale !== 0 || DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type) || DataType.isUtf8View(type)) {
@@ -364,7 +389,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
 /** An `asOf`-style option as epoch milliseconds. */
 export function dateOption(name: string, v: unknown): number {
   const t = toEpochMs(v);
-  if (Number.isNaN(t)) throw badOption(name, v, 'a Date, epoch milliseconds or an ISO 8601 string');
+  if (Number.isNaN(t) || Math.abs(t) > MAX_DATE_MS) throw badOption(name, v, 'a Date, epoch milliseconds or an ISO 8601 string (years -271821 to 275760)');
   return t;
 }
 

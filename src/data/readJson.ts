@@ -52,8 +52,8 @@ function fromParsed(value: unknown, options: ReadJsonOptions): Table {
  */
 export async function readJson(input: ByteSource | JsonTable, options: ReadJsonOptions = {}): Promise<Table> {
   if (!isByteSource(input) || Array.isArray(input)) return fromParsed(input, options);
-  jsonSettings(options);
-  const text = await collectText(input, 'the JSON input');
+  const settings = jsonSettings(options);
+  const text = await collectText(input, 'the JSON input', settings.encoding);
   throwIfAborted(options.signal);
   if (text.trim() === '') throw new SegkitError('E_EMPTY_DATA', 'the JSON input is empty');
   let value: unknown;

@@ -29,7 +29,7 @@ export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {
     }
     columns.add(record, `line ${line}`);
   };
-  for await (const chunk of textChunks(input, 'the NDJSON input')) {
+  for await (const chunk of textChunks(input, 'the NDJSON input', settings.encoding)) {
     throwIfAborted(settings.signal);
     let start = 0;
     let nl = chunk.indexOf('\n');

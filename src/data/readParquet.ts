@@ -14,7 +14,7 @@ import {
   makeData,
 } from 'apache-arrow';
 // the package's browser entry: its default Node entry imports fs
-import { type ColumnData, type SchemaElement, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
+import { type ColumnData, type FileMetaData, type SchemaElement, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
 import { SegkitError } from '../util/errors.js';
 import { dataFromValues, tableFromColumns } from './arrowTable.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
@@ -100,9 +100,37 @@ function columnData(chunks: ColumnData[], total: number, map: Mapping): Data {
   return dataFromValues(values, map.type);
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+
+function corrupt(reason: string): SegkitError {
+  return new SegkitError('E_PARSE', `the Parquet input is a corrupt file: ${reason}`, 'the file was truncated or altered after it was written; export it again');
+}
+
+/** The row count, once the footer agrees with itself: the file's count, its row groups' and every column chunk's. */
+function checkRowCounts(metadata: FileMetaData): number {
+  const total = Number(metadata.num_rows);
+  if (!Number.isSafeInteger(total) || total < 0) throw corrupt(`its footer gives ${String(metadata.num_rows)} rows`);
+  let sum = 0;
+  metadata.row_groups.forEach((group, g) => {
+    const rows = Number(group.num_rows);
+    sum += rows;
+    for (const column of group.columns) {
+      const values = column.meta_data?.num_values;
+      // a flat column holds one value (or null) per row
+      if (values !== undefined && Number(values) !== rows) {
+        throw corrupt(`row group ${g} has ${count(rows)} rows but its column "${column.meta_data!.path_in_schema.join('.')}" has ${count(Number(values))} values`);
+      }
+    }
+  });
+  if (sum !== total) throw corrupt(`its footer says ${count(total)} rows but its row groups hold ${count(sum)}`);
+  return total;
+}
+
 /**
  * Reads a Parquet file (all of it in memory, as Parquet needs random access) into an Arrow table with hyparquet.
  * Flat columns of the common types are read; nested (struct or list) columns are an E_PARSE error naming them.
+ * A footer whose row counts disagree with each other or with the pages is an E_PARSE error (a corrupt file), raised
+ * before any column is allocated at the claimed size.
  * @example
  * const table = await readParquet(new Uint8Array(await file.arrayBuffer()));
  */
@@ -139,12 +167,18 @@ export async function readParquet(input: ByteSource): Promise<Table> {
     }
     return mapping(c.element, categorical.has(c.element.name));
   });
-  const total = Number(metadata.num_rows);
+  const total = checkRowCounts(metadata);
   const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
   try {
     await parquetRead({ file, metadata, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
   } catch (error) {
     throw new SegkitError('E_PARSE', `the Parquet data could not be decoded: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  // the pages must hold the rows the footer promised, checked before the columns are allocated at that size
+  for (const name of names) {
+    let rows = 0;
+    for (const c of chunks.get(name)!) rows += c.columnData.length;
+    if (rows !== total) throw corrupt(`its footer says ${count(total)} rows but column "${name}" holds ${count(rows)}`);
   }
   const columns = names.map((name, j) => columnData(chunks.get(name)!, total, maps[j]));
   return tableFromColumns(names, columns);

@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { open } from 'node:fs/promises';
-import { SegkitError } from '../util/errors.js';
+import { SegkitError, restate } from '../util/errors.js';
 import type { ByteSource } from './byteSource.js';
 import type { ReadCsvOptions } from './csvCore.js';
 import { readArrow } from './readArrow.js';
@@ -17,9 +17,10 @@ export interface ReadTableOptions extends ReadCsvOptions, ReadJsonOptions {
 }
 
 function ioError(path: string, error: unknown): SegkitError {
-  if (error instanceof SegkitError) return error;
-  const code = (error as NodeJS.ErrnoException)?.code;
   const what = path === '-' ? 'standard input' : `"${path}"`;
+  // what is wrong inside a file is told with the file's name in front
+  if (error instanceof SegkitError) return error.code === 'E_PARSE' && !error.message.startsWith(what) ? restate(error, (m) => `${what}: ${m}`) : error;
+  const code = (error as NodeJS.ErrnoException)?.code;
   const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error)?.message;
   return new SegkitError('E_IO', `cannot read ${what}: ${reason}`, undefined, { cause: error });
 }

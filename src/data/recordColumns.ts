@@ -1,6 +1,7 @@
 import type { Table } from 'apache-arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
+import { encodingOption } from './byteSource.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, typeOf } from './columnBuilder.js';
 
 export interface ReadJsonOptions {
@@ -10,6 +11,8 @@ export interface ReadJsonOptions {
   readonly parseDates?: boolean;
   /** Store non-integer numeric columns as Float32 instead of Float64 (default false). */
   readonly float32?: boolean;
+  /** Text encoding of byte input (default "utf-8"); invalid bytes are an E_PARSE error naming the line. */
+  readonly encoding?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -19,6 +22,7 @@ export interface JsonSettings {
   types: Readonly<Record<string, ColumnType>>;
   parseDates: boolean;
   float32: boolean;
+  encoding: string;
   signal: AbortSignal | undefined;
 }
 
@@ -33,7 +37,7 @@ export function jsonSettings(options: ReadJsonOptions): JsonSettings {
   if (typeof parseDates !== 'boolean') throw badOption('parseDates', parseDates, 'a boolean');
   const float32 = options.float32 ?? READ_JSON_DEFAULTS.float32;
   if (typeof float32 !== 'boolean') throw badOption('float32', float32, 'a boolean');
-  return { types, parseDates, float32, signal: options.signal };
+  return { types, parseDates, float32, encoding: encodingOption(options.encoding), signal: options.signal };
 }
 
 /**

@@ -39,16 +39,17 @@ function emitsSeparator(value: string, separator: string): boolean {
   return value.includes(separator) || (separator.length > 1 && (value + separator).indexOf(separator) < value.length);
 }
 
-/** Cell text as csv-stringify writes it: quoted when it holds a quote, the delimiter or the line ending; formulas prefixed. */
+/** Cell text as csv-stringify writes it: quoted when it holds a quote, the delimiter, a line break (CR or LF) or the line ending; formulas prefixed. */
 type TextCell = (value: string, numeric: boolean) => string;
 
 function textCellWriter(delimiter: string, eol: string, escapeFormulas: boolean): TextCell {
   const plain = delimiter.length === 1 && eol === '\n';
   return (value, numeric) => {
     if (value === '') return value;
+    // csv-parse takes a bare CR for a line break too, so it is quoted as LF is
     const quote = plain
-      ? value.includes('"') || value.includes(delimiter) || value.includes('\n')
-      : value.includes('"') || emitsSeparator(value, delimiter) || emitsSeparator(value, eol);
+      ? value.includes('"') || value.includes(delimiter) || value.includes('\n') || value.includes('\r')
+      : value.includes('"') || emitsSeparator(value, delimiter) || emitsSeparator(value, eol) || value.includes('\n') || value.includes('\r');
     if (escapeFormulas) {
       const c = value.charCodeAt(0);
       // a negative number is a number, not a formula
@@ -262,7 +263,8 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
 
 /**
  * Writes an Arrow table as CSV text, quoting and escaping formulas as csv-stringify does: fields holding a quote,
- * the delimiter or the line ending are quoted, quotes doubled. Nulls are empty cells, booleans true/false,
+ * the delimiter, CR or LF are quoted, quotes doubled. Nulls are empty cells (`""` in a one-column table, whose empty
+ * line a reader would skip, as csv-stringify's quoted_empty writes them), booleans true/false,
  * timestamps ISO 8601 (plain dates when every value is a whole UTC day), and whole floats keep a ".0"
  * so that readCsv infers the same types back.
  * @example
@@ -307,8 +309,12 @@ export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint
   const delimiterBytes = utf8.encode(delimiter);
   const eolBytes = utf8.encode(eol);
   if (bom) out.text('\ufeff');
+  // a one-column record with an empty cell would be an empty line, which readers skip: it is written as ""
+  const quotedEmpty = utf8.encode('""');
+  const lone = width === 1;
   if (header) {
-    out.text(fields.map((f) => text(f.name, false)).join(delimiter));
+    const line = fields.map((f) => text(f.name, false)).join(delimiter);
+    out.text(lone && line === '' ? '""' : line);
     out.copy(eolBytes, 0, eolBytes.length);
   }
   // rows run in stretches where every column stays within one chunk
@@ -337,12 +343,14 @@ export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint
       }
     }
     for (let i = from; i < to; i++) {
+      const start = out.at;
       for (let j = 0; j < width; j++) {
         if (j > 0) out.copy(delimiterBytes, 0, delimiterBytes.length);
         const data = chunk[j];
         const r = i - first[j];
         if (nullable[j] === 0 || data.getValid(r)) writers[j](out, data, r, i);
       }
+      if (lone && out.at === start) out.copy(quotedEmpty, 0, quotedEmpty.length);
       out.copy(eolBytes, 0, eolBytes.length);
     }
   }

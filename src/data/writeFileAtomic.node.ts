@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { SegkitError } from '../util/errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 
 /** A temporary name beside `path`, so the final rename stays on one file system. */
 export function tempPath(path: string): string {
@@ -19,30 +20,117 @@ export function writeFailure(path: string, error: unknown): SegkitError {
   return new SegkitError('E_IO', `cannot write ${what}: ${reason}`, undefined, { cause: error });
 }
 
-/** Creates the directory an output file goes in, as `mkdir -p` does. */
-export async function ensureParent(path: string): Promise<void> {
+/** E_IO naming the path unless the directory an output file goes in exists: output folders are never created silently. */
+export async function checkParent(path: string, option?: string): Promise<void> {
   if (path === '-') return;
-  try {
-    await mkdir(dirname(path), { recursive: true });
-  } catch (error) {
-    throw writeFailure(path, error);
+  const dir = dirname(path);
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) {
+    throw new SegkitError('E_IO', `${option ? `${option}: ` : ''}cannot write "${path}": the folder "${dir}" does not exist`, `create it first (mkdir -p ${JSON.stringify(dir)})`);
   }
 }
 
-/** Writes to `path` atomically: a temporary file in the same directory, flushed to disk, then renamed over the target. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = tempPath(path);
-  try {
-    const fh = await open(temp, 'wx');
+// Temporary files being written; a process stopped by a signal removes them on its way out.
+const live = new Set<string>();
+
+/** Removes the temporary files of writes still in progress; synchronous, so it can run in an 'exit' handler. */
+export function removeTemporaryFiles(): void {
+  for (const temp of live) {
     try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      unlinkSync(temp);
+    } catch {
+      // already gone
     }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw writeFailure(path, error);
   }
+  live.clear();
+}
+
+/** Flushes a directory, so that a rename in it survives a crash; platforms that cannot open directories skip it. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (!(process.platform === 'win32' || code === 'EISDIR' || code === 'EINVAL' || code === 'EPERM' || code === 'EBADF')) throw error;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A file written under a temporary name beside its target, then flushed to disk, renamed over the target and the
+ * directory flushed: readers see the old file or the whole new one, even after a crash, never a part.
+ */
+export class AtomicFile {
+  #handle: FileHandle | undefined;
+  #temp: string | undefined;
+
+  private constructor(readonly path: string, temp: string, handle: FileHandle) {
+    this.#temp = temp;
+    this.#handle = handle;
+  }
+
+  static async open(path: string): Promise<AtomicFile> {
+    const temp = tempPath(path);
+    live.add(temp);
+    try {
+      return new AtomicFile(path, temp, await open(temp, 'wx'));
+    } catch (error) {
+      live.delete(temp);
+      throw writeFailure(path, error);
+    }
+  }
+
+  /** Appends text (as UTF-8) or bytes. */
+  async write(data: string | Uint8Array): Promise<void> {
+    if (!this.#handle) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
+    try {
+      await this.#handle.writeFile(data);
+    } catch (error) {
+      await this.discard();
+      throw writeFailure(this.path, error);
+    }
+  }
+
+  /** Replaces the target with what was written; a fired `signal` leaves the target untouched and the temporary file gone. */
+  async commit(signal?: AbortSignal): Promise<void> {
+    const handle = this.#handle, temp = this.#temp;
+    if (!handle || !temp) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
+    try {
+      await handle.sync();
+      await handle.close();
+      this.#handle = undefined;
+      // the last moment at which a cancelled command can still leave the old file in place
+      throwIfAborted(signal);
+      await rename(temp, this.path);
+      this.#temp = undefined;
+      live.delete(temp);
+      await syncDirectory(dirname(this.path));
+    } catch (error) {
+      await this.discard();
+      throw writeFailure(this.path, error);
+    }
+  }
+
+  /** Removes the temporary file; the target is left as it was. */
+  async discard(): Promise<void> {
+    const handle = this.#handle, temp = this.#temp;
+    this.#handle = undefined;
+    this.#temp = undefined;
+    await handle?.close().catch(() => undefined);
+    if (temp !== undefined) {
+      await unlink(temp).catch(() => undefined);
+      live.delete(temp);
+    }
+  }
+}
+
+/** Writes to `path` atomically (see AtomicFile); a fired `signal` stops before the target is replaced. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, signal?: AbortSignal): Promise<void> {
+  throwIfAborted(signal);
+  const file = await AtomicFile.open(path);
+  await file.write(data);
+  await file.commit(signal);
 }

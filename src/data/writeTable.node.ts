@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { SegkitError } from '../util/errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { tableFormat, type TableFormat } from './tableFormat.js';
 import { type WriteArrowOptions, writeArrow } from './writeArrow.js';
 import { type WriteCsvOptions, writeCsv } from './writeCsv.js';
@@ -14,6 +14,8 @@ export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions 
   readonly arrowFormat?: WriteArrowOptions['format'];
   /** JSON layout for .json files (default "records"). */
   readonly jsonFormat?: Exclude<WriteJsonOptions['format'], 'ndjson'>;
+  /** Cancels the write: once it fires, the target is left as it was and the temporary file removed. */
+  readonly signal?: AbortSignal;
 }
 
 function encode(format: TableFormat, table: Table, options: WriteTableOptions): string | Uint8Array {
@@ -35,7 +37,8 @@ function encode(format: TableFormat, table: Table, options: WriteTableOptions): 
 
 /**
  * Writes a table to a file in the format its extension names, atomically: the bytes go to a temporary file
- * in the same directory, which is then renamed over the target, so readers never see a partial file.
+ * in the same directory, flushed to disk and then renamed over the target (the directory flushed too), so readers
+ * never see a partial file, even after a crash.
  * "-" writes to standard output. A directory that does not exist, or any other failure, is an E_IO error naming the path.
  * @example
  * await writeTable('out/segments.parquet', segments);
@@ -43,10 +46,12 @@ function encode(format: TableFormat, table: Table, options: WriteTableOptions): 
 export async function writeTable(path: string, table: Table, options: WriteTableOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${JSON.stringify(path)}`);
   const format = tableFormat(path, options.format);
+  throwIfAborted(options.signal);
   const data = encode(format, table, options);
+  throwIfAborted(options.signal);
   if (path === '-') {
     await new Promise<void>((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(writeFailure(path, error)) : resolve())));
     return;
   }
-  await writeFileAtomic(path, data);
+  await writeFileAtomic(path, data, options.signal);
 }

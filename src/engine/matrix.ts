@@ -6,7 +6,7 @@ import { sumInShardOrder, sumNumbers } from './merge.js';
 import { defineOp } from './shardOp.js';
 
 /** Unweighted float64 column sums of the loaded values. */
-export const columnSumsOp = defineOp<null, Float64Array>({ name: 'matrix.columnSums', run: (sh) => columnSumsShard(sh) }, import.meta.url);
+export const columnSumsOp = defineOp<null, Float64Array>({ name: 'matrix.columnSums', scratchBytes: (_s, d) => 8 * d, run: (sh) => columnSumsShard(sh) }, import.meta.url);
 
 /** Subtracts the float32 offset in place; returns the sum of w * x^2 after (not finite when a value is not). */
 export const centreOp = defineOp<{ offset: Float32Array }, number>({ name: 'matrix.centre', run: (sh, s) => centerShard(sh, s.offset) }, import.meta.url);
@@ -138,25 +138,27 @@ export async function loadMatrix(
   const signal = o.signal;
   try {
     const d = ds.d, n = ds.n;
+    // names the first value that is not a finite number (the data may have changed since it was checked)
+    const refuseNonFinite = async (): Promise<void> => {
+      const found = (await ex.map(findNonFiniteOp, handle, null, { signal })).find((p) => p !== null);
+      if (!found) return;
+      const [row, j] = found;
+      const v = ds.columns[j][row];
+      if (Number.isFinite(v)) {
+        throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${ds.names[j]}" holds ${v}, which overflows float32 once the column is centred`, 'rescale the column (divide it by a power of ten) before clustering');
+      }
+      throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${ds.names[j]}" holds ${describe(v)}; features must be finite numbers`, 'impute or drop missing values before clustering (see the prep module)');
+    };
     let offset = o.offset;
     if (!offset) {
       const sums = sumInShardOrder(await ex.map(columnSumsOp, handle, null, { signal }));
+      if (!sums.every(Number.isFinite)) await refuseNonFinite();
       offset = Float64Array.from(sums, (s) => s / n);
     }
     // the float32 value is what is subtracted, in fit and predict alike
     offset = Float64Array.from(offset, Math.fround);
     let sumSquares = sumNumbers(await ex.map(centreOp, handle, { offset: Float32Array.from(offset) }, { signal }));
-    if (!Number.isFinite(sumSquares)) {
-      const found = (await ex.map(findNonFiniteOp, handle, null, { signal })).find((p) => p !== null);
-      if (found) {
-        const [row, j] = found;
-        const v = ds.columns[j][row];
-        if (Number.isFinite(v)) {
-          throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${ds.names[j]}" holds ${v}, which overflows float32 once the column is centred`, 'rescale the column (divide it by a power of ten) before clustering');
-        }
-        throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${ds.names[j]}" holds ${describe(v)}; features must be finite numbers`, 'impute or drop missing values before clustering (see the prep module)');
-      }
-    }
+    if (!Number.isFinite(sumSquares)) await refuseNonFinite();
     let sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
     let scale = 1;
     const rangeOf = Math.max(sumSquaresUnweighted, o.alsoSquaredNorm ?? 0);

@@ -1,4 +1,4 @@
-import { makeVector, type Table } from 'apache-arrow';
+import { type Data, Uint8, makeData, makeVector, type Table } from 'apache-arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 import { SegkitError, badOption } from '../util/errors.js';
 import {
@@ -15,7 +15,7 @@ import {
   type Key,
   type LogInput,
 } from '../data/logInput.js';
-import { RFM_SEGMENT_RULES, rfmSegmentIndex } from './rfmSegment.js';
+import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES, rfmSegmentIndex } from './rfmSegment.js';
 
 export interface RfmOptions {
   /** Column holding the customer id. */
@@ -32,16 +32,22 @@ export interface RfmOptions {
   readonly amountPer?: 'line' | 'unit';
   /** The analysis date; rows after it are ignored. Default: the UTC day after the last transaction in the log. */
   readonly asOf?: Date | string | number;
-  /** Which invoice ids are cancellations. Default: ids starting with "C", as in the UCI Online Retail data. */
+  /**
+   * Which invoice ids are cancellations. Default: ids starting with "C", as in the UCI Online Retail data.
+   * A cancellation whose id is "C" followed by the id of one of the customer's orders cancels that order.
+   */
   readonly cancelled?: (invoice: Key) => boolean;
   /** 'error' (default) or 'skip' rows whose customer id is missing. */
   readonly missingCustomer?: 'error' | 'skip';
+  /** Decimal places of the currency (default 2): each line is rounded to them and sums are kept in whole minor units, so totals are exact. */
+  readonly currencyDecimals?: number;
 }
 
 const DEFAULTS = Object.freeze({
   amountPer: 'line' as const,
   missingCustomer: 'error' as const,
   cancelled: (invoice: Key): boolean => typeof invoice === 'string' && invoice.startsWith('C'),
+  currencyDecimals: 2,
 });
 
 /**
@@ -87,8 +93,27 @@ function checkOptions(options: RfmOptions) {
   const cancelled = options.cancelled ?? DEFAULTS.cancelled;
   if (typeof cancelled !== 'function') throw badOption('cancelled', cancelled, 'a function (invoice id) => boolean');
   const asOf = options.asOf === undefined ? undefined : dateOption('asOf', options.asOf);
+  const currencyDecimals = options.currencyDecimals ?? DEFAULTS.currencyDecimals;
+  if (!Number.isInteger(currencyDecimals) || currencyDecimals < 0 || currencyDecimals > 6) throw badOption('currencyDecimals', currencyDecimals, 'an integer from 0 to 6');
   if (OUTPUT_COLUMNS.includes(customer)) throw badOption('customer', customer, `a name other than the output columns ${OUTPUT_COLUMNS.join(', ')}`);
-  return { customer, date, amount, invoice, quantity, amountPer, missingCustomer, cancelled, asOf };
+  return { customer, date, amount, invoice, quantity, amountPer, missingCustomer, cancelled, asOf, currencyDecimals };
+}
+
+/** A money value in whole minor units (cents for 2 decimals), half away from zero. */
+function toMinorUnits(value: number, scale: number): number {
+  const y = Math.abs(value) * scale;
+  let r = Math.round(y);
+  // 0.285 is stored a hair below its decimal, so a half-way case is decided on 15 significant digits
+  if (Math.abs(y - Math.floor(y) - 0.5) < 1e-6) r = Math.round(Number(y.toPrecision(15)));
+  return value < 0 ? -r : r;
+}
+
+/** Uint8 scores with nulls where `valid` is 0. */
+function scoreData(values: Uint8Array, valid: Uint8Array, nullCount: number): Data {
+  if (nullCount === 0) return makeData({ type: new Uint8(), length: values.length, nullCount: 0, data: values });
+  const nullBitmap = new Uint8Array((values.length + 7) >> 3);
+  for (let i = 0; i < values.length; i++) if (valid[i]) nullBitmap[i >> 3] |= 1 << (i & 7);
+  return makeData({ type: new Uint8(), length: values.length, nullCount, nullBitmap, data: values });
 }
 
 /**
@@ -97,15 +122,19 @@ function checkOptions(options: RfmOptions) {
  *
  * - recency: whole UTC days from the customer's last purchase to `asOf` (default: the day after the log's
  *   last transaction, so a purchase on the last day has recency 1).
- * - frequency: distinct purchase orders, i.e. distinct invoice ids among purchase rows, or distinct UTC
- *   purchase days when there is no invoice column.
+ * - frequency: distinct purchase orders not fully cancelled, i.e. distinct invoice ids among purchase rows, or
+ *   distinct UTC purchase days when there is no invoice column. A cancellation whose id is "C" + an order's id
+ *   cancels that order; once its cancellations cover the order's total, the order no longer counts.
  * - monetary: net spend, purchases minus returns. A row is a return when its quantity or amount is negative
- *   or its invoice is a cancellation; its absolute value is subtracted.
+ *   or its invoice is a cancellation; its absolute value is subtracted. Each line is rounded to the cent
+ *   (`currencyDecimals`) and totals are summed in whole cents, so they are exact (never 588.4699999999999).
  * - r_score, f_score, m_score: 1-5 quantile bins (see quintileScores); R scores the negated recency, so the
  *   most recent customers get 5. rfm_code is the three digits, e.g. "545".
  *
- * Customers with no purchase row (only returns or cancellations) have no recency or frequency and are left
- * out. Rows are sorted by customer id (numbers numerically, strings by code unit).
+ * A customer whose every order was cancelled is in the segment "Cancelled" (CANCELLED_SEGMENT) with frequency 0,
+ * no scores and no code, recency counted from the last cancelled order; the others are scored among themselves.
+ * Customers with no purchase row at all (only returns, or cancellations of orders outside the log) have no
+ * recency and are left out. Rows are sorted by customer id (numbers numerically, strings by code unit).
  *
  * @example
  * const table = rfm(transactions, { customer: 'CustomerID', date: 'InvoiceDate', invoice: 'InvoiceNo',
@@ -119,10 +148,13 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   const ms = readTimes(transactions, o.date);
   const amount = readNumbers(transactions, o.amount);
   const quantity = o.quantity ? readNumbers(transactions, o.quantity) : undefined;
+  const scale = 10 ** o.currencyDecimals;
 
   let invoice: Int32Array | undefined;
   let invoiceCount = 0;
   let isCancelled: Uint8Array | undefined;
+  // the order each cancellation cancels ("C" + its id), or -1; undefined when no cancellation names an order
+  let cancels: Int32Array | undefined;
   if (o.invoice) {
     const inv = readKeys(transactions, o.invoice, (row) => {
       throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.invoice}" has no invoice id`);
@@ -132,6 +164,15 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     // The predicate runs once per distinct invoice, not once per row.
     isCancelled = new Uint8Array(invoiceCount);
     for (let k = 0; k < invoiceCount; k++) isCancelled[k] = o.cancelled(inv.keys[k]) ? 1 : 0;
+    const byId = new Map<string, number>();
+    for (let k = 0; k < invoiceCount; k++) if (!isCancelled[k]) byId.set(String(inv.keys[k]), k);
+    for (let k = 0; k < invoiceCount; k++) {
+      const id = String(inv.keys[k]);
+      const target = isCancelled[k] && id.startsWith('C') ? byId.get(id.slice(1)) : undefined;
+      if (target === undefined) continue;
+      cancels ??= new Int32Array(invoiceCount).fill(-1);
+      cancels[k] = target;
+    }
   }
 
   const asOfMs = o.asOf ?? Infinity;
@@ -145,31 +186,62 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   const asOfDay = o.asOf === undefined ? utcDay(maxMs) + 1 : utcDay(o.asOf);
 
   const k = keys.length;
-  const lastDay = new Float64Array(k).fill(-Infinity);
-  const net = new Float64Array(k);
   // Distinct (customer, order) pairs packed into one float64 and sorted: no per-row objects, no Set of pairs.
   const firstDay = utcDay(minMs);
   const orderRange = invoice ? invoiceCount : asOfDay - firstDay + 1;
   if (k * orderRange > Number.MAX_SAFE_INTEGER) {
     throw new SegkitError('E_MEMORY', `${k} customers x ${orderRange} orders is too many distinct pairs to count`);
   }
-  const pairs = new Float64Array(n);
   const perUnit = o.amountPer === 'unit';
+  const lineValue = (i: number): number => toMinorUnits(perUnit ? (quantity ? quantity[i] : 1) * amount[i] : amount[i], scale);
+  const isReturn = (i: number): boolean =>
+    (quantity !== undefined && quantity[i] < 0) || amount[i] < 0 || (invoice !== undefined && isCancelled![invoice[i]] === 1);
+
+  // Orders whose cancellations cover their whole value; only orders some cancellation names are summed.
+  let fullyCancelled: Set<number> | undefined;
+  if (cancels) {
+    const named = new Uint8Array(invoiceCount);
+    for (const target of cancels) if (target >= 0) named[target] = 1;
+    const bought = new Map<number, number>();
+    const undone = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const c = cust[i];
+      if (c < 0 || ms[i] > asOfMs) continue;
+      const inv = invoice![i];
+      if (named[inv] && !isReturn(i)) bought.set(c * orderRange + inv, (bought.get(c * orderRange + inv) ?? 0) + lineValue(i));
+      else if (cancels[inv] >= 0) {
+        const pair = c * orderRange + cancels[inv];
+        undone.set(pair, (undone.get(pair) ?? 0) + Math.abs(lineValue(i)));
+      }
+    }
+    fullyCancelled = new Set();
+    for (const [pair, value] of undone) {
+      const total = bought.get(pair);
+      if (total !== undefined && value >= total) fullyCancelled.add(pair);
+    }
+  }
+
+  const lastDay = new Float64Array(k).fill(-Infinity);
+  // the last day of any order, cancelled or not: the recency of a customer whose every order was cancelled
+  const lastOrderDay = new Float64Array(k).fill(-Infinity);
+  const net = new Float64Array(k);
+  const pairs = new Float64Array(n);
   let np = 0;
   for (let i = 0; i < n; i++) {
     const c = cust[i];
     if (c < 0 || ms[i] > asOfMs) continue;
-    const q = quantity ? quantity[i] : 1;
-    const value = perUnit ? q * amount[i] : amount[i];
-    const isReturn = q < 0 || amount[i] < 0 || (invoice !== undefined && isCancelled![invoice[i]] === 1);
-    if (isReturn) {
+    const value = lineValue(i);
+    if (isReturn(i)) {
       net[c] -= Math.abs(value);
       continue;
     }
     net[c] += value;
     const day = utcDay(ms[i]);
+    if (day > lastOrderDay[c]) lastOrderDay[c] = day;
+    const pair = c * orderRange + (invoice ? invoice[i] : day - firstDay);
+    if (fullyCancelled?.has(pair)) continue;
     if (day > lastDay[c]) lastDay[c] = day;
-    pairs[np++] = c * orderRange + (invoice ? invoice[i] : day - firstDay);
+    pairs[np++] = pair;
   }
   const sortedPairs = pairs.subarray(0, np).sort();
   const frequency = new Int32Array(k);
@@ -177,7 +249,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     if (j === 0 || sortedPairs[j] !== sortedPairs[j - 1]) frequency[Math.floor(sortedPairs[j] / orderRange)]++;
   }
 
-  const order = sortedKeyOrder(keys, (c) => frequency[c] > 0);
+  const order = sortedKeyOrder(keys, (c) => lastOrderDay[c] !== -Infinity);
   const m = order.length;
   if (m === 0) {
     throw new SegkitError('E_EMPTY_DATA', 'the log has no purchases (every row is a return, a cancellation or after asOf)');
@@ -185,33 +257,48 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   const recency = new Int32Array(m);
   const freq = new Int32Array(m);
   const monetary = new Float64Array(m);
-  const negRecency = new Float64Array(m);
+  const scored = new Uint8Array(m);
+  let nScored = 0;
   for (let j = 0; j < m; j++) {
     const c = order[j];
-    recency[j] = asOfDay - lastDay[c];
+    if (!Number.isSafeInteger(net[c])) {
+      throw new SegkitError('E_NAN_INPUT', `the net spend of customer ${String(keys[c])} is beyond the ${2 ** 53} minor units a total can count exactly`);
+    }
+    scored[j] = frequency[c] > 0 ? 1 : 0;
+    nScored += scored[j];
+    recency[j] = asOfDay - (scored[j] ? lastDay[c] : lastOrderDay[c]);
     freq[j] = frequency[c];
-    monetary[j] = net[c] + 0; // + 0 turns -0 into 0 so it ties with 0
-    negRecency[j] = -recency[j];
+    monetary[j] = net[c] / scale + 0; // + 0 turns -0 into 0 so it ties with 0
   }
-  const r = quintileScores(negRecency);
-  const f = quintileScores(Float64Array.from(freq));
-  const mScore = quintileScores(monetary);
-  const codes = new Array<string>(m);
+  // Scores rank the customers with a kept order among themselves.
+  const at = new Int32Array(nScored);
+  for (let j = 0, s = 0; j < m; j++) if (scored[j]) at[s++] = j;
+  const r = new Uint8Array(m), f = new Uint8Array(m), mScore = new Uint8Array(m);
+  const rs = quintileScores(Float64Array.from(at, (j) => -recency[j]));
+  const fs = quintileScores(Float64Array.from(at, (j) => freq[j]));
+  const ms2 = quintileScores(Float64Array.from(at, (j) => monetary[j]));
+  at.forEach((j, s) => {
+    r[j] = rs[s];
+    f[j] = fs[s];
+    mScore[j] = ms2[s];
+  });
+  const codes = new Array<string | null>(m);
   const segments = new Array<string>(m);
   for (let j = 0; j < m; j++) {
-    codes[j] = `${r[j]}${f[j]}${mScore[j]}`;
-    segments[j] = RFM_SEGMENT_RULES[rfmSegmentIndex(r[j], f[j], mScore[j])].segment;
+    codes[j] = scored[j] ? `${r[j]}${f[j]}${mScore[j]}` : null;
+    segments[j] = scored[j] ? RFM_SEGMENT_RULES[rfmSegmentIndex(r[j], f[j], mScore[j])].segment : CANCELLED_SEGMENT;
   }
+  const unscored = m - nScored;
   const columns = [
-    keyVector(keys, order),
-    makeVector(recency),
-    makeVector(freq),
-    makeVector(monetary),
-    makeVector(r),
-    makeVector(f),
-    makeVector(mScore),
-    makeVector(utf8Data(codes)),
-    makeVector(utf8Data(segments)),
+    singleChunk(keyVector(keys, order)),
+    singleChunk(makeVector(recency)),
+    singleChunk(makeVector(freq)),
+    singleChunk(makeVector(monetary)),
+    scoreData(r, scored, unscored),
+    scoreData(f, scored, unscored),
+    scoreData(mScore, scored, unscored),
+    utf8Data(codes),
+    utf8Data(segments),
   ];
-  return tableFromColumns([o.customer, ...OUTPUT_COLUMNS], columns.map(singleChunk));
+  return tableFromColumns([o.customer, ...OUTPUT_COLUMNS], columns);
 }

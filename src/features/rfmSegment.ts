@@ -12,6 +12,9 @@ export type RfmSegmentName =
   | "Can't Lose Them"
   | 'Hibernating';
 
+/** The segment of a customer whose every order was cancelled: no scores, never a grid cell. */
+export const CANCELLED_SEGMENT = 'Cancelled';
+
 /** One cell range of the R-by-FM grid: both bounds inclusive, scores 1-5. */
 export interface RfmSegmentRule {
   readonly segment: RfmSegmentName;

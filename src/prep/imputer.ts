@@ -4,7 +4,7 @@ import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
-import { at, badModel, readEach, readEnum, readNumbers, readObject, readStrings } from '../util/modelJson.js';
+import { at, badModel, readEach, readEnum, readFloat32, readNumbers, readObject, readStrings } from '../util/modelJson.js';
 import { byColumnOption, cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
 
 export type ImputeStrategy = 'mean' | 'median' | 'mostFrequent' | 'constant';
@@ -186,7 +186,7 @@ export class Imputer implements PrepStep {
     if (o.kind !== 'imputer') throw badModel(at(path, 'kind'), `must be "imputer", got ${JSON.stringify(o.kind)}`);
     const columns = readStrings(o.columns, at(path, 'columns'), undefined, true);
     const strategies = readEach(o.strategies, at(path, 'strategies'), columns.length, (v, p) => readEnum(v, p, STRATEGIES));
-    const values = readNumbers(o.values, at(path, 'values'), columns.length);
+    const values = readNumbers(o.values, at(path, 'values'), columns.length, readFloat32);
     const imp = new Imputer();
     imp.#loaded = true;
     imp.#fitted = Object.freeze({ columns: Object.freeze(columns), strategies: Object.freeze(strategies), values: Object.freeze(values.map(stat)) });

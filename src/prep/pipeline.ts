@@ -86,7 +86,7 @@ const READERS: ReadonlyMap<string, (json: unknown, path: string) => PrepStep> = 
 ]);
 
 /** `id`, `customer_id`, `customer-id`, `customer id`, `customerId`, `customerID`. */
-function looksLikeId(name: string): boolean {
+export function looksLikeId(name: string): boolean {
   return /^id$/i.test(name) || /[_\-\s.]id$/i.test(name) || /[a-z0-9]I[dD]$/.test(name);
 }
 

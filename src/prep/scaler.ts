@@ -4,7 +4,7 @@ import { withColumnStats, type ColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
-import { at, badModel, readEach, readEnum, readNumbers, readObject, readPositive, readStrings } from '../util/modelJson.js';
+import { at, badModel, readEach, readEnum, readFloat32, readNumbers, readObject, readPositiveFloat32, readStrings } from '../util/modelJson.js';
 import { byColumnOption, cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
 
 export type ScaleMethod = 'standard' | 'minmax' | 'robust' | 'log1p' | 'none';
@@ -228,8 +228,8 @@ export class Scaler implements PrepStep {
     if (o.kind !== 'scaler') throw badModel(at(path, 'kind'), `must be "scaler", got ${JSON.stringify(o.kind)}`);
     const columns = readStrings(o.columns, at(path, 'columns'), undefined, true);
     const methods = readEach(o.methods, at(path, 'methods'), columns.length, (v, p) => readEnum(v, p, FITTED_METHODS));
-    const centers = readNumbers(o.centers, at(path, 'centers'), columns.length);
-    const scales = readNumbers(o.scales, at(path, 'scales'), columns.length, readPositive);
+    const centers = readNumbers(o.centers, at(path, 'centers'), columns.length, readFloat32);
+    const scales = readNumbers(o.scales, at(path, 'scales'), columns.length, readPositiveFloat32);
     const scaler = new Scaler();
     scaler.#loaded = true;
     scaler.#fitted = Object.freeze({ columns: Object.freeze(columns), methods: Object.freeze(methods), centers: Object.freeze(centers.map(stat)), scales: Object.freeze(scales) });

@@ -2,9 +2,8 @@
 // since Vega has no Sankey mark), growth bars, the migration matrix, and a drift table with traffic lights.
 import type { TopLevelSpec } from 'vega-lite';
 import type { Spec as VegaSpec } from 'vega';
-import { SegkitError } from '../util/errors.js';
 import type { CompareSnapshotsResult } from '../workflow/compareSnapshots.js';
-import { renderSvg } from './renderSvg.js';
+import { renderSvg, renderVegaSvg } from './renderSvg.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ESC[c]);
@@ -122,22 +121,6 @@ export function growthBarsSpec(r: CompareSnapshotsResult): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-let vega: Promise<typeof import('vega')> | undefined;
-
-/** Renders a Vega spec to SVG headlessly, with a loader that refuses every URL (the data are inline). */
-export async function renderVegaSvg(spec: VegaSpec): Promise<string> {
-  const { View, parse, loader } = await (vega ??= import('vega'));
-  const l = loader();
-  const refuse = async (uri: unknown): Promise<never> => { throw new SegkitError('E_IO', `charts render offline; refusing to load ${JSON.stringify(uri)}`); };
-  l.load = refuse; l.sanitize = refuse; l.http = refuse; l.file = refuse;
-  const view = new View(parse(spec), { renderer: 'none', loader: l });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
 const LIGHT: Record<string, [string, string]> = { stable: ['#2f9e44', 'stable'], moderate: ['#f08c00', 'moderate shift'], significant: ['#e03131', 'significant shift'] };
 
 function num(v: number, digits = 3): string {
@@ -186,7 +169,7 @@ ul.notes{color:#52606d;font-size:12.5px;padding-left:18px}`;
  */
 export async function buildChangesReport(r: CompareSnapshotsResult, options: { title?: string } = {}): Promise<string> {
   const title = options.title ?? 'How the segments changed';
-  const sankey = await renderVegaSvg(migrationSankeySpec(r));
+  const sankey = await renderVegaSvg(migrationSankeySpec(r), { idPrefix: 'sankey-' });
   const growth = await renderSvg(growthBarsSpec(r), { idPrefix: 'growth-' });
   const moved = r.migration.returning ? `${((100 * r.migration.moved) / r.migration.returning).toFixed(1)}% of returning customers changed segment` : 'no returning customers';
   return `<!DOCTYPE html>

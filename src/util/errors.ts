@@ -31,6 +31,17 @@ export class SegkitError extends Error {
   }
 }
 
+/** The message without the hint the constructor appended. */
+export function baseMessage(error: SegkitError): string {
+  const tail = error.hint ? ` (${error.hint})` : '';
+  return tail && error.message.endsWith(tail) ? error.message.slice(0, -tail.length) : error.message;
+}
+
+/** The same error (code and hint kept) with its message rewritten, e.g. to name the file it came from. */
+export function restate(error: SegkitError, rewrite: (message: string) => string): SegkitError {
+  return new SegkitError(error.code, rewrite(baseMessage(error)), error.hint, { cause: error });
+}
+
 /** Shorthand for the most common failure: an option with a value it cannot take. */
 export function badOption(name: string, value: unknown, expected: string): SegkitError {
   return new SegkitError('E_BAD_OPTION', `option "${name}" must be ${expected}, got ${describe(value)}`);

@@ -8,6 +8,16 @@ export function badModel(path: string, message: string): SegkitError {
   return new SegkitError('E_BAD_MODEL', `${path ? `model field "${path}"` : 'the model'} ${message}`);
 }
 
+/** A model given as an object, or as its JSON text (parsed; text that is not JSON is E_BAD_MODEL). */
+export function modelValue(json: unknown): unknown {
+  if (typeof json !== 'string') return json;
+  try {
+    return JSON.parse(json);
+  } catch (e) {
+    throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
+  }
+}
+
 export function at(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path === '' ? key : `${path}.${key}`;
@@ -47,6 +57,23 @@ export function readBoolean(v: unknown, path: string): boolean {
 export function readNumber(v: unknown, path: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw badModel(path, `must be a finite number, got ${describe(v)}`);
   return v;
+}
+
+// The largest float32; features and centroids reach the kernels as float32.
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A finite number that float32 holds (|x| <= 3.4e38), since the kernels see it as one. */
+export function readFloat32(v: unknown, path: string): number {
+  const x = readNumber(v, path);
+  if (Math.abs(x) > FLOAT32_MAX) throw badModel(path, `must be within the float32 range (|x| <= 3.4e38), got ${x}`);
+  return x;
+}
+
+/** A float32 greater than 0 that stays above 0 in float32: a divisor. */
+export function readPositiveFloat32(v: unknown, path: string): number {
+  const x = readFloat32(v, path);
+  if (!(Math.fround(x) > 0)) throw badModel(path, `must be a float32 greater than 0, got ${x}`);
+  return x;
 }
 
 export function readPositive(v: unknown, path: string): number {

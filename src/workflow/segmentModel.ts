@@ -1,4 +1,5 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
+import { modelValue } from '../util/modelJson.js';
 import { Pipeline, type PipelineJSON } from '../prep/pipeline.js';
 import type { TableInput } from '../prep/frame.js';
 import { KMeansModel, record } from '../core/kmeansModel.js';
@@ -51,11 +52,15 @@ function exactKeys(o: Record<string, unknown>, keys: readonly string[], path: st
   for (const key of keys) if (!Object.hasOwn(o, key)) throw fail(`${path}.${key}`, 'is missing');
 }
 
-/** Checked, frozen copies of the summaries: k of them, ids 0..k-1 in order, every one with the same mean keys. */
-function checkSegments(segments: unknown, k: number, rootPath: string, fail: Fail): readonly SegmentSummary[] {
+/**
+ * Checked, frozen copies of the summaries: k of them, ids 0..k-1 in order, each with the mean of every model feature,
+ * sizes adding up to the rows the model was fitted on and shares of that count.
+ */
+function checkSegments(segments: unknown, model: SegmentationModel, rootPath: string, fail: Fail): readonly SegmentSummary[] {
+  const k = model.k;
+  const features = model.featureNames;
   if (!Array.isArray(segments) || segments.length !== k) throw fail(rootPath, `must be an array of ${k} segment summaries (one per cluster), got ${describe(segments)}`);
-  let features: string[] | undefined;
-  return Object.freeze(
+  const checked = Object.freeze(
     segments.map((raw, c) => {
       const path = `${rootPath}[${c}]`;
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fail(path, `must be an object, got ${describe(raw)}`);
@@ -71,10 +76,8 @@ function checkSegments(segments: unknown, k: number, rootPath: string, fail: Fai
       const proto = Object.getPrototypeOf(m);
       if (proto !== Object.prototype && proto !== null) throw fail(`${path}.means`, `must be a plain object, got ${describe(m)}`);
       const keys = Object.keys(m);
-      if (keys.length === 0) throw fail(`${path}.means`, 'must name at least one feature');
-      if (!features) features = keys;
-      else if (keys.length !== features.length || keys.some((key) => !features!.includes(key))) {
-        throw fail(`${path}.means`, `must have the same features as segment 0 (${features.join(', ')}), got ${keys.join(', ')}`);
+      if (keys.length !== features.length || keys.some((key) => !features.includes(key))) {
+        throw fail(`${path}.means`, `must hold the mean of each of the model's features (${features.join(', ')}), got ${keys.join(', ') || 'none'}`);
       }
       const entries = keys.map((key): [string, number] => {
         const v = (m as Record<string, unknown>)[key];
@@ -88,6 +91,14 @@ function checkSegments(segments: unknown, k: number, rootPath: string, fail: Fai
       return Object.freeze({ id: c, name: s.name, size: s.size as number, share: s.share, means: Object.freeze(Object.fromEntries(entries)) });
     }),
   );
+  const n = model.nSamples;
+  const total = checked.reduce((sum, s) => sum + s.size, 0);
+  if (total !== n) throw fail(rootPath, `has sizes adding up to ${total}, but the model was fitted on ${n} rows (nSamples)`);
+  checked.forEach((s, c) => {
+    // shares are written from size / n, so they agree to rounding
+    if (n > 0 && Math.abs(s.share - s.size / n) > 1e-9) throw fail(`${rootPath}[${c}].share`, `must be size / nSamples = ${s.size / n}, got ${s.share}`);
+  });
+  return checked;
 }
 
 function samePipelineFeatures(pipeline: Pipeline, model: SegmentationModel, fail: Fail, path: string): void {
@@ -137,7 +148,7 @@ export class SegmentModel {
     samePipelineFeatures(pipeline, model, optionFail, 'model');
     this.pipeline = pipeline;
     this.model = model;
-    this.segments = checkSegments(segments, model.k, 'segments', optionFail);
+    this.segments = checkSegments(segments, model, 'segments', optionFail);
   }
 
   get k(): number {
@@ -189,14 +200,7 @@ export class SegmentModel {
 
   /** A model saved with `toJSON` (an object or its JSON text); every field is checked and a bad one is E_BAD_MODEL naming its path. */
   static fromJSON(json: unknown): SegmentModel {
-    let o = json;
-    if (typeof o === 'string') {
-      try {
-        o = JSON.parse(o);
-      } catch (e) {
-        throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
-      }
-    }
+    const o = modelValue(json);
     const r = record(o, 'model');
     if (r.format !== SEGMENT_MODEL_FORMAT) {
       const hint = r.format === 'segkit.kmeans' || r.kind === 'segkit.pipeline' ? 'this is a bare k-means model or pipeline; a segment model holds both' : undefined;
@@ -219,7 +223,7 @@ export class SegmentModel {
       throw nested(error, field);
     }
     samePipelineFeatures(pipeline, model, modelFail, `${field}.featureNames`);
-    const segments = checkSegments(r.segments, model.k, 'segments', modelFail);
+    const segments = checkSegments(r.segments, model, 'segments', modelFail);
     return new SegmentModel({ pipeline, model, segments });
   }
 }

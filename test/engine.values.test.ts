@@ -1,0 +1,75 @@
+// Values the kernels cannot take as they are: huge finite features, features changed after they were checked,
+// weights beyond float32.
+import { afterAll, describe, expect, it } from 'vitest';
+import { adjustedRandScore, calinskiHarabaszScore, close, fromColumns, inlineExecutor, kmeans, silhouetteScore } from '../src/index.node.js';
+import { failure } from './helpers.js';
+
+afterAll(close);
+
+/** Two well-separated groups of 50 rows in 2-D, times `scale`. */
+function twoGroups(scale: number) {
+  const x = new Float32Array(100), y = new Float32Array(100);
+  for (let i = 0; i < 100; i++) {
+    const g = i < 50 ? 0 : 1;
+    x[i] = (g * 10 + (i % 7) * 0.3) * scale;
+    y[i] = (g * -10 + (i % 5) * 0.2) * scale;
+  }
+  return { ds: fromColumns({ columns: [x, y], names: ['x', 'y'] }), truth: Array.from({ length: 100 }, (_, i) => (i < 50 ? 0 : 1)) };
+}
+
+describe('huge finite values are clustered correctly (scaled internally by a power of two)', () => {
+  it.each([1, 1e20, 1e37, 1e-30])('values times %s: the two groups, the same labels as at scale 1, a finite silhouette', async (scale) => {
+    const { ds, truth } = twoGroups(scale);
+    const base = twoGroups(1);
+    const m = await kmeans(ds, { k: 2, seed: 1 });
+    const m1 = await kmeans(base.ds, { k: 2, seed: 1 });
+    expect(adjustedRandScore(truth, m.labels)).toBe(1);
+    expect(Array.from(m.labels)).toEqual(Array.from(m1.labels));
+    // centroids come back in the data's units: the group means
+    const c = m.centroids.find((r) => r[0] < 5 * scale)!;
+    expect(c[0] / scale).toBeCloseTo(m1.centroids.find((r) => r[0] < 5)![0], 4);
+    expect(Number.isFinite(m.inertia)).toBe(true);
+    expect(m.inertia / (scale * scale)).toBeCloseTo(m1.inertia, 2);
+    const s = await silhouetteScore(ds, m.labels);
+    expect(s).toBeCloseTo(await silhouetteScore(base.ds, m1.labels), 5);
+    expect(Number.isFinite(await calinskiHarabaszScore(ds, m.labels))).toBe(true);
+    expect(Array.from(await m.predict(ds))).toEqual(Array.from(m.labels));
+  });
+
+  it('a value that overflows float32 once its column is centred is refused naming the row and column', async () => {
+    const x = Float32Array.from({ length: 10 }, (_, i) => (i === 3 ? 3.3e38 : -3.3e38));
+    const e = await failure(() => kmeans(fromColumns({ columns: [x, new Float32Array(10).map((_, i) => i)], names: ['spend', 'n'] }), { k: 2 }));
+    expect(e.code).toBe('E_NAN_INPUT');
+    expect(e.message).toMatch(/row \d, column "spend"/);
+  });
+});
+
+describe('data changed after it was checked', () => {
+  it('a NaN written into the caller\'s Float32Array after fromColumns is refused at predict and fit, naming the row and column', async () => {
+    const cols = [Float32Array.from({ length: 20 }, (_, i) => i % 2), Float32Array.from({ length: 20 }, (_, i) => i)];
+    const ds = fromColumns({ columns: cols, names: ['a', 'b'] });
+    const m = await kmeans(ds, { k: 2, seed: 1, executor: inlineExecutor() });
+    cols[1][7] = Number.NaN;
+    let e = await failure(() => m.predict(ds));
+    expect(e.code).toBe('E_NAN_INPUT');
+    expect(e.message).toContain('row 7, column "b"');
+    e = await failure(() => kmeans(ds, { k: 2 }));
+    expect(e.code).toBe('E_NAN_INPUT');
+    expect(e.message).toContain('row 7, column "b"');
+    cols[0][2] = Number.POSITIVE_INFINITY;
+    e = await failure(() => silhouetteScore(ds, m.labels));
+    expect(e.code).toBe('E_NAN_INPUT');
+  });
+});
+
+describe('sample weights', () => {
+  it('a weight beyond float32 is refused naming the row', async () => {
+    const { ds } = twoGroups(1);
+    const w = new Array(100).fill(1);
+    w[42] = 1e39;
+    const e = await failure(() => kmeans(ds, { k: 2, sampleWeight: w }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('row 42');
+    expect(e.message).toContain('float32');
+  });
+});

@@ -51,20 +51,6 @@ export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
 export { createRandom, type Random } from './util/random.js';
 
-// segments over time: drift, migration, stable k, refits, A/B readouts
-export { compareSnapshots, driftThresholdDefaults, type CompareSnapshotsOptions, type CompareSnapshotsResult, type DriftThresholds, type DriftLevel, type FeatureDriftReport, type SegmentChange, type Migration, type Movers, type Recommendation } from './workflow/compareSnapshots.js';
-export { ksTwoSample, ksPValue, type KsMethod, type KsResult } from './metrics/ksTwoSample.js';
-export type { FeatureDrift, PsiResult } from './metrics/twoSampleDrift.js';
-export { abTest, type AbTestOptions, type AbTestResult, type AbComparison } from './workflow/abTest.js';
-export { newcombeInterval } from './metrics/newcombeInterval.js';
-export { welchTTest, type WelchResult } from './metrics/welchTTest.js';
-export { twoProportionZTest } from './metrics/twoProportionZTest.js';
-export { holm } from './metrics/holm.js';
-export { refit, type RefitOptions, type RefitResult, type SegmentMatch } from './workflow/refit.js';
-export { linearSumAssignment } from './core/linearSumAssignment.js';
-export { abTestChart } from './report/abTestChart.js';
-export { buildChangesReport, migrationSankeySpec, growthBarsSpec, driftTableHtml } from './report/changesReport.js';
-
 // metrics: internal (features + labels)
 export { silhouetteScore } from './metrics/silhouetteScore.js';
 export { silhouetteSamples, type SilhouetteOptions } from './metrics/silhouetteSamples.js';
@@ -93,7 +79,7 @@ export { pca2, type Pca2Options, type Pca2Result } from './explain/pca2.js';
 export { chartSpecs, type ChartSpecs, type ChartSpecsInput, type KSweepRow } from './report/chartSpecs.js';
 
 // the report: vega and vega-lite draw the charts (loaded on the first report), expressions interpreted, no code generated
-export { renderSvg, renderVegaSvg, type RenderSvgOptions } from './report/renderSvg.js';
+export { renderSvg, type RenderSvgOptions } from './report/renderSvg.js';
 export { buildReport, type BuildReportInput } from './report/buildReport.js';
 
 // execution: the shard-op seam and its executors

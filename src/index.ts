@@ -47,7 +47,7 @@ export { KMeansModel, type KMeansModelJSON } from './core/kmeansModel.js';
 export { loadModel, MODEL_KINDS } from './core/loadModel.js';
 export type { SegmentationModel, ModelJSON, RunOptions } from './core/model.js';
 export { SegmentModel, SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_VERSION, type SegmentModelJSON, type SegmentModelParts, type SegmentSummary } from './workflow/segmentModel.js';
-export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type KScore } from './workflow/chooseK.js';
+export { chooseK, chooseKDefaults, defaultRestarts, type ChooseKOptions, type ChooseKResult, type KScore } from './workflow/chooseK.js';
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
 export { createRandom, type Random } from './util/random.js';
 

@@ -5,6 +5,7 @@ import './engine/matrix.js';
 import './core/kmeansOps.js';
 import './metrics/metricOps.js';
 import './prep/statsOps.js';
+import './metrics/driftOps.js';
 import { serveWebWorker } from './engine/webWorker.js';
 
 serveWebWorker(globalThis as unknown as Parameters<typeof serveWebWorker>[0]);

@@ -94,8 +94,14 @@ export function defaultRestarts(rows: number): number {
 
 const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'stabilityResamples', 'stabilitySampleSize', 'algorithm', 'keepModels', 'onProgress', ...RUN_OPTIONS];
 
-/** The rows of a dataset at the given indices (a new float32 dataset). */
-function subset(ds: Dataset, rows: Int32Array): Dataset {
+/** A dataset of m of its rows drawn without replacement (partial Fisher-Yates), kept in row order. */
+function sampleRows(ds: Dataset, m: number, rng: ReturnType<typeof createRandom>): Dataset {
+  const idx = Int32Array.from({ length: ds.n }, (_, i) => i);
+  for (let i = 0; i < m; i++) {
+    const j = i + rng.int(ds.n - i);
+    const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+  }
+  const rows = idx.subarray(0, m).sort();
   return fromColumns({ columns: ds.columns.map((c) => Float32Array.from(rows, (r) => c[r])), names: ds.names });
 }
 
@@ -110,12 +116,7 @@ async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed:
   const take = Math.max(k + 1, Math.floor(m * chooseKDefaults.stabilityFraction));
   const labels: Int32Array[] = [];
   for (let b = 0; b < resamples; b++) {
-    const idx = Int32Array.from({ length: m }, (_, i) => i);
-    for (let i = 0; i < take; i++) {
-      const j = i + rng.int(m - i);
-      const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
-    }
-    const part = subset(evalSet, idx.subarray(0, take).slice().sort());
+    const part = sampleRows(evalSet, take, rng);
     let fit;
     try {
       fit = await kmeans(part, { k, seed: rng.int(2 ** 31), nInit: 1, maxIter: o.maxIter, tol: o.tol, executor: o.executor, signal: o.signal });
@@ -156,12 +157,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   let evalSet: Dataset | undefined;
   if (resamples > 0) {
     if (ds.n <= stabilityRows) evalSet = ds;
-    else {
-      const rng = createRandom(seed ^ 0x5bd1e995);
-      const idx = Int32Array.from({ length: ds.n }, (_, i) => i);
-      for (let i = 0; i < stabilityRows; i++) { const j = i + rng.int(ds.n - i); const t = idx[i]; idx[i] = idx[j]; idx[j] = t; }
-      evalSet = subset(ds, idx.subarray(0, stabilityRows).slice().sort());
-    }
+    else evalSet = sampleRows(ds, stabilityRows, createRandom(seed ^ 0x5bd1e995));
   }
   const models = options.keepModels ? new Map<number, SegmentationModel>() : undefined;
   // one load for every k: each fit and its scores run on the same loaded rows

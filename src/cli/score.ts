@@ -181,6 +181,11 @@ async function openInput(input: string): Promise<{ handle?: FileHandle; size: nu
   return { handle, size: s.size };
 }
 
+/** A density model's -1 rows are unassigned (noise): named so in the output, never as a segment. */
+function unassignedRows(model: SegmentModel, labels: Int32Array): Uint8Array | undefined {
+  return model.kind === 'dbscan' ? Uint8Array.from(labels, (l) => (l < 0 ? 1 : 0)) : undefined;
+}
+
 async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<void> {
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   const outFormat = outputFormat(f.out, '--out');
@@ -222,7 +227,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
           // a batch's rows are numbered from 0; its file lines come with it
           throw atRow(error, batch, what);
         }
-        const scored = withSegments(batch, labels, names, f.segmentColumn);
+        const scored = withSegments(batch, labels, names, f.segmentColumn, unassignedRows(model, labels));
         // bytes go to the file as they are, with no round trip through a string
         if (sink) await sink.write(writeCsvBytes(wholeNumbersAsIntegers(scored), { header: t.rows === 0, ...(outFormat === 'tsv' ? { delimiter: '\t' } : {}) }));
         else kept.push(scored);
@@ -255,7 +260,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
       bar.stop();
     }
     throwIfAborted(ctx.signal);
-    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn), { signal: ctx.signal });
+    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn, unassignedRows(model, labels)), { signal: ctx.signal });
     tally(t, labels);
   }
 
@@ -269,6 +274,10 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
   const lines = segments.map((s) => `  ${String(s.id).padStart(3)}  ${s.name}: ${s.size.toLocaleString('en-US')} (${formatShare(s.share)})`);
   ctx.note(
     `scored ${t.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s (${formatNumber(Math.round(rowsPerSecond))} rows/s)${f.out === '-' ? '' : ` -> ${f.out}`}\n${lines.join('\n')}` +
-      (t.unscored > 0 ? `\n  ${t.unscored.toLocaleString('en-US')} rows dropped by the model's outlier rule (segment -1)` : ''),
+      (t.unscored > 0
+        ? model.kind === 'dbscan'
+          ? `\n  ${t.unscored.toLocaleString('en-US')} rows unassigned: no core customer within eps, or dropped by the model's outlier rule (segment -1)`
+          : `\n  ${t.unscored.toLocaleString('en-US')} rows dropped by the model's outlier rule (segment -1)`
+        : ''),
   );
 }

@@ -1,4 +1,4 @@
-import { toDataset, type DataInput } from '../data/dataset.js';
+import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -10,8 +10,11 @@ import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
 import { adjustedRandScore } from '../metrics/adjustedRandScore.js';
 import { createRandom } from '../util/random.js';
-import { fromColumns, type Dataset } from '../data/dataset.js';
+import { fromColumns } from '../data/dataset.js';
 import { fitKMeans, kmeans } from '../core/kmeans.js';
+import { centroidsOf, linkageMatrix } from '../core/agglomerative.js';
+import { AgglomerativeModel, LINKAGES, type Linkage } from '../core/agglomerativeModel.js';
+import { cutLinkage } from '../core/linkageTree.js';
 import type { SegmentationModel } from '../core/model.js';
 import { kneedle } from '../core/kneedle.js';
 
@@ -21,7 +24,7 @@ export interface ChooseKOptions {
   seed?: number;
   /** k-means restarts per k (default 4 up to 200,000 rows, 2 above). */
   nInit?: number | 'auto';
-  /** Resampled fits per k for the stability score (default 6; 0 turns stability off). */
+  /** Resampled k-means fits per k for the stability score (default 6; 0 turns stability off; none for 'agglomerative'). */
   stabilityResamples?: number;
   /** Rows the stability fits are drawn from and compared on (a seeded sample; default 5,000). */
   stabilitySampleSize?: number;
@@ -29,8 +32,10 @@ export interface ChooseKOptions {
   tol?: number;
   /** Silhouette on a seeded sample of this many rows when the data is larger (exact below it). */
   silhouetteSampleSize?: number;
-  /** The algorithm fitted at each k (only 'kmeans' for now). */
-  algorithm?: 'kmeans';
+  /** The algorithm fitted at each k: 'kmeans', or 'agglomerative' (one tree, cut at every k). */
+  algorithm?: 'kmeans' | 'agglomerative';
+  /** Linkage of the agglomerative tree (default 'ward'). */
+  linkage?: Linkage;
   executor?: Executor;
   threads?: number;
   signal?: AbortSignal;
@@ -92,7 +97,7 @@ export function defaultRestarts(rows: number): number {
   return rows <= chooseKDefaults.nInitRows ? 4 : 2;
 }
 
-const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'stabilityResamples', 'stabilitySampleSize', 'algorithm', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'stabilityResamples', 'stabilitySampleSize', 'algorithm', 'linkage', 'keepModels', 'onProgress', ...RUN_OPTIONS];
 
 /** A dataset of m of its rows drawn without replacement (partial Fisher-Yates), kept in row order. */
 function sampleRows(ds: Dataset, m: number, rng: ReturnType<typeof createRandom>): Dataset {
@@ -144,7 +149,11 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const seed = options.seed ?? chooseKDefaults.seed;
   const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
   if (!Number.isInteger(sampleSize) || sampleSize < 10) throw badOption('silhouetteSampleSize', sampleSize, 'an integer >= 10');
-  if (options.algorithm !== undefined && options.algorithm !== 'kmeans') throw badOption('algorithm', options.algorithm, '"kmeans"');
+  const algorithm = options.algorithm ?? 'kmeans';
+  if (algorithm !== 'kmeans' && algorithm !== 'agglomerative') throw badOption('algorithm', options.algorithm, '"kmeans" or "agglomerative"');
+  const linkage = options.linkage ?? 'ward';
+  if (!(LINKAGES as readonly unknown[]).includes(linkage)) throw badOption('linkage', linkage, LINKAGES.map((l) => `"${l}"`).join(', '));
+  if (options.linkage !== undefined && algorithm !== 'agglomerative') throw new SegkitError('E_BAD_OPTION', 'option "linkage" applies only with algorithm "agglomerative"');
   const resamples = options.stabilityResamples ?? chooseKDefaults.stabilityResamples;
   if (!Number.isInteger(resamples) || resamples < 0 || resamples === 1) throw badOption('stabilityResamples', resamples, 'an integer >= 2 (or 0 to turn stability off)');
   const stabilityRows = options.stabilitySampleSize ?? chooseKDefaults.stabilitySampleSize;
@@ -155,7 +164,8 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const table: KScore[] = [];
   // one seeded evaluation sample for every k's stability fits
   let evalSet: Dataset | undefined;
-  if (resamples > 0) {
+  // stability is measured by refitting k-means; an agglomerative sweep reports none (NaN)
+  if (resamples > 0 && algorithm === 'kmeans') {
     if (ds.n <= stabilityRows) evalSet = ds;
     else evalSet = sampleRows(ds, stabilityRows, createRandom(seed ^ 0x5bd1e995));
   }
@@ -163,16 +173,20 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   // one load for every k: each fit and its scores run on the same loaded rows
   const m = await loadMatrix(ex, ds, { signal });
   try {
+    // one tree gives every k at once
+    const Z = algorithm === 'agglomerative' ? await linkageMatrix(ex, ds, linkage, signal) : undefined;
     for (const k of ks) {
       throwIfAborted(signal);
-      const model = await fitKMeans(m, ds, { k, seed, nInit, maxIter: options.maxIter, tol: options.tol, signal });
+      const model = Z
+        ? agglomerativeAt(ds, Z, linkage, k)
+        : await fitKMeans(m, ds, { k, seed, nInit, maxIter: options.maxIter, tol: options.tol, signal });
       await ex.writeRows(m.handle, 'labels', model.labels, { signal });
       const stats = await matrixClusterStats(m, k, signal);
       const silhouette = await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) });
       table.push({
-        k, inertia: model.inertia, silhouette,
+        k, inertia: model instanceof AgglomerativeModel ? stats.sumSq.reduce((a, b) => a + b, 0) : model.inertia, silhouette,
         calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
-        iterations: model.iterations,
+        iterations: model instanceof AgglomerativeModel ? 0 : model.iterations,
         stability: evalSet ? await stabilityOf(evalSet, k, resamples, seed, { maxIter: options.maxIter, tol: options.tol, executor: ex, signal }) : NaN,
       });
       models?.set(k, model);
@@ -182,6 +196,11 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
     await m.release();
   }
   return { table, ...(evalSet ? recommendStable(table, ds.n > sampleSize ? sampleSize : null, evalSet.n, resamples) : { ...recommend(table, ds.n > sampleSize ? sampleSize : null), stabilityK: null, stabilityOfRecommended: null }), ...(models ? { models } : {}) };
+}
+
+function agglomerativeAt(ds: Dataset, Z: Float64Array, linkage: Linkage, k: number): AgglomerativeModel {
+  const labels = cutLinkage(Z, ds.n, k);
+  return new AgglomerativeModel({ featureNames: [...ds.names], linkage, k, labels, linkageMatrix: Z, centroids: centroidsOf(ds, labels, k) });
 }
 
 function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models' | 'stabilityK' | 'stabilityOfRecommended'> {

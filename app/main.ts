@@ -129,7 +129,8 @@ async function fit(data: Dataset, seed: number): Promise<{ model: Fitted; sweep?
   const k = Number($<HTMLInputElement>('k').value);
   if (!Number.isInteger(k) || k < 2) throw new Error('k must be a whole number of at least 2');
   if (k >= data.n) throw new Error(`${k} segments need more than ${k} rows, the data has ${data.n}`);
-  const model = await segkit.kmeans(data, { ...run, k, onProgress: (p) => say('progress', `Fitting k = ${k}: iteration ${p.iteration + 1}, inertia ${p.inertia.toPrecision(6)}…`) });
+  // the restarts `segkit segment --k` uses, so the labels are the same
+  const model = await segkit.kmeans(data, { ...run, k, nInit: segkit.defaultRestarts(data.n), onProgress: (p) => say('progress', `Fitting k = ${k}: iteration ${p.iteration + 1}, inertia ${p.inertia.toPrecision(6)}…`) });
   return { model };
 }
 

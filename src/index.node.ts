@@ -16,3 +16,20 @@ export { fileStore, type ShardStore } from './engine/shardStore.node.js';
 // files, by extension, written atomically
 export { readTable, type ReadTableOptions } from './data/readTable.node.js';
 export { writeTable, type WriteTableOptions } from './data/writeTable.node.js';
+
+// segments over time: drift, migration, refits, A/B readouts (here rather than in the neutral entry, which keeps to
+// its size budget; the modules themselves are neutral TypeScript)
+export { compareSnapshots, driftThresholdDefaults, type CompareSnapshotsOptions, type CompareSnapshotsResult, type DriftThresholds, type DriftLevel, type FeatureDriftReport, type SegmentChange, type Migration, type Movers, type Recommendation } from './workflow/compareSnapshots.js';
+export { ksTwoSample, ksPValue, type KsMethod, type KsResult } from './metrics/ksTwoSample.js';
+export type { FeatureDrift, PsiResult } from './metrics/twoSampleDrift.js';
+export { abTest, type AbTestOptions, type AbTestResult, type AbComparison } from './workflow/abTest.js';
+export { newcombeInterval } from './metrics/newcombeInterval.js';
+export { welchTTest, type WelchResult } from './metrics/welchTTest.js';
+export { twoProportionZTest } from './metrics/twoProportionZTest.js';
+export { holm } from './metrics/holm.js';
+export { refit, type RefitOptions, type RefitResult, type SegmentMatch } from './workflow/refit.js';
+export { linearSumAssignment } from './core/linearSumAssignment.js';
+export { abTestChart } from './report/abTestChart.js';
+export { buildChangesReport, migrationSankeySpec, growthBarsSpec, driftTableHtml } from './report/changesReport.js';
+export { renderVegaSvg } from './report/renderSvg.js';
+

@@ -52,7 +52,7 @@ export { MiniBatchKMeansModel, type MiniBatchKMeansModelJSON, type PartialFitOpt
 export { loadModel, MODEL_KINDS } from './core/loadModel.js';
 export type { SegmentationModel, ModelJSON, RunOptions } from './core/model.js';
 export { SegmentModel, SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_VERSION, type SegmentModelJSON, type SegmentModelParts, type SegmentSummary } from './workflow/segmentModel.js';
-export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type KScore } from './workflow/chooseK.js';
+export { chooseK, chooseKDefaults, defaultRestarts, type ChooseKOptions, type ChooseKResult, type KScore } from './workflow/chooseK.js';
 export { dbscan, dbscanDefaults, EARTH_RADIUS_KM, type DbscanOptions, type DbscanMetric } from './core/dbscan.js';
 export { DBSCANModel, type DBSCANModelJSON, type DensityCounts } from './core/dbscanModel.js';
 export { kDistances, type KDistancesOptions } from './core/kDistances.js';

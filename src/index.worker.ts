@@ -14,6 +14,7 @@ import './core/dbscanOps.js';
 import './core/dbscanModel.js';
 import './core/hdbscanOps.js';
 import './core/agglomerativeOps.js';
+import './metrics/driftOps.js';
 import { serveWebWorker } from './engine/webWorker.js';
 
 serveWebWorker(globalThis as unknown as Parameters<typeof serveWebWorker>[0]);

@@ -1,5 +1,5 @@
 // The fit behind `segkit segment`: one algorithm at a fixed k, or a k sweep (chooseK) that recommends one.
-import { chooseK, type ChooseKOptions, type ChooseKResult } from '../workflow/chooseK.js';
+import { chooseK, defaultRestarts, type ChooseKOptions, type ChooseKResult } from '../workflow/chooseK.js';
 import type { Dataset } from '../data/dataset.js';
 import { gaussianMixture } from '../core/gaussianMixture.js';
 import { kmeans, kmeansDefaults } from '../core/kmeans.js';
@@ -53,12 +53,13 @@ export async function fitSegments(data: Dataset, f: FitFlags & { readonly k: num
   if (f.k >= data.n) throw new UsageError(`--k: ${f.k} segments need more than ${f.k} rows to be judged, the data has ${data.n}`);
   const k = f.k;
   if (f.algorithm === 'kmeans') {
-    const runs = f.nInit ?? 1;
+    // the same restarts as each k of a sweep, so --k 3 fits the model --k auto keeps at k = 3
+    const runs = f.nInit ?? defaultRestarts(data.n);
     const maxIter = f.maxIter ?? kmeansDefaults.maxIter;
     const bar = ctx.progress.start(`fitting k = ${k}`, runs * maxIter);
     try {
       const model = await kmeans(data, {
-        ...common, k, ...(f.init === undefined ? {} : { init: f.init as 'k-means++' }),
+        ...common, nInit: runs, k, ...(f.init === undefined ? {} : { init: f.init as 'k-means++' }),
         onProgress: (p) => bar.update(p.run * maxIter + p.iteration, `${runs > 1 ? `run ${p.run + 1}/${runs} · ` : ''}inertia ${formatNumber(p.inertia)}`),
       });
       return { model };

@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { SegkitError } from '../util/errors.js';
 import { close } from '../index.node.js';
+import { registerAbTest } from './abtest.js';
 import { registerApp } from './app.js';
 import { removeTemporaryFiles } from '../data/writeFileAtomic.node.js';
 import { registerChooseK } from './chooseK.js';
+import { registerCompare } from './compare.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerExplain } from './explain.js';
 import { EXIT, errorJson, errorText, exitCodeFor } from './exitCodes.js';
@@ -46,6 +48,8 @@ function program(signal: AbortSignal, json: boolean): Command {
   registerChooseK(cmd, signal);
   registerExplain(cmd, signal);
   registerTrain(cmd, signal);
+  registerCompare(cmd, signal);
+  registerAbTest(cmd, signal);
   registerApp(cmd, signal);
   registerWorker(cmd, signal);
   cmd.addHelpText('after', `
@@ -58,6 +62,8 @@ Examples:
   $ segkit evaluate segments.csv --labels segment --truth segment_truth
   $ segkit explain segments.csv --labels segment --report report.html --value monetary --audit gender
   $ segkit train labelled.csv --target segment --model classifier.json --cv 5
+  $ segkit compare before.csv after.csv --model model.json --id customer_id --report changes.html
+  $ segkit abtest results.csv --segment segment --group variant --outcome converted
 
 Exit codes: 0 success, 1 failure (unreadable file, bad model, bad data), 2 bad usage, 130 cancelled (Ctrl-C),
 143 stopped (SIGTERM); a cancelled run leaves every existing output file as it was.

@@ -66,19 +66,34 @@ export async function renderSvg(spec: TopLevelSpec, options: RenderSvgOptions = 
     throw badOption('idPrefix', o.idPrefix, 'a string of letters, digits, "-" or "_" starting with a letter');
   }
   if (!spec || typeof spec !== 'object') throw badOption('spec', spec, 'a Vega-Lite spec object');
-  const [{ View, parse, loader }, { compile }, { expressionInterpreter }] = await loadEngines();
+  const [, { compile }] = await loadEngines();
   let vgSpec;
   try {
     vgSpec = compile(spec).spec;
   } catch (err) {
     throw new SegkitError('E_BAD_OPTION', `the Vega-Lite spec does not compile: ${(err as Error).message}`, undefined, { cause: err });
   }
+  return drawVega(vgSpec, o.idPrefix);
+}
+
+async function drawVega(vgSpec: import('vega').Spec, idPrefix: string): Promise<string> {
+  const [{ View, parse, loader }, , { expressionInterpreter }] = await loadEngines();
   // expressions are parsed to syntax trees and interpreted, never compiled with new Function: edge runtimes and
   // pages with a strict Content-Security-Policy forbid run-time code generation
   const view = new View(parse(vgSpec, undefined, { ast: true }), { renderer: 'none', loader: offlineLoader(loader), expr: expressionInterpreter });
   try {
-    return renameIds(await view.toSVG(), o.idPrefix);
+    return renameIds(await view.toSVG(), idPrefix);
   } finally {
     view.finalize();
   }
+}
+
+/** Renders a Vega spec (for charts Vega-Lite has no mark for, such as a Sankey) to SVG, as `renderSvg` does. */
+export async function renderVegaSvg(spec: import('vega').Spec, options: RenderSvgOptions = {}): Promise<string> {
+  const o = { ...DEFAULTS, ...options };
+  if (typeof o.idPrefix !== 'string' || (o.idPrefix !== '' && !/^[A-Za-z][\w-]*$/.test(o.idPrefix))) {
+    throw badOption('idPrefix', o.idPrefix, 'a string of letters, digits, "-" or "_" starting with a letter');
+  }
+  if (!spec || typeof spec !== 'object') throw badOption('spec', spec, 'a Vega spec object');
+  return drawVega(spec, o.idPrefix);
 }

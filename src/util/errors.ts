@@ -6,6 +6,7 @@ export type SegkitErrorCode =
   | 'E_RAGGED_ROWS'
   | 'E_NON_NUMERIC'
   | 'E_MISSING_COLUMN'
+  | 'E_DUPLICATE_ID'
   | 'E_SHAPE_MISMATCH'
   | 'E_TOO_FEW_DISTINCT'
   | 'E_SINGULAR'

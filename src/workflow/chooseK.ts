@@ -10,8 +10,11 @@ import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
 import { fitGaussianMixture } from '../core/gaussianMixture.js';
 import { COVARIANCE_TYPES, nParameters, type CovarianceType } from '../core/gmmParams.js';
-import { fitKMeans } from '../core/kmeans.js';
 import { fitMiniBatchKMeans } from '../core/miniBatchKMeans.js';
+import { adjustedRandScore } from '../metrics/adjustedRandScore.js';
+import { createRandom } from '../util/random.js';
+import { fromColumns } from '../data/dataset.js';
+import { fitKMeans, kmeans } from '../core/kmeans.js';
 import { centroidsOf, linkageMatrix } from '../core/agglomerative.js';
 import { AgglomerativeModel, LINKAGES, type Linkage } from '../core/agglomerativeModel.js';
 import { cutLinkage } from '../core/linkageTree.js';
@@ -22,7 +25,12 @@ export interface ChooseKOptions {
   /** Inclusive range [min, max] or an explicit list of k values; default [2, 10]. */
   kRange?: readonly [number, number] | readonly number[];
   seed?: number;
+  /** k-means restarts per k (default 4 up to 200,000 rows, 2 above). */
   nInit?: number | 'auto';
+  /** Resampled k-means fits per k for the stability score (default 6; 0 turns stability off; none for 'agglomerative'). */
+  stabilityResamples?: number;
+  /** Rows the stability fits are drawn from and compared on (a seeded sample; default 5,000). */
+  stabilitySampleSize?: number;
   maxIter?: number;
   tol?: number;
   /** Silhouette on a seeded sample of this many rows when the data is larger (exact below it). */
@@ -60,6 +68,8 @@ export interface KScore {
   bic?: number;
   aic?: number;
   logLikelihood?: number;
+  /** Mean adjusted Rand index between fits on resampled subsets (1 = the same segments every time; NaN when off). */
+  stability: number;
 }
 
 export interface ChooseKResult {
@@ -68,7 +78,11 @@ export interface ChooseKResult {
   elbowK: number | null;
   /** The k with the highest silhouette. */
   silhouetteK: number;
+  /** The k with the highest stability (null when stability is off). */
+  stabilityK: number | null;
   recommendedK: number;
+  /** Stability of the recommended k: 'stable' (ARI >= 0.8), 'fair' (>= 0.6), 'unstable', or null when off. */
+  stabilityOfRecommended: 'stable' | 'fair' | 'unstable' | null;
   /** 'strong' (silhouette >= 0.5), 'moderate' (>= 0.25) or 'weak' (Kaufman & Rousseeuw's reading of the silhouette). */
   evidence: 'strong' | 'moderate' | 'weak';
   /** The recommendation and why, in plain words. */
@@ -81,7 +95,11 @@ export interface ChooseKResult {
   models?: Map<number, SegmentationModel>;
 }
 
-export const chooseKDefaults = Object.freeze({ kRange: [2, 10] as const, seed: 0, silhouetteSampleSize: 10_000 });
+export const chooseKDefaults = Object.freeze({
+  kRange: [2, 10] as const, seed: 0, silhouetteSampleSize: 10_000,
+  /** Restarts per k up to this many rows (4), fewer (2) above it. */
+  nInitRows: 200_000, stabilityResamples: 6, stabilitySampleSize: 5_000, stabilityFraction: 0.8,
+});
 
 function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   const r = range ?? chooseKDefaults.kRange;
@@ -96,7 +114,6 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   return out;
 }
 
-const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'linkage', 'covarianceType', 'init', 'batchSize', 'keepModels', 'onProgress', ...RUN_OPTIONS];
 const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'agglomerative', 'gmm'] as const;
 
 function covarianceTypes(o: ChooseKOptions): CovarianceType[] {
@@ -105,6 +122,50 @@ function covarianceTypes(o: ChooseKOptions): CovarianceType[] {
   const list = Array.isArray(raw) ? [...raw] : [raw];
   if (list.length === 0 || list.some((t) => !COVARIANCE_TYPES.includes(t))) throw badOption('covarianceType', raw, `one of ${COVARIANCE_TYPES.map((t) => `"${t}"`).join(', ')}, or a list of them`);
   return [...new Set(list)];
+}
+
+/** k-means restarts per k when none are asked for: 4 up to 200,000 rows, 2 above (a fixed k fitted alone uses the same). */
+export function defaultRestarts(rows: number): number {
+  return rows <= chooseKDefaults.nInitRows ? 4 : 2;
+}
+
+const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'stabilityResamples', 'stabilitySampleSize', 'algorithm', 'linkage', 'covarianceType', 'init', 'batchSize', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+
+/** A dataset of m of its rows drawn without replacement (partial Fisher-Yates), kept in row order. */
+function sampleRows(ds: Dataset, m: number, rng: ReturnType<typeof createRandom>): Dataset {
+  const idx = Int32Array.from({ length: ds.n }, (_, i) => i);
+  for (let i = 0; i < m; i++) {
+    const j = i + rng.int(ds.n - i);
+    const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+  }
+  const rows = idx.subarray(0, m).sort();
+  return fromColumns({ columns: ds.columns.map((c) => Float32Array.from(rows, (r) => c[r])), names: ds.names });
+}
+
+/**
+ * Stability of k (Ben-Hur, Elisseeff & Guyon 2002; Lange et al. 2004): B fits on random subsets of 80% of an
+ * evaluation sample, each labelling the whole sample; the mean adjusted Rand index over all pairs of fits.
+ * Costs B k-means fits on at most 0.8 x stabilitySampleSize rows per k, whatever the data size.
+ */
+async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed: number, o: { maxIter?: number; tol?: number; executor: Executor; signal?: AbortSignal }): Promise<number> {
+  const rng = createRandom(seed * 7919 + k);
+  const m = evalSet.n;
+  const take = Math.max(k + 1, Math.floor(m * chooseKDefaults.stabilityFraction));
+  const labels: Int32Array[] = [];
+  for (let b = 0; b < resamples; b++) {
+    const part = sampleRows(evalSet, take, rng);
+    let fit;
+    try {
+      fit = await kmeans(part, { k, seed: rng.int(2 ** 31), nInit: 1, maxIter: o.maxIter, tol: o.tol, executor: o.executor, signal: o.signal });
+    } catch (e) {
+      if (e instanceof SegkitError && e.code === 'E_TOO_FEW_DISTINCT') return NaN;
+      throw e;
+    }
+    labels.push(await fit.predict(evalSet, { executor: o.executor, signal: o.signal }));
+  }
+  let sum = 0, pairs = 0;
+  for (let a = 0; a < labels.length; a++) for (let b = a + 1; b < labels.length; b++) { sum += adjustedRandScore(labels[a], labels[b]); pairs++; }
+  return pairs ? sum / pairs : NaN;
 }
 
 /**
@@ -126,9 +187,21 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const linkage = options.linkage ?? 'ward';
   if (!(LINKAGES as readonly unknown[]).includes(linkage)) throw badOption('linkage', linkage, LINKAGES.map((l) => `"${l}"`).join(', '));
   if (options.linkage !== undefined && algorithm !== 'agglomerative') throw new SegkitError('E_BAD_OPTION', 'option "linkage" applies only with algorithm "agglomerative"');
+  const resamples = options.stabilityResamples ?? chooseKDefaults.stabilityResamples;
+  if (!Number.isInteger(resamples) || resamples < 0 || resamples === 1) throw badOption('stabilityResamples', resamples, 'an integer >= 2 (or 0 to turn stability off)');
+  const stabilityRows = options.stabilitySampleSize ?? chooseKDefaults.stabilitySampleSize;
+  if (!Number.isInteger(stabilityRows) || stabilityRows < 20) throw badOption('stabilitySampleSize', stabilityRows, 'an integer >= 20');
+  const nInit = options.nInit ?? defaultRestarts(ds.n);
   const ex = resolveExecutor(options);
   const { signal } = options;
   const table: KScore[] = [];
+  // one seeded evaluation sample for every k's stability fits
+  let evalSet: Dataset | undefined;
+  // stability is measured by refitting k-means; an agglomerative sweep reports none (NaN)
+  if (resamples > 0 && algorithm === 'kmeans') {
+    if (ds.n <= stabilityRows) evalSet = ds;
+    else evalSet = sampleRows(ds, stabilityRows, createRandom(seed ^ 0x5bd1e995));
+  }
   const models = options.keepModels ? new Map<number, SegmentationModel>() : undefined;
   // one load for every k: each fit and its scores run on the same loaded rows
   const m = await loadMatrix(ex, ds, { signal });
@@ -145,7 +218,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
         let model: SegmentationModel & { inertia?: number; iterations?: number };
         let mixture: Pick<KScore, 'covarianceType' | 'bic' | 'aic' | 'logLikelihood'> = {};
         if (Z) model = agglomerativeAt(ds, Z, linkage, k);
-        else if (algorithm === 'kmeans') model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal, ...init });
+        else if (algorithm === 'kmeans') model = await fitKMeans(m, ds, { k, seed, nInit, maxIter: options.maxIter, tol: options.tol, signal, ...init });
         else if (algorithm === 'minibatch-kmeans') model = await fitMiniBatchKMeans(m, ds, { ...common, nInit: options.nInit, batchSize: options.batchSize, ...init });
         else {
           const fit = await fitGaussianMixture(m, ds, { ...common, covarianceType: type, ...init });
@@ -163,6 +236,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
           k, inertia: model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0), silhouette,
           calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
           iterations: model.iterations ?? 0, ...mixture,
+          stability: evalSet ? await stabilityOf(evalSet, k, resamples, seed, { maxIter: options.maxIter, tol: options.tol, executor: ex, signal }) : NaN,
         });
         if (algorithm !== 'gmm') models?.set(k, model);
         options.onProgress?.({ k, done: table.length, total });
@@ -175,7 +249,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
     if (models) for (const [k, c] of chosen) models.set(k, c.model);
     return { table, ...recommendByCriteria(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
   }
-  return { table, ...recommend(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
+  return { table, ...(evalSet ? recommendStable(table, ds.n > sampleSize ? sampleSize : null, evalSet.n, resamples) : { ...recommend(table, ds.n > sampleSize ? sampleSize : null), stabilityK: null, stabilityOfRecommended: null }), ...(models ? { models } : {}) };
 }
 
 function agglomerativeAt(ds: Dataset, Z: Float64Array, linkage: Linkage, k: number): AgglomerativeModel {
@@ -202,10 +276,10 @@ function recommendByCriteria(table: KScore[], sampled: number | null): Omit<Choo
   reason += evidence === 'weak'
     ? ': the components overlap, so read the segments as soft memberships rather than distinct groups.'
     : bestSil.k !== best.k ? `; the best silhouette is at k = ${bestSil.k} (${bestSil.silhouette.toFixed(3)}), which rewards round, separated groups rather than likelihood.` : '.';
-  return { elbowK: null, silhouetteK: bestSil.k, recommendedK: best.k, evidence, reason, bicK: best.k, aicK: byAic.k, covarianceType: best.covarianceType };
+  return { elbowK: null, silhouetteK: bestSil.k, stabilityK: null, stabilityOfRecommended: null, recommendedK: best.k, evidence, reason, bicK: best.k, aicK: byAic.k, covarianceType: best.covarianceType };
 }
 
-function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models'> {
+function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models' | 'stabilityK' | 'stabilityOfRecommended'> {
   const best = table.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
   const elbow = table.length >= 3
     ? kneedle(table.map((r) => r.k), table.map((r) => r.inertia), { curve: 'convex', direction: 'decreasing' }).knee
@@ -235,4 +309,43 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
     }
   }
   return { elbowK: elbow, silhouetteK: best.k, recommendedK, evidence, reason };
+}
+
+const STABLE = 0.8, FAIR = 0.6, CANDIDATE = 0.75;
+const stabilityWord = (a: number): 'stable' | 'fair' | 'unstable' => (a >= STABLE ? 'stable' : a >= FAIR ? 'fair' : 'unstable');
+
+/**
+ * The recommendation when stability is measured: among the k whose segments come back when refitted on resampled
+ * data (stability >= 0.75, or the most stable k when none is), the best silhouette; the elbow wins a near tie
+ * (silhouette within 0.02). Evidence is weak when that silhouette is below 0.25 or the fits disagree (stability < 0.6).
+ */
+function recommendStable(table: KScore[], sampled: number | null, rows: number, resamples: number): Omit<ChooseKResult, 'table' | 'models'> {
+  const plain = recommend(table, sampled);
+  const finite = table.filter((r) => Number.isFinite(r.stability));
+  const maxStab = finite.length ? Math.max(...finite.map((r) => r.stability)) : NaN;
+  const stabilityK = finite.length ? finite.find((r) => r.stability === maxStab)!.k : null;
+  let candidates = finite.filter((r) => r.stability >= CANDIDATE);
+  if (!candidates.length) candidates = finite.filter((r) => r.stability >= maxStab - 0.05);
+  if (!candidates.length) return { ...plain, stabilityK, stabilityOfRecommended: null };
+  const best = candidates.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  const atElbow = plain.elbowK === null ? undefined : candidates.find((r) => r.k === plain.elbowK);
+  const chosen = atElbow && best.silhouette - atElbow.silhouette < 0.02 ? atElbow : best;
+  const word = stabilityWord(chosen.stability);
+  const evidence: ChooseKResult['evidence'] = chosen.silhouette < 0.25 || chosen.stability < FAIR ? 'weak' : chosen.silhouette >= 0.5 && chosen.stability >= STABLE ? 'strong' : 'moderate';
+  const sil = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${chosen.silhouette.toFixed(3)}`;
+  const stab = `stability ${chosen.stability.toFixed(2)} (${word}: mean adjusted Rand index of ${resamples} fits on random 80% subsets of ${rows} rows)`;
+  const stableList = candidates.map((r) => r.k).join(', ');
+  let reason: string;
+  if (evidence === 'weak') {
+    reason = `The evidence for segments is weak: the best choice, k = ${chosen.k}, has ${sil} and ${stab}. `
+      + (chosen.stability < FAIR ? 'Refits on resampled customers disagree about the segments, so they are artefacts of the seed rather than structure in the data. ' : 'The silhouette is below 0.25: no substantial cluster structure. ')
+      + `Consider other features, or use k = ${chosen.k} only as a coarse grouping.`;
+  } else {
+    const also = [
+      plain.elbowK === chosen.k ? 'the elbow of the inertia curve agrees' : plain.elbowK === null ? 'the inertia curve has no clear elbow' : `the elbow is at k = ${plain.elbowK}${candidates.some((r) => r.k === plain.elbowK) ? '' : ', whose segments do not come back reliably when refitted'}`,
+      plain.silhouetteK === chosen.k ? 'it also has the best silhouette overall' : `k = ${plain.silhouetteK} has a higher silhouette (${table.find((r) => r.k === plain.silhouetteK)!.silhouette.toFixed(3)}) but its segments are less stable (${table.find((r) => r.k === plain.silhouetteK)!.stability.toFixed(2)})`,
+    ];
+    reason = `k = ${chosen.k} (${evidence} evidence): ${sil} and ${stab}; the stable choices were k = ${stableList}, and ${also.join('; ')}.`;
+  }
+  return { elbowK: plain.elbowK, silhouetteK: plain.silhouetteK, stabilityK, recommendedK: chosen.k, evidence, reason, stabilityOfRecommended: word };
 }

@@ -15,7 +15,8 @@ export async function bundleNeutral(): Promise<string> {
   // a classic script has no import.meta: shard ops' module URLs are undefined there (they run inline)
   const bundle = await rolldown({ input: NEUTRAL_ENTRY, platform: 'browser', logLevel: 'warn', transform: { define: { 'import.meta.url': 'undefined' } } });
   try {
-    const { output } = await bundle.generate({ format: 'iife', name: 'segkit' });
+    // comments dropped: bundled libraries' JSDoc examples mention require(), which is not a module load
+    const { output } = await bundle.generate({ format: 'iife', name: 'segkit', comments: false });
     expect(output).toHaveLength(1);
     return output[0].code;
   } finally {

@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { tableFromArrays } from 'apache-arrow';
+import { writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { writeTable } from '../data/writeTable.node.js';
+import { buildChangesReport } from '../report/changesReport.js';
+import { compareSnapshots } from '../workflow/compareSnapshots.js';
+import { UsageError } from './exitCodes.js';
+import { formatNumber, formatShare, formatTable } from './formatTable.js';
+import { inFile, inputName, outputFormat, readInput, requireColumn } from './readInput.js';
+import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { loadModel } from './score.js';
+
+interface CompareFlags extends CommonFlags {
+  readonly model: string;
+  readonly id: string;
+  readonly value?: string;
+  readonly out?: string;
+  readonly report?: string;
+  readonly ksMethod?: 'auto' | 'exact' | 'asymp';
+}
+
+const EXAMPLES = `
+Examples:
+  $ segkit compare january.csv february.csv --model model.json --id customer_id
+  $ segkit compare before.csv after.csv --model model.json --id customer_id --out moves.csv --report changes.html --json
+  $ segkit compare q1.parquet q2.parquet --model model.json --id customer_id --value revenue
+
+Scores both snapshots with the model and reports: a migration matrix (segment before by segment after, with new
+and gone customers), growth per segment, per-feature drift (PSI at the baseline's deciles: below 0.1 stable,
+0.1 to 0.25 moderate, above 0.25 significant, by convention; the exact two-sample KS statistic and p-value),
+the value per segment (--value), and whether to keep or refit the model, and why.
+--out writes the customers who changed segment (id, from, to).`;
+
+export function registerCompare(program: Command, signal: AbortSignal): void {
+  const cmd = program
+    .command('compare')
+    .description('compare two snapshots of the same customers under one model: who moved, drift, keep or refit')
+    .argument('<before>', 'the earlier customer table (.csv .tsv .json .ndjson .arrow .parquet)')
+    .argument('<after>', 'the later customer table, with the same columns')
+    .requiredOption('--model <file>', 'model JSON written by segkit segment --model')
+    .requiredOption('--id <column>', 'the customer id column, in both snapshots')
+    .option('--value <column>', 'a value column (revenue, margin) to total per segment')
+    .option('--out <file>', 'write the movers (id, segment before, segment after) to a table file')
+    .option('--report <file>', 'write a self-contained HTML report (Sankey, growth, drift table)')
+    .addOption(new Option('--ks-method <method>', 'KS p-value: exact, asymp, or auto (exact up to 10,000 rows)').choices(['auto', 'exact', 'asymp']).default('auto'));
+  addCommonOptions(cmd);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((before: string, after: string, flags: CompareFlags) => runCompare(before, after, flags, new RunContext(signal, flags)));
+}
+
+async function runCompare(beforePath: string, afterPath: string, f: CompareFlags, ctx: RunContext): Promise<void> {
+  if (f.report === '-') throw new UsageError('--report needs a file path');
+  if (f.out !== undefined) outputFormat(f.out, '--out');
+  const model = await loadModel(f.model);
+  const before = await readInput(beforePath, ctx, undefined, 'reading before');
+  const after = await readInput(afterPath, ctx, undefined, 'reading after');
+  requireColumn(before, f.id, '--id', beforePath);
+  requireColumn(after, f.id, '--id', afterPath);
+  if (f.value !== undefined) {
+    requireColumn(before, f.value, '--value', beforePath);
+    requireColumn(after, f.value, '--value', afterPath);
+  }
+  const bar = ctx.progress.start('comparing', 1);
+  let r;
+  try {
+    r = await compareSnapshots(model, before, after, { id: f.id, value: f.value, ksMethod: f.ksMethod, threads: ctx.threads, signal: ctx.signal });
+  } catch (error) {
+    throw inFile(inFile(error, `${inputName(beforePath)} (before)`), `${inputName(afterPath)} (after)`);
+  } finally {
+    bar.stop();
+  }
+  if (f.out !== undefined) {
+    const names = r.migration.segments;
+    const ids = r.movers.id;
+    const numeric = ids.every((v) => typeof v === 'number');
+    const int32 = numeric && ids.every((v) => Number.isInteger(v) && Math.abs(v as number) < 2 ** 31);
+    const idColumn = int32 ? Int32Array.from(ids as number[]) : numeric ? Float64Array.from(ids as number[]) : ids.map(String);
+    await writeTable(f.out, tableFromArrays({
+      [f.id]: idColumn as never,
+      segment_before: Array.from(r.movers.from, (c) => names[c]),
+      segment_after: Array.from(r.movers.to, (c) => names[c]),
+      segment_before_id: Int32Array.from(r.movers.from),
+      segment_after_id: Int32Array.from(r.movers.to),
+    }));
+  }
+  if (f.report !== undefined) await writeFileAtomic(f.report, await buildChangesReport(r, { title: `${beforePath} → ${afterPath}` }));
+  if (ctx.json) {
+    ctx.printJson({
+      before: beforePath, after: afterPath, rowsBefore: r.rowsBefore, rowsAfter: r.rowsAfter, k: r.k,
+      migration: r.migration, segments: r.segments, drift: r.drift, recommendation: r.recommendation,
+      thresholds: r.thresholds, conventions: r.conventions, movers: r.movers.id.length,
+      files: { out: f.out, report: f.report },
+    });
+    return;
+  }
+  const m = r.migration;
+  ctx.print([
+    `${r.rowsBefore.toLocaleString('en-US')} customers before, ${r.rowsAfter.toLocaleString('en-US')} after · ${m.returning.toLocaleString('en-US')} in both · ${m.moved.toLocaleString('en-US')} changed segment`,
+    '',
+    formatTable(
+      ['before \\ after', ...m.segments, 'gone'],
+      [...m.segments.map((s, i) => [s, ...m.counts[i].map(String), String(m.gone[i])]), ['new', ...m.new.map(String), '']],
+      [false, ...m.segments.map(() => true), true],
+    ),
+    '',
+    formatTable(
+      ['segment', 'before', 'after', 'change', 'share before', 'share after', ...(f.value ? ['value before', 'value after'] : [])],
+      r.segments.map((s) => [s.name, String(s.before), String(s.after), `${s.change >= 0 ? '+' : ''}${s.change}`, formatShare(s.shareBefore), formatShare(s.shareAfter), ...(f.value ? [formatNumber(s.valueBefore), formatNumber(s.valueAfter)] : [])]),
+      [false, true, true, true, true, true, true, true],
+    ),
+    '',
+    formatTable(
+      ['feature', 'drift', 'PSI', 'KS D', 'KS p', 'mean before', 'mean after'],
+      r.drift.map((d) => [d.feature, d.level ?? '–', d.psi ? d.psi.value.toFixed(3) : '–', d.ks ? d.ks.statistic.toFixed(4) : '–', d.ks ? d.ks.pvalue.toPrecision(3) : '–', formatNumber(d.meanBefore), formatNumber(d.meanAfter)]),
+      [false, false, true, true, true, true, true],
+    ),
+    '',
+    `${r.recommendation.action.toUpperCase()}: ${r.recommendation.text}`,
+    `PSI levels are conventions (below ${r.thresholds.psiModerate} stable, ${r.thresholds.psiModerate} to ${r.thresholds.psiSignificant} moderate, above significant), not tests.`,
+  ].join('\n'));
+  if (f.out) ctx.note(`wrote ${r.movers.id.length.toLocaleString('en-US')} movers to ${f.out}`);
+  if (f.report) ctx.note(`wrote the report to ${f.report}`);
+}

@@ -1,0 +1,58 @@
+import { SegkitError, badOption } from '../util/errors.js';
+
+/**
+ * The minimum-cost assignment of rows to columns (scipy.optimize.linear_sum_assignment): the Hungarian method
+ * (Kuhn 1955, Munkres 1957) with potentials and shortest augmenting paths, O(r^2 c) for r <= c. A rectangular
+ * matrix assigns every row of the smaller side; rows are returned ascending with their column.
+ * @example
+ * linearSumAssignment([[4, 1, 3], [2, 0, 5], [3, 2, 2]]); // { rows: [0, 1, 2], cols: [1, 0, 2], cost: 5 }
+ */
+export function linearSumAssignment(cost: readonly (readonly number[])[]): { rows: number[]; cols: number[]; cost: number } {
+  if (!Array.isArray(cost)) throw badOption('cost', cost, 'a matrix (array of rows)');
+  const r = cost.length;
+  if (r === 0) return { rows: [], cols: [], cost: 0 };
+  const c = cost[0]?.length ?? 0;
+  cost.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== c) throw new SegkitError('E_RAGGED_ROWS', `cost row ${i} has ${Array.isArray(row) ? row.length : 'no'} values, row 0 has ${c}`);
+    row.forEach((v, j) => { if (typeof v !== 'number' || !Number.isFinite(v)) throw new SegkitError('E_NAN_INPUT', `cost[${i}][${j}] is ${String(v)}; costs must be finite numbers`); });
+  });
+  if (c === 0) return { rows: [], cols: [], cost: 0 };
+  // work on n <= m (rows no more than columns), transposing when needed
+  const flip = r > c;
+  const n = flip ? c : r, m = flip ? r : c;
+  const a = (i: number, j: number): number => (flip ? cost[j - 1][i - 1] : cost[i - 1][j - 1]);
+  const u = new Float64Array(n + 1), v = new Float64Array(m + 1);
+  const p = new Int32Array(m + 1), way = new Int32Array(m + 1);
+  for (let i = 1; i <= n; i++) {
+    p[0] = i;
+    let j0 = 0;
+    const minv = new Float64Array(m + 1).fill(Infinity);
+    const used = new Uint8Array(m + 1);
+    do {
+      used[j0] = 1;
+      const i0 = p[j0];
+      let delta = Infinity, j1 = 0;
+      for (let j = 1; j <= m; j++) {
+        if (used[j]) continue;
+        const cur = a(i0, j) - u[i0] - v[j];
+        if (cur < minv[j]) { minv[j] = cur; way[j] = j0; }
+        if (minv[j] < delta) { delta = minv[j]; j1 = j; }
+      }
+      for (let j = 0; j <= m; j++) {
+        if (used[j]) { u[p[j]] += delta; v[j] -= delta; } else minv[j] -= delta;
+      }
+      j0 = j1;
+    } while (p[j0] !== 0);
+    do {
+      const j1 = way[j0];
+      p[j0] = p[j1];
+      j0 = j1;
+    } while (j0);
+  }
+  const pairs: [number, number][] = [];
+  for (let j = 1; j <= m; j++) if (p[j]) pairs.push(flip ? [j - 1, p[j] - 1] : [p[j] - 1, j - 1]);
+  pairs.sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  for (const [i, j] of pairs) total += cost[i][j];
+  return { rows: pairs.map((q) => q[0]), cols: pairs.map((q) => q[1]), cost: total };
+}

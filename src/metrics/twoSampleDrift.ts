@@ -1,0 +1,408 @@
+import { throwIfAborted } from '../util/errors.js';
+import type { Executor, Handle } from '../engine/executor.js';
+import { driftRefineOp, driftScanOp, keyValue, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type ScanPartial } from './driftOps.js';
+import { ksPValue, type KsMethod, type KsResult } from './ksTwoSample.js';
+
+/** The population stability index of one feature, with the bins it was computed on. */
+export interface PsiResult {
+  value: number;
+  /** The 9 inner bin edges: the baseline's deciles (numpy's default linear quantile). */
+  edges: number[];
+  countsBefore: number[];
+  countsAfter: number[];
+  /** Per bin (p_after - p_before) ln(p_after / p_before), with an empty bin's share set to 1e-4. */
+  contributions: number[];
+}
+
+export interface FeatureDrift {
+  feature: string;
+  /** Present (non-missing) values in each snapshot. */
+  nBefore: number;
+  nAfter: number;
+  missingBefore: number;
+  missingAfter: number;
+  meanBefore: number;
+  meanAfter: number;
+  /** Two-sided two-sample Kolmogorov-Smirnov test (null when a snapshot has no value of the feature). */
+  ks: KsResult | null;
+  psi: PsiResult | null;
+}
+
+/** Per segment (k + 1 slots, the last for rows without a segment): totals of one snapshot. */
+export interface SegmentTotals {
+  rows: Float64Array;
+  value: Float64Array;
+  distance: Float64Array;
+  distance2: Float64Array;
+  measured: Float64Array;
+}
+
+export const PSI_FLOOR = 1e-4;
+const DECILES = Array.from({ length: 9 }, (_, i) => (i + 1) / 10);
+/** Counters per feature per refining pass, values one key range may return, and values a feature may collect in one pass. */
+export interface DriftLimits {
+  budget: number;
+  collectCell: number;
+  collectFeature: number;
+}
+// counting is cheap per value and its partials small; collecting pays per value returned, so only small ranges are collected
+const LIMITS: DriftLimits = { budget: 8192, collectCell: 2048, collectFeature: 1 << 17 };
+
+interface Cell {
+  lo: number;
+  size: number;
+  c1: number;
+  c2: number;
+  v1?: Float32Array;
+  v2?: Float32Array;
+}
+
+/** Index of the first element whose key exceeds `key` in values sorted ascending (so: how many have key <= key). */
+function countAtMost(v: Float32Array, key: number): number {
+  let a = 0, b = v.length;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    if (valueKey(v[m]) <= key) a = m + 1; else b = m;
+  }
+  return a;
+}
+
+/** numpy's linear quantile interpolation (_lerp), so edges match np.quantile to the last bit. */
+function lerp(a: number, b: number, t: number): number {
+  const diff = b - a;
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+/**
+ * Exact two-sample statistics of one feature from key histograms, refined only where the answer hides: the KS
+ * statistic (branch and bound: a key range is opened only when the largest |F1 - F2| it could hold exceeds the best
+ * value already seen at a range end), the baseline's order statistics at the decile ranks, and both CDFs at the PSI
+ * edges. Counting stays within BUDGET counters per feature per pass; small ranges return their values instead.
+ */
+class FeatureCells {
+  cells: Cell[] = [];
+  ranks: number[];
+  edgeKeys: number[] | undefined;
+  edges: number[] | undefined;
+  constructor(readonly j: number, hist1: Uint32Array, hist2: Uint32Array, readonly n1: number, readonly n2: number, private readonly limits: DriftLimits) {
+    for (let b = 0; b < TOP_BUCKETS; b++) {
+      if (hist1[b] + hist2[b] > 0) this.cells.push({ lo: b * 2 ** (32 - TOP_BITS), size: 2 ** (32 - TOP_BITS), c1: hist1[b], c2: hist2[b] });
+    }
+    const ranks = new Set<number>();
+    for (const p of DECILES) {
+      const h = (n1 - 1) * p;
+      ranks.add(Math.floor(h));
+      ranks.add(Math.min(Math.floor(h) + 1, n1 - 1));
+    }
+    this.ranks = [...ranks].sort((a, b) => a - b);
+  }
+
+  private starts(): { s1: Float64Array; s2: Float64Array } {
+    const s1 = new Float64Array(this.cells.length + 1), s2 = new Float64Array(this.cells.length + 1);
+    this.cells.forEach((c, q) => { s1[q + 1] = s1[q] + c.c1; s2[q + 1] = s2[q] + c.c2; });
+    return { s1, s2 };
+  }
+
+  /** max and min of F1 - F2 over every point known exactly (range ends, collected values). */
+  private known(s1: Float64Array, s2: Float64Array): { max: number; min: number } {
+    const { n1, n2 } = this;
+    let max = -Infinity, min = Infinity;
+    const see = (a: number, b: number) => {
+      const diff = a / n1 - b / n2;
+      if (diff > max) max = diff;
+      if (diff < min) min = diff;
+    };
+    this.cells.forEach((c, q) => {
+      if (c.v1 && c.v2) {
+        let i = 0, k = 0;
+        const x = c.v1, y = c.v2;
+        while (i < x.length || k < y.length) {
+          const key = Math.min(i < x.length ? valueKey(x[i]) : Infinity, k < y.length ? valueKey(y[k]) : Infinity);
+          while (i < x.length && valueKey(x[i]) <= key) i++;
+          while (k < y.length && valueKey(y[k]) <= key) k++;
+          see(s1[q] + i, s2[q] + k);
+        }
+      }
+      see(s1[q + 1], s2[q + 1]);
+    });
+    return { max, min };
+  }
+
+  private cellOfKey(key: number): number {
+    let a = 0, b = this.cells.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (this.cells[m].lo + this.cells[m].size <= key) a = m + 1; else b = m;
+    }
+    return a;
+  }
+
+  /** F1 and F2 counts at key (values with key <= key), or undefined when that needs a finer look. */
+  private countsAt(key: number, s1: Float64Array, s2: Float64Array): [number, number] | undefined {
+    const q = this.cellOfKey(key);
+    if (q === this.cells.length) return [this.n1, this.n2];
+    const c = this.cells[q];
+    if (key < c.lo) return [s1[q], s2[q]];
+    if (key === c.lo + c.size - 1) return [s1[q + 1], s2[q + 1]];
+    if (c.v1 && c.v2) return [s1[q] + countAtMost(c.v1, key), s2[q] + countAtMost(c.v2, key)];
+    return undefined;
+  }
+
+  private valueAtRank(r: number, s1: Float64Array): number | undefined {
+    let a = 0, b = this.cells.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (s1[m + 1] <= r) a = m + 1; else b = m;
+    }
+    const c = this.cells[a];
+    if (c.size === 1) return keyValue(c.lo);
+    if (c.v1) return c.v1[r - s1[a]];
+    return undefined;
+  }
+
+  /** The cells to look into next (by index), most needed first; empty when everything is known. */
+  needs(): { need: number[]; targets: number } {
+    const { s1, s2 } = this.starts();
+    const want = new Set<number>();
+    const open = (q: number) => { const c = this.cells[q]; if (c.size > 1 && !c.v1) want.add(q); };
+    // ranks of the baseline, then the PSI edges once the ranks are known
+    let ranksKnown = true;
+    for (const r of this.ranks) {
+      if (this.valueAtRank(r, s1) === undefined) {
+        ranksKnown = false;
+        let a = 0;
+        while (s1[a + 1] <= r) a++;
+        open(a);
+      }
+    }
+    if (ranksKnown && !this.edgeKeys) {
+      const at = new Map(this.ranks.map((r) => [r, this.valueAtRank(r, s1)!]));
+      this.edges = DECILES.map((p) => {
+        const h = (this.n1 - 1) * p;
+        const lo = Math.floor(h);
+        return lerp(at.get(lo)!, at.get(Math.min(lo + 1, this.n1 - 1))!, h - lo);
+      });
+      this.edgeKeys = this.edges.map((e) => {
+        const f = Math.fround(e);
+        return valueKey(f) - (f > e ? 1 : 0);
+      });
+    }
+    for (const key of this.edgeKeys ?? []) if (!this.countsAt(key, s1, s2)) open(this.cellOfKey(key));
+    const { max, min } = this.known(s1, s2);
+    const lb = Math.max(max, -min);
+    const { n1, n2 } = this;
+    const ks: [number, number][] = [];
+    this.cells.forEach((c, q) => {
+      if (c.size === 1 || c.v1 || c.c1 === 0 || c.c2 === 0 || want.has(q)) return;
+      const ub = Math.max((s1[q] + c.c1) / n1 - s2[q] / n2, (s2[q] + c.c2) / n2 - s1[q] / n1);
+      if (ub > lb) ks.push([q, ub]);
+    });
+    ks.sort((a, b) => b[1] - a[1]);
+    return { need: [...want, ...ks.map(([q]) => q)], targets: want.size };
+  }
+
+  /** The refine request for the needed cells (which become counted or collected). */
+  request(need: number[], targets: number): { spec: RefineFeature; plan: { q: number; bits: number }[] } {
+    let collectedRows = 0;
+    const plan: { q: number; bits: number }[] = [];
+    const counted: number[] = [];
+    for (const q of need) {
+      const c = this.cells[q];
+      if (c.c1 + c.c2 <= this.limits.collectCell && collectedRows + c.c1 + c.c2 <= this.limits.collectFeature) {
+        collectedRows += c.c1 + c.c2;
+        plan.push({ q, bits: 0 });
+      } else {
+        counted.push(q);
+      }
+    }
+    // sub-buckets in proportion to each range's share of the customers, so every sub-bucket holds about the same
+    // mass (mu); ranges holding a decile rank or a PSI edge (the first `targets` of `need`) get full resolution
+    const budget = this.limits.budget;
+    const mass = (q: number) => this.cells[q].c1 / this.n1 + this.cells[q].c2 / this.n2;
+    const maxBits = (q: number) => Math.min(TOP_BITS, Math.log2(this.cells[q].size));
+    const isTarget = new Set(need.slice(0, targets));
+    const take = counted.slice(0, Math.max(1, budget / 4));
+    let totalMass = 0;
+    for (const q of take) totalMass += mass(q);
+    const mu = totalMass / (budget / 2);
+    const bits = take.map((q) => Math.max(1, Math.min(maxBits(q), isTarget.has(q) ? TOP_BITS : Math.ceil(Math.log2(Math.max(1, mass(q) / mu))))));
+    let used = bits.reduce((a, b) => a + 2 ** b, 0);
+    while (used > budget) {
+      let big = 0;
+      for (let i = 1; i < bits.length; i++) if (bits[i] > bits[big]) big = i;
+      if (bits[big] <= 1) break;
+      used -= 2 ** (bits[big] - 1);
+      bits[big]--;
+    }
+    take.forEach((q, i) => plan.push({ q, bits: bits[i] }));
+    plan.sort((a, b) => a.q - b.q);
+    const lo = new Float64Array(plan.length), shift = new Int32Array(plan.length), buckets = new Int32Array(plan.length), at = new Int32Array(plan.length);
+    const first = new Int32Array(TOP_BUCKETS).fill(-1);
+    let counters = 0;
+    plan.forEach(({ q, bits }, i) => {
+      const c = this.cells[q];
+      lo[i] = c.lo;
+      const logSize = Math.log2(c.size);
+      shift[i] = bits === 0 ? logSize : logSize - bits;
+      buckets[i] = bits === 0 ? 0 : 2 ** bits;
+      at[i] = counters;
+      counters += buckets[i];
+      const top = Math.floor(c.lo / 2 ** (32 - TOP_BITS));
+      if (first[top] < 0) first[top] = i;
+    });
+    return { spec: { j: this.j, lo, shift, buckets, at, first, counters }, plan };
+  }
+
+  /** Folds the merged results of a pass into the cells. */
+  apply(plan: { q: number; bits: number }[], counts1: Float64Array, counts2: Float64Array, values1: Float32Array[], values2: Float32Array[]): void {
+    const replace = new Map<number, Cell[]>();
+    let at = 0, coll = 0;
+    for (const { q, bits } of plan) {
+      const c = this.cells[q];
+      if (bits === 0) {
+        const v1 = values1[coll], v2 = values2[coll++];
+        replace.set(q, [{ ...c, v1, v2 }]);
+        continue;
+      }
+      const sub = c.size / 2 ** bits;
+      const parts: Cell[] = [];
+      for (let b = 0; b < 2 ** bits; b++) {
+        const a1 = counts1[at + b], a2 = counts2[at + b];
+        if (a1 + a2 > 0) parts.push({ lo: c.lo + b * sub, size: sub, c1: a1, c2: a2 });
+      }
+      at += 2 ** bits;
+      replace.set(q, parts);
+    }
+    this.cells = this.cells.flatMap((c, q) => replace.get(q) ?? [c]);
+  }
+
+  result(): { ks: number; psi: PsiResult } {
+    const { s1, s2 } = this.starts();
+    const { max, min } = this.known(s1, s2);
+    const lo = Math.min(1, Math.max(0, -min));
+    const statistic = lo > max ? lo : max;
+    const c1: number[] = [], c2: number[] = [];
+    let p1 = 0, p2 = 0;
+    for (const key of this.edgeKeys!) {
+      const [a, b] = this.countsAt(key, s1, s2)!;
+      c1.push(a - p1); c2.push(b - p2);
+      p1 = a; p2 = b;
+    }
+    c1.push(this.n1 - p1); c2.push(this.n2 - p2);
+    const contributions = c1.map((a, i) => {
+      const pb = a === 0 ? PSI_FLOOR : a / this.n1;
+      const pa = c2[i] === 0 ? PSI_FLOOR : c2[i] / this.n2;
+      return (pa - pb) * Math.log(pa / pb);
+    });
+    let value = 0;
+    for (const c of contributions) value += c;
+    return { ks: statistic, psi: { value, edges: this.edges!, countsBefore: c1, countsAfter: c2, contributions } };
+  }
+}
+
+function mergeScan(parts: ScanPartial[], d: number, k: number): { hist: Uint32Array; sums: Float64Array; missing: Float64Array; seg: SegmentTotals } {
+  const hist = new Uint32Array(d * TOP_BUCKETS), sums = new Float64Array(d), missing = new Float64Array(d);
+  const seg: SegmentTotals = { rows: new Float64Array(k + 1), value: new Float64Array(k + 1), distance: new Float64Array(k + 1), distance2: new Float64Array(k + 1), measured: new Float64Array(k + 1) };
+  for (const p of parts) {
+    for (let q = 0; q < hist.length; q++) hist[q] += p.hist[q];
+    for (let j = 0; j < d; j++) { sums[j] += p.sums[j]; missing[j] += p.missing[j]; }
+    for (let c = 0; c <= k; c++) {
+      seg.rows[c] += p.segRows[c]; seg.value[c] += p.segValue[c]; seg.distance[c] += p.segDist[c];
+      seg.distance2[c] += p.segDist2[c]; seg.measured[c] += p.segMeasured[c];
+    }
+  }
+  return { hist, sums, missing, seg };
+}
+
+export interface DriftInput {
+  /** Two handles on the same executor: the snapshots' features (same columns, float32), with per-row `labels` (and `value`). */
+  before: Handle;
+  after: Handle;
+  names: readonly string[];
+  k: number;
+  value: boolean;
+  /** Centres in the loaded units (k x d) to measure each row's distance to its own centre; empty for none. */
+  centres: Float64Array;
+  ksMethod?: KsMethod;
+  signal?: AbortSignal;
+  /** Smaller limits force more refining passes (tests). */
+  limits?: DriftLimits;
+}
+
+export interface DriftOutput {
+  features: FeatureDrift[];
+  before: SegmentTotals;
+  after: SegmentTotals;
+  /** Passes over the data the statistics took (1 scan, then refinements). */
+  passes: number;
+}
+
+/**
+ * Per-feature drift between two snapshots loaded in one executor: the exact two-sample KS statistic and p-value,
+ * PSI at the baseline's deciles, means and missing counts, and per-segment totals. Every scan is a shard op merged
+ * in shard order; memory stays at 2,048 counters per feature per shard plus the few key ranges refined.
+ */
+export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<DriftOutput> {
+  const d = o.names.length;
+  const state = { k: o.k, value: o.value, centres: o.centres };
+  const [pa, pb] = [await ex.map(driftScanOp, o.before, state, { signal: o.signal }), await ex.map(driftScanOp, o.after, state, { signal: o.signal })];
+  const A = mergeScan(pa, d, o.k), B = mergeScan(pb, d, o.k);
+  const cells: (FeatureCells | undefined)[] = o.names.map((_, j) => {
+    const n1 = o.before.n - A.missing[j], n2 = o.after.n - B.missing[j];
+    if (n1 === 0 || n2 === 0) return undefined;
+    return new FeatureCells(j, A.hist.subarray(j * TOP_BUCKETS, (j + 1) * TOP_BUCKETS), B.hist.subarray(j * TOP_BUCKETS, (j + 1) * TOP_BUCKETS), n1, n2, o.limits ?? LIMITS);
+  });
+  let passes = 1;
+  for (;;) {
+    throwIfAborted(o.signal);
+    const work = cells.flatMap((fc) => {
+      if (!fc) return [];
+      const { need, targets } = fc.needs();
+      return need.length ? [{ fc, ...fc.request(need, targets) }] : [];
+    });
+    if (!work.length) break;
+    const state2 = { features: work.map((w) => w.spec) };
+    const r1 = await ex.map(driftRefineOp, o.before, state2, { signal: o.signal });
+    const r2 = await ex.map(driftRefineOp, o.after, state2, { signal: o.signal });
+    passes++;
+    work.forEach((w, f) => {
+      const fold = (parts: typeof r1) => {
+        const counts = new Float64Array(w.spec.counters);
+        for (const p of parts) { const c = p.counts[f]; for (let q = 0; q < c.length; q++) counts[q] += c[q]; }
+        const cellsCollected = w.plan.filter((x) => x.bits === 0).length;
+        const lists: Float32Array[] = [];
+        for (let c = 0; c < cellsCollected; c++) {
+          let total = 0;
+          for (const p of parts) total += p.collected[f][c];
+          lists.push(new Float32Array(total));
+        }
+        const fill = new Int32Array(cellsCollected);
+        for (const p of parts) {
+          let at = 0;
+          for (let c = 0; c < cellsCollected; c++) {
+            const m = p.collected[f][c];
+            lists[c].set(p.values[f].subarray(at, at + m), fill[c]);
+            fill[c] += m;
+            at += m;
+          }
+        }
+        for (const l of lists) l.sort();
+        return { counts, lists };
+      };
+      const a = fold(r1), b = fold(r2);
+      w.fc.apply(w.plan, a.counts, b.counts, a.lists, b.lists);
+    });
+  }
+  const features = o.names.map((name, j): FeatureDrift => {
+    const fc = cells[j];
+    const nBefore = o.before.n - A.missing[j], nAfter = o.after.n - B.missing[j];
+    const base = {
+      feature: name, nBefore, nAfter, missingBefore: A.missing[j], missingAfter: B.missing[j],
+      meanBefore: nBefore ? A.sums[j] / nBefore : NaN, meanAfter: nAfter ? B.sums[j] / nAfter : NaN,
+    };
+    if (!fc) return { ...base, ks: null, psi: null };
+    const r = fc.result();
+    return { ...base, ks: ksPValue(r.ks, nBefore, nAfter, o.ksMethod ?? 'auto'), psi: r.psi };
+  });
+  return { features, before: A.seg, after: B.seg, passes };
+}

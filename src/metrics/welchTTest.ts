@@ -1,0 +1,53 @@
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { SegkitError, badOption } from '../util/errors.js';
+
+export interface WelchResult {
+  /** mean(a) - mean(b) */
+  diff: number;
+  meanA: number;
+  meanB: number;
+  statistic: number;
+  /** Welch-Satterthwaite degrees of freedom. */
+  df: number;
+  pvalue: number;
+  ci: [number, number];
+}
+
+/** Mean and unbiased variance (two-pass, float64). */
+function moments(x: ArrayLike<number>, name: string): { n: number; mean: number; variance: number } {
+  const n = x.length;
+  if (n < 2) throw new SegkitError('E_EMPTY_DATA', `sample "${name}" has ${n} value${n === 1 ? '' : 's'}; Welch's test needs at least 2 per group`);
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i])) throw new SegkitError('E_NAN_INPUT', `sample "${name}" holds ${x[i]} at index ${i}`);
+    s += x[i];
+  }
+  const mean = s / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (x[i] - mean) ** 2;
+  return { n, mean, variance: ss / (n - 1) };
+}
+
+/** Welch's t-test from summary statistics. */
+export function welchFromMoments(a: { n: number; mean: number; variance: number }, b: { n: number; mean: number; variance: number }, confidence = 0.95): WelchResult {
+  const sa = a.variance / a.n, sb = b.variance / b.n;
+  const se = Math.sqrt(sa + sb);
+  const df = (sa + sb) ** 2 / (sa ** 2 / (a.n - 1) + sb ** 2 / (b.n - 1));
+  const diff = a.mean - b.mean;
+  const statistic = diff / se;
+  const pvalue = Number.isFinite(statistic) ? 2 * tCdf(-Math.abs(statistic), df) : NaN;
+  const t = tQuantile(1 - (1 - confidence) / 2, df);
+  return { diff, meanA: a.mean, meanB: b.mean, statistic, df, pvalue, ci: [diff - t * se, diff + t * se] };
+}
+
+/**
+ * Welch's unequal-variance t-test of mean(a) = mean(b), two-sided (scipy.stats.ttest_ind(a, b, equal_var=False)),
+ * with the Welch-Satterthwaite degrees of freedom and the confidence interval of the difference.
+ * @example
+ * const { diff, ci, pvalue } = welchTTest(treatment, control);
+ */
+export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>, confidence = 0.95): WelchResult {
+  if (typeof confidence !== 'number' || !(confidence > 0 && confidence < 1)) throw badOption('confidence', confidence, 'a number between 0 and 1');
+  return welchFromMoments(moments(a, 'a'), moments(b, 'b'), confidence);
+}

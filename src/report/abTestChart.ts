@@ -1,0 +1,39 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { AbTestResult } from '../workflow/abTest.js';
+
+/**
+ * The A/B readout as a Vega-Lite chart: per segment (and overall) the uplift of each variant over the control with
+ * its confidence interval; filled points survive Holm's correction, a rule marks no effect.
+ * @example
+ * const svg = await renderSvg(abTestChart(abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted' })));
+ */
+export function abTestChart(r: AbTestResult): TopLevelSpec {
+  const scale = r.metric === 'proportion' ? 100 : 1;
+  const values = [...r.overall, ...r.segments].map((c) => ({
+    segment: c.segment ?? 'All customers', variant: c.treatment,
+    uplift: c.uplift * scale, lo: c.ci[0] * scale, hi: c.ci[1] * scale,
+    p: c.adjustedPValue ?? c.pvalue, significant: c.significant ? 'yes' : 'no',
+  })).filter((v) => Number.isFinite(v.uplift));
+  const unit = r.metric === 'proportion' ? 'percentage points' : 'outcome units';
+  const pct = Math.round(r.confidence * 100);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: `Uplift over ${r.control} by segment`, subtitle: `${pct}% intervals (${r.metric === 'proportion' ? 'Newcombe' : 'Welch'}); filled: significant after Holm's correction` },
+    data: { values },
+    height: { step: 24 } as never,
+    width: 520,
+    encoding: { y: { field: 'segment', type: 'nominal', sort: null, title: null }, yOffset: r.treatments.length > 1 ? { field: 'variant' } : undefined },
+    layer: [
+      { mark: { type: 'rule', color: '#7b8794', strokeDash: [4, 3] }, encoding: { x: { datum: 0 } } },
+      { mark: { type: 'errorbar', ticks: true }, encoding: { x: { field: 'lo', type: 'quantitative', title: `uplift (${unit})` }, x2: { field: 'hi' }, color: { field: 'variant', type: 'nominal' } } },
+      {
+        mark: { type: 'point', size: 70 },
+        encoding: {
+          x: { field: 'uplift', type: 'quantitative' }, color: { field: 'variant', type: 'nominal' },
+          fill: { condition: { test: "datum.significant === 'yes'", field: 'variant', type: 'nominal' }, value: 'white' },
+          tooltip: [{ field: 'segment' }, { field: 'variant' }, { field: 'uplift', format: '.3f' }, { field: 'lo', format: '.3f' }, { field: 'hi', format: '.3f' }, { field: 'p', format: '.3g', title: 'p (Holm)' }],
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

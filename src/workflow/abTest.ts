@@ -1,0 +1,205 @@
+import { SegkitError, badOption, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
+import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
+import { holm } from '../metrics/holm.js';
+import { newcombeInterval } from '../metrics/newcombeInterval.js';
+import { twoProportionZTest } from '../metrics/twoProportionZTest.js';
+import { welchFromMoments } from '../metrics/welchTTest.js';
+
+export interface AbTestOptions {
+  /** Column naming each customer's segment. */
+  segment: string;
+  /** Column naming each customer's arm (control or a variant). */
+  group: string;
+  /** Column of the outcome: 0/1 (conversion; proportions) or a number (revenue; means). */
+  outcome: string;
+  /** The control arm's value in `group`; required when there are more than two arms. */
+  control?: string;
+  /** 'auto' (0/1 outcomes are proportions, other numbers means), 'proportion' or 'mean'. */
+  metric?: 'auto' | 'proportion' | 'mean';
+  /** Confidence of the intervals (default 0.95); alpha = 1 - confidence for the Holm decisions. */
+  confidence?: number;
+}
+
+export interface AbComparison {
+  /** The segment, or null for the overall effect (every segment pooled). */
+  segment: string | null;
+  treatment: string;
+  nControl: number;
+  nTreatment: number;
+  /** Conversion rate (proportions) or mean (means) per arm. */
+  controlValue: number;
+  treatmentValue: number;
+  /** treatment - control, in the outcome's units (percentage points for proportions). */
+  uplift: number;
+  /** uplift / control (NaN when the control is 0). */
+  relativeUplift: number;
+  /** Confidence interval of the uplift: Newcombe's hybrid score interval (proportions) or Welch's (means). */
+  ci: [number, number];
+  /** Two-sided p-value: pooled two-proportion z-test, or Welch's t-test. */
+  pvalue: number;
+  /** Holm-adjusted across every segment and treatment (null for the overall effect, which is one pre-planned test). */
+  adjustedPValue: number | null;
+  /** adjusted p-value (or, overall, the p-value) <= 1 - confidence. */
+  significant: boolean;
+}
+
+export interface AbTestResult {
+  metric: 'proportion' | 'mean';
+  control: string;
+  treatments: string[];
+  confidence: number;
+  segments: AbComparison[];
+  overall: AbComparison[];
+  /** What the numbers assume, in words: print them with the results. */
+  assumptions: string[];
+  /** The readout in words. */
+  summary: string;
+}
+
+const OPTIONS = ['segment', 'group', 'outcome', 'control', 'metric', 'confidence'];
+const CONTROL_NAMES = /^(control|ctrl|a|baseline|holdout)$/i;
+
+function labels(table: TableInput, name: string, role: string): string[] {
+  const col = readColumn(table, name, 'categorical');
+  return (col.values as (string | null)[]).map((v, i) => {
+    if (v === null) throw new SegkitError('E_NAN_INPUT', `row ${i}: the ${role} column "${name}" is empty`, `every row needs a ${role}`);
+    return v;
+  });
+}
+
+function outcomes(table: TableInput, name: string): Float64Array {
+  const field = inspectTable(table).fields.find((f) => f.name === name)!;
+  if (field.type !== 'numeric') {
+    const seen = new Set<string>();
+    const col = readColumn(table, name, 'categorical').values as (string | null)[];
+    for (const v of col) { if (v !== null && Number.isNaN(Number(v))) seen.add(v); if (seen.size >= 5) break; }
+    throw new SegkitError('E_NON_NUMERIC', `the outcome column "${name}" holds ${[...seen].map((v) => JSON.stringify(v)).join(', ')}: an outcome must be 0/1 (converted or not) or a number (revenue, orders)`, 'recode it, e.g. yes -> 1, no -> 0');
+  }
+  const values = readColumn(table, name, 'numeric').values as Float64Array;
+  values.forEach((v, i) => {
+    if (v !== v) throw new SegkitError('E_NAN_INPUT', `row ${i}: the outcome column "${name}" is empty`, 'every row needs an outcome (0 for no conversion)');
+  });
+  return values;
+}
+
+interface Arm { n: number; sum: number; sum2: number; mean: number; m2: number }
+const emptyArm = (): Arm => ({ n: 0, sum: 0, sum2: 0, mean: 0, m2: 0 });
+function add(a: Arm, v: number): void {
+  a.n++;
+  a.sum += v;
+  const delta = v - a.mean;
+  a.mean += delta / a.n;
+  a.m2 += delta * (v - a.mean);
+}
+
+function compare(segment: string | null, treatment: string, c: Arm, t: Arm, metric: 'proportion' | 'mean', confidence: number): AbComparison {
+  const base = { segment, treatment, nControl: c.n, nTreatment: t.n };
+  if (c.n === 0 || t.n === 0) {
+    return { ...base, controlValue: c.n ? c.sum / c.n : NaN, treatmentValue: t.n ? t.sum / t.n : NaN, uplift: NaN, relativeUplift: NaN, ci: [NaN, NaN], pvalue: NaN, adjustedPValue: null, significant: false };
+  }
+  if (metric === 'proportion') {
+    const pc = c.sum / c.n, pt = t.sum / t.n;
+    const ci = newcombeInterval(t.sum, t.n, c.sum, c.n, confidence);
+    const { pvalue } = twoProportionZTest(t.sum, t.n, c.sum, c.n);
+    return { ...base, controlValue: pc, treatmentValue: pt, uplift: pt - pc, relativeUplift: pc ? (pt - pc) / pc : NaN, ci, pvalue, adjustedPValue: null, significant: false };
+  }
+  if (c.n < 2 || t.n < 2) {
+    return { ...base, controlValue: c.mean, treatmentValue: t.mean, uplift: t.mean - c.mean, relativeUplift: c.mean ? (t.mean - c.mean) / c.mean : NaN, ci: [NaN, NaN], pvalue: NaN, adjustedPValue: null, significant: false };
+  }
+  const w = welchFromMoments({ n: t.n, mean: t.mean, variance: t.m2 / (t.n - 1) }, { n: c.n, mean: c.mean, variance: c.m2 / (c.n - 1) }, confidence);
+  return { ...base, controlValue: c.mean, treatmentValue: t.mean, uplift: w.diff, relativeUplift: c.mean ? w.diff / c.mean : NaN, ci: w.ci, pvalue: w.pvalue, adjustedPValue: null, significant: false };
+}
+
+const fmt = (x: number, metric: 'proportion' | 'mean') => (metric === 'proportion' ? `${(100 * x).toFixed(2)} pp` : x.toPrecision(4));
+
+/**
+ * Reads an A/B test segment by segment: per segment and variant the uplift over the control with a confidence
+ * interval (Newcombe's hybrid score interval for conversion rates, Welch's for means), p-values adjusted by Holm's
+ * step-down method across the segments, the overall effect, and the assumptions behind the numbers.
+ * @example
+ * const r = abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted' });
+ * r.segments[0].uplift; r.segments[0].ci; r.segments[0].adjustedPValue; r.assumptions;
+ */
+export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
+  if (!options || typeof options !== 'object') throw badOption('options', options, 'an object { segment, group, outcome }');
+  checkOptions(options, OPTIONS, 'abTest');
+  for (const key of ['segment', 'group', 'outcome'] as const) {
+    if (typeof options[key] !== 'string' || options[key] === '') throw badOption(key, options[key], 'a column name');
+  }
+  const confidence = options.confidence ?? 0.95;
+  if (typeof confidence !== 'number' || !(confidence > 0 && confidence < 1)) throw badOption('confidence', confidence, 'a number between 0 and 1');
+  const metricOpt = options.metric ?? 'auto';
+  if (!['auto', 'proportion', 'mean'].includes(metricOpt)) throw badOption('metric', metricOpt, '"auto", "proportion" or "mean"');
+  const schema = inspectTable(rows);
+  for (const key of ['segment', 'group', 'outcome'] as const) {
+    if (!schema.fields.some((f) => f.name === options[key])) {
+      throw new SegkitError('E_MISSING_COLUMN', `the ${key} column "${options[key]}" is not in the table`, `it has: ${schema.fields.map((f) => f.name).join(', ')}`);
+    }
+  }
+  if (schema.n === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no rows');
+  const seg = labels(rows, options.segment, 'segment');
+  const grp = labels(rows, options.group, 'group');
+  const y = outcomes(rows, options.outcome);
+  const binary = y.every((v) => v === 0 || v === 1);
+  if (metricOpt === 'proportion' && !binary) {
+    const odd = y.find((v) => v !== 0 && v !== 1);
+    throw new SegkitError('E_BAD_OPTION', `metric "proportion" needs 0/1 outcomes, but "${options.outcome}" holds ${odd}`);
+  }
+  const metric = metricOpt === 'auto' ? (binary ? 'proportion' : 'mean') : metricOpt;
+
+  const arms = [...new Set(grp)].sort();
+  if (arms.length < 2) throw new SegkitError('E_BAD_OPTION', `the group column "${options.group}" has only ${describe(arms[0])}; an A/B test needs a control and at least one variant`);
+  let control = options.control;
+  if (control !== undefined) {
+    if (!arms.includes(String(control))) throw new SegkitError('E_BAD_OPTION', `option "control" is ${describe(control)}, which is not a value of "${options.group}" (${arms.map((a) => JSON.stringify(a)).join(', ')})`);
+    control = String(control);
+  } else if (arms.length > 2) {
+    throw new SegkitError('E_BAD_OPTION', `the group column "${options.group}" has ${arms.length} values (${arms.map((a) => JSON.stringify(a)).join(', ')}); name the control arm`, 'pass control (--control NAME): every other arm is compared with it');
+  } else {
+    control = arms.find((a) => CONTROL_NAMES.test(a)) ?? arms[0];
+  }
+  const treatments = arms.filter((a) => a !== control);
+  const segments = [...new Set(seg)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const stats = new Map<string, Arm>();
+  const key = (s: string | null, g: string) => `${s ?? ''}\u0000${g}\u0000${s === null ? 1 : 0}`;
+  for (let i = 0; i < y.length; i++) {
+    for (const s of [seg[i], null]) {
+      const k = key(s, grp[i]);
+      let a = stats.get(k);
+      if (!a) { a = emptyArm(); stats.set(k, a); }
+      add(a, y[i]);
+    }
+  }
+  const arm = (s: string | null, g: string) => stats.get(key(s, g)) ?? emptyArm();
+  const perSegment = segments.flatMap((s) => treatments.map((t) => compare(s, t, arm(s, control!), arm(s, t), metric, confidence)));
+  const alpha = 1 - confidence;
+  const { adjusted } = holm(perSegment.map((c) => c.pvalue), alpha);
+  perSegment.forEach((c, i) => {
+    c.adjustedPValue = Number.isNaN(adjusted[i]) ? null : adjusted[i];
+    c.significant = c.adjustedPValue !== null && c.adjustedPValue <= alpha;
+  });
+  const overall = treatments.map((t) => {
+    const c = compare(null, t, arm(null, control!), arm(null, t), metric, confidence);
+    c.significant = c.pvalue <= alpha;
+    return c;
+  });
+  const pct = `${Math.round(confidence * 100)}%`;
+  const assumptions = [
+    'Customers were assigned to the arms at random and independently, and each customer appears once.',
+    'The sample size was fixed in advance and the results are read once: these p-values carry no correction for peeking or sequential looks; stopping when a result looks significant inflates false positives.',
+    metric === 'proportion'
+      ? `Conversion rates: ${pct} intervals are Newcombe's hybrid score intervals for the difference (method 10, no continuity correction); p-values are two-sided pooled two-proportion z-tests (normal approximation).`
+      : `Means: ${pct} intervals and two-sided p-values are Welch's unequal-variance t-test (approximately normal means: fine for large arms, doubtful for small arms with skewed outcomes).`,
+    `Segment p-values are adjusted with Holm's step-down method across all ${perSegment.length} segment-by-variant comparisons (family-wise error rate ${alpha.toFixed(2)}); the overall effect is one pre-planned test and is not adjusted.`,
+    'Segments were defined before the test (not from its outcomes); uplifts of small segments are uncertain, as their intervals show.',
+  ];
+  const sig = perSegment.filter((c) => c.significant);
+  const summary = [
+    ...overall.map((o) => `Overall, ${o.treatment} vs ${control}: ${fmt(o.uplift, metric)} (${pct} CI ${fmt(o.ci[0], metric)} to ${fmt(o.ci[1], metric)}, p = ${o.pvalue.toPrecision(3)}).`),
+    sig.length
+      ? `Significant after Holm's correction: ${sig.map((c) => `${c.segment} (${c.treatment}: ${fmt(c.uplift, metric)}, adjusted p = ${c.adjustedPValue!.toPrecision(3)})`).join('; ')}.`
+      : 'No segment shows an uplift that survives Holm\'s correction.',
+  ].join(' ');
+  return { metric, control: control!, treatments, confidence, segments: perSegment, overall, assumptions, summary };
+}

@@ -1,0 +1,357 @@
+import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { fromColumns } from '../data/dataset.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import type { Executor, Handle, RunOptions } from '../engine/executor.js';
+import type { TableInput } from '../prep/frame.js';
+import { driftScanOp } from '../metrics/driftOps.js';
+import type { KsMethod } from '../metrics/ksTwoSample.js';
+import { twoSampleDrift, type FeatureDrift, type SegmentTotals } from '../metrics/twoSampleDrift.js';
+import { isSegmentationModel } from '../core/loadModel.js';
+import type { SegmentationModel } from '../core/model.js';
+import { SegmentModel } from './segmentModel.js';
+import { float32Column, float64Column, IdIndex, readIds, requireColumns, type Ids } from './snapshotColumns.js';
+
+/** Thresholds behind the recommendation: conventions, not laws; every one can be changed. */
+export interface DriftThresholds {
+  /** PSI from which a feature has shifted moderately (industry convention: 0.1). */
+  psiModerate: number;
+  /** PSI from which a feature has shifted significantly (industry convention: 0.25). */
+  psiSignificant: number;
+  /** KS statistic from which a difference counts as material (with p < ksAlpha). */
+  ksStatistic: number;
+  ksAlpha: number;
+  /** Relative rise of the mean distance to the assigned centre that calls for a refit. */
+  distanceRise: number;
+  /** Share of returning customers that changed segment from which the segments are called unstable. */
+  movedShare: number;
+}
+
+export const driftThresholdDefaults: Readonly<DriftThresholds> = Object.freeze({
+  psiModerate: 0.1, psiSignificant: 0.25, ksStatistic: 0.1, ksAlpha: 0.01, distanceRise: 0.1, movedShare: 0.25,
+});
+
+export interface CompareSnapshotsOptions extends RunOptions {
+  /** The customer id column, present in both snapshots. */
+  id: string;
+  /** A column of customer value (revenue, margin): its total per segment before and after. */
+  value?: string;
+  /** 'auto' (SciPy's rule: exact up to 10,000 values per snapshot), 'exact' or 'asymp'. */
+  ksMethod?: KsMethod;
+  thresholds?: Partial<DriftThresholds>;
+}
+
+export type DriftLevel = 'stable' | 'moderate' | 'significant';
+
+export interface FeatureDriftReport extends FeatureDrift {
+  /** From PSI by the thresholds (0.1 / 0.25 by convention): 'stable', 'moderate' or 'significant'. */
+  level: DriftLevel | null;
+}
+
+export interface SegmentChange {
+  segment: number;
+  name: string;
+  before: number;
+  after: number;
+  change: number;
+  /** after / before - 1 (Infinity for a segment that was empty). */
+  growth: number;
+  shareBefore: number;
+  shareAfter: number;
+  /** Mean distance of the segment's customers to its centre (centroid models only; NaN otherwise). */
+  distanceBefore: number;
+  distanceAfter: number;
+  /** Total of the value column over the segment's customers, and per customer (when `value` is given). */
+  valueBefore?: number;
+  valueAfter?: number;
+  valuePerCustomerBefore?: number;
+  valuePerCustomerAfter?: number;
+}
+
+export interface Migration {
+  segments: string[];
+  /** counts[from][to]: customers in segment `from` before and `to` after (k x k). */
+  counts: number[][];
+  /** counts[from][to] / customers of `from` who are still there after (row shares). */
+  shares: number[][];
+  /** Per segment after: customers not in the before snapshot. */
+  new: number[];
+  /** Per segment before: customers not in the after snapshot. */
+  gone: number[];
+  /** Customers in both snapshots; of them, those in a different segment after. */
+  returning: number;
+  moved: number;
+  /** Rows left without a segment (an outlier rule dropped them) in each snapshot. */
+  unscoredBefore: number;
+  unscoredAfter: number;
+}
+
+export interface Movers {
+  id: (string | number)[];
+  from: Int32Array;
+  to: Int32Array;
+}
+
+export interface Recommendation {
+  action: 'keep' | 'monitor' | 'refit';
+  reasons: string[];
+  text: string;
+}
+
+export interface CompareSnapshotsResult {
+  k: number;
+  rowsBefore: number;
+  rowsAfter: number;
+  migration: Migration;
+  segments: SegmentChange[];
+  movers: Movers;
+  drift: FeatureDriftReport[];
+  thresholds: DriftThresholds;
+  recommendation: Recommendation;
+  /** How the statistics are defined, in words (for reports and JSON readers). */
+  conventions: string[];
+  /** Passes over the feature data the exact statistics took. */
+  passes: number;
+}
+
+const OPTIONS = ['id', 'value', 'ksMethod', 'thresholds', ...RUN_OPTIONS];
+
+function centresOf(model: SegmentationModel): Float64Array | undefined {
+  const c = (model as { centroids?: unknown }).centroids;
+  if (!Array.isArray(c) || c.length !== model.k) return undefined;
+  const d = model.featureNames.length;
+  const out = new Float64Array(model.k * d);
+  for (let t = 0; t < model.k; t++) {
+    const row = c[t] as unknown;
+    if (!Array.isArray(row) || row.length !== d) return undefined;
+    for (let j = 0; j < d; j++) out[t * d + j] = row[j] as number;
+  }
+  return out;
+}
+
+function withSnapshot<T>(snapshot: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof SegkitError && !e.message.startsWith('snapshot ')) throw new SegkitError(e.code, `snapshot "${snapshot}": ${e.message}`, undefined, { cause: e });
+    throw e;
+  }
+}
+
+async function withSnapshotAsync<T>(snapshot: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof SegkitError && !e.message.startsWith('snapshot ') && e.code !== 'E_ABORTED') throw new SegkitError(e.code, `snapshot "${snapshot}": ${e.message}`, undefined, { cause: e });
+    throw e;
+  }
+}
+
+/** Per segment totals of model-space distances for a SegmentModel (its pipeline's output, not the raw columns). */
+async function modelSpaceDistances(ex: Executor, model: SegmentModel, table: TableInput, labels: Int32Array, centres: Float64Array, signal?: AbortSignal): Promise<SegmentTotals> {
+  const prepared = model.pipeline.transform(table);
+  const lab = Int32Array.from(prepared.rowIndex, (r) => labels[r]);
+  const h = await ex.load({ columns: prepared.dataset.columns, rows: { labels: lab } }, { signal });
+  try {
+    const k = model.k;
+    const parts = await ex.map(driftScanOp, h, { k, value: false, centres }, { signal });
+    const t: SegmentTotals = { rows: new Float64Array(k + 1), value: new Float64Array(k + 1), distance: new Float64Array(k + 1), distance2: new Float64Array(k + 1), measured: new Float64Array(k + 1) };
+    for (const p of parts) for (let c = 0; c <= k; c++) { t.distance[c] += p.segDist[c]; t.distance2[c] += p.segDist2[c]; t.measured[c] += p.segMeasured[c]; }
+    return t;
+  } finally {
+    await ex.release(h);
+  }
+}
+
+function levelOf(psi: number, t: DriftThresholds): DriftLevel {
+  return psi >= t.psiSignificant ? 'significant' : psi >= t.psiModerate ? 'moderate' : 'stable';
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventions' | 'passes'>): Recommendation {
+  const t = r.thresholds;
+  const reasons: string[] = [];
+  let action = 'keep' as Recommendation['action'];
+  const raise = (a: Recommendation['action']) => { if (a === 'refit' || (a === 'monitor' && action === 'keep')) action = a; };
+  const sig = r.drift.filter((f) => f.level === 'significant');
+  const mod = r.drift.filter((f) => f.level === 'moderate');
+  if (sig.length) {
+    raise('refit');
+    reasons.push(`${sig.map((f) => `${f.feature} (PSI ${f.psi!.value.toFixed(3)})`).join(', ')} shifted past the significant-shift convention (PSI >= ${t.psiSignificant})`);
+  }
+  if (mod.length) {
+    raise('monitor');
+    reasons.push(`${mod.map((f) => `${f.feature} (PSI ${f.psi!.value.toFixed(3)})`).join(', ')} shifted moderately (PSI ${t.psiModerate} to ${t.psiSignificant})`);
+  }
+  const ksMaterial = r.drift.filter((f) => f.ks && f.ks.pvalue < t.ksAlpha && f.ks.statistic >= t.ksStatistic && f.level === 'stable');
+  if (ksMaterial.length) {
+    raise('monitor');
+    reasons.push(`${ksMaterial.map((f) => `${f.feature} (KS D = ${f.ks!.statistic.toFixed(3)})`).join(', ')} changed shape by the KS test though its decile shares held`);
+  }
+  const rising = r.segments.filter((s) => s.distanceBefore > 0 && s.distanceAfter / s.distanceBefore - 1 >= t.distanceRise);
+  if (rising.length) {
+    raise('refit');
+    reasons.push(`customers sit farther from their centres in ${rising.map((s) => `${s.name} (+${pct(s.distanceAfter / s.distanceBefore - 1)})`).join(', ')}: the centres no longer describe them`);
+  }
+  const m = r.migration;
+  if (m.returning > 0 && m.moved / m.returning >= t.movedShare) {
+    raise('monitor');
+    reasons.push(`${pct(m.moved / m.returning)} of returning customers changed segment`);
+  }
+  const empty = r.segments.filter((s) => s.before > 0 && s.after === 0);
+  if (empty.length) {
+    raise('refit');
+    reasons.push(`${empty.map((s) => s.name).join(', ')} lost every customer`);
+  }
+  const head = action === 'refit'
+    ? 'Refit the model: '
+    : action === 'monitor'
+      ? 'Keep the model for now and watch it: '
+      : 'Keep the model: ';
+  const text = reasons.length
+    ? head + reasons.join('; ') + '.'
+    : `Keep the model: no feature moved past PSI ${t.psiModerate}, and customers sit as close to their centres as before.`;
+  return { action, reasons, text };
+}
+
+/**
+ * Compares two snapshots of the same customers under one model: who moved between segments (a migration matrix
+ * with new and gone customers), how each segment grew or shrank, per-feature drift (PSI at the baseline's deciles
+ * and the exact two-sample Kolmogorov-Smirnov test), the change in value per segment, and a recommendation in
+ * words. Both snapshots are scored by the model through the engine; every scan is a shard op.
+ * @example
+ * const r = await compareSnapshots(model, january, february, { id: 'customer_id', value: 'revenue' });
+ * r.migration.counts[2][0]; // customers who moved from segment 2 to segment 0
+ * r.recommendation.text;
+ */
+export async function compareSnapshots(model: SegmentationModel | SegmentModel, before: TableInput, after: TableInput, options: CompareSnapshotsOptions): Promise<CompareSnapshotsResult> {
+  if (!options || typeof options !== 'object') throw badOption('options', options, 'an object with at least { id }');
+  checkOptions(options, OPTIONS, 'compareSnapshots');
+  const { id, value, signal } = options;
+  if (typeof id !== 'string' || id === '') throw badOption('id', id, 'the name of the customer id column');
+  if (value !== undefined && (typeof value !== 'string' || value === '')) throw badOption('value', value, 'the name of a numeric column');
+  const ksMethod = options.ksMethod ?? 'auto';
+  if (!['auto', 'exact', 'asymp'].includes(ksMethod)) throw badOption('ksMethod', ksMethod, '"auto", "exact" or "asymp"');
+  const thresholds: DriftThresholds = { ...driftThresholdDefaults };
+  if (options.thresholds !== undefined) {
+    checkOptions(options.thresholds, Object.keys(driftThresholdDefaults), 'compareSnapshots thresholds');
+    for (const [key, v] of Object.entries(options.thresholds)) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badOption(`thresholds.${key}`, v, 'a finite number >= 0');
+      (thresholds as unknown as Record<string, number>)[key] = v;
+    }
+  }
+  const segmentModel = model instanceof SegmentModel ? model : undefined;
+  const inner: SegmentationModel = segmentModel ? segmentModel.model : (model as SegmentationModel);
+  if (!segmentModel && !isSegmentationModel(model)) throw badOption('model', model, 'a fitted model (kmeans(...), loadModel(...)) or a SegmentModel');
+  const k = inner.k;
+  const features = segmentModel ? segmentModel.pipeline.inputs.filter((c) => c.kind === 'numeric').map((c) => c.name) : [...inner.featureNames];
+  const names = segmentModel ? [...segmentModel.names] : Array.from({ length: k }, (_, c) => `segment ${c}`);
+  const ex = resolveExecutor(options);
+
+  const snapshots = [['before', before], ['after', after]] as const;
+  for (const [label, table] of snapshots) {
+    requireColumns(table, [id], label, 'id');
+    requireColumns(table, segmentModel ? segmentModel.pipeline.inputs.map((c) => c.name) : features, label, 'feature');
+    if (value !== undefined) requireColumns(table, [value], label, 'value');
+  }
+  const idsB = readIds(before, id, 'before'), idsA = readIds(after, id, 'after');
+  const indexB = new IdIndex(idsB, 'before', id);
+  void new IdIndex(idsA, 'after', id);
+  throwIfAborted(signal);
+
+  const colsB = features.map((f) => float32Column(before, f, 'before'));
+  const colsA = features.map((f) => float32Column(after, f, 'after'));
+  const run = { executor: ex, signal };
+  const score = (table: TableInput, cols: Float32Array[], label: string): Promise<Int32Array> => withSnapshotAsync(label, async () => {
+    if (segmentModel) return segmentModel.predict(table, run);
+    return inner.predict(withSnapshot(label, () => fromColumns({ columns: cols, names: features })), run);
+  });
+  const labelsB = await score(before, colsB, 'before');
+  const labelsA = await score(after, colsA, 'after');
+
+  const centres = centresOf(inner);
+  const load = (cols: Float32Array[], labels: Int32Array, table: TableInput, label: string): Promise<Handle> => ex.load({
+    columns: cols,
+    rows: { labels, ...(value !== undefined ? { value: float64Column(table, value, label) } : {}) },
+  }, { dtype: 'f32', signal });
+  const hB = await load(colsB, labelsB, before, 'before');
+  let hA: Handle | undefined;
+  let drift;
+  try {
+    hA = await load(colsA, labelsA, after, 'after');
+    drift = await twoSampleDrift(ex, {
+      before: hB, after: hA, names: features, k, value: value !== undefined,
+      centres: !segmentModel && centres ? centres : new Float64Array(0), ksMethod, signal,
+    });
+  } finally {
+    await ex.release(hB);
+    if (hA) await ex.release(hA);
+  }
+  let distB = drift.before, distA = drift.after;
+  if (segmentModel && centres) {
+    distB = await modelSpaceDistances(ex, segmentModel, before, labelsB, centres, signal);
+    distA = await modelSpaceDistances(ex, segmentModel, after, labelsA, centres, signal);
+  }
+
+  // migration by id
+  const counts = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const fresh = new Array<number>(k).fill(0), gone = new Array<number>(k).fill(0);
+  const matched = new Uint8Array(labelsB.length);
+  const moverRows: number[] = [];
+  let returning = 0, moved = 0;
+  for (let j = 0; j < labelsA.length; j++) {
+    const i = indexB.find(idsA, j);
+    const la = labelsA[j];
+    if (i < 0) { if (la >= 0) fresh[la]++; continue; }
+    matched[i] = 1;
+    const lb = labelsB[i];
+    if (la < 0 || lb < 0) continue;
+    counts[lb][la]++;
+    returning++;
+    if (la !== lb) { moved++; moverRows.push(j, i); }
+  }
+  for (let i = 0; i < labelsB.length; i++) if (!matched[i] && labelsB[i] >= 0) gone[labelsB[i]]++;
+  const movers: Movers = { id: new Array(moverRows.length / 2), from: new Int32Array(moverRows.length / 2), to: new Int32Array(moverRows.length / 2) };
+  for (let q = 0; q < moverRows.length; q += 2) {
+    const j = moverRows[q], i = moverRows[q + 1];
+    movers.id[q / 2] = (idsA as Ids).values[j];
+    movers.from[q / 2] = labelsB[i];
+    movers.to[q / 2] = labelsA[j];
+  }
+  const scoredB = drift.before.rows.slice(0, k).reduce((a, b) => a + b, 0), scoredA = drift.after.rows.slice(0, k).reduce((a, b) => a + b, 0);
+  const migration: Migration = {
+    segments: names, counts,
+    shares: counts.map((row) => { const s = row.reduce((a, b) => a + b, 0); return row.map((c) => (s ? c / s : 0)); }),
+    new: fresh, gone, returning, moved, unscoredBefore: drift.before.rows[k], unscoredAfter: drift.after.rows[k],
+  };
+  const segments: SegmentChange[] = names.map((name, c) => {
+    const b = drift.before.rows[c], a = drift.after.rows[c];
+    const seg: SegmentChange = {
+      segment: c, name, before: b, after: a, change: a - b, growth: b ? a / b - 1 : a ? Infinity : 0,
+      shareBefore: scoredB ? b / scoredB : 0, shareAfter: scoredA ? a / scoredA : 0,
+      distanceBefore: distB.measured[c] ? distB.distance[c] / distB.measured[c] : NaN,
+      distanceAfter: distA.measured[c] ? distA.distance[c] / distA.measured[c] : NaN,
+    };
+    if (value !== undefined) {
+      seg.valueBefore = drift.before.value[c];
+      seg.valueAfter = drift.after.value[c];
+      seg.valuePerCustomerBefore = b ? drift.before.value[c] / b : NaN;
+      seg.valuePerCustomerAfter = a ? drift.after.value[c] / a : NaN;
+    }
+    return seg;
+  });
+  const driftReport: FeatureDriftReport[] = drift.features.map((f) => ({ ...f, level: f.psi ? levelOf(f.psi.value, thresholds) : null }));
+  const partial = { k, rowsBefore: labelsB.length, rowsAfter: labelsA.length, migration, segments, movers, drift: driftReport, thresholds };
+  return {
+    ...partial,
+    recommendation: recommend(partial),
+    conventions: [
+      `PSI: 10 bins at the baseline's deciles (numpy's linear quantile), right-closed; an empty bin's share counts as ${1e-4}; PSI = sum (p_after - p_before) ln(p_after / p_before).`,
+      `PSI below ${thresholds.psiModerate} is read as stable, ${thresholds.psiModerate} to ${thresholds.psiSignificant} as a moderate shift, ${thresholds.psiSignificant} and above as a significant shift: industry conventions, not statistical tests.`,
+      'KS: the two-sided two-sample Kolmogorov-Smirnov statistic on the float32 feature values (exact), with SciPy 1.10\'s p-value (exact up to 10,000 values per snapshot, else the asymptotic distribution); with many customers even a tiny shift has a small p-value, so read the statistic D as the size of the change.',
+      'Missing feature values are left out of that feature\'s statistics and counted. Distances are Euclidean in the model\'s feature space.',
+    ],
+    passes: drift.passes,
+  };
+}

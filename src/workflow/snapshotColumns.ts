@@ -1,0 +1,178 @@
+// Reading a snapshot: its id column and feature columns, checked and named by snapshot, without copying Float32
+// Arrow columns; and matching the ids of two snapshots (a typed open-addressing table for numeric ids).
+import { DataType, type Vector } from 'apache-arrow';
+import { SegkitError, describe } from '../util/errors.js';
+import { isArrowTable } from '../data/dataset.js';
+import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
+
+export type Ids = { kind: 'number'; values: Float64Array } | { kind: 'string'; values: string[] };
+
+function fieldNames(table: TableInput): string[] {
+  return inspectTable(table).fields.map((f) => f.name);
+}
+
+function vectorOf(table: TableInput, name: string): Vector | undefined {
+  if (!isArrowTable(table)) return undefined;
+  const idx = table.schema.fields.findIndex((f) => f.name === name);
+  return idx < 0 ? undefined : table.getChildAt(idx) ?? undefined;
+}
+
+/** Throws E_MISSING_COLUMN naming the snapshot when a column is absent. */
+export function requireColumns(table: TableInput, names: readonly string[], snapshot: string, role: string): void {
+  const have = fieldNames(table);
+  const missing = names.filter((n) => !have.includes(n));
+  if (missing.length) {
+    const shown = have.length > 20 ? [...have.slice(0, 20), '…'] : have;
+    throw new SegkitError('E_MISSING_COLUMN', `snapshot "${snapshot}" has no ${role} column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, `it has: ${shown.join(', ') || 'no columns'}`);
+  }
+}
+
+/** A numeric column as float32 (NaN where missing); a single-chunk Float32 Arrow column without nulls is used as it is. */
+export function float32Column(table: TableInput, name: string, snapshot: string): Float32Array {
+  const vec = vectorOf(table, name);
+  if (vec && vec.data.length === 1) {
+    const chunk = vec.data[0];
+    if (chunk.nullCount === 0 && chunk.values instanceof Float32Array && chunk.values.length === chunk.length) return chunk.values;
+  }
+  try {
+    const col = readColumn(table, name, 'numeric');
+    return Float32Array.from(col.values as Float64Array);
+  } catch (e) {
+    if (e instanceof SegkitError) throw new SegkitError(e.code, `snapshot "${snapshot}": ${e.message}`, undefined, { cause: e });
+    throw e;
+  }
+}
+
+/** A numeric column as float64 (NaN where missing). */
+export function float64Column(table: TableInput, name: string, snapshot: string): Float64Array {
+  try {
+    return readColumn(table, name, 'numeric').values as Float64Array;
+  } catch (e) {
+    if (e instanceof SegkitError) throw new SegkitError(e.code, `snapshot "${snapshot}": ${e.message}`, undefined, { cause: e });
+    throw e;
+  }
+}
+
+/** The id column: numbers (integers, floats) or text; a missing id is an error naming its row. */
+export function readIds(table: TableInput, name: string, snapshot: string): Ids {
+  const vec = vectorOf(table, name);
+  if (vec) {
+    const type = vec.type as DataType;
+    if (DataType.isInt(type) || DataType.isFloat(type)) {
+      const values = new Float64Array(vec.length);
+      let row = 0;
+      for (const chunk of vec.data) {
+        const raw = chunk.values as ArrayLike<number | bigint>;
+        for (let i = 0; i < chunk.length; i++, row++) {
+          if (chunk.nullCount > 0 && !chunk.getValid(i)) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" is empty`);
+          const v = raw[i];
+          values[row] = typeof v === 'bigint' ? Number(v) : v;
+          if (typeof v === 'bigint' && !Number.isSafeInteger(values[row])) throw new SegkitError('E_BAD_OPTION', `snapshot "${snapshot}", row ${row}: id ${v} is too large to match exactly as a number`, 'store ids as text');
+          if (values[row] !== values[row]) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" holds NaN`);
+        }
+      }
+      return { kind: 'number', values };
+    }
+    const values: string[] = [];
+    let row = 0;
+    for (const v of vec) {
+      if (v == null) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" is empty`);
+      values.push(String(v));
+      row++;
+    }
+    return { kind: 'string', values };
+  }
+  const records = table as readonly Readonly<Record<string, unknown>>[];
+  let numeric = true;
+  for (const r of records) if (typeof r[name] !== 'number') { numeric = false; break; }
+  if (numeric) {
+    const values = Float64Array.from(records, (r, i) => {
+      const v = r[name] as number;
+      if (v !== v) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${i}: the id column "${name}" holds NaN`);
+      return v;
+    });
+    return { kind: 'number', values };
+  }
+  return {
+    kind: 'string',
+    values: records.map((r, i) => {
+      const v = r[name];
+      if (v == null || v === '') throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${i}: the id column "${name}" is empty`);
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') throw new SegkitError('E_NON_NUMERIC', `snapshot "${snapshot}", row ${i}: id ${describe(v)} is neither text nor a number`);
+      return String(v);
+    }),
+  };
+}
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+
+function hashNumber(v: number): number {
+  F64[0] = v === 0 ? 0 : v;
+  let h = Math.imul(U32[0] ^ Math.imul(U32[1], 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Position of each id in the table of `ids` (an index by id); throws E_DUPLICATE_ID naming both rows. */
+export class IdIndex {
+  private readonly slots?: Int32Array;
+  private readonly mask: number = 0;
+  private readonly map?: Map<string, number>;
+  constructor(private readonly ids: Ids, snapshot: string, idName: string) {
+    if (ids.kind === 'string') {
+      this.map = new Map();
+      ids.values.forEach((v, i) => {
+        const had = this.map!.get(v);
+        if (had !== undefined) throw duplicate(snapshot, idName, v, had, i);
+        this.map!.set(v, i);
+      });
+      return;
+    }
+    const n = ids.values.length;
+    let size = 16;
+    while (size < 2 * n) size *= 2;
+    this.mask = size - 1;
+    this.slots = new Int32Array(size).fill(-1);
+    const v = ids.values;
+    for (let i = 0; i < n; i++) {
+      let s = hashNumber(v[i]) & this.mask;
+      for (;;) {
+        const at = this.slots[s];
+        if (at < 0) { this.slots[s] = i; break; }
+        if (v[at] === v[i]) throw duplicate(snapshot, idName, v[i], at, i);
+        s = (s + 1) & this.mask;
+      }
+    }
+  }
+
+  /** Row of an id of the other snapshot (same kind), or -1. */
+  find(other: Ids, i: number): number {
+    if (this.map) return this.map.get(other.kind === 'string' ? other.values[i] : String(other.values[i])) ?? -1;
+    if (other.kind === 'string') {
+      const x = Number(other.values[i]);
+      return Number.isFinite(x) && String(x) === other.values[i] ? this.findNumber(x) : -1;
+    }
+    return this.findNumber(other.values[i]);
+  }
+
+  private findNumber(x: number): number {
+    const v = (this.ids as { values: Float64Array }).values;
+    let s = hashNumber(x) & this.mask;
+    for (;;) {
+      const at = this.slots![s];
+      if (at < 0) return -1;
+      if (v[at] === x) return at;
+      s = (s + 1) & this.mask;
+    }
+  }
+}
+
+function duplicate(snapshot: string, idName: string, id: unknown, a: number, b: number): SegkitError {
+  return new SegkitError('E_DUPLICATE_ID', `snapshot "${snapshot}" has ${idName} ${typeof id === 'string' ? JSON.stringify(id) : String(id)} twice (rows ${a} and ${b})`, 'each customer must appear once per snapshot');
+}
+
+export function idAt(ids: Ids, i: number): string | number {
+  return ids.values[i];
+}

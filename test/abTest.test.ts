@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { tableFromArrays } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { expectError } from './helpers.js';
+import { abTest } from '../src/workflow/abTest.js';
+import { holm } from '../src/metrics/holm.js';
+import { newcombeInterval } from '../src/metrics/newcombeInterval.js';
+import { twoProportionZTest } from '../src/metrics/twoProportionZTest.js';
+import { welchTTest } from '../src/metrics/welchTTest.js';
+
+const ab = JSON.parse(readFileSync(new URL('./fixtures/stats-ab.json', import.meta.url), 'utf8'));
+
+function rel(actual: number, expected: number, tol = 1e-9): void {
+  if (!(Math.abs(actual - expected) <= tol * Math.max(Math.abs(expected), 1e-300))) throw new Error(`expected ${expected}, got ${actual}`);
+}
+
+describe('interval and test functions vs statsmodels and scipy', () => {
+  it("Newcombe's hybrid score interval (method 10) on Newcombe's worked examples and two large tests", () => {
+    for (const c of ab.two_proportions.cases) {
+      const [lo, hi] = newcombeInterval(c.x1, c.n1, c.x2, c.n2);
+      expect(Math.abs(lo - c.ci95[0])).toBeLessThan(1e-12);
+      expect(Math.abs(hi - c.ci95[1])).toBeLessThan(1e-12);
+    }
+  });
+
+  it('pooled two-proportion z-test (statsmodels proportions_ztest)', () => {
+    for (const c of ab.two_proportions.cases.filter((x: { ztest_pooled?: unknown }) => x.ztest_pooled)) {
+      const r = twoProportionZTest(c.x1, c.n1, c.x2, c.n2);
+      rel(r.statistic, c.ztest_pooled.statistic, 1e-12);
+      rel(r.pvalue, c.ztest_pooled.pvalue);
+    }
+  });
+
+  it("Welch's t-test: statistic, p-value and df (scipy), CI (t.ppf)", () => {
+    for (const c of ab.welch.cases) {
+      const r = welchTTest(c.a, c.b);
+      rel(r.statistic, c.statistic, 1e-12);
+      rel(r.pvalue, c.pvalue);
+      rel(r.df, c.df, 1e-12);
+      rel(r.ci[0], c.ci95[0]);
+      rel(r.ci[1], c.ci95[1]);
+    }
+  });
+
+  it("Holm's step-down on three worked examples (statsmodels multipletests)", () => {
+    for (const c of ab.holm.cases) {
+      const r = holm(c.pvalues, c.alpha);
+      r.adjusted.forEach((a, i) => expect(Math.abs(a - c.adjusted[i])).toBeLessThan(1e-15));
+      expect(r.reject).toEqual(c.reject);
+    }
+  });
+});
+
+/** Rows for a segment with x1/n1 conversions in variant B and x2/n2 in control A. */
+function rowsFor(segment: string, x1: number, n1: number, x2: number, n2: number) {
+  const out: { segment: string; variant: string; converted: number }[] = [];
+  for (let i = 0; i < n1; i++) out.push({ segment, variant: 'B', converted: i < x1 ? 1 : 0 });
+  for (let i = 0; i < n2; i++) out.push({ segment, variant: 'A', converted: i < x2 ? 1 : 0 });
+  return out;
+}
+
+describe('abTest: a segment-level readout', () => {
+  const cases = ab.two_proportions.cases.filter((c: { n1: number }) => c.n1 >= 56);
+  const rows = cases.flatMap((c: { x1: number; n1: number; x2: number; n2: number }, s: number) => rowsFor(`S${s}`, c.x1, c.n1, c.x2, c.n2));
+
+  it('per segment: uplift, Newcombe CI, z-test p-value, Holm-adjusted across segments; the overall effect pooled', () => {
+    const r = abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted' });
+    expect(r.metric).toBe('proportion');
+    expect(r.control).toBe('A');
+    expect(r.treatments).toEqual(['B']);
+    cases.forEach((c: { x1: number; n1: number; x2: number; n2: number; ci95: number[]; diff: number; ztest_pooled: { pvalue: number } }, s: number) => {
+      const got = r.segments[s];
+      expect(got.segment).toBe(`S${s}`);
+      expect(got.uplift).toBe(c.x1 / c.n1 - c.x2 / c.n2);
+      expect(Math.abs(got.ci[0] - c.ci95[0])).toBeLessThan(1e-12);
+      expect(Math.abs(got.ci[1] - c.ci95[1])).toBeLessThan(1e-12);
+      rel(got.pvalue, c.ztest_pooled.pvalue);
+    });
+    const adjusted = holm(r.segments.map((x) => x.pvalue)).adjusted;
+    expect(r.segments.map((x) => x.adjustedPValue)).toEqual(adjusted);
+    const X1 = cases.reduce((a: number, c: { x1: number }) => a + c.x1, 0), N1 = cases.reduce((a: number, c: { n1: number }) => a + c.n1, 0);
+    const X2 = cases.reduce((a: number, c: { x2: number }) => a + c.x2, 0), N2 = cases.reduce((a: number, c: { n2: number }) => a + c.n2, 0);
+    expect(r.overall[0].ci).toEqual(newcombeInterval(X1, N1, X2, N2));
+    expect(r.overall[0].adjustedPValue).toBeNull();
+    expect(r.assumptions.join(' ')).toMatch(/no correction for peeking/);
+    expect(r.summary).toMatch(/^Overall, B vs A: /);
+  });
+
+  it("means: Welch's interval and p-value per segment (Arrow input)", () => {
+    const c = ab.welch.cases[1];
+    const table = tableFromArrays({
+      segment: ['x', ...new Array(c.a.length + c.b.length - 1).fill('x')],
+      variant: [...c.a.map(() => 'treatment'), ...c.b.map(() => 'control')],
+      revenue: Float64Array.from([...c.a, ...c.b]),
+    });
+    const r = abTest(table, { segment: 'segment', group: 'variant', outcome: 'revenue' });
+    expect(r.metric).toBe('mean');
+    expect(r.control).toBe('control');
+    rel(r.segments[0].pvalue, c.pvalue);
+    rel(r.segments[0].ci[0], c.ci95[0]);
+    rel(r.segments[0].ci[1], c.ci95[1]);
+    expect(r.assumptions.join(' ')).toMatch(/Welch/);
+  });
+
+  it('bad input names the values: a text outcome, more than two arms without a control, an unknown control', () => {
+    const text = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: i % 2 ? 'yes' : 'no' }));
+    expectError(() => abTest(text, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', '"converted"', '"no", "yes"');
+    const three = rows.map((r: { variant: string }, i: number) => ({ ...r, variant: i % 3 === 0 ? 'C' : r.variant }));
+    expectError(() => abTest(three, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_BAD_OPTION', '3 values ("A", "B", "C")', '--control');
+    const r = abTest(three, { segment: 'segment', group: 'variant', outcome: 'converted', control: 'A' });
+    expect(r.treatments).toEqual(['B', 'C']);
+    expect(r.segments.length).toBe(2 * cases.length);
+    expectError(() => abTest(three, { segment: 'segment', group: 'variant', outcome: 'converted', control: 'Z' }), 'E_BAD_OPTION', '"Z"', '"A", "B", "C"');
+    expectError(() => abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted', metric: 'proportion', confidence: 2 }), 'E_BAD_OPTION', 'confidence');
+    expectError(() => abTest(rows, { segment: 'segment', group: 'arm', outcome: 'converted' }), 'E_MISSING_COLUMN', '"arm"');
+  });
+});

@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { chooseK, close, createRandom, fromColumns } from '../src/index.node.js';
+
+afterAll(() => close());
+
+function blobs(seed: number, centres: number[][], perBlob: number[], sd: number[]) {
+  const rng = createRandom(seed);
+  const d = centres[0].length;
+  const rows: number[][] = [];
+  centres.forEach((c, b) => { for (let i = 0; i < perBlob[b]; i++) rows.push(c.map((v, j) => v + rng.normal() * sd[j % sd.length])); });
+  return fromColumns({ columns: Array.from({ length: d }, (_, j) => Float32Array.from(rows, (r) => r[j])) });
+}
+
+describe('a choice of k that does not depend on the seed', () => {
+  it('four clear segments: every seed from 0 to 9 recommends 4, and says it is stable', async () => {
+    const data = blobs(1, [[0, 0, 0], [6, 0, 0], [0, 6, 0], [0, 0, 6]], [150, 200, 250, 300], [1]);
+    for (let seed = 0; seed < 10; seed++) {
+      const r = await chooseK(data, { seed });
+      expect({ seed, k: r.recommendedK }).toEqual({ seed, k: 4 });
+      expect(r.stabilityOfRecommended).toBe('stable');
+      expect(r.table.find((x) => x.k === 4)!.stability).toBeGreaterThan(0.95);
+      expect(r.reason).toMatch(/stability 0\.9\d|stability 1\.00/);
+    }
+  });
+
+  it('unstructured data (one Gaussian cloud): the output says the evidence is weak', async () => {
+    const data = blobs(2, [[0, 0, 0, 0]], [600], [1]);
+    for (const seed of [0, 1, 2]) {
+      const r = await chooseK(data, { seed });
+      expect(r.evidence).toBe('weak');
+      expect(r.reason).toMatch(/evidence for segments is weak/);
+    }
+  });
+
+  it('a set shaped like the Mall Customers data (200 customers: age, income, spending score): seeds 0 to 9 agree', async () => {
+    // five groups in income x spending, as in the well-known data; age loosely tied to the groups
+    const groups = [[45, 55, 50], [25, 25, 80], [40, 25, 20], [33, 85, 82], [42, 88, 17]];
+    const data = blobs(3, groups, [80, 22, 23, 39, 36], [9, 6, 6]);
+    const picks = new Set<number>();
+    for (let seed = 0; seed < 10; seed++) picks.add((await chooseK(data, { seed })).recommendedK);
+    expect([...picks]).toEqual([5]);
+  });
+
+  it('stability can be turned off and the old fields stay', async () => {
+    const data = blobs(4, [[0, 0], [5, 5]], [60, 60], [1]);
+    const r = await chooseK(data, { seed: 1, stabilityResamples: 0, kRange: [2, 4] });
+    expect(r.stabilityK).toBeNull();
+    expect(r.table.every((x) => Number.isNaN(x.stability))).toBe(true);
+    expect(r.recommendedK).toBe(2);
+    await expect(chooseK(data, { stabilityResamples: 1 })).rejects.toThrow(/stabilityResamples/);
+  });
+});

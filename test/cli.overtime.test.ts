@@ -1,0 +1,104 @@
+// segkit compare and segkit abtest, run as a user would (dist/cli/main.js; `npm test` builds it first).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const fx = JSON.parse(readFileSync(new URL('./fixtures/snapshots.json', import.meta.url), 'utf8'));
+let dir = '';
+
+function segkit(args: readonly string[]) {
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.SEGKIT_DEBUG;
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env, timeout: 120_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'segkit-overtime-'));
+  for (const tag of ['before', 'after'] as const) {
+    const s = fx[tag];
+    const lines = ['customer_id,recency,frequency,monetary,revenue', ...s.id.map((id: number, i: number) => [id, ...s.X[i], s.value[i]].join(','))];
+    writeFileSync(join(dir, `${tag}.csv`), lines.join('\n') + '\n');
+  }
+  const ab = ['customer_id,segment,variant,converted'];
+  let i = 0;
+  for (const [seg, xc, nc, xt, nt] of [['Champions', 120, 600, 168, 600], ['At risk', 30, 500, 34, 500], ['New', 50, 400, 74, 400]] as const) {
+    for (let q = 0; q < nc; q++) ab.push(`${i++},${seg},control,${q < xc ? 1 : 0}`);
+    for (let q = 0; q < nt; q++) ab.push(`${i++},${seg},treatment,${q < xt ? 1 : 0}`);
+  }
+  writeFileSync(join(dir, 'ab.csv'), ab.join('\n') + '\n');
+  writeFileSync(join(dir, 'ab3.csv'), ab.map((l, q) => (q > 0 && q % 3 === 0 ? l.replace(/,(control|treatment),/, ',other,') : l)).join('\n') + '\n');
+  writeFileSync(join(dir, 'abtext.csv'), ab.map((l, q) => (q === 0 ? l : l.replace(/,1$/, ',yes').replace(/,0$/, ',no'))).join('\n') + '\n');
+  const r = segkit(['segment', 'before.csv', '--k', '4', '--seed', '1', '--id', 'customer_id', '--columns', 'recency,frequency,monetary', '--model', 'model.json', '-q']);
+  if (r.code !== 0) throw new Error(r.stderr);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('segkit compare', () => {
+  it('prints the migration, growth, drift and the recommendation; writes the movers and the report; --json', () => {
+    const r = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--value', 'revenue', '--out', 'moves.csv', '--report', 'changes.html', '--json', '-q']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.migration.moved).toBe(112);
+    expect(out.migration.new.reduce((a: number, b: number) => a + b)).toBe(300);
+    expect(out.migration.gone.reduce((a: number, b: number) => a + b)).toBe(150);
+    expect(out.recommendation.action).toBe('refit');
+    const monetary = out.drift.find((d: { feature: string }) => d.feature === 'monetary');
+    expect(monetary.ks.statistic).toBe(fx.ks_2samp.monetary.auto.statistic);
+    expect(Math.abs(monetary.psi.value - fx.psi.monetary.psi)).toBeLessThan(1e-12);
+    const moves = readFileSync(join(dir, 'moves.csv'), 'utf8').trim().split('\n');
+    expect(moves[0]).toBe('customer_id,segment_before,segment_after,segment_before_id,segment_after_id');
+    expect(moves.length).toBe(113);
+    expect(moves[1]).toMatch(/^\d+,/);
+    const html = readFileSync(join(dir, 'changes.html'), 'utf8');
+    expect(html).toContain('Who moved where');
+    expect(html).toContain('Recommendation: refit');
+    const text = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '-q']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/REFIT: /);
+    expect(text.stdout).toMatch(/PSI levels are conventions/);
+  });
+
+  it('bad usage and bad data: a missing id column is exit 2, a missing feature column exit 1 naming the snapshot', () => {
+    const r = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'cust']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--id: column "cust" is not in "before.csv"');
+    writeFileSync(join(dir, 'after-cut.csv'), readFileSync(join(dir, 'after.csv'), 'utf8').split('\n').map((l) => l.split(',').filter((_, j) => j !== 2).join(',')).join('\n'));
+    const cut = segkit(['compare', 'before.csv', 'after-cut.csv', '--model', 'model.json', '--id', 'customer_id']);
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toContain('frequency');
+    expect(cut.stderr).toContain('after');
+  });
+});
+
+describe('segkit abtest', () => {
+  it('prints per-segment uplift with intervals, Holm-adjusted p-values, the overall effect and the assumptions; --chart', () => {
+    const r = segkit(['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--chart', 'ab.svg', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Champions\s+treatment\s+600\s+600\s+20\.00\s+28\.00\s+8\.00/);
+    expect(r.stdout).toMatch(/no correction for peeking/);
+    expect(readFileSync(join(dir, 'ab.svg'), 'utf8')).toMatch(/^<svg/);
+    const json = JSON.parse(segkit(['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--json']).stdout);
+    expect(json.control).toBe('control');
+    expect(json.segments).toHaveLength(3);
+  });
+
+  it('more than two arms needs --control (the error names the values); a text outcome is refused naming its values', () => {
+    const three = segkit(['abtest', 'ab3.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted']);
+    expect(three.code).toBe(2); // a usage problem: name the control
+    expect(three.stderr).toContain('3 values ("control", "other", "treatment")');
+    expect(three.stderr).toContain('--control');
+    const chosen = segkit(['abtest', 'ab3.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--control', 'control', '--json']);
+    expect(chosen.code).toBe(0);
+    expect(JSON.parse(chosen.stdout).treatments).toEqual(['other', 'treatment']);
+    const text = segkit(['abtest', 'abtext.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted']);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(/"yes"|"no"/);
+  });
+});

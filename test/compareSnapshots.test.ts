@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { tableFromArrays } from 'apache-arrow';
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, createRandom, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
+import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
+import { twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
+import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
+import { failure } from './helpers.js';
+
+const fx = JSON.parse(readFileSync(new URL('./fixtures/snapshots.json', import.meta.url), 'utf8'));
+const FEATURES: string[] = fx.features;
+
+type Snap = { id: number[]; X: number[][]; truth: number[]; value: number[] };
+const rows = (s: Snap) => s.id.map((id, i) => ({ customer_id: id, ...Object.fromEntries(FEATURES.map((f, j) => [f, s.X[i][j]])), revenue: s.value[i] }));
+const arrow = (s: Snap) => tableFromArrays({
+  customer_id: Int32Array.from(s.id),
+  ...Object.fromEntries(FEATURES.map((f, j) => [f, Float32Array.from(s.X, (r) => r[j])])),
+  revenue: Float64Array.from(s.value),
+});
+
+const executors: Executor[] = [];
+afterAll(async () => {
+  await Promise.all(executors.map((e) => e.close()));
+  await close();
+});
+
+function close9(actual: number, expected: number): void {
+  if (!(Math.abs(actual - expected) <= 1e-9 * Math.abs(expected))) throw new Error(`expected ${expected}, got ${actual}`);
+}
+
+describe('compareSnapshots on two generated snapshots with a known migration', async () => {
+  const model = await kmeans(fromRows(fx.before.X, { names: FEATURES }), { k: 4, seed: 0, nInit: 4 });
+  // the model's label for each true segment (the segments are 12 standard deviations apart)
+  const labelOf = new Map<number, number>();
+  fx.before.truth.forEach((t: number, i: number) => labelOf.set(t, model.labels[i]));
+  const r = await compareSnapshots(model, arrow(fx.before), arrow(fx.after), { id: 'customer_id', value: 'revenue' });
+
+  it('the migration matrix, new and gone customers, and the movers are exact', () => {
+    const k = 4;
+    const want = Array.from({ length: k }, () => new Array(k).fill(0));
+    const fresh = new Array(k).fill(0), gone = new Array(k).fill(0);
+    const beforeById = new Map<number, number>(fx.before.id.map((id: number, i: number) => [id, fx.before.truth[i]]));
+    const afterIds = new Set<number>(fx.after.id);
+    fx.after.id.forEach((id: number, j: number) => {
+      const to = labelOf.get(fx.after.truth[j])!;
+      if (beforeById.has(id)) want[labelOf.get(beforeById.get(id)!)!][to]++;
+      else fresh[to]++;
+    });
+    fx.before.id.forEach((id: number, i: number) => { if (!afterIds.has(id)) gone[labelOf.get(fx.before.truth[i])!]++; });
+    expect(r.migration.counts).toEqual(want);
+    expect(r.migration.new).toEqual(fresh);
+    expect(r.migration.gone).toEqual(gone);
+    expect(r.migration.new.reduce((a, b) => a + b)).toBe(300);
+    expect(r.migration.gone.reduce((a, b) => a + b)).toBe(150);
+    // 15% of segment 0 moved to segment 1, nobody else moved
+    expect(r.migration.moved).toBe(fx.movers);
+    expect(r.migration.counts[labelOf.get(0)!][labelOf.get(1)!]).toBe(112);
+    expect(r.movers.id.length).toBe(112);
+    expect([...new Set(r.movers.from)]).toEqual([labelOf.get(0)]);
+    expect([...new Set(r.movers.to)]).toEqual([labelOf.get(1)]);
+    const seg1 = r.segments[labelOf.get(1)!];
+    expect(seg1.after - seg1.before).toBe(want.reduce((a, row) => a + row[labelOf.get(1)!], 0) + fresh[labelOf.get(1)!] - 750);
+  });
+
+  it('PSI equals the hand computation (numpy deciles, right-closed bins, 1e-4 floor) and KS equals scipy ks_2samp to 1e-9', () => {
+    for (const f of r.drift) {
+      const psi = fx.psi[f.feature], ks = fx.ks_2samp[f.feature];
+      expect(f.psi!.edges).toEqual(psi.edges);
+      expect(f.psi!.countsBefore).toEqual(psi.counts_before);
+      expect(f.psi!.countsAfter).toEqual(psi.counts_after);
+      expect(Math.abs(f.psi!.value - psi.psi)).toBeLessThan(1e-12);
+      expect(f.ks!.statistic).toBe(ks.auto.statistic);
+      close9(f.ks!.pvalue, ks.auto.pvalue);
+      expect(f.ks!.method).toBe(ks.auto_chose);
+    }
+    expect(r.drift.map((f) => f.level)).toEqual(FEATURES.map((name) => (fx.psi[name].psi >= 0.25 ? 'significant' : fx.psi[name].psi >= 0.1 ? 'moderate' : 'stable')));
+  });
+
+  it('asymptotic p-values match scipy too', async () => {
+    const a = await compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'customer_id', ksMethod: 'asymp' });
+    for (const f of a.drift) {
+      expect(f.ks!.statistic).toBe(fx.ks_2samp[f.feature].asymp.statistic);
+      close9(f.ks!.pvalue, fx.ks_2samp[f.feature].asymp.pvalue);
+    }
+    // row objects and Arrow tables give the same migration
+    expect(a.migration).toEqual(r.migration);
+  });
+
+  it('value per segment and the recommendation', () => {
+    const byLabel = (s: Snap, c: number) => s.value.reduce((acc, v, i) => acc + (model.labels.length && labelOfRow(s, i) === c ? v : 0), 0);
+    const labelOfRow = (s: Snap, i: number) => labelOf.get(s.truth[i]);
+    for (const seg of r.segments) {
+      expect(seg.valueBefore).toBeCloseTo(byLabel(fx.before, seg.segment), 6);
+      expect(seg.valueAfter).toBeCloseTo(byLabel(fx.after, seg.segment), 6);
+    }
+    expect(r.recommendation.action).toBe('refit');
+    expect(r.recommendation.text).toMatch(/monetary \(PSI 0\.383\)/);
+    expect(r.conventions.join(' ')).toMatch(/conventions, not statistical tests/);
+    // segment 1 received the movers, so its customers sit farther from its centre than before
+    expect(r.segments.every((s) => Number.isFinite(s.distanceBefore) && Number.isFinite(s.distanceAfter))).toBe(true);
+  });
+
+  it('gives the same bytes on inline, piscina (2 threads) and loopback executors', async () => {
+    executors.push(inlineExecutor(), piscinaExecutor({ threads: 2 }), loopbackExecutor());
+    const prints = [];
+    for (const executor of executors) {
+      const x = await compareSnapshots(model, arrow(fx.before), arrow(fx.after), { id: 'customer_id', value: 'revenue', executor });
+      prints.push(JSON.stringify({ ...x, movers: { id: x.movers.id, from: [...x.movers.from], to: [...x.movers.to] } }));
+    }
+    expect(new Set(prints).size).toBe(1);
+  });
+
+  it('bad input: snapshots with different columns, duplicate ids, a bad option', async () => {
+    const after = (rows(fx.after) as Record<string, unknown>[]).map(({ frequency: _f, ...rest }) => rest);
+    let e = await failure(() => compareSnapshots(model, rows(fx.before), after, { id: 'customer_id' }));
+    expect(e.code).toBe('E_MISSING_COLUMN');
+    expect(e.message).toContain('snapshot "after" has no feature column "frequency"');
+    const dup = rows(fx.before);
+    dup[7] = { ...dup[7], customer_id: dup[3].customer_id };
+    e = await failure(() => compareSnapshots(model, dup, rows(fx.after), { id: 'customer_id' }));
+    expect(e.code).toBe('E_DUPLICATE_ID');
+    expect(e.message).toContain(`snapshot "before" has customer_id ${dup[3].customer_id} twice (rows 3 and 7)`);
+    e = await failure(() => compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'customer_id', valu: 'revenue' } as never));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('did you mean "value"');
+    e = await failure(() => compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'cust' }));
+    expect(e.message).toContain('snapshot "before" has no id column "cust"');
+  });
+});
+
+describe('exact drift statistics over many shards', () => {
+  it('KS statistic, deciles and PSI bin counts equal a whole-column sort, with ties, zeros of both signs, negatives and missing values', async () => {
+    const rng = createRandom(5);
+    const n1 = 150_000, n2 = 120_000;
+    const gen = (n: number, shift: number, j: number) => Float32Array.from({ length: n }, (_, i) => {
+      if (i % 997 === 0) return NaN;
+      if (j === 0) return Math.round(rng.normal() * 3 + shift) / 2; // heavy ties
+      if (j === 1) return i % 13 === 0 ? (i % 2 ? -0 : 0) : rng.normal() * 1e-3 + shift * 1e-4; // tiny values, zeros
+      return Math.exp(rng.normal() * 2 + shift); // long tail
+    });
+    const A = [0, 1, 2].map((j) => gen(n1, 0, j)), B = [0, 1, 2].map((j) => gen(n2, j === 2 ? 0.01 : 0.3, j));
+    const ex = inlineExecutor();
+    const load = (cols: Float32Array[], n: number) => ex.load({ columns: cols, rows: { labels: new Int32Array(n) } }, { shardRows: 4096 });
+    const hA = await load(A, n1), hB = await load(B, n2);
+    const run = (limits?: { budget: number; collectCell: number; collectFeature: number }) =>
+      twoSampleDrift(ex, { before: hA, after: hB, names: ['a', 'b', 'c'], k: 1, value: false, centres: new Float64Array(0), limits });
+    // small limits: ranges are counted in few sub-buckets over many passes before any is collected
+    const out = await run({ budget: 16, collectCell: 64, collectFeature: 256 });
+    expect(out.passes).toBeGreaterThan(4);
+    expect((await run()).features).toEqual(out.features);
+    for (let j = 0; j < 3; j++) {
+      const x = Float64Array.from(A[j].filter((v) => v === v), (v) => v || 0).sort();
+      const y = Float64Array.from(B[j].filter((v) => v === v), (v) => v || 0).sort();
+      const f = out.features[j];
+      expect(f.nBefore).toBe(x.length);
+      expect(f.ks!.statistic).toBe(ksStatisticSorted(x, y));
+      const edges = Array.from({ length: 9 }, (_, i) => {
+        const h = (x.length - 1) * ((i + 1) / 10), lo = Math.floor(h), t = h - lo;
+        const a = x[lo], b = x[Math.min(lo + 1, x.length - 1)];
+        return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
+      });
+      expect(f.psi!.edges).toEqual(edges);
+      const bins = (v: Float64Array) => {
+        const c = new Array(10).fill(0);
+        for (const x0 of v) { let b = 0; while (b < 9 && x0 > edges[b]) b++; c[b]++; }
+        return c;
+      };
+      expect(f.psi!.countsBefore).toEqual(bins(x));
+      expect(f.psi!.countsAfter).toEqual(bins(y));
+    }
+    await ex.release(hA);
+    await ex.release(hB);
+  });
+});

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { expectError } from './helpers.js';
+import { kolmogn, kstwoSf, smirnov } from '../src/metrics/kolmogorov.js';
+import { ksPValue, ksStatisticSorted, ksTwoSample } from '../src/metrics/ksTwoSample.js';
+
+const load = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+const grid = load('stats-ks-grid.json');
+const drift = load('stats-drift.json');
+
+/** Relative 1e-9 (absolute 1e-300 for values that underflow), the agreement the drift report promises. */
+function close(actual: number, expected: number, rel = 1e-9): void {
+  const tol = Math.max(1e-300, rel * Math.abs(expected));
+  if (!(Math.abs(actual - expected) <= tol)) throw new Error(`expected ${expected}, got ${actual} (relative difference ${(actual - expected) / expected})`);
+}
+
+describe('Kolmogorov distributions vs SciPy 1.10', () => {
+  it('scipy.special.smirnov(n, d) on a grid reaching every branch', () => {
+    // n from 100,002 to 1,000,000 sums up to n double-double terms (seconds each): one such case is enough here
+    const cases = grid.smirnov.filter((c: { n: number; d: number }) => c.n <= 100001 || c.n > 1000000 || c.d >= 0.05);
+    expect(cases.length).toBeGreaterThan(250);
+    for (const { n, d, sf } of cases) {
+      try { close(smirnov(n, d), sf); } catch (e) { throw new Error(`smirnov(${n}, ${d}): ${(e as Error).message}`); }
+    }
+  });
+
+  it('scipy.stats.kstwo.sf and cdf (kolmogn) on the same grid', () => {
+    const cases = grid.kstwo.filter((c: { n: number; d: number }) => c.n <= 100001 || c.n > 1000000 || c.d >= 0.05);
+    for (const { n, d, sf, cdf } of cases) {
+      try {
+        close(kstwoSf(d, n), sf);
+        close(kolmogn(n, d, true), cdf);
+      } catch (e) { throw new Error(`kstwo(${d}, ${n}): ${(e as Error).message}`); }
+    }
+  });
+});
+
+describe('ks_2samp vs SciPy 1.10', () => {
+  it('the drift fixture: statistic and p-value for exact, asymp and auto (auto chose exact)', () => {
+    const { before, after, after_far: far } = drift;
+    for (const [b, key] of [[after, 'before_vs_after'], [far, 'before_vs_after_far']] as const) {
+      const want = drift.ks_2samp[key];
+      for (const method of ['exact', 'asymp', 'auto'] as const) {
+        const r = ksTwoSample(before, b, { method });
+        expect(r.statistic).toBe(want[method].statistic);
+        close(r.pvalue, want[method].pvalue);
+      }
+      expect(ksTwoSample(before, b).method).toBe(want.auto_chose);
+    }
+  });
+
+  it('samples of 1 to 60,000 values, with and without ties: p-values from the recorded statistics; statistics from the stored samples', () => {
+    let checked = 0;
+    for (const rec of grid.two_sample) {
+      for (const method of ['exact', 'asymp', 'auto'] as const) {
+        const want = rec[method];
+        if (!want) continue;
+        const r = ksPValue(want.statistic, rec.n1, rec.n2, method);
+        expect(r.statistic).toBe(want.statistic);
+        if (want.pvalue === null) expect(r.pvalue).toBeNaN();
+        else close(r.pvalue, want.pvalue);
+        if (rec.a) {
+          const full = ksTwoSample(rec.a, rec.b, { method });
+          expect(full.statistic).toBe(want.statistic);
+          if (want.pvalue !== null) close(full.pvalue, want.pvalue);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('the statistic of sorted samples treats ties as numpy searchsorted(side="right") and -0 as 0', () => {
+    expect(ksStatisticSorted([0, 1, 1, 2], [1, 1, 3])).toBe(1 - 2 / 3);
+    expect(ksTwoSample([-0, 1], [0, 1]).statistic).toBe(0);
+  });
+
+  it('rejects bad input naming it', () => {
+    expectError(() => ksTwoSample([1, NaN], [1, 2]), 'E_NAN_INPUT', 'sample "a"', 'index 1');
+    expectError(() => ksTwoSample([], [1, 2]), 'E_EMPTY_DATA', 'sample "a"');
+    expectError(() => ksPValue(0.2, 10, 0), 'E_BAD_OPTION', 'n2');
+    expectError(() => ksPValue(0.2, 10, 10, 'fast' as never), 'E_BAD_OPTION', 'method');
+  });
+});

@@ -59,10 +59,13 @@ async function fitValues(columns: Float64Array[], strategies: readonly ('mean' |
   return withColumnStats(columns, options, async (st) => {
     const m = await st.moments();
     const out: number[] = [];
+    // every median's search runs together: one pass over the shards per radix step, whatever the column count
+    const medianColumns = strategies.flatMap((strategy, q) => (strategy === 'median' ? [q] : []));
+    const medians = await st.medians(medianColumns.map((q) => ({ j: q, count: m[q].count })));
     for (let q = 0; q < columns.length; q++) {
       const strategy = strategies[q];
       if (strategy === 'mean') out.push(m[q].count === 0 ? NaN : m[q].mean);
-      else if (strategy === 'median') out.push(await st.median(q, m[q].count));
+      else if (strategy === 'median') out.push(medians[medianColumns.indexOf(q)]);
       else out.push(m[q].count === 0 ? NaN : await st.mode(q));
     }
     return out;

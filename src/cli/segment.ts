@@ -12,7 +12,6 @@ import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js'
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
-import { pipeline } from '../prep/pipeline.js';
 import { buildReport } from '../report/buildReport.js';
 import { UsageError } from './exitCodes.js';
 import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
@@ -161,7 +160,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   let profileData: Dataset;
   try {
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.
-    profileData = options.scale === false ? prepared.dataset : (await pipeline({ ...options, scale: false }).fitTransform(table, { threads: ctx.threads, signal: ctx.signal })).dataset;
+    profileData = options.scale === false ? prepared.dataset : prep.unscaled().transform(table).dataset;
   } catch (error) {
     throw atRow(error, table, what);
   }

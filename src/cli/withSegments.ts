@@ -1,5 +1,5 @@
-import { Int32, makeData, type Table } from 'apache-arrow';
-import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
+import { Int32, Utf8, makeData, type Data, type Table } from 'apache-arrow';
+import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 
 /** The output column names for a `--segment-column` value. */
 export function segmentColumns(column: string): { id: string; name: string } {
@@ -24,6 +24,33 @@ export function withSegments(table: Table, labels: Int32Array, names: readonly s
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => f.name !== cols.id && f.name !== cols.name);
   const data = fields.map((f) => singleChunk(table.getChildAt(f.j)!));
   const ids = makeData({ type: new Int32(), length: labels.length, nullCount: 0, data: labels });
-  const text = utf8Data(Array.from(labels, (l) => (l >= 0 ? names[l] : null)));
+  const text = namesByLabel(labels, names);
   return tableFromColumns([...fields.map((f) => f.name), cols.id, cols.name], [...data, ids, text], table.schema.metadata);
+}
+
+/** The Utf8 column of each row's segment name (null for -1): each name encoded once, its bytes copied per row. */
+function namesByLabel(labels: Int32Array, names: readonly string[]): Data<Utf8> {
+  const encoder = new TextEncoder();
+  const encoded = names.map((name) => encoder.encode(name));
+  const n = labels.length;
+  const valueOffsets = new Int32Array(n + 1);
+  let total = 0, nullCount = 0;
+  for (let i = 0; i < n; i++) {
+    const l = labels[i];
+    if (l >= 0) total += encoded[l].length;
+    else nullCount++;
+    valueOffsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  let nullBitmap: Uint8Array | undefined;
+  if (nullCount > 0) nullBitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    const l = labels[i];
+    if (l < 0) continue;
+    const bytes = encoded[l];
+    const at = valueOffsets[i];
+    for (let k = 0; k < bytes.length; k++) data[at + k] = bytes[k];
+    if (nullBitmap) nullBitmap[i >> 3] |= 1 << (i & 7);
+  }
+  return makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets, data });
 }

@@ -229,13 +229,33 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
   if (kind === 'text' && DataType.isUtf8(vector.type) && d.delimiterByte !== -1) {
     const delimiter = d.delimiterByte;
     const formulas = d.escapeFormulas;
+    // first bytes that need a look: a byte order mark, and formula starts when those are escaped
+    const risky = new Uint8Array(256);
+    risky[BOM_BYTE] = 1;
+    if (formulas) for (const b of FORMULA_BYTE) risky[b] = 1;
+    // whether a chunk's text holds no quote, line break or delimiter at all: found once, by native scans
+    let seen: Data | undefined;
+    let clean = false;
     return (out, data, r) => {
       const offsets = data.valueOffsets as Int32Array;
       const bytes = data.values as Uint8Array;
       const start = offsets[r];
       const end = offsets[r + 1];
       if (start === end) return;
-      let plain = bytes[start] !== BOM_BYTE && !(formulas && FORMULA_BYTE.has(bytes[start]));
+      if (data !== seen) {
+        seen = data;
+        const from = offsets[0], to = offsets[data.length];
+        const none = (b: number) => {
+          const at = bytes.indexOf(b, from);
+          return at === -1 || at >= to;
+        };
+        clean = none(0x22) && none(0x0a) && none(0x0d) && none(delimiter);
+      }
+      let plain = risky[bytes[start]] === 0;
+      if (plain && clean) {
+        out.copy(bytes, start, end);
+        return;
+      }
       for (let k = start; plain && k < end; k++) {
         const b = bytes[k];
         if (b === 0x22 || b === 0x0a || b === 0x0d || b === delimiter) plain = false;
@@ -279,80 +299,135 @@ let bomDecoder: TextDecoder | undefined;
 
 /** writeCsv as UTF-8 bytes, for writers that send bytes on to a file or a stream without a round trip through a string. */
 export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint8Array {
-  const defaults = WRITE_CSV_DEFAULTS;
-  const delimiter = options.delimiter ?? defaults.delimiter;
-  if (typeof delimiter !== 'string' || delimiter.length === 0) throw badOption('delimiter', delimiter, 'a non-empty string');
-  const header = options.header ?? defaults.header;
-  if (typeof header !== 'boolean') throw badOption('header', header, 'a boolean');
-  const escapeFormulas = options.escapeFormulas ?? defaults.escapeFormulas;
-  if (typeof escapeFormulas !== 'boolean') throw badOption('escapeFormulas', escapeFormulas, 'a boolean');
-  const bom = options.bom ?? defaults.bom;
-  if (typeof bom !== 'boolean') throw badOption('bom', bom, 'a boolean');
-  const eol = options.eol ?? defaults.eol;
-  if (eol !== '\n' && eol !== '\r\n') throw badOption('eol', eol, '"\\n" or "\\r\\n"');
-
-  const text = textCellWriter(delimiter, eol, escapeFormulas);
-  const dialect: Dialect = {
-    escapeFormulas,
-    text,
-    numbersPlain: !VALUE_CHARS.test(delimiter),
-    delimiterByte: delimiter.length === 1 && delimiter.charCodeAt(0) < 0x80 ? delimiter.charCodeAt(0) : -1,
-  };
-  const fields = table.schema.fields;
-  const width = fields.length;
-  const n = table.numRows;
-  const vectors = fields.map((_, j) => table.getChildAt(j)!);
-  const writers = vectors.map((vector, j) => cellWriter(vector, cellKind(fields[j], vector), dialect));
-  // a first guess at the size; it doubles as needed
-  const out = new CsvBytes(Math.min(1 << 26, n * (width * 8 + eol.length) + 64));
-  const utf8 = (encoder ??= new TextEncoder());
-  const delimiterBytes = utf8.encode(delimiter);
-  const eolBytes = utf8.encode(eol);
-  if (bom) out.text('\ufeff');
-  // a one-column record with an empty cell would be an empty line, which readers skip: it is written as ""
-  const quotedEmpty = utf8.encode('""');
-  const lone = width === 1;
-  if (header) {
-    const line = fields.map((f) => text(f.name, false)).join(delimiter);
-    out.text(lone && line === '' ? '""' : line);
-    out.copy(eolBytes, 0, eolBytes.length);
-  }
-  // rows run in stretches where every column stays within one chunk
-  const bounds = new Set<number>([0, n]);
-  for (const vector of vectors) {
-    let start = 0;
-    for (const data of vector.data) bounds.add((start += data.length));
-  }
-  const edges = [...bounds].filter((b) => b <= n).sort((a, b) => a - b);
-  const chunk = new Array<Data>(width);
-  const first = new Int32Array(width);
-  const nullable = new Uint8Array(width);
-  for (let e = 0; e + 1 < edges.length; e++) {
-    const from = edges[e];
-    const to = edges[e + 1];
-    for (let j = 0; j < width; j++) {
-      let start = 0;
-      for (const data of vectors[j].data) {
-        if (from < start + data.length) {
-          chunk[j] = data;
-          first[j] = start;
-          nullable[j] = data.nullCount > 0 ? 1 : 0;
-          break;
-        }
-        start += data.length;
-      }
-    }
-    for (let i = from; i < to; i++) {
-      const start = out.at;
-      for (let j = 0; j < width; j++) {
-        if (j > 0) out.copy(delimiterBytes, 0, delimiterBytes.length);
-        const data = chunk[j];
-        const r = i - first[j];
-        if (nullable[j] === 0 || data.getValid(r)) writers[j](out, data, r, i);
-      }
-      if (lone && out.at === start) out.copy(quotedEmpty, 0, quotedEmpty.length);
-      out.copy(eolBytes, 0, eolBytes.length);
-    }
-  }
+  const w = new CsvRowWriter(table, options);
+  const out = new CsvBytes(Math.min(1 << 26, w.n * (w.width * 8 + w.eolBytes.length) + 64));
+  w.start(out);
+  w.rows(out, 0, w.n);
   return out.bytes.subarray(0, out.at);
+}
+
+/**
+ * writeCsv as UTF-8 chunks of `rows` rows each (the header with the first), for writing a large table as it is
+ * formatted: memory holds one chunk of text, never the whole file. Each chunk is a view of one reused buffer, valid
+ * until the next one is asked for. The chunks joined are writeCsvBytes' bytes.
+ */
+export function* writeCsvChunks(table: Table, options: WriteCsvOptions = {}, rows = 65_536): Generator<Uint8Array> {
+  if (!Number.isInteger(rows) || rows < 1) throw badOption('rows', rows, 'a positive integer');
+  const w = new CsvRowWriter(table, options);
+  const out = new CsvBytes(Math.min(1 << 24, Math.min(rows, w.n) * (w.width * 8 + w.eolBytes.length) + 64));
+  w.start(out);
+  for (let from = 0; from < w.n || from === 0; from += rows) {
+    w.rows(out, from, Math.min(w.n, from + rows));
+    yield out.bytes.subarray(0, out.at);
+    out.at = 0;
+    if (w.n === 0) break;
+  }
+}
+
+/** The options checked and every column's cell writer chosen once; writes the header and then rows, in any slices. */
+class CsvRowWriter {
+  readonly n: number;
+  readonly width: number;
+  readonly eolBytes: Uint8Array;
+  private readonly header: boolean;
+  private readonly bom: boolean;
+  private readonly text: TextCell;
+  private readonly fields: Table['schema']['fields'];
+  private readonly vectors: Vector[];
+  private readonly writers: CellWriter[];
+  private readonly delimiterBytes: Uint8Array;
+  private readonly quotedEmpty: Uint8Array;
+  private readonly delimiter: string;
+  /** Row numbers where some column's chunk ends. */
+  private readonly edges: number[];
+
+  constructor(table: Table, options: WriteCsvOptions) {
+    const defaults = WRITE_CSV_DEFAULTS;
+    const delimiter = options.delimiter ?? defaults.delimiter;
+    if (typeof delimiter !== 'string' || delimiter.length === 0) throw badOption('delimiter', delimiter, 'a non-empty string');
+    const header = options.header ?? defaults.header;
+    if (typeof header !== 'boolean') throw badOption('header', header, 'a boolean');
+    const escapeFormulas = options.escapeFormulas ?? defaults.escapeFormulas;
+    if (typeof escapeFormulas !== 'boolean') throw badOption('escapeFormulas', escapeFormulas, 'a boolean');
+    const bom = options.bom ?? defaults.bom;
+    if (typeof bom !== 'boolean') throw badOption('bom', bom, 'a boolean');
+    const eol = options.eol ?? defaults.eol;
+    if (eol !== '\n' && eol !== '\r\n') throw badOption('eol', eol, '"\\n" or "\\r\\n"');
+
+    const text = textCellWriter(delimiter, eol, escapeFormulas);
+    const dialect: Dialect = {
+      escapeFormulas,
+      text,
+      numbersPlain: !VALUE_CHARS.test(delimiter),
+      delimiterByte: delimiter.length === 1 && delimiter.charCodeAt(0) < 0x80 ? delimiter.charCodeAt(0) : -1,
+    };
+    this.fields = table.schema.fields;
+    this.width = this.fields.length;
+    this.n = table.numRows;
+    this.vectors = this.fields.map((_, j) => table.getChildAt(j)!);
+    this.writers = this.vectors.map((vector, j) => cellWriter(vector, cellKind(this.fields[j], vector), dialect));
+    const utf8 = (encoder ??= new TextEncoder());
+    this.delimiterBytes = utf8.encode(delimiter);
+    this.eolBytes = utf8.encode(eol);
+    // a one-column record with an empty cell would be an empty line, which readers skip: it is written as ""
+    this.quotedEmpty = utf8.encode('""');
+    this.header = header;
+    this.bom = bom;
+    this.text = text;
+    this.delimiter = delimiter;
+    // rows run in stretches where every column stays within one chunk
+    const bounds = new Set<number>([0, this.n]);
+    for (const vector of this.vectors) {
+      let start = 0;
+      for (const data of vector.data) bounds.add((start += data.length));
+    }
+    this.edges = [...bounds].filter((b) => b <= this.n).sort((a, b) => a - b);
+  }
+
+  /** The byte order mark and the header line, as asked for. */
+  start(out: CsvBytes): void {
+    if (this.bom) out.text('\ufeff');
+    if (this.header) {
+      const line = this.fields.map((f) => this.text(f.name, false)).join(this.delimiter);
+      out.text(this.width === 1 && line === '' ? '""' : line);
+      out.copy(this.eolBytes, 0, this.eolBytes.length);
+    }
+  }
+
+  /** Rows [from, to). */
+  rows(out: CsvBytes, from: number, to: number): void {
+    const { width, vectors, writers, delimiterBytes, eolBytes, quotedEmpty, edges } = this;
+    const lone = width === 1;
+    const chunk = new Array<Data>(width);
+    const first = new Int32Array(width);
+    const nullable = new Uint8Array(width);
+    for (let e = 0; e + 1 < edges.length; e++) {
+      const lo = Math.max(from, edges[e]);
+      const hi = Math.min(to, edges[e + 1]);
+      if (lo >= hi) continue;
+      for (let j = 0; j < width; j++) {
+        let start = 0;
+        for (const data of vectors[j].data) {
+          if (lo < start + data.length) {
+            chunk[j] = data;
+            first[j] = start;
+            nullable[j] = data.nullCount > 0 ? 1 : 0;
+            break;
+          }
+          start += data.length;
+        }
+      }
+      for (let i = lo; i < hi; i++) {
+        const start = out.at;
+        for (let j = 0; j < width; j++) {
+          if (j > 0) out.copy(delimiterBytes, 0, delimiterBytes.length);
+          const data = chunk[j];
+          const r = i - first[j];
+          if (nullable[j] === 0 || data.getValid(r)) writers[j](out, data, r, i);
+        }
+        if (lone && out.at === start) out.copy(quotedEmpty, 0, quotedEmpty.length);
+        out.copy(eolBytes, 0, eolBytes.length);
+      }
+    }
+  }
 }

@@ -2,10 +2,10 @@ import type { Table } from 'apache-arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { tableFormat, type TableFormat } from './tableFormat.js';
 import { type WriteArrowOptions, writeArrow } from './writeArrow.js';
-import { type WriteCsvOptions, writeCsv } from './writeCsv.js';
+import { type WriteCsvOptions, writeCsvChunks } from './writeCsv.js';
 import { type WriteJsonOptions, writeJson } from './writeJson.js';
 import { type WriteParquetOptions, writeParquet } from './writeParquet.js';
-import { writeFailure, writeFileAtomic } from './writeFileAtomic.node.js';
+import { AtomicFile, writeFailure, writeFileAtomic } from './writeFileAtomic.node.js';
 
 export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions {
   /** The format, when the extension does not tell it ("-", standard output, is CSV unless told). */
@@ -18,12 +18,8 @@ export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions 
   readonly signal?: AbortSignal;
 }
 
-function encode(format: TableFormat, table: Table, options: WriteTableOptions): string | Uint8Array {
+function encode(format: Exclude<TableFormat, 'csv' | 'tsv'>, table: Table, options: WriteTableOptions): string | Uint8Array {
   switch (format) {
-    case 'csv':
-      return writeCsv(table, options);
-    case 'tsv':
-      return writeCsv(table, { ...options, delimiter: options.delimiter ?? '\t' });
     case 'json':
       return writeJson(table, { format: options.jsonFormat });
     case 'ndjson':
@@ -47,11 +43,38 @@ export async function writeTable(path: string, table: Table, options: WriteTable
   if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${JSON.stringify(path)}`);
   const format = tableFormat(path, options.format);
   throwIfAborted(options.signal);
+  if (format === 'csv' || format === 'tsv') return writeCsvFile(path, table, format === 'tsv' ? { ...options, delimiter: options.delimiter ?? '\t' } : options);
   const data = encode(format, table, options);
   throwIfAborted(options.signal);
+  if (path === '-') return toStdout(data);
+  await writeFileAtomic(path, data, options.signal);
+}
+
+function toStdout(data: string | Uint8Array): Promise<void> {
+  return new Promise<void>((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(writeFailure('-', error)) : resolve())));
+}
+
+/** CSV written as it is formatted, 64k rows at a time: memory holds one chunk of text, never the whole file. */
+async function writeCsvFile(path: string, table: Table, options: WriteTableOptions): Promise<void> {
   if (path === '-') {
-    await new Promise<void>((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(writeFailure(path, error)) : resolve())));
+    for (const chunk of writeCsvChunks(table, options)) {
+      throwIfAborted(options.signal);
+      await toStdout(chunk);
+    }
     return;
   }
-  await writeFileAtomic(path, data, options.signal);
+  const chunks = writeCsvChunks(table, options);
+  // the first chunk checks the options before any file is made
+  let next = chunks.next();
+  const file = await AtomicFile.open(path);
+  try {
+    for (; !next.done; next = chunks.next()) {
+      throwIfAborted(options.signal);
+      await file.write(next.value);
+    }
+    await file.commit(options.signal);
+  } catch (error) {
+    await file.discard();
+    throw error;
+  }
 }

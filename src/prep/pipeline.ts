@@ -205,6 +205,18 @@ export class Pipeline {
     return this.#finish(run);
   }
 
+  /**
+   * This fitted pipeline without its scaling step: the same features, after the same fitted outlier rule, imputation,
+   * encoding and filtering, in the customers' own units (for profiles), with nothing fitted again.
+   */
+  unscaled(): Pipeline {
+    const state = this.#state();
+    const p = new Pipeline(this.#steps.filter((s) => !(s instanceof Scaler)));
+    p.#loaded = true;
+    p.#fitted = state;
+    return p;
+  }
+
   toJSON(): PipelineJSON {
     const f = this.#state();
     return {

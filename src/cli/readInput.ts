@@ -103,7 +103,7 @@ export async function readInput(path: string, ctx: RunContext, format?: TableFor
     else {
       const bar = ctx.progress.start(label, size, 'bytes');
       try {
-        const source = counted(createReadStream(path, { highWaterMark: 1 << 16 }), (n) => bar.update(n));
+        const source = counted(createReadStream(path, { highWaterMark: 1 << 20 }), (n) => bar.update(n));
         table = fmt === 'ndjson' ? await readNdjson(source, options) : await readCsv(source, options);
         throwIfAborted(ctx.signal);
       } finally {

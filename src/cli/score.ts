@@ -144,7 +144,7 @@ async function* batches(input: string, handle: FileHandle | undefined, fmt: Tabl
   // The model's columns get fixed types, so a column empty in the first batch cannot be inferred as text.
   const types: Record<string, ColumnType> = {};
   for (const c of model.pipeline.inputs) types[c.name] = c.kind === 'numeric' ? 'number' : 'string';
-  const source = handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 16 }) : process.stdin;
+  const source = handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : process.stdin;
   const what = inputName(input);
   let first = true;
   try {

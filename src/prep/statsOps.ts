@@ -3,7 +3,6 @@
 // centred cross products for correlations.
 import { shardColumn, type Shard } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
-import { partialMoments } from './fitStats.js';
 
 /**
  * Per column: [count, mean, m2, lowest, highest] of the shard's present values (5 per column); the extent prefers
@@ -13,20 +12,31 @@ export const momentsOp = defineOp<null, Float64Array>({
   name: 'prep.moments',
   run(sh) {
     const out = new Float64Array(5 * sh.d);
-    for (let j = 0; j < sh.d; j++) {
-      const c = shardColumn(sh, j);
-      const m = partialMoments(c);
-      let lo = Infinity, hi = -Infinity;
-      for (let i = 0; i < c.length; i++) {
-        const v = c[i];
-        if (v < lo || (v === 0 && lo === 0 && 1 / v < 0)) lo = v;
-        if (v > hi || (v === 0 && hi === 0 && 1 / v > 0)) hi = v;
-      }
-      out.set([m.count, m.mean, m.m2, lo, hi], 5 * j);
-    }
+    for (let j = 0; j < sh.d; j++) out.set(momentsAndExtent(shardColumn(sh, j) as Float64Array), 5 * j);
     return out;
   },
 }, import.meta.url);
+
+/** partialMoments' count, mean and m2 (the same sums in the same order), and the extent, on a float64 column. */
+function momentsAndExtent(c: Float64Array): [number, number, number, number, number] {
+  let count = 0, sum = 0, lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i];
+    if (v !== v) continue;
+    count++;
+    sum += v;
+    if (v < lo || (v === 0 && lo === 0 && 1 / v < 0)) lo = v;
+    if (v > hi || (v === 0 && hi === 0 && 1 / v > 0)) hi = v;
+  }
+  if (count === 0) return [0, 0, 0, lo, hi];
+  const mean = sum / count;
+  let m2 = 0;
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i];
+    if (v === v) m2 += (v - mean) * (v - mean);
+  }
+  return [count, mean, m2, lo, hi];
+}
 
 /** Per column: [lowest, highest] present value (Infinity, -Infinity when none). */
 export const extentOp = defineOp<null, Float64Array>({

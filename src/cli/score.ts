@@ -17,6 +17,7 @@ import { atRow, counted, inFile, inputFormat, inputName, noteDelimiter, outputFo
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
 import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
+import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
@@ -35,8 +36,8 @@ Examples:
   $ segkit score customers.parquet --model model.json --out scored.parquet --json
   $ cat new.csv | segkit score - --model model.json --out - > scored.csv
 
-CSV input is read and scored in batches and CSV output is written as it goes (to a temporary file renamed
-at the end), so files larger than memory work. Other formats are read and written whole.`;
+CSV and Arrow IPC input is read and scored in batches, and CSV and Arrow IPC output is written as it goes (to a
+temporary file renamed at the end), so files larger than memory work. Other formats are read and written whole.`;
 
 export function registerScore(program: Command, signal: AbortSignal): void {
   const cmd = program
@@ -181,6 +182,32 @@ async function openInput(input: string): Promise<{ handle?: FileHandle; size: nu
   return { handle, size: s.size };
 }
 
+/** Where scored batches go: CSV text appended as it comes, Arrow IPC batch by batch, or kept for a whole-table format. */
+interface TableSink {
+  write(scored: Table, first: boolean): Promise<void>;
+  commit(signal: AbortSignal): Promise<void>;
+  discard(): Promise<void>;
+}
+
+async function openSink(path: string, format: TableFormat, fromCsv: boolean): Promise<TableSink> {
+  if (format === 'csv' || format === 'tsv') {
+    const sink = await CsvSink.open(path);
+    return {
+      // bytes go to the file as they are, with no round trip through a string
+      write: (scored, first) => sink.write(writeCsvBytes(fromCsv ? wholeNumbersAsIntegers(scored) : scored, { header: first, ...(format === 'tsv' ? { delimiter: '\t' } : {}) })),
+      commit: (signal) => sink.commit(signal),
+      discard: () => sink.discard(),
+    };
+  }
+  if (format === 'arrow' && path !== '-') return ArrowFileSink.open(path);
+  const kept: Table[] = [];
+  return {
+    write: async (scored) => void kept.push(scored),
+    commit: (signal) => writeTable(path, kept.length === 1 ? kept[0] : kept[0].concat(...kept.slice(1)), { signal }),
+    discard: async () => undefined,
+  };
+}
+
 async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<void> {
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   const outFormat = outputFormat(f.out, '--out');
@@ -192,71 +219,72 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   const started = performance.now();
   const run = { threads: ctx.threads, signal: ctx.signal };
+  const fromCsv = inFormat === 'csv' || inFormat === 'tsv';
 
-  if (inFormat === 'csv' || inFormat === 'tsv') {
-    const { handle, size } = await openInput(input);
-    const bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
-    const streamOut = outFormat === 'csv' || outFormat === 'tsv';
-    const sink = streamOut ? await CsvSink.open(f.out) : undefined;
-    const kept: Table[] = [];
-    const it = batches(input, handle, inFormat, model, f, ctx, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`));
-    // The next batch is parsed while the workers score this one.
-    let pending = it.next();
-    pending.catch(() => undefined);
-    try {
-      for (;;) {
-        const next = await pending;
-        if (next.done) break;
-        pending = it.next();
-        pending.catch(() => undefined);
-        const batch = next.value;
-        if (t.rows === 0) {
-          noteDelimiter(batch, input, ctx);
-          const replaced = replacedColumns(batch, f.segmentColumn);
-          if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-        }
-        let labels: Int32Array;
-        try {
-          labels = await model.predict(batch, run);
-        } catch (error) {
-          // a batch's rows are numbered from 0; its file lines come with it
-          throw atRow(error, batch, what);
-        }
-        const scored = withSegments(batch, labels, names, f.segmentColumn);
-        // bytes go to the file as they are, with no round trip through a string
-        if (sink) await sink.write(writeCsvBytes(wholeNumbersAsIntegers(scored), { header: t.rows === 0, ...(outFormat === 'tsv' ? { delimiter: '\t' } : {}) }));
-        else kept.push(scored);
-        tally(t, labels);
-        throwIfAborted(ctx.signal);
+  // CSV and Arrow IPC files stream batch by batch; the other formats are read whole, as one batch
+  let handle: FileHandle | undefined;
+  let bar: ReturnType<RunContext['progress']['start']>;
+  let it: AsyncGenerator<Table>;
+  if (fromCsv) {
+    const opened = await openInput(input);
+    handle = opened.handle;
+    const size = opened.size;
+    bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
+    it = batches(input, handle, inFormat, model, f, ctx, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`));
+  } else if (inFormat === 'arrow' && input !== '-') {
+    bar = ctx.progress.start('scoring', 1);
+    it = (async function* () {
+      try {
+        yield* readArrowBatches(input, { signal: ctx.signal });
+      } catch (error) {
+        throw error instanceof SegkitError ? inFile(error, what) : error;
       }
-      if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
-      throwIfAborted(ctx.signal);
-      if (sink) await sink.commit(ctx.signal);
-      else await writeTable(f.out, kept.length === 1 ? kept[0] : kept[0].concat(...kept.slice(1)), { signal: ctx.signal });
-    } catch (error) {
-      await sink?.discard();
-      throw error;
-    } finally {
-      bar.stop();
-      await it.return(undefined).catch(() => undefined);
-      await handle?.close().catch(() => undefined);
-    }
+    })();
   } else {
     const table = await readInput(input, ctx, inFormat);
-    const replaced = replacedColumns(table, f.segmentColumn);
-    if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-    let labels: Int32Array;
-    const bar = ctx.progress.start('scoring', 1);
-    try {
-      labels = await model.predict(table, run);
-    } catch (error) {
-      throw atRow(error, table, what);
-    } finally {
-      bar.stop();
+    bar = ctx.progress.start('scoring', 1);
+    it = (async function* () {
+      yield table;
+    })();
+  }
+  const sink = await openSink(f.out, outFormat, fromCsv);
+  // The next batch is read while the workers score this one.
+  let pending = it.next();
+  pending.catch(() => undefined);
+  try {
+    for (;;) {
+      const next = await pending;
+      if (next.done) break;
+      pending = it.next();
+      pending.catch(() => undefined);
+      const batch = next.value;
+      if (t.rows === 0) {
+        if (fromCsv) noteDelimiter(batch, input, ctx);
+        const replaced = replacedColumns(batch, f.segmentColumn);
+        if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
+      }
+      let labels: Int32Array;
+      try {
+        labels = await model.predict(batch, run);
+      } catch (error) {
+        // a batch's rows are numbered from 0; its file lines come with it
+        throw atRow(error, batch, what, t.rows);
+      }
+      await sink.write(withSegments(batch, labels, names, f.segmentColumn), t.rows === 0);
+      tally(t, labels);
+      if (!fromCsv) bar.update(1, `${t.rows.toLocaleString('en-US')} rows`);
+      throwIfAborted(ctx.signal);
     }
+    if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
     throwIfAborted(ctx.signal);
-    await writeTable(f.out, withSegments(table, labels, names, f.segmentColumn), { signal: ctx.signal });
-    tally(t, labels);
+    await sink.commit(ctx.signal);
+  } catch (error) {
+    await sink.discard();
+    throw error;
+  } finally {
+    bar.stop();
+    await it.return(undefined).catch(() => undefined);
+    await handle?.close().catch(() => undefined);
   }
 
   const seconds = (performance.now() - started) / 1000;

@@ -47,9 +47,7 @@ function namesByLabel(labels: Int32Array, names: readonly string[]): Data<Utf8> 
   for (let i = 0; i < n; i++) {
     const l = labels[i];
     if (l < 0) continue;
-    const bytes = encoded[l];
-    const at = valueOffsets[i];
-    for (let k = 0; k < bytes.length; k++) data[at + k] = bytes[k];
+    data.set(encoded[l], valueOffsets[i]);
     if (nullBitmap) nullBitmap[i >> 3] |= 1 << (i & 7);
   }
   return makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets, data });

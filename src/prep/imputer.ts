@@ -155,13 +155,14 @@ export class Imputer implements PrepStep {
     const replace = new Map<string, FrameColumn[]>();
     const counts: { column: string; filled: number }[] = [];
     f.columns.forEach((name, j) => {
-      const col = numericColumn(frame, name, 'the imputer');
+      const values = numericColumn(frame, name, 'the imputer').values;
+      const fill = f.values[j];
       let out: Float64Array | undefined;
       let filled = 0;
       for (let i = 0; i < frame.n; i++) {
-        if (col.values[i] !== col.values[i]) {
-          out ??= Float64Array.from(col.values);
-          out[i] = f.values[j];
+        if (values[i] !== values[i]) {
+          out ??= Float64Array.from(values);
+          out[i] = fill;
           filled++;
         }
       }

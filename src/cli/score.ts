@@ -1,8 +1,7 @@
-import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { SegmentModel } from '../workflow/segmentModel.js';
-import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import type { ColumnType } from '../data/columnBuilder.js';
 import { csvRecords } from '../data/csvRecords.js';
 import type { TableFormat } from '../data/tableFormat.js';
@@ -96,37 +95,6 @@ class CsvSink {
   }
 }
 
-/**
- * The batch with Float64 columns that hold only whole numbers as integer columns. Streamed batches read every
- * number column as Float64 (a later batch may hold fractions), which CSV would print as "33.0"; printed as integers,
- * scored CSV keeps the input's text for whole-number columns.
- */
-function wholeNumbersAsIntegers(table: Table): Table {
-  let changed = false;
-  const data = table.schema.fields.map((field, j) => {
-    const d = singleChunk(table.getChildAt(j)!);
-    if (!DataType.isFloat(field.type) || (field.type as Float).precision !== Precision.DOUBLE || d.offset !== 0) return d;
-    const values = d.values as Float64Array;
-    let small = true;
-    for (let i = 0; i < d.length; i++) {
-      const v = values[i];
-      if (d.nullCount > 0 && !d.getValid(i)) continue;
-      if (!Number.isSafeInteger(v) || Object.is(v, -0)) return d;
-      if (v > 2147483647 || v < -2147483648) small = false;
-    }
-    changed = true;
-    const out = small ? new Int32Array(d.length) : new BigInt64Array(d.length);
-    for (let i = 0; i < d.length; i++) {
-      const v = values[i];
-      // Null slots hold arbitrary values; they are masked by the validity bitmap.
-      const w = Number.isSafeInteger(v) ? v : 0;
-      out[i] = (small ? w : BigInt(w)) as never;
-    }
-    return makeData({ type: small ? new Int32() : new Int64(), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: out } as never);
-  });
-  return changed ? tableFromColumns(table.schema.fields.map((f) => f.name), data as Data[], table.schema.metadata) : table;
-}
-
 interface Tally {
   rows: number;
   counts: Float64Array;
@@ -194,7 +162,7 @@ async function openSink(path: string, format: TableFormat, fromCsv: boolean): Pr
     const sink = await CsvSink.open(path);
     return {
       // bytes go to the file as they are, with no round trip through a string
-      write: (scored, first) => sink.write(writeCsvBytes(fromCsv ? wholeNumbersAsIntegers(scored) : scored, { header: first, ...(format === 'tsv' ? { delimiter: '\t' } : {}) })),
+      write: (scored, first) => sink.write(writeCsvBytes(scored, { header: first, ...(format === 'tsv' ? { delimiter: '\t' } : {}) }, { wholeFloatsAsIntegers: fromCsv })),
       commit: (signal) => sink.commit(signal),
       discard: () => sink.discard(),
     };
@@ -270,7 +238,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
         // a batch's rows are numbered from 0; its file lines come with it
         throw atRow(error, batch, what, t.rows);
       }
-      await sink.write(withSegments(batch, labels, names, f.segmentColumn), t.rows === 0);
+      await sink.write(withSegments(batch, labels, names, f.segmentColumn, { dictionary: outFormat === 'csv' || outFormat === 'tsv' }), t.rows === 0);
       tally(t, labels);
       if (!fromCsv) bar.update(1, `${t.rows.toLocaleString('en-US')} rows`);
       throwIfAborted(ctx.signal);

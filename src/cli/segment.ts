@@ -195,7 +195,8 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
     ctx.step(`writing ${f.out}`);
     const full = new Int32Array(table.numRows).fill(-1);
     for (let i = 0; i < rowIndex.length; i++) full[rowIndex[i]] = labels[i];
-    await writeTable(f.out, withSegments(table, full, names, f.segmentColumn), { signal: ctx.signal });
+    const csv = outputFormat(f.out, '--out');
+    await writeTable(f.out, withSegments(table, full, names, f.segmentColumn, { dictionary: csv === 'csv' || csv === 'tsv' }), { signal: ctx.signal });
   }
   if (f.model !== undefined) {
     throwIfAborted(ctx.signal);

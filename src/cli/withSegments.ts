@@ -1,5 +1,5 @@
-import { Int32, Utf8, makeData, type Data, type Table } from 'apache-arrow';
-import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import { Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table } from 'apache-arrow';
+import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 
 /** The output column names for a `--segment-column` value. */
 export function segmentColumns(column: string): { id: string; name: string } {
@@ -19,12 +19,13 @@ export function replacingNote(replaced: readonly string[], input: string, column
 }
 
 /** The table's columns (less any old segment columns) followed by the segment id (-1: no segment) and the segment's name. */
-export function withSegments(table: Table, labels: Int32Array, names: readonly string[], column: string): Table {
+export function withSegments(table: Table, labels: Int32Array, names: readonly string[], column: string, options: { dictionary?: boolean } = {}): Table {
   const cols = segmentColumns(column);
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => f.name !== cols.id && f.name !== cols.name);
   const data = fields.map((f) => singleChunk(table.getChildAt(f.j)!));
   const ids = makeData({ type: new Int32(), length: labels.length, nullCount: 0, data: labels });
-  const text = namesByLabel(labels, names);
+  // for CSV, a dictionary column: each name is formatted (and quoted) once, not once per row; the text is the same
+  const text = options.dictionary ? namesDictionary(labels, names) : namesByLabel(labels, names);
   return tableFromColumns([...fields.map((f) => f.name), cols.id, cols.name], [...data, ids, text], table.schema.metadata);
 }
 
@@ -51,4 +52,18 @@ function namesByLabel(labels: Int32Array, names: readonly string[]): Data<Utf8> 
     if (nullBitmap) nullBitmap[i >> 3] |= 1 << (i & 7);
   }
   return makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets, data });
+}
+
+/** The segment names as a Utf8 dictionary column indexed by the labels (null for -1). */
+function namesDictionary(labels: Int32Array, names: readonly string[]): Data<Dictionary<Utf8, Int32>> {
+  const n = labels.length;
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) if (labels[i] < 0) nullCount++;
+  let nullBitmap: Uint8Array | undefined;
+  if (nullCount > 0) {
+    nullBitmap = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) if (labels[i] >= 0) nullBitmap[i >> 3] |= 1 << (i & 7);
+  }
+  const codes = nullCount > 0 ? Int32Array.from(labels, (l) => (l < 0 ? 0 : l)) : labels;
+  return makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount, nullBitmap, data: codes, dictionary: makeVector(utf8Data([...names])) });
 }

@@ -189,6 +189,12 @@ function writeFloat64(out: CsvBytes, v: number): void {
 /** Writes the cell of row `r` of one chunk (known not null); `row` is its row in the whole column. */
 type CellWriter = (out: CsvBytes, data: Data, r: number, row: number) => void;
 
+/** A whole float64 value written as an integer. */
+const integerFloats: CellWriter = (out, data, r) => {
+  const v = (data.values as Float64Array)[r];
+  out.digits(v < 0 ? -v : v, 0, v < 0);
+};
+
 const INTEGER_ARRAYS: readonly Function[] = [Int8Array, Int16Array, Int32Array, Uint8Array, Uint16Array, Uint32Array];
 
 interface Dialect {
@@ -298,8 +304,8 @@ export function writeCsv(table: Table, options: WriteCsvOptions = {}): string {
 let bomDecoder: TextDecoder | undefined;
 
 /** writeCsv as UTF-8 bytes, for writers that send bytes on to a file or a stream without a round trip through a string. */
-export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint8Array {
-  const w = new CsvRowWriter(table, options);
+export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}, internal: CsvInternals = {}): Uint8Array {
+  const w = new CsvRowWriter(table, options, internal);
   const out = new CsvBytes(Math.min(1 << 26, w.n * (w.width * 8 + w.eolBytes.length) + 64));
   w.start(out);
   w.rows(out, 0, w.n);
@@ -324,6 +330,27 @@ export function* writeCsvChunks(table: Table, options: WriteCsvOptions = {}, row
   }
 }
 
+/** How segkit's own writers ask for more than the public options. */
+export interface CsvInternals {
+  /**
+   * Float64 columns whose values in this table are all whole (safe integers, no -0) are written as integers, "33"
+   * rather than "33.0": streamed CSV batches read whole-number columns as Float64, and print them as they came in.
+   */
+  readonly wholeFloatsAsIntegers?: boolean;
+}
+
+/** Whether every valid value of a float64 chunk is a safe integer other than -0. */
+function allWhole(data: Data): boolean {
+  const values = data.values as Float64Array;
+  const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
+  for (let i = 0; i < data.length; i++) {
+    const v = values[i];
+    if (bitmap && ((bitmap[(data.offset + i) >> 3] >> ((data.offset + i) & 7)) & 1) === 0) continue;
+    if (!Number.isSafeInteger(v) || (v === 0 && 1 / v < 0)) return false;
+  }
+  return true;
+}
+
 /** The options checked and every column's cell writer chosen once; writes the header and then rows, in any slices. */
 class CsvRowWriter {
   readonly n: number;
@@ -341,7 +368,7 @@ class CsvRowWriter {
   /** Row numbers where some column's chunk ends. */
   private readonly edges: number[];
 
-  constructor(table: Table, options: WriteCsvOptions) {
+  constructor(table: Table, options: WriteCsvOptions, internal: CsvInternals = {}) {
     const defaults = WRITE_CSV_DEFAULTS;
     const delimiter = options.delimiter ?? defaults.delimiter;
     if (typeof delimiter !== 'string' || delimiter.length === 0) throw badOption('delimiter', delimiter, 'a non-empty string');
@@ -365,7 +392,11 @@ class CsvRowWriter {
     this.width = this.fields.length;
     this.n = table.numRows;
     this.vectors = this.fields.map((_, j) => table.getChildAt(j)!);
-    this.writers = this.vectors.map((vector, j) => cellWriter(vector, cellKind(this.fields[j], vector), dialect));
+    this.writers = this.vectors.map((vector, j) => {
+      const kind = cellKind(this.fields[j], vector);
+      const whole = internal.wholeFloatsAsIntegers && kind === 'float' && dialect.numbersPlain && vector.data.every((d) => d.values instanceof Float64Array && allWhole(d));
+      return whole ? integerFloats : cellWriter(vector, kind, dialect);
+    });
     const utf8 = (encoder ??= new TextEncoder());
     this.delimiterBytes = utf8.encode(delimiter);
     this.eolBytes = utf8.encode(eol);
@@ -401,6 +432,8 @@ class CsvRowWriter {
     const chunk = new Array<Data>(width);
     const first = new Int32Array(width);
     const nullable = new Uint8Array(width);
+    const bitmaps = new Array<Uint8Array>(width);
+    const offsets = new Int32Array(width);
     for (let e = 0; e + 1 < edges.length; e++) {
       const lo = Math.max(from, edges[e]);
       const hi = Math.min(to, edges[e + 1]);
@@ -411,7 +444,10 @@ class CsvRowWriter {
           if (lo < start + data.length) {
             chunk[j] = data;
             first[j] = start;
-            nullable[j] = data.nullCount > 0 ? 1 : 0;
+            // 1: read the validity bits here; 2: unions, whose validity Arrow works out
+            nullable[j] = data.nullCount <= 0 ? 0 : DataType.isUnion(data.type) || !(data.nullBitmap && data.nullBitmap.byteLength > 0) ? 2 : 1;
+            bitmaps[j] = data.nullBitmap!;
+            offsets[j] = data.offset;
             break;
           }
           start += data.length;
@@ -423,7 +459,8 @@ class CsvRowWriter {
           if (j > 0) out.copy(delimiterBytes, 0, delimiterBytes.length);
           const data = chunk[j];
           const r = i - first[j];
-          if (nullable[j] === 0 || data.getValid(r)) writers[j](out, data, r, i);
+          const valid = nullable[j] === 0 || (nullable[j] === 1 ? ((bitmaps[j][(offsets[j] + r) >> 3] >> ((offsets[j] + r) & 7)) & 1) === 1 : data.getValid(r));
+          if (valid) writers[j](out, data, r, i);
         }
         if (lone && out.at === start) out.copy(quotedEmpty, 0, quotedEmpty.length);
         out.copy(eolBytes, 0, eolBytes.length);

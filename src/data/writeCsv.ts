@@ -192,7 +192,9 @@ type CellWriter = (out: CsvBytes, data: Data, r: number, row: number) => void;
 /** A whole float64 value written as an integer. */
 const integerFloats: CellWriter = (out, data, r) => {
   const v = (data.values as Float64Array)[r];
-  out.digits(v < 0 ? -v : v, 0, v < 0);
+  // digits() is exact below 2^50; safe integers above it print plainly with String()
+  if (v < TWO_POW_50 && v > -TWO_POW_50) out.digits(v < 0 ? -v : v, 0, v < 0);
+  else out.text(String(v));
 };
 
 const INTEGER_ARRAYS: readonly Function[] = [Int8Array, Int16Array, Int32Array, Uint8Array, Uint16Array, Uint32Array];

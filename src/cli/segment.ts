@@ -5,7 +5,7 @@ import { kmeans } from '../core/kmeans.js';
 import type { SegmentationModel } from '../core/model.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
 import type { Dataset } from '../data/dataset.js';
-import { writeTable } from '../data/writeTable.node.js';
+import { stageTable, type StagedTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
 import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
 import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
@@ -171,33 +171,46 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   const { k, labels } = model;
   const run = { threads: ctx.threads, signal: ctx.signal };
   const row = sweep?.table.find((r) => r.k === k);
-  const sil = await silhouette(dataset, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined });
-  let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
-  if (row) {
-    calinskiHarabasz = row.calinskiHarabasz;
-    daviesBouldin = row.daviesBouldin;
-    inertia = row.inertia;
-  } else {
-    const stats = await clusterStats(dataset, labels, run);
-    calinskiHarabasz = calinskiHarabaszFromStats(stats);
-    daviesBouldin = daviesBouldinFromStats(stats);
-    inertia = model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0);
-  }
-  const metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia };
+  // the names come from the profiles, which need only the labels: the output is written while the metrics run
   const profiles = profileSegments(profileData, labels, k, { rfmSegments: rfmLabels(table, rowIndex) });
   const segments = summaries(profiles);
   const names = segments.map((s) => s.name);
   throwIfAborted(ctx.signal);
 
-  // Every write checks for Ctrl-C first and again just before its rename: a cancelled run replaces no file.
+  // Every write checks for Ctrl-C first and again just before its rename: a cancelled run replaces no file. The
+  // output is staged under a temporary name now and renamed only once the metrics are done.
+  let staged: Promise<StagedTable> | undefined;
   if (f.out !== undefined) {
-    throwIfAborted(ctx.signal);
     ctx.step(`writing ${f.out}`);
     const full = new Int32Array(table.numRows).fill(-1);
     for (let i = 0; i < rowIndex.length; i++) full[rowIndex[i]] = labels[i];
     const csv = outputFormat(f.out, '--out');
-    await writeTable(f.out, withSegments(table, full, names, f.segmentColumn, { dictionary: csv === 'csv' || csv === 'tsv' }), { signal: ctx.signal });
+    staged = stageTable(f.out, withSegments(table, full, names, f.segmentColumn, { dictionary: csv === 'csv' || csv === 'tsv' }), { signal: ctx.signal });
+    staged.catch(() => undefined);
   }
+  let metrics: { silhouette: number; calinskiHarabasz: number; daviesBouldin: number; inertia: number };
+  let sil: Awaited<ReturnType<typeof silhouette>>;
+  try {
+    sil = await silhouette(dataset, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined });
+    let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
+    if (row) {
+      calinskiHarabasz = row.calinskiHarabasz;
+      daviesBouldin = row.daviesBouldin;
+      inertia = row.inertia;
+    } else {
+      const stats = await clusterStats(dataset, labels, run);
+      calinskiHarabasz = calinskiHarabaszFromStats(stats);
+      daviesBouldin = daviesBouldinFromStats(stats);
+      inertia = model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0);
+    }
+    metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia };
+    throwIfAborted(ctx.signal);
+    if (staged) await (await staged).commit(ctx.signal);
+  } catch (error) {
+    if (staged) await (await staged.catch(() => undefined))?.discard();
+    throw error;
+  }
+
   if (f.model !== undefined) {
     throwIfAborted(ctx.signal);
     ctx.step(`writing ${f.model}`);

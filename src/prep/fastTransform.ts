@@ -81,7 +81,27 @@ export function elementwiseTransform(
     const idx = fields.indexOf(name);
     if (idx < 0 || !readNumbers(table.getChildAt(idx)!, scratch)) return undefined;
     const out = new Float32Array(n);
-    for (const stage of stages.get(name)!) {
+    const list = stages.get(name)!;
+    // the common case, a fill then a linear scaling, in one pass: the same operations, in the same order
+    if (list.length === 2 && 'fill' in list[0] && !('fill' in list[1]) && !list[1].log) {
+      const { fill, counter } = list[0];
+      const { center, scale } = list[1];
+      let filled = 0;
+      for (let i = 0; i < n; i++) {
+        let v = scratch[i];
+        if (v !== v) {
+          v = fill;
+          filled++;
+        }
+        const x = (v - center) / scale;
+        out[i] = x;
+        if (out[i] - out[i] !== 0) return undefined;
+      }
+      counter.filled = filled;
+      columns.push(out);
+      continue;
+    }
+    for (const stage of list) {
       if ('fill' in stage) {
         const fill = stage.fill;
         let filled = 0;

@@ -43,6 +43,20 @@ describe('CSV chunks', () => {
     expect(joined(writeCsvChunks(dict)).equals(Buffer.from(writeCsvBytes(plain)))).toBe(true);
   });
 
+  it('writes float64 values as String() does, whatever decimals the values before had', () => {
+    const g = createRandom(9);
+    // runs of values sharing their decimals, then changing: the decimals tried first must never shorten or lengthen a value
+    const values = Float64Array.from({ length: 20_000 }, (_, i) => {
+      const k = Math.floor(i / 50) % 9;
+      const x = g.next() * 10 ** (g.int(8) - 2);
+      const v = k === 8 ? x : Math.round(x * 10 ** k) / 10 ** k;
+      return i % 3 === 0 ? -v : v;
+    });
+    const t = tableFromColumns(['v'], [makeData({ type: new Float64(), length: values.length, nullCount: 0, data: values })]);
+    const want = ['v', ...Array.from(values, (v) => (Number.isInteger(v) ? `${v}.0` : String(v)))].join('\n') + '\n';
+    expect(Buffer.from(writeCsvBytes(t)).toString()).toBe(want);
+  });
+
   it('writes whole float64 values as integers only when asked, and only for columns all whole', () => {
     const whole = makeData({ type: new Float64(), length: 4, nullCount: 1, nullBitmap: Uint8Array.of(0b1011), data: Float64Array.of(3, -12, 0.5, 9007199254740991) });
     const mixed = makeData({ type: new Float64(), length: 4, nullCount: 0, data: Float64Array.of(1, 2, 2.5, 4) });

@@ -13,7 +13,7 @@ import { createRandom, type Random } from '../src/util/random.js';
 // cells without quotes: plain decimals, signs, leading zeros, exponents, spaces, long digit runs, null tokens,
 // words, non-ASCII text, dates, booleans
 const CELLS = ['0', '12', '-7', '+3', '4.5', '-0.25', '.5', '5.', '007', '1e3', ' 8 ', '1234567890123456', '12345678901234.5', '', 'NA', '-', '?',
-  'null', 'x', 'Zürich', 'true', '2024-01-02', 'Infinity', 'NaN', '3\r', '9,5', '1,2'];
+  'null', 'x', 'Zürich', 'true', '2024-01-02', 'Infinity', 'NaN', '3\r', '9,5', '1,2', '2271160b-f7f9', '12ab', '1e5x', '7\u00a0', '-Infinity', ' NaN', '+1'];
 
 function cell(rand: Random, kind: number): string {
   if (kind === 0) return String(rand.int(2000) - 1000);

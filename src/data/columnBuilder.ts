@@ -159,6 +159,20 @@ function readSimpleNumber(text: string, s: number, e: number, strict: boolean): 
   return negative ? -v : v;
 }
 
+/**
+ * Whether text[s, e) holds an ASCII character no number text has (NUMBER_TEXT allows digits, ".", "e", "E", signs
+ * and white space; Infinity and NaN start with a letter): "2271160b-..." is text without a regular expression.
+ */
+function surelyText(text: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) continue;
+    if ((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45 || c === 32 || (c >= 9 && c <= 13)) continue;
+    return true;
+  }
+  return false;
+}
+
 /** Milliseconds since the epoch for an ISO 8601 date or timestamp (no zone means UTC), or NaN. */
 export function parseIsoDate(text: string): number {
   const m = ISO_DATE.exec(text);
@@ -404,7 +418,9 @@ export class ColumnBuilder {
         const c = text.charCodeAt(s);
         // countText's test: a cell that may read as a number, or the column's first text, needs its string
         const maybe = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 44 || c === 32 || c === 9 || c === 73 || c === 78;
-        if (maybe || this.textCells === 0) return this.pushText(text.slice(s, e));
+        // a cell starting with a digit cannot be Infinity or NaN: a letter other than e makes it text
+        const digit = c >= 48 && c <= 57;
+        if (this.textCells === 0 || (maybe && (!digit || this.decimalComma || !surelyText(text, s, e)))) return this.pushText(text.slice(s, e));
         this.textCells++;
       }
       const i = this.length;

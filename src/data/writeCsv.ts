@@ -162,7 +162,7 @@ const POWERS_OF_TEN_16 = Array.from({ length: 16 }, (_, k) => 10 ** k);
  * round-trips gives the shortest text, which is what Number.prototype.toString prints (ECMA-262 Number::toString);
  * m / 10^k is correctly rounded, so comparing it with v is an exact check (Clinger, PLDI 1990).
  */
-function writeFloat64(out: CsvBytes, v: number): void {
+function writeFloat64(out: CsvBytes, v: number, hint: { k: number }): void {
   const a = v < 0 ? -v : v;
   if (Number.isInteger(v)) {
     if (a < TWO_POW_50) {
@@ -177,10 +177,20 @@ function writeFloat64(out: CsvBytes, v: number): void {
     return;
   }
   if (a >= 1e-6 && a < 1e14) {
+    // A column's values mostly share their decimals: the count that worked last is tried first. Below 2^50, once k
+    // decimals round-trip so do all more (m * 10 is then the exact nearest), so k is the fewest when k - 1 fails.
+    const h = hint.k;
+    const m = Math.round(a * POWERS_OF_TEN[h]);
+    if (m < TWO_POW_50 && m / POWERS_OF_TEN[h] === a && (h === 1 || Math.round(a * POWERS_OF_TEN[h - 1]) / POWERS_OF_TEN[h - 1] !== a)) {
+      return out.digits(m, h, v < 0);
+    }
     for (let k = 1; k < POWERS_OF_TEN.length; k++) {
       const m = Math.round(a * POWERS_OF_TEN[k]);
       if (m >= TWO_POW_50) break;
-      if (m / POWERS_OF_TEN[k] === a) return out.digits(m, k, v < 0);
+      if (m / POWERS_OF_TEN[k] === a) {
+        hint.k = k;
+        return out.digits(m, k, v < 0);
+      }
     }
   }
   out.text(String(v));
@@ -217,7 +227,10 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
   const general: CellWriter = (out, _data, _r, row) => out.text(anyCell(vector.get(row), kind, text));
   const values = vector.data[0]?.values;
   if (!numbersPlain && (kind === 'float' || kind === 'float32' || kind === 'integer' || kind === 'boolean')) return general;
-  if (kind === 'float' && values instanceof Float64Array) return (out, data, r) => writeFloat64(out, (data.values as Float64Array)[r]);
+  if (kind === 'float' && values instanceof Float64Array) {
+    const hint = { k: 1 };
+    return (out, data, r) => writeFloat64(out, (data.values as Float64Array)[r], hint);
+  }
   if (kind === 'integer' && INTEGER_ARRAYS.some((A) => values instanceof A)) {
     return (out, data, r) => {
       const v = (data.values as Int32Array)[r];
@@ -430,6 +443,7 @@ class CsvRowWriter {
   /** Rows [from, to). */
   rows(out: CsvBytes, from: number, to: number): void {
     const { width, vectors, writers, delimiterBytes, eolBytes, quotedEmpty, edges } = this;
+    const delimiterByte = delimiterBytes.length === 1 ? delimiterBytes[0] : -1;
     const lone = width === 1;
     const chunk = new Array<Data>(width);
     const first = new Int32Array(width);
@@ -458,7 +472,12 @@ class CsvRowWriter {
       for (let i = lo; i < hi; i++) {
         const start = out.at;
         for (let j = 0; j < width; j++) {
-          if (j > 0) out.copy(delimiterBytes, 0, delimiterBytes.length);
+          if (j > 0) {
+            if (delimiterByte >= 0) {
+              if (out.at >= out.bytes.length) out.reserve(1);
+              out.bytes[out.at++] = delimiterByte;
+            } else out.copy(delimiterBytes, 0, delimiterBytes.length);
+          }
           const data = chunk[j];
           const r = i - first[j];
           const valid = nullable[j] === 0 || (nullable[j] === 1 ? ((bitmaps[j][(offsets[j] + r) >> 3] >> ((offsets[j] + r) & 7)) & 1) === 1 : data.getValid(r));

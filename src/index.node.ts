@@ -11,7 +11,3 @@ export { piscinaExecutor, type PiscinaExecutorOptions } from './engine/piscina.n
 // files, by extension, written atomically
 export { readTable, type ReadTableOptions } from './data/readTable.node.js';
 export { writeTable, type WriteTableOptions } from './data/writeTable.node.js';
-
-// the report renders charts with vega (which compiles expressions at run time, so not inside edge functions)
-export { renderSvg, type RenderSvgOptions } from './report/renderSvg.js';
-export { buildReport, type BuildReportInput } from './report/buildReport.js';

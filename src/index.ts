@@ -17,10 +17,11 @@ export { writeCsv, type WriteCsvOptions } from './data/writeCsv.js';
 export { writeArrow, type WriteArrowOptions } from './data/writeArrow.js';
 export { writeParquet, type WriteParquetOptions } from './data/writeParquet.js';
 export { writeJson, type WriteJsonOptions } from './data/writeJson.js';
+export { withColumns, type NewColumn } from './data/withColumns.js';
 export type { ByteSource } from './data/byteSource.js';
 export type { TableFormat } from './data/tableFormat.js';
 
-// data: the customer view (arquero compiles expressions at run time: Node and browsers, not edge functions)
+// data: the customer view (hash joins and group-bys, no code generated at run time: edge functions too)
 export { joinCustomers, type CustomerSource, type JoinCustomersOptions } from './data/joinCustomers.js';
 export { aggregateByCustomer, type Aggregation, type AggregateOp, type AggregateByCustomerOptions } from './data/aggregateByCustomer.js';
 
@@ -76,6 +77,10 @@ export { profileSegments, type SegmentProfiles, type SegmentProfile, type TopFea
 export { nameSegment, type FeatureZ, type NameSegmentOptions } from './explain/nameSegment.js';
 export { pca2, type Pca2Options, type Pca2Result } from './explain/pca2.js';
 export { chartSpecs, type ChartSpecs, type ChartSpecsInput, type KSweepRow } from './report/chartSpecs.js';
+
+// the report: vega and vega-lite draw the charts (loaded on the first report), expressions interpreted, no code generated
+export { renderSvg, type RenderSvgOptions } from './report/renderSvg.js';
+export { buildReport, type BuildReportInput } from './report/buildReport.js';
 
 // execution: the shard-op seam and its executors
 export { close } from './engine/defaultExecutor.js';

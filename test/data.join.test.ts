@@ -1,8 +1,10 @@
+import * as Arrow from 'apache-arrow';
 import { Bool, Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
 import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
 import { joinCustomers } from '../src/data/joinCustomers.js';
+import { withColumns } from '../src/data/withColumns.js';
 import { readCsv } from '../src/data/readCsv.js';
 import { readParquet } from '../src/data/readParquet.js';
 import { writeParquet } from '../src/data/writeParquet.js';
@@ -239,5 +241,95 @@ describe('aggregateByCustomer', () => {
     expect(e.message).toContain('"channel"');
     e = await failure(() => aggregateByCustomer(log, { key: 'customer', aggregations: {} }));
     expect(e.code).toBe('E_BAD_OPTION');
+  });
+});
+
+describe('joins and aggregations keep any column type exactly, across chunks', () => {
+  const { Binary, Bool: BoolT, DateDay, Decimal, Float32, Int64, LargeUtf8, makeData, makeVector, Table: ArrowTable, Uint8 } = Arrow;
+
+  /** A source whose columns come in two chunks each, with types vectorFromArray and the readers do not produce. */
+  function source(): Arrow.Table {
+    const keys = ['k3', 'k1', 'k9', 'k2'];
+    const part = (from: number, to: number) => ({
+      key: vectorFromArray(keys.slice(from, to), new Utf8()),
+      day: makeVector(makeData({ type: new DateDay(), length: to - from, data: Int32Array.from([19_700, 19_701, -3, 0].slice(from, to)) })),
+      big: makeVector(makeData({ type: new Int64(), length: to - from, data: BigInt64Array.from([2n ** 60n, -5n, 7n, 0n].slice(from, to)) })),
+      dec: makeVector(makeData({ type: new Decimal(2, 18, 128), length: to - from, data: Uint32Array.from([12345, 0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 9, 0, 0, 0].slice(from * 4, to * 4)) })),
+      text: vectorFromArray(['α', 'long text', null, ''].slice(from, to), new LargeUtf8()),
+      bytes: vectorFromArray([Uint8Array.of(1, 2), Uint8Array.of(), Uint8Array.of(9), null].slice(from, to), new Binary()),
+      flag: vectorFromArray([true, false, null, true].slice(from, to), new BoolT()),
+      small: vectorFromArray([1.5, -2, 3, null].slice(from, to), new Float32()),
+      tiny: vectorFromArray([255, 0, 1, 2].slice(from, to), new Uint8()),
+    });
+    const a = new ArrowTable(part(0, 3));
+    const b = new ArrowTable(part(3, 4));
+    return a.concat(b) as unknown as Arrow.Table;
+  }
+
+  it('joinCustomers gathers every type, chunked sources included, with nulls for customers the source lacks', async () => {
+    const src = source();
+    expect(src.getChild('day')!.data).toHaveLength(2);
+    const customers = new Table({ id: vectorFromArray(['k2', 'k1', 'zz', 'k3'], new Utf8()) });
+    const view = await joinCustomers(customers, [{ table: src, key: 'key' }], { key: 'id' });
+    const order = [3, 1, -1, 0];
+    for (const f of src.schema.fields.filter((x) => x.name !== 'key')) {
+      expect(String(view.getChild(f.name)!.type), f.name).toBe(String(f.type));
+      const want = order.map((r) => (r < 0 ? null : src.getChild(f.name)!.get(r) ?? null));
+      const got = [...view.getChild(f.name)!].map((v) => v ?? null);
+      expect(got.map(String), f.name).toEqual(want.map(String));
+    }
+  });
+
+  it('aggregateByCustomer: first, last, min and max keep the type; NaN is a value that wins min and max and makes sums NaN', async () => {
+    const log = new Table({
+      c: vectorFromArray(['a', 'b', 'a', 'a', 'b'], new Utf8()),
+      x: vectorFromArray([3, 1, NaN, 2, null], new Float64()),
+      big: makeVector(makeData({ type: new Int64(), length: 5, data: BigInt64Array.from([5n, 2n ** 62n, -1n, 9n, 0n]) })),
+    });
+    const out = await aggregateByCustomer(log, {
+      key: 'c',
+      aggregations: {
+        n: { column: 'x', op: 'count' }, s: { column: 'x', op: 'sum' }, lo: { column: 'x', op: 'min' }, hi: { column: 'x', op: 'max' },
+        bigMax: { column: 'big', op: 'max' }, bigFirst: { column: 'big', op: 'first' }, distinct: { column: 'x', op: 'distinct' },
+      },
+    });
+    expect(values(out, 'n')).toEqual([3, 1]);
+    expect(values(out, 's')).toEqual([NaN, 1]);
+    expect(values(out, 'lo')).toEqual([NaN, 1]);
+    expect(values(out, 'hi')).toEqual([NaN, 1]);
+    expect(types(out).bigMax).toBe('Int64');
+    expect(values(out, 'bigMax')).toEqual([9n, 2n ** 62n]);
+    expect(values(out, 'bigFirst')).toEqual([5n, 2n ** 62n]);
+    expect(values(out, 'distinct')).toEqual([3, 1]);
+  });
+
+  it('groups dates by their time, not by the object that holds them', async () => {
+    const log = new Table({
+      day: makeVector(makeData({ type: new DateDay(), length: 4, data: Int32Array.from([5, 6, 5, 5]) })),
+      v: vectorFromArray([1, 2, 3, 4], new Int32()),
+    });
+    const out = await aggregateByCustomer(log, { key: 'day', aggregations: { n: { op: 'count' }, s: { column: 'v', op: 'sum' } } });
+    expect(values(out, 'n')).toEqual([3, 1]);
+    expect(values(out, 's')).toEqual([8, 2]);
+    expect(types(out).day).toBe(String(log.getChild('day')!.type));
+  });
+});
+
+describe('withColumns', () => {
+  it('adds numbers and text after the table\'s own columns, which stay as they were', () => {
+    const t = new Table({ id: vectorFromArray(['a', 'b', 'c'], new Utf8()), n: vectorFromArray([1, 2, 3], new Int32()) });
+    const out = withColumns(t, { segment: Int32Array.of(2, -1, 0), score: Float64Array.of(0.5, 1, 2), name: ['x', null, 'z'] });
+    expect(out.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['id:Utf8', 'n:Int32', 'segment:Int32', 'score:Float64', 'name:Utf8']);
+    expect(values(out, 'segment')).toEqual([2, -1, 0]);
+    expect(values(out, 'name')).toEqual(['x', null, 'z']);
+    expect(values(out, 'id')).toEqual(['a', 'b', 'c']);
+    expect(t.numCols).toBe(2);
+  });
+
+  it('refuses a name the table has, a wrong length and values that are not text', () => {
+    const t = new Table({ id: vectorFromArray(['a', 'b'], new Utf8()) });
+    expect(() => withColumns(t, { id: Int32Array.of(1, 2) })).toThrow(/already has a column "id"/);
+    expect(() => withColumns(t, { s: Int32Array.of(1) })).toThrow(/"s" has 1 values for 2 rows/);
+    expect(() => withColumns(t, { s: ['a', 3 as never] })).toThrow(/"s", row 1 is 3/);
   });
 });

@@ -113,7 +113,7 @@ describe('a bare ECMAScript realm with WebAssembly and a few web globals', () =>
     expect(r).toEqual(reference);
   });
 
-  it('needs nothing from the host but atob (kernel bytes), TextDecoder (read when @assemblyscript/loader loads) and TextEncoder (read by the parquet writer)', async () => {
+  it('needs nothing from the host but atob (kernel bytes), TextDecoder (read when segkit loads) and TextEncoder (read by the parquet writer)', async () => {
     const ctx = bare({ atob, TextDecoder, TextEncoder });
     vm.runInContext(bundle, ctx);
     const r: FitResult = JSON.parse(await vm.runInContext(script, ctx));

@@ -59,5 +59,21 @@ describe('a consumer project type-checks against segkit', () => {
     expect(r.output.trim().split('\n')).toHaveLength(1);
     const neutral = compile('bundler-neutral', { module: 'esnext', moduleResolution: 'bundler' }, CONSUMER.replace('readTable, ', '').replace("const table = await readTable('customers.csv');", 'const table = { numRows: 0 };'));
     expect(neutral.output).toBe('');
-  }, 60_000);
+  }, 150_000);
+
+  // the neutral types include vega-lite's (renderSvg takes a Vega-Lite spec): a compile takes 30 s or more on a loaded machine
+  it('segkit/browser: the neutral API plus webWorkerExecutor, and its option types', () => {
+    const r = compile('bundler-browser-build', { module: 'esnext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'] }, `
+import { kmeans, buildReport, webWorkerExecutor, type WebWorkerExecutor } from 'segkit/browser';
+const executor: WebWorkerExecutor = webWorkerExecutor({ threads: 2, sharedMemory: false, workerUrl: new URL('./segkit.worker.js', location.href) });
+const model = await kmeans([[1, 2], [3, 4], [5, 6]], { k: 2, executor });
+await executor.start();
+export const out = [model.k, executor.sharedMemory, typeof buildReport];
+// @ts-expect-error: not an option
+webWorkerExecutor({ thread: 2 });
+`);
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  }, 120_000);
 });
+

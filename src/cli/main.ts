@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { SegkitError } from '../util/errors.js';
 import { close } from '../index.node.js';
+import { registerApp } from './app.js';
 import { removeTemporaryFiles } from '../data/writeFileAtomic.node.js';
 import { registerChooseK } from './chooseK.js';
 import { registerEvaluate } from './evaluate.js';
@@ -38,6 +39,7 @@ function program(signal: AbortSignal, json: boolean): Command {
   registerRfm(cmd, signal);
   registerEvaluate(cmd, signal);
   registerChooseK(cmd, signal);
+  registerApp(cmd, signal);
   cmd.addHelpText('after', `
 Examples:
   $ segkit segment customers.csv --out segments.csv --model model.json --report report.html

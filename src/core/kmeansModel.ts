@@ -1,5 +1,5 @@
 import { SegkitError, describe } from '../util/errors.js';
-import { FLOAT32_MAX, readObject } from '../util/modelJson.js';
+import { FLOAT32_MAX, modelValue, readObject } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -146,14 +146,7 @@ export class KMeansModel implements SegmentationModel {
 
   /** Loads a model saved with `toJSON` (an object or JSON text), checking every field. */
   static fromJSON(json: unknown): KMeansModel {
-    let o = json;
-    if (typeof o === 'string') {
-      try {
-        o = JSON.parse(o);
-      } catch (e) {
-        throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`);
-      }
-    }
+    const o = modelValue(json);
     // version 1 files (before every model carried its kind) are read as they are
     const v1 = !!o && typeof o === 'object' && (o as { version?: unknown }).version === 1;
     const r = readObject(o, '', v1 ? KMEANS_KEYS.filter((key) => key !== 'kind') : KMEANS_KEYS);

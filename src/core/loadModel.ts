@@ -1,4 +1,5 @@
 import { SegkitError, describe } from '../util/errors.js';
+import { modelValue } from '../util/modelJson.js';
 import { KMeansModel } from './kmeansModel.js';
 import type { SegmentationModel } from './model.js';
 
@@ -18,14 +19,7 @@ export const MODEL_KINDS = Object.freeze(Object.keys(READERS));
  * const labels = await model.predict(rows);
  */
 export function loadModel(json: unknown): SegmentationModel {
-  let o = json;
-  if (typeof o === 'string') {
-    try {
-      o = JSON.parse(o);
-    } catch (e) {
-      throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
-    }
-  }
+  const o = modelValue(json);
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new SegkitError('E_BAD_MODEL', `the model must be a JSON object, got ${describe(o)}`);
   const r = o as { kind?: unknown; format?: unknown; version?: unknown };
   // k-means files written before models carried a kind

@@ -1,6 +1,7 @@
-import { DataType, Float64, Int32, type Table, type Vector, vectorFromArray } from 'apache-arrow';
+import { type Data, DataType, Float64, Int32, makeData, type Table, type Vector } from 'apache-arrow';
 import { SegkitError, badOption } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
+import { takeRows } from './takeRows.js';
 
 export type AggregateOp = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'distinct' | 'first' | 'last';
 
@@ -10,8 +11,9 @@ export interface Aggregation {
   /** The log column to aggregate; optional for "count", which then counts rows. */
   readonly column?: string;
   /**
-   * count: non-null values (rows without a column); sum, mean, min, max: over non-null values (null when there are none);
-   * distinct: distinct non-null values; first, last: the value in the customer's first or last row, in log order.
+   * count: non-null values (rows without a column); sum, mean, min, max: over non-null values (null when there are none;
+   * NaN is a value, so a NaN makes them NaN); distinct: distinct non-null values; first, last: the value in the
+   * customer's first or last row, in log order.
    */
   readonly op: AggregateOp;
 }
@@ -23,31 +25,11 @@ export interface AggregateByCustomerOptions {
   readonly aggregations: Readonly<Record<string, Aggregation>>;
 }
 
-const ROW = '\u0000segkit_row';
-
-const ref = (name: string) => `d[${JSON.stringify(name)}]`;
-
-function expression(agg: Aggregation): string {
-  const c = agg.column === undefined ? '' : ref(agg.column);
-  switch (agg.op) {
-    case 'count':
-      return agg.column === undefined ? 'd => op.count()' : `d => op.valid(${c})`;
-    case 'distinct':
-      // arquero counts null as one more distinct value; SQL's COUNT(DISTINCT) does not
-      return `d => op.distinct(${c}) - (op.valid(${c}) < op.count() ? 1 : 0)`;
-    case 'first':
-      return `d => op.min(${ref(ROW)})`;
-    case 'last':
-      return `d => op.max(${ref(ROW)})`;
-    default:
-      return `d => op.${agg.op}(${c})`;
-  }
-}
-
 /**
- * Aggregates an event or transaction log to one row per customer with arquero: the key column first
- * (customers in order of first appearance; rows without a key are dropped), then one column per aggregation.
- * count and distinct are Int32, sum and mean Float64, and min, max, first and last keep the column's type.
+ * Aggregates an event or transaction log to one row per customer, in one pass over each column with no code
+ * generated at run time (so it runs in edge functions too): the key column first (customers in order of first
+ * appearance; rows without a key are dropped), then one column per aggregation. count and distinct are Int32,
+ * sum and mean Float64 (summed in log order), and min, max, first and last keep the column's type and exact values.
  * @example
  * const perCustomer = await aggregateByCustomer(orders, {
  *   key: 'customer_id',
@@ -55,8 +37,6 @@ function expression(agg: Aggregation): string {
  * });
  */
 export async function aggregateByCustomer(log: Table, options: AggregateByCustomerOptions): Promise<Table> {
-  // arquero is loaded on first use: importing segkit stays light, as edge functions' cold starts need
-  const aq = await import('arquero');
   if (!options || typeof options.key !== 'string' || options.key === '') throw badOption('key', options?.key, 'the name of the customer key column');
   const { key, aggregations } = options;
   if (!aggregations || typeof aggregations !== 'object' || Object.keys(aggregations).length === 0) {
@@ -70,7 +50,6 @@ export async function aggregateByCustomer(log: Table, options: AggregateByCustom
   };
   const keyVector = column(key, 'option "key"');
   const outputs = Object.entries(aggregations);
-  const used = new Set<string>([key]);
   for (const [out, agg] of outputs) {
     if (out === key) throw badOption(`aggregations.${out}`, out, 'a name other than the key column');
     if (!agg || typeof agg !== 'object' || !AGGREGATE_OPS.includes(agg.op)) {
@@ -86,42 +65,130 @@ export async function aggregateByCustomer(log: Table, options: AggregateByCustom
     if ((agg.op === 'sum' || agg.op === 'mean') && !DataType.isInt(type) && !DataType.isFloat(type)) {
       throw new SegkitError('E_NON_NUMERIC', `aggregation "${out}" takes the ${agg.op} of column "${agg.column}", which has type ${String(type)}, not a number type`);
     }
-    used.add(agg.column);
   }
 
-  const rows = Int32Array.from({ length: log.numRows }, (_, i) => i);
-  // arquero's ArrowTable type says getChild never returns null; apache-arrow's allows it, and every name here exists
-  const arrow = log as unknown as Parameters<typeof aq.fromArrow>[0];
-  let all = aq.fromArrow(arrow, { columns: [...used] }).assign({ [ROW]: rows });
-  // A dictionary key is grouped by its decoded values: arquero groups dictionary codes in dictionary order,
-  // with a group for every entry, used or not.
-  if (DataType.isDictionary(keyVector.type)) all = all.assign({ [key]: Array.from(keyVector, (v) => v ?? null) });
-  // Rows without a key are dropped through a mask: arquero rewrites `key != null` on a dictionary column
-  // without nulls to false, which dropped every row.
-  const base = keyVector.nullCount === 0 ? all : all.filter(aq.escape((d: Record<string, number>) => keyVector.isValid(d[ROW])));
-  const grouped = base
-    .groupby(key)
-    .rollup(Object.fromEntries(outputs.map(([, agg], j) => [`a${j}`, expression(agg)])));
-
+  const { group, firstRow, lastRow } = groupRows(keyVector);
+  const groups = firstRow.length;
   const names = [key];
-  const columns = [vectorFromArray(Array.from(grouped.array(key) as ArrayLike<unknown>, nullish), keyVector.type).data[0]];
-  outputs.forEach(([out, agg], j) => {
-    const values = Array.from(grouped.array(`a${j}`) as ArrayLike<unknown>, nullish);
+  const columns: Data[] = [takeRows(keyVector, firstRow, `key column "${key}"`)];
+  for (const [out, agg] of outputs) {
     names.push(out);
-    let vector: Vector;
-    if (agg.op === 'count' || agg.op === 'distinct') vector = vectorFromArray(values, new Int32());
-    else if (agg.op === 'sum' || agg.op === 'mean') vector = vectorFromArray(values.map(toNumber), new Float64());
-    else {
-      const source = log.getChild(agg.column!)!;
-      const picked = agg.op === 'first' || agg.op === 'last' ? values.map((r) => (r === null ? null : nullish(source.get(r as number)))) : values;
-      vector = vectorFromArray(picked, source.type);
+    if (agg.column === undefined) {
+      columns.push(int32Data(countRows(group, groups)));
+      continue;
     }
-    columns.push(vector.data[0]);
-  });
+    const vector = log.getChild(agg.column)!;
+    const what = `column "${agg.column}"`;
+    switch (agg.op) {
+      case 'count': columns.push(int32Data(countValid(vector, group, groups))); break;
+      case 'distinct': columns.push(int32Data(countDistinct(vector, group, groups))); break;
+      case 'sum': case 'mean': columns.push(sumOrMean(vector, group, groups, agg.op === 'mean')); break;
+      case 'min': case 'max': columns.push(takeRows(vector, extremeRows(vector, group, groups, agg.op === 'max'), what)); break;
+      case 'first': columns.push(takeRows(vector, firstRow, what)); break;
+      case 'last': columns.push(takeRows(vector, lastRow, what)); break;
+    }
+  }
   return tableFromColumns(names, columns);
 }
 
-// arquero marks a missing aggregate (no non-null values) as undefined; Arrow builders only take null
-const nullish = (v: unknown): unknown => (v === undefined ? null : v);
+/** Each row's group (customers numbered in order of first appearance; -1 without a key) and each group's first and last row. */
+function groupRows(keys: Vector): { group: Int32Array; firstRow: Int32Array; lastRow: Int32Array } {
+  const group = new Int32Array(keys.length);
+  const ids = new Map<unknown, number>();
+  const first: number[] = [];
+  const last: number[] = [];
+  let i = 0;
+  for (const v of keys) {
+    if (v == null) {
+      group[i++] = -1;
+      continue;
+    }
+    const k = sameKey(v);
+    let g = ids.get(k);
+    if (g === undefined) {
+      g = first.length;
+      ids.set(k, g);
+      first.push(i);
+      last.push(i);
+    }
+    last[g] = i;
+    group[i++] = g;
+  }
+  return { group, firstRow: Int32Array.from(first), lastRow: Int32Array.from(last) };
+}
 
-const toNumber = (v: unknown): number | null => (v === null ? null : Number(v));
+/** A value Map and Set compare by what it holds: dates by their time, bytes by their content. */
+const sameKey = (v: unknown): unknown => (v instanceof Date ? v.getTime() : v instanceof Uint8Array ? Array.prototype.join.call(v, ',') : v);
+
+const int32Data = (values: Int32Array): Data => makeData({ type: new Int32(), length: values.length, nullCount: 0, data: values });
+
+function countRows(group: Int32Array, groups: number): Int32Array {
+  const out = new Int32Array(groups);
+  for (const g of group) if (g >= 0) out[g]++;
+  return out;
+}
+
+function countValid(vector: Vector, group: Int32Array, groups: number): Int32Array {
+  const out = new Int32Array(groups);
+  let i = 0;
+  for (const v of vector) {
+    const g = group[i++];
+    if (g >= 0 && v != null) out[g]++;
+  }
+  return out;
+}
+
+function countDistinct(vector: Vector, group: Int32Array, groups: number): Int32Array {
+  const seen = Array.from({ length: groups }, () => new Set<unknown>());
+  let i = 0;
+  for (const v of vector) {
+    const g = group[i++];
+    if (g >= 0 && v != null) seen[g].add(sameKey(v));
+  }
+  return Int32Array.from(seen, (s) => s.size);
+}
+
+function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: boolean): Data {
+  const sum = new Float64Array(groups);
+  const count = new Int32Array(groups);
+  let i = 0;
+  for (const v of vector) {
+    const g = group[i++];
+    if (g < 0 || v == null) continue;
+    sum[g] += Number(v);
+    count[g]++;
+  }
+  const bits = new Uint8Array((groups + 7) >> 3);
+  let nullCount = 0;
+  for (let g = 0; g < groups; g++) {
+    if (count[g] === 0) {
+      nullCount++;
+      sum[g] = 0;
+      continue;
+    }
+    bits[g >> 3] |= 1 << (g & 7);
+    if (mean) sum[g] /= count[g];
+  }
+  return makeData({ type: new Float64(), length: groups, nullCount, nullBitmap: nullCount > 0 ? bits : undefined, data: sum });
+}
+
+/** The row holding each group's smallest (or largest) non-null value, the earliest on ties; a NaN wins, as in Math.min. */
+function extremeRows(vector: Vector, group: Int32Array, groups: number, max: boolean): Int32Array {
+  const best = new Int32Array(groups).fill(-1);
+  const value: unknown[] = new Array(groups);
+  let i = 0;
+  for (const v of vector) {
+    const row = i++;
+    const g = group[row];
+    if (g < 0 || v == null) continue;
+    if (best[g] >= 0) {
+      const b = value[g] as number;
+      if (Number.isNaN(b)) continue;
+      const x = v as number;
+      if (!(Number.isNaN(x) || (max ? x > b : x < b))) continue;
+    }
+    best[g] = row;
+    value[g] = v;
+  }
+  return best;
+}

@@ -1,6 +1,7 @@
-import { type Table, type Vector, vectorFromArray } from 'apache-arrow';
+import type { Data, Table, Vector } from 'apache-arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
-import { columnValues, tableFromColumns } from './arrowTable.js';
+import { tableFromColumns } from './arrowTable.js';
+import { takeRows } from './takeRows.js';
 
 export interface CustomerSource {
   /** The table to join, at most one row per customer. */
@@ -15,8 +16,6 @@ export interface JoinCustomersOptions {
   /** The customer key column of the customers table. */
   readonly key: string;
 }
-
-const KEY = '\u0000segkit_key';
 
 /** Keys as strings, so 42 (a number id) and "42" (a string id) match; null stays null. */
 function keyStrings(vector: Vector): (string | null)[] {
@@ -35,22 +34,20 @@ function keyColumn(table: Table, key: string, where: string): Vector {
 }
 
 /**
- * Builds the customer view: a left join from the customers table to each source on the customer key, with arquero.
+ * Builds the customer view: a left join from the customers table to each source on the customer key, as a hash
+ * join (O(customers + source rows)) with no code generated at run time, so it runs in edge functions too.
  * Keys are compared as strings, so number and string ids match; every customer row is kept, in order, and
  * customers a source does not mention get nulls. A key that appears twice in a source is an error
- * (aggregate the source first, e.g. with aggregateByCustomer). Column types are kept.
+ * (aggregate the source first, e.g. with aggregateByCustomer). Column types and values are kept exactly.
  * @example
  * const view = await joinCustomers(customers, [{ table: rfm, key: 'customer_id', prefix: 'rfm_' }], { key: 'id' });
  */
 export async function joinCustomers(customers: Table, sources: readonly CustomerSource[], options: JoinCustomersOptions): Promise<Table> {
-  // arquero is loaded on first use: importing segkit stays light, as edge functions' cold starts need
-  const aq = await import('arquero');
   if (!options || typeof options.key !== 'string' || options.key === '') throw badOption('key', options?.key, 'the name of the customer key column');
   if (!Array.isArray(sources as unknown)) throw badOption('sources', sources, 'an array of { table, key, prefix? }');
   const customerKeys = keyStrings(keyColumn(customers, options.key, 'the customers table'));
-  const left = aq.table({ [KEY]: customerKeys });
   const names = new Set(customers.schema.fields.map((f) => f.name));
-  const added: { name: string; vector: Vector }[] = [];
+  const added: { name: string; data: Data }[] = [];
 
   sources.forEach((source, s) => {
     const where = `source ${s}`;
@@ -77,8 +74,7 @@ export async function joinCustomers(customers: Table, sources: readonly Customer
     });
 
     const fields = source.table.schema.fields.filter((f) => f.name !== source.key);
-    const right: Record<string, unknown[]> = { [KEY]: keys };
-    const outNames = fields.map((f, j) => {
+    const outNames = fields.map((f) => {
       const out = prefix + f.name;
       if (names.has(out)) {
         throw new SegkitError(
@@ -88,22 +84,24 @@ export async function joinCustomers(customers: Table, sources: readonly Customer
         );
       }
       names.add(out);
-      right[`c${j}`] = columnValues(source.table.getChild(f.name)!);
       return out;
     });
     if (fields.length === 0) return;
-    const joined = left.lookup(aq.table(right), [KEY, KEY], ...fields.map((_, j) => `c${j}`));
+    // the source row of each customer, -1 where the source does not mention it
+    const match = new Int32Array(customerKeys.length);
+    for (let i = 0; i < customerKeys.length; i++) {
+      const k = customerKeys[i];
+      match[i] = k === null ? -1 : (seen.get(k) ?? -1);
+    }
     fields.forEach((f, j) => {
-      const values = joined.array(`c${j}`) as unknown[];
-      const withNulls = Array.from(values, (v) => (v === undefined ? null : v));
-      added.push({ name: outNames[j], vector: vectorFromArray(withNulls, f.type) });
+      added.push({ name: outNames[j], data: takeRows(source.table.getChild(f.name)!, match, `column "${f.name}" of ${where}`) });
     });
   });
 
   if (added.length === 0) return customers;
   const extra = tableFromColumns(
     added.map((a) => a.name),
-    added.map((a) => a.vector.data[0]),
+    added.map((a) => a.data),
   );
   return customers.assign(extra);
 }

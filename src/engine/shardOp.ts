@@ -34,6 +34,11 @@ export interface ShardOp<S = unknown, P = unknown> {
 }
 
 const registry = new Map<string, ShardOp<any, any>>();
+// Every copy of segkit in a realm lists its registry here: in a Web Worker, the worker's own bundle and a user's op
+// module that imports another segkit build each have one, and a holder must find ops from either.
+const REALM_REGISTRIES = Symbol.for('segkit.shardOpRegistries');
+const realm = globalThis as { [REALM_REGISTRIES]?: Map<string, ShardOp<any, any>>[] };
+(realm[REALM_REGISTRIES] ??= []).push(registry);
 
 /** Registers an op under its name (once per realm) and returns it. Pass the defining module's `import.meta.url`. */
 export function defineOp<S, P>(op: ShardOp<S, P>, module?: string): ShardOp<S, P> {
@@ -48,7 +53,7 @@ export function defineOp<S, P>(op: ShardOp<S, P>, module?: string): ShardOp<S, P
 
 /** The registered op of that name: a holder runs only ops it finds here, never code sent to it. */
 export function opByName(name: string): ShardOp<any, any> {
-  const op = registry.get(name);
+  const op = registry.get(name) ?? realm[REALM_REGISTRIES]!.find((r) => r.has(name))?.get(name);
   if (!op) throw new SegkitError('E_EXECUTOR', `unknown shard op "${name}"`, 'the holder loads the same segkit version and op modules as the caller');
   return op;
 }

@@ -34,7 +34,7 @@ export function kernelModule(shared: boolean): Promise<WebAssembly.Module> {
   return m;
 }
 
-/** Instantiates the kernels over a memory the host owns (the kernels never allocate). */
+/** Instantiates the kernels over a memory the host owns (the kernels never allocate), through AssemblyScript's loader. */
 export async function instantiateKernels(memory: WebAssembly.Memory, shared: boolean): Promise<KernelExports> {
   const module = await kernelModule(shared);
   const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });

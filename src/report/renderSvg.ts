@@ -13,8 +13,8 @@ const DEFAULTS = Object.freeze({ idPrefix: '' });
 
 /** A loader that refuses everything: report charts carry their data inline and must never touch the network. */
 // vega and vega-lite are loaded on the first render, so importing segkit does not pay for them
-let engines: Promise<[typeof import('vega'), typeof import('vega-lite')]> | undefined;
-const loadEngines = () => (engines ??= Promise.all([import('vega'), import('vega-lite')]));
+let engines: Promise<[typeof import('vega'), typeof import('vega-lite'), typeof import('vega-interpreter')]> | undefined;
+const loadEngines = () => (engines ??= Promise.all([import('vega'), import('vega-lite'), import('vega-interpreter')]));
 
 function offlineLoader(vegaLoader: (typeof import('vega'))['loader']) {
   const refuse = async (uri: unknown): Promise<never> => {
@@ -66,14 +66,16 @@ export async function renderSvg(spec: TopLevelSpec, options: RenderSvgOptions = 
     throw badOption('idPrefix', o.idPrefix, 'a string of letters, digits, "-" or "_" starting with a letter');
   }
   if (!spec || typeof spec !== 'object') throw badOption('spec', spec, 'a Vega-Lite spec object');
-  const [{ View, parse, loader }, { compile }] = await loadEngines();
+  const [{ View, parse, loader }, { compile }, { expressionInterpreter }] = await loadEngines();
   let vgSpec;
   try {
     vgSpec = compile(spec).spec;
   } catch (err) {
     throw new SegkitError('E_BAD_OPTION', `the Vega-Lite spec does not compile: ${(err as Error).message}`, undefined, { cause: err });
   }
-  const view = new View(parse(vgSpec), { renderer: 'none', loader: offlineLoader(loader) });
+  // expressions are parsed to syntax trees and interpreted, never compiled with new Function: edge runtimes and
+  // pages with a strict Content-Security-Policy forbid run-time code generation
+  const view = new View(parse(vgSpec, undefined, { ast: true }), { renderer: 'none', loader: offlineLoader(loader), expr: expressionInterpreter });
   try {
     return renameIds(await view.toSVG(), o.idPrefix);
   } finally {

@@ -1,7 +1,7 @@
-import { Int32, Utf8, makeVector, vectorFromArray, type Table } from 'apache-arrow';
+import { Int32, Utf8, makeVector, type Table } from 'apache-arrow';
 import { createRandom, type Random } from '../util/random.js';
 import { badOption } from '../util/errors.js';
-import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { checkSeed, clamp, logNormal, pickWeighted, round } from './sampleHelpers.js';
 
 export type SampleSegment = 'Power users' | 'Content researchers' | 'Bargain one-timers' | 'Dormant' | 'New trials';
@@ -227,15 +227,15 @@ export function sampleCustomers(options: SampleCustomersOptions = {}): Table {
   const vec = (name: string) => {
     switch (name) {
       case 'customer_id':
-        return vectorFromArray(ids, new Utf8());
+        return makeVector(dataFromValues(ids, new Utf8()));
       case 'age':
-        return vectorFromArray(age, new Int32());
+        return makeVector(dataFromValues(age, new Int32()));
       case 'gender':
-        return vectorFromArray(gender, new Utf8());
+        return makeVector(dataFromValues(gender, new Utf8()));
       case 'country':
-        return vectorFromArray(country, new Utf8());
+        return makeVector(dataFromValues(country, new Utf8()));
       case 'segment_truth':
-        return vectorFromArray(labels, new Utf8());
+        return makeVector(dataFromValues(labels, new Utf8()));
       default:
         return name in ints
           ? makeVector(ints[name as keyof typeof ints])

@@ -1,8 +1,8 @@
-import { TimestampMillisecond, Utf8, makeVector, vectorFromArray, type Table } from 'apache-arrow';
+import { TimestampMillisecond, Utf8, makeVector, type Table } from 'apache-arrow';
 import { createRandom, type Random } from '../util/random.js';
 import { SegkitError, badOption } from '../util/errors.js';
 import { dateOption, readKeys, readNumbers, type LogInput } from '../data/logInput.js';
-import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { MAX_SESSION_SECONDS } from './sampleCustomers.js';
 import { DAY_MS, SAMPLE_END, allocate, checkSeed, sampleDistinct, shuffle } from './sampleHelpers.js';
 
@@ -170,11 +170,11 @@ export function sampleEvents(customers: LogInput, options: SampleEventsOptions =
   const order = Array.from(timeOut, (_, i) => i).sort((a, b) => timeOut[a] - timeOut[b] || a - b);
   const take = <T>(a: T[]) => order.map((i) => a[i]);
   const columns = [
-    vectorFromArray(take(customerOut), new Utf8()),
+    makeVector(dataFromValues(take(customerOut), new Utf8())),
     makeVector(Int32Array.from(take(sessionOut))),
-    vectorFromArray(take(timeOut), new TimestampMillisecond('UTC')),
-    vectorFromArray(take(typeOut), new Utf8()),
-    vectorFromArray(take(featureOut), new Utf8()),
+    makeVector(dataFromValues(take(timeOut), new TimestampMillisecond('UTC'))),
+    makeVector(dataFromValues(take(typeOut), new Utf8())),
+    makeVector(dataFromValues(take(featureOut), new Utf8())),
     makeVector(Int32Array.from(take(durationOut))),
   ];
   return tableFromColumns(['customer_id', 'session_id', 'timestamp', 'type', 'feature', 'duration'], columns.map(singleChunk));

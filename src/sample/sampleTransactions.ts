@@ -1,8 +1,8 @@
-import { Float64, TimestampMillisecond, Utf8, makeVector, vectorFromArray, type Table } from 'apache-arrow';
+import { Float64, TimestampMillisecond, Utf8, makeVector, type Table } from 'apache-arrow';
 import { createRandom, type Random } from '../util/random.js';
 import { SegkitError } from '../util/errors.js';
 import { dateOption, readKeys, readNumbers, type LogInput } from '../data/logInput.js';
-import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { DAY_MS, SAMPLE_END, checkSeed, clamp, logNormal, round } from './sampleHelpers.js';
 
 export interface SampleTransactionsOptions {
@@ -139,11 +139,11 @@ export function sampleTransactions(customers: LogInput, options: SampleTransacti
     }
   });
   const columns = [
-    vectorFromArray(customer, new Utf8()),
-    vectorFromArray(invoice, new Utf8()),
-    vectorFromArray(date, new TimestampMillisecond('UTC')),
+    makeVector(dataFromValues(customer, new Utf8())),
+    makeVector(dataFromValues(invoice, new Utf8())),
+    makeVector(dataFromValues(date, new TimestampMillisecond('UTC'))),
     makeVector(Int32Array.from(quantity)),
-    vectorFromArray(amount, new Float64()),
+    makeVector(dataFromValues(amount, new Float64())),
   ];
   return tableFromColumns(['customer_id', 'invoice', 'date', 'quantity', 'amount'], columns.map(singleChunk));
 }

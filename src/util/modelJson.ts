@@ -8,6 +8,16 @@ export function badModel(path: string, message: string): SegkitError {
   return new SegkitError('E_BAD_MODEL', `${path ? `model field "${path}"` : 'the model'} ${message}`);
 }
 
+/** A model given as an object, or as its JSON text (parsed; text that is not JSON is E_BAD_MODEL). */
+export function modelValue(json: unknown): unknown {
+  if (typeof json !== 'string') return json;
+  try {
+    return JSON.parse(json);
+  } catch (e) {
+    throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
+  }
+}
+
 export function at(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path === '' ? key : `${path}.${key}`;

@@ -1,4 +1,5 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
+import { modelValue } from '../util/modelJson.js';
 import { Pipeline, type PipelineJSON } from '../prep/pipeline.js';
 import type { TableInput } from '../prep/frame.js';
 import { KMeansModel, record } from '../core/kmeansModel.js';
@@ -199,14 +200,7 @@ export class SegmentModel {
 
   /** A model saved with `toJSON` (an object or its JSON text); every field is checked and a bad one is E_BAD_MODEL naming its path. */
   static fromJSON(json: unknown): SegmentModel {
-    let o = json;
-    if (typeof o === 'string') {
-      try {
-        o = JSON.parse(o);
-      } catch (e) {
-        throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
-      }
-    }
+    const o = modelValue(json);
     const r = record(o, 'model');
     if (r.format !== SEGMENT_MODEL_FORMAT) {
       const hint = r.format === 'segkit.kmeans' || r.kind === 'segkit.pipeline' ? 'this is a bare k-means model or pipeline; a segment model holds both' : undefined;

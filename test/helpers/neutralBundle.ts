@@ -12,7 +12,8 @@ export const NEUTRAL_ENTRY = fileURLToPath(new URL('../../dist/index.js', import
  */
 export async function bundleNeutral(): Promise<string> {
   if (!existsSync(NEUTRAL_ENTRY)) throw new Error(`${NEUTRAL_ENTRY} is missing: run \`npm run build\` first`);
-  const bundle = await rolldown({ input: NEUTRAL_ENTRY, platform: 'browser', logLevel: 'warn' });
+  // a classic script has no import.meta: shard ops' module URLs are undefined there (they run inline)
+  const bundle = await rolldown({ input: NEUTRAL_ENTRY, platform: 'browser', logLevel: 'warn', transform: { define: { 'import.meta.url': 'undefined' } } });
   try {
     const { output } = await bundle.generate({ format: 'iife', name: 'segkit' });
     expect(output).toHaveLength(1);

@@ -1,0 +1,36 @@
+// Bundles the browser build and the app after `tsc`:
+//   dist/browser/segkit.js         segkit/browser: one ES module, no bare imports (vega, arrow, ... inlined)
+//   dist/browser/segkit.worker.js  the script its Web Workers run: the worker loop and segkit's own shard ops
+//   dist/app/                      the static app `segkit app` serves: index.html, app.css, app.js, and the two above
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { rolldown } from 'rolldown';
+
+const root = (p) => fileURLToPath(new URL(`../${p}`, import.meta.url));
+
+async function bundle(input, file, options = {}) {
+  const b = await rolldown({ input: root(input), platform: 'browser', logLevel: 'warn', ...options });
+  try {
+    const { output } = await b.generate({ format: 'esm', minify: true, codeSplitting: false, comments: { legal: false } });
+    if (output.length !== 1) throw new Error(`${input} bundled into ${output.length} files, expected one`);
+    writeFileSync(root(file), output[0].code);
+    return output[0].code.length;
+  } finally {
+    await b.close();
+  }
+}
+
+/** The app's `import ... from 'segkit/browser'` becomes `./segkit.js`, the browser build copied beside it. */
+const besideSegkit = { name: 'beside-segkit', resolveId: (id) => (id === 'segkit/browser' ? { id: './segkit.js', external: true } : null) };
+
+mkdirSync(root('dist/browser'), { recursive: true });
+mkdirSync(root('dist/app'), { recursive: true });
+const sizes = {
+  'dist/browser/segkit.js': await bundle('dist/index.browser.js', 'dist/browser/segkit.js'),
+  'dist/browser/segkit.worker.js': await bundle('dist/index.worker.js', 'dist/browser/segkit.worker.js'),
+  // the app uses the browser build as any page would: segkit.js stays a separate file beside it
+  'dist/app/app.js': await bundle('app/main.ts', 'dist/app/app.js', { plugins: [besideSegkit] }),
+};
+for (const f of ['segkit.js', 'segkit.worker.js']) copyFileSync(root(`dist/browser/${f}`), root(`dist/app/${f}`));
+for (const f of ['index.html', 'app.css']) writeFileSync(root(`dist/app/${f}`), readFileSync(root(`app/${f}`)));
+if (process.env.SEGKIT_BUILD_SIZES) for (const [f, n] of Object.entries(sizes)) console.log(`${f} ${(n / 1024).toFixed(0)} KiB`);

@@ -1,0 +1,253 @@
+// The app `segkit app` serves, in headless Chromium: a 200,000 x 12 CSV segmented in the page gives the labels
+// `segkit segment` gives in Node for the same seed, on Web Workers when the page is cross-origin isolated and on
+// one thread when it is not; nothing is requested after the page has loaded; the three downloads open.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createRandom, readCsv, SegmentModel } from '../src/index.node.js';
+import { APP_DIR, APP_HEADERS, startAppServer, type AppServer } from '../src/cli/app.js';
+import { CHROMIUM, failure, launchChromium } from './helpers.js';
+import { serveStatic, type StaticServer } from './helpers/staticServer.js';
+
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`app.test: skipped, ${CHROMIUM} not found (install Debian's chromium package to run it)`);
+
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const run = promisify(execFile);
+const dir = mkdtempSync(path.join(tmpdir(), 'segkit-app-'));
+
+/** n customers with an id and 12 numeric features drawn around 6 centres, about 1% of the values missing. */
+function customersCsv(n: number, seed: number): string {
+  const rng = createRandom(seed);
+  const d = 12;
+  const centres = Array.from({ length: 6 }, () => Array.from({ length: d }, () => rng.normal() * 4));
+  const lines = [['customer_id', ...Array.from({ length: d }, (_, j) => `f${j + 1}`)].join(',')];
+  for (let i = 0; i < n; i++) {
+    const c = centres[rng.int(6)];
+    const cells = c.map((m, j) => (rng.next() < 0.01 ? '' : (m + rng.normal() * (1 + j / 6)).toFixed(4)));
+    lines.push(`C${100000 + i},${cells.join(',')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The segment column of a segments CSV, as `segkit segment --out` and the app write it. */
+async function segmentColumn(csv: Uint8Array | string): Promise<Int32Array> {
+  const table = await readCsv(csv);
+  return Int32Array.from(table.getChild('segment')!.toArray() as ArrayLike<number>);
+}
+
+async function cliSegments(file: string, args: string[]): Promise<Int32Array> {
+  const out = path.join(dir, `ref-${path.basename(file)}-${args.join('_')}.csv`);
+  await run(process.execPath, [CLI, 'segment', file, ...args, '--out', out, '--quiet', '--threads', '2'], { maxBuffer: 1 << 26 });
+  return segmentColumn(readFileSync(out));
+}
+
+describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
+  let browser: Browser;
+  let app: AppServer;
+  let plain: StaticServer;
+  const big = path.join(dir, 'customers-200k.csv');
+  let reference: Int32Array;
+
+  beforeAll(async () => {
+    writeFileSync(big, customersCsv(200_000, 11));
+    // the same files from a server that sends none of the isolation headers, as an ordinary static host would
+    plain = await serveStatic(Object.fromEntries(['index.html', 'app.css', 'app.js', 'segkit.js', 'segkit.worker.js'].map((f) => [`/${f}`, path.join(APP_DIR, f)])));
+    [browser, app, reference] = await Promise.all([launchChromium(), startAppServer({ port: 0 }), cliSegments(big, ['--k', '6', '--seed', '7'])]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await plain?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Opens the app and waits until it has loaded everything it will ever need; returns the requests made after that. */
+  async function open(url: string): Promise<{ page: Page; later: string[]; problems: string[] }> {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => document.documentElement.dataset.state === 'ready');
+    const later: string[] = [];
+    page.on('request', (r) => later.push(r.url()));
+    return { page, later, problems };
+  }
+
+  async function segment(page: Page, file: string, k: number | 'auto', seed: number): Promise<void> {
+    await page.setInputFiles('#file', file);
+    await page.waitForSelector('#setup:not([hidden])');
+    if (k === 'auto') await page.check('input[name=kmode][value=auto]');
+    else {
+      await page.check('input[name=kmode][value=given]');
+      await page.fill('#k', String(k));
+    }
+    await page.fill('#seed', String(seed));
+    await page.click('#run');
+    await page.waitForFunction(() => ['done', 'failed'].includes(document.documentElement.dataset.state!), null, { timeout: 240_000 });
+    expect(await page.textContent('#progress')).toBe('');
+    expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('done');
+  }
+
+  async function downloadOf(page: Page, button: string): Promise<{ name: string; bytes: Buffer }> {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+    const p = await download.path();
+    return { name: download.suggestedFilename(), bytes: readFileSync(p!) };
+  }
+
+  it('cross-origin isolated: Web Workers (the page says how many), the labels of `segkit segment` byte for byte, no request after load, downloads that open', async () => {
+    const cores = await (async () => {
+      const p = await browser.newPage();
+      try {
+        return await p.evaluate(() => navigator.hardwareConcurrency);
+      } finally {
+        await p.close();
+      }
+    })();
+    // at least two workers even on a one-core machine
+    const { page, later, problems } = await open(`${app.url}${cores < 2 ? '?threads=2' : ''}`);
+    try {
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      const workers = Math.max(2, cores);
+      expect(await page.textContent('#engine')).toContain(`${workers} Web Workers sharing one memory`);
+      expect(page.workers()).toHaveLength(workers);
+
+      await segment(page, big, 6, 7);
+      const csv = await downloadOf(page, '#get-segments');
+      expect(csv.name).toBe('customers-200k-segments.csv');
+      const labels = await segmentColumn(csv.bytes);
+      expect(labels.length).toBe(200_000);
+      expect(Buffer.from(labels.buffer).equals(Buffer.from(reference.buffer))).toBe(true);
+      expect(new Set(labels).size).toBe(6);
+
+      const model = await downloadOf(page, '#get-model');
+      expect(model.name).toBe('customers-200k-model.json');
+      const loaded = SegmentModel.fromJSON(model.bytes.toString('utf8'));
+      expect(loaded.model.k).toBe(6);
+      const rows = (await readCsv(readFileSync(big))).slice(0, 2_000);
+      const predicted = await loaded.predict(rows, { threads: 1 });
+      expect(Array.from(predicted)).toEqual(Array.from(reference.subarray(0, 2_000)));
+
+      const report = await downloadOf(page, '#get-report');
+      const html = report.bytes.toString('utf8');
+      expect(report.name).toBe('customers-200k-report.html');
+      expect(html).toMatch(/^<!DOCTYPE html>/);
+      expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+      expect(html).toContain('200,000 customers · 12 features · 6 segments');
+      // the report is shown in the page too
+      expect(await page.evaluate(() => document.getElementById('report')!.shadowRoot!.querySelectorAll('svg').length)).toBeGreaterThanOrEqual(4);
+
+      expect(later).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
+  it('not isolated (a host without the headers): one thread, and it says so; the same labels', async () => {
+    const { page, later, problems } = await open(`${plain.url}/index.html`);
+    try {
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await page.textContent('#engine')).toContain('Running on one thread: this page is not cross-origin isolated');
+      await segment(page, big, 6, 7);
+      expect(page.workers()).toHaveLength(0);
+      const labels = await segmentColumn((await downloadOf(page, '#get-segments')).bytes);
+      expect(Buffer.from(labels.buffer).equals(Buffer.from(reference.buffer))).toBe(true);
+      expect(later).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
+  it('k chosen by the sweep: the k and the labels of `segkit segment --k auto`', async () => {
+    const small = path.join(dir, 'customers-3000.csv');
+    writeFileSync(small, customersCsv(3_000, 5));
+    const want = await cliSegments(small, ['--k', 'auto', '--seed', '3']);
+    const { page, later } = await open(app.url);
+    try {
+      await segment(page, small, 'auto', 3);
+      const labels = await segmentColumn((await downloadOf(page, '#get-segments')).bytes);
+      expect(Array.from(labels)).toEqual(Array.from(want));
+      expect(await page.textContent('#summary')).toContain(`${new Set(want).size} segments. Choosing k from 2 to 10`);
+      expect(later).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
+  it('a file segkit cannot read is reported in the page, naming the problem', async () => {
+    const bad = path.join(dir, 'bad.parquet');
+    writeFileSync(bad, 'not a parquet file');
+    const { page } = await open(app.url);
+    try {
+      await page.setInputFiles('#file', bad);
+      await expect.poll(() => page.textContent('#loaded')).toMatch(/E_PARSE|parquet/i);
+      expect(await page.getAttribute('#loaded', 'class')).toContain('error');
+      expect(await page.isHidden('#setup')).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('the server sends the isolation headers and a policy that allows no connection, on every file', async () => {
+    for (const f of ['', 'app.js', 'segkit.js', 'segkit.worker.js', 'app.css']) {
+      const res = await fetch(`${app.url}${f}`);
+      expect(res.status).toBe(200);
+      for (const [k, v] of Object.entries(APP_HEADERS)) expect(res.headers.get(k)).toBe(v);
+    }
+    expect(APP_HEADERS['Content-Security-Policy']).toContain("connect-src 'none'");
+    expect((await fetch(`${app.url}missing.js`)).status).toBe(404);
+    expect((await fetch(`${app.url}`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('segkit app (the command)', () => {
+  it('prints the address it serves the app on, with the isolation headers, and stops on Ctrl-C', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'app', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = /segkit app: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`segkit app exited with ${code}: ${out}`)));
+      });
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('<script type="module" src="./app.js"></script>');
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      const code = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      child.kill('SIGINT');
+      expect(await code).toBe(130);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('a port in use is E_IO naming it, with the way out', async () => {
+    const first = await startAppServer({ port: 0 });
+    try {
+      const port = Number(new URL(first.url).port);
+      const e = await failure(() => startAppServer({ port }));
+      expect(e.code).toBe('E_IO');
+      expect(e.message).toContain(`port ${port} is in use`);
+      expect(e.hint).toContain('--port 0');
+    } finally {
+      await first.close();
+    }
+  });
+});

@@ -1,10 +1,11 @@
 // CSV written chunk by chunk (files are streamed, never held whole) is writeCsvBytes' text, byte for byte; segment
-// names as a dictionary column print as the plain text column does; whole floats print as integers when asked.
+// names as a dictionary column print as the plain text column does; whole floats of scored batches print as integers.
 import { describe, expect, it } from 'vitest';
 import { Float64, Int32, Table, Utf8, makeData, vectorFromArray } from 'apache-arrow';
 import { tableFromColumns } from '../src/data/arrowTable.js';
 import { writeCsvBytes, writeCsvChunks } from '../src/data/writeCsv.js';
 import { withSegments } from '../src/cli/withSegments.js';
+import { wholeNumbersAsIntegers } from '../src/cli/score.js';
 import { createRandom } from '../src/util/random.js';
 
 const r = createRandom(3);
@@ -57,14 +58,14 @@ describe('CSV chunks', () => {
     expect(Buffer.from(writeCsvBytes(t)).toString()).toBe(want);
   });
 
-  it('writes whole float64 values as integers only when asked, and only for columns all whole', () => {
+  it('scored batches write whole float64 columns as integers, and only columns all whole', () => {
     const whole = makeData({ type: new Float64(), length: 4, nullCount: 1, nullBitmap: Uint8Array.of(0b1011), data: Float64Array.of(3, -12, 0.5, 9007199254740991) });
     const mixed = makeData({ type: new Float64(), length: 4, nullCount: 0, data: Float64Array.of(1, 2, 2.5, 4) });
     const negZero = makeData({ type: new Float64(), length: 4, nullCount: 0, data: Float64Array.of(1, -0, 3, 4) });
     const t = tableFromColumns(['w', 'm', 'z'], [whole, mixed, negZero]);
-    const csv = (internal = {}) => Buffer.from(writeCsvBytes(t, {}, internal)).toString();
+    const csv = (whole = false) => Buffer.from(writeCsvBytes(whole ? wholeNumbersAsIntegers(t) : t)).toString();
     expect(csv()).toBe('w,m,z\n3.0,1.0,1.0\n-12.0,2.0,0.0\n,2.5,3.0\n9007199254740991.0,4.0,4.0\n');
     // -0 keeps its column a float column (it would print as 0, losing its sign)
-    expect(csv({ wholeFloatsAsIntegers: true })).toBe('w,m,z\n3,1.0,1.0\n-12,2.0,0.0\n,2.5,3.0\n9007199254740991,4.0,4.0\n');
+    expect(csv(true)).toBe('w,m,z\n3,1.0,1.0\n-12,2.0,0.0\n,2.5,3.0\n9007199254740991,4.0,4.0\n');
   });
 });

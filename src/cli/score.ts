@@ -1,10 +1,12 @@
-import type { Table } from 'apache-arrow';
+import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData } from 'apache-arrow';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { SegmentModel } from '../workflow/segmentModel.js';
+import { fastTransform } from '../prep/fastTransform.js';
 import type { ColumnType } from '../data/columnBuilder.js';
 import { csvRecords } from '../data/csvRecords.js';
 import type { TableFormat } from '../data/tableFormat.js';
+import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { writeCsvBytes } from '../data/writeCsv.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
@@ -95,6 +97,52 @@ class CsvSink {
   }
 }
 
+/**
+ * The batch with Float64 columns that hold only whole numbers as integer columns. Streamed batches read every
+ * number column as Float64 (a later batch may hold fractions), which CSV would print as "33.0"; printed as integers,
+ * scored CSV keeps the input's text for whole-number columns.
+ */
+export function wholeNumbersAsIntegers(table: Table): Table {
+  let changed = false;
+  const data = table.schema.fields.map((field, j) => {
+    const d = singleChunk(table.getChildAt(j)!);
+    if (!DataType.isFloat(field.type) || (field.type as Float).precision !== Precision.DOUBLE || d.offset !== 0) return d;
+    const values = d.values as Float64Array;
+    const bitmap = d.nullCount > 0 ? d.nullBitmap : undefined;
+    let small = true;
+    for (let i = 0; i < d.length; i++) {
+      // null slots hold arbitrary values; they are masked by the validity bitmap
+      if (bitmap && ((bitmap[i >> 3] >> (i & 7)) & 1) === 0) continue;
+      const v = values[i];
+      if (!Number.isSafeInteger(v) || (v === 0 && 1 / v < 0)) return d;
+      if (v > 2147483647 || v < -2147483648) small = false;
+    }
+    changed = true;
+    let out: Int32Array | BigInt64Array;
+    if (small) {
+      // null slots become 0 or a wrapped integer, masked as before
+      out = new Int32Array(d.length);
+      out.set(values);
+    } else {
+      const big = new BigInt64Array(d.length);
+      for (let i = 0; i < d.length; i++) big[i] = BigInt(Number.isSafeInteger(values[i]) ? values[i] : 0);
+      out = big;
+    }
+    return makeData({ type: small ? new Int32() : new Int64(), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: out } as never);
+  });
+  return changed ? tableFromColumns(table.schema.fields.map((f) => f.name), data as Data[], table.schema.metadata) : table;
+}
+
+/**
+ * SegmentModel.predict, with the pipeline's column-by-column transform where it applies (an imputer and a scaler:
+ * no row is dropped, so the labels are the model's, row for row).
+ */
+async function predictBatch(model: SegmentModel, batch: Table, run: { threads?: number; signal: AbortSignal }): Promise<Int32Array> {
+  const steps = model.pipeline.steps;
+  if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) return model.predict(batch, run);
+  return model.model.predict(fastTransform(model.pipeline, batch).dataset, run);
+}
+
 interface Tally {
   rows: number;
   counts: Float64Array;
@@ -162,7 +210,7 @@ async function openSink(path: string, format: TableFormat, fromCsv: boolean): Pr
     const sink = await CsvSink.open(path);
     return {
       // bytes go to the file as they are, with no round trip through a string
-      write: (scored, first) => sink.write(writeCsvBytes(scored, { header: first, ...(format === 'tsv' ? { delimiter: '\t' } : {}) }, { wholeFloatsAsIntegers: fromCsv })),
+      write: (scored, first) => sink.write(writeCsvBytes(fromCsv ? wholeNumbersAsIntegers(scored) : scored, { header: first, ...(format === 'tsv' ? { delimiter: '\t' } : {}) })),
       commit: (signal) => sink.commit(signal),
       discard: () => sink.discard(),
     };
@@ -233,7 +281,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
       }
       let labels: Int32Array;
       try {
-        labels = await model.predict(batch, run);
+        labels = await predictBatch(model, batch, run);
       } catch (error) {
         // a batch's rows are numbered from 0; its file lines come with it
         throw atRow(error, batch, what, t.rows);

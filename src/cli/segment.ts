@@ -13,6 +13,7 @@ import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { buildReport } from '../report/buildReport.js';
+import { fastTransform } from '../prep/fastTransform.js';
 import { UsageError } from './exitCodes.js';
 import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
@@ -160,7 +161,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   let profileData: Dataset;
   try {
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.
-    profileData = options.scale === false ? prepared.dataset : prep.unscaled().transform(table).dataset;
+    profileData = options.scale === false ? prepared.dataset : fastTransform(prep.unscaled(), table).dataset;
   } catch (error) {
     throw atRow(error, table, what);
   }

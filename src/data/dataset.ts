@@ -69,17 +69,6 @@ export function assertFinite(ds: Dataset): void {
   }
 }
 
-/**
- * A Dataset of Float32 columns the caller has just checked (equal lengths, distinct names, every value finite), so
- * they are not scanned again; for segkit's own producers (the prep pipeline), not for data from outside.
- */
-export function checkedDataset(columns: readonly Float32Array[], names: readonly string[]): Dataset {
-  if (columns.length === 0 || columns[0].length === 0 || columns.length !== names.length || columns.some((c) => c.length !== columns[0].length)) {
-    throw new SegkitError('E_SHAPE_MISMATCH', `${columns.length} columns of ${columns[0]?.length ?? 0} rows for ${names.length} names`);
-  }
-  return seal({ n: columns[0].length, d: columns.length, columns: [...columns], names: checkNames(names, columns.length) });
-}
-
 /** Rows (`number[][]`) to a Dataset; the input is copied, never kept or mutated. */
 export function fromRows(rows: readonly (readonly number[])[], options: { names?: readonly string[] } = {}): Dataset {
   if (!Array.isArray(rows) || rows.length === 0) {

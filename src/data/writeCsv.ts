@@ -199,14 +199,6 @@ function writeFloat64(out: CsvBytes, v: number, hint: { k: number }): void {
 /** Writes the cell of row `r` of one chunk (known not null); `row` is its row in the whole column. */
 type CellWriter = (out: CsvBytes, data: Data, r: number, row: number) => void;
 
-/** A whole float64 value written as an integer. */
-const integerFloats: CellWriter = (out, data, r) => {
-  const v = (data.values as Float64Array)[r];
-  // digits() is exact below 2^50; safe integers above it print plainly with String()
-  if (v < TWO_POW_50 && v > -TWO_POW_50) out.digits(v < 0 ? -v : v, 0, v < 0);
-  else out.text(String(v));
-};
-
 const INTEGER_ARRAYS: readonly Function[] = [Int8Array, Int16Array, Int32Array, Uint8Array, Uint16Array, Uint32Array];
 
 interface Dialect {
@@ -319,8 +311,8 @@ export function writeCsv(table: Table, options: WriteCsvOptions = {}): string {
 let bomDecoder: TextDecoder | undefined;
 
 /** writeCsv as UTF-8 bytes, for writers that send bytes on to a file or a stream without a round trip through a string. */
-export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}, internal: CsvInternals = {}): Uint8Array {
-  const w = new CsvRowWriter(table, options, internal);
+export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint8Array {
+  const w = csvRowWriter(table, options);
   const out = new CsvBytes(Math.min(1 << 26, w.n * (w.width * 8 + w.eolBytes.length) + 64));
   w.start(out);
   w.rows(out, 0, w.n);
@@ -334,7 +326,7 @@ export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}, inter
  */
 export function* writeCsvChunks(table: Table, options: WriteCsvOptions = {}, rows = 65_536): Generator<Uint8Array> {
   if (!Number.isInteger(rows) || rows < 1) throw badOption('rows', rows, 'a positive integer');
-  const w = new CsvRowWriter(table, options);
+  const w = csvRowWriter(table, options);
   const out = new CsvBytes(Math.min(1 << 24, Math.min(rows, w.n) * (w.width * 8 + w.eolBytes.length) + 64));
   w.start(out);
   for (let from = 0; from < w.n || from === 0; from += rows) {
@@ -345,104 +337,63 @@ export function* writeCsvChunks(table: Table, options: WriteCsvOptions = {}, row
   }
 }
 
-/** How segkit's own writers ask for more than the public options. */
-export interface CsvInternals {
-  /**
-   * Float64 columns whose values in this table are all whole (safe integers, no -0) are written as integers, "33"
-   * rather than "33.0": streamed CSV batches read whole-number columns as Float64, and print them as they came in.
-   */
-  readonly wholeFloatsAsIntegers?: boolean;
-}
-
-/** Whether every valid value of a float64 chunk is a safe integer other than -0. */
-function allWhole(data: Data): boolean {
-  const values = data.values as Float64Array;
-  const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
-  for (let i = 0; i < data.length; i++) {
-    const v = values[i];
-    if (bitmap && ((bitmap[(data.offset + i) >> 3] >> ((data.offset + i) & 7)) & 1) === 0) continue;
-    if (!Number.isSafeInteger(v) || (v === 0 && 1 / v < 0)) return false;
-  }
-  return true;
-}
-
 /** The options checked and every column's cell writer chosen once; writes the header and then rows, in any slices. */
-class CsvRowWriter {
+interface CsvRowWriter {
   readonly n: number;
   readonly width: number;
   readonly eolBytes: Uint8Array;
-  private readonly header: boolean;
-  private readonly bom: boolean;
-  private readonly text: TextCell;
-  private readonly fields: Table['schema']['fields'];
-  private readonly vectors: Vector[];
-  private readonly writers: CellWriter[];
-  private readonly delimiterBytes: Uint8Array;
-  private readonly quotedEmpty: Uint8Array;
-  private readonly delimiter: string;
-  /** Row numbers where some column's chunk ends. */
-  private readonly edges: number[];
-
-  constructor(table: Table, options: WriteCsvOptions, internal: CsvInternals = {}) {
-    const defaults = WRITE_CSV_DEFAULTS;
-    const delimiter = options.delimiter ?? defaults.delimiter;
-    if (typeof delimiter !== 'string' || delimiter.length === 0) throw badOption('delimiter', delimiter, 'a non-empty string');
-    const header = options.header ?? defaults.header;
-    if (typeof header !== 'boolean') throw badOption('header', header, 'a boolean');
-    const escapeFormulas = options.escapeFormulas ?? defaults.escapeFormulas;
-    if (typeof escapeFormulas !== 'boolean') throw badOption('escapeFormulas', escapeFormulas, 'a boolean');
-    const bom = options.bom ?? defaults.bom;
-    if (typeof bom !== 'boolean') throw badOption('bom', bom, 'a boolean');
-    const eol = options.eol ?? defaults.eol;
-    if (eol !== '\n' && eol !== '\r\n') throw badOption('eol', eol, '"\\n" or "\\r\\n"');
-
-    const text = textCellWriter(delimiter, eol, escapeFormulas);
-    const dialect: Dialect = {
-      escapeFormulas,
-      text,
-      numbersPlain: !VALUE_CHARS.test(delimiter),
-      delimiterByte: delimiter.length === 1 && delimiter.charCodeAt(0) < 0x80 ? delimiter.charCodeAt(0) : -1,
-    };
-    this.fields = table.schema.fields;
-    this.width = this.fields.length;
-    this.n = table.numRows;
-    this.vectors = this.fields.map((_, j) => table.getChildAt(j)!);
-    this.writers = this.vectors.map((vector, j) => {
-      const kind = cellKind(this.fields[j], vector);
-      const whole = internal.wholeFloatsAsIntegers && kind === 'float' && dialect.numbersPlain && vector.data.every((d) => d.values instanceof Float64Array && allWhole(d));
-      return whole ? integerFloats : cellWriter(vector, kind, dialect);
-    });
-    const utf8 = (encoder ??= new TextEncoder());
-    this.delimiterBytes = utf8.encode(delimiter);
-    this.eolBytes = utf8.encode(eol);
-    // a one-column record with an empty cell would be an empty line, which readers skip: it is written as ""
-    this.quotedEmpty = utf8.encode('""');
-    this.header = header;
-    this.bom = bom;
-    this.text = text;
-    this.delimiter = delimiter;
-    // rows run in stretches where every column stays within one chunk
-    const bounds = new Set<number>([0, this.n]);
-    for (const vector of this.vectors) {
-      let start = 0;
-      for (const data of vector.data) bounds.add((start += data.length));
-    }
-    this.edges = [...bounds].filter((b) => b <= this.n).sort((a, b) => a - b);
-  }
-
   /** The byte order mark and the header line, as asked for. */
-  start(out: CsvBytes): void {
-    if (this.bom) out.text('\ufeff');
-    if (this.header) {
-      const line = this.fields.map((f) => this.text(f.name, false)).join(this.delimiter);
-      out.text(this.width === 1 && line === '' ? '""' : line);
-      out.copy(this.eolBytes, 0, this.eolBytes.length);
-    }
-  }
-
+  start(out: CsvBytes): void;
   /** Rows [from, to). */
-  rows(out: CsvBytes, from: number, to: number): void {
-    const { width, vectors, writers, delimiterBytes, eolBytes, quotedEmpty, edges } = this;
+  rows(out: CsvBytes, from: number, to: number): void;
+}
+
+function csvRowWriter(table: Table, options: WriteCsvOptions): CsvRowWriter {
+  const defaults = WRITE_CSV_DEFAULTS;
+  const delimiter = options.delimiter ?? defaults.delimiter;
+  if (typeof delimiter !== 'string' || delimiter.length === 0) throw badOption('delimiter', delimiter, 'a non-empty string');
+  const header = options.header ?? defaults.header;
+  if (typeof header !== 'boolean') throw badOption('header', header, 'a boolean');
+  const escapeFormulas = options.escapeFormulas ?? defaults.escapeFormulas;
+  if (typeof escapeFormulas !== 'boolean') throw badOption('escapeFormulas', escapeFormulas, 'a boolean');
+  const bom = options.bom ?? defaults.bom;
+  if (typeof bom !== 'boolean') throw badOption('bom', bom, 'a boolean');
+  const eol = options.eol ?? defaults.eol;
+  if (eol !== '\n' && eol !== '\r\n') throw badOption('eol', eol, '"\\n" or "\\r\\n"');
+
+  const text = textCellWriter(delimiter, eol, escapeFormulas);
+  const dialect: Dialect = {
+    escapeFormulas,
+    text,
+    numbersPlain: !VALUE_CHARS.test(delimiter),
+    delimiterByte: delimiter.length === 1 && delimiter.charCodeAt(0) < 0x80 ? delimiter.charCodeAt(0) : -1,
+  };
+  const fields = table.schema.fields;
+  const width = fields.length;
+  const n = table.numRows;
+  const vectors = fields.map((_, j) => table.getChildAt(j)!);
+  const writers = vectors.map((vector, j) => cellWriter(vector, cellKind(fields[j], vector), dialect));
+  const utf8 = (encoder ??= new TextEncoder());
+  const delimiterBytes = utf8.encode(delimiter);
+  const eolBytes = utf8.encode(eol);
+  // a one-column record with an empty cell would be an empty line, which readers skip: it is written as ""
+  const quotedEmpty = utf8.encode('""');
+  // rows run in stretches where every column stays within one chunk
+  const bounds = new Set<number>([0, n]);
+  for (const vector of vectors) {
+    let start = 0;
+    for (const data of vector.data) bounds.add((start += data.length));
+  }
+  const edges = [...bounds].filter((b) => b <= n).sort((a, b) => a - b);
+  const start = (out: CsvBytes): void => {
+    if (bom) out.text('\ufeff');
+    if (header) {
+      const line = fields.map((f) => text(f.name, false)).join(delimiter);
+      out.text(width === 1 && line === '' ? '""' : line);
+      out.copy(eolBytes, 0, eolBytes.length);
+    }
+  };
+  const rows = (out: CsvBytes, from: number, to: number): void => {
     const delimiterByte = delimiterBytes.length === 1 ? delimiterBytes[0] : -1;
     const lone = width === 1;
     const chunk = new Array<Data>(width);
@@ -487,5 +438,6 @@ class CsvRowWriter {
         out.copy(eolBytes, 0, eolBytes.length);
       }
     }
-  }
+  };
+  return { n, width, eolBytes, start, rows };
 }

@@ -4,7 +4,7 @@ import type { Executor, Handle } from '../engine/executor.js';
 import { sumInShardOrder } from '../engine/merge.js';
 import type { RunOptions } from '../engine/executor.js';
 import { mergeMoments, type Moments } from './fitStats.js';
-import { crossProductsOp, DIGIT, extentOp, momentsOp, selectOp, topMask, valueCountsOp, type DigitCounts, type SelectTarget } from './statsOps.js';
+import { crossProductsOp, DIGIT, momentsOp, selectOp, topMask, valueCountsOp, type DigitCounts, type SelectTarget } from './statsOps.js';
 
 /** A bucket this small is fetched whole and sorted, ending the radix search. */
 const COLLECT = 16384;
@@ -106,18 +106,10 @@ export class ColumnStats {
     return moments;
   }
 
-  /** Lowest and highest present value of each column; NaN for both when it has none. */
+  /** Lowest and highest present value of each column; NaN for both when it has none (from the moments pass). */
   async extents(): Promise<[number, number][]> {
-    if (this.extentsSeen) return this.extentsSeen.map(([lo, hi]) => [lo, hi]);
-    const parts = await this.ex.map(extentOp, this.handle, null, { signal: this.signal });
-    return Array.from({ length: this.handle.d }, (_, j) => {
-      let lo = Infinity, hi = -Infinity;
-      for (const p of parts) {
-        if (p[2 * j] < lo) lo = p[2 * j];
-        if (p[2 * j + 1] > hi) hi = p[2 * j + 1];
-      }
-      return lo > hi ? [NaN, NaN] : [lo, hi];
-    });
+    if (!this.extentsSeen) await this.moments();
+    return this.extentsSeen!.map(([lo, hi]) => [lo, hi]);
   }
 
   /** Where column j's search starts: the key prefix its lowest and highest value share (all its values share it). */
@@ -182,12 +174,7 @@ export class ColumnStats {
     return searches.map((s) => s.value!);
   }
 
-  /** numpy's linear quantile (np.nanpercentile's default) of column j with `count` present values. */
-  async quantiles(j: number, ps: readonly number[], count: number): Promise<number[]> {
-    return (await this.quantilesOf([{ j, ps, count }]))[0];
-  }
-
-  /** `quantiles` of several columns, their searches run together (one pass over the shards per radix step). */
+  /** numpy's linear quantiles (np.nanpercentile's default) of several columns, each with `count` present values, searched together. */
   async quantilesOf(asks: readonly { j: number; ps: readonly number[]; count: number }[]): Promise<number[][]> {
     const plans = asks.map(({ j, ps, count }) => {
       const pairs = ps.map((p) => {
@@ -212,11 +199,6 @@ export class ColumnStats {
         return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
       });
     });
-  }
-
-  /** np.median of column j's `count` present values. */
-  async median(j: number, count: number): Promise<number> {
-    return (await this.medians([{ j, count }]))[0];
   }
 
   /** np.median of several columns, their searches run together. */

@@ -130,7 +130,7 @@ function categoryValue(v: unknown, row: number, column: string): string | null {
   throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${describe(v)}, not a category (string or number)`);
 }
 
-function arrowNumeric(vec: Vector, name: string): Float64Array {
+export function arrowNumeric(vec: Vector, name: string): Float64Array {
   const out = new Float64Array(vec.length);
   const type = vec.type as DataType;
   if (DataType.isBool(type) || (DataType.isFloat(type) && type.precision === Precision.HALF)) {

@@ -1,8 +1,7 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { RunOptions } from '../engine/executor.js';
-import { checkedDataset, isArrowTable, type Dataset } from '../data/dataset.js';
-import { elementwiseTransform } from './fastTransform.js';
+import { fromColumns, type Dataset } from '../data/dataset.js';
 import { FeatureFilter } from './featureFilter.js';
 import { hasColumn, inspectTable, missingColumn, readColumn, type ColumnKind, type ColumnMeta, type Frame, type SourceSchema, type TableInput } from './frame.js';
 import { Imputer, type ImputeStrategy, type ImputerOptions } from './imputer.js';
@@ -200,17 +199,7 @@ export class Pipeline {
 
   /** The table as features; the table itself is only read. */
   transform(table: TableInput): PipelineResult {
-    const state = this.#state();
-    if (isArrowTable(table)) {
-      // imputers and scalers on number columns: each feature straight from the table's buffers, same bytes
-      const fast = elementwiseTransform(table, this.#steps, state.inputs, state.featureNames, (columns, steps) => {
-        const n = table.numRows;
-        const rowIndex = new Int32Array(n);
-        for (let i = 0; i < n; i++) rowIndex[i] = i;
-        return { dataset: checkedDataset(columns, state.featureNames), rowIndex, report: { rowsIn: n, rowsOut: n, steps } };
-      });
-      if (fast) return fast;
-    }
+    this.#state();
     const run = this.#start(table, false);
     for (const step of this.#steps) this.#apply(run, step);
     return this.#finish(run);
@@ -427,8 +416,7 @@ export class Pipeline {
       }
       return out;
     });
-    // every value was just checked
-    const dataset = checkedDataset(columns, state.featureNames);
+    const dataset = fromColumns({ columns, names: state.featureNames });
     return { dataset, rowIndex: frame.rows, report: { rowsIn, rowsOut: frame.n, steps } };
   }
 }

@@ -1,4 +1,4 @@
-// Shard ops for the preparation statistics, over float64 columns where NaN marks a missing value: moments,
+// Shard ops for the preparation statistics, over float64 columns where NaN marks a missing value: moments with
 // extents, exact order statistics by radix selection (no whole-column sort), value counts for the mode, and
 // centred cross products for correlations.
 import { shardColumn, type Shard } from '../kernels/shard.js';
@@ -37,25 +37,6 @@ function momentsAndExtent(c: Float64Array): [number, number, number, number, num
   }
   return [count, mean, m2, lo, hi];
 }
-
-/** Per column: [lowest, highest] present value (Infinity, -Infinity when none). */
-export const extentOp = defineOp<null, Float64Array>({
-  name: 'prep.extent',
-  run(sh) {
-    const out = new Float64Array(2 * sh.d);
-    for (let j = 0; j < sh.d; j++) {
-      const c = shardColumn(sh, j);
-      let lo = Infinity, hi = -Infinity;
-      for (let i = 0; i < c.length; i++) {
-        const v = c[i];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      out[2 * j] = lo; out[2 * j + 1] = hi;
-    }
-    return out;
-  },
-}, import.meta.url);
 
 /** Bits per radix digit: 2,048 counts per target per shard. */
 export const DIGIT = 11;

@@ -6,3 +6,5 @@ export { labelDistances } from './labelDistances';
 export { distances } from './distances';
 export { silhouetteSums } from './silhouette';
 export { columnSums, centerColumns } from './center';
+export { primSingle } from './primSingle';
+export { wardChain } from './wardChain';

@@ -8,6 +8,11 @@ registerExecutorFactory((threads) => piscinaExecutor({ threads }), availablePara
 export * from './index.js';
 export { piscinaExecutor, type PiscinaExecutorOptions } from './engine/piscina.node.js';
 
+// many machines: shard ops through BullMQ on Redis, shards in a store every worker reaches
+export { bullmqExecutor, type BullmqExecutorOptions } from './engine/bullmq.node.js';
+export { serveShards, type ShardWorker, type ShardWorkerOptions } from './engine/bullmqWorker.node.js';
+export { fileStore, type ShardStore } from './engine/shardStore.node.js';
+
 // files, by extension, written atomically
 export { readTable, type ReadTableOptions } from './data/readTable.node.js';
 export { writeTable, type WriteTableOptions } from './data/writeTable.node.js';

@@ -48,6 +48,14 @@ export { loadModel, MODEL_KINDS } from './core/loadModel.js';
 export type { SegmentationModel, ModelJSON, RunOptions } from './core/model.js';
 export { SegmentModel, SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_VERSION, type SegmentModelJSON, type SegmentModelParts, type SegmentSummary } from './workflow/segmentModel.js';
 export { chooseK, chooseKDefaults, type ChooseKOptions, type ChooseKResult, type KScore } from './workflow/chooseK.js';
+export { dbscan, dbscanDefaults, EARTH_RADIUS_KM, type DbscanOptions, type DbscanMetric } from './core/dbscan.js';
+export { DBSCANModel, type DBSCANModelJSON, type DensityCounts } from './core/dbscanModel.js';
+export { kDistances, type KDistancesOptions } from './core/kDistances.js';
+export { agglomerative, agglomerativeDefaults, type AgglomerativeOptions } from './core/agglomerative.js';
+export { AgglomerativeModel, LINKAGES, type Linkage, type AgglomerativeModelJSON } from './core/agglomerativeModel.js';
+export type { DendrogramData } from './core/linkageTree.js';
+export { hdbscan, hdbscanDefaults, type HdbscanOptions, type HdbscanResult } from './core/hdbscan.js';
+export type { CondensedTree } from './core/condensedTree.js';
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
 export { createRandom, type Random } from './util/random.js';
 

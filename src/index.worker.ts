@@ -5,6 +5,10 @@ import './engine/matrix.js';
 import './core/kmeansOps.js';
 import './metrics/metricOps.js';
 import './prep/statsOps.js';
+import './core/dbscanOps.js';
+import './core/dbscanModel.js';
+import './core/hdbscanOps.js';
+import './core/agglomerativeOps.js';
 import { serveWebWorker } from './engine/webWorker.js';
 
 serveWebWorker(globalThis as unknown as Parameters<typeof serveWebWorker>[0]);

@@ -136,7 +136,7 @@ describe('in the edge runtime, the same results as Node', () => {
 });
 
 describe('size budget', () => {
-  it('the neutral entry without the report is at most 150 KB minified and gzipped; each wasm build at most 20 KB', async () => {
+  it('the neutral entry without the report is at most 170 KB minified and gzipped; each wasm build at most 20 KB', async () => {
     // the report (src/report/ and the vega engines it loads on first use) is left out; everything else is in
     const b = await rolldown({ input: NEUTRAL_ENTRY, platform: 'browser', logLevel: 'silent', external: [/[\\/]report[\\/]/, /^vega/] });
     let code: string;
@@ -153,7 +153,8 @@ describe('size budget', () => {
     const wasm = [plainWasm, sharedWasm].map((b64) => Buffer.from(b64, 'base64').length);
     console.log(`size budget: neutral entry without the report ${code.length} bytes minified, ${gz} bytes (${(gz / 1024).toFixed(1)} KiB) gzipped; wasm ${wasm.join(' + ')} bytes`);
     // KB as 1024 bytes
-    expect(gz).toBeLessThanOrEqual(150 * 1024);
+    // 150 KB before density and hierarchical clustering (dbscan, hdbscan, agglomerative, their kernels) added about 16
+    expect(gz).toBeLessThanOrEqual(170 * 1024);
     for (const n of wasm) {
       expect(n).toBeGreaterThan(1024);
       expect(n).toBeLessThanOrEqual(20 * 1024);

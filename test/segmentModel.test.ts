@@ -215,7 +215,7 @@ describe('SegmentModel', () => {
       ['pipeline field', (j) => (j.pipeline.steps[0].values = ['x']), /pipeline\.steps\[0\]\.values/],
       ['model field', (j) => (j.model.centroids[1] = [0]), /"model\.centroids\[1\]"/],
       ['model k', (j) => (j.model.k = 0), /"model\.k"/],
-      ['model kind', (j) => (j.model.kind = 'dbscan'), /"model\.kind"/],
+      ['model kind', (j) => (j.model.kind = 'spectral'), /"model\.kind"/],
       ['model not an object', (j) => (j.model = 5), /model field "model" must be a JSON object/],
       ['model forbidden key', (j) => (j.model = JSON.parse('{"__proto__": 1}')), /forbidden key "__proto__" in model/],
       ['model features', (j) => (j.model.featureNames = ['a', 'b', 'c']), /"model\.featureNames"/],

@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { chooseK } from '../workflow/chooseK.js';
 import { throwIfAborted } from '../util/errors.js';
 import { addFitOptions, sweepKs, type FitFlags } from './fitOptions.js';
+import { addLinkageOption } from './densityOptions.js';
+import type { Linkage } from '../core/agglomerativeModel.js';
+import { UsageError } from './exitCodes.js';
 import { formatNumber, formatTable } from './formatTable.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type PrepFlags } from './prepOptions.js';
 import { readInput } from './readInput.js';
@@ -10,6 +13,7 @@ import { EXACT_SILHOUETTE_ROWS } from './silhouette.js';
 
 interface ChooseKFlags extends PrepFlags, FitFlags, CommonFlags {
   readonly format?: string;
+  readonly linkage?: Linkage;
 }
 
 const EXAMPLES = `
@@ -24,10 +28,11 @@ Davies-Bouldin, then the recommended k: the elbow of the inertia curve (Kneedle)
 export function registerChooseK(program: Command, signal: AbortSignal): void {
   const cmd = program
     .command('choose-k')
-    .description('fit k-means for a range of k and recommend the number of segments')
+    .description('fit k-means (or cut one agglomerative tree) for a range of k and recommend the number of segments')
     .argument('<input>', 'customer table (.csv .tsv .json .ndjson .arrow .parquet), or - for CSV on stdin');
   addPrepOptions(cmd);
   addFitOptions(cmd);
+  addLinkageOption(cmd);
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
@@ -35,6 +40,8 @@ export function registerChooseK(program: Command, signal: AbortSignal): void {
 }
 
 async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Promise<void> {
+  if (f.algorithm === 'dbscan' || f.algorithm === 'hdbscan') throw new UsageError(`choose-k: --algorithm ${f.algorithm} finds the number of segments itself; run segkit segment --algorithm ${f.algorithm}`);
+  if (f.linkage !== undefined && f.algorithm !== 'agglomerative') throw new UsageError(`--linkage applies only with --algorithm agglomerative (got --algorithm ${f.algorithm})`);
   const table = await readInput(input, ctx, formatFlag(f));
   const { result: prepared, report } = await prepareFeatures(f, table, input, ctx);
   const { dataset } = prepared;
@@ -47,6 +54,8 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
     bar.update(0, `k = ${ks[0]}`);
     result = await chooseK(dataset, {
       kRange: ks, seed: f.seed, nInit: f.nInit, maxIter: f.maxIter, threads: ctx.threads, signal: ctx.signal,
+      // agglomerative: one tree, cut at every k
+      ...(f.algorithm === 'agglomerative' ? { algorithm: 'agglomerative' as const, linkage: f.linkage ?? 'ward' } : {}),
       silhouetteSampleSize: EXACT_SILHOUETTE_ROWS,
       onProgress: (p) => bar.update(p.done, p.done < ks.length ? `k = ${ks[p.done]}` : ''),
     });

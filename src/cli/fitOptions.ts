@@ -6,7 +6,7 @@ import { integer, kRange, seedValue } from './optionParsers.js';
 import type { RunContext } from './runContext.js';
 
 /** The segmentation algorithms the command line fits. */
-export const ALGORITHMS = ['kmeans'] as const;
+export const ALGORITHMS = ['kmeans', 'dbscan', 'hdbscan', 'agglomerative'] as const;
 
 export interface FitFlags {
   readonly algorithm: (typeof ALGORITHMS)[number];
@@ -21,7 +21,7 @@ export const DEFAULT_K_RANGE = `${chooseKDefaults.kRange[0]}..${chooseKDefaults.
 /** --algorithm, --k-range, --seed, --n-init and --max-iter, shared by segment and choose-k. */
 export function addFitOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--algorithm <name>', 'segmentation algorithm').choices(ALGORITHMS).default('kmeans'))
+    .addOption(new Option('--algorithm <name>', 'segmentation algorithm: kmeans, dbscan or hdbscan (density: leave outliers unassigned), agglomerative (a tree)').choices(ALGORITHMS).default('kmeans'))
     .addOption(new Option('--k-range <min..max>', `values of k to try, inclusive (default: ${DEFAULT_K_RANGE})`).argParser(kRange))
     .addOption(new Option('--seed <n>', 'random seed; the same seed gives the same segments on any thread count').argParser(seedValue).default(0))
     .addOption(new Option('--n-init <n>', 'k-means restarts, keeping the best (default: 1 with k-means++)').argParser(integer(1)))

@@ -12,6 +12,7 @@ import { EXIT, errorJson, errorText, exitCodeFor } from './exitCodes.js';
 import { registerRfm } from './rfm.js';
 import { registerScore } from './score.js';
 import { registerSegment } from './segment.js';
+import { registerWorker } from './worker.js';
 
 // After Ctrl-C, how long the running step may take to notice the signal and clean up its temporary files.
 const CANCEL_GRACE_MS = 3000;
@@ -40,6 +41,7 @@ function program(signal: AbortSignal, json: boolean): Command {
   registerEvaluate(cmd, signal);
   registerChooseK(cmd, signal);
   registerApp(cmd, signal);
+  registerWorker(cmd, signal);
   cmd.addHelpText('after', `
 Examples:
   $ segkit segment customers.csv --out segments.csv --model model.json --report report.html

@@ -198,8 +198,12 @@ function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext):
  * Fits the preparation the flags describe and tells what it did; errors name the file line of a bad row.
  * `alsoExclude` (label columns) are left out silently; `own` are more columns segkit wrote (a renamed segment column).
  */
-export async function prepareFeatures(flags: PrepFlags, table: Table, path: string, ctx: RunContext, alsoExclude: readonly string[] = [], own: readonly string[] = []): Promise<PreparedFeatures> {
-  const options = pipelineOptions(flags, table, path, alsoExclude, own);
+export async function prepareFeatures(
+  flags: PrepFlags, table: Table, path: string, ctx: RunContext, alsoExclude: readonly string[] = [], own: readonly string[] = [],
+  adjust: (o: PipelineOptions) => PipelineOptions = (o) => o,
+): Promise<PreparedFeatures> {
+  // `adjust`: an algorithm's own choice of features (dbscan's --lat/--lon)
+  const options = adjust(pipelineOptions(flags, table, path, alsoExclude, own));
   const prep = pipeline(options);
   let result: PipelineResult;
   try {

@@ -1,6 +1,8 @@
 import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData } from 'apache-arrow';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
+import { bullmqExecutor, type Executor } from '../index.node.js';
+import type { RunOptions } from '../engine/executor.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
 import { fastTransform } from '../prep/fastTransform.js';
 import type { ColumnType } from '../data/columnBuilder.js';
@@ -26,9 +28,13 @@ interface ScoreFlags extends CommonFlags {
   readonly batchSize: number;
   readonly segmentColumn: string;
   readonly format?: string;
+  readonly executor?: string;
+  readonly store?: string;
 }
 
 const DEFAULT_BATCH = 65_536;
+/** Streamed CSV batches with --executor: 16 shards, so every worker has shards of each batch. */
+const DISTRIBUTED_BATCH = 16 * 65_536;
 
 const EXAMPLES = `
 Examples:
@@ -36,6 +42,7 @@ Examples:
   $ segkit score huge.csv --model model.json --out scored.csv --batch-size 200000
   $ segkit score customers.parquet --model model.json --out scored.parquet --json
   $ cat new.csv | segkit score - --model model.json --out - > scored.csv
+  $ segkit score huge.parquet --model model.json --out scored.parquet --executor redis://10.0.0.5:6379 --store file:///mnt/segkit
 
 CSV and Arrow IPC input is read and scored in batches, and CSV and Arrow IPC output is written as it goes (to a
 temporary file renamed at the end), so files larger than memory work. Other formats are read and written whole.`;
@@ -48,11 +55,31 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     .requiredOption('--model <file>', 'model JSON written by segkit segment --model')
     .requiredOption('--out <file>', 'output table: the input rows with segment and segment_name columns (- for CSV on stdout)')
     .addOption(new Option('--batch-size <rows>', 'rows per batch when streaming CSV').argParser(integer(1)).default(DEFAULT_BATCH))
-    .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment');
+    .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment')
+    .option('--executor <url>', 'score on segkit workers through BullMQ on Redis (redis://host:6379, rediss:// for TLS)')
+    .option('--store <url>', 'with --executor: where shards go, reached by every worker (file:///shared/dir)');
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
-  cmd.action((input: string, flags: ScoreFlags) => runScore(input, flags, new RunContext(signal, flags)));
+  cmd.action(async (input: string, flags: ScoreFlags, command: Command) => {
+    const executor = distributedExecutor(flags);
+    const batchSize = executor && command.getOptionValueSource('batchSize') === 'default' ? DISTRIBUTED_BATCH : flags.batchSize;
+    try {
+      await runScore(input, { ...flags, batchSize }, new RunContext(signal, flags), executor);
+    } finally {
+      await executor?.close();
+    }
+  });
+}
+
+/** The executor of --executor and --store (the shards of each batch go to the store, the jobs to the workers). */
+function distributedExecutor(f: ScoreFlags): Executor | undefined {
+  if (f.executor === undefined && f.store === undefined) return undefined;
+  if (f.executor === undefined) throw new UsageError('--store goes with --executor redis://...');
+  if (f.store === undefined) throw new UsageError('--executor needs --store: where the workers read the shards (file:///shared/dir)');
+  if (!/^rediss?:\/\//.test(f.executor)) throw new UsageError(`--executor must be a Redis URL (redis://host:6379 or rediss://...), got "${f.executor}"`);
+  if (f.threads !== undefined) throw new UsageError('--threads and --executor clash: the workers decide their threads');
+  return bullmqExecutor({ connection: f.executor, store: f.store });
 }
 
 /** Reads and checks a saved model; any failure names the file. */
@@ -137,7 +164,7 @@ export function wholeNumbersAsIntegers(table: Table): Table {
  * SegmentModel.predict, with the pipeline's column-by-column transform where it applies (an imputer and a scaler:
  * no row is dropped, so the labels are the model's, row for row).
  */
-async function predictBatch(model: SegmentModel, batch: Table, run: { threads?: number; signal: AbortSignal }): Promise<Int32Array> {
+async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions): Promise<Int32Array> {
   const steps = model.pipeline.steps;
   if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) return model.predict(batch, run);
   return model.model.predict(fastTransform(model.pipeline, batch).dataset, run);
@@ -224,7 +251,12 @@ async function openSink(path: string, format: TableFormat, fromCsv: boolean): Pr
   };
 }
 
-async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<void> {
+/** A density model's -1 rows are unassigned (noise): named so in the output, never as a segment. */
+function unassignedRows(model: SegmentModel, labels: Int32Array): Uint8Array | undefined {
+  return model.kind === 'dbscan' ? Uint8Array.from(labels, (l) => (l < 0 ? 1 : 0)) : undefined;
+}
+
+async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?: Executor): Promise<void> {
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   const outFormat = outputFormat(f.out, '--out');
   const inFormat = inputFormat(input, formatFlag(f));
@@ -234,7 +266,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
   const what = inputName(input);
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   const started = performance.now();
-  const run = { threads: ctx.threads, signal: ctx.signal };
+  const run = executor ? { executor, signal: ctx.signal } : { threads: ctx.threads, signal: ctx.signal };
   const fromCsv = inFormat === 'csv' || inFormat === 'tsv';
 
   // CSV and Arrow IPC files stream batch by batch; the other formats are read whole, as one batch
@@ -286,7 +318,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
         // a batch's rows are numbered from 0; its file lines come with it
         throw atRow(error, batch, what, t.rows);
       }
-      await sink.write(withSegments(batch, labels, names, f.segmentColumn, { dictionary: outFormat === 'csv' || outFormat === 'tsv' }), t.rows === 0);
+      await sink.write(withSegments(batch, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: outFormat === 'csv' || outFormat === 'tsv' }), t.rows === 0);
       tally(t, labels);
       if (!fromCsv) bar.update(1, `${t.rows.toLocaleString('en-US')} rows`);
       throwIfAborted(ctx.signal);
@@ -313,6 +345,10 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext): Promise<
   const lines = segments.map((s) => `  ${String(s.id).padStart(3)}  ${s.name}: ${s.size.toLocaleString('en-US')} (${formatShare(s.share)})`);
   ctx.note(
     `scored ${t.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s (${formatNumber(Math.round(rowsPerSecond))} rows/s)${f.out === '-' ? '' : ` -> ${f.out}`}\n${lines.join('\n')}` +
-      (t.unscored > 0 ? `\n  ${t.unscored.toLocaleString('en-US')} rows dropped by the model's outlier rule (segment -1)` : ''),
+      (t.unscored > 0
+        ? model.kind === 'dbscan'
+          ? `\n  ${t.unscored.toLocaleString('en-US')} rows unassigned: no core customer within eps, or dropped by the model's outlier rule (segment -1)`
+          : `\n  ${t.unscored.toLocaleString('en-US')} rows dropped by the model's outlier rule (segment -1)`
+        : ''),
   );
 }

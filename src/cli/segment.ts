@@ -23,9 +23,13 @@ import { atRow, inputName, outputFormat, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS, silhouette } from './silhouette.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
-import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
+import { replacedColumns, replacingNote, UNASSIGNED, withSegments } from './withSegments.js';
+import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, type DensityFlags } from './densityOptions.js';
+import { fitClusters, type ClusterFit } from './fitClusters.js';
+import { clusteredRows, densityReportCharts, subsetRows, unassignedSummary, type Unassigned } from './clusterReport.js';
+import { SegkitError } from '../util/errors.js';
 
-interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags {
+interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags, Omit<DensityFlags, 'algorithm' | 'columns' | 'kRange' | 'model'> {
   readonly k: number | 'auto';
   readonly out?: string;
   readonly model?: string;
@@ -50,6 +54,12 @@ export interface SegmentSummaryJSON {
   converged: boolean;
   /** rfmMix: the share of each RFM segment inside the segment, when the input carries RFM segment names. */
   segments: { id: number; name: string; size: number; share: number; means: Record<string, number>; rfmMix?: Record<string, number> }[];
+  /** The segmentation algorithm. */
+  algorithm: string;
+  /** Rows no cluster took (dbscan, hdbscan): their own group, never a segment; their means before scaling. */
+  unassigned?: { size: number; share: number; means: Record<string, number> };
+  /** dbscan: core and border customers of each segment. */
+  density?: { core: number[]; border: number[] };
   kSweep?: KScore[];
   recommendation?: { k: number; elbowK: number | null; silhouetteK: number; evidence: string; reason: string };
   files: { out?: string; model?: string; report?: string };
@@ -79,6 +89,7 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
   addPrepOptions(cmd);
   cmd.addOption(new Option('--k <n|auto>', 'number of segments, or auto to choose it with a k sweep').argParser(kValue).default('auto'));
   addFitOptions(cmd);
+  addDensityOptions(cmd);
   cmd
     .option('--out <file>', 'write the input rows with segment and segment_name columns (format by extension; - for CSV on stdout)')
     .option('--model <file>', 'save the fitted model as JSON, for segkit score')
@@ -88,7 +99,7 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
-  cmd.action((input: string, flags: SegmentFlags) => runSegment(input, flags, new RunContext(signal, flags)));
+  cmd.action((input: string, flags: SegmentFlags) => runSegment(input, flags, new RunContext(signal, flags), cmd.getOptionValueSource('k') === 'cli'));
 }
 
 async function checkOutputs(f: SegmentFlags, ctx: RunContext): Promise<void> {
@@ -106,12 +117,16 @@ async function checkOutputs(f: SegmentFlags, ctx: RunContext): Promise<void> {
 /** A fitted model, with the iteration figures of the algorithms that have them. */
 type Fitted = SegmentationModel & { inertia?: number; iterations?: number; converged?: boolean };
 
-interface Fit {
+interface Fit extends Omit<ClusterFit, 'model'> {
   model: Fitted;
-  sweep?: ChooseKResult;
 }
 
 async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit> {
+  if (f.algorithm !== 'kmeans') {
+    // agglomerative with a given k needs more rows than segments to be judged, as k-means does
+    if (f.algorithm === 'agglomerative' && f.k !== 'auto' && f.k >= data.n) throw new UsageError(`--k: ${f.k} segments need more than ${f.k} rows to be judged, the data has ${data.n}`);
+    return fitClusters(data, f, ctx);
+  }
   const common = { seed: f.seed, nInit: f.nInit, maxIter: f.maxIter, threads: ctx.threads, signal: ctx.signal };
   ctx.step(`fitting ${data.n} rows x ${data.d} features`);
   if (f.k === 'auto') {
@@ -143,21 +158,23 @@ async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit
   }
 }
 
-function summaries(profiles: SegmentProfiles): SegmentSummary[] {
+/** Shares are of every row, so with noise they add up to less than 1. */
+function summaries(profiles: SegmentProfiles, rows: number): SegmentSummary[] {
   return profiles.segments.map((s) => ({
-    id: s.id, name: s.name, size: s.size, share: s.share,
+    id: s.id, name: s.name, size: s.size, share: s.size / rows,
     means: Object.fromEntries(profiles.features.map((name, j) => [name, s.mean[j]])),
   }));
 }
 
-async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Promise<void> {
+async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, explicitK: boolean): Promise<void> {
   await checkOutputs(f, ctx);
+  checkAlgorithmFlags(f, explicitK);
   const what = inputName(input);
   const table: Table = await readInput(input, ctx, formatFlag(f));
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = replacedColumns(table, f.segmentColumn);
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-  const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, [], replaced);
+  const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, [], replaced, (o) => algorithmPipelineOptions(f, o, table, input));
   let profileData: Dataset;
   try {
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.
@@ -168,13 +185,24 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   const { dataset, rowIndex } = prepared;
   throwIfAborted(ctx.signal);
 
-  const { model, sweep } = await fit(dataset, f, ctx);
-  const { k, labels } = model;
+  const fitted = await fit(dataset, f, ctx);
+  const { model, sweep } = fitted;
+  const { k, labels: allLabels } = model;
+  if (k === 0) {
+    throw new SegkitError('E_BAD_OPTION', `--algorithm ${f.algorithm} found no segment: every one of the ${dataset.n} rows is noise`, f.algorithm === 'dbscan' ? 'raise --eps or lower --min-samples' : 'lower --min-cluster-size or --min-samples');
+  }
+  // noise (dbscan, hdbscan) is its own group: segments, metrics and profiles describe the clustered rows
+  const kept = clusteredRows(allLabels);
+  const clustered = kept ? subsetRows(dataset, kept) : dataset;
+  const clusteredProfile = kept ? subsetRows(profileData, kept) : profileData;
+  const labels = kept ? Int32Array.from(kept, (i) => allLabels[i]) : allLabels;
   const run = { threads: ctx.threads, signal: ctx.signal };
   const row = sweep?.table.find((r) => r.k === k);
   // the names come from the profiles, which need only the labels: the output is written while the metrics run
-  const profiles = profileSegments(profileData, labels, k, { rfmSegments: rfmLabels(table, rowIndex) });
-  const segments = summaries(profiles);
+  const rfm = rfmLabels(table, rowIndex);
+  const profiles = profileSegments(clusteredProfile, labels, k, { rfmSegments: rfm && kept ? Array.from(kept, (i) => rfm[i]) : rfm });
+  const unassigned: Unassigned | undefined = kept ? unassignedSummary(profileData, allLabels) : undefined;
+  const segments = summaries(profiles, dataset.n);
   const names = segments.map((s) => s.name);
   throwIfAborted(ctx.signal);
 
@@ -184,24 +212,29 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   if (f.out !== undefined) {
     ctx.step(`writing ${f.out}`);
     const full = new Int32Array(table.numRows).fill(-1);
-    for (let i = 0; i < rowIndex.length; i++) full[rowIndex[i]] = labels[i];
+    const noise = new Uint8Array(table.numRows);
+    for (let i = 0; i < rowIndex.length; i++) {
+      full[rowIndex[i]] = allLabels[i];
+      if (allLabels[i] < 0) noise[rowIndex[i]] = 1;
+    }
     const csv = outputFormat(f.out, '--out');
-    staged = stageTable(f.out, withSegments(table, full, names, f.segmentColumn, { dictionary: csv === 'csv' || csv === 'tsv' }), { signal: ctx.signal });
+    staged = stageTable(f.out, withSegments(table, full, names, f.segmentColumn, noise, { dictionary: csv === 'csv' || csv === 'tsv' }), { signal: ctx.signal });
     staged.catch(() => undefined);
   }
   let metrics: { silhouette: number; calinskiHarabasz: number; daviesBouldin: number; inertia: number };
   let sil: Awaited<ReturnType<typeof silhouette>>;
   try {
-    sil = await silhouette(dataset, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined });
+    // one segment has no silhouette or Calinski-Harabasz: they need two to compare
+    sil = k >= 2 ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : { score: Number.NaN, sampleSize: null };
     let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
     if (row) {
       calinskiHarabasz = row.calinskiHarabasz;
       daviesBouldin = row.daviesBouldin;
       inertia = row.inertia;
     } else {
-      const stats = await clusterStats(dataset, labels, run);
-      calinskiHarabasz = calinskiHarabaszFromStats(stats);
-      daviesBouldin = daviesBouldinFromStats(stats);
+      const stats = await clusterStats(clustered, labels, run);
+      calinskiHarabasz = k >= 2 ? calinskiHarabaszFromStats(stats) : Number.NaN;
+      daviesBouldin = k >= 2 ? daviesBouldinFromStats(stats) : Number.NaN;
       inertia = model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0);
     }
     metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia };
@@ -221,10 +254,13 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   if (f.report !== undefined) {
     const bar = ctx.progress.start('drawing the report', 1);
     try {
+      const extraCharts = await densityReportCharts({ fit: fitted, flags: f, data: dataset, profiles, unassigned, run });
       const html = await buildReport({
         title: f.title,
-        data: profileData,
+        data: clusteredProfile,
         labels,
+        ...(unassigned ? { unassigned: { size: unassigned.size, share: unassigned.share, means: profiles.features.map((name) => unassigned.means[name]) } } : {}),
+        extraCharts,
         centroids: profiles.segments.map((s) => s.mean),
         k,
         profiles,
@@ -242,7 +278,9 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext): Prom
   }
 
   const summary: SegmentSummaryJSON = {
-    k, ...metrics, silhouetteSampleSize: sil.sampleSize,
+    k, ...metrics, silhouetteSampleSize: sil.sampleSize, algorithm: f.algorithm,
+    ...(unassigned ? { unassigned } : {}),
+    ...(fitted.density ? { density: { core: fitted.density.core, border: fitted.density.border } } : {}),
     rows: dataset.n, features: [...dataset.names], iterations: model.iterations ?? 0, converged: model.converged ?? true,
     segments: segments.map((s, t) => ({ ...s, means: { ...s.means }, ...(profiles.segments[t].rfmMix ? { rfmMix: profiles.segments[t].rfmMix } : {}) })),
     ...(sweep ? {
@@ -276,10 +314,13 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
   parts.push('');
   parts.push(formatTable(
     ['id', 'segment', 'customers', 'share', 'stands out by'],
-    profiles.segments.map((p) => [
-      String(p.id), p.name, p.size.toLocaleString('en-US'), formatShare(p.share),
-      p.topFeatures.map((t) => `${t.name} ${t.z > 0 ? '+' : '-'}${Math.abs(t.z).toFixed(1)} sd`).join(', '),
-    ]),
+    [
+      ...profiles.segments.map((p) => [
+        String(p.id), p.name, p.size.toLocaleString('en-US'), formatShare(p.size / s.rows),
+        p.topFeatures.map((t) => `${t.name} ${t.z > 0 ? '+' : '-'}${Math.abs(t.z).toFixed(1)} sd`).join(', '),
+      ]),
+      ...(s.unassigned ? [['-', `${UNASSIGNED} (noise, in no segment)`, s.unassigned.size.toLocaleString('en-US'), formatShare(s.unassigned.share), '']] : []),
+    ],
     [true, false, true, true, false],
   ));
   parts.push('');

@@ -1,6 +1,9 @@
 import { Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table } from 'apache-arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 
+/** The name of the rows no cluster took: its own group, never a segment. */
+export const UNASSIGNED = 'Unassigned';
+
 /** The output column names for a `--segment-column` value. */
 export function segmentColumns(column: string): { id: string; name: string } {
   return { id: column, name: `${column}_name` };
@@ -18,14 +21,20 @@ export function replacingNote(replaced: readonly string[], input: string, column
   return `replacing the ${names} column${replaced.length > 1 ? 's' : ''} of ${input} with the new segments (--segment-column ${column}2 keeps ${replaced.length > 1 ? 'them' : 'it'})`;
 }
 
-/** The table's columns (less any old segment columns) followed by the segment id (-1: no segment) and the segment's name. */
-export function withSegments(table: Table, labels: Int32Array, names: readonly string[], column: string, options: { dictionary?: boolean } = {}): Table {
+/**
+ * The table's columns (less any old segment columns) followed by the segment id (-1: no segment) and the
+ * segment's name; rows flagged in `unassigned` (noise of a density model) are named "Unassigned". `dictionary`
+ * makes the names a dictionary column (for CSV: each name is formatted and quoted once, the text is the same).
+ */
+export function withSegments(table: Table, labels: Int32Array, names: readonly string[], column: string, unassigned?: Uint8Array, options: { dictionary?: boolean } = {}): Table {
   const cols = segmentColumns(column);
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => f.name !== cols.id && f.name !== cols.name);
   const data = fields.map((f) => singleChunk(table.getChildAt(f.j)!));
   const ids = makeData({ type: new Int32(), length: labels.length, nullCount: 0, data: labels });
-  // for CSV, a dictionary column: each name is formatted (and quoted) once, not once per row; the text is the same
-  const text = options.dictionary ? namesDictionary(labels, names) : namesByLabel(labels, names);
+  // the unassigned rows' name is one more entry after the segments'
+  const all = unassigned ? [...names, UNASSIGNED] : names;
+  const codes = unassigned ? Int32Array.from(labels, (l, i) => (l >= 0 ? l : unassigned[i] ? names.length : -1)) : labels;
+  const text = options.dictionary ? namesDictionary(codes, all) : namesByLabel(codes, all);
   return tableFromColumns([...fields.map((f) => f.name), cols.id, cols.name], [...data, ids, text], table.schema.metadata);
 }
 

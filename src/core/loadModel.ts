@@ -1,11 +1,15 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
+import { AgglomerativeModel } from './agglomerativeModel.js';
+import { DBSCANModel } from './dbscanModel.js';
 import { KMeansModel } from './kmeansModel.js';
 import type { SegmentationModel } from './model.js';
 
 /** Readers by model kind: a new algorithm adds its line here. */
 const READERS: Readonly<Record<string, (json: unknown) => SegmentationModel>> = Object.freeze({
   kmeans: (j: unknown) => KMeansModel.fromJSON(j),
+  dbscan: (j: unknown) => DBSCANModel.fromJSON(j),
+  agglomerative: (j: unknown) => AgglomerativeModel.fromJSON(j),
 });
 
 /** The kinds `loadModel` reads. */

@@ -23,6 +23,8 @@ export interface SegmentationModel {
   readonly featureNames: readonly string[];
   /** Rows the model was fitted on. */
   readonly nSamples: number;
+  /** Of those, rows in no cluster (the noise of a density model); absent means none. */
+  readonly nUnassigned?: number;
   /** Segment of each row: Arrow tables are matched by column name, other inputs by position. */
   predict(data: DataInput, options?: RunOptions): Promise<Int32Array>;
   toJSON(): ModelJSON;

@@ -73,13 +73,19 @@ export class ShardHolder {
     const b = BYTES[layout.dtype];
     const stride = padRows(rows);
     const x = heap.alloc(b * stride * layout.d);
-    columns.forEach((c, j) => typed(layout.dtype, heap.memory.buffer, x + b * j * stride, stride).fill(0).set(c));
+    columns.forEach((c, j) => {
+      // only the padding is zeroed: a fresh block's first write is what costs (the pages are touched once)
+      const col = typed(layout.dtype, heap.memory.buffer, x + b * j * stride, stride);
+      col.set(c);
+      col.fill(0, rows);
+    });
     return { x, stride };
   }
 
   /** Receives shard `s` (rows [start, start + rows)) of handle `id`, with its per-row inputs. */
   async receiveShard(id: number, layout: HeldLayout, s: number, columns: readonly AnyTypedArray[], inputs: Readonly<Record<string, AnyTypedArray>>): Promise<void> {
     const h = this.open(id, layout);
+    await this.releaseShard(id, s);
     const start = s * layout.shardRows;
     const rows = Math.min(layout.n, start + layout.shardRows) - start;
     const { x, stride } = await this.copyIn(layout, columns, rows);
@@ -199,6 +205,22 @@ export class ShardHolder {
     const h = this.handle(id);
     const { heap } = await this.memory();
     this.setShared(heap, h, name, values);
+  }
+
+  /** Whether shard s of handle `id` is held here. */
+  has(id: number, s: number): boolean {
+    return !!this.handles.get(id)?.shards.has(s);
+  }
+
+  /** Frees one shard of a handle that is not replicated (a holder that must receive it again). */
+  async releaseShard(id: number, s: number): Promise<void> {
+    const h = this.handles.get(id);
+    const held = h?.shards.get(s);
+    if (!h || !held || h.replicate) return;
+    h.shards.delete(s);
+    const { heap } = await this.memory();
+    heap.release(held.x);
+    for (const b of held.buffers.values()) heap.release(b.ptr);
   }
 
   async release(id: number): Promise<void> {

@@ -82,6 +82,13 @@ export function shardColumn(sh: Shard, j: number): Float32Array | Float64Array {
   return view(sh.mem, sh.dtype, sh.x + b * (j * sh.stride + sh.row0), sh.rows);
 }
 
+/** Column j of the whole matrix of a replicated handle (`shard.all`), every row of the dataset (a view). */
+export function allColumn(sh: Shard, j: number): Float32Array | Float64Array {
+  if (!sh.all) throw new SegkitError('E_EXECUTOR', 'this op needs every row: load the data with { replicate: true }');
+  const b = BYTES[sh.dtype];
+  return view(sh.mem, sh.dtype, sh.all.x + b * j * sh.all.stride, sh.all.rows);
+}
+
 /** The named per-row buffer, or undefined. */
 export function rowBuffer(sh: Shard, name: string): RowBuffer | undefined {
   return sh.buffers.get(name);

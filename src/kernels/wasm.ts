@@ -12,6 +12,8 @@ export interface KernelExports {
   silhouetteSums(...args: number[]): void;
   columnSums(...args: number[]): void;
   centerColumns(...args: number[]): number;
+  primSingle(...args: number[]): void;
+  wardChain(...args: number[]): void;
 }
 export type KernelName = keyof KernelExports;
 

@@ -25,6 +25,13 @@ export interface BuildReportInput {
   readonly seed?: number;
   /** At most this many rows in the 2-D scatter. */
   readonly maxScatterPoints?: number;
+  /**
+   * Rows no cluster took (noise of a density model), left out of `data` and `labels`: shown as their own
+   * "Unassigned" group, never as a segment. `means` per feature, in the data's units.
+   */
+  readonly unassigned?: { readonly size: number; readonly share: number; readonly means?: readonly number[] };
+  /** Charts of the algorithm (dendrogram, core and border counts, k-distance plot), placed in a section. */
+  readonly extraCharts?: readonly { readonly key: string; readonly spec: TopLevelSpec; readonly section: 'overview' | 'map' | 'quality'; readonly wide?: boolean }[];
 }
 
 const DEFAULTS = Object.freeze({ title: 'Customer segments', seed: 0, maxScatterPoints: 2000 });
@@ -204,6 +211,20 @@ ${chips ? `<ul class="chips">${chips}</ul>` : '<p class="typical">Close to the p
 </article>`;
 }
 
+/** The rows no cluster took: a grey card that says what they are, after the segments, never named like one. */
+function unassignedCard(u: BuildReportInput['unassigned'], profiles: SegmentProfiles): string {
+  if (!u) return '';
+  const rows = u.means
+    ? profiles.features.map((f, j) => `<tr><th scope="row">${escapeHtml(f)}</th><td class="num">${escapeHtml(fmtNumber(u.means![j]))}</td><td class="num muted">${escapeHtml(fmtNumber(profiles.population.mean[j]))}</td></tr>`).join('')
+    : '';
+  return `\n<article class="card unassigned" data-segment="unassigned" style="border-top-color:#b0b0b0">
+<header><span class="swatch" style="background:#b0b0b0"></span><div><h3>Unassigned</h3>
+<p class="meta">Noise · ${escapeHtml(u.size.toLocaleString('en-US'))} customers · ${escapeHtml(fmtPct(u.share))}</p></div></header>
+<p class="typical">Customers in no dense group: too far from enough others to join a cluster. They are not a segment.</p>
+${rows ? `<table class="features"><thead><tr><th scope="col">Feature</th><th scope="col">Mean</th><th scope="col">Clustered customers</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+</article>`;
+}
+
 const CSS = `
 *{box-sizing:border-box}
 html{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -326,12 +347,17 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
     const svg = await renderSvg(plot, { idPrefix: `${key}-` });
     groups[group].push(figure(key, svg, heading, subtitle, wide));
   }
+  for (const extra of input.extraCharts ?? []) {
+    const { spec: plot, title: heading, subtitle } = splitTitle(extra.spec);
+    const svg = await renderSvg(plot, { idPrefix: `${extra.key}-` });
+    groups[extra.section].push(figure(extra.key, svg, heading, subtitle, !!extra.wide));
+  }
   const sweep = sweepTable(input.kSweep, k);
   if (sweep) groups.quality.push(`<div class="panel">${sweep}</div>`);
 
   const colors = palette(k);
   const maxAbs = Math.max(1, ...profiles.segments.flatMap((s) => s.z.map((z) => Math.abs(z))));
-  const cards = profiles.segments.map((s, i) => card(s, profiles, colors[i], maxAbs)).join('\n');
+  const cards = profiles.segments.map((s, i) => card(s, profiles, colors[i], maxAbs)).join('\n') + unassignedCard(input.unassigned, profiles);
   const section = (h: string, items: string[]) => (items.length > 0 ? `<section><h2>${escapeHtml(h)}</h2><div class="grid">${items.join('\n')}</div></section>` : '');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -345,7 +371,7 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
 <main>
 <header>
 <h1>${escapeHtml(title)}</h1>
-<p class="lede">${escapeHtml(ds.n.toLocaleString('en-US'))} customers · ${d} features · ${k} segments</p>
+<p class="lede">${escapeHtml(ds.n.toLocaleString('en-US'))} customers · ${d} features · ${k} segments${input.unassigned ? ` · ${escapeHtml(input.unassigned.size.toLocaleString('en-US'))} more unassigned (${escapeHtml(fmtPct(input.unassigned.share))}), in no segment` : ''}</p>
 ${input.recommendation ? `<aside class="callout"><strong>Recommendation</strong><p>${escapeHtml(input.recommendation)}</p></aside>` : ''}
 </header>
 ${section('Overview', groups.overview)}

@@ -44,15 +44,15 @@ export interface ChartSpecs {
 }
 
 /** Target SVG widths: a full-width chart and one of two side by side in the report. */
-const CHART_WIDTH = Object.freeze({ full: 900, half: 440 });
+export const CHART_WIDTH = Object.freeze({ full: 900, half: 440 });
 const FULL = CHART_WIDTH.full;
 const HALF = CHART_WIDTH.half;
 // Vega sizes text without a canvas as 0.8 x font size per character; layout below budgets with that estimate.
 const CHAR_W = 0.8 * 11;
 const FONT = 'Helvetica Neue, Helvetica, Arial, sans-serif';
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-const CONFIG = Object.freeze({
+export const CONFIG = Object.freeze({
   font: FONT,
   background: 'white',
   padding: 6,

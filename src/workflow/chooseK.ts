@@ -1,4 +1,4 @@
-import { toDataset, type DataInput } from '../data/dataset.js';
+import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -9,6 +9,9 @@ import { matrixClusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
 import { fitKMeans } from '../core/kmeans.js';
+import { centroidsOf, linkageMatrix } from '../core/agglomerative.js';
+import { AgglomerativeModel, LINKAGES, type Linkage } from '../core/agglomerativeModel.js';
+import { cutLinkage } from '../core/linkageTree.js';
 import type { SegmentationModel } from '../core/model.js';
 import { kneedle } from '../core/kneedle.js';
 
@@ -21,8 +24,10 @@ export interface ChooseKOptions {
   tol?: number;
   /** Silhouette on a seeded sample of this many rows when the data is larger (exact below it). */
   silhouetteSampleSize?: number;
-  /** The algorithm fitted at each k (only 'kmeans' for now). */
-  algorithm?: 'kmeans';
+  /** The algorithm fitted at each k: 'kmeans', or 'agglomerative' (one tree, cut at every k). */
+  algorithm?: 'kmeans' | 'agglomerative';
+  /** Linkage of the agglomerative tree (default 'ward'). */
+  linkage?: Linkage;
   executor?: Executor;
   threads?: number;
   signal?: AbortSignal;
@@ -69,7 +74,7 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   return out;
 }
 
-const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'keepModels', 'onProgress', ...RUN_OPTIONS];
+const CHOOSE_K_OPTIONS = ['kRange', 'seed', 'nInit', 'maxIter', 'tol', 'silhouetteSampleSize', 'algorithm', 'linkage', 'keepModels', 'onProgress', ...RUN_OPTIONS];
 
 /**
  * Fits k-means for each k and scores it (inertia, silhouette, Calinski-Harabasz, Davies-Bouldin), then recommends k:
@@ -84,7 +89,11 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const seed = options.seed ?? chooseKDefaults.seed;
   const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
   if (!Number.isInteger(sampleSize) || sampleSize < 10) throw badOption('silhouetteSampleSize', sampleSize, 'an integer >= 10');
-  if (options.algorithm !== undefined && options.algorithm !== 'kmeans') throw badOption('algorithm', options.algorithm, '"kmeans"');
+  const algorithm = options.algorithm ?? 'kmeans';
+  if (algorithm !== 'kmeans' && algorithm !== 'agglomerative') throw badOption('algorithm', options.algorithm, '"kmeans" or "agglomerative"');
+  const linkage = options.linkage ?? 'ward';
+  if (!(LINKAGES as readonly unknown[]).includes(linkage)) throw badOption('linkage', linkage, LINKAGES.map((l) => `"${l}"`).join(', '));
+  if (options.linkage !== undefined && algorithm !== 'agglomerative') throw new SegkitError('E_BAD_OPTION', 'option "linkage" applies only with algorithm "agglomerative"');
   const ex = resolveExecutor(options);
   const { signal } = options;
   const table: KScore[] = [];
@@ -92,16 +101,20 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   // one load for every k: each fit and its scores run on the same loaded rows
   const m = await loadMatrix(ex, ds, { signal });
   try {
+    // one tree gives every k at once
+    const Z = algorithm === 'agglomerative' ? await linkageMatrix(ex, ds, linkage, signal) : undefined;
     for (const k of ks) {
       throwIfAborted(signal);
-      const model = await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal });
+      const model = Z
+        ? agglomerativeAt(ds, Z, linkage, k)
+        : await fitKMeans(m, ds, { k, seed, nInit: options.nInit, maxIter: options.maxIter, tol: options.tol, signal });
       await ex.writeRows(m.handle, 'labels', model.labels, { signal });
       const stats = await matrixClusterStats(m, k, signal);
       const silhouette = await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) });
       table.push({
-        k, inertia: model.inertia, silhouette,
+        k, inertia: model instanceof AgglomerativeModel ? stats.sumSq.reduce((a, b) => a + b, 0) : model.inertia, silhouette,
         calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
-        iterations: model.iterations,
+        iterations: model instanceof AgglomerativeModel ? 0 : model.iterations,
       });
       models?.set(k, model);
       options.onProgress?.({ k, done: table.length, total: ks.length });
@@ -110,6 +123,11 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
     await m.release();
   }
   return { table, ...recommend(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
+}
+
+function agglomerativeAt(ds: Dataset, Z: Float64Array, linkage: Linkage, k: number): AgglomerativeModel {
+  const labels = cutLinkage(Z, ds.n, k);
+  return new AgglomerativeModel({ featureNames: [...ds.names], linkage, k, labels, linkageMatrix: Z, centroids: centroidsOf(ds, labels, k) });
 }
 
 function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models'> {

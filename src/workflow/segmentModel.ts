@@ -92,8 +92,12 @@ function checkSegments(segments: unknown, model: SegmentationModel, rootPath: st
     }),
   );
   const n = model.nSamples;
+  // a density model's noise rows are in no segment
+  const unassigned = model.nUnassigned ?? 0;
   const total = checked.reduce((sum, s) => sum + s.size, 0);
-  if (total !== n) throw fail(rootPath, `has sizes adding up to ${total}, but the model was fitted on ${n} rows (nSamples)`);
+  if (total + unassigned !== n) {
+    throw fail(rootPath, `has sizes adding up to ${total}${unassigned ? ` (and ${unassigned} unassigned)` : ''}, but the model was fitted on ${n} rows (nSamples)`);
+  }
   checked.forEach((s, c) => {
     // shares are written from size / n, so they agree to rounding
     if (n > 0 && Math.abs(s.share - s.size / n) > 1e-9) throw fail(`${rootPath}[${c}].share`, `must be size / nSamples = ${s.size / n}, got ${s.share}`);

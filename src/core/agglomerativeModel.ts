@@ -1,0 +1,143 @@
+import { SegkitError } from '../util/errors.js';
+import { badModel, readEnum, readNumber, readObject, readStrings } from '../util/modelJson.js';
+import type { DataInput } from '../data/dataset.js';
+import { KMeansModel } from './kmeansModel.js';
+import { cutLinkage, dendrogramData, type DendrogramData } from './linkageTree.js';
+import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
+
+export const LINKAGES = ['ward', 'complete', 'average', 'single'] as const;
+export type Linkage = (typeof LINKAGES)[number];
+
+export const AGGLOMERATIVE_FORMAT_VERSION = 1;
+
+export interface AgglomerativeModelJSON extends ModelJSON {
+  kind: 'agglomerative';
+  version: number;
+  k: number;
+  featureNames: string[];
+  linkage: Linkage;
+  /** Mean of each final cluster, k rows. */
+  centroids: number[][];
+  nSamples: number;
+}
+
+interface Parts {
+  featureNames: string[];
+  linkage: Linkage;
+  k: number;
+  labels: Int32Array;
+  /** (n - 1) x 4, SciPy's layout (empty for a loaded model). */
+  linkageMatrix: Float64Array;
+  centroids: Float64Array;
+  nSamples?: number;
+}
+
+/**
+ * A fitted agglomerative clustering: the result of `agglomerative`, or loaded with `loadModel`. `predict` gives
+ * each new row the cluster whose final centroid (the mean of its training rows) is nearest: a hierarchy has no
+ * rule of its own for new points, and the nearest centroid is what the Ward objective rewards.
+ */
+export class AgglomerativeModel implements SegmentationModel {
+  readonly kind = 'agglomerative' as const;
+  readonly k: number;
+  readonly d: number;
+  readonly featureNames: readonly string[];
+  readonly linkage: Linkage;
+  readonly labels: Int32Array;
+  /** SciPy's linkage matrix, (n - 1) x 4 row-major: the two merged ids (rows < n, merge r is n + r), the height, the size. */
+  readonly linkageMatrix: Float64Array;
+  /** Row-major k x d centroids of the final clusters. */
+  readonly centroidData: Float64Array;
+  readonly nSamples: number;
+  private readonly nearest: KMeansModel;
+
+  constructor(p: Parts) {
+    this.featureNames = Object.freeze([...p.featureNames]);
+    this.d = p.featureNames.length;
+    this.linkage = p.linkage;
+    this.k = p.k;
+    this.labels = p.labels;
+    this.linkageMatrix = p.linkageMatrix;
+    this.centroidData = p.centroids;
+    this.nSamples = p.nSamples ?? p.labels.length;
+    // centred on the mean of the centroids before the float32 kernels compare distances
+    const offset = new Float64Array(this.d);
+    for (let c = 0; c < this.k; c++) for (let j = 0; j < this.d; j++) offset[j] += p.centroids[c * this.d + j] / this.k;
+    this.nearest = new KMeansModel({
+      k: p.k, featureNames: p.featureNames, centroids: p.centroids, offset: offset.map(Math.fround),
+      labels: new Int32Array(0), inertia: 0, iterations: 0, converged: true, nSamples: this.nSamples,
+    });
+  }
+
+  /** Centroids as k arrays of d numbers. */
+  get centroids(): number[][] {
+    return this.nearest.centroids;
+  }
+
+  /** Merge heights in ascending order (n - 1 values). */
+  get heights(): Float64Array {
+    const m = this.linkageMatrix.length / 4;
+    return Float64Array.from({ length: m }, (_, r) => this.linkageMatrix[4 * r + 2]);
+  }
+
+  /** The training rows cut into k clusters from the same tree (scikit-learn's cut), numbered by first row. */
+  labelsFor(k: number): Int32Array {
+    const n = this.labels.length;
+    if (n === 0) throw new SegkitError('E_BAD_OPTION', 'a model loaded from JSON keeps no tree: labelsFor needs the fitted model');
+    if (!Number.isInteger(k) || k < 1 || k > n) throw new SegkitError('E_BAD_OPTION', `labelsFor: k must be an integer from 1 to ${n}, got ${k}`);
+    return cutLinkage(this.linkageMatrix, n, k);
+  }
+
+  /** The top of the tree for drawing (SciPy's dendrogram with truncate_mode 'level'): merges at most `levels` below the last (0: all). */
+  dendrogram(levels = 4): DendrogramData {
+    if (!Number.isInteger(levels) || levels < 0) throw new SegkitError('E_BAD_OPTION', `dendrogram: levels must be an integer >= 0, got ${levels}`);
+    return dendrogramData(this.linkageMatrix, this.labels.length, levels);
+  }
+
+  /** The cluster of the nearest final centroid for each row (the k-means kernel, on any executor). */
+  predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
+    return this.nearest.predict(data, options);
+  }
+
+  toJSON(): AgglomerativeModelJSON {
+    return {
+      kind: 'agglomerative', version: AGGLOMERATIVE_FORMAT_VERSION, k: this.k, featureNames: [...this.featureNames],
+      linkage: this.linkage, centroids: this.centroids, nSamples: this.nSamples,
+    };
+  }
+
+  /** Reads a model saved with `toJSON`, checking every field (E_BAD_MODEL naming the bad one). */
+  static fromJSON(json: unknown): AgglomerativeModel {
+    let o = json;
+    if (typeof o === 'string') {
+      try {
+        o = JSON.parse(o);
+      } catch (e) {
+        throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`);
+      }
+    }
+    const r = readObject(o, '', KEYS);
+    readEnum(r.kind, 'kind', ['agglomerative']);
+    if (r.version !== AGGLOMERATIVE_FORMAT_VERSION) throw badModel('version', `must be ${AGGLOMERATIVE_FORMAT_VERSION}, got ${String(r.version)}`);
+    const featureNames = readStrings(r.featureNames, 'featureNames', undefined, true);
+    if (featureNames.length === 0) throw badModel('featureNames', 'must name at least one feature');
+    const d = featureNames.length;
+    const k = readNumber(r.k, 'k');
+    if (!Number.isInteger(k) || k < 1) throw badModel('k', `must be a positive integer, got ${k}`);
+    const linkage = readEnum(r.linkage, 'linkage', LINKAGES);
+    const nSamples = readNumber(r.nSamples, 'nSamples');
+    if (!Number.isInteger(nSamples) || nSamples < k) throw badModel('nSamples', `must be an integer >= k (${k}), got ${nSamples}`);
+    if (!Array.isArray(r.centroids) || r.centroids.length !== k) throw badModel('centroids', `must be ${k} rows`);
+    const centroids = new Float64Array(k * d);
+    (r.centroids as unknown[]).forEach((row, c) => {
+      if (!Array.isArray(row) || row.length !== d) throw badModel(`centroids[${c}]`, `must be ${d} numbers`);
+      row.forEach((v: unknown, j: number) => {
+        if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw badModel(`centroids[${c}][${j}]`, `must be a finite float32 number, got ${String(v)}`);
+        centroids[c * d + j] = v;
+      });
+    });
+    return new AgglomerativeModel({ featureNames, linkage, k, labels: new Int32Array(0), linkageMatrix: new Float64Array(0), centroids, nSamples });
+  }
+}
+
+const KEYS = ['kind', 'version', 'k', 'featureNames', 'linkage', 'centroids', 'nSamples'] as const;

@@ -1,0 +1,54 @@
+import { badOption, throwIfAborted } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
+import { toDataset, type DataInput } from '../data/dataset.js';
+import { resolveExecutor } from '../engine/defaultExecutor.js';
+import { checkLatLon, EARTH_RADIUS_KM, indexCoordinates, type DbscanMetric } from './epsNeighbours.js';
+import { hdbscanCoreOp } from './hdbscanOps.js';
+import type { RunOptions } from './model.js';
+import { buildKdTree } from './spatialIndex.js';
+
+export interface KDistancesOptions extends RunOptions {
+  /** Neighbours counted, the row itself included (DBSCAN's minSamples). */
+  k: number;
+  metric?: DbscanMetric;
+}
+
+/**
+ * Each row's distance to its k-th nearest row, the row itself counted first (kilometres for haversine), in row
+ * order: with k = minSamples, a row is a DBSCAN core point exactly when this is at most eps, so the sorted curve
+ * (the k-distance plot of Ester et al. 1996) shows how many rows each eps makes core. kd-tree searches as shard ops.
+ * @example
+ * const d = await kDistances(rows, { k: 5 });
+ * const sorted = Float64Array.from(d).sort().reverse();   // look for the knee
+ */
+export async function kDistances(data: DataInput, options: KDistancesOptions): Promise<Float64Array> {
+  checkOptions(options, ['k', 'metric', 'executor', 'threads', 'signal'], 'kDistances');
+  const ds = toDataset(data);
+  const { k } = options;
+  if (!Number.isInteger(k) || k < 1 || k > ds.n) throw badOption('k', k, `an integer from 1 to the number of rows (${ds.n})`);
+  const metric = options.metric ?? 'euclidean';
+  if (metric !== 'euclidean' && metric !== 'haversine') throw badOption('metric', metric, '"euclidean" or "haversine"');
+  if (metric === 'haversine') checkLatLon(ds);
+  throwIfAborted(options.signal);
+  const ex = resolveExecutor(options);
+  const { coords } = indexCoordinates(ds, metric);
+  const { perm, spec: tree } = buildKdTree(coords, 32);
+  const n = ds.n;
+  const sorted = coords.map((c) => { const o = new Float64Array(n); for (let r = 0; r < n; r++) o[r] = c[perm[r]]; return o; });
+  const handle = await ex.load({ columns: sorted }, { dtype: 'f64', replicate: true, signal: options.signal });
+  try {
+    const parts = await ex.map(hdbscanCoreOp, handle, { tree, k }, { signal: options.signal });
+    const out = new Float64Array(n);
+    let at = 0;
+    for (const p of parts) {
+      for (let q = 0; q < p.length; q++) {
+        // the chord between unit vectors back to the great-circle distance
+        out[perm[at + q]] = metric === 'haversine' ? 2 * Math.asin(Math.min(1, p[q] / 2)) * EARTH_RADIUS_KM : p[q];
+      }
+      at += p.length;
+    }
+    return out;
+  } finally {
+    await ex.release(handle);
+  }
+}

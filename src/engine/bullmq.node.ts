@@ -1,0 +1,467 @@
+import { randomBytes } from 'node:crypto';
+import type { FlowProducer, Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
+import type { AnyTypedArray } from '../kernels/shard.js';
+import { decodeValue, encodeValue } from './codec.js';
+import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
+import { checkSource } from './heapExecutor.js';
+import { typeOfRows } from './shardHolder.js';
+import {
+  HANDLE_TTL, INLINE_STATE, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, fromBase64, queueNames, redactUrl,
+  redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
+} from './jobProtocol.node.js';
+import { concatInShardOrder } from './merge.js';
+import { encodeShard } from './shardFile.js';
+import { decodePartial, encodeState, type ShardOp } from './shardOp.js';
+import { openStore, type ShardStore } from './shardStore.node.js';
+
+export interface BullmqExecutorOptions {
+  /** Redis URL: `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  connection: string;
+  /** Where shards live, reachable by the caller and every worker: a `file:///shared/dir` URL or a `ShardStore`. */
+  store: string | ShardStore;
+  /** Queue name the workers serve (default "segkit"). */
+  queue?: string;
+  /** Failed connection attempts to Redis before E_EXECUTOR (default 5, about 3 s). */
+  connectAttempts?: number;
+  /** Milliseconds a pass waits while no worker is alive before E_EXECUTOR (default 60 s). */
+  workerTimeout?: number;
+}
+
+const KNOWN = ['connection', 'store', 'queue', 'connectAttempts', 'workerTimeout'] as const;
+
+/** Jobs of one pass: retried twice on errors that may pass (a store hiccup), removed once their parent has their result. */
+const CHILD = { attempts: 3, backoff: { type: 'fixed', delay: 250 }, removeOnComplete: true, removeOnFail: true, ignoreDependencyOnFailure: true } as const;
+/** Shard files written at once by `load`. */
+const WRITERS = 4;
+/** Live workers are looked up at most this often (a dead one's queue is adopted by the others meanwhile). */
+const LIVE_MS = 1000;
+
+class BullHandle implements Handle {
+  readonly shards: number;
+  pass = 0;
+  released = false;
+  /** The worker holding each shard ('' before its first job). */
+  readonly holders: string[];
+  /** The last pass that changed each shard (a map on it, or a write), and any shard. */
+  readonly changed: Int32Array;
+  changedAny = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(
+    readonly id: number, readonly fit: string, readonly n: number, readonly d: number, readonly dtype: 'f32' | 'f64',
+    readonly shardRows: number, readonly replicate: boolean,
+  ) {
+    this.shards = Math.ceil(n / shardRows);
+    this.holders = new Array<string>(this.shards).fill('');
+    this.changed = new Int32Array(this.shards);
+  }
+  /** Passes of one handle run one after another: the log's order is the order every holder applies them. */
+  serial<T>(f: () => Promise<T>): Promise<T> {
+    const r = this.chain.then(f, f);
+    this.chain = r.catch(() => undefined);
+    return r;
+  }
+}
+
+interface Gathered {
+  values: Record<string, unknown>;
+  failures: Record<string, string>;
+}
+
+interface Pending {
+  resolve(g: Gathered): void;
+  reject(e: unknown): void;
+}
+
+interface Conn {
+  client: Redis;
+  flow: FlowProducer;
+  gatherQueue: Queue;
+  gather: Worker;
+  JobClass: typeof Job;
+}
+
+let nextHandle = 1;
+
+async function eachLimited(count: number, limit: number, f: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const run = async (): Promise<void> => {
+    for (let i = next++; i < count; i = next++) await f(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, run));
+}
+
+/**
+ * Shard ops on many machines through BullMQ on Redis. `load` writes each shard once to the store as an Arrow IPC
+ * file; each pass is a BullMQ flow: one child job per shard (carrying the op's registered name, its encoded state
+ * and the pass number, never data or code) under a parent that gathers their partials, which are decoded and
+ * returned in shard order. A shard's jobs go to the worker that holds it, so its rows and per-row buffers stay
+ * there between passes; the handle's log of passes in Redis lets any other worker rebuild them exactly.
+ */
+class BullmqExecutor implements Executor {
+  readonly kind = 'bullmq';
+  private readonly url: string;
+  private readonly store: ShardStore;
+  private readonly queue: string;
+  private readonly names: ReturnType<typeof queueNames>;
+  private readonly keys: ReturnType<typeof redisKeys>;
+  private readonly attempts: number;
+  private readonly workerTimeout: number;
+  private readonly id = randomBytes(6).toString('hex');
+  private ready: Promise<Conn> | undefined;
+  private readonly handles = new Set<BullHandle>();
+  private readonly pending = new Map<string, Pending>();
+  private live: { at: number; ids: string[] } = { at: -Infinity, ids: [] };
+
+  constructor(o: BullmqExecutorOptions) {
+    if (!o || typeof o !== 'object') throw badOption('options', o, 'an object with { connection, store }');
+    checkOptions(o, KNOWN, 'bullmqExecutor');
+    this.url = checkRedisUrl(o.connection);
+    this.store = openStore(o.store);
+    this.queue = checkQueueName(o.queue ?? 'segkit');
+    this.names = queueNames(this.queue);
+    this.keys = redisKeys(this.queue);
+    this.attempts = o.connectAttempts ?? 5;
+    if (!Number.isInteger(this.attempts) || this.attempts < 1) throw badOption('connectAttempts', o.connectAttempts, 'a positive integer');
+    this.workerTimeout = o.workerTimeout ?? 60_000;
+    if (!(this.workerTimeout > 0)) throw badOption('workerTimeout', o.workerTimeout, 'a positive number of milliseconds');
+  }
+
+  /** Workers alive at the last look (for display; results never depend on it). */
+  get threads(): number {
+    return Math.max(1, this.live.ids.length);
+  }
+
+  private where(): string {
+    return `Redis at ${redactUrl(this.url)}`;
+  }
+
+  private conn(): Promise<Conn> {
+    const ready = (this.ready ??= this.connect());
+    ready.catch(() => {
+      if (this.ready === ready) this.ready = undefined;
+    });
+    return ready;
+  }
+
+  private async connect(): Promise<Conn> {
+    const [{ FlowProducer, Queue, Worker, Job }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
+    const client = new Redis(this.url, redisOptions(this.url, this.attempts));
+    let last = '';
+    client.on('error', (e: Error) => { last = e.message; });
+    try {
+      await client.ping();
+    } catch (e) {
+      client.disconnect();
+      throw new SegkitError('E_EXECUTOR', `cannot reach ${this.where()} after ${this.attempts} attempts: ${last || (e as Error).message}`, 'start redis-server, or check the URL, password and TLS (rediss://)', { cause: e });
+    }
+    const connection = redisOptions(this.url, this.attempts);
+    const flow = new FlowProducer({ connection });
+    const gatherQueue = new Queue(this.names.gather(this.id), { connection });
+    const gather = new Worker(this.names.gather(this.id), (job: Job) => this.gathered(job), { connection, concurrency: 64 });
+    // failures surface through the commands that fail and through the watch on each pass, not as events
+    flow.on('error', () => undefined);
+    gatherQueue.on('error', () => undefined);
+    gather.on('error', () => undefined);
+    await Promise.all([flow.waitUntilReady(), gatherQueue.waitUntilReady(), gather.waitUntilReady()]);
+    return { client, flow, gatherQueue, gather, JobClass: Job };
+  }
+
+  /** A flow's parent: every child finished; hand their results to the waiting pass. */
+  private async gathered(job: Job): Promise<null> {
+    const p = this.pending.get(job.id ?? '');
+    if (!p) return null;
+    try {
+      const [values, failures] = await Promise.all([job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
+      p.resolve({ values, failures });
+    } catch (e) {
+      p.reject(e);
+    }
+    return null;
+  }
+
+  private check(h: Handle): BullHandle {
+    if (!(h instanceof BullHandle) || !this.handles.has(h)) throw new SegkitError('E_CLOSED', 'the data was released, its executor closed, or it belongs to another executor');
+    return h;
+  }
+
+  private lost(e: unknown): SegkitError {
+    if (e instanceof SegkitError) return e;
+    return new SegkitError('E_EXECUTOR', `lost ${this.where()}: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
+  }
+
+  async load(source: ShardSource, options: LoadOptions = {}): Promise<Handle> {
+    throwIfAborted(options.signal);
+    const { n, d, dtype, shardRows } = checkSource(source, options);
+    const c = await this.conn();
+    const h = new BullHandle(nextHandle++, randomBytes(8).toString('hex'), n, d, dtype, shardRows, !!options.replicate);
+    this.handles.add(h);
+    try {
+      const sums = new Array<string>(h.shards);
+      await eachLimited(h.shards, WRITERS, async (s) => {
+        throwIfAborted(options.signal);
+        const r0 = s * shardRows, r1 = Math.min(n, r0 + shardRows);
+        const bytes = encodeShard({
+          columns: source.columns.map((col) => col.subarray(r0, r1)),
+          inputs: Object.fromEntries(Object.entries(source.rows ?? {}).map(([k, a]) => [k, a.subarray(r0, r1)])),
+        });
+        sums[s] = sha256(bytes);
+        await this.store.put(storeKeys.shard(h.fit, s), bytes);
+      });
+      throwIfAborted(options.signal);
+      const meta: FitMeta = {
+        v: PROTOCOL, segkit: SEGKIT_VERSION, n, d, dtype, shardRows, replicate: h.replicate, sums,
+        inputs: Object.entries(source.rows ?? {}).map(([k, a]) => [k, typeOfRows(a)] as const),
+      };
+      await c.client.set(this.keys.fit(h.fit), JSON.stringify(meta), 'EX', HANDLE_TTL).catch((e) => { throw this.lost(e); });
+    } catch (e) {
+      await this.release(h);
+      throw e;
+    }
+    return h;
+  }
+
+  async map<S, P>(op: ShardOp<S, P>, handle: Handle, state: S, options: MapOptions = {}): Promise<P[]> {
+    const h = this.check(handle);
+    throwIfAborted(options.signal);
+    const list = mapShards(h, options.shards);
+    return h.serial(async () => {
+      const bytes = encodeState(op, state);
+      let step: Step;
+      if (bytes.length <= INLINE_STATE) {
+        step = { k: 'map', op: op.name, st: toBase64(bytes) };
+      } else {
+        const ref = storeKeys.state(h.fit, h.pass + 1);
+        await this.store.put(ref, seal(bytes));
+        step = { k: 'map', op: op.name, ref };
+      }
+      const parts = await this.pass(h, step, list, options.signal);
+      return parts.map((b) => decodePartial(op, b));
+    });
+  }
+
+  async readRows(handle: Handle, name: string, options: { signal?: AbortSignal } = {}): Promise<AnyTypedArray> {
+    const h = this.check(handle);
+    throwIfAborted(options.signal);
+    const all = mapShards(h);
+    const parts = await h.serial(() => this.pass(h, { k: 'read', name }, all, options.signal));
+    return concatInShardOrder(parts.map((b) => decodeValue(b)) as Float32Array[]);
+  }
+
+  /** Written values go to the store and the log; each holder applies them before its shard's next job. */
+  async writeRows(handle: Handle, name: string, values: AnyTypedArray, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const h = this.check(handle);
+    throwIfAborted(options.signal);
+    if (values.length !== h.n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row values "${name}" has ${values.length} values for ${h.n} rows`);
+    const copy = values.slice();
+    await h.serial(async () => {
+      const c = await this.conn();
+      this.checkLive(h);
+      const pass = h.pass + 1;
+      await eachLimited(h.shards, WRITERS, async (s) => {
+        const r0 = s * h.shardRows;
+        await this.store.put(storeKeys.rows(h.fit, pass, s), seal(encodeValue(copy.subarray(r0, Math.min(h.n, r0 + h.shardRows)))));
+      });
+      await this.log(c, h, pass, { k: 'write', name });
+      h.pass = pass;
+      h.changed.fill(pass);
+      h.changedAny = pass;
+    });
+  }
+
+  private checkLive(h: BullHandle): void {
+    if (h.released) throw new SegkitError('E_CLOSED', 'the data was released (or its executor closed) while an operation was running', 'close() only after every fit and scan has finished');
+  }
+
+  private async log(c: Conn, h: BullHandle, pass: number, entry: LogEntry): Promise<void> {
+    await c.client.multi()
+      .hset(this.keys.log(h.fit), String(pass), JSON.stringify(entry))
+      .expire(this.keys.log(h.fit), HANDLE_TTL)
+      .expire(this.keys.fit(h.fit), HANDLE_TTL)
+      .exec()
+      .catch((e) => { throw this.lost(e); });
+  }
+
+  private async liveWorkers(c: Conn, fresh = false): Promise<string[]> {
+    if (!fresh && performance.now() - this.live.at < LIVE_MS) return this.live.ids;
+    const ids = (await c.client.smembers(this.keys.workers)).sort();
+    const alive = ids.length ? await c.client.mget(ids.map((w) => this.keys.alive(w))) : [];
+    this.live = { at: performance.now(), ids: ids.filter((_, i) => alive[i] !== null) };
+    return this.live.ids;
+  }
+
+  /** Each shard's queue: its holder's while that worker is alive, else the least-loaded live worker's, else the shared one. */
+  private async route(c: Conn, h: BullHandle, list: readonly number[]): Promise<string[]> {
+    const live = await this.liveWorkers(c);
+    const load = new Map(live.map((w) => [w, 0]));
+    for (const w of h.holders) if (load.has(w)) load.set(w, load.get(w)! + 1);
+    return list.map((s) => {
+      let w = h.holders[s];
+      if (!load.has(w)) {
+        if (!live.length) return this.names.shared;
+        w = live.reduce((a, b) => (load.get(b)! < load.get(a)! ? b : a));
+        load.set(w, load.get(w)! + 1);
+        h.holders[s] = w;
+      }
+      return this.names.worker(w);
+    });
+  }
+
+  /** Runs one pass as a flow and returns each shard's partial bytes in list order. */
+  private async pass(h: BullHandle, step: Step, list: readonly number[], signal?: AbortSignal): Promise<Uint8Array[]> {
+    const c = await this.conn();
+    this.checkLive(h);
+    throwIfAborted(signal);
+    const pass = h.pass + 1;
+    const parentId = `${h.fit}.${pass}`;
+    // logged while the jobs are added: only a later pass's rebuild reads this entry, and this pass waits for it
+    const logged = this.log(c, h, pass, list.length < h.shards ? { ...step, sh: list } : step);
+    logged.catch(() => undefined);
+    h.pass = pass;
+    const since = list.map((s) => (h.replicate ? h.changedAny : h.changed[s]));
+    if (step.k === 'map') {
+      for (const s of list) h.changed[s] = pass;
+      h.changedAny = pass;
+    }
+    const routes = await this.route(c, h, list).catch((e) => { throw this.lost(e); });
+    const gathered = new Promise<Gathered>((resolve, reject) => this.pending.set(parentId, { resolve, reject }));
+    gathered.catch(() => undefined);
+    try {
+      const added = c.flow.add({
+        name: 'gather',
+        queueName: this.names.gather(this.id),
+        data: { fit: h.fit, pass },
+        opts: { jobId: parentId, removeOnComplete: true, removeOnFail: true },
+        children: list.map((s, i) => {
+          const data: JobData = { v: PROTOCOL, fit: h.fit, pass, shard: s, since: since[i], step };
+          return { name: step.k === 'map' ? step.op : 'read', queueName: routes[i], data, opts: { jobId: `${parentId}.${s}`, ...CHILD } };
+        }),
+      });
+      await Promise.all([logged, added]).catch((e) => { throw this.lost(e); });
+      const got = await this.wait(c, h, parentId, gathered, signal);
+      return await this.results(h, pass, list, got);
+    } finally {
+      this.pending.delete(parentId);
+    }
+  }
+
+  /** Waits for the flow's parent, watching the signal, the connection and whether any worker is alive. */
+  private wait(c: Conn, h: BullHandle, parentId: string, gathered: Promise<Gathered>, signal?: AbortSignal): Promise<Gathered> {
+    return new Promise<Gathered>((resolve, reject) => {
+      let settled = false, busy = false, idleSince = -1;
+      const finish = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      const fail = (e: unknown) => {
+        void this.cancel(c, parentId).finally(() => finish(() => reject(e)));
+      };
+      const onAbort = () => fail(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason }));
+      const timer = setInterval(async () => {
+        if (busy || settled) return;
+        busy = true;
+        try {
+          if (c.client.status === 'end') throw new SegkitError('E_EXECUTOR', `lost ${this.where()} (gave up after ${this.attempts} reconnection attempts)`);
+          const live = await this.liveWorkers(c, true);
+          if (live.length) idleSince = -1;
+          else if (idleSince < 0) idleSince = performance.now();
+          else if (performance.now() - idleSince > this.workerTimeout) {
+            throw new SegkitError('E_EXECUTOR', `no segkit worker has served queue "${this.queue}" on ${this.where()} for ${Math.round(this.workerTimeout / 1000)} s`, 'start workers: segkit worker --redis URL --store URL');
+          }
+        } catch (e) {
+          finish(() => reject(this.lost(e)));
+          void this.cancel(c, parentId);
+        } finally {
+          busy = false;
+        }
+      }, LIVE_MS);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      gathered.then((g) => finish(() => (h.released ? reject(new SegkitError('E_CLOSED', 'the executor was closed while an operation was running')) : resolve(g))), (e) => finish(() => reject(e)));
+    });
+  }
+
+  /** Removes a pass's jobs that no worker has started, then its parent (jobs running now finish and are dropped). */
+  private async cancel(c: Conn, parentId: string): Promise<void> {
+    try {
+      const parent = await c.JobClass.fromId(c.gatherQueue, parentId);
+      await parent?.removeUnprocessedChildren();
+      await c.gatherQueue.remove(parentId, { removeChildren: true });
+    } catch {
+      // the connection is gone: nothing can be removed, and the workers drop the handle's jobs once it is released
+    }
+  }
+
+  private async results(h: BullHandle, pass: number, list: readonly number[], got: Gathered): Promise<Uint8Array[]> {
+    const byShard = (o: Record<string, unknown>) => {
+      const m = new Map<number, unknown>();
+      for (const [key, v] of Object.entries(o)) {
+        const id = key.slice(key.lastIndexOf(':') + 1).split('.');
+        if (id.length === 3 && id[0] === h.fit && Number(id[1]) === pass) m.set(Number(id[2]), v);
+      }
+      return m;
+    };
+    const failed = byShard(got.failures);
+    for (const s of list) {
+      if (failed.has(s)) throw errorFromReason(String(failed.get(s)), s);
+    }
+    const values = byShard(got.values);
+    return Promise.all(list.map(async (s) => {
+      const v = values.get(s) as JobResult | undefined;
+      if (!v || typeof v !== 'object' || typeof v.w !== 'string' || (typeof v.p !== 'string' && typeof v.ref !== 'string')) {
+        throw new SegkitError('E_EXECUTOR', `shard ${s} of pass ${pass} came back without a result`);
+      }
+      h.holders[s] = v.w;
+      if (typeof v.p === 'string') return fromBase64(v.p);
+      const key = storeKeys.out(h.fit, pass, s);
+      if (v.ref !== key) throw new SegkitError('E_EXECUTOR', `shard ${s} of pass ${pass} came back with a foreign store key`);
+      const bytes = unseal(await this.store.get(key), `the result of shard ${s}, pass ${pass} (${key} in ${this.store.url})`);
+      await this.store.remove(key);
+      return bytes;
+    }));
+  }
+
+  async release(handle: Handle): Promise<void> {
+    if (!(handle instanceof BullHandle) || !this.handles.has(handle)) return;
+    this.handles.delete(handle);
+    handle.released = true;
+    const ready = this.ready;
+    const c = ready && (await ready.catch(() => undefined));
+    await Promise.allSettled([
+      c && c.client.status === 'ready' && c.client.del(this.keys.fit(handle.fit), this.keys.log(handle.fit)).then(() => c.client.publish(this.keys.released, handle.fit)),
+      this.store.removeAll(`${handle.fit}/`),
+    ]);
+  }
+
+  async close(): Promise<void> {
+    const closed = new SegkitError('E_CLOSED', 'the executor was closed while an operation was running', 'close() only after every fit and scan has finished');
+    for (const p of this.pending.values()) p.reject(closed);
+    this.pending.clear();
+    await Promise.all([...this.handles].map((h) => this.release(h)));
+    const ready = this.ready;
+    this.ready = undefined;
+    const c = ready && (await ready.catch(() => undefined));
+    if (!c) return;
+    await Promise.allSettled([c.gather.close(true), c.flow.close()]);
+    await c.gatherQueue.obliterate({ force: true }).catch(() => undefined);
+    await c.gatherQueue.close().catch(() => undefined);
+    await c.client.quit().catch(() => c.client.disconnect());
+  }
+}
+
+/**
+ * An executor over BullMQ on Redis: shard ops run on `segkit worker` processes (any number, on any machines
+ * that reach the Redis server and the store), with the same bytes as every other executor.
+ * @example
+ * const ex = bullmqExecutor({ connection: 'redis://127.0.0.1:6379', store: 'file:///shared/segkit' });
+ * const model = await kmeans(data, { k: 8, seed: 1, executor: ex });
+ * await ex.close();
+ */
+export function bullmqExecutor(options: BullmqExecutorOptions): Executor {
+  return new BullmqExecutor(options);
+}

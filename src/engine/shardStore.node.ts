@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SegkitError, describe } from '../util/errors.js';
+
+/**
+ * Where a distributed executor puts what jobs refer to (the claim-check pattern): each shard of loaded data, large
+ * op states, written per-row values and large partials. Keys are relative paths like `3f2a.../shard-000003.arrow`.
+ * The caller and every worker must reach the same store. An S3-compatible object store implements the same four
+ * methods (PutObject, GetObject with 404 as undefined, DeleteObject, and a listed delete of a prefix).
+ */
+export interface ShardStore {
+  /** Where the store is, for messages (never with secrets). */
+  readonly url: string;
+  /** Stores the bytes under the key, whole or not at all. */
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  /** The bytes under the key, or undefined when there are none. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  remove(key: string): Promise<void>;
+  /** Removes every key that starts with `prefix` (a "directory", ending with "/"). */
+  removeAll(prefix: string): Promise<void>;
+}
+
+const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*\/?$/;
+
+function checkKey(key: string): string {
+  if (typeof key !== 'string' || !KEY.test(key)) throw new SegkitError('E_EXECUTOR', `store key ${describe(key)} is not a relative path of plain names`);
+  return key;
+}
+
+/** A directory, local or on a file system every worker mounts (NFS, a shared volume): writes go to a temporary name renamed into place. */
+class FileStore implements ShardStore {
+  private readonly made = new Set<string>();
+  constructor(readonly url: string, private readonly root: string) {}
+
+  private file(key: string): string {
+    return path.join(this.root, ...checkKey(key).split('/'));
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    const file = this.file(key);
+    const dir = path.dirname(file);
+    if (!this.made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.made.add(dir);
+    }
+    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(temp, bytes);
+      await rename(temp, file);
+    } catch (e) {
+      await unlink(temp).catch(() => undefined);
+      throw new SegkitError('E_IO', `cannot write ${key} to the store ${this.url}: ${(e as Error).message}`, undefined, { cause: e });
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const b = await readFile(this.file(key));
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new SegkitError('E_IO', `cannot read ${key} from the store ${this.url}: ${(e as Error).message}`, undefined, { cause: e });
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+
+  async removeAll(prefix: string): Promise<void> {
+    const dir = this.file(prefix.replace(/\/$/, ''));
+    for (const d of this.made) if (d === dir || d.startsWith(dir + path.sep)) this.made.delete(d);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function isShardStore(x: unknown): x is ShardStore {
+  const s = x as ShardStore;
+  return !!s && typeof s === 'object' && typeof s.url === 'string' && ['put', 'get', 'remove', 'removeAll'].every((m) => typeof (s as unknown as Record<string, unknown>)[m] === 'function');
+}
+
+/** The store for a `file:///dir` URL (the directory is created on first write), or the given store itself. */
+export function openStore(store: unknown, option = 'store'): ShardStore {
+  if (isShardStore(store)) return store;
+  if (typeof store !== 'string') throw new SegkitError('E_BAD_OPTION', `option "${option}" must be a file:/// URL or a ShardStore, got ${describe(store)}`);
+  let url: URL;
+  try {
+    url = new URL(store);
+  } catch {
+    throw new SegkitError('E_BAD_OPTION', `option "${option}" must be a URL like file:///shared/segkit, got ${describe(store)}`);
+  }
+  if (url.protocol !== 'file:') {
+    throw new SegkitError('E_BAD_OPTION', `option "${option}" uses ${url.protocol}, but only file:/// stores are built in`, 'pass an object implementing ShardStore (put, get, remove, removeAll) for an object store');
+  }
+  if (url.host && url.host !== 'localhost') throw new SegkitError('E_BAD_OPTION', `option "${option}" names host "${url.host}"; a file store is a path: file:///dir`);
+  return new FileStore(url.href, fileURLToPath(url));
+}
+
+/** A file store over a directory. */
+export function fileStore(dir: string | URL): ShardStore {
+  return openStore(typeof dir === 'string' && !dir.startsWith('file:') ? pathToFileURL(path.resolve(dir)).href : String(dir));
+}

@@ -1,0 +1,198 @@
+// Agglomerative clustering against SciPy 1.10 (linkage matrices, fcluster, dendrogram), fastcluster's
+// linkage_vector, scikit-learn's AgglomerativeClustering labels, and scalar twins of the two wasm kernels.
+import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import {
+  adjustedRandScore, agglomerative, AgglomerativeModel, close, createRandom, fromColumns, inlineExecutor, loadModel, loopbackExecutor,
+  piscinaExecutor, type Executor, type Linkage,
+} from '../src/index.node.js';
+import { primSingleOp, wardChainOp } from '../src/core/agglomerativeOps.js';
+import { FIXTURES, failure, fixture } from './helpers.js';
+import { primSingleTwin, wardChainTwin } from './twins/linkage.js';
+
+const fx = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
+const ex = inlineExecutor();
+afterAll(async () => { await ex.close(); await close(); });
+
+const METHODS: Linkage[] = ['ward', 'complete', 'average', 'single'];
+const rowsOf = (Z: Float64Array): number[][] => Array.from({ length: Z.length / 4 }, (_, r) => Array.from(Z.subarray(4 * r, 4 * r + 4)));
+
+describe('linkage matrices match SciPy', () => {
+  for (const name of ['linkage-blobs', 'linkage-iris']) {
+    for (const method of METHODS) {
+      it(`${name}, ${method}: heights within 1e-6 relative, the same partition at every k = 2..8`, async () => {
+        const f = fx(name);
+        const m = await agglomerative(f.X, { k: 2, linkage: method, executor: ex });
+        const want: number[][] = f.scipy[method].Z;
+        const got = rowsOf(m.linkageMatrix);
+        expect(got.length).toBe(want.length);
+        got.forEach((row, r) => {
+          expect(Math.abs(row[2] - want[r][2])).toBeLessThanOrEqual(1e-6 * want[r][2]);
+          expect(row[3]).toBe(want[r][3]);
+        });
+        for (let k = 2; k <= 8; k++) {
+          const scipy: number[] = f.scipy[method].fcluster_maxclust[String(k)];
+          // fcluster may give fewer than k clusters where merges tie at the cut; scikit-learn's cut gives k
+          if (new Set(scipy).size === k) expect(adjustedRandScore(scipy, Array.from(m.labelsFor(k)))).toBe(1);
+        }
+        // without tied heights the merge order is SciPy's, row for row
+        if (f.scipy[method].tied_heights === 0) expect(got.map((r) => [r[0], r[1], r[3]])).toEqual(want.map((r) => [r[0], r[1], r[3]]));
+      });
+    }
+    it(`${name}: Ward and single agree with fastcluster's linkage_vector`, async () => {
+      const f = fx(name);
+      for (const method of ['ward', 'single'] as const) {
+        const m = await agglomerative(f.X, { k: 2, linkage: method, executor: ex });
+        const fc: number[][] = f.fastcluster_linkage_vector[method].Z;
+        const heights = fc.map((r) => r[2]).sort((a, b) => a - b);
+        Array.from(m.heights).forEach((h, r) => expect(Math.abs(h - heights[r])).toBeLessThanOrEqual(1e-6 * heights[r]));
+        for (let k = 2; k <= 8; k++) {
+          const cut = (Z: number[][]) => m.labelsFor.call({ labels: m.labels, linkageMatrix: Float64Array.from(Z.flat()) } as AgglomerativeModel, k);
+          expect(adjustedRandScore(Array.from(cut(fc)), Array.from(m.labelsFor(k)))).toBe(1);
+        }
+      }
+    });
+  }
+
+  it('iris: tied merges (12 to 35 per method) still give SciPy\'s exact rows', async () => {
+    const f = fx('linkage-iris');
+    for (const method of METHODS) {
+      expect(f.scipy[method].tied_heights).toBeGreaterThan(0);
+      const m = await agglomerative(f.X, { k: 3, linkage: method, executor: ex });
+      const want: number[][] = f.scipy[method].Z;
+      expect(rowsOf(m.linkageMatrix).map((r) => [r[0], r[1], r[3]])).toEqual(want.map((r) => [r[0], r[1], r[3]]));
+    }
+  });
+});
+
+describe('labels match scikit-learn\'s AgglomerativeClustering', () => {
+  for (const name of FIXTURES) {
+    it(name, async () => {
+      const f = fixture(name) as ReturnType<typeof fixture> & { agglomerative: Record<string, number[]> };
+      for (const method of METHODS) {
+        const m = await agglomerative(f.X, { k: f.k, linkage: method, executor: ex });
+        expect({ method, ari: adjustedRandScore(f.agglomerative[method], Array.from(m.labels)) }).toEqual({ method, ari: 1 });
+        expect(m.k).toBe(f.k);
+      }
+    });
+  }
+});
+
+describe('the tree', () => {
+  it('dendrogram(levels) gives SciPy\'s truncated dendrogram coordinates', async () => {
+    const f = fx('dendrogram-blobs');
+    const X = fx('linkage-blobs').X;
+    for (const method of ['ward', 'single'] as const) {
+      const m = await agglomerative(X, { k: 2, linkage: method, executor: ex });
+      for (const p of [0, 2, 3]) {
+        const want = f.cases[`${method}-${p}`];
+        const got = m.dendrogram(p);
+        expect(got.leaves).toEqual(want.leaves);
+        expect(got.icoord).toEqual(want.icoord);
+        got.dcoord.forEach((row, r) => row.forEach((v, c) => expect(Math.abs(v - want.dcoord[r][c])).toBeLessThanOrEqual(1e-6 * Math.max(1, want.dcoord[r][c]))));
+        expect(got.leafSizes.reduce((a, b) => a + b, 0)).toBe(X.length);
+      }
+    }
+  });
+
+  it('distanceThreshold undoes every merge at or above it (scikit-learn), and labelsFor cuts the same tree', async () => {
+    const X = fx('linkage-blobs').X;
+    const byK = await agglomerative(X, { k: 4, executor: ex });
+    const h = byK.heights;
+    const t = (h[h.length - 4] + h[h.length - 3]) / 2;
+    const byT = await agglomerative(X, { distanceThreshold: t, executor: ex });
+    expect(byT.k).toBe(4);
+    expect(Array.from(byT.labels)).toEqual(Array.from(byK.labels));
+    expect((await agglomerative(X, { distanceThreshold: h[h.length - 1], executor: ex })).k).toBe(2);
+    expect(Array.from(byK.labelsFor(4))).toEqual(Array.from(byK.labels));
+    expect(new Set(byK.labelsFor(7)).size).toBe(7);
+  });
+
+  it('predict: the nearest final centroid; the saved model predicts the same after loadModel', async () => {
+    const f = fixture('blobs-600x4-k4');
+    const m = await agglomerative(f.X, { k: 4, executor: ex });
+    const c = m.centroids;
+    expect(Array.from(await m.predict(c, { executor: ex }))).toEqual([0, 1, 2, 3]);
+    const got = await m.predict(f.X, { executor: ex });
+    f.X.forEach((row, i) => {
+      const dist = c.map((cc) => cc.reduce((s, v, j) => s + (v - row[j]) ** 2, 0));
+      expect(dist[got[i]]).toBeLessThanOrEqual(Math.min(...dist) * (1 + 1e-5) + 1e-9);
+    });
+    const back = loadModel(JSON.parse(JSON.stringify(m.toJSON())));
+    expect(back).toBeInstanceOf(AgglomerativeModel);
+    expect(Array.from(await back.predict(f.X, { executor: ex }))).toEqual(Array.from(got));
+    for (const [patch, field] of [[{ linkage: 'median' }, 'linkage'], [{ centroids: c.slice(1) }, 'centroids'], [{ k: 0 }, 'k'], [{ nSamples: 2 }, 'nSamples']] as const) {
+      const e = await failure(() => loadModel({ ...m.toJSON(), ...patch }));
+      expect(e.code).toBe('E_BAD_MODEL');
+      expect(e.message).toContain(field);
+    }
+  });
+
+  it('n = 1 and n = 2', async () => {
+    const one = await agglomerative([[1, 2]], { k: 1, executor: ex });
+    expect(Array.from(one.labels)).toEqual([0]);
+    expect(one.linkageMatrix.length).toBe(0);
+    const two = await agglomerative([[0, 0], [3, 4]], { k: 1, linkage: 'single', executor: ex });
+    expect(rowsOf(two.linkageMatrix)).toEqual([[0, 1, 5, 2]]);
+  });
+});
+
+describe('the wasm kernels match their scalar twins on awkward shapes', () => {
+  const shapes: [number, number][] = [[2, 1], [3, 3], [9, 5], [17, 17], [40, 2], [61, 7]];
+  for (const [n, d] of shapes) {
+    it(`n = ${n}, d = ${d} (with duplicates and integer ties)`, async () => {
+      const rng = createRandom(n * 31 + d);
+      const X = Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, j) => (j % 2 ? Math.round(rng.normal() * 2) : Math.fround(rng.normal() * 3))));
+      for (let i = 3; i < n; i += 7) X[i] = [...X[i - 1]];
+      const h = await ex.load({ columns: Array.from({ length: d }, (_, j) => Float64Array.from(X, (r) => r[j])) }, { dtype: 'f64', replicate: true });
+      try {
+        const prim = (await ex.map(primSingleOp, h, { n }, { shards: [0] }))[0];
+        expect(Array.from({ length: n - 1 }, (_, r) => Array.from(prim.subarray(3 * r, 3 * r + 3)))).toEqual(primSingleTwin(X));
+        const ward = (await ex.map(wardChainOp, h, { n }, { shards: [0] }))[0];
+        expect(Array.from({ length: n - 1 }, (_, r) => Array.from(ward.subarray(3 * r, 3 * r + 3)))).toEqual(wardChainTwin(X));
+      } finally {
+        await ex.release(h);
+      }
+    });
+  }
+});
+
+describe('agglomerative refuses bad input, naming the option', () => {
+  const X = [[0, 0], [1, 1], [2, 2]];
+  it.each([
+    [{ k: 2, linkage: 'median' }, 'linkage'], [{ k: 4 }, 'k'], [{ k: 0 }, 'k'], [{ k: 1.5 }, 'k'],
+    [{ distanceThreshold: -1 }, 'distanceThreshold'], [{ k: 2, distanceThreshold: 1 }, 'distanceThreshold'], [{}, 'distanceThreshold'],
+    [{ k: 2, linkages: 'ward' }, 'linkages'],
+  ])('%j', async (options, name) => {
+    const e = await failure(() => agglomerative(X, options as never));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain(`"${name}"`);
+  });
+
+  it('complete linkage beyond the 2 GiB distance matrix', async () => {
+    const big = fromColumns({ columns: [new Float32Array(30_000)] });
+    const e = await failure(() => agglomerative(big, { k: 2, linkage: 'complete' }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('"linkage"');
+    expect(e.message).toContain('GiB');
+  });
+});
+
+describe('agglomerative gives the same bytes on every executor', () => {
+  it('every linkage', async () => {
+    const executors: [string, Executor][] = [['inline', ex], ['piscina 2', piscinaExecutor({ threads: 2 })], ['loopback', loopbackExecutor()]];
+    const f = fixture('blobs-600x4-k4');
+    let want: string | undefined;
+    for (const [name, e] of executors) {
+      const parts: string[] = [];
+      for (const method of METHODS) {
+        const m = await agglomerative(f.X, { k: 4, linkage: method, executor: e });
+        parts.push(Buffer.from(m.linkageMatrix.buffer).toString('base64'), Buffer.from((await m.predict(f.X, { executor: e })).buffer).toString('base64'));
+      }
+      const got = parts.join();
+      if (want === undefined) want = got;
+      else expect({ name, same: got === want }).toEqual({ name, same: true });
+      if (e !== ex) await e.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,484 @@
+// The BullMQ executor against a real redis-server and real `segkit worker` processes: the same bytes as the
+// inline executor for fits, metrics, preparation and scoring; a worker killed mid-fit or mid-job; faults.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { FlowProducer, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bullmqExecutor, fileStore, serveShards, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
+  inlineExecutor, kmeans, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore, type Dataset, type Executor,
+} from '../src/index.node.js';
+import { tableFromColumns } from '../src/data/arrowTable.js';
+import { columnSumsOp } from '../src/engine/matrix.js';
+import { checkJobData } from '../src/engine/jobProtocol.node.js';
+import { decodeShard, encodeShard } from '../src/engine/shardFile.js';
+import { makeData, Float32 } from 'apache-arrow';
+import { closedPort, hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
+import { bytes, failure } from './helpers.js';
+// @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
+import { busyOp, clusterMaxOp } from './helpers/testOps.mjs';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+if (!hasRedis) console.warn('bullmq.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
+
+/** A JSON-able fingerprint that distinguishes every bit of typed arrays and numbers. */
+function print(v: unknown): unknown {
+  if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (typeof v === 'number') return Buffer.from(Float64Array.of(v).buffer).toString('hex');
+  if (Array.isArray(v)) return v.map(print);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, print(x)]));
+  return v;
+}
+
+/** Eight blobs in 16 dimensions, seeded. */
+function blobs(n: number, seed: number) {
+  const rng = createRandom(seed);
+  const d = 16, k = 8;
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 2.5));
+  const which = Int32Array.from({ length: n }, () => Math.floor(rng.next() * k));
+  return fromColumns({ columns: Array.from({ length: d }, (_, j) => Float32Array.from(which, (c) => centres[c][j] + rng.normal())) });
+}
+
+describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', () => {
+  let redis: RedisServer;
+  let dir: string, store: string;
+  let workers: WorkerProcess[] = [];
+  let ex: Executor;
+  let client: Redis;
+  let ds: Dataset;
+  const LOCK = ['--lock-ms', '3000'];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(path.join(tmpdir(), 'segkit-bullmq-'));
+    store = pathToFileURL(path.join(dir, 'store')).href;
+    workers = await startWorkers(redis.url, store, 3, LOCK);
+    ex = bullmqExecutor({ connection: redis.url, store });
+    client = new Redis(redis.url);
+    ds = blobs(1_000_000, 11);
+  }, 120_000);
+
+  afterAll(async () => {
+    await ex?.close();
+    client?.disconnect();
+    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+    await redis?.stop();
+    await close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  /** Replaces dead workers so each test starts with three. */
+  async function threeWorkers(): Promise<void> {
+    const alive = workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
+    workers = [...alive, ...(await startWorkers(redis.url, store, 3 - alive.length, LOCK))];
+  }
+
+  const fitOf = (h: unknown) => (h as { fit: string }).fit;
+
+  describe('a 1,000,000 x 16 k-means fit, k = 8', () => {
+    const options = { k: 8, seed: 5, maxIter: 60 };
+    let want: unknown;
+    beforeAll(async () => {
+      const m = await kmeans(ds, { ...options, executor: inlineExecutor() });
+      want = print([m.labels, m.centroidData, m.inertia, m.iterations]);
+    }, 120_000);
+
+    it('gives the inline executor\'s labels, centroids and inertia byte for byte, every worker holding shards', async () => {
+      const m = await kmeans(ds, { ...options, executor: ex });
+      expect(print([m.labels, m.centroidData, m.inertia, m.iterations])).toEqual(want);
+      // 16 shards spread over the three workers, each loaded once and kept
+      for (const w of workers) expect(w.jobs().filter((l) => l.includes('matrix.columnSums')).length).toBeGreaterThanOrEqual(5);
+      const loads = workers.flatMap((w) => w.jobs()).filter((l) => l.includes(', loaded'));
+      expect(loads).toHaveLength(16);
+    }, 120_000);
+
+    it('still gives the same bytes when a worker is killed (SIGKILL) in the middle of the fit', async () => {
+      await threeWorkers();
+      const victim = workers[2];
+      const before = workers.map((w) => w.out.length);
+      let killed = false;
+      const m = await kmeans(ds, {
+        ...options,
+        executor: ex,
+        onProgress: (p) => {
+          if (p.iteration === 2 && !killed) {
+            killed = true;
+            void victim.kill('SIGKILL');
+          }
+        },
+      });
+      expect(killed).toBe(true);
+      expect(victim.proc.signalCode).toBe('SIGKILL');
+      expect(print([m.labels, m.centroidData, m.inertia, m.iterations])).toEqual(want);
+      // the survivors rebuilt the victim's shards from the store and the log of passes
+      const after = workers.slice(0, 2).map((w, i) => w.out.slice(before[i])).join('\n');
+      expect(after).toMatch(/, loaded, replayed \d+ passes/);
+    }, 180_000);
+  });
+
+  it('a job running on a worker that is killed is retried on another (stalled-job detection)', async () => {
+    await threeWorkers();
+    const columns = [Float32Array.from({ length: 6 * 16 }, (_, i) => i)];
+    const h = await ex.load({ columns }, { shardRows: 16 });
+    try {
+      const fit = fitOf(h);
+      const pass = ex.map(busyOp, h, { ms: 1500 });
+      // each worker holds two of the six shards: kill one in the middle of its first
+      const victim = workers[0];
+      for (let i = 0; i < 1200 && !(await client.llen(`bull:segkit.w.${victim.id}:active`)); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await client.lrange(`bull:segkit.w.${victim.id}:active`, 0, -1)).toEqual([expect.stringMatching(new RegExp(`^${fit}\\.1\\.\\d$`))]);
+      await victim.kill('SIGKILL');
+      expect(victim.jobs().some((l) => l.includes(fit))).toBe(false);
+      expect(await pass).toEqual([0, 1, 2, 3, 4, 5]);
+      const done = workers.slice(1).flatMap((w) => w.jobs()).filter((l) => l.includes(`${fit}.1.`));
+      expect(done).toHaveLength(6);
+    } finally {
+      await ex.release(h);
+    }
+  }, 120_000);
+
+  it('SIGTERM: a worker finishes its running job, logs it, and exits with code 0', async () => {
+    await threeWorkers();
+    const columns = [Float32Array.from({ length: 3 * 16 }, (_, i) => i)];
+    const h = await ex.load({ columns }, { shardRows: 16 });
+    try {
+      const fit = fitOf(h);
+      const pass = ex.map(busyOp, h, { ms: 1200 });
+      const w = workers[1];
+      for (let i = 0; i < 1200 && !(await client.llen(`bull:segkit.w.${w.id}:active`)); i++) await new Promise((r) => setTimeout(r, 25));
+      process.kill(w.proc.pid!, 'SIGTERM');
+      expect(await w.exited).toBe(0);
+      const mine = w.jobs().filter((l) => l.includes(`${fit}.1.`));
+      expect(mine).toHaveLength(1);
+      expect(w.out.slice(w.out.indexOf(mine[0]))).toMatch(/test\.busy shard \d: \d+\.\d ms, loaded\n.*stopping: finishing its running jobs\n.*stopped\n$/);
+      expect(await pass).toEqual([0, 1, 2]);
+    } finally {
+      await ex.release(h);
+    }
+  }, 60_000);
+
+  it('the metrics, chooseK and the preparation pipeline give the inline bytes', async () => {
+    await threeWorkers();
+    const data = blobs(2 * 65_536 + 3_001, 4);
+    const labels = Int32Array.from({ length: data.n }, (_, i) => (i * 7 + (i >> 3)) % 5);
+    const small = fromColumns({ columns: data.columns.map((c) => c.slice(0, 1_500)), names: data.names });
+    const r = createRandom(8);
+    const rows = Array.from({ length: 65_536 + 301 }, (_, i) => ({
+      id: `c${i}`,
+      income: i % 97 === 0 ? null : Math.round(r.normal() * 20_000 + 60_000) / 7,
+      visits: i % 13 === 0 ? null : Math.floor(r.next() * 20),
+      spend: r.normal() * 100 + (i % 5) * 10,
+    }));
+    const all = async (executor: Executor) => {
+      const p = pipeline({ id: 'id', impute: 'median', scale: 'robust', outliers: { method: 'iqr', action: 'clip' } });
+      const prepared = await p.fitTransform(rows, { executor });
+      const k = await chooseK(small, { kRange: [2, 4], seed: 1, executor });
+      return print({
+        ch: await calinskiHarabaszScore(data, labels, { executor }),
+        db: await daviesBouldinScore(data, labels, { executor }),
+        inertia: await inertia(data, labels, { executor }),
+        stats: await clusterStats(data, labels, { executor }),
+        simplified: await simplifiedSilhouetteScore(data, labels, { executor }),
+        sampled: await silhouetteScore(data, labels, { executor, sampleSize: 1_000, seed: 2 }),
+        exact: await silhouetteSamples(small, labels.subarray(0, small.n), { executor }),
+        chooseK: [k.table, k.recommendedK],
+        pipeline: [JSON.stringify(p.toJSON()), prepared.dataset.columns],
+      });
+    };
+    expect(await all(ex)).toEqual(await all(inlineExecutor()));
+  }, 180_000);
+
+  it('a user-defined op runs on the workers that loaded its module (--ops)', async () => {
+    const n = 3 * 65_536 + 77;
+    const columns = [0, 1, 2].map((j) => Float32Array.from({ length: n }, (_, i) => ((i * (7 + j)) % 23) - 11 + j));
+    const labels = Int32Array.from({ length: n }, (_, i) => (i * 5 + (i >> 4)) % 3);
+    const partials = async (e: Executor) => {
+      const h = await e.load({ columns, rows: { labels } });
+      try {
+        return print(await e.map(clusterMaxOp, h, { k: 3 }));
+      } finally {
+        await e.release(h);
+      }
+    };
+    expect(await partials(ex)).toEqual(await partials(inlineExecutor()));
+  }, 60_000);
+
+  describe('scoring across the workers', () => {
+    it('segkit score --executor writes the file local scoring writes, byte for byte (Arrow and streamed CSV)', async () => {
+      await threeWorkers();
+      const table = tableFromColumns(ds.names, ds.columns.map((c) => makeData({ type: new Float32(), length: c.length, data: c })));
+      const big = path.join(dir, 'big.arrow');
+      writeFileSync(big, tableToIPC(table, 'file'));
+      const csv = path.join(dir, 'part.csv');
+      writeFileSync(csv, [ds.names.join(','), ...Array.from({ length: 12_000 }, (_, i) => ds.columns.map((c) => c[i]).join(','))].join('\n') + '\n');
+      const model = path.join(dir, 'model.json');
+      await run(process.execPath, [CLI, 'segment', csv, '--k', '8', '--seed', '3', '--model', model, '--out', path.join(dir, 'seg.csv'), '-q']);
+      const dist = ['--executor', redis.url, '--store', store];
+      await run(process.execPath, [CLI, 'score', big, '--model', model, '--out', path.join(dir, 'local.arrow'), '-q']);
+      const before = workers.map((w) => w.jobs().length);
+      await run(process.execPath, [CLI, 'score', big, '--model', model, '--out', path.join(dir, 'dist.arrow'), '-q', ...dist]);
+      // every worker scored some of the 16 shards
+      workers.forEach((w, i) => expect(w.jobs().length).toBeGreaterThan(before[i]));
+      const local = readFileSync(path.join(dir, 'local.arrow')), far = readFileSync(path.join(dir, 'dist.arrow'));
+      expect(far.equals(local)).toBe(true);
+      expect(tableFromIPC(far).numRows).toBe(1_000_000);
+      await run(process.execPath, [CLI, 'score', csv, '--model', model, '--out', path.join(dir, 'local.csv'), '-q']);
+      await run(process.execPath, [CLI, 'score', csv, '--model', model, '--out', path.join(dir, 'dist.csv'), '--batch-size', '5000', '-q', ...dist]);
+      expect(readFileSync(path.join(dir, 'dist.csv')).equals(readFileSync(path.join(dir, 'local.csv')))).toBe(true);
+      // nothing is left in the store once scoring is done
+      expect(readdirSync(path.join(dir, 'store'))).toEqual([]);
+    }, 180_000);
+
+    it('refuses --executor without --store, and --threads with --executor', async () => {
+      const model = path.join(dir, 'model.json');
+      const e1 = await run(process.execPath, [CLI, 'score', 'x.csv', '--model', model, '--out', 'y.csv', '--executor', redis.url]).catch((e) => e);
+      expect(e1.code).toBe(2);
+      expect(e1.stderr).toMatch(/--executor needs --store/);
+      const e2 = await run(process.execPath, [CLI, 'score', 'x.csv', '--model', model, '--out', 'y.csv', '--executor', redis.url, '--store', store, '--threads', '2']).catch((e) => e);
+      expect(e2.code).toBe(2);
+      expect(e2.stderr).toMatch(/--threads and --executor clash/);
+    });
+  });
+
+  describe('faults', () => {
+    it('Redis unreachable: E_EXECUTOR naming the URL (password hidden) after a bounded retry', async () => {
+      const port = await closedPort();
+      const bad = bullmqExecutor({ connection: `redis://:hunter2@127.0.0.1:${port}`, store, connectAttempts: 3 });
+      try {
+        const e = await failure(() => kmeans(blobs(500, 1), { k: 2, executor: bad }));
+        expect(e.code).toBe('E_EXECUTOR');
+        expect(e.message).toContain(`127.0.0.1:${port}`);
+        expect(e.message).toMatch(/after 3 attempts/);
+        expect(e.message).not.toContain('hunter2');
+      } finally {
+        await bad.close();
+      }
+    });
+
+    it('a shard missing from the store, or corrupt: E_EXECUTOR naming the shard', async () => {
+      await threeWorkers();
+      const columns = [Float32Array.from({ length: 4 * 16 }, (_, i) => i)];
+      const h1 = await ex.load({ columns }, { shardRows: 16 });
+      const h2 = await ex.load({ columns }, { shardRows: 16 });
+      try {
+        const root = path.join(dir, 'store');
+        rmSync(path.join(root, fitOf(h1), 'shard-000001.arrow'));
+        const e1 = await failure(() => ex.map(columnSumsOp, h1, null));
+        expect(e1.code).toBe('E_EXECUTOR');
+        expect(e1.message).toMatch(/shard 1 of data [0-9a-f]+ \(\S+shard-000001\.arrow in file:\S+\) is missing from the store/);
+        const file = path.join(root, fitOf(h2), 'shard-000002.arrow');
+        const b = readFileSync(file);
+        b[b.length >> 1] ^= 0xff;
+        writeFileSync(file, b);
+        const e2 = await failure(() => ex.map(columnSumsOp, h2, null));
+        expect(e2.code).toBe('E_EXECUTOR');
+        expect(e2.message).toMatch(/shard 2 of data .* is corrupt \(checksum mismatch\)/);
+      } finally {
+        await ex.release(h1);
+        await ex.release(h2);
+      }
+    }, 60_000);
+
+    it('a worker of another segkit version refuses the data (its ops might give other bytes)', async () => {
+      const columns = [Float32Array.from({ length: 2 * 16 }, (_, i) => i)];
+      const h = await ex.load({ columns }, { shardRows: 16 });
+      try {
+        const key = `segkit:segkit:fit:${fitOf(h)}`;
+        const meta = JSON.parse((await client.get(key))!);
+        await client.set(key, JSON.stringify({ ...meta, segkit: '0.0.1' }));
+        const e = await failure(() => ex.map(columnSumsOp, h, null));
+        expect(e.code).toBe('E_EXECUTOR');
+        expect(e.message).toMatch(new RegExp(`data ${fitOf(h)} was loaded by segkit 0\\.0\\.1, this worker runs segkit \\d+\\.\\d+\\.\\d+`));
+      } finally {
+        await ex.release(h);
+      }
+    }, 60_000);
+
+    it('an AbortSignal rejects the pass and removes its jobs no worker has started', async () => {
+      await threeWorkers();
+      const columns = [Float32Array.from({ length: 12 * 16 }, (_, i) => i)];
+      const h = await ex.load({ columns }, { shardRows: 16 });
+      try {
+        const fit = fitOf(h);
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(), 500);
+        const e = await failure(() => ex.map(busyOp, h, { ms: 1500 }, { signal: ac.signal }));
+        expect(e.code).toBe('E_ABORTED');
+        const listed = async (list: string) => {
+          const keys = await client.keys(`bull:segkit*:${list}`);
+          const ids = (await Promise.all(keys.map((k) => client.lrange(k, 0, -1)))).flat();
+          return ids.filter((id) => id.startsWith(fit));
+        };
+        expect(await listed('wait')).toEqual([]);
+        // the jobs running when the signal fired finish; no other job of the pass ever starts
+        while ((await listed('active')).length) await new Promise((r) => setTimeout(r, 100));
+        expect(await listed('wait')).toEqual([]);
+        expect(workers.flatMap((w) => w.jobs()).filter((l) => l.includes(`${fit}.1.`)).length).toBeLessThan(12);
+      } finally {
+        await ex.release(h);
+      }
+    }, 60_000);
+
+    it('an op not registered on the workers is refused, as is a payload with a field it does not know; nothing runs', async () => {
+      const columns = [Float32Array.from({ length: 2 * 16 }, (_, i) => i)];
+      const h = await ex.load({ columns }, { shardRows: 16 });
+      const flow = new FlowProducer({ connection: { url: redis.url } });
+      const events = new QueueEvents('segkit', { connection: { url: redis.url } });
+      try {
+        let ran = false;
+        const rogue = { name: 'rogue.op', run: () => { ran = true; return 0; } };
+        const e = await failure(() => ex.map(rogue, h, null));
+        expect(e.code).toBe('E_EXECUTOR');
+        expect(e.message).toContain('unknown shard op "rogue.op"');
+        expect(ran).toBe(false);
+        // a job added by hand to the shared queue: a field the protocol does not have
+        await events.waitUntilReady();
+        const fit = fitOf(h);
+        const added = await new Queue('segkit', { connection: { url: redis.url } }).add('x', {
+          v: 1, fit, pass: 9, shard: 0, since: 0, step: { k: 'map', op: 'matrix.columnSums', st: '' }, module: 'file:///tmp/evil.mjs',
+        }, { jobId: `${fit}.9.0` });
+        const reason = await added.waitUntilFinished(events).then(() => 'completed', (err: Error) => err.message);
+        expect(reason).toMatch(/refused a job: the payload has an unknown field "module"/);
+      } finally {
+        await flow.close();
+        await events.close();
+        await ex.release(h);
+      }
+    }, 60_000);
+
+    it('a late duplicate of an old job (a retry arriving after its pass) changes nothing', async () => {
+      await threeWorkers();
+      const n = 2 * 65_536 + 5;
+      const columns = [Float32Array.from({ length: n }, (_, i) => (i % 97) - 40), Float32Array.from({ length: n }, (_, i) => (i % 13) * 0.5)];
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+      const script = async (e: Executor, meddle?: (h: unknown) => Promise<void>) => {
+        const h = await e.load({ columns, rows: { labels } });
+        try {
+          await e.map(columnSumsOp, h, null);
+          await e.writeRows(h, 'labels', Int32Array.from(labels, (l) => (l + 1) % 3));
+          const a = await e.map(clusterMaxOp, h, { k: 3 });
+          await meddle?.(h);
+          const b = await e.map(clusterMaxOp, h, { k: 3 });
+          return print([a, b, await e.readRows(h, 'labels')]);
+        } finally {
+          await e.release(h);
+        }
+      };
+      const want = await script(inlineExecutor());
+      const got = await script(ex, async (h) => {
+        // pass 1 of shard 0 again, added by hand to the queue of the worker holding it
+        const holder = (h as { holders: string[] }).holders[0];
+        const q = new Queue(`segkit.w.${holder}`, { connection: { url: redis.url } });
+        const events = new QueueEvents(`segkit.w.${holder}`, { connection: { url: redis.url } });
+        await events.waitUntilReady();
+        const job = await q.add('matrix.columnSums', { v: 1, fit: fitOf(h), pass: 1, shard: 0, since: 0, step: { k: 'map', op: 'matrix.columnSums', st: Buffer.from([0]).toString('base64') } }, { jobId: `${fitOf(h)}.1.0` });
+        await job.waitUntilFinished(events);
+        await events.close();
+        await q.close();
+      });
+      expect(got).toEqual(want);
+    }, 60_000);
+
+    it('close() during a pass rejects it with E_CLOSED and removes its data; the executor works again afterwards', async () => {
+      const own = bullmqExecutor({ connection: redis.url, store });
+      const columns = [Float32Array.from({ length: 3 * 16 }, (_, i) => i)];
+      const h = await own.load({ columns }, { shardRows: 16 });
+      const fit = fitOf(h);
+      const pass = failure(() => own.map(busyOp, h, { ms: 800 }));
+      await new Promise((r) => setTimeout(r, 200));
+      await own.close();
+      expect((await pass).code).toBe('E_CLOSED');
+      expect(await client.exists(`segkit:segkit:fit:${fit}`, `segkit:segkit:log:${fit}`)).toBe(0);
+      expect(readdirSync(path.join(dir, 'store'))).not.toContain(fit);
+      await expect(own.map(busyOp, h, { ms: 1 })).rejects.toMatchObject({ code: 'E_CLOSED' });
+      const again = await own.load({ columns }, { shardRows: 16 });
+      expect(await own.map(busyOp, again, { ms: 1 })).toEqual([0, 1, 2]);
+      await own.close();
+    }, 60_000);
+
+    it('large states go to the store; every job payload stays under 16 KB', async () => {
+      const columns = [Float32Array.from({ length: 3 * 16 }, (_, i) => i)];
+      const h = await ex.load({ columns }, { shardRows: 16 });
+      try {
+        const fit = fitOf(h);
+        const big = Float64Array.from({ length: 20_000 }, (_, i) => i);
+        const pass = ex.map(busyOp, h, { ms: 600, big });
+        await new Promise((r) => setTimeout(r, 300));
+        const keys = (await client.keys(`bull:segkit*:${fit}.1.*`)).filter((k) => /\.\d+$/.test(k));
+        expect(keys.length).toBeGreaterThan(0);
+        for (const k of keys) expect((await client.hget(k, 'data'))!.length).toBeLessThan(16 * 1024);
+        const entry = JSON.parse((await client.hget(`segkit:segkit:log:${fit}`, '1'))!);
+        expect(entry).toEqual({ k: 'map', op: 'test.busy', ref: `${fit}/state-1.bin` });
+        expect(await pass).toEqual([0, 1, 2]);
+      } finally {
+        await ex.release(h);
+      }
+    }, 60_000);
+  });
+});
+
+describe('the pieces under the BullMQ executor (no Redis needed)', () => {
+  it('a shard round-trips through its Arrow IPC file; a damaged or mis-shaped file is E_EXECUTOR naming it', () => {
+    const columns = [Float32Array.of(1, 2, 3), Float32Array.of(-0, NaN, 5e-40)];
+    const inputs = { weights: Float32Array.of(1, 0.5, 2), labels: Int32Array.of(2, -1, 0) };
+    const bytesOf = encodeShard({ columns, inputs });
+    const shape = { rows: 3, d: 2, dtype: 'f32' as const, inputs: [['weights', 'f32'], ['labels', 'i32']] as const };
+    const back = decodeShard(bytesOf, shape, 'shard 7');
+    expect(back.columns.map((c) => bytes(c))).toEqual(columns.map((c) => bytes(c)));
+    expect(bytes(back.inputs.labels)).toEqual(bytes(inputs.labels));
+    expect(tableFromIPC(bytesOf).schema.fields.map((f) => f.name)).toEqual(['x0', 'x1', 'row.weights', 'row.labels']);
+    expect(() => decodeShard(bytesOf.subarray(0, 100), shape, 'shard 7')).toThrow(/shard 7 is corrupt/);
+    expect(() => decodeShard(bytesOf, { ...shape, rows: 4 }, 'shard 7')).toThrow(/shard 7 is corrupt: 3 rows, expected 4/);
+    expect(() => decodeShard(bytesOf, { ...shape, dtype: 'f64' }, 'shard 7')).toThrow(/column 0 is "x0" \(f32\), expected "x0" \(f64\)/);
+  });
+
+  it('the file store writes whole files, reads back, removes by prefix, and refuses keys that leave its directory', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'segkit-store-'));
+    try {
+      const st = fileStore(root);
+      expect(st.url).toBe(pathToFileURL(root).href);
+      await st.put('abc/shard-000001.arrow', Uint8Array.of(1, 2, 3));
+      expect(Array.from((await st.get('abc/shard-000001.arrow'))!)).toEqual([1, 2, 3]);
+      expect(await st.get('abc/nothing.bin')).toBeUndefined();
+      expect(readdirSync(path.join(root, 'abc'))).toEqual(['shard-000001.arrow']);
+      await st.removeAll('abc/');
+      expect(readdirSync(root)).toEqual([]);
+      for (const bad of ['../x', '/etc/passwd', 'a/../../b', 'a//b', '.hidden']) await expect(st.put(bad, Uint8Array.of(1))).rejects.toMatchObject({ code: 'E_EXECUTOR' });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a job payload is checked field by field: anything else is refused, never run', () => {
+    const good = { v: 1, fit: '0123456789abcdef', pass: 3, shard: 2, since: 1, step: { k: 'map', op: 'kmeans.assign', st: 'AAAA' } };
+    expect(checkJobData(good)).toEqual(good);
+    const refused = (x: unknown, why: RegExp) => expect(() => checkJobData(x)).toThrow(why);
+    refused({ ...good, code: 'process.exit()' }, /unknown field "code"/);
+    refused({ ...good, step: { ...good.step, module: 'file:///tmp/x.mjs' } }, /unknown field "module"/);
+    refused({ ...good, step: { k: 'map', op: 'a b', st: '' } }, /names op "a b"/);
+    refused({ ...good, step: { k: 'map', op: 'x', st: 'AAAA', ref: '0123456789abcdef/state-3.bin' } }, /not both/);
+    refused({ ...good, step: { k: 'map', op: 'x', ref: '../../etc/passwd' } }, /malformed state reference/);
+    refused({ ...good, step: { k: 'write', name: 'labels' } }, /kind "write"/);
+    refused({ ...good, since: 3 }, /since 3/);
+    refused({ ...good, v: 2 }, /version 2/);
+    refused({ ...good, fit: '../x' }, /fit id/);
+    refused(JSON.parse('{"__proto__": {"x": 1}, "v": 1}'), /unknown field "__proto__"|not a plain object/);
+  });
+
+  it('option checks name the option', async () => {
+    const store = 'file:///tmp/segkit-unused';
+    expect(() => bullmqExecutor({ connection: 'redis://h:1', store, queu: 'x' } as never)).toThrow(/queu.*queue/);
+    expect(() => bullmqExecutor({ connection: 'http://h:1', store })).toThrow(/option "connection" must be a Redis URL/);
+    expect(() => bullmqExecutor({ connection: 'redis://h:1', store: 's3://bucket/x' })).toThrow(/only file:\/\/\/ stores are built in .*ShardStore/);
+    expect(() => bullmqExecutor({ connection: 'redis://h:1', store, queue: 'a:b' })).toThrow(/option "queue"/);
+    await expect(serveShards({ connection: 'redis://h:1', store, concurrency: 0 })).rejects.toThrow(/option "concurrency"/);
+  });
+});

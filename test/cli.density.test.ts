@@ -1,0 +1,156 @@
+// segkit segment / choose-k / score with dbscan, hdbscan and agglomerative, run as a user would (the built
+// dist/cli/main.js; `npm test` builds it first), checked against the scikit-learn fixtures.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTable } from '../src/data/readTable.node.js';
+import { adjustedRandScore, close, hdbscan } from '../src/index.node.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const fx = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
+
+let dir = '';
+const path = (name: string) => join(dir, name);
+
+function segkit(args: readonly string[]) {
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.SEGKIT_DEBUG;
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, input: '', encoding: 'utf8', env, timeout: 120_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ok(args: readonly string[]) {
+  const r = segkit(args);
+  if (r.code !== 0) throw new Error(`segkit ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r;
+}
+
+const geo = fx('dbscan-geo-haversine');
+const blobs = fx('blobs-600x4-k4');
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'segkit-density-'));
+  // coordinates at float32 precision, as the fixture was fitted; a spend column that must not become a feature
+  const lines = ['customer_id,lat,lon,spend', ...geo.X_deg.map((r: number[], i: number) => `c${i},${r[0]},${r[1]},${(i * 37) % 500}`)];
+  writeFileSync(path('geo.csv'), `${lines.join('\n')}\n`);
+  writeFileSync(path('blobs.csv'), `${['id,a,b,c,d', ...blobs.X.map((r: number[], i: number) => `r${i},${r.join(',')}`)].join('\n')}\n`);
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await close();
+});
+
+const col = (t: Awaited<ReturnType<typeof readTable>>, name: string) => Array.from(t.getChild(name)!.toArray() as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v));
+
+describe('segment --algorithm dbscan', () => {
+  it('--metric haversine --lat --lon: scikit-learn\'s clusters; noise is "Unassigned", never a segment', async () => {
+    const r = ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),
+      '--min-samples', String(geo.min_samples), '--out', 'geo-out.csv', '--model', 'geo-model.json', '--report', 'geo.html', '--json', '-q']);
+    const s = JSON.parse(r.stdout);
+    expect(s.algorithm).toBe('dbscan');
+    expect(s.k).toBe(geo.n_clusters);
+    expect(s.features).toEqual(['lat', 'lon']);
+    expect(s.unassigned.size).toBe(geo.n_noise);
+    expect(s.unassigned.share).toBeCloseTo(geo.n_noise / geo.X_deg.length, 12);
+    expect(s.density.core.reduce((a: number, b: number) => a + b, 0)).toBe(geo.core_sample_indices.length);
+    expect(s.segments.map((x: { size: number }) => x.size).reduce((a: number, b: number) => a + b, 0) + s.unassigned.size).toBe(geo.X_deg.length);
+    expect(s.segments.some((x: { name: string }) => /unassigned/i.test(x.name))).toBe(false);
+    const out = await readTable(path('geo-out.csv'));
+    expect(col(out, 'segment')).toEqual(geo.labels);
+    const names = col(out, 'segment_name');
+    geo.labels.forEach((l: number, i: number) => expect(l < 0 ? names[i] === 'Unassigned' : names[i] !== 'Unassigned').toBe(true));
+    const html = readFileSync(path('geo.html'), 'utf8');
+    for (const chart of ['coreBorder', 'kDistance']) expect(html).toContain(`data-chart="${chart}"`);
+    expect(html).toContain('data-segment="unassigned"');
+    // the saved model scores the same file: core customers keep their cluster, the rest joins a core customer within eps or stays unassigned
+    ok(['score', 'geo.csv', '--model', 'geo-model.json', '--out', 'geo-scored.csv', '-q']);
+    const scored = col(await readTable(path('geo-scored.csv')), 'segment') as number[];
+    for (const i of geo.core_sample_indices) expect(scored[i]).toBe(geo.labels[i]);
+    geo.labels.forEach((l: number, i: number) => { if (l < 0) expect(scored[i]).toBe(-1); });
+    expect(col(await readTable(path('geo-scored.csv')), 'segment_name').filter((v) => v === 'Unassigned').length).toBe(scored.filter((l) => l < 0).length);
+  });
+
+  it('the printed table shows the unassigned row apart from the segments', () => {
+    const r = ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '2', '-q']);
+    expect(r.stdout).toMatch(/-\s+Unassigned \(noise, in no segment\)\s+66\s+16\.5%/);
+  });
+});
+
+describe('segment --algorithm agglomerative and hdbscan', () => {
+  it('agglomerative --k 4 --linkage ward: scikit-learn\'s partition; the report draws the dendrogram', async () => {
+    const r = ok(['segment', 'blobs.csv', '--algorithm', 'agglomerative', '--k', '4', '--linkage', 'ward', '--scale', 'none', '--out', 'agg.csv', '--model', 'agg.json', '--report', 'agg.html', '--json', '-q']);
+    expect(JSON.parse(r.stdout).k).toBe(4);
+    const labels = col(await readTable(path('agg.csv')), 'segment') as number[];
+    expect(adjustedRandScore(blobs.agglomerative.ward, labels)).toBe(1);
+    expect(readFileSync(path('agg.html'), 'utf8')).toContain('data-chart="dendrogram"');
+    expect(JSON.parse(readFileSync(path('agg.json'), 'utf8')).model.kind).toBe('agglomerative');
+  });
+
+  it('agglomerative --k auto: one tree cut at every k of the sweep', () => {
+    const r = JSON.parse(ok(['segment', 'blobs.csv', '--algorithm', 'agglomerative', '--linkage', 'average', '--scale', 'none', '--k-range', '2..6', '--json', '-q']).stdout);
+    expect(r.kSweep.map((x: { k: number }) => x.k)).toEqual([2, 3, 4, 5, 6]);
+    expect(r.recommendation.k).toBe(r.k);
+    // the chosen k's scores are the sweep's, from the same tree
+    const row = r.kSweep.find((x: { k: number }) => x.k === r.k);
+    expect(r.silhouette).toBe(row.silhouette);
+  });
+
+  it('choose-k --algorithm agglomerative gives the sweep of segment', () => {
+    const a = JSON.parse(ok(['choose-k', 'blobs.csv', '--algorithm', 'agglomerative', '--linkage', 'average', '--scale', 'none', '--k-range', '2..6', '--json', '-q']).stdout);
+    const b = JSON.parse(ok(['segment', 'blobs.csv', '--algorithm', 'agglomerative', '--linkage', 'average', '--scale', 'none', '--k-range', '2..6', '--json', '-q']).stdout);
+    expect(a.table).toEqual(b.kSweep);
+    expect(a.recommendedK).toBe(b.k);
+  });
+
+  it('hdbscan: the library\'s clusters; its noise unassigned', async () => {
+    const s = JSON.parse(ok(['segment', 'blobs.csv', '--algorithm', 'hdbscan', '--min-cluster-size', '20', '--min-samples', '5', '--scale', 'none', '--out', 'h.csv', '--json', '-q']).stdout);
+    const want = await hdbscan(blobs.X, { minClusterSize: 20, minSamples: 5 });
+    expect(s.algorithm).toBe('hdbscan');
+    expect(s.k).toBe(want.k);
+    const labels = col(await readTable(path('h.csv')), 'segment') as number[];
+    expect(labels).toEqual(Array.from(want.labels));
+    const noise = labels.filter((l) => l < 0).length;
+    expect(s.unassigned?.size ?? 0).toBe(noise);
+    expect(s.segments.reduce((a: number, x: { size: number }) => a + x.size, 0) + noise).toBe(blobs.X.length);
+  });
+});
+
+describe('usage errors name the option (exit 2)', () => {
+  it.each([
+    [['--algorithm', 'dbscan'], '--eps'],
+    [['--eps', '0.5'], '--eps applies only with --algorithm dbscan'],
+    [['--algorithm', 'dbscan', '--eps', '0'], '--eps'],
+    [['--algorithm', 'dbscan', '--eps', '1', '--min-samples', '0'], '--min-samples'],
+    [['--algorithm', 'dbscan', '--eps', '1', '--metric', 'haversine'], '--lat and --lon'],
+    [['--algorithm', 'dbscan', '--eps', '1', '--lat', 'a'], '--lat applies only with --metric haversine'],
+    [['--algorithm', 'dbscan', '--eps', '1', '--metric', 'haversine', '--lat', 'a', '--lon', 'nope'], '--lon: column "nope"'],
+    [['--algorithm', 'dbscan', '--eps', '1', '--k', '3'], '--k does not apply'],
+    [['--algorithm', 'hdbscan', '--model', 'm.json'], '--model'],
+    [['--algorithm', 'hdbscan', '--min-cluster-size', '1'], '--min-cluster-size'],
+    [['--algorithm', 'agglomerative', '--linkage', 'median'], '--linkage'],
+    [['--linkage', 'ward'], '--linkage applies only with --algorithm agglomerative'],
+    [['--algorithm', 'agglomerative', '--k', '601'], '--k'],
+  ])('segment %j', (args, message) => {
+    const r = segkit(['segment', 'blobs.csv', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('haversine with a latitude beyond 90 names the row and column (exit 2)', () => {
+    writeFileSync(path('bad-geo.csv'), 'lat,lon\n48.8,2.3\n91.2,2.3\n');
+    const r = segkit(['segment', 'bad-geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('row 1, column "lat"');
+  });
+
+  it('choose-k refuses the density algorithms', () => {
+    const r = segkit(['choose-k', 'blobs.csv', '--algorithm', 'dbscan']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('finds the number of segments itself');
+  });
+});

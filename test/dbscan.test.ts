@@ -1,0 +1,159 @@
+// DBSCAN against scikit-learn 1.2.1: labels, core points and noise identical on 2-D blobs (the grid), moons, 8-D
+// blobs with and without sample weights (the kd-tree), and latitude/longitude with the haversine metric.
+import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import {
+  close, createRandom, dbscan, DBSCANModel, fromColumns, inlineExecutor, loadModel, loopbackExecutor, piscinaExecutor, type Executor,
+} from '../src/index.node.js';
+import { failure } from './helpers.js';
+
+const fx = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
+const ex = inlineExecutor();
+afterAll(async () => { await ex.close(); await close(); });
+
+describe('dbscan reproduces scikit-learn', () => {
+  it('moons (2-D grid): labels and core points identical', async () => {
+    const f = fx('moons-dbscan');
+    const m = await dbscan(f.X, { eps: f.eps, minSamples: f.min_samples, executor: ex });
+    expect(Array.from(m.labels)).toEqual(f.labels);
+    expect(Array.from(m.coreSampleIndices)).toEqual(f.core_sample_indices);
+    expect(m.k).toBe(Math.max(...f.labels) + 1);
+  });
+
+  it('blobs with uniform noise (a pair 7e-6 of eps from the boundary)', async () => {
+    const f = fx('dbscan-blobs-noise');
+    const m = await dbscan(f.X, { eps: f.eps, minSamples: f.min_samples, executor: ex });
+    expect(Array.from(m.labels)).toEqual(f.labels);
+    expect(Array.from(m.coreSampleIndices)).toEqual(f.core_sample_indices);
+    const counts = m.counts();
+    expect(counts.noise).toBe(f.n_noise);
+    expect(counts.core.reduce((a, b) => a + b, 0)).toBe(f.core_sample_indices.length);
+    expect(counts.core.reduce((a, b) => a + b, 0) + counts.border.reduce((a, b) => a + b, 0) + counts.noise).toBe(f.X.length);
+  });
+
+  it('8-D blobs (kd-tree; a pair 1.1e-6 of eps from the boundary, closer than float32 rounding)', async () => {
+    const f = fx('dbscan-8d-weighted');
+    expect(f.min_relative_gap_to_eps).toBeLessThan(2e-6);
+    const m = await dbscan(f.X, { eps: f.eps, minSamples: f.min_samples, executor: ex });
+    expect(Array.from(m.labels)).toEqual(f.plain.labels);
+    expect(Array.from(m.coreSampleIndices)).toEqual(f.plain.core_sample_indices);
+  });
+
+  it('sampleWeight: a core point needs minSamples of weight, itself included', async () => {
+    const f = fx('dbscan-8d-weighted');
+    const m = await dbscan(f.X, { eps: f.eps, minSamples: f.min_samples, sampleWeight: f.sample_weight, executor: ex });
+    expect(Array.from(m.labels)).toEqual(f.weighted.labels);
+    expect(Array.from(m.coreSampleIndices)).toEqual(f.weighted.core_sample_indices);
+    expect(f.weighted.core_sample_indices).not.toEqual(f.plain.core_sample_indices);
+  });
+
+  it('haversine: latitude/longitude in degrees, eps in kilometres', async () => {
+    const f = fx('dbscan-geo-haversine');
+    expect(f.earth_radius_km).toBe(6371.0088);
+    const m = await dbscan(f.X_deg, { eps: f.eps_km, minSamples: f.min_samples, metric: 'haversine', executor: ex });
+    expect(Array.from(m.labels)).toEqual(f.labels);
+    expect(Array.from(m.coreSampleIndices)).toEqual(f.core_sample_indices);
+  });
+});
+
+describe('DBSCANModel', () => {
+  it('predict: the cluster of the nearest core point within eps, else -1', async () => {
+    const f = fx('dbscan-blobs-noise');
+    const m = await dbscan(f.X, { eps: f.eps, minSamples: f.min_samples, executor: ex });
+    const again = await m.predict(f.X, { executor: ex });
+    // core points are their own nearest core point; noise has no core point within eps
+    for (const i of f.core_sample_indices) expect(again[i]).toBe(f.labels[i]);
+    f.labels.forEach((l: number, i: number) => { if (l === -1) expect(again[i]).toBe(-1); });
+    // a border point joins the cluster of its nearest core point (here always its own cluster)
+    const border = f.labels.map((l: number, i: number) => (l >= 0 && !f.core_sample_indices.includes(i) ? i : -1)).filter((i: number) => i >= 0);
+    expect(border.length).toBeGreaterThan(0);
+    for (const i of border) expect(again[i]).toBe(f.labels[i]);
+    // a point far from everything
+    expect(Array.from(await m.predict([[100, 100]], { executor: ex }))).toEqual([-1]);
+  });
+
+  it('predict with haversine, and the saved model predicts the same after loadModel', async () => {
+    const f = fx('dbscan-geo-haversine');
+    const m = await dbscan(f.X_deg, { eps: f.eps_km, minSamples: f.min_samples, metric: 'haversine', executor: ex });
+    const json = JSON.parse(JSON.stringify(m.toJSON()));
+    const back = loadModel(json);
+    expect(back).toBeInstanceOf(DBSCANModel);
+    expect(back.kind).toBe('dbscan');
+    const want = await m.predict(f.X_deg, { executor: ex });
+    expect(Array.from(await back.predict(f.X_deg, { executor: ex }))).toEqual(Array.from(want));
+    // 1 km east of the first Paris point is the same cluster; 50 km away is not
+    const p = f.X_deg[0];
+    const east = (km: number) => [p[0], p[1] + km / (111.195 * Math.cos((p[0] * Math.PI) / 180))];
+    const near = await back.predict([east(0.5), east(50)], { executor: ex });
+    expect(near[0]).toBe(want[0]);
+    expect(near[1]).toBe(-1);
+  });
+
+  it('loadModel refuses a tampered model, naming the field', async () => {
+    const m = await dbscan(fx('moons-dbscan').X, { eps: 0.1, minSamples: 5, executor: ex });
+    const good = m.toJSON();
+    const bad = (patch: Record<string, unknown>) => () => loadModel({ ...good, ...patch });
+    for (const [patch, field] of [
+      [{ eps: -1 }, 'eps'], [{ minSamples: 0 }, 'minSamples'], [{ metric: 'manhattan' }, 'metric'],
+      [{ coreLabels: good.coreLabels.slice(1) }, 'coreLabels'], [{ coreLabels: good.coreLabels.map(() => 0) }, 'coreLabels'],
+      [{ components: [[1, Number.NaN], ...good.components.slice(1)] }, 'components[0][1]'], [{ extra: 1 }, 'extra'],
+      [{ nUnassigned: good.nSamples + 1 }, 'nUnassigned'], [{ nUnassigned: good.nSamples }, 'components'],
+    ] as const) {
+      const e = await failure(bad(patch));
+      expect(e.code).toBe('E_BAD_MODEL');
+      expect(e.message).toContain(field);
+    }
+  });
+});
+
+describe('dbscan refuses bad input, naming the option', () => {
+  const X = [[0, 0], [1, 1], [2, 2]];
+  it.each([
+    [{ eps: 0 }, 'eps'], [{ eps: -0.5 }, 'eps'], [{ eps: Number.NaN }, 'eps'], [{ eps: 1, minSamples: 0 }, 'minSamples'],
+    [{ eps: 1, minSamples: 1.5 }, 'minSamples'], [{ eps: 1, metric: 'cosine' }, 'metric'], [{ eps: 1, epsilon: 2 }, 'epsilon'],
+    [{ eps: 1, sampleWeight: [1, -1, 1] }, 'sampleWeight'],
+  ])('%j', async (options, name) => {
+    const e = await failure(() => dbscan(X, options as never));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain(`"${name}"`);
+  });
+
+  it('haversine without exactly two columns', async () => {
+    const e = await failure(() => dbscan([[1, 2, 3]], { eps: 1, metric: 'haversine' }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toMatch(/"metric".*two columns/);
+  });
+
+  it('haversine with a latitude beyond 90 names the row and column', async () => {
+    const e = await failure(() => dbscan(fromColumns({ columns: [[10, 91.5], [3, 4]], names: ['lat', 'lon'] }), { eps: 1, metric: 'haversine' }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('row 1, column "lat"');
+    expect(e.message).toContain('91.5');
+  });
+});
+
+describe('dbscan gives the same bytes on every executor', () => {
+  it('two shards of 2-D points (grid) and of 4-D points (kd-tree)', async () => {
+    const executors: [string, Executor][] = [
+      ['inline', ex], ['piscina 2', piscinaExecutor({ threads: 2 })], ['piscina 3', piscinaExecutor({ threads: 3 })], ['loopback', loopbackExecutor()],
+    ];
+    const rng = createRandom(5);
+    const n = 65_536 + 3_001;
+    const make = (d: number) => fromColumns({ columns: Array.from({ length: d }, (_, j) => Float32Array.from({ length: n }, (_, i) => (i % 7) * 3 + j + rng.normal() * (i % 50 === 0 ? 9 : 0.6))) });
+    const two = make(2), four = make(4);
+    const weights = Float32Array.from({ length: n }, (_, i) => (i % 3) * 0.75);
+    let want: string | undefined;
+    for (const [name, e] of executors) {
+      const a = await dbscan(two, { eps: 0.05, minSamples: 4, executor: e });
+      const b = await dbscan(four, { eps: 0.12, minSamples: 5, sampleWeight: weights, executor: e });
+      const p = await a.predict(two, { executor: e });
+      const got = JSON.stringify([Buffer.from(a.labels.buffer).toString('base64'), Buffer.from(b.labels.buffer).toString('base64'), Buffer.from(p.buffer).toString('base64'), a.k, b.k]);
+      if (want === undefined) {
+        want = got;
+        expect(a.k).toBeGreaterThan(1);
+        expect(b.k).toBeGreaterThan(1);
+      } else expect({ name, same: got === want }).toEqual({ name, same: true });
+      if (e !== ex) await e.close();
+    }
+  }, 120_000);
+});

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Table } from 'apache-arrow';
+import { RecordBatchStreamWriter, tableFromIPC, type Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentModel } from '../src/workflow/segmentModel.js';
 import { readTable } from '../src/data/readTable.node.js';
@@ -293,6 +293,31 @@ describe('segkit score', () => {
     expect(s.unscored).toBe(0);
     expect(s.rowsPerSecond).toBeGreaterThan(0);
     expect(s.segments.map((x: { size: number }) => x.size)).toEqual(main.summary.segments.map((x: { size: number }) => x.size));
+  });
+
+  it('streams Arrow IPC input batch by batch to Arrow and CSV output', async () => {
+    // an Arrow stream of several record batches, as other tools write large files
+    const table = await readTable(path('customers.csv'));
+    const writer = new RecordBatchStreamWriter();
+    for (let start = 0; start < table.numRows; start += 37) writer.write(table.slice(start, start + 37).batches[0]);
+    writeFileSync(path('customers-batches.arrow'), writer.finish().toUint8Array(true));
+    for (const input of ['customers-batches.arrow', 'customers.arrow']) {
+      const s = JSON.parse(ok(['score', input, '--model', 'out/model.json', '--out', 'scored/scored.arrow', '--threads', '2', '--json']).stdout);
+      expect(s.rows).toBe(N);
+      const bytes = readFileSync(path('scored/scored.arrow'));
+      // the file format, written batch by batch: one record batch per input batch
+      expect(bytes.subarray(0, 6).toString()).toBe('ARROW1');
+      const t = tableFromIPC(bytes);
+      expect(t.batches.length).toBe(input === 'customers.arrow' ? 1 : Math.ceil(N / 37));
+      expect(column(t, 'customer_id')).toEqual(rows.map((x) => x.customer_id));
+      expect(column(t, 'segment')).toEqual(column(main.out, 'segment'));
+      expect(column(t, 'segment_name')).toEqual(column(main.out, 'segment_name'));
+      ok(['score', input, '--model', 'out/model.json', '--out', 'scored/from-arrow.csv', '--threads', '1']);
+      const c = await readTable(path('scored/from-arrow.csv'));
+      expect(column(c, 'segment')).toEqual(column(main.out, 'segment'));
+      expect(column(c, 'segment_name')).toEqual(column(main.out, 'segment_name'));
+    }
+    expect(readdirSync(path('scored')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('scores Parquet input to Parquet output, and stdin to stdout', async () => {

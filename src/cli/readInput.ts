@@ -22,19 +22,19 @@ export function inFile(error: unknown, what: string): unknown {
 }
 
 /** How a person finds row `row` (0-based) of a table: its file line for CSV (header = line 1), else its 1-based row. */
-export function rowName(table: Table | undefined, row: number): string {
+export function rowName(table: Table | undefined, row: number, before = 0): string {
   const info = table && csvInfo(table);
-  return info ? `line ${info.line(row)}` : `row ${row + 1}`;
+  return info ? `line ${info.line(row)}` : `row ${before + row + 1}`;
 }
 
 /**
  * A library error that names a row of `table` ("row 4, column ..."), restated with the row as a person finds it
  * in the file (line 6), then with the file's name in front.
  */
-export function atRow(error: unknown, table: Table | undefined, what: string): unknown {
+export function atRow(error: unknown, table: Table | undefined, what: string, before = 0): unknown {
   if (error instanceof SegkitError) {
     const m = /^row (\d+)\b/.exec(baseMessage(error));
-    if (m) error = restate(error, (message) => `${rowName(table, Number(m[1]))}${message.slice(m[0].length)}`);
+    if (m) error = restate(error, (message) => `${rowName(table, Number(m[1]), before)}${message.slice(m[0].length)}`);
   }
   return inFile(error, what);
 }
@@ -103,7 +103,7 @@ export async function readInput(path: string, ctx: RunContext, format?: TableFor
     else {
       const bar = ctx.progress.start(label, size, 'bytes');
       try {
-        const source = counted(createReadStream(path, { highWaterMark: 1 << 16 }), (n) => bar.update(n));
+        const source = counted(createReadStream(path, { highWaterMark: 1 << 20 }), (n) => bar.update(n));
         table = fmt === 'ndjson' ? await readNdjson(source, options) : await readCsv(source, options);
         throwIfAborted(ctx.signal);
       } finally {

@@ -2,11 +2,13 @@ import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, m
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { bullmqExecutor, type Executor } from '../index.node.js';
+import type { RunOptions } from '../engine/executor.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
-import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import { fastTransform } from '../prep/fastTransform.js';
 import type { ColumnType } from '../data/columnBuilder.js';
 import { csvRecords } from '../data/csvRecords.js';
 import type { TableFormat } from '../data/tableFormat.js';
+import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { writeCsvBytes } from '../data/writeCsv.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
@@ -20,6 +22,7 @@ import { replacedColumns, replacingNote, withSegments } from './withSegments.js'
 import { replacedProbaColumns, withProbabilities } from './probaColumns.js';
 import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
 import { bareModel } from './bareModel.js';
+import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
@@ -46,8 +49,8 @@ Examples:
   $ segkit score huge.parquet --model model.json --out scored.parquet --executor redis://10.0.0.5:6379 --store file:///mnt/segkit
   $ segkit score new.csv --model gmm-model.json --out scored.csv --proba
 
-CSV input is read and scored in batches and CSV output is written as it goes (to a temporary file renamed
-at the end), so files larger than memory work. Other formats are read and written whole.`;
+CSV and Arrow IPC input is read and scored in batches, and CSV and Arrow IPC output is written as it goes (to a
+temporary file renamed at the end), so files larger than memory work. Other formats are read and written whole.`;
 
 export function registerScore(program: Command, signal: AbortSignal): void {
   const cmd = program
@@ -132,30 +135,45 @@ class CsvSink {
  * number column as Float64 (a later batch may hold fractions), which CSV would print as "33.0"; printed as integers,
  * scored CSV keeps the input's text for whole-number columns.
  */
-function wholeNumbersAsIntegers(table: Table): Table {
+export function wholeNumbersAsIntegers(table: Table): Table {
   let changed = false;
   const data = table.schema.fields.map((field, j) => {
     const d = singleChunk(table.getChildAt(j)!);
     if (!DataType.isFloat(field.type) || (field.type as Float).precision !== Precision.DOUBLE || d.offset !== 0) return d;
     const values = d.values as Float64Array;
+    const bitmap = d.nullCount > 0 ? d.nullBitmap : undefined;
     let small = true;
     for (let i = 0; i < d.length; i++) {
+      // null slots hold arbitrary values; they are masked by the validity bitmap
+      if (bitmap && ((bitmap[i >> 3] >> (i & 7)) & 1) === 0) continue;
       const v = values[i];
-      if (d.nullCount > 0 && !d.getValid(i)) continue;
-      if (!Number.isSafeInteger(v) || Object.is(v, -0)) return d;
+      if (!Number.isSafeInteger(v) || (v === 0 && 1 / v < 0)) return d;
       if (v > 2147483647 || v < -2147483648) small = false;
     }
     changed = true;
-    const out = small ? new Int32Array(d.length) : new BigInt64Array(d.length);
-    for (let i = 0; i < d.length; i++) {
-      const v = values[i];
-      // Null slots hold arbitrary values; they are masked by the validity bitmap.
-      const w = Number.isSafeInteger(v) ? v : 0;
-      out[i] = (small ? w : BigInt(w)) as never;
+    let out: Int32Array | BigInt64Array;
+    if (small) {
+      // null slots become 0 or a wrapped integer, masked as before
+      out = new Int32Array(d.length);
+      out.set(values);
+    } else {
+      const big = new BigInt64Array(d.length);
+      for (let i = 0; i < d.length; i++) big[i] = BigInt(Number.isSafeInteger(values[i]) ? values[i] : 0);
+      out = big;
     }
     return makeData({ type: small ? new Int32() : new Int64(), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: out } as never);
   });
   return changed ? tableFromColumns(table.schema.fields.map((f) => f.name), data as Data[], table.schema.metadata) : table;
+}
+
+/**
+ * SegmentModel.predict, with the pipeline's column-by-column transform where it applies (an imputer and a scaler:
+ * no row is dropped, so the labels are the model's, row for row).
+ */
+async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions): Promise<Int32Array> {
+  const steps = model.pipeline.steps;
+  if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) return model.predict(batch, run);
+  return model.model.predict(fastTransform(model.pipeline, batch).dataset, run);
 }
 
 interface Tally {
@@ -176,7 +194,7 @@ async function* batches(input: string, handle: FileHandle | undefined, fmt: Tabl
   // The model's columns get fixed types, so a column empty in the first batch cannot be inferred as text.
   const types: Record<string, ColumnType> = {};
   for (const c of model.pipeline.inputs) types[c.name] = c.kind === 'numeric' ? 'number' : 'string';
-  const source = handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 16 }) : process.stdin;
+  const source = handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : process.stdin;
   const what = inputName(input);
   let first = true;
   try {
@@ -213,6 +231,32 @@ async function openInput(input: string): Promise<{ handle?: FileHandle; size: nu
   return { handle, size: s.size };
 }
 
+/** Where scored batches go: CSV text appended as it comes, Arrow IPC batch by batch, or kept for a whole-table format. */
+interface TableSink {
+  write(scored: Table, first: boolean): Promise<void>;
+  commit(signal: AbortSignal): Promise<void>;
+  discard(): Promise<void>;
+}
+
+async function openSink(path: string, format: TableFormat, fromCsv: boolean): Promise<TableSink> {
+  if (format === 'csv' || format === 'tsv') {
+    const sink = await CsvSink.open(path);
+    return {
+      // bytes go to the file as they are, with no round trip through a string
+      write: (scored, first) => sink.write(writeCsvBytes(fromCsv ? wholeNumbersAsIntegers(scored) : scored, { header: first, ...(format === 'tsv' ? { delimiter: '\t' } : {}) })),
+      commit: (signal) => sink.commit(signal),
+      discard: () => sink.discard(),
+    };
+  }
+  if (format === 'arrow' && path !== '-') return ArrowFileSink.open(path);
+  const kept: Table[] = [];
+  return {
+    write: async (scored) => void kept.push(scored),
+    commit: (signal) => writeTable(path, kept.length === 1 ? kept[0] : kept[0].concat(...kept.slice(1)), { signal }),
+    discard: async () => undefined,
+  };
+}
+
 /** A density model's -1 rows are unassigned (noise): named so in the output, never as a segment. */
 function unassignedRows(model: SegmentModel, labels: Int32Array): Uint8Array | undefined {
   return model.kind === 'dbscan' ? Uint8Array.from(labels, (l) => (l < 0 ? 1 : 0)) : undefined;
@@ -233,72 +277,73 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   const started = performance.now();
   const run = executor ? { executor, signal: ctx.signal } : { threads: ctx.threads, signal: ctx.signal };
+  const fromCsv = inFormat === 'csv' || inFormat === 'tsv';
 
-  if (inFormat === 'csv' || inFormat === 'tsv') {
-    const { handle, size } = await openInput(input);
-    const bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
-    const streamOut = outFormat === 'csv' || outFormat === 'tsv';
-    const sink = streamOut ? await CsvSink.open(f.out) : undefined;
-    const kept: Table[] = [];
-    const it = batches(input, handle, inFormat, model, f, ctx, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`));
-    // The next batch is parsed while the workers score this one.
-    let pending = it.next();
-    pending.catch(() => undefined);
-    try {
-      for (;;) {
-        const next = await pending;
-        if (next.done) break;
-        pending = it.next();
-        pending.catch(() => undefined);
-        const batch = next.value;
-        if (t.rows === 0) {
-          noteDelimiter(batch, input, ctx);
-          const replaced = replacing(batch);
-          if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-        }
-        let labels: Int32Array, scored: Table;
-        try {
-          labels = await model.predict(batch, run);
-          scored = await soft(batch, withSegments(batch, labels, names, f.segmentColumn, unassignedRows(model, labels)));
-        } catch (error) {
-          // a batch's rows are numbered from 0; its file lines come with it
-          throw atRow(error, batch, what);
-        }
-        // bytes go to the file as they are, with no round trip through a string
-        if (sink) await sink.write(writeCsvBytes(wholeNumbersAsIntegers(scored), { header: t.rows === 0, ...(outFormat === 'tsv' ? { delimiter: '\t' } : {}) }));
-        else kept.push(scored);
-        tally(t, labels);
-        throwIfAborted(ctx.signal);
+  // CSV and Arrow IPC files stream batch by batch; the other formats are read whole, as one batch
+  let handle: FileHandle | undefined;
+  let bar: ReturnType<RunContext['progress']['start']>;
+  let it: AsyncGenerator<Table>;
+  if (fromCsv) {
+    const opened = await openInput(input);
+    handle = opened.handle;
+    const size = opened.size;
+    bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
+    it = batches(input, handle, inFormat, model, f, ctx, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`));
+  } else if (inFormat === 'arrow' && input !== '-') {
+    bar = ctx.progress.start('scoring', 1);
+    it = (async function* () {
+      try {
+        yield* readArrowBatches(input, { signal: ctx.signal });
+      } catch (error) {
+        throw error instanceof SegkitError ? inFile(error, what) : error;
       }
-      if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
-      throwIfAborted(ctx.signal);
-      if (sink) await sink.commit(ctx.signal);
-      else await writeTable(f.out, kept.length === 1 ? kept[0] : kept[0].concat(...kept.slice(1)), { signal: ctx.signal });
-    } catch (error) {
-      await sink?.discard();
-      throw error;
-    } finally {
-      bar.stop();
-      await it.return(undefined).catch(() => undefined);
-      await handle?.close().catch(() => undefined);
-    }
+    })();
   } else {
     const table = await readInput(input, ctx, inFormat);
-    const replaced = replacing(table);
-    if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-    let labels: Int32Array, scored: Table;
-    const bar = ctx.progress.start('scoring', 1);
-    try {
-      labels = await model.predict(table, run);
-      scored = await soft(table, withSegments(table, labels, names, f.segmentColumn, unassignedRows(model, labels)));
-    } catch (error) {
-      throw atRow(error, table, what);
-    } finally {
-      bar.stop();
+    bar = ctx.progress.start('scoring', 1);
+    it = (async function* () {
+      yield table;
+    })();
+  }
+  const sink = await openSink(f.out, outFormat, fromCsv);
+  // The next batch is read while the workers score this one.
+  let pending = it.next();
+  pending.catch(() => undefined);
+  try {
+    for (;;) {
+      const next = await pending;
+      if (next.done) break;
+      pending = it.next();
+      pending.catch(() => undefined);
+      const batch = next.value;
+      if (t.rows === 0) {
+        if (fromCsv) noteDelimiter(batch, input, ctx);
+        const replaced = replacing(batch);
+        if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
+      }
+      let labels: Int32Array, scored: Table;
+      try {
+        labels = await predictBatch(model, batch, run);
+        scored = await soft(batch, withSegments(batch, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: outFormat === 'csv' || outFormat === 'tsv' }));
+      } catch (error) {
+        // a batch's rows are numbered from 0; its file lines come with it
+        throw atRow(error, batch, what, t.rows);
+      }
+      await sink.write(scored, t.rows === 0);
+      tally(t, labels);
+      if (!fromCsv) bar.update(1, `${t.rows.toLocaleString('en-US')} rows`);
+      throwIfAborted(ctx.signal);
     }
+    if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
     throwIfAborted(ctx.signal);
-    await writeTable(f.out, scored, { signal: ctx.signal });
-    tally(t, labels);
+    await sink.commit(ctx.signal);
+  } catch (error) {
+    await sink.discard();
+    throw error;
+  } finally {
+    bar.stop();
+    await it.return(undefined).catch(() => undefined);
+    await handle?.close().catch(() => undefined);
   }
 
   const seconds = (performance.now() - started) / 1000;

@@ -3,15 +3,15 @@ import { type Command, Option } from 'commander';
 import type { ChooseKResult, KScore } from '../workflow/chooseK.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
 import type { Dataset } from '../data/dataset.js';
-import { writeTable } from '../data/writeTable.node.js';
+import { stageTable, type StagedTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
 import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
 import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
-import { pipeline } from '../prep/pipeline.js';
 import { buildReport } from '../report/buildReport.js';
+import { fastTransform } from '../prep/fastTransform.js';
 import { UsageError } from './exitCodes.js';
 import { addFitOptions, type FitFlags } from './fitOptions.js';
 import { fitSegments, type Fitted } from './fitModel.js';
@@ -158,7 +158,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   let profileData: Dataset;
   try {
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.
-    profileData = options.scale === false ? prepared.dataset : (await pipeline({ ...options, scale: false }).fitTransform(table, { threads: ctx.threads, signal: ctx.signal })).dataset;
+    profileData = options.scale === false ? prepared.dataset : fastTransform(prep.unscaled(), table).dataset;
   } catch (error) {
     throw atRow(error, table, what);
   }
@@ -181,20 +181,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const soft = model as Fitted & { predictProba?: (data: Dataset, o: object) => Promise<Float64Array>; bic?: (data: Dataset, o: object) => Promise<number>; aic?: (data: Dataset, o: object) => Promise<number> };
   const proba = typeof soft.predictProba === 'function' && (f.proba || f.report !== undefined) ? await soft.predictProba(dataset, run) : undefined;
   const row = sweep?.table.find((r) => r.k === k && (sweep.covarianceType === undefined || r.covarianceType === sweep.covarianceType));
-  // one segment has no silhouette or Calinski-Harabasz: they need two to compare
-  const sil = k >= 2 ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : { score: Number.NaN, sampleSize: null };
-  let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
-  if (row) {
-    calinskiHarabasz = row.calinskiHarabasz;
-    daviesBouldin = row.daviesBouldin;
-    inertia = row.inertia;
-  } else {
-    const stats = await clusterStats(clustered, labels, run);
-    calinskiHarabasz = k >= 2 ? calinskiHarabaszFromStats(stats) : Number.NaN;
-    daviesBouldin = k >= 2 ? daviesBouldinFromStats(stats) : Number.NaN;
-    inertia = model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0);
-  }
-  const metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia };
+  // the names come from the profiles, which need only the labels: the output is written while the metrics run
   const rfm = rfmLabels(table, rowIndex);
   const profiles = profileSegments(clusteredProfile, labels, k, { rfmSegments: rfm && kept ? Array.from(kept, (i) => rfm[i]) : rfm });
   const unassigned: Unassigned | undefined = kept ? unassignedSummary(profileData, allLabels) : undefined;
@@ -202,9 +189,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const names = segments.map((s) => s.name);
   throwIfAborted(ctx.signal);
 
-  // Every write checks for Ctrl-C first and again just before its rename: a cancelled run replaces no file.
+  // Every write checks for Ctrl-C first and again just before its rename: a cancelled run replaces no file. The
+  // output is staged under a temporary name now and renamed only once the metrics are done.
+  let staged: Promise<StagedTable> | undefined;
   if (f.out !== undefined) {
-    throwIfAborted(ctx.signal);
     ctx.step(`writing ${f.out}`);
     const full = new Int32Array(table.numRows).fill(-1);
     const noise = new Uint8Array(table.numRows);
@@ -212,14 +200,40 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       full[rowIndex[i]] = allLabels[i];
       if (allLabels[i] < 0) noise[rowIndex[i]] = 1;
     }
-    let out = withSegments(table, full, names, f.segmentColumn, noise);
+    const csv = outputFormat(f.out, '--out');
+    let out = withSegments(table, full, names, f.segmentColumn, noise, { dictionary: csv === 'csv' || csv === 'tsv' });
     if (f.proba && proba) {
       const rows = new Float64Array(table.numRows * k).fill(NaN);
       for (let i = 0; i < rowIndex.length; i++) rows.set(proba.subarray(i * k, (i + 1) * k), rowIndex[i] * k);
       out = withProbabilities(out, rows, k, f.segmentColumn);
     }
-    await writeTable(f.out, out, { signal: ctx.signal });
+    staged = stageTable(f.out, out, { signal: ctx.signal });
+    staged.catch(() => undefined);
   }
+  let metrics: { silhouette: number; calinskiHarabasz: number; daviesBouldin: number; inertia: number };
+  let sil: Awaited<ReturnType<typeof silhouette>>;
+  try {
+    // one segment has no silhouette or Calinski-Harabasz: they need two to compare
+    sil = k >= 2 ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : { score: Number.NaN, sampleSize: null };
+    let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
+    if (row) {
+      calinskiHarabasz = row.calinskiHarabasz;
+      daviesBouldin = row.daviesBouldin;
+      inertia = row.inertia;
+    } else {
+      const stats = await clusterStats(clustered, labels, run);
+      calinskiHarabasz = k >= 2 ? calinskiHarabaszFromStats(stats) : Number.NaN;
+      daviesBouldin = k >= 2 ? daviesBouldinFromStats(stats) : Number.NaN;
+      inertia = model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0);
+    }
+    metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia };
+    throwIfAborted(ctx.signal);
+    if (staged) await (await staged).commit(ctx.signal);
+  } catch (error) {
+    if (staged) await (await staged.catch(() => undefined))?.discard();
+    throw error;
+  }
+
   if (f.model !== undefined) {
     throwIfAborted(ctx.signal);
     ctx.step(`writing ${f.model}`);

@@ -1,4 +1,4 @@
-import { Int32, makeData, type Table } from 'apache-arrow';
+import { Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table } from 'apache-arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 
 /** The name of the rows no cluster took: its own group, never a segment. */
@@ -23,13 +23,56 @@ export function replacingNote(replaced: readonly string[], input: string, column
 
 /**
  * The table's columns (less any old segment columns) followed by the segment id (-1: no segment) and the
- * segment's name; rows flagged in `unassigned` (noise of a density model) are named "Unassigned".
+ * segment's name; rows flagged in `unassigned` (noise of a density model) are named "Unassigned". `dictionary`
+ * makes the names a dictionary column (for CSV: each name is formatted and quoted once, the text is the same).
  */
-export function withSegments(table: Table, labels: Int32Array, names: readonly string[], column: string, unassigned?: Uint8Array): Table {
+export function withSegments(table: Table, labels: Int32Array, names: readonly string[], column: string, unassigned?: Uint8Array, options: { dictionary?: boolean } = {}): Table {
   const cols = segmentColumns(column);
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => f.name !== cols.id && f.name !== cols.name);
   const data = fields.map((f) => singleChunk(table.getChildAt(f.j)!));
   const ids = makeData({ type: new Int32(), length: labels.length, nullCount: 0, data: labels });
-  const text = utf8Data(Array.from(labels, (l, i) => (l >= 0 ? names[l] : unassigned?.[i] ? UNASSIGNED : null)));
+  // the unassigned rows' name is one more entry after the segments'
+  const all = unassigned ? [...names, UNASSIGNED] : names;
+  const codes = unassigned ? Int32Array.from(labels, (l, i) => (l >= 0 ? l : unassigned[i] ? names.length : -1)) : labels;
+  const text = options.dictionary ? namesDictionary(codes, all) : namesByLabel(codes, all);
   return tableFromColumns([...fields.map((f) => f.name), cols.id, cols.name], [...data, ids, text], table.schema.metadata);
+}
+
+/** The Utf8 column of each row's segment name (null for -1): each name encoded once, its bytes copied per row. */
+function namesByLabel(labels: Int32Array, names: readonly string[]): Data<Utf8> {
+  const encoder = new TextEncoder();
+  const encoded = names.map((name) => encoder.encode(name));
+  const n = labels.length;
+  const valueOffsets = new Int32Array(n + 1);
+  let total = 0, nullCount = 0;
+  for (let i = 0; i < n; i++) {
+    const l = labels[i];
+    if (l >= 0) total += encoded[l].length;
+    else nullCount++;
+    valueOffsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  let nullBitmap: Uint8Array | undefined;
+  if (nullCount > 0) nullBitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    const l = labels[i];
+    if (l < 0) continue;
+    data.set(encoded[l], valueOffsets[i]);
+    if (nullBitmap) nullBitmap[i >> 3] |= 1 << (i & 7);
+  }
+  return makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets, data });
+}
+
+/** The segment names as a Utf8 dictionary column indexed by the labels (null for -1). */
+function namesDictionary(labels: Int32Array, names: readonly string[]): Data<Dictionary<Utf8, Int32>> {
+  const n = labels.length;
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) if (labels[i] < 0) nullCount++;
+  let nullBitmap: Uint8Array | undefined;
+  if (nullCount > 0) {
+    nullBitmap = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) if (labels[i] >= 0) nullBitmap[i >> 3] |= 1 << (i & 7);
+  }
+  const codes = nullCount > 0 ? Int32Array.from(labels, (l) => (l < 0 ? 0 : l)) : labels;
+  return makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount, nullBitmap, data: codes, dictionary: makeVector(utf8Data([...names])) });
 }

@@ -67,7 +67,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   }
   try {
     const streaming = format === 'csv' || format === 'tsv' || format === 'ndjson';
-    const source: ByteSource = streaming ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 16 }) : await handle.readFile();
+    const source: ByteSource = streaming ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : await handle.readFile();
     return await parse(format, source, options);
   } catch (error) {
     throw ioError(path, error);

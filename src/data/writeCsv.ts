@@ -162,7 +162,7 @@ const POWERS_OF_TEN_16 = Array.from({ length: 16 }, (_, k) => 10 ** k);
  * round-trips gives the shortest text, which is what Number.prototype.toString prints (ECMA-262 Number::toString);
  * m / 10^k is correctly rounded, so comparing it with v is an exact check (Clinger, PLDI 1990).
  */
-function writeFloat64(out: CsvBytes, v: number): void {
+function writeFloat64(out: CsvBytes, v: number, hint: { k: number }): void {
   const a = v < 0 ? -v : v;
   if (Number.isInteger(v)) {
     if (a < TWO_POW_50) {
@@ -177,10 +177,20 @@ function writeFloat64(out: CsvBytes, v: number): void {
     return;
   }
   if (a >= 1e-6 && a < 1e14) {
+    // A column's values mostly share their decimals: the count that worked last is tried first. Below 2^50, once k
+    // decimals round-trip so do all more (m * 10 is then the exact nearest), so k is the fewest when k - 1 fails.
+    const h = hint.k;
+    const m = Math.round(a * POWERS_OF_TEN[h]);
+    if (m < TWO_POW_50 && m / POWERS_OF_TEN[h] === a && (h === 1 || Math.round(a * POWERS_OF_TEN[h - 1]) / POWERS_OF_TEN[h - 1] !== a)) {
+      return out.digits(m, h, v < 0);
+    }
     for (let k = 1; k < POWERS_OF_TEN.length; k++) {
       const m = Math.round(a * POWERS_OF_TEN[k]);
       if (m >= TWO_POW_50) break;
-      if (m / POWERS_OF_TEN[k] === a) return out.digits(m, k, v < 0);
+      if (m / POWERS_OF_TEN[k] === a) {
+        hint.k = k;
+        return out.digits(m, k, v < 0);
+      }
     }
   }
   out.text(String(v));
@@ -209,7 +219,10 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
   const general: CellWriter = (out, _data, _r, row) => out.text(anyCell(vector.get(row), kind, text));
   const values = vector.data[0]?.values;
   if (!numbersPlain && (kind === 'float' || kind === 'float32' || kind === 'integer' || kind === 'boolean')) return general;
-  if (kind === 'float' && values instanceof Float64Array) return (out, data, r) => writeFloat64(out, (data.values as Float64Array)[r]);
+  if (kind === 'float' && values instanceof Float64Array) {
+    const hint = { k: 1 };
+    return (out, data, r) => writeFloat64(out, (data.values as Float64Array)[r], hint);
+  }
   if (kind === 'integer' && INTEGER_ARRAYS.some((A) => values instanceof A)) {
     return (out, data, r) => {
       const v = (data.values as Int32Array)[r];
@@ -229,13 +242,33 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
   if (kind === 'text' && DataType.isUtf8(vector.type) && d.delimiterByte !== -1) {
     const delimiter = d.delimiterByte;
     const formulas = d.escapeFormulas;
+    // first bytes that need a look: a byte order mark, and formula starts when those are escaped
+    const risky = new Uint8Array(256);
+    risky[BOM_BYTE] = 1;
+    if (formulas) for (const b of FORMULA_BYTE) risky[b] = 1;
+    // whether a chunk's text holds no quote, line break or delimiter at all: found once, by native scans
+    let seen: Data | undefined;
+    let clean = false;
     return (out, data, r) => {
       const offsets = data.valueOffsets as Int32Array;
       const bytes = data.values as Uint8Array;
       const start = offsets[r];
       const end = offsets[r + 1];
       if (start === end) return;
-      let plain = bytes[start] !== BOM_BYTE && !(formulas && FORMULA_BYTE.has(bytes[start]));
+      if (data !== seen) {
+        seen = data;
+        const from = offsets[0], to = offsets[data.length];
+        const none = (b: number) => {
+          const at = bytes.indexOf(b, from);
+          return at === -1 || at >= to;
+        };
+        clean = none(0x22) && none(0x0a) && none(0x0d) && none(delimiter);
+      }
+      let plain = risky[bytes[start]] === 0;
+      if (plain && clean) {
+        out.copy(bytes, start, end);
+        return;
+      }
       for (let k = start; plain && k < end; k++) {
         const b = bytes[k];
         if (b === 0x22 || b === 0x0a || b === 0x0d || b === delimiter) plain = false;
@@ -279,6 +312,43 @@ let bomDecoder: TextDecoder | undefined;
 
 /** writeCsv as UTF-8 bytes, for writers that send bytes on to a file or a stream without a round trip through a string. */
 export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint8Array {
+  const w = csvRowWriter(table, options);
+  const out = new CsvBytes(Math.min(1 << 26, w.n * (w.width * 8 + w.eolBytes.length) + 64));
+  w.start(out);
+  w.rows(out, 0, w.n);
+  return out.bytes.subarray(0, out.at);
+}
+
+/**
+ * writeCsv as UTF-8 chunks of `rows` rows each (the header with the first), for writing a large table as it is
+ * formatted: memory holds one chunk of text, never the whole file. Each chunk is a view of one reused buffer, valid
+ * until the next one is asked for. The chunks joined are writeCsvBytes' bytes.
+ */
+export function* writeCsvChunks(table: Table, options: WriteCsvOptions = {}, rows = 65_536): Generator<Uint8Array> {
+  if (!Number.isInteger(rows) || rows < 1) throw badOption('rows', rows, 'a positive integer');
+  const w = csvRowWriter(table, options);
+  const out = new CsvBytes(Math.min(1 << 24, Math.min(rows, w.n) * (w.width * 8 + w.eolBytes.length) + 64));
+  w.start(out);
+  for (let from = 0; from < w.n || from === 0; from += rows) {
+    w.rows(out, from, Math.min(w.n, from + rows));
+    yield out.bytes.subarray(0, out.at);
+    out.at = 0;
+    if (w.n === 0) break;
+  }
+}
+
+/** The options checked and every column's cell writer chosen once; writes the header and then rows, in any slices. */
+interface CsvRowWriter {
+  readonly n: number;
+  readonly width: number;
+  readonly eolBytes: Uint8Array;
+  /** The byte order mark and the header line, as asked for. */
+  start(out: CsvBytes): void;
+  /** Rows [from, to). */
+  rows(out: CsvBytes, from: number, to: number): void;
+}
+
+function csvRowWriter(table: Table, options: WriteCsvOptions): CsvRowWriter {
   const defaults = WRITE_CSV_DEFAULTS;
   const delimiter = options.delimiter ?? defaults.delimiter;
   if (typeof delimiter !== 'string' || delimiter.length === 0) throw badOption('delimiter', delimiter, 'a non-empty string');
@@ -303,20 +373,11 @@ export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint
   const n = table.numRows;
   const vectors = fields.map((_, j) => table.getChildAt(j)!);
   const writers = vectors.map((vector, j) => cellWriter(vector, cellKind(fields[j], vector), dialect));
-  // a first guess at the size; it doubles as needed
-  const out = new CsvBytes(Math.min(1 << 26, n * (width * 8 + eol.length) + 64));
   const utf8 = (encoder ??= new TextEncoder());
   const delimiterBytes = utf8.encode(delimiter);
   const eolBytes = utf8.encode(eol);
-  if (bom) out.text('\ufeff');
   // a one-column record with an empty cell would be an empty line, which readers skip: it is written as ""
   const quotedEmpty = utf8.encode('""');
-  const lone = width === 1;
-  if (header) {
-    const line = fields.map((f) => text(f.name, false)).join(delimiter);
-    out.text(lone && line === '' ? '""' : line);
-    out.copy(eolBytes, 0, eolBytes.length);
-  }
   // rows run in stretches where every column stays within one chunk
   const bounds = new Set<number>([0, n]);
   for (const vector of vectors) {
@@ -324,35 +385,59 @@ export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint
     for (const data of vector.data) bounds.add((start += data.length));
   }
   const edges = [...bounds].filter((b) => b <= n).sort((a, b) => a - b);
-  const chunk = new Array<Data>(width);
-  const first = new Int32Array(width);
-  const nullable = new Uint8Array(width);
-  for (let e = 0; e + 1 < edges.length; e++) {
-    const from = edges[e];
-    const to = edges[e + 1];
-    for (let j = 0; j < width; j++) {
-      let start = 0;
-      for (const data of vectors[j].data) {
-        if (from < start + data.length) {
-          chunk[j] = data;
-          first[j] = start;
-          nullable[j] = data.nullCount > 0 ? 1 : 0;
-          break;
-        }
-        start += data.length;
-      }
-    }
-    for (let i = from; i < to; i++) {
-      const start = out.at;
-      for (let j = 0; j < width; j++) {
-        if (j > 0) out.copy(delimiterBytes, 0, delimiterBytes.length);
-        const data = chunk[j];
-        const r = i - first[j];
-        if (nullable[j] === 0 || data.getValid(r)) writers[j](out, data, r, i);
-      }
-      if (lone && out.at === start) out.copy(quotedEmpty, 0, quotedEmpty.length);
+  const start = (out: CsvBytes): void => {
+    if (bom) out.text('\ufeff');
+    if (header) {
+      const line = fields.map((f) => text(f.name, false)).join(delimiter);
+      out.text(width === 1 && line === '' ? '""' : line);
       out.copy(eolBytes, 0, eolBytes.length);
     }
-  }
-  return out.bytes.subarray(0, out.at);
+  };
+  const rows = (out: CsvBytes, from: number, to: number): void => {
+    const delimiterByte = delimiterBytes.length === 1 ? delimiterBytes[0] : -1;
+    const lone = width === 1;
+    const chunk = new Array<Data>(width);
+    const first = new Int32Array(width);
+    const nullable = new Uint8Array(width);
+    const bitmaps = new Array<Uint8Array>(width);
+    const offsets = new Int32Array(width);
+    for (let e = 0; e + 1 < edges.length; e++) {
+      const lo = Math.max(from, edges[e]);
+      const hi = Math.min(to, edges[e + 1]);
+      if (lo >= hi) continue;
+      for (let j = 0; j < width; j++) {
+        let start = 0;
+        for (const data of vectors[j].data) {
+          if (lo < start + data.length) {
+            chunk[j] = data;
+            first[j] = start;
+            // 1: read the validity bits here; 2: unions, whose validity Arrow works out
+            nullable[j] = data.nullCount <= 0 ? 0 : DataType.isUnion(data.type) || !(data.nullBitmap && data.nullBitmap.byteLength > 0) ? 2 : 1;
+            bitmaps[j] = data.nullBitmap!;
+            offsets[j] = data.offset;
+            break;
+          }
+          start += data.length;
+        }
+      }
+      for (let i = lo; i < hi; i++) {
+        const start = out.at;
+        for (let j = 0; j < width; j++) {
+          if (j > 0) {
+            if (delimiterByte >= 0) {
+              if (out.at >= out.bytes.length) out.reserve(1);
+              out.bytes[out.at++] = delimiterByte;
+            } else out.copy(delimiterBytes, 0, delimiterBytes.length);
+          }
+          const data = chunk[j];
+          const r = i - first[j];
+          const valid = nullable[j] === 0 || (nullable[j] === 1 ? ((bitmaps[j][(offsets[j] + r) >> 3] >> ((offsets[j] + r) & 7)) & 1) === 1 : data.getValid(r));
+          if (valid) writers[j](out, data, r, i);
+        }
+        if (lone && out.at === start) out.copy(quotedEmpty, 0, quotedEmpty.length);
+        out.copy(eolBytes, 0, eolBytes.length);
+      }
+    }
+  };
+  return { n, width, eolBytes, start, rows };
 }

@@ -94,6 +94,31 @@ export class AtomicFile {
     }
   }
 
+  /** Appends several byte arrays with as few system calls as the platform allows. */
+  async writeAll(chunks: readonly Uint8Array[]): Promise<void> {
+    if (!this.#handle) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
+    try {
+      let total = 0;
+      for (const c of chunks) total += c.byteLength;
+      const { bytesWritten } = await this.#handle.writev(chunks as Uint8Array[]);
+      // a short vectored write (a signal, a full disk) goes on from where it stopped
+      if (bytesWritten < total) {
+        let skip = bytesWritten;
+        for (const c of chunks) {
+          if (skip >= c.byteLength) {
+            skip -= c.byteLength;
+            continue;
+          }
+          await this.#handle.writeFile(c.subarray(skip));
+          skip = 0;
+        }
+      }
+    } catch (error) {
+      await this.discard();
+      throw writeFailure(this.path, error);
+    }
+  }
+
   /** Replaces the target with what was written; a fired `signal` leaves the target untouched and the temporary file gone. */
   async commit(signal?: AbortSignal): Promise<void> {
     const handle = this.#handle, temp = this.#temp;

@@ -2,10 +2,10 @@ import type { Table } from 'apache-arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { tableFormat, type TableFormat } from './tableFormat.js';
 import { type WriteArrowOptions, writeArrow } from './writeArrow.js';
-import { type WriteCsvOptions, writeCsv } from './writeCsv.js';
+import { type WriteCsvOptions, writeCsvChunks } from './writeCsv.js';
 import { type WriteJsonOptions, writeJson } from './writeJson.js';
 import { type WriteParquetOptions, writeParquet } from './writeParquet.js';
-import { writeFailure, writeFileAtomic } from './writeFileAtomic.node.js';
+import { AtomicFile, writeFailure } from './writeFileAtomic.node.js';
 
 export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions {
   /** The format, when the extension does not tell it ("-", standard output, is CSV unless told). */
@@ -18,12 +18,8 @@ export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions 
   readonly signal?: AbortSignal;
 }
 
-function encode(format: TableFormat, table: Table, options: WriteTableOptions): string | Uint8Array {
+function encode(format: Exclude<TableFormat, 'csv' | 'tsv'>, table: Table, options: WriteTableOptions): string | Uint8Array {
   switch (format) {
-    case 'csv':
-      return writeCsv(table, options);
-    case 'tsv':
-      return writeCsv(table, { ...options, delimiter: options.delimiter ?? '\t' });
     case 'json':
       return writeJson(table, { format: options.jsonFormat });
     case 'ndjson':
@@ -44,14 +40,65 @@ function encode(format: TableFormat, table: Table, options: WriteTableOptions): 
  * await writeTable('out/segments.parquet', segments);
  */
 export async function writeTable(path: string, table: Table, options: WriteTableOptions = {}): Promise<void> {
+  const staged = await stageTable(path, table, options);
+  await staged.commit(options.signal);
+}
+
+/** A table written under a temporary name, waiting to replace its target (standard output: waiting to be written). */
+export interface StagedTable {
+  /** Renames the file over the target, unless `signal` fired: then the target stays as it was. */
+  commit(signal?: AbortSignal): Promise<void>;
+  /** Removes the temporary file. */
+  discard(): Promise<void>;
+}
+
+/**
+ * writeTable up to the rename: the bytes are written and flushed under a temporary name, and `commit` replaces the
+ * target, so a command can write its output while it computes something else and still replace nothing if that fails.
+ */
+export async function stageTable(path: string, table: Table, options: WriteTableOptions = {}): Promise<StagedTable> {
   if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${JSON.stringify(path)}`);
   const format = tableFormat(path, options.format);
   throwIfAborted(options.signal);
+  if (format === 'csv' || format === 'tsv') {
+    const csvOptions = format === 'tsv' ? { ...options, delimiter: options.delimiter ?? '\t' } : options;
+    if (path === '-') return { commit: () => writeCsvStdout(table, csvOptions), discard: async () => undefined };
+    return stageCsvFile(path, table, csvOptions);
+  }
   const data = encode(format, table, options);
   throwIfAborted(options.signal);
-  if (path === '-') {
-    await new Promise<void>((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(writeFailure(path, error)) : resolve())));
-    return;
+  if (path === '-') return { commit: () => toStdout(data), discard: async () => undefined };
+  throwIfAborted(options.signal);
+  const file = await AtomicFile.open(path);
+  await file.write(data);
+  return file;
+}
+
+function toStdout(data: string | Uint8Array): Promise<void> {
+  return new Promise<void>((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(writeFailure('-', error)) : resolve())));
+}
+
+async function writeCsvStdout(table: Table, options: WriteTableOptions): Promise<void> {
+  for (const chunk of writeCsvChunks(table, options)) {
+    throwIfAborted(options.signal);
+    await toStdout(chunk);
   }
-  await writeFileAtomic(path, data, options.signal);
+}
+
+/** CSV written as it is formatted, 64k rows at a time: memory holds one chunk of text, never the whole file. */
+async function stageCsvFile(path: string, table: Table, options: WriteTableOptions): Promise<StagedTable> {
+  const chunks = writeCsvChunks(table, options);
+  // the first chunk checks the options before any file is made
+  let next = chunks.next();
+  const file = await AtomicFile.open(path);
+  try {
+    for (; !next.done; next = chunks.next()) {
+      throwIfAborted(options.signal);
+      await file.write(next.value);
+    }
+  } catch (error) {
+    await file.discard();
+    throw error;
+  }
+  return file;
 }

@@ -130,7 +130,7 @@ function categoryValue(v: unknown, row: number, column: string): string | null {
   throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${describe(v)}, not a category (string or number)`);
 }
 
-function arrowNumeric(vec: Vector, name: string): Float64Array {
+export function arrowNumeric(vec: Vector, name: string): Float64Array {
   const out = new Float64Array(vec.length);
   const type = vec.type as DataType;
   if (DataType.isBool(type) || (DataType.isFloat(type) && type.precision === Precision.HALF)) {
@@ -146,15 +146,28 @@ function arrowNumeric(vec: Vector, name: string): Float64Array {
   for (const chunk of vec.data) {
     // Fixed-width value buffers are already sliced to the chunk; its offset only applies to the validity bitmap.
     const values = chunk.values as ArrayLike<number | bigint>;
-    const nullable = chunk.nullCount > 0;
-    for (let i = 0; i < chunk.length; i++, row++) {
-      if (nullable && !chunk.getValid(i)) {
-        out[row] = NaN;
-        continue;
-      }
-      const v = values[i];
-      out[row] = typeof v === 'bigint' ? Number(v) : numericValue(v, row, name);
+    const n = chunk.length;
+    if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+      for (let i = 0; i < n; i++) out[row + i] = Number(values[i]);
+    } else {
+      // one native copy (with conversion) per chunk; nulls and infinities are looked at afterwards
+      out.set((values as Float64Array).subarray(0, n), row);
     }
+    if (chunk.nullCount > 0) {
+      const bitmap = chunk.nullBitmap!;
+      const offset = chunk.offset;
+      for (let i = 0; i < n; i++) {
+        const b = offset + i;
+        if (((bitmap[b >> 3] >> (b & 7)) & 1) === 0) out[row + i] = NaN;
+      }
+    }
+    if (DataType.isFloat(type)) {
+      for (let i = 0; i < n; i++) {
+        const v = out[row + i];
+        if (v === Infinity || v === -Infinity) throw notFinite(row + i, name, v);
+      }
+    }
+    row += n;
   }
   return out;
 }

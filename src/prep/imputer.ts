@@ -59,10 +59,13 @@ async function fitValues(columns: Float64Array[], strategies: readonly ('mean' |
   return withColumnStats(columns, options, async (st) => {
     const m = await st.moments();
     const out: number[] = [];
+    // every median's search runs together: one pass over the shards per radix step, whatever the column count
+    const medianColumns = strategies.flatMap((strategy, q) => (strategy === 'median' ? [q] : []));
+    const medians = await st.medians(medianColumns.map((q) => ({ j: q, count: m[q].count })));
     for (let q = 0; q < columns.length; q++) {
       const strategy = strategies[q];
       if (strategy === 'mean') out.push(m[q].count === 0 ? NaN : m[q].mean);
-      else if (strategy === 'median') out.push(await st.median(q, m[q].count));
+      else if (strategy === 'median') out.push(medians[medianColumns.indexOf(q)]);
       else out.push(m[q].count === 0 ? NaN : await st.mode(q));
     }
     return out;
@@ -152,13 +155,14 @@ export class Imputer implements PrepStep {
     const replace = new Map<string, FrameColumn[]>();
     const counts: { column: string; filled: number }[] = [];
     f.columns.forEach((name, j) => {
-      const col = numericColumn(frame, name, 'the imputer');
+      const values = numericColumn(frame, name, 'the imputer').values;
+      const fill = f.values[j];
       let out: Float64Array | undefined;
       let filled = 0;
       for (let i = 0; i < frame.n; i++) {
-        if (col.values[i] !== col.values[i]) {
-          out ??= Float64Array.from(col.values);
-          out[i] = f.values[j];
+        if (values[i] !== values[i]) {
+          out ??= Float64Array.from(values);
+          out[i] = fill;
           filled++;
         }
       }

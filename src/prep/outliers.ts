@@ -118,12 +118,15 @@ export class Outliers implements PrepStep {
     if (values.length) {
       await withColumnStats(values, options, async (st) => {
         const moments = await st.moments();
+        // the quartiles of every column are searched for together
+        const iqr = this.method === 'iqr' ? columns.flatMap((_, q) => (moments[q].count > 0 ? [q] : [])) : [];
+        const quartiles = iqr.length > 0 ? await st.quantilesOf(iqr.map((j) => ({ j, ps: [0.25, 0.75], count: moments[j].count }))) : [];
         for (let q = 0; q < columns.length; q++) {
           const name = columns[q], m = moments[q];
           let low: number;
           let high: number;
           if (this.method === 'iqr') {
-            const [q1, q3] = await st.quantiles(q, [0.25, 0.75], m.count);
+            const [q1, q3] = m.count > 0 ? quartiles[iqr.indexOf(q)] : [NaN, NaN];
             low = q1 - this.multiplier * (q3 - q1);
             high = q3 + this.multiplier * (q3 - q1);
           } else {

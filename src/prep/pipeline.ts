@@ -205,6 +205,18 @@ export class Pipeline {
     return this.#finish(run);
   }
 
+  /**
+   * This fitted pipeline without its scaling step: the same features, after the same fitted outlier rule, imputation,
+   * encoding and filtering, in the customers' own units (for profiles), with nothing fitted again.
+   */
+  unscaled(): Pipeline {
+    const state = this.#state();
+    const p = new Pipeline(this.#steps.filter((s) => !(s instanceof Scaler)));
+    p.#loaded = true;
+    p.#fitted = state;
+    return p;
+  }
+
   toJSON(): PipelineJSON {
     const f = this.#state();
     return {
@@ -390,16 +402,17 @@ export class Pipeline {
     const columns = state.featureNames.map((name) => {
       const c = byName.get(name);
       if (!c || c.kind !== 'numeric') throw new SegkitError('E_SHAPE_MISMATCH', `the prep steps did not produce the feature "${name}"`);
+      const values = c.values;
+      // one native conversion to float32, then one scan: x - x is 0 for every finite float32 and NaN otherwise
       const out = new Float32Array(frame.n);
-      for (let i = 0; i < frame.n; i++) {
-        const v = c.values[i];
+      out.set(values);
+      for (let i = 0; i < out.length; i++) {
+        if (out[i] - out[i] === 0) continue;
+        const v = values[i];
         if (v !== v) {
           throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${name}" is missing`, 'configure `impute` to fill missing values');
         }
-        out[i] = v;
-        if (out[i] === Infinity || out[i] === -Infinity) {
-          throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${name}" is ${v} after the prep steps, outside the float32 range`, 'scale the column');
-        }
+        throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${name}" is ${v} after the prep steps, outside the float32 range`, 'scale the column');
       }
       return out;
     });

@@ -1,6 +1,6 @@
 import { SegkitError, badOption } from '../util/errors.js';
 import { populationVariance, stat, type Moments } from './fitStats.js';
-import { withColumnStats, type ColumnStats } from './columnStats.js';
+import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
@@ -66,7 +66,7 @@ function log1pColumn(values: Float64Array, rows: Int32Array, column: string): Fl
 const EPS_CONSTANT = EPS;
 
 /** Center and scale as scikit-learn computes them, including how it treats a zero scale (left at 1); undefined when the column has no values. */
-async function fitCenterScale(method: FittedScaleMethod, q: number, st: ColumnStats, m: Moments, ext: () => Promise<[number, number][]>): Promise<[number, number] | undefined> {
+async function fitCenterScale(method: FittedScaleMethod, q: number, quartiles: (q: number) => Promise<number[]>, m: Moments, ext: () => Promise<[number, number][]>): Promise<[number, number] | undefined> {
   switch (method) {
     case 'none':
     case 'log1p':
@@ -88,7 +88,7 @@ async function fitCenterScale(method: FittedScaleMethod, q: number, st: ColumnSt
     case 'robust': {
       // RobustScaler: center = nanmedian, scale = IQR from np.nanpercentile's linear interpolation.
       if (m.count === 0) return undefined;
-      const [q1, med, q3] = await st.quantiles(q, [0.25, 0.5, 0.75], m.count);
+      const [q1, med, q3] = await quartiles(q);
       const iqr = q3 - q1;
       return [med, iqr < 10 * EPS ? 1 : iqr];
     }
@@ -178,9 +178,16 @@ export class Scaler implements PrepStep {
         const moments = await st.moments();
         let extents: Promise<[number, number][]> | undefined;
         const ext = () => (extents ??= st.extents());
+        // the quartiles of every robust column are searched for together, on first use
+        const robust = methods.flatMap((method, q) => (method === 'robust' && moments[q].count > 0 ? [q] : []));
+        let found: Promise<number[][]> | undefined;
+        const quartiles = async (q: number) => {
+          found ??= st.quantilesOf(robust.map((j) => ({ j, ps: [0.25, 0.5, 0.75], count: moments[j].count })));
+          return (await found)[robust.indexOf(q)];
+        };
         for (let q = 0; q < columns.length; q++) {
           const name = columns[q], m = asked[q];
-          const cs = await fitCenterScale(methods[q], q, st, moments[q], ext);
+          const cs = await fitCenterScale(methods[q], q, quartiles, moments[q], ext);
           if (!cs) throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to fit the ${m} scaling on`);
           if (!Number.isFinite(cs[0]) || !Number.isFinite(cs[1])) throw new SegkitError('E_NAN_INPUT', `the ${m} scaling statistics of column "${name}" overflow float64`);
           centers.push(stat(cs[0]));

@@ -1,41 +1,42 @@
-// Shard ops for the preparation statistics, over float64 columns where NaN marks a missing value: moments,
+// Shard ops for the preparation statistics, over float64 columns where NaN marks a missing value: moments with
 // extents, exact order statistics by radix selection (no whole-column sort), value counts for the mode, and
 // centred cross products for correlations.
 import { shardColumn, type Shard } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
-import { partialMoments } from './fitStats.js';
 
-/** Per column: [count, mean, m2] of the shard's present values (3 per column). */
+/**
+ * Per column: [count, mean, m2, lowest, highest] of the shard's present values (5 per column); the extent prefers
+ * -0 as the lowest and +0 as the highest zero, so every present value's sort key lies between the extent's keys.
+ */
 export const momentsOp = defineOp<null, Float64Array>({
   name: 'prep.moments',
   run(sh) {
-    const out = new Float64Array(3 * sh.d);
-    for (let j = 0; j < sh.d; j++) {
-      const m = partialMoments(shardColumn(sh, j));
-      out[3 * j] = m.count; out[3 * j + 1] = m.mean; out[3 * j + 2] = m.m2;
-    }
+    const out = new Float64Array(5 * sh.d);
+    for (let j = 0; j < sh.d; j++) out.set(momentsAndExtent(shardColumn(sh, j) as Float64Array), 5 * j);
     return out;
   },
 }, import.meta.url);
 
-/** Per column: [lowest, highest] present value (Infinity, -Infinity when none). */
-export const extentOp = defineOp<null, Float64Array>({
-  name: 'prep.extent',
-  run(sh) {
-    const out = new Float64Array(2 * sh.d);
-    for (let j = 0; j < sh.d; j++) {
-      const c = shardColumn(sh, j);
-      let lo = Infinity, hi = -Infinity;
-      for (let i = 0; i < c.length; i++) {
-        const v = c[i];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      out[2 * j] = lo; out[2 * j + 1] = hi;
-    }
-    return out;
-  },
-}, import.meta.url);
+/** partialMoments' count, mean and m2 (the same sums in the same order), and the extent, on a float64 column. */
+function momentsAndExtent(c: Float64Array): [number, number, number, number, number] {
+  let count = 0, sum = 0, lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i];
+    if (v !== v) continue;
+    count++;
+    sum += v;
+    if (v < lo || (v === 0 && lo === 0 && 1 / v < 0)) lo = v;
+    if (v > hi || (v === 0 && hi === 0 && 1 / v > 0)) hi = v;
+  }
+  if (count === 0) return [0, 0, 0, lo, hi];
+  const mean = sum / count;
+  let m2 = 0;
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i];
+    if (v === v) m2 += (v - mean) * (v - mean);
+  }
+  return [count, mean, m2, lo, hi];
+}
 
 /** Bits per radix digit: 2,048 counts per target per shard. */
 export const DIGIT = 11;
@@ -51,12 +52,15 @@ export interface SelectTarget {
   hi: number;
   lo: number;
   collect: boolean;
+  /** Matching values in the whole column (known once a count pass chose the bucket): a collect's capacity. */
+  size: number;
 }
 
-// Sortable key of a float64: flip every bit of negatives, the sign bit of the rest (so -0 sorts before +0, as sort()).
-function keyParts(bits: Uint32Array, i: number): [number, number] {
-  const hi = bits[2 * i + 1], lo = bits[2 * i];
-  return hi & 0x80000000 ? [~hi >>> 0, ~lo >>> 0] : [(hi | 0x80000000) >>> 0, lo];
+/** A count target's partial: the next digit's counts among matching values, and their lowest and highest value. */
+export interface DigitCounts {
+  counts: Uint32Array;
+  min: number;
+  max: number;
 }
 
 /** Mask of the top `bits` bits of a 64-bit key, as [high word, low word]. */
@@ -75,31 +79,54 @@ export function digitAt(khi: number, klo: number, depth: number): number {
   return (klo << -shift) & (BUCKETS - 1);
 }
 
-/** Per target: counts of the next digit among matching values (2,048 each), or the matching values themselves. */
-export const selectOp = defineOp<{ targets: SelectTarget[] }, (Float64Array | Uint32Array)[]>({
+// The sortable key of a float64 (flip every bit of negatives, the sign bit of the rest, so -0 sorts before +0 as
+// sort() does) is worked out inline in the loops below: one pass per target, no allocation per value.
+
+function countDigits(col: Float64Array, bits: Uint32Array, t: SelectTarget): DigitCounts {
+  const counts = new Uint32Array(BUCKETS);
+  const [mhi, mlo] = topMask(t.depth);
+  const phi = t.hi, plo = t.lo, depth = t.depth;
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (v !== v) continue;
+    let khi = bits[2 * i + 1], klo = bits[2 * i];
+    if (khi & 0x80000000) { khi = ~khi >>> 0; klo = ~klo >>> 0; } else khi = (khi | 0x80000000) >>> 0;
+    if ((khi & mhi) >>> 0 !== phi || (klo & mlo) >>> 0 !== plo) continue;
+    counts[digitAt(khi, klo, depth)]++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { counts, min, max };
+}
+
+function collectValues(col: Float64Array, bits: Uint32Array, t: SelectTarget): Float64Array {
+  const [mhi, mlo] = topMask(t.depth);
+  const phi = t.hi, plo = t.lo;
+  const out = new Float64Array(Math.min(t.size, col.length));
+  let at = 0;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (v !== v) continue;
+    let khi = bits[2 * i + 1], klo = bits[2 * i];
+    if (khi & 0x80000000) { khi = ~khi >>> 0; klo = ~klo >>> 0; } else khi = (khi | 0x80000000) >>> 0;
+    if ((khi & mhi) >>> 0 === phi && (klo & mlo) >>> 0 === plo) out[at++] = v;
+  }
+  return out.subarray(0, at).sort();
+}
+
+/**
+ * Per target: counts of the next digit among matching values (2,048 each) with their extent, or the matching values
+ * themselves, sorted.
+ */
+export const selectOp = defineOp<{ targets: SelectTarget[] }, (DigitCounts | Float64Array)[]>({
   name: 'prep.select',
   scratchBytes: () => 0,
   run(sh: Shard, s) {
     return s.targets.map((t) => {
       const col = shardColumn(sh, t.j) as Float64Array;
       const bits = new Uint32Array(col.buffer, col.byteOffset, 2 * col.length);
-      const [mhi, mlo] = topMask(t.depth);
-      if (t.collect) {
-        const out: number[] = [];
-        for (let i = 0; i < col.length; i++) {
-          if (col[i] !== col[i]) continue;
-          const [khi, klo] = keyParts(bits, i);
-          if ((khi & mhi) >>> 0 === t.hi && (klo & mlo) >>> 0 === t.lo) out.push(col[i]);
-        }
-        return Float64Array.from(out).sort();
-      }
-      const counts = new Uint32Array(BUCKETS);
-      for (let i = 0; i < col.length; i++) {
-        if (col[i] !== col[i]) continue;
-        const [khi, klo] = keyParts(bits, i);
-        if ((khi & mhi) >>> 0 === t.hi && (klo & mlo) >>> 0 === t.lo) counts[digitAt(khi, klo, t.depth)]++;
-      }
-      return counts;
+      return t.collect ? collectValues(col, bits, t) : countDigits(col, bits, t);
     });
   },
 }, import.meta.url);

@@ -1,5 +1,5 @@
 import { SegkitError } from '../util/errors.js';
-import { rowBuffer, rowPtr, scratchCopy, scratchF64, type Shard } from './shard.js';
+import { BYTES, rowBuffer, rowPtr, scratchCopy, scratchF64, type Shard } from './shard.js';
 
 /**
  * Centres laid out for the bounded kernel and the bounds' tables for one pass (see `assembly/assignBounded.ts`).
@@ -32,21 +32,24 @@ export interface BoundedArgs {
   sums: boolean;
 }
 
-/** Per-row buffers of the bounded kernel: labels (i32), tau (i32), upper, lower (f32) and bounds (f32, `sets` wide). */
+/**
+ * Per-row buffers of the bounded kernel: labels (i32), tau (i32), upper, lower (f32) and bounds (f32, `sets` per row,
+ * kept set by set within each shard: private to the kernel, never read as rows).
+ */
 export function assignBoundedShard(sh: Shard, a: BoundedArgs): { changed: number; touched: number; units: number; deltas?: Float64Array } {
   const b = rowBuffer(sh, 'bounds');
   if (!b || b.width !== a.sets) throw new SegkitError('E_EXECUTOR', `the bounded assignment needs a per-row buffer "bounds" of width ${a.sets}`);
   const k = a.k, d = sh.d;
   const cu = scratchCopy(sh, a.cu), norms = scratchCopy(sh, a.norms), orig = scratchCopy(sh, a.orig), slotOf = scratchCopy(sh, a.slotOf);
   const pr = scratchCopy(sh, a.pr), qt = scratchCopy(sh, a.qt), half = scratchCopy(sh, a.half);
-  const tmp = sh.scratch.alloc(16 * a.units + 4 * a.sets + 16 + a.units);
+  const tmp = sh.scratch.alloc(tmpBytes(a.units, a.sets));
   const stats = sh.scratch.alloc(8);
   new Int32Array(sh.mem.memory.buffer, stats, 2).fill(0);
   const sums = a.sums ? scratchF64(sh, k * d + k) : undefined;
   const changed = sh.mem.kernels.assignBounded(
     sh.x, sh.stride, d, sh.row0, sh.row0 + sh.rows,
     cu, norms, orig, slotOf, a.units, k,
-    rowPtr(sh, 'labels'), rowPtr(sh, 'tau'), rowPtr(sh, 'upper'), rowPtr(sh, 'lower'), b.ptr, a.sets, a.setSize,
+    rowPtr(sh, 'labels'), rowPtr(sh, 'tau'), rowPtr(sh, 'upper'), rowPtr(sh, 'lower'), b.ptr + BYTES.f32 * sh.row0 * a.sets, a.sets, a.setSize,
     pr, qt, half, a.base, a.now, a.refresh, a.force ? 1 : 0, a.slack,
     rowPtr(sh, 'weights'), sums ? sums.ptr : 0, tmp, stats,
   );
@@ -54,5 +57,12 @@ export function assignBoundedShard(sh: Shard, a: BoundedArgs): { changed: number
   return { changed, touched: counts[0], units: counts[1], deltas: sums?.read() };
 }
 
+/** The kernel's working memory for a batch of up to CH = 128 touched rows (see the layout in the kernel). */
+const CH = 128;
+const tmpBytes = (units: number, sets: number): number => {
+  const slots = CH + 4;
+  return 4 * slots + 4 * sets * slots + 4 * units * slots + 4 * units + 8 * slots + 16 + 64 * units + 32 * sets + 16 + units + 4 + 4 * units + 256;
+};
+
 /** Bytes of scratch the bounded kernel needs beyond its copied inputs. */
-export const boundedScratch = (k: number, d: number, units: number, sets: number): number => 8 * (k * d + k) + 16 * units + 4 * sets + units + 256;
+export const boundedScratch = (k: number, d: number, units: number, sets: number): number => 8 * (k * d + k) + tmpBytes(units, sets) + 256;

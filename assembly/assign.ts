@@ -1,30 +1,16 @@
 // Nearest-centroid assignment over a block of rows, column-major, 8 rows x 2 centroids per step.
 // Distances use the ||c||^2 - 2 x.c form in f32 (V8's SIMD throughput is the limit), with ||x||^2 added back
-// for the reported squared distance. Hamerly (2010) bounds let settled blocks of 8 rows skip the distance work.
-
-/** Relative inflation applied when bounds are updated, larger than f32 rounding so bounds stay conservative. */
-const GROW: f32 = 1.0 + 2.3841858e-7 * 4.0;
-const SHRINK: f32 = 1.0 - 2.3841858e-7 * 4.0;
-/** Absolute slack on squared distances, relative to ||x||^2 + max ||c||^2: covers the expansion form's rounding. */
-const SLACK: f32 = 1.52587890625e-5; // 2^-16
+// for the reported squared distance. Every centre is measured for every row: the plain pass (first passes, predict,
+// relocation); `assignBounded` skips what bounds prove and compares the same float32 values.
 
 @inline function colPtr(x: usize, stride: i32, j: i32): usize {
   return x + ((<usize>j * <usize>stride) << 2);
 }
 
-// Records one row's result: label, distance and Hamerly bounds; returns 1 if the label changed.
+// Records one row's result: label and distance; returns 1 if the label changed.
 // The f64 cluster sums are updated per block afterwards, column by column, where the block's values are contiguous.
-@inline function finish(
-  i: i32, best1: f32, best2: f32, lab: i32, xn: f32, cmax: f32,
-  labels: usize, dist: usize, upper: usize, lower: usize,
-): i32 {
-  const d1 = max<f32>(xn + best1, 0);
-  if (dist) store<f32>(dist + (<usize>i << 2), d1);
-  if (upper) {
-    const slack = SLACK * (xn + cmax);
-    store<f32>(upper + (<usize>i << 2), sqrt<f32>(d1 + slack) * GROW);
-    store<f32>(lower + (<usize>i << 2), sqrt<f32>(max<f32>(xn + best2 - slack, 0)) * SHRINK);
-  }
+@inline function finish(i: i32, best1: f32, lab: i32, xn: f32, labels: usize, dist: usize): i32 {
+  if (dist) store<f32>(dist + (<usize>i << 2), max<f32>(xn + best1, 0));
   const old = load<i32>(labels + (<usize>i << 2));
   store<i32>(labels + (<usize>i << 2), lab);
   return old == lab ? 0 : 1;
@@ -88,41 +74,17 @@ const SLACK: f32 = 1.52587890625e-5; // 2^-16
   moveValue(cnt, 1, 0, o4, n4, w4); moveValue(cnt, 1, 0, o5, n5, w5); moveValue(cnt, 1, 0, o6, n6, w6); moveValue(cnt, 1, 0, o7, n7, w7);
 }
 
-// Hamerly's test for one row after the centroids moved: true when its label provably cannot change.
-@inline function settled(
-  i: i32, labels: usize, upper: usize, lower: usize, drift: usize, halfSep: usize,
-  pmax: f32, pmax2: f32, pmaxIdx: i32,
-): bool {
-  const a = load<i32>(labels + (<usize>i << 2));
-  const u = (load<f32>(upper + (<usize>i << 2)) + load<f32>(drift + (<usize>a << 2))) * GROW;
-  const l = max<f32>(load<f32>(lower + (<usize>i << 2)) - (a == pmaxIdx ? pmax2 : pmax), 0) * SHRINK;
-  store<f32>(upper + (<usize>i << 2), u);
-  store<f32>(lower + (<usize>i << 2), l);
-  return u < max<f32>(l, load<f32>(halfSep + (<usize>a << 2)));
-}
-
 /** Labels rows [row0, row1) with their nearest centroid; returns how many labels changed. */
 export function assign(
   x: usize, stride: i32, d: i32, row0: i32, row1: i32,
   cent: usize, cnorm: usize, k: i32,
   labels: usize, dist: usize, weights: usize, sums: usize,
-  upper: usize, lower: usize, drift: usize, halfSep: usize, pmax: f32, pmax2: f32, pmaxIdx: i32,
 ): i32 {
   let changed = 0;
-  let cmax: f32 = 0;
-  for (let c = 0; c < k; c++) cmax = max<f32>(cmax, load<f32>(cnorm + (<usize>c << 2)));
-  const useBounds = drift != 0;
   const inf = f32x4.splat(Infinity);
   let i0 = row0;
   for (; i0 + 8 <= row1; i0 += 8) {
-    if (useBounds) {
-      let all = true;
-      for (let t = 0; t < 8; t++) {
-        if (!settled(i0 + t, labels, upper, lower, drift, halfSep, pmax, pmax2, pmaxIdx)) all = false;
-      }
-      if (all) continue;
-    }
-    let b1a = inf, b1b = inf, b2a = inf, b2b = inf;
+    let b1a = inf, b1b = inf;
     let ia = i32x4.splat(0), ib = i32x4.splat(0);
     let c = 0;
     for (; c + 2 <= k; c += 2) {
@@ -148,8 +110,6 @@ export function assign(
       let da = f32x4.sub(n0, f32x4.add(a00, a00));
       let db = f32x4.sub(n0, f32x4.add(a01, a01));
       let la = f32x4.lt(da, b1a), lb = f32x4.lt(db, b1b);
-      b2a = v128.bitselect(b1a, f32x4.min(b2a, da), la);
-      b2b = v128.bitselect(b1b, f32x4.min(b2b, db), lb);
       b1a = v128.bitselect(da, b1a, la);
       b1b = v128.bitselect(db, b1b, lb);
       ia = v128.bitselect(i32x4.splat(c), ia, la);
@@ -159,8 +119,6 @@ export function assign(
       db = f32x4.sub(n1, f32x4.add(a11, a11));
       la = f32x4.lt(da, b1a);
       lb = f32x4.lt(db, b1b);
-      b2a = v128.bitselect(b1a, f32x4.min(b2a, da), la);
-      b2b = v128.bitselect(b1b, f32x4.min(b2b, db), lb);
       b1a = v128.bitselect(da, b1a, la);
       b1b = v128.bitselect(db, b1b, lb);
       ia = v128.bitselect(i32x4.splat(c + 1), ia, la);
@@ -181,8 +139,6 @@ export function assign(
       const da = f32x4.sub(n0, f32x4.add(a00, a00));
       const db = f32x4.sub(n0, f32x4.add(a01, a01));
       const la = f32x4.lt(da, b1a), lb = f32x4.lt(db, b1b);
-      b2a = v128.bitselect(b1a, f32x4.min(b2a, da), la);
-      b2b = v128.bitselect(b1b, f32x4.min(b2b, db), lb);
       b1a = v128.bitselect(da, b1a, la);
       b1b = v128.bitselect(db, b1b, lb);
       ia = v128.bitselect(i32x4.splat(c), ia, la);
@@ -198,22 +154,21 @@ export function assign(
       p += <usize>stride << 2;
     }
     const oldA = v128.load(labels + (<usize>i0 << 2)), oldB = v128.load(labels + (<usize>i0 << 2), 16);
-    changed += finish(i0, f32x4.extract_lane(b1a, 0), f32x4.extract_lane(b2a, 0), i32x4.extract_lane(ia, 0), f32x4.extract_lane(xa, 0), cmax, labels, dist, upper, lower);
-    changed += finish(i0 + 1, f32x4.extract_lane(b1a, 1), f32x4.extract_lane(b2a, 1), i32x4.extract_lane(ia, 1), f32x4.extract_lane(xa, 1), cmax, labels, dist, upper, lower);
-    changed += finish(i0 + 2, f32x4.extract_lane(b1a, 2), f32x4.extract_lane(b2a, 2), i32x4.extract_lane(ia, 2), f32x4.extract_lane(xa, 2), cmax, labels, dist, upper, lower);
-    changed += finish(i0 + 3, f32x4.extract_lane(b1a, 3), f32x4.extract_lane(b2a, 3), i32x4.extract_lane(ia, 3), f32x4.extract_lane(xa, 3), cmax, labels, dist, upper, lower);
-    changed += finish(i0 + 4, f32x4.extract_lane(b1b, 0), f32x4.extract_lane(b2b, 0), i32x4.extract_lane(ib, 0), f32x4.extract_lane(xb, 0), cmax, labels, dist, upper, lower);
-    changed += finish(i0 + 5, f32x4.extract_lane(b1b, 1), f32x4.extract_lane(b2b, 1), i32x4.extract_lane(ib, 1), f32x4.extract_lane(xb, 1), cmax, labels, dist, upper, lower);
-    changed += finish(i0 + 6, f32x4.extract_lane(b1b, 2), f32x4.extract_lane(b2b, 2), i32x4.extract_lane(ib, 2), f32x4.extract_lane(xb, 2), cmax, labels, dist, upper, lower);
-    changed += finish(i0 + 7, f32x4.extract_lane(b1b, 3), f32x4.extract_lane(b2b, 3), i32x4.extract_lane(ib, 3), f32x4.extract_lane(xb, 3), cmax, labels, dist, upper, lower);
+    changed += finish(i0, f32x4.extract_lane(b1a, 0), i32x4.extract_lane(ia, 0), f32x4.extract_lane(xa, 0), labels, dist);
+    changed += finish(i0 + 1, f32x4.extract_lane(b1a, 1), i32x4.extract_lane(ia, 1), f32x4.extract_lane(xa, 1), labels, dist);
+    changed += finish(i0 + 2, f32x4.extract_lane(b1a, 2), i32x4.extract_lane(ia, 2), f32x4.extract_lane(xa, 2), labels, dist);
+    changed += finish(i0 + 3, f32x4.extract_lane(b1a, 3), i32x4.extract_lane(ia, 3), f32x4.extract_lane(xa, 3), labels, dist);
+    changed += finish(i0 + 4, f32x4.extract_lane(b1b, 0), i32x4.extract_lane(ib, 0), f32x4.extract_lane(xb, 0), labels, dist);
+    changed += finish(i0 + 5, f32x4.extract_lane(b1b, 1), i32x4.extract_lane(ib, 1), f32x4.extract_lane(xb, 1), labels, dist);
+    changed += finish(i0 + 6, f32x4.extract_lane(b1b, 2), i32x4.extract_lane(ib, 2), f32x4.extract_lane(xb, 2), labels, dist);
+    changed += finish(i0 + 7, f32x4.extract_lane(b1b, 3), i32x4.extract_lane(ib, 3), f32x4.extract_lane(xb, 3), labels, dist);
     if (sums && !i32x4.all_true(i32x4.eq(oldA, ia)) || sums && !i32x4.all_true(i32x4.eq(oldB, ib))) {
       moveBlock(x, stride, d, i0, oldA, oldB, ia, ib, weights, sums, k);
     }
   }
   // tail rows, one at a time, with the same operation order as a SIMD lane
   for (let i = i0; i < row1; i++) {
-    if (useBounds && settled(i, labels, upper, lower, drift, halfSep, pmax, pmax2, pmaxIdx)) continue;
-    let b1: f32 = Infinity, b2: f32 = Infinity, lab = 0;
+    let b1: f32 = Infinity, lab = 0;
     for (let c = 0; c < k; c++) {
       let acc: f32 = 0;
       const cp = cent + ((<usize>(c * d)) << 2);
@@ -221,7 +176,7 @@ export function assign(
         acc += load<f32>(colPtr(x, stride, j) + (<usize>i << 2)) * load<f32>(cp + (<usize>j << 2));
       }
       const dd = load<f32>(cnorm + (<usize>c << 2)) - (acc + acc);
-      if (dd < b1) { b2 = b1; b1 = dd; lab = c; } else { b2 = min<f32>(b2, dd); }
+      if (dd < b1) { b1 = dd; lab = c; }
     }
     let xn: f32 = 0;
     for (let j = 0; j < d; j++) {
@@ -229,7 +184,7 @@ export function assign(
       xn += v * v;
     }
     const old = load<i32>(labels + (<usize>i << 2));
-    changed += finish(i, b1, b2, lab, xn, cmax, labels, dist, upper, lower);
+    changed += finish(i, b1, lab, xn, labels, dist);
     if (sums) moveRow(x, stride, d, i, old, lab, weights, sums, k);
   }
   return changed;

@@ -1,5 +1,6 @@
 // The kernels, one per file; each takes raw pointers into the host's memory and never allocates.
 export { assign } from './assign';
+export { assignBounded } from './assignBounded';
 export { accumulate } from './accumulate';
 export { candidatePotentials, updateClosest } from './seedDistances';
 export { labelDistances } from './labelDistances';

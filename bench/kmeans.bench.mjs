@@ -44,7 +44,7 @@ async function fullPass(threads) {
   const centers = new Float64Array(k * d);
   init.forEach((row, t) => row.forEach((v, j) => (centers[t * d + j] = v - m.offset[j])));
   const { cent, norms } = centresF32(centers, k, d);
-  const state = { cent, norms, k, reset: false, sums: false, track: false, dist: false };
+  const state = { cent, norms, k, reset: false, sums: false, dist: false };
   return { run: () => ex.map(assignOp, m.handle, state), free: () => m.release() };
 }
 

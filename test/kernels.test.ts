@@ -50,7 +50,7 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
   it('assign gives the twin\'s labels and distances exactly', async () => {
     const h = await loaded(cols);
     try {
-      const parts = await ex.map(assignOp, h, { cent, norms, k, reset: true, sums: false, track: false, dist: true });
+      const parts = await ex.map(assignOp, h, { cent, norms, k, reset: true, sums: false, dist: true });
       const want = twin.assignTwin(cols, n, cent, k);
       expect(Array.from(await ex.readRows(h, 'labels'))).toEqual(Array.from(want.labels));
       expect(Array.from(await ex.readRows(h, 'dist'))).toEqual(Array.from(want.dist));
@@ -63,7 +63,7 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
   it('assign with sum deltas accumulates the twin\'s per-cluster sums', async () => {
     const h = await loaded(cols, { weights });
     try {
-      const parts = await ex.map(assignOp, h, { cent, norms, k, reset: true, sums: true, track: false, dist: false });
+      const parts = await ex.map(assignOp, h, { cent, norms, k, reset: true, sums: true, dist: false });
       const labels = (await ex.readRows(h, 'labels')) as Int32Array;
       const want = twin.accumulateTwin(cols, n, labels, k, weights);
       const got = sumInShardOrder(parts.map((p) => p.deltas!));

@@ -20,6 +20,8 @@ export interface KMeansProgress {
   shift: number;
   /** Rows whose label changed. */
   changed: number;
+  /** Share of the row-centre distances this iteration computed (bounds settle the rest): 1 for a plain pass. */
+  computed: number;
 }
 
 export interface KMeansOptions extends RunOptions {
@@ -157,7 +159,7 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
 }
 
 /**
- * k-means clustering (Lloyd with Hamerly bounds) on SIMD WebAssembly kernels, as shard ops on any executor.
+ * k-means clustering (Lloyd, skipping with Elkan / Yinyang bounds what cannot change) on SIMD WebAssembly kernels, as shard ops on any executor.
  * A seeded fit gives bit-identical labels, centroids and inertia on every executor and thread count.
  * @example
  * const model = await kmeans(rows, { k: 4, seed: 1 });

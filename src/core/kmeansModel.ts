@@ -110,7 +110,7 @@ export class KMeansModel implements SegmentationModel {
   /** The nearest centroid of each row, through the same kernel as the fit, on any executor. */
   predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
     return this.withRows(data, options, 'predict', async (m, cent, norms) => {
-      await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, track: false, dist: false }, { signal: options.signal });
+      await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, dist: false }, { signal: options.signal });
       return (await m.ex.readRows(m.handle, 'labels')) as Int32Array;
     });
   }

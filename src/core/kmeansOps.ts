@@ -1,7 +1,8 @@
-// The shard ops of k-means: assignment (with Hamerly bounds and cluster-sum deltas), the k-means++ steps,
-// the farthest rows for empty clusters, and distances to every centre. Per-row state (labels, bounds,
-// closest distances) stays with whoever holds each shard.
-import { assignShard, type HamerlyBounds } from '../kernels/assign.js';
+// The shard ops of k-means: assignment (plain, or skipping what bounds prove, with cluster-sum deltas), the
+// k-means++ steps, the farthest rows for empty clusters, and distances to every centre. Per-row state (labels,
+// bounds, closest distances) stays with whoever holds each shard.
+import { assignShard } from '../kernels/assign.js';
+import { assignBoundedShard, boundedScratch, type BoundedArgs } from '../kernels/assignBounded.js';
 import { distancesShard } from '../kernels/distances.js';
 import { candidatePotentialsShard, updateClosestShard } from '../kernels/seedDistances.js';
 import { rowValues, shardColumn } from '../kernels/shard.js';
@@ -15,11 +16,8 @@ export interface AssignState {
   reset: boolean;
   /** Return the cluster-sum deltas of rows whose label changed. */
   sums: boolean;
-  /** Keep Hamerly bounds (upper, lower) per row, and skip settled rows when `bounds` is given. */
-  track: boolean;
   /** Write each row's squared distance to its centre (per-row `dist`). */
   dist: boolean;
-  bounds?: HamerlyBounds;
 }
 
 export interface AssignPartial {
@@ -30,18 +28,42 @@ export interface AssignPartial {
 const LABELS: RowSpec = { type: 'i32', fill: -1 };
 const F32: RowSpec = { type: 'f32' };
 
+/** Every row measured against every centre: the plain Lloyd pass. */
 export const assignOp = defineOp<AssignState, AssignPartial>({
   name: 'kmeans.assign',
-  rows: (s) => ({ labels: LABELS, ...(s.track ? { upper: F32, lower: F32 } : {}), ...(s.dist ? { dist: F32 } : {}) }),
+  rows: (s) => ({ labels: LABELS, ...(s.dist ? { dist: F32 } : {}) }),
   scratchBytes: (s, d) => 8 * (s.k * d + s.k) + 64,
   run(sh, s) {
     if (s.reset) rowValues(sh, 'labels', 'i32').fill(-1);
-    const r = assignShard(sh, {
-      cent: s.cent, norms: s.norms, k: s.k, labels: 'labels',
-      dist: s.dist ? 'dist' : undefined, upper: s.track ? 'upper' : undefined, lower: s.track ? 'lower' : undefined,
-      sums: s.sums, bounds: s.track ? s.bounds : undefined,
-    });
+    const r = assignShard(sh, { cent: s.cent, norms: s.norms, k: s.k, labels: 'labels', dist: s.dist ? 'dist' : undefined, sums: s.sums });
     return r.deltas ? { changed: r.changed, deltas: r.deltas } : { changed: r.changed };
+  },
+}, import.meta.url);
+
+export interface BoundedState extends BoundedArgs {
+  /** Start over: every label -1 (a new run on the same data); only with `force`. */
+  reset: boolean;
+}
+
+export interface BoundedPartial extends AssignPartial {
+  /** Rows that computed distances, and units of 4 centres computed (for pruning reports). */
+  touched: number;
+  units: number;
+}
+
+const I32: RowSpec = { type: 'i32' };
+
+/** The Lloyd pass with bounds: the same labels as `assignOp`, computing only what the bounds cannot settle. */
+export const boundedAssignOp = defineOp<BoundedState, BoundedPartial>({
+  name: 'kmeans.assignBounded',
+  rows: (s) => ({ labels: LABELS, tau: I32, upper: F32, lower: F32, bounds: { type: 'f32', width: s.sets } }),
+  scratchBytes: (s, d) => boundedScratch(s.k, d, s.units, s.sets),
+  run(sh, s) {
+    if (s.reset) rowValues(sh, 'labels', 'i32').fill(-1);
+    const r = assignBoundedShard(sh, s);
+    const out: BoundedPartial = { changed: r.changed, touched: r.touched, units: r.units };
+    if (r.deltas) out.deltas = r.deltas;
+    return out;
   },
 }, import.meta.url);
 

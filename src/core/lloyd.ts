@@ -1,15 +1,17 @@
 import { throwIfAborted } from '../util/errors.js';
 import { centresF32 } from '../kernels/shard.js';
-import type { HamerlyBounds } from '../kernels/assign.js';
 import type { Matrix } from '../engine/matrix.js';
-import { assignOp, farthestOp, setLabelsOp, type AssignState } from './kmeansOps.js';
+import { assignOp, boundedAssignOp, farthestOp, setLabelsOp, type BoundedState } from './kmeansOps.js';
 
 export interface LloydOptions {
   maxIter: number;
   /** Absolute tolerance on the summed squared centre shift (scikit-learn's tol times the mean variance). */
   tolAbs: number;
+  /** Skip what bounds prove (default); false measures every centre for every row in every pass. */
+  bounds?: boolean;
   signal?: AbortSignal;
-  onIteration?: (info: { iteration: number; inertia: number; shift: number; changed: number }) => void;
+  /** `computed`: share of row-centre distances computed (in units of 4 centres); `touched`: share of rows the bounds did not settle. */
+  onIteration?: (info: { iteration: number; inertia: number; shift: number; changed: number; computed: number; touched: number }) => void;
 }
 
 export interface LloydResult {
@@ -20,81 +22,173 @@ export interface LloydResult {
   converged: boolean;
 }
 
-const f32 = Math.fround;
-
-/** Centre drift, largest two drifts and half-separations for Hamerly's test, from the float32 centres the kernel sees. */
-function hamerlyInputs(oldC: Float64Array, newC: Float64Array, k: number, d: number): HamerlyBounds {
-  const drift = new Float32Array(k);
-  let pmax = 0, pmax2 = 0, pmaxIdx = -1;
-  for (let t = 0; t < k; t++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) {
-      const v = f32(newC[t * d + j]) - f32(oldC[t * d + j]);
-      s += v * v;
-    }
-    const p = Math.sqrt(s) * (1 + 1e-6) + 1e-30;
-    drift[t] = p;
-    if (p > pmax) { pmax2 = pmax; pmax = p; pmaxIdx = t; } else if (p > pmax2) pmax2 = p;
-  }
-  const halfSep = new Float32Array(k);
-  for (let t = 0; t < k; t++) {
-    let best = Infinity;
-    for (let u = 0; u < k; u++) {
-      if (u === t) continue;
-      let s = 0;
-      for (let j = 0; j < d; j++) {
-        const v = f32(newC[t * d + j]) - f32(newC[u * d + j]);
-        s += v * v;
-      }
-      best = Math.min(best, s);
-    }
-    halfSep[t] = k === 1 ? Infinity : 0.5 * Math.sqrt(best) * (1 - 1e-6);
-  }
-  return { drift, halfSep, pmax: f32(pmax * (1 + 1e-6)), pmax2: f32(pmax2 * (1 + 1e-6)), pmaxIdx };
-}
+/** Stamps the bounds' tables cover; a settled row older than half of it takes the current stamp. */
+const WINDOW = 32;
 
 /**
- * Lloyd's algorithm with Hamerly's (2010) bounds: the same labels as plain Lloyd on the same kernel, but settled blocks
- * of rows skip the distance work. Cluster sums are updated with the deltas of changed labels, merged in shard order.
- * Mirrors scikit-learn's `_kmeans_single_lloyd`: strict convergence when no label changes, else centre shift <= tol,
- * and a final assignment with the final centres when it stopped for another reason.
+ * How the bounded kernel holds k centres of d features: units of 4 slots (each centre with its nearest unplaced
+ * centres, so a unit's centres are cleared or computed together), and centres per lower bound. Measured on blobs and
+ * on skewed customer-like data (bench/pruning.mjs), one bound per centre (Elkan) computes the fewest units; sets of
+ * 2, 4, ... centres (Yinyang) keep the bounds within half the data's size. Undefined (plain passes) below d = 6,
+ * where the bounds would outweigh the data and a distance costs little.
+ */
+export function planBounds(
+  init: Float64Array, k: number, d: number, setSize?: number,
+): { units: number; setSize: number; sets: number; orig: Int32Array; slotOf: Int32Array } | undefined {
+  const units = Math.ceil(k / 4);
+  if (setSize === undefined) {
+    if (d < 6) return undefined;
+    const maxSets = Math.max(1, Math.floor(d / 2));
+    setSize = 1;
+    while (Math.ceil((units * 4) / setSize) > maxSets && setSize < units * 4) setSize *= 2;
+  }
+  const orig = new Int32Array(units * 4).fill(0x7fffffff);
+  const slotOf = new Int32Array(k);
+  const placed = new Uint8Array(k);
+  const dist2 = (a: number, b: number): number => {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += (init[a * d + j] - init[b * d + j]) ** 2;
+    return s;
+  };
+  let slot = 0;
+  for (let c = 0; c < k; c++) {
+    if (placed[c]) continue;
+    const rest: number[] = [];
+    for (let o = 0; o < k; o++) if (!placed[o] && o !== c) rest.push(o);
+    rest.sort((a, b) => dist2(c, a) - dist2(c, b) || a - b);
+    for (const o of [c, ...rest.slice(0, 3)]) {
+      placed[o] = 1;
+      orig[slot] = o;
+      slotOf[o] = slot++;
+    }
+    slot = Math.ceil(slot / 4) * 4;
+  }
+  return { units, setSize, sets: Math.ceil((units * 4) / setSize), orig, slotOf };
+}
+
+/** Euclidean distance between rows a of A and b of B (k x d, float64 arithmetic on float32 values). */
+function gap(A: Float32Array, a: number, B: Float32Array, b: number, d: number): number {
+  let s = 0;
+  for (let j = 0; j < d; j++) {
+    const v = A[a * d + j] - B[b * d + j];
+    s += v * v;
+  }
+  return Math.sqrt(s);
+}
+
+// Inflation of distances between float32 centres computed in float64, beyond the float32 rounding of the result.
+const UP = 1 + 1e-6, DOWN = 1 - 1e-6;
+
+export type BoundsPlan = NonNullable<ReturnType<typeof planBounds>>;
+
+/**
+ * The bounded kernel's input for one pass: centres in units, and the tables that move each row's bounds from the
+ * pass that stamped them (`history`: float32 centres by stamp, from `base` on) to this pass (`now`).
+ */
+export function boundedState(
+  p: BoundsPlan, k: number, d: number, cent: Float32Array, norms: Float32Array, history: ReadonlyMap<number, Float32Array>,
+  at: { now: number; base: number; force: boolean; reset: boolean },
+): BoundedState {
+  const { now, base } = at;
+  const span = now - base;
+  const pr = new Float32Array(Math.max(1, span * k * 2)), qt = new Float32Array(Math.max(1, span * p.sets));
+  const disp = new Float64Array(k);
+  for (let tau = base; tau < now; tau++) {
+    const old = history.get(tau)!;
+    let m1 = 0, m2 = 0, top = -1;
+    for (let c = 0; c < k; c++) {
+      disp[c] = gap(cent, c, old, c, d) * UP;
+      if (disp[c] > m1) { m2 = m1; m1 = disp[c]; top = c; } else if (disp[c] > m2) m2 = disp[c];
+    }
+    const row = (tau - base) * k;
+    for (let c = 0; c < k; c++) {
+      pr[2 * (row + c)] = disp[c];
+      pr[2 * (row + c) + 1] = c === top ? m2 : m1;
+    }
+    for (let slot = 0; slot < p.units * 4; slot++) {
+      const c = p.orig[slot];
+      if (c >= k) continue;
+      const q = (tau - base) * p.sets + Math.floor(slot / p.setSize);
+      qt[q] = Math.max(qt[q], disp[c]);
+    }
+  }
+  const half = new Float32Array(k).fill(Infinity);
+  for (let c = 0; c < k; c++) for (let o = 0; o < k; o++) if (o !== c) half[c] = Math.min(half[c], 0.5 * gap(cent, c, cent, o, d) * DOWN);
+  const cu = new Float32Array(p.units * 4 * d), slotNorms = new Float32Array(p.units * 4).fill(Infinity);
+  for (let slot = 0; slot < p.units * 4; slot++) {
+    const c = p.orig[slot];
+    if (c >= k) continue;
+    const g = slot >> 2, lane = slot & 3;
+    for (let j = 0; j < d; j++) cu[(g * d + j) * 4 + lane] = cent[c * d + j];
+    slotNorms[slot] = norms[c];
+  }
+  return {
+    k, units: p.units, setSize: p.setSize, sets: p.sets, cu, norms: slotNorms, orig: p.orig, slotOf: p.slotOf,
+    pr, qt, half, base, now, refresh: now - WINDOW / 2, force: at.force, slack: slackOf(d), sums: true, reset: at.reset,
+  };
+}
+
+/** Rounding slack of the kernels' squared distances, relative to ||x||^2 + max ||c||^2: a few times d float32 roundings. */
+const slackOf = (d: number): number => (8 * d + 32) * 2 ** -24;
+
+/**
+ * Lloyd's algorithm, skipping with bounds what cannot change (see `assembly/assignBounded.ts`): the same labels as
+ * plain Lloyd on the same kernel, bit for bit. Cluster sums are updated with the deltas of changed labels, merged in
+ * shard order. Mirrors scikit-learn's `_kmeans_single_lloyd`: strict convergence when no label changes, else centre
+ * shift <= tol, and a final assignment with the final centres when it stopped for another reason.
  */
 export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: LloydOptions): Promise<LloydResult> {
   const { ex, handle, d } = m;
   const sums = new Float64Array(k * d);
   const weight = new Float64Array(k);
   let centers = Float64Array.from(init);
-  let full = true;
   let forced = false;
   let converged = false, strict = false;
   let iterations = 0;
-  let bounds: HamerlyBounds | undefined;
-  let reset = true;
+  const plan = opt.bounds === false ? undefined : planBounds(init, k, d);
+  // the float32 centres of recent passes, by stamp: bounds computed at a stamp move by the displacement since
+  const history = new Map<number, Float32Array>();
+  let now = 0, forceAt = 0;
+  let force = true, reset = true;
 
-  const pass = async (useBounds: boolean, dist = false): Promise<number> => {
+  // one assignment pass with the current centres: the labels' changes go into sums and weight
+  const pass = async (dist = false): Promise<{ changed: number; computed: number; touched: number }> => {
     const { cent, norms } = centresF32(centers, k, d);
-    const state: AssignState = { cent, norms, k, reset, sums: true, track: true, dist, bounds: useBounds ? bounds : undefined };
-    reset = false;
-    const parts = await ex.map(assignOp, handle, state, { signal: opt.signal });
-    let changed = 0;
-    for (const p of parts) {
-      changed += p.changed;
-      const q = p.deltas!;
+    let changed = 0, computed = 1, touched = 1;
+    const fold = (q: Float64Array): void => {
       for (let i = 0; i < k * d; i++) sums[i] += q[i];
       for (let t = 0; t < k; t++) weight[t] += q[k * d + t];
+    };
+    if (!plan || dist) {
+      const parts = await ex.map(assignOp, handle, { cent, norms, k, reset, sums: true, dist }, { signal: opt.signal });
+      for (const p of parts) { changed += p.changed; fold(p.deltas!); }
+      // the labels are right but no bound was kept: the next bounded pass starts the bounds over
+      force = true;
+    } else {
+      const base = force ? now : Math.max(forceAt, now - WINDOW);
+      const state = boundedState(plan, k, d, cent, norms, history, { now, base, force, reset });
+      const parts = await ex.map(boundedAssignOp, handle, state, { signal: opt.signal });
+      let units = 0, rows = 0;
+      for (const p of parts) { changed += p.changed; units += p.units; rows += p.touched; fold(p.deltas!); }
+      computed = units / (m.n * plan.units);
+      touched = rows / m.n;
+      history.set(now, cent);
+      history.delete(now - WINDOW);
+      if (force) { forceAt = now; force = false; }
+      now++;
     }
-    return changed;
+    reset = false;
+    return { changed, computed, touched };
   };
 
   for (let it = 1; it <= opt.maxIter; it++) {
     throwIfAborted(opt.signal);
     iterations = it;
-    const changed = await pass(!full);
-    full = false;
+    const { changed, computed, touched } = await pass();
     const inertia = inertiaOf(m, centers, sums, weight, k, d);
     if (weight.some((w) => w <= 0)) {
-      await relocateEmpty(m, k, sums, weight, async () => { await pass(false, true); }, opt.signal);
-      full = true;
+      await relocateEmpty(m, k, sums, weight, async () => { await pass(true); }, opt.signal);
+      force = true;
       forced = true;
     } else if (forced) {
       forced = false;
@@ -103,13 +197,12 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
     for (let t = 0; t < k; t++) for (let j = 0; j < d; j++) next[t * d + j] = sums[t * d + j] / weight[t];
     let shift = 0;
     for (let q = 0; q < k * d; q++) shift += (next[q] - centers[q]) ** 2;
-    bounds = full ? undefined : hamerlyInputs(centers, next, k, d);
     centers = next;
-    opt.onIteration?.({ iteration: it, inertia, shift, changed });
+    opt.onIteration?.({ iteration: it, inertia, shift, changed, computed, touched });
     if (changed === 0 && !forced) { strict = true; converged = true; break; }
     if (shift <= opt.tolAbs) { converged = true; break; }
   }
-  if (!strict) await pass(!full && !!bounds);
+  if (!strict) await pass();
   return { centers, inertia: inertiaOf(m, centers, sums, weight, k, d), iterations, converged };
 }
 

@@ -4,6 +4,7 @@ import { plainWasm, sharedWasm } from './wasmBytes.generated.js';
 /** The raw kernel exports: every argument is a number (pointers are byte offsets into the memory). */
 export interface KernelExports {
   assign(...args: number[]): number;
+  assignBounded(...args: number[]): number;
   accumulate(...args: number[]): void;
   candidatePotentials(...args: number[]): void;
   updateClosest(...args: number[]): number;

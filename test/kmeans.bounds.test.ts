@@ -1,0 +1,156 @@
+// The bounds never change a label: a fit that skips what its bounds prove gives the same bytes as plain Lloyd (every
+// centre measured for every row, every pass) on the same kernel, and the bounded pass agrees with the scalar twin.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRandom } from '../src/util/random.js';
+import { fromColumns } from '../src/data/dataset.js';
+import { inlineExecutor } from '../src/engine/inline.js';
+import { loadMatrix } from '../src/engine/matrix.js';
+import { centresF32 } from '../src/kernels/shard.js';
+import { assignOp, boundedAssignOp } from '../src/core/kmeansOps.js';
+import { boundedState, lloyd, planBounds } from '../src/core/lloyd.js';
+import { assignTwin } from './twins/kernels.js';
+import { bytes } from './helpers.js';
+
+const ex = inlineExecutor();
+afterAll(() => ex.close());
+
+/** Overlapping Gaussian clusters (so fits take many iterations and many rows sit near boundaries). */
+function overlapping(n: number, d: number, clusters: number, seed: number, spread = 1.5) {
+  const rng = createRandom(seed);
+  const centres = Array.from({ length: clusters }, () => Array.from({ length: d }, () => rng.normal() * 2));
+  const columns = Array.from({ length: d }, () => new Float32Array(n));
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) columns[j][i] = centres[i % clusters][j] + rng.normal() * spread;
+  return fromColumns({ columns });
+}
+
+/** Skewed, unclustered columns: log-normal amounts and 0/1 flags, standardised. */
+function skewed(n: number, d: number, seed: number) {
+  const rng = createRandom(seed);
+  const columns = Array.from({ length: d }, (_, j) => {
+    const c = Float32Array.from({ length: n }, () => (j % 4 === 3 ? (rng.next() < 0.2 ? 1 : 0) : Math.exp(rng.normal())));
+    let s = 0, q = 0;
+    for (const v of c) s += v;
+    const mu = s / n;
+    for (const v of c) q += (v - mu) ** 2;
+    const sd = Math.sqrt(q / n);
+    return c.map((v) => (v - mu) / sd);
+  });
+  return fromColumns({ columns });
+}
+
+function rowsOf(ds: { columns: readonly Float32Array[]; d: number }, ids: number[]): Float64Array {
+  const out = new Float64Array(ids.length * ds.d);
+  ids.forEach((r, t) => { for (let j = 0; j < ds.d; j++) out[t * ds.d + j] = ds.columns[j][r]; });
+  return out;
+}
+
+// the set size is the one the fit plans for that shape (checked), so every layout of bounds is covered
+type Case = [name: string, ds: ReturnType<typeof overlapping>, k: number, setSize: number, weights: boolean];
+const cases: Case[] = [
+  ['d=16 k=8, a bound per centre (Elkan)', overlapping(70_001, 16, 8, 1), 8, 1, false],
+  ['d=16 k=32, a bound per 4 centres', overlapping(40_003, 16, 12, 2, 2.5), 32, 4, false],
+  ['d=8 k=5, a bound per 2 centres, weighted', skewed(30_011, 8, 3), 5, 2, true],
+  ['d=6 k=13, a bound per 8 centres (sets spanning units)', overlapping(20_000, 6, 7, 4, 2), 13, 8, false],
+  ['d=64 k=8, a bound per centre', overlapping(20_000, 64, 8, 5, 6), 8, 1, false],
+  ['d=17 k=3, a bound per centre (one unit)', skewed(12_345, 17, 6), 3, 1, false],
+];
+
+describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
+  it.each(cases)('%s', async (_name, ds, k, setSize, weighted) => {
+    const weights = weighted ? Float32Array.from({ length: ds.n }, (_, i) => 0.25 + (i % 5)) : undefined;
+    const m = await loadMatrix(ex, ds, { weights });
+    try {
+      const rng = createRandom(k * 7 + ds.d);
+      const ids = new Set<number>();
+      while (ids.size < k) ids.add(rng.int(ds.n));
+      const init = rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+      expect(planBounds(init, k, ds.d)?.setSize).toBe(setSize);
+      const run = async (bounds: boolean) => {
+        const computed: number[] = [];
+        const r = await lloyd(m, init, k, { maxIter: 300, tolAbs: 0, bounds, onIteration: (p) => computed.push(p.computed) });
+        return { r, labels: (await ex.readRows(m.handle, 'labels')) as Int32Array, computed };
+      };
+      const plain = await run(false);
+      const bounded = await run(true);
+      expect(plain.r.iterations).toBeGreaterThan(5);
+      expect(bounded.r.iterations).toBe(plain.r.iterations);
+      expect(bounded.r.converged).toBe(plain.r.converged);
+      expect(bytes(bounded.labels).equals(bytes(plain.labels))).toBe(true);
+      expect(bytes(bounded.r.centers).equals(bytes(plain.r.centers))).toBe(true);
+      expect(Object.is(bounded.r.inertia, plain.r.inertia)).toBe(true);
+      // the comparison is not vacuous: plain passes measure everything, the bounded ones skipped most of it
+      expect(plain.computed.every((c) => c === 1)).toBe(true);
+      expect(Math.min(...bounded.computed.slice(1))).toBeLessThan(0.5);
+    } finally {
+      await m.release();
+    }
+  });
+
+  it('a fit longer than the bounds\' tables (stamps restamped) and one that re-seeds an empty cluster', async () => {
+    const ds = overlapping(50_000, 8, 20, 9, 3);
+    const m = await loadMatrix(ex, ds);
+    try {
+      const rng = createRandom(1);
+      const ids = new Set<number>();
+      while (ids.size < 20) ids.add(rng.int(ds.n));
+      const init = rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+      // a centre far from every row: its cluster is empty after the first pass and takes the farthest row
+      const far = Float64Array.from(init);
+      for (let j = 0; j < ds.d; j++) far[5 * ds.d + j] = 1e3;
+      for (const start of [init, far]) {
+        const plain = await lloyd(m, start, 20, { maxIter: 300, tolAbs: 0, bounds: false });
+        const plainLabels = await ex.readRows(m.handle, 'labels');
+        const bounded = await lloyd(m, start, 20, { maxIter: 300, tolAbs: 0 });
+        expect(bounded.iterations).toBe(plain.iterations);
+        if (start === init) expect(plain.iterations).toBeGreaterThan(40);
+        expect(bytes(await ex.readRows(m.handle, 'labels')).equals(bytes(plainLabels))).toBe(true);
+        expect(bytes(bounded.centers).equals(bytes(plain.centers))).toBe(true);
+        expect(Object.is(bounded.inertia, plain.inertia)).toBe(true);
+      }
+    } finally {
+      await m.release();
+    }
+  });
+});
+
+describe('the bounded pass on awkward shapes', () => {
+  // rows with ties (duplicates, integer values), k not a multiple of 4, shards with ragged ends
+  const shapes: [n: number, d: number, k: number, setSize: number][] = [
+    [1, 1, 1, 1], [7, 2, 3, 2], [37, 5, 5, 1], [1_001, 9, 11, 4], [70_003, 3, 7, 8], [4_099, 16, 17, 2],
+  ];
+  it.each(shapes)('n=%i d=%i k=%i, %i centres per bound: labels of the scalar twin and the plain pass\'s deltas on every pass', async (n, d, k, setSize) => {
+    const rng = createRandom(n + d + k);
+    const columns = Array.from({ length: d }, (_, j) => Float32Array.from({ length: n }, () => (j % 2 ? Math.round(rng.normal() * 2) : rng.normal() * 3)));
+    for (let i = 1; i < n; i += 7) for (const c of columns) c[i] = c[i - 1];
+    const a = await ex.load({ columns }, { shardRows: 1024 });
+    const b = await ex.load({ columns }, { shardRows: 1024 });
+    try {
+      let cent = new Float32Array(k * d);
+      for (let q = 0; q < cent.length; q++) cent[q] = columns[q % d][rng.int(n)];
+      const plan = planBounds(Float64Array.from(cent), k, d, setSize)!;
+      const history = new Map<number, Float32Array>();
+      for (let now = 0; now < 12; now++) {
+        const { norms } = centresF32(cent, k, d);
+        const force = now === 0;
+        const state = boundedState(plan, k, d, cent, norms, history, { now, base: force ? 0 : Math.max(0, now - 32), force, reset: force });
+        const got = await ex.map(boundedAssignOp, a, state);
+        const want = await ex.map(assignOp, b, { cent, norms, k, reset: force, sums: true, dist: false });
+        const labels = (await ex.readRows(a, 'labels')) as Int32Array;
+        expect(Array.from(labels)).toEqual(Array.from(assignTwin(columns, n, cent, k).labels));
+        expect(bytes(labels).equals(bytes(await ex.readRows(b, 'labels')))).toBe(true);
+        got.forEach((p, s) => {
+          expect(p.changed).toBe(want[s].changed);
+          expect(bytes(p.deltas!).equals(bytes(want[s].deltas!))).toBe(true);
+        });
+        history.set(now, cent);
+        // centres drift by a shrinking step, some jump, one may land on a row (ties)
+        const next = Float32Array.from(cent, (v) => v + (rng.next() < 0.1 ? rng.normal() : rng.normal() * 0.3 / (now + 1)));
+        if (now % 4 === 3) for (let j = 0; j < d; j++) next[j] = columns[j][rng.int(n)];
+        cent = next;
+      }
+    } finally {
+      await ex.release(a);
+      await ex.release(b);
+    }
+  });
+});

@@ -39,7 +39,7 @@ describe('CSV chunks', () => {
     const labels = Int32Array.from({ length: n }, (_, i) => (i % 11 === 0 ? -1 : i % 3));
     const names = ['Loyal, high spend', 'New "trial" users', '=odd'];
     const plain = withSegments(base, labels, names, 'segment');
-    const dict = withSegments(base, labels, names, 'segment', { dictionary: true });
+    const dict = withSegments(base, labels, names, 'segment', undefined, { dictionary: true });
     expect(String(dict.schema.fields.at(-1)!.type)).toMatch(/Dictionary/);
     expect(joined(writeCsvChunks(dict)).equals(Buffer.from(writeCsvBytes(plain)))).toBe(true);
   });

@@ -209,7 +209,7 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram:
   let params: GmmParams | undefined;
   if (!o.weights || !o.precisions) {
     const { cent, norms } = centresF32(means, k, d);
-    await m.ex.map(assignOp, m.handle, { cent, norms, k, reset: true, sums: false, track: false, dist: false }, { signal });
+    await m.ex.map(assignOp, m.handle, { cent, norms, k, reset: true, sums: false, dist: false }, { signal });
     const { stats } = await gmmPass(m, { k, layout: layoutOf(type), shift: means, source: 'labels', stats: true, keep: [] }, signal);
     params = fromStats(stats!, means);
   }

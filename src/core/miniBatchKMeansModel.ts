@@ -174,7 +174,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
   predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
     return this.withRows(data, options, 'predict', RUN_OPTIONS, async (m, c) => {
       const { cent, norms } = centresF32(c, this.k, this.d);
-      await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, track: false, dist: false }, { signal: options.signal });
+      await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, dist: false }, { signal: options.signal });
       return (await m.ex.readRows(m.handle, 'labels')) as Int32Array;
     });
   }
@@ -316,7 +316,7 @@ const MINIBATCH_KEYS = [
 export async function labelRows(m: Matrix, c: Float64Array, k: number, signal?: AbortSignal): Promise<{ labels: Int32Array; inertia: number; weight: Float64Array }> {
   const d = m.d;
   const { cent, norms } = centresF32(c, k, d);
-  const parts = await m.ex.map(assignOp, m.handle, { cent, norms, k, reset: true, sums: true, track: false, dist: true }, { signal });
+  const parts = await m.ex.map(assignOp, m.handle, { cent, norms, k, reset: true, sums: true, dist: true }, { signal });
   const sums = sumInShardOrder(parts.map((p) => p.deltas!));
   // sum w |x - c|^2 = sum w |x|^2 - 2 sum_c c . S_c + sum_c W_c |c|^2, in float64
   let s = m.sumSquares;

@@ -1,5 +1,5 @@
 import { instantiate } from '@assemblyscript/loader';
-import { plainWasm, sharedWasm } from './wasmBytes.generated.js';
+import { plainWasm, sharedPatch, sharedWasm } from './wasmBytes.generated.js';
 
 /** The raw kernel exports: every argument is a number (pointers are byte offsets into the memory). */
 export interface KernelExports {
@@ -28,11 +28,22 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/**
+ * The bytes of the plain or the shared-memory build. The two differ only in the memory import's limits flag, so
+ * unless the shared build is embedded in full it is the plain one with the bytes of `sharedPatch` set.
+ */
+export function kernelBinary(shared: boolean): Uint8Array<ArrayBuffer> {
+  if (shared && sharedWasm !== '') return decode(sharedWasm);
+  const bytes = decode(plainWasm);
+  if (shared) for (let i = 0; i < sharedPatch.length; i += 2) bytes[sharedPatch[i]] = sharedPatch[i + 1];
+  return bytes;
+}
+
 /** Compiles (once) the plain or the shared-memory build of the kernels from the bytes embedded in the package. */
 export function kernelModule(shared: boolean): Promise<WebAssembly.Module> {
   let m = modules.get(shared);
   if (!m) {
-    m = WebAssembly.compile(decode(shared ? sharedWasm : plainWasm));
+    m = WebAssembly.compile(kernelBinary(shared));
     modules.set(shared, m);
   }
   return m;

@@ -83,6 +83,19 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
 
   const fitOf = (h: unknown) => (h as { fit: string }).fit;
 
+  /**
+   * Events of a queue from the end its stream has now. Left to start at '$', a QueueEvents reads from wherever the
+   * stream ends when its first XREAD reaches Redis, and that happens after waitUntilReady() resolves (a CLIENT
+   * SETNAME round trip later): a fast job's 'completed' written in between is never seen, and waitUntilFinished,
+   * having found the job not finished yet, waits forever.
+   */
+  async function eventsOf(queue: string): Promise<QueueEvents> {
+    const [last] = await client.xrevrange(`bull:${queue}:events`, '+', '-', 'COUNT', 1);
+    const events = new QueueEvents(queue, { connection: { url: redis.url }, lastEventId: last?.[0] ?? '0-0' });
+    await events.waitUntilReady();
+    return events;
+  }
+
   describe('a 1,000,000 x 16 k-means fit, k = 8', () => {
     const options = { k: 8, seed: 5, maxIter: 60 };
     let want: unknown;
@@ -331,7 +344,8 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       const columns = [Float32Array.from({ length: 2 * 16 }, (_, i) => i)];
       const h = await ex.load({ columns }, { shardRows: 16 });
       const flow = new FlowProducer({ connection: { url: redis.url } });
-      const events = new QueueEvents('segkit', { connection: { url: redis.url } });
+      const shared = new Queue('segkit', { connection: { url: redis.url } });
+      const events = await eventsOf('segkit');
       try {
         let ran = false;
         const rogue = { name: 'rogue.op', run: () => { ran = true; return 0; } };
@@ -340,9 +354,8 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
         expect(e.message).toContain('unknown shard op "rogue.op"');
         expect(ran).toBe(false);
         // a job added by hand to the shared queue: a field the protocol does not have
-        await events.waitUntilReady();
         const fit = fitOf(h);
-        const added = await new Queue('segkit', { connection: { url: redis.url } }).add('x', {
+        const added = await shared.add('x', {
           v: 1, fit, pass: 9, shard: 0, since: 0, step: { k: 'map', op: 'matrix.columnSums', st: '' }, module: 'file:///tmp/evil.mjs',
         }, { jobId: `${fit}.9.0` });
         const reason = await added.waitUntilFinished(events).then(() => 'completed', (err: Error) => err.message);
@@ -350,6 +363,7 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       } finally {
         await flow.close();
         await events.close();
+        await shared.close();
         await ex.release(h);
       }
     }, 60_000);
@@ -377,8 +391,9 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
         // pass 1 of shard 0 again, added by hand to the queue of the worker holding it
         const holder = (h as { holders: string[] }).holders[0];
         const q = new Queue(`segkit.w.${holder}`, { connection: { url: redis.url } });
-        const events = new QueueEvents(`segkit.w.${holder}`, { connection: { url: redis.url } });
-        await events.waitUntilReady();
+        const events = await eventsOf(`segkit.w.${holder}`);
+        // the original job was removed when it completed, so the add below makes a new job rather than returning it
+        expect(await q.getJob(`${fitOf(h)}.1.0`)).toBeUndefined();
         const job = await q.add('matrix.columnSums', { v: 1, fit: fitOf(h), pass: 1, shard: 0, since: 0, step: { k: 'map', op: 'matrix.columnSums', st: Buffer.from([0]).toString('base64') } }, { jobId: `${fitOf(h)}.1.0` });
         await job.waitUntilFinished(events);
         await events.close();

@@ -186,7 +186,7 @@ describe('aggregateByCustomer', () => {
     const text = 'customer_id,amount\nb,1\na,2\nb,3.5\nc,4\n';
     const csv = await readCsv(text, { types: { customer_id: 'category' } });
     expect(csv.getChild('customer_id')!.nullCount).toBe(0);
-    const parquet = await readParquet(writeParquet(csv));
+    const parquet = await readParquet(await writeParquet(csv));
     expect(types(parquet).customer_id).toBe('Dictionary<Int32, Utf8>');
     for (const log of [csv, parquet]) {
       const out = await aggregateByCustomer(log, { key: 'customer_id', aggregations: { n: { op: 'count' }, spend: { column: 'amount', op: 'sum' } } });

@@ -595,7 +595,7 @@ describe('the neutral readers and writers outside Node', () => {
         const t = await segkit.readCsv(new Blob([${JSON.stringify(SAMPLE)}]).stream(), { types: { city: 'category' } });
         const batches = [];
         for await (const b of segkit.csvRecords(${JSON.stringify(SAMPLE)}, { batchSize: 2 })) batches.push(b.numRows);
-        const parquet = await segkit.readParquet(segkit.writeParquet(t));
+        const parquet = await segkit.readParquet(await segkit.writeParquet(t));
         const arrow = await segkit.readArrow(segkit.writeArrow(t));
         const json = await segkit.readJson(segkit.writeJson(t), { types: { city: 'category' } });
         const ndjson = await segkit.readNdjson(segkit.writeJson(t, { format: 'ndjson' }), { types: { city: 'category' } });

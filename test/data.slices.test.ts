@@ -15,7 +15,7 @@ const cols = (t: { getChild(n: string): { toArray(): ArrayLike<number> } | null 
 
 describe('writers on sliced Arrow tables', () => {
   it.each([
-    ['Parquet', async () => readParquet(writeParquet(slice))],
+    ['Parquet', async () => readParquet(await writeParquet(slice))],
     ['Arrow IPC', async () => readArrow(writeArrow(slice))],
     ['CSV', async () => readCsv(writeCsv(slice))],
     ['JSON', async () => readJson(writeJson(slice))],

@@ -71,13 +71,13 @@ describe('round trips: write then read gives the same values and types', () => {
   });
 
   it('Parquet, dictionaries included', async () => {
-    expectSameTable(await readParquet(writeParquet(sample())), sample());
-    expectSameTable(await readParquet(writeParquet(sample(), { codec: 'UNCOMPRESSED', rowGroupSize: 3 })), sample());
+    expectSameTable(await readParquet(await writeParquet(sample())), sample());
+    expectSameTable(await readParquet(await writeParquet(sample(), { codec: 'UNCOMPRESSED', rowGroupSize: 3 })), sample());
   });
 
   it('Parquet keeps 64-bit integers exact', async () => {
     const t = new Table({ big: vectorFromArray([2n ** 60n, null, -5n], new Int64()) });
-    const back = await readParquet(writeParquet(t));
+    const back = await readParquet(await writeParquet(t));
     expect(types(back)).toEqual({ big: 'Int64' });
     expect(values(back, 'big')).toEqual([2n ** 60n, null, -5n]);
   });

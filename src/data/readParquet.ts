@@ -13,8 +13,9 @@ import {
   Utf8,
   makeData,
 } from 'apache-arrow';
-// the package's browser entry: its default Node entry imports fs
-import { type ColumnData, type FileMetaData, type SchemaElement, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
+// the package's browser entry (its default Node entry imports fs), loaded on first use: bundles that read no
+// Parquet (an edge function scoring JSON) leave it out
+import type { ColumnData, FileMetaData, SchemaElement } from 'hyparquet/src/index.js';
 import { SegkitError } from '../util/errors.js';
 import { dataFromValues, tableFromColumns } from './arrowTable.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
@@ -135,6 +136,7 @@ function checkRowCounts(metadata: FileMetaData): number {
  * const table = await readParquet(new Uint8Array(await file.arrayBuffer()));
  */
 export async function readParquet(input: ByteSource): Promise<Table> {
+  const { parquetMetadata, parquetRead, parquetSchema } = await import('hyparquet/src/index.js');
   if (typeof input === 'string') {
     throw new SegkitError('E_BAD_OPTION', 'Parquet is binary: pass a Uint8Array, an ArrayBuffer or a byte stream, not a string');
   }

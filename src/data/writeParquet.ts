@@ -1,7 +1,7 @@
 import { DataType, type Table, type Vector } from 'apache-arrow';
 import type { DecodedArray } from 'hyparquet';
-// the package's browser entry: its default Node entry imports fs
-import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer/src/index.js';
+// the package's browser entry (its default Node entry imports fs), loaded on first use
+import type { ColumnSource } from 'hyparquet-writer/src/index.js';
 import { badOption } from '../util/errors.js';
 import { DICTIONARY_COLUMNS_KEY } from './readParquet.js';
 import { otherText } from './tableCells.js';
@@ -60,9 +60,9 @@ function columnSource(name: string, vector: Vector): ColumnSource {
  * and listed in the file's key-value metadata so readParquet restores them; other types map to their Parquet twins
  * (Int8/16/32 -> INT32, Int64 -> INT64, timestamps -> TIMESTAMP_MILLIS), and nested values are stored as JSON text.
  * @example
- * const bytes = writeParquet(features);
+ * const bytes = await writeParquet(features);
  */
-export function writeParquet(table: Table, options: WriteParquetOptions = {}): Uint8Array {
+export async function writeParquet(table: Table, options: WriteParquetOptions = {}): Promise<Uint8Array> {
   const codec = options.codec ?? WRITE_PARQUET_DEFAULTS.codec;
   if (codec !== 'SNAPPY' && codec !== 'UNCOMPRESSED') throw badOption('codec', codec, '"SNAPPY" or "UNCOMPRESSED"');
   const rowGroupSize = options.rowGroupSize;
@@ -73,6 +73,7 @@ export function writeParquet(table: Table, options: WriteParquetOptions = {}): U
   const columnData = fields.map((f, j) => columnSource(f.name, table.getChildAt(j)!));
   const dictionaries = fields.filter((f) => DataType.isDictionary(f.type)).map((f) => f.name);
   const kvMetadata = dictionaries.length > 0 ? [{ key: DICTIONARY_COLUMNS_KEY, value: JSON.stringify(dictionaries) }] : undefined;
+  const { parquetWriteBuffer } = await import('hyparquet-writer/src/index.js');
   const buffer = parquetWriteBuffer({ columnData, codec, kvMetadata, ...(rowGroupSize ? { rowGroupSize } : {}) });
   return new Uint8Array(buffer);
 }

@@ -18,7 +18,7 @@ export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions 
   readonly signal?: AbortSignal;
 }
 
-function encode(format: Exclude<TableFormat, 'csv' | 'tsv'>, table: Table, options: WriteTableOptions): string | Uint8Array {
+async function encode(format: Exclude<TableFormat, 'csv' | 'tsv'>, table: Table, options: WriteTableOptions): Promise<string | Uint8Array> {
   switch (format) {
     case 'json':
       return writeJson(table, { format: options.jsonFormat });
@@ -65,7 +65,7 @@ export async function stageTable(path: string, table: Table, options: WriteTable
     if (path === '-') return { commit: () => writeCsvStdout(table, csvOptions), discard: async () => undefined };
     return stageCsvFile(path, table, csvOptions);
   }
-  const data = encode(format, table, options);
+  const data = await encode(format, table, options);
   throwIfAborted(options.signal);
   if (path === '-') return { commit: () => toStdout(data), discard: async () => undefined };
   throwIfAborted(options.signal);

@@ -67,7 +67,7 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       expect(planBounds(init, k, ds.d)?.setSize).toBe(setSize);
       const run = async (bounds: boolean) => {
         const computed: number[] = [];
-        const r = await lloyd(m, init, k, { maxIter: 300, tolAbs: 0, bounds, onIteration: (p) => computed.push(p.computed) });
+        const r = await lloyd(m, init, k, { maxIter: 300, tolAbs: 0, bounds, boundsAfter: 1, onIteration: (p) => computed.push(p.computed) });
         return { r, labels: (await ex.readRows(m.handle, 'labels')) as Int32Array, computed };
       };
       const plain = await run(false);
@@ -100,8 +100,14 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       for (const start of [init, far]) {
         const plain = await lloyd(m, start, 20, { maxIter: 300, tolAbs: 0, bounds: false });
         const plainLabels = await ex.readRows(m.handle, 'labels');
-        const bounded = await lloyd(m, start, 20, { maxIter: 300, tolAbs: 0 });
+        const steps: { changed: number; computed: number }[] = [];
+        const bounded = await lloyd(m, start, 20, { maxIter: 300, tolAbs: 0, onIteration: (p) => steps.push(p) });
         expect(bounded.iterations).toBe(plain.iterations);
+        // plain passes until one changes at most 0.5% of the labels, bounded passes from the next one on
+        const settled = steps.findIndex((p) => p.changed <= 0.005 * ds.n);
+        expect(settled).toBeGreaterThan(0);
+        expect(steps.slice(0, settled + 1).every((p) => p.computed === 1)).toBe(true);
+        if (start === init) expect(Math.min(...steps.slice(settled + 1).map((p) => p.computed))).toBeLessThan(0.5);
         if (start === init) expect(plain.iterations).toBeGreaterThan(40);
         expect(bytes(await ex.readRows(m.handle, 'labels')).equals(bytes(plainLabels))).toBe(true);
         expect(bytes(bounded.centers).equals(bytes(plain.centers))).toBe(true);

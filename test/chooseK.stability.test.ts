@@ -49,4 +49,11 @@ describe('a choice of k that does not depend on the seed', () => {
     expect(r.recommendedK).toBe(2);
     await expect(chooseK(data, { stabilityResamples: 1 })).rejects.toThrow(/stabilityResamples/);
   });
+
+  it('refuses options the chosen algorithm would ignore, naming them', async () => {
+    const data = blobs(4, [[0, 0], [5, 5]], [60, 60], [1]);
+    await expect(chooseK(data, { algorithm: 'gmm', stabilityResamples: 4 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"stabilityResamples" applies only with algorithm "kmeans"') });
+    await expect(chooseK(data, { algorithm: 'agglomerative', stabilitySampleSize: 100 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"stabilitySampleSize"') });
+    await expect(chooseK(data, { batchSize: 64 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"batchSize" applies only with algorithm "minibatch-kmeans"') });
+  });
 });

@@ -76,6 +76,26 @@ describe('segkit segment --algorithm gmm', () => {
     expect(s.mixture.bic).toBeCloseTo(await gmm.bic(prepared, { threads: 1 }), 6);
   });
 
+  it('score --proba writes the probabilities segment --proba wrote, whatever the batch size; segment without --proba drops old ones', () => {
+    // the previous test wrote gmm.csv and gmm.json
+    ok(['score', 'customers.csv', '--model', 'gmm.json', '--out', 'scored.csv', '--proba', '--batch-size', '7']);
+    const columns = (file: string) => {
+      const [head, ...rows] = readFileSync(path(file), 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+      const at = [0, 1, 2].map((t) => head.indexOf(`segment_proba_${t}`));
+      expect(at.every((j) => j >= 0)).toBe(true);
+      return rows.map((r) => at.map((j) => r[j]));
+    };
+    const segmented = columns('gmm.csv');
+    expect(segmented).toHaveLength(900);
+    expect(columns('scored.csv')).toEqual(segmented);
+    // a fit without --proba on that output: the old probability columns described another segmentation
+    const r = ok(['segment', 'gmm.csv', '--k', '2', '--seed', '1', '--out', 'again.csv']);
+    expect(r.stderr).toContain('segment_proba_0');
+    const head = readFileSync(path('again.csv'), 'utf8').split('\n')[0].split(',');
+    expect(head.filter((h) => h.startsWith('segment_proba_'))).toEqual([]);
+    expect(head).toContain('segment');
+  });
+
   it('--k auto compares covariance types by BIC; the report shows membership certainty and the BIC curve', () => {
     const s = JSON.parse(ok(['segment', 'customers.csv', '--algorithm', 'gmm', '--covariance', 'full,spherical', '--k-range', '2..4', '--seed', '1', '--report', 'gmm.html', '--json']).stdout);
     expect(s.kSweep).toHaveLength(6);

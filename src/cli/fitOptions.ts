@@ -49,7 +49,7 @@ export function addFitOptions(cmd: Command): Command {
     .addOption(new Option('--algorithm <name>', 'segmentation algorithm: kmeans; minibatch-kmeans (large data, keeps learning with segkit update); gmm (Gaussian mixture: soft membership); dbscan or hdbscan (density: leave outliers unassigned); agglomerative (a tree)').choices(ALGORITHMS).default('kmeans'))
     .addOption(new Option('--k-range <min..max>', `values of k to try, inclusive (default: ${DEFAULT_K_RANGE})`).argParser(kRange))
     .addOption(new Option('--seed <n>', 'random seed; the same seed gives the same segments on any thread count').argParser(seedValue).default(0))
-    .addOption(new Option('--n-init <n>', 'restarts, keeping the best (default: k-means 4 up to 200,000 rows, 2 above; gmm and minibatch-kmeans 1)').argParser(integer(1)))
+    .addOption(new Option('--n-init <n>', 'restarts, keeping the best (default: k-means 4 up to 200,000 rows, 2 above; gmm 1; minibatch-kmeans 1, 3 with --init random)').argParser(integer(1)))
     .addOption(new Option('--max-iter <n>', 'maximum iterations (default: k-means 300, gmm 100, minibatch-kmeans 100 passes over the data)').argParser(integer(1)))
     .addOption(new Option('--init <method>', 'starting centres: k-means++ (default), k-means|| (large data) or random; for gmm: kmeans (default), k-means++ or random'))
     .addOption(new Option('--covariance <type>', `gmm: ${COVARIANCE_TYPES.join(', ')}; several separated by commas are compared by BIC with --k auto`).argParser(covarianceList).default(['full'], 'full'))

@@ -15,6 +15,13 @@ export function replacedProbaColumns(table: Table, column: string): string[] {
  * The table (less any old probability columns) followed by each row's membership probability of every segment
  * (row-major rows x k; NaN, written as null, for a row without a segment).
  */
+/** The table without earlier probability columns of `column` (they describe another segmentation). */
+export function withoutProbabilities(table: Table, column: string): Table {
+  const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => !isProba(f.name, column));
+  if (fields.length === table.schema.fields.length) return table;
+  return tableFromColumns(fields.map((f) => f.name), fields.map((f) => singleChunk(table.getChildAt(f.j)!)), table.schema.metadata);
+}
+
 export function withProbabilities(table: Table, proba: Float64Array, k: number, column: string): Table {
   const n = table.numRows;
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => !isProba(f.name, column));

@@ -238,12 +238,12 @@ interface TableSink {
   discard(): Promise<void>;
 }
 
-async function openSink(path: string, format: TableFormat, fromCsv: boolean): Promise<TableSink> {
+async function openSink(path: string, format: TableFormat): Promise<TableSink> {
   if (format === 'csv' || format === 'tsv') {
     const sink = await CsvSink.open(path);
     return {
       // bytes go to the file as they are, with no round trip through a string
-      write: (scored, first) => sink.write(writeCsvBytes(fromCsv ? wholeNumbersAsIntegers(scored) : scored, { header: first, ...(format === 'tsv' ? { delimiter: '\t' } : {}) })),
+      write: (scored, first) => sink.write(writeCsvBytes(scored, { header: first, ...(format === 'tsv' ? { delimiter: '\t' } : {}) })),
       commit: (signal) => sink.commit(signal),
       discard: () => sink.discard(),
     };
@@ -305,11 +305,13 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       yield table;
     })();
   }
-  const sink = await openSink(f.out, outFormat, fromCsv);
-  // The next batch is read while the workers score this one.
-  let pending = it.next();
-  pending.catch(() => undefined);
+  const csvOut = outFormat === 'csv' || outFormat === 'tsv';
+  let sink: TableSink | undefined;
   try {
+    sink = await openSink(f.out, outFormat);
+    // The next batch is read while the workers score this one.
+    let pending = it.next();
+    pending.catch(() => undefined);
     for (;;) {
       const next = await pending;
       if (next.done) break;
@@ -324,7 +326,9 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       let labels: Int32Array, scored: Table;
       try {
         labels = await predictBatch(model, batch, run);
-        scored = await soft(batch, withSegments(batch, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: outFormat === 'csv' || outFormat === 'tsv' }));
+        // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals)
+        const shown = fromCsv && csvOut ? wholeNumbersAsIntegers(batch) : batch;
+        scored = await soft(batch, withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut }));
       } catch (error) {
         // a batch's rows are numbered from 0; its file lines come with it
         throw atRow(error, batch, what, t.rows);
@@ -338,7 +342,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     throwIfAborted(ctx.signal);
     await sink.commit(ctx.signal);
   } catch (error) {
-    await sink.discard();
+    await sink?.discard();
     throw error;
   } finally {
     bar.stop();

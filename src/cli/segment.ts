@@ -15,7 +15,7 @@ import { fastTransform } from '../prep/fastTransform.js';
 import { UsageError } from './exitCodes.js';
 import { addFitOptions, type FitFlags } from './fitOptions.js';
 import { fitSegments, type Fitted } from './fitModel.js';
-import { replacedProbaColumns, withProbabilities } from './probaColumns.js';
+import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
@@ -201,7 +201,8 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       if (allLabels[i] < 0) noise[rowIndex[i]] = 1;
     }
     const csv = outputFormat(f.out, '--out');
-    let out = withSegments(table, full, names, f.segmentColumn, noise, { dictionary: csv === 'csv' || csv === 'tsv' });
+    // earlier probability columns are replaced too: by new ones with --proba, by none without
+    let out = withSegments(withoutProbabilities(table, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: csv === 'csv' || csv === 'tsv' });
     if (f.proba && proba) {
       const rows = new Float64Array(table.numRows * k).fill(NaN);
       for (let i = 0; i < rowIndex.length; i++) rows.set(proba.subarray(i * k, (i + 1) * k), rowIndex[i] * k);

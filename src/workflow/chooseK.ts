@@ -25,9 +25,9 @@ export interface ChooseKOptions {
   /** Inclusive range [min, max] or an explicit list of k values; default [2, 10]. */
   kRange?: readonly [number, number] | readonly number[];
   seed?: number;
-  /** k-means restarts per k (default 4 up to 200,000 rows, 2 above). */
+  /** Restarts per k: k-means 4 up to 200,000 rows, 2 above; mixtures 1; mini-batch 'auto' (1, or 3 with init 'random'). */
   nInit?: number | 'auto';
-  /** Resampled k-means fits per k for the stability score (default 6; 0 turns stability off; none for 'agglomerative'). */
+  /** Resampled k-means fits per k for the stability score (default 6; 0 turns stability off; algorithm 'kmeans' only). */
   stabilityResamples?: number;
   /** Rows the stability fits are drawn from and compared on (a seeded sample; default 5,000). */
   stabilitySampleSize?: number;
@@ -147,7 +147,7 @@ function sampleRows(ds: Dataset, m: number, rng: ReturnType<typeof createRandom>
  * evaluation sample, each labelling the whole sample; the mean adjusted Rand index over all pairs of fits.
  * Costs B k-means fits on at most 0.8 x stabilitySampleSize rows per k, whatever the data size.
  */
-async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed: number, o: { maxIter?: number; tol?: number; executor: Executor; signal?: AbortSignal }): Promise<number> {
+async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed: number, o: { maxIter?: number; tol?: number; init?: string; executor: Executor; signal?: AbortSignal }): Promise<number> {
   const rng = createRandom(seed * 7919 + k);
   const m = evalSet.n;
   const take = Math.max(k + 1, Math.floor(m * chooseKDefaults.stabilityFraction));
@@ -156,7 +156,8 @@ async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed:
     const part = sampleRows(evalSet, take, rng);
     let fit;
     try {
-      fit = await kmeans(part, { k, seed: rng.int(2 ** 31), nInit: 1, maxIter: o.maxIter, tol: o.tol, executor: o.executor, signal: o.signal });
+      // the same start as the sweep's fits
+      fit = await kmeans(part, { k, seed: rng.int(2 ** 31), nInit: 1, maxIter: o.maxIter, tol: o.tol, executor: o.executor, signal: o.signal, ...(o.init === undefined ? {} : { init: o.init as 'k-means++' }) });
     } catch (e) {
       if (e instanceof SegkitError && e.code === 'E_TOO_FEW_DISTINCT') return NaN;
       throw e;
@@ -187,6 +188,10 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const linkage = options.linkage ?? 'ward';
   if (!(LINKAGES as readonly unknown[]).includes(linkage)) throw badOption('linkage', linkage, LINKAGES.map((l) => `"${l}"`).join(', '));
   if (options.linkage !== undefined && algorithm !== 'agglomerative') throw new SegkitError('E_BAD_OPTION', 'option "linkage" applies only with algorithm "agglomerative"');
+  for (const name of ['stabilityResamples', 'stabilitySampleSize'] as const) {
+    if (options[name] !== undefined && algorithm !== 'kmeans') throw new SegkitError('E_BAD_OPTION', `option "${name}" applies only with algorithm "kmeans" (stability is measured by refitting k-means)`);
+  }
+  if (options.batchSize !== undefined && algorithm !== 'minibatch-kmeans') throw new SegkitError('E_BAD_OPTION', 'option "batchSize" applies only with algorithm "minibatch-kmeans"');
   const resamples = options.stabilityResamples ?? chooseKDefaults.stabilityResamples;
   if (!Number.isInteger(resamples) || resamples < 0 || resamples === 1) throw badOption('stabilityResamples', resamples, 'an integer >= 2 (or 0 to turn stability off)');
   const stabilityRows = options.stabilitySampleSize ?? chooseKDefaults.stabilitySampleSize;
@@ -236,7 +241,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
           k, inertia: model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0), silhouette,
           calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
           iterations: model.iterations ?? 0, ...mixture,
-          stability: evalSet ? await stabilityOf(evalSet, k, resamples, seed, { maxIter: options.maxIter, tol: options.tol, executor: ex, signal }) : NaN,
+          stability: evalSet ? await stabilityOf(evalSet, k, resamples, seed, { maxIter: options.maxIter, tol: options.tol, init: options.init, executor: ex, signal }) : NaN,
         });
         if (algorithm !== 'gmm') models?.set(k, model);
         options.onProgress?.({ k, done: table.length, total });

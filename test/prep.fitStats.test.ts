@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extent, medianSorted, mergeMoments, modeSorted, moments, partialMoments, populationVariance, quantileSorted, sortedPresent, stat } from '../src/prep/fitStats.js';
+import { mergeMoments, populationVariance, stat } from '../src/prep/fitStats.js';
+import { extent, medianSorted, modeSorted, moments, partialMoments, quantileSorted, sortedPresent } from './twins/stats.js';
 
 describe('fitStats', () => {
   it("quantiles follow numpy's default linear method", () => {

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, inlineExecutor, loopbackExecutor, type Executor } from '../src/index.node.js';
 import { ColumnStats } from '../src/prep/columnStats.js';
-import { medianSorted, quantileSorted, sortedPresent } from '../src/prep/fitStats.js';
+import { medianSorted, quantileSorted, sortedPresent } from './twins/stats.js';
 
 const executors: [string, Executor][] = [['inline', inlineExecutor()], ['loopback', loopbackExecutor()]];
 afterAll(async () => {

@@ -58,6 +58,30 @@ interface Checked {
   seed: number;
 }
 
+/**
+ * Explicit starting centroids (k rows of d finite float32 numbers) as a flat k x d array, the option's name and the
+ * offending row and column in every error; `distinct` also refuses a row that repeats an earlier one (in float32).
+ */
+export function explicitCentroids(init: readonly (readonly number[])[], k: number, d: number, distinct = false): Float64Array {
+  if (init.length !== k) throw badOption('init', init, `${k} centroids (one per cluster)`);
+  const out = new Float64Array(k * d);
+  const seen = new Set<string>();
+  init.forEach((row, t) => {
+    if (!Array.isArray(row) || row.length !== d) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values, the data has ${d} features`);
+    row.forEach((v, j) => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(Math.fround(v))) {
+        throw new SegkitError('E_BAD_OPTION', `option "init" row ${t}, column ${j} is ${describe(v)}, not a finite float32 number`);
+      }
+      out[t * d + j] = v;
+    });
+    if (!distinct) return;
+    const key = row.map(Math.fround).join(',');
+    if (seen.has(key)) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} repeats an earlier row; the k centroids must be distinct`);
+    seen.add(key);
+  });
+  return out;
+}
+
 function checkKMeansOptions(o: KMeansOptions, ds: Dataset): Checked {
   if (!o || typeof o !== 'object') throw badOption('options', o, 'an object with at least { k }');
   checkOptions(o, KMEANS_OPTIONS, 'kmeans');
@@ -67,17 +91,7 @@ function checkKMeansOptions(o: KMeansOptions, ds: Dataset): Checked {
   const init = o.init ?? kmeansDefaults.init;
   let explicit: Float64Array | undefined;
   if (Array.isArray(init)) {
-    if (init.length !== k) throw badOption('init', init, `${k} centroids (one per cluster)`);
-    explicit = new Float64Array(k * ds.d);
-    init.forEach((row, t) => {
-      if (!Array.isArray(row) || row.length !== ds.d) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values, the data has ${ds.d} features`);
-      row.forEach((v, j) => {
-        if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(Math.fround(v))) {
-          throw new SegkitError('E_BAD_OPTION', `option "init" row ${t}, column ${j} is ${describe(v)}, not a finite float32 number`);
-        }
-        explicit![t * ds.d + j] = v;
-      });
-    });
+    explicit = explicitCentroids(init, k, ds.d);
   } else if (init !== 'k-means++' && init !== 'k-means||' && init !== 'random') {
     throw badOption('init', init, '"k-means++", "k-means||", "random" or an array of k centroids');
   }

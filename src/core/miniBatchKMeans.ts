@@ -1,4 +1,4 @@
-import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
+import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
@@ -7,6 +7,7 @@ import type { Handle } from '../engine/executor.js';
 import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
 import { padRows } from '../kernels/layout.js';
 import { kmeansPlusPlus } from './initCentroids.js';
+import { explicitCentroids } from './kmeans.js';
 import { farthestOp } from './kmeansOps.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { decayOf, labelRows, MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
@@ -98,19 +99,7 @@ function check(o: MiniBatchKMeansOptions, ds: Dataset): Checked {
   let explicit: Float64Array | undefined;
   if (Array.isArray(raw)) {
     init = 'explicit';
-    if (raw.length !== k) throw badOption('init', raw, `${k} centroids (one per cluster)`);
-    explicit = new Float64Array(k * ds.d);
-    const seen = new Set<string>();
-    raw.forEach((row, t) => {
-      if (!Array.isArray(row) || row.length !== ds.d) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values, the data has ${ds.d} features`);
-      row.forEach((v, j) => {
-        if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(Math.fround(v))) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t}, column ${j} is ${describe(v)}, not a finite float32 number`);
-        explicit![t * ds.d + j] = v;
-      });
-      const key = row.map(Math.fround).join(',');
-      if (seen.has(key)) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} repeats an earlier row; the k centroids must be distinct`);
-      seen.add(key);
-    });
+    explicit = explicitCentroids(raw, k, ds.d, true);
   } else if (raw === 'k-means++' || raw === 'k-means||' || raw === 'random') {
     init = raw;
   } else {

@@ -178,15 +178,9 @@ export class SegmentModel {
     const n = tableRows(table);
     const out = new Int32Array(n).fill(-1);
     if (n === 0) return out;
-    let prepared;
-    try {
-      prepared = this.pipeline.transform(table);
-    } catch (error) {
-      // A batch in which the outlier rule dropped every row scores as all -1 rather than failing.
-      const drops = this.pipeline.steps.some((s) => s.kind === 'outliers' && (s as { action?: string }).action === 'drop');
-      if (drops && error instanceof SegkitError && error.code === 'E_EMPTY_DATA') return out;
-      throw error;
-    }
+    const prepared = this.prepare(table);
+    // a batch in which the outlier rule dropped every row scores as all -1 rather than failing
+    if (!prepared) return out;
     const labels = await this.model.predict(prepared.dataset, options);
     const { rowIndex } = prepared;
     for (let i = 0; i < labels.length; i++) out[rowIndex[i]] = labels[i];
@@ -203,18 +197,23 @@ export class SegmentModel {
     const k = this.model.k;
     const out = new Float64Array(tableRows(table) * k).fill(NaN);
     if (out.length === 0) return out;
-    let prepared;
-    try {
-      prepared = this.pipeline.transform(table);
-    } catch (error) {
-      // as predict: a batch in which the outlier rule dropped every row has no probabilities
-      const drops = this.pipeline.steps.some((s) => s.kind === 'outliers' && (s as { action?: string }).action === 'drop');
-      if (drops && error instanceof SegkitError && error.code === 'E_EMPTY_DATA') return out;
-      throw error;
-    }
+    const prepared = this.prepare(table);
+    // as predict: a batch in which the outlier rule dropped every row has no probabilities
+    if (!prepared) return out;
     const proba = await m.predictProba(prepared.dataset, options);
     prepared.rowIndex.forEach((row, i) => out.set(proba.subarray(i * k, (i + 1) * k), row * k));
     return out;
+  }
+
+  /** The pipeline's transform of a batch; null when the outlier rule dropped every row of it. */
+  private prepare(table: TableInput): ReturnType<Pipeline['transform']> | null {
+    try {
+      return this.pipeline.transform(table);
+    } catch (error) {
+      const drops = this.pipeline.steps.some((s) => s.kind === 'outliers' && (s as { action?: string }).action === 'drop');
+      if (drops && error instanceof SegkitError && error.code === 'E_EMPTY_DATA') return null;
+      throw error;
+    }
   }
 
   toJSON(): SegmentModelJSON {

@@ -4,6 +4,8 @@ import { type Command, Option } from 'commander';
 import { bullmqExecutor, type Executor } from '../index.node.js';
 import type { RunOptions } from '../engine/executor.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
+import type { SegmentationModel } from '../core/model.js';
+import type { Dataset } from '../data/dataset.js';
 import { fastTransform } from '../prep/fastTransform.js';
 import type { ColumnType } from '../data/columnBuilder.js';
 import { csvRecords } from '../data/csvRecords.js';
@@ -167,13 +169,20 @@ export function wholeNumbersAsIntegers(table: Table): Table {
 }
 
 /**
- * SegmentModel.predict, with the pipeline's column-by-column transform where it applies (an imputer and a scaler:
- * no row is dropped, so the labels are the model's, row for row).
+ * SegmentModel.predict (and, with `proba`, predictProba), with the pipeline's column-by-column transform where it
+ * applies (an imputer and a scaler: no row is dropped, so the labels are the model's, row for row): one transform of
+ * the batch serves both.
  */
-async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions): Promise<Int32Array> {
+async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean): Promise<{ labels: Int32Array; proba?: Float64Array }> {
   const steps = model.pipeline.steps;
-  if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) return model.predict(batch, run);
-  return model.model.predict(fastTransform(model.pipeline, batch).dataset, run);
+  if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) {
+    return { labels: await model.predict(batch, run), ...(proba ? { proba: await model.predictProba(batch, run) } : {}) };
+  }
+  const { dataset } = fastTransform(model.pipeline, batch);
+  const labels = await model.model.predict(dataset, run);
+  if (!proba) return { labels };
+  const soft = model.model as SegmentationModel & { predictProba(data: Dataset, o: RunOptions): Promise<Float64Array> };
+  return { labels, proba: await soft.predictProba(dataset, run) };
 }
 
 interface Tally {
@@ -272,7 +281,6 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   const names = model.names;
   const what = inputName(input);
   // --proba: one probability column per segment after the segment columns (earlier ones replaced)
-  const soft = async (batch: Table, scored: Table): Promise<Table> => (f.proba ? withProbabilities(scored, await model.predictProba(batch, run), model.k, f.segmentColumn) : scored);
   const replacing = (table: Table): string[] => [...replacedColumns(table, f.segmentColumn), ...(f.proba ? replacedProbaColumns(table, f.segmentColumn) : [])];
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   const started = performance.now();
@@ -325,10 +333,12 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       }
       let labels: Int32Array, scored: Table;
       try {
-        labels = await predictBatch(model, batch, run);
+        const predicted = await predictBatch(model, batch, run, f.proba === true);
+        labels = predicted.labels;
         // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals)
         const shown = fromCsv && csvOut ? wholeNumbersAsIntegers(batch) : batch;
-        scored = await soft(batch, withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut }));
+        scored = withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut });
+        if (predicted.proba) scored = withProbabilities(scored, predicted.proba, model.k, f.segmentColumn);
       } catch (error) {
         // a batch's rows are numbered from 0; its file lines come with it
         throw atRow(error, batch, what, t.rows);

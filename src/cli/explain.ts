@@ -6,13 +6,12 @@ import { explainAssignment, type Assignment } from '../explain/explainAssignment
 import { permutationImportance } from '../explain/permutationImportance.js';
 import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
-import { pipeline } from '../prep/pipeline.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
 import { labelColumn } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { columnList, integer, seedValue } from './optionParsers.js';
-import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
+import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel } from './score.js';
@@ -85,15 +84,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const names = table.schema.fields.map((x) => x.name);
   const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -5) : `${f.labels}_name`;
   const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input)];
-  const flags = cmd.getOptionValueSource('scale') === 'default' ? { ...f, scale: 'none' } : f;
-  const options = pipelineOptions(flags, table, input, notFeatures);
-  const prep = pipeline(options);
-  let prepared;
-  try {
-    prepared = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
-  } catch (error) {
-    throw inFile(error, what);
-  }
+  const { prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, notFeatures);
   const { dataset, rowIndex } = prepared;
   const allLabels = labelColumn(table, f.labels, what);
   const labels = Int32Array.from(rowIndex, (r) => allLabels[r]);

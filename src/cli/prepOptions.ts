@@ -9,7 +9,7 @@ import { OneHotEncoder } from '../prep/oneHotEncoder.js';
 import { looksLikeId, pipeline, type Pipeline, type PipelineOptions, type PipelineResult } from '../prep/pipeline.js';
 import { UsageError } from './exitCodes.js';
 import { IMPUTE_CHOICES, SCALE_CHOICES, columnList, encodeValue, finiteNumber } from './optionParsers.js';
-import { atRow, inputName, requireColumn } from './readInput.js';
+import { atRow, inFile, inputName, requireColumn } from './readInput.js';
 import type { RunContext } from './runContext.js';
 
 /** The feature-preparation flags shared by segment, evaluate and choose-k. */
@@ -198,6 +198,23 @@ function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext):
  * Fits the preparation the flags describe and tells what it did; errors name the file line of a bad row.
  * `alsoExclude` (label columns) are left out silently; `own` are more columns segkit wrote (a renamed segment column).
  */
+/**
+ * The table prepared for trees and rules (explain, train): every feature but `notFeatures`, unscaled unless --scale
+ * was given, so thresholds read in the customers' units.
+ */
+export async function prepareUnscaled(
+  cmd: Command, flags: PrepFlags, table: Table, input: string, ctx: RunContext, notFeatures: readonly string[],
+): Promise<{ options: PipelineOptions; prep: Pipeline; prepared: PipelineResult }> {
+  const unscaled = cmd.getOptionValueSource('scale') === 'default' ? { ...flags, scale: 'none' } : flags;
+  const options = pipelineOptions(unscaled, table, input, notFeatures);
+  const prep = pipeline(options);
+  try {
+    return { options, prep, prepared: await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal }) };
+  } catch (error) {
+    throw inFile(error, inputName(input));
+  }
+}
+
 export async function prepareFeatures(
   flags: PrepFlags, table: Table, path: string, ctx: RunContext, alsoExclude: readonly string[] = [], own: readonly string[] = [],
   adjust: (o: PipelineOptions) => PipelineOptions = (o) => o,

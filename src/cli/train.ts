@@ -14,7 +14,7 @@ import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
-import { addFormatOption, addPrepOptions, formatFlag, pipelineOptions, type PrepFlags } from './prepOptions.js';
+import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 
@@ -109,15 +109,7 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   const names = table.schema.fields.map((x) => x.name);
   const labelColumns = [f.target, ...(names.includes(`${f.target}_name`) ? [`${f.target}_name`] : [])];
   // trees split on raw values: no scaling unless asked, so rules read in the customers' units
-  const flags = cmd.getOptionValueSource('scale') === 'default' ? { ...f, scale: 'none' } : f;
-  const options = pipelineOptions(flags, table, input, labelColumns);
-  const prep = pipeline(options);
-  let prepared;
-  try {
-    prepared = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
-  } catch (error) {
-    throw inFile(error, what);
-  }
+  const { options, prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, labelColumns);
   const { dataset, rowIndex } = prepared;
   const target = targetColumn(table, f.target, rowIndex, what);
   const fit = fitFor(f, ctx);

@@ -177,6 +177,41 @@ export abstract class HeapExecutor implements Executor {
     }
   }
 
+  /** Stop flags of the passes running on worker threads: close() raises them first. */
+  private readonly sharedPasses = new Set<Int32Array>();
+
+  /**
+   * A pass's control block (a shard counter and a stop flag) and one scratch slot per helper thread in the shared
+   * heap: the stop flag is raised on abort, and the memory is let go afterwards unless the handle was released.
+   */
+  protected async withPassMemory<T>(
+    heap: Heap, h: HeapHandle, helpers: number, need: number, signal: AbortSignal | undefined,
+    run: (pass: { ctl: number; slots: number[]; stop: () => void }) => Promise<T>,
+  ): Promise<T> {
+    const ctl = heap.alloc(64);
+    const slots = Array.from({ length: helpers }, () => heap.alloc(need));
+    const flags = heap.i32(ctl, 2);
+    flags.fill(0);
+    this.sharedPasses.add(flags);
+    const stop = () => Atomics.store(heap.i32(ctl, 2), 1, 1);
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      return await run({ ctl, slots, stop });
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      this.sharedPasses.delete(flags);
+      if (!h.released) {
+        for (const slot of slots) heap.release(slot);
+        heap.release(ctl);
+      }
+    }
+  }
+
+  /** Raises the stop flag of every pass running on worker threads, so none writes into memory being let go. */
+  protected stopSharedPasses(): void {
+    for (const f of this.sharedPasses) Atomics.store(f, 1, 1);
+  }
+
   protected checkRunning(h: HeapHandle, signal: AbortSignal | undefined): void {
     if (h.released) throw new SegkitError('E_CLOSED', 'the executor was closed while an operation was running', 'close() only after every fit and scan has finished');
     throwIfAborted(signal);

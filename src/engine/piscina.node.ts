@@ -55,7 +55,6 @@ class PiscinaExecutor extends HeapExecutor {
   readonly threads: number;
   private pool: Piscina | undefined;
   private readonly idleTimeout: number;
-  private readonly active = new Set<Int32Array>();
 
   constructor(o: PiscinaExecutorOptions) {
     super(true);
@@ -87,19 +86,12 @@ class PiscinaExecutor extends HeapExecutor {
     const pool = this.getPool(mem.memory);
     const helpers = Math.min(this.threads - 1, list.length - 1);
     const need = scratchNeed(op, state, h.d, h.shardRows);
-    const ctl = heap.alloc(64);
-    const slots = Array.from({ length: helpers }, () => heap.alloc(need));
-    const flags = heap.i32(ctl, 2);
-    flags.fill(0);
-    this.active.add(flags);
-    const stop = () => Atomics.store(heap.i32(ctl, 2), 1, 1);
-    options.signal?.addEventListener('abort', stop, { once: true });
-    const out: (P | undefined)[] = new Array(list.length);
-    const task: Omit<PoolTask, 'slot'> = {
-      op: op.name, module, state, layout: h.layout(),
-      list: Int32Array.from(list), ctl, slotBytes: need,
-    };
-    try {
+    return this.withPassMemory(heap, h, helpers, need, options.signal, async ({ ctl, slots, stop }) => {
+      const out: (P | undefined)[] = new Array(list.length);
+      const task: Omit<PoolTask, 'slot'> = {
+        op: op.name, module, state, layout: h.layout(),
+        list: Int32Array.from(list), ctl, slotBytes: need,
+      };
       const running = slots.map((slot) => pool.run({ ...task, slot }) as Promise<PoolResult>);
       // settled below; until then a worker stopped by close() must not count as an unhandled rejection
       for (const r of running) r.catch(() => undefined);
@@ -130,19 +122,12 @@ class PiscinaExecutor extends HeapExecutor {
         for (const [i, p] of r.partials) out[i] = p as P;
       }
       return out as P[];
-    } finally {
-      options.signal?.removeEventListener('abort', stop);
-      this.active.delete(flags);
-      if (!h.released) {
-        for (const s of slots) heap.release(s);
-        heap.release(ctl);
-      }
-    }
+    });
   }
 
   override async close(): Promise<void> {
     // stop every running pass first, so no worker writes into a memory that is being let go
-    for (const f of this.active) Atomics.store(f, 1, 1);
+    this.stopSharedPasses();
     const pool = this.pool;
     this.pool = undefined;
     await super.close();

@@ -111,7 +111,6 @@ class SharedWebWorkerExecutor extends HeapExecutor implements WebWorkerExecutor 
   readonly kind = 'web-workers';
   readonly sharedMemory = true;
   private pool: WorkerPool | undefined;
-  private readonly active = new Set<Int32Array>();
 
   constructor(readonly threads: number, private readonly url: string | URL) {
     super(true);
@@ -138,15 +137,8 @@ class SharedWebWorkerExecutor extends HeapExecutor implements WebWorkerExecutor 
     const { heap } = local;
     const helpers = Math.min(this.threads, list.length);
     const need = scratchNeed(op, state, h.d, h.shardRows);
-    const ctl = heap.alloc(64);
-    const slots = Array.from({ length: helpers }, () => heap.alloc(need));
-    const flags = heap.i32(ctl, 2);
-    flags.fill(0);
-    this.active.add(flags);
-    const stop = () => Atomics.store(heap.i32(ctl, 2), 1, 1);
-    options.signal?.addEventListener('abort', stop, { once: true });
-    const out: (P | undefined)[] = new Array(list.length);
-    try {
+    return this.withPassMemory(heap, h, helpers, need, options.signal, async ({ ctl, slots }) => {
+      const out: (P | undefined)[] = new Array(list.length);
       const task = { t: 'pass' as const, op: op.name, module: moduleToLoad(op), state, layout: h.layout(), list: Int32Array.from(list), ctl, slotBytes: need };
       const settled = await Promise.allSettled(slots.map((slot, w) => pool.request(w, { ...task, slot }) as Promise<[number, P][]>));
       this.checkRunning(h, options.signal);
@@ -155,19 +147,12 @@ class SharedWebWorkerExecutor extends HeapExecutor implements WebWorkerExecutor 
         for (const [i, p] of s.value) out[i] = p;
       }
       return out as P[];
-    } finally {
-      options.signal?.removeEventListener('abort', stop);
-      this.active.delete(flags);
-      if (!h.released) {
-        for (const s of slots) heap.release(s);
-        heap.release(ctl);
-      }
-    }
+    });
   }
 
   override async close(): Promise<void> {
     // stop every running pass first, so no worker writes into a memory that is being let go
-    for (const f of this.active) Atomics.store(f, 1, 1);
+    this.stopSharedPasses();
     const pool = this.pool;
     this.pool = undefined;
     await super.close();

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { SegkitError, badOption } from '../util/errors.js';
 import type { SegmentProfiles } from '../explain/profileSegments.js';
+import { wrapLabel } from './explainSpecs.js';
 
 /** One row of a k sweep: the scores of the best fit at each k. */
 export interface KSweepRow {
@@ -77,17 +78,9 @@ function segmentLabel(id: number, name: string): string {
   return `${id}: ${name}`;
 }
 
-/** Splits a label into lines of at most `width` characters at spaces (a longer word gets a line of its own), at most `maxLines`. */
+/** wrapLabel at `width`, the lines past `maxLines` joined onto the last one. */
 function wrap(text: string, width: number, maxLines: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
+  const lines = wrapLabel(text, width);
   if (lines.length <= maxLines) return lines;
   const kept = lines.slice(0, maxLines);
   kept[maxLines - 1] = `${kept[maxLines - 1]} ${lines.slice(maxLines).join(' ')}`;

@@ -596,7 +596,7 @@ describe('the neutral readers and writers outside Node', () => {
         const batches = [];
         for await (const b of segkit.csvRecords(${JSON.stringify(SAMPLE)}, { batchSize: 2 })) batches.push(b.numRows);
         const parquet = await segkit.readParquet(await segkit.writeParquet(t));
-        const arrow = await segkit.readArrow(segkit.writeArrow(t));
+        const arrow = await segkit.readArrow(await segkit.writeArrow(t));
         const json = await segkit.readJson(segkit.writeJson(t), { types: { city: 'category' } });
         const ndjson = await segkit.readNdjson(segkit.writeJson(t, { format: 'ndjson' }), { types: { city: 'category' } });
         return JSON.stringify({ csv: segkit.writeCsv(t), batches, parquet: segkit.writeCsv(parquet), arrow: segkit.writeCsv(arrow), json: segkit.writeCsv(json), ndjson: segkit.writeCsv(ndjson) });

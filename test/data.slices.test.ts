@@ -16,7 +16,7 @@ const cols = (t: { getChild(n: string): { toArray(): ArrayLike<number> } | null 
 describe('writers on sliced Arrow tables', () => {
   it.each([
     ['Parquet', async () => readParquet(await writeParquet(slice))],
-    ['Arrow IPC', async () => readArrow(writeArrow(slice))],
+    ['Arrow IPC', async () => readArrow(await writeArrow(slice))],
     ['CSV', async () => readCsv(writeCsv(slice))],
     ['JSON', async () => readJson(writeJson(slice))],
   ])('%s round-trips exactly the sliced rows', async (_, roundTrip) => {

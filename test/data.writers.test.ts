@@ -67,7 +67,7 @@ const TEXT_TYPES = { segment: 'category', whole: 'number', ratio: 'number' } as 
 
 describe('round trips: write then read gives the same values and types', () => {
   it('Arrow IPC, file and stream', async () => {
-    for (const format of ['file', 'stream'] as const) expectSameTable(await readArrow(writeArrow(sample(), { format })), sample());
+    for (const format of ['file', 'stream'] as const) expectSameTable(await readArrow(await writeArrow(sample(), { format })), sample());
   });
 
   it('Parquet, dictionaries included', async () => {

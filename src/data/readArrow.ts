@@ -1,9 +1,10 @@
-import { type Table, tableFromIPC } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { SegkitError } from '../util/errors.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
 
 /**
- * Reads Arrow IPC data, in the file format (.arrow, .feather v2) or the stream format, into an Arrow table.
+ * Reads Arrow IPC data, in the file format (.arrow, .feather v2) or the stream format, into an Arrow table. The IPC
+ * codec is imported on first use, so bundles that never read or write IPC bytes leave it out.
  * @example
  * const table = await readArrow(new Uint8Array(await (await fetch(url)).arrayBuffer()));
  */
@@ -13,6 +14,7 @@ export async function readArrow(input: ByteSource): Promise<Table> {
   }
   const bytes = await collectBytes(input, 'the Arrow input');
   if (bytes.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the Arrow input is empty');
+  const { tableFromIPC } = await import('apache-arrow/ipc/serialization');
   let table: Table;
   try {
     table = tableFromIPC(bytes);

@@ -1,4 +1,4 @@
-import { type Table, tableToIPC } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { badOption } from '../util/errors.js';
 
 export interface WriteArrowOptions {
@@ -9,12 +9,14 @@ export interface WriteArrowOptions {
 export const WRITE_ARROW_DEFAULTS = Object.freeze({ format: 'file' as const });
 
 /**
- * Writes an Arrow table as Arrow IPC bytes, the file format by default.
+ * Writes an Arrow table as Arrow IPC bytes, the file format by default. Asynchronous as `writeParquet` is: the IPC
+ * codec is imported on first use, so bundles that never read or write IPC bytes leave it out.
  * @example
- * const bytes = writeArrow(segments);
+ * const bytes = await writeArrow(segments);
  */
-export function writeArrow(table: Table, options: WriteArrowOptions = {}): Uint8Array {
+export async function writeArrow(table: Table, options: WriteArrowOptions = {}): Promise<Uint8Array> {
   const format = options.format ?? WRITE_ARROW_DEFAULTS.format;
   if (format !== 'file' && format !== 'stream') throw badOption('format', format, '"file" or "stream"');
+  const { tableToIPC } = await import('apache-arrow/ipc/serialization');
   return tableToIPC(table, format);
 }

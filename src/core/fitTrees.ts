@@ -22,7 +22,7 @@ export interface TreeOptions extends RunOptions {
   /** 'balanced' or a weight per class label. */
   classWeight?: ClassWeight;
   seed?: number;
-  /** Nodes with at most this many rows are finished on the calling thread (default: when their rows cost fewer bytes than their histograms). */
+  /** Nodes with at most this many rows are finished on the calling thread (default: when their rows cost fewer bytes than their histograms from every shard). */
   collectRows?: number;
 }
 

@@ -107,7 +107,7 @@ export async function growTrees(
   const maxBins = Math.max(...bins.nBins);
   const ctx: Ctx = {
     p, bins, builds: Array.from({ length: T }, () => new Build(C)), seeds,
-    collectRows: p.collectRows ?? Math.max(64, Math.floor((perNode * 4) / (16 + d))),
+    collectRows: p.collectRows ?? defaultCollectRows(handle, ex.threads, T, perNode, d),
     scratch: { ids: new Int32Array(maxBins), counts: new Float64Array(maxBins * C), left: new Float64Array(C) },
     fullOff, fullSize: fullOff[d],
   };
@@ -255,6 +255,17 @@ export async function growTrees(
     moves = mv;
   }
   return ctx.builds.map((b) => b.finish());
+}
+
+/**
+ * Nodes this small are sent back whole and finished as local jobs: once their rows cost fewer bytes than their
+ * histograms from every shard, or once the batch has enough such nodes to give every thread about four jobs (a
+ * forest's batch of trees does from the roots). The trees are the same whatever it is: it only schedules the work.
+ */
+function defaultCollectRows(handle: Handle, threads: number, trees: number, perNode: number, d: number): number {
+  const bytes = Math.floor((handle.shards * perNode * 4) / (16 + d));
+  const busy = Math.floor(handle.n / Math.max(1, Math.ceil((4 * Math.max(1, threads)) / trees)));
+  return Math.max(64, bytes, busy);
 }
 
 /** A node's dense histogram over every feature, from its rows. */

@@ -126,18 +126,21 @@ export const growOp = defineOp<GrowState, GrowPartial>({
   rows: growRows,
   scratchBytes: () => 0,
   run(sh, s) {
-    const T = s.trees, C = s.classes, d = sh.d;
+    const T = s.trees, C = s.classes, d = sh.d, R = sh.rows;
     const W = 4 * binWords(d);
+    // tree-major within the shard (tree t's rows at [t * R, (t + 1) * R)): a pass visits one tree at a time, so
+    // its nodes' histograms stay in cache while its rows stream by
     const node = rowValues(sh, 'node', 'i32');
     const wt = rowValues(sh, 'wt', 'i32');
     const y = rowValues(sh, 'y', 'i32');
     const bins = bytesOf(rowValues(sh, 'bins', 'i32'));
     if (s.reset) {
-      for (let i = 0; i < sh.rows; i++) {
-        for (let t = 0; t < T; t++) {
-          const w = s.bootstrap ? poisson1(hashInts(s.treeSeeds[t], sh.start + i)) : 1;
-          wt[i * T + t] = w;
-          node[i * T + t] = w > 0 ? t : -1;
+      for (let t = 0; t < T; t++) {
+        const seed = s.treeSeeds[t], base = t * R;
+        for (let i = 0; i < R; i++) {
+          const w = s.bootstrap ? poisson1(hashInts(seed, sh.start + i)) : 1;
+          wt[base + i] = w;
+          node[base + i] = w > 0 ? t : -1;
         }
       }
     }
@@ -145,12 +148,13 @@ export const growOp = defineOp<GrowState, GrowPartial>({
     const { spFeat, spBin, spLeft, spRight, nfStart, nfFeat, nfOff, coll } = s;
     const cId: number[] = [], cRow: number[] = [], cY: number[] = [], cW: number[] = [];
     const collected: number[] = [];
-    for (let i = 0; i < sh.rows; i++) {
-      const yi = y[i], b0 = i * W;
-      for (let t = 0; t < T; t++) {
-        const at = i * T + t;
+    for (let t = 0; t < T; t++) {
+      const base = t * R;
+      for (let i = 0; i < R; i++) {
+        const at = base + i;
         let g = node[at];
         if (g < 0) continue;
+        const b0 = i * W;
         if (spFeat !== null) {
           const f = spFeat[g];
           if (f >= 0) {
@@ -161,7 +165,7 @@ export const growOp = defineOp<GrowState, GrowPartial>({
           node[at] = g;
           if (g < 0) continue;
         }
-        const w = wt[at];
+        const w = wt[at], yi = y[i];
         for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) hist[nfOff[q] + bins[b0 + nfFeat[q]] * C + yi] += w;
         const c = coll[g];
         if (c >= 0) {

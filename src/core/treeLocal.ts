@@ -24,54 +24,121 @@ export interface GrowParams extends SplitParams {
   readonly histBudget?: number;
 }
 
-/** A tree under construction: parallel arrays, nodes in the order they were made. */
+/** The node arrays of a subtree grown elsewhere: `size` nodes from `base`, children numbered within the subtree. */
+export interface SubtreeNodes {
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+  count: Float64Array;
+}
+
+/** A tree under construction: parallel typed arrays (grown by doubling), nodes in the order they were made. */
 export class Build {
-  feature: number[] = [];
-  threshold: number[] = [];
-  left: number[] = [];
-  right: number[] = [];
-  value: number[] = [];
-  count: number[] = [];
-  constructor(readonly C: number) {}
+  size = 0;
+  feature = new Int32Array(64);
+  threshold = new Float64Array(64);
+  left = new Int32Array(64);
+  right = new Int32Array(64);
+  value: Float64Array;
+  count = new Float64Array(64);
+  constructor(readonly C: number) {
+    this.value = new Float64Array(64 * C);
+  }
+
+  private reserve(need: number): void {
+    if (need <= this.feature.length) return;
+    let cap = this.feature.length * 2;
+    while (cap < need) cap *= 2;
+    const grow = <A extends Int32Array | Float64Array>(a: A, per = 1): A => {
+      const b = new (a.constructor as new (n: number) => A)(cap * per);
+      b.set(a);
+      return b;
+    };
+    this.feature = grow(this.feature);
+    this.threshold = grow(this.threshold);
+    this.left = grow(this.left);
+    this.right = grow(this.right);
+    this.value = grow(this.value, this.C);
+    this.count = grow(this.count);
+  }
+
   add(totals: Float64Array, cw: Float64Array): number {
-    const id = this.feature.length;
-    this.feature.push(-1);
-    this.threshold.push(Number.NaN);
-    this.left.push(-1);
-    this.right.push(-1);
+    const id = this.size;
+    this.reserve(id + 1);
+    this.size++;
+    this.feature[id] = -1;
+    this.threshold[id] = Number.NaN;
+    this.left[id] = -1;
+    this.right[id] = -1;
     let n = 0;
     for (let c = 0; c < this.C; c++) {
-      this.value.push(totals[c] * cw[c]);
+      this.value[id * this.C + c] = totals[c] * cw[c];
       n += totals[c];
     }
-    this.count.push(n);
+    this.count[id] = n;
     return id;
   }
+
+  /**
+   * Adds a subtree grown elsewhere: its node 0 is this tree's `node` when `node` >= 0 (made already), else a new
+   * node; its other nodes are appended in order.
+   */
+  graft(src: SubtreeNodes, base: number, size: number, node: number): void {
+    const C = this.C, skip = node >= 0 ? 1 : 0, at = this.size - skip;
+    this.reserve(at + size);
+    this.size = at + size;
+    this.value.set(src.value.subarray((base + skip) * C, (base + size) * C), (at + skip) * C);
+    this.count.set(src.count.subarray(base + skip, base + size), at + skip);
+    for (let v = 0; v < size; v++) {
+      const to = v < skip ? node : at + v, f = src.feature[base + v];
+      if (f >= 0) {
+        const l = src.left[base + v], r = src.right[base + v];
+        this.feature[to] = f;
+        this.threshold[to] = src.threshold[base + v];
+        this.left[to] = l < skip ? node : at + l;
+        this.right[to] = r < skip ? node : at + r;
+      } else if (v >= skip) {
+        this.feature[to] = -1;
+        this.threshold[to] = Number.NaN;
+        this.left[to] = -1;
+        this.right[to] = -1;
+      }
+    }
+  }
+
   /** The finished tree, renumbered in depth-first preorder (left first), as scikit-learn numbers its nodes. */
   finish(): TreeNodes {
-    const order: number[] = [];
-    const stack = [0];
-    while (stack.length) {
-      const v = stack.pop()!;
-      order.push(v);
-      if (this.feature[v] >= 0) stack.push(this.right[v], this.left[v]);
+    const size = this.size, C = this.C;
+    const order = new Int32Array(size);
+    const stack = new Int32Array(size + 1);
+    let top = 0, n = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const v = stack[--top];
+      order[n++] = v;
+      if (this.feature[v] >= 0) {
+        stack[top++] = this.right[v];
+        stack[top++] = this.left[v];
+      }
     }
-    const id = new Int32Array(this.feature.length);
-    order.forEach((v, i) => (id[v] = i));
-    const n = order.length, C = this.C;
+    const id = new Int32Array(size);
+    for (let i = 0; i < n; i++) id[order[i]] = i;
     const t = {
       feature: new Int32Array(n), threshold: new Float64Array(n), left: new Int32Array(n), right: new Int32Array(n),
       value: new Float64Array(n * C), count: new Float64Array(n), impurity: new Float64Array(n),
     };
-    order.forEach((v, i) => {
+    for (let i = 0; i < n; i++) {
+      const v = order[i], split = this.feature[v] >= 0;
       t.feature[i] = this.feature[v];
       t.threshold[i] = this.threshold[v];
-      t.left[i] = this.feature[v] >= 0 ? id[this.left[v]] : -1;
-      t.right[i] = this.feature[v] >= 0 ? id[this.right[v]] : -1;
+      t.left[i] = split ? id[this.left[v]] : -1;
+      t.right[i] = split ? id[this.right[v]] : -1;
       for (let c = 0; c < C; c++) t.value[i * C + c] = this.value[v * C + c];
       t.count[i] = this.count[v];
       t.impurity[i] = gini(t.value, i * C, C);
-    });
+    }
     return t;
   }
 }
@@ -173,19 +240,29 @@ export interface Rows {
   w: Int32Array;
 }
 
+/** A job's rows as its subtree is grown from them: bins column-major (feature f of row i at f * rows + i). */
+export interface LocalRows {
+  bins: Uint8Array;
+  y: Int32Array;
+  w: Int32Array;
+}
+
 /**
  * Finishes a node and its whole subtree from its rows, depth first, with the same search, stopping rules and
- * feature draws as the passes. Rows are partitioned in place, as scikit-learn's splitter does.
+ * feature draws as the passes. Rows are partitioned in place, as scikit-learn's splitter does; one feature's bins
+ * are scanned at a time, so a scan reads one small column.
  */
-export function growLocal(lc: LocalCtx, w: LocalJob, rows: Rows): void {
+export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
   const { C, d } = lc.p;
   const build = lc.build;
-  const idx = Int32Array.from({ length: rows.y.length }, (_, i) => i);
+  const m = rows.y.length;
+  const idx = Int32Array.from({ length: m }, (_, i) => i);
   const stack: { lo: number; hi: number; depth: number; key: number; node: number; totals: Float64Array | null }[] = [
     { lo: 0, hi: idx.length, depth: w.depth, key: w.key, node: w.node, totals: w.totals },
   ];
   const ids = new Int32Array(256), counts = new Float64Array(256 * C);
-  const binCount = new Float64Array(256 * C);
+  // bootstrap weights are integers: counted as int32, exact
+  const binCount = new Int32Array(256 * C);
   const touched = new Int32Array(256);
   const seen = new Uint8Array(256);
   const permScratch = new Int32Array(d);
@@ -208,9 +285,10 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: Rows): void {
       const f = order.at(at);
       // class counts per bin of this feature over the node's rows, then the bins in ascending order
       let nt = 0;
+      const col = bins.subarray(f * m, (f + 1) * m);
       for (let q = lo; q < hi; q++) {
         const i = idx[q];
-        const b = bins[i * d + f];
+        const b = col[i];
         if (!seen[b]) { seen[b] = 1; touched[nt++] = b; }
         binCount[b * C + y[i]] += wt[i];
       }
@@ -244,9 +322,9 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: Rows): void {
     const split = applySplit(lc.build, lc.p, lc.bins, node, totals, best);
     // partition in place: rows going left first
     let a = lo, b = hi - 1;
-    const f = best.feature, thr = best.binLeft;
+    const col = bins.subarray(best.feature * m, (best.feature + 1) * m), thr = best.binLeft;
     while (a <= b) {
-      if (bins[idx[a] * d + f] <= thr) a++;
+      if (col[idx[a]] <= thr) a++;
       else {
         const t = idx[a]; idx[a] = idx[b]; idx[b] = t;
         b--;

@@ -3,7 +3,7 @@
 import { rowValues } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
 import type { Executor } from '../engine/executor.js';
-import { Build, growLocal, type BinInfo, type GrowParams, type Rows } from './treeLocal.js';
+import { Build, growLocal, type BinInfo, type GrowParams, type LocalRows, type Rows } from './treeLocal.js';
 
 /** Everything a subtree needs, as plain numbers and typed arrays. */
 export interface LocalState {
@@ -60,19 +60,21 @@ export const growLocalOp = defineOp<LocalState, LocalPartial>({
     const { C, d } = s;
     const W = Math.ceil(d / 4);
     const y = rowValues(sh, 'y', 'i32'), w = rowValues(sh, 'w', 'i32');
-    const words = Array.from({ length: W }, (_, q) => rowValues(sh, `b${q}`, 'i32'));
-    const out = { job: [] as number[], size: [] as number[], feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[], count: [] as number[] };
+    // each word holds four features' bins, one byte each (little-endian: feature 4q + b is byte b of word q)
+    const bytes = Array.from({ length: W }, (_, q) => {
+      const a = rowValues(sh, `b${q}`, 'i32');
+      return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    });
+    const jobs: number[] = [], grown: Build[] = [];
     const left = new Float64Array(C);
     for (let j = 0; j < s.start.length; j++) {
       const at = s.start[j] - sh.start;
       if (at < 0 || at >= sh.rows) continue;
       const m = s.rows[j];
-      const rows: Rows = { bins: new Uint8Array(m * d), y: y.slice(at, at + m), w: w.slice(at, at + m) };
-      for (let i = 0; i < m; i++) {
-        for (let q = 0; q < W; q++) {
-          const word = words[q][at + i];
-          for (let b = 0; b < 4 && q * 4 + b < d; b++) rows.bins[i * d + q * 4 + b] = (word >>> (8 * b)) & 255;
-        }
+      const rows: LocalRows = { bins: new Uint8Array(m * d), y: y.slice(at, at + m), w: w.slice(at, at + m) };
+      for (let f = 0; f < d; f++) {
+        const src = bytes[f >> 2], to = rows.bins;
+        for (let i = 0, from = 4 * at + (f & 3), o = f * m; i < m; i++, from += 4) to[o + i] = src[from];
       }
       const build = new Build(C);
       const known = !Number.isNaN(s.totals[j * C]);
@@ -80,18 +82,27 @@ export const growLocalOp = defineOp<LocalState, LocalPartial>({
       // the job's own node first (node 0), so the caller can graft the subtree under its node
       const node = totals ? build.add(totals, p.classWeight) : -1;
       growLocal({ p, bins, build, seed: s.seed[j], left }, { depth: s.depth[j], key: s.key[j], node, totals }, rows);
-      out.job.push(j);
-      out.size.push(build.feature.length);
-      // (a loop, not a spread: a subtree can be larger than the argument limit)
-      for (const [to, from] of [[out.feature, build.feature], [out.threshold, build.threshold], [out.left, build.left], [out.right, build.right], [out.value, build.value], [out.count, build.count]]) {
-        for (let v = 0; v < from.length; v++) to.push(from[v]);
-      }
+      jobs.push(j);
+      grown.push(build);
     }
-    return {
-      job: Int32Array.from(out.job), size: Int32Array.from(out.size), feature: Int32Array.from(out.feature),
-      threshold: Float64Array.from(out.threshold), left: Int32Array.from(out.left), right: Int32Array.from(out.right),
-      value: Float64Array.from(out.value), count: Float64Array.from(out.count),
+    let total = 0;
+    for (const g of grown) total += g.size;
+    const out: LocalPartial = {
+      job: Int32Array.from(jobs), size: Int32Array.from(grown, (g) => g.size), feature: new Int32Array(total),
+      threshold: new Float64Array(total), left: new Int32Array(total), right: new Int32Array(total),
+      value: new Float64Array(total * C), count: new Float64Array(total),
     };
+    let at = 0;
+    for (const g of grown) {
+      out.feature.set(g.feature.subarray(0, g.size), at);
+      out.threshold.set(g.threshold.subarray(0, g.size), at);
+      out.left.set(g.left.subarray(0, g.size), at);
+      out.right.set(g.right.subarray(0, g.size), at);
+      out.value.set(g.value.subarray(0, g.size * C), at * C);
+      out.count.set(g.count.subarray(0, g.size), at);
+      at += g.size;
+    }
+    return out;
   },
 }, import.meta.url);
 
@@ -131,16 +142,15 @@ export async function growLocalJobs(ex: Executor, p: GrowParams, bins: BinInfo, 
   const n = Math.max(at, 1);
   const y = new Int32Array(n), w = new Int32Array(n);
   const words = Array.from({ length: W }, () => new Int32Array(n));
+  const bytes = words.map((a) => new Uint8Array(a.buffer));
   tasks.forEach((t, j) => {
     const m = t.rows.y.length, s0 = start[j];
     y.set(t.rows.y, s0);
     w.set(t.rows.w, s0);
-    for (let i = 0; i < m; i++) {
-      for (let q = 0; q < W; q++) {
-        let word = 0;
-        for (let b = 0; b < 4 && q * 4 + b < d; b++) word |= t.rows.bins[i * d + q * 4 + b] << (8 * b);
-        words[q][s0 + i] = word;
-      }
+    // feature f's bin is byte f & 3 of word f >> 2 (the layout growLocalOp reads)
+    for (let f = 0; f < d; f++) {
+      const to = bytes[f >> 2], src = t.rows.bins;
+      for (let i = 0, o = 4 * s0 + (f & 3), from = f; i < m; i++, o += 4, from += d) to[o] = src[from];
     }
   });
   const edges = new Float64Array(d * 256), values = new Float64Array(d * 256).fill(Number.NaN);
@@ -168,25 +178,9 @@ export async function growLocalJobs(ex: Executor, p: GrowParams, bins: BinInfo, 
   for (const part of parts) {
     let base = 0;
     part.job.forEach((j, q) => {
-      const t = tasks[j], size = part.size[q], b = t.build;
-      // subtree node 0 is the task's node; the others are new nodes in the tree
-      const id = new Int32Array(size);
-      for (let v = 0; v < size; v++) {
-        if (v === 0 && t.node >= 0) { id[v] = t.node; continue; }
-        id[v] = b.feature.length;
-        b.feature.push(-1); b.threshold.push(Number.NaN); b.left.push(-1); b.right.push(-1);
-        for (let c = 0; c < C; c++) b.value.push(part.value[(base + v) * C + c]);
-        b.count.push(part.count[base + v]);
-      }
-      for (let v = 0; v < size; v++) {
-        const f = part.feature[base + v];
-        if (f < 0) continue;
-        b.feature[id[v]] = f;
-        b.threshold[id[v]] = part.threshold[base + v];
-        b.left[id[v]] = id[part.left[base + v]];
-        b.right[id[v]] = id[part.right[base + v]];
-      }
-      base += size;
+      const t = tasks[j];
+      t.build.graft(part, base, part.size[q], t.node);
+      base += part.size[q];
     });
   }
 }

@@ -289,7 +289,8 @@ function collectRows(partials: readonly GrowPartial[], nColl: number, d: number)
       const c = p.cId[q], at = fill[c]++;
       out[c].y[at] = p.cY[q];
       out[c].w[at] = p.cW[q];
-      out[c].bins.set(p.cBins.subarray(q * d, (q + 1) * d), at * d);
+      const to = out[c].bins;
+      for (let j = 0, o = at * d, from = q * d; j < d; j++) to[o + j] = p.cBins[from + j];
     }
   }
   return out;

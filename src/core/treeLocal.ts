@@ -260,9 +260,9 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
   const stack: { lo: number; hi: number; depth: number; key: number; node: number; totals: Float64Array | null }[] = [
     { lo: 0, hi: idx.length, depth: w.depth, key: w.key, node: w.node, totals: w.totals },
   ];
-  const ids = new Int32Array(256), counts = new Float64Array(256 * C);
-  // bootstrap weights are integers: counted as int32, exact
-  const binCount = new Int32Array(256 * C);
+  // per bin and class, the node's weight on the feature being scanned: read in place by the scan, and cleared after
+  // it row by row (a small node touches few of its entries)
+  const binCount = new Float64Array(256 * C);
   const touched = new Int32Array(256);
   const seen = new Uint8Array(256);
   const permScratch = new Int32Array(d);
@@ -303,20 +303,15 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
       } else {
         for (let b = 0, q = 0; q < nt; b++) if (seen[b]) touched[q++] = b;
       }
-      for (let q = 0; q < nt; q++) {
-        const b = touched[q];
-        seen[b] = 0;
-        ids[q] = b;
-        // only classes present in the node can be non-zero
-        for (let t = 0; t < present.length; t++) {
-          const c = present[t];
-          counts[q * C + c] = binCount[b * C + c];
-          binCount[b * C + c] = 0;
-        }
+      for (let q = 0; q < nt; q++) seen[touched[q]] = 0;
+      if (nt >= 2) {
+        varying++;
+        best = scanFeature(lc.p, f, touched, binCount, nt, totals, best, lc.left, present, true);
       }
-      if (nt < 2) continue;
-      varying++;
-      best = scanFeature(lc.p, f, ids, counts, nt, totals, best, lc.left, present);
+      for (let q = lo; q < hi; q++) {
+        const i = idx[q];
+        binCount[col[i] * C + y[i]] = 0;
+      }
     }
     if (!best) continue;
     const split = applySplit(lc.build, lc.p, lc.bins, node, totals, best);

@@ -175,7 +175,7 @@ export const growOp = defineOp<GrowState, GrowPartial>({
       }
     }
     const cBins = new Uint8Array(collected.length * d);
-    collected.forEach((i, q) => cBins.set(bins.subarray(i * W, i * W + d), q * d));
+    for (let q = 0, o = 0; q < collected.length; q++) for (let j = 0, from = collected[q] * W; j < d; j++) cBins[o++] = bins[from + j];
     return { hist, cId: Int32Array.from(cId), cRow: Int32Array.from(cRow), cY: Int32Array.from(cY), cW: Int32Array.from(cW), cBins };
   },
 }, import.meta.url);

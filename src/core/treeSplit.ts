@@ -22,13 +22,13 @@ export interface Split {
 }
 
 /**
- * Scans one feature's non-empty bins (`ids` ascending, `counts` m x C raw class counts) of a node whose raw class
- * totals are `totals`; replaces `best` when a split's proxy (-W_r * gini_r - W_l * gini_l, as scikit-learn's
+ * Scans one feature's non-empty bins (`ids` ascending, `counts` m x C raw class counts; with `byBin`, bin ids[q]'s
+ * counts are at ids[q] * C rather than q * C) of a node whose raw class totals are `totals`; replaces `best` when a split's proxy (-W_r * gini_r - W_l * gini_l, as scikit-learn's
  * proxy_impurity_improvement) is strictly larger. Returns the best after this feature.
  */
 export function scanFeature(
   p: SplitParams, feature: number, ids: Int32Array, counts: Float64Array, m: number, totals: Float64Array, best: Split | null,
-  leftScratch: Float64Array, present?: Int32Array,
+  leftScratch: Float64Array, present?: Int32Array, byBin = false,
 ): Split | null {
   const { C, classWeight: cw, minSamplesLeaf } = p;
   // classes absent from the node add exact zeros: leaving them out changes no sum
@@ -57,15 +57,19 @@ export function scanFeature(
         }
       }
     }
+    const at = (byBin ? ids[q] : q) * C;
     for (let t = 0; t < nc; t++) {
       const c = cls[t];
-      L[c] += counts[q * C + c];
-      nl += counts[q * C + c];
+      L[c] += counts[at + c];
+      nl += counts[at + c];
     }
   }
   if (bestQ < 0) return best;
   const left = new Float64Array(C);
-  for (let q = 0; q < bestQ; q++) for (let t = 0; t < nc; t++) left[cls[t]] += counts[q * C + cls[t]];
+  for (let q = 0; q < bestQ; q++) {
+    const at = (byBin ? ids[q] : q) * C;
+    for (let t = 0; t < nc; t++) left[cls[t]] += counts[at + cls[t]];
+  }
   return { feature, binLeft: ids[bestQ - 1], binRight: ids[bestQ], proxy: bestProxy, left };
 }
 

@@ -180,6 +180,10 @@ export const growOp = defineOp<GrowState, GrowPartial>({
   },
 }, import.meta.url);
 
+function addLeaf(sums: Float64Array, base: number, proba: Float64Array, p: number, C: number): void {
+  for (let c = 0; c < C; c++) sums[base + c] += proba[p + c];
+}
+
 /** Trees flattened for prediction: every split's children side by side (right = left + 1), trees back to back. */
 export interface PredictState {
   feature: Int32Array;
@@ -204,20 +208,42 @@ export const predictOp = defineOp<PredictState, null>({
   name: 'tree.predict',
   rows: (s) => ({ labels: { type: 'i32' }, ...(s.keepProba ? { proba: { type: 'f64', width: s.classes } } : {}) }),
   run(sh, s) {
-    const C = s.classes;
-    const cols = Array.from({ length: sh.d }, (_, j) => shardColumn(sh, j));
+    const C = s.classes, d = sh.d, R = sh.rows;
+    // the shard's rows row-major (a row's values in one or two cache lines), as the walk reads them
+    const x = new Float32Array(R * d);
+    for (let j = 0; j < d; j++) {
+      const col = shardColumn(sh, j);
+      for (let i = 0, o = j; i < R; i++, o += d) x[o] = col[i];
+    }
     const labels = rowValues(sh, 'labels', 'i32');
-    const sums = s.keepProba ? rowValues(sh, 'proba', 'f64') : new Float64Array(sh.rows * C);
+    const sums = s.keepProba ? rowValues(sh, 'proba', 'f64') : new Float64Array(R * C);
     sums.fill(0);
     const { feature, threshold, child, roots, leafAt, proba } = s;
     for (let t = 0; t < roots.length; t++) {
       const root = roots[t];
-      for (let i = 0; i < sh.rows; i++) {
-        let n = root;
+      // four rows walk the tree together: their loads do not wait on each other
+      let i = 0;
+      for (; i + 4 <= R; i += 4) {
+        let n0 = root, n1 = root, n2 = root, n3 = root;
+        let f0 = feature[root], f1 = f0, f2 = f0, f3 = f0;
+        const o0 = i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
         // without a branch on the comparison: the side a row takes is as unpredictable as the data
-        for (let f = feature[n]; f >= 0; f = feature[n]) n = child[n] + +(cols[f][i] > threshold[n]);
-        const p = leafAt[n], base = i * C;
-        for (let c = 0; c < C; c++) sums[base + c] += proba[p + c];
+        while ((f0 | f1 | f2 | f3) >= 0 ? true : f0 >= 0 || f1 >= 0 || f2 >= 0 || f3 >= 0) {
+          if (f0 >= 0) { n0 = child[n0] + +(x[o0 + f0] > threshold[n0]); f0 = feature[n0]; }
+          if (f1 >= 0) { n1 = child[n1] + +(x[o1 + f1] > threshold[n1]); f1 = feature[n1]; }
+          if (f2 >= 0) { n2 = child[n2] + +(x[o2 + f2] > threshold[n2]); f2 = feature[n2]; }
+          if (f3 >= 0) { n3 = child[n3] + +(x[o3 + f3] > threshold[n3]); f3 = feature[n3]; }
+        }
+        addLeaf(sums, i * C, proba, leafAt[n0], C);
+        addLeaf(sums, (i + 1) * C, proba, leafAt[n1], C);
+        addLeaf(sums, (i + 2) * C, proba, leafAt[n2], C);
+        addLeaf(sums, (i + 3) * C, proba, leafAt[n3], C);
+      }
+      for (; i < R; i++) {
+        let n = root;
+        const o = i * d;
+        for (let f = feature[n]; f >= 0; f = feature[n]) n = child[n] + +(x[o + f] > threshold[n]);
+        addLeaf(sums, i * C, proba, leafAt[n], C);
       }
     }
     for (let i = 0; i < sh.rows; i++) {

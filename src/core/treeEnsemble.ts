@@ -109,16 +109,19 @@ export abstract class TreeEnsemble implements SegmentationModel {
     let next = 0, lp = 0;
     this.trees.forEach((t, ti) => {
       roots[ti] = next;
-      // breadth first: a split's two children get consecutive places
-      const queue = [0], at = [next++];
-      for (let q = 0; q < queue.length; q++) {
-        const v = queue[q], p = at[q];
+      // breadth first: a split's two children get consecutive places (node v of the tree goes to place next0 + q
+      // where q is its position in the queue)
+      const queue = new Int32Array(nodeCount(t));
+      const next0 = next++;
+      let tail = 1;
+      for (let q = 0; q < tail; q++) {
+        const v = queue[q], p = next0 + q;
         feature[p] = t.feature[v];
         if (t.feature[v] >= 0) {
           threshold[p] = t.threshold[v];
           child[p] = next;
-          queue.push(t.left[v], t.right[v]);
-          at.push(next, next + 1);
+          queue[tail++] = t.left[v];
+          queue[tail++] = t.right[v];
           next += 2;
         } else {
           leafAt[p] = lp;

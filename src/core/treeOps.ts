@@ -146,8 +146,8 @@ export const growOp = defineOp<GrowState, GrowPartial>({
     }
     const hist = new Int32Array(s.histSize);
     const { spFeat, spBin, spLeft, spRight, nfStart, nfFeat, nfOff, coll } = s;
-    const cId: number[] = [], cRow: number[] = [], cY: number[] = [], cW: number[] = [];
-    const collected: number[] = [];
+    // collected rows: (collect id, shard row, weight) triples, grown by doubling
+    let coll3 = new Int32Array(0), nc = 0;
     for (let t = 0; t < T; t++) {
       const base = t * R;
       for (let i = 0; i < R; i++) {
@@ -169,14 +169,25 @@ export const growOp = defineOp<GrowState, GrowPartial>({
         for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) hist[nfOff[q] + bins[b0 + nfFeat[q]] * C + yi] += w;
         const c = coll[g];
         if (c >= 0) {
-          cId.push(c); cRow.push(sh.start + i); cY.push(yi); cW.push(w); collected.push(i);
+          if (3 * nc === coll3.length) {
+            const grown = new Int32Array(Math.max(3 * R, 2 * coll3.length));
+            grown.set(coll3);
+            coll3 = grown;
+          }
+          coll3[3 * nc] = c; coll3[3 * nc + 1] = i; coll3[3 * nc + 2] = w;
+          nc++;
           node[at] = -1;
         }
       }
     }
-    const cBins = new Uint8Array(collected.length * d);
-    for (let q = 0, o = 0; q < collected.length; q++) for (let j = 0, from = collected[q] * W; j < d; j++) cBins[o++] = bins[from + j];
-    return { hist, cId: Int32Array.from(cId), cRow: Int32Array.from(cRow), cY: Int32Array.from(cY), cW: Int32Array.from(cW), cBins };
+    const cId = new Int32Array(nc), cRow = new Int32Array(nc), cY = new Int32Array(nc), cW = new Int32Array(nc);
+    const cBins = new Uint8Array(nc * d);
+    for (let q = 0, o = 0; q < nc; q++) {
+      const i = coll3[3 * q + 1];
+      cId[q] = coll3[3 * q]; cRow[q] = sh.start + i; cY[q] = y[i]; cW[q] = coll3[3 * q + 2];
+      for (let j = 0, from = i * W; j < d; j++) cBins[o++] = bins[from + j];
+    }
+    return { hist, cId, cRow, cY, cW, cBins };
   },
 }, import.meta.url);
 

@@ -267,14 +267,16 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
   const seen = new Uint8Array(256);
   const permScratch = new Int32Array(d);
   const want = lc.p.maxFeatures >= d ? d : lc.p.maxFeatures;
-  const { bins, y, w: wt } = rows;
+  // classes and weights in node order: they move with idx when a node is partitioned, so scans read them in order
+  const { bins } = rows;
+  const y = rows.y.slice(), wt = rows.w.slice();
   while (stack.length) {
     const job = stack.pop()!;
     const { lo, hi } = job;
     let totals = job.totals;
     if (!totals) {
       totals = new Float64Array(C);
-      for (let q = lo; q < hi; q++) totals[y[idx[q]]] += wt[idx[q]];
+      for (let q = lo; q < hi; q++) totals[y[q]] += wt[q];
     }
     const node = job.node >= 0 ? job.node : build.add(totals, lc.p.classWeight);
     if (stopsAsLeaf(lc.p, totals, job.depth)) continue;
@@ -285,43 +287,58 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
       const f = order.at(at);
       // class counts per bin of this feature over the node's rows, then the bins in ascending order
       let nt = 0;
-      const col = bins.subarray(f * m, (f + 1) * m);
-      for (let q = lo; q < hi; q++) {
-        const i = idx[q];
-        const b = col[i];
-        if (!seen[b]) { seen[b] = 1; touched[nt++] = b; }
-        binCount[b * C + y[i]] += wt[i];
-      }
-      // the touched bins in ascending order: insertion sort when few, else a sweep of the 256 flags
-      if (nt <= 24) {
-        for (let q = 1; q < nt; q++) {
-          const v = touched[q];
-          let r = q - 1;
-          while (r >= 0 && touched[r] > v) { touched[r + 1] = touched[r]; r--; }
-          touched[r + 1] = v;
+      const base = f * m, size = hi - lo, np = present.length;
+      if (size > 1024) {
+        // a large node: count, then find the non-empty bins with one sweep of the 256 (weights are positive)
+        for (let q = lo; q < hi; q++) {
+          binCount[bins[base + idx[q]] * C + y[q]] += wt[q];
+        }
+        for (let b = 0; b < 256; b++) {
+          let any = 0;
+          for (let t = 0; t < np; t++) any += binCount[b * C + present[t]];
+          if (any > 0) touched[nt++] = b;
         }
       } else {
-        for (let b = 0, q = 0; q < nt; b++) if (seen[b]) touched[q++] = b;
+        for (let q = lo; q < hi; q++) {
+          const b = bins[base + idx[q]];
+          if (!seen[b]) { seen[b] = 1; touched[nt++] = b; }
+          binCount[b * C + y[q]] += wt[q];
+        }
+        // the touched bins in ascending order: insertion sort when few, else a sweep of the 256 flags
+        if (nt <= 24) {
+          for (let q = 1; q < nt; q++) {
+            const v = touched[q];
+            let r = q - 1;
+            while (r >= 0 && touched[r] > v) { touched[r + 1] = touched[r]; r--; }
+            touched[r + 1] = v;
+          }
+        } else {
+          for (let b = 0, q = 0; q < nt; b++) if (seen[b]) touched[q++] = b;
+        }
+        for (let q = 0; q < nt; q++) seen[touched[q]] = 0;
       }
-      for (let q = 0; q < nt; q++) seen[touched[q]] = 0;
       if (nt >= 2) {
         varying++;
         best = scanFeature(lc.p, f, touched, binCount, nt, totals, best, lc.left, present, true);
       }
-      for (let q = lo; q < hi; q++) {
-        const i = idx[q];
-        binCount[col[i] * C + y[i]] = 0;
+      // cleared by bins or by rows, whichever touches fewer entries
+      if (nt * np < size) {
+        for (let q = 0; q < nt; q++) for (let t = 0; t < np; t++) binCount[touched[q] * C + present[t]] = 0;
+      } else {
+        for (let q = lo; q < hi; q++) binCount[bins[base + idx[q]] * C + y[q]] = 0;
       }
     }
     if (!best) continue;
     const split = applySplit(lc.build, lc.p, lc.bins, node, totals, best);
     // partition in place: rows going left first
     let a = lo, b = hi - 1;
-    const col = bins.subarray(best.feature * m, (best.feature + 1) * m), thr = best.binLeft;
+    const base = best.feature * m, thr = best.binLeft;
     while (a <= b) {
-      if (col[idx[a]] <= thr) a++;
+      if (bins[base + idx[a]] <= thr) a++;
       else {
         const t = idx[a]; idx[a] = idx[b]; idx[b] = t;
+        const u = y[a]; y[a] = y[b]; y[b] = u;
+        const v = wt[a]; wt[a] = wt[b]; wt[b] = v;
         b--;
       }
     }

@@ -6,7 +6,7 @@
 // on every executor, thread count and pass schedule.
 import { throwIfAborted } from '../util/errors.js';
 import type { Executor, Handle } from '../engine/executor.js';
-import { growOp, type GrowPartial, type GrowState } from './treeOps.js';
+import { binWords, growOp, type GrowPartial, type GrowState } from './treeOps.js';
 import { growLocalJobs, type LocalTask } from './treeLocalOp.js';
 import { scanFeature, sparseBins, type Split } from './treeSplit.js';
 import type { TreeNodes } from './tree.js';
@@ -272,8 +272,9 @@ function defaultCollectRows(handle: Handle, threads: number, trees: number, perN
 function denseHist(ctx: Ctx, rows: Rows): Float64Array {
   const { C, d } = ctx.p;
   const h = new Float64Array(ctx.fullSize);
+  const bytes = new Uint8Array(rows.words.buffer, rows.words.byteOffset, rows.words.byteLength), B = 4 * binWords(d);
   for (let i = 0; i < rows.y.length; i++) {
-    for (let f = 0; f < d; f++) h[ctx.fullOff[f] + rows.bins[i * d + f] * C + rows.y[i]] += rows.w[i];
+    for (let f = 0; f < d; f++) h[ctx.fullOff[f] + bytes[i * B + f] * C + rows.y[i]] += rows.w[i];
   }
   return h;
 }
@@ -282,15 +283,16 @@ function denseHist(ctx: Ctx, rows: Rows): Float64Array {
 function collectRows(partials: readonly GrowPartial[], nColl: number, d: number): Rows[] {
   const sizes = new Int32Array(nColl);
   for (const p of partials) for (const c of p.cId) sizes[c]++;
-  const out: Rows[] = Array.from({ length: nColl }, (_, c) => ({ bins: new Uint8Array(sizes[c] * d), y: new Int32Array(sizes[c]), w: new Int32Array(sizes[c]) }));
+  const W = binWords(d);
+  const out: Rows[] = Array.from({ length: nColl }, (_, c) => ({ words: new Int32Array(sizes[c] * W), y: new Int32Array(sizes[c]), w: new Int32Array(sizes[c]) }));
   const fill = new Int32Array(nColl);
   for (const p of partials) {
     for (let q = 0; q < p.cId.length; q++) {
       const c = p.cId[q], at = fill[c]++;
       out[c].y[at] = p.cY[q];
       out[c].w[at] = p.cW[q];
-      const to = out[c].bins;
-      for (let j = 0, o = at * d, from = q * d; j < d; j++) to[o + j] = p.cBins[from + j];
+      const to = out[c].words;
+      for (let k = 0, o = at * W, from = q * W; k < W; k++) to[o + k] = p.cWords[from + k];
     }
   }
   return out;

@@ -233,9 +233,12 @@ export function threshold(bins: BinInfo, s: Split): number {
   return bins.edges[s.feature][s.binLeft];
 }
 
-/** Rows sent back for one node: bins row-major (d per row), class codes and weights. */
+/**
+ * Rows sent back for one node: their bin words row-major (binWords(d) int32 per row, feature f's bin in byte f & 3
+ * of word f >> 2, little-endian, as the per-row buffer `bins`), class codes and weights.
+ */
 export interface Rows {
-  bins: Uint8Array;
+  words: Int32Array;
   y: Int32Array;
   w: Int32Array;
 }

@@ -142,15 +142,13 @@ export async function growLocalJobs(ex: Executor, p: GrowParams, bins: BinInfo, 
   const n = Math.max(at, 1);
   const y = new Int32Array(n), w = new Int32Array(n);
   const words = Array.from({ length: W }, () => new Int32Array(n));
-  const bytes = words.map((a) => new Uint8Array(a.buffer));
   tasks.forEach((t, j) => {
     const m = t.rows.y.length, s0 = start[j];
     y.set(t.rows.y, s0);
     w.set(t.rows.w, s0);
-    // feature f's bin is byte f & 3 of word f >> 2 (the layout growLocalOp reads)
-    for (let f = 0; f < d; f++) {
-      const to = bytes[f >> 2], src = t.rows.bins;
-      for (let i = 0, o = 4 * s0 + (f & 3), from = f; i < m; i++, o += 4, from += d) to[o] = src[from];
+    for (let k = 0; k < W; k++) {
+      const to = words[k], src = t.rows.words;
+      for (let i = 0, from = k; i < m; i++, from += W) to[s0 + i] = src[from];
     }
   });
   const edges = new Float64Array(d * 256), values = new Float64Array(d * 256).fill(Number.NaN);

@@ -43,8 +43,15 @@ export class Build {
   right = new Int32Array(64);
   value: Float64Array;
   count = new Float64Array(64);
+  /** The whole tree, when it was grown and finished elsewhere. */
+  private whole: TreeNodes | null = null;
   constructor(readonly C: number) {
     this.value = new Float64Array(64 * C);
+  }
+
+  /** Takes a whole tree grown and finished elsewhere (a build that holds no node yet). */
+  adopt(t: TreeNodes): void {
+    this.whole = t;
   }
 
   private reserve(need: number): void {
@@ -110,6 +117,7 @@ export class Build {
 
   /** The finished tree, renumbered in depth-first preorder (left first), as scikit-learn numbers its nodes. */
   finish(): TreeNodes {
+    if (this.whole) return this.whole;
     const size = this.size, C = this.C;
     const order = new Int32Array(size);
     const stack = new Int32Array(size + 1);

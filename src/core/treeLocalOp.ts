@@ -4,6 +4,7 @@ import { rowValues } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
 import type { Executor } from '../engine/executor.js';
 import { Build, growLocal, type BinInfo, type GrowParams, type LocalRows, type Rows } from './treeLocal.js';
+import { nodeCount, type TreeNodes } from './tree.js';
 
 /** Everything a subtree needs, as plain numbers and typed arrays. */
 export interface LocalState {
@@ -28,10 +29,15 @@ export interface LocalState {
   totals: Float64Array;
 }
 
-/** Per job of the shard (its index), the subtree's nodes back to back: node 0 is the job's node. */
+/**
+ * Per job of the shard (its index), the subtree's nodes back to back: node 0 is the job's node. A job that is a whole
+ * tree (a root not made yet) comes back finished (`whole` 1: preorder numbering, leaves' children -1, `impurity` set).
+ */
 export interface LocalPartial {
   job: Int32Array;
   size: Int32Array;
+  whole: Uint8Array;
+  impurity: Float64Array;
   feature: Int32Array;
   threshold: Float64Array;
   left: Int32Array;
@@ -65,7 +71,7 @@ export const growLocalOp = defineOp<LocalState, LocalPartial>({
       const a = rowValues(sh, `b${q}`, 'i32');
       return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
     });
-    const jobs: number[] = [], grown: Build[] = [];
+    const jobs: number[] = [], grown: (Build | TreeNodes)[] = [];
     const left = new Float64Array(C);
     for (let j = 0; j < s.start.length; j++) {
       const at = s.start[j] - sh.start;
@@ -83,24 +89,29 @@ export const growLocalOp = defineOp<LocalState, LocalPartial>({
       const node = totals ? build.add(totals, p.classWeight) : -1;
       growLocal({ p, bins, build, seed: s.seed[j], left }, { depth: s.depth[j], key: s.key[j], node, totals }, rows);
       jobs.push(j);
-      grown.push(build);
+      // a whole tree is finished here, in parallel, rather than on the caller
+      grown.push(s.depth[j] === 0 && !known ? build.finish() : build);
     }
+    const sizeOf = (g: Build | TreeNodes) => (g instanceof Build ? g.size : nodeCount(g));
     let total = 0;
-    for (const g of grown) total += g.size;
+    for (const g of grown) total += sizeOf(g);
     const out: LocalPartial = {
-      job: Int32Array.from(jobs), size: Int32Array.from(grown, (g) => g.size), feature: new Int32Array(total),
+      job: Int32Array.from(jobs), size: Int32Array.from(grown, sizeOf), whole: Uint8Array.from(grown, (g) => (g instanceof Build ? 0 : 1)),
+      impurity: new Float64Array(total), feature: new Int32Array(total),
       threshold: new Float64Array(total), left: new Int32Array(total), right: new Int32Array(total),
       value: new Float64Array(total * C), count: new Float64Array(total),
     };
     let at = 0;
     for (const g of grown) {
-      out.feature.set(g.feature.subarray(0, g.size), at);
-      out.threshold.set(g.threshold.subarray(0, g.size), at);
-      out.left.set(g.left.subarray(0, g.size), at);
-      out.right.set(g.right.subarray(0, g.size), at);
-      out.value.set(g.value.subarray(0, g.size * C), at * C);
-      out.count.set(g.count.subarray(0, g.size), at);
-      at += g.size;
+      const n = sizeOf(g);
+      out.feature.set(g.feature.subarray(0, n), at);
+      out.threshold.set(g.threshold.subarray(0, n), at);
+      out.left.set(g.left.subarray(0, n), at);
+      out.right.set(g.right.subarray(0, n), at);
+      out.value.set(g.value.subarray(0, n * C), at * C);
+      out.count.set(g.count.subarray(0, n), at);
+      if (!(g instanceof Build)) out.impurity.set(g.impurity, at);
+      at += n;
     }
     return out;
   },
@@ -176,9 +187,15 @@ export async function growLocalJobs(ex: Executor, p: GrowParams, bins: BinInfo, 
   for (const part of parts) {
     let base = 0;
     part.job.forEach((j, q) => {
-      const t = tasks[j];
-      t.build.graft(part, base, part.size[q], t.node);
-      base += part.size[q];
+      const t = tasks[j], n = part.size[q];
+      if (part.whole[q]) {
+        const cut = <A extends Int32Array | Float64Array>(a: A, per = 1): A => a.slice(base * per, (base + n) * per) as A;
+        t.build.adopt({
+          feature: cut(part.feature), threshold: cut(part.threshold), left: cut(part.left), right: cut(part.right),
+          value: cut(part.value, C), count: cut(part.count), impurity: cut(part.impurity),
+        });
+      } else t.build.graft(part, base, n, t.node);
+      base += n;
     });
   }
 }

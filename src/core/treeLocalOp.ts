@@ -189,7 +189,7 @@ export async function growLocalJobs(ex: Executor, p: GrowParams, bins: BinInfo, 
     part.job.forEach((j, q) => {
       const t = tasks[j], n = part.size[q];
       if (part.whole[q]) {
-        const cut = <A extends Int32Array | Float64Array>(a: A, per = 1): A => a.slice(base * per, (base + n) * per) as A;
+        const cut = <A extends Int32Array | Float64Array>(a: A, per = 1): A => a.subarray(base * per, (base + n) * per) as A;
         t.build.adopt({
           feature: cut(part.feature), threshold: cut(part.threshold), left: cut(part.left), right: cut(part.right),
           value: cut(part.value, C), count: cut(part.count), impurity: cut(part.impurity),

@@ -101,7 +101,7 @@ export abstract class TreeEnsemble implements SegmentationModel {
   predictState(keepProba: boolean): PredictState {
     const C = this.nClasses;
     const total = this.trees.reduce((a, t) => a + nodeCount(t), 0);
-    const feature = new Int32Array(total), child = new Int32Array(total).fill(-1), leafAt = new Int32Array(total).fill(-1);
+    const feature = new Int32Array(total), child = new Int32Array(total), leafAt = new Int32Array(total).fill(-1);
     const threshold = new Float64Array(total), roots = new Int32Array(this.trees.length);
     let leaves = 0;
     for (const t of this.trees) for (let i = 0; i < nodeCount(t); i++) if (t.feature[i] < 0) leaves++;
@@ -124,6 +124,9 @@ export abstract class TreeEnsemble implements SegmentationModel {
           queue[tail++] = t.right[v];
           next += 2;
         } else {
+          // a leaf leads to itself: a walk that reached it stays there
+          child[p] = p;
+          threshold[p] = Infinity;
           leafAt[p] = lp;
           nodeProba(t, v, C, proba, lp);
           lp += C;

@@ -196,7 +196,10 @@ function addLeaf(sums: Float64Array, base: number, proba: Float64Array, p: numbe
   for (let c = 0; c < C; c++) sums[base + c] += proba[p + c];
 }
 
-/** Trees flattened for prediction: every split's children side by side (right = left + 1), trees back to back. */
+/**
+ * Trees flattened for prediction: every split's children side by side (right = left + 1), trees back to back; a
+ * leaf is its own child with threshold +Infinity.
+ */
 export interface PredictState {
   feature: Int32Array;
   threshold: Float64Array;
@@ -233,18 +236,19 @@ export const predictOp = defineOp<PredictState, null>({
     const { feature, threshold, child, roots, leafAt, proba } = s;
     for (let t = 0; t < roots.length; t++) {
       const root = roots[t];
-      // four rows walk the tree together: their loads do not wait on each other
+      // four rows walk the tree together, their loads independent, without a branch per step: a row at a leaf
+      // stays there (a leaf is its own child, its threshold +Infinity, its feature read as 0), and the walk ends when
+      // all four are at leaves (the AND of four features is negative only when all are -1)
       let i = 0;
       for (; i + 4 <= R; i += 4) {
         let n0 = root, n1 = root, n2 = root, n3 = root;
         let f0 = feature[root], f1 = f0, f2 = f0, f3 = f0;
         const o0 = i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
-        // without a branch on the comparison: the side a row takes is as unpredictable as the data
-        while ((f0 | f1 | f2 | f3) >= 0 ? true : f0 >= 0 || f1 >= 0 || f2 >= 0 || f3 >= 0) {
-          if (f0 >= 0) { n0 = child[n0] + +(x[o0 + f0] > threshold[n0]); f0 = feature[n0]; }
-          if (f1 >= 0) { n1 = child[n1] + +(x[o1 + f1] > threshold[n1]); f1 = feature[n1]; }
-          if (f2 >= 0) { n2 = child[n2] + +(x[o2 + f2] > threshold[n2]); f2 = feature[n2]; }
-          if (f3 >= 0) { n3 = child[n3] + +(x[o3 + f3] > threshold[n3]); f3 = feature[n3]; }
+        while ((f0 & f1 & f2 & f3) >= 0) {
+          n0 = child[n0] + +(x[o0 + (f0 & ~(f0 >> 31))] > threshold[n0]); f0 = feature[n0];
+          n1 = child[n1] + +(x[o1 + (f1 & ~(f1 >> 31))] > threshold[n1]); f1 = feature[n1];
+          n2 = child[n2] + +(x[o2 + (f2 & ~(f2 >> 31))] > threshold[n2]); f2 = feature[n2];
+          n3 = child[n3] + +(x[o3 + (f3 & ~(f3 >> 31))] > threshold[n3]); f3 = feature[n3];
         }
         addLeaf(sums, i * C, proba, leafAt[n0], C);
         addLeaf(sums, (i + 1) * C, proba, leafAt[n1], C);

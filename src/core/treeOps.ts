@@ -236,24 +236,32 @@ export const predictOp = defineOp<PredictState, null>({
     const { feature, threshold, child, roots, leafAt, proba } = s;
     for (let t = 0; t < roots.length; t++) {
       const root = roots[t];
-      // four rows walk the tree together, their loads independent, without a branch per step: a row at a leaf
+      // eight rows walk the tree together, their loads independent, without a branch per step: a row at a leaf
       // stays there (a leaf is its own child, its threshold +Infinity, its feature read as 0), and the walk ends when
-      // all four are at leaves (the AND of four features is negative only when all are -1)
+      // all eight are at leaves (the AND of their features is negative only when all are -1)
       let i = 0;
-      for (; i + 4 <= R; i += 4) {
-        let n0 = root, n1 = root, n2 = root, n3 = root;
-        let f0 = feature[root], f1 = f0, f2 = f0, f3 = f0;
-        const o0 = i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
-        while ((f0 & f1 & f2 & f3) >= 0) {
+      for (; i + 8 <= R; i += 8) {
+        let n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root;
+        let f0 = feature[root], f1 = f0, f2 = f0, f3 = f0, f4 = f0, f5 = f0, f6 = f0, f7 = f0;
+        const o0 = i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d, o4 = o3 + d, o5 = o4 + d, o6 = o5 + d, o7 = o6 + d;
+        while ((f0 & f1 & f2 & f3 & f4 & f5 & f6 & f7) >= 0) {
           n0 = child[n0] + +(x[o0 + (f0 & ~(f0 >> 31))] > threshold[n0]); f0 = feature[n0];
           n1 = child[n1] + +(x[o1 + (f1 & ~(f1 >> 31))] > threshold[n1]); f1 = feature[n1];
           n2 = child[n2] + +(x[o2 + (f2 & ~(f2 >> 31))] > threshold[n2]); f2 = feature[n2];
           n3 = child[n3] + +(x[o3 + (f3 & ~(f3 >> 31))] > threshold[n3]); f3 = feature[n3];
+          n4 = child[n4] + +(x[o4 + (f4 & ~(f4 >> 31))] > threshold[n4]); f4 = feature[n4];
+          n5 = child[n5] + +(x[o5 + (f5 & ~(f5 >> 31))] > threshold[n5]); f5 = feature[n5];
+          n6 = child[n6] + +(x[o6 + (f6 & ~(f6 >> 31))] > threshold[n6]); f6 = feature[n6];
+          n7 = child[n7] + +(x[o7 + (f7 & ~(f7 >> 31))] > threshold[n7]); f7 = feature[n7];
         }
         addLeaf(sums, i * C, proba, leafAt[n0], C);
         addLeaf(sums, (i + 1) * C, proba, leafAt[n1], C);
         addLeaf(sums, (i + 2) * C, proba, leafAt[n2], C);
         addLeaf(sums, (i + 3) * C, proba, leafAt[n3], C);
+        addLeaf(sums, (i + 4) * C, proba, leafAt[n4], C);
+        addLeaf(sums, (i + 5) * C, proba, leafAt[n5], C);
+        addLeaf(sums, (i + 6) * C, proba, leafAt[n6], C);
+        addLeaf(sums, (i + 7) * C, proba, leafAt[n7], C);
       }
       for (; i < R; i++) {
         let n = root;

@@ -107,7 +107,7 @@ export async function growTrees(
   const maxBins = Math.max(...bins.nBins);
   const ctx: Ctx = {
     p, bins, builds: Array.from({ length: T }, () => new Build(C)), seeds,
-    collectRows: p.collectRows ?? defaultCollectRows(handle, ex.threads, T, perNode, d),
+    collectRows: p.collectRows ?? defaultCollectRows(handle, ex.threads, T, perNode, p),
     scratch: { ids: new Int32Array(maxBins), counts: new Float64Array(maxBins * C), left: new Float64Array(C) },
     fullOff, fullSize: fullOff[d],
   };
@@ -259,12 +259,13 @@ export async function growTrees(
 
 /**
  * Nodes this small are sent back whole and finished as local jobs: once their rows cost fewer bytes than their
- * histograms from every shard, or once the batch has enough such nodes to give every thread about four jobs (a
- * forest's batch of trees does from the roots). The trees are the same whatever it is: it only schedules the work.
+ * histograms from every shard, or, when nodes score a random subset of the features (a forest: their histograms
+ * cannot be derived from their parent's), once the batch has enough such nodes to give every thread about four
+ * jobs (a batch of many trees does from the roots). The trees are the same whatever it is: it only schedules work.
  */
-function defaultCollectRows(handle: Handle, threads: number, trees: number, perNode: number, d: number): number {
-  const bytes = Math.floor((handle.shards * perNode * 4) / (16 + d));
-  const busy = Math.floor(handle.n / Math.max(1, Math.ceil((4 * Math.max(1, threads)) / trees)));
+function defaultCollectRows(handle: Handle, threads: number, trees: number, perNode: number, p: GrowParams): number {
+  const bytes = Math.floor((handle.shards * perNode * 4) / (16 + p.d));
+  const busy = p.maxFeatures < p.d ? Math.floor(handle.n / Math.max(1, Math.ceil((4 * Math.max(1, threads)) / trees))) : 0;
   return Math.max(64, bytes, busy);
 }
 

@@ -275,7 +275,7 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
   // it row by row (a small node touches few of its entries)
   const binCount = new Float64Array(256 * C);
   const touched = new Int32Array(256);
-  const seen = new Uint8Array(256);
+  const mask = new Int32Array(8);
   const permScratch = new Int32Array(d);
   const want = lc.p.maxFeatures >= d ? d : lc.p.maxFeatures;
   // classes and weights in node order: they move with idx when a node is partitioned, so scans read them in order
@@ -297,36 +297,21 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
     for (let at = 0, varying = 0; at < d && varying < want; at++) {
       const f = order.at(at);
       // class counts per bin of this feature over the node's rows, then the bins in ascending order
-      let nt = 0;
       const base = f * m, size = hi - lo, np = present.length;
-      if (size > 1024) {
-        // a large node: count, then find the non-empty bins with one sweep of the 256 (weights are positive)
-        for (let q = lo; q < hi; q++) {
-          binCount[bins[base + idx[q]] * C + y[q]] += wt[q];
+      // count, marking each bin seen in a 256-bit mask; then the marked bins in ascending order, by their set bits
+      for (let q = lo; q < hi; q++) {
+        const b = bins[base + idx[q]];
+        mask[b >> 5] |= 1 << (b & 31);
+        binCount[b * C + y[q]] += wt[q];
+      }
+      let nt = 0;
+      for (let g = 0; g < 8; g++) {
+        let v = mask[g];
+        mask[g] = 0;
+        while (v !== 0) {
+          touched[nt++] = (g << 5) + 31 - Math.clz32(v & -v);
+          v &= v - 1;
         }
-        for (let b = 0; b < 256; b++) {
-          let any = 0;
-          for (let t = 0; t < np; t++) any += binCount[b * C + present[t]];
-          if (any > 0) touched[nt++] = b;
-        }
-      } else {
-        for (let q = lo; q < hi; q++) {
-          const b = bins[base + idx[q]];
-          if (!seen[b]) { seen[b] = 1; touched[nt++] = b; }
-          binCount[b * C + y[q]] += wt[q];
-        }
-        // the touched bins in ascending order: insertion sort when few, else a sweep of the 256 flags
-        if (nt <= 24) {
-          for (let q = 1; q < nt; q++) {
-            const v = touched[q];
-            let r = q - 1;
-            while (r >= 0 && touched[r] > v) { touched[r + 1] = touched[r]; r--; }
-            touched[r + 1] = v;
-          }
-        } else {
-          for (let b = 0, q = 0; q < nt; b++) if (seen[b]) touched[q++] = b;
-        }
-        for (let q = 0; q < nt; q++) seen[touched[q]] = 0;
       }
       if (nt >= 2) {
         varying++;

@@ -39,7 +39,38 @@ export function scanFeature(
   const L = leftScratch;
   L.fill(0);
   let nl = 0, bestQ = -1, bestProxy = best === null ? -Infinity : best.proxy;
-  for (let q = 0; q < m; q++) {
+  let unit = N < 2 ** 26;
+  for (let t = 0; t < nc; t++) if (cw[cls[t]] !== 1) unit = false;
+  if (unit) {
+    // unweighted classes and integer counts below 2^26: each side's weight is its count and its sum of squared
+    // class counts an integer below 2^53, so both are kept exactly as counts move left, with the same values (and
+    // so the same proxies) as summing over the classes at every threshold
+    let sql = 0, sqr = 0;
+    for (let t = 0; t < nc; t++) sqr += totals[cls[t]] * totals[cls[t]];
+    for (let q = 0; q < m; q++) {
+      if (q > 0) {
+        const nr = N - nl;
+        if (nl >= minSamplesLeaf && nr >= minSamplesLeaf) {
+          const impL = 1 - sql / (nl * nl), impR = 1 - sqr / (nr * nr);
+          const proxy = -nr * impR - nl * impL;
+          if ((best === null && bestQ < 0) || proxy > bestProxy) {
+            bestProxy = proxy;
+            bestQ = q;
+          }
+        }
+      }
+      const at = (byBin ? ids[q] : q) * C;
+      for (let t = 0; t < nc; t++) {
+        const c = cls[t], v = counts[at + c];
+        if (v === 0) continue;
+        const l = L[c], r = totals[c] - l;
+        sql += v * (2 * l + v);
+        sqr -= v * (2 * r - v);
+        L[c] = l + v;
+        nl += v;
+      }
+    }
+  } else for (let q = 0; q < m; q++) {
     if (q > 0) {
       const nr = N - nl;
       if (nl >= minSamplesLeaf && nr >= minSamplesLeaf) {

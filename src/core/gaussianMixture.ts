@@ -7,7 +7,7 @@ import { loadMatrix, type Matrix } from '../engine/matrix.js';
 import { centresF32 } from '../kernels/shard.js';
 import { asymmetry } from './gmmLinalg.js';
 import { GaussianMixtureModel } from './gaussianMixtureModel.js';
-import { gmmPass } from './gmmOps.js';
+import { gmmPass, mixtureShardRows } from './gmmOps.js';
 import {
   COVARIANCE_TYPES, GMM_FULL, covLength, layoutOf, mStep, rescale, statsWidth, upperFromPrecision,
   type CovarianceType, type GmmParams,
@@ -292,7 +292,7 @@ export async function gaussianMixture(data: DataInput, options: GaussianMixtureO
   checkGmmOptions(options, ds);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);
-  const m = await loadMatrix(ex, ds, { signal: options.signal });
+  const m = await loadMatrix(ex, ds, { signal: options.signal, shardRows: mixtureShardRows(ds.n) });
   try {
     return (await fitGaussianMixture(m, ds, options)).model;
   } finally {

@@ -5,7 +5,7 @@ import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadMatrix } from '../engine/matrix.js';
 import { asymmetry } from './gmmLinalg.js';
-import { gmmPass, type GmmPassState } from './gmmOps.js';
+import { gmmPass, mixtureShardRows, type GmmPassState } from './gmmOps.js';
 import { COVARIANCE_TYPES, covLength, nParameters, precisionCholesky, rescale, type CovarianceType, type GmmParams } from './gmmParams.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
@@ -139,7 +139,7 @@ export class GaussianMixtureModel implements SegmentationModel {
       for (let j = 0; j < this.d; j++) s += (this.meanData[c * this.d + j] - this.offset[j]) ** 2;
       far = Math.max(far, s);
     }
-    const m = await loadMatrix(ex, ds, { offset: this.offset, alsoSquaredNorm: far, signal: options.signal });
+    const m = await loadMatrix(ex, ds, { offset: this.offset, alsoSquaredNorm: far, shardRows: mixtureShardRows(ds.n), signal: options.signal });
     try {
       const params = rescale(this.params(), this.offset, m.scale);
       await gmmPass(m, { params, k: this.k, source: 'estep', stats: false, keep }, options.signal);

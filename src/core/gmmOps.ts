@@ -6,6 +6,18 @@ import type { Matrix } from '../engine/matrix.js';
 import { sumInShardOrder, sumNumbers } from '../engine/merge.js';
 import { kernelArgs, type GmmParams } from './gmmParams.js';
 import { hashUniform } from '../util/random.js';
+import { SHARD_ROWS } from '../kernels/layout.js';
+
+/**
+ * Rows per shard for mixtures: a fixed function of n (so results never depend on the executor) that makes a
+ * power-of-two number of equal shards, at least 8 while shards keep 1,024 rows, so 2, 4 or 8 threads share each
+ * pass evenly (E-steps cost the same per row).
+ */
+export function mixtureShardRows(n: number): number {
+  let shards = 8;
+  while (Math.ceil(n / shards) > SHARD_ROWS) shards *= 2;
+  return Math.max(1024, Math.ceil(n / shards / 16) * 16);
+}
 
 export interface GmmPassState {
   k: number;

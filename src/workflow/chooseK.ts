@@ -4,6 +4,7 @@ import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
 import { loadMatrix } from '../engine/matrix.js';
+import { mixtureShardRows } from '../core/gmmOps.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { matrixClusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
@@ -208,8 +209,8 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
     else evalSet = sampleRows(ds, stabilityRows, createRandom(seed ^ 0x5bd1e995));
   }
   const models = options.keepModels ? new Map<number, SegmentationModel>() : undefined;
-  // one load for every k: each fit and its scores run on the same loaded rows
-  const m = await loadMatrix(ex, ds, { signal });
+  // one load for every k: each fit and its scores run on the same loaded rows (sharded as the direct fit shards them)
+  const m = await loadMatrix(ex, ds, { signal, ...(algorithm === 'gmm' ? { shardRows: mixtureShardRows(ds.n) } : {}) });
   const total = ks.length * (algorithm === 'gmm' ? types.length : 1);
   const chosen = new Map<number, { model: SegmentationModel; bic: number }>();
   try {

@@ -166,7 +166,8 @@ describe('size budget', () => {
     expect(code).toMatch(/import\(.hyparquet-writer\/src\/index\.js/);
     // and the Arrow IPC codec where Arrow IPC bytes are first read or written
     expect(code).toMatch(/import\(.apache-arrow\/ipc\/serialization/);
-    expect(code).not.toMatch(/RecordBatchStreamWriter|MessageReader/);
+    // the IPC file magic survives minification; it is in any bundle that holds the codec
+    expect(code).not.toContain('ARROW1');
     const wasm = [kernelBinary(false), kernelBinary(true)].map((b) => b.length);
     // the shared build is embedded as the plain one plus the bytes that differ: rebuilt, it is the compiler's output
     expect(Buffer.from(kernelBinary(true)).equals(readFileSync(new URL('../build/segkit.shared.wasm', import.meta.url)))).toBe(true);

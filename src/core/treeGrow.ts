@@ -264,10 +264,16 @@ export async function growTrees(
  * jobs (a batch of many trees does from the roots). The trees are the same whatever it is: it only schedules work.
  */
 function defaultCollectRows(handle: Handle, threads: number, trees: number, perNode: number, p: GrowParams): number {
-  const bytes = Math.floor((handle.shards * perNode * 4) / (16 + p.d));
-  const busy = p.maxFeatures < p.d ? Math.floor(handle.n / Math.max(1, Math.ceil((4 * Math.max(1, threads)) / trees))) : 0;
+  const rowBytes = 12 + 4 * binWords(p.d);
+  const bytes = Math.floor((handle.shards * perNode * 4) / rowBytes);
+  let busy = p.maxFeatures < p.d ? Math.floor(handle.n / Math.max(1, Math.ceil((4 * Math.max(1, threads)) / trees))) : 0;
+  // the batch's collected rows (copied a few times on their way to the jobs) stay within a budget
+  busy = Math.min(busy, Math.floor(COLLECT_BYTES / (trees * rowBytes)));
   return Math.max(64, bytes, busy);
 }
+
+/** Bytes of collected rows a pass of the busy rule may send back. */
+const COLLECT_BYTES = 128 << 20;
 
 /** A node's dense histogram over every feature, from its rows. */
 function denseHist(ctx: Ctx, rows: Rows): Float64Array {

@@ -1,5 +1,6 @@
 // Finishing a tree node on one thread from its rows: the same split search, stopping rules and feature draws as
 // the level passes, so a subtree is the same wherever it is grown (on the caller, or in a shard op on a worker).
+import { SegkitError } from '../util/errors.js';
 import { hashInts } from '../util/hash.js';
 import { EPSILON, scanFeature, type Split, type SplitParams } from './treeSplit.js';
 import { gini, type TreeNodes } from './tree.js';
@@ -51,6 +52,7 @@ export class Build {
 
   /** Takes a whole tree grown and finished elsewhere (a build that holds no node yet). */
   adopt(t: TreeNodes): void {
+    if (this.size !== 0) throw new SegkitError('E_EXECUTOR', `a finished tree was returned for a tree that already has ${this.size} nodes`);
     this.whole = t;
   }
 

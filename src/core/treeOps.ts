@@ -108,9 +108,8 @@ export interface GrowState {
 
 export interface GrowPartial {
   hist: Int32Array;
-  /** Collected rows: collect id, dataset row, class code, weight, and the row's bin words (binWords(d) each). */
+  /** Collected rows, in row order: collect id, class code, weight, and the row's bin words (binWords(d) each). */
   cId: Int32Array;
-  cRow: Int32Array;
   cY: Int32Array;
   cW: Int32Array;
   cWords: Int32Array;
@@ -180,15 +179,15 @@ export const growOp = defineOp<GrowState, GrowPartial>({
         }
       }
     }
-    const cId = new Int32Array(nc), cRow = new Int32Array(nc), cY = new Int32Array(nc), cW = new Int32Array(nc);
+    const cId = new Int32Array(nc), cY = new Int32Array(nc), cW = new Int32Array(nc);
     const BW = W >> 2, words = rowValues(sh, 'bins', 'i32');
     const cWords = new Int32Array(nc * BW);
     for (let q = 0, o = 0; q < nc; q++) {
       const i = coll3[3 * q + 1];
-      cId[q] = coll3[3 * q]; cRow[q] = sh.start + i; cY[q] = y[i]; cW[q] = coll3[3 * q + 2];
+      cId[q] = coll3[3 * q]; cY[q] = y[i]; cW[q] = coll3[3 * q + 2];
       for (let k = 0, from = i * BW; k < BW; k++) cWords[o++] = words[from + k];
     }
-    return { hist, cId, cRow, cY, cW, cWords };
+    return { hist, cId, cY, cW, cWords };
   },
 }, import.meta.url);
 

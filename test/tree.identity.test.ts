@@ -44,7 +44,7 @@ describe('byte-identical trees and forests', () => {
     }
   });
 
-  it('the same tree whether nodes are finished by histograms, on the caller, or both', async () => {
+  it('the same tree whether nodes are finished by histograms, as local jobs, or both', async () => {
     const ex = executors[0][1];
     for (const make of [
       (collectRows: number) => decisionTree(small, smallY, { collectRows, executor: ex }),
@@ -52,6 +52,18 @@ describe('byte-identical trees and forests', () => {
     ]) {
       const prints = [];
       for (const collectRows of [0, 50, 400, 1_000_000]) prints.push(fingerprint(await make(collectRows)));
+      expect(new Set(prints).size).toBe(1);
+    }
+  });
+
+  it('the same on three shards, with every schedule, on a pool of two threads', async () => {
+    const ex = executors[2][1];
+    for (const make of [
+      (collectRows?: number) => decisionTree(big, y, { maxDepth: 7, collectRows, executor: ex }),
+      (collectRows?: number) => randomForest(big, y, { nTrees: 9, maxDepth: 9, seed: 4, collectRows, executor: ex }),
+    ]) {
+      const prints = [];
+      for (const collectRows of [undefined, 0, 3_000, 40_000, 1_000_000]) prints.push(fingerprint(await make(collectRows)));
       expect(new Set(prints).size).toBe(1);
     }
   });

@@ -59,6 +59,39 @@ describe('split search', () => {
     expect(splits).toBeGreaterThan(2000);
   });
 
+  it('reads counts in place by bin id, over the classes present only, with the same result', () => {
+    const rng = createRandom(13);
+    for (let trial = 0; trial < 1000; trial++) {
+      const C = 2 + rng.int(8), m = 2 + rng.int(60);
+      // m distinct bins out of 256, ascending; some classes absent from the node
+      const bins = new Set<number>();
+      while (bins.size < m) bins.add(rng.int(256));
+      const ids = Int32Array.from([...bins].sort((a, b) => a - b));
+      const absent = new Set(Array.from({ length: rng.int(C - 1) }, () => rng.int(C)));
+      const classes = Array.from({ length: C }, (_, c) => c).filter((c) => !absent.has(c));
+      const compact = new Float64Array(m * C), byBin = new Float64Array(256 * C), totals = new Float64Array(C);
+      for (let q = 0; q < m; q++) {
+        const c = classes[rng.int(classes.length)], v = 1 + rng.int(5);
+        compact[q * C + c] += v;
+        byBin[ids[q] * C + c] += v;
+        totals[c] += v;
+      }
+      const present = Int32Array.from(classes.filter((c) => totals[c] > 0));
+      const cw = new Float64Array(C).fill(1);
+      const p = { C, classWeight: cw, minSamplesLeaf: 1 + rng.int(3) };
+      const got = scanFeature(p, 1, ids, byBin, m, totals, null, new Float64Array(C), present, true);
+      const want = twin(C, cw, p.minSamplesLeaf, compact, m, totals, ids);
+      if (want === null) {
+        expect(got).toBeNull();
+        continue;
+      }
+      expect([got!.binLeft, got!.binRight]).toEqual([want.binLeft, want.binRight]);
+      expect(Object.is(got!.proxy, want.proxy)).toBe(true);
+      const compactScan = scanFeature(p, 1, ids, compact, m, totals, null, new Float64Array(C), present);
+      expect(Array.from(got!.left)).toEqual(Array.from(compactScan!.left));
+    }
+  });
+
   it('weighted classes take the per-threshold sums (the same twin with class weights)', () => {
     const rng = createRandom(12);
     for (let trial = 0; trial < 500; trial++) {

@@ -129,7 +129,7 @@ class BullmqExecutor implements Executor {
     if (!(this.workerTimeout > 0)) throw badOption('workerTimeout', o.workerTimeout, 'a positive number of milliseconds');
   }
 
-  /** Workers alive at the last look (for display; results never depend on it). */
+  /** Workers alive at the last look (for display and scheduling; results never depend on it). */
   get threads(): number {
     return Math.max(1, this.live.ids.length);
   }

@@ -42,7 +42,7 @@ export interface MapOptions {
 export interface Executor {
   /** 'inline', 'piscina', 'loopback', ... */
   readonly kind: string;
-  /** Threads that run shards at once (for display; results never depend on it). */
+  /** Threads that run shards at once (for display and scheduling; results never depend on it). */
   readonly threads: number;
   load(source: ShardSource, options?: LoadOptions): Promise<Handle>;
   map<S, P>(op: ShardOp<S, P>, handle: Handle, state: S, options?: MapOptions): Promise<P[]>;

@@ -172,7 +172,9 @@ async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed:
 
 /**
  * Fits k-means for each k and scores it (inertia, silhouette, Calinski-Harabasz, Davies-Bouldin), then recommends k:
- * the elbow of the inertia curve and the best silhouette, with the reason in plain words.
+ * the elbow of the inertia curve and the best silhouette, with the reason in plain words. With `algorithm: 'gmm'` the
+ * rows are sharded as `gaussianMixture` shards them, so each k's mixture is the one a direct fit gives; its table
+ * scores then equal the standalone metrics up to the order of their sums (the last bits of a float64).
  * @example
  * const { recommendedK, reason, table } = await chooseK(rows, { kRange: [2, 10], seed: 1 });
  */

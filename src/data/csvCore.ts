@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import Papa from 'papaparse';
+import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, textChunks } from './byteSource.js';
@@ -259,6 +259,7 @@ class CsvLines implements RecordPosition {
   constructor(
     private readonly settings: CsvSettings,
     private readonly sink: CsvSink,
+    private readonly papa: PapaModule,
   ) {
     this.detected = settings.delimiter === 'auto';
     if (!this.detected) this.parser = this.makeParser('\n');
@@ -270,7 +271,7 @@ class CsvLines implements RecordPosition {
 
   private makeParser(newline: string): Papa.Parser {
     const quoting = this.settings.quote !== '';
-    return new Papa.Parser({
+    return new this.papa.Parser({
       delimiter: this.settings.delimiter,
       newline: newline as Papa.ParseConfig['newline'],
       // csv-parse's escape is '"' whatever the quote; fastMode splits on delimiters only, with no quoting at all
@@ -674,6 +675,15 @@ export function csvInfo(table: Table): CsvInfo | undefined {
   return INFO.get(table);
 }
 
+type PapaModule = typeof Papa;
+let papaModule: PapaModule | undefined;
+
+/** papaparse, imported where CSV is first read, so bundles that never read CSV leave it out. */
+async function loadPapa(): Promise<PapaModule> {
+  papaModule ??= ((await import('papaparse')) as unknown as { default: PapaModule }).default;
+  return papaModule;
+}
+
 /** Reads a whole CSV source into one Arrow table. */
 export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): Promise<Table> {
   const settings = csvSettings(options);
@@ -682,7 +692,7 @@ export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): 
     header: (names) => (filler = new RecordFiller(names, settings)),
     record: (fields, at) => filler!.add(fields, at),
   };
-  const lines = new CsvLines(settings, sink);
+  const lines = new CsvLines(settings, sink, await loadPapa());
   for await (const _ of parseCsv(source, lines, settings)) {
     // the whole input goes into one table
   }
@@ -732,7 +742,7 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
       if (filler!.rows >= settings.batchSize) flush();
     },
   };
-  const lines = new CsvLines(settings, sink);
+  const lines = new CsvLines(settings, sink, await loadPapa());
   for await (const _ of parseCsv(source, lines, settings)) {
     while (ready.length > 0) yield ready.shift()!;
   }

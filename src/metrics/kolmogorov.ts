@@ -291,6 +291,70 @@ export interface ThreeProbs { sf: number; cdf: number; pdf: number }
 
 const clip01 = (p: number): number => (p < 0 ? 0 : Math.min(p, 1));
 
+/** From this n on, the survival function alone is summed in log space (below); the density keeps the exact sum. */
+const SMIRNOV_LOG_SUM_N = 20000;
+// ln 2 in two parts, the first with few enough bits that an exponent times it is exact (cephes' C1, C2)
+const LN2_HI = 6.93145751953125e-1;
+const LN2_LO = 1.42860682030941723212e-6;
+const RENORM_HI = 2 ** 800, RENORM_LO = 2 ** -800;
+
+/**
+ * x times the sum over v = 0 .. nTerms - 1 of C(n, v) (1 - x - v/n)^(n - v) (x + v/n)^(v - 1) (every term positive),
+ * each term as the exponential of its logarithm: the binomial kept as a double-double with a binary exponent (the
+ * exact sum's recurrence), both bases as double-doubles, their logarithms corrected by the low part. Each term's
+ * logarithm is then within about 1e-10 of the exact one, so the sum of these positive terms is within about 1e-10
+ * relative of the double-double sum (checked against it), at a few logarithms per term instead of two
+ * double-double powers: 20 to 40 times faster for n of 10^5 to 10^6, where the sum has up to n terms.
+ */
+function smirnovLogSum(n: number, x: number, nTerms: number): number {
+  // the binomial C(n, j) as cH + cL times 2^cE, renormalised only when it nears the ends of the double range
+  let cH = 1, cL = 0, cE = 0;
+  // terms are added scaled by exp(-top), top the largest logarithm so far (Neumaier's compensated sum)
+  let top = -Infinity, sum = 0, comp = 0;
+  for (let j = 0; j < nTerms; j++) {
+    const v = j;
+    let logTerm = cE * LN2_HI + Math.log(cH) + (cE * LN2_LO + cL / cH);
+    if (n - v > 0) {
+      rDivInt(n - v, n);
+      { const h0 = RH, l0 = RL; rTwoSum(h0, -x); rQuickTwoSum(RH, RL + l0); }
+      if (!(RH > 0)) return NaN;
+      logTerm += (n - v) * (Math.log(RH) + RL / RH);
+    }
+    if (v - 1 !== 0) {
+      rDivInt(v, n);
+      { const h0 = RH, l0 = RL; rTwoSum(h0, x); rQuickTwoSum(RH, RL + l0); }
+      logTerm += (v - 1) * (Math.log(RH) + RL / RH);
+    }
+    if (logTerm > top) {
+      const scale = Math.exp(top - logTerm);
+      sum *= scale;
+      comp *= scale;
+      top = logTerm;
+    }
+    const t = Math.exp(logTerm - top);
+    const s2 = sum + t;
+    comp += Math.abs(sum) >= t ? (sum - s2) + t : (t - s2) + sum;
+    sum = s2;
+    // C(n, j + 1) = C(n, j) (n - j) / (j + 1)
+    rDivInt(n - j, j + 1);
+    rMul(cH, cL, RH, RL);
+    cH = RH; cL = RL;
+    if (cH > RENORM_HI || cH < RENORM_LO) {
+      rFrexp(cH, cL);
+      cH = RH; cL = RL; cE += RE;
+    }
+  }
+  return x * (sum + comp) * Math.exp(top);
+}
+
+/** a / b as RH + RL for integers a, b below 2^53 (one division, its remainder exact). */
+function rDivInt(a: number, b: number): void {
+  const q = a / b;
+  rTwoProd(q, b);
+  const lo = ((a - RH) - RL) / b;
+  rQuickTwoSum(q, lo);
+}
+
 /** Pr(D+_n >= x), Pr(D+_n <= x) and the density: scipy.special.smirnov / smirnovc / -smirnovp. */
 export function smirnovProbs(n: number, x: number, wantPdf = true): ThreeProbs {
   if (!(n > 0 && x >= 0 && x <= 1)) return { sf: NaN, cdf: NaN, pdf: NaN };
@@ -331,11 +395,16 @@ export function smirnovProbs(n: number, x: number, wantPdf = true): ThreeProbs {
     || (n >= SM_UPPERSUM_MIN_N && nUpperTerms <= SM_UPPER_MAX_TERMS && x <= 0.5 / Math.sqrt(n));
 
   let start = 0, step = 1, nTerms = n1mxfl + 1;
+  if (useUpper) { start = n; step = -1; nTerms = n - n1mxceil + 1; }
+  if (!wantPdf && !useUpper && n >= SMIRNOV_LOG_SUM_N) {
+    // the lower sum (all its terms positive; the upper one has at most 3 terms, some negative)
+    const prob = smirnovLogSum(n, x, nTerms);
+    if (!Number.isNaN(prob)) return { sf: clip01(prob), cdf: clip01(1 - prob), pdf: NaN };
+  }
   const vmid = Math.trunc(n / 2);
   const oneOverX = ddDivdd(1, x);
   let Aj: DD, dAjCoeff: DD;
   if (useUpper) {
-    start = n; step = -1; nTerms = n - n1mxceil + 1;
     Aj = pow4D(1, x, 1, 0, n - 1);
     dAjCoeff = ddAddDD(ddDivdD(n - 1, twoSum(1, x)), oneOverX);
   } else {

@@ -5,7 +5,7 @@ import type { DataInput } from '../data/dataset.js';
 import type { Target } from './classTarget.js';
 import { fitTrees, type TreeOptions } from './fitTrees.js';
 import { readTree, treeToJSON } from './tree.js';
-import { readEnsembleHeader, TreeEnsemble, type TreeEnsembleParts } from './treeEnsemble.js';
+import { readEnsembleHeader, TreeEnsemble } from './treeEnsemble.js';
 import type { ModelJSON } from './model.js';
 
 export interface ForestModelJSON extends ModelJSON {
@@ -20,10 +20,6 @@ export interface ForestModelJSON extends ModelJSON {
 /** A fitted random forest: the result of `randomForest`, or loaded with `loadModel`. */
 export class ForestModel extends TreeEnsemble {
   readonly kind = 'forest' as const;
-
-  constructor(p: TreeEnsembleParts) {
-    super(p);
-  }
 
   toJSON(): ForestModelJSON {
     return { ...this.baseJSON(), trees: this.trees.map((t) => treeToJSON(t, this.nClasses)) } as ForestModelJSON;

@@ -1,14 +1,14 @@
 // What a tree and a forest share: segments from summed leaf probabilities, on any executor; probabilities,
 // importances, rules in words and the same assignment as SQL.
 import { SegkitError, describe } from '../util/errors.js';
-import { badModel, readArray, readObject, readStrings } from '../util/modelJson.js';
+import { badModel, modelValue, readArray, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { fromArrow, isArrowTable, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import { predictOp, treeShardRows, type PredictState } from './treeOps.js';
 import {
-  argmax, leafRules, nodeCount, nodeProba, selectWith, shortNumber, sqlIdent, sqlNumber, treeCase, treeImportances,
+  argmax, leafOf, leafRules, nodeCount, nodeProba, selectWith, shortNumber, sqlIdent, sqlNumber, treeCase, treeImportances,
   type TreeNodes,
 } from './tree.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
@@ -89,8 +89,7 @@ export abstract class TreeEnsemble implements SegmentationModel {
 
   // Arrow tables are matched by column name; other inputs by position.
   protected dataset(data: DataInput): Dataset {
-    const isTable = !!data && typeof (data as { getChildAt?: unknown }).getChildAt === 'function';
-    const ds = isTable ? fromArrow(data as Parameters<typeof fromArrow>[0], { columns: this.featureNames }) : toDataset(data);
+    const ds = isArrowTable(data) ? fromArrow(data, { columns: this.featureNames }) : toDataset(data);
     if (ds.d !== this.featureNames.length) {
       throw new SegkitError('E_SHAPE_MISMATCH', `the data has ${ds.d} features, the model was fitted on ${this.featureNames.length} (${this.featureNames.join(', ')})`);
     }
@@ -245,11 +244,7 @@ export abstract class TreeEnsemble implements SegmentationModel {
 
   /** Leaf reached by one row in each tree (for explanations). */
   leaves(x: (j: number) => number): number[] {
-    return this.trees.map((t) => {
-      let node = 0;
-      while (t.feature[node] >= 0) node = x(t.feature[node]) <= t.threshold[node] ? t.left[node] : t.right[node];
-      return node;
-    });
+    return this.trees.map((t) => leafOf(t, x));
   }
 
   /** Summed leaf probabilities of one row (internal classes) and its internal class. */
@@ -282,15 +277,7 @@ export abstract class TreeEnsemble implements SegmentationModel {
 export function readEnsembleHeader(json: unknown, kind: string, extra: readonly string[]): {
   r: Record<string, unknown>; k: number; featureNames: string[]; classes: Int32Array; classNames?: string[]; nSamples: number;
 } {
-  let o = json;
-  if (typeof o === 'string') {
-    try {
-      o = JSON.parse(o);
-    } catch (e) {
-      throw new SegkitError('E_BAD_MODEL', `the model is not valid JSON: ${(e as Error).message}`);
-    }
-  }
-  const r = readObject(o, '', ['kind', 'version', 'k', 'featureNames', 'classes', 'classNames', 'nSamples', ...extra]);
+  const r = readObject(modelValue(json), '', ['kind', 'version', 'k', 'featureNames', 'classes', 'classNames', 'nSamples', ...extra]);
   if (r.kind !== kind) throw badModel('kind', `must be ${JSON.stringify(kind)}, got ${describe(r.kind)}`);
   if (r.version !== 1) throw badModel('version', `must be 1 (the version this segkit reads), got ${describe(r.version)}`);
   const k = r.k;

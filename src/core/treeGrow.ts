@@ -67,6 +67,7 @@ function scoreHist(ctx: Ctx, w: Work, hist: ArrayLike<number>, feats: Int32Array
   const { C } = ctx.p;
   const { ids, counts, left } = ctx.scratch;
   let off = 0;
+  const present = presentClasses(w.totals!);
   for (let q = 0; q < feats.length; q++) {
     const f = feats[q];
     const m = sparseBins(hist, off, ctx.bins.nBins[f], C, ids, counts);
@@ -74,7 +75,7 @@ function scoreHist(ctx: Ctx, w: Work, hist: ArrayLike<number>, feats: Int32Array
     w.at++;
     if (m < 2) continue;
     w.varying++;
-    w.best = scanFeature(ctx.p, f, ids, counts, m, w.totals!, w.best, left, presentClasses(w.totals!));
+    w.best = scanFeature(ctx.p, f, ids, counts, m, w.totals!, w.best, left, present);
   }
 }
 

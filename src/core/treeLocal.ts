@@ -193,7 +193,7 @@ export const childKey = (key: number, side: 1 | 2) => hashInts(key, side, 3);
 
 /** Whether a node with these raw class totals stops as a leaf before any split is tried (scikit-learn's order). */
 export function stopsAsLeaf(p: GrowParams, totals: Float64Array, depth: number): boolean {
-  // as weighted(): the same sums in the same order, without allocating
+  // the Gini impurity of the class-weighted totals, summed as gini() sums a node's value, without allocating
   const cw = p.classWeight;
   let w = 0, sq = 0, n = 0;
   for (let c = 0; c < totals.length; c++) {

@@ -3,7 +3,7 @@
 import { rowValues } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
 import type { Executor } from '../engine/executor.js';
-import { Build, growLocal, type BinInfo, type GrowParams, type LocalRows, type Rows } from './treeLocal.js';
+import { Build, growLocal, type BinInfo, type GrowParams, type LocalRows, type Rows, type SubtreeNodes } from './treeLocal.js';
 import { nodeCount, type TreeNodes } from './tree.js';
 
 /** Everything a subtree needs, as plain numbers and typed arrays. */
@@ -33,17 +33,11 @@ export interface LocalState {
  * Per job of the shard (its index), the subtree's nodes back to back: node 0 is the job's node. A job that is a whole
  * tree (a root not made yet) comes back finished (`whole` 1: preorder numbering, leaves' children -1, `impurity` set).
  */
-export interface LocalPartial {
+export interface LocalPartial extends SubtreeNodes {
   job: Int32Array;
   size: Int32Array;
   whole: Uint8Array;
   impurity: Float64Array;
-  feature: Int32Array;
-  threshold: Float64Array;
-  left: Int32Array;
-  right: Int32Array;
-  value: Float64Array;
-  count: Float64Array;
 }
 
 export function paramsOf(s: LocalState): { p: GrowParams; bins: BinInfo } {

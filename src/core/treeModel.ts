@@ -3,7 +3,7 @@ import type { DataInput } from '../data/dataset.js';
 import type { Target } from './classTarget.js';
 import { fitTrees, type TreeOptions } from './fitTrees.js';
 import { readTree, treeToJSON } from './tree.js';
-import { readEnsembleHeader, TreeEnsemble, type TreeEnsembleParts } from './treeEnsemble.js';
+import { readEnsembleHeader, TreeEnsemble } from './treeEnsemble.js';
 import type { ModelJSON } from './model.js';
 
 export interface TreeModelJSON extends ModelJSON {
@@ -18,10 +18,6 @@ export interface TreeModelJSON extends ModelJSON {
 /** A fitted classification tree: the result of `decisionTree`, or loaded with `loadModel`. */
 export class TreeModel extends TreeEnsemble {
   readonly kind = 'tree' as const;
-
-  constructor(p: TreeEnsembleParts) {
-    super(p);
-  }
 
   /** The tree's arrays (scikit-learn's `tree_` layout, nodes in preorder). */
   get tree() {

@@ -117,17 +117,3 @@ export function sparseBins(hist: ArrayLike<number>, at0: number, nb: number, C: 
   }
   return m;
 }
-
-/** Raw totals to class-weighted values, and their Gini impurity. */
-export function weighted(totals: Float64Array, cw: Float64Array): { value: Float64Array; impurity: number; n: number } {
-  const C = totals.length;
-  const value = new Float64Array(C);
-  let w = 0, sq = 0, n = 0;
-  for (let c = 0; c < C; c++) {
-    value[c] = totals[c] * cw[c];
-    w += value[c];
-    sq += value[c] * value[c];
-    n += totals[c];
-  }
-  return { value, impurity: w > 0 ? 1 - sq / (w * w) : 0, n };
-}

@@ -5,7 +5,7 @@ import type { RunOptions, SegmentationModel } from '../core/model.js';
 import { argmax, nodeProba, pathOf } from '../core/tree.js';
 import { TreeEnsemble } from '../core/treeEnsemble.js';
 import { readRows, type RowsInput } from './readRows.js';
-import { treeExpected, treeShapRow } from './treeShap.js';
+import { forestExpected, treeShapRow } from './treeShap.js';
 
 /** Why one customer is in its segment rather than the next best one. */
 export interface Assignment {
@@ -49,7 +49,11 @@ export async function explainAssignment(model: SegmentationModel, rows: RowsInpu
   const names = model.featureNames;
   const X = readRows(names, rows, 'explainAssignment');
   if (X.length === 0) return [];
-  if (model instanceof TreeEnsemble) return X.map((x) => (model.trees.length === 1 ? decisionPath(model, x) : shapGap(model, x)));
+  if (model instanceof TreeEnsemble) {
+    if (model.trees.length === 1) return X.map((x) => decisionPath(model, x));
+    const expected = forestExpected(model);
+    return X.map((x) => shapGap(model, x, expected));
+  }
   if (!isCentroidModel(model)) {
     throw new SegkitError('E_BAD_OPTION', `explainAssignment explains centroid models (k-means), trees and forests, not a ${describe(model.kind)} model`);
   }
@@ -108,17 +112,12 @@ function decisionPath(model: TreeEnsemble, x: Float64Array): Assignment {
   return { segment: model.classes[a], runnerUp: model.classes[b], gap: leafP[a] - leafP[b], base, contributions, featureNames: model.featureNames, method: 'decision path', path };
 }
 
-function shapGap(model: TreeEnsemble, x: Float64Array): Assignment {
+function shapGap(model: TreeEnsemble, x: Float64Array, expected: Float64Array): Assignment {
   const C = model.nClasses, d = model.featureNames.length, T = model.trees.length;
   const { sums } = model.scoreRow((j) => x[j]);
   const [a, b] = topTwo(sums);
   const phi = new Float64Array(d * C);
-  const expected = new Float64Array(C);
-  for (const t of model.trees) {
-    treeShapRow(t, C, x, phi, 1 / T);
-    const e = treeExpected(t, C);
-    for (let c = 0; c < C; c++) expected[c] += e[c] / T;
-  }
+  for (const t of model.trees) treeShapRow(t, C, x, phi, 1 / T);
   const contributions = Float64Array.from({ length: d }, (_, j) => phi[j * C + a] - phi[j * C + b]);
   return { segment: model.classes[a], runnerUp: model.classes[b], gap: (sums[a] - sums[b]) / T, base: expected[a] - expected[b], contributions, featureNames: model.featureNames, method: 'tree SHAP' };
 }

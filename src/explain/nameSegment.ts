@@ -124,7 +124,7 @@ function ranked(features: readonly FeatureZ[], minAbsZ: number): FeatureZ[] {
     .map(({ f }) => f);
 }
 
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+export const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
  * A short marketer-friendly name for a segment from how it differs from the population.

@@ -1,4 +1,4 @@
-import { featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
+import { capitalise, featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
 import type { SegmentProfiles } from './profileSegments.js';
 
 // Words that carry no meaning in a short label ("avg order value" reads as "order value").
@@ -22,7 +22,6 @@ export function shortLabels(names: readonly string[], labels: Readonly<Record<st
   return short.map((s, j) => ((count.get(s) ?? 0) > 1 ? full[j] : s));
 }
 
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
 /** "High income, low spend": levels of the strongest features, within maxWords. */

@@ -95,8 +95,19 @@ export function treeShapRow(t: TreeNodes, C: number, x: ArrayLike<number>, phi: 
   recurse(0, [], 0, 1, 1, -1);
 }
 
+/** A forest's expected segment probabilities (internal classes): its trees' averaged, added in tree order. */
+export function forestExpected(model: TreeEnsemble): Float64Array {
+  const C = model.nClasses, T = model.trees.length;
+  const expected = new Float64Array(C);
+  for (const t of model.trees) {
+    const e = treeExpected(t, C);
+    for (let c = 0; c < C; c++) expected[c] += e[c] / T;
+  }
+  return expected;
+}
+
 /** A tree's expected class probabilities over its training rows (the leaves weighted by cover). */
-export function treeExpected(t: TreeNodes, C: number): Float64Array {
+function treeExpected(t: TreeNodes, C: number): Float64Array {
   const out = new Float64Array(C), p = new Float64Array(C);
   const root = cover(t, 0, C);
   for (let node = 0; node < t.feature.length; node++) {
@@ -127,10 +138,8 @@ export function treeShap(model: TreeEnsemble, rows: RowsInput): TreeShapResult {
   const X = readRows(model.featureNames, rows, 'treeShap');
   const C = model.nClasses, k = model.k, d = model.featureNames.length, T = model.trees.length;
   const expected = new Float64Array(k);
-  for (const t of model.trees) {
-    const e = treeExpected(t, C);
-    for (let c = 0; c < C; c++) expected[model.classes[c]] += e[c] / T;
-  }
+  const e = forestExpected(model);
+  for (let c = 0; c < C; c++) expected[model.classes[c]] = e[c];
   const values = X.map((x) => {
     const phi = new Float64Array(d * C);
     for (const t of model.trees) treeShapRow(t, C, x, phi, 1 / T);

@@ -4,16 +4,10 @@ import { SegmentModel } from '../workflow/segmentModel.js';
 import type { SegmentationModel } from '../core/model.js';
 
 /**
- * A model saved on its own by the library (`model.toJSON()`: a classifier or k-means, no preparation) as a
+ * A model saved on its own by the library (`model.toJSON()`, parsed: a classifier or k-means, no preparation) as a
  * SegmentModel that reads its feature columns as they are; null for anything else (a segkit.model file).
  */
-export function bareModel(text: string): SegmentModel | null {
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch {
-    return null;
-  }
+export function bareModel(o: unknown): SegmentModel | null {
   if (!o || typeof o !== 'object' || Array.isArray(o) || 'format' in o || !('kind' in o)) return null;
   const model = loadAnyModel(o);
   const names = model.featureNames;

@@ -2,6 +2,7 @@ import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { throwIfAborted } from '../util/errors.js';
 import { fromColumns, type Dataset } from '../data/dataset.js';
+import type { PipelineResult } from '../prep/pipeline.js';
 import { explainAssignment, type Assignment } from '../explain/explainAssignment.js';
 import { permutationImportance } from '../explain/permutationImportance.js';
 import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
@@ -93,13 +94,15 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const bar = ctx.progress.start('finding rules', 3);
   let rules: SegmentRules, importance, modelName: string;
   const saved = f.model !== undefined ? await loadModel(f.model) : undefined;
+  // the model's own features, from the same rows through its own preparation (once: importance and --rows use them)
+  let modelRows: PipelineResult | undefined, modelIndex: Map<number, number> | undefined;
   try {
     rules = await segmentRules(dataset, labels, { ...run, maxDepth: f.maxDepth }).catch((e) => { throw inFile(e, what); });
     bar.update(1, 'importance');
     if (saved) {
-      // the model's own features, from the same rows through its own preparation
-      const modelRows = saved.pipeline.transform(table);
-      const index = new Map(Array.from(modelRows.rowIndex, (r, i) => [r, i]));
+      modelRows = saved.pipeline.transform(table);
+      const index = new Map<number, number>(Array.from(modelRows.rowIndex, (r, i) => [r, i]));
+      modelIndex = index;
       const keep = Int32Array.from(rowIndex.filter((r) => index.has(r)), (r) => index.get(r)!);
       const mds: Dataset = fromColumns({ columns: modelRows.dataset.columns.map((c) => Float32Array.from(keep, (i) => c[i])), names: modelRows.dataset.names });
       importance = await permutationImportance(saved.model, mds, undefined, { ...run, repeats: f.repeats, seed: f.seed });
@@ -117,9 +120,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   if (f.rows) {
     const idColumn = f.id ?? prep.id;
     const rows = rowsById(table, idColumn, f.rows);
-    if (saved) {
-      const t = saved.pipeline.transform(table);
-      const at = new Map(Array.from(t.rowIndex, (r, i) => [r, i]));
+    if (saved && modelRows && modelIndex) {
+      const t = modelRows, at = modelIndex;
       const vectors = rows.map((r, q) => {
         const i = at.get(r);
         if (i === undefined) throw new UsageError(`--rows: customer "${f.rows![q]}" is dropped by the model's outlier rule`);
@@ -135,14 +137,16 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     }
   }
 
-  const k = Math.max(...labels) + 1;
-  const composition = reportExtras(f, table, rowIndex).audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold }) }));
+  let k = 0;
+  for (const l of labels) if (l + 1 > k) k = l + 1;
+  const extras = reportExtras(f, table, rowIndex);
+  const composition = extras.audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold }) }));
   if (f.report !== undefined) {
     const profiles = profileSegments(dataset, labels, k);
     const html = await buildReport({
       title: f.title, data: dataset, labels, k, profiles, centroids: profiles.segments.map((s) => s.mean.map((v) => (Number.isFinite(v) ? v : 0))),
       rules, importance: { featureNames: importance.featureNames, importances: importance.importances, method: 'permutation' },
-      ...reportExtras(f, table, rowIndex),
+      ...extras,
     });
     await writeFileAtomic(f.report, html, ctx.signal);
   }

@@ -195,10 +195,6 @@ function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext):
 }
 
 /**
- * Fits the preparation the flags describe and tells what it did; errors name the file line of a bad row.
- * `alsoExclude` (label columns) are left out silently; `own` are more columns segkit wrote (a renamed segment column).
- */
-/**
  * The table prepared for trees and rules (explain, train): every feature but `notFeatures`, unscaled unless --scale
  * was given, so thresholds read in the customers' units.
  */
@@ -215,6 +211,10 @@ export async function prepareUnscaled(
   }
 }
 
+/**
+ * Fits the preparation the flags describe and tells what it did; errors name the file line of a bad row.
+ * `alsoExclude` (label columns) are left out silently; `own` are more columns segkit wrote (a renamed segment column).
+ */
 export async function prepareFeatures(
   flags: PrepFlags, table: Table, path: string, ctx: RunContext, alsoExclude: readonly string[] = [], own: readonly string[] = [],
   adjust: (o: PipelineOptions) => PipelineOptions = (o) => o,

@@ -11,10 +11,6 @@ export function replacedProbaColumns(table: Table, column: string): string[] {
   return table.schema.fields.map((f) => f.name).filter((name) => isProba(name, column));
 }
 
-/**
- * The table (less any old probability columns) followed by each row's membership probability of every segment
- * (row-major rows x k; NaN, written as null, for a row without a segment).
- */
 /** The table without earlier probability columns of `column` (they describe another segmentation). */
 export function withoutProbabilities(table: Table, column: string): Table {
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => !isProba(f.name, column));
@@ -22,6 +18,10 @@ export function withoutProbabilities(table: Table, column: string): Table {
   return tableFromColumns(fields.map((f) => f.name), fields.map((f) => singleChunk(table.getChildAt(f.j)!)), table.schema.metadata);
 }
 
+/**
+ * The table (less any old probability columns) followed by each row's membership probability of every segment
+ * (row-major rows x k; NaN, written as null, for a row without a segment).
+ */
 export function withProbabilities(table: Table, proba: Float64Array, k: number, column: string): Table {
   const n = table.numRows;
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => !isProba(f.name, column));

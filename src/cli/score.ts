@@ -14,6 +14,7 @@ import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { writeCsvBytes } from '../data/writeCsv.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { modelValue } from '../util/modelJson.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
 import { integer } from './optionParsers.js';
@@ -101,7 +102,9 @@ export async function loadModel(path: string): Promise<SegmentModel> {
     throw new SegkitError('E_IO', `cannot read model "${path}": ${reason}`, undefined, { cause: error });
   }
   try {
-    return bareModel(text) ?? SegmentModel.fromJSON(text);
+    // parsed once: a forest's model file can be large
+    const json = modelValue(text);
+    return bareModel(json) ?? SegmentModel.fromJSON(json);
   } catch (error) {
     throw inFile(error, `model "${path}"`);
   }

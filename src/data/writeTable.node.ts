@@ -68,7 +68,6 @@ export async function stageTable(path: string, table: Table, options: WriteTable
   const data = await encode(format, table, options);
   throwIfAborted(options.signal);
   if (path === '-') return { commit: () => toStdout(data), discard: async () => undefined };
-  throwIfAborted(options.signal);
   const file = await AtomicFile.open(path);
   await file.write(data);
   return file;

@@ -62,7 +62,7 @@ const DEFAULTS = Object.freeze({ title: 'Customer segments', seed: 0, maxScatter
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes text for HTML element content and quoted attribute values alike. */
-function escapeHtml(text: string): string {
+export function escapeHtml(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 

@@ -4,9 +4,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Spec as VegaSpec } from 'vega';
 import type { CompareSnapshotsResult } from '../workflow/compareSnapshots.js';
 import { renderSvg, renderVegaSvg } from './renderSvg.js';
+import { escapeHtml as esc } from './buildReport.js';
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ESC[c]);
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 const NEW = 'New customers', GONE = 'Gone';
 

@@ -1,14 +1,6 @@
 // Counter-based randomness: a value from a few integers (seed, tree, row), the same on every thread and machine,
-// so no holder needs to draw in order. Mixing is murmur3's 32-bit finaliser (Appleby).
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+// so no holder needs to draw in order. Mixing is murmur3's 32-bit finaliser (Appleby), shared with random.ts.
+import { fmix32 as fmix } from './random.js';
 
 /** A 32-bit hash of integers (each taken modulo 2^32; a seed beyond 32 bits also mixes its high part). */
 export function hashInts(a: number, b = 0, c = 0): number {

@@ -59,7 +59,7 @@ export function createRandom(seed: number): Random {
 }
 
 // murmur3's 32-bit finaliser: every input bit flips about half the output bits
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

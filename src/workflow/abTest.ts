@@ -83,8 +83,8 @@ function outcomes(table: TableInput, name: string): Float64Array {
   return values;
 }
 
-interface Arm { n: number; sum: number; sum2: number; mean: number; m2: number }
-const emptyArm = (): Arm => ({ n: 0, sum: 0, sum2: 0, mean: 0, m2: 0 });
+interface Arm { n: number; sum: number; mean: number; m2: number }
+const emptyArm = (): Arm => ({ n: 0, sum: 0, mean: 0, m2: 0 });
 function add(a: Arm, v: number): void {
   a.n++;
   a.sum += v;

@@ -172,7 +172,3 @@ export class IdIndex {
 function duplicate(snapshot: string, idName: string, id: unknown, a: number, b: number): SegkitError {
   return new SegkitError('E_DUPLICATE_ID', `snapshot "${snapshot}" has ${idName} ${typeof id === 'string' ? JSON.stringify(id) : String(id)} twice (rows ${a} and ${b})`, 'each customer must appear once per snapshot');
 }
-
-export function idAt(ids: Ids, i: number): string | number {
-  return ids.values[i];
-}

@@ -1,4 +1,4 @@
-import { SegkitError, badOption } from '../util/errors.js';
+import { badOption } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromArrow, isArrowTable, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { readColumn, type TableInput } from '../prep/frame.js';
@@ -71,7 +71,8 @@ export async function refit<M extends KMeansModel | SegmentModel>(model: M, data
   const overlap = options.overlap ?? 0.25;
   if (typeof overlap !== 'number' || !(overlap > 0 && overlap <= 0.5)) throw badOption('overlap', overlap, 'a number in (0, 0.5]');
   const run = { executor: options.executor, threads: options.threads, signal: options.signal };
-  const ds = segmentModel ? segmentModel.pipeline.transform(data as TableInput).dataset : datasetFor(old, data as DataInput);
+  const prepared = segmentModel ? segmentModel.pipeline.transform(data as TableInput) : undefined;
+  const ds = prepared ? prepared.dataset : datasetFor(old, data as DataInput);
   const oldLabels = await old.predict(ds, run);
   const fresh = await kmeans(ds, { k, seed: options.seed ?? 0, nInit: options.nInit ?? 4, maxIter: options.maxIter, tol: options.tol, ...run });
 
@@ -135,14 +136,12 @@ export async function refit<M extends KMeansModel | SegmentModel>(model: M, data
   const text = parts.join('; ') + '.';
 
   let out: KMeansModel | SegmentModel = relabelled;
-  if (segmentModel) out = new SegmentModel({ pipeline: segmentModel.pipeline, model: relabelled, segments: summaries(segmentModel, data as TableInput, relabelled, previousOf, ds) });
+  if (segmentModel) out = new SegmentModel({ pipeline: segmentModel.pipeline, model: relabelled, segments: summaries(segmentModel, data as TableInput, relabelled, previousOf, prepared!.rowIndex) });
   return { model: out as M, matches, split, merged, appeared, vanished, counts, text };
 }
 
 /** Segment summaries after a refit: matched segments keep their names; sizes and means from the data's raw columns. */
-function summaries(old: SegmentModel, table: TableInput, model: KMeansModel, previousOf: (number | null)[], ds: Dataset): SegmentSummary[] {
-  const prepared = old.pipeline.transform(table);
-  if (prepared.dataset.n !== ds.n) throw new SegkitError('E_SHAPE_MISMATCH', 'the pipeline gave a different number of rows on a second transform');
+function summaries(old: SegmentModel, table: TableInput, model: KMeansModel, previousOf: (number | null)[], rowIndex: Int32Array): SegmentSummary[] {
   const keys = Object.keys(old.segments[0]?.means ?? {});
   const cols = new Map<string, Float64Array>();
   for (const key of keys) {
@@ -153,7 +152,7 @@ function summaries(old: SegmentModel, table: TableInput, model: KMeansModel, pre
   const sums = keys.map(() => new Float64Array(k)), present = keys.map(() => new Float64Array(k));
   model.labels.forEach((l, r) => {
     size[l]++;
-    const row = prepared.rowIndex[r];
+    const row = rowIndex[r];
     keys.forEach((key, q) => {
       const v = cols.get(key)?.[row];
       if (v !== undefined && v === v) { sums[q][l] += v; present[q][l]++; }

@@ -1,26 +1,15 @@
 // segkit explain, segkit train and segkit score with a classifier, run as a user would (the built dist/cli/main.js).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { close, createRandom, decisionTree, readTable, SegmentModel } from '../src/index.node.js';
+import { BIN, ok as okIn, segkit as segkitIn } from './helpers/segkitCli.js';
 
-const BIN = join(fileURLToPath(new URL('..', import.meta.url)), 'dist', 'cli', 'main.js');
 let dir = '';
 const path = (name: string) => join(dir, name);
-
-function segkit(args: readonly string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, SEGKIT_DEBUG: '' } });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-function ok(args: readonly string[]) {
-  const r = segkit(args);
-  if (r.code !== 0) throw new Error(`segkit ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r;
-}
+const segkit = (args: readonly string[]) => segkitIn(dir, args);
+const ok = (args: readonly string[]) => okIn(dir, args);
 
 // three groups a customer base would have, with a gender column skewed in one group
 function customers(n: number, seed: number): string {

@@ -1,23 +1,13 @@
 // segkit compare and segkit abtest, run as a user would (dist/cli/main.js; `npm test` builds it first).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { segkit as segkitIn } from './helpers/segkitCli.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'dist', 'cli', 'main.js');
 const fx = JSON.parse(readFileSync(new URL('./fixtures/snapshots.json', import.meta.url), 'utf8'));
 let dir = '';
-
-function segkit(args: readonly string[]) {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.SEGKIT_DEBUG;
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env, timeout: 120_000 });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const segkit = (args: readonly string[]) => segkitIn(dir, args);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'segkit-overtime-'));

@@ -1,24 +1,14 @@
 // Every function that scans data gives the same bytes on every executor: inline, the piscina pool on 1, 2 and 4
 // threads, and loopback (every shard from its own encoded copy, every state and partial through bytes).
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  calinskiHarabaszScore, chooseK, clusterStats, close, createRandom, daviesBouldinScore, fromColumns, gaussianMixture, inertia, inlineExecutor,
-  kmeans, loadModel, loopbackExecutor, miniBatchKMeans, piscinaExecutor, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore,
+  calinskiHarabaszScore, chooseK, clusterStats, createRandom, daviesBouldinScore, fromColumns, gaussianMixture, inertia,
+  kmeans, loadModel, miniBatchKMeans, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore,
   type Executor, type MiniBatchKMeansModel,
 } from '../src/index.node.js';
-import { fixture } from './helpers.js';
+import { everyExecutor, fixture } from './helpers.js';
 
-const executors: [string, Executor][] = [
-  ['inline', inlineExecutor()],
-  ['piscina 1', piscinaExecutor({ threads: 1 })],
-  ['piscina 2', piscinaExecutor({ threads: 2 })],
-  ['piscina 4', piscinaExecutor({ threads: 4 })],
-  ['loopback', loopbackExecutor()],
-];
-afterAll(async () => {
-  await Promise.all(executors.map(([, ex]) => ex.close()));
-  await close();
-});
+const executors = everyExecutor();
 
 /** A JSON-able fingerprint of typed arrays and numbers that distinguishes every bit (NaN, -0 included). */
 function print(v: unknown): unknown {

@@ -1,6 +1,26 @@
 import { readFileSync } from 'node:fs';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
+import { close, inlineExecutor, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
+
+/**
+ * Every kind of executor a result must not depend on: inline, the piscina pool on 1, 2 and 4 threads, and loopback
+ * (every shard from its own encoded copy); closed, with the default one, after the file's tests.
+ */
+export function everyExecutor(): [string, Executor][] {
+  const executors: [string, Executor][] = [
+    ['inline', inlineExecutor()],
+    ['piscina 1', piscinaExecutor({ threads: 1 })],
+    ['piscina 2', piscinaExecutor({ threads: 2 })],
+    ['piscina 4', piscinaExecutor({ threads: 4 })],
+    ['loopback', loopbackExecutor()],
+  ];
+  afterAll(async () => {
+    await Promise.all(executors.map(([, ex]) => ex.close()));
+    await close();
+  });
+  return executors;
+}
 
 export interface Fixture {
   name: string;

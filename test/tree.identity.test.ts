@@ -1,22 +1,10 @@
 // Trees and forests give the same bytes on every executor (inline, piscina on 1, 2 and 4 threads, loopback),
 // whatever the pass schedule (every node by histograms, small nodes on the caller, everything on the caller).
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  close, createRandom, decisionTree, fromColumns, inlineExecutor, loopbackExecutor, piscinaExecutor, randomForest,
-  type Executor, type TreeEnsemble,
-} from '../src/index.node.js';
+import { describe, expect, it } from 'vitest';
+import { createRandom, decisionTree, fromColumns, randomForest, type TreeEnsemble } from '../src/index.node.js';
+import { everyExecutor } from './helpers.js';
 
-const executors: [string, Executor][] = [
-  ['inline', inlineExecutor()],
-  ['piscina 1', piscinaExecutor({ threads: 1 })],
-  ['piscina 2', piscinaExecutor({ threads: 2 })],
-  ['piscina 4', piscinaExecutor({ threads: 4 })],
-  ['loopback', loopbackExecutor()],
-];
-afterAll(async () => {
-  await Promise.all(executors.map(([, ex]) => ex.close()));
-  await close();
-});
+const executors = everyExecutor();
 
 // three shards of four overlapping classes; one feature with few distinct values, one with more than 256
 const rng = createRandom(5);

@@ -16,9 +16,8 @@
   return old == lab ? 0 : 1;
 }
 
-// Moves row i's weighted values from cluster `old` (none when -1) to `lab` in the f64 sums, for columns [j0, j1).
-@inline function moveRow(x: usize, stride: i32, d: i32, i: i32, old: i32, lab: i32, weights: usize, sums: usize, k: i32): void {
-  if (old == lab) return;
+// Moves row i's weighted values from cluster `old` (none when -1) to `lab` (another cluster) in the f64 sums.
+@inline export function moveRow(x: usize, stride: i32, d: i32, i: i32, old: i32, lab: i32, weights: usize, sums: usize, k: i32): void {
   const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
   for (let j = 0; j < d; j++) {
     const v = w * <f64>load<f32>(x + ((<usize>j * <usize>stride + <usize>i) << 2));
@@ -185,7 +184,7 @@ export function assign(
     }
     const old = load<i32>(labels + (<usize>i << 2));
     changed += finish(i, b1, lab, xn, labels, dist);
-    if (sums) moveRow(x, stride, d, i, old, lab, weights, sums, k);
+    if (sums && old != lab) moveRow(x, stride, d, i, old, lab, weights, sums, k);
   }
   return changed;
 }

@@ -12,6 +12,8 @@
 // centre); qt[(tau - base) * t + q] = largest displacement in set q; half[a] = half the distance from a to its
 // nearest other centre.
 
+import { moveRow } from './assign';
+
 /** Relative inflation applied whenever a bound is rounded, larger than float32 rounding so bounds stay conservative. */
 const GROW: f32 = 1.0 + 2.3841858e-7 * 4.0;
 const SHRINK: f32 = 1.0 - 2.3841858e-7 * 4.0;
@@ -20,34 +22,17 @@ const CH: i32 = 128; // the tmp size in src/kernels/assignBounded.ts follows fro
 
 // NaN never occurs here, so pmin / pmax (one instruction each) stand in for min / max, whose NaN and signed-zero
 // rules cost V8 several instructions; lane-wise selects replace data-dependent branches.
-@inline function hmin(v: v128): v128 {
-  const a = f32x4.pmin(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return f32x4.pmin(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2));
-}
 
-@inline function gatherF32(base: usize, idx: v128): v128 {
+// Loads the 32-bit values at base + idx_r * 4 into lane r (float32 or int32 alike: v128 lanes are bits).
+@inline function gather32(base: usize, idx: v128): v128 {
   let r = v128.load32_splat(base + (<usize>i32x4.extract_lane(idx, 0) << 2));
   r = v128.load32_lane(base + (<usize>i32x4.extract_lane(idx, 1) << 2), r, 1);
   r = v128.load32_lane(base + (<usize>i32x4.extract_lane(idx, 2) << 2), r, 2);
   return v128.load32_lane(base + (<usize>i32x4.extract_lane(idx, 3) << 2), r, 3);
 }
 
-@inline function gatherI32(base: usize, idx: v128): v128 {
-  let r = v128.load32_splat(base + (<usize>i32x4.extract_lane(idx, 0) << 2));
-  r = v128.load32_lane(base + (<usize>i32x4.extract_lane(idx, 1) << 2), r, 1);
-  r = v128.load32_lane(base + (<usize>i32x4.extract_lane(idx, 2) << 2), r, 2);
-  return v128.load32_lane(base + (<usize>i32x4.extract_lane(idx, 3) << 2), r, 3);
-}
-
-// Stores lane r of v at base + idx_r * 4 for the lanes whose bit is set in `valid` (lanes in order).
-@inline function scatterF32(base: usize, idx: v128, v: v128, valid: i32): void {
-  store<f32>(base + (<usize>i32x4.extract_lane(idx, 0) << 2), f32x4.extract_lane(v, 0));
-  if (valid & 2) store<f32>(base + (<usize>i32x4.extract_lane(idx, 1) << 2), f32x4.extract_lane(v, 1));
-  if (valid & 4) store<f32>(base + (<usize>i32x4.extract_lane(idx, 2) << 2), f32x4.extract_lane(v, 2));
-  if (valid & 8) store<f32>(base + (<usize>i32x4.extract_lane(idx, 3) << 2), f32x4.extract_lane(v, 3));
-}
-
-@inline function scatterI32(base: usize, idx: v128, v: v128, valid: i32): void {
+// Stores lane r of v (its 32 bits, float32 or int32) at base + idx_r * 4 for the lanes whose bit is set in `valid`.
+@inline function scatter32(base: usize, idx: v128, v: v128, valid: i32): void {
   store<i32>(base + (<usize>i32x4.extract_lane(idx, 0) << 2), i32x4.extract_lane(v, 0));
   if (valid & 2) store<i32>(base + (<usize>i32x4.extract_lane(idx, 1) << 2), i32x4.extract_lane(v, 1));
   if (valid & 4) store<i32>(base + (<usize>i32x4.extract_lane(idx, 2) << 2), i32x4.extract_lane(v, 2));
@@ -105,23 +90,6 @@ function unitRows(x: usize, stride: i32, d: i32, cu: usize, norms: usize, g: i32
   const c = load<i32>(cp);
   store<i32>(lists + (<usize>(g * (CH + 4) + c) << 2), q);
   store<i32>(cp, c + on);
-}
-
-// Moves row i's weighted values from cluster `old` (none when -1) to `lab` in the float64 sums.
-@inline function moveRow(x: usize, stride: i32, d: i32, i: i32, old: i32, lab: i32, weights: usize, sums: usize, k: i32): void {
-  const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-  for (let j = 0; j < d; j++) {
-    const v = w * <f64>load<f32>(x + ((<usize>j * <usize>stride + <usize>i) << 2));
-    const add = sums + ((<usize>(lab * d + j)) << 3);
-    store<f64>(add, load<f64>(add) + v);
-    if (old >= 0) {
-      const sub = sums + ((<usize>(old * d + j)) << 3);
-      store<f64>(sub, load<f64>(sub) - v);
-    }
-  }
-  const cnt = sums + ((<usize>(k * d)) << 3);
-  store<f64>(cnt + (<usize>lab << 3), load<f64>(cnt + (<usize>lab << 3)) + w);
-  if (old >= 0) store<f64>(cnt + (<usize>old << 3), load<f64>(cnt + (<usize>old << 3)) - w);
 }
 
 // The batch's working memory in tmp (slots are a batch's rows, in row order): rowsT (CH + 4 i32), ltB (t x (CH + 4)
@@ -188,9 +156,9 @@ function processBatch(
       const n4 = min<i32>(4, cnt - q);
       const valid = (1 << n4) - 1;
       const slots = v128.load(list + (<usize>q << 2));
-      const rows4 = gatherI32(rowsT, slots);
+      const rows4 = gather32(rowsT, slots);
       const run = i32x4.all_true(i32x4.eq(rows4, i32x4.add(i32x4.splat(i32x4.extract_lane(rows4, 0)), vLane)));
-      const old = run ? v128.load(labels + (<usize>i32x4.extract_lane(rows4, 0) << 2)) : gatherI32(labels, rows4);
+      const old = run ? v128.load(labels + (<usize>i32x4.extract_lane(rows4, 0) << 2)) : gather32(labels, rows4);
       // the units computed for these rows: the own unit (all of them when forced) first
       let nc = 0;
       if (force) {
@@ -205,7 +173,7 @@ function processBatch(
         store<u8>(done + <usize>g0, 1);
         nc = 1;
         // the exact upper bound of each row, from its own slot
-        const lane = v128.and(gatherI32(slotOf, old), i32x4.splat(3));
+        const lane = v128.and(gather32(slotOf, old), i32x4.splat(3));
         const o = sv + (<usize>g0 << 6);
         let own = v128.bitselect(v128.load(o), v128.load(o, 16), i32x4.eq(lane, i32x4.splat(0)));
         own = v128.bitselect(v128.load(o, 32), own, i32x4.eq(lane, i32x4.splat(2)));
@@ -215,7 +183,7 @@ function processBatch(
         // sets the exact upper bound does not clear (for any of the rows): their units are computed too
         const ownSet = (g0 << 2) >> ls;
         for (let qs = 0; qs < t; qs++) {
-          const l = gatherF32(ltB + <usize>(qs * lw), slots);
+          const l = gather32(ltB + <usize>(qs * lw), slots);
           v128.store(lt4 + (<usize>qs << 4), l);
           // a set spanning several units is computed whole, the own unit's set included
           if (qs != ownSet && !v128.any_true(v128.and(f32x4.le(l, ue), i32x4.lt_s(vLane, i32x4.splat(n4))))) continue;
@@ -286,18 +254,18 @@ function processBatch(
         const at = i32x4.sub(rows4, i32x4.splat(row0));
         for (let qs = 0; qs < t; qs++) {
           const l = v128.load(acc + (<usize>qs << 4));
-          scatterF32(bnd + (<usize>(qs * nrows) << 2), at, l, valid);
+          scatter32(bnd + (<usize>(qs * nrows) << 2), at, l, valid);
           lmin = f32x4.pmin(lmin, l);
         }
-        scatterF32(upper, rows4, up4, valid);
-        scatterF32(lower, rows4, lmin, valid);
-        scatterI32(tau, rows4, i32x4.splat(now), valid);
-        scatterI32(labels, rows4, lab, valid);
+        scatter32(upper, rows4, up4, valid);
+        scatter32(lower, rows4, lmin, valid);
+        scatter32(tau, rows4, i32x4.splat(now), valid);
+        scatter32(labels, rows4, lab, valid);
       }
       // old and new labels by slot, for the moves below
       const at2 = i32x4.shl(slots, 1);
-      scatterI32(mv, at2, old, valid);
-      scatterI32(mv + 4, at2, lab, valid);
+      scatter32(mv, at2, old, valid);
+      scatter32(mv + 4, at2, lab, valid);
     }
   }
   // the sum moves of changed labels, in row order (the order plain Lloyd adds them in)
@@ -354,15 +322,15 @@ export function assignBounded(
       // share one stamp: a block with a touched row is restamped whole, so its tables' rows are splats
       const full = liveBits == 15;
       const rowsC = full ? rows4 : i32x4.min_s(rows4, i32x4.splat(row1 - 1));
-      const a4 = full ? v128.load(labels + (<usize>i0 << 2)) : gatherI32(labels, rowsC);
-      const u4 = full ? v128.load(upper + (<usize>i0 << 2)) : gatherF32(upper, rowsC);
-      const l4 = full ? v128.load(lower + (<usize>i0 << 2)) : gatherF32(lower, rowsC);
+      const a4 = full ? v128.load(labels + (<usize>i0 << 2)) : gather32(labels, rowsC);
+      const u4 = full ? v128.load(upper + (<usize>i0 << 2)) : gather32(upper, rowsC);
+      const l4 = full ? v128.load(lower + (<usize>i0 << 2)) : gather32(lower, rowsC);
       const ti = load<i32>(tau + (<usize>i0 << 2));
       const idx2 = i32x4.shl(i32x4.add(i32x4.splat((ti - base) * k), a4), 1);
-      const un4 = f32x4.mul(f32x4.add(u4, gatherF32(pr, idx2)), vGrow);
-      const ln4 = f32x4.mul(f32x4.pmax(f32x4.sub(l4, gatherF32(pr + 4, idx2)), vZero), vShrink);
+      const un4 = f32x4.mul(f32x4.add(u4, gather32(pr, idx2)), vGrow);
+      const ln4 = f32x4.mul(f32x4.pmax(f32x4.sub(l4, gather32(pr + 4, idx2)), vZero), vShrink);
       const fresh = ti >= refresh;
-      let settled = f32x4.lt(un4, f32x4.pmax(ln4, gatherF32(half, a4)));
+      let settled = f32x4.lt(un4, f32x4.pmax(ln4, gather32(half, a4)));
       if (fresh && ((i32x4.bitmask(settled) | ~liveBits) & 15) == 15) continue;
       // the per-set bounds of the 4 rows, moved to this pass
       const at = i32x4.sub(rowsC, i32x4.splat(row0));
@@ -370,7 +338,7 @@ export function assignBounded(
       let minl = vInf;
       for (let qs = 0; qs < t; qs++) {
         const colq = bnd + (<usize>(qs * nrows) << 2);
-        const b = full ? v128.load(colq + (<usize>(i0 - row0) << 2)) : gatherF32(colq, at);
+        const b = full ? v128.load(colq + (<usize>(i0 - row0) << 2)) : gather32(colq, at);
         const l = f32x4.mul(f32x4.pmax(f32x4.sub(b, v128.load32_splat(qrow + (<usize>qs << 2))), vZero), vShrink);
         v128.store(ltB + <usize>(qs * lw) + (<usize>nt << 2), l);
         minl = f32x4.pmin(minl, l);
@@ -385,10 +353,10 @@ export function assignBounded(
           v128.store(tau + (<usize>i0 << 2), i32x4.splat(now));
           for (let qs = 0; qs < t; qs++) v128.store(bnd + (<usize>(qs * nrows + i0 - row0) << 2), v128.load(ltB + <usize>(qs * lw) + (<usize>nt << 2)));
         } else {
-          scatterF32(upper, rows4, un4, liveBits);
-          scatterF32(lower, rows4, minl, liveBits);
-          scatterI32(tau, rows4, i32x4.splat(now), liveBits);
-          for (let qs = 0; qs < t; qs++) scatterF32(bnd + (<usize>(qs * nrows) << 2), at, v128.load(ltB + <usize>(qs * lw) + (<usize>nt << 2)), liveBits);
+          scatter32(upper, rows4, un4, liveBits);
+          scatter32(lower, rows4, minl, liveBits);
+          scatter32(tau, rows4, i32x4.splat(now), liveBits);
+          for (let qs = 0; qs < t; qs++) scatter32(bnd + (<usize>(qs * nrows) << 2), at, v128.load(ltB + <usize>(qs * lw) + (<usize>nt << 2)), liveBits);
         }
       }
       // touched lanes join the batch: their moved set bounds go to their batch columns

@@ -88,3 +88,51 @@ export function updateClosest(
   }
   return pot;
 }
+
+// The k-means|| bookkeeping over rows [row0, row1) (pointers address row 0 of their buffers).
+
+/** Where dist_i < closest_i, closest_i = dist_i and owner_i = base + cand_i; returns sum_i closest_i, in row order. */
+export function mergeClosest(closest: usize, owner: usize, cand: usize, dist: usize, row0: i32, row1: i32, base: i32): f64 {
+  let pot: f64 = 0;
+  for (let i = row0; i < row1; i++) {
+    const o = <usize>i << 2;
+    let c = load<f32>(closest + o);
+    const v = load<f32>(dist + o);
+    if (v < c) {
+      c = v;
+      store<f32>(closest + o, v);
+      store<i32>(owner + o, base + load<i32>(cand + o));
+    }
+    pot += <f64>c;
+  }
+  return pot;
+}
+
+// murmur3's 32-bit finaliser, as the host's fmix32
+@inline function fmix(h: u32): u32 {
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  return h ^ (h >> 16);
+}
+
+/**
+ * The rows with w closest > 0 whose uniform (the host's indexUniforms with keys base and salt, at index start + i - row0,
+ * below 2^32) is below l w closest / pot: their numbers i - row0 to out; returns how many.
+ */
+export function preselect(closest: usize, weights: usize, row0: i32, row1: i32, start: u32, base: u32, salt: u32, l: f64, pot: f64, out: usize): i32 {
+  let n = 0;
+  for (let i = row0; i < row1; i++) {
+    const o = <usize>i << 2;
+    const wc = (weights ? <f64>load<f32>(weights + o) : 1.0) * <f64>load<f32>(closest + o);
+    if (wc > 0) {
+      const u = <f64>fmix(fmix((start + <u32>(i - row0)) * 0x9e3779b1 ^ base) + salt) / 4294967296.0;
+      if (u < (l * wc) / pot) {
+        store<i32>(out + (<usize>n << 2), i - row0);
+        n++;
+      }
+    }
+  }
+  return n;
+}

@@ -3,7 +3,7 @@
 // from (seed, round, row index), is below l w closest / phi; phi (all shards) is at least this shard's potential,
 // so the rows below l w closest / (this shard's potential) are a superset the caller filters with phi.
 import { assignShard } from '../kernels/assign.js';
-import { updateClosestShard } from '../kernels/seedDistances.js';
+import { mergeClosestShard, preselectShard, PRESELECT_BYTES_PER_ROW, updateClosestShard } from '../kernels/seedDistances.js';
 import { rowValues, shardColumn, type Shard } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { indexUniforms } from '../util/random.js';
@@ -29,40 +29,48 @@ interface Next {
   total: number;
 }
 
+/** Global row numbers the preselection kernel takes (its uniforms are drawn from 32-bit indices). */
+const KERNEL_ROWS = 2 ** 31;
+
 function finish(sh: Shard, pot: number, s: Next): ParallelPartial {
   const closest = rowValues(sh, 'closest', 'f32'), owner = rowValues(sh, 'owner', 'i32');
   const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
   const counts = new Float64Array(s.total);
-  for (let i = 0; i < sh.rows; i++) counts[owner[i]] += w ? w[i] : 1;
+  if (w) for (let i = 0; i < sh.rows; i++) counts[owner[i]] += w[i];
+  else for (let i = 0; i < sh.rows; i++) counts[owner[i]]++;
   if (s.round < 0) return { pot, counts };
-  const picked: number[] = [];
   const uniform = indexUniforms(s.seed, s.round);
-  for (let i = 0; i < sh.rows; i++) {
-    const wc = (w ? w[i] : 1) * closest[i];
-    if (wc > 0) {
-      const u = uniform(sh.start + i);
+  let chosen: ArrayLike<number>;
+  if (sh.start + sh.rows <= KERNEL_ROWS) chosen = preselectShard(sh, 'closest', s.seed, s.round, s.l, pot);
+  else {
+    const rows: number[] = [];
+    for (let i = 0; i < sh.rows; i++) {
+      const wc = (w ? w[i] : 1) * closest[i];
       // the same expression the caller applies with phi >= pot, so rounding keeps the superset
-      if (u < (s.l * wc) / pot) picked.push(i, u, wc);
+      if (wc > 0 && uniform(sh.start + i) < (s.l * wc) / pot) rows.push(i);
     }
+    chosen = rows;
   }
   const width = 3 + sh.d;
-  const rows = picked.length / 3;
-  const picks = new Float64Array(rows * width);
+  const picks = new Float64Array(chosen.length * width);
   const cols = Array.from({ length: sh.d }, (_, j) => shardColumn(sh, j));
-  for (let q = 0; q < rows; q++) {
-    const i = picked[3 * q];
+  for (let q = 0; q < chosen.length; q++) {
+    const i = chosen[q];
     picks[q * width] = sh.start + i;
-    picks[q * width + 1] = picked[3 * q + 1];
-    picks[q * width + 2] = picked[3 * q + 2];
+    picks[q * width + 1] = uniform(sh.start + i);
+    picks[q * width + 2] = (w ? w[i] : 1) * closest[i];
     for (let j = 0; j < sh.d; j++) picks[q * width + 3 + j] = cols[j][i];
   }
   return { pot, picks, counts };
 }
 
+const preselectBytes = (_s: unknown, _d: number, shardRows: number): number => PRESELECT_BYTES_PER_ROW * shardRows + 64;
+
 /** The first centre: closest = |x - c|^2 (direct form), every row owned by candidate 0. */
 export const firstCentreOp = defineOp<Next & { centre: Float32Array }, ParallelPartial>({
   name: 'kmeansParallel.first',
   rows: () => ({ closest: F32, owner: I32 }),
+  scratchBytes: preselectBytes,
   run(sh, s) {
     const pot = updateClosestShard(sh, s.centre, 'closest', true);
     rowValues(sh, 'owner', 'i32').fill(0);
@@ -77,19 +85,14 @@ export const firstCentreOp = defineOp<Next & { centre: Float32Array }, ParallelP
 export const candidatesUpdateOp = defineOp<Next & { cent: Float32Array; norms: Float32Array; m: number; base: number }, ParallelPartial>({
   name: 'kmeansParallel.update',
   rows: () => ({ closest: F32, owner: I32, candidate: { type: 'i32', fill: -1 }, candidateDist: F32 }),
-  scratchBytes: (s, d) => 8 * (s.m * d + s.m) + 64,
+  scratchBytes: (s, d, shardRows) => 8 * (s.m * d + s.m) + preselectBytes(s, d, shardRows),
   run(sh, s) {
     assignShard(sh, { cent: s.cent, norms: s.norms, k: s.m, labels: 'candidate', dist: 'candidateDist' });
-    const closest = rowValues(sh, 'closest', 'f32'), owner = rowValues(sh, 'owner', 'i32');
-    const cand = rowValues(sh, 'candidate', 'i32'), dist = rowValues(sh, 'candidateDist', 'f32');
-    const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
-    let pot = 0;
-    for (let i = 0; i < sh.rows; i++) {
-      if (dist[i] < closest[i]) {
-        closest[i] = dist[i];
-        owner[i] = s.base + cand[i];
-      }
-      pot += (w ? w[i] : 1) * closest[i];
+    let pot = mergeClosestShard(sh, 'closest', 'owner', 'candidate', 'candidateDist', s.base);
+    if (sh.buffers.has('weights')) {
+      const closest = rowValues(sh, 'closest', 'f32'), w = rowValues(sh, 'weights', 'f32');
+      pot = 0;
+      for (let i = 0; i < sh.rows; i++) pot += w[i] * closest[i];
     }
     return finish(sh, pot, s);
   },

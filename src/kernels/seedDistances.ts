@@ -1,4 +1,5 @@
-import { rowPtr, scratchCopy, scratchF64, type Shard } from './shard.js';
+import { rowPtr, scratchCopy, scratchF64, view, type Shard } from './shard.js';
+import { indexUniformKeys } from '../util/random.js';
 
 /** For each of m candidate centres (m x d float32), the shard's potential sum_i w_i * min(closest_i, |x_i - c|^2). */
 export function candidatePotentialsShard(sh: Shard, cand: Float32Array, m: number, closest: string): Float64Array {
@@ -12,4 +13,26 @@ export function candidatePotentialsShard(sh: Shard, cand: Float32Array, m: numbe
 export function updateClosestShard(sh: Shard, centre: Float32Array, closest: string, first: boolean): number {
   const c = scratchCopy(sh, centre);
   return sh.mem.kernels.updateClosest(sh.x, sh.stride, sh.d, sh.row0, sh.row0 + sh.rows, c, rowPtr(sh, closest), rowPtr(sh, 'weights'), first ? 1 : 0);
+}
+
+/**
+ * Where the per-row `dist` is below `closest`, closest takes it and `owner` becomes base + `cand`; returns the shard's
+ * sum of closest (unweighted), added in row order.
+ */
+export function mergeClosestShard(sh: Shard, closest: string, owner: string, cand: string, dist: string, base: number): number {
+  return sh.mem.kernels.mergeClosest(rowPtr(sh, closest), rowPtr(sh, owner), rowPtr(sh, cand), rowPtr(sh, dist), sh.row0, sh.row0 + sh.rows, base);
+}
+
+/** Rows each scratch byte of `preselectShard` covers: 4 bytes a row. */
+export const PRESELECT_BYTES_PER_ROW = 4;
+
+/**
+ * The shard's rows (0-based) with w closest > 0 whose uniform `indexUniforms(seed, stream)(start + i)` is below
+ * l w closest / pot, in row order. Global row numbers must stay below 2^31.
+ */
+export function preselectShard(sh: Shard, closest: string, seed: number, stream: number, l: number, pot: number): Int32Array {
+  const { base, salt } = indexUniformKeys(seed, stream);
+  const out = sh.scratch.alloc(PRESELECT_BYTES_PER_ROW * Math.max(1, sh.rows));
+  const n = sh.mem.kernels.preselect(rowPtr(sh, closest), rowPtr(sh, 'weights'), sh.row0, sh.row0 + sh.rows, sh.start, base, salt, l, pot, out);
+  return Int32Array.from(view(sh.mem, 'i32', out, n));
 }

@@ -69,7 +69,8 @@ export interface Shard {
   readonly scratch: Scratch;
 }
 
-function view<T extends DType>(mem: KernelMemory, type: T, ptr: number, length: number): TypedArrayOf<T> {
+/** A typed view of kernel memory. */
+export function view<T extends DType>(mem: KernelMemory, type: T, ptr: number, length: number): TypedArrayOf<T> {
   const buf = mem.memory.buffer;
   if (type === 'f32') return new Float32Array(buf, ptr, length) as TypedArrayOf<T>;
   if (type === 'f64') return new Float64Array(buf, ptr, length) as TypedArrayOf<T>;

@@ -8,6 +8,8 @@ export interface KernelExports {
   accumulate(...args: number[]): void;
   candidatePotentials(...args: number[]): void;
   updateClosest(...args: number[]): number;
+  mergeClosest(...args: number[]): number;
+  preselect(...args: number[]): number;
   labelDistances(...args: number[]): void;
   distances(...args: number[]): void;
   silhouetteSums(...args: number[]): void;

@@ -83,8 +83,13 @@ export function hashUniform(seed: number, stream: number, index: number): number
  * holder of the index makes, at two hash rounds per draw (for per-row sampling over millions of rows).
  */
 export function indexUniforms(seed: number, stream: number): (index: number) => number {
+  const { base, salt } = indexUniformKeys(seed, stream);
+  return (index) => fmix32((fmix32(Math.imul(index | 0, 0x9e3779b1) ^ base) + salt) ^ Math.trunc(index / 0x100000000)) / 4294967296;
+}
+
+/** The two 32-bit keys of `indexUniforms(seed, stream)`, for kernels that draw the same uniforms. */
+export function indexUniformKeys(seed: number, stream: number): { base: number; salt: number } {
   const lo = Math.trunc(seed) | 0, hi = Math.trunc(seed / 0x100000000) | 0;
   const base = fmix32(fmix32(fmix32(lo ^ 0x243f6a88) ^ hi) + (stream | 0));
-  const salt = fmix32(base ^ 0x6a09e667);
-  return (index) => fmix32((fmix32(Math.imul(index | 0, 0x9e3779b1) ^ base) + salt) ^ Math.trunc(index / 0x100000000)) / 4294967296;
+  return { base, salt: fmix32(base ^ 0x6a09e667) };
 }

@@ -9,10 +9,15 @@ export const TOP_BITS = 11;
 export const TOP_BUCKETS = 1 << TOP_BITS;
 const TOP_SHIFT = 32 - TOP_BITS;
 
-/** Bits of a float32 as uint32, viewed on the same memory. */
-function bitsOf(col: Float32Array | Float64Array): Uint32Array {
-  return new Uint32Array(col.buffer, col.byteOffset, col.length);
+/** Bits of a float32 as int32, viewed on the same memory (int32 keeps the hot loops in small integers). */
+function bitsOf(col: Float32Array | Float64Array): Int32Array {
+  return new Int32Array(col.buffer, col.byteOffset, col.length);
 }
+
+/** NaN bits (b & 0x7fffffff above this): a missing value. */
+const NAN_ABOVE = 0x7f800000;
+/** The signed form of a present value's sortable key (key - 2^31): signed order is numeric order, -0 is +0. */
+const signedKey = (b: number): number => (b === -0x80000000 ? 0 : b ^ ((b >> 31) & 0x7fffffff));
 
 /**
  * Sortable key of a float32's bits (key order = numeric order; -0 is +0); -1 for NaN (a missing value).
@@ -91,17 +96,20 @@ export const driftScanOp = defineOp<ScanState, ScanPartial>({
       const h = hist.subarray(j * TOP_BUCKETS, (j + 1) * TOP_BUCKETS);
       let sum = 0, miss = 0;
       for (let i = 0; i < sh.rows; i++) {
-        const key = sortKey(bits[i]);
-        if (key < 0) { miss++; continue; }
-        h[key >>> TOP_SHIFT]++;
+        const b = bits[i];
+        if ((b & 0x7fffffff) > NAN_ABOVE) { miss++; continue; }
+        // the unsigned key's top bits: the signed key's, sign bit flipped
+        h[(signedKey(b) >>> TOP_SHIFT) ^ (TOP_BUCKETS >> 1)]++;
         sum += col[i];
       }
       sums[j] = sum; missing[j] = miss;
       if (dist2) {
+        const cj = new Float64Array(k + 1);
+        for (let c = 0; c < k; c++) cj[c] = s.centres[c * d + j];
         for (let i = 0; i < sh.rows; i++) {
           const c = slot[i];
           if (c === k) continue;
-          const t = col[i] - s.centres[c * d + j];
+          const t = col[i] - cj[c];
           dist2[i] += t * t;
         }
       }
@@ -153,9 +161,18 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
       const cnt = new Uint32Array(f.counters);
       const cells = f.lo.length;
       // cells are sorted and disjoint; first[top] is the first cell of a top-bit block (earlier cells end before it)
-      const lo = f.lo, first = f.first, at = f.at, shift = f.shift, buckets = f.buckets;
-      const hi = new Float64Array(cells);
-      for (let q = 0; q < cells; q++) hi[q] = lo[q] + (buckets[q] === 0 ? 1 : buckets[q]) * 2 ** shift[q];
+      // cell bounds as signed keys (key - 2^31); an upper bound may be 2^31, so they stay float64
+      const first = f.first, at = f.at, shift = f.shift, buckets = f.buckets;
+      const lo = new Float64Array(cells), hi = new Float64Array(cells);
+      // end[top]: one past the block's last cell; near: a bit per 2^16 keys that some cell reaches (most rows of a
+      // pass fall in no cell and stop there)
+      const end = new Int32Array(TOP_BUCKETS), near = new Int32Array(1 << 11);
+      for (let q = 0; q < cells; q++) {
+        lo[q] = f.lo[q] - 2 ** 31;
+        hi[q] = lo[q] + (buckets[q] === 0 ? 1 : buckets[q]) * 2 ** shift[q];
+        end[Math.floor(f.lo[q] / 2 ** TOP_SHIFT)] = q + 1;
+        for (let r = Math.floor(f.lo[q] / 2 ** 16), last = Math.floor((hi[q] + 2 ** 31 - 1) / 2 ** 16); r <= last; r++) near[r >>> 5] |= 1 << (r & 31);
+      }
       const slotOf = new Int32Array(cells).fill(-1);
       let nColl = 0;
       for (let q = 0; q < cells; q++) if (buckets[q] === 0) slotOf[q] = nColl++;
@@ -164,12 +181,20 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
       const bufs: Float32Array[] = Array.from({ length: nColl }, () => new Float32Array(64));
       const rows = sh.rows;
       for (let i = 0; i < rows; i++) {
-        const key = sortKey(bits[i]);
-        if (key < 0) continue;
-        let q = first[key >>> TOP_SHIFT];
+        const b = bits[i];
+        if ((b & 0x7fffffff) > NAN_ABOVE) continue;
+        const key = signedKey(b);
+        const r = (key >>> 16) ^ 0x8000;
+        if (!((near[r >>> 5] >>> (r & 31)) & 1)) continue;
+        const top = (key >>> TOP_SHIFT) ^ (TOP_BUCKETS >> 1);
+        // the block's last cell starting at or below the key
+        let q = first[top], e = end[top];
         if (q < 0) continue;
-        while (q < cells && hi[q] <= key) q++;
-        if (q === cells || lo[q] > key) continue;
+        while (e - q > 1) {
+          const m = (q + e) >>> 1;
+          if (lo[m] <= key) q = m; else e = m;
+        }
+        if (lo[q] > key || hi[q] <= key) continue;
         if (buckets[q] !== 0) {
           // a cell lies inside one top-bit block, so key - lo < 2^21 and the shift is exact
           cnt[at[q] + ((key - lo[q]) >>> shift[q])]++;

@@ -5,6 +5,7 @@ import { close, createRandom, fromRows, inlineExecutor, kmeans, loopbackExecutor
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
 import { twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
 import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
+import { IdIndex } from '../src/workflow/snapshotColumns.js';
 import { failure } from './helpers.js';
 
 const fx = JSON.parse(readFileSync(new URL('./fixtures/snapshots.json', import.meta.url), 'utf8'));
@@ -170,5 +171,30 @@ describe('exact drift statistics over many shards', () => {
     }
     await ex.release(hA);
     await ex.release(hB);
+  });
+});
+
+describe('matching customers by id', () => {
+  const ids = (values: number[]) => ({ kind: 'number' as const, values: Float64Array.from(values) });
+  // dense integers (a direct table), sparse integers and fractions (hashed): the same rows found, the same errors
+  const cases: [string, number[]][] = [
+    ['dense integers', [5, 9, 6, 7, 8, 12, -0]],
+    ['sparse integers', [5, 9e12, 6, -7e15, 8, 12, 0]],
+    ['fractions', [5, 9.5, 6, 7.25, 8, 12, 0]],
+  ];
+  it.each(cases)('%s: rows of present ids, -1 for absent ones, -0 matching 0', (_, values) => {
+    const index = new IdIndex(ids(values), 'before', 'customer_id');
+    const probe = [...values, 0, 1e300, 4, 13, 6.5, -1];
+    const got = probe.map((_, i) => index.find(ids(probe), i));
+    const want = probe.map((x) => values.findIndex((y) => y === x));
+    expect(got).toEqual(want);
+    expect(got.slice(0, values.length)).toEqual(values.map((_, i) => i));
+    expect(index.find({ kind: 'string', values: ['6', 'x', '6.0'] }, 0)).toBe(2);
+    expect(index.find({ kind: 'string', values: ['6', 'x', '6.0'] }, 2)).toBe(-1);
+  });
+  it.each(cases)('%s: a repeated id names both rows', (_, values) => {
+    const dup = [...values, values[3]];
+    expect(() => new IdIndex(ids(dup), 'after', 'customer_id')).toThrow(`snapshot "after" has customer_id ${values[3]} twice (rows 3 and ${values.length})`);
+    expect(() => new IdIndex(ids([...values, 0]), 'after', 'customer_id')).toThrow('twice (rows 6 and 7)');
   });
 });

@@ -63,6 +63,15 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
       let row = 0;
       for (const chunk of vec.data) {
         const raw = chunk.values as ArrayLike<number | bigint>;
+        if (chunk.nullCount === 0 && !(raw instanceof BigInt64Array || raw instanceof BigUint64Array)) {
+          // plain numbers without nulls: one native copy, then the NaN check
+          const from = row;
+          values.set((raw as Float64Array).subarray(0, chunk.length), row);
+          for (row = from; row < from + chunk.length; row++) {
+            if (values[row] !== values[row]) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" holds NaN`);
+          }
+          continue;
+        }
         for (let i = 0; i < chunk.length; i++, row++) {
           if (chunk.nullCount > 0 && !chunk.getValid(i)) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" is empty`);
           const v = raw[i];
@@ -120,6 +129,8 @@ export class IdIndex {
   private readonly slots?: Int32Array;
   private readonly mask: number = 0;
   private readonly map?: Map<string, number>;
+  /** The smallest id when the table is direct (slot id - min); undefined when hashed. */
+  private readonly min?: number;
   constructor(private readonly ids: Ids, snapshot: string, idName: string) {
     if (ids.kind === 'string') {
       this.map = new Map();
@@ -131,11 +142,29 @@ export class IdIndex {
       return;
     }
     const n = ids.values.length;
+    const v = ids.values;
+    // integer ids in a range at most 4n wide (customer numbers, mostly): a direct table by id - min
+    let min = Infinity, max = -Infinity, whole = true;
+    for (let i = 0; i < n && whole; i++) {
+      const x = v[i];
+      if (!Number.isInteger(x)) whole = false;
+      else { if (x < min) min = x; if (x > max) max = x; }
+    }
+    if (whole && max - min < 4 * n + 1024) {
+      this.min = min;
+      this.slots = new Int32Array(max - min + 1).fill(-1);
+      for (let i = 0; i < n; i++) {
+        const s = v[i] - min;
+        const at = this.slots[s];
+        if (at >= 0) throw duplicate(snapshot, idName, v[i], at, i);
+        this.slots[s] = i;
+      }
+      return;
+    }
     let size = 16;
     while (size < 2 * n) size *= 2;
     this.mask = size - 1;
     this.slots = new Int32Array(size).fill(-1);
-    const v = ids.values;
     for (let i = 0; i < n; i++) {
       let s = hashNumber(v[i]) & this.mask;
       for (;;) {
@@ -159,6 +188,10 @@ export class IdIndex {
 
   private findNumber(x: number): number {
     const v = (this.ids as { values: Float64Array }).values;
+    if (this.min !== undefined) {
+      const s = x - this.min;
+      return s >= 0 && s < this.slots!.length && Number.isInteger(s) ? this.slots![s] : -1;
+    }
     let s = hashNumber(x) & this.mask;
     for (;;) {
       const at = this.slots![s];

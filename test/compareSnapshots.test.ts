@@ -179,12 +179,14 @@ describe('matching customers by id', () => {
   // dense integers (a direct table), sparse integers and fractions (hashed): the same rows found, the same errors
   const cases: [string, number[]][] = [
     ['dense integers', [5, 9, 6, 7, 8, 12, -0]],
+    ['dense integers below zero', [5, -1000, 6, 7, 8, 12, 0]],
     ['sparse integers', [5, 9e12, 6, -7e15, 8, 12, 0]],
     ['fractions', [5, 9.5, 6, 7.25, 8, 12, 0]],
   ];
   it.each(cases)('%s: rows of present ids, -1 for absent ones, -0 matching 0', (_, values) => {
     const index = new IdIndex(ids(values), 'before', 'customer_id');
-    const probe = [...values, 0, 1e300, 4, 13, 6.5, -1];
+    // fractions that round to a whole slot once the smallest id is subtracted are not ids
+    const probe = [...values, 0, 1e300, 4, 13, 6.5, -1, 1e-20, -1e-20, 7.000000000000001];
     const got = probe.map((_, i) => index.find(ids(probe), i));
     const want = probe.map((x) => values.findIndex((y) => y === x));
     expect(got).toEqual(want);
@@ -196,5 +198,8 @@ describe('matching customers by id', () => {
     const dup = [...values, values[3]];
     expect(() => new IdIndex(ids(dup), 'after', 'customer_id')).toThrow(`snapshot "after" has customer_id ${values[3]} twice (rows 3 and ${values.length})`);
     expect(() => new IdIndex(ids([...values, 0]), 'after', 'customer_id')).toThrow('twice (rows 6 and 7)');
+  });
+  it('an empty id column finds nothing', () => {
+    expect(new IdIndex(ids([]), 'before', 'customer_id').find(ids([3]), 0)).toBe(-1);
   });
 });

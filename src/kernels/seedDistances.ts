@@ -23,7 +23,7 @@ export function mergeClosestShard(sh: Shard, closest: string, owner: string, can
   return sh.mem.kernels.mergeClosest(rowPtr(sh, closest), rowPtr(sh, owner), rowPtr(sh, cand), rowPtr(sh, dist), sh.row0, sh.row0 + sh.rows, base);
 }
 
-/** Rows each scratch byte of `preselectShard` covers: 4 bytes a row. */
+/** Scratch bytes `preselectShard` needs per row of the shard. */
 export const PRESELECT_BYTES_PER_ROW = 4;
 
 /**

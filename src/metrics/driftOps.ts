@@ -161,17 +161,18 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
       const cnt = new Uint32Array(f.counters);
       const cells = f.lo.length;
       // cells are sorted and disjoint; first[top] is the first cell of a top-bit block (earlier cells end before it)
-      // cell bounds as signed keys (key - 2^31); an upper bound may be 2^31, so they stay float64
+      // cell bounds as signed keys (key - 2^31), the upper one inclusive, so every comparison stays in int32
       const first = f.first, at = f.at, shift = f.shift, buckets = f.buckets;
-      const lo = new Float64Array(cells), hi = new Float64Array(cells);
+      const lo = new Int32Array(cells), last = new Int32Array(cells);
       // end[top]: one past the block's last cell; near: a bit per 2^16 keys that some cell reaches (most rows of a
       // pass fall in no cell and stop there)
       const end = new Int32Array(TOP_BUCKETS), near = new Int32Array(1 << 11);
       for (let q = 0; q < cells; q++) {
+        const top = f.lo[q] + (buckets[q] === 0 ? 1 : buckets[q]) * 2 ** shift[q] - 1;
         lo[q] = f.lo[q] - 2 ** 31;
-        hi[q] = lo[q] + (buckets[q] === 0 ? 1 : buckets[q]) * 2 ** shift[q];
+        last[q] = top - 2 ** 31;
         end[Math.floor(f.lo[q] / 2 ** TOP_SHIFT)] = q + 1;
-        for (let r = Math.floor(f.lo[q] / 2 ** 16), last = Math.floor((hi[q] + 2 ** 31 - 1) / 2 ** 16); r <= last; r++) near[r >>> 5] |= 1 << (r & 31);
+        for (let r = Math.floor(f.lo[q] / 2 ** 16); r <= Math.floor(top / 2 ** 16); r++) near[r >>> 5] |= 1 << (r & 31);
       }
       const slotOf = new Int32Array(cells).fill(-1);
       let nColl = 0;
@@ -194,7 +195,7 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
           const m = (q + e) >>> 1;
           if (lo[m] <= key) q = m; else e = m;
         }
-        if (lo[q] > key || hi[q] <= key) continue;
+        if (lo[q] > key || last[q] < key) continue;
         if (buckets[q] !== 0) {
           // a cell lies inside one top-bit block, so key - lo < 2^21 and the shift is exact
           cnt[at[q] + ((key - lo[q]) >>> shift[q])]++;

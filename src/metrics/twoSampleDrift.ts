@@ -46,7 +46,7 @@ export interface DriftLimits {
   collectFeature: number;
 }
 // counting is cheap per value and its partials small; collecting pays per value returned, so only small ranges are collected
-const LIMITS: DriftLimits = { budget: 8192, collectCell: 16384, collectFeature: 1 << 20 };
+const LIMITS: DriftLimits = { budget: 8192, collectCell: 2048, collectFeature: 1 << 17 };
 
 interface Cell {
   lo: number;

@@ -1,5 +1,6 @@
 // Reading a snapshot: its id column and feature columns, checked and named by snapshot, without copying Float32
-// Arrow columns; and matching the ids of two snapshots (a typed open-addressing table for numeric ids).
+// Arrow columns; and matching the ids of two snapshots (numeric ids: a direct table when they are integers in a narrow
+// range, else a typed open-addressing table).
 import { DataType, type Vector } from 'apache-arrow';
 import { SegkitError, describe } from '../util/errors.js';
 import { isArrowTable } from '../data/dataset.js';
@@ -143,14 +144,14 @@ export class IdIndex {
     }
     const n = ids.values.length;
     const v = ids.values;
-    // integer ids in a range at most 4n wide (customer numbers, mostly): a direct table by id - min
+    // integer ids spanning fewer than 4n + 1,024 values (customer numbers, mostly): a direct table by id - min
     let min = Infinity, max = -Infinity, whole = true;
     for (let i = 0; i < n && whole; i++) {
       const x = v[i];
       if (!Number.isInteger(x)) whole = false;
       else { if (x < min) min = x; if (x > max) max = x; }
     }
-    if (whole && max - min < 4 * n + 1024) {
+    if (n > 0 && whole && max - min < 4 * n + 1024) {
       this.min = min;
       this.slots = new Int32Array(max - min + 1).fill(-1);
       for (let i = 0; i < n; i++) {
@@ -189,8 +190,10 @@ export class IdIndex {
   private findNumber(x: number): number {
     const v = (this.ids as { values: Float64Array }).values;
     if (this.min !== undefined) {
+      // x - min may round a fraction to a whole slot: the id found must equal x
       const s = x - this.min;
-      return s >= 0 && s < this.slots!.length && Number.isInteger(s) ? this.slots![s] : -1;
+      const at = s >= 0 && s < this.slots!.length && Number.isInteger(s) ? this.slots![s] : -1;
+      return at >= 0 && v[at] === x ? at : -1;
     }
     let s = hashNumber(x) & this.mask;
     for (;;) {

@@ -1,7 +1,7 @@
 // The transform of a fitted pipeline made of an imputer and a scaler, on an Arrow table: each feature in one pass
 // from the table's values straight into its Float32 column, with the same float64 arithmetic as the steps one by
 // one (so the same bytes), and no float64 column in between.
-import type { Table } from 'apache-arrow';
+import { DataType, Precision, type Table } from 'apache-arrow';
 import { fromColumns } from '../data/dataset.js';
 import type { Pipeline, PipelineResult } from './pipeline.js';
 import { arrowNumeric, type ColumnMeta } from './frame.js';
@@ -28,13 +28,6 @@ export function elementwiseTransform<R>(
   for (const name of featureNames) {
     const vec = table.getChild(name);
     if (!vec || n === 0) return undefined;
-    let x: Float64Array;
-    try {
-      // the table's values in float64, NaN for nulls (a fresh array: the table is only read)
-      x = arrowNumeric(vec, name);
-    } catch {
-      return undefined;
-    }
     const qi = imputer ? imputer.columns.indexOf(name) : -1;
     const qs = scaler ? scaler.columns.indexOf(name) : -1;
     const method = qs >= 0 ? scaler!.methods[qs] : 'none';
@@ -43,24 +36,52 @@ export function elementwiseTransform<R>(
     const center = scaled ? scaler!.centers[qs] : 0, scale = scaled ? scaler!.scales[qs] : 1;
     const out = new Float32Array(n);
     let filled = 0;
-    // one pass, with each step's float64 operations in step order
-    for (let i = 0; i < n; i++) {
-      let v = x[i];
+    // one pass, with each step's float64 operations in step order; -1 when a value needs the step-by-step path
+    // (log1p's domain error, missing values left, float32 overflow are its errors to raise)
+    const put = (v: number, i: number): number => {
       if (v !== v && qi >= 0) {
         v = fill;
         filled++;
       }
       if (scaled) {
         if (log) {
-          // log1p's domain error is raised by the step-by-step path
-          if (v <= -1) return undefined;
+          if (v <= -1) return -1;
           v = Math.log1p(v);
         }
         v = (v - center) / scale;
       }
-      out[i] = v;
-      // missing values left and float32 overflows are errors of the step-by-step path
-      if (out[i] - out[i] !== 0) return undefined;
+      const f = Math.fround(v);
+      out[i] = f;
+      return f - f === 0 ? 0 : -1;
+    };
+    const type = vec.type as DataType;
+    const direct = (DataType.isFloat(type) && type.precision !== Precision.HALF) || DataType.isInt(type);
+    let row = 0;
+    for (const chunk of vec.data) {
+      // the table's values as they are (fixed-width buffers are sliced to the chunk; its offset is the bitmap's)
+      const values = chunk.values as ArrayLike<number | bigint>;
+      if (!direct || values instanceof BigInt64Array || values instanceof BigUint64Array) break;
+      const m = chunk.length, bitmap = chunk.nullCount > 0 ? chunk.nullBitmap! : undefined, offset = chunk.offset;
+      const nums = values as ArrayLike<number>;
+      for (let i = 0; i < m; i++) {
+        let v = nums[i];
+        if (bitmap && ((bitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) v = NaN;
+        // an infinite value is an error of the step-by-step path
+        else if (v === Infinity || v === -Infinity) return undefined;
+        if (put(v, row + i) < 0) return undefined;
+      }
+      row += m;
+    }
+    if (row < n) {
+      // booleans, half floats and 64-bit integers: Arrow's own decoding, then the same pass
+      let x: Float64Array;
+      try {
+        x = arrowNumeric(vec, name);
+      } catch {
+        return undefined;
+      }
+      filled = 0;
+      for (let i = 0; i < n; i++) if (put(x[i], i) < 0) return undefined;
     }
     filledBy.set(name, filled);
     columns.push(out);
@@ -78,7 +99,9 @@ export function elementwiseTransform<R>(
 export function fastTransform(pipeline: Pipeline, table: Table): PipelineResult {
   const fast = elementwiseTransform(table, pipeline.steps, pipeline.inputs, pipeline.featureNames, (columns, steps) => {
     const n = table.numRows;
-    return { dataset: fromColumns({ columns, names: pipeline.featureNames }), rowIndex: Int32Array.from({ length: n }, (_, i) => i), report: { rowsIn: n, rowsOut: n, steps } };
+    const rowIndex = new Int32Array(n);
+    for (let i = 0; i < n; i++) rowIndex[i] = i;
+    return { dataset: fromColumns({ columns, names: pipeline.featureNames }), rowIndex, report: { rowsIn: n, rowsOut: n, steps } };
   });
   return fast ?? pipeline.transform(table);
 }

@@ -1,6 +1,7 @@
-// CSV text that arrives in small pieces reads exactly as the same text in one slice: values, types, file lines,
-// text-column counts and errors, on random files without quotes (each piece is cut after its last line break and
-// parsed while the rest waits), through readCsv and csvRecords batches.
+// Slices of CSV text without quotes are split into field spans and numbers read from the text in place: the tables,
+// file lines, text-column counts and errors must be those of papaparse's rows for the same text. The reference reads
+// the text as one slice (papaparse for every row); the span path runs on the slices after the header when the text
+// arrives in pieces, through readCsv and csvRecords batches.
 import { describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
 import { csvInfo, type ReadCsvOptions } from '../src/data/csvCore.js';
@@ -33,7 +34,7 @@ function randomCsv(rand: Random, delimiter: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The text in pieces of up to `size` characters. */
+/** The text in pieces of up to `size` characters (slices after the header take the span path). */
 async function* pieces(text: string, size: number): AsyncGenerator<string> {
   for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
 }
@@ -60,8 +61,8 @@ async function outcome(run: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
-describe('CSV text in pieces', () => {
-  it('reads as the whole text does: values, types, lines, text counts and errors, on 300 random files', async () => {
+describe('CSV slices without quotes', () => {
+  it('read as papaparse reads them: values, types, lines, text counts and errors, on 300 random files', async () => {
     const rand = createRandom(17);
     for (let t = 0; t < 300; t++) {
       const delimiter = [',', ';', '\t', '||'][t % 4];

@@ -125,6 +125,54 @@ function readNumber(text: string, strict: boolean): number | undefined {
   return negative ? -v : v;
 }
 
+/**
+ * readNumber's one-pass path on text[s, e): the value of a plain decimal, or undefined for anything else (which
+ * readNumber then reads, or refuses, from the cell's string). Sets integerText as readNumber does.
+ */
+function readSimpleNumber(text: string, s: number, e: number, strict: boolean): number | undefined {
+  let i = s;
+  let c = text.charCodeAt(i);
+  const negative = c === 45; // '-'
+  if (negative || c === 43) i++; // '+'
+  const intStart = i;
+  let digits = 0;
+  for (; i < e; i++) {
+    c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    digits = digits * 10 + c;
+  }
+  const intDigits = i - intStart;
+  let fracDigits = 0;
+  if (i < e && text.charCodeAt(i) === 46) {
+    const fracStart = ++i;
+    for (; i < e; i++) {
+      c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      digits = digits * 10 + c;
+    }
+    fracDigits = i - fracStart;
+  }
+  if (i < e || intDigits + fracDigits === 0 || intDigits + fracDigits > 15) return undefined;
+  if (strict && intDigits > 1 && text.charCodeAt(intStart) === 48) return undefined;
+  integerText = fracDigits === 0 && text.charCodeAt(e - 1) !== 46;
+  const v = fracDigits === 0 ? digits : digits / EXACT_POWERS_OF_TEN[fracDigits];
+  return negative ? -v : v;
+}
+
+/**
+ * Whether text[s, e) holds an ASCII character no number text has (NUMBER_TEXT allows digits, ".", "e", "E", signs
+ * and white space; Infinity and NaN start with a letter): "2271160b-..." is text without a regular expression.
+ */
+function surelyText(text: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) continue;
+    if ((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45 || c === 32 || (c >= 9 && c <= 13)) continue;
+    return true;
+  }
+  return false;
+}
+
 /** Milliseconds since the epoch for an ISO 8601 date or timestamp (no zone means UTC), or NaN. */
 export function parseIsoDate(text: string): number {
   const m = ISO_DATE.exec(text);
@@ -353,6 +401,38 @@ export class ColumnBuilder {
     }
   }
 
+  /**
+   * pushText of text[s, e) (a non-empty cell, known not to be null): plain decimals in number columns and values
+   * of text columns are taken from the span; anything else goes through pushText, so the result is the same.
+   */
+  pushSpan(text: string, s: number, e: number): string | undefined {
+    if (this.kind === 'number' && !this.decimalComma) {
+      const v = readSimpleNumber(text, s, e, !this.forced);
+      if (v !== undefined && !(this.forced === 'integer' && !isInt32(v))) {
+        if (this.allInt && !(integerText && isInt32(v))) this.allInt = false;
+        this.appendNumber(v);
+        return undefined;
+      }
+    } else if (this.kind === 'string') {
+      if (!this.forced) {
+        const c = text.charCodeAt(s);
+        // countText's test: a cell that may read as a number, or the column's first text, needs its string
+        const maybe = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 44 || c === 32 || c === 9 || c === 73 || c === 78;
+        // a cell starting with a digit cannot be Infinity or NaN: a letter other than e makes it text
+        const digit = c >= 48 && c <= 57;
+        if (this.textCells === 0 || (maybe && (!digit || this.decimalComma || !surelyText(text, s, e)))) return this.pushText(text.slice(s, e));
+        this.textCells++;
+      }
+      const i = this.length;
+      if (i + 2 > this.offsets.length) this.reserve(i + 1);
+      this.writeString(i, text, s, e);
+      this.markValid(i);
+      this.length = i + 1;
+      return undefined;
+    }
+    return this.pushText(text.slice(s, e));
+  }
+
   /** Appends a typed value (from JSON or another table); strings are only inferred as dates, never as numbers. */
   pushValue(value: unknown): string | undefined {
     if (value === null || value === undefined) {
@@ -513,9 +593,9 @@ export class ColumnBuilder {
     this.length = i + 1;
   }
 
-  private writeString(i: number, text: string): void {
+  private writeString(i: number, text: string, from = 0, to = text.length): void {
     let at = this.byteLength;
-    const most = text.length * 3;
+    const most = (to - from) * 3;
     if (at + most > this.bytes.length) {
       if (at + most > MAX_TEXT_BYTES) {
         throw new SegkitError('E_MEMORY', `column "${this.name}" holds more than 2 GiB of text`, 'read the file in batches with csvRecords');
@@ -525,16 +605,16 @@ export class ColumnBuilder {
     const bytes = this.bytes;
     let ascii = true;
     // short ASCII values dominate tabular data; encodeInto is kept for the rest
-    for (let k = 0; k < text.length; k++) {
+    for (let k = from; k < to; k++) {
       const c = text.charCodeAt(k);
       if (c >= 0x80) {
         ascii = false;
         break;
       }
-      bytes[at + k] = c;
+      bytes[at + k - from] = c;
     }
-    if (ascii) at += text.length;
-    else at += (encoder ??= new TextEncoder()).encodeInto(text, bytes.subarray(at)).written;
+    if (ascii) at += to - from;
+    else at += (encoder ??= new TextEncoder()).encodeInto(from === 0 && to === text.length ? text : text.slice(from, to), bytes.subarray(at)).written;
     this.byteLength = at;
     this.offsets[i + 1] = at;
   }

@@ -147,6 +147,8 @@ interface RecordPosition {
 interface CsvSink {
   header(names: string[]): void;
   record(fields: string[], at: RecordPosition): void;
+  /** A record given as spans of `text`: field j is text[starts[j], ends[j]). */
+  spans(text: string, starts: Int32Array, ends: Int32Array, at: RecordPosition): void;
 }
 
 /**
@@ -255,6 +257,10 @@ class CsvLines implements RecordPosition {
   readonly detected: boolean;
   // the end of each row of the slice, when a quote may have spread a row over several lines
   private ends = new Int32Array(0);
+  // field spans of the record being handed over by splitLines, and its line (-1 outside splitLines)
+  private spanStarts = new Int32Array(0);
+  private spanEnds = new Int32Array(0);
+  private fastLine = -1;
 
   constructor(
     private readonly settings: CsvSettings,
@@ -291,6 +297,12 @@ class CsvLines implements RecordPosition {
     const cut = this.pending.lastIndexOf(this.lineChar) + 1;
     if (cut === 0) return this.wait();
     const slice = cut === this.pending.length ? this.pending : this.pending.slice(0, cut);
+    if (this.header && this.newline === '\n' && (this.settings.quote === '' || !slice.includes(this.settings.quote))) {
+      this.splitLines(slice);
+      this.pending = this.pending.slice(slice.length);
+      this.parseAt = 0;
+      return;
+    }
     const consumed = this.handOver(slice, this.parser.parse(slice, 0, true) as ParseResult, true);
     this.pending = this.pending.slice(consumed);
     if (consumed === 0) this.wait();
@@ -378,6 +390,67 @@ class CsvLines implements RecordPosition {
     this.lineChar = newline === '\r' ? '\r' : '\n';
     if (newline !== '\n') this.parser = this.makeParser(newline);
     return true;
+  }
+
+  /**
+   * Hands over the rows of a slice that holds no quote and ends after a "\n": every line is a record (an empty line
+   * is skipped, as csv-parse does) and every delimiter separates two fields, as papaparse reads such text, without
+   * a string per field: the sink gets each field's span of the slice.
+   */
+  private splitLines(text: string): void {
+    const header = this.header!;
+    const width = header.length;
+    const delimiter = this.settings.delimiter;
+    const step = delimiter.length;
+    const single = step === 1 ? delimiter.charCodeAt(0) : -1;
+    if (this.spanStarts.length < width) {
+      this.spanStarts = new Int32Array(width);
+      this.spanEnds = new Int32Array(width);
+    }
+    const starts = this.spanStarts, ends = this.spanEnds;
+    const sink = this.sink;
+    let line = this.linesBefore;
+    for (let pos = 0; pos < text.length; ) {
+      const end = text.indexOf('\n', pos);
+      line++;
+      if (end === pos) {
+        pos++;
+        continue;
+      }
+      let fields = 0, from = pos;
+      if (single >= 0) {
+        for (let i = pos; i < end; i++) {
+          if (text.charCodeAt(i) !== single) continue;
+          if (fields < width) {
+            starts[fields] = from;
+            ends[fields] = i;
+          }
+          fields++;
+          from = i + 1;
+        }
+      } else {
+        for (let i = text.indexOf(delimiter, pos); i !== -1 && i < end; i = text.indexOf(delimiter, i + step)) {
+          if (fields < width) {
+            starts[fields] = from;
+            ends[fields] = i;
+          }
+          fields++;
+          from = i + step;
+        }
+      }
+      if (fields < width) {
+        starts[fields] = from;
+        ends[fields] = end;
+      }
+      fields++;
+      this.fastLine = line;
+      if (fields !== width) throw this.fieldCountError(fields, header);
+      this.lines.add(this.records++, line);
+      sink.spans(text, starts, ends, this);
+      pos = end + 1;
+    }
+    this.fastLine = -1;
+    this.linesBefore = line;
   }
 
   /** Hands the rows of one parsed slice to the sink; returns how much of the slice they used. */
@@ -504,6 +577,7 @@ class CsvLines implements RecordPosition {
 
   /** The line the current record ends on, as csv-parse numbers records. */
   line(): number {
+    if (this.fastLine >= 0) return this.fastLine;
     this.walk(this.row + 1, false);
     return this.lineAt(this.trace.end);
   }
@@ -621,15 +695,47 @@ class RecordFiller {
         continue;
       }
       const reason = builders[j].pushText(text);
-      if (reason !== undefined) {
-        const name = this.names[j];
-        const given = typeOf(this.settings.types, name) !== undefined;
-        const hint = given
-          ? undefined
-          : `the type was inferred as ${typeOf(this.frozen, name)} from the first ${this.settings.batchSize} rows; pass types: { "${name}": "string" } (or the right type)`;
-        throw cellError(at.line(), name, text, reason, hint);
-      }
+      if (reason !== undefined) this.cellError(j, text, reason, at);
     }
+  }
+
+  /** `add` for a record given as spans of `text` (field j is text[starts[j], ends[j])): a string only where one is needed. */
+  addSpans(text: string, starts: Int32Array, ends: Int32Array, at: RecordPosition): void {
+    const onlyEmpty = this.onlyEmpty;
+    const nulls = this.settings.nullValues;
+    const builders = this.builders;
+    for (let j = 0; j < builders.length; j++) {
+      const s = starts[j], e = ends[j];
+      let reason: string | undefined;
+      if (s === e) {
+        if (onlyEmpty || nulls.has('')) {
+          builders[j].pushNull();
+          continue;
+        }
+        reason = builders[j].pushText('');
+      } else {
+        const c = text.charCodeAt(s);
+        if (!onlyEmpty && e - s <= this.longest && (c >= 128 || this.firsts[c] === 1)) {
+          // it may be a null token: looked up as a string
+          const cell = text.slice(s, e);
+          if (nulls.has(cell)) {
+            builders[j].pushNull();
+            continue;
+          }
+          reason = builders[j].pushText(cell);
+        } else reason = builders[j].pushSpan(text, s, e);
+      }
+      if (reason !== undefined) this.cellError(j, text.slice(s, e), reason, at);
+    }
+  }
+
+  private cellError(j: number, text: string, reason: string, at: RecordPosition): never {
+    const name = this.names[j];
+    const given = typeOf(this.settings.types, name) !== undefined;
+    const hint = given
+      ? undefined
+      : `the type was inferred as ${typeOf(this.frozen, name)} from the first ${this.settings.batchSize} rows; pass types: { "${name}": "string" } (or the right type)`;
+    throw cellError(at.line(), name, text, reason, hint);
   }
 
   /** Text columns whose values are mostly numbers or mostly text, but not all one or the other. */
@@ -691,6 +797,7 @@ export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): 
   const sink: CsvSink = {
     header: (names) => (filler = new RecordFiller(names, settings)),
     record: (fields, at) => filler!.add(fields, at),
+    spans: (text, starts, ends, at) => filler!.addSpans(text, starts, ends, at),
   };
   const lines = new CsvLines(settings, sink, await loadPapa());
   for await (const _ of parseCsv(source, lines, settings)) {
@@ -739,6 +846,10 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
     },
     record: (fields, at) => {
       filler!.add(fields, at);
+      if (filler!.rows >= settings.batchSize) flush();
+    },
+    spans: (text, starts, ends, at) => {
+      filler!.addSpans(text, starts, ends, at);
       if (filler!.rows >= settings.batchSize) flush();
     },
   };

@@ -4,6 +4,7 @@ import { fromColumns } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor, Handle, RunOptions } from '../engine/executor.js';
 import type { TableInput } from '../prep/frame.js';
+import type { PipelineResult } from '../prep/pipeline.js';
 import { driftScanOp } from '../metrics/driftOps.js';
 import type { KsMethod } from '../metrics/ksTwoSample.js';
 import { twoSampleDrift, type FeatureDrift, type SegmentTotals } from '../metrics/twoSampleDrift.js';
@@ -147,15 +148,13 @@ async function withSnapshotAsync<T>(snapshot: string, run: () => Promise<T>): Pr
   }
 }
 
-/** Per segment totals of model-space distances for a SegmentModel (its pipeline's output, not the raw columns). */
-async function modelSpaceDistances(ex: Executor, model: SegmentModel, table: TableInput, labels: Int32Array, centres: Float64Array, signal?: AbortSignal): Promise<SegmentTotals> {
-  const prepared = model.pipeline.transform(table);
-  const lab = Int32Array.from(prepared.rowIndex, (r) => labels[r]);
-  const h = await ex.load({ columns: prepared.dataset.columns, rows: { labels: lab } }, { signal });
+/** Per segment totals of model-space distances for a SegmentModel: its pipeline's output and that output's labels. */
+async function modelSpaceDistances(ex: Executor, k: number, prepared: PipelineResult | null, labels: Int32Array, centres: Float64Array, signal?: AbortSignal): Promise<SegmentTotals> {
+  const t: SegmentTotals = { rows: new Float64Array(k + 1), value: new Float64Array(k + 1), distance: new Float64Array(k + 1), distance2: new Float64Array(k + 1), measured: new Float64Array(k + 1) };
+  if (!prepared) return t;
+  const h = await ex.load({ columns: prepared.dataset.columns, rows: { labels } }, { signal });
   try {
-    const k = model.k;
     const parts = await ex.map(driftScanOp, h, { k, value: false, centres }, { signal });
-    const t: SegmentTotals = { rows: new Float64Array(k + 1), value: new Float64Array(k + 1), distance: new Float64Array(k + 1), distance2: new Float64Array(k + 1), measured: new Float64Array(k + 1) };
     for (const p of parts) for (let c = 0; c <= k; c++) { t.distance[c] += p.segDist[c]; t.distance2[c] += p.segDist2[c]; t.measured[c] += p.segMeasured[c]; }
     return t;
   } finally {
@@ -263,14 +262,18 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   const colsB = features.map((f) => float32Column(before, f, 'before'));
   const colsA = features.map((f) => float32Column(after, f, 'after'));
   const run = { executor: ex, signal };
+  const centres = centresOf(inner);
+  // a SegmentModel's distances to its centres are measured on the pipeline's output its predict made
+  const inModelSpace: SegmentTotals[] = [];
   const score = (table: TableInput, cols: Float32Array[], label: string): Promise<Int32Array> => withSnapshotAsync(label, async () => {
-    if (segmentModel) return segmentModel.predict(table, run);
-    return inner.predict(withSnapshot(label, () => fromColumns({ columns: cols, names: features })), run);
+    if (!segmentModel) return inner.predict(withSnapshot(label, () => fromColumns({ columns: cols, names: features })), run);
+    const r = await segmentModel.predictPrepared(table, run);
+    if (centres) inModelSpace.push(await modelSpaceDistances(ex, k, r.prepared, r.preparedLabels, centres, signal));
+    return r.labels;
   });
   const labelsB = await score(before, colsB, 'before');
   const labelsA = await score(after, colsA, 'after');
 
-  const centres = centresOf(inner);
   const load = (cols: Float32Array[], labels: Int32Array, table: TableInput, label: string): Promise<Handle> => ex.load({
     columns: cols,
     rows: { labels, ...(value !== undefined ? { value: float64Column(table, value, label) } : {}) },
@@ -288,11 +291,7 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
     await ex.release(hB);
     if (hA) await ex.release(hA);
   }
-  let distB = drift.before, distA = drift.after;
-  if (segmentModel && centres) {
-    distB = await modelSpaceDistances(ex, segmentModel, before, labelsB, centres, signal);
-    distA = await modelSpaceDistances(ex, segmentModel, after, labelsA, centres, signal);
-  }
+  const [distB, distA] = inModelSpace.length === 2 ? inModelSpace : [drift.before, drift.after];
 
   // migration by id
   const counts = Array.from({ length: k }, () => new Array<number>(k).fill(0));

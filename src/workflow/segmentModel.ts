@@ -1,6 +1,6 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
-import { Pipeline, type PipelineJSON } from '../prep/pipeline.js';
+import { Pipeline, type PipelineJSON, type PipelineResult } from '../prep/pipeline.js';
 import type { TableInput } from '../prep/frame.js';
 import { KMeansModel, record } from '../core/kmeansModel.js';
 import { isSegmentationModel, loadModel } from '../core/loadModel.js';
@@ -175,16 +175,24 @@ export class SegmentModel {
    * then the nearest centroid. A row removed by an outlier 'drop' rule gets -1.
    */
   async predict(table: TableInput, options: RunOptions = {}): Promise<Int32Array> {
+    return (await this.predictPrepared(table, options)).labels;
+  }
+
+  /**
+   * `predict`, with the pipeline's output it scored and that output's labels (row i of `prepared` is table row
+   * `prepared.rowIndex[i]`), for callers that measure in the model's space without transforming again; `prepared`
+   * is null when there are no rows or the outlier rule dropped every row.
+   */
+  async predictPrepared(table: TableInput, options: RunOptions = {}): Promise<{ labels: Int32Array; prepared: PipelineResult | null; preparedLabels: Int32Array }> {
     const n = tableRows(table);
     const out = new Int32Array(n).fill(-1);
-    if (n === 0) return out;
-    const prepared = this.prepare(table);
     // a batch in which the outlier rule dropped every row scores as all -1 rather than failing
-    if (!prepared) return out;
+    const prepared = n === 0 ? null : this.prepare(table);
+    if (!prepared) return { labels: out, prepared: null, preparedLabels: new Int32Array(0) };
     const labels = await this.model.predict(prepared.dataset, options);
     const { rowIndex } = prepared;
     for (let i = 0; i < labels.length; i++) out[rowIndex[i]] = labels[i];
-    return out;
+    return { labels: out, prepared, preparedLabels: labels };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kmeans } from '../src/core/kmeans.js';
+import { gaussianMixture } from '../src/core/gaussianMixture.js';
 import { SegmentModel, type SegmentModelJSON, type SegmentSummary } from '../src/workflow/segmentModel.js';
 import { SegkitError } from '../src/util/errors.js';
 import { close } from '../src/engine/defaultExecutor.js';
@@ -168,6 +169,32 @@ describe('SegmentModel', () => {
     expect(inner[0]).toBeGreaterThanOrEqual(0);
     expect(Array.from(await loaded.predict([scoring[0], scoring[2]], { threads: 1 }))).toEqual([-1, -1]);
     expect(prep.steps[0].kind).toBe('outliers');
+  });
+
+  it('predictWithProba gives predict and predictProba from one transform, -1 and NaN where the outlier rule drops a row', async () => {
+    const { rows } = customers(7);
+    const prep = pipeline({ outliers: { method: 'zscore', threshold: 3, action: 'drop' }, impute: 'median', scale: 'standard' });
+    const { dataset } = await prep.fitTransform(rows);
+    const model = await gaussianMixture(dataset, { k: 3, seed: 3, covarianceType: 'diag', threads: 1 });
+    const labels0 = await model.predict(dataset, { threads: 1 });
+    const sm = new SegmentModel({ pipeline: prep, model, segments: summaries(prep, rows, labels0, 3) });
+    const rec = rows.map((r) => r.recency);
+    const mean = rec.reduce((a, b) => a + b, 0) / rec.length;
+    const sd = Math.sqrt(rec.reduce((a, b) => a + (b - mean) ** 2, 0) / rec.length);
+    const scoring = [rows[5], { ...rows[0], recency: mean + 3.5 * sd }, rows[60], rows[110]];
+    const both = await sm.predictWithProba(scoring, { threads: 1 });
+    expect(Array.from(both.labels)).toEqual(Array.from(await sm.predict(scoring, { threads: 1 })));
+    expect(Array.from(both.proba)).toEqual(Array.from(await sm.predictProba(scoring, { threads: 1 })));
+    expect(both.labels[1]).toBe(-1);
+    expect(Array.from(both.proba.subarray(3, 6)).every(Number.isNaN)).toBe(true);
+    for (const i of [0, 2, 3]) {
+      const p = Array.from(both.proba.subarray(3 * i, 3 * i + 3));
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      expect(p.indexOf(Math.max(...p))).toBe(both.labels[i]);
+    }
+    await expect(sm.predictWithProba([])).resolves.toEqual({ labels: new Int32Array(0), proba: new Float64Array(0) });
+    const hard = (await fitted()).segmentModel;
+    await expect(hard.predictWithProba(rows.slice(0, 2))).rejects.toThrow('gives no membership probabilities');
   });
 
   it('returns an empty array for an empty table and fails naming the missing column', async () => {

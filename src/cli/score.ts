@@ -179,7 +179,7 @@ export function wholeNumbersAsIntegers(table: Table): Table {
 async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean): Promise<{ labels: Int32Array; proba?: Float64Array }> {
   const steps = model.pipeline.steps;
   if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) {
-    return { labels: await model.predict(batch, run), ...(proba ? { proba: await model.predictProba(batch, run) } : {}) };
+    return proba ? model.predictWithProba(batch, run) : { labels: await model.predict(batch, run) };
   }
   const { dataset } = fastTransform(model.pipeline, batch);
   const labels = await model.model.predict(dataset, run);

@@ -200,15 +200,31 @@ export class SegmentModel {
    * mixtures): row-major n x k, NaN for a row the outlier rule dropped.
    */
   async predictProba(table: TableInput, options: RunOptions = {}): Promise<Float64Array> {
+    const soft = this.soft();
+    const n = tableRows(table);
+    // as predict: a batch in which the outlier rule dropped every row has no probabilities
+    return this.spread(n, n === 0 ? null : this.prepare(table), soft, options);
+  }
+
+  /** `predict` and `predictProba` from one transform of the table. */
+  async predictWithProba(table: TableInput, options: RunOptions = {}): Promise<{ labels: Int32Array; proba: Float64Array }> {
+    const soft = this.soft();
+    const r = await this.predictPrepared(table, options);
+    return { labels: r.labels, proba: await this.spread(r.labels.length, r.prepared, soft, options) };
+  }
+
+  private soft(): (data: Dataset, o: RunOptions) => Promise<Float64Array> {
     const m = this.model as SegmentationModel & { predictProba?: (data: Dataset, o: RunOptions) => Promise<Float64Array> };
     if (typeof m.predictProba !== 'function') throw new SegkitError('E_BAD_OPTION', `a ${this.model.kind} model gives no membership probabilities`, 'fit a Gaussian mixture (algorithm "gmm") for soft membership');
+    return (data, o) => m.predictProba!(data, o);
+  }
+
+  /** Row-major n x k probabilities of the pipeline's output rows at their table rows, NaN for dropped rows. */
+  private async spread(n: number, prepared: PipelineResult | null, soft: (data: Dataset, o: RunOptions) => Promise<Float64Array>, options: RunOptions): Promise<Float64Array> {
     const k = this.model.k;
-    const out = new Float64Array(tableRows(table) * k).fill(NaN);
-    if (out.length === 0) return out;
-    const prepared = this.prepare(table);
-    // as predict: a batch in which the outlier rule dropped every row has no probabilities
+    const out = new Float64Array(n * k).fill(NaN);
     if (!prepared) return out;
-    const proba = await m.predictProba(prepared.dataset, options);
+    const proba = await soft(prepared.dataset, options);
     prepared.rowIndex.forEach((row, i) => out.set(proba.subarray(i * k, (i + 1) * k), row * k));
     return out;
   }

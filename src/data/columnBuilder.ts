@@ -90,44 +90,16 @@ let integerText = false;
  * (Clinger, "How to read floating point numbers accurately", PLDI 1990).
  */
 function readNumber(text: string, strict: boolean): number | undefined {
-  const n = text.length;
-  let i = 0;
-  let c = text.charCodeAt(0);
-  const negative = c === 45; // '-'
-  if (negative || c === 43) i = 1; // '+'
-  const intStart = i;
-  let digits = 0;
-  for (; i < n; i++) {
-    c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    digits = digits * 10 + c;
-  }
-  const intDigits = i - intStart;
-  let fracDigits = 0;
-  if (i < n && text.charCodeAt(i) === 46) {
-    // '.'
-    const fracStart = ++i;
-    for (; i < n; i++) {
-      c = text.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) break;
-      digits = digits * 10 + c;
-    }
-    fracDigits = i - fracStart;
-  }
-  if (i < n || intDigits + fracDigits === 0 || intDigits + fracDigits > 15) {
-    const v = parseNumberText(text, strict);
-    integerText = v !== undefined && INTEGER_TEXT.test(text);
-    return v;
-  }
-  if (strict && intDigits > 1 && text.charCodeAt(intStart) === 48) return undefined; // "007": an identifier
-  integerText = fracDigits === 0 && text.charCodeAt(n - 1) !== 46;
-  const v = fracDigits === 0 ? digits : digits / EXACT_POWERS_OF_TEN[fracDigits];
-  return negative ? -v : v;
+  const v = readSimpleNumber(text, 0, text.length, strict);
+  if (v !== undefined) return v;
+  const w = parseNumberText(text, strict);
+  integerText = w !== undefined && INTEGER_TEXT.test(text);
+  return w;
 }
 
 /**
  * readNumber's one-pass path on text[s, e): the value of a plain decimal, or undefined for anything else (which
- * readNumber then reads, or refuses, from the cell's string). Sets integerText as readNumber does.
+ * readNumber then reads, or refuses, from the cell's string, as parseNumberText does). Sets integerText.
  */
 function readSimpleNumber(text: string, s: number, e: number, strict: boolean): number | undefined {
   let i = s;

@@ -95,6 +95,34 @@ describe('piscina executor', () => {
     expect(poolOf(ex)).toBeUndefined();
   });
 
+  it('a load of more than 64 MiB into never-written memory has the workers share its first touches; values and passes stay exact', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
+    try {
+      const rows = 1_100_000;
+      const cols = Array.from({ length: 16 }, (_, j) => Float32Array.from({ length: rows }, (_, i) => ((i * (3 + j)) % 101) - 50 + j));
+      const lab = Int32Array.from({ length: rows }, (_, i) => (i * 7) % K);
+      const h = await ex.load({ columns: cols, rows: { labels: lab } });
+      try {
+        // no pass has run: the pool's worker was started to touch its share of the pages
+        expect(poolOf(ex)!.threads).toHaveLength(1);
+        const parts: Float64Array[] = await ex.map(clusterMaxOp, h, { k: K });
+        const got = new Float64Array(K * 16).fill(-Infinity);
+        for (const p of parts) for (let q = 0; q < got.length; q++) got[q] = Math.max(got[q], p[q]);
+        const want = new Float64Array(K * 16).fill(-Infinity);
+        for (let i = 0; i < rows; i++) for (let j = 0; j < 16; j++) want[lab[i] * 16 + j] = Math.max(want[lab[i] * 16 + j], cols[j][i]);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        expect(bytes(await ex.readRows(h, 'labels')).equals(bytes(lab))).toBe(true);
+      } finally {
+        await ex.release(h);
+      }
+      // the same memory again: no first touches left to share, the load is a plain copy
+      const again = await ex.load({ columns: cols });
+      await ex.release(again);
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('reaps idle workers after idleTimeout and starts them again on the next pass', async () => {
     const ex = piscinaExecutor({ threads: 2, idleTimeout: 100 });
     try {

@@ -96,6 +96,9 @@ export abstract class HeapExecutor implements Executor {
     })());
   }
 
+  /** Touches never-written memory [from, to) before a load copies into it (the pool shares the first touches out). */
+  protected async prefault(_heap: Heap, _from: number, _to: number): Promise<void> {}
+
   protected checkHandle(h: Handle): HeapHandle {
     if (!(h instanceof HeapHandle) || !this.handles.has(h)) {
       throw new SegkitError('E_CLOSED', (h as HeapHandle).released ? 'the data was released (or its executor closed)' : 'the handle was loaded by another executor');
@@ -109,10 +112,14 @@ export abstract class HeapExecutor implements Executor {
     const { heap } = await this.local();
     const b = BYTES[dtype];
     const stride = padRows(n);
+    const reached = heap.reached;
     const x = heap.alloc(b * stride * d);
     const h = new HeapHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, x);
     this.handles.add(h);
     try {
+      // pages beyond everything handed out before have never been written: their first touch is the costly part
+      const end = x + b * stride * d;
+      if (end > reached) await this.prefault(heap, Math.max(x, reached), end);
       for (let j = 0; j < d; j++) {
         const col = dtype === 'f32' ? heap.f32(x + b * j * stride, stride) : heap.f64(x + b * j * stride, stride);
         col.set(source.columns[j]);

@@ -5,7 +5,13 @@ import { Piscina } from 'piscina';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { mapShards, type Executor, type Handle, type MapOptions } from './executor.js';
 import { HeapExecutor, type HandleLayout } from './heapExecutor.js';
+import { OS_PAGE, touchPages, type Heap } from '../kernels/heap.js';
 import { scratchNeed, type ShardOp } from './shardOp.js';
+
+/** Memory [from, to) for a pool worker to touch, one write a page, before a load copies into it. */
+export interface PoolTouch {
+  touch: [from: number, to: number];
+}
 
 /** One pass as a pool worker receives it: plain numbers, the op's name and module, and its state. */
 export interface PoolTask {
@@ -125,6 +131,23 @@ class PiscinaExecutor extends HeapExecutor {
     });
   }
 
+  // The first write to a page costs a fault that zero-fills it (about 1 ms a MiB here, on one thread): large loads
+  // into never-written memory share those first touches out among the calling thread and the workers.
+  protected override async prefault(heap: Heap, from: number, to: number): Promise<void> {
+    if (this.threads === 1 || to - from < PREFAULT_BYTES) return;
+    const pool = this.getPool(heap.memory);
+    const parts = this.threads;
+    const per = Math.ceil((to - from) / parts / OS_PAGE) * OS_PAGE;
+    const running: Promise<unknown>[] = [];
+    for (let p = 1; p < parts; p++) {
+      const a = from + p * per;
+      if (a < to) running.push(pool.run({ touch: [a, Math.min(to, a + per)] } satisfies PoolTouch));
+    }
+    for (const r of running) r.catch(() => undefined);
+    touchPages(heap.memory, from, Math.min(to, from + per));
+    await Promise.all(running);
+  }
+
   override async close(): Promise<void> {
     // stop every running pass first, so no worker writes into a memory that is being let go
     this.stopSharedPasses();
@@ -134,6 +157,9 @@ class PiscinaExecutor extends HeapExecutor {
     if (pool) await pool.destroy();
   }
 }
+
+/** Loads into at least this much never-written memory share out their first touches. */
+const PREFAULT_BYTES = 64 << 20;
 
 /** The Node executor: the calling thread and `threads - 1` pool workers sharing one wasm memory. */
 export function piscinaExecutor(options: PiscinaExecutorOptions = {}): Executor {

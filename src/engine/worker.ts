@@ -6,13 +6,18 @@ import { Scratch } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
 import { layoutShard, runOp } from './heapExecutor.js';
 import { opByName } from './shardOp.js';
-import type { PoolResult, PoolTask } from './piscina.node.js';
+import type { PoolResult, PoolTask, PoolTouch } from './piscina.node.js';
+import { touchPages } from '../kernels/heap.js';
 import { SegkitError } from '../util/errors.js';
 
 const memory = (workerData as { memory: WebAssembly.Memory }).memory;
 const mem = { kernels: await instantiateKernels(memory, true), memory };
 
-export default async function run(task: PoolTask): Promise<PoolResult> {
+export default async function run(task: PoolTask | PoolTouch): Promise<PoolResult> {
+  if ('touch' in task) {
+    touchPages(memory, task.touch[0], task.touch[1]);
+    return { partials: [] };
+  }
   const partials: [number, unknown][] = [];
   const ctl = new Int32Array(memory.buffer, task.ctl, 2);
   try {

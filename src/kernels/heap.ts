@@ -15,6 +15,8 @@ export class Heap {
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
   private top = BASE;
+  /** The end of the furthest block ever handed out: pages above it have never been written. */
+  private reach = BASE;
   private free: { ptr: number; size: number }[] = [];
   private sizes = new Map<number, number>();
 
@@ -50,8 +52,14 @@ export class Heap {
     const have = this.memory.buffer.byteLength;
     if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
     this.top = end;
+    this.reach = Math.max(this.reach, end);
     this.sizes.set(ptr, size);
     return ptr;
+  }
+
+  /** The end of the furthest block handed out so far. */
+  get reached(): number {
+    return this.reach;
   }
 
   release(ptr: number): void {
@@ -88,4 +96,13 @@ export class Heap {
   i32(ptr: number, length: number): Int32Array {
     return new Int32Array(this.memory.buffer, ptr, length);
   }
+}
+
+/** The operating system's page: one write each is what makes a page resident. */
+export const OS_PAGE = 4096;
+
+/** One write a page over [from, to) of memory no one uses yet (never written, so still zero). */
+export function touchPages(memory: WebAssembly.Memory, from: number, to: number): void {
+  const bytes = new Uint8Array(memory.buffer);
+  for (let p = from; p < to; p += OS_PAGE) bytes[p] = 0;
 }

@@ -45,6 +45,7 @@ describe('interval and test functions vs statsmodels and scipy', () => {
   it("Holm's step-down on three worked examples (statsmodels multipletests)", () => {
     for (const c of ab.holm.cases) {
       const r = holm(c.pvalues, c.alpha);
+      expect(r.adjusted).toHaveLength(c.adjusted.length);
       r.adjusted.forEach((a, i) => expect(Math.abs(a - c.adjusted[i])).toBeLessThan(1e-15));
       expect(r.reject).toEqual(c.reject);
     }
@@ -68,6 +69,7 @@ describe('abTest: a segment-level readout', () => {
     expect(r.metric).toBe('proportion');
     expect(r.control).toBe('A');
     expect(r.treatments).toEqual(['B']);
+    expect(r.segments).toHaveLength(cases.length);
     cases.forEach((c: { x1: number; n1: number; x2: number; n2: number; ci95: number[]; diff: number; ztest_pooled: { pvalue: number } }, s: number) => {
       const got = r.segments[s];
       expect(got.segment).toBe(`S${s}`);

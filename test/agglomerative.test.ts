@@ -45,6 +45,7 @@ describe('linkage matrices match SciPy', () => {
         const m = await agglomerative(f.X, { k: 2, linkage: method, executor: ex });
         const fc: number[][] = f.fastcluster_linkage_vector[method].Z;
         const heights = fc.map((r) => r[2]).sort((a, b) => a - b);
+        expect(m.heights).toHaveLength(heights.length);
         Array.from(m.heights).forEach((h, r) => expect(Math.abs(h - heights[r])).toBeLessThanOrEqual(1e-6 * heights[r]));
         for (let k = 2; k <= 8; k++) {
           const cut = (Z: number[][]) => m.labelsFor.call({ labels: m.labels, linkageMatrix: Float64Array.from(Z.flat()) } as AgglomerativeModel, k);
@@ -89,6 +90,7 @@ describe('the tree', () => {
         const got = m.dendrogram(p);
         expect(got.leaves).toEqual(want.leaves);
         expect(got.icoord).toEqual(want.icoord);
+        expect(got.dcoord.map((row) => row.length)).toEqual(want.dcoord.map((row: number[]) => row.length));
         got.dcoord.forEach((row, r) => row.forEach((v, c) => expect(Math.abs(v - want.dcoord[r][c])).toBeLessThanOrEqual(1e-6 * Math.max(1, want.dcoord[r][c]))));
         expect(got.leafSizes.reduce((a, b) => a + b, 0)).toBe(X.length);
       }
@@ -114,6 +116,7 @@ describe('the tree', () => {
     const c = m.centroids;
     expect(Array.from(await m.predict(c, { executor: ex }))).toEqual([0, 1, 2, 3]);
     const got = await m.predict(f.X, { executor: ex });
+    expect(got).toHaveLength(f.X.length);
     f.X.forEach((row, i) => {
       const dist = c.map((cc) => cc.reduce((s, v, j) => s + (v - row[j]) ** 2, 0));
       expect(dist[got[i]]).toBeLessThanOrEqual(Math.min(...dist) * (1 + 1e-5) + 1e-9);

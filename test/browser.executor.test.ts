@@ -177,7 +177,7 @@ export const colMaxOp = defineOp({ name: 'page.colMax', run(shard) {
           out.push(await closing.then(() => 'finished', (e) => e.code));
           const m = await segkit.kmeans(rows.slice(0, 5000), { k: 3, seed: 1, executor: ex });
           const ref = await segkit.kmeans(rows.slice(0, 5000), { k: 3, seed: 1, threads: 1 });
-          out.push(String(m.inertia === ref.inertia && m.labels.every((l, i) => l === ref.labels[i])));
+          out.push(String(m.inertia === ref.inertia && m.labels.length === ref.labels.length && m.labels.every((l, i) => l === ref.labels[i])));
           await ex.close();
           return out;`);
         expect(got).toEqual(['E_ABORTED', 'E_CLOSED', 'true']);

@@ -108,6 +108,7 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       const m = await kmeans(ds, { ...options, executor: ex });
       expect(print([m.labels, m.centroidData, m.inertia, m.iterations])).toEqual(want);
       // 16 shards spread over the three workers, each loaded once and kept
+      expect(workers).toHaveLength(3);
       for (const w of workers) expect(w.jobs().filter((l) => l.includes('matrix.columnSums')).length).toBeGreaterThanOrEqual(5);
       const loads = workers.flatMap((w) => w.jobs()).filter((l) => l.includes(', loaded'));
       expect(loads).toHaveLength(16);
@@ -239,6 +240,7 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       const before = workers.map((w) => w.jobs().length);
       await run(process.execPath, [CLI, 'score', big, '--model', model, '--out', path.join(dir, 'dist.arrow'), '-q', ...dist]);
       // every worker scored some of the 16 shards
+      expect(workers).toHaveLength(3);
       workers.forEach((w, i) => expect(w.jobs().length).toBeGreaterThan(before[i]));
       const local = readFileSync(path.join(dir, 'local.arrow')), far = readFileSync(path.join(dir, 'dist.arrow'));
       expect(far.equals(local)).toBe(true);

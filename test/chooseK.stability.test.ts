@@ -45,6 +45,7 @@ describe('a choice of k that does not depend on the seed', () => {
     const data = blobs(4, [[0, 0], [5, 5]], [60, 60], [1]);
     const r = await chooseK(data, { seed: 1, stabilityResamples: 0, kRange: [2, 4] });
     expect(r.stabilityK).toBeNull();
+    expect(r.table).toHaveLength(3);
     expect(r.table.every((x) => Number.isNaN(x.stability))).toBe(true);
     expect(r.recommendedK).toBe(2);
     await expect(chooseK(data, { stabilityResamples: 1 })).rejects.toThrow(/stabilityResamples/);

@@ -70,6 +70,7 @@ describe('segment --algorithm dbscan', () => {
     // the saved model scores the same file: core customers keep their cluster, the rest joins a core customer within eps or stays unassigned
     ok(['score', 'geo.csv', '--model', 'geo-model.json', '--out', 'geo-scored.csv', '-q']);
     const scored = col(await readTable(path('geo-scored.csv')), 'segment') as number[];
+    expect(scored).toHaveLength(geo.labels.length);
     for (const i of geo.core_sample_indices) expect(scored[i]).toBe(geo.labels[i]);
     geo.labels.forEach((l: number, i: number) => { if (l < 0) expect(scored[i]).toBe(-1); });
     expect(col(await readTable(path('geo-scored.csv')), 'segment_name').filter((v) => v === 'Unassigned').length).toBe(scored.filter((l) => l < 0).length);

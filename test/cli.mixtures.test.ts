@@ -64,6 +64,8 @@ describe('segkit segment --algorithm gmm', () => {
     expect(model.kind).toBe('gmm');
     const table = await readTable(path('customers.csv'));
     const again = await model.predictProba(table, { threads: 1 });
+    expect(seg).toHaveLength(table.numRows);
+    expect(again).toHaveLength(3 * seg.length);
     seg.forEach((l, i) => {
       const row = p.map((c) => c[i]);
       expect(Math.abs(row[0] + row[1] + row[2] - 1)).toBeLessThan(1e-12);

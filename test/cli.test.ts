@@ -213,6 +213,7 @@ describe('segkit segment', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('<svg');
     expect(html).toContain('data-chart="silhouette"');
+    expect(main.summary.segments).toHaveLength(3);
     for (const s of main.summary.segments) expect(html).toContain(s.name);
     expect(html).toContain('Davies');
   });
@@ -235,6 +236,7 @@ describe('segkit segment', () => {
   it('prints a readable summary by default', () => {
     const r = ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '2']);
     expect(r.stdout).toContain(`${N} rows · 3 features · k = 3`);
+    expect(main.summary.segments).toHaveLength(3);
     for (const s of main.summary.segments) expect(r.stdout).toContain(s.name);
     expect(r.stdout).toMatch(/silhouette 0\.\d+/);
   });
@@ -266,6 +268,7 @@ describe('segkit segment', () => {
   it('one-hot encodes --encode columns; their means are the segment shares of each value', () => {
     const s = JSON.parse(ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '2', '--encode', 'plan', '--json']).stdout);
     expect(s.features).toEqual(['recency', 'frequency', 'monetary', 'plan=free', 'plan=gold', 'plan=silver']);
+    expect(s.segments).toHaveLength(3);
     for (const seg of s.segments) {
       const total = seg.means['plan=free'] + seg.means['plan=gold'] + seg.means['plan=silver'];
       expect(total).toBeCloseTo(1, 6);

@@ -79,6 +79,7 @@ describe('compareSnapshots on two generated snapshots with a known migration', a
 
   it('asymptotic p-values match scipy too', async () => {
     const a = await compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'customer_id', ksMethod: 'asymp' });
+    expect(a.drift).toHaveLength(FEATURES.length);
     for (const f of a.drift) {
       expect(f.ks!.statistic).toBe(fx.ks_2samp[f.feature].asymp.statistic);
       close9(f.ks!.pvalue, fx.ks_2samp[f.feature].asymp.pvalue);
@@ -90,6 +91,7 @@ describe('compareSnapshots on two generated snapshots with a known migration', a
   it('value per segment and the recommendation', () => {
     const byLabel = (s: Snap, c: number) => s.value.reduce((acc, v, i) => acc + (model.labels.length && labelOfRow(s, i) === c ? v : 0), 0);
     const labelOfRow = (s: Snap, i: number) => labelOf.get(s.truth[i]);
+    expect(r.segments).toHaveLength(4);
     for (const seg of r.segments) {
       expect(seg.valueBefore).toBeCloseTo(byLabel(fx.before, seg.segment), 6);
       expect(seg.valueAfter).toBeCloseTo(byLabel(fx.after, seg.segment), 6);
@@ -149,6 +151,7 @@ describe('exact drift statistics over many shards', () => {
     const out = await run({ budget: 16, collectCell: 64, collectFeature: 256 });
     expect(out.passes).toBeGreaterThan(4);
     expect((await run()).features).toEqual(out.features);
+    expect(out.features).toHaveLength(3);
     for (let j = 0; j < 3; j++) {
       const x = Float64Array.from(A[j].filter((v) => v === v), (v) => v || 0).sort();
       const y = Float64Array.from(B[j].filter((v) => v === v), (v) => v || 0).sort();

@@ -171,6 +171,7 @@ describe('readCsv syntax', () => {
     const a = await readCsv(SAMPLE);
     const b = await readCsvNode(SAMPLE);
     expect(types(b)).toEqual(types(a));
+    expect(a.schema.fields).toHaveLength(7);
     for (const f of a.schema.fields) expect(values(b, f.name)).toEqual(values(a, f.name));
   });
 });
@@ -309,10 +310,13 @@ describe('csvRecords', () => {
         yield `${i}\n`;
       }
     }
+    let batches = 0;
     for await (const batch of csvRecords(source(), { batchSize: 10 })) {
+      batches++;
       expect(batch.numRows).toBe(10);
       break;
     }
+    expect(batches).toBe(1);
     expect(pulled).toBeLessThan(1000);
   });
 });

@@ -62,6 +62,7 @@ describe('DBSCANModel', () => {
     const m = await dbscan(f.X, { eps: f.eps, minSamples: f.min_samples, executor: ex });
     const again = await m.predict(f.X, { executor: ex });
     // core points are their own nearest core point; noise has no core point within eps
+    expect(again).toHaveLength(f.labels.length);
     for (const i of f.core_sample_indices) expect(again[i]).toBe(f.labels[i]);
     f.labels.forEach((l: number, i: number) => { if (l === -1) expect(again[i]).toBe(-1); });
     // a border point joins the cluster of its nearest core point (here always its own cluster)

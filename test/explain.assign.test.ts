@@ -26,6 +26,7 @@ describe('explainAssignment', () => {
     const rows = X.filter((_, i) => i % 5 === 0);
     const why = await explainAssignment(model, rows, { executor: ex });
     const predicted = await model.predict(rows, { executor: ex });
+    expect(why).toHaveLength(rows.length);
     why.forEach((w, i) => {
       expect(w.featureNames).toEqual(names);
       expect(w.segment).toBe(predicted[i]);
@@ -48,12 +49,15 @@ describe('explainAssignment', () => {
     const rows = [X[0], X[60], X[120], X[77]];
     const why = await explainAssignment(tree, rows.map((r) => Object.fromEntries(names.map((n, j) => [n, r[j]]))));
     const predicted = await tree.predict(rows, { executor: ex });
+    expect(why).toHaveLength(rows.length);
     why.forEach((w, i) => {
       expect(w.method).toBe('decision path');
       expect(w.segment).toBe(predicted[i]);
       expect(w.base + w.contributions.reduce((a, b) => a + b, 0)).toBeCloseTo(w.gap, 12);
+      expect(w.path!.length).toBeGreaterThan(0);
       for (const step of w.path!) expect(step.op === '<=' ? step.value <= step.threshold : step.value > step.threshold).toBe(true);
       // features never split on along the path contribute nothing
+      expect(w.contributions).toHaveLength(names.length);
       w.contributions.forEach((c, j) => { if (!w.path!.some((s) => s.feature === names[j])) expect(c).toBe(0); });
     });
   });
@@ -63,6 +67,7 @@ describe('explainAssignment', () => {
     const rows = X.filter((_, i) => i % 10 === 3);
     const { values, expectedValue } = treeShap(forest, rows);
     const proba = await forest.predictProba(rows, { executor: ex });
+    expect(values).toHaveLength(rows.length);
     values.forEach((phi, i) => {
       for (let s = 0; s < 3; s++) {
         let sum = expectedValue[s];
@@ -71,6 +76,7 @@ describe('explainAssignment', () => {
       }
     });
     const why = await explainAssignment(forest, rows);
+    expect(why).toHaveLength(rows.length);
     why.forEach((w, i) => {
       expect(w.method).toBe('tree SHAP');
       expect(w.base + w.contributions.reduce((a, b) => a + b, 0)).toBeCloseTo(w.gap, 12);
@@ -92,6 +98,7 @@ describe('explainAssignment', () => {
         const b = bruteShapley(t, 3, 4, x);
         for (let q = 0; q < want.length; q++) want[q] += b[q] / forest.trees.length;
       }
+      expect(values[0]).toHaveLength(want.length);
       values[0].forEach((v, q) => expect(v).toBeCloseTo(want[q], 12));
     }
   });
@@ -116,10 +123,12 @@ describe('permutationImportance', () => {
     const used = new Set(Array.from(tree.tree.feature).filter((f) => f >= 0));
     const imp = await permutationImportance(tree, data, y, { repeats: 3, seed: 1, executor: ex });
     expect(imp.baseline).toBeCloseTo(Array.from(tree.labels).filter((p, i) => p === y[i]).length / 150, 14);
+    expect(imp.importances).toHaveLength(names.length);
     imp.importances.forEach((v, j) => {
       if (!used.has(j)) expect(v).toBe(0);
       else expect(v).toBeGreaterThan(0.1);
     });
+    expect(imp.losses).toHaveLength(names.length);
     expect(imp.losses.every((l) => l.length === 3)).toBe(true);
   });
 
@@ -130,6 +139,7 @@ describe('permutationImportance', () => {
     // petal length spreads the blobs most: shuffling it breaks the most assignments
     const top = imp.importances.indexOf(Math.max(...imp.importances));
     expect(names[top]).toBe('petal_length');
+    expect(imp.importances).toHaveLength(names.length);
     for (const v of imp.importances) expect(v).toBeGreaterThanOrEqual(0);
   });
 });
@@ -155,6 +165,7 @@ describe('segmentRules', () => {
     const r = await segmentRules(data, model.labels, { maxDepth: 2, executor: ex });
     const right = Array.from(r.tree.labels).filter((p, i) => p === model.labels[i]).length;
     expect(r.fidelity).toBe(right / 150);
+    expect(r.rules.length).toBeGreaterThan(0);
     expect(r.rules.every((rule) => rule.conditions.length <= 2)).toBe(true);
   });
 });

@@ -42,6 +42,7 @@ describe('profileSegments', () => {
       expect(p.population.mean[j]).toBeCloseTo(mean(col), 10);
       expect(p.population.std[j]).toBeCloseTo(std(col), 10);
     }
+    expect(p.segments).toHaveLength(3);
     p.segments.forEach((s, c) => {
       const own = SEG[c];
       expect(s.id).toBe(c);
@@ -66,6 +67,7 @@ describe('profileSegments', () => {
     const { rows, labels, data } = handMade();
     const p = profileSegments(data, labels, 3);
     const names = ['recency', 'frequency', 'monetary'];
+    expect(p.segments).toHaveLength(3);
     p.segments.forEach((s, c) => {
       const expected = names
         .map((name, j) => {
@@ -97,6 +99,8 @@ describe('profileSegments', () => {
     const perm = [2, 0, 1];
     const a = profileSegments(data, labels, 3);
     const b = profileSegments(data, labels.map((l) => perm[l]), 3);
+    expect(a.segments).toHaveLength(3);
+    expect(b.segments).toHaveLength(3);
     a.segments.forEach((s, c) => {
       const t = b.segments[perm[c]];
       expect(t.size).toBe(s.size);
@@ -115,6 +119,7 @@ describe('profileSegments', () => {
     // Sizes 1334, 1334 and 1333: both parities, and past the 600 where selection starts sampling its pivot.
     const labels = Int32Array.from({ length: n }, (_, i) => i % k);
     const p = profileSegments(fromColumns({ columns: [cont, ties], names: ['a', 'b'] }), labels, k);
+    expect(p.segments).toHaveLength(k);
     for (let c = 0; c < k; c++) {
       const idx = [...labels.keys()].filter((i) => labels[i] === c);
       expect(p.segments[c].size).toBe(idx.length);
@@ -134,6 +139,7 @@ describe('profileSegments', () => {
     const rfm = ORDER.map((g, i) => (g === 0 ? 'Champions' : i % 2 ? 'At risk' : '__proto__'));
     const p = profileSegments(data, labels, 3, { rfmSegments: rfm });
     expect(p.segments[0].rfmMix).toEqual({ Champions: 1 });
+    expect(p.segments).toHaveLength(3);
     p.segments.forEach((s, c) => {
       const own = rfm.filter((_, i) => ORDER[i] === c);
       const mix = s.rfmMix!;
@@ -150,6 +156,7 @@ describe('profileSegments', () => {
     const p = profileSegments(data, Int32Array.from([0, 0, 0, 1]), 3);
     expect(p.segments[2].size).toBe(0);
     expect(p.segments[2].share).toBe(0);
+    expect(p.segments[2].mean).toHaveLength(2);
     expect(p.segments[2].mean.every(Number.isNaN)).toBe(true);
     expect(p.segments[2].z).toEqual([0, 0]);
     expect(p.segments[2].topFeatures).toEqual([]);
@@ -297,6 +304,8 @@ describe('pca2', () => {
     expect(p.explainedVarianceRatio[1]).toBeCloseTo(0.1, tol);
     // Projections undo the rotation.
     const expected = [[3, 0], [-3, 0], [0, 1], [0, -1]];
+    expect(p.x).toHaveLength(expected.length);
+    expect(p.y).toHaveLength(expected.length);
     expected.forEach(([x, y], i) => {
       expect(p.x[i]).toBeCloseTo(x, tol);
       expect(p.y[i]).toBeCloseTo(y, tol);
@@ -326,6 +335,8 @@ describe('pca2', () => {
     expect(Array.from(a.rows)).toEqual(Array.from(b.rows));
     expect(Array.from(a.rows)).not.toEqual(Array.from(c.rows));
     for (let t = 1; t < 50; t++) expect(a.rows[t]).toBeGreaterThan(a.rows[t - 1]);
+    expect(a.x).toHaveLength(50);
+    expect(a.y).toHaveLength(50);
     a.rows.forEach((r, t) => {
       expect(a.x[t]).toBe(full.x[r]);
       expect(a.y[t]).toBe(full.y[r]);
@@ -341,6 +352,8 @@ describe('pca2', () => {
     expect(Array.from(one.y)).toEqual([0, 0, 0]);
     const flat = pca2(fromRows([[1, 7], [2, 7], [4, 7]]));
     expect(flat.scale[1]).toBe(1);
+    expect(flat.x).toHaveLength(3);
+    expect(flat.y).toHaveLength(3);
     expect([...flat.x, ...flat.y].every(Number.isFinite)).toBe(true);
     expect(flat.explainedVarianceRatio[0]).toBeCloseTo(1, 12);
   });
@@ -407,6 +420,8 @@ print(json.dumps(out))
         expect(p.explainedVarianceRatio[a]).toBeCloseTo(r.ratio[a], 10);
       }
       const scale = Math.max(...r.x.map(Math.abs));
+      expect(p.x).toHaveLength(400);
+      expect(p.y).toHaveLength(400);
       for (let i = 0; i < 400; i++) {
         expect(Math.abs(p.x[i] - r.x[i]) / scale).toBeLessThan(1e-9);
         expect(Math.abs(p.y[i] - r.y[i]) / scale).toBeLessThan(1e-9);

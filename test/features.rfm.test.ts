@@ -221,6 +221,7 @@ describe('rfm', () => {
     const t = columns(rfm(numericTable, OPTS));
     expect(t).toEqual(columns(rfm(numeric, OPTS)));
     const ids = t.customer as number[];
+    expect(ids).toHaveLength((expected.customer as string[]).length);
     expect(ids.every((id, j) => typeof id === 'number' && (j === 0 || id > ids[j - 1]))).toBe(true);
   });
 

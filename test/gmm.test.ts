@@ -152,11 +152,13 @@ describe('the kernel against its scalar twin', () => {
         // labels are the argmax, except at ties within rounding
         const labels = (await ex.readRows(h, 'labels')) as Int32Array;
         let gap = 0;
+        expect(labels).toHaveLength(n);
         labels.forEach((l, i) => (gap = Math.max(gap, Math.max(...want.resp.subarray(i * k, (i + 1) * k)) - want.resp[i * k + l])));
         expect(gap).toBeLessThan(1e-12);
         const layout = type === 'spherical' ? 'diag' : type;
         const stats = statsTwin(cols, n, want.resp, k, p.means, layout);
         let off = 0;
+        expect(r.stats!).toHaveLength(stats.length);
         r.stats!.forEach((v, q) => (off = Math.max(off, Math.abs(v - stats[q]) / Math.max(1, Math.abs(stats[q])))));
         expect(off).toBeLessThan(1e-9);
       }

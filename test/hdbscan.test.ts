@@ -35,6 +35,8 @@ describe('hdbscan matches the O(n^2) twin', () => {
       expect(canon(r.labels)).toEqual(canon(t.labels));
       expect(r.k).toBe(new Set(t.labels.filter((l) => l >= 0)).size);
       expect(r.k).toBeGreaterThan(1);
+      expect(r.probabilities).toHaveLength(n);
+      expect(r.outlierScores).toHaveLength(n);
       for (let i = 0; i < n; i++) {
         expect(Math.abs(r.probabilities[i] - t.probabilities[i])).toBeLessThan(1e-12);
         expect(Math.abs(r.outlierScores[i] - t.outlierScores[i])).toBeLessThan(1e-12);
@@ -42,6 +44,7 @@ describe('hdbscan matches the O(n^2) twin', () => {
       // stabilities of the same clusters (matched through their members)
       const twinOf = new Map<number, number>();
       for (let i = 0; i < n; i++) if (r.labels[i] >= 0) twinOf.set(r.labels[i], t.labels[i]);
+      expect(r.clusterStability).toHaveLength(r.k);
       r.clusterStability.forEach((s, l) => expect(Math.abs(s - t.stability[twinOf.get(l)!])).toBeLessThanOrEqual(1e-12 * s));
     });
   }
@@ -54,6 +57,8 @@ describe('hdbscan matches the twin where distances tie (integer grid data)', () 
     const t = hdbscanTwin(X, mcs, ms, method);
     expect(Array.from(r.coreDistances)).toEqual(t.core);
     expect(canon(r.labels)).toEqual(canon(t.labels));
+    expect(r.probabilities).toHaveLength(X.length);
+    expect(r.outlierScores).toHaveLength(X.length);
     for (let i = 0; i < X.length; i++) {
       expect(Math.abs(r.probabilities[i] - t.probabilities[i])).toBeLessThan(1e-12);
       expect(Math.abs(r.outlierScores[i] - t.outlierScores[i])).toBeLessThan(1e-12);

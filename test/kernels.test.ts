@@ -69,9 +69,11 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
       const labels = (await ex.readRows(h, 'labels')) as Int32Array;
       const want = twin.accumulateTwin(cols, n, labels, k, weights);
       const got = sumInShardOrder(parts.map((p) => p.deltas!));
+      expect(got).toHaveLength(want.length);
       for (let q = 0; q < got.length; q++) expect(got[q]).toBeCloseTo(want[q], 6);
       // the accumulate kernel over the same labels agrees
       const got2 = sumInShardOrder(await ex.map(accumulateOp, h, { k }));
+      expect(got2).toHaveLength(want.length);
       for (let q = 0; q < got.length; q++) expect(got2[q]).toBeCloseTo(want[q], 6);
     } finally {
       await ex.release(h);
@@ -88,6 +90,7 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
       expect(pot0).toBeCloseTo(w0.pot, 4);
       const got = sumInShardOrder(await ex.map(candidatesOp, h, { cand: cent.slice(0, trials * d), m: trials }));
       const want = twin.candidatePotentialsTwin(cols, n, cent.subarray(0, trials * d), trials, w0.closest, weights);
+      expect(got).toHaveLength(want.length);
       for (let t = 0; t < trials; t++) expect(got[t]).toBeCloseTo(want[t], 4);
       const last = cent.slice((k - 1) * d, k * d);
       await ex.map(updateClosestOp, h, { centre: last, first: false });
@@ -152,6 +155,7 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
       const cent64 = Float64Array.from(cent, (v, q) => v + 0.125 * (q % 3));
       const got = sumInShardOrder(await ex.map(labelDistancesOp, h, { centres: cent64, k }));
       const want = twin.labelDistancesTwin(cols, n, cent64, k, labels);
+      expect(got).toHaveLength(want.length);
       for (let q = 0; q < 2 * k; q++) expect(Math.abs(got[q] - want[q])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[q])));
       for (const squared of [true, false]) {
         await ex.map(distancesOp, h, { cent, k, squared });
@@ -178,6 +182,7 @@ describe('centring on the way in', () => {
       const { rowsOp } = await import('../src/engine/matrix.js');
       const rows = [0, 97, 500, 1000];
       const got = concatInShardOrder(await ex.map(rowsOp, m.handle, { rows: Int32Array.from(rows) }));
+      expect(got).toHaveLength(rows.length * 3);
       rows.forEach((i, q) => {
         for (let j = 0; j < 3; j++) expect(got[q * 3 + j]).toBe(Math.fround(ds.columns[j][i] - m.offset[j]));
       });

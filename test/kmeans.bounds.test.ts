@@ -79,6 +79,7 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       expect(bytes(bounded.r.centers).equals(bytes(plain.r.centers))).toBe(true);
       expect(Object.is(bounded.r.inertia, plain.r.inertia)).toBe(true);
       // the comparison is not vacuous: plain passes measure everything, the bounded ones skipped most of it
+      expect(plain.computed).toHaveLength(plain.r.iterations);
       expect(plain.computed.every((c) => c === 1)).toBe(true);
       expect(Math.min(...bounded.computed.slice(1))).toBeLessThan(0.5);
     } finally {
@@ -144,6 +145,7 @@ describe('the bounded pass on awkward shapes', () => {
         const labels = (await ex.readRows(a, 'labels')) as Int32Array;
         expect(Array.from(labels)).toEqual(Array.from(assignTwin(columns, n, cent, k).labels));
         expect(bytes(labels).equals(bytes(await ex.readRows(b, 'labels')))).toBe(true);
+        expect(got).toHaveLength(want.length);
         got.forEach((p, s) => {
           expect(p.changed).toBe(want[s].changed);
           expect(bytes(p.deltas!).equals(bytes(want[s].deltas!))).toBe(true);

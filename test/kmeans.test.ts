@@ -13,6 +13,7 @@ describe.each(FIXTURES)('k-means reproduces scikit-learn on %s', (name) => {
     expect(m.iterations).toBe(fx.kmeans.n_iter);
     expect(m.converged).toBe(true);
     expect(relErr(m.inertia, fx.kmeans.inertia)).toBeLessThan(1e-4);
+    expect(m.centroids.map((row) => row.length)).toEqual(fx.kmeans.centroids.map((row) => row.length));
     m.centroids.forEach((row, t) => row.forEach((v, j) => {
       expect(Math.abs(v - fx.kmeans.centroids[t][j])).toBeLessThan(1e-4 * Math.max(1, Math.abs(fx.kmeans.centroids[t][j])));
     }));
@@ -66,6 +67,7 @@ describe('determinism', () => {
     const { labels } = assignTwin(centred, small.n, cent, 5);
     expect(Array.from(labels)).toEqual(Array.from(m.labels));
     // and the centroids are the means of their clusters
+    expect(m.centroidData).toHaveLength(5 * 3);
     for (let t = 0; t < 5; t++) {
       for (let j = 0; j < 3; j++) {
         let s = 0, c = 0;
@@ -82,6 +84,7 @@ describe('k-means options', () => {
   it('k = 1 gives the mean and the total sum of squares', async () => {
     const m = await kmeans(ds, { k: 1, threads: 1 });
     let inertia = 0;
+    expect(m.centroidData).toHaveLength(4);
     for (let j = 0; j < 4; j++) {
       let s = 0;
       for (const v of ds.columns[j]) s += v;
@@ -123,6 +126,8 @@ describe('k-means options', () => {
     const init = [[0, 0], [4, 4], [9, 0]];
     const a = await kmeans(rows, { k: 3, init, sampleWeight: w, tol: 0, threads: 1 });
     const b = await kmeans(repeated, { k: 3, init, tol: 0, threads: 1 });
+    expect(a.centroids.map((row) => row.length)).toEqual([2, 2, 2]);
+    expect(b.centroids.map((row) => row.length)).toEqual([2, 2, 2]);
     a.centroids.forEach((row, t) => row.forEach((v, j) => expect(v).toBeCloseTo(b.centroids[t][j], 5)));
     expect(a.inertia).toBeCloseTo(b.inertia, 4);
   });

@@ -21,6 +21,7 @@ describe('kneedle on curves with a known knee', () => {
     // The difference curve, computed directly: normalised y minus normalised x.
     const y0 = y[0];
     const y9 = y[9];
+    expect(r.difference).toHaveLength(x.length);
     x.forEach((v, i) => expect(r.difference[i]).toBeCloseTo((y[i] - y0) / (y9 - y0) - v, 12));
     expect(r.xNormalized[9]).toBe(1);
     // Threshold = the maximum difference minus S times the mean x step (1/9).
@@ -53,6 +54,7 @@ describe('kneedle on curves with a known knee', () => {
     expect(r.knee).toBe(3);
     expect(r.kneeY).toBeCloseTo(1 / 3, 15);
     const D = (v: number) => 1 - (1 / v - 0.1) / 0.9 - (v - 1) / 9;
+    expect(r.difference).toHaveLength(x.length);
     x.forEach((v, i) => expect(r.difference[i]).toBeCloseTo(D(v), 12));
   });
 
@@ -128,7 +130,10 @@ describe('kneedle: curves without a knee', () => {
         const r = kneedle(x, x.map((v) => slope * v + 1.1), { curve, direction });
         expect(r.knee).toBeNull();
         // With the direction that matches the slope, the line is its own chord: the difference is flat zero.
-        if ((slope > 0) === (direction === 'increasing')) r.difference.forEach((d) => expect(d).toBe(0));
+        if ((slope > 0) === (direction === 'increasing')) {
+          expect(r.difference).toHaveLength(x.length);
+          r.difference.forEach((d) => expect(d).toBe(0));
+        }
       }
     }
   });

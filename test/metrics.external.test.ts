@@ -152,6 +152,7 @@ describe('external metrics vs scikit-learn on edge cases', () => {
         ...METHODS.map((averageMethod) => normalizedMutualInfoScore(t, p, { averageMethod })),
         ...METHODS.map((averageMethod) => adjustedMutualInfoScore(t, p, { averageMethod })),
       ];
+      expect(got).toHaveLength(want.length);
       got.forEach((g, k) => expectClose(g, want[k], 1e-9, 1e-12));
     });
   }

@@ -18,6 +18,7 @@ describe.each(FIXTURES)('internal metrics match scikit-learn on %s', (name) => {
   it.each([1, 2])('with %i thread(s)', async (threads) => {
     expect(relErr(await silhouetteScore(fx.X, fx.kmeans.labels, { threads }), ref.silhouette)).toBeLessThan(1e-4);
     const s = await silhouetteSamples(fx.X, fx.kmeans.labels, { threads });
+    expect(s).toHaveLength(fx.X.length);
     ref.silhouette_samples_first100.forEach((v, i) => expect(Math.abs(s[i] - v)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
     expect(relErr(await calinskiHarabaszScore(fx.X, fx.kmeans.labels, { threads }), ref.calinski_harabasz)).toBeLessThan(1e-6);
     expect(relErr(await daviesBouldinScore(fx.X, fx.kmeans.labels, { threads }), ref.davies_bouldin)).toBeLessThan(1e-6);
@@ -48,6 +49,7 @@ describe('silhouette kernel', () => {
       return (b - a) / Math.max(a, b);
     });
     const got = await silhouetteSamples(ds, labels, { threads: 1 });
+    expect(got).toHaveLength(n);
     got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
   });
 

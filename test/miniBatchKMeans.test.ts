@@ -37,6 +37,7 @@ describe('scikit-learn MiniBatchKMeans', () => {
       else await model!.partialFit(rows, { executor: ex });
       expect(Array.from(model!.counts)).toEqual(step.counts);
       expect(Array.from(model!.labels)).toEqual(step.batch_labels_after);
+      expect(model!.centroids.map((row) => row.length)).toEqual(step.cluster_centers.map((row: number[]) => row.length));
       model!.centroids.forEach((row, t) => row.forEach((v, j) => expect(Math.abs(v - step.cluster_centers[t][j])).toBeLessThan(1e-6)));
       expect(Math.abs(model!.inertia - step.batch_inertia_after) / step.batch_inertia_after).toBeLessThan(1e-6);
     }
@@ -50,6 +51,7 @@ describe('scikit-learn MiniBatchKMeans', () => {
     // stopped by the smoothed-inertia rule, about when scikit-learn did (it drew other batches)
     expect(m.converged).toBe(true);
     expect(Math.abs(m.nSteps - fx.fit.n_steps)).toBeLessThanOrEqual(5);
+    expect(m.centroids.map((row) => row.length)).toEqual(fx.fit.cluster_centers.map((row: number[]) => row.length));
     m.centroids.forEach((row, t) => {
       const dist = Math.hypot(...row.map((v, j) => v - fx.fit.cluster_centers[t][j]));
       expect(dist).toBeLessThan(0.3);
@@ -101,6 +103,8 @@ describe('partialFit', () => {
     const gained = await exact.predict(first, { executor: ex });
     await exact.partialFit(first, { executor: ex, halfLife: 1 });
     // one batch with halfLife 1: every count halves, then grows by the rows the batch gave it
+    expect(before).toHaveLength(3);
+    expect(exact.counts).toHaveLength(3);
     before.forEach((c, t) => expect(exact.counts[t]).toBeCloseTo(c / 2 + gained.filter((l) => l === t).length, 9));
     // with forgetting, a centre that stops receiving rows loses weight until it is re-seeded among the new rows
     const keep = await miniBatchKMeans(old, { k: 3, batchSize: 200, seed: 2, executor: ex });
@@ -122,6 +126,8 @@ describe('partialFit', () => {
     const batch = slice(ds, 0, 50);
     const labels = await m.predict(batch, { executor: ex });
     await m.partialFit(batch, { executor: ex, halfLife: 100, halfLifeUnit: 'rows' });
+    expect(c0).toHaveLength(5);
+    expect(m.counts).toHaveLength(5);
     c0.forEach((c, t) => expect(m.counts[t]).toBeCloseTo(c * 0.5 ** 0.5 + labels.filter((l) => l === t).length, 9));
   });
 });

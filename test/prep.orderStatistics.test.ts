@@ -40,6 +40,8 @@ describe('exact order statistics', () => {
         const m = await st.moments();
         const medians = await st.medians(names.map((_, j) => ({ j, count: m[j].count })));
         const quantiles = await st.quantilesOf(names.map((_, j) => ({ j, ps, count: m[j].count })));
+        expect(medians).toHaveLength(names.length);
+        expect(quantiles).toHaveLength(names.length);
         names.forEach((name, j) => {
           const sorted = sortedPresent(columns[name]);
           expect({ name, median: bits(medians[j]) }).toEqual({ name, median: bits(medianSorted(sorted)) });

@@ -99,6 +99,7 @@ describe('buildReport', () => {
     expect(ids.length).toBeGreaterThan(0);
     expect(new Set(ids).size).toBe(ids.length);
     // Every url(#id) reference resolves to an id in the document.
+    expect([...html.matchAll(/url\(#([^)]+)\)/g)].length).toBeGreaterThan(0);
     for (const m of html.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(m[1]);
   });
 
@@ -178,6 +179,8 @@ describe('buildReport on a wider segmentation', () => {
     expect(marks(c.get('scatter')!).symbol).toBe(500 + 8);
     // scikit-learn's centroids are the means of its final labels, so standardised they equal the profile z.
     const spec = chartSpecs({ profiles, centroids }).parallel as unknown as { data: { values: { value: number }[] } };
+    expect(profiles.segments.map((s) => s.z.length)).toEqual(new Array(8).fill(16));
+    expect(spec.data.values).toHaveLength(8 * 16);
     profiles.segments.forEach((s, i) => s.z.forEach((z, j) => expect(spec.data.values[i * 16 + j].value).toBeCloseTo(z, 4)));
     // Full-width charts stay within the report column.
     for (const key of ['heatmap', 'parallel', 'scatter']) {
@@ -207,6 +210,7 @@ describe('chartSpecs', () => {
     const values = spec.data.values;
     expect(values).toHaveLength(fx.k * fx.data.d);
     // The centroid of a segment is its mean, so the standardised centroid is the segment's z.
+    expect(fx.profiles.segments.map((s) => s.z.length)).toEqual(new Array(fx.k).fill(fx.data.d));
     fx.profiles.segments.forEach((s, c) =>
       s.z.forEach((z, j) => {
         expect(values[c * fx.data.d + j].value).toBeCloseTo((centroids[c][j] - mean[j]) / std[j], 10);
@@ -222,6 +226,7 @@ describe('chartSpecs', () => {
       layer: { data: { values: { segment: string; s: number }[] } }[];
     };
     const rows = spec.layer[0].data.values;
+    expect(fx.profiles.segments).toHaveLength(fx.k);
     fx.profiles.segments.forEach((seg, c) => {
       const own = Array.from(samples).filter((_, i) => fx.labels[i] === c);
       const band = rows.filter((r) => r.segment.startsWith(`${c}: `)).map((r) => r.s);
@@ -252,6 +257,7 @@ describe('renderSvg', () => {
     const ids = [...prefixed.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(ids.length).toBeGreaterThan(0);
     expect(ids.every((id) => id.startsWith('h1-'))).toBe(true);
+    expect([...prefixed.matchAll(/url\(#([^)]+)\)/g)].length).toBeGreaterThan(0);
     for (const m of prefixed.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(m[1]);
     expect(prefixed.replace(/h1-/g, '')).toBe(plain);
     // Ids are numbered per SVG, so the same spec renders to the same string every time.

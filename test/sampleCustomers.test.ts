@@ -142,11 +142,15 @@ describe('sampleEvents', () => {
 
   it('places Dormant activity early in the window and New trials late', () => {
     const f = columns(behaviourFeatures(events, { customer: 'customer_id', timestamp: 'timestamp', type: 'type', asOf: '2024-01-01' }));
+    expect(f.customer_id).toHaveLength(60);
+    expect(c.segment_truth).toContain('Dormant');
+    expect(c.segment_truth).toContain('New trials');
     for (let i = 0; i < 60; i++) {
       if (c.segment_truth[i] === 'Dormant') expect(f.days_since_last_activity[i] as number).toBeGreaterThan(90 - Math.floor(90 * 0.45));
       if (c.segment_truth[i] === 'New trials') expect(f.tenure_days[i] as number).toBeLessThanOrEqual(21);
     }
     const ts = [...events.getChild('timestamp')!] as number[];
+    expect(ts.length).toBeGreaterThan(0);
     expect(Math.min(...ts)).toBeGreaterThanOrEqual(Date.UTC(2023, 9, 3)); // 90 days before 2024-01-01
     expect(Math.max(...ts)).toBeLessThan(Date.UTC(2024, 0, 1));
     for (let i = 1; i < ts.length; i++) expect(ts[i]).toBeGreaterThanOrEqual(ts[i - 1]);

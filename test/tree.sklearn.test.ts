@@ -73,9 +73,11 @@ describe('decisionTree matches scikit-learn DecisionTreeClassifier', () => {
       expect(Array.from(await m.predict(fx.X, { executor: ex }))).toEqual(fx.predict);
       expect(Array.from(m.labels)).toEqual(fx.predict);
       const proba = await m.predictProba(fx.X, { executor: ex });
+      expect(proba).toHaveLength(fx.predict_proba.length * C);
       fx.predict_proba.forEach((row: number[], i: number) => row.forEach((p, c) => expect(proba[i * C + c]).toBeCloseTo(p, 12)));
       // importances: scikit-learn's formula on its own tree, with tied splits credited to the feature chosen here
       const want = importancesOf(fx.tree, fx.X[0].length, (i) => m.tree.feature[i]);
+      expect(m.featureImportances).toHaveLength(want.length);
       Array.from(m.featureImportances).forEach((v, j) => expect(v).toBeCloseTo(want[j], 12));
       if (fx.split_candidates.every((c: Candidates) => c.tied_features.length === 1 || Math.min(...c.tied_features) === fx.tree.feature[c.node])) {
         Array.from(m.featureImportances).forEach((v, j) => expect(v).toBeCloseTo(fx.feature_importances[j], 12));
@@ -100,12 +102,14 @@ describe('decisionTree matches scikit-learn DecisionTreeClassifier', () => {
       const m = await decisionTree(classify.X, classify.y, { ...options, executor: ex });
       sameTree(m, c.tree, c.split_candidates, 3);
       const want = importancesOf(c.tree, 6, (i) => m.tree.feature[i]);
+      expect(m.featureImportances).toHaveLength(want.length);
       Array.from(m.featureImportances).forEach((v, j) => expect(v).toBeCloseTo(want[j], 12));
       if (c.split_candidates.every((s: Candidates) => s.tied_features.length === 1)) {
         Array.from(m.featureImportances).forEach((v, j) => expect(v).toBeCloseTo(c.feature_importances[j], 12));
       }
       expect(Array.from(await m.predict(classify.X, { executor: ex }))).toEqual(c.predict);
       const proba = await m.predictProba(classify.X, { executor: ex });
+      expect(proba).toHaveLength(c.predict_proba.length * 3);
       c.predict_proba.forEach((row: number[], i: number) => row.forEach((p, k) => expect(proba[i * 3 + k]).toBeCloseTo(p, 12)));
     });
   }
@@ -142,6 +146,7 @@ describe('decisionTree matches scikit-learn DecisionTreeClassifier', () => {
       }
     }
     const pred = await m.predict(fx.X, { executor: ex });
+    expect(pred).toHaveLength(fx.predict.length);
     let same = 0;
     pred.forEach((p, i) => (same += p === fx.predict[i] ? 1 : 0));
     expect(same / pred.length).toBeGreaterThanOrEqual(0.995);

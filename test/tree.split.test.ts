@@ -61,6 +61,7 @@ describe('split search', () => {
 
   it('reads counts in place by bin id, over the classes present only, with the same result', () => {
     const rng = createRandom(13);
+    let splits = 0;
     for (let trial = 0; trial < 1000; trial++) {
       const C = 2 + rng.int(8), m = 2 + rng.int(60);
       // m distinct bins out of 256, ascending; some classes absent from the node
@@ -85,11 +86,13 @@ describe('split search', () => {
         expect(got).toBeNull();
         continue;
       }
+      splits++;
       expect([got!.binLeft, got!.binRight]).toEqual([want.binLeft, want.binRight]);
       expect(Object.is(got!.proxy, want.proxy)).toBe(true);
       const compactScan = scanFeature(p, 1, ids, compact, m, totals, null, new Float64Array(C), present);
       expect(Array.from(got!.left)).toEqual(Array.from(compactScan!.left));
     }
+    expect(splits).toBeGreaterThan(0);
   });
 
   it('weighted classes take the per-threshold sums (the same twin with class weights)', () => {

@@ -22,6 +22,7 @@ describe('classificationScores', () => {
     expect(s.accuracy).toBeCloseTo(fx.accuracy, 14);
     expect(s.balancedAccuracy).toBeCloseTo(fx.balanced_accuracy, 14);
     for (const [mine, theirs] of [[s.precision, fx.precision], [s.recall, fx.recall], [s.f1, fx.f1]] as const) {
+      expect(mine).toHaveLength(theirs.length);
       mine.forEach((v, j) => expect(v).toBeCloseTo(theirs[j], 14));
     }
     expect(s.support).toEqual(fx.support);

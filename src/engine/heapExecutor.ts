@@ -119,7 +119,10 @@ export abstract class HeapExecutor implements Executor {
     try {
       // pages beyond everything handed out before have never been written: their first touch is the costly part
       const end = x + b * stride * d;
-      if (end > reached) await this.prefault(heap, Math.max(x, reached), end);
+      if (end > reached) {
+        await this.prefault(heap, Math.max(x, reached), end);
+        this.checkRunning(h, options.signal);
+      }
       for (let j = 0; j < d; j++) {
         const col = dtype === 'f32' ? heap.f32(x + b * j * stride, stride) : heap.f64(x + b * j * stride, stride);
         col.set(source.columns[j]);

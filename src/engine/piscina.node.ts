@@ -143,9 +143,9 @@ class PiscinaExecutor extends HeapExecutor {
       const a = from + p * per;
       if (a < to) running.push(pool.run({ touch: [a, Math.min(to, a + per)] } satisfies PoolTouch));
     }
-    for (const r of running) r.catch(() => undefined);
     touchPages(heap.memory, from, Math.min(to, from + per));
-    await Promise.all(running);
+    // touching is only a head start: a worker that failed or was closed leaves its pages to the copy
+    await Promise.allSettled(running);
   }
 
   override async close(): Promise<void> {

@@ -3,6 +3,7 @@
 // the few key ranges where the exact KS statistic, the baseline's deciles or the PSI edges still hide.
 import { rowValues, shardColumn, type Shard } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
+import { ksPValue, type KsMethod } from './ksTwoSample.js';
 
 /** Bits of the first histogram: 2,048 buckets of the top 11 key bits (sign, 8 exponent bits, 2 mantissa bits). */
 export const TOP_BITS = 11;
@@ -222,5 +223,22 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
       collected.push(per);
     }
     return { counts, values, collected };
+  },
+}, import.meta.url);
+
+/**
+ * The KS p-values of the features, shared out by shard: shard s takes features s, s + shards, ... (each p-value a
+ * pure function of D, n1 and n2, up to n terms of a Smirnov sum for large samples). `items` holds [D, n1, n2] per
+ * feature; each result is [feature, D, p-value, 1 when exact].
+ */
+export const ksPValuesOp = defineOp<{ items: Float64Array; method: KsMethod; shards: number }, Float64Array>({
+  name: 'drift.ksPValues',
+  run(sh, s) {
+    const out: number[] = [];
+    for (let f = sh.index; 3 * f < s.items.length; f += s.shards) {
+      const r = ksPValue(s.items[3 * f], s.items[3 * f + 1], s.items[3 * f + 2], s.method);
+      out.push(f, r.statistic, r.pvalue, r.method === 'exact' ? 1 : 0);
+    }
+    return Float64Array.from(out);
   },
 }, import.meta.url);

@@ -1,7 +1,7 @@
 import { throwIfAborted } from '../util/errors.js';
 import type { Executor, Handle } from '../engine/executor.js';
-import { driftRefineOp, driftScanOp, keyValue, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type ScanPartial } from './driftOps.js';
-import { ksPValue, type KsMethod, type KsResult } from './ksTwoSample.js';
+import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type ScanPartial } from './driftOps.js';
+import type { KsMethod, KsResult } from './ksTwoSample.js';
 
 /** The population stability index of one feature, with the bins it was computed on. */
 export interface PsiResult {
@@ -393,16 +393,27 @@ export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<Drift
       w.fc.apply(w.plan, a.counts, b.counts, a.lists, b.lists);
     });
   }
+  const results = cells.map((fc) => fc?.result());
+  // the p-values (a Smirnov sum of up to n terms each, for large samples) run on the executor's threads
+  const tested = results.flatMap((r, j) => (r ? [j] : []));
+  const items = new Float64Array(3 * tested.length);
+  tested.forEach((j, f) => items.set([results[j]!.ks, o.before.n - A.missing[j], o.after.n - B.missing[j]], 3 * f));
+  const ks = new Map<number, KsResult>();
+  if (tested.length) {
+    const state = { items, method: o.ksMethod ?? 'auto', shards: o.before.shards };
+    for (const part of await ex.map(ksPValuesOp, o.before, state, { signal: o.signal })) {
+      for (let q = 0; q < part.length; q += 4) ks.set(tested[part[q]], { statistic: part[q + 1], pvalue: part[q + 2], method: part[q + 3] ? 'exact' : 'asymp' });
+    }
+  }
   const features = o.names.map((name, j): FeatureDrift => {
-    const fc = cells[j];
     const nBefore = o.before.n - A.missing[j], nAfter = o.after.n - B.missing[j];
     const base = {
       feature: name, nBefore, nAfter, missingBefore: A.missing[j], missingAfter: B.missing[j],
       meanBefore: nBefore ? A.sums[j] / nBefore : NaN, meanAfter: nAfter ? B.sums[j] / nAfter : NaN,
     };
-    if (!fc) return { ...base, ks: null, psi: null };
-    const r = fc.result();
-    return { ...base, ks: ksPValue(r.ks, nBefore, nAfter, o.ksMethod ?? 'auto'), psi: r.psi };
+    const r = results[j];
+    if (!r) return { ...base, ks: null, psi: null };
+    return { ...base, ks: ks.get(j)!, psi: r.psi };
   });
   return { features, before: A.seg, after: B.seg, passes };
 }

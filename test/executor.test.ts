@@ -123,6 +123,22 @@ describe('piscina executor', () => {
     }
   });
 
+  it('close() during a large load rejects it with E_CLOSED; the next load and pass use the new memory and are exact', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
+    try {
+      const rows = 1_100_000;
+      const cols = Array.from({ length: 16 }, (_, j) => Float32Array.from({ length: rows }, (_, i) => ((i * (5 + j)) % 97) - 40 + j));
+      const loading = ex.load({ columns: cols });
+      await ex.close();
+      expect((await failure(() => loading)).code).toBe('E_CLOSED');
+      // a pool made for the let-go memory would read the wrong bytes here
+      const got = await clusterMaxOn(ex);
+      expect(Array.from(got)).toEqual(Array.from(maxTwin()));
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('reaps idle workers after idleTimeout and starts them again on the next pass', async () => {
     const ex = piscinaExecutor({ threads: 2, idleTimeout: 100 });
     try {

@@ -410,6 +410,9 @@ class CsvLines implements RecordPosition {
     const starts = this.spanStarts, ends = this.spanEnds;
     const sink = this.sink;
     let line = this.linesBefore;
+    // the first multi-character delimiter at or after the current line (-1: none in the rest of the slice), kept
+    // across lines so a line without one does not search the whole slice again
+    let next = step === 1 ? -1 : text.indexOf(delimiter);
     for (let pos = 0; pos < text.length; ) {
       const end = text.indexOf('\n', pos);
       line++;
@@ -429,7 +432,8 @@ class CsvLines implements RecordPosition {
           from = i + 1;
         }
       } else {
-        for (let i = text.indexOf(delimiter, pos); i !== -1 && i < end; i = text.indexOf(delimiter, i + step)) {
+        let i = next;
+        for (; i !== -1 && i < end; i = text.indexOf(delimiter, i + step)) {
           if (fields < width) {
             starts[fields] = from;
             ends[fields] = i;
@@ -437,6 +441,8 @@ class CsvLines implements RecordPosition {
           fields++;
           from = i + step;
         }
+        // a delimiter holds no line break, so the first one past this line's end is the next line's first
+        next = i;
       }
       if (fields < width) {
         starts[fields] = from;

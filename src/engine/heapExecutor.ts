@@ -88,9 +88,13 @@ export abstract class HeapExecutor implements Executor {
 
   constructor(protected readonly shared: boolean) {}
 
+  /** The memory this executor loads into now (close() lets it go; the next use makes another). */
+  protected liveHeap: Heap | undefined;
+
   protected local(): Promise<{ heap: Heap; mem: KernelMemory }> {
     return (this.heapAndKernels ??= (async () => {
       const heap = new Heap(this.shared);
+      this.liveHeap = heap;
       const kernels = await instantiateKernels(heap.memory, this.shared);
       return { heap, mem: { kernels, memory: heap.memory } };
     })());
@@ -110,6 +114,8 @@ export abstract class HeapExecutor implements Executor {
     throwIfAborted(options.signal);
     const { n, d, dtype, shardRows } = checkSource(source, options);
     const { heap } = await this.local();
+    // closed while its memory was being made: loading into the let-go memory would hand out a dead handle
+    if (heap !== this.liveHeap) throw new SegkitError('E_CLOSED', 'the executor was closed while data was being loaded', 'close() only after every load, fit and scan has finished');
     const b = BYTES[dtype];
     const stride = padRows(n);
     const reached = heap.reached;
@@ -271,6 +277,7 @@ export abstract class HeapExecutor implements Executor {
     this.handles.clear();
     // a fresh memory on next use: the old one (and every byte loaded into it) is left to the garbage collector
     this.heapAndKernels = undefined;
+    this.liveHeap = undefined;
   }
 }
 

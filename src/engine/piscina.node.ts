@@ -134,7 +134,8 @@ class PiscinaExecutor extends HeapExecutor {
   // The first write to a page costs a fault that zero-fills it (about 1 ms a MiB here, on one thread): large loads
   // into never-written memory share those first touches out among the calling thread and the workers.
   protected override async prefault(heap: Heap, from: number, to: number): Promise<void> {
-    if (this.threads === 1 || to - from < PREFAULT_BYTES) return;
+    // a memory let go by close() gets no pool of its own
+    if (this.threads === 1 || to - from < PREFAULT_BYTES || heap !== this.liveHeap) return;
     const pool = this.getPool(heap.memory);
     const parts = this.threads;
     const per = Math.ceil((to - from) / parts / OS_PAGE) * OS_PAGE;

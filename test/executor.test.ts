@@ -115,9 +115,6 @@ describe('piscina executor', () => {
       } finally {
         await ex.release(h);
       }
-      // the same memory again: no first touches left to share, the load is a plain copy
-      const again = await ex.load({ columns: cols });
-      await ex.release(again);
     } finally {
       await ex.close();
     }

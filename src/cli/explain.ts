@@ -95,15 +95,15 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   let rules: SegmentRules, importance, modelName: string;
   const saved = f.model !== undefined ? await loadModel(f.model) : undefined;
   // the model's own features, from the same rows through its own preparation (once: importance and --rows use them)
-  let modelRows: PipelineResult | undefined, modelIndex: Map<number, number> | undefined;
+  let own: { rows: PipelineResult; at: Map<number, number> } | undefined;
   try {
     rules = await segmentRules(dataset, labels, { ...run, maxDepth: f.maxDepth }).catch((e) => { throw inFile(e, what); });
     bar.update(1, 'importance');
     if (saved) {
-      modelRows = saved.pipeline.transform(table);
-      const index = new Map<number, number>(Array.from(modelRows.rowIndex, (r, i) => [r, i]));
-      modelIndex = index;
-      const keep = Int32Array.from(rowIndex.filter((r) => index.has(r)), (r) => index.get(r)!);
+      const modelRows = saved.pipeline.transform(table);
+      const at = new Map<number, number>(Array.from(modelRows.rowIndex, (r, i) => [r, i]));
+      own = { rows: modelRows, at };
+      const keep = Int32Array.from(rowIndex.filter((r) => at.has(r)), (r) => at.get(r)!);
       const mds: Dataset = fromColumns({ columns: modelRows.dataset.columns.map((c) => Float32Array.from(keep, (i) => c[i])), names: modelRows.dataset.names });
       importance = await permutationImportance(saved.model, mds, undefined, { ...run, repeats: f.repeats, seed: f.seed });
       modelName = `the model (${saved.kind})`;
@@ -120,8 +120,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   if (f.rows) {
     const idColumn = f.id ?? prep.id;
     const rows = rowsById(table, idColumn, f.rows);
-    if (saved && modelRows && modelIndex) {
-      const t = modelRows, at = modelIndex;
+    if (saved && own) {
+      const { rows: t, at } = own;
       const vectors = rows.map((r, q) => {
         const i = at.get(r);
         if (i === undefined) throw new UsageError(`--rows: customer "${f.rows![q]}" is dropped by the model's outlier rule`);

@@ -25,9 +25,9 @@ const signedKey = (b: number): number => (b === -0x80000000 ? 0 : b ^ ((b >> 31)
  * Flipping every bit of negatives and the sign bit of the rest is the usual radix-sort key of IEEE floats.
  */
 export function sortKey(bits: number): number {
-  if ((bits & 0x7fffffff) > 0x7f800000) return -1;
-  if (bits === 0x80000000) bits = 0;
-  return (bits & 0x80000000 ? ~bits : bits | 0x80000000) >>> 0;
+  const b = bits | 0;
+  if ((b & 0x7fffffff) > NAN_ABOVE) return -1;
+  return (signedKey(b) ^ 0x80000000) >>> 0;
 }
 
 const F32 = new Float32Array(1);

@@ -312,18 +312,17 @@ function smirnovLogSum(n: number, x: number, nTerms: number): number {
   // terms are added scaled by exp(-top), top the largest logarithm so far (Neumaier's compensated sum)
   let top = -Infinity, sum = 0, comp = 0;
   for (let j = 0; j < nTerms; j++) {
-    const v = j;
     let logTerm = cE * LN2_HI + Math.log(cH) + (cE * LN2_LO + cL / cH);
-    if (n - v > 0) {
-      rDivInt(n - v, n);
+    if (n - j > 0) {
+      rDivInt(n - j, n);
       { const h0 = RH, l0 = RL; rTwoSum(h0, -x); rQuickTwoSum(RH, RL + l0); }
       if (!(RH > 0)) return NaN;
-      logTerm += (n - v) * (Math.log(RH) + RL / RH);
+      logTerm += (n - j) * (Math.log(RH) + RL / RH);
     }
-    if (v - 1 !== 0) {
-      rDivInt(v, n);
+    if (j - 1 !== 0) {
+      rDivInt(j, n);
       { const h0 = RH, l0 = RL; rTwoSum(h0, x); rQuickTwoSum(RH, RL + l0); }
-      logTerm += (v - 1) * (Math.log(RH) + RL / RH);
+      logTerm += (j - 1) * (Math.log(RH) + RL / RH);
     }
     if (logTerm > top) {
       const scale = Math.exp(top - logTerm);

@@ -191,8 +191,9 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     const { page } = await open(app.url);
     try {
       await page.setInputFiles('#file', bad);
-      await expect.poll(() => page.textContent('#loaded')).toMatch(/E_PARSE|parquet/i);
-      expect(await page.getAttribute('#loaded', 'class')).toContain('error');
+      // "Reading bad.parquet…" comes first and names the file too: wait for the error itself
+      await expect.poll(() => page.getAttribute('#loaded', 'class')).toContain('error');
+      expect(await page.textContent('#loaded')).toMatch(/E_PARSE|parquet/i);
       expect(await page.isHidden('#setup')).toBe(true);
     } finally {
       await page.close();

@@ -70,32 +70,35 @@ export function gmm(
   let total: f64 = 0;
   for (let b0 = row0; b0 < row1; b0 += GROUPS * 4) {
     const groups = min<i32>(GROUPS, (row1 - b0 + 3) >> 2);
+    // the block's log-sum-exps summed as their maxima plus one log of the product of their sums (each in [1, k])
+    let bsum: f64 = 0, prod: f64 = 1;
     for (let g = 0; g < groups; g++) {
       const i0 = b0 + 4 * g;
       // the four rows as two f64x2 (lanes past row1 are read, since columns are padded, and then ignored)
       let p = x + (<usize>i0 << 2);
       const xg = vec(XB, g * 2 * d);
-      for (let j = 0; j < d; j++) {
+      for (let xp = xg, xe = vec(xg, 2 * d); xp < xe; xp += 32) {
         const v = v128.load(p);
-        v128.store(vec(xg, 2 * j), f64x2.promote_low_f32x4(v));
-        v128.store(vec(xg, 2 * j + 1), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+        v128.store(xp, f64x2.promote_low_f32x4(v));
+        v128.store(xp, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), 16);
         p += <usize>stride << 2;
       }
       const live = min<i32>(4, row1 - i0);
       if (src == 0) {
         if (cov == TIED) {
           // u = P^T x once; each component then only subtracts its P^T mu
-          let off = 0;
-          for (let j = 0; j < d; j++) {
+          let pp = prec, zp = ZV;
+          for (let xe = xg + 32; xe <= vec(xg, 2 * d); xe += 32) {
             let ya = zero, yb = zero;
-            for (let t = 0; t <= j; t++) {
-              const s = f64x2.splat(load<f64>(prec + (<usize>(off + t) << 3)));
-              ya = f64x2.add(ya, f64x2.mul(s, v128.load(vec(xg, 2 * t))));
-              yb = f64x2.add(yb, f64x2.mul(s, v128.load(vec(xg, 2 * t + 1))));
+            for (let xp = xg; xp < xe; xp += 32) {
+              const s = f64x2.splat(load<f64>(pp));
+              ya = f64x2.add(ya, f64x2.mul(s, v128.load(xp)));
+              yb = f64x2.add(yb, f64x2.mul(s, v128.load(xp, 16)));
+              pp += 8;
             }
-            v128.store(vec(ZV, 2 * j), ya);
-            v128.store(vec(ZV, 2 * j + 1), yb);
-            off += j + 1;
+            v128.store(zp, ya);
+            v128.store(zp, yb, 16);
+            zp += 32;
           }
         }
         for (let c = 0; c < k; c++) {
@@ -107,37 +110,42 @@ export function gmm(
               v128.store(vec(WV, 2 * j), f64x2.sub(v128.load(vec(xg, 2 * j)), s));
               v128.store(vec(WV, 2 * j + 1), f64x2.sub(v128.load(vec(xg, 2 * j + 1)), s));
             }
-            const pk = prec + (<usize>(c * tri) << 3);
-            let off = 0;
-            for (let j = 0; j < d; j++) {
+            // pointer steps: the packed triangle is read in order, row j against the shifted row pairs 0..j
+            let pp = prec + (<usize>(c * tri) << 3);
+            for (let we = WV + 32; we <= vec(WV, 2 * d); we += 32) {
               let ya = zero, yb = zero;
-              for (let t = 0; t <= j; t++) {
-                const s = f64x2.splat(load<f64>(pk + (<usize>(off + t) << 3)));
-                ya = f64x2.add(ya, f64x2.mul(s, v128.load(vec(WV, 2 * t))));
-                yb = f64x2.add(yb, f64x2.mul(s, v128.load(vec(WV, 2 * t + 1))));
+              for (let wp = WV; wp < we; wp += 32) {
+                const s = f64x2.splat(load<f64>(pp));
+                ya = f64x2.add(ya, f64x2.mul(s, v128.load(wp)));
+                yb = f64x2.add(yb, f64x2.mul(s, v128.load(wp, 16)));
+                pp += 8;
               }
               qa = f64x2.add(qa, f64x2.mul(ya, ya));
               qb = f64x2.add(qb, f64x2.mul(yb, yb));
-              off += j + 1;
             }
           } else if (cov == TIED) {
-            const pm = prec + (<usize>(tri + c * d) << 3);
-            for (let j = 0; j < d; j++) {
-              const s = f64x2.splat(load<f64>(pm + (<usize>j << 3)));
-              const ya = f64x2.sub(v128.load(vec(ZV, 2 * j)), s);
-              const yb = f64x2.sub(v128.load(vec(ZV, 2 * j + 1)), s);
+            let pm = prec + (<usize>(tri + c * d) << 3);
+            for (let zp = ZV; zp < WV; zp += 32) {
+              const s = f64x2.splat(load<f64>(pm));
+              const ya = f64x2.sub(v128.load(zp), s);
+              const yb = f64x2.sub(v128.load(zp, 16), s);
               qa = f64x2.add(qa, f64x2.mul(ya, ya));
               qb = f64x2.add(qb, f64x2.mul(yb, yb));
+              pm += 8;
             }
           } else {
-            const pc = prec + (<usize>(c * d) << 3);
-            for (let j = 0; j < d; j++) {
-              const s = f64x2.splat(load<f64>(mu + (<usize>j << 3)));
-              const w = f64x2.splat(load<f64>(pc + (<usize>j << 3)));
-              const ya = f64x2.mul(w, f64x2.sub(v128.load(vec(xg, 2 * j)), s));
-              const yb = f64x2.mul(w, f64x2.sub(v128.load(vec(xg, 2 * j + 1)), s));
+            // pointer steps over the features: mean, precision, the group's row pair
+            let mp = mu, pp = prec + (<usize>(c * d) << 3), xp = xg;
+            const me = mu + (<usize>d << 3);
+            for (; mp < me; mp += 8) {
+              const s = f64x2.splat(load<f64>(mp));
+              const w = f64x2.splat(load<f64>(pp));
+              const ya = f64x2.mul(w, f64x2.sub(v128.load(xp), s));
+              const yb = f64x2.mul(w, f64x2.sub(v128.load(xp, 16), s));
               qa = f64x2.add(qa, f64x2.mul(ya, ya));
               qb = f64x2.add(qb, f64x2.mul(yb, yb));
+              pp += 8;
+              xp += 32;
             }
           }
           const kc = f64x2.splat(load<f64>(consts + (<usize>c << 3)));
@@ -146,26 +154,29 @@ export function gmm(
         }
         // log-sum-exp per row, both lanes at once; responsibilities to RB
         for (let h = 0; h < 2; h++) {
-          let best = v128.load(vec(LP, h));
-          for (let c = 1; c < k; c++) best = f64x2.max(best, v128.load(vec(LP, 2 * c + h)));
+          // pointer steps over the components: their log-densities (LP) and responsibilities (RB) of this row pair
+          const lp0 = vec(LP, h), le = vec(LP, 2 * k), rb0 = vec(RB, 2 * g + h);
+          let best = v128.load(lp0);
+          for (let lp = lp0 + 32; lp < le; lp += 32) best = f64x2.max(best, v128.load(lp));
           let s = zero;
-          for (let c = 0; c < k; c++) {
-            const e = exp2(f64x2.sub(v128.load(vec(LP, 2 * c + h)), best));
-            v128.store(vec(RB, (c * GROUPS + g) * 2 + h), e);
+          for (let lp = lp0, rb = rb0; lp < le; lp += 32, rb += GROUPS << 5) {
+            const e = exp2(f64x2.sub(v128.load(lp), best));
+            v128.store(rb, e);
             s = f64x2.add(s, e);
           }
           const inv = f64x2.div(f64x2.splat(1.0), s);
           const l0 = 2 * h, l1 = 2 * h + 1;
           // lanes past row1 get no responsibility
           const keep = i64x2.replace_lane(i64x2.splat(l0 < live ? -1 : 0), 1, l1 < live ? -1 : 0);
-          for (let c = 0; c < k; c++) {
-            const a = vec(RB, (c * GROUPS + g) * 2 + h);
-            v128.store(a, v128.and(f64x2.mul(v128.load(a), inv), keep));
+          for (let lp = lp0, rb = rb0; lp < le; lp += 32, rb += GROUPS << 5) {
+            v128.store(rb, v128.and(f64x2.mul(v128.load(rb), inv), keep));
           }
           for (let l = l0; l <= l1 && l < live; l++) {
             const lane = l & 1;
-            const lse = (lane ? f64x2.extract_lane(best, 1) : f64x2.extract_lane(best, 0)) + Math.log(lane ? f64x2.extract_lane(s, 1) : f64x2.extract_lane(s, 0));
-            total += lse;
+            const bl = lane ? f64x2.extract_lane(best, 1) : f64x2.extract_lane(best, 0);
+            const sl = lane ? f64x2.extract_lane(s, 1) : f64x2.extract_lane(s, 0);
+            bsum += bl;
+            prod *= sl;
             const r = i0 + l - row0;
             if (respOut) {
               for (let c = 0; c < k; c++) store<f64>(respOut + (<usize>(r * k + c) << 3), load<f64>(vec(RB, (c * GROUPS + g) * 2 + h) + (<usize>lane << 3)));
@@ -179,7 +190,7 @@ export function gmm(
               }
               store<i32>(labelsOut + (<usize>r << 2), arg);
             }
-            if (scoreOut) store<f64>(scoreOut + (<usize>r << 3), lse);
+            if (scoreOut) store<f64>(scoreOut + (<usize>r << 3), bl + Math.log(sl));
             if (maxOut) store<f64>(maxOut + (<usize>r << 3), lane ? f64x2.extract_lane(inv, 1) : f64x2.extract_lane(inv, 0));
           }
         }
@@ -198,6 +209,7 @@ export function gmm(
         }
       }
     }
+    total += bsum + Math.log(prod);
     if (!stats) continue;
     for (let c = 0; c < k; c++) {
       const rc = vec(RB, c * GROUPS * 2);
@@ -217,22 +229,28 @@ export function gmm(
         for (let g = 0; g < groups; g++) {
           const ra = v128.load(vec(rc, 2 * g)), rb = v128.load(vec(rc, 2 * g + 1));
           if (!v128.any_true(v128.or(f64x2.ne(ra, zero), f64x2.ne(rb, zero)))) continue;
-          const xg = vec(XB, g * 2 * d);
-          for (let j = 0; j < d; j++) {
-            const s = f64x2.splat(load<f64>(mu + (<usize>j << 3)));
-            const za = f64x2.sub(v128.load(vec(xg, 2 * j)), s), zb = f64x2.sub(v128.load(vec(xg, 2 * j + 1)), s);
+          // pointer steps over the features: row pair, shifted and weighted pairs, mean, sum
+          let xp = vec(XB, g * 2 * d), zp = ZB, sp = vec(acc, 1);
+          for (let mp = mu, me = mu + (<usize>d << 3); mp < me; mp += 8) {
+            const s = f64x2.splat(load<f64>(mp));
+            const za = f64x2.sub(v128.load(xp), s), zb = f64x2.sub(v128.load(xp, 16), s);
             const wa = f64x2.mul(ra, za), wb = f64x2.mul(rb, zb);
-            v128.store(vec(ZB, 2 * j), za);
-            v128.store(vec(ZB, 2 * j + 1), zb);
-            v128.store(vec(WB, 2 * j), wa);
-            v128.store(vec(WB, 2 * j + 1), wb);
-            accAdd(vec(acc, 1 + j), f64x2.add(wa, wb));
+            v128.store(zp, za);
+            v128.store(zp, zb, 16);
+            v128.store(zp + (WB - ZB), wa);
+            v128.store(zp + (WB - ZB), wb, 16);
+            accAdd(sp, f64x2.add(wa, wb));
+            xp += 32;
+            zp += 32;
+            sp += 16;
           }
-          let q = 1 + d;
-          for (let j = 0; j < d; j++) {
-            const za = v128.load(vec(ZB, 2 * j)), zb = v128.load(vec(ZB, 2 * j + 1));
-            for (let t = 0; t <= j; t++) {
-              accAdd(vec(acc, q++), f64x2.add(f64x2.mul(v128.load(vec(WB, 2 * t)), za), f64x2.mul(v128.load(vec(WB, 2 * t + 1)), zb)));
+          // pointer steps: the packed sums in order, row j's shifted pair against the weighted pairs 0..j
+          let ap = vec(acc, 1 + d);
+          for (let zp = ZB, ze = vec(ZB, 2 * d), we = WB + 32; zp < ze; zp += 32, we += 32) {
+            const za = v128.load(zp), zb = v128.load(zp, 16);
+            for (let wp = WB; wp < we; wp += 32) {
+              accAdd(ap, f64x2.add(f64x2.mul(v128.load(wp), za), f64x2.mul(v128.load(wp, 16), zb)));
+              ap += 16;
             }
           }
         }
@@ -240,12 +258,15 @@ export function gmm(
         for (let j = 0; j < d; j++) {
           const s = f64x2.splat(load<f64>(mu + (<usize>j << 3)));
           let s1 = zero, s2 = zero;
-          for (let g = 0; g < groups; g++) {
-            const xg = vec(XB, g * 2 * d);
-            const za = f64x2.sub(v128.load(vec(xg, 2 * j)), s), zb = f64x2.sub(v128.load(vec(xg, 2 * j + 1)), s);
-            const wa = f64x2.mul(v128.load(vec(rc, 2 * g)), za), wb = f64x2.mul(v128.load(vec(rc, 2 * g + 1)), zb);
+          // pointer steps: the group's row pair of feature j, and its responsibilities
+          let xp = vec(XB, 2 * j), rp = rc;
+          const xs = <usize>(d << 5), re = vec(rc, 2 * groups);
+          for (; rp < re; rp += 32) {
+            const za = f64x2.sub(v128.load(xp), s), zb = f64x2.sub(v128.load(xp, 16), s);
+            const wa = f64x2.mul(v128.load(rp), za), wb = f64x2.mul(v128.load(rp, 16), zb);
             s1 = f64x2.add(s1, f64x2.add(wa, wb));
             s2 = f64x2.add(s2, f64x2.add(f64x2.mul(wa, za), f64x2.mul(wb, zb)));
+            xp += xs;
           }
           accAdd(vec(acc, 1 + j), s1);
           if (cov != TIED) accAdd(vec(acc, 1 + d + j), s2);

@@ -33,44 +33,17 @@
   if (old >= 0) store<f64>(cnt + (<usize>old << 3), load<f64>(cnt + (<usize>old << 3)) - w);
 }
 
-// One column's contribution of one row of a block whose label changed from `old` to `lab`.
-@inline function moveValue(sums: usize, d: i32, j: i32, old: i32, lab: i32, v: f64): void {
-  if (old == lab) return;
-  const add = sums + ((<usize>(lab * d + j)) << 3);
-  store<f64>(add, load<f64>(add) + v);
-  if (old >= 0) {
-    const sub = sums + ((<usize>(old * d + j)) << 3);
-    store<f64>(sub, load<f64>(sub) - v);
-  }
-}
-
-@inline function weightAt(weights: usize, i: i32): f64 {
-  return weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-}
-
-// Moves the changed rows of the 8-row block at i0 between clusters, column by column (contiguous values).
+// Moves the changed rows of the 8-row block at i0 between clusters, row by row: each sum still takes its rows in
+// order. oa, ob hold the old labels of rows 0-3 and 4-7, na, nb the new ones.
 @inline function moveBlock(x: usize, stride: i32, d: i32, i0: i32, oa: v128, ob: v128, na: v128, nb: v128, weights: usize, sums: usize, k: i32): void {
-  const o0 = i32x4.extract_lane(oa, 0), o1 = i32x4.extract_lane(oa, 1), o2 = i32x4.extract_lane(oa, 2), o3 = i32x4.extract_lane(oa, 3);
-  const o4 = i32x4.extract_lane(ob, 0), o5 = i32x4.extract_lane(ob, 1), o6 = i32x4.extract_lane(ob, 2), o7 = i32x4.extract_lane(ob, 3);
-  const n0 = i32x4.extract_lane(na, 0), n1 = i32x4.extract_lane(na, 1), n2 = i32x4.extract_lane(na, 2), n3 = i32x4.extract_lane(na, 3);
-  const n4 = i32x4.extract_lane(nb, 0), n5 = i32x4.extract_lane(nb, 1), n6 = i32x4.extract_lane(nb, 2), n7 = i32x4.extract_lane(nb, 3);
-  const w0 = weightAt(weights, i0), w1 = weightAt(weights, i0 + 1), w2 = weightAt(weights, i0 + 2), w3 = weightAt(weights, i0 + 3);
-  const w4 = weightAt(weights, i0 + 4), w5 = weightAt(weights, i0 + 5), w6 = weightAt(weights, i0 + 6), w7 = weightAt(weights, i0 + 7);
-  let p = x + (<usize>i0 << 2);
-  for (let j = 0; j < d; j++) {
-    moveValue(sums, d, j, o0, n0, w0 * <f64>load<f32>(p));
-    moveValue(sums, d, j, o1, n1, w1 * <f64>load<f32>(p, 4));
-    moveValue(sums, d, j, o2, n2, w2 * <f64>load<f32>(p, 8));
-    moveValue(sums, d, j, o3, n3, w3 * <f64>load<f32>(p, 12));
-    moveValue(sums, d, j, o4, n4, w4 * <f64>load<f32>(p, 16));
-    moveValue(sums, d, j, o5, n5, w5 * <f64>load<f32>(p, 20));
-    moveValue(sums, d, j, o6, n6, w6 * <f64>load<f32>(p, 24));
-    moveValue(sums, d, j, o7, n7, w7 * <f64>load<f32>(p, 28));
-    p += <usize>stride << 2;
+  let o = oa, n = na;
+  for (let l = 0; l < 8; l++) {
+    if (l == 4) { o = ob; n = nb; }
+    const old = i32x4.extract_lane(o, 0), lab = i32x4.extract_lane(n, 0);
+    if (old != lab) moveRow(x, stride, d, i0 + l, old, lab, weights, sums, k);
+    o = v128.shuffle<i32>(o, o, 1, 2, 3, 0);
+    n = v128.shuffle<i32>(n, n, 1, 2, 3, 0);
   }
-  const cnt = sums + ((<usize>(k * d)) << 3);
-  moveValue(cnt, 1, 0, o0, n0, w0); moveValue(cnt, 1, 0, o1, n1, w1); moveValue(cnt, 1, 0, o2, n2, w2); moveValue(cnt, 1, 0, o3, n3, w3);
-  moveValue(cnt, 1, 0, o4, n4, w4); moveValue(cnt, 1, 0, o5, n5, w5); moveValue(cnt, 1, 0, o6, n6, w6); moveValue(cnt, 1, 0, o7, n7, w7);
 }
 
 /** Labels rows [row0, row1) with their nearest centroid; returns how many labels changed. */
@@ -88,15 +61,16 @@ export function assign(
     let c = 0;
     for (; c + 2 <= k; c += 2) {
       let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
-      const c0 = cent + ((<usize>(c * d)) << 2);
-      const c1 = c0 + ((<usize>d) << 2);
+      // pointer steps: centre c's value j (centre c + 1's is d further) and the block's rows of feature j
+      let cp = cent + ((<usize>(c * d)) << 2);
+      const ce = cp + ((<usize>d) << 2);
       let p = x + (<usize>i0 << 2);
       const step = <usize>stride << 2;
-      for (let j = 0; j < d; j++) {
+      for (; cp < ce; cp += 4) {
         const x0 = v128.load(p);
         const x1 = v128.load(p, 16);
-        const s0 = f32x4.splat(load<f32>(c0 + (<usize>j << 2)));
-        const s1 = f32x4.splat(load<f32>(c1 + (<usize>j << 2)));
+        const s0 = f32x4.splat(load<f32>(cp));
+        const s1 = f32x4.splat(load<f32>(cp + ((<usize>d) << 2)));
         a00 = f32x4.add(a00, f32x4.mul(x0, s0));
         a01 = f32x4.add(a01, f32x4.mul(x1, s0));
         a10 = f32x4.add(a10, f32x4.mul(x0, s1));
@@ -152,15 +126,16 @@ export function assign(
       xb = f32x4.add(xb, f32x4.mul(x1, x1));
       p += <usize>stride << 2;
     }
-    const oldA = v128.load(labels + (<usize>i0 << 2)), oldB = v128.load(labels + (<usize>i0 << 2), 16);
-    changed += finish(i0, f32x4.extract_lane(b1a, 0), i32x4.extract_lane(ia, 0), f32x4.extract_lane(xa, 0), labels, dist);
-    changed += finish(i0 + 1, f32x4.extract_lane(b1a, 1), i32x4.extract_lane(ia, 1), f32x4.extract_lane(xa, 1), labels, dist);
-    changed += finish(i0 + 2, f32x4.extract_lane(b1a, 2), i32x4.extract_lane(ia, 2), f32x4.extract_lane(xa, 2), labels, dist);
-    changed += finish(i0 + 3, f32x4.extract_lane(b1a, 3), i32x4.extract_lane(ia, 3), f32x4.extract_lane(xa, 3), labels, dist);
-    changed += finish(i0 + 4, f32x4.extract_lane(b1b, 0), i32x4.extract_lane(ib, 0), f32x4.extract_lane(xb, 0), labels, dist);
-    changed += finish(i0 + 5, f32x4.extract_lane(b1b, 1), i32x4.extract_lane(ib, 1), f32x4.extract_lane(xb, 1), labels, dist);
-    changed += finish(i0 + 6, f32x4.extract_lane(b1b, 2), i32x4.extract_lane(ib, 2), f32x4.extract_lane(xb, 2), labels, dist);
-    changed += finish(i0 + 7, f32x4.extract_lane(b1b, 3), i32x4.extract_lane(ib, 3), f32x4.extract_lane(xb, 3), labels, dist);
+    const lp = labels + (<usize>i0 << 2);
+    const oldA = v128.load(lp), oldB = v128.load(lp, 16);
+    if (dist) {
+      const zero = f32x4.splat(0);
+      v128.store(dist + (<usize>i0 << 2), f32x4.max(f32x4.add(xa, b1a), zero));
+      v128.store(dist + (<usize>i0 << 2), f32x4.max(f32x4.add(xb, b1b), zero), 16);
+    }
+    v128.store(lp, ia);
+    v128.store(lp, ib, 16);
+    changed += popcnt<i32>(i32x4.bitmask(i32x4.ne(oldA, ia))) + popcnt<i32>(i32x4.bitmask(i32x4.ne(oldB, ib)));
     if (sums && !i32x4.all_true(i32x4.eq(oldA, ia)) || sums && !i32x4.all_true(i32x4.eq(oldB, ib))) {
       moveBlock(x, stride, d, i0, oldA, oldB, ia, ib, weights, sums, k);
     }

@@ -41,26 +41,59 @@ const BLOCK: i32 = 256;
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
+// The potential of candidate c over rows [i, b1) of a block, the four-row groups then single rows added to acc in row
+// order, plus the block's potential so far in acc.
+function potentialRest(x: usize, stride: i32, d: i32, i: i32, b1: i32, c: usize, acc: v128, closest: usize, weights: usize): f64 {
+  for (; i + 4 <= b1; i += 4) {
+    acc = addLanes(acc, f32x4.min(sqDist4(x, stride, d, i, c), v128.load(closest + (<usize>i << 2))), weights, i);
+  }
+  let pot = hsum(acc);
+  for (; i < b1; i++) {
+    const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+    pot += w * <f64>min<f32>(sqDist1(x, stride, d, i, c), load<f32>(closest + (<usize>i << 2)));
+  }
+  return pot;
+}
+
 /** For each of m candidates (rows of cand, m x d), adds sum_i w_i * min(closest_i, |x_i - cand|^2) over [row0, row1) into out[t]. */
 export function candidatePotentials(
   x: usize, stride: i32, d: i32, row0: i32, row1: i32,
   cand: usize, m: i32, closest: usize, weights: usize, out: usize,
 ): void {
+  const zero = f64x2.splat(0);
+  const cd = <usize>d << 2;
   for (let b0 = row0; b0 < row1; b0 += BLOCK) {
     const b1 = min<i32>(b0 + BLOCK, row1);
-    for (let t = 0; t < m; t++) {
-      const c = cand + ((<usize>(t * d)) << 2);
-      let acc = f64x2.splat(0);
+    let t = 0;
+    // two candidates against eight rows at a time: each value and centre value loaded once for four sums
+    for (; t + 2 <= m; t += 2) {
+      const c0 = cand + ((<usize>(t * d)) << 2);
+      let acc0 = zero, acc1 = zero;
       let i = b0;
-      for (; i + 4 <= b1; i += 4) {
-        acc = addLanes(acc, f32x4.min(sqDist4(x, stride, d, i, c), v128.load(closest + (<usize>i << 2))), weights, i);
+      for (; i + 8 <= b1; i += 8) {
+        let a0 = f32x4.splat(0), a1 = a0, e0 = a0, e1 = a0;
+        let p = x + (<usize>i << 2);
+        for (let cp = c0; cp < c0 + cd; cp += 4) {
+          const x0 = v128.load(p), x1 = v128.load(p, 16);
+          const s0 = f32x4.splat(load<f32>(cp)), s1 = f32x4.splat(load<f32>(cp + cd));
+          const u0 = f32x4.sub(x0, s0), u1 = f32x4.sub(x1, s0), v0 = f32x4.sub(x0, s1), v1 = f32x4.sub(x1, s1);
+          a0 = f32x4.add(a0, f32x4.mul(u0, u0));
+          a1 = f32x4.add(a1, f32x4.mul(u1, u1));
+          e0 = f32x4.add(e0, f32x4.mul(v0, v0));
+          e1 = f32x4.add(e1, f32x4.mul(v1, v1));
+          p += <usize>stride << 2;
+        }
+        const l0 = v128.load(closest + (<usize>i << 2)), l1 = v128.load(closest + (<usize>i << 2), 16);
+        acc0 = addLanes(addLanes(acc0, f32x4.min(a0, l0), weights, i), f32x4.min(a1, l1), weights, i + 4);
+        acc1 = addLanes(addLanes(acc1, f32x4.min(e0, l0), weights, i), f32x4.min(e1, l1), weights, i + 4);
       }
-      let pot = hsum(acc);
-      for (; i < b1; i++) {
-        const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-        pot += w * <f64>min<f32>(sqDist1(x, stride, d, i, c), load<f32>(closest + (<usize>i << 2)));
-      }
-      store<f64>(out + (<usize>t << 3), load<f64>(out + (<usize>t << 3)) + pot);
+      const o = out + (<usize>t << 3);
+      store<f64>(o, load<f64>(o) + potentialRest(x, stride, d, i, b1, c0, acc0, closest, weights));
+      store<f64>(o, load<f64>(o, 8) + potentialRest(x, stride, d, i, b1, c0 + cd, acc1, closest, weights), 8);
+    }
+    if (t < m) {
+      const o = out + (<usize>t << 3);
+      store<f64>(o, load<f64>(o) + potentialRest(x, stride, d, b0, b1, cand + ((<usize>(t * d)) << 2), zero, closest, weights));
     }
   }
 }

@@ -49,10 +49,11 @@ function unitRows(x: usize, stride: i32, d: i32, cu: usize, norms: usize, g: i32
   const step = <usize>stride << 2;
   const p0 = x + (<usize>i32x4.extract_lane(rows, 0) << 2);
   let off: usize = 0;
+  // the unit's values of feature j at cj: a pointer stepping 16 bytes a feature
+  const ce = c + (<usize>d << 4);
   if (run) {
-    for (let j = 0; j < d; j++) {
+    for (let cj = c; cj < ce; cj += 16) {
       const xv = v128.load(p0 + off);
-      const cj = c + (<usize>j << 4);
       a0 = f32x4.add(a0, f32x4.mul(xv, v128.load32_splat(cj)));
       a1 = f32x4.add(a1, f32x4.mul(xv, v128.load32_splat(cj, 4)));
       a2 = f32x4.add(a2, f32x4.mul(xv, v128.load32_splat(cj, 8)));
@@ -62,12 +63,11 @@ function unitRows(x: usize, stride: i32, d: i32, cu: usize, norms: usize, g: i32
     }
   } else {
     const p1 = x + (<usize>i32x4.extract_lane(rows, 1) << 2), p2 = x + (<usize>i32x4.extract_lane(rows, 2) << 2), p3 = x + (<usize>i32x4.extract_lane(rows, 3) << 2);
-    for (let j = 0; j < d; j++) {
+    for (let cj = c; cj < ce; cj += 16) {
       let xv = v128.load32_splat(p0 + off);
       xv = v128.load32_lane(p1 + off, xv, 1);
       xv = v128.load32_lane(p2 + off, xv, 2);
       xv = v128.load32_lane(p3 + off, xv, 3);
-      const cj = c + (<usize>j << 4);
       a0 = f32x4.add(a0, f32x4.mul(xv, v128.load32_splat(cj)));
       a1 = f32x4.add(a1, f32x4.mul(xv, v128.load32_splat(cj, 4)));
       a2 = f32x4.add(a2, f32x4.mul(xv, v128.load32_splat(cj, 8)));

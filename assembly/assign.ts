@@ -7,8 +7,8 @@
   return x + ((<usize>j * <usize>stride) << 2);
 }
 
-// Records one row's result: label and distance; returns 1 if the label changed.
-// The f64 cluster sums are updated per block afterwards, column by column, where the block's values are contiguous.
+// Records one row's result (the rows past the last 8-row block): label and distance; returns 1 if the label changed.
+// The f64 cluster sums are updated afterwards, row by row, each sum taking its rows in row order.
 @inline function finish(i: i32, best1: f32, lab: i32, xn: f32, labels: usize, dist: usize): i32 {
   if (dist) store<f32>(dist + (<usize>i << 2), max<f32>(xn + best1, 0));
   const old = load<i32>(labels + (<usize>i << 2));

@@ -27,7 +27,7 @@ export function batchAssigner(sh: Shard, k: number, labels: string, dist: string
       new Int32Array(buf, lab.ptr + BYTES.i32 * (sh.row0 + r0), r1 - r0).fill(-1);
       sh.mem.kernels.assign(
         sh.x, sh.stride, d, sh.row0 + r0, sh.row0 + r1, centPtr, normPtr, k,
-        lab.ptr, dst.ptr, weights, sumPtr, 0, 0, 0, 0, 0, 0, -1,
+        lab.ptr, dst.ptr, weights, sumPtr,
       );
       return Float64Array.from(new Float64Array(sh.mem.memory.buffer, sumPtr, k * d + k));
     },

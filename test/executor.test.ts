@@ -4,12 +4,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Piscina } from 'piscina';
 import { close, createRandom, fromColumns, kmeans, piscinaExecutor, SegkitError, inlineExecutor, loopbackExecutor } from '../src/index.node.js';
 import { executorFor } from '../src/engine/defaultExecutor.js';
-import type { Executor } from '../src/engine/executor.js';
+import { loadThenMap, type Executor } from '../src/engine/executor.js';
 import { encodeValue, decodeValue } from '../src/engine/codec.js';
 import { expectBlobsFound, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
-import { busyOp, clusterMaxOp, trapOp } from './helpers/testOps.mjs';
+import { busyOp, clusterMaxOp, patternMissOp, trapOp } from './helpers/testOps.mjs';
 
 afterAll(close);
 
@@ -143,6 +143,66 @@ describe('piscina executor', () => {
       expect(poolOf(ex)!.threads).toHaveLength(1);
       await new Promise((r) => setTimeout(r, 600));
       expect(poolOf(ex)!.threads).toHaveLength(0);
+      expect(Array.from(await clusterMaxOn(ex))).toEqual(Array.from(maxTwin()));
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('loadAndMap runs each shard as its rows come in: the same partials, per-row outputs and rows as load then map', async () => {
+    // 1,024-row shards: 129 of them, so the workers run shards while later ones are still being copied
+    const source = { columns, rows: { labels } };
+    const want = Array.from(maxTwin());
+    const ref = inlineExecutor();
+    const refHandle = await ref.load(source, { shardRows: 1024 });
+    const refParts: Float64Array[] = await ref.map(clusterMaxOp, refHandle, { k: K });
+    await ref.close();
+    for (const threads of [2, 4]) {
+      const ex = piscinaExecutor({ threads });
+      try {
+        const { handle, partials } = await loadThenMap(ex, source, clusterMaxOp, { k: K }, { shardRows: 1024 });
+        expect(handle.shards).toBe(Math.ceil(n / 1024));
+        expect(partials.map((p) => Array.from(p as Float64Array))).toEqual(refParts.map((p) => Array.from(p)));
+        // every row arrived: a second pass over the handle merges to the plain computation
+        const again: Float64Array[] = await ex.map(clusterMaxOp, handle, { k: K });
+        const out = new Float64Array(K * 3).fill(-Infinity);
+        for (const p of again) for (let q = 0; q < out.length; q++) out[q] = Math.max(out[q], p[q]);
+        expect(Array.from(out)).toEqual(want);
+        expect(Array.from(await ex.readRows(handle, 'labels'))).toEqual(Array.from(labels));
+        await ex.release(handle);
+        // a failing op lets the handle go and leaves the workers able to run the next pass
+        const e = await failure(() => loadThenMap(ex, source, trapOp, null, { shardRows: 1024 }));
+        expect(e.code).toBe('E_WORKER');
+        expect(Array.from(await clusterMaxOn(ex))).toEqual(want);
+      } finally {
+        await ex.close();
+      }
+    }
+  });
+
+  it('loadAndMap: running workers never start a shard before its rows are in', async () => {
+    // 8M rows in 123 shards into a fresh memory: the op reads one value a shard, so a worker that did not wait would
+    // soon run ahead of the copy and find zeros
+    const big = Float32Array.from({ length: 8_000_000 }, (_, i) => (i % 1000) + 1);
+    const ex = piscinaExecutor({ threads: 2 });
+    try {
+      await clusterMaxOn(ex);
+      const { handle, partials } = await loadThenMap(ex, { columns: [big] }, patternMissOp, null);
+      expect(partials).toHaveLength(123);
+      expect(partials.reduce((a: number, b) => a + (b as number), 0)).toBe(0);
+      await ex.release(handle);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('an abort during loadAndMap rejects it with E_ABORTED; the executor then runs a real pass', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
+    try {
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(), 40);
+      const e = await failure(() => loadThenMap(ex, { columns }, busyOp, { ms: 15 }, { shardRows: 8192, signal: ctl.signal }));
+      expect(e.code).toBe('E_ABORTED');
       expect(Array.from(await clusterMaxOn(ex))).toEqual(Array.from(maxTwin()));
     } finally {
       await ex.close();

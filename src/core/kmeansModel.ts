@@ -3,9 +3,9 @@ import { FLOAT32_MAX, modelValue, readObject } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
-import { loadMatrix, type Matrix } from '../engine/matrix.js';
+import { loadMatrix, loadMatrixThen, type Matrix } from '../engine/matrix.js';
 import { centresF32 } from '../kernels/shard.js';
-import { assignOp, distancesOp } from './kmeansOps.js';
+import { assignOp, centreAssignOp, distancesOp } from './kmeansOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 
 export const KMEANS_FORMAT = 'segkit.kmeans';
@@ -82,8 +82,14 @@ export class KMeansModel implements SegmentationModel {
     return ds;
   }
 
-  /** Loads the rows centred by the model's offset, then hands the centres, in the same coordinates, to `use`. */
-  private async withRows<T>(data: DataInput, options: RunOptions, fn: string, use: (m: Matrix, cent: Float32Array, norms: Float32Array) => Promise<T>): Promise<T> {
+  /**
+   * Loads the rows centred by the model's offset, then hands the centres, in the same coordinates, to `use`. With
+   * `labelled`, the load also labels the rows (each shard as soon as it is in) and `use` learns whether it did.
+   */
+  private async withRows<T>(
+    data: DataInput, options: RunOptions, fn: string,
+    use: (m: Matrix, cent: Float32Array, norms: Float32Array, labelled: boolean) => Promise<T>, labelled = false,
+  ): Promise<T> {
     checkOptions(options, fn === 'transform' ? [...RUN_OPTIONS, 'squared'] : RUN_OPTIONS, fn);
     const ds = this.dataset(data);
     const ex = resolveExecutor(options);
@@ -97,11 +103,20 @@ export class KMeansModel implements SegmentationModel {
       }
       far = Math.max(far, s);
     }
-    const m = await loadMatrix(ex, ds, { offset: this.offset, alsoSquaredNorm: far, signal: options.signal });
+    const o = { offset: this.offset, alsoSquaredNorm: far, signal: options.signal };
+    let done = false, m: Matrix;
+    if (labelled) {
+      const { cent, norms } = centresF32(c, this.k, this.d);
+      const r = await loadMatrixThen(ex, ds, o, centreAssignOp, { cent, norms, k: this.k, reset: true, sums: false, dist: false });
+      m = r.m;
+      done = r.partials !== undefined;
+    } else {
+      m = await loadMatrix(ex, ds, o);
+    }
     try {
       if (m.scale !== 1) for (let q = 0; q < c.length; q++) c[q] *= m.scale;
       const { cent, norms } = centresF32(c, this.k, this.d);
-      return await use(m, cent, norms);
+      return await use(m, cent, norms, done);
     } finally {
       await m.release();
     }
@@ -109,10 +124,11 @@ export class KMeansModel implements SegmentationModel {
 
   /** The nearest centroid of each row, through the same kernel as the fit, on any executor. */
   predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
-    return this.withRows(data, options, 'predict', async (m, cent, norms) => {
-      await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, dist: false }, { signal: options.signal });
+    return this.withRows(data, options, 'predict', async (m, cent, norms, labelled) => {
+      // rows the load had to scale are labelled again with the scaled centres
+      if (!labelled) await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, dist: false }, { signal: options.signal });
       return (await m.ex.readRows(m.handle, 'labels')) as Int32Array;
-    });
+    }, true);
   }
 
   /** Distances from each row to every centroid: row-major n x k (row i at [i * k, (i + 1) * k)). */

@@ -2,6 +2,7 @@
 // k-means++ steps, the farthest rows for empty clusters, and distances to every centre. Per-row state (labels,
 // bounds, closest distances) stays with whoever holds each shard.
 import { assignShard } from '../kernels/assign.js';
+import { centerShard } from '../kernels/center.js';
 import { assignBoundedShard, boundedScratch, type BoundedArgs } from '../kernels/assignBounded.js';
 import { distancesShard } from '../kernels/distances.js';
 import { candidatePotentialsShard, updateClosestShard } from '../kernels/seedDistances.js';
@@ -37,6 +38,20 @@ export const assignOp = defineOp<AssignState, AssignPartial>({
     if (s.reset) rowValues(sh, 'labels', 'i32').fill(-1);
     const r = assignShard(sh, { cent: s.cent, norms: s.norms, k: s.k, labels: 'labels', dist: s.dist ? 'dist' : undefined, sums: s.sums });
     return r.deltas ? { changed: r.changed, deltas: r.deltas } : { changed: r.changed };
+  },
+}, import.meta.url);
+
+/**
+ * Rows just loaded for predict: each shard centred by the model's offset (the sum of squares after, as `centreOp`
+ * returns it, for the range and finiteness checks) and then labelled while its values are still in cache.
+ */
+export const centreAssignOp = defineOp<{ offset: Float32Array; then: AssignState }, { sumSquares: number; then: AssignPartial }>({
+  name: 'kmeans.centreAssign',
+  rows: (s, d) => assignOp.rows!(s.then, d),
+  scratchBytes: (s, d, shardRows) => assignOp.scratchBytes!(s.then, d, shardRows),
+  run(sh, s) {
+    const sumSquares = centerShard(sh, s.offset);
+    return { sumSquares, then: assignOp.run(sh, s.then) };
   },
 }, import.meta.url);
 

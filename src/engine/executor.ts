@@ -46,6 +46,11 @@ export interface Executor {
   readonly threads: number;
   load(source: ShardSource, options?: LoadOptions): Promise<Handle>;
   map<S, P>(op: ShardOp<S, P>, handle: Handle, state: S, options?: MapOptions): Promise<P[]>;
+  /**
+   * `load`, then `map` of one op over every shard, with the same handle and partials; an executor that can runs a
+   * shard as soon as its rows are in (the copy of the rest overlaps the op). Optional: `loadThenMap` falls back.
+   */
+  loadAndMap?<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options?: LoadOptions): Promise<{ handle: Handle; partials: P[] }>;
   /** A per-row buffer of every shard, concatenated in row order (width values per row). */
   readRows(handle: Handle, name: string, options?: { signal?: AbortSignal }): Promise<AnyTypedArray>;
   /** Sets a per-row buffer (width 1, the array's type) on every shard from one value per row. */
@@ -53,6 +58,18 @@ export interface Executor {
   release(handle: Handle): Promise<void>;
   /** Stops the executor's threads and frees its memory; running maps reject with E_CLOSED. */
   close(): Promise<void>;
+}
+
+/** Loads the rows and runs one op over every shard: the executor's `loadAndMap` where it has one. */
+export async function loadThenMap<S, P>(ex: Executor, source: ShardSource, op: ShardOp<S, P>, state: S, options: LoadOptions = {}): Promise<{ handle: Handle; partials: P[] }> {
+  if (ex.loadAndMap) return ex.loadAndMap(source, op, state, options);
+  const handle = await ex.load(source, options);
+  try {
+    return { handle, partials: await ex.map(op, handle, state, { signal: options.signal }) };
+  } catch (e) {
+    await ex.release(handle);
+    throw e;
+  }
 }
 
 /** Shard numbers of a map: the requested subset (checked) or all of them. */

@@ -18,6 +18,16 @@ export interface HandleLayout {
   readonly buffers: readonly (readonly [string, RowBuffer])[];
 }
 
+/** The ready count of a pass whose rows are all in memory. */
+export const READY_ALL = 0x7fffffff;
+
+/** Raises a pass's stop flag and wakes any thread waiting for rows. */
+export function raiseStop(ctl: Int32Array): void {
+  Atomics.store(ctl, 1, 1);
+  Atomics.store(ctl, 2, READY_ALL);
+  Atomics.notify(ctl, 2);
+}
+
 /** Shard s of a matrix laid out whole in one memory (every shard is a view: rows [s * shardRows, ...)). */
 export function layoutShard(l: HandleLayout, s: number, mem: KernelMemory, scratch: Scratch, buffers: ReadonlyMap<string, RowBuffer>): Shard {
   const start = s * l.shardRows;
@@ -110,7 +120,11 @@ export abstract class HeapExecutor implements Executor {
     return h;
   }
 
-  async load(source: ShardSource, options: LoadOptions = {}): Promise<Handle> {
+  /**
+   * Checks a load and makes its handle and memory (never-written pages touched first) with the per-row inputs in
+   * it; the columns are copied by `copyRows`. On failure the handle is let go.
+   */
+  protected async beginLoad(source: ShardSource, options: LoadOptions): Promise<{ h: HeapHandle; heap: Heap }> {
     throwIfAborted(options.signal);
     const { n, d, dtype, shardRows } = checkSource(source, options);
     const { heap } = await this.local();
@@ -129,15 +143,34 @@ export abstract class HeapExecutor implements Executor {
         await this.prefault(heap, Math.max(x, reached), end);
         this.checkRunning(h, options.signal);
       }
-      for (let j = 0; j < d; j++) {
-        const col = dtype === 'f32' ? heap.f32(x + b * j * stride, stride) : heap.f64(x + b * j * stride, stride);
-        col.set(source.columns[j]);
-        col.fill(0, n);
-      }
       for (const [name, a] of Object.entries(source.rows ?? {})) {
         const buf = this.ensureBuffer(heap, h, name, { type: typeOf(a), width: 1 });
         this.view(heap, buf, stride).set(a);
       }
+    } catch (e) {
+      await this.release(h);
+      throw e;
+    }
+    return { h, heap };
+  }
+
+  /** Copies rows [r0, r1) of every column into the handle's memory; the last rows also zero the padding after them. */
+  protected copyRows(heap: Heap, h: HeapHandle, source: ShardSource, r0: number, r1: number): void {
+    const b = BYTES[h.dtype];
+    const end = r1 === h.n ? h.stride : r1;
+    for (let j = 0; j < h.d; j++) {
+      const at = h.x + b * (j * h.stride + r0);
+      const col = h.dtype === 'f32' ? heap.f32(at, end - r0) : heap.f64(at, end - r0);
+      const src = source.columns[j];
+      col.set(r0 === 0 && r1 === src.length ? src : src.subarray(r0, r1));
+      col.fill(0, r1 - r0);
+    }
+  }
+
+  async load(source: ShardSource, options: LoadOptions = {}): Promise<Handle> {
+    const { h, heap } = await this.beginLoad(source, options);
+    try {
+      this.copyRows(heap, h, source, 0, h.n);
     } catch (e) {
       await this.release(h);
       throw e;
@@ -197,8 +230,9 @@ export abstract class HeapExecutor implements Executor {
   private readonly sharedPasses = new Set<Int32Array>();
 
   /**
-   * A pass's control block (a shard counter and a stop flag) and one scratch slot per helper thread in the shared
-   * heap: the stop flag is raised on abort, and the memory is let go afterwards unless the handle was released.
+   * A pass's control block (a shard counter, a stop flag, and how many shards of the list hold their rows: all of
+   * them unless the rows are still being copied in) and one scratch slot per helper thread in the shared heap: the
+   * stop flag is raised on abort, and the memory is let go afterwards unless the handle was released.
    */
   protected async withPassMemory<T>(
     heap: Heap, h: HeapHandle, helpers: number, need: number, signal: AbortSignal | undefined,
@@ -206,10 +240,11 @@ export abstract class HeapExecutor implements Executor {
   ): Promise<T> {
     const ctl = heap.alloc(64);
     const slots = Array.from({ length: helpers }, () => heap.alloc(need));
-    const flags = heap.i32(ctl, 2);
+    const flags = heap.i32(ctl, 3);
     flags.fill(0);
+    flags[2] = READY_ALL;
     this.sharedPasses.add(flags);
-    const stop = () => Atomics.store(heap.i32(ctl, 2), 1, 1);
+    const stop = () => raiseStop(heap.i32(ctl, 3));
     signal?.addEventListener('abort', stop, { once: true });
     try {
       return await run({ ctl, slots, stop });
@@ -225,7 +260,7 @@ export abstract class HeapExecutor implements Executor {
 
   /** Raises the stop flag of every pass running on worker threads, so none writes into memory being let go. */
   protected stopSharedPasses(): void {
-    for (const f of this.sharedPasses) Atomics.store(f, 1, 1);
+    for (const f of this.sharedPasses) raiseStop(f);
   }
 
   protected checkRunning(h: HeapHandle, signal: AbortSignal | undefined): void {

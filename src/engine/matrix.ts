@@ -1,9 +1,9 @@
 import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
 import { centerShard, columnSumsShard } from '../kernels/center.js';
 import { shardColumn, type AnyTypedArray } from '../kernels/shard.js';
-import type { Executor, Handle } from './executor.js';
+import { loadThenMap, type Executor, type Handle, type ShardSource } from './executor.js';
 import { sumInShardOrder, sumNumbers } from './merge.js';
-import { defineOp } from './shardOp.js';
+import { defineOp, type ShardOp } from './shardOp.js';
 
 /** Unweighted float64 column sums of the loaded values. */
 export const columnSumsOp = defineOp<null, Float64Array>({ name: 'matrix.columnSums', scratchBytes: (_s, d) => 8 * d, run: (sh) => columnSumsShard(sh) }, import.meta.url);
@@ -129,12 +129,36 @@ export function checkWeights(weights: ArrayLike<number> | undefined, n: number, 
  * (a caller may have changed its arrays since they were checked) and measures the data's range: values whose
  * squared distances would overflow float32 are scaled by a power of two, which changes no comparison.
  */
-export async function loadMatrix(
-  ex: Executor, ds: { n: number; d: number; columns: readonly Float32Array[]; names: readonly string[] }, o: LoadMatrixOptions = {},
-): Promise<Matrix> {
+export async function loadMatrix(ex: Executor, ds: MatrixSource, o: LoadMatrixOptions = {}): Promise<Matrix> {
+  const handle = await ex.load(shardSource(ds, o), { replicate: o.replicate, shardRows: o.shardRows, signal: o.signal });
+  return centreLoaded(ex, handle, ds, o);
+}
+
+type MatrixSource = { n: number; d: number; columns: readonly Float32Array[]; names: readonly string[] };
+
+function shardSource(ds: MatrixSource, o: LoadMatrixOptions): ShardSource {
   const rows: Record<string, AnyTypedArray> = { ...(o.rows ?? {}) };
   if (o.weights) rows.weights = o.weights;
-  const handle = await ex.load({ columns: ds.columns, rows }, { replicate: o.replicate, shardRows: o.shardRows, signal: o.signal });
+  return { columns: ds.columns, rows };
+}
+
+/**
+ * `loadMatrix` by a given offset fused with one pass: every shard is centred and then run through `op` (whose state
+ * carries the float32 offset and the pass's own state), on executors that can while the rest is still copying in.
+ * The pass's partials come back unless the rows had to be scaled, in which case the caller runs its pass again.
+ */
+export async function loadMatrixThen<S, P>(
+  ex: Executor, ds: MatrixSource, o: LoadMatrixOptions & { offset: Float64Array },
+  op: ShardOp<{ offset: Float32Array; then: S }, { sumSquares: number; then: P }>, state: S,
+): Promise<{ m: Matrix; partials?: P[] }> {
+  const offset = Float32Array.from(o.offset);
+  const { handle, partials } = await loadThenMap(ex, shardSource(ds, o), op, { offset, then: state }, { replicate: o.replicate, shardRows: o.shardRows, signal: o.signal });
+  const m = await centreLoaded(ex, handle, ds, o, sumNumbers(partials.map((p) => p.sumSquares)));
+  return { m, partials: m.scale === 1 ? partials.map((p) => p.then) : undefined };
+}
+
+/** The checks, centring and range scaling of `loadMatrix` on loaded rows (`centred`: they were centred by `o.offset` already, with this sum of squares). */
+async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: LoadMatrixOptions, centred?: number): Promise<Matrix> {
   const signal = o.signal;
   try {
     const d = ds.d, n = ds.n;
@@ -157,7 +181,7 @@ export async function loadMatrix(
     }
     // the float32 value is what is subtracted, in fit and predict alike
     offset = Float64Array.from(offset, Math.fround);
-    let sumSquares = sumNumbers(await ex.map(centreOp, handle, { offset: Float32Array.from(offset) }, { signal }));
+    let sumSquares = centred ?? sumNumbers(await ex.map(centreOp, handle, { offset: Float32Array.from(offset) }, { signal }));
     if (!Number.isFinite(sumSquares)) await refuseNonFinite();
     let sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
     let scale = 1;

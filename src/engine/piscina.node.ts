@@ -3,8 +3,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
-import { mapShards, type Executor, type Handle, type MapOptions } from './executor.js';
-import { HeapExecutor, type HandleLayout } from './heapExecutor.js';
+import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
+import { HeapExecutor, type HandleLayout, type HeapHandle } from './heapExecutor.js';
 import { OS_PAGE, touchPages, type Heap } from '../kernels/heap.js';
 import { scratchNeed, type ShardOp } from './shardOp.js';
 
@@ -20,7 +20,7 @@ export interface PoolTask {
   state: unknown;
   layout: HandleLayout;
   list: Int32Array;
-  /** Byte offset of two int32 in the shared memory: the next list index, and the stop flag. */
+  /** Byte offset of three int32 in the shared memory: the next list index, the stop flag, and how many shards of the list hold their rows. */
   ctl: number;
   slot: number;
   slotBytes: number;
@@ -85,15 +85,56 @@ class PiscinaExecutor extends HeapExecutor {
     throwIfAborted(options.signal);
     const list = mapShards(h, options.shards);
     if (this.threads === 1 || list.length < 2) return super.map(op, h, state, options);
+    return this.pooled(op, h, state, list, options.signal);
+  }
+
+  /**
+   * Copies the rows in shard by shard on the calling thread while the pool's workers run the op on every shard
+   * already in; then the calling thread takes the shards left. The partials are those of `load` then `map`.
+   */
+  async loadAndMap<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options: LoadOptions = {}): Promise<{ handle: Handle; partials: P[] }> {
+    const { h, heap } = await this.beginLoad(source, options);
+    try {
+      const list = mapShards(h);
+      if (this.threads === 1 || list.length < 2) {
+        this.copyRows(heap, h, source, 0, h.n);
+        return { handle: h, partials: await super.map(op, h, state, { signal: options.signal }) };
+      }
+      const partials = await this.pooled(op, h, state, list, options.signal, (ready) => {
+        for (const s of list) {
+          // a worker that failed raised the stop flag: the pass rejects, so the rest need not come in
+          if (Atomics.load(ready, 1)) break;
+          this.checkRunning(h, options.signal);
+          this.copyRows(heap, h, source, s * h.shardRows, Math.min(h.n, (s + 1) * h.shardRows));
+          Atomics.store(ready, 2, s + 1);
+          Atomics.notify(ready, 2);
+        }
+      });
+      return { handle: h, partials };
+    } catch (e) {
+      await this.release(h);
+      throw e;
+    }
+  }
+
+  /**
+   * One pass over `list` on the calling thread and the pool. With `feed`, the list's shards get their rows while the
+   * pass runs: workers wait for shard i until the ready count passes i, and `feed` raises it as it copies.
+   */
+  private async pooled<S, P>(
+    op: ShardOp<S, P>, h: HeapHandle, state: S, list: number[], signal: AbortSignal | undefined,
+    feed?: (ctl: Int32Array) => void,
+  ): Promise<P[]> {
     const module = op.module && pathToFileURL(builtFile(op.module)).href;
     const local = await this.prepare(op, h, state);
-    this.checkRunning(h, options.signal);
+    this.checkRunning(h, signal);
     const { heap, mem } = local;
     const pool = this.getPool(mem.memory);
     const helpers = Math.min(this.threads - 1, list.length - 1);
     const need = scratchNeed(op, state, h.d, h.shardRows);
-    return this.withPassMemory(heap, h, helpers, need, options.signal, async ({ ctl, slots, stop }) => {
+    return this.withPassMemory(heap, h, helpers, need, signal, async ({ ctl, slots, stop }) => {
       const out: (P | undefined)[] = new Array(list.length);
+      if (feed) heap.i32(ctl, 3)[2] = 0;
       const task: Omit<PoolTask, 'slot'> = {
         op: op.name, module, state, layout: h.layout(),
         list: Int32Array.from(list), ctl, slotBytes: need,
@@ -102,18 +143,19 @@ class PiscinaExecutor extends HeapExecutor {
       // settled below; until then a worker stopped by close() must not count as an unhandled rejection
       for (const r of running) r.catch(() => undefined);
       const take = () => {
-        const f = heap.i32(ctl, 2);
+        const f = heap.i32(ctl, 3);
         return Atomics.load(f, 1) ? list.length : Atomics.add(f, 0, 1);
       };
       let failure: unknown;
       try {
-        await this.runHere(op, h, state, list, options.signal, local, take, out);
+        if (feed) feed(heap.i32(ctl, 3));
+        await this.runHere(op, h, state, list, signal, local, take, out);
       } catch (e) {
         failure = e;
         stop();
       }
       const settled = await Promise.allSettled(running);
-      this.checkRunning(h, options.signal);
+      this.checkRunning(h, signal);
       if (failure !== undefined) throw failure;
       for (const s of settled) {
         if (s.status === 'rejected') {

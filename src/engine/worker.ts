@@ -4,7 +4,7 @@
 import { workerData } from 'piscina';
 import { Scratch } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
-import { layoutShard, runOp } from './heapExecutor.js';
+import { layoutShard, raiseStop, runOp } from './heapExecutor.js';
 import { opByName } from './shardOp.js';
 import type { PoolResult, PoolTask, PoolTouch } from './piscina.node.js';
 import { touchPages } from '../kernels/heap.js';
@@ -19,7 +19,7 @@ export default async function run(task: PoolTask | PoolTouch): Promise<PoolResul
     return { partials: [] };
   }
   const partials: [number, unknown][] = [];
-  const ctl = new Int32Array(memory.buffer, task.ctl, 2);
+  const ctl = new Int32Array(memory.buffer, task.ctl, 3);
   try {
     if (task.module) await import(task.module);
     const op = opByName(task.op);
@@ -28,12 +28,15 @@ export default async function run(task: PoolTask | PoolTouch): Promise<PoolResul
     while (Atomics.load(ctl, 1) === 0) {
       const i = Atomics.add(ctl, 0, 1);
       if (i >= task.list.length) break;
+      // shard i's rows may still be copying in: wait until the ready count passes it (a stop raises it too)
+      for (let r = Atomics.load(ctl, 2); r <= i && Atomics.load(ctl, 1) === 0; r = Atomics.load(ctl, 2)) Atomics.wait(ctl, 2, r, 50);
+      if (Atomics.load(ctl, 1) !== 0) break;
       scratch.reset();
       partials.push([i, runOp(op, layoutShard(task.layout, task.list[i], mem, scratch, buffers), task.state)]);
     }
     return { partials };
   } catch (e) {
-    Atomics.store(ctl, 1, 1);
+    raiseStop(ctl);
     const err = e instanceof SegkitError ? { code: e.code, message: e.message } : { message: e instanceof Error ? e.message : String(e) };
     return { partials, error: err };
   }

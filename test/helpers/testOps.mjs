@@ -41,3 +41,13 @@ export const busyOp = defineOp({
     return shard.index + (x > 0 ? 0 : 1);
   },
 }, import.meta.url);
+
+/** Whether the shard's last row (first column) is not (row mod 1000) + 1, as a load of that pattern writes it: a
+ * check cheap enough that a worker running it outpaces the copy of the rows. */
+export const patternMissOp = defineOp({
+  name: 'test.patternMiss',
+  run(shard) {
+    const last = shard.start + shard.rows - 1;
+    return shardColumn(shard, 0)[shard.rows - 1] === (last % 1000) + 1 ? 0 : 1;
+  },
+}, import.meta.url);

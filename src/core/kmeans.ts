@@ -108,7 +108,7 @@ function checkKMeansOptions(o: KMeansOptions, ds: Dataset): Checked {
 }
 
 /** Throws unless the data has at least k distinct rows (with positive weight); stops as soon as k are found. */
-function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): void {
+export function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): void {
   const seen = new Set<string>();
   const key: number[] = new Array(ds.d);
   for (let i = 0; i < ds.n && seen.size < k; i++) {
@@ -182,13 +182,26 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
 export async function kmeans(data: DataInput, options: KMeansOptions): Promise<KMeansModel> {
   const ds = toDataset(data);
   const o = checkKMeansOptions(options, ds);
+  return fitOnLoad(ds, o.k, options, (m) => runKMeans(m, ds, o, options));
+}
+
+/**
+ * Checks the sample weights and that the data holds k distinct weighted points, loads the data, runs `fit` on it and
+ * releases it: the steps k-means and mini-batch k-means take, in this order, between their option checks and the fit.
+ */
+export async function fitOnLoad<T>(
+  ds: Dataset,
+  k: number,
+  options: RunOptions & { sampleWeight?: ArrayLike<number> },
+  fit: (m: Matrix) => Promise<T>,
+): Promise<T> {
   const weights = checkWeights(options.sampleWeight, ds.n);
-  checkDistinct(ds, o.k, weights);
+  checkDistinct(ds, k, weights);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);
   const m = await loadMatrix(ex, ds, { weights, signal: options.signal });
   try {
-    return await runKMeans(m, ds, o, options);
+    return await fit(m);
   } finally {
     await m.release();
   }

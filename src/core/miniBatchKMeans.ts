@@ -2,12 +2,11 @@ import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
-import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Handle } from '../engine/executor.js';
-import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
+import type { Matrix } from '../engine/matrix.js';
 import { padRows } from '../kernels/layout.js';
 import { kmeansPlusPlus } from './initCentroids.js';
-import { explicitCentroids } from './kmeans.js';
+import { checkDistinct, explicitCentroids, fitOnLoad } from './kmeans.js';
 import { farthestOp } from './kmeansOps.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { decayOf, labelRows, MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
@@ -123,18 +122,6 @@ function check(o: MiniBatchKMeansOptions, ds: Dataset): Checked {
   if (!Number.isInteger(seed)) throw badOption('seed', seed, 'an integer');
   if (o.partial !== undefined && typeof o.partial !== 'boolean') throw badOption('partial', o.partial, 'true or false');
   return { k, init, explicit, batch, maxIter, maxNoImprovement, tol, ratio, initSize, nInit, seed, partial: !!o.partial, ...decayOf(o) };
-}
-
-/** Throws unless the rows hold at least k distinct points (with positive weight); stops as soon as k are found. */
-function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): void {
-  const seen = new Set<string>();
-  const key: number[] = new Array(ds.d);
-  for (let i = 0; i < ds.n && seen.size < k; i++) {
-    if (weights && weights[i] === 0) continue;
-    for (let j = 0; j < ds.d; j++) key[j] = ds.columns[j][i];
-    seen.add(key.join(','));
-  }
-  if (seen.size < k) throw new SegkitError('E_TOO_FEW_DISTINCT', `option "k" is ${k} but the data has only ${seen.size} distinct ${weights ? 'weighted ' : ''}points`, 'lower k or deduplicate the data');
 }
 
 /** Drawn rows, column-major (one Float32Array per feature, in the order drawn), with their weights. */
@@ -391,16 +378,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
 export async function miniBatchKMeans(data: DataInput, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansModel> {
   const ds = toDataset(data);
   const o = check(options, ds);
-  const weights = checkWeights(options.sampleWeight, ds.n);
-  checkDistinct(ds, o.k, weights);
-  throwIfAborted(options.signal);
-  const ex = resolveExecutor(options);
-  const m = await loadMatrix(ex, ds, { weights, signal: options.signal });
-  try {
-    return await runFit(m, ds, o, options);
-  } finally {
-    await m.release();
-  }
+  return fitOnLoad(ds, o.k, options, (m) => runFit(m, ds, o, options));
 }
 
 /** A mini-batch fit on data already loaded (chooseK fits many k on one load). */

@@ -1,11 +1,12 @@
 import { SegkitError } from '../util/errors.js';
 import { badModel, readEnum, readNumber, readObject, readPositive, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import type { DataInput, Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { defineOp } from '../engine/shardOp.js';
 import { shardColumn } from '../kernels/shard.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
+import { datasetFor } from './modelData.js';
 import { checkLatLon, epsGeometry, epsIndex, indexCoordinates } from './epsNeighbours.js';
 import { RangeFinder, type IndexSpec } from './spatialIndex.js';
 
@@ -172,15 +173,6 @@ export class DBSCANModel implements SegmentationModel {
     return { core, border, noise };
   }
 
-  private dataset(data: DataInput): Dataset {
-    const isTable = !!data && typeof (data as { getChildAt?: unknown }).getChildAt === 'function';
-    const ds = isTable ? fromArrow(data as Parameters<typeof fromArrow>[0], { columns: this.featureNames }) : toDataset(data);
-    if (ds.d !== this.d) {
-      throw new SegkitError('E_SHAPE_MISMATCH', `the data has ${ds.d} features, the model was fitted on ${this.d} (${this.featureNames.join(', ')})`);
-    }
-    return ds;
-  }
-
   /** The core points indexed for radius searches (built once per model). */
   private search(): Promise<PredictState> {
     return (this.searchState ??= (async () => {
@@ -203,7 +195,7 @@ export class DBSCANModel implements SegmentationModel {
   /** The cluster of each row: that of the nearest core point within eps, else -1 (noise); a shard op on any executor. */
   async predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
     checkOptions(options, RUN_OPTIONS, 'predict');
-    const ds = this.dataset(data);
+    const ds = datasetFor(data, this.featureNames);
     if (this.metric === 'haversine') checkLatLon(ds);
     const ex = resolveExecutor(options);
     if (this.coreLabels.length === 0) return new Int32Array(ds.n).fill(-1);

@@ -1,12 +1,13 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { FLOAT32_MAX, modelValue, readObject } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import { fromArrow, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadMatrix, loadMatrixThen, type Matrix } from '../engine/matrix.js';
 import { centresF32 } from '../kernels/shard.js';
 import { assignOp, centreAssignOp, distancesOp } from './kmeansOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
+import { datasetFor } from './modelData.js';
 
 export const KMEANS_FORMAT = 'segkit.kmeans';
 export const KMEANS_FORMAT_VERSION = 2;
@@ -72,16 +73,6 @@ export class KMeansModel implements SegmentationModel {
     return Array.from({ length: this.k }, (_, t) => Array.from(this.centroidData.subarray(t * this.d, (t + 1) * this.d)));
   }
 
-  // Arrow tables are matched to the model by column name; other inputs by position.
-  private dataset(data: DataInput): Dataset {
-    const isTable = !!data && typeof (data as { getChildAt?: unknown }).getChildAt === 'function';
-    const ds = isTable ? fromArrow(data as Parameters<typeof fromArrow>[0], { columns: this.featureNames }) : toDataset(data);
-    if (ds.d !== this.d) {
-      throw new SegkitError('E_SHAPE_MISMATCH', `the data has ${ds.d} features, the model was fitted on ${this.d} (${this.featureNames.join(', ')})`);
-    }
-    return ds;
-  }
-
   /**
    * Loads the rows centred by the model's offset, then hands the centres, in the same coordinates, to `use`. With
    * `labelled`, the load also labels the rows (each shard as soon as it is in) and `use` learns whether it did.
@@ -91,7 +82,7 @@ export class KMeansModel implements SegmentationModel {
     use: (m: Matrix, cent: Float32Array, norms: Float32Array, labelled: boolean) => Promise<T>, labelled = false,
   ): Promise<T> {
     checkOptions(options, fn === 'transform' ? [...RUN_OPTIONS, 'squared'] : RUN_OPTIONS, fn);
-    const ds = this.dataset(data);
+    const ds = datasetFor(data, this.featureNames);
     const ex = resolveExecutor(options);
     const c = new Float64Array(this.k * this.d);
     let far = 0;

@@ -130,8 +130,11 @@ export function checkWeights(weights: ArrayLike<number> | undefined, n: number, 
  * squared distances would overflow float32 are scaled by a power of two, which changes no comparison.
  */
 export async function loadMatrix(ex: Executor, ds: MatrixSource, o: LoadMatrixOptions = {}): Promise<Matrix> {
-  const handle = await ex.load(shardSource(ds, o), { replicate: o.replicate, shardRows: o.shardRows, signal: o.signal });
-  return centreLoaded(ex, handle, ds, o);
+  const options = { replicate: o.replicate, shardRows: o.shardRows, signal: o.signal };
+  if (o.offset) return centreLoaded(ex, await ex.load(shardSource(ds, o), options), ds, o);
+  // the column sums of each shard as soon as its rows are in (on executors that overlap the copy with a pass)
+  const { handle, partials } = await loadThenMap(ex, shardSource(ds, o), columnSumsOp, null, options);
+  return centreLoaded(ex, handle, ds, o, undefined, sumInShardOrder(partials));
 }
 
 type MatrixSource = { n: number; d: number; columns: readonly Float32Array[]; names: readonly string[] };
@@ -157,8 +160,11 @@ export async function loadMatrixThen<S, P>(
   return { m, partials: m.scale === 1 ? partials.map((p) => p.then) : undefined };
 }
 
-/** The checks, centring and range scaling of `loadMatrix` on loaded rows (`centred`: they were centred by `o.offset` already, with this sum of squares). */
-async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: LoadMatrixOptions, centred?: number): Promise<Matrix> {
+/**
+ * The checks, centring and range scaling of `loadMatrix` on loaded rows (`centred`: they were centred by `o.offset`
+ * already, with this sum of squares; `sums`: the column sums, already merged in shard order).
+ */
+async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: LoadMatrixOptions, centred?: number, sums?: Float64Array): Promise<Matrix> {
   const signal = o.signal;
   try {
     const d = ds.d, n = ds.n;
@@ -175,9 +181,9 @@ async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: L
     };
     let offset = o.offset;
     if (!offset) {
-      const sums = sumInShardOrder(await ex.map(columnSumsOp, handle, null, { signal }));
-      if (!sums.every(Number.isFinite)) await refuseNonFinite();
-      offset = Float64Array.from(sums, (s) => s / n);
+      const total = sums ?? sumInShardOrder(await ex.map(columnSumsOp, handle, null, { signal }));
+      if (!total.every(Number.isFinite)) await refuseNonFinite();
+      offset = Float64Array.from(total, (s) => s / n);
     }
     // the float32 value is what is subtracted, in fit and predict alike
     offset = Float64Array.from(offset, Math.fround);

@@ -160,6 +160,8 @@ describe('piscina executor', () => {
     for (const threads of [2, 4]) {
       const ex = piscinaExecutor({ threads });
       try {
+        // workers already running, so they take shards while the rows are still being copied
+        await clusterMaxOn(ex);
         const { handle, partials } = await loadThenMap(ex, source, clusterMaxOp, { k: K }, { shardRows: 1024 });
         expect(handle.shards).toBe(Math.ceil(n / 1024));
         expect(partials.map((p) => Array.from(p as Float64Array))).toEqual(refParts.map((p) => Array.from(p)));
@@ -199,6 +201,7 @@ describe('piscina executor', () => {
   it('an abort during loadAndMap rejects it with E_ABORTED; the executor then runs a real pass', async () => {
     const ex = piscinaExecutor({ threads: 2 });
     try {
+      await clusterMaxOn(ex);
       const ctl = new AbortController();
       setTimeout(() => ctl.abort(), 40);
       const e = await failure(() => loadThenMap(ex, { columns }, busyOp, { ms: 15 }, { shardRows: 8192, signal: ctl.signal }));

@@ -96,17 +96,19 @@ class PiscinaExecutor extends HeapExecutor {
     const { h, heap } = await this.beginLoad(source, options);
     try {
       const list = mapShards(h);
-      if (this.threads === 1 || list.length < 2) {
+      // with replicated rows a shard reads every row, so every row must be in before any shard runs
+      if (this.threads === 1 || list.length < 2 || h.replicate) {
         this.copyRows(heap, h, source, 0, h.n);
         return { handle: h, partials: await super.map(op, h, state, { signal: options.signal }) };
       }
       const partials = await this.pooled(op, h, state, list, options.signal, (ready) => {
-        for (const s of list) {
+        for (let q = 0; q < list.length; q++) {
           // a worker that failed raised the stop flag: the pass rejects, so the rest need not come in
           if (Atomics.load(ready, 1)) break;
-          this.checkRunning(h, options.signal);
+          const s = list[q];
           this.copyRows(heap, h, source, s * h.shardRows, Math.min(h.n, (s + 1) * h.shardRows));
-          Atomics.store(ready, 2, s + 1);
+          // from q to q + 1 only: a stop that raised the count meanwhile keeps it raised
+          Atomics.compareExchange(ready, 2, q, q + 1);
           Atomics.notify(ready, 2);
         }
       });

@@ -2,10 +2,9 @@ import { SegkitError, badOption } from '../util/errors.js';
 import { populationVariance, stat } from './fitStats.js';
 import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readNumber, readObject, readString, readStrings } from '../util/modelJson.js';
-import { cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
+import { checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 
 export interface FeatureFilterOptions {
   /** Drop columns whose variance (ddof 0) is at or below this, as scikit-learn's VarianceThreshold; null: keep all. */
@@ -84,9 +83,7 @@ export class FeatureFilter implements PrepStep {
   }
 
   async fit(frame: Frame, options: RunOptions = {}): Promise<this> {
-    checkOptions(options, RUN_OPTIONS, `${this.kind}.fit`);
-    if (this.#loaded) throw cannotRefit(this.kind);
-    const columns = this.#columns ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+    const columns = numericFitColumns(this.kind, this.#loaded, frame, options, this.#columns);
     const data = columns.map((name) => numericColumn(frame, name, 'the feature filter').values);
     const dropped: DroppedFeature[] = [];
     if (data.length) {

@@ -2,10 +2,9 @@ import { SegkitError, badOption } from '../util/errors.js';
 import { populationVariance, stat } from './fitStats.js';
 import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { keepRows, numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEnum, readNumbers, readObject, readPositive, readStrings } from '../util/modelJson.js';
-import { cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
+import { checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 
 export type OutlierMethod = 'iqr' | 'zscore';
 export type OutlierAction = 'clip' | 'drop';
@@ -109,9 +108,7 @@ export class Outliers implements PrepStep {
   }
 
   async fit(frame: Frame, options: RunOptions = {}): Promise<this> {
-    checkOptions(options, RUN_OPTIONS, `${this.kind}.fit`);
-    if (this.#loaded) throw cannotRefit(this.kind);
-    const columns = this.#columns ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+    const columns = numericFitColumns(this.kind, this.#loaded, frame, options, this.#columns);
     const lows: number[] = [];
     const highs: number[] = [];
     const values = columns.map((name) => numericColumn(frame, name, 'the outlier rule').values);

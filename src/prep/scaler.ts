@@ -2,10 +2,9 @@ import { SegkitError, badOption } from '../util/errors.js';
 import { populationVariance, stat, type Moments } from './fitStats.js';
 import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readEnum, readFloat32, readNumbers, readObject, readPositiveFloat32, readStrings } from '../util/modelJson.js';
-import { byColumnOption, cannotRefit, checkModelColumns, columnsOption, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
+import { byColumnOption, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 
 export type ScaleMethod = 'standard' | 'minmax' | 'robust' | 'log1p' | 'none';
 
@@ -154,12 +153,7 @@ export class Scaler implements PrepStep {
   }
 
   async fit(frame: Frame, options: RunOptions = {}): Promise<this> {
-    checkOptions(options, RUN_OPTIONS, `${this.kind}.fit`);
-    if (this.#loaded) throw cannotRefit(this.kind);
-    const columns = this.#columns ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
-    for (const key of this.#byColumn.keys()) {
-      if (!columns.includes(key)) throw badOption(`${this.#option}.byColumn.${key}`, this.#byColumn.get(key), `a setting for one of the scaled columns (${columns.join(', ')})`);
-    }
+    const columns = numericFitColumns(this.kind, this.#loaded, frame, options, this.#columns, { option: `${this.#option}.byColumn`, settings: this.#byColumn, role: 'scaled' });
     const methods: FittedScaleMethod[] = [];
     const centers: number[] = [];
     const scales: number[] = [];

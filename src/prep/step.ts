@@ -3,6 +3,7 @@ import { SegkitError, badOption } from '../util/errors.js';
 import type { ColumnMeta, Frame } from './frame.js';
 import { at, badModel } from '../util/modelJson.js';
 import type { RunOptions } from '../engine/executor.js';
+import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 
 /** A step's JSON: plain data with a `kind` that `Pipeline.fromJSON` dispatches on. */
 export interface StepJSON {
@@ -52,6 +53,39 @@ export function byColumnOption<T>(value: unknown, name: string, check: (v: unkno
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badOption(name, value, 'an object mapping column names to settings');
   for (const key of Object.keys(value)) out.set(key, check((value as Record<string, unknown>)[key], `${name}.${key}`));
   return out;
+}
+
+/** Per-column settings as a numeric step holds them, for checking against the columns it fits. */
+export interface ByColumnSettings {
+  /** How errors name the option, e.g. 'impute.byColumn'. */
+  readonly option: string;
+  readonly settings: ReadonlyMap<string, unknown>;
+  /** What the step does to its columns, as errors say it: 'imputed', 'scaled'. */
+  readonly role: string;
+}
+
+/**
+ * The columns a numeric step fits: those named in its options, or every numeric column reaching it. Every numeric
+ * step starts its fit the same way, so the run options, the refit of a step read from JSON and any `byColumn`
+ * entry naming a column outside the fit are all rejected here, before any scan.
+ */
+export function numericFitColumns(
+  kind: string,
+  loaded: boolean,
+  frame: Frame,
+  options: RunOptions,
+  chosen: readonly string[] | undefined,
+  byColumn?: ByColumnSettings,
+): readonly string[] {
+  checkOptions(options, RUN_OPTIONS, `${kind}.fit`);
+  if (loaded) throw cannotRefit(kind);
+  const columns = chosen ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+  if (byColumn) {
+    for (const [key, setting] of byColumn.settings) {
+      if (!columns.includes(key)) throw badOption(`${byColumn.option}.${key}`, setting, `a setting for one of the ${byColumn.role} columns (${columns.join(', ')})`);
+    }
+  }
+  return columns;
 }
 
 /** Options must be an object (or omitted). */

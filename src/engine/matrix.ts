@@ -1,7 +1,7 @@
 import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
 import { centerShard, columnSumsShard } from '../kernels/center.js';
 import { shardColumn, type AnyTypedArray } from '../kernels/shard.js';
-import { loadThenMap, type Executor, type Handle, type ShardSource } from './executor.js';
+import { loadThenMap, type Executor, type Handle, type LoadOptions, type ShardSource } from './executor.js';
 import { sumInShardOrder, sumNumbers } from './merge.js';
 import { defineOp, type ShardOp } from './shardOp.js';
 
@@ -130,7 +130,7 @@ export function checkWeights(weights: ArrayLike<number> | undefined, n: number, 
  * squared distances would overflow float32 are scaled by a power of two, which changes no comparison.
  */
 export async function loadMatrix(ex: Executor, ds: MatrixSource, o: LoadMatrixOptions = {}): Promise<Matrix> {
-  const options = { replicate: o.replicate, shardRows: o.shardRows, signal: o.signal };
+  const options = loadOptions(o);
   if (o.offset) return centreLoaded(ex, await ex.load(shardSource(ds, o), options), ds, o);
   // the column sums of each shard as soon as its rows are in (on executors that overlap the copy with a pass)
   const { handle, partials } = await loadThenMap(ex, shardSource(ds, o), columnSumsOp, null, options);
@@ -138,6 +138,8 @@ export async function loadMatrix(ex: Executor, ds: MatrixSource, o: LoadMatrixOp
 }
 
 type MatrixSource = { n: number; d: number; columns: readonly Float32Array[]; names: readonly string[] };
+
+const loadOptions = (o: LoadMatrixOptions): LoadOptions => ({ replicate: o.replicate, shardRows: o.shardRows, signal: o.signal });
 
 function shardSource(ds: MatrixSource, o: LoadMatrixOptions): ShardSource {
   const rows: Record<string, AnyTypedArray> = { ...(o.rows ?? {}) };
@@ -155,7 +157,7 @@ export async function loadMatrixThen<S, P>(
   op: ShardOp<{ offset: Float32Array; then: S }, { sumSquares: number; then: P }>, state: S,
 ): Promise<{ m: Matrix; partials?: P[] }> {
   const offset = Float32Array.from(o.offset);
-  const { handle, partials } = await loadThenMap(ex, shardSource(ds, o), op, { offset, then: state }, { replicate: o.replicate, shardRows: o.shardRows, signal: o.signal });
+  const { handle, partials } = await loadThenMap(ex, shardSource(ds, o), op, { offset, then: state }, loadOptions(o));
   const m = await centreLoaded(ex, handle, ds, o, sumNumbers(partials.map((p) => p.sumSquares)));
   return { m, partials: m.scale === 1 ? partials.map((p) => p.then) : undefined };
 }

@@ -1,7 +1,7 @@
 // Values the kernels cannot take as they are: huge finite features, features changed after they were checked,
 // weights beyond float32.
 import { afterAll, describe, expect, it } from 'vitest';
-import { adjustedRandScore, calinskiHarabaszScore, close, fromColumns, inlineExecutor, kmeans, silhouetteScore } from '../src/index.node.js';
+import { adjustedRandScore, calinskiHarabaszScore, close, fromColumns, inlineExecutor, kmeans, piscinaExecutor, silhouetteScore } from '../src/index.node.js';
 import { failure } from './helpers.js';
 
 afterAll(close);
@@ -34,6 +34,41 @@ describe('huge finite values are clustered correctly (scaled internally by a pow
     expect(s).toBeCloseTo(await silhouetteScore(base.ds, m1.labels), 5);
     expect(Number.isFinite(await calinskiHarabaszScore(ds, m.labels))).toBe(true);
     expect(Array.from(await m.predict(ds))).toEqual(Array.from(m.labels));
+  });
+
+  it('predict over several shards on a pool, each shard labelled as it is loaded: rows that must be scaled are labelled again, a NaN in a late shard is refused', async () => {
+    const n = 2 * 65_536 + 5_000;
+    const rows = (scale: number) => {
+      const x = new Float32Array(n), y = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const g = (i * 7) % 3 === 0 ? 1 : 0;
+        x[i] = (g * 10 + (i % 7) * 0.3) * scale;
+        y[i] = (g * -10 + (i % 5) * 0.2) * scale;
+      }
+      return fromColumns({ columns: [x, y], names: ['x', 'y'] });
+    };
+    const want = Array.from({ length: n }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
+    const executor = piscinaExecutor({ threads: 2 });
+    try {
+      for (const scale of [1, 1e20]) {
+        const { ds } = twoGroups(scale);
+        const m = await kmeans(ds, { k: 2, seed: 1, executor });
+        const one = m.labels[0] === 0 ? 1 : 0;
+        const got = await m.predict(rows(scale), { executor });
+        expect(got).toHaveLength(n);
+        expect(Array.from(got, (l) => (l === one ? 1 : 0))).toEqual(want);
+        expect(Array.from(await m.predict(rows(scale), { executor: inlineExecutor() }))).toEqual(Array.from(got));
+      }
+      const { ds } = twoGroups(1);
+      const m = await kmeans(ds, { k: 2, seed: 1, executor });
+      const bad = rows(1);
+      bad.columns[1][n - 3] = Number.NaN;
+      const e = await failure(() => m.predict(bad, { executor }));
+      expect(e.code).toBe('E_NAN_INPUT');
+      expect(e.message).toContain(`row ${n - 3}, column "y"`);
+    } finally {
+      await executor.close();
+    }
   });
 
   it('a value that overflows float32 once its column is centred is refused naming the row and column', async () => {

@@ -95,19 +95,21 @@ export class KMeansModel implements SegmentationModel {
       far = Math.max(far, s);
     }
     const o = { offset: this.offset, alsoSquaredNorm: far, signal: options.signal };
+    let f32 = centresF32(c, this.k, this.d);
     let done = false, m: Matrix;
     if (labelled) {
-      const { cent, norms } = centresF32(c, this.k, this.d);
-      const r = await loadMatrixThen(ex, ds, o, centreAssignOp, { cent, norms, k: this.k, reset: true, sums: false, dist: false });
+      const r = await loadMatrixThen(ex, ds, o, centreAssignOp, { cent: f32.cent, norms: f32.norms, k: this.k, reset: true, sums: false, dist: false });
       m = r.m;
       done = r.partials !== undefined;
     } else {
       m = await loadMatrix(ex, ds, o);
     }
     try {
-      if (m.scale !== 1) for (let q = 0; q < c.length; q++) c[q] *= m.scale;
-      const { cent, norms } = centresF32(c, this.k, this.d);
-      return await use(m, cent, norms, done);
+      if (m.scale !== 1) {
+        for (let q = 0; q < c.length; q++) c[q] *= m.scale;
+        f32 = centresF32(c, this.k, this.d);
+      }
+      return await use(m, f32.cent, f32.norms, done);
     } finally {
       await m.release();
     }

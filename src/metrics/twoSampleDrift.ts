@@ -300,9 +300,14 @@ class FeatureCells {
   }
 }
 
+/** Per-segment totals of k segments and the unscored slot, all zero. */
+export function emptySegmentTotals(k: number): SegmentTotals {
+  return { rows: new Float64Array(k + 1), value: new Float64Array(k + 1), distance: new Float64Array(k + 1), distance2: new Float64Array(k + 1), measured: new Float64Array(k + 1) };
+}
+
 function mergeScan(parts: ScanPartial[], d: number, k: number): { hist: Uint32Array; sums: Float64Array; missing: Float64Array; seg: SegmentTotals } {
   const hist = new Uint32Array(d * TOP_BUCKETS), sums = new Float64Array(d), missing = new Float64Array(d);
-  const seg: SegmentTotals = { rows: new Float64Array(k + 1), value: new Float64Array(k + 1), distance: new Float64Array(k + 1), distance2: new Float64Array(k + 1), measured: new Float64Array(k + 1) };
+  const seg = emptySegmentTotals(k);
   for (const p of parts) {
     for (let q = 0; q < hist.length; q++) hist[q] += p.hist[q];
     for (let j = 0; j < d; j++) { sums[j] += p.sums[j]; missing[j] += p.missing[j]; }

@@ -7,7 +7,7 @@ import type { TableInput } from '../prep/frame.js';
 import type { PipelineResult } from '../prep/pipeline.js';
 import { driftScanOp } from '../metrics/driftOps.js';
 import type { KsMethod } from '../metrics/ksTwoSample.js';
-import { twoSampleDrift, type FeatureDrift, type SegmentTotals } from '../metrics/twoSampleDrift.js';
+import { emptySegmentTotals, twoSampleDrift, type FeatureDrift, type SegmentTotals } from '../metrics/twoSampleDrift.js';
 import { isSegmentationModel } from '../core/loadModel.js';
 import type { SegmentationModel } from '../core/model.js';
 import { SegmentModel } from './segmentModel.js';
@@ -150,7 +150,7 @@ async function withSnapshotAsync<T>(snapshot: string, run: () => Promise<T>): Pr
 
 /** Per segment totals of model-space distances for a SegmentModel: its pipeline's output and that output's labels. */
 async function modelSpaceDistances(ex: Executor, k: number, prepared: PipelineResult | null, labels: Int32Array, centres: Float64Array, signal?: AbortSignal): Promise<SegmentTotals> {
-  const t: SegmentTotals = { rows: new Float64Array(k + 1), value: new Float64Array(k + 1), distance: new Float64Array(k + 1), distance2: new Float64Array(k + 1), measured: new Float64Array(k + 1) };
+  const t = emptySegmentTotals(k);
   if (!prepared) return t;
   const h = await ex.load({ columns: prepared.dataset.columns, rows: { labels } }, { signal });
   try {

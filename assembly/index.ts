@@ -10,3 +10,4 @@ export { columnSums, centerColumns } from './center';
 export { gmm } from './gmm';
 export { primSingle } from './primSingle';
 export { wardChain } from './wardChain';
+export { keyCount } from './keyCount';

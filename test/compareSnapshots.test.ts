@@ -103,6 +103,27 @@ describe('compareSnapshots on two generated snapshots with a known migration', a
     expect(r.segments.every((s) => Number.isFinite(s.distanceBefore) && Number.isFinite(s.distanceAfter))).toBe(true);
   });
 
+  it('the mean distance to the own centre per segment equals a scalar twin (float32 features, float64 centres)', async () => {
+    const meanDistance = async (s: Snap) => {
+      const labels = await model.predict(fromRows(s.X, { names: FEATURES }));
+      const sum = new Array(4).fill(0), n = new Array(4).fill(0);
+      s.X.forEach((row, i) => {
+        const c = model.centroids[labels[i]];
+        let a = 0;
+        row.forEach((v, j) => { const t = Math.fround(v) - c[j]; a += t * t; });
+        sum[labels[i]] += Math.sqrt(a);
+        n[labels[i]]++;
+      });
+      return sum.map((x, c) => x / n[c]);
+    };
+    const [before, after] = [await meanDistance(fx.before), await meanDistance(fx.after)];
+    for (const seg of r.segments) {
+      close9(seg.distanceBefore, before[seg.segment]);
+      close9(seg.distanceAfter, after[seg.segment]);
+    }
+    expect(r.segments[labelOf.get(1)!].distanceAfter).toBeGreaterThan(r.segments[labelOf.get(1)!].distanceBefore);
+  });
+
   it('gives the same bytes on inline, piscina (2 threads) and loopback executors', async () => {
     executors.push(inlineExecutor(), piscinaExecutor({ threads: 2 }), loopbackExecutor());
     const prints = [];

@@ -18,6 +18,7 @@ export interface KernelExports {
   gmm(...args: number[]): number;
   primSingle(...args: number[]): void;
   wardChain(...args: number[]): void;
+  keyCount(...args: number[]): number;
 }
 export type KernelName = keyof KernelExports;
 

@@ -1,8 +1,10 @@
 // Shard ops behind the drift statistics of two snapshots: one pass of per-feature histograms of a sortable 32-bit key
 // (with sums, missing counts and per-segment totals), then passes that count finer buckets or collect the values of
 // the few key ranges where the exact KS statistic, the baseline's deciles or the PSI edges still hide.
-import { rowValues, shardColumn, type Shard } from '../kernels/shard.js';
+import { BYTES, rowValues, shardColumn, view, type Shard } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
+import { keyCountBytes, keyCountShard, type KeyTables } from '../kernels/keyCount.js';
+import { labelDistancesShard } from '../kernels/labelDistances.js';
 import { ksPValue, type KsMethod } from './ksTwoSample.js';
 
 /** Bits of the first histogram: 2,048 buckets of the top 11 key bits (sign, 8 exponent bits, 2 mantissa bits). */
@@ -69,9 +71,18 @@ export interface ScanPartial {
   segMeasured: Float64Array;
 }
 
+/** keyCount tables of the first histogram: block t is one entry naming counter t. */
+const TOP_TABLES: KeyTables = {
+  blk: Int32Array.from({ length: TOP_BUCKETS }, (_, t) => t),
+  gsh: new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT),
+  sub: Int32Array.from({ length: TOP_BUCKETS }, (_, t) => t * 32 + 31),
+  counters: TOP_BUCKETS,
+};
+
 /** Pass 1 over a snapshot: top-bit histograms, sums and missing counts per feature; per-segment totals. */
 export const driftScanOp = defineOp<ScanState, ScanPartial>({
   name: 'drift.scan',
+  scratchBytes: (s, d, shardRows) => Math.max(keyCountBytes(TOP_BUCKETS, TOP_BUCKETS, shardRows), 8 * (s.k * d + 2 * s.k) + 128),
   run(sh: Shard, s) {
     const d = sh.d, k = s.k;
     const hist = new Uint32Array(d * TOP_BUCKETS);
@@ -90,37 +101,45 @@ export const driftScanOp = defineOp<ScanState, ScanPartial>({
       for (let i = 0; i < sh.rows; i++) if (value[i] === value[i]) segValue[slot[i]] += value[i];
     }
     const measure = s.centres.length === k * d && k > 0;
-    const dist2 = measure ? new Float64Array(sh.rows) : undefined;
     for (let j = 0; j < d; j++) {
-      const col = shardColumn(sh, j);
-      const bits = bitsOf(col);
-      const h = hist.subarray(j * TOP_BUCKETS, (j + 1) * TOP_BUCKETS);
       let sum = 0, miss = 0;
-      for (let i = 0; i < sh.rows; i++) {
-        const b = bits[i];
-        if ((b & 0x7fffffff) > NAN_ABOVE) { miss++; continue; }
-        // the unsigned key's top bits: the signed key's, sign bit flipped
-        h[(signedKey(b) >>> TOP_SHIFT) ^ (TOP_BUCKETS >> 1)]++;
-        sum += col[i];
+      if (sh.dtype === 'f32') {
+        // the kernel counts the present values by their top key bits and sums them in row order
+        const r = keyCountShard(sh, j, TOP_TABLES, true);
+        hist.set(r.counts, j * TOP_BUCKETS);
+        let present = 0;
+        for (let q = 0; q < TOP_BUCKETS; q++) present += r.counts[q];
+        sum = r.sum;
+        miss = sh.rows - present;
+      } else {
+        // float64 rows (a pipeline's output, measured for distances only): sums and missing counts, no histogram
+        const col = shardColumn(sh, j);
+        for (let i = 0; i < sh.rows; i++) if (col[i] === col[i]) sum += col[i]; else miss++;
       }
       sums[j] = sum; missing[j] = miss;
-      if (dist2) {
-        const cj = new Float64Array(k + 1);
-        for (let c = 0; c < k; c++) cj[c] = s.centres[c * d + j];
-        for (let i = 0; i < sh.rows; i++) {
-          const c = slot[i];
-          if (c === k) continue;
-          const t = col[i] - cj[c];
-          dist2[i] += t * t;
-        }
-      }
     }
-    if (dist2) {
+    let clean = sh.dtype === 'f32' && segRows[k] === 0;
+    for (let j = 0; j < d; j++) if (missing[j] > 0) clean = false;
+    if (measure && clean) {
+      // every row labelled and present: the kernel sums the same float64 distances in the same order
+      sh.scratch.reset();
+      const out = labelDistancesShard(sh, s.centres, k, 'labels');
+      for (let c = 0; c < k; c++) { segDist2[c] = out[c]; segDist[c] = out[k + c]; segMeasured[c] = segRows[c]; }
+    } else if (measure) {
+      // row by row over the shard's columns (stride apart), so each row's sum stays in a register
+      const stride = sh.stride, cent = s.centres;
+      const all = view(sh.mem, sh.dtype, sh.x + BYTES[sh.dtype] * sh.row0, (d - 1) * stride + sh.rows);
       for (let i = 0; i < sh.rows; i++) {
         const c = slot[i];
-        if (c === k || dist2[i] !== dist2[i]) continue;
-        segDist[c] += Math.sqrt(dist2[i]);
-        segDist2[c] += dist2[i];
+        if (c === k) continue;
+        let a = 0;
+        for (let j = 0, p = i, q = c * d; j < d; j++, p += stride, q++) {
+          const t = all[p] - cent[q];
+          a += t * t;
+        }
+        if (a !== a) continue;
+        segDist[c] += Math.sqrt(a);
+        segDist2[c] += a;
         segMeasured[c]++;
       }
     }
@@ -151,61 +170,117 @@ export interface RefinePartial {
   collected: Int32Array[];
 }
 
+/**
+ * A feature's cells as tables, so most values find their counter without a branch: block `top` has entries of
+ * 2^gsh[top] keys from `blk[top]` in `sub`. An entry >= 0 packs a counter index (<< 5) and the shift of the key's
+ * offset within the entry (a value's counter is the index plus that shifted offset): an entry outside every cell
+ * names the trash counter, with shift 31. An entry < 0 holds values to collect or cells finer than the entry, found
+ * by a binary search over the block's cells.
+ */
+interface Lookup {
+  tables: KeyTables;
+  /** Per cell: its first and last key as offsets within its block; per block: one past its last cell. */
+  off: Int32Array;
+  offLast: Int32Array;
+  end: Int32Array;
+  /** Index of the trash counter (one past the feature's counters). */
+  trash: number;
+}
+
+const LOW_MASK = (1 << TOP_SHIFT) - 1;
+/** At most 2^10 entries per block: cells finer than 2^11 keys share an entry, found by a binary search. */
+const SUB_BITS = 10;
+const SLOW = -1;
+const NO_VALUES = new Float32Array(0);
+const lookups = new WeakMap<RefineFeature, Lookup>();
+
+function lookupOf(f: RefineFeature): Lookup {
+  let l = lookups.get(f);
+  if (l) return l;
+  const cells = f.lo.length, trash = f.counters;
+  // blocks without a cell share entry 0 (the trash counter) at a grain of the whole block
+  const blk = new Int32Array(TOP_BUCKETS), gsh = new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT), end = new Int32Array(TOP_BUCKETS);
+  const off = new Int32Array(cells), offLast = new Int32Array(cells), logSize = new Int32Array(cells), topOf = new Int32Array(cells);
+  for (let q = 0; q < cells; q++) {
+    topOf[q] = Math.floor(f.lo[q] / 2 ** TOP_SHIFT);
+    off[q] = f.lo[q] - topOf[q] * 2 ** TOP_SHIFT;
+    logSize[q] = f.shift[q] + (f.buckets[q] === 0 ? 0 : Math.log2(f.buckets[q]));
+    offLast[q] = off[q] + 2 ** logSize[q] - 1;
+  }
+  let total = 1;
+  for (let q = 0; q < cells;) {
+    const t = topOf[q];
+    let g = TOP_SHIFT, e = q;
+    for (; e < cells && topOf[e] === t; e++) g = Math.min(g, logSize[e]);
+    g = Math.max(g, TOP_SHIFT - SUB_BITS);
+    blk[t] = total;
+    gsh[t] = g;
+    end[t] = e;
+    total += 2 ** (TOP_SHIFT - g);
+    q = e;
+  }
+  const sub = new Int32Array(total).fill(trash * 32 + 31);
+  for (let q = 0; q < cells; q++) {
+    const t = topOf[q], g = gsh[t];
+    const from = blk[t] + (off[q] >>> g), to = blk[t] + (offLast[q] >>> g) + 1;
+    if (logSize[q] < g || f.buckets[q] === 0) { sub.fill(SLOW, from, to); continue; }
+    // a counted cell spans whole entries; a sub-bucket holds 2^shift keys
+    const sh = f.shift[q];
+    for (let e = from; e < to; e++) {
+      const first = f.at[q] + (((e - blk[t]) << g) - off[q]) / 2 ** sh;
+      sub[e] = sh >= g ? Math.floor(first) * 32 + 31 : first * 32 + sh;
+    }
+  }
+  l = { tables: { blk, gsh, sub, counters: trash + 1 }, off, offLast, end, trash };
+  lookups.set(f, l);
+  return l;
+}
+
 /** A later pass: sub-bucket counts of some key ranges, and the values of others, per feature. */
 export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefinePartial>({
   name: 'drift.refine',
+  scratchBytes: (s, _d, shardRows) => {
+    let most = 0;
+    for (const f of s.features) { const t = lookupOf(f).tables; most = Math.max(most, t.sub.length + t.counters); }
+    return keyCountBytes(most, 0, shardRows);
+  },
   run(sh, s) {
     const counts: Uint32Array[] = [], values: Float32Array[] = [], collected: Int32Array[] = [];
     for (const f of s.features) {
       const col = shardColumn(sh, f.j);
       const bits = bitsOf(col);
-      const cnt = new Uint32Array(f.counters);
       const cells = f.lo.length;
-      // cells are sorted and disjoint; first[top] is the first cell of a top-bit block (earlier cells end before it)
-      // cell bounds as signed keys (key - 2^31), the upper one inclusive, so every comparison stays in int32
+      const { tables, off, offLast, end, trash } = lookupOf(f);
+      // the kernel counts the values whose entry names their counter and lists the others' rows
+      const { counts: cnt, slow: rowList } = keyCountShard(sh, f.j, tables, false);
+      // cells are sorted and disjoint; first[top] is the first cell of a top-bit block
       const first = f.first, at = f.at, shift = f.shift, buckets = f.buckets;
-      const lo = new Int32Array(cells), last = new Int32Array(cells);
-      // end[top]: one past the block's last cell; near: a bit per 2^16 keys that some cell reaches (most rows of a
-      // pass fall in no cell and stop there)
-      const end = new Int32Array(TOP_BUCKETS), near = new Int32Array(1 << 11);
-      for (let q = 0; q < cells; q++) {
-        const top = f.lo[q] + (buckets[q] === 0 ? 1 : buckets[q]) * 2 ** shift[q] - 1;
-        lo[q] = f.lo[q] - 2 ** 31;
-        last[q] = top - 2 ** 31;
-        end[Math.floor(f.lo[q] / 2 ** TOP_SHIFT)] = q + 1;
-        for (let r = Math.floor(f.lo[q] / 2 ** 16); r <= Math.floor(top / 2 ** 16); r++) near[r >>> 5] |= 1 << (r & 31);
-      }
       const slotOf = new Int32Array(cells).fill(-1);
       let nColl = 0;
       for (let q = 0; q < cells; q++) if (buckets[q] === 0) slotOf[q] = nColl++;
       const per = new Int32Array(nColl);
-      // collected values go to one growing float32 buffer per cell (doubling), in a single pass over the rows
-      const bufs: Float32Array[] = Array.from({ length: nColl }, () => new Float32Array(64));
-      const rows = sh.rows;
-      for (let i = 0; i < rows; i++) {
-        const b = bits[i];
-        if ((b & 0x7fffffff) > NAN_ABOVE) continue;
-        const key = signedKey(b);
-        const r = (key >>> 16) ^ 0x8000;
-        if (!((near[r >>> 5] >>> (r & 31)) & 1)) continue;
-        const top = (key >>> TOP_SHIFT) ^ (TOP_BUCKETS >> 1);
-        // the block's last cell starting at or below the key
-        let q = first[top], e = end[top];
-        if (q < 0) continue;
-        while (e - q > 1) {
-          const m = (q + e) >>> 1;
-          if (lo[m] <= key) q = m; else e = m;
+      // collected values go to one growing float32 buffer per cell (doubling, made at the cell's first value)
+      const bufs: Float32Array[] = new Array(nColl).fill(NO_VALUES);
+      for (let r = 0; r < rowList.length; r++) {
+        const i = rowList[r];
+        const u = signedKey(bits[i]) ^ -0x80000000;
+        const o = u & LOW_MASK, top = u >>> TOP_SHIFT;
+        // values to collect, or cells finer than the entry: the block's last cell starting at or below o
+        let q = first[top], hi = end[top];
+        while (hi - q > 1) {
+          const m = (q + hi) >>> 1;
+          if (off[m] <= o) q = m; else hi = m;
         }
-        if (lo[q] > key || last[q] < key) continue;
+        if (off[q] > o || offLast[q] < o) continue;
         if (buckets[q] !== 0) {
-          // a cell lies inside one top-bit block, so key - lo < 2^21 and the shift is exact
-          cnt[at[q] + ((key - lo[q]) >>> shift[q])]++;
+          // a cell lies inside one top-bit block, so the offset's shift is exact
+          cnt[at[q] + ((o - off[q]) >>> shift[q])]++;
           continue;
         }
         const c = slotOf[q];
         let buf = bufs[c];
         if (per[c] === buf.length) {
-          const grown = new Float32Array(2 * buf.length);
+          const grown = new Float32Array(Math.max(64, 2 * buf.length));
           grown.set(buf);
           bufs[c] = buf = grown;
         }
@@ -218,7 +293,7 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
         out.set(bufs[c].subarray(0, per[c]), at2);
         at2 += per[c];
       }
-      counts.push(cnt);
+      counts.push(new Uint32Array(cnt.buffer, 0, trash).slice());
       values.push(out);
       collected.push(per);
     }

@@ -1,0 +1,32 @@
+// Counting float32 values by their sortable key through lookup tables (the drift statistics' histograms).
+
+/**
+ * For each present value of a float32 column (NaN skipped), the unsigned sortable key u (-0 as +0) splits into a
+ * top block (u >>> 21) and an offset o within it. Block t's entries of 2^gsh[t] keys start at blk[t] in `sub`; an
+ * entry e >= 0 names counter (e >> 5) + ((o mod 2^gsh[t]) >>> (e & 31)), which is incremented (int32); the rows of
+ * entries < 0 are listed in `slow`. With `sum` non-zero, the present values are also added there (float64, in row
+ * order). Returns how many rows were listed.
+ */
+export function keyCount(col: usize, rows: i32, blk: usize, gsh: usize, sub: usize, cnt: usize, slow: usize, sum: usize): i32 {
+  let ns = 0;
+  let s: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const b = load<i32>(col + (<usize>i << 2));
+    if ((b & 0x7fffffff) > 0x7f800000) continue;
+    const u = (b == <i32>0x80000000 ? 0 : b ^ ((b >> 31) & 0x7fffffff)) ^ <i32>0x80000000;
+    const t = <usize>(<u32>u >>> 21) << 2;
+    const o = u & 0x1fffff;
+    const g = load<i32>(gsh + t);
+    const e = load<i32>(sub + (<usize>(load<i32>(blk + t) + (o >>> g)) << 2));
+    s += <f64>load<f32>(col + (<usize>i << 2));
+    if (e >= 0) {
+      const p = cnt + (<usize>((e >> 5) + ((o & ((1 << g) - 1)) >>> (e & 31))) << 2);
+      store<i32>(p, load<i32>(p) + 1);
+    } else {
+      store<i32>(slow + (<usize>ns << 2), i);
+      ns++;
+    }
+  }
+  if (sum) store<f64>(sum, s);
+  return ns;
+}

@@ -115,6 +115,12 @@ export interface CompareSnapshotsResult {
   passes: number;
 }
 
+/**
+ * Rows per shard of the drift passes: each pass returns thousands of counters per feature per shard, so larger
+ * shards than the engine's default keep the partials the caller merges few (the counts are exact either way).
+ */
+const DRIFT_SHARD_ROWS = 1 << 18;
+
 const OPTIONS = ['id', 'value', 'ksMethod', 'thresholds', ...RUN_OPTIONS];
 
 function centresOf(model: SegmentationModel): Float64Array | undefined {
@@ -277,7 +283,7 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   const load = (cols: Float32Array[], labels: Int32Array, table: TableInput, label: string): Promise<Handle> => ex.load({
     columns: cols,
     rows: { labels, ...(value !== undefined ? { value: float64Column(table, value, label) } : {}) },
-  }, { dtype: 'f32', signal });
+  }, { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal });
   const hB = await load(colsB, labelsB, before, 'before');
   let hA: Handle | undefined;
   let drift;

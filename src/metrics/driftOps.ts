@@ -3,7 +3,7 @@
 // the few key ranges where the exact KS statistic, the baseline's deciles or the PSI edges still hide.
 import { BYTES, rowValues, shardColumn, view, type Shard } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
-import { keyCountBytes, keyCountShard, type KeyTables } from '../kernels/keyCount.js';
+import { keyCountBytes, keyCounter, type KeyTables } from '../kernels/keyCount.js';
 import { labelDistancesShard } from '../kernels/labelDistances.js';
 import { ksPValue, type KsMethod } from './ksTwoSample.js';
 
@@ -82,7 +82,7 @@ const TOP_TABLES: KeyTables = {
 /** Pass 1 over a snapshot: top-bit histograms, sums and missing counts per feature; per-segment totals. */
 export const driftScanOp = defineOp<ScanState, ScanPartial>({
   name: 'drift.scan',
-  scratchBytes: (s, d, shardRows) => Math.max(keyCountBytes(TOP_BUCKETS, TOP_BUCKETS, shardRows), 8 * (s.k * d + 2 * s.k) + 128),
+  scratchBytes: (s, d, shardRows) => Math.max(keyCountBytes(TOP_TABLES, shardRows), 8 * (s.k * d + 2 * s.k) + 128),
   run(sh: Shard, s) {
     const d = sh.d, k = s.k;
     const hist = new Uint32Array(d * TOP_BUCKETS);
@@ -101,11 +101,12 @@ export const driftScanOp = defineOp<ScanState, ScanPartial>({
       for (let i = 0; i < sh.rows; i++) if (value[i] === value[i]) segValue[slot[i]] += value[i];
     }
     const measure = s.centres.length === k * d && k > 0;
+    // the kernel counts the present values by their top key bits and sums them in row order
+    const count = sh.dtype === 'f32' ? keyCounter(sh, TOP_TABLES) : undefined;
     for (let j = 0; j < d; j++) {
       let sum = 0, miss = 0;
-      if (sh.dtype === 'f32') {
-        // the kernel counts the present values by their top key bits and sums them in row order
-        const r = keyCountShard(sh, j, TOP_TABLES, true);
+      if (count) {
+        const r = count(j, true);
         hist.set(r.counts, j * TOP_BUCKETS);
         let present = 0;
         for (let q = 0; q < TOP_BUCKETS; q++) present += r.counts[q];
@@ -150,7 +151,7 @@ export const driftScanOp = defineOp<ScanState, ScanPartial>({
 /**
  * Key ranges of one feature to look into: cell q covers keys [lo[q], lo[q] + (buckets[q] << shift[q])), lies inside
  * one top-bit block, and is counted in `buckets[q]` sub-buckets (from `at[q]` in the feature's counts), or, with
- * `buckets[q]` = 0, has its values collected. `first[top]` is the first cell in that top-bit block, or -1.
+ * `buckets[q]` = 0, has its values collected. Cells are sorted and disjoint.
  */
 export interface RefineFeature {
   j: number;
@@ -158,7 +159,6 @@ export interface RefineFeature {
   shift: Int32Array;
   buckets: Int32Array;
   at: Int32Array;
-  first: Int32Array;
   counters: number;
 }
 
@@ -179,9 +179,10 @@ export interface RefinePartial {
  */
 interface Lookup {
   tables: KeyTables;
-  /** Per cell: its first and last key as offsets within its block; per block: one past its last cell. */
+  /** Per cell: its first and last key as offsets within its block; per block: its first cell and one past its last. */
   off: Int32Array;
   offLast: Int32Array;
+  begin: Int32Array;
   end: Int32Array;
   /** Index of the trash counter (one past the feature's counters). */
   trash: number;
@@ -199,7 +200,7 @@ function lookupOf(f: RefineFeature): Lookup {
   if (l) return l;
   const cells = f.lo.length, trash = f.counters;
   // blocks without a cell share entry 0 (the trash counter) at a grain of the whole block
-  const blk = new Int32Array(TOP_BUCKETS), gsh = new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT), end = new Int32Array(TOP_BUCKETS);
+  const blk = new Int32Array(TOP_BUCKETS), gsh = new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT), begin = new Int32Array(TOP_BUCKETS), end = new Int32Array(TOP_BUCKETS);
   const off = new Int32Array(cells), offLast = new Int32Array(cells), logSize = new Int32Array(cells), topOf = new Int32Array(cells);
   for (let q = 0; q < cells; q++) {
     topOf[q] = Math.floor(f.lo[q] / 2 ** TOP_SHIFT);
@@ -215,6 +216,7 @@ function lookupOf(f: RefineFeature): Lookup {
     g = Math.max(g, TOP_SHIFT - SUB_BITS);
     blk[t] = total;
     gsh[t] = g;
+    begin[t] = q;
     end[t] = e;
     total += 2 ** (TOP_SHIFT - g);
     q = e;
@@ -231,7 +233,7 @@ function lookupOf(f: RefineFeature): Lookup {
       sub[e] = sh >= g ? Math.floor(first) * 32 + 31 : first * 32 + sh;
     }
   }
-  l = { tables: { blk, gsh, sub, counters: trash + 1 }, off, offLast, end, trash };
+  l = { tables: { blk, gsh, sub, counters: trash + 1 }, off, offLast, begin, end, trash };
   lookups.set(f, l);
   return l;
 }
@@ -239,22 +241,18 @@ function lookupOf(f: RefineFeature): Lookup {
 /** A later pass: sub-bucket counts of some key ranges, and the values of others, per feature. */
 export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefinePartial>({
   name: 'drift.refine',
-  scratchBytes: (s, _d, shardRows) => {
-    let most = 0;
-    for (const f of s.features) { const t = lookupOf(f).tables; most = Math.max(most, t.sub.length + t.counters); }
-    return keyCountBytes(most, 0, shardRows);
-  },
+  scratchBytes: (s, _d, shardRows) => Math.max(0, ...s.features.map((f) => keyCountBytes(lookupOf(f).tables, shardRows))),
   run(sh, s) {
     const counts: Uint32Array[] = [], values: Float32Array[] = [], collected: Int32Array[] = [];
     for (const f of s.features) {
       const col = shardColumn(sh, f.j);
       const bits = bitsOf(col);
       const cells = f.lo.length;
-      const { tables, off, offLast, end, trash } = lookupOf(f);
+      const { tables, off, offLast, begin, end, trash } = lookupOf(f);
       // the kernel counts the values whose entry names their counter and lists the others' rows
-      const { counts: cnt, slow: rowList } = keyCountShard(sh, f.j, tables, false);
-      // cells are sorted and disjoint; first[top] is the first cell of a top-bit block
-      const first = f.first, at = f.at, shift = f.shift, buckets = f.buckets;
+      sh.scratch.reset();
+      const { counts: cnt, slow: rowList } = keyCounter(sh, tables)(f.j, false);
+      const at = f.at, shift = f.shift, buckets = f.buckets;
       const slotOf = new Int32Array(cells).fill(-1);
       let nColl = 0;
       for (let q = 0; q < cells; q++) if (buckets[q] === 0) slotOf[q] = nColl++;
@@ -266,7 +264,7 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
         const u = signedKey(bits[i]) ^ -0x80000000;
         const o = u & LOW_MASK, top = u >>> TOP_SHIFT;
         // values to collect, or cells finer than the entry: the block's last cell starting at or below o
-        let q = first[top], hi = end[top];
+        let q = begin[top], hi = end[top];
         while (hi - q > 1) {
           const m = (q + hi) >>> 1;
           if (off[m] <= o) q = m; else hi = m;
@@ -293,7 +291,7 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
         out.set(bufs[c].subarray(0, per[c]), at2);
         at2 += per[c];
       }
-      counts.push(new Uint32Array(cnt.buffer, 0, trash).slice());
+      counts.push(new Uint32Array(cnt.buffer, 0, trash));
       values.push(out);
       collected.push(per);
     }

@@ -237,7 +237,6 @@ class FeatureCells {
     take.forEach((q, i) => plan.push({ q, bits: bits[i] }));
     plan.sort((a, b) => a.q - b.q);
     const lo = new Float64Array(plan.length), shift = new Int32Array(plan.length), buckets = new Int32Array(plan.length), at = new Int32Array(plan.length);
-    const first = new Int32Array(TOP_BUCKETS).fill(-1);
     let counters = 0;
     plan.forEach(({ q, bits }, i) => {
       const c = this.cells[q];
@@ -247,10 +246,8 @@ class FeatureCells {
       buckets[i] = bits === 0 ? 0 : 2 ** bits;
       at[i] = counters;
       counters += buckets[i];
-      const top = Math.floor(c.lo / 2 ** (32 - TOP_BITS));
-      if (first[top] < 0) first[top] = i;
     });
-    return { spec: { j: this.j, lo, shift, buckets, at, first, counters }, plan };
+    return { spec: { j: this.j, lo, shift, buckets, at, counters }, plan };
   }
 
   /** Folds the merged results of a pass into the cells. */

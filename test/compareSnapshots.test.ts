@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { tableFromArrays } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, createRandom, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
+import { close, createRandom, fromColumns, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
 import { twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
 import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
@@ -149,6 +149,40 @@ describe('compareSnapshots on two generated snapshots with a known migration', a
     expect(e.message).toContain('did you mean "value"');
     e = await failure(() => compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'cust' }));
     expect(e.message).toContain('snapshot "before" has no id column "cust"');
+  });
+});
+
+describe('segments of a k-means model', () => {
+  // no clusters, values far from zero: labels hang on the float32 centring and on near ties between centres
+  const snapshots = (n: number, d: number, scale: number) => {
+    const rng = createRandom(17);
+    const before = Array.from({ length: d }, () => Float32Array.from({ length: n }, () => (1000 + rng.normal()) * scale));
+    const after = before.map((c) => Float32Array.from(c, (v) => v + rng.normal() * 0.3 * scale));
+    return [before, after];
+  };
+  const table = (cols: Float32Array[]) => tableFromArrays({ customer_id: Int32Array.from({ length: cols[0].length }, (_, i) => i), ...Object.fromEntries(cols.map((c, j) => [`f${j}`, c])) });
+  // 10,003 rows: blocks of 4,096 rows and a tail that is not a multiple of 8; 1e19: squared distances need scaling
+  it.each([[1, 'inline'], [1, 'piscina'], [1e19, 'inline']] as const)('values x %s (%s): migration and movers from the labels predict gives', async (scale, kind) => {
+    const d = 5, n = 10_003;
+    const [before, after] = snapshots(n, d, scale);
+    const names = before.map((_, j) => `f${j}`);
+    const model = await kmeans(fromColumns({ columns: before.map((c) => c.subarray(0, 2000)), names }), { k: 8, seed: 3 });
+    const executor = kind === 'inline' ? inlineExecutor() : piscinaExecutor({ threads: 2 });
+    executors.push(executor);
+    const r = await compareSnapshots(model, table(before), table(after), { id: 'customer_id', executor });
+    const lb = await model.predict(fromColumns({ columns: before, names }), { executor });
+    const la = await model.predict(fromColumns({ columns: after, names }), { executor });
+    const counts = Array.from({ length: 8 }, () => new Array(8).fill(0));
+    const movers: number[] = [];
+    for (let i = 0; i < n; i++) {
+      counts[lb[i]][la[i]]++;
+      if (lb[i] !== la[i]) movers.push(i);
+    }
+    expect(movers.length).toBeGreaterThan(100);
+    expect(r.migration.counts).toEqual(counts);
+    expect(r.movers.id).toEqual(movers);
+    expect([...r.movers.from]).toEqual(movers.map((i) => lb[i]));
+    expect([...r.movers.to]).toEqual(movers.map((i) => la[i]));
   });
 });
 

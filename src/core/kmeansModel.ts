@@ -73,6 +73,32 @@ export class KMeansModel implements SegmentationModel {
     return Array.from({ length: this.k }, (_, t) => Array.from(this.centroidData.subarray(t * this.d, (t + 1) * this.d)));
   }
 
+  /** The centroids less the offset (float64), and the largest squared norm among them. */
+  private centredCentres(): { c: Float64Array; far: number } {
+    const c = new Float64Array(this.k * this.d);
+    let far = 0;
+    for (let t = 0; t < this.k; t++) {
+      let s = 0;
+      for (let j = 0; j < this.d; j++) {
+        c[t * this.d + j] = this.centroidData[t * this.d + j] - this.offset[j];
+        s += c[t * this.d + j] ** 2;
+      }
+      far = Math.max(far, s);
+    }
+    return { c, far };
+  }
+
+  /**
+   * What predict hands the kernels, for callers that label rows they hold uncentred (`labelUncentredOp`): the
+   * float32 offset, the centres less it in float32 with their norms, and the largest squared norm among the centres
+   * (for the range check). Labels from these equal predict's whenever its load does not scale the rows.
+   * @internal
+   */
+  scoringState(): { offset: Float32Array; cent: Float32Array; norms: Float32Array; far: number } {
+    const { c, far } = this.centredCentres();
+    return { offset: Float32Array.from(this.offset), ...centresF32(c, this.k, this.d), far };
+  }
+
   /**
    * Loads the rows centred by the model's offset, then hands the centres, in the same coordinates, to `use`. With
    * `labelled`, the load also labels the rows (each shard as soon as it is in) and `use` learns whether it did.
@@ -84,16 +110,7 @@ export class KMeansModel implements SegmentationModel {
     checkOptions(options, fn === 'transform' ? [...RUN_OPTIONS, 'squared'] : RUN_OPTIONS, fn);
     const ds = datasetFor(data, this.featureNames);
     const ex = resolveExecutor(options);
-    const c = new Float64Array(this.k * this.d);
-    let far = 0;
-    for (let t = 0; t < this.k; t++) {
-      let s = 0;
-      for (let j = 0; j < this.d; j++) {
-        c[t * this.d + j] = this.centroidData[t * this.d + j] - this.offset[j];
-        s += c[t * this.d + j] ** 2;
-      }
-      far = Math.max(far, s);
-    }
+    const { c, far } = this.centredCentres();
     const o = { offset: this.offset, alsoSquaredNorm: far, signal: options.signal };
     let f32 = centresF32(c, this.k, this.d);
     let done = false, m: Matrix;

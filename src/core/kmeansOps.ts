@@ -1,13 +1,14 @@
 // The shard ops of k-means: assignment (plain, or skipping what bounds prove, with cluster-sum deltas), the
 // k-means++ steps, the farthest rows for empty clusters, and distances to every centre. Per-row state (labels,
 // bounds, closest distances) stays with whoever holds each shard.
-import { assignShard } from '../kernels/assign.js';
+import { assignShard, centreAssignCopyShard, copyBlockRows } from '../kernels/assign.js';
 import { centerShard } from '../kernels/center.js';
 import { assignBoundedShard, boundedScratch, type BoundedArgs } from '../kernels/assignBounded.js';
 import { distancesShard } from '../kernels/distances.js';
 import { candidatePotentialsShard, updateClosestShard } from '../kernels/seedDistances.js';
 import { rowValues, shardColumn } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
+import { SegkitError } from '../util/errors.js';
 
 export interface AssignState {
   cent: Float32Array;
@@ -52,6 +53,22 @@ export const centreAssignOp = defineOp<{ offset: Float32Array; then: AssignState
   run(sh, s) {
     const sumSquares = centerShard(sh, s.offset);
     return { sumSquares, then: assignOp.run(sh, s.then) };
+  },
+}, import.meta.url);
+
+/**
+ * Labels rows loaded as they are (float32, not centred, to be read again as they are): each block is copied to
+ * scratch, centred by the model's offset and labelled there, giving predict's labels without a second load. Returns
+ * the shard's sum of squares after centring, as `centreOp` does, for the range and finiteness checks.
+ */
+export const labelUncentredOp = defineOp<{ offset: Float32Array; then: AssignState }, number>({
+  name: 'kmeans.labelUncentred',
+  rows: (s, d) => assignOp.rows!(s.then, d),
+  scratchBytes: (s, d, shardRows) => assignOp.scratchBytes!(s.then, d, shardRows) + 4 * d * copyBlockRows(d) + 64,
+  run(sh, s) {
+    if (sh.dtype !== 'f32') throw new SegkitError('E_EXECUTOR', 'kmeans.labelUncentred needs rows loaded as float32');
+    rowValues(sh, 'labels', 'i32').fill(-1);
+    return centreAssignCopyShard(sh, { cent: s.then.cent, norms: s.then.norms, k: s.then.k, labels: 'labels', dist: s.then.dist ? 'dist' : undefined }, s.offset);
   },
 }, import.meta.url);
 

@@ -104,6 +104,16 @@ export interface LoadMatrixOptions {
 /** Squared distances stay well inside float32 (max 3.4e38) below this, and well above its smallest normal. */
 const HIGH = 1e36, LOW = 1e-24, TARGET = 1e24;
 
+/**
+ * The power of two a load scales its centred values by, from the largest of their sum of squares over n rows and the
+ * squared norms of vectors sharing the kernels' range: 1 unless squared distances would overflow or underflow float32.
+ */
+export function rangeScale(rangeOf: number, n: number): number {
+  if (!(rangeOf > HIGH || (rangeOf > 0 && rangeOf / n < LOW))) return 1;
+  const target = rangeOf > HIGH ? TARGET : n;
+  return 2 ** -Math.ceil(Math.log2(Math.sqrt(rangeOf / target)));
+}
+
 /** Checks sample weights: one finite, non-negative number per row that float32 holds, not all zero. */
 export function checkWeights(weights: ArrayLike<number> | undefined, n: number, option = 'sampleWeight'): Float32Array | undefined {
   if (weights === undefined) return undefined;
@@ -192,11 +202,8 @@ async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: L
     let sumSquares = centred ?? sumNumbers(await ex.map(centreOp, handle, { offset: Float32Array.from(offset) }, { signal }));
     if (!Number.isFinite(sumSquares)) await refuseNonFinite();
     let sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
-    let scale = 1;
-    const rangeOf = Math.max(sumSquaresUnweighted, o.alsoSquaredNorm ?? 0);
-    if (rangeOf > HIGH || (rangeOf > 0 && rangeOf / n < LOW)) {
-      const target = rangeOf > HIGH ? TARGET : n;
-      scale = 2 ** -Math.ceil(Math.log2(Math.sqrt(rangeOf / target)));
+    const scale = rangeScale(Math.max(sumSquaresUnweighted, o.alsoSquaredNorm ?? 0), n);
+    if (scale !== 1) {
       await ex.map(scaleOp, handle, { factor: scale }, { signal });
       sumSquares = sumNumbers(await ex.map(centreOp, handle, { offset: new Float32Array(d) }, { signal }));
       sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;

@@ -11,6 +11,11 @@ import { emptySegmentTotals, twoSampleDrift, type FeatureDrift, type SegmentTota
 import { isSegmentationModel } from '../core/loadModel.js';
 import type { SegmentationModel } from '../core/model.js';
 import { SegmentModel } from './segmentModel.js';
+import { KMeansModel } from '../core/kmeansModel.js';
+import { labelUncentredOp } from '../core/kmeansOps.js';
+import { rangeScale } from '../engine/matrix.js';
+import { sumNumbers } from '../engine/merge.js';
+import type { AnyTypedArray } from '../kernels/shard.js';
 import { float32Column, float64Column, IdIndex, readIds, requireColumns, type Ids } from './snapshotColumns.js';
 
 /** Thresholds behind the recommendation: conventions, not laws; every one can be changed. */
@@ -277,18 +282,36 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
     if (centres) inModelSpace.push(await modelSpaceDistances(ex, k, r.prepared, r.preparedLabels, centres, signal));
     return r.labels;
   });
-  const labelsB = await score(before, colsB, 'before');
-  const labelsA = await score(after, colsA, 'after');
-
-  const load = (cols: Float32Array[], labels: Int32Array, table: TableInput, label: string): Promise<Handle> => ex.load({
-    columns: cols,
-    rows: { labels, ...(value !== undefined ? { value: float64Column(table, value, label) } : {}) },
-  }, { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal });
-  const hB = await load(colsB, labelsB, before, 'before');
+  // a k-means model labels the rows the drift passes read, in place (one load per snapshot); other models, and rows
+  // whose range predict would have to scale, are scored first and loaded with their labels
+  const direct = !segmentModel && inner instanceof KMeansModel ? inner.scoringState() : undefined;
+  const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ h: Handle; labels: Int32Array }> => {
+    const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: float64Column(table, value, label) } : {};
+    const load = (labels?: Int32Array): Promise<Handle> => ex.load({ columns: cols, rows: labels ? { labels, ...rows } : rows }, { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal });
+    if (direct) {
+      const h = await load();
+      try {
+        const { offset, cent, norms, far } = direct;
+        const parts = await ex.map(labelUncentredOp, h, { offset, then: { cent, norms, k, reset: true, sums: false, dist: false } }, { signal });
+        const sumSquares = sumNumbers(parts);
+        if (Number.isFinite(sumSquares) && rangeScale(Math.max(sumSquares, far), cols[0]?.length ?? 0) === 1) {
+          return { h, labels: (await ex.readRows(h, 'labels')) as Int32Array };
+        }
+      } catch (e) {
+        await ex.release(h);
+        throw e;
+      }
+      await ex.release(h);
+    }
+    const labels = await score(table, cols, label);
+    return { h: await load(labels), labels };
+  };
+  const { h: hB, labels: labelsB } = await loadScored(before, colsB, 'before');
   let hA: Handle | undefined;
+  let labelsA: Int32Array = new Int32Array(0);
   let drift;
   try {
-    hA = await load(colsA, labelsA, after, 'after');
+    ({ h: hA, labels: labelsA } = await loadScored(after, colsA, 'after'));
     drift = await twoSampleDrift(ex, {
       before: hB, after: hA, names: features, k, value: value !== undefined,
       centres: !segmentModel && centres ? centres : new Float64Array(0), ksMethod, signal,

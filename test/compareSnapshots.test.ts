@@ -248,6 +248,9 @@ describe('matching customers by id', () => {
     const got = probe.map((_, i) => index.find(ids(probe), i));
     const want = probe.map((x) => values.findIndex((y) => y === x));
     expect(got).toEqual(want);
+    expect([...index.findAll(ids(probe))]).toEqual(want);
+    // ids given as text find the same rows
+    expect([...index.findAll({ kind: 'string', values: probe.map(String) })]).toEqual(want);
     expect(got.slice(0, values.length)).toEqual(values.map((_, i) => i));
     expect(index.find({ kind: 'string', values: ['6', 'x', '6.0'] }, 0)).toBe(2);
     expect(index.find({ kind: 'string', values: ['6', 'x', '6.0'] }, 2)).toBe(-1);

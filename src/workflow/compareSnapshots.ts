@@ -323,23 +323,25 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   const [distB, distA] = inModelSpace.length === 2 ? inModelSpace : [drift.before, drift.after];
 
   // migration by id
-  const counts = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const flat = new Float64Array(k * k);
   const fresh = new Array<number>(k).fill(0), gone = new Array<number>(k).fill(0);
   const matched = new Uint8Array(labelsB.length);
   const moverRows: number[] = [];
   let returning = 0, moved = 0;
+  const rowB = indexB.findAll(idsA);
   for (let j = 0; j < labelsA.length; j++) {
-    const i = indexB.find(idsA, j);
+    const i = rowB[j];
     const la = labelsA[j];
     if (i < 0) { if (la >= 0) fresh[la]++; continue; }
     matched[i] = 1;
     const lb = labelsB[i];
     if (la < 0 || lb < 0) continue;
-    counts[lb][la]++;
+    flat[lb * k + la]++;
     returning++;
     if (la !== lb) { moved++; moverRows.push(j, i); }
   }
   for (let i = 0; i < labelsB.length; i++) if (!matched[i] && labelsB[i] >= 0) gone[labelsB[i]]++;
+  const counts = Array.from({ length: k }, (_, c) => Array.from(flat.subarray(c * k, (c + 1) * k)));
   const movers: Movers = { id: new Array(moverRows.length / 2), from: new Int32Array(moverRows.length / 2), to: new Int32Array(moverRows.length / 2) };
   for (let q = 0; q < moverRows.length; q += 2) {
     const j = moverRows[q], i = moverRows[q + 1];

@@ -68,6 +68,8 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
           // plain numbers without nulls: one native copy, then the NaN check
           const from = row;
           values.set((raw as Float64Array).subarray(0, chunk.length), row);
+          // integers hold no NaN
+          if (!(raw instanceof Float32Array || raw instanceof Float64Array)) { row += chunk.length; continue; }
           for (row = from; row < from + chunk.length; row++) {
             if (values[row] !== values[row]) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" holds NaN`);
           }
@@ -185,6 +187,24 @@ export class IdIndex {
       return Number.isFinite(x) && String(x) === other.values[i] ? this.findNumber(x) : -1;
     }
     return this.findNumber(other.values[i]);
+  }
+
+  /** `find` for every row of the other snapshot: its row here, or -1. */
+  findAll(other: Ids): Int32Array {
+    const n = other.values.length;
+    const out = new Int32Array(n);
+    if (this.min !== undefined && other.kind === 'number') {
+      // the direct table: one subtraction and one look each
+      const x = other.values, v = (this.ids as { values: Float64Array }).values, slots = this.slots!, min = this.min, size = slots.length;
+      for (let j = 0; j < n; j++) {
+        const s = x[j] - min;
+        const at = s >= 0 && s < size && Number.isInteger(s) ? slots[s] : -1;
+        out[j] = at >= 0 && v[at] === x[j] ? at : -1;
+      }
+      return out;
+    }
+    for (let j = 0; j < n; j++) out[j] = this.find(other, j);
+    return out;
   }
 
   private findNumber(x: number): number {

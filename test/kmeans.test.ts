@@ -236,3 +236,51 @@ describe('bad input gets a clear error', () => {
     expect(c).toBe('E_SHAPE_MISMATCH');
   });
 });
+
+describe('k-means++ draws', () => {
+  it('each target finds the first row where the running potential reaches it, as a walk of its own would', async () => {
+    const { inlineExecutor } = await import('../src/index.node.js');
+    const { pickOp } = await import('../src/core/kmeansOps.js');
+    const rng = createRandom(4);
+    const n = 3000, shardRows = 1024;
+    const closest = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : rng.next() * 3));
+    const weights = Float32Array.from({ length: n }, () => 0.5 + rng.next());
+    for (const w of [undefined, weights]) {
+      const ex = inlineExecutor();
+      const h = await ex.load({ columns: [new Float32Array(n)], rows: { closest, ...(w ? { weights: w } : {}) } }, { shardRows });
+      const shards = Math.ceil(n / shardRows);
+      // every shard's start: the potential of the shards before it, summed row by row as the op does
+      const starts: number[] = [];
+      let acc = 0;
+      for (let s = 0; s < shards; s++) {
+        starts.push(acc);
+        for (let i = s * shardRows; i < Math.min(n, (s + 1) * shardRows); i++) acc += w ? w[i] * closest[i] : closest[i];
+      }
+      // targets in no order, repeated, at a row's exact running potential, past the shard's end, and NaN
+      const shardsOf: number[] = [], targets: number[] = [];
+      for (let s = 0; s < shards; s++) {
+        const end = s + 1 < shards ? starts[s + 1] : acc;
+        const own = [0.7, 0.1, 0.5, 0.1, 0.999, 0.3].map((f) => starts[s] + f * (end - starts[s]));
+        own.push(end + 1, NaN, starts[s]);
+        for (const r of own) { shardsOf.push(s); targets.push(r); }
+      }
+      const state = { shardsOf: Int32Array.from(shardsOf), starts: Float64Array.from(shardsOf, (s) => starts[s]), targets: Float64Array.from(targets) };
+      const parts = await ex.map(pickOp, h, state);
+      const got = parts.flatMap((p) => [...p]);
+      const want = targets.map((r, q) => {
+        const s = shardsOf[q];
+        let a = starts[s];
+        const last = Math.min(n, (s + 1) * shardRows);
+        for (let i = s * shardRows; i < last; i++) {
+          a += w ? w[i] * closest[i] : closest[i];
+          if (a >= r) return i;
+        }
+        return last - 1;
+      });
+      expect(got).toEqual(want);
+      expect(new Set(got).size).toBeGreaterThan(15);
+      await ex.release(h);
+      await ex.close();
+    }
+  });
+});

@@ -169,17 +169,28 @@ export const pickOp = defineOp<{ shardsOf: Int32Array; starts: Float64Array; tar
     const closest = rowValues(sh, 'closest', 'f32');
     const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
     const mine: number[] = [];
-    s.shardsOf.forEach((shard, q) => {
-      if (shard !== sh.index) return;
-      const r = s.targets[q];
-      let acc = s.starts[q], row = sh.start + sh.rows - 1;
-      for (let i = 0; i < sh.rows; i++) {
-        acc += w ? w[i] * closest[i] : closest[i];
-        if (acc >= r) { row = sh.start + i; break; }
+    s.shardsOf.forEach((shard, q) => { if (shard === sh.index) mine.push(q); });
+    const rows = new Int32Array(mine.length).fill(sh.start + sh.rows - 1);
+    if (mine.length === 0) return rows;
+    // one walk for all targets in ascending order: the running potential is the same sequence for each (they share
+    // the shard's start), so each finds the row its own walk would
+    const start = s.starts[mine[0]];
+    if (mine.some((q) => s.starts[q] !== start)) throw new SegkitError('E_EXECUTOR', 'kmeans.pick: targets of one shard must share its start');
+    const order = mine.map((_, t) => t).sort((a, b) => s.targets[mine[a]] - s.targets[mine[b]] || a - b);
+    const sorted = Float64Array.from(order, (t) => s.targets[mine[t]]);
+    let next = 0, acc = start;
+    // targets that are not numbers are never reached, as in a walk of their own
+    let last = order.length;
+    while (last > 0 && !(sorted[last - 1] === sorted[last - 1])) last--;
+    let target = last > 0 ? sorted[0] : Infinity;
+    for (let i = 0; i < sh.rows && next < last; i++) {
+      acc += w ? w[i] * closest[i] : closest[i];
+      while (acc >= target) {
+        rows[order[next++]] = sh.start + i;
+        target = next < last ? sorted[next] : Infinity;
       }
-      mine.push(row);
-    });
-    return Int32Array.from(mine);
+    }
+    return rows;
   },
 }, import.meta.url);
 

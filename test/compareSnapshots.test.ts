@@ -6,6 +6,8 @@ import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
 import { twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
 import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
 import { IdIndex } from '../src/workflow/snapshotColumns.js';
+import { labelUncentredOp } from '../src/core/kmeansOps.js';
+import type { KMeansModel } from '../src/core/kmeansModel.js';
 import { failure } from './helpers.js';
 
 const fx = JSON.parse(readFileSync(new URL('./fixtures/snapshots.json', import.meta.url), 'utf8'));
@@ -161,7 +163,7 @@ describe('segments of a k-means model', () => {
     return [before, after];
   };
   const table = (cols: Float32Array[]) => tableFromArrays({ customer_id: Int32Array.from({ length: cols[0].length }, (_, i) => i), ...Object.fromEntries(cols.map((c, j) => [`f${j}`, c])) });
-  // 10,003 rows: blocks of 4,096 rows and a tail that is not a multiple of 8; 1e19: squared distances need scaling
+  // 10,003 rows, a tail that is not a multiple of 8; 1e19: squared distances need scaling, so predict's path is taken
   it.each([[1, 'inline'], [1, 'piscina'], [1e19, 'inline']] as const)('values x %s (%s): migration and movers from the labels predict gives', async (scale, kind) => {
     const d = 5, n = 10_003;
     const [before, after] = snapshots(n, d, scale);
@@ -183,6 +185,42 @@ describe('segments of a k-means model', () => {
     expect(r.movers.id).toEqual(movers);
     expect([...r.movers.from]).toEqual(movers.map((i) => lb[i]));
     expect([...r.movers.to]).toEqual(movers.map((i) => la[i]));
+  });
+});
+
+describe('labelling rows held uncentred', () => {
+  // d = 64: blocks of 1,024 rows; shards of 4,096 rows: blocks and shards start mid-way through the data
+  it.each(['inline', 'loopback'] as const)('%s: labels equal predict\'s over many shards and blocks', async (kind) => {
+    const n = 10_003, d = 64, k = 7;
+    const rng = createRandom(3);
+    const cols = Array.from({ length: d }, () => Float32Array.from({ length: n }, () => 1000 + rng.normal()));
+    const names = cols.map((_, j) => `f${j}`);
+    const model = await kmeans(fromColumns({ columns: cols.map((x) => x.subarray(0, 1500)), names }), { k, seed: 1 }) as KMeansModel;
+    const ex = kind === 'inline' ? inlineExecutor() : loopbackExecutor();
+    executors.push(ex);
+    const want = await model.predict(fromColumns({ columns: cols, names }), { executor: ex });
+    const h = await ex.load({ columns: cols }, { dtype: 'f32', shardRows: 4096 });
+    const { offset, cent, norms } = model.scoringState();
+    await ex.map(labelUncentredOp, h, { offset, then: { cent, norms, k, reset: true, sums: false, dist: false } });
+    const got = await ex.readRows(h, 'labels');
+    await ex.release(h);
+    expect(new Set(want).size).toBe(k);
+    expect([...got]).toEqual([...want]);
+  });
+
+  it('a missing feature value or an empty snapshot is refused as before, naming the snapshot', async () => {
+    const rng = createRandom(5);
+    const cols = Array.from({ length: 3 }, () => Float32Array.from({ length: 100 }, () => 1000 + rng.normal()));
+    const model = await kmeans(fromColumns({ columns: cols, names: ['a', 'b', 'c'] }), { k: 3, seed: 1 });
+    const t = (x: Float32Array[]) => tableFromArrays({ id: Int32Array.from({ length: x[0].length }, (_, i) => i), a: x[0], b: x[1], c: x[2] });
+    const bad = cols.map((x) => x.slice());
+    bad[1][42] = NaN;
+    let e = await failure(() => compareSnapshots(model, t(cols), t(bad), { id: 'id', executor: inlineExecutor() }));
+    expect(e.code).toBe('E_NAN_INPUT');
+    expect(e.message).toContain('snapshot "after": row 42, column "b"');
+    e = await failure(() => compareSnapshots(model, t(cols), t(cols.map((x) => x.subarray(0, 0))), { id: 'id', executor: inlineExecutor() }));
+    expect(e.code).toBe('E_EMPTY_DATA');
+    expect(e.message).toContain('snapshot "after"');
   });
 });
 

@@ -4,7 +4,7 @@ import { createRandom } from '../src/util/random.js';
 import { inlineExecutor } from '../src/engine/inline.js';
 import { loadMatrix } from '../src/engine/matrix.js';
 import { concatInShardOrder, sumInShardOrder, sumNumbers } from '../src/engine/merge.js';
-import { centresF32 } from '../src/kernels/shard.js';
+import { centresF32, type Shard } from '../src/kernels/shard.js';
 import { assignOp, candidatesOp, distancesOp, updateClosestOp } from '../src/core/kmeansOps.js';
 import { accumulateOp, labelDistancesOp } from '../src/metrics/metricOps.js';
 import { candidatesUpdateOp, firstCentreOp } from '../src/core/kmeansParallelOps.js';
@@ -195,5 +195,31 @@ describe('centring on the way in', () => {
     } finally {
       await m.release();
     }
+  });
+});
+
+describe('kernels on memory past 2 GiB', () => {
+  it('rows held uncentred are labelled as the assign kernel labels them, at addresses above 2^31', async () => {
+    const { instantiateKernels } = await import('../src/kernels/wasm.js');
+    const { Scratch } = await import('../src/kernels/shard.js');
+    const { centreAssignCopyShard, assignShard } = await import('../src/kernels/assign.js');
+    const PAGE = 65536;
+    // pages never written are never made resident: this reserves address space, not memory
+    const memory = new WebAssembly.Memory({ initial: 32768 + 64, maximum: 65536 });
+    const mem = { kernels: await instantiateKernels(memory, false), memory };
+    const n = 64, d = 2, k = 2, stride = 64;
+    const x = 2 ** 31 + PAGE, labels = x + 4 * stride * d + 1024, scratch = labels + 4096;
+    const f = new Float32Array(memory.buffer, x, stride * d);
+    for (let i = 0; i < n; i++) { f[i] = i < 32 ? -5 : 5; f[stride + i] = i % 3; }
+    const shard = (): Shard => ({ index: 0, start: 0, rows: n, d, n, dtype: 'f32', mem, x, stride, row0: 0,
+      buffers: new Map([['labels', { ptr: labels, type: 'i32' as const, width: 1 }]]), scratch: new Scratch(scratch, 1 << 20) });
+    const cent = Float32Array.from([-5, 0, 5, 0]), norms = Float32Array.from([25, 25]);
+    centreAssignCopyShard(shard(), { cent, norms, k, labels: 'labels' }, Float32Array.from([0.5, 0]));
+    const got = Array.from(new Int32Array(memory.buffer, labels, n));
+    // the same rows centred in place, then labelled
+    for (let i = 0; i < n; i++) f[i] -= 0.5;
+    assignShard(shard(), { cent, norms, k, labels: 'labels' });
+    expect(got).toEqual(Array.from(new Int32Array(memory.buffer, labels, n)));
+    expect(new Set(got)).toEqual(new Set([0, 1]));
   });
 });

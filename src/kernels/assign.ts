@@ -44,8 +44,9 @@ export function centreAssignCopyShard(sh: Shard, a: AssignArgs, offset: Float32A
     const b = Math.min(B, sh.rows - r);
     const mem = new Float32Array(sh.mem.memory.buffer);
     for (let j = 0; j < d; j++) {
-      const from = (sh.x >> 2) + j * sh.stride + sh.row0 + r;
-      mem.copyWithin((block >> 2) + j * B, from, from + b);
+      // unsigned shifts: the heap reaches 4 GiB, and a pointer past 2 GiB is no negative index
+      const from = (sh.x >>> 2) + j * sh.stride + sh.row0 + r;
+      mem.copyWithin((block >>> 2) + j * B, from, from + b);
     }
     sum += kern.centerColumns(block, B, d, 0, b, off, 0);
     const at = 4 * (sh.row0 + r);

@@ -2,7 +2,7 @@ import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromColumns } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
-import type { Executor, Handle, RunOptions } from '../engine/executor.js';
+import { loadThenMap, type Executor, type Handle, type RunOptions } from '../engine/executor.js';
 import type { TableInput } from '../prep/frame.js';
 import type { PipelineResult } from '../prep/pipeline.js';
 import { driftScanOp } from '../metrics/driftOps.js';
@@ -288,20 +288,24 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ h: Handle; labels: Int32Array }> => {
     const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: float64Column(table, value, label) } : {};
     const load = (labels?: Int32Array): Promise<Handle> => ex.load({ columns: cols, rows: labels ? { labels, ...rows } : rows }, { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal });
-    if (direct) {
-      const h = await load();
+    if (direct && cols[0].length > 0) {
+      // each shard labelled as soon as its rows are in, on executors that overlap the copy with a pass
+      const { offset, cent, norms, far } = direct;
+      const { handle: h, partials } = await withSnapshotAsync(label, () => loadThenMap(ex, { columns: cols, rows }, labelUncentredOp,
+        { offset, then: { cent, norms, k, reset: true, sums: false, dist: false } }, { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal }));
+      let keep = false;
       try {
-        const { offset, cent, norms, far } = direct;
-        const parts = await ex.map(labelUncentredOp, h, { offset, then: { cent, norms, k, reset: true, sums: false, dist: false } }, { signal });
-        const sumSquares = sumNumbers(parts);
-        if (Number.isFinite(sumSquares) && rangeScale(Math.max(sumSquares, far), cols[0]?.length ?? 0) === 1) {
-          return { h, labels: (await ex.readRows(h, 'labels')) as Int32Array };
+        // the load's range check (its sums of squares add up in another order, which moves a decision only at the
+        // threshold itself, where scaling by a power of two changes no label either)
+        const sumSquares = sumNumbers(partials);
+        if (Number.isFinite(sumSquares) && rangeScale(Math.max(sumSquares, far), cols[0].length) === 1) {
+          const labels = (await ex.readRows(h, 'labels')) as Int32Array;
+          keep = true;
+          return { h, labels };
         }
-      } catch (e) {
-        await ex.release(h);
-        throw e;
+      } finally {
+        if (!keep) await ex.release(h);
       }
-      await ex.release(h);
     }
     const labels = await score(table, cols, label);
     return { h: await load(labels), labels };

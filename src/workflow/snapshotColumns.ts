@@ -69,7 +69,7 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
           const from = row;
           values.set((raw as Float64Array).subarray(0, chunk.length), row);
           // integers hold no NaN
-          if (!(raw instanceof Float32Array || raw instanceof Float64Array)) { row += chunk.length; continue; }
+          if (DataType.isInt(type)) { row += chunk.length; continue; }
           for (row = from; row < from + chunk.length; row++) {
             if (values[row] !== values[row]) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" holds NaN`);
           }

@@ -4,7 +4,7 @@
  * For each present value of a float32 column (NaN skipped), the unsigned sortable key u (-0 as +0) splits into a
  * top block (u >>> 21) and an offset o within it. Block t's entries of 2^gsh[t] keys start at blk[t] in `sub`; an
  * entry e >= 0 names counter (e >> 5) + ((o mod 2^gsh[t]) >>> (e & 31)), which is incremented (int32); the rows of
- * entries < 0 are listed in `slow`. With `sum` non-zero, the present values are also added there (float64, in row
+ * entries equal to -1 are listed in `slow`, and values whose entry is below -1 are skipped. With `sum` non-zero, the present values are also added there (float64, in row
  * order). Returns how many rows were listed.
  */
 export function keyCount(col: usize, rows: i32, blk: usize, gsh: usize, sub: usize, cnt: usize, slow: usize, sum: usize): i32 {
@@ -22,7 +22,7 @@ export function keyCount(col: usize, rows: i32, blk: usize, gsh: usize, sub: usi
     if (e >= 0) {
       const p = cnt + (<usize>((e >> 5) + ((o & ((1 << g) - 1)) >>> (e & 31))) << 2);
       store<i32>(p, load<i32>(p) + 1);
-    } else {
+    } else if (e == -1) {
       store<i32>(slow + (<usize>ns << 2), i);
       ns++;
     }

@@ -160,6 +160,11 @@ export interface RefineFeature {
   buckets: Int32Array;
   at: Int32Array;
   counters: number;
+  /**
+   * Values outside every cell are skipped (a branch) rather than counted in a trash counter: faster when few values
+   * fall inside the cells, so the branch is predictable.
+   */
+  skipOutside: boolean;
 }
 
 export interface RefinePartial {
@@ -174,8 +179,8 @@ export interface RefinePartial {
  * A feature's cells as tables, so most values find their counter without a branch: block `top` has entries of
  * 2^gsh[top] keys from `blk[top]` in `sub`. An entry >= 0 packs a counter index (<< 5) and the shift of the key's
  * offset within the entry (a value's counter is the index plus that shifted offset): an entry outside every cell
- * names the trash counter, with shift 31. An entry < 0 holds values to collect or cells finer than the entry, found
- * by a binary search over the block's cells.
+ * names the trash counter, with shift 31, or is SKIP (the kernel passes its values by). An entry equal to SLOW holds
+ * values to collect or cells finer than the entry, found by a binary search over the block's cells.
  */
 interface Lookup {
   tables: KeyTables;
@@ -192,6 +197,7 @@ const LOW_MASK = (1 << TOP_SHIFT) - 1;
 /** At most 2^10 entries per block: cells finer than 2^11 keys share an entry, found by a binary search. */
 const SUB_BITS = 10;
 const SLOW = -1;
+const SKIP = -2;
 const NO_VALUES = new Float32Array(0);
 const lookups = new WeakMap<RefineFeature, Lookup>();
 
@@ -221,7 +227,7 @@ function lookupOf(f: RefineFeature): Lookup {
     total += 2 ** (TOP_SHIFT - g);
     q = e;
   }
-  const sub = new Int32Array(total).fill(trash * 32 + 31);
+  const sub = new Int32Array(total).fill(f.skipOutside ? SKIP : trash * 32 + 31);
   for (let q = 0; q < cells; q++) {
     const t = topOf[q], g = gsh[t];
     const from = blk[t] + (off[q] >>> g), to = blk[t] + (offLast[q] >>> g) + 1;

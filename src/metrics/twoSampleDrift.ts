@@ -47,6 +47,8 @@ export interface DriftLimits {
 }
 // counting is cheap per value and its partials small; collecting pays per value returned, so only small ranges are collected
 const LIMITS: DriftLimits = { budget: 8192, collectCell: 2048, collectFeature: 1 << 17 };
+/** Below this share of the values inside a pass's cells, the others are skipped by a branch, not counted apart. */
+const SKIP_BELOW = 0.2;
 
 interface Cell {
   lo: number;
@@ -247,7 +249,11 @@ class FeatureCells {
       at[i] = counters;
       counters += buckets[i];
     });
-    return { spec: { j: this.j, lo, shift, buckets, at, counters }, plan };
+    // the share of the values inside the cells looked into: when it is small, the kernel skips the rest by a branch
+    let inside = 0;
+    for (const { q } of plan) inside += this.cells[q].c1 + this.cells[q].c2;
+    const skipOutside = inside < SKIP_BELOW * (this.n1 + this.n2);
+    return { spec: { j: this.j, lo, shift, buckets, at, counters, skipOutside }, plan };
   }
 
   /** Folds the merged results of a pass into the cells. */

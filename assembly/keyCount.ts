@@ -5,11 +5,25 @@
  * top block (u >>> 21) and an offset o within it. Block t's entries of 2^gsh[t] keys start at blk[t] in `sub`; an
  * entry e >= 0 names counter (e >> 5) + ((o mod 2^gsh[t]) >>> (e & 31)), which is incremented (int32); the rows of
  * entries equal to -1 are listed in `slow`, and values whose entry is below -1 are skipped. With `sum` non-zero, the present values are also added there (float64, in row
- * order). Returns how many rows were listed.
+ * order). With blk = 0 there are no tables: each present value's counter is its block t. Returns how many rows were
+ * listed.
  */
 export function keyCount(col: usize, rows: i32, blk: usize, gsh: usize, sub: usize, cnt: usize, slow: usize, sum: usize): i32 {
   let ns = 0;
   let s: f64 = 0;
+  if (!blk) {
+    // no tables: counter t is block t (the first histogram), with no table to look through
+    for (let i = 0; i < rows; i++) {
+      const b = load<i32>(col + (<usize>i << 2));
+      if ((b & 0x7fffffff) > 0x7f800000) continue;
+      const u = (b == <i32>0x80000000 ? 0 : b ^ ((b >> 31) & 0x7fffffff)) ^ <i32>0x80000000;
+      s += <f64>load<f32>(col + (<usize>i << 2));
+      const p = cnt + (<usize>(<u32>u >>> 21) << 2);
+      store<i32>(p, load<i32>(p) + 1);
+    }
+    if (sum) store<f64>(sum, s);
+    return 0;
+  }
   for (let i = 0; i < rows; i++) {
     const b = load<i32>(col + (<usize>i << 2));
     if ((b & 0x7fffffff) > 0x7f800000) continue;

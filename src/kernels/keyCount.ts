@@ -1,6 +1,9 @@
 import { scratchCopy, view, type Shard } from './shard.js';
 
-/** Count tables for the keyCount kernel (see assembly/keyCount.ts): 2,048 blocks, their entries and counters. */
+/**
+ * Count tables for the keyCount kernel (see assembly/keyCount.ts): 2,048 blocks, their entries and counters; empty
+ * `blk`, `gsh` and `sub` count each value in the counter of its block (the first histogram).
+ */
 export interface KeyTables {
   blk: Int32Array;
   gsh: Int32Array;
@@ -20,7 +23,8 @@ export function keyCountBytes(t: KeyTables, rows: number): number {
  * values in row order. Each call's counters are a fresh array.
  */
 export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) => { counts: Int32Array; slow: Int32Array; sum: number } {
-  const blk = scratchCopy(sh, t.blk), gsh = scratchCopy(sh, t.gsh), sub = scratchCopy(sh, t.sub);
+  const direct = t.blk.length === 0;
+  const blk = direct ? 0 : scratchCopy(sh, t.blk), gsh = direct ? 0 : scratchCopy(sh, t.gsh), sub = direct ? 0 : scratchCopy(sh, t.sub);
   const cnt = sh.scratch.alloc(4 * t.counters), slow = sh.scratch.alloc(4 * sh.rows), out = sh.scratch.alloc(8);
   return (j, sum) => {
     view(sh.mem, 'i32', cnt, t.counters).fill(0);

@@ -71,13 +71,8 @@ export interface ScanPartial {
   segMeasured: Float64Array;
 }
 
-/** keyCount tables of the first histogram: block t is one entry naming counter t. */
-const TOP_TABLES: KeyTables = {
-  blk: Int32Array.from({ length: TOP_BUCKETS }, (_, t) => t),
-  gsh: new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT),
-  sub: Int32Array.from({ length: TOP_BUCKETS }, (_, t) => t * 32 + 31),
-  counters: TOP_BUCKETS,
-};
+/** keyCount without tables, for the first histogram: counter t is block t. */
+const TOP_TABLES: KeyTables = { blk: new Int32Array(0), gsh: new Int32Array(0), sub: new Int32Array(0), counters: TOP_BUCKETS };
 
 /** Pass 1 over a snapshot: top-bit histograms, sums and missing counts per feature; per-segment totals. */
 export const driftScanOp = defineOp<ScanState, ScanPartial>({

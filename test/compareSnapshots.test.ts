@@ -5,7 +5,7 @@ import { close, createRandom, fromColumns, fromRows, inlineExecutor, kmeans, loo
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
 import { twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
 import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
-import { IdIndex } from '../src/workflow/snapshotColumns.js';
+import { checkUniqueIds, IdIndex } from '../src/workflow/snapshotColumns.js';
 import { labelUncentredOp } from '../src/core/kmeansOps.js';
 import type { KMeansModel } from '../src/core/kmeansModel.js';
 import { failure } from './helpers.js';
@@ -297,6 +297,12 @@ describe('matching customers by id', () => {
     const dup = [...values, values[3]];
     expect(() => new IdIndex(ids(dup), 'after', 'customer_id')).toThrow(`snapshot "after" has customer_id ${values[3]} twice (rows 3 and ${values.length})`);
     expect(() => new IdIndex(ids([...values, 0]), 'after', 'customer_id')).toThrow('twice (rows 6 and 7)');
+    // the check without an index says the same
+    expect(() => checkUniqueIds(ids(dup), 'after', 'customer_id')).toThrow(`snapshot "after" has customer_id ${values[3]} twice (rows 3 and ${values.length})`);
+    expect(() => checkUniqueIds(ids([...values, 0]), 'after', 'customer_id')).toThrow('twice (rows 6 and 7)');
+    expect(() => checkUniqueIds(ids([...values, values[5], values[5]]), 'after', 'customer_id')).toThrow(`twice (rows 5 and ${values.length})`);
+    expect(() => checkUniqueIds(ids(values), 'after', 'customer_id')).not.toThrow();
+    expect(() => checkUniqueIds({ kind: 'string', values: ['a', 'b', 'a'] }, 'after', 'customer_id')).toThrow('customer_id "a" twice (rows 0 and 2)');
   });
   it('an empty id column finds nothing', () => {
     expect(new IdIndex(ids([]), 'before', 'customer_id').find(ids([3]), 0)).toBe(-1);

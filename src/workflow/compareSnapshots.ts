@@ -16,7 +16,7 @@ import { labelUncentredOp } from '../core/kmeansOps.js';
 import { rangeScale } from '../engine/matrix.js';
 import { sumNumbers } from '../engine/merge.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
-import { float32Column, float64Column, IdIndex, readIds, requireColumns, type Ids } from './snapshotColumns.js';
+import { checkUniqueIds, float32Column, float64Column, IdIndex, readIds, requireColumns, type Ids } from './snapshotColumns.js';
 
 /** Thresholds behind the recommendation: conventions, not laws; every one can be changed. */
 export interface DriftThresholds {
@@ -267,7 +267,7 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   }
   const idsB = readIds(before, id, 'before'), idsA = readIds(after, id, 'after');
   const indexB = new IdIndex(idsB, 'before', id);
-  void new IdIndex(idsA, 'after', id);
+  checkUniqueIds(idsA, 'after', id);
   throwIfAborted(signal);
 
   const colsB = features.map((f) => float32Column(before, f, 'before'));

@@ -132,7 +132,7 @@ export class IdIndex {
   private readonly slots?: Int32Array;
   private readonly mask: number = 0;
   private readonly map?: Map<string, number>;
-  /** The smallest id when the table is direct (slot id - min); undefined when hashed. */
+  /** The smallest id when the table is direct (slot id - min holds its row + 1, 0 when empty); undefined when hashed. */
   private readonly min?: number;
   constructor(private readonly ids: Ids, snapshot: string, idName: string) {
     if (ids.kind === 'string') {
@@ -147,20 +147,15 @@ export class IdIndex {
     const n = ids.values.length;
     const v = ids.values;
     // integer ids spanning fewer than 4n + 1,024 values (customer numbers, mostly): a direct table by id - min
-    let min = Infinity, max = -Infinity, whole = true;
-    for (let i = 0; i < n && whole; i++) {
-      const x = v[i];
-      if (!Number.isInteger(x)) whole = false;
-      else { if (x < min) min = x; if (x > max) max = x; }
-    }
-    if (n > 0 && whole && max - min < 4 * n + 1024) {
+    const range = narrowIntegerRange(v);
+    if (range) {
+      const [min, max] = range;
       this.min = min;
-      this.slots = new Int32Array(max - min + 1).fill(-1);
+      const slots = (this.slots = new Int32Array(max - min + 1));
       for (let i = 0; i < n; i++) {
         const s = v[i] - min;
-        const at = this.slots[s];
-        if (at >= 0) throw duplicate(snapshot, idName, v[i], at, i);
-        this.slots[s] = i;
+        if (slots[s] > 0) throw duplicate(snapshot, idName, v[i], slots[s] - 1, i);
+        slots[s] = i + 1;
       }
       return;
     }
@@ -198,7 +193,7 @@ export class IdIndex {
       const x = other.values, v = (this.ids as { values: Float64Array }).values, slots = this.slots!, min = this.min, size = slots.length;
       for (let j = 0; j < n; j++) {
         const s = x[j] - min;
-        const at = s >= 0 && s < size && Number.isInteger(s) ? slots[s] : -1;
+        const at = s >= 0 && s < size && Number.isInteger(s) ? slots[s] - 1 : -1;
         out[j] = at >= 0 && v[at] === x[j] ? at : -1;
       }
       return out;
@@ -212,7 +207,7 @@ export class IdIndex {
     if (this.min !== undefined) {
       // x - min may round a fraction to a whole slot: the id found must equal x
       const s = x - this.min;
-      const at = s >= 0 && s < this.slots!.length && Number.isInteger(s) ? this.slots![s] : -1;
+      const at = s >= 0 && s < this.slots!.length && Number.isInteger(s) ? this.slots![s] - 1 : -1;
       return at >= 0 && v[at] === x ? at : -1;
     }
     let s = hashNumber(x) & this.mask;
@@ -222,6 +217,39 @@ export class IdIndex {
       if (v[at] === x) return at;
       s = (s + 1) & this.mask;
     }
+  }
+}
+
+/** The smallest and largest id when every id is an integer and they span fewer than 4n + 1,024 values. */
+function narrowIntegerRange(v: Float64Array): [number, number] | undefined {
+  const n = v.length;
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (!Number.isInteger(x)) return undefined;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return n > 0 && max - min < 4 * n + 1024 ? [min, max] : undefined;
+}
+
+/**
+ * Throws E_DUPLICATE_ID naming both rows when an id appears twice, as `new IdIndex` would, without keeping an index:
+ * integer ids in a narrow range are checked against a bitmap.
+ */
+export function checkUniqueIds(ids: Ids, snapshot: string, idName: string): void {
+  const range = ids.kind === 'number' ? narrowIntegerRange(ids.values) : undefined;
+  if (!range) {
+    void new IdIndex(ids, snapshot, idName);
+    return;
+  }
+  const [min, max] = range;
+  const v = ids.values as Float64Array;
+  const bits = new Int32Array(Math.floor((max - min) / 32) + 1);
+  for (let i = 0; i < v.length; i++) {
+    const s = v[i] - min, w = s >>> 5, b = 1 << (s & 31);
+    if (bits[w] & b) throw duplicate(snapshot, idName, v[i], v.indexOf(v[i]), i);
+    bits[w] |= b;
   }
 }
 

@@ -244,6 +244,8 @@ describe('k-means++ draws', () => {
     const rng = createRandom(4);
     const n = 3000, shardRows = 1024;
     const closest = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : rng.next() * 3));
+    // a row whose potential is infinite in the last shard: every later running sum is infinite
+    closest[2500] = Infinity;
     const weights = Float32Array.from({ length: n }, () => 0.5 + rng.next());
     for (const w of [undefined, weights]) {
       const ex = inlineExecutor();
@@ -261,7 +263,9 @@ describe('k-means++ draws', () => {
       for (let s = 0; s < shards; s++) {
         const end = s + 1 < shards ? starts[s + 1] : acc;
         const own = [0.7, 0.1, 0.5, 0.1, 0.999, 0.3].map((f) => starts[s] + f * (end - starts[s]));
-        own.push(end + 1, NaN, starts[s]);
+        // NaN among the others (a sort by difference would leave it anywhere), infinities, a target below the start
+        own.splice(2, 0, NaN);
+        own.push(end + 1, NaN, starts[s], Infinity, -Infinity, starts[s] - 1);
         for (const r of own) { shardsOf.push(s); targets.push(r); }
       }
       const state = { shardsOf: Int32Array.from(shardsOf), starts: Float64Array.from(shardsOf, (s) => starts[s]), targets: Float64Array.from(targets) };

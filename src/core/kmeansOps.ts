@@ -176,19 +176,14 @@ export const pickOp = defineOp<{ shardsOf: Int32Array; starts: Float64Array; tar
     // the shard's start), so each finds the row its own walk would
     const start = s.starts[mine[0]];
     if (mine.some((q) => s.starts[q] !== start)) throw new SegkitError('E_EXECUTOR', 'kmeans.pick: targets of one shard must share its start');
-    const order = mine.map((_, t) => t).sort((a, b) => s.targets[mine[a]] - s.targets[mine[b]] || a - b);
-    const sorted = Float64Array.from(order, (t) => s.targets[mine[t]]);
-    let next = 0, acc = start;
     // targets that are not numbers are never reached, as in a walk of their own
-    let last = order.length;
-    while (last > 0 && !(sorted[last - 1] === sorted[last - 1])) last--;
-    let target = last > 0 ? sorted[0] : Infinity;
+    const order = mine.map((_, t) => t).filter((t) => s.targets[mine[t]] === s.targets[mine[t]])
+      .sort((a, b) => s.targets[mine[a]] - s.targets[mine[b]] || a - b);
+    const last = order.length;
+    let next = 0, acc = start;
     for (let i = 0; i < sh.rows && next < last; i++) {
       acc += w ? w[i] * closest[i] : closest[i];
-      while (acc >= target) {
-        rows[order[next++]] = sh.start + i;
-        target = next < last ? sorted[next] : Infinity;
-      }
+      while (next < last && acc >= s.targets[mine[order[next]]]) rows[order[next++]] = sh.start + i;
     }
     return rows;
   },

@@ -1,6 +1,7 @@
 // Shard ops behind the drift statistics of two snapshots: one pass of per-feature histograms of a sortable 32-bit key
 // (with sums, missing counts and per-segment totals), then passes that count finer buckets or collect the values of
 // the few key ranges where the exact KS statistic, the baseline's deciles or the PSI edges still hide.
+import { SegkitError } from '../util/errors.js';
 import { BYTES, rowValues, shardColumn, view, type Shard } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
 import { keyCountBytes, keyCounter, type KeyTables } from '../kernels/keyCount.js';
@@ -200,6 +201,8 @@ function lookupOf(f: RefineFeature): Lookup {
   let l = lookups.get(f);
   if (l) return l;
   const cells = f.lo.length, trash = f.counters;
+  // an entry packs its counter index above 5 bits of shift, in an int32 that must stay positive
+  if (!(trash < 2 ** 26)) throw new SegkitError('E_BAD_OPTION', `a drift pass asks for ${trash} counters of one feature, more than 2^26`);
   // blocks without a cell share entry 0 (the trash counter) at a grain of the whole block
   const blk = new Int32Array(TOP_BUCKETS), gsh = new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT), begin = new Int32Array(TOP_BUCKETS), end = new Int32Array(TOP_BUCKETS);
   const off = new Int32Array(cells), offLast = new Int32Array(cells), logSize = new Int32Array(cells), topOf = new Int32Array(cells);

@@ -201,7 +201,7 @@ describe('labelling rows held uncentred', () => {
     const want = await model.predict(fromColumns({ columns: cols, names }), { executor: ex });
     const h = await ex.load({ columns: cols }, { dtype: 'f32', shardRows: 4096 });
     const { offset, cent, norms } = model.scoringState();
-    await ex.map(labelUncentredOp, h, { offset, then: { cent, norms, k, reset: true, sums: false, dist: false } });
+    await ex.map(labelUncentredOp, h, { offset, cent, norms, k });
     const got = await ex.readRows(h, 'labels');
     await ex.release(h);
     expect(new Set(want).size).toBe(k);

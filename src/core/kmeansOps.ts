@@ -61,14 +61,15 @@ export const centreAssignOp = defineOp<{ offset: Float32Array; then: AssignState
  * scratch, centred by the model's offset and labelled there, giving predict's labels without a second load. Returns
  * the shard's sum of squares after centring, as `centreOp` does, for the range and finiteness checks.
  */
-export const labelUncentredOp = defineOp<{ offset: Float32Array; then: AssignState }, number>({
+export const labelUncentredOp = defineOp<{ offset: Float32Array; cent: Float32Array; norms: Float32Array; k: number }, number>({
   name: 'kmeans.labelUncentred',
-  rows: (s, d) => assignOp.rows!(s.then, d),
-  scratchBytes: (s, d, shardRows) => assignOp.scratchBytes!(s.then, d, shardRows) + 4 * d * copyBlockRows(d) + 64,
+  rows: () => ({ labels: LABELS }),
+  // the block the rows are centred in (the state's arrays have their own room)
+  scratchBytes: (_s, d) => 4 * d * copyBlockRows(d) + 64,
   run(sh, s) {
     if (sh.dtype !== 'f32') throw new SegkitError('E_EXECUTOR', 'kmeans.labelUncentred needs rows loaded as float32');
     rowValues(sh, 'labels', 'i32').fill(-1);
-    return centreAssignCopyShard(sh, { cent: s.then.cent, norms: s.then.norms, k: s.then.k, labels: 'labels', dist: s.then.dist ? 'dist' : undefined }, s.offset);
+    return centreAssignCopyShard(sh, { cent: s.cent, norms: s.norms, k: s.k, labels: 'labels' }, s.offset);
   },
 }, import.meta.url);
 

@@ -30,14 +30,14 @@ export const copyBlockRows = (d: number): number => Math.max(8, Math.floor((1 <<
 /**
  * `assignShard` on rows held uncentred (float32), left as they are: each block of rows is copied to scratch, centred
  * there by the float32 offset (the `centerColumns` kernel, as a load centres), then labelled, so every label is the
- * one predict gives. No weights, no sums. Returns the shard's sum of squares after centring (not finite if a value
- * is not), for the range and finiteness checks a load makes.
+ * one predict gives. No weights, distances or sums. Returns the shard's sum of squares after centring (not finite
+ * if a value is not), for the range and finiteness checks a load makes.
  */
 export function centreAssignCopyShard(sh: Shard, a: AssignArgs, offset: Float32Array): number {
   const k = a.k, d = sh.d, B = copyBlockRows(d);
   const cent = scratchCopy(sh, a.cent), cnorm = scratchCopy(sh, a.norms), off = scratchCopy(sh, offset);
   const block = sh.scratch.alloc(4 * d * B);
-  const labels = rowPtr(sh, a.labels), dist = a.dist ? rowPtr(sh, a.dist) : 0;
+  const labels = rowPtr(sh, a.labels);
   const kern = sh.mem.kernels;
   let sum = 0;
   for (let r = 0; r < sh.rows; r += B) {
@@ -50,7 +50,7 @@ export function centreAssignCopyShard(sh: Shard, a: AssignArgs, offset: Float32A
     }
     sum += kern.centerColumns(block, B, d, 0, b, off, 0);
     const at = 4 * (sh.row0 + r);
-    kern.assign(block, B, d, 0, b, cent, cnorm, k, labels + at, dist ? dist + at : 0, 0, 0);
+    kern.assign(block, B, d, 0, b, cent, cnorm, k, labels + at, 0, 0, 0);
   }
   return sum;
 }

@@ -19,7 +19,7 @@ export function keyCountBytes(t: KeyTables, rows: number): number {
 
 /**
  * Puts the tables in the shard's scratch (once) and returns a function counting column j through them in the wasm
- * kernel: the counters, the rows whose entry is negative (in row order) and, with `sum`, the sum of the present
+ * kernel: the counters, the rows whose entry is -1 (in row order) and, with `sum`, the sum of the present
  * values in row order. Each call's counters are a fresh array.
  */
 export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) => { counts: Int32Array; slow: Int32Array; sum: number } {

@@ -285,14 +285,13 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   // a k-means model labels the rows the drift passes read, in place (one load per snapshot); other models, and rows
   // whose range predict would have to scale, are scored first and loaded with their labels
   const direct = !segmentModel && inner instanceof KMeansModel ? inner.scoringState() : undefined;
+  const loadOptions = { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal } as const;
   const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ h: Handle; labels: Int32Array }> => {
     const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: float64Column(table, value, label) } : {};
-    const load = (labels?: Int32Array): Promise<Handle> => ex.load({ columns: cols, rows: labels ? { labels, ...rows } : rows }, { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal });
     if (direct && cols[0].length > 0) {
       // each shard labelled as soon as its rows are in, on executors that overlap the copy with a pass
       const { offset, cent, norms, far } = direct;
-      const { handle: h, partials } = await withSnapshotAsync(label, () => loadThenMap(ex, { columns: cols, rows }, labelUncentredOp,
-        { offset, then: { cent, norms, k, reset: true, sums: false, dist: false } }, { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal }));
+      const { handle: h, partials } = await withSnapshotAsync(label, () => loadThenMap(ex, { columns: cols, rows }, labelUncentredOp, { offset, cent, norms, k }, loadOptions));
       let keep = false;
       try {
         // the load's range check (its sums of squares add up in another order, which moves a decision only at the
@@ -308,7 +307,7 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
       }
     }
     const labels = await score(table, cols, label);
-    return { h: await load(labels), labels };
+    return { h: await ex.load({ columns: cols, rows: { labels, ...rows } }, loadOptions), labels };
   };
   const { h: hB, labels: labelsB } = await loadScored(before, colsB, 'before');
   let hA: Handle | undefined;

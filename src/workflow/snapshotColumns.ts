@@ -190,26 +190,25 @@ export class IdIndex {
     const out = new Int32Array(n);
     if (this.min !== undefined && other.kind === 'number') {
       // the direct table: one subtraction and one look each
-      const x = other.values, v = (this.ids as { values: Float64Array }).values, slots = this.slots!, min = this.min, size = slots.length;
-      for (let j = 0; j < n; j++) {
-        const s = x[j] - min;
-        const at = s >= 0 && s < size && Number.isInteger(s) ? slots[s] - 1 : -1;
-        out[j] = at >= 0 && v[at] === x[j] ? at : -1;
-      }
+      const x = other.values;
+      for (let j = 0; j < n; j++) out[j] = this.directRow(x[j]);
       return out;
     }
     for (let j = 0; j < n; j++) out[j] = this.find(other, j);
     return out;
   }
 
+  /** Row of number x in the direct table, or -1. */
+  private directRow(x: number): number {
+    // x - min may round a fraction to a whole slot: the id found must equal x
+    const s = x - this.min!;
+    const at = s >= 0 && s < this.slots!.length && Number.isInteger(s) ? this.slots![s] - 1 : -1;
+    return at >= 0 && (this.ids as { values: Float64Array }).values[at] === x ? at : -1;
+  }
+
   private findNumber(x: number): number {
+    if (this.min !== undefined) return this.directRow(x);
     const v = (this.ids as { values: Float64Array }).values;
-    if (this.min !== undefined) {
-      // x - min may round a fraction to a whole slot: the id found must equal x
-      const s = x - this.min;
-      const at = s >= 0 && s < this.slots!.length && Number.isInteger(s) ? this.slots![s] - 1 : -1;
-      return at >= 0 && v[at] === x ? at : -1;
-    }
     let s = hashNumber(x) & this.mask;
     for (;;) {
       const at = this.slots![s];

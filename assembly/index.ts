@@ -11,3 +11,4 @@ export { gmm } from './gmm';
 export { primSingle } from './primSingle';
 export { wardChain } from './wardChain';
 export { keyCount } from './keyCount';
+export { gatherColumn } from './gather';

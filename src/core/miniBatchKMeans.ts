@@ -131,62 +131,65 @@ interface Gathered {
 }
 
 /**
- * The stored values and weights of drawn rows, batch by batch: batch b holds draws [b * batch, (b + 1) * batch), in
- * shard order then draw order (a fixed order, so its sums round the same everywhere). Each shard reads its rows from
- * its own columns; the caller copies each shard's run of each batch into place, so no write lands at random.
+ * Drawn rows in the order their batches use: batch b holds draws [b * batch, (b + 1) * batch), in shard order then
+ * draw order (a fixed order, so its sums round the same everywhere, and each shard's rows of a batch lie together).
  */
-async function gather(m: Matrix, rows: Int32Array, batch = rows.length, signal?: AbortSignal): Promise<Gathered> {
+function batchLayout(m: Matrix, rows: Int32Array, batch = rows.length): Int32Array {
   const sr = m.handle.shardRows, shards = m.handle.shards, len = rows.length;
-  const nb = Math.ceil(len / batch);
-  const from = new Int32Array(shards + 1);
-  const runs = new Int32Array(nb * shards);
-  for (let q = 0; q < len; q++) {
-    const s = Math.floor(rows[q] / sr);
-    from[s + 1]++;
-    runs[Math.floor(q / batch) * shards + s]++;
+  const out = new Int32Array(len);
+  const at = new Int32Array(shards + 1);
+  for (let b0 = 0; b0 < len; b0 += batch) {
+    const b1 = Math.min(len, b0 + batch);
+    at.fill(0);
+    for (let q = b0; q < b1; q++) at[Math.floor(rows[q] / sr) + 1]++;
+    at[0] = b0;
+    for (let s = 0; s < shards; s++) at[s + 1] += at[s];
+    for (let q = b0; q < b1; q++) out[at[Math.floor(rows[q] / sr)]++] = rows[q];
   }
+  return out;
+}
+
+/**
+ * The stored values and weights of the given rows, in the given order. Each shard reads its rows from its own
+ * columns; the caller puts each value in its place.
+ */
+async function gather(m: Matrix, rows: Int32Array, signal?: AbortSignal): Promise<Gathered> {
+  const sr = m.handle.shardRows, shards = m.handle.shards, len = rows.length;
+  const from = new Int32Array(shards + 1);
+  for (let q = 0; q < len; q++) from[Math.floor(rows[q] / sr) + 1]++;
   for (let s = 0; s < shards; s++) from[s + 1] += from[s];
-  // every shard's rows, in draw order (so grouped by batch)
-  const grouped = new Int32Array(len), fill = from.slice();
-  for (let q = 0; q < len; q++) grouped[fill[Math.floor(rows[q] / sr)]++] = rows[q];
+  // every shard's rows in the given order, and where each goes
+  const grouped = new Int32Array(len), place = new Int32Array(len), fill = from.slice();
+  for (let q = 0; q < len; q++) {
+    const t = fill[Math.floor(rows[q] / sr)]++;
+    grouped[t] = rows[q];
+    place[t] = q;
+  }
   const used: number[] = [];
   for (let s = 0; s < shards; s++) if (from[s + 1] > from[s]) used.push(s);
   const parts = await m.ex.map(gatherOp, m.handle, { rows: grouped, from }, { shards: used, signal });
   const d = m.d;
   const columns = Array.from({ length: d }, () => new Float32Array(len));
   const weights = m.weights ? new Float32Array(len) : undefined;
-  // each (batch, shard) run's start in its shard's partial; the output is written column by column, batch by batch,
-  // shard by shard, so every write follows the previous one
-  const src = new Int32Array(nb * shards);
-  for (let s = 0; s < shards; s++) for (let bb = 1; bb < nb; bb++) src[bb * shards + s] = src[(bb - 1) * shards + s] + runs[(bb - 1) * shards + s];
-  const part: (typeof parts)[number][] = new Array(shards);
-  used.forEach((s, u) => (part[s] = parts[u]));
-  for (let j = 0; j < d; j++) {
-    const col = columns[j];
-    let to = 0;
-    for (let bb = 0; bb < nb; bb++) {
-      for (let s = 0; s < shards; s++) {
-        const c = runs[bb * shards + s];
-        if (c === 0) continue;
-        const vals = part[s].values, off = j * (from[s + 1] - from[s]) + src[bb * shards + s];
-        for (let t = 0; t < c; t++) col[to + t] = vals[off + t];
-        to += c;
-      }
+  used.forEach((s, u) => {
+    const { values, weights: w } = parts[u];
+    const a = from[s], count = from[s + 1] - a;
+    for (let j = 0; j < d; j++) {
+      const col = columns[j], base = j * count;
+      for (let t = 0; t < count; t++) col[place[a + t]] = values[base + t];
     }
-  }
-  if (weights) {
-    let to = 0;
-    for (let bb = 0; bb < nb; bb++) {
-      for (let s = 0; s < shards; s++) {
-        const c = runs[bb * shards + s];
-        if (c === 0) continue;
-        const w = part[s].weights!, off = src[bb * shards + s];
-        for (let t = 0; t < c; t++) weights[to + t] = w[off + t];
-        to += c;
-      }
-    }
-  }
+    if (weights) for (let t = 0; t < count; t++) weights[place[a + t]] = w![t];
+  });
   return { columns, weights };
+}
+
+/**
+ * The given rows, in that order, as one shard: copied inside the executor where it can, else read and loaded
+ * (the same stored values either way).
+ */
+async function gatherChunk(m: Matrix, rows: Int32Array, signal?: AbortSignal): Promise<Handle> {
+  if (m.ex.gather && m.handle.dtype === 'f32') return m.ex.gather(m.handle, rows, { shardRows: padRows(Math.max(16, rows.length)), signal });
+  return loadChunk(m, await gather(m, rows, signal), signal);
 }
 
 /** Gathered rows loaded as one shard (as they are: already in the matrix's coordinates). */
@@ -211,7 +214,7 @@ async function start(m: Matrix, o: Checked, rng: Random, signal?: AbortSignal): 
   if (o.explicit) return Float64Array.from(o.explicit, (v, q) => (v - m.offset[q % d]) * m.scale);
   if (o.init === 'k-means||') return kmeansParallel(m, k, rng, signal);
   const rows = o.initSize < m.n ? drawRows(rng, m.n, o.initSize) : Int32Array.from({ length: m.n }, (_, i) => i);
-  const g = await gather(m, rows, undefined, signal);
+  const g = await gather(m, batchLayout(m, rows), signal);
   const weights = g.weights;
   if (o.init === 'random') {
     // k distinct drawn rows (by value), as scikit-learn's random choice but never a repeated centre
@@ -303,7 +306,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
   let centres: Float64Array | undefined;
   try {
     if (o.nInit > 1) {
-      const g = await gather(m, drawRows(rng, n, o.initSize), undefined, signal);
+      const g = await gather(m, batchLayout(m, drawRows(rng, n, o.initSize)), signal);
       let ss = 0;
       for (const c of g.columns) for (let i = 0; i < c.length; i++) ss += (g.weights ? g.weights[i] : 1) * c[i] * c[i];
       valid = { handle: await loadChunk(m, g, signal), sumSquares: ss };
@@ -335,7 +338,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
   if (o.partial) {
     // scikit-learn's first partial_fit: consecutive batches of the rows as given, on one shard
     steps = Math.ceil(n / o.batch);
-    const h = await loadChunk(m, await gather(m, Int32Array.from({ length: n }, (_, i) => i), undefined, signal), signal);
+    const h = await gatherChunk(m, Int32Array.from({ length: n }, (_, i) => i), signal);
     try {
       const state: StepsState = { ...base, cent, counts, steps, step0: 0, nSince, convergence: false, ewa, ewaMin, noImprovement };
       apply((await m.ex.map(stepsOp, h, state, { shards: [0], signal }))[0]);
@@ -348,7 +351,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     while (done < steps && !stopped) {
       throwIfAborted(signal);
       const s = Math.min(per, steps - done);
-      const h = await loadChunk(m, await gather(m, drawRows(rng, n, s * o.batch), o.batch, signal), signal);
+      const h = await gatherChunk(m, batchLayout(m, drawRows(rng, n, s * o.batch), o.batch), signal);
       try {
         const state: StepsState = { ...base, cent, counts, steps: s, step0: done, nSince, convergence: true, ewa, ewaMin, noImprovement };
         const r = (await m.ex.map(stepsOp, h, state, { shards: [0], signal }))[0];

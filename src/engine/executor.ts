@@ -51,6 +51,12 @@ export interface Executor {
    * shard as soon as its rows are in (the copy of the rest overlaps the op). Optional: `loadThenMap` falls back.
    */
   loadAndMap?<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options?: LoadOptions): Promise<{ handle: Handle; partials: P[] }>;
+  /**
+   * A new handle whose row q is row rows[q] of `handle` (the columns as stored, and the `weights` input), in shards
+   * of `shardRows`: rows drawn from loaded data without a trip through the caller. Optional: callers fall back to
+   * reading the rows with an op and loading them.
+   */
+  gather?(handle: Handle, rows: Int32Array, options?: { shardRows?: number; signal?: AbortSignal }): Promise<Handle>;
   /** A per-row buffer of every shard, concatenated in row order (width values per row). */
   readRows(handle: Handle, name: string, options?: { signal?: AbortSignal }): Promise<AnyTypedArray>;
   /** Sets a per-row buffer (width 1, the array's type) on every shard from one value per row. */

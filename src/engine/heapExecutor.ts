@@ -5,6 +5,7 @@ import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type
 import { instantiateKernels } from '../kernels/wasm.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
 import { scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
+import { copyGathered, type GatherPlan } from './gatherCopy.js';
 
 /** What a thread needs to see a handle's shards in a memory it shares: plain numbers, sent with every task. */
 export interface HandleLayout {
@@ -63,10 +64,7 @@ const typeOf = (a: AnyTypedArray): DType => (a instanceof Float32Array ? 'f32' :
 /** Checks a load: equal-length columns of the requested type, at least one row, per-row inputs of the same length. */
 export function checkSource(source: ShardSource, options: LoadOptions): { n: number; d: number; dtype: 'f32' | 'f64'; shardRows: number } {
   const dtype = options.dtype ?? 'f32';
-  const shardRows = options.shardRows ?? SHARD_ROWS;
-  if (!Number.isInteger(shardRows) || shardRows < 16 || shardRows % 16 !== 0) {
-    throw new SegkitError('E_BAD_OPTION', `option "shardRows" must be a positive multiple of 16, got ${shardRows}`);
-  }
+  const shardRows = checkShardRows(options.shardRows);
   const cols = source.columns;
   if (!cols.length) throw new SegkitError('E_EMPTY_DATA', 'there are no columns to load');
   const n = cols[0].length;
@@ -81,6 +79,14 @@ export function checkSource(source: ShardSource, options: LoadOptions): { n: num
     if (a.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row input "${name}" has ${a.length} values for ${n} rows`);
   }
   return { n, d: cols.length, dtype, shardRows };
+}
+
+/** Rows per shard of a load or a gather: a positive multiple of 16 (default 65,536). */
+function checkShardRows(shardRows = SHARD_ROWS): number {
+  if (!Number.isInteger(shardRows) || shardRows < 16 || shardRows % 16 !== 0) {
+    throw new SegkitError('E_BAD_OPTION', `option "shardRows" must be a positive multiple of 16, got ${shardRows}`);
+  }
+  return shardRows;
 }
 
 let nextHandle = 1;
@@ -176,6 +182,62 @@ export abstract class HeapExecutor implements Executor {
       throw e;
     }
     return h;
+  }
+
+  /**
+   * Rows drawn from a loaded handle into a new one, copied inside the memory (the caller's thread never holds
+   * them): the columns as stored, bit for bit, and the `weights` input.
+   */
+  async gather(handle: Handle, rows: Int32Array, options: { shardRows?: number; signal?: AbortSignal } = {}): Promise<Handle> {
+    const src = this.checkHandle(handle);
+    throwIfAborted(options.signal);
+    const shardRows = checkShardRows(options.shardRows);
+    const n = rows.length;
+    if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'there are no rows to gather');
+    for (let q = 0; q < n; q++) {
+      if (!(rows[q] >= 0 && rows[q] < src.n)) throw new SegkitError('E_EXECUTOR', `row ${rows[q]} to gather is not one of the ${src.n} rows`);
+    }
+    const local = await this.local();
+    const { heap } = local;
+    if (heap !== this.liveHeap) throw new SegkitError('E_CLOSED', 'the executor was closed while data was being loaded', 'close() only after every load, fit and scan has finished');
+    this.checkRunning(src, options.signal);
+    const b = BYTES[src.dtype], stride = padRows(n);
+    const reached = heap.reached;
+    const x = heap.alloc(b * stride * src.d);
+    const h = new HeapHandle(nextHandle++, n, src.d, src.dtype, shardRows, false, x);
+    this.handles.add(h);
+    let rowsAt = -1;
+    try {
+      const end = x + b * stride * src.d;
+      if (end > reached) await this.prefault(heap, Math.max(x, reached), end);
+      this.checkRunning(h, options.signal);
+      this.checkRunning(src, options.signal);
+      const buffers: [number, number, number][] = [];
+      const w = src.buffers.get('weights');
+      if (w) {
+        const to = this.ensureBuffer(heap, h, 'weights', { type: w.type, width: w.width });
+        buffers.push([w.ptr, to.ptr, BYTES[w.type] * w.width]);
+      }
+      rowsAt = heap.alloc(4 * n);
+      heap.i32(rowsAt, n).set(rows);
+      const plan: GatherPlan = { n, rows: rowsAt, d: src.d, bytes: b as 4 | 8, srcX: src.x, srcStride: src.stride, dstX: x, dstStride: stride, buffers };
+      await this.copyGatheredRows(local, plan);
+      this.checkRunning(h, options.signal);
+      this.checkRunning(src, options.signal);
+      // the padding after the last row is zero, as a load leaves it
+      for (let j = 0; j < src.d; j++) (b === 4 ? heap.f32(x + b * (j * stride + n), stride - n) : heap.f64(x + b * (j * stride + n), stride - n)).fill(0);
+    } catch (e) {
+      await this.release(h);
+      throw e;
+    } finally {
+      if (rowsAt >= 0 && heap === this.liveHeap) heap.release(rowsAt);
+    }
+    return h;
+  }
+
+  /** The copy of a gather (the pool shares it out among its threads). */
+  protected async copyGatheredRows(local: { heap: Heap; mem: KernelMemory }, plan: GatherPlan): Promise<void> {
+    copyGathered(local.heap.memory, local.mem.kernels, plan, 0, plan.n);
   }
 
   private view(heap: Heap, b: RowBuffer, length: number): AnyTypedArray {

@@ -6,11 +6,22 @@ import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
 import { HeapExecutor, type HandleLayout, type HeapHandle } from './heapExecutor.js';
 import { OS_PAGE, touchPages, type Heap } from '../kernels/heap.js';
+import type { KernelMemory } from '../kernels/shard.js';
 import { scratchNeed, type ShardOp } from './shardOp.js';
+import { copyGathered, type GatherPlan } from './gatherCopy.js';
+
+/** Below this many target rows a gather is copied on the calling thread alone. */
+const GATHER_SPLIT_ROWS = 1 << 15;
 
 /** Memory [from, to) for a pool worker to touch, one write a page, before a load copies into it. */
 export interface PoolTouch {
   touch: [from: number, to: number];
+}
+
+/** Target rows [from, to) of a gather for a pool worker to copy. */
+export interface PoolGather {
+  gather: GatherPlan;
+  range: [from: number, to: number];
 }
 
 /** One pass as a pool worker receives it: plain numbers, the op's name and module, and its state. */
@@ -191,6 +202,28 @@ class PiscinaExecutor extends HeapExecutor {
     touchPages(heap.memory, from, Math.min(to, from + per));
     // touching is only a head start: a worker that failed or was closed leaves its pages to the copy
     await Promise.allSettled(running);
+  }
+
+  // Drawn rows are scattered over the source's cache lines: the threads copy a range of the target rows each.
+  protected override async copyGatheredRows(local: { heap: Heap; mem: KernelMemory }, plan: GatherPlan): Promise<void> {
+    const { heap } = local;
+    if (this.threads === 1 || plan.n < GATHER_SPLIT_ROWS || heap !== this.liveHeap) return super.copyGatheredRows(local, plan);
+    const pool = this.getPool(heap.memory);
+    const per = Math.ceil(plan.n / this.threads);
+    const running: Promise<unknown>[] = [];
+    for (let p = 1; p < this.threads; p++) {
+      const a = p * per;
+      if (a < plan.n) running.push(pool.run({ gather: plan, range: [a, Math.min(plan.n, a + per)] } satisfies PoolGather));
+    }
+    for (const r of running) r.catch(() => undefined);
+    copyGathered(heap.memory, local.mem.kernels, plan, 0, Math.min(plan.n, per));
+    const settled = await Promise.allSettled(running);
+    for (const s of settled) {
+      if (s.status === 'rejected') {
+        const why = s.reason instanceof Error ? s.reason.message : String(s.reason);
+        throw new SegkitError('E_WORKER', `a pool worker failed: ${why}`, undefined, { cause: s.reason });
+      }
+    }
   }
 
   override async close(): Promise<void> {

@@ -6,16 +6,21 @@ import { Scratch } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
 import { layoutShard, raiseStop, runOp } from './heapExecutor.js';
 import { opByName } from './shardOp.js';
-import type { PoolResult, PoolTask, PoolTouch } from './piscina.node.js';
+import type { PoolGather, PoolResult, PoolTask, PoolTouch } from './piscina.node.js';
+import { copyGathered } from './gatherCopy.js';
 import { touchPages } from '../kernels/heap.js';
 import { SegkitError } from '../util/errors.js';
 
 const memory = (workerData as { memory: WebAssembly.Memory }).memory;
 const mem = { kernels: await instantiateKernels(memory, true), memory };
 
-export default async function run(task: PoolTask | PoolTouch): Promise<PoolResult> {
+export default async function run(task: PoolTask | PoolTouch | PoolGather): Promise<PoolResult> {
   if ('touch' in task) {
     touchPages(memory, task.touch[0], task.touch[1]);
+    return { partials: [] };
+  }
+  if ('gather' in task) {
+    copyGathered(memory, mem.kernels, task.gather, task.range[0], task.range[1]);
     return { partials: [] };
   }
   const partials: [number, unknown][] = [];

@@ -19,6 +19,7 @@ export interface KernelExports {
   primSingle(...args: number[]): void;
   wardChain(...args: number[]): void;
   keyCount(...args: number[]): number;
+  gatherColumn(...args: number[]): void;
 }
 export type KernelName = keyof KernelExports;
 

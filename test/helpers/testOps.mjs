@@ -51,3 +51,14 @@ export const patternMissOp = defineOp({
     return shardColumn(shard, 0)[shard.rows - 1] === (last % 1000) + 1 ? 0 : 1;
   },
 }, import.meta.url);
+
+/** The shard's columns as stored (bits included), one Int32Array per feature. */
+export const columnBitsOp = defineOp({
+  name: 'test.columnBits',
+  run(shard) {
+    return Array.from({ length: shard.d }, (_, j) => {
+      const col = shardColumn(shard, j);
+      return new Int32Array(col.buffer, col.byteOffset, col.byteLength / 4).slice();
+    });
+  },
+}, import.meta.url);

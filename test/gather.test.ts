@@ -1,0 +1,80 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, createRandom, inlineExecutor, piscinaExecutor } from '../src/index.node.js';
+import type { Executor } from '../src/engine/executor.js';
+import { bytes, failure } from './helpers.js';
+// @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
+import { columnBitsOp } from './helpers/testOps.mjs';
+
+afterAll(close);
+
+// Three shards of the source; values include a NaN with a payload, -0 and infinities, which a copy must keep as bits.
+const n = 2 * 65_536 + 3_333, d = 3;
+const rng = createRandom(8);
+const columns = Array.from({ length: d }, () => Float32Array.from({ length: n }, () => rng.normal() * 5));
+const bits = columns.map((c) => new Int32Array(c.buffer));
+bits[0][17] = 0x7fc01234; // a quiet NaN with a payload
+bits[1][70_000] = 0x80000000; // -0
+columns[2][n - 1] = Infinity;
+columns[2][0] = -Infinity;
+const weights = Float32Array.from({ length: n }, (_, i) => 0.25 + (i % 7));
+// repeats, out of order, first and last rows, every shard, and more rows than the source (the pool splits the copy)
+const rows = Int32Array.from({ length: 150_001 }, (_, q) => (q < 4 ? [n - 1, 17, 0, 70_000][q] : rng.int(n)));
+
+async function gathered(ex: Executor, shardRows: number): Promise<{ cols: Int32Array[]; weights: Float32Array; shards: number }> {
+  const h = await ex.load({ columns, rows: { weights } });
+  try {
+    const g = await ex.gather!(h, rows, { shardRows });
+    try {
+      expect(g.n).toBe(rows.length);
+      expect(g.d).toBe(d);
+      const parts: Int32Array[][] = await ex.map(columnBitsOp, g, {});
+      const cols = Array.from({ length: d }, (_, j) => {
+        const out = new Int32Array(rows.length);
+        let at = 0;
+        for (const p of parts) { out.set(p[j], at); at += p[j].length; }
+        return out;
+      });
+      return { cols, weights: (await ex.readRows(g, 'weights')) as Float32Array, shards: g.shards };
+    } finally {
+      await ex.release(g);
+    }
+  } finally {
+    await ex.release(h);
+  }
+}
+
+describe('Executor.gather copies the asked rows into a new handle, bit for bit', () => {
+  const want = bits.map((b) => Int32Array.from(rows, (r) => b[r]));
+  const wantWeights = Float32Array.from(rows, (r) => weights[r]);
+  it.each([
+    ['inline', () => inlineExecutor(), 65_536],
+    ['inline, one shard', () => inlineExecutor(), 150_016],
+    ['piscina, 2 threads, one shard', () => piscinaExecutor({ threads: 2 }), 150_016],
+    ['piscina, 3 threads', () => piscinaExecutor({ threads: 3 }), 32_768],
+  ])('%s', async (_name, make, shardRows) => {
+    const ex = make();
+    try {
+      const got = await gathered(ex, shardRows);
+      expect(got.shards).toBe(Math.ceil(rows.length / shardRows));
+      for (let j = 0; j < d; j++) expect(bytes(got.cols[j]).equals(bytes(want[j])), `column ${j}`).toBe(true);
+      expect(bytes(got.weights).equals(bytes(wantWeights)), 'weights').toBe(true);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('refuses rows outside the data, no rows, a bad shard size and released data', async () => {
+    const ex = inlineExecutor();
+    try {
+      const h = await ex.load({ columns });
+      expect((await failure(() => ex.gather!(h, Int32Array.of(0, n)))).code).toBe('E_EXECUTOR');
+      expect((await failure(() => ex.gather!(h, Int32Array.of(-1)))).code).toBe('E_EXECUTOR');
+      expect((await failure(() => ex.gather!(h, new Int32Array(0)))).code).toBe('E_EMPTY_DATA');
+      expect((await failure(() => ex.gather!(h, Int32Array.of(1), { shardRows: 20 }))).code).toBe('E_BAD_OPTION');
+      await ex.release(h);
+      expect((await failure(() => ex.gather!(h, Int32Array.of(1)))).code).toBe('E_CLOSED');
+    } finally {
+      await ex.close();
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { encodeValue, decodeValue } from '../src/engine/codec.js';
 import { expectBlobsFound, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
-import { busyOp, clusterMaxOp, patternMissOp, trapOp } from './helpers/testOps.mjs';
+import { busyOp, clusterMaxOp, markRowsOp, patternMissOp, trapOp } from './helpers/testOps.mjs';
 
 afterAll(close);
 
@@ -401,5 +401,33 @@ describe('the shared pools behind kmeans({ threads })', () => {
     const one = await kmeans(ds, { k: 8, seed: 1, maxIter: 3, threads: 1 });
     expect(bytes(two.labels).equals(bytes(one.labels))).toBe(true);
     expect(bytes(two.centroidData).equals(bytes(one.centroidData))).toBe(true);
+  });
+});
+
+describe('per-row buffers start at their fill value, in reused memory as in memory never written', () => {
+  it.each([
+    ['inline', () => inlineExecutor()],
+    ['piscina, 2 threads', () => piscinaExecutor({ threads: 2 })],
+  ])('%s', async (_name, make) => {
+    const ex = make();
+    try {
+      // a first handle marks every row; released, its memory (columns and marks) is handed out again: a smaller
+      // handle's buffer lies in written memory, a larger one's partly in written memory and partly beyond it
+      const count = async (rows: number, v: number): Promise<number> => {
+        const h = await ex.load({ columns: [Float32Array.from({ length: rows }, (_, i) => i + 1)] });
+        try {
+          const nonZero = (await ex.map(markRowsOp, h, { v })).reduce((x: number, y: number) => x + y, 0);
+          expect(Array.from(new Set(await ex.readRows(h, 'mark')))).toEqual([v]);
+          return nonZero;
+        } finally {
+          await ex.release(h);
+        }
+      };
+      expect(await count(300_000, 7)).toBe(0);
+      expect(await count(70_000, 5)).toBe(0);
+      expect(await count(2_000_000, 3)).toBe(0);
+    } finally {
+      await ex.close();
+    }
   });
 });

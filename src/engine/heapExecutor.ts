@@ -249,8 +249,15 @@ export abstract class HeapExecutor implements Executor {
     const had = h.buffers.get(name);
     if (had && had.type === spec.type && had.width === width) return had;
     if (had) heap.release(had.ptr);
-    const buf: RowBuffer = { ptr: heap.alloc(BYTES[spec.type] * h.stride * width), type: spec.type, width };
-    this.view(heap, buf, h.stride * width).fill(spec.fill ?? 0);
+    const reached = heap.reached;
+    const length = h.stride * width;
+    const buf: RowBuffer = { ptr: heap.alloc(BYTES[spec.type] * length), type: spec.type, width };
+    const fill = spec.fill ?? 0;
+    // memory past the furthest block ever handed out has never been written, so it is zero already: filling it
+    // with zeros would take all its first touches (page faults) here, on one thread, instead of in the shards
+    const old = Math.min(length, Math.ceil(Math.max(0, reached - buf.ptr) / BYTES[spec.type]));
+    if (fill !== 0) this.view(heap, buf, length).fill(fill);
+    else if (old > 0) this.view(heap, buf, old).fill(0);
     h.buffers.set(name, buf);
     return buf;
   }

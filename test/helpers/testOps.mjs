@@ -62,3 +62,16 @@ export const columnBitsOp = defineOp({
     });
   },
 }, import.meta.url);
+
+/** Counts the non-zero values of per-row buffer `mark` (made on first use, zero-filled), then sets them all to v. */
+export const markRowsOp = defineOp({
+  name: 'test.markRows',
+  rows: () => ({ mark: { type: 'f64' } }),
+  run(shard, state) {
+    const mark = rowValues(shard, 'mark', 'f64');
+    let nonZero = 0;
+    for (let i = 0; i < shard.rows; i++) if (mark[i] !== 0) nonZero++;
+    mark.fill(state.v);
+    return nonZero;
+  },
+}, import.meta.url);

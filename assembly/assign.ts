@@ -117,18 +117,18 @@ export function assign(
       ia = v128.bitselect(i32x4.splat(c), ia, la);
       ib = v128.bitselect(i32x4.splat(c), ib, lb);
     }
-    // squared norms of the 8 rows, same summation order as the scalar path
-    let xa = f32x4.splat(0), xb = f32x4.splat(0);
-    let p = x + (<usize>i0 << 2);
-    for (let j = 0; j < d; j++) {
-      const x0 = v128.load(p), x1 = v128.load(p, 16);
-      xa = f32x4.add(xa, f32x4.mul(x0, x0));
-      xb = f32x4.add(xb, f32x4.mul(x1, x1));
-      p += <usize>stride << 2;
-    }
     const lp = labels + (<usize>i0 << 2);
     const oldA = v128.load(lp), oldB = v128.load(lp, 16);
     if (dist) {
+      // squared norms of the 8 rows (only for the distances), same summation order as the scalar path
+      let xa = f32x4.splat(0), xb = f32x4.splat(0);
+      let p = x + (<usize>i0 << 2);
+      for (let j = 0; j < d; j++) {
+        const x0 = v128.load(p), x1 = v128.load(p, 16);
+        xa = f32x4.add(xa, f32x4.mul(x0, x0));
+        xb = f32x4.add(xb, f32x4.mul(x1, x1));
+        p += <usize>stride << 2;
+      }
       const zero = f32x4.splat(0);
       v128.store(dist + (<usize>i0 << 2), f32x4.max(f32x4.add(xa, b1a), zero));
       v128.store(dist + (<usize>i0 << 2), f32x4.max(f32x4.add(xb, b1b), zero), 16);

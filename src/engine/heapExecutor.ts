@@ -116,6 +116,13 @@ export abstract class HeapExecutor implements Executor {
     })());
   }
 
+  /** The memory to load into: closed while it was being made, loading into it would hand out a dead handle. */
+  protected async liveLocal(): Promise<{ heap: Heap; mem: KernelMemory }> {
+    const local = await this.local();
+    if (local.heap !== this.liveHeap) throw new SegkitError('E_CLOSED', 'the executor was closed while data was being loaded', 'close() only after every load, fit and scan has finished');
+    return local;
+  }
+
   /** Touches never-written memory [from, to) before a load copies into it (the pool shares the first touches out). */
   protected async prefault(_heap: Heap, _from: number, _to: number): Promise<void> {}
 
@@ -133,9 +140,7 @@ export abstract class HeapExecutor implements Executor {
   protected async beginLoad(source: ShardSource, options: LoadOptions): Promise<{ h: HeapHandle; heap: Heap }> {
     throwIfAborted(options.signal);
     const { n, d, dtype, shardRows } = checkSource(source, options);
-    const { heap } = await this.local();
-    // closed while its memory was being made: loading into the let-go memory would hand out a dead handle
-    if (heap !== this.liveHeap) throw new SegkitError('E_CLOSED', 'the executor was closed while data was being loaded', 'close() only after every load, fit and scan has finished');
+    const { heap } = await this.liveLocal();
     const b = BYTES[dtype];
     const stride = padRows(n);
     const reached = heap.reached;
@@ -197,9 +202,8 @@ export abstract class HeapExecutor implements Executor {
     for (let q = 0; q < n; q++) {
       if (!(rows[q] >= 0 && rows[q] < src.n)) throw new SegkitError('E_EXECUTOR', `row ${rows[q]} to gather is not one of the ${src.n} rows`);
     }
-    const local = await this.local();
+    const local = await this.liveLocal();
     const { heap } = local;
-    if (heap !== this.liveHeap) throw new SegkitError('E_CLOSED', 'the executor was closed while data was being loaded', 'close() only after every load, fit and scan has finished');
     this.checkRunning(src, options.signal);
     const b = BYTES[src.dtype], stride = padRows(n);
     const reached = heap.reached;

@@ -10,6 +10,12 @@ import type { KernelMemory } from '../kernels/shard.js';
 import { scratchNeed, type ShardOp } from './shardOp.js';
 import { copyGathered, type GatherPlan } from './gatherCopy.js';
 
+/** A pool task that rejected (its worker died or was stopped). */
+function workerFailed(reason: unknown): SegkitError {
+  const why = reason instanceof Error ? reason.message : String(reason);
+  return new SegkitError('E_WORKER', `a pool worker failed: ${why}`, undefined, { cause: reason });
+}
+
 /** Below this many target rows a gather is copied on the calling thread alone. */
 const GATHER_SPLIT_ROWS = 1 << 15;
 
@@ -171,10 +177,7 @@ class PiscinaExecutor extends HeapExecutor {
       this.checkRunning(h, signal);
       if (failure !== undefined) throw failure;
       for (const s of settled) {
-        if (s.status === 'rejected') {
-          const why = s.reason instanceof Error ? s.reason.message : String(s.reason);
-          throw new SegkitError('E_WORKER', `a pool worker failed: ${why}`, undefined, { cause: s.reason });
-        }
+        if (s.status === 'rejected') throw workerFailed(s.reason);
         const r = s.value;
         if (r.error) {
           if (r.error.code) throw new SegkitError(r.error.code as SegkitError['code'], r.error.message);
@@ -219,10 +222,7 @@ class PiscinaExecutor extends HeapExecutor {
     copyGathered(heap.memory, local.mem.kernels, plan, 0, Math.min(plan.n, per));
     const settled = await Promise.allSettled(running);
     for (const s of settled) {
-      if (s.status === 'rejected') {
-        const why = s.reason instanceof Error ? s.reason.message : String(s.reason);
-        throw new SegkitError('E_WORKER', `a pool worker failed: ${why}`, undefined, { cause: s.reason });
-      }
+      if (s.status === 'rejected') throw workerFailed(s.reason);
     }
   }
 

@@ -416,7 +416,8 @@ describe('per-row buffers start at their fill value, in reused memory as in memo
       const count = async (rows: number, v: number): Promise<number> => {
         const h = await ex.load({ columns: [Float32Array.from({ length: rows }, (_, i) => i + 1)] });
         try {
-          const nonZero = (await ex.map(markRowsOp, h, { v })).reduce((x: number, y: number) => x + y, 0);
+          const parts: number[] = await ex.map(markRowsOp, h, { v });
+          const nonZero = parts.reduce((x, y) => x + y, 0);
           expect(Array.from(new Set(await ex.readRows(h, 'mark')))).toEqual([v]);
           return nonZero;
         } finally {

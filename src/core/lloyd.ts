@@ -168,15 +168,16 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
   const boundsAfter = opt.boundsAfter ?? BOUNDS_AFTER;
   let bounded = false;
 
-  // one assignment pass with the current centres: the labels' changes go into sums and weight
-  const pass = async (dist = false): Promise<{ changed: number; computed: number; touched: number }> => {
+  // one assignment pass with the current centres: the labels' changes go into sums and weight. The last pass is
+  // plain when the bounds would have to start there (starting them costs about three plain passes; nothing follows)
+  const pass = async (dist = false, last = false): Promise<{ changed: number; computed: number; touched: number }> => {
     const { cent, norms } = centresF32(centers, k, d);
     let changed = 0, computed = 1, touched = 1;
     const fold = (q: Float64Array): void => {
       for (let i = 0; i < k * d; i++) sums[i] += q[i];
       for (let t = 0; t < k; t++) weight[t] += q[k * d + t];
     };
-    if (!plan || dist || !bounded) {
+    if (!plan || dist || !bounded || (last && force)) {
       const parts = await ex.map(assignOp, handle, { cent, norms, k, reset, sums: true, dist }, { signal: opt.signal });
       for (const p of parts) { changed += p.changed; fold(p.deltas!); }
       // the labels are right but no bound was kept: the next bounded pass starts the bounds over
@@ -220,7 +221,7 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
     if (changed === 0 && !forced) { strict = true; converged = true; break; }
     if (shift <= opt.tolAbs) { converged = true; break; }
   }
-  if (!strict) await pass();
+  if (!strict) await pass(false, true);
   return { centers, inertia: inertiaOf(m, centers, sums, weight, k, d), iterations, converged };
 }
 

@@ -67,7 +67,7 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       expect(planBounds(init, k, ds.d)?.setSize).toBe(setSize);
       const run = async (bounds: boolean) => {
         const computed: number[] = [];
-        const r = await lloyd(m, init, k, { maxIter: 300, tolAbs: 0, bounds, boundsAfter: 1, onIteration: (p) => computed.push(p.computed) });
+        const r = await lloyd(m, init, k, { maxIter: 300, tolAbs: 0, bounds, boundsAfter: 1, boundsGiveUp: 1, onIteration: (p) => computed.push(p.computed) });
         return { r, labels: (await ex.readRows(m.handle, 'labels')) as Int32Array, computed };
       };
       const plain = await run(false);
@@ -82,6 +82,38 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       expect(plain.computed).toHaveLength(plain.r.iterations);
       expect(plain.computed.every((c) => c === 1)).toBe(true);
       expect(Math.min(...bounded.computed.slice(1))).toBeLessThan(0.5);
+    } finally {
+      await m.release();
+    }
+  });
+
+  it('bounded passes that prune little give way to plain passes for the rest of the fit, with the same bytes', async () => {
+    const ds = overlapping(20_000, 64, 8, 5, 6);
+    const m = await loadMatrix(ex, ds);
+    try {
+      const rng = createRandom(8 * 7 + ds.d);
+      const ids = new Set<number>();
+      while (ids.size < 8) ids.add(rng.int(ds.n));
+      const init = rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+      const plain = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, bounds: false });
+      const plainLabels = await ex.readRows(m.handle, 'labels');
+      const steps: number[] = [];
+      // bounds from the second pass; the default share (0.3) ends them
+      const fit = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, boundsAfter: 1, onIteration: (p) => steps.push(p.computed) });
+      // pass 2 starts the bounds (every distance); the first later pass above 0.3 is the last bounded one
+      const over = steps.findIndex((c, i) => i >= 2 && c > 0.3);
+      expect(over).toBeGreaterThan(1);
+      expect(steps[over]).toBeLessThan(1);
+      expect(steps.slice(over + 1).length).toBeGreaterThan(3);
+      expect(steps.slice(over + 1).every((c) => c === 1)).toBe(true);
+      expect(fit.iterations).toBe(plain.iterations);
+      expect(bytes(await ex.readRows(m.handle, 'labels')).equals(bytes(plainLabels))).toBe(true);
+      expect(bytes(fit.centers).equals(bytes(plain.centers))).toBe(true);
+      expect(Object.is(fit.inertia, plain.inertia)).toBe(true);
+      // with the share at 1 the same fit stays bounded to the end
+      const kept: number[] = [];
+      await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, boundsAfter: 1, boundsGiveUp: 1, onIteration: (p) => kept.push(p.computed) });
+      expect(kept.slice(over + 1).some((c) => c < 1)).toBe(true);
     } finally {
       await m.release();
     }

@@ -315,12 +315,41 @@ describe('segkit score', () => {
       expect(column(t, 'customer_id')).toEqual(rows.map((x) => x.customer_id));
       expect(column(t, 'segment')).toEqual(column(main.out, 'segment'));
       expect(column(t, 'segment_name')).toEqual(column(main.out, 'segment_name'));
+      // the names as one dictionary for the whole file, each name stored once
+      const names = t.getChild('segment_name')!;
+      expect(String(names.type)).toBe('Dictionary<Int32, Utf8>');
+      expect(new Set(names.data.map((d) => d.dictionary)).size).toBe(1);
+      expect([...names.data[0].dictionary!]).toEqual(main.summary.segments.map((x: { name: string }) => x.name));
       ok(['score', input, '--model', 'out/model.json', '--out', 'scored/from-arrow.csv', '--threads', '1']);
       const c = await readTable(path('scored/from-arrow.csv'));
       expect(column(c, 'segment')).toEqual(column(main.out, 'segment'));
       expect(column(c, 'segment_name')).toEqual(column(main.out, 'segment_name'));
     }
     expect(readdirSync(path('scored')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('--keep carries only the named input columns, in that order, before the segment columns', async () => {
+    const table = await readTable(path('customers.csv'));
+    const writer = new RecordBatchStreamWriter();
+    for (let start = 0; start < table.numRows; start += 37) writer.write(table.slice(start, start + 37).batches[0]);
+    writeFileSync(path('keep-batches.arrow'), writer.finish().toUint8Array(true));
+    ok(['score', 'keep-batches.arrow', '--model', 'out/model.json', '--out', 'scored/ids.arrow', '--keep', 'customer_id', '--threads', '2']);
+    const t = tableFromIPC(readFileSync(path('scored/ids.arrow')));
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['customer_id', 'segment', 'segment_name']);
+    expect(t.batches.length).toBe(Math.ceil(N / 37));
+    expect(column(t, 'customer_id')).toEqual(rows.map((x) => x.customer_id));
+    expect(column(t, 'segment')).toEqual(column(main.out, 'segment'));
+    expect(column(t, 'segment_name')).toEqual(column(main.out, 'segment_name'));
+    ok(['score', 'customers.csv', '--model', 'out/model.json', '--out', 'scored/kept.csv', '--keep', 'monetary,customer_id', '--batch-size', '50']);
+    const c = await readTable(path('scored/kept.csv'));
+    expect(c.schema.fields.map((f) => f.name)).toEqual(['monetary', 'customer_id', 'segment', 'segment_name']);
+    // missing values stay missing (read cell by cell: toArray gives 0 for a null)
+    expect(Array.from({ length: N }, (_, i) => c.getChild('monetary')!.get(i))).toEqual(rows.map((x) => x.monetary));
+    expect(column(c, 'segment')).toEqual(column(main.out, 'segment'));
+    const r = segkit(['score', 'customers.csv', '--model', 'out/model.json', '--out', 'scored/none.csv', '--keep', 'customer_id,spend']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--keep: column "spend" is not in "customers\.csv"/);
+    expect(existsSync(path('scored/none.csv'))).toBe(false);
   });
 
   it('scores Parquet input to Parquet output, and stdin to stdout', async () => {
@@ -490,6 +519,7 @@ describe('usage and failures', () => {
     ['--truth missing', ['evaluate', 'out/segments.csv', '--labels', 'segment', '--truth', 'class'], /--truth: column "class" is not in/],
     ['evaluate without --labels', ['evaluate', 'out/segments.csv'], /required option '--labels <column>'/],
     ['score without --model', ['score', 'customers.csv', '--out', 'x.csv'], /required option '--model <file>'/],
+    ['score --keep with a repeat', ['score', 'customers.csv', '--model', 'out/model.json', '--out', 'x.csv', '--keep', 'customer_id,customer_id'], /--keep .*names column "customer_id" twice/],
     ['rfm --customer missing', [...RFM, '--customer', 'client'], /--customer: column "client" is not in "log\.csv"/],
     ['rfm --as-of invalid', [...RFM, '--customer', 'customer', '--as-of', '2024-02-30'], /--as-of .*'2024-02-30' is invalid/],
     ['rfm --amount-per unit without --quantity', [...RFM, '--customer', 'customer', '--amount-per', 'unit'], /--amount-per unit needs --quantity/],

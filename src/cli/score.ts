@@ -17,9 +17,9 @@ import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
-import { integer } from './optionParsers.js';
+import { columnList, integer } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions } from './readInput.js';
+import { atRow, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
 import { replacedProbaColumns, withProbabilities } from './probaColumns.js';
@@ -36,6 +36,7 @@ interface ScoreFlags extends CommonFlags {
   readonly executor?: string;
   readonly store?: string;
   readonly proba?: boolean;
+  readonly keep?: string[];
 }
 
 const DEFAULT_BATCH = 65_536;
@@ -51,6 +52,7 @@ Examples:
   $ cat new.csv | segkit score - --model model.json --out - > scored.csv
   $ segkit score huge.parquet --model model.json --out scored.parquet --executor redis://10.0.0.5:6379 --store file:///mnt/segkit
   $ segkit score new.csv --model gmm-model.json --out scored.csv --proba
+  $ segkit score huge.arrow --model model.json --out ids.arrow --keep customer_id   # ids and segments only
 
 CSV and Arrow IPC input is read and scored in batches, and CSV and Arrow IPC output is written as it goes (to a
 temporary file renamed at the end), so files larger than memory work. Other formats are read and written whole.`;
@@ -66,7 +68,8 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment')
     .option('--executor <url>', 'score on segkit workers through BullMQ on Redis (redis://host:6379, rediss:// for TLS)')
     .option('--store <url>', 'with --executor: where shards go, reached by every worker (file:///shared/dir)')
-    .option('--proba', 'gmm models: add each row\'s membership probability of every segment (columns <segment-column>_proba_<id>)');
+    .option('--proba', 'gmm models: add each row\'s membership probability of every segment (columns <segment-column>_proba_<id>)')
+    .addOption(new Option('--keep <columns>', 'input columns the output carries, comma-separated, in this order (default: all of them)').argParser(columnList));
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
@@ -331,7 +334,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       const batch = next.value;
       if (t.rows === 0) {
         if (fromCsv) noteDelimiter(batch, input, ctx);
-        const replaced = replacing(batch);
+        for (const name of f.keep ?? []) requireColumn(batch, name, '--keep', input);
+        const replaced = replacing(f.keep ? batch.select(f.keep) : batch);
         if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
       }
       let labels: Int32Array, scored: Table;
@@ -339,8 +343,10 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         const predicted = await predictBatch(model, batch, run, f.proba === true);
         labels = predicted.labels;
         // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals)
-        const shown = fromCsv && csvOut ? wholeNumbersAsIntegers(batch) : batch;
-        scored = withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut });
+        const kept = f.keep ? batch.select(f.keep) : batch;
+        const shown = fromCsv && csvOut ? wholeNumbersAsIntegers(kept) : kept;
+        // names as a dictionary column: CSV formats each name once; Arrow stores each once (one dictionary per file)
+        scored = withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut || outFormat === 'arrow' });
         if (predicted.proba) scored = withProbabilities(scored, predicted.proba, model.k, f.segmentColumn);
       } catch (error) {
         // a batch's rows are numbered from 0; its file lines come with it

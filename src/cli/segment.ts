@@ -200,9 +200,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       full[rowIndex[i]] = allLabels[i];
       if (allLabels[i] < 0) noise[rowIndex[i]] = 1;
     }
-    const csv = outputFormat(f.out, '--out');
-    // earlier probability columns are replaced too: by new ones with --proba, by none without
-    let out = withSegments(withoutProbabilities(table, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: csv === 'csv' || csv === 'tsv' });
+    const format = outputFormat(f.out, '--out');
+    // earlier probability columns are replaced too: by new ones with --proba, by none without. The names are a
+    // dictionary column where the writer keeps it (CSV formats each name once, Arrow stores it once), as scoring writes
+    let out = withSegments(withoutProbabilities(table, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: format === 'csv' || format === 'tsv' || format === 'arrow' });
     if (f.proba && proba) {
       const rows = new Float64Array(table.numRows * k).fill(NaN);
       for (let i = 0; i < rowIndex.length; i++) rows.set(proba.subarray(i * k, (i + 1) * k), rowIndex[i] * k);

@@ -1,4 +1,4 @@
-import { Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table } from 'apache-arrow';
+import { Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 
 /** The name of the rows no cluster took: its own group, never a segment. */
@@ -24,7 +24,8 @@ export function replacingNote(replaced: readonly string[], input: string, column
 /**
  * The table's columns (less any old segment columns) followed by the segment id (-1: no segment) and the
  * segment's name; rows flagged in `unassigned` (noise of a density model) are named "Unassigned". `dictionary`
- * makes the names a dictionary column (for CSV: each name is formatted and quoted once, the text is the same).
+ * makes the names a dictionary column (CSV: each name is formatted and quoted once, the text is the same; Arrow:
+ * each name stored once), sharing its dictionary with other calls for the same names.
  */
 export function withSegments(table: Table, labels: Int32Array, names: readonly string[], column: string, unassigned?: Uint8Array, options: { dictionary?: boolean } = {}): Table {
   const cols = segmentColumns(column);
@@ -63,6 +64,24 @@ function namesByLabel(labels: Int32Array, names: readonly string[]): Data<Utf8> 
   return makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets, data });
 }
 
+/**
+ * One dictionary type and values per list of names, kept for the batches that follow: an Arrow IPC writer writes a
+ * dictionary once when every batch shares it (a file may not replace one), and a batch whose dictionary type has
+ * another id would start a new schema.
+ */
+const dictionaries = new Map<string, { type: Dictionary<Utf8, Int32>; values: Vector<Utf8> }>();
+
+function sharedDictionary(names: readonly string[]): { type: Dictionary<Utf8, Int32>; values: Vector<Utf8> } {
+  const key = JSON.stringify(names);
+  let entry = dictionaries.get(key);
+  if (!entry) {
+    if (dictionaries.size >= 16) dictionaries.delete(dictionaries.keys().next().value!);
+    entry = { type: new Dictionary(new Utf8(), new Int32()), values: makeVector(utf8Data([...names])) };
+    dictionaries.set(key, entry);
+  }
+  return entry;
+}
+
 /** The segment names as a Utf8 dictionary column indexed by the labels (null for -1). */
 function namesDictionary(labels: Int32Array, names: readonly string[]): Data<Dictionary<Utf8, Int32>> {
   const n = labels.length;
@@ -74,5 +93,6 @@ function namesDictionary(labels: Int32Array, names: readonly string[]): Data<Dic
     for (let i = 0; i < n; i++) if (labels[i] >= 0) nullBitmap[i >> 3] |= 1 << (i & 7);
   }
   const codes = nullCount > 0 ? Int32Array.from(labels, (l) => (l < 0 ? 0 : l)) : labels;
-  return makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount, nullBitmap, data: codes, dictionary: makeVector(utf8Data([...names])) });
+  const { type, values } = sharedDictionary(names);
+  return makeData({ type, length: n, nullCount, nullBitmap, data: codes, dictionary: values });
 }

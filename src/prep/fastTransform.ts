@@ -35,25 +35,8 @@ export function elementwiseTransform<R>(
     const scaled = method !== 'none', log = method === 'log1p' || method === 'log1pStandard';
     const center = scaled ? scaler!.centers[qs] : 0, scale = scaled ? scaler!.scales[qs] : 1;
     const out = new Float32Array(n);
+    const step: ValueStep = { impute: qi >= 0, fill, scaled, log, center, scale };
     let filled = 0;
-    // one pass, with each step's float64 operations in step order; -1 when a value needs the step-by-step path
-    // (log1p's domain error, missing values left, float32 overflow are its errors to raise)
-    const put = (v: number, i: number): number => {
-      if (v !== v && qi >= 0) {
-        v = fill;
-        filled++;
-      }
-      if (scaled) {
-        if (log) {
-          if (v <= -1) return -1;
-          v = Math.log1p(v);
-        }
-        v = (v - center) / scale;
-      }
-      const f = Math.fround(v);
-      out[i] = f;
-      return f - f === 0 ? 0 : -1;
-    };
     const type = vec.type as DataType;
     const direct = (DataType.isFloat(type) && type.precision !== Precision.HALF) || DataType.isInt(type);
     let row = 0;
@@ -61,16 +44,11 @@ export function elementwiseTransform<R>(
       // the table's values as they are (fixed-width buffers are sliced to the chunk; its offset is the bitmap's)
       const values = chunk.values as ArrayLike<number | bigint>;
       if (!direct || values instanceof BigInt64Array || values instanceof BigUint64Array) break;
-      const m = chunk.length, bitmap = chunk.nullCount > 0 ? chunk.nullBitmap! : undefined, offset = chunk.offset;
-      const nums = values as ArrayLike<number>;
-      for (let i = 0; i < m; i++) {
-        let v = nums[i];
-        if (bitmap && ((bitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) v = NaN;
-        // an infinite value is an error of the step-by-step path
-        else if (v === Infinity || v === -Infinity) return undefined;
-        if (put(v, row + i) < 0) return undefined;
-      }
-      row += m;
+      const bitmap = chunk.nullCount > 0 ? chunk.nullBitmap! : undefined;
+      const got = convertValues(values as ArrayLike<number>, chunk.length, bitmap, chunk.offset, out, row, step);
+      if (got < 0) return undefined;
+      filled += got;
+      row += chunk.length;
     }
     if (row < n) {
       // booleans, half floats and 64-bit integers: Arrow's own decoding, then the same pass
@@ -80,8 +58,8 @@ export function elementwiseTransform<R>(
       } catch {
         return undefined;
       }
-      filled = 0;
-      for (let i = 0; i < n; i++) if (put(x[i], i) < 0) return undefined;
+      filled = convertValues(x, n, undefined, 0, out, 0, step);
+      if (filled < 0) return undefined;
     }
     filledBy.set(name, filled);
     columns.push(out);
@@ -90,6 +68,46 @@ export function elementwiseTransform<R>(
   if (imputer) reports.push({ kind: 'imputer', columns: imputer.columns.map((column) => ({ column, filled: filledBy.get(column)! })) } as ImputerReport);
   if (scaler) reports.push({ kind: 'scaler', columns: scaler.columns } as ScalerReport);
   return finish(columns, reports);
+}
+
+interface ValueStep {
+  impute: boolean;
+  fill: number;
+  scaled: boolean;
+  log: boolean;
+  center: number;
+  scale: number;
+}
+
+/**
+ * Values [0, m) of one chunk into out[at...]: a missing value (null bit clear, or NaN) takes the fill when imputed,
+ * then log1p and (v - center) / scale in float64 as the steps compute them, rounded to float32. Returns how many were
+ * filled, or -1 where a value needs the step-by-step path (an infinite value, log1p's domain, a missing value left,
+ * float32 overflow), which raises the error.
+ */
+function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | undefined, offset: number, out: Float32Array, at: number, s: ValueStep): number {
+  const { impute, fill, scaled, log, center, scale } = s;
+  let filled = 0;
+  for (let i = 0; i < m; i++) {
+    let v = nums[i];
+    if (bitmap !== undefined && ((bitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) v = NaN;
+    else if (v === Infinity || v === -Infinity) return -1;
+    if (v !== v && impute) {
+      v = fill;
+      filled++;
+    }
+    if (scaled) {
+      if (log) {
+        if (v <= -1) return -1;
+        v = Math.log1p(v);
+      }
+      v = (v - center) / scale;
+    }
+    const f = Math.fround(v);
+    if (f - f !== 0) return -1;
+    out[at + i] = f;
+  }
+  return filled;
 }
 
 /**

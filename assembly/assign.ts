@@ -153,9 +153,11 @@ export function assign(
       if (dd < b1) { b1 = dd; lab = c; }
     }
     let xn: f32 = 0;
-    for (let j = 0; j < d; j++) {
-      const v = load<f32>(colPtr(x, stride, j) + (<usize>i << 2));
-      xn += v * v;
+    if (dist) {
+      for (let j = 0; j < d; j++) {
+        const v = load<f32>(colPtr(x, stride, j) + (<usize>i << 2));
+        xn += v * v;
+      }
     }
     const old = load<i32>(labels + (<usize>i << 2));
     changed += finish(i, b1, lab, xn, labels, dist);

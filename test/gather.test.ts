@@ -3,7 +3,7 @@ import { close, createRandom, inlineExecutor, piscinaExecutor } from '../src/ind
 import type { Executor } from '../src/engine/executor.js';
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
-import { columnBitsOp } from './helpers/testOps.mjs';
+import { columnBitsOp, paddingBitsOp } from './helpers/testOps.mjs';
 
 afterAll(close);
 
@@ -63,6 +63,39 @@ describe('Executor.gather copies the asked rows into a new handle, bit for bit',
     }
   });
 
+  it.each([
+    ['inline', () => inlineExecutor()],
+    ['piscina, 2 threads', () => piscinaExecutor({ threads: 2 })],
+  ])('float64 data, bit for bit, into memory used before (padding zero as a load leaves it): %s', async (_name, make) => {
+    const ex = make();
+    try {
+      // fill memory with non-zero values and let it go, so the gathered handle lands on written memory
+      const junk = await ex.load({ columns: Array.from({ length: 4 }, () => new Float64Array(300_000).fill(-7.5)) }, { dtype: 'f64' });
+      await ex.release(junk);
+      const wide = columns.map((c) => Float64Array.from(c, (v, i) => v + i * 1e-9));
+      const h = await ex.load({ columns: wide }, { dtype: 'f64' });
+      const some = rows.subarray(0, 40_001);
+      const g = await ex.gather!(h, some, { shardRows: 65_536 });
+      const parts: Int32Array[][] = await ex.map(columnBitsOp, g, {});
+      for (let j = 0; j < d; j++) {
+        const got = new Int32Array(2 * some.length);
+        let at = 0;
+        for (const p of parts) { got.set(p[j], at); at += p[j].length; }
+        const want = new Int32Array(Float64Array.from(some, (r) => wide[j][r]).buffer);
+        expect(bytes(got).equals(bytes(want)), `column ${j}`).toBe(true);
+      }
+      const all: (Int32Array[] | null)[] = await ex.map(paddingBitsOp, g, {});
+      const pads = all.filter((p): p is Int32Array[] => p !== null);
+      expect(pads).toHaveLength(1);
+      expect(pads[0].reduce((a, p) => a + p.length, 0)).toBeGreaterThan(0);
+      for (const p of pads[0]) expect(p.every((w) => w === 0)).toBe(true);
+      await ex.release(g);
+      await ex.release(h);
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('refuses rows outside the data, no rows, a bad shard size and released data', async () => {
     const ex = inlineExecutor();
     try {
@@ -71,6 +104,9 @@ describe('Executor.gather copies the asked rows into a new handle, bit for bit',
       expect((await failure(() => ex.gather!(h, Int32Array.of(-1)))).code).toBe('E_EXECUTOR');
       expect((await failure(() => ex.gather!(h, new Int32Array(0)))).code).toBe('E_EMPTY_DATA');
       expect((await failure(() => ex.gather!(h, Int32Array.of(1), { shardRows: 20 }))).code).toBe('E_BAD_OPTION');
+      // row numbers that are not an Int32Array (fractions would be cut when copied in)
+      expect((await failure(() => ex.gather!(h, Float64Array.of(1.7) as unknown as Int32Array))).code).toBe('E_BAD_OPTION');
+      expect((await failure(() => ex.gather!(h, [1] as unknown as Int32Array))).code).toBe('E_BAD_OPTION');
       await ex.release(h);
       expect((await failure(() => ex.gather!(h, Int32Array.of(1)))).code).toBe('E_CLOSED');
     } finally {

@@ -119,6 +119,41 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
     }
   });
 
+  it('a fit that stops by tolerance as the bounds would start makes its last pass plain, with the same bytes', async () => {
+    const ds = overlapping(30_000, 16, 8, 3);
+    const names: string[] = [];
+    const m = await loadMatrix(ex, ds);
+    // the executor records the ops it maps
+    const map = ex.map;
+    ex.map = function (this: typeof ex, op: { name: string }, ...rest: unknown[]) {
+      names.push(op.name);
+      return (map as (...a: unknown[]) => never).call(this, op, ...rest);
+    } as typeof ex.map;
+    try {
+      const rng = createRandom(3);
+      const ids = new Set<number>();
+      while (ids.size < 8) ids.add(rng.int(ds.n));
+      const init = rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+      const plain = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 1e9, bounds: false });
+      const plainLabels = await ex.readRows(m.handle, 'labels');
+      names.length = 0;
+      // bounds due from the second pass; the first pass's shift is within the tolerance, so the last pass follows it
+      const fit = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 1e9, boundsAfter: 1 });
+      expect(fit.iterations).toBe(1);
+      expect(names.filter((x) => x.startsWith('kmeans.'))).toEqual(['kmeans.assign', 'kmeans.assign']);
+      expect(bytes(await ex.readRows(m.handle, 'labels')).equals(bytes(plainLabels))).toBe(true);
+      expect(bytes(fit.centers).equals(bytes(plain.centers))).toBe(true);
+      expect(Object.is(fit.inertia, plain.inertia)).toBe(true);
+      // with two iterations the second pass starts the bounds (a bounded op), and the last one, with bounds kept, is bounded too
+      names.length = 0;
+      await lloyd(m, init, 8, { maxIter: 2, tolAbs: 0, boundsAfter: 1 });
+      expect(names.filter((x) => x.startsWith('kmeans.'))).toEqual(['kmeans.assign', 'kmeans.assignBounded', 'kmeans.assignBounded']);
+    } finally {
+      ex.map = map;
+      await m.release();
+    }
+  });
+
   it('a fit longer than the bounds\' tables (stamps restamped) and one that re-seeds an empty cluster', async () => {
     const ds = overlapping(50_000, 8, 20, 9, 3);
     const m = await loadMatrix(ex, ds);

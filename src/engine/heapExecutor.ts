@@ -197,6 +197,7 @@ export abstract class HeapExecutor implements Executor {
     const src = this.checkHandle(handle);
     throwIfAborted(options.signal);
     const shardRows = checkShardRows(options.shardRows);
+    if (!(rows instanceof Int32Array)) throw new SegkitError('E_BAD_OPTION', 'the rows to gather must be an Int32Array of row numbers');
     const n = rows.length;
     if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'there are no rows to gather');
     for (let q = 0; q < n; q++) {

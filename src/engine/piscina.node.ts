@@ -219,8 +219,15 @@ class PiscinaExecutor extends HeapExecutor {
       if (a < plan.n) running.push(pool.run({ gather: plan, range: [a, Math.min(plan.n, a + per)] } satisfies PoolGather));
     }
     for (const r of running) r.catch(() => undefined);
-    copyGathered(heap.memory, local.mem.kernels, plan, 0, Math.min(plan.n, per));
-    const settled = await Promise.allSettled(running);
+    let settled: PromiseSettledResult<unknown>[];
+    try {
+      copyGathered(heap.memory, local.mem.kernels, plan, 0, Math.min(plan.n, per));
+    } finally {
+      // the workers' copies end before the caller may free the target or the row list
+      settled = await Promise.allSettled(running);
+    }
+    // a memory let go by close() while they ran: the executor was closed, no worker failed
+    if (heap !== this.liveHeap) throw new SegkitError('E_CLOSED', 'the executor was closed while an operation was running', 'close() only after every fit and scan has finished');
     for (const s of settled) {
       if (s.status === 'rejected') throw workerFailed(s.reason);
     }

@@ -63,6 +63,20 @@ export const columnBitsOp = defineOp({
   },
 }, import.meta.url);
 
+/** The last shard's padding (the stored rows after the data's last row, up to the stride), as 32-bit words per column. */
+export const paddingBitsOp = defineOp({
+  name: 'test.paddingBits',
+  run(shard) {
+    if (shard.start + shard.rows !== shard.n) return null;
+    const words = shard.dtype === 'f64' ? 2 : 1;
+    const from = shard.row0 + shard.rows;
+    return Array.from({ length: shard.d }, (_, j) => {
+      const at = shard.x + 4 * words * (j * shard.stride + from);
+      return new Int32Array(shard.mem.memory.buffer, at, words * (shard.stride - from)).slice();
+    });
+  },
+}, import.meta.url);
+
 /** Counts the non-zero values of per-row buffer `mark` (made on first use, zero-filled), then sets them all to v. */
 export const markRowsOp = defineOp({
   name: 'test.markRows',

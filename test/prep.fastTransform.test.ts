@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Float32, Float64, Int32, makeData, type Data } from 'apache-arrow';
 import { tableFromColumns } from '../src/data/arrowTable.js';
 import { pipeline, type PipelineOptions } from '../src/prep/pipeline.js';
-import { elementwiseTransform } from '../src/prep/fastTransform.js';
+import { elementwiseTransform, fastDataset } from '../src/prep/fastTransform.js';
 import { createRandom } from '../src/util/random.js';
 import { SegkitError } from '../src/util/errors.js';
 
@@ -79,6 +79,26 @@ describe('the transform of imputers and scalers on an Arrow table', () => {
     });
   }
 
+  it('scoring\'s datasets: the same bytes with buffers written again from call to call', async () => {
+    const p = pipeline({ id: 'id', impute: 'median', scale: { method: 'standard', byColumn: { spend: 'log1p' } } });
+    await p.fit(table, { threads: 1 });
+    const bytesOf = (c: Float32Array) => Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('base64');
+    const want = p.transform(table).dataset.columns.map(bytesOf);
+    const reuse: Float32Array[] = [];
+    const first = fastDataset(p, table, reuse)!;
+    expect(first.columns.map(bytesOf)).toEqual(want);
+    expect(reuse).toHaveLength(want.length);
+    const held = reuse.map((b) => b.buffer);
+    // a smaller table next: written into the same buffers, its own rows only
+    const part = table.slice(100, 2_100);
+    const second = fastDataset(p, part, reuse)!;
+    expect(second.n).toBe(2_000);
+    expect(second.columns.map((c) => c.buffer)).toEqual(held);
+    expect(second.columns.map(bytesOf)).toEqual(p.transform(part).dataset.columns.map(bytesOf));
+    // a larger one takes new buffers
+    expect(fastDataset(p, table, reuse)!.columns.map(bytesOf)).toEqual(want);
+  });
+
   it('raises the step-by-step errors: infinite values, log1p of -1 or less, missing values left, float32 overflow', async () => {
     const p = pipeline({ id: 'id', impute: 'median', scale: { method: 'standard', byColumn: { rate: 'log1p' } } });
     await p.fit(table, { threads: 1 });
@@ -90,13 +110,21 @@ describe('the transform of imputers and scalers on an Arrow table', () => {
         v[at] = value;
         return makeData({ type: new Float64(), length: n, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: v });
       }));
+    // the column-by-column path declines each of these tables (and its buffers are not the result), leaving the error to the steps
+    for (const t of [bad('spend', 321, Infinity), bad('spend', 321, -Infinity), bad('rate', 77, -1), bad('rate', 78, -3)]) {
+      expect(elementwiseTransform(t, p.steps, p.inputs, p.featureNames, () => 'taken')).toBeUndefined();
+      expect(fastDataset(p, t, [])).toBeUndefined();
+    }
     expect(failure(() => p.transform(bad('spend', 321, Infinity)))).toMatch(/^E_NAN_INPUT: row 321, column "spend" holds Infinity; features must be finite numbers or missing/);
     expect(failure(() => p.transform(bad('rate', 77, -1)))).toMatch(/^E_NAN_INPUT: row 77, column "rate" holds -1; log1p needs values greater than -1/);
     const none = pipeline({ id: 'id', scale: 'none' as never, columns: ['rate', 'tenure'] });
     await none.fit(tableFromColumns(['id', 'rate', 'tenure'], [table.getChild('id')!.data[0], table.getChild('rate')!.data[0], column('f64', () => 1, 0)]), { threads: 1 });
     expect(failure(() => none.transform(table))).toMatch(/^E_NAN_INPUT: row 0, column "tenure" is missing/);
+    expect(fastDataset(none, table, [])).toBeUndefined();
     const huge = pipeline({ id: 'id', scale: false, columns: ['spend'] });
     await huge.fit(tableFromColumns(['id', 'spend'], [table.getChild('id')!.data[0], column('f64', () => 1, 0)]), { threads: 1 });
+    const over = tableFromColumns(['id', 'spend'], [table.getChild('id')!.data[0], column('f64', (i) => (i === 9 ? 1e300 : 1), 0)]);
+    expect(fastDataset(huge, over, [])).toBeUndefined();
     expect(failure(() => huge.transform(tableFromColumns(['id', 'spend'], [table.getChild('id')!.data[0], column('f64', (i) => (i === 9 ? 1e300 : 1), 0)])))).toMatch(/^E_NAN_INPUT: row 9, column "spend" is 1e\+300 after the prep steps, outside the float32 range/);
   });
 });

@@ -6,7 +6,7 @@ import type { RunOptions } from '../engine/executor.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
 import type { SegmentationModel } from '../core/model.js';
 import type { Dataset } from '../data/dataset.js';
-import { fastTransform } from '../prep/fastTransform.js';
+import { fastDataset } from '../prep/fastTransform.js';
 import type { ColumnType } from '../data/columnBuilder.js';
 import { csvRecords } from '../data/csvRecords.js';
 import type { TableFormat } from '../data/tableFormat.js';
@@ -179,12 +179,13 @@ export function wholeNumbersAsIntegers(table: Table): Table {
  * applies (an imputer and a scaler: no row is dropped, so the labels are the model's, row for row): one transform of
  * the batch serves both.
  */
-async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean): Promise<{ labels: Int32Array; proba?: Float64Array }> {
+async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[]): Promise<{ labels: Int32Array; proba?: Float64Array }> {
   const steps = model.pipeline.steps;
   if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) {
     return proba ? model.predictWithProba(batch, run) : { labels: await model.predict(batch, run) };
   }
-  const { dataset } = fastTransform(model.pipeline, batch);
+  // the feature columns go into the executor's memory when labelled: the next batch's transform may write them again
+  const dataset = fastDataset(model.pipeline, batch, reuse) ?? model.pipeline.transform(batch).dataset;
   const labels = await model.model.predict(dataset, run);
   if (!proba) return { labels };
   const soft = model.model as SegmentationModel & { predictProba(data: Dataset, o: RunOptions): Promise<Float64Array> };
@@ -289,6 +290,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   // --proba: one probability column per segment after the segment columns (earlier ones replaced)
   const replacing = (table: Table): string[] => [...replacedColumns(table, f.segmentColumn), ...(f.proba ? replacedProbaColumns(table, f.segmentColumn) : [])];
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
+  // float32 feature buffers, written again by each batch's transform
+  const reuse: Float32Array[] = [];
   const started = performance.now();
   const run = executor ? { executor, signal: ctx.signal } : { threads: ctx.threads, signal: ctx.signal };
   const fromCsv = inFormat === 'csv' || inFormat === 'tsv';
@@ -340,7 +343,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       }
       let labels: Int32Array, scored: Table;
       try {
-        const predicted = await predictBatch(model, batch, run, f.proba === true);
+        const predicted = await predictBatch(model, batch, run, f.proba === true, reuse);
         labels = predicted.labels;
         // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals)
         const kept = f.keep ? batch.select(f.keep) : batch;

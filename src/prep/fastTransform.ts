@@ -2,7 +2,7 @@
 // from the table's values straight into its Float32 column, with the same float64 arithmetic as the steps one by
 // one (so the same bytes), and no float64 column in between.
 import { DataType, Precision, type Table } from 'apache-arrow';
-import { fromColumns } from '../data/dataset.js';
+import { fromColumns, type Dataset } from '../data/dataset.js';
 import type { Pipeline, PipelineResult } from './pipeline.js';
 import { arrowNumeric, type ColumnMeta } from './frame.js';
 import { Imputer, type ImputerReport } from './imputer.js';
@@ -16,6 +16,7 @@ import type { PrepStep, StepReport } from './step.js';
  */
 export function elementwiseTransform<R>(
   table: Table, steps: readonly PrepStep[], inputs: readonly ColumnMeta[], featureNames: readonly string[], finish: (columns: Float32Array[], reports: StepReport[]) => R,
+  reuse?: Float32Array[],
 ): R | undefined {
   const [imputer, scaler] = steps.length === 2 ? steps : steps[0] instanceof Imputer ? [steps[0]] : [undefined, steps[0]];
   if (steps.length > 2 || (imputer && !(imputer instanceof Imputer)) || (scaler && !(scaler instanceof Scaler))) return undefined;
@@ -34,7 +35,13 @@ export function elementwiseTransform<R>(
     const fill = qi >= 0 ? imputer!.statistics[qi] : NaN;
     const scaled = method !== 'none', log = method === 'log1p' || method === 'log1pStandard';
     const center = scaled ? scaler!.centers[qs] : 0, scale = scaled ? scaler!.scales[qs] : 1;
-    const out = new Float32Array(n);
+    const q = columns.length;
+    let out: Float32Array;
+    if (reuse && reuse[q] && reuse[q].length >= n) out = reuse[q].subarray(0, n);
+    else {
+      out = new Float32Array(n);
+      if (reuse) reuse[q] = out;
+    }
     const step: ValueStep = { impute: qi >= 0, fill, scaled, log, center, scale };
     let filled = 0;
     const type = vec.type as DataType;
@@ -82,32 +89,52 @@ interface ValueStep {
 /**
  * Values [0, m) of one chunk into out[at...]: a missing value (null bit clear, or NaN) takes the fill when imputed,
  * then log1p and (v - center) / scale in float64 as the steps compute them, rounded to float32. Returns how many were
- * filled, or -1 where a value needs the step-by-step path (an infinite value, log1p's domain, a missing value left,
- * float32 overflow), which raises the error.
+ * filled, or -1 when a result is not finite (an infinite value, log1p's domain, a missing value left, float32
+ * overflow): the step-by-step path then raises the error. One test per chunk, not per value: f - f is 0 for a finite
+ * f and NaN otherwise, so their sum is 0 exactly when every result is finite.
  */
 function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | undefined, offset: number, out: Float32Array, at: number, s: ValueStep): number {
   const { impute, fill, scaled, log, center, scale } = s;
-  let filled = 0;
-  for (let i = 0; i < m; i++) {
-    let v = nums[i];
-    if (bitmap !== undefined && ((bitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) v = NaN;
-    else if (v === Infinity || v === -Infinity) return -1;
-    if (v !== v && impute) {
-      v = fill;
-      filled++;
-    }
-    if (scaled) {
-      if (log) {
-        if (v <= -1) return -1;
-        v = Math.log1p(v);
+  let filled = 0, check = 0;
+  if (bitmap === undefined && scaled && !log) {
+    // the common case (standard, min-max or robust scaling of a column without nulls) in its own loop
+    for (let i = 0; i < m; i++) {
+      let v = nums[i];
+      if (v !== v && impute) {
+        v = fill;
+        filled++;
       }
-      v = (v - center) / scale;
+      const f = Math.fround((v - center) / scale);
+      check += f - f;
+      out[at + i] = f;
     }
-    const f = Math.fround(v);
-    if (f - f !== 0) return -1;
-    out[at + i] = f;
+  } else {
+    for (let i = 0; i < m; i++) {
+      let v = nums[i];
+      if (bitmap !== undefined && ((bitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) v = NaN;
+      if (v !== v && impute) {
+        v = fill;
+        filled++;
+      }
+      if (scaled) {
+        if (log) v = Math.log1p(v);
+        v = (v - center) / scale;
+      }
+      const f = Math.fround(v);
+      check += f - f;
+      out[at + i] = f;
+    }
   }
-  return filled;
+  return check === 0 ? filled : -1;
+}
+
+/**
+ * The transformed rows as a Dataset when the column-by-column path applies (else undefined): scoring's transform,
+ * which needs no row index. `reuse` holds float32 buffers by feature, kept between calls: a buffer large enough is
+ * written again (the previous call's dataset must be done with), others are replaced by new ones.
+ */
+export function fastDataset(pipeline: Pipeline, table: Table, reuse?: Float32Array[]): Dataset | undefined {
+  return elementwiseTransform(table, pipeline.steps, pipeline.inputs, pipeline.featureNames, (columns) => fromColumns({ columns, names: pipeline.featureNames }), reuse);
 }
 
 /**

@@ -124,6 +124,16 @@ export function fromColumns(input: { readonly columns: readonly ArrayLike<number
   return seal(ds);
 }
 
+/**
+ * Float32 columns of equal length that the caller has just found finite, value by value (the prep transform's
+ * column-by-column path): the Dataset without a second scan. Not for data from outside the package.
+ */
+export function fromFiniteColumns(columns: Float32Array[], names: readonly string[]): Dataset {
+  const n = columns[0]?.length ?? 0;
+  if (n === 0 || columns.some((c) => c.length !== n)) throw new SegkitError('E_SHAPE_MISMATCH', 'finite columns must be non-empty and of one length');
+  return seal({ n, d: columns.length, columns, names: checkNames(names, columns.length) });
+}
+
 function arrowColumn(vec: Vector, name: string): Float32Array {
   const type = vec.type as DataType;
   if (!DataType.isInt(type) && !DataType.isFloat(type)) {

@@ -2,7 +2,7 @@
 // from the table's values straight into its Float32 column, with the same float64 arithmetic as the steps one by
 // one (so the same bytes), and no float64 column in between.
 import { DataType, Precision, type Table } from 'apache-arrow';
-import { fromColumns, type Dataset } from '../data/dataset.js';
+import { fromFiniteColumns, type Dataset } from '../data/dataset.js';
 import type { Pipeline, PipelineResult } from './pipeline.js';
 import { arrowNumeric, type ColumnMeta } from './frame.js';
 import { Imputer, type ImputerReport } from './imputer.js';
@@ -134,7 +134,7 @@ function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | 
  * written again (the previous call's dataset must be done with), others are replaced by new ones.
  */
 export function fastDataset(pipeline: Pipeline, table: Table, reuse?: Float32Array[]): Dataset | undefined {
-  return elementwiseTransform(table, pipeline.steps, pipeline.inputs, pipeline.featureNames, (columns) => fromColumns({ columns, names: pipeline.featureNames }), reuse);
+  return elementwiseTransform(table, pipeline.steps, pipeline.inputs, pipeline.featureNames, (columns) => fromFiniteColumns(columns, pipeline.featureNames), reuse);
 }
 
 /**
@@ -146,7 +146,7 @@ export function fastTransform(pipeline: Pipeline, table: Table): PipelineResult 
     const n = table.numRows;
     const rowIndex = new Int32Array(n);
     for (let i = 0; i < n; i++) rowIndex[i] = i;
-    return { dataset: fromColumns({ columns, names: pipeline.featureNames }), rowIndex, report: { rowsIn: n, rowsOut: n, steps } };
+    return { dataset: fromFiniteColumns(columns, pipeline.featureNames), rowIndex, report: { rowsIn: n, rowsOut: n, steps } };
   });
   return fast ?? pipeline.transform(table);
 }

@@ -243,19 +243,20 @@ export function replaceColumns(frame: Frame, replace: ReadonlyMap<string, readon
 
 /** A frame keeping only the rows whose `keep` flag is set. */
 export function keepRows(frame: Frame, keep: Uint8Array): Frame {
+  const m = frame.n, from = frame.rows;
   let n = 0;
-  for (let i = 0; i < frame.n; i++) n += keep[i];
-  if (n === frame.n) return frame;
+  for (let i = 0; i < m; i++) n += keep[i];
+  if (n === m) return frame;
   const rows = new Int32Array(n);
-  for (let i = 0, k = 0; i < frame.n; i++) if (keep[i]) rows[k++] = frame.rows[i];
+  for (let i = 0, k = 0; i < m; i++) if (keep[i]) rows[k++] = from[i];
   const columns = frame.columns.map((c): FrameColumn => {
     if (c.kind === 'numeric') {
-      const values = new Float64Array(n);
-      for (let i = 0, k = 0; i < frame.n; i++) if (keep[i]) values[k++] = c.values[i];
+      const values = new Float64Array(n), src = c.values;
+      for (let i = 0, k = 0; i < m; i++) if (keep[i]) values[k++] = src[i];
       return { kind: 'numeric', name: c.name, values };
     }
-    const values = new Array<string | null>(n);
-    for (let i = 0, k = 0; i < frame.n; i++) if (keep[i]) values[k++] = c.values[i];
+    const values = new Array<string | null>(n), src = c.values;
+    for (let i = 0, k = 0; i < m; i++) if (keep[i]) values[k++] = src[i];
     return { kind: 'categorical', name: c.name, values };
   });
   return { n, rows, columns };

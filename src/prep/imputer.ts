@@ -153,7 +153,8 @@ export class Imputer implements PrepStep {
       const fill = f.values[j];
       let out: Float64Array | undefined;
       let filled = 0;
-      for (let i = 0; i < frame.n; i++) {
+      const n = frame.n;
+      for (let i = 0; i < n; i++) {
         if (values[i] !== values[i]) {
           out ??= Float64Array.from(values);
           out[i] = fill;

@@ -232,8 +232,9 @@ export class OneHotEncoder implements PrepStep {
       const missingAt = e.missingColumn ? names.length - 1 : -1;
       let unknown = 0;
       let missing = 0;
-      for (let i = 0; i < frame.n; i++) {
-        let v = col.values[i];
+      const values = col.values, n = frame.n;
+      for (let i = 0; i < n; i++) {
+        let v = values[i];
         if (v === null) {
           missing++;
           if (missingAt >= 0) {

@@ -154,10 +154,11 @@ export class Outliers implements PrepStep {
         const high = f.highs[j];
         let out: Float64Array | undefined;
         let clipped = 0;
-        for (let i = 0; i < frame.n; i++) {
-          const v = col.values[i];
+        const values = col.values, n = frame.n;
+        for (let i = 0; i < n; i++) {
+          const v = values[i];
           if (v < low || v > high) {
-            out ??= Float64Array.from(col.values);
+            out ??= Float64Array.from(values);
             out[i] = v < low ? low : high;
             clipped++;
           }
@@ -173,8 +174,9 @@ export class Outliers implements PrepStep {
       const low = f.lows[j];
       const high = f.highs[j];
       let dropped = 0;
-      for (let i = 0; i < frame.n; i++) {
-        const v = col.values[i];
+      const values = col.values, n = frame.n;
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
         if (v < low || v > high) {
           keep[i] = 0;
           dropped++;

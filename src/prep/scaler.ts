@@ -204,8 +204,9 @@ export class Scaler implements PrepStep {
       const x = isLog(method) ? log1pColumn(col.values, frame.rows, name) : col.values;
       const c = f.centers[j];
       const s = f.scales[j];
-      const out = new Float64Array(frame.n);
-      for (let i = 0; i < frame.n; i++) out[i] = (x[i] - c) / s;
+      const n = frame.n;
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = (x[i] - c) / s;
       replace.set(name, [{ kind: 'numeric', name, values: out }]);
     });
     return { frame: replaceColumns(frame, replace), report: { kind: 'scaler', columns: f.columns } };

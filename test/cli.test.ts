@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RecordBatchStreamWriter, tableFromIPC, type Table } from 'apache-arrow';
+import { Dictionary, Int32, RecordBatchStreamWriter, Table as ArrowTable, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentModel } from '../src/workflow/segmentModel.js';
 import { readTable } from '../src/data/readTable.node.js';
@@ -39,6 +39,7 @@ function ok(args: readonly string[], options?: { input?: string }): Run {
 }
 
 const path = (name: string) => join(dir, name);
+const DataTypeIsDictionary = (t: unknown): boolean => t instanceof Dictionary;
 const column = (t: Table, name: string) => Array.from(t.getChild(name)!.toArray() as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v));
 
 // ---- test data: three customer groups a k-means with standard scaling separates exactly -------------------------
@@ -350,6 +351,31 @@ describe('segkit score', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--keep: column "spend" is not in "customers\.csv"/);
     expect(existsSync(path('scored/none.csv'))).toBe(false);
+  });
+
+  it('keeps an input\'s own dictionary columns beside the segment names (dictionary ids as other tools number them, from 0)', async () => {
+    const table = await readTable(path('customers.csv'));
+    const cols: Record<string, unknown> = {};
+    for (const f of table.schema.fields) cols[f.name] = table.getChild(f.name);
+    // a categorical column with dictionary id 0, as pyarrow writes pandas categoricals
+    cols.plan = vectorFromArray(rows.map((x) => x.plan), new Dictionary(new Utf8(), new Int32(), 0));
+    writeFileSync(path('dict-input.arrow'), tableToIPC(new ArrowTable(cols as never), 'file'));
+    const plans = rows.map((x) => x.plan);
+    for (const out of ['scored/dict.arrow', 'scored/dict.csv']) {
+      ok(['score', 'dict-input.arrow', '--model', 'out/model.json', '--out', out, '--threads', '1']);
+      const t = out.endsWith('.arrow') ? tableFromIPC(readFileSync(path(out))) : await readTable(path(out));
+      expect(column(t, 'segment')).toEqual(column(main.out, 'segment'));
+      expect(column(t, 'segment_name')).toEqual(column(main.out, 'segment_name'));
+      expect(Array.from({ length: N }, (_, i) => t.getChild('plan')!.get(i))).toEqual(plans);
+    }
+    // segment on it, and segkit's own Arrow output scored again under another segment column
+    ok(['segment', 'dict-input.arrow', '--k', '3', '--seed', '1', '--threads', '1', '--out', 'scored/dict-seg.arrow']);
+    ok(['score', 'scored/dict-seg.arrow', '--model', 'out/model.json', '--out', 'scored/dict-again.arrow', '--segment-column', 'seg2', '--threads', '1']);
+    const again = tableFromIPC(readFileSync(path('scored/dict-again.arrow')));
+    expect(column(again, 'seg2')).toEqual(column(main.out, 'segment'));
+    expect(again.schema.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['segment_name', 'seg2_name', 'plan']));
+    const ids = again.schema.fields.filter((f) => DataTypeIsDictionary(f.type)).map((f) => (f.type as Dictionary).id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('scores Parquet input to Parquet output, and stdin to stdout', async () => {

@@ -1,4 +1,4 @@
-import { Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
+import { DataType, Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 
 /** The name of the rows no cluster took: its own group, never a segment. */
@@ -35,7 +35,7 @@ export function withSegments(table: Table, labels: Int32Array, names: readonly s
   // the unassigned rows' name is one more entry after the segments'
   const all = unassigned ? [...names, UNASSIGNED] : names;
   const codes = unassigned ? Int32Array.from(labels, (l, i) => (l >= 0 ? l : unassigned[i] ? names.length : -1)) : labels;
-  const text = options.dictionary ? namesDictionary(codes, all) : namesByLabel(codes, all);
+  const text = options.dictionary ? namesDictionary(codes, all, dictionaryIds(data.map((d) => d.type))) : namesByLabel(codes, all);
   return tableFromColumns([...fields.map((f) => f.name), cols.id, cols.name], [...data, ids, text], table.schema.metadata);
 }
 
@@ -64,26 +64,42 @@ function namesByLabel(labels: Int32Array, names: readonly string[]): Data<Utf8> 
   return makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets, data });
 }
 
+/** The dictionary ids the columns' types use, nested types included (a schema may not give one id two dictionaries). */
+function dictionaryIds(types: readonly DataType[]): Set<number> {
+  const ids = new Set<number>();
+  const visit = (t: DataType): void => {
+    if (DataType.isDictionary(t)) {
+      ids.add(t.id);
+      visit(t.dictionary);
+    }
+    for (const child of t.children ?? []) visit(child.type);
+  };
+  types.forEach(visit);
+  return ids;
+}
+
 /**
- * One dictionary type and values per list of names, kept for the batches that follow: an Arrow IPC writer writes a
- * dictionary once when every batch shares it (a file may not replace one), and a batch whose dictionary type has
- * another id would start a new schema.
+ * One dictionary type and values per list of names and id, kept for the batches that follow: an Arrow IPC writer
+ * writes a dictionary once when every batch shares it (a file may not replace one), and a batch whose dictionary
+ * type has another id would start a new schema. The id is one above the input's own dictionaries' (the same for
+ * every batch of one input, whose batches share a schema).
  */
 const dictionaries = new Map<string, { type: Dictionary<Utf8, Int32>; values: Vector<Utf8> }>();
 
-function sharedDictionary(names: readonly string[]): { type: Dictionary<Utf8, Int32>; values: Vector<Utf8> } {
-  const key = JSON.stringify(names);
+function sharedDictionary(names: readonly string[], taken: ReadonlySet<number>): { type: Dictionary<Utf8, Int32>; values: Vector<Utf8> } {
+  const id = taken.size === 0 ? 0 : Math.max(...taken) + 1;
+  const key = `${id}:${JSON.stringify(names)}`;
   let entry = dictionaries.get(key);
   if (!entry) {
     if (dictionaries.size >= 16) dictionaries.delete(dictionaries.keys().next().value!);
-    entry = { type: new Dictionary(new Utf8(), new Int32()), values: makeVector(utf8Data([...names])) };
+    entry = { type: new Dictionary(new Utf8(), new Int32(), id), values: makeVector(utf8Data([...names])) };
     dictionaries.set(key, entry);
   }
   return entry;
 }
 
-/** The segment names as a Utf8 dictionary column indexed by the labels (null for -1). */
-function namesDictionary(labels: Int32Array, names: readonly string[]): Data<Dictionary<Utf8, Int32>> {
+/** The segment names as a Utf8 dictionary column indexed by the labels (null for -1), its id none of `taken`. */
+function namesDictionary(labels: Int32Array, names: readonly string[], taken: ReadonlySet<number>): Data<Dictionary<Utf8, Int32>> {
   const n = labels.length;
   let nullCount = 0;
   for (let i = 0; i < n; i++) if (labels[i] < 0) nullCount++;
@@ -93,6 +109,6 @@ function namesDictionary(labels: Int32Array, names: readonly string[]): Data<Dic
     for (let i = 0; i < n; i++) if (labels[i] >= 0) nullBitmap[i >> 3] |= 1 << (i & 7);
   }
   const codes = nullCount > 0 ? Int32Array.from(labels, (l) => (l < 0 ? 0 : l)) : labels;
-  const { type, values } = sharedDictionary(names);
+  const { type, values } = sharedDictionary(names, taken);
   return makeData({ type, length: n, nullCount, nullBitmap, data: codes, dictionary: values });
 }

@@ -96,6 +96,12 @@ describe('segkit segment --algorithm gmm', () => {
     const head = readFileSync(path('again.csv'), 'utf8').split('\n')[0].split(',');
     expect(head.filter((h) => h.startsWith('segment_proba_'))).toEqual([]);
     expect(head).toContain('segment');
+    // scoring that output without --proba drops them too, with a note
+    const rescored = ok(['score', 'gmm.csv', '--model', 'gmm.json', '--out', 'rescored.csv']);
+    expect(rescored.stderr).toContain('segment_proba_0');
+    const head2 = readFileSync(path('rescored.csv'), 'utf8').split('\n')[0].split(',');
+    expect(head2.filter((h) => h.startsWith('segment_proba_'))).toEqual([]);
+    expect(head2).toContain('segment_name');
   });
 
   it('--k auto compares covariance types by BIC; the report shows membership certainty and the BIC curve', () => {

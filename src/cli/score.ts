@@ -22,7 +22,7 @@ import { addFormatOption, formatFlag } from './prepOptions.js';
 import { atRow, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
-import { replacedProbaColumns, withProbabilities } from './probaColumns.js';
+import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
 import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
 import { bareModel } from './bareModel.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
@@ -288,7 +288,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   const names = model.names;
   const what = inputName(input);
   // --proba: one probability column per segment after the segment columns (earlier ones replaced)
-  const replacing = (table: Table): string[] => [...replacedColumns(table, f.segmentColumn), ...(f.proba ? replacedProbaColumns(table, f.segmentColumn) : [])];
+  // old probability columns describe another segmentation: new ones replace them with --proba, none without (as segment)
+  const replacing = (table: Table): string[] => [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   // float32 feature buffers, written again by each batch's transform
   const reuse: Float32Array[] = [];
@@ -346,7 +347,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         const predicted = await predictBatch(model, batch, run, f.proba === true, reuse);
         labels = predicted.labels;
         // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals)
-        const kept = f.keep ? batch.select(f.keep) : batch;
+        const selected = f.keep ? batch.select(f.keep) : batch;
+        const kept = f.proba ? selected : withoutProbabilities(selected, f.segmentColumn);
         const shown = fromCsv && csvOut ? wholeNumbersAsIntegers(kept) : kept;
         // names as a dictionary column: CSV formats each name once; Arrow stores each once (one dictionary per file)
         scored = withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut || outFormat === 'arrow' });

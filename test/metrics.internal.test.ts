@@ -140,3 +140,40 @@ describe('chooseK', () => {
     await expect(p).rejects.toMatchObject({ code: 'E_ABORTED' });
   });
 });
+
+describe('silhouette kernel on row ranges of any length', () => {
+  it('a range of 1 to 7 rows gives each row the sums it gets in a range of whole groups of 4, bit for bit, and writes nothing past its rows', async () => {
+    const { instantiateKernels } = await import('../src/kernels/wasm.js');
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    const kern = await instantiateKernels(memory, false);
+    // three clusters of 5, 6 and 3 rows, each segment starting at a multiple of 4 (20 stored rows), 5 features
+    const d = 5, k = 3, rows = 20, stride = 20, tile = 8;
+    const segStart = Int32Array.of(0, 8, 16), segEnd = Int32Array.of(5, 14, 19);
+    const rng = createRandom(5);
+    const X = 1024, SEG = X + 4 * stride * d, OUT = SEG + 32;
+    new Float32Array(memory.buffer, X, stride * d).set(Float32Array.from({ length: stride * d }, () => rng.normal() * 2));
+    new Int32Array(memory.buffer, SEG, 2 * k).set([...segStart, ...segEnd]);
+    const run = (a0: number, a1: number): Float64Array => {
+      const out = new Float64Array(memory.buffer, OUT, (a1 - a0) * k + 8);
+      out.fill(0);
+      out.fill(-7, (a1 - a0) * k);
+      kern.silhouetteSums(X, stride, d, a0, a1, rows, tile, SEG, SEG + 4 * k, k, OUT);
+      // the guard after the range's sums is untouched
+      expect(Array.from(out.subarray((a1 - a0) * k))).toEqual(new Array(8).fill(-7));
+      return Float64Array.from(out.subarray(0, (a1 - a0) * k));
+    };
+    const whole = run(0, rows);
+    for (let a0 = 0; a0 < rows; a0++) {
+      for (let len = 1; len <= 7 && a0 + len <= rows; len++) {
+        const part = run(a0, a0 + len);
+        expect(bytesOf(part), `rows ${a0}..${a0 + len}`).toEqual(bytesOf(whole.subarray(a0 * k, (a0 + len) * k)));
+      }
+    }
+    // not vacuous: every row has a positive sum to some cluster
+    for (let a = 0; a < rows; a++) expect(Math.max(...whole.subarray(a * k, (a + 1) * k))).toBeGreaterThan(0);
+  });
+});
+
+function bytesOf(a: Float64Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+}

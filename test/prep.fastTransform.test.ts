@@ -111,7 +111,8 @@ describe('the transform of imputers and scalers on an Arrow table', () => {
         return makeData({ type: new Float64(), length: n, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: v });
       }));
     // the column-by-column path declines each of these tables (and its buffers are not the result), leaving the error to the steps
-    for (const t of [bad('spend', 321, Infinity), bad('spend', 321, -Infinity), bad('rate', 77, -1), bad('rate', 78, -3)]) {
+    // tenure: scaled, no nulls (the loop of its own); spend: nulls; rate: log1p
+    for (const t of [bad('spend', 321, Infinity), bad('spend', 321, -Infinity), bad('rate', 77, -1), bad('rate', 78, -3), bad('tenure', 10, Infinity), bad('tenure', 11, -Infinity), bad('tenure', 12, 1e300)]) {
       expect(elementwiseTransform(t, p.steps, p.inputs, p.featureNames, () => 'taken')).toBeUndefined();
       expect(fastDataset(p, t, [])).toBeUndefined();
     }

@@ -125,8 +125,8 @@ export function fromColumns(input: { readonly columns: readonly ArrayLike<number
 }
 
 /**
- * Float32 columns of equal length that the caller has just found finite, value by value (the prep transform's
- * column-by-column path): the Dataset without a second scan. Not for data from outside the package.
+ * Float32 columns of equal length that the caller has just found finite (the prep transform's column-by-column
+ * path, which checks each chunk's results): the Dataset without a second scan. Not for data from outside the package.
  */
 export function fromFiniteColumns(columns: Float32Array[], names: readonly string[]): Dataset {
   const n = columns[0]?.length ?? 0;

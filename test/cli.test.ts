@@ -289,6 +289,12 @@ describe('segkit score', () => {
     expect(column(t, 'customer_id')).toEqual(rows.map((x) => x.customer_id));
     expect(column(t, 'segment')).toEqual(column(main.out, 'segment'));
     expect(column(t, 'segment_name')).toEqual(column(main.out, 'segment_name'));
+    // batches after the first are formatted on a worker thread: the same bytes as one batch formatted here, as TSV too
+    ok(['score', 'customers.csv', '--model', 'out/model.json', '--out', 'scored/one-batch.csv', '--batch-size', '1000', '--threads', '1']);
+    expect(readFileSync(path('scored/scored.csv')).equals(readFileSync(path('scored/one-batch.csv')))).toBe(true);
+    ok(['score', 'customers.csv', '--model', 'out/model.json', '--out', 'scored/batches.tsv', '--batch-size', '7', '--threads', '1']);
+    ok(['score', 'customers.csv', '--model', 'out/model.json', '--out', 'scored/one-batch.tsv', '--batch-size', '1000', '--threads', '1']);
+    expect(readFileSync(path('scored/batches.tsv')).equals(readFileSync(path('scored/one-batch.tsv')))).toBe(true);
   });
 
   it('reports rows, rows/s and segment sizes with --json', () => {
@@ -384,6 +390,9 @@ describe('segkit score', () => {
     const r = ok(['score', '-', '--model', 'out/model.json', '--out', '-', '--threads', '2'], { input: readFileSync(path('customers.csv'), 'utf8') });
     writeFileSync(path('scored/stdout.csv'), r.stdout);
     expect(column(await readTable(path('scored/stdout.csv')), 'segment')).toEqual(column(main.out, 'segment'));
+    // several batches to standard output, in order
+    const batches = ok(['score', '-', '--model', 'out/model.json', '--out', '-', '--batch-size', '40', '--threads', '2'], { input: readFileSync(path('customers.csv'), 'utf8') });
+    expect(batches.stdout).toBe(r.stdout);
   });
 
   it('fails with exit 1 naming the column when the input lacks one the model reads, leaving no output', () => {

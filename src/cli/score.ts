@@ -1,4 +1,5 @@
-import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData } from 'apache-arrow';
+import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData, tableToIPC } from 'apache-arrow';
+import { Piscina } from 'piscina';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { bullmqExecutor, type Executor } from '../index.node.js';
@@ -25,6 +26,7 @@ import { replacedColumns, replacingNote, withSegments } from './withSegments.js'
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
 import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
 import { bareModel } from './bareModel.js';
+import type { CsvFormatTask } from './csvFormatWorker.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 
 interface ScoreFlags extends CommonFlags {
@@ -257,11 +259,43 @@ interface TableSink {
 async function openSink(path: string, format: TableFormat): Promise<TableSink> {
   if (format === 'csv' || format === 'tsv') {
     const sink = await CsvSink.open(path);
+    const delimiter = format === 'tsv' ? '\t' : undefined;
+    // A worker thread formats each batch after the first while this thread reads and scores the next; batches are
+    // written in order, at most two in flight. The first batch is formatted here: a one-batch input starts no worker.
+    let pool: Piscina | undefined;
+    let chain: Promise<void> = Promise.resolve();
+    const stop = async (): Promise<void> => {
+      const p = pool;
+      pool = undefined;
+      await p?.destroy();
+    };
     return {
-      // bytes go to the file as they are, with no round trip through a string
-      write: (scored, first) => sink.write(writeCsvBytes(scored, { header: first, ...(format === 'tsv' ? { delimiter: '\t' } : {}) })),
-      commit: (signal) => sink.commit(signal),
-      discard: () => sink.discard(),
+      write: async (scored, first) => {
+        const before = chain;
+        if (first || scored.numRows === 0) {
+          // bytes go to the file as they are, with no round trip through a string
+          const bytes = writeCsvBytes(scored, { header: first, ...(delimiter ? { delimiter } : {}) });
+          chain = before.then(() => sink.write(bytes));
+        } else {
+          pool ??= new Piscina({ filename: new URL('./csvFormatWorker.js', import.meta.url).href, minThreads: 1, maxThreads: 1 });
+          const ipc = tableToIPC(scored, 'stream');
+          const job = pool.run({ ipc, header: false, delimiter } satisfies CsvFormatTask, { transferList: [ipc.buffer as ArrayBuffer] }) as Promise<Uint8Array>;
+          job.catch(() => undefined);
+          chain = before.then(async () => sink.write(await job));
+        }
+        chain.catch(() => undefined);
+        await before;
+      },
+      commit: async (signal) => {
+        await chain;
+        await stop();
+        await sink.commit(signal);
+      },
+      discard: async () => {
+        await chain.catch(() => undefined);
+        await stop();
+        await sink.discard();
+      },
     };
   }
   if (format === 'arrow' && path !== '-') return ArrowFileSink.open(path);

@@ -1,0 +1,17 @@
+// A worker thread of `segkit score`: it formats scored batches as CSV while the calling thread reads and scores the
+// next one. A batch comes as Arrow IPC bytes; its CSV bytes go back moved, not copied.
+import { tableFromIPC } from 'apache-arrow';
+import { Piscina } from 'piscina';
+import { writeCsvBytes } from '../data/writeCsv.js';
+
+export interface CsvFormatTask {
+  ipc: Uint8Array;
+  header: boolean;
+  delimiter?: string;
+}
+
+export default function formatCsv(task: CsvFormatTask): unknown {
+  const bytes = writeCsvBytes(tableFromIPC(task.ipc), { header: task.header, ...(task.delimiter ? { delimiter: task.delimiter } : {}) });
+  // the bytes are a view of a larger buffer: a copy of just them is moved
+  return Piscina.move(bytes.slice());
+}

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Dictionary, Int32, RecordBatchStreamWriter, Table as ArrowTable, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type Table } from 'apache-arrow';
+import { DataType, Dictionary, Int32, RecordBatchStreamWriter, Table as ArrowTable, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentModel } from '../src/workflow/segmentModel.js';
 import { readTable } from '../src/data/readTable.node.js';
@@ -39,7 +39,6 @@ function ok(args: readonly string[], options?: { input?: string }): Run {
 }
 
 const path = (name: string) => join(dir, name);
-const DataTypeIsDictionary = (t: unknown): boolean => t instanceof Dictionary;
 const column = (t: Table, name: string) => Array.from(t.getChild(name)!.toArray() as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v));
 
 // ---- test data: three customer groups a k-means with standard scaling separates exactly -------------------------
@@ -380,7 +379,7 @@ describe('segkit score', () => {
     const again = tableFromIPC(readFileSync(path('scored/dict-again.arrow')));
     expect(column(again, 'seg2')).toEqual(column(main.out, 'segment'));
     expect(again.schema.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['segment_name', 'seg2_name', 'plan']));
-    const ids = again.schema.fields.filter((f) => DataTypeIsDictionary(f.type)).map((f) => (f.type as Dictionary).id);
+    const ids = again.schema.fields.filter((f) => DataType.isDictionary(f.type)).map((f) => (f.type as Dictionary).id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 

@@ -12,6 +12,6 @@ export interface CsvFormatTask {
 
 export default function formatCsv(task: CsvFormatTask): unknown {
   const bytes = writeCsvBytes(tableFromIPC(task.ipc), { header: task.header, ...(task.delimiter ? { delimiter: task.delimiter } : {}) });
-  // the bytes are a view of a larger buffer: a copy of just them is moved
-  return Piscina.move(bytes.slice());
+  // a view of the formatting buffer: the buffer itself is moved (it is this call's own), the view keeps its length
+  return Piscina.move(bytes);
 }

@@ -103,13 +103,16 @@ function namesDictionary(labels: Int32Array, names: readonly string[], taken: Re
   const n = labels.length;
   let nullCount = 0;
   for (let i = 0; i < n; i++) if (labels[i] < 0) nullCount++;
+  // a buffer of its own, never the segment ids' (Arrow's IPC writer lays out two columns sharing one buffer wrongly)
+  const codes = labels.slice();
   let nullBitmap: Uint8Array | undefined;
   if (nullCount > 0) {
     nullBitmap = new Uint8Array((n + 7) >> 3);
-    for (let i = 0; i < n; i++) if (labels[i] >= 0) nullBitmap[i >> 3] |= 1 << (i & 7);
+    for (let i = 0; i < n; i++) {
+      if (labels[i] >= 0) nullBitmap[i >> 3] |= 1 << (i & 7);
+      else codes[i] = 0;
+    }
   }
-  // a buffer of its own, never the segment ids' (Arrow's IPC writer lays out two columns sharing one buffer wrongly)
-  const codes = Int32Array.from(labels, (l) => (l < 0 ? 0 : l));
   const { type, values } = sharedDictionary(names, taken);
   return makeData({ type, length: n, nullCount, nullBitmap, data: codes, dictionary: values });
 }

@@ -43,8 +43,9 @@ const BOUNDS_AFTER = 0.005;
 
 /**
  * Share of distances computed above which the bounds are given up for the rest of the fit. A bounded pass costs about
- * the data's scan plus the computed share's distances at several times a plain pass's cost each (measured with
- * bench/engine.bench.mjs's blobs at 1M x 16, k = 8: 5 ms at 1%, 13 ms at 10%, 29-41 ms at 50%, against 8-10 ms plain);
+ * the data's scan plus the computed share's distances at several times a plain pass's cost each (measured on
+ * bench/blobs.mjs's 1M x 16, k = 8, from centres that move far late in the fit: 5 ms at 1%, 13 ms at 10%, 29-41 ms at
+ * 50%, against 8-10 ms plain);
  * once centres move far enough to leave this share open, the passes that follow prune little too.
  */
 const BOUNDS_GIVE_UP = 0.3;

@@ -97,7 +97,8 @@ function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | 
   const { impute, fill, scaled, log, center, scale } = s;
   let filled = 0, check = 0;
   if (bitmap === undefined && scaled && !log) {
-    // the common case (standard, min-max or robust scaling of a column without nulls) in its own loop
+    // the common case (standard, min-max or robust scaling of a column without nulls) in its own loop: one loop for
+    // every case ran it at 11-12 ns a value once it had also seen nulls or log1p, against 2.8 ns here
     for (let i = 0; i < m; i++) {
       let v = nums[i];
       if (v !== v && impute) {

@@ -1,12 +1,13 @@
 import { scratchCopy, view, type Shard } from './shard.js';
 
 /**
- * Count tables for the keyCount kernel (see assembly/keyCount.ts): 2,048 blocks, their entries and counters; empty
- * `blk`, `gsh` and `sub` count each value in the counter of its block (the first histogram).
+ * Count tables for the keyCount kernel (see assembly/keyCount.ts): per block of 2,048 its first entry and entry size
+ * (`bg`), the entries and the counters; empty `bg` and `sub` count each value in the counter of its block (the first
+ * histogram).
  */
 export interface KeyTables {
-  blk: Int32Array;
-  gsh: Int32Array;
+  /** Per block: its first entry in `sub` << 5 | log2 of the keys per entry. */
+  bg: Int32Array;
   sub: Int32Array;
   /** Counters named by the entries. */
   counters: number;
@@ -14,7 +15,7 @@ export interface KeyTables {
 
 /** Scratch bytes `keyCounter` needs for these tables on shards of `rows` rows. */
 export function keyCountBytes(t: KeyTables, rows: number): number {
-  return 4 * (2 * 2048 + t.sub.length + t.counters + rows) + 8 + 6 * 64;
+  return 4 * (2048 + t.sub.length + t.counters + rows) + 8 + 6 * 64;
 }
 
 /**
@@ -23,12 +24,12 @@ export function keyCountBytes(t: KeyTables, rows: number): number {
  * values in row order. Each call's counters are a fresh array.
  */
 export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) => { counts: Int32Array; slow: Int32Array; sum: number } {
-  const direct = t.blk.length === 0;
-  const blk = direct ? 0 : scratchCopy(sh, t.blk), gsh = direct ? 0 : scratchCopy(sh, t.gsh), sub = direct ? 0 : scratchCopy(sh, t.sub);
+  const direct = t.bg.length === 0;
+  const bg = direct ? 0 : scratchCopy(sh, t.bg), sub = direct ? 0 : scratchCopy(sh, t.sub);
   const cnt = sh.scratch.alloc(4 * t.counters), slow = sh.scratch.alloc(4 * sh.rows), out = sh.scratch.alloc(8);
   return (j, sum) => {
     view(sh.mem, 'i32', cnt, t.counters).fill(0);
-    const n = sh.mem.kernels.keyCount(sh.x + 4 * (j * sh.stride + sh.row0), sh.rows, blk, gsh, sub, cnt, slow, sum ? out : 0);
+    const n = sh.mem.kernels.keyCount(sh.x + 4 * (j * sh.stride + sh.row0), sh.rows, bg, sub, cnt, slow, sum ? out : 0);
     return {
       counts: view(sh.mem, 'i32', cnt, t.counters).slice(),
       slow: view(sh.mem, 'i32', slow, n).slice(),

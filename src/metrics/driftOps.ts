@@ -73,7 +73,7 @@ export interface ScanPartial {
 }
 
 /** keyCount without tables, for the first histogram: counter t is block t. */
-const TOP_TABLES: KeyTables = { blk: new Int32Array(0), gsh: new Int32Array(0), sub: new Int32Array(0), counters: TOP_BUCKETS };
+const TOP_TABLES: KeyTables = { bg: new Int32Array(0), sub: new Int32Array(0), counters: TOP_BUCKETS };
 
 /** Pass 1 over a snapshot: top-bit histograms, sums and missing counts per feature; per-segment totals. */
 export const driftScanOp = defineOp<ScanState, ScanPartial>({
@@ -173,10 +173,11 @@ export interface RefinePartial {
 
 /**
  * A feature's cells as tables, so most values find their counter without a branch: block `top` has entries of
- * 2^gsh[top] keys from `blk[top]` in `sub`. An entry >= 0 packs a counter index (<< 5) and the shift of the key's
- * offset within the entry (a value's counter is the index plus that shifted offset): an entry outside every cell
- * names the trash counter, with shift 31, or is SKIP (the kernel passes its values by). An entry equal to SLOW holds
- * values to collect or cells finer than the entry, found by a binary search over the block's cells.
+ * 2^gsh[top] keys from `blk[top]` in `sub` (the kernel reads both from bg[top] = blk[top] << 5 | gsh[top]). An entry
+ * >= 0 packs a counter index (<< 5) and the shift of the key's offset within the entry (a value's counter is the index
+ * plus that shifted offset): an entry outside every cell names the trash counter, with shift 31, or is SKIP (the
+ * kernel passes its values by). An entry equal to SLOW holds values to collect or cells finer than the entry, found
+ * by a binary search over the block's cells.
  */
 interface Lookup {
   tables: KeyTables;
@@ -237,7 +238,9 @@ function lookupOf(f: RefineFeature): Lookup {
       sub[e] = sh >= g ? Math.floor(first) * 32 + 31 : first * 32 + sh;
     }
   }
-  l = { tables: { blk, gsh, sub, counters: trash + 1 }, off, offLast, begin, end, trash };
+  const bg = new Int32Array(TOP_BUCKETS);
+  for (let t = 0; t < TOP_BUCKETS; t++) bg[t] = blk[t] * 32 + gsh[t];
+  l = { tables: { bg, sub, counters: trash + 1 }, off, offLast, begin, end, trash };
   lookups.set(f, l);
   return l;
 }

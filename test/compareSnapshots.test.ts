@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { tableFromArrays } from 'apache-arrow';
+import { Table, tableFromArrays } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, fromColumns, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
 import { twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
 import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
-import { checkUniqueIds, IdIndex } from '../src/workflow/snapshotColumns.js';
+import { checkUniqueIds, IdIndex, readIds } from '../src/workflow/snapshotColumns.js';
 import { labelUncentredOp } from '../src/core/kmeansOps.js';
 import type { KMeansModel } from '../src/core/kmeansModel.js';
 import { failure } from './helpers.js';
@@ -303,6 +303,33 @@ describe('matching customers by id', () => {
     expect(() => checkUniqueIds(ids([...values, values[5], values[5]]), 'after', 'customer_id')).toThrow(`twice (rows 5 and ${values.length})`);
     expect(() => checkUniqueIds(ids(values), 'after', 'customer_id')).not.toThrow();
     expect(() => checkUniqueIds({ kind: 'string', values: ['a', 'b', 'a'] }, 'after', 'customer_id')).toThrow('customer_id "a" twice (rows 0 and 2)');
+  });
+  it('integer Arrow id columns (one Int32 chunk used as it is, several chunks, narrower types) match as float64 ids do', () => {
+    const values = [5, -1000, 6, 7, 8, 12, 0, 2147483647, -2147483648];
+    const probe = [...values, 4, 13, -1, 2147483646];
+    const want = probe.map((x) => values.findIndex((y) => y === x));
+    const one = new Int32Array(values);
+    const t = tableFromArrays({ id: one });
+    const single = readIds(t, 'id', 'before');
+    expect(single.kind).toBe('number');
+    expect(single.values).toBeInstanceOf(Int32Array);
+    // no copy: the table's own buffer
+    expect(single.values.buffer).toBe(t.getChild('id')!.data[0].values.buffer);
+    const chunked = readIds(new Table([tableFromArrays({ id: one.subarray(0, 4) }), tableFromArrays({ id: one.subarray(4) })].flatMap((t) => t.batches)), 'id', 'before');
+    expect(chunked.values).toBeInstanceOf(Int32Array);
+    expect([...chunked.values]).toEqual(values);
+    const narrow = readIds(tableFromArrays({ id: Uint16Array.from([3, 65535, 0]) }), 'id', 'before');
+    expect([...narrow.values]).toEqual([3, 65535, 0]);
+    for (const before of [single, chunked, ids(values)]) {
+      const index = new IdIndex(before, 'before', 'customer_id');
+      expect([...index.findAll({ kind: 'number', values: Int32Array.from(probe) })]).toEqual(want);
+      expect([...index.findAll(ids(probe))]).toEqual(want);
+      expect([...index.findAll(ids([7.5, 6.000000000000001]))]).toEqual([-1, -1]);
+    }
+    // an Int32 id seen twice names both rows, with and without an index
+    const dup = { kind: 'number' as const, values: Int32Array.from([...values, 12]) };
+    expect(() => new IdIndex(dup, 'after', 'customer_id')).toThrow(`snapshot "after" has customer_id 12 twice (rows 5 and ${values.length})`);
+    expect(() => checkUniqueIds(dup, 'after', 'customer_id')).toThrow(`customer_id 12 twice (rows 5 and ${values.length})`);
   });
   it('an empty id column finds nothing', () => {
     expect(new IdIndex(ids([]), 'before', 'customer_id').find(ids([3]), 0)).toBe(-1);

@@ -226,6 +226,32 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
 }
 
 /**
+ * The migration counts of returning customers (flat k x k, before by after), the new customers per segment after and
+ * the gone ones per segment before, and the movers' rows (after, before) in pairs; rowB[j] is after-row j's row
+ * before, or -1. In a function of its own, so its loops are compiled apart from the async caller.
+ */
+function migrate(labelsB: Int32Array, labelsA: Int32Array, rowB: Int32Array, k: number) {
+  const flat = new Float64Array(k * k);
+  const fresh = new Array<number>(k).fill(0), gone = new Array<number>(k).fill(0);
+  const matched = new Uint8Array(labelsB.length);
+  const moverRows: number[] = [];
+  let returning = 0, moved = 0;
+  for (let j = 0; j < labelsA.length; j++) {
+    const i = rowB[j];
+    const la = labelsA[j];
+    if (i < 0) { if (la >= 0) fresh[la]++; continue; }
+    matched[i] = 1;
+    const lb = labelsB[i];
+    if (la < 0 || lb < 0) continue;
+    flat[lb * k + la]++;
+    returning++;
+    if (la !== lb) { moved++; moverRows.push(j, i); }
+  }
+  for (let i = 0; i < labelsB.length; i++) if (!matched[i] && labelsB[i] >= 0) gone[labelsB[i]]++;
+  return { flat, fresh, gone, returning, moved, moverRows };
+}
+
+/**
  * Compares two snapshots of the same customers under one model: who moved between segments (a migration matrix
  * with new and gone customers), how each segment grew or shrank, per-feature drift (PSI at the baseline's deciles
  * and the exact two-sample Kolmogorov-Smirnov test), the change in value per segment, and a recommendation in
@@ -326,24 +352,7 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   const [distB, distA] = inModelSpace.length === 2 ? inModelSpace : [drift.before, drift.after];
 
   // migration by id
-  const flat = new Float64Array(k * k);
-  const fresh = new Array<number>(k).fill(0), gone = new Array<number>(k).fill(0);
-  const matched = new Uint8Array(labelsB.length);
-  const moverRows: number[] = [];
-  let returning = 0, moved = 0;
-  const rowB = indexB.findAll(idsA);
-  for (let j = 0; j < labelsA.length; j++) {
-    const i = rowB[j];
-    const la = labelsA[j];
-    if (i < 0) { if (la >= 0) fresh[la]++; continue; }
-    matched[i] = 1;
-    const lb = labelsB[i];
-    if (la < 0 || lb < 0) continue;
-    flat[lb * k + la]++;
-    returning++;
-    if (la !== lb) { moved++; moverRows.push(j, i); }
-  }
-  for (let i = 0; i < labelsB.length; i++) if (!matched[i] && labelsB[i] >= 0) gone[labelsB[i]]++;
+  const { flat, fresh, gone, returning, moved, moverRows } = migrate(labelsB, labelsA, indexB.findAll(idsA), k);
   const counts = Array.from({ length: k }, (_, c) => Array.from(flat.subarray(c * k, (c + 1) * k)));
   const movers: Movers = { id: new Array(moverRows.length / 2), from: new Int32Array(moverRows.length / 2), to: new Int32Array(moverRows.length / 2) };
   for (let q = 0; q < moverRows.length; q += 2) {

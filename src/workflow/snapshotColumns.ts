@@ -6,7 +6,13 @@ import { SegkitError, describe } from '../util/errors.js';
 import { isArrowTable } from '../data/dataset.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 
-export type Ids = { kind: 'number'; values: Float64Array } | { kind: 'string'; values: string[] };
+/** Numeric ids: 32-bit integer ids as they are (an Arrow Int32 column without nulls is used without a copy), others as float64. */
+export type Ids = { kind: 'number'; values: Float64Array | Int32Array } | { kind: 'string'; values: string[] };
+
+/** Arrow integer types whose every value fits an int32. */
+function fitsInt32(type: DataType): boolean {
+  return DataType.isInt(type) && (type.bitWidth < 32 || (type.bitWidth === 32 && type.isSigned));
+}
 
 function fieldNames(table: TableInput): string[] {
   return inspectTable(table).fields.map((f) => f.name);
@@ -59,6 +65,18 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
   const vec = vectorOf(table, name);
   if (vec) {
     const type = vec.type as DataType;
+    if (fitsInt32(type) && vec.data.every((chunk) => chunk.nullCount === 0)) {
+      // integer ids without nulls hold no NaN: the column itself when it is one Int32 chunk, else one int32 copy
+      const only = vec.data.length === 1 ? vec.data[0].values : undefined;
+      if (only instanceof Int32Array) return { kind: 'number', values: only.subarray(0, vec.length) };
+      const values = new Int32Array(vec.length);
+      let row = 0;
+      for (const chunk of vec.data) {
+        values.set((chunk.values as Int32Array | Int16Array | Int8Array | Uint16Array | Uint8Array).subarray(0, chunk.length), row);
+        row += chunk.length;
+      }
+      return { kind: 'number', values };
+    }
     if (DataType.isInt(type) || DataType.isFloat(type)) {
       const values = new Float64Array(vec.length);
       let row = 0;
@@ -191,6 +209,15 @@ export class IdIndex {
     if (this.min !== undefined && other.kind === 'number') {
       // the direct table: one subtraction and one look each
       const x = other.values;
+      if (x instanceof Int32Array) {
+        // integers: slot x - min holds the row of id x exactly
+        const slots = this.slots!, min = this.min, size = slots.length;
+        for (let j = 0; j < n; j++) {
+          const s = x[j] - min;
+          out[j] = s >= 0 && s < size ? slots[s] - 1 : -1;
+        }
+        return out;
+      }
       for (let j = 0; j < n; j++) out[j] = this.directRow(x[j]);
       return out;
     }
@@ -203,12 +230,12 @@ export class IdIndex {
     // x - min may round a fraction to a whole slot: the id found must equal x
     const s = x - this.min!;
     const at = s >= 0 && s < this.slots!.length && Number.isInteger(s) ? this.slots![s] - 1 : -1;
-    return at >= 0 && (this.ids as { values: Float64Array }).values[at] === x ? at : -1;
+    return at >= 0 && (this.ids as { values: Float64Array | Int32Array }).values[at] === x ? at : -1;
   }
 
   private findNumber(x: number): number {
     if (this.min !== undefined) return this.directRow(x);
-    const v = (this.ids as { values: Float64Array }).values;
+    const v = (this.ids as { values: Float64Array | Int32Array }).values;
     let s = hashNumber(x) & this.mask;
     for (;;) {
       const at = this.slots![s];
@@ -220,14 +247,22 @@ export class IdIndex {
 }
 
 /** The smallest and largest id when every id is an integer and they span fewer than 4n + 1,024 values. */
-function narrowIntegerRange(v: Float64Array): [number, number] | undefined {
+function narrowIntegerRange(v: Float64Array | Int32Array): [number, number] | undefined {
   const n = v.length;
   let min = Infinity, max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = v[i];
-    if (!Number.isInteger(x)) return undefined;
-    if (x < min) min = x;
-    if (x > max) max = x;
+  if (v instanceof Int32Array) {
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (!Number.isInteger(x)) return undefined;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
   }
   return n > 0 && max - min < 4 * n + 1024 ? [min, max] : undefined;
 }
@@ -243,7 +278,7 @@ export function checkUniqueIds(ids: Ids, snapshot: string, idName: string): void
     return;
   }
   const [min, max] = range;
-  const v = ids.values as Float64Array;
+  const v = ids.values as Float64Array | Int32Array;
   const bits = new Int32Array(Math.floor((max - min) / 32) + 1);
   for (let i = 0; i < v.length; i++) {
     const s = v[i] - min, w = s >>> 5, b = 1 << (s & 31);

@@ -335,6 +335,8 @@ export interface DriftInput {
   signal?: AbortSignal;
   /** Smaller limits force more refining passes (tests). */
   limits?: DriftLimits;
+  /** A snapshot's pass 1 already made (driftLabelScanOp while it was loaded): its partials, in shard order. */
+  scanned?: { before?: ScanPartial[]; after?: ScanPartial[] };
 }
 
 export interface DriftOutput {
@@ -353,7 +355,8 @@ export interface DriftOutput {
 export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<DriftOutput> {
   const d = o.names.length;
   const state = { k: o.k, value: o.value, centres: o.centres };
-  const [pa, pb] = [await ex.map(driftScanOp, o.before, state, { signal: o.signal }), await ex.map(driftScanOp, o.after, state, { signal: o.signal })];
+  const pa = o.scanned?.before ?? await ex.map(driftScanOp, o.before, state, { signal: o.signal });
+  const pb = o.scanned?.after ?? await ex.map(driftScanOp, o.after, state, { signal: o.signal });
   const A = mergeScan(pa, d, o.k), B = mergeScan(pb, d, o.k);
   const cells: (FeatureCells | undefined)[] = o.names.map((_, j) => {
     const n1 = o.before.n - A.missing[j], n2 = o.after.n - B.missing[j];

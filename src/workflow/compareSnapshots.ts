@@ -5,14 +5,13 @@ import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadThenMap, type Executor, type Handle, type RunOptions } from '../engine/executor.js';
 import type { TableInput } from '../prep/frame.js';
 import type { PipelineResult } from '../prep/pipeline.js';
-import { driftScanOp } from '../metrics/driftOps.js';
+import { driftLabelScanOp, driftScanOp, type ScanPartial, type ScanState } from '../metrics/driftOps.js';
 import type { KsMethod } from '../metrics/ksTwoSample.js';
 import { emptySegmentTotals, twoSampleDrift, type FeatureDrift, type SegmentTotals } from '../metrics/twoSampleDrift.js';
 import { isSegmentationModel } from '../core/loadModel.js';
 import type { SegmentationModel } from '../core/model.js';
 import { SegmentModel } from './segmentModel.js';
 import { KMeansModel } from '../core/kmeansModel.js';
-import { labelUncentredOp } from '../core/kmeansOps.js';
 import { rangeScale } from '../engine/matrix.js';
 import { sumNumbers } from '../engine/merge.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
@@ -312,21 +311,23 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   // whose range predict would have to scale, are scored first and loaded with their labels
   const direct = !segmentModel && inner instanceof KMeansModel ? inner.scoringState() : undefined;
   const loadOptions = { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal } as const;
-  const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ h: Handle; labels: Int32Array }> => {
+  const scanState: ScanState = { k, value: value !== undefined, centres: centres ?? new Float64Array(0) };
+  const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ h: Handle; labels: Int32Array; scanned?: ScanPartial[] }> => {
     const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: float64Column(table, value, label) } : {};
     if (direct && cols[0].length > 0) {
-      // each shard labelled as soon as its rows are in, on executors that overlap the copy with a pass
+      // each shard labelled as soon as its rows are in, on executors that overlap the copy with a pass, and its
+      // histograms made while its rows are at hand (pass 1 of the drift statistics)
       const { offset, cent, norms, far } = direct;
-      const { handle: h, partials } = await withSnapshotAsync(label, () => loadThenMap(ex, { columns: cols, rows }, labelUncentredOp, { offset, cent, norms, k }, loadOptions));
+      const { handle: h, partials } = await withSnapshotAsync(label, () => loadThenMap(ex, { columns: cols, rows }, driftLabelScanOp, { label: { offset, cent, norms, k }, scan: scanState }, loadOptions));
       let keep = false;
       try {
         // the load's range check (its sums of squares add up in another order, which moves a decision only at the
         // threshold itself, where scaling by a power of two changes no label either)
-        const sumSquares = sumNumbers(partials);
+        const sumSquares = sumNumbers(partials.map((p) => p.sumSquares));
         if (Number.isFinite(sumSquares) && rangeScale(Math.max(sumSquares, far), cols[0].length) === 1) {
           const labels = (await ex.readRows(h, 'labels')) as Int32Array;
           keep = true;
-          return { h, labels };
+          return { h, labels, scanned: partials.map((p) => p.scan) };
         }
       } finally {
         if (!keep) await ex.release(h);
@@ -335,15 +336,17 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
     const labels = await score(table, cols, label);
     return { h: await ex.load({ columns: cols, rows: { labels, ...rows } }, loadOptions), labels };
   };
-  const { h: hB, labels: labelsB } = await loadScored(before, colsB, 'before');
+  const { h: hB, labels: labelsB, scanned: scannedB } = await loadScored(before, colsB, 'before');
   let hA: Handle | undefined;
   let labelsA: Int32Array = new Int32Array(0);
+  let scannedA: ScanPartial[] | undefined;
   let drift;
   try {
-    ({ h: hA, labels: labelsA } = await loadScored(after, colsA, 'after'));
+    ({ h: hA, labels: labelsA, scanned: scannedA } = await loadScored(after, colsA, 'after'));
     drift = await twoSampleDrift(ex, {
       before: hB, after: hA, names: features, k, value: value !== undefined,
       centres: !segmentModel && centres ? centres : new Float64Array(0), ksMethod, signal,
+      scanned: { before: scannedB, after: scannedA },
     });
   } finally {
     await ex.release(hB);

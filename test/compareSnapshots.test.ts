@@ -314,7 +314,7 @@ describe('matching customers by id', () => {
     expect(single.kind).toBe('number');
     expect(single.values).toBeInstanceOf(Int32Array);
     // no copy: the table's own buffer
-    expect(single.values.buffer).toBe(t.getChild('id')!.data[0].values.buffer);
+    expect((single.values as Int32Array).buffer).toBe(t.getChild('id')!.data[0].values.buffer);
     const chunked = readIds(new Table([tableFromArrays({ id: one.subarray(0, 4) }), tableFromArrays({ id: one.subarray(4) })].flatMap((t) => t.batches)), 'id', 'before');
     expect(chunked.values).toBeInstanceOf(Int32Array);
     expect([...chunked.values]).toEqual(values);

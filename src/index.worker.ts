@@ -15,6 +15,7 @@ import './core/dbscanModel.js';
 import './core/hdbscanOps.js';
 import './core/agglomerativeOps.js';
 import './metrics/driftOps.js';
+import './workflow/driftLabelScanOp.js';
 import { serveWebWorker } from './engine/webWorker.js';
 
 serveWebWorker(globalThis as unknown as Parameters<typeof serveWebWorker>[0]);

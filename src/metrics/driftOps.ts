@@ -7,7 +7,6 @@ import { defineOp } from '../engine/shardOp.js';
 import { keyCountBytes, keyCounter, type KeyTables } from '../kernels/keyCount.js';
 import { labelDistancesShard } from '../kernels/labelDistances.js';
 import { ksPValue, type KsMethod } from './ksTwoSample.js';
-import { labelUncentredOp } from '../core/kmeansOps.js';
 
 /** Bits of the first histogram: 2,048 buckets of the top 11 key bits (sign, 8 exponent bits, 2 mantissa bits). */
 export const TOP_BITS = 11;
@@ -76,7 +75,7 @@ export interface ScanPartial {
 /** keyCount without tables, for the first histogram: counter t is block t. */
 const TOP_TABLES: KeyTables = { bg: new Int32Array(0), sub: new Int32Array(0), counters: TOP_BUCKETS };
 
-const scanScratch = (s: ScanState, d: number, shardRows: number): number => Math.max(keyCountBytes(TOP_TABLES, shardRows), 8 * (s.k * d + 2 * s.k) + 128);
+export const scanScratch = (s: ScanState, d: number, shardRows: number): number => Math.max(keyCountBytes(TOP_TABLES, shardRows), 8 * (s.k * d + 2 * s.k) + 128);
 
 /** Pass 1 over a snapshot: top-bit histograms, sums and missing counts per feature; per-segment totals. */
 export const driftScanOp = defineOp<ScanState, ScanPartial>({
@@ -85,29 +84,8 @@ export const driftScanOp = defineOp<ScanState, ScanPartial>({
   run: (sh, s) => scanShard(sh, s),
 }, import.meta.url);
 
-export interface LabelScanState {
-  /** labelUncentredOp's state: the model's offset, float32 centres and their norms. */
-  label: { offset: Float32Array; cent: Float32Array; norms: Float32Array; k: number };
-  scan: ScanState;
-}
-
-/**
- * labelUncentredOp and then pass 1 of the drift statistics on the shard just labelled, so a snapshot that is loaded
- * and labelled needs no pass of its own for its histograms. Returns the shard's sum of squares after centring (for
- * the range check that decides whether the labels stand) and the scan partial.
- */
-export const driftLabelScanOp = defineOp<LabelScanState, { sumSquares: number; scan: ScanPartial }>({
-  name: 'drift.labelScan',
-  rows: (s, d) => labelUncentredOp.rows!(s.label, d),
-  scratchBytes: (s, d, shardRows) => Math.max(labelUncentredOp.scratchBytes!(s.label, d, shardRows), scanScratch(s.scan, d, shardRows)),
-  run(sh, s) {
-    const sumSquares = labelUncentredOp.run(sh, s.label) as number;
-    sh.scratch.reset();
-    return { sumSquares, scan: scanShard(sh, s.scan) };
-  },
-}, import.meta.url);
-
-function scanShard(sh: Shard, s: ScanState): ScanPartial {
+/** Pass 1 on one shard (driftScanOp's run; also run right after labelling, by the op that does both). */
+export function scanShard(sh: Shard, s: ScanState): ScanPartial {
   {
     const d = sh.d, k = s.k;
     const hist = new Uint32Array(d * TOP_BUCKETS);

@@ -50,7 +50,7 @@ const peakMB = process.resourceUsage().maxRSS / 1024;
 // the same comparison again in this process: the engine's memory is already grown and its pages already the
 // process's, as in a service that compares snapshots repeatedly (the first call pays for both)
 const again = [];
-for (let r = 0; r < 2; r++) {
+for (let rep = 0; rep < 2; rep++) {
   const t2 = performance.now();
   await compareSnapshots(model, before, after, { id: 'customer_id', threads });
   again.push(Math.round(performance.now() - t2));

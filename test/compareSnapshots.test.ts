@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Table, tableFromArrays } from 'apache-arrow';
+import { Int32, Table, makeVector, tableFromArrays } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, fromColumns, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
@@ -7,6 +7,9 @@ import { twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
 import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
 import { checkUniqueIds, IdIndex, readIds } from '../src/workflow/snapshotColumns.js';
 import { labelUncentredOp } from '../src/core/kmeansOps.js';
+import { driftScanOp } from '../src/metrics/driftOps.js';
+import { driftLabelScanOp } from '../src/workflow/driftLabelScanOp.js';
+import { loadThenMap } from '../src/engine/executor.js';
 import type { KMeansModel } from '../src/core/kmeansModel.js';
 import { failure } from './helpers.js';
 
@@ -182,6 +185,11 @@ describe('segments of a k-means model', () => {
     }
     expect(movers.length).toBeGreaterThan(100);
     expect(r.migration.counts).toEqual(counts);
+    // segment sizes from the drift passes' own totals: right whether the labels came from the load or from predict
+    const sizes = (l: Int32Array) => Array.from({ length: 8 }, (_, c) => l.filter((x) => x === c).length);
+    expect(r.segments.map((s) => s.before)).toEqual(sizes(lb));
+    expect(r.segments.map((s) => s.after)).toEqual(sizes(la));
+    expect(r.passes).toBeGreaterThan(1);
     expect(r.movers.id).toEqual(movers);
     expect([...r.movers.from]).toEqual(movers.map((i) => lb[i]));
     expect([...r.movers.to]).toEqual(movers.map((i) => la[i]));
@@ -206,6 +214,36 @@ describe('labelling rows held uncentred', () => {
     await ex.release(h);
     expect(new Set(want).size).toBe(k);
     expect([...got]).toEqual([...want]);
+  });
+
+  // shards of 4,096 rows with a tail: the op that labels and scans while loading gives the partials of labelling and
+  // then scanning apart, in shard order, on every executor (piscina overlaps the copy with the op from shard 2 on)
+  it.each(['inline', 'piscina', 'loopback'] as const)('%s: labelling and pass 1 while loading equal the two passes apart', async (kind) => {
+    const n = 20_003, d = 5, k = 6;
+    const rng = createRandom(8);
+    const cols = Array.from({ length: d }, () => Float32Array.from({ length: n }, () => 50 + rng.normal() * 3));
+    const value = Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 ? NaN : rng.normal()));
+    const names = cols.map((_, j) => `f${j}`);
+    const model = await kmeans(fromColumns({ columns: cols.map((x) => x.subarray(0, 1500)), names }), { k, seed: 2 }) as KMeansModel;
+    const ex = kind === 'inline' ? inlineExecutor() : kind === 'piscina' ? piscinaExecutor({ threads: 2 }) : loopbackExecutor();
+    executors.push(ex);
+    const { offset, cent, norms } = model.scoringState();
+    const centres = Float64Array.from(model.centroids.flat());
+    const scan = { k, value: true, centres };
+    const load = { dtype: 'f32', shardRows: 4096 } as const;
+    const fused = await loadThenMap(ex, { columns: cols, rows: { value } }, driftLabelScanOp, { label: { offset, cent, norms, k }, scan }, load);
+    const fusedLabels = await ex.readRows(fused.handle, 'labels');
+    await ex.release(fused.handle);
+    const h = await ex.load({ columns: cols, rows: { value } }, load);
+    const sumSquares = await ex.map(labelUncentredOp, h, { offset, cent, norms, k });
+    const apart = await ex.map(driftScanOp, h, scan);
+    const labels = await ex.readRows(h, 'labels');
+    await ex.release(h);
+    expect(fused.partials.length).toBe(5);
+    expect(new Set(labels).size).toBe(k);
+    expect([...fusedLabels]).toEqual([...labels]);
+    expect(fused.partials.map((p) => p.sumSquares)).toEqual(sumSquares);
+    expect(fused.partials.map((p) => p.scan)).toEqual(apart);
   });
 
   it('a missing feature value or an empty snapshot is refused as before, naming the snapshot', async () => {
@@ -326,6 +364,15 @@ describe('matching customers by id', () => {
       expect([...index.findAll(ids(probe))]).toEqual(want);
       expect([...index.findAll(ids([7.5, 6.000000000000001]))]).toEqual([-1, -1]);
     }
+    // a slice of an Int32 column is read from its own offset; Uint32 ids above 2^31 stay float64; nulls are refused
+    const sliced = readIds(tableFromArrays({ id: one }).slice(3, 7), 'id', 'before');
+    expect(sliced.values).toBeInstanceOf(Int32Array);
+    expect([...sliced.values]).toEqual(values.slice(3, 7));
+    const big = readIds(tableFromArrays({ id: Uint32Array.from([1, 3_000_000_000, 4_294_967_295]) }), 'id', 'before');
+    expect(big.values).toBeInstanceOf(Float64Array);
+    expect([...big.values]).toEqual([1, 3_000_000_000, 4_294_967_295]);
+    const withNull = new Table({ id: makeVector({ type: new Int32(), data: Int32Array.from([4, 0, 6]), nullCount: 1, nullBitmap: Uint8Array.from([0b101]) }) });
+    expect(() => readIds(withNull, 'id', 'after')).toThrow('snapshot "after", row 1: the id column "id" is empty');
     // an Int32 id seen twice names both rows, with and without an index
     const dup = { kind: 'number' as const, values: Int32Array.from([...values, 12]) };
     expect(() => new IdIndex(dup, 'after', 'customer_id')).toThrow(`snapshot "after" has customer_id 12 twice (rows 5 and ${values.length})`);

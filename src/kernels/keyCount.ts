@@ -1,4 +1,5 @@
 import { scratchCopy, view, type Shard } from './shard.js';
+import { SegkitError } from '../util/errors.js';
 
 /**
  * Count tables for the keyCount kernel (see assembly/keyCount.ts): per block of 2,048 its first entry and entry size
@@ -20,14 +21,16 @@ export function keyCountBytes(t: KeyTables, rows: number): number {
 
 /**
  * Puts the tables in the shard's scratch (once) and returns a function counting column j through them in the wasm
- * kernel: the counters, the rows whose entry is -1 (in row order) and, with `sum`, the sum of the present
- * values in row order. Each call's counters are a fresh array.
+ * kernel: the counters, the rows whose entry is -1 (in row order) and, with `sum` (the first histogram only: empty
+ * tables), the sum of the present values in row order. Each call's counters are a fresh array.
  */
 export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) => { counts: Int32Array; slow: Int32Array; sum: number } {
   const direct = t.bg.length === 0;
   const bg = direct ? 0 : scratchCopy(sh, t.bg), sub = direct ? 0 : scratchCopy(sh, t.sub);
   const cnt = sh.scratch.alloc(4 * t.counters), slow = sh.scratch.alloc(4 * sh.rows), out = sh.scratch.alloc(8);
   return (j, sum) => {
+    // the kernel sums only without tables: a sum asked of a table pass would read whatever scratch held
+    if (sum && !direct) throw new SegkitError('E_EXECUTOR', 'keyCounter sums the values only for the first histogram (no tables)');
     view(sh.mem, 'i32', cnt, t.counters).fill(0);
     const n = sh.mem.kernels.keyCount(sh.x + 4 * (j * sh.stride + sh.row0), sh.rows, bg, sub, cnt, slow, sum ? out : 0);
     return {

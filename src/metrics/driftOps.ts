@@ -86,69 +86,67 @@ export const driftScanOp = defineOp<ScanState, ScanPartial>({
 
 /** Pass 1 on one shard (driftScanOp's run; also run right after labelling, by the op that does both). */
 export function scanShard(sh: Shard, s: ScanState): ScanPartial {
-  {
-    const d = sh.d, k = s.k;
-    const hist = new Uint32Array(d * TOP_BUCKETS);
-    const sums = new Float64Array(d), missing = new Float64Array(d);
-    const segRows = new Float64Array(k + 1), segValue = new Float64Array(k + 1);
-    const segDist = new Float64Array(k + 1), segDist2 = new Float64Array(k + 1), segMeasured = new Float64Array(k + 1);
-    const labels = rowValues(sh, 'labels', 'i32');
-    const slot = new Int32Array(sh.rows);
-    for (let i = 0; i < sh.rows; i++) {
-      const c = labels[i];
-      slot[i] = c >= 0 && c < k ? c : k;
-      segRows[slot[i]]++;
-    }
-    if (s.value) {
-      const value = rowValues(sh, 'value', 'f64');
-      for (let i = 0; i < sh.rows; i++) if (value[i] === value[i]) segValue[slot[i]] += value[i];
-    }
-    const measure = s.centres.length === k * d && k > 0;
-    // the kernel counts the present values by their top key bits and sums them in row order
-    const count = sh.dtype === 'f32' ? keyCounter(sh, TOP_TABLES) : undefined;
-    for (let j = 0; j < d; j++) {
-      let sum = 0, miss = 0;
-      if (count) {
-        const r = count(j, true);
-        hist.set(r.counts, j * TOP_BUCKETS);
-        let present = 0;
-        for (let q = 0; q < TOP_BUCKETS; q++) present += r.counts[q];
-        sum = r.sum;
-        miss = sh.rows - present;
-      } else {
-        // float64 rows (a pipeline's output, measured for distances only): sums and missing counts, no histogram
-        const col = shardColumn(sh, j);
-        for (let i = 0; i < sh.rows; i++) if (col[i] === col[i]) sum += col[i]; else miss++;
-      }
-      sums[j] = sum; missing[j] = miss;
-    }
-    let clean = sh.dtype === 'f32' && segRows[k] === 0;
-    for (let j = 0; j < d; j++) if (missing[j] > 0) clean = false;
-    if (measure && clean) {
-      // every row labelled and present: the kernel sums the same float64 distances in the same order
-      sh.scratch.reset();
-      const out = labelDistancesShard(sh, s.centres, k, 'labels');
-      for (let c = 0; c < k; c++) { segDist2[c] = out[c]; segDist[c] = out[k + c]; segMeasured[c] = segRows[c]; }
-    } else if (measure) {
-      // row by row over the shard's columns (stride apart), so each row's sum stays in a register
-      const stride = sh.stride, cent = s.centres;
-      const all = view(sh.mem, sh.dtype, sh.x + BYTES[sh.dtype] * sh.row0, (d - 1) * stride + sh.rows);
-      for (let i = 0; i < sh.rows; i++) {
-        const c = slot[i];
-        if (c === k) continue;
-        let a = 0;
-        for (let j = 0, p = i, q = c * d; j < d; j++, p += stride, q++) {
-          const t = all[p] - cent[q];
-          a += t * t;
-        }
-        if (a !== a) continue;
-        segDist[c] += Math.sqrt(a);
-        segDist2[c] += a;
-        segMeasured[c]++;
-      }
-    }
-    return { hist, sums, missing, segRows, segValue, segDist, segDist2, segMeasured };
+  const d = sh.d, k = s.k;
+  const hist = new Uint32Array(d * TOP_BUCKETS);
+  const sums = new Float64Array(d), missing = new Float64Array(d);
+  const segRows = new Float64Array(k + 1), segValue = new Float64Array(k + 1);
+  const segDist = new Float64Array(k + 1), segDist2 = new Float64Array(k + 1), segMeasured = new Float64Array(k + 1);
+  const labels = rowValues(sh, 'labels', 'i32');
+  const slot = new Int32Array(sh.rows);
+  for (let i = 0; i < sh.rows; i++) {
+    const c = labels[i];
+    slot[i] = c >= 0 && c < k ? c : k;
+    segRows[slot[i]]++;
   }
+  if (s.value) {
+    const value = rowValues(sh, 'value', 'f64');
+    for (let i = 0; i < sh.rows; i++) if (value[i] === value[i]) segValue[slot[i]] += value[i];
+  }
+  const measure = s.centres.length === k * d && k > 0;
+  // the kernel counts the present values by their top key bits and sums them in row order
+  const count = sh.dtype === 'f32' ? keyCounter(sh, TOP_TABLES) : undefined;
+  for (let j = 0; j < d; j++) {
+    let sum = 0, miss = 0;
+    if (count) {
+      const r = count(j, true);
+      hist.set(r.counts, j * TOP_BUCKETS);
+      let present = 0;
+      for (let q = 0; q < TOP_BUCKETS; q++) present += r.counts[q];
+      sum = r.sum;
+      miss = sh.rows - present;
+    } else {
+      // float64 rows (a pipeline's output, measured for distances only): sums and missing counts, no histogram
+      const col = shardColumn(sh, j);
+      for (let i = 0; i < sh.rows; i++) if (col[i] === col[i]) sum += col[i]; else miss++;
+    }
+    sums[j] = sum; missing[j] = miss;
+  }
+  let clean = sh.dtype === 'f32' && segRows[k] === 0;
+  for (let j = 0; j < d; j++) if (missing[j] > 0) clean = false;
+  if (measure && clean) {
+    // every row labelled and present: the kernel sums the same float64 distances in the same order
+    sh.scratch.reset();
+    const out = labelDistancesShard(sh, s.centres, k, 'labels');
+    for (let c = 0; c < k; c++) { segDist2[c] = out[c]; segDist[c] = out[k + c]; segMeasured[c] = segRows[c]; }
+  } else if (measure) {
+    // row by row over the shard's columns (stride apart), so each row's sum stays in a register
+    const stride = sh.stride, cent = s.centres;
+    const all = view(sh.mem, sh.dtype, sh.x + BYTES[sh.dtype] * sh.row0, (d - 1) * stride + sh.rows);
+    for (let i = 0; i < sh.rows; i++) {
+      const c = slot[i];
+      if (c === k) continue;
+      let a = 0;
+      for (let j = 0, p = i, q = c * d; j < d; j++, p += stride, q++) {
+        const t = all[p] - cent[q];
+        a += t * t;
+      }
+      if (a !== a) continue;
+      segDist[c] += Math.sqrt(a);
+      segDist2[c] += a;
+      segMeasured[c]++;
+    }
+  }
+  return { hist, sums, missing, segRows, segValue, segDist, segDist2, segMeasured };
 }
 
 /**

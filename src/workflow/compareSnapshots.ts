@@ -116,7 +116,10 @@ export interface CompareSnapshotsResult {
   recommendation: Recommendation;
   /** How the statistics are defined, in words (for reports and JSON readers). */
   conventions: string[];
-  /** Passes over the feature data the exact statistics took. */
+  /**
+   * Passes the exact statistics took: pass 1 (the first histograms, counted even when a k-means model's snapshots
+   * got them while they were loaded and labelled) and the refining passes over the feature data.
+   */
   passes: number;
 }
 

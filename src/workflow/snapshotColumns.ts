@@ -6,7 +6,10 @@ import { SegkitError, describe } from '../util/errors.js';
 import { isArrowTable } from '../data/dataset.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 
-/** Numeric ids: 32-bit integer ids as they are (an Arrow Int32 column without nulls is used without a copy), others as float64. */
+/**
+ * Numeric ids: an Arrow Int8, Int16, Int32, Uint8 or Uint16 column without nulls as int32 (one Int32 chunk is used
+ * without a copy); every other number (Uint32, Int64, floats, row objects) as float64.
+ */
 export type Ids = { kind: 'number'; values: Float64Array | Int32Array } | { kind: 'string'; values: string[] };
 
 /** Arrow integer types whose every value fits an int32. */

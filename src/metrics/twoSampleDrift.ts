@@ -116,12 +116,13 @@ class FeatureCells {
     };
     this.cells.forEach((c, q) => {
       if (c.v1 && c.v2) {
+        // the values hold no NaN, and numeric order ranks them as their keys do (-0 and +0 alike)
         let i = 0, k = 0;
         const x = c.v1, y = c.v2;
         while (i < x.length || k < y.length) {
-          const key = Math.min(i < x.length ? valueKey(x[i]) : Infinity, k < y.length ? valueKey(y[k]) : Infinity);
-          while (i < x.length && valueKey(x[i]) <= key) i++;
-          while (k < y.length && valueKey(y[k]) <= key) k++;
+          const v = i < x.length && (k >= y.length || x[i] <= y[k]) ? x[i] : y[k];
+          while (i < x.length && x[i] <= v) i++;
+          while (k < y.length && y[k] <= v) k++;
           see(s1[q] + i, s2[q] + k);
         }
       }

@@ -315,7 +315,9 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   // whose range predict would have to scale, are scored first and loaded with their labels
   const direct = !segmentModel && inner instanceof KMeansModel ? inner.scoringState() : undefined;
   const loadOptions = { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal } as const;
-  const scanState: ScanState = { k, value: value !== undefined, centres: centres ?? new Float64Array(0) };
+  // the drift passes' state, whether pass 1 runs while loading or on its own: centres in the loaded units (a
+  // SegmentModel's distances are measured in its pipeline's output instead)
+  const scanState: ScanState = { k, value: value !== undefined, centres: !segmentModel && centres ? centres : new Float64Array(0) };
   const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ h: Handle; labels: Int32Array; scanned?: ScanPartial[] }> => {
     const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: float64Column(table, value, label) } : {};
     if (direct && cols[0].length > 0) {
@@ -349,7 +351,7 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
     ({ h: hA, labels: labelsA, scanned: scannedA } = await loadScored(after, colsA, 'after'));
     drift = await twoSampleDrift(ex, {
       before: hB, after: hA, names: features, k, value: value !== undefined,
-      centres: !segmentModel && centres ? centres : new Float64Array(0), ksMethod, signal,
+      centres: scanState.centres, ksMethod, signal,
       scanned: { before: scannedB, after: scannedA },
     });
   } finally {

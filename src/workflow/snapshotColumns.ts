@@ -252,20 +252,14 @@ export class IdIndex {
 /** The smallest and largest id when every id is an integer and they span fewer than 4n + 1,024 values. */
 function narrowIntegerRange(v: Float64Array | Int32Array): [number, number] | undefined {
   const n = v.length;
+  // int32 ids are integers already
+  const ints = v instanceof Int32Array;
   let min = Infinity, max = -Infinity;
-  if (v instanceof Int32Array) {
-    for (let i = 0; i < n; i++) {
-      const x = v[i];
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const x = v[i];
-      if (!Number.isInteger(x)) return undefined;
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (!ints && !Number.isInteger(x)) return undefined;
+    if (x < min) min = x;
+    if (x > max) max = x;
   }
   return n > 0 && max - min < 4 * n + 1024 ? [min, max] : undefined;
 }

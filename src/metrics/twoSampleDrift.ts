@@ -1,5 +1,6 @@
 import { throwIfAborted } from '../util/errors.js';
 import type { Executor, Handle } from '../engine/executor.js';
+import type { ShardOp } from '../engine/shardOp.js';
 import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type ScanPartial } from './driftOps.js';
 import type { KsMethod, KsResult } from './ksTwoSample.js';
 
@@ -323,10 +324,24 @@ function mergeScan(parts: ScanPartial[], d: number, k: number): { hist: Uint32Ar
   return { hist, sums, missing, seg };
 }
 
+/** A snapshot the drift passes read: its rows, and a pass of one op over every shard (partials in shard order). */
+export interface DriftSnapshot {
+  readonly n: number;
+  map<S, P>(op: ShardOp<S, P>, state: S): Promise<P[]>;
+}
+
+/** A snapshot held whole in one handle of `ex`. */
+export function handleSnapshot(ex: Executor, h: Handle, signal?: AbortSignal): DriftSnapshot {
+  return { n: h.n, map: (op, state) => ex.map(op, h, state, { signal }) };
+}
+
 export interface DriftInput {
-  /** Two handles on the same executor: the snapshots' features (same columns, float32), with per-row `labels` (and `value`). */
-  before: Handle;
-  after: Handle;
+  /**
+   * The snapshots' features (same columns, float32) on `ex`, with per-row `labels` (and `value`) for pass 1 when
+   * `scanned` does not hold it.
+   */
+  before: DriftSnapshot;
+  after: DriftSnapshot;
   names: readonly string[];
   k: number;
   value: boolean;
@@ -336,7 +351,7 @@ export interface DriftInput {
   signal?: AbortSignal;
   /** Smaller limits force more refining passes (tests). */
   limits?: DriftLimits;
-  /** A snapshot's pass 1 already made (driftLabelScanOp while it was loaded): its partials, in shard order. */
+  /** A snapshot's pass 1 already made (while it was loaded): its partials, in shard order. */
   scanned?: { before?: ScanPartial[]; after?: ScanPartial[] };
 }
 
@@ -349,15 +364,15 @@ export interface DriftOutput {
 }
 
 /**
- * Per-feature drift between two snapshots loaded in one executor: the exact two-sample KS statistic and p-value,
+ * Per-feature drift between two snapshots read on one executor: the exact two-sample KS statistic and p-value,
  * PSI at the baseline's deciles, means and missing counts, and per-segment totals. Every scan is a shard op merged
  * in shard order; memory stays at 2,048 counters per feature per shard plus the few key ranges refined.
  */
 export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<DriftOutput> {
   const d = o.names.length;
   const state = { k: o.k, value: o.value, centres: o.centres };
-  const pa = o.scanned?.before ?? await ex.map(driftScanOp, o.before, state, { signal: o.signal });
-  const pb = o.scanned?.after ?? await ex.map(driftScanOp, o.after, state, { signal: o.signal });
+  const pa = o.scanned?.before ?? await o.before.map(driftScanOp, state);
+  const pb = o.scanned?.after ?? await o.after.map(driftScanOp, state);
   const A = mergeScan(pa, d, o.k), B = mergeScan(pb, d, o.k);
   const cells: (FeatureCells | undefined)[] = o.names.map((_, j) => {
     const n1 = o.before.n - A.missing[j], n2 = o.after.n - B.missing[j];
@@ -374,8 +389,8 @@ export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<Drift
     });
     if (!work.length) break;
     const state2 = { features: work.map((w) => w.spec) };
-    const r1 = await ex.map(driftRefineOp, o.before, state2, { signal: o.signal });
-    const r2 = await ex.map(driftRefineOp, o.after, state2, { signal: o.signal });
+    const r1 = await o.before.map(driftRefineOp, state2);
+    const r2 = await o.after.map(driftRefineOp, state2);
     passes++;
     work.forEach((w, f) => {
       const fold = (parts: typeof r1) => {
@@ -412,9 +427,15 @@ export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<Drift
   tested.forEach((j, f) => items.set([results[j]!.ks, o.before.n - A.missing[j], o.after.n - B.missing[j]], 3 * f));
   const ks = new Map<number, KsResult>();
   if (tested.length) {
-    const state = { items, method: o.ksMethod ?? 'auto', shards: o.before.shards };
-    for (const part of await ex.map(ksPValuesOp, o.before, state, { signal: o.signal })) {
-      for (let q = 0; q < part.length; q += 4) ks.set(tested[part[q]], { statistic: part[q + 1], pvalue: part[q + 2], method: part[q + 3] ? 'exact' : 'asymp' });
+    // one shard of 16 placeholder rows per feature: the p-values share out over the threads as the shards do
+    const h = await ex.load({ columns: [new Float32Array(16 * tested.length)] }, { shardRows: 16, signal: o.signal });
+    try {
+      const state = { items, method: o.ksMethod ?? 'auto', shards: h.shards };
+      for (const part of await ex.map(ksPValuesOp, h, state, { signal: o.signal })) {
+        for (let q = 0; q < part.length; q += 4) ks.set(tested[part[q]], { statistic: part[q + 1], pvalue: part[q + 2], method: part[q + 3] ? 'exact' : 'asymp' });
+      }
+    } finally {
+      await ex.release(h);
     }
   }
   const features = o.names.map((name, j): FeatureDrift => {

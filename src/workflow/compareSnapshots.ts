@@ -2,13 +2,14 @@ import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromColumns } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
-import { loadThenMap, type Executor, type Handle, type RunOptions } from '../engine/executor.js';
+import { loadThenMap, type Executor, type Handle, type RunOptions, type ShardSource } from '../engine/executor.js';
+import type { ShardOp } from '../engine/shardOp.js';
 import type { TableInput } from '../prep/frame.js';
 import type { PipelineResult } from '../prep/pipeline.js';
 import { driftScanOp, type ScanPartial, type ScanState } from '../metrics/driftOps.js';
 import { driftLabelScanOp } from './driftLabelScanOp.js';
 import type { KsMethod } from '../metrics/ksTwoSample.js';
-import { emptySegmentTotals, twoSampleDrift, type FeatureDrift, type SegmentTotals } from '../metrics/twoSampleDrift.js';
+import { emptySegmentTotals, handleSnapshot, twoSampleDrift, type DriftSnapshot, type FeatureDrift, type SegmentTotals } from '../metrics/twoSampleDrift.js';
 import { isSegmentationModel } from '../core/loadModel.js';
 import type { SegmentationModel } from '../core/model.js';
 import { SegmentModel } from './segmentModel.js';
@@ -128,6 +129,70 @@ export interface CompareSnapshotsResult {
  * shards than the engine's default keep the partials the caller merges few (the counts are exact either way).
  */
 const DRIFT_SHARD_ROWS = 1 << 18;
+/** Rows of a window when a snapshot is read a window at a time (a multiple of DRIFT_SHARD_ROWS). */
+const WINDOW_ROWS = 1 << 22;
+
+/** Rows per shard of the drift passes, and the most rows of a snapshot held whole on the executor. */
+export interface DriftLayout {
+  shardRows: number;
+  windowRows: number;
+}
+
+interface LoadedSnapshot<P> {
+  snapshot: DriftSnapshot;
+  /** The load's op, per shard in shard order. */
+  partials: P[];
+  labels?: Int32Array;
+  release(): Promise<void>;
+}
+
+/** Rows [a, b) of a source. */
+function windowOf(src: ShardSource, a: number, b: number): ShardSource {
+  return {
+    columns: src.columns.map((c) => c.subarray(a, b)),
+    rows: src.rows && Object.fromEntries(Object.entries(src.rows).map(([name, v]) => [name, v.subarray(a, b)])),
+  };
+}
+
+/**
+ * Loads a snapshot and runs `op` over every shard as its rows come in (pass 1 of the drift statistics, labelling
+ * first or not), reading the `labels` the op left when asked. A snapshot of more than `windowRows` rows is not held:
+ * every pass loads it again a window at a time, each window let go before the next, so the passes keep one window's
+ * memory instead of both snapshots' (the first write to a fresh page costs more than the copy, which the op overlaps
+ * on executors with `loadAndMap`). Windows are whole shards, so the partials are the same either way.
+ */
+async function loadSnapshot<S, P>(ex: Executor, source: ShardSource, op: ShardOp<S, P>, state: S, layout: DriftLayout, labelled: boolean, signal?: AbortSignal): Promise<LoadedSnapshot<P>> {
+  const n = source.columns[0].length;
+  const options = { dtype: 'f32', shardRows: layout.shardRows, signal } as const;
+  if (n <= layout.windowRows) {
+    const { handle, partials } = await loadThenMap(ex, source, op, state, options);
+    try {
+      const labels = labelled ? (await ex.readRows(handle, 'labels', { signal })) as Int32Array : undefined;
+      return { snapshot: handleSnapshot(ex, handle, signal), partials, labels, release: () => ex.release(handle) };
+    } catch (e) {
+      await ex.release(handle);
+      throw e;
+    }
+  }
+  const pass = async <S2, P2>(src: ShardSource, op2: ShardOp<S2, P2>, state2: S2, each?: (h: Handle, a: number) => Promise<void>): Promise<P2[]> => {
+    const out: P2[] = [];
+    for (let a = 0; a < n; a += layout.windowRows) {
+      const { handle, partials } = await loadThenMap(ex, windowOf(src, a, Math.min(n, a + layout.windowRows)), op2, state2, options);
+      try {
+        if (each) await each(handle, a);
+      } finally {
+        await ex.release(handle);
+      }
+      for (const p of partials) out.push(p);
+    }
+    return out;
+  };
+  const labels = labelled ? new Int32Array(n) : undefined;
+  const partials = await pass(source, op, state, labels && (async (h, a) => { labels.set((await ex.readRows(h, 'labels', { signal })) as Int32Array, a); }));
+  // the refining passes read the features only
+  const features: ShardSource = { columns: source.columns };
+  return { snapshot: { n, map: (op2, state2) => pass(features, op2, state2) }, partials, labels, release: async () => undefined };
+}
 
 const OPTIONS = ['id', 'value', 'ksMethod', 'thresholds', ...RUN_OPTIONS];
 
@@ -265,6 +330,14 @@ function migrate(labelsB: Int32Array, labelsA: Int32Array, rowB: Int32Array, k: 
  * r.recommendation.text;
  */
 export async function compareSnapshots(model: SegmentationModel | SegmentModel, before: TableInput, after: TableInput, options: CompareSnapshotsOptions): Promise<CompareSnapshotsResult> {
+  return compareSnapshotsLaidOut(model, before, after, options);
+}
+
+/**
+ * compareSnapshots with the drift passes' shards and windows chosen (tests); by default, shards of 2^18 rows, and
+ * snapshots over 2^22 rows read a window at a time on executors with `loadAndMap`, held whole elsewhere.
+ */
+export async function compareSnapshotsLaidOut(model: SegmentationModel | SegmentModel, before: TableInput, after: TableInput, options: CompareSnapshotsOptions, layout?: DriftLayout): Promise<CompareSnapshotsResult> {
   if (!options || typeof options !== 'object') throw badOption('options', options, 'an object with at least { id }');
   checkOptions(options, OPTIONS, 'compareSnapshots');
   const { id, value, signal } = options;
@@ -314,49 +387,48 @@ export async function compareSnapshots(model: SegmentationModel | SegmentModel, 
   // a k-means model labels the rows the drift passes read, in place (one load per snapshot); other models, and rows
   // whose range predict would have to scale, are scored first and loaded with their labels
   const direct = !segmentModel && inner instanceof KMeansModel ? inner.scoringState() : undefined;
-  const loadOptions = { dtype: 'f32', shardRows: DRIFT_SHARD_ROWS, signal } as const;
+  const lay: DriftLayout = layout ?? { shardRows: DRIFT_SHARD_ROWS, windowRows: ex.loadAndMap ? WINDOW_ROWS : Infinity };
   // the drift passes' state, whether pass 1 runs while loading or on its own: centres in the loaded units (a
   // SegmentModel's distances are measured in its pipeline's output instead)
   const scanState: ScanState = { k, value: value !== undefined, centres: !segmentModel && centres ? centres : new Float64Array(0) };
-  const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ h: Handle; labels: Int32Array; scanned?: ScanPartial[] }> => {
+  const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ loaded: LoadedSnapshot<ScanPartial>; labels: Int32Array }> => {
     const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: float64Column(table, value, label) } : {};
     if (direct && cols[0].length > 0) {
       // each shard labelled as soon as its rows are in, on executors that overlap the copy with a pass, and its
       // histograms made while its rows are at hand (pass 1 of the drift statistics)
       const { offset, cent, norms, far } = direct;
-      const { handle: h, partials } = await withSnapshotAsync(label, () => loadThenMap(ex, { columns: cols, rows }, driftLabelScanOp, { label: { offset, cent, norms, k }, scan: scanState }, loadOptions));
+      const loaded = await withSnapshotAsync(label, () => loadSnapshot(ex, { columns: cols, rows }, driftLabelScanOp, { label: { offset, cent, norms, k }, scan: scanState }, lay, true, signal));
       let keep = false;
       try {
         // the load's range check (its sums of squares add up in another order, which moves a decision only at the
         // threshold itself, where scaling by a power of two changes no label either)
-        const sumSquares = sumNumbers(partials.map((p) => p.sumSquares));
+        const sumSquares = sumNumbers(loaded.partials.map((p) => p.sumSquares));
         if (Number.isFinite(sumSquares) && rangeScale(Math.max(sumSquares, far), cols[0].length) === 1) {
-          const labels = (await ex.readRows(h, 'labels')) as Int32Array;
           keep = true;
-          return { h, labels, scanned: partials.map((p) => p.scan) };
+          return { loaded: { ...loaded, partials: loaded.partials.map((p) => p.scan) }, labels: loaded.labels! };
         }
       } finally {
-        if (!keep) await ex.release(h);
+        if (!keep) await loaded.release();
       }
     }
     const labels = await score(table, cols, label);
-    return { h: await ex.load({ columns: cols, rows: { labels, ...rows } }, loadOptions), labels };
+    const loaded = await withSnapshotAsync(label, () => loadSnapshot(ex, { columns: cols, rows: { labels, ...rows } }, driftScanOp, scanState, lay, false, signal));
+    return { loaded, labels };
   };
-  const { h: hB, labels: labelsB, scanned: scannedB } = await loadScored(before, colsB, 'before');
-  let hA: Handle | undefined;
+  const { loaded: loadedB, labels: labelsB } = await loadScored(before, colsB, 'before');
+  let loadedA: LoadedSnapshot<ScanPartial> | undefined;
   let labelsA: Int32Array = new Int32Array(0);
-  let scannedA: ScanPartial[] | undefined;
   let drift;
   try {
-    ({ h: hA, labels: labelsA, scanned: scannedA } = await loadScored(after, colsA, 'after'));
+    ({ loaded: loadedA, labels: labelsA } = await loadScored(after, colsA, 'after'));
     drift = await twoSampleDrift(ex, {
-      before: hB, after: hA, names: features, k, value: value !== undefined,
+      before: loadedB.snapshot, after: loadedA.snapshot, names: features, k, value: value !== undefined,
       centres: scanState.centres, ksMethod, signal,
-      scanned: { before: scannedB, after: scannedA },
+      scanned: { before: loadedB.partials, after: loadedA.partials },
     });
   } finally {
-    await ex.release(hB);
-    if (hA) await ex.release(hA);
+    await loadedB.release();
+    if (loadedA) await loadedA.release();
   }
   const [distB, distA] = inModelSpace.length === 2 ? inModelSpace : [drift.before, drift.after];
 

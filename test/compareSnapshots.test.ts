@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Int32, Table, makeVector, tableFromArrays } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, createRandom, fromColumns, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
+import { close, createRandom, dbscan, fromColumns, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { compareSnapshots, compareSnapshotsLaidOut } from '../src/workflow/compareSnapshots.js';
 import { handleSnapshot, twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
 import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
-import { checkUniqueIds, IdIndex, readIds } from '../src/workflow/snapshotColumns.js';
+import { checkUniqueIds, IdIndex, readIds, uniqueInt32Range } from '../src/workflow/snapshotColumns.js';
 import { labelUncentredOp } from '../src/core/kmeansOps.js';
 import { driftScanOp } from '../src/metrics/driftOps.js';
 import { driftLabelScanOp } from '../src/workflow/driftLabelScanOp.js';
@@ -420,6 +420,46 @@ describe('matching customers by id', () => {
     const dup = { kind: 'number' as const, values: Int32Array.from([...values, 12]) };
     expect(() => new IdIndex(dup, 'after', 'customer_id')).toThrow(`snapshot "after" has customer_id 12 twice (rows 5 and ${values.length})`);
     expect(() => checkUniqueIds(dup, 'after', 'customer_id')).toThrow(`customer_id 12 twice (rows 5 and ${values.length})`);
+    // int32 ids in a narrow range: checked, and their range returned; nothing for float64 ids or ids spread wide
+    expect(() => uniqueInt32Range({ kind: 'number', values: Int32Array.from([5, -1000, 6, 7, 12, 12]) }, 'before', 'customer_id')).toThrow('snapshot "before" has customer_id 12 twice (rows 4 and 5)');
+    expect(uniqueInt32Range({ kind: 'number', values: Int32Array.from([5, -1000, 6]) }, 'before', 'customer_id')).toEqual([-1000, 6]);
+    expect(uniqueInt32Range({ kind: 'number', values: Int32Array.from([-2147483648, 2147483647 - 2e9, -2147483647]) }, 'before', 'customer_id')).toBeUndefined();
+    expect(uniqueInt32Range({ kind: 'number', values: Int32Array.from([2147483647, 2147483645]) }, 'before', 'customer_id')).toEqual([2147483645, 2147483647]);
+    expect(uniqueInt32Range(single, 'before', 'customer_id')).toBeUndefined();
+    expect(uniqueInt32Range({ kind: 'number', values: Float64Array.from([1, 2]) }, 'before', 'customer_id')).toBeUndefined();
+  });
+
+  it('int32 ids (a table of segments by id) and float64 ids (an index) give the same migration, rows without a segment included', async () => {
+    // DBSCAN leaves noise without a segment (-1): customers unscored before, after, or both
+    const rng = createRandom(8);
+    const blob = (n: number, shift: number) => Array.from({ length: n }, (_, i) => {
+      const c = i % 3;
+      return i % 17 === 0 ? [rng.normal() * 40, rng.normal() * 40] : [c * 10 + rng.normal() * 0.5 + shift, (c % 2) * 10 + rng.normal() * 0.5];
+    });
+    const X0 = blob(3000, 0), X1 = blob(3200, 0.2);
+    const model = await dbscan(fromRows(X0, { names: ['x', 'y'] }), { eps: 0.8, minSamples: 5 });
+    const idB = Int32Array.from({ length: 3000 }, (_, i) => 5 + i), idA = Int32Array.from({ length: 3200 }, (_, i) => (i < 2700 ? 5 + ((i * 7) % 3000) : i % 2 ? 9000 + i : -i));
+    const table = (X: number[][], id: Int32Array | Float64Array) => tableFromArrays({ customer_id: id, x: Float32Array.from(X, (r) => r[0]), y: Float32Array.from(X, (r) => r[1]) });
+    const byTable = await compareSnapshots(model, table(X0, idB), table(X1, idA), { id: 'customer_id' });
+    const byIndex = await compareSnapshots(model, table(X0, Float64Array.from(idB)), table(X1, Float64Array.from(idA)), { id: 'customer_id' });
+    expect(byIndex).toEqual(byTable);
+    // a scalar twin from predict's labels
+    const lb = await model.predict(fromRows(X0, { names: ['x', 'y'] })), la = await model.predict(fromRows(X1, { names: ['x', 'y'] }));
+    const k = model.k, rowOf = new Map(Array.from(idB, (v, i) => [v, i]));
+    const counts = Array.from({ length: k }, () => new Array(k).fill(0)), fresh = new Array(k).fill(0), gone = new Array(k).fill(0);
+    const seen = new Set<number>(), movers: number[] = [];
+    idA.forEach((v, j) => {
+      const i = rowOf.get(v);
+      if (i === undefined) { if (la[j] >= 0) fresh[la[j]]++; return; }
+      seen.add(i);
+      if (lb[i] >= 0 && la[j] >= 0) { counts[lb[i]][la[j]]++; if (lb[i] !== la[j]) movers.push(v); }
+    });
+    lb.forEach((c, i) => { if (c >= 0 && !seen.has(i)) gone[c]++; });
+    expect(byTable.migration.unscoredBefore).toBeGreaterThan(0);
+    expect(byTable.migration.counts).toEqual(counts);
+    expect(byTable.migration.new).toEqual(fresh);
+    expect(byTable.migration.gone).toEqual(gone);
+    expect(byTable.movers.id).toEqual(movers);
   });
   it('an empty id column finds nothing', () => {
     expect(new IdIndex(ids([]), 'before', 'customer_id').find(ids([3]), 0)).toBe(-1);

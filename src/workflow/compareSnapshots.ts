@@ -17,7 +17,7 @@ import { KMeansModel } from '../core/kmeansModel.js';
 import { rangeScale } from '../engine/matrix.js';
 import { sumNumbers } from '../engine/merge.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
-import { checkUniqueIds, float32Column, float64Column, IdIndex, readIds, requireColumns, type Ids } from './snapshotColumns.js';
+import { checkUniqueIds, float32Column, float64Column, IdIndex, readIds, requireColumns, uniqueInt32Range, type Ids } from './snapshotColumns.js';
 
 /** Thresholds behind the recommendation: conventions, not laws; every one can be changed. */
 export interface DriftThresholds {
@@ -293,30 +293,67 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
   return { action, reasons, text };
 }
 
+/** What `migrate` counts: see there. */
+interface MigrationCounts {
+  flat: Float64Array;
+  fresh: number[];
+  gone: number[];
+  returning: number;
+  moved: number;
+  /** The movers' after-rows and segments before, in pairs. */
+  movers: number[];
+}
+
 /**
  * The migration counts of returning customers (flat k x k, before by after), the new customers per segment after and
- * the gone ones per segment before, and the movers' rows (after, before) in pairs; rowB[j] is after-row j's row
- * before, or -1. In a function of its own, so its loops are compiled apart from the async caller.
+ * the gone ones per segment before, and the movers; `match(j)` is the segment before of after-row j's customer plus
+ * 2 (1 for a customer there without a segment), or 0 for a customer not there before. The before snapshot's
+ * customers per segment (`sizeB`) give the gone ones: those no after-row matched.
  */
-function migrate(labelsB: Int32Array, labelsA: Int32Array, rowB: Int32Array, k: number) {
-  const flat = new Float64Array(k * k);
-  const fresh = new Array<number>(k).fill(0), gone = new Array<number>(k).fill(0);
-  const matched = new Uint8Array(labelsB.length);
-  const moverRows: number[] = [];
+function migrate(labelsA: Int32Array, sizeB: Float64Array, k: number, match: (j: number) => number): MigrationCounts {
+  const flat = new Float64Array(k * k), matched = new Float64Array(k);
+  const fresh = new Array<number>(k).fill(0);
+  const movers: number[] = [];
   let returning = 0, moved = 0;
   for (let j = 0; j < labelsA.length; j++) {
-    const i = rowB[j];
-    const la = labelsA[j];
-    if (i < 0) { if (la >= 0) fresh[la]++; continue; }
-    matched[i] = 1;
-    const lb = labelsB[i];
-    if (la < 0 || lb < 0) continue;
+    const m = match(j), la = labelsA[j];
+    if (m === 0) { if (la >= 0) fresh[la]++; continue; }
+    const lb = m - 2;
+    if (lb < 0) continue;
+    matched[lb]++;
+    if (la < 0) continue;
     flat[lb * k + la]++;
     returning++;
-    if (la !== lb) { moved++; moverRows.push(j, i); }
+    if (la !== lb) { moved++; movers.push(j, lb); }
   }
-  for (let i = 0; i < labelsB.length; i++) if (!matched[i] && labelsB[i] >= 0) gone[labelsB[i]]++;
-  return { flat, fresh, gone, returning, moved, moverRows };
+  return { flat, fresh, gone: Array.from(matched, (c, s) => sizeB[s] - c), returning, moved, movers };
+}
+
+/** `migrate` by int32 ids in [min, max] before: a table by id - min of the segment before plus 2. */
+function migrateByTable(idsB: Int32Array, idsA: Int32Array, [min, max]: [number, number], labelsB: Int32Array, labelsA: Int32Array, k: number): MigrationCounts {
+  const size = max - min + 1;
+  const table = k < 254 ? new Uint8Array(size) : k < 65534 ? new Uint16Array(size) : new Int32Array(size);
+  const sizeB = new Float64Array(k);
+  for (let i = 0; i < idsB.length; i++) {
+    const lb = labelsB[i];
+    table[idsB[i] - min] = lb >= 0 ? lb + 2 : 1;
+    if (lb >= 0) sizeB[lb]++;
+  }
+  return migrate(labelsA, sizeB, k, (j) => {
+    const s = idsA[j] - min;
+    return s >= 0 && s < size ? table[s] : 0;
+  });
+}
+
+/** `migrate` by an index of the ids before. */
+function migrateByIndex(indexB: IdIndex, idsA: Ids, labelsB: Int32Array, labelsA: Int32Array, k: number): MigrationCounts {
+  const rowB = indexB.findAll(idsA);
+  const sizeB = new Float64Array(k);
+  for (let i = 0; i < labelsB.length; i++) if (labelsB[i] >= 0) sizeB[labelsB[i]]++;
+  return migrate(labelsA, sizeB, k, (j) => {
+    const i = rowB[j];
+    return i < 0 ? 0 : labelsB[i] >= 0 ? labelsB[i] + 2 : 1;
+  });
 }
 
 /**
@@ -368,7 +405,10 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     if (value !== undefined) requireColumns(table, [value], label, 'value');
   }
   const idsB = readIds(before, id, 'before'), idsA = readIds(after, id, 'after');
-  const indexB = new IdIndex(idsB, 'before', id);
+  // int32 ids in a narrow range are matched by a table of segments by id, built once the segments are known; other
+  // ids by an index (both check the ids before are unique)
+  const rangeB = idsA.kind === 'number' && idsA.values instanceof Int32Array ? uniqueInt32Range(idsB, 'before', id) : undefined;
+  const indexB = rangeB ? undefined : new IdIndex(idsB, 'before', id);
   checkUniqueIds(idsA, 'after', id);
   throwIfAborted(signal);
 
@@ -433,13 +473,15 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   const [distB, distA] = inModelSpace.length === 2 ? inModelSpace : [drift.before, drift.after];
 
   // migration by id
-  const { flat, fresh, gone, returning, moved, moverRows } = migrate(labelsB, labelsA, indexB.findAll(idsA), k);
+  const { flat, fresh, gone, returning, moved, movers: moverPairs } = rangeB
+    ? migrateByTable(idsB.values as Int32Array, idsA.values as Int32Array, rangeB, labelsB, labelsA, k)
+    : migrateByIndex(indexB!, idsA, labelsB, labelsA, k);
   const counts = Array.from({ length: k }, (_, c) => Array.from(flat.subarray(c * k, (c + 1) * k)));
-  const movers: Movers = { id: new Array(moverRows.length / 2), from: new Int32Array(moverRows.length / 2), to: new Int32Array(moverRows.length / 2) };
-  for (let q = 0; q < moverRows.length; q += 2) {
-    const j = moverRows[q], i = moverRows[q + 1];
+  const movers: Movers = { id: new Array(moverPairs.length / 2), from: new Int32Array(moverPairs.length / 2), to: new Int32Array(moverPairs.length / 2) };
+  for (let q = 0; q < moverPairs.length; q += 2) {
+    const j = moverPairs[q];
     movers.id[q / 2] = (idsA as Ids).values[j];
-    movers.from[q / 2] = labelsB[i];
+    movers.from[q / 2] = moverPairs[q + 1];
     movers.to[q / 2] = labelsA[j];
   }
   const scoredB = drift.before.rows.slice(0, k).reduce((a, b) => a + b, 0), scoredA = drift.after.rows.slice(0, k).reduce((a, b) => a + b, 0);

@@ -210,17 +210,7 @@ export class IdIndex {
     const n = other.values.length;
     const out = new Int32Array(n);
     if (this.min !== undefined && other.kind === 'number') {
-      // the direct table: one subtraction and one look each
       const x = other.values;
-      if (x instanceof Int32Array) {
-        // integers: slot x - min holds the row of id x exactly
-        const slots = this.slots!, min = this.min, size = slots.length;
-        for (let j = 0; j < n; j++) {
-          const s = x[j] - min;
-          out[j] = s >= 0 && s < size ? slots[s] - 1 : -1;
-        }
-        return out;
-      }
       for (let j = 0; j < n; j++) out[j] = this.directRow(x[j]);
       return out;
     }
@@ -270,18 +260,28 @@ function narrowIntegerRange(v: Float64Array | Int32Array): [number, number] | un
  */
 export function checkUniqueIds(ids: Ids, snapshot: string, idName: string): void {
   const range = ids.kind === 'number' ? narrowIntegerRange(ids.values) : undefined;
-  if (!range) {
-    void new IdIndex(ids, snapshot, idName);
-    return;
-  }
-  const [min, max] = range;
-  const v = ids.values as Float64Array | Int32Array;
+  if (range) checkUniqueInRange(ids.values as Float64Array | Int32Array, range, snapshot, idName);
+  else void new IdIndex(ids, snapshot, idName);
+}
+
+function checkUniqueInRange(v: Float64Array | Int32Array, [min, max]: [number, number], snapshot: string, idName: string): void {
   const bits = new Int32Array(Math.floor((max - min) / 32) + 1);
   for (let i = 0; i < v.length; i++) {
     const s = v[i] - min, w = s >>> 5, b = 1 << (s & 31);
     if (bits[w] & b) throw duplicate(snapshot, idName, v[i], v.indexOf(v[i]), i);
     bits[w] |= b;
   }
+}
+
+/**
+ * For int32 ids in a narrow range (customer numbers, mostly): checks them as `checkUniqueIds` does and returns the
+ * smallest and largest, so a table by id - min can stand in for an index. Undefined (nothing checked) otherwise.
+ */
+export function uniqueInt32Range(ids: Ids, snapshot: string, idName: string): [number, number] | undefined {
+  if (ids.kind !== 'number' || !(ids.values instanceof Int32Array)) return undefined;
+  const range = narrowIntegerRange(ids.values);
+  if (range) checkUniqueInRange(ids.values, range, snapshot, idName);
+  return range;
 }
 
 function duplicate(snapshot: string, idName: string, id: unknown, a: number, b: number): SegkitError {

@@ -3,6 +3,7 @@ import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromColumns } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadThenMap, type Executor, type Handle, type RunOptions, type ShardSource } from '../engine/executor.js';
+import { yieldToEventLoop } from '../engine/heapExecutor.js';
 import type { ShardOp } from '../engine/shardOp.js';
 import type { TableInput } from '../prep/frame.js';
 import type { PipelineResult } from '../prep/pipeline.js';
@@ -459,8 +460,17 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   let loadedA: LoadedSnapshot<ScanPartial> | undefined;
   let labelsA: Int32Array = new Int32Array(0);
   let drift;
+  let moves: Promise<MigrationCounts> | undefined;
   try {
     ({ loaded: loadedA, labels: labelsA } = await loadScored(after, colsA, 'after'));
+    // the migration by id runs on this thread at the drift passes' first turn of the event loop, while the pool's
+    // threads take the pass's shards
+    const la = labelsA;
+    moves = yieldToEventLoop().then(() => (rangeB
+      ? migrateByTable(idsB.values as Int32Array, idsA.values as Int32Array, rangeB, labelsB, la, k)
+      : migrateByIndex(indexB!, idsA, labelsB, la, k)));
+    // settled below, or left when the passes fail
+    moves.catch(() => undefined);
     drift = await twoSampleDrift(ex, {
       before: loadedB.snapshot, after: loadedA.snapshot, names: features, k, value: value !== undefined,
       centres: scanState.centres, ksMethod, signal,
@@ -472,10 +482,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   }
   const [distB, distA] = inModelSpace.length === 2 ? inModelSpace : [drift.before, drift.after];
 
-  // migration by id
-  const { flat, fresh, gone, returning, moved, movers: moverPairs } = rangeB
-    ? migrateByTable(idsB.values as Int32Array, idsA.values as Int32Array, rangeB, labelsB, labelsA, k)
-    : migrateByIndex(indexB!, idsA, labelsB, labelsA, k);
+  const { flat, fresh, gone, returning, moved, movers: moverPairs } = await moves!;
   const counts = Array.from({ length: k }, (_, c) => Array.from(flat.subarray(c * k, (c + 1) * k)));
   const movers: Movers = { id: new Array(moverPairs.length / 2), from: new Int32Array(moverPairs.length / 2), to: new Int32Array(moverPairs.length / 2) };
   for (let q = 0; q < moverPairs.length; q += 2) {

@@ -47,7 +47,7 @@ export interface DriftLimits {
   collectFeature: number;
 }
 // counting is cheap per value and its partials small; collecting pays per value returned, so only small ranges are collected
-const LIMITS: DriftLimits = { budget: 8192, collectCell: 2048, collectFeature: 1 << 17 };
+const LIMITS: DriftLimits = { budget: 8192, collectCell: 4096, collectFeature: 1 << 17 };
 /** Below this share of the values inside a pass's cells, the others are skipped by a branch, not counted apart. */
 const SKIP_BELOW = 0.2;
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Int32, Table, makeVector, tableFromArrays } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, dbscan, fromColumns, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
-import { compareSnapshots, compareSnapshotsLaidOut } from '../src/workflow/compareSnapshots.js';
+import { compareSnapshots, compareSnapshotsLaidOut, driftLayout } from '../src/workflow/compareSnapshots.js';
 import { handleSnapshot, twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
 import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
 import { checkUniqueIds, IdIndex, readIds, uniqueInt32Range } from '../src/workflow/snapshotColumns.js';
@@ -194,6 +194,19 @@ describe('segments of a k-means model', () => {
     expect([...r.movers.from]).toEqual(movers.map((i) => lb[i]));
     expect([...r.movers.to]).toEqual(movers.map((i) => la[i]));
   });
+  it('snapshots are read in windows of 2^22 rows on the thread pool only; windows are whole shards', async () => {
+    const pool = piscinaExecutor({ threads: 2 }), inline = inlineExecutor(), loop = loopbackExecutor();
+    executors.push(pool, inline, loop);
+    expect(driftLayout(pool)).toEqual({ shardRows: 2 ** 18, windowRows: 2 ** 22 });
+    expect(driftLayout(inline).windowRows).toBe(Infinity);
+    expect(driftLayout(loop).windowRows).toBe(Infinity);
+    const [before, after] = snapshots(100, 2, 1);
+    const model = await kmeans(fromColumns({ columns: before, names: ['f0', 'f1'] }), { k: 2, seed: 1 });
+    const e = await failure(() => compareSnapshotsLaidOut(model, table(before), table(after), { id: 'customer_id', executor: inline }, { shardRows: 1024, windowRows: 1500 }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('windowRows');
+  });
+
   // 3 windows of 4 shards (the last one short): every pass loads each window again and lets it go before the next
   it.each([[1, 'inline'], [1, 'piscina'], [1, 'loopback'], [1e19, 'piscina']] as const)('values x %s (%s): snapshots read a window at a time give the result held whole gives', async (scale, kind) => {
     const d = 5, n = 10_003;
@@ -460,6 +473,34 @@ describe('matching customers by id', () => {
     expect(byTable.migration.new).toEqual(fresh);
     expect(byTable.migration.gone).toEqual(gone);
     expect(byTable.movers.id).toEqual(movers);
+  });
+
+  it('int32 ids: more than 253 segments (a wider table) match as float64 ids do; duplicates are named as with an index', async () => {
+    const rng = createRandom(12);
+    const X0 = Array.from({ length: 3000 }, () => [rng.normal() * 10, rng.normal() * 10]), X1 = X0.map(([a, b]) => [a + rng.normal(), b + rng.normal()]);
+    const model = await kmeans(fromRows(X0, { names: ['x', 'y'] }), { k: 300, seed: 1, maxIter: 5 });
+    const idB = Int32Array.from({ length: 3000 }, (_, i) => 100 + i), idA = Int32Array.from({ length: 3000 }, (_, i) => (i % 10 === 0 ? 50 + i : 100 + ((i * 13) % 3000)));
+    const table = (X: number[][], id: Int32Array | Float64Array) => tableFromArrays({ customer_id: id, x: Float32Array.from(X, (r) => r[0]), y: Float32Array.from(X, (r) => r[1]) });
+    const byTable = await compareSnapshots(model, table(X0, idB), table(X1, idA), { id: 'customer_id' });
+    const byIndex = await compareSnapshots(model, table(X0, Float64Array.from(idB)), table(X1, Float64Array.from(idA)), { id: 'customer_id' });
+    expect(byTable.movers.id.length).toBeGreaterThan(100);
+    expect(byTable.migration.counts.flat().reduce((a, b) => a + b, 0)).toBe(byTable.migration.returning);
+    expect(byIndex).toEqual(byTable);
+    // a repeated Arrow Int32 id before, after or in both: the same messages as through the index, before any pass
+    const dupB = Int32Array.from(idB), dupA = Int32Array.from(idA);
+    dupB[7] = dupB[3];
+    dupA[9] = dupA[4];
+    for (const [b, a, message] of [
+      [dupB, idA, `snapshot "before" has customer_id ${idB[3]} twice (rows 3 and 7)`],
+      [idB, dupA, `snapshot "after" has customer_id ${idA[4]} twice (rows 4 and 9)`],
+      [dupB, dupA, `snapshot "before" has customer_id ${idB[3]} twice (rows 3 and 7)`],
+    ] as const) {
+      for (const ids of [(v: Int32Array) => v, (v: Int32Array) => Float64Array.from(v)]) {
+        const e = await failure(() => compareSnapshots(model, table(X0, ids(b)), table(X1, ids(a)), { id: 'customer_id' }));
+        expect(e.code).toBe('E_DUPLICATE_ID');
+        expect(e.message).toContain(message);
+      }
+    }
   });
   it('an empty id column finds nothing', () => {
     expect(new IdIndex(ids([]), 'before', 'customer_id').find(ids([3]), 0)).toBe(-1);

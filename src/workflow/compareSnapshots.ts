@@ -136,12 +136,18 @@ const WINDOW_ROWS = 1 << 22;
 /** Rows per shard of the drift passes, and the most rows of a snapshot held whole on the executor. */
 export interface DriftLayout {
   shardRows: number;
+  /** A multiple of shardRows (or Infinity), so the windows' shards are the whole snapshot's. */
   windowRows: number;
+}
+
+/** The drift passes' layout on `ex`: windows on executors whose loads overlap their op (`loadAndMap`). */
+export function driftLayout(ex: Executor): DriftLayout {
+  return { shardRows: DRIFT_SHARD_ROWS, windowRows: ex.loadAndMap ? WINDOW_ROWS : Infinity };
 }
 
 interface LoadedSnapshot<P> {
   snapshot: DriftSnapshot;
-  /** The load's op, per shard in shard order. */
+  /** The load op's partials, per shard in shard order. */
   partials: P[];
   labels?: Int32Array;
   release(): Promise<void>;
@@ -298,7 +304,8 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
 interface MigrationCounts {
   flat: Float64Array;
   fresh: number[];
-  gone: number[];
+  /** Per segment before: its customers some after-row matched (the others are gone). */
+  matched: Float64Array;
   returning: number;
   moved: number;
   /** The movers' after-rows and segments before, in pairs. */
@@ -306,12 +313,11 @@ interface MigrationCounts {
 }
 
 /**
- * The migration counts of returning customers (flat k x k, before by after), the new customers per segment after and
- * the gone ones per segment before, and the movers; `match(j)` is the segment before of after-row j's customer plus
- * 2 (1 for a customer there without a segment), or 0 for a customer not there before. The before snapshot's
- * customers per segment (`sizeB`) give the gone ones: those no after-row matched.
+ * The migration counts of returning customers (flat k x k, before by after), the new customers per segment after,
+ * the matched ones per segment before, and the movers; `match(j)` is the segment before of after-row j's customer
+ * plus 2 (1 for a customer there without a segment), or 0 for a customer not there before.
  */
-function migrate(labelsA: Int32Array, sizeB: Float64Array, k: number, match: (j: number) => number): MigrationCounts {
+function migrate(labelsA: Int32Array, k: number, match: (j: number) => number): MigrationCounts {
   const flat = new Float64Array(k * k), matched = new Float64Array(k);
   const fresh = new Array<number>(k).fill(0);
   const movers: number[] = [];
@@ -327,20 +333,15 @@ function migrate(labelsA: Int32Array, sizeB: Float64Array, k: number, match: (j:
     returning++;
     if (la !== lb) { moved++; movers.push(j, lb); }
   }
-  return { flat, fresh, gone: Array.from(matched, (c, s) => sizeB[s] - c), returning, moved, movers };
+  return { flat, fresh, matched, returning, moved, movers };
 }
 
 /** `migrate` by int32 ids in [min, max] before: a table by id - min of the segment before plus 2. */
 function migrateByTable(idsB: Int32Array, idsA: Int32Array, [min, max]: [number, number], labelsB: Int32Array, labelsA: Int32Array, k: number): MigrationCounts {
   const size = max - min + 1;
   const table = k < 254 ? new Uint8Array(size) : k < 65534 ? new Uint16Array(size) : new Int32Array(size);
-  const sizeB = new Float64Array(k);
-  for (let i = 0; i < idsB.length; i++) {
-    const lb = labelsB[i];
-    table[idsB[i] - min] = lb >= 0 ? lb + 2 : 1;
-    if (lb >= 0) sizeB[lb]++;
-  }
-  return migrate(labelsA, sizeB, k, (j) => {
+  for (let i = 0; i < idsB.length; i++) table[idsB[i] - min] = labelsB[i] >= 0 ? labelsB[i] + 2 : 1;
+  return migrate(labelsA, k, (j) => {
     const s = idsA[j] - min;
     return s >= 0 && s < size ? table[s] : 0;
   });
@@ -349,9 +350,7 @@ function migrateByTable(idsB: Int32Array, idsA: Int32Array, [min, max]: [number,
 /** `migrate` by an index of the ids before. */
 function migrateByIndex(indexB: IdIndex, idsA: Ids, labelsB: Int32Array, labelsA: Int32Array, k: number): MigrationCounts {
   const rowB = indexB.findAll(idsA);
-  const sizeB = new Float64Array(k);
-  for (let i = 0; i < labelsB.length; i++) if (labelsB[i] >= 0) sizeB[labelsB[i]]++;
-  return migrate(labelsA, sizeB, k, (j) => {
+  return migrate(labelsA, k, (j) => {
     const i = rowB[j];
     return i < 0 ? 0 : labelsB[i] >= 0 ? labelsB[i] + 2 : 1;
   });
@@ -425,10 +424,12 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     if (centres) inModelSpace.push(await modelSpaceDistances(ex, k, r.prepared, r.preparedLabels, centres, signal));
     return r.labels;
   });
-  // a k-means model labels the rows the drift passes read, in place (one load per snapshot); other models, and rows
+  // a k-means model labels the rows the drift passes read, in place (one load per snapshot held whole, one a pass for
+  // a snapshot read in windows); other models, and rows
   // whose range predict would have to scale, are scored first and loaded with their labels
   const direct = !segmentModel && inner instanceof KMeansModel ? inner.scoringState() : undefined;
-  const lay: DriftLayout = layout ?? { shardRows: DRIFT_SHARD_ROWS, windowRows: ex.loadAndMap ? WINDOW_ROWS : Infinity };
+  const lay = layout ?? driftLayout(ex);
+  if (Number.isFinite(lay.windowRows) && !(lay.windowRows > 0 && lay.windowRows % lay.shardRows === 0)) throw badOption('windowRows', lay.windowRows, `a positive multiple of shardRows (${lay.shardRows}) or Infinity`);
   // the drift passes' state, whether pass 1 runs while loading or on its own: centres in the loaded units (a
   // SegmentModel's distances are measured in its pipeline's output instead)
   const scanState: ScanState = { k, value: value !== undefined, centres: !segmentModel && centres ? centres : new Float64Array(0) };
@@ -460,15 +461,17 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   let loadedA: LoadedSnapshot<ScanPartial> | undefined;
   let labelsA: Int32Array = new Int32Array(0);
   let drift;
-  let moves: Promise<MigrationCounts> | undefined;
+  let moves: Promise<MigrationCounts | undefined> | undefined;
+  let failed = false;
   try {
     ({ loaded: loadedA, labels: labelsA } = await loadScored(after, colsA, 'after'));
     // the migration by id runs on this thread at the drift passes' first turn of the event loop, while the pool's
-    // threads take the pass's shards
+    // threads take the pass's shards (not once the passes have failed)
     const la = labelsA;
-    moves = yieldToEventLoop().then(() => (rangeB
-      ? migrateByTable(idsB.values as Int32Array, idsA.values as Int32Array, rangeB, labelsB, la, k)
-      : migrateByIndex(indexB!, idsA, labelsB, la, k)));
+    moves = yieldToEventLoop().then(() => {
+      if (failed) return undefined;
+      return rangeB ? migrateByTable(idsB.values as Int32Array, idsA.values as Int32Array, rangeB, labelsB, la, k) : migrateByIndex(indexB!, idsA, labelsB, la, k);
+    });
     // settled below, or left when the passes fail
     moves.catch(() => undefined);
     drift = await twoSampleDrift(ex, {
@@ -476,13 +479,18 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
       centres: scanState.centres, ksMethod, signal,
       scanned: { before: loadedB.partials, after: loadedA.partials },
     });
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
     await loadedB.release();
     if (loadedA) await loadedA.release();
   }
   const [distB, distA] = inModelSpace.length === 2 ? inModelSpace : [drift.before, drift.after];
 
-  const { flat, fresh, gone, returning, moved, movers: moverPairs } = await moves!;
+  const { flat, fresh, matched, returning, moved, movers: moverPairs } = (await moves!)!;
+  // the customers of each segment before that no after-row matched
+  const gone = Array.from(matched, (c, s) => drift.before.rows[s] - c);
   const counts = Array.from({ length: k }, (_, c) => Array.from(flat.subarray(c * k, (c + 1) * k)));
   const movers: Movers = { id: new Array(moverPairs.length / 2), from: new Int32Array(moverPairs.length / 2), to: new Int32Array(moverPairs.length / 2) };
   for (let q = 0; q < moverPairs.length; q += 2) {

@@ -405,8 +405,8 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     if (value !== undefined) requireColumns(table, [value], label, 'value');
   }
   const idsB = readIds(before, id, 'before'), idsA = readIds(after, id, 'after');
-  // int32 ids in a narrow range are matched by a table of segments by id, built once the segments are known; other
-  // ids by an index (both check the ids before are unique)
+  // int32 ids after, and int32 ids before in a narrow range, are matched by a table of segments by id, built once the
+  // segments are known; other ids by an index (both check the ids before are unique)
   const rangeB = idsA.kind === 'number' && idsA.values instanceof Int32Array ? uniqueInt32Range(idsB, 'before', id) : undefined;
   const indexB = rangeB ? undefined : new IdIndex(idsB, 'before', id);
   checkUniqueIds(idsA, 'after', id);
@@ -425,8 +425,8 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     return r.labels;
   });
   // a k-means model labels the rows the drift passes read, in place (one load per snapshot held whole, one a pass for
-  // a snapshot read in windows); other models, and rows
-  // whose range predict would have to scale, are scored first and loaded with their labels
+  // a snapshot read in windows); other models, and rows whose range predict would have to scale, are scored first and
+  // loaded with their labels
   const direct = !segmentModel && inner instanceof KMeansModel ? inner.scoringState() : undefined;
   const lay = layout ?? driftLayout(ex);
   if (Number.isFinite(lay.windowRows) && !(lay.windowRows > 0 && lay.windowRows % lay.shardRows === 0)) throw badOption('windowRows', lay.windowRows, `a positive multiple of shardRows (${lay.shardRows}) or Infinity`);

@@ -336,11 +336,14 @@ function migrate(labelsA: Int32Array, k: number, match: (j: number) => number): 
   return { flat, fresh, matched, returning, moved, movers };
 }
 
+/** What `match` gives for a customer there before with this label: the segment plus 2, or 1 without a segment. */
+const matchCode = (label: number): number => (label >= 0 ? label + 2 : 1);
+
 /** `migrate` by int32 ids in [min, max] before: a table by id - min of the segment before plus 2. */
 function migrateByTable(idsB: Int32Array, idsA: Int32Array, [min, max]: [number, number], labelsB: Int32Array, labelsA: Int32Array, k: number): MigrationCounts {
   const size = max - min + 1;
   const table = k < 254 ? new Uint8Array(size) : k < 65534 ? new Uint16Array(size) : new Int32Array(size);
-  for (let i = 0; i < idsB.length; i++) table[idsB[i] - min] = labelsB[i] >= 0 ? labelsB[i] + 2 : 1;
+  for (let i = 0; i < idsB.length; i++) table[idsB[i] - min] = matchCode(labelsB[i]);
   return migrate(labelsA, k, (j) => {
     const s = idsA[j] - min;
     return s >= 0 && s < size ? table[s] : 0;
@@ -352,7 +355,7 @@ function migrateByIndex(indexB: IdIndex, idsA: Ids, labelsB: Int32Array, labelsA
   const rowB = indexB.findAll(idsA);
   return migrate(labelsA, k, (j) => {
     const i = rowB[j];
-    return i < 0 ? 0 : labelsB[i] >= 0 ? labelsB[i] + 2 : 1;
+    return i < 0 ? 0 : matchCode(labelsB[i]);
   });
 }
 

@@ -48,6 +48,61 @@ export function valueKey(v: number): number {
   return sortKey(U32[0]);
 }
 
+/** Below this length a typed-array sort is faster than the radix sort. */
+const RADIX_FROM = 384;
+const RADIX_BITS = 11;
+const RADIX_COUNTS = new Uint32Array(3 << RADIX_BITS);
+let radixA = new Uint32Array(0), radixB = new Uint32Array(0);
+
+/**
+ * Sorts float32 values holding no NaN in place, ascending, -0 before +0: the same bytes as `Float32Array#sort`. Long
+ * arrays take an LSD radix sort of the sortable keys (11 bits a pass, skipping a pass whose digit is the same for
+ * every value, as in a drift cell, whose values share their top key bits).
+ */
+export function sortValues(v: Float32Array): void {
+  const n = v.length;
+  if (n < RADIX_FROM) {
+    v.sort();
+    return;
+  }
+  if (radixA.length < n) {
+    radixA = new Uint32Array(n);
+    radixB = new Uint32Array(n);
+  }
+  const bits = bitsOf(v), h = RADIX_COUNTS, mask = (1 << RADIX_BITS) - 1;
+  h.fill(0);
+  for (let i = 0; i < n; i++) {
+    // here -0 keeps a key below +0's, as the typed-array sort orders them
+    const b = bits[i];
+    const u = (b ^ ((b >> 31) | -0x80000000)) >>> 0;
+    radixA[i] = u;
+    h[u & mask]++;
+    h[(1 << RADIX_BITS) + ((u >>> RADIX_BITS) & mask)]++;
+    h[(2 << RADIX_BITS) + (u >>> (2 * RADIX_BITS))]++;
+  }
+  let src = radixA, dst = radixB;
+  for (let p = 0; p < 3; p++) {
+    const off = p << RADIX_BITS, sh = p * RADIX_BITS;
+    if (h[off + ((src[0] >>> sh) & mask)] === n) continue;
+    for (let b = 0, sum = 0; b <= mask; b++) {
+      const c = h[off + b];
+      h[off + b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const u = src[i];
+      dst[h[off + ((u >>> sh) & mask)]++] = u;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  for (let i = 0; i < n; i++) {
+    const u = src[i];
+    bits[i] = u & 0x80000000 ? u ^ 0x80000000 : ~u;
+  }
+}
+
 export interface ScanState {
   /** Segments: labels 0..k-1 are counted per segment, anything else (-1: not scored) in slot k. */
   k: number;

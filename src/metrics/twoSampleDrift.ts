@@ -1,7 +1,7 @@
 import { throwIfAborted } from '../util/errors.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import type { ShardOp } from '../engine/shardOp.js';
-import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type ScanPartial } from './driftOps.js';
+import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, sortValues, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type ScanPartial } from './driftOps.js';
 import type { KsMethod, KsResult } from './ksTwoSample.js';
 
 /** The population stability index of one feature, with the bins it was computed on. */
@@ -51,13 +51,41 @@ const LIMITS: DriftLimits = { budget: 8192, collectCell: 4096, collectFeature: 1
 /** Below this share of the values inside a pass's cells, the others are skipped by a branch, not counted apart. */
 const SKIP_BELOW = 0.2;
 
-interface Cell {
-  lo: number;
-  size: number;
-  c1: number;
-  c2: number;
-  v1?: Float32Array;
-  v2?: Float32Array;
+/**
+ * A feature's key ranges, sorted and disjoint, as columns (no object per range): range q covers keys
+ * [lo[q], lo[q] + size[q]) and holds c1[q] values before and c2[q] after; s1 and s2 count the values below each range
+ * (n + 1 entries). A collected range has its values, sorted, and the max and min of F1 - F2 at them once measured
+ * (NaN until then).
+ */
+interface Cells {
+  n: number;
+  lo: Float64Array;
+  size: Float64Array;
+  c1: Float64Array;
+  c2: Float64Array;
+  s1: Float64Array;
+  s2: Float64Array;
+  v1: (Float32Array | undefined)[];
+  v2: (Float32Array | undefined)[];
+  max: Float64Array;
+  min: Float64Array;
+}
+
+function makeCells(n: number): Cells {
+  return {
+    n, lo: new Float64Array(n), size: new Float64Array(n), c1: new Float64Array(n), c2: new Float64Array(n),
+    s1: new Float64Array(n + 1), s2: new Float64Array(n + 1), v1: new Array(n).fill(undefined), v2: new Array(n).fill(undefined),
+    max: new Float64Array(n).fill(NaN), min: new Float64Array(n).fill(NaN),
+  };
+}
+
+/** Fills in the counts below each range. */
+function withStarts(c: Cells): Cells {
+  for (let q = 0; q < c.n; q++) {
+    c.s1[q + 1] = c.s1[q] + c.c1[q];
+    c.s2[q + 1] = c.s2[q] + c.c2[q];
+  }
+  return c;
 }
 
 /** Index of the first element whose key exceeds `key` in values sorted ascending (so: how many have key <= key). */
@@ -83,14 +111,23 @@ function lerp(a: number, b: number, t: number): number {
  * edges. Counting stays within BUDGET counters per feature per pass; small ranges return their values instead.
  */
 class FeatureCells {
-  cells: Cell[] = [];
+  private cells: Cells;
   ranks: number[];
   edgeKeys: number[] | undefined;
   edges: number[] | undefined;
   constructor(readonly j: number, hist1: Uint32Array, hist2: Uint32Array, readonly n1: number, readonly n2: number, private readonly limits: DriftLimits) {
-    for (let b = 0; b < TOP_BUCKETS; b++) {
-      if (hist1[b] + hist2[b] > 0) this.cells.push({ lo: b * 2 ** (32 - TOP_BITS), size: 2 ** (32 - TOP_BITS), c1: hist1[b], c2: hist2[b] });
+    let n = 0;
+    for (let b = 0; b < TOP_BUCKETS; b++) if (hist1[b] + hist2[b] > 0) n++;
+    const c = makeCells(n);
+    for (let b = 0, q = 0; b < TOP_BUCKETS; b++) {
+      if (hist1[b] + hist2[b] === 0) continue;
+      c.lo[q] = b * 2 ** (32 - TOP_BITS);
+      c.size[q] = 2 ** (32 - TOP_BITS);
+      c.c1[q] = hist1[b];
+      c.c2[q] = hist2[b];
+      q++;
     }
+    this.cells = withStarts(c);
     const ranks = new Set<number>();
     for (const p of DECILES) {
       const h = (n1 - 1) * p;
@@ -100,87 +137,97 @@ class FeatureCells {
     this.ranks = [...ranks].sort((a, b) => a - b);
   }
 
-  private starts(): { s1: Float64Array; s2: Float64Array } {
-    const s1 = new Float64Array(this.cells.length + 1), s2 = new Float64Array(this.cells.length + 1);
-    this.cells.forEach((c, q) => { s1[q + 1] = s1[q] + c.c1; s2[q + 1] = s2[q] + c.c2; });
-    return { s1, s2 };
-  }
-
-  /** max and min of F1 - F2 over every point known exactly (range ends, collected values). */
-  private known(s1: Float64Array, s2: Float64Array): { max: number; min: number } {
+  /**
+   * max and min of F1 - F2 over every point known exactly (range ends, collected values). A collected range's are
+   * measured once: the counts below a range never change as other ranges are refined.
+   */
+  private known(): { max: number; min: number } {
     const { n1, n2 } = this;
+    const c = this.cells, { s1, s2 } = c;
     let max = -Infinity, min = Infinity;
-    const see = (a: number, b: number) => {
-      const diff = a / n1 - b / n2;
+    for (let q = 0; q < c.n; q++) {
+      const x = c.v1[q], y = c.v2[q];
+      if (x && y) {
+        if (c.max[q] !== c.max[q]) {
+          // the values hold no NaN, and numeric order ranks them as their keys do (-0 and +0 alike)
+          let cmax = -Infinity, cmin = Infinity, i = 0, k = 0;
+          while (i < x.length || k < y.length) {
+            const v = i < x.length && (k >= y.length || x[i] <= y[k]) ? x[i] : y[k];
+            while (i < x.length && x[i] <= v) i++;
+            while (k < y.length && y[k] <= v) k++;
+            const diff = (s1[q] + i) / n1 - (s2[q] + k) / n2;
+            if (diff > cmax) cmax = diff;
+            if (diff < cmin) cmin = diff;
+          }
+          c.max[q] = cmax;
+          c.min[q] = cmin;
+        }
+        if (c.max[q] > max) max = c.max[q];
+        if (c.min[q] < min) min = c.min[q];
+      }
+      const diff = s1[q + 1] / n1 - s2[q + 1] / n2;
       if (diff > max) max = diff;
       if (diff < min) min = diff;
-    };
-    this.cells.forEach((c, q) => {
-      if (c.v1 && c.v2) {
-        // the values hold no NaN, and numeric order ranks them as their keys do (-0 and +0 alike)
-        let i = 0, k = 0;
-        const x = c.v1, y = c.v2;
-        while (i < x.length || k < y.length) {
-          const v = i < x.length && (k >= y.length || x[i] <= y[k]) ? x[i] : y[k];
-          while (i < x.length && x[i] <= v) i++;
-          while (k < y.length && y[k] <= v) k++;
-          see(s1[q] + i, s2[q] + k);
-        }
-      }
-      see(s1[q + 1], s2[q + 1]);
-    });
+    }
     return { max, min };
   }
 
   private cellOfKey(key: number): number {
-    let a = 0, b = this.cells.length;
+    const c = this.cells;
+    let a = 0, b = c.n;
     while (a < b) {
       const m = (a + b) >> 1;
-      if (this.cells[m].lo + this.cells[m].size <= key) a = m + 1; else b = m;
+      if (c.lo[m] + c.size[m] <= key) a = m + 1; else b = m;
     }
     return a;
   }
 
   /** F1 and F2 counts at key (values with key <= key), or undefined when that needs a finer look. */
-  private countsAt(key: number, s1: Float64Array, s2: Float64Array): [number, number] | undefined {
+  private countsAt(key: number): [number, number] | undefined {
     const q = this.cellOfKey(key);
-    if (q === this.cells.length) return [this.n1, this.n2];
-    const c = this.cells[q];
-    if (key < c.lo) return [s1[q], s2[q]];
-    if (key === c.lo + c.size - 1) return [s1[q + 1], s2[q + 1]];
-    if (c.v1 && c.v2) return [s1[q] + countAtMost(c.v1, key), s2[q] + countAtMost(c.v2, key)];
+    const c = this.cells, { s1, s2 } = c;
+    if (q === c.n) return [this.n1, this.n2];
+    if (key < c.lo[q]) return [s1[q], s2[q]];
+    if (key === c.lo[q] + c.size[q] - 1) return [s1[q + 1], s2[q + 1]];
+    const x = c.v1[q], y = c.v2[q];
+    if (x && y) return [s1[q] + countAtMost(x, key), s2[q] + countAtMost(y, key)];
     return undefined;
   }
 
-  private valueAtRank(r: number, s1: Float64Array): number | undefined {
-    let a = 0, b = this.cells.length;
+  /** The range holding the baseline's value of rank r (0-based). */
+  private cellOfRank(r: number): number {
+    const s1 = this.cells.s1;
+    let a = 0, b = this.cells.n;
     while (a < b) {
       const m = (a + b) >> 1;
       if (s1[m + 1] <= r) a = m + 1; else b = m;
     }
-    const c = this.cells[a];
-    if (c.size === 1) return keyValue(c.lo);
-    if (c.v1) return c.v1[r - s1[a]];
+    return a;
+  }
+
+  private valueAtRank(r: number): number | undefined {
+    const q = this.cellOfRank(r), c = this.cells;
+    if (c.size[q] === 1) return keyValue(c.lo[q]);
+    const x = c.v1[q];
+    if (x) return x[r - c.s1[q]];
     return undefined;
   }
 
   /** The cells to look into next (by index), most needed first; empty when everything is known. */
   needs(): { need: number[]; targets: number } {
-    const { s1, s2 } = this.starts();
+    const c = this.cells, { s1, s2 } = c;
     const want = new Set<number>();
-    const open = (q: number) => { const c = this.cells[q]; if (c.size > 1 && !c.v1) want.add(q); };
+    const open = (q: number) => { if (c.size[q] > 1 && !c.v1[q]) want.add(q); };
     // ranks of the baseline, then the PSI edges once the ranks are known
     let ranksKnown = true;
     for (const r of this.ranks) {
-      if (this.valueAtRank(r, s1) === undefined) {
+      if (this.valueAtRank(r) === undefined) {
         ranksKnown = false;
-        let a = 0;
-        while (s1[a + 1] <= r) a++;
-        open(a);
+        open(this.cellOfRank(r));
       }
     }
     if (ranksKnown && !this.edgeKeys) {
-      const at = new Map(this.ranks.map((r) => [r, this.valueAtRank(r, s1)!]));
+      const at = new Map(this.ranks.map((r) => [r, this.valueAtRank(r)!]));
       this.edges = DECILES.map((p) => {
         const h = (this.n1 - 1) * p;
         const lo = Math.floor(h);
@@ -191,29 +238,29 @@ class FeatureCells {
         return valueKey(f) - (f > e ? 1 : 0);
       });
     }
-    for (const key of this.edgeKeys ?? []) if (!this.countsAt(key, s1, s2)) open(this.cellOfKey(key));
-    const { max, min } = this.known(s1, s2);
+    for (const key of this.edgeKeys ?? []) if (!this.countsAt(key)) open(this.cellOfKey(key));
+    const { max, min } = this.known();
     const lb = Math.max(max, -min);
     const { n1, n2 } = this;
     const ks: [number, number][] = [];
-    this.cells.forEach((c, q) => {
-      if (c.size === 1 || c.v1 || c.c1 === 0 || c.c2 === 0 || want.has(q)) return;
-      const ub = Math.max((s1[q] + c.c1) / n1 - s2[q] / n2, (s2[q] + c.c2) / n2 - s1[q] / n1);
+    for (let q = 0; q < c.n; q++) {
+      if (c.size[q] === 1 || c.v1[q] || c.c1[q] === 0 || c.c2[q] === 0 || want.has(q)) continue;
+      const ub = Math.max((s1[q] + c.c1[q]) / n1 - s2[q] / n2, (s2[q] + c.c2[q]) / n2 - s1[q] / n1);
       if (ub > lb) ks.push([q, ub]);
-    });
+    }
     ks.sort((a, b) => b[1] - a[1]);
     return { need: [...want, ...ks.map(([q]) => q)], targets: want.size };
   }
 
   /** The refine request for the needed cells (which become counted or collected). */
   request(need: number[], targets: number): { spec: RefineFeature; plan: { q: number; bits: number }[] } {
+    const c = this.cells;
     let collectedRows = 0;
     const plan: { q: number; bits: number }[] = [];
     const counted: number[] = [];
     for (const q of need) {
-      const c = this.cells[q];
-      if (c.c1 + c.c2 <= this.limits.collectCell && collectedRows + c.c1 + c.c2 <= this.limits.collectFeature) {
-        collectedRows += c.c1 + c.c2;
+      if (c.c1[q] + c.c2[q] <= this.limits.collectCell && collectedRows + c.c1[q] + c.c2[q] <= this.limits.collectFeature) {
+        collectedRows += c.c1[q] + c.c2[q];
         plan.push({ q, bits: 0 });
       } else {
         counted.push(q);
@@ -222,8 +269,8 @@ class FeatureCells {
     // sub-buckets in proportion to each range's share of the customers, so every sub-bucket holds about the same
     // mass (mu); ranges holding a decile rank or a PSI edge (the first `targets` of `need`) get full resolution
     const budget = this.limits.budget;
-    const mass = (q: number) => this.cells[q].c1 / this.n1 + this.cells[q].c2 / this.n2;
-    const maxBits = (q: number) => Math.min(TOP_BITS, Math.log2(this.cells[q].size));
+    const mass = (q: number) => c.c1[q] / this.n1 + c.c2[q] / this.n2;
+    const maxBits = (q: number) => Math.min(TOP_BITS, Math.log2(c.size[q]));
     const isTarget = new Set(need.slice(0, targets));
     const take = counted.slice(0, Math.max(1, budget / 4));
     let totalMass = 0;
@@ -243,9 +290,8 @@ class FeatureCells {
     const lo = new Float64Array(plan.length), shift = new Int32Array(plan.length), buckets = new Int32Array(plan.length), at = new Int32Array(plan.length);
     let counters = 0;
     plan.forEach(({ q, bits }, i) => {
-      const c = this.cells[q];
-      lo[i] = c.lo;
-      const logSize = Math.log2(c.size);
+      lo[i] = c.lo[q];
+      const logSize = Math.log2(c.size[q]);
       shift[i] = bits === 0 ? logSize : logSize - bits;
       buckets[i] = bits === 0 ? 0 : 2 ** bits;
       at[i] = counters;
@@ -253,43 +299,67 @@ class FeatureCells {
     });
     // the share of the values inside the cells looked into: when it is small, the kernel skips the rest by a branch
     let inside = 0;
-    for (const { q } of plan) inside += this.cells[q].c1 + this.cells[q].c2;
+    for (const { q } of plan) inside += c.c1[q] + c.c2[q];
     const skipOutside = inside < SKIP_BELOW * (this.n1 + this.n2);
     return { spec: { j: this.j, lo, shift, buckets, at, counters, skipOutside }, plan };
   }
 
-  /** Folds the merged results of a pass into the cells. */
+  /** Folds the merged results of a pass into the cells (the plan is in cell order). */
   apply(plan: { q: number; bits: number }[], counts1: Float64Array, counts2: Float64Array, values1: Float32Array[], values2: Float32Array[]): void {
-    const replace = new Map<number, Cell[]>();
-    let at = 0, coll = 0;
+    const old = this.cells;
+    // a counted range becomes its non-empty sub-buckets
+    let n = old.n, at = 0;
+    for (const { bits } of plan) {
+      if (bits === 0) continue;
+      n--;
+      for (let b = 0; b < 2 ** bits; b++) if (counts1[at + b] + counts2[at + b] > 0) n++;
+      at += 2 ** bits;
+    }
+    const c = makeCells(n);
+    let next = 0, to = 0, coll = 0;
+    // old ranges [next, end) as they were
+    const keep = (end: number) => {
+      for (const col of ['lo', 'size', 'c1', 'c2', 'max', 'min'] as const) c[col].set(old[col].subarray(next, end), to);
+      for (let q = next; q < end; q++, to++) {
+        c.v1[to] = old.v1[q];
+        c.v2[to] = old.v2[q];
+      }
+      next = end;
+    };
+    at = 0;
     for (const { q, bits } of plan) {
-      const c = this.cells[q];
+      keep(q);
       if (bits === 0) {
-        const v1 = values1[coll], v2 = values2[coll++];
-        replace.set(q, [{ ...c, v1, v2 }]);
+        keep(q + 1);
+        c.v1[to - 1] = values1[coll];
+        c.v2[to - 1] = values2[coll++];
         continue;
       }
-      const sub = c.size / 2 ** bits;
-      const parts: Cell[] = [];
-      for (let b = 0; b < 2 ** bits; b++) {
+      const m = 2 ** bits, sub = old.size[q] / m, lo = old.lo[q];
+      for (let b = 0; b < m; b++) {
         const a1 = counts1[at + b], a2 = counts2[at + b];
-        if (a1 + a2 > 0) parts.push({ lo: c.lo + b * sub, size: sub, c1: a1, c2: a2 });
+        if (a1 + a2 === 0) continue;
+        c.lo[to] = lo + b * sub;
+        c.size[to] = sub;
+        c.c1[to] = a1;
+        c.c2[to] = a2;
+        to++;
       }
-      at += 2 ** bits;
-      replace.set(q, parts);
+      at += m;
+      next = q + 1;
     }
-    this.cells = this.cells.flatMap((c, q) => replace.get(q) ?? [c]);
+    keep(old.n);
+    this.cells = withStarts(c);
   }
 
   result(): { ks: number; psi: PsiResult } {
-    const { s1, s2 } = this.starts();
-    const { max, min } = this.known(s1, s2);
+    const { max, min } = this.known();
     const lo = Math.min(1, Math.max(0, -min));
     const statistic = lo > max ? lo : max;
     const c1: number[] = [], c2: number[] = [];
     let p1 = 0, p2 = 0;
     for (const key of this.edgeKeys!) {
-      const [a, b] = this.countsAt(key, s1, s2)!;
+      const [a, b] = this.countsAt(key)!;
       c1.push(a - p1); c2.push(b - p2);
       p1 = a; p2 = b;
     }
@@ -413,7 +483,7 @@ export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<Drift
             at += m;
           }
         }
-        for (const l of lists) l.sort();
+        for (const l of lists) sortValues(l);
         return { counts, lists };
       };
       const a = fold(r1), b = fold(r2);

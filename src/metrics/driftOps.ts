@@ -224,8 +224,8 @@ export interface RefineFeature {
 }
 
 export interface RefinePartial {
-  /** Per feature of the state: counts of its counted cells' sub-buckets. */
-  counts: Uint32Array[];
+  /** Per feature of the state: counts of its counted cells' sub-buckets (in the narrowest type that holds them). */
+  counts: (Uint8Array | Uint16Array | Uint32Array)[];
   /** Per feature: values of its collected cells, cell by cell in cell order, and how many fell in each cell. */
   values: Float32Array[];
   collected: Int32Array[];
@@ -305,12 +305,24 @@ function lookupOf(f: RefineFeature): Lookup {
   return l;
 }
 
+/**
+ * The first `n` counters in the narrowest unsigned type that holds them: a shard's sub-buckets mostly hold a few
+ * values each, and the caller receives and folds a partial per shard per pass.
+ */
+export function narrowCounts(cnt: Int32Array, n: number): Uint8Array | Uint16Array | Uint32Array {
+  let max = 0;
+  for (let q = 0; q < n; q++) max |= cnt[q];
+  const out = max < 0x100 ? new Uint8Array(n) : max < 0x10000 ? new Uint16Array(n) : new Uint32Array(n);
+  out.set(cnt.subarray(0, n));
+  return out;
+}
+
 /** A later pass: sub-bucket counts of some key ranges, and the values of others, per feature. */
 export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefinePartial>({
   name: 'drift.refine',
   scratchBytes: (s, _d, shardRows) => Math.max(0, ...s.features.map((f) => keyCountBytes(lookupOf(f).tables, shardRows))),
   run(sh, s) {
-    const counts: Uint32Array[] = [], values: Float32Array[] = [], collected: Int32Array[] = [];
+    const counts: RefinePartial['counts'] = [], values: Float32Array[] = [], collected: Int32Array[] = [];
     for (const f of s.features) {
       const col = shardColumn(sh, f.j);
       const bits = bitsOf(col);
@@ -358,7 +370,7 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
         out.set(bufs[c].subarray(0, per[c]), at2);
         at2 += per[c];
       }
-      counts.push(new Uint32Array(cnt.buffer, 0, trash));
+      counts.push(narrowCounts(cnt, trash));
       values.push(out);
       collected.push(per);
     }

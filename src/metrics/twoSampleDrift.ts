@@ -47,7 +47,9 @@ export interface DriftLimits {
   collectFeature: number;
 }
 // counting is cheap per value and its partials small; collecting pays per value returned, so only small ranges are collected
-const LIMITS: DriftLimits = { budget: 8192, collectCell: 4096, collectFeature: 1 << 17 };
+const LIMITS: DriftLimits = { budget: 16384, collectCell: 4096, collectFeature: 1 << 17 };
+/** A range holding a decile rank or a PSI edge is collected up to this many times `collectCell` values. */
+const TARGET_COLLECT = 4;
 /** Below this share of the values inside a pass's cells, the others are skipped by a branch, not counted apart. */
 const SKIP_BELOW = 0.2;
 
@@ -258,8 +260,11 @@ class FeatureCells {
     let collectedRows = 0;
     const plan: { q: number; bits: number }[] = [];
     const counted: number[] = [];
-    for (const q of need) {
-      if (c.c1[q] + c.c2[q] <= this.limits.collectCell && collectedRows + c.c1[q] + c.c2[q] <= this.limits.collectFeature) {
+    for (let i = 0; i < need.length; i++) {
+      const q = need[i];
+      // a range holding a decile rank or a PSI edge is collected up to a larger size: counted, it would take a pass more
+      const limit = i < targets ? TARGET_COLLECT * this.limits.collectCell : this.limits.collectCell;
+      if (c.c1[q] + c.c2[q] <= limit && collectedRows + c.c1[q] + c.c2[q] <= this.limits.collectFeature) {
         collectedRows += c.c1[q] + c.c2[q];
         plan.push({ q, bits: 0 });
       } else {

@@ -241,11 +241,12 @@ export interface RefinePartial {
  */
 interface Lookup {
   tables: KeyTables;
-  /** Per cell: its first and last key as offsets within its block; per block: its first cell and one past its last. */
+  /** Per cell: its first and last key as offsets within its block. */
   off: Int32Array;
   offLast: Int32Array;
-  begin: Int32Array;
-  end: Int32Array;
+  /** Per SLOW entry: the first cell it overlaps and one past its last. */
+  entryBegin: Int32Array;
+  entryEnd: Int32Array;
   /** Index of the trash counter (one past the feature's counters). */
   trash: number;
 }
@@ -255,7 +256,6 @@ const LOW_MASK = (1 << TOP_SHIFT) - 1;
 const SUB_BITS = 10;
 const SLOW = -1;
 const SKIP = -2;
-const NO_VALUES = new Float32Array(0);
 const lookups = new WeakMap<RefineFeature, Lookup>();
 
 function lookupOf(f: RefineFeature): Lookup {
@@ -265,7 +265,7 @@ function lookupOf(f: RefineFeature): Lookup {
   // an entry packs its counter index above 5 bits of shift, in an int32 that must stay positive
   if (!(trash < 2 ** 26)) throw new SegkitError('E_BAD_OPTION', `a drift pass asks for ${trash} counters of one feature, more than 2^26`);
   // blocks without a cell share entry 0 (the trash counter) at a grain of the whole block
-  const blk = new Int32Array(TOP_BUCKETS), gsh = new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT), begin = new Int32Array(TOP_BUCKETS), end = new Int32Array(TOP_BUCKETS);
+  const blk = new Int32Array(TOP_BUCKETS), gsh = new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT);
   const off = new Int32Array(cells), offLast = new Int32Array(cells), logSize = new Int32Array(cells), topOf = new Int32Array(cells);
   for (let q = 0; q < cells; q++) {
     topOf[q] = Math.floor(f.lo[q] / 2 ** TOP_SHIFT);
@@ -281,16 +281,23 @@ function lookupOf(f: RefineFeature): Lookup {
     g = Math.max(g, TOP_SHIFT - SUB_BITS);
     blk[t] = total;
     gsh[t] = g;
-    begin[t] = q;
-    end[t] = e;
     total += 2 ** (TOP_SHIFT - g);
     q = e;
   }
   const sub = new Int32Array(total).fill(f.skipOutside ? SKIP : trash * 32 + 31);
+  const entryBegin = new Int32Array(total), entryEnd = new Int32Array(total);
   for (let q = 0; q < cells; q++) {
     const t = topOf[q], g = gsh[t];
     const from = blk[t] + (off[q] >>> g), to = blk[t] + (offLast[q] >>> g) + 1;
-    if (logSize[q] < g || f.buckets[q] === 0) { sub.fill(SLOW, from, to); continue; }
+    if (logSize[q] < g || f.buckets[q] === 0) {
+      // cells in order: an entry's first cell is the first to mark it
+      for (let e = from; e < to; e++) {
+        if (sub[e] !== SLOW) entryBegin[e] = q;
+        entryEnd[e] = q + 1;
+      }
+      sub.fill(SLOW, from, to);
+      continue;
+    }
     // a counted cell spans whole entries; a sub-bucket holds 2^shift keys
     const sh = f.shift[q];
     for (let e = from; e < to; e++) {
@@ -300,7 +307,7 @@ function lookupOf(f: RefineFeature): Lookup {
   }
   const bg = new Int32Array(TOP_BUCKETS);
   for (let t = 0; t < TOP_BUCKETS; t++) bg[t] = blk[t] * 32 + gsh[t];
-  l = { tables: { bg, sub, counters: trash + 1 }, off, offLast, begin, end, trash };
+  l = { tables: { bg, sub, counters: trash + 1 }, off, offLast, entryBegin, entryEnd, trash };
   lookups.set(f, l);
   return l;
 }
@@ -327,23 +334,23 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
       const col = shardColumn(sh, f.j);
       const bits = bitsOf(col);
       const cells = f.lo.length;
-      const { tables, off, offLast, begin, end, trash } = lookupOf(f);
+      const { tables, off, offLast, entryBegin, entryEnd, trash } = lookupOf(f);
       // the kernel counts the values whose entry names their counter and lists the others' rows
       sh.scratch.reset();
       const { counts: cnt, slow: rowList } = keyCounter(sh, tables)(f.j, false);
-      const at = f.at, shift = f.shift, buckets = f.buckets;
+      const at = f.at, shift = f.shift, buckets = f.buckets, bg = tables.bg;
       const slotOf = new Int32Array(cells).fill(-1);
       let nColl = 0;
       for (let q = 0; q < cells; q++) if (buckets[q] === 0) slotOf[q] = nColl++;
       const per = new Int32Array(nColl);
-      // collected values go to one growing float32 buffer per cell (doubling, made at the cell's first value)
-      const bufs: Float32Array[] = new Array(nColl).fill(NO_VALUES);
+      // each listed row's cell to collect (-1 for none), then the values cell by cell in row order
+      const slotOfRow = new Int32Array(rowList.length).fill(-1);
       for (let r = 0; r < rowList.length; r++) {
-        const i = rowList[r];
-        const u = signedKey(bits[i]) ^ -0x80000000;
-        const o = u & LOW_MASK, top = u >>> TOP_SHIFT;
-        // values to collect, or cells finer than the entry: the block's last cell starting at or below o
-        let q = begin[top], hi = end[top];
+        const u = signedKey(bits[rowList[r]]) ^ -0x80000000;
+        const o = u & LOW_MASK, x = bg[u >>> TOP_SHIFT];
+        // values to collect, or cells finer than the entry: the entry's last cell starting at or below o
+        const e = (x >> 5) + (o >>> (x & 31));
+        let q = entryBegin[e], hi = entryEnd[e];
         while (hi - q > 1) {
           const m = (q + hi) >>> 1;
           if (off[m] <= o) q = m; else hi = m;
@@ -354,21 +361,15 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
           cnt[at[q] + ((o - off[q]) >>> shift[q])]++;
           continue;
         }
-        const c = slotOf[q];
-        let buf = bufs[c];
-        if (per[c] === buf.length) {
-          const grown = new Float32Array(Math.max(64, 2 * buf.length));
-          grown.set(buf);
-          bufs[c] = buf = grown;
-        }
-        buf[per[c]++] = col[i];
+        slotOfRow[r] = slotOf[q];
+        per[slotOf[q]]++;
       }
-      let total = 0;
-      for (let c = 0; c < nColl; c++) total += per[c];
-      const out = new Float32Array(total);
-      for (let c = 0, at2 = 0; c < nColl; c++) {
-        out.set(bufs[c].subarray(0, per[c]), at2);
-        at2 += per[c];
+      const fill = new Int32Array(nColl);
+      for (let c = 1; c < nColl; c++) fill[c] = fill[c - 1] + per[c - 1];
+      const out = new Float32Array(nColl ? fill[nColl - 1] + per[nColl - 1] : 0);
+      for (let r = 0; r < rowList.length; r++) {
+        const c = slotOfRow[r];
+        if (c >= 0) out[fill[c]++] = col[rowList[r]];
       }
       counts.push(narrowCounts(cnt, trash));
       values.push(out);

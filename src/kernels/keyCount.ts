@@ -22,7 +22,8 @@ export function keyCountBytes(t: KeyTables, rows: number): number {
 /**
  * Puts the tables in the shard's scratch (once) and returns a function counting column j through them in the wasm
  * kernel: the counters, the rows whose entry is -1 (in row order) and, with `sum` (the first histogram only: empty
- * tables), the sum of the present values in row order. Each call's counters are a fresh array.
+ * tables), the sum of the present values in row order. The counters and rows are views of the shard's scratch, valid
+ * until the next call (or the end of the shard's run).
  */
 export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) => { counts: Int32Array; slow: Int32Array; sum: number } {
   const direct = t.bg.length === 0;
@@ -34,8 +35,8 @@ export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) =
     view(sh.mem, 'i32', cnt, t.counters).fill(0);
     const n = sh.mem.kernels.keyCount(sh.x + 4 * (j * sh.stride + sh.row0), sh.rows, bg, sub, cnt, slow, sum ? out : 0);
     return {
-      counts: view(sh.mem, 'i32', cnt, t.counters).slice(),
-      slow: view(sh.mem, 'i32', slow, n).slice(),
+      counts: view(sh.mem, 'i32', cnt, t.counters),
+      slow: view(sh.mem, 'i32', slow, n),
       sum: sum ? view(sh.mem, 'f64', out, 1)[0] : 0,
     };
   };

@@ -506,6 +506,11 @@ describe('matching customers by id', () => {
     expect(byTable.movers.id.length).toBeGreaterThan(100);
     expect(byTable.migration.counts.flat().reduce((a, b) => a + b, 0)).toBe(byTable.migration.returning);
     expect(byIndex).toEqual(byTable);
+    // read in windows, the labels of 300 segments kept as int16 between them: the same as held whole
+    const laidOut = (windowRows: number) => compareSnapshotsLaidOut(model, table(X0, idB), table(X1, idA), { id: 'customer_id' }, { shardRows: 1024, windowRows });
+    const whole = await laidOut(Infinity);
+    expect(whole.migration).toEqual(byTable.migration);
+    expect(await laidOut(2048)).toEqual(whole);
     // a repeated Arrow Int32 id before, after or in both: the same messages as through the index, before any pass
     const dupB = Int32Array.from(idB), dupA = Int32Array.from(idA);
     dupB[7] = dupB[3];

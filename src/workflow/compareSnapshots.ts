@@ -145,11 +145,20 @@ export function driftLayout(ex: Executor): DriftLayout {
   return { shardRows: DRIFT_SHARD_ROWS, windowRows: ex.loadAndMap ? WINDOW_ROWS : Infinity };
 }
 
+/** Segment labels (-1: none) of a snapshot's rows, in the narrowest signed type that holds k - 1. */
+type Labels = Int8Array | Int16Array | Int32Array;
+
+/**
+ * An array for n labels below k: narrow labels keep the snapshots' label arrays small (a fresh large array costs a
+ * page fault per 4 KiB on its first write).
+ */
+const labelArray = (k: number, n: number): Labels => (k <= 0x80 ? new Int8Array(n) : k <= 0x8000 ? new Int16Array(n) : new Int32Array(n));
+
 interface LoadedSnapshot<P> {
   snapshot: DriftSnapshot;
   /** The load op's partials, per shard in shard order. */
   partials: P[];
-  labels?: Int32Array;
+  labels?: Labels;
   release(): Promise<void>;
 }
 
@@ -163,18 +172,19 @@ function windowOf(src: ShardSource, a: number, b: number): ShardSource {
 
 /**
  * Loads a snapshot and runs `op` over every shard as its rows come in (pass 1 of the drift statistics, labelling
- * first or not), reading the `labels` the op left when asked. A snapshot of more than `windowRows` rows is not held:
- * every pass loads it again a window at a time, each window let go before the next, so the passes keep one window's
- * memory instead of both snapshots' (the first write to a fresh page costs more than the copy, which the op overlaps
- * on executors with `loadAndMap`). Windows are whole shards, so the partials are the same either way.
+ * first or not), reading the `labels` the op left when `labelled` gives their number of segments. A snapshot of more
+ * than `windowRows` rows is not held: every pass loads it again a window at a time, each window let go before the
+ * next, so the passes keep one window's memory instead of both snapshots' (the first write to a fresh page costs more
+ * than the copy, which the op overlaps on executors with `loadAndMap`). Windows are whole shards, so the partials are
+ * the same either way.
  */
-async function loadSnapshot<S, P>(ex: Executor, source: ShardSource, op: ShardOp<S, P>, state: S, layout: DriftLayout, labelled: boolean, signal?: AbortSignal): Promise<LoadedSnapshot<P>> {
+async function loadSnapshot<S, P>(ex: Executor, source: ShardSource, op: ShardOp<S, P>, state: S, layout: DriftLayout, labelled: number | undefined, signal?: AbortSignal): Promise<LoadedSnapshot<P>> {
   const n = source.columns[0].length;
   const options = { dtype: 'f32', shardRows: layout.shardRows, signal } as const;
   if (n <= layout.windowRows) {
     const { handle, partials } = await loadThenMap(ex, source, op, state, options);
     try {
-      const labels = labelled ? (await ex.readRows(handle, 'labels', { signal })) as Int32Array : undefined;
+      const labels = labelled !== undefined ? (await ex.readRows(handle, 'labels', { signal })) as Int32Array : undefined;
       return { snapshot: handleSnapshot(ex, handle, signal), partials, labels, release: () => ex.release(handle) };
     } catch (e) {
       await ex.release(handle);
@@ -194,7 +204,7 @@ async function loadSnapshot<S, P>(ex: Executor, source: ShardSource, op: ShardOp
     }
     return out;
   };
-  const labels = labelled ? new Int32Array(n) : undefined;
+  const labels = labelled !== undefined ? labelArray(labelled, n) : undefined;
   const partials = await pass(source, op, state, labels && (async (h, a) => { labels.set((await ex.readRows(h, 'labels', { signal })) as Int32Array, a); }));
   // the refining passes read the features only
   const features: ShardSource = { columns: source.columns };
@@ -317,7 +327,7 @@ interface MigrationCounts {
  * the matched ones per segment before, and the movers; `match(j)` is the segment before of after-row j's customer
  * plus 2 (1 for a customer there without a segment), or 0 for a customer not there before.
  */
-function migrate(labelsA: Int32Array, k: number, match: (j: number) => number): MigrationCounts {
+function migrate(labelsA: Labels, k: number, match: (j: number) => number): MigrationCounts {
   const flat = new Float64Array(k * k), matched = new Float64Array(k);
   const fresh = new Array<number>(k).fill(0);
   const movers: number[] = [];
@@ -340,7 +350,7 @@ function migrate(labelsA: Int32Array, k: number, match: (j: number) => number): 
 const matchCode = (label: number): number => (label >= 0 ? label + 2 : 1);
 
 /** `migrate` by int32 ids in [min, max] before: a table by id - min of the segment before plus 2. */
-function migrateByTable(idsB: Int32Array, idsA: Int32Array, [min, max]: [number, number], labelsB: Int32Array, labelsA: Int32Array, k: number): MigrationCounts {
+function migrateByTable(idsB: Int32Array, idsA: Int32Array, [min, max]: [number, number], labelsB: Labels, labelsA: Labels, k: number): MigrationCounts {
   const size = max - min + 1;
   const table = k < 254 ? new Uint8Array(size) : k < 65534 ? new Uint16Array(size) : new Int32Array(size);
   for (let i = 0; i < idsB.length; i++) table[idsB[i] - min] = matchCode(labelsB[i]);
@@ -351,7 +361,7 @@ function migrateByTable(idsB: Int32Array, idsA: Int32Array, [min, max]: [number,
 }
 
 /** `migrate` by an index of the ids before. */
-function migrateByIndex(indexB: IdIndex, idsA: Ids, labelsB: Int32Array, labelsA: Int32Array, k: number): MigrationCounts {
+function migrateByIndex(indexB: IdIndex, idsA: Ids, labelsB: Labels, labelsA: Labels, k: number): MigrationCounts {
   const rowB = indexB.findAll(idsA);
   return migrate(labelsA, k, (j) => {
     const i = rowB[j];
@@ -436,13 +446,13 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   // the drift passes' state, whether pass 1 runs while loading or on its own: centres in the loaded units (a
   // SegmentModel's distances are measured in its pipeline's output instead)
   const scanState: ScanState = { k, value: value !== undefined, centres: !segmentModel && centres ? centres : new Float64Array(0) };
-  const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ loaded: LoadedSnapshot<ScanPartial>; labels: Int32Array }> => {
+  const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ loaded: LoadedSnapshot<ScanPartial>; labels: Labels }> => {
     const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: float64Column(table, value, label) } : {};
     if (direct && cols[0].length > 0) {
       // each shard labelled as soon as its rows are in, on executors that overlap the copy with a pass, and its
       // histograms made while its rows are at hand (pass 1 of the drift statistics)
       const { offset, cent, norms, far } = direct;
-      const loaded = await withSnapshotAsync(label, () => loadSnapshot(ex, { columns: cols, rows }, driftLabelScanOp, { label: { offset, cent, norms, k }, scan: scanState }, lay, true, signal));
+      const loaded = await withSnapshotAsync(label, () => loadSnapshot(ex, { columns: cols, rows }, driftLabelScanOp, { label: { offset, cent, norms, k }, scan: scanState }, lay, k, signal));
       let keep = false;
       try {
         // the load's range check (its sums of squares add up in another order, which moves a decision only at the
@@ -457,12 +467,12 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
       }
     }
     const labels = await score(table, cols, label);
-    const loaded = await withSnapshotAsync(label, () => loadSnapshot(ex, { columns: cols, rows: { labels, ...rows } }, driftScanOp, scanState, lay, false, signal));
+    const loaded = await withSnapshotAsync(label, () => loadSnapshot(ex, { columns: cols, rows: { labels, ...rows } }, driftScanOp, scanState, lay, undefined, signal));
     return { loaded, labels };
   };
   const { loaded: loadedB, labels: labelsB } = await loadScored(before, colsB, 'before');
   let loadedA: LoadedSnapshot<ScanPartial> | undefined;
-  let labelsA: Int32Array = new Int32Array(0);
+  let labelsA: Labels = new Int32Array(0);
   let drift;
   let moves: Promise<MigrationCounts | undefined> | undefined;
   let failed = false;

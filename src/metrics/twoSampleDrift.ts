@@ -441,7 +441,7 @@ export interface DriftOutput {
 /**
  * Per-feature drift between two snapshots read on one executor: the exact two-sample KS statistic and p-value,
  * PSI at the baseline's deciles, means and missing counts, and per-segment totals. Every scan is a shard op merged
- * in shard order; memory stays at 2,048 counters per feature per shard plus the few key ranges refined.
+ * in shard order; memory stays at 2,048 counters per feature per shard in pass 1, and the key ranges refined after.
  */
 export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<DriftOutput> {
   const d = o.names.length;

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Int32, Table, makeVector, tableFromArrays } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, dbscan, fromColumns, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
-import { compareSnapshots, compareSnapshotsLaidOut, driftLayout } from '../src/workflow/compareSnapshots.js';
+import { compareSnapshots, compareSnapshotsLaidOut, driftLayout, labelArray } from '../src/workflow/compareSnapshots.js';
 import { handleSnapshot, twoSampleDrift } from '../src/metrics/twoSampleDrift.js';
 import { ksStatisticSorted } from '../src/metrics/ksTwoSample.js';
 import { checkUniqueIds, IdIndex, readIds, uniqueInt32Range } from '../src/workflow/snapshotColumns.js';
 import { labelUncentredOp } from '../src/core/kmeansOps.js';
-import { driftScanOp, sortValues } from '../src/metrics/driftOps.js';
+import { driftScanOp, narrowCounts, sortValues } from '../src/metrics/driftOps.js';
 import { driftLabelScanOp } from '../src/workflow/driftLabelScanOp.js';
 import { loadThenMap } from '../src/engine/executor.js';
 import type { KMeansModel } from '../src/core/kmeansModel.js';
@@ -326,20 +326,22 @@ describe('exact drift statistics over many shards', () => {
       if (i % 997 === 0) return NaN;
       if (j === 0) return Math.round(rng.normal() * 3 + shift) / 2; // heavy ties
       if (j === 1) return i % 13 === 0 ? (i % 2 ? -0 : 0) : rng.normal() * 1e-3 + shift * 1e-4; // tiny values, zeros
+      // a few thousand adjacent keys: ranges finer than a table entry share it, with gaps between them
+      if (j === 3) return 1 + Math.round(rng.normal() * 600 + shift * 100) * 2 ** -23 * (i % 5 === 0 ? 3 : 1);
       return Math.exp(rng.normal() * 2 + shift); // long tail
     });
-    const A = [0, 1, 2].map((j) => gen(n1, 0, j)), B = [0, 1, 2].map((j) => gen(n2, j === 2 ? 0.01 : 0.3, j));
+    const A = [0, 1, 2, 3].map((j) => gen(n1, 0, j)), B = [0, 1, 2, 3].map((j) => gen(n2, j === 2 ? 0.01 : 0.3, j));
     const ex = inlineExecutor();
     const load = (cols: Float32Array[], n: number) => ex.load({ columns: cols, rows: { labels: new Int32Array(n) } }, { shardRows: 4096 });
     const hA = await load(A, n1), hB = await load(B, n2);
     const run = (limits?: { budget: number; collectCell: number; collectFeature: number }) =>
-      twoSampleDrift(ex, { before: handleSnapshot(ex, hA), after: handleSnapshot(ex, hB), names: ['a', 'b', 'c'], k: 1, value: false, centres: new Float64Array(0), limits });
+      twoSampleDrift(ex, { before: handleSnapshot(ex, hA), after: handleSnapshot(ex, hB), names: ['a', 'b', 'c', 'd'], k: 1, value: false, centres: new Float64Array(0), limits });
     // small limits: ranges are counted in few sub-buckets over many passes before any is collected
     const out = await run({ budget: 16, collectCell: 64, collectFeature: 256 });
     expect(out.passes).toBeGreaterThan(4);
     expect((await run()).features).toEqual(out.features);
-    expect(out.features).toHaveLength(3);
-    for (let j = 0; j < 3; j++) {
+    expect(out.features).toHaveLength(4);
+    for (let j = 0; j < 4; j++) {
       const x = Float64Array.from(A[j].filter((v) => v === v), (v) => v || 0).sort();
       const y = Float64Array.from(B[j].filter((v) => v === v), (v) => v || 0).sort();
       const f = out.features[j];
@@ -364,16 +366,39 @@ describe('exact drift statistics over many shards', () => {
   });
 });
 
+describe('narrow arrays', () => {
+  it('a shard\'s counts come back in the narrowest unsigned type that holds the largest, every count kept', () => {
+    for (const [max, type] of [[0, Uint8Array], [0xff, Uint8Array], [0x100, Uint16Array], [0xffff, Uint16Array], [0x10000, Uint32Array], [2 ** 31 - 1, Uint32Array]] as const) {
+      const cnt = Int32Array.from([3, max, 0, 7, 1]);
+      const out = narrowCounts(cnt, 4);
+      expect(out).toBeInstanceOf(type);
+      expect(Array.from(out)).toEqual([3, max, 0, 7]);
+    }
+  });
+  it('labels below k (and -1) fit the label array made for k', () => {
+    for (const [k, type] of [[1, Int8Array], [128, Int8Array], [129, Int16Array], [0x8000, Int16Array], [0x8001, Int32Array]] as const) {
+      const a = labelArray(k, 2);
+      expect(a).toBeInstanceOf(type);
+      a.set([-1, k - 1]);
+      expect(Array.from(a)).toEqual([-1, k - 1]);
+    }
+  });
+});
+
 describe('sorting collected values', () => {
   it('gives the bytes of Float32Array#sort, on either side of the radix sort\'s threshold, with signed zeros, infinities and subnormals', () => {
     const rng = createRandom(3);
     const special = [0, -0, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38];
     for (const n of [0, 1, 2, 383, 384, 385, 1000, 5000]) {
-      for (const spread of ['wide', 'one block'] as const) {
+      for (const spread of ['wide', 'low digit shared', 'one block', 'all equal'] as const) {
         const v = Float32Array.from({ length: n }, (_, i) => {
           if (spread === 'wide') return i % 11 === 0 ? special[i % special.length] : rng.normal() * 10 ** Math.floor(rng.next() * 12 - 6);
-          // values sharing their top key bits, as a drift cell's do: one radix pass is skipped
-          return 1 + rng.int(64) / 64;
+          // the low radix digit the same for every value: that pass is skipped
+          if (spread === 'low digit shared') return 1 + rng.int(64) / 64;
+          // the top key bits the same, as a drift cell's are: the top pass is skipped
+          if (spread === 'one block') return 1 + rng.int(2 ** 21) * 2 ** -23;
+          // every pass skipped
+          return -2.5;
         });
         const want = v.slice().sort();
         const got = v.slice();

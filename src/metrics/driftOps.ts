@@ -52,6 +52,7 @@ export function valueKey(v: number): number {
 const RADIX_FROM = 384;
 const RADIX_BITS = 11;
 const RADIX_COUNTS = new Uint32Array(3 << RADIX_BITS);
+// grown to the longest list sorted (collected ranges hold a few thousand values): kept for the next sort
 let radixA = new Uint32Array(0), radixB = new Uint32Array(0);
 
 /**
@@ -237,7 +238,7 @@ export interface RefinePartial {
  * >= 0 packs a counter index (<< 5) and the shift of the key's offset within the entry (a value's counter is the index
  * plus that shifted offset): an entry outside every cell names the trash counter, with shift 31, or is SKIP (the
  * kernel passes its values by). An entry equal to SLOW holds values to collect or cells finer than the entry, found
- * by a binary search over the block's cells.
+ * by a binary search over the cells that overlap the entry (`entryBegin`, `entryEnd`).
  */
 interface Lookup {
   tables: KeyTables;

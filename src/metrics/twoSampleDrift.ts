@@ -40,7 +40,10 @@ export interface SegmentTotals {
 
 export const PSI_FLOOR = 1e-4;
 const DECILES = Array.from({ length: 9 }, (_, i) => (i + 1) / 10);
-/** Counters per feature per refining pass, values one key range may return, and values a feature may collect in one pass. */
+/**
+ * Counters per feature per refining pass, values one key range may return (TARGET_COLLECT times as many for a range
+ * holding a decile rank or a PSI edge), and values a feature may collect in one pass.
+ */
 export interface DriftLimits {
   budget: number;
   collectCell: number;

@@ -152,7 +152,7 @@ type Labels = Int8Array | Int16Array | Int32Array;
  * An array for n labels below k: narrow labels keep the snapshots' label arrays small (a fresh large array costs a
  * page fault per 4 KiB on its first write).
  */
-const labelArray = (k: number, n: number): Labels => (k <= 0x80 ? new Int8Array(n) : k <= 0x8000 ? new Int16Array(n) : new Int32Array(n));
+export const labelArray = (k: number, n: number): Labels => (k <= 0x80 ? new Int8Array(n) : k <= 0x8000 ? new Int16Array(n) : new Int32Array(n));
 
 interface LoadedSnapshot<P> {
   snapshot: DriftSnapshot;

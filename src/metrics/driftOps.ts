@@ -53,7 +53,7 @@ const RADIX_FROM = 384;
 const RADIX_BITS = 11;
 const RADIX_COUNTS = new Uint32Array(3 << RADIX_BITS);
 // grown to the longest list sorted (collected ranges hold a few thousand values): kept for the next sort
-let radixA = new Uint32Array(0), radixB = new Uint32Array(0);
+let radixA = new Int32Array(0), radixB = new Int32Array(0);
 
 /**
  * Sorts float32 values holding no NaN in place, ascending, -0 before +0: the same bytes as `Float32Array#sort`. Long
@@ -67,15 +67,15 @@ export function sortValues(v: Float32Array): void {
     return;
   }
   if (radixA.length < n) {
-    radixA = new Uint32Array(n);
-    radixB = new Uint32Array(n);
+    radixA = new Int32Array(n);
+    radixB = new Int32Array(n);
   }
   const bits = bitsOf(v), h = RADIX_COUNTS, mask = (1 << RADIX_BITS) - 1;
   h.fill(0);
   for (let i = 0; i < n; i++) {
-    // here -0 keeps a key below +0's, as the typed-array sort orders them
+    // the key as int32 bits (its digits read unsigned); here -0 keeps a key below +0's, as the typed-array sort orders them
     const b = bits[i];
-    const u = (b ^ ((b >> 31) | -0x80000000)) >>> 0;
+    const u = b ^ ((b >> 31) | -0x80000000);
     radixA[i] = u;
     h[u & mask]++;
     h[(1 << RADIX_BITS) + ((u >>> RADIX_BITS) & mask)]++;
@@ -100,7 +100,7 @@ export function sortValues(v: Float32Array): void {
   }
   for (let i = 0; i < n; i++) {
     const u = src[i];
-    bits[i] = u & 0x80000000 ? u ^ 0x80000000 : ~u;
+    bits[i] = u < 0 ? u ^ -0x80000000 : ~u;
   }
 }
 

@@ -1,7 +1,7 @@
 import { throwIfAborted } from '../util/errors.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import type { ShardOp } from '../engine/shardOp.js';
-import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, sortValues, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type ScanPartial } from './driftOps.js';
+import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, sortValues, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type RefinePartial, type ScanPartial } from './driftOps.js';
 import type { KsMethod, KsResult } from './ksTwoSample.js';
 
 /** The population stability index of one feature, with the bins it was computed on. */
@@ -118,7 +118,8 @@ function lerp(a: number, b: number, t: number): number {
 class FeatureCells {
   private cells: Cells;
   ranks: number[];
-  edgeKeys: number[] | undefined;
+  /** The PSI edges' keys (the largest float32 key at or below each edge), once the ranks are known. */
+  edgeKeys: Float64Array | undefined;
   edges: number[] | undefined;
   constructor(readonly j: number, hist1: Uint32Array, hist2: Uint32Array, readonly n1: number, readonly n2: number, private readonly limits: DriftLimits) {
     let n = 0;
@@ -238,12 +239,13 @@ class FeatureCells {
         const lo = Math.floor(h);
         return lerp(at.get(lo)!, at.get(Math.min(lo + 1, this.n1 - 1))!, h - lo);
       });
-      this.edgeKeys = this.edges.map((e) => {
+      this.edgeKeys = Float64Array.from(this.edges, (e) => {
         const f = Math.fround(e);
         return valueKey(f) - (f > e ? 1 : 0);
       });
     }
-    for (const key of this.edgeKeys ?? []) if (!this.countsAt(key)) open(this.cellOfKey(key));
+    const edgeKeys = this.edgeKeys;
+    if (edgeKeys) for (let e = 0; e < edgeKeys.length; e++) if (!this.countsAt(edgeKeys[e])) open(this.cellOfKey(edgeKeys[e]));
     const { max, min } = this.known();
     const lb = Math.max(max, -min);
     const { n1, n2 } = this;
@@ -254,7 +256,9 @@ class FeatureCells {
       if (ub > lb) ks.push([q, ub]);
     }
     ks.sort((a, b) => b[1] - a[1]);
-    return { need: [...want, ...ks.map(([q]) => q)], targets: want.size };
+    const need = Array.from(want);
+    for (let i = 0; i < ks.length; i++) need.push(ks[i][0]);
+    return { need, targets: want.size };
   }
 
   /** The refine request for the needed cells (which become counted or collected). */
@@ -383,6 +387,35 @@ class FeatureCells {
   }
 }
 
+/**
+ * Feature f of a refining pass's partials (shard order): its counters summed, and each collected range's values from
+ * every shard, sorted.
+ */
+function foldRefine(parts: RefinePartial[], f: number, counters: number, collectedCells: number): { counts: Float64Array; lists: Float32Array[] } {
+  const counts = new Float64Array(counters);
+  for (let s = 0; s < parts.length; s++) {
+    const c = parts[s].counts[f];
+    for (let q = 0; q < c.length; q++) counts[q] += c[q];
+  }
+  const lists: Float32Array[] = [];
+  for (let c = 0; c < collectedCells; c++) {
+    let total = 0;
+    for (let s = 0; s < parts.length; s++) total += parts[s].collected[f][c];
+    lists.push(new Float32Array(total));
+  }
+  const fill = new Int32Array(collectedCells);
+  for (let s = 0; s < parts.length; s++) {
+    const per = parts[s].collected[f], values = parts[s].values[f];
+    for (let c = 0, at = 0; c < collectedCells; c++) {
+      lists[c].set(values.subarray(at, at + per[c]), fill[c]);
+      fill[c] += per[c];
+      at += per[c];
+    }
+  }
+  for (const l of lists) sortValues(l);
+  return { counts, lists };
+}
+
 /** Per-segment totals of k segments and the unscored slot, all zero. */
 export function emptySegmentTotals(k: number): SegmentTotals {
   return { rows: new Float64Array(k + 1), value: new Float64Array(k + 1), distance: new Float64Array(k + 1), distance2: new Float64Array(k + 1), measured: new Float64Array(k + 1) };
@@ -471,30 +504,8 @@ export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<Drift
     const r2 = await o.after.map(driftRefineOp, state2);
     passes++;
     work.forEach((w, f) => {
-      const fold = (parts: typeof r1) => {
-        const counts = new Float64Array(w.spec.counters);
-        for (const p of parts) { const c = p.counts[f]; for (let q = 0; q < c.length; q++) counts[q] += c[q]; }
-        const cellsCollected = w.plan.filter((x) => x.bits === 0).length;
-        const lists: Float32Array[] = [];
-        for (let c = 0; c < cellsCollected; c++) {
-          let total = 0;
-          for (const p of parts) total += p.collected[f][c];
-          lists.push(new Float32Array(total));
-        }
-        const fill = new Int32Array(cellsCollected);
-        for (const p of parts) {
-          let at = 0;
-          for (let c = 0; c < cellsCollected; c++) {
-            const m = p.collected[f][c];
-            lists[c].set(p.values[f].subarray(at, at + m), fill[c]);
-            fill[c] += m;
-            at += m;
-          }
-        }
-        for (const l of lists) sortValues(l);
-        return { counts, lists };
-      };
-      const a = fold(r1), b = fold(r2);
+      const collectedCells = w.plan.filter((x) => x.bits === 0).length;
+      const a = foldRefine(r1, f, w.spec.counters, collectedCells), b = foldRefine(r2, f, w.spec.counters, collectedCells);
       w.fc.apply(w.plan, a.counts, b.counts, a.lists, b.lists);
     });
   }

@@ -52,7 +52,7 @@ export function valueKey(v: number): number {
 const RADIX_FROM = 384;
 const RADIX_BITS = 11;
 const RADIX_COUNTS = new Uint32Array(3 << RADIX_BITS);
-// grown to the longest list sorted (collected ranges hold a few thousand values): kept for the next sort
+// grown to the longest list sorted (up to 16,384 values with the default limits): kept for the next sort
 let radixA = new Int32Array(0), radixB = new Int32Array(0);
 
 /**

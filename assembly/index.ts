@@ -1,4 +1,6 @@
-// The kernels, one per file; each takes raw pointers into the host's memory and never allocates.
+// The core kernels, one per file; each takes raw pointers into the host's memory and never allocates. This module
+// holds what k-means, scoring, metrics and drift statistics need; assembly/extra.ts holds the rest (mixtures,
+// hierarchies), compiled to a second module over the same memory and instantiated when an op first needs it.
 export { assign } from './assign';
 export { assignBounded } from './assignBounded';
 export { accumulate } from './accumulate';
@@ -7,8 +9,5 @@ export { labelDistances } from './labelDistances';
 export { distances } from './distances';
 export { silhouetteSums } from './silhouette';
 export { columnSums, centerColumns } from './center';
-export { gmm } from './gmm';
-export { primSingle } from './primSingle';
-export { wardChain } from './wardChain';
 export { keyCount } from './keyCount';
 export { gatherColumn } from './gather';

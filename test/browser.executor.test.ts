@@ -52,7 +52,12 @@ async function workload(segkit: Segkit, executor: unknown): Promise<unknown> {
   const prep = segkit.pipeline({ id: 'id', impute: 'median', scale: 'robust', outliers: { method: 'iqr', action: 'clip' } });
   const prepared = await prep.fitTransform(rows, run);
   const sweep = await segkit.chooseK(small, { kRange: [2, 5], seed: 1, ...run });
+  // the extra wasm module (mixtures, hierarchies), loaded by whoever runs their ops
+  const mix = await segkit.gaussianMixture(small, { k: 3, covarianceType: 'diag', seed: 2, maxIter: 10, ...run });
+  const ward = await segkit.agglomerative(small, { k: 4, linkage: 'ward', ...run });
   return print({
+    mixture: [mix.means, mix.weights, mix.lowerBound, mix.labels],
+    ward: ward.labels,
     fit: [m.labels, m.centroidData, m.inertia, m.iterations],
     weighted: [r.labels, r.centroidData, r.inertia],
     predicted: await m.predict(big, run),

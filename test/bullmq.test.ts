@@ -11,8 +11,8 @@ import { FlowProducer, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  bullmqExecutor, fileStore, serveShards, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
-  inlineExecutor, kmeans, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore, type Dataset, type Executor,
+  agglomerative, bullmqExecutor, fileStore, serveShards, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
+  gaussianMixture, inlineExecutor, kmeans, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore, type Dataset, type Executor,
 } from '../src/index.node.js';
 import { tableFromColumns } from '../src/data/arrowTable.js';
 import { columnSumsOp } from '../src/engine/matrix.js';
@@ -195,7 +195,12 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       const p = pipeline({ id: 'id', impute: 'median', scale: 'robust', outliers: { method: 'iqr', action: 'clip' } });
       const prepared = await p.fitTransform(rows, { executor });
       const k = await chooseK(small, { kRange: [2, 4], seed: 1, executor });
+      // the extra wasm module (mixtures, hierarchies), loaded by the workers that run their ops
+      const mix = await gaussianMixture(small, { k: 3, covarianceType: 'diag', seed: 2, maxIter: 10, executor });
+      const ward = await agglomerative(small, { k: 4, linkage: 'ward', executor });
       return print({
+        mixture: [mix.means, mix.weights, mix.lowerBound, mix.labels],
+        ward: ward.labels,
         ch: await calinskiHarabaszScore(data, labels, { executor }),
         db: await daviesBouldinScore(data, labels, { executor }),
         inertia: await inertia(data, labels, { executor }),

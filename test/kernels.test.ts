@@ -223,3 +223,26 @@ describe('kernels on memory past 2 GiB', () => {
     expect(new Set(got)).toEqual(new Set([0, 1]));
   });
 });
+
+describe('the extra kernel module', () => {
+  it('answers E_EXECUTOR until loaded, loads once per kernel table, then runs over the same memory', async () => {
+    const { instantiateKernels, loadExtraKernels } = await import('../src/kernels/wasm.js');
+    const { Scratch } = await import('../src/kernels/shard.js');
+    const { primSingleShard } = await import('../src/kernels/primSingle.js');
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536 });
+    const mem = { kernels: await instantiateKernels(memory, false), memory };
+    // points 0, 1, 3 and 7 on a line, float64, one column of stride 8
+    const x = 1024, stride = 8;
+    new Float64Array(memory.buffer, x, stride).set([0, 1, 3, 7]);
+    const shard = (): Shard => ({ index: 0, start: 0, rows: 4, d: 1, n: 4, dtype: 'f64', mem, x, stride, row0: 0,
+      all: { x, stride, rows: 4 }, buffers: new Map(), scratch: new Scratch(4096, 1 << 16) });
+    expect(() => primSingleShard(shard())).toThrow(expect.objectContaining({ code: 'E_EXECUTOR', message: expect.stringContaining('"primSingle" is in the extra module') }));
+    const first = loadExtraKernels(mem);
+    expect(loadExtraKernels(mem)).toBe(first);
+    await first;
+    // Prim's chain from point 0: (0, 1) at 1, (1, 2) at 2, (2, 3) at 4
+    expect(Array.from(primSingleShard(shard()))).toEqual([0, 1, 1, 1, 2, 2, 2, 3, 4]);
+    // the core kernels of the same table still run
+    expect(typeof mem.kernels.assign).toBe('function');
+  });
+});

@@ -14,6 +14,7 @@ export interface LinkageState {
 /** Ward: slot pairs and squared Ward distances (Müllner's nearest-neighbour chain over centroids). */
 export const wardChainOp = defineOp<LinkageState, Float64Array>({
   name: 'agglomerative.ward',
+  extraKernels: true,
   scratchBytes: (s, d) => wardChainBytes(s.n, d),
   run: (sh) => wardChainShard(sh),
 }, import.meta.url);
@@ -21,6 +22,7 @@ export const wardChainOp = defineOp<LinkageState, Float64Array>({
 /** Single: Prim's chain (previous point, new point, distance). */
 export const primSingleOp = defineOp<LinkageState, Float64Array>({
   name: 'agglomerative.single',
+  extraKernels: true,
   scratchBytes: (s, d) => primSingleBytes(s.n, d),
   run: (sh) => primSingleShard(sh),
 }, import.meta.url);

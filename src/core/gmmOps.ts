@@ -44,6 +44,7 @@ const LABELS: RowSpec = { type: 'i32', fill: -1 };
 
 export const gmmPassOp = defineOp<GmmPassState, GmmPassPartial>({
   name: 'gmm.pass',
+  extraKernels: true,
   rows(s) {
     const out: Record<string, RowSpec> = {};
     if (s.source === 'labels' || s.keep.includes('labels')) out.labels = LABELS;

@@ -1,8 +1,9 @@
 import { instantiate } from '@assemblyscript/loader';
-import { plainWasm, sharedPatch, sharedWasm } from './wasmBytes.generated.js';
+import * as coreBytes from './wasmBytes.generated.js';
+import { SegkitError } from '../util/errors.js';
 
 /** The raw kernel exports: every argument is a number (pointers are byte offsets into the memory). */
-export interface KernelExports {
+export interface CoreKernels {
   assign(...args: number[]): number;
   assignBounded(...args: number[]): number;
   accumulate(...args: number[]): void;
@@ -15,15 +16,27 @@ export interface KernelExports {
   silhouetteSums(...args: number[]): void;
   columnSums(...args: number[]): void;
   centerColumns(...args: number[]): number;
-  gmm(...args: number[]): number;
-  primSingle(...args: number[]): void;
-  wardChain(...args: number[]): void;
   keyCount(...args: number[]): number;
   gatherColumn(...args: number[]): void;
 }
+
+/** The kernels of the extra module (mixtures, hierarchies): callable once `loadExtraKernels` has run. */
+export interface ExtraKernels {
+  gmm(...args: number[]): number;
+  primSingle(...args: number[]): void;
+  wardChain(...args: number[]): void;
+}
+export type KernelExports = CoreKernels & ExtraKernels;
 export type KernelName = keyof KernelExports;
 
-const modules = new Map<boolean, Promise<WebAssembly.Module>>();
+/** One embedded module: its plain build, and its shared-memory build in full or as bytes to patch. */
+export interface EmbeddedWasm {
+  plainWasm: string;
+  sharedWasm: string;
+  sharedPatch: readonly number[];
+}
+
+const EXTRA_NAMES: readonly (keyof ExtraKernels)[] = ['gmm', 'primSingle', 'wardChain'];
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(base64);
@@ -33,29 +46,74 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The bytes of the plain or the shared-memory build. The two differ only in the memory import's limits flag, so
- * unless the shared build is embedded in full it is the plain one with the bytes of `sharedPatch` set.
+ * The bytes of the plain or the shared-memory build of a module (the core one unless given). The two differ only in
+ * the memory import's limits flag, so unless the shared build is embedded in full it is the plain one with the bytes
+ * of `sharedPatch` set.
  */
-export function kernelBinary(shared: boolean): Uint8Array<ArrayBuffer> {
-  if (shared && sharedWasm !== '') return decode(sharedWasm);
-  const bytes = decode(plainWasm);
-  if (shared) for (let i = 0; i < sharedPatch.length; i += 2) bytes[sharedPatch[i]] = sharedPatch[i + 1];
+export function kernelBinary(shared: boolean, embedded: EmbeddedWasm = coreBytes): Uint8Array<ArrayBuffer> {
+  if (shared && embedded.sharedWasm !== '') return decode(embedded.sharedWasm);
+  const bytes = decode(embedded.plainWasm);
+  if (shared) for (let i = 0; i < embedded.sharedPatch.length; i += 2) bytes[embedded.sharedPatch[i]] = embedded.sharedPatch[i + 1];
   return bytes;
 }
 
-/** Compiles (once) the plain or the shared-memory build of the kernels from the bytes embedded in the package. */
-export function kernelModule(shared: boolean): Promise<WebAssembly.Module> {
-  let m = modules.get(shared);
+const modules = new Map<string, Promise<WebAssembly.Module>>();
+
+/** Compiles (once) the plain or the shared-memory build of a module from the bytes embedded in the package. */
+function kernelModule(which: 'core' | 'extra', shared: boolean, embedded: () => Promise<EmbeddedWasm>): Promise<WebAssembly.Module> {
+  const key = `${which}:${shared}`;
+  let m = modules.get(key);
   if (!m) {
-    m = WebAssembly.compile(kernelBinary(shared));
-    modules.set(shared, m);
+    m = embedded().then((e) => WebAssembly.compile(kernelBinary(shared, e)));
+    modules.set(key, m);
   }
   return m;
 }
 
-/** Instantiates the kernels over a memory the host owns (the kernels never allocate), through AssemblyScript's loader. */
+async function exportsOf(which: 'core' | 'extra', memory: WebAssembly.Memory, shared: boolean, embedded: () => Promise<EmbeddedWasm>): Promise<Record<string, unknown>> {
+  const module = await kernelModule(which, shared, embedded);
+  return (await instantiate<Record<string, unknown>>(module, { env: { memory } })).exports;
+}
+
+/** The modules compiled in this realm so far ('core' or 'extra', ':', shared or not): what a caller has paid for. */
+export const compiledKernelModules = (): string[] => [...modules.keys()];
+
+/** Kernel tables whose extra module is loaded or loading. */
+const extraLoads = new WeakMap<KernelExports, Promise<void>>();
+
+/**
+ * Instantiates the core kernels over a memory the host owns (the kernels never allocate), through AssemblyScript's
+ * loader. The extra kernels answer E_EXECUTOR until `loadExtraKernels` has run on the returned table.
+ */
 export async function instantiateKernels(memory: WebAssembly.Memory, shared: boolean): Promise<KernelExports> {
-  const module = await kernelModule(shared);
-  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
-  return exports as unknown as KernelExports;
+  const core = await exportsOf('core', memory, shared, async () => coreBytes);
+  const table = {} as Record<string, unknown>;
+  for (const [name, f] of Object.entries(core)) if (typeof f === 'function') table[name] = f;
+  for (const name of EXTRA_NAMES) {
+    table[name] = () => {
+      throw new SegkitError('E_EXECUTOR', `the wasm kernel "${name}" is in the extra module, which is not loaded here`, 'an op that calls it declares extraKernels: true');
+    };
+  }
+  return table as unknown as KernelExports;
+}
+
+/**
+ * Instantiates the extra module (mixtures, hierarchies) over the memory of `kernels` and puts its exports in that
+ * table: once per table, whatever the number of callers. Scoring and k-means never need it, so it is compiled only
+ * when an op that declares `extraKernels` first runs.
+ */
+export function loadExtraKernels(mem: { kernels: KernelExports; memory: WebAssembly.Memory }): Promise<void> {
+  let p = extraLoads.get(mem.kernels);
+  if (!p) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && mem.memory.buffer instanceof SharedArrayBuffer;
+    p = exportsOf('extra', mem.memory, shared, () => import('./wasmExtraBytes.generated.js')).then((extra) => {
+      for (const name of EXTRA_NAMES) {
+        if (typeof extra[name] !== 'function') throw new SegkitError('E_EXECUTOR', `the extra wasm module has no kernel "${name}"`);
+        (mem.kernels as unknown as Record<string, unknown>)[name] = extra[name];
+      }
+    });
+    p.catch(() => extraLoads.delete(mem.kernels));
+    extraLoads.set(mem.kernels, p);
+  }
+  return p;
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { fromColumns } from '../src/data/dataset.js';
+import { inlineExecutor } from '../src/engine/inline.js';
+import { kmeans } from '../src/core/kmeans.js';
+import { gaussianMixture } from '../src/core/gaussianMixture.js';
+import { agglomerative } from '../src/core/agglomerative.js';
+import { silhouetteScore } from '../src/metrics/silhouetteScore.js';
+import { compiledKernelModules } from '../src/kernels/wasm.js';
+import { createRandom } from '../src/util/random.js';
+
+// This file runs in its own module registry: the modules compiled are this file's calls' alone.
+describe('the two wasm kernel modules', () => {
+  const rng = createRandom(3);
+  const n = 400, d = 3;
+  const columns = Array.from({ length: d }, () => Float32Array.from({ length: n }, (_, i) => (i % 4) * 10 + rng.normal()));
+  const ds = fromColumns({ columns, names: ['a', 'b', 'c'] });
+
+  it('k-means, scoring and silhouette compile only the core module; a mixture or Ward then compiles the extra one', async () => {
+    const executor = inlineExecutor();
+    try {
+      const model = await kmeans(ds, { k: 4, seed: 1, executor });
+      const labels = await model.predict(ds, { executor });
+      expect(Array.from(labels)).toEqual(Array.from(model.labels));
+      expect(await silhouetteScore(ds, model.labels, { executor })).toBeGreaterThan(0.5);
+      expect(compiledKernelModules()).toEqual(['core:false']);
+      const gmm = await gaussianMixture(ds, { k: 4, seed: 1, executor });
+      expect(compiledKernelModules()).toEqual(['core:false', 'extra:false']);
+      // the mixture finds the same four groups as k-means (the labels up to renaming)
+      const pairs = new Set(Array.from(model.labels, (l, i) => `${l}:${gmm.labels[i]}`));
+      expect(pairs.size).toBe(4);
+      const ward = await agglomerative(ds, { k: 4, linkage: 'ward', executor });
+      expect(new Set(Array.from(ward.labels, (l, i) => `${l}:${model.labels[i]}`)).size).toBe(4);
+    } finally {
+      await executor.close();
+    }
+  });
+});

@@ -82,6 +82,23 @@ describe('compareSnapshots on two generated snapshots with a known migration', a
     expect(r.drift.map((f) => f.level)).toEqual(FEATURES.map((name) => (fx.psi[name].psi >= 0.25 ? 'significant' : fx.psi[name].psi >= 0.1 ? 'moderate' : 'stable')));
   });
 
+  it('per feature, the present and missing counts and the means of the stored float32 values (summed in row order)', () => {
+    // a twin: each value as the kernels store it (float32), added in row order in float64 (one shard here)
+    const twin = (s: Snap, j: number) => {
+      let sum = 0;
+      for (const row of s.X) sum += Math.fround(row[j]);
+      return { n: s.X.length, mean: sum / s.X.length };
+    };
+    FEATURES.forEach((name, j) => {
+      const f = r.drift[j];
+      expect(f.feature).toBe(name);
+      const [b, a] = [twin(fx.before, j), twin(fx.after, j)];
+      expect([f.nBefore, f.missingBefore, f.nAfter, f.missingAfter]).toEqual([b.n, 0, a.n, 0]);
+      expect(f.meanBefore).toBe(b.mean);
+      expect(f.meanAfter).toBe(a.mean);
+    });
+  });
+
   it('asymptotic p-values match scipy too', async () => {
     const a = await compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'customer_id', ksMethod: 'asymp' });
     expect(a.drift).toHaveLength(FEATURES.length);
@@ -347,6 +364,19 @@ describe('exact drift statistics over many shards', () => {
       const y = Float64Array.from(B[j].filter((v) => v === v), (v) => v || 0).sort();
       const f = out.features[j];
       expect(f.nBefore).toBe(x.length);
+      // missing values counted; the mean of the present ones: each shard's sum in row order, shards in order
+      const meanOf = (col: Float32Array) => {
+        let total = 0, n = 0;
+        for (let a = 0; a < col.length; a += 4096) {
+          let s = 0;
+          for (const v of col.subarray(a, a + 4096)) if (v === v) { s += v; n++; }
+          total += s;
+        }
+        return total / n;
+      };
+      expect([f.nBefore, f.missingBefore, f.nAfter, f.missingAfter]).toEqual([x.length, n1 - x.length, y.length, n2 - y.length]);
+      expect(f.meanBefore).toBe(meanOf(A[j]));
+      expect(f.meanAfter).toBe(meanOf(B[j]));
       expect(f.ks!.statistic).toBe(ksStatisticSorted(x, y));
       const edges = Array.from({ length: 9 }, (_, i) => {
         const h = (x.length - 1) * ((i + 1) / 10), lo = Math.floor(h), t = h - lo;

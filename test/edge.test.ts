@@ -183,6 +183,19 @@ describe('size budget', () => {
     // each shared build is embedded as the plain one plus the bytes that differ: rebuilt, it is the compiler's output
     for (const [bytes, file] of builds) expect(Buffer.from(bytes).equals(readFileSync(new URL(`../build/${file}`, import.meta.url)))).toBe(true);
     const wasm = builds.map(([b]) => b.length);
+    // both modules import one memory: neither may write it when instantiated (no data segment, start function,
+    // global or table), only kernels called with the host's pointers do
+    const sections = (b: Uint8Array): number[] => {
+      const ids: number[] = [];
+      for (let p = 8; p < b.length;) {
+        ids.push(b[p++]);
+        let len = 0, shift = 0, x: number;
+        do { x = b[p++]; len += (x & 0x7f) * 2 ** shift; shift += 7; } while (x & 0x80);
+        p += len;
+      }
+      return ids;
+    };
+    for (const [bytes] of builds) expect(sections(bytes).filter((id) => id !== 0)).toEqual([1, 2, 3, 7, 10]);
     console.log(`size budget: neutral entry without the report ${code.length} bytes minified, ${gz} bytes (${(gz / 1024).toFixed(1)} KiB) gzipped; wasm ${wasm.join(' + ')} bytes`);
     // clustering of every kind, preparation, readers and writers, metrics, classifiers, explanations and drift
     // statistics, with the wasm kernels embedded

@@ -255,7 +255,20 @@ describe('the extra kernel module', () => {
     await first;
     // Prim's chain from point 0: (0, 1) at 1, (1, 2) at 2, (2, 3) at 4
     expect(Array.from(primSingleShard(shard()))).toEqual([0, 1, 1, 1, 2, 2, 2, 3, 4]);
-    // the core kernels of the same table still run
-    expect(typeof mem.kernels.assign).toBe('function');
+    // the core kernels of the same table still run: labelDistances of the points (now float32) to one centre at 2.75
+    const xf = 2048, labels = 2112, cent = 2176, out = 2240;
+    new Float32Array(memory.buffer, xf, 4).set([0, 1, 3, 7]);
+    new Int32Array(memory.buffer, labels, 4).fill(0);
+    new Float64Array(memory.buffer, cent, 1)[0] = 2.75;
+    new Float64Array(memory.buffer, out, 2).fill(0);
+    mem.kernels.labelDistances(xf, 4, 1, 0, 4, cent, 1, labels, 0, out);
+    expect(Array.from(new Float64Array(memory.buffer, out, 2))).toEqual([2.75 ** 2 + 1.75 ** 2 + 0.25 ** 2 + 4.25 ** 2, 2.75 + 1.75 + 0.25 + 4.25]);
+  });
+
+  it('exports exactly the kernels the loader copies', async () => {
+    const { EXTRA_KERNELS, kernelBinary } = await import('../src/kernels/wasm.js');
+    const extra = await import('../src/kernels/wasmExtraBytes.generated.js');
+    const names = WebAssembly.Module.exports(new WebAssembly.Module(kernelBinary(false, extra))).filter((e) => e.kind === 'function').map((e) => e.name);
+    expect(names.sort()).toEqual([...EXTRA_KERNELS].sort());
   });
 });

@@ -2,9 +2,9 @@ import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { Heap } from '../kernels/heap.js';
 import { padRows, SHARD_ROWS } from '../kernels/layout.js';
 import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
-import { instantiateKernels, loadExtraKernels } from '../kernels/wasm.js';
+import { instantiateKernels } from '../kernels/wasm.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
-import { scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
+import { kernelsFor, scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
 import { copyGathered, type GatherPlan } from './gatherCopy.js';
 
 /** What a thread needs to see a handle's shards in a memory it shares: plain numbers, sent with every task. */
@@ -270,7 +270,7 @@ export abstract class HeapExecutor implements Executor {
   /** Creates the op's per-row buffers that do not exist yet (before any thread runs it). */
   protected async prepare<S>(op: ShardOp<S, unknown>, h: HeapHandle, state: S): Promise<{ heap: Heap; mem: KernelMemory }> {
     const local = await this.local();
-    if (op.extraKernels) await loadExtraKernels(local.mem);
+    await kernelsFor(op, local.mem);
     const specs = op.rows?.(state, h.d);
     if (specs) for (const [name, spec] of Object.entries(specs)) this.ensureBuffer(local.heap, h, name, spec);
     return local;

@@ -2,9 +2,9 @@ import { SegkitError } from '../util/errors.js';
 import { Heap } from '../kernels/heap.js';
 import { padRows } from '../kernels/layout.js';
 import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
-import { instantiateKernels, loadExtraKernels } from '../kernels/wasm.js';
+import { instantiateKernels } from '../kernels/wasm.js';
 import { runOp } from './heapExecutor.js';
-import { scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
+import { kernelsFor, scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
 
 /** What a holder knows of a handle: its shape, sent once with its first shard. */
 export interface HeldLayout {
@@ -154,7 +154,7 @@ export class ShardHolder {
   ): Promise<void> {
     const h = this.handle(id);
     const { heap, mem } = await this.memory();
-    if (op.extraKernels) await loadExtraKernels(mem);
+    await kernelsFor(op, mem);
     let scratch: Scratch | undefined;
     try {
       for (const s of shards) {

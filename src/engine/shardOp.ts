@@ -1,5 +1,6 @@
 import { SegkitError } from '../util/errors.js';
-import type { DType, Shard } from '../kernels/shard.js';
+import type { DType, KernelMemory, Shard } from '../kernels/shard.js';
+import { loadExtraKernels } from '../kernels/wasm.js';
 import { decodeValue, encodeValue } from './codec.js';
 
 /** A per-row buffer an op needs on every shard: created (filled with `fill`) the first time, kept between passes. */
@@ -41,6 +42,11 @@ const registry = new Map<string, ShardOp<any, any>>();
 const REALM_REGISTRIES = Symbol.for('segkit.shardOpRegistries');
 const realm = globalThis as { [REALM_REGISTRIES]?: Map<string, ShardOp<any, any>>[] };
 (realm[REALM_REGISTRIES] ??= []).push(registry);
+
+/** Makes `mem` ready for `op`: its table gets the extra wasm module first when the op calls those kernels (once). */
+export async function kernelsFor(op: ShardOp<any, any>, mem: KernelMemory): Promise<void> {
+  if (op.extraKernels) await loadExtraKernels(mem);
+}
 
 /** Registers an op under its name (once per realm) and returns it. Pass the defining module's `import.meta.url`. */
 export function defineOp<S, P>(op: ShardOp<S, P>, module?: string): ShardOp<S, P> {

@@ -5,10 +5,10 @@
 // crossing per pass.
 import { SegkitError } from '../util/errors.js';
 import { Scratch, type AnyTypedArray, type KernelMemory } from '../kernels/shard.js';
-import { instantiateKernels, loadExtraKernels } from '../kernels/wasm.js';
+import { instantiateKernels } from '../kernels/wasm.js';
 import { layoutShard, now, runOp, yieldToEventLoop, YIELD_MS } from './heapExecutor.js';
 import { ShardHolder } from './shardHolder.js';
-import { decodeState, encodePartial, opByName, type ShardOp } from './shardOp.js';
+import { decodeState, encodePartial, kernelsFor, opByName, type ShardOp } from './shardOp.js';
 import type { FromWorker, ToWorker, WireError } from './webWorkerProtocol.js';
 
 interface WorkerScope {
@@ -56,7 +56,7 @@ export function serveWebWorker(scope: WorkerScope): void {
         const partials: [number, unknown][] = [];
         try {
           const op = await resolveOp(m.op, m.module);
-          if (op.extraKernels) await loadExtraKernels(mem);
+          await kernelsFor(op, mem);
           const scratch = new Scratch(m.slot, m.slotBytes);
           const buffers = new Map(m.layout.buffers);
           while (Atomics.load(ctl, 1) === 0) {

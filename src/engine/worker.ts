@@ -3,9 +3,9 @@
 // It never allocates in that memory: the caller reserved this thread's scratch region in the task.
 import { workerData } from 'piscina';
 import { Scratch } from '../kernels/shard.js';
-import { instantiateKernels, loadExtraKernels } from '../kernels/wasm.js';
+import { instantiateKernels } from '../kernels/wasm.js';
 import { layoutShard, raiseStop, runOp } from './heapExecutor.js';
-import { opByName } from './shardOp.js';
+import { kernelsFor, opByName } from './shardOp.js';
 import type { PoolGather, PoolResult, PoolTask, PoolTouch } from './piscina.node.js';
 import { copyGathered } from './gatherCopy.js';
 import { touchPages } from '../kernels/heap.js';
@@ -28,7 +28,7 @@ export default async function run(task: PoolTask | PoolTouch | PoolGather): Prom
   try {
     if (task.module) await import(task.module);
     const op = opByName(task.op);
-    if (op.extraKernels) await loadExtraKernels(mem);
+    await kernelsFor(op, mem);
     const scratch = new Scratch(task.slot, task.slotBytes);
     const buffers = new Map(task.layout.buffers);
     while (Atomics.load(ctl, 1) === 0) {

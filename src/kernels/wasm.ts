@@ -27,7 +27,6 @@ export interface ExtraKernels {
   wardChain(...args: number[]): void;
 }
 export type KernelExports = CoreKernels & ExtraKernels;
-export type KernelName = keyof KernelExports;
 
 /** One embedded module: its plain build, and its shared-memory build in full or as bytes to patch. */
 export interface EmbeddedWasm {
@@ -36,7 +35,11 @@ export interface EmbeddedWasm {
   sharedPatch: readonly number[];
 }
 
-const EXTRA_NAMES: readonly (keyof ExtraKernels)[] = ['gmm', 'primSingle', 'wardChain'];
+/** The extra module's exports, every one: a name left out here would never be loaded. */
+export const EXTRA_KERNELS = ['gmm', 'primSingle', 'wardChain'] as const;
+// the list and the interface name the same kernels (a compile error otherwise)
+const sameNames: [Exclude<keyof ExtraKernels, (typeof EXTRA_KERNELS)[number]>] extends [never] ? true : never = true;
+void sameNames;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(base64);
@@ -58,14 +61,19 @@ export function kernelBinary(shared: boolean, embedded: EmbeddedWasm = coreBytes
 }
 
 const modules = new Map<string, Promise<WebAssembly.Module>>();
+const compiled: string[] = [];
 
-/** Compiles (once) the plain or the shared-memory build of a module from the bytes embedded in the package. */
+/**
+ * Compiles (once) the plain or the shared-memory build of a module from the bytes embedded in the package; a failed
+ * import or compile is forgotten, so the next call tries again.
+ */
 function kernelModule(which: 'core' | 'extra', shared: boolean, embedded: () => Promise<EmbeddedWasm>): Promise<WebAssembly.Module> {
   const key = `${which}:${shared}`;
   let m = modules.get(key);
   if (!m) {
     m = embedded().then((e) => WebAssembly.compile(kernelBinary(shared, e)));
     modules.set(key, m);
+    m.then(() => { compiled.push(key); }, () => { modules.delete(key); });
   }
   return m;
 }
@@ -75,11 +83,13 @@ async function exportsOf(which: 'core' | 'extra', memory: WebAssembly.Memory, sh
   return (await instantiate<Record<string, unknown>>(module, { env: { memory } })).exports;
 }
 
-/** The modules compiled in this realm so far ('core' or 'extra', ':', shared or not): what a caller has paid for. */
-export const compiledKernelModules = (): string[] => [...modules.keys()];
+/** The modules compiled in this realm so far, in order ('core' or 'extra', ':', shared or not): what a caller paid for. */
+export const compiledKernelModules = (): string[] => [...compiled];
 
 /** Kernel tables whose extra module is loaded or loading. */
 const extraLoads = new WeakMap<KernelExports, Promise<void>>();
+/** Whether each table's memory is shared (its extra module must import the memory the same way). */
+const sharedTables = new WeakMap<KernelExports, boolean>();
 
 /**
  * Instantiates the core kernels over a memory the host owns (the kernels never allocate), through AssemblyScript's
@@ -89,12 +99,14 @@ export async function instantiateKernels(memory: WebAssembly.Memory, shared: boo
   const core = await exportsOf('core', memory, shared, async () => coreBytes);
   const table = {} as Record<string, unknown>;
   for (const [name, f] of Object.entries(core)) if (typeof f === 'function') table[name] = f;
-  for (const name of EXTRA_NAMES) {
+  for (const name of EXTRA_KERNELS) {
     table[name] = () => {
       throw new SegkitError('E_EXECUTOR', `the wasm kernel "${name}" is in the extra module, which is not loaded here`, 'an op that calls it declares extraKernels: true');
     };
   }
-  return table as unknown as KernelExports;
+  const kernels = table as unknown as KernelExports;
+  sharedTables.set(kernels, shared);
+  return kernels;
 }
 
 /**
@@ -105,13 +117,20 @@ export async function instantiateKernels(memory: WebAssembly.Memory, shared: boo
 export function loadExtraKernels(mem: { kernels: KernelExports; memory: WebAssembly.Memory }): Promise<void> {
   let p = extraLoads.get(mem.kernels);
   if (!p) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && mem.memory.buffer instanceof SharedArrayBuffer;
-    p = exportsOf('extra', mem.memory, shared, () => import('./wasmExtraBytes.generated.js')).then((extra) => {
-      for (const name of EXTRA_NAMES) {
-        if (typeof extra[name] !== 'function') throw new SegkitError('E_EXECUTOR', `the extra wasm module has no kernel "${name}"`);
-        (mem.kernels as unknown as Record<string, unknown>)[name] = extra[name];
-      }
-    });
+    const shared = sharedTables.get(mem.kernels);
+    if (shared === undefined) throw new SegkitError('E_EXECUTOR', 'the kernel table was not made by instantiateKernels');
+    p = exportsOf('extra', mem.memory, shared, () => import('./wasmExtraBytes.generated.js')).then(
+      (extra) => {
+        for (const name of EXTRA_KERNELS) {
+          if (typeof extra[name] !== 'function') throw new SegkitError('E_EXECUTOR', `the extra wasm module has no kernel "${name}"`);
+          (mem.kernels as unknown as Record<string, unknown>)[name] = extra[name];
+        }
+      },
+      (e: unknown) => {
+        throw e instanceof SegkitError ? e : new SegkitError('E_EXECUTOR', `the extra wasm module (mixtures, hierarchies) could not be loaded: ${e instanceof Error ? e.message : String(e)}`, 'the next operation that needs it tries again', { cause: e });
+      },
+    );
+    // a failed load is tried again by the next op that needs it
     p.catch(() => extraLoads.delete(mem.kernels));
     extraLoads.set(mem.kernels, p);
   }

@@ -270,17 +270,20 @@ export abstract class HeapExecutor implements Executor {
   /** Creates the op's per-row buffers that do not exist yet (before any thread runs it). */
   protected async prepare<S>(op: ShardOp<S, unknown>, h: HeapHandle, state: S): Promise<{ heap: Heap; mem: KernelMemory }> {
     const local = await this.local();
-    await kernelsFor(op, local.mem);
     const specs = op.rows?.(state, h.d);
     if (specs) for (const [name, spec] of Object.entries(specs)) this.ensureBuffer(local.heap, h, name, spec);
     return local;
   }
 
-  /** Runs shards on the calling thread, letting the event loop run at least every 20 ms (abort, timers, signals). */
+  /**
+   * Runs shards on the calling thread, letting the event loop run at least every 20 ms (abort, timers, signals). The
+   * op's kernels are made ready here, where its shards run (a page that hands every shard to its workers needs none).
+   */
   protected async runHere<S, P>(
     op: ShardOp<S, P>, h: HeapHandle, state: S, list: readonly number[], signal: AbortSignal | undefined,
     local: { heap: Heap; mem: KernelMemory }, take: () => number, out: (P | undefined)[],
   ): Promise<void> {
+    await kernelsFor(op, local.mem);
     const need = scratchNeed(op, state, h.d, h.shardRows);
     const ptr = local.heap.alloc(need);
     const scratch = new Scratch(ptr, need);

@@ -5,7 +5,7 @@ import { inlineExecutor } from '../src/engine/inline.js';
 import { loadMatrix } from '../src/engine/matrix.js';
 import { concatInShardOrder, sumInShardOrder, sumNumbers } from '../src/engine/merge.js';
 import { centresF32, type Shard } from '../src/kernels/shard.js';
-import { SHARD_ROWS } from '../src/kernels/layout.js';
+import { columnStride, padRows, SHARD_ROWS } from '../src/kernels/layout.js';
 import { assignOp, candidatesOp, distancesOp, updateClosestOp } from '../src/core/kmeansOps.js';
 import { accumulateOp, labelDistancesOp } from '../src/metrics/metricOps.js';
 import { candidatesUpdateOp, firstCentreOp } from '../src/core/kmeansParallelOps.js';
@@ -234,6 +234,52 @@ describe('kernels on memory past 2 GiB', () => {
     assignShard(shard(), { cent, norms, k, labels: 'labels' });
     expect(got).toEqual(Array.from(new Int32Array(memory.buffer, labels, n)));
     expect(new Set(got)).toEqual(new Set([0, 1]));
+  });
+});
+
+describe('column strides', () => {
+  it('start consecutive columns 1 KiB apart modulo 4 KiB, with at most one 4 KiB of padding past padRows', () => {
+    for (const bytes of [4, 8]) {
+      for (const n of [1, 15, 16, 17, 255, 256, 1000, 1024, 4096, 65_536, 65_537, 250_000, 1_000_000, 1 << 20]) {
+        const s = columnStride(n, bytes);
+        expect(s % 16).toBe(0);
+        expect(s).toBeGreaterThanOrEqual(padRows(n));
+        expect(s - padRows(n)).toBeLessThan(4096 / bytes);
+        expect((s * bytes) % 4096).toBe(1024);
+      }
+    }
+    expect(columnStride(1 << 20, 4)).toBe((1 << 20) + 256);
+    expect(columnStride(250_000, 4)).toBe(250_112);
+  });
+
+  it('rows held uncentred and labelled block by block (padded block columns) get the labels of rows centred in place', async () => {
+    const { instantiateKernels } = await import('../src/kernels/wasm.js');
+    const { Scratch } = await import('../src/kernels/shard.js');
+    const { centreAssignCopyShard, assignShard, copyBlockRows } = await import('../src/kernels/assign.js');
+    // 64 features: 1,024-row blocks, so 2,501 rows take three, the last one partial
+    const n = 2501, d = 64, k = 5, stride = columnStride(n, 4);
+    expect(copyBlockRows(d)).toBe(1024);
+    const memory = new WebAssembly.Memory({ initial: 256, maximum: 256 });
+    const mem = { kernels: await instantiateKernels(memory, false), memory };
+    const x = 65536, labels = x + 4 * stride * d + 1024, scratch = labels + 4 * stride + 1024;
+    const rng = createRandom(5);
+    const f = new Float32Array(memory.buffer, x, stride * d);
+    for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) f[j * stride + i] = rng.normal() * 3 + (i % k) + j / 8;
+    const shard = (): Shard => ({ index: 0, start: 0, rows: n, d, n, dtype: 'f32', mem, x, stride, row0: 0,
+      buffers: new Map([['labels', { ptr: labels, type: 'i32' as const, width: 1 }]]), scratch: new Scratch(scratch, 1 << 21) });
+    const offset = Float32Array.from({ length: d }, (_, j) => 2 + j / 8);
+    const cent = Float32Array.from({ length: k * d }, () => rng.normal() * 2);
+    const norms = Float32Array.from({ length: k }, (_, c) => cent.subarray(c * d, (c + 1) * d).reduce((a, v) => Math.fround(a + Math.fround(v * v)), 0));
+    const before = Float32Array.from(f);
+    centreAssignCopyShard(shard(), { cent, norms, k, labels: 'labels' }, offset);
+    const got = Array.from(new Int32Array(memory.buffer, labels, n));
+    // the rows are left as they were
+    expect(f).toEqual(before);
+    for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) f[j * stride + i] = Math.fround(f[j * stride + i] - offset[j]);
+    new Int32Array(memory.buffer, labels, n).fill(-1);
+    assignShard(shard(), { cent, norms, k, labels: 'labels' });
+    expect(got).toEqual(Array.from(new Int32Array(memory.buffer, labels, n)));
+    expect(new Set(got).size).toBe(k);
   });
 });
 

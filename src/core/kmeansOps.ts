@@ -1,7 +1,7 @@
 // The shard ops of k-means: assignment (plain, or skipping what bounds prove, with cluster-sum deltas), the
 // k-means++ steps, the farthest rows for empty clusters, and distances to every centre. Per-row state (labels,
 // bounds, closest distances) stays with whoever holds each shard.
-import { assignShard, centreAssignCopyShard, copyBlockRows } from '../kernels/assign.js';
+import { assignShard, centreAssignCopyShard, copyBlockStride } from '../kernels/assign.js';
 import { centerShard } from '../kernels/center.js';
 import { assignBoundedShard, boundedScratch, type BoundedArgs } from '../kernels/assignBounded.js';
 import { distancesShard } from '../kernels/distances.js';
@@ -65,7 +65,7 @@ export const labelUncentredOp = defineOp<{ offset: Float32Array; cent: Float32Ar
   name: 'kmeans.labelUncentred',
   rows: () => ({ labels: LABELS }),
   // the block the rows are centred in (the state's arrays have their own room)
-  scratchBytes: (_s, d) => 4 * d * copyBlockRows(d) + 64,
+  scratchBytes: (_s, d) => 4 * d * copyBlockStride(d) + 64,
   run(sh, s) {
     if (sh.dtype !== 'f32') throw new SegkitError('E_EXECUTOR', 'kmeans.labelUncentred needs rows loaded as float32');
     rowValues(sh, 'labels', 'i32').fill(-1);

@@ -1,6 +1,6 @@
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { Heap } from '../kernels/heap.js';
-import { padRows, SHARD_ROWS } from '../kernels/layout.js';
+import { columnStride, SHARD_ROWS } from '../kernels/layout.js';
 import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
@@ -52,7 +52,7 @@ export class HeapHandle implements Handle {
   ) {
     this.id = id;
     this.shards = Math.ceil(n / shardRows);
-    this.stride = padRows(n);
+    this.stride = columnStride(n, BYTES[dtype]);
   }
   layout(): HandleLayout {
     return { n: this.n, d: this.d, dtype: this.dtype, shardRows: this.shardRows, replicate: this.replicate, x: this.x, stride: this.stride, buffers: [...this.buffers] };
@@ -142,7 +142,7 @@ export abstract class HeapExecutor implements Executor {
     const { n, d, dtype, shardRows } = checkSource(source, options);
     const { heap } = await this.liveLocal();
     const b = BYTES[dtype];
-    const stride = padRows(n);
+    const stride = columnStride(n, b);
     const reached = heap.reached;
     const x = heap.alloc(b * stride * d);
     const h = new HeapHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, x);
@@ -206,7 +206,7 @@ export abstract class HeapExecutor implements Executor {
     const local = await this.liveLocal();
     const { heap } = local;
     this.checkRunning(src, options.signal);
-    const b = BYTES[src.dtype], stride = padRows(n);
+    const b = BYTES[src.dtype], stride = columnStride(n, b);
     const reached = heap.reached;
     const x = heap.alloc(b * stride * src.d);
     const h = new HeapHandle(nextHandle++, n, src.d, src.dtype, shardRows, false, x);

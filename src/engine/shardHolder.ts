@@ -1,6 +1,6 @@
 import { SegkitError } from '../util/errors.js';
 import { Heap } from '../kernels/heap.js';
-import { padRows } from '../kernels/layout.js';
+import { columnStride } from '../kernels/layout.js';
 import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
 import { runOp } from './heapExecutor.js';
@@ -71,7 +71,7 @@ export class ShardHolder {
   private async copyIn(layout: HeldLayout, columns: readonly AnyTypedArray[], rows: number): Promise<{ x: number; stride: number }> {
     const { heap } = await this.memory();
     const b = BYTES[layout.dtype];
-    const stride = padRows(rows);
+    const stride = columnStride(rows, b);
     const x = heap.alloc(b * stride * layout.d);
     columns.forEach((c, j) => {
       // only the padding is zeroed: a fresh block's first write is what costs (the pages are touched once)

@@ -28,15 +28,22 @@ export function assignShard(sh: Shard, a: AssignArgs): { changed: number; deltas
 export const copyBlockRows = (d: number): number => Math.max(8, Math.floor((1 << 16) / d / 8) * 8);
 
 /**
+ * Column stride of that block: 16 rows (one cache line) past its rows. Columns a multiple of 4 KiB apart fall in
+ * one L1 set, and the kernel reads d of them at once: at 4,096 rows x 16 features the labels took 17 ns a row
+ * against 11 ns with this stride, at 1,024 x 64 about twice as long.
+ */
+export const copyBlockStride = (d: number): number => copyBlockRows(d) + 16;
+
+/**
  * `assignShard` on rows held uncentred (float32), left as they are: each block of rows is copied to scratch, centred
  * there by the float32 offset (the `centerColumns` kernel, as a load centres), then labelled, so every label is the
  * one predict gives. No weights, distances or sums. Returns the shard's sum of squares after centring (not finite
  * if a value is not), for the range and finiteness checks a load makes.
  */
 export function centreAssignCopyShard(sh: Shard, a: AssignArgs, offset: Float32Array): number {
-  const k = a.k, d = sh.d, B = copyBlockRows(d);
+  const k = a.k, d = sh.d, B = copyBlockRows(d), S = copyBlockStride(d);
   const cent = scratchCopy(sh, a.cent), cnorm = scratchCopy(sh, a.norms), off = scratchCopy(sh, offset);
-  const block = sh.scratch.alloc(4 * d * B);
+  const block = sh.scratch.alloc(4 * d * S);
   const labels = rowPtr(sh, a.labels);
   const kern = sh.mem.kernels;
   let sum = 0;
@@ -46,11 +53,11 @@ export function centreAssignCopyShard(sh: Shard, a: AssignArgs, offset: Float32A
     for (let j = 0; j < d; j++) {
       // unsigned shifts: the heap reaches 4 GiB, and a pointer past 2 GiB is no negative index
       const from = (sh.x >>> 2) + j * sh.stride + sh.row0 + r;
-      mem.copyWithin((block >>> 2) + j * B, from, from + b);
+      mem.copyWithin((block >>> 2) + j * S, from, from + b);
     }
-    sum += kern.centerColumns(block, B, d, 0, b, off, 0);
+    sum += kern.centerColumns(block, S, d, 0, b, off, 0);
     const at = 4 * (sh.row0 + r);
-    kern.assign(block, B, d, 0, b, cent, cnorm, k, labels + at, 0, 0, 0);
+    kern.assign(block, S, d, 0, b, cent, cnorm, k, labels + at, 0, 0, 0);
   }
   return sum;
 }

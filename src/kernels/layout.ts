@@ -14,8 +14,9 @@ export const padRows = (n: number): number => Math.ceil(n / 16) * 16;
 /**
  * Rows allocated per column of a column-major block of n rows of `bytes`-byte values: at least `padRows(n)`, chosen
  * so that consecutive columns start 1 KiB apart modulo 4 KiB. The kernels read a run of rows from every column at
- * once; columns a multiple of 4 KiB apart share cache sets, and the assignment kernel ran up to 2.5 times slower on
- * such columns (and 1.3 to 1.5 times slower at other small offsets) than at 1 KiB (README, Performance).
+ * once; columns a multiple of 4 KiB apart share cache sets, and the assignment kernel ran up to 2.9 times slower on
+ * such columns, and 1.4 times slower at 576 bytes (250,000 rows x 64 features), than at 1 KiB
+ * (bench/layout.bench.mjs).
  */
 export function columnStride(n: number, bytes: number): number {
   const period = 4096 / bytes, want = 1024 / bytes;

@@ -43,16 +43,15 @@ export function layoutShard(l: HandleLayout, s: number, mem: KernelMemory, scrat
 export class HeapHandle implements Handle {
   readonly id: number;
   readonly shards: number;
-  readonly stride: number;
   readonly buffers = new Map<string, RowBuffer>();
   released = false;
+  /** `stride`: rows allocated per column at `x` (and per per-row buffer), as the rows were laid out. */
   constructor(
     id: number, readonly n: number, readonly d: number, readonly dtype: 'f32' | 'f64',
-    readonly shardRows: number, readonly replicate: boolean, readonly x: number,
+    readonly shardRows: number, readonly replicate: boolean, readonly x: number, readonly stride: number,
   ) {
     this.id = id;
     this.shards = Math.ceil(n / shardRows);
-    this.stride = columnStride(n, BYTES[dtype]);
   }
   layout(): HandleLayout {
     return { n: this.n, d: this.d, dtype: this.dtype, shardRows: this.shardRows, replicate: this.replicate, x: this.x, stride: this.stride, buffers: [...this.buffers] };
@@ -145,7 +144,7 @@ export abstract class HeapExecutor implements Executor {
     const stride = columnStride(n, b);
     const reached = heap.reached;
     const x = heap.alloc(b * stride * d);
-    const h = new HeapHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, x);
+    const h = new HeapHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, x, stride);
     this.handles.add(h);
     try {
       // pages beyond everything handed out before have never been written: their first touch is the costly part
@@ -209,7 +208,7 @@ export abstract class HeapExecutor implements Executor {
     const b = BYTES[src.dtype], stride = columnStride(n, b);
     const reached = heap.reached;
     const x = heap.alloc(b * stride * src.d);
-    const h = new HeapHandle(nextHandle++, n, src.d, src.dtype, shardRows, false, x);
+    const h = new HeapHandle(nextHandle++, n, src.d, src.dtype, shardRows, false, x, stride);
     this.handles.add(h);
     let rowsAt = -1;
     try {

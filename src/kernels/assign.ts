@@ -1,4 +1,5 @@
 import { rowPtr, scratchCopy, scratchF64, type Shard } from './shard.js';
+import { columnStride } from './layout.js';
 
 export interface AssignArgs {
   /** k x d float32 centres in the shard's coordinates, and their squared norms. */
@@ -28,11 +29,10 @@ export function assignShard(sh: Shard, a: AssignArgs): { changed: number; deltas
 export const copyBlockRows = (d: number): number => Math.max(8, Math.floor((1 << 16) / d / 8) * 8);
 
 /**
- * Column stride of that block: 16 rows (one cache line) past its rows. Columns a multiple of 4 KiB apart fall in
- * one L1 set, and the kernel reads d of them at once: at 4,096 rows x 16 features the labels took 17 ns a row
- * against 11 ns with this stride, at 1,024 x 64 about twice as long.
+ * Column stride of that block, by the rule of loaded columns (`columnStride`): its rows are 2^k for d = 2^j <= 64, and
+ * columns a multiple of 4 KiB apart share cache sets (the kernel reads d of them at once).
  */
-export const copyBlockStride = (d: number): number => copyBlockRows(d) + 16;
+export const copyBlockStride = (d: number): number => columnStride(copyBlockRows(d), 4);
 
 /**
  * `assignShard` on rows held uncentred (float32), left as they are: each block of rows is copied to scratch, centred

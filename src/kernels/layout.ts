@@ -8,7 +8,10 @@ export function shardRanges(n: number, rows = SHARD_ROWS): [number, number][] {
   return out;
 }
 
-/** Rows allocated per column: a multiple of 16, so 8-row SIMD blocks and 64-byte column starts never straddle columns. */
+/**
+ * n rounded up to 16, the fewest rows a column is allocated (see `columnStride`) and the unit of shard sizes: 8-row SIMD
+ * blocks and 64-byte column starts never straddle columns.
+ */
 export const padRows = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**

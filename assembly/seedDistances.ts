@@ -169,3 +169,26 @@ export function preselect(closest: usize, weights: usize, row0: i32, row1: i32, 
   }
   return n;
 }
+
+/**
+ * The k-means++ draws of one shard: the running potential acc, from `start`, adds each row's w * closest (closest
+ * without weights) in float64, row by row; for each of `count` targets in ascending order (float64), out gets the
+ * first row (absolute, in [row0, row1)) where acc >= target. Returns how many targets were reached; the walk stops
+ * there, or when the targets run out.
+ */
+export function walkPotential(closest: usize, weights: usize, row0: i32, row1: i32, start: f64, targets: usize, count: i32, out: usize): i32 {
+  let next = 0, acc = start;
+  if (count <= 0) return 0;
+  let t = load<f64>(targets);
+  for (let i = row0; i < row1; i++) {
+    const c = <f64>load<f32>(closest + (<usize>i << 2));
+    acc += weights ? <f64>load<f32>(weights + (<usize>i << 2)) * c : c;
+    while (acc >= t) {
+      store<i32>(out + (<usize>next << 2), i);
+      next++;
+      if (next == count) return next;
+      t = load<f64>(targets + (<usize>next << 3));
+    }
+  }
+  return next;
+}

@@ -283,6 +283,46 @@ describe('column strides', () => {
   });
 });
 
+describe('the k-means++ draw walk', () => {
+  it('finds, for each ascending target, the row a walk of its own finds, at any row offset, with and without weights', async () => {
+    const { instantiateKernels } = await import('../src/kernels/wasm.js');
+    const { Scratch } = await import('../src/kernels/shard.js');
+    const { walkPotentialShard } = await import('../src/kernels/seedDistances.js');
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 64 });
+    const mem = { kernels: await instantiateKernels(memory, false), memory };
+    const rng = createRandom(9);
+    for (const [rows, row0, weighted] of [[1, 0, false], [7, 3, true], [1000, 0, false], [1000, 37, true], [4099, 16, false]] as [number, number, boolean][]) {
+      const base = 65536, closestAt = base, weightsAt = base + 4 * (row0 + rows) + 64, scratch = weightsAt + 4 * (row0 + rows) + 64;
+      // whole numbers and repeats, so running sums land exactly on targets; some rows add nothing
+      const closest = Float32Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? 0 : rng.int(9) / 4));
+      const w = weighted ? Float32Array.from({ length: rows }, () => rng.int(7) / 2) : undefined;
+      new Float32Array(memory.buffer, closestAt + 4 * row0, rows).set(closest);
+      if (w) new Float32Array(memory.buffer, weightsAt + 4 * row0, rows).set(w);
+      const start = 1.5;
+      let total = start;
+      for (let i = 0; i < rows; i++) total += w ? w[i] * closest[i] : closest[i];
+      // exact partial sums, fractions of the total, the total itself, beyond it, and below the start
+      const targets = [start - 1, start, total / 3, total / 2, total / 2, total - 0.25, total, total + 1];
+      for (let i = 0; i < rows; i += Math.max(1, rows >> 3)) targets.push(walkSum(closest, w, start, i));
+      targets.sort((a, b) => a - b);
+      const buffers = new Map([['closest', { ptr: closestAt, type: 'f32' as const, width: 1 }]]);
+      if (w) buffers.set('weights', { ptr: weightsAt, type: 'f32' as const, width: 1 });
+      const shard: Shard = { index: 0, start: 0, rows, d: 1, n: rows, dtype: 'f32', mem, x: 0, stride: rows, row0, buffers, scratch: new Scratch(scratch, 1 << 16) };
+      const got = Array.from(walkPotentialShard(shard, 'closest', start, Float64Array.from(targets)));
+      expect(got).toEqual(targets.map((t) => twin.walkPotentialTwin(closest, w, start, t)));
+      expect(got.some((r) => r < 0)).toBe(true);
+      expect(got.some((r) => r > 0)).toBe(rows > 1);
+    }
+  });
+});
+
+/** The running potential after rows 0..i. */
+function walkSum(closest: Float32Array, w: Float32Array | undefined, start: number, i: number): number {
+  let acc = start;
+  for (let j = 0; j <= i; j++) acc += w ? w[j] * closest[j] : closest[j];
+  return acc;
+}
+
 describe('the extra kernel module', () => {
   it('answers E_EXECUTOR until loaded, loads once per kernel table, then runs over the same memory', async () => {
     const { instantiateKernels, loadExtraKernels } = await import('../src/kernels/wasm.js');

@@ -5,7 +5,7 @@ import { assignShard, centreAssignCopyShard, copyBlockStride } from '../kernels/
 import { centerShard } from '../kernels/center.js';
 import { assignBoundedShard, boundedScratch, type BoundedArgs } from '../kernels/assignBounded.js';
 import { distancesShard } from '../kernels/distances.js';
-import { candidatePotentialsShard, updateClosestShard } from '../kernels/seedDistances.js';
+import { candidatePotentialsShard, updateClosestShard, walkPotentialShard } from '../kernels/seedDistances.js';
 import { rowValues, shardColumn } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { SegkitError } from '../util/errors.js';
@@ -166,9 +166,10 @@ export const candidatesOp = defineOp<{ cand: Float32Array; m: number }, Float64A
  */
 export const pickOp = defineOp<{ shardsOf: Int32Array; starts: Float64Array; targets: Float64Array }, Int32Array>({
   name: 'kmeans.pick',
+  // the targets in walking order and the rows found (the state's own arrays have their room)
+  scratchBytes: (s) => 12 * s.targets.length + 128,
   run(sh, s) {
-    const closest = rowValues(sh, 'closest', 'f32');
-    const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
+    if (sh.buffers.get('closest')?.type !== 'f32') throw new SegkitError('E_EXECUTOR', 'kmeans.pick needs the per-row buffer "closest" (f32)');
     const mine: number[] = [];
     s.shardsOf.forEach((shard, q) => { if (shard === sh.index) mine.push(q); });
     const rows = new Int32Array(mine.length).fill(sh.start + sh.rows - 1);
@@ -180,12 +181,9 @@ export const pickOp = defineOp<{ shardsOf: Int32Array; starts: Float64Array; tar
     // targets that are not numbers are never reached, as in a walk of their own
     const order = mine.map((_, t) => t).filter((t) => s.targets[mine[t]] === s.targets[mine[t]])
       .sort((a, b) => s.targets[mine[a]] - s.targets[mine[b]] || a - b);
-    const last = order.length;
-    let next = 0, acc = start;
-    for (let i = 0; i < sh.rows && next < last; i++) {
-      acc += w ? w[i] * closest[i] : closest[i];
-      while (next < last && acc >= s.targets[mine[order[next]]]) rows[order[next++]] = sh.start + i;
-    }
+    // the running potential's walk in the kernel: float64, row by row, as acc += w_i * closest_i
+    const at = walkPotentialShard(sh, 'closest', start, Float64Array.from(order, (t) => s.targets[mine[t]]));
+    order.forEach((t, p) => { if (at[p] >= 0) rows[t] = sh.start + at[p]; });
     return rows;
   },
 }, import.meta.url);

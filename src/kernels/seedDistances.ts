@@ -36,3 +36,17 @@ export function preselectShard(sh: Shard, closest: string, seed: number, stream:
   const n = sh.mem.kernels.preselect(rowPtr(sh, closest), rowPtr(sh, 'weights'), sh.row0, sh.row0 + sh.rows, sh.start, base, salt, l, pot, out);
   return Int32Array.from(view(sh.mem, 'i32', out, n));
 }
+
+/**
+ * The k-means++ draws of one shard (the `walkPotential` kernel): for each target, ascending, the first row (0-based in
+ * the shard) where the running potential from `start` (w * closest added row by row in float64) reaches it, or -1.
+ */
+export function walkPotentialShard(sh: Shard, closest: string, start: number, targets: Float64Array): Int32Array {
+  const t = scratchCopy(sh, targets);
+  const out = sh.scratch.alloc(4 * Math.max(1, targets.length));
+  const reached = sh.mem.kernels.walkPotential(rowPtr(sh, closest), rowPtr(sh, 'weights'), sh.row0, sh.row0 + sh.rows, start, t, targets.length, out);
+  const rows = new Int32Array(targets.length).fill(-1);
+  const got = view(sh.mem, 'i32', out, reached);
+  for (let p = 0; p < reached; p++) rows[p] = got[p] - sh.row0;
+  return rows;
+}

@@ -11,6 +11,7 @@ export interface CoreKernels {
   updateClosest(...args: number[]): number;
   mergeClosest(...args: number[]): number;
   preselect(...args: number[]): number;
+  walkPotential(...args: number[]): number;
   labelDistances(...args: number[]): void;
   distances(...args: number[]): void;
   silhouetteSums(...args: number[]): void;

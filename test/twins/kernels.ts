@@ -111,3 +111,16 @@ export function silhouetteSumsTwin(cols: Float32Array[], n: number, labels: Int3
   }
   return out;
 }
+
+/**
+ * The k-means++ draw walk, one target at a time: the first row where start + sum_{j <= i} (w_j * closest_j) (float64,
+ * row by row) reaches the target, or -1.
+ */
+export function walkPotentialTwin(closest: Float32Array, w: Float32Array | undefined, start: number, target: number): number {
+  let acc = start;
+  for (let i = 0; i < closest.length; i++) {
+    acc += w ? w[i] * closest[i] : closest[i];
+    if (acc >= target) return i;
+  }
+  return -1;
+}

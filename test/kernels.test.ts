@@ -291,11 +291,13 @@ describe('the k-means++ draw walk', () => {
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 64 });
     const mem = { kernels: await instantiateKernels(memory, false), memory };
     const rng = createRandom(9);
-    for (const [rows, row0, weighted] of [[1, 0, false], [7, 3, true], [1000, 0, false], [1000, 37, true], [4099, 16, false]] as [number, number, boolean][]) {
+    // the last two: values with no short binary form, so float32 sums would part from the float64 walk's
+    for (const [rows, row0, weighted, dyadic] of [[1, 0, false, true], [7, 3, true, true], [1000, 0, false, true], [1000, 37, true, true], [4099, 16, false, true], [3000, 5, true, false], [3000, 0, false, false]] as [number, number, boolean, boolean][]) {
       const base = 65536, closestAt = base, weightsAt = base + 4 * (row0 + rows) + 64, scratch = weightsAt + 4 * (row0 + rows) + 64;
       // whole numbers and repeats, so running sums land exactly on targets; some rows add nothing
-      const closest = Float32Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? 0 : rng.int(9) / 4));
-      const w = weighted ? Float32Array.from({ length: rows }, () => rng.int(7) / 2) : undefined;
+      const value = (scale: number) => (dyadic ? rng.int(scale + 1) / 4 : rng.next() * scale);
+      const closest = Float32Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? 0 : value(8)));
+      const w = weighted ? Float32Array.from({ length: rows }, () => value(6)) : undefined;
       new Float32Array(memory.buffer, closestAt + 4 * row0, rows).set(closest);
       if (w) new Float32Array(memory.buffer, weightsAt + 4 * row0, rows).set(w);
       const start = 1.5;

@@ -294,18 +294,20 @@ describe('the k-means++ draw walk', () => {
     // the last two: values with no short binary form, so float32 sums would part from the float64 walk's
     for (const [rows, row0, weighted, dyadic] of [[1, 0, false, true], [7, 3, true, true], [1000, 0, false, true], [1000, 37, true, true], [4099, 16, false, true], [3000, 5, true, false], [3000, 0, false, false]] as [number, number, boolean, boolean][]) {
       const base = 65536, closestAt = base, weightsAt = base + 4 * (row0 + rows) + 64, scratch = weightsAt + 4 * (row0 + rows) + 64;
-      // whole numbers and repeats, so running sums land exactly on targets; some rows add nothing
+      // quarters (or values with no short binary form) and repeats; some rows add nothing
       const value = (scale: number) => (dyadic ? rng.int(scale + 1) / 4 : rng.next() * scale);
       const closest = Float32Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? 0 : value(8)));
       const w = weighted ? Float32Array.from({ length: rows }, () => value(6)) : undefined;
       new Float32Array(memory.buffer, closestAt + 4 * row0, rows).set(closest);
       if (w) new Float32Array(memory.buffer, weightsAt + 4 * row0, rows).set(w);
       const start = 1.5;
-      let total = start;
-      for (let i = 0; i < rows; i++) total += w ? w[i] * closest[i] : closest[i];
+      // the running potential after each row, as the walk adds it
+      const running = new Float64Array(rows);
+      for (let i = 0, acc = start; i < rows; i++) running[i] = acc += w ? w[i] * closest[i] : closest[i];
+      const total = running[rows - 1];
       // exact partial sums, fractions of the total, the total itself, beyond it, and below the start
       const targets = [start - 1, start, total / 3, total / 2, total / 2, total - 0.25, total, total + 1];
-      for (let i = 0; i < rows; i += Math.max(1, rows >> 3)) targets.push(walkSum(closest, w, start, i));
+      for (let i = 0; i < rows; i += Math.max(1, rows >> 3)) targets.push(running[i]);
       targets.sort((a, b) => a - b);
       const buffers = new Map([['closest', { ptr: closestAt, type: 'f32' as const, width: 1 }]]);
       if (w) buffers.set('weights', { ptr: weightsAt, type: 'f32' as const, width: 1 });
@@ -317,13 +319,6 @@ describe('the k-means++ draw walk', () => {
     }
   });
 });
-
-/** The running potential after rows 0..i. */
-function walkSum(closest: Float32Array, w: Float32Array | undefined, start: number, i: number): number {
-  let acc = start;
-  for (let j = 0; j <= i; j++) acc += w ? w[j] * closest[j] : closest[j];
-  return acc;
-}
 
 describe('the extra kernel module', () => {
   it('answers E_EXECUTOR until loaded, loads once per kernel table, then runs over the same memory', async () => {

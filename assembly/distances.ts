@@ -12,7 +12,7 @@ export function distances(
       let acc = f32x4.splat(0);
       let p = x + (<usize>i << 2);
       for (let j = 0; j < d; j++) {
-        const v = f32x4.sub(v128.load(p), f32x4.splat(load<f32>(cp + (<usize>j << 2))));
+        const v = f32x4.sub(v128.load(p), v128.load32_splat(cp + (<usize>j << 2)));
         acc = f32x4.add(acc, f32x4.mul(v, v));
         p += <usize>stride << 2;
       }

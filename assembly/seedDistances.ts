@@ -8,7 +8,7 @@ const BLOCK: i32 = 256;
   let acc = f32x4.splat(0);
   let p = x + (<usize>i << 2);
   for (let j = 0; j < d; j++) {
-    const t = f32x4.sub(v128.load(p), f32x4.splat(load<f32>(c + (<usize>j << 2))));
+    const t = f32x4.sub(v128.load(p), v128.load32_splat(c + (<usize>j << 2)));
     acc = f32x4.add(acc, f32x4.mul(t, t));
     p += <usize>stride << 2;
   }
@@ -65,7 +65,50 @@ export function candidatePotentials(
   for (let b0 = row0; b0 < row1; b0 += BLOCK) {
     const b1 = min<i32>(b0 + BLOCK, row1);
     let t = 0;
-    // two candidates against eight rows at a time: each value and centre value loaded once for four sums
+    // four candidates against eight rows at a time: each value and centre value loaded once for eight sums
+    for (; t + 4 <= m; t += 4) {
+      const c0 = cand + ((<usize>(t * d)) << 2);
+      let acc0 = zero, acc1 = zero, acc2 = zero, acc3 = zero;
+      let i = b0;
+      for (; i + 8 <= b1; i += 8) {
+        let a0 = f32x4.splat(0), a1 = a0, e0 = a0, e1 = a0, f0 = a0, f1 = a0, g0 = a0, g1 = a0;
+        let p = x + (<usize>i << 2);
+        for (let cp = c0; cp < c0 + cd; cp += 4) {
+          const x0 = v128.load(p), x1 = v128.load(p, 16);
+          let s = v128.load32_splat(cp);
+          let u0 = f32x4.sub(x0, s), u1 = f32x4.sub(x1, s);
+          a0 = f32x4.add(a0, f32x4.mul(u0, u0));
+          a1 = f32x4.add(a1, f32x4.mul(u1, u1));
+          s = v128.load32_splat(cp + cd);
+          u0 = f32x4.sub(x0, s);
+          u1 = f32x4.sub(x1, s);
+          e0 = f32x4.add(e0, f32x4.mul(u0, u0));
+          e1 = f32x4.add(e1, f32x4.mul(u1, u1));
+          s = v128.load32_splat(cp + 2 * cd);
+          u0 = f32x4.sub(x0, s);
+          u1 = f32x4.sub(x1, s);
+          f0 = f32x4.add(f0, f32x4.mul(u0, u0));
+          f1 = f32x4.add(f1, f32x4.mul(u1, u1));
+          s = v128.load32_splat(cp + 3 * cd);
+          u0 = f32x4.sub(x0, s);
+          u1 = f32x4.sub(x1, s);
+          g0 = f32x4.add(g0, f32x4.mul(u0, u0));
+          g1 = f32x4.add(g1, f32x4.mul(u1, u1));
+          p += <usize>stride << 2;
+        }
+        const l0 = v128.load(closest + (<usize>i << 2)), l1 = v128.load(closest + (<usize>i << 2), 16);
+        acc0 = addLanes(addLanes(acc0, f32x4.min(a0, l0), weights, i), f32x4.min(a1, l1), weights, i + 4);
+        acc1 = addLanes(addLanes(acc1, f32x4.min(e0, l0), weights, i), f32x4.min(e1, l1), weights, i + 4);
+        acc2 = addLanes(addLanes(acc2, f32x4.min(f0, l0), weights, i), f32x4.min(f1, l1), weights, i + 4);
+        acc3 = addLanes(addLanes(acc3, f32x4.min(g0, l0), weights, i), f32x4.min(g1, l1), weights, i + 4);
+      }
+      const o = out + (<usize>t << 3);
+      store<f64>(o, load<f64>(o) + potentialRest(x, stride, d, i, b1, c0, acc0, closest, weights));
+      store<f64>(o, load<f64>(o, 8) + potentialRest(x, stride, d, i, b1, c0 + cd, acc1, closest, weights), 8);
+      store<f64>(o, load<f64>(o, 16) + potentialRest(x, stride, d, i, b1, c0 + 2 * cd, acc2, closest, weights), 16);
+      store<f64>(o, load<f64>(o, 24) + potentialRest(x, stride, d, i, b1, c0 + 3 * cd, acc3, closest, weights), 24);
+    }
+    // then two
     for (; t + 2 <= m; t += 2) {
       const c0 = cand + ((<usize>(t * d)) << 2);
       let acc0 = zero, acc1 = zero;
@@ -75,7 +118,7 @@ export function candidatePotentials(
         let p = x + (<usize>i << 2);
         for (let cp = c0; cp < c0 + cd; cp += 4) {
           const x0 = v128.load(p), x1 = v128.load(p, 16);
-          const s0 = f32x4.splat(load<f32>(cp)), s1 = f32x4.splat(load<f32>(cp + cd));
+          const s0 = v128.load32_splat(cp), s1 = v128.load32_splat(cp + cd);
           const u0 = f32x4.sub(x0, s0), u1 = f32x4.sub(x1, s0), v0 = f32x4.sub(x0, s1), v1 = f32x4.sub(x1, s1);
           a0 = f32x4.add(a0, f32x4.mul(u0, u0));
           a1 = f32x4.add(a1, f32x4.mul(u1, u1));

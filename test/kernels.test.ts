@@ -41,6 +41,8 @@ async function loaded(cols: Float32Array[], rows: Record<string, Float32Array | 
 
 const shapes: [n: number, d: number, k: number][] = [
   [1, 1, 1], [1, 3, 1], [7, 1, 2], [13, 3, 3], [13, 5, 13], [37, 17, 5], [64, 4, 1], [70_003, 5, 3], [131_075, 3, 2],
+  // k = 4q, 4q + 2 and 4q + 3: the kernel's runs of four centres, then two, then one
+  [203, 9, 8], [77, 2, 6], [1_031, 6, 7],
 ];
 
 describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
@@ -83,7 +85,7 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
 
   it('k-means++ distance pieces match the twins', async () => {
     const h = await loaded(cols, { weights });
-    const trials = Math.min(3, k);
+    const trials = Math.min(7, k); // four candidates at a time, then two, then one
     try {
       const pot0 = sumNumbers(await ex.map(updateClosestOp, h, { centre: cent.slice(0, d), first: true }));
       const w0 = twin.updateClosestTwin(cols, n, cent.subarray(0, d), null, weights);

@@ -18,17 +18,59 @@
 }
 
 // Moves row i's weighted values from cluster `old` (none when -1) to `lab` (another cluster) in the f64 sums.
+// Pointer steps down the row's column values; without weights each value is added as it is (1 * v is v, the same
+// bits as before), and features go in pairs through f64x2 (each sum still takes its rows in row order).
 @inline export function moveRow(x: usize, stride: i32, d: i32, i: i32, old: i32, lab: i32, weights: usize, sums: usize, k: i32): void {
-  const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-  for (let j = 0; j < d; j++) {
-    const v = w * <f64>load<f32>(x + ((<usize>j * <usize>stride + <usize>i) << 2));
-    const add = sums + ((<usize>(lab * d + j)) << 3);
-    store<f64>(add, load<f64>(add) + v);
+  const step = <usize>stride << 2;
+  let p = x + (<usize>i << 2);
+  let add = sums + ((<usize>(lab * d)) << 3);
+  const pairs = add + ((<usize>(d & ~1)) << 3);
+  if (weights) {
+    const w: f64 = <f64>load<f32>(weights + (<usize>i << 2));
+    const wv = f64x2.splat(w);
     if (old >= 0) {
-      const sub = sums + ((<usize>(old * d + j)) << 3);
+      let sub = sums + ((<usize>(old * d)) << 3);
+      for (; add < pairs; add += 16, sub += 16) {
+        const v = f64x2.mul(wv, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(p)), 1, <f64>load<f32>(p + step)));
+        v128.store(add, f64x2.add(v128.load(add), v));
+        v128.store(sub, f64x2.sub(v128.load(sub), v));
+        p += step << 1;
+      }
+      if (d & 1) {
+        const v = w * <f64>load<f32>(p);
+        store<f64>(add, load<f64>(add) + v);
+        store<f64>(sub, load<f64>(sub) - v);
+      }
+    } else {
+      for (; add < pairs; add += 16) {
+        const v = f64x2.mul(wv, f64x2.replace_lane(f64x2.splat(<f64>load<f32>(p)), 1, <f64>load<f32>(p + step)));
+        v128.store(add, f64x2.add(v128.load(add), v));
+        p += step << 1;
+      }
+      if (d & 1) store<f64>(add, load<f64>(add) + w * <f64>load<f32>(p));
+    }
+  } else if (old >= 0) {
+    let sub = sums + ((<usize>(old * d)) << 3);
+    for (; add < pairs; add += 16, sub += 16) {
+      const v = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(p)), 1, <f64>load<f32>(p + step));
+      v128.store(add, f64x2.add(v128.load(add), v));
+      v128.store(sub, f64x2.sub(v128.load(sub), v));
+      p += step << 1;
+    }
+    if (d & 1) {
+      const v = <f64>load<f32>(p);
+      store<f64>(add, load<f64>(add) + v);
       store<f64>(sub, load<f64>(sub) - v);
     }
+  } else {
+    for (; add < pairs; add += 16) {
+      const v = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(p)), 1, <f64>load<f32>(p + step));
+      v128.store(add, f64x2.add(v128.load(add), v));
+      p += step << 1;
+    }
+    if (d & 1) store<f64>(add, load<f64>(add) + <f64>load<f32>(p));
   }
+  const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
   const cnt = sums + ((<usize>(k * d)) << 3);
   store<f64>(cnt + (<usize>lab << 3), load<f64>(cnt + (<usize>lab << 3)) + w);
   if (old >= 0) store<f64>(cnt + (<usize>old << 3), load<f64>(cnt + (<usize>old << 3)) - w);
@@ -209,8 +251,8 @@ export function assign(
       for (let j = 0; j < d; j++) {
         acc += load<f32>(colPtr(x, stride, j) + (<usize>i << 2)) * load<f32>(cp + (<usize>j << 2));
       }
-      const dd = load<f32>(cnorm + (<usize>c << 2)) - (acc + acc);
-      if (dd < b1) { b1 = dd; lab = c; }
+      const dc = load<f32>(cnorm + (<usize>c << 2)) - (acc + acc);
+      if (dc < b1) { b1 = dc; lab = c; }
     }
     let xn: f32 = 0;
     if (dist) {

@@ -78,6 +78,16 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
       const got2 = sumInShardOrder(await ex.map(accumulateOp, h, { k }));
       expect(got2).toHaveLength(want.length);
       for (let q = 0; q < got.length; q++) expect(got2[q]).toBeCloseTo(want[q], 6);
+      // a second pass from other centres: rows that change label leave their old sums (weighted, in pairs of
+      // features, the odd last one alone) and join their new ones
+      const cent2 = centroidsFrom(cols, k, n, k + 7);
+      const c2 = centresF32(cent2, k, d);
+      const parts2 = await ex.map(assignOp, h, { cent: c2.cent, norms: c2.norms, k, reset: false, sums: true, dist: false });
+      const labels2 = (await ex.readRows(h, 'labels')) as Int32Array;
+      expect(Array.from(labels2)).toEqual(Array.from(twin.assignTwin(cols, n, c2.cent, k).labels));
+      const after = twin.accumulateTwin(cols, n, labels2, k, weights);
+      const moved = sumInShardOrder(parts2.map((p) => p.deltas!));
+      for (let q = 0; q < moved.length; q++) expect(moved[q]).toBeCloseTo(after[q] - want[q], 6);
     } finally {
       await ex.release(h);
     }
@@ -95,6 +105,11 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
       const want = twin.candidatePotentialsTwin(cols, n, cent.subarray(0, trials * d), trials, w0.closest, weights);
       expect(got).toHaveLength(want.length);
       for (let t = 0; t < trials; t++) expect(got[t]).toBeCloseTo(want[t], 4);
+      // each candidate measured alone (the one-candidate path) gives the same bits as in its run of four or two
+      for (let t = 0; t < trials; t++) {
+        const alone = sumInShardOrder(await ex.map(candidatesOp, h, { cand: cent.slice(t * d, (t + 1) * d), m: 1 }));
+        expect(alone[0]).toBe(got[t]);
+      }
       const last = cent.slice((k - 1) * d, k * d);
       await ex.map(updateClosestOp, h, { centre: last, first: false });
       expect(Array.from(await ex.readRows(h, 'closest'))).toEqual(Array.from(twin.updateClosestTwin(cols, n, last, w0.closest).closest));

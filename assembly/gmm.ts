@@ -91,7 +91,7 @@ export function gmm(
           for (let xe = xg + 32; xe <= vec(xg, 2 * d); xe += 32) {
             let ya = zero, yb = zero;
             for (let xp = xg; xp < xe; xp += 32) {
-              const s = f64x2.splat(load<f64>(pp));
+              const s = v128.load64_splat(pp);
               ya = f64x2.add(ya, f64x2.mul(s, v128.load(xp)));
               yb = f64x2.add(yb, f64x2.mul(s, v128.load(xp, 16)));
               pp += 8;
@@ -101,12 +101,43 @@ export function gmm(
             zp += 32;
           }
         }
-        for (let c = 0; c < k; c++) {
+        let c = 0;
+        if (cov != FULL && cov != TIED) {
+          // diagonal: two components at a time, the group's row pair loaded once for both (each sum in the same
+          // order as one component alone)
+          const cd = <usize>d << 3;
+          for (; c + 2 <= k; c += 2) {
+            let qa0 = zero, qb0 = zero, qa1 = zero, qb1 = zero;
+            let mp = means + (<usize>(c * d) << 3), pp = prec + (<usize>(c * d) << 3), xp = xg;
+            const me = mp + cd;
+            for (; mp < me; mp += 8) {
+              const xa = v128.load(xp), xb = v128.load(xp, 16);
+              let s = v128.load64_splat(mp), w = v128.load64_splat(pp);
+              let ya = f64x2.mul(w, f64x2.sub(xa, s)), yb = f64x2.mul(w, f64x2.sub(xb, s));
+              qa0 = f64x2.add(qa0, f64x2.mul(ya, ya));
+              qb0 = f64x2.add(qb0, f64x2.mul(yb, yb));
+              s = v128.load64_splat(mp + cd);
+              w = v128.load64_splat(pp + cd);
+              ya = f64x2.mul(w, f64x2.sub(xa, s));
+              yb = f64x2.mul(w, f64x2.sub(xb, s));
+              qa1 = f64x2.add(qa1, f64x2.mul(ya, ya));
+              qb1 = f64x2.add(qb1, f64x2.mul(yb, yb));
+              pp += 8;
+              xp += 32;
+            }
+            const k0 = v128.load64_splat(consts + (<usize>c << 3)), k1 = v128.load64_splat(consts + (<usize>(c + 1) << 3));
+            v128.store(vec(LP, 2 * c), f64x2.sub(k0, f64x2.mul(half, qa0)));
+            v128.store(vec(LP, 2 * c + 1), f64x2.sub(k0, f64x2.mul(half, qb0)));
+            v128.store(vec(LP, 2 * c + 2), f64x2.sub(k1, f64x2.mul(half, qa1)));
+            v128.store(vec(LP, 2 * c + 3), f64x2.sub(k1, f64x2.mul(half, qb1)));
+          }
+        }
+        for (; c < k; c++) {
           let qa = zero, qb = zero;
           const mu = means + (<usize>(c * d) << 3);
           if (cov == FULL) {
             for (let j = 0; j < d; j++) {
-              const s = f64x2.splat(load<f64>(mu + (<usize>j << 3)));
+              const s = v128.load64_splat(mu + (<usize>j << 3));
               v128.store(vec(WV, 2 * j), f64x2.sub(v128.load(vec(xg, 2 * j)), s));
               v128.store(vec(WV, 2 * j + 1), f64x2.sub(v128.load(vec(xg, 2 * j + 1)), s));
             }
@@ -115,7 +146,7 @@ export function gmm(
             for (let we = WV + 32; we <= vec(WV, 2 * d); we += 32) {
               let ya = zero, yb = zero;
               for (let wp = WV; wp < we; wp += 32) {
-                const s = f64x2.splat(load<f64>(pp));
+                const s = v128.load64_splat(pp);
                 ya = f64x2.add(ya, f64x2.mul(s, v128.load(wp)));
                 yb = f64x2.add(yb, f64x2.mul(s, v128.load(wp, 16)));
                 pp += 8;
@@ -126,7 +157,7 @@ export function gmm(
           } else if (cov == TIED) {
             let pm = prec + (<usize>(tri + c * d) << 3);
             for (let zp = ZV; zp < WV; zp += 32) {
-              const s = f64x2.splat(load<f64>(pm));
+              const s = v128.load64_splat(pm);
               const ya = f64x2.sub(v128.load(zp), s);
               const yb = f64x2.sub(v128.load(zp, 16), s);
               qa = f64x2.add(qa, f64x2.mul(ya, ya));
@@ -138,8 +169,8 @@ export function gmm(
             let mp = mu, pp = prec + (<usize>(c * d) << 3), xp = xg;
             const me = mu + (<usize>d << 3);
             for (; mp < me; mp += 8) {
-              const s = f64x2.splat(load<f64>(mp));
-              const w = f64x2.splat(load<f64>(pp));
+              const s = v128.load64_splat(mp);
+              const w = v128.load64_splat(pp);
               const ya = f64x2.mul(w, f64x2.sub(v128.load(xp), s));
               const yb = f64x2.mul(w, f64x2.sub(v128.load(xp, 16), s));
               qa = f64x2.add(qa, f64x2.mul(ya, ya));
@@ -148,7 +179,7 @@ export function gmm(
               xp += 32;
             }
           }
-          const kc = f64x2.splat(load<f64>(consts + (<usize>c << 3)));
+          const kc = v128.load64_splat(consts + (<usize>c << 3));
           v128.store(vec(LP, 2 * c), f64x2.sub(kc, f64x2.mul(half, qa)));
           v128.store(vec(LP, 2 * c + 1), f64x2.sub(kc, f64x2.mul(half, qb)));
         }
@@ -232,7 +263,7 @@ export function gmm(
           // pointer steps over the features: row pair, shifted and weighted pairs, mean, sum
           let xp = vec(XB, g * 2 * d), zp = ZB, sp = vec(acc, 1);
           for (let mp = mu, me = mu + (<usize>d << 3); mp < me; mp += 8) {
-            const s = f64x2.splat(load<f64>(mp));
+            const s = v128.load64_splat(mp);
             const za = f64x2.sub(v128.load(xp), s), zb = f64x2.sub(v128.load(xp, 16), s);
             const wa = f64x2.mul(ra, za), wb = f64x2.mul(rb, zb);
             v128.store(zp, za);
@@ -255,12 +286,12 @@ export function gmm(
           }
         }
       } else {
+        const xs = <usize>(d << 5), re = vec(rc, 2 * groups);
         for (let j = 0; j < d; j++) {
-          const s = f64x2.splat(load<f64>(mu + (<usize>j << 3)));
+          const s = v128.load64_splat(mu + (<usize>j << 3));
           let s1 = zero, s2 = zero;
           // pointer steps: the group's row pair of feature j, and its responsibilities
           let xp = vec(XB, 2 * j), rp = rc;
-          const xs = <usize>(d << 5), re = vec(rc, 2 * groups);
           for (; rp < re; rp += 32) {
             const za = f64x2.sub(v128.load(xp), s), zb = f64x2.sub(v128.load(xp, 16), s);
             const wa = f64x2.mul(v128.load(rp), za), wb = f64x2.mul(v128.load(rp, 16), zb);

@@ -27,6 +27,19 @@ function blobs(n: number, d: number, k: number, seed: number, spread = 1, shift 
 }
 const slice = (ds: Dataset, from: number, to: number): Dataset => fromColumns({ columns: ds.columns.map((c) => c.slice(from, to)), names: ds.names });
 
+describe('the batch draws', () => {
+  it('Random.ints gives the values of int() called in a row, and the stream goes on where they stopped', () => {
+    for (const [seed, n, len] of [[0, 1, 5], [1, 7, 1_000], [42, 1_000_000, 4_099], [-3, 2 ** 31, 257]] as const) {
+      const a = createRandom(seed), b = createRandom(seed);
+      const got = a.ints(n, new Int32Array(len));
+      const want = Int32Array.from({ length: len }, () => b.int(n));
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(got.every((v) => v >= 0 && v < n)).toBe(true);
+      expect([a.next(), a.int(n), a.normal()]).toEqual([b.next(), b.int(n), b.normal()]);
+    }
+  });
+});
+
 describe('scikit-learn MiniBatchKMeans', () => {
   it('partial_fit: the same labels and counts after every batch, the centres within 1e-6', async () => {
     let model: MiniBatchKMeansModel | undefined;

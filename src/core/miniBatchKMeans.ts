@@ -138,13 +138,22 @@ function batchLayout(m: Matrix, rows: Int32Array, batch = rows.length): Int32Arr
   const sr = m.handle.shardRows, shards = m.handle.shards, len = rows.length;
   const out = new Int32Array(len);
   const at = new Int32Array(shards + 1);
+  // each row's shard once: a multiply by 1 / sr, corrected by one where it rounds across a boundary
+  const shardOf = new Int32Array(len), inv = 1 / sr;
+  for (let q = 0; q < len; q++) {
+    const r = rows[q];
+    let s = Math.floor(r * inv);
+    if (s * sr > r) s--;
+    else if ((s + 1) * sr <= r) s++;
+    shardOf[q] = s;
+  }
   for (let b0 = 0; b0 < len; b0 += batch) {
     const b1 = Math.min(len, b0 + batch);
     at.fill(0);
-    for (let q = b0; q < b1; q++) at[Math.floor(rows[q] / sr) + 1]++;
+    for (let q = b0; q < b1; q++) at[shardOf[q] + 1]++;
     at[0] = b0;
     for (let s = 0; s < shards; s++) at[s + 1] += at[s];
-    for (let q = b0; q < b1; q++) out[at[Math.floor(rows[q] / sr)]++] = rows[q];
+    for (let q = b0; q < b1; q++) out[at[shardOf[q]]++] = rows[q];
   }
   return out;
 }
@@ -201,11 +210,7 @@ function loadChunk(m: Matrix, g: Gathered, signal?: AbortSignal): Promise<Handle
 /** Row i of gathered rows. */
 const rowOf = (g: Gathered, i: number): number[] => g.columns.map((c) => c[i]);
 
-function drawRows(rng: Random, n: number, count: number): Int32Array {
-  const out = new Int32Array(count);
-  for (let q = 0; q < count; q++) out[q] = rng.int(n);
-  return out;
-}
+const drawRows = (rng: Random, n: number, count: number): Int32Array => rng.ints(n, new Int32Array(count));
 
 /** A start: explicit, k-means|| on every row, or k-means++ / random on initSize drawn rows (scikit-learn's _init_centroids). */
 async function start(m: Matrix, o: Checked, rng: Random, signal?: AbortSignal): Promise<Float64Array> {

@@ -25,8 +25,8 @@
   let p = x + (<usize>i << 2);
   let add = sums + ((<usize>(lab * d)) << 3);
   const pairs = add + ((<usize>(d & ~1)) << 3);
+  const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
   if (weights) {
-    const w: f64 = <f64>load<f32>(weights + (<usize>i << 2));
     const wv = f64x2.splat(w);
     if (old >= 0) {
       let sub = sums + ((<usize>(old * d)) << 3);
@@ -70,7 +70,6 @@
     }
     if (d & 1) store<f64>(add, load<f64>(add) + <f64>load<f32>(p));
   }
-  const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
   const cnt = sums + ((<usize>(k * d)) << 3);
   store<f64>(cnt + (<usize>lab << 3), load<f64>(cnt + (<usize>lab << 3)) + w);
   if (old >= 0) store<f64>(cnt + (<usize>old << 3), load<f64>(cnt + (<usize>old << 3)) - w);

@@ -138,15 +138,9 @@ function batchLayout(m: Matrix, rows: Int32Array, batch = rows.length): Int32Arr
   const sr = m.handle.shardRows, shards = m.handle.shards, len = rows.length;
   const out = new Int32Array(len);
   const at = new Int32Array(shards + 1);
-  // each row's shard once: a multiply by 1 / sr, corrected by one where it rounds across a boundary
-  const shardOf = new Int32Array(len), inv = 1 / sr;
-  for (let q = 0; q < len; q++) {
-    const r = rows[q];
-    let s = Math.floor(r * inv);
-    if (s * sr > r) s--;
-    else if ((s + 1) * sr <= r) s++;
-    shardOf[q] = s;
-  }
+  // each row's shard, once (both passes over a batch read it)
+  const shardOf = new Int32Array(len);
+  for (let q = 0; q < len; q++) shardOf[q] = Math.floor(rows[q] / sr);
   for (let b0 = 0; b0 < len; b0 += batch) {
     const b1 = Math.min(len, b0 + batch);
     at.fill(0);

@@ -5,40 +5,67 @@
   return (b == <i32>0x80000000 ? 0 : b ^ ((b >> 31) & 0x7fffffff)) ^ <i32>0x80000000;
 }
 
+/** Added to every counter index an entry holds, so that a counted entry is >= 0 (see keyCount). */
+const BIAS: i32 = 1 << 21;
+
+/** Counts a present value of bits b in the block counters of copy `at` (the first histogram). */
+@inline function countTop(b: i32, at: usize): void {
+  const p = at + (<usize>(<u32>sortableKey(b) >>> 21) << 2);
+  store<i32>(p, load<i32>(p) + 1);
+}
+
 /**
  * For each present value of a float32 column (NaN skipped), the unsigned sortable key u (-0 as +0) splits into a
  * top block t = u >>> 21 and an offset o within it. Block t's entries of 2^g keys start at entry s in `sub`, where
- * bg[t] = s << 5 | g; an entry e >= 0 names counter (e >> 5) + ((o mod 2^g) >>> (e & 31)), which is incremented
- * (int32); the rows of entries equal to -1 are listed in `slow`, and values whose entry is below -1 are skipped.
- * With bg = 0 there are no tables: each present value's counter is its block t, and with `sum` non-zero the present
- * values are also added there (float64, in row order). Returns how many rows were listed.
+ * bg[t] = s << 5 | g; an entry e >= 0 names counter (e >> 5) - 2^21 + (o >>> (e & 31)) (the index of the entry's
+ * first key's counter less the shifted offset of that key, plus 2^21, so that no mask is needed), which is
+ * incremented (int32); the rows of entries equal to -1 are listed in `slow`, and values whose entry is below -1 are
+ * skipped. The `counters` counters are zeroed first. With bg = 0 there are no tables: each present value's counter is
+ * its block t (2,048 counters, counted in four copies at cnt that are added into the first; `cnt` has room for
+ * 4 x 2,048), and with `sum` non-zero the present values are also added there (float64, in row order). Returns how
+ * many rows were listed.
  */
-export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usize, slow: usize, sum: usize): i32 {
-  let ns = 0;
-  let s: f64 = 0;
+export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usize, slow: usize, sum: usize, counters: i32): i32 {
   if (!bg) {
-    // no tables: counter t is block t (the first histogram), with no table to look through
-    for (let i = 0; i < rows; i++) {
-      const b = load<i32>(col + (<usize>i << 2));
+    // four copies of the counters, row i counting in copy i & 3: runs of equal blocks do not wait on one counter
+    const copy: usize = 2048 << 2;
+    memory.fill(cnt, 0, 4 * copy);
+    let s: f64 = 0;
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) {
+      const a = col + (<usize>i << 2);
+      const b0 = load<i32>(a), b1 = load<i32>(a, 4), b2 = load<i32>(a, 8), b3 = load<i32>(a, 12);
+      if ((b0 & 0x7fffffff) <= 0x7f800000) { s += <f64>load<f32>(a); countTop(b0, cnt); }
+      if ((b1 & 0x7fffffff) <= 0x7f800000) { s += <f64>load<f32>(a, 4); countTop(b1, cnt + copy); }
+      if ((b2 & 0x7fffffff) <= 0x7f800000) { s += <f64>load<f32>(a, 8); countTop(b2, cnt + 2 * copy); }
+      if ((b3 & 0x7fffffff) <= 0x7f800000) { s += <f64>load<f32>(a, 12); countTop(b3, cnt + 3 * copy); }
+    }
+    for (; i < rows; i++) {
+      const a = col + (<usize>i << 2);
+      const b = load<i32>(a);
       if ((b & 0x7fffffff) > 0x7f800000) continue;
-      const u = sortableKey(b);
-      s += <f64>load<f32>(col + (<usize>i << 2));
-      const p = cnt + (<usize>(<u32>u >>> 21) << 2);
-      store<i32>(p, load<i32>(p) + 1);
+      s += <f64>load<f32>(a);
+      countTop(b, cnt);
+    }
+    for (let q: usize = 0; q < copy; q += 16) {
+      const p = cnt + q;
+      v128.store(p, i32x4.add(i32x4.add(v128.load(p), v128.load(p + copy)), i32x4.add(v128.load(p + 2 * copy), v128.load(p + 3 * copy))));
     }
     if (sum) store<f64>(sum, s);
     return 0;
   }
+  memory.fill(cnt, 0, <usize>counters << 2);
+  const base = cnt - (<usize>BIAS << 2);
+  let ns = 0;
   for (let i = 0; i < rows; i++) {
     const b = load<i32>(col + (<usize>i << 2));
     if ((b & 0x7fffffff) > 0x7f800000) continue;
     const u = sortableKey(b);
     const x = load<i32>(bg + (<usize>(<u32>u >>> 21) << 2));
-    const g = x & 31;
     const o = u & 0x1fffff;
-    const e = load<i32>(sub + (<usize>((x >> 5) + (o >>> g)) << 2));
+    const e = load<i32>(sub + (<usize>((x >> 5) + (o >>> (x & 31))) << 2));
     if (e >= 0) {
-      const p = cnt + (<usize>((e >> 5) + ((o & ((1 << g) - 1)) >>> (e & 31))) << 2);
+      const p = base + (<usize>((e >> 5) + (o >>> (e & 31))) << 2);
       store<i32>(p, load<i32>(p) + 1);
     } else if (e == -1) {
       store<i32>(slow + (<usize>ns << 2), i);

@@ -3,8 +3,9 @@ import { SegkitError } from '../util/errors.js';
 
 /**
  * Count tables for the keyCount kernel (see assembly/keyCount.ts): per block of 2,048 its first entry and entry size
- * (`bg`), the entries and the counters; empty `bg` and `sub` count each value in the counter of its block (the first
- * histogram).
+ * (`bg`), the entries (a counted one holds its first key's counter, less that key's shifted offset, plus KEY_BIAS,
+ * above 5 bits of shift) and the counters; empty `bg` and `sub` count each value in the counter of its block (the
+ * first histogram).
  */
 export interface KeyTables {
   /** Per block: its first entry in `sub` << 5 | log2 of the keys per entry. */
@@ -14,9 +15,15 @@ export interface KeyTables {
   counters: number;
 }
 
+/** What a counted entry adds to its counter index (so that it is >= 0 whatever the key offset it takes away). */
+export const KEY_BIAS = 2 ** 21;
+
+/** Counters the kernel has room for: without tables, 4 copies of the 2,048 block counters. */
+const counterRoom = (t: KeyTables): number => (t.bg.length === 0 ? 4 * 2048 : t.counters);
+
 /** Scratch bytes `keyCounter` needs for these tables on shards of `rows` rows. */
 export function keyCountBytes(t: KeyTables, rows: number): number {
-  return 4 * (2048 + t.sub.length + t.counters + rows) + 8 + 6 * 64;
+  return 4 * (2048 + t.sub.length + counterRoom(t) + rows) + 8 + 6 * 64;
 }
 
 /**
@@ -28,14 +35,15 @@ export function keyCountBytes(t: KeyTables, rows: number): number {
 export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) => { counts: Int32Array; slow: Int32Array; sum: number } {
   const direct = t.bg.length === 0;
   const bg = direct ? 0 : scratchCopy(sh, t.bg), sub = direct ? 0 : scratchCopy(sh, t.sub);
-  const cnt = sh.scratch.alloc(4 * t.counters), slow = sh.scratch.alloc(4 * sh.rows), out = sh.scratch.alloc(8);
+  const counters = direct ? 2048 : t.counters;
+  const cnt = sh.scratch.alloc(4 * counterRoom(t)), slow = sh.scratch.alloc(4 * sh.rows), out = sh.scratch.alloc(8);
   return (j, sum) => {
     // the kernel sums only without tables: a sum asked of a table pass would read whatever scratch held
     if (sum && !direct) throw new SegkitError('E_EXECUTOR', 'keyCounter sums the values only for the first histogram (no tables)');
-    view(sh.mem, 'i32', cnt, t.counters).fill(0);
-    const n = sh.mem.kernels.keyCount(sh.x + 4 * (j * sh.stride + sh.row0), sh.rows, bg, sub, cnt, slow, sum ? out : 0);
+    // the kernel zeroes the counters
+    const n = sh.mem.kernels.keyCount(sh.x + 4 * (j * sh.stride + sh.row0), sh.rows, bg, sub, cnt, slow, sum ? out : 0, counters);
     return {
-      counts: view(sh.mem, 'i32', cnt, t.counters),
+      counts: view(sh.mem, 'i32', cnt, counters),
       slow: view(sh.mem, 'i32', slow, n),
       sum: sum ? view(sh.mem, 'f64', out, 1)[0] : 0,
     };

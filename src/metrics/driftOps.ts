@@ -4,7 +4,7 @@
 import { SegkitError } from '../util/errors.js';
 import { BYTES, rowValues, shardColumn, view, type Shard } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
-import { keyCountBytes, keyCounter, type KeyTables } from '../kernels/keyCount.js';
+import { KEY_BIAS, keyCountBytes, keyCounter, type KeyTables } from '../kernels/keyCount.js';
 import { labelDistancesShard } from '../kernels/labelDistances.js';
 import { ksPValue, type KsMethod } from './ksTwoSample.js';
 
@@ -235,8 +235,9 @@ export interface RefinePartial {
 /**
  * A feature's cells as tables, so most values find their counter without a branch: block `top` has entries of
  * 2^gsh[top] keys from `blk[top]` in `sub` (the kernel reads both from bg[top] = blk[top] << 5 | gsh[top]). An entry
- * >= 0 packs a counter index (<< 5) and the shift of the key's offset within the entry (a value's counter is the index
- * plus that shifted offset): an entry outside every cell names the trash counter, with shift 31, or is SKIP (the
+ * >= 0 packs a counter index (<< 5) and a shift: a value's counter is the index plus its offset within the block
+ * shifted, less KEY_BIAS (the index holds the entry's first counter less its first key's shifted offset, plus
+ * KEY_BIAS, so it stays >= 0): an entry outside every cell names the trash counter, with shift 31, or is SKIP (the
  * kernel passes its values by). An entry equal to SLOW holds values to collect or cells finer than the entry, found
  * by a binary search over the cells that overlap the entry (`entryBegin`, `entryEnd`).
  */
@@ -263,8 +264,8 @@ function lookupOf(f: RefineFeature): Lookup {
   let l = lookups.get(f);
   if (l) return l;
   const cells = f.lo.length, trash = f.counters;
-  // an entry packs its counter index above 5 bits of shift, in an int32 that must stay positive
-  if (!(trash < 2 ** 26)) throw new SegkitError('E_BAD_OPTION', `a drift pass asks for ${trash} counters of one feature, more than 2^26`);
+  // an entry packs its counter index (plus KEY_BIAS) above 5 bits of shift, in an int32 that must stay positive
+  if (!(trash + KEY_BIAS < 2 ** 26)) throw new SegkitError('E_BAD_OPTION', `a drift pass asks for ${trash} counters of one feature, more than 2^26 - 2^21`);
   // blocks without a cell share entry 0 (the trash counter) at a grain of the whole block
   const blk = new Int32Array(TOP_BUCKETS), gsh = new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT);
   const off = new Int32Array(cells), offLast = new Int32Array(cells), logSize = new Int32Array(cells), topOf = new Int32Array(cells);
@@ -285,7 +286,7 @@ function lookupOf(f: RefineFeature): Lookup {
     total += 2 ** (TOP_SHIFT - g);
     q = e;
   }
-  const sub = new Int32Array(total).fill(f.skipOutside ? SKIP : trash * 32 + 31);
+  const sub = new Int32Array(total).fill(f.skipOutside ? SKIP : (trash + KEY_BIAS) * 32 + 31);
   const entryBegin = new Int32Array(total), entryEnd = new Int32Array(total);
   for (let q = 0; q < cells; q++) {
     const t = topOf[q], g = gsh[t];
@@ -299,11 +300,13 @@ function lookupOf(f: RefineFeature): Lookup {
       sub.fill(SLOW, from, to);
       continue;
     }
-    // a counted cell spans whole entries; a sub-bucket holds 2^shift keys
+    // a counted cell spans whole entries; a sub-bucket holds 2^shift keys: a value at offset o counts in
+    // at + (o - off) / 2^shift, rounded down (off is a multiple of 2^shift), so an entry finer than a sub-bucket names
+    // that counter alone, and a coarser one names at - off / 2^shift, to which the kernel adds o >>> shift
     const sh = f.shift[q];
     for (let e = from; e < to; e++) {
       const first = f.at[q] + (((e - blk[t]) << g) - off[q]) / 2 ** sh;
-      sub[e] = sh >= g ? Math.floor(first) * 32 + 31 : first * 32 + sh;
+      sub[e] = sh >= g ? (Math.floor(first) + KEY_BIAS) * 32 + 31 : (f.at[q] - off[q] / 2 ** sh + KEY_BIAS) * 32 + sh;
     }
   }
   const bg = new Int32Array(TOP_BUCKETS);

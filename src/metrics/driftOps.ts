@@ -265,7 +265,7 @@ function lookupOf(f: RefineFeature): Lookup {
   if (l) return l;
   const cells = f.lo.length, trash = f.counters;
   // an entry packs its counter index (plus KEY_BIAS) above 5 bits of shift, in an int32 that must stay positive
-  if (!(trash + KEY_BIAS < 2 ** 26)) throw new SegkitError('E_BAD_OPTION', `a drift pass asks for ${trash} counters of one feature, more than 2^26 - 2^21`);
+  if (!(trash + KEY_BIAS < 2 ** 26)) throw new SegkitError('E_BAD_OPTION', `a drift pass asks for ${trash} counters of one feature, 2^26 - 2^21 or more`);
   // blocks without a cell share entry 0 (the trash counter) at a grain of the whole block
   const blk = new Int32Array(TOP_BUCKETS), gsh = new Int32Array(TOP_BUCKETS).fill(TOP_SHIFT);
   const off = new Int32Array(cells), offLast = new Int32Array(cells), logSize = new Int32Array(cells), topOf = new Int32Array(cells);

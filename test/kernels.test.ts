@@ -337,6 +337,51 @@ describe('the k-means++ draw walk', () => {
   });
 });
 
+describe('the drift histogram kernel', () => {
+  it('counts each present value in the bucket of its top 11 key bits and sums them in row order, for every length mod 4', async () => {
+    const { instantiateKernels } = await import('../src/kernels/wasm.js');
+    const { Scratch } = await import('../src/kernels/shard.js');
+    const { keyCounter } = await import('../src/kernels/keyCount.js');
+    const { sortKey } = await import('../src/metrics/driftOps.js');
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 64 });
+    const mem = { kernels: await instantiateKernels(memory, false), memory };
+    const rng = createRandom(21);
+    const bits = new Int32Array(1), value = new Float32Array(bits.buffer);
+    for (const [rows, row0] of [[0, 0], [1, 0], [2, 1], [3, 2], [5, 3], [6, 0], [7, 1], [8, 0], [13, 2], [257, 3], [4099, 1]]) {
+      const base = 65536, scratchAt = base + Math.ceil((4 * (row0 + rows)) / 64) * 64 + 64;
+      // NaN payloads of both signs, zeros of both signs, infinities, runs of one value (one bucket), and any bits
+      const col = Int32Array.from({ length: rows }, (_, i) => {
+        const r = rng.next();
+        if (r < 0.1) return 0x7fc00000 | rng.int(1000);
+        if (r < 0.15) return 0xffc00001 | 0;
+        if (r < 0.2) return 0x80000000 | 0;
+        if (r < 0.25) return 0;
+        if (r < 0.28) return 0x7f800000;
+        if (r < 0.3) return 0xff800000 | 0;
+        if (r < 0.6) { value[0] = 1 + (i % 3); return bits[0]; }
+        return (rng.next() * 2 ** 32) | 0;
+      });
+      new Int32Array(memory.buffer, base + 4 * row0, rows).set(col);
+      // the counters hold junk before: the kernel zeroes them
+      new Int32Array(memory.buffer, scratchAt, 1 << 14).fill(0x12345);
+      const shard: Shard = { index: 0, start: 0, rows, d: 1, n: rows, dtype: 'f32', mem, x: base, stride: rows, row0, buffers: new Map(), scratch: new Scratch(scratchAt, 1 << 16) };
+      const got = keyCounter(shard, { bg: new Int32Array(0), sub: new Int32Array(0), counters: 2048 })(0, true);
+      const want = new Int32Array(2048);
+      let sum = 0;
+      for (const b of col) {
+        const key = sortKey(b);
+        if (key < 0) continue;
+        want[key >>> 21]++;
+        bits[0] = b;
+        sum += value[0];
+      }
+      expect(Array.from(got.counts)).toEqual(Array.from(want));
+      expect(Object.is(got.sum, sum)).toBe(true);
+      expect(got.slow.length).toBe(0);
+    }
+  });
+});
+
 describe('the extra kernel module', () => {
   it('answers E_EXECUTOR until loaded, loads once per kernel table, then runs over the same memory', async () => {
     const { instantiateKernels, loadExtraKernels } = await import('../src/kernels/wasm.js');

@@ -18,12 +18,15 @@ export interface KeyTables {
 /** What a counted entry adds to its counter index (so that it is >= 0 whatever the key offset it takes away). */
 export const KEY_BIAS = 2 ** 21;
 
-/** Counters the kernel has room for: without tables, 4 copies of the 2,048 block counters. */
-const counterRoom = (t: KeyTables): number => (t.bg.length === 0 ? 4 * 2048 : t.counters);
+/** Blocks of the top 11 key bits: the length of `bg` and, without tables, the kernel's counters (one a block). */
+const BLOCKS = 2048;
+
+/** Counters the kernel has room for: without tables, 4 copies of the block counters. */
+const counterRoom = (t: KeyTables): number => (t.bg.length === 0 ? 4 * BLOCKS : t.counters);
 
 /** Scratch bytes `keyCounter` needs for these tables on shards of `rows` rows. */
 export function keyCountBytes(t: KeyTables, rows: number): number {
-  return 4 * (2048 + t.sub.length + counterRoom(t) + rows) + 8 + 6 * 64;
+  return 4 * (BLOCKS + t.sub.length + counterRoom(t) + rows) + 8 + 6 * 64;
 }
 
 /**
@@ -35,7 +38,7 @@ export function keyCountBytes(t: KeyTables, rows: number): number {
 export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) => { counts: Int32Array; slow: Int32Array; sum: number } {
   const direct = t.bg.length === 0;
   const bg = direct ? 0 : scratchCopy(sh, t.bg), sub = direct ? 0 : scratchCopy(sh, t.sub);
-  const counters = direct ? 2048 : t.counters;
+  const counters = direct ? BLOCKS : t.counters;
   const cnt = sh.scratch.alloc(4 * counterRoom(t)), slow = sh.scratch.alloc(4 * sh.rows), out = sh.scratch.alloc(8);
   return (j, sum) => {
     // the kernel sums only without tables: a sum asked of a table pass would read whatever scratch held

@@ -304,10 +304,11 @@ function lookupOf(f: RefineFeature): Lookup {
     // at + (o - off) / 2^shift, rounded down (off is a multiple of 2^shift), so an entry finer than a sub-bucket names
     // that counter alone, and a coarser one names at - off / 2^shift, to which the kernel adds o >>> shift
     const sh = f.shift[q];
-    for (let e = from; e < to; e++) {
-      const first = f.at[q] + (((e - blk[t]) << g) - off[q]) / 2 ** sh;
-      sub[e] = sh >= g ? (Math.floor(first) + KEY_BIAS) * 32 + 31 : (f.at[q] - off[q] / 2 ** sh + KEY_BIAS) * 32 + sh;
+    if (sh < g) {
+      sub.fill((f.at[q] - off[q] / 2 ** sh + KEY_BIAS) * 32 + sh, from, to);
+      continue;
     }
+    for (let e = from; e < to; e++) sub[e] = (Math.floor(f.at[q] + (((e - blk[t]) << g) - off[q]) / 2 ** sh) + KEY_BIAS) * 32 + 31;
   }
   const bg = new Int32Array(TOP_BUCKETS);
   for (let t = 0; t < TOP_BUCKETS; t++) bg[t] = blk[t] * 32 + gsh[t];

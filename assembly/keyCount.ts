@@ -14,6 +14,27 @@ const BIAS: i32 = 1 << 21;
   store<i32>(p, load<i32>(p) + 1);
 }
 
+/** Values whose keys are computed at once (four per step) before they are looked up one by one. */
+const CHUNK: i32 = 1024;
+
+/**
+ * Looks up key u of row i: counts it (an entry >= 0), lists row i in `slow` (an entry of -1) or passes it by.
+ * Returns the new length of the list.
+ */
+@inline function lookUp(u: i32, i: i32, bg: usize, sub: usize, base: usize, slow: usize, ns: i32): i32 {
+  const x = load<i32>(bg + (<usize>(<u32>u >>> 21) << 2));
+  const o = u & 0x1fffff;
+  const e = load<i32>(sub + (<usize>((x >> 5) + (o >>> (x & 31))) << 2));
+  if (e >= 0) {
+    const p = base + (<usize>((e >> 5) + (o >>> (e & 31))) << 2);
+    store<i32>(p, load<i32>(p) + 1);
+  } else if (e == -1) {
+    store<i32>(slow + (<usize>ns << 2), i);
+    ns++;
+  }
+  return ns;
+}
+
 /**
  * For each present value of a float32 column (NaN skipped), the unsigned sortable key u (-0 as +0) splits into a
  * top block t = u >>> 21 and an offset o within it. Block t's entries of 2^g keys start at entry s in `sub`, where
@@ -23,7 +44,9 @@ const BIAS: i32 = 1 << 21;
  * skipped. The `counters` counters are zeroed first. With bg = 0 there are no tables: each present value's counter is
  * its block t (2,048 counters, counted in four copies at cnt that are added into the first; `cnt` has room for
  * 4 x 2,048), and with `sum` non-zero the present values are also added there (float64, in row order). Returns how
- * many rows were listed.
+ * many rows were listed. With tables, a NaN takes key 0: block 0 holds only NaN bit patterns, so the tables must
+ * send it to a skipped or discarded entry (no cell lies there). `cnt` then has room for `counters` counters and,
+ * 16-byte aligned after them, a chunk's keys (CHUNK values).
  */
 export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usize, slow: usize, sum: usize, counters: i32): i32 {
   if (!bg) {
@@ -56,21 +79,35 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
   }
   memory.fill(cnt, 0, <usize>counters << 2);
   const base = cnt - (<usize>BIAS << 2);
+  // a chunk's keys, four at a time (a NaN's is 0, -0's is +0's), then looked up one by one: the lookups of four values
+  // at a time overlap, and no key is computed on their path
+  const keys = (cnt + (<usize>counters << 2) + 15) & ~(<usize>15);
   let ns = 0;
-  for (let i = 0; i < rows; i++) {
-    const b = load<i32>(col + (<usize>i << 2));
-    if ((b & 0x7fffffff) > 0x7f800000) continue;
-    const u = sortableKey(b);
-    const x = load<i32>(bg + (<usize>(<u32>u >>> 21) << 2));
-    const o = u & 0x1fffff;
-    const e = load<i32>(sub + (<usize>((x >> 5) + (o >>> (x & 31))) << 2));
-    if (e >= 0) {
-      const p = base + (<usize>((e >> 5) + (o >>> (e & 31))) << 2);
-      store<i32>(p, load<i32>(p) + 1);
-    } else if (e == -1) {
-      store<i32>(slow + (<usize>ns << 2), i);
-      ns++;
+  for (let c0 = 0; c0 < rows; c0 += CHUNK) {
+    const m = min<i32>(CHUNK, rows - c0);
+    const src = col + (<usize>c0 << 2);
+    let q = 0;
+    for (; q + 4 <= m; q += 4) {
+      const b = v128.load(src + (<usize>q << 2));
+      const nan = i32x4.gt_u(v128.and(b, i32x4.splat(0x7fffffff)), i32x4.splat(0x7f800000));
+      const negz = i32x4.eq(b, i32x4.splat(<i32>0x80000000));
+      const k = v128.xor(v128.xor(b, v128.and(i32x4.shr_s(b, 31), i32x4.splat(0x7fffffff))), i32x4.splat(<i32>0x80000000));
+      v128.store(keys + (<usize>q << 2), v128.andnot(v128.bitselect(i32x4.splat(<i32>0x80000000), k, negz), nan));
     }
+    // the last values of the column one by one: nothing past them is read
+    for (; q < m; q++) {
+      const b = load<i32>(src + (<usize>q << 2));
+      store<i32>(keys + (<usize>q << 2), (b & 0x7fffffff) > 0x7f800000 ? 0 : sortableKey(b));
+    }
+    q = 0;
+    for (; q + 4 <= m; q += 4) {
+      const a = keys + (<usize>q << 2);
+      ns = lookUp(load<i32>(a), c0 + q, bg, sub, base, slow, ns);
+      ns = lookUp(load<i32>(a, 4), c0 + q + 1, bg, sub, base, slow, ns);
+      ns = lookUp(load<i32>(a, 8), c0 + q + 2, bg, sub, base, slow, ns);
+      ns = lookUp(load<i32>(a, 12), c0 + q + 3, bg, sub, base, slow, ns);
+    }
+    for (; q < m; q++) ns = lookUp(load<i32>(keys + (<usize>q << 2)), c0 + q, bg, sub, base, slow, ns);
   }
   return ns;
 }

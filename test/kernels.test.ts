@@ -380,6 +380,81 @@ describe('the drift histogram kernel', () => {
       expect(got.slow.length).toBe(0);
     }
   });
+
+  it('through tables, counts, lists or skips each value as its entry says, for every length mod 4 and across key chunks', async () => {
+    const { instantiateKernels } = await import('../src/kernels/wasm.js');
+    const { Scratch } = await import('../src/kernels/shard.js');
+    const { KEY_BIAS, keyCountBytes, keyCounter } = await import('../src/kernels/keyCount.js');
+    const { sortKey } = await import('../src/metrics/driftOps.js');
+    const memory = new WebAssembly.Memory({ initial: 256, maximum: 256 });
+    const mem = { kernels: await instantiateKernels(memory, false), memory };
+    const rng = createRandom(22);
+    const bits = new Int32Array(1), value = new Float32Array(bits.buffer);
+    const counters = 300, SLOW = -1, SKIP = -2;
+    let listedSeen = 0, countedSeen = 0, skippedSeen = 0;
+    for (const [rows, row0, nanBlock] of [[0, 0, SKIP], [1, 1, 0], [3, 2, SKIP], [5, 3, 0], [8, 0, SKIP], [1023, 1, 0], [1024, 0, SKIP], [1025, 3, 0], [2051, 2, SKIP], [4099, 1, 0]]) {
+      // tables by the kernel's contract: per block its first entry << 5 | log2 keys per entry; entries counted (first
+      // counter less the shifted offset of the entry's first key, plus KEY_BIAS, << 5 | shift), listed or skipped
+      // blocks without entries of their own share entry 0, a whole block wide
+      const bg = new Int32Array(2048).fill(21);
+      const sub: number[] = [SKIP];
+      const entry = (start: number, size: number): number => {
+        const r = rng.next();
+        if (r < 0.25) return SLOW;
+        if (r < 0.45) return SKIP;
+        // a shift that makes the entry at most 256 counters wide
+        const sh = r < 0.6 ? 31 : Math.max(0, Math.log2(size) - rng.int(9));
+        const span = sh === 31 ? 1 : ((start + size - 1) >>> sh) - (start >>> sh) + 1;
+        const first = rng.int(counters - span + 1);
+        return (first - (sh === 31 ? 0 : start >>> sh) + KEY_BIAS) * 32 + sh;
+      };
+      for (let t = 1; t < 2048; t++) {
+        if (rng.next() < 0.5 && t !== 1016 && t !== 1020 && t !== 1023 && t !== 1024 && t !== 1025) continue;
+        const g = 11 + rng.int(11);
+        bg[t] = sub.length * 32 + g;
+        for (let e = 0; e < 2 ** (21 - g); e++) sub.push(entry(e << g, 2 ** g));
+      }
+      // block 0 holds only NaN keys, the key every NaN takes: a skipped entry, or one counted in the last counter
+      sub[0] = nanBlock === SKIP ? SKIP : (counters - 1 + KEY_BIAS) * 32 + 31;
+      const tables = { bg, sub: Int32Array.from(sub), counters };
+      const col = Int32Array.from({ length: rows }, (_, i) => {
+        const r = rng.next();
+        if (r < 0.08) return 0x7fc00000 | rng.int(1000);
+        if (r < 0.12) return 0xffc00001 | rng.int(1 << 20);
+        if (r < 0.16) return 0x80000000 | 0;
+        if (r < 0.2) return 0;
+        if (r < 0.22) return 0x7f800000;
+        if (r < 0.24) return 0xff800000 | 0;
+        if (r < 0.6) { value[0] = (1 + (i % 3)) * (1 + rng.next() / 8); return bits[0]; }
+        return (rng.next() * 2 ** 32) | 0;
+      });
+      const base = 1 << 20;
+      new Int32Array(memory.buffer, base + 4 * row0, rows).set(col);
+      const scratchAt = base + Math.ceil((4 * (row0 + rows)) / 64) * 64 + 64, room = keyCountBytes(tables, rows);
+      // junk in the whole scratch region before: the kernel zeroes its counters
+      new Int32Array(memory.buffer, scratchAt, room >> 2).fill(0x12345);
+      const shard: Shard = { index: 0, start: 0, rows, d: 1, n: rows, dtype: 'f32', mem, x: base, stride: rows, row0, buffers: new Map(), scratch: new Scratch(scratchAt, room) };
+      const got = keyCounter(shard, tables)(0, false);
+      // the twin: a NaN takes key 0, -0 takes +0's key
+      const want = new Int32Array(counters), listed: number[] = [];
+      col.forEach((b, i) => {
+        const key = Math.max(0, sortKey(b));
+        const x = bg[key >>> 21], o = key & 0x1fffff;
+        const e = sub[(x >> 5) + (o >>> (x & 31))];
+        if (e >= 0) { want[(e >> 5) - KEY_BIAS + (o >>> (e & 31))]++; countedSeen++; }
+        else if (e === SLOW) listed.push(i);
+        else skippedSeen++;
+      });
+      listedSeen += listed.length;
+      expect(Array.from(got.counts)).toEqual(Array.from(want));
+      expect(Array.from(got.slow)).toEqual(listed);
+      // the tables were honoured: no NaN was ever listed
+      for (const i of listed) expect(sortKey(col[i])).toBeGreaterThanOrEqual(0);
+    }
+    expect(listedSeen).toBeGreaterThan(500);
+    expect(countedSeen).toBeGreaterThan(500);
+    expect(skippedSeen).toBeGreaterThan(500);
+  });
 });
 
 describe('the extra kernel module', () => {

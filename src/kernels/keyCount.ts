@@ -21,8 +21,14 @@ export const KEY_BIAS = 2 ** 21;
 /** Blocks of the top 11 key bits: the length of `bg` and, without tables, the kernel's counters (one a block). */
 const BLOCKS = 2048;
 
-/** Counters the kernel has room for: without tables, 4 copies of the block counters. */
-const counterRoom = (t: KeyTables): number => (t.bg.length === 0 ? 4 * BLOCKS : t.counters);
+/** Values whose keys the kernel computes at once, into room after the counters (assembly/keyCount.ts). */
+const KEY_CHUNK = 1024;
+
+/**
+ * 4-byte words the kernel has room for at `cnt`: without tables, 4 copies of the block counters; with tables, the
+ * counters, then (16-byte aligned) one chunk's keys.
+ */
+const counterRoom = (t: KeyTables): number => (t.bg.length === 0 ? 4 * BLOCKS : t.counters + 3 + KEY_CHUNK);
 
 /** Scratch bytes `keyCounter` needs for these tables on shards of `rows` rows. */
 export function keyCountBytes(t: KeyTables, rows: number): number {

@@ -5,6 +5,14 @@
   return (b == <i32>0x80000000 ? 0 : b ^ ((b >> 31) & 0x7fffffff)) ^ <i32>0x80000000;
 }
 
+/** The sortable keys of four float32 values of bits b, as sortableKey, with a NaN's key 0 (block 0 holds only NaN bits). */
+@inline function keys4(b: v128): v128 {
+  const nan = i32x4.gt_u(v128.and(b, i32x4.splat(0x7fffffff)), i32x4.splat(0x7f800000));
+  const negz = i32x4.eq(b, i32x4.splat(<i32>0x80000000));
+  const k = v128.xor(v128.xor(b, v128.and(i32x4.shr_s(b, 31), i32x4.splat(0x7fffffff))), i32x4.splat(<i32>0x80000000));
+  return v128.andnot(v128.bitselect(i32x4.splat(<i32>0x80000000), k, negz), nan);
+}
+
 /** Added to every counter index an entry holds, so that a counted entry is >= 0 (see keyCount). */
 const BIAS: i32 = 1 << 21;
 
@@ -50,18 +58,30 @@ const CHUNK: i32 = 1024;
  */
 export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usize, slow: usize, sum: usize, counters: i32): i32 {
   if (!bg) {
-    // four copies of the counters, row i counting in copy i & 3: runs of equal blocks do not wait on one counter
+    // four copies of the counters, row i counting in copy i & 3: runs of equal blocks do not wait on one counter; four
+    // values' keys at once, with no branch: a NaN counts in block 0, which holds only NaN keys and is cleared at the end
     const copy: usize = 2048 << 2;
     memory.fill(cnt, 0, 4 * copy);
     let s: f64 = 0;
     let i = 0;
     for (; i + 4 <= rows; i += 4) {
       const a = col + (<usize>i << 2);
-      const b0 = load<i32>(a), b1 = load<i32>(a, 4), b2 = load<i32>(a, 8), b3 = load<i32>(a, 12);
-      if ((b0 & 0x7fffffff) <= 0x7f800000) { s += <f64>load<f32>(a); countTop(b0, cnt); }
-      if ((b1 & 0x7fffffff) <= 0x7f800000) { s += <f64>load<f32>(a, 4); countTop(b1, cnt + copy); }
-      if ((b2 & 0x7fffffff) <= 0x7f800000) { s += <f64>load<f32>(a, 8); countTop(b2, cnt + 2 * copy); }
-      if ((b3 & 0x7fffffff) <= 0x7f800000) { s += <f64>load<f32>(a, 12); countTop(b3, cnt + 3 * copy); }
+      const b = v128.load(a);
+      const top = i32x4.shr_u(keys4(b), 21);
+      const p0 = cnt + (<usize>i32x4.extract_lane(top, 0) << 2);
+      store<i32>(p0, load<i32>(p0) + 1);
+      const p1 = cnt + copy + (<usize>i32x4.extract_lane(top, 1) << 2);
+      store<i32>(p1, load<i32>(p1) + 1);
+      const p2 = cnt + 2 * copy + (<usize>i32x4.extract_lane(top, 2) << 2);
+      store<i32>(p2, load<i32>(p2) + 1);
+      const p3 = cnt + 3 * copy + (<usize>i32x4.extract_lane(top, 3) << 2);
+      store<i32>(p3, load<i32>(p3) + 1);
+      // a NaN adds +0: the sum starts at +0 and so is never -0, and s + 0 is s
+      const v = v128.andnot(b, i32x4.gt_u(v128.and(b, i32x4.splat(0x7fffffff)), i32x4.splat(0x7f800000)));
+      s += <f64>f32x4.extract_lane(v, 0);
+      s += <f64>f32x4.extract_lane(v, 1);
+      s += <f64>f32x4.extract_lane(v, 2);
+      s += <f64>f32x4.extract_lane(v, 3);
     }
     for (; i < rows; i++) {
       const a = col + (<usize>i << 2);
@@ -74,6 +94,7 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
       const p = cnt + q;
       v128.store(p, i32x4.add(i32x4.add(v128.load(p), v128.load(p + copy)), i32x4.add(v128.load(p + 2 * copy), v128.load(p + 3 * copy))));
     }
+    store<i32>(cnt, 0); // the NaNs
     if (sum) store<f64>(sum, s);
     return 0;
   }
@@ -88,11 +109,7 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
     const src = col + (<usize>c0 << 2);
     let q = 0;
     for (; q + 4 <= m; q += 4) {
-      const b = v128.load(src + (<usize>q << 2));
-      const nan = i32x4.gt_u(v128.and(b, i32x4.splat(0x7fffffff)), i32x4.splat(0x7f800000));
-      const negz = i32x4.eq(b, i32x4.splat(<i32>0x80000000));
-      const k = v128.xor(v128.xor(b, v128.and(i32x4.shr_s(b, 31), i32x4.splat(0x7fffffff))), i32x4.splat(<i32>0x80000000));
-      v128.store(keys + (<usize>q << 2), v128.andnot(v128.bitselect(i32x4.splat(<i32>0x80000000), k, negz), nan));
+      v128.store(keys + (<usize>q << 2), keys4(v128.load(src + (<usize>q << 2))));
     }
     // the last values of the column one by one: nothing past them is read
     for (; q < m; q++) {

@@ -44,8 +44,8 @@ const CHUNK: i32 = 1024;
 }
 
 /**
- * For each present value of a float32 column (NaN skipped), the unsigned sortable key u (-0 as +0) splits into a
- * top block t = u >>> 21 and an offset o within it. Block t's entries of 2^g keys start at entry s in `sub`, where
+ * For each present value of a float32 column (a NaN is never counted in a cell or listed: see below), the unsigned
+ * sortable key u (-0 as +0) splits into a * top block t = u >>> 21 and an offset o within it. Block t's entries of 2^g keys start at entry s in `sub`, where
  * bg[t] = s << 5 | g; an entry e >= 0 names counter (e >> 5) - 2^21 + (o >>> (e & 31)) (the index of the entry's
  * first key's counter less the shifted offset of that key, plus 2^21, so that no mask is needed), which is
  * incremented (int32); the rows of entries equal to -1 are listed in `slow`, and values whose entry is below -1 are
@@ -58,8 +58,9 @@ const CHUNK: i32 = 1024;
  */
 export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usize, slow: usize, sum: usize, counters: i32): i32 {
   if (!bg) {
-    // four copies of the counters, row i counting in copy i & 3: runs of equal blocks do not wait on one counter; four
-    // values' keys at once, with no branch: a NaN counts in block 0, which holds only NaN keys and is cleared at the end
+    // four copies of the counters, row i counting in copy i & 3 (the last rows past a multiple of four in copy 0): runs
+    // of equal blocks do not wait on one counter; four values' keys at once, with no branch: a NaN counts in block 0,
+    // which holds only NaN keys and is cleared at the end
     const copy: usize = 2048 << 2;
     memory.fill(cnt, 0, 4 * copy);
     let s: f64 = 0;

@@ -5,9 +5,18 @@
   return (b == <i32>0x80000000 ? 0 : b ^ ((b >> 31) & 0x7fffffff)) ^ <i32>0x80000000;
 }
 
+/** Whether float32 bits b are a NaN. */
+@inline function isNaN32(b: i32): bool {
+  return (b & 0x7fffffff) > 0x7f800000;
+}
+
+/** All ones in the lanes of float32 bits b that are a NaN. */
+@inline function nan4(b: v128): v128 {
+  return i32x4.gt_u(v128.and(b, i32x4.splat(0x7fffffff)), i32x4.splat(0x7f800000));
+}
+
 /** The sortable keys of four float32 values of bits b, as sortableKey, with a NaN's key 0 (block 0 holds only NaN bits). */
-@inline function keys4(b: v128): v128 {
-  const nan = i32x4.gt_u(v128.and(b, i32x4.splat(0x7fffffff)), i32x4.splat(0x7f800000));
+@inline function keys4(b: v128, nan: v128): v128 {
   const negz = i32x4.eq(b, i32x4.splat(<i32>0x80000000));
   const k = v128.xor(v128.xor(b, v128.and(i32x4.shr_s(b, 31), i32x4.splat(0x7fffffff))), i32x4.splat(<i32>0x80000000));
   return v128.andnot(v128.bitselect(i32x4.splat(<i32>0x80000000), k, negz), nan);
@@ -45,8 +54,8 @@ const CHUNK: i32 = 1024;
 
 /**
  * For each present value of a float32 column (a NaN is never counted in a cell or listed: see below), the unsigned
- * sortable key u (-0 as +0) splits into a * top block t = u >>> 21 and an offset o within it. Block t's entries of 2^g keys start at entry s in `sub`, where
- * bg[t] = s << 5 | g; an entry e >= 0 names counter (e >> 5) - 2^21 + (o >>> (e & 31)) (the index of the entry's
+ * sortable key u (-0 as +0) splits into a top block t = u >>> 21 and an offset o within it. Block t's entries of 2^g
+ * keys start at entry s in `sub`, where bg[t] = s << 5 | g; an entry e >= 0 names counter (e >> 5) - 2^21 + (o >>> (e & 31)) (the index of the entry's
  * first key's counter less the shifted offset of that key, plus 2^21, so that no mask is needed), which is
  * incremented (int32); the rows of entries equal to -1 are listed in `slow`, and values whose entry is below -1 are
  * skipped. The `counters` counters are zeroed first. With bg = 0 there are no tables: each present value's counter is
@@ -67,8 +76,8 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
     let i = 0;
     for (; i + 4 <= rows; i += 4) {
       const a = col + (<usize>i << 2);
-      const b = v128.load(a);
-      const top = i32x4.shr_u(keys4(b), 21);
+      const b = v128.load(a), nan = nan4(b);
+      const top = i32x4.shr_u(keys4(b, nan), 21);
       const p0 = cnt + (<usize>i32x4.extract_lane(top, 0) << 2);
       store<i32>(p0, load<i32>(p0) + 1);
       const p1 = cnt + copy + (<usize>i32x4.extract_lane(top, 1) << 2);
@@ -78,7 +87,7 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
       const p3 = cnt + 3 * copy + (<usize>i32x4.extract_lane(top, 3) << 2);
       store<i32>(p3, load<i32>(p3) + 1);
       // a NaN adds +0: the sum starts at +0 and so is never -0, and s + 0 is s
-      const v = v128.andnot(b, i32x4.gt_u(v128.and(b, i32x4.splat(0x7fffffff)), i32x4.splat(0x7f800000)));
+      const v = v128.andnot(b, nan);
       s += <f64>f32x4.extract_lane(v, 0);
       s += <f64>f32x4.extract_lane(v, 1);
       s += <f64>f32x4.extract_lane(v, 2);
@@ -87,7 +96,7 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
     for (; i < rows; i++) {
       const a = col + (<usize>i << 2);
       const b = load<i32>(a);
-      if ((b & 0x7fffffff) > 0x7f800000) continue;
+      if (isNaN32(b)) continue;
       s += <f64>load<f32>(a);
       countTop(b, cnt);
     }
@@ -110,12 +119,13 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
     const src = col + (<usize>c0 << 2);
     let q = 0;
     for (; q + 4 <= m; q += 4) {
-      v128.store(keys + (<usize>q << 2), keys4(v128.load(src + (<usize>q << 2))));
+      const b = v128.load(src + (<usize>q << 2));
+      v128.store(keys + (<usize>q << 2), keys4(b, nan4(b)));
     }
     // the last values of the column one by one: nothing past them is read
     for (; q < m; q++) {
       const b = load<i32>(src + (<usize>q << 2));
-      store<i32>(keys + (<usize>q << 2), (b & 0x7fffffff) > 0x7f800000 ? 0 : sortableKey(b));
+      store<i32>(keys + (<usize>q << 2), isNaN32(b) ? 0 : sortableKey(b));
     }
     q = 0;
     for (; q + 4 <= m; q += 4) {

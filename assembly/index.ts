@@ -4,7 +4,7 @@
 export { assign } from './assign';
 export { assignBounded } from './assignBounded';
 export { accumulate } from './accumulate';
-export { candidatePotentials, updateClosest, mergeClosest, preselect, walkPotential } from './seedDistances';
+export { candidatePotentials, updateClosest, takeClosest, mergeClosest, preselect, walkPotential } from './seedDistances';
 export { labelDistances } from './labelDistances';
 export { distances } from './distances';
 export { silhouetteSums } from './silhouette';

@@ -41,27 +41,43 @@ const BLOCK: i32 = 256;
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
+// Candidate t's distance column, addressed by the absolute row (0: none kept).
+@inline function distColumn(dist: usize, d0: usize, col: usize, t: i32): usize {
+  return dist ? d0 + <usize>t * col : 0;
+}
+
 // The potential of candidate c over rows [i, b1) of a block, the four-row groups then single rows added to acc in row
-// order, plus the block's potential so far in acc.
-function potentialRest(x: usize, stride: i32, d: i32, i: i32, b1: i32, c: usize, acc: v128, closest: usize, weights: usize): f64 {
+// order, plus the block's potential so far in acc; with `dist`, each row's squared distance to c goes to dist + 4 i.
+function potentialRest(x: usize, stride: i32, d: i32, i: i32, b1: i32, c: usize, acc: v128, closest: usize, weights: usize, dist: usize): f64 {
   for (; i + 4 <= b1; i += 4) {
-    acc = addLanes(acc, f32x4.min(sqDist4(x, stride, d, i, c), v128.load(closest + (<usize>i << 2))), weights, i);
+    const v = sqDist4(x, stride, d, i, c);
+    if (dist) v128.store(dist + (<usize>i << 2), v);
+    acc = addLanes(acc, f32x4.min(v, v128.load(closest + (<usize>i << 2))), weights, i);
   }
   let pot = hsum(acc);
   for (; i < b1; i++) {
     const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-    pot += w * <f64>min<f32>(sqDist1(x, stride, d, i, c), load<f32>(closest + (<usize>i << 2)));
+    const v = sqDist1(x, stride, d, i, c);
+    if (dist) store<f32>(dist + (<usize>i << 2), v);
+    pot += w * <f64>min<f32>(v, load<f32>(closest + (<usize>i << 2)));
   }
   return pot;
 }
 
-/** For each of m candidates (rows of cand, m x d), adds sum_i w_i * min(closest_i, |x_i - cand|^2) over [row0, row1) into out[t]. */
+/**
+ * For each of m candidates (rows of cand, m x d), adds sum_i w_i * min(closest_i, |x_i - cand|^2) over [row0, row1)
+ * into out[t]. With `dist`, candidate t's squared distances go to dist + 4 (t * (row1 - row0) + i - row0), the very
+ * values `updateClosest` would compute, so `takeClosest` can apply the chosen one without reading the rows again.
+ */
 export function candidatePotentials(
   x: usize, stride: i32, d: i32, row0: i32, row1: i32,
-  cand: usize, m: i32, closest: usize, weights: usize, out: usize,
+  cand: usize, m: i32, closest: usize, weights: usize, out: usize, dist: usize,
 ): void {
   const zero = f64x2.splat(0);
   const cd = <usize>d << 2;
+  // candidate t's column, addressed by the absolute row
+  const col = (<usize>(row1 - row0) << 2);
+  const d0 = dist - (<usize>row0 << 2);
   for (let b0 = row0; b0 < row1; b0 += BLOCK) {
     const b1 = min<i32>(b0 + BLOCK, row1);
     let t = 0;
@@ -97,16 +113,27 @@ export function candidatePotentials(
           p += <usize>stride << 2;
         }
         const l0 = v128.load(closest + (<usize>i << 2)), l1 = v128.load(closest + (<usize>i << 2), 16);
+        if (dist) {
+          const q = d0 + (<usize>i << 2) + <usize>t * col;
+          v128.store(q, a0);
+          v128.store(q, a1, 16);
+          v128.store(q + col, e0);
+          v128.store(q + col, e1, 16);
+          v128.store(q + 2 * col, f0);
+          v128.store(q + 2 * col, f1, 16);
+          v128.store(q + 3 * col, g0);
+          v128.store(q + 3 * col, g1, 16);
+        }
         acc0 = addLanes(addLanes(acc0, f32x4.min(a0, l0), weights, i), f32x4.min(a1, l1), weights, i + 4);
         acc1 = addLanes(addLanes(acc1, f32x4.min(e0, l0), weights, i), f32x4.min(e1, l1), weights, i + 4);
         acc2 = addLanes(addLanes(acc2, f32x4.min(f0, l0), weights, i), f32x4.min(f1, l1), weights, i + 4);
         acc3 = addLanes(addLanes(acc3, f32x4.min(g0, l0), weights, i), f32x4.min(g1, l1), weights, i + 4);
       }
       const o = out + (<usize>t << 3);
-      store<f64>(o, load<f64>(o) + potentialRest(x, stride, d, i, b1, c0, acc0, closest, weights));
-      store<f64>(o, load<f64>(o, 8) + potentialRest(x, stride, d, i, b1, c0 + cd, acc1, closest, weights), 8);
-      store<f64>(o, load<f64>(o, 16) + potentialRest(x, stride, d, i, b1, c0 + 2 * cd, acc2, closest, weights), 16);
-      store<f64>(o, load<f64>(o, 24) + potentialRest(x, stride, d, i, b1, c0 + 3 * cd, acc3, closest, weights), 24);
+      store<f64>(o, load<f64>(o) + potentialRest(x, stride, d, i, b1, c0, acc0, closest, weights, distColumn(dist, d0, col, t)));
+      store<f64>(o, load<f64>(o, 8) + potentialRest(x, stride, d, i, b1, c0 + cd, acc1, closest, weights, distColumn(dist, d0, col, t + 1)), 8);
+      store<f64>(o, load<f64>(o, 16) + potentialRest(x, stride, d, i, b1, c0 + 2 * cd, acc2, closest, weights, distColumn(dist, d0, col, t + 2)), 16);
+      store<f64>(o, load<f64>(o, 24) + potentialRest(x, stride, d, i, b1, c0 + 3 * cd, acc3, closest, weights, distColumn(dist, d0, col, t + 3)), 24);
     }
     // then two
     for (; t + 2 <= m; t += 2) {
@@ -127,16 +154,23 @@ export function candidatePotentials(
           p += <usize>stride << 2;
         }
         const l0 = v128.load(closest + (<usize>i << 2)), l1 = v128.load(closest + (<usize>i << 2), 16);
+        if (dist) {
+          const q = d0 + (<usize>i << 2) + <usize>t * col;
+          v128.store(q, a0);
+          v128.store(q, a1, 16);
+          v128.store(q + col, e0);
+          v128.store(q + col, e1, 16);
+        }
         acc0 = addLanes(addLanes(acc0, f32x4.min(a0, l0), weights, i), f32x4.min(a1, l1), weights, i + 4);
         acc1 = addLanes(addLanes(acc1, f32x4.min(e0, l0), weights, i), f32x4.min(e1, l1), weights, i + 4);
       }
       const o = out + (<usize>t << 3);
-      store<f64>(o, load<f64>(o) + potentialRest(x, stride, d, i, b1, c0, acc0, closest, weights));
-      store<f64>(o, load<f64>(o, 8) + potentialRest(x, stride, d, i, b1, c0 + cd, acc1, closest, weights), 8);
+      store<f64>(o, load<f64>(o) + potentialRest(x, stride, d, i, b1, c0, acc0, closest, weights, distColumn(dist, d0, col, t)));
+      store<f64>(o, load<f64>(o, 8) + potentialRest(x, stride, d, i, b1, c0 + cd, acc1, closest, weights, distColumn(dist, d0, col, t + 1)), 8);
     }
     if (t < m) {
       const o = out + (<usize>t << 3);
-      store<f64>(o, load<f64>(o) + potentialRest(x, stride, d, b0, b1, cand + ((<usize>(t * d)) << 2), zero, closest, weights));
+      store<f64>(o, load<f64>(o) + potentialRest(x, stride, d, b0, b1, cand + ((<usize>(t * d)) << 2), zero, closest, weights, distColumn(dist, d0, col, t)));
     }
   }
 }
@@ -158,6 +192,29 @@ export function updateClosest(
   for (; i < row1; i++) {
     let v = sqDist1(x, stride, d, i, c);
     if (!first) v = min<f32>(v, load<f32>(closest + (<usize>i << 2)));
+    store<f32>(closest + (<usize>i << 2), v);
+    const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
+    pot += w * <f64>v;
+  }
+  return pot;
+}
+
+/**
+ * `updateClosest` from distances `candidatePotentials` kept: closest_i = min(closest_i, dist_i) over [row0, row1),
+ * dist + 4 (i - row0) holding row i's; returns sum_i w_i * closest_i, added in the order `updateClosest` adds it.
+ */
+export function takeClosest(row0: i32, row1: i32, dist: usize, closest: usize, weights: usize): f64 {
+  const d0 = dist - (<usize>row0 << 2);
+  let acc = f64x2.splat(0);
+  let i = row0;
+  for (; i + 4 <= row1; i += 4) {
+    const v = f32x4.min(v128.load(d0 + (<usize>i << 2)), v128.load(closest + (<usize>i << 2)));
+    v128.store(closest + (<usize>i << 2), v);
+    acc = addLanes(acc, v, weights, i);
+  }
+  let pot = hsum(acc);
+  for (; i < row1; i++) {
+    const v = min<f32>(load<f32>(d0 + (<usize>i << 2)), load<f32>(closest + (<usize>i << 2)));
     store<f32>(closest + (<usize>i << 2), v);
     const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
     pot += w * <f64>v;

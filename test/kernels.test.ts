@@ -6,7 +6,7 @@ import { loadMatrix } from '../src/engine/matrix.js';
 import { concatInShardOrder, sumInShardOrder, sumNumbers } from '../src/engine/merge.js';
 import { centresF32, type Shard } from '../src/kernels/shard.js';
 import { columnStride, padRows, SHARD_ROWS } from '../src/kernels/layout.js';
-import { assignOp, candidatesOp, distancesOp, updateClosestOp } from '../src/core/kmeansOps.js';
+import { assignOp, candidatesOp, distancesOp, takeClosestOp, updateClosestOp } from '../src/core/kmeansOps.js';
 import { accumulateOp, labelDistancesOp } from '../src/metrics/metricOps.js';
 import { candidatesUpdateOp, firstCentreOp } from '../src/core/kmeansParallelOps.js';
 import { indexUniforms } from '../src/util/random.js';
@@ -115,6 +115,41 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
       expect(Array.from(await ex.readRows(h, 'closest'))).toEqual(Array.from(twin.updateClosestTwin(cols, n, last, w0.closest).closest));
     } finally {
       await ex.release(h);
+    }
+  });
+
+  it('k-means++ keeps the candidates\' distances: the chosen one\'s update gives updateClosest\'s bits without the rows', async () => {
+    const trials = Math.min(7, k);
+    for (const w of [undefined, weights]) {
+      const h = await loaded(cols, w ? { weights: w } : {});
+      try {
+        const cand = cent.slice(0, trials * d);
+        const start = () => ex.map(updateClosestOp, h, { centre: cent.slice((k - 1) * d, k * d), first: true });
+        await start();
+        const plain = await ex.map(candidatesOp, h, { cand, m: trials });
+        await start();
+        // keeping the distances changes no potential
+        expect(await ex.map(candidatesOp, h, { cand, m: trials, keep: true })).toEqual(plain);
+        const kept = await ex.readRows(h, 'candidateDist');
+        expect(kept).toHaveLength(n * trials);
+        for (let t = 0; t < trials; t++) {
+          // from the same closest values each time: the kept distances of candidate t, against its rows read again
+          await start();
+          await ex.map(candidatesOp, h, { cand, m: trials, keep: true });
+          const taken = await ex.map(takeClosestOp, h, { trial: t, m: trials });
+          const closestTaken = await ex.readRows(h, 'closest');
+          await start();
+          const updated = await ex.map(updateClosestOp, h, { centre: cand.slice(t * d, (t + 1) * d), first: false });
+          expect(taken).toEqual(updated);
+          expect(Array.from(closestTaken)).toEqual(Array.from(await ex.readRows(h, 'closest')));
+        }
+        // the buffer let go, as k-means++ does once its centres are chosen; an op that needs it again gets a new one
+        await ex.dropRows!(h, 'candidateDist');
+        await expect(ex.readRows(h, 'candidateDist')).rejects.toMatchObject({ code: 'E_EXECUTOR' });
+        await ex.dropRows!(h, 'candidateDist');
+      } finally {
+        await ex.release(h);
+      }
     }
   });
 

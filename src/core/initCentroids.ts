@@ -2,7 +2,7 @@ import { SegkitError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
 import { fetchRows, type Matrix } from '../engine/matrix.js';
 import { sumNumbers } from '../engine/merge.js';
-import { candidatesOp, pickOp, updateClosestOp } from './kmeansOps.js';
+import { candidatesOp, pickOp, takeClosestOp, updateClosestOp } from './kmeansOps.js';
 
 function weightedRow(m: Matrix, rng: Random): number {
   if (!m.weights) return rng.int(m.n);
@@ -19,7 +19,8 @@ function weightedRow(m: Matrix, rng: Random): number {
 /**
  * Greedy k-means++ (Arthur & Vassilvitskii 2007; scikit-learn's `_kmeans_plusplus`): each new centre is the best
  * of 2 + floor(ln k) candidates drawn with probability proportional to w * D(x)^2. Returns k x d centres in the
- * matrix's stored coordinates. Four shard ops per centre: pick, fetch, candidate potentials, closest update.
+ * matrix's stored coordinates. Four shard ops per centre: pick, fetch, candidate potentials (keeping each row's
+ * distances), and the closest update from the chosen candidate's.
  */
 export async function kmeansPlusPlus(m: Matrix, k: number, rng: Random, signal?: AbortSignal): Promise<Float64Array> {
   const { ex, handle, d } = m;
@@ -44,7 +45,8 @@ export async function kmeansPlusPlus(m: Matrix, k: number, rng: Random, signal?:
     const cursor = new Map(used.map((s, q) => [s, { rows: picked[q], next: 0 }]));
     const ids = Array.from(shardsOf, (s) => { const p = cursor.get(s)!; return p.rows[p.next++]; });
     const cand = await fetchRows(m, ids, signal);
-    const parts = await ex.map(candidatesOp, handle, { cand: Float32Array.from(cand), m: trials }, { signal });
+    // the candidates' distances stay with the shards: the chosen one's update reads them instead of the rows
+    const parts = await ex.map(candidatesOp, handle, { cand: Float32Array.from(cand), m: trials, keep: true }, { signal });
     let best = 0, bestPot = Infinity;
     for (let t = 0; t < trials; t++) {
       let s = 0;
@@ -53,8 +55,9 @@ export async function kmeansPlusPlus(m: Matrix, k: number, rng: Random, signal?:
     }
     const centre = cand.subarray(best * d, (best + 1) * d);
     centers.set(centre, c * d);
-    pots = await ex.map(updateClosestOp, handle, { centre: Float32Array.from(centre), first: false }, { signal });
+    pots = await ex.map(takeClosestOp, handle, { trial: best, m: trials }, { signal });
   }
+  await ex.dropRows?.(handle, 'candidateDist');
   return centers;
 }
 

@@ -5,7 +5,7 @@ import { assignShard, centreAssignCopyShard, copyBlockStride } from '../kernels/
 import { centerShard } from '../kernels/center.js';
 import { assignBoundedShard, boundedScratch, type BoundedArgs } from '../kernels/assignBounded.js';
 import { distancesShard } from '../kernels/distances.js';
-import { candidatePotentialsShard, updateClosestShard, walkPotentialShard } from '../kernels/seedDistances.js';
+import { candidatePotentialsShard, takeClosestShard, updateClosestShard, walkPotentialShard } from '../kernels/seedDistances.js';
 import { rowValues, shardColumn } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { SegkitError } from '../util/errors.js';
@@ -152,12 +152,22 @@ export const updateClosestOp = defineOp<{ centre: Float32Array; first: boolean }
   run: (sh, s) => updateClosestShard(sh, s.centre, 'closest', s.first),
 }, import.meta.url);
 
-/** k-means++: each candidate's potential sum_i w_i min(closest_i, |x_i - cand|^2) over the shard. */
-export const candidatesOp = defineOp<{ cand: Float32Array; m: number }, Float64Array>({
+/**
+ * k-means++: each candidate's potential sum_i w_i min(closest_i, |x_i - cand|^2) over the shard; with `keep`, the
+ * candidates' squared distances stay in the per-row buffer `candidateDist` for `takeClosestOp`.
+ */
+export const candidatesOp = defineOp<{ cand: Float32Array; m: number; keep?: boolean }, Float64Array>({
   name: 'kmeans.candidates',
-  rows: () => ({ closest: F32 }),
+  rows: (s): Record<string, RowSpec> => (s.keep ? { closest: F32, candidateDist: { type: 'f32', width: s.m } } : { closest: F32 }),
   scratchBytes: (s) => 8 * s.m + 64,
-  run: (sh, s) => candidatePotentialsShard(sh, s.cand, s.m, 'closest'),
+  run: (sh, s) => candidatePotentialsShard(sh, s.cand, s.m, 'closest', s.keep ? 'candidateDist' : undefined),
+}, import.meta.url);
+
+/** k-means++: `updateClosestOp` for candidate `trial` of the last `candidatesOp` of `m` that kept its distances. */
+export const takeClosestOp = defineOp<{ trial: number; m: number }, number>({
+  name: 'kmeans.takeClosest',
+  rows: (s): Record<string, RowSpec> => ({ closest: F32, candidateDist: { type: 'f32', width: s.m } }),
+  run: (sh, s) => takeClosestShard(sh, 'candidateDist', s.m, s.trial, 'closest'),
 }, import.meta.url);
 
 /**

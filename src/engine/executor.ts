@@ -61,6 +61,11 @@ export interface Executor {
   readRows(handle: Handle, name: string, options?: { signal?: AbortSignal }): Promise<AnyTypedArray>;
   /** Sets a per-row buffer (width 1, the array's type) on every shard from one value per row. */
   writeRows(handle: Handle, name: string, values: AnyTypedArray, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Lets go of a per-row buffer no later op reads (an op that names it again gets a new one); nothing when there is
+   * none. Memory only: results never depend on it. Optional: without it the buffer stays until `release`.
+   */
+  dropRows?(handle: Handle, name: string): Promise<void>;
   release(handle: Handle): Promise<void>;
   /** Stops the executor's threads and frees its memory; running maps reject with E_CLOSED. */
   close(): Promise<void>;

@@ -374,6 +374,15 @@ export abstract class HeapExecutor implements Executor {
     this.view(heap, buf, h.n).set(values);
   }
 
+  async dropRows(handle: Handle, name: string): Promise<void> {
+    const h = this.checkHandle(handle);
+    const b = h.buffers.get(name);
+    if (!b) return;
+    const { heap } = await this.local();
+    h.buffers.delete(name);
+    heap.release(b.ptr);
+  }
+
   async release(handle: Handle): Promise<void> {
     if (!(handle instanceof HeapHandle) || !this.handles.has(handle)) return;
     this.handles.delete(handle);

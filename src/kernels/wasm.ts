@@ -9,6 +9,7 @@ export interface CoreKernels {
   accumulate(...args: number[]): void;
   candidatePotentials(...args: number[]): void;
   updateClosest(...args: number[]): number;
+  takeClosest(...args: number[]): number;
   mergeClosest(...args: number[]): number;
   preselect(...args: number[]): number;
   walkPotential(...args: number[]): number;

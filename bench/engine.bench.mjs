@@ -95,8 +95,8 @@ if (only.has('fit')) {
 }
 // k-means++ fits: each side draws its own centres (other random streams), so one seed's fit can run three times the
 // iterations of the other's (on 1M x 16 blobs, k = 8, seeds 0 to 99: 868 iterations against 750, and 29 fits against 31
-// ending in a worse optimum); seeds 0 to seeds - 1 on both sides, one fit each (with several seeds), summed, compare
-// the same work on average
+// ending in a worse optimum, by bench/seedQuality.mjs); seeds 0 to seeds - 1 on both sides, one fit each (with
+// several seeds), summed, compare the same work on average
 function ppRow(name, target) {
   const f = write(name);
   const s = { ms: 0, iterations: 0, addedMB: 0, dataMB: 0 }, p = haveSklearn ? { seconds: 0, n_iter: 0, addedMB: 0 } : null;

@@ -6,7 +6,7 @@ import { loadMatrix } from '../src/engine/matrix.js';
 import { concatInShardOrder, sumInShardOrder, sumNumbers } from '../src/engine/merge.js';
 import { centresF32, type Shard } from '../src/kernels/shard.js';
 import { columnStride, padRows, SHARD_ROWS } from '../src/kernels/layout.js';
-import { assignOp, candidatesOp, distancesOp, takeClosestOp, updateClosestOp } from '../src/core/kmeansOps.js';
+import { assignOp, candidatesOp, distancesOp, takeClosestOp, TRIAL_DISTANCES, updateClosestOp } from '../src/core/kmeansOps.js';
 import { accumulateOp, labelDistancesOp } from '../src/metrics/metricOps.js';
 import { candidatesUpdateOp, firstCentreOp } from '../src/core/kmeansParallelOps.js';
 import { indexUniforms } from '../src/util/random.js';
@@ -118,37 +118,51 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
     }
   });
 
-  it('k-means++ keeps the candidates\' distances: the chosen one\'s update gives updateClosest\'s bits without the rows', async () => {
-    const trials = Math.min(7, k);
+  it('k-means++ keeps the candidates\' distances, each the bits updateClosest computes, and applies the chosen one as it would', async () => {
+    // seven candidates: runs of four, then two, then one; shards of 48 rows put every shard after the first at row0 > 0
+    const m = 7;
+    const cand = centroidsFrom(cols, m, n, n + 5);
+    const rng = createRandom(n + 9);
     for (const w of [undefined, weights]) {
-      const h = await loaded(cols, w ? { weights: w } : {});
-      try {
-        const cand = cent.slice(0, trials * d);
-        const start = () => ex.map(updateClosestOp, h, { centre: cent.slice((k - 1) * d, k * d), first: true });
-        await start();
-        const plain = await ex.map(candidatesOp, h, { cand, m: trials });
-        await start();
-        // keeping the distances changes no potential
-        expect(await ex.map(candidatesOp, h, { cand, m: trials, keep: true })).toEqual(plain);
-        const kept = await ex.readRows(h, 'candidateDist');
-        expect(kept).toHaveLength(n * trials);
-        for (let t = 0; t < trials; t++) {
-          // from the same closest values each time: the kept distances of candidate t, against its rows read again
-          await start();
-          await ex.map(candidatesOp, h, { cand, m: trials, keep: true });
-          const taken = await ex.map(takeClosestOp, h, { trial: t, m: trials });
-          const closestTaken = await ex.readRows(h, 'closest');
-          await start();
-          const updated = await ex.map(updateClosestOp, h, { centre: cand.slice(t * d, (t + 1) * d), first: false });
-          expect(taken).toEqual(updated);
-          expect(Array.from(closestTaken)).toEqual(Array.from(await ex.readRows(h, 'closest')));
+      for (const shardRows of [undefined, 48]) {
+        const rows: Record<string, Float32Array> = w ? { weights: w } : {};
+        const h = await ex.load({ columns: cols, rows }, shardRows ? { shardRows } : {});
+        try {
+          const size = h.shardRows;
+          // closest values below and above the distances, so the minimum takes each side
+          const before = Float32Array.from({ length: n }, () => (rng.next() < 0.3 ? 0.5 * rng.next() : 1e6 * rng.next()));
+          await ex.writeRows(h, 'closest', before);
+          const plain = await ex.map(candidatesOp, h, { cand, m });
+          await ex.writeRows(h, 'closest', before);
+          // keeping the distances changes no potential
+          expect(await ex.map(candidatesOp, h, { cand, m, keep: true })).toEqual(plain);
+          const kept = (await ex.readRows(h, TRIAL_DISTANCES)) as Float32Array;
+          for (let t = 0; t < m; t++) {
+            // candidate t's distances, measured alone: shard by shard, its column of the kept values
+            await ex.map(updateClosestOp, h, { centre: cand.slice(t * d, (t + 1) * d), first: true });
+            const alone = await ex.readRows(h, 'closest');
+            for (let r0 = 0; r0 < n; r0 += size) {
+              const rowsHere = Math.min(size, n - r0);
+              const column = kept.subarray(r0 * m + t * rowsHere, r0 * m + (t + 1) * rowsHere);
+              expect(Array.from(column)).toEqual(Array.from(alone.subarray(r0, r0 + rowsHere)));
+            }
+            // applied to the same closest values: updateClosest's closest values and potentials, bit for bit
+            await ex.writeRows(h, 'closest', before);
+            const taken = await ex.map(takeClosestOp, h, { trial: t, m });
+            const closestTaken = await ex.readRows(h, 'closest');
+            await ex.writeRows(h, 'closest', before);
+            const updated = await ex.map(updateClosestOp, h, { centre: cand.slice(t * d, (t + 1) * d), first: false });
+            expect(taken).toEqual(updated);
+            expect(Array.from(closestTaken)).toEqual(Array.from(await ex.readRows(h, 'closest')));
+          }
+          // let go, the kept distances are gone: the update refuses to run rather than read zeros
+          await ex.dropRows!(h, TRIAL_DISTANCES);
+          await expect(ex.readRows(h, TRIAL_DISTANCES)).rejects.toMatchObject({ code: 'E_EXECUTOR' });
+          await expect(ex.map(takeClosestOp, h, { trial: 0, m })).rejects.toMatchObject({ code: 'E_EXECUTOR' });
+          await ex.dropRows!(h, TRIAL_DISTANCES);
+        } finally {
+          await ex.release(h);
         }
-        // the buffer let go, as k-means++ does once its centres are chosen; an op that needs it again gets a new one
-        await ex.dropRows!(h, 'candidateDist');
-        await expect(ex.readRows(h, 'candidateDist')).rejects.toMatchObject({ code: 'E_EXECUTOR' });
-        await ex.dropRows!(h, 'candidateDist');
-      } finally {
-        await ex.release(h);
       }
     }
   });

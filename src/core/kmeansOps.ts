@@ -29,6 +29,8 @@ export interface AssignPartial {
 
 const LABELS: RowSpec = { type: 'i32', fill: -1 };
 const F32: RowSpec = { type: 'f32' };
+/** The per-row buffer of k-means++'s kept candidate distances. */
+export const TRIAL_DISTANCES = 'trialDistances';
 
 /** Every row measured against every centre: the plain Lloyd pass. */
 export const assignOp = defineOp<AssignState, AssignPartial>({
@@ -154,20 +156,25 @@ export const updateClosestOp = defineOp<{ centre: Float32Array; first: boolean }
 
 /**
  * k-means++: each candidate's potential sum_i w_i min(closest_i, |x_i - cand|^2) over the shard; with `keep`, the
- * candidates' squared distances stay in the per-row buffer `candidateDist` for `takeClosestOp`.
+ * candidates' squared distances stay in the per-row buffer `trialDistances` (m columns of each shard's rows) for
+ * `takeClosestOp`.
  */
 export const candidatesOp = defineOp<{ cand: Float32Array; m: number; keep?: boolean }, Float64Array>({
   name: 'kmeans.candidates',
-  rows: (s): Record<string, RowSpec> => (s.keep ? { closest: F32, candidateDist: { type: 'f32', width: s.m } } : { closest: F32 }),
+  rows: (s): Record<string, RowSpec> => (s.keep ? { closest: F32, [TRIAL_DISTANCES]: { type: 'f32', width: s.m } } : { closest: F32 }),
   scratchBytes: (s) => 8 * s.m + 64,
-  run: (sh, s) => candidatePotentialsShard(sh, s.cand, s.m, 'closest', s.keep ? 'candidateDist' : undefined),
+  run: (sh, s) => candidatePotentialsShard(sh, s.cand, s.m, 'closest', s.keep ? TRIAL_DISTANCES : undefined),
 }, import.meta.url);
 
-/** k-means++: `updateClosestOp` for candidate `trial` of the last `candidatesOp` of `m` that kept its distances. */
+/**
+ * k-means++: `updateClosestOp` for candidate `trial` of the last `candidatesOp` of `m` that kept its distances (an
+ * E_EXECUTOR error when none of that width is there).
+ */
 export const takeClosestOp = defineOp<{ trial: number; m: number }, number>({
   name: 'kmeans.takeClosest',
-  rows: (s): Record<string, RowSpec> => ({ closest: F32, candidateDist: { type: 'f32', width: s.m } }),
-  run: (sh, s) => takeClosestShard(sh, 'candidateDist', s.m, s.trial, 'closest'),
+  // the kept distances are not declared: a missing buffer must fail, not come in as zeros
+  rows: () => ({ closest: F32 }),
+  run: (sh, s) => takeClosestShard(sh, TRIAL_DISTANCES, s.m, s.trial, 'closest'),
 }, import.meta.url);
 
 /**

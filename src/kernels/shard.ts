@@ -14,7 +14,11 @@ export interface KernelMemory {
   readonly memory: WebAssembly.Memory;
 }
 
-/** A per-row buffer a shard op keeps between passes (labels, bounds, distances): `width` values per row, row-major. */
+/**
+ * A per-row buffer a shard op keeps between passes (labels, bounds, distances): `width` values per row, row-major
+ * (a kernel may lay out its own buffer otherwise within each shard's rows x width values: k-means++'s kept
+ * distances are `width` columns of the shard's rows).
+ */
 export interface RowBuffer {
   readonly ptr: number;
   readonly type: DType;

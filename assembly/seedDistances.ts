@@ -41,6 +41,12 @@ const BLOCK: i32 = 256;
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
+// Eight rows' values (two vectors) at p.
+@inline function store8(p: usize, lo: v128, hi: v128): void {
+  v128.store(p, lo);
+  v128.store(p, hi, 16);
+}
+
 // Candidate t's distance column, addressed by the absolute row (0: none kept).
 @inline function distColumn(dist: usize, d0: usize, col: usize, t: i32): usize {
   return dist ? d0 + <usize>t * col : 0;
@@ -115,14 +121,10 @@ export function candidatePotentials(
         const l0 = v128.load(closest + (<usize>i << 2)), l1 = v128.load(closest + (<usize>i << 2), 16);
         if (dist) {
           const q = d0 + (<usize>i << 2) + <usize>t * col;
-          v128.store(q, a0);
-          v128.store(q, a1, 16);
-          v128.store(q + col, e0);
-          v128.store(q + col, e1, 16);
-          v128.store(q + 2 * col, f0);
-          v128.store(q + 2 * col, f1, 16);
-          v128.store(q + 3 * col, g0);
-          v128.store(q + 3 * col, g1, 16);
+          store8(q, a0, a1);
+          store8(q + col, e0, e1);
+          store8(q + 2 * col, f0, f1);
+          store8(q + 3 * col, g0, g1);
         }
         acc0 = addLanes(addLanes(acc0, f32x4.min(a0, l0), weights, i), f32x4.min(a1, l1), weights, i + 4);
         acc1 = addLanes(addLanes(acc1, f32x4.min(e0, l0), weights, i), f32x4.min(e1, l1), weights, i + 4);
@@ -156,10 +158,8 @@ export function candidatePotentials(
         const l0 = v128.load(closest + (<usize>i << 2)), l1 = v128.load(closest + (<usize>i << 2), 16);
         if (dist) {
           const q = d0 + (<usize>i << 2) + <usize>t * col;
-          v128.store(q, a0);
-          v128.store(q, a1, 16);
-          v128.store(q + col, e0);
-          v128.store(q + col, e1, 16);
+          store8(q, a0, a1);
+          store8(q + col, e0, e1);
         }
         acc0 = addLanes(addLanes(acc0, f32x4.min(a0, l0), weights, i), f32x4.min(a1, l1), weights, i + 4);
         acc1 = addLanes(addLanes(acc1, f32x4.min(e0, l0), weights, i), f32x4.min(e1, l1), weights, i + 4);

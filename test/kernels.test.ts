@@ -155,6 +155,8 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
             expect(taken).toEqual(updated);
             expect(Array.from(closestTaken)).toEqual(Array.from(await ex.readRows(h, 'closest')));
           }
+          // a candidate past the kept ones is refused, not read from beyond them
+          await expect(ex.map(takeClosestOp, h, { trial: m, m })).rejects.toMatchObject({ code: 'E_EXECUTOR' });
           // let go, the kept distances are gone: the update refuses to run rather than read zeros
           await ex.dropRows!(h, TRIAL_DISTANCES);
           await expect(ex.readRows(h, TRIAL_DISTANCES)).rejects.toMatchObject({ code: 'E_EXECUTOR' });

@@ -30,6 +30,7 @@ export function candidatePotentialsShard(sh: Shard, cand: Float32Array, m: numbe
  * (m values a row): the same closest values and potential, without reading the rows.
  */
 export function takeClosestShard(sh: Shard, dist: string, m: number, trial: number, closest: string): number {
+  if (!(Number.isInteger(trial) && trial >= 0 && trial < m)) throw new SegkitError('E_EXECUTOR', `candidate ${trial} of ${m} kept: out of range`);
   const col = shardColumns(sh, dist, m) + 4 * trial * sh.rows;
   return sh.mem.kernels.takeClosest(sh.row0, sh.row0 + sh.rows, col, rowPtr(sh, closest), rowPtr(sh, 'weights'));
 }

@@ -104,7 +104,7 @@ export function localKMeans(points: Float64Array, weights: Float64Array, d: numb
  * 2 rounds that each draw about 2k rows with probability proportional to w D(x)^2 (every draw from the row's own index,
  * so the candidates do not depend on the executor), candidates weighted by the rows nearest them, and a weighted
  * greedy k-means++ with Lloyd on the candidates. Three passes over the data (each also pre-selects the next round's rows),
- * against k-means++'s one per centre (and four shard ops).
+ * against k-means++'s one per centre (two with no more features than candidates) and four shard ops.
  * Returns k x d centres in the matrix's stored coordinates; falls back to k-means++ when fewer than k distinct
  * candidates carry weight.
  */

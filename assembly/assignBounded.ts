@@ -43,7 +43,7 @@ const CH: i32 = 128; // the tmp size in src/kernels/assignBounded.ts follows fro
 // over j in order as `assign` sums it, so each lane is bit for bit the plain pass's value. Rows in one run of 4 are
 // loaded as one vector; others lane by lane. With `xn`, also the rows' squared norms. Its own function (called from
 // several places, so never inlined) keeps its chains in registers.
-function unitRows(x: usize, stride: i32, d: i32, cu: usize, norms: usize, g: i32, rows: v128, run: bool, out: usize, xn: usize): void {
+function unitRows(x: usize, stride: i32, d: i32, cu: usize, norms: usize, g: i32, rows: v128, run: bool, out: usize, xn: usize, xr: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), nn = f32x4.splat(0);
   const c = cu + (<usize>(g * d) << 4);
   const step = <usize>stride << 2;
@@ -62,9 +62,12 @@ function unitRows(x: usize, stride: i32, d: i32, cu: usize, norms: usize, g: i32
       off += step;
     }
   } else {
-    const p1 = x + (<usize>i32x4.extract_lane(rows, 1) << 2), p2 = x + (<usize>i32x4.extract_lane(rows, 2) << 2), p3 = x + (<usize>i32x4.extract_lane(rows, 3) << 2);
+    // from the row-major copy when there is one (a row's values side by side), else from the columns
+    const xb = xr ? xr : x, rs: usize = xr ? <usize>d << 2 : 4, js: usize = xr ? 4 : step;
+    const q0 = xb + <usize>i32x4.extract_lane(rows, 0) * rs;
+    const p1 = xb + <usize>i32x4.extract_lane(rows, 1) * rs, p2 = xb + <usize>i32x4.extract_lane(rows, 2) * rs, p3 = xb + <usize>i32x4.extract_lane(rows, 3) * rs;
     for (let cj = c; cj < ce; cj += 16) {
-      let xv = v128.load32_splat(p0 + off);
+      let xv = v128.load32_splat(q0 + off);
       xv = v128.load32_lane(p1 + off, xv, 1);
       xv = v128.load32_lane(p2 + off, xv, 2);
       xv = v128.load32_lane(p3 + off, xv, 3);
@@ -73,7 +76,7 @@ function unitRows(x: usize, stride: i32, d: i32, cu: usize, norms: usize, g: i32
       a2 = f32x4.add(a2, f32x4.mul(xv, v128.load32_splat(cj, 8)));
       a3 = f32x4.add(a3, f32x4.mul(xv, v128.load32_splat(cj, 12)));
       nn = f32x4.add(nn, f32x4.mul(xv, xv));
-      off += step;
+      off += js;
     }
   }
   const nb = norms + (<usize>g << 4);
@@ -110,7 +113,7 @@ function unitRows(x: usize, stride: i32, d: i32, cu: usize, norms: usize, g: i32
 function processBatch(
   x: usize, stride: i32, d: i32, cu: usize, norms: usize, orig: usize, slotOf: usize, units: i32, k: i32,
   labels: usize, tau: usize, upper: usize, lower: usize, bnd: usize, nrows: i32, row0: i32, t: i32, s: i32,
-  now: i32, force: i32, slackF: f32, cmax: f32, weights: usize, sums: usize, tmp: usize, nt: i32, stats: usize,
+  now: i32, force: i32, slackF: f32, cmax: f32, weights: usize, sums: usize, tmp: usize, nt: i32, stats: usize, xr: usize,
 ): i32 {
   let changed = 0, computed = 0;
   const rowsT = tmp, ltB = tmp + offLt();
@@ -163,12 +166,12 @@ function processBatch(
       let nc = 0;
       if (force) {
         for (let g = 0; g < units; g++) {
-          unitRows(x, stride, d, cu, norms, g, rows4, run, sv + (<usize>g << 6), g == 0 ? xn4 : 0);
+          unitRows(x, stride, d, cu, norms, g, rows4, run, sv + (<usize>g << 6), g == 0 ? xn4 : 0, xr);
           store<i32>(cl + (<usize>g << 2), g);
         }
         nc = units;
       } else {
-        unitRows(x, stride, d, cu, norms, g0, rows4, run, sv + (<usize>g0 << 6), xn4);
+        unitRows(x, stride, d, cu, norms, g0, rows4, run, sv + (<usize>g0 << 6), xn4, xr);
         store<i32>(cl, g0);
         store<u8>(done + <usize>g0, 1);
         nc = 1;
@@ -191,7 +194,7 @@ function processBatch(
           for (let g = g1; g < g2; g++) {
             if (load<u8>(done + <usize>g)) continue;
             store<u8>(done + <usize>g, 1);
-            unitRows(x, stride, d, cu, norms, g, rows4, run, sv + (<usize>g << 6), 0);
+            unitRows(x, stride, d, cu, norms, g, rows4, run, sv + (<usize>g << 6), 0, xr);
             store<i32>(cl + (<usize>nc << 2), g);
             nc++;
           }
@@ -279,6 +282,34 @@ function processBatch(
   return changed;
 }
 
+// Copies rows [row0, row1) of the columns at x into xr, row i's d values at xr + i * d * 4: blocks of 4 rows by 4
+// features turned with shuffles, the rest one value at a time.
+function rowMajor(x: usize, stride: i32, d: i32, row0: i32, row1: i32, xr: usize): void {
+  const step = <usize>stride << 2, rs = <usize>d << 2, d4 = d & ~3;
+  let i = row0;
+  for (; i + 4 <= row1; i += 4) {
+    const q = xr + <usize>i * rs;
+    let p = x + (<usize>i << 2);
+    for (let j = 0; j < d4; j += 4) {
+      const a = v128.load(p), b = v128.load(p + step), c = v128.load(p + 2 * step), e = v128.load(p + 3 * step);
+      const t0 = v128.shuffle<i32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
+      const t2 = v128.shuffle<i32>(c, e, 0, 4, 1, 5), t3 = v128.shuffle<i32>(c, e, 2, 6, 3, 7);
+      const o = q + (<usize>j << 2);
+      v128.store(o, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+      v128.store(o + rs, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
+      v128.store(o + 2 * rs, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
+      v128.store(o + 3 * rs, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+      p += step << 2;
+    }
+    for (let j = d4; j < d; j++) {
+      for (let r = 0; r < 4; r++) store<f32>(q + <usize>r * rs + (<usize>j << 2), load<f32>(x + <usize>j * step + (<usize>(i + r) << 2)));
+    }
+  }
+  for (; i < row1; i++) {
+    for (let j = 0; j < d; j++) store<f32>(xr + <usize>i * rs + (<usize>j << 2), load<f32>(x + <usize>j * step + (<usize>i << 2)));
+  }
+}
+
 /**
  * Labels rows [row0, row1): rows whose bounds settle them keep their label; the others compute the units their
  * bounds cannot clear (all units when `force`, which also starts every row's bounds). Returns the labels changed;
@@ -289,9 +320,10 @@ export function assignBounded(
   cu: usize, norms: usize, orig: usize, slotOf: usize, units: i32, k: i32,
   labels: usize, tau: usize, upper: usize, lower: usize, bnd: usize, t: i32, s: i32,
   pr: usize, qt: usize, half: usize, base: i32, now: i32, refresh: i32, force: i32, slackF: f32,
-  weights: usize, sums: usize, tmp: usize, stats: usize,
+  weights: usize, sums: usize, tmp: usize, stats: usize, xr: usize,
 ): i32 {
   let changed = 0, touched = 0;
+  if (force && xr) rowMajor(x, stride, d, row0, row1, xr);
   let cmax: f32 = 0;
   for (let c = 0; c < (units << 2); c++) {
     const v = load<f32>(norms + (<usize>c << 2));
@@ -376,9 +408,9 @@ export function assignBounded(
     }
     touched += nt;
     if (i0 >= row1) break;
-    changed += processBatch(x, stride, d, cu, norms, orig, slotOf, units, k, labels, tau, upper, lower, bnd, nrows, row0, t, s, now, force, slackF, cmax, weights, sums, tmp, nt, stats);
+    changed += processBatch(x, stride, d, cu, norms, orig, slotOf, units, k, labels, tau, upper, lower, bnd, nrows, row0, t, s, now, force, slackF, cmax, weights, sums, tmp, nt, stats, xr);
   }
-  if (nt > 0) changed += processBatch(x, stride, d, cu, norms, orig, slotOf, units, k, labels, tau, upper, lower, bnd, nrows, row0, t, s, now, force, slackF, cmax, weights, sums, tmp, nt, stats);
+  if (nt > 0) changed += processBatch(x, stride, d, cu, norms, orig, slotOf, units, k, labels, tau, upper, lower, bnd, nrows, row0, t, s, now, force, slackF, cmax, weights, sums, tmp, nt, stats, xr);
   store<i32>(stats, load<i32>(stats) + touched);
   return changed;
 }

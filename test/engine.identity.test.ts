@@ -49,6 +49,20 @@ describe('byte-identical results on every executor', () => {
     });
   });
 
+  it('a k-means fit with bounded passes and their row-major copy (36 features, two shards with a ragged end)', async () => {
+    const r2 = createRandom(36);
+    const wide = 36, rows = 65_536 + 4_461;
+    const mids = Array.from({ length: 5 }, () => Array.from({ length: wide }, () => r2.normal() * 2));
+    const data = fromColumns({ columns: Array.from({ length: wide }, (_, j) => Float32Array.from({ length: rows }, (_, i) => mids[i % 5][j] + r2.normal() * 1.5)) });
+    const got = await sameEverywhere(async (executor) => {
+      const computed: number[] = [];
+      const m = await kmeans(data, { k: 6, seed: 4, executor, maxIter: 60, onProgress: (p) => computed.push(p.computed) });
+      return { labels: m.labels, centroids: m.centroidData, inertia: m.inertia, iterations: m.iterations, bounded: computed.some((c) => c < 1) };
+    }) as { bounded: boolean };
+    // the fit ran bounded passes (the kernel read the open rows from the copy), not only plain ones
+    expect(got.bounded).toBe(true);
+  });
+
   it('the scikit-learn fixture is reproduced exactly on every executor', async () => {
     const fx = fixture('blobs-3000x16-k8');
     await sameEverywhere(async (executor) => {

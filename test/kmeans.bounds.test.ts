@@ -72,6 +72,8 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       };
       const plain = await run(false);
       const bounded = await run(true);
+      // the row-major copy (from 32 features) goes with the fit that made it
+      if (ds.d >= 32) await expect(ex.readRows(m.handle, 'rowMajor')).rejects.toMatchObject({ code: 'E_EXECUTOR' });
       expect(plain.r.iterations).toBeGreaterThan(5);
       expect(bounded.r.iterations).toBe(plain.r.iterations);
       expect(bounded.r.converged).toBe(plain.r.converged);
@@ -191,6 +193,8 @@ describe('the bounded pass on awkward shapes', () => {
   // rows with ties (duplicates, integer values), k not a multiple of 4, shards with ragged ends
   const shapes: [n: number, d: number, k: number, setSize: number][] = [
     [1, 1, 1, 1], [7, 2, 3, 2], [37, 5, 5, 1], [1_001, 9, 11, 4], [70_003, 3, 7, 8], [4_099, 16, 17, 2],
+    // with the row-major copy: 35 features (3 past a multiple of 4), shards of 1024 rows and a last one of 953
+    [3_001, 35, 9, 1], [1_027, 32, 4, 2],
   ];
   it.each(shapes)('n=%i d=%i k=%i, %i centres per bound: labels of the scalar twin and the plain pass\'s deltas on every pass', async (n, d, k, setSize) => {
     const rng = createRandom(n + d + k);
@@ -202,6 +206,7 @@ describe('the bounded pass on awkward shapes', () => {
       let cent = new Float32Array(k * d);
       for (let q = 0; q < cent.length; q++) cent[q] = columns[q % d][rng.int(n)];
       const plan = planBounds(Float64Array.from(cent), k, d, setSize)!;
+      expect(plan.rowMajor).toBe(d >= 32);
       const history = new Map<number, Float32Array>();
       for (let now = 0; now < 12; now++) {
         const { norms } = centresF32(cent, k, d);
@@ -213,6 +218,13 @@ describe('the bounded pass on awkward shapes', () => {
         expect(Array.from(labels)).toEqual(Array.from(assignTwin(columns, n, cent, k).labels));
         expect(bytes(labels).equals(bytes(await ex.readRows(b, 'labels')))).toBe(true);
         expect(got).toHaveLength(want.length);
+        if (plan.rowMajor) {
+          // the copy holds each row's d values side by side, written by the pass that started the bounds
+          const copy = (await ex.readRows(a, 'rowMajor')) as Float32Array;
+          for (const i of [0, 1, 3, 4, 1023, 1024, n - 2, n - 1]) {
+            if (i >= 0 && i < n) expect(Array.from(copy.subarray(i * d, (i + 1) * d))).toEqual(columns.map((c) => c[i]));
+          }
+        }
         got.forEach((p, s) => {
           expect(p.changed).toBe(want[s].changed);
           expect(bytes(p.deltas!).equals(bytes(want[s].deltas!))).toBe(true);

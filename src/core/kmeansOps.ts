@@ -3,7 +3,7 @@
 // bounds, closest distances) stays with whoever holds each shard.
 import { assignShard, centreAssignCopyShard, copyBlockStride } from '../kernels/assign.js';
 import { centerShard } from '../kernels/center.js';
-import { assignBoundedShard, boundedScratch, type BoundedArgs } from '../kernels/assignBounded.js';
+import { assignBoundedShard, boundedScratch, ROW_MAJOR_ROWS, type BoundedArgs } from '../kernels/assignBounded.js';
 import { distancesShard } from '../kernels/distances.js';
 import { candidatePotentialsShard, takeClosestShard, updateClosestShard, walkPotentialShard } from '../kernels/seedDistances.js';
 import { rowValues, shardColumn } from '../kernels/shard.js';
@@ -91,7 +91,9 @@ const I32: RowSpec = { type: 'i32' };
 /** The Lloyd pass with bounds: the same labels as `assignOp`, computing only what the bounds cannot settle. */
 export const boundedAssignOp = defineOp<BoundedState, BoundedPartial>({
   name: 'kmeans.assignBounded',
-  rows: (s) => ({ labels: LABELS, tau: I32, upper: F32, lower: F32, bounds: { type: 'f32', width: s.sets } }),
+  rows: (s): Record<string, RowSpec> => ({
+    labels: LABELS, tau: I32, upper: F32, lower: F32, bounds: { type: 'f32', width: s.sets }, ...(s.rowMajor ? { [ROW_MAJOR_ROWS]: { type: 'f32', width: s.d } } : {}),
+  }),
   scratchBytes: (s, d) => boundedScratch(s.k, d, s.units, s.sets),
   run(sh, s) {
     if (s.reset) rowValues(sh, 'labels', 'i32').fill(-1);

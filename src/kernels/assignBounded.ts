@@ -7,6 +7,9 @@ import { BYTES, rowBuffer, rowPtr, scratchCopy, scratchF64, type Shard } from '.
  */
 export interface BoundedArgs {
   k: number;
+  d: number;
+  /** Keep a row-major copy of the rows in the per-row buffer `rowMajor` (d values a row), written when `force`. */
+  rowMajor: boolean;
   units: number;
   /** Centres per lower bound: 1 (Elkan), 2, 4 (one unit), 8, ... (several units). */
   setSize: number;
@@ -32,14 +35,19 @@ export interface BoundedArgs {
   sums: boolean;
 }
 
+/** The per-row buffer of the bounded kernel's row-major copy of the rows (d float32 values a row). */
+export const ROW_MAJOR_ROWS = 'rowMajor';
+
 /**
- * Per-row buffers of the bounded kernel: labels (i32), tau (i32), upper, lower (f32) and bounds (f32, `sets` per row,
- * kept set by set within each shard: private to the kernel, never read as rows).
+ * Per-row buffers of the bounded kernel: labels (i32), tau (i32), upper, lower (f32), bounds (f32, `sets` per row,
+ * kept set by set within each shard: private to the kernel, never read as rows) and, with `rowMajor`, the rows' copy.
  */
 export function assignBoundedShard(sh: Shard, a: BoundedArgs): { changed: number; touched: number; units: number; deltas?: Float64Array } {
   const b = rowBuffer(sh, 'bounds');
   if (!b || b.width !== a.sets) throw new SegkitError('E_EXECUTOR', `the bounded assignment needs a per-row buffer "bounds" of width ${a.sets}`);
   const k = a.k, d = sh.d;
+  const rm = a.rowMajor ? rowBuffer(sh, ROW_MAJOR_ROWS) : undefined;
+  if (a.rowMajor && (!rm || rm.width !== d || rm.type !== 'f32')) throw new SegkitError('E_EXECUTOR', `the bounded assignment needs a per-row float32 buffer "${ROW_MAJOR_ROWS}" of width ${d}`);
   const cu = scratchCopy(sh, a.cu), norms = scratchCopy(sh, a.norms), orig = scratchCopy(sh, a.orig), slotOf = scratchCopy(sh, a.slotOf);
   const pr = scratchCopy(sh, a.pr), qt = scratchCopy(sh, a.qt), half = scratchCopy(sh, a.half);
   const tmp = sh.scratch.alloc(tmpBytes(a.units, a.sets));
@@ -51,7 +59,7 @@ export function assignBoundedShard(sh: Shard, a: BoundedArgs): { changed: number
     cu, norms, orig, slotOf, a.units, k,
     rowPtr(sh, 'labels'), rowPtr(sh, 'tau'), rowPtr(sh, 'upper'), rowPtr(sh, 'lower'), b.ptr + BYTES.f32 * sh.row0 * a.sets, a.sets, a.setSize,
     pr, qt, half, a.base, a.now, a.refresh, a.force ? 1 : 0, a.slack,
-    rowPtr(sh, 'weights'), sums ? sums.ptr : 0, tmp, stats,
+    rowPtr(sh, 'weights'), sums ? sums.ptr : 0, tmp, stats, rm ? rm.ptr : 0,
   );
   const counts = new Int32Array(sh.mem.memory.buffer, stats, 2);
   return { changed, touched: counts[0], units: counts[1], deltas: sums?.read() };

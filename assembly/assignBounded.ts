@@ -323,7 +323,6 @@ export function assignBounded(
   weights: usize, sums: usize, tmp: usize, stats: usize, xr: usize,
 ): i32 {
   let changed = 0, touched = 0;
-  if (force && xr) rowMajor(x, stride, d, row0, row1, xr);
   let cmax: f32 = 0;
   for (let c = 0; c < (units << 2); c++) {
     const v = load<f32>(norms + (<usize>c << 2));
@@ -408,8 +407,11 @@ export function assignBounded(
     }
     touched += nt;
     if (i0 >= row1) break;
+    // a forced batch is consecutive rows: their row-major copy is written as they come into cache for the pass
+    if (force && xr) rowMajor(x, stride, d, load<i32>(rowsT), load<i32>(rowsT + (<usize>(nt - 1) << 2)) + 1, xr);
     changed += processBatch(x, stride, d, cu, norms, orig, slotOf, units, k, labels, tau, upper, lower, bnd, nrows, row0, t, s, now, force, slackF, cmax, weights, sums, tmp, nt, stats, xr);
   }
+  if (nt > 0 && force && xr) rowMajor(x, stride, d, load<i32>(rowsT), load<i32>(rowsT + (<usize>(nt - 1) << 2)) + 1, xr);
   if (nt > 0) changed += processBatch(x, stride, d, cu, norms, orig, slotOf, units, k, labels, tau, upper, lower, bnd, nrows, row0, t, s, now, force, slackF, cmax, weights, sums, tmp, nt, stats, xr);
   store<i32>(stats, load<i32>(stats) + touched);
   return changed;

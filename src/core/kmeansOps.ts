@@ -92,7 +92,8 @@ const I32: RowSpec = { type: 'i32' };
 export const boundedAssignOp = defineOp<BoundedState, BoundedPartial>({
   name: 'kmeans.assignBounded',
   rows: (s): Record<string, RowSpec> => ({
-    labels: LABELS, tau: I32, upper: F32, lower: F32, bounds: { type: 'f32', width: s.sets }, ...(s.rowMajor ? { [ROW_MAJOR_ROWS]: { type: 'f32', width: s.d } } : {}),
+    labels: LABELS, tau: I32, upper: F32, lower: F32, bounds: { type: 'f32', width: s.sets, unfilled: true },
+    ...(s.rowMajor ? { [ROW_MAJOR_ROWS]: { type: 'f32', width: s.d, unfilled: true } } : {}),
   }),
   scratchBytes: (s, d) => boundedScratch(s.k, d, s.units, s.sets),
   run(sh, s) {

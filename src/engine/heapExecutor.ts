@@ -260,7 +260,9 @@ export abstract class HeapExecutor implements Executor {
     // memory past the furthest block ever handed out has never been written, so it is zero already: filling it
     // with zeros would take all its first touches (page faults) here, on one thread, instead of in the shards
     const old = Math.min(length, Math.ceil(Math.max(0, reached - buf.ptr) / BYTES[spec.type]));
-    if (fill !== 0) this.view(heap, buf, length).fill(fill);
+    if (spec.unfilled) {
+      // left as it is: the op writes it first (the row-major copy is the data's size: a fill would cost a pass)
+    } else if (fill !== 0) this.view(heap, buf, length).fill(fill);
     else if (old > 0) this.view(heap, buf, old).fill(0);
     h.buffers.set(name, buf);
     return buf;

@@ -10,6 +10,11 @@ export interface RowSpec {
   readonly width?: number;
   /** Initial value of every element (default 0). */
   readonly fill?: number;
+  /**
+   * The op writes every value before it reads one (a kernel's own working copy): an executor may hand the buffer
+   * over unfilled, holding whatever its memory held.
+   */
+  readonly unfilled?: boolean;
 }
 
 /**

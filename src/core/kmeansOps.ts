@@ -29,6 +29,9 @@ export interface AssignPartial {
 
 const LABELS: RowSpec = { type: 'i32', fill: -1 };
 const F32: RowSpec = { type: 'f32' };
+// the bounded pass that starts the bounds writes these for every row before any pass reads them
+const WRITTEN_I32: RowSpec = { type: 'i32', unfilled: true };
+const WRITTEN_F32: RowSpec = { type: 'f32', unfilled: true };
 /** The per-row buffer of k-means++'s kept candidate distances. */
 export const TRIAL_DISTANCES = 'trialDistances';
 
@@ -86,13 +89,11 @@ export interface BoundedPartial extends AssignPartial {
   units: number;
 }
 
-const I32: RowSpec = { type: 'i32' };
-
 /** The Lloyd pass with bounds: the same labels as `assignOp`, computing only what the bounds cannot settle. */
 export const boundedAssignOp = defineOp<BoundedState, BoundedPartial>({
   name: 'kmeans.assignBounded',
   rows: (s): Record<string, RowSpec> => ({
-    labels: LABELS, tau: I32, upper: F32, lower: F32, bounds: { type: 'f32', width: s.sets, unfilled: true },
+    labels: LABELS, tau: WRITTEN_I32, upper: WRITTEN_F32, lower: WRITTEN_F32, bounds: { type: 'f32', width: s.sets, unfilled: true },
     ...(s.rowMajor ? { [ROW_MAJOR_ROWS]: { type: 'f32', width: s.d, unfilled: true } } : {}),
   }),
   scratchBytes: (s, d) => boundedScratch(s.k, d, s.units, s.sets),

@@ -62,10 +62,21 @@ function unitRows(x: usize, stride: i32, d: i32, cu: usize, norms: usize, g: i32
       off += step;
     }
   } else {
-    // from the row-major copy when there is one (a row's values side by side), else from the columns
-    const xb = xr ? xr : x, rs: usize = xr ? <usize>d << 2 : 4, js: usize = xr ? 4 : step;
-    const q0 = xb + <usize>i32x4.extract_lane(rows, 0) * rs;
-    const p1 = xb + <usize>i32x4.extract_lane(rows, 1) * rs, p2 = xb + <usize>i32x4.extract_lane(rows, 2) * rs, p3 = xb + <usize>i32x4.extract_lane(rows, 3) * rs;
+    // the four rows' values: from the row-major copy when there is one (a row's values side by side, a few cache
+    // lines a row), else down the columns (a line a value)
+    let p1: usize, p2: usize, p3: usize, q0 = p0, js = step;
+    if (xr) {
+      const rs = <usize>d << 2;
+      q0 = xr + <usize>i32x4.extract_lane(rows, 0) * rs;
+      p1 = xr + <usize>i32x4.extract_lane(rows, 1) * rs;
+      p2 = xr + <usize>i32x4.extract_lane(rows, 2) * rs;
+      p3 = xr + <usize>i32x4.extract_lane(rows, 3) * rs;
+      js = 4;
+    } else {
+      p1 = x + (<usize>i32x4.extract_lane(rows, 1) << 2);
+      p2 = x + (<usize>i32x4.extract_lane(rows, 2) << 2);
+      p3 = x + (<usize>i32x4.extract_lane(rows, 3) << 2);
+    }
     for (let cj = c; cj < ce; cj += 16) {
       let xv = v128.load32_splat(q0 + off);
       xv = v128.load32_lane(p1 + off, xv, 1);
@@ -117,6 +128,8 @@ function processBatch(
 ): i32 {
   let changed = 0, computed = 0;
   const rowsT = tmp, ltB = tmp + offLt();
+  // a forced batch is consecutive rows: their row-major copy is written as they come into cache for the pass
+  if (force && xr) rowMajor(x, stride, d, load<i32>(rowsT), load<i32>(rowsT + (<usize>(nt - 1) << 2)) + 1, xr);
   const olists = tmp + offOl(t);
   const ocounts = olists + (<usize>(units * (CH + 4)) << 2);
   const mv = ocounts + (<usize>units << 2);
@@ -407,11 +420,8 @@ export function assignBounded(
     }
     touched += nt;
     if (i0 >= row1) break;
-    // a forced batch is consecutive rows: their row-major copy is written as they come into cache for the pass
-    if (force && xr) rowMajor(x, stride, d, load<i32>(rowsT), load<i32>(rowsT + (<usize>(nt - 1) << 2)) + 1, xr);
     changed += processBatch(x, stride, d, cu, norms, orig, slotOf, units, k, labels, tau, upper, lower, bnd, nrows, row0, t, s, now, force, slackF, cmax, weights, sums, tmp, nt, stats, xr);
   }
-  if (nt > 0 && force && xr) rowMajor(x, stride, d, load<i32>(rowsT), load<i32>(rowsT + (<usize>(nt - 1) << 2)) + 1, xr);
   if (nt > 0) changed += processBatch(x, stride, d, cu, norms, orig, slotOf, units, k, labels, tau, upper, lower, bnd, nrows, row0, t, s, now, force, slackF, cmax, weights, sums, tmp, nt, stats, xr);
   store<i32>(stats, load<i32>(stats) + touched);
   return changed;

@@ -51,7 +51,8 @@ const cases: Case[] = [
   ['d=16 k=32, a bound per 4 centres', overlapping(40_003, 16, 12, 2, 2.5), 32, 4, false],
   ['d=8 k=5, a bound per 2 centres, weighted', skewed(30_011, 8, 3), 5, 2, true],
   ['d=6 k=13, a bound per 8 centres (sets spanning units)', overlapping(20_000, 6, 7, 4, 2), 13, 8, false],
-  ['d=64 k=8, a bound per centre', overlapping(20_000, 64, 8, 5, 6), 8, 1, false],
+  ['d=64 k=8, a bound per unit of 4 centres and the row-major copy', overlapping(20_000, 64, 8, 5, 6), 8, 4, false],
+  ['d=24 k=8, a bound per centre', overlapping(20_000, 24, 8, 5, 4), 8, 1, false],
   ['d=17 k=3, a bound per centre (one unit)', skewed(12_345, 17, 6), 3, 1, false],
 ];
 
@@ -114,7 +115,7 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
   });
 
   it('bounded passes that prune little give way to plain passes for the rest of the fit, with the same bytes', async () => {
-    const ds = overlapping(20_000, 64, 8, 5, 6);
+    const ds = overlapping(20_000, 24, 8, 5, 6);
     const m = await loadMatrix(ex, ds);
     try {
       const rng = createRandom(8 * 7 + ds.d);

@@ -53,10 +53,13 @@ const BOUNDS_GIVE_UP = 0.3;
 
 /**
  * Features from which the bounded passes keep a row-major copy of the rows (written by the pass that starts the
- * bounds), so a row the bounds leave open is read from a few adjacent cache lines instead of one line per feature.
- * It costs the data's size again. Measured with one thread on bench/blobs.mjs, the same fits: at 250k x 64, k = 8 the
- * bounded passes took 128 instead of 195 ms (the whole fit 284 instead of 373 ms); at 1M x 16 it gained about 10%
- * when 2% of the rows were open and lost when 12-23% were.
+ * bounds, a batch at a time as it reads them), so a row the bounds leave open is read from a few adjacent cache lines
+ * instead of one line per feature, and one bound per unit of 4 centres. It costs the data's size again, the bounds
+ * little. Measured with `node bench/fitAB.mjs` (2 threads, the same fits, against the build with neither): 250k x 64,
+ * k = 8, the fit 309 -> 235 ms (bounded passes 163 -> 91); k = 32, 665 -> 468 ms; 500k x 32, k = 8, 299 -> 215 ms;
+ * k = 32, 681 -> 510 ms. With the copy, a bound per centre (Elkan) kept the bounded passes at 94-103 ms at
+ * 250k x 64, k = 8 and 242-334 ms at k = 32. At 1M x 16 the copy gained 2% or less (skewed set, and blobs at
+ * k = 32), so it starts at 32 features.
  */
 const ROW_MAJOR_FROM = 32;
 
@@ -67,18 +70,25 @@ const WINDOW = 32;
  * How the bounded kernel holds k centres of d features: units of 4 slots (each centre with its nearest unplaced
  * centres, so a unit's centres are cleared or computed together), and centres per lower bound. Measured on blobs and
  * on skewed customer-like data (bench/pruning.mjs), one bound per centre (Elkan) computes the fewest units; sets of
- * 2, 4, ... centres (Yinyang) keep the bounds within half the data's size. Undefined (plain passes) below d = 6,
- * where the bounds would outweigh the data and a distance costs little.
+ * 2, 4, ... centres (Yinyang) keep the bounds within half the data's size. From ROW_MAJOR_FROM features, with the
+ * row-major copy, one bound per unit. Undefined (plain passes) below d = 6, where the bounds would outweigh the data
+ * and a distance costs little.
  */
 export function planBounds(
   init: Float64Array, k: number, d: number, setSize?: number,
 ): { units: number; setSize: number; sets: number; orig: Int32Array; slotOf: Int32Array; rowMajor: boolean } | undefined {
   const units = Math.ceil(k / 4);
+  const rowMajor = d >= ROW_MAJOR_FROM;
   if (setSize === undefined) {
     if (d < 6) return undefined;
-    const maxSets = Math.max(1, Math.floor(d / 2));
-    setSize = 1;
-    while (Math.ceil((units * 4) / setSize) > maxSets && setSize < units * 4) setSize *= 2;
+    if (rowMajor) {
+      // with the copy an open unit costs little to compute: one bound per unit of 4 centres, far fewer bounds to move
+      setSize = 4;
+    } else {
+      const maxSets = Math.max(1, Math.floor(d / 2));
+      setSize = 1;
+      while (Math.ceil((units * 4) / setSize) > maxSets && setSize < units * 4) setSize *= 2;
+    }
   }
   const orig = new Int32Array(units * 4).fill(0x7fffffff);
   const slotOf = new Int32Array(k);
@@ -101,7 +111,7 @@ export function planBounds(
     }
     slot = Math.ceil(slot / 4) * 4;
   }
-  return { units, setSize, sets: Math.ceil((units * 4) / setSize), orig, slotOf, rowMajor: d >= ROW_MAJOR_FROM };
+  return { units, setSize, sets: Math.ceil((units * 4) / setSize), orig, slotOf, rowMajor };
 }
 
 /** Euclidean distance between rows a of A and b of B (k x d, float64 arithmetic on float32 values). */

@@ -7,7 +7,9 @@
 //
 // Layout: unit g's centres at cu + (g * d + j) * 16 (4 lanes per feature j); norms and orig (slot -> centre) per
 // slot; slotOf per centre. Per row: labels, tau (i32), upper, lower (f32); the shard's `bounds` region holds its
-// t set bounds column by column (set q of shard row r at bnd + (q * rows + r) * 4), private to this kernel.
+// t set bounds column by column (set q of shard row r at bnd + (q * rows + r) * 4), private to this kernel. With a
+// row-major copy (xr not 0), row i's d values at xr + i * d * 4, written by every `force` pass; rows that are not
+// a run of 4 are then read from it.
 // Tables from the stamp `base` on: pr[(tau - base) * k + a] = (displacement of a, largest displacement of any other
 // centre); qt[(tau - base) * t + q] = largest displacement in set q; half[a] = half the distance from a to its
 // nearest other centre.
@@ -326,7 +328,8 @@ function rowMajor(x: usize, stride: i32, d: i32, row0: i32, row1: i32, xr: usize
 /**
  * Labels rows [row0, row1): rows whose bounds settle them keep their label; the others compute the units their
  * bounds cannot clear (all units when `force`, which also starts every row's bounds). Returns the labels changed;
- * stats[0] += rows that computed, stats[1] += units computed. `bnd` is this shard's bounds region, `tmp` scratch.
+ * stats[0] += rows that computed, stats[1] += units computed. `bnd` is this shard's bounds region, `tmp` scratch,
+ * `xr` the row-major copy or 0.
  */
 export function assignBounded(
   x: usize, stride: i32, d: i32, row0: i32, row1: i32,

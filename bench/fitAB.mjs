@@ -1,7 +1,8 @@
 // k-means fits of this build against another build's, in one process on the same data and the same initial centres
-// (the engine benchmark's: k distinct random rows), alternating, medians: the whole fit, and the time in bounded
-// passes and in plain ones (the pass that starts the bounds counts as plain), with each side's inertia, iterations
-// and a hash of its labels, which must agree.
+// (the engine benchmark's: k distinct random rows), alternating, medians: the whole fit, and the time up to each
+// iteration's end split into bounded passes and plain ones (the pass that starts the bounds counts as plain, the
+// first pass with the load before it; the last pass after the last iteration falls in neither), with each side's
+// inertia, iterations and a hash of its labels, which must agree.
 // Usage: npm run build && node bench/fitAB.mjs [OTHER_DIST|-] [n=250000] [d=64] [k=8] [rounds=7] [blobs|skewed] [threads=2]
 // (OTHER_DIST: another checkout's dist directory; '-': this build twice; threads 0: the inline executor)
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,4 +45,5 @@ console.log(`${kind} ${N} x ${D}, k = ${K}, ${T === 0 ? 'inline' : `${T} thread(
   console.log(`  ${name.padEnd(5)} whole fit ${col(0)}, bounded passes ${col(1)}, plain passes ${col(2)} | ${seen[s]}`);
 });
 if (seen[0] !== seen[1]) { console.log('  the two builds disagree'); process.exitCode = 1; }
+await Promise.all(runOn.map((o) => o.executor?.close()));
 await Promise.all(libs.map((L) => L.close()));

@@ -10,6 +10,7 @@ import { assignOp, boundedAssignOp } from '../src/core/kmeansOps.js';
 import { boundedState, lloyd, planBounds } from '../src/core/lloyd.js';
 import { assignTwin } from './twins/kernels.js';
 import { bytes } from './helpers.js';
+import { Heap } from '../src/kernels/heap.js';
 
 const ex = inlineExecutor();
 afterAll(() => ex.close());
@@ -44,6 +45,14 @@ function rowsOf(ds: { columns: readonly Float32Array[]; d: number }, ids: number
   return out;
 }
 
+/** k distinct random rows of ds (by seed) as centres in the loaded matrix's coordinates. */
+function startAt(ds: { columns: readonly Float32Array[]; d: number; n: number }, m: { offset: Float64Array }, k: number, seed: number): Float64Array {
+  const rng = createRandom(seed);
+  const ids = new Set<number>();
+  while (ids.size < k) ids.add(rng.int(ds.n));
+  return rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+}
+
 // the set size is the one the fit plans for that shape (checked), so every layout of bounds is covered
 type Case = [name: string, ds: ReturnType<typeof overlapping>, k: number, setSize: number, weights: boolean];
 const cases: Case[] = [
@@ -61,20 +70,33 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
     const weights = weighted ? Float32Array.from({ length: ds.n }, (_, i) => 0.25 + (i % 5)) : undefined;
     const m = await loadMatrix(ex, ds, { weights });
     try {
-      const rng = createRandom(k * 7 + ds.d);
-      const ids = new Set<number>();
-      while (ids.size < k) ids.add(rng.int(ds.n));
-      const init = rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+      const init = startAt(ds, m, k, k * 7 + ds.d);
       expect(planBounds(init, k, ds.d)?.setSize).toBe(setSize);
       const run = async (bounds: boolean) => {
         const computed: number[] = [];
-        const r = await lloyd(m, init, k, { maxIter: 300, tolAbs: 0, bounds, boundsAfter: 1, boundsGiveUp: 1, onIteration: (p) => computed.push(p.computed) });
-        return { r, labels: (await ex.readRows(m.handle, 'labels')) as Int32Array, computed };
+        // a bounded pass's look at the row-major copy, while the fit holds it
+        let copy: Promise<unknown> | undefined;
+        const r = await lloyd(m, init, k, {
+          maxIter: 300, tolAbs: 0, bounds, boundsAfter: 1, boundsGiveUp: 1,
+          onIteration: (p) => { computed.push(p.computed); if (p.computed < 1) copy ??= ex.readRows(m.handle, 'rowMajor').catch((e: unknown) => e); },
+        });
+        return { r, labels: (await ex.readRows(m.handle, 'labels')) as Int32Array, computed, copy: await copy };
       };
       const plain = await run(false);
       const bounded = await run(true);
-      // the row-major copy (from 32 features) goes with the fit that made it
-      if (ds.d >= 32) await expect(ex.readRows(m.handle, 'rowMajor')).rejects.toMatchObject({ code: 'E_EXECUTOR' });
+      if (ds.d >= 32) {
+        // the copy (from 32 features) holds every row's loaded (centred) values side by side during the fit, and
+        // goes with it
+        const copy = bounded.copy as Float32Array;
+        expect(copy).toBeInstanceOf(Float32Array);
+        expect(m.scale).toBe(1);
+        for (const i of [0, 1, 4_097, ds.n - 1]) {
+          expect(Array.from(copy.subarray(i * ds.d, (i + 1) * ds.d))).toEqual(ds.columns.map((c, j) => Math.fround(c[i] - m.offset[j])));
+        }
+        await expect(ex.readRows(m.handle, 'rowMajor')).rejects.toMatchObject({ code: 'E_EXECUTOR' });
+      } else {
+        expect(bounded.copy).toMatchObject({ code: 'E_EXECUTOR' });
+      }
       expect(plain.r.iterations).toBeGreaterThan(5);
       expect(bounded.r.iterations).toBe(plain.r.iterations);
       expect(bounded.r.converged).toBe(plain.r.converged);
@@ -90,17 +112,14 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
     }
   });
 
-  it('the bounds and the row-major copy are written before they are read: memory an earlier load left full of huge values changes nothing', async () => {
+  it.each([3e38, -3e38])('the bounds and the row-major copy are written before they are read: memory an earlier load left full of %d changes nothing', async (junk) => {
     const ds = overlapping(20_000, 40, 8, 12, 5);
-    // values that would settle every row if read as bounds, over more memory than the fit's data, bounds and copy
-    // take, then let go for them to reuse
-    await ex.release(await ex.load({ columns: Array.from({ length: 120 }, () => new Float32Array(ds.n).fill(3e38)) }));
+    // values that would settle every row if read as lower bounds (3e38) or as upper bounds (-3e38), over more memory
+    // than the fit's data, bounds and copy take, then let go for them to reuse
+    await ex.release(await ex.load({ columns: Array.from({ length: 120 }, () => new Float32Array(ds.n).fill(junk)) }));
     const m = await loadMatrix(ex, ds);
     try {
-      const rng = createRandom(12);
-      const ids = new Set<number>();
-      while (ids.size < 8) ids.add(rng.int(ds.n));
-      const init = rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+      const init = startAt(ds, m, 8, 12);
       const computed: number[] = [];
       const bounded = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, boundsAfter: 1, boundsGiveUp: 1, onIteration: (p) => computed.push(p.computed) });
       const labels = await ex.readRows(m.handle, 'labels');
@@ -118,10 +137,7 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
     const ds = overlapping(20_000, 24, 8, 5, 6);
     const m = await loadMatrix(ex, ds);
     try {
-      const rng = createRandom(8 * 7 + ds.d);
-      const ids = new Set<number>();
-      while (ids.size < 8) ids.add(rng.int(ds.n));
-      const init = rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+      const init = startAt(ds, m, 8, 8 * 7 + ds.d);
       const plain = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, bounds: false });
       const plainLabels = await ex.readRows(m.handle, 'labels');
       const steps: number[] = [];
@@ -157,10 +173,7 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       return (map as (...a: unknown[]) => never).call(this, op, ...rest);
     } as typeof ex.map;
     try {
-      const rng = createRandom(3);
-      const ids = new Set<number>();
-      while (ids.size < 8) ids.add(rng.int(ds.n));
-      const init = rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+      const init = startAt(ds, m, 8, 3);
       const plain = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 1e9, bounds: false });
       const plainLabels = await ex.readRows(m.handle, 'labels');
       names.length = 0;
@@ -185,10 +198,7 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
     const ds = overlapping(50_000, 8, 20, 9, 3);
     const m = await loadMatrix(ex, ds);
     try {
-      const rng = createRandom(1);
-      const ids = new Set<number>();
-      while (ids.size < 20) ids.add(rng.int(ds.n));
-      const init = rowsOf(ds, [...ids]).map((v, q) => v - m.offset[q % ds.d]);
+      const init = startAt(ds, m, 20, 1);
       // a centre far from every row: its cluster is empty after the first pass and takes the farthest row
       const far = Float64Array.from(init);
       for (let j = 0; j < ds.d; j++) far[5 * ds.d + j] = 1e3;
@@ -210,6 +220,67 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       }
     } finally {
       await m.release();
+    }
+  });
+});
+
+describe('the row-major copy when memory is short', () => {
+  it('an optional block the memory has no room for is -1; any other is E_MEMORY', () => {
+    // two 64 KiB pages, the first left to the module's static data
+    const heap = new Heap(false, 1, 2);
+    expect(heap.alloc(70_000, true)).toBe(-1);
+    expect(() => heap.alloc(70_000)).toThrow(expect.objectContaining({ code: 'E_MEMORY' }));
+    expect(heap.alloc(60_000, true)).toBeGreaterThan(0);
+  });
+
+  it('a fit whose memory has no room for the copy reads the columns, with the same bytes', async () => {
+    const own = inlineExecutor();
+    const ds = overlapping(20_000, 40, 8, 13, 5);
+    const m = await loadMatrix(own, ds);
+    try {
+      const init = startAt(ds, m, 8, 13);
+      const fit = async (copy: boolean) => {
+        const computed: number[] = [];
+        let seen: Promise<unknown> | undefined;
+        const r = await lloyd(m, init, 8, {
+          maxIter: 300, tolAbs: 0, boundsAfter: 1, boundsGiveUp: 1,
+          onIteration: (p) => { computed.push(p.computed); if (p.computed < 1) seen ??= own.readRows(m.handle, 'rowMajor').then(() => true, () => false); },
+        });
+        expect(await seen).toBe(copy);
+        expect(Math.min(...computed)).toBeLessThan(0.5);
+        return { r, labels: await own.readRows(m.handle, 'labels') };
+      };
+      const withCopy = await fit(true);
+      // the memory may grow no further than half the copy past the furthest block so far (the copy was the last)
+      const { heap } = await (own as unknown as { local(): Promise<{ heap: Heap }> }).local();
+      (heap as unknown as { limit: number }).limit = heap.reached - (ds.n * ds.d * 4) / 2;
+      const without = await fit(false);
+      const plain = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, bounds: false });
+      const plainLabels = await own.readRows(m.handle, 'labels');
+      for (const r of [withCopy, without]) {
+        expect(bytes(r.labels).equals(bytes(plainLabels))).toBe(true);
+        expect(bytes(r.r.centers).equals(bytes(plain.centers))).toBe(true);
+        expect(Object.is(r.r.inertia, plain.inertia)).toBe(true);
+      }
+    } finally {
+      await m.release();
+      await own.close();
+    }
+  });
+
+  it('a buffer of that name but another width is refused with E_EXECUTOR', async () => {
+    const columns = Array.from({ length: 33 }, (_, j) => Float32Array.from({ length: 3_000 }, (_, i) => Math.sin(i * (j + 1))));
+    const h = await ex.load({ columns });
+    try {
+      await ex.writeRows(h, 'rowMajor', new Float32Array(3_000));
+      const cent = Float32Array.from({ length: 4 * 33 }, (_, q) => columns[q % 33][q * 7]);
+      const plan = planBounds(Float64Array.from(cent), 4, 33)!;
+      expect(plan.rowMajor).toBe(true);
+      const { norms } = centresF32(cent, 4, 33);
+      const state = boundedState(plan, 4, 33, cent, norms, new Map(), { now: 0, base: 0, force: false, reset: false });
+      await expect(ex.map(boundedAssignOp, h, state)).rejects.toMatchObject({ code: 'E_EXECUTOR', message: expect.stringContaining('rowMajor') });
+    } finally {
+      await ex.release(h);
     }
   });
 });

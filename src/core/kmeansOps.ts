@@ -94,7 +94,9 @@ export const boundedAssignOp = defineOp<BoundedState, BoundedPartial>({
   name: 'kmeans.assignBounded',
   rows: (s): Record<string, RowSpec> => ({
     labels: LABELS, tau: WRITTEN_I32, upper: WRITTEN_F32, lower: WRITTEN_F32, bounds: { type: 'f32', width: s.sets, unfilled: true },
-    ...(s.rowMajor ? { [ROW_MAJOR_ROWS]: { type: 'f32', width: s.d, unfilled: true } } : {}),
+    // the copy is made only by a pass that writes it whole (one that starts the bounds); without room for it the
+    // kernel reads the columns
+    ...(s.rowMajor && s.force ? { [ROW_MAJOR_ROWS]: { type: 'f32', width: s.d, unfilled: true, optional: true } } : {}),
   }),
   scratchBytes: (s, d) => boundedScratch(s.k, d, s.units, s.sets),
   run(sh, s) {

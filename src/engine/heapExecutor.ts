@@ -154,7 +154,7 @@ export abstract class HeapExecutor implements Executor {
         this.checkRunning(h, options.signal);
       }
       for (const [name, a] of Object.entries(source.rows ?? {})) {
-        const buf = this.ensureBuffer(heap, h, name, { type: typeOf(a), width: 1 });
+        const buf = this.ensureBuffer(heap, h, name, { type: typeOf(a), width: 1 })!;
         this.view(heap, buf, stride).set(a);
       }
     } catch (e) {
@@ -219,7 +219,7 @@ export abstract class HeapExecutor implements Executor {
       const buffers: [number, number, number][] = [];
       const w = src.buffers.get('weights');
       if (w) {
-        const to = this.ensureBuffer(heap, h, 'weights', { type: w.type, width: w.width });
+        const to = this.ensureBuffer(heap, h, 'weights', { type: w.type, width: w.width })!;
         buffers.push([w.ptr, to.ptr, BYTES[w.type] * w.width]);
       }
       rowsAt = heap.alloc(4 * n);
@@ -248,22 +248,28 @@ export abstract class HeapExecutor implements Executor {
     return b.type === 'f32' ? heap.f32(b.ptr, length) : b.type === 'f64' ? heap.f64(b.ptr, length) : heap.i32(b.ptr, length);
   }
 
-  private ensureBuffer(heap: Heap, h: HeapHandle, name: string, spec: RowSpec): RowBuffer {
+  /** The handle's buffer of that name, made (and filled) when it is missing; none for an optional one without room. */
+  private ensureBuffer(heap: Heap, h: HeapHandle, name: string, spec: RowSpec): RowBuffer | undefined {
     const width = spec.width ?? 1;
     const had = h.buffers.get(name);
     if (had && had.type === spec.type && had.width === width) return had;
-    if (had) heap.release(had.ptr);
+    if (had) {
+      h.buffers.delete(name);
+      heap.release(had.ptr);
+    }
     const reached = heap.reached;
     const length = h.stride * width;
-    const buf: RowBuffer = { ptr: heap.alloc(BYTES[spec.type] * length), type: spec.type, width };
+    const ptr = heap.alloc(BYTES[spec.type] * length, spec.optional);
+    if (ptr < 0) return undefined;
+    const buf: RowBuffer = { ptr, type: spec.type, width };
     const fill = spec.fill ?? 0;
     // memory past the furthest block ever handed out has never been written, so it is zero already: filling it
     // with zeros would take all its first touches (page faults) here, on one thread, instead of in the shards
     const old = Math.min(length, Math.ceil(Math.max(0, reached - buf.ptr) / BYTES[spec.type]));
-    if (spec.unfilled) {
-      // left as it is: the op writes it first (the row-major copy is the data's size: a fill would cost a pass)
-    } else if (fill !== 0) this.view(heap, buf, length).fill(fill);
-    else if (old > 0) this.view(heap, buf, old).fill(0);
+    if (!spec.unfilled) {
+      if (fill !== 0) this.view(heap, buf, length).fill(fill);
+      else if (old > 0) this.view(heap, buf, old).fill(0);
+    }
     h.buffers.set(name, buf);
     return buf;
   }
@@ -372,7 +378,7 @@ export abstract class HeapExecutor implements Executor {
     const h = this.checkHandle(handle);
     if (values.length !== h.n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row values "${name}" has ${values.length} values for ${h.n} rows`);
     const { heap } = await this.local();
-    const buf = this.ensureBuffer(heap, h, name, { type: typeOf(values), width: 1 });
+    const buf = this.ensureBuffer(heap, h, name, { type: typeOf(values), width: 1 })!;
     this.view(heap, buf, h.n).set(values);
   }
 

@@ -11,10 +11,16 @@ export interface RowSpec {
   /** Initial value of every element (default 0). */
   readonly fill?: number;
   /**
-   * The op writes every value before it reads one (a kernel's own working copy): an executor may hand the buffer
-   * over unfilled, holding whatever its memory held.
+   * No value is read before the op has written it (its first pass on the data writes them all, as the bounded
+   * k-means pass that starts the bounds does): an executor may hand the buffer over unfilled, holding whatever its
+   * memory held.
    */
   readonly unfilled?: boolean;
+  /**
+   * The op works without the buffer (a copy that only makes it faster): an executor whose memory has no room for it
+   * may leave it out, and the op finds no buffer of that name.
+   */
+  readonly optional?: boolean;
 }
 
 /**

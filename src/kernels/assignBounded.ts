@@ -7,8 +7,12 @@ import { BYTES, rowBuffer, rowPtr, scratchCopy, scratchF64, type Shard } from '.
  */
 export interface BoundedArgs {
   k: number;
+  /** Features (the width of the row-major copy). */
   d: number;
-  /** Keep a row-major copy of the rows in the per-row buffer `rowMajor` (d values a row), written when `force`. */
+  /**
+   * Read rows from a row-major copy in the per-row buffer `rowMajor` (d values a row) when it exists, written by each
+   * `force` pass; the op asks for the buffer on those passes only, and the executor may leave it out.
+   */
   rowMajor: boolean;
   units: number;
   /** Centres per lower bound: 1 (Elkan), 2, 4 (one unit), 8, ... (several units). */
@@ -46,8 +50,9 @@ export function assignBoundedShard(sh: Shard, a: BoundedArgs): { changed: number
   const b = rowBuffer(sh, 'bounds');
   if (!b || b.width !== a.sets) throw new SegkitError('E_EXECUTOR', `the bounded assignment needs a per-row buffer "bounds" of width ${a.sets}`);
   const k = a.k, d = sh.d;
+  // the copy exists only if a pass that starts the bounds made it, and that pass wrote it whole
   const rm = a.rowMajor ? rowBuffer(sh, ROW_MAJOR_ROWS) : undefined;
-  if (a.rowMajor && (!rm || rm.width !== d || rm.type !== 'f32')) throw new SegkitError('E_EXECUTOR', `the bounded assignment needs a per-row float32 buffer "${ROW_MAJOR_ROWS}" of width ${d}`);
+  if (rm && (rm.width !== d || rm.type !== 'f32')) throw new SegkitError('E_EXECUTOR', `the per-row buffer "${ROW_MAJOR_ROWS}" must hold ${d} float32 values a row`);
   const cu = scratchCopy(sh, a.cu), norms = scratchCopy(sh, a.norms), orig = scratchCopy(sh, a.orig), slotOf = scratchCopy(sh, a.slotOf);
   const pr = scratchCopy(sh, a.pr), qt = scratchCopy(sh, a.qt), half = scratchCopy(sh, a.half);
   const tmp = sh.scratch.alloc(tmpBytes(a.units, a.sets));

@@ -19,10 +19,13 @@ export class Heap {
   private reach = BASE;
   private free: { ptr: number; size: number }[] = [];
   private sizes = new Map<number, number>();
+  /** Bytes the memory may grow to. */
+  private readonly limit: number;
 
-  constructor(shared: boolean, initialPages = 32) {
+  constructor(shared: boolean, initialPages = 32, maxPages = MAX_PAGES) {
     this.shared = shared;
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+    this.limit = maxPages * PAGE;
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: maxPages, shared } as WebAssembly.MemoryDescriptor);
   }
 
   /** Bytes currently handed out (for memory reports). */
@@ -32,7 +35,8 @@ export class Heap {
     return s;
   }
 
-  alloc(bytes: number): number {
+  /** A block of at least `bytes` bytes; when the memory has no room, -1 if `optional`, else E_MEMORY. */
+  alloc(bytes: number, optional = false): number {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     for (let i = 0; i < this.free.length; i++) {
       const b = this.free[i];
@@ -46,11 +50,20 @@ export class Heap {
     }
     const ptr = this.top;
     const end = ptr + size;
-    if (end > MAX_PAGES * PAGE) {
-      throw new SegkitError('E_MEMORY', `cannot allocate ${size} bytes: the 4 GiB wasm memory is full`, 'use fewer rows or sample the data');
-    }
+    const full = (): number => {
+      if (optional) return -1;
+      throw new SegkitError('E_MEMORY', `cannot allocate ${size} bytes: the ${this.limit / 2 ** 30} GiB wasm memory is full`, 'use fewer rows or sample the data');
+    };
+    if (end > this.limit) return full();
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch {
+        // the host refused to grow the memory (a browser tab's limit, or the machine's)
+        return full();
+      }
+    }
     this.top = end;
     this.reach = Math.max(this.reach, end);
     this.sizes.set(ptr, size);

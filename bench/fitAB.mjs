@@ -1,8 +1,8 @@
 // k-means fits of this build against another build's, in one process on the same data and the same initial centres
-// (the engine benchmark's: k distinct random rows), alternating, medians: the whole fit, and the time up to each
-// iteration's end split into bounded passes and plain ones (the pass that starts the bounds counts as plain, the
-// first pass with the load before it; the last pass after the last iteration falls in neither), with each side's
-// inertia, iterations and a hash of its labels, which must agree.
+// (the engine benchmark's: k distinct random rows), the two in turn (which runs first swaps every round), medians:
+// the whole fit, and the time up to each iteration's end split into bounded passes and plain ones (the pass that
+// starts the bounds counts as plain, the first pass with the load before it; the last pass after the last iteration
+// falls in neither), with each side's inertia, iterations and a hash of its labels, which must agree.
 // Usage: npm run build && node bench/fitAB.mjs [OTHER_DIST|-] [n=250000] [d=64] [k=8] [rounds=7] [blobs|skewed] [threads=2]
 // (OTHER_DIST: another checkout's dist directory; '-': this build twice; threads 0: the inline executor)
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,7 +24,8 @@ const runOn = libs.map((L) => (T === 0 ? { executor: L.inlineExecutor() } : { th
 const times = [[], []];
 const seen = ['', ''];
 for (let r = 0; r < Number(rounds); r++) {
-  for (let s = 0; s < 2; s++) {
+  // the order swaps every round: a build run second in one process ran a few percent slower or faster here
+  for (const s of r % 2 ? [1, 0] : [0, 1]) {
     const L = libs[s];
     let bounded = 0, plain = 0, last = performance.now();
     const t0 = last;

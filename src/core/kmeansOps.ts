@@ -167,7 +167,8 @@ export const updateClosestOp = defineOp<{ centre: Float32Array; first: boolean }
  */
 export const candidatesOp = defineOp<{ cand: Float32Array; m: number; keep?: boolean }, Float64Array>({
   name: 'kmeans.candidates',
-  rows: (s): Record<string, RowSpec> => (s.keep ? { closest: F32, [TRIAL_DISTANCES]: { type: 'f32', width: s.m } } : { closest: F32 }),
+  // the kept distances are written whole, every row and candidate, before `takeClosestOp` reads them
+  rows: (s): Record<string, RowSpec> => (s.keep ? { closest: F32, [TRIAL_DISTANCES]: { type: 'f32', width: s.m, unfilled: true } } : { closest: F32 }),
   scratchBytes: (s) => 8 * s.m + 64,
   run: (sh, s) => candidatePotentialsShard(sh, s.cand, s.m, 'closest', s.keep ? TRIAL_DISTANCES : undefined),
 }, import.meta.url);

@@ -253,10 +253,7 @@ export abstract class HeapExecutor implements Executor {
     const width = spec.width ?? 1;
     const had = h.buffers.get(name);
     if (had && had.type === spec.type && had.width === width) return had;
-    if (had) {
-      h.buffers.delete(name);
-      heap.release(had.ptr);
-    }
+    this.dropBuffer(heap, h, name);
     const reached = heap.reached;
     const length = h.stride * width;
     const ptr = heap.alloc(BYTES[spec.type] * length, spec.optional);
@@ -272,6 +269,14 @@ export abstract class HeapExecutor implements Executor {
     }
     h.buffers.set(name, buf);
     return buf;
+  }
+
+  /** Lets go of the handle's buffer of that name, if it has one. */
+  private dropBuffer(heap: Heap, h: HeapHandle, name: string): void {
+    const b = h.buffers.get(name);
+    if (!b) return;
+    h.buffers.delete(name);
+    heap.release(b.ptr);
   }
 
   /** Creates the op's per-row buffers that do not exist yet (before any thread runs it). */
@@ -384,11 +389,8 @@ export abstract class HeapExecutor implements Executor {
 
   async dropRows(handle: Handle, name: string): Promise<void> {
     const h = this.checkHandle(handle);
-    const b = h.buffers.get(name);
-    if (!b) return;
-    const { heap } = await this.local();
-    h.buffers.delete(name);
-    heap.release(b.ptr);
+    if (!h.buffers.has(name)) return;
+    this.dropBuffer((await this.local()).heap, h, name);
   }
 
   async release(handle: Handle): Promise<void> {

@@ -1,5 +1,4 @@
-import { SegkitError } from '../util/errors.js';
-import { BYTES, rowBuffer, rowPtr, scratchCopy, scratchF64, type Shard } from './shard.js';
+import { BYTES, rowBuffer, rowPtr, rowRegion, scratchCopy, scratchF64, type Shard } from './shard.js';
 
 /**
  * Centres laid out for the bounded kernel and the bounds' tables for one pass (see `assembly/assignBounded.ts`).
@@ -47,12 +46,11 @@ export const ROW_MAJOR_ROWS = 'rowMajor';
  * kept set by set within each shard: private to the kernel, never read as rows) and, with `rowMajor`, the rows' copy.
  */
 export function assignBoundedShard(sh: Shard, a: BoundedArgs): { changed: number; touched: number; units: number; deltas?: Float64Array } {
-  const b = rowBuffer(sh, 'bounds');
-  if (!b || b.width !== a.sets) throw new SegkitError('E_EXECUTOR', `the bounded assignment needs a per-row buffer "bounds" of width ${a.sets}`);
+  const bnd = rowRegion(sh, 'bounds', 'f32', a.sets);
   const k = a.k, d = sh.d;
-  // the copy exists only if a pass that starts the bounds made it, and that pass wrote it whole
-  const rm = a.rowMajor ? rowBuffer(sh, ROW_MAJOR_ROWS) : undefined;
-  if (rm && (rm.width !== d || rm.type !== 'f32')) throw new SegkitError('E_EXECUTOR', `the per-row buffer "${ROW_MAJOR_ROWS}" must hold ${d} float32 values a row`);
+  // the copy exists only if a pass that starts the bounds made it, and that pass wrote it whole; the kernel addresses
+  // it by the row's number in the memory, as the columns
+  const xr = a.rowMajor && rowBuffer(sh, ROW_MAJOR_ROWS) ? rowRegion(sh, ROW_MAJOR_ROWS, 'f32', d) - BYTES.f32 * sh.row0 * d : 0;
   const cu = scratchCopy(sh, a.cu), norms = scratchCopy(sh, a.norms), orig = scratchCopy(sh, a.orig), slotOf = scratchCopy(sh, a.slotOf);
   const pr = scratchCopy(sh, a.pr), qt = scratchCopy(sh, a.qt), half = scratchCopy(sh, a.half);
   const tmp = sh.scratch.alloc(tmpBytes(a.units, a.sets));
@@ -62,9 +60,9 @@ export function assignBoundedShard(sh: Shard, a: BoundedArgs): { changed: number
   const changed = sh.mem.kernels.assignBounded(
     sh.x, sh.stride, d, sh.row0, sh.row0 + sh.rows,
     cu, norms, orig, slotOf, a.units, k,
-    rowPtr(sh, 'labels'), rowPtr(sh, 'tau'), rowPtr(sh, 'upper'), rowPtr(sh, 'lower'), b.ptr + BYTES.f32 * sh.row0 * a.sets, a.sets, a.setSize,
+    rowPtr(sh, 'labels'), rowPtr(sh, 'tau'), rowPtr(sh, 'upper'), rowPtr(sh, 'lower'), bnd, a.sets, a.setSize,
     pr, qt, half, a.base, a.now, a.refresh, a.force ? 1 : 0, a.slack,
-    rowPtr(sh, 'weights'), sums ? sums.ptr : 0, tmp, stats, rm ? rm.ptr : 0,
+    rowPtr(sh, 'weights'), sums ? sums.ptr : 0, tmp, stats, xr,
   );
   const counts = new Int32Array(sh.mem.memory.buffer, stats, 2);
   return { changed, touched: counts[0], units: counts[1], deltas: sums?.read() };

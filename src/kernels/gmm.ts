@@ -1,5 +1,5 @@
 import { SegkitError } from '../util/errors.js';
-import { BYTES, rowBuffer, scratchCopy, scratchF64, type DType, type Shard } from './shard.js';
+import { rowRegion, scratchCopy, scratchF64, type DType, type Shard } from './shard.js';
 
 /** Covariance layouts the kernel knows: spherical travels as diag with its one value repeated. */
 export const GMM_FULL = 0, GMM_TIED = 1, GMM_DIAG = 2;
@@ -38,10 +38,7 @@ export function gmmScratchBytes(d: number, k: number, layout: GmmLayout): number
 }
 
 function outPtr(sh: Shard, name: string | undefined, type: DType, width: number): number {
-  if (name === undefined) return 0;
-  const b = rowBuffer(sh, name);
-  if (!b || b.type !== type || b.width !== width) throw new SegkitError('E_EXECUTOR', `the mixture kernel needs a ${type} per-row buffer "${name}" of width ${width}`);
-  return b.ptr + BYTES[type] * sh.row0 * width;
+  return name === undefined ? 0 : rowRegion(sh, name, type, width);
 }
 
 /**

@@ -1,16 +1,6 @@
-import { rowBuffer, rowPtr, scratchCopy, scratchF64, view, type Shard } from './shard.js';
+import { rowPtr, rowRegion, scratchCopy, scratchF64, view, type Shard } from './shard.js';
 import { SegkitError } from '../util/errors.js';
 import { indexUniformKeys } from '../util/random.js';
-
-/**
- * This shard's part of a per-row float32 buffer of `width` values per row, read by the seeding kernels as `width`
- * columns of the shard's rows (column t at 4 t rows bytes): only they write and read it.
- */
-function shardColumns(sh: Shard, name: string, width: number): number {
-  const b = rowBuffer(sh, name);
-  if (!b || b.type !== 'f32' || b.width !== width) throw new SegkitError('E_EXECUTOR', `the shard has no per-row buffer "${name}" of ${width} float32 values a row`);
-  return b.ptr + 4 * sh.row0 * width;
-}
 
 /**
  * For each of m candidate centres (m x d float32), the shard's potential sum_i w_i * min(closest_i, |x_i - c|^2).
@@ -20,7 +10,8 @@ function shardColumns(sh: Shard, name: string, width: number): number {
 export function candidatePotentialsShard(sh: Shard, cand: Float32Array, m: number, closest: string, dist?: string): Float64Array {
   const c = scratchCopy(sh, cand);
   const out = scratchF64(sh, m);
-  const kept = dist === undefined ? 0 : shardColumns(sh, dist, m);
+  // the kept distances are m columns of the shard's rows (column t at 4 t rows bytes)
+  const kept = dist === undefined ? 0 : rowRegion(sh, dist, 'f32', m);
   sh.mem.kernels.candidatePotentials(sh.x, sh.stride, sh.d, sh.row0, sh.row0 + sh.rows, c, m, rowPtr(sh, closest), rowPtr(sh, 'weights'), out.ptr, kept);
   return out.read();
 }
@@ -31,7 +22,7 @@ export function candidatePotentialsShard(sh: Shard, cand: Float32Array, m: numbe
  */
 export function takeClosestShard(sh: Shard, dist: string, m: number, trial: number, closest: string): number {
   if (!(Number.isInteger(trial) && trial >= 0 && trial < m)) throw new SegkitError('E_EXECUTOR', `candidate ${trial} of ${m} kept: out of range`);
-  const col = shardColumns(sh, dist, m) + 4 * trial * sh.rows;
+  const col = rowRegion(sh, dist, 'f32', m) + 4 * trial * sh.rows;
   return sh.mem.kernels.takeClosest(sh.row0, sh.row0 + sh.rows, col, rowPtr(sh, closest), rowPtr(sh, 'weights'));
 }
 

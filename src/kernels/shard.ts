@@ -107,6 +107,16 @@ export function rowValues<T extends DType>(sh: Shard, name: string, type: T): Ty
   return view(sh.mem, type, b.ptr + BYTES[type] * sh.row0 * b.width, sh.rows * b.width);
 }
 
+/**
+ * Pointer to this shard's rows of a per-row buffer of `width` values of `type` a row (rows x width values, laid out
+ * as the kernel that owns it likes); E_EXECUTOR when the shard has no such buffer.
+ */
+export function rowRegion(sh: Shard, name: string, type: DType, width: number): number {
+  const b = sh.buffers.get(name);
+  if (!b || b.type !== type || b.width !== width) throw new SegkitError('E_EXECUTOR', `the shard has no ${type} per-row buffer "${name}" of width ${width}`);
+  return b.ptr + BYTES[type] * sh.row0 * width;
+}
+
 /** Pointer of a per-row buffer (0 when absent, which kernels read as "no such input"). */
 export function rowPtr(sh: Shard, name: string): number {
   return sh.buffers.get(name)?.ptr ?? 0;

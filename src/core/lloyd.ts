@@ -56,8 +56,8 @@ const BOUNDS_GIVE_UP = 0.3;
  * bounds, a batch at a time as it reads them), so a row the bounds leave open is read from a few adjacent cache lines
  * instead of one line per feature, and one bound per unit of 4 centres. It costs the data's size again, the bounds
  * little. Measured with `node bench/fitAB.mjs` (2 threads, the same fits, against the build with neither): 250k x 64,
- * k = 8, the fit 309 -> 235 ms (bounded passes 163 -> 91); k = 32, 665 -> 468 ms; 500k x 32, k = 8, 299 -> 215 ms;
- * k = 32, 681 -> 510 ms. With the copy, a bound per centre (Elkan) kept the bounded passes at 94 to 107 ms at
+ * k = 8, the fit 306 -> 242 ms (bounded passes 152 -> 94); k = 32, 697 -> 487 ms; 500k x 32, k = 8, 375 -> 289 ms;
+ * k = 32, 837 -> 666 ms. With the copy, a bound per centre (Elkan) kept the bounded passes at 94 to 107 ms at
  * 250k x 64, k = 8 and 242 to 334 ms at k = 32. At 1M x 16 the copy gained 2% or less (skewed set, and blobs at
  * k = 32), so it starts at 32 features.
  */

@@ -1,6 +1,7 @@
 import { throwIfAborted } from '../util/errors.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import type { ShardOp } from '../engine/shardOp.js';
+import { yieldToEventLoop } from '../engine/heapExecutor.js';
 import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, sortValues, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type RefinePartial, type ScanPartial } from './driftOps.js';
 import type { KsMethod, KsResult } from './ksTwoSample.js';
 
@@ -387,6 +388,16 @@ class FeatureCells {
   }
 }
 
+function addCounts(to: Float64Array, c: Uint8Array): void {
+  for (let q = 0; q < c.length; q++) to[q] += c[q];
+}
+function addCounts16(to: Float64Array, c: Uint16Array): void {
+  for (let q = 0; q < c.length; q++) to[q] += c[q];
+}
+function addCounts32(to: Float64Array, c: Uint32Array): void {
+  for (let q = 0; q < c.length; q++) to[q] += c[q];
+}
+
 /**
  * Feature f of a refining pass's partials (shard order): its counters summed, and each collected range's values from
  * every shard, sorted.
@@ -394,8 +405,11 @@ class FeatureCells {
 function foldRefine(parts: RefinePartial[], f: number, counters: number, collectedCells: number): { counts: Float64Array; lists: Float32Array[] } {
   const counts = new Float64Array(counters);
   for (let s = 0; s < parts.length; s++) {
+    // a loop per array type: one loop over all three would read each element through a polymorphic load
     const c = parts[s].counts[f];
-    for (let q = 0; q < c.length; q++) counts[q] += c[q];
+    if (c instanceof Uint8Array) addCounts(counts, c);
+    else if (c instanceof Uint16Array) addCounts16(counts, c);
+    else addCounts32(counts, c);
   }
   const lists: Float32Array[] = [];
   for (let c = 0; c < collectedCells; c++) {
@@ -500,14 +514,16 @@ export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<Drift
     });
     if (!work.length) break;
     const state2 = { features: work.map((w) => w.spec) };
+    const fold = (parts: RefinePartial[]) => work.map((w, f) => foldRefine(parts, f, w.spec.counters, w.plan.filter((x) => x.bits === 0).length));
     const r1 = await o.before.map(driftRefineOp, state2);
+    // the baseline's partials are folded on this thread at the other pass's first turn of the event loop, while the
+    // pool's threads take that pass's shards (settled below, or left when that pass fails)
+    const folding = yieldToEventLoop().then(() => fold(r1));
+    folding.catch(() => undefined);
     const r2 = await o.after.map(driftRefineOp, state2);
+    const a = await folding, b = fold(r2);
     passes++;
-    work.forEach((w, f) => {
-      const collectedCells = w.plan.filter((x) => x.bits === 0).length;
-      const a = foldRefine(r1, f, w.spec.counters, collectedCells), b = foldRefine(r2, f, w.spec.counters, collectedCells);
-      w.fc.apply(w.plan, a.counts, b.counts, a.lists, b.lists);
-    });
+    work.forEach((w, f) => w.fc.apply(w.plan, a[f].counts, b[f].counts, a[f].lists, b[f].lists));
   }
   const results = cells.map((fc) => fc?.result());
   // the p-values (a Smirnov sum of up to n terms each, for large samples) run on the executor's threads

@@ -242,16 +242,33 @@ export class IdIndex {
 /** The smallest and largest id when every id is an integer and they span fewer than 4n + 1,024 values. */
 function narrowIntegerRange(v: Float64Array | Int32Array): [number, number] | undefined {
   const n = v.length;
-  // int32 ids are integers already
-  const ints = v instanceof Int32Array;
+  const r = v instanceof Int32Array ? int32Range(v) : integerRange(v);
+  return r && n > 0 && r[1] - r[0] < 4 * n + 1024 ? r : undefined;
+}
+
+// one loop per array type, so each reads its elements through a monomorphic load
+
+/** The smallest and largest of int32 ids (integers already). */
+function int32Range(v: Int32Array): [number, number] {
   let min = Infinity, max = -Infinity;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < v.length; i++) {
     const x = v[i];
-    if (!ints && !Number.isInteger(x)) return undefined;
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  return n > 0 && max - min < 4 * n + 1024 ? [min, max] : undefined;
+  return [min, max];
+}
+
+/** The smallest and largest id when every id is an integer, else undefined. */
+function integerRange(v: Float64Array): [number, number] | undefined {
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (!Number.isInteger(x)) return undefined;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return [min, max];
 }
 
 /**
@@ -266,11 +283,28 @@ export function checkUniqueIds(ids: Ids, snapshot: string, idName: string): void
 
 function checkUniqueInRange(v: Float64Array | Int32Array, [min, max]: [number, number], snapshot: string, idName: string): void {
   const bits = new Int32Array(Math.floor((max - min) / 32) + 1);
+  const i = v instanceof Int32Array ? firstRepeatInt32(v, min, bits) : firstRepeat(v, min, bits);
+  if (i >= 0) throw duplicate(snapshot, idName, v[i], v.indexOf(v[i]), i);
+}
+
+/** The first row whose id (in [min, min + 32 x bits.length)) an earlier row holds, or -1; marks the ids in `bits`. */
+function firstRepeatInt32(v: Int32Array, min: number, bits: Int32Array): number {
   for (let i = 0; i < v.length; i++) {
     const s = v[i] - min, w = s >>> 5, b = 1 << (s & 31);
-    if (bits[w] & b) throw duplicate(snapshot, idName, v[i], v.indexOf(v[i]), i);
+    if (bits[w] & b) return i;
     bits[w] |= b;
   }
+  return -1;
+}
+
+/** firstRepeatInt32 for integer ids held as float64. */
+function firstRepeat(v: Float64Array, min: number, bits: Int32Array): number {
+  for (let i = 0; i < v.length; i++) {
+    const s = v[i] - min, w = s >>> 5, b = 1 << (s & 31);
+    if (bits[w] & b) return i;
+    bits[w] |= b;
+  }
+  return -1;
 }
 
 /**

@@ -425,10 +425,17 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   }
   const idsB = readIds(before, id, 'before'), idsA = readIds(after, id, 'after');
   // int32 ids after, and int32 ids before in a narrow range, are matched by a table of segments by id, built once the
-  // segments are known; other ids by an index (both check the ids before are unique)
-  const rangeB = idsA.kind === 'number' && idsA.values instanceof Int32Array ? uniqueInt32Range(idsB, 'before', id) : undefined;
-  const indexB = rangeB ? undefined : new IdIndex(idsB, 'before', id);
-  checkUniqueIds(idsA, 'after', id);
+  // segments are known; other ids by an index (both check the ids before are unique). The checks run on this thread
+  // at the first load's first turn of the event loop, while the pool's threads take that load's shards; the first
+  // load is let go when they fail.
+  const matching = yieldToEventLoop().then(() => {
+    const rangeB = idsA.kind === 'number' && idsA.values instanceof Int32Array ? uniqueInt32Range(idsB, 'before', id) : undefined;
+    const indexB = rangeB ? undefined : new IdIndex(idsB, 'before', id);
+    checkUniqueIds(idsA, 'after', id);
+    return { rangeB, indexB };
+  });
+  // settled below, or left when the first load fails
+  matching.catch(() => undefined);
   throwIfAborted(signal);
 
   const colsB = features.map((f) => float32Column(before, f, 'before'));
@@ -477,6 +484,13 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     return { loaded, labels };
   };
   const { loaded: loadedB, labels: labelsB } = await loadScored(before, colsB, 'before');
+  let rangeB: [number, number] | undefined, indexB: IdIndex | undefined;
+  try {
+    ({ rangeB, indexB } = await matching);
+  } catch (e) {
+    await loadedB.release();
+    throw e;
+  }
   let loadedA: LoadedSnapshot<ScanPartial> | undefined;
   let labelsA: Labels = new Int32Array(0);
   let drift;

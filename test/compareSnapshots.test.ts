@@ -568,21 +568,28 @@ describe('matching customers by id', () => {
     const whole = await laidOut(Infinity);
     expect(whole.migration).toEqual(byTable.migration);
     expect(await laidOut(2048)).toEqual(whole);
-    // a repeated Arrow Int32 id before, after or in both: the same messages as through the index, before any pass
+    // a repeated Arrow Int32 id before, after or in both: the same messages as through the index; the ids are checked
+    // while the first snapshot loads, and that snapshot is let go when they fail
     const dupB = Int32Array.from(idB), dupA = Int32Array.from(idA);
     dupB[7] = dupB[3];
     dupA[9] = dupA[4];
+    const executor = inlineExecutor();
+    await compareSnapshots(model, table(X0, idB), table(X1, idA), { id: 'customer_id', executor });
+    const used = () => (executor as unknown as { liveHeap: { used: number } }).liveHeap.used;
+    const idle = used();
     for (const [b, a, message] of [
       [dupB, idA, `snapshot "before" has customer_id ${idB[3]} twice (rows 3 and 7)`],
       [idB, dupA, `snapshot "after" has customer_id ${idA[4]} twice (rows 4 and 9)`],
       [dupB, dupA, `snapshot "before" has customer_id ${idB[3]} twice (rows 3 and 7)`],
     ] as const) {
       for (const ids of [(v: Int32Array) => v, (v: Int32Array) => Float64Array.from(v)]) {
-        const e = await failure(() => compareSnapshots(model, table(X0, ids(b)), table(X1, ids(a)), { id: 'customer_id' }));
+        const e = await failure(() => compareSnapshots(model, table(X0, ids(b)), table(X1, ids(a)), { id: 'customer_id', executor }));
         expect(e.code).toBe('E_DUPLICATE_ID');
         expect(e.message).toContain(message);
+        expect(used()).toBe(idle);
       }
     }
+    await executor.close();
   });
   it('an empty id column finds nothing', () => {
     expect(new IdIndex(ids([]), 'before', 'customer_id').find(ids([3]), 0)).toBe(-1);

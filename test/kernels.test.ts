@@ -8,7 +8,7 @@ import { centresF32, type Shard } from '../src/kernels/shard.js';
 import { columnStride, padRows, SHARD_ROWS } from '../src/kernels/layout.js';
 import { assignOp, candidatesOp, distancesOp, takeClosestOp, TRIAL_DISTANCES, updateClosestOp } from '../src/core/kmeansOps.js';
 import { accumulateOp, labelDistancesOp } from '../src/metrics/metricOps.js';
-import { candidatesUpdateOp, firstCentreOp } from '../src/core/kmeansParallelOps.js';
+import { candidatesUpdateOp, firstCentreOp, ownerCountsOp } from '../src/core/kmeansParallelOps.js';
 import { indexUniforms } from '../src/util/random.js';
 import * as twin from './twins/kernels.js';
 
@@ -176,13 +176,13 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
       try {
         const shardOf = (i: number) => Math.floor(i / h.shardRows);
         // the twin: per shard, the potential in row order and the rows whose uniform is below l w closest / pot
-        const expectPass = (parts: { pot: number; picks?: Float64Array; counts: Float64Array }[], closest: Float32Array, owner: Int32Array, round: number, total: number) => {
+        const expectPass = (parts: { pot: number; picks?: Float64Array; counts?: Float64Array }[], closest: Float32Array, owner: Int32Array, round: number, total: number) => {
           const pots = new Float64Array(h.shards);
           for (let i = 0; i < n; i++) pots[shardOf(i)] += (w ? w[i] : 1) * closest[i];
           expect(parts.map((p) => p.pot)).toEqual(Array.from(pots));
           const counts = Array.from({ length: h.shards }, () => new Float64Array(total));
           for (let i = 0; i < n; i++) counts[shardOf(i)][owner[i]] += w ? w[i] : 1;
-          expect(Array.from(sumInShardOrder(parts.map((p) => p.counts)))).toEqual(Array.from(sumInShardOrder(counts)));
+          expect(Array.from(sumInShardOrder(parts.map((p) => p.counts!)))).toEqual(Array.from(sumInShardOrder(counts)));
           if (round < 0) return;
           const uniform = indexUniforms(seed, round);
           const want: number[] = [];
@@ -193,14 +193,15 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
           expect(Array.from(concatInShardOrder(parts.map((p) => p.picks!)))).toEqual(want);
         };
         const first = cent.slice(0, d);
-        const p1 = await ex.map(firstCentreOp, h, { centre: first, round: 0, seed, l, total: 1 });
+        const p1 = await ex.map(firstCentreOp, h, { centre: first, round: 0, seed, l, total: 1, count: true });
         const closest = twin.updateClosestTwin(cols, n, first, null, w).closest;
         const owner = new Int32Array(n);
         expect(Array.from(await ex.readRows(h, 'closest'))).toEqual(Array.from(closest));
         expectPass(p1, closest, owner, 0, 1);
         if (k < 2) continue;
         const m = k - 1, cand = cent.slice(d, k * d);
-        const p2 = await ex.map(candidatesUpdateOp, h, { cent: cand, norms: centresF32(cand, m, d).norms, m, base: 1, round: 1, seed, l, total: k });
+        const update = { cent: cand, norms: centresF32(cand, m, d).norms, m, base: 1, round: 1, seed, l, total: k };
+        const p2 = await ex.map(candidatesUpdateOp, h, { ...update, count: true });
         const a = twin.assignTwin(cols, n, cand, m);
         for (let i = 0; i < n; i++) {
           if (a.dist[i] < closest[i]) {
@@ -211,6 +212,11 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
         expect(Array.from(await ex.readRows(h, 'closest'))).toEqual(Array.from(closest));
         expect(Array.from(await ex.readRows(h, 'owner'))).toEqual(Array.from(owner));
         expectPass(p2, closest, owner, 1, k);
+        // the same candidates again change no owner: asked not to count, the pass leaves the counts to a pass of their own
+        const p3 = await ex.map(candidatesUpdateOp, h, { ...update, count: false });
+        expect(p3.every((p) => p.counts === undefined)).toBe(true);
+        expect(p3.map((p) => p.picks)).toEqual(p2.map((p) => p.picks));
+        expect(await ex.map(ownerCountsOp, h, { total: k })).toEqual(p2.map((p) => p.counts));
       } finally {
         await ex.release(h);
       }

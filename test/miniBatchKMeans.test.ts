@@ -184,6 +184,22 @@ describe('k-means||', () => {
     expect(mb.inertia).toBeLessThan(full.inertia * 1.01);
   });
 
+  it('a round that draws every row left ends the rounds: a pass of its own counts the rows each candidate owns', async () => {
+    // three rows a unit apart: the first round draws both rows the first centre leaves, and nothing is left to draw
+    const tri = fromColumns({ columns: [Float32Array.of(0, 1, 0.5), Float32Array.of(0, 0, Math.sqrt(3) / 2)] });
+    const ops: string[] = [];
+    const spy = new Proxy(ex, {
+      get: (target, key, receiver) => (key === 'map'
+        ? (op: { name: string }, ...rest: unknown[]) => { ops.push(op.name); return (target.map as (...a: unknown[]) => unknown).call(receiver, op, ...rest); }
+        : Reflect.get(target, key, receiver)),
+    });
+    const m = await kmeans(tri, { k: 2, init: 'k-means||', seed: 2, executor: spy });
+    const at = ops.indexOf('kmeansParallel.first');
+    expect(ops.slice(at, at + 3)).toEqual(['kmeansParallel.first', 'kmeansParallel.update', 'kmeansParallel.counts']);
+    expect(new Set(m.labels).size).toBe(2);
+    expect(m.inertia).toBeCloseTo(0.5, 6);
+  });
+
   it('with sample weights: a weight of 3 counts as three copies', async () => {
     const small = blobs(3_000, 2, 4, 9);
     const w = Float32Array.from({ length: small.n }, (_, i) => 1 + (i % 3));

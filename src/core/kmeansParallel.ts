@@ -4,7 +4,7 @@ import { fetchRows, type Matrix } from '../engine/matrix.js';
 import { sumInShardOrder, sumNumbers } from '../engine/merge.js';
 import { centresF32 } from '../kernels/shard.js';
 import { kmeansPlusPlus } from './initCentroids.js';
-import { candidatesUpdateOp, firstCentreOp } from './kmeansParallelOps.js';
+import { candidatesUpdateOp, firstCentreOp, ownerCountsOp } from './kmeansParallelOps.js';
 
 /** Spark MLlib's defaults: initializationSteps 2, oversampling 2k, 30 Lloyd iterations on the weighted candidates. */
 export const KMEANS_PARALLEL = Object.freeze({ rounds: 2, oversampling: 2, localIterations: 30 });
@@ -103,8 +103,9 @@ export function localKMeans(points: Float64Array, weights: Float64Array, d: numb
  * k-means|| (Bahmani, Moseley, Vattani, Kumar & Vassilvitskii 2012) with Spark MLlib's defaults: a first row, then
  * 2 rounds that each draw about 2k rows with probability proportional to w D(x)^2 (every draw from the row's own index,
  * so the candidates do not depend on the executor), candidates weighted by the rows nearest them, and a weighted
- * greedy k-means++ with Lloyd on the candidates. Three passes over the data (each also pre-selects the next round's rows),
- * against k-means++'s one per centre (two with no more features than candidates) and four shard ops.
+ * greedy k-means++ with Lloyd on the candidates. Three passes over the data (each also pre-selects the next round's rows,
+ * and the last counts the rows each candidate owns), against k-means++'s one per centre (two with no more features
+ * than candidates).
  * Returns k x d centres in the matrix's stored coordinates; falls back to k-means++ when fewer than k distinct
  * candidates carry weight.
  */
@@ -116,7 +117,7 @@ export async function kmeansParallel(m: Matrix, k: number, rng: Random, signal?:
   const first = await fetchRows(m, [firstRow(m, rng)], signal);
   const chunks: Float64Array[] = [first];
   let total = 1;
-  let parts = await ex.map(firstCentreOp, handle, { centre: Float32Array.from(first), round: 0, seed, l, total }, { signal });
+  let parts = await ex.map(firstCentreOp, handle, { centre: Float32Array.from(first), round: 0, seed, l, total, count: false }, { signal });
   for (let round = 0; round < rounds; round++) {
     throwIfAborted(signal);
     const phi = sumNumbers(parts.map((p) => p.pot));
@@ -133,11 +134,15 @@ export async function kmeansParallel(m: Matrix, k: number, rng: Random, signal?:
     for (let q = 0; q < rows; q++) cand.set(parts[drawn[2 * q + 1]].picks!.subarray(drawn[2 * q] + 3, drawn[2 * q] + 3 + d), q * d);
     const { cent, norms } = centresF32(cand, rows, d);
     const next = round + 1 < rounds ? round + 1 : -1;
-    parts = await ex.map(candidatesUpdateOp, handle, { cent, norms, m: rows, base: total, round: next, seed, l, total: total + rows }, { signal });
+    parts = await ex.map(candidatesUpdateOp, handle, { cent, norms, m: rows, base: total, round: next, seed, l, total: total + rows, count: next < 0 }, { signal });
     chunks.push(cand);
     total += rows;
   }
-  const counts = sumInShardOrder(parts.map((p) => p.counts));
+  // the weight each candidate owns: counted by the last round's pass, or by a pass of its own when a round drew no row
+  // or the potential ran out first
+  const counts = parts.every((p) => p.counts)
+    ? sumInShardOrder(parts.map((p) => p.counts!))
+    : sumInShardOrder(await ex.map(ownerCountsOp, handle, { total }, { signal }));
   // distinct candidates (by value), their weights merged
   const all = new Float64Array(total * d);
   let at = 0;

@@ -16,8 +16,8 @@ export interface ParallelPartial {
   pot: number;
   /** Rows that may be drawn next: [row, uniform, w * closest, then d values] each. */
   picks?: Float64Array;
-  /** Weight of the rows each candidate owns (candidates so far). */
-  counts: Float64Array;
+  /** Weight of the rows each candidate owns (candidates so far), when the pass was asked to count. */
+  counts?: Float64Array;
 }
 
 interface Next {
@@ -27,17 +27,30 @@ interface Next {
   l: number;
   /** Candidates after this pass, for the owners' weights. */
   total: number;
+  /** Count the weight each candidate owns: only the last pass's counts are kept. */
+  count: boolean;
 }
 
 /** Global row numbers the preselection kernel takes (its uniforms are drawn from 32-bit indices). */
 const KERNEL_ROWS = 2 ** 31;
 
+/** The weight of the shard's rows each of `total` candidates owns. */
+function ownerCounts(sh: Shard, total: number): Float64Array {
+  const owner = rowValues(sh, 'owner', 'i32');
+  const counts = new Float64Array(total);
+  if (sh.buffers.has('weights')) {
+    const w = rowValues(sh, 'weights', 'f32');
+    for (let i = 0; i < sh.rows; i++) counts[owner[i]] += w[i];
+  } else {
+    for (let i = 0; i < sh.rows; i++) counts[owner[i]]++;
+  }
+  return counts;
+}
+
 function finish(sh: Shard, pot: number, s: Next): ParallelPartial {
-  const closest = rowValues(sh, 'closest', 'f32'), owner = rowValues(sh, 'owner', 'i32');
+  const closest = rowValues(sh, 'closest', 'f32');
   const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
-  const counts = new Float64Array(s.total);
-  if (w) for (let i = 0; i < sh.rows; i++) counts[owner[i]] += w[i];
-  else for (let i = 0; i < sh.rows; i++) counts[owner[i]]++;
+  const counts = s.count ? ownerCounts(sh, s.total) : undefined;
   if (s.round < 0) return { pot, counts };
   const uniform = indexUniforms(s.seed, s.round);
   let chosen: ArrayLike<number>;
@@ -96,4 +109,11 @@ export const candidatesUpdateOp = defineOp<Next & { cent: Float32Array; norms: F
     }
     return finish(sh, pot, s);
   },
+}, import.meta.url);
+
+/** The weight each of `total` candidates owns, after passes that did not count it (a round that drew no row ended them). */
+export const ownerCountsOp = defineOp<{ total: number }, Float64Array>({
+  name: 'kmeansParallel.counts',
+  rows: () => ({ closest: F32, owner: I32 }),
+  run: (sh, s) => ownerCounts(sh, s.total),
 }, import.meta.url);

@@ -9,7 +9,8 @@ import { SegkitError, badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { now, yieldToEventLoop } from './heapExecutor.js';
+import { now } from './heapExecutor.js';
+import { yieldToEventLoop } from '../util/eventLoop.js';
 import { ShardHolder, type HeldLayout } from './shardHolder.js';
 import {
   INLINE_RESULT, checkFitMeta, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, fromBase64, queueNames, redactUrl,

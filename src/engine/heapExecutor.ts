@@ -1,4 +1,5 @@
 import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { yieldToEventLoop } from '../util/eventLoop.js';
 import { Heap } from '../kernels/heap.js';
 import { columnStride, SHARD_ROWS } from '../kernels/layout.js';
 import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
@@ -425,22 +426,4 @@ export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S): P {
     if (e instanceof SegkitError) throw e;
     throw new SegkitError('E_WORKER', `shard op "${op.name}" failed on shard ${shard.index}: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
   }
-}
-
-/** A macrotask turn: MessageChannel where it exists (no 4 ms clamp in browsers), else setTimeout (a realm with neither has no event loop to yield to). */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    if (typeof MessageChannel === 'function') {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => {
-        ch.port1.close();
-        resolve();
-      };
-      ch.port2.postMessage(0);
-    } else if (typeof setTimeout === 'function') {
-      setTimeout(resolve, 0);
-    } else {
-      resolve();
-    }
-  });
 }

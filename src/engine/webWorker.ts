@@ -6,7 +6,8 @@
 import { SegkitError } from '../util/errors.js';
 import { Scratch, type AnyTypedArray, type KernelMemory } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
-import { layoutShard, now, runOp, yieldToEventLoop, YIELD_MS } from './heapExecutor.js';
+import { layoutShard, now, runOp, YIELD_MS } from './heapExecutor.js';
+import { yieldToEventLoop } from '../util/eventLoop.js';
 import { ShardHolder } from './shardHolder.js';
 import { decodeState, encodePartial, kernelsFor, opByName, type ShardOp } from './shardOp.js';
 import type { FromWorker, ToWorker, WireError } from './webWorkerProtocol.js';

@@ -1,7 +1,7 @@
 import { throwIfAborted } from '../util/errors.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import type { ShardOp } from '../engine/shardOp.js';
-import { yieldToEventLoop } from '../engine/heapExecutor.js';
+import { yieldToEventLoop } from '../util/eventLoop.js';
 import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, sortValues, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type RefinePartial, type ScanPartial } from './driftOps.js';
 import type { KsMethod, KsResult } from './ksTwoSample.js';
 

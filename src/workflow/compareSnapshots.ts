@@ -3,7 +3,7 @@ import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromColumns } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadThenMap, type Executor, type Handle, type RunOptions, type ShardSource } from '../engine/executor.js';
-import { yieldToEventLoop } from '../engine/heapExecutor.js';
+import { yieldToEventLoop } from '../util/eventLoop.js';
 import type { ShardOp } from '../engine/shardOp.js';
 import type { TableInput } from '../prep/frame.js';
 import type { PipelineResult } from '../prep/pipeline.js';

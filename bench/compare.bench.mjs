@@ -1,5 +1,5 @@
 // compareSnapshots on N customers x 2 snapshots x 16 features, in a fresh process so the peak memory is its own (then
-// twice more on the same data, as a long-running service would call it),
+// again on the same data, twice unless told otherwise, as a long-running service would call it),
 // with NumPy/SciPy/pandas doing the same statistics on the same bytes in the same run (bench/compareAnchor.py).
 // node bench/compare.bench.mjs [N=10000000] [threads=2] [again=2]
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,9 @@ import { close, compareSnapshots, createRandom, fromColumns, kmeans } from '../d
 const n = Number(process.argv[2] ?? 10_000_000);
 const threads = Number(process.argv[3] ?? 2);
 const repeats = Number(process.argv[4] ?? 2);
+for (const [name, v, least] of [['N', n, 1], ['threads', threads, 1], ['again', repeats, 0]]) {
+  if (!Number.isInteger(v) || v < least) throw new Error(`${name} must be an integer >= ${least}, got ${v}`);
+}
 const d = 16, k = 8;
 const rng = createRandom(11);
 const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 4));
@@ -48,7 +51,7 @@ const r = await compareSnapshots(model, before, after, { id: 'customer_id', thre
 const ms = performance.now() - t;
 const cpu = process.cpuUsage(cpu0);
 const peakMB = process.resourceUsage().maxRSS / 1024;
-// the same comparison again (twice by default) in this process: the engine's memory is already grown and its pages already the
+// the same comparison again in this process: the engine's memory is already grown and its pages already the
 // process's, as in a service that compares snapshots repeatedly (the first call pays for both)
 const again = [];
 for (let rep = 0; rep < repeats; rep++) {

@@ -166,6 +166,17 @@ describe('compareSnapshots on two generated snapshots with a known migration', a
     e = await failure(() => compareSnapshots(model, dup, rows(fx.after), { id: 'customer_id' }));
     expect(e.code).toBe('E_DUPLICATE_ID');
     expect(e.message).toContain(`snapshot "before" has customer_id ${dup[3].customer_id} twice (rows 3 and 7)`);
+    // the ids are checked while the first snapshot loads; a repeated id is still reported before a bad value in either
+    // snapshot, and a cancelled call stops at once
+    const badAfter = rows(fx.after) as Record<string, unknown>[];
+    badAfter[2] = { ...badAfter[2], frequency: 'often' };
+    e = await failure(() => compareSnapshots(model, rows(fx.before), badAfter, { id: 'customer_id' }));
+    expect(e.code).toBe('E_NON_NUMERIC');
+    expect(e.message).toContain('snapshot "after"');
+    e = await failure(() => compareSnapshots(model, dup, badAfter, { id: 'customer_id' }));
+    expect(e.code).toBe('E_DUPLICATE_ID');
+    e = await failure(() => compareSnapshots(model, dup, rows(fx.after), { id: 'customer_id', signal: AbortSignal.abort() }));
+    expect(e.code).toBe('E_ABORTED');
     e = await failure(() => compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'customer_id', valu: 'revenue' } as never));
     expect(e.code).toBe('E_BAD_OPTION');
     expect(e.message).toContain('did you mean "value"');
@@ -574,22 +585,25 @@ describe('matching customers by id', () => {
     dupB[7] = dupB[3];
     dupA[9] = dupA[4];
     const executor = inlineExecutor();
-    await compareSnapshots(model, table(X0, idB), table(X1, idA), { id: 'customer_id', executor });
-    const used = () => (executor as unknown as { liveHeap: { used: number } }).liveHeap.used;
-    const idle = used();
-    for (const [b, a, message] of [
-      [dupB, idA, `snapshot "before" has customer_id ${idB[3]} twice (rows 3 and 7)`],
-      [idB, dupA, `snapshot "after" has customer_id ${idA[4]} twice (rows 4 and 9)`],
-      [dupB, dupA, `snapshot "before" has customer_id ${idB[3]} twice (rows 3 and 7)`],
-    ] as const) {
-      for (const ids of [(v: Int32Array) => v, (v: Int32Array) => Float64Array.from(v)]) {
-        const e = await failure(() => compareSnapshots(model, table(X0, ids(b)), table(X1, ids(a)), { id: 'customer_id', executor }));
-        expect(e.code).toBe('E_DUPLICATE_ID');
-        expect(e.message).toContain(message);
-        expect(used()).toBe(idle);
+    try {
+      await compareSnapshots(model, table(X0, idB), table(X1, idA), { id: 'customer_id', executor });
+      const used = () => (executor as unknown as { liveHeap: { used: number } }).liveHeap.used;
+      const idle = used();
+      for (const [b, a, message] of [
+        [dupB, idA, `snapshot "before" has customer_id ${idB[3]} twice (rows 3 and 7)`],
+        [idB, dupA, `snapshot "after" has customer_id ${idA[4]} twice (rows 4 and 9)`],
+        [dupB, dupA, `snapshot "before" has customer_id ${idB[3]} twice (rows 3 and 7)`],
+      ] as const) {
+        for (const ids of [(v: Int32Array) => v, (v: Int32Array) => Float64Array.from(v)]) {
+          const e = await failure(() => compareSnapshots(model, table(X0, ids(b)), table(X1, ids(a)), { id: 'customer_id', executor }));
+          expect(e.code).toBe('E_DUPLICATE_ID');
+          expect(e.message).toContain(message);
+          expect(used()).toBe(idle);
+        }
       }
+    } finally {
+      await executor.close();
     }
-    await executor.close();
   });
   it('an empty id column finds nothing', () => {
     expect(new IdIndex(ids([]), 'before', 'customer_id').find(ids([3]), 0)).toBe(-1);

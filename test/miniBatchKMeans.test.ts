@@ -187,7 +187,7 @@ describe('k-means||', () => {
   it('a round that draws every row left ends the rounds: a pass of its own counts the rows each candidate owns', async () => {
     // three rows a unit apart: the first round draws both rows the first centre leaves, and nothing is left to draw
     const tri = fromColumns({ columns: [Float32Array.of(0, 1, 0.5), Float32Array.of(0, 0, Math.sqrt(3) / 2)] });
-    const ops: string[] = [];
+    let ops: string[] = [];
     const spy = new Proxy(ex, {
       get: (target, key, receiver) => (key === 'map'
         ? (op: { name: string }, ...rest: unknown[]) => { ops.push(op.name); return (target.map as (...a: unknown[]) => unknown).call(receiver, op, ...rest); }
@@ -198,6 +198,10 @@ describe('k-means||', () => {
     expect(ops.slice(at, at + 3)).toEqual(['kmeansParallel.first', 'kmeansParallel.update', 'kmeansParallel.counts']);
     expect(new Set(m.labels).size).toBe(2);
     expect(m.inertia).toBeCloseTo(0.5, 6);
+    // both rounds run on data with rows left to draw: the last round's pass counts, with no pass of its own
+    ops = [];
+    await kmeans(ds, { k: 12, seed: 4, init: 'k-means||', executor: spy, maxIter: 1 });
+    expect(ops.filter((name) => name.startsWith('kmeansParallel.'))).toEqual(['kmeansParallel.first', 'kmeansParallel.update', 'kmeansParallel.update']);
   });
 
   it('with sample weights: a weight of 3 counts as three copies', async () => {

@@ -111,9 +111,12 @@ export const candidatesUpdateOp = defineOp<Next & { cent: Float32Array; norms: F
   },
 }, import.meta.url);
 
-/** The weight each of `total` candidates owns, after passes that did not count it (a round that drew no row ended them). */
+/**
+ * The weight each of `total` candidates owns, when the rounds ended before the last one counted it (a round drew no
+ * row, or no row was left with a positive distance).
+ */
 export const ownerCountsOp = defineOp<{ total: number }, Float64Array>({
   name: 'kmeansParallel.counts',
-  rows: () => ({ closest: F32, owner: I32 }),
+  rows: () => ({ owner: I32 }),
   run: (sh, s) => ownerCounts(sh, s.total),
 }, import.meta.url);

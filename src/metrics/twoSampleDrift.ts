@@ -517,10 +517,17 @@ export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<Drift
     const fold = (parts: RefinePartial[]) => work.map((w, f) => foldRefine(parts, f, w.spec.counters, w.plan.filter((x) => x.bits === 0).length));
     const r1 = await o.before.map(driftRefineOp, state2);
     // the baseline's partials are folded on this thread at the other pass's first turn of the event loop, while the
-    // pool's threads take that pass's shards (settled below, or left when that pass fails)
-    const folding = yieldToEventLoop().then(() => fold(r1));
+    // pool's threads take that pass's shards (settled below; dropped when that pass fails first)
+    let failed = false;
+    const folding = yieldToEventLoop().then(() => (failed ? [] : fold(r1)));
     folding.catch(() => undefined);
-    const r2 = await o.after.map(driftRefineOp, state2);
+    let r2: RefinePartial[];
+    try {
+      r2 = await o.after.map(driftRefineOp, state2);
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
     const a = await folding, b = fold(r2);
     passes++;
     work.forEach((w, f) => w.fc.apply(w.plan, a[f].counts, b[f].counts, a[f].lists, b[f].lists));

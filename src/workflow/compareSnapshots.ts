@@ -424,22 +424,41 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     if (value !== undefined) requireColumns(table, [value], label, 'value');
   }
   const idsB = readIds(before, id, 'before'), idsA = readIds(after, id, 'after');
+  const lay = layout ?? driftLayout(ex);
+  if (Number.isFinite(lay.windowRows) && !(lay.windowRows > 0 && lay.windowRows % lay.shardRows === 0)) throw badOption('windowRows', lay.windowRows, `a positive multiple of shardRows (${lay.shardRows}) or Infinity`);
+  throwIfAborted(signal);
   // int32 ids after, and int32 ids before in a narrow range, are matched by a table of segments by id, built once the
   // segments are known; other ids by an index (both check the ids before are unique). The checks run on this thread
-  // at the first load's first turn of the event loop, while the pool's threads take that load's shards; the first
-  // load is let go when they fail.
+  // at the next turn of the event loop, while the first snapshot is read, scored and loaded (the pool's threads take
+  // its shards meanwhile); the first snapshot is let go when they fail. A cancelled call drops them.
+  let cancelled = false;
   const matching = yieldToEventLoop().then(() => {
+    if (cancelled) return undefined;
     const rangeB = idsA.kind === 'number' && idsA.values instanceof Int32Array ? uniqueInt32Range(idsB, 'before', id) : undefined;
     const indexB = rangeB ? undefined : new IdIndex(idsB, 'before', id);
     checkUniqueIds(idsA, 'after', id);
     return { rangeB, indexB };
   });
-  // settled below, or left when the first load fails
+  // settled below, or left when the call was cancelled
   matching.catch(() => undefined);
-  throwIfAborted(signal);
+  /**
+   * Runs a step before the id checks are in: whatever stops it gives way to a repeated id, reported first as when the
+   * ids were checked before anything else; a cancelled call does not wait for the checks.
+   */
+  const idsFirst = async <T>(step: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (e) {
+      if (e instanceof SegkitError && e.code === 'E_ABORTED') {
+        cancelled = true;
+        throw e;
+      }
+      throw (await matching.then(() => undefined, (idError: unknown) => idError)) ?? e;
+    }
+  };
 
-  const colsB = features.map((f) => float32Column(before, f, 'before'));
-  const colsA = features.map((f) => float32Column(after, f, 'after'));
+  const colsB = await idsFirst(() => features.map((f) => float32Column(before, f, 'before')));
+  const colsA = await idsFirst(() => features.map((f) => float32Column(after, f, 'after')));
   const run = { executor: ex, signal };
   const centres = centresOf(inner);
   // a SegmentModel's distances to its centres are measured on the pipeline's output its predict made
@@ -454,8 +473,6 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   // a snapshot read in windows); other models, and rows whose range predict would have to scale, are scored first and
   // loaded with their labels
   const direct = !segmentModel && inner instanceof KMeansModel ? inner.scoringState() : undefined;
-  const lay = layout ?? driftLayout(ex);
-  if (Number.isFinite(lay.windowRows) && !(lay.windowRows > 0 && lay.windowRows % lay.shardRows === 0)) throw badOption('windowRows', lay.windowRows, `a positive multiple of shardRows (${lay.shardRows}) or Infinity`);
   // the drift passes' state, whether pass 1 runs while loading or on its own: centres in the loaded units (a
   // SegmentModel's distances are measured in its pipeline's output instead)
   const scanState: ScanState = { k, value: value !== undefined, centres: !segmentModel && centres ? centres : new Float64Array(0) };
@@ -483,10 +500,11 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     const loaded = await withSnapshotAsync(label, () => loadSnapshot(ex, { columns: cols, rows: { labels, ...rows } }, driftScanOp, scanState, lay, undefined, signal));
     return { loaded, labels };
   };
-  const { loaded: loadedB, labels: labelsB } = await loadScored(before, colsB, 'before');
+  const { loaded: loadedB, labels: labelsB } = await idsFirst(() => loadScored(before, colsB, 'before'));
   let rangeB: [number, number] | undefined, indexB: IdIndex | undefined;
   try {
-    ({ rangeB, indexB } = await matching);
+    // not cancelled: the checks ran
+    ({ rangeB, indexB } = (await matching)!);
   } catch (e) {
     await loadedB.release();
     throw e;

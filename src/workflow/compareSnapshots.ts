@@ -322,23 +322,18 @@ interface MigrationCounts {
   movers: number[];
 }
 
-/** Per after-row: the segment before of its customer plus 2 (1 for a customer there without a segment), or 0 for a new one. */
-type MatchCodes = Uint8Array | Uint16Array | Int32Array;
-
-/** An array for n match codes of a model with k segments, in the narrowest type that holds k + 1. */
-const codeArray = (k: number, n: number): MatchCodes => (k < 254 ? new Uint8Array(n) : k < 65534 ? new Uint16Array(n) : new Int32Array(n));
-
 /**
  * The migration counts of returning customers (flat k x k, before by after), the new customers per segment after,
- * the matched ones per segment before, and the movers, from each after-row's match code.
+ * the matched ones per segment before, and the movers; `match(j)` is the segment before of after-row j's customer
+ * plus 2 (1 for a customer there without a segment), or 0 for a customer not there before.
  */
-function migrate(labelsA: Labels, k: number, codes: MatchCodes): MigrationCounts {
+function migrate(labelsA: Labels, k: number, match: (j: number) => number): MigrationCounts {
   const flat = new Float64Array(k * k), matched = new Float64Array(k);
   const fresh = new Array<number>(k).fill(0);
   const movers: number[] = [];
   let returning = 0, moved = 0;
   for (let j = 0; j < labelsA.length; j++) {
-    const m = codes[j], la = labelsA[j];
+    const m = match(j), la = labelsA[j];
     if (m === 0) { if (la >= 0) fresh[la]++; continue; }
     const lb = m - 2;
     if (lb < 0) continue;
@@ -351,28 +346,27 @@ function migrate(labelsA: Labels, k: number, codes: MatchCodes): MigrationCounts
   return { flat, fresh, matched, returning, moved, movers };
 }
 
-/** The match code of a customer there before with this label: the segment plus 2, or 1 without a segment. */
+/** What `match` gives for a customer there before with this label: the segment plus 2, or 1 without a segment. */
 const matchCode = (label: number): number => (label >= 0 ? label + 2 : 1);
 
-/** `migrate` by int32 ids in [min, max] before: a table by id - min of the match codes. */
+/** `migrate` by int32 ids in [min, max] before: a table by id - min of the segment before plus 2. */
 function migrateByTable(idsB: Int32Array, idsA: Int32Array, [min, max]: [number, number], labelsB: Labels, labelsA: Labels, k: number): MigrationCounts {
   const size = max - min + 1;
-  const table = codeArray(k, size);
+  const table = k < 254 ? new Uint8Array(size) : k < 65534 ? new Uint16Array(size) : new Int32Array(size);
   for (let i = 0; i < idsB.length; i++) table[idsB[i] - min] = matchCode(labelsB[i]);
-  const codes = codeArray(k, idsA.length);
-  for (let j = 0; j < idsA.length; j++) {
+  return migrate(labelsA, k, (j) => {
     const s = idsA[j] - min;
-    if (s >= 0 && s < size) codes[j] = table[s];
-  }
-  return migrate(labelsA, k, codes);
+    return s >= 0 && s < size ? table[s] : 0;
+  });
 }
 
 /** `migrate` by an index of the ids before. */
 function migrateByIndex(indexB: IdIndex, idsA: Ids, labelsB: Labels, labelsA: Labels, k: number): MigrationCounts {
   const rowB = indexB.findAll(idsA);
-  const codes = codeArray(k, rowB.length);
-  for (let j = 0; j < rowB.length; j++) if (rowB[j] >= 0) codes[j] = matchCode(labelsB[rowB[j]]);
-  return migrate(labelsA, k, codes);
+  return migrate(labelsA, k, (j) => {
+    const i = rowB[j];
+    return i < 0 ? 0 : matchCode(labelsB[i]);
+  });
 }
 
 /**

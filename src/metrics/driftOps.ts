@@ -111,6 +111,11 @@ export interface ScanState {
   value: boolean;
   /** Centres (k x d, row-major, in the loaded units) to sum each row's distance to its own centre; empty for none. */
   centres: Float64Array;
+  /**
+   * Key ranges to count in sub-buckets in this pass as well (float32 shards): a refining pass planned ahead, from a
+   * sample, so that the pass after this one can collect the values it needs rather than count again.
+   */
+  guide?: RefineFeature[];
 }
 
 export interface ScanPartial {
@@ -126,12 +131,15 @@ export interface ScanPartial {
   segDist2: Float64Array;
   /** Per segment: rows whose distance was measured (no missing feature). */
   segMeasured: Float64Array;
+  /** Per feature of the state's guide: its counts, as a refining pass's (absent without a guide or a histogram). */
+  guided?: (Uint8Array | Uint16Array | Uint32Array)[];
 }
 
 /** keyCount without tables, for the first histogram: counter t is block t. */
 const TOP_TABLES: KeyTables = { bg: new Int32Array(0), sub: new Int32Array(0), counters: TOP_BUCKETS };
 
-export const scanScratch = (s: ScanState, d: number, shardRows: number): number => Math.max(keyCountBytes(TOP_TABLES, shardRows), 8 * (s.k * d + 2 * s.k) + 128);
+export const scanScratch = (s: ScanState, d: number, shardRows: number): number =>
+  Math.max(keyCountBytes(TOP_TABLES, shardRows), 8 * (s.k * d + 2 * s.k) + 128, ...(s.guide ?? []).map((f) => keyCountBytes(lookupOf(f).tables, shardRows)));
 
 /** Pass 1 over a snapshot: top-bit histograms, sums and missing counts per feature; per-segment totals. */
 export const driftScanOp = defineOp<ScanState, ScanPartial>({
@@ -177,6 +185,8 @@ export function scanShard(sh: Shard, s: ScanState): ScanPartial {
     }
     sums[j] = sum; missing[j] = miss;
   }
+  // the guide's ranges, counted as a refining pass would count them (no value is collected in pass 1)
+  const guided = count && s.guide ? s.guide.map((f) => refineShard(sh, f).counts) : undefined;
   let clean = sh.dtype === 'f32' && segRows[k] === 0;
   for (let j = 0; j < d; j++) if (missing[j] > 0) clean = false;
   if (measure && clean) {
@@ -202,7 +212,9 @@ export function scanShard(sh: Shard, s: ScanState): ScanPartial {
       segMeasured[c]++;
     }
   }
-  return { hist, sums, missing, segRows, segValue, segDist, segDist2, segMeasured };
+  const out: ScanPartial = { hist, sums, missing, segRows, segValue, segDist, segDist2, segMeasured };
+  if (guided) out.guided = guided;
+  return out;
 }
 
 /**
@@ -329,6 +341,54 @@ export function narrowCounts(cnt: Int32Array, n: number): Uint8Array | Uint16Arr
   return out;
 }
 
+/**
+ * One feature's ranges on one shard: its counted cells' sub-bucket counts, and its collected cells' values cell by
+ * cell in cell order with how many fell in each.
+ */
+function refineShard(sh: Shard, f: RefineFeature): { counts: Uint8Array | Uint16Array | Uint32Array; values: Float32Array; collected: Int32Array } {
+  const col = shardColumn(sh, f.j);
+  const bits = bitsOf(col);
+  const cells = f.lo.length;
+  const { tables, off, offLast, entryBegin, entryEnd, trash } = lookupOf(f);
+  // the kernel counts the values whose entry names their counter and lists the others' rows
+  sh.scratch.reset();
+  const { counts: cnt, slow: rowList } = keyCounter(sh, tables)(f.j, false);
+  const at = f.at, shift = f.shift, buckets = f.buckets, bg = tables.bg;
+  const slotOf = new Int32Array(cells).fill(-1);
+  let nColl = 0;
+  for (let q = 0; q < cells; q++) if (buckets[q] === 0) slotOf[q] = nColl++;
+  const per = new Int32Array(nColl);
+  // each listed row's cell to collect (-1 for none), then the values cell by cell in row order
+  const slotOfRow = new Int32Array(rowList.length).fill(-1);
+  for (let r = 0; r < rowList.length; r++) {
+    const u = signedKey(bits[rowList[r]]) ^ -0x80000000;
+    const o = u & LOW_MASK, x = bg[u >>> TOP_SHIFT];
+    // values to collect, or cells finer than the entry: the entry's last cell starting at or below o
+    const e = (x >> 5) + (o >>> (x & 31));
+    let q = entryBegin[e], hi = entryEnd[e];
+    while (hi - q > 1) {
+      const m = (q + hi) >>> 1;
+      if (off[m] <= o) q = m; else hi = m;
+    }
+    if (off[q] > o || offLast[q] < o) continue;
+    if (buckets[q] !== 0) {
+      // a cell lies inside one top-bit block, so the offset's shift is exact
+      cnt[at[q] + ((o - off[q]) >>> shift[q])]++;
+      continue;
+    }
+    slotOfRow[r] = slotOf[q];
+    per[slotOf[q]]++;
+  }
+  const fill = new Int32Array(nColl);
+  for (let c = 1; c < nColl; c++) fill[c] = fill[c - 1] + per[c - 1];
+  const out = new Float32Array(nColl ? fill[nColl - 1] + per[nColl - 1] : 0);
+  for (let r = 0; r < rowList.length; r++) {
+    const c = slotOfRow[r];
+    if (c >= 0) out[fill[c]++] = col[rowList[r]];
+  }
+  return { counts: narrowCounts(cnt, trash), values: out, collected: per };
+}
+
 /** A later pass: sub-bucket counts of some key ranges, and the values of others, per feature. */
 export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefinePartial>({
   name: 'drift.refine',
@@ -336,49 +396,10 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
   run(sh, s) {
     const counts: RefinePartial['counts'] = [], values: Float32Array[] = [], collected: Int32Array[] = [];
     for (const f of s.features) {
-      const col = shardColumn(sh, f.j);
-      const bits = bitsOf(col);
-      const cells = f.lo.length;
-      const { tables, off, offLast, entryBegin, entryEnd, trash } = lookupOf(f);
-      // the kernel counts the values whose entry names their counter and lists the others' rows
-      sh.scratch.reset();
-      const { counts: cnt, slow: rowList } = keyCounter(sh, tables)(f.j, false);
-      const at = f.at, shift = f.shift, buckets = f.buckets, bg = tables.bg;
-      const slotOf = new Int32Array(cells).fill(-1);
-      let nColl = 0;
-      for (let q = 0; q < cells; q++) if (buckets[q] === 0) slotOf[q] = nColl++;
-      const per = new Int32Array(nColl);
-      // each listed row's cell to collect (-1 for none), then the values cell by cell in row order
-      const slotOfRow = new Int32Array(rowList.length).fill(-1);
-      for (let r = 0; r < rowList.length; r++) {
-        const u = signedKey(bits[rowList[r]]) ^ -0x80000000;
-        const o = u & LOW_MASK, x = bg[u >>> TOP_SHIFT];
-        // values to collect, or cells finer than the entry: the entry's last cell starting at or below o
-        const e = (x >> 5) + (o >>> (x & 31));
-        let q = entryBegin[e], hi = entryEnd[e];
-        while (hi - q > 1) {
-          const m = (q + hi) >>> 1;
-          if (off[m] <= o) q = m; else hi = m;
-        }
-        if (off[q] > o || offLast[q] < o) continue;
-        if (buckets[q] !== 0) {
-          // a cell lies inside one top-bit block, so the offset's shift is exact
-          cnt[at[q] + ((o - off[q]) >>> shift[q])]++;
-          continue;
-        }
-        slotOfRow[r] = slotOf[q];
-        per[slotOf[q]]++;
-      }
-      const fill = new Int32Array(nColl);
-      for (let c = 1; c < nColl; c++) fill[c] = fill[c - 1] + per[c - 1];
-      const out = new Float32Array(nColl ? fill[nColl - 1] + per[nColl - 1] : 0);
-      for (let r = 0; r < rowList.length; r++) {
-        const c = slotOfRow[r];
-        if (c >= 0) out[fill[c]++] = col[rowList[r]];
-      }
-      counts.push(narrowCounts(cnt, trash));
-      values.push(out);
-      collected.push(per);
+      const r = refineShard(sh, f);
+      counts.push(r.counts);
+      values.push(r.values);
+      collected.push(r.collected);
     }
     return { counts, values, collected };
   },

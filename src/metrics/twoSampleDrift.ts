@@ -1,8 +1,8 @@
-import { throwIfAborted } from '../util/errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import type { ShardOp } from '../engine/shardOp.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
-import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, sortValues, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type RefinePartial, type ScanPartial } from './driftOps.js';
+import { driftRefineOp, driftScanOp, ksPValuesOp, keyValue, sortKey, sortValues, TOP_BITS, TOP_BUCKETS, valueKey, type RefineFeature, type RefinePartial, type ScanPartial } from './driftOps.js';
 import type { KsMethod, KsResult } from './ksTwoSample.js';
 
 /** The population stability index of one feature, with the bins it was computed on. */
@@ -220,8 +220,11 @@ class FeatureCells {
     return undefined;
   }
 
-  /** The cells to look into next (by index), most needed first; empty when everything is known. */
-  needs(): { need: number[]; targets: number } {
+  /**
+   * The cells to look into next (by index), most needed first; empty when everything is known. `slack` lowers the
+   * KS bound a range must pass to be opened (a plan made from a sample, whose bound is itself uncertain).
+   */
+  needs(slack = 0): { need: number[]; targets: number } {
     const c = this.cells, { s1, s2 } = c;
     const want = new Set<number>();
     const open = (q: number) => { if (c.size[q] > 1 && !c.v1[q]) want.add(q); };
@@ -248,7 +251,7 @@ class FeatureCells {
     const edgeKeys = this.edgeKeys;
     if (edgeKeys) for (let e = 0; e < edgeKeys.length; e++) if (!this.countsAt(edgeKeys[e])) open(this.cellOfKey(edgeKeys[e]));
     const { max, min } = this.known();
-    const lb = Math.max(max, -min);
+    const lb = Math.max(max, -min) - slack;
     const { n1, n2 } = this;
     const ks: [number, number][] = [];
     for (let q = 0; q < c.n; q++) {
@@ -365,6 +368,23 @@ class FeatureCells {
     this.cells = withStarts(c);
   }
 
+  /**
+   * Folds in the counts of a guide counted in pass 1 (`planGuide`): its cells are whole top-bit blocks, each holding
+   * values of both snapshots' samples and so present in the histograms.
+   */
+  applyGuide(spec: RefineFeature, counts1: Float64Array, counts2: Float64Array): void {
+    const c = this.cells;
+    const plan: { q: number; bits: number }[] = [];
+    for (let i = 0; i < spec.lo.length; i++) {
+      const q = this.cellOfKey(spec.lo[i]), bits = Math.log2(spec.buckets[i]);
+      if (q === c.n || c.lo[q] !== spec.lo[i] || !(bits >= 1) || c.size[q] !== 2 ** (spec.shift[i] + bits)) {
+        throw new SegkitError('E_EXECUTOR', `drift pass 1 counted key range ${spec.lo[i]} of feature ${spec.j}, which its histogram does not hold`);
+      }
+      plan.push({ q, bits });
+    }
+    this.apply(plan, counts1, counts2, [], []);
+  }
+
   result(): { ks: number; psi: PsiResult } {
     const { max, min } = this.known();
     const lo = Math.min(1, Math.max(0, -min));
@@ -430,6 +450,53 @@ function foldRefine(parts: RefinePartial[], f: number, counters: number, collect
   return { counts, lists };
 }
 
+/** Runs of 16 rows (a 64-byte line of a float32 column) that `planGuide` samples from each snapshot's columns. */
+const GUIDE_RUNS = 2048;
+const GUIDE_RUN = 16;
+
+/**
+ * Plans pass 1's guide from a sample of both snapshots (runs of rows spread evenly through each column): the ranges
+ * a first refining pass would count, found on the sample's top-bit histograms as that pass finds them on the whole
+ * snapshots', with the decile ranks widened by three standard errors of a sample quantile and the KS bound lowered by
+ * three of the sample statistic's. Counted in pass 1, they let the next pass collect values at once. The sample only
+ * decides where to count: every statistic is still exact, and a range the sample missed is refined as before.
+ */
+export function planGuide(before: readonly Float32Array[], after: readonly Float32Array[], limits: DriftLimits = LIMITS): RefineFeature[] {
+  const guide: RefineFeature[] = [];
+  const sampleHist = (col: Float32Array): { hist: Uint32Array; m: number } => {
+    const hist = new Uint32Array(TOP_BUCKETS);
+    const bits = new Int32Array(col.buffer, col.byteOffset, col.length);
+    const n = col.length, runs = Math.min(GUIDE_RUNS, Math.floor(n / GUIDE_RUN));
+    let m = 0;
+    for (let r = 0; r < runs; r++) {
+      const a = Math.floor((r * (n - GUIDE_RUN)) / Math.max(1, runs - 1));
+      for (let i = a; i < a + GUIDE_RUN; i++) {
+        const key = sortKey(bits[i]);
+        if (key < 0) continue;
+        hist[key >>> (32 - TOP_BITS)]++;
+        m++;
+      }
+    }
+    return { hist, m };
+  };
+  for (let j = 0; j < before.length; j++) {
+    const b = sampleHist(before[j]), a = sampleHist(after[j]);
+    if (b.m < 2 || a.m < 2) continue;
+    // the sample's cells are counted, never collected: its counts are not the snapshots'
+    const fc = new FeatureCells(j, b.hist, a.hist, b.m, a.m, { budget: limits.budget, collectCell: 0, collectFeature: 0 });
+    const ranks = new Set(fc.ranks);
+    for (const p of DECILES) {
+      const spread = 3 * Math.sqrt(b.m * p * (1 - p));
+      ranks.add(Math.max(0, Math.floor((b.m - 1) * p - spread)));
+      ranks.add(Math.min(b.m - 1, Math.ceil((b.m - 1) * p + spread)));
+    }
+    fc.ranks = [...ranks].sort((x, y) => x - y);
+    const { need, targets } = fc.needs(3 * Math.sqrt(1 / b.m + 1 / a.m));
+    if (need.length) guide.push(fc.request(need, targets).spec);
+  }
+  return guide;
+}
+
 /** Per-segment totals of k segments and the unscored slot, all zero. */
 export function emptySegmentTotals(k: number): SegmentTotals {
   return { rows: new Float64Array(k + 1), value: new Float64Array(k + 1), distance: new Float64Array(k + 1), distance2: new Float64Array(k + 1), measured: new Float64Array(k + 1) };
@@ -478,6 +545,8 @@ export interface DriftInput {
   limits?: DriftLimits;
   /** A snapshot's pass 1 already made (while it was loaded): its partials, in shard order. */
   scanned?: { before?: ScanPartial[]; after?: ScanPartial[] };
+  /** Ranges pass 1 also counts (`planGuide`); the `scanned` partials must have been made with the same guide. */
+  guide?: RefineFeature[];
 }
 
 export interface DriftOutput {
@@ -495,7 +564,7 @@ export interface DriftOutput {
  */
 export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<DriftOutput> {
   const d = o.names.length;
-  const state = { k: o.k, value: o.value, centres: o.centres };
+  const state = { k: o.k, value: o.value, centres: o.centres, ...(o.guide ? { guide: o.guide } : {}) };
   const pa = o.scanned?.before ?? await o.before.map(driftScanOp, state);
   const pb = o.scanned?.after ?? await o.after.map(driftScanOp, state);
   const A = mergeScan(pa, d, o.k), B = mergeScan(pb, d, o.k);
@@ -504,6 +573,12 @@ export async function twoSampleDrift(ex: Executor, o: DriftInput): Promise<Drift
     if (n1 === 0 || n2 === 0) return undefined;
     return new FeatureCells(j, A.hist.subarray(j * TOP_BUCKETS, (j + 1) * TOP_BUCKETS), B.hist.subarray(j * TOP_BUCKETS, (j + 1) * TOP_BUCKETS), n1, n2, o.limits ?? LIMITS);
   });
+  // the guide's counts (float32 shards make them; a pass 1 without them leaves the ranges to the refining passes)
+  if (o.guide && pa.every((p) => p.guided) && pb.every((p) => p.guided)) {
+    const asRefine = (parts: ScanPartial[]): RefinePartial[] => parts.map((p) => ({ counts: p.guided!, values: [], collected: [] }));
+    const ra = asRefine(pa), rb = asRefine(pb);
+    o.guide.forEach((spec, g) => cells[spec.j]?.applyGuide(spec, foldRefine(ra, g, spec.counters, 0).counts, foldRefine(rb, g, spec.counters, 0).counts));
+  }
   let passes = 1;
   for (;;) {
     throwIfAborted(o.signal);

@@ -10,7 +10,7 @@ import type { PipelineResult } from '../prep/pipeline.js';
 import { driftScanOp, type ScanPartial, type ScanState } from '../metrics/driftOps.js';
 import { driftLabelScanOp } from './driftLabelScanOp.js';
 import type { KsMethod } from '../metrics/ksTwoSample.js';
-import { emptySegmentTotals, handleSnapshot, twoSampleDrift, type DriftSnapshot, type FeatureDrift, type SegmentTotals } from '../metrics/twoSampleDrift.js';
+import { emptySegmentTotals, handleSnapshot, planGuide, twoSampleDrift, type DriftSnapshot, type FeatureDrift, type SegmentTotals } from '../metrics/twoSampleDrift.js';
 import { isSegmentationModel } from '../core/loadModel.js';
 import type { SegmentationModel } from '../core/model.js';
 import { SegmentModel } from './segmentModel.js';
@@ -132,12 +132,19 @@ export interface CompareSnapshotsResult {
 const DRIFT_SHARD_ROWS = 1 << 18;
 /** Rows of a window when a snapshot is read a window at a time (a multiple of DRIFT_SHARD_ROWS). */
 const WINDOW_ROWS = 1 << 22;
+/**
+ * From this many rows in each snapshot, pass 1 also counts the ranges a sample of both points to (`planGuide`), so
+ * the next pass can collect values: smaller snapshots' first refining pass collects most of what it needs anyway.
+ */
+const GUIDE_FROM = 1 << 20;
 
 /** Rows per shard of the drift passes, and the most rows of a snapshot held whole on the executor. */
 export interface DriftLayout {
   shardRows: number;
   /** A multiple of shardRows (or Infinity), so the windows' shards are the whole snapshot's. */
   windowRows: number;
+  /** Snapshots of at least this many rows each have pass 1 count the ranges a sample points to (default 2^20). */
+  guideFrom?: number;
 }
 
 /** The drift passes' layout on `ex`: windows on executors whose loads overlap their op (`loadAndMap`). */
@@ -469,7 +476,9 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   const direct = !segmentModel && inner instanceof KMeansModel ? inner.scoringState() : undefined;
   // the drift passes' state, whether pass 1 runs while loading or on its own: centres in the loaded units (a
   // SegmentModel's distances are measured in its pipeline's output instead)
-  const scanState: ScanState = { k, value: value !== undefined, centres: !segmentModel && centres ? centres : new Float64Array(0) };
+  const guideFrom = lay.guideFrom ?? GUIDE_FROM;
+  const guide = Math.min(colsB[0]?.length ?? 0, colsA[0]?.length ?? 0) >= guideFrom ? planGuide(colsB, colsA) : undefined;
+  const scanState: ScanState = { k, value: value !== undefined, centres: !segmentModel && centres ? centres : new Float64Array(0), ...(guide ? { guide } : {}) };
   const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ loaded: LoadedSnapshot<ScanPartial>; labels: Labels }> => {
     const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: float64Column(table, value, label) } : {};
     if (direct && cols[0].length > 0) {
@@ -521,7 +530,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     moves.catch(() => undefined);
     drift = await twoSampleDrift(ex, {
       before: loadedB.snapshot, after: loadedA.snapshot, names: features, k, value: value !== undefined,
-      centres: scanState.centres, ksMethod, signal,
+      centres: scanState.centres, ksMethod, signal, guide,
       scanned: { before: loadedB.partials, after: loadedA.partials },
     });
   } catch (e) {

@@ -60,8 +60,8 @@ const CHUNK: i32 = 1024;
  * key, plus 2^21, so that no mask is needed), which is incremented (int32); the rows of entries equal to -1 are listed
  * in `slow`, and values whose entry is below -1 are skipped. The `counters` counters are zeroed first. With bg = 0
  * there are no tables: each present value's counter is its block t (2,048 counters, counted in four copies at cnt that
- * are added into the first; `cnt` has room for 4 x 2,048), and with `sum` non-zero the present values are also added
- * there (float64, in row order). Returns how many rows were listed. With tables, a NaN takes key 0: block 0 holds only
+ * are added into the first; `cnt` has room for 4 x 2,048). With `sum` non-zero, tables or not, the present values
+ * are also added there (float64, in row order). Returns how many rows were listed. With tables, a NaN takes key 0: block 0 holds only
  * NaN bit patterns, so the tables must send it to a skipped or discarded entry (no cell lies there). `cnt` then has
  * room for `counters` counters and, 16-byte aligned after them, a chunk's keys (CHUNK values).
  */
@@ -110,6 +110,7 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
   }
   memory.fill(cnt, 0, <usize>counters << 2);
   const base = cnt - (<usize>BIAS << 2);
+  let s: f64 = 0;
   // a chunk's keys, four at a time (a NaN's is 0, -0's is +0's), then looked up one by one: the lookups of four values
   // at a time overlap, and no key is computed on their path
   const keys = (cnt + (<usize>counters << 2) + 15) & ~(<usize>15);
@@ -119,13 +120,21 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
     const src = col + (<usize>c0 << 2);
     let q = 0;
     for (; q + 4 <= m; q += 4) {
-      const b = v128.load(src + (<usize>q << 2));
-      v128.store(keys + (<usize>q << 2), keys4(b, nan4(b)));
+      const b = v128.load(src + (<usize>q << 2)), nan = nan4(b);
+      v128.store(keys + (<usize>q << 2), keys4(b, nan));
+      if (sum) {
+        const v = v128.andnot(b, nan);
+        s += <f64>f32x4.extract_lane(v, 0);
+        s += <f64>f32x4.extract_lane(v, 1);
+        s += <f64>f32x4.extract_lane(v, 2);
+        s += <f64>f32x4.extract_lane(v, 3);
+      }
     }
     // the last values of the column one by one: nothing past them is read
     for (; q < m; q++) {
       const b = load<i32>(src + (<usize>q << 2));
       store<i32>(keys + (<usize>q << 2), isNaN32(b) ? 0 : sortableKey(b));
+      if (sum && !isNaN32(b)) s += <f64>load<f32>(src + (<usize>q << 2));
     }
     q = 0;
     for (; q + 4 <= m; q += 4) {
@@ -137,5 +146,6 @@ export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usiz
     }
     for (; q < m; q++) ns = lookUp(load<i32>(keys + (<usize>q << 2)), c0 + q, bg, sub, base, slow, ns);
   }
+  if (sum) store<f64>(sum, s);
   return ns;
 }

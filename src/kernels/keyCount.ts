@@ -1,5 +1,4 @@
 import { scratchCopy, view, type Shard } from './shard.js';
-import { SegkitError } from '../util/errors.js';
 
 /**
  * Count tables for the keyCount kernel (see assembly/keyCount.ts): per block of 2,048 its first entry and entry size
@@ -37,8 +36,8 @@ export function keyCountBytes(t: KeyTables, rows: number): number {
 
 /**
  * Puts the tables in the shard's scratch (once) and returns a function counting column j through them in the wasm
- * kernel: the counters, the rows whose entry is -1 (in row order) and, with `sum` (the first histogram only: empty
- * tables), the sum of the present values in row order. The counters and rows are views of the shard's scratch, valid
+ * kernel: the counters, the rows whose entry is -1 (in row order) and, with `sum`, the sum of the present values in
+ * row order. The counters and rows are views of the shard's scratch, valid
  * until the next call, the scratch's next reset, or the end of the shard's run.
  */
 export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) => { counts: Int32Array; slow: Int32Array; sum: number } {
@@ -47,8 +46,6 @@ export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) =
   const counters = direct ? BLOCKS : t.counters;
   const cnt = sh.scratch.alloc(4 * counterRoom(t)), slow = sh.scratch.alloc(4 * sh.rows), out = sh.scratch.alloc(8);
   return (j, sum) => {
-    // the kernel sums only without tables: a sum asked of a table pass would read whatever scratch held
-    if (sum && !direct) throw new SegkitError('E_EXECUTOR', 'keyCounter sums the values only for the first histogram (no tables)');
     // the kernel zeroes the counters
     const n = sh.mem.kernels.keyCount(sh.x + 4 * (j * sh.stride + sh.row0), sh.rows, bg, sub, cnt, slow, sum ? out : 0, counters);
     return {

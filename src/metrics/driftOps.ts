@@ -138,8 +138,35 @@ export interface ScanPartial {
 /** keyCount without tables, for the first histogram: counter t is block t. */
 const TOP_TABLES: KeyTables = { bg: new Int32Array(0), sub: new Int32Array(0), counters: TOP_BUCKETS };
 
+/**
+ * Tables that make the first histogram and count a guide's ranges in one sweep: one entry per top-bit block, a guided
+ * block's naming its sub-buckets (a guide's ranges are whole blocks: `planGuide`), any other block's naming a counter
+ * of its own after the guide's (block 0's holds the NaNs).
+ */
+const fused = new WeakMap<RefineFeature, KeyTables>();
+
+function fusedOf(f: RefineFeature): KeyTables {
+  let t = fused.get(f);
+  if (t) return t;
+  const bg = new Int32Array(TOP_BUCKETS), sub = new Int32Array(TOP_BUCKETS + 1);
+  for (let b = 0; b < TOP_BUCKETS; b++) {
+    bg[b] = (b + 1) * 32 + TOP_SHIFT;
+    sub[b + 1] = (f.counters + b + KEY_BIAS) * 32 + 31;
+  }
+  for (let q = 0; q < f.lo.length; q++) {
+    const b = f.lo[q] / 2 ** TOP_SHIFT;
+    if (!(Number.isInteger(b) && f.buckets[q] >= 2 && f.buckets[q] * 2 ** f.shift[q] === 2 ** TOP_SHIFT)) {
+      throw new SegkitError('E_EXECUTOR', `a drift guide's range ${f.lo[q]} of feature ${f.j} is not a whole top-bit block`);
+    }
+    sub[b + 1] = (f.at[q] + KEY_BIAS) * 32 + f.shift[q];
+  }
+  t = { bg, sub, counters: f.counters + TOP_BUCKETS };
+  fused.set(f, t);
+  return t;
+}
+
 export const scanScratch = (s: ScanState, d: number, shardRows: number): number =>
-  Math.max(keyCountBytes(TOP_TABLES, shardRows), 8 * (s.k * d + 2 * s.k) + 128, ...(s.guide ?? []).map((f) => keyCountBytes(lookupOf(f).tables, shardRows)));
+  Math.max(keyCountBytes(TOP_TABLES, shardRows), 8 * (s.k * d + 2 * s.k) + 128, ...(s.guide ?? []).map((f) => keyCountBytes(fusedOf(f), shardRows)));
 
 /** Pass 1 over a snapshot: top-bit histograms, sums and missing counts per feature; per-segment totals. */
 export const driftScanOp = defineOp<ScanState, ScanPartial>({
@@ -167,15 +194,33 @@ export function scanShard(sh: Shard, s: ScanState): ScanPartial {
     for (let i = 0; i < sh.rows; i++) if (value[i] === value[i]) segValue[slot[i]] += value[i];
   }
   const measure = s.centres.length === k * d && k > 0;
-  // the kernel counts the present values by their top key bits and sums them in row order
-  const count = sh.dtype === 'f32' ? keyCounter(sh, TOP_TABLES) : undefined;
+  // the kernel counts the present values by their top key bits and sums them in row order; a guided feature's sweep
+  // also counts the guide's ranges in sub-buckets, its other blocks in a counter each
+  const f32 = sh.dtype === 'f32';
+  const guideAt = new Int32Array(d).fill(-1);
+  if (f32 && s.guide) s.guide.forEach((f, g) => { guideAt[f.j] = g; });
+  const guided: NonNullable<ScanPartial['guided']> | undefined = f32 && s.guide ? new Array(s.guide.length) : undefined;
   for (let j = 0; j < d; j++) {
     let sum = 0, miss = 0;
-    if (count) {
-      const r = count(j, true);
-      hist.set(r.counts, j * TOP_BUCKETS);
+    if (f32) {
+      const g = guideAt[j] >= 0 ? s.guide![guideAt[j]] : undefined;
+      sh.scratch.reset();
+      const r = keyCounter(sh, g ? fusedOf(g) : TOP_TABLES)(j, true);
+      const h = hist.subarray(j * TOP_BUCKETS, (j + 1) * TOP_BUCKETS);
+      if (g) {
+        // block 0's counter holds the NaNs
+        h.set(r.counts.subarray(g.counters + 1, g.counters + TOP_BUCKETS), 1);
+        for (let q = 0; q < g.lo.length; q++) {
+          let c = 0;
+          for (let u = g.at[q], end = u + g.buckets[q]; u < end; u++) c += r.counts[u];
+          h[g.lo[q] / 2 ** TOP_SHIFT] = c;
+        }
+        guided![guideAt[j]] = narrowCounts(r.counts, g.counters);
+      } else {
+        h.set(r.counts);
+      }
       let present = 0;
-      for (let q = 0; q < TOP_BUCKETS; q++) present += r.counts[q];
+      for (let q = 0; q < TOP_BUCKETS; q++) present += h[q];
       sum = r.sum;
       miss = sh.rows - present;
     } else {
@@ -185,8 +230,6 @@ export function scanShard(sh: Shard, s: ScanState): ScanPartial {
     }
     sums[j] = sum; missing[j] = miss;
   }
-  // the guide's ranges, counted as a refining pass would count them (no value is collected in pass 1)
-  const guided = count && s.guide ? s.guide.map((f) => refineShard(sh, f).counts) : undefined;
   let clean = sh.dtype === 'f32' && segRows[k] === 0;
   for (let j = 0; j < d; j++) if (missing[j] > 0) clean = false;
   if (measure && clean) {
@@ -341,54 +384,6 @@ export function narrowCounts(cnt: Int32Array, n: number): Uint8Array | Uint16Arr
   return out;
 }
 
-/**
- * One feature's ranges on one shard: its counted cells' sub-bucket counts, and its collected cells' values cell by
- * cell in cell order with how many fell in each.
- */
-function refineShard(sh: Shard, f: RefineFeature): { counts: Uint8Array | Uint16Array | Uint32Array; values: Float32Array; collected: Int32Array } {
-  const col = shardColumn(sh, f.j);
-  const bits = bitsOf(col);
-  const cells = f.lo.length;
-  const { tables, off, offLast, entryBegin, entryEnd, trash } = lookupOf(f);
-  // the kernel counts the values whose entry names their counter and lists the others' rows
-  sh.scratch.reset();
-  const { counts: cnt, slow: rowList } = keyCounter(sh, tables)(f.j, false);
-  const at = f.at, shift = f.shift, buckets = f.buckets, bg = tables.bg;
-  const slotOf = new Int32Array(cells).fill(-1);
-  let nColl = 0;
-  for (let q = 0; q < cells; q++) if (buckets[q] === 0) slotOf[q] = nColl++;
-  const per = new Int32Array(nColl);
-  // each listed row's cell to collect (-1 for none), then the values cell by cell in row order
-  const slotOfRow = new Int32Array(rowList.length).fill(-1);
-  for (let r = 0; r < rowList.length; r++) {
-    const u = signedKey(bits[rowList[r]]) ^ -0x80000000;
-    const o = u & LOW_MASK, x = bg[u >>> TOP_SHIFT];
-    // values to collect, or cells finer than the entry: the entry's last cell starting at or below o
-    const e = (x >> 5) + (o >>> (x & 31));
-    let q = entryBegin[e], hi = entryEnd[e];
-    while (hi - q > 1) {
-      const m = (q + hi) >>> 1;
-      if (off[m] <= o) q = m; else hi = m;
-    }
-    if (off[q] > o || offLast[q] < o) continue;
-    if (buckets[q] !== 0) {
-      // a cell lies inside one top-bit block, so the offset's shift is exact
-      cnt[at[q] + ((o - off[q]) >>> shift[q])]++;
-      continue;
-    }
-    slotOfRow[r] = slotOf[q];
-    per[slotOf[q]]++;
-  }
-  const fill = new Int32Array(nColl);
-  for (let c = 1; c < nColl; c++) fill[c] = fill[c - 1] + per[c - 1];
-  const out = new Float32Array(nColl ? fill[nColl - 1] + per[nColl - 1] : 0);
-  for (let r = 0; r < rowList.length; r++) {
-    const c = slotOfRow[r];
-    if (c >= 0) out[fill[c]++] = col[rowList[r]];
-  }
-  return { counts: narrowCounts(cnt, trash), values: out, collected: per };
-}
-
 /** A later pass: sub-bucket counts of some key ranges, and the values of others, per feature. */
 export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefinePartial>({
   name: 'drift.refine',
@@ -396,10 +391,49 @@ export const driftRefineOp = defineOp<{ features: RefineFeature[] }, RefineParti
   run(sh, s) {
     const counts: RefinePartial['counts'] = [], values: Float32Array[] = [], collected: Int32Array[] = [];
     for (const f of s.features) {
-      const r = refineShard(sh, f);
-      counts.push(r.counts);
-      values.push(r.values);
-      collected.push(r.collected);
+      const col = shardColumn(sh, f.j);
+      const bits = bitsOf(col);
+      const cells = f.lo.length;
+      const { tables, off, offLast, entryBegin, entryEnd, trash } = lookupOf(f);
+      // the kernel counts the values whose entry names their counter and lists the others' rows
+      sh.scratch.reset();
+      const { counts: cnt, slow: rowList } = keyCounter(sh, tables)(f.j, false);
+      const at = f.at, shift = f.shift, buckets = f.buckets, bg = tables.bg;
+      const slotOf = new Int32Array(cells).fill(-1);
+      let nColl = 0;
+      for (let q = 0; q < cells; q++) if (buckets[q] === 0) slotOf[q] = nColl++;
+      const per = new Int32Array(nColl);
+      // each listed row's cell to collect (-1 for none), then the values cell by cell in row order
+      const slotOfRow = new Int32Array(rowList.length).fill(-1);
+      for (let r = 0; r < rowList.length; r++) {
+        const u = signedKey(bits[rowList[r]]) ^ -0x80000000;
+        const o = u & LOW_MASK, x = bg[u >>> TOP_SHIFT];
+        // values to collect, or cells finer than the entry: the entry's last cell starting at or below o
+        const e = (x >> 5) + (o >>> (x & 31));
+        let q = entryBegin[e], hi = entryEnd[e];
+        while (hi - q > 1) {
+          const m = (q + hi) >>> 1;
+          if (off[m] <= o) q = m; else hi = m;
+        }
+        if (off[q] > o || offLast[q] < o) continue;
+        if (buckets[q] !== 0) {
+          // a cell lies inside one top-bit block, so the offset's shift is exact
+          cnt[at[q] + ((o - off[q]) >>> shift[q])]++;
+          continue;
+        }
+        slotOfRow[r] = slotOf[q];
+        per[slotOf[q]]++;
+      }
+      const fill = new Int32Array(nColl);
+      for (let c = 1; c < nColl; c++) fill[c] = fill[c - 1] + per[c - 1];
+      const out = new Float32Array(nColl ? fill[nColl - 1] + per[nColl - 1] : 0);
+      for (let r = 0; r < rowList.length; r++) {
+        const c = slotOfRow[r];
+        if (c >= 0) out[fill[c]++] = col[rowList[r]];
+      }
+      counts.push(narrowCounts(cnt, trash));
+      values.push(out);
+      collected.push(per);
     }
     return { counts, values, collected };
   },

@@ -449,7 +449,7 @@ describe('the drift histogram kernel', () => {
     const bits = new Int32Array(1), value = new Float32Array(bits.buffer);
     // an odd count: the chunk's keys then start at a padded, 16-byte aligned address after the counters
     const counters = 301, SLOW = -1, SKIP = -2;
-    let listedSeen = 0, countedSeen = 0, skippedSeen = 0;
+    let listedSeen = 0, countedSeen = 0, skippedSeen = 0, sumsSeen = 0;
     for (const [rows, row0, nanBlock] of [[0, 0, SKIP], [1, 1, 0], [2, 2, SKIP], [3, 2, SKIP], [5, 3, 0], [6, 1, 0], [8, 0, SKIP], [1023, 1, 0], [1024, 0, SKIP], [1025, 3, 0], [1026, 2, 0], [2051, 2, SKIP], [4099, 1, 0]]) {
       // tables by the kernel's contract: per block its first entry << 5 | log2 keys per entry; entries counted (first
       // counter less the shifted offset of the entry's first key, plus KEY_BIAS, << 5 | shift), listed or skipped
@@ -506,7 +506,18 @@ describe('the drift histogram kernel', () => {
       listedSeen += listed.length;
       expect(Array.from(got.counts)).toEqual(Array.from(want));
       expect(Array.from(got.slow)).toEqual(listed);
+      // asked for the sum too: the same counts and rows, and the present values added in row order in float64
+      const counts = Array.from(got.counts), slow = Array.from(got.slow);
+      shard.scratch.reset();
+      const summed = keyCounter(shard, tables)(0, true);
+      let sum = 0;
+      col.forEach((b) => { bits[0] = b; if (value[0] === value[0]) sum += value[0]; });
+      expect(Array.from(summed.counts)).toEqual(counts);
+      expect(Array.from(summed.slow)).toEqual(slow);
+      expect(summed.sum).toBe(sum);
+      if (Number.isFinite(sum) && rows > 0) sumsSeen++;
     }
+    expect(sumsSeen).toBeGreaterThan(0);
     expect(listedSeen).toBeGreaterThan(500);
     expect(countedSeen).toBeGreaterThan(500);
     expect(skippedSeen).toBeGreaterThan(500);

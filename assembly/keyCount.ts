@@ -61,9 +61,9 @@ const CHUNK: i32 = 1024;
  * in `slow`, and values whose entry is below -1 are skipped. The `counters` counters are zeroed first. With bg = 0
  * there are no tables: each present value's counter is its block t (2,048 counters, counted in four copies at cnt that
  * are added into the first; `cnt` has room for 4 x 2,048). With `sum` non-zero, tables or not, the present values
- * are also added there (float64, in row order). Returns how many rows were listed. With tables, a NaN takes key 0: block 0 holds only
- * NaN bit patterns, so the tables must send it to a skipped or discarded entry (no cell lies there). `cnt` then has
- * room for `counters` counters and, 16-byte aligned after them, a chunk's keys (CHUNK values).
+ * are also added there (float64, in row order). Returns how many rows were listed. With tables, a NaN takes key 0:
+ * block 0 holds only NaN bit patterns, so the tables must send it to a skipped or discarded entry (no cell lies
+ * there). `cnt` then has room for `counters` counters and, 16-byte aligned after them, a chunk's keys (CHUNK values).
  */
 export function keyCount(col: usize, rows: i32, bg: usize, sub: usize, cnt: usize, slow: usize, sum: usize, counters: i32): i32 {
   if (!bg) {

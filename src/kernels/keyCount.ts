@@ -37,8 +37,8 @@ export function keyCountBytes(t: KeyTables, rows: number): number {
 /**
  * Puts the tables in the shard's scratch (once) and returns a function counting column j through them in the wasm
  * kernel: the counters, the rows whose entry is -1 (in row order) and, with `sum`, the sum of the present values in
- * row order. The counters and rows are views of the shard's scratch, valid
- * until the next call, the scratch's next reset, or the end of the shard's run.
+ * row order. The counters and rows are views of the shard's scratch, valid until the next call, the scratch's next
+ * reset, or the end of the shard's run.
  */
 export function keyCounter(sh: Shard, t: KeyTables): (j: number, sum: boolean) => { counts: Int32Array; slow: Int32Array; sum: number } {
   const direct = t.bg.length === 0;

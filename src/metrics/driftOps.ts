@@ -148,6 +148,8 @@ const fused = new WeakMap<RefineFeature, KeyTables>();
 function fusedOf(f: RefineFeature): KeyTables {
   let t = fused.get(f);
   if (t) return t;
+  // an entry packs its counter index (plus KEY_BIAS) above 5 bits of shift, in an int32 that must stay positive
+  if (!(f.counters + TOP_BUCKETS + KEY_BIAS < 2 ** 26)) throw new SegkitError('E_BAD_OPTION', `a drift guide asks for ${f.counters} counters of one feature, 2^26 - 2^21 - 2^11 or more`);
   const bg = new Int32Array(TOP_BUCKETS), sub = new Int32Array(TOP_BUCKETS + 1);
   for (let b = 0; b < TOP_BUCKETS; b++) {
     bg[b] = (b + 1) * 32 + TOP_SHIFT;

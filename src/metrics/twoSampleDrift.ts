@@ -212,11 +212,15 @@ class FeatureCells {
     return a;
   }
 
+  /**
+   * The baseline's value of rank r, a zero always +0 (-0 and +0 share a key, and a collected range lists -0 first):
+   * the same value whether the rank's range was collected or refined down to one key.
+   */
   private valueAtRank(r: number): number | undefined {
     const q = this.cellOfRank(r), c = this.cells;
     if (c.size[q] === 1) return keyValue(c.lo[q]);
     const x = c.v1[q];
-    if (x) return x[r - c.s1[q]];
+    if (x) return x[r - c.s1[q]] + 0;
     return undefined;
   }
 
@@ -455,11 +459,12 @@ const GUIDE_RUNS = 2048;
 const GUIDE_RUN = 16;
 
 /**
- * Plans pass 1's guide from a sample of both snapshots (runs of rows spread evenly through each column): the ranges
- * a first refining pass would count, found on the sample's top-bit histograms as that pass finds them on the whole
+ * Plans pass 1's guide from a sample of both snapshots (runs of rows spread evenly through each column): the ranges a
+ * first refining pass would count, found on the sample's top-bit histograms as that pass finds them on the whole
  * snapshots', with the decile ranks widened by three standard errors of a sample quantile and the KS bound lowered by
- * three of the sample statistic's. Counted in pass 1, they let the next pass collect values at once. The sample only
- * decides where to count: every statistic is still exact, and a range the sample missed is refined as before.
+ * 3 sqrt(1/m1 + 1/m2) (samples of m1 and m2 values). Counted in pass 1, they let the next pass collect values at once.
+ * The sample only decides where to count: every statistic is still exact, and a range the sample missed is refined as
+ * before.
  */
 export function planGuide(before: readonly Float32Array[], after: readonly Float32Array[], limits: DriftLimits = LIMITS): RefineFeature[] {
   const guide: RefineFeature[] = [];

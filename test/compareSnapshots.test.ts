@@ -453,18 +453,19 @@ describe('a guided pass 1', () => {
     await ex.release(hB);
   });
 
-  it.each(['inline', 'piscina'] as const)('%s: compareSnapshots guided and not, held whole and in windows, give the same result', async (kind) => {
+  it.each(['inline', 'piscina', 'loopback'] as const)('%s: compareSnapshots guided and not, held whole and in windows, give the same result', async (kind) => {
     const table = (cols: Float32Array[], shift: number) => tableFromArrays({
       customer_id: Int32Array.from({ length: cols[0].length }, (_, i) => (i % 10 === 9 ? 1_000_000 + i + shift : i)),
       ...Object.fromEntries(cols.map((c, j) => [names[j], c])),
+      revenue: Float64Array.from({ length: cols[0].length }, (_, i) => (i % 13 === 0 ? NaN : (i % 7) * 2.5 + shift)),
     });
     // a k-means model scores present values only
     const [X0, X1] = [A, B].map((cols) => cols.map((c) => Float32Array.from(c, (v) => (v === v ? v : 1))));
     const model = await kmeans(fromColumns({ columns: X0.map((c) => c.subarray(n1 / 2, n1 / 2 + 5000)), names }), { k: 5, seed: 2 });
-    const executor = kind === 'inline' ? inlineExecutor() : piscinaExecutor({ threads: 2 });
+    const executor = kind === 'inline' ? inlineExecutor() : kind === 'piscina' ? piscinaExecutor({ threads: 2 }) : loopbackExecutor();
     executors.push(executor);
     const run = async (guideFrom: number, windowRows: number) => {
-      const r = await compareSnapshotsLaidOut(model, table(X0, 0), table(X1, 1), { id: 'customer_id', executor }, { shardRows: 16384, windowRows, guideFrom });
+      const r = await compareSnapshotsLaidOut(model, table(X0, 0), table(X1, 1), { id: 'customer_id', value: 'revenue', executor }, { shardRows: 16384, windowRows, guideFrom });
       // toEqual tells -0 from +0
       return { passes: r.passes, result: { ...r, passes: 0 } };
     };

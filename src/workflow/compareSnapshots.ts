@@ -332,6 +332,8 @@ interface MigrationCounts {
 /** A table of match codes for customers there before: the segment plus 2, or 1 without a segment (0: not there). */
 type MatchCodes = Uint8Array | Uint16Array | Int32Array;
 const matchCodes = (k: number, n: number): MatchCodes => (k < 254 ? new Uint8Array(n) : k < 65534 ? new Uint16Array(n) : new Int32Array(n));
+/** The match code of a customer there before with this label. */
+const matchCode = (label: number): number => (label >= 0 ? label + 2 : 1);
 
 /**
  * The migration counts of returning customers (flat k x k, before by after), the new customers per segment after,
@@ -363,20 +365,14 @@ function migrate(labelsA: Labels, k: number, key: Int32Array, offset: number, ta
 /** `migrate` by int32 ids in [min, max] before: a table by id - min. */
 function migrateByTable(idsB: Int32Array, idsA: Int32Array, [min, max]: [number, number], labelsB: Labels, labelsA: Labels, k: number): MigrationCounts {
   const table = matchCodes(k, max - min + 1);
-  for (let i = 0; i < idsB.length; i++) {
-    const l = labelsB[i];
-    table[idsB[i] - min] = l >= 0 ? l + 2 : 1;
-  }
+  for (let i = 0; i < idsB.length; i++) table[idsB[i] - min] = matchCode(labelsB[i]);
   return migrate(labelsA, k, idsA, min, table);
 }
 
 /** `migrate` by an index of the ids before: a table by row before. */
 function migrateByIndex(indexB: IdIndex, idsA: Ids, labelsB: Labels, labelsA: Labels, k: number): MigrationCounts {
   const table = matchCodes(k, labelsB.length);
-  for (let i = 0; i < labelsB.length; i++) {
-    const l = labelsB[i];
-    table[i] = l >= 0 ? l + 2 : 1;
-  }
+  for (let i = 0; i < labelsB.length; i++) table[i] = matchCode(labelsB[i]);
   return migrate(labelsA, k, indexB.findAll(idsA), 0, table);
 }
 

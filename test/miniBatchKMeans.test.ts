@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   close, createRandom, fromColumns, inlineExecutor, kmeans, loadModel, miniBatchKMeans, MiniBatchKMeansModel, type Dataset,
 } from '../src/index.node.js';
+import { batchLayout } from '../src/core/miniBatchKMeans.js';
 import { bytes, expectError, failure } from './helpers.js';
 
 const ex = inlineExecutor();
@@ -36,6 +37,20 @@ describe('the batch draws', () => {
       expect(Array.from(got)).toEqual(Array.from(want));
       expect(got.every((v) => v >= 0 && v < n)).toBe(true);
       expect([a.next(), a.int(n), a.normal()]).toEqual([b.next(), b.int(n), b.normal()]);
+    }
+  });
+
+  it('each batch holds its own draws, by shard, in draw order within a shard (a stable sort of each batch by shard)', () => {
+    for (const [n, shardRows, len, batch] of [[1_000, 1_000, 300, 64], [10_000, 1_024, 5_000, 7], [200_000, 65_536, 20_000, 1_024], [9, 4, 9, 9]] as const) {
+      const rows = createRandom(n).ints(n, new Int32Array(len));
+      const shards = Math.ceil(n / shardRows);
+      const got = batchLayout({ handle: { shardRows, shards } }, rows, batch);
+      const want: number[] = [];
+      for (let b0 = 0; b0 < len; b0 += batch) {
+        const part = Array.from(rows.subarray(b0, Math.min(len, b0 + batch)));
+        for (let s = 0; s < shards; s++) want.push(...part.filter((r) => Math.floor(r / shardRows) === s));
+      }
+      expect(Array.from(got)).toEqual(want);
     }
   });
 });

@@ -134,20 +134,22 @@ interface Gathered {
  * Drawn rows in the order their batches use: batch b holds draws [b * batch, (b + 1) * batch), in shard order then
  * draw order (a fixed order, so its sums round the same everywhere, and each shard's rows of a batch lie together).
  */
-function batchLayout(m: Matrix, rows: Int32Array, batch = rows.length): Int32Array {
+export function batchLayout(m: { handle: Pick<Handle, 'shardRows' | 'shards'> }, rows: Int32Array, batch = rows.length): Int32Array {
   const sr = m.handle.shardRows, shards = m.handle.shards, len = rows.length;
+  // one shard: every batch's rows lie together already
+  if (shards === 1) return rows;
+  // a counting sort of the draws by (batch, shard), in flat loops
+  const batches = Math.ceil(len / batch);
+  const at = new Int32Array(batches * shards + 1);
+  for (let b = 0, q = 0; b < batches; b++) {
+    const base = b * shards + 1, end = Math.min(len, q + batch);
+    for (; q < end; q++) at[base + ((rows[q] / sr) | 0)]++;
+  }
+  for (let t = 1; t <= batches * shards; t++) at[t] += at[t - 1];
   const out = new Int32Array(len);
-  const at = new Int32Array(shards + 1);
-  // each row's shard, once (both passes over a batch read it)
-  const shardOf = new Int32Array(len);
-  for (let q = 0; q < len; q++) shardOf[q] = Math.floor(rows[q] / sr);
-  for (let b0 = 0; b0 < len; b0 += batch) {
-    const b1 = Math.min(len, b0 + batch);
-    at.fill(0);
-    for (let q = b0; q < b1; q++) at[shardOf[q] + 1]++;
-    at[0] = b0;
-    for (let s = 0; s < shards; s++) at[s + 1] += at[s];
-    for (let q = b0; q < b1; q++) out[at[shardOf[q]]++] = rows[q];
+  for (let b = 0, q = 0; b < batches; b++) {
+    const base = b * shards, end = Math.min(len, q + batch);
+    for (; q < end; q++) out[at[base + ((rows[q] / sr) | 0)]++] = rows[q];
   }
   return out;
 }

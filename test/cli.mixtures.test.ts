@@ -152,6 +152,23 @@ describe('segkit update', () => {
     expect(SegmentModel.fromJSON(readFileSync(path('mb2.json'), 'utf8')).kind).toBe('minibatch-kmeans');
   });
 
+  it('reads the model\'s columns with their types, as score does: an empty column is imputed, a text cell names its line', () => {
+    const rows = csv(40, 5).trimEnd().split('\n');
+    // every visits cell empty: read as missing numbers (imputed by the model's pipeline), not inferred as text
+    writeFileSync(path('novisits.csv'), `${rows.map((line, i) => (i === 0 ? line : line.replace(/^([^,]*,[^,]*,)[^,]*/, '$1'))).join('\n')}\n`);
+    ok(['score', 'novisits.csv', '--model', 'mb.json', '--out', 'novisits-scored.csv']);
+    const s = JSON.parse(ok(['update', 'mb.json', 'novisits.csv', '--out', 'mb-novisits.json', '--json']).stdout);
+    expect(s.rows).toBe(40);
+    // a word among the numbers: the file line and the column, as score says it
+    writeFileSync(path('word.csv'), `${rows.map((line, i) => (i === 3 ? line.replace(/^([^,]*,[^,]*,)[^,]*/, '$1twenty') : line)).join('\n')}\n`);
+    for (const args of [['update', 'mb.json', 'word.csv', '--out', 'mb-word.json'], ['score', 'word.csv', '--model', 'mb.json', '--out', 'word-scored.csv']]) {
+      const r = segkit(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('line 4, column "visits": "twenty" is not a number');
+    }
+    expect(existsSync(path('mb-word.json'))).toBe(false);
+  });
+
   it('segkit score scores every kind; usage errors are exit 2', () => {
     ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--model', 'km.json']);
     for (const model of ['km.json', 'mb.json', 'gmm.json']) {
@@ -164,6 +181,8 @@ describe('segkit update', () => {
     expect(segkit(['update', 'gmm.json', 'new.csv']).code).toBe(2);
     expect(segkit(['segment', 'customers.csv', '--covariance', 'diag', '--k', '3']).code).toBe(2);
     expect(segkit(['segment', 'customers.csv', '--init', 'kmeans', '--k', '3']).code).toBe(2);
+    expect(segkit(['segment', 'customers.csv', '--algorithm', 'gmm', '--batch-size', '10', '--k', '3']).code).toBe(2);
+    expect(segkit(['segment', 'customers.csv', '--batch-size', '10', '--k', '3']).code).toBe(2);
     expect(segkit(['segment', 'customers.csv', '--algorithm', 'gmm', '--covariance', 'full,diag', '--k', '3']).code).toBe(2);
     expect(segkit(['segment', 'customers.csv', '--algorithm', 'kmeans', '--proba', '--k', '3', '--out', 'x.csv']).code).toBe(2);
   });

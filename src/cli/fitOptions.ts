@@ -63,6 +63,7 @@ export function checkFitFlags(f: FitFlags, fixedK: boolean): void {
   }
   const covarianceGiven = f.covariance.length !== 1 || f.covariance[0] !== 'full';
   if (covarianceGiven && f.algorithm !== 'gmm') throw new UsageError(`--covariance applies to --algorithm gmm, not ${f.algorithm}`);
+  if (f.batchSize !== miniBatchKMeansDefaults.batchSize && f.algorithm !== 'minibatch-kmeans') throw new UsageError(`--batch-size applies to --algorithm minibatch-kmeans, not ${f.algorithm}`);
   if (fixedK && f.covariance.length > 1) throw new UsageError(`--covariance ${f.covariance.join(',')}: with a fixed --k give one covariance type (several are compared with --k auto)`);
 }
 

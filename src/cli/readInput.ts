@@ -6,6 +6,7 @@ import { readCsv } from '../data/readCsv.js';
 import { readNdjson } from '../data/readNdjson.js';
 import { readTable, type ReadTableOptions } from '../data/readTable.node.js';
 import { tableFormat, type TableFormat } from '../data/tableFormat.js';
+import type { ColumnType } from '../data/columnBuilder.js';
 import { SegkitError, baseMessage, restate, throwIfAborted } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
 import type { ReadSettings, RunContext } from './runContext.js';
@@ -87,13 +88,14 @@ export function noteDelimiter(table: Table, path: string, ctx: RunContext): void
 
 /**
  * Reads a whole table file (or standard input for "-") by its extension or `format`. With progress on, text formats
- * show a bar of bytes read; otherwise readTable does the work.
+ * show a bar of bytes read; otherwise readTable does the work. `types` fix column types where the format infers them.
  */
-export async function readInput(path: string, ctx: RunContext, format?: TableFormat, label = 'reading'): Promise<Table> {
+export async function readInput(path: string, ctx: RunContext, format?: TableFormat, label = 'reading', types?: Readonly<Record<string, ColumnType>>): Promise<Table> {
   const fmt = inputFormat(path, format);
   const what = inputName(path);
   const textual = fmt === 'csv' || fmt === 'tsv' || fmt === 'ndjson';
-  const options = { signal: ctx.signal, ...readerOptions(fmt, ctx.read) };
+  const inferred = textual || fmt === 'json';
+  const options = { signal: ctx.signal, ...readerOptions(fmt, ctx.read), ...(types && inferred ? { types } : {}) };
   let size = -1;
   if (ctx.progress.enabled && path !== '-' && textual) size = await stat(path).then((s) => (s.isFile() ? s.size : -1), () => -1);
   ctx.step(`reading ${what}`);

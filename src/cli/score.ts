@@ -208,10 +208,25 @@ function tally(t: Tally, labels: Int32Array): void {
   }
 }
 
-async function* batches(input: string, handle: FileHandle | undefined, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext, onBytes: (n: number) => void): AsyncGenerator<Table> {
-  // The model's columns get fixed types, so a column empty in the first batch cannot be inferred as text.
+/**
+ * The types of the columns a model reads, for the readers: fixed, so a column that is empty (or empty in the first
+ * batch) is read as numbers, not inferred as text.
+ */
+export function modelColumnTypes(model: SegmentModel): Record<string, ColumnType> {
   const types: Record<string, ColumnType> = {};
   for (const c of model.pipeline.inputs) types[c.name] = c.kind === 'numeric' ? 'number' : 'string';
+  return types;
+}
+
+/** A reader's E_MISSING_COLUMN for a column of `modelColumnTypes`, said as the input lacking a column the model reads. */
+export function rethrowMissingModelColumn(error: unknown, what: string, model: SegmentModel): void {
+  if (!(error instanceof SegkitError) || error.code !== 'E_MISSING_COLUMN' || !/option "types"/.test(error.message)) return;
+  const column = /column "([^"]*)"/.exec(error.message)?.[1] ?? '?';
+  throw new SegkitError('E_MISSING_COLUMN', `${what} has no column "${column}", which the model reads`, `the model reads: ${model.pipeline.inputs.map((c) => c.name).join(', ')}`);
+}
+
+async function* batches(input: string, handle: FileHandle | undefined, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext, onBytes: (n: number) => void): AsyncGenerator<Table> {
+  const types = modelColumnTypes(model);
   const source = handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : process.stdin;
   const what = inputName(input);
   let first = true;
@@ -221,11 +236,7 @@ async function* batches(input: string, handle: FileHandle | undefined, fmt: Tabl
       yield batch;
     }
   } catch (error) {
-    if (first && error instanceof SegkitError && error.code === 'E_MISSING_COLUMN') {
-      // Raised by the header check of the `types` above: the input lacks a column the model reads.
-      const column = /column "([^"]*)"/.exec(error.message)?.[1] ?? '?';
-      throw new SegkitError('E_MISSING_COLUMN', `${what} has no column "${column}", which the model reads`, `the model reads: ${model.pipeline.inputs.map((c) => c.name).join(', ')}`);
-    }
+    if (first) rethrowMissingModelColumn(error, what, model);
     if (error instanceof SegkitError) throw inFile(error, what);
     throw new SegkitError('E_IO', `cannot read ${what}: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
   }

@@ -9,7 +9,7 @@ import { finiteNumber } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
 import { inFile, inputName, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { loadModel } from './score.js';
+import { loadModel, modelColumnTypes, rethrowMissingModelColumn } from './score.js';
 
 interface UpdateFlags extends CommonFlags {
   readonly out?: string;
@@ -57,7 +57,14 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
   }
   const model = saved.model as MiniBatchKMeansModel;
   const what = inputName(input);
-  const table = await readInput(input, ctx, formatFlag(f));
+  // the model's columns read with their types, as score reads them: an empty column is missing numbers, not text
+  let table;
+  try {
+    table = await readInput(input, ctx, formatFlag(f), 'reading', modelColumnTypes(saved));
+  } catch (error) {
+    rethrowMissingModelColumn(error, what, saved);
+    throw error;
+  }
   let prepared;
   try {
     prepared = saved.pipeline.transform(table);

@@ -241,6 +241,9 @@ describe('models and bad input', () => {
     const json = m.toJSON();
     expectError(() => loadModel({ ...json, centres: [json.centres[0], json.centres[0], json.centres[2], json.centres[3]] }), 'E_BAD_MODEL', 'centres[1]', 'distinct');
     expectError(() => loadModel({ ...json, counts: [1, -1, 1, 1] }), 'E_BAD_MODEL', 'counts[1]');
+    // a count no fit can reach, whose product with a centre overflows in the update
+    expectError(() => loadModel({ ...json, counts: [1, 1, 1e308, 1] }), 'E_BAD_MODEL', 'counts[2]', 'at most');
+    expect(loadModel({ ...json, counts: [1, 1, 3e54, 1] }).kind).toBe('minibatch-kmeans');
     expectError(() => loadModel({ ...json, nSteps: 1.5 }), 'E_BAD_MODEL', 'nSteps');
     expect((await failure(() => m.partialFit([[1, 2]], { executor: ex }))).code).toBe('E_SHAPE_MISMATCH');
     expect((await failure(() => m.partialFit(ds, { executor: ex, halfLife: -1 }))).message).toContain('halfLife');

@@ -1,5 +1,5 @@
 import { badOption, describe, throwIfAborted } from '../util/errors.js';
-import { at, badModel, modelValue, readBoolean, readEach, readNumber, readNumbers, readObject, readStrings } from '../util/modelJson.js';
+import { at, badModel, FLOAT32_MAX, modelValue, readBoolean, readEach, readNumber, readNumbers, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -64,6 +64,9 @@ export interface MiniBatchParts {
   nSamples: number;
   rowsSeen?: number;
 }
+
+/** The most weight a centre can have absorbed: 2^53 rows of the largest float32 weight. */
+const MAX_COUNT = FLOAT32_MAX * 2 ** 53;
 
 const PARTIAL_OPTIONS = ['halfLife', 'halfLifeUnit', 'sampleWeight', ...RUN_OPTIONS] as const;
 
@@ -282,6 +285,8 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     const counts = Float64Array.from(readNumbers(r.counts, 'counts', k, (v, path) => {
       const x = readNumber(v, path);
       if (x < 0) throw badModel(path, `must be >= 0, got ${x}`);
+      // a weight absorbed by a fit: at most 2^53 rows of the largest float32 weight (a centre times it stays finite)
+      if (x > MAX_COUNT) throw badModel(path, `must be at most ${MAX_COUNT.toExponential(2)} (2^53 rows of the largest float32 weight), got ${x}`);
       return x;
     }));
     // distinct centres: two equal ones would leave one without rows

@@ -244,6 +244,12 @@ describe('fits, models and files', () => {
     expectError(() => loadModel({ ...json, means: [[1, 2, 3], [1, 2, 1e39]] }), 'E_BAD_MODEL', 'means[1][2]');
     expectError(() => loadModel({ ...json, extra: 1 }), 'E_BAD_MODEL', '"extra"');
     expectError(() => loadModel({ ...json, covarianceType: 'round' }), 'E_BAD_MODEL', 'covarianceType');
+    // the offset is the rows' mean, which the weights and means give: one moved away would centre new rows badly
+    const offset = json.offset as number[];
+    expectError(() => loadModel({ ...json, offset: [offset[0], offset[1] + 1e6, offset[2]] }), 'E_BAD_MODEL', 'offset[1]', 'mean');
+    const m2 = m.means.reduce((s, mu, c) => s + m.weights[c] * mu[2], 0);
+    expect(Math.abs(m2 - offset[2])).toBeLessThan(1e-6 * (1 + Math.abs(m2)));
+    expect(loadModel({ ...json, offset: [offset[0], offset[1], Math.fround(m2)] }).kind).toBe('gmm');
     expect((await failure(() => gaussianMixture(ds, { k: 2, covarianceType: 'ful' as CovarianceType, executor: ex }))).code).toBe('E_BAD_OPTION');
     expect((await failure(() => gaussianMixture(ds, { k: 2, regCovr: 1 } as never))).message).toContain('regCovar');
     expect((await failure(() => gaussianMixture(ds, { k: 2, init: { means: [[0, 0, 0], [1, 1, 1]], weights: [0.2, 0.2] }, executor: ex }))).message).toContain('sum to 1');

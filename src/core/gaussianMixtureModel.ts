@@ -253,6 +253,7 @@ export class GaussianMixtureModel implements SegmentationModel {
         if (asymmetry(covariances.subarray(c * d * d, (c + 1) * d * d), d) > 1e-8) throw badModel(type === 'full' ? at('covariances', c) : 'covariances', 'must be symmetric');
       }
     }
+    checkOffset(offset, weights, means, covariances, type, kk, d);
     try {
       precisionCholesky(covariances, type, kk, d, regCovar);
     } catch (e) {
@@ -269,6 +270,27 @@ export class GaussianMixtureModel implements SegmentationModel {
       k: kk, featureNames: names, covarianceType: type, weights, means, covariances, offset, regCovar,
       labels: new Int32Array(0), lowerBound, iterations: count('iterations'), converged: readBoolean(r.converged, 'converged'), nSamples: count('nSamples'),
     });
+  }
+}
+
+/**
+ * The offset is the float32 mean of the training rows, which EM's last M-step also puts at the weights' average of
+ * the means: one far from it would centre new rows in float32 far from their values and lose their digits. Allowed:
+ * 1% of the feature's standard deviation under the model, and float32 rounding.
+ */
+function checkOffset(offset: Float64Array, weights: Float64Array, means: Float64Array, cov: Float64Array, type: CovarianceType, k: number, d: number): void {
+  for (let j = 0; j < d; j++) {
+    let mean = 0;
+    for (let c = 0; c < k; c++) mean += weights[c] * means[c * d + j];
+    let variance = 0;
+    for (let c = 0; c < k; c++) {
+      const own = type === 'full' ? cov[(c * d + j) * d + j] : type === 'tied' ? cov[j * d + j] : type === 'diag' ? cov[c * d + j] : cov[c];
+      variance += weights[c] * (own + (means[c * d + j] - mean) ** 2);
+    }
+    const allowed = 0.01 * Math.sqrt(variance) + 2 ** -20 * Math.max(Math.abs(mean), Math.abs(offset[j]));
+    if (!(Math.abs(offset[j] - mean) <= allowed)) {
+      throw badModel(at('offset', j), `must be the training rows' mean, which the weights and means put at ${mean}; got ${offset[j]}`);
+    }
   }
 }
 

@@ -40,6 +40,10 @@ describe('interval and test functions vs statsmodels and scipy', () => {
       rel(r.ci[0], c.ci95[0]);
       rel(r.ci[1], c.ci95[1]);
     }
+    // both groups constant: scipy takes df = 1, so different means give an infinite statistic and p = 0
+    expect(welchTTest([7, 7, 7], [5, 5, 5])).toMatchObject({ statistic: Infinity, pvalue: 0, df: 1, ci: [2, 2] });
+    const same = welchTTest([5, 5, 5], [5, 5, 5]);
+    expect([same.statistic, same.pvalue]).toEqual([NaN, NaN]);
   });
 
   it("Holm's step-down on three worked examples (statsmodels multipletests)", () => {
@@ -115,5 +119,14 @@ describe('abTest: a segment-level readout', () => {
     expectError(() => abTest(three, { segment: 'segment', group: 'variant', outcome: 'converted', control: 'Z' }), 'E_BAD_OPTION', '"Z"', '"A", "B", "C"');
     expectError(() => abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted', metric: 'proportion', confidence: 2 }), 'E_BAD_OPTION', 'confidence');
     expectError(() => abTest(rows, { segment: 'segment', group: 'arm', outcome: 'converted' }), 'E_MISSING_COLUMN', '"arm"');
+    // two arms, neither named like a control: no guess (the uplift's sign would hang on the alphabet)
+    const unnamed = rows.map((r: { variant: string }) => ({ ...r, variant: r.variant === 'A' ? 'untreated' : 'treated' }));
+    expectError(() => abTest(unnamed, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_BAD_OPTION', '"treated" and "untreated"', 'name the control');
+    expect(abTest(unnamed, { segment: 'segment', group: 'variant', outcome: 'converted', control: 'untreated' }).treatments).toEqual(['treated']);
+    // values that differ only by spaces would be counted as another arm or segment
+    const spaced = rows.map((r: { variant: string }, i: number) => ({ ...r, variant: i % 9 === 0 && r.variant === 'B' ? ' B' : r.variant }));
+    expectError(() => abTest(spaced, { segment: 'segment', group: 'variant', outcome: 'converted', control: 'A' }), 'E_BAD_LABELS', '" B" and "B"', 'spaces');
+    const spacedSegment = rows.map((r: { segment: string }, i: number) => ({ ...r, segment: i === 5 ? `${r.segment} ` : r.segment }));
+    expectError(() => abTest(spacedSegment, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_BAD_LABELS', 'segment column', 'spaces');
   });
 });

@@ -96,6 +96,10 @@ describe('tree models as files and words', () => {
     expect((await bad((j) => { j.extra = 1; })).message).toContain('"extra" is not a known field');
     expect((await bad((j) => { (j as Record<string, unknown>).classes = [0, 0, 1]; })).message).toContain('classes[1]');
     expect((await bad((j) => { j.kind = 'trees'; })).code).toBe('E_BAD_MODEL');
+    // a node with no class weight (its probabilities would be 0 / 0) or one that overflows
+    const value = (j: Record<string, unknown>) => (j.tree as unknown as { value: number[][] }).value;
+    expect((await bad((j) => { value(j)[2] = value(j)[2].map(() => 0); })).message).toContain('tree.value[2]');
+    expect((await bad((j) => { value(j)[0] = value(j)[0].map(() => 1e308); })).message).toContain('positive, finite total');
   });
 
   it('rules in words: conditions, segment, purity and customers', async () => {
@@ -126,6 +130,9 @@ describe('bad targets and options', () => {
     expect(ids.message).toContain('6 classes in 6 rows');
     expect((await failure(() => decisionTree(X, [0, 1, 0], { executor: ex }))).code).toBe('E_SHAPE_MISMATCH');
     expect((await failure(() => decisionTree(X, [0, 1, 'x', 0, 1, 0] as unknown as number[], { executor: ex }))).code).toBe('E_BAD_LABELS');
+    // text labels that differ only by spaces would be two classes
+    const spaced = await failure(() => decisionTree(X, ['gold', 'silver', 'gold ', 'silver', 'gold', 'silver'], { executor: ex }));
+    expect([spaced.code, spaced.message]).toEqual(['E_BAD_LABELS', 'target holds "gold" and "gold ", which differ only by surrounding spaces (trim the labels, or make them differ in more than spaces)']);
   });
 
   it('options: unknown keys, maxBins, maxFeatures, class weights naming an absent class', async () => {

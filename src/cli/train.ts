@@ -74,7 +74,14 @@ export function targetColumn(table: Table, column: string, rows: Int32Array, wha
     }
     return typeof v === 'bigint' ? Number(v) : v;
   });
-  if (values.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) return Int32Array.from(values as number[]);
+  if (values.every((v) => typeof v === 'number')) {
+    // numbers are segment ids as they are; a -1 (noise from dbscan or hdbscan) or a fraction is no id
+    const bad = values.findIndex((v) => !(Number.isInteger(v) && (v as number) >= 0));
+    if (bad >= 0) {
+      throw new SegkitError('E_BAD_LABELS', `${what}: row ${rows[bad]}, column "${column}" holds ${values[bad]}; numeric labels are segment ids (whole numbers >= 0)`, 'drop the rows labelled -1 (noise) before training, or give the labels as text');
+    }
+    return Int32Array.from(values as number[]);
+  }
   return values.map(String);
 }
 

@@ -1,4 +1,5 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
+import { whitespaceTwins } from '../util/labels.js';
 
 /** Class labels, one per row: segment ids (integers >= 0) or text. */
 export type Target = ArrayLike<number> | readonly string[];
@@ -40,6 +41,10 @@ export function encodeTarget(target: unknown, n: number, option = 'target'): Enc
       const v = t[i];
       if (typeof v !== 'string') throw new SegkitError('E_BAD_LABELS', `${option} row ${i} holds ${describe(v)}; the first row holds text, so every row needs a text label`);
       if (!seen.has(v)) seen.set(v, seen.size);
+    }
+    const twins = whitespaceTwins(seen.keys());
+    if (twins) {
+      throw new SegkitError('E_BAD_LABELS', `${option} holds ${JSON.stringify(twins[0])} and ${JSON.stringify(twins[1])}, which differ only by surrounding spaces`, 'trim the labels, or make them differ in more than spaces');
     }
     classNames = [...seen.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const code = new Map(classNames.map((s, c) => [s, c]));

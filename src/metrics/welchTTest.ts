@@ -33,10 +33,13 @@ function moments(x: ArrayLike<number>, name: string): { n: number; mean: number;
 export function welchFromMoments(a: { n: number; mean: number; variance: number }, b: { n: number; mean: number; variance: number }, confidence = 0.95): WelchResult {
   const sa = a.variance / a.n, sb = b.variance / b.n;
   const se = Math.sqrt(sa + sb);
-  const df = (sa + sb) ** 2 / (sa ** 2 / (a.n - 1) + sb ** 2 / (b.n - 1));
+  // both variances zero leave the degrees of freedom 0 / 0; scipy then takes 1 (any number serves): the statistic is
+  // infinite for different means (p = 0) and undefined for equal ones
+  const dfRaw = (sa + sb) ** 2 / (sa ** 2 / (a.n - 1) + sb ** 2 / (b.n - 1));
+  const df = Number.isNaN(dfRaw) ? 1 : dfRaw;
   const diff = a.mean - b.mean;
   const statistic = diff / se;
-  const pvalue = Number.isFinite(statistic) ? 2 * tCdf(-Math.abs(statistic), df) : NaN;
+  const pvalue = Number.isNaN(statistic) ? NaN : 2 * tCdf(-Math.abs(statistic), df);
   const t = tQuantile(1 - (1 - confidence) / 2, df);
   return { diff, meanA: a.mean, meanB: b.mean, statistic, df, pvalue, ci: [diff - t * se, diff + t * se] };
 }

@@ -1,5 +1,6 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
+import { whitespaceTwins } from '../util/labels.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 import { holm } from '../metrics/holm.js';
 import { newcombeInterval } from '../metrics/newcombeInterval.js';
@@ -148,6 +149,12 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   }
   const metric = metricOpt === 'auto' ? (binary ? 'proportion' : 'mean') : metricOpt;
 
+  for (const [values, role] of [[grp, 'group'], [seg, 'segment']] as const) {
+    const twins = whitespaceTwins(new Set(values));
+    if (twins) {
+      throw new SegkitError('E_BAD_LABELS', `the ${role} column "${options[role]}" holds ${JSON.stringify(twins[0])} and ${JSON.stringify(twins[1])}, which differ only by surrounding spaces`, 'trim the values, or make them differ in more than spaces');
+    }
+  }
   const arms = [...new Set(grp)].sort();
   if (arms.length < 2) throw new SegkitError('E_BAD_OPTION', `the group column "${options.group}" has only ${describe(arms[0])}; an A/B test needs a control and at least one variant`);
   let control = options.control;
@@ -157,7 +164,12 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   } else if (arms.length > 2) {
     throw new SegkitError('E_BAD_OPTION', `the group column "${options.group}" has ${arms.length} values (${arms.map((a) => JSON.stringify(a)).join(', ')}); name the control arm`, 'pass control (--control NAME): every other arm is compared with it');
   } else {
-    control = arms.find((a) => CONTROL_NAMES.test(a)) ?? arms[0];
+    // two arms: the control is the one named like a control, never a guess
+    const named = arms.filter((a) => CONTROL_NAMES.test(a));
+    if (named.length !== 1) {
+      throw new SegkitError('E_BAD_OPTION', `the group column "${options.group}" holds ${arms.map((a) => JSON.stringify(a)).join(' and ')}, ${named.length === 0 ? 'neither named like a control (control, ctrl, A, baseline, holdout)' : 'both named like a control'}; name the control arm`, 'pass control (--control NAME): the other arm is compared with it');
+    }
+    control = named[0];
   }
   const treatments = arms.filter((a) => a !== control);
   const segments = [...new Set(seg)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));

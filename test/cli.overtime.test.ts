@@ -64,6 +64,18 @@ describe('segkit compare', () => {
     expect(cut.code).toBe(1);
     expect(cut.stderr).toContain('frequency');
     expect(cut.stderr).toContain('after');
+    // a word among the numbers: its file line and column; a repeated id: its two file lines; one file named
+    const lines = readFileSync(join(dir, 'after.csv'), 'utf8').trimEnd().split('\n');
+    writeFileSync(join(dir, 'after-word.csv'), `${lines.map((l, q) => (q === 6 ? l.replace(/^([^,]*,[^,]*,[^,]*,)[^,]*/, '$1abc') : l)).join('\n')}\n`);
+    const word = segkit(['compare', 'before.csv', 'after-word.csv', '--model', 'model.json', '--id', 'customer_id']);
+    expect(word.code).toBe(1);
+    expect(word.stderr).toContain('"after-word.csv": line 7, column "monetary": "abc" is not a number');
+    const id3 = lines[3].split(',')[0];
+    writeFileSync(join(dir, 'after-dup.csv'), `${lines.map((l, q) => (q === 9 ? l.replace(/^[^,]*/, id3) : l)).join('\n')}\n`);
+    const dup = segkit(['compare', 'before.csv', 'after-dup.csv', '--model', 'model.json', '--id', 'customer_id']);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain(`"after-dup.csv" (after) has customer_id ${id3} twice (lines 4 and 10)`);
+    expect(dup.stderr).not.toContain('before.csv');
   });
 });
 

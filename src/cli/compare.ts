@@ -7,9 +7,11 @@ import { buildChangesReport } from '../report/changesReport.js';
 import { compareSnapshots } from '../workflow/compareSnapshots.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
-import { inFile, inputName, outputFormat, readInput, requireColumn } from './readInput.js';
+import type { Table } from 'apache-arrow';
+import { SegkitError, baseMessage } from '../util/errors.js';
+import { inFile, inputName, outputFormat, readInput, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { loadModel } from './score.js';
+import { loadModel, modelColumnTypes, rethrowMissingModelColumn } from './score.js';
 
 interface CompareFlags extends CommonFlags {
   readonly model: string;
@@ -53,8 +55,18 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   if (f.report === '-') throw new UsageError('--report needs a file path');
   if (f.out !== undefined) outputFormat(f.out, '--out');
   const model = await loadModel(f.model);
-  const before = await readInput(beforePath, ctx, undefined, 'reading before');
-  const after = await readInput(afterPath, ctx, undefined, 'reading after');
+  // the model's columns with their types, as score reads them: a word among numbers names its line
+  const types = modelColumnTypes(model);
+  const read = async (path: string, label: string): Promise<Table> => {
+    try {
+      return await readInput(path, ctx, undefined, label, types);
+    } catch (error) {
+      rethrowMissingModelColumn(error, inputName(path), model);
+      throw error;
+    }
+  };
+  const before = await read(beforePath, 'reading before');
+  const after = await read(afterPath, 'reading after');
   requireColumn(before, f.id, '--id', beforePath);
   requireColumn(after, f.id, '--id', afterPath);
   if (f.value !== undefined) {
@@ -66,7 +78,7 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   try {
     r = await compareSnapshots(model, before, after, { id: f.id, value: f.value, ksMethod: f.ksMethod, threads: ctx.threads, signal: ctx.signal });
   } catch (error) {
-    throw inFile(inFile(error, `${inputName(beforePath)} (before)`), `${inputName(afterPath)} (after)`);
+    throw snapshotError(error, { table: before, path: beforePath }, { table: after, path: afterPath });
   } finally {
     bar.stop();
   }
@@ -121,4 +133,25 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   ].join('\n'));
   if (f.out) ctx.note(`wrote ${r.movers.id.length.toLocaleString('en-US')} movers to ${f.out}`);
   if (f.report) ctx.note(`wrote the report to ${f.report}`);
+}
+
+/**
+ * An error of compareSnapshots said in the files' terms: the snapshot it names becomes its file, and the rows it
+ * names (0-based table rows) become file lines (CSV) or 1-based rows.
+ */
+function snapshotError(error: unknown, before: { table: Table; path: string }, after: { table: Table; path: string }): unknown {
+  if (!(error instanceof SegkitError)) return error;
+  const message = baseMessage(error);
+  const m = /^snapshot "(before|after)"(,|:)? ?/.exec(message);
+  if (!m) return inFile(error, `${inputName(before.path)} (before), ${inputName(after.path)} (after)`);
+  const side = m[1] === 'before' ? before : after;
+  const row = (r: string) => rowName(side.table, Number(r));
+  const rest = message.slice(m[0].length)
+    .replace(/^row (\d+)\b/, (_, r: string) => row(r))
+    .replace(/\(rows (\d+) and (\d+)\)/, (_, a: string, b: string) => {
+      const [x, y] = [row(a), row(b)];
+      return x.startsWith('line ') ? `(lines ${x.slice(5)} and ${y.slice(5)})` : `(rows ${x.slice(4)} and ${y.slice(4)})`;
+    });
+  const joined = m[2] === undefined ? ` ${rest}` : `: ${rest}`;
+  return new SegkitError(error.code, `${inputName(side.path)} (${m[1]})${joined}`, error.hint, { cause: error });
 }

@@ -50,7 +50,7 @@ export function registerExplain(program: Command, signal: AbortSignal): void {
     .requiredOption('--labels <column>', 'column holding each row\'s segment')
     .option('--model <file>', 'the model that assigned the segments (segkit segment or train --model), to explain with')
     .addOption(new Option('--rows <ids>', 'explain these customers, by id (comma-separated)').argParser(columnList));
-  addPrepOptions(cmd);
+  addPrepOptions(cmd, true);
   cmd
     .addOption(new Option('--max-depth <n>', 'conditions per rule, at most').argParser(integer(1)).default(3))
     .addOption(new Option('--repeats <n>', 'shuffles per feature for importance').argParser(integer(1)).default(3))

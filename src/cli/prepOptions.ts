@@ -34,12 +34,13 @@ export function formatFlag(flags: { format?: string }): TableFormat | undefined 
   return flags.format as TableFormat | undefined;
 }
 
-export function addPrepOptions(cmd: Command): Command {
+/** The preparation flags; `unscaled`: the command leaves features unscaled unless --scale is given (trees). */
+export function addPrepOptions(cmd: Command, unscaled = false): Command {
   return cmd
     .addOption(new Option('--columns <list>', 'feature columns, comma-separated (default: every numeric column but the id)').argParser(columnList))
     .addOption(new Option('--exclude <list>', 'columns never used as features, comma-separated').argParser(columnList))
     .option('--id <column>', 'customer id column, never a feature (default: the first column named like id, customer_id, customerId)')
-    .addOption(new Option('--scale <method>', 'feature scaling').choices(Object.keys(SCALE_CHOICES)).default('standard'))
+    .addOption(new Option('--scale <method>', 'feature scaling').choices(Object.keys(SCALE_CHOICES)).default('standard', unscaled ? 'none: trees split on the values as they are' : undefined))
     .addOption(new Option('--impute <strategy>', 'fill missing values').choices(Object.keys(IMPUTE_CHOICES)).default('median'))
     .addOption(new Option('--fill-value <number>', 'the value --impute constant fills in').argParser(finiteNumber))
     .addOption(new Option('--encode <auto|none|list>', 'one-hot encode text columns: auto (text columns with few values), none, or a list').argParser(encodeValue).default(false, 'none'));

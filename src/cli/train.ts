@@ -50,7 +50,7 @@ export function registerTrain(program: Command, signal: AbortSignal): void {
     .argument('<input>', 'table with the features and a segment label column, or - for CSV on stdin')
     .requiredOption('--target <column>', 'column holding each row\'s segment (ids or names)')
     .option('--model <file>', 'save the classifier with its preparation, for segkit score');
-  addPrepOptions(cmd);
+  addPrepOptions(cmd, true);
   cmd
     .addOption(new Option('--algorithm <name>', 'classifier').choices(CLASSIFIERS).default('forest'))
     .addOption(new Option('--cv <folds>', 'cross-validate with this many stratified folds first').argParser(integer(2)))

@@ -47,6 +47,19 @@ describe('dbscan reproduces scikit-learn', () => {
     expect(f.weighted.core_sample_indices).not.toEqual(f.plain.core_sample_indices);
   });
 
+  it('sampleWeight is summed in float64, as scikit-learn sums it: weights of 0.9 and 0.1 make 1', async () => {
+    const m = await dbscan([[0], [0.1], [5]], { eps: 0.5, minSamples: 1, sampleWeight: [0.9, 0.1, 0.5], executor: ex });
+    expect(Array.from(m.coreSampleIndices)).toEqual([0, 1]);
+    // scikit-learn 1.2.1 on the same rows: labels [0, 0, -1], core [0, 1]; in float32 the weights sum to 0.99999998
+    expect(Array.from(m.labels)).toEqual([0, 0, -1]);
+  });
+
+  it('an eps beyond every distance reaches every row (its square would overflow)', async () => {
+    const m = await dbscan([[0, 0], [1, 1], [1e30, -1e30]], { eps: 1e200, minSamples: 3, executor: ex });
+    expect(Array.from(m.labels)).toEqual([0, 0, 0]);
+    expect(Array.from(await m.predict([[5, 5]], { executor: ex }))).toEqual([0]);
+  });
+
   it('haversine: latitude/longitude in degrees, eps in kilometres', async () => {
     const f = fx('dbscan-geo-haversine');
     expect(f.earth_radius_km).toBe(6371.0088);

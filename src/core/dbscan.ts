@@ -74,7 +74,8 @@ export async function dbscan(data: DataInput, options: DbscanOptions): Promise<D
   const o = checkDbscanOptions(options);
   const ds = toDataset(data);
   if (o.metric === 'haversine') checkLatLon(ds);
-  const weights = checkWeights(options.sampleWeight, ds.n);
+  // checked as every fit checks weights, then counted in float64 as scikit-learn sums them (0.9 + 0.1 reaches 1)
+  const weights = checkWeights(options.sampleWeight, ds.n) && Float64Array.from(options.sampleWeight!);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);
   const fit = await fitDbscan(ex, ds, o, weights, options.signal);
@@ -93,7 +94,7 @@ interface DbscanFit {
   components: Float64Array;
 }
 
-async function fitDbscan(ex: Executor, ds: Dataset, o: CheckedDbscan, weights: Float32Array | undefined, signal?: AbortSignal): Promise<DbscanFit> {
+async function fitDbscan(ex: Executor, ds: Dataset, o: CheckedDbscan, weights: Float64Array | undefined, signal?: AbortSignal): Promise<DbscanFit> {
   const n = ds.n;
   const { coords, lat, lon } = indexCoordinates(ds, o.metric);
   const { r2, limit, inner } = epsGeometry(o.eps, o.metric);

@@ -47,7 +47,11 @@ export function indexCoordinates(ds: Dataset, metric: DbscanMetric): { coords: F
  * coordinates within which every pair passes the exact test, rounding included.
  */
 export function epsGeometry(eps: number, metric: DbscanMetric): { r2: number; limit: number; inner: number } {
-  if (metric === 'euclidean') return { r2: eps * eps, limit: eps * eps, inner: eps * INNER };
+  if (metric === 'euclidean') {
+    // float32 rows lie less than 1e40 apart: a larger eps reaches every row, and its square must stay finite
+    const e = Math.min(eps, EPS_REACHES_ALL);
+    return { r2: e * e, limit: e * e, inner: e * INNER };
+  }
   const rad = eps / EARTH_RADIUS_KM;
   const s = Math.sin(0.5 * rad);
   // the chord of the arc, widened past the rounding of the unit vectors: a candidate filter, never the decision
@@ -55,6 +59,9 @@ export function epsGeometry(eps: number, metric: DbscanMetric): { r2: number; li
   const r = chord * (1 + 1e-9) + 1e-12;
   return { r2: r * r, limit: s * s, inner: chord * INNER };
 }
+
+/** An eps beyond any distance between float32 rows (they lie within 6.8e38 sqrt(d) of each other). */
+const EPS_REACHES_ALL = 1e150;
 
 /** Float64 rounding of the coordinates, the cell arithmetic and the exact test stays far below this relative margin. */
 const INNER = 1 - 1e-6;

@@ -15,8 +15,9 @@ export interface KDistancesOptions extends RunOptions {
 
 /**
  * Each row's distance to its k-th nearest row, the row itself counted first (kilometres for haversine), in row
- * order: with k = minSamples, a row is a DBSCAN core point exactly when this is at most eps, so the sorted curve
- * (the k-distance plot of Ester et al. 1996) shows how many rows each eps makes core. kd-tree searches as shard ops.
+ * order: with k = minSamples, a row is a DBSCAN core point when this is at most eps (at eps equal to it, the rounding
+ * of the squared comparison decides), so the sorted curve (the k-distance plot of Ester et al. 1996) shows how many
+ * rows each eps makes core. kd-tree searches as shard ops.
  * @example
  * const d = await kDistances(rows, { k: 5 });
  * const sorted = Float64Array.from(d).sort().reverse();   // look for the knee

@@ -68,8 +68,8 @@ export async function linkageMatrix(ex: Executor, ds: Dataset, linkage: Linkage,
  * Ward and single work from the vectors in O(n d) memory, as fastcluster's `linkage_vector` (wasm, float64),
  * complete and average on the condensed distance matrix, O(n^2) memory, as SciPy. O(n^2 d) time.
  * Merge heights are SciPy's (Ward: sqrt(2 |A||B| / (|A| + |B|)) |c_A - c_B|); on data with exact ties, Ward's
- * centroid distances round unlike SciPy's matrix updates, so a tie can be merged the other way. The labels undo the last k - 1
- * merges (numbered by first row); `model.labelsFor(k)` cuts the same tree at any other k.
+ * centroid distances round unlike SciPy's matrix updates, so a tie can be merged the other way. The labels undo the
+ * last k - 1 merges (numbered by first row); `model.labelsFor(k)` cuts the same tree at any other k.
  * @example
  * const model = await agglomerative(rows, { k: 4, linkage: 'ward' });
  * model.linkageMatrix;            // (n - 1) x 4: merged ids, height, size

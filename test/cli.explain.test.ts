@@ -124,11 +124,11 @@ describe('segkit train and score', () => {
     writeFileSync(path('hole.csv'), 'income,spend,segment\n1,2,0\n2,3,\n3,1,1\n4,1,1\n');
     const hole = segkit(['train', 'hole.csv', '--target', 'segment', '--threads', '1']);
     expect(hole.code).toBe(1);
-    expect(hole.stderr).toContain('row 1, column "segment" has no label');
+    expect(hole.stderr).toContain('line 3, column "segment" has no label');
     // numbers are ids as they are: a -1 (noise) is refused, never turned into text and renumbered
     writeFileSync(path('noise.csv'), 'income,spend,segment\n1,2,0\n2,3,-1\n3,1,1\n4,1,1\n5,2,0\n');
     const noise = segkit(['train', 'noise.csv', '--target', 'segment', '--threads', '1']);
     expect(noise.code).toBe(1);
-    expect(noise.stderr).toContain('row 1, column "segment" holds -1; numeric labels are segment ids');
+    expect(noise.stderr).toContain('line 3, column "segment" holds -1; numeric labels are segment ids');
   });
 });

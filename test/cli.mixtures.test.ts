@@ -167,6 +167,16 @@ describe('segkit update', () => {
       expect(r.stderr).toContain('line 4, column "visits": "twenty" is not a number');
     }
     expect(existsSync(path('mb-word.json'))).toBe(false);
+    // the same in a JSON array: its records counted from 1
+    const [head, ...body] = rows;
+    const keys = head.split(',');
+    const records = body.map((line, i) => Object.fromEntries(line.split(',').map((v, j) => [keys[j], j === 0 ? v : i === 3 && j === 2 ? 'twenty' : Number(v)])));
+    writeFileSync(path('word.json'), JSON.stringify(records));
+    for (const args of [['update', 'mb.json', 'word.json', '--out', 'mb-word.json'], ['score', 'word.json', '--model', 'mb.json', '--out', 'word-scored.csv']]) {
+      const r = segkit(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('"word.json": row 4, column "visits": "twenty" is not a number');
+    }
   });
 
   it('segkit score scores every kind; usage errors are exit 2', () => {
@@ -183,6 +193,10 @@ describe('segkit update', () => {
     expect(segkit(['segment', 'customers.csv', '--init', 'kmeans', '--k', '3']).code).toBe(2);
     expect(segkit(['segment', 'customers.csv', '--algorithm', 'gmm', '--batch-size', '10', '--k', '3']).code).toBe(2);
     expect(segkit(['segment', 'customers.csv', '--batch-size', '10', '--k', '3']).code).toBe(2);
+    // given on the command line, even at its default, and with every algorithm
+    expect(segkit(['segment', 'customers.csv', '--batch-size', '1024', '--k', '3']).code).toBe(2);
+    expect(segkit(['segment', 'customers.csv', '--algorithm', 'dbscan', '--eps', '1', '--batch-size', '10']).code).toBe(2);
+    expect(segkit(['segment', 'customers.csv', '--algorithm', 'hdbscan', '--covariance', 'diag']).code).toBe(2);
     expect(segkit(['segment', 'customers.csv', '--algorithm', 'gmm', '--covariance', 'full,diag', '--k', '3']).code).toBe(2);
     expect(segkit(['segment', 'customers.csv', '--algorithm', 'kmeans', '--proba', '--k', '3', '--out', 'x.csv']).code).toBe(2);
   });

@@ -37,7 +37,7 @@ export function registerAbTest(program: Command, signal: AbortSignal): void {
     .requiredOption('--segment <column>', 'the segment column')
     .requiredOption('--group <column>', 'the arm column (control and variants)')
     .requiredOption('--outcome <column>', 'the outcome: 0/1 (conversion) or a number (revenue)')
-    .option('--control <name>', 'the control arm (needed with more than two arms)')
+    .option('--control <name>', 'the control arm (needed with more than two arms, or two of which not exactly one is named control, ctrl, A, baseline or holdout)')
     .addOption(new Option('--metric <kind>', 'proportion (0/1 outcomes), mean, or auto').choices(['auto', 'proportion', 'mean']).default('auto'))
     .addOption(new Option('--confidence <level>', 'confidence of the intervals').argParser(finiteNumber).default(0.95))
     .option('--chart <file>', 'write the uplift chart as SVG');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { chooseK } from '../workflow/chooseK.js';
 import { throwIfAborted } from '../util/errors.js';
-import { addFitOptions, checkFitFlags, sweepKs, type FitFlags } from './fitOptions.js';
+import { addFitOptions, checkFitFlags, checkGivenFlags, sweepKs, type FitFlags } from './fitOptions.js';
 import { sweepOptions } from './fitModel.js';
 import { addLinkageOption } from './densityOptions.js';
 import type { Linkage } from '../core/agglomerativeModel.js';
@@ -37,7 +37,10 @@ export function registerChooseK(program: Command, signal: AbortSignal): void {
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
-  cmd.action((input: string, flags: ChooseKFlags) => runChooseK(input, flags, new RunContext(signal, flags)));
+  cmd.action(async (input: string, flags: ChooseKFlags) => {
+    checkGivenFlags(cmd, flags.algorithm);
+    return runChooseK(input, flags, new RunContext(signal, flags));
+  });
 }
 
 async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Promise<void> {

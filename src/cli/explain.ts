@@ -13,9 +13,9 @@ import { labelColumn } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { columnList, integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
-import { inFile, inputName, readInput, requireColumn } from './readInput.js';
+import { atRow, inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { loadModel } from './score.js';
+import { loadModel, modelColumnTypes, rethrowMissingModelColumn } from './score.js';
 import { addReportOptions, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
@@ -80,11 +80,22 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   if (f.report === '-') throw new UsageError('--report needs a file path');
   if (f.report !== undefined) await checkParent(f.report, '--report');
   const what = inputName(input);
-  const table = await readInput(input, ctx, formatFlag(f));
+  const saved = f.model !== undefined ? await loadModel(f.model) : undefined;
+  // with a model, its columns are read with their types, as score reads them
+  let table;
+  try {
+    table = await readInput(input, ctx, formatFlag(f), 'reading', saved && modelColumnTypes(saved));
+  } catch (error) {
+    if (saved) rethrowMissingModelColumn(error, what, saved);
+    throw error;
+  }
   requireColumn(table, f.labels, '--labels', input);
   const names = table.schema.fields.map((x) => x.name);
   const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -5) : `${f.labels}_name`;
-  const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input)];
+  // a column with no value at all explains nothing (read as numbers for the model, it could not be imputed here)
+  const empty = names.filter((name) => table.numRows > 0 && table.getChild(name)!.nullCount === table.numRows);
+  if (empty.length > 0) ctx.note(`left out of the rules: ${empty.map((c) => `"${c}"`).join(', ')}, with no value in any row`);
+  const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input), ...empty];
   const { prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, notFeatures);
   const { dataset, rowIndex } = prepared;
   const allLabels = labelColumn(table, f.labels, what);
@@ -93,14 +104,18 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const run = { threads: ctx.threads, signal: ctx.signal };
   const bar = ctx.progress.start('finding rules', 3);
   let rules: SegmentRules, importance, modelName: string;
-  const saved = f.model !== undefined ? await loadModel(f.model) : undefined;
   // the model's own features, from the same rows through its own preparation (once: importance and --rows use them)
   let own: { rows: PipelineResult; at: Map<number, number> } | undefined;
   try {
     rules = await segmentRules(dataset, labels, { ...run, maxDepth: f.maxDepth }).catch((e) => { throw inFile(e, what); });
     bar.update(1, 'importance');
     if (saved) {
-      const modelRows = saved.pipeline.transform(table);
+      let modelRows: PipelineResult;
+      try {
+        modelRows = saved.pipeline.transform(table);
+      } catch (error) {
+        throw atRow(error, table, what);
+      }
       const at = new Map<number, number>(Array.from(modelRows.rowIndex, (r, i) => [r, i]));
       own = { rows: modelRows, at };
       const keep = Int32Array.from(rowIndex.filter((r) => at.has(r)), (r) => at.get(r)!);

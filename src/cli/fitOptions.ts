@@ -56,6 +56,13 @@ export function addFitOptions(cmd: Command): Command {
     .addOption(new Option('--batch-size <rows>', 'minibatch-kmeans: rows per mini-batch step').argParser(integer(1)).default(miniBatchKMeansDefaults.batchSize));
 }
 
+/** Usage errors for an algorithm's own flags given on the command line with another algorithm (any algorithm). */
+export function checkGivenFlags(cmd: Command, algorithm: string): void {
+  const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  if (given('batchSize') && algorithm !== 'minibatch-kmeans') throw new UsageError(`--batch-size applies to --algorithm minibatch-kmeans, not ${algorithm}`);
+  if (given('covariance') && algorithm !== 'gmm') throw new UsageError(`--covariance applies to --algorithm gmm, not ${algorithm}`);
+}
+
 /** Usage errors for flags that do not fit the chosen algorithm. */
 export function checkFitFlags(f: FitFlags, fixedK: boolean): void {
   if (f.init !== undefined && !INITS[f.algorithm].includes(f.init)) {
@@ -63,7 +70,6 @@ export function checkFitFlags(f: FitFlags, fixedK: boolean): void {
   }
   const covarianceGiven = f.covariance.length !== 1 || f.covariance[0] !== 'full';
   if (covarianceGiven && f.algorithm !== 'gmm') throw new UsageError(`--covariance applies to --algorithm gmm, not ${f.algorithm}`);
-  if (f.batchSize !== miniBatchKMeansDefaults.batchSize && f.algorithm !== 'minibatch-kmeans') throw new UsageError(`--batch-size applies to --algorithm minibatch-kmeans, not ${f.algorithm}`);
   if (fixedK && f.covariance.length > 1) throw new UsageError(`--covariance ${f.covariance.join(',')}: with a fixed --k give one covariance type (several are compared with --k auto)`);
 }
 

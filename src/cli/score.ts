@@ -362,7 +362,13 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       }
     })();
   } else {
-    const table = await readInput(input, ctx, inFormat);
+    let table: Table;
+    try {
+      table = await readInput(input, ctx, inFormat, 'reading', modelColumnTypes(model));
+    } catch (error) {
+      rethrowMissingModelColumn(error, what, model);
+      throw error;
+    }
     bar = ctx.progress.start('scoring', 1);
     it = (async function* () {
       yield table;

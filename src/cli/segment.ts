@@ -13,7 +13,7 @@ import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { buildReport } from '../report/buildReport.js';
 import { fastTransform } from '../prep/fastTransform.js';
 import { UsageError } from './exitCodes.js';
-import { addFitOptions, type FitFlags } from './fitOptions.js';
+import { addFitOptions, checkGivenFlags, type FitFlags } from './fitOptions.js';
 import { fitSegments, type Fitted } from './fitModel.js';
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
@@ -107,7 +107,10 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
-  cmd.action((input: string, flags: SegmentFlags) => runSegment(input, flags, new RunContext(signal, flags), cmd.getOptionValueSource('k') === 'cli'));
+  cmd.action(async (input: string, flags: SegmentFlags) => {
+    checkGivenFlags(cmd, flags.algorithm);
+    return runSegment(input, flags, new RunContext(signal, flags), cmd.getOptionValueSource('k') === 'cli');
+  });
 }
 
 async function checkOutputs(f: SegmentFlags, ctx: RunContext): Promise<void> {

@@ -15,7 +15,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
-import { inFile, inputName, readInput, requireColumn } from './readInput.js';
+import { inFile, inputName, readInput, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 
 export const CLASSIFIERS = ['tree', 'forest'] as const;
@@ -70,7 +70,7 @@ export function targetColumn(table: Table, column: string, rows: Int32Array, wha
   const values = Array.from(rows, (r) => {
     const v = vec.get(r);
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || v === '') {
-      throw new SegkitError('E_BAD_LABELS', `${what}: row ${r}, column "${column}" has no label`, 'drop the rows without a segment, or score them with segkit score');
+      throw new SegkitError('E_BAD_LABELS', `${what}: ${rowName(table, r)}, column "${column}" has no label`, 'drop the rows without a segment, or score them with segkit score');
     }
     return typeof v === 'bigint' ? Number(v) : v;
   });
@@ -78,7 +78,7 @@ export function targetColumn(table: Table, column: string, rows: Int32Array, wha
     // numbers are segment ids as they are; a -1 (noise from dbscan or hdbscan) or a fraction is no id
     const bad = values.findIndex((v) => !(Number.isInteger(v) && (v as number) >= 0));
     if (bad >= 0) {
-      throw new SegkitError('E_BAD_LABELS', `${what}: row ${rows[bad]}, column "${column}" holds ${values[bad]}; numeric labels are segment ids (whole numbers >= 0)`, 'drop the rows labelled -1 (noise) before training, or give the labels as text');
+      throw new SegkitError('E_BAD_LABELS', `${what}: ${rowName(table, rows[bad])}, column "${column}" holds ${values[bad]}; numeric labels are segment ids (whole numbers >= 0)`, 'drop the rows labelled -1 (noise) before training, or give the labels as text');
     }
     return Int32Array.from(values as number[]);
   }

@@ -7,7 +7,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatTable } from './formatTable.js';
 import { finiteNumber } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { inFile, inputName, readInput } from './readInput.js';
+import { atRow, inFile, inputName, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, modelColumnTypes, rethrowMissingModelColumn } from './score.js';
 
@@ -69,7 +69,7 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
   try {
     prepared = saved.pipeline.transform(table);
   } catch (error) {
-    throw inFile(error, what);
+    throw atRow(error, table, what);
   }
   const before = model.centroids;
   const steps = model.nSteps;

@@ -14,7 +14,10 @@ export interface AbTestOptions {
   group: string;
   /** Column of the outcome: 0/1 (conversion; proportions) or a number (revenue; means). */
   outcome: string;
-  /** The control arm's value in `group`; required when there are more than two arms. */
+  /**
+   * The control arm's value in `group`; required with more than two arms, or with two of which not exactly one is
+   * named like a control (control, ctrl, A, baseline, holdout).
+   */
   control?: string;
   /** 'auto' (0/1 outcomes are proportions, other numbers means), 'proportion' or 'mean'. */
   metric?: 'auto' | 'proportion' | 'mean';

@@ -138,15 +138,29 @@ export function batchLayout(m: { handle: Pick<Handle, 'shardRows' | 'shards'> },
   const sr = m.handle.shardRows, shards = m.handle.shards, len = rows.length;
   // one shard: every batch's rows lie together already
   if (shards === 1) return rows;
-  // two stable passes, O(draws + shards + batches) whatever the batch size: the draws by shard, then each into the
-  // next place of its own batch (batch b holds draws [b * batch, (b + 1) * batch))
+  const batches = Math.ceil(len / batch);
+  const out = new Int32Array(len);
+  if (batch >= shards) {
+    // a counting sort by (batch, shard) in flat loops: its table has at most one entry per draw
+    const at = new Int32Array(batches * shards + 1);
+    for (let b = 0, q = 0; b < batches; b++) {
+      const base = b * shards + 1, end = Math.min(len, q + batch);
+      for (; q < end; q++) at[base + ((rows[q] / sr) | 0)]++;
+    }
+    for (let t = 1; t <= batches * shards; t++) at[t] += at[t - 1];
+    for (let b = 0, q = 0; b < batches; b++) {
+      const base = b * shards, end = Math.min(len, q + batch);
+      for (; q < end; q++) out[at[base + ((rows[q] / sr) | 0)]++] = rows[q];
+    }
+    return out;
+  }
+  // small batches on many shards: the draws by shard (stable), then each into the next place of its own batch
   const at = new Int32Array(shards + 1);
   for (let q = 0; q < len; q++) at[((rows[q] / sr) | 0) + 1]++;
   for (let s = 1; s <= shards; s++) at[s] += at[s - 1];
   const byShard = new Int32Array(len);
   for (let q = 0; q < len; q++) byShard[at[(rows[q] / sr) | 0]++] = q;
-  const next = new Int32Array(Math.ceil(len / batch));
-  const out = new Int32Array(len);
+  const next = new Int32Array(batches);
   for (let t = 0; t < len; t++) {
     const q = byShard[t], b = (q / batch) | 0;
     out[b * batch + next[b]++] = rows[q];

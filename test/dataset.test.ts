@@ -43,7 +43,9 @@ describe('Dataset', () => {
 
   it.each([
     ['NaN in rows', () => fromRows([[1], [NaN]]), 'E_NAN_INPUT', /row 1, column "x0"/],
-    ['float32 overflow in rows', () => fromRows([[1], [1e39]]), 'E_NAN_INPUT', /row 1, column "x0"/],
+    ['float32 overflow in rows', () => fromRows([[1], [1e39]]), 'E_NAN_INPUT', /row 1, column "x0" holds 1e\+39, beyond float32's range/],
+    ['float32 overflow in columns', () => fromColumns({ columns: [[1, -1e39]] }), 'E_NAN_INPUT', /row 1, column "x0" holds -1e\+39, beyond float32's range/],
+    ['float32 overflow in a Float64 Arrow column', () => fromArrow(tableFromArrays({ v: Float64Array.from([0, 2, 5e38]) })), 'E_NAN_INPUT', /row 2, column "v" holds 5e\+38, beyond float32's range/],
     ['ragged rows', () => fromRows([[1, 2], [1]]), 'E_RAGGED_ROWS', /row 1 has 1 values/],
     ['empty rows', () => fromRows([]), 'E_EMPTY_DATA', /no rows/],
     ['non-numeric cell', () => fromRows([[1, 'a' as unknown as number]]), 'E_NON_NUMERIC', /row 0, column "x1"/],

@@ -51,6 +51,10 @@ function checkNames(names: readonly string[] | undefined, d: number): string[] {
 }
 
 function nonFinite(row: number, column: string, value: unknown): SegkitError {
+  // a finite double beyond float32's range becomes Infinity as a feature: say which it was
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return new SegkitError('E_NAN_INPUT', `row ${row}, column "${column}" holds ${value}, beyond float32's range (3.4e38)`, 'rescale the column (divide it by a power of ten) before clustering');
+  }
   return new SegkitError(
     'E_NAN_INPUT',
     `row ${row}, column "${column}" holds ${describe(value)}; features must be finite numbers`,
@@ -116,6 +120,7 @@ export function fromColumns(input: { readonly columns: readonly ArrayLike<number
       const v = c[i];
       if (typeof v !== 'number') throw new SegkitError('E_NON_NUMERIC', `row ${i}, column "${names[j]}" holds ${describe(v)}, not a number`);
       out[i] = v;
+      if (out[i] - out[i] !== 0 && v - v === 0) throw nonFinite(i, names[j], v);
     }
     return out;
   });
@@ -160,7 +165,9 @@ function arrowColumn(vec: Vector, name: string): Float32Array {
     for (let i = 0; i < chunk.length; i++, row++) {
       if (chunk.nullCount > 0 && !chunk.getValid(i)) throw nonFinite(row, name, null);
       const v = values[i];
-      out[row] = typeof v === 'bigint' ? Number(v) : v;
+      const x = typeof v === 'bigint' ? Number(v) : v;
+      out[row] = x;
+      if (out[row] - out[row] !== 0 && x - x === 0) throw nonFinite(row, name, x);
     }
   }
   return out;

@@ -9,9 +9,9 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import type { Table } from 'apache-arrow';
 import { SegkitError, baseMessage } from '../util/errors.js';
-import { inFile, inputName, outputFormat, readInput, requireColumn, rowName } from './readInput.js';
+import { inFile, inputName, outputFormat, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { loadModel, modelColumnTypes, rethrowMissingModelColumn } from './score.js';
+import { loadModel, readForModel } from './score.js';
 
 interface CompareFlags extends CommonFlags {
   readonly model: string;
@@ -56,17 +56,8 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   if (f.out !== undefined) outputFormat(f.out, '--out');
   const model = await loadModel(f.model);
   // the model's columns with their types, as score reads them: a word among numbers names its line
-  const types = modelColumnTypes(model);
-  const read = async (path: string, label: string): Promise<Table> => {
-    try {
-      return await readInput(path, ctx, undefined, label, types);
-    } catch (error) {
-      rethrowMissingModelColumn(error, inputName(path), model);
-      throw error;
-    }
-  };
-  const before = await read(beforePath, 'reading before');
-  const after = await read(afterPath, 'reading after');
+  const before = await readForModel(beforePath, ctx, model, undefined, 'reading before');
+  const after = await readForModel(afterPath, ctx, model, undefined, 'reading after');
   requireColumn(before, f.id, '--id', beforePath);
   requireColumn(after, f.id, '--id', afterPath);
   if (f.value !== undefined) {

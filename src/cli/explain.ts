@@ -15,7 +15,7 @@ import { columnList, integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { atRow, inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { loadModel, modelColumnTypes, rethrowMissingModelColumn } from './score.js';
+import { loadModel, readForModel } from './score.js';
 import { addReportOptions, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
@@ -82,13 +82,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const what = inputName(input);
   const saved = f.model !== undefined ? await loadModel(f.model) : undefined;
   // with a model, its columns are read with their types, as score reads them
-  let table;
-  try {
-    table = await readInput(input, ctx, formatFlag(f), 'reading', saved && modelColumnTypes(saved));
-  } catch (error) {
-    if (saved) rethrowMissingModelColumn(error, what, saved);
-    throw error;
-  }
+  const table = saved ? await readForModel(input, ctx, saved, formatFlag(f)) : await readInput(input, ctx, formatFlag(f));
   requireColumn(table, f.labels, '--labels', input);
   const names = table.schema.fields.map((x) => x.name);
   const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -5) : `${f.labels}_name`;

@@ -63,13 +63,11 @@ export function checkGivenFlags(cmd: Command, algorithm: string): void {
   if (given('covariance') && algorithm !== 'gmm') throw new UsageError(`--covariance applies to --algorithm gmm, not ${algorithm}`);
 }
 
-/** Usage errors for flags that do not fit the chosen algorithm. */
+/** Usage errors for flags that do not fit the chosen algorithm (after `checkGivenFlags`). */
 export function checkFitFlags(f: FitFlags, fixedK: boolean): void {
   if (f.init !== undefined && !INITS[f.algorithm].includes(f.init)) {
     throw new UsageError(INITS[f.algorithm].length === 0 ? `--init applies to kmeans, minibatch-kmeans and gmm, not ${f.algorithm}` : `--init ${f.init} is not a start for ${f.algorithm}; use ${INITS[f.algorithm].join(', ')}`);
   }
-  const covarianceGiven = f.covariance.length !== 1 || f.covariance[0] !== 'full';
-  if (covarianceGiven && f.algorithm !== 'gmm') throw new UsageError(`--covariance applies to --algorithm gmm, not ${f.algorithm}`);
   if (fixedK && f.covariance.length > 1) throw new UsageError(`--covariance ${f.covariance.join(',')}: with a fixed --k give one covariance type (several are compared with --k auto)`);
 }
 

@@ -212,17 +212,27 @@ function tally(t: Tally, labels: Int32Array): void {
  * The types of the columns a model reads, for the readers: fixed, so a column that is empty (or empty in the first
  * batch) is read as numbers, not inferred as text.
  */
-export function modelColumnTypes(model: SegmentModel): Record<string, ColumnType> {
+function modelColumnTypes(model: SegmentModel): Record<string, ColumnType> {
   const types: Record<string, ColumnType> = {};
   for (const c of model.pipeline.inputs) types[c.name] = c.kind === 'numeric' ? 'number' : 'string';
   return types;
 }
 
 /** A reader's E_MISSING_COLUMN for a column of `modelColumnTypes`, said as the input lacking a column the model reads. */
-export function rethrowMissingModelColumn(error: unknown, what: string, model: SegmentModel): void {
+function rethrowMissingModelColumn(error: unknown, what: string, model: SegmentModel): void {
   if (!(error instanceof SegkitError) || error.code !== 'E_MISSING_COLUMN' || !/option "types"/.test(error.message)) return;
   const column = /column "([^"]*)"/.exec(error.message)?.[1] ?? '?';
   throw new SegkitError('E_MISSING_COLUMN', `${what} has no column "${column}", which the model reads`, `the model reads: ${model.pipeline.inputs.map((c) => c.name).join(', ')}`);
+}
+
+/** A whole table read with the model's column types (`readInput`), a missing model column said as such. */
+export async function readForModel(path: string, ctx: RunContext, model: SegmentModel, format?: TableFormat, label = 'reading'): Promise<Table> {
+  try {
+    return await readInput(path, ctx, format, label, modelColumnTypes(model));
+  } catch (error) {
+    rethrowMissingModelColumn(error, inputName(path), model);
+    throw error;
+  }
 }
 
 async function* batches(input: string, handle: FileHandle | undefined, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext, onBytes: (n: number) => void): AsyncGenerator<Table> {
@@ -362,13 +372,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       }
     })();
   } else {
-    let table: Table;
-    try {
-      table = await readInput(input, ctx, inFormat, 'reading', modelColumnTypes(model));
-    } catch (error) {
-      rethrowMissingModelColumn(error, what, model);
-      throw error;
-    }
+    const table = await readForModel(input, ctx, model, inFormat);
     bar = ctx.progress.start('scoring', 1);
     it = (async function* () {
       yield table;

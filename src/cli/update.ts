@@ -7,9 +7,9 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatTable } from './formatTable.js';
 import { finiteNumber } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, inFile, inputName, readInput } from './readInput.js';
+import { atRow, inFile, inputName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { loadModel, modelColumnTypes, rethrowMissingModelColumn } from './score.js';
+import { loadModel, readForModel } from './score.js';
 
 interface UpdateFlags extends CommonFlags {
   readonly out?: string;
@@ -58,13 +58,7 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
   const model = saved.model as MiniBatchKMeansModel;
   const what = inputName(input);
   // the model's columns read with their types, as score reads them: an empty column is missing numbers, not text
-  let table;
-  try {
-    table = await readInput(input, ctx, formatFlag(f), 'reading', modelColumnTypes(saved));
-  } catch (error) {
-    rethrowMissingModelColumn(error, what, saved);
-    throw error;
-  }
+  const table = await readForModel(input, ctx, saved, formatFlag(f));
   let prepared;
   try {
     prepared = saved.pipeline.transform(table);

@@ -20,10 +20,10 @@ const weights = Float32Array.from({ length: n }, (_, i) => 0.25 + (i % 7));
 // repeats, out of order, first and last rows, every shard, and more rows than the source (the pool splits the copy)
 const rows = Int32Array.from({ length: 150_001 }, (_, q) => (q < 4 ? [n - 1, 17, 0, 70_000][q] : rng.int(n)));
 
-async function gathered(ex: Executor, shardRows: number): Promise<{ cols: Int32Array[]; weights: Float32Array; shards: number }> {
+async function gathered(ex: Executor, shardRows: number, aside = false): Promise<{ cols: Int32Array[]; weights: Float32Array; shards: number }> {
   const h = await ex.load({ columns, rows: { weights } });
   try {
-    const g = await ex.gather!(h, rows, { shardRows });
+    const g = await ex.gather!(h, rows, { shardRows, aside });
     try {
       expect(g.n).toBe(rows.length);
       expect(g.d).toBe(d);
@@ -47,14 +47,18 @@ describe('Executor.gather copies the asked rows into a new handle, bit for bit',
   const want = bits.map((b) => Int32Array.from(rows, (r) => b[r]));
   const wantWeights = Float32Array.from(rows, (r) => weights[r]);
   it.each([
-    ['inline', () => inlineExecutor(), 65_536],
-    ['inline, one shard', () => inlineExecutor(), 150_016],
-    ['piscina, 2 threads, one shard', () => piscinaExecutor({ threads: 2 }), 150_016],
-    ['piscina, 3 threads', () => piscinaExecutor({ threads: 3 }), 32_768],
-  ])('%s', async (_name, make, shardRows) => {
+    ['inline', () => inlineExecutor(), 65_536, false],
+    ['inline, one shard', () => inlineExecutor(), 150_016, false],
+    ['piscina, 2 threads, one shard', () => piscinaExecutor({ threads: 2 }), 150_016, false],
+    ['piscina, 3 threads', () => piscinaExecutor({ threads: 3 }), 32_768, false],
+    // aside: the pool's workers copy every row, the calling thread none
+    ['inline, aside', () => inlineExecutor(), 65_536, true],
+    ['piscina, 2 threads, aside', () => piscinaExecutor({ threads: 2 }), 150_016, true],
+    ['piscina, 3 threads, aside', () => piscinaExecutor({ threads: 3 }), 32_768, true],
+  ] as const)('%s', async (_name, make, shardRows, aside) => {
     const ex = make();
     try {
-      const got = await gathered(ex, shardRows);
+      const got = await gathered(ex, shardRows, aside);
       expect(got.shards).toBe(Math.ceil(rows.length / shardRows));
       for (let j = 0; j < d; j++) expect(bytes(got.cols[j]).equals(bytes(want[j])), `column ${j}`).toBe(true);
       expect(bytes(got.weights).equals(bytes(wantWeights)), 'weights').toBe(true);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  close, createRandom, fromColumns, inlineExecutor, kmeans, loadModel, miniBatchKMeans, MiniBatchKMeansModel, type Dataset,
+  close, createRandom, fromColumns, inlineExecutor, kmeans, loadModel, miniBatchKMeans, MiniBatchKMeansModel, piscinaExecutor, type Dataset,
 } from '../src/index.node.js';
-import { batchLayout } from '../src/core/miniBatchKMeans.js';
+import { batchLayout, drawBatches } from '../src/core/miniBatchKMeans.js';
 import { bytes, expectError, failure } from './helpers.js';
 
 const ex = inlineExecutor();
@@ -51,6 +51,23 @@ describe('the batch draws', () => {
         for (let s = 0; s < shards; s++) want.push(...part.filter((r) => Math.floor(r / shardRows) === s));
       }
       expect(Array.from(got)).toEqual(want);
+    }
+  });
+
+  it('drawBatches draws the same rows as Random.ints laid out by batchLayout, into a given array or its own, and the stream goes on alike', () => {
+    for (const [n, shardRows, count, batch] of [[1_000, 1_000, 300, 64], [10_000, 1_024, 5_000, 7], [200_000, 65_536, 20_000, 1_024], [200_000, 16_384, 10_001, 333], [9, 4, 9, 9]] as const) {
+      const m = { handle: { shardRows, shards: Math.ceil(n / shardRows) } };
+      const a = createRandom(count), b = createRandom(count), c = createRandom(count);
+      const want = batchLayout(m, a.ints(n, new Int32Array(count)), batch);
+      const own = drawBatches(m, b, n, count, batch);
+      const into = new Int32Array(count + 5).fill(-1);
+      const got = drawBatches(m, c, n, count, batch, into);
+      expect(Array.from(own)).toEqual(Array.from(want));
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(got.buffer).toBe(into.buffer);
+      expect(Array.from(into.subarray(count))).toEqual([-1, -1, -1, -1, -1]);
+      const next = a.next();
+      expect([b.next(), c.next()]).toEqual([next, next]);
     }
   });
 });
@@ -157,6 +174,39 @@ describe('partialFit', () => {
     expect(c0).toHaveLength(5);
     expect(m.counts).toHaveLength(5);
     c0.forEach((c, t) => expect(m.counts[t]).toBeCloseTo(c * 0.5 ** 0.5 + labels.filter((l) => l === t).length, 9));
+  });
+});
+
+describe('chunks gathered ahead', () => {
+  // 300,000 rows at batch 1,024: more steps than one chunk gathered ahead holds, so a 2-thread pool draws and gathers
+  // the next chunk while the steps of this one run; one thread takes every step from one chunk
+  const big = blobs(300_000, 3, 5, 21, 2);
+  it('give the same fit as one chunk, bit for bit, whether the fit runs every step or stops early', async () => {
+    const pool = piscinaExecutor({ threads: 2 });
+    try {
+      for (const options of [
+        { k: 5, seed: 1, batchSize: 1_024, maxIter: 2, maxNoImprovement: null },
+        { k: 5, seed: 2, batchSize: 1_024, maxIter: 3, maxNoImprovement: 3 },
+      ]) {
+        const one = await miniBatchKMeans(big, { ...options, executor: ex });
+        const ahead = await miniBatchKMeans(big, { ...options, executor: pool });
+        expect(ahead.nSteps).toBe(one.nSteps);
+        expect(bytes(Float64Array.from(ahead.centroids.flat())).equals(bytes(Float64Array.from(one.centroids.flat())))).toBe(true);
+        expect(bytes(ahead.counts).equals(bytes(one.counts))).toBe(true);
+        expect(bytes(ahead.labels).equals(bytes(one.labels))).toBe(true);
+        expect(ahead.inertia).toBe(one.inertia);
+      }
+      // the early stop leaves a chunk gathered ahead unused: it is let go (an abort then leaves the pool usable)
+      const stopped = await miniBatchKMeans(big, { k: 5, seed: 2, batchSize: 1_024, maxIter: 3, maxNoImprovement: 3, executor: pool });
+      expect(stopped.nSteps).toBeLessThan(Math.floor((3 * 300_000) / 1_024));
+      const aborted = new AbortController();
+      const run = miniBatchKMeans(big, { k: 5, seed: 3, batchSize: 1_024, maxIter: 3, maxNoImprovement: null, executor: pool, signal: aborted.signal, onProgress: () => aborted.abort() });
+      expect((await failure(() => run)).code).toBe('E_ABORTED');
+      const after = await miniBatchKMeans(big, { k: 5, seed: 1, batchSize: 1_024, maxIter: 2, maxNoImprovement: null, executor: pool });
+      expect(after.inertia).toBe((await miniBatchKMeans(big, { k: 5, seed: 1, batchSize: 1_024, maxIter: 2, maxNoImprovement: null, executor: ex })).inertia);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -169,6 +169,36 @@ export function batchLayout(m: { handle: Pick<Handle, 'shardRows' | 'shards'> },
 }
 
 /**
+ * `count` rows drawn with `rng.ints`, in the order their batches use: the same array as
+ * `batchLayout(m, rng.ints(n, new Int32Array(count)), batch)`, drawn a batch at a time into one output array (a
+ * fresh array of millions of rows costs a page fault per 4 KiB on first touch; this makes one, not two, and none with
+ * `into`, an array of at least `count` values to draw into, whose start it returns).
+ */
+export function drawBatches(
+  m: { handle: Pick<Handle, 'shardRows' | 'shards'> }, rng: Random, n: number, count: number, batch: number, into?: Int32Array,
+): Int32Array {
+  const sr = m.handle.shardRows, shards = m.handle.shards;
+  const out = into && into.length >= count ? into.subarray(0, count) : new Int32Array(count);
+  if (shards === 1) return rng.ints(n, out);
+  if (batch < shards) {
+    out.set(batchLayout(m, rng.ints(n, out), batch));
+    return out;
+  }
+  const drawn = new Int32Array(batch), at = new Int32Array(shards + 1);
+  for (let b0 = 0; b0 < count; b0 += batch) {
+    const len = Math.min(batch, count - b0);
+    rng.ints(n, len === batch ? drawn : drawn.subarray(0, len));
+    // a stable counting sort of the batch by shard, straight into its place
+    at.fill(0);
+    for (let q = 0; q < len; q++) at[((drawn[q] / sr) | 0) + 1]++;
+    at[0] = b0;
+    for (let s = 1; s <= shards; s++) at[s] += at[s - 1];
+    for (let q = 0; q < len; q++) out[at[(drawn[q] / sr) | 0]++] = drawn[q];
+  }
+  return out;
+}
+
+/**
  * The stored values and weights of the given rows, in the given order. Each shard reads its rows from its own
  * columns; the caller puts each value in its place.
  */
@@ -206,8 +236,8 @@ async function gather(m: Matrix, rows: Int32Array, signal?: AbortSignal): Promis
  * The given rows, in that order, as one shard: copied inside the executor where it can, else read and loaded
  * (the same stored values either way).
  */
-async function gatherChunk(m: Matrix, rows: Int32Array, signal?: AbortSignal): Promise<Handle> {
-  if (m.ex.gather && m.handle.dtype === 'f32') return m.ex.gather(m.handle, rows, { shardRows: padRows(Math.max(16, rows.length)), signal });
+async function gatherChunk(m: Matrix, rows: Int32Array, signal?: AbortSignal, aside = false): Promise<Handle> {
+  if (m.ex.gather && m.handle.dtype === 'f32') return m.ex.gather(m.handle, rows, { shardRows: padRows(Math.max(16, rows.length)), signal, aside });
   return loadChunk(m, await gather(m, rows, signal), signal);
 }
 
@@ -311,6 +341,9 @@ async function fillEmpty(m: Matrix, c: Float64Array, counts: Float64Array, k: nu
  */
 const chunkSteps = (batch: number, d: number): number => Math.max(1, Math.floor(Math.min(1 << 20, (1 << 24) / d) / batch));
 
+/** Drawn rows per chunk when the next chunk is gathered while the steps of this one run. */
+const AHEAD_ROWS = 1 << 18;
+
 async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansModel> {
   const { k } = o;
   const { n, d } = m;
@@ -362,19 +395,40 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     }
   } else {
     steps = Math.floor((o.maxIter * n) / o.batch);
-    const per = chunkSteps(o.batch, d);
-    while (done < steps && !stopped) {
-      throwIfAborted(signal);
-      const s = Math.min(per, steps - done);
-      const h = await gatherChunk(m, batchLayout(m, drawRows(rng, n, s * o.batch), o.batch), signal);
-      try {
-        const state: StepsState = { ...base, cent, counts, steps: s, step0: done, nSince, convergence: true, ewa, ewaMin, noImprovement };
-        const r = (await m.ex.map(stepsOp, h, state, { shards: [0], signal }))[0];
-        apply(r);
-        options.onProgress?.({ step: done, steps, batchInertia: r.inertia[r.inertia.length - 1] / o.batch / m.scale ** 2 });
-      } finally {
-        await m.ex.release(h);
+    // with threads to spare, the next chunk is drawn and gathered aside while the steps of this one run (the draws and
+    // every step are the same whatever the chunks)
+    const ahead = !!m.ex.gather && m.ex.threads > 1 && m.handle.dtype === 'f32';
+    const per = ahead ? Math.max(1, Math.min(chunkSteps(o.batch, d), Math.floor(AHEAD_ROWS / o.batch))) : chunkSteps(o.batch, d);
+    // one array for every chunk's draws: a gather has copied them by the time it resolves, and the next chunk is drawn after that
+    const drawn = new Int32Array(Math.min(per, steps) * o.batch);
+    const fetch = (from: number, aside: boolean) => {
+      const s = Math.min(per, steps - from);
+      const h = gatherChunk(m, drawBatches(m, rng, n, s * o.batch, o.batch, drawn), signal, aside);
+      // awaited below; until then a failure must not count as unhandled
+      h.catch(() => undefined);
+      return { s, h };
+    };
+    let next: { s: number; h: Promise<Handle> } | undefined = steps > 0 ? fetch(0, false) : undefined;
+    try {
+      while (next) {
+        throwIfAborted(signal);
+        const s = next.s, h = await next.h;
+        next = undefined;
+        try {
+          if (ahead && done + s < steps) next = fetch(done + s, true);
+          const state: StepsState = { ...base, cent, counts, steps: s, step0: done, nSince, convergence: true, ewa, ewaMin, noImprovement };
+          const r = (await m.ex.map(stepsOp, h, state, { shards: [0], signal }))[0];
+          apply(r);
+          options.onProgress?.({ step: done, steps, batchInertia: r.inertia[r.inertia.length - 1] / o.batch / m.scale ** 2 });
+        } finally {
+          await m.ex.release(h);
+        }
+        if (stopped) break;
+        if (!next && done < steps) next = fetch(done, false);
       }
+    } finally {
+      // a chunk gathered ahead that no step will use
+      if (next) await next.h.then((h) => m.ex.release(h), () => undefined);
     }
   }
   const final = o.partial ? await labelRows(m, cent, k, signal) : await fillEmpty(m, cent, counts, k, signal);

@@ -2,7 +2,7 @@
 // mini-batch steps over consecutive batches of one shard (scikit-learn's `_mini_batch_step` and
 // `_mini_batch_convergence`, plus Spark StreamingKMeans's decay). Steps are sequential: one shard, one holder.
 import { batchAssigner } from '../kernels/batchAssign.js';
-import { centresF32, rowValues, shardColumn } from '../kernels/shard.js';
+import { rowValues, shardColumn } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { createRandom, hashUniform } from '../util/random.js';
 
@@ -110,8 +110,7 @@ export const stepsOp = defineOp<StepsState, StepsResult>({
         nSince = 0;
         reassign = true;
       }
-      const { cent: c32, norms } = centresF32(cent, k, d);
-      const sums = assigner.run(c32, norms, r0, r1);
+      const sums = assigner.run(cent, r0, r1);
       let bi = 0;
       for (let i = r0; i < r1; i++) bi += w ? w[i] * dist[i] : dist[i];
       inertia[t] = bi;

@@ -35,6 +35,14 @@ export interface MapOptions {
   shards?: readonly number[];
 }
 
+/** Options of `Executor.gather`. */
+export interface GatherOptions {
+  shardRows?: number;
+  signal?: AbortSignal;
+  /** Copy on the executor's other threads only, where it has them (the calling thread stays free). */
+  aside?: boolean;
+}
+
 /**
  * Where shard ops run. `map` returns one partial per shard, in shard order; per-row buffers stay with whoever
  * holds each shard until `release`. A new executor implements these methods and never knows an algorithm.
@@ -54,9 +62,10 @@ export interface Executor {
   /**
    * A new handle whose row q is row rows[q] of `handle` (the columns as stored, and the `weights` input), in shards
    * of `shardRows`: rows drawn from loaded data without a trip through the caller. Optional: callers fall back to
-   * reading the rows with an op and loading them.
+   * reading the rows with an op and loading them. With `aside`, the copy runs on the executor's other threads where
+   * it has them, leaving the calling thread free (for a gather made ahead of its use while the caller works).
    */
-  gather?(handle: Handle, rows: Int32Array, options?: { shardRows?: number; signal?: AbortSignal }): Promise<Handle>;
+  gather?(handle: Handle, rows: Int32Array, options?: GatherOptions): Promise<Handle>;
   /** A per-row buffer of every shard, concatenated in row order (width values per row). */
   readRows(handle: Handle, name: string, options?: { signal?: AbortSignal }): Promise<AnyTypedArray>;
   /** Sets a per-row buffer (width 1, the array's type) on every shard from one value per row. */

@@ -4,7 +4,7 @@ import { Heap } from '../kernels/heap.js';
 import { columnStride, SHARD_ROWS } from '../kernels/layout.js';
 import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
-import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
+import { mapShards, type Executor, type GatherOptions, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
 import { kernelsFor, scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
 import { copyGathered, type GatherPlan } from './gatherCopy.js';
 
@@ -193,7 +193,7 @@ export abstract class HeapExecutor implements Executor {
    * Rows drawn from a loaded handle into a new one, copied inside the memory (the caller's thread never holds
    * them): the columns as stored, bit for bit, and the `weights` input.
    */
-  async gather(handle: Handle, rows: Int32Array, options: { shardRows?: number; signal?: AbortSignal } = {}): Promise<Handle> {
+  async gather(handle: Handle, rows: Int32Array, options: GatherOptions = {}): Promise<Handle> {
     const src = this.checkHandle(handle);
     throwIfAborted(options.signal);
     const shardRows = checkShardRows(options.shardRows);
@@ -226,7 +226,7 @@ export abstract class HeapExecutor implements Executor {
       rowsAt = heap.alloc(4 * n);
       heap.i32(rowsAt, n).set(rows);
       const plan: GatherPlan = { n, rows: rowsAt, d: src.d, bytes: b as 4 | 8, srcX: src.x, srcStride: src.stride, dstX: x, dstStride: stride, buffers };
-      await this.copyGatheredRows(local, plan);
+      await this.copyGatheredRows(local, plan, !!options.aside);
       this.checkRunning(h, options.signal);
       this.checkRunning(src, options.signal);
       // the padding after the last row is zero, as a load leaves it
@@ -240,8 +240,8 @@ export abstract class HeapExecutor implements Executor {
     return h;
   }
 
-  /** The copy of a gather (the pool shares it out among its threads). */
-  protected async copyGatheredRows(local: { heap: Heap; mem: KernelMemory }, plan: GatherPlan): Promise<void> {
+  /** The copy of a gather (the pool shares it out among its threads; `aside`: among its workers only). */
+  protected async copyGatheredRows(local: { heap: Heap; mem: KernelMemory }, plan: GatherPlan, _aside: boolean): Promise<void> {
     copyGathered(local.heap.memory, local.mem.kernels, plan, 0, plan.n);
   }
 

@@ -207,21 +207,23 @@ class PiscinaExecutor extends HeapExecutor {
     await Promise.allSettled(running);
   }
 
-  // Drawn rows are scattered over the source's cache lines: the threads copy a range of the target rows each.
-  protected override async copyGatheredRows(local: { heap: Heap; mem: KernelMemory }, plan: GatherPlan): Promise<void> {
+  // Drawn rows are scattered over the source's cache lines: the threads copy a range of the target rows each (aside:
+  // the workers alone, while the calling thread goes on with its own work).
+  protected override async copyGatheredRows(local: { heap: Heap; mem: KernelMemory }, plan: GatherPlan, aside: boolean): Promise<void> {
     const { heap } = local;
-    if (this.threads === 1 || plan.n < GATHER_SPLIT_ROWS || heap !== this.liveHeap) return super.copyGatheredRows(local, plan);
+    if (this.threads === 1 || (!aside && plan.n < GATHER_SPLIT_ROWS) || heap !== this.liveHeap) return super.copyGatheredRows(local, plan, aside);
     const pool = this.getPool(heap.memory);
-    const per = Math.ceil(plan.n / this.threads);
+    const parts = aside ? Math.min(this.threads - 1, Math.ceil(plan.n / GATHER_SPLIT_ROWS)) : this.threads;
+    const per = Math.ceil(plan.n / parts);
     const running: Promise<unknown>[] = [];
-    for (let p = 1; p < this.threads; p++) {
+    for (let p = aside ? 0 : 1; p < parts; p++) {
       const a = p * per;
       if (a < plan.n) running.push(pool.run({ gather: plan, range: [a, Math.min(plan.n, a + per)] } satisfies PoolGather));
     }
     for (const r of running) r.catch(() => undefined);
     let settled: PromiseSettledResult<unknown>[];
     try {
-      copyGathered(heap.memory, local.mem.kernels, plan, 0, Math.min(plan.n, per));
+      if (!aside) copyGathered(heap.memory, local.mem.kernels, plan, 0, Math.min(plan.n, per));
     } finally {
       // the workers' copies end before the caller may free the target or the row list
       settled = await Promise.allSettled(running);

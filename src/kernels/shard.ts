@@ -139,11 +139,15 @@ export function scratchF64(sh: Shard, length: number): { ptr: number; read: () =
 /** Float32 copy of k x d centres (offset space) and their squared norms, summed in float32 as the kernels do. */
 export function centresF32(centres: ArrayLike<number>, k: number, d: number): { cent: Float32Array; norms: Float32Array } {
   const cent = Float32Array.from(centres as ArrayLike<number>);
-  const norms = new Float32Array(k);
+  return { cent, norms: normsF32(cent, k, d, new Float32Array(k)) };
+}
+
+/** The float32 squared norm of each of the k float32 centres (k x d), summed in float32 as the kernels do, into `out`. */
+export function normsF32(cent: Float32Array, k: number, d: number, out: Float32Array): Float32Array {
   for (let t = 0; t < k; t++) {
     let s = 0;
     for (let j = 0; j < d; j++) s = Math.fround(s + Math.fround(cent[t * d + j] * cent[t * d + j]));
-    norms[t] = s;
+    out[t] = s;
   }
-  return { cent, norms };
+  return out;
 }

@@ -366,7 +366,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     bar = ctx.progress.start('scoring', 1);
     it = (async function* () {
       try {
-        yield* readArrowBatches(input, { signal: ctx.signal });
+        // each batch is written before the one after the next is asked for: the batches can share recycled buffers
+        yield* readArrowBatches(input, { signal: ctx.signal, recycle: true });
       } catch (error) {
         throw error instanceof SegkitError ? inFile(error, what) : error;
       }

@@ -1,13 +1,24 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type RecordBatch, type Schema, Table } from 'apache-arrow';
+import { Message, MessageHeader, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type RecordBatch, type Schema, Table } from 'apache-arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { AtomicFile } from './writeFileAtomic.node.js';
+
+export interface ReadArrowBatchesOptions {
+  signal?: AbortSignal;
+  /**
+   * Read the record batches into three buffers used in turn rather than a new one each: a batch's values are then
+   * valid only until the batch two after it is asked for (a streaming consumer that is done with a batch before it
+   * asks for the one after the next). The first touch of freshly allocated memory costs a page fault per 4 KiB, which
+   * on some machines costs more than reading the file.
+   */
+  recycle?: boolean;
+}
 
 /**
  * Reads an Arrow IPC file (file or stream format) one record batch at a time, each as a one-batch table: memory
  * holds one batch, whatever the file size. A file that is not Arrow IPC is an E_PARSE error naming the path.
  */
-export async function* readArrowBatches(path: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Table> {
+export async function* readArrowBatches(path: string, options: ReadArrowBatchesOptions = {}): AsyncGenerator<Table> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -17,12 +28,27 @@ export async function* readArrowBatches(path: string, options: { signal?: AbortS
     throw new SegkitError('E_IO', `cannot read "${path}": ${reason}`, undefined, { cause: error });
   }
   try {
-    if ((await handle.stat()).size === 0) throw new SegkitError('E_EMPTY_DATA', `"${path}" is empty`);
+    const size = (await handle.stat()).size;
+    if (size === 0) throw new SegkitError('E_EMPTY_DATA', `"${path}" is empty`);
     let batches = 0;
     let reader: RecordBatchReader;
     try {
-      // a file handle gives the random-access file reader (or the stream reader, by the magic bytes)
-      reader = await (RecordBatchReader.from as unknown as (source: FileHandle) => Promise<RecordBatchReader>)(handle);
+      // a file handle gives the random-access file reader (or the stream reader, by the magic bytes); recycled reads
+      // hand the stream reader one whole message at a time, each read into its own buffer or a recycled one
+      const fromHandle = RecordBatchReader.from as unknown as (source: FileHandle) => Promise<RecordBatchReader>;
+      if (options.recycle) {
+        // the file format keeps its schema in the footer (some writers put it only there): Arrow's file reader reads
+        // it, then the stream of messages starts with it
+        let schema: Schema | undefined;
+        if (await isFileFormat(handle, size)) {
+          const footer = await fromHandle(handle);
+          await footer.open();
+          schema = footer.schema;
+        }
+        reader = await (RecordBatchReader.from as unknown as (source: AsyncIterable<Uint8Array>) => Promise<RecordBatchReader>)(messages(handle, size, schema));
+      } else {
+        reader = await fromHandle(handle);
+      }
       await reader.open();
     } catch (error) {
       throw notArrow(path, error);
@@ -44,6 +70,86 @@ export async function* readArrowBatches(path: string, options: { signal?: AbortS
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
+const RING = 3;
+
+/** Reads bytes [at, at + out.length) of the file into `out`; false when the file ends first. */
+async function readFully(handle: FileHandle, out: Uint8Array, at: number): Promise<boolean> {
+  for (let got = 0; got < out.length;) {
+    const { bytesRead } = await handle.read(out, got, out.length - got, at + got);
+    if (bytesRead === 0) return false;
+    got += bytesRead;
+  }
+  return true;
+}
+
+/**
+ * The file's IPC messages as a stream, one whole message (prefix, metadata and body) a chunk, then the end-of-stream
+ * marker. For the file format (`schema` given, from its footer), the schema goes first and the leading magic and the
+ * footer are left out. Record batches are read into RING buffers in turn (grown when a batch is larger); the schema
+ * and dictionary batches, which later batches refer to, into their own.
+ */
+async function* messages(handle: FileHandle, size: number, schema?: Schema): AsyncGenerator<Uint8Array> {
+  const truncated = (): Error => new Error('the file ends inside a message');
+  const word = new Uint8Array(8);
+  const words = new DataView(word.buffer);
+  let pos = 0, end = size;
+  if (schema) {
+    // the file format: magic and padding, the messages, then the footer, its int32 length and the magic
+    pos = 8;
+    if (size >= 18 && (await readFully(handle, word.subarray(0, 4), size - 10))) end = Math.max(pos, size - 10 - words.getInt32(0, true));
+    yield framed(Message.encode(Message.from(schema)));
+  }
+  const ring: Uint8Array[] = [];
+  let turn = 0;
+  while (pos + 4 <= end) {
+    if (!(await readFully(handle, word.subarray(0, 4), pos))) throw truncated();
+    let head = 4, metaLength = words.getInt32(0, true);
+    if (metaLength === -1) {
+      // the continuation marker, then the length
+      if (pos + 8 > end || !(await readFully(handle, word.subarray(0, 4), pos + 4))) throw truncated();
+      head = 8;
+      metaLength = words.getInt32(0, true);
+    }
+    if (metaLength === 0) break;
+    if (metaLength < 0 || pos + head + metaLength > end) throw truncated();
+    const meta = new Uint8Array(metaLength);
+    if (!(await readFully(handle, meta, pos + head))) throw truncated();
+    const message = Message.decode(meta);
+    const total = head + metaLength + Number(message.bodyLength);
+    if (!(Number.isSafeInteger(total) && pos + total <= end)) throw truncated();
+    let chunk: Uint8Array;
+    if (message.headerType === MessageHeader.RecordBatch) {
+      const slot = turn++ % RING;
+      if (!ring[slot] || ring[slot].length < total) ring[slot] = new Uint8Array(total);
+      chunk = ring[slot].subarray(0, total);
+    } else {
+      chunk = new Uint8Array(total);
+    }
+    if (!(await readFully(handle, chunk, pos))) throw truncated();
+    pos += total;
+    yield chunk;
+  }
+  yield Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
+}
+
+/** Whether the file starts with the file format's magic. */
+async function isFileFormat(handle: FileHandle, size: number): Promise<boolean> {
+  const head = new Uint8Array(6);
+  return size >= 8 && (await readFully(handle, head, 0)) && MAGIC.every((b, q) => head[q] === b);
+}
+
+/** Encapsulated message metadata: the continuation marker, the padded length, the bytes padded to 8. */
+function framed(meta: Uint8Array): Uint8Array {
+  const padded = (meta.length + 7) & ~7;
+  const out = new Uint8Array(8 + padded);
+  const view = new DataView(out.buffer);
+  view.setInt32(0, -1, true);
+  view.setInt32(4, padded, true);
+  out.set(meta, 8);
+  return out;
 }
 
 function notArrow(path: string, error: unknown): SegkitError {

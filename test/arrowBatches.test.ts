@@ -17,7 +17,7 @@ const rng = createRandom(3);
 const total = sizes.reduce((a, b) => a + b, 0);
 const whole = new Table({
   spend: vectorFromArray(Array.from({ length: total }, (_, i) => (i % 11 === 3 ? null : Math.round(rng.normal() * 1e4) / 100)), new Float64()),
-  visits: vectorFromArray(Int32Array.from({ length: total }, () => rng.int(1_000)), new Int32()),
+  visits: vectorFromArray(Array.from({ length: total }, () => rng.int(1_000)), new Int32()),
   id: vectorFromArray(Array.from({ length: total }, (_, i) => `C${i}`), new Utf8()),
   tier: vectorFromArray(Array.from({ length: total }, () => ['gold', 'silver', 'bronze'][rng.int(3)]), new Dictionary(new Utf8(), new Int32())),
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Dictionary, Float64, Int32, RecordBatchFileWriter, RecordBatchStreamWriter, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Dictionary, Float64, Int32, Message, MessageHeader, RecordBatchFileWriter, RecordBatchStreamWriter, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { readArrowBatches } from '../src/data/arrowBatches.node.js';
 import { createRandom } from '../src/index.node.js';
 import { failure } from './helpers.js';
@@ -69,6 +69,47 @@ describe('readArrowBatches with recycled buffers', () => {
     const got: unknown[][] = [];
     for await (const t of readArrowBatches(path, { recycle: true })) got.push(rowsOf(t));
     expect(got).toEqual(plain.map(rowsOf));
+  });
+
+  it('a record batch whose body length is negative is refused, never read backwards or forever', async () => {
+    const bytes = new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(write('lengths.arrow', 'stream'))));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    // the messages' offsets and metadata (continuation marker, length, metadata, body)
+    const found: { at: number; message: Message }[] = [];
+    for (let at = 0; view.getInt32(at + 4, true) !== 0;) {
+      const length = view.getInt32(at + 4, true);
+      const message = Message.decode(bytes.subarray(at + 8, at + 8 + length));
+      found.push({ at, message });
+      at += 8 + length + Number(message.bodyLength);
+    }
+    const batches = found.filter((f) => f.message.headerType === MessageHeader.RecordBatch);
+    const frame = (message: Message, bodyLength: number): Uint8Array => {
+      const meta = Message.encode(Message.from(message.header() as never, bodyLength));
+      const out = new Uint8Array(8 + ((meta.length + 7) & ~7));
+      new DataView(out.buffer).setInt32(0, -1, true);
+      new DataView(out.buffer).setInt32(4, out.length - 8, true);
+      out.set(meta, 8);
+      return out;
+    };
+    const end = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
+    // a message that would not move on (its length cancelled by the body length), and one that jumps back to an
+    // earlier batch (which would then be read again and again)
+    const still = frame(batches[0].message, -frame(batches[0].message, -1).length);
+    const third = batches[2].at;
+    const back = frame(batches[2].message, -(third - batches[0].at) - frame(batches[2].message, -1).length);
+    for (const [name, data] of [
+      ['still.arrow', Buffer.concat([bytes.subarray(0, batches[0].at), still, new Uint8Array(64), end])],
+      ['back.arrow', Buffer.concat([bytes.subarray(0, third), back, end])],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, data);
+      let seen = 0;
+      const e = await failure(async () => {
+        for await (const t of readArrowBatches(file, { recycle: true })) if (++seen > sizes.length || t.numRows < 0) break;
+      });
+      expect(e.code, name).toBe('E_PARSE');
+      expect(seen, name).toBeLessThanOrEqual(2);
+    }
   });
 
   it('a schema with no batches gives no table; a cut, empty or foreign file is refused naming the path', async () => {

@@ -331,6 +331,14 @@ describe('segkit score', () => {
       expect(column(c, 'segment')).toEqual(column(main.out, 'segment'));
       expect(column(c, 'segment_name')).toEqual(column(main.out, 'segment_name'));
     }
+    // outputs written whole keep every batch to the end: each batch must keep its own rows (batches read into
+    // recycled buffers would come out as copies of later ones)
+    for (const ext of ['ndjson', 'json', 'parquet']) {
+      ok(['score', 'customers-batches.arrow', '--model', 'out/model.json', '--out', `scored/whole.${ext}`, '--threads', '2']);
+      const w = await readTable(path(`scored/whole.${ext}`));
+      expect(column(w, 'customer_id'), ext).toEqual(rows.map((x) => x.customer_id));
+      expect(column(w, 'segment'), ext).toEqual(column(main.out, 'segment'));
+    }
     expect(readdirSync(path('scored')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 

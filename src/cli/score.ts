@@ -272,6 +272,8 @@ async function openInput(input: string): Promise<{ handle?: FileHandle; size: nu
 
 /** Where scored batches go: CSV text appended as it comes, Arrow IPC batch by batch, or kept for a whole-table format. */
 interface TableSink {
+  /** Whether `write` is done with a batch when it resolves (CSV copies it, Arrow IPC has written it); else it keeps it. */
+  readonly streaming: boolean;
   write(scored: Table, first: boolean): Promise<void>;
   commit(signal: AbortSignal): Promise<void>;
   discard(): Promise<void>;
@@ -291,6 +293,7 @@ async function openSink(path: string, format: TableFormat): Promise<TableSink> {
       await p?.destroy();
     };
     return {
+      streaming: true,
       write: async (scored, first) => {
         const before = chain;
         if (first || scored.numRows === 0) {
@@ -322,6 +325,7 @@ async function openSink(path: string, format: TableFormat): Promise<TableSink> {
   if (format === 'arrow' && path !== '-') return ArrowFileSink.open(path);
   const kept: Table[] = [];
   return {
+    streaming: false,
     write: async (scored) => void kept.push(scored),
     commit: (signal) => writeTable(path, kept.length === 1 ? kept[0] : kept[0].concat(...kept.slice(1)), { signal }),
     discard: async () => undefined,
@@ -353,6 +357,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   const fromCsv = inFormat === 'csv' || inFormat === 'tsv';
 
   // CSV and Arrow IPC files stream batch by batch; the other formats are read whole, as one batch
+  let sink: TableSink | undefined;
   let handle: FileHandle | undefined;
   let bar: ReturnType<RunContext['progress']['start']>;
   let it: AsyncGenerator<Table>;
@@ -366,8 +371,9 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     bar = ctx.progress.start('scoring', 1);
     it = (async function* () {
       try {
-        // each batch is written before the one after the next is asked for: the batches can share recycled buffers
-        yield* readArrowBatches(input, { signal: ctx.signal, recycle: true });
+        // a streaming sink is done with each batch before the one after the next is asked for, so the batches can
+        // share recycled buffers; a sink that keeps every batch until the end (JSON, Parquet, stdout) cannot
+        yield* readArrowBatches(input, { signal: ctx.signal, recycle: sink?.streaming === true });
       } catch (error) {
         throw error instanceof SegkitError ? inFile(error, what) : error;
       }
@@ -380,7 +386,6 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     })();
   }
   const csvOut = outFormat === 'csv' || outFormat === 'tsv';
-  let sink: TableSink | undefined;
   try {
     sink = await openSink(f.out, outFormat);
     // The next batch is read while the workers score this one.

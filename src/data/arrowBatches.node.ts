@@ -118,8 +118,11 @@ async function* messages(handle: FileHandle, size: number, schema?: Schema): Asy
     const meta = new Uint8Array(metaLength);
     if (!(await readFully(handle, meta, pos + head))) throw truncated();
     const message = Message.decode(meta);
-    const total = head + metaLength + Number(message.bodyLength);
-    if (!(Number.isSafeInteger(total) && pos + total <= end)) throw truncated();
+    const body = Number(message.bodyLength);
+    // a body length that is negative or runs past the end would read backwards, stand still or read beyond the file
+    if (!(Number.isSafeInteger(body) && body >= 0)) throw new Error(`a message has body length ${body}`);
+    const total = head + metaLength + body;
+    if (pos + total > end) throw truncated();
     let chunk: Uint8Array;
     if (message.headerType === MessageHeader.RecordBatch) {
       const slot = turn++ % RING;
@@ -162,6 +165,8 @@ function notArrow(path: string, error: unknown): SegkitError {
  * (AtomicFile): memory holds one batch's bytes, never the whole file.
  */
 export class ArrowFileSink {
+  /** `write` has written a batch's bytes when it resolves. */
+  readonly streaming = true;
   private readonly pending: Uint8Array[] = [];
   private readonly reading: Promise<void>;
   private failure: unknown;

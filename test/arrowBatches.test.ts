@@ -105,7 +105,7 @@ describe('readArrowBatches with recycled buffers', () => {
       writeFileSync(file, data);
       let seen = 0;
       const e = await failure(async () => {
-        for await (const t of readArrowBatches(file, { recycle: true })) if (++seen > sizes.length || t.numRows < 0) break;
+        for await (const _ of readArrowBatches(file, { recycle: true })) if (++seen > sizes.length) break;
       });
       expect(e.code, name).toBe('E_PARSE');
       expect(seen, name).toBeLessThanOrEqual(2);

@@ -115,7 +115,7 @@ export async function readInput(path: string, ctx: RunContext, format?: TableFor
   } catch (error) {
     // a JSON array's reader counts records from 0; people count them from 1 (CSV and NDJSON errors name lines)
     if (error instanceof SegkitError && fmt === 'json') {
-      error = restate(error, (m) => m.replace(/^((?:"[^"]*": )?)row (\d+)\b/, (_, at: string, r: string) => `${at}row ${Number(r) + 1}`));
+      error = restate(error, (m) => m.replace(/^((?:"[^"]*": )?)row (\d+)\b/, (_, at: string, r: string) => `${at}${rowName(undefined, Number(r))}`));
     }
     if (error instanceof SegkitError) throw inFile(error, what);
     throw new SegkitError('E_IO', `cannot read ${what}: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });

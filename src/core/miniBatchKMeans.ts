@@ -141,17 +141,9 @@ export function batchLayout(m: { handle: Pick<Handle, 'shardRows' | 'shards'> },
   const batches = Math.ceil(len / batch);
   const out = new Int32Array(len);
   if (batch >= shards) {
-    // a counting sort by (batch, shard) in flat loops: its table has at most one entry per draw
-    const at = new Int32Array(batches * shards + 1);
-    for (let b = 0, q = 0; b < batches; b++) {
-      const base = b * shards + 1, end = Math.min(len, q + batch);
-      for (; q < end; q++) at[base + ((rows[q] / sr) | 0)]++;
-    }
-    for (let t = 1; t <= batches * shards; t++) at[t] += at[t - 1];
-    for (let b = 0, q = 0; b < batches; b++) {
-      const base = b * shards, end = Math.min(len, q + batch);
-      for (; q < end; q++) out[at[base + ((rows[q] / sr) | 0)]++] = rows[q];
-    }
+    // each batch by itself: its counters cost no more than its draws
+    const at = new Int32Array(shards + 1);
+    for (let b0 = 0; b0 < len; b0 += batch) layBatch(rows.subarray(b0, Math.min(len, b0 + batch)), out, b0, sr, at);
     return out;
   }
   // small batches on many shards: the draws by shard (stable), then each into the next place of its own batch
@@ -187,15 +179,19 @@ export function drawBatches(
   const drawn = new Int32Array(batch), at = new Int32Array(shards + 1);
   for (let b0 = 0; b0 < count; b0 += batch) {
     const len = Math.min(batch, count - b0);
-    rng.ints(n, len === batch ? drawn : drawn.subarray(0, len));
-    // a stable counting sort of the batch by shard, straight into its place
-    at.fill(0);
-    for (let q = 0; q < len; q++) at[((drawn[q] / sr) | 0) + 1]++;
-    at[0] = b0;
-    for (let s = 1; s <= shards; s++) at[s] += at[s - 1];
-    for (let q = 0; q < len; q++) out[at[(drawn[q] / sr) | 0]++] = drawn[q];
+    layBatch(rng.ints(n, len === batch ? drawn : drawn.subarray(0, len)), out, b0, sr, at);
   }
   return out;
+}
+
+/** One batch's rows into out[b0, b0 + rows.length), stably by shard (a counting sort; `at`: shards + 1 counters). */
+function layBatch(rows: Int32Array, out: Int32Array, b0: number, sr: number, at: Int32Array): void {
+  const len = rows.length, shards = at.length - 1;
+  at.fill(0);
+  for (let q = 0; q < len; q++) at[((rows[q] / sr) | 0) + 1]++;
+  at[0] = b0;
+  for (let s = 1; s <= shards; s++) at[s] += at[s - 1];
+  for (let q = 0; q < len; q++) out[at[(rows[q] / sr) | 0]++] = rows[q];
 }
 
 /**

@@ -153,7 +153,7 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   const metric = metricOpt === 'auto' ? (binary ? 'proportion' : 'mean') : metricOpt;
 
   for (const [values, role] of [[grp, 'group'], [seg, 'segment']] as const) {
-    const twins = whitespaceTwins(new Set(values));
+    const twins = whitespaceTwins(values);
     if (twins) {
       throw new SegkitError('E_BAD_LABELS', `the ${role} column "${options[role]}" holds ${JSON.stringify(twins[0])} and ${JSON.stringify(twins[1])}, which differ only by surrounding spaces`, 'trim the values, or make them differ in more than spaces');
     }

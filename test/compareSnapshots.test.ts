@@ -340,6 +340,14 @@ describe('labelling rows held uncentred', () => {
     let e = await failure(() => compareSnapshots(model, t(cols), t(bad), { id: 'id', executor: inlineExecutor() }));
     expect(e.code).toBe('E_NAN_INPUT');
     expect(e.message).toContain('snapshot "after": row 42, column "b"');
+    // a finite value beyond float32's range is named as it is, not as the Infinity it would become
+    const t64 = (x: Float32Array[]) => tableFromArrays({ id: Int32Array.from({ length: x[0].length }, (_, i) => i), a: Float64Array.from(x[0]), b: Float64Array.from(x[1]), c: Float64Array.from(x[2]) });
+    const huge = t64(cols);
+    huge.getChild('c')!.set(7, 1e39);
+    e = await failure(() => compareSnapshots(model, huge, t(cols), { id: 'id', executor: inlineExecutor() }));
+    expect(e.code).toBe('E_NAN_INPUT');
+    expect(e.message).toContain('snapshot "before": row 7, column "c" holds 1e+39, beyond float32\'s range');
+    expect(e.hint).toContain('rescale');
     e = await failure(() => compareSnapshots(model, t(cols), t(cols.map((x) => x.subarray(0, 0))), { id: 'id', executor: inlineExecutor() }));
     expect(e.code).toBe('E_EMPTY_DATA');
     expect(e.message).toContain('snapshot "after"');

@@ -2,7 +2,7 @@
 // Arrow columns; and matching the ids of two snapshots (numeric ids: a direct table when they are integers in a narrow
 // range, else a typed open-addressing table).
 import { DataType, type Vector } from 'apache-arrow';
-import { SegkitError, describe } from '../util/errors.js';
+import { SegkitError, baseMessage, describe } from '../util/errors.js';
 import { isArrowTable } from '../data/dataset.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 
@@ -45,10 +45,17 @@ export function float32Column(table: TableInput, name: string, snapshot: string)
     if (chunk.nullCount === 0 && chunk.values instanceof Float32Array && chunk.values.length === chunk.length) return chunk.values;
   }
   try {
-    const col = readColumn(table, name, 'numeric');
-    return Float32Array.from(col.values as Float64Array);
+    const values = readColumn(table, name, 'numeric').values as Float64Array;
+    const out = Float32Array.from(values);
+    for (let i = 0; i < out.length; i++) {
+      // a finite value beyond float32's range would read as Infinity further on: say which it was
+      if (out[i] - out[i] !== 0 && Number.isFinite(values[i])) {
+        throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${name}" holds ${values[i]}, beyond float32's range (3.4e38)`, 'rescale the column (divide it by a power of ten) in both snapshots');
+      }
+    }
+    return out;
   } catch (e) {
-    if (e instanceof SegkitError) throw new SegkitError(e.code, `snapshot "${snapshot}": ${e.message}`, undefined, { cause: e });
+    if (e instanceof SegkitError) throw new SegkitError(e.code, `snapshot "${snapshot}": ${baseMessage(e)}`, e.hint, { cause: e });
     throw e;
   }
 }

@@ -118,6 +118,59 @@ describe('DBSCANModel', () => {
       expect(e.message).toContain(field);
     }
   });
+
+  it('every fitted model loads back: the grid, boundary pairs within 1e-6 of eps, the kd-tree, weights, haversine, many clusters', async () => {
+    const blobs = fx('dbscan-blobs-noise'), eight = fx('dbscan-8d-weighted'), geo = fx('dbscan-geo-haversine');
+    const rng = createRandom(11);
+    // 40 small clusters in 5-D side by side, eps about their spacing: many pairs of clusters come close
+    const many = Array.from({ length: 4000 }, (_, i) => Array.from({ length: 5 }, (_, j) => (j === 0 ? (i % 40) * 1.3 : 0) + 0.25 * rng.normal()));
+    const fits = [
+      await dbscan(fx('moons-dbscan').X, { eps: 0.1, minSamples: 5, executor: ex }),
+      await dbscan(blobs.X, { eps: blobs.eps, minSamples: blobs.min_samples, executor: ex }),
+      await dbscan(eight.X, { eps: eight.eps, minSamples: eight.min_samples, sampleWeight: eight.sample_weight, executor: ex }),
+      await dbscan(geo.X_deg, { eps: geo.eps_km, minSamples: geo.min_samples, metric: 'haversine', executor: ex }),
+      await dbscan(many, { eps: 0.45, minSamples: 8, executor: ex }),
+    ];
+    expect(fits[4].k).toBeGreaterThan(10);
+    for (const m of fits) {
+      const back = loadModel(JSON.parse(JSON.stringify(m.toJSON()))) as DBSCANModel;
+      expect(Array.from(back.coreLabels)).toEqual(Array.from(m.coreLabels));
+    }
+  });
+
+  it('loadModel refuses core points within eps of each other in different clusters (grid, kd-tree, haversine)', async () => {
+    // relabels one core point that has another core point of its cluster within eps, taking it to the next cluster
+    const tamper = async (m: DBSCANModel, within: (a: number[], b: number[]) => boolean) => {
+      const j = m.toJSON();
+      const size = new Map<number, number>();
+      for (const l of j.coreLabels) size.set(l, (size.get(l) ?? 0) + 1);
+      const c = j.coreLabels.findIndex((l, a) => size.get(l)! > 1 && j.components.some((row, b) => b !== a && j.coreLabels[b] === l && within(j.components[a], row)));
+      expect(c).toBeGreaterThanOrEqual(0);
+      const coreLabels = j.coreLabels.map((l, a) => (a === c ? (l + 1) % j.k : l));
+      const e = await failure(() => loadModel({ ...j, coreLabels }));
+      expect(e.code).toBe('E_BAD_MODEL');
+      expect(e.message).toContain('model field "coreLabels" puts core points');
+      expect(e.message).toMatch(new RegExp(`core points (${c} and \\d+|\\d+ and ${c}) \\(components\\[`));
+      expect(e.message).toContain('core points within eps of each other are one cluster');
+    };
+    const euclid = (eps: number) => (a: number[], b: number[]) => a.reduce((s, v, q) => s + (v - b[q]) ** 2, 0) <= eps * eps;
+    expect(fx('moons-dbscan').X[0]).toHaveLength(2);
+    await tamper(await dbscan(fx('moons-dbscan').X, { eps: 0.1, minSamples: 5, executor: ex }), euclid(0.1));
+    const eight = fx('dbscan-8d-weighted');
+    await tamper(await dbscan(eight.X, { eps: eight.eps, minSamples: eight.min_samples, executor: ex }), euclid(eight.eps * (1 - 1e-5)));
+    const geo = fx('dbscan-geo-haversine');
+    const km = (a: number[], b: number[]) => {
+      const r = Math.PI / 180, h = Math.sin(((a[0] - b[0]) * r) / 2) ** 2 + Math.cos(a[0] * r) * Math.cos(b[0] * r) * Math.sin(((a[1] - b[1]) * r) / 2) ** 2;
+      return 2 * 6371.0088 * Math.asin(Math.sqrt(h));
+    };
+    await tamper(await dbscan(geo.X_deg, { eps: geo.eps_km, minSamples: geo.min_samples, metric: 'haversine', executor: ex }), (a, b) => km(a, b) <= geo.eps_km * (1 - 1e-5));
+    // a hand-written 4-D model (kd-tree): two tight pairs, each pair split across the clusters
+    const hand = { kind: 'dbscan', version: 1, k: 2, featureNames: ['a', 'b', 'c', 'd'], eps: 0.5, minSamples: 2, metric: 'euclidean', nSamples: 4, nUnassigned: 0, components: [[0, 0, 0, 0], [0.1, 0, 0, 0], [5, 5, 5, 5], [5.1, 5, 5, 5]] };
+    const e = await failure(() => loadModel({ ...hand, coreLabels: [0, 1, 0, 1] }));
+    expect(e.message).toContain('puts core points 0 and 1 (components[0] and components[1]), which lie within eps (0.5) of each other, in clusters 0 and 1');
+    const ok = loadModel({ ...hand, coreLabels: [0, 0, 1, 1] }) as DBSCANModel;
+    expect(Array.from(await ok.predict([[0.05, 0, 0, 0], [5.05, 5, 5, 5], [2, 2, 2, 2]], { executor: ex }))).toEqual([0, 1, -1]);
+  });
 });
 
 describe('dbscan refuses bad input, naming the option', () => {

@@ -60,14 +60,28 @@ interface PredictState {
   labels: Int32Array;
 }
 
+/**
+ * The value the exact test holds against `limit` for a point and core point q (index order): the squared distance
+ * of the index coordinates p (euclidean), or haversine's sin^2 form from the point's latitude, longitude and cosine
+ * (radians). The fit's own test (dbscanOps) computes the same, in the same order.
+ */
+function pairValue(s: PredictState, p: Float64Array, lat: number, lon: number, cos: number, q: number): number {
+  if (s.metric === 'euclidean') {
+    let v = 0;
+    for (let j = 0; j < p.length; j++) { const t = p[j] - s.coords[j][q]; v += t * t; }
+    return v;
+  }
+  const s0 = Math.sin(0.5 * (lat - s.lat![q])), s1 = Math.sin(0.5 * (lon - s.lon![q]));
+  return s0 * s0 + cos * s.cos![q] * s1 * s1;
+}
+
 export const dbscanPredictOp = defineOp<PredictState, Int32Array>({
   name: 'dbscan.predict',
   run(sh, s) {
     const finder = new RangeFinder(s.index, s.coords, s.keys);
     const d = sh.d;
     const cols = Array.from({ length: d }, (_, j) => shardColumn(sh, j));
-    const dims = s.coords.length;
-    const p = new Float64Array(dims);
+    const p = new Float64Array(s.coords.length);
     const out = new Int32Array(sh.rows);
     const rr = finder.out;
     for (let i = 0; i < sh.rows; i++) {
@@ -86,14 +100,7 @@ export const dbscanPredictOp = defineOp<PredictState, Int32Array>({
       let best = -1, bestD = Infinity;
       for (let r = 0; r < m; r++) {
         for (let q = rr[2 * r]; q < rr[2 * r + 1]; q++) {
-          let v: number;
-          if (s.metric === 'euclidean') {
-            v = 0;
-            for (let j = 0; j < dims; j++) { const t = p[j] - s.coords[j][q]; v += t * t; }
-          } else {
-            const s0 = Math.sin(0.5 * (qlat - s.lat![q])), s1 = Math.sin(0.5 * (qlon - s.lon![q]));
-            v = s0 * s0 + qcos * s.cos![q] * s1 * s1;
-          }
+          const v = pairValue(s, p, qlat, qlon, qcos, q);
           if (v > s.limit) continue;
           if (v < bestD || (v === bestD && s.labels[q] < best)) { bestD = v; best = s.labels[q]; }
         }
@@ -175,21 +182,7 @@ export class DBSCANModel implements SegmentationModel {
 
   /** The core points indexed for radius searches (built once per model). */
   private search(): Promise<PredictState> {
-    return (this.searchState ??= (async () => {
-      const nCore = this.coreLabels.length, d = this.d;
-      const cols = Array.from({ length: d }, (_, j) => Float32Array.from({ length: nCore }, (_, c) => this.components[c * d + j]));
-      const ds: Dataset = { n: nCore, d, columns: cols, names: this.featureNames };
-      const { coords, lat, lon } = indexCoordinates(ds, this.metric);
-      const { r2, limit, inner } = epsGeometry(this.eps, this.metric);
-      const built = epsIndex(coords, r2, inner);
-      const sorted = (a: ArrayLike<number>) => Float64Array.from(built.perm, (i) => a[i]);
-      const sLat = lat && sorted(lat);
-      return {
-        index: built.spec, metric: this.metric, r2, limit, coords: coords.map(sorted), keys: built.keys,
-        lat: sLat, lon: lon && sorted(lon), cos: sLat && Float64Array.from(sLat, Math.cos),
-        labels: Int32Array.from(built.perm, (i) => this.coreLabels[i]),
-      };
-    })());
+    return (this.searchState ??= (async () => indexCores(this).state)());
   }
 
   /** The cluster of each row: that of the nearest core point within eps, else -1 (noise); a shard op on any executor. */
@@ -263,8 +256,99 @@ export class DBSCANModel implements SegmentationModel {
     });
     const empty = seen.indexOf(0);
     if (empty >= 0) throw badModel('coreLabels', `has no core point in cluster ${empty}: every cluster has at least one`);
-    return new DBSCANModel({ featureNames, eps, minSamples, metric, k, labels: new Int32Array(0), core: new Uint8Array(0), components, coreLabels, nSamples, nUnassigned });
+    const model = new DBSCANModel({ featureNames, eps, minSamples, metric, k, labels: new Int32Array(0), core: new Uint8Array(0), components, coreLabels, nSamples, nUnassigned });
+    if (nCore > 0) {
+      // a fit puts core points within eps of each other in one cluster: a file that does not would predict by chance
+      const { state, perm } = indexCores(model);
+      const pair = contradiction(state, perm);
+      if (pair) {
+        const [a, b] = pair;
+        throw badModel('coreLabels', `puts core points ${a} and ${b} (components[${a}] and components[${b}]), which lie within eps (${eps}) of each other, in clusters ${coreLabels[a]} and ${coreLabels[b]}; core points within eps of each other are one cluster`);
+      }
+      model.searchState = Promise.resolve(state);
+    }
+    return model;
   }
+}
+
+/** The model's core points indexed for radius searches, in index order, and perm: the core point at each position. */
+function indexCores(m: DBSCANModel): { state: PredictState; perm: Int32Array } {
+  const nCore = m.coreLabels.length, d = m.d;
+  const cols = Array.from({ length: d }, (_, j) => Float32Array.from({ length: nCore }, (_, c) => m.components[c * d + j]));
+  const ds: Dataset = { n: nCore, d, columns: cols, names: m.featureNames };
+  const { coords, lat, lon } = indexCoordinates(ds, m.metric);
+  const { r2, limit, inner } = epsGeometry(m.eps, m.metric);
+  const built = epsIndex(coords, r2, inner);
+  const sorted = (a: ArrayLike<number>) => Float64Array.from(built.perm, (i) => a[i]);
+  const sLat = lat && sorted(lat);
+  const state: PredictState = {
+    index: built.spec, metric: m.metric, r2, limit, coords: coords.map(sorted), keys: built.keys,
+    lat: sLat, lon: lon && sorted(lon), cos: sLat && Float64Array.from(sLat, Math.cos),
+    labels: Int32Array.from(built.perm, (i) => m.coreLabels[i]),
+  };
+  return { state, perm: built.perm };
+}
+
+/**
+ * Two core points (numbered as in the model) within eps of each other but in different clusters, by the exact test
+ * of the fit and predict, or undefined. Block by block (a grid cell, a kd-tree leaf): a block whose points and every
+ * range searched around it hold one cluster is passed over; elsewhere, runs of a point's own cluster are skipped whole.
+ */
+function contradiction(s: PredictState, perm: Int32Array): [number, number] | undefined {
+  const labels = s.labels, n = labels.length, dims = s.coords.length;
+  const runEnd = new Int32Array(n);
+  for (let q = n - 1; q >= 0; q--) runEnd[q] = q + 1 < n && labels[q + 1] === labels[q] ? runEnd[q + 1] : q + 1;
+  const finder = new RangeFinder(s.index, s.coords, s.keys);
+  const rr = finder.out;
+  const p = new Float64Array(dims), centre = new Float64Array(dims);
+  const tree = s.index.kind === 'tree' ? s.index : undefined;
+  const reach = Math.sqrt(s.r2);
+  // a uniform block needs no pair tested: all its ranges hold the cluster of its points
+  const uniform = (a: number, b: number, m: number): boolean => {
+    const own = labels[a];
+    if (runEnd[a] < b) return false;
+    for (let r = 0; r < m; r++) if (labels[rr[2 * r]] !== own || runEnd[rr[2 * r]] < rr[2 * r + 1]) return false;
+    return true;
+  };
+  const blocks = tree ? tree.nodes - tree.firstLeaf : n;
+  for (let blk = 0, a = 0; blk < blocks && a < n; blk++) {
+    let b: number, m: number;
+    if (tree) {
+      const t = tree.firstLeaf + blk;
+      a = tree.start[t];
+      b = tree.end[t];
+      if (b <= a) continue;
+      // every point of the leaf lies within half its box's diagonal of the box's centre
+      let half = 0;
+      for (let j = 0; j < dims; j++) {
+        const lo = tree.lo[t * dims + j], hi = tree.hi[t * dims + j];
+        centre[j] = 0.5 * (lo + hi);
+        half += (0.5 * (hi - lo)) ** 2;
+      }
+      m = finder.treeRangesAt(centre, (reach + Math.sqrt(half)) ** 2 * (1 + 1e-9));
+    } else {
+      b = a + 1;
+      while (b < n && s.keys![b] === s.keys![a]) b++;
+      m = finder.cellRanges(s.keys![a]);
+    }
+    if (!uniform(a, b, m)) {
+      for (let i = a; i < b; i++) {
+        if (tree) m = finder.treeRanges(i, s.r2);
+        for (let j = 0; j < dims; j++) p[j] = s.coords[j][i];
+        const lat = s.lat ? s.lat[i] : 0, lon = s.lon ? s.lon[i] : 0, cos = s.cos ? s.cos[i] : 0;
+        const own = labels[i];
+        for (let r = 0; r < m; r++) {
+          for (let q = rr[2 * r], e = rr[2 * r + 1]; q < e;) {
+            if (labels[q] === own) { q = runEnd[q]; continue; }
+            if (pairValue(s, p, lat, lon, cos, q) <= s.limit) return [perm[i], perm[q]];
+            q++;
+          }
+        }
+      }
+    }
+    if (!tree) a = b;
+  }
+  return undefined;
 }
 
 const KEYS = ['kind', 'version', 'k', 'featureNames', 'eps', 'minSamples', 'metric', 'nSamples', 'nUnassigned', 'components', 'coreLabels'] as const;

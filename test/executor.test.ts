@@ -432,3 +432,50 @@ describe('per-row buffers start at their fill value, in reused memory as in memo
     }
   });
 });
+
+describe('readRows into a given array, and freshArray', () => {
+  it.each([
+    ['inline', () => inlineExecutor()],
+    ['piscina, 2 threads', () => piscinaExecutor({ threads: 2 })],
+    ['loopback', () => loopbackExecutor()],
+  ])('%s: the values land in the given array, which is returned; a wrong type or length is E_EXECUTOR', async (_name, make) => {
+    const ex = make();
+    try {
+      const handle = await ex.load({ columns });
+      await ex.writeRows(handle, 'given', labels);
+      const into = new Int32Array(n).fill(-5);
+      const got = await ex.readRows(handle, 'given', { into });
+      expect(got).toBe(into);
+      expect(bytes(into).equals(bytes(labels))).toBe(true);
+      for (const wrong of [new Int32Array(n - 1), new Float32Array(n)]) {
+        const e = await failure(() => ex.readRows(handle, 'given', { into: wrong }));
+        expect(e.code).toBe('E_EXECUTOR');
+        expect(e.message).toContain('"given"');
+      }
+      await ex.release(handle);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('piscina: a pool worker makes the array (zeros, the asked type and length) and hands it over; one thread makes it here', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
+    const one = piscinaExecutor({ threads: 1 });
+    try {
+      for (const [type, C] of [['i32', Int32Array], ['f32', Float32Array], ['f64', Float64Array]] as const) {
+        for (const e of [ex, one]) {
+          const a = await e.freshArray!(type, 300_001);
+          expect(a).toBeInstanceOf(C);
+          expect(a.length).toBe(300_001);
+          expect(a.every((v) => v === 0)).toBe(true);
+        }
+      }
+      expect(poolOf(ex)!.threads.length).toBe(1);
+      expect(poolOf(one)).toBeUndefined();
+      expect(inlineExecutor().freshArray).toBeUndefined();
+    } finally {
+      await ex.close();
+      await one.close();
+    }
+  });
+});

@@ -2,9 +2,10 @@ import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
-import type { Handle } from '../engine/executor.js';
+import { freshOrNone, type Handle } from '../engine/executor.js';
 import type { Matrix } from '../engine/matrix.js';
 import { padRows } from '../kernels/layout.js';
+import type { AnyTypedArray } from '../kernels/shard.js';
 import { kmeansPlusPlus } from './initCentroids.js';
 import { checkDistinct, explicitCentroids, fitOnLoad } from './kmeans.js';
 import { farthestOp } from './kmeansOps.js';
@@ -302,10 +303,11 @@ async function inertiaOn(m: Matrix, chunk: { handle: Handle; sumSquares: number 
  * Empty clusters take the rows farthest from their centres (distinct from every centre), until every centre owns a
  * row: the k centres are distinct and non-empty (scikit-learn can return fewer clusters than asked).
  */
-async function fillEmpty(m: Matrix, c: Float64Array, counts: Float64Array, k: number, signal?: AbortSignal) {
+async function fillEmpty(m: Matrix, c: Float64Array, counts: Float64Array, k: number, signal?: AbortSignal, into?: Promise<AnyTypedArray | undefined>) {
   const d = m.d;
   for (let round = 0; round <= k; round++) {
-    const r = await labelRows(m, c, k, signal);
+    // each round's labels go to `into`, the last one's stay
+    const r = await labelRows(m, c, k, signal, into);
     const empty: number[] = [];
     for (let t = 0; t < k; t++) if (!(r.weight[t] > 0)) empty.push(t);
     if (empty.length === 0 || round === k) return r;
@@ -328,7 +330,7 @@ async function fillEmpty(m: Matrix, c: Float64Array, counts: Float64Array, k: nu
       counts[t] = Number.isFinite(least) ? least : 0;
     }
   }
-  return labelRows(m, c, k, signal);
+  return labelRows(m, c, k, signal, into);
 }
 
 /**
@@ -372,6 +374,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     nSamples: n, maxNoImprovement: o.maxNoImprovement, tolAbs: o.tol === 0 ? 0 : (m.sumSquaresUnweighted / n / d) * o.tol,
   };
   let nSince = 0, ewa = NaN, ewaMin = NaN, noImprovement = 0, done = 0, stopped = false;
+  let fresh: Promise<AnyTypedArray | undefined> | undefined;
   let cent: Float64Array = c;
   let steps: number;
   const apply = (r: StepsResult) => {
@@ -412,6 +415,8 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
         next = undefined;
         try {
           if (ahead && done + s < steps) next = fetch(done + s, true);
+          // the last chunk: the pool, done gathering, makes the final labels' array meanwhile
+          else if (done + s >= steps) fresh ??= freshOrNone(m.ex, 'i32', n);
           const state: StepsState = { ...base, cent, counts, steps: s, step0: done, nSince, convergence: true, ewa, ewaMin, noImprovement };
           const r = (await m.ex.map(stepsOp, h, state, { shards: [0], signal }))[0];
           apply(r);
@@ -427,7 +432,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
       if (next) await next.h.then((h) => m.ex.release(h), () => undefined);
     }
   }
-  const final = o.partial ? await labelRows(m, cent, k, signal) : await fillEmpty(m, cent, counts, k, signal);
+  const final = o.partial ? await labelRows(m, cent, k, signal) : await fillEmpty(m, cent, counts, k, signal, fresh);
   return new MiniBatchKMeansModel({
     k, featureNames: [...ds.names], centres: Float64Array.from(cent, (v) => v / m.scale), counts: Float64Array.from(counts), offset: m.offset, batchSize: o.batch,
     reassignmentRatio: o.ratio, seed: o.seed, nSteps: done, nSinceLastReassign: nSince, labels: final.labels,

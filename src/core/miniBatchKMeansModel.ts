@@ -6,7 +6,7 @@ import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
 import { sumInShardOrder } from '../engine/merge.js';
 import { padRows } from '../kernels/layout.js';
-import { centresF32 } from '../kernels/shard.js';
+import { centresF32, type AnyTypedArray } from '../kernels/shard.js';
 import { assignOp, distancesOp } from './kmeansOps.js';
 import { stepsOp, type StepsState } from './miniBatchOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
@@ -317,8 +317,13 @@ const MINIBATCH_KEYS = [
   'nSteps', 'nSinceLastReassign', 'inertia', 'iterations', 'converged', 'nSamples', 'rowsSeen',
 ] as const;
 
-/** Labels of every loaded row with the given centres (stored coordinates) and their inertia, from the moved sums. */
-export async function labelRows(m: Matrix, c: Float64Array, k: number, signal?: AbortSignal): Promise<{ labels: Int32Array; inertia: number; weight: Float64Array }> {
+/**
+ * Labels of every loaded row with the given centres (stored coordinates) and their inertia, from the moved sums;
+ * `into`: an array from `Executor.freshArray` for the labels, or undefined.
+ */
+export async function labelRows(
+  m: Matrix, c: Float64Array, k: number, signal?: AbortSignal, into?: Promise<AnyTypedArray | undefined>,
+): Promise<{ labels: Int32Array; inertia: number; weight: Float64Array }> {
   const d = m.d;
   const { cent, norms } = centresF32(c, k, d);
   const parts = await m.ex.map(assignOp, m.handle, { cent, norms, k, reset: true, sums: true, dist: true }, { signal });
@@ -333,5 +338,6 @@ export async function labelRows(m: Matrix, c: Float64Array, k: number, signal?: 
     }
     s += sums[k * d + t] * nrm - 2 * dot;
   }
-  return { labels: (await m.ex.readRows(m.handle, 'labels', { signal })) as Int32Array, inertia: Math.max(0, s), weight: sums.subarray(k * d) };
+  const labels = (await m.ex.readRows(m.handle, 'labels', { signal, into: await into })) as Int32Array;
+  return { labels, inertia: Math.max(0, s), weight: sums.subarray(k * d) };
 }

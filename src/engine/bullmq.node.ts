@@ -5,7 +5,7 @@ import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
+import { mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
 import { checkSource } from './heapExecutor.js';
 import { typeOfRows } from './shardHolder.js';
 import {
@@ -242,12 +242,12 @@ class BullmqExecutor implements Executor {
     });
   }
 
-  async readRows(handle: Handle, name: string, options: { signal?: AbortSignal } = {}): Promise<AnyTypedArray> {
+  async readRows(handle: Handle, name: string, options: ReadOptions = {}): Promise<AnyTypedArray> {
     const h = this.check(handle);
     throwIfAborted(options.signal);
     const all = mapShards(h);
     const parts = await h.serial(() => this.pass(h, { k: 'read', name }, all, options.signal));
-    return concatInShardOrder(parts.map((b) => decodeValue(b)) as Float32Array[]);
+    return readInto(concatInShardOrder(parts.map((b) => decodeValue(b)) as Float32Array[]), options.into, name);
   }
 
   /** Written values go to the store and the log; each holder applies them before its shard's next job. */

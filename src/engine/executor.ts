@@ -1,4 +1,5 @@
-import type { AnyTypedArray } from '../kernels/shard.js';
+import { SegkitError } from '../util/errors.js';
+import type { AnyTypedArray, DType } from '../kernels/shard.js';
 import type { ShardOp } from './shardOp.js';
 
 /** Data to load: columns of equal length (float32 for the kernels, float64 for preparation statistics). */
@@ -43,6 +44,27 @@ export interface GatherOptions {
   aside?: boolean;
 }
 
+export interface ReadOptions {
+  signal?: AbortSignal;
+  /** The array to write the values into (their type, every row's values). */
+  into?: AnyTypedArray;
+}
+
+/** The values read, or `into` holding them (checked to be of their type and length). */
+export function readInto(values: AnyTypedArray, into: AnyTypedArray | undefined, name: string): AnyTypedArray {
+  if (!into) return values;
+  if (into.constructor !== values.constructor || into.length !== values.length) {
+    throw new SegkitError('E_EXECUTOR', `per-row buffer "${name}" holds ${values.length} values of ${values.constructor.name}: "into" is ${into.length} of ${into.constructor.name}`);
+  }
+  into.set(values);
+  return into;
+}
+
+/** A promised array from `freshArray`, or undefined when the executor has none or could not make it. */
+export async function freshOrNone(ex: Executor, type: DType, length: number): Promise<AnyTypedArray | undefined> {
+  return ex.freshArray?.(type, length).catch(() => undefined);
+}
+
 /**
  * Where shard ops run. `map` returns one partial per shard, in shard order; per-row buffers stay with whoever
  * holds each shard until `release`. A new executor implements these methods and never knows an algorithm.
@@ -66,8 +88,17 @@ export interface Executor {
    * it has them, leaving the calling thread free (for a gather made ahead of its use while the caller works).
    */
   gather?(handle: Handle, rows: Int32Array, options?: GatherOptions): Promise<Handle>;
-  /** A per-row buffer of every shard, concatenated in row order (width values per row). */
-  readRows(handle: Handle, name: string, options?: { signal?: AbortSignal }): Promise<AnyTypedArray>;
+  /**
+   * A per-row buffer of every shard, concatenated in row order (width values per row); with `into` (an array of that
+   * type and length), written there and returned.
+   */
+  readRows(handle: Handle, name: string, options?: ReadOptions): Promise<AnyTypedArray>;
+  /**
+   * A new array of `length` values of `type` for `readRows` to write into, its memory touched on a thread that is
+   * otherwise idle (the first write to fresh memory can cost more than the copy). Optional: executors without spare
+   * threads leave it out, and callers then let `readRows` allocate.
+   */
+  freshArray?(type: DType, length: number): Promise<AnyTypedArray>;
   /** Sets a per-row buffer (width 1, the array's type) on every shard from one value per row. */
   writeRows(handle: Handle, name: string, values: AnyTypedArray, options?: { signal?: AbortSignal }): Promise<void>;
   /**

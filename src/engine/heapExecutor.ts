@@ -4,7 +4,7 @@ import { Heap } from '../kernels/heap.js';
 import { columnStride, SHARD_ROWS } from '../kernels/layout.js';
 import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
-import { mapShards, type Executor, type GatherOptions, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
+import { mapShards, readInto, type Executor, type GatherOptions, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
 import { kernelsFor, scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
 import { copyGathered, type GatherPlan } from './gatherCopy.js';
 
@@ -372,12 +372,13 @@ export abstract class HeapExecutor implements Executor {
     return out as P[];
   }
 
-  async readRows(handle: Handle, name: string): Promise<AnyTypedArray> {
+  async readRows(handle: Handle, name: string, options: ReadOptions = {}): Promise<AnyTypedArray> {
     const h = this.checkHandle(handle);
     const b = h.buffers.get(name);
     if (!b) throw new SegkitError('E_EXECUTOR', `the data has no per-row buffer "${name}"`);
     const { heap } = await this.local();
-    return this.view(heap, b, h.n * b.width).slice();
+    const view = this.view(heap, b, h.n * b.width);
+    return options.into ? readInto(view, options.into, name) : view.slice();
   }
 
   async writeRows(handle: Handle, name: string, values: AnyTypedArray): Promise<void> {

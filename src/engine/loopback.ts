@@ -1,7 +1,7 @@
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
+import { mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
 import { checkSource, now, YIELD_MS } from './heapExecutor.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { concatInShardOrder } from './merge.js';
@@ -86,11 +86,11 @@ class LoopbackExecutor implements Executor {
     return out;
   }
 
-  async readRows(handle: Handle, name: string): Promise<AnyTypedArray> {
+  async readRows(handle: Handle, name: string, options: ReadOptions = {}): Promise<AnyTypedArray> {
     const h = this.check(handle);
     const parts: AnyTypedArray[] = [];
     for (let s = 0; s < h.shards; s++) parts.push(overTheWire(await this.holder.readRows(h.id, name, s)));
-    return concatInShardOrder(parts as Float32Array[]);
+    return readInto(concatInShardOrder(parts as Float32Array[]), options.into, name);
   }
 
   async writeRows(handle: Handle, name: string, values: AnyTypedArray): Promise<void> {

@@ -6,7 +6,7 @@ import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
 import { HeapExecutor, type HandleLayout, type HeapHandle } from './heapExecutor.js';
 import { OS_PAGE, touchPages, type Heap } from '../kernels/heap.js';
-import type { KernelMemory } from '../kernels/shard.js';
+import type { AnyTypedArray, DType, KernelMemory } from '../kernels/shard.js';
 import { scratchNeed, type ShardOp } from './shardOp.js';
 import { copyGathered, type GatherPlan } from './gatherCopy.js';
 
@@ -22,6 +22,11 @@ const GATHER_SPLIT_ROWS = 1 << 15;
 /** Memory [from, to) for a pool worker to touch, one write a page, before a load copies into it. */
 export interface PoolTouch {
   touch: [from: number, to: number];
+}
+
+/** Bytes of a new buffer for a pool worker to make, touch (one write a page) and hand over. */
+export interface PoolFresh {
+  fresh: number;
 }
 
 /** Target rows [from, to) of a gather for a pool worker to copy. */
@@ -187,6 +192,17 @@ class PiscinaExecutor extends HeapExecutor {
       }
       return out as P[];
     });
+  }
+
+  // A pool worker makes the array and takes its first touches (on the machine we measure on, 3 to 5 ms a MiB), so
+  // that readRows only copies into it: worth it where the worker would wait anyway (a pass's last shards, the last
+  // steps of a mini-batch fit). One thread: an array as readRows would make it.
+  async freshArray(type: DType, length: number): Promise<AnyTypedArray> {
+    const C = type === 'i32' ? Int32Array : type === 'f32' ? Float32Array : Float64Array;
+    const { heap } = await this.local();
+    if (this.threads === 1 || heap !== this.liveHeap) return new C(length);
+    const buf = (await this.getPool(heap.memory).run({ fresh: length * C.BYTES_PER_ELEMENT } satisfies PoolFresh)) as ArrayBuffer;
+    return new C(buf);
   }
 
   // The first write to a page costs a fault that zero-fills it (about 1 ms a MiB here, on one thread): large loads

@@ -1,7 +1,7 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
-import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
+import { mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
 import { checkSource, HeapExecutor } from './heapExecutor.js';
 import { concatInShardOrder } from './merge.js';
 import { decodePartial, encodeState, scratchNeed, type ShardOp } from './shardOp.js';
@@ -288,7 +288,7 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
     return out;
   }
 
-  async readRows(handle: Handle, name: string): Promise<AnyTypedArray> {
+  async readRows(handle: Handle, name: string, options: ReadOptions = {}): Promise<AnyTypedArray> {
     const h = this.check(handle);
     const pool = await this.workers();
     const shards = mapShards(h);
@@ -301,7 +301,7 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
         mine.forEach((s, i) => (parts[s] = got[i]));
       }),
     );
-    return concatInShardOrder(parts as Float32Array[]);
+    return readInto(concatInShardOrder(parts as Float32Array[]), options.into, name);
   }
 
   async writeRows(handle: Handle, name: string, values: AnyTypedArray): Promise<void> {

@@ -1,20 +1,27 @@
 // The one file that runs inside pool workers: it instantiates the kernels over the caller's shared memory, loads
 // the op's module into this thread's registry, and runs shards handed out by the shared atomic counter.
 // It never allocates in that memory: the caller reserved this thread's scratch region in the task.
-import { workerData } from 'piscina';
+import { move, workerData } from 'piscina';
 import { Scratch } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
 import { layoutShard, raiseStop, runOp } from './heapExecutor.js';
 import { kernelsFor, opByName } from './shardOp.js';
-import type { PoolGather, PoolResult, PoolTask, PoolTouch } from './piscina.node.js';
+import type { PoolFresh, PoolGather, PoolResult, PoolTask, PoolTouch } from './piscina.node.js';
 import { copyGathered } from './gatherCopy.js';
-import { touchPages } from '../kernels/heap.js';
+import { OS_PAGE, touchPages } from '../kernels/heap.js';
 import { SegkitError } from '../util/errors.js';
 
 const memory = (workerData as { memory: WebAssembly.Memory }).memory;
 const mem = { kernels: await instantiateKernels(memory, true), memory };
 
-export default async function run(task: PoolTask | PoolTouch | PoolGather): Promise<PoolResult> {
+export default async function run(task: PoolTask | PoolTouch | PoolGather | PoolFresh): Promise<PoolResult | ArrayBuffer> {
+  if ('fresh' in task) {
+    // one write a page: the first touches are taken here, and the buffer is handed over (moved, not copied)
+    const buf = new ArrayBuffer(task.fresh);
+    const bytes = new Uint8Array(buf);
+    for (let p = 0; p < bytes.length; p += OS_PAGE) bytes[p] = 0;
+    return move(buf) as ArrayBuffer;
+  }
   if ('touch' in task) {
     touchPages(memory, task.touch[0], task.touch[1]);
     return { partials: [] };

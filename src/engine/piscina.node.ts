@@ -195,8 +195,9 @@ class PiscinaExecutor extends HeapExecutor {
   }
 
   // A pool worker makes the array and takes its first touches (on the machine we measure on, 3 to 5 ms a MiB), so
-  // that readRows only copies into it: worth it where the worker would wait anyway (a pass's last shards, the last
-  // steps of a mini-batch fit). One thread: an array as readRows would make it.
+  // that readRows only copies into it: worth it while the worker would otherwise wait (the last steps of a
+  // mini-batch fit), not while the calling thread copies rows in (there the faults took several times as long, and
+  // predict at 1M x 64 slowed from 43-51 ms to 64-65). One thread: an array as readRows would make it.
   async freshArray(type: DType, length: number): Promise<AnyTypedArray> {
     const C = type === 'i32' ? Int32Array : type === 'f32' ? Float32Array : Float64Array;
     const { heap } = await this.local();

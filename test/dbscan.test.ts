@@ -119,7 +119,7 @@ describe('DBSCANModel', () => {
     }
   });
 
-  it('every fitted model loads back: the grid, boundary pairs within 1e-6 of eps, the kd-tree, weights, haversine, many clusters', async () => {
+  it('every fitted model loads back: the grid, pairs 7e-6 and 1.1e-6 of eps from it, the kd-tree, weights, haversine, many clusters', async () => {
     const blobs = fx('dbscan-blobs-noise'), eight = fx('dbscan-8d-weighted'), geo = fx('dbscan-geo-haversine');
     const rng = createRandom(11);
     // 40 small clusters in 5-D side by side, eps about their spacing: many pairs of clusters come close
@@ -168,6 +168,15 @@ describe('DBSCANModel', () => {
     const hand = { kind: 'dbscan', version: 1, k: 2, featureNames: ['a', 'b', 'c', 'd'], eps: 0.5, minSamples: 2, metric: 'euclidean', nSamples: 4, nUnassigned: 0, components: [[0, 0, 0, 0], [0.1, 0, 0, 0], [5, 5, 5, 5], [5.1, 5, 5, 5]] };
     const e = await failure(() => loadModel({ ...hand, coreLabels: [0, 1, 0, 1] }));
     expect(e.message).toContain('puts core points 0 and 1 (components[0] and components[1]), which lie within eps (0.5) of each other, in clusters 0 and 1');
+    // 2,000 points in a 5-D slab split at the median of x0 (kd-tree): pairs across the split lie in leaves that hold one
+    // cluster each, so only a search around each leaf that reaches eps past it finds them
+    const rng = createRandom(21);
+    const slab = Array.from({ length: 2000 }, () => [2 * rng.next(), 0.5 * rng.next(), 0.5 * rng.next(), 0.5 * rng.next(), 0.5 * rng.next()].map(Math.fround));
+    const median = slab.map((p) => p[0]).sort((a, b) => a - b)[1000];
+    const split = { ...hand, featureNames: ['a', 'b', 'c', 'd', 'e'], eps: 0.2, minSamples: 5, nSamples: 2000, components: slab, coreLabels: slab.map((p) => (p[0] < median ? 0 : 1)) };
+    const s = await failure(() => loadModel(split));
+    expect(s.code).toBe('E_BAD_MODEL');
+    expect(s.message).toContain('which lie within eps (0.2) of each other, in clusters');
     const ok = loadModel({ ...hand, coreLabels: [0, 0, 1, 1] }) as DBSCANModel;
     expect(Array.from(await ok.predict([[0.05, 0, 0, 0], [5.05, 5, 5, 5], [2, 2, 2, 2]], { executor: ex }))).toEqual([0, 1, -1]);
   });

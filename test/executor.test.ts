@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Piscina } from 'piscina';
 import { close, createRandom, fromColumns, kmeans, piscinaExecutor, SegkitError, inlineExecutor, loopbackExecutor } from '../src/index.node.js';
 import { executorFor } from '../src/engine/defaultExecutor.js';
-import { loadThenMap, type Executor } from '../src/engine/executor.js';
+import { freshOrNone, loadThenMap, type Executor } from '../src/engine/executor.js';
 import { encodeValue, decodeValue } from '../src/engine/codec.js';
 import { expectBlobsFound, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
 import { bytes, failure } from './helpers.js';
@@ -473,9 +473,25 @@ describe('readRows into a given array, and freshArray', () => {
       expect(poolOf(ex)!.threads.length).toBe(1);
       expect(poolOf(one)).toBeUndefined();
       expect(inlineExecutor().freshArray).toBeUndefined();
+      // under a MiB the round trip would cost more than the faults: made here, no worker started
+      const small = piscinaExecutor({ threads: 2 });
+      expect(await small.freshArray!('i32', 1000)).toEqual(new Int32Array(1000));
+      expect(poolOf(small)).toBeUndefined();
+      await small.close();
     } finally {
       await ex.close();
       await one.close();
     }
+  });
+
+  it('close() while a worker makes an array rejects it with E_CLOSED; freshOrNone turns any failure into none', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
+    const making = ex.freshArray!('f64', 1 << 23).then(() => undefined, (e: SegkitError) => e);
+    await new Promise((r) => setTimeout(r, 30));
+    await ex.close();
+    expect((await making)?.code).toBe('E_CLOSED');
+    const throwing = { freshArray: () => { throw new Error('no'); } } as unknown as Executor;
+    expect(await freshOrNone(throwing, 'i32', 10)).toBeUndefined();
+    expect(await freshOrNone(inlineExecutor(), 'i32', 10)).toBeUndefined();
   });
 });

@@ -62,7 +62,11 @@ export function readInto(values: AnyTypedArray, into: AnyTypedArray | undefined,
 
 /** A promised array from `freshArray`, or undefined when the executor has none or could not make it. */
 export async function freshOrNone(ex: Executor, type: DType, length: number): Promise<AnyTypedArray | undefined> {
-  return ex.freshArray?.(type, length).catch(() => undefined);
+  try {
+    return await ex.freshArray?.(type, length);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

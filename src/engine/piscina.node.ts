@@ -197,13 +197,19 @@ class PiscinaExecutor extends HeapExecutor {
   // A pool worker makes the array and takes its first touches (on the machine we measure on, 3 to 5 ms a MiB), so
   // that readRows only copies into it: worth it while the worker would otherwise wait (the last steps of a
   // mini-batch fit), not while the calling thread copies rows in (there the faults took several times as long, and
-  // predict at 1M x 64 slowed from 43-51 ms to 64-65). One thread: an array as readRows would make it.
+  // predict at 1M x 64 slowed from 43-51 ms to 64-65). One thread, or less than a MiB (the round trip costs more
+  // than its faults): an array as readRows would make it.
   async freshArray(type: DType, length: number): Promise<AnyTypedArray> {
     const C = type === 'i32' ? Int32Array : type === 'f32' ? Float32Array : Float64Array;
+    const bytes = length * C.BYTES_PER_ELEMENT;
     const { heap } = await this.local();
-    if (this.threads === 1 || heap !== this.liveHeap) return new C(length);
-    const buf = (await this.getPool(heap.memory).run({ fresh: length * C.BYTES_PER_ELEMENT } satisfies PoolFresh)) as ArrayBuffer;
-    return new C(buf);
+    if (this.threads === 1 || bytes < FRESH_BYTES || heap !== this.liveHeap) return new C(length);
+    try {
+      return new C((await this.getPool(heap.memory).run({ fresh: bytes } satisfies PoolFresh)) as ArrayBuffer);
+    } catch (e) {
+      if (heap !== this.liveHeap) throw new SegkitError('E_CLOSED', 'the executor was closed while an array was being made', 'close() only after every fit and scan has finished');
+      throw workerFailed(e);
+    }
   }
 
   // The first write to a page costs a fault that zero-fills it (about 1 ms a MiB here, on one thread): large loads
@@ -261,6 +267,9 @@ class PiscinaExecutor extends HeapExecutor {
     if (pool) await pool.destroy();
   }
 }
+
+/** Arrays of at least this many bytes are made by a pool worker in `freshArray`. */
+const FRESH_BYTES = 1 << 20;
 
 /** Loads into at least this much never-written memory share out their first touches. */
 const PREFAULT_BYTES = 64 << 20;

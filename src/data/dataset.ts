@@ -50,7 +50,8 @@ function checkNames(names: readonly string[] | undefined, d: number): string[] {
   return [...names];
 }
 
-function nonFinite(row: number, column: string, value: unknown): SegkitError {
+/** E_NAN_INPUT naming a feature cell that is missing, not a number's finite value, or (finite) beyond float32's range. */
+export function nonFinite(row: number, column: string, value: unknown): SegkitError {
   // a finite double beyond float32's range becomes Infinity as a feature: say which it was
   if (typeof value === 'number' && Number.isFinite(value)) {
     return new SegkitError('E_NAN_INPUT', `row ${row}, column "${column}" holds ${value}, beyond float32's range (3.4e38)`, 'rescale the column (divide it by a power of ten) before clustering');

@@ -225,7 +225,7 @@ class PiscinaExecutor extends HeapExecutor {
       const a = from + p * per;
       if (a < to) running.push(pool.run({ touch: [a, Math.min(to, a + per)] } satisfies PoolTouch));
     }
-    touchPages(heap.memory, from, Math.min(to, from + per));
+    touchPages(heap.memory.buffer, from, Math.min(to, from + per));
     // touching is only a head start: a worker that failed or was closed leaves its pages to the copy
     await Promise.allSettled(running);
   }

@@ -8,7 +8,7 @@ import { layoutShard, raiseStop, runOp } from './heapExecutor.js';
 import { kernelsFor, opByName } from './shardOp.js';
 import type { PoolFresh, PoolGather, PoolResult, PoolTask, PoolTouch } from './piscina.node.js';
 import { copyGathered } from './gatherCopy.js';
-import { OS_PAGE, touchPages } from '../kernels/heap.js';
+import { touchPages } from '../kernels/heap.js';
 import { SegkitError } from '../util/errors.js';
 
 const memory = (workerData as { memory: WebAssembly.Memory }).memory;
@@ -16,14 +16,13 @@ const mem = { kernels: await instantiateKernels(memory, true), memory };
 
 export default async function run(task: PoolTask | PoolTouch | PoolGather | PoolFresh): Promise<PoolResult | ArrayBuffer> {
   if ('fresh' in task) {
-    // one write a page: the first touches are taken here, and the buffer is handed over (moved, not copied)
+    // the first touches are taken here, and the buffer is handed over (moved, not copied)
     const buf = new ArrayBuffer(task.fresh);
-    const bytes = new Uint8Array(buf);
-    for (let p = 0; p < bytes.length; p += OS_PAGE) bytes[p] = 0;
+    touchPages(buf, 0, buf.byteLength);
     return move(buf) as ArrayBuffer;
   }
   if ('touch' in task) {
-    touchPages(memory, task.touch[0], task.touch[1]);
+    touchPages(memory.buffer, task.touch[0], task.touch[1]);
     return { partials: [] };
   }
   if ('gather' in task) {

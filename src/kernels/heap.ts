@@ -114,8 +114,8 @@ export class Heap {
 /** The operating system's page: one write each is what makes a page resident. */
 export const OS_PAGE = 4096;
 
-/** One write a page over [from, to) of memory no one uses yet (never written, so still zero). */
-export function touchPages(memory: WebAssembly.Memory, from: number, to: number): void {
-  const bytes = new Uint8Array(memory.buffer);
+/** One write a page over bytes [from, to) of a buffer no one uses yet (never written, so still zero). */
+export function touchPages(buffer: ArrayBufferLike, from: number, to: number): void {
+  const bytes = new Uint8Array(buffer);
   for (let p = from; p < to; p += OS_PAGE) bytes[p] = 0;
 }

@@ -3,7 +3,7 @@
 // range, else a typed open-addressing table).
 import { DataType, type Vector } from 'apache-arrow';
 import { SegkitError, baseMessage, describe } from '../util/errors.js';
-import { isArrowTable } from '../data/dataset.js';
+import { isArrowTable, nonFinite } from '../data/dataset.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 
 /**
@@ -49,9 +49,7 @@ export function float32Column(table: TableInput, name: string, snapshot: string)
     const out = Float32Array.from(values);
     for (let i = 0; i < out.length; i++) {
       // a finite value beyond float32's range would read as Infinity further on: say which it was
-      if (out[i] - out[i] !== 0 && Number.isFinite(values[i])) {
-        throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${name}" holds ${values[i]}, beyond float32's range (3.4e38)`, 'rescale the column (divide it by a power of ten) in both snapshots');
-      }
+      if (out[i] - out[i] !== 0 && Number.isFinite(values[i])) throw nonFinite(i, name, values[i]);
     }
     return out;
   } catch (e) {

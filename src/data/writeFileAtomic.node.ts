@@ -60,12 +60,24 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * Bytes written between background flushes of a large file. The kernel starts writing dirty pages back on its own only
+ * past a share of memory (gigabytes here), so without these the whole file waited for the final fsync: 0.72 s of
+ * `segkit score` writing a 1.4 GB Arrow file on the machine we measure on.
+ */
+export const FLUSH_BYTES = 64 * 2 ** 20;
+
+/**
  * A file written under a temporary name beside its target, then flushed to disk, renamed over the target and the
- * directory flushed: readers see the old file or the whole new one, even after a crash, never a part.
+ * directory flushed: readers see the old file or the whole new one, even after a crash, never a part. Every
+ * FLUSH_BYTES written, a flush of what is written so far starts (one at a time, not waited for), so a large file
+ * goes to disk while the rest is made and the final flush has little left.
  */
 export class AtomicFile {
   #handle: FileHandle | undefined;
   #temp: string | undefined;
+  #unflushed = 0;
+  #flushing: Promise<void> | undefined;
+  #flushError: unknown;
 
   private constructor(readonly path: string, temp: string, handle: FileHandle) {
     this.#temp = temp;
@@ -92,6 +104,26 @@ export class AtomicFile {
       await this.discard();
       throw writeFailure(this.path, error);
     }
+    // a string's length stands in for its UTF-8 size: it only paces the flushes
+    this.wrote(data.length);
+  }
+
+  /** Counts bytes written; past FLUSH_BYTES, starts a background flush unless one is running. */
+  private wrote(bytes: number): void {
+    this.#unflushed += bytes;
+    const handle = this.#handle;
+    if (this.#unflushed < FLUSH_BYTES || this.#flushing || !handle) return;
+    this.#unflushed = 0;
+    this.#flushing = handle.datasync().then(
+      () => { this.#flushing = undefined; },
+      (error: unknown) => { this.#flushError ??= error; this.#flushing = undefined; },
+    );
+  }
+
+  /** Waits for a background flush; its failure is the write's failure. */
+  private async flushed(): Promise<void> {
+    await this.#flushing;
+    if (this.#flushError !== undefined) throw this.#flushError;
   }
 
   /** Appends several byte arrays with as few system calls as the platform allows. */
@@ -113,6 +145,7 @@ export class AtomicFile {
           skip = 0;
         }
       }
+      this.wrote(total);
     } catch (error) {
       await this.discard();
       throw writeFailure(this.path, error);
@@ -124,6 +157,7 @@ export class AtomicFile {
     const handle = this.#handle, temp = this.#temp;
     if (!handle || !temp) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
     try {
+      await this.flushed();
       await handle.sync();
       await handle.close();
       this.#handle = undefined;
@@ -144,6 +178,8 @@ export class AtomicFile {
     const handle = this.#handle, temp = this.#temp;
     this.#handle = undefined;
     this.#temp = undefined;
+    // a background flush may still hold the handle: it ends before the handle closes
+    await this.#flushing;
     await handle?.close().catch(() => undefined);
     if (temp !== undefined) {
       await unlink(temp).catch(() => undefined);

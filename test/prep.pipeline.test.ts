@@ -236,6 +236,34 @@ describe('Pipeline', () => {
     expect(spend.reduce((s, v) => s + v, 0) / spend.length).toBeCloseTo(0, 6);
   });
 
+  it("writes the imputer's and scaler's results over its own copies only: the same bytes as the steps by hand, whose frames stay as they were", async () => {
+    const steps = () => [new Imputer({ strategy: 'median' }), new Scaler({ method: 'standard', byColumn: { spend: 'log1p', visits: 'robust' } })];
+    const cols = ['age', 'visits', 'spend'];
+    const prep = new Pipeline(steps(), { columns: cols });
+    const { dataset } = await prep.fitTransform(arrow(train));
+    // the same steps on a frame of the caller's, and on the frame the first step returns
+    const n = train.age.length;
+    const frame = {
+      n, rows: Int32Array.from({ length: n }, (_, i) => i),
+      columns: cols.map((name) => ({ kind: 'numeric' as const, name, values: Float64Array.from((train as unknown as Record<string, (number | bigint | null)[]>)[name], (v) => (v === null ? NaN : Number(v))) })),
+    };
+    const copy = (f: typeof frame) => f.columns.map((c) => Array.from(c.values));
+    const before = copy(frame);
+    const [imputer, scaler] = steps();
+    await imputer.fit(frame);
+    const imputed = imputer.transform(frame).frame as typeof frame;
+    const imputedBefore = copy(imputed);
+    await scaler.fit(imputed);
+    const scaled = scaler.transform(imputed).frame as typeof frame;
+    expect(copy(frame)).toEqual(before);
+    expect(copy(imputed)).toEqual(imputedBefore);
+    expect(imputedBefore[0]).not.toEqual(before[0]);
+    expect(bytes(dataset)).toEqual(bytes({ columns: scaled.columns.map((c) => Float32Array.from(c.values)) }));
+    // a second transform by the fitted pipeline, from new copies of the table, gives the same bytes again
+    expect(bytes(prep.transform(arrow(train)).dataset)).toEqual(bytes(dataset));
+    expect(bytes(prep.transform(records(train)).dataset)).toEqual(bytes(dataset));
+  });
+
   it('names bad options', async () => {
     expect(error(() => pipeline({ scale: 'zscore' as never })).message).toMatch(/"scale\.method"/);
     expect(error(() => pipeline({ imputer: 'mean' } as never)).message).toMatch(/"imputer"/);

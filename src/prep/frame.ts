@@ -30,7 +30,8 @@ export interface ColumnMeta {
 
 /**
  * The working table the prep steps pass along. Steps never write into a frame's arrays: they return a new
- * frame that shares the columns they did not change.
+ * frame that shares the columns they did not change. The one exception is a column a pipeline run owns (see
+ * `ownColumns`): nothing outside the run can see it, so a step may replace its values in place.
  */
 export interface Frame {
   readonly n: number;
@@ -224,6 +225,30 @@ export function frameColumn(frame: Frame, name: string, step: string): FrameColu
 }
 
 /** The numeric column named `name`, or an error naming the step that needs it. */
+// Numeric columns a pipeline run made itself (its copies of the table's columns, and the imputer's and scaler's
+// results from them): the run hands none of them out, so those steps write their results over them. A step called on
+// its own, or on columns a step of the caller's returned, never does. A fresh 8 MB array costs 2,048 first-touch page
+// faults, 19 ms on the machine we measure on: writing over the copy saves that per step and column.
+const owned = new WeakSet<Float64Array>();
+
+/** Marks the numeric columns of a frame a pipeline run has just made (and will never hand out) as the run's own. */
+export function ownColumns(frame: Frame): void {
+  for (const c of frame.columns) if (c.kind === 'numeric') owned.add(c.values);
+}
+
+/**
+ * Where a step writes the new values of `column` of `frame`: over the old ones when a pipeline run owns them and no
+ * other column of the frame shares the array, else in a new array (the run's own when the old one was).
+ */
+export function outputFor(frame: Frame, column: NumericColumn): Float64Array {
+  const v = column.values;
+  if (!owned.has(v)) return new Float64Array(v.length);
+  if (frame.columns.every((c) => c === column || c.values !== v)) return v;
+  const out = new Float64Array(v.length);
+  owned.add(out);
+  return out;
+}
+
 export function numericColumn(frame: Frame, name: string, step: string): NumericColumn {
   const c = frameColumn(frame, name, step);
   if (c.kind !== 'numeric') throw new SegkitError('E_NON_NUMERIC', `${step} needs column "${name}" to be numeric, but it is categorical`, 'encode it first');

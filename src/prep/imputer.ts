@@ -2,7 +2,7 @@ import { SegkitError, badOption } from '../util/errors.js';
 import { stat } from './fitStats.js';
 import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
-import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
+import { numericColumn, outputFor, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readEnum, readFloat32, readNumbers, readObject, readStrings } from '../util/modelJson.js';
 import { byColumnOption, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 
@@ -149,14 +149,18 @@ export class Imputer implements PrepStep {
     const replace = new Map<string, FrameColumn[]>();
     const counts: { column: string; filled: number }[] = [];
     f.columns.forEach((name, j) => {
-      const values = numericColumn(frame, name, 'the imputer').values;
+      const col = numericColumn(frame, name, 'the imputer');
+      const values = col.values;
       const fill = f.values[j];
       let out: Float64Array | undefined;
       let filled = 0;
       const n = frame.n;
       for (let i = 0; i < n; i++) {
         if (values[i] !== values[i]) {
-          out ??= Float64Array.from(values);
+          if (!out) {
+            out = outputFor(frame, col);
+            if (out !== values) out.set(values);
+          }
           out[i] = fill;
           filled++;
         }

@@ -3,7 +3,7 @@ import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { RunOptions } from '../engine/executor.js';
 import { fromColumns, type Dataset } from '../data/dataset.js';
 import { FeatureFilter } from './featureFilter.js';
-import { hasColumn, inspectTable, missingColumn, readColumn, type ColumnKind, type ColumnMeta, type Frame, type SourceSchema, type TableInput } from './frame.js';
+import { hasColumn, inspectTable, missingColumn, ownColumns, readColumn, type ColumnKind, type ColumnMeta, type Frame, type SourceSchema, type TableInput } from './frame.js';
 import { Imputer, type ImputeStrategy, type ImputerOptions } from './imputer.js';
 import { at, badModel, readEach, readEnum, readObject, readString, readStrings } from '../util/modelJson.js';
 import { OneHotEncoder, type OneHotEncoderOptions } from './oneHotEncoder.js';
@@ -365,7 +365,9 @@ export class Pipeline {
     }
     const rows = new Int32Array(schema.n);
     for (let i = 0; i < schema.n; i++) rows[i] = i;
+    // readColumn copies every column: the run owns them (and the imputer's and scaler's results from them)
     const frame: Frame = { n: schema.n, rows, columns: inputs.map((c) => readColumn(table, c.name, c.kind)) };
+    ownColumns(frame);
     return { schema, inputs, selection, frame, reports: [] };
   }
 

@@ -2,7 +2,7 @@ import { SegkitError, badOption } from '../util/errors.js';
 import { populationVariance, stat, type Moments } from './fitStats.js';
 import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
-import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
+import { numericColumn, outputFor, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readEnum, readFloat32, readNumbers, readObject, readPositiveFloat32, readStrings } from '../util/modelJson.js';
 import { byColumnOption, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 
@@ -201,12 +201,20 @@ export class Scaler implements PrepStep {
       const method = f.methods[j];
       if (method === 'none') return;
       const col = numericColumn(frame, name, 'the scaler');
-      const x = isLog(method) ? log1pColumn(col.values, frame.rows, name) : col.values;
+      const x = col.values;
       const c = f.centers[j];
       const s = f.scales[j];
       const n = frame.n;
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) out[i] = (x[i] - c) / s;
+      const out = outputFor(frame, col);
+      if (isLog(method)) {
+        for (let i = 0; i < n; i++) {
+          const v = x[i];
+          if (v <= -1) throw logError(frame.rows[i], name, v);
+          out[i] = (Math.log1p(v) - c) / s;
+        }
+      } else {
+        for (let i = 0; i < n; i++) out[i] = (x[i] - c) / s;
+      }
       replace.set(name, [{ kind: 'numeric', name, values: out }]);
     });
     return { frame: replaceColumns(frame, replace), report: { kind: 'scaler', columns: f.columns } };

@@ -289,6 +289,33 @@ describe('inline executor', () => {
     }
   });
 
+  it('lets timers run during many short passes too: the 20 ms are counted across passes, on one thread and with a pool', async () => {
+    for (const ex of [inlineExecutor(), piscinaExecutor({ threads: 2 })]) {
+      const h = await ex.load({ columns });
+      let ticks = 0;
+      const timer = setInterval(() => { ticks++; }, 2);
+      try {
+        // 30 passes of one 4 ms shard: no pass lasts 20 ms, and each resolves without waiting for a macrotask
+        let during = 0;
+        for (let pass = 0; pass < 30; pass++) {
+          await ex.map(busyOp, h, { ms: 4 }, { shards: [0] });
+          if (pass === 28) during = ticks;
+        }
+        expect(during).toBeGreaterThanOrEqual(2);
+        // and a signal that fires meanwhile stops the next passes
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(), 10);
+        const e = await failure(async () => {
+          for (let pass = 0; pass < 200; pass++) await ex.map(busyOp, h, { ms: 4 }, { shards: [0], signal: ac.signal });
+        });
+        expect(e.code).toBe('E_ABORTED');
+      } finally {
+        clearInterval(timer);
+        await ex.close();
+      }
+    }
+  });
+
   it('a one-thread fit on a million rows rejects with E_ABORTED soon after its signal fires', async () => {
     const rng = createRandom(9);
     const rows = 1_000_000, d = 8;

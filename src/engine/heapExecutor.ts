@@ -104,6 +104,12 @@ export abstract class HeapExecutor implements Executor {
 
   constructor(protected readonly shared: boolean) {}
 
+  /**
+   * When shards on the calling thread last let the event loop run: kept across passes, because a fit of many short
+   * passes (each well under YIELD_MS) that resolve without a macrotask would otherwise never let a timer or an abort in.
+   */
+  private lastTurn = now();
+
   /** The memory this executor loads into now (close() lets it go; the next use makes another). */
   protected liveHeap: Heap | undefined;
 
@@ -289,7 +295,8 @@ export abstract class HeapExecutor implements Executor {
   }
 
   /**
-   * Runs shards on the calling thread, letting the event loop run at least every 20 ms (abort, timers, signals). The
+   * Runs shards on the calling thread, letting the event loop run at least every 20 ms (abort, timers, signals), counted
+   * across passes. The
    * op's kernels are made ready here, where its shards run (a page that hands every shard to its workers needs none).
    */
   protected async runHere<S, P>(
@@ -301,16 +308,18 @@ export abstract class HeapExecutor implements Executor {
     const ptr = local.heap.alloc(need);
     const scratch = new Scratch(ptr, need);
     const layout = h.layout();
-    let last = now();
+    const turn = async (): Promise<void> => {
+      if (now() - this.lastTurn < YIELD_MS) return;
+      await yieldToEventLoop();
+      this.checkRunning(h, signal);
+      this.lastTurn = now();
+    };
     try {
+      await turn();
       for (let i = take(); i < list.length; i = take()) {
         scratch.reset();
         out[i] = runOp(op, layoutShard(layout, list[i], local.mem, scratch, h.buffers), state);
-        if (now() - last >= YIELD_MS) {
-          await yieldToEventLoop();
-          this.checkRunning(h, signal);
-          last = now();
-        }
+        await turn();
       }
     } finally {
       local.heap.release(ptr);

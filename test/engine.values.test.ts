@@ -1,7 +1,7 @@
 // Values the kernels cannot take as they are: huge finite features, features changed after they were checked,
 // weights beyond float32.
 import { afterAll, describe, expect, it } from 'vitest';
-import { adjustedRandScore, calinskiHarabaszScore, close, fromColumns, inlineExecutor, kmeans, piscinaExecutor, silhouetteScore } from '../src/index.node.js';
+import { adjustedRandScore, agglomerative, calinskiHarabaszScore, close, dbscan, fromColumns, hdbscan, inlineExecutor, kmeans, piscinaExecutor, silhouetteScore } from '../src/index.node.js';
 import { failure } from './helpers.js';
 
 afterAll(close);
@@ -94,6 +94,28 @@ describe('data changed after it was checked', () => {
     cols[0][2] = Number.POSITIVE_INFINITY;
     e = await failure(() => silhouetteScore(ds, m.labels));
     expect(e.code).toBe('E_NAN_INPUT');
+  });
+
+  it('dbscan, hdbscan and agglomerative fits, and DBSCAN predict, refuse it too (they work from their own float64 copies)', async () => {
+    const cols = [Float32Array.from({ length: 40 }, (_, i) => (i % 2) * 10 + (i % 5) * 0.1), Float32Array.from({ length: 40 }, (_, i) => (i % 3) * 0.1)];
+    const ds = fromColumns({ columns: cols, names: ['a', 'b'] });
+    const model = await dbscan(ds, { eps: 1, minSamples: 3 });
+    const geo = fromColumns({ columns: [Float32Array.from({ length: 40 }, (_, i) => 40 + (i % 4) * 0.01), Float32Array.from({ length: 40 }, (_, i) => 2 + (i % 3) * 0.01)], names: ['lat', 'lon'] });
+    cols[1][9] = Number.NaN;
+    geo.columns[1][5] = Number.NEGATIVE_INFINITY;
+    const runs: [string, () => Promise<unknown>][] = [
+      ['dbscan', () => dbscan(ds, { eps: 1, minSamples: 3 })],
+      ['dbscan, haversine', () => dbscan(geo, { eps: 0.001, minSamples: 3, metric: 'haversine' })],
+      ['hdbscan', () => hdbscan(ds, { minClusterSize: 5 })],
+      ['agglomerative, ward', () => agglomerative(ds, { k: 2, linkage: 'ward' })],
+      ['agglomerative, single', () => agglomerative(ds, { k: 2, linkage: 'single' })],
+      ['DBSCAN predict', () => model.predict(ds)],
+    ];
+    for (const [what, run] of runs) {
+      const e = await failure(run);
+      expect(e.code, what).toBe('E_NAN_INPUT');
+      expect(e.message, what).toMatch(what.includes('haversine') ? /row 5, column "lon"/ : /row 9, column "b"/);
+    }
   });
 });
 

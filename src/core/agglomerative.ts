@@ -1,6 +1,6 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
-import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { finiteCopies, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
 import { matrixChainOp, primSingleOp, wardChainOp } from './agglomerativeOps.js';
@@ -50,7 +50,7 @@ function checkAgglomerativeOptions(o: AgglomerativeOptions, n: number): { linkag
 export async function linkageMatrix(ex: Executor, ds: Dataset, linkage: Linkage, signal?: AbortSignal): Promise<Float64Array> {
   const n = ds.n;
   if (n < 2) return new Float64Array(0);
-  const handle = await ex.load({ columns: ds.columns.map((c) => Float64Array.from(c)) }, { dtype: 'f64', replicate: true, signal });
+  const handle = await ex.load({ columns: finiteCopies(ds) }, { dtype: 'f64', replicate: true, signal });
   try {
     const state = { n };
     const one = { signal, shards: [0] };

@@ -1,7 +1,7 @@
 import { SegkitError } from '../util/errors.js';
 import { badModel, readEnum, readNumber, readObject, readPositive, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import type { DataInput, Dataset } from '../data/dataset.js';
+import { finiteCopies, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { defineOp } from '../engine/shardOp.js';
 import { shardColumn } from '../kernels/shard.js';
@@ -193,7 +193,7 @@ export class DBSCANModel implements SegmentationModel {
     const ex = resolveExecutor(options);
     if (this.coreLabels.length === 0) return new Int32Array(ds.n).fill(-1);
     const state = await this.search();
-    const handle = await ex.load({ columns: ds.columns.map((c) => Float64Array.from(c)) }, { dtype: 'f64', signal: options.signal });
+    const handle = await ex.load({ columns: finiteCopies(ds) }, { dtype: 'f64', signal: options.signal });
     try {
       const parts = await ex.map(dbscanPredictOp, handle, state, { signal: options.signal });
       const out = new Int32Array(ds.n);

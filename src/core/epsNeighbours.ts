@@ -1,7 +1,7 @@
 // What "within eps" means for DBSCAN and its model: the index coordinates of each metric, the search radius and the
 // exact threshold, and the spatial index that serves radius searches.
 import { SegkitError } from '../util/errors.js';
-import type { Dataset } from '../data/dataset.js';
+import { finiteCopies, type Dataset } from '../data/dataset.js';
 import { buildGrid, buildKdTree, type BuiltIndex } from './spatialIndex.js';
 
 export type DbscanMetric = 'euclidean' | 'haversine';
@@ -27,11 +27,12 @@ export function checkLatLon(ds: Dataset): void {
 
 /** Index coordinates (float64): the features, or unit vectors on the sphere for haversine, whose chord grows with the great-circle distance. */
 export function indexCoordinates(ds: Dataset, metric: DbscanMetric): { coords: Float64Array[]; lat?: Float64Array; lon?: Float64Array } {
-  if (metric === 'euclidean') return { coords: ds.columns.map((c) => Float64Array.from(c)) };
+  const copies = finiteCopies(ds);
+  if (metric === 'euclidean') return { coords: copies };
   const n = ds.n;
   // numpy's radians: x * (pi / 180)
-  const lat = Float64Array.from(ds.columns[0], (v) => v * (Math.PI / 180));
-  const lon = Float64Array.from(ds.columns[1], (v) => v * (Math.PI / 180));
+  const lat = copies[0].map((v) => v * (Math.PI / 180));
+  const lon = copies[1].map((v) => v * (Math.PI / 180));
   const ux = new Float64Array(n), uy = new Float64Array(n), uz = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const c = Math.cos(lat[i]);

@@ -1,6 +1,6 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
-import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { finiteCopies, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
 import { condenseTree, labelPoints, selectClusters, stabilities, type CondensedTree } from './condensedTree.js';
@@ -64,7 +64,7 @@ function check(o: HdbscanOptions, n: number): { minClusterSize: number; minSampl
  */
 export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSamples: number, signal?: AbortSignal): Promise<{ edges: Float64Array; core: Float64Array }> {
   const n = ds.n;
-  const cols = ds.columns.map((c) => Float64Array.from(c));
+  const cols = finiteCopies(ds);
   const built = buildKdTree(cols, 32);
   const { perm, spec: tree } = built;
   const sorted = cols.map((c) => { const o = new Float64Array(n); for (let r = 0; r < n; r++) o[r] = c[perm[r]]; return o; });

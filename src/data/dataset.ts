@@ -74,6 +74,19 @@ export function assertFinite(ds: Dataset): void {
   }
 }
 
+/**
+ * Float64 copies of the columns, each value checked finite as it is copied: for fits that work from their own copy,
+ * so a value the caller changed after the Dataset was made is refused (E_NAN_INPUT naming its row) in the very copy
+ * the fit uses, never labelled.
+ */
+export function finiteCopies(ds: Dataset): Float64Array[] {
+  return ds.columns.map((c, j) => {
+    const out = Float64Array.from(c);
+    for (let i = 0; i < out.length; i++) if (out[i] - out[i] !== 0) throw nonFinite(i, ds.names[j], out[i]);
+    return out;
+  });
+}
+
 /** Rows (`number[][]`) to a Dataset; the input is copied, never kept or mutated. */
 export function fromRows(rows: readonly (readonly number[])[], options: { names?: readonly string[] } = {}): Dataset {
   if (!Array.isArray(rows) || rows.length === 0) {

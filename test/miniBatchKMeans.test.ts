@@ -295,6 +295,10 @@ describe('models and bad input', () => {
     expectError(() => loadModel({ ...json, counts: [1, 1, 1e308, 1] }), 'E_BAD_MODEL', 'counts[2]', 'at most');
     expect(loadModel({ ...json, counts: [1, 1, 3e54, 1] }).kind).toBe('minibatch-kmeans');
     expectError(() => loadModel({ ...json, nSteps: 1.5 }), 'E_BAD_MODEL', 'nSteps');
+    // each field within float32, their sum (the centroid) beyond it
+    const far = { ...json, offset: [3e38, 0, 0], centres: [[3e38, 0, 0], ...json.centres.slice(1).map((c) => [-3e38 + 1e37, c[1], c[2]])] };
+    expectError(() => loadModel(far), 'E_BAD_MODEL', 'centres[0][0]', 'beyond float32');
+    expect(loadModel({ ...far, centres: [[-1e37, 0, 0], ...far.centres.slice(1)] }).kind).toBe('minibatch-kmeans');
     expect((await failure(() => m.partialFit([[1, 2]], { executor: ex }))).code).toBe('E_SHAPE_MISMATCH');
     expect((await failure(() => m.partialFit(ds, { executor: ex, halfLife: -1 }))).message).toContain('halfLife');
     expect((await failure(() => m.partialFit(ds, { executor: ex, halfLifeUnit: 'days' as never, halfLife: 2 }))).message).toContain('halfLifeUnit');

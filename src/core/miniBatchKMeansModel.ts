@@ -297,6 +297,13 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       seen.set(key, t);
     }
     const offset = Float64Array.from(readNumbers(r.offset, 'offset', d, f32));
+    // each centroid (centre + offset) is what the model reports and scores with: float32 must hold it too
+    for (let q = 0; q < k * d; q++) {
+      const c = centres[q] + offset[q % d];
+      if (!Number.isFinite(Math.fround(c))) {
+        throw badModel(at(at('centres', Math.floor(q / d)), q % d), `plus offset[${q % d}] is ${c}, beyond float32's range (3.4e38)`);
+      }
+    }
     const ratio = readNumber(r.reassignmentRatio, 'reassignmentRatio');
     if (ratio < 0) throw badModel('reassignmentRatio', `must be >= 0, got ${ratio}`);
     const inertia = readNumber(r.inertia, 'inertia');

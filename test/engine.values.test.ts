@@ -119,6 +119,29 @@ describe('data changed after it was checked', () => {
   });
 });
 
+describe('values float32 centring cannot tell apart', () => {
+  it('k-means refuses them (explicit, random, k-means++ and k-means|| starts) instead of leaving a cluster empty', async () => {
+    // five distinct values, each exact in float32; less the column mean (2e9) the first four are one float32 value
+    const X = [[0], [1], [10], [11], [1e10]];
+    const runs: [string, Record<string, unknown>, string, RegExp][] = [
+      ['explicit', { init: [[0], [10], [1e10]] }, 'E_BAD_OPTION', /option "init" rows 0 and 1 are equal once centred/],
+      ['random', { init: 'random', seed: 1 }, 'E_TOO_FEW_DISTINCT', /centres 0 and 1 are equal once centred/],
+      ['k-means++', { seed: 1 }, 'E_TOO_FEW_DISTINCT', /found only 2 distinct points for k = 3 once the columns are centred/],
+      ['k-means||', { init: 'k-means||', seed: 1 }, 'E_TOO_FEW_DISTINCT', /found only 2 distinct points/],
+    ];
+    for (const [what, o, code, message] of runs) {
+      const e = await failure(() => kmeans(X, { k: 3, ...o }));
+      expect(e.code, what).toBe(code);
+      expect(e.message, what).toMatch(message);
+      expect(e.message, what).toContain('7 significant digits');
+      expect(e.hint, what).toMatch(/log-transform or rescale/);
+    }
+    // two clusters are within reach, and the same values log-transformed give the three
+    expect(Array.from((await kmeans(X, { k: 2, seed: 1 })).labels)).toEqual([0, 0, 0, 0, 1]);
+    expect(Array.from((await kmeans(X.map(([v]) => [Math.log1p(v)]), { k: 3, init: [[0], [Math.log1p(10)], [Math.log1p(1e10)]] })).labels)).toEqual([0, 0, 1, 1, 2]);
+  });
+});
+
 describe('sample weights', () => {
   it('a weight beyond float32 is refused naming the row', async () => {
     const { ds } = twoGroups(1);

@@ -1,6 +1,6 @@
 import { SegkitError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
-import { fetchRows, type Matrix } from '../engine/matrix.js';
+import { CENTRED_FLOAT32, CENTRED_HINT, fetchRows, type Matrix } from '../engine/matrix.js';
 import { sumNumbers } from '../engine/merge.js';
 import { candidatesOp, pickOp, takeClosestOp, TRIAL_DISTANCES, updateClosestOp } from './kmeansOps.js';
 
@@ -35,7 +35,10 @@ export async function kmeansPlusPlus(m: Matrix, k: number, rng: Random, signal?:
   try {
     for (let c = 1; c < k; c++) {
       const pot = sumNumbers(pots);
-      if (!(pot > 0)) throw new SegkitError('E_TOO_FEW_DISTINCT', `k-means++ found only ${c} distinct points for k = ${k}`);
+      if (!(pot > 0)) {
+        throw new SegkitError('E_TOO_FEW_DISTINCT', `k-means++ found only ${c} distinct points for k = ${k} once the columns are centred: ${CENTRED_FLOAT32}`,
+          `the data has more distinct points only below that resolution: lower k; or ${CENTRED_HINT}`);
+      }
       // each draw finds its shard here from the shards' potentials, then its row inside that shard
       const shardsOf = new Int32Array(trials), starts = new Float64Array(trials), targets = new Float64Array(trials);
       for (let t = 0; t < trials; t++) {

@@ -3,7 +3,7 @@ import { checkOptions } from '../util/options.js';
 import { createRandom } from '../util/random.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
-import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
+import { CENTRED_FLOAT32, CENTRED_HINT, checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { KMeansModel } from './kmeansModel.js';
@@ -121,6 +121,22 @@ export function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): v
   }
 }
 
+/**
+ * Centres (stored coordinates) of data with k distinct points that are equal in float32 once centred: `code` naming
+ * them (`what`: explicit init rows, or a fit's result), with what centring did and what to do.
+ */
+function distinctOnceCentred(c: Float64Array, k: number, d: number, offset: Float64Array, code: 'E_BAD_OPTION' | 'E_TOO_FEW_DISTINCT', what: string): void {
+  const seen = new Map<string, number>();
+  for (let t = 0; t < k; t++) {
+    const key = Array.from(c.subarray(t * d, (t + 1) * d), Math.fround).join(',');
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      throw new SegkitError(code, `${what} ${earlier} and ${t} are equal once centred (column means ${Array.from(offset, (v) => v.toPrecision(4)).join(', ')}): ${CENTRED_FLOAT32}`, CENTRED_HINT);
+    }
+    seen.set(key, t);
+  }
+}
+
 /** A k-means fit on data already loaded (chooseK fits many k on one load); the result is the same as `kmeans`. */
 export async function fitKMeans(m: Matrix, ds: Dataset, options: KMeansOptions): Promise<KMeansModel> {
   const o = checkKMeansOptions(options, ds);
@@ -140,6 +156,7 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
     if (o.explicit) {
       init = new Float64Array(o.k * d);
       for (let q = 0; q < init.length; q++) init[q] = (o.explicit[q] - m.offset[q % d]) * m.scale;
+      distinctOnceCentred(init, o.k, d, m.offset, 'E_BAD_OPTION', 'option "init" rows');
     } else if (o.init === 'random') {
       init = await randomInit(m, o.k, runRng, options.signal);
     } else if (o.init === 'k-means||') {
@@ -153,6 +170,9 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
       signal: options.signal,
       onIteration: options.onProgress && ((p) => options.onProgress!({ run, ...p, inertia: p.inertia / m.scale ** 2, shift: p.shift / m.scale ** 2 })),
     });
+    // the data has k distinct points (checked), so two equal centres mean float32 centring made them one: a cluster
+    // left without rows, and an inertia of the merged points
+    distinctOnceCentred(r.centers, o.k, d, m.offset, 'E_TOO_FEW_DISTINCT', 'the fit ended with centres');
     if (!best || r.inertia < best.inertia) {
       best = { ...r, labels: (await m.ex.readRows(m.handle, 'labels')) as Int32Array };
     }

@@ -101,6 +101,10 @@ export interface LoadMatrixOptions {
   signal?: AbortSignal;
 }
 
+/** What float32 centring does to a column of values far apart in magnitude, and what to do about it. */
+export const CENTRED_FLOAT32 = 'each column is held in float32 less its mean, which keeps about 7 significant digits of the column\'s range';
+export const CENTRED_HINT = 'a column holds values far apart in magnitude (an extreme value?): clip, log-transform or rescale it, or drop the extreme rows';
+
 /** Squared distances stay well inside float32 (max 3.4e38) below this, and well above its smallest normal. */
 const HIGH = 1e36, LOW = 1e-24, TARGET = 1e24;
 

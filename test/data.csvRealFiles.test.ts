@@ -68,6 +68,14 @@ describe('delimiters, decimal commas and missing-value tokens', () => {
     expect((await failure(() => readCsv(text, { delimiter: ',', decimal: ',' }))).message).toContain('"decimal"');
   });
 
+  it('refuses to guess when the header holds only the decimal mark among the delimiters, instead of reading one made-up column', async () => {
+    const e = await failure(() => readCsv('a,b\n1,5\n2,7\n', { delimiter: 'auto', decimal: ',' }));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/cannot tell the delimiter: the header line holds "," \(the decimal mark\)/);
+    // a one-column file with neither is still one column
+    expect(values(await readCsv('income\n1,5\n2\n', { delimiter: 'auto', decimal: ',' }), 'income')).toEqual([1.5, 2]);
+  });
+
   it('detects tab, pipe and semicolon, ignores delimiters inside quotes, and falls back to a comma', async () => {
     const cases: [string, string][] = [
       ['a\tb\tc\n1\t2\t3\n', '\t'],

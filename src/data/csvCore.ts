@@ -345,6 +345,8 @@ class CsvLines implements RecordPosition {
     const q = this.settings.quote === '' ? -1 : this.settings.quote.charCodeAt(0);
     const candidates = DELIMITERS.filter((d) => d !== this.settings.decimal);
     const counts = candidates.map(() => 0);
+    // a delimiter left out because it is the decimal mark, seen in the header
+    let excluded = 0;
     let quoted = false;
     let complete = false;
     for (let i = 0; i < text.length; i++) {
@@ -361,9 +363,15 @@ class CsvLines implements RecordPosition {
       } else {
         const k = candidates.indexOf(text[i]);
         if (k >= 0) counts[k]++;
+        else if (text[i] === this.settings.decimal && DELIMITERS.includes(text[i])) excluded++;
       }
     }
     if (!complete && !final) return false;
+    if (excluded > 0 && counts.every((n) => n === 0)) {
+      const mark = this.settings.decimal;
+      throw new SegkitError('E_PARSE', `cannot tell the delimiter: the header line holds "${mark}" (the decimal mark) and none of ${candidates.map((d) => (d === '\t' ? 'tab' : `"${d}"`)).join(', ')}`,
+        `a file separated by "${mark}" needs another decimal mark, or its decimal numbers quoted with the delimiter given (--delimiter "${mark}" is refused while "${mark}" is the decimal mark)`);
+    }
     let best = 0;
     counts.forEach((n, k) => {
       if (n > counts[best]) best = k;

@@ -6,7 +6,7 @@ import { renderSvg } from '../report/renderSvg.js';
 import { abTest } from '../workflow/abTest.js';
 import { finiteNumber } from './optionParsers.js';
 import { formatTable } from './formatTable.js';
-import { inFile, inputName, readInput } from './readInput.js';
+import { checkPaths, inFile, inputName, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 
 interface AbFlags extends CommonFlags {
@@ -49,6 +49,7 @@ export function registerAbTest(program: Command, signal: AbortSignal): void {
 const fmtP = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
 async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<void> {
+  checkPaths([['the input', input]], [['--chart', f.chart]]);
   const table = await readInput(input, ctx);
   let r;
   try {

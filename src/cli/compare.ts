@@ -9,7 +9,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import type { Table } from 'apache-arrow';
 import { SegkitError, baseMessage } from '../util/errors.js';
-import { inFile, inputName, outputFormat, requireColumn, rowName } from './readInput.js';
+import { checkPaths, inFile, inputName, outputFormat, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
 
@@ -54,6 +54,7 @@ export function registerCompare(program: Command, signal: AbortSignal): void {
 async function runCompare(beforePath: string, afterPath: string, f: CompareFlags, ctx: RunContext): Promise<void> {
   if (f.report === '-') throw new UsageError('--report needs a file path');
   if (f.out !== undefined) outputFormat(f.out, '--out');
+  checkPaths([['the before input', beforePath], ['the after input', afterPath], ['--model', f.model]], [['--out', f.out], ['--report', f.report]]);
   const model = await loadModel(f.model);
   // the model's columns with their types, as score reads them: a word among numbers names its line
   const before = await readForModel(beforePath, ctx, model, undefined, 'reading before');

@@ -13,7 +13,7 @@ import { labelColumn } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { columnList, integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
-import { atRow, inFile, inputName, readInput, requireColumn } from './readInput.js';
+import { atRow, checkPaths, inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
 import { addReportOptions, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
@@ -78,6 +78,7 @@ function rowsById(table: Table, idColumn: string | null, ids: readonly string[])
 
 async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: RunContext): Promise<void> {
   if (f.report === '-') throw new UsageError('--report needs a file path');
+  checkPaths([['the input', input], ['--model', f.model]], [['--report', f.report]]);
   if (f.report !== undefined) await checkParent(f.report, '--report');
   const what = inputName(input);
   const saved = f.model !== undefined ? await loadModel(f.model) : undefined;

@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
-import { createReadStream } from 'node:fs';
+import { createReadStream, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { csvInfo } from '../data/csvCore.js';
 import { readCsv } from '../data/readCsv.js';
@@ -134,4 +135,34 @@ export function requireColumn(table: Table, name: string, option: string, path: 
   if (names.includes(name)) return;
   const shown = names.length > 20 ? [...names.slice(0, 20), '…'] : names;
   throw new UsageError(`${option}: column "${name}" is not in ${inputName(path)} (it has: ${shown.join(', ')})`);
+}
+
+/** The file a path names, links and `..` resolved (its folder's, for a file not there yet). */
+function fileOf(path: string): string {
+  const full = resolve(path);
+  try {
+    return realpathSync(full);
+  } catch {
+    try {
+      return join(realpathSync(dirname(full)), basename(full));
+    } catch {
+      return full;
+    }
+  }
+}
+
+/**
+ * A usage error when two outputs name one file (the second would replace the first) or an output names an input
+ * (it would be replaced before or while it is read); `-` (standard input or output) and absent options are skipped.
+ * `mayReplace` lists inputs an output may replace on purpose (`update` saving over its model).
+ */
+export function checkPaths(inputs: readonly [string, string | undefined][], outputs: readonly [string, string | undefined][], mayReplace: readonly string[] = []): void {
+  const given = (list: readonly [string, string | undefined][]) => list.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '-').map(([what, path]) => ({ what, path, file: fileOf(path) }));
+  const ins = given(inputs), outs = given(outputs);
+  outs.forEach((o, q) => {
+    const other = outs.slice(0, q).find((e) => e.file === o.file);
+    if (other) throw new UsageError(`${other.what} and ${o.what} name the same file ("${o.path}"); give each output its own path`);
+    const input = ins.find((e) => e.file === o.file && !mayReplace.includes(e.what));
+    if (input) throw new UsageError(`${o.what} "${o.path}" would replace ${input.what} ("${input.path}"); write it somewhere else`);
+  });
 }

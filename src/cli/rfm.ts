@@ -7,7 +7,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { isoDate } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, inputName, outputFormat, readInput, requireColumn } from './readInput.js';
+import { atRow, checkPaths, inputName, outputFormat, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { checkParent } from '../data/writeFileAtomic.node.js';
 import { CANCELLED_SEGMENT } from '../features/rfmSegment.js';
@@ -90,6 +90,7 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   if (f.out !== undefined) outputFormat(f.out, '--out');
   if (f.amountPer === 'unit' && f.quantity === undefined) throw new UsageError('--amount-per unit needs --quantity');
+  checkPaths([['the input', input]], [['--out', f.out]]);
   if (f.out !== undefined) await checkParent(f.out, '--out');
   const what = inputName(input);
   const log = await readInput(input, ctx, formatFlag(f));

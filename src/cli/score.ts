@@ -20,7 +20,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
 import { columnList, integer } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumn } from './readInput.js';
+import { atRow, checkPaths, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
@@ -341,6 +341,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   const outFormat = outputFormat(f.out, '--out');
   const inFormat = inputFormat(input, formatFlag(f));
+  checkPaths([['the input', input], ['--model', f.model]], [['--out', f.out]]);
   await checkParent(f.out, '--out');
   const model = await loadModel(f.model);
   if (f.proba && model.kind !== 'gmm') throw new UsageError(`--proba needs a model with soft membership; "${f.model}" holds a ${model.kind} model (segment with --algorithm gmm)`);

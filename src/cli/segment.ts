@@ -19,7 +19,7 @@ import { replacedProbaColumns, withoutProbabilities, withProbabilities } from '.
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
-import { atRow, inputName, outputFormat, readInput } from './readInput.js';
+import { atRow, checkPaths, inputName, outputFormat, readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { silhouette } from './silhouette.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
@@ -113,7 +113,7 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
   });
 }
 
-async function checkOutputs(f: SegmentFlags, ctx: RunContext): Promise<void> {
+async function checkOutputs(input: string, f: SegmentFlags, ctx: RunContext): Promise<void> {
   if (f.kRange && f.k !== 'auto') throw new UsageError(`--k-range only applies with --k auto (got --k ${f.k})`);
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   if (f.model === '-' || f.report === '-') throw new UsageError(`--${f.model === '-' ? 'model' : 'report'} needs a file path`);
@@ -121,6 +121,7 @@ async function checkOutputs(f: SegmentFlags, ctx: RunContext): Promise<void> {
   if (f.segmentColumn.trim() === '') throw new UsageError('--segment-column must be a column name');
   if (f.proba && f.algorithm !== 'gmm') throw new UsageError(`--proba needs soft membership: use --algorithm gmm (not ${f.algorithm})`);
   if (f.proba && f.out === undefined) throw new UsageError('--proba adds columns to --out; give --out');
+  checkPaths([['the input', input]], [['--out', f.out], ['--model', f.model], ['--report', f.report]]);
   // before the long part: an output folder that does not exist is an error, never created silently
   if (f.out !== undefined) await checkParent(f.out, '--out');
   if (f.model !== undefined) await checkParent(f.model, '--model');
@@ -150,7 +151,7 @@ function summaries(profiles: SegmentProfiles, rows: number): SegmentSummary[] {
 }
 
 async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, explicitK: boolean): Promise<void> {
-  await checkOutputs(f, ctx);
+  await checkOutputs(input, f, ctx);
   checkAlgorithmFlags(f, explicitK);
   const what = inputName(input);
   const table: Table = await readInput(input, ctx, formatFlag(f));

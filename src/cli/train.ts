@@ -15,7 +15,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
-import { inFile, inputName, readInput, requireColumn, rowName } from './readInput.js';
+import { checkPaths, inFile, inputName, readInput, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 
 export const CLASSIFIERS = ['tree', 'forest'] as const;
@@ -109,6 +109,7 @@ function fitFor(f: TrainFlags, ctx: RunContext) {
 
 async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunContext): Promise<void> {
   if (f.model === '-') throw new UsageError('--model needs a file path');
+  checkPaths([['the input', input]], [['--model', f.model]]);
   if (f.model !== undefined) await checkParent(f.model, '--model');
   const what = inputName(input);
   const table = await readInput(input, ctx, formatFlag(f));

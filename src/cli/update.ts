@@ -7,7 +7,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatTable } from './formatTable.js';
 import { finiteNumber } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, inFile, inputName } from './readInput.js';
+import { atRow, checkPaths, inFile, inputName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
 
@@ -50,6 +50,8 @@ export function registerUpdate(program: Command, signal: AbortSignal): void {
 
 async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: RunContext): Promise<void> {
   if (f.out === '-') throw new UsageError('--out needs a file path');
+  // saving over the model is what update does by default; over the new rows, never
+  checkPaths([['the model', modelPath], ['the input', input]], [['--out', f.out]], ['the model']);
   if (f.out !== undefined) await checkParent(f.out, '--out');
   const saved = await loadModel(modelPath);
   if (saved.kind !== 'minibatch-kmeans') {

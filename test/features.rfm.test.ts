@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
 import { DateDay, Dictionary, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
-import { rfm } from '../src/features/rfm.js';
+import { RFM_AFTER_AS_OF, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
 import { createRandom } from '../src/util/random.js';
 import { SegkitError } from '../src/util/errors.js';
@@ -145,6 +145,25 @@ describe('rfm', () => {
     expect(t.monetary).toEqual([55, 40, 64, 40]);
     const u = columns(rfm(LOG, { ...OPTS, asOf: new Date(Date.UTC(2024, 3, 30)) }));
     expect(u.recency).toEqual([33, 115, 60, 115, 31]);
+  });
+
+  it('counts the whole as-of day, and reports the rows and customers after it in the schema metadata', () => {
+    const log = [
+      { customer: 'A', date: '2024-01-01', amount: 10 },
+      { customer: 'B', date: '2024-01-02T00:00:00Z', amount: 20 },
+      { customer: 'C', date: '2024-01-02T23:59:59.999Z', amount: 30 },
+      { customer: 'D', date: '2024-01-03T00:00:00Z', amount: 5 },
+      { customer: 'A', date: '2024-02-01', amount: 1 },
+    ];
+    const table = rfm(log, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-01-02' });
+    const t = columns(table);
+    expect(t.customer).toEqual(['A', 'B', 'C']);
+    expect(t.recency).toEqual([1, 0, 0]);
+    expect(t.monetary).toEqual([10, 20, 30]);
+    expect(JSON.parse(table.schema.metadata.get(RFM_AFTER_AS_OF)!)).toEqual({ rows: 2, customers: 1 });
+    // a time of day on the as-of date changes nothing; without asOf there is no such entry
+    expect(columns(rfm(log, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-01-02T06:00:00Z' }))).toEqual(t);
+    expect(rfm(log, { customer: 'customer', date: 'date', amount: 'amount' }).schema.metadata.has(RFM_AFTER_AS_OF)).toBe(false);
   });
 
   it('reads Date objects, epoch ms and offsets the same as ISO strings', () => {

@@ -2,7 +2,7 @@ import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { writeTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
-import { rfm, type RfmOptions } from '../features/rfm.js';
+import { RFM_AFTER_AS_OF, rfm, type RfmOptions } from '../features/rfm.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { isoDate } from './optionParsers.js';
@@ -111,6 +111,14 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
     table = rfm(log, options);
   } catch (error) {
     throw atRow(error, log, what);
+  }
+  const after = table.schema.metadata.get(RFM_AFTER_AS_OF);
+  if (after) {
+    const { rows, customers } = JSON.parse(after) as { rows: number; customers: number };
+    if (rows > 0) {
+      ctx.note(`${rows.toLocaleString('en-US')} transaction${rows > 1 ? 's' : ''} after --as-of ${f.asOf} ${rows > 1 ? 'were' : 'was'} left out` +
+        (customers > 0 ? `, and with ${rows > 1 ? 'them' : 'it'} ${customers.toLocaleString('en-US')} customer${customers > 1 ? 's' : ''} who bought only after it` : ''));
+    }
   }
   const segments = rfmSummary(table);
   const cancelled = segments.find((s) => s.segment === CANCELLED_SEGMENT)?.customers ?? 0;

@@ -12,10 +12,17 @@ import {
   readTimes,
   sortedKeyOrder,
   utcDay,
+  DAY_MS,
   type Key,
   type LogInput,
 } from '../data/logInput.js';
 import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES, rfmSegmentIndex } from './rfmSegment.js';
+
+/**
+ * Schema metadata key of an `rfm` table made with `asOf`: JSON `{ rows, customers }`, the log rows after the as-of
+ * day that were left out, and the customers who had only such rows (absent from the table).
+ */
+export const RFM_AFTER_AS_OF = 'segkit.rfm.afterAsOf';
 
 export interface RfmOptions {
   /** Column holding the customer id. */
@@ -30,7 +37,10 @@ export interface RfmOptions {
   readonly quantity?: string;
   /** 'line' (default): `amount` is the row's total. 'unit': the row's total is quantity x amount (needs `quantity`). */
   readonly amountPer?: 'line' | 'unit';
-  /** The analysis date; rows after it are ignored. Default: the UTC day after the last transaction in the log. */
+  /**
+   * The analysis date: rows after its UTC day are left out (a purchase on that day has recency 0), and counted in
+   * the table's schema metadata (RFM_AFTER_AS_OF). Default: the UTC day after the last transaction in the log.
+   */
   readonly asOf?: Date | string | number;
   /**
    * Which invoice ids are cancellations. Default: ids starting with "C", as in the UCI Online Retail data.
@@ -175,14 +185,24 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     }
   }
 
-  const asOfMs = o.asOf ?? Infinity;
-  let minMs = Infinity, maxMs = -Infinity;
+  // the whole as-of day counts: recency is in whole UTC days, so a purchase at 00:00:01 is the day's as one at 00:00
+  const asOfEnd = o.asOf === undefined ? Infinity : (utcDay(o.asOf) + 1) * DAY_MS;
+  let minMs = Infinity, maxMs = -Infinity, afterRows = 0;
+  const before = new Uint8Array(keys.length), seen = new Uint8Array(keys.length);
   for (let i = 0; i < n; i++) {
-    if (cust[i] < 0 || ms[i] > asOfMs) continue;
+    if (cust[i] < 0) continue;
+    seen[cust[i]] = 1;
+    if (ms[i] >= asOfEnd) {
+      afterRows++;
+      continue;
+    }
+    before[cust[i]] = 1;
     if (ms[i] < minMs) minMs = ms[i];
     if (ms[i] > maxMs) maxMs = ms[i];
   }
   if (minMs === Infinity) throw new SegkitError('E_EMPTY_DATA', 'the log has no rows with a customer id on or before asOf');
+  let afterOnly = 0;
+  for (let c = 0; c < keys.length; c++) afterOnly += seen[c] & (before[c] ^ 1);
   const asOfDay = o.asOf === undefined ? utcDay(maxMs) + 1 : utcDay(o.asOf);
 
   const k = keys.length;
@@ -206,7 +226,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     const undone = new Map<number, number>();
     for (let i = 0; i < n; i++) {
       const c = cust[i];
-      if (c < 0 || ms[i] > asOfMs) continue;
+      if (c < 0 || ms[i] >= asOfEnd) continue;
       const inv = invoice![i];
       if (named[inv] && !isReturn(i)) bought.set(c * orderRange + inv, (bought.get(c * orderRange + inv) ?? 0) + lineValue(i));
       else if (cancels[inv] >= 0) {
@@ -229,7 +249,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   let np = 0;
   for (let i = 0; i < n; i++) {
     const c = cust[i];
-    if (c < 0 || ms[i] > asOfMs) continue;
+    if (c < 0 || ms[i] >= asOfEnd) continue;
     const value = lineValue(i);
     if (isReturn(i)) {
       net[c] -= Math.abs(value);
@@ -300,5 +320,6 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     utf8Data(codes),
     utf8Data(segments),
   ];
-  return tableFromColumns([o.customer, ...OUTPUT_COLUMNS], columns);
+  const metadata = o.asOf === undefined ? undefined : new Map([[RFM_AFTER_AS_OF, JSON.stringify({ rows: afterRows, customers: afterOnly })]]);
+  return tableFromColumns([o.customer, ...OUTPUT_COLUMNS], columns, metadata);
 }

@@ -68,6 +68,18 @@ describe('delimiters, decimal commas and missing-value tokens', () => {
     expect((await failure(() => readCsv(text, { delimiter: ',', decimal: ',' }))).message).toContain('"decimal"');
   });
 
+  it('reads integers float64 cannot hold exactly (ids beyond 2^53) as text, exactly as written', async () => {
+    const text = 'customer_id,spend\n9007199254740993,1\n9007199254740992,2\n12345678901234567890,3\n4,4\n-9007199254740993,5\n';
+    const t = await readCsv(text);
+    expect(types(t)).toEqual({ customer_id: 'Utf8', spend: 'Int32' });
+    expect(values(t, 'customer_id')).toEqual(['9007199254740993', '9007199254740992', '12345678901234567890', '4', '-9007199254740993']);
+    // the largest exact one stays a number, and so does a decimal or exponent form (not an integer as written)
+    expect(values(await readCsv('id\n9007199254740991\n1\n'), 'id')).toEqual([9007199254740991, 1]);
+    expect(values(await readCsv('x\n12345678901234567890.5\n1e20\n'), 'x')).toEqual([12345678901234567000, 1e20]);
+    // a column typed as a number keeps reading them as numbers
+    expect(values(await readCsv('id\n9007199254740993\n', { types: { id: 'number' } }), 'id')).toEqual([9007199254740992]);
+  });
+
   it('refuses to guess when the header holds only the decimal mark among the delimiters, instead of reading one made-up column', async () => {
     const e = await failure(() => readCsv('a,b\n1,5\n2,7\n', { delimiter: 'auto', decimal: ',' }));
     expect(e.code).toBe('E_PARSE');

@@ -94,6 +94,8 @@ function readNumber(text: string, strict: boolean): number | undefined {
   if (v !== undefined) return v;
   const w = parseNumberText(text, strict);
   integerText = w !== undefined && INTEGER_TEXT.test(text);
+  // an integer float64 cannot hold exactly (an id, a card or account number): text, unless the column is typed
+  if (strict && integerText && !Number.isSafeInteger(w)) return undefined;
   return w;
 }
 

@@ -1,7 +1,7 @@
 // Values the kernels cannot take as they are: huge finite features, features changed after they were checked,
 // weights beyond float32.
 import { afterAll, describe, expect, it } from 'vitest';
-import { adjustedRandScore, agglomerative, calinskiHarabaszScore, close, dbscan, fromColumns, hdbscan, inlineExecutor, kmeans, piscinaExecutor, silhouetteScore } from '../src/index.node.js';
+import { adjustedRandScore, agglomerative, calinskiHarabaszScore, close, dbscan, fromColumns, hdbscan, inlineExecutor, kmeans, miniBatchKMeans, piscinaExecutor, silhouetteScore } from '../src/index.node.js';
 import { failure } from './helpers.js';
 
 afterAll(close);
@@ -143,6 +143,22 @@ describe('values float32 centring cannot tell apart', () => {
 });
 
 describe('sample weights', () => {
+  it('a row weighing 1e14 to 1e20 leaves the inertia right (summed row by row when the sufficient statistics would cancel)', async () => {
+    const X = [[0, 0], [1, 0], [0, 1], [10, 10], [11, 10], [10, 11], [20, 0], [21, 1], [5, 5], [6, 7]];
+    const init = [[0, 0], [10, 10], [20, 0]];
+    const recomputed = (m: { centroids: number[][]; labels: Int32Array }, w: number[]) =>
+      X.reduce((s, x, i) => s + w[i] * ((x[0] - m.centroids[m.labels[i]][0]) ** 2 + (x[1] - m.centroids[m.labels[i]][1]) ** 2), 0);
+    for (const big of [1e14, 1e16, 1e20]) {
+      const w = X.map((_, i) => (i === 3 ? big : 1));
+      const m = await kmeans(X, { k: 3, init, sampleWeight: w });
+      // scikit-learn's inertia for these labels and centroids: 62 (the heavy row sits on its centroid)
+      expect(m.inertia, String(big)).toBeCloseTo(62, 9);
+      expect(m.inertia, String(big)).toBeCloseTo(recomputed(m, w), 9);
+      const mb = await miniBatchKMeans(X, { k: 3, init, sampleWeight: w, seed: 1 });
+      expect(Math.abs(mb.inertia - recomputed(mb, w)) / recomputed(mb, w), String(big)).toBeLessThan(1e-9);
+    }
+  });
+
   it('a weight beyond float32 is refused naming the row', async () => {
     const { ds } = twoGroups(1);
     const w = new Array(100).fill(1);

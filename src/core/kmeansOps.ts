@@ -141,6 +141,33 @@ export const farthestOp = defineOp<{ m: number }, Float64Array>({
   },
 }, import.meta.url);
 
+/**
+ * The shard's sum of w |x - c_label|^2 row by row in float64 (stored values, centres in stored coordinates): the
+ * inertia when the sufficient-statistics formula would cancel away its digits (weights of 1e16, or clusters far
+ * tighter than the data's spread).
+ */
+export const labelledSquaresOp = defineOp<{ centres: Float64Array }, number>({
+  name: 'kmeans.labelledSquares',
+  run(sh, s) {
+    const labels = rowValues(sh, 'labels', 'i32');
+    const w = sh.buffers.has('weights') ? rowValues(sh, 'weights', 'f32') : undefined;
+    const d = sh.d, c = s.centres;
+    const cols = Array.from({ length: d }, (_, j) => shardColumn(sh, j));
+    let total = 0;
+    for (let i = 0; i < sh.rows; i++) {
+      const l = labels[i];
+      if (l < 0 || (w && w[i] === 0)) continue;
+      let r = 0;
+      for (let j = 0; j < d; j++) {
+        const v = cols[j][i] - c[l * d + j];
+        r += v * v;
+      }
+      total += w ? w[i] * r : r;
+    }
+    return total;
+  },
+}, import.meta.url);
+
 /** Sets the labels of the given rows (dataset row numbers) that fall in this shard. */
 export const setLabelsOp = defineOp<{ rows: Int32Array; labels: Int32Array }, null>({
   name: 'kmeans.setLabels',

@@ -2,7 +2,8 @@ import { throwIfAborted } from '../util/errors.js';
 import { centresF32 } from '../kernels/shard.js';
 import { ROW_MAJOR_ROWS } from '../kernels/assignBounded.js';
 import type { Matrix } from '../engine/matrix.js';
-import { assignOp, boundedAssignOp, farthestOp, setLabelsOp, type BoundedState } from './kmeansOps.js';
+import { sumNumbers } from '../engine/merge.js';
+import { assignOp, boundedAssignOp, farthestOp, labelledSquaresOp, setLabelsOp, type BoundedState } from './kmeansOps.js';
 
 export interface LloydOptions {
   maxIter: number;
@@ -266,7 +267,17 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
     // the data is released)
     if (plan?.rowMajor && ex.dropRows) await ex.dropRows(handle, ROW_MAJOR_ROWS).catch(() => undefined);
   }
-  return { centers, inertia: inertiaOf(m, centers, sums, weight, k, d), iterations, converged };
+  return { centers, inertia: await exactInertia(m, centers, inertiaOf(m, centers, sums, weight, k, d), opt.signal), iterations, converged };
+}
+
+/**
+ * The inertia from the sufficient statistics keeps about 16 - log10(sum w|x|^2 / inertia) digits: when that leaves
+ * fewer than 9 (clusters a million times tighter than the data's spread, or a row weighing 1e16), a pass sums it row
+ * by row instead (float64 from the stored values). Labels must be those of `centers`.
+ */
+export async function exactInertia(m: Matrix, centers: Float64Array, fromSums: number, signal?: AbortSignal): Promise<number> {
+  if (fromSums * 1e6 >= m.sumSquares) return fromSums;
+  return sumNumbers(await m.ex.map(labelledSquaresOp, m.handle, { centres: centers }, { signal }));
 }
 
 /** Sum of w |x - c_label|^2 from the sufficient statistics: sum w|x|^2 - 2 sum_j c_j . S_j + sum_j W_j |c_j|^2. */

@@ -11,6 +11,7 @@ import { assignOp, distancesOp } from './kmeansOps.js';
 import { stepsOp, type StepsState } from './miniBatchOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
+import { exactInertia } from './lloyd.js';
 
 export const MINIBATCH_FORMAT_VERSION = 1;
 
@@ -345,6 +346,7 @@ export async function labelRows(
     }
     s += sums[k * d + t] * nrm - 2 * dot;
   }
+  const inertia = await exactInertia(m, c, Math.max(0, s), signal);
   const labels = (await m.ex.readRows(m.handle, 'labels', { signal, into: await into })) as Int32Array;
-  return { labels, inertia: Math.max(0, s), weight: sums.subarray(k * d) };
+  return { labels, inertia, weight: sums.subarray(k * d) };
 }

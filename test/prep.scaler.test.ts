@@ -124,4 +124,15 @@ describe('Scaler', () => {
     expect(() => Scaler.fromJSON({ ...json, scales: [1, 1] }, 'steps[1]')).toThrowError(/"steps\[1\]\.scales" has 2 entries, expected 3/);
     expect(() => Scaler.fromJSON({ ...json, methods: ['robust', 'robust', 'log2'] })).toThrowError(/"methods\[2\]"/);
   });
+
+  it('a value whose square overflows float64 is named by its row when standard scaling is fitted, never taken for a constant column', async () => {
+    const f = frame({ a: [1, 1.5, 10, 10.5, 20, 1e200], b: [1, 2, 3, 4, 5, 6] });
+    const e = await failure(() => new Scaler({ method: 'standard' }).fit(f));
+    expect(e.code).toBe('E_NAN_INPUT');
+    expect(e.message).toMatch(/^row 5, column "a" holds 1e\+200: the standard scaling statistics of the column overflow float64/);
+    expect(e.hint).toMatch(/log1p/);
+    // log1p first brings it within range
+    const fitted = await new Scaler({ method: 'log1p' }).fit(f);
+    expect(Number.isFinite(fitted.scales[0])).toBe(true);
+  });
 });

@@ -74,6 +74,8 @@ async function fitCenterScale(method: FittedScaleMethod, q: number, quartiles: (
     case 'log1pStandard': {
       if (m.count === 0) return undefined;
       const v = populationVariance(m);
+      // a variance that overflows is not a constant column: the caller names the value behind it
+      if (!Number.isFinite(v)) return [m.mean, v];
       // StandardScaler's _is_constant_feature: a variance within rounding error of 0 counts as 0.
       const constant = v <= m.count * EPS_CONSTANT * v + (m.count * m.mean * EPS_CONSTANT) ** 2;
       return [m.mean, constant ? 1 : Math.sqrt(v)];
@@ -183,7 +185,14 @@ export class Scaler implements PrepStep {
           const name = columns[q], m = asked[q];
           const cs = await fitCenterScale(methods[q], q, quartiles, moments[q], ext);
           if (!cs) throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to fit the ${m} scaling on`);
-          if (!Number.isFinite(cs[0]) || !Number.isFinite(cs[1])) throw new SegkitError('E_NAN_INPUT', `the ${m} scaling statistics of column "${name}" overflow float64`);
+          if (!Number.isFinite(cs[0]) || !Number.isFinite(cs[1])) {
+            // name the value that overflows: the largest in magnitude
+            const x = xs[q];
+            let at = -1;
+            for (let i = 0; i < x.length; i++) if (x[i] === x[i] && (at < 0 || Math.abs(x[i]) > Math.abs(x[at]))) at = i;
+            throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[at]}, column "${name}" holds ${x[at]}${isLog(methods[q]) ? ' (after log1p)' : ''}: the ${m} scaling statistics of the column overflow float64`,
+              'rescale the column (divide it by a power of ten), clip it, or scale it with log1p');
+          }
           centers.push(stat(cs[0]));
           scales.push(cs[1]);
         }

@@ -119,6 +119,28 @@ describe('data changed after it was checked', () => {
   });
 });
 
+describe('scoring a batch with a far row', () => {
+  it('labels every other row as it would alone (the scale comes from the model), and refuses the far row by its number', async () => {
+    const X = [[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10], [5, 5], [4, 6]];
+    const normal = [[10, 10], [9, 9], [0, 0], [7, 7], [6.5, 6.5]];
+    const km = await kmeans(X, { k: 2, seed: 1 });
+    const mb = await miniBatchKMeans(X, { k: 2, seed: 1 });
+    const ag = await agglomerative(X, { k: 2 });
+    for (const model of [km, mb, ag]) {
+      const alone = Array.from(await model.predict(normal));
+      // squared norms up to 1e36 stay within float32 distances: the batch is scored row by row as before
+      expect(Array.from(await model.predict([...normal, [1e18, 0]])).slice(0, 5)).toEqual(alone);
+      for (const far of [1e19, 1e30, 3e38]) {
+        const e = await failure(() => model.predict([...normal, [far, 0]]));
+        expect(e.code).toBe('E_NAN_INPUT');
+        expect(e.message).toMatch(/^row 5, column "x0" holds .*: the row lies too far from the model's centres for float32 distances/);
+      }
+    }
+    const e = await failure(() => km.transform([...normal, [0, -1e25]]));
+    expect(e.message).toMatch(/^row 5, column "x1"/);
+  });
+});
+
 describe('values float32 centring cannot tell apart', () => {
   it('k-means refuses them (explicit, random, k-means++ and k-means|| starts) instead of leaving a cluster empty', async () => {
     // five distinct values, each exact in float32; less the column mean (2e9) the first four are one float32 value

@@ -111,7 +111,7 @@ export class KMeansModel implements SegmentationModel {
     const ds = datasetFor(data, this.featureNames);
     const ex = resolveExecutor(options);
     const { c, far } = this.centredCentres();
-    const o = { offset: this.offset, alsoSquaredNorm: far, signal: options.signal };
+    const o = { offset: this.offset, alsoSquaredNorm: far, modelScale: true, signal: options.signal };
     let f32 = centresF32(c, this.k, this.d);
     let done = false, m: Matrix;
     if (labelled) {

@@ -163,6 +163,8 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     const ex = resolveExecutor(options);
     const m = await loadMatrix(ex, ds, {
       offset: this.offset, weights, alsoSquaredNorm: farthest(this.centres, this.k, this.d), signal: options.signal,
+      // scoring never depends on the rest of the batch; partialFit's rows are data to learn from, scaled as a fit's
+      modelScale: fn !== 'partialFit',
       ...(shardRows ? { shardRows: shardRows(ds.n) } : {}),
     });
     try {

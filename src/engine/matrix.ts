@@ -54,6 +54,21 @@ export const findNonFiniteOp = defineOp<null, number[] | null>({
   },
 }, import.meta.url);
 
+/** The shard's row with the largest squared norm (stored values, float64): [norm, dataset row], or null for no rows. */
+export const widestRowOp = defineOp<null, [number, number] | null>({
+  name: 'matrix.widestRow',
+  run(sh) {
+    const cols = Array.from({ length: sh.d }, (_, j) => shardColumn(sh, j));
+    let best: [number, number] | null = null;
+    for (let i = 0; i < sh.rows; i++) {
+      let r = 0;
+      for (let j = 0; j < sh.d; j++) r += cols[j][i] * cols[j][i];
+      if (!best || r > best[0]) best = [r, sh.start + i];
+    }
+    return best;
+  },
+}, import.meta.url);
+
 /** The loaded values of the given rows (dataset row numbers, ascending) that fall in this shard: rows x d, row-major. */
 export const rowsOp = defineOp<{ rows: Int32Array }, Float64Array>({
   name: 'matrix.rows',
@@ -96,6 +111,11 @@ export interface LoadMatrixOptions {
   rows?: Record<string, AnyTypedArray>;
   /** Squared norm of other vectors (a model's centres, after the offset) that share the kernels' float32 range. */
   alsoSquaredNorm?: number;
+  /**
+   * Scoring: the scale comes from `alsoSquaredNorm` (the model's range) alone, so no row's result depends on the
+   * other rows of the batch; a row too far from the model for float32 distances is refused by its row number.
+   */
+  modelScale?: boolean;
   replicate?: boolean;
   shardRows?: number;
   signal?: AbortSignal;
@@ -206,11 +226,22 @@ async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: L
     let sumSquares = centred ?? sumNumbers(await ex.map(centreOp, handle, { offset: Float32Array.from(offset) }, { signal }));
     if (!Number.isFinite(sumSquares)) await refuseNonFinite();
     let sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
-    const scale = rangeScale(Math.max(sumSquaresUnweighted, o.alsoSquaredNorm ?? 0), n);
+    const scale = o.modelScale ? rangeScale(o.alsoSquaredNorm ?? 0, 1) : rangeScale(Math.max(sumSquaresUnweighted, o.alsoSquaredNorm ?? 0), n);
     if (scale !== 1) {
       await ex.map(scaleOp, handle, { factor: scale }, { signal });
       sumSquares = sumNumbers(await ex.map(centreOp, handle, { offset: new Float32Array(d) }, { signal }));
       sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
+    }
+    if (o.modelScale && sumSquaresUnweighted > HIGH) {
+      // some row may lie beyond float32 distances of the model: the farthest one is named if it does
+      const widest = (await ex.map(widestRowOp, handle, null, { signal })).reduce<[number, number] | null>((a, b) => (b && (!a || b[0] > a[0]) ? b : a), null);
+      if (widest && widest[0] > HIGH) {
+        const row = widest[1];
+        let j = 0;
+        for (let q = 1; q < d; q++) if (Math.abs(ds.columns[q][row] - offset[q]) > Math.abs(ds.columns[j][row] - offset[j])) j = q;
+        throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${ds.names[j]}" holds ${ds.columns[j][row]}: the row lies too far from the model's centres for float32 distances (the centres lie within ${Math.sqrt(o.alsoSquaredNorm ?? 0).toPrecision(3)} of the column means)`,
+          'check the row\'s units, or leave it out: every other row is scored the same whatever the batch holds');
+      }
     }
     throwIfAborted(signal);
     let totalWeight = n;

@@ -89,6 +89,20 @@ describe('missing values and stray words in numeric columns', () => {
     }
   });
 
+  it('refuses a word among the numbers of a JSON or NDJSON column too, naming the record', () => {
+    const records = EIGHT.slice(1).map((l, i) => {
+      const [customer_id, age, income] = l.split(',');
+      return { customer_id, age: Number(age), income: i === 2 ? 'twenty' : Number(income) };
+    });
+    writeFileSync(path('twenty.ndjson'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    writeFileSync(path('twenty.json'), JSON.stringify(records));
+    for (const file of ['twenty.ndjson', 'twenty.json']) {
+      const r = run(['segment', file, '--k', '2', '--threads', '2']);
+      expect(r.code, file).toBe(1);
+      expect(r.stderr, file).toContain(`"${file}": record 3, column "income": "twenty" is not a number, though 7 of the column's 8 values are`);
+    }
+  });
+
   it('--na sets the missing-value tokens', () => {
     writeFileSync(path('unknown.csv'), `${EIGHT.map((l, i) => (i === 3 ? 'c3,24,unknown' : l)).join('\n')}\n`);
     expect(run(['segment', 'unknown.csv', '--k', '2']).stderr).toContain('line 4, column "income": "unknown" is not a number');

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import { DataType, type Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { csvInfo } from '../data/csvCore.js';
 import { TABLE_FORMATS, type TableFormat } from '../data/tableFormat.js';
@@ -76,13 +76,46 @@ function list(names: readonly string[]): string {
  */
 function checkNumericText(table: Table, path: string, skip: ReadonlySet<string>): void {
   const info = csvInfo(table);
-  if (!info) return;
+  if (!info) {
+    typedStrays(table, path, skip);
+    return;
+  }
   for (const [column, stats] of info.textStats) {
     if (skip.has(column) || stats.numbers <= stats.texts) continue;
     throw new SegkitError(
       'E_PARSE',
       `${inputName(path)}: line ${info.line(stats.row)}, column "${column}": ${JSON.stringify(stats.text)} is not a number, though ${stats.numbers} of the column's ${stats.numbers + stats.texts} values are`,
       `correct it, add it to the missing-value tokens with --na, or leave the column out with --exclude ${column}`,
+    );
+  }
+}
+
+/**
+ * checkNumericText for a table that is not CSV (JSON, NDJSON, Arrow, Parquet): a text column whose values are mostly
+ * numbers, written as numbers or as numeric strings, with a few words among them is an error naming the first word's
+ * record, as in CSV, rather than a feature left out.
+ */
+function typedStrays(table: Table, path: string, skip: ReadonlySet<string>): void {
+  for (const field of table.schema.fields) {
+    if (skip.has(field.name)) continue;
+    const type = field.type as DataType;
+    if (!DataType.isUtf8(type) && !(DataType.isDictionary(type) && DataType.isUtf8(type.dictionary))) continue;
+    let numbers = 0, texts = 0, first = -1, firstText = '';
+    let row = 0;
+    for (const v of table.getChild(field.name)!) {
+      if (typeof v === 'string' && v.trim() !== '') {
+        if (Number.isFinite(Number(v))) numbers++;
+        else {
+          if (texts++ === 0) { first = row; firstText = v; }
+        }
+      }
+      row++;
+    }
+    if (texts === 0 || numbers <= texts) continue;
+    throw new SegkitError(
+      'E_PARSE',
+      `${inputName(path)}: record ${first + 1}, column "${field.name}": ${JSON.stringify(firstText)} is not a number, though ${numbers} of the column's ${numbers + texts} values are`,
+      `correct it, or leave the column out with --exclude ${field.name}`,
     );
   }
 }

@@ -113,7 +113,7 @@ describe('hdbscan on cases worked by hand', () => {
 describe('hdbscan refuses bad input, naming the option', () => {
   it.each([
     [{ minClusterSize: 1 }, 'minClusterSize'], [{ minClusterSize: 2.5 }, 'minClusterSize'], [{ minSamples: 0 }, 'minSamples'],
-    [{ minSamples: 9 }, 'minSamples'], [{ minSamples: 2, clusterSelectionMethod: 'excess' }, 'clusterSelectionMethod'], [{ min_cluster_size: 3 }, 'min_cluster_size'],
+    [{ minSamples: 9 }, 'minSamples'], [{ minClusterSize: 9 }, 'minClusterSize'], [{ minSamples: 2, clusterSelectionMethod: 'excess' }, 'clusterSelectionMethod'], [{ min_cluster_size: 3 }, 'min_cluster_size'],
   ])('%j', async (options, name) => {
     const e = await failure(() => hdbscan([[0], [1], [2], [3]], options as never));
     expect(e.code).toBe('E_BAD_OPTION');

@@ -24,6 +24,11 @@ describe('unknown options are refused, naming the closest known one', () => {
   it('chooseK: kRnage -> did you mean kRange', async () => {
     await badOption(() => chooseK(rows, { kRnage: [2, 4] } as never), 'chooseK', '"kRnage"', 'did you mean "kRange"');
   });
+  it('chooseK: a kRange pair that runs downwards is refused, not read as the list of its two values', async () => {
+    await badOption(() => chooseK(rows, { kRange: [6, 2] }), '"kRange"', 'the range [2, 6]?');
+    // lists of three or more are taken as they are, in any order
+    expect((await chooseK(rows, { kRange: [4, 2, 3], seed: 1 })).table.map((r) => r.k)).toEqual([2, 3, 4]);
+  });
   it('silhouetteScore: sample_size (scikit-learn\'s spelling) -> did you mean sampleSize', async () => {
     await badOption(() => silhouetteScore(rows, labels, { sample_size: 10 } as never), 'silhouetteScore', '"sample_size"', 'did you mean "sampleSize"');
   });

@@ -51,7 +51,11 @@ function check(o: HdbscanOptions, n: number): { minClusterSize: number; minSampl
   if (!Number.isInteger(minClusterSize) || minClusterSize < 2) throw badOption('minClusterSize', minClusterSize, 'an integer >= 2');
   const minSamples = o.minSamples ?? minClusterSize;
   if (!Number.isInteger(minSamples) || minSamples < 1) throw badOption('minSamples', minSamples, 'an integer >= 1');
-  if (minSamples > n) throw new SegkitError('E_BAD_OPTION', `option "minSamples" is ${minSamples} but the data has only ${n} rows`);
+  if (minSamples > n) {
+    // minSamples defaults to minClusterSize: name the option the caller gave
+    const given = o.minSamples === undefined ? `option "minClusterSize" is ${minClusterSize} (and minSamples, which defaults to it)` : `option "minSamples" is ${minSamples}`;
+    throw new SegkitError('E_BAD_OPTION', `${given} but the data has only ${n} rows`);
+  }
   const method = o.clusterSelectionMethod ?? hdbscanDefaults.clusterSelectionMethod;
   if (method !== 'eom' && method !== 'leaf') throw badOption('clusterSelectionMethod', method, '"eom" or "leaf"');
   return { minClusterSize, minSamples, method };

@@ -106,6 +106,8 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   const r = range ?? chooseKDefaults.kRange;
   if (!Array.isArray(r) || r.length === 0) throw badOption('kRange', r, '[min, max] or a list of k values');
   for (const k of r) if (!Number.isInteger(k) || k < 2) throw badOption('kRange', r, 'integers >= 2');
+  // a pair is a range: one that runs downwards is a slip, not the two k values it would otherwise be read as
+  if (r.length === 2 && r[0] > r[1]) throw badOption('kRange', r, `[min, max] with min <= max (the range [${r[1]}, ${r[0]}]?)`);
   // a pair [min, max] is a range, clamped to n - 1 before it is expanded; longer lists are taken as they are
   const ks = r.length === 2 && r[1] > r[0] + 1
     ? Array.from({ length: Math.max(0, Math.min(r[1], n - 1) - r[0] + 1) }, (_, i) => r[0] + i)

@@ -339,6 +339,7 @@ function unassignedRows(model: SegmentModel, labels: Int32Array): Uint8Array | u
 
 async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?: Executor): Promise<void> {
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
+  if (f.segmentColumn.trim() === '') throw new UsageError('--segment-column must be a column name');
   const outFormat = outputFormat(f.out, '--out');
   const inFormat = inputFormat(input, formatFlag(f));
   checkPaths([['the input', input], ['--model', f.model]], [['--out', f.out]]);

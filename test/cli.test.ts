@@ -565,6 +565,7 @@ describe('usage and failures', () => {
     ['rfm --customer missing', [...RFM, '--customer', 'client'], /--customer: column "client" is not in "log\.csv"/],
     ['rfm --as-of invalid', [...RFM, '--customer', 'customer', '--as-of', '2024-02-30'], /--as-of .*'2024-02-30' is invalid/],
     ['rfm --amount-per unit without --quantity', [...RFM, '--customer', 'customer', '--amount-per', 'unit'], /--amount-per unit needs --quantity/],
+    ['update --half-life-unit alone', ['update', 'out/model.json', 'customers.csv', '--half-life-unit', 'rows'], /--half-life-unit only applies with --half-life/],
     ['score --segment-column empty', ['score', 'customers.csv', '--model', 'out/model.json', '--out', 'x.csv', '--segment-column', ' '], /--segment-column must be a column name/],
     ['--out and --model one file', ['segment', 'customers.csv', '--out', 'x.csv', '--model', './x.csv'], /--out and --model name the same file \("\.\/x\.csv"\)/],
     ['--model over the input', ['segment', 'customers.csv', '--model', 'customers.csv'], /--model "customers\.csv" would replace the input/],

@@ -45,7 +45,11 @@ export function registerUpdate(program: Command, signal: AbortSignal): void {
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
-  cmd.action((model: string, input: string, flags: UpdateFlags) => runUpdate(model, input, flags, new RunContext(signal, flags)));
+  cmd.action((model: string, input: string, flags: UpdateFlags) => {
+    // its default says nothing; given on the command line without --half-life it would silently do nothing
+    if (cmd.getOptionValueSource('halfLifeUnit') === 'cli' && flags.halfLife === undefined) throw new UsageError('--half-life-unit only applies with --half-life');
+    return runUpdate(model, input, flags, new RunContext(signal, flags));
+  });
 }
 
 async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: RunContext): Promise<void> {

@@ -485,6 +485,15 @@ describe('segkit rfm', () => {
     expect(lines.find((l) => l.startsWith('A,'))!.split(',').slice(1, 4)).toEqual(['3', '3', '55.0']);
     expect(r.stderr).toContain('4 customers from 10 transactions');
   });
+
+  it('reads customer ids as written: 007 and 7, 1E5 and 100000, and ids beyond 2^53 stay apart', () => {
+    const log = 'customer,date,amount\n007,2024-01-01,5\n7,2024-01-02,7\n1E5,2024-01-03,1\n100000,2024-01-03,2\n9007199254740993,2024-01-02,3\n9007199254740992,2024-01-02,4\n';
+    const r = ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--out', '-', '--quiet'], { input: log });
+    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 4));
+    expect(rows.map((c) => c[0]).sort()).toEqual(['007', '100000', '1E5', '7', '9007199254740992', '9007199254740993']);
+    expect(rows.find((c) => c[0] === '007')![3]).toBe('5.0');
+    expect(rows.find((c) => c[0] === '9007199254740993')![3]).toBe('3.0');
+  });
 });
 
 describe('segkit evaluate and choose-k', () => {

@@ -1,7 +1,7 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { writeTable } from '../data/writeTable.node.js';
-import { throwIfAborted } from '../util/errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { RFM_AFTER_AS_OF, rfm, type RfmOptions } from '../features/rfm.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
@@ -93,7 +93,12 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
   checkPaths([['the input', input]], [['--out', f.out]]);
   if (f.out !== undefined) await checkParent(f.out, '--out');
   const what = inputName(input);
-  const log = await readInput(input, ctx, formatFlag(f));
+  // customer ids are keys, read as written: "007" and "7", or "1E5" and "100000", are different customers (a file
+  // without the column is read again as it is, for --customer's own error below)
+  const log = await readInput(input, ctx, formatFlag(f), 'reading', { [f.customer]: 'string' }).catch((error: unknown) => {
+    if (error instanceof SegkitError && error.message.includes(`names column "${f.customer}", which`)) return readInput(input, ctx, formatFlag(f));
+    throw error;
+  });
   const named: [string, string | undefined][] = [['--customer', f.customer], ['--date', f.date], ['--amount', f.amount], ['--invoice', f.invoice], ['--quantity', f.quantity]];
   for (const [option, column] of named) if (column !== undefined) requireColumn(log, column, option, input);
   const options: RfmOptions = {

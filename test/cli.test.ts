@@ -1,6 +1,6 @@
 // Runs the built command (dist/cli/main.js) as a user would; `npm test` builds it first.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -484,6 +484,35 @@ describe('segkit rfm', () => {
     expect(lines.find((l) => l.startsWith('E,'))!.split(',').slice(1, 4)).toEqual(['1', '1', '112.5']);
     expect(lines.find((l) => l.startsWith('A,'))!.split(',').slice(1, 4)).toEqual(['3', '3', '55.0']);
     expect(r.stderr).toContain('4 customers from 10 transactions');
+  });
+
+  it('an output that is an input under another name (a hard or symbolic link) is refused; a different file is not', () => {
+    linkSync(path('customers.csv'), path('hard.csv'));
+    symlinkSync(path('customers.csv'), path('soft.csv'));
+    mkdirSync(path('real/sub'), { recursive: true });
+    symlinkSync(path('real/sub'), path('link'));
+    try {
+      for (const [input, out] of [['hard.csv', 'customers.csv'], ['customers.csv', 'soft.csv'], ['link/../customers.csv', 'real/customers.csv']]) {
+        writeFileSync(path('real/customers.csv'), readFileSync(path('customers.csv')));
+        const r = segkit(['segment', input, '--k', '2', '--threads', '1', '--model', out]);
+        expect(r.code, `${input} -> ${out}`).toBe(2);
+        expect(r.stderr, `${input} -> ${out}`).toMatch(/--model ".*" would replace the input/);
+      }
+      // link/.. is real/, not this folder: its customers.csv is another file
+      rmSync(path('real/customers.csv'));
+      expect(segkit(['segment', 'customers.csv', '--k', '2', '--threads', '1', '--quiet', '--out', 'link/../customers.csv']).code).toBe(0);
+      expect(existsSync(path('real/customers.csv'))).toBe(true);
+    } finally {
+      for (const f of ['hard.csv', 'soft.csv', 'link']) rmSync(path(f), { force: true });
+      rmSync(path('real'), { recursive: true, force: true });
+    }
+  });
+
+  it('segkit segment reads a column named by --id as written', () => {
+    writeFileSync(path('ids.csv'), 'code,a,b\n007,1,2\n+4915112345,1.5,2.5\n1E5,10,11\n12345678901234567890,10.5,11\n0012,20,1\n4,21,1\n');
+    const r = ok(['segment', 'ids.csv', '--k', '2', '--id', 'code', '--threads', '1', '--out', '-', '--quiet']);
+    // (a cell starting with + is written with a leading ' so that spreadsheets do not run it as a formula)
+    expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['007', "'+4915112345", '1E5', '12345678901234567890', '0012', '4']);
   });
 
   it('reads customer ids as written: 007 and 7, 1E5 and 100000, and ids beyond 2^53 stay apart', () => {

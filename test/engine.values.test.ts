@@ -120,7 +120,7 @@ describe('data changed after it was checked', () => {
 });
 
 describe('scoring a batch with a far row', () => {
-  it('labels every other row as it would alone (the scale comes from the model), and refuses the far row by its number', async () => {
+  it('labels every other row as it would alone (the scale comes from the model); only a row whose products with the centres leave float32 is refused', async () => {
     const X = [[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10], [5, 5], [4, 6]];
     const normal = [[10, 10], [9, 9], [0, 0], [7, 7], [6.5, 6.5]];
     const km = await kmeans(X, { k: 2, seed: 1 });
@@ -128,16 +128,28 @@ describe('scoring a batch with a far row', () => {
     const ag = await agglomerative(X, { k: 2 });
     for (const model of [km, mb, ag]) {
       const alone = Array.from(await model.predict(normal));
-      // squared norms up to 1e36 stay within float32 distances: the batch is scored row by row as before
-      expect(Array.from(await model.predict([...normal, [1e18, 0]])).slice(0, 5)).toEqual(alone);
-      for (const far of [1e19, 1e30, 3e38]) {
-        const e = await failure(() => model.predict([...normal, [far, 0]]));
-        expect(e.code).toBe('E_NAN_INPUT');
-        expect(e.message).toMatch(/^row 5, column "x0" holds .*: the row lies too far from the model's centres for float32 distances/);
+      const upper = alone[0];
+      // far rows are labelled too (nearest: the centre at (10, 10)), and the others as alone
+      for (const far of [1e18, 1e19, 1e30]) {
+        const got = Array.from(await model.predict([...normal, [far, 0]]));
+        expect(got.slice(0, 5), String(far)).toEqual(alone);
+        expect(got[5], String(far)).toBe(upper);
       }
+      const e = await failure(() => model.predict([...normal, [3e38, 3e38]]));
+      expect(e.code).toBe('E_NAN_INPUT');
+      expect(e.message).toMatch(/^row 5, column "x0" holds .*: the row lies too far from the model's centres for float32 distances/);
     }
-    const e = await failure(() => km.transform([...normal, [0, -1e25]]));
-    expect(e.message).toMatch(/^row 5, column "x1"/);
+    // its distances do not fit float32: transform names the row instead of returning Infinity
+    for (const model of [km, mb]) {
+      const e = await failure(() => model.transform([...normal, [0, -1e25]]));
+      expect(e.code).toBe('E_NAN_INPUT');
+      expect(e.message).toMatch(/^row 5: its distance to centroid \d overflows float32/);
+    }
+    // a model of tiny centres scales rows up: an ordinary row is still labelled (its distances are what overflow)
+    const tiny = await kmeans([[0], [1e-13], [2e-13], [1e-12], [1.1e-12], [1.2e-12]], { k: 2, seed: 1 });
+    const labels = Array.from(await tiny.predict([[5], [1e6], [0]]));
+    expect(labels[0]).toBe(labels[1]);
+    expect(labels[2]).not.toBe(labels[0]);
   });
 });
 

@@ -154,13 +154,16 @@ describe('rfm', () => {
       { customer: 'C', date: '2024-01-02T23:59:59.999Z', amount: 30 },
       { customer: 'D', date: '2024-01-03T00:00:00Z', amount: 5 },
       { customer: 'A', date: '2024-02-01', amount: 1 },
+      // a return before the as-of day, a purchase after it: absent from the table, and counted so
+      { customer: 'F', date: '2024-01-01', amount: -3 },
+      { customer: 'F', date: '2024-01-05', amount: 9 },
     ];
     const table = rfm(log, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-01-02' });
     const t = columns(table);
     expect(t.customer).toEqual(['A', 'B', 'C']);
     expect(t.recency).toEqual([1, 0, 0]);
     expect(t.monetary).toEqual([10, 20, 30]);
-    expect(JSON.parse(table.schema.metadata.get(RFM_AFTER_AS_OF)!)).toEqual({ rows: 2, customers: 1 });
+    expect(JSON.parse(table.schema.metadata.get(RFM_AFTER_AS_OF)!)).toEqual({ rows: 3, customers: 2 });
     // a time of day on the as-of date changes nothing; without asOf there is no such entry
     expect(columns(rfm(log, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-01-02T06:00:00Z' }))).toEqual(t);
     expect(rfm(log, { customer: 'customer', date: 'date', amount: 'amount' }).schema.metadata.has(RFM_AFTER_AS_OF)).toBe(false);

@@ -264,6 +264,19 @@ describe('Pipeline', () => {
     expect(bytes(prep.transform(records(train)).dataset)).toEqual(bytes(dataset));
   });
 
+  it("never writes over a column a step of the caller's was given, which it may keep", async () => {
+    const kept: Float64Array[] = [];
+    const keeper = {
+      kind: 'keeper', columns: [] as string[],
+      fit: async (frame: { columns: readonly { values: unknown }[] }) => { kept.push(frame.columns[0].values as Float64Array); },
+      transform: (frame: unknown) => ({ frame, report: { kind: 'keeper' } }),
+      outputSchema: (input: unknown) => input, toJSON: () => ({ kind: 'keeper' }),
+    };
+    const prep = new Pipeline([keeper as never, new Imputer({ strategy: 'median' }), new Scaler({ method: 'standard' })], { columns: ['age', 'spend'] });
+    await prep.fitTransform(arrow(train));
+    expect(Array.from(kept[0]).map((v) => (Number.isNaN(v) ? null : v))).toEqual(train.age);
+  });
+
   it('names bad options', async () => {
     expect(error(() => pipeline({ scale: 'zscore' as never })).message).toMatch(/"scale\.method"/);
     expect(error(() => pipeline({ imputer: 'mean' } as never)).message).toMatch(/"imputer"/);

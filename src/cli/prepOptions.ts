@@ -1,7 +1,7 @@
 import { DataType, type Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
-import { csvInfo } from '../data/csvCore.js';
-import { TABLE_FORMATS, type TableFormat } from '../data/tableFormat.js';
+import { MISSING_TOKENS, csvInfo } from '../data/csvCore.js';
+import { TABLE_FORMATS, tableFormat, type TableFormat } from '../data/tableFormat.js';
 import { SegkitError } from '../util/errors.js';
 import { inspectTable } from '../prep/frame.js';
 import type { ImputerReport } from '../prep/imputer.js';
@@ -77,7 +77,14 @@ function list(names: readonly string[]): string {
 function checkNumericText(table: Table, path: string, skip: ReadonlySet<string>): void {
   const info = csvInfo(table);
   if (!info) {
-    typedStrays(table, path, skip);
+    // JSON types each value as it is written; Arrow and Parquet columns are typed by their writer, on purpose
+    let fmt: TableFormat | undefined;
+    try {
+      fmt = tableFormat(path, undefined);
+    } catch {
+      fmt = undefined;
+    }
+    if (fmt === 'json' || fmt === 'ndjson') typedStrays(table, path, skip);
     return;
   }
   for (const [column, stats] of info.textStats) {
@@ -91,8 +98,8 @@ function checkNumericText(table: Table, path: string, skip: ReadonlySet<string>)
 }
 
 /**
- * checkNumericText for a table that is not CSV (JSON, NDJSON, Arrow, Parquet): a text column whose values are mostly
- * numbers, written as numbers or as numeric strings, with a few words among them is an error naming the first word's
+ * checkNumericText for JSON and NDJSON: a text column whose values are mostly numbers, written as numbers or as
+ * numeric strings, with a few words among them (missing-value tokens aside) is an error naming the first word's
  * record, as in CSV, rather than a feature left out.
  */
 function typedStrays(table: Table, path: string, skip: ReadonlySet<string>): void {
@@ -103,7 +110,7 @@ function typedStrays(table: Table, path: string, skip: ReadonlySet<string>): voi
     let numbers = 0, texts = 0, first = -1, firstText = '';
     let row = 0;
     for (const v of table.getChild(field.name)!) {
-      if (typeof v === 'string' && v.trim() !== '') {
+      if (typeof v === 'string' && v.trim() !== '' && !MISSING_TOKENS.includes(v.trim())) {
         if (Number.isFinite(Number(v))) numbers++;
         else {
           if (texts++ === 0) { first = row; firstText = v; }

@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { createReadStream, realpathSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { csvInfo } from '../data/csvCore.js';
@@ -137,16 +137,19 @@ export function requireColumn(table: Table, name: string, option: string, path: 
   throw new UsageError(`${option}: column "${name}" is not in ${inputName(path)} (it has: ${shown.join(', ')})`);
 }
 
-/** The file a path names, links and `..` resolved (its folder's, for a file not there yet). */
+/**
+ * The file a path names: its device and inode when it exists (links of either kind, `..` through a link), else its
+ * folder's real path and its name.
+ */
 function fileOf(path: string): string {
-  const full = resolve(path);
   try {
-    return realpathSync(full);
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
   } catch {
     try {
-      return join(realpathSync(dirname(full)), basename(full));
+      return join(realpathSync(dirname(path)), basename(path));
     } catch {
-      return full;
+      return resolve(path);
     }
   }
 }

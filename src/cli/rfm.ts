@@ -123,6 +123,7 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
     if (rows > 0) {
       ctx.note(`${rows.toLocaleString('en-US')} transaction${rows > 1 ? 's' : ''} after --as-of ${f.asOf} ${rows > 1 ? 'were' : 'was'} left out` +
         (customers > 0 ? `, and with ${rows > 1 ? 'them' : 'it'} ${customers.toLocaleString('en-US')} customer${customers > 1 ? 's' : ''} who bought only after it` : ''));
+      // (a customer whose rows on or before it are all returns counts as one who bought only after it)
     }
   }
   const segments = rfmSummary(table);

@@ -154,7 +154,13 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   await checkOutputs(input, f, ctx);
   checkAlgorithmFlags(f, explicitK);
   const what = inputName(input);
-  const table: Table = await readInput(input, ctx, formatFlag(f));
+  // a named id column is read as written (007, 1E5, +4915112345), for the output; a file without it is read again
+  // as it is, for --id's own error
+  const id = f.id;
+  const table: Table = id === undefined ? await readInput(input, ctx, formatFlag(f)) : await readInput(input, ctx, formatFlag(f), 'reading', { [id]: 'string' }).catch((error: unknown) => {
+    if (error instanceof SegkitError && error.message.includes(`names column "${id}", which`)) return readInput(input, ctx, formatFlag(f));
+    throw error;
+  });
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));

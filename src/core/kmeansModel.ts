@@ -146,6 +146,7 @@ export class KMeansModel implements SegmentationModel {
     return this.withRows(data, options, 'transform', async (m, cent) => {
       await m.ex.map(distancesOp, m.handle, { cent, k: this.k, squared: !!options.squared }, { signal: options.signal });
       const out = (await m.ex.readRows(m.handle, 'distances')) as Float32Array;
+      finiteDistances(out, this.k);
       if (m.scale !== 1) {
         const back = options.squared ? 1 / m.scale ** 2 : 1 / m.scale;
         for (let i = 0; i < out.length; i++) out[i] *= back;
@@ -218,6 +219,19 @@ export class KMeansModel implements SegmentationModel {
       k: k as number, featureNames: names as string[], centroids, offset: Float64Array.from(off as number[]),
       labels: new Int32Array(0), inertia, iterations, converged: r.converged, nSamples,
     });
+  }
+}
+
+/**
+ * Distances from `transform` (row-major n x k): a row far enough from the model to be labelled but not measured in
+ * float32 at the model's scale is named (E_NAN_INPUT), never returned as Infinity.
+ */
+export function finiteDistances(out: Float32Array, k: number): void {
+  for (let q = 0; q < out.length; q++) {
+    if (out[q] - out[q] !== 0) {
+      throw new SegkitError('E_NAN_INPUT', `row ${Math.floor(q / k)}: its distance to centroid ${q % k} overflows float32 at the model's scale (the row lies far from every centroid)`,
+        'check the row\'s units, or leave it out of transform (predict still labels it)');
+    }
   }
 }
 

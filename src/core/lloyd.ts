@@ -272,7 +272,7 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
 
 /**
  * The inertia from the sufficient statistics keeps about 16 - log10(sum w|x|^2 / inertia) digits: when that leaves
- * fewer than 9 (clusters a million times tighter than the data's spread, or a row weighing 1e16), a pass sums it row
+ * fewer than 10 (clusters a million times tighter than the data's spread, or a row weighing 1e16), a pass sums it row
  * by row instead (float64 from the stored values). Labels must be those of `centers`.
  */
 export async function exactInertia(m: Matrix, centers: Float64Array, fromSums: number, signal?: AbortSignal): Promise<number> {

@@ -12,6 +12,7 @@ import { stepsOp, type StepsState } from './miniBatchOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
 import { exactInertia } from './lloyd.js';
+import { finiteDistances } from './kmeansModel.js';
 
 export const MINIBATCH_FORMAT_VERSION = 1;
 
@@ -192,6 +193,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       const { cent } = centresF32(c, this.k, this.d);
       await m.ex.map(distancesOp, m.handle, { cent, k: this.k, squared: !!squared }, { signal: options.signal });
       const out = (await m.ex.readRows(m.handle, 'distances')) as Float32Array;
+      finiteDistances(out, this.k);
       if (m.scale !== 1) {
         const back = squared ? 1 / m.scale ** 2 : 1 / m.scale;
         for (let i = 0; i < out.length; i++) out[i] *= back;

@@ -370,7 +370,7 @@ class CsvLines implements RecordPosition {
     if (excluded > 0 && counts.every((n) => n === 0)) {
       const mark = this.settings.decimal;
       throw new SegkitError('E_PARSE', `cannot tell the delimiter: the header line holds "${mark}" (the decimal mark) and none of ${candidates.map((d) => (d === '\t' ? 'tab' : `"${d}"`)).join(', ')}`,
-        `a file separated by "${mark}" needs another decimal mark, or its decimal numbers quoted with the delimiter given (--delimiter "${mark}" is refused while "${mark}" is the decimal mark)`);
+        `a file separated by "${mark}" cannot also use "${mark}" as its decimal mark: read it with another decimal mark, or give --delimiter if it is separated by something else`);
     }
     let best = 0;
     counts.forEach((n, k) => {

@@ -113,7 +113,8 @@ export interface LoadMatrixOptions {
   alsoSquaredNorm?: number;
   /**
    * Scoring: the scale comes from `alsoSquaredNorm` (the model's range) alone, so no row's result depends on the
-   * other rows of the batch; a row too far from the model for float32 distances is refused by its row number.
+   * other rows of the batch; a row so far from the model that its products with the centres leave float32 is
+   * refused by its row number (a row whose own squared norm does is still labelled: distances to it are not finite).
    */
   modelScale?: boolean;
   replicate?: boolean;
@@ -233,9 +234,10 @@ async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: L
       sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
     }
     if (o.modelScale && sumSquaresUnweighted > HIGH) {
-      // some row may lie beyond float32 distances of the model: the farthest one is named if it does
+      // labels compare |c|^2 - 2 x.c (a row's own |x|^2 only enters its distances): a row is refused, the farthest
+      // named, only where x.c could leave float32
       const widest = (await ex.map(widestRowOp, handle, null, { signal })).reduce<[number, number] | null>((a, b) => (b && (!a || b[0] > a[0]) ? b : a), null);
-      if (widest && widest[0] > HIGH) {
+      if (widest && Math.sqrt(widest[0]) * Math.sqrt((o.alsoSquaredNorm ?? 0) * scale * scale) > HIGH) {
         const row = widest[1];
         let j = 0;
         for (let q = 1; q < d; q++) if (Math.abs(ds.columns[q][row] - offset[q]) > Math.abs(ds.columns[j][row] - offset[j])) j = q;

@@ -20,7 +20,8 @@ import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES, rfmSegmentIndex } from './rfmSegm
 
 /**
  * Schema metadata key of an `rfm` table made with `asOf`: JSON `{ rows, customers }`, the log rows after the as-of
- * day that were left out, and the customers who had only such rows (absent from the table).
+ * day that were left out, and the customers absent from the table (no purchase on or before that day) who had such
+ * rows.
  */
 export const RFM_AFTER_AS_OF = 'segkit.rfm.afterAsOf';
 
@@ -188,21 +189,18 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   // the whole as-of day counts: recency is in whole UTC days, so a purchase at 00:00:01 is the day's as one at 00:00
   const asOfEnd = o.asOf === undefined ? Infinity : (utcDay(o.asOf) + 1) * DAY_MS;
   let minMs = Infinity, maxMs = -Infinity, afterRows = 0;
-  const before = new Uint8Array(keys.length), seen = new Uint8Array(keys.length);
+  const after = new Uint8Array(keys.length);
   for (let i = 0; i < n; i++) {
     if (cust[i] < 0) continue;
-    seen[cust[i]] = 1;
     if (ms[i] >= asOfEnd) {
       afterRows++;
+      after[cust[i]] = 1;
       continue;
     }
-    before[cust[i]] = 1;
     if (ms[i] < minMs) minMs = ms[i];
     if (ms[i] > maxMs) maxMs = ms[i];
   }
   if (minMs === Infinity) throw new SegkitError('E_EMPTY_DATA', 'the log has no rows with a customer id on or before asOf');
-  let afterOnly = 0;
-  for (let c = 0; c < keys.length; c++) afterOnly += seen[c] & (before[c] ^ 1);
   const asOfDay = o.asOf === undefined ? utcDay(maxMs) + 1 : utcDay(o.asOf);
 
   const k = keys.length;
@@ -269,6 +267,9 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     if (j === 0 || sortedPairs[j] !== sortedPairs[j - 1]) frequency[Math.floor(sortedPairs[j] / orderRange)]++;
   }
 
+  // customers left out of the table (no purchase on or before the as-of day) who bought after it
+  let afterOnly = 0;
+  for (let c = 0; c < k; c++) if (after[c] && lastOrderDay[c] === -Infinity) afterOnly++;
   const order = sortedKeyOrder(keys, (c) => lastOrderDay[c] !== -Infinity);
   const m = order.length;
   if (m === 0) {

@@ -90,6 +90,9 @@ export function looksLikeId(name: string): boolean {
   return /^id$/i.test(name) || /[_\-\s.]id$/i.test(name) || /[a-z0-9]I[dD]$/.test(name);
 }
 
+/** The steps segkit provides: none keeps a reference to a frame's arrays. */
+const BUILT_IN_STEPS = [Outliers, Imputer, Scaler, OneHotEncoder, FeatureFilter] as const;
+
 function isStep(x: unknown): x is PrepStep {
   const s = x as PrepStep;
   return !!s && typeof s === 'object' && typeof s.kind === 'string' && typeof s.fit === 'function' && typeof s.transform === 'function' && typeof s.outputSchema === 'function' && typeof s.toJSON === 'function';
@@ -365,9 +368,10 @@ export class Pipeline {
     }
     const rows = new Int32Array(schema.n);
     for (let i = 0; i < schema.n; i++) rows[i] = i;
-    // readColumn copies every column: the run owns them (and the imputer's and scaler's results from them)
+    // readColumn copies every column: the run owns them (and the imputer's and scaler's results from them), unless a
+    // step of the caller's own, which may keep a reference to what it is given, takes part
     const frame: Frame = { n: schema.n, rows, columns: inputs.map((c) => readColumn(table, c.name, c.kind)) };
-    ownColumns(frame);
+    if (this.#steps.every((step) => BUILT_IN_STEPS.some((C) => step instanceof C))) ownColumns(frame);
     return { schema, inputs, selection, frame, reports: [] };
   }
 

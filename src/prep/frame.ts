@@ -224,12 +224,11 @@ export function frameColumn(frame: Frame, name: string, step: string): FrameColu
   throw new SegkitError('E_MISSING_COLUMN', `${step} needs column "${name}", which is not among its input columns`, `they are: ${frame.columns.map((c) => c.name).join(', ')}`);
 }
 
-/** The numeric column named `name`, or an error naming the step that needs it. */
 // Numeric columns a pipeline run made itself (its copies of the table's columns, and the imputer's and scaler's
 // results from them), in a run of segkit's own steps only: the run hands none of them out, so those steps write their
 // results over them. A step called on its own, or in a run with a step of the caller's (which may keep a reference to
-// a column it was given), never does. A fresh 8 MB array costs 2,048 first-touch page
-// faults, 19 ms on the machine we measure on: writing over the copy saves that per step and column.
+// a column it was given), never does. A fresh 8 MB array costs 2,048 first-touch page faults, 19 ms on the machine we
+// measure on: writing over the copy saves that per step and column.
 const owned = new WeakSet<Float64Array>();
 
 /** Marks the numeric columns of a frame a pipeline run has just made (and will never hand out) as the run's own. */
@@ -250,6 +249,7 @@ export function outputFor(frame: Frame, column: NumericColumn): Float64Array {
   return out;
 }
 
+/** The numeric column named `name`, or an error naming the step that needs it. */
 export function numericColumn(frame: Frame, name: string, step: string): NumericColumn {
   const c = frameColumn(frame, name, step);
   if (c.kind !== 'numeric') throw new SegkitError('E_NON_NUMERIC', `${step} needs column "${name}" to be numeric, but it is categorical`, 'encode it first');

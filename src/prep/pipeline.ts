@@ -90,7 +90,7 @@ export function looksLikeId(name: string): boolean {
   return /^id$/i.test(name) || /[_\-\s.]id$/i.test(name) || /[a-z0-9]I[dD]$/.test(name);
 }
 
-/** The steps segkit provides: none keeps a reference to a frame's arrays. */
+/** The steps segkit provides (exactly these classes, not subclasses): none keeps a reference to a frame's arrays. */
 const BUILT_IN_STEPS = [Outliers, Imputer, Scaler, OneHotEncoder, FeatureFilter] as const;
 
 function isStep(x: unknown): x is PrepStep {
@@ -371,7 +371,7 @@ export class Pipeline {
     // readColumn copies every column: the run owns them (and the imputer's and scaler's results from them), unless a
     // step of the caller's own, which may keep a reference to what it is given, takes part
     const frame: Frame = { n: schema.n, rows, columns: inputs.map((c) => readColumn(table, c.name, c.kind)) };
-    if (this.#steps.every((step) => BUILT_IN_STEPS.some((C) => step instanceof C))) ownColumns(frame);
+    if (this.#steps.every((step) => (BUILT_IN_STEPS as readonly unknown[]).includes(step.constructor))) ownColumns(frame);
     return { schema, inputs, selection, frame, reports: [] };
   }
 

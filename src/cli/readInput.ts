@@ -138,6 +138,17 @@ export function requireColumn(table: Table, name: string, option: string, path: 
 }
 
 /**
+ * readInput with one named column read as written (an id: 007, 1E5, +4915112345 stay text). A file without that
+ * column is read as it is, so that the option naming it gives its own error.
+ */
+export function readInputWithText(path: string, ctx: RunContext, format: TableFormat | undefined, column: string): Promise<Table> {
+  return readInput(path, ctx, format, 'reading', { [column]: 'string' }).catch((error: unknown) => {
+    if (error instanceof SegkitError && error.message.includes(`names column "${column}", which`)) return readInput(path, ctx, format);
+    throw error;
+  });
+}
+
+/**
  * The file a path names: its device and inode when it exists (links of either kind, `..` through a link), else its
  * folder's real path and its name.
  */

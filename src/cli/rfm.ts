@@ -1,13 +1,13 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { writeTable } from '../data/writeTable.node.js';
-import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { throwIfAborted } from '../util/errors.js';
 import { RFM_AFTER_AS_OF, rfm, type RfmOptions } from '../features/rfm.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { isoDate } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, checkPaths, inputName, outputFormat, readInput, requireColumn } from './readInput.js';
+import { atRow, checkPaths, inputName, outputFormat, readInputWithText, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { checkParent } from '../data/writeFileAtomic.node.js';
 import { CANCELLED_SEGMENT } from '../features/rfmSegment.js';
@@ -93,12 +93,8 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
   checkPaths([['the input', input]], [['--out', f.out]]);
   if (f.out !== undefined) await checkParent(f.out, '--out');
   const what = inputName(input);
-  // customer ids are keys, read as written: "007" and "7", or "1E5" and "100000", are different customers (a file
-  // without the column is read again as it is, for --customer's own error below)
-  const log = await readInput(input, ctx, formatFlag(f), 'reading', { [f.customer]: 'string' }).catch((error: unknown) => {
-    if (error instanceof SegkitError && error.message.includes(`names column "${f.customer}", which`)) return readInput(input, ctx, formatFlag(f));
-    throw error;
-  });
+  // customer ids are keys, read as written: "007" and "7", or "1E5" and "100000", are different customers
+  const log = await readInputWithText(input, ctx, formatFlag(f), f.customer);
   const named: [string, string | undefined][] = [['--customer', f.customer], ['--date', f.date], ['--amount', f.amount], ['--invoice', f.invoice], ['--quantity', f.quantity]];
   for (const [option, column] of named) if (column !== undefined) requireColumn(log, column, option, input);
   const options: RfmOptions = {
@@ -121,9 +117,9 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
   if (after) {
     const { rows, customers } = JSON.parse(after) as { rows: number; customers: number };
     if (rows > 0) {
+      // (a customer whose rows on or before it are all returns counts as one who bought only after it)
       ctx.note(`${rows.toLocaleString('en-US')} transaction${rows > 1 ? 's' : ''} after --as-of ${f.asOf} ${rows > 1 ? 'were' : 'was'} left out` +
         (customers > 0 ? `, and with ${rows > 1 ? 'them' : 'it'} ${customers.toLocaleString('en-US')} customer${customers > 1 ? 's' : ''} who bought only after it` : ''));
-      // (a customer whose rows on or before it are all returns counts as one who bought only after it)
     }
   }
   const segments = rfmSummary(table);

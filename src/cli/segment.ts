@@ -19,7 +19,7 @@ import { replacedProbaColumns, withoutProbabilities, withProbabilities } from '.
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
-import { atRow, checkPaths, inputName, outputFormat, readInput } from './readInput.js';
+import { atRow, checkPaths, inputName, outputFormat, readInput, readInputWithText } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { silhouette } from './silhouette.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
@@ -154,13 +154,8 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   await checkOutputs(input, f, ctx);
   checkAlgorithmFlags(f, explicitK);
   const what = inputName(input);
-  // a named id column is read as written (007, 1E5, +4915112345), for the output; a file without it is read again
-  // as it is, for --id's own error
-  const id = f.id;
-  const table: Table = id === undefined ? await readInput(input, ctx, formatFlag(f)) : await readInput(input, ctx, formatFlag(f), 'reading', { [id]: 'string' }).catch((error: unknown) => {
-    if (error instanceof SegkitError && error.message.includes(`names column "${id}", which`)) return readInput(input, ctx, formatFlag(f));
-    throw error;
-  });
+  // a named id column is read as written (007, 1E5, +4915112345), for the output
+  const table: Table = f.id === undefined ? await readInput(input, ctx, formatFlag(f)) : await readInputWithText(input, ctx, formatFlag(f), f.id);
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));

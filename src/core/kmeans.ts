@@ -6,7 +6,7 @@ import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { CENTRED_FLOAT32, CENTRED_HINT, checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
 import { kmeansParallel } from './kmeansParallel.js';
-import { KMeansModel } from './kmeansModel.js';
+import { KMeansModel, repeatedRow } from './kmeansModel.js';
 import { lloyd } from './lloyd.js';
 import type { RunOptions } from './model.js';
 
@@ -65,7 +65,6 @@ interface Checked {
 export function explicitCentroids(init: readonly (readonly number[])[], k: number, d: number, distinct = false): Float64Array {
   if (init.length !== k) throw badOption('init', init, `${k} centroids (one per cluster)`);
   const out = new Float64Array(k * d);
-  const seen = new Set<string>();
   init.forEach((row, t) => {
     if (!Array.isArray(row) || row.length !== d) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values, the data has ${d} features`);
     row.forEach((v, j) => {
@@ -74,11 +73,9 @@ export function explicitCentroids(init: readonly (readonly number[])[], k: numbe
       }
       out[t * d + j] = v;
     });
-    if (!distinct) return;
-    const key = row.map(Math.fround).join(',');
-    if (seen.has(key)) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} repeats an earlier row; the k centroids must be distinct`);
-    seen.add(key);
   });
+  const repeat = distinct ? repeatedRow(out, k, d) : undefined;
+  if (repeat) throw new SegkitError('E_BAD_OPTION', `option "init" row ${repeat[1]} repeats an earlier row; the k centroids must be distinct`);
   return out;
 }
 
@@ -126,15 +123,9 @@ export function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): v
  * them (`what`: explicit init rows, or a fit's result), with what centring did and what to do.
  */
 function distinctOnceCentred(c: Float64Array, k: number, d: number, offset: Float64Array, code: 'E_BAD_OPTION' | 'E_TOO_FEW_DISTINCT', what: string): void {
-  const seen = new Map<string, number>();
-  for (let t = 0; t < k; t++) {
-    const key = Array.from(c.subarray(t * d, (t + 1) * d), Math.fround).join(',');
-    const earlier = seen.get(key);
-    if (earlier !== undefined) {
-      throw new SegkitError(code, `${what} ${earlier} and ${t} are equal once centred (column means ${Array.from(offset, (v) => v.toPrecision(4)).join(', ')}): ${CENTRED_FLOAT32}`, CENTRED_HINT);
-    }
-    seen.set(key, t);
-  }
+  const repeat = repeatedRow(c, k, d);
+  if (!repeat) return;
+  throw new SegkitError(code, `${what} ${repeat[0]} and ${repeat[1]} are equal once centred (column means ${Array.from(offset, (v) => v.toPrecision(4)).join(', ')}): ${CENTRED_FLOAT32}`, CENTRED_HINT);
 }
 
 /** A k-means fit on data already loaded (chooseK fits many k on one load); the result is the same as `kmeans`. */

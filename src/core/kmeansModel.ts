@@ -223,6 +223,21 @@ export class KMeansModel implements SegmentationModel {
 }
 
 /**
+ * The first row of a row-major k x d array that equals an earlier one once rounded to float32, as the kernels see
+ * centres: [earlier, row], or undefined when all k are distinct.
+ */
+export function repeatedRow(c: ArrayLike<number>, k: number, d: number): [number, number] | undefined {
+  const seen = new Map<string, number>();
+  for (let t = 0; t < k; t++) {
+    const key = Array.from({ length: d }, (_, j) => Math.fround(c[t * d + j])).join(',');
+    const earlier = seen.get(key);
+    if (earlier !== undefined) return [earlier, t];
+    seen.set(key, t);
+  }
+  return undefined;
+}
+
+/**
  * Distances from `transform` (row-major n x k): a row far enough from the model to be labelled but not measured in
  * float32 at the model's scale is named (E_NAN_INPUT), never returned as Infinity.
  */

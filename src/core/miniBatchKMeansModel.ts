@@ -12,7 +12,7 @@ import { stepsOp, type StepsState } from './miniBatchOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
 import { exactInertia } from './lloyd.js';
-import { finiteDistances } from './kmeansModel.js';
+import { finiteDistances, repeatedRow } from './kmeansModel.js';
 
 export const MINIBATCH_FORMAT_VERSION = 1;
 
@@ -295,12 +295,8 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       return x;
     }));
     // distinct centres: two equal ones would leave one without rows
-    const seen = new Map<string, number>();
-    for (let t = 0; t < k; t++) {
-      const key = Array.from(centres.subarray(t * d, (t + 1) * d), Math.fround).join(',');
-      if (seen.has(key)) throw badModel(at('centres', t), `repeats centres[${seen.get(key)}]; the k centres must be distinct`);
-      seen.set(key, t);
-    }
+    const repeat = repeatedRow(centres, k, d);
+    if (repeat) throw badModel(at('centres', repeat[1]), `repeats centres[${repeat[0]}]; the k centres must be distinct`);
     const offset = Float64Array.from(readNumbers(r.offset, 'offset', d, f32));
     // each centroid (centre + offset) is what the model reports and scores with: float32 must hold it too
     for (let q = 0; q < k * d; q++) {

@@ -296,8 +296,8 @@ export abstract class HeapExecutor implements Executor {
 
   /**
    * Runs shards on the calling thread, letting the event loop run at least every 20 ms (abort, timers, signals), counted
-   * across passes. The
-   * op's kernels are made ready here, where its shards run (a page that hands every shard to its workers needs none).
+   * across passes. The op's kernels are made ready here, where its shards run (a page that hands every shard to its
+   * workers needs none).
    */
   protected async runHere<S, P>(
     op: ShardOp<S, P>, h: HeapHandle, state: S, list: readonly number[], signal: AbortSignal | undefined,

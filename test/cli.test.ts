@@ -296,6 +296,28 @@ describe('segkit score', () => {
     expect(readFileSync(path('scored/batches.tsv')).equals(readFileSync(path('scored/one-batch.tsv')))).toBe(true);
   });
 
+  it('writes the cells of columns the model does not read as they were, past the first batch too', () => {
+    // a column of numbers in the first batch, then cells inference would keep as text: an account number beyond
+    // 2^53, a code with leading zeros, and numbers written in other ways
+    const odd = ['9007199254740993', '007', '1E5', '2.50', '-0'];
+    const lines = readFileSync(path('customers.csv'), 'utf8').trimEnd().split('\n');
+    const withCode = lines.map((line, i) => `${line},${i === 0 ? 'account' : i > 60 && i <= 60 + odd.length ? odd[i - 61] : String(1000 + i)}`);
+    writeFileSync(path('accounts.csv'), `${withCode.join('\n')}\n`);
+    ok(['score', 'accounts.csv', '--model', 'out/model.json', '--out', 'scored/accounts.csv', '--batch-size', '50', '--threads', '1']);
+    const out = readFileSync(path('scored/accounts.csv'), 'utf8').trimEnd().split('\n');
+    const header = out[0].split(',');
+    const at = header.indexOf('account');
+    expect(at).toBe(withCode[0].split(',').length - 1);
+    expect(out.slice(61, 61 + odd.length).map((line) => line.split(',')[at])).toEqual(odd);
+    expect(out.slice(1, 4).map((line) => line.split(',')[at])).toEqual(['1001', '1002', '1003']);
+    // a typed output infers the column's type from the first batch: the account number is an error naming its line
+    const r = segkit(['score', 'accounts.csv', '--model', 'out/model.json', '--out', 'scored/accounts.arrow', '--batch-size', '50', '--threads', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('"accounts.csv": line 62, column "account": "9007199254740993" is a number only as text');
+    expect(r.stderr).toContain('CSV output keeps the columns the model does not read as written');
+    expect(existsSync(path('scored/accounts.arrow'))).toBe(false);
+  });
+
   it('reports rows, rows/s and segment sizes with --json', () => {
     const s = JSON.parse(ok(['score', 'customers.csv', '--model', 'out/model.json', '--out', 'scored/s2.csv', '--batch-size', '64', '--threads', '1', '--json']).stdout);
     expect(s.rows).toBe(N);

@@ -301,6 +301,44 @@ describe('csvRecords', () => {
     expect(rows).toEqual(['1', '2', '3', 'foo']);
   });
 
+  it('refuses, in a column typed by the first batch, a later number inference would have kept as text', async () => {
+    // "007" and 2^53 + 1 make a column text when the whole file is read: a number type frozen from the first batch
+    // must not turn them into 7 and 2^53
+    for (const [cell, line] of [['007', 4], ['9007199254740993', 4], ['-0012.5', 4]] as const) {
+      const e = await failure(async () => {
+        for await (const _ of csvRecords(`id,v\n10,1\n11,2\n${cell},3\n`, { batchSize: 2 })) {
+          // consume
+        }
+      });
+      expect(e.code).toBe('E_PARSE');
+      expect(e.message).toMatch(new RegExp(`^line ${line}, column "id": "${cell}" is a number only as text`));
+      expect(e.hint).toContain('types: { "id": "string" }');
+    }
+    // in the first batch they decide the type, as readCsv does
+    const whole: unknown[] = [];
+    for await (const b of csvRecords('id\n007\n9007199254740993\n', { batchSize: 2 })) whole.push(...values(b, 'id'));
+    expect(whole).toEqual(['007', '9007199254740993']);
+    // a type given as number still reads them as numbers
+    const given: unknown[] = [];
+    for await (const b of csvRecords('id\n10\n11\n007\n', { batchSize: 2, types: { id: 'number' } })) given.push(...values(b, 'id'));
+    expect(given).toEqual([10, 11, 7]);
+  });
+
+  it('reads every column types does not name with defaultType', async () => {
+    const csv = 'id,v,when\n10,1.5,2024-01-02\n11,2,x\n007,3,\n9007199254740993,1E5,y\n';
+    const ids: unknown[] = [], vs: unknown[] = [], whens: unknown[] = [];
+    for await (const b of csvRecords(csv, { batchSize: 2, types: { v: 'number' }, defaultType: 'string' })) {
+      expect(types(b)).toEqual({ id: 'Utf8', v: 'Float64', when: 'Utf8' });
+      ids.push(...values(b, 'id'));
+      vs.push(...values(b, 'v'));
+      whens.push(...values(b, 'when'));
+    }
+    expect(ids).toEqual(['10', '11', '007', '9007199254740993']);
+    expect(vs).toEqual([1.5, 2, 3, 100000]);
+    expect(whens).toEqual(['2024-01-02', 'x', null, 'y']);
+    expect((await failure(() => readCsv('a\n1\n', { defaultType: 'text' as never }))).message).toContain('"defaultType"');
+  });
+
   it('stops reading when the consumer stops early', async () => {
     let pulled = 0;
     async function* source() {

@@ -119,16 +119,17 @@ describe('writeCsv', () => {
   const cells = (text: string) => parseSync(text, { relax_column_count: true }) as string[][];
 
   it('prefixes text that a spreadsheet would run as a formula, and never alters numbers', () => {
-    const risky = ['=1+2', '+1', '-1', '@SUM(A1)', '\tx', '\rx', 'plain', '＝1', 'a=b'];
+    // text that is a negative number ("-1.50") is a number to a spreadsheet: written as it is, as numbers are
+    const risky = ['=1+2', '+1', '-1+2', '@SUM(A1)', '\tx', '\rx', 'plain', '＝1', 'a=b', '-1.50', '-1E5', '-', '-.5x'];
     const t = new Table({
       text: vectorFromArray(risky, new Utf8()),
-      num: vectorFromArray([-5, -2.5, 3, -0.5, 1, 2, 3, 4, 5], new Float64()),
-      int: vectorFromArray([-1, -2, -3, 4, 5, 6, 7, 8, 9], new Int32()),
+      num: vectorFromArray([-5, -2.5, 3, -0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9], new Float64()),
+      int: vectorFromArray([-1, -2, -3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], new Int32()),
     });
     const rows = cells(writeCsv(t)).slice(1);
-    expect(rows.map((r) => r[0])).toEqual(["'=1+2", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", 'plain', "'＝1", 'a=b']);
-    expect(rows.map((r) => r[1])).toEqual(['-5.0', '-2.5', '3.0', '-0.5', '1.0', '2.0', '3.0', '4.0', '5.0']);
-    expect(rows.map((r) => r[2])).toEqual(['-1', '-2', '-3', '4', '5', '6', '7', '8', '9']);
+    expect(rows.map((r) => r[0])).toEqual(["'=1+2", "'+1", "'-1+2", "'@SUM(A1)", "'\tx", "'\rx", 'plain', "'＝1", 'a=b', '-1.50', '-1E5', "'-", "'-.5x"]);
+    expect(rows.map((r) => r[1])).toEqual(['-5.0', '-2.5', '3.0', '-0.5', '1.0', '2.0', '3.0', '4.0', '5.0', '6.0', '7.0', '8.0', '9.0']);
+    expect(rows.map((r) => r[2])).toEqual(['-1', '-2', '-3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13']);
     // and the cells stay as they are when escaping is turned off
     expect(cells(writeCsv(t, { escapeFormulas: false })).slice(1).map((r) => r[0])).toEqual(risky);
   });

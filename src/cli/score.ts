@@ -14,7 +14,7 @@ import type { TableFormat } from '../data/tableFormat.js';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { writeCsvBytes } from '../data/writeCsv.js';
 import { writeTable } from '../data/writeTable.node.js';
-import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { SegkitError, baseMessage, throwIfAborted } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
@@ -235,18 +235,31 @@ export async function readForModel(path: string, ctx: RunContext, model: Segment
   }
 }
 
-async function* batches(input: string, handle: FileHandle | undefined, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext, onBytes: (n: number) => void): AsyncGenerator<Table> {
+/**
+ * The input's CSV batches, the model's columns read with its types. `asWritten`: every other column is read as text,
+ * so CSV output gives its cells as they were ("007", 2^53 + 1, "1E5"); else their types are inferred from the first
+ * batch, and a later cell that does not fit is an error naming its line.
+ */
+async function* batches(
+  input: string, handle: FileHandle | undefined, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext,
+  asWritten: boolean, onBytes: (n: number) => void,
+): AsyncGenerator<Table> {
   const types = modelColumnTypes(model);
   const source = handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : process.stdin;
   const what = inputName(input);
   let first = true;
   try {
-    for await (const batch of csvRecords(counted(source as AsyncIterable<Buffer>, onBytes), { batchSize: f.batchSize, signal: ctx.signal, types, ...readerOptions(fmt, ctx.read) })) {
+    for await (const batch of csvRecords(counted(source as AsyncIterable<Buffer>, onBytes), { batchSize: f.batchSize, signal: ctx.signal, types, defaultType: asWritten ? 'string' : undefined, ...readerOptions(fmt, ctx.read) })) {
       first = false;
       yield batch;
     }
   } catch (error) {
     if (first) rethrowMissingModelColumn(error, what, model);
+    if (error instanceof SegkitError && error.hint?.startsWith('the type was inferred')) {
+      // the library's hint names its `types` option; here the remedies are the command's
+      const inferred = /^the type was inferred as \w+ from the first \d+ rows/.exec(error.hint)?.[0] ?? 'the type was inferred from the first batch';
+      throw inFile(new SegkitError(error.code, baseMessage(error), `${inferred}: CSV output keeps the columns the model does not read as written, or a larger --batch-size infers the type from more rows`), what);
+    }
     if (error instanceof SegkitError) throw inFile(error, what);
     throw new SegkitError('E_IO', `cannot read ${what}: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
   }
@@ -357,6 +370,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   const started = performance.now();
   const run = executor ? { executor, signal: ctx.signal } : { threads: ctx.threads, signal: ctx.signal };
   const fromCsv = inFormat === 'csv' || inFormat === 'tsv';
+  const csvOut = outFormat === 'csv' || outFormat === 'tsv';
 
   // CSV and Arrow IPC files stream batch by batch; the other formats are read whole, as one batch
   let sink: TableSink | undefined;
@@ -368,7 +382,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     handle = opened.handle;
     const size = opened.size;
     bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
-    it = batches(input, handle, inFormat, model, f, ctx, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`));
+    it = batches(input, handle, inFormat, model, f, ctx, csvOut, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`));
   } else if (inFormat === 'arrow' && input !== '-') {
     bar = ctx.progress.start('scoring', 1);
     it = (async function* () {
@@ -388,7 +402,6 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       yield table;
     })();
   }
-  const csvOut = outFormat === 'csv' || outFormat === 'tsv';
   try {
     sink = await openSink(f.out, outFormat);
     // The next batch is read while the workers score this one.

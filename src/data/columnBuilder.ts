@@ -234,16 +234,22 @@ export class ColumnBuilder {
   private codes = new Int32Array(0);
 
   private readonly decimalComma: boolean;
+  // numbers as inference reads them: "007" and integers float64 cannot hold are not numbers
+  private readonly strictNumbers: boolean;
   // in an inferred text column: how many values read as numbers, how many do not, and the first that does not
   private numberCells = 0;
   private textCells = 0;
   private firstTextRow = -1;
   private firstText = '';
 
-  /** `decimal` ',' reads "1,5" as 1.5 (and "1.5" as text). */
-  constructor(name: string, forced: ColumnType | undefined, parseDates: boolean, decimal: '.' | ',' = '.') {
+  /**
+   * `decimal` ',' reads "1,5" as 1.5 (and "1.5" as text). `exact`: `forced` is a type inferred from earlier rows, so
+   * a number inference would have kept as text (leading zeros, an integer beyond 2^53) does not fit it.
+   */
+  constructor(name: string, forced: ColumnType | undefined, parseDates: boolean, decimal: '.' | ',' = '.', exact = false) {
     this.name = name;
     this.forced = forced;
+    this.strictNumbers = !forced || exact;
     this.parseDates = parseDates;
     this.decimalComma = decimal === ',';
     this.kind = 'empty';
@@ -326,13 +332,14 @@ export class ColumnBuilder {
         return this.startFromText(text);
       case 'number': {
         const number = this.numeric(text);
-        const v = number === '' ? undefined : readNumber(number, !this.forced);
+        const v = number === '' ? undefined : readNumber(number, this.strictNumbers);
         if (v !== undefined) {
           if (this.forced === 'integer' && !isInt32(v)) return Number.isInteger(v) ? 'is not a 32-bit integer' : 'is not an integer';
           if (this.allInt && !(integerText && isInt32(v))) this.allInt = false;
           this.appendNumber(v);
           return undefined;
         }
+        if (this.forced && number !== '' && readNumber(number, false) !== undefined) return 'is a number only as text (leading zeros, or an integer float64 cannot hold exactly)';
         if (this.forced) return this.forced === 'integer' ? 'is not an integer' : 'is not a number';
         // the values so far were numbers; this one starts the count of those that are not
         this.numberCells = this.length - this.nullCount;
@@ -381,7 +388,7 @@ export class ColumnBuilder {
    */
   pushSpan(text: string, s: number, e: number): string | undefined {
     if (this.kind === 'number' && !this.decimalComma) {
-      const v = readSimpleNumber(text, s, e, !this.forced);
+      const v = readSimpleNumber(text, s, e, this.strictNumbers);
       if (v !== undefined && !(this.forced === 'integer' && !isInt32(v))) {
         if (this.allInt && !(integerText && isInt32(v))) this.allInt = false;
         this.appendNumber(v);

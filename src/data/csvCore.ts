@@ -18,6 +18,8 @@ export interface ReadCsvOptions {
   readonly quote?: string;
   /** Column types that override inference; a value that does not fit is an E_PARSE error naming its line and column. */
   readonly types?: Readonly<Record<string, ColumnType>>;
+  /** The type of every column `types` does not name (default: inferred); "string" keeps their cells as written. */
+  readonly defaultType?: ColumnType;
   /** Infer ISO 8601 dates and timestamps as Timestamp columns (default true); false keeps them as text. */
   readonly parseDates?: boolean;
   /** Store non-integer numeric columns as Float32 instead of Float64 (default false: full fidelity; Datasets convert to Float32 anyway). */
@@ -61,6 +63,7 @@ interface CsvSettings {
   maxColumns: number;
   quote: string;
   types: Readonly<Record<string, ColumnType>>;
+  defaultType: ColumnType | undefined;
   parseDates: boolean;
   float32: boolean;
   nullValues: ReadonlySet<string>;
@@ -95,6 +98,8 @@ export function csvSettings(options: CsvRecordsOptions): CsvSettings {
   for (const [name, type] of Object.entries(types)) {
     if (!COLUMN_TYPES.includes(type)) throw badOption(`types.${name}`, type, `one of ${COLUMN_TYPES.join(', ')}`);
   }
+  const defaultType = options.defaultType;
+  if (defaultType !== undefined && !COLUMN_TYPES.includes(defaultType)) throw badOption('defaultType', defaultType, `one of ${COLUMN_TYPES.join(', ')}`);
   const parseDates = options.parseDates ?? d.parseDates;
   if (typeof parseDates !== 'boolean') throw badOption('parseDates', parseDates, 'a boolean');
   const float32 = options.float32 ?? d.float32;
@@ -106,7 +111,7 @@ export function csvSettings(options: CsvRecordsOptions): CsvSettings {
   const batchSize = options.batchSize ?? d.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw badOption('batchSize', batchSize, 'a positive integer');
   const signal = options.signal;
-  return { delimiter, decimal, encoding, maxColumns, quote, types, parseDates, float32, nullValues: new Set(nullValues), batchSize, signal };
+  return { delimiter, decimal, encoding, maxColumns, quote, types, defaultType, parseDates, float32, nullValues: new Set(nullValues), batchSize, signal };
 }
 
 function columnLabel(header: readonly string[] | undefined, j: number): string {
@@ -691,8 +696,13 @@ class RecordFiller {
   }
 
   reset(): void {
-    const types = this.frozen ?? this.settings.types;
-    this.builders = this.names.map((name) => new ColumnBuilder(name, typeOf(types, name), this.settings.parseDates, this.settings.decimal));
+    const { types: given, defaultType, parseDates, decimal } = this.settings;
+    // a type frozen from an earlier batch takes numbers as inference does: "007" or 2^53 + 1 there would be an error,
+    // not a different value
+    this.builders = this.names.map((name) => {
+      const type = typeOf(given, name) ?? defaultType;
+      return type ? new ColumnBuilder(name, type, parseDates, decimal) : new ColumnBuilder(name, typeOf(this.frozen, name), parseDates, decimal, this.frozen !== undefined);
+    });
   }
 
   get rows(): number {
@@ -745,7 +755,7 @@ class RecordFiller {
 
   private cellError(j: number, text: string, reason: string, at: RecordPosition): never {
     const name = this.names[j];
-    const given = typeOf(this.settings.types, name) !== undefined;
+    const given = (typeOf(this.settings.types, name) ?? this.settings.defaultType) !== undefined;
     const hint = given
       ? undefined
       : `the type was inferred as ${typeOf(this.frozen, name)} from the first ${this.settings.batchSize} rows; pass types: { "${name}": "string" } (or the right type)`;

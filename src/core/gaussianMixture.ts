@@ -159,7 +159,7 @@ function checkGmmOptions(o: GaussianMixtureOptions, ds: Dataset): Checked {
   const regCovar = o.regCovar ?? gaussianMixtureDefaults.regCovar;
   if (typeof regCovar !== 'number' || !(regCovar >= 0) || !Number.isFinite(regCovar)) throw badOption('regCovar', regCovar, 'a finite number >= 0');
   const seed = o.seed ?? gaussianMixtureDefaults.seed;
-  if (!Number.isInteger(seed)) throw badOption('seed', seed, 'an integer');
+  if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
   return { k, type, init, ...start, nInit, maxIter, tol, regCovar, seed };
 }
 

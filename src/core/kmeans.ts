@@ -100,7 +100,7 @@ function checkKMeansOptions(o: KMeansOptions, ds: Dataset): Checked {
   const tol = o.tol ?? kmeansDefaults.tol;
   if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) throw badOption('tol', tol, 'a finite number >= 0');
   const seed = o.seed ?? kmeansDefaults.seed;
-  if (!Number.isInteger(seed)) throw badOption('seed', seed, 'an integer');
+  if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
   return { k, init, explicit, nInit, maxIter, tol, seed };
 }
 

@@ -120,7 +120,7 @@ function check(o: MiniBatchKMeansOptions, ds: Dataset): Checked {
   const nInitRaw = o.nInit ?? miniBatchKMeansDefaults.nInit;
   const nInit = init === 'explicit' ? 1 : nInitRaw === 'auto' ? (init === 'random' ? 3 : 1) : int('nInit', nInitRaw, 1);
   const seed = o.seed ?? miniBatchKMeansDefaults.seed;
-  if (!Number.isInteger(seed)) throw badOption('seed', seed, 'an integer');
+  if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
   if (o.partial !== undefined && typeof o.partial !== 'boolean') throw badOption('partial', o.partial, 'true or false');
   return { k, init, explicit, batch, maxIter, maxNoImprovement, tol, ratio, initSize, nInit, seed, partial: !!o.partial, ...decayOf(o) };
 }

@@ -310,7 +310,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     const inertia = readNumber(r.inertia, 'inertia');
     if (inertia < 0) throw badModel('inertia', `must be >= 0, got ${inertia}`);
     const seed = r.seed;
-    if (!Number.isInteger(seed)) throw badModel('seed', `must be an integer, got ${describe(seed)}`);
+    if (!Number.isSafeInteger(seed)) throw badModel('seed', `must be an integer of at most 2^53 in magnitude, got ${describe(seed)}`);
     if (int('rowsSeen', 0) < int('nSamples', 0)) throw badModel('rowsSeen', `must be at least nSamples (${r.nSamples}), got ${r.rowsSeen}`);
     return new MiniBatchKMeansModel({
       k, featureNames: names, centres, counts, offset, batchSize: int('batchSize', 1), reassignmentRatio: ratio, seed: seed as number,

@@ -103,7 +103,7 @@ function jacobiEigen(a: Float64Array, d: number): { values: Float64Array; vector
 export function pca2(data: Dataset, options: Pca2Options = {}): Pca2Result {
   const o = { ...DEFAULTS, ...options };
   if (!Number.isInteger(o.maxPoints) || o.maxPoints < 1) throw badOption('maxPoints', o.maxPoints, 'an integer >= 1');
-  if (!Number.isInteger(o.seed)) throw badOption('seed', o.seed, 'an integer');
+  if (!Number.isSafeInteger(o.seed)) throw badOption('seed', o.seed, 'an integer of at most 2^53 in magnitude');
   if (typeof o.standardize !== 'boolean') throw badOption('standardize', o.standardize, 'a boolean');
   const ds = toDataset(data);
   const { n, d } = ds;

@@ -36,7 +36,7 @@ export function silhouetteInput(data: DataInput, labels: Labels, options: Silhou
   if (options.sampleSize === undefined) return { ds, labels };
   const { sampleSize, seed = 0 } = options;
   if (!Number.isInteger(sampleSize) || sampleSize < 2) throw badOption('sampleSize', sampleSize, 'an integer >= 2');
-  if (!Number.isInteger(seed)) throw badOption('seed', seed, 'an integer');
+  if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
   if (labels.length !== ds.n || sampleSize >= ds.n) return { ds, labels };
   const rows = sampleRows(ds.n, sampleSize, seed);
   const sub = fromColumns({ columns: ds.columns.map((c) => Float32Array.from(rows, (i) => c[i])), names: ds.names });

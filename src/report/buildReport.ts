@@ -113,7 +113,7 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   if (!input || typeof input !== 'object') throw badOption('input', input, 'an object');
   const o = { ...DEFAULTS, ...input };
   if (typeof o.title !== 'string') throw badOption('title', o.title, 'a string');
-  if (!Number.isInteger(o.seed)) throw badOption('seed', o.seed, 'an integer');
+  if (!Number.isSafeInteger(o.seed)) throw badOption('seed', o.seed, 'an integer of at most 2^53 in magnitude');
   if (!Number.isInteger(o.maxScatterPoints) || o.maxScatterPoints < 1) throw badOption('maxScatterPoints', o.maxScatterPoints, 'an integer >= 1');
   if (!Number.isInteger(o.k) || o.k < 1) throw badOption('k', o.k, 'an integer >= 1');
   if (input.recommendation !== undefined && typeof input.recommendation !== 'string') throw badOption('recommendation', input.recommendation, 'a string');

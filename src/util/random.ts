@@ -24,10 +24,23 @@ function splitmix32(a: number): () => number {
   };
 }
 
-/** `createRandom(seed)` gives the same sequence for the same integer seed on every platform. */
+/**
+ * `createRandom(seed)` gives the same sequence for the same integer seed on every platform, and different sequences
+ * for different safe integers: the seed's low 32 bits start the state, and its high bits, when there are any, are
+ * mixed in (so 2^32 + 1 is not 1 or 0).
+ */
 export function createRandom(seed: number): Random {
-  const mix = splitmix32(Math.trunc(seed) ^ Math.trunc(seed / 0x100000000));
+  const whole = Math.trunc(seed);
+  const mix = splitmix32(whole | 0);
   let a = mix(), b = mix(), c = mix(), d = mix();
+  const high = Math.floor(whole / 0x100000000);
+  if (high !== 0) {
+    const more = splitmix32(high ^ 0x2545f491);
+    a ^= more();
+    b ^= more();
+    c ^= more();
+    d ^= more();
+  }
   const u32 = (): number => {
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;

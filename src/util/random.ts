@@ -26,16 +26,16 @@ function splitmix32(a: number): () => number {
 
 /**
  * `createRandom(seed)` gives the same sequence for the same integer seed on every platform, and different sequences
- * for different safe integers: the seed's low 32 bits start the state, and its high bits, when there are any, are
- * mixed in (so 2^32 + 1 is not 1 or 0).
+ * for different safe integers. A 32-bit signed seed (every seed forks and hashes make) starts the state as it always
+ * has; a seed outside that range also mixes in its high bits, so 2^32 + 1 runs neither as 1 nor as 0, and 2^32 - 1
+ * not as -1.
  */
 export function createRandom(seed: number): Random {
   const whole = Math.trunc(seed);
   const mix = splitmix32(whole | 0);
   let a = mix(), b = mix(), c = mix(), d = mix();
-  const high = Math.floor(whole / 0x100000000);
-  if (high !== 0) {
-    const more = splitmix32(high ^ 0x2545f491);
+  if (whole < -0x80000000 || whole > 0x7fffffff) {
+    const more = splitmix32(Math.floor(whole / 0x100000000) ^ 0x2545f491);
     a ^= more();
     b ^= more();
     c ^= more();

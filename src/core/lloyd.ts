@@ -9,7 +9,10 @@ export interface LloydOptions {
   maxIter: number;
   /** Absolute tolerance on the summed squared centre shift (scikit-learn's tol times the mean variance). */
   tolAbs: number;
-  /** Skip what bounds prove (default); false measures every centre for every row in every pass. */
+  /**
+   * Skip what bounds prove: by default from PLAIN_BELOW products per pass; true at any size; false measures every
+   * centre for every row in every pass.
+   */
   bounds?: boolean;
   /**
    * Bounded passes start after the first pass that changed at most this share of the labels (default 0.005; 1 starts
@@ -63,6 +66,15 @@ const BOUNDS_GIVE_UP = 0.3;
  * k = 32), so it starts at 32 features.
  */
 const ROW_MAJOR_FROM = 32;
+
+/**
+ * Row-centre-feature products per pass below which every pass is plain: there a pass costs about 0.1 ms, and the
+ * pass that starts the bounds, with the bookkeeping of the bounded ones, costs more than they save. Measured
+ * (bench/blobs.mjs, seeds 0-59, k-means++, 2 threads): 20k x 8, k = 5, 2.90 -> 2.41 ms a fit; 30k x 8, k = 5,
+ * 3.91 -> 3.26; 20k x 8, k = 8, 4.49 -> 4.05; but 10k x 8, k = 10 (15 iterations) 3.32 -> 3.56, and from 2M
+ * products (50k x 8, k = 5) the bounds win (6.02 against 6.57).
+ */
+const PLAIN_BELOW = 1.5e6;
 
 /** Stamps the bounds' tables cover; a settled row older than half of it takes the current stamp. */
 const WINDOW = 32;
@@ -194,7 +206,7 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
   let forced = false;
   let converged = false, strict = false;
   let iterations = 0;
-  const plan = opt.bounds === false ? undefined : planBounds(init, k, d);
+  const plan = opt.bounds === false || (opt.bounds === undefined && m.n * k * d < PLAIN_BELOW) ? undefined : planBounds(init, k, d);
   // the float32 centres of recent passes, by stamp: bounds computed at a stamp move by the displacement since
   const history = new Map<number, Float32Array>();
   let now = 0, forceAt = 0;

@@ -41,6 +41,27 @@ const SAMPLE = [
 ].join('\n');
 
 describe('readCsv type inference', () => {
+  it('gives a column that turns to text its earlier number cells as they were written', async () => {
+    // version-like codes, signs, points and exponents: String(value) would give 1.5, 1000, 5, 0.5, 5, 0, 0, 1e-7, 8, 2
+    const cells = ['1.50', '1e3', '+5', '.5', '5.', '-0', '-0.0', '0.0000001', ' 8 ', '2.0', '80.56', '-.50', '12', 'NaN', '-Infinity'];
+    const words = ['abc', 'def', 'ghi', 'jkl', 'mno', 'pqr', 'stu', 'vwx', 'yz', 'ab', 'cd', 'ef', 'gh', 'ij', 'kl', 'mn'];
+    const csv = `code\n${[...cells, ...words].map((c) => (c.includes(' ') ? `"${c}"` : c)).join('\n')}\n`;
+    const t = await readCsv(csv);
+    expect(types(t)).toEqual({ code: 'Utf8' });
+    // NaN is a missing-value token
+    expect(values(t, 'code')).toEqual([...cells.map((c) => (c === 'NaN' ? null : c)), ...words]);
+    // with a decimal comma, the comma comes back
+    const comma = await readCsv(`code;x\n1,50;1\n2,0;2\n${words.map((w, i) => `${w};${i}`).join('\n')}\n`, { delimiter: ';', decimal: ',' });
+    expect(values(comma, 'code').slice(0, 3)).toEqual(['1,50', '2,0', 'abc']);
+    // a column that stays numeric is unchanged
+    expect(values(await readCsv('v\n1.50\n2.0\n1e3\n'), 'v')).toEqual([1.5, 2, 1000]);
+    // past 65,536 cells written with exponents (kept as text), a cell that turns the column to text is an error
+    const many = `v\n${'1e3\n'.repeat(65_537)}abc\n`;
+    const e = await failure(() => readCsv(many));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^line 65539, column "v": "abc" turns the column to text, but more than 65,536 of the numbers/);
+  });
+
   it('infers Int32, Float64, Bool, Timestamp and Utf8, with empty cells as null', async () => {
     const t = await readCsv(SAMPLE);
     expect(types(t)).toEqual({

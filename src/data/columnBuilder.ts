@@ -83,6 +83,24 @@ const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 // Whether the text the last readNumber call accepted was written as an integer (no point, no exponent).
 let integerText = false;
 
+// How the text the last readNumber call accepted was written, for a column that may turn to text and must then give
+// its earlier cells as written: 0 as String(value) writes it; EXOTIC_FORM other than any fixed notation (kept as
+// text); else 1 + the fraction digits (bits 0-3), a "+" sign (bit 4), no integer digit (".5", bit 5) and a
+// trailing point ("5.", bit 6), which fixedForm turns back into the text.
+let numberForm = 0;
+const EXOTIC_FORM = 255;
+
+/** The text of `v` read with form `form` (1 to 128): toFixed gives the digits, and the marks are put back. */
+function fixedForm(v: number, form: number): string {
+  const f = form - 1;
+  let text = v.toFixed(f & 15);
+  if (v === 0 && 1 / v < 0) text = `-${text}`;
+  if (f & 32) text = text.replace(/^(-?)0\./, '$1.');
+  if (f & 16) text = `+${text}`;
+  if (f & 64) text = `${text}.`;
+  return text;
+}
+
 /**
  * parseNumberText in one pass over the characters for plain decimals ("-12.345"), the common case; anything else
  * (exponents, spaces, Infinity, NaN) takes the regular-expression path. Up to 15 digits the digits form an exact
@@ -94,6 +112,7 @@ function readNumber(text: string, strict: boolean): number | undefined {
   if (v !== undefined) return v;
   const w = parseNumberText(text, strict);
   integerText = w !== undefined && INTEGER_TEXT.test(text);
+  numberForm = w !== undefined && String(w) === text ? 0 : EXOTIC_FORM;
   // an integer float64 cannot hold exactly (an id, a card or account number): text, unless the column is typed
   if (strict && integerText && !Number.isSafeInteger(w)) return undefined;
   return w;
@@ -128,8 +147,15 @@ function readSimpleNumber(text: string, s: number, e: number, strict: boolean): 
   }
   if (i < e || intDigits + fracDigits === 0 || intDigits + fracDigits > 15) return undefined;
   if (strict && intDigits > 1 && text.charCodeAt(intStart) === 48) return undefined;
-  integerText = fracDigits === 0 && text.charCodeAt(e - 1) !== 46;
+  const last = text.charCodeAt(e - 1);
+  integerText = fracDigits === 0 && last !== 46;
   const v = fracDigits === 0 ? digits : digits / EXACT_POWERS_OF_TEN[fracDigits];
+  // String(v) gives the text back unless it has a sign "+", "-0", no integer digit, a trailing point or zero, a
+  // leading zero, or is below 1e-6 (written with an exponent)
+  const plus = text.charCodeAt(s) === 43, noInt = intDigits === 0, dot = last === 46;
+  numberForm = plus || noInt || dot || (fracDigits > 0 && last === 48) || (intDigits > 1 && text.charCodeAt(intStart) === 48) || (v < 1e-6 && (v > 0 || negative))
+    ? 1 + (fracDigits | (plus ? 16 : 0) | (noInt ? 32 : 0) | (dot ? 64 : 0))
+    : 0;
   return negative ? -v : v;
 }
 
@@ -192,6 +218,10 @@ const ARTICLE: Readonly<Record<ColumnType, string>> = Object.freeze({
   category: 'a category',
 });
 
+// Cells of an inferred number column kept as text because no fixed notation gives them back (1e3, " 8 "): past this
+// many, a cell that turns the column to text is an error rather than a column of rewritten numbers.
+const EXOTIC_CAP = 1 << 16;
+
 // First allocations are small: a table may have thousands of columns, and a column's first rows cost little.
 const MIN_CAPACITY = 64;
 
@@ -236,6 +266,11 @@ export class ColumnBuilder {
   private readonly decimalComma: boolean;
   // numbers as inference reads them: "007" and integers float64 cannot hold are not numbers
   private readonly strictNumbers: boolean;
+  // an inferred number column's cells String(value) would not give back (numberForm by row; EXOTIC_FORM ones kept as
+  // text, up to EXOTIC_CAP), so that turning to text gives every cell as written
+  private forms: Uint8Array | null = null;
+  private exotic: Map<number, string> | null = null;
+  private formsLost = false;
   // in an inferred text column: how many values read as numbers, how many do not, and the first that does not
   private numberCells = 0;
   private textCells = 0;
@@ -336,11 +371,13 @@ export class ColumnBuilder {
         if (v !== undefined) {
           if (this.forced === 'integer' && !isInt32(v)) return Number.isInteger(v) ? 'is not a 32-bit integer' : 'is not an integer';
           if (this.allInt && !(integerText && isInt32(v))) this.allInt = false;
+          if (numberForm !== 0 && !this.forced) this.noteForm(this.length, numberForm, text);
           this.appendNumber(v);
           return undefined;
         }
         if (this.forced && number !== '' && readNumber(number, false) !== undefined) return 'is a number only as text (leading zeros, or an integer float64 cannot hold exactly)';
         if (this.forced) return this.forced === 'integer' ? 'is not an integer' : 'is not a number';
+        if (this.formsLost) return `turns the column to text, but more than ${EXOTIC_CAP.toLocaleString('en-US')} of the numbers before it were written in forms kept only as numbers (such as 1e3): read the column as text`;
         // the values so far were numbers; this one starts the count of those that are not
         this.numberCells = this.length - this.nullCount;
         this.countText(text, this.length);
@@ -391,6 +428,7 @@ export class ColumnBuilder {
       const v = readSimpleNumber(text, s, e, this.strictNumbers);
       if (v !== undefined && !(this.forced === 'integer' && !isInt32(v))) {
         if (this.allInt && !(integerText && isInt32(v))) this.allInt = false;
+        if (numberForm !== 0 && !this.forced) this.noteForm(this.length, numberForm, '');
         this.appendNumber(v);
         return undefined;
       }
@@ -624,17 +662,38 @@ export class ColumnBuilder {
   }
 
   /** Re-renders the values so far as text when a later value does not fit the inferred type. */
+  /** Records how row i's number was written (numberForm), when String(value) would not give it back. */
+  private noteForm(i: number, form: number, text: string): void {
+    if (!this.forms) this.forms = new Uint8Array(Math.max(MIN_CAPACITY, i + 1));
+    else if (i >= this.forms.length) this.forms = grow(this.forms, i + 1);
+    this.forms[i] = form;
+    if (form !== EXOTIC_FORM) return;
+    const exotic = (this.exotic ??= new Map());
+    if (exotic.size < EXOTIC_CAP) exotic.set(i, text);
+    else this.formsLost = true;
+  }
+
   private toStrings(): void {
     const n = this.length;
     const chunks = this.chunks;
     const kind = this.kind;
+    const forms = kind === 'number' ? this.forms : null, exotic = this.exotic;
     this.kind = 'string';
     this.offsets = new Int32Array(Math.max(MIN_CAPACITY, n + 1) + 1);
     this.byteLength = 0;
     this.chunks = [];
+    this.forms = null;
+    this.exotic = null;
     for (let i = 0; i < n; i++) {
       if (this.isValid(i)) {
-        const text = render(kind, chunks[i >> CHUNK_BITS]![i & CHUNK_MASK], this.dateOnly);
+        const v = chunks[i >> CHUNK_BITS]![i & CHUNK_MASK];
+        // the cell as it was written: kept, or rebuilt from the value and how it was written
+        const form = forms && i < forms.length ? forms[i] : 0;
+        if (form === EXOTIC_FORM) {
+          this.writeString(i, exotic!.get(i)!);
+          continue;
+        }
+        const text = form === 0 ? render(kind, v, this.dateOnly) : fixedForm(v, form);
         this.writeString(i, this.decimalComma && kind === 'number' ? text.replace('.', ',') : text);
       } else this.offsets[i + 1] = this.byteLength;
     }

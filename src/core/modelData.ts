@@ -1,14 +1,32 @@
 import { SegkitError } from '../util/errors.js';
-import { fromArrow, isArrowTable, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { fromArrow, fromColumns, isArrowTable, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+
+/** Whether names are the ones a Dataset gets when none are given (x0, x1, ...): the columns then go by position. */
+const positional = (names: readonly string[]): boolean => names.every((name, j) => name === `x${j}`);
 
 /**
- * Rows for a fitted model: Arrow tables matched by column name, other inputs by position, checked against its features.
- * `fn`, when given, leads the mismatch message (the models that name their method there).
+ * Rows for a fitted model, checked against its features: Arrow tables and named datasets matched by column name
+ * (columns in another order are put in the model's), rows and unnamed datasets (or a model fitted on unnamed data)
+ * by position. `fn`, when given, leads the mismatch message (the models that name their method there).
  */
 export function datasetFor(data: DataInput, featureNames: readonly string[], fn?: string): Dataset {
+  const lead = fn ? `${fn}: ` : '';
   const ds = isArrowTable(data) ? fromArrow(data, { columns: featureNames }) : toDataset(data);
   if (ds.d !== featureNames.length) {
-    throw new SegkitError('E_SHAPE_MISMATCH', `${fn ? `${fn}: ` : ''}the data has ${ds.d} features, the model was fitted on ${featureNames.length} (${featureNames.join(', ')})`);
+    throw new SegkitError('E_SHAPE_MISMATCH', `${lead}the data has ${ds.d} features, the model was fitted on ${featureNames.length} (${featureNames.join(', ')})`);
   }
-  return ds;
+  const names = ds.names;
+  if (names.every((name, j) => name === featureNames[j]) || positional(featureNames)) return ds;
+  // unnamed columns, by position, take the model's names
+  if (positional(names)) return fromColumns({ columns: ds.columns, names: featureNames });
+  const at = new Map(names.map((name, j) => [name, j]));
+  const missing = featureNames.find((name) => !at.has(name));
+  if (missing !== undefined) {
+    throw new SegkitError(
+      'E_MISSING_COLUMN',
+      `${lead}the data has no column "${missing}", which the model reads (the data's columns: ${names.join(', ')}; the model's: ${featureNames.join(', ')})`,
+      'name the columns as the model does, or give them without names to match them by position',
+    );
+  }
+  return fromColumns({ columns: featureNames.map((name) => ds.columns[at.get(name)!]), names: featureNames });
 }

@@ -3,7 +3,8 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { badModel, modelValue, readArray, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import { fromArrow, isArrowTable, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import type { DataInput, Dataset } from '../data/dataset.js';
+import { datasetFor } from './modelData.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import { predictOp, treeShardRows, type PredictState } from './treeOps.js';
@@ -87,13 +88,9 @@ export abstract class TreeEnsemble implements SegmentationModel {
     return this.classes.length;
   }
 
-  // Arrow tables are matched by column name; other inputs by position.
+  // Arrow tables and named datasets are matched by column name; rows and unnamed datasets by position.
   protected dataset(data: DataInput): Dataset {
-    const ds = isArrowTable(data) ? fromArrow(data, { columns: this.featureNames }) : toDataset(data);
-    if (ds.d !== this.featureNames.length) {
-      throw new SegkitError('E_SHAPE_MISMATCH', `the data has ${ds.d} features, the model was fitted on ${this.featureNames.length} (${this.featureNames.join(', ')})`);
-    }
-    return ds;
+    return datasetFor(data, this.featureNames);
   }
 
   /** The trees as one flat prediction state, each split's children side by side. */

@@ -2,7 +2,8 @@ import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { hashInts } from '../util/hash.js';
 import { createRandom } from '../util/random.js';
-import { fromArrow, fromColumns, isArrowTable, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { fromColumns, type DataInput, type Dataset } from '../data/dataset.js';
+import { datasetFor } from '../core/modelData.js';
 import type { RunOptions, SegmentationModel } from '../core/model.js';
 
 export interface PermutationImportanceOptions extends RunOptions {
@@ -39,8 +40,7 @@ export async function permutationImportance(
   if (!Number.isInteger(repeats) || repeats < 1) throw badOption('repeats', repeats, 'a positive integer');
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
-  const ds: Dataset = isArrowTable(data) ? fromArrow(data, { columns: model.featureNames }) : toDataset(data);
-  if (ds.d !== model.featureNames.length) throw new SegkitError('E_SHAPE_MISMATCH', `the data has ${ds.d} features, the model ${model.featureNames.length}`);
+  const ds: Dataset = datasetFor(data, model.featureNames, 'permutationImportance');
   const run = { executor: options.executor, threads: options.threads, signal: options.signal };
   const truth = target === undefined ? await model.predict(ds, run) : target;
   if (truth.length !== ds.n) throw new SegkitError('E_SHAPE_MISMATCH', `target has ${truth.length} values for ${ds.n} rows`);

@@ -1,6 +1,7 @@
 import { badOption } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import { fromArrow, isArrowTable, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import type { DataInput } from '../data/dataset.js';
+import { datasetFor } from '../core/modelData.js';
 import { readColumn, type TableInput } from '../prep/frame.js';
 import { kmeans } from '../core/kmeans.js';
 import { KMeansModel } from '../core/kmeansModel.js';
@@ -48,9 +49,6 @@ export interface RefitResult<M> {
 
 const OPTIONS = ['k', 'seed', 'nInit', 'maxIter', 'tol', 'overlap', ...RUN_OPTIONS];
 
-function datasetFor(model: KMeansModel, data: DataInput): Dataset {
-  return isArrowTable(data) ? fromArrow(data, { columns: model.featureNames }) : toDataset(data, { names: model.featureNames });
-}
 
 /**
  * Refits a k-means model on new data and keeps segment identities: the new centres are matched to the old ones by
@@ -72,7 +70,7 @@ export async function refit<M extends KMeansModel | SegmentModel>(model: M, data
   if (typeof overlap !== 'number' || !(overlap > 0 && overlap <= 0.5)) throw badOption('overlap', overlap, 'a number in (0, 0.5]');
   const run = { executor: options.executor, threads: options.threads, signal: options.signal };
   const prepared = segmentModel ? segmentModel.pipeline.transform(data as TableInput) : undefined;
-  const ds = prepared ? prepared.dataset : datasetFor(old, data as DataInput);
+  const ds = prepared ? prepared.dataset : datasetFor(data as DataInput, old.featureNames);
   const oldLabels = await old.predict(ds, run);
   const fresh = await kmeans(ds, { k, seed: options.seed ?? 0, nInit: options.nInit ?? 4, maxIter: options.maxIter, tol: options.tol, ...run });
 

@@ -1,0 +1,61 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { kmeans } from '../src/core/kmeans.js';
+import { gaussianMixture } from '../src/core/gaussianMixture.js';
+import { miniBatchKMeans } from '../src/core/miniBatchKMeans.js';
+import { randomForest } from '../src/core/forestModel.js';
+import { fromColumns } from '../src/data/dataset.js';
+import { close } from '../src/index.node.js';
+import { SegkitError } from '../src/util/errors.js';
+
+afterAll(() => close());
+
+// two groups told apart by a alone: b is noise of the same spread in both
+const n = 200;
+const a = Float32Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : 10) + ((i * 7) % 13) / 13);
+const b = Float32Array.from({ length: n }, (_, i) => ((i * 5) % 11) / 11);
+const named = fromColumns({ columns: [a, b], names: ['a', 'b'] });
+const swapped = fromColumns({ columns: [b, a], names: ['b', 'a'] });
+const unnamed = fromColumns({ columns: [a, b] });
+
+async function failure(run: () => Promise<unknown>): Promise<SegkitError> {
+  const e = await run().then(() => undefined, (error: unknown) => error);
+  expect(e).toBeInstanceOf(SegkitError);
+  return e as SegkitError;
+}
+
+describe('models read named data by name', () => {
+  it('k-means, mini-batch and mixtures: the same labels whatever the order of named columns', async () => {
+    for (const model of [
+      await kmeans(named, { k: 2, seed: 1, threads: 1 }),
+      await miniBatchKMeans(named, { k: 2, seed: 1, threads: 1 }),
+      await gaussianMixture(named, { k: 2, seed: 1, threads: 1 }),
+    ]) {
+      const want = Array.from(await model.predict(named, { threads: 1 }));
+      // the groups are told apart: half the rows in each
+      expect(want.filter((l) => l === want[0]).length).toBe(n / 2);
+      expect(Array.from(await model.predict(swapped, { threads: 1 }))).toEqual(want);
+      // unnamed columns go by position
+      expect(Array.from(await model.predict(unnamed, { threads: 1 }))).toEqual(want);
+      // columns the model does not read are refused, naming the one missing
+      const e = await failure(() => model.predict(fromColumns({ columns: [a, b], names: ['a', 'c'] }), { threads: 1 }));
+      expect(e.code).toBe('E_MISSING_COLUMN');
+      expect(e.message).toContain('no column "b", which the model reads');
+    }
+  });
+
+  it('partialFit takes swapped named columns as the same rows', async () => {
+    const one = await miniBatchKMeans(named, { k: 2, seed: 3, threads: 1 });
+    const two = await miniBatchKMeans(named, { k: 2, seed: 3, threads: 1 });
+    await one.partialFit(named, { threads: 1 });
+    await two.partialFit(swapped, { threads: 1 });
+    expect(two.centroids).toEqual(one.centroids);
+  });
+
+  it('a forest assigns swapped named columns as the same rows', async () => {
+    const labels = Int32Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : 1));
+    const forest = await randomForest(named, labels, { nTrees: 5, seed: 1, threads: 1 });
+    const want = Array.from(await forest.predict(named, { threads: 1 }));
+    expect(want).toEqual(Array.from(labels));
+    expect(Array.from(await forest.predict(swapped, { threads: 1 }))).toEqual(want);
+  });
+});

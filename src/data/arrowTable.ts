@@ -1,6 +1,7 @@
 import {
   type Data,
   DataType,
+  Float64,
   Field,
   RecordBatch,
   Schema,
@@ -147,4 +148,64 @@ export function dataFromValues(values: ArrayLike<unknown>, type: DataType): Data
     return makeData({ type, length: n, nullCount, nullBitmap, valueOffsets, data });
   }
   throw new SegkitError('E_BAD_OPTION', `cannot build an Arrow column of type ${String(type)}`);
+}
+
+/** Decimal digits a float64 holds exactly: decimals up to this precision become Float64 columns, wider ones text. */
+const FLOAT64_DIGITS = 15;
+
+/** The unscaled value of decimal slot i (bitWidth / 32 little-endian words, two's complement). */
+function unscaled(words: Uint32Array, i: number, width: number): bigint {
+  let v = 0n;
+  for (let w = width - 1; w >= 0; w--) v = (v << 32n) | BigInt(words[i * width + w]);
+  return BigInt.asIntN(width * 32, v);
+}
+
+/** An unscaled decimal as text with `scale` fraction digits ("-0.05", "1001", "12300" for scale -2). */
+function decimalText(v: bigint, scale: number): string {
+  const negative = v < 0n;
+  let digits = (negative ? -v : v).toString();
+  if (scale <= 0) digits += '0'.repeat(-scale);
+  else {
+    digits = digits.padStart(scale + 1, '0');
+    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  return negative ? `-${digits}` : digits;
+}
+
+/**
+ * The table with its Decimal columns (Arrow's decimal128 and decimal256, as databases export amounts) as numbers:
+ * Float64 up to 15 digits of precision (10.01 stays 10.01 when written), exact text above (an account number held
+ * as decimal(38, 0)). Other columns are kept as they are; a table without decimals is returned unchanged.
+ */
+export function decimalsAsNumbers(table: Table): Table {
+  const fields = table.schema.fields;
+  if (!fields.some((f) => DataType.isDecimal(f.type))) return table;
+  const columns = fields.map((field, j) => {
+    const d = singleChunk(table.getChildAt(j)!);
+    const type = field.type as DataType;
+    if (!DataType.isDecimal(type)) return d;
+    const { scale, precision, bitWidth } = type as unknown as { scale: number; precision: number; bitWidth: number };
+    const width = bitWidth / 32;
+    // the values are sliced to the chunk (fixed-width buffers are); the offset is the bitmap's
+    const words = d.values as unknown as Uint32Array;
+    const valid = (i: number): boolean => d.nullCount === 0 || ((d.nullBitmap![(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
+    const n = d.length;
+    if (precision <= FLOAT64_DIGITS) {
+      const out: (number | null)[] = new Array(n);
+      // exact integers over an exact power of ten: one rounding, the float64 nearest the decimal
+      const power = 10 ** Math.abs(scale);
+      for (let i = 0; i < n; i++) {
+        if (!valid(i)) out[i] = null;
+        else {
+          const v = Number(unscaled(words, i, width));
+          out[i] = scale >= 0 ? v / power : v * power;
+        }
+      }
+      return dataFromValues(out, new Float64());
+    }
+    const text: (string | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) text[i] = valid(i) ? decimalText(unscaled(words, i, width), scale) : null;
+    return utf8Data(text);
+  });
+  return tableFromColumns(fields.map((f) => f.name), columns, table.schema.metadata);
 }

@@ -156,7 +156,8 @@ export function fromFiniteColumns(columns: Float32Array[], names: readonly strin
 function arrowColumn(vec: Vector, name: string): Float32Array {
   const type = vec.type as DataType;
   if (!DataType.isInt(type) && !DataType.isFloat(type)) {
-    throw new SegkitError('E_NON_NUMERIC', `column "${name}" has Arrow type ${String(type)}, not a number type`, 'encode categorical columns first (see the prep module) or exclude them');
+    const hint = DataType.isDecimal(type) ? 'segkit\'s readers (readArrow, readTable) read decimals as numbers; or cast the column to Float64' : 'encode categorical columns first (see the prep module) or exclude them';
+    throw new SegkitError('E_NON_NUMERIC', `column "${name}" has Arrow type ${String(type)}, not a number type`, hint);
   }
   const chunks = vec.data;
   const single = chunks.length === 1 ? chunks[0] : undefined;

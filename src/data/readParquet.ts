@@ -8,6 +8,7 @@ import {
   Float64,
   Int32,
   Int64,
+  Uint64,
   type Table,
   TimestampMillisecond,
   Utf8,
@@ -53,6 +54,10 @@ function mapping(el: SchemaElement, categorical: boolean): Mapping {
         return { type: new TimestampMillisecond(), convert: toMillis };
       }
       if (decimal) return { type: new Float64(), convert: toNumber };
+      // unsigned 64-bit (hashed ids): 2^63 and above would wrap negative in an Int64 column
+      if (converted === 'UINT_64' || (logical === 'INTEGER' && (el.logical_type as { isSigned?: boolean }).isSigned === false)) {
+        return { type: new Uint64(), typed: BigUint64Array, convert: (v) => (typeof v === 'number' ? BigInt(v) : typeof v === 'bigint' ? BigInt.asUintN(64, v) : v) };
+      }
       return { type: new Int64(), typed: BigInt64Array, convert: (v) => (typeof v === 'number' ? BigInt(v) : v) };
     case 'INT96':
       return { type: new TimestampMillisecond(), convert: toMillis };

@@ -1,6 +1,7 @@
 import { type Data, DataType, type Table, type Vector } from 'apache-arrow';
 import { badOption } from '../util/errors.js';
 import { type CellKind, cellKind, floatText, isoText, otherText } from './tableCells.js';
+import { decimalsAsNumbers } from './arrowTable.js';
 
 export interface WriteCsvOptions {
   /** Field separator (default ","). */
@@ -350,7 +351,9 @@ interface CsvRowWriter {
   rows(out: CsvBytes, from: number, to: number): void;
 }
 
-function csvRowWriter(table: Table, options: WriteCsvOptions): CsvRowWriter {
+function csvRowWriter(input: Table, options: WriteCsvOptions): CsvRowWriter {
+  // decimals as the numbers they hold (Arrow's own text of them drops the scale)
+  const table = decimalsAsNumbers(input);
   const defaults = WRITE_CSV_DEFAULTS;
   const delimiter = options.delimiter ?? defaults.delimiter;
   if (typeof delimiter !== 'string' || delimiter.length === 0) throw badOption('delimiter', delimiter, 'a non-empty string');

@@ -1,6 +1,7 @@
 import type { Table } from 'apache-arrow';
 import { badOption } from '../util/errors.js';
 import { type CellKind, cellKind, isoText, otherText } from './tableCells.js';
+import { decimalsAsNumbers } from './arrowTable.js';
 
 export interface WriteJsonOptions {
   /** "records" (an array of objects), "columns" ({ "columns": { name: values } }) or "ndjson" (one object per line); default "records". */
@@ -24,7 +25,8 @@ function jsonValue(v: unknown, kind: CellKind): unknown {
  * @example
  * const text = writeJson(profiles, { format: 'ndjson' });
  */
-export function writeJson(table: Table, options: WriteJsonOptions = {}): string {
+export function writeJson(input: Table, options: WriteJsonOptions = {}): string {
+  const table = decimalsAsNumbers(input);
   const format = options.format ?? WRITE_JSON_DEFAULTS.format;
   if (format !== 'records' && format !== 'columns' && format !== 'ndjson') {
     throw badOption('format', format, '"records", "columns" or "ndjson"');

@@ -5,6 +5,7 @@ import type { ColumnSource } from 'hyparquet-writer/src/index.js';
 import { badOption } from '../util/errors.js';
 import { DICTIONARY_COLUMNS_KEY } from './readParquet.js';
 import { otherText } from './tableCells.js';
+import { decimalsAsNumbers } from './arrowTable.js';
 
 export interface WriteParquetOptions {
   /** "SNAPPY" (default) or "UNCOMPRESSED". */
@@ -43,6 +44,8 @@ function columnSource(name: string, vector: Vector): ColumnSource {
     return source('FLOAT', typedValues(vector, Float32Array) ?? plainValues(vector, Number));
   }
   if (DataType.isInt(type)) {
+    // unsigned 64-bit (hashed ids, from a Parquet UINT_64 column): INT64 annotated UINT_64, see writeParquet
+    if (type.bitWidth === 64 && !type.isSigned) return { name, nullable, data: plainValues(vector, (v) => BigInt(v as bigint)) as DecodedArray };
     if (type.bitWidth === 64 || (type.bitWidth === 32 && !type.isSigned)) {
       return source('INT64', (type.isSigned && typedValues(vector, BigInt64Array)) || plainValues(vector, (v) => BigInt(v as number | bigint)));
     }
@@ -62,7 +65,8 @@ function columnSource(name: string, vector: Vector): ColumnSource {
  * @example
  * const bytes = await writeParquet(features);
  */
-export async function writeParquet(table: Table, options: WriteParquetOptions = {}): Promise<Uint8Array> {
+export async function writeParquet(input: Table, options: WriteParquetOptions = {}): Promise<Uint8Array> {
+  const table = decimalsAsNumbers(input);
   const codec = options.codec ?? WRITE_PARQUET_DEFAULTS.codec;
   if (codec !== 'SNAPPY' && codec !== 'UNCOMPRESSED') throw badOption('codec', codec, '"SNAPPY" or "UNCOMPRESSED"');
   const rowGroupSize = options.rowGroupSize;
@@ -74,6 +78,15 @@ export async function writeParquet(table: Table, options: WriteParquetOptions = 
   const dictionaries = fields.filter((f) => DataType.isDictionary(f.type)).map((f) => f.name);
   const kvMetadata = dictionaries.length > 0 ? [{ key: DICTIONARY_COLUMNS_KEY, value: JSON.stringify(dictionaries) }] : undefined;
   const { parquetWriteBuffer } = await import('hyparquet-writer/src/index.js');
-  const buffer = parquetWriteBuffer({ columnData, codec, kvMetadata, ...(rowGroupSize ? { rowGroupSize } : {}) });
+  // columns given no basic type are the unsigned 64-bit ones: the schema then comes whole, with their annotation
+  const unsigned = columnData.filter((c) => c.type === undefined);
+  let buffer: ArrayBuffer;
+  if (unsigned.length === 0) buffer = parquetWriteBuffer({ columnData, codec, kvMetadata, ...(rowGroupSize ? { rowGroupSize } : {}) });
+  else {
+    const { schemaFromColumnData } = await import('hyparquet-writer/src/schema.js');
+    const schemaOverrides = Object.fromEntries(unsigned.map((c) => [c.name, { name: c.name, type: 'INT64' as const, converted_type: 'UINT_64' as const, repetition_type: c.nullable ? 'OPTIONAL' as const : 'REQUIRED' as const }]));
+    const schema = schemaFromColumnData({ columnData: columnData.map((c) => (c.type === undefined ? { name: c.name, data: c.data } : c)), schemaOverrides });
+    buffer = parquetWriteBuffer({ columnData: columnData.map(({ type: _type, ...c }) => c), schema, codec, kvMetadata, ...(rowGroupSize ? { rowGroupSize } : {}) });
+  }
   return new Uint8Array(buffer);
 }

@@ -431,6 +431,19 @@ describe('readCsv memory stays bounded by the columns', () => {
 });
 
 describe('readJson and readNdjson', () => {
+  it('refuse an integer literal JSON.parse rounds (an id of 17 digits), naming the record and column', async () => {
+    const ndjson = '{"id":3,"x":1}\n{"note":"12345678901234567 in a string","x":2}\n{"id":12345678901234567,"x":3}\n';
+    const e = await failure(() => readNdjson(ndjson));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toBe('line 3, column "id": 12345678901234567 is an integer a JSON number does not hold exactly (it reads as 12345678901234568) (write ids and account numbers as strings ("12345678901234567"))');
+    const json = '[{"id": 1, "x": 1.5}, {"id": -98765432109876543, "x": 2}]';
+    expect((await failure(() => readJson(json))).message).toMatch(/^row 1, column "id": -98765432109876543 is an integer/);
+    expect((await failure(() => readJson('{"columns": {"id": [1, 12345678901234567]}}'))).message).toMatch(/^row 1, column "id": 12345678901234567/);
+    // integers a float64 holds exactly (2^53, 1e20 written out), floats written with exponents, and strings are read
+    const fine = await readNdjson('{"a":9007199254740992,"b":100000000000000000000,"c":1.5e300,"d":"12345678901234567"}\n');
+    expect([fine.getChild('a')!.get(0), fine.getChild('b')!.get(0), fine.getChild('c')!.get(0), fine.getChild('d')!.get(0)]).toEqual([9007199254740992, 1e20, 1.5e300, '12345678901234567']);
+  });
+
   it('reads an array of records, with later keys and missing keys as nulls', async () => {
     const t = await readJson('[{"id":"a","n":1,"when":"2024-05-01T12:00:00Z"},{"id":"b","n":2.5,"extra":true},{"id":"c"}]');
     expect(types(t)).toEqual({ id: 'Utf8', n: 'Float64', when: 'Timestamp<MILLISECOND>', extra: 'Bool' });

@@ -24,20 +24,20 @@ export function jsonErrorPlace(error: unknown, text: string): string | undefined
   return `line ${line}, column ${at - start + 1}`;
 }
 
-function fromParsed(value: unknown, options: ReadJsonOptions): Table {
+function fromParsed(value: unknown, options: ReadJsonOptions, source?: string): Table {
   const settings = jsonSettings(options);
   if (Array.isArray(value)) {
     if (value.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the JSON array holds no records');
     const columns = new RecordColumns(settings);
     for (let i = 0; i < value.length; i++) {
       if ((i & 0xffff) === 0) throwIfAborted(settings.signal);
-      columns.add(value[i], `row ${i}`);
+      columns.add(value[i], `row ${i}`, source);
     }
     return columns.finish();
   }
   const columns = (value as { columns?: unknown } | null)?.columns;
   if (columns && typeof columns === 'object' && !Array.isArray(columns)) {
-    return tableFromColumnMap(columns as Record<string, unknown>, settings);
+    return tableFromColumnMap(columns as Record<string, unknown>, settings, source);
   }
   throw new SegkitError('E_PARSE', `the JSON holds ${describe(value)}; expected an array of records or { "columns": { "name": [values] } }`);
 }
@@ -63,5 +63,5 @@ export async function readJson(input: ByteSource | JsonTable, options: ReadJsonO
     const place = jsonErrorPlace(error, text);
     throw new SegkitError('E_PARSE', `invalid JSON${place ? ` at ${place}` : ''}: ${(error as Error).message}`, undefined, { cause: error });
   }
-  return fromParsed(value, options);
+  return fromParsed(value, options, text);
 }

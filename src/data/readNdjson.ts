@@ -27,7 +27,7 @@ export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {
     } catch (error) {
       throw new SegkitError('E_PARSE', `line ${line}: invalid JSON: ${(error as Error).message}`, undefined, { cause: error });
     }
-    columns.add(record, `line ${line}`);
+    columns.add(record, `line ${line}`, body);
   };
   for await (const chunk of textChunks(input, 'the NDJSON input', settings.encoding)) {
     throwIfAborted(settings.signal);

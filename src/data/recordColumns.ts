@@ -41,6 +41,54 @@ export function jsonSettings(options: ReadJsonOptions): JsonSettings {
 }
 
 /**
+ * The integer literals of JSON text (outside its strings) that a float64 does not hold exactly, by the value JSON.parse
+ * gave them: an id of 17 digits is rounded to another customer's.
+ */
+export function inexactIntegers(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // a string: to its closing quote, past escaped characters
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+      continue;
+    }
+    if (c !== 45 && (c < 48 || c > 57)) continue;
+    const start = i;
+    let integer = true;
+    for (i++; i < text.length; i++) {
+      const d = text.charCodeAt(i);
+      if (d === 46 || d === 101 || d === 69 || d === 43 || (d === 45 && i > start)) integer = false;
+      else if (d < 48 || d > 57) break;
+    }
+    const token = text.slice(start, i);
+    i--;
+    if (integer && token.length >= 16 && !Number.isSafeInteger(Number(token)) && BigInt(token) !== BigInt(Number(token))) out.set(Number(token), token);
+  }
+  return out;
+}
+
+interface Scanned {
+  source: string | undefined;
+  inexact: Map<number, string>;
+}
+
+/** Throws when `value` is an integer literal of `source` that JSON.parse rounded (`scanned`: the last scan, reused). */
+function checkExact(value: number, key: string, where: string, source: string, scanned: Scanned): void {
+  if (scanned.source !== source) {
+    scanned.source = source;
+    scanned.inexact = inexactIntegers(source);
+  }
+  const literal = scanned.inexact.get(value);
+  if (literal === undefined) return;
+  throw new SegkitError(
+    'E_PARSE',
+    `${where}, column "${key}": ${literal} is an integer a JSON number does not hold exactly (it reads as ${BigInt(value)})`,
+    'write ids and account numbers as strings ("12345678901234567")',
+  );
+}
+
+/**
  * Collects records (plain objects) into typed columns; a key first seen in a later record
  * gets nulls for the rows before it, and a key a record lacks is null in that row.
  */
@@ -51,8 +99,11 @@ export class RecordColumns {
 
   constructor(private readonly settings: JsonSettings) {}
 
-  /** `where` names the record in errors: "row 3" or "line 7". */
-  add(record: unknown, where: string): void {
+  /**
+   * `where` names the record in errors: "row 3" or "line 7". `source`: the JSON text the record was parsed from (its
+   * line, or the whole document, scanned once), for integers JSON.parse rounded.
+   */
+  add(record: unknown, where: string, source?: string): void {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       throw new SegkitError('E_PARSE', `${where} is ${describe(record)}, not an object of column values`);
     }
@@ -66,11 +117,18 @@ export class RecordColumns {
         this.order.push(builder);
       }
       const value = (record as Record<string, unknown>)[key];
+      if (typeof value === 'number' && source !== undefined && Number.isInteger(value) && !Number.isSafeInteger(value)) this.exact(value, key, where, source);
       const reason = builder.pushValue(value);
       if (reason !== undefined) throw new SegkitError('E_PARSE', `${where}, column "${key}": ${describe(value)} ${reason}`);
     }
     this.rows = row + 1;
     for (const builder of this.order) if (builder.length === row) builder.pushNull();
+  }
+
+  private readonly scanned: Scanned = { source: undefined, inexact: new Map() };
+
+  private exact(value: number, key: string, where: string, source: string): void {
+    checkExact(value, key, where, source, this.scanned);
   }
 
   finish(): Table {
@@ -88,7 +146,8 @@ export class RecordColumns {
 }
 
 /** Columns given as `{ name: values[] }` into a table; all arrays must have one length. */
-export function tableFromColumnMap(columns: Readonly<Record<string, unknown>>, settings: JsonSettings): Table {
+export function tableFromColumnMap(columns: Readonly<Record<string, unknown>>, settings: JsonSettings, source?: string): Table {
+  const scanned: Scanned = { source: undefined, inexact: new Map() };
   const names = Object.keys(columns);
   if (names.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the "columns" object has no columns');
   let length = -1;
@@ -103,6 +162,8 @@ export function tableFromColumnMap(columns: Readonly<Record<string, unknown>>, s
     }
     const builder = new ColumnBuilder(name, typeOf(settings.types, name), settings.parseDates);
     for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === 'number' && source !== undefined && Number.isInteger(v) && !Number.isSafeInteger(v)) checkExact(v, name, `row ${i}`, source, scanned);
       const reason = builder.pushValue(values[i]);
       if (reason !== undefined) throw new SegkitError('E_PARSE', `row ${i}, column "${name}": ${describe(values[i])} ${reason}`);
     }

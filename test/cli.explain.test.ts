@@ -70,6 +70,25 @@ describe('segkit explain', () => {
     expect(sum).toBeCloseTo(c.gap, 12);
   });
 
+  it("states a customer's own segment beside the rules' one, the count of segments present, and the values it filled in", () => {
+    // two groups told apart by x; c7 sits in the first group's range but is labelled 1, c3 has no x; segment ids 0 and 5
+    const lines = ['customer_id,x,y,segment'];
+    for (let i = 0; i < 40; i++) {
+      const g = i % 2;
+      const x = i === 3 ? '' : i === 7 ? '0.2' : (g * 10 + (i % 5) * 0.1).toFixed(2);
+      lines.push(`c${i},${x},${((i * 7) % 10) / 10},${g * 5}`);
+    }
+    writeFileSync(path('odd.csv'), `${lines.join('\n')}\n`);
+    const r = ok(['explain', 'odd.csv', '--labels', 'segment', '--id', 'customer_id', '--rows', 'c7,c3,c2', '--max-depth', '1', '--threads', '1']);
+    expect(r.stdout).toMatch(/^40 customers · 2 segments in "segment"/);
+    expect(r.stdout).toContain('customer c7: segment 5; the rules put it in segment 0, runner-up segment 5');
+    expect(r.stdout).toMatch(/customer c3: segment 5; the rules put it in segment 0, runner-up segment 5 [^\n]*\n {2}missing in the file, filled by the preparation: x\n/);
+    expect(r.stdout).toMatch(/customer c2: segment 0, runner-up segment 5 \(decision path; gap [\d.]+\)\n {2}path:/);
+    const s = JSON.parse(ok(['explain', 'odd.csv', '--labels', 'segment', '--id', 'customer_id', '--rows', 'c7,c3,c2', '--max-depth', '1', '--threads', '1', '--json']).stdout);
+    expect(s.segments).toBe(2);
+    expect(s.customers.map((c: { segment: number; assigned: number; filled: string[] }) => [c.segment, c.assigned, c.filled])).toEqual([[5, 0, []], [5, 0, ['x']], [0, 0, []]]);
+  });
+
   it('bad usage: a label column that is not there, an unknown id', () => {
     const missing = segkit(['explain', 'labelled.csv', '--labels', 'segmnt']);
     expect(missing.code).toBe(2);

@@ -126,7 +126,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   }
   throwIfAborted(ctx.signal);
 
-  let single: { id: string; row: number; why: Assignment }[] = [];
+  let single: { id: string; row: number; label: number; why: Assignment }[] = [];
   if (f.rows) {
     const idColumn = f.id ?? prep.id;
     const rows = rowsById(table, idColumn, f.rows);
@@ -138,17 +138,19 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
         return t.dataset.columns.map((c) => c[i]);
       });
       const why = await explainAssignment(saved.model, vectors, run);
-      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], why: w }));
+      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], label: allLabels[rows[q]], why: w }));
     } else {
       const at = new Map(Array.from(rowIndex, (r, i) => [r, i]));
       const vectors = rows.map((r) => dataset.columns.map((c) => c[at.get(r)!]));
       const why = await explainAssignment(rules.tree, vectors, run);
-      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], why: w }));
+      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], label: allLabels[rows[q]], why: w }));
     }
   }
 
   let k = 0;
   for (const l of labels) if (l + 1 > k) k = l + 1;
+  // segment ids need not run from 0 without a gap: the count is of those present
+  const present = new Set(labels).size;
   const extras = reportExtras(f, table, rowIndex);
   const composition = extras.audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold }) }));
   if (f.report !== undefined) {
@@ -162,10 +164,10 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   }
 
   const summary = {
-    rows: dataset.n, features: [...dataset.names], segments: k, fidelity: rules.fidelity,
+    rows: dataset.n, features: [...dataset.names], segments: present, fidelity: rules.fidelity,
     rules: rules.segments.map((s) => ({ segment: s.segment, size: s.size, recall: s.recall, precision: s.precision, rules: s.rules.map((r) => ({ text: r.text, conditions: r.conditions, confidence: r.confidence, count: r.count })) })),
     importance: { of: modelName, baseline: importance.baseline, features: importance.featureNames.map((name, j) => ({ feature: name, importance: importance.importances[j], std: importance.std[j] })) },
-    ...(single.length ? { customers: single.map((s) => ({ id: s.id, segment: s.why.segment, runnerUp: s.why.runnerUp, gap: s.why.gap, base: s.why.base, method: s.why.method, contributions: Object.fromEntries(s.why.featureNames.map((n, j) => [n, s.why.contributions[j]])), ...(s.why.path ? { path: s.why.path } : {}) })) } : {}),
+    ...(single.length ? { customers: single.map((s) => ({ id: s.id, segment: s.label, assigned: s.why.segment, filled: filledFeatures(table, s.row, s.why.featureNames), runnerUp: s.why.runnerUp, gap: s.why.gap, base: s.why.base, method: s.why.method, contributions: Object.fromEntries(s.why.featureNames.map((n, j) => [n, s.why.contributions[j]])), ...(s.why.path ? { path: s.why.path } : {}) })) } : {}),
     ...(composition.length ? { composition: composition.map((c) => ({ column: c.column, threshold: c.threshold, flagged: c.flagged })) } : {}),
     ...(f.report !== undefined ? { report: f.report } : {}),
   };
@@ -173,7 +175,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     ctx.printJson(summary);
     return;
   }
-  const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${k} segments in "${f.labels}" · ${dataset.d} features`, ''];
+  const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in "${f.labels}" · ${dataset.d} features`, ''];
   out.push(`how to find each segment (these rules put ${formatShare(rules.fidelity)} of customers in their own segment):`);
   for (const s of rules.segments) {
     out.push(`  segment ${s.segment} (${s.size.toLocaleString('en-US')} customers; the rules find ${formatShare(s.recall)} of them, ${formatShare(s.precision)} of those they pick are in it)`);
@@ -185,7 +187,11 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   out.push(formatTable(['feature', 'changed', '± sd'], order.map((j) => [importance.featureNames[j], formatShare(importance.importances[j]), formatShare(importance.std[j])]), [false, true, true]));
   for (const s of single) {
     const w = s.why;
-    out.push('', `customer ${s.id}: segment ${w.segment}, runner-up segment ${w.runnerUp} (${w.method}; gap ${formatNumber(w.gap)})`);
+    // the customer's own segment, and the one the explained model gives it when that differs
+    const own = s.label === w.segment ? `segment ${w.segment}, runner-up` : `segment ${s.label}; ${modelName} put it in segment ${w.segment}, runner-up`;
+    out.push('', `customer ${s.id}: ${own} segment ${w.runnerUp} (${w.method}; gap ${formatNumber(w.gap)})`);
+    const filled = filledFeatures(table, s.row, w.featureNames);
+    if (filled.length > 0) out.push(`  missing in the file, filled by the preparation: ${filled.join(', ')}`);
     if (w.path) out.push(`  path: ${w.path.map((p) => `${p.feature} = ${formatNumber(p.value)} ${p.op} ${formatNumber(p.threshold)}`).join(', ')}`);
     const top = w.featureNames.map((_, j) => j).filter((j) => w.contributions[j] !== 0).sort((a, b) => Math.abs(w.contributions[b]) - Math.abs(w.contributions[a])).slice(0, 5);
     out.push(`  for segment ${w.segment} over ${w.runnerUp}: ${top.map((j) => `${w.featureNames[j]} ${w.contributions[j] > 0 ? '+' : ''}${formatNumber(w.contributions[j])}`).join(', ') || 'no feature'}`);
@@ -197,4 +203,12 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   }
   if (f.report !== undefined) out.push('', `wrote ${f.report}`);
   ctx.print(out.join('\n'));
+}
+
+/** The features (by column name) whose cell is empty in the customer's row of the file: the values shown were filled in. */
+function filledFeatures(table: Table, row: number, featureNames: readonly string[]): string[] {
+  return featureNames.filter((name) => {
+    const column = table.getChild(name);
+    return column !== null && !column.isValid(row);
+  });
 }

@@ -242,6 +242,11 @@ describe('fits, models and files', () => {
     expectError(() => loadModel({ ...json, weights: [0.5, 0.4] }), 'E_BAD_MODEL', '"weights"', 'sum to 1');
     expectError(() => loadModel({ ...json, covariances: [[[1, 2, 0], [2, 1, 0], [0, 0, 1]], (json.covariances as number[][][])[1]] }), 'E_BAD_MODEL', 'covariances[0]', 'positive definite');
     expectError(() => loadModel({ ...json, means: [[1, 2, 3], [1, 2, 1e39]] }), 'E_BAD_MODEL', 'means[1][2]');
+    // a variance so small that scores overflow (they were NaN): refused, naming the component
+    const cov = json.covariances as number[][][];
+    expectError(() => loadModel({ ...json, covariances: [cov[0], [[5e-324, 0, 0], [0, 1, 0], [0, 0, 1]]] }), 'E_BAD_MODEL', 'covariances[1]', 'near singular');
+    const diag = (await gaussianMixture(ds, { k: 2, seed: 1, covarianceType: 'diag', executor: ex })).toJSON();
+    expectError(() => loadModel({ ...diag, covariances: [[1, 1, 1], [1, 1e-300, 1]] }), 'E_BAD_MODEL', 'covariances[1]', 'near singular');
     expectError(() => loadModel({ ...json, extra: 1 }), 'E_BAD_MODEL', '"extra"');
     expectError(() => loadModel({ ...json, covarianceType: 'round' }), 'E_BAD_MODEL', 'covarianceType');
     // the offset is the rows' mean, which the weights and means give: one moved away would centre new rows badly

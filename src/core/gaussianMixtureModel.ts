@@ -254,11 +254,19 @@ export class GaussianMixtureModel implements SegmentationModel {
       }
     }
     checkOffset(offset, weights, means, covariances, type, kk, d);
+    let precisions: Float64Array;
     try {
-      precisionCholesky(covariances, type, kk, d, regCovar);
+      precisions = precisionCholesky(covariances, type, kk, d, regCovar);
     } catch (e) {
       const c = /component (\d+)/.exec((e as Error).message)?.[1];
       throw badModel(c !== undefined ? at('covariances', Number(c)) : 'covariances', 'must be positive definite');
+    }
+    // a variance so small (5e-324) that squared distances times its precision overflow would score rows NaN: float32
+    // rows (at most 3.4e38 apart, 1e77 squared) keep finite scores while every precision factor is at most 1e100
+    const open = precisions.findIndex((v) => !(Math.abs(v) <= 1e100));
+    if (open >= 0) {
+      const per = type === 'full' ? d * d : type === 'diag' ? d : 1;
+      throw badModel(type === 'tied' ? 'covariances' : at('covariances', Math.floor(open / per)), 'must not be so near singular that scores overflow (a variance of at least about 1e-200)');
     }
     const lowerBound = readNumber(r.lowerBound, 'lowerBound');
     const count = (key: string): number => {

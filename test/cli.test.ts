@@ -278,6 +278,38 @@ describe('segkit segment', () => {
   });
 });
 
+describe('segkit segment profiles', () => {
+  it('profiles a column far from zero in its own digits (float32 would round 1e9 + 10 to 1e9)', () => {
+    // three groups 10 apart on a, around 1e9, one value missing (imputed with the median)
+    const lines = ['customer_id,a'];
+    const values: number[] = [];
+    for (let i = 0; i < 90; i++) {
+      const a = 1e9 + 10 * (i % 3) + ((i * 7) % 10) / 10;
+      values.push(a);
+      lines.push(`c${i},${i === 4 ? '' : a}`);
+    }
+    writeFileSync(path('far.csv'), `${lines.join('\n')}\n`);
+    const s = JSON.parse(ok(['segment', 'far.csv', '--k', '3', '--seed', '1', '--impute', 'median', '--out', 'out/far.csv', '--json', '--threads', '1']).stdout);
+    const seg = readFileSync(path('out/far.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
+    const sorted = values.filter((_, i) => i !== 4).sort((x, y) => x - y);
+    const median = (sorted[43] + sorted[44]) / 2;
+    const means = summaryMeans(s.segments, seg, values.map((v, i) => (i === 4 ? median : v)));
+    for (const [got, want] of means) expect(Math.abs(got - want)).toBeLessThan(1e-6);
+    // the groups are 10 apart: the profiles say so
+    const sortedMeans = means.map(([got]) => got).sort((x, y) => x - y);
+    expect(sortedMeans[1] - sortedMeans[0]).toBeGreaterThan(9);
+    expect(sortedMeans[2] - sortedMeans[1]).toBeGreaterThan(9);
+  });
+});
+
+/** Each segment's reported mean of "a" beside the mean of its members' values, computed in float64. */
+function summaryMeans(segments: { id: number; means: Record<string, number> }[], seg: number[], values: number[]): [number, number][] {
+  return segments.map((x) => {
+    const members = values.filter((_, i) => seg[i] === x.id);
+    return [x.means.a, members.reduce((p, v) => p + v, 0) / members.length];
+  });
+}
+
 describe('segkit score', () => {
   it('streams CSV in batches and reproduces the segment column', async () => {
     const r = ok(['score', 'customers.csv', '--model', 'out/model.json', '--out', 'scored/scored.csv', '--batch-size', '50', '--threads', '2']);

@@ -1,4 +1,7 @@
-import type { Table } from 'apache-arrow';
+import { DataType, type Table } from 'apache-arrow';
+import { Imputer } from '../prep/imputer.js';
+import { arrowNumeric } from '../prep/frame.js';
+import type { PrepStep } from '../prep/step.js';
 import { type Command, Option } from 'commander';
 import type { ChooseKResult, KScore } from '../workflow/chooseK.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
@@ -180,6 +183,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const kept = clusteredRows(allLabels);
   const clustered = kept ? subsetRows(dataset, kept) : dataset;
   const clusteredProfile = kept ? subsetRows(profileData, kept) : profileData;
+  const exactProfile = float64Profile(clusteredProfile, table, kept ? Int32Array.from(kept, (i) => rowIndex[i]) : rowIndex, prep.steps);
   const labels = kept ? Int32Array.from(kept, (i) => allLabels[i]) : allLabels;
   const run = { threads: ctx.threads, signal: ctx.signal };
   // mixtures: every row's membership probabilities, for --proba and the report's certainty chart
@@ -188,7 +192,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const row = sweep?.table.find((r) => r.k === k && (sweep.covarianceType === undefined || r.covarianceType === sweep.covarianceType));
   // the names come from the profiles, which need only the labels: the output is written while the metrics run
   const rfm = rfmLabels(table, rowIndex);
-  const profiles = profileSegments(clusteredProfile, labels, k, { rfmSegments: rfm && kept ? Array.from(kept, (i) => rfm[i]) : rfm });
+  const profiles = profileSegments(exactProfile, labels, k, { rfmSegments: rfm && kept ? Array.from(kept, (i) => rfm[i]) : rfm });
   const unassigned: Unassigned | undefined = kept ? unassignedSummary(profileData, allLabels) : undefined;
   const segments = summaries(profiles, dataset.n);
   const names = segments.map((s) => s.name);
@@ -369,4 +373,31 @@ function rfmLabels(table: Table, rowIndex: Int32Array): string[] | null {
     if (ok && seen > 0) return Array.from(rowIndex, (i) => (col.get(i) as string | null) ?? 'no RFM segment');
   }
   return null;
+}
+
+/**
+ * The profile's columns in float64 where a feature is a numeric column of the table that the preparation at most
+ * imputed (its values, the imputer's fill where missing), else its float32 column: float32 keeps about 7 significant
+ * digits of a value, so a column near 1e9 that varies by 20 would profile every segment at one mean. A float64
+ * column is used only where it rounds to the float32 one row for row.
+ */
+function float64Profile(profile: Dataset, table: Table, rows: Int32Array, steps: readonly PrepStep[]): { n: number; d: number; names: readonly string[]; columns: (Float32Array | Float64Array)[] } {
+  const imputer = steps.find((s): s is Imputer => s instanceof Imputer);
+  const columns = profile.columns.map((c, j): Float32Array | Float64Array => {
+    const name = profile.names[j];
+    const vec = table.getChild(name);
+    const type = vec?.type as DataType | undefined;
+    if (!vec || !type || !(DataType.isFloat(type) || DataType.isInt(type))) return c;
+    const q = imputer ? imputer.columns.indexOf(name) : -1;
+    const fill = q >= 0 ? imputer!.statistics[q] : NaN;
+    const all = arrowNumeric(vec, name);
+    const out = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const v = all[rows[i]];
+      out[i] = v === v ? v : fill;
+      if (Math.fround(out[i]) !== c[i]) return c;
+    }
+    return out;
+  });
+  return { n: profile.n, d: profile.d, names: profile.names, columns };
 }

@@ -46,7 +46,7 @@ const DEFAULTS = Object.freeze({ rfmSegments: null, maxTopFeatures: 3, minAbsZ: 
  * Floyd-Rivest selection: reorders a[lo..hi] so a[k] holds the value it would have sorted, smaller values before it.
  * Floyd & Rivest, "Algorithm 489: SELECT", CACM 18(3), 1975; same structure as d3-array's quickselect.
  */
-function select(a: Float32Array, k: number, lo: number, hi: number): void {
+function select(a: Float32Array | Float64Array, k: number, lo: number, hi: number): void {
   while (hi > lo) {
     if (hi - lo > 600) {
       // Recurse on a small sample around k so the pivot lands close to the k-th value.
@@ -81,14 +81,14 @@ function select(a: Float32Array, k: number, lo: number, hi: number): void {
   }
 }
 
-function swap(a: Float32Array, i: number, j: number): void {
+function swap(a: Float32Array | Float64Array, i: number, j: number): void {
   const t = a[i];
   a[i] = a[j];
   a[j] = t;
 }
 
 /** Exact median of a[0..m) (average of the two middle values when m is even, as numpy); reorders a. */
-function medianInPlace(a: Float32Array, m: number): number {
+function medianInPlace(a: Float32Array | Float64Array, m: number): number {
   const hi = m >> 1;
   select(a, hi, 0, m - 1);
   if (m & 1) return a[hi];
@@ -112,20 +112,35 @@ function checkLabels(labels: ArrayLike<number>, n: number, k: number): void {
   }
 }
 
+/** Columns of float64 values profiled as they are (a Dataset holds float32), or undefined for any other input. */
+type ProfileColumns = { readonly n: number; readonly d: number; readonly names: readonly string[]; readonly columns: readonly (Float32Array | Float64Array)[] };
+
+function float64Columns(data: Dataset | ProfileColumns): ProfileColumns | undefined {
+  const cols = (data as ProfileColumns).columns;
+  if (!Array.isArray(cols) || !cols.some((c) => c instanceof Float64Array)) return undefined;
+  const ds = toDataset({ columns: cols.map((c) => (c instanceof Float64Array ? new Float32Array(c.length) : c)), names: data.names });
+  cols.forEach((c, j) => {
+    for (let i = 0; i < c.length; i++) if (!Number.isFinite(c[i])) throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${ds.names[j]}" holds ${describe(c[i])}; features must be finite numbers`);
+  });
+  return { n: ds.n, d: ds.d, names: ds.names, columns: cols };
+}
+
 /**
- * Per-segment profile: size, share, mean, exact median and z-score of every feature against the population,
+ * Per-segment profile: size, share, mean, exact median and z-score of every feature against the population
+ * (`data`: a Dataset, or `{ columns, names }` whose Float64Array columns are profiled in float64, keeping the digits
+ * float32 drops from values far from zero),
  * the features that set the segment apart most, and a short readable name.
  *
  * @example
  * const profiles = profileSegments(data, labels, 4);
  * profiles.segments[0].name; // e.g. "High spend, frequent, recent buyers"
  */
-export function profileSegments(data: Dataset, labels: Int32Array, k: number, options: ProfileSegmentsOptions = {}): SegmentProfiles {
+export function profileSegments(data: Dataset | ProfileColumns, labels: Int32Array, k: number, options: ProfileSegmentsOptions = {}): SegmentProfiles {
   const o = { ...DEFAULTS, ...options };
   if (!Number.isInteger(k) || k < 1) throw badOption('k', k, 'an integer >= 1');
   if (!Number.isInteger(o.maxTopFeatures) || o.maxTopFeatures < 0) throw badOption('maxTopFeatures', o.maxTopFeatures, 'an integer >= 0');
   if (!(o.minAbsZ >= 0) || !Number.isFinite(o.minAbsZ)) throw badOption('minAbsZ', o.minAbsZ, 'a finite number >= 0');
-  const ds = toDataset(data);
+  const ds = float64Columns(data) ?? toDataset(data);
   const { n, d } = ds;
   checkLabels(labels, n, k);
   const rfm = o.rfmSegments ?? null;
@@ -148,7 +163,7 @@ export function profileSegments(data: Dataset, labels: Int32Array, k: number, op
 
   let maxSize = 0;
   for (let c = 0; c < k; c++) maxSize = Math.max(maxSize, size[c]);
-  const scratch = new Float32Array(maxSize);
+  const scratch = ds.columns.some((c) => c instanceof Float64Array) ? new Float64Array(maxSize) : new Float32Array(maxSize);
 
   const popMean = new Array<number>(d);
   const popStd = new Array<number>(d);

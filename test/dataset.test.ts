@@ -66,4 +66,29 @@ describe('Dataset', () => {
     const fake = { n: 2, d: 1, columns: [Float32Array.from([1, NaN])], names: ['x'] };
     expect(code(() => toDataset(fake))[0]).toBe('E_NAN_INPUT');
   });
+
+  it('refuses a column whose values float32 cannot tell apart, from every input, and keeps what it can', async () => {
+    // around 1e9 float32 steps by 64: 1e9 + 0, 10 and 20.9 would become one or two values
+    const far = [1e9, 1e9 + 10, 1e9 + 20.9, 1e9 + 5];
+    const near = [0, 10, 20.9, 5];
+    for (const make of [
+      () => fromColumns({ columns: [Float64Array.from(far), Float64Array.from(near)], names: ['a', 'b'] }),
+      () => fromRows(far.map((v, i) => [v, near[i]]), { names: ['a', 'b'] }),
+      () => fromArrow(tableFromArrays({ a: Float64Array.from(far), b: Float64Array.from(near) })),
+    ]) {
+      const [c, message] = code(make);
+      expect(c).toBe('E_PRECISION');
+      expect(message).toContain('column "a": its values, from 1000000000 to 1000000020.9, differ by less than float32');
+    }
+    // a constant column, years, epoch seconds over a year, epoch milliseconds over a day: kept
+    for (const values of [[1e9, 1e9, 1e9], [2000, 2012, 2024], [1.7e9, 1.7e9 + 3.15e7], [1.7e12, 1.7e12 + 8.64e7]]) {
+      expect(fromColumns({ columns: [Float64Array.from(values)] }).n).toBe(values.length);
+    }
+    // the same through a preparation without scaling, which the fit would have clustered on one value
+    const { pipeline } = await import('../src/prep/pipeline.js');
+    const table = tableFromArrays({ a: Float64Array.from(far) });
+    await expect(pipeline({ scale: 'none' }).fitTransform(table)).rejects.toMatchObject({ code: 'E_PRECISION' });
+    // scaled, it is centred in float64 first: kept
+    expect((await pipeline({ scale: 'standard' }).fitTransform(table)).dataset.n).toBe(4);
+  });
 });

@@ -87,6 +87,23 @@ export function finiteCopies(ds: Dataset): Float64Array[] {
   });
 }
 
+/**
+ * Refuses a feature whose values float32 cannot tell apart: segkit computes in float32, which keeps 24 bits of a
+ * value, so a column near 1e9 that varies by 20 (steps of 64 there) would become one or two values. Fewer than 64
+ * float32 steps between the smallest and the largest value is refused; a constant column is not.
+ */
+export function checkResolution(name: string, min: number, max: number): void {
+  const range = max - min;
+  if (!(range > 0)) return;
+  const step = Math.max(Math.abs(min), Math.abs(max)) * 2 ** -23;
+  if (range >= 64 * step) return;
+  throw new SegkitError(
+    'E_PRECISION',
+    `column "${name}": its values, from ${min} to ${max}, differ by less than float32 (in which segkit computes) tells apart at their size (steps of about ${step.toPrecision(2)})`,
+    'subtract a baseline from the column, or scale it (standard scaling centres it first)',
+  );
+}
+
 /** Rows (`number[][]`) to a Dataset; the input is copied, never kept or mutated. */
 export function fromRows(rows: readonly (readonly number[])[], options: { names?: readonly string[] } = {}): Dataset {
   if (!Array.isArray(rows) || rows.length === 0) {
@@ -99,6 +116,7 @@ export function fromRows(rows: readonly (readonly number[])[], options: { names?
   if (d === 0) throw new SegkitError('E_EMPTY_DATA', 'the rows have no columns');
   const names = checkNames(options.names, d);
   const columns = Array.from({ length: d }, () => new Float32Array(n));
+  const lo = new Float64Array(d).fill(Infinity), hi = new Float64Array(d).fill(-Infinity);
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (!Array.isArray(row) || row.length !== d) {
@@ -112,8 +130,11 @@ export function fromRows(rows: readonly (readonly number[])[], options: { names?
       // a finite double can still overflow float32 (1e39): check the value as stored
       if (!Number.isFinite(Math.fround(v))) throw nonFinite(i, names[j], v);
       columns[j][i] = v;
+      if (v < lo[j]) lo[j] = v;
+      if (v > hi[j]) hi[j] = v;
     }
   }
+  for (let j = 0; j < d; j++) checkResolution(names[j], lo[j], hi[j]);
   return seal({ n, d, columns, names });
 }
 
@@ -130,12 +151,16 @@ export function fromColumns(input: { readonly columns: readonly ArrayLike<number
     if (c.length !== n) throw new SegkitError('E_RAGGED_ROWS', `column "${names[j]}" has ${c.length} rows, column "${names[0]}" has ${n}`);
     if (c instanceof Float32Array) return c;
     const out = new Float32Array(n);
+    let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < n; i++) {
       const v = c[i];
       if (typeof v !== 'number') throw new SegkitError('E_NON_NUMERIC', `row ${i}, column "${names[j]}" holds ${describe(v)}, not a number`);
       out[i] = v;
       if (out[i] - out[i] !== 0 && v - v === 0) throw nonFinite(i, names[j], v);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
+    checkResolution(names[j], lo, hi);
     return out;
   });
   const ds: Dataset = { n, d: columns.length, columns, names };
@@ -175,6 +200,7 @@ function arrowColumn(vec: Vector, name: string): Float32Array {
     }
     return out;
   }
+  let lo = Infinity, hi = -Infinity;
   for (const chunk of chunks) {
     const values = chunk.values as ArrayLike<number | bigint>;
     for (let i = 0; i < chunk.length; i++, row++) {
@@ -183,8 +209,12 @@ function arrowColumn(vec: Vector, name: string): Float32Array {
       const x = typeof v === 'bigint' ? Number(v) : v;
       out[row] = x;
       if (out[row] - out[row] !== 0 && x - x === 0) throw nonFinite(row, name, x);
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
     }
   }
+  // float32 input holds what it holds; wider values may lose their differences here
+  if (!(chunks[0]?.values instanceof Float32Array)) checkResolution(name, lo, hi);
   return out;
 }
 

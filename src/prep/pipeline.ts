@@ -1,7 +1,7 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { RunOptions } from '../engine/executor.js';
-import { fromColumns, type Dataset } from '../data/dataset.js';
+import { checkResolution, fromColumns, type Dataset } from '../data/dataset.js';
 import { FeatureFilter } from './featureFilter.js';
 import { hasColumn, inspectTable, missingColumn, ownColumns, readColumn, type ColumnKind, type ColumnMeta, type Frame, type SourceSchema, type TableInput } from './frame.js';
 import { Imputer, type ImputeStrategy, type ImputerOptions } from './imputer.js';
@@ -138,6 +138,8 @@ export class Pipeline {
   readonly #exclude: readonly string[];
   readonly #id: string | null | undefined;
   #loaded = false;
+  // made by unscaled(): for profiles in the customers' units, whose float32 columns are not features
+  #profile = false;
   #fitted: Fitted | undefined;
 
   constructor(steps: readonly PrepStep[], selection: PipelineSelection = {}) {
@@ -217,6 +219,7 @@ export class Pipeline {
     const p = new Pipeline(this.#steps.filter((s) => !(s instanceof Scaler)));
     p.#loaded = true;
     p.#fitted = state;
+    p.#profile = true;
     return p;
   }
 
@@ -412,14 +415,22 @@ export class Pipeline {
       // one native conversion to float32, then one scan: x - x is 0 for every finite float32 and NaN otherwise
       const out = new Float32Array(frame.n);
       out.set(values);
+      let lo = Infinity, hi = -Infinity;
       for (let i = 0; i < out.length; i++) {
-        if (out[i] - out[i] === 0) continue;
+        if (out[i] - out[i] === 0) {
+          const v = values[i];
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+          continue;
+        }
         const v = values[i];
         if (v !== v) {
           throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${name}" is missing`, 'configure `impute` to fill missing values');
         }
         throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${name}" is ${v} after the prep steps, outside the float32 range`, 'scale the column');
       }
+      // the features a model is fitted on or scores; profiles (unscaled) keep float64 where it matters
+      if (!this.#profile) checkResolution(name, lo, hi);
       return out;
     });
     const dataset = fromColumns({ columns, names: state.featureNames });

@@ -9,6 +9,7 @@ export type SegkitErrorCode =
   | 'E_DUPLICATE_ID'
   | 'E_SHAPE_MISMATCH'
   | 'E_TOO_FEW_DISTINCT'
+  | 'E_PRECISION'
   | 'E_SINGULAR'
   | 'E_BAD_LABELS'
   | 'E_UNKNOWN_CATEGORY'

@@ -84,6 +84,14 @@ describe('segkit explain', () => {
     expect(r.stdout).toContain('customer c7: segment 5; the rules put it in segment 0, runner-up segment 5');
     expect(r.stdout).toMatch(/customer c3: segment 5; the rules put it in segment 0, runner-up segment 5 [^\n]*\n {2}missing in the file, filled by the preparation: x\n/);
     expect(r.stdout).toMatch(/customer c2: segment 0, runner-up segment 5 \(decision path; gap [\d.]+\)\n {2}path:/);
+    expect(r.stderr).toContain("filled missing values with the column's median: x 1");
+    // a value that cannot be used is named by its file line, as segment names it
+    writeFileSync(path('inf.csv'), 'customer_id,x,segment\nc1,1,0\nc2,Infinity,1\nc3,3,1\n');
+    for (const command of [['explain', 'inf.csv', '--labels', 'segment'], ['train', 'inf.csv', '--target', 'segment', '--model', 'inf.json']]) {
+      const bad = segkit(command);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('"inf.csv": line 3, column "x" holds Infinity');
+    }
     const s = JSON.parse(ok(['explain', 'odd.csv', '--labels', 'segment', '--id', 'customer_id', '--rows', 'c7,c3,c2', '--max-depth', '1', '--threads', '1', '--json']).stdout);
     expect(s.segments).toBe(2);
     expect(s.customers.map((c: { segment: number; assigned: number; filled: string[] }) => [c.segment, c.assigned, c.filled])).toEqual([[5, 0, []], [5, 0, ['x']], [0, 0, []]]);

@@ -9,7 +9,7 @@ import { OneHotEncoder } from '../prep/oneHotEncoder.js';
 import { looksLikeId, pipeline, type Pipeline, type PipelineOptions, type PipelineResult } from '../prep/pipeline.js';
 import { UsageError } from './exitCodes.js';
 import { IMPUTE_CHOICES, SCALE_CHOICES, columnList, encodeValue, finiteNumber } from './optionParsers.js';
-import { atRow, inFile, inputName, requireColumn } from './readInput.js';
+import { atRow, inputName, requireColumn } from './readInput.js';
 import type { RunContext } from './runContext.js';
 
 /** The feature-preparation flags shared by segment, evaluate and choose-k. */
@@ -245,11 +245,15 @@ export async function prepareUnscaled(
   const unscaled = cmd.getOptionValueSource('scale') === 'default' ? { ...flags, scale: 'none' } : flags;
   const options = pipelineOptions(unscaled, table, input, notFeatures);
   const prep = pipeline(options);
+  let prepared: PipelineResult;
   try {
-    return { options, prep, prepared: await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal }) };
+    prepared = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
   } catch (error) {
-    throw inFile(error, inputName(input));
+    // a bad row is named by its file line, as segment names it
+    throw atRow(error, table, inputName(input));
   }
+  noteFeatures(featureReport(table, prep, prepared, unscaled, notFeatures, []), unscaled, ctx);
+  return { options, prep, prepared };
 }
 
 /**

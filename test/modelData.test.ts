@@ -43,6 +43,15 @@ describe('models read named data by name', () => {
     }
   });
 
+  it('rows and unnamed columns take the model\'s names, so a bad value is named by its feature', async () => {
+    const model = await kmeans(named, { k: 2, seed: 1, threads: 1 });
+    const e = await failure(() => model.predict([[1, Number.NaN]], { threads: 1 }));
+    expect(e.code).toBe('E_NAN_INPUT');
+    expect(e.message).toMatch(/^row 0, column "b" holds NaN/);
+    const f = await failure(() => model.predict({ columns: [Float64Array.of(Infinity), Float64Array.of(1)] }, { threads: 1 }));
+    expect(f.message).toMatch(/^row 0, column "a" holds Infinity/);
+  });
+
   it('partialFit takes swapped named columns as the same rows', async () => {
     const one = await miniBatchKMeans(named, { k: 2, seed: 3, threads: 1 });
     const two = await miniBatchKMeans(named, { k: 2, seed: 3, threads: 1 });

@@ -4,6 +4,13 @@ import { fromArrow, fromColumns, isArrowTable, toDataset, type DataInput, type D
 /** Whether names are the ones a Dataset gets when none are given (x0, x1, ...): the columns then go by position. */
 const positional = (names: readonly string[]): boolean => names.every((name, j) => name === `x${j}`);
 
+/** The columns of rows or of `{ columns }` given without names (they take the model's, so errors name them), else -1. */
+function unnamedWidth(data: DataInput): number {
+  if (Array.isArray(data)) return Array.isArray(data[0]) ? (data[0] as unknown[]).length : -1;
+  const c = data as { columns?: unknown; names?: unknown; n?: unknown };
+  return c && typeof c === 'object' && Array.isArray(c.columns) && c.names === undefined && c.n === undefined ? c.columns.length : -1;
+}
+
 /**
  * Rows for a fitted model, checked against its features: Arrow tables and named datasets matched by column name
  * (columns in another order are put in the model's), rows and unnamed datasets (or a model fitted on unnamed data)
@@ -11,7 +18,7 @@ const positional = (names: readonly string[]): boolean => names.every((name, j) 
  */
 export function datasetFor(data: DataInput, featureNames: readonly string[], fn?: string): Dataset {
   const lead = fn ? `${fn}: ` : '';
-  const ds = isArrowTable(data) ? fromArrow(data, { columns: featureNames }) : toDataset(data);
+  const ds = isArrowTable(data) ? fromArrow(data, { columns: featureNames }) : toDataset(data, unnamedWidth(data) === featureNames.length ? { names: featureNames } : {});
   if (ds.d !== featureNames.length) {
     throw new SegkitError('E_SHAPE_MISMATCH', `${lead}the data has ${ds.d} features, the model was fitted on ${featureNames.length} (${featureNames.join(', ')})`);
   }

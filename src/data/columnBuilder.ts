@@ -661,7 +661,6 @@ export class ColumnBuilder {
     this.length = i + 1;
   }
 
-  /** Re-renders the values so far as text when a later value does not fit the inferred type. */
   /** Records how row i's number was written (numberForm), when String(value) would not give it back. */
   private noteForm(i: number, form: number, text: string): void {
     if (!this.forms) this.forms = new Uint8Array(Math.max(MIN_CAPACITY, i + 1));
@@ -673,6 +672,7 @@ export class ColumnBuilder {
     else this.formsLost = true;
   }
 
+  /** Re-renders the values so far as text when a later value does not fit the inferred type, each as it was written. */
   private toStrings(): void {
     const n = this.length;
     const chunks = this.chunks;

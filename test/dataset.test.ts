@@ -67,28 +67,34 @@ describe('Dataset', () => {
     expect(code(() => toDataset(fake))[0]).toBe('E_NAN_INPUT');
   });
 
-  it('refuses a column whose values float32 cannot tell apart, from every input, and keeps what it can', async () => {
+  it('fits and metrics refuse a column float32 moves by more than 1/64 of its range; scoring does not', async () => {
+    const { kmeans } = await import('../src/core/kmeans.js');
+    const { silhouetteScore } = await import('../src/metrics/silhouetteScore.js');
+    const { pipeline } = await import('../src/prep/pipeline.js');
     // around 1e9 float32 steps by 64: 1e9 + 0, 10 and 20.9 would become one or two values
     const far = [1e9, 1e9 + 10, 1e9 + 20.9, 1e9 + 5];
     const near = [0, 10, 20.9, 5];
-    for (const make of [
-      () => fromColumns({ columns: [Float64Array.from(far), Float64Array.from(near)], names: ['a', 'b'] }),
-      () => fromRows(far.map((v, i) => [v, near[i]]), { names: ['a', 'b'] }),
-      () => fromArrow(tableFromArrays({ a: Float64Array.from(far), b: Float64Array.from(near) })),
-    ]) {
-      const [c, message] = code(make);
-      expect(c).toBe('E_PRECISION');
-      expect(message).toContain('column "a": its values, from 1000000000 to 1000000020.9, differ by less than float32');
+    const made = [
+      fromColumns({ columns: [Float64Array.from(far), Float64Array.from(near)], names: ['a', 'b'] }),
+      fromRows(far.map((v, i) => [v, near[i]]), { names: ['a', 'b'] }),
+      fromArrow(tableFromArrays({ a: Float64Array.from(far), b: Float64Array.from(near) })),
+      (await pipeline({ scale: 'none' }).fitTransform(tableFromArrays({ a: Float64Array.from(far), b: Float64Array.from(near) }))).dataset,
+    ];
+    for (const ds of made) {
+      const e = await kmeans(ds, { k: 2, seed: 1, threads: 1 }).then(() => undefined, (error: unknown) => error as SegkitError);
+      expect(e?.code).toBe('E_PRECISION');
+      expect(e?.message).toMatch(/^column "a": float32, in which segkit computes, moves its values by up to 21, while they span only 1000000000 to 1000000020.9/);
+      await expect(silhouetteScore(ds, Int32Array.of(0, 1, 1, 0))).rejects.toMatchObject({ code: 'E_PRECISION' });
     }
-    // a constant column, years, epoch seconds over a year, epoch milliseconds over a day: kept
-    for (const values of [[1e9, 1e9, 1e9], [2000, 2012, 2024], [1.7e9, 1.7e9 + 3.15e7], [1.7e12, 1.7e12 + 8.64e7]]) {
-      expect(fromColumns({ columns: [Float64Array.from(values)] }).n).toBe(values.length);
+    // a constant column, values float32 holds exactly (1e9 + 64 i), years, epoch seconds over a year: fitted
+    for (const values of [[1e9, 1e9, 1e9, 1e9], [1e9, 1e9 + 64, 1e9 + 128, 1e9 + 192], [2000, 2012, 2024, 2001], [1.7e9, 1.7e9 + 3.15e7, 1.7e9 + 1e7, 1.7e9 + 2e7]]) {
+      expect((await kmeans(fromColumns({ columns: [Float64Array.from(values), Float64Array.from(near)] }), { k: 2, seed: 1, threads: 1 })).k).toBe(2);
     }
-    // the same through a preparation without scaling, which the fit would have clustered on one value
-    const { pipeline } = await import('../src/prep/pipeline.js');
-    const table = tableFromArrays({ a: Float64Array.from(far) });
-    await expect(pipeline({ scale: 'none' }).fitTransform(table)).rejects.toMatchObject({ code: 'E_PRECISION' });
-    // scaled, it is centred in float64 first: kept
-    expect((await pipeline({ scale: 'standard' }).fitTransform(table)).dataset.n).toBe(4);
+    // scaled, a column is centred in float64 first
+    expect((await kmeans((await pipeline({ scale: 'standard' }).fitTransform(tableFromArrays({ a: Float64Array.from(far) }))).dataset, { k: 2, seed: 1, threads: 1 })).k).toBe(2);
+    // a fitted model scores a batch of two close customers (their range is tiny, not the model's)
+    const seconds = [1.7e9, 1.7e9 + 3.15e7, 1.7e9 + 1e7, 1.7e9 + 2e7];
+    const model = await kmeans(fromColumns({ columns: [Float64Array.from(seconds)], names: ['last_seen'] }), { k: 2, seed: 1, threads: 1 });
+    expect((await model.predict([[1.7e9 + 1000], [1.7e9 + 4000]], { threads: 1 })).length).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
-import { finiteCopies, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { assertResolution, finiteCopies, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
 import { matrixChainOp, primSingleOp, wardChainOp } from './agglomerativeOps.js';
@@ -78,6 +78,7 @@ export async function linkageMatrix(ex: Executor, ds: Dataset, linkage: Linkage,
  */
 export async function agglomerative(data: DataInput, options: AgglomerativeOptions): Promise<AgglomerativeModel> {
   const ds = toDataset(data);
+  assertResolution(ds);
   const { linkage } = checkAgglomerativeOptions(options, ds.n);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);

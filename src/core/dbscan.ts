@@ -1,6 +1,6 @@
 import { badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
-import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkWeights } from '../engine/matrix.js';
 import type { Executor } from '../engine/executor.js';
@@ -73,6 +73,7 @@ export function checkDbscanOptions(o: DbscanOptions, fn = 'dbscan'): CheckedDbsc
 export async function dbscan(data: DataInput, options: DbscanOptions): Promise<DBSCANModel> {
   const o = checkDbscanOptions(options);
   const ds = toDataset(data);
+  assertResolution(ds);
   if (o.metric === 'haversine') checkLatLon(ds);
   // checked as every fit checks weights, then counted in float64 as scikit-learn sums them (0.9 + 0.1 reaches 1)
   const weights = checkWeights(options.sampleWeight, ds.n) && Float64Array.from(options.sampleWeight!);

@@ -1,7 +1,7 @@
 import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
-import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadMatrix, type Matrix } from '../engine/matrix.js';
 import { centresF32 } from '../kernels/shard.js';
@@ -289,6 +289,7 @@ export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: Gaussi
  */
 export async function gaussianMixture(data: DataInput, options: GaussianMixtureOptions): Promise<GaussianMixtureModel> {
   const ds = toDataset(data);
+  assertResolution(ds);
   checkGmmOptions(options, ds);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);

@@ -1,6 +1,6 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
-import { finiteCopies, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { assertResolution, finiteCopies, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
 import { condenseTree, labelPoints, selectClusters, stabilities, type CondensedTree } from './condensedTree.js';
@@ -147,6 +147,7 @@ export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSampl
  */
 export async function hdbscan(data: DataInput, options: HdbscanOptions = {}): Promise<HdbscanResult> {
   const ds = toDataset(data);
+  assertResolution(ds);
   const o = check(options, ds.n);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);

@@ -1,6 +1,6 @@
 import { badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
-import { toDataset, type DataInput } from '../data/dataset.js';
+import { assertResolution, toDataset, type DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkLatLon, EARTH_RADIUS_KM, indexCoordinates, type DbscanMetric } from './epsNeighbours.js';
 import { hdbscanCoreOp } from './hdbscanOps.js';
@@ -25,6 +25,7 @@ export interface KDistancesOptions extends RunOptions {
 export async function kDistances(data: DataInput, options: KDistancesOptions): Promise<Float64Array> {
   checkOptions(options, ['k', 'metric', 'executor', 'threads', 'signal'], 'kDistances');
   const ds = toDataset(data);
+  assertResolution(ds);
   const { k } = options;
   if (!Number.isInteger(k) || k < 1 || k > ds.n) throw badOption('k', k, `an integer from 1 to the number of rows (${ds.n})`);
   const metric = options.metric ?? 'euclidean';

@@ -1,7 +1,7 @@
 import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { createRandom } from '../util/random.js';
-import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { CENTRED_FLOAT32, CENTRED_HINT, checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
@@ -192,6 +192,7 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
  */
 export async function kmeans(data: DataInput, options: KMeansOptions): Promise<KMeansModel> {
   const ds = toDataset(data);
+  assertResolution(ds);
   const o = checkKMeansOptions(options, ds);
   return fitOnLoad(ds, o.k, options, (m) => runKMeans(m, ds, o, options));
 }

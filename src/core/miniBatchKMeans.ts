@@ -1,7 +1,7 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
-import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { freshOrNone, type Handle } from '../engine/executor.js';
 import type { Matrix } from '../engine/matrix.js';
 import { padRows } from '../kernels/layout.js';
@@ -450,6 +450,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
  */
 export async function miniBatchKMeans(data: DataInput, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansModel> {
   const ds = toDataset(data);
+  assertResolution(ds);
   const o = check(options, ds);
   return fitOnLoad(ds, o.k, options, (m) => runFit(m, ds, o, options));
 }

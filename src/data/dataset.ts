@@ -87,19 +87,40 @@ export function finiteCopies(ds: Dataset): Float64Array[] {
   });
 }
 
+/** A column float32 changed too much to cluster on: its name, its range and float32's largest move of a value. */
+interface Coarse {
+  name: string;
+  min: number;
+  max: number;
+  moved: number;
+}
+
+// Datasets made from wider values than float32 holds, whose rounding to float32 moved a column's values by more than
+// 1/64 of their range: recorded when the Dataset is made, refused by the fits (see assertResolution), never by
+// scoring (a fitted model scores a batch of two close customers).
+const coarse = new WeakMap<object, Coarse>();
+
+/** Whether float32 moved a column (values from min to max, by up to `moved`) by more than 1/64 of its range. */
+function tooCoarse(min: number, max: number, moved: number): boolean {
+  return max - min > 0 && moved * 64 > max - min;
+}
+
+/** Records, on a Dataset about to be made, the first column whose float32 rounding moved its values too far. */
+export function markCoarse(ds: object, name: string, min: number, max: number, moved: number): void {
+  if (tooCoarse(min, max, moved) && !coarse.has(ds)) coarse.set(ds, { name, min, max, moved });
+}
+
 /**
- * Refuses a feature whose values float32 cannot tell apart: segkit computes in float32, which keeps 24 bits of a
- * value, so a column near 1e9 that varies by 20 (steps of 64 there) would become one or two values. Fewer than 64
- * float32 steps between the smallest and the largest value is refused; a constant column is not.
+ * Refuses a Dataset to fit or evaluate on when float32, in which segkit computes, moved a column's values by more
+ * than 1/64 of their range: a column near 1e9 that varies by 20 (float32 steps by 64 there) would be clustered as
+ * one or two values. A constant column, or values float32 holds exactly, pass.
  */
-export function checkResolution(name: string, min: number, max: number): void {
-  const range = max - min;
-  if (!(range > 0)) return;
-  const step = Math.max(Math.abs(min), Math.abs(max)) * 2 ** -23;
-  if (range >= 64 * step) return;
+export function assertResolution(ds: Dataset): void {
+  const c = coarse.get(ds);
+  if (!c) return;
   throw new SegkitError(
     'E_PRECISION',
-    `column "${name}": its values, from ${min} to ${max}, differ by less than float32 (in which segkit computes) tells apart at their size (steps of about ${step.toPrecision(2)})`,
+    `column "${c.name}": float32, in which segkit computes, moves its values by up to ${c.moved.toPrecision(2)}, while they span only ${c.min} to ${c.max}: their differences would be lost`,
     'subtract a baseline from the column, or scale it (standard scaling centres it first)',
   );
 }
@@ -116,7 +137,7 @@ export function fromRows(rows: readonly (readonly number[])[], options: { names?
   if (d === 0) throw new SegkitError('E_EMPTY_DATA', 'the rows have no columns');
   const names = checkNames(options.names, d);
   const columns = Array.from({ length: d }, () => new Float32Array(n));
-  const lo = new Float64Array(d).fill(Infinity), hi = new Float64Array(d).fill(-Infinity);
+  const lo = new Float64Array(d).fill(Infinity), hi = new Float64Array(d).fill(-Infinity), moved = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (!Array.isArray(row) || row.length !== d) {
@@ -132,10 +153,13 @@ export function fromRows(rows: readonly (readonly number[])[], options: { names?
       columns[j][i] = v;
       if (v < lo[j]) lo[j] = v;
       if (v > hi[j]) hi[j] = v;
+      const m = Math.abs(columns[j][i] - v);
+      if (m > moved[j]) moved[j] = m;
     }
   }
-  for (let j = 0; j < d; j++) checkResolution(names[j], lo[j], hi[j]);
-  return seal({ n, d, columns, names });
+  const ds: Dataset = { n, d, columns, names };
+  for (let j = 0; j < d; j++) markCoarse(ds, names[j], lo[j], hi[j], moved[j]);
+  return seal(ds);
 }
 
 /** Typed-array columns to a Dataset; Float32Array columns are used as they are (not copied). */
@@ -146,12 +170,14 @@ export function fromColumns(input: { readonly columns: readonly ArrayLike<number
   if (typeof n !== 'number') throw new SegkitError('E_NON_NUMERIC', 'column 0 is not an array of numbers');
   if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'the data has no rows');
   const names = checkNames(input.names, cols.length);
+  // columns converted from wider values: float32's largest move of each, checked once the Dataset exists
+  const wide: { name: string; lo: number; hi: number; moved: number }[] = [];
   const columns = cols.map((c, j) => {
     if (!c || typeof c.length !== 'number') throw new SegkitError('E_NON_NUMERIC', `column "${names[j]}" is ${describe(c)}, not an array of numbers`);
     if (c.length !== n) throw new SegkitError('E_RAGGED_ROWS', `column "${names[j]}" has ${c.length} rows, column "${names[0]}" has ${n}`);
     if (c instanceof Float32Array) return c;
     const out = new Float32Array(n);
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity, hi = -Infinity, moved = 0;
     for (let i = 0; i < n; i++) {
       const v = c[i];
       if (typeof v !== 'number') throw new SegkitError('E_NON_NUMERIC', `row ${i}, column "${names[j]}" holds ${describe(v)}, not a number`);
@@ -159,11 +185,14 @@ export function fromColumns(input: { readonly columns: readonly ArrayLike<number
       if (out[i] - out[i] !== 0 && v - v === 0) throw nonFinite(i, names[j], v);
       if (v < lo) lo = v;
       if (v > hi) hi = v;
+      const m = Math.abs(out[i] - v);
+      if (m > moved) moved = m;
     }
-    checkResolution(names[j], lo, hi);
+    wide.push({ name: names[j], lo, hi, moved });
     return out;
   });
   const ds: Dataset = { n, d: columns.length, columns, names };
+  for (const w of wide) markCoarse(ds, w.name, w.lo, w.hi, w.moved);
   assertFinite(ds);
   return seal(ds);
 }
@@ -178,7 +207,7 @@ export function fromFiniteColumns(columns: Float32Array[], names: readonly strin
   return seal({ n, d: columns.length, columns, names: checkNames(names, columns.length) });
 }
 
-function arrowColumn(vec: Vector, name: string): Float32Array {
+function arrowColumn(vec: Vector, name: string, wide?: { name: string; lo: number; hi: number; moved: number }[]): Float32Array {
   const type = vec.type as DataType;
   if (!DataType.isInt(type) && !DataType.isFloat(type)) {
     const hint = DataType.isDecimal(type) ? 'segkit\'s readers (readArrow, readTable) read decimals as numbers; or cast the column to Float64' : 'encode categorical columns first (see the prep module) or exclude them';
@@ -200,7 +229,7 @@ function arrowColumn(vec: Vector, name: string): Float32Array {
     }
     return out;
   }
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity, hi = -Infinity, moved = 0;
   for (const chunk of chunks) {
     const values = chunk.values as ArrayLike<number | bigint>;
     for (let i = 0; i < chunk.length; i++, row++) {
@@ -211,10 +240,11 @@ function arrowColumn(vec: Vector, name: string): Float32Array {
       if (out[row] - out[row] !== 0 && x - x === 0) throw nonFinite(row, name, x);
       if (x < lo) lo = x;
       if (x > hi) hi = x;
+      const m = Math.abs(out[row] - x);
+      if (m > moved) moved = m;
     }
   }
-  // float32 input holds what it holds; wider values may lose their differences here
-  if (!(chunks[0]?.values instanceof Float32Array)) checkResolution(name, lo, hi);
+  wide?.push({ name, lo, hi, moved });
   return out;
 }
 
@@ -224,12 +254,14 @@ export function fromArrow(table: Table, options: { columns?: readonly string[] }
   const wanted = options.columns ?? fields;
   if (wanted.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no columns');
   if (table.numRows === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no rows');
+  const wide: { name: string; lo: number; hi: number; moved: number }[] = [];
   const columns = wanted.map((name) => {
     const idx = fields.indexOf(name);
     if (idx < 0) throw new SegkitError('E_MISSING_COLUMN', `column "${name}" is not in the table`, `it has: ${fields.join(', ')}`);
-    return arrowColumn(table.getChildAt(idx)!, name);
+    return arrowColumn(table.getChildAt(idx)!, name, wide);
   });
   const ds: Dataset = { n: table.numRows, d: columns.length, columns, names: [...wanted] };
+  for (const w of wide) markCoarse(ds, w.name, w.lo, w.hi, w.moved);
   assertFinite(ds);
   return seal(ds);
 }

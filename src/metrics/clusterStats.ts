@@ -1,4 +1,4 @@
-import { toDataset, type DataInput } from '../data/dataset.js';
+import { assertResolution, toDataset, type DataInput } from '../data/dataset.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
@@ -64,6 +64,7 @@ export async function withLabels<T>(
 ): Promise<T> {
   checkOptions(options, RUN_OPTIONS, fn);
   const ds = toDataset(data);
+  assertResolution(ds);
   const enc = internalLabels(labels, ds.n);
   const m = await loadMatrix(resolveExecutor(options), ds, { rows: { labels: enc.index }, signal: options.signal });
   try {

@@ -1,4 +1,4 @@
-import { fromColumns, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { assertResolution, fromColumns, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { badOption } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { createRandom } from '../util/random.js';
@@ -33,6 +33,7 @@ export function sampleRows(n: number, m: number, seed: number): Int32Array {
 /** The rows and labels a silhouette is computed on: all of them, or the seeded sample. */
 export function silhouetteInput(data: DataInput, labels: Labels, options: SilhouetteOptions): { ds: Dataset; labels: Labels } {
   const ds = toDataset(data);
+  assertResolution(ds);
   if (options.sampleSize === undefined) return { ds, labels };
   const { sampleSize, seed = 0 } = options;
   if (!Number.isInteger(sampleSize) || sampleSize < 2) throw badOption('sampleSize', sampleSize, 'an integer >= 2');
@@ -51,6 +52,7 @@ export function silhouetteInput(data: DataInput, labels: Labels, options: Silhou
 export async function silhouetteSamples(data: DataInput, labels: Labels, options: MetricOptions = {}): Promise<Float64Array> {
   checkOptions(options, RUN_OPTIONS, 'silhouetteSamples');
   const ds = toDataset(data);
+  assertResolution(ds);
   const enc = internalLabels(labels, ds.n);
   const k = enc.values.length, n = ds.n;
   const counts = new Int32Array(k);

@@ -1,7 +1,7 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { RunOptions } from '../engine/executor.js';
-import { checkResolution, fromColumns, type Dataset } from '../data/dataset.js';
+import { fromColumns, markCoarse, type Dataset } from '../data/dataset.js';
 import { FeatureFilter } from './featureFilter.js';
 import { hasColumn, inspectTable, missingColumn, ownColumns, readColumn, type ColumnKind, type ColumnMeta, type Frame, type SourceSchema, type TableInput } from './frame.js';
 import { Imputer, type ImputeStrategy, type ImputerOptions } from './imputer.js';
@@ -408,6 +408,7 @@ export class Pipeline {
   #output(frame: Frame, state: Fitted, rowsIn: number, steps: StepReport[]): PipelineResult {
     if (frame.n === 0) throw new SegkitError('E_EMPTY_DATA', 'every row was dropped by the outlier rule');
     const byName = new Map(frame.columns.map((c) => [c.name, c]));
+    const ranges: { name: string; lo: number; hi: number; moved: number }[] = [];
     const columns = state.featureNames.map((name) => {
       const c = byName.get(name);
       if (!c || c.kind !== 'numeric') throw new SegkitError('E_SHAPE_MISMATCH', `the prep steps did not produce the feature "${name}"`);
@@ -415,12 +416,14 @@ export class Pipeline {
       // one native conversion to float32, then one scan: x - x is 0 for every finite float32 and NaN otherwise
       const out = new Float32Array(frame.n);
       out.set(values);
-      let lo = Infinity, hi = -Infinity;
+      let lo = Infinity, hi = -Infinity, moved = 0;
       for (let i = 0; i < out.length; i++) {
         if (out[i] - out[i] === 0) {
           const v = values[i];
           if (v < lo) lo = v;
           if (v > hi) hi = v;
+          const m = Math.abs(out[i] - v);
+          if (m > moved) moved = m;
           continue;
         }
         const v = values[i];
@@ -429,11 +432,13 @@ export class Pipeline {
         }
         throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${name}" is ${v} after the prep steps, outside the float32 range`, 'scale the column');
       }
-      // the features a model is fitted on or scores; profiles (unscaled) keep float64 where it matters
-      if (!this.#profile) checkResolution(name, lo, hi);
+      ranges.push({ name, lo, hi, moved });
       return out;
     });
     const dataset = fromColumns({ columns, names: state.featureNames });
+    // a fit on these features refuses a column float32 moved too far (assertResolution); profiles (unscaled) keep
+    // float64 where it matters, and scoring goes on
+    if (!this.#profile) for (const r of ranges) markCoarse(dataset, r.name, r.lo, r.hi, r.moved);
     return { dataset, rowIndex: frame.rows, report: { rowsIn, rowsOut: frame.n, steps } };
   }
 }

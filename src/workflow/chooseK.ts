@@ -1,4 +1,4 @@
-import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -183,6 +183,7 @@ async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed:
 export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Promise<ChooseKResult> {
   checkOptions(options, CHOOSE_K_OPTIONS, 'chooseK');
   const ds = toDataset(data);
+  assertResolution(ds);
   const ks = kValues(options.kRange, ds.n);
   const seed = options.seed ?? chooseKDefaults.seed;
   const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;

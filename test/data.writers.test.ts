@@ -149,6 +149,11 @@ describe('decimal columns', () => {
       { amount: null, account: '7', x: 3 },
       { amount: 0, account: null, x: 4 },
     ]);
+    // in several batches (chunks), and sliced
+    const two = table().concat(table());
+    expect((parseSync(writeCsv(two)) as string[][]).slice(1).map((r) => r[0])).toEqual(['10.01', '-0.05', '', '0.0', '10.01', '-0.05', '', '0.0']);
+    expect([...(await readArrow(await writeArrow(two))).getChild('amount')!]).toEqual([10.01, -0.05, null, 0, 10.01, -0.05, null, 0]);
+    expect((parseSync(writeCsv(two.slice(1, 6))) as string[][]).slice(1).map((r) => r[1])).toEqual(['-1', '7', '', '123456789012345678901234567890', '-1']);
     const back = await readParquet(await writeParquet(table()));
     expect(back.getChild('amount')!.toArray()).toEqual(Float64Array.of(10.01, -0.05, 0, 0));
     expect(back.getChild('account')!.get(0)).toBe('123456789012345678901234567890');

@@ -172,40 +172,53 @@ function decimalText(v: bigint, scale: number): string {
   return negative ? `-${digits}` : digits;
 }
 
+/** One chunk of a decimal column as Float64 (up to 15 digits of precision) or exact text. */
+function decimalData(d: Data, type: DataType): Data {
+  const { scale, precision, bitWidth } = type as unknown as { scale: number; precision: number; bitWidth: number };
+  const width = bitWidth / 32;
+  // the values are sliced to the chunk (fixed-width buffers are); the offset is the bitmap's
+  const words = d.values as unknown as Uint32Array;
+  const valid = (i: number): boolean => d.nullCount === 0 || ((d.nullBitmap![(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
+  const n = d.length;
+  if (precision <= FLOAT64_DIGITS) {
+    const out: (number | null)[] = new Array(n);
+    // exact integers over an exact power of ten: one rounding, the float64 nearest the decimal
+    const power = 10 ** Math.abs(scale);
+    for (let i = 0; i < n; i++) {
+      if (!valid(i)) out[i] = null;
+      else {
+        const v = Number(unscaled(words, i, width));
+        out[i] = scale >= 0 ? v / power : v * power;
+      }
+    }
+    return dataFromValues(out, new Float64());
+  }
+  const text: (string | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) text[i] = valid(i) ? decimalText(unscaled(words, i, width), scale) : null;
+  return utf8Data(text);
+}
+
 /**
  * The table with its Decimal columns (Arrow's decimal128 and decimal256, as databases export amounts) as numbers:
  * Float64 up to 15 digits of precision (10.01 stays 10.01 when written), exact text above (an account number held
- * as decimal(38, 0)). Other columns are kept as they are; a table without decimals is returned unchanged.
+ * as decimal(38, 0)), batch by batch. Other columns are kept as they are; a table without decimals is returned
+ * unchanged.
  */
 export function decimalsAsNumbers(table: Table): Table {
   const fields = table.schema.fields;
   if (!fields.some((f) => DataType.isDecimal(f.type))) return table;
-  const columns = fields.map((field, j) => {
-    const d = singleChunk(table.getChildAt(j)!);
-    const type = field.type as DataType;
-    if (!DataType.isDecimal(type)) return d;
-    const { scale, precision, bitWidth } = type as unknown as { scale: number; precision: number; bitWidth: number };
-    const width = bitWidth / 32;
-    // the values are sliced to the chunk (fixed-width buffers are); the offset is the bitmap's
-    const words = d.values as unknown as Uint32Array;
-    const valid = (i: number): boolean => d.nullCount === 0 || ((d.nullBitmap![(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
-    const n = d.length;
-    if (precision <= FLOAT64_DIGITS) {
-      const out: (number | null)[] = new Array(n);
-      // exact integers over an exact power of ten: one rounding, the float64 nearest the decimal
-      const power = 10 ** Math.abs(scale);
-      for (let i = 0; i < n; i++) {
-        if (!valid(i)) out[i] = null;
-        else {
-          const v = Number(unscaled(words, i, width));
-          out[i] = scale >= 0 ? v / power : v * power;
-        }
-      }
-      return dataFromValues(out, new Float64());
-    }
-    const text: (string | null)[] = new Array(n);
-    for (let i = 0; i < n; i++) text[i] = valid(i) ? decimalText(unscaled(words, i, width), scale) : null;
-    return utf8Data(text);
+  const types = fields.map((f) => {
+    const type = f.type as DataType;
+    if (!DataType.isDecimal(type)) return type;
+    return (type as unknown as { precision: number }).precision <= FLOAT64_DIGITS ? new Float64() : new Utf8();
   });
-  return tableFromColumns(fields.map((f) => f.name), columns, table.schema.metadata);
+  const schema = new Schema(fields.map((f, j) => (DataType.isDecimal(f.type) ? new Field(f.name, types[j], f.nullable, f.metadata) : f)), table.schema.metadata);
+  const batches = table.batches.map((batch) => {
+    const children = fields.map((f, j) => {
+      const d = batch.data.children[j];
+      return DataType.isDecimal(f.type) ? decimalData(d, f.type as DataType) : d;
+    });
+    return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+  });
+  return new Table(schema, batches);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../src/util/random.js';
+import { hashInts } from '../src/util/hash.js';
 import { kmeans } from '../src/core/kmeans.js';
 import { gaussianMixture } from '../src/core/gaussianMixture.js';
 import { miniBatchKMeans } from '../src/core/miniBatchKMeans.js';
@@ -38,13 +39,17 @@ const stream = (seed: number, draws = 8): number[] => {
 };
 
 describe('createRandom', () => {
-  it('keeps the sequence of every 32-bit signed seed (forks and hashes make them), so seeded results stay as they were', () => {
-    for (const seed of [0, 1, 2, 42, 12345, 2 ** 31 - 1, -1, -12345, -(2 ** 31)]) expect(stream(seed)).toEqual(earlierStream(seed, 8));
+  it('keeps the sequence of every seed that fits 32 bits, signed or unsigned (forks and hashes make them), so seeded results stay as they were', () => {
+    for (const seed of [0, 1, 2, 42, 12345, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 12345, 2 ** 32 - 1, -1, -12345, -(2 ** 31)]) expect(stream(seed)).toEqual(earlierStream(seed, 8));
+    // an unsigned hash, as permutation importance makes one per feature and repeat
+    const hash = hashInts(0, 1, 0);
+    expect(hash).toBeGreaterThanOrEqual(2 ** 31);
+    expect(stream(hash)).toEqual(earlierStream(hash, 8));
   });
 
   it('gives different sequences to different safe integers, the high bits included', () => {
-    // before, a seed's high 32 bits were XORed into its low ones: 2^32 + 1 ran as 0, 2^32 as 1, 2^32 - 1 as -1
-    const seeds = [0, 1, 2 ** 31, 2 ** 32, 2 ** 32 + 1, 2 ** 33 + 1, 2 ** 32 - 1, -1, -(2 ** 31) - 1, 2 ** 31 - 1, -(2 ** 32), -(2 ** 32) - 1, 2 ** 53 - 1, -(2 ** 53 - 1)];
+    // before, a seed's high 32 bits were XORed into its low ones: 2^32 + 1 ran as 0, 2^32 as 1
+    const seeds = [0, 1, 2 ** 31, 2 ** 32, 2 ** 32 + 1, 2 ** 33 + 1, 2 ** 32 - 1, -(2 ** 31) - 1, 2 ** 31 - 1, -(2 ** 32), -(2 ** 32) - 1, 2 ** 53 - 1, -(2 ** 53 - 1)];
     const seen = new Map<string, number>();
     for (const seed of seeds) {
       const key = stream(seed, 4).join(',');

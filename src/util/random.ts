@@ -25,16 +25,15 @@ function splitmix32(a: number): () => number {
 }
 
 /**
- * `createRandom(seed)` gives the same sequence for the same integer seed on every platform, and different sequences
- * for different safe integers. A 32-bit signed seed (every seed forks and hashes make) starts the state as it always
- * has; a seed outside that range also mixes in its high bits, so 2^32 + 1 runs neither as 1 nor as 0, and 2^32 - 1
- * not as -1.
+ * `createRandom(seed)` gives the same sequence for the same integer seed on every platform. A seed that fits 32 bits,
+ * signed or unsigned (every seed forks and hashes make), starts the state from those bits as it always has, so -1 and
+ * 2^32 - 1 are one seed; a seed beyond them also mixes in its high bits, so 2^32 + 1 runs neither as 1 nor as 0.
  */
 export function createRandom(seed: number): Random {
   const whole = Math.trunc(seed);
   const mix = splitmix32(whole | 0);
   let a = mix(), b = mix(), c = mix(), d = mix();
-  if (whole < -0x80000000 || whole > 0x7fffffff) {
+  if (whole < -0x80000000 || whole > 0xffffffff) {
     const more = splitmix32(Math.floor(whole / 0x100000000) ^ 0x2545f491);
     a ^= more();
     b ^= more();

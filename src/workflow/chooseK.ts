@@ -151,7 +151,9 @@ function sampleRows(ds: Dataset, m: number, rng: ReturnType<typeof createRandom>
  * Costs B k-means fits on at most 0.8 x stabilitySampleSize rows per k, whatever the data size.
  */
 async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed: number, o: { maxIter?: number; tol?: number; init?: string; executor: Executor; signal?: AbortSignal }): Promise<number> {
-  const rng = createRandom(seed * 7919 + k);
+  // the high 32 bits folded into the low ones, as the generator took every seed before it kept seeds past 32 bits apart
+  const x = seed * 7919 + k;
+  const rng = createRandom(Math.trunc(x) ^ Math.trunc(x / 0x100000000));
   const m = evalSet.n;
   const take = Math.max(k + 1, Math.floor(m * chooseKDefaults.stabilityFraction));
   const labels: Int32Array[] = [];

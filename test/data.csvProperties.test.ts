@@ -64,9 +64,9 @@ function reference(t: RandomTable, dialect: (typeof DIALECTS)[number], escapeFor
     // quote_record_delimiter: CR and LF are quoted whatever the line ending (the default only without record_delimiter)
     ...(dialect.eol === '\n' ? {} : { record_delimiter: dialect.eol, quote_record_delimiter: true }),
     escape_formulas: escapeFormulas,
-    // one deliberate difference: text that is a negative number ("-1", "-0.5") is a number to a spreadsheet, not a
-    // formula, and is written as it is, as csv-stringify writes negative numbers
-    cast: { string: (v: string) => (/^-(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(v) ? { value: v, escape_formulas: false } : v) },
+    // one deliberate difference: text that is a signed number ("-1", "+0.5", "-4,78") is a number to a spreadsheet,
+    // not a formula, and is written as it is, as csv-stringify writes negative numbers
+    cast: { string: (v: string) => (/^[+-](?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][+-]?\d+)?|Infinity)$/.test(v) ? { value: v, escape_formulas: false } : v) },
     ...(t.names.length === 1 ? { quoted_empty: true } : {}),
   });
 }

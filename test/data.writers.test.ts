@@ -190,7 +190,7 @@ describe('writeCsv', () => {
   const cells = (text: string) => parseSync(text, { relax_column_count: true }) as string[][];
 
   it('prefixes text that a spreadsheet would run as a formula, and never alters numbers', () => {
-    // text that is a negative number ("-1.50") is a number to a spreadsheet: written as it is, as numbers are
+    // text that is a signed number ("-1.50", "+1") is a number to a spreadsheet: written as it is, as numbers are
     const risky = ['=1+2', '+1', '-1+2', '@SUM(A1)', '\tx', '\rx', 'plain', '＝1', 'a=b', '-1.50', '-1E5', '-', '-.5x'];
     const t = new Table({
       text: vectorFromArray(risky, new Utf8()),
@@ -198,7 +198,10 @@ describe('writeCsv', () => {
       int: vectorFromArray([-1, -2, -3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], new Int32()),
     });
     const rows = cells(writeCsv(t)).slice(1);
-    expect(rows.map((r) => r[0])).toEqual(["'=1+2", "'+1", "'-1+2", "'@SUM(A1)", "'\tx", "'\rx", 'plain', "'＝1", 'a=b', '-1.50', '-1E5', "'-", "'-.5x"]);
+    expect(rows.map((r) => r[0])).toEqual(["'=1+2", '+1', "'-1+2", "'@SUM(A1)", "'\tx", "'\rx", 'plain', "'＝1", 'a=b', '-1.50', '-1E5', "'-", "'-.5x"]);
+    // a decimal comma and infinities too; a sign before anything else is still escaped
+    const more = ['-4,78', '+,5', '-Infinity', '+Infinity', '-Inf', '+cmd|x'];
+    expect((parseSync(writeCsv(new Table({ text: vectorFromArray(more, new Utf8()) }), { delimiter: ';' }), { delimiter: ';' }) as string[][]).slice(1).map((r) => r[0])).toEqual(['-4,78', '+,5', '-Infinity', '+Infinity', "'-Inf", "'+cmd|x"]);
     expect(rows.map((r) => r[1])).toEqual(['-5.0', '-2.5', '3.0', '-0.5', '1.0', '2.0', '3.0', '4.0', '5.0', '6.0', '7.0', '8.0', '9.0']);
     expect(rows.map((r) => r[2])).toEqual(['-1', '-2', '-3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13']);
     // and the cells stay as they are when escaping is turned off

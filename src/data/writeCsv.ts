@@ -29,8 +29,9 @@ const FORMULA_BYTE = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xef]);
 const BOM_BYTE = 0xef;
 // characters of number and boolean text ("-1.5e-7", "Infinity", "NaN", "true", "false")
 const VALUE_CHARS = /[0-9.+\-eEINaifntyrulsT]/;
-// a negative number written as text ("-0", "-12.50", "-1E5"): a number to a spreadsheet, never a formula
-const NEGATIVE_NUMBER_TEXT = /^-(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// a signed number written as text ("-0", "-12.50", "-1E5", "+5", "-4,78" with a decimal comma, "-Infinity"): a number
+// to a spreadsheet, never a formula
+const SIGNED_NUMBER_TEXT = /^[+-](?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][+-]?\d+)?|Infinity)$/;
 const TWO_POW_50 = 1125899906842624;
 const POWERS_OF_TEN = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7];
 
@@ -55,8 +56,8 @@ function textCellWriter(delimiter: string, eol: string, escapeFormulas: boolean)
       : value.includes('"') || emitsSeparator(value, delimiter) || emitsSeparator(value, eol) || value.includes('\n') || value.includes('\r');
     if (escapeFormulas) {
       const c = value.charCodeAt(0);
-      // a negative number is a number, not a formula, as a number or as text
-      if (FORMULA_START.has(c) && !(c === 0x2d && (numeric || NEGATIVE_NUMBER_TEXT.test(value)))) value = `'${value}`;
+      // a negative number is a number, not a formula, and so is a signed number written as text
+      if (FORMULA_START.has(c) && !(c === 0x2d && numeric) && !((c === 0x2d || c === 0x2b) && SIGNED_NUMBER_TEXT.test(value))) value = `'${value}`;
     }
     if (!quote) return value;
     return `"${value.includes('"') ? value.replaceAll('"', '""') : value}"`;

@@ -435,10 +435,13 @@ describe('readJson and readNdjson', () => {
     const ndjson = '{"id":3,"x":1}\n{"note":"12345678901234567 in a string","x":2}\n{"id":12345678901234567,"x":3}\n';
     const e = await failure(() => readNdjson(ndjson));
     expect(e.code).toBe('E_PARSE');
-    expect(e.message).toBe('line 3, column "id": 12345678901234567 is an integer a JSON number does not hold exactly (it reads as 12345678901234568) (write ids and account numbers as strings ("12345678901234567"))');
+    expect(e.message).toBe('line 3, column "id": 12345678901234568 is what JSON numbers make of 12345678901234567 in the input, an integer they do not hold exactly (write ids and account numbers as strings ("12345678901234567"))');
     const json = '[{"id": 1, "x": 1.5}, {"id": -98765432109876543, "x": 2}]';
-    expect((await failure(() => readJson(json))).message).toMatch(/^row 1, column "id": -98765432109876543 is an integer/);
-    expect((await failure(() => readJson('{"columns": {"id": [1, 12345678901234567]}}'))).message).toMatch(/^row 1, column "id": 12345678901234567/);
+    expect((await failure(() => readJson(json))).message).toMatch(/^row 1, column "id": -98765432109876544 is what JSON numbers make of -98765432109876543 /);
+    expect((await failure(() => readJson('{"columns": {"id": [1, 12345678901234567]}}'))).message).toMatch(/^row 1, column "id": 12345678901234568 is what/);
+    // written with ".0", and two ids that the parse makes one: the first record holding that value is named
+    expect((await failure(() => readNdjson('{"id":12345678901234567.0}\n'))).message).toMatch(/^line 1, column "id": 12345678901234568 is what JSON numbers make of 12345678901234567.0 /);
+    expect((await failure(() => readJson('[{"id":12345678901234568},{"id":12345678901234567}]'))).message).toMatch(/^row 0, column "id": 12345678901234568 is what JSON numbers make of 12345678901234567 /);
     // integers a float64 holds exactly (2^53, 1e20 written out), floats written with exponents, and strings are read
     const fine = await readNdjson('{"a":9007199254740992,"b":100000000000000000000,"c":1.5e300,"d":"12345678901234567"}\n');
     expect([fine.getChild('a')!.get(0), fine.getChild('b')!.get(0), fine.getChild('c')!.get(0), fine.getChild('d')!.get(0)]).toEqual([9007199254740992, 1e20, 1.5e300, '12345678901234567']);

@@ -63,7 +63,9 @@ export function inexactIntegers(text: string): Map<number, string> {
     }
     const token = text.slice(start, i);
     i--;
-    if (integer && token.length >= 16 && !Number.isSafeInteger(Number(token)) && BigInt(token) !== BigInt(Number(token))) out.set(Number(token), token);
+    // "12345678901234567.0" is an integer too
+    const digits = integer ? token : /^-?\d+\.0*$/.test(token) ? token.slice(0, token.indexOf('.')) : '';
+    if (digits.length >= 16 && !Number.isSafeInteger(Number(digits)) && BigInt(digits) !== BigInt(Number(digits)) && !out.has(Number(digits))) out.set(Number(digits), token);
   }
   return out;
 }
@@ -81,9 +83,10 @@ function checkExact(value: number, key: string, where: string, source: string, s
   }
   const literal = scanned.inexact.get(value);
   if (literal === undefined) return;
+  // keyed by the value the parse made: the record may hold that very integer while another one rounds to it
   throw new SegkitError(
     'E_PARSE',
-    `${where}, column "${key}": ${literal} is an integer a JSON number does not hold exactly (it reads as ${BigInt(value)})`,
+    `${where}, column "${key}": ${BigInt(value)} is what JSON numbers make of ${literal} in the input, an integer they do not hold exactly`,
     'write ids and account numbers as strings ("12345678901234567")',
   );
 }

@@ -36,6 +36,9 @@ describe('models read named data by name', () => {
       expect(Array.from(await model.predict(swapped, { threads: 1 }))).toEqual(want);
       // unnamed columns go by position
       expect(Array.from(await model.predict(unnamed, { threads: 1 }))).toEqual(want);
+      // named ones by name, so another column beside them is left alone, as in a table
+      const extra = fromColumns({ columns: [b, Float32Array.from(a, (v) => -v), a], names: ['b', 'spend', 'a'] });
+      expect(Array.from(await model.predict(extra, { threads: 1 }))).toEqual(want);
       // columns the model does not read are refused, naming the one missing
       const e = await failure(() => model.predict(fromColumns({ columns: [a, b], names: ['a', 'c'] }), { threads: 1 }));
       expect(e.code).toBe('E_MISSING_COLUMN');

@@ -19,13 +19,15 @@ function unnamedWidth(data: DataInput): number {
 export function datasetFor(data: DataInput, featureNames: readonly string[], fn?: string): Dataset {
   const lead = fn ? `${fn}: ` : '';
   const ds = isArrowTable(data) ? fromArrow(data, { columns: featureNames }) : toDataset(data, unnamedWidth(data) === featureNames.length ? { names: featureNames } : {});
-  if (ds.d !== featureNames.length) {
+  const names = ds.names;
+  // named columns go by name, so a dataset may carry more columns than the model reads, as a table may
+  const byName = !positional(names) && !positional(featureNames);
+  if (!byName && ds.d !== featureNames.length) {
     throw new SegkitError('E_SHAPE_MISMATCH', `${lead}the data has ${ds.d} features, the model was fitted on ${featureNames.length} (${featureNames.join(', ')})`);
   }
-  const names = ds.names;
-  if (names.every((name, j) => name === featureNames[j]) || positional(featureNames)) return ds;
+  if (names.length === featureNames.length && names.every((name, j) => name === featureNames[j])) return ds;
   // unnamed columns, by position, take the model's names
-  if (positional(names)) return fromColumns({ columns: ds.columns, names: featureNames });
+  if (!byName) return positional(featureNames) ? ds : fromColumns({ columns: ds.columns, names: featureNames });
   const at = new Map(names.map((name, j) => [name, j]));
   const missing = featureNames.find((name) => !at.has(name));
   if (missing !== undefined) {

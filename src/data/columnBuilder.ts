@@ -151,11 +151,14 @@ function readSimpleNumber(text: string, s: number, e: number, strict: boolean): 
   integerText = fracDigits === 0 && last !== 46;
   const v = fracDigits === 0 ? digits : digits / EXACT_POWERS_OF_TEN[fracDigits];
   // String(v) gives the text back unless it has a sign "+", "-0", no integer digit, a trailing point or zero, a
-  // leading zero, or is below 1e-6 (written with an exponent)
-  const plus = text.charCodeAt(s) === 43, noInt = intDigits === 0, dot = last === 46;
-  numberForm = plus || noInt || dot || (fracDigits > 0 && last === 48) || (intDigits > 1 && text.charCodeAt(intStart) === 48) || (v < 1e-6 && (v > 0 || negative))
-    ? 1 + (fracDigits | (plus ? 16 : 0) | (noInt ? 32 : 0) | (dot ? 64 : 0))
-    : 0;
+  // leading zero, or is below 1e-6 (written with an exponent); the usual cell ends in a digit 1-9 after one
+  numberForm = 0;
+  if (last === 48 || last === 46 || intDigits !== 1 || fracDigits > 6 || i - intStart !== e - s) {
+    const plus = text.charCodeAt(s) === 43, noInt = intDigits === 0, dot = last === 46;
+    if (plus || noInt || dot || (fracDigits > 0 && last === 48) || (intDigits > 1 && text.charCodeAt(intStart) === 48) || (v < 1e-6 && (v > 0 || negative))) {
+      numberForm = 1 + (fracDigits | (plus ? 16 : 0) | (noInt ? 32 : 0) | (dot ? 64 : 0));
+    }
+  }
   return negative ? -v : v;
 }
 
@@ -428,7 +431,11 @@ export class ColumnBuilder {
       const v = readSimpleNumber(text, s, e, this.strictNumbers);
       if (v !== undefined && !(this.forced === 'integer' && !isInt32(v))) {
         if (this.allInt && !(integerText && isInt32(v))) this.allInt = false;
-        if (numberForm !== 0 && !this.forced) this.noteForm(this.length, numberForm, '');
+        if (numberForm !== 0 && !this.forced) {
+          const forms = this.forms, i = this.length;
+          if (forms !== null && i < forms.length) forms[i] = numberForm;
+          else this.noteForm(i, numberForm, '');
+        }
         this.appendNumber(v);
         return undefined;
       }

@@ -118,11 +118,15 @@ type ProfileColumns = { readonly n: number; readonly d: number; readonly names: 
 function float64Columns(data: Dataset | ProfileColumns): ProfileColumns | undefined {
   const cols = (data as ProfileColumns).columns;
   if (!Array.isArray(cols) || !cols.some((c) => c instanceof Float64Array)) return undefined;
-  const ds = toDataset({ columns: cols.map((c) => (c instanceof Float64Array ? new Float32Array(c.length) : c)), names: data.names });
+  const n = cols[0].length;
+  if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'the data has no rows');
+  // the names checked as a Dataset's are, on one row
+  const { names } = toDataset({ columns: cols.map(() => Float32Array.of(0)), names: data.names });
   cols.forEach((c, j) => {
-    for (let i = 0; i < c.length; i++) if (!Number.isFinite(c[i])) throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${ds.names[j]}" holds ${describe(c[i])}; features must be finite numbers`);
+    if (c.length !== n) throw new SegkitError('E_RAGGED_ROWS', `column "${names[j]}" has ${c.length} rows, column "${names[0]}" has ${n}`);
+    for (let i = 0; i < n; i++) if (!Number.isFinite(c[i])) throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${names[j]}" holds ${describe(c[i])}; features must be finite numbers`);
   });
-  return { n: ds.n, d: ds.d, names: ds.names, columns: cols };
+  return { n, d: cols.length, names, columns: cols };
 }
 
 /**

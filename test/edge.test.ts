@@ -158,7 +158,7 @@ describe('size budget', () => {
     expect(gz).toBeLessThanOrEqual(150 * 1024);
   });
 
-  it('the whole neutral entry without the report is at most 154 KB minified and gzipped; each wasm module at most 20 KB', async () => {
+  it('the whole neutral entry without the report is at most 156 KB minified and gzipped; each wasm module at most 20 KB', async () => {
     const { code, gz } = await minifiedGzip(NEUTRAL_ENTRY);
     expect(code).toContain('kmeans.assign');
     expect(code).not.toMatch(/vega-lite|vega-scenegraph/);
@@ -199,7 +199,7 @@ describe('size budget', () => {
     console.log(`size budget: neutral entry without the report ${code.length} bytes minified, ${gz} bytes (${(gz / 1024).toFixed(1)} KiB) gzipped; wasm ${wasm.join(' + ')} bytes`);
     // clustering of every kind, preparation, readers and writers, metrics, classifiers, explanations and drift
     // statistics, with the wasm kernels embedded
-    expect(gz).toBeLessThanOrEqual(154 * 1024);
+    expect(gz).toBeLessThanOrEqual(156 * 1024);
     for (const n of wasm) {
       expect(n).toBeGreaterThan(1024);
       expect(n).toBeLessThanOrEqual(20 * 1024);

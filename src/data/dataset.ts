@@ -87,27 +87,23 @@ export function finiteCopies(ds: Dataset): Float64Array[] {
   });
 }
 
-/** A column float32 changed too much to cluster on: its name, its range and float32's largest move of a value. */
-interface Coarse {
+/** A column converted to float32: its name, the range of its values, and float32's largest move of one of them. */
+export interface Spread {
   name: string;
-  min: number;
-  max: number;
+  lo: number;
+  hi: number;
   moved: number;
 }
 
 // Datasets made from wider values than float32 holds, whose rounding to float32 moved a column's values by more than
 // 1/64 of their range: recorded when the Dataset is made, refused by the fits (see assertResolution), never by
 // scoring (a fitted model scores a batch of two close customers).
-const coarse = new WeakMap<object, Coarse>();
+const coarse = new WeakMap<object, Spread>();
 
-/** Whether float32 moved a column (values from min to max, by up to `moved`) by more than 1/64 of its range. */
-function tooCoarse(min: number, max: number, moved: number): boolean {
-  return max - min > 0 && moved * 64 > max - min;
-}
-
-/** Records, on a Dataset about to be made, the first column whose float32 rounding moved its values too far. */
-export function markCoarse(ds: object, name: string, min: number, max: number, moved: number): void {
-  if (tooCoarse(min, max, moved) && !coarse.has(ds)) coarse.set(ds, { name, min, max, moved });
+/** Records on a Dataset the first of its columns whose float32 rounding moved a value by more than 1/64 of the range. */
+export function markCoarse(ds: object, spreads: readonly Spread[]): void {
+  const c = spreads.find((s) => s.hi - s.lo > 0 && s.moved * 64 > s.hi - s.lo);
+  if (c) coarse.set(ds, c);
 }
 
 /**
@@ -120,7 +116,7 @@ export function assertResolution(ds: Dataset): void {
   if (!c) return;
   throw new SegkitError(
     'E_PRECISION',
-    `column "${c.name}": float32, in which segkit computes, moves its values by up to ${c.moved.toPrecision(2)}, while they span only ${c.min} to ${c.max}: their differences would be lost`,
+    `column "${c.name}": float32, in which segkit computes, moves its values by up to ${c.moved.toPrecision(2)}, while they span only ${c.lo} to ${c.hi}: their differences would be lost`,
     'subtract a baseline from the column, or scale it (standard scaling centres it first)',
   );
 }
@@ -158,7 +154,7 @@ export function fromRows(rows: readonly (readonly number[])[], options: { names?
     }
   }
   const ds: Dataset = { n, d, columns, names };
-  for (let j = 0; j < d; j++) markCoarse(ds, names[j], lo[j], hi[j], moved[j]);
+  markCoarse(ds, names.map((name, j) => ({ name, lo: lo[j], hi: hi[j], moved: moved[j] })));
   return seal(ds);
 }
 
@@ -171,7 +167,7 @@ export function fromColumns(input: { readonly columns: readonly ArrayLike<number
   if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'the data has no rows');
   const names = checkNames(input.names, cols.length);
   // columns converted from wider values: float32's largest move of each, checked once the Dataset exists
-  const wide: { name: string; lo: number; hi: number; moved: number }[] = [];
+  const wide: Spread[] = [];
   const columns = cols.map((c, j) => {
     if (!c || typeof c.length !== 'number') throw new SegkitError('E_NON_NUMERIC', `column "${names[j]}" is ${describe(c)}, not an array of numbers`);
     if (c.length !== n) throw new SegkitError('E_RAGGED_ROWS', `column "${names[j]}" has ${c.length} rows, column "${names[0]}" has ${n}`);
@@ -192,7 +188,7 @@ export function fromColumns(input: { readonly columns: readonly ArrayLike<number
     return out;
   });
   const ds: Dataset = { n, d: columns.length, columns, names };
-  for (const w of wide) markCoarse(ds, w.name, w.lo, w.hi, w.moved);
+  markCoarse(ds, wide);
   assertFinite(ds);
   return seal(ds);
 }
@@ -207,7 +203,7 @@ export function fromFiniteColumns(columns: Float32Array[], names: readonly strin
   return seal({ n, d: columns.length, columns, names: checkNames(names, columns.length) });
 }
 
-function arrowColumn(vec: Vector, name: string, wide?: { name: string; lo: number; hi: number; moved: number }[]): Float32Array {
+function arrowColumn(vec: Vector, name: string, wide?: Spread[]): Float32Array {
   const type = vec.type as DataType;
   if (!DataType.isInt(type) && !DataType.isFloat(type)) {
     const hint = DataType.isDecimal(type) ? 'segkit\'s readers (readArrow, readTable) read decimals as numbers; or cast the column to Float64' : 'encode categorical columns first (see the prep module) or exclude them';
@@ -254,14 +250,14 @@ export function fromArrow(table: Table, options: { columns?: readonly string[] }
   const wanted = options.columns ?? fields;
   if (wanted.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no columns');
   if (table.numRows === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no rows');
-  const wide: { name: string; lo: number; hi: number; moved: number }[] = [];
+  const wide: Spread[] = [];
   const columns = wanted.map((name) => {
     const idx = fields.indexOf(name);
     if (idx < 0) throw new SegkitError('E_MISSING_COLUMN', `column "${name}" is not in the table`, `it has: ${fields.join(', ')}`);
     return arrowColumn(table.getChildAt(idx)!, name, wide);
   });
   const ds: Dataset = { n: table.numRows, d: columns.length, columns, names: [...wanted] };
-  for (const w of wide) markCoarse(ds, w.name, w.lo, w.hi, w.moved);
+  markCoarse(ds, wide);
   assertFinite(ds);
   return seal(ds);
 }

@@ -75,8 +75,12 @@ interface Scanned {
   inexact: Map<number, string>;
 }
 
-/** Throws when `value` is an integer literal of `source` that JSON.parse rounded (`scanned`: the last scan, reused). */
-function checkExact(value: number, key: string, where: string, source: string, scanned: Scanned): void {
+/**
+ * Throws when `value` is an integer beyond 2^53 that JSON.parse rounded from a literal of `source` (the record's
+ * JSON text, if known; `scanned`: the last scan of it, reused).
+ */
+function checkExact(value: unknown, key: string, where: string, source: string | undefined, scanned: Scanned): void {
+  if (source === undefined || typeof value !== 'number' || !Number.isInteger(value) || Number.isSafeInteger(value)) return;
   if (scanned.source !== source) {
     scanned.source = source;
     scanned.inexact = inexactIntegers(source);
@@ -100,6 +104,8 @@ export class RecordColumns {
   private readonly order: ColumnBuilder[] = [];
   rows = 0;
 
+  private readonly scanned: Scanned = { source: undefined, inexact: new Map() };
+
   constructor(private readonly settings: JsonSettings) {}
 
   /**
@@ -120,18 +126,12 @@ export class RecordColumns {
         this.order.push(builder);
       }
       const value = (record as Record<string, unknown>)[key];
-      if (typeof value === 'number' && source !== undefined && Number.isInteger(value) && !Number.isSafeInteger(value)) this.exact(value, key, where, source);
+      checkExact(value, key, where, source, this.scanned);
       const reason = builder.pushValue(value);
       if (reason !== undefined) throw new SegkitError('E_PARSE', `${where}, column "${key}": ${describe(value)} ${reason}`);
     }
     this.rows = row + 1;
     for (const builder of this.order) if (builder.length === row) builder.pushNull();
-  }
-
-  private readonly scanned: Scanned = { source: undefined, inexact: new Map() };
-
-  private exact(value: number, key: string, where: string, source: string): void {
-    checkExact(value, key, where, source, this.scanned);
   }
 
   finish(): Table {
@@ -165,8 +165,7 @@ export function tableFromColumnMap(columns: Readonly<Record<string, unknown>>, s
     }
     const builder = new ColumnBuilder(name, typeOf(settings.types, name), settings.parseDates);
     for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v === 'number' && source !== undefined && Number.isInteger(v) && !Number.isSafeInteger(v)) checkExact(v, name, `row ${i}`, source, scanned);
+      checkExact(values[i], name, `row ${i}`, source, scanned);
       const reason = builder.pushValue(values[i]);
       if (reason !== undefined) throw new SegkitError('E_PARSE', `row ${i}, column "${name}": ${describe(values[i])} ${reason}`);
     }

@@ -1,7 +1,7 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { RunOptions } from '../engine/executor.js';
-import { fromColumns, markCoarse, type Dataset } from '../data/dataset.js';
+import { fromColumns, markCoarse, type Dataset, type Spread } from '../data/dataset.js';
 import { FeatureFilter } from './featureFilter.js';
 import { hasColumn, inspectTable, missingColumn, ownColumns, readColumn, type ColumnKind, type ColumnMeta, type Frame, type SourceSchema, type TableInput } from './frame.js';
 import { Imputer, type ImputeStrategy, type ImputerOptions } from './imputer.js';
@@ -138,8 +138,6 @@ export class Pipeline {
   readonly #exclude: readonly string[];
   readonly #id: string | null | undefined;
   #loaded = false;
-  // made by unscaled(): for profiles in the customers' units, whose float32 columns are not features
-  #profile = false;
   #fitted: Fitted | undefined;
 
   constructor(steps: readonly PrepStep[], selection: PipelineSelection = {}) {
@@ -219,7 +217,6 @@ export class Pipeline {
     const p = new Pipeline(this.#steps.filter((s) => !(s instanceof Scaler)));
     p.#loaded = true;
     p.#fitted = state;
-    p.#profile = true;
     return p;
   }
 
@@ -408,7 +405,7 @@ export class Pipeline {
   #output(frame: Frame, state: Fitted, rowsIn: number, steps: StepReport[]): PipelineResult {
     if (frame.n === 0) throw new SegkitError('E_EMPTY_DATA', 'every row was dropped by the outlier rule');
     const byName = new Map(frame.columns.map((c) => [c.name, c]));
-    const ranges: { name: string; lo: number; hi: number; moved: number }[] = [];
+    const spreads: Spread[] = [];
     const columns = state.featureNames.map((name) => {
       const c = byName.get(name);
       if (!c || c.kind !== 'numeric') throw new SegkitError('E_SHAPE_MISMATCH', `the prep steps did not produce the feature "${name}"`);
@@ -432,13 +429,12 @@ export class Pipeline {
         }
         throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${name}" is ${v} after the prep steps, outside the float32 range`, 'scale the column');
       }
-      ranges.push({ name, lo, hi, moved });
+      spreads.push({ name, lo, hi, moved });
       return out;
     });
     const dataset = fromColumns({ columns, names: state.featureNames });
-    // a fit on these features refuses a column float32 moved too far (assertResolution); profiles (unscaled) keep
-    // float64 where it matters, and scoring goes on
-    if (!this.#profile) for (const r of ranges) markCoarse(dataset, r.name, r.lo, r.hi, r.moved);
+    // a fit on these features refuses a column float32 moved too far (assertResolution); scoring goes on
+    markCoarse(dataset, spreads);
     return { dataset, rowIndex: frame.rows, report: { rowsIn, rowsOut: frame.n, steps } };
   }
 }

@@ -169,8 +169,13 @@ export async function* textChunks(source: ByteSource, what = 'the input', encodi
       if (typeof chunk === 'string') {
         if (chunk) yield chunk;
       } else if (chunk instanceof Uint8Array) {
-        const text = decoder.decode(chunk);
-        if (text) yield text;
+        // in slices: text of 128 KiB or more takes its own freshly mapped pages in V8's heap, and so does every copy the
+        // parser makes of it, where smaller strings reuse the young generation's pages. On the benchmark's 110 MB CSV
+        // (1 MiB file chunks), `segkit segment` took 240-255k page faults and 7.4-7.7 s, against 198-200k and 6.7-6.9 s.
+        for (let i = 0; i < chunk.length; i += SLICE) {
+          const text = decoder.decode(chunk.subarray(i, i + SLICE));
+          if (text) yield text;
+        }
       } else {
         throw new SegkitError('E_BAD_OPTION', `${what} yielded ${describe(chunk)}; chunks must be Uint8Array or string`);
       }

@@ -2,8 +2,7 @@ import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, m
 import { Piscina } from 'piscina';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { bullmqExecutor, type Executor } from '../index.node.js';
-import type { RunOptions } from '../engine/executor.js';
+import type { Executor, RunOptions } from '../engine/executor.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
 import type { SegmentationModel } from '../core/model.js';
 import type { Dataset } from '../data/dataset.js';
@@ -76,7 +75,7 @@ export function registerScore(program: Command, signal: AbortSignal): void {
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (input: string, flags: ScoreFlags, command: Command) => {
-    const executor = distributedExecutor(flags);
+    const executor = await distributedExecutor(flags);
     const batchSize = executor && command.getOptionValueSource('batchSize') === 'default' ? DISTRIBUTED_BATCH : flags.batchSize;
     try {
       await runScore(input, { ...flags, batchSize }, new RunContext(signal, flags), executor);
@@ -87,12 +86,14 @@ export function registerScore(program: Command, signal: AbortSignal): void {
 }
 
 /** The executor of --executor and --store (the shards of each batch go to the store, the jobs to the workers). */
-function distributedExecutor(f: ScoreFlags): Executor | undefined {
+async function distributedExecutor(f: ScoreFlags): Promise<Executor | undefined> {
   if (f.executor === undefined && f.store === undefined) return undefined;
   if (f.executor === undefined) throw new UsageError('--store goes with --executor redis://...');
   if (f.store === undefined) throw new UsageError('--executor needs --store: where the workers read the shards (file:///shared/dir)');
   if (!/^rediss?:\/\//.test(f.executor)) throw new UsageError(`--executor must be a Redis URL (redis://host:6379 or rediss://...), got "${f.executor}"`);
   if (f.threads !== undefined) throw new UsageError('--threads and --executor clash: the workers decide their threads');
+  // loaded only here: the job queue's client takes about 0.3 s to load
+  const { bullmqExecutor } = await import('../engine/bullmq.node.js');
   return bullmqExecutor({ connection: f.executor, store: f.store });
 }
 

@@ -1,9 +1,5 @@
 // segkit's Node entry: everything in the neutral entry, plus the piscina worker pool as the default executor.
-import { availableParallelism } from 'node:os';
-import { registerExecutorFactory } from './engine/defaultExecutor.js';
-import { piscinaExecutor } from './engine/piscina.node.js';
-
-registerExecutorFactory((threads) => piscinaExecutor({ threads }), availableParallelism());
+import './engine/nodeDefault.node.js';
 
 export * from './index.js';
 export { piscinaExecutor, type PiscinaExecutorOptions } from './engine/piscina.node.js';

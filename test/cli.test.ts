@@ -233,6 +233,15 @@ describe('segkit segment', () => {
     expect(html).toContain(s.recommendation.reason.slice(0, 20));
   });
 
+  it('fits on the worker pool --threads asks for, and inline with --threads 1', () => {
+    let r = segkit(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '2', '--quiet'], { env: { SEGKIT_DEBUG: '1' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`fitting ${N} rows x 3 features (piscina executor, 2 threads)`);
+    r = segkit(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '1', '--quiet'], { env: { SEGKIT_DEBUG: '1' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`fitting ${N} rows x 3 features (inline executor, 1 thread)`);
+  });
+
   it('prints a readable summary by default', () => {
     const r = ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '2']);
     expect(r.stdout).toContain(`${N} rows · 3 features · k = 3`);

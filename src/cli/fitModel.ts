@@ -10,6 +10,7 @@ import { checkFitFlags, sweepKs, type FitFlags } from './fitOptions.js';
 import { formatNumber } from './formatTable.js';
 import type { RunContext } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS } from './silhouette.js';
+import { executorFor } from '../engine/defaultExecutor.js';
 
 /** A fitted model, with the figures of the algorithms that have them. */
 export type Fitted = SegmentationModel & { inertia?: number; iterations?: number; converged?: boolean; lowerBound?: number; covarianceType?: string };
@@ -33,7 +34,8 @@ export function sweepOptions(f: FitFlags): Partial<ChooseKOptions> {
 export async function fitSegments(data: Dataset, f: FitFlags & { readonly k: number | 'auto' }, ctx: RunContext): Promise<Fit> {
   checkFitFlags(f, f.k !== 'auto');
   const common = { seed: f.seed, nInit: f.nInit, maxIter: f.maxIter, threads: ctx.threads, signal: ctx.signal };
-  ctx.step(`fitting ${data.n} rows x ${data.d} features`);
+  const ex = executorFor(ctx.threads);
+  ctx.step(`fitting ${data.n} rows x ${data.d} features (${ex.kind} executor, ${ex.threads} thread${ex.threads === 1 ? '' : 's'})`);
   if (f.k === 'auto') {
     const ks = sweepKs(f, data.n, ctx);
     const total = ks.length * (f.algorithm === 'gmm' ? f.covariance.length : 1);

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { SegkitError } from '../util/errors.js';
 import { close } from '../engine/defaultExecutor.js';
+// the worker pool as the default executor (--threads), as the Node entry registers it
+import '../engine/nodeDefault.node.js';
 import { removeTemporaryFiles } from '../data/writeFileAtomic.node.js';
 import { EXIT, errorJson, errorText, exitCodeFor } from './exitCodes.js';
 

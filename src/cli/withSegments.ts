@@ -34,9 +34,19 @@ export function withSegments(table: Table, labels: Int32Array, names: readonly s
   const ids = makeData({ type: new Int32(), length: labels.length, nullCount: 0, data: labels });
   // the unassigned rows' name is one more entry after the segments'
   const all = unassigned ? [...names, UNASSIGNED] : names;
-  const codes = unassigned ? Int32Array.from(labels, (l, i) => (l >= 0 ? l : unassigned[i] ? names.length : -1)) : labels;
+  const codes = unassigned ? unassignedCodes(labels, unassigned, names.length) : labels;
   const text = options.dictionary ? namesDictionary(codes, all, dictionaryIds(data.map((d) => d.type))) : namesByLabel(codes, all);
   return tableFromColumns([...fields.map((f) => f.name), cols.id, cols.name], [...data, ids, text], table.schema.metadata);
+}
+
+/** The labels with the flagged rows' -1 made `code`: the labels themselves when no row is flagged. */
+function unassignedCodes(labels: Int32Array, unassigned: Uint8Array, code: number): Int32Array {
+  let first = 0;
+  while (first < labels.length && !(labels[first] < 0 && unassigned[first])) first++;
+  if (first === labels.length) return labels;
+  const codes = labels.slice();
+  for (let i = first; i < codes.length; i++) if (codes[i] < 0 && unassigned[i]) codes[i] = code;
+  return codes;
 }
 
 /** The Utf8 column of each row's segment name (null for -1): each name encoded once, its bytes copied per row. */

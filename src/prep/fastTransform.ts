@@ -98,8 +98,30 @@ function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | 
   let filled = 0, check = 0;
   if (bitmap === undefined && scaled && !log) {
     // the common case (standard, min-max or robust scaling of a column without nulls) in its own loop: one loop for
-    // every case ran it at 11-12 ns a value once it had also seen nulls or log1p, against 2.8 ns here
-    for (let i = 0; i < m; i++) {
+    // every case ran it at 11-12 ns a value once it had also seen nulls or log1p. Four values a step, each with its
+    // own check sum, and one missing-value test for the four: a single sum chained every value's add, and the loop
+    // ran at 5.2 ns a value against 2.1 (Node 20, 64k-value Float64 chunks).
+    let c1 = 0, c2 = 0, c3 = 0, i = 0;
+    for (; i + 3 < m; i += 4) {
+      let a = nums[i], b = nums[i + 1], c = nums[i + 2], d = nums[i + 3];
+      if (impute && (a !== a || b !== b || c !== c || d !== d)) {
+        if (a !== a) { a = fill; filled++; }
+        if (b !== b) { b = fill; filled++; }
+        if (c !== c) { c = fill; filled++; }
+        if (d !== d) { d = fill; filled++; }
+      }
+      const fa = Math.fround((a - center) / scale), fb = Math.fround((b - center) / scale);
+      const fc = Math.fround((c - center) / scale), fd = Math.fround((d - center) / scale);
+      check += fa - fa;
+      c1 += fb - fb;
+      c2 += fc - fc;
+      c3 += fd - fd;
+      out[at + i] = fa;
+      out[at + i + 1] = fb;
+      out[at + i + 2] = fc;
+      out[at + i + 3] = fd;
+    }
+    for (; i < m; i++) {
       let v = nums[i];
       if (v !== v && impute) {
         v = fill;
@@ -109,6 +131,7 @@ function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | 
       check += f - f;
       out[at + i] = f;
     }
+    check += c1 + c2 + c3;
   } else {
     for (let i = 0; i < m; i++) {
       let v = nums[i];

@@ -87,6 +87,14 @@ async function readFully(handle: FileHandle, out: Uint8Array, at: number): Promi
 }
 
 /**
+ * Bytes of the file read past each record batch's body in the same read: the next message's length and metadata
+ * (about 2 KB for a batch of 17 columns) are then in hand, and the next batch costs one read, which runs while the
+ * caller works on this one. With a read for each of the length, the metadata and the body, the calling thread had
+ * to take a turn between them, and `segkit score` on a 10M-row file spent 0.5 s of 2.2 waiting for the file.
+ */
+const LOOKAHEAD = 1 << 16;
+
+/**
  * The file's IPC messages as a stream, one whole message (prefix, metadata and body) a chunk, then the end-of-stream
  * marker. For the file format (`schema` given, from its footer), the schema goes first and the leading magic and the
  * footer are left out. Record batches are read into RING buffers in turn (grown when a batch is larger); the schema
@@ -94,9 +102,20 @@ async function readFully(handle: FileHandle, out: Uint8Array, at: number): Promi
  */
 async function* messages(handle: FileHandle, size: number, schema?: Schema): AsyncGenerator<Uint8Array> {
   const truncated = (): Error => new Error('the file ends inside a message');
+  let pos = 0, end = size;
+  // bytes [aheadAt, aheadAt + ahead.length) of the file, read with the previous message
+  let ahead = new Uint8Array(0), aheadAt = 0;
+  /** Bytes [at, at + out.length) into `out`, from the read-ahead where it holds them; false when the file ends first. */
+  const read = async (out: Uint8Array, at: number): Promise<boolean> => {
+    const from = at - aheadAt;
+    if (from >= 0 && from + out.length <= ahead.length) {
+      out.set(ahead.subarray(from, from + out.length));
+      return true;
+    }
+    return readFully(handle, out, at);
+  };
   const word = new Uint8Array(8);
   const words = new DataView(word.buffer);
-  let pos = 0, end = size;
   if (schema) {
     // the file format: magic and padding, the messages, then the footer, its int32 length and the magic
     pos = 8;
@@ -106,35 +125,39 @@ async function* messages(handle: FileHandle, size: number, schema?: Schema): Asy
   const ring: Uint8Array[] = [];
   let turn = 0;
   while (pos + 4 <= end) {
-    if (!(await readFully(handle, word.subarray(0, 4), pos))) throw truncated();
+    if (!(await read(word.subarray(0, 4), pos))) throw truncated();
     let head = 4, metaLength = words.getInt32(0, true);
     if (metaLength === -1) {
       // the continuation marker, then the length
-      if (pos + 8 > end || !(await readFully(handle, word.subarray(0, 4), pos + 4))) throw truncated();
+      if (pos + 8 > end || !(await read(word.subarray(0, 4), pos + 4))) throw truncated();
       head = 8;
       metaLength = words.getInt32(0, true);
     }
     if (metaLength === 0) break;
     if (metaLength < 0 || pos + head + metaLength > end) throw truncated();
     const meta = new Uint8Array(metaLength);
-    if (!(await readFully(handle, meta, pos + head))) throw truncated();
+    if (!(await read(meta, pos + head))) throw truncated();
     const message = Message.decode(meta);
     const body = Number(message.bodyLength);
     // a body length that is negative or runs past the end would read backwards, stand still or read beyond the file
     if (!(Number.isSafeInteger(body) && body >= 0)) throw new Error(`a message has body length ${body}`);
     const total = head + metaLength + body;
     if (pos + total > end) throw truncated();
-    let chunk: Uint8Array;
+    // the message and, after it, up to LOOKAHEAD bytes of what follows (never past the messages' end)
+    const extra = Math.min(LOOKAHEAD, end - (pos + total));
+    let slot: Uint8Array;
     if (message.headerType === MessageHeader.RecordBatch) {
-      const slot = turn++ % RING;
-      if (!ring[slot] || ring[slot].length < total) ring[slot] = new Uint8Array(total);
-      chunk = ring[slot].subarray(0, total);
+      const r = turn++ % RING;
+      if (!ring[r] || ring[r].length < total + extra) ring[r] = new Uint8Array(total + extra);
+      slot = ring[r];
     } else {
-      chunk = new Uint8Array(total);
+      slot = new Uint8Array(total + extra);
     }
-    if (!(await readFully(handle, chunk, pos))) throw truncated();
+    if (!(await readFully(handle, slot.subarray(0, total + extra), pos))) throw truncated();
+    ahead = slot.slice(total, total + extra);
+    aheadAt = pos + total;
     pos += total;
-    yield chunk;
+    yield slot.subarray(0, total);
   }
   yield Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
 }

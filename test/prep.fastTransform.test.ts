@@ -82,15 +82,18 @@ describe('the transform of imputers and scalers on an Arrow table', () => {
   it('gives the step-by-step bytes on every length and NaN position (four values a step, then the rest)', async () => {
     const p = pipeline({ id: 'id', impute: 'median', scale: 'standard' });
     await p.fit(table, { threads: 1 });
-    // tenure is Float64 without nulls: its NaN cells take the fast loop's fill; rows start at each offset mod 4
-    const tenure = p.featureNames.indexOf('tenure');
-    for (const [start, length] of [[0, 1], [1, 2], [2, 3], [3, 5], [96, 7], [97, 9], [4_990, 10]]) {
-      const part = table.slice(start, start + length);
-      expect(part.getChild('tenure')!.data[0].nullCount).toBe(0);
-      const want = p.transform(part);
-      const got = fastDataset(p, part)!;
-      expect(got.columns.map((c) => Array.from(c))).toEqual(want.dataset.columns.map((c) => Array.from(c)));
-      for (let i = 0; i < length; i++) if ((start + i) % 97 === 0) expect(Number.isFinite(got.columns[tenure][i])).toBe(true);
+    // tenure is Float64 without nulls: its NaN cells take the fast loops' fill; rows start at each offset mod 4;
+    // scaled, and imputed only (the profiles' pipeline)
+    for (const q of [p, p.unscaled()]) {
+      const tenure = q.featureNames.indexOf('tenure');
+      for (const [start, length] of [[0, 1], [1, 2], [2, 3], [3, 5], [96, 7], [97, 9], [4_990, 10]]) {
+        const part = table.slice(start, start + length);
+        expect(part.getChild('tenure')!.data[0].nullCount).toBe(0);
+        const want = q.transform(part);
+        const got = fastDataset(q, part)!;
+        expect(got.columns.map((c) => Array.from(c))).toEqual(want.dataset.columns.map((c) => Array.from(c)));
+        for (let i = 0; i < length; i++) if ((start + i) % 97 === 0) expect(Number.isFinite(got.columns[tenure][i])).toBe(true);
+      }
     }
     // an infinite value in any lane of a step, or in the rest, sends the table to the step-by-step path (its error)
     for (const at of [0, 1, 2, 3, 4, 6]) {

@@ -132,6 +132,39 @@ function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | 
       out[at + i] = f;
     }
     check += c1 + c2 + c3;
+  } else if (bitmap === undefined && !scaled) {
+    // imputation alone (the profiles' unscaled pipeline), four values a step as above: `segkit segment` spent 215 ms
+    // on 16M values in the loop below (13 ns a value); this loop ran at 1.2 ns in a microbenchmark
+    let c1 = 0, c2 = 0, c3 = 0, i = 0;
+    for (; i + 3 < m; i += 4) {
+      let a = nums[i], b = nums[i + 1], c = nums[i + 2], d = nums[i + 3];
+      if (impute && (a !== a || b !== b || c !== c || d !== d)) {
+        if (a !== a) { a = fill; filled++; }
+        if (b !== b) { b = fill; filled++; }
+        if (c !== c) { c = fill; filled++; }
+        if (d !== d) { d = fill; filled++; }
+      }
+      const fa = Math.fround(a), fb = Math.fround(b), fc = Math.fround(c), fd = Math.fround(d);
+      check += fa - fa;
+      c1 += fb - fb;
+      c2 += fc - fc;
+      c3 += fd - fd;
+      out[at + i] = fa;
+      out[at + i + 1] = fb;
+      out[at + i + 2] = fc;
+      out[at + i + 3] = fd;
+    }
+    for (; i < m; i++) {
+      let v = nums[i];
+      if (v !== v && impute) {
+        v = fill;
+        filled++;
+      }
+      const f = Math.fround(v);
+      check += f - f;
+      out[at + i] = f;
+    }
+    check += c1 + c2 + c3;
   } else {
     for (let i = 0; i < m; i++) {
       let v = nums[i];

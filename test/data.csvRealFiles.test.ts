@@ -8,6 +8,7 @@ import { csvRecords } from '../src/data/csvRecords.js';
 import { readCsv } from '../src/data/readCsv.js';
 import { readNdjson } from '../src/data/readNdjson.js';
 import { failure } from './helpers.js';
+import { createRandom } from '../src/util/random.js';
 
 const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
 const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
@@ -33,6 +34,22 @@ describe('encodings', () => {
     const later = latin1(`customer_id,amount\n${'Smith,1\n'.repeat(5000)}Möller,20\n`);
     const e2 = await failure(() => readCsv(chunks(later, 7)));
     expect(e2.message).toContain('line 5002: the CSV input is not valid UTF-8 (byte 0xF6)');
+  });
+
+  it('names the same line and byte wherever the chunks cut the bad sequence or the one before it', async () => {
+    // line 3 holds a lead byte (0xE2) followed by ASCII; line 2 a valid 3-byte sequence (€) just before it
+    const head = new TextEncoder().encode('customer_id,amount\nc€,1\n');
+    const bytes = new Uint8Array([...head, 0x63, 0xe2, 0x2c, 0x32, 0x0a]);
+    for (let size = 1; size <= bytes.length; size++) {
+      const e = await failure(() => readCsv(chunks(bytes, size)));
+      expect(e.message, `chunks of ${size}`).toContain('line 3: the CSV input is not valid UTF-8 (byte 0xE2)');
+    }
+    // a stray continuation byte at the start of a chunk is the bad byte, not the end of the chunk before
+    const stray = new Uint8Array([...head, 0x80, 0x2c, 0x32, 0x0a]);
+    for (const size of [head.length, 4, 1]) {
+      const e = await failure(() => readCsv(chunks(stray, size)));
+      expect(e.message, `chunks of ${size}`).toContain('line 3: the CSV input is not valid UTF-8 (byte 0x80)');
+    }
   });
 
   it('reads the file with encoding latin1 (or windows-1252, utf-16le)', async () => {
@@ -196,6 +213,39 @@ describe('memory stays bounded on broken files', () => {
     for (let i = 0; i < n; i++) {
       if (i % 1000 === 999) expect(data.getValid(i)).toBe(false);
       else if (out[i] !== i / 4) throw new Error(`row ${i}: ${out[i]}`);
+    }
+  });
+
+  it('keeps text in blocks holding about its own size, every cell as written across block ends', () => {
+    // cells of many sizes and widths (ASCII, 2-, 3- and 4-byte characters, a lone surrogate) across 1 MiB blocks
+    const cells: string[] = [];
+    const rng = createRandom(5);
+    const pieces = ['a', 'é', '€', '😀', '\ud800'];
+    let chars = 0;
+    while (chars < 5_000_000) {
+      const length = [1, 40, 1_000, 300_000, 1_200_000][rng.int(5)];
+      const piece = pieces[rng.int(pieces.length)];
+      const cell = `${cells.length}:${piece.repeat(Math.ceil(length / piece.length))}`;
+      cells.push(cell);
+      chars += cell.length;
+    }
+    const b = new ColumnBuilder('note', 'string', false);
+    for (const c of cells) b.pushText(c);
+    const utf8 = new TextEncoder();
+    const bytes = cells.reduce((sum, c) => sum + utf8.encode(c).length, 0);
+    // the blocks: their text, what a block left mostly empty trims to (at most a third more), and the open block
+    expect(b.allocatedBytes()).toBeLessThan(bytes / 0.75 + (1 << 20) + 4096);
+    // ASCII cells of 350,000 characters: two fill 0.7 MB of a 1 MiB block, and the block keeps only those
+    const wide = new ColumnBuilder('wide', 'string', false);
+    for (let i = 0; i < 60; i++) wide.pushText('x'.repeat(350_000));
+    expect(wide.allocatedBytes()).toBeLessThan(1.05 * 60 * 350_000 + (1 << 20));
+    const data = b.finish({ float32: false, integers: true });
+    const decoder = new TextDecoder();
+    const offsets = data.valueOffsets;
+    expect(offsets[cells.length]).toBe(bytes);
+    for (let i = 0; i < cells.length; i++) {
+      const got = decoder.decode(data.values.subarray(offsets[i], offsets[i + 1]));
+      if (got !== cells[i].replaceAll('\ud800', '\ufffd')) throw new Error(`cell ${i} (${cells[i].length} chars) came back changed`);
     }
   });
 

@@ -39,13 +39,13 @@ export function withSegments(table: Table, labels: Int32Array, names: readonly s
   return tableFromColumns([...fields.map((f) => f.name), cols.id, cols.name], [...data, ids, text], table.schema.metadata);
 }
 
-/** The labels with the flagged rows' -1 made `code`: the labels themselves when no row is flagged. */
+/** The labels with the flagged rows' negative labels made `code` and other negatives -1: the labels themselves when that changes none. */
 function unassignedCodes(labels: Int32Array, unassigned: Uint8Array, code: number): Int32Array {
   let first = 0;
-  while (first < labels.length && !(labels[first] < 0 && unassigned[first])) first++;
+  while (first < labels.length && !(labels[first] < 0 && (unassigned[first] || labels[first] !== -1))) first++;
   if (first === labels.length) return labels;
   const codes = labels.slice();
-  for (let i = first; i < codes.length; i++) if (codes[i] < 0 && unassigned[i]) codes[i] = code;
+  for (let i = first; i < codes.length; i++) if (codes[i] < 0) codes[i] = unassigned[i] ? code : -1;
   return codes;
 }
 

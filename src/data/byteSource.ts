@@ -91,10 +91,9 @@ function utf8Lead(b: number): [number, number, number] {
   return [0, 0, 0];
 }
 
-/** Offset of the first byte of `bytes` that is not valid UTF-8, or -1; continuation bytes at the start finish the previous chunk. */
+/** Offset of the first byte of `bytes` (which start a sequence) that is not valid UTF-8, or -1. */
 function firstInvalidUtf8(bytes: Uint8Array, final: boolean): number {
   let i = 0;
-  while (i < 3 && i < bytes.length && (bytes[i] & 0xc0) === 0x80) i++;
   while (i < bytes.length) {
     const [length, lo, hi] = utf8Lead(bytes[i]);
     if (length === 0) return i;
@@ -110,6 +109,24 @@ function firstInvalidUtf8(bytes: Uint8Array, final: boolean): number {
   return -1;
 }
 
+/** The bytes at the end of `bytes` that start a sequence they do not finish (at most 3; none when the end is whole). */
+function unfinishedTail(bytes: Uint8Array): Uint8Array {
+  for (let k = 1; k <= 3 && k <= bytes.length; k++) {
+    const b = bytes[bytes.length - k];
+    if ((b & 0xc0) === 0x80) continue;
+    return utf8Lead(b)[0] > k ? bytes.slice(bytes.length - k) : new Uint8Array(0);
+  }
+  return new Uint8Array(0);
+}
+
+function joinBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 function countNewlines(bytes: Uint8Array, end: number): number {
   let n = 0;
   for (let i = bytes.indexOf(10); i !== -1 && i < end; i = bytes.indexOf(10, i + 1)) n++;
@@ -123,6 +140,9 @@ function countNewlines(bytes: Uint8Array, end: number): number {
 class Decoder {
   private readonly decoder: TextDecoder;
   private lines = 0;
+  // UTF-8: the bytes the streaming decoder holds back from the slices so far (a sequence they started and did not
+  // finish), so an error names the line and byte of the sequence wherever the slices were cut
+  private held: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly encoding: string, private readonly what: string) {
     this.decoder = new TextDecoder(encoding, { fatal: true });
@@ -131,7 +151,10 @@ class Decoder {
   decode(bytes: Uint8Array | undefined): string {
     try {
       const text = bytes === undefined ? this.decoder.decode() : this.decoder.decode(bytes, { stream: true });
-      if (bytes !== undefined && this.encoding === 'utf-8') this.lines += countNewlines(bytes, bytes.length);
+      if (bytes !== undefined && this.encoding === 'utf-8') {
+        this.lines += countNewlines(bytes, bytes.length);
+        this.held = unfinishedTail(bytes.length < 3 ? joinBytes(this.held, bytes) : bytes);
+      }
       return text;
     } catch (error) {
       throw this.invalid(bytes ?? new Uint8Array(0), error);
@@ -141,9 +164,11 @@ class Decoder {
   private invalid(bytes: Uint8Array, cause: unknown): SegkitError {
     const hint = 'read it in its own encoding: encoding "latin1" (or "windows-1252", "utf-16le"); on the command line, --encoding latin1';
     if (this.encoding !== 'utf-8') return new SegkitError('E_PARSE', `${this.what} is not valid ${this.encoding}`, hint, { cause });
-    const at = Math.max(0, firstInvalidUtf8(bytes, true));
-    const line = 1 + this.lines + countNewlines(bytes, at);
-    const byte = bytes[at] === undefined ? '' : ` (byte 0x${bytes[at].toString(16).toUpperCase().padStart(2, '0')})`;
+    // the held bytes hold no line break: the lines before them are all counted
+    const all = joinBytes(this.held, bytes);
+    const at = Math.max(0, firstInvalidUtf8(all, true));
+    const line = 1 + this.lines + countNewlines(all, at);
+    const byte = all[at] === undefined ? '' : ` (byte 0x${all[at].toString(16).toUpperCase().padStart(2, '0')})`;
     return new SegkitError('E_PARSE', `line ${line}: ${this.what} is not valid UTF-8${byte}`, hint, { cause });
   }
 }

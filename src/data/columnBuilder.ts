@@ -244,6 +244,21 @@ function grow<T extends Float64Array | Int32Array | Uint8Array>(array: T, need: 
   return next;
 }
 
+/** Bytes of text[from, to) in UTF-8 as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
+function utf8Length(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x80) n++;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && k + 1 < to && (text.charCodeAt(k + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      k++;
+    } else n += 3;
+  }
+  return n;
+}
+
 // created on first use: a module-level TextEncoder would make merely loading this file need one
 let encoder: TextEncoder | undefined;
 
@@ -651,18 +666,24 @@ export class ColumnBuilder {
   }
 
   private writeString(i: number, text: string, from = 0, to = text.length): void {
-    const most = (to - from) * 3;
     let at = this.byteLength - this.blockStart;
-    if (at + most > this.bytes.length) {
-      if (this.byteLength + most > MAX_TEXT_BYTES) {
+    // at most 3 bytes a UTF-16 unit; the exact length only where that bound does not fit
+    let need = (to - from) * 3;
+    if (at + need > this.bytes.length || this.byteLength + need > MAX_TEXT_BYTES) {
+      need = utf8Length(text, from, to);
+      if (this.byteLength + need > MAX_TEXT_BYTES) {
         throw new SegkitError('E_MEMORY', `column "${this.name}" holds more than 2 GiB of text`, 'read the file in batches with csvRecords');
       }
-      if (this.blocks.length === 0 && at + most <= TEXT_BLOCK) this.bytes = grow(this.bytes, at + most);
-      else {
-        this.blocks.push(this.bytes.subarray(0, at));
-        this.bytes = new Uint8Array(Math.max(TEXT_BLOCK, most));
-        this.blockStart = this.byteLength;
-        at = 0;
+      if (at + need > this.bytes.length) {
+        if (this.blocks.length === 0 && at + need <= TEXT_BLOCK) this.bytes = grow(this.bytes, at + need);
+        else {
+          // a block left mostly empty (the next cell did not fit) keeps only its text
+          const used = this.bytes.subarray(0, at);
+          this.blocks.push(at < this.bytes.length * 0.75 ? used.slice() : used);
+          this.bytes = new Uint8Array(Math.max(TEXT_BLOCK, need));
+          this.blockStart = this.byteLength;
+          at = 0;
+        }
       }
     }
     const bytes = this.bytes;

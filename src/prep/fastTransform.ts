@@ -96,11 +96,13 @@ interface ValueStep {
 function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | undefined, offset: number, out: Float32Array, at: number, s: ValueStep): number {
   const { impute, fill, scaled, log, center, scale } = s;
   let filled = 0, check = 0;
-  if (bitmap === undefined && scaled && !log) {
-    // the common case (standard, min-max or robust scaling of a column without nulls) in its own loop: one loop for
-    // every case ran it at 11-12 ns a value once it had also seen nulls or log1p. Four values a step, each with its
-    // own check sum, and one missing-value test for the four: a single sum chained every value's add, and the loop
-    // ran at 5.2 ns a value against 2.1 (Node 20, 64k-value Float64 chunks).
+  if (bitmap === undefined && !log) {
+    // the common cases (standard, min-max or robust scaling, or none, of a column without nulls; unscaled, center 0
+    // and scale 1 give each value back exactly) in their own loop: one loop for every case ran them at 11-12 ns a
+    // value once it had also seen nulls or log1p (the profiles' unscaled transform took 215 ms on 16M values in
+    // `segkit segment`). Four values a step, each with its own check sum, and one missing-value test for the four: a
+    // single sum chained every value's add, and the loop ran at 5.2 ns a value against 2.1 (Node 20, 64k-value
+    // Float64 chunks).
     let c1 = 0, c2 = 0, c3 = 0, i = 0;
     for (; i + 3 < m; i += 4) {
       let a = nums[i], b = nums[i + 1], c = nums[i + 2], d = nums[i + 3];
@@ -128,39 +130,6 @@ function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | 
         filled++;
       }
       const f = Math.fround((v - center) / scale);
-      check += f - f;
-      out[at + i] = f;
-    }
-    check += c1 + c2 + c3;
-  } else if (bitmap === undefined && !scaled) {
-    // imputation alone (the profiles' unscaled pipeline), four values a step as above: `segkit segment` spent 215 ms
-    // on 16M values in the loop below (13 ns a value); this loop ran at 1.2 ns in a microbenchmark
-    let c1 = 0, c2 = 0, c3 = 0, i = 0;
-    for (; i + 3 < m; i += 4) {
-      let a = nums[i], b = nums[i + 1], c = nums[i + 2], d = nums[i + 3];
-      if (impute && (a !== a || b !== b || c !== c || d !== d)) {
-        if (a !== a) { a = fill; filled++; }
-        if (b !== b) { b = fill; filled++; }
-        if (c !== c) { c = fill; filled++; }
-        if (d !== d) { d = fill; filled++; }
-      }
-      const fa = Math.fround(a), fb = Math.fround(b), fc = Math.fround(c), fd = Math.fround(d);
-      check += fa - fa;
-      c1 += fb - fb;
-      c2 += fc - fc;
-      c3 += fd - fd;
-      out[at + i] = fa;
-      out[at + i + 1] = fb;
-      out[at + i + 2] = fc;
-      out[at + i + 3] = fd;
-    }
-    for (; i < m; i++) {
-      let v = nums[i];
-      if (v !== v && impute) {
-        v = fill;
-        filled++;
-      }
-      const f = Math.fround(v);
       check += f - f;
       out[at + i] = f;
     }

@@ -52,6 +52,19 @@ describe('encodings', () => {
     }
   });
 
+  it('counts the lines of text chunks among byte chunks, and refuses a character that text cuts in two', async () => {
+    async function* mixed(parts: (string | Uint8Array)[]): AsyncGenerator<string | Uint8Array> {
+      yield* parts;
+    }
+    let e = await failure(() => readCsv(mixed(['id,v\na,1\n', Uint8Array.of(0x62, 0x2c, 0x32, 0x0a, 0x63, 0x2c, 0xff, 0x0a)])));
+    expect(e.message).toContain('line 4: the CSV input is not valid UTF-8 (byte 0xFF)');
+    // the bytes of "€" cut by a text chunk: never "aX€"
+    e = await failure(() => readCsv(mixed(['id,v\n', Uint8Array.of(0x61, 0xe2, 0x82), 'X', Uint8Array.of(0xac, 0x2c, 0x31, 0x0a)])));
+    expect(e.message).toContain('line 2: the CSV input is not valid UTF-8 (byte 0xE2)');
+    const t = await readCsv(mixed(['id,v\n', Uint8Array.of(0x61, 0xe2, 0x82, 0xac, 0x2c, 0x31, 0x0a), 'b,2\n']));
+    expect(values(t, 'id')).toEqual(['a€', 'b']);
+  });
+
   it('reads the file with encoding latin1 (or windows-1252, utf-16le)', async () => {
     for (const encoding of ['latin1', 'windows-1252']) {
       const t = await readCsv(latin1(text), { encoding });

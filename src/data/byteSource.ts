@@ -161,6 +161,16 @@ class Decoder {
     }
   }
 
+  /**
+   * A text chunk between byte chunks: a character the bytes before it left unfinished is invalid (it would otherwise
+   * come out after the text), and the text's line breaks count toward the lines errors name.
+   */
+  text(chunk: string): string {
+    if (this.held.length > 0) this.decode(undefined);
+    for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) this.lines++;
+    return chunk;
+  }
+
   private invalid(bytes: Uint8Array, cause: unknown): SegkitError {
     const hint = 'read it in its own encoding: encoding "latin1" (or "windows-1252", "utf-16le"); on the command line, --encoding latin1';
     if (this.encoding !== 'utf-8') return new SegkitError('E_PARSE', `${this.what} is not valid ${this.encoding}`, hint, { cause });
@@ -192,7 +202,7 @@ export async function* textChunks(source: ByteSource, what = 'the input', encodi
   } else {
     for await (const chunk of rawChunks(source, what)) {
       if (typeof chunk === 'string') {
-        if (chunk) yield chunk;
+        if (chunk) yield decoder.text(chunk);
       } else if (chunk instanceof Uint8Array) {
         // in slices: text of 128 KiB or more takes its own freshly mapped pages in V8's heap, and so does every copy the
         // parser makes of it, where smaller strings reuse the young generation's pages. On the benchmark's 110 MB CSV

@@ -106,14 +106,12 @@ async function* messages(handle: FileHandle, size: number, schema?: Schema): Asy
   let pos = 0, end = size;
   // bytes [aheadAt, aheadAt + ahead.length) of the file, read with the previous message
   let ahead = new Uint8Array(0), aheadAt = 0;
-  /** Bytes [at, at + out.length) into `out`, from the read-ahead where it holds them; false when the file ends first. */
+  /** Bytes [at, at + out.length) into `out`: what the read-ahead holds is copied, the rest read; false when the file ends first. */
   const read = async (out: Uint8Array, at: number): Promise<boolean> => {
     const from = at - aheadAt;
-    if (from >= 0 && from + out.length <= ahead.length) {
-      out.set(ahead.subarray(from, from + out.length));
-      return true;
-    }
-    return readFully(handle, out, at);
+    const held = from >= 0 ? Math.max(0, Math.min(out.length, ahead.length - from)) : 0;
+    if (held > 0) out.set(ahead.subarray(from, from + held));
+    return held === out.length || readFully(handle, out.subarray(held), at + held);
   };
   const word = new Uint8Array(8);
   const words = new DataView(word.buffer);
@@ -144,8 +142,7 @@ async function* messages(handle: FileHandle, size: number, schema?: Schema): Asy
     if (!(Number.isSafeInteger(body) && body >= 0)) throw new Error(`a message has body length ${body}`);
     const total = head + metaLength + body;
     if (pos + total > end) throw truncated();
-    // the message and, after it, up to LOOKAHEAD bytes of what follows (never past the messages' end); what the
-    // read-ahead holds already is copied, not read again
+    // the message and, after it, up to LOOKAHEAD bytes of what follows (never past the messages' end)
     const extra = Math.min(LOOKAHEAD, end - (pos + total));
     const batch = message.headerType === MessageHeader.RecordBatch;
     let slot: Uint8Array;
@@ -156,9 +153,7 @@ async function* messages(handle: FileHandle, size: number, schema?: Schema): Asy
     } else {
       slot = new Uint8Array(total + extra);
     }
-    const held = pos >= aheadAt ? Math.max(0, Math.min(total + extra, aheadAt + ahead.length - pos)) : 0;
-    if (held > 0) slot.set(ahead.subarray(pos - aheadAt, pos - aheadAt + held));
-    if (held < total + extra && !(await readFully(handle, slot.subarray(held, total + extra), pos + held))) throw truncated();
+    if (!(await read(slot.subarray(0, total + extra), pos))) throw truncated();
     ahead = slot.slice(total, total + extra);
     aheadAt = pos + total;
     pos += total;

@@ -339,8 +339,13 @@ async function fillEmpty(m: Matrix, c: Float64Array, counts: Float64Array, k: nu
  */
 const chunkSteps = (batch: number, d: number): number => Math.max(1, Math.floor(Math.min(1 << 20, (1 << 24) / d) / batch));
 
-/** Drawn rows per chunk when the next chunk is gathered while the steps of this one run. */
-const AHEAD_ROWS = 1 << 18;
+/**
+ * Values per chunk on executors that gather inside their memory (2^22: 16 MiB of float32). There a gather costs the
+ * same per row whatever the chunk's size, while each chunk's memory costs a page fault per 4 KiB the first time it
+ * is used (about 12 ms a MiB on this machine), and each chunk a round of calls: 64 MiB chunks made a fit's first
+ * run in a process slow, 4 MiB ones every run.
+ */
+const GATHERED_VALUES = 1 << 22;
 
 async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansModel> {
   const { k } = o;
@@ -396,8 +401,9 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     steps = Math.floor((o.maxIter * n) / o.batch);
     // with threads to spare, the next chunk is drawn and gathered aside while the steps of this one run (the draws and
     // every step are the same whatever the chunks)
-    const ahead = !!m.ex.gather && m.ex.threads > 1 && m.handle.dtype === 'f32';
-    const per = ahead ? Math.max(1, Math.min(chunkSteps(o.batch, d), Math.floor(AHEAD_ROWS / o.batch))) : chunkSteps(o.batch, d);
+    const inMemory = !!m.ex.gather && m.handle.dtype === 'f32';
+    const ahead = inMemory && m.ex.threads > 1;
+    const per = inMemory ? Math.max(1, Math.min(chunkSteps(o.batch, d), Math.floor(GATHERED_VALUES / d / o.batch))) : chunkSteps(o.batch, d);
     // one array for every chunk's draws: a gather has copied them by the time it resolves, and the next chunk is drawn after that
     const drawn = new Int32Array(Math.min(per, steps) * o.batch);
     const fetch = (from: number, aside: boolean) => {

@@ -111,23 +111,14 @@ export const stepsOp = defineOp<StepsState, StepsResult>({
         reassign = true;
       }
       const sums = assigner.run(cent, r0, r1);
-      let bi = 0;
-      for (let i = r0; i < r1; i++) bi += w ? w[i] * dist[i] : dist[i];
+      const bi = batchInertia(dist, w, r0, r1);
       inertia[t] = bi;
       const old = s.convergence && s.tolAbs > 0 ? Float64Array.from(cent) : undefined;
       if (s.decay !== 1) {
         const f = s.decayPerRow ? s.decay ** (r1 - r0) : s.decay;
         for (let c = 0; c < k; c++) counts[c] *= f;
       }
-      // c <- (c * count + sum) / (count + batch weight), as scikit-learn's _minibatch_update_dense
-      for (let c = 0; c < k; c++) {
-        const ws = sums[k * d + c];
-        if (!(ws > 0)) continue;
-        const total = counts[c] + ws;
-        const alpha = 1 / total;
-        for (let j = 0; j < d; j++) cent[c * d + j] = (cent[c * d + j] * counts[c] + sums[c * d + j]) * alpha;
-        counts[c] = total;
-      }
+      moveCentres(cent, counts, sums, k, d);
       if (reassign && s.reassignmentRatio > 0) reassignSmall(cent, counts, k, d, cols, r0, r1, s.reassignmentRatio, stepSeed(s.seed, step));
       done++;
       if (s.convergence) {
@@ -154,6 +145,29 @@ export const stepsOp = defineOp<StepsState, StepsResult>({
     return { cent, counts, nSince, done, stopped, ewa, ewaMin, noImprovement, inertia: inertia.subarray(0, done).slice() };
   },
 }, import.meta.url);
+
+// The loops of a step live in small functions of their own: called once a step, they are optimised within the first
+// steps of a fit, where the same loops inside the long-running step function ran unoptimised for over a thousand.
+
+/** The batch's inertia: its rows' (weighted) squared distances summed in row order. */
+function batchInertia(dist: Float32Array, w: Float32Array | undefined, r0: number, r1: number): number {
+  let bi = 0;
+  if (w) for (let i = r0; i < r1; i++) bi += w[i] * dist[i];
+  else for (let i = r0; i < r1; i++) bi += dist[i];
+  return bi;
+}
+
+/** c <- (c * count + sum) / (count + batch weight), as scikit-learn's _minibatch_update_dense. */
+function moveCentres(cent: Float64Array, counts: Float64Array, sums: Float64Array, k: number, d: number): void {
+  for (let c = 0; c < k; c++) {
+    const ws = sums[k * d + c];
+    if (!(ws > 0)) continue;
+    const total = counts[c] + ws;
+    const alpha = 1 / total;
+    for (let j = 0; j < d; j++) cent[c * d + j] = (cent[c * d + j] * counts[c] + sums[c * d + j]) * alpha;
+    counts[c] = total;
+  }
+}
 
 /**
  * Centres whose count fell below ratio x the largest move to rows of the batch (at most half the batch, the smallest

@@ -334,13 +334,15 @@ async function fillEmpty(m: Matrix, c: Float64Array, counts: Float64Array, k: nu
 }
 
 /**
- * Steps per gathered chunk: up to 2^20 drawn rows (64 MiB of values at most). Drawn rows are scattered over every
+ * Steps per gathered chunk where each shard reads its own rows (executors that do not gather in their memory): up
+ * to 2^20 drawn rows and 2^24 values, or one batch when a batch is larger. Drawn rows are scattered over every
  * column's cache lines, so a chunk costs about one read of the data whatever its size: large chunks read it rarely.
  */
 const chunkSteps = (batch: number, d: number): number => Math.max(1, Math.floor(Math.min(1 << 20, (1 << 24) / d) / batch));
 
 /**
- * Values per chunk on executors that gather inside their memory (2^22: 16 MiB of float32). There a gather costs the
+ * Values per chunk, at most, on executors that gather inside their memory (2^22: 16 MiB of float32; a chunk is one
+ * batch when a batch holds more, and at most chunkSteps' rows when it has few features). There a gather costs the
  * same per row whatever the chunk's size, while each chunk's memory costs a page fault per 4 KiB the first time it
  * is used (about 12 ms a MiB on this machine), and each chunk a round of calls: 64 MiB chunks made a fit's first
  * run in a process slow, 4 MiB ones every run.

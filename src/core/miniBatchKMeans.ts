@@ -344,7 +344,7 @@ const chunkSteps = (batch: number, d: number): number => Math.max(1, Math.floor(
  * Values per chunk, at most, on executors that gather inside their memory (2^22: 16 MiB of float32; a chunk is one
  * batch when a batch holds more, and at most chunkSteps' rows when it has few features). There a gather costs the
  * same per row whatever the chunk's size, while each chunk's memory costs a page fault per 4 KiB the first time it
- * is used (about 12 ms a MiB on this machine), and each chunk a round of calls: 64 MiB chunks made a fit's first
+ * is used (about 3 ms a MiB on this machine), and each chunk a round of calls: 64 MiB chunks made a fit's first
  * run in a process slow, 4 MiB ones every run.
  */
 const GATHERED_VALUES = 1 << 22;

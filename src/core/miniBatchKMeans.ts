@@ -189,10 +189,20 @@ export function drawBatches(
 function layBatch(rows: Int32Array, out: Int32Array, b0: number, sr: number, at: Int32Array): void {
   const len = rows.length, shards = at.length - 1;
   at.fill(0);
-  for (let q = 0; q < len; q++) at[((rows[q] / sr) | 0) + 1]++;
+  // shard sizes are usually a power of two: a shift, not a float division per row (the same shard numbers)
+  const shift = (sr & (sr - 1)) === 0 ? 31 - Math.clz32(sr) : -1;
+  if (shift >= 0) {
+    for (let q = 0; q < len; q++) at[(rows[q] >> shift) + 1]++;
+  } else {
+    for (let q = 0; q < len; q++) at[((rows[q] / sr) | 0) + 1]++;
+  }
   at[0] = b0;
   for (let s = 1; s <= shards; s++) at[s] += at[s - 1];
-  for (let q = 0; q < len; q++) out[at[(rows[q] / sr) | 0]++] = rows[q];
+  if (shift >= 0) {
+    for (let q = 0; q < len; q++) out[at[rows[q] >> shift]++] = rows[q];
+  } else {
+    for (let q = 0; q < len; q++) out[at[(rows[q] / sr) | 0]++] = rows[q];
+  }
 }
 
 /**

@@ -56,13 +56,13 @@ function startAt(ds: { columns: readonly Float32Array[]; d: number; n: number },
 // the set size is the one the fit plans for that shape (checked), so every layout of bounds is covered
 type Case = [name: string, ds: ReturnType<typeof overlapping>, k: number, setSize: number, weights: boolean];
 const cases: Case[] = [
-  ['d=16 k=8, a bound per centre (Elkan)', overlapping(70_001, 16, 8, 1), 8, 1, false],
+  ['d=16 k=8, a bound per 2 centres', overlapping(70_001, 16, 8, 1), 8, 2, false],
   ['d=16 k=32, a bound per 4 centres', overlapping(40_003, 16, 12, 2, 2.5), 32, 4, false],
   ['d=8 k=5, a bound per 2 centres, weighted', skewed(30_011, 8, 3), 5, 2, true],
   ['d=6 k=13, a bound per 8 centres (sets spanning units)', overlapping(20_000, 6, 7, 4, 2), 13, 8, false],
   ['d=64 k=8, a bound per unit of 4 centres and the row-major copy', overlapping(20_000, 64, 8, 5, 6), 8, 4, false],
-  ['d=24 k=8, a bound per centre', overlapping(20_000, 24, 8, 5, 4), 8, 1, false],
-  ['d=17 k=3, a bound per centre (one unit)', skewed(12_345, 17, 6), 3, 1, false],
+  ['d=24 k=8, a bound per 2 centres', overlapping(20_000, 24, 8, 5, 4), 8, 2, false],
+  ['d=17 k=3, a bound per 2 centres (one unit)', skewed(12_345, 17, 6), 3, 2, false],
 ];
 
 describe('bounded Lloyd equals plain Lloyd bit for bit', () => {

@@ -82,10 +82,13 @@ const WINDOW = 32;
 /**
  * How the bounded kernel holds k centres of d features: units of 4 slots (each centre with its nearest unplaced
  * centres, so a unit's centres are cleared or computed together), and centres per lower bound. Measured on blobs and
- * on skewed customer-like data (bench/pruning.mjs), one bound per centre (Elkan) computes the fewest units; sets of
- * 2, 4, ... centres (Yinyang) keep the bounds within half the data's size. From ROW_MAJOR_FROM features, with the
- * row-major copy, one bound per unit. Undefined (plain passes) below d = 6, where the bounds would outweigh the data
- * and a distance costs little.
+ * on skewed customer-like data (bench/pruning.mjs), one bound per centre (Elkan) computes the fewest units, but each
+ * row a bounded pass opens then moves and rewrites a bound per centre: a bound per 2 centres was faster wherever the
+ * planner had chosen one per centre (bench/fitAB.mjs, 2 threads, medians of 5 to 7 rounds, bounded passes: skewed
+ * 1M x 16, k = 8, 430 -> 362 ms, the whole fit 632 -> 565; blobs 500k x 24, k = 8, 138 -> 114; skewed 1M x 16,
+ * k = 4, 16.9 -> 15.0). Sets of 2, 4, ... centres (Yinyang) keep the bounds within half the data's size. From
+ * ROW_MAJOR_FROM features, with the row-major copy, one bound per unit. Undefined (plain passes) below d = 6, where
+ * the bounds would outweigh the data and a distance costs little.
  */
 export function planBounds(
   init: Float64Array, k: number, d: number, setSize?: number,
@@ -99,7 +102,7 @@ export function planBounds(
       setSize = 4;
     } else {
       const maxSets = Math.max(1, Math.floor(d / 2));
-      setSize = 1;
+      setSize = 2;
       while (Math.ceil((units * 4) / setSize) > maxSets && setSize < units * 4) setSize *= 2;
     }
   }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { kmeans, KMeansModel, close, SegkitError, fromColumns, createRandom } from '../src/index.node.js';
+import { kmeans, KMeansModel, close, SegkitError, fromColumns, createRandom, piscinaExecutor } from '../src/index.node.js';
 import { FIXTURES, fixture, relErr, bytes } from './helpers.js';
 import { assignTwin } from './twins/kernels.js';
 
@@ -46,6 +46,30 @@ describe('determinism', () => {
       expect(bytes(b.centroidData).equals(bytes(a.centroidData))).toBe(true);
       expect(b.inertia).toBe(a.inertia);
       expect(b.iterations).toBe(a.iterations);
+    }
+  });
+
+  it('on a pool the labels land in the array a worker made during the load; the same fit as on one thread', async () => {
+    // over a MiB of labels, so the pool makes the array (smaller ones are made where they are read)
+    const big = overlapping(300_007, 4, 5);
+    const ex = piscinaExecutor({ threads: 2 });
+    try {
+      const made: unknown[] = [];
+      const fresh = ex.freshArray!.bind(ex);
+      ex.freshArray = async (type, length) => {
+        const a = await fresh(type, length);
+        made.push(a);
+        return a;
+      };
+      const a = await kmeans(big, { k: 6, seed: 3, maxIter: 40, executor: ex });
+      const b = await kmeans(big, { k: 6, seed: 3, maxIter: 40, threads: 1 });
+      expect(made).toHaveLength(1);
+      expect(a.labels).toBe(made[0]);
+      expect(bytes(a.labels).equals(bytes(b.labels))).toBe(true);
+      expect(a.inertia).toBe(b.inertia);
+      expect(bytes(a.centroidData).equals(bytes(b.centroidData))).toBe(true);
+    } finally {
+      await ex.close();
     }
   });
 

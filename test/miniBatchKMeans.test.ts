@@ -41,7 +41,8 @@ describe('the batch draws', () => {
   });
 
   it('each batch holds its own draws, by shard, in draw order within a shard (a stable sort of each batch by shard)', () => {
-    for (const [n, shardRows, len, batch] of [[1_000, 1_000, 300, 64], [10_000, 1_024, 5_000, 7], [200_000, 65_536, 20_000, 1_024], [9, 4, 9, 9]] as const) {
+    // shard sizes of a power of two (shifts) and not (divisions)
+    for (const [n, shardRows, len, batch] of [[1_000, 1_000, 300, 64], [10_000, 1_024, 5_000, 7], [200_000, 65_536, 20_000, 1_024], [10_000, 1_008, 5_000, 64], [9, 4, 9, 9]] as const) {
       const rows = createRandom(n).ints(n, new Int32Array(len));
       const shards = Math.ceil(n / shardRows);
       const got = batchLayout({ handle: { shardRows, shards } }, rows, batch);
@@ -55,7 +56,7 @@ describe('the batch draws', () => {
   });
 
   it('drawBatches draws the same rows as Random.ints laid out by batchLayout, into a given array or its own, and the stream goes on alike', () => {
-    for (const [n, shardRows, count, batch] of [[1_000, 1_000, 300, 64], [10_000, 1_024, 5_000, 7], [200_000, 65_536, 20_000, 1_024], [200_000, 16_384, 10_001, 333], [9, 4, 9, 9]] as const) {
+    for (const [n, shardRows, count, batch] of [[1_000, 1_000, 300, 64], [10_000, 1_024, 5_000, 7], [200_000, 65_536, 20_000, 1_024], [200_000, 16_384, 10_001, 333], [10_000, 1_008, 5_000, 64], [9, 4, 9, 9]] as const) {
       const m = { handle: { shardRows, shards: Math.ceil(n / shardRows) } };
       const a = createRandom(count), b = createRandom(count), c = createRandom(count);
       const want = batchLayout(m, a.ints(n, new Int32Array(count)), batch);

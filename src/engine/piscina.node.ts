@@ -196,9 +196,10 @@ class PiscinaExecutor extends HeapExecutor {
 
   // A pool worker makes the array and takes its first touches (on the machine we measure on, 3 to 5 ms a MiB), so
   // that readRows only copies into it: worth it while the worker would otherwise wait (the last steps of a
-  // mini-batch fit), not while the calling thread copies rows in (there the faults took several times as long, and
-  // predict at 1M x 64 slowed from 43-51 ms to 64-65). One thread, or less than a MiB (the round trip costs more
-  // than its faults): an array as readRows would make it.
+  // mini-batch fit), and for a k-means fit's labels during its load (measured in fitOnLoad), but not for predict,
+  // whose copy of the rows is all its load (the faults took several times as long, and predict at 1M x 64 slowed
+  // from 43-51 ms to 64-65). One thread, or less than a MiB (the round trip costs more than its faults): an array as
+  // readRows would make it.
   async freshArray(type: DType, length: number): Promise<AnyTypedArray> {
     const C = type === 'i32' ? Int32Array : type === 'f32' ? Float32Array : Float64Array;
     const bytes = length * C.BYTES_PER_ELEMENT;

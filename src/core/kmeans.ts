@@ -168,8 +168,7 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
     // left without rows, and an inertia of the merged points
     distinctOnceCentred(r.centers, o.k, d, m.offset, 'E_TOO_FEW_DISTINCT', 'the fit ended with centres');
     if (!best || r.inertia < best.inertia) {
-      const into = run === 0 ? await labels : undefined;
-      best = { ...r, labels: (await m.ex.readRows(m.handle, 'labels', into?.length === m.n ? { into } : {})) as Int32Array };
+      best = { ...r, labels: (await m.ex.readRows(m.handle, 'labels', { into: run === 0 ? await labels : undefined })) as Int32Array };
     }
     throwIfAborted(options.signal);
   }
@@ -207,9 +206,9 @@ export async function kmeans(data: DataInput, options: KMeansOptions): Promise<K
  * With `labels`, an int32 array of a value per row is asked of the executor (`freshArray`) before the load: a pool
  * worker takes the array's first touches (page faults) while the calling thread copies the rows in, not the calling
  * thread once the fit is done. The load's own pool steps (its column sums) wait for that worker, so the load takes
- * longer (at 1M x 16, 16.9 to 18.8 ms against 9.7 to 14.8), but less than the copy into a fresh array took at the end. Fits from fixed centres at 1M x 16, k = 8, medians of six fits a process,
- * five alternating pairs of processes: 65, 68, 74, 75, 71 ms -> 61, 62, 69, 70, 69 ms; at 1M x 64 no change beyond
- * the noise (two pairs).
+ * longer (at 1M x 16, 16.9 to 18.8 ms against 9.7 to 14.8), but less than the copy into a fresh array took at the end.
+ * Fits from fixed centres at 1M x 16, k = 8, medians of six fits a process, five alternating pairs of processes: 65,
+ * 68, 74, 75, 71 ms -> 61, 62, 69, 70, 69 ms; at 1M x 64 no change beyond the noise (two pairs).
  */
 export async function fitOnLoad<T>(
   ds: Dataset,

@@ -143,6 +143,27 @@ describe('readCsv type inference', () => {
     expect(values(t, 'x')).toEqual([1, null, 3]);
   });
 
+  it('reads characters beyond ASCII in cells, null tokens and a delimiter of unquoted text as it reads them in quoted text', async () => {
+    // "ñ" and "—" are null tokens longer in UTF-8 bytes than in characters; "¦" is a 2-byte delimiter
+    const rows = [['city', 'v', 'w'], ['Zürich', 'ñ', '1'], ['東京', '2', '—'], ['São Paulo', '3.5', '-4'], ['ñandú', '—', 'ñ']];
+    const nullValues = ['', 'ñ', '—'];
+    for (const delimiter of [',', '¦', '¦¦']) {
+      const plain = rows.map((r) => r.join(delimiter)).join('\n') + '\n';
+      // a quote in the last line sends that slice through the quote-aware parser
+      const quoted = `${plain}"x"${delimiter}1${delimiter}2\n`;
+      for (const [text, extra] of [[plain, []], [quoted, ['x']]] as const) {
+        // the first slice (the header's) goes through papaparse; small chunks send the rest through the byte splitter
+        for (const size of [1 << 20, 5, 16]) {
+          const t = await readCsv(chunksOf(new TextEncoder().encode(text), size), { delimiter, nullValues });
+          expect(types(t)).toEqual({ city: 'Utf8', v: 'Float64', w: 'Int32' });
+          expect(values(t, 'city')).toEqual(['Zürich', '東京', 'São Paulo', 'ñandú', ...extra]);
+          expect(values(t, 'v')).toEqual([null, 2, 3.5, null, ...extra.map(() => 1)]);
+          expect(values(t, 'w')).toEqual([1, null, -4, null, ...extra.map(() => 2)]);
+        }
+      }
+    }
+  });
+
   it('returns an empty table for a header without rows', async () => {
     const t = await readCsv('a,b\n');
     expect(t.numRows).toBe(0);

@@ -163,17 +163,89 @@ function readSimpleNumber(text: string, s: number, e: number, strict: boolean): 
 }
 
 /**
- * Whether text[s, e) holds an ASCII character no number text has (NUMBER_TEXT allows digits, ".", "e", "E", signs
- * and white space; Infinity and NaN start with a letter): "2271160b-..." is text without a regular expression.
+ * readSimpleNumber on the UTF-8 bytes of a cell, bytes[s, e): the same value, integerText and numberForm, or
+ * undefined where readSimpleNumber gives undefined. A byte of 128 or more (part of a character beyond ASCII) is no
+ * digit, as that character is none.
  */
-function surelyText(text: string, s: number, e: number): boolean {
+function readSimpleNumberBytes(bytes: Uint8Array, s: number, e: number, strict: boolean): number | undefined {
+  let i = s;
+  let c = bytes[i];
+  const negative = c === 45; // '-'
+  if (negative || c === 43) i++; // '+'
+  const intStart = i;
+  let digits = 0;
+  for (; i < e; i++) {
+    c = bytes[i] - 48;
+    if (c < 0 || c > 9) break;
+    digits = digits * 10 + c;
+  }
+  const intDigits = i - intStart;
+  let fracDigits = 0;
+  if (i < e && bytes[i] === 46) {
+    const fracStart = ++i;
+    for (; i < e; i++) {
+      c = bytes[i] - 48;
+      if (c < 0 || c > 9) break;
+      digits = digits * 10 + c;
+    }
+    fracDigits = i - fracStart;
+  }
+  if (i < e || intDigits + fracDigits === 0 || intDigits + fracDigits > 15) return undefined;
+  if (strict && intDigits > 1 && bytes[intStart] === 48) return undefined;
+  const last = bytes[e - 1];
+  integerText = fracDigits === 0 && last !== 46;
+  const v = fracDigits === 0 ? digits : digits / EXACT_POWERS_OF_TEN[fracDigits];
+  numberForm = 0;
+  if (last === 48 || last === 46 || intDigits !== 1 || fracDigits > 6 || i - intStart !== e - s) {
+    const plus = bytes[s] === 43, noInt = intDigits === 0, dot = last === 46;
+    if (plus || noInt || dot || (fracDigits > 0 && last === 48) || (intDigits > 1 && bytes[intStart] === 48) || (v < 1e-6 && (v > 0 || negative))) {
+      numberForm = 1 + (fracDigits | (plus ? 16 : 0) | (noInt ? 32 : 0) | (dot ? 64 : 0));
+    }
+  }
+  return negative ? -v : v;
+}
+
+/**
+ * Whether the UTF-8 bytes[s, e) hold an ASCII character no number text has (NUMBER_TEXT allows digits, ".", "e",
+ * "E", signs and white space; Infinity and NaN start with a letter): "2271160b-..." is text without a regular expression.
+ */
+function surelyText(bytes: Uint8Array, s: number, e: number): boolean {
   for (let i = s; i < e; i++) {
-    const c = text.charCodeAt(i);
+    const c = bytes[i];
     if (c >= 128) continue;
     if ((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45 || c === 32 || (c >= 9 && c <= 13)) continue;
     return true;
   }
   return false;
+}
+
+// created on first use: a module-level TextEncoder would make merely loading this file need one
+let encoder: TextEncoder | undefined;
+
+/**
+ * A slice of CSV text as UTF-8 bytes, which the readers split and parse cell by cell, and the slice itself for the
+ * cells that need their string (a null token, a number in another form, a value that changes a column's type).
+ */
+export class Utf8Slice {
+  bytes = new Uint8Array(0);
+  private text = '';
+  private ascii = true;
+  private decoder: TextDecoder | undefined;
+
+  /** Takes `text` (TextEncoder writes a lone surrogate as U+FFFD, as writing the cell would); returns its byte length. */
+  set(text: string): number {
+    if (this.bytes.length < text.length * 3) this.bytes = new Uint8Array(Math.max(text.length * 3, 1 << 16));
+    const written = (encoder ??= new TextEncoder()).encodeInto(text, this.bytes).written;
+    this.text = text;
+    this.ascii = written === text.length;
+    return written;
+  }
+
+  /** The string of bytes[s, e), a span of whole characters. */
+  cell(s: number, e: number): string {
+    if (this.ascii) return this.text.slice(s, e);
+    return (this.decoder ??= new TextDecoder()).decode(this.bytes.subarray(s, e));
+  }
 }
 
 /** Milliseconds since the epoch for an ISO 8601 date or timestamp (no zone means UTC), or NaN. */
@@ -258,9 +330,6 @@ function utf8Length(text: string, from: number, to: number): number {
   }
   return n;
 }
-
-// created on first use: a module-level TextEncoder would make merely loading this file need one
-let encoder: TextEncoder | undefined;
 
 /**
  * Builds one Arrow column value by value into typed arrays (fixed-size chunks for numbers), never keeping row objects,
@@ -450,12 +519,13 @@ export class ColumnBuilder {
   }
 
   /**
-   * pushText of text[s, e) (a non-empty cell, known not to be null): plain decimals in number columns and values
-   * of text columns are taken from the span; anything else goes through pushText, so the result is the same.
+   * pushText of the cell slice.bytes[s, e) (non-empty, known not to be null): plain decimals in number columns and
+   * values of text columns are taken from the bytes; anything else goes through pushText, so the result is the same.
    */
-  pushSpan(text: string, s: number, e: number): string | undefined {
+  pushSpan(slice: Utf8Slice, s: number, e: number): string | undefined {
+    const bytes = slice.bytes;
     if (this.kind === 'number' && !this.decimalComma) {
-      const v = readSimpleNumber(text, s, e, this.strictNumbers);
+      const v = readSimpleNumberBytes(bytes, s, e, this.strictNumbers);
       if (v !== undefined && !(this.forced === 'integer' && !isInt32(v))) {
         if (this.allInt && !(integerText && isInt32(v))) this.allInt = false;
         if (numberForm !== 0 && !this.forced) {
@@ -468,22 +538,26 @@ export class ColumnBuilder {
       }
     } else if (this.kind === 'string') {
       if (!this.forced) {
-        const c = text.charCodeAt(s);
+        const c = bytes[s];
         // countText's test: a cell that may read as a number, or the column's first text, needs its string
         const maybe = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 44 || c === 32 || c === 9 || c === 73 || c === 78;
         // a cell starting with a digit cannot be Infinity or NaN: a letter other than e makes it text
         const digit = c >= 48 && c <= 57;
-        if (this.textCells === 0 || (maybe && (!digit || this.decimalComma || !surelyText(text, s, e)))) return this.pushText(text.slice(s, e));
+        if (this.textCells === 0 || (maybe && (!digit || this.decimalComma || !surelyText(bytes, s, e)))) return this.pushText(slice.cell(s, e));
         this.textCells++;
       }
       const i = this.length;
       if (i + 2 > this.offsets.length) this.reserve(i + 1);
-      this.writeString(i, text, s, e);
+      // the cell's bytes as they are: valid UTF-8, as writeString would write its string
+      const at = this.room(e - s), out = this.bytes;
+      for (let k = s, o = at; k < e; k++, o++) out[o] = bytes[k];
+      this.byteLength = this.blockStart + at + (e - s);
+      this.offsets[i + 1] = this.byteLength;
       this.markValid(i);
       this.length = i + 1;
       return undefined;
     }
-    return this.pushText(text.slice(s, e));
+    return this.pushText(slice.cell(s, e));
   }
 
   /** Appends a typed value (from JSON or another table); strings are only inferred as dates, never as numbers. */
@@ -665,40 +739,44 @@ export class ColumnBuilder {
     return data;
   }
 
-  private writeString(i: number, text: string, from = 0, to = text.length): void {
+  /** Makes room for `need` more bytes of text; returns where in `this.bytes` they go. */
+  private room(need: number): number {
     let at = this.byteLength - this.blockStart;
-    // at most 3 bytes a UTF-16 unit; the exact length only where that bound does not fit
-    let need = (to - from) * 3;
-    if (at + need > this.bytes.length || this.byteLength + need > MAX_TEXT_BYTES) {
-      need = utf8Length(text, from, to);
-      if (this.byteLength + need > MAX_TEXT_BYTES) {
-        throw new SegkitError('E_MEMORY', `column "${this.name}" holds more than 2 GiB of text`, 'read the file in batches with csvRecords');
-      }
-      if (at + need > this.bytes.length) {
-        if (this.blocks.length === 0 && at + need <= TEXT_BLOCK) this.bytes = grow(this.bytes, at + need);
-        else {
-          // a block left mostly empty (the next cell did not fit) keeps only its text
-          const used = this.bytes.subarray(0, at);
-          this.blocks.push(at < this.bytes.length * 0.75 ? used.slice() : used);
-          this.bytes = new Uint8Array(Math.max(TEXT_BLOCK, need));
-          this.blockStart = this.byteLength;
-          at = 0;
-        }
-      }
+    if (at + need <= this.bytes.length && this.byteLength + need <= MAX_TEXT_BYTES) return at;
+    if (this.byteLength + need > MAX_TEXT_BYTES) {
+      throw new SegkitError('E_MEMORY', `column "${this.name}" holds more than 2 GiB of text`, 'read the file in batches with csvRecords');
     }
+    if (this.blocks.length === 0 && at + need <= TEXT_BLOCK) this.bytes = grow(this.bytes, at + need);
+    else {
+      // a block left mostly empty (the next cell did not fit) keeps only its text
+      const used = this.bytes.subarray(0, at);
+      this.blocks.push(at < this.bytes.length * 0.75 ? used.slice() : used);
+      this.bytes = new Uint8Array(Math.max(TEXT_BLOCK, need));
+      this.blockStart = this.byteLength;
+      at = 0;
+    }
+    return at;
+  }
+
+  private writeString(i: number, text: string): void {
+    const to = text.length;
+    // at most 3 bytes a UTF-16 unit; the exact length only where that bound does not fit
+    let need = to * 3;
+    if (this.byteLength - this.blockStart + need > this.bytes.length || this.byteLength + need > MAX_TEXT_BYTES) need = utf8Length(text, 0, to);
+    let at = this.room(need);
     const bytes = this.bytes;
     let ascii = true;
     // short ASCII values dominate tabular data; encodeInto is kept for the rest
-    for (let k = from; k < to; k++) {
+    for (let k = 0; k < to; k++) {
       const c = text.charCodeAt(k);
       if (c >= 0x80) {
         ascii = false;
         break;
       }
-      bytes[at + k - from] = c;
+      bytes[at + k] = c;
     }
-    if (ascii) at += to - from;
-    else at += (encoder ??= new TextEncoder()).encodeInto(from === 0 && to === text.length ? text : text.slice(from, to), bytes.subarray(at)).written;
+    if (ascii) at += to;
+    else at += (encoder ??= new TextEncoder()).encodeInto(text, bytes.subarray(at)).written;
     this.byteLength = this.blockStart + at;
     this.offsets[i + 1] = this.byteLength;
   }

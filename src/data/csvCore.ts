@@ -3,7 +3,7 @@ import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, textChunks } from './byteSource.js';
-import { COLUMN_TYPES, ColumnBuilder, type ColumnType, typeOf } from './columnBuilder.js';
+import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {
   /** Field separator (default ","; "\t" for TSV); "auto" picks the commonest of , ; tab | in the header line. */
@@ -152,8 +152,8 @@ interface RecordPosition {
 interface CsvSink {
   header(names: string[]): void;
   record(fields: string[], at: RecordPosition): void;
-  /** A record given as spans of `text`: field j is text[starts[j], ends[j]). */
-  spans(text: string, starts: Int32Array, ends: Int32Array, at: RecordPosition): void;
+  /** A record given as spans of UTF-8 bytes: field j is slice.bytes[starts[j], ends[j]). */
+  spans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition): void;
 }
 
 /**
@@ -262,6 +262,9 @@ class CsvLines implements RecordPosition {
   readonly detected: boolean;
   // the end of each row of the slice, when a quote may have spread a row over several lines
   private ends = new Int32Array(0);
+  // the slice splitLines splits, as UTF-8, and the delimiter's bytes
+  private readonly slice = new Utf8Slice();
+  private delimiterBytes: Uint8Array | undefined;
   // field spans of the record being handed over by splitLines, and its line (-1 outside splitLines)
   private spanStarts = new Int32Array(0);
   private spanEnds = new Int32Array(0);
@@ -408,14 +411,19 @@ class CsvLines implements RecordPosition {
   /**
    * Hands over the rows of a slice that holds no quote and ends after a "\n": every line is a record (an empty line
    * is skipped, as csv-parse does) and every delimiter separates two fields, as papaparse reads such text, without
-   * a string per field: the sink gets each field's span of the slice.
+   * a string per field: the slice is split as UTF-8 bytes (one native copy), and the sink gets each field's span.
    */
   private splitLines(text: string): void {
     const header = this.header!;
     const width = header.length;
-    const delimiter = this.settings.delimiter;
+    const slice = this.slice;
+    const size = slice.set(text);
+    const bytes = slice.bytes;
+    // the delimiter as UTF-8 bytes: a character's bytes never start inside another character, so matching them is
+    // matching the delimiter
+    const delimiter = this.delimiterBytes ??= new TextEncoder().encode(this.settings.delimiter);
     const step = delimiter.length;
-    const single = step === 1 ? delimiter.charCodeAt(0) : -1;
+    const d0 = delimiter[0];
     if (this.spanStarts.length < width) {
       this.spanStarts = new Int32Array(width);
       this.spanEnds = new Int32Array(width);
@@ -423,50 +431,39 @@ class CsvLines implements RecordPosition {
     const starts = this.spanStarts, ends = this.spanEnds;
     const sink = this.sink;
     let line = this.linesBefore;
-    // the first multi-character delimiter at or after the current line (-1: none in the rest of the slice), kept
-    // across lines so a line without one does not search the whole slice again
-    let next = step === 1 ? -1 : text.indexOf(delimiter);
-    for (let pos = 0; pos < text.length; ) {
-      const end = text.indexOf('\n', pos);
+    for (let pos = 0; pos < size; ) {
       line++;
-      if (end === pos) {
+      let fields = 0, from = pos, i = pos;
+      // the slice ends with a "\n", which ends every scan
+      for (let c = bytes[i]; c !== 10; c = bytes[++i]) {
+        if (c !== d0) continue;
+        if (step > 1) {
+          let k = 1;
+          while (k < step && bytes[i + k] === delimiter[k]) k++;
+          if (k < step) continue;
+        }
+        if (fields < width) {
+          starts[fields] = from;
+          ends[fields] = i;
+        }
+        fields++;
+        i += step - 1;
+        from = i + 1;
+      }
+      if (i === pos) {
         pos++;
         continue;
       }
-      let fields = 0, from = pos;
-      if (single >= 0) {
-        for (let i = pos; i < end; i++) {
-          if (text.charCodeAt(i) !== single) continue;
-          if (fields < width) {
-            starts[fields] = from;
-            ends[fields] = i;
-          }
-          fields++;
-          from = i + 1;
-        }
-      } else {
-        let i = next;
-        for (; i !== -1 && i < end; i = text.indexOf(delimiter, i + step)) {
-          if (fields < width) {
-            starts[fields] = from;
-            ends[fields] = i;
-          }
-          fields++;
-          from = i + step;
-        }
-        // a delimiter holds no line break, so the first one past this line's end is the next line's first
-        next = i;
-      }
       if (fields < width) {
         starts[fields] = from;
-        ends[fields] = end;
+        ends[fields] = i;
       }
       fields++;
       this.fastLine = line;
       if (fields !== width) throw this.fieldCountError(fields, header);
       this.lines.add(this.records++, line);
-      sink.spans(text, starts, ends, this);
-      pos = end + 1;
+      sink.spans(slice, starts, ends, this);
+      pos = i + 1;
     }
     this.fastLine = -1;
     this.linesBefore = line;
@@ -671,8 +668,10 @@ function cellError(line: number, name: string, text: string, reason: string, hin
 class RecordFiller {
   builders: ColumnBuilder[] = [];
   private readonly onlyEmpty: boolean;
-  // a cell longer than every null token, or starting with no token's first character, needs no lookup
+  // a cell longer than every null token (in UTF-16 units or in UTF-8 bytes), or starting with no token's first
+  // character, needs no lookup
   private readonly longest: number;
+  private readonly longestBytes: number;
   private readonly firsts: Uint8Array;
   constructor(
     private readonly names: readonly string[],
@@ -682,6 +681,8 @@ class RecordFiller {
     const nulls = settings.nullValues;
     this.onlyEmpty = nulls.size === 1 && nulls.has('');
     this.longest = Math.max(0, ...[...nulls].map((t) => t.length));
+    const encoder = new TextEncoder();
+    this.longestBytes = Math.max(0, ...[...nulls].map((t) => encoder.encode(t).length));
     this.firsts = new Uint8Array(128);
     // cells starting outside ASCII always take the lookup
     for (const t of nulls) if (t.charCodeAt(0) < 128) this.firsts[t.charCodeAt(0)] = 1;
@@ -723,11 +724,12 @@ class RecordFiller {
     }
   }
 
-  /** `add` for a record given as spans of `text` (field j is text[starts[j], ends[j])): a string only where one is needed. */
-  addSpans(text: string, starts: Int32Array, ends: Int32Array, at: RecordPosition): void {
+  /** `add` for a record given as spans of UTF-8 bytes (field j is slice.bytes[starts[j], ends[j])): a string only where one is needed. */
+  addSpans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition): void {
     const onlyEmpty = this.onlyEmpty;
     const nulls = this.settings.nullValues;
     const builders = this.builders;
+    const bytes = slice.bytes;
     for (let j = 0; j < builders.length; j++) {
       const s = starts[j], e = ends[j];
       let reason: string | undefined;
@@ -738,18 +740,18 @@ class RecordFiller {
         }
         reason = builders[j].pushText('');
       } else {
-        const c = text.charCodeAt(s);
-        if (!onlyEmpty && e - s <= this.longest && (c >= 128 || this.firsts[c] === 1)) {
+        const c = bytes[s];
+        if (!onlyEmpty && e - s <= this.longestBytes && (c >= 128 || this.firsts[c] === 1)) {
           // it may be a null token: looked up as a string
-          const cell = text.slice(s, e);
+          const cell = slice.cell(s, e);
           if (nulls.has(cell)) {
             builders[j].pushNull();
             continue;
           }
           reason = builders[j].pushText(cell);
-        } else reason = builders[j].pushSpan(text, s, e);
+        } else reason = builders[j].pushSpan(slice, s, e);
       }
-      if (reason !== undefined) this.cellError(j, text.slice(s, e), reason, at);
+      if (reason !== undefined) this.cellError(j, slice.cell(s, e), reason, at);
     }
   }
 
@@ -821,7 +823,7 @@ export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): 
   const sink: CsvSink = {
     header: (names) => (filler = new RecordFiller(names, settings)),
     record: (fields, at) => filler!.add(fields, at),
-    spans: (text, starts, ends, at) => filler!.addSpans(text, starts, ends, at),
+    spans: (slice, starts, ends, at) => filler!.addSpans(slice, starts, ends, at),
   };
   const lines = new CsvLines(settings, sink, await loadPapa());
   for await (const _ of parseCsv(source, lines, settings)) {
@@ -872,8 +874,8 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
       filler!.add(fields, at);
       if (filler!.rows >= settings.batchSize) flush();
     },
-    spans: (text, starts, ends, at) => {
-      filler!.addSpans(text, starts, ends, at);
+    spans: (slice, starts, ends, at) => {
+      filler!.addSpans(slice, starts, ends, at);
       if (filler!.rows >= settings.batchSize) flush();
     },
   };

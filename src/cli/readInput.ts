@@ -3,7 +3,7 @@ import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { csvInfo } from '../data/csvCore.js';
-import { readCsv } from '../data/readCsv.js';
+import { readCsvFile } from '../data/readCsvFile.node.js';
 import { readNdjson } from '../data/readNdjson.js';
 import { readTable, type ReadTableOptions } from '../data/readTable.node.js';
 import { tableFormat, type TableFormat } from '../data/tableFormat.js';
@@ -102,12 +102,12 @@ export async function readInput(path: string, ctx: RunContext, format?: TableFor
   ctx.step(`reading ${what}`);
   let table: Table;
   try {
-    if (size < 0) table = await readTable(path, { format: fmt, ...options });
+    if (size < 0) table = await readTable(path, { format: fmt, ...options, threads: ctx.threads });
     else {
       const bar = ctx.progress.start(label, size, 'bytes');
       try {
-        const source = counted(createReadStream(path, { highWaterMark: 1 << 20 }), (n) => bar.update(n));
-        table = fmt === 'ndjson' ? await readNdjson(source, options) : await readCsv(source, options);
+        if (fmt === 'ndjson') table = await readNdjson(counted(createReadStream(path, { highWaterMark: 1 << 20 }), (n) => bar.update(n)), options);
+        else table = await readCsvFile(path, { ...options, threads: ctx.threads, onBytes: (n) => bar.update(n) });
         throwIfAborted(ctx.signal);
       } finally {
         bar.stop();

@@ -24,7 +24,7 @@ export function typeOf(types: Readonly<Record<string, ColumnType>> | undefined, 
   return types && Object.hasOwn(types, name) ? types[name] : undefined;
 }
 
-type Kind = 'empty' | 'number' | 'boolean' | 'date' | 'string' | 'category';
+export type Kind = 'empty' | 'number' | 'boolean' | 'date' | 'string' | 'category';
 
 const KIND_OF: Readonly<Record<ColumnType, Kind>> = Object.freeze({
   number: 'number',
@@ -297,6 +297,65 @@ const ARTICLE: Readonly<Record<ColumnType, string>> = Object.freeze({
 // many, a cell that turns the column to text is an error rather than a column of rewritten numbers.
 const EXOTIC_CAP = 1 << 16;
 
+/**
+ * A column as one reader of part of a file built it (ColumnBuilder.part), handed to the builder of the part before it
+ * (absorb): plain data and typed arrays, so it crosses to another thread by structured clone, its buffers moved.
+ */
+export interface ColumnPart {
+  readonly kind: Kind;
+  readonly length: number;
+  readonly nullCount: number;
+  readonly valid: Uint8Array | null;
+  readonly chunks: readonly Float64Array[];
+  readonly allInt: boolean;
+  readonly dateOnly: boolean;
+  /** The text, block by block; offsets[i] is where row i starts in the text of all blocks (length + 1 entries). */
+  readonly text: readonly Uint8Array[];
+  readonly offsets: Int32Array;
+  readonly dictValues: readonly string[];
+  readonly codes: Int32Array;
+  readonly forms: Uint8Array | null;
+  readonly exotic: Map<number, string> | null;
+  readonly exoticNoted: number;
+  readonly formsLost: boolean;
+  readonly numberCells: number;
+  readonly textCells: number;
+  readonly firstTextRow: number;
+  readonly firstText: string;
+}
+
+/** The buffers of parts, each once: what a worker moves rather than copies. */
+export function partBuffers(parts: readonly ColumnPart[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const add = (a: ArrayBufferView | null) => {
+    if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  };
+  for (const p of parts) {
+    add(p.valid);
+    add(p.offsets);
+    add(p.codes);
+    add(p.forms);
+    for (const c of p.chunks) add(c);
+    for (const t of p.text) add(t);
+  }
+  return [...out];
+}
+
+/** Copies `count` validity bits of `src` (null: all valid) to `dst` from bit `at`; `dst` starts zeroed. */
+function copyBits(dst: Uint8Array, at: number, src: Uint8Array | null, count: number): void {
+  if (src === null) {
+    for (let i = 0; i < count; i++) dst[(at + i) >> 3] |= 1 << ((at + i) & 7);
+    return;
+  }
+  if ((at & 7) === 0) {
+    const whole = count >> 3;
+    dst.set(src.subarray(0, whole), at >> 3);
+    for (let i = whole << 3; i < count; i++) if (src[i >> 3] & (1 << (i & 7))) dst[(at + i) >> 3] |= 1 << ((at + i) & 7);
+    return;
+  }
+  for (let i = 0; i < count; i++) if (src[i >> 3] & (1 << (i & 7))) dst[(at + i) >> 3] |= 1 << ((at + i) & 7);
+}
+
 // First allocations are small: a table may have thousands of columns, and a column's first rows cost little.
 const MIN_CAPACITY = 64;
 
@@ -369,6 +428,10 @@ export class ColumnBuilder {
   private forms: Uint8Array | null = null;
   private exotic: Map<number, string> | null = null;
   private formsLost = false;
+  // exotic forms noted while the column held numbers (kept or not)
+  private exoticNoted = 0;
+  // later parts of the column (absorb), of this column's kind, whose rows follow this builder's own
+  private tails: ColumnPart[] = [];
   // in an inferred text column: how many values read as numbers, how many do not, and the first that does not
   private numberCells = 0;
   private textCells = 0;
@@ -720,15 +783,16 @@ export class ColumnBuilder {
     this.length = i + 1;
   }
 
-  /** The column's text in one buffer, the blocks let go. */
+  /** The column's text in one buffer, with the text of its tails after it; the blocks let go. */
   private joinText(): Uint8Array {
     const last = this.bytes.subarray(0, this.byteLength - this.blockStart);
+    const all = [...this.blocks, last, ...this.tails.flatMap((t) => t.text)];
     let data: Uint8Array;
-    if (this.blocks.length === 0) data = last.slice();
+    if (all.length === 1) data = last.slice();
     else {
-      data = new Uint8Array(this.byteLength);
+      data = new Uint8Array(all.reduce((sum, b) => sum + b.length, 0));
       let at = 0;
-      for (const b of [...this.blocks, last]) {
+      for (const b of all) {
         data.set(b, at);
         at += b.length;
       }
@@ -810,6 +874,7 @@ export class ColumnBuilder {
     else if (i >= this.forms.length) this.forms = grow(this.forms, i + 1);
     this.forms[i] = form;
     if (form !== EXOTIC_FORM) return;
+    this.exoticNoted++;
     const exotic = (this.exotic ??= new Map());
     if (exotic.size < EXOTIC_CAP) exotic.set(i, text);
     else this.formsLost = true;
@@ -845,33 +910,187 @@ export class ColumnBuilder {
     }
   }
 
-  /** Copies the chunks into `out`, releasing each once copied, so finishing needs about one column of extra memory. */
+  /** Rows this builder holds itself, before its tails. */
+  private ownLength(): number {
+    let n = this.length;
+    for (const t of this.tails) n -= t.length;
+    return n;
+  }
+
+  /**
+   * Copies the chunks into `out`, then each tail's after them, releasing each once copied, so finishing needs about
+   * one column of extra memory.
+   */
   private drain<T extends Float64Array | Float32Array | Int32Array>(out: T): T {
-    const n = this.length;
-    for (let c = 0; c < this.chunks.length; c++) {
-      const start = c * CHUNK;
-      out.set(this.chunks[c]!.subarray(0, Math.min(CHUNK, n - start)), start);
-      this.chunks[c] = null;
-    }
+    this.forEachChunk((chunk, count, at) => out.set(count === chunk.length ? chunk : chunk.subarray(0, count), at));
     return out;
   }
 
-  private forEachNumber(fn: (v: number, i: number) => void): void {
-    const n = this.length;
-    for (let c = 0; c < this.chunks.length; c++) {
-      const chunk = this.chunks[c]!;
-      const start = c * CHUNK;
-      const end = Math.min(CHUNK, n - start);
-      for (let k = 0; k < end; k++) fn(chunk[k], start + k);
-      this.chunks[c] = null;
+  /** Each chunk of values, own then the tails', with how many of its values are rows and the row of its first. */
+  private forEachChunk(fn: (chunk: Float64Array, count: number, at: number) => void): void {
+    const visit = (chunks: (Float64Array | null)[], n: number, at: number, release: boolean) => {
+      for (let c = 0; c < chunks.length && c * CHUNK < n; c++) {
+        fn(chunks[c]!, Math.min(CHUNK, n - c * CHUNK), at + c * CHUNK);
+        if (release) chunks[c] = null;
+      }
+    };
+    let at = this.ownLength();
+    visit(this.chunks, at, 0, true);
+    for (const t of this.tails) {
+      visit(t.chunks as Float64Array[], t.length, at, false);
+      at += t.length;
     }
+  }
+
+  private forEachNumber(fn: (v: number, i: number) => void): void {
+    this.forEachChunk((chunk, count, at) => {
+      for (let k = 0; k < count; k++) fn(chunk[k], at + k);
+    });
+  }
+
+  /** The validity bitmap of every row, the tails' after the builder's own; undefined when no row is null. */
+  private nullBitmap(): Uint8Array | undefined {
+    const n = this.length;
+    if (this.nullCount === 0) return undefined;
+    if (this.tails.length === 0) return this.valid!.slice(0, (n + 7) >> 3);
+    const bits = new Uint8Array((n + 7) >> 3);
+    let at = this.ownLength();
+    copyBits(bits, 0, this.valid, at);
+    for (const t of this.tails) {
+      copyBits(bits, at, t.valid, t.length);
+      at += t.length;
+    }
+    return bits;
+  }
+
+  /** This column as one reader of part of a file built it, for the builder of the part before (absorb). */
+  part(): ColumnPart {
+    if (this.tails.length > 0) throw new Error('a column with absorbed parts is not a part');
+    const n = this.length;
+    return {
+      kind: this.kind,
+      length: n,
+      nullCount: this.nullCount,
+      valid: this.valid,
+      chunks: this.chunks.filter((c): c is Float64Array => c !== null),
+      allInt: this.allInt,
+      dateOnly: this.dateOnly,
+      text: this.kind === 'string' ? [...this.blocks, this.bytes.subarray(0, this.byteLength - this.blockStart)] : [],
+      offsets: this.kind === 'string' ? this.offsets.subarray(0, n + 1) : new Int32Array(0),
+      dictValues: this.dictValues,
+      codes: this.kind === 'category' ? this.codes.subarray(0, n) : new Int32Array(0),
+      forms: this.forms,
+      exotic: this.exotic,
+      exoticNoted: this.exoticNoted,
+      formsLost: this.formsLost,
+      numberCells: this.numberCells,
+      textCells: this.textCells,
+      firstTextRow: this.firstTextRow,
+      firstText: this.firstText,
+    };
+  }
+
+  /**
+   * Appends the rows of `part`, the same column read by another reader from where this builder's rows end, as if
+   * this builder had read them: types widen as one reader's would (numbers to text either way, a column of nulls to
+   * the other's type) and the counts of numbers and text add up. False, with nothing changed, where the result
+   * could differ from one reader's (another change of type, or number forms beyond what is kept): read the file
+   * with one reader then. After absorbing, the builder only finishes.
+   */
+  absorb(part: ColumnPart, name = this.name): boolean {
+    if (part.length === 0) return true;
+    let p = part;
+    if (p.kind === 'empty') {
+      if (this.kind === 'empty') {
+        this.pushNulls(p.length);
+        return true;
+      }
+      p = this.nullPart(p.length);
+    } else if (this.kind === 'empty') {
+      // one reader would have taken the type from this part's first value: the rows so far are nulls of it
+      this.start(p.kind);
+      this.allInt = p.allInt;
+      this.dateOnly = p.dateOnly;
+    } else if (this.kind !== p.kind) {
+      if (this.forced) return false;
+      if (this.kind === 'string' && p.kind === 'number') {
+        // one reader would have written these numbers as text, each as it was written, and counted them as numbers
+        if (p.formsLost) return false;
+        const rest = new ColumnBuilder(name, undefined, this.parseDates, this.decimalComma ? ',' : '.');
+        rest.takePart(p);
+        rest.toStrings();
+        rest.numberCells = p.length - p.nullCount;
+        p = rest.part();
+      } else if (this.kind === 'number' && p.kind === 'string') {
+        // one reader would have turned this column to text at the part's first value that is no number, unless the
+        // numbers before it held more forms than it keeps (its error then comes from reading with one reader)
+        if (this.tails.length > 0 || this.exoticNoted + p.exoticNoted > EXOTIC_CAP) return false;
+        const numbers = this.length - this.nullCount;
+        this.toStrings();
+        this.numberCells = numbers;
+      } else return false;
+    }
+    if (p.kind === 'number') this.allInt &&= p.allInt;
+    if (p.kind === 'date') this.dateOnly &&= p.dateOnly;
+    if (p.kind === 'category') p = this.recoded(p);
+    if (p.kind === 'string' || this.kind === 'string') {
+      if (this.textCells === 0 && p.textCells > 0) {
+        this.firstTextRow = this.length + p.firstTextRow;
+        this.firstText = p.firstText;
+      }
+      this.numberCells += p.numberCells;
+      this.textCells += p.textCells;
+    }
+    this.tails.push(p);
+    this.length += p.length;
+    this.nullCount += p.nullCount;
+    return true;
+  }
+
+  /** A part of `n` nulls of this column's kind. */
+  private nullPart(n: number): ColumnPart {
+    return {
+      kind: this.kind, length: n, nullCount: n, valid: new Uint8Array((n + 7) >> 3), chunks: [], allInt: true, dateOnly: true,
+      text: [], offsets: new Int32Array(n + 1), dictValues: [], codes: new Int32Array(n), forms: null, exotic: null, exoticNoted: 0,
+      formsLost: false, numberCells: 0, textCells: 0, firstTextRow: -1, firstText: '',
+    };
+  }
+
+  /** A category part with its codes in this column's dictionary. */
+  private recoded(p: ColumnPart): ColumnPart {
+    const dict = this.dict!;
+    const map = p.dictValues.map((v) => {
+      let code = dict.get(v);
+      if (code === undefined) {
+        code = this.dictValues.length;
+        dict.set(v, code);
+        this.dictValues.push(v);
+      }
+      return code;
+    });
+    const codes = Int32Array.from(p.codes, (c, i) => (p.valid === null || p.valid[i >> 3] & (1 << (i & 7)) ? map[c] : 0));
+    return { ...p, codes, dictValues: [] };
+  }
+
+  /** Takes a part's rows as this (new, empty) builder's own. */
+  private takePart(p: ColumnPart): void {
+    this.kind = p.kind;
+    this.length = p.length;
+    this.nullCount = p.nullCount;
+    this.valid = p.valid;
+    this.chunks = [...p.chunks];
+    this.allInt = p.allInt;
+    this.dateOnly = p.dateOnly;
+    this.forms = p.forms;
+    this.exotic = p.exotic;
+    this.exoticNoted = p.exoticNoted;
   }
 
   /** The finished Arrow column; `integers: false` keeps whole-number columns as Float64 (for batches that must share one schema). */
   finish(options: { float32: boolean; integers: boolean }): Data {
     const n = this.length;
     const nullCount = this.nullCount;
-    const nullBitmap = this.valid && nullCount > 0 ? this.valid.slice(0, (n + 7) >> 3) : undefined;
+    const nullBitmap = this.nullBitmap();
     switch (this.kind) {
       case 'number': {
         const asInt = this.forced === 'integer' || (!this.forced && options.integers && this.allInt);
@@ -893,17 +1112,27 @@ export class ColumnBuilder {
       }
       case 'category': {
         const dictionary = makeVector(utf8Data(this.dictValues));
-        return makeData({
-          type: new Dictionary(new Utf8(), new Int32()),
-          length: n,
-          nullCount,
-          nullBitmap,
-          data: this.codes.slice(0, n),
-          dictionary,
-        });
+        const codes = new Int32Array(n);
+        let at = this.ownLength();
+        codes.set(this.codes.subarray(0, at));
+        for (const t of this.tails) {
+          codes.set(t.codes, at);
+          at += t.length;
+        }
+        return makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount, nullBitmap, data: codes, dictionary });
       }
       case 'string': {
-        const valueOffsets = this.offsets.slice(0, n + 1);
+        let at = this.ownLength();
+        const valueOffsets = new Int32Array(n + 1);
+        valueOffsets.set(this.offsets.subarray(0, at + 1));
+        for (const t of this.tails) {
+          const base = valueOffsets[at], o = t.offsets;
+          if (base + o[t.length] > MAX_TEXT_BYTES) {
+            throw new SegkitError('E_MEMORY', `column "${this.name}" holds more than 2 GiB of text`, 'read the file in batches with csvRecords');
+          }
+          for (let i = 1; i <= t.length; i++) valueOffsets[at + i] = base + o[i];
+          at += t.length;
+        }
         this.offsets = new Int32Array(0);
         const data = this.joinText();
         return makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets, data });

@@ -3,7 +3,7 @@ import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, textChunks } from './byteSource.js';
-import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, typeOf } from './columnBuilder.js';
+import { COLUMN_TYPES, ColumnBuilder, type ColumnPart, type ColumnType, Utf8Slice, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {
   /** Field separator (default ","; "\t" for TSV); "auto" picks the commonest of , ; tab | in the header line. */
@@ -228,6 +228,16 @@ class LineIndex {
     this.lines.push(line);
   }
 
+  /** The entries: rows where a row does not follow on the line after the row before, and their lines. */
+  entries(): { rows: number[]; lines: number[] } {
+    return { rows: this.rows, lines: this.lines };
+  }
+
+  /** Adds the entries of another part's index, its rows and lines moved by the given offsets. */
+  append(other: { rows: readonly number[]; lines: readonly number[] }, rowOffset: number, lineOffset: number): void {
+    for (let k = 0; k < other.rows.length; k++) this.add(other.rows[k] + rowOffset, other.lines[k] + lineOffset);
+  }
+
   /** The line of data row `row` (0 is the first row after the header); a record over several lines gives its last. */
   line(row: number): number {
     let lo = 0, hi = this.rows.length - 1;
@@ -281,6 +291,11 @@ class CsvLines implements RecordPosition {
 
   get delimiter(): string {
     return this.settings.delimiter;
+  }
+
+  /** Line breaks in the text handed over so far. */
+  get linesRead(): number {
+    return this.linesBefore;
   }
 
   private makeParser(newline: string): Papa.Parser {
@@ -816,9 +831,8 @@ async function loadPapa(): Promise<PapaModule> {
   return papaModule;
 }
 
-/** Reads a whole CSV source into one Arrow table. */
-export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): Promise<Table> {
-  const settings = csvSettings(options);
+/** Parses a whole CSV source into column builders. */
+async function parseWhole(source: ByteSource, settings: CsvSettings): Promise<{ filler: RecordFiller; lines: CsvLines }> {
   let filler: RecordFiller | undefined;
   const sink: CsvSink = {
     header: (names) => (filler = new RecordFiller(names, settings)),
@@ -829,10 +843,67 @@ export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): 
   for await (const _ of parseCsv(source, lines, settings)) {
     // the whole input goes into one table
   }
-  const textStats = filler!.textStats();
-  const table = filler!.finish(true);
+  return { filler: filler!, lines };
+}
+
+function finishTable(filler: RecordFiller, lines: CsvLines): Table {
+  const textStats = filler.textStats();
+  const table = filler.finish(true);
   INFO.set(table, { delimiter: lines.delimiter, detected: lines.detected, line: (row) => lines.lines.line(row), textStats });
   return table;
+}
+
+/** Reads a whole CSV source into one Arrow table. */
+export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): Promise<Table> {
+  const { filler, lines } = await parseWhole(source, csvSettings(options));
+  return finishTable(filler, lines);
+}
+
+/** The rows of part of a CSV file, as another thread read them (readCsvPart), for readCsvJoined. */
+export interface CsvPart {
+  readonly columns: ColumnPart[];
+  readonly rows: number;
+  /** Line breaks in the header given with the part, and in the part itself. */
+  readonly headerLines: number;
+  readonly lines: number;
+  /** The part's line index (rows from 0, lines counted from the header given with it). */
+  readonly index: { rows: number[]; lines: number[] };
+}
+
+/**
+ * Reads part of a CSV file: `source` gives the file's header record (with its line break), then whole records of the
+ * file from a record's start. Nothing is finished: readCsvJoined joins the parts.
+ */
+export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, headerLines: number): Promise<CsvPart> {
+  const { filler, lines } = await parseWhole(source, csvSettings(options));
+  return {
+    columns: filler.builders.map((b) => b.part()),
+    rows: filler.rows,
+    headerLines,
+    lines: lines.linesRead - headerLines,
+    index: lines.lines.entries(),
+  };
+}
+
+/**
+ * Reads the first part of a CSV file from `first` (the file from its start up to a record's start), then joins the
+ * later parts other threads read with readCsvPart, in order: the table readCsv gives for the whole file, or
+ * undefined where joining cannot promise that (a column whose type would change in ways only one reader follows).
+ * An error in any part is thrown; it may not be the one reading the whole file gives.
+ */
+export async function readCsvJoined(first: ByteSource, later: Promise<readonly CsvPart[]>, options: ReadCsvOptions): Promise<Table | undefined> {
+  const { filler, lines } = await parseWhole(first, csvSettings(options));
+  const parts = await later;
+  let rows = filler.rows;
+  let line = lines.linesRead;
+  for (const part of parts) {
+    if (part.columns.length !== filler.builders.length) return undefined;
+    for (let j = 0; j < part.columns.length; j++) if (!filler.builders[j].absorb(part.columns[j])) return undefined;
+    lines.lines.append(part.index, rows, line - part.headerLines);
+    rows += part.rows;
+    line += part.lines;
+  }
+  return finishTable(filler, lines);
 }
 
 /**

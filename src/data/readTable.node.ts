@@ -5,6 +5,7 @@ import type { ByteSource } from './byteSource.js';
 import type { ReadCsvOptions } from './csvCore.js';
 import { readArrow } from './readArrow.js';
 import { readCsv } from './readCsv.js';
+import { readCsvFile } from './readCsvFile.node.js';
 import { readJson } from './readJson.js';
 import { readNdjson } from './readNdjson.js';
 import { readParquet } from './readParquet.js';
@@ -14,6 +15,8 @@ import { type TableFormat, tableFormat } from './tableFormat.js';
 export interface ReadTableOptions extends ReadCsvOptions, ReadJsonOptions {
   /** The format, when the extension does not tell it (stdin, "-", is CSV unless told). */
   readonly format?: TableFormat;
+  /** Threads that read parts of a large CSV or TSV file at once (default: all cores; 1 reads on the calling thread). */
+  readonly threads?: number;
 }
 
 function ioError(path: string, error: unknown): SegkitError {
@@ -44,7 +47,8 @@ function parse(format: TableFormat, source: ByteSource, options: ReadTableOption
 
 /**
  * Reads a table file, choosing the reader by extension (.csv .tsv .json .ndjson/.jsonl .arrow/.feather/.ipc .parquet)
- * or by `format`; "-" reads standard input. CSV, TSV and NDJSON stream from disk; the other formats are read whole.
+ * or by `format`; "-" reads standard input. CSV, TSV and NDJSON stream from disk (a large CSV or TSV file in parts
+ * that `threads` threads read at once); the other formats are read whole.
  * A file that cannot be opened is an E_IO error naming the path.
  * @example
  * const customers = await readTable('customers.csv', { types: { customer_id: 'string' } });
@@ -59,6 +63,14 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
       throw ioError(path, error);
     }
   }
+  if (format === 'csv' || format === 'tsv') {
+    const { threads, format: _, ...csv } = options;
+    try {
+      return await readCsvFile(path, { ...csv, ...(format === 'tsv' ? { delimiter: options.delimiter ?? '\t' } : {}), threads });
+    } catch (error) {
+      throw ioError(path, error);
+    }
+  }
   let handle;
   try {
     handle = await open(path, 'r');
@@ -66,7 +78,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
     throw ioError(path, error);
   }
   try {
-    const streaming = format === 'csv' || format === 'tsv' || format === 'ndjson';
+    const streaming = format === 'ndjson';
     const source: ByteSource = streaming ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : await handle.readFile();
     return await parse(format, source, options);
   } catch (error) {

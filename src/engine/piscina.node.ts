@@ -55,7 +55,7 @@ export interface PoolResult {
 }
 
 // From the compiled package a module sits beside this file; from TypeScript sources (tests) it is the built copy.
-function builtFile(url: string): string {
+export function builtFile(url: string): string {
   const path = fileURLToPath(url);
   const built = path.replace(/([\\/])src([\\/])(.*)\.[jt]s$/, '$1dist$2$3.js');
   if (!path.endsWith('.ts') && existsSync(path)) return path;

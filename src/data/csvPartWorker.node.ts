@@ -1,0 +1,33 @@
+// A worker thread of readCsvFile: it reads one part of a CSV file (the file's header record, then whole records from
+// `start` to `end`) into columns, whose buffers go back moved, not copied.
+import { createReadStream } from 'node:fs';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { partBuffers } from './columnBuilder.js';
+import { type CsvPart, type ReadCsvOptions, readCsvPart } from './csvCore.js';
+
+export interface CsvPartTask {
+  readonly path: string;
+  readonly header: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+  readonly headerLines: number;
+  readonly options: Omit<ReadCsvOptions, 'signal'>;
+}
+
+async function* partBytes(task: CsvPartTask): AsyncGenerator<Uint8Array> {
+  yield task.header;
+  yield* createReadStream(task.path, { start: task.start, end: task.end - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+}
+
+export default async function readPart(task: CsvPartTask): Promise<unknown> {
+  const part = await readCsvPart(partBytes(task), task.options, task.headerLines);
+  const buffers = partBuffers(part.columns);
+  return move({
+    get [transferableSymbol]() {
+      return buffers;
+    },
+    get [valueSymbol](): CsvPart {
+      return part;
+    },
+  });
+}

@@ -1,0 +1,209 @@
+// A CSV file read in parts (worker threads each reading whole records from a cut point, joined in order) gives the
+// table one reader gives: the same Arrow bytes, inferred types, file lines and text counts, or the same error.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Table } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvInfo, readCsvJoined, readCsvPart, type ReadCsvOptions } from '../src/data/csvCore.js';
+import { readCsv } from '../src/data/readCsv.js';
+import { cutPoints, readCsvFile } from '../src/data/readCsvFile.node.js';
+import { readTable, type ReadTableOptions } from '../src/data/readTable.node.js';
+import { createRandom, type Random } from '../src/util/random.js';
+import { failure } from './helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'segkit-csvparts-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const enc = new TextEncoder();
+
+const bytesOf = (a: ArrayBufferView | undefined | null) => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex') : '');
+
+/** A column's buffers, byte for byte (a dictionary by its values: each table numbers its dictionaries its own way). */
+function buffers(t: Table): unknown[] {
+  return t.schema.fields.map((f) => {
+    const d = t.getChild(f.name)!.data;
+    expect(d.length).toBe(1);
+    const c = d[0];
+    return [f.name, String(f.type), c.length, c.nullCount, bytesOf(c.values), bytesOf(c.valueOffsets), bytesOf(c.nullBitmap), c.dictionary ? [...c.dictionary] : null];
+  });
+}
+
+/** What one reader gives and what the parts give, compared: buffers, lines of every row, text counts. */
+function expectSame(parts: Table, whole: Table): void {
+  expect(buffers(parts)).toEqual(buffers(whole));
+  const a = csvInfo(parts)!, b = csvInfo(whole)!;
+  const lines = (info: typeof a) => Array.from({ length: whole.numRows }, (_, r) => info.line(r));
+  expect(lines(a)).toEqual(lines(b));
+  expect([...a.textStats]).toEqual([...b.textStats]);
+  expect([a.delimiter, a.detected]).toEqual([b.delimiter, b.detected]);
+}
+
+/** The rows of `bytes` cut at the given record starts, read as the first part here and the rest as other threads do. */
+async function joinAt(bytes: Uint8Array, starts: number[], options: ReadCsvOptions = {}): Promise<Table | undefined> {
+  const headerEnd = bytes.indexOf(10) + 1;
+  const header = bytes.subarray(0, headerEnd);
+  const bounds = [...starts, bytes.length];
+  const later = Promise.all(starts.map((s, k) => readCsvPart((async function* () {
+    yield header;
+    yield bytes.subarray(s, bounds[k + 1]);
+  })(), options, 1)));
+  return readCsvJoined(bytes.subarray(0, starts[0]), later, options);
+}
+
+/** Record starts (after a line feed) nearest to each of `fractions` of the text, in a file without quotes. */
+function startsAt(bytes: Uint8Array, fractions: number[]): number[] {
+  return fractions.map((f) => bytes.indexOf(10, Math.floor(bytes.length * f)) + 1);
+}
+
+const csv = (lines: string[]) => enc.encode(`${lines.join('\n')}\n`);
+
+describe('readCsvJoined', () => {
+  it('joins parts whose columns widen as one reader widens them: nulls, integers to decimals, numbers to text', async () => {
+    // each column changes in the second or third part; the first part sees none of the change
+    const rows = ['id,allnull,later,intfloat,numtext,textnum,forms,flag,day'];
+    for (let i = 0; i < 300; i++) {
+      const third = Math.floor(i / 100);
+      rows.push([
+        `c${i}`,
+        '',
+        third === 0 ? '' : String(i),
+        third === 2 ? `${i}.25` : String(i),
+        third === 1 && i % 7 === 0 ? `x${i}` : ['1e3', '+5', '.5', '5.', '0.10', String(i)][i % 6],
+        third === 0 && i === 3 ? 'word' : String(i * 3),
+        ['7', '1.50', '-0', '2.000'][i % 4],
+        i % 2 === 0 ? 'true' : 'false',
+        `2024-01-${String((i % 28) + 1).padStart(2, '0')}`,
+      ].join(','));
+    }
+    const bytes = csv(rows);
+    const whole = await readCsv(bytes);
+    expect(whole.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Utf8', 'Int32', 'Float64', 'Utf8', 'Utf8', 'Float64', 'Bool', 'Timestamp<MILLISECOND>']);
+    expect(csvInfo(whole)!.textStats.get('numtext')).toBeDefined();
+    const joined = await joinAt(bytes, startsAt(bytes, [1 / 3, 2 / 3]));
+    expect(joined).toBeDefined();
+    expectSame(joined!, whole);
+  });
+
+  it('joins category columns through one dictionary, and parts with forced types', async () => {
+    const rows = ['id,plan,n'];
+    for (let i = 0; i < 200; i++) rows.push(`${i},${['gold', 'silver', 'bronze', ''][i < 100 ? i % 2 : 1 + (i % 3)]},${i}`);
+    const bytes = csv(rows);
+    const options = { types: { plan: 'category', n: 'number' } } as const;
+    const joined = await joinAt(bytes, startsAt(bytes, [0.5]), options);
+    expectSame(joined!, await readCsv(bytes, options));
+  });
+
+  it('refuses to join where one reader would have turned both parts to text by another path (a boolean part after numbers)', async () => {
+    const rows = ['id,v'];
+    for (let i = 0; i < 100; i++) rows.push(`${i},${i < 50 ? i : 'true'}`);
+    const bytes = csv(rows);
+    expect(await joinAt(bytes, startsAt(bytes, [0.6]))).toBeUndefined();
+    // readCsvFile then reads the file with one reader
+    const path = join(dir, 'bool.csv');
+    await writeFile(path, bytes);
+    expectSame(await readCsvFile(path, { threads: 2, minPartBytes: 64 }), await readCsv(bytes));
+  });
+
+  it('refuses to join numbers whose kept forms one reader would have run out of before turning them to text', async () => {
+    // 2 x 40,000 numbers written as 1e<k> (kept only as text: at most 65,536), then a word
+    const n = 80_000;
+    const rows = ['v'];
+    for (let i = 0; i < n; i++) rows.push(`${i % 9}e1`);
+    rows.push('word');
+    const bytes = csv(rows);
+    const cut = startsAt(bytes, [0.5]);
+    expect(await joinAt(bytes, cut)).toBeUndefined();
+    const e = await failure(() => readCsv(bytes));
+    expect(e.message).toMatch(/turns the column to text/);
+  });
+});
+
+describe('cutPoints', () => {
+  async function cutsOf(text: string, parts: number) {
+    const path = join(dir, `cut-${parts}-${text.length}.csv`);
+    await writeFile(path, text);
+    const handle = await open(path, 'r');
+    try {
+      return await cutPoints(handle, Buffer.byteLength(text), parts, true);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  it('cuts only after line feeds outside quotes, with doubled quotes inside quoted fields', async () => {
+    const rows = ['"a\nb",c'];
+    for (let i = 0; i < 40; i++) rows.push(i % 3 === 0 ? `"x ""q""\n\n y",${i}` : `plain,${i}`);
+    const text = `${rows.join('\n')}\n`;
+    const cut = (await cutsOf(text, 4))!;
+    expect(cut.header.toString()).toBe('"a\nb",c\n');
+    expect(cut.headerLines).toBe(2);
+    for (const s of cut.starts) {
+      // every cut starts a record: the text before it has an even number of quotes and ends with a line feed
+      expect(text[s - 1]).toBe('\n');
+      expect((text.slice(0, s).match(/"/g) ?? []).length % 2).toBe(0);
+    }
+    expect(cut.starts).toEqual([...cut.starts].sort((x, y) => x - y));
+  });
+
+  it('does not cut files whose records end with a lone CR, or that start with an empty line', async () => {
+    expect(await cutsOf(`a,b\r${'1,2\r'.repeat(50)}`, 2)).toBeUndefined();
+    expect(await cutsOf(`\na,b\n${'1,2\n'.repeat(50)}`, 2)).toBeUndefined();
+    expect(await cutsOf(`a,b\r\n${'1,2\r\n'.repeat(50)}`, 2)).toBeDefined();
+  });
+});
+
+/** A seeded CSV of `n` rows: quotes, line breaks and delimiters in quoted text, empty cells, numbers in several forms. */
+function randomCsv(rand: Random, n: number, eol: string): string {
+  const words = ['plain', 'Zürich', '"quoted, comma"', '"line\nbreak"', '"say ""hi"""', '', 'NA', '東京'];
+  const out = ['\ufeffid,spend,note,visits,when'];
+  for (let i = 0; i < n; i++) {
+    const spend = rand.next() < 0.05 ? '' : (Math.exp(rand.normal()) * 100).toFixed(rand.int(4));
+    out.push([`C${i}`, spend, words[rand.int(words.length)], String(rand.int(50)), `2024-0${1 + rand.int(9)}-1${rand.int(10)}`].join(','));
+  }
+  return out.join(eol) + eol;
+}
+
+describe('readCsvFile', () => {
+  for (const [label, eol] of [['LF', '\n'], ['CRLF', '\r\n']] as const) {
+    it(`reads a file with quotes and line breaks in fields (${label}) on 1, 2 and 3 threads as one reader does`, async () => {
+      const text = randomCsv(createRandom(label.length), 3000, eol);
+      const path = join(dir, `random-${label}.csv`);
+      await writeFile(path, text);
+      const whole = await readCsv(enc.encode(text));
+      for (const threads of [1, 2, 3]) expectSame(await readCsvFile(path, { threads, minPartBytes: 4096 }), whole);
+      // the parts join (readCsvFile does not fall back to one reader here)
+      const handle = await open(path, 'r');
+      const cut = await cutPoints(handle, Buffer.byteLength(text), 3, true).finally(() => handle.close());
+      const joined = await joinAt(enc.encode(text), cut!.starts);
+      expect(joined).toBeDefined();
+      expectSame(joined!, whole);
+      // readTable reads CSV files the same way
+      const options: ReadTableOptions = { threads: 3 };
+      expectSame(await readTable(path, { ...options, minPartBytes: 4096 } as ReadTableOptions), whole);
+    });
+  }
+
+  it('gives the error one reader gives, with its line, when a later part holds a bad record', async () => {
+    const rows = ['a,b'];
+    for (let i = 0; i < 2000; i++) rows.push(i === 1700 ? '1,2,3' : `${i},${i}`);
+    const path = join(dir, 'bad.csv');
+    await writeFile(path, csv(rows));
+    const e = await failure(() => readCsvFile(path, { threads: 3, minPartBytes: 1024 }));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^line 1702 has 3 fields/);
+  });
+
+  it('rejects a bad thread count naming the option', async () => {
+    const path = join(dir, 'small.csv');
+    await writeFile(path, 'a\n1\n');
+    const e = await failure(() => readCsvFile(path, { threads: 0 }));
+    expect([e.code, e.message]).toEqual(['E_BAD_OPTION', expect.stringMatching(/threads/)]);
+  });
+});

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvInfo, readCsvJoined, readCsvPart, type ReadCsvOptions } from '../src/data/csvCore.js';
+import { csvInfo, type ReadCsvOptions } from '../src/data/csvCore.js';
+import { readCsvJoined, readCsvPart } from '../src/data/csvParts.js';
 import { readCsv } from '../src/data/readCsv.js';
 import { cutPoints, readCsvFile } from '../src/data/readCsvFile.node.js';
-import { readTable, type ReadTableOptions } from '../src/data/readTable.node.js';
+import { readTable } from '../src/data/readTable.node.js';
 import { createRandom, type Random } from '../src/util/random.js';
 import { failure } from './helpers.js';
 
@@ -185,8 +186,7 @@ describe('readCsvFile', () => {
       expect(joined).toBeDefined();
       expectSame(joined!, whole);
       // readTable reads CSV files the same way
-      const options: ReadTableOptions = { threads: 3 };
-      expectSame(await readTable(path, { ...options, minPartBytes: 4096 } as ReadTableOptions), whole);
+      expectSame(await readTable(path, { threads: 3, minPartBytes: 4096 }), whole);
     });
   }
 

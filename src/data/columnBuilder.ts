@@ -295,11 +295,11 @@ const ARTICLE: Readonly<Record<ColumnType, string>> = Object.freeze({
 
 // Cells of an inferred number column kept as text because no fixed notation gives them back (1e3, " 8 "): past this
 // many, a cell that turns the column to text is an error rather than a column of rewritten numbers.
-const EXOTIC_CAP = 1 << 16;
+export const EXOTIC_CAP = 1 << 16;
 
 /**
- * A column as one reader of part of a file built it (ColumnBuilder.part), handed to the builder of the part before it
- * (absorb): plain data and typed arrays, so it crosses to another thread by structured clone, its buffers moved.
+ * A column as one reader of part of a file built it, handed to the builder of the part before it (see csvParts.ts):
+ * plain data and typed arrays, so it crosses to another thread by structured clone, its buffers moved.
  */
 export interface ColumnPart {
   readonly kind: Kind;
@@ -322,23 +322,6 @@ export interface ColumnPart {
   readonly textCells: number;
   readonly firstTextRow: number;
   readonly firstText: string;
-}
-
-/** The buffers of parts, each once: what a worker moves rather than copies. */
-export function partBuffers(parts: readonly ColumnPart[]): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  const add = (a: ArrayBufferView | null) => {
-    if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
-  };
-  for (const p of parts) {
-    add(p.valid);
-    add(p.offsets);
-    add(p.codes);
-    add(p.forms);
-    for (const c of p.chunks) add(c);
-    for (const t of p.text) add(t);
-  }
-  return [...out];
 }
 
 /** Copies `count` validity bits of `src` (null: all valid) to `dst` from bit `at`; `dst` starts zeroed. */
@@ -399,44 +382,44 @@ function utf8Length(text: string, from: number, to: number): number {
 export class ColumnBuilder {
   readonly name: string;
   readonly forced: ColumnType | undefined;
-  private readonly parseDates: boolean;
-  private kind: Kind;
+  protected readonly parseDates: boolean;
+  protected kind: Kind;
   length = 0;
   nullCount = 0;
-  private valid: Uint8Array | null = null;
+  protected valid: Uint8Array | null = null;
   // numbers, dates (epoch ms) and booleans (0/1) live in fixed-size chunks: growing never copies,
   // and the slack is at most one chunk per column
-  private chunks: (Float64Array | null)[] = [];
-  private allInt = true;
-  private dateOnly = true;
+  protected chunks: (Float64Array | null)[] = [];
+  protected allInt = true;
+  protected dateOnly = true;
   // text lives in blocks: the first grows to TEXT_BLOCK, after it whole blocks are added and never copied until
   // finish() joins them; `bytes` is the block being written, starting at byte `blockStart` of the column's text
-  private bytes = new Uint8Array(0);
-  private blocks: Uint8Array[] = [];
-  private blockStart = 0;
-  private byteLength = 0;
-  private offsets = new Int32Array(0);
-  private dict: Map<string, number> | null = null;
-  private dictValues: string[] = [];
-  private codes = new Int32Array(0);
+  protected bytes = new Uint8Array(0);
+  protected blocks: Uint8Array[] = [];
+  protected blockStart = 0;
+  protected byteLength = 0;
+  protected offsets = new Int32Array(0);
+  protected dict: Map<string, number> | null = null;
+  protected dictValues: string[] = [];
+  protected codes = new Int32Array(0);
 
-  private readonly decimalComma: boolean;
+  protected readonly decimalComma: boolean;
   // numbers as inference reads them: "007" and integers float64 cannot hold are not numbers
   private readonly strictNumbers: boolean;
   // an inferred number column's cells String(value) would not give back (numberForm by row; EXOTIC_FORM ones kept as
   // text, up to EXOTIC_CAP), so that turning to text gives every cell as written
-  private forms: Uint8Array | null = null;
-  private exotic: Map<number, string> | null = null;
-  private formsLost = false;
+  protected forms: Uint8Array | null = null;
+  protected exotic: Map<number, string> | null = null;
+  protected formsLost = false;
   // exotic forms noted while the column held numbers (kept or not)
-  private exoticNoted = 0;
-  // later parts of the column (absorb), of this column's kind, whose rows follow this builder's own
-  private tails: ColumnPart[] = [];
+  protected exoticNoted = 0;
+  // later parts of the column (joined by csvParts.ts), of this column's kind, whose rows follow this builder's own
+  protected tails: ColumnPart[] = [];
   // in an inferred text column: how many values read as numbers, how many do not, and the first that does not
-  private numberCells = 0;
-  private textCells = 0;
-  private firstTextRow = -1;
-  private firstText = '';
+  protected numberCells = 0;
+  protected textCells = 0;
+  protected firstTextRow = -1;
+  protected firstText = '';
 
   /**
    * `decimal` ',' reads "1,5" as 1.5 (and "1.5" as text). `exact`: `forced` is a type inferred from earlier rows, so
@@ -750,7 +733,7 @@ export class ColumnBuilder {
   }
 
   /** Switches an empty column to a storage kind; rows so far are all null and keep zeroed slots. */
-  private start(kind: Kind): void {
+  protected start(kind: Kind): void {
     this.kind = kind;
     const need = Math.max(MIN_CAPACITY, this.length + 1);
     if (kind === 'string') this.offsets = new Int32Array(need + 1);
@@ -881,7 +864,7 @@ export class ColumnBuilder {
   }
 
   /** Re-renders the values so far as text when a later value does not fit the inferred type, each as it was written. */
-  private toStrings(): void {
+  protected toStrings(): void {
     const n = this.length;
     const chunks = this.chunks;
     const kind = this.kind;
@@ -911,7 +894,7 @@ export class ColumnBuilder {
   }
 
   /** Rows this builder holds itself, before its tails. */
-  private ownLength(): number {
+  protected ownLength(): number {
     let n = this.length;
     for (const t of this.tails) n -= t.length;
     return n;
@@ -961,129 +944,6 @@ export class ColumnBuilder {
       at += t.length;
     }
     return bits;
-  }
-
-  /** This column as one reader of part of a file built it, for the builder of the part before (absorb). */
-  part(): ColumnPart {
-    if (this.tails.length > 0) throw new Error('a column with absorbed parts is not a part');
-    const n = this.length;
-    return {
-      kind: this.kind,
-      length: n,
-      nullCount: this.nullCount,
-      valid: this.valid,
-      chunks: this.chunks.filter((c): c is Float64Array => c !== null),
-      allInt: this.allInt,
-      dateOnly: this.dateOnly,
-      text: this.kind === 'string' ? [...this.blocks, this.bytes.subarray(0, this.byteLength - this.blockStart)] : [],
-      offsets: this.kind === 'string' ? this.offsets.subarray(0, n + 1) : new Int32Array(0),
-      dictValues: this.dictValues,
-      codes: this.kind === 'category' ? this.codes.subarray(0, n) : new Int32Array(0),
-      forms: this.forms,
-      exotic: this.exotic,
-      exoticNoted: this.exoticNoted,
-      formsLost: this.formsLost,
-      numberCells: this.numberCells,
-      textCells: this.textCells,
-      firstTextRow: this.firstTextRow,
-      firstText: this.firstText,
-    };
-  }
-
-  /**
-   * Appends the rows of `part`, the same column read by another reader from where this builder's rows end, as if
-   * this builder had read them: types widen as one reader's would (numbers to text either way, a column of nulls to
-   * the other's type) and the counts of numbers and text add up. False, with nothing changed, where the result
-   * could differ from one reader's (another change of type, or number forms beyond what is kept): read the file
-   * with one reader then. After absorbing, the builder only finishes.
-   */
-  absorb(part: ColumnPart, name = this.name): boolean {
-    if (part.length === 0) return true;
-    let p = part;
-    if (p.kind === 'empty') {
-      if (this.kind === 'empty') {
-        this.pushNulls(p.length);
-        return true;
-      }
-      p = this.nullPart(p.length);
-    } else if (this.kind === 'empty') {
-      // one reader would have taken the type from this part's first value: the rows so far are nulls of it
-      this.start(p.kind);
-      this.allInt = p.allInt;
-      this.dateOnly = p.dateOnly;
-    } else if (this.kind !== p.kind) {
-      if (this.forced) return false;
-      if (this.kind === 'string' && p.kind === 'number') {
-        // one reader would have written these numbers as text, each as it was written, and counted them as numbers
-        if (p.formsLost) return false;
-        const rest = new ColumnBuilder(name, undefined, this.parseDates, this.decimalComma ? ',' : '.');
-        rest.takePart(p);
-        rest.toStrings();
-        rest.numberCells = p.length - p.nullCount;
-        p = rest.part();
-      } else if (this.kind === 'number' && p.kind === 'string') {
-        // one reader would have turned this column to text at the part's first value that is no number, unless the
-        // numbers before it held more forms than it keeps (its error then comes from reading with one reader)
-        if (this.tails.length > 0 || this.exoticNoted + p.exoticNoted > EXOTIC_CAP) return false;
-        const numbers = this.length - this.nullCount;
-        this.toStrings();
-        this.numberCells = numbers;
-      } else return false;
-    }
-    if (p.kind === 'number') this.allInt &&= p.allInt;
-    if (p.kind === 'date') this.dateOnly &&= p.dateOnly;
-    if (p.kind === 'category') p = this.recoded(p);
-    if (p.kind === 'string' || this.kind === 'string') {
-      if (this.textCells === 0 && p.textCells > 0) {
-        this.firstTextRow = this.length + p.firstTextRow;
-        this.firstText = p.firstText;
-      }
-      this.numberCells += p.numberCells;
-      this.textCells += p.textCells;
-    }
-    this.tails.push(p);
-    this.length += p.length;
-    this.nullCount += p.nullCount;
-    return true;
-  }
-
-  /** A part of `n` nulls of this column's kind. */
-  private nullPart(n: number): ColumnPart {
-    return {
-      kind: this.kind, length: n, nullCount: n, valid: new Uint8Array((n + 7) >> 3), chunks: [], allInt: true, dateOnly: true,
-      text: [], offsets: new Int32Array(n + 1), dictValues: [], codes: new Int32Array(n), forms: null, exotic: null, exoticNoted: 0,
-      formsLost: false, numberCells: 0, textCells: 0, firstTextRow: -1, firstText: '',
-    };
-  }
-
-  /** A category part with its codes in this column's dictionary. */
-  private recoded(p: ColumnPart): ColumnPart {
-    const dict = this.dict!;
-    const map = p.dictValues.map((v) => {
-      let code = dict.get(v);
-      if (code === undefined) {
-        code = this.dictValues.length;
-        dict.set(v, code);
-        this.dictValues.push(v);
-      }
-      return code;
-    });
-    const codes = Int32Array.from(p.codes, (c, i) => (p.valid === null || p.valid[i >> 3] & (1 << (i & 7)) ? map[c] : 0));
-    return { ...p, codes, dictValues: [] };
-  }
-
-  /** Takes a part's rows as this (new, empty) builder's own. */
-  private takePart(p: ColumnPart): void {
-    this.kind = p.kind;
-    this.length = p.length;
-    this.nullCount = p.nullCount;
-    this.valid = p.valid;
-    this.chunks = [...p.chunks];
-    this.allInt = p.allInt;
-    this.dateOnly = p.dateOnly;
-    this.forms = p.forms;
-    this.exotic = p.exotic;
-    this.exoticNoted = p.exoticNoted;
   }
 
   /** The finished Arrow column; `integers: false` keeps whole-number columns as Float64 (for batches that must share one schema). */

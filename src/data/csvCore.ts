@@ -3,7 +3,7 @@ import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, textChunks } from './byteSource.js';
-import { COLUMN_TYPES, ColumnBuilder, type ColumnPart, type ColumnType, Utf8Slice, typeOf } from './columnBuilder.js';
+import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {
   /** Field separator (default ","; "\t" for TSV); "auto" picks the commonest of , ; tab | in the header line. */
@@ -251,7 +251,7 @@ class LineIndex {
   }
 }
 
-class CsvLines implements RecordPosition {
+export class CsvLines implements RecordPosition {
   private parser!: Papa.Parser;
   private pending = '';
   private started = false;
@@ -680,8 +680,11 @@ function cellError(line: number, name: string, text: string, reason: string, hin
 }
 
 /** Fills builders from records; `frozen` types (inferred from an earlier batch) get a hint that names the fix. */
-class RecordFiller {
-  builders: ColumnBuilder[] = [];
+/** A column builder's constructor: ColumnBuilder, or a subclass that can also join parts (csvParts.ts). */
+export type BuilderClass<B extends ColumnBuilder = ColumnBuilder> = new (...args: ConstructorParameters<typeof ColumnBuilder>) => B;
+
+export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
+  builders: B[] = [];
   private readonly onlyEmpty: boolean;
   // a cell longer than every null token (in UTF-16 units or in UTF-8 bytes), or starting with no token's first
   // character, needs no lookup
@@ -692,6 +695,7 @@ class RecordFiller {
     private readonly names: readonly string[],
     private readonly settings: CsvSettings,
     readonly frozen?: Readonly<Record<string, ColumnType>>,
+    private readonly make: BuilderClass<B> = ColumnBuilder as BuilderClass<B>,
   ) {
     const nulls = settings.nullValues;
     this.onlyEmpty = nulls.size === 1 && nulls.has('');
@@ -717,7 +721,8 @@ class RecordFiller {
     // not a different value
     this.builders = this.names.map((name) => {
       const type = typeOf(given, name) ?? defaultType;
-      return type ? new ColumnBuilder(name, type, parseDates, decimal) : new ColumnBuilder(name, typeOf(this.frozen, name), parseDates, decimal, this.frozen !== undefined);
+      const make = this.make;
+      return type ? new make(name, type, parseDates, decimal) : new make(name, typeOf(this.frozen, name), parseDates, decimal, this.frozen !== undefined);
     });
   }
 
@@ -831,11 +836,12 @@ async function loadPapa(): Promise<PapaModule> {
   return papaModule;
 }
 
-/** Parses a whole CSV source into column builders. */
-async function parseWhole(source: ByteSource, settings: CsvSettings): Promise<{ filler: RecordFiller; lines: CsvLines }> {
-  let filler: RecordFiller | undefined;
+/** Parses a whole CSV source into column builders of class `make`; what the reader found out is in `lines`. */
+export async function parseWhole<B extends ColumnBuilder>(source: ByteSource, options: ReadCsvOptions, make?: BuilderClass<B>): Promise<{ filler: RecordFiller<B>; lines: CsvLines }> {
+  const settings = csvSettings(options);
+  let filler: RecordFiller<B> | undefined;
   const sink: CsvSink = {
-    header: (names) => (filler = new RecordFiller(names, settings)),
+    header: (names) => (filler = new RecordFiller(names, settings, undefined, make)),
     record: (fields, at) => filler!.add(fields, at),
     spans: (slice, starts, ends, at) => filler!.addSpans(slice, starts, ends, at),
   };
@@ -846,7 +852,8 @@ async function parseWhole(source: ByteSource, settings: CsvSettings): Promise<{ 
   return { filler: filler!, lines };
 }
 
-function finishTable(filler: RecordFiller, lines: CsvLines): Table {
+/** The table of what parseWhole parsed, with its CsvInfo. */
+export function finishTable(filler: RecordFiller<ColumnBuilder>, lines: CsvLines): Table {
   const textStats = filler.textStats();
   const table = filler.finish(true);
   INFO.set(table, { delimiter: lines.delimiter, detected: lines.detected, line: (row) => lines.lines.line(row), textStats });
@@ -855,54 +862,7 @@ function finishTable(filler: RecordFiller, lines: CsvLines): Table {
 
 /** Reads a whole CSV source into one Arrow table. */
 export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): Promise<Table> {
-  const { filler, lines } = await parseWhole(source, csvSettings(options));
-  return finishTable(filler, lines);
-}
-
-/** The rows of part of a CSV file, as another thread read them (readCsvPart), for readCsvJoined. */
-export interface CsvPart {
-  readonly columns: ColumnPart[];
-  readonly rows: number;
-  /** Line breaks in the header given with the part, and in the part itself. */
-  readonly headerLines: number;
-  readonly lines: number;
-  /** The part's line index (rows from 0, lines counted from the header given with it). */
-  readonly index: { rows: number[]; lines: number[] };
-}
-
-/**
- * Reads part of a CSV file: `source` gives the file's header record (with its line break), then whole records of the
- * file from a record's start. Nothing is finished: readCsvJoined joins the parts.
- */
-export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, headerLines: number): Promise<CsvPart> {
-  const { filler, lines } = await parseWhole(source, csvSettings(options));
-  return {
-    columns: filler.builders.map((b) => b.part()),
-    rows: filler.rows,
-    headerLines,
-    lines: lines.linesRead - headerLines,
-    index: lines.lines.entries(),
-  };
-}
-
-/**
- * Reads the first part of a CSV file from `first` (the file from its start up to a record's start), then joins the
- * later parts other threads read with readCsvPart, in order: the table readCsv gives for the whole file, or
- * undefined where joining cannot promise that (a column whose type would change in ways only one reader follows).
- * An error in any part is thrown; it may not be the one reading the whole file gives.
- */
-export async function readCsvJoined(first: ByteSource, later: Promise<readonly CsvPart[]>, options: ReadCsvOptions): Promise<Table | undefined> {
-  const { filler, lines } = await parseWhole(first, csvSettings(options));
-  const parts = await later;
-  let rows = filler.rows;
-  let line = lines.linesRead;
-  for (const part of parts) {
-    if (part.columns.length !== filler.builders.length) return undefined;
-    for (let j = 0; j < part.columns.length; j++) if (!filler.builders[j].absorb(part.columns[j])) return undefined;
-    lines.lines.append(part.index, rows, line - part.headerLines);
-    rows += part.rows;
-    line += part.lines;
-  }
+  const { filler, lines } = await parseWhole(source, options);
   return finishTable(filler, lines);
 }
 

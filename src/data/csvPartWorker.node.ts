@@ -2,8 +2,8 @@
 // `start` to `end`) into columns, whose buffers go back moved, not copied.
 import { createReadStream } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { partBuffers } from './columnBuilder.js';
-import { type CsvPart, type ReadCsvOptions, readCsvPart } from './csvCore.js';
+import type { ReadCsvOptions } from './csvCore.js';
+import { type CsvPart, partBuffers, readCsvPart } from './csvParts.js';
 
 export interface CsvPartTask {
   readonly path: string;

@@ -4,7 +4,8 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { builtFile } from '../engine/piscina.node.js';
 import { badOption, throwIfAborted } from '../util/errors.js';
-import { type CsvPart, type ReadCsvOptions, csvSettings, readCsvJoined } from './csvCore.js';
+import { type ReadCsvOptions, csvSettings } from './csvCore.js';
+import { type CsvPart, readCsvJoined } from './csvParts.js';
 import type { CsvPartTask } from './csvPartWorker.node.js';
 import { readCsv } from './readCsv.js';
 

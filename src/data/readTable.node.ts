@@ -17,6 +17,8 @@ export interface ReadTableOptions extends ReadCsvOptions, ReadJsonOptions {
   readonly format?: TableFormat;
   /** Threads that read parts of a large CSV or TSV file at once (default: all cores; 1 reads on the calling thread). */
   readonly threads?: number;
+  /** The smallest part of a CSV or TSV file a thread reads (default 16 MiB). */
+  readonly minPartBytes?: number;
 }
 
 function ioError(path: string, error: unknown): SegkitError {

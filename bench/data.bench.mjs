@@ -1,6 +1,7 @@
-// Data benchmark: a 1,000,000 x 16 numeric CSV to a Dataset, side by side with plain csv-parse and papaparse parses of the
-// same file; the table written back as CSV, side by side with csv-stringify and papaparse's unparse; and RFM over
-// 10,000,000 transactions (time and peak memory, in a fresh process).
+// Data benchmark: a 1,000,000 x 16 numeric CSV to a Dataset (read in parts on every core, and on one thread), side by
+// side with plain csv-parse and papaparse parses of the same file; the table written back as CSV, side by side with
+// csv-stringify and papaparse's unparse; and RFM over 10,000,000 transactions (time and peak memory, in a fresh
+// process).
 // Usage: npm run build && node bench/data.bench.mjs [--rows 1000000] [--transactions 10000000]
 import { Bench } from 'tinybench';
 import { parseArgs } from 'node:util';
@@ -43,6 +44,10 @@ const columns = Array.from({ length: d }, (_, j) => `f${j}`);
 const read = new Bench({ iterations: 3, time: 0, warmupIterations: 1 });
 read.add('segkit readTable + fromArrow (CSV -> Dataset)', async () => {
   const t = await readTable(file);
+  fromArrow(t, { columns });
+});
+read.add('segkit readTable + fromArrow, threads: 1', async () => {
+  const t = await readTable(file, { threads: 1 });
   fromArrow(t, { columns });
 });
 read.add('csv-parse, plain parse to arrays (no types, no columns)', async () => {

@@ -64,6 +64,7 @@ function startsAt(bytes: Uint8Array, fractions: number[]): number[] {
 }
 
 const csv = (lines: string[]) => enc.encode(`${lines.join('\n')}\n`);
+const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
 
 describe('readCsvJoined', () => {
   it('joins parts whose columns widen as one reader widens them: nulls, integers to decimals, numbers to text', async () => {
@@ -112,6 +113,37 @@ describe('readCsvJoined', () => {
     expectSame(await readCsvFile(path, { threads: 2, minPartBytes: 64 }), await readCsv(bytes));
   });
 
+  it('refuses parts whose column turned to text from booleans or dates, or read as numbers what a text column counts as text', async () => {
+    // one reader keeps "TRUE" and "2020-01-01 10:00" as written in a text column; a part that met them first read
+    // them as a boolean and a date, then rendered them ("true", ISO 8601) when the column turned to text
+    const rows = ['id,x,y,z'];
+    for (let i = 0; i < 60; i++) {
+      const later = i >= 30;
+      rows.push([i, later ? (i < 50 ? 'TRUE' : 'abc') : `word${i}`, later ? (i < 50 ? '2020-01-01 10:00' : 'abc') : `w${i}`, later ? (i % 2 ? '\u00a07' : '8') : 'abc'].join(','));
+    }
+    const bytes = csv(rows);
+    // the cut at the start of row 30, where the later values begin
+    const rowStart = (b: Uint8Array, row: number) => {
+      let at = 0;
+      for (let k = 0; k <= row; k++) at = b.indexOf(10, at) + 1;
+      return at;
+    };
+    const cut = [rowStart(bytes, 30)];
+    const whole = await readCsv(bytes);
+    expect(values(whole, 'x').slice(30, 32)).toEqual(['TRUE', 'TRUE']);
+    expect(values(whole, 'y')[30]).toBe('2020-01-01 10:00');
+    // a text column counts a number with a leading no-break space as text
+    expect(csvInfo(whole)!.textStats.get('z')).toEqual({ numbers: 15, texts: 45, row: 0, text: 'abc' });
+    for (const column of ['x', 'y', 'z']) {
+      const only = csv(rows.map((r) => { const f = r.split(','); return `${f[0]},${f[['x', 'y', 'z'].indexOf(column) + 1]}`; }));
+      expect(await joinAt(only, [rowStart(only, 30)])).toBeUndefined();
+    }
+    expect(await joinAt(bytes, cut)).toBeUndefined();
+    const path = join(dir, 'turned.csv');
+    await writeFile(path, bytes);
+    expectSame(await readCsvFile(path, { threads: 2, minPartBytes: 64 }), whole);
+  });
+
   it('refuses to join numbers whose kept forms one reader would have run out of before turning them to text', async () => {
     // 2 x 40,000 numbers written as 1e<k> (kept only as text: at most 65,536), then a word
     const n = 80_000;
@@ -153,6 +185,17 @@ describe('cutPoints', () => {
     expect(cut.starts).toEqual([...cut.starts].sort((x, y) => x - y));
   });
 
+  it('cuts a file whose header ends in CR LF only after CR LF, not at a bare LF inside a record', async () => {
+    const text = `name\r\n${Array.from({ length: 100 }, (_, i) => `l${i}a\nl${i}b\r\n`).join('')}`;
+    const cut = (await cutsOf(text, 5))!;
+    for (const s of cut.starts) expect(text.slice(s - 2, s)).toBe('\r\n');
+    const path = join(dir, 'bare-lf.csv');
+    await writeFile(path, text);
+    const whole = await readCsv(enc.encode(text));
+    expect(whole.numRows).toBe(100);
+    expectSame(await readCsvFile(path, { threads: 3, minPartBytes: 256 }), whole);
+  });
+
   it('does not cut files whose records end with a lone CR, or that start with an empty line', async () => {
     expect(await cutsOf(`a,b\r${'1,2\r'.repeat(50)}`, 2)).toBeUndefined();
     expect(await cutsOf(`\na,b\n${'1,2\n'.repeat(50)}`, 2)).toBeUndefined();
@@ -189,6 +232,15 @@ describe('readCsvFile', () => {
       expectSame(await readTable(path, { threads: 3, minPartBytes: 4096 }), whole);
     });
   }
+
+  it('gives the error one reader gives when the first part holds a bad record', async () => {
+    const rows = ['a,b', '1,2,3'];
+    for (let i = 0; i < 2000; i++) rows.push(`${i},${i}`);
+    const path = join(dir, 'bad-first.csv');
+    await writeFile(path, csv(rows));
+    const e = await failure(() => readCsvFile(path, { threads: 3, minPartBytes: 1024 }));
+    expect([e.code, e.message]).toEqual(['E_PARSE', expect.stringMatching(/^line 2 has 3 fields/)]);
+  });
 
   it('gives the error one reader gives, with its line, when a later part holds a bad record', async () => {
     const rows = ['a,b'];

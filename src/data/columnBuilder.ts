@@ -206,6 +206,14 @@ function readSimpleNumberBytes(bytes: Uint8Array, s: number, e: number, strict: 
 }
 
 /**
+ * Whether a cell starting with character (or byte) `c` may read as a number where a text column counts its numbers:
+ * digits, signs, ".", ",", space, tab, and the I of Infinity and N of NaN. Cells starting otherwise count as text,
+ * even those NUMBER_TEXT reads (a leading no-break space or line feed).
+ */
+export const mayBeNumber = (c: number): boolean =>
+  (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 44 || c === 32 || c === 9 || c === 73 || c === 78;
+
+/**
  * Whether the UTF-8 bytes[s, e) hold an ASCII character no number text has (NUMBER_TEXT allows digits, ".", "e",
  * "E", signs and white space; Infinity and NaN start with a letter): "2271160b-..." is text without a regular expression.
  */
@@ -244,7 +252,8 @@ export class Utf8Slice {
   /** The string of bytes[s, e), a span of whole characters. */
   cell(s: number, e: number): string {
     if (this.ascii) return this.text.slice(s, e);
-    return (this.decoder ??= new TextDecoder()).decode(this.bytes.subarray(s, e));
+    // a cell may start with U+FEFF, which is text there, not a byte order mark
+    return (this.decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(this.bytes.subarray(s, e));
   }
 }
 
@@ -322,6 +331,9 @@ export interface ColumnPart {
   readonly textCells: number;
   readonly firstTextRow: number;
   readonly firstText: string;
+  /** The first type the part's column took, and the numbers before it turned to text that countText counts as text. */
+  readonly startKind: Kind;
+  readonly oddNumbers: number;
 }
 
 /** Copies `count` validity bits of `src` (null: all valid) to `dst` from bit `at`; `dst` starts zeroed. */
@@ -413,6 +425,10 @@ export class ColumnBuilder {
   protected formsLost = false;
   // exotic forms noted while the column held numbers (kept or not)
   protected exoticNoted = 0;
+  // the first type the column took, and, once it turned from numbers to text, how many of those numbers countText
+  // would count as text (a leading no-break space): what joining parts must know of how a part got to its type
+  protected startKind: Kind = 'empty';
+  protected oddNumbers = 0;
   // later parts of the column (joined by csvParts.ts), of this column's kind, whose rows follow this builder's own
   protected tails: ColumnPart[] = [];
   // in an inferred text column: how many values read as numbers, how many do not, and the first that does not
@@ -451,10 +467,8 @@ export class ColumnBuilder {
   }
 
   private countText(text: string, row: number): void {
-    const c = text.charCodeAt(0);
     // most text starts with a letter and is no number; "007" counts as one here (a code column is not a mixed one)
-    const maybe = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 44 || c === 32 || c === 9 || c === 73 || c === 78;
-    if (maybe && parseNumberText(this.numeric(text), false) !== undefined) this.numberCells++;
+    if (mayBeNumber(text.charCodeAt(0)) && parseNumberText(this.numeric(text), false) !== undefined) this.numberCells++;
     else {
       if (this.textCells === 0) {
         this.firstTextRow = row;
@@ -586,7 +600,7 @@ export class ColumnBuilder {
       if (!this.forced) {
         const c = bytes[s];
         // countText's test: a cell that may read as a number, or the column's first text, needs its string
-        const maybe = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 44 || c === 32 || c === 9 || c === 73 || c === 78;
+        const maybe = mayBeNumber(c);
         // a cell starting with a digit cannot be Infinity or NaN: a letter other than e makes it text
         const digit = c >= 48 && c <= 57;
         if (this.textCells === 0 || (maybe && (!digit || this.decimalComma || !surelyText(bytes, s, e)))) return this.pushText(slice.cell(s, e));
@@ -734,6 +748,7 @@ export class ColumnBuilder {
 
   /** Switches an empty column to a storage kind; rows so far are all null and keep zeroed slots. */
   protected start(kind: Kind): void {
+    if (this.startKind === 'empty') this.startKind = kind;
     this.kind = kind;
     const need = Math.max(MIN_CAPACITY, this.length + 1);
     if (kind === 'string') this.offsets = new Int32Array(need + 1);
@@ -869,6 +884,7 @@ export class ColumnBuilder {
     const chunks = this.chunks;
     const kind = this.kind;
     const forms = kind === 'number' ? this.forms : null, exotic = this.exotic;
+    if (kind === 'number' && exotic) for (const text of exotic.values()) if (!mayBeNumber(text.charCodeAt(0))) this.oddNumbers++;
     this.kind = 'string';
     this.offsets = new Int32Array(Math.max(MIN_CAPACITY, n + 1) + 1);
     this.bytes = new Uint8Array(0);

@@ -182,6 +182,12 @@ function detectLineBreak(text: string, delimiter: string, quote: string, final: 
   return final ? '\n' : undefined;
 }
 
+/** Whether `text` holds a line feed that does not follow a CR. */
+function hasBareLineFeed(text: string): boolean {
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) if (i === 0 || text.charCodeAt(i - 1) !== 13) return true;
+  return false;
+}
+
 function countOf(text: string, char: string, end: number): number {
   let n = 0;
   for (let i = text.indexOf(char); i !== -1 && i < end; i = text.indexOf(char, i + 1)) n++;
@@ -503,10 +509,13 @@ export class CsvLines implements RecordPosition {
     trace.keep.length = 0;
     trace.bad = -1;
     const strict = this.settings.quote !== '' && text.includes(this.settings.quote);
-    // without quotes every row is one line; with them, the walk that checks the quotes also marks where rows end
-    if (strict) {
+    // in a file whose lines end in CR LF, a bare LF inside a record starts a line of the file too
+    const spread = !strict && this.newline === '\r\n' && hasBareLineFeed(text);
+    // without quotes (or bare LFs) every row is one line; with them, the walk that checks the quotes also marks
+    // where rows end
+    if (strict || spread) {
       if (this.ends.length < rows.length) this.ends = new Int32Array(rows.length);
-      this.walk(Math.min(stop, rows.length), true, this.ends);
+      this.walk(Math.min(stop, rows.length), strict, this.ends);
     }
     if (trace.bad !== -1) stop = trace.bad;
     const keep = trace.keep;
@@ -529,7 +538,7 @@ export class CsvLines implements RecordPosition {
       } else {
         if (fields.length !== header.length) throw this.fieldCountError(fields.length, header);
         let line = 1 + this.linesBefore + r;
-        if (strict) {
+        if (strict || spread) {
           for (let i = text.indexOf(lineChar, counted); i !== -1 && i < this.ends[r]; i = text.indexOf(lineChar, i + 1)) breaks++;
           counted = Math.max(counted, this.ends[r]);
           line = 1 + this.linesBefore + breaks;

@@ -3,7 +3,7 @@
 // as one reader of the whole file would have built them.
 import type { Table } from 'apache-arrow';
 import type { ByteSource } from './byteSource.js';
-import { ColumnBuilder, type ColumnPart, EXOTIC_CAP } from './columnBuilder.js';
+import { ColumnBuilder, type ColumnPart, EXOTIC_CAP, mayBeNumber } from './columnBuilder.js';
 import { type ReadCsvOptions, finishTable, parseWhole } from './csvCore.js';
 
 /** The buffers of parts, each once: what a worker moves rather than copies. */
@@ -21,6 +21,14 @@ export function partBuffers(parts: readonly ColumnPart[]): ArrayBuffer[] {
     for (const t of p.text) add(t);
   }
   return [...out];
+}
+
+/** Numbers of a part, read while its column held numbers, that a text column's counts take as text. */
+function oddNumbers(p: ColumnPart): number {
+  if (p.kind === 'string') return p.oddNumbers;
+  let n = 0;
+  if (p.exotic) for (const text of p.exotic.values()) if (!mayBeNumber(text.charCodeAt(0))) n++;
+  return n;
 }
 
 /** A column builder that hands its rows over as a part, or takes the parts after its own rows. */
@@ -49,6 +57,8 @@ class JoiningColumnBuilder extends ColumnBuilder {
       textCells: this.textCells,
       firstTextRow: this.firstTextRow,
       firstText: this.firstText,
+      startKind: this.startKind,
+      oddNumbers: this.oddNumbers,
     };
   }
 
@@ -62,6 +72,16 @@ class JoiningColumnBuilder extends ColumnBuilder {
   absorb(part: ColumnPart, name = this.name): boolean {
     if (part.length === 0) return true;
     let p = part;
+    if (this.kind !== 'empty' && p.kind === 'string' && (p.startKind === 'boolean' || p.startKind === 'date')) {
+      // the part wrote its booleans or dates as they render ("true"), and did not count them; one reader that met
+      // them in a column of another type would have kept them as written
+      return false;
+    }
+    if (this.kind === 'string' && (p.kind === 'number' || p.startKind === 'number') && oddNumbers(p) > 0) {
+      // one reader of a text column counts numbers with a leading no-break space (say) as text; the part, reading them
+      // as numbers first, did not
+      return false;
+    }
     if (p.kind === 'empty') {
       if (this.kind === 'empty') {
         this.pushNulls(p.length);
@@ -114,7 +134,7 @@ class JoiningColumnBuilder extends ColumnBuilder {
     return {
       kind: this.kind, length: n, nullCount: n, valid: new Uint8Array((n + 7) >> 3), chunks: [], allInt: true, dateOnly: true,
       text: [], offsets: new Int32Array(n + 1), dictValues: [], codes: new Int32Array(n), forms: null, exotic: null, exoticNoted: 0,
-      formsLost: false, numberCells: 0, textCells: 0, firstTextRow: -1, firstText: '',
+      formsLost: false, numberCells: 0, textCells: 0, firstTextRow: -1, firstText: '', startKind: this.kind, oddNumbers: 0,
     };
   }
 

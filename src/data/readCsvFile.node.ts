@@ -1,4 +1,5 @@
 import type { Table } from 'apache-arrow';
+import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
@@ -14,7 +15,7 @@ export interface ReadCsvFileOptions extends ReadCsvOptions {
   readonly threads?: number;
   /** Told the bytes read so far, as an estimate while other threads read parts. */
   readonly onBytes?: (bytes: number) => void;
-  /** The smallest part a thread reads (default 16 MiB: a worker thread's start costs what reading about 4 MiB does). */
+  /** The smallest part a thread reads (default 16 MiB). */
   readonly minPartBytes?: number;
 }
 
@@ -24,12 +25,6 @@ const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 
-/**
- * Where to cut a file into `parts` parts at record starts: the end of the header record and each later part's first
- * byte. A record ends at a line feed outside quotes, told by the parity of the quotes before it (a doubled quote
- * inside a quoted field counts twice). Undefined where the file cannot be cut so: records that end with a lone CR,
- * a first line that is empty, or too few records.
- */
 interface Cut {
   /** The header record, with its line break, and the line breaks in it. */
   readonly header: Buffer;
@@ -38,11 +33,20 @@ interface Cut {
   readonly starts: number[];
 }
 
+/**
+ * Where to cut a file into `parts` parts at record starts: the header record and each later part's first byte. A
+ * record ends at a line feed outside quotes (after a CR where the header ends in CR LF), told by the parity of the
+ * quotes before it (a doubled quote inside a quoted field counts twice). Undefined where the file cannot be cut so:
+ * records that end with a lone CR, a first line that is empty, or too few records.
+ */
 export async function cutPoints(handle: FileHandle, size: number, parts: number, quoting: boolean): Promise<Cut | undefined> {
   const targets = Array.from({ length: parts - 1 }, (_, k) => Math.floor(((k + 1) * size) / parts));
   const found: number[] = [];
   let headerEnd = -1;
   let odd = false;
+  // whether records end in CR LF (told by the header's end), and the byte before the block being scanned
+  let crlf = false;
+  let last = -1;
   const buf = Buffer.allocUnsafe(BLOCK);
   for (let base = 0; base < size && found.length < targets.length; base += BLOCK) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(BLOCK, size - base), base);
@@ -71,10 +75,15 @@ export async function cutPoints(handle: FileHandle, size: number, parts: number,
         continue;
       }
       if (nl === -1) break;
-      if (headerEnd < 0) headerEnd = base + nl + 1;
-      else found.push(base + nl + 1);
+      const before = nl > 0 ? block[nl - 1] : last;
       i = nl + 1;
+      if (headerEnd < 0) {
+        headerEnd = base + nl + 1;
+        crlf = before === CR;
+        // in a file whose lines end in CR LF, a bare LF is part of a record
+      } else if (!crlf || before === CR) found.push(base + nl + 1);
     }
+    last = block[block.length - 1];
   }
   if (headerEnd < 0 || found.length < targets.length || found[found.length - 1] >= size) return undefined;
   const header = Buffer.alloc(headerEnd);
@@ -106,11 +115,17 @@ export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}
     // a pipe or a device has no parts to seek to
     const size = stats.isFile() ? stats.size : 0;
     const parts = Math.min(wanted ?? availableParallelism(), Math.floor(size / minPartBytes), 8);
-    const whole = (): Promise<Table> => readCsv(counted(handle.createReadStream({ autoClose: false, highWaterMark: BLOCK, ...(size > 0 ? { start: 0 } : {}) }), onBytes), csv);
-    if (parts < 2 || settings.encoding !== 'utf-8' || (settings.quote !== '"' && settings.quote !== '')) return await whole();
+    if (parts < 2 || settings.encoding !== 'utf-8' || (settings.quote !== '"' && settings.quote !== '')) {
+      return await readCsv(counted(handle.createReadStream({ autoClose: false, highWaterMark: BLOCK }), onBytes), csv);
+    }
     const cut = await cutPoints(handle, size, parts, settings.quote !== '');
+    // the progress told never goes back, though the file may be read twice
+    let told = 0;
+    const tell = onBytes && ((n: number) => n > told && onBytes((told = n)));
+    // each read has its own descriptor: a stream that stops on an error closes its descriptor, whatever autoClose says
+    const whole = (): Promise<Table> => readCsv(counted(createReadStream(path, { highWaterMark: BLOCK }), tell), csv);
     if (!cut) return await whole();
-    const table = await joined(path, handle, size, cut, csv, onBytes).catch(() => undefined);
+    const table = await joined(path, size, cut, csv, tell).catch(() => undefined);
     throwIfAborted(settings.signal);
     return table ?? (await whole());
   } finally {
@@ -118,9 +133,7 @@ export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}
   }
 }
 
-async function joined(
-  path: string, handle: FileHandle, size: number, cut: Cut, csv: ReadCsvOptions, onBytes: ((n: number) => void) | undefined,
-): Promise<Table | undefined> {
+async function joined(path: string, size: number, cut: Cut, csv: ReadCsvOptions, onBytes: ((n: number) => void) | undefined): Promise<Table | undefined> {
   const { signal, ...shared } = csv;
   const header = cut.header;
   const bounds = [...cut.starts, size];
@@ -134,7 +147,7 @@ async function joined(
     later.catch(() => undefined);
     // the estimate: this thread's share of the bytes, scaled to the file
     const scale = size / cut.starts[0];
-    const first = handle.createReadStream({ autoClose: false, start: 0, end: cut.starts[0] - 1, highWaterMark: BLOCK });
+    const first = createReadStream(path, { start: 0, end: cut.starts[0] - 1, highWaterMark: BLOCK });
     return await readCsvJoined(counted(first, onBytes && ((n) => onBytes(Math.round(n * scale)))), later, csv);
   } finally {
     signal?.removeEventListener('abort', stop);

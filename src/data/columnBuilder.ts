@@ -326,7 +326,6 @@ export interface ColumnPart {
   readonly forms: Uint8Array | null;
   readonly exotic: Map<number, string> | null;
   readonly exoticNoted: number;
-  readonly formsLost: boolean;
   readonly numberCells: number;
   readonly textCells: number;
   readonly firstTextRow: number;
@@ -370,10 +369,11 @@ function grow<T extends Float64Array | Int32Array | Uint8Array>(array: T, need: 
   return next;
 }
 
-/** Bytes of text[from, to) in UTF-8 as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
-function utf8Length(text: string, from: number, to: number): number {
+/** Bytes of `text` in UTF-8 as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
+function utf8Length(text: string): number {
+  const to = text.length;
   let n = 0;
-  for (let k = from; k < to; k++) {
+  for (let k = 0; k < to; k++) {
     const c = text.charCodeAt(k);
     if (c < 0x80) n++;
     else if (c < 0x800) n += 2;
@@ -422,8 +422,7 @@ export class ColumnBuilder {
   // text, up to EXOTIC_CAP), so that turning to text gives every cell as written
   protected forms: Uint8Array | null = null;
   protected exotic: Map<number, string> | null = null;
-  protected formsLost = false;
-  // exotic forms noted while the column held numbers (kept or not)
+  // exotic forms noted while the column held numbers, kept or not: past EXOTIC_CAP, some are lost
   protected exoticNoted = 0;
   // the first type the column took, and, once it turned from numbers to text, how many of those numbers countText
   // would count as text (a leading no-break space): what joining parts must know of how a part got to its type
@@ -536,7 +535,7 @@ export class ColumnBuilder {
         }
         if (this.forced && number !== '' && readNumber(number, false) !== undefined) return 'is a number only as text (leading zeros, or an integer float64 cannot hold exactly)';
         if (this.forced) return this.forced === 'integer' ? 'is not an integer' : 'is not a number';
-        if (this.formsLost) return `turns the column to text, but more than ${EXOTIC_CAP.toLocaleString('en-US')} of the numbers before it were written in forms kept only as numbers (such as 1e3): read the column as text`;
+        if (this.exoticNoted > EXOTIC_CAP) return `turns the column to text, but more than ${EXOTIC_CAP.toLocaleString('en-US')} of the numbers before it were written in forms kept only as numbers (such as 1e3): read the column as text`;
         // the values so far were numbers; this one starts the count of those that are not
         this.numberCells = this.length - this.nullCount;
         this.countText(text, this.length);
@@ -824,7 +823,7 @@ export class ColumnBuilder {
     const to = text.length;
     // at most 3 bytes a UTF-16 unit; the exact length only where that bound does not fit
     let need = to * 3;
-    if (this.byteLength - this.blockStart + need > this.bytes.length || this.byteLength + need > MAX_TEXT_BYTES) need = utf8Length(text, 0, to);
+    if (this.byteLength - this.blockStart + need > this.bytes.length || this.byteLength + need > MAX_TEXT_BYTES) need = utf8Length(text);
     let at = this.room(need);
     const bytes = this.bytes;
     let ascii = true;
@@ -875,7 +874,6 @@ export class ColumnBuilder {
     this.exoticNoted++;
     const exotic = (this.exotic ??= new Map());
     if (exotic.size < EXOTIC_CAP) exotic.set(i, text);
-    else this.formsLost = true;
   }
 
   /** Re-renders the values so far as text when a later value does not fit the inferred type, each as it was written. */

@@ -688,9 +688,10 @@ function cellError(line: number, name: string, text: string, reason: string, hin
   return new SegkitError('E_PARSE', `line ${line}, column "${name}": ${describe(text)} ${reason}`, hint);
 }
 
-/** Fills builders from records; `frozen` types (inferred from an earlier batch) get a hint that names the fix. */
 /** A column builder's constructor: ColumnBuilder, or a subclass that can also join parts (csvParts.ts). */
 export type BuilderClass<B extends ColumnBuilder = ColumnBuilder> = new (...args: ConstructorParameters<typeof ColumnBuilder>) => B;
+
+/** Fills builders from records; `frozen` types (inferred from an earlier batch) get a hint that names the fix. */
 
 export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
   builders: B[] = [];

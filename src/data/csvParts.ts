@@ -52,7 +52,6 @@ class JoiningColumnBuilder extends ColumnBuilder {
       forms: this.forms,
       exotic: this.exotic,
       exoticNoted: this.exoticNoted,
-      formsLost: this.formsLost,
       numberCells: this.numberCells,
       textCells: this.textCells,
       firstTextRow: this.firstTextRow,
@@ -69,7 +68,7 @@ class JoiningColumnBuilder extends ColumnBuilder {
    * could differ from one reader's (another change of type, or number forms beyond what is kept): read the file
    * with one reader then. After absorbing, the builder only finishes.
    */
-  absorb(part: ColumnPart, name = this.name): boolean {
+  absorb(part: ColumnPart): boolean {
     if (part.length === 0) return true;
     let p = part;
     if (this.kind !== 'empty' && p.kind === 'string' && (p.startKind === 'boolean' || p.startKind === 'date')) {
@@ -97,8 +96,8 @@ class JoiningColumnBuilder extends ColumnBuilder {
       if (this.forced) return false;
       if (this.kind === 'string' && p.kind === 'number') {
         // one reader would have written these numbers as text, each as it was written, and counted them as numbers
-        if (p.formsLost) return false;
-        const rest = new JoiningColumnBuilder(name, undefined, this.parseDates, this.decimalComma ? ',' : '.');
+        if (p.exoticNoted > EXOTIC_CAP) return false;
+        const rest = new JoiningColumnBuilder(this.name, undefined, this.parseDates, this.decimalComma ? ',' : '.');
         rest.takePart(p);
         rest.toStrings();
         rest.numberCells = p.length - p.nullCount;
@@ -134,7 +133,7 @@ class JoiningColumnBuilder extends ColumnBuilder {
     return {
       kind: this.kind, length: n, nullCount: n, valid: new Uint8Array((n + 7) >> 3), chunks: [], allInt: true, dateOnly: true,
       text: [], offsets: new Int32Array(n + 1), dictValues: [], codes: new Int32Array(n), forms: null, exotic: null, exoticNoted: 0,
-      formsLost: false, numberCells: 0, textCells: 0, firstTextRow: -1, firstText: '', startKind: this.kind, oddNumbers: 0,
+      numberCells: 0, textCells: 0, firstTextRow: -1, firstText: '', startKind: this.kind, oddNumbers: 0,
     };
   }
 

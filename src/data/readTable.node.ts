@@ -30,12 +30,16 @@ function ioError(path: string, error: unknown): SegkitError {
   return new SegkitError('E_IO', `cannot read ${what}: ${reason}`, undefined, { cause: error });
 }
 
+/** CSV reader options for a CSV or TSV file: a TSV file is tab-separated unless told otherwise. */
+function csvOptions(format: 'csv' | 'tsv', options: ReadTableOptions): ReadTableOptions {
+  return format === 'tsv' ? { ...options, delimiter: options.delimiter ?? '\t' } : options;
+}
+
 function parse(format: TableFormat, source: ByteSource, options: ReadTableOptions): Promise<Table> {
   switch (format) {
     case 'csv':
-      return readCsv(source, options);
     case 'tsv':
-      return readCsv(source, { ...options, delimiter: options.delimiter ?? '\t' });
+      return readCsv(source, csvOptions(format, options));
     case 'json':
       return readJson(source, options);
     case 'ndjson':
@@ -66,9 +70,8 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
     }
   }
   if (format === 'csv' || format === 'tsv') {
-    const { threads, format: _, ...csv } = options;
     try {
-      return await readCsvFile(path, { ...csv, ...(format === 'tsv' ? { delimiter: options.delimiter ?? '\t' } : {}), threads });
+      return await readCsvFile(path, csvOptions(format, options));
     } catch (error) {
       throw ioError(path, error);
     }

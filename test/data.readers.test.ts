@@ -15,7 +15,8 @@ import { rolldown } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
 import { readCsv } from '../src/data/readCsv.js';
-import { csvInfo } from '../src/data/csvCore.js';
+import { READ_CSV_DEFAULTS, csvInfo } from '../src/data/csvCore.js';
+import { createRandom } from '../src/util/random.js';
 import { readCsv as readCsvNode } from '../src/data/readCsv.js';
 import { csvRecords } from '../src/data/csvRecords.js';
 import { readJson } from '../src/data/readJson.js';
@@ -177,6 +178,60 @@ describe('readCsv type inference', () => {
           expect(values(t, 'v')).toEqual([null, 2, 3.5, null, ...extra.map(() => 1)]);
           expect(values(t, 'w')).toEqual([1, null, -4, null, ...extra.map(() => 2)]);
         }
+      }
+    }
+  });
+
+  it('reads plain decimals while splitting unquoted lines exactly as a column reads their text', async () => {
+    // a null token that is itself a plain decimal (and never occurs) makes the reader leave every cell to the column
+    // builders, which read each cell's string: the reference for the values, the types and the forms kept for text
+    const reference = [...READ_CSV_DEFAULTS.nullValues, '-98765.4321'];
+    const random = createRandom(11);
+    const forms = ['0', '-0', '+5', '7', '-12', '007', '1.', '.5', '-.5', '+.25', '1.50', '80.56', '0.000001', '0.0000001', '-0.00000012',
+      '123456789012345', '1234567890123456', '12345678.9012345', '2147483647', '2147483648', '-2147483649', '1e5', ' 7', '7 ', '', 'NA', '-', '1.2.3', '--1', '5-'];
+    // a quoted cell sends its slice through the quote-aware parser
+    const texts = ['x', 'abc', '1a', 'Infinity', '"q"', '"4.5"'];
+    for (let round = 0; round < 40; round++) {
+      const width = 1 + random.int(4);
+      const n = 1 + random.int(60);
+      const lines = [Array.from({ length: width }, (_, j) => `c${j}`).join(',')];
+      for (let i = 0; i < n; i++) {
+        lines.push(Array.from({ length: width }, () => (random.next() < 0.03 ? texts[random.int(texts.length)] : forms[random.int(forms.length)])).join(','));
+      }
+      const bytes = new TextEncoder().encode(lines.join('\n') + '\n');
+      const typed = { c0: 'number' as const };
+      for (const options of [{}, { types: typed }, { decimal: ',' as const, delimiter: ';' }]) {
+        const text = options.delimiter ? bytes.map((b) => (b === 44 ? 59 : b)) : bytes;
+        for (const size of [1 << 20, 7, 40]) {
+          const read = async (nullValues: readonly string[]) => {
+            try {
+              return await readCsv(chunksOf(text, size), { ...options, nullValues });
+            } catch (error) {
+              return (error as SegkitError).message;
+            }
+          };
+          const [got, want] = [await read(READ_CSV_DEFAULTS.nullValues), await read(reference)];
+          if (typeof want === 'string') {
+            expect(got).toBe(want);
+            continue;
+          }
+          expect(got).toBeInstanceOf(Table);
+          const t = got as Table;
+          expect(types(t)).toEqual(types(want));
+          for (const f of want.schema.fields) expect(values(t, f.name).map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(values(want, f.name).map((v) => (Object.is(v, -0) ? '-0' : v)));
+          expect(csvInfo(t)!.textStats).toEqual(csvInfo(want)!.textStats);
+        }
+        // batches with the types the first batch inferred, which refuse leading zeros and integers beyond 2^53
+        const batches = async (nullValues: readonly string[]) => {
+          const out: unknown[] = [];
+          try {
+            for await (const b of csvRecords(chunksOf(text, 16), { ...options, nullValues, batchSize: 5 })) out.push(types(b), ...b.schema.fields.map((f) => values(b, f.name)));
+          } catch (error) {
+            out.push((error as SegkitError).message);
+          }
+          return out;
+        };
+        expect(await batches(READ_CSV_DEFAULTS.nullValues)).toEqual(await batches(reference));
       }
     }
   });

@@ -125,8 +125,7 @@ function readNumber(text: string, strict: boolean): number | undefined {
 function readSimpleNumber(text: string, s: number, e: number, strict: boolean): number | undefined {
   let i = s;
   let c = text.charCodeAt(i);
-  const negative = c === 45; // '-'
-  if (negative || c === 43) i++; // '+'
+  if (c === 45 || c === 43) i++; // a sign
   const intStart = i;
   let digits = 0;
   for (; i < e; i++) {
@@ -147,63 +146,40 @@ function readSimpleNumber(text: string, s: number, e: number, strict: boolean): 
   }
   if (i < e || intDigits + fracDigits === 0 || intDigits + fracDigits > 15) return undefined;
   if (strict && intDigits > 1 && text.charCodeAt(intStart) === 48) return undefined;
-  const last = text.charCodeAt(e - 1);
+  return noteNumber(digits, text.charCodeAt(s), text.charCodeAt(intStart), text.charCodeAt(e - 1), intDigits, fracDigits, intStart !== s);
+}
+
+/**
+ * The value of the plain decimal bytes[s, e) (a sign or none, then intDigits digits from intStart, then a point and
+ * fracDigits digits, `digits` their value, at most 15 in all), as readSimpleNumber reads its text; sets integerText
+ * and numberForm (numberNotes gives both). The CSV reader reads such cells while splitting records (RecordFiller.lanes).
+ */
+export function plainNumber(bytes: Uint8Array, s: number, e: number, intStart: number, intDigits: number, fracDigits: number, digits: number): number {
+  return noteNumber(digits, bytes[s], bytes[intStart], bytes[e - 1], intDigits, fracDigits, intStart !== s);
+}
+
+/**
+ * The value of a plain decimal from its digits (`first` its first character, `lead` its first digit, `last` its last
+ * character, `signed` whether it starts with a sign); sets integerText and numberForm.
+ */
+function noteNumber(digits: number, first: number, lead: number, last: number, intDigits: number, fracDigits: number, signed: boolean): number {
+  const negative = first === 45;
   integerText = fracDigits === 0 && last !== 46;
   const v = fracDigits === 0 ? digits : digits / EXACT_POWERS_OF_TEN[fracDigits];
   // String(v) gives the text back unless it has a sign "+", "-0", no integer digit, a trailing point or zero, a
   // leading zero, or is below 1e-6 (written with an exponent); the usual cell ends in a digit 1-9 after one
   numberForm = 0;
-  if (last === 48 || last === 46 || intDigits !== 1 || fracDigits > 6 || i - intStart !== e - s) {
-    const plus = text.charCodeAt(s) === 43, noInt = intDigits === 0, dot = last === 46;
-    if (plus || noInt || dot || (fracDigits > 0 && last === 48) || (intDigits > 1 && text.charCodeAt(intStart) === 48) || (v < 1e-6 && (v > 0 || negative))) {
+  if (last === 48 || last === 46 || intDigits !== 1 || fracDigits > 6 || signed) {
+    const plus = first === 43, noInt = intDigits === 0, dot = last === 46;
+    if (plus || noInt || dot || (fracDigits > 0 && last === 48) || (intDigits > 1 && lead === 48) || (v < 1e-6 && (v > 0 || negative))) {
       numberForm = 1 + (fracDigits | (plus ? 16 : 0) | (noInt ? 32 : 0) | (dot ? 64 : 0));
     }
   }
   return negative ? -v : v;
 }
 
-/**
- * readSimpleNumber on the UTF-8 bytes of a cell, bytes[s, e): the same value, integerText and numberForm, or
- * undefined where readSimpleNumber gives undefined. A byte of 128 or more (part of a character beyond ASCII) is no
- * digit, as that character is none.
- */
-function readSimpleNumberBytes(bytes: Uint8Array, s: number, e: number, strict: boolean): number | undefined {
-  let i = s;
-  let c = bytes[i];
-  const negative = c === 45; // '-'
-  if (negative || c === 43) i++; // '+'
-  const intStart = i;
-  let digits = 0;
-  for (; i < e; i++) {
-    c = bytes[i] - 48;
-    if (c < 0 || c > 9) break;
-    digits = digits * 10 + c;
-  }
-  const intDigits = i - intStart;
-  let fracDigits = 0;
-  if (i < e && bytes[i] === 46) {
-    const fracStart = ++i;
-    for (; i < e; i++) {
-      c = bytes[i] - 48;
-      if (c < 0 || c > 9) break;
-      digits = digits * 10 + c;
-    }
-    fracDigits = i - fracStart;
-  }
-  if (i < e || intDigits + fracDigits === 0 || intDigits + fracDigits > 15) return undefined;
-  if (strict && intDigits > 1 && bytes[intStart] === 48) return undefined;
-  const last = bytes[e - 1];
-  integerText = fracDigits === 0 && last !== 46;
-  const v = fracDigits === 0 ? digits : digits / EXACT_POWERS_OF_TEN[fracDigits];
-  numberForm = 0;
-  if (last === 48 || last === 46 || intDigits !== 1 || fracDigits > 6 || i - intStart !== e - s) {
-    const plus = bytes[s] === 43, noInt = intDigits === 0, dot = last === 46;
-    if (plus || noInt || dot || (fracDigits > 0 && last === 48) || (intDigits > 1 && bytes[intStart] === 48) || (v < 1e-6 && (v > 0 || negative))) {
-      numberForm = 1 + (fracDigits | (plus ? 16 : 0) | (noInt ? 32 : 0) | (dot ? 64 : 0));
-    }
-  }
-  return negative ? -v : v;
-}
+/** integerText (bit 8) and numberForm (bits 0-7) of the last number read, for ColumnBuilder.appendRead. */
+export const numberNotes = (): number => (integerText ? 256 : 0) | numberForm;
 
 /**
  * Whether a cell starting with character (or byte) `c` may read as a number where a text column counts its numbers:
@@ -578,24 +554,13 @@ export class ColumnBuilder {
   }
 
   /**
-   * pushText of the cell slice.bytes[s, e) (non-empty, known not to be null): plain decimals in number columns and
-   * values of text columns are taken from the bytes; anything else goes through pushText, so the result is the same.
+   * pushText of the cell slice.bytes[s, e) (non-empty, known not to be null): values of text columns are taken from
+   * the bytes; anything else goes through pushText, so the result is the same. (The reader reads plain decimals of
+   * number columns itself, and hands them over with appendRead.)
    */
   pushSpan(slice: Utf8Slice, s: number, e: number): string | undefined {
     const bytes = slice.bytes;
-    if (this.kind === 'number' && !this.decimalComma) {
-      const v = readSimpleNumberBytes(bytes, s, e, this.strictNumbers);
-      if (v !== undefined && !(this.forced === 'integer' && !isInt32(v))) {
-        if (this.allInt && !(integerText && isInt32(v))) this.allInt = false;
-        if (numberForm !== 0 && !this.forced) {
-          const forms = this.forms, i = this.length;
-          if (forms !== null && i < forms.length) forms[i] = numberForm;
-          else this.noteForm(i, numberForm, '');
-        }
-        this.appendNumber(v);
-        return undefined;
-      }
-    } else if (this.kind === 'string') {
+    if (this.kind === 'string') {
       if (!this.forced) {
         const c = bytes[s];
         // countText's test: a cell that may read as a number, or the column's first text, needs its string
@@ -617,6 +582,27 @@ export class ColumnBuilder {
       return undefined;
     }
     return this.pushText(slice.cell(s, e));
+  }
+
+  /**
+   * Whether the reader may read this column's plain decimals itself and hand them over with appendRead: 1 for a number
+   * column with a decimal point, 2 when it also refuses leading zeros (inference), 0 otherwise.
+   */
+  numberLane(): number {
+    if (this.kind !== 'number' || this.decimalComma || this.forced === 'integer') return 0;
+    return this.strictNumbers ? 2 : 1;
+  }
+
+  /** A plain decimal of a number column (numberLane), read by plainNumber as `v` with `notes` (numberNotes): as pushSpan takes it. */
+  appendRead(v: number, notes: number): void {
+    if (this.allInt && !(notes & 256 && isInt32(v))) this.allInt = false;
+    const form = notes & 255;
+    if (form !== 0 && !this.forced) {
+      const forms = this.forms, i = this.length;
+      if (forms !== null && i < forms.length) forms[i] = form;
+      else this.noteForm(i, form, '');
+    }
+    this.appendNumber(v);
   }
 
   /** Appends a typed value (from JSON or another table); strings are only inferred as dates, never as numbers. */

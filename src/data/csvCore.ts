@@ -3,7 +3,7 @@ import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, textChunks } from './byteSource.js';
-import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, typeOf } from './columnBuilder.js';
+import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, numberNotes, plainNumber, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {
   /** Field separator (default ","; "\t" for TSV); "auto" picks the commonest of , ; tab | in the header line. */
@@ -152,8 +152,13 @@ interface RecordPosition {
 interface CsvSink {
   header(names: string[]): void;
   record(fields: string[], at: RecordPosition): void;
-  /** A record given as spans of UTF-8 bytes: field j is slice.bytes[starts[j], ends[j]). */
-  spans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition): void;
+  /**
+   * A record given as spans of UTF-8 bytes: field j is slice.bytes[starts[j], ends[j]). Where notes[j] >= 0, the
+   * cell was read as the plain decimal values[j] (plainNumber, numberNotes), as its column's lane asked.
+   */
+  spans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition, values: Float64Array, notes: Int32Array): void;
+  /** By column: whether the reader reads plain decimals itself (ColumnBuilder.numberLane). */
+  lanes(): Uint8Array;
 }
 
 /**
@@ -284,6 +289,9 @@ export class CsvLines implements RecordPosition {
   // field spans of the record being handed over by splitLines, and its line (-1 outside splitLines)
   private spanStarts = new Int32Array(0);
   private spanEnds = new Int32Array(0);
+  // the cells splitLines read as numbers: their values, and their numberNotes (-1 for cells it left to the sink)
+  private readValues = new Float64Array(0);
+  private readNotes = new Int32Array(0);
   private fastLine = -1;
 
   constructor(
@@ -445,45 +453,79 @@ export class CsvLines implements RecordPosition {
     const delimiter = this.delimiterBytes ??= new TextEncoder().encode(this.settings.delimiter);
     const step = delimiter.length;
     const d0 = delimiter[0];
+    // a delimiter a number may hold (a sign, a point, a digit) leaves every cell to the column builders
+    const reading = !(d0 === 43 || d0 === 45 || d0 === 46 || (d0 >= 48 && d0 <= 57));
     if (this.spanStarts.length < width) {
       this.spanStarts = new Int32Array(width);
       this.spanEnds = new Int32Array(width);
+      this.readValues = new Float64Array(width);
+      this.readNotes = new Int32Array(width);
     }
-    const starts = this.spanStarts, ends = this.spanEnds;
+    const starts = this.spanStarts, ends = this.spanEnds, values = this.readValues, notes = this.readNotes;
     const sink = this.sink;
     let line = this.linesBefore;
     for (let pos = 0; pos < size; ) {
       line++;
-      let fields = 0, from = pos, i = pos;
-      // the slice ends with a "\n", which ends every scan
-      for (let c = bytes[i]; c !== 10; c = bytes[++i]) {
-        if (c !== d0) continue;
-        if (step > 1) {
-          let k = 1;
-          while (k < step && bytes[i + k] === delimiter[k]) k++;
-          if (k < step) continue;
+      if (bytes[pos] === 10) {
+        pos++;
+        continue;
+      }
+      // the columns whose plain decimals are read here, while splitting (the sink may change between records)
+      const lanes = sink.lanes();
+      let fields = 0, i = pos;
+      for (;;) {
+        const from = i;
+        // a plain decimal where its column takes one: its digits read on the way to the field's end
+        let k = -1, intStart = 0, intDigits = 0, fracDigits = 0, digits = 0;
+        if (fields < width && reading && lanes[fields] !== 0) {
+          k = i;
+          let c = bytes[k];
+          if (c === 45 || c === 43) c = bytes[++k];
+          intStart = k;
+          while (c >= 48 && c <= 57) {
+            digits = digits * 10 + (c - 48);
+            c = bytes[++k];
+          }
+          intDigits = k - intStart;
+          if (c === 46) {
+            const fracStart = ++k;
+            c = bytes[k];
+            while (c >= 48 && c <= 57) {
+              digits = digits * 10 + (c - 48);
+              c = bytes[++k];
+            }
+            fracDigits = k - fracStart;
+          }
+          i = k;
+        }
+        // the slice ends with a "\n", which ends every scan
+        for (let c = bytes[i]; c !== 10; c = bytes[++i]) {
+          if (c !== d0) continue;
+          if (step > 1) {
+            let m = 1;
+            while (m < step && bytes[i + m] === delimiter[m]) m++;
+            if (m < step) continue;
+          }
+          break;
         }
         if (fields < width) {
           starts[fields] = from;
           ends[fields] = i;
+          const n = intDigits + fracDigits;
+          // readSimpleNumber's plain decimal: nothing after it, 1 to 15 digits, no leading zero where refused
+          if (k === i && n > 0 && n <= 15 && !(lanes[fields] === 2 && intDigits > 1 && bytes[intStart] === 48)) {
+            values[fields] = plainNumber(bytes, from, i, intStart, intDigits, fracDigits, digits);
+            notes[fields] = numberNotes();
+          } else notes[fields] = -1;
         }
         fields++;
-        i += step - 1;
-        from = i + 1;
+        if (bytes[i] === 10) break;
+        i += step;
       }
-      if (i === pos) {
-        pos++;
-        continue;
-      }
-      if (fields < width) {
-        starts[fields] = from;
-        ends[fields] = i;
-      }
-      fields++;
       this.fastLine = line;
       if (fields !== width) throw this.fieldCountError(fields, header);
       this.lines.add(this.records++, line);
-      sink.spans(slice, starts, ends, this);
+      sink.spans(slice, starts, ends, this, values, notes);
       pos = i + 1;
     }
     this.fastLine = -1;
@@ -701,6 +743,9 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
   private readonly longest: number;
   private readonly longestBytes: number;
   private readonly firsts: Uint8Array;
+  /** By column: ColumnBuilder.numberLane, or all 0 when a null token is itself a plain decimal ("-1", "999"). */
+  lanes = new Uint8Array(0);
+  private readonly laneable: boolean;
   constructor(
     private readonly names: readonly string[],
     private readonly settings: CsvSettings,
@@ -715,6 +760,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
     this.firsts = new Uint8Array(128);
     // cells starting outside ASCII always take the lookup
     for (const t of nulls) if (t.charCodeAt(0) < 128) this.firsts[t.charCodeAt(0)] = 1;
+    this.laneable = ![...nulls].some((t) => /^[+-]?(?:\d+\.?\d*|\.\d+)$/.test(t));
     this.reset();
   }
 
@@ -734,6 +780,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
       const make = this.make;
       return type ? new make(name, type, parseDates, decimal) : new make(name, typeOf(this.frozen, name), parseDates, decimal, this.frozen !== undefined);
     });
+    this.lanes = Uint8Array.from(this.builders, (b) => (this.laneable ? b.numberLane() : 0));
   }
 
   get rows(): number {
@@ -752,37 +799,42 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
       const reason = builders[j].pushText(text);
       if (reason !== undefined) this.cellError(j, text, reason, at);
     }
+    // the record may have changed a column's kind
+    if (this.laneable) for (let j = 0; j < builders.length; j++) this.lanes[j] = builders[j].numberLane();
   }
 
   /** `add` for a record given as spans of UTF-8 bytes (field j is slice.bytes[starts[j], ends[j])): a string only where one is needed. */
-  addSpans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition): void {
-    const onlyEmpty = this.onlyEmpty;
-    const nulls = this.settings.nullValues;
+  addSpans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition, values: Float64Array, notes: Int32Array): void {
     const builders = this.builders;
-    const bytes = slice.bytes;
     for (let j = 0; j < builders.length; j++) {
-      const s = starts[j], e = ends[j];
-      let reason: string | undefined;
-      if (s === e) {
-        if (onlyEmpty || nulls.has('')) {
-          builders[j].pushNull();
-          continue;
-        }
-        reason = builders[j].pushText('');
-      } else {
-        const c = bytes[s];
-        if (!onlyEmpty && e - s <= this.longestBytes && (c >= 128 || this.firsts[c] === 1)) {
-          // it may be a null token: looked up as a string
-          const cell = slice.cell(s, e);
-          if (nulls.has(cell)) {
-            builders[j].pushNull();
-            continue;
-          }
-          reason = builders[j].pushText(cell);
-        } else reason = builders[j].pushSpan(slice, s, e);
+      const note = notes[j];
+      if (note >= 0) {
+        builders[j].appendRead(values[j], note);
+        continue;
       }
-      if (reason !== undefined) this.cellError(j, slice.cell(s, e), reason, at);
+      this.addSpan(j, slice, starts[j], ends[j], at);
+      // the cell may have changed the column's kind
+      if (this.laneable) this.lanes[j] = builders[j].numberLane();
     }
+  }
+
+  private addSpan(j: number, slice: Utf8Slice, s: number, e: number, at: RecordPosition): void {
+    const builder = this.builders[j];
+    const nulls = this.settings.nullValues;
+    let reason: string | undefined;
+    if (s === e) {
+      if (this.onlyEmpty || nulls.has('')) return builder.pushNull();
+      reason = builder.pushText('');
+    } else {
+      const c = slice.bytes[s];
+      if (!this.onlyEmpty && e - s <= this.longestBytes && (c >= 128 || this.firsts[c] === 1)) {
+        // it may be a null token: looked up as a string
+        const cell = slice.cell(s, e);
+        if (nulls.has(cell)) return builder.pushNull();
+        reason = builder.pushText(cell);
+      } else reason = builder.pushSpan(slice, s, e);
+    }
+    if (reason !== undefined) this.cellError(j, slice.cell(s, e), reason, at);
   }
 
   private cellError(j: number, text: string, reason: string, at: RecordPosition): never {
@@ -853,7 +905,8 @@ export async function parseWhole<B extends ColumnBuilder>(source: ByteSource, op
   const sink: CsvSink = {
     header: (names) => (filler = new RecordFiller(names, settings, undefined, make)),
     record: (fields, at) => filler!.add(fields, at),
-    spans: (slice, starts, ends, at) => filler!.addSpans(slice, starts, ends, at),
+    spans: (slice, starts, ends, at, values, notes) => filler!.addSpans(slice, starts, ends, at, values, notes),
+    lanes: () => filler!.lanes,
   };
   const lines = new CsvLines(settings, sink, await loadPapa());
   for await (const _ of parseCsv(source, lines, settings)) {
@@ -915,8 +968,9 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
       filler!.add(fields, at);
       if (filler!.rows >= settings.batchSize) flush();
     },
-    spans: (slice, starts, ends, at) => {
-      filler!.addSpans(slice, starts, ends, at);
+    lanes: () => filler!.lanes,
+    spans: (slice, starts, ends, at, values, notes) => {
+      filler!.addSpans(slice, starts, ends, at, values, notes);
       if (filler!.rows >= settings.batchSize) flush();
     },
   };

@@ -8,7 +8,7 @@ import type { SegmentationModel } from '../core/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { fastDataset } from '../prep/fastTransform.js';
 import type { ColumnType } from '../data/columnBuilder.js';
-import { csvRecords } from '../data/csvRecords.js';
+import { csvInfo, csvRecordsWith } from '../data/csvCore.js';
 import type { TableFormat } from '../data/tableFormat.js';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { writeCsvBytes } from '../data/writeCsv.js';
@@ -26,6 +26,7 @@ import { replacedProbaColumns, withoutProbabilities, withProbabilities } from '.
 import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
 import { bareModel } from './bareModel.js';
 import type { CsvFormatTask } from './csvFormatWorker.js';
+import { type RecordRowsTask, RecordTexts, recordRows } from './verbatimCsv.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 
 interface ScoreFlags extends CommonFlags {
@@ -243,14 +244,15 @@ export async function readForModel(path: string, ctx: RunContext, model: Segment
  */
 async function* batches(
   input: string, handle: FileHandle | undefined, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext,
-  asWritten: boolean, onBytes: (n: number) => void,
+  asWritten: boolean, onBytes: (n: number) => void, texts?: RecordTexts,
 ): AsyncGenerator<Table> {
   const types = modelColumnTypes(model);
   const source = handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : process.stdin;
   const what = inputName(input);
   let first = true;
   try {
-    for await (const batch of csvRecords(counted(source as AsyncIterable<Buffer>, onBytes), { batchSize: f.batchSize, signal: ctx.signal, types, defaultType: asWritten ? 'string' : undefined, ...readerOptions(fmt, ctx.read) })) {
+    const options = { batchSize: f.batchSize, signal: ctx.signal, types, defaultType: asWritten ? 'string' as const : undefined, ...readerOptions(fmt, ctx.read) };
+    for await (const batch of csvRecordsWith(counted(source as AsyncIterable<Buffer>, onBytes), options, texts)) {
       first = false;
       yield batch;
     }
@@ -289,6 +291,8 @@ interface TableSink {
   /** Whether `write` is done with a batch when it resolves (CSV copies it, Arrow IPC has written it); else it keeps it. */
   readonly streaming: boolean;
   write(scored: Table, first: boolean): Promise<void>;
+  /** CSV only: a batch of scored records written as they were read (verbatimCsv.ts); the first batch has the header. */
+  writeRecords?(task: RecordRowsTask): Promise<void>;
   commit(signal: AbortSignal): Promise<void>;
   discard(): Promise<void>;
 }
@@ -306,23 +310,32 @@ async function openSink(path: string, format: TableFormat): Promise<TableSink> {
       pool = undefined;
       await p?.destroy();
     };
+    const formatted = (task: CsvFormatTask, transfer: ArrayBuffer[]): Promise<Uint8Array> => {
+      pool ??= new Piscina({ filename: new URL('./csvFormatWorker.js', import.meta.url).href, minThreads: 1, maxThreads: 1 });
+      const job = pool.run(task, { transferList: transfer }) as Promise<Uint8Array>;
+      job.catch(() => undefined);
+      return job;
+    };
+    // each batch's bytes are written after the batch before's
+    const queue = async (bytes: Uint8Array | Promise<Uint8Array>): Promise<void> => {
+      const before = chain;
+      chain = before.then(async () => sink.write(await bytes));
+      chain.catch(() => undefined);
+      await before;
+    };
     return {
       streaming: true,
       write: async (scored, first) => {
-        const before = chain;
         if (first || scored.numRows === 0) {
           // bytes go to the file as they are, with no round trip through a string
-          const bytes = writeCsvBytes(scored, { header: first, ...(delimiter ? { delimiter } : {}) });
-          chain = before.then(() => sink.write(bytes));
-        } else {
-          pool ??= new Piscina({ filename: new URL('./csvFormatWorker.js', import.meta.url).href, minThreads: 1, maxThreads: 1 });
-          const ipc = tableToIPC(scored, 'stream');
-          const job = pool.run({ ipc, header: false, delimiter } satisfies CsvFormatTask, { transferList: [ipc.buffer as ArrayBuffer] }) as Promise<Uint8Array>;
-          job.catch(() => undefined);
-          chain = before.then(async () => sink.write(await job));
+          return queue(writeCsvBytes(scored, { header: first, ...(delimiter ? { delimiter } : {}) }));
         }
-        chain.catch(() => undefined);
-        await before;
+        const ipc = tableToIPC(scored, 'stream');
+        return queue(formatted({ ipc, header: false, delimiter }, [ipc.buffer as ArrayBuffer]));
+      },
+      writeRecords: async (task) => {
+        if (task.header) return queue(recordRows(task));
+        return queue(formatted(task, [task.records.buffer as ArrayBuffer, task.ends.buffer as ArrayBuffer]));
       },
       commit: async (signal) => {
         await chain;
@@ -378,12 +391,18 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   let handle: FileHandle | undefined;
   let bar: ReturnType<RunContext['progress']['start']>;
   let it: AsyncGenerator<Table>;
+  // CSV to CSV with every column kept: each record is written as it was read, if the output's delimiter is the input's
+  // and no segment columns are replaced (decided at the first batch)
+  const texts = fromCsv && csvOut && !f.keep ? new RecordTexts() : undefined;
+  const delimiter = outFormat === 'tsv' ? '\t' : ',';
+  let verbatim = false;
+  let numeric = new Uint8Array(0);
   if (fromCsv) {
     const opened = await openInput(input);
     handle = opened.handle;
     const size = opened.size;
     bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
-    it = batches(input, handle, inFormat, model, f, ctx, csvOut, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`));
+    it = batches(input, handle, inFormat, model, f, ctx, csvOut, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`), texts);
   } else if (inFormat === 'arrow' && input !== '-') {
     bar = ctx.progress.start('scoring', 1);
     it = (async function* () {
@@ -419,8 +438,31 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         for (const name of f.keep ?? []) requireColumn(batch, name, '--keep', input);
         const replaced = replacing(f.keep ? batch.select(f.keep) : batch);
         if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
+        if (texts) {
+          verbatim = csvInfo(batch)?.delimiter === delimiter && replaced.length === 0;
+          texts.off = !verbatim;
+          // number cells are never formulas
+          numeric = Uint8Array.from(batch.schema.fields, (field) => (DataType.isFloat(field.type) || DataType.isInt(field.type) ? 1 : 0));
+        }
       }
       let labels: Int32Array, scored: Table;
+      if (verbatim) {
+        let predicted: Awaited<ReturnType<typeof predictBatch>>;
+        try {
+          predicted = await predictBatch(model, batch, run, f.proba === true, reuse);
+        } catch (error) {
+          throw atRow(error, batch, what, t.rows);
+        }
+        labels = predicted.labels;
+        const { records, ends } = texts!.take(batch.numRows);
+        await sink.writeRecords!({
+          records, ends, labels, unassigned: unassignedRows(model, labels), proba: predicted.proba, names: [...names], column: f.segmentColumn,
+          delimiter, newline: texts!.newline, numeric, nullValues: [...ctx.read.nullValues], header: t.rows === 0 ? texts!.header : undefined,
+        });
+        tally(t, labels);
+        throwIfAborted(ctx.signal);
+        continue;
+      }
       try {
         const predicted = await predictBatch(model, batch, run, f.proba === true, reuse);
         labels = predicted.labels;

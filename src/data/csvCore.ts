@@ -149,6 +149,15 @@ interface RecordPosition {
   line(): number;
 }
 
+/**
+ * Takes the text of each record as read, without its line ending, before the sink gets the record: the header's
+ * (`text` with header true), then each data record's, as UTF-8 bytes or as a string.
+ */
+export interface RecordTextSink {
+  bytes(src: Uint8Array, s: number, e: number): void;
+  text(src: string, s: number, e: number, header: boolean): void;
+}
+
 interface CsvSink {
   header(names: string[]): void;
   record(fields: string[], at: RecordPosition): void;
@@ -293,6 +302,8 @@ export class CsvLines implements RecordPosition {
   private readValues = new Float64Array(0);
   private readNotes = new Int32Array(0);
   private fastLine = -1;
+  /** Where each record's text goes, when a caller wants it. */
+  texts: RecordTextSink | undefined;
 
   constructor(
     private readonly settings: CsvSettings,
@@ -525,6 +536,7 @@ export class CsvLines implements RecordPosition {
       this.fastLine = line;
       if (fields !== width) throw this.fieldCountError(fields, header);
       this.lines.add(this.records++, line);
+      this.texts?.bytes(bytes, pos, i);
       sink.spans(slice, starts, ends, this, values, notes);
       pos = i + 1;
     }
@@ -555,7 +567,8 @@ export class CsvLines implements RecordPosition {
     const spread = !strict && this.newline === '\r\n' && hasBareLineFeed(text);
     // without quotes (or bare LFs) every row is one line; with them, the walk that checks the quotes also marks
     // where rows end
-    if (strict || spread) {
+    const texts = this.texts;
+    if (strict || spread || texts) {
       if (this.ends.length < rows.length) this.ends = new Int32Array(rows.length);
       this.walk(Math.min(stop, rows.length), strict, this.ends);
     }
@@ -574,6 +587,7 @@ export class CsvLines implements RecordPosition {
       }
       this.row = r;
       const header = this.header;
+      texts?.text(text, r === 0 ? 0 : this.ends[r - 1] + this.newline!.length, this.ends[r], !header);
       if (!header) {
         this.header = checkHeader(fields, this.settings);
         sink.header(this.header);
@@ -933,7 +947,7 @@ export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): 
  * Yields Arrow tables of at most `batchSize` rows. Types come from `types` or from the first batch, then stay fixed
  * so every batch has one schema (whole-number columns are Float64 here, not Int32).
  */
-export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOptions): AsyncGenerator<Table> {
+export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOptions, records?: RecordTextSink): AsyncGenerator<Table> {
   const settings = csvSettings(options);
   let names: string[] = [];
   let filler: RecordFiller | undefined;
@@ -975,6 +989,7 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
     },
   };
   const lines = new CsvLines(settings, sink, await loadPapa());
+  lines.texts = records;
   for await (const _ of parseCsv(source, lines, settings)) {
     while (ready.length > 0) yield ready.shift()!;
   }

@@ -43,6 +43,13 @@ function emitsSeparator(value: string, separator: string): boolean {
   return value.includes(separator) || (separator.length > 1 && (value + separator).indexOf(separator) < value.length);
 }
 
+/** Whether escapeFormulas prefixes the non-empty `value` (`numeric`: the text of a number). */
+export function isFormula(value: string, numeric: boolean): boolean {
+  const c = value.charCodeAt(0);
+  // a negative number is a number, not a formula, and so is a signed number written as text
+  return FORMULA_START.has(c) && !(c === 0x2d && numeric) && !((c === 0x2d || c === 0x2b) && SIGNED_NUMBER_TEXT.test(value));
+}
+
 /** Cell text as csv-stringify writes it: quoted when it holds a quote, the delimiter, a line break (CR or LF) or the line ending; formulas prefixed. */
 type TextCell = (value: string, numeric: boolean) => string;
 
@@ -54,11 +61,7 @@ function textCellWriter(delimiter: string, eol: string, escapeFormulas: boolean)
     const quote = plain
       ? value.includes('"') || value.includes(delimiter) || value.includes('\n') || value.includes('\r')
       : value.includes('"') || emitsSeparator(value, delimiter) || emitsSeparator(value, eol) || value.includes('\n') || value.includes('\r');
-    if (escapeFormulas) {
-      const c = value.charCodeAt(0);
-      // a negative number is a number, not a formula, and so is a signed number written as text
-      if (FORMULA_START.has(c) && !(c === 0x2d && numeric) && !((c === 0x2d || c === 0x2b) && SIGNED_NUMBER_TEXT.test(value))) value = `'${value}`;
-    }
+    if (escapeFormulas && isFormula(value, numeric)) value = `'${value}`;
     if (!quote) return value;
     return `"${value.includes('"') ? value.replaceAll('"', '""') : value}"`;
   };

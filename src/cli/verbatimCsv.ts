@@ -1,0 +1,308 @@
+// Scored CSV written as the input was: each record's text as the reader read it, then the segment columns. The
+// calling thread collects the records' texts while it reads (RecordTexts); a batch's rows are put together by
+// `recordRows`, on the formatting worker after the first batch.
+import type { Table } from 'apache-arrow';
+import type { RecordTextSink } from '../data/csvCore.js';
+import { tableFromColumns } from '../data/arrowTable.js';
+import { isFormula, writeCsvBytes } from '../data/writeCsv.js';
+import { withProbabilities } from './probaColumns.js';
+import { withSegments } from './withSegments.js';
+
+/** The texts of the records read so far (without line endings), handed out batch by batch with `take`. */
+export class RecordTexts implements RecordTextSink {
+  /** The header record's text, and the line ending after it (the input's). */
+  header: Uint8Array | undefined;
+  newline = '\n';
+  private data = new Uint8Array(1 << 20);
+  private size = 0;
+  // where each record ends in `data`
+  private ends = new Int32Array(1 << 16);
+  private count = 0;
+  private encoder = new TextEncoder();
+  /** Set once the texts are not wanted: then none is kept. */
+  off = false;
+
+  bytes(src: Uint8Array, s: number, e: number): void {
+    if (this.off) return;
+    const at = this.room(e - s);
+    if (e - s > 64) this.data.set(src.subarray(s, e), at);
+    else for (let k = s, o = at; k < e; k++, o++) this.data[o] = src[k];
+    this.end(at + (e - s));
+  }
+
+  text(src: string, s: number, e: number, header: boolean): void {
+    if (header) {
+      this.header = this.encoder.encode(src.slice(s, e));
+      this.newline = src.startsWith('\r\n', e) ? '\r\n' : src[e] === '\r' ? '\r' : '\n';
+      return;
+    }
+    if (this.off) return;
+    const at = this.room((e - s) * 3);
+    this.end(at + this.encoder.encodeInto(src.slice(s, e), this.data.subarray(at)).written);
+  }
+
+  /** The first `n` records' texts, in one buffer, and where each ends; they are no longer kept here. */
+  take(n: number): { records: Uint8Array; ends: Int32Array } {
+    if (n > this.count) throw new Error(`${n} records asked for, ${this.count} read`);
+    const cut = n > 0 ? this.ends[n - 1] : 0;
+    const records = this.data.slice(0, cut);
+    const ends = this.ends.slice(0, n);
+    this.data.copyWithin(0, cut, this.size);
+    this.size -= cut;
+    for (let i = n; i < this.count; i++) this.ends[i - n] = this.ends[i] - cut;
+    this.count -= n;
+    return { records, ends };
+  }
+
+  /** Where `need` more bytes go. */
+  private room(need: number): number {
+    if (this.size + need > this.data.length) {
+      const grown = new Uint8Array(Math.max(this.data.length * 2, this.size + need));
+      grown.set(this.data.subarray(0, this.size));
+      this.data = grown;
+    }
+    return this.size;
+  }
+
+  private end(at: number): void {
+    if (this.count === this.ends.length) {
+      const grown = new Int32Array(this.ends.length * 2);
+      grown.set(this.ends);
+      this.ends = grown;
+    }
+    this.ends[this.count++] = at;
+    this.size = at;
+  }
+}
+
+/** A batch of scored records, as `recordRows` takes it (moved to the formatting worker: typed arrays and strings). */
+export interface RecordRowsTask {
+  records: Uint8Array;
+  ends: Int32Array;
+  labels: Int32Array;
+  /** Rows a density model left unassigned (named so). */
+  unassigned?: Uint8Array;
+  /** Membership probabilities, k by row, for --proba. */
+  proba?: Float64Array;
+  names: string[];
+  column: string;
+  delimiter: string;
+  newline: string;
+  /** By input column: 1 where its cells are numbers (never formulas), so only text columns are looked at. */
+  numeric: Uint8Array;
+  /** Null tokens, written as they are: "-" is no formula. */
+  nullValues: string[];
+  /** The header record's text, for the first batch. */
+  header?: Uint8Array;
+}
+
+const QUOTE = 0x22;
+// first bytes of cells escapeFormulas may prefix: = + - @ tab CR, and 0xef, which starts the full-width ones
+const RISKY = new Uint8Array(256);
+for (const b of [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xef]) RISKY[b] = 1;
+
+/**
+ * The CSV bytes of a batch: each record as it was read, its text cells that spreadsheets would run as formulas
+ * prefixed with an apostrophe as writeCsv prefixes them, then the delimiter and the columns writeCsv writes for the
+ * segments (and probabilities), each row ended by the input's line ending.
+ */
+export function recordRows(task: RecordRowsTask): Uint8Array {
+  const { records, ends, labels, delimiter, newline } = task;
+  const n = labels.length;
+  if (ends.length !== n) throw new Error(`${ends.length} records for ${n} labels`);
+  const encoder = new TextEncoder();
+  const sep = encoder.encode(delimiter);
+  const eol = encoder.encode(newline);
+  const nulls = new Set(task.nullValues);
+  const look = suspects(records, ends, sep);
+  // what follows each record: the delimiter, the added columns as writeCsv writes them, the line ending
+  const tails = addedColumns(task, sep, eol);
+  const out = new Output(records.length + tails.size + 64);
+  if (task.header) {
+    copyRecord(out, task.header, 0, task.header.length, sep, undefined, new Set());
+    tails.append(out, -1);
+  }
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const end = ends[i];
+    if (look[i] === 1) copyRecord(out, records, start, end, sep, task.numeric, nulls);
+    else out.append(records, start, end);
+    tails.append(out, i);
+    start = end;
+  }
+  return out.bytes.subarray(0, out.size);
+}
+
+/**
+ * By record: 1 where a cell may start with a byte of a formula (after the delimiter, or an opening quote after it,
+ * or at the record's start), found by native searches of the whole batch; 0 where none does, so the record is copied
+ * as it is. A delimiter inside quotes can mark a record that needs nothing: copyRecord then finds that out.
+ */
+function suspects(records: Uint8Array, ends: Int32Array, sep: Uint8Array): Uint8Array {
+  const n = ends.length;
+  const look = new Uint8Array(n);
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const b = records[start];
+    if (start < ends[i] && (RISKY[b] === 1 || (b === QUOTE && RISKY[records[start + 1]] === 1))) look[i] = 1;
+    start = ends[i];
+  }
+  const text = Buffer.from(records.buffer, records.byteOffset, records.length);
+  for (let b = 0; b < 256; b++) {
+    if (RISKY[b] === 0 || text.indexOf(b) === -1) continue;
+    for (const pattern of [Buffer.from([...sep, b]), Buffer.from([...sep, QUOTE, b])]) {
+      for (let at = text.indexOf(pattern); at !== -1; at = text.indexOf(pattern, at + 1)) {
+        // the record holding `at`: the first whose end is past it
+        let lo = 0, hi = n - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (ends[mid] > at) hi = mid;
+          else lo = mid + 1;
+        }
+        look[lo] = 1;
+      }
+    }
+  }
+  return look;
+}
+
+/** The bytes after each record (delimiter, added columns, line ending): one per label, or one per row with probabilities. */
+function addedColumns(task: RecordRowsTask, sep: Uint8Array, eol: Uint8Array): { size: number; append(out: Output, row: number): void } {
+  const { labels, unassigned, names, column } = task;
+  const n = labels.length;
+  const header = task.header !== undefined;
+  // the header's names: the header line of the added columns, for the first batch
+  const headerLine = (): Uint8Array => {
+    const one = withSegments(tableFromColumns([], []), new Int32Array(0), names, column, undefined, { dictionary: true });
+    const columns = task.proba ? withProbabilities(one, new Float64Array(0), names.length, column) : one;
+    return join(sep, withoutLineFeed(writeCsvBytes(columns, { header: true, delimiter: task.delimiter })), eol);
+  };
+  const head = header ? headerLine() : new Uint8Array(0);
+  if (!task.proba) {
+    // the segment columns depend on the label alone (and whether a -1 is unassigned): formatted once each
+    const cache = new Map<number, Uint8Array>();
+    const tail = (i: number): Uint8Array => {
+      const key = labels[i] < 0 && unassigned?.[i] ? -2 : labels[i];
+      let bytes = cache.get(key);
+      if (!bytes) {
+        const row = withSegments(tableFromColumns([], []), Int32Array.of(labels[i]), names, column, unassigned ? Uint8Array.of(unassigned[i]) : undefined, { dictionary: true });
+        bytes = join(sep, withoutLineFeed(writeCsvBytes(row, { header: false, delimiter: task.delimiter })), eol);
+        cache.set(key, bytes);
+      }
+      return bytes;
+    };
+    let size = head.length;
+    for (let i = 0; i < n; i++) size += tail(i).length;
+    return {
+      size,
+      append: (out, row) => {
+        const bytes = row < 0 ? head : tail(row);
+        out.append(bytes, 0, bytes.length);
+      },
+    };
+  }
+  // with probabilities: the added columns of all rows written at once, then taken line by line (quotes balanced)
+  let added: Table = withSegments(tableFromColumns([], []), labels, names, column, unassigned, { dictionary: true });
+  added = withProbabilities(added, task.proba, names.length, column);
+  const text = writeCsvBytes(added, { header: false, delimiter: task.delimiter });
+  let at = 0;
+  return {
+    size: head.length + text.length + n * (sep.length + eol.length),
+    append: (out, row) => {
+      if (row < 0) return out.append(head, 0, head.length);
+      let quoted = false, k = at;
+      for (; k < text.length; k++) {
+        const b = text[k];
+        if (b === QUOTE) quoted = !quoted;
+        else if (b === 0x0a && !quoted) break;
+      }
+      out.append(sep, 0, sep.length);
+      out.append(text, at, k);
+      out.append(eol, 0, eol.length);
+      at = k + 1;
+    },
+  };
+}
+
+/** The bytes of one line writeCsv wrote, without its "\n". */
+const withoutLineFeed = (line: Uint8Array): Uint8Array => line.subarray(0, line.length - 1);
+
+function join(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A growing byte buffer. */
+class Output {
+  bytes: Uint8Array;
+  size = 0;
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+  }
+
+  append(src: Uint8Array, s: number, e: number): void {
+    const need = this.size + (e - s);
+    if (need > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(need, this.bytes.length * 1.25 + 1024) | 0);
+      grown.set(this.bytes.subarray(0, this.size));
+      this.bytes = grown;
+    }
+    if (e - s > 64) this.bytes.set(src.subarray(s, e), this.size);
+    else for (let k = s, o = this.size; k < e; k++, o++) this.bytes[o] = src[k];
+    this.size = need;
+  }
+}
+
+const APOSTROPHE = new Uint8Array([0x27]);
+let decoder: TextDecoder | undefined;
+
+/**
+ * Appends the record src[s, e), split into cells as the reader split it (quotes, doubled quotes, the delimiter
+ * `sep`); a text cell (not `numeric` for its column, all cells when it is undefined) that isFormula would prefix, and
+ * is not a null token, gets its apostrophe after its opening quote, if any.
+ */
+function copyRecord(out: Output, src: Uint8Array, s: number, e: number, sep: Uint8Array, numeric: Uint8Array | undefined, nulls: Set<string>): void {
+  const d0 = sep[0];
+  let from = s;
+  let column = 0;
+  let cell = s;
+  for (;;) {
+    // the cell starting at `cell`: its content starts after an opening quote
+    const quoted = src[cell] === QUOTE;
+    const content = quoted ? cell + 1 : cell;
+    let k = content;
+    if (quoted) {
+      // to the closing quote (a doubled quote is one inside the cell)
+      for (; k < e; k++) {
+        if (src[k] !== QUOTE) continue;
+        if (src[k + 1] === QUOTE && k + 1 < e) k++;
+        else break;
+      }
+    }
+    // to the delimiter or the record's end
+    for (; k < e; k++) {
+      if (src[k] !== d0) continue;
+      let m = 1;
+      while (m < sep.length && src[k + m] === sep[m]) m++;
+      if (m === sep.length) break;
+    }
+    if (content < k && RISKY[src[content]] === 1 && !(numeric && numeric[column] === 1)) {
+      const end = quoted ? k - 1 : k;
+      const value = (decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(src.subarray(content, end));
+      if (!nulls.has(value) && isFormula(value, false)) {
+        out.append(src, from, content);
+        out.append(APOSTROPHE, 0, 1);
+        from = content;
+      }
+    }
+    if (k >= e) break;
+    cell = k + sep.length;
+    column++;
+  }
+  out.append(src, from, e);
+}

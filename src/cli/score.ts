@@ -220,6 +220,12 @@ function modelColumnTypes(model: SegmentModel): Record<string, ColumnType> {
   return types;
 }
 
+/** Whether the CSV reader reads a column as text when scoring CSV to CSV (every column but the model's numbers). */
+function textColumn(model: SegmentModel): (name: string) => boolean {
+  const types = modelColumnTypes(model);
+  return (name) => types[name] !== 'number';
+}
+
 /** A reader's E_MISSING_COLUMN for a column of `modelColumnTypes`, said as the input lacking a column the model reads. */
 function rethrowMissingModelColumn(error: unknown, what: string, model: SegmentModel): void {
   if (!(error instanceof SegkitError) || error.code !== 'E_MISSING_COLUMN' || !/option "types"/.test(error.message)) return;
@@ -393,7 +399,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   let it: AsyncGenerator<Table>;
   // CSV to CSV with every column kept: each record is written as it was read, if the output's delimiter is the input's
   // and no segment columns are replaced (decided at the first batch)
-  const texts = fromCsv && csvOut && !f.keep ? new RecordTexts() : undefined;
+  const texts = fromCsv && csvOut && !f.keep ? new RecordTexts(textColumn(model)) : undefined;
   const delimiter = outFormat === 'tsv' ? '\t' : ',';
   let verbatim = false;
   let numeric = new Uint8Array(0);
@@ -454,9 +460,9 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
           throw atRow(error, batch, what, t.rows);
         }
         labels = predicted.labels;
-        const { records, ends } = texts!.take(batch.numRows);
+        const { records, ends, risky } = texts!.take(batch.numRows);
         await sink.writeRecords!({
-          records, ends, labels, unassigned: unassignedRows(model, labels), proba: predicted.proba, names: [...names], column: f.segmentColumn,
+          records, ends, risky, labels, unassigned: unassignedRows(model, labels), proba: predicted.proba, names: [...names], column: f.segmentColumn,
           delimiter, newline: texts!.newline, numeric, nullValues: [...ctx.read.nullValues], header: t.rows === 0 ? texts!.header : undefined,
         });
         tally(t, labels);

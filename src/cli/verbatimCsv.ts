@@ -8,50 +8,81 @@ import { isFormula, writeCsvBytes } from '../data/writeCsv.js';
 import { withProbabilities } from './probaColumns.js';
 import { withSegments } from './withSegments.js';
 
-/** The texts of the records read so far (without line endings), handed out batch by batch with `take`. */
+// first bytes of cells escapeFormulas may prefix: = + - @ tab CR, and 0xef, which starts the full-width ones
+const RISKY = new Uint8Array(256);
+for (const b of [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xef]) RISKY[b] = 1;
+
+/**
+ * The texts of the records read so far (without line endings), handed out batch by batch with `take`, and which of
+ * them hold a text cell starting with a character of a formula (they are looked at when written; the others are
+ * copied as they are).
+ */
 export class RecordTexts implements RecordTextSink {
   /** The header record's text, and the line ending after it (the input's). */
   header: Uint8Array | undefined;
   newline = '\n';
-  private data = new Uint8Array(1 << 20);
+  private data: Uint8Array;
   private size = 0;
-  // where each record ends in `data`
+  // where each record ends in `data`, and whether it holds a risky text cell
   private ends = new Int32Array(1 << 16);
+  private risky = new Uint8Array(1 << 16);
   private count = 0;
   private encoder = new TextEncoder();
+  // the text columns, by index (told by `isText` from the header's names)
+  private textColumns = new Int32Array(0);
   /** Set once the texts are not wanted: then none is kept. */
   off = false;
 
-  bytes(src: Uint8Array, s: number, e: number): void {
-    if (this.off) return;
-    const at = this.room(e - s);
-    if (e - s > 64) this.data.set(src.subarray(s, e), at);
-    else for (let k = s, o = at; k < e; k++, o++) this.data[o] = src[k];
-    this.end(at + (e - s));
+  constructor(private readonly isText: (name: string) => boolean, capacity = 1 << 20) {
+    this.data = new Uint8Array(capacity);
   }
 
-  text(src: string, s: number, e: number, header: boolean): void {
+  bytes(src: Uint8Array, s: number, e: number, starts: Int32Array): void {
+    if (this.off) return;
+    const at = this.room(e - s);
+    this.data.set(src.subarray(s, e), at);
+    let risky = 0;
+    const columns = this.textColumns;
+    for (let c = 0; c < columns.length; c++) {
+      const j = columns[c];
+      // an empty last cell starts at the record's end
+      if (starts[j] < e) risky |= RISKY[src[starts[j]]];
+    }
+    this.end(at + (e - s), risky);
+  }
+
+  text(src: string, s: number, e: number, header: boolean, fields: string[]): void {
     if (header) {
       this.header = this.encoder.encode(src.slice(s, e));
       this.newline = src.startsWith('\r\n', e) ? '\r\n' : src[e] === '\r' ? '\r' : '\n';
+      this.textColumns = Int32Array.from(fields.flatMap((name, j) => (this.isText(name) ? [j] : [])));
       return;
     }
     if (this.off) return;
     const at = this.room((e - s) * 3);
-    this.end(at + this.encoder.encodeInto(src.slice(s, e), this.data.subarray(at)).written);
+    let risky = 0;
+    for (const j of this.textColumns) {
+      const c = fields[j].charCodeAt(0);
+      if (c < 128 ? RISKY[c] === 1 : c >= 0xff00 || c === 0xfeff) risky = 1;
+    }
+    this.end(at + this.encoder.encodeInto(src.slice(s, e), this.data.subarray(at)).written, risky);
   }
 
   /** The first `n` records' texts, in one buffer, and where each ends; they are no longer kept here. */
-  take(n: number): { records: Uint8Array; ends: Int32Array } {
+  take(n: number): { records: Uint8Array; ends: Int32Array; risky: Uint8Array } {
     if (n > this.count) throw new Error(`${n} records asked for, ${this.count} read`);
     const cut = n > 0 ? this.ends[n - 1] : 0;
     const records = this.data.slice(0, cut);
     const ends = this.ends.slice(0, n);
+    const risky = this.risky.slice(0, n);
     this.data.copyWithin(0, cut, this.size);
     this.size -= cut;
-    for (let i = n; i < this.count; i++) this.ends[i - n] = this.ends[i] - cut;
+    for (let i = n; i < this.count; i++) {
+      this.ends[i - n] = this.ends[i] - cut;
+      this.risky[i - n] = this.risky[i];
+    }
     this.count -= n;
-    return { records, ends };
+    return { records, ends, risky };
   }
 
   /** Where `need` more bytes go. */
@@ -64,12 +95,16 @@ export class RecordTexts implements RecordTextSink {
     return this.size;
   }
 
-  private end(at: number): void {
+  private end(at: number, risky: number): void {
     if (this.count === this.ends.length) {
       const grown = new Int32Array(this.ends.length * 2);
       grown.set(this.ends);
       this.ends = grown;
+      const flags = new Uint8Array(grown.length);
+      flags.set(this.risky);
+      this.risky = flags;
     }
+    this.risky[this.count] = risky;
     this.ends[this.count++] = at;
     this.size = at;
   }
@@ -79,6 +114,8 @@ export class RecordTexts implements RecordTextSink {
 export interface RecordRowsTask {
   records: Uint8Array;
   ends: Int32Array;
+  /** By record: 1 where a text cell may need an apostrophe (RecordTexts.take). */
+  risky: Uint8Array;
   labels: Int32Array;
   /** Rows a density model left unassigned (named so). */
   unassigned?: Uint8Array;
@@ -97,9 +134,6 @@ export interface RecordRowsTask {
 }
 
 const QUOTE = 0x22;
-// first bytes of cells escapeFormulas may prefix: = + - @ tab CR, and 0xef, which starts the full-width ones
-const RISKY = new Uint8Array(256);
-for (const b of [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xef]) RISKY[b] = 1;
 
 /**
  * The CSV bytes of a batch: each record as it was read, its text cells that spreadsheets would run as formulas
@@ -114,7 +148,6 @@ export function recordRows(task: RecordRowsTask): Uint8Array {
   const sep = encoder.encode(delimiter);
   const eol = encoder.encode(newline);
   const nulls = new Set(task.nullValues);
-  const look = suspects(records, ends, sep);
   // what follows each record: the delimiter, the added columns as writeCsv writes them, the line ending
   const tails = addedColumns(task, sep, eol);
   const out = new Output(records.length + tails.size + 64);
@@ -125,45 +158,12 @@ export function recordRows(task: RecordRowsTask): Uint8Array {
   let start = 0;
   for (let i = 0; i < n; i++) {
     const end = ends[i];
-    if (look[i] === 1) copyRecord(out, records, start, end, sep, task.numeric, nulls);
+    if (task.risky[i] === 1) copyRecord(out, records, start, end, sep, task.numeric, nulls);
     else out.append(records, start, end);
     tails.append(out, i);
     start = end;
   }
   return out.bytes.subarray(0, out.size);
-}
-
-/**
- * By record: 1 where a cell may start with a byte of a formula (after the delimiter, or an opening quote after it,
- * or at the record's start), found by native searches of the whole batch; 0 where none does, so the record is copied
- * as it is. A delimiter inside quotes can mark a record that needs nothing: copyRecord then finds that out.
- */
-function suspects(records: Uint8Array, ends: Int32Array, sep: Uint8Array): Uint8Array {
-  const n = ends.length;
-  const look = new Uint8Array(n);
-  let start = 0;
-  for (let i = 0; i < n; i++) {
-    const b = records[start];
-    if (start < ends[i] && (RISKY[b] === 1 || (b === QUOTE && RISKY[records[start + 1]] === 1))) look[i] = 1;
-    start = ends[i];
-  }
-  const text = Buffer.from(records.buffer, records.byteOffset, records.length);
-  for (let b = 0; b < 256; b++) {
-    if (RISKY[b] === 0 || text.indexOf(b) === -1) continue;
-    for (const pattern of [Buffer.from([...sep, b]), Buffer.from([...sep, QUOTE, b])]) {
-      for (let at = text.indexOf(pattern); at !== -1; at = text.indexOf(pattern, at + 1)) {
-        // the record holding `at`: the first whose end is past it
-        let lo = 0, hi = n - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (ends[mid] > at) hi = mid;
-          else lo = mid + 1;
-        }
-        look[lo] = 1;
-      }
-    }
-  }
-  return look;
 }
 
 /** The bytes after each record (delimiter, added columns, line ending): one per label, or one per row with probabilities. */
@@ -179,15 +179,16 @@ function addedColumns(task: RecordRowsTask, sep: Uint8Array, eol: Uint8Array): {
   };
   const head = header ? headerLine() : new Uint8Array(0);
   if (!task.proba) {
-    // the segment columns depend on the label alone (and whether a -1 is unassigned): formatted once each
-    const cache = new Map<number, Uint8Array>();
+    // the segment columns depend on the label alone (and whether a -1 is unassigned): formatted once each, kept by
+    // label + 2 (an unassigned row's at 0)
+    const cache: Uint8Array[] = [];
     const tail = (i: number): Uint8Array => {
-      const key = labels[i] < 0 && unassigned?.[i] ? -2 : labels[i];
-      let bytes = cache.get(key);
+      const key = labels[i] < 0 && unassigned?.[i] ? 0 : labels[i] + 2;
+      let bytes = cache[key];
       if (!bytes) {
         const row = withSegments(tableFromColumns([], []), Int32Array.of(labels[i]), names, column, unassigned ? Uint8Array.of(unassigned[i]) : undefined, { dictionary: true });
         bytes = join(sep, withoutLineFeed(writeCsvBytes(row, { header: false, delimiter: task.delimiter })), eol);
-        cache.set(key, bytes);
+        cache[key] = bytes;
       }
       return bytes;
     };
@@ -252,8 +253,8 @@ class Output {
       grown.set(this.bytes.subarray(0, this.size));
       this.bytes = grown;
     }
-    if (e - s > 64) this.bytes.set(src.subarray(s, e), this.size);
-    else for (let k = s, o = this.size; k < e; k++, o++) this.bytes[o] = src[k];
+    // a native copy, even of a few bytes, is faster here than a loop
+    this.bytes.set(s === 0 && e === src.length ? src : src.subarray(s, e), this.size);
     this.size = need;
   }
 }

@@ -81,13 +81,13 @@ export function parseNumberText(text: string, strict: boolean): number | undefin
 const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 // Whether the text the last readNumber call accepted was written as an integer (no point, no exponent).
-let integerText = false;
+export let integerText = false;
 
 // How the text the last readNumber call accepted was written, for a column that may turn to text and must then give
 // its earlier cells as written: 0 as String(value) writes it; EXOTIC_FORM other than any fixed notation (kept as
 // text); else 1 + the fraction digits (bits 0-3), a "+" sign (bit 4), no integer digit (".5", bit 5) and a
 // trailing point ("5.", bit 6), which fixedForm turns back into the text.
-let numberForm = 0;
+export let numberForm = 0;
 const EXOTIC_FORM = 255;
 
 /** The text of `v` read with form `form` (1 to 128): toFixed gives the digits, and the marks are put back. */
@@ -146,23 +146,16 @@ function readSimpleNumber(text: string, s: number, e: number, strict: boolean): 
   }
   if (i < e || intDigits + fracDigits === 0 || intDigits + fracDigits > 15) return undefined;
   if (strict && intDigits > 1 && text.charCodeAt(intStart) === 48) return undefined;
-  return noteNumber(digits, text.charCodeAt(s), text.charCodeAt(intStart), text.charCodeAt(e - 1), intDigits, fracDigits, intStart !== s);
+  return plainNumber(digits, text.charCodeAt(s), text.charCodeAt(intStart), text.charCodeAt(e - 1), intDigits, fracDigits, intStart !== s);
 }
 
 /**
- * The value of the plain decimal bytes[s, e) (a sign or none, then intDigits digits from intStart, then a point and
- * fracDigits digits, `digits` their value, at most 15 in all), as readSimpleNumber reads its text; sets integerText
- * and numberForm (numberNotes gives both). The CSV reader reads such cells while splitting records (RecordFiller.lanes).
+ * The value of a plain decimal (a sign or none, intDigits digits, then a point and fracDigits digits, at most 15 in
+ * all) from its digits, `digits` their value (`first` its first character, `lead` its first digit, `last` its last
+ * character, `signed` whether it starts with a sign), as readSimpleNumber reads it; sets integerText and numberForm
+ * (imported, they are read live). The CSV reader reads such cells while splitting records (RecordFiller.lanes).
  */
-export function plainNumber(bytes: Uint8Array, s: number, e: number, intStart: number, intDigits: number, fracDigits: number, digits: number): number {
-  return noteNumber(digits, bytes[s], bytes[intStart], bytes[e - 1], intDigits, fracDigits, intStart !== s);
-}
-
-/**
- * The value of a plain decimal from its digits (`first` its first character, `lead` its first digit, `last` its last
- * character, `signed` whether it starts with a sign); sets integerText and numberForm.
- */
-function noteNumber(digits: number, first: number, lead: number, last: number, intDigits: number, fracDigits: number, signed: boolean): number {
+export function plainNumber(digits: number, first: number, lead: number, last: number, intDigits: number, fracDigits: number, signed: boolean): number {
   const negative = first === 45;
   integerText = fracDigits === 0 && last !== 46;
   const v = fracDigits === 0 ? digits : digits / EXACT_POWERS_OF_TEN[fracDigits];
@@ -178,8 +171,6 @@ function noteNumber(digits: number, first: number, lead: number, last: number, i
   return negative ? -v : v;
 }
 
-/** integerText (bit 8) and numberForm (bits 0-7) of the last number read, for ColumnBuilder.appendRead. */
-export const numberNotes = (): number => (integerText ? 256 : 0) | numberForm;
 
 /**
  * Whether a cell starting with character (or byte) `c` may read as a number where a text column counts its numbers:
@@ -593,7 +584,7 @@ export class ColumnBuilder {
     return this.strictNumbers ? 2 : 1;
   }
 
-  /** A plain decimal of a number column (numberLane), read by plainNumber as `v` with `notes` (numberNotes): as pushSpan takes it. */
+  /** A plain decimal of a number column (numberLane), read by plainNumber as `v`, with integerText in bit 8 of `notes` and numberForm in bits 0-7: as pushText takes it. */
   appendRead(v: number, notes: number): void {
     if (this.allInt && !(notes & 256 && isInt32(v))) this.allInt = false;
     const form = notes & 255;

@@ -3,7 +3,7 @@ import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, textChunks } from './byteSource.js';
-import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, numberNotes, plainNumber, typeOf } from './columnBuilder.js';
+import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, integerText, numberForm, plainNumber, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {
   /** Field separator (default ","; "\t" for TSV); "auto" picks the commonest of , ; tab | in the header line. */
@@ -151,11 +151,12 @@ interface RecordPosition {
 
 /**
  * Takes the text of each record as read, without its line ending, before the sink gets the record: the header's
- * (`text` with header true), then each data record's, as UTF-8 bytes or as a string.
+ * (`text` with header true), then each data record's, as UTF-8 bytes (with where each field starts) or as a string
+ * (with its fields).
  */
 export interface RecordTextSink {
-  bytes(src: Uint8Array, s: number, e: number): void;
-  text(src: string, s: number, e: number, header: boolean): void;
+  bytes(src: Uint8Array, s: number, e: number, starts: Int32Array): void;
+  text(src: string, s: number, e: number, header: boolean, fields: string[]): void;
 }
 
 interface CsvSink {
@@ -163,7 +164,8 @@ interface CsvSink {
   record(fields: string[], at: RecordPosition): void;
   /**
    * A record given as spans of UTF-8 bytes: field j is slice.bytes[starts[j], ends[j]). Where notes[j] >= 0, the
-   * cell was read as the plain decimal values[j] (plainNumber, numberNotes), as its column's lane asked.
+   * cell was read as the plain decimal values[j] (plainNumber; integerText in bit 8 of notes[j], numberForm in bits
+   * 0-7), as its column's lane asked.
    */
   spans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition, values: Float64Array, notes: Int32Array): void;
   /** By column: whether the reader reads plain decimals itself (ColumnBuilder.numberLane). */
@@ -298,7 +300,7 @@ export class CsvLines implements RecordPosition {
   // field spans of the record being handed over by splitLines, and its line (-1 outside splitLines)
   private spanStarts = new Int32Array(0);
   private spanEnds = new Int32Array(0);
-  // the cells splitLines read as numbers: their values, and their numberNotes (-1 for cells it left to the sink)
+  // the cells splitLines read as numbers: their values, and their notes (-1 for cells it left to the sink)
   private readValues = new Float64Array(0);
   private readNotes = new Int32Array(0);
   private fastLine = -1;
@@ -464,8 +466,6 @@ export class CsvLines implements RecordPosition {
     const delimiter = this.delimiterBytes ??= new TextEncoder().encode(this.settings.delimiter);
     const step = delimiter.length;
     const d0 = delimiter[0];
-    // a delimiter a number may hold (a sign, a point, a digit) leaves every cell to the column builders
-    const reading = !(d0 === 43 || d0 === 45 || d0 === 46 || (d0 >= 48 && d0 <= 57));
     if (this.spanStarts.length < width) {
       this.spanStarts = new Int32Array(width);
       this.spanEnds = new Int32Array(width);
@@ -488,7 +488,7 @@ export class CsvLines implements RecordPosition {
         const from = i;
         // a plain decimal where its column takes one: its digits read on the way to the field's end
         let k = -1, intStart = 0, intDigits = 0, fracDigits = 0, digits = 0;
-        if (fields < width && reading && lanes[fields] !== 0) {
+        if (fields < width && lanes[fields] !== 0) {
           k = i;
           let c = bytes[k];
           if (c === 45 || c === 43) c = bytes[++k];
@@ -525,8 +525,8 @@ export class CsvLines implements RecordPosition {
           const n = intDigits + fracDigits;
           // readSimpleNumber's plain decimal: nothing after it, 1 to 15 digits, no leading zero where refused
           if (k === i && n > 0 && n <= 15 && !(lanes[fields] === 2 && intDigits > 1 && bytes[intStart] === 48)) {
-            values[fields] = plainNumber(bytes, from, i, intStart, intDigits, fracDigits, digits);
-            notes[fields] = numberNotes();
+            values[fields] = plainNumber(digits, bytes[from], bytes[intStart], bytes[i - 1], intDigits, fracDigits, intStart !== from);
+            notes[fields] = (integerText ? 256 : 0) | numberForm;
           } else notes[fields] = -1;
         }
         fields++;
@@ -536,7 +536,7 @@ export class CsvLines implements RecordPosition {
       this.fastLine = line;
       if (fields !== width) throw this.fieldCountError(fields, header);
       this.lines.add(this.records++, line);
-      this.texts?.bytes(bytes, pos, i);
+      this.texts?.bytes(bytes, pos, i, starts);
       sink.spans(slice, starts, ends, this, values, notes);
       pos = i + 1;
     }
@@ -587,7 +587,7 @@ export class CsvLines implements RecordPosition {
       }
       this.row = r;
       const header = this.header;
-      texts?.text(text, r === 0 ? 0 : this.ends[r - 1] + this.newline!.length, this.ends[r], !header);
+      texts?.text(text, r === 0 ? 0 : this.ends[r - 1] + this.newline!.length, this.ends[r], !header, fields);
       if (!header) {
         this.header = checkHeader(fields, this.settings);
         sink.header(this.header);
@@ -757,7 +757,10 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
   private readonly longest: number;
   private readonly longestBytes: number;
   private readonly firsts: Uint8Array;
-  /** By column: ColumnBuilder.numberLane, or all 0 when a null token is itself a plain decimal ("-1", "999"). */
+  /**
+   * By column: ColumnBuilder.numberLane; all 0 when a null token is itself a plain decimal ("-1", "999") or the
+   * delimiter may be part of one (a sign, a point, a digit).
+   */
   lanes = new Uint8Array(0);
   private readonly laneable: boolean;
   constructor(
@@ -774,7 +777,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
     this.firsts = new Uint8Array(128);
     // cells starting outside ASCII always take the lookup
     for (const t of nulls) if (t.charCodeAt(0) < 128) this.firsts[t.charCodeAt(0)] = 1;
-    this.laneable = ![...nulls].some((t) => /^[+-]?(?:\d+\.?\d*|\.\d+)$/.test(t));
+    this.laneable = ![...nulls].some((t) => /^[+-]?(?:\d+\.?\d*|\.\d+)$/.test(t)) && !/^[-+.\d]/.test(settings.delimiter);
     this.reset();
   }
 

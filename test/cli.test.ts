@@ -339,37 +339,40 @@ describe('segkit score', () => {
 
   it('writes each CSV record as it was read, then its segment columns: formulas in text cells escaped, CRLF kept', async () => {
     // numbers the model reads in other forms, a note column of text cells (formulas, a null token, a quoted cell
-    // with a comma, doubled quotes and a line break), a byte order mark, CRLF line endings and an empty line
+    // with a comma, doubled quotes and a line break), a byte order mark, CRLF line endings and an empty line; then
+    // the same without the quoted cell and with LF endings, which the reader splits as bytes
     const notes = ['=1+2', '+x', '@x', '-x', '-5', '-', 'plain', '"a, ""q""\r\nline"', '\tx', '\uff1d1'];
     const escaped = ["'=1+2", "'+x", "'@x", "'-x", '-5', '-', 'plain', '"a, ""q""\r\nline"', "'\tx", "'\uff1d1"];
     const lines = readFileSync(path('customers.csv'), 'utf8').trimEnd().split('\n');
-    const records = lines.map((line, i) => {
-      if (i === 0) return `${line},note`;
-      const cells = line.split(',');
-      if (i % 3 === 0 && cells[3] !== '') cells[3] = Number(cells[3]).toFixed(3);
-      return `${cells.join(',')},${notes[i % notes.length]}`;
-    });
-    const text = `\ufeff${records.slice(0, 90).join('\r\n')}\r\n\r\n${records.slice(90).join('\r\n')}\r\n`;
-    writeFileSync(path('written.csv'), text);
-    ok(['score', 'written.csv', '--model', 'out/model.json', '--out', 'scored/written.csv', '--batch-size', '7', '--threads', '1']);
-    ok(['score', 'written.csv', '--model', 'out/model.json', '--out', 'scored/written-one.csv', '--batch-size', '1000', '--threads', '1']);
-    const got = readFileSync(path('scored/written.csv'), 'utf8');
-    expect(readFileSync(path('scored/written-one.csv'), 'utf8')).toBe(got);
-    // the segments, from the same file scored with its cells written by segkit (--keep names every column)
-    const columns = records[0].split(',').join(',');
-    ok(['score', 'written.csv', '--model', 'out/model.json', '--out', 'scored/written-kept.csv', '--keep', columns, '--threads', '1']);
-    const kept = await readTable(path('scored/written-kept.csv'));
-    expect(kept.numRows).toBe(N);
-    expect(column(kept, 'segment')).toEqual(column(main.out, 'segment'));
-    const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-    const ids = column(kept, 'segment'), names = column(kept, 'segment_name');
-    const expected = [`${records[0]},segment,segment_name`, ...records.slice(1).map((r, i) => {
-      const cells = r.split(',');
-      const note = escaped[(i + 1) % notes.length];
-      // the quoted note holds a comma: it is all the cells after the sixth
-      return `${cells.slice(0, 6).join(',')},${note},${ids[i]},${quote(String(names[i]))}`;
-    })];
-    expect(got).toBe(`${expected.join('\r\n')}\r\n`);
+    for (const [eol, quoted] of [['\r\n', notes[7]], ['\n', 'unquoted']]) {
+      const note = (i: number) => (i % notes.length === 7 ? quoted : notes[i % notes.length]);
+      const records = lines.map((line, i) => {
+        if (i === 0) return `${line},note`;
+        const cells = line.split(',');
+        if (i % 3 === 0 && cells[3] !== '') cells[3] = Number(cells[3]).toFixed(3);
+        return `${cells.join(',')},${note(i)}`;
+      });
+      const text = `\ufeff${records.slice(0, 90).join(eol)}${eol}${eol}${records.slice(90).join(eol)}${eol}`;
+      writeFileSync(path('written.csv'), text);
+      ok(['score', 'written.csv', '--model', 'out/model.json', '--out', 'scored/written.csv', '--batch-size', '7', '--threads', '1']);
+      ok(['score', 'written.csv', '--model', 'out/model.json', '--out', 'scored/written-one.csv', '--batch-size', '1000', '--threads', '1']);
+      const got = readFileSync(path('scored/written.csv'), 'utf8');
+      expect(readFileSync(path('scored/written-one.csv'), 'utf8')).toBe(got);
+      // the segments, from the same file scored with its cells written by segkit (--keep names every column)
+      ok(['score', 'written.csv', '--model', 'out/model.json', '--out', 'scored/written-kept.csv', '--keep', records[0], '--threads', '1']);
+      const kept = await readTable(path('scored/written-kept.csv'));
+      expect(kept.numRows).toBe(N);
+      expect(column(kept, 'segment')).toEqual(column(main.out, 'segment'));
+      const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+      const ids = column(kept, 'segment'), names = column(kept, 'segment_name');
+      const expected = [`${records[0]},segment,segment_name`, ...records.slice(1).map((r, i) => {
+        const cells = r.split(',');
+        const cell = (i + 1) % notes.length === 7 ? quoted : escaped[(i + 1) % notes.length];
+        // the quoted note holds a comma: it is all the cells after the sixth
+        return `${cells.slice(0, 6).join(',')},${cell},${ids[i]},${quote(String(names[i]))}`;
+      })];
+      expect(got).toBe(`${expected.join(eol)}${eol}`);
+    }
   });
 
   it('writes the cells of columns the model does not read as they were, past the first batch too', () => {

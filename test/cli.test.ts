@@ -340,13 +340,14 @@ describe('segkit score', () => {
   it('writes each CSV record as it was read, then its segment columns: formulas in text cells escaped, CRLF kept', async () => {
     // numbers the model reads in other forms, a note column of text cells (formulas, a null token, a quoted cell
     // with a comma, doubled quotes and a line break), a byte order mark, CRLF line endings and an empty line; then
-    // the same without the quoted cell and with LF endings, which the reader splits as bytes
+    // the same without the quoted cell and with LF endings, over 1 MiB, whose slices after the first the reader
+    // splits as bytes
     const notes = ['=1+2', '+x', '@x', '-x', '-5', '-', 'plain', '"a, ""q""\r\nline"', '\tx', '\uff1d1'];
     const escaped = ["'=1+2", "'+x", "'@x", "'-x", '-5', '-', 'plain', '"a, ""q""\r\nline"', "'\tx", "'\uff1d1"];
     const lines = readFileSync(path('customers.csv'), 'utf8').trimEnd().split('\n');
-    for (const [eol, quoted] of [['\r\n', notes[7]], ['\n', 'unquoted']]) {
+    for (const [eol, quoted, copies] of [['\r\n', notes[7], 1], ['\n', 'unquoted', 120]] as const) {
       const note = (i: number) => (i % notes.length === 7 ? quoted : notes[i % notes.length]);
-      const records = lines.map((line, i) => {
+      const records = [lines[0], ...Array.from({ length: copies }, () => lines.slice(1)).flat()].map((line, i) => {
         if (i === 0) return `${line},note`;
         const cells = line.split(',');
         if (i % 3 === 0 && cells[3] !== '') cells[3] = Number(cells[3]).toFixed(3);
@@ -361,8 +362,8 @@ describe('segkit score', () => {
       // the segments, from the same file scored with its cells written by segkit (--keep names every column)
       ok(['score', 'written.csv', '--model', 'out/model.json', '--out', 'scored/written-kept.csv', '--keep', records[0], '--threads', '1']);
       const kept = await readTable(path('scored/written-kept.csv'));
-      expect(kept.numRows).toBe(N);
-      expect(column(kept, 'segment')).toEqual(column(main.out, 'segment'));
+      expect(kept.numRows).toBe(N * copies);
+      expect(column(kept, 'segment')).toEqual(Array.from({ length: copies }, () => column(main.out, 'segment')).flat());
       const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
       const ids = column(kept, 'segment'), names = column(kept, 'segment_name');
       const expected = [`${records[0]},segment,segment_name`, ...records.slice(1).map((r, i) => {

@@ -453,7 +453,8 @@ export class CsvLines implements RecordPosition {
   /**
    * Hands over the rows of a slice that holds no quote and ends after a "\n": every line is a record (an empty line
    * is skipped, as csv-parse does) and every delimiter separates two fields, as papaparse reads such text, without
-   * a string per field: the slice is split as UTF-8 bytes (one native copy), and the sink gets each field's span.
+   * a string per field: the slice is split as UTF-8 bytes (one native copy), and the sink gets each field's span,
+   * with the plain decimals of the columns that take them (RecordFiller.lanes) already read on the way.
    */
   private splitLines(text: string): void {
     const header = this.header!;

@@ -3,6 +3,7 @@ import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, textChunks } from './byteSource.js';
+import { MISSING_TOKENS } from './missingTokens.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, integerText, numberForm, plainNumber, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {
@@ -34,8 +35,7 @@ export interface CsvRecordsOptions extends ReadCsvOptions {
   readonly batchSize?: number;
 }
 
-/** Cells that mean "no value" in exported files; with the empty cell, the readers' default nullValues. */
-export const MISSING_TOKENS: readonly string[] = Object.freeze(['NA', 'N/A', 'n/a', 'null', 'NULL', 'NaN', '-', '?']);
+export { MISSING_TOKENS };
 
 export const READ_CSV_DEFAULTS = Object.freeze({
   delimiter: ',',

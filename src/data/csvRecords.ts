@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import type { ByteSource } from './byteSource.js';
-import { type CsvRecordsOptions, csvRecordsWith } from './csvCore.js';
+import type { CsvRecordsOptions } from './csvCore.js';
 
 export type { CsvRecordsOptions } from './csvCore.js';
 
@@ -11,6 +11,8 @@ export type { CsvRecordsOptions } from './csvCore.js';
  * @example
  * for await (const batch of csvRecords(stream, { batchSize: 50_000 })) score(batch);
  */
-export function csvRecords(input: ByteSource, options: CsvRecordsOptions = {}): AsyncGenerator<Table> {
-  return csvRecordsWith(input, options);
+export async function* csvRecords(input: ByteSource, options: CsvRecordsOptions = {}): AsyncGenerator<Table> {
+  // loaded where CSV is first read, as readCsv loads it
+  const { csvRecordsWith } = await import('./csvCore.js');
+  yield* csvRecordsWith(input, options);
 }

@@ -1,9 +1,9 @@
 import type { Table } from 'apache-arrow';
 import type { ByteSource } from './byteSource.js';
-import { type ReadCsvOptions, readCsvWith } from './csvCore.js';
+import type { ReadCsvOptions } from './csvCore.js';
 
 export type { ReadCsvOptions } from './csvCore.js';
-export { MISSING_TOKENS } from './csvCore.js';
+export { MISSING_TOKENS } from './missingTokens.js';
 export type { ColumnType } from './columnBuilder.js';
 
 /**
@@ -16,6 +16,8 @@ export type { ColumnType } from './columnBuilder.js';
  * @example
  * const table = await readCsv('id,spend\n1,12.5\n2,3\n', { types: { id: 'string' } });
  */
-export function readCsv(input: ByteSource, options: ReadCsvOptions = {}): Promise<Table> {
+export async function readCsv(input: ByteSource, options: ReadCsvOptions = {}): Promise<Table> {
+  // the CSV reader is loaded where CSV is first read, as papaparse is: bundles that never read CSV leave both out
+  const { readCsvWith } = await import('./csvCore.js');
   return readCsvWith(input, options);
 }

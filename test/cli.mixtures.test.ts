@@ -78,6 +78,18 @@ describe('segkit segment --algorithm gmm', () => {
     expect(s.mixture.bic).toBeCloseTo(await gmm.bic(prepared, { threads: 1 }), 6);
   });
 
+  it('score --proba of a TSV with decimal commas writes every number with one decimal mark', () => {
+    // the records, kept as read, would hold 1,5 beside probabilities written 0.25: the cells are written by segkit
+    const tsv = readFileSync(path('customers.csv'), 'utf8').replaceAll(',', '\t').replace(/(\d)\.(\d)/g, '$1,$2');
+    writeFileSync(path('comma.tsv'), tsv);
+    ok(['score', 'comma.tsv', '--model', 'gmm.json', '--out', 'comma-scored.tsv', '--proba', '--decimal', ',']);
+    const [head, ...rows] = readFileSync(path('comma-scored.tsv'), 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+    const numbers = ['spend', 'visits', 'tenure', 'segment_proba_0', 'segment_proba_1', 'segment_proba_2'].map((name) => head.indexOf(name));
+    expect(numbers.every((j) => j >= 0)).toBe(true);
+    expect(rows).toHaveLength(900);
+    for (const r of rows) for (const j of numbers) expect(r[j]).toMatch(/^-?\d+(\.\d+)?(e-?\d+)?$/);
+  });
+
   it('score --proba writes the probabilities segment --proba wrote, whatever the batch size; segment without --proba drops old ones', () => {
     // the previous test wrote gmm.csv and gmm.json
     ok(['score', 'customers.csv', '--model', 'gmm.json', '--out', 'scored.csv', '--proba', '--batch-size', '7']);

@@ -342,8 +342,8 @@ describe('segkit score', () => {
     // with a comma, doubled quotes and a line break), a byte order mark, CRLF line endings and an empty line; then
     // the same without the quoted cell and with LF endings, over 1 MiB, whose slices after the first the reader
     // splits as bytes
-    const notes = ['=1+2', '+x', '@x', '-x', '-5', '-', 'plain', '"a, ""q""\r\nline"', '\tx', '\uff1d1'];
-    const escaped = ["'=1+2", "'+x", "'@x", "'-x", '-5', '-', 'plain', '"a, ""q""\r\nline"', "'\tx", "'\uff1d1"];
+    const notes = ['=1+2', '+x', '@x', '-x', '-5', '-', 'plain', '"a, ""q""\r\nline"', '\tx', '\uff1d1', '\ufeff=1', '\ufeffx'];
+    const escaped = ["'=1+2", "'+x", "'@x", "'-x", '-5', '-', 'plain', '"a, ""q""\r\nline"', "'\tx", "'\uff1d1", "'\ufeff=1", '\ufeffx'];
     const lines = readFileSync(path('customers.csv'), 'utf8').trimEnd().split('\n');
     for (const [eol, quoted, copies] of [['\r\n', notes[7], 1], ['\n', 'unquoted', 120]] as const) {
       const note = (i: number) => (i % notes.length === 7 ? quoted : notes[i % notes.length]);
@@ -374,6 +374,15 @@ describe('segkit score', () => {
       })];
       expect(got).toBe(`${expected.join(eol)}${eol}`);
     }
+  });
+
+  it('escapes a formula that is a null token, and a "-" that is not one, when it writes records as read', () => {
+    const lines = readFileSync(path('customers.csv'), 'utf8').trimEnd().split('\n');
+    const cells = ['-', '=x', 'NA'];
+    writeFileSync(path('tokens.csv'), `${lines.map((line, i) => `${line},${i === 0 ? 'note' : cells[i % 3]}`).join('\n')}\n`);
+    ok(['score', 'tokens.csv', '--model', 'out/model.json', '--out', 'scored/tokens.csv', '--na', '=x,NA', '--threads', '1']);
+    const out = readFileSync(path('scored/tokens.csv'), 'utf8').trimEnd().split('\n');
+    expect(out.slice(1, 4).map((line) => line.split(',')[6])).toEqual(["'=x", 'NA', "'-"]);
   });
 
   it('writes the cells of columns the model does not read as they were, past the first batch too', () => {

@@ -445,7 +445,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         const replaced = replacing(f.keep ? batch.select(f.keep) : batch);
         if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
         if (texts) {
-          verbatim = csvInfo(batch)?.delimiter === delimiter && replaced.length === 0;
+          // probabilities are written with a decimal point: with a decimal comma, the cells are written by segkit
+          verbatim = csvInfo(batch)?.delimiter === delimiter && replaced.length === 0 && !(f.proba && ctx.read.decimal === ',');
           texts.off = !verbatim;
           // number cells are never formulas
           numeric = Uint8Array.from(batch.schema.fields, (field) => (DataType.isFloat(field.type) || DataType.isInt(field.type) ? 1 : 0));

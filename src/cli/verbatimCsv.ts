@@ -127,7 +127,7 @@ export interface RecordRowsTask {
   newline: string;
   /** By input column: 1 where its cells are numbers (never formulas), so only text columns are looked at. */
   numeric: Uint8Array;
-  /** Null tokens, written as they are: "-" is no formula. */
+  /** Null tokens: a lone "-" among them is written as it is (no formula). */
   nullValues: string[];
   /** The header record's text, for the first batch. */
   header?: Uint8Array;
@@ -265,7 +265,7 @@ let decoder: TextDecoder | undefined;
 /**
  * Appends the record src[s, e), split into cells as the reader split it (quotes, doubled quotes, the delimiter
  * `sep`); a text cell (not `numeric` for its column, all cells when it is undefined) that isFormula would prefix, and
- * is not a null token, gets its apostrophe after its opening quote, if any.
+ * is not a lone "-" null token, gets its apostrophe after its opening quote, if any.
  */
 function copyRecord(out: Output, src: Uint8Array, s: number, e: number, sep: Uint8Array, numeric: Uint8Array | undefined, nulls: Set<string>): void {
   const d0 = sep[0];
@@ -294,8 +294,11 @@ function copyRecord(out: Output, src: Uint8Array, s: number, e: number, sep: Uin
     }
     if (content < k && RISKY[src[content]] === 1 && !(numeric && numeric[column] === 1)) {
       const end = quoted ? k - 1 : k;
-      const value = (decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(src.subarray(content, end));
-      if (!nulls.has(value) && isFormula(value, false)) {
+      // decoded as writeCsv decodes a cell, a leading byte order mark dropped: "\ufeff=1+1" is a formula too (the
+      // apostrophe then goes before the mark)
+      const value = (decoder ??= new TextDecoder()).decode(src.subarray(content, end));
+      // a lone "-" read as missing is no formula; any other cell isFormula flags gets its apostrophe
+      if (!(value === '-' && nulls.has(value)) && isFormula(value, false)) {
         out.append(src, from, content);
         out.append(APOSTROPHE, 0, 1);
         from = content;

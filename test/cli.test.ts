@@ -385,6 +385,16 @@ describe('segkit score', () => {
     expect(out.slice(1, 4).map((line) => line.split(',')[6])).toEqual(["'=x", 'NA', "'-"]);
   });
 
+  it('a record with too few fields is an error naming its line when records are written as read', () => {
+    const lines = readFileSync(path('customers.csv'), 'utf8').trimEnd().split('\n');
+    // a quoted cell sends the slice through the quote-aware parser, which hands over each record's fields
+    writeFileSync(path('short.csv'), `${lines[0]},note\n${lines[1]},"x"\n${lines[2].split(',').slice(0, 2).join(',')}\n`);
+    const r = segkit(['score', 'short.csv', '--model', 'out/model.json', '--out', 'scored/short.csv', '--threads', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('line 3 has 2 fields but the header has 7');
+    expect(existsSync(path('scored/short.csv'))).toBe(false);
+  });
+
   it('writes the cells of columns the model does not read as they were, past the first batch too', () => {
     // a column of numbers in the first batch, then cells inference would keep as text: an account number beyond
     // 2^53, a code with leading zeros, and numbers written in other ways

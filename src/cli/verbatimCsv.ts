@@ -62,7 +62,8 @@ export class RecordTexts implements RecordTextSink {
     const at = this.room((e - s) * 3);
     let risky = 0;
     for (const j of this.textColumns) {
-      const c = fields[j].charCodeAt(0);
+      // a record with too few fields comes here before the reader refuses it
+      const c = (fields[j] ?? '').charCodeAt(0);
       if (c < 128 ? RISKY[c] === 1 : c >= 0xff00 || c === 0xfeff) risky = 1;
     }
     this.end(at + this.encoder.encodeInto(src.slice(s, e), this.data.subarray(at)).written, risky);

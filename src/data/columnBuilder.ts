@@ -171,7 +171,6 @@ export function plainNumber(digits: number, first: number, lead: number, last: n
   return negative ? -v : v;
 }
 
-
 /**
  * Whether a cell starting with character (or byte) `c` may read as a number where a text column counts its numbers:
  * digits, signs, ".", ",", space, tab, and the I of Infinity and N of NaN. Cells starting otherwise count as text,

@@ -15,7 +15,7 @@ import { rolldown } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
 import { readCsv } from '../src/data/readCsv.js';
-import { READ_CSV_DEFAULTS, csvInfo } from '../src/data/csvCore.js';
+import { READ_CSV_DEFAULTS, csvInfo, csvRecordsWith } from '../src/data/csvCore.js';
 import { createRandom } from '../src/util/random.js';
 import { readCsv as readCsvNode } from '../src/data/readCsv.js';
 import { csvRecords } from '../src/data/csvRecords.js';
@@ -234,6 +234,27 @@ describe('readCsv type inference', () => {
         expect(await batches(READ_CSV_DEFAULTS.nullValues)).toEqual(await batches(reference));
       }
     }
+  });
+
+  it('reads the columns a record-text sink does not need as nulls, and every other column as before', async () => {
+    const lines = ['id,x,note,y'];
+    for (let i = 0; i < 200; i++) lines.push(`c${i},${i / 4},${i % 50 === 7 ? '"q, r"' : `n${i}`},${i % 3}`);
+    const bytes = new TextEncoder().encode(lines.join('\n') + '\n');
+    const read = async (skip?: string[]) => {
+      const texts = { bytes: () => undefined, text: () => undefined, skipped: () => (skip ? new Set(skip) : undefined) };
+      const out: Table[] = [];
+      // small chunks: slices split as bytes and slices with a quote, in batches with frozen types
+      for await (const b of csvRecordsWith(chunksOf(bytes, 23), { batchSize: 64 }, texts)) out.push(b);
+      return out;
+    };
+    const [all, some] = [await read(), await read(['id', 'note'])];
+    expect(some.map((b) => b.numRows)).toEqual(all.map((b) => b.numRows));
+    some.forEach((b, k) => {
+      expect(types(b)).toEqual({ ...types(all[k]), id: 'Utf8', note: 'Utf8' });
+      for (const name of ['x', 'y']) expect(values(b, name)).toEqual(values(all[k], name));
+      for (const name of ['id', 'note']) expect(values(b, name).every((v) => v === null)).toBe(true);
+    });
+    expect(values(all[0], 'note')[7]).toBe('q, r');
   });
 
   it('returns an empty table for a header without rows', async () => {

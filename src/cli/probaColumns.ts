@@ -1,3 +1,4 @@
+import { columnNames } from './withSegments.js';
 import { Float64, type Table } from 'apache-arrow';
 import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
 
@@ -7,8 +8,8 @@ export const probaColumnNames = (column: string, k: number): string[] => Array.f
 const isProba = (name: string, column: string): boolean => name.startsWith(`${column}_proba_`) && /^\d+$/.test(name.slice(column.length + 7));
 
 /** The input's probability columns (segkit's own --proba output, read back): the new ones replace them. */
-export function replacedProbaColumns(table: Table, column: string): string[] {
-  return table.schema.fields.map((f) => f.name).filter((name) => isProba(name, column));
+export function replacedProbaColumns(table: Table | readonly string[], column: string): string[] {
+  return columnNames(table).filter((name) => isProba(name, column));
 }
 
 /** The table without earlier probability columns of `column` (they describe another segmentation). */

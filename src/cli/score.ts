@@ -383,7 +383,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   const what = inputName(input);
   // --proba: one probability column per segment after the segment columns (earlier ones replaced)
   // old probability columns describe another segmentation: new ones replace them with --proba, none without (as segment)
-  const replacing = (table: Table): string[] => [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
+  const replacing = (table: Table | readonly string[]): string[] => [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   // float32 feature buffers, written again by each batch's transform
   const reuse: Float32Array[] = [];
@@ -398,9 +398,13 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   let bar: ReturnType<RunContext['progress']['start']>;
   let it: AsyncGenerator<Table>;
   // CSV to CSV with every column kept: each record is written as it was read, if the output's delimiter is the input's
-  // and no segment columns are replaced (decided at the first batch)
-  const texts = fromCsv && csvOut && !f.keep ? new RecordTexts(textColumn(model)) : undefined;
+  // and no segment columns are replaced. Decided once, from the header, before any cell is read (the columns the model
+  // does not read are then not kept), it holds for every batch.
   const delimiter = outFormat === 'tsv' ? '\t' : ',';
+  const used = new Set(model.pipeline.inputs.map((c) => c.name));
+  const texts = fromCsv && csvOut && !f.keep
+    ? new RecordTexts(textColumn(model), (header, found) => (found === delimiter && replacing(header).length === 0 && !(f.proba && ctx.read.decimal === ',') ? new Set(header.filter((name) => !used.has(name))) : undefined))
+    : undefined;
   let verbatim = false;
   let numeric = new Uint8Array(0);
   if (fromCsv) {
@@ -447,7 +451,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         if (texts) {
           // probabilities are written with a decimal point: with a decimal comma, the cells are written by segkit
           verbatim = csvInfo(batch)?.delimiter === delimiter && replaced.length === 0 && !(f.proba && ctx.read.decimal === ',');
-          texts.off = !verbatim;
+          // the header's decision, which left the unused columns unread, must be this one
+          if (verbatim !== texts.verbatim) throw new Error(`records as read: the header said ${texts.verbatim}, the first batch ${verbatim}`);
           // number cells are never formulas
           numeric = Uint8Array.from(batch.schema.fields, (field) => (DataType.isFloat(field.type) || DataType.isInt(field.type) ? 1 : 0));
         }

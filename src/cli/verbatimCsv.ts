@@ -32,9 +32,27 @@ export class RecordTexts implements RecordTextSink {
   private textColumns = new Int32Array(0);
   /** Set once the texts are not wanted: then none is kept. */
   off = false;
+  /** Whether the records are written as read, as `choose` decided from the header. */
+  verbatim = false;
 
-  constructor(private readonly isText: (name: string) => boolean, capacity = 1 << 20) {
+  /**
+   * `isText`: whether the reader reads a column as text. `choose`, told the header's names and the delimiter: the
+   * columns the caller does not need when the records are written as read (their cells are then read as nulls), or
+   * undefined when they are not (the texts are then not kept).
+   */
+  constructor(
+    private readonly isText: (name: string) => boolean,
+    private readonly choose: (names: readonly string[], delimiter: string) => ReadonlySet<string> | undefined = () => undefined,
+    capacity = 1 << 20,
+  ) {
     this.data = new Uint8Array(capacity);
+  }
+
+  skipped(names: readonly string[], delimiter: string): ReadonlySet<string> | undefined {
+    const unused = this.choose(names, delimiter);
+    this.verbatim = unused !== undefined;
+    this.off = !this.verbatim;
+    return unused;
   }
 
   bytes(src: Uint8Array, s: number, e: number, starts: Int32Array): void {

@@ -10,8 +10,8 @@ export function segmentColumns(column: string): { id: string; name: string } {
 }
 
 /** The columns of the input that the output's segment columns will replace (segkit's own output, read back). */
-export function replacedColumns(table: Table, column: string): string[] {
-  const taken = table.schema.fields.map((f) => f.name);
+export function replacedColumns(table: Table | readonly string[], column: string): string[] {
+  const taken = columnNames(table);
   return Object.values(segmentColumns(column)).filter((name) => taken.includes(name));
 }
 
@@ -125,4 +125,9 @@ function namesDictionary(labels: Int32Array, names: readonly string[], taken: Re
   }
   const { type, values } = sharedDictionary(names, taken);
   return makeData({ type, length: n, nullCount, nullBitmap, data: codes, dictionary: values });
+}
+
+/** A table's column names (or the names themselves). */
+export function columnNames(table: Table | readonly string[]): readonly string[] {
+  return Array.isArray(table) ? (table as readonly string[]) : (table as Table).schema.fields.map((f) => f.name);
 }

@@ -157,6 +157,8 @@ interface RecordPosition {
 export interface RecordTextSink {
   bytes(src: Uint8Array, s: number, e: number, starts: Int32Array): void;
   text(src: string, s: number, e: number, header: boolean, fields: string[]): void;
+  /** Told the header's names and the delimiter: the columns whose cells the caller does not need (read as nulls). */
+  skipped?(names: readonly string[], delimiter: string): ReadonlySet<string> | undefined;
 }
 
 interface CsvSink {
@@ -764,12 +766,16 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
    */
   lanes = new Uint8Array(0);
   private readonly laneable: boolean;
+  // by column: 1 where its cells are not wanted (`skipped`): read as nulls of a text column
+  private readonly skip: Uint8Array;
   constructor(
     private readonly names: readonly string[],
     private readonly settings: CsvSettings,
     readonly frozen?: Readonly<Record<string, ColumnType>>,
     private readonly make: BuilderClass<B> = ColumnBuilder as BuilderClass<B>,
+    skipped?: ReadonlySet<string>,
   ) {
+    this.skip = Uint8Array.from(names, (name) => (skipped?.has(name) ? 1 : 0));
     const nulls = settings.nullValues;
     this.onlyEmpty = nulls.size === 1 && nulls.has('');
     this.longest = Math.max(0, ...[...nulls].map((t) => t.length));
@@ -793,8 +799,8 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
     const { types: given, defaultType, parseDates, decimal } = this.settings;
     // a type frozen from an earlier batch takes numbers as inference does: "007" or 2^53 + 1 there would be an error,
     // not a different value
-    this.builders = this.names.map((name) => {
-      const type = typeOf(given, name) ?? defaultType;
+    this.builders = this.names.map((name, j) => {
+      const type = this.skip[j] ? 'string' : (typeOf(given, name) ?? defaultType);
       const make = this.make;
       return type ? new make(name, type, parseDates, decimal) : new make(name, typeOf(this.frozen, name), parseDates, decimal, this.frozen !== undefined);
     });
@@ -810,7 +816,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
     const builders = this.builders;
     for (let j = 0; j < builders.length; j++) {
       const text = fields[j];
-      if (onlyEmpty ? text === '' : this.isNull(text)) {
+      if (this.skip[j] || (onlyEmpty ? text === '' : this.isNull(text))) {
         builders[j].pushNull();
         continue;
       }
@@ -828,6 +834,10 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
       const note = notes[j];
       if (note >= 0) {
         builders[j].appendRead(values[j], note);
+        continue;
+      }
+      if (this.skip[j]) {
+        builders[j].pushNull();
         continue;
       }
       this.addSpan(j, slice, starts[j], ends[j], at);
@@ -954,6 +964,7 @@ export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): 
 export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOptions, records?: RecordTextSink): AsyncGenerator<Table> {
   const settings = csvSettings(options);
   let names: string[] = [];
+  let skipped: ReadonlySet<string> | undefined;
   let filler: RecordFiller | undefined;
   const ready: Table[] = [];
   let rowsBefore = 0;
@@ -972,7 +983,7 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
         const type = b.inferredType();
         frozen[names[j]] = type === 'integer' && typeOf(settings.types, names[j]) !== 'integer' ? 'number' : type;
       });
-      filler = new RecordFiller(names, settings, frozen);
+      filler = new RecordFiller(names, settings, frozen, undefined, skipped);
     } else {
       first.reset();
     }
@@ -980,7 +991,8 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
   const sink: CsvSink = {
     header: (header) => {
       names = header;
-      filler = new RecordFiller(names, settings);
+      skipped = records?.skipped?.(names, settings.delimiter);
+      filler = new RecordFiller(names, settings, undefined, undefined, skipped);
     },
     record: (fields, at) => {
       filler!.add(fields, at);

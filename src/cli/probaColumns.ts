@@ -1,6 +1,6 @@
-import { columnNames } from './withSegments.js';
 import { Float64, type Table } from 'apache-arrow';
 import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import { columnNames } from './withSegments.js';
 
 /** The --proba column of each segment: `<column>_proba_<id>`. */
 export const probaColumnNames = (column: string, k: number): string[] => Array.from({ length: k }, (_, t) => `${column}_proba_${t}`);

@@ -400,13 +400,14 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   // CSV to CSV with every column kept: each record is written as it was read, if the output's delimiter is the input's
   // and no segment columns are replaced. Decided once, from the header, before any cell is read (the columns the model
   // does not read are then not kept), it holds for every batch.
+  // (probabilities are written with a decimal point: with a decimal comma, the cells are written by segkit)
   const delimiter = outFormat === 'tsv' ? '\t' : ',';
+  const asRead = (names: readonly string[], found: string | undefined): boolean => found === delimiter && replacing(names).length === 0 && !(f.proba && ctx.read.decimal === ',');
   const used = new Set(model.pipeline.inputs.map((c) => c.name));
   const texts = fromCsv && csvOut && !f.keep
-    ? new RecordTexts(textColumn(model), (header, found) => (found === delimiter && replacing(header).length === 0 && !(f.proba && ctx.read.decimal === ',') ? new Set(header.filter((name) => !used.has(name))) : undefined))
+    ? new RecordTexts(textColumn(model), (header, found) => (asRead(header, found) ? new Set(header.filter((name) => !used.has(name))) : undefined))
     : undefined;
   let verbatim = false;
-  let numeric = new Uint8Array(0);
   if (fromCsv) {
     const opened = await openInput(input);
     handle = opened.handle;
@@ -449,12 +450,9 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         const replaced = replacing(f.keep ? batch.select(f.keep) : batch);
         if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
         if (texts) {
-          // probabilities are written with a decimal point: with a decimal comma, the cells are written by segkit
-          verbatim = csvInfo(batch)?.delimiter === delimiter && replaced.length === 0 && !(f.proba && ctx.read.decimal === ',');
-          // the header's decision, which left the unused columns unread, must be this one
-          if (verbatim !== texts.verbatim) throw new Error(`records as read: the header said ${texts.verbatim}, the first batch ${verbatim}`);
-          // number cells are never formulas
-          numeric = Uint8Array.from(batch.schema.fields, (field) => (DataType.isFloat(field.type) || DataType.isInt(field.type) ? 1 : 0));
+          // the header's decision, which left the unused columns unread, holds for the batch the reader made of it
+          verbatim = texts.verbatim;
+          if (verbatim !== asRead(batch.schema.fields.map((field) => field.name), csvInfo(batch)?.delimiter)) throw new Error('records as read: the first batch disagrees with its header');
         }
       }
       let labels: Int32Array, scored: Table;
@@ -469,7 +467,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         const { records, ends, risky } = texts!.take(batch.numRows);
         await sink.writeRecords!({
           records, ends, risky, labels, unassigned: unassignedRows(model, labels), proba: predicted.proba, names: [...names], column: f.segmentColumn,
-          delimiter, newline: texts!.newline, numeric, nullValues: [...ctx.read.nullValues], header: t.rows === 0 ? texts!.header : undefined,
+          delimiter, newline: texts!.newline, numeric: texts!.numeric, dashMissing: ctx.read.nullValues.includes('-'), header: t.rows === 0 ? texts!.header : undefined,
         });
         tally(t, labels);
         throwIfAborted(ctx.signal);

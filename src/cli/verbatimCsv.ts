@@ -30,6 +30,8 @@ export class RecordTexts implements RecordTextSink {
   private encoder = new TextEncoder();
   // the text columns, by index (told by `isText` from the header's names)
   private textColumns = new Int32Array(0);
+  /** By column: 1 where the reader reads numbers (never formulas), 0 for text; known once the header is read. */
+  numeric = new Uint8Array(0);
   /** Set once the texts are not wanted: then none is kept. */
   off = false;
   /** Whether the records are written as read, as `choose` decided from the header. */
@@ -48,7 +50,10 @@ export class RecordTexts implements RecordTextSink {
     this.data = new Uint8Array(capacity);
   }
 
+  /** Told the header's names as the table has them (blank ones named) before any record: see `choose`. */
   skipped(names: readonly string[], delimiter: string): ReadonlySet<string> | undefined {
+    this.numeric = Uint8Array.from(names, (name) => (this.isText(name) ? 0 : 1));
+    this.textColumns = Int32Array.from(names.flatMap((_, j) => (this.numeric[j] === 0 ? [j] : [])));
     const unused = this.choose(names, delimiter);
     this.verbatim = unused !== undefined;
     this.off = !this.verbatim;
@@ -73,7 +78,6 @@ export class RecordTexts implements RecordTextSink {
     if (header) {
       this.header = this.encoder.encode(src.slice(s, e));
       this.newline = src.startsWith('\r\n', e) ? '\r\n' : src[e] === '\r' ? '\r' : '\n';
-      this.textColumns = Int32Array.from(fields.flatMap((name, j) => (this.isText(name) ? [j] : [])));
       return;
     }
     if (this.off) return;
@@ -146,8 +150,8 @@ export interface RecordRowsTask {
   newline: string;
   /** By input column: 1 where its cells are numbers (never formulas), so only text columns are looked at. */
   numeric: Uint8Array;
-  /** Null tokens: a lone "-" among them is written as it is (no formula). */
-  nullValues: string[];
+  /** Whether a lone "-" is read as missing: it is then written as it is (no formula). */
+  dashMissing: boolean;
   /** The header record's text, for the first batch. */
   header?: Uint8Array;
 }
@@ -166,18 +170,17 @@ export function recordRows(task: RecordRowsTask): Uint8Array {
   const encoder = new TextEncoder();
   const sep = encoder.encode(delimiter);
   const eol = encoder.encode(newline);
-  const nulls = new Set(task.nullValues);
   // what follows each record: the delimiter, the added columns as writeCsv writes them, the line ending
   const tails = addedColumns(task, sep, eol);
   const out = new Output(records.length + tails.size + 64);
   if (task.header) {
-    copyRecord(out, task.header, 0, task.header.length, sep, undefined, new Set());
+    copyRecord(out, task.header, 0, task.header.length, sep, undefined, false);
     tails.append(out, -1);
   }
   let start = 0;
   for (let i = 0; i < n; i++) {
     const end = ends[i];
-    if (task.risky[i] === 1) copyRecord(out, records, start, end, sep, task.numeric, nulls);
+    if (task.risky[i] === 1) copyRecord(out, records, start, end, sep, task.numeric, task.dashMissing);
     else out.append(records, start, end);
     tails.append(out, i);
     start = end;
@@ -198,25 +201,17 @@ function addedColumns(task: RecordRowsTask, sep: Uint8Array, eol: Uint8Array): {
   };
   const head = header ? headerLine() : new Uint8Array(0);
   if (!task.proba) {
-    // the segment columns depend on the label alone (and whether a -1 is unassigned): formatted once each, kept by
+    // the segment columns depend on the label alone (and whether a -1 is unassigned): each formatted once, kept by
     // label + 2 (an unassigned row's at 0)
-    const cache: Uint8Array[] = [];
-    const tail = (i: number): Uint8Array => {
-      const key = labels[i] < 0 && unassigned?.[i] ? 0 : labels[i] + 2;
-      let bytes = cache[key];
-      if (!bytes) {
-        const row = withSegments(tableFromColumns([], []), Int32Array.of(labels[i]), names, column, unassigned ? Uint8Array.of(unassigned[i]) : undefined, { dictionary: true });
-        bytes = join(sep, withoutLineFeed(writeCsvBytes(row, { header: false, delimiter: task.delimiter })), eol);
-        cache[key] = bytes;
-      }
-      return bytes;
-    };
-    let size = head.length;
-    for (let i = 0; i < n; i++) size += tail(i).length;
+    const tails = Array.from({ length: names.length + 2 }, (_, key) => {
+      const row = withSegments(tableFromColumns([], []), Int32Array.of(key < 2 ? -1 : key - 2), names, column, Uint8Array.of(key === 0 ? 1 : 0), { dictionary: true });
+      return join(sep, withoutLineFeed(writeCsvBytes(row, { header: false, delimiter: task.delimiter })), eol);
+    });
     return {
-      size,
+      // at most the longest tail a row
+      size: head.length + n * Math.max(...tails.map((t) => t.length)),
       append: (out, row) => {
-        const bytes = row < 0 ? head : tail(row);
+        const bytes = row < 0 ? head : tails[labels[row] < 0 && unassigned?.[row] ? 0 : labels[row] + 2];
         out.append(bytes, 0, bytes.length);
       },
     };
@@ -286,7 +281,7 @@ let decoder: TextDecoder | undefined;
  * `sep`); a text cell (not `numeric` for its column, all cells when it is undefined) that isFormula would prefix, and
  * is not a lone "-" null token, gets its apostrophe after its opening quote, if any.
  */
-function copyRecord(out: Output, src: Uint8Array, s: number, e: number, sep: Uint8Array, numeric: Uint8Array | undefined, nulls: Set<string>): void {
+function copyRecord(out: Output, src: Uint8Array, s: number, e: number, sep: Uint8Array, numeric: Uint8Array | undefined, dashMissing: boolean): void {
   const d0 = sep[0];
   let from = s;
   let column = 0;
@@ -317,7 +312,7 @@ function copyRecord(out: Output, src: Uint8Array, s: number, e: number, sep: Uin
       // apostrophe then goes before the mark)
       const value = (decoder ??= new TextDecoder()).decode(src.subarray(content, end));
       // a lone "-" read as missing is no formula; any other cell isFormula flags gets its apostrophe
-      if (!(value === '-' && nulls.has(value)) && isFormula(value, false)) {
+      if (!(value === '-' && dashMissing) && isFormula(value, false)) {
         out.append(src, from, content);
         out.append(APOSTROPHE, 0, 1);
         from = content;

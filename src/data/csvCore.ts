@@ -822,9 +822,9 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
       }
       const reason = builders[j].pushText(text);
       if (reason !== undefined) this.cellError(j, text, reason, at);
+      // the cell may have changed the column's kind
+      if (this.laneable) this.lanes[j] = builders[j].numberLane();
     }
-    // the record may have changed a column's kind
-    if (this.laneable) for (let j = 0; j < builders.length; j++) this.lanes[j] = builders[j].numberLane();
   }
 
   /** `add` for a record given as spans of UTF-8 bytes (field j is slice.bytes[starts[j], ends[j])): a string only where one is needed. */

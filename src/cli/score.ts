@@ -341,7 +341,7 @@ async function openSink(path: string, format: TableFormat): Promise<TableSink> {
       },
       writeRecords: async (task) => {
         if (task.header) return queue(recordRows(task));
-        return queue(formatted(task, [task.records.buffer as ArrayBuffer, task.ends.buffer as ArrayBuffer]));
+        return queue(formatted(task, [task.records.buffer as ArrayBuffer, task.starts.buffer as ArrayBuffer, task.ends.buffer as ArrayBuffer]));
       },
       commit: async (signal) => {
         await chain;
@@ -464,9 +464,9 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
           throw atRow(error, batch, what, t.rows);
         }
         labels = predicted.labels;
-        const { records, ends, risky } = texts!.take(batch.numRows);
+        const { records, starts, ends, risky } = texts!.take(batch.numRows);
         await sink.writeRecords!({
-          records, ends, risky, labels, unassigned: unassignedRows(model, labels), proba: predicted.proba, names: [...names], column: f.segmentColumn,
+          records, starts, ends, risky, labels, unassigned: unassignedRows(model, labels), proba: predicted.proba, names: [...names], column: f.segmentColumn,
           delimiter, newline: texts!.newline, numeric: texts!.numeric, dashMissing: ctx.read.nullValues.includes('-'), header: t.rows === 0 ? texts!.header : undefined,
         });
         tally(t, labels);

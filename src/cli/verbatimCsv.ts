@@ -23,10 +23,14 @@ export class RecordTexts implements RecordTextSink {
   newline = '\n';
   private data: Uint8Array;
   private size = 0;
-  // where each record ends in `data`, and whether it holds a risky text cell
+  // where each record starts and ends in `data`, and whether it holds a risky text cell
+  private starts = new Int32Array(1 << 16);
   private ends = new Int32Array(1 << 16);
   private risky = new Uint8Array(1 << 16);
   private count = 0;
+  // the records `bytes` gave since the last `flush`: where the first starts in their source, and its index
+  private blockFrom = -1;
+  private blockFirst = 0;
   private encoder = new TextEncoder();
   // the text columns, by index (told by `isText` from the header's names)
   private textColumns = new Int32Array(0);
@@ -62,8 +66,11 @@ export class RecordTexts implements RecordTextSink {
 
   bytes(src: Uint8Array, s: number, e: number, starts: Int32Array): void {
     if (this.off) return;
-    const at = this.room(e - s);
-    this.data.set(src.subarray(s, e), at);
+    // kept as offsets into src until `flush` copies the block of records at once
+    if (this.blockFrom < 0) {
+      this.blockFrom = s;
+      this.blockFirst = this.count;
+    }
     let risky = 0;
     const columns = this.textColumns;
     for (let c = 0; c < columns.length; c++) {
@@ -71,7 +78,22 @@ export class RecordTexts implements RecordTextSink {
       // an empty last cell starts at the record's end
       if (starts[j] < e) risky |= RISKY[src[starts[j]]];
     }
-    this.end(at + (e - s), risky);
+    this.end(s, e, risky);
+  }
+
+  flush(src: Uint8Array): void {
+    const from = this.blockFrom;
+    if (from < 0) return;
+    this.blockFrom = -1;
+    const to = this.ends[this.count - 1];
+    const at = this.room(to - from);
+    this.data.set(src.subarray(from, to), at);
+    const shift = at - from;
+    for (let i = this.blockFirst; i < this.count; i++) {
+      this.starts[i] += shift;
+      this.ends[i] += shift;
+    }
+    this.size = at + (to - from);
   }
 
   text(src: string, s: number, e: number, header: boolean, fields: string[]): void {
@@ -88,24 +110,29 @@ export class RecordTexts implements RecordTextSink {
       const c = (fields[j] ?? '').charCodeAt(0);
       if (c < 128 ? RISKY[c] === 1 : c >= 0xff00 || c === 0xfeff) risky = 1;
     }
-    this.end(at + this.encoder.encodeInto(src.slice(s, e), this.data.subarray(at)).written, risky);
+    const written = this.encoder.encodeInto(src.slice(s, e), this.data.subarray(at)).written;
+    this.end(at, at + written, risky);
+    this.size = at + written;
   }
 
-  /** The first `n` records' texts, in one buffer, and where each ends; they are no longer kept here. */
-  take(n: number): { records: Uint8Array; ends: Int32Array; risky: Uint8Array } {
+  /** The first `n` records' texts, in one buffer, and where each starts and ends; they are no longer kept here. */
+  take(n: number): { records: Uint8Array; starts: Int32Array; ends: Int32Array; risky: Uint8Array } {
     if (n > this.count) throw new Error(`${n} records asked for, ${this.count} read`);
+    if (this.blockFrom >= 0) throw new Error('records taken before their block was kept');
     const cut = n > 0 ? this.ends[n - 1] : 0;
     const records = this.data.slice(0, cut);
+    const starts = this.starts.slice(0, n);
     const ends = this.ends.slice(0, n);
     const risky = this.risky.slice(0, n);
     this.data.copyWithin(0, cut, this.size);
     this.size -= cut;
     for (let i = n; i < this.count; i++) {
+      this.starts[i - n] = this.starts[i] - cut;
       this.ends[i - n] = this.ends[i] - cut;
       this.risky[i - n] = this.risky[i];
     }
     this.count -= n;
-    return { records, ends, risky };
+    return { records, starts, ends, risky };
   }
 
   /** Where `need` more bytes go. */
@@ -118,24 +145,25 @@ export class RecordTexts implements RecordTextSink {
     return this.size;
   }
 
-  private end(at: number, risky: number): void {
+  private end(start: number, end: number, risky: number): void {
     if (this.count === this.ends.length) {
-      const grown = new Int32Array(this.ends.length * 2);
-      grown.set(this.ends);
-      this.ends = grown;
-      const flags = new Uint8Array(grown.length);
-      flags.set(this.risky);
-      this.risky = flags;
+      const size = this.ends.length * 2;
+      const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => (b.set(a), b);
+      this.starts = grow(this.starts, new Int32Array(size));
+      this.ends = grow(this.ends, new Int32Array(size));
+      this.risky = grow(this.risky, new Uint8Array(size));
     }
     this.risky[this.count] = risky;
-    this.ends[this.count++] = at;
-    this.size = at;
+    this.starts[this.count] = start;
+    this.ends[this.count++] = end;
   }
+
 }
 
 /** A batch of scored records, as `recordRows` takes it (moved to the formatting worker: typed arrays and strings). */
 export interface RecordRowsTask {
   records: Uint8Array;
+  starts: Int32Array;
   ends: Int32Array;
   /** By record: 1 where a text cell may need an apostrophe (RecordTexts.take). */
   risky: Uint8Array;
@@ -164,7 +192,7 @@ const QUOTE = 0x22;
  * segments (and probabilities), each row ended by the input's line ending.
  */
 export function recordRows(task: RecordRowsTask): Uint8Array {
-  const { records, ends, labels, delimiter, newline } = task;
+  const { records, starts, ends, labels, delimiter, newline } = task;
   const n = labels.length;
   if (ends.length !== n) throw new Error(`${ends.length} records for ${n} labels`);
   const encoder = new TextEncoder();
@@ -177,13 +205,11 @@ export function recordRows(task: RecordRowsTask): Uint8Array {
     copyRecord(out, task.header, 0, task.header.length, sep, undefined, false);
     tails.append(out, -1);
   }
-  let start = 0;
   for (let i = 0; i < n; i++) {
-    const end = ends[i];
+    const start = starts[i], end = ends[i];
     if (task.risky[i] === 1) copyRecord(out, records, start, end, sep, task.numeric, task.dashMissing);
     else out.append(records, start, end);
     tails.append(out, i);
-    start = end;
   }
   return out.bytes.subarray(0, out.size);
 }

@@ -156,6 +156,8 @@ interface RecordPosition {
  */
 export interface RecordTextSink {
   bytes(src: Uint8Array, s: number, e: number, starts: Int32Array): void;
+  /** Called after the records `bytes` gave from `src`, before src is written over: what is kept of them is copied now. */
+  flush?(src: Uint8Array): void;
   text(src: string, s: number, e: number, header: boolean, fields: string[]): void;
   /** Told the header's names and the delimiter: the columns whose cells the caller does not need (read as nulls). */
   skipped?(names: readonly string[], delimiter: string): ReadonlySet<string> | undefined;
@@ -543,6 +545,7 @@ export class CsvLines implements RecordPosition {
       sink.spans(slice, starts, ends, this, values, notes);
       pos = i + 1;
     }
+    this.texts?.flush?.(bytes);
     this.fastLine = -1;
     this.linesBefore = line;
   }

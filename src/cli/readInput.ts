@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { csvInfo } from '../data/csvCore.js';
 import { readCsvFile } from '../data/readCsvFile.node.js';
+import type { RecordsRead } from '../data/recordTexts.js';
 import { readNdjson } from '../data/readNdjson.js';
 import { readTable, type ReadTableOptions } from '../data/readTable.node.js';
 import { tableFormat, type TableFormat } from '../data/tableFormat.js';
@@ -91,7 +92,7 @@ export function noteDelimiter(table: Table, path: string, ctx: RunContext): void
  * Reads a whole table file (or standard input for "-") by its extension or `format`. With progress on, text formats
  * show a bar of bytes read; otherwise readTable does the work. `types` fix column types where the format infers them.
  */
-export async function readInput(path: string, ctx: RunContext, format?: TableFormat, label = 'reading', types?: Readonly<Record<string, ColumnType>>): Promise<Table> {
+export async function readInput(path: string, ctx: RunContext, format?: TableFormat, label = 'reading', types?: Readonly<Record<string, ColumnType>>, records?: RecordsRead): Promise<Table> {
   const fmt = inputFormat(path, format);
   const what = inputName(path);
   const textual = fmt === 'csv' || fmt === 'tsv' || fmt === 'ndjson';
@@ -102,12 +103,14 @@ export async function readInput(path: string, ctx: RunContext, format?: TableFor
   ctx.step(`reading ${what}`);
   let table: Table;
   try {
-    if (size < 0) table = await readTable(path, { format: fmt, ...options, threads: ctx.threads });
+    // a CSV file's records as read are kept when asked for (readCsvFile)
+    const keep = records && (fmt === 'csv' || fmt === 'tsv') && path !== '-' ? records : undefined;
+    if (size < 0) table = keep ? await readCsvFile(path, { ...options, threads: ctx.threads }, keep) : await readTable(path, { format: fmt, ...options, threads: ctx.threads });
     else {
       const bar = ctx.progress.start(label, size, 'bytes');
       try {
         if (fmt === 'ndjson') table = await readNdjson(counted(createReadStream(path, { highWaterMark: 1 << 20 }), (n) => bar.update(n)), options);
-        else table = await readCsvFile(path, { ...options, threads: ctx.threads, onBytes: (n) => bar.update(n) });
+        else table = await readCsvFile(path, { ...options, threads: ctx.threads, onBytes: (n) => bar.update(n) }, keep);
         throwIfAborted(ctx.signal);
       } finally {
         bar.stop();
@@ -141,9 +144,9 @@ export function requireColumn(table: Table, name: string, option: string, path: 
  * readInput with one named column read as written (an id: 007, 1E5, +4915112345 stay text). A file without that
  * column is read as it is, so that the option naming it gives its own error.
  */
-export function readInputWithText(path: string, ctx: RunContext, format: TableFormat | undefined, column: string): Promise<Table> {
-  return readInput(path, ctx, format, 'reading', { [column]: 'string' }).catch((error: unknown) => {
-    if (error instanceof SegkitError && error.message.includes(`names column "${column}", which`)) return readInput(path, ctx, format);
+export function readInputWithText(path: string, ctx: RunContext, format: TableFormat | undefined, column: string, records?: RecordsRead): Promise<Table> {
+  return readInput(path, ctx, format, 'reading', { [column]: 'string' }, records).catch((error: unknown) => {
+    if (error instanceof SegkitError && error.message.includes(`names column "${column}", which`)) return readInput(path, ctx, format, 'reading', undefined, records);
     throw error;
   });
 }

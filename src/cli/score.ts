@@ -26,7 +26,8 @@ import { replacedProbaColumns, withoutProbabilities, withProbabilities } from '.
 import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
 import { bareModel } from './bareModel.js';
 import type { CsvFormatTask } from './csvFormatWorker.js';
-import { type RecordRowsTask, RecordTexts, recordRows } from './verbatimCsv.js';
+import { RecordTexts } from '../data/recordTexts.js';
+import { type RecordRowsTask, recordRows } from './verbatimCsv.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 
 interface ScoreFlags extends CommonFlags {

@@ -22,10 +22,13 @@ import { replacedProbaColumns, withoutProbabilities, withProbabilities } from '.
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
-import { atRow, checkPaths, inputName, outputFormat, readInput, readInputWithText } from './readInput.js';
+import { atRow, checkPaths, inputFormat, inputName, outputFormat, readInput, readInputWithText } from './readInput.js';
+import { type RecordTails, writeRecordsAsRead } from './verbatimCsv.js';
+import type { RecordsRead } from '../data/recordTexts.js';
+import { csvInfo } from '../data/csvCore.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { silhouette } from './silhouette.js';
-import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { AtomicFile, checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { replacedColumns, replacingNote, UNASSIGNED, withSegments } from './withSegments.js';
 import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, type DensityFlags } from './densityOptions.js';
 import { fitClusters, type ClusterFit } from './fitClusters.js';
@@ -153,14 +156,36 @@ function summaries(profiles: SegmentProfiles, rows: number): SegmentSummary[] {
   }));
 }
 
+/** The records as read, each with its segment columns, written under a temporary name (see stageTable). */
+async function stageRecords(path: string, records: RecordsRead, tails: RecordTails, signal: AbortSignal | undefined): Promise<StagedTable> {
+  const file = await AtomicFile.open(path);
+  try {
+    await writeRecordsAsRead((bytes) => file.write(bytes), records, tails, signal);
+  } catch (error) {
+    await file.discard();
+    throw error;
+  }
+  return file;
+}
+
 async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, explicitK: boolean): Promise<void> {
   await checkOutputs(input, f, ctx);
   checkAlgorithmFlags(f, explicitK);
   const what = inputName(input);
+  // CSV file to CSV file: each record is written as it was read (then its segment columns), if the output's delimiter
+  // is the input's and no segment columns are replaced; the records' texts are kept while reading, to be sure
+  const outFormat = f.out !== undefined && f.out !== '-' ? outputFormat(f.out, '--out') : undefined;
+  const inFormat = inputFormat(input, formatFlag(f));
+  const delimiter = outFormat === 'tsv' ? '\t' : ',';
+  let records: RecordsRead | undefined = (outFormat === 'csv' || outFormat === 'tsv') && (inFormat === 'csv' || inFormat === 'tsv') && input !== '-'
+    ? { header: undefined, newline: '\n', blocks: [] }
+    : undefined;
   // a named id column is read as written (007, 1E5, +4915112345), for the output
-  const table: Table = f.id === undefined ? await readInput(input, ctx, formatFlag(f)) : await readInputWithText(input, ctx, formatFlag(f), f.id);
+  const table: Table = f.id === undefined ? await readInput(input, ctx, formatFlag(f), 'reading', undefined, records) : await readInputWithText(input, ctx, formatFlag(f), f.id, records);
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
+  // (probabilities are written with a decimal point: with a decimal comma, the cells are written by segkit)
+  if (records && !(records.header && csvInfo(table)?.delimiter === delimiter && replaced.length === 0 && !(f.proba && ctx.read.decimal === ','))) records = undefined;
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
   const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, reportColumns(f, table, input), replaced, (o) => algorithmPipelineOptions(f, o, table, input));
   let profileData: Dataset;
@@ -212,13 +237,21 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     const format = outputFormat(f.out, '--out');
     // earlier probability columns are replaced too: by new ones with --proba, by none without. The names are a
     // dictionary column where the writer keeps it (CSV formats each name once, Arrow stores it once), as scoring writes
-    let out = withSegments(withoutProbabilities(table, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: format === 'csv' || format === 'tsv' || format === 'arrow' });
+    let rows: Float64Array | undefined;
     if (f.proba && proba) {
-      const rows = new Float64Array(table.numRows * k).fill(NaN);
+      rows = new Float64Array(table.numRows * k).fill(NaN);
       for (let i = 0; i < rowIndex.length; i++) rows.set(proba.subarray(i * k, (i + 1) * k), rowIndex[i] * k);
-      out = withProbabilities(out, rows, k, f.segmentColumn);
     }
-    staged = stageTable(f.out, out, { signal: ctx.signal });
+    if (records) {
+      // text columns are the ones whose cells may be formulas
+      const numeric = Uint8Array.from(table.schema.fields, (field) => (DataType.isUtf8(field.type) || DataType.isDictionary(field.type) ? 0 : 1));
+      const tails = { labels: full, unassigned: noise, ...(rows ? { proba: rows } : {}), names, column: f.segmentColumn, delimiter, numeric, dashMissing: ctx.read.nullValues.includes('-') };
+      staged = stageRecords(f.out, records, tails, ctx.signal);
+    } else {
+      let out = withSegments(withoutProbabilities(table, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: format === 'csv' || format === 'tsv' || format === 'arrow' });
+      if (rows) out = withProbabilities(out, rows, k, f.segmentColumn);
+      staged = stageTable(f.out, out, { signal: ctx.signal });
+    }
     staged.catch(() => undefined);
   }
   let metrics: { silhouette: number; calinskiHarabasz: number; daviesBouldin: number; inertia: number };

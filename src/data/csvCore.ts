@@ -930,16 +930,17 @@ async function loadPapa(): Promise<PapaModule> {
 }
 
 /** Parses a whole CSV source into column builders of class `make`; what the reader found out is in `lines`. */
-export async function parseWhole<B extends ColumnBuilder>(source: ByteSource, options: ReadCsvOptions, make?: BuilderClass<B>): Promise<{ filler: RecordFiller<B>; lines: CsvLines }> {
+export async function parseWhole<B extends ColumnBuilder>(source: ByteSource, options: ReadCsvOptions, make?: BuilderClass<B>, texts?: RecordTextSink): Promise<{ filler: RecordFiller<B>; lines: CsvLines }> {
   const settings = csvSettings(options);
   let filler: RecordFiller<B> | undefined;
   const sink: CsvSink = {
-    header: (names) => (filler = new RecordFiller(names, settings, undefined, make)),
+    header: (names) => (filler = new RecordFiller(names, settings, undefined, make, texts?.skipped?.(names, settings.delimiter))),
     record: (fields, at) => filler!.add(fields, at),
     spans: (slice, starts, ends, at, values, notes) => filler!.addSpans(slice, starts, ends, at, values, notes),
     lanes: () => filler!.lanes,
   };
   const lines = new CsvLines(settings, sink, await loadPapa());
+  lines.texts = texts;
   for await (const _ of parseCsv(source, lines, settings)) {
     // the whole input goes into one table
   }
@@ -954,9 +955,9 @@ export function finishTable(filler: RecordFiller<ColumnBuilder>, lines: CsvLines
   return table;
 }
 
-/** Reads a whole CSV source into one Arrow table. */
-export async function readCsvWith(source: ByteSource, options: ReadCsvOptions): Promise<Table> {
-  const { filler, lines } = await parseWhole(source, options);
+/** Reads a whole CSV source into one Arrow table; `texts` is handed each record's text as read. */
+export async function readCsvWith(source: ByteSource, options: ReadCsvOptions, texts?: RecordTextSink): Promise<Table> {
+  const { filler, lines } = await parseWhole(source, options, undefined, texts);
   return finishTable(filler, lines);
 }
 

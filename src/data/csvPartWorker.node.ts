@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { ReadCsvOptions } from './csvCore.js';
-import { type CsvPart, partBuffers, readCsvPart } from './csvParts.js';
+import { type CsvPart, csvPartBuffers, readCsvPart } from './csvParts.js';
 
 export interface CsvPartTask {
   readonly path: string;
@@ -11,6 +11,8 @@ export interface CsvPartTask {
   readonly start: number;
   readonly end: number;
   readonly headerLines: number;
+  /** Whether the part's records as read go back too. */
+  readonly records?: boolean;
   readonly options: Omit<ReadCsvOptions, 'signal'>;
 }
 
@@ -20,8 +22,8 @@ async function* partBytes(task: CsvPartTask): AsyncGenerator<Uint8Array> {
 }
 
 export default async function readPart(task: CsvPartTask): Promise<unknown> {
-  const part = await readCsvPart(partBytes(task), task.options, task.headerLines);
-  const buffers = partBuffers(part.columns);
+  const part = await readCsvPart(partBytes(task), task.options, task.headerLines, task.records === true);
+  const buffers = csvPartBuffers(part);
   return move({
     get [transferableSymbol]() {
       return buffers;

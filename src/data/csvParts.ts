@@ -5,6 +5,7 @@ import type { Table } from 'apache-arrow';
 import type { ByteSource } from './byteSource.js';
 import { ColumnBuilder, type ColumnPart, EXOTIC_CAP, mayBeNumber } from './columnBuilder.js';
 import { type ReadCsvOptions, finishTable, parseWhole } from './csvCore.js';
+import { type RecordBlock, type RecordsRead, RecordTexts } from './recordTexts.js';
 
 /** The buffers of parts, each once: what a worker moves rather than copies. */
 export function partBuffers(parts: readonly ColumnPart[]): ArrayBuffer[] {
@@ -21,6 +22,14 @@ export function partBuffers(parts: readonly ColumnPart[]): ArrayBuffer[] {
     for (const t of p.text) add(t);
   }
   return [...out];
+}
+
+/** partBuffers of a part's columns, and of its records as read. */
+export function csvPartBuffers(part: CsvPart): ArrayBuffer[] {
+  const out = partBuffers(part.columns);
+  const r = part.records;
+  if (r) for (const a of [r.records, r.starts, r.ends, r.risky]) if (a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
+  return out;
 }
 
 /** Numbers of a part, read while its column held numbers, that a text column's counts take as text. */
@@ -177,20 +186,27 @@ export interface CsvPart {
   readonly lines: number;
   /** The part's line index (rows from 0, lines counted from the header given with it). */
   readonly index: { rows: number[]; lines: number[] };
+  /** The part's records as read, when asked for. */
+  readonly records?: RecordBlock;
 }
+
+/** What keeps records as read for output that writes them so: every cell may be a formula until the types are known. */
+export const keepAllRecords = (): RecordTexts => new RecordTexts(() => true, () => new Set());
 
 /**
  * Reads part of a CSV file: `source` gives the file's header record (with its line break), then whole records of the
  * file from a record's start. Nothing is finished: readCsvJoined joins the parts.
  */
-export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, headerLines: number): Promise<CsvPart> {
-  const { filler, lines } = await parseWhole(source, options, JoiningColumnBuilder);
+export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, headerLines: number, records = false): Promise<CsvPart> {
+  const texts = records ? keepAllRecords() : undefined;
+  const { filler, lines } = await parseWhole(source, options, JoiningColumnBuilder, texts);
   return {
     columns: filler.builders.map((b) => b.part()),
     rows: filler.rows,
     headerLines,
     lines: lines.linesRead - headerLines,
     index: lines.lines.entries(),
+    ...(texts ? { records: texts.takeAll() } : {}),
   };
 }
 
@@ -200,9 +216,19 @@ export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, h
  * undefined where joining cannot promise that (a column whose type would change in ways only one reader follows).
  * An error in any part is thrown; it may not be the one reading the whole file gives.
  */
-export async function readCsvJoined(first: ByteSource, later: Promise<readonly CsvPart[]>, options: ReadCsvOptions): Promise<Table | undefined> {
-  const { filler, lines } = await parseWhole(first, options, JoiningColumnBuilder);
+export async function readCsvJoined(first: ByteSource, later: Promise<readonly CsvPart[]>, options: ReadCsvOptions, records?: RecordsRead): Promise<Table | undefined> {
+  const texts = records ? keepAllRecords() : undefined;
+  const { filler, lines } = await parseWhole(first, options, JoiningColumnBuilder, texts);
   const parts = await later;
+  if (records && texts) {
+    records.header = texts.header;
+    records.newline = texts.newline;
+    records.blocks = [texts.takeAll()];
+    for (const part of parts) {
+      if (!part.records) throw new Error('a part read without its records');
+      records.blocks.push(part.records);
+    }
+  }
   let rows = filler.rows;
   let line = lines.linesRead;
   for (const part of parts) {

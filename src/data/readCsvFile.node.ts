@@ -5,10 +5,10 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { builtFile } from '../engine/piscina.node.js';
 import { badOption, throwIfAborted } from '../util/errors.js';
-import { type ReadCsvOptions, csvSettings } from './csvCore.js';
-import { type CsvPart, readCsvJoined } from './csvParts.js';
+import { type ReadCsvOptions, csvSettings, readCsvWith } from './csvCore.js';
+import { type CsvPart, keepAllRecords, readCsvJoined } from './csvParts.js';
 import type { CsvPartTask } from './csvPartWorker.node.js';
-import { readCsv } from './readCsv.js';
+import type { RecordsRead } from './recordTexts.js';
 
 export interface ReadCsvFileOptions extends ReadCsvOptions {
   /** Threads that read parts of a large file at once (default: all cores); 1 reads it on the calling thread. */
@@ -104,7 +104,7 @@ export async function cutPoints(handle: FileHandle, size: number, parts: number,
  * changes between parts in a way only one reader follows), and any error, is read again by one thread, which gives
  * the table or the error reading it whole gives.
  */
-export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}): Promise<Table> {
+export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}, records?: RecordsRead): Promise<Table> {
   const { threads: wanted, onBytes, minPartBytes = MIN_PART, ...csv } = options;
   const settings = csvSettings(csv);
   if (wanted !== undefined && (!Number.isInteger(wanted) || wanted < 1)) throw badOption('threads', wanted, 'a positive integer');
@@ -115,17 +115,24 @@ export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}
     // a pipe or a device has no parts to seek to
     const size = stats.isFile() ? stats.size : 0;
     const parts = Math.min(wanted ?? availableParallelism(), Math.floor(size / minPartBytes), 8);
+    // one reader of the whole file, keeping the records as read when asked
+    const one = async (source: AsyncIterable<Buffer>): Promise<Table> => {
+      const texts = records ? keepAllRecords() : undefined;
+      const table = await readCsvWith(source, csv, texts);
+      if (records && texts) Object.assign(records, { header: texts.header, newline: texts.newline, blocks: [texts.takeAll()] });
+      return table;
+    };
     if (parts < 2 || settings.encoding !== 'utf-8' || (settings.quote !== '"' && settings.quote !== '')) {
-      return await readCsv(counted(handle.createReadStream({ autoClose: false, highWaterMark: BLOCK }), onBytes), csv);
+      return await one(counted(handle.createReadStream({ autoClose: false, highWaterMark: BLOCK }), onBytes));
     }
     const cut = await cutPoints(handle, size, parts, settings.quote !== '');
     // the progress told never goes back, though the file may be read twice
     let told = 0;
     const tell = onBytes && ((n: number) => n > told && onBytes((told = n)));
     // each read has its own descriptor: a stream that stops on an error closes its descriptor, whatever autoClose says
-    const whole = (): Promise<Table> => readCsv(counted(createReadStream(path, { highWaterMark: BLOCK }), tell), csv);
+    const whole = (): Promise<Table> => one(counted(createReadStream(path, { highWaterMark: BLOCK }), tell));
     if (!cut) return await whole();
-    const table = await joined(path, size, cut, csv, tell).catch(() => undefined);
+    const table = await joined(path, size, cut, csv, tell, records).catch(() => undefined);
     throwIfAborted(settings.signal);
     return table ?? (await whole());
   } finally {
@@ -133,7 +140,7 @@ export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}
   }
 }
 
-async function joined(path: string, size: number, cut: Cut, csv: ReadCsvOptions, onBytes: ((n: number) => void) | undefined): Promise<Table | undefined> {
+async function joined(path: string, size: number, cut: Cut, csv: ReadCsvOptions, onBytes: ((n: number) => void) | undefined, records: RecordsRead | undefined): Promise<Table | undefined> {
   const { signal, ...shared } = csv;
   const header = cut.header;
   const bounds = [...cut.starts, size];
@@ -142,13 +149,13 @@ async function joined(path: string, size: number, cut: Cut, csv: ReadCsvOptions,
   signal?.addEventListener('abort', stop, { once: true });
   try {
     const later = Promise.all(
-      cut.starts.map((start, k) => pool.run({ path, header, start, end: bounds[k + 1], headerLines: cut.headerLines, options: shared } satisfies CsvPartTask) as Promise<CsvPart>),
+      cut.starts.map((start, k) => pool.run({ path, header, start, end: bounds[k + 1], headerLines: cut.headerLines, records: records !== undefined, options: shared } satisfies CsvPartTask) as Promise<CsvPart>),
     );
     later.catch(() => undefined);
     // the estimate: this thread's share of the bytes, scaled to the file
     const scale = size / cut.starts[0];
     const first = createReadStream(path, { start: 0, end: cut.starts[0] - 1, highWaterMark: BLOCK });
-    return await readCsvJoined(counted(first, onBytes && ((n) => onBytes(Math.round(n * scale)))), later, csv);
+    return await readCsvJoined(counted(first, onBytes && ((n) => onBytes(Math.round(n * scale)))), later, csv, records);
   } finally {
     signal?.removeEventListener('abort', stop);
     await pool.destroy();

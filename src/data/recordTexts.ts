@@ -1,0 +1,184 @@
+// The texts of CSV records as the reader read them (without line endings), kept while reading, for output that
+// writes each record as it was read (cli/verbatimCsv.ts).
+import type { RecordTextSink } from './csvCore.js';
+
+// first bytes of cells escapeFormulas may prefix: = + - @ tab CR, and 0xef, which starts the full-width ones
+export const RISKY = new Uint8Array(256);
+for (const b of [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xef]) RISKY[b] = 1;
+
+/**
+ * The texts of the records read so far (without line endings), handed out batch by batch with `take`, and which of
+ * them hold a text cell starting with a character of a formula (they are looked at when written; the others are
+ * copied as they are).
+ */
+export class RecordTexts implements RecordTextSink {
+  /** The header record's text, and the line ending after it (the input's). */
+  header: Uint8Array | undefined;
+  newline = '\n';
+  private data: Uint8Array;
+  private size = 0;
+  // where each record starts and ends in `data`, and whether it holds a risky text cell
+  private starts = new Int32Array(1 << 16);
+  private ends = new Int32Array(1 << 16);
+  private risky = new Uint8Array(1 << 16);
+  private count = 0;
+  // the records `bytes` gave since the last `flush`: where the first starts in their source, and its index
+  private blockFrom = -1;
+  private blockFirst = 0;
+  private encoder = new TextEncoder();
+  // the text columns, by index (told by `isText` from the header's names)
+  private textColumns = new Int32Array(0);
+  /** By column: 1 where the reader reads numbers (never formulas), 0 for text; known once the header is read. */
+  numeric = new Uint8Array(0);
+  /** Set once the texts are not wanted: then none is kept. */
+  off = false;
+  /** Whether the records are written as read, as `choose` decided from the header. */
+  verbatim = false;
+
+  /**
+   * `isText`: whether the reader reads a column as text. `choose`, told the header's names and the delimiter: the
+   * columns the caller does not need when the records are written as read (their cells are then read as nulls), or
+   * undefined when they are not (the texts are then not kept).
+   */
+  constructor(
+    private readonly isText: (name: string) => boolean,
+    private readonly choose: (names: readonly string[], delimiter: string) => ReadonlySet<string> | undefined = () => undefined,
+    capacity = 1 << 20,
+  ) {
+    this.data = new Uint8Array(capacity);
+  }
+
+  /** Told the header's names as the table has them (blank ones named) before any record: see `choose`. */
+  skipped(names: readonly string[], delimiter: string): ReadonlySet<string> | undefined {
+    this.numeric = Uint8Array.from(names, (name) => (this.isText(name) ? 0 : 1));
+    this.textColumns = Int32Array.from(names.flatMap((_, j) => (this.numeric[j] === 0 ? [j] : [])));
+    const unused = this.choose(names, delimiter);
+    this.verbatim = unused !== undefined;
+    this.off = !this.verbatim;
+    return unused;
+  }
+
+  bytes(src: Uint8Array, s: number, e: number, starts: Int32Array): void {
+    if (this.off) return;
+    // kept as offsets into src until `flush` copies the block of records at once
+    if (this.blockFrom < 0) {
+      this.blockFrom = s;
+      this.blockFirst = this.count;
+    }
+    let risky = 0;
+    const columns = this.textColumns;
+    for (let c = 0; c < columns.length; c++) {
+      const j = columns[c];
+      // an empty last cell starts at the record's end
+      if (starts[j] < e) risky |= RISKY[src[starts[j]]];
+    }
+    this.end(s, e, risky);
+  }
+
+  flush(src: Uint8Array): void {
+    const from = this.blockFrom;
+    if (from < 0) return;
+    this.blockFrom = -1;
+    const to = this.ends[this.count - 1];
+    const at = this.room(to - from);
+    this.data.set(src.subarray(from, to), at);
+    const shift = at - from;
+    for (let i = this.blockFirst; i < this.count; i++) {
+      this.starts[i] += shift;
+      this.ends[i] += shift;
+    }
+    this.size = at + (to - from);
+  }
+
+  text(src: string, s: number, e: number, header: boolean, fields: string[]): void {
+    if (header) {
+      this.header = this.encoder.encode(src.slice(s, e));
+      this.newline = src.startsWith('\r\n', e) ? '\r\n' : src[e] === '\r' ? '\r' : '\n';
+      return;
+    }
+    if (this.off) return;
+    const at = this.room((e - s) * 3);
+    let risky = 0;
+    for (const j of this.textColumns) {
+      // a record with too few fields comes here before the reader refuses it
+      const c = (fields[j] ?? '').charCodeAt(0);
+      if (c < 128 ? RISKY[c] === 1 : c >= 0xff00 || c === 0xfeff) risky = 1;
+    }
+    const written = this.encoder.encodeInto(src.slice(s, e), this.data.subarray(at)).written;
+    this.end(at, at + written, risky);
+    this.size = at + written;
+  }
+
+  /** The first `n` records' texts, in one buffer, and where each starts and ends; they are no longer kept here. */
+  take(n: number): { records: Uint8Array; starts: Int32Array; ends: Int32Array; risky: Uint8Array } {
+    if (n > this.count) throw new Error(`${n} records asked for, ${this.count} read`);
+    if (this.blockFrom >= 0) throw new Error('records taken before their block was kept');
+    const cut = n > 0 ? this.ends[n - 1] : 0;
+    const records = this.data.slice(0, cut);
+    const starts = this.starts.slice(0, n);
+    const ends = this.ends.slice(0, n);
+    const risky = this.risky.slice(0, n);
+    this.data.copyWithin(0, cut, this.size);
+    this.size -= cut;
+    for (let i = n; i < this.count; i++) {
+      this.starts[i - n] = this.starts[i] - cut;
+      this.ends[i - n] = this.ends[i] - cut;
+      this.risky[i - n] = this.risky[i];
+    }
+    this.count -= n;
+    return { records, starts, ends, risky };
+  }
+
+  /** Every record kept, without a copy; none is kept here after. */
+  takeAll(): RecordBlock {
+    if (this.blockFrom >= 0) throw new Error('records taken before their block was kept');
+    const n = this.count;
+    const block = { records: this.data.subarray(0, this.size), starts: this.starts.subarray(0, n), ends: this.ends.subarray(0, n), risky: this.risky.subarray(0, n) };
+    this.data = new Uint8Array(1 << 16);
+    this.starts = new Int32Array(1 << 10);
+    this.ends = new Int32Array(1 << 10);
+    this.risky = new Uint8Array(1 << 10);
+    this.size = 0;
+    this.count = 0;
+    return block;
+  }
+
+  /** Where `need` more bytes go. */
+  private room(need: number): number {
+    if (this.size + need > this.data.length) {
+      const grown = new Uint8Array(Math.max(this.data.length * 2, this.size + need));
+      grown.set(this.data.subarray(0, this.size));
+      this.data = grown;
+    }
+    return this.size;
+  }
+
+  private end(start: number, end: number, risky: number): void {
+    if (this.count === this.ends.length) {
+      const size = this.ends.length * 2;
+      const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => (b.set(a), b);
+      this.starts = grow(this.starts, new Int32Array(size));
+      this.ends = grow(this.ends, new Int32Array(size));
+      this.risky = grow(this.risky, new Uint8Array(size));
+    }
+    this.risky[this.count] = risky;
+    this.starts[this.count] = start;
+    this.ends[this.count++] = end;
+  }
+
+}
+
+/** Records as read, in order: `records[starts[i], ends[i])` is record i's text, `risky[i]` its flag (RecordTexts). */
+export interface RecordBlock {
+  readonly records: Uint8Array;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly risky: Uint8Array;
+}
+
+/** A whole CSV file's records as read: the header record's text, the input's line ending, and the data records in blocks. */
+export interface RecordsRead {
+  header: Uint8Array | undefined;
+  newline: string;
+  blocks: RecordBlock[];
+}

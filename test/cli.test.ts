@@ -274,6 +274,40 @@ describe('segkit segment', () => {
     expect(r.stderr).toContain('k = 3');
   });
 
+  it('writes each CSV record as it was read, then its segment columns, as score does with the model it saved', async () => {
+    // numbers written with trailing zeros, a text column of formulas, a null token and a quoted cell holding a comma,
+    // doubled quotes and a line break; a byte order mark, CRLF line endings and an empty line
+    const notes = ['=1+2', '-x', 'plain', '"a, ""q""\r\nline"', '@x', '-5', 'NA'];
+    const lines = readFileSync(path('customers.csv'), 'utf8').trimEnd().split('\n');
+    const records = lines.map((line, i) => {
+      if (i === 0) return `${line},note`;
+      const cells = line.split(',');
+      if (i % 3 === 0) cells[3] = Number(cells[3]).toFixed(3);
+      return `${cells.join(',')},${notes[i % notes.length]}`;
+    });
+    writeFileSync(path('as-read.csv'), `\ufeff${records.slice(0, 50).join('\r\n')}\r\n\r\n${records.slice(50).join('\r\n')}\r\n`);
+    ok(['segment', 'as-read.csv', '--k', '3', '--seed', '1', '--threads', '2', '--exclude', 'note', '--out', 'out/as-read.csv', '--model', 'out/as-read.json', '--quiet']);
+    ok(['score', 'as-read.csv', '--model', 'out/as-read.json', '--out', 'scored/as-read.csv', '--threads', '1']);
+    const got = readFileSync(path('out/as-read.csv'), 'utf8');
+    // score's records as read (held to exact bytes above) are segment's
+    expect(got).toBe(readFileSync(path('scored/as-read.csv'), 'utf8'));
+    expect(got.startsWith(`${records[0]},segment,segment_name\r\n`)).toBe(true);
+    const segments = column(main.out, 'segment');
+    // the cells as they were: 12.500 stays 12.500, NA stays NA; text that is a formula gets its apostrophe
+    expect(got).toContain(`\r\n${records[6]},${segments[5]},`);
+    expect(got).toContain(`\r\n${records[7].slice(0, -'=1+2'.length)}'=1+2,${segments[6]},`);
+    expect(got).toContain(`\r\n${records[12]},${segments[11]},`);
+    // the same segments as the table written by segkit (TSV: another delimiter than the input's)
+    ok(['segment', 'as-read.csv', '--k', '3', '--seed', '1', '--threads', '2', '--exclude', 'note', '--out', 'out/as-read.tsv', '--quiet']);
+    const [asRead, written] = [await readTable(path('out/as-read.csv')), await readTable(path('out/as-read.tsv'))];
+    expect(column(asRead, 'segment')).toEqual(segments);
+    expect(column(written, 'segment')).toEqual(segments);
+    const id = records[6].split(',')[0];
+    const tsvLine = readFileSync(path('out/as-read.tsv'), 'utf8').split('\n').find((line) => line.startsWith(`${id}\t`))!;
+    expect(records[6].split(',')[3]).toMatch(/0$/);
+    expect(tsvLine.split('\t')[3]).toBe(String(Number(records[6].split(',')[3])));
+  });
+
   it('one-hot encodes --encode columns; their means are the segment shares of each value', () => {
     const s = JSON.parse(ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--threads', '2', '--encode', 'plan', '--json']).stdout);
     expect(s.features).toEqual(['recency', 'frequency', 'monetary', 'plan=free', 'plan=gold', 'plan=silver']);

@@ -13,6 +13,7 @@ import { cutPoints, readCsvFile } from '../src/data/readCsvFile.node.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { createRandom, type Random } from '../src/util/random.js';
 import { failure } from './helpers.js';
+import type { RecordsRead } from '../src/data/recordTexts.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -257,5 +258,65 @@ describe('readCsvFile', () => {
     await writeFile(path, 'a\n1\n');
     const e = await failure(() => readCsvFile(path, { threads: 0 }));
     expect([e.code, e.message]).toEqual(['E_BAD_OPTION', expect.stringMatching(/threads/)]);
+  });
+});
+
+describe('readCsvFile keeping records as read', () => {
+  // cells of a text column: formulas, a quoted one with a line break, doubled quotes and a delimiter, others
+  const notes = ['=1+2', '-x', '"=q, ""x""\nz"', 'plain', '@a', '"+in quotes"', '\uff1d1', 'Zürich', '東京', '\tx', ''];
+  /** The value a reader gives a cell: quotes taken off. */
+  const valueOf = (cell: string) => (cell.startsWith('"') ? cell.slice(1, -1).replaceAll('""', '"') : cell);
+  const risky = (value: string) => /^[=+\-@\t\r]/.test(value) || (value.charCodeAt(0) >= 0xff00);
+
+  function file(rand: Random, n: number, eol: string, quoted: boolean) {
+    const records: string[][] = [];
+    for (let i = 0; i < n; i++) {
+      const note = notes[rand.int(notes.length)];
+      records.push([`C${i}`, (Math.exp(rand.normal()) * 100).toFixed(rand.int(4)), quoted || !note.startsWith('"') ? note : 'x', rand.next() < 0.1 ? '-3' : String(rand.int(50))]);
+    }
+    // a byte order mark, and an empty line after the first tenth of the records (readers skip it)
+    const lines = records.map((r) => r.join(','));
+    const text = `\ufeffid,spend,note,visits${eol}${lines.slice(0, n / 10).join(eol)}${eol}${eol}${lines.slice(n / 10).join(eol)}${eol}`;
+    return { records, text };
+  }
+
+  const dec = new TextDecoder();
+  for (const [label, eol, quoted] of [['LF, no quotes', '\n', false], ['LF', '\n', true], ['CRLF', '\r\n', true]] as const) {
+    it(`gives every record's text, its line ending and flags, on 1, 2 and 3 threads (${label})`, async () => {
+      const { records, text } = file(createRandom(label.length), 3000, eol, quoted);
+      const path = join(dir, `records-${label}.csv`);
+      await writeFile(path, text);
+      const whole = await readCsv(enc.encode(text));
+      for (const threads of [1, 2, 3]) {
+        const read: RecordsRead = { header: undefined, newline: '', blocks: [] };
+        const table = await readCsvFile(path, { threads, minPartBytes: 4096 }, read);
+        expectSame(table, whole);
+        expect(read.blocks.length).toBe(threads);
+        expect(dec.decode(read.header)).toBe('id,spend,note,visits');
+        expect(read.newline).toBe(eol);
+        const got: string[] = [], flags: number[] = [];
+        for (const b of read.blocks) {
+          for (let i = 0; i < b.ends.length; i++) {
+            got.push(dec.decode(b.records.subarray(b.starts[i], b.ends[i])));
+            flags.push(b.risky[i]);
+          }
+        }
+        expect(got).toEqual(records.map((r) => r.join(',')));
+        // a record is flagged where a cell's value starts as a formula may (all columns: the types are not known yet)
+        expect(flags).toEqual(records.map((r) => (r.some((cell) => risky(valueOf(cell))) ? 1 : 0)));
+      }
+    });
+  }
+
+  it('gives the records of a file the parts cannot join, read again by one reader', async () => {
+    const rows = ['id,v'];
+    for (let i = 0; i < 100; i++) rows.push(`${i},${i < 50 ? i : 'true'}`);
+    const path = join(dir, 'bool-records.csv');
+    await writeFile(path, csv(rows));
+    const read: RecordsRead = { header: undefined, newline: '', blocks: [] };
+    expectSame(await readCsvFile(path, { threads: 2, minPartBytes: 64 }, read), await readCsv(csv(rows)));
+    expect(read.blocks.length).toBe(1);
+    const b = read.blocks[0];
+    expect(Array.from(b.ends, (e, i) => dec.decode(b.records.subarray(b.starts[i], e)))).toEqual(rows.slice(1));
   });
 });

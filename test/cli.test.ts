@@ -277,16 +277,19 @@ describe('segkit segment', () => {
   it('writes each CSV record as it was read, then its segment columns, as score does with the model it saved', async () => {
     // numbers written with trailing zeros, a text column of formulas, a null token and a quoted cell holding a comma,
     // doubled quotes and a line break; a byte order mark, CRLF line endings and an empty line
+    // a number column the model does not read, whose cells "-5 " and "\t5" are numbers to the reader and formulas to
+    // a spreadsheet: text to score, which reads the columns the model does not read as text
     const notes = ['=1+2', '-x', 'plain', '"a, ""q""\r\nline"', '@x', '-5', 'NA'];
+    const extras = ['-5 ', '\t5', '1'];
     const lines = readFileSync(path('customers.csv'), 'utf8').trimEnd().split('\n');
     const records = lines.map((line, i) => {
-      if (i === 0) return `${line},note`;
+      if (i === 0) return `${line},note,extra`;
       const cells = line.split(',');
       if (i % 3 === 0) cells[3] = Number(cells[3]).toFixed(3);
-      return `${cells.join(',')},${notes[i % notes.length]}`;
+      return `${cells.join(',')},${notes[i % notes.length]},${extras[i % extras.length]}`;
     });
     writeFileSync(path('as-read.csv'), `\ufeff${records.slice(0, 50).join('\r\n')}\r\n\r\n${records.slice(50).join('\r\n')}\r\n`);
-    ok(['segment', 'as-read.csv', '--k', '3', '--seed', '1', '--threads', '2', '--exclude', 'note', '--out', 'out/as-read.csv', '--model', 'out/as-read.json', '--quiet']);
+    ok(['segment', 'as-read.csv', '--k', '3', '--seed', '1', '--threads', '2', '--exclude', 'note,extra', '--out', 'out/as-read.csv', '--model', 'out/as-read.json', '--quiet']);
     ok(['score', 'as-read.csv', '--model', 'out/as-read.json', '--out', 'scored/as-read.csv', '--threads', '1']);
     const got = readFileSync(path('out/as-read.csv'), 'utf8');
     // score's records as read (held to exact bytes above) are segment's
@@ -294,11 +297,11 @@ describe('segkit segment', () => {
     expect(got.startsWith(`${records[0]},segment,segment_name\r\n`)).toBe(true);
     const segments = column(main.out, 'segment');
     // the cells as they were: 12.500 stays 12.500, NA stays NA; text that is a formula gets its apostrophe
-    expect(got).toContain(`\r\n${records[6]},${segments[5]},`);
-    expect(got).toContain(`\r\n${records[7].slice(0, -'=1+2'.length)}'=1+2,${segments[6]},`);
-    expect(got).toContain(`\r\n${records[12]},${segments[11]},`);
+    expect(got).toContain(`\r\n${records[6].slice(0, -',-5 '.length)},'-5 ,${segments[5]},`);
+    expect(got).toContain(`\r\n${records[7].slice(0, -'=1+2,\t5'.length)}'=1+2,'\t5,${segments[6]},`);
+    expect(got).toContain(`\r\n${records[2]},${segments[1]},`);
     // the same segments as the table written by segkit (TSV: another delimiter than the input's)
-    ok(['segment', 'as-read.csv', '--k', '3', '--seed', '1', '--threads', '2', '--exclude', 'note', '--out', 'out/as-read.tsv', '--quiet']);
+    ok(['segment', 'as-read.csv', '--k', '3', '--seed', '1', '--threads', '2', '--exclude', 'note,extra', '--out', 'out/as-read.tsv', '--quiet']);
     const [asRead, written] = [await readTable(path('out/as-read.csv')), await readTable(path('out/as-read.tsv'))];
     expect(column(asRead, 'segment')).toEqual(segments);
     expect(column(written, 'segment')).toEqual(segments);
@@ -306,6 +309,13 @@ describe('segkit segment', () => {
     const tsvLine = readFileSync(path('out/as-read.tsv'), 'utf8').split('\n').find((line) => line.startsWith(`${id}\t`))!;
     expect(records[6].split(',')[3]).toMatch(/0$/);
     expect(tsvLine.split('\t')[3]).toBe(String(Number(records[6].split(',')[3])));
+    // separated by semicolons: the cells are written by segkit, with commas
+    writeFileSync(path('as-read-semi.csv'), `${records.filter((r) => !r.includes('"')).map((r) => r.replaceAll(',', ';')).join('\n')}\n`);
+    ok(['segment', 'as-read-semi.csv', '--k', '3', '--seed', '1', '--threads', '2', '--exclude', 'note,extra', '--out', 'out/as-read-semi.csv', '--quiet']);
+    const semi = readFileSync(path('out/as-read-semi.csv'), 'utf8').split('\n');
+    expect(semi[0]).toBe(`${records[0]},segment,segment_name`);
+    const semiLine = semi.find((line) => line.startsWith(`${id},`))!;
+    expect(semiLine.split(',')[3]).toBe(String(Number(records[6].split(',')[3])));
   });
 
   it('one-hot encodes --encode columns; their means are the segment shares of each value', () => {
@@ -792,6 +802,12 @@ describe('usage and failures', () => {
     let r = segkit(['segment', 'missing.csv']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('segkit: error: cannot read "missing.csv": no such file');
+    // the same when the records are kept to be written as read, and for a directory
+    r = segkit(['segment', 'missing.csv', '--out', 'out/missing.csv', '--quiet']);
+    expect(r.stderr.trim()).toBe('segkit: error: cannot read "missing.csv": no such file');
+    mkdirSync(path('folder.csv'), { recursive: true });
+    r = segkit(['segment', 'folder.csv', '--out', 'out/folder.csv', '--quiet']);
+    expect(r.stderr.trim()).toBe('segkit: error: cannot read "folder.csv": it is a directory');
     writeFileSync(path('broken.csv'), 'customer_id,recency\nc1,3\nc2,"4\n');
     r = segkit(['segment', 'broken.csv']);
     expect(r.code).toBe(1);

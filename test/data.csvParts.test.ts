@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvInfo, type ReadCsvOptions } from '../src/data/csvCore.js';
+import { csvInfo, readCsvWith, type ReadCsvOptions } from '../src/data/csvCore.js';
 import { readCsvJoined, readCsvPart } from '../src/data/csvParts.js';
 import { readCsv } from '../src/data/readCsv.js';
 import { cutPoints, readCsvFile } from '../src/data/readCsvFile.node.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { createRandom, type Random } from '../src/util/random.js';
 import { failure } from './helpers.js';
-import type { RecordsRead } from '../src/data/recordTexts.js';
+import { type RecordsRead, RecordTexts, keptRecords } from '../src/data/recordTexts.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -307,6 +307,31 @@ describe('readCsvFile keeping records as read', () => {
       }
     });
   }
+
+  it('keeps no records of a file separated otherwise than asked, nor records past the limit', async () => {
+    const rows = ['a;b'];
+    for (let i = 0; i < 200; i++) rows.push(`${i};x${i}`);
+    const path = join(dir, 'semicolons.csv');
+    await writeFile(path, csv(rows));
+    for (const threads of [1, 2]) {
+      const read: RecordsRead = { header: undefined, newline: '', blocks: [], delimiter: ',' };
+      const table = await readCsvFile(path, { threads, minPartBytes: 256, delimiter: 'auto' }, read);
+      expect(table.numRows).toBe(200);
+      expect(csvInfo(table)!.delimiter).toBe(';');
+      expect([read.header, read.blocks]).toEqual([undefined, []]);
+      const semi: RecordsRead = { header: undefined, newline: '', blocks: [], delimiter: ';' };
+      await readCsvFile(path, { threads, minPartBytes: 256, delimiter: 'auto' }, semi);
+      expect(dec.decode(semi.header)).toBe('a;b');
+      expect(semi.blocks.flatMap((b) => Array.from(b.ends, (e, i) => dec.decode(b.records.subarray(b.starts[i], e))))).toEqual(rows.slice(1));
+    }
+    // records past the limit are dropped, and taking them is an error
+    const texts = new RecordTexts(() => true, () => new Set(), 16, 500);
+    await readCsvWith(csv(rows), {}, texts);
+    expect(texts.lost).toBe(true);
+    expect(keptRecords(texts)).toBeUndefined();
+    const e = await failure(async () => texts.take(1));
+    expect(e.code).toBe('E_MEMORY');
+  });
 
   it('gives the records of a file the parts cannot join, read again by one reader', async () => {
     const rows = ['id,v'];

@@ -6,7 +6,7 @@ import { csvInfo } from '../data/csvCore.js';
 import { readCsvFile } from '../data/readCsvFile.node.js';
 import type { RecordsRead } from '../data/recordTexts.js';
 import { readNdjson } from '../data/readNdjson.js';
-import { readTable, type ReadTableOptions } from '../data/readTable.node.js';
+import { ioError, readTable, type ReadTableOptions } from '../data/readTable.node.js';
 import { tableFormat, type TableFormat } from '../data/tableFormat.js';
 import type { ColumnType } from '../data/columnBuilder.js';
 import { SegkitError, baseMessage, restate, throwIfAborted } from '../util/errors.js';
@@ -105,8 +105,11 @@ export async function readInput(path: string, ctx: RunContext, format?: TableFor
   try {
     // a CSV file's records as read are kept when asked for (readCsvFile)
     const keep = records && (fmt === 'csv' || fmt === 'tsv') && path !== '-' ? records : undefined;
-    if (size < 0) table = keep ? await readCsvFile(path, { ...options, threads: ctx.threads }, keep) : await readTable(path, { format: fmt, ...options, threads: ctx.threads });
-    else {
+    if (size < 0) {
+      table = keep
+        ? await readCsvFile(path, { ...options, threads: ctx.threads }, keep).catch((error: unknown) => { throw ioError(path, error); })
+        : await readTable(path, { format: fmt, ...options, threads: ctx.threads });
+    } else {
       const bar = ctx.progress.start(label, size, 'bytes');
       try {
         if (fmt === 'ndjson') table = await readNdjson(counted(createReadStream(path, { highWaterMark: 1 << 20 }), (n) => bar.update(n)), options);

@@ -173,19 +173,19 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   checkAlgorithmFlags(f, explicitK);
   const what = inputName(input);
   // CSV file to CSV file: each record is written as it was read (then its segment columns), if the output's delimiter
-  // is the input's and no segment columns are replaced; the records' texts are kept while reading, to be sure
+  // is the input's and no segment columns are replaced; the readers keep the records' texts if the delimiter is
+  // (probabilities are written with a decimal point: with a decimal comma, the cells are written by segkit)
   const outFormat = f.out !== undefined && f.out !== '-' ? outputFormat(f.out, '--out') : undefined;
   const inFormat = inputFormat(input, formatFlag(f));
   const delimiter = outFormat === 'tsv' ? '\t' : ',';
-  let records: RecordsRead | undefined = (outFormat === 'csv' || outFormat === 'tsv') && (inFormat === 'csv' || inFormat === 'tsv') && input !== '-'
-    ? { header: undefined, newline: '\n', blocks: [] }
+  let records: RecordsRead | undefined = (outFormat === 'csv' || outFormat === 'tsv') && (inFormat === 'csv' || inFormat === 'tsv') && input !== '-' && !(f.proba && ctx.read.decimal === ',')
+    ? { header: undefined, newline: '\n', blocks: [], delimiter }
     : undefined;
   // a named id column is read as written (007, 1E5, +4915112345), for the output
   const table: Table = f.id === undefined ? await readInput(input, ctx, formatFlag(f), 'reading', undefined, records) : await readInputWithText(input, ctx, formatFlag(f), f.id, records);
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
-  // (probabilities are written with a decimal point: with a decimal comma, the cells are written by segkit)
-  if (records && !(records.header && csvInfo(table)?.delimiter === delimiter && replaced.length === 0 && !(f.proba && ctx.read.decimal === ','))) records = undefined;
+  if (records && !(records.header && csvInfo(table)?.delimiter === delimiter && replaced.length === 0)) records = undefined;
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
   const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, reportColumns(f, table, input), replaced, (o) => algorithmPipelineOptions(f, o, table, input));
   let profileData: Dataset;
@@ -243,10 +243,14 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       for (let i = 0; i < rowIndex.length; i++) rows.set(proba.subarray(i * k, (i + 1) * k), rowIndex[i] * k);
     }
     if (records) {
-      // text columns are the ones whose cells may be formulas
-      const numeric = Uint8Array.from(table.schema.fields, (field) => (DataType.isUtf8(field.type) || DataType.isDictionary(field.type) ? 0 : 1));
+      // as score tells them with the model saved here: the model's number columns are numbers (never formulas), any
+      // other cell may be a formula
+      const numbers = new Set(prep.inputs.filter((c) => c.kind === 'numeric').map((c) => c.name));
+      const numeric = Uint8Array.from(table.schema.fields, (field) => (numbers.has(field.name) ? 1 : 0));
       const tails = { labels: full, unassigned: noise, ...(rows ? { proba: rows } : {}), names, column: f.segmentColumn, delimiter, numeric, dashMissing: ctx.read.nullValues.includes('-') };
       staged = stageRecords(f.out, records, tails, ctx.signal);
+      // the records are let go once written
+      records = undefined;
     } else {
       let out = withSegments(withoutProbabilities(table, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: format === 'csv' || format === 'tsv' || format === 'arrow' });
       if (rows) out = withProbabilities(out, rows, k, f.segmentColumn);

@@ -11,8 +11,8 @@ export interface CsvPartTask {
   readonly start: number;
   readonly end: number;
   readonly headerLines: number;
-  /** Whether the part's records as read go back too. */
-  readonly records?: boolean;
+  /** Whether the part's records as read go back too (only if the file's delimiter is `delimiter`, when given). */
+  readonly records?: { delimiter?: string };
   readonly options: Omit<ReadCsvOptions, 'signal'>;
 }
 
@@ -22,7 +22,7 @@ async function* partBytes(task: CsvPartTask): AsyncGenerator<Uint8Array> {
 }
 
 export default async function readPart(task: CsvPartTask): Promise<unknown> {
-  const part = await readCsvPart(partBytes(task), task.options, task.headerLines, task.records === true);
+  const part = await readCsvPart(partBytes(task), task.options, task.headerLines, task.records);
   const buffers = csvPartBuffers(part);
   return move({
     get [transferableSymbol]() {

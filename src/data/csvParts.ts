@@ -5,7 +5,7 @@ import type { Table } from 'apache-arrow';
 import type { ByteSource } from './byteSource.js';
 import { ColumnBuilder, type ColumnPart, EXOTIC_CAP, mayBeNumber } from './columnBuilder.js';
 import { type ReadCsvOptions, finishTable, parseWhole } from './csvCore.js';
-import { type RecordBlock, type RecordsRead, RecordTexts } from './recordTexts.js';
+import { type RecordBlock, type RecordsRead, keepAllRecords, keptRecords } from './recordTexts.js';
 
 /** The buffers of parts, each once: what a worker moves rather than copies. */
 export function partBuffers(parts: readonly ColumnPart[]): ArrayBuffer[] {
@@ -186,27 +186,26 @@ export interface CsvPart {
   readonly lines: number;
   /** The part's line index (rows from 0, lines counted from the header given with it). */
   readonly index: { rows: number[]; lines: number[] };
-  /** The part's records as read, when asked for. */
+  /** The part's records as read, when asked for and kept (see RecordsRead). */
   readonly records?: RecordBlock;
 }
 
-/** What keeps records as read for output that writes them so: every cell may be a formula until the types are known. */
-export const keepAllRecords = (): RecordTexts => new RecordTexts(() => true, () => new Set());
 
 /**
  * Reads part of a CSV file: `source` gives the file's header record (with its line break), then whole records of the
  * file from a record's start. Nothing is finished: readCsvJoined joins the parts.
  */
-export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, headerLines: number, records = false): Promise<CsvPart> {
-  const texts = records ? keepAllRecords() : undefined;
+export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, headerLines: number, records?: { delimiter?: string }): Promise<CsvPart> {
+  const texts = records ? keepAllRecords(records.delimiter) : undefined;
   const { filler, lines } = await parseWhole(source, options, JoiningColumnBuilder, texts);
+  const kept = texts && keptRecords(texts);
   return {
     columns: filler.builders.map((b) => b.part()),
     rows: filler.rows,
     headerLines,
     lines: lines.linesRead - headerLines,
     index: lines.lines.entries(),
-    ...(texts ? { records: texts.takeAll() } : {}),
+    ...(kept ? { records: kept } : {}),
   };
 }
 
@@ -217,18 +216,9 @@ export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, h
  * An error in any part is thrown; it may not be the one reading the whole file gives.
  */
 export async function readCsvJoined(first: ByteSource, later: Promise<readonly CsvPart[]>, options: ReadCsvOptions, records?: RecordsRead): Promise<Table | undefined> {
-  const texts = records ? keepAllRecords() : undefined;
+  const texts = records ? keepAllRecords(records.delimiter) : undefined;
   const { filler, lines } = await parseWhole(first, options, JoiningColumnBuilder, texts);
   const parts = await later;
-  if (records && texts) {
-    records.header = texts.header;
-    records.newline = texts.newline;
-    records.blocks = [texts.takeAll()];
-    for (const part of parts) {
-      if (!part.records) throw new Error('a part read without its records');
-      records.blocks.push(part.records);
-    }
-  }
   let rows = filler.rows;
   let line = lines.linesRead;
   for (const part of parts) {
@@ -237,6 +227,13 @@ export async function readCsvJoined(first: ByteSource, later: Promise<readonly C
     lines.lines.append(part.index, rows, line - part.headerLines);
     rows += part.rows;
     line += part.lines;
+  }
+  if (records && texts) {
+    // every part's records, or none
+    const kept = keptRecords(texts);
+    const blocks = kept ? [kept, ...parts.map((part) => part.records)] : [];
+    const all = blocks.every((b): b is RecordBlock => b !== undefined);
+    Object.assign(records, { header: all && kept ? texts.header : undefined, newline: texts.newline, blocks: all ? blocks : [] });
   }
   return finishTable(filler, lines);
 }

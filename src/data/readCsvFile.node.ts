@@ -6,9 +6,9 @@ import { Piscina } from 'piscina';
 import { builtFile } from '../engine/piscina.node.js';
 import { badOption, throwIfAborted } from '../util/errors.js';
 import { type ReadCsvOptions, csvSettings, readCsvWith } from './csvCore.js';
-import { type CsvPart, keepAllRecords, readCsvJoined } from './csvParts.js';
+import { type CsvPart, readCsvJoined } from './csvParts.js';
 import type { CsvPartTask } from './csvPartWorker.node.js';
-import type { RecordsRead } from './recordTexts.js';
+import { type RecordsRead, keepAllRecords, keptRecords } from './recordTexts.js';
 
 export interface ReadCsvFileOptions extends ReadCsvOptions {
   /** Threads that read parts of a large file at once (default: all cores); 1 reads it on the calling thread. */
@@ -102,7 +102,8 @@ export async function cutPoints(handle: FileHandle, size: number, parts: number,
  * that worker threads read at once, this thread reading the first. The parts are joined as one reader would have
  * read the file: the same table, types and line numbers. A file the parts cannot give exactly so (a column whose type
  * changes between parts in a way only one reader follows), and any error, is read again by one thread, which gives
- * the table or the error reading it whole gives.
+ * the table or the error reading it whole gives. `records`, when given, gets each record's text as read (see
+ * RecordsRead), from whichever reader gave the table.
  */
 export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}, records?: RecordsRead): Promise<Table> {
   const { threads: wanted, onBytes, minPartBytes = MIN_PART, ...csv } = options;
@@ -117,9 +118,12 @@ export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}
     const parts = Math.min(wanted ?? availableParallelism(), Math.floor(size / minPartBytes), 8);
     // one reader of the whole file, keeping the records as read when asked
     const one = async (source: AsyncIterable<Buffer>): Promise<Table> => {
-      const texts = records ? keepAllRecords() : undefined;
+      // a read before (parts that did not join) leaves nothing behind
+      if (records) Object.assign(records, { header: undefined, blocks: [] });
+      const texts = records ? keepAllRecords(records.delimiter) : undefined;
       const table = await readCsvWith(source, csv, texts);
-      if (records && texts) Object.assign(records, { header: texts.header, newline: texts.newline, blocks: [texts.takeAll()] });
+      const kept = texts && keptRecords(texts);
+      if (records && texts) Object.assign(records, { header: kept ? texts.header : undefined, newline: texts.newline, blocks: kept ? [kept] : [] });
       return table;
     };
     if (parts < 2 || settings.encoding !== 'utf-8' || (settings.quote !== '"' && settings.quote !== '')) {
@@ -149,7 +153,7 @@ async function joined(path: string, size: number, cut: Cut, csv: ReadCsvOptions,
   signal?.addEventListener('abort', stop, { once: true });
   try {
     const later = Promise.all(
-      cut.starts.map((start, k) => pool.run({ path, header, start, end: bounds[k + 1], headerLines: cut.headerLines, records: records !== undefined, options: shared } satisfies CsvPartTask) as Promise<CsvPart>),
+      cut.starts.map((start, k) => pool.run({ path, header, start, end: bounds[k + 1], headerLines: cut.headerLines, ...(records ? { records: { delimiter: records.delimiter } } : {}), options: shared } satisfies CsvPartTask) as Promise<CsvPart>),
     );
     later.catch(() => undefined);
     // the estimate: this thread's share of the bytes, scaled to the file

@@ -21,7 +21,8 @@ export interface ReadTableOptions extends ReadCsvOptions, ReadJsonOptions {
   readonly minPartBytes?: number;
 }
 
-function ioError(path: string, error: unknown): SegkitError {
+/** A reading error of `path` as readTable gives it: the file named, and system errors said plainly. */
+export function ioError(path: string, error: unknown): SegkitError {
   const what = path === '-' ? 'standard input' : `"${path}"`;
   // what is wrong inside a file is told with the file's name in front
   if (error instanceof SegkitError) return error.code === 'E_PARSE' && !error.message.startsWith(what) ? restate(error, (m) => `${what}: ${m}`) : error;

@@ -1,6 +1,10 @@
 // The texts of CSV records as the reader read them (without line endings), kept while reading, for output that
 // writes each record as it was read (cli/verbatimCsv.ts).
 import type { RecordTextSink } from './csvCore.js';
+import { SegkitError } from '../util/errors.js';
+
+/** The most bytes of records kept at once: their offsets are 32-bit. */
+export const RECORD_BYTES_LIMIT = 2 ** 31 - 1;
 
 // first bytes of cells escapeFormulas may prefix: = + - @ tab CR, and 0xef, which starts the full-width ones
 export const RISKY = new Uint8Array(256);
@@ -34,6 +38,8 @@ export class RecordTexts implements RecordTextSink {
   off = false;
   /** Whether the records are written as read, as `choose` decided from the header. */
   verbatim = false;
+  /** Set when the records kept would pass `limit` bytes: none is kept from then on, and none can be taken. */
+  lost = false;
 
   /**
    * `isText`: whether the reader reads a column as text. `choose`, told the header's names and the delimiter: the
@@ -44,6 +50,7 @@ export class RecordTexts implements RecordTextSink {
     private readonly isText: (name: string) => boolean,
     private readonly choose: (names: readonly string[], delimiter: string) => ReadonlySet<string> | undefined = () => undefined,
     capacity = 1 << 20,
+    private readonly limit = RECORD_BYTES_LIMIT,
   ) {
     this.data = new Uint8Array(capacity);
   }
@@ -81,6 +88,7 @@ export class RecordTexts implements RecordTextSink {
     this.blockFrom = -1;
     const to = this.ends[this.count - 1];
     const at = this.room(to - from);
+    if (at < 0) return;
     this.data.set(src.subarray(from, to), at);
     const shift = at - from;
     for (let i = this.blockFirst; i < this.count; i++) {
@@ -98,6 +106,7 @@ export class RecordTexts implements RecordTextSink {
     }
     if (this.off) return;
     const at = this.room((e - s) * 3);
+    if (at < 0) return;
     let risky = 0;
     for (const j of this.textColumns) {
       // a record with too few fields comes here before the reader refuses it
@@ -111,8 +120,8 @@ export class RecordTexts implements RecordTextSink {
 
   /** The first `n` records' texts, in one buffer, and where each starts and ends; they are no longer kept here. */
   take(n: number): { records: Uint8Array; starts: Int32Array; ends: Int32Array; risky: Uint8Array } {
+    this.checkKept();
     if (n > this.count) throw new Error(`${n} records asked for, ${this.count} read`);
-    if (this.blockFrom >= 0) throw new Error('records taken before their block was kept');
     const cut = n > 0 ? this.ends[n - 1] : 0;
     const records = this.data.slice(0, cut);
     const starts = this.starts.slice(0, n);
@@ -129,11 +138,12 @@ export class RecordTexts implements RecordTextSink {
     return { records, starts, ends, risky };
   }
 
-  /** Every record kept, without a copy; none is kept here after. */
+  /** Every record kept (copied only where the buffers hold much more room than records); none is kept here after. */
   takeAll(): RecordBlock {
-    if (this.blockFrom >= 0) throw new Error('records taken before their block was kept');
+    this.checkKept();
     const n = this.count;
-    const block = { records: this.data.subarray(0, this.size), starts: this.starts.subarray(0, n), ends: this.ends.subarray(0, n), risky: this.risky.subarray(0, n) };
+    const trim = <T extends Uint8Array | Int32Array>(a: T, used: number): T => (a.length > used * 1.25 + 4096 ? a.slice(0, used) : a.subarray(0, used)) as T;
+    const block = { records: trim(this.data, this.size), starts: trim(this.starts, n), ends: trim(this.ends, n), risky: trim(this.risky, n) };
     this.data = new Uint8Array(1 << 16);
     this.starts = new Int32Array(1 << 10);
     this.ends = new Int32Array(1 << 10);
@@ -143,10 +153,25 @@ export class RecordTexts implements RecordTextSink {
     return block;
   }
 
-  /** Where `need` more bytes go. */
+  private checkKept(): void {
+    if (this.lost) {
+      throw new SegkitError('E_MEMORY', `the records to write as they were read passed ${this.limit.toLocaleString('en-US')} bytes at once`, 'score with a smaller --batch-size');
+    }
+    if (this.blockFrom >= 0) throw new Error('records taken before their block was kept');
+  }
+
+  /** Where `need` more bytes go, or -1 when they would pass the limit (the records are then lost, see `lost`). */
   private room(need: number): number {
+    if (this.size + need > this.limit) {
+      this.lost = true;
+      this.off = true;
+      this.data = new Uint8Array(0);
+      this.size = 0;
+      this.count = 0;
+      return -1;
+    }
     if (this.size + need > this.data.length) {
-      const grown = new Uint8Array(Math.max(this.data.length * 2, this.size + need));
+      const grown = new Uint8Array(Math.min(this.limit, Math.max(this.data.length * 2, this.size + need)));
       grown.set(this.data.subarray(0, this.size));
       this.data = grown;
     }
@@ -176,9 +201,24 @@ export interface RecordBlock {
   readonly risky: Uint8Array;
 }
 
-/** A whole CSV file's records as read: the header record's text, the input's line ending, and the data records in blocks. */
+/**
+ * A whole CSV file's records as read: the header record's text, the input's line ending, and the data records in
+ * blocks; filled by readCsvFile, which leaves `header` undefined when it kept none (the file's delimiter is not
+ * `delimiter`, or the records passed RECORD_BYTES_LIMIT).
+ */
 export interface RecordsRead {
   header: Uint8Array | undefined;
   newline: string;
   blocks: RecordBlock[];
+  /** Keep the records only if the file's delimiter is this one. */
+  readonly delimiter?: string;
+}
+
+/** Keeps every record of a file as read; every column's cells may be formulas while the types are not known. */
+export const keepAllRecords = (delimiter?: string): RecordTexts =>
+  new RecordTexts(() => true, (_, found) => (delimiter === undefined || found === delimiter ? new Set() : undefined));
+
+/** All the records `texts` kept, or undefined where it kept none (see RecordsRead). */
+export function keptRecords(texts: RecordTexts): RecordBlock | undefined {
+  return texts.verbatim && !texts.lost && texts.header !== undefined ? texts.takeAll() : undefined;
 }

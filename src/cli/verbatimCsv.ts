@@ -204,17 +204,7 @@ function copyRecord(out: Output, src: Uint8Array, s: number, e: number, sep: Uin
 const RECORD_BATCH = 1 << 16;
 
 /** What `writeRecordsAsRead` adds to every record: the labels (and probabilities) of all rows, in the records' order. */
-export interface RecordTails {
-  labels: Int32Array;
-  unassigned?: Uint8Array;
-  /** k by row, row-major. */
-  proba?: Float64Array;
-  names: string[];
-  column: string;
-  delimiter: string;
-  numeric: Uint8Array;
-  dashMissing: boolean;
-}
+export type RecordTails = Pick<RecordRowsTask, 'labels' | 'unassigned' | 'proba' | 'names' | 'column' | 'delimiter' | 'numeric' | 'dashMissing'>;
 
 /**
  * Writes a whole file's records as read (the header record first), each followed by its segment columns, batch by

@@ -25,7 +25,6 @@ import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type Feat
 import { atRow, checkPaths, inputFormat, inputName, outputFormat, readInput, readInputWithText } from './readInput.js';
 import { type RecordTails, writeRecordsAsRead } from './verbatimCsv.js';
 import type { RecordsRead } from '../data/recordTexts.js';
-import { csvInfo } from '../data/csvCore.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { silhouette } from './silhouette.js';
 import { AtomicFile, checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
@@ -185,7 +184,8 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const table: Table = f.id === undefined ? await readInput(input, ctx, formatFlag(f), 'reading', undefined, records) : await readInputWithText(input, ctx, formatFlag(f), f.id, records);
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
-  if (records && !(records.header && csvInfo(table)?.delimiter === delimiter && replaced.length === 0)) records = undefined;
+  // (the readers kept no records of a file with another delimiter: the header is then undefined)
+  if (records && !(records.header && replaced.length === 0)) records = undefined;
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
   const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, reportColumns(f, table, input), replaced, (o) => algorithmPipelineOptions(f, o, table, input));
   let profileData: Dataset;

@@ -219,8 +219,8 @@ export async function writeRecordsAsRead(write: (bytes: Uint8Array) => Promise<v
   if (!header) throw new Error('records without their header');
   for (const block of read.blocks) {
     const count = block.ends.length;
-    // a block without rows still writes the header, if it is the first
-    for (let a = 0; a < count || (header && a === 0); a += RECORD_BATCH) {
+    // one batch at least: a first block without rows still writes the header
+    for (let a = 0; a === 0 || a < count; a += RECORD_BATCH) {
       throwIfAborted(signal);
       const b = Math.min(count, a + RECORD_BATCH);
       const at = row + a, to = row + b;

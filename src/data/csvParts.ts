@@ -5,7 +5,7 @@ import type { Table } from 'apache-arrow';
 import type { ByteSource } from './byteSource.js';
 import { ColumnBuilder, type ColumnPart, EXOTIC_CAP, mayBeNumber } from './columnBuilder.js';
 import { type ReadCsvOptions, finishTable, parseWhole } from './csvCore.js';
-import { type RecordBlock, type RecordsRead, keepAllRecords, keptRecords } from './recordTexts.js';
+import { type RecordBlock, type RecordsRead, keepAllRecords, keepInto, keptRecords } from './recordTexts.js';
 
 /** The buffers of parts, each once: what a worker moves rather than copies. */
 export function partBuffers(parts: readonly ColumnPart[]): ArrayBuffer[] {
@@ -190,7 +190,6 @@ export interface CsvPart {
   readonly records?: RecordBlock;
 }
 
-
 /**
  * Reads part of a CSV file: `source` gives the file's header record (with its line break), then whole records of the
  * file from a record's start. Nothing is finished: readCsvJoined joins the parts.
@@ -228,13 +227,7 @@ export async function readCsvJoined(first: ByteSource, later: Promise<readonly C
     rows += part.rows;
     line += part.lines;
   }
-  if (records && texts) {
-    // every part's records, or none
-    const kept = keptRecords(texts);
-    const blocks = kept ? [kept, ...parts.map((part) => part.records)] : [];
-    const all = blocks.every((b): b is RecordBlock => b !== undefined);
-    Object.assign(records, { header: all && kept ? texts.header : undefined, newline: texts.newline, blocks: all ? blocks : [] });
-  }
+  if (records && texts) keepInto(records, texts, parts.map((part) => part.records));
   return finishTable(filler, lines);
 }
 

@@ -8,7 +8,7 @@ import { badOption, throwIfAborted } from '../util/errors.js';
 import { type ReadCsvOptions, csvSettings, readCsvWith } from './csvCore.js';
 import { type CsvPart, readCsvJoined } from './csvParts.js';
 import type { CsvPartTask } from './csvPartWorker.node.js';
-import { type RecordsRead, keepAllRecords, keptRecords } from './recordTexts.js';
+import { type RecordsRead, keepAllRecords, keepInto } from './recordTexts.js';
 
 export interface ReadCsvFileOptions extends ReadCsvOptions {
   /** Threads that read parts of a large file at once (default: all cores); 1 reads it on the calling thread. */
@@ -122,8 +122,7 @@ export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}
       if (records) Object.assign(records, { header: undefined, blocks: [] });
       const texts = records ? keepAllRecords(records.delimiter) : undefined;
       const table = await readCsvWith(source, csv, texts);
-      const kept = texts && keptRecords(texts);
-      if (records && texts) Object.assign(records, { header: kept ? texts.header : undefined, newline: texts.newline, blocks: kept ? [kept] : [] });
+      if (records && texts) keepInto(records, texts);
       return table;
     };
     if (parts < 2 || settings.encoding !== 'utf-8' || (settings.quote !== '"' && settings.quote !== '')) {

@@ -119,7 +119,7 @@ export class RecordTexts implements RecordTextSink {
   }
 
   /** The first `n` records' texts, in one buffer, and where each starts and ends; they are no longer kept here. */
-  take(n: number): { records: Uint8Array; starts: Int32Array; ends: Int32Array; risky: Uint8Array } {
+  take(n: number): RecordBlock {
     this.checkKept();
     if (n > this.count) throw new Error(`${n} records asked for, ${this.count} read`);
     const cut = n > 0 ? this.ends[n - 1] : 0;
@@ -221,4 +221,12 @@ export const keepAllRecords = (delimiter?: string): RecordTexts =>
 /** All the records `texts` kept, or undefined where it kept none (see RecordsRead). */
 export function keptRecords(texts: RecordTexts): RecordBlock | undefined {
   return texts.verbatim && !texts.lost && texts.header !== undefined ? texts.takeAll() : undefined;
+}
+
+/** Fills `records` with what `texts` kept, then the blocks of `later` parts: every block, or none if one is missing. */
+export function keepInto(records: RecordsRead, texts: RecordTexts, later: readonly (RecordBlock | undefined)[] = []): void {
+  const kept = keptRecords(texts);
+  const blocks = kept ? [kept, ...later] : [];
+  const all = blocks.every((b): b is RecordBlock => b !== undefined);
+  Object.assign(records, { header: all && kept ? texts.header : undefined, newline: texts.newline, blocks: all ? blocks : [] });
 }

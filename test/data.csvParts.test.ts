@@ -1,6 +1,6 @@
 // A CSV file read in parts (worker threads each reading whole records from a cut point, joined in order) gives the
 // table one reader gives: the same Arrow bytes, inferred types, file lines and text counts, or the same error.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -331,6 +331,24 @@ describe('readCsvFile keeping records as read', () => {
     expect(keptRecords(texts)).toBeUndefined();
     const e = await failure(async () => texts.take(1));
     expect(e.code).toBe('E_MEMORY');
+  });
+
+  it('keeps the records of a file larger than the limit on no thread count, and of one within it on every one', async () => {
+    const rows = ['id,v'];
+    for (let i = 0; i < 200; i++) rows.push(`${i},x${i}`);
+    const path = join(dir, 'limit.csv');
+    await writeFile(path, csv(rows));
+    const size = (await stat(path)).size;
+    for (const threads of [1, 2, 3]) {
+      // each part would fit within size - 1 bytes, and one reader's records too: the file does not
+      const over: RecordsRead = { header: undefined, newline: '', blocks: [], limit: size - 1 };
+      expect((await readCsvFile(path, { threads, minPartBytes: 256 }, over)).numRows).toBe(200);
+      expect([over.header, over.blocks]).toEqual([undefined, []]);
+      const within: RecordsRead = { header: undefined, newline: '', blocks: [], limit: size };
+      await readCsvFile(path, { threads, minPartBytes: 256 }, within);
+      expect(dec.decode(within.header)).toBe('id,v');
+      expect(within.blocks.flatMap((b) => Array.from(b.ends, (e, i) => dec.decode(b.records.subarray(b.starts[i], e))))).toEqual(rows.slice(1));
+    }
   });
 
   it('gives the records of a file the parts cannot join, read again by one reader', async () => {

@@ -215,7 +215,7 @@ export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, h
  * An error in any part is thrown; it may not be the one reading the whole file gives.
  */
 export async function readCsvJoined(first: ByteSource, later: Promise<readonly CsvPart[]>, options: ReadCsvOptions, records?: RecordsRead): Promise<Table | undefined> {
-  const texts = records ? keepAllRecords(records.delimiter) : undefined;
+  const texts = records ? keepAllRecords(records.delimiter, records.limit) : undefined;
   const { filler, lines } = await parseWhole(first, options, JoiningColumnBuilder, texts);
   const parts = await later;
   let rows = filler.rows;

@@ -8,7 +8,7 @@ import { badOption, throwIfAborted } from '../util/errors.js';
 import { type ReadCsvOptions, csvSettings, readCsvWith } from './csvCore.js';
 import { type CsvPart, readCsvJoined } from './csvParts.js';
 import type { CsvPartTask } from './csvPartWorker.node.js';
-import { type RecordsRead, keepAllRecords, keepInto } from './recordTexts.js';
+import { RECORD_BYTES_LIMIT, type RecordsRead, keepAllRecords, keepInto } from './recordTexts.js';
 
 export interface ReadCsvFileOptions extends ReadCsvOptions {
   /** Threads that read parts of a large file at once (default: all cores); 1 reads it on the calling thread. */
@@ -116,11 +116,14 @@ export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}
     // a pipe or a device has no parts to seek to
     const size = stats.isFile() ? stats.size : 0;
     const parts = Math.min(wanted ?? availableParallelism(), Math.floor(size / minPartBytes), 8);
+    // a file larger than the limit keeps no records, whichever readers read it (each reader's own limit is per reader)
+    if (records) Object.assign(records, { header: undefined, blocks: [] });
+    if (size > (records?.limit ?? RECORD_BYTES_LIMIT)) records = undefined;
     // one reader of the whole file, keeping the records as read when asked
     const one = async (source: AsyncIterable<Buffer>): Promise<Table> => {
       // a read before (parts that did not join) leaves nothing behind
       if (records) Object.assign(records, { header: undefined, blocks: [] });
-      const texts = records ? keepAllRecords(records.delimiter) : undefined;
+      const texts = records ? keepAllRecords(records.delimiter, records.limit) : undefined;
       const table = await readCsvWith(source, csv, texts);
       if (records && texts) keepInto(records, texts);
       return table;

@@ -203,8 +203,9 @@ export interface RecordBlock {
 
 /**
  * A whole CSV file's records as read: the header record's text, the input's line ending, and the data records in
- * blocks; filled by readCsvFile, which leaves `header` undefined when it kept none (the file's delimiter is not
- * `delimiter`, or the records passed RECORD_BYTES_LIMIT).
+ * blocks; filled by readCsvFile, which leaves `header` undefined when it kept none: the file's delimiter is not
+ * `delimiter`, or the file is larger than `limit` bytes (decided from its size, so the same however many threads read
+ * it), or a reader's records passed `limit`.
  */
 export interface RecordsRead {
   header: Uint8Array | undefined;
@@ -212,11 +213,13 @@ export interface RecordsRead {
   blocks: RecordBlock[];
   /** Keep the records only if the file's delimiter is this one. */
   readonly delimiter?: string;
+  /** The most bytes of records kept: RECORD_BYTES_LIMIT unless smaller. */
+  readonly limit?: number;
 }
 
 /** Keeps every record of a file as read; every column's cells may be formulas while the types are not known. */
-export const keepAllRecords = (delimiter?: string): RecordTexts =>
-  new RecordTexts(() => true, (_, found) => (delimiter === undefined || found === delimiter ? new Set() : undefined));
+export const keepAllRecords = (delimiter?: string, limit = RECORD_BYTES_LIMIT): RecordTexts =>
+  new RecordTexts(() => true, (_, found) => (delimiter === undefined || found === delimiter ? new Set() : undefined), 1 << 20, limit);
 
 /** All the records `texts` kept, or undefined where it kept none (see RecordsRead). */
 export function keptRecords(texts: RecordTexts): RecordBlock | undefined {

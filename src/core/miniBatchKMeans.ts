@@ -5,10 +5,10 @@ import { assertResolution, toDataset, type DataInput, type Dataset } from '../da
 import { freshOrNone, type Handle } from '../engine/executor.js';
 import type { Matrix } from '../engine/matrix.js';
 import { padRows } from '../kernels/layout.js';
-import type { AnyTypedArray } from '../kernels/shard.js';
+import { centresF32, type AnyTypedArray } from '../kernels/shard.js';
 import { kmeansPlusPlus } from './initCentroids.js';
 import { checkDistinct, explicitCentroids, fitOnLoad } from './kmeans.js';
-import { farthestOp } from './kmeansOps.js';
+import { assignOp, farthestOp } from './kmeansOps.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { decayOf, labelRows, MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
 import { gatherOp, stepsOp, type StepsResult, type StepsState } from './miniBatchOps.js';
@@ -323,6 +323,8 @@ async function fillEmpty(m: Matrix, c: Float64Array, counts: Float64Array, k: nu
     if (empty.length === 0 || round === k) return r;
     const width = 3 + d;
     const want = 2 * empty.length + k;
+    // the rows' distances to their centres, which the labels' pass does not keep (a fit seldom ends with an empty centre)
+    await m.ex.map(assignOp, m.handle, { ...centresF32(c, k, d), k, reset: true, sums: false, dist: true }, { signal });
     const found = (await m.ex.map(farthestOp, m.handle, { m: want }, { signal })).flatMap((p) =>
       Array.from({ length: p.length / width }, (_, q) => p.subarray(q * width, (q + 1) * width)));
     found.sort((a, b) => b[0] - a[0] || a[1] - b[1]);

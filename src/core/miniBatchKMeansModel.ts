@@ -334,7 +334,7 @@ export async function labelRows(
 ): Promise<{ labels: Int32Array; inertia: number; weight: Float64Array }> {
   const d = m.d;
   const { cent, norms } = centresF32(c, k, d);
-  const parts = await m.ex.map(assignOp, m.handle, { cent, norms, k, reset: true, sums: true, dist: true }, { signal });
+  const parts = await m.ex.map(assignOp, m.handle, { cent, norms, k, reset: true, sums: true, dist: false }, { signal });
   const sums = sumInShardOrder(parts.map((p) => p.deltas!));
   // sum w |x - c|^2 = sum w |x|^2 - 2 sum_c c . S_c + sum_c W_c |c|^2, in float64
   let s = m.sumSquares;

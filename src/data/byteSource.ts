@@ -10,6 +10,8 @@ export type ByteSource =
 
 // 64 KiB slices keep the parser's internal buffers small whatever the input size.
 const SLICE = 1 << 16;
+// the most bytes offered to a reader that takes them as they are at once (a multiple of SLICE)
+const TAKEN = 1 << 20;
 
 function isReadableStream(x: unknown): x is ReadableStream<Uint8Array> {
   return !!x && typeof (x as ReadableStream).getReader === 'function';
@@ -161,6 +163,16 @@ class Decoder {
     }
   }
 
+  /** Whether the chunks so far end with a whole UTF-8 character (nothing held back), so that bytes may be taken as they are. */
+  whole(): boolean {
+    return this.encoding === 'utf-8' && this.held.length === 0;
+  }
+
+  /** Bytes taken without decoding them, holding `lines` line breaks. */
+  skip(lines: number): void {
+    this.lines += lines;
+  }
+
   /**
    * A text chunk between byte chunks: a character the bytes before it left unfinished is invalid (it would otherwise
    * come out after the text), and the text's line breaks count toward the lines errors name.
@@ -187,30 +199,58 @@ class Decoder {
  * Decodes any source to text in slices (UTF-8 unless `encoding` names another); a leading BOM in byte input is
  * dropped by TextDecoder. Bytes invalid in the encoding are an E_PARSE error naming the line.
  */
-export async function* textChunks(source: ByteSource, what = 'the input', encoding = 'utf-8'): AsyncGenerator<string> {
+export function textChunks(source: ByteSource, what = 'the input', encoding = 'utf-8'): AsyncGenerator<string> {
+  return chunksOf(source, what, encoding) as AsyncGenerator<string>;
+}
+
+/**
+ * A reader that can take some UTF-8 bytes as they are, without their text: told a chunk of whole characters (nothing
+ * held back from the chunks before), it returns the line breaks it took, or -1 when it took none.
+ */
+export type TakeBytes = (bytes: Uint8Array) => number;
+
+/**
+ * textChunks, offering each chunk of UTF-8 input (1 MiB at most) to `take` first: undefined stands for a chunk it
+ * took, the chunk's text for one it did not. Invalid bytes are refused as textChunks refuses them, naming the line.
+ */
+export function textOrTaken(source: ByteSource, what: string, encoding: string, take: TakeBytes): AsyncGenerator<string | undefined> {
+  return chunksOf(source, what, encoding, take);
+}
+
+async function* chunksOf(source: ByteSource, what: string, encoding: string, take?: TakeBytes): AsyncGenerator<string | undefined> {
   if (typeof source === 'string') {
     yield* sliceString(source);
     return;
   }
   const decoder = new Decoder(encoding, what);
-  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
-    const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
-    for (let i = 0; i < bytes.length; i += SLICE) {
-      const text = decoder.decode(bytes.subarray(i, i + SLICE));
-      if (text) yield text;
+  // in slices: text of 128 KiB or more takes its own freshly mapped pages in V8's heap, and so does every copy the
+  // parser makes of it, where smaller strings reuse the young generation's pages. On the benchmark's 110 MB CSV
+  // (1 MiB file chunks), `segkit segment` took 240-255k page faults and 7.4-7.7 s, against 198-200k and 6.7-6.9 s.
+  function* decoded(bytes: Uint8Array): Generator<string | undefined> {
+    for (let at = 0; at < bytes.length; at += TAKEN) {
+      const piece = bytes.subarray(at, at + TAKEN);
+      if (take && decoder.whole()) {
+        const lines = take(piece);
+        if (lines >= 0) {
+          decoder.skip(lines);
+          yield undefined;
+          continue;
+        }
+      }
+      for (let i = 0; i < piece.length; i += SLICE) {
+        const text = decoder.decode(piece.subarray(i, i + SLICE));
+        if (text) yield text;
+      }
     }
+  }
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    yield* decoded(source instanceof Uint8Array ? source : new Uint8Array(source));
   } else {
     for await (const chunk of rawChunks(source, what)) {
       if (typeof chunk === 'string') {
         if (chunk) yield decoder.text(chunk);
       } else if (chunk instanceof Uint8Array) {
-        // in slices: text of 128 KiB or more takes its own freshly mapped pages in V8's heap, and so does every copy the
-        // parser makes of it, where smaller strings reuse the young generation's pages. On the benchmark's 110 MB CSV
-        // (1 MiB file chunks), `segkit segment` took 240-255k page faults and 7.4-7.7 s, against 198-200k and 6.7-6.9 s.
-        for (let i = 0; i < chunk.length; i += SLICE) {
-          const text = decoder.decode(chunk.subarray(i, i + SLICE));
-          if (text) yield text;
-        }
+        yield* decoded(chunk);
       } else {
         throw new SegkitError('E_BAD_OPTION', `${what} yielded ${describe(chunk)}; chunks must be Uint8Array or string`);
       }
@@ -218,6 +258,25 @@ export async function* textChunks(source: ByteSource, what = 'the input', encodi
   }
   const tail = decoder.decode(undefined);
   if (tail) yield tail;
+}
+
+/** Whether every byte is ASCII (below 0x80): four at a time where they are aligned, eight words an iteration. */
+export function isAscii(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n && ((bytes.byteOffset + i) & 3) !== 0) if (bytes[i++] >= 0x80) return false;
+  if (i === n) return true;
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset + i, (n - i) >> 2);
+  const whole = words.length & ~7;
+  let a = 0, b = 0;
+  for (let w = 0; w < whole; w += 8) {
+    a |= words[w] | words[w + 1] | words[w + 2] | words[w + 3];
+    b |= words[w + 4] | words[w + 5] | words[w + 6] | words[w + 7];
+  }
+  for (let w = whole; w < words.length; w++) a |= words[w];
+  if (((a | b) & 0x80808080) !== 0) return false;
+  for (i += 4 * words.length; i < n; i++) if (bytes[i] >= 0x80) return false;
+  return true;
 }
 
 /** All of a source's bytes in one array (binary formats need random access). */

@@ -201,25 +201,45 @@ let encoder: TextEncoder | undefined;
  * cells that need their string (a null token, a number in another form, a value that changes a column's type).
  */
 export class Utf8Slice {
-  bytes = new Uint8Array(0);
-  private text = '';
+  /** The slice's bytes: `size` of them. */
+  bytes: Uint8Array = new Uint8Array(0);
+  size = 0;
+  // the bytes `set` encodes into
+  private own = new Uint8Array(0);
+  // the slice's text, when every character is ASCII (made on first use for bytes taken as they are)
+  private text: string | undefined = '';
   private ascii = true;
   private decoder: TextDecoder | undefined;
 
   /** Takes `text` (TextEncoder writes a lone surrogate as U+FFFD, as writing the cell would); returns its byte length. */
   set(text: string): number {
-    if (this.bytes.length < text.length * 3) this.bytes = new Uint8Array(Math.max(text.length * 3, 1 << 16));
-    const written = (encoder ??= new TextEncoder()).encodeInto(text, this.bytes).written;
+    if (this.own.length < text.length * 3) this.own = new Uint8Array(Math.max(text.length * 3, 1 << 16));
+    const written = (encoder ??= new TextEncoder()).encodeInto(text, this.own).written;
+    this.bytes = this.own;
+    this.size = written;
     this.text = text;
     this.ascii = written === text.length;
     return written;
   }
 
+  /**
+   * Takes UTF-8 bytes of whole characters as they are (not copied: they must not change while the slice is used);
+   * `ascii`: whether all of them are ASCII.
+   */
+  setBytes(bytes: Uint8Array, ascii: boolean): number {
+    this.bytes = bytes;
+    this.size = bytes.length;
+    this.text = undefined;
+    this.ascii = ascii;
+    return bytes.length;
+  }
+
   /** The string of bytes[s, e), a span of whole characters. */
   cell(s: number, e: number): string {
-    if (this.ascii) return this.text.slice(s, e);
     // a cell may start with U+FEFF, which is text there, not a byte order mark
-    return (this.decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(this.bytes.subarray(s, e));
+    const decoder = (this.decoder ??= new TextDecoder('utf-8', { ignoreBOM: true }));
+    if (this.ascii) return (this.text ??= decoder.decode(this.bytes.subarray(0, this.size))).slice(s, e);
+    return decoder.decode(this.bytes.subarray(s, e));
   }
 }
 

@@ -2,7 +2,7 @@ import type { Table } from 'apache-arrow';
 import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
-import { type ByteSource, encodingOption, textChunks } from './byteSource.js';
+import { type ByteSource, encodingOption, isAscii, textOrTaken } from './byteSource.js';
 import { MISSING_TOKENS } from './missingTokens.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, integerText, numberForm, plainNumber, typeOf } from './columnBuilder.js';
 
@@ -301,6 +301,8 @@ export class CsvLines implements RecordPosition {
   // the slice splitLines splits, as UTF-8, and the delimiter's bytes
   private readonly slice = new Utf8Slice();
   private delimiterBytes: Uint8Array | undefined;
+  private pendingEncoder: TextEncoder | undefined;
+  private tailDecoder: TextDecoder | undefined;
   // field spans of the record being handed over by splitLines, and its line (-1 outside splitLines)
   private spanStarts = new Int32Array(0);
   private spanEnds = new Int32Array(0);
@@ -461,10 +463,47 @@ export class CsvLines implements RecordPosition {
    * with the plain decimals of the columns that take them (RecordFiller.lanes) already read on the way.
    */
   private splitLines(text: string): void {
+    this.slice.set(text);
+    this.splitSlice();
+  }
+
+  /**
+   * Takes a chunk of UTF-8 bytes (whole characters) as `push` would take their text, where they can be split as
+   * bytes without decoding them: ASCII only, after the header, in a file whose lines end in "\n", with no quote in
+   * them or in the unfinished record before them. Returns the line breaks taken, or -1 when it took nothing (the
+   * caller then decodes the bytes and pushes the text).
+   */
+  pushBytes(bytes: Uint8Array): number {
+    if (!this.header || this.newline !== '\n' || !isAscii(bytes)) return -1;
+    const quote = this.settings.quote;
+    if (quote !== '' && (bytes.indexOf(quote.charCodeAt(0)) !== -1 || this.pending.includes(quote))) return -1;
+    const cut = bytes.lastIndexOf(10) + 1;
+    if (cut === 0) return -1;
+    let head = bytes.subarray(0, cut);
+    let ascii = true;
+    if (this.pending !== '') {
+      // the unfinished record the chunks before left, as UTF-8, then this chunk's records
+      const before = (this.pendingEncoder ??= new TextEncoder()).encode(this.pending);
+      ascii = before.length === this.pending.length;
+      const joined = new Uint8Array(before.length + cut);
+      joined.set(before);
+      joined.set(head, before.length);
+      head = joined;
+    }
+    const lines = this.linesBefore;
+    this.slice.setBytes(head, ascii);
+    this.splitSlice();
+    this.pending = cut === bytes.length ? '' : (this.tailDecoder ??= new TextDecoder()).decode(bytes.subarray(cut));
+    this.parseAt = 0;
+    return this.linesBefore - lines;
+  }
+
+  /** Splits the records of `this.slice` (see splitLines). */
+  private splitSlice(): void {
     const header = this.header!;
     const width = header.length;
     const slice = this.slice;
-    const size = slice.set(text);
+    const size = slice.size;
     const bytes = slice.bytes;
     // the delimiter as UTF-8 bytes: a character's bytes never start inside another character, so matching them is
     // matching the delimiter
@@ -737,9 +776,10 @@ export class CsvLines implements RecordPosition {
  * finished batches. Never holds more than one slice of text and one unfinished row.
  */
 async function* parseCsv(source: ByteSource, lines: CsvLines, settings: CsvSettings): AsyncGenerator<void> {
-  for await (const text of textChunks(source, 'the CSV input', settings.encoding)) {
+  // chunks of plain ASCII records are split as bytes, without their text (CsvLines.pushBytes)
+  for await (const text of textOrTaken(source, 'the CSV input', settings.encoding, (bytes) => lines.pushBytes(bytes))) {
     throwIfAborted(settings.signal);
-    lines.push(text);
+    if (text !== undefined) lines.push(text);
     yield;
   }
   throwIfAborted(settings.signal);

@@ -3,7 +3,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   close, createRandom, fromColumns, inlineExecutor, kmeans, loadModel, miniBatchKMeans, MiniBatchKMeansModel, piscinaExecutor, type Dataset,
 } from '../src/index.node.js';
-import { batchLayout, drawBatches } from '../src/core/miniBatchKMeans.js';
 import { bytes, expectError, failure } from './helpers.js';
 
 const ex = inlineExecutor();
@@ -37,38 +36,6 @@ describe('the batch draws', () => {
       expect(Array.from(got)).toEqual(Array.from(want));
       expect(got.every((v) => v >= 0 && v < n)).toBe(true);
       expect([a.next(), a.int(n), a.normal()]).toEqual([b.next(), b.int(n), b.normal()]);
-    }
-  });
-
-  it('each batch holds its own draws, by shard, in draw order within a shard (a stable sort of each batch by shard)', () => {
-    // shard sizes of a power of two (shifts) and not (divisions)
-    for (const [n, shardRows, len, batch] of [[1_000, 1_000, 300, 64], [10_000, 1_024, 5_000, 7], [200_000, 65_536, 20_000, 1_024], [10_000, 1_008, 5_000, 64], [9, 4, 9, 9]] as const) {
-      const rows = createRandom(n).ints(n, new Int32Array(len));
-      const shards = Math.ceil(n / shardRows);
-      const got = batchLayout({ handle: { shardRows, shards } }, rows, batch);
-      const want: number[] = [];
-      for (let b0 = 0; b0 < len; b0 += batch) {
-        const part = Array.from(rows.subarray(b0, Math.min(len, b0 + batch)));
-        for (let s = 0; s < shards; s++) want.push(...part.filter((r) => Math.floor(r / shardRows) === s));
-      }
-      expect(Array.from(got)).toEqual(want);
-    }
-  });
-
-  it('drawBatches draws the same rows as Random.ints laid out by batchLayout, into a given array or its own, and the stream goes on alike', () => {
-    for (const [n, shardRows, count, batch] of [[1_000, 1_000, 300, 64], [10_000, 1_024, 5_000, 7], [200_000, 65_536, 20_000, 1_024], [200_000, 16_384, 10_001, 333], [10_000, 1_008, 5_000, 64], [9, 4, 9, 9]] as const) {
-      const m = { handle: { shardRows, shards: Math.ceil(n / shardRows) } };
-      const a = createRandom(count), b = createRandom(count), c = createRandom(count);
-      const want = batchLayout(m, a.ints(n, new Int32Array(count)), batch);
-      const own = drawBatches(m, b, n, count, batch);
-      const into = new Int32Array(count + 5).fill(-1);
-      const got = drawBatches(m, c, n, count, batch, into);
-      expect(Array.from(own)).toEqual(Array.from(want));
-      expect(Array.from(got)).toEqual(Array.from(want));
-      expect(got.buffer).toBe(into.buffer);
-      expect(Array.from(into.subarray(count))).toEqual([-1, -1, -1, -1, -1]);
-      const next = a.next();
-      expect([b.next(), c.next()]).toEqual([next, next]);
     }
   });
 });

@@ -132,80 +132,6 @@ interface Gathered {
 }
 
 /**
- * Drawn rows in the order their batches use: batch b holds draws [b * batch, (b + 1) * batch), in shard order then
- * draw order (a fixed order, so its sums round the same everywhere, and each shard's rows of a batch lie together).
- */
-export function batchLayout(m: { handle: Pick<Handle, 'shardRows' | 'shards'> }, rows: Int32Array, batch = rows.length): Int32Array {
-  const sr = m.handle.shardRows, shards = m.handle.shards, len = rows.length;
-  // one shard: every batch's rows lie together already
-  if (shards === 1) return rows;
-  const batches = Math.ceil(len / batch);
-  const out = new Int32Array(len);
-  if (batch >= shards) {
-    // each batch by itself: its counters cost no more than its draws
-    const at = new Int32Array(shards + 1);
-    for (let b0 = 0; b0 < len; b0 += batch) layBatch(rows.subarray(b0, Math.min(len, b0 + batch)), out, b0, sr, at);
-    return out;
-  }
-  // small batches on many shards: the draws by shard (stable), then each into the next place of its own batch
-  const at = new Int32Array(shards + 1);
-  for (let q = 0; q < len; q++) at[((rows[q] / sr) | 0) + 1]++;
-  for (let s = 1; s <= shards; s++) at[s] += at[s - 1];
-  const byShard = new Int32Array(len);
-  for (let q = 0; q < len; q++) byShard[at[(rows[q] / sr) | 0]++] = q;
-  const next = new Int32Array(batches);
-  for (let t = 0; t < len; t++) {
-    const q = byShard[t], b = (q / batch) | 0;
-    out[b * batch + next[b]++] = rows[q];
-  }
-  return out;
-}
-
-/**
- * `count` rows drawn with `rng.ints`, in the order their batches use: the same array as
- * `batchLayout(m, rng.ints(n, new Int32Array(count)), batch)`, drawn a batch at a time into one output array (a
- * fresh array of millions of rows costs a page fault per 4 KiB on first touch; this makes one, not two, and none with
- * `into`, an array of at least `count` values to draw into, whose start it returns).
- */
-export function drawBatches(
-  m: { handle: Pick<Handle, 'shardRows' | 'shards'> }, rng: Random, n: number, count: number, batch: number, into?: Int32Array,
-): Int32Array {
-  const sr = m.handle.shardRows, shards = m.handle.shards;
-  const out = into && into.length >= count ? into.subarray(0, count) : new Int32Array(count);
-  if (shards === 1) return rng.ints(n, out);
-  if (batch < shards) {
-    out.set(batchLayout(m, rng.ints(n, out), batch));
-    return out;
-  }
-  const drawn = new Int32Array(batch), at = new Int32Array(shards + 1);
-  for (let b0 = 0; b0 < count; b0 += batch) {
-    const len = Math.min(batch, count - b0);
-    layBatch(rng.ints(n, len === batch ? drawn : drawn.subarray(0, len)), out, b0, sr, at);
-  }
-  return out;
-}
-
-/** One batch's rows into out[b0, b0 + rows.length), stably by shard (a counting sort; `at`: shards + 1 counters). */
-function layBatch(rows: Int32Array, out: Int32Array, b0: number, sr: number, at: Int32Array): void {
-  const len = rows.length, shards = at.length - 1;
-  at.fill(0);
-  // shard sizes are usually a power of two: a shift, not a float division per row (the same shard numbers)
-  const shift = (sr & (sr - 1)) === 0 ? 31 - Math.clz32(sr) : -1;
-  if (shift >= 0) {
-    for (let q = 0; q < len; q++) at[(rows[q] >> shift) + 1]++;
-  } else {
-    for (let q = 0; q < len; q++) at[((rows[q] / sr) | 0) + 1]++;
-  }
-  at[0] = b0;
-  for (let s = 1; s <= shards; s++) at[s] += at[s - 1];
-  if (shift >= 0) {
-    for (let q = 0; q < len; q++) out[at[rows[q] >> shift]++] = rows[q];
-  } else {
-    for (let q = 0; q < len; q++) out[at[(rows[q] / sr) | 0]++] = rows[q];
-  }
-}
-
-/**
  * The stored values and weights of the given rows, in the given order. Each shard reads its rows from its own
  * columns; the caller puts each value in its place.
  */
@@ -266,7 +192,7 @@ async function start(m: Matrix, o: Checked, rng: Random, signal?: AbortSignal): 
   if (o.explicit) return Float64Array.from(o.explicit, (v, q) => (v - m.offset[q % d]) * m.scale);
   if (o.init === 'k-means||') return kmeansParallel(m, k, rng, signal);
   const rows = o.initSize < m.n ? drawRows(rng, m.n, o.initSize) : Int32Array.from({ length: m.n }, (_, i) => i);
-  const g = await gather(m, batchLayout(m, rows), signal);
+  const g = await gather(m, rows, signal);
   const weights = g.weights;
   if (o.init === 'random') {
     // k distinct drawn rows (by value), as scikit-learn's random choice but never a repeated centre
@@ -371,7 +297,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
   let centres: Float64Array | undefined;
   try {
     if (o.nInit > 1) {
-      const g = await gather(m, batchLayout(m, drawRows(rng, n, o.initSize)), signal);
+      const g = await gather(m, drawRows(rng, n, o.initSize), signal);
       let ss = 0;
       for (const c of g.columns) for (let i = 0; i < c.length; i++) ss += (g.weights ? g.weights[i] : 1) * c[i] * c[i];
       valid = { handle: await loadChunk(m, g, signal), sumSquares: ss };
@@ -422,7 +348,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     const drawn = new Int32Array(Math.min(per, steps) * o.batch);
     const fetch = (from: number, aside: boolean) => {
       const s = Math.min(per, steps - from);
-      const h = gatherChunk(m, drawBatches(m, rng, n, s * o.batch, o.batch, drawn), signal, aside);
+      const h = gatherChunk(m, rng.ints(n, drawn.subarray(0, s * o.batch)), signal, aside);
       // awaited below; until then a failure must not count as unhandled
       h.catch(() => undefined);
       return { s, h };

@@ -479,20 +479,23 @@ export class CsvLines implements RecordPosition {
     if (quote !== '' && (bytes.indexOf(quote.charCodeAt(0)) !== -1 || this.pending.includes(quote))) return -1;
     const cut = bytes.lastIndexOf(10) + 1;
     if (cut === 0) return -1;
-    let head = bytes.subarray(0, cut);
-    let ascii = true;
-    if (this.pending !== '') {
-      // the unfinished record the chunks before left, as UTF-8, then this chunk's records
-      const before = (this.pendingEncoder ??= new TextEncoder()).encode(this.pending);
-      ascii = before.length === this.pending.length;
-      const joined = new Uint8Array(before.length + cut);
-      joined.set(before);
-      joined.set(head, before.length);
-      head = joined;
-    }
     const lines = this.linesBefore;
-    this.slice.setBytes(head, ascii);
-    this.splitSlice();
+    let from = 0;
+    if (this.pending !== '') {
+      // the record the chunks before left unfinished, as UTF-8, with its end from this chunk: split on its own
+      const before = (this.pendingEncoder ??= new TextEncoder()).encode(this.pending);
+      from = bytes.indexOf(10) + 1;
+      const joined = new Uint8Array(before.length + from);
+      joined.set(before);
+      joined.set(bytes.subarray(0, from), before.length);
+      this.slice.setBytes(joined, before.length === this.pending.length);
+      this.splitSlice();
+    }
+    // the chunk's other records where they are
+    if (from < cut) {
+      this.slice.setBytes(bytes.subarray(from, cut), true);
+      this.splitSlice();
+    }
     this.pending = cut === bytes.length ? '' : (this.tailDecoder ??= new TextDecoder()).decode(bytes.subarray(cut));
     this.parseAt = 0;
     return this.linesBefore - lines;

@@ -334,8 +334,9 @@ describe('readCsvFile keeping records as read', () => {
   });
 
   it('keeps the records of a file larger than the limit on no thread count, and of one within it on every one', async () => {
+    // quoted records too: a reader of text makes room for up to 3 bytes a character, and must keep what fits
     const rows = ['id,v'];
-    for (let i = 0; i < 200; i++) rows.push(`${i},x${i}`);
+    for (let i = 0; i < 200; i++) rows.push(i % 2 === 0 ? `${i},x${i}` : `${i},"quoted, ${'y'.repeat(90)} ""${i}"""`);
     const path = join(dir, 'limit.csv');
     await writeFile(path, csv(rows));
     const size = (await stat(path)).size;

@@ -145,6 +145,8 @@ class Decoder {
   // UTF-8: the bytes the streaming decoder holds back from the slices so far (a sequence they started and did not
   // finish), so an error names the line and byte of the sequence wherever the slices were cut
   private held: Uint8Array = new Uint8Array(0);
+  // whether any bytes were decoded yet
+  private begun = false;
 
   constructor(private readonly encoding: string, private readonly what: string) {
     this.decoder = new TextDecoder(encoding, { fatal: true });
@@ -153,6 +155,7 @@ class Decoder {
   decode(bytes: Uint8Array | undefined): string {
     try {
       const text = bytes === undefined ? this.decoder.decode() : this.decoder.decode(bytes, { stream: true });
+      if (bytes !== undefined && bytes.length > 0) this.begun = true;
       if (bytes !== undefined && this.encoding === 'utf-8') {
         this.lines += countNewlines(bytes, bytes.length);
         this.held = unfinishedTail(bytes.length < 3 ? joinBytes(this.held, bytes) : bytes);
@@ -163,9 +166,12 @@ class Decoder {
     }
   }
 
-  /** Whether the chunks so far end with a whole UTF-8 character (nothing held back), so that bytes may be taken as they are. */
+  /**
+   * Whether bytes may be taken as they are, leaving the decoder as decoding them would: UTF-8, after the first bytes
+   * decoded (the decoder drops a byte order mark only there), with nothing held back from the chunks so far.
+   */
   whole(): boolean {
-    return this.encoding === 'utf-8' && this.held.length === 0;
+    return this.encoding === 'utf-8' && this.begun && this.held.length === 0;
   }
 
   /** Bytes taken without decoding them, holding `lines` line breaks. */

@@ -206,8 +206,11 @@ export class Utf8Slice {
   size = 0;
   // the bytes `set` encodes into
   private own = new Uint8Array(0);
-  // the slice's text, when every character is ASCII (made on first use for bytes taken as they are)
-  private text: string | undefined = '';
+  // when every character is ASCII: the text of bytes from `textAt` on (all of them for `set`; for bytes taken as
+  // they are, made when a cell asks, at most TEXT_WINDOW of them, as a string of a text slice is, since a cell cut
+  // from a string may keep the whole string alive)
+  private text = '';
+  private textAt = 0;
   private ascii = true;
   private decoder: TextDecoder | undefined;
 
@@ -218,30 +221,44 @@ export class Utf8Slice {
     this.bytes = this.own;
     this.size = written;
     this.text = text;
+    this.textAt = 0;
     this.ascii = written === text.length;
     return written;
   }
 
   /**
-   * Takes UTF-8 bytes of whole characters as they are (not copied: they must not change while the slice is used);
-   * `ascii`: whether all of them are ASCII.
+   * Takes UTF-8 bytes of whole characters as they are (not copied: they must not change while the slice is used,
+   * and `clear` lets go of them); `ascii`: whether all of them are ASCII.
    */
   setBytes(bytes: Uint8Array, ascii: boolean): number {
     this.bytes = bytes;
     this.size = bytes.length;
-    this.text = undefined;
+    this.text = '';
+    this.textAt = 0;
     this.ascii = ascii;
     return bytes.length;
+  }
+
+  /** Lets go of the bytes and text taken. */
+  clear(): void {
+    this.setBytes(this.own.subarray(0, 0), true);
   }
 
   /** The string of bytes[s, e), a span of whole characters. */
   cell(s: number, e: number): string {
     // a cell may start with U+FEFF, which is text there, not a byte order mark
     const decoder = (this.decoder ??= new TextDecoder('utf-8', { ignoreBOM: true }));
-    if (this.ascii) return (this.text ??= decoder.decode(this.bytes.subarray(0, this.size))).slice(s, e);
-    return decoder.decode(this.bytes.subarray(s, e));
+    if (!this.ascii) return decoder.decode(this.bytes.subarray(s, e));
+    if (s < this.textAt || e > this.textAt + this.text.length) {
+      this.textAt = s;
+      this.text = decoder.decode(this.bytes.subarray(s, Math.min(this.size, Math.max(e, s + TEXT_WINDOW))));
+    }
+    return this.text.slice(s - this.textAt, e - this.textAt);
   }
 }
+
+// bytes of a slice taken as they are turned to text at once, for its text cells
+const TEXT_WINDOW = 1 << 16;
 
 /** Milliseconds since the epoch for an ISO 8601 date or timestamp (no zone means UTC), or NaN. */
 export function parseIsoDate(text: string): number {

@@ -479,6 +479,10 @@ export class CsvLines implements RecordPosition {
     if (quote !== '' && (bytes.indexOf(quote.charCodeAt(0)) !== -1 || this.pending.includes(quote))) return -1;
     const cut = bytes.lastIndexOf(10) + 1;
     if (cut === 0) return -1;
+    // the line breaks of the records the chunks before left waiting (a long record makes push wait for more) were
+    // counted when they were decoded
+    let counted = 0;
+    for (let i = this.pending.indexOf('\n'); i !== -1; i = this.pending.indexOf('\n', i + 1)) counted++;
     const lines = this.linesBefore;
     let from = 0;
     if (this.pending !== '') {
@@ -498,7 +502,9 @@ export class CsvLines implements RecordPosition {
     }
     this.pending = cut === bytes.length ? '' : (this.tailDecoder ??= new TextDecoder()).decode(bytes.subarray(cut));
     this.parseAt = 0;
-    return this.linesBefore - lines;
+    // the slice holds on to no chunk of the caller's (the table keeps this reader for its line numbers)
+    this.slice.clear();
+    return this.linesBefore - lines - counted;
   }
 
   /** Splits the records of `this.slice` (see splitLines). */
@@ -780,7 +786,11 @@ export class CsvLines implements RecordPosition {
  */
 async function* parseCsv(source: ByteSource, lines: CsvLines, settings: CsvSettings): AsyncGenerator<void> {
   // chunks of plain ASCII records are split as bytes, without their text (CsvLines.pushBytes)
-  for await (const text of textOrTaken(source, 'the CSV input', settings.encoding, (bytes) => lines.pushBytes(bytes))) {
+  const take = (bytes: Uint8Array) => {
+    throwIfAborted(settings.signal);
+    return lines.pushBytes(bytes);
+  };
+  for await (const text of textOrTaken(source, 'the CSV input', settings.encoding, take)) {
     throwIfAborted(settings.signal);
     if (text !== undefined) lines.push(text);
     yield;

@@ -12,7 +12,7 @@ export interface CsvPartTask {
   readonly end: number;
   readonly headerLines: number;
   /** Whether the part's records as read go back too (only if the file's delimiter is `delimiter`, when given). */
-  readonly records?: { delimiter?: string };
+  readonly records?: { delimiter?: string; limit?: number };
   readonly options: Omit<ReadCsvOptions, 'signal'>;
 }
 

@@ -194,8 +194,8 @@ export interface CsvPart {
  * Reads part of a CSV file: `source` gives the file's header record (with its line break), then whole records of the
  * file from a record's start. Nothing is finished: readCsvJoined joins the parts.
  */
-export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, headerLines: number, records?: { delimiter?: string }): Promise<CsvPart> {
-  const texts = records ? keepAllRecords(records.delimiter) : undefined;
+export async function readCsvPart(source: ByteSource, options: ReadCsvOptions, headerLines: number, records?: { delimiter?: string; limit?: number }): Promise<CsvPart> {
+  const texts = records ? keepAllRecords(records.delimiter, records.limit) : undefined;
   const { filler, lines } = await parseWhole(source, options, JoiningColumnBuilder, texts);
   const kept = texts && keptRecords(texts);
   return {

@@ -155,7 +155,7 @@ async function joined(path: string, size: number, cut: Cut, csv: ReadCsvOptions,
   signal?.addEventListener('abort', stop, { once: true });
   try {
     const later = Promise.all(
-      cut.starts.map((start, k) => pool.run({ path, header, start, end: bounds[k + 1], headerLines: cut.headerLines, ...(records ? { records: { delimiter: records.delimiter } } : {}), options: shared } satisfies CsvPartTask) as Promise<CsvPart>),
+      cut.starts.map((start, k) => pool.run({ path, header, start, end: bounds[k + 1], headerLines: cut.headerLines, ...(records ? { records: { delimiter: records.delimiter, limit: records.limit } } : {}), options: shared } satisfies CsvPartTask) as Promise<CsvPart>),
     );
     later.catch(() => undefined);
     // the estimate: this thread's share of the bytes, scaled to the file

@@ -105,7 +105,12 @@ export class RecordTexts implements RecordTextSink {
       return;
     }
     if (this.off) return;
-    const at = this.room((e - s) * 3);
+    // room for the most bytes the text can take; near the limit, for the bytes it takes (so that a reader keeps
+    // whatever fits, as a reader of the bytes does)
+    let need = (e - s) * 3;
+    let encoded: Uint8Array | undefined;
+    if (this.size + need > this.limit) need = (encoded = this.encoder.encode(src.slice(s, e))).length;
+    const at = this.room(need);
     if (at < 0) return;
     let risky = 0;
     for (const j of this.textColumns) {
@@ -113,7 +118,8 @@ export class RecordTexts implements RecordTextSink {
       const c = (fields[j] ?? '').charCodeAt(0);
       if (c < 128 ? RISKY[c] === 1 : c >= 0xff00 || c === 0xfeff) risky = 1;
     }
-    const written = this.encoder.encodeInto(src.slice(s, e), this.data.subarray(at)).written;
+    if (encoded) this.data.set(encoded, at);
+    const written = encoded ? encoded.length : this.encoder.encodeInto(src.slice(s, e), this.data.subarray(at)).written;
     this.end(at, at + written, risky);
     this.size = at + written;
   }

@@ -214,8 +214,8 @@ export class Utf8Slice {
   private ascii = true;
   private decoder: TextDecoder | undefined;
 
-  /** Takes `text` (TextEncoder writes a lone surrogate as U+FFFD, as writing the cell would); returns its byte length. */
-  set(text: string): number {
+  /** Takes `text` (TextEncoder writes a lone surrogate as U+FFFD, as writing the cell would). */
+  set(text: string): void {
     if (this.own.length < text.length * 3) this.own = new Uint8Array(Math.max(text.length * 3, 1 << 16));
     const written = (encoder ??= new TextEncoder()).encodeInto(text, this.own).written;
     this.bytes = this.own;
@@ -223,20 +223,18 @@ export class Utf8Slice {
     this.text = text;
     this.textAt = 0;
     this.ascii = written === text.length;
-    return written;
   }
 
   /**
    * Takes UTF-8 bytes of whole characters as they are (not copied: they must not change while the slice is used,
    * and `clear` lets go of them); `ascii`: whether all of them are ASCII.
    */
-  setBytes(bytes: Uint8Array, ascii: boolean): number {
+  setBytes(bytes: Uint8Array, ascii: boolean): void {
     this.bytes = bytes;
     this.size = bytes.length;
     this.text = '';
     this.textAt = 0;
     this.ascii = ascii;
-    return bytes.length;
   }
 
   /** Lets go of the bytes and text taken. */

@@ -481,8 +481,7 @@ export class CsvLines implements RecordPosition {
     if (cut === 0) return -1;
     // the line breaks of the records the chunks before left waiting (a long record makes push wait for more) were
     // counted when they were decoded
-    let counted = 0;
-    for (let i = this.pending.indexOf('\n'); i !== -1; i = this.pending.indexOf('\n', i + 1)) counted++;
+    const counted = countOf(this.pending, '\n', this.pending.length);
     const lines = this.linesBefore;
     let from = 0;
     if (this.pending !== '') {

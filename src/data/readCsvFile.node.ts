@@ -117,8 +117,10 @@ export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}
     const size = stats.isFile() ? stats.size : 0;
     const parts = Math.min(wanted ?? availableParallelism(), Math.floor(size / minPartBytes), 8);
     // a file larger than the limit keeps no records, whichever readers read it (each reader's own limit is per reader)
-    if (records) Object.assign(records, { header: undefined, blocks: [] });
-    if (size > (records?.limit ?? RECORD_BYTES_LIMIT)) records = undefined;
+    if (records && size > (records.limit ?? RECORD_BYTES_LIMIT)) {
+      Object.assign(records, { header: undefined, blocks: [] });
+      records = undefined;
+    }
     // one reader of the whole file, keeping the records as read when asked
     const one = async (source: AsyncIterable<Buffer>): Promise<Table> => {
       // a read before (parts that did not join) leaves nothing behind

@@ -1,6 +1,6 @@
 // Embeds the compiled wasm as base64 in TypeScript modules so the neutral entry needs no file system: the core
-// module in wasmBytes.generated.ts, the extra one (mixtures, hierarchies) in wasmExtraBytes.generated.ts, which is
-// imported only when an op first needs it.
+// module in wasmBytes.generated.ts, the extra one (mixtures, hierarchies, the exact silhouette) in
+// wasmExtraBytes.generated.ts, which is imported only when an op first needs it.
 // A shared-memory build differs from its plain one only in its memory import (the limits flag that marks the
 // memory shared): when that holds, only the plain build is embedded, with the bytes that turn it into the other.
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';

@@ -7,7 +7,6 @@ export { accumulate } from './accumulate';
 export { candidatePotentials, updateClosest, takeClosest, mergeClosest, preselect, walkPotential } from './seedDistances';
 export { labelDistances } from './labelDistances';
 export { distances } from './distances';
-export { silhouetteSums } from './silhouette';
 export { columnSums, centerColumns } from './center';
 export { keyCount } from './keyCount';
 export { gatherColumn } from './gather';

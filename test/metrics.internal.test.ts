@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, fromColumns, createRandom, SegkitError } from '../src/index.node.js';
-import { silhouetteSamples, sampleRows } from '../src/metrics/silhouetteSamples.js';
+import { silhouetteSamples, silhouetteSamplesWithin, sampleRows } from '../src/metrics/silhouetteSamples.js';
+import { silhouettePartner } from '../src/kernels/silhouetteSums.js';
+import { inlineExecutor } from '../src/engine/inline.js';
 import { silhouetteScore } from '../src/metrics/silhouetteScore.js';
 import { simplifiedSilhouetteScore } from '../src/metrics/simplifiedSilhouetteScore.js';
 import { calinskiHarabaszScore } from '../src/metrics/calinskiHarabaszScore.js';
@@ -37,17 +39,7 @@ describe('silhouette kernel', () => {
   it.each([[9, 1, 2], [23, 3, 3], [61, 5, 4], [130, 17, 5], [1500, 2, 7]])('matches the scalar twin: n=%i d=%i k=%i', async (n, d, k) => {
     const { ds, labels } = randomLabelled(n, d, k, n + d);
     labels[0] = k - 1; // make a singleton-prone cluster id appear
-    const sums = silhouetteSumsTwin(ds.columns as Float32Array[], n, labels, k);
-    const counts = new Array(k).fill(0);
-    labels.forEach((l) => counts[l]++);
-    const want = Array.from({ length: n }, (_, i) => {
-      const c = labels[i];
-      if (counts[c] <= 1) return 0;
-      const a = sums[i * k + c] / (counts[c] - 1);
-      let b = Infinity;
-      for (let o = 0; o < k; o++) if (o !== c && counts[o] > 0) b = Math.min(b, sums[i * k + o] / counts[o]);
-      return (b - a) / Math.max(a, b);
-    });
+    const want = twinSilhouette(ds.columns as Float32Array[], labels, k);
     const got = await silhouetteSamples(ds, labels, { threads: 1 });
     expect(got).toHaveLength(n);
     got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
@@ -141,38 +133,111 @@ describe('chooseK', () => {
   });
 });
 
-describe('silhouette kernel on row ranges of any length', () => {
-  it('a range of 1 to 7 rows gives each row the sums it gets in a range of whole groups of 4, bit for bit, and writes nothing past its rows', async () => {
-    const { instantiateKernels } = await import('../src/kernels/wasm.js');
+describe('silhouette in pairs of blocks', () => {
+  it('pairs every two blocks once and each block with itself, each offset giving each block at most one partner', () => {
+    for (let blocks = 1; blocks <= 9; blocks++) {
+      const seen = new Map<string, number>();
+      const perBlock = new Array(blocks).fill(0);
+      for (let t = 0; t <= Math.floor(blocks / 2); t++) {
+        for (let i = 0; i < blocks; i++) {
+          const j = silhouettePartner(i, t, blocks);
+          if (j < 0) continue;
+          expect(j).toBeLessThan(blocks);
+          const key = `${Math.min(i, j)}:${Math.max(i, j)}`;
+          seen.set(key, (seen.get(key) ?? 0) + 1);
+          perBlock[i]++;
+        }
+      }
+      expect(seen.size, `${blocks} blocks`).toBe((blocks * (blocks + 1)) / 2);
+      for (const count of seen.values()) expect(count).toBe(1);
+      // the work is spread evenly: every block computes the same number of pairs, give or take one
+      expect(Math.max(...perBlock) - Math.min(...perBlock)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it.each([600, 2_600, 3_100])('%i rows: the scalar twin, in one wave and in one offset a wave, the same bytes on every executor', async (n) => {
+    const k = 5;
+    const { ds, labels } = randomLabelled(n, 6, k, n);
+    // clusters of unequal sizes, one of them a single row, so blocks span several clusters and segments end unaligned
+    for (let i = 0; i < n; i++) labels[i] = i % 7 === 0 ? 0 : i % 3 === 0 ? 1 : labels[i] === 4 ? 3 : labels[i];
+    labels[n - 1] = 4;
+    const want = twinSilhouette(ds.columns as Float32Array[], labels, k);
+    const one = await silhouetteSamplesWithin(ds, labels, { threads: 1 }, Infinity);
+    expectNear(one, want);
+    expect(one[n - 1]).toBe(0);
+    const waves = await silhouetteSamplesWithin(ds, labels, { threads: 2 }, 0);
+    expectNear(waves, want);
+    const executor = inlineExecutor();
+    try {
+      for (const options of [{ threads: 2 }, { threads: 1 }, { executor }]) {
+        expect(bytesOf(await silhouetteSamplesWithin(ds, labels, options, Infinity))).toBe(bytesOf(one));
+        expect(bytesOf(await silhouetteSamplesWithin(ds, labels, options, 0))).toBe(bytesOf(waves));
+      }
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('the kernel reads no padding row and writes nothing past its sums', async () => {
+    const { instantiateKernels, loadExtraKernels } = await import('../src/kernels/wasm.js');
     const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
-    const kern = await instantiateKernels(memory, false);
-    // three clusters of 5, 6 and 3 rows, each segment starting at a multiple of 4 (20 stored rows), 5 features
-    const d = 5, k = 3, rows = 20, stride = 20, tile = 8;
-    const segStart = Int32Array.of(0, 8, 16), segEnd = Int32Array.of(5, 14, 19);
-    const rng = createRandom(5);
-    const X = 1024, SEG = X + 4 * stride * d, OUT = SEG + 32;
-    new Float32Array(memory.buffer, X, stride * d).set(Float32Array.from({ length: stride * d }, () => rng.normal() * 2));
-    new Int32Array(memory.buffer, SEG, 2 * k).set([...segStart, ...segEnd]);
-    const run = (a0: number, a1: number): Float64Array => {
-      const out = new Float64Array(memory.buffer, OUT, (a1 - a0) * k + 8);
-      out.fill(0);
-      out.fill(-7, (a1 - a0) * k);
-      kern.silhouetteSums(X, stride, d, a0, a1, rows, tile, SEG, SEG + 4 * k, k, OUT);
-      // the guard after the range's sums is untouched
-      expect(Array.from(out.subarray((a1 - a0) * k))).toEqual(new Array(8).fill(-7));
-      return Float64Array.from(out.subarray(0, (a1 - a0) * k));
-    };
-    const whole = run(0, rows);
-    for (let a0 = 0; a0 < rows; a0++) {
-      for (let len = 1; len <= 7 && a0 + len <= rows; len++) {
-        const part = run(a0, a0 + len);
-        expect(bytesOf(part), `rows ${a0}..${a0 + len}`).toEqual(bytesOf(whole.subarray(a0 * k, (a0 + len) * k)));
+    const kernels = await instantiateKernels(memory, false);
+    await loadExtraKernels({ kernels, memory });
+    // clusters of 5, 6 and 3 rows in segments starting at multiples of 4 (20 stored rows); padding rows hold NaN
+    const d = 3, k = 3, stride = 20;
+    const seg = [0, 8, 16, 5, 14, 19];
+    const label = (r: number) => (r < 5 ? 0 : r >= 8 && r < 14 ? 1 : r >= 16 && r < 19 ? 2 : -1);
+    const rng = createRandom(9);
+    const X = 1024, SEG = X + 4 * stride * d, A = SEG + 64, B = A + 8 * (stride * k + 8), ACC = B + 8 * (stride * k + 8);
+    const x = new Float32Array(memory.buffer, X, stride * d);
+    for (let j = 0; j < d; j++) for (let r = 0; r < stride; r++) x[j * stride + r] = label(r) < 0 ? NaN : rng.normal() * 2;
+    new Int32Array(memory.buffer, SEG, 2 * k).set(seg);
+    const dist = (a: number, b: number) => Math.sqrt(Array.from({ length: d }, (_, j) => (x[j * stride + a] - x[j * stride + b]) ** 2).reduce((s, v) => s + v, 0));
+    // A = rows [0, 12) (clusters 0 and 1), B = rows [12, 20) (clusters 1 and 2)
+    const outA = new Float64Array(memory.buffer, A, 12 * k + 8).fill(0), outB = new Float64Array(memory.buffer, B, 8 * 2 + 8).fill(0);
+    outA.fill(-7, 12 * k);
+    outB.fill(-7, 16);
+    kernels.silhouettePairs(X, stride, d, 0, 12, 12, 20, SEG, SEG + 4 * k, k, 0, 2, A, B, ACC);
+    expect(Array.from(outA.subarray(12 * k))).toEqual(new Array(8).fill(-7));
+    expect(Array.from(outB.subarray(16))).toEqual(new Array(8).fill(-7));
+    for (let a = 0; a < 12; a++) {
+      for (let c = 0; c < k; c++) {
+        let want = 0;
+        for (let b = 12; b < 20; b++) if (label(a) >= 0 && label(b) === c) want += dist(a, b);
+        if (label(a) >= 0) expect(outA[a * k + c], `A row ${a}, cluster ${c}`).toBeCloseTo(want, 4);
       }
     }
-    // not vacuous: every row has a positive sum to some cluster
-    for (let a = 0; a < rows; a++) expect(Math.max(...whole.subarray(a * k, (a + 1) * k))).toBeGreaterThan(0);
+    for (let b = 12; b < 20; b++) {
+      for (let c = 0; c < 2; c++) {
+        let want = 0;
+        for (let a = 0; a < 12; a++) if (label(a) === c && label(b) >= 0) want += dist(a, b);
+        if (label(b) >= 0) expect(outB[(b - 12) * 2 + c], `B row ${b}, cluster ${c}`).toBeCloseTo(want, 4);
+      }
+    }
+    expect(Math.min(...outB.subarray(0, 4))).toBeGreaterThan(0);
   });
 });
+
+/** The exact silhouette from the scalar twin's distance sums. */
+function twinSilhouette(columns: Float32Array[], labels: Int32Array, k: number): number[] {
+  const n = labels.length;
+  const sums = silhouetteSumsTwin(columns, n, labels, k);
+  const counts = new Array(k).fill(0);
+  labels.forEach((l) => counts[l]++);
+  return Array.from({ length: n }, (_, i) => {
+    const c = labels[i];
+    if (counts[c] <= 1) return 0;
+    const a = sums[i * k + c] / (counts[c] - 1);
+    let b = Infinity;
+    for (let o = 0; o < k; o++) if (o !== c && counts[o] > 0) b = Math.min(b, sums[i * k + o] / counts[o]);
+    return (b - a) / Math.max(a, b);
+  });
+}
+
+function expectNear(values: Float64Array, want: number[]): void {
+  expect(values).toHaveLength(want.length);
+  values.forEach((v, i) => expect(Math.abs(v - want[i]), `row ${i}`).toBeLessThan(1e-5));
+}
 
 function bytesOf(a: Float64Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');

@@ -35,7 +35,10 @@ export interface ShardOp<S = unknown, P = unknown> {
   /** The module that defines the op (its `import.meta.url`), for holders in other threads or processes to load. */
   readonly module?: string;
   run(shard: Shard, state: S): P;
-  /** The op calls kernels of the extra wasm module (mixtures, hierarchies): holders load it before its first run. */
+  /**
+   * The op calls kernels of the extra wasm module (mixtures, hierarchies, the exact silhouette): holders load it
+   * before its first run.
+   */
   readonly extraKernels?: boolean;
   /** Per-row buffers the op reads or writes, by name. */
   rows?(state: S, d: number): Readonly<Record<string, RowSpec>>;

@@ -15,18 +15,21 @@ export interface CoreKernels {
   walkPotential(...args: number[]): number;
   labelDistances(...args: number[]): void;
   distances(...args: number[]): void;
-  silhouetteSums(...args: number[]): void;
   columnSums(...args: number[]): void;
   centerColumns(...args: number[]): number;
   keyCount(...args: number[]): number;
   gatherColumn(...args: number[]): void;
 }
 
-/** The kernels of the extra module (mixtures, hierarchies): callable once `loadExtraKernels` has run. */
+/**
+ * The kernels of the extra module (mixtures, hierarchies, the exact silhouette): callable once `loadExtraKernels` has
+ * run.
+ */
 export interface ExtraKernels {
   gmm(...args: number[]): number;
   primSingle(...args: number[]): void;
   wardChain(...args: number[]): void;
+  silhouettePairs(...args: number[]): void;
 }
 export type KernelExports = CoreKernels & ExtraKernels;
 
@@ -38,7 +41,7 @@ export interface EmbeddedWasm {
 }
 
 /** The extra module's exports, every one: a name left out here would never be loaded. */
-export const EXTRA_KERNELS = ['gmm', 'primSingle', 'wardChain'] as const;
+export const EXTRA_KERNELS = ['gmm', 'primSingle', 'wardChain', 'silhouettePairs'] as const;
 // the list and the interface name the same kernels (a compile error otherwise)
 const sameNames: [Exclude<keyof ExtraKernels, (typeof EXTRA_KERNELS)[number]>] extends [never] ? true : never = true;
 void sameNames;
@@ -112,9 +115,9 @@ export async function instantiateKernels(memory: WebAssembly.Memory, shared: boo
 }
 
 /**
- * Instantiates the extra module (mixtures, hierarchies) over the memory of `kernels` and puts its exports in that
- * table: once per table, whatever the number of callers. Scoring and k-means never need it, so it is compiled only
- * when an op that declares `extraKernels` first runs.
+ * Instantiates the extra module (mixtures, hierarchies, the exact silhouette) over the memory of `kernels` and puts
+ * its exports in that table: once per table, whatever the number of callers. Scoring and k-means never need it, so it
+ * is compiled only when an op that declares `extraKernels` first runs.
  */
 export function loadExtraKernels(mem: { kernels: KernelExports; memory: WebAssembly.Memory }): Promise<void> {
   let p = extraLoads.get(mem.kernels);
@@ -129,7 +132,7 @@ export function loadExtraKernels(mem: { kernels: KernelExports; memory: WebAssem
         }
       },
       (e: unknown) => {
-        throw e instanceof SegkitError ? e : new SegkitError('E_EXECUTOR', `the extra wasm module (mixtures, hierarchies) could not be loaded: ${e instanceof Error ? e.message : String(e)}`, 'the next operation that needs it tries again', { cause: e });
+        throw e instanceof SegkitError ? e : new SegkitError('E_EXECUTOR', `the extra wasm module (mixtures, hierarchies, the exact silhouette) could not be loaded: ${e instanceof Error ? e.message : String(e)}`, 'the next operation that needs it tries again', { cause: e });
       },
     );
     // a failed load is tried again by the next op that needs it

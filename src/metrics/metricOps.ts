@@ -1,10 +1,11 @@
 // The shard ops behind the internal metrics: per-cluster sums, distances to the own centre, the simplified
-// silhouette, and the exact silhouette's per-cluster distance sums (on a replicated, cluster-grouped handle).
+// silhouette, and the exact silhouette's per-cluster distance sums in pairs of blocks (on a replicated, cluster-grouped
+// handle).
 import { accumulateShard } from '../kernels/accumulate.js';
 import { distancesShard } from '../kernels/distances.js';
 import { labelDistancesShard } from '../kernels/labelDistances.js';
 import { rowValues } from '../kernels/shard.js';
-import { silhouetteSumsShard } from '../kernels/silhouetteSums.js';
+import { silhouettePairsScratch, silhouettePairsShard, type SilhouettePairsArgs } from '../kernels/silhouetteSums.js';
 import { defineOp } from '../engine/shardOp.js';
 
 /** Per-cluster weighted sums and weights of the shard's rows by their `labels`: k*d then k, float64. */
@@ -42,9 +43,13 @@ export const simplifiedSilhouetteOp = defineOp<{ cent: Float32Array; k: number }
   },
 }, import.meta.url);
 
-/** For each row of the shard, its distance sums to every cluster segment of the whole grouped matrix: rows x k. */
-export const silhouetteSumsOp = defineOp<{ seg: Int32Array; k: number }, Float64Array>({
-  name: 'metrics.silhouetteSums',
-  scratchBytes: (s, _d, rows) => 8 * rows * s.k + 8 * s.k,
-  run: (sh, s) => silhouetteSumsShard(sh, s.seg, s.k),
+/**
+ * One wave of the exact silhouette's pairs of blocks (each shard a block of the cluster-grouped, replicated matrix):
+ * the shard's rows' distance sums over its partners' clusters, then each partner's rows' sums over the shard's.
+ */
+export const silhouettePairsOp = defineOp<SilhouettePairsArgs, Float64Array>({
+  name: 'metrics.silhouettePairs',
+  extraKernels: true,
+  scratchBytes: (s, _d, rows) => silhouettePairsScratch(s, rows),
+  run: (sh, s) => silhouettePairsShard(sh, s),
 }, import.meta.url);

@@ -4,8 +4,9 @@ import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { createRandom } from '../util/random.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadMatrix } from '../engine/matrix.js';
-import { concatInShardOrder } from '../engine/merge.js';
-import { silhouetteSumsOp } from './metricOps.js';
+import { blockClusters, blockRows, silhouettePartner } from '../kernels/silhouetteSums.js';
+import { SegkitError } from '../util/errors.js';
+import { silhouettePairsOp } from './metricOps.js';
 import type { Labels } from './checkLabels.js';
 import type { MetricOptions } from './clusterStats.js';
 import { internalLabels } from './internalLabels.js';
@@ -46,10 +47,20 @@ export function silhouetteInput(data: DataInput, labels: Labels, options: Silhou
 
 /**
  * Exact silhouette coefficient of every row (Rousseeuw 1987), as scikit-learn's `silhouette_samples`: the rows are
- * grouped by cluster and every pairwise distance is summed per cluster by a blocked SIMD kernel, as a shard op over
- * 512-row blocks of a replicated handle, in O(n k) memory rather than O(n^2). Rows of single-row clusters score 0.
+ * grouped by cluster into blocks of 512 (the shards of a replicated handle), and every two blocks are paired once by
+ * a blocked SIMD kernel that adds each distance to both rows' sums over the other's clusters, in O(n k) memory rather
+ * than O(n^2). Rows of single-row clusters score 0.
  */
-export async function silhouetteSamples(data: DataInput, labels: Labels, options: MetricOptions = {}): Promise<Float64Array> {
+export function silhouetteSamples(data: DataInput, labels: Labels, options: MetricOptions = {}): Promise<Float64Array> {
+  return silhouetteSamplesWithin(data, labels, options, PAIRS_BYTES);
+}
+
+/**
+ * The silhouette with the partners' sums of one wave of offsets held at once within about `pairsBudget` bytes (a
+ * wave has at least one offset). The waves change the order of the float64 additions, so the budget is fixed, never
+ * taken from the executor.
+ */
+export async function silhouetteSamplesWithin(data: DataInput, labels: Labels, options: MetricOptions, pairsBudget: number): Promise<Float64Array> {
   checkOptions(options, RUN_OPTIONS, 'silhouetteSamples');
   const ds = toDataset(data);
   assertResolution(ds);
@@ -73,14 +84,23 @@ export async function silhouetteSamples(data: DataInput, labels: Labels, options
     for (let i = 0; i < n; i++) g[pos[i]] = col[i];
     return g;
   });
+  const block = SILHOUETTE_BLOCK;
   const m = await loadMatrix(resolveExecutor(options), { n: rows, d: ds.d, columns: grouped, names: ds.names }, {
-    offset: new Float64Array(ds.d), replicate: true, shardRows: SILHOUETTE_BLOCK, signal: options.signal,
+    offset: new Float64Array(ds.d), replicate: true, shardRows: block, signal: options.signal,
   });
   try {
     const seg = new Int32Array(2 * k);
     seg.set(segStart);
     seg.set(segEnd, k);
-    const sums = concatInShardOrder(await m.ex.map(silhouetteSumsOp, m.handle, { seg, k }, { signal: options.signal }));
+    const blocks = Math.ceil(rows / block);
+    const sums = new Float64Array(rows * k);
+    // an offset's partners' sums: at most a block of rows by the clusters of each block
+    let perOffset = 0;
+    for (let i = 0; i < blocks; i++) perOffset += 8 * block * blockClusters(seg, k, i * block, i * block + blockRows(i, block, rows)).w;
+    for (const [t0, t1] of waves(blocks, Math.max(1, perOffset), pairsBudget)) {
+      const parts = await m.ex.map(silhouettePairsOp, m.handle, { seg, k, block, t0, t1 }, { signal: options.signal });
+      addPairs(sums, parts, seg, k, block, rows, t0, t1);
+    }
     const s = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const c = enc.index[i], p = pos[i];
@@ -97,5 +117,42 @@ export async function silhouetteSamples(data: DataInput, labels: Labels, options
   }
 }
 
-/** Rows of the grouped matrix per shard of the silhouette: a block of rows sweeps every other row in cache tiles. */
+/** Rows of the grouped matrix per shard of the silhouette: a block of rows pairs with another in cache. */
 export const SILHOUETTE_BLOCK = 512;
+
+/**
+ * Bytes of partners' sums one wave of the silhouette's pairs may hold (a 20,000-row sample at k = 8 is one wave; each
+ * wave's sums pass through a worker's copy and the merge, so the peak is a few times this).
+ */
+export const PAIRS_BYTES = 16 * 1024 * 1024;
+
+/** Offsets 0 to floor(blocks / 2) in runs [t0, t1) whose partners' sums (`perOffset` bytes each) fit `budget`. */
+function waves(blocks: number, perOffset: number, budget: number): Array<[number, number]> {
+  const last = Math.floor(blocks / 2);
+  const per = Math.max(1, Math.floor(budget / perOffset));
+  const out: Array<[number, number]> = [];
+  for (let t = 0; t <= last; t += per) out.push([t, Math.min(last + 1, t + per)]);
+  return out;
+}
+
+/** Adds one wave's parts to the sums: each block's own rows first, then its partners' rows, in shard order. */
+function addPairs(sums: Float64Array, parts: Float64Array[], seg: Int32Array, k: number, block: number, rows: number, t0: number, t1: number): void {
+  const blocks = parts.length;
+  for (let i = 0; i < blocks; i++) {
+    const p = parts[i];
+    const r0 = i * block, ri = blockRows(i, block, rows);
+    for (let q = 0; q < ri * k; q++) sums[r0 * k + q] += p[q];
+    let at = ri * k;
+    const { c0, w } = blockClusters(seg, k, r0, r0 + ri);
+    for (let t = Math.max(1, t0); t < t1; t++) {
+      const j = silhouettePartner(i, t, blocks);
+      if (j < 0) continue;
+      const rj = blockRows(j, block, rows);
+      for (let q = 0; q < rj; q++) {
+        const o = (j * block + q) * k + c0;
+        for (let c = 0; c < w; c++) sums[o + c] += p[at++];
+      }
+    }
+    if (at !== p.length) throw new SegkitError('E_EXECUTOR', `the silhouette's block ${i} returned ${p.length} sums, ${at} expected`);
+  }
+}

@@ -22,7 +22,7 @@ describe('a failed load of the extra wasm module', () => {
     const executor = inlineExecutor();
     try {
       await expect(gaussianMixture(ds, { k: 2, seed: 1, executor })).rejects.toMatchObject({
-        name: 'SegkitError', code: 'E_EXECUTOR', message: expect.stringContaining('the extra wasm module (mixtures, hierarchies) could not be loaded'),
+        name: 'SegkitError', code: 'E_EXECUTOR', message: expect.stringContaining('the extra wasm module (mixtures, hierarchies, the exact silhouette) could not be loaded'),
       });
       expect(compiledKernelModules()).toEqual(['core:false']);
       const m = await gaussianMixture(ds, { k: 2, seed: 1, executor });

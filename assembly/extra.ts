@@ -1,6 +1,6 @@
-// The second kernel module: Gaussian-mixture EM, the hierarchies' loops and the exact silhouette's pairs of blocks. It imports the same memory as the core
-// module (assembly/index.ts) and, like it, never allocates; executors instantiate it before the first op that
-// declares `extraKernels`, so scoring and k-means never compile it.
+// The second kernel module: Gaussian-mixture EM, the hierarchies' loops and the exact silhouette's pairs of blocks.
+// It imports the same memory as the core module (assembly/index.ts) and, like it, never allocates; executors
+// instantiate it before the first op that declares `extraKernels`, so scoring and k-means never compile it.
 export { gmm } from './gmm';
 export { primSingle } from './primSingle';
 export { wardChain } from './wardChain';

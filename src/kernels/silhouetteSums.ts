@@ -40,9 +40,12 @@ export function blockRows(j: number, block: number, rows: number): number {
   return Math.min(block, rows - j * block);
 }
 
-/** Bytes of scratch a shard of `rows` rows needs for a wave. */
+/** Bytes of scratch a shard of `rows` rows needs for a wave (partners' sums by the most clusters a block holds). */
 export function silhouettePairsScratch(s: SilhouettePairsArgs, rows: number): number {
-  return 8 * rows * s.k + (s.t1 - s.t0) * 8 * s.block * s.k + 4 * s.k * s.block + 8 * s.k + 256;
+  const n = s.seg[2 * s.k - 1];
+  let w = 1;
+  for (let r0 = 0; r0 < n; r0 += s.block) w = Math.max(w, blockClusters(s.seg, s.k, r0, Math.min(n, r0 + s.block)).w);
+  return 8 * rows * s.k + (s.t1 - s.t0) * 8 * s.block * w + 4 * w * s.block + 8 * s.k + 256;
 }
 
 /**

@@ -99,7 +99,7 @@ export function distancesTwin(cols: Float32Array[], n: number, cent: Float32Arra
   return out;
 }
 
-/** Twin of silhouetteSums over all rows: for each row, the sum of its distances to the rows of each cluster (float64). */
+/** Twin of the silhouette's distance sums over all rows: for each row, the sum of its distances to the rows of each cluster (float64). */
 export function silhouetteSumsTwin(cols: Float32Array[], n: number, labels: Int32Array, k: number) {
   const out = new Float64Array(n * k);
   for (let a = 0; a < n; a++) {

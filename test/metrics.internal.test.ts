@@ -216,6 +216,38 @@ describe('silhouette in pairs of blocks', () => {
     }
     expect(Math.min(...outB.subarray(0, 4))).toBeGreaterThan(0);
   });
+
+  it('a block paired with itself (no partner sums) adds every distance once to its own rows and writes nothing else', async () => {
+    const { instantiateKernels, loadExtraKernels } = await import('../src/kernels/wasm.js');
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    const kernels = await instantiateKernels(memory, false);
+    await loadExtraKernels({ kernels, memory });
+    // clusters of 2, 7 and 4 rows in segments starting at multiples of 4 (20 stored rows); padding rows hold NaN
+    const d = 5, k = 3, stride = 20;
+    const seg = [0, 4, 12, 2, 11, 16];
+    const label = (r: number) => (r < 2 ? 0 : r >= 4 && r < 11 ? 1 : r >= 12 && r < 16 ? 2 : -1);
+    const rng = createRandom(11);
+    const X = 1024, SEG = X + 4 * stride * d, A = SEG + 64, ACC = A + 8 * (stride * k + 8);
+    const x = new Float32Array(memory.buffer, X, stride * d);
+    for (let j = 0; j < d; j++) for (let r = 0; r < stride; r++) x[j * stride + r] = label(r) < 0 ? NaN : rng.normal() * 3;
+    new Int32Array(memory.buffer, SEG, 2 * k).set(seg);
+    const dist = (a: number, b: number) => Math.sqrt(Array.from({ length: d }, (_, j) => (x[j * stride + a] - x[j * stride + b]) ** 2).reduce((s, v) => s + v, 0));
+    const outA = new Float64Array(memory.buffer, A, stride * k + 8).fill(0);
+    outA.fill(-7, stride * k);
+    // the scratch of partner sums is left alone
+    const acc = new Float32Array(memory.buffer, ACC, 4 * k * stride).fill(-7);
+    kernels.silhouettePairs(X, stride, d, 0, stride, 0, stride, SEG, SEG + 4 * k, k, 0, k, A, 0, ACC);
+    expect(Array.from(outA.subarray(stride * k))).toEqual(new Array(8).fill(-7));
+    expect(acc.every((v) => v === -7)).toBe(true);
+    for (let a = 0; a < stride; a++) {
+      for (let c = 0; c < k; c++) {
+        let want = 0;
+        for (let b = 0; b < stride; b++) if (label(a) >= 0 && label(b) === c) want += dist(a, b);
+        if (label(a) >= 0) expect(outA[a * k + c], `row ${a}, cluster ${c}`).toBeCloseTo(want, 4);
+        // a padding row's sums are not read afterwards: not checked
+      }
+    }
+  });
 });
 
 /** The exact silhouette from the scalar twin's distance sums. */

@@ -190,6 +190,18 @@ describe('fits, models and files', () => {
     }
   });
 
+  it.each(['full', 'tied', 'diag', 'spherical'] as const)('%s: a row scores the same bytes whatever else its batch holds, an extreme row included', async (type) => {
+    const m = await gaussianMixture(ds, { k: 3, covarianceType: type, seed: 4, executor: ex });
+    const some = fromColumns({ columns: ds.columns.map((c) => c.slice(0, 200)), names: ds.names });
+    // an extreme row (1e20, finite in float32) once made the batch's scale, and the others' last digits, its own
+    const withFar = fromColumns({ columns: some.columns.map((c, j) => Float32Array.from([...c, j === 0 ? 1e20 : -1e20])), names: ds.names });
+    const [p1, p2] = [await m.predictProba(some, { executor: ex }), await m.predictProba(withFar, { executor: ex })];
+    expect(bytes(p2.subarray(0, p1.length)).equals(bytes(p1))).toBe(true);
+    const [s1, s2] = [await m.scoreSamples(some, { executor: ex }), await m.scoreSamples(withFar, { executor: ex })];
+    expect(bytes(s2.subarray(0, s1.length)).equals(bytes(s1))).toBe(true);
+    expect(Number.isFinite(s2[200])).toBe(true);
+  });
+
   it('nInit keeps the restart with the highest lower bound', async () => {
     const runs: number[] = [];
     const m = await gaussianMixture(ds, { k: 4, init: 'random', nInit: 3, seed: 2, maxIter: 30, executor: ex, onProgress: (p) => (runs[p.run] = p.lowerBound) });
@@ -242,6 +254,8 @@ describe('fits, models and files', () => {
     expectError(() => loadModel({ ...json, weights: [0.5, 0.4] }), 'E_BAD_MODEL', '"weights"', 'sum to 1');
     expectError(() => loadModel({ ...json, covariances: [[[1, 2, 0], [2, 1, 0], [0, 0, 1]], (json.covariances as number[][][])[1]] }), 'E_BAD_MODEL', 'covariances[0]', 'positive definite');
     expectError(() => loadModel({ ...json, means: [[1, 2, 3], [1, 2, 1e39]] }), 'E_BAD_MODEL', 'means[1][2]');
+    // a negative variance is named as the covariance it is, not as an offset the variances no longer explain
+    expectError(() => loadModel({ ...json, covariances: [[[-500, 0, 0], [0, 1, 0], [0, 0, 1]], (json.covariances as number[][][])[1]] }), 'E_BAD_MODEL', 'covariances[0]', 'positive definite');
     // a variance so small that scores overflow (they were NaN): refused, naming the component
     const cov = json.covariances as number[][][];
     expectError(() => loadModel({ ...json, covariances: [cov[0], [[5e-324, 0, 0], [0, 1, 0], [0, 0, 1]]] }), 'E_BAD_MODEL', 'covariances[1]', 'near singular');

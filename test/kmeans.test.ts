@@ -228,6 +228,31 @@ describe('model files', () => {
   });
 });
 
+describe('a centroid far from the column means', () => {
+  const nearest = (X: number[][], c: number[][]) => X.map((x) => {
+    let best = 0, bd = Infinity;
+    c.forEach((ct, t) => { const d = ct.reduce((s, v, j) => s + (x[j] - v) ** 2, 0); if (d < bd) { bd = d; best = t; } });
+    return best;
+  });
+  it('is refused in a model file, naming it, where scoring could not hold the others beside it; nearer, it scores as float64 does', async () => {
+    const fx = fixture('iris-k3');
+    const json = (await kmeans(fx.X, { k: 3, seed: 5, threads: 1 })).toJSON();
+    // at 1e30 from the means, the scale that keeps it in float32 puts the other centroids' distances below float32's
+    // resolution: every row would get one label
+    const far = { ...json, centroids: [json.centroids[0], [1e30, -1e30, 1e30, 1e30], json.centroids[2]] };
+    let e: SegkitError | undefined;
+    try { KMeansModel.fromJSON(far); } catch (x) { e = x as SegkitError; }
+    expect(e?.code).toBe('E_BAD_MODEL');
+    expect(e?.message).toContain('"centroids[1]"');
+    expect(e?.message).toContain('float32');
+    // at 1e20 scoring scales the rows down too, and float32 still holds them all: the labels of a float64 twin
+    const near = KMeansModel.fromJSON({ ...json, centroids: [json.centroids[0], [1e20, -1e20, 1e20, 1e20], json.centroids[2]] });
+    const want = nearest(fx.X, near.centroids);
+    expect(new Set(want).size).toBe(2);
+    expect(Array.from(await near.predict(fx.X, { threads: 1 }))).toEqual(want);
+  });
+});
+
 describe('bad input gets a clear error', () => {
   const code = async (p: Promise<unknown>) => { try { await p; } catch (e) { return [(e as SegkitError).code, (e as Error).message]; } return ['no error', '']; };
   it.each([

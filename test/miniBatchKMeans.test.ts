@@ -272,5 +272,34 @@ describe('models and bad input', () => {
     expect((await failure(() => m.partialFit(ds, { executor: ex, halfLifeUnit: 'days' as never, halfLife: 2 }))).message).toContain('halfLifeUnit');
     expect((await failure(() => miniBatchKMeans(ds, { k: 9_000, executor: ex }))).code).toBe('E_TOO_FEW_DISTINCT');
     expect((await failure(() => miniBatchKMeans(ds, { k: 2, batchsize: 10 } as never))).message).toContain('batchSize');
+    // a unit without a half-life would change nothing: named, as any bad unit is
+    expect((await failure(() => m.partialFit(ds, { executor: ex, halfLifeUnit: 'rows' }))).message).toContain('halfLifeUnit');
+    expect((await failure(() => miniBatchKMeans(ds, { k: 4, halfLifeUnit: 'days' as never, executor: ex }))).message).toContain('halfLifeUnit');
+    // counters past 2^53 could never advance (each step's reassignment draws would repeat)
+    expectError(() => loadModel({ ...json, nSteps: 1e300 }), 'E_BAD_MODEL', 'nSteps', '2^53');
+    expectError(() => loadModel({ ...json, rowsSeen: 2 ** 60 }), 'E_BAD_MODEL', 'rowsSeen', '2^53');
+  });
+
+  it('a batch that would drag a centre beyond where scoring can hold it beside the others is refused; the model is unchanged', async () => {
+    const m = await miniBatchKMeans(ds, { k: 4, seed: 1, batchSize: 100, executor: ex });
+    const before = JSON.stringify(m.toJSON());
+    const labels = await m.predict(ds, { executor: ex });
+    // rows at 1e30 (finite in float32) would pull a centre about 1e28 away: scoring's scale would put every other centre,
+    // and the rows near them, below float32's resolution, and every customer would get one segment
+    const far = Array.from({ length: 50 }, () => [1e30, -1e30, 1e30]);
+    const e = await failure(() => m.partialFit(far, { executor: ex }));
+    expect(e.code).toBe('E_PRECISION');
+    expect(e.message).toMatch(/centroid \d lies [\d.]+e\+2\d from the column means while every other lies within/);
+    expect(e.message).toContain('unchanged');
+    expect(JSON.stringify(m.toJSON())).toBe(before);
+    expect(bytes(await m.predict(ds, { executor: ex })).equals(bytes(labels))).toBe(true);
+    // far rows a float32 scale still holds beside the others are learned from, and the other segments still score
+    await m.partialFit(far.map((r) => r.map((v) => v / 1e10)), { executor: ex });
+    const after = await m.predict(ds, { executor: ex });
+    expect(new Set(after).size).toBe(3);
+    // a model file with such a centroid: refused when loaded, naming it
+    const json = JSON.parse(before);
+    expectError(() => loadModel({ ...json, centres: [json.centres[0], [1e30, -1e30, 1e30], json.centres[2], json.centres[3]] }), 'E_BAD_MODEL', 'centres[1]', 'float32');
+    expect(loadModel({ ...json, centres: [json.centres[0], [1e15, -1e15, 1e15], json.centres[2], json.centres[3]] }).kind).toBe('minibatch-kmeans');
   });
 });

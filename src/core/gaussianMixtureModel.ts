@@ -139,7 +139,8 @@ export class GaussianMixtureModel implements SegmentationModel {
       for (let j = 0; j < this.d; j++) s += (this.meanData[c * this.d + j] - this.offset[j]) ** 2;
       far = Math.max(far, s);
     }
-    const m = await loadMatrix(ex, ds, { offset: this.offset, alsoSquaredNorm: far, shardRows: mixtureShardRows(ds.n), signal: options.signal });
+    // the scale comes from the model alone, so no row's result depends on the rest of the batch
+    const m = await loadMatrix(ex, ds, { offset: this.offset, alsoSquaredNorm: far, modelScale: true, shardRows: mixtureShardRows(ds.n), signal: options.signal });
     try {
       const params = rescale(this.params(), this.offset, m.scale);
       await gmmPass(m, { params, k: this.k, source: 'estep', stats: false, keep }, options.signal);
@@ -253,7 +254,7 @@ export class GaussianMixtureModel implements SegmentationModel {
         if (asymmetry(covariances.subarray(c * d * d, (c + 1) * d * d), d) > 1e-8) throw badModel(type === 'full' ? at('covariances', c) : 'covariances', 'must be symmetric');
       }
     }
-    checkOffset(offset, weights, means, covariances, type, kk, d);
+    // a covariance that is not positive definite is named as such before the offset is weighed against the variances
     let precisions: Float64Array;
     try {
       precisions = precisionCholesky(covariances, type, kk, d, regCovar);
@@ -268,10 +269,11 @@ export class GaussianMixtureModel implements SegmentationModel {
       const per = type === 'full' ? d * d : type === 'diag' ? d : 1;
       throw badModel(type === 'tied' ? 'covariances' : at('covariances', Math.floor(open / per)), 'must not be so near singular that scores overflow (a variance of at least about 1e-200)');
     }
+    checkOffset(offset, weights, means, covariances, type, kk, d);
     const lowerBound = readNumber(r.lowerBound, 'lowerBound');
     const count = (key: string): number => {
       const v = r[key];
-      if (!Number.isInteger(v) || (v as number) < 0) throw badModel(key, `must be a non-negative integer, got ${describe(v)}`);
+      if (!Number.isSafeInteger(v) || (v as number) < 0) throw badModel(key, `must be a non-negative integer of at most 2^53, got ${describe(v)}`);
       return v as number;
     };
     return new GaussianMixtureModel({

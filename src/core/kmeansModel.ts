@@ -3,7 +3,7 @@ import { FLOAT32_MAX, modelValue, readObject } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
-import { loadMatrix, loadMatrixThen, type Matrix } from '../engine/matrix.js';
+import { loadMatrix, loadMatrixThen, rangeScale, type Matrix } from '../engine/matrix.js';
 import { centresF32 } from '../kernels/shard.js';
 import { assignOp, centreAssignOp, distancesOp } from './kmeansOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
@@ -85,6 +85,7 @@ export class KMeansModel implements SegmentationModel {
       }
       far = Math.max(far, s);
     }
+    assertResolvedCentres(c, this.k, this.d);
     return { c, far };
   }
 
@@ -212,9 +213,10 @@ export class KMeansModel implements SegmentationModel {
       return v;
     };
     const inertia = num('inertia', (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0');
-    const iterations = num('iterations', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
-    const nSamples = num('nSamples', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
+    const iterations = num('iterations', (v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer of at most 2^53');
+    const nSamples = num('nSamples', (v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer of at most 2^53');
     if (typeof r.converged !== 'boolean') throw bad('converged', r.converged, 'true or false');
+    assertResolvedFile(Float64Array.from(centroids, (v, q) => v - (off[q % d] as number)), k as number, d, 'centroids');
     return new KMeansModel({
       k: k as number, featureNames: names as string[], centroids, offset: Float64Array.from(off as number[]),
       labels: new Int32Array(0), inertia, iterations, converged: r.converged, nSamples,
@@ -235,6 +237,64 @@ export function repeatedRow(c: ArrayLike<number>, k: number, d: number): [number
     seen.set(key, t);
   }
   return undefined;
+}
+
+/**
+ * Squared norm (after the scale scoring applies) below which the centres other than the farthest one would sit
+ * beneath float32's resolution: its smallest normal number is 1.2e-38, so 1e-30 keeps distances down to a ten
+ * thousandth of theirs in full precision.
+ */
+const RESOLVED = 1e-30;
+
+/** Centres that scoring cannot hold side by side in float32: the farthest one, and how far the others lie. */
+export interface UnresolvedCentres {
+  far: number;
+  farDistance: number;
+  /** The largest distance from the column means among the other centres. */
+  rest: number;
+}
+
+/**
+ * Where centres (less the offset, row-major k x d) cannot be scored side by side: scoring scales every value by the
+ * power of two that keeps the farthest centre's squared norm within float32, and when that leaves every other
+ * centre (and the rows near them) below float32's resolution, their distances round to 0 and rows near them all get
+ * one label. A centre pulled far away by extreme rows does that. Undefined when scoring holds them all (O(k d)).
+ */
+export function unresolvedCentres(c: ArrayLike<number>, k: number, d: number): UnresolvedCentres | undefined {
+  if (k < 2) return undefined;
+  let first = -1, second = -1, far = 0;
+  for (let t = 0; t < k; t++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += c[t * d + j] ** 2;
+    if (s > first) {
+      second = first;
+      first = s;
+      far = t;
+    } else if (s > second) second = s;
+  }
+  const scale = rangeScale(first, 1);
+  if (!(scale < 1) || second * scale * scale >= RESOLVED) return undefined;
+  return { far, farDistance: Math.sqrt(first), rest: Math.sqrt(second) };
+}
+
+/** What `unresolvedCentres` found, in words. */
+export function unresolvedText(u: UnresolvedCentres): string {
+  return `centroid ${u.far} lies ${u.farDistance.toPrecision(3)} from the column means while every other lies within ${u.rest.toPrecision(3)}: `
+    + 'float32, in which segkit scores, cannot hold both, and rows near the others would all get one label';
+}
+
+const UNRESOLVED_HINT = 'refit the model, leaving out the extreme rows that pulled that centroid away';
+
+/** E_PRECISION when scoring with these centres (less the offset) would lose the rows near all but one of them. */
+export function assertResolvedCentres(c: ArrayLike<number>, k: number, d: number, what = 'the model', hint = UNRESOLVED_HINT): void {
+  const u = unresolvedCentres(c, k, d);
+  if (u) throw new SegkitError('E_PRECISION', `${what}: ${unresolvedText(u)}`, hint);
+}
+
+/** E_BAD_MODEL for a model file whose centres (less the offset) scoring could not hold side by side. */
+export function assertResolvedFile(c: ArrayLike<number>, k: number, d: number, field: string): void {
+  const u = unresolvedCentres(c, k, d);
+  if (u) throw new SegkitError('E_BAD_MODEL', `model field "${field}[${u.far}]": ${unresolvedText(u)}`, UNRESOLVED_HINT);
 }
 
 /**

@@ -12,7 +12,7 @@ import { stepsOp, type StepsState } from './miniBatchOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
 import { exactInertia } from './lloyd.js';
-import { finiteDistances, repeatedRow } from './kmeansModel.js';
+import { assertResolvedCentres, assertResolvedFile, finiteDistances, repeatedRow } from './kmeansModel.js';
 
 export const MINIBATCH_FORMAT_VERSION = 1;
 
@@ -74,10 +74,13 @@ const PARTIAL_OPTIONS = ['halfLife', 'halfLifeUnit', 'sampleWeight', ...RUN_OPTI
 
 /** Half-life to a per-step (or per-row) decay factor. */
 export function decayOf(o: { halfLife?: number; halfLifeUnit?: 'batches' | 'rows' }): { decay: number; decayPerRow: boolean } {
-  if (o.halfLife === undefined) return { decay: 1, decayPerRow: false };
-  if (typeof o.halfLife !== 'number' || !(o.halfLife > 0)) throw badOption('halfLife', o.halfLife, 'a number > 0 (batches, or rows with halfLifeUnit "rows")');
   const unit = o.halfLifeUnit ?? 'batches';
   if (unit !== 'batches' && unit !== 'rows') throw badOption('halfLifeUnit', unit, '"batches" or "rows"');
+  if (o.halfLife === undefined) {
+    if (o.halfLifeUnit !== undefined) throw badOption('halfLifeUnit', o.halfLifeUnit, 'given with halfLife (without it nothing is forgotten)');
+    return { decay: 1, decayPerRow: false };
+  }
+  if (typeof o.halfLife !== 'number' || !(o.halfLife > 0)) throw badOption('halfLife', o.halfLife, 'a number > 0 (batches, or rows with halfLifeUnit "rows")');
   return { decay: Math.exp(Math.log(0.5) / o.halfLife), decayPerRow: unit === 'rows' };
 }
 
@@ -161,6 +164,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     checkOptions(options, known, fn);
     const ds = datasetFor(data, this.featureNames, fn);
     const weights = checkWeights(options.sampleWeight, ds.n);
+    assertResolvedCentres(this.centres, this.k, this.d);
     const ex = resolveExecutor(options);
     const m = await loadMatrix(ex, ds, {
       offset: this.offset, weights, alsoSquaredNorm: farthest(this.centres, this.k, this.d), signal: options.signal,
@@ -232,6 +236,9 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       throwIfAborted(options.signal);
       const next = new Float64Array(r.cent.length);
       for (let q = 0; q < next.length; q++) next[q] = r.cent[q] / m.scale;
+      // rows far enough to drag a centre beyond where scoring could hold it beside the others: refused, the model unchanged
+      assertResolvedCentres(next, this.k, this.d, 'partialFit would move a centre too far (the model is unchanged)',
+        'leave the extreme rows out of the batch: check their units');
       const { labels, inertia } = await labelRows(m, r.cent, this.k, options.signal);
       this.centres = next;
       this.counts = Float64Array.from(r.counts);
@@ -274,7 +281,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     if (r.version !== MINIBATCH_FORMAT_VERSION) throw badModel('version', `must be ${MINIBATCH_FORMAT_VERSION} (the version this segkit reads), got ${describe(r.version)}`);
     const int = (key: string, min: number): number => {
       const v = r[key];
-      if (!Number.isInteger(v) || (v as number) < min) throw badModel(key, `must be an integer >= ${min}, got ${describe(v)}`);
+      if (!Number.isSafeInteger(v) || (v as number) < min) throw badModel(key, `must be an integer >= ${min} and at most 2^53, got ${describe(v)}`);
       return v as number;
     };
     const k = int('k', 1);
@@ -297,6 +304,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     // distinct centres: two equal ones would leave one without rows
     const repeat = repeatedRow(centres, k, d);
     if (repeat) throw badModel(at('centres', repeat[1]), `repeats centres[${repeat[0]}]; the k centres must be distinct`);
+    assertResolvedFile(centres, k, d, 'centres');
     const offset = Float64Array.from(readNumbers(r.offset, 'offset', d, f32));
     // each centroid (centre + offset) is what the model reports and scores with: float32 must hold it too
     for (let q = 0; q < k * d; q++) {

@@ -202,6 +202,16 @@ describe('fits, models and files', () => {
     expect(Number.isFinite(s2[200])).toBe(true);
   });
 
+  it('a mixture whose means sit at the offset scores rows far out in units of its spread, not of its means', async () => {
+    const json = (await gaussianMixture(fromColumns({ columns: [ds.columns[0]] }), { k: 1, covarianceType: 'spherical', executor: ex })).toJSON();
+    // one component of variance 1 whose mean lies 1e-30 from the offset: scoring's scale counts the variance too
+    const m = loadModel({ ...json, means: [[1e-30]], covariances: [1], offset: [0] }) as GaussianMixtureModel;
+    const xs = [0, 3, 1e4, 1e10, 1e15];
+    const got = await m.scoreSamples(xs.map((x) => [x]), { executor: ex });
+    // rows are float32 (1e15 is held as 999999986991104)
+    xs.forEach((x, i) => expect(Math.abs(got[i] - (-0.5 * Math.log(2 * Math.PI) - 0.5 * Math.fround(x) ** 2))).toBeLessThanOrEqual(1e-12 * (1 + 0.5 * x * x)));
+  });
+
   it('nInit keeps the restart with the highest lower bound', async () => {
     const runs: number[] = [];
     const m = await gaussianMixture(ds, { k: 4, init: 'random', nInit: 3, seed: 2, maxIter: 30, executor: ex, onProgress: (p) => (runs[p.run] = p.lowerBound) });

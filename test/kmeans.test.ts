@@ -237,9 +237,9 @@ describe('a centroid far from the column means', () => {
   it('is refused in a model file, naming it, where scoring could not hold the others beside it; nearer, it scores as float64 does', async () => {
     const fx = fixture('iris-k3');
     const json = (await kmeans(fx.X, { k: 3, seed: 5, threads: 1 })).toJSON();
-    // at 1e30 from the means, the scale that keeps it in float32 puts the other centroids' distances below float32's
-    // resolution: every row would get one label
-    const far = { ...json, centroids: [json.centroids[0], [1e30, -1e30, 1e30, 1e30], json.centroids[2]] };
+    // at 1e34 from the means, the scale that keeps it in float32 leaves the products that tell rows between the
+    // other centroids apart at float32's smallest numbers: rows got wrong labels, and at 1e36 every row one
+    const far = { ...json, centroids: [json.centroids[0], [1e34, -1e34, 1e34, 1e34], json.centroids[2]] };
     let e: SegkitError | undefined;
     try { KMeansModel.fromJSON(far); } catch (x) { e = x as SegkitError; }
     expect(e?.code).toBe('E_BAD_MODEL');

@@ -266,7 +266,7 @@ describe('models and bad input', () => {
     // each field within float32, their sum (the centroid) beyond it
     const far = { ...json, offset: [3e38, 0, 0], centres: [[3e38, 0, 0], ...json.centres.slice(1).map((c) => [-3e38 + 1e37, c[1], c[2]])] };
     expectError(() => loadModel(far), 'E_BAD_MODEL', 'centres[0][0]', 'beyond float32');
-    expect(loadModel({ ...far, centres: [[-1e37, 0, 0], ...far.centres.slice(1)] }).kind).toBe('minibatch-kmeans');
+    expect(loadModel({ ...far, centres: json.centres }).kind).toBe('minibatch-kmeans');
     expect((await failure(() => m.partialFit([[1, 2]], { executor: ex }))).code).toBe('E_SHAPE_MISMATCH');
     expect((await failure(() => m.partialFit(ds, { executor: ex, halfLife: -1 }))).message).toContain('halfLife');
     expect((await failure(() => m.partialFit(ds, { executor: ex, halfLifeUnit: 'days' as never, halfLife: 2 }))).message).toContain('halfLifeUnit');
@@ -284,22 +284,22 @@ describe('models and bad input', () => {
     const m = await miniBatchKMeans(ds, { k: 4, seed: 1, batchSize: 100, executor: ex });
     const before = JSON.stringify(m.toJSON());
     const labels = await m.predict(ds, { executor: ex });
-    // rows at 1e30 (finite in float32) would pull a centre about 1e28 away: scoring's scale would put every other centre,
-    // and the rows near them, below float32's resolution, and every customer would get one segment
-    const far = Array.from({ length: 50 }, () => [1e30, -1e30, 1e30]);
+    // rows at 1e34 (finite in float32) would pull a centre about 1e32 away: the scale scoring would need leaves the
+    // products that tell rows between the other centres apart at float32's smallest numbers, where they lose digits
+    const far = Array.from({ length: 50 }, () => [1e34, -1e34, 1e34]);
     const e = await failure(() => m.partialFit(far, { executor: ex }));
     expect(e.code).toBe('E_PRECISION');
-    expect(e.message).toMatch(/centroid \d lies [\d.]+e\+2\d from the column means while every other lies within/);
+    expect(e.message).toMatch(/centroid \d lies [\d.]+e\+3\d from the column means while centroids \d and \d lie [\d.]+ apart/);
     expect(e.message).toContain('unchanged');
     expect(JSON.stringify(m.toJSON())).toBe(before);
     expect(bytes(await m.predict(ds, { executor: ex })).equals(bytes(labels))).toBe(true);
     // far rows a float32 scale still holds beside the others are learned from, and the other segments still score
-    await m.partialFit(far.map((r) => r.map((v) => v / 1e10)), { executor: ex });
+    await m.partialFit(far.map((r) => r.map((v) => v / 1e12)), { executor: ex });
     const after = await m.predict(ds, { executor: ex });
     expect(new Set(after).size).toBe(3);
     // a model file with such a centroid: refused when loaded, naming it
     const json = JSON.parse(before);
-    expectError(() => loadModel({ ...json, centres: [json.centres[0], [1e30, -1e30, 1e30], json.centres[2], json.centres[3]] }), 'E_BAD_MODEL', 'centres[1]', 'float32');
+    expectError(() => loadModel({ ...json, centres: [json.centres[0], [1e34, -1e34, 1e34], json.centres[2], json.centres[3]] }), 'E_BAD_MODEL', 'centres[1]', 'float32');
     expect(loadModel({ ...json, centres: [json.centres[0], [1e15, -1e15, 1e15], json.centres[2], json.centres[3]] }).kind).toBe('minibatch-kmeans');
   });
 });

@@ -133,10 +133,17 @@ export class GaussianMixtureModel implements SegmentationModel {
     checkOptions(options, RUN_OPTIONS, fn);
     const ds = datasetFor(data, this.featureNames, fn);
     const ex = resolveExecutor(options);
+    // the model's range: each component's mean less the offset, plus its spread (the trace of its covariance), so a
+    // mixture whose means sit at the offset is not scaled up past the rows it describes
+    const { d, k } = this;
+    const cov = this.covarianceData, type = this.covarianceType;
     let far = 0;
-    for (let c = 0; c < this.k; c++) {
+    for (let c = 0; c < k; c++) {
       let s = 0;
-      for (let j = 0; j < this.d; j++) s += (this.meanData[c * this.d + j] - this.offset[j]) ** 2;
+      for (let j = 0; j < d; j++) {
+        s += (this.meanData[c * d + j] - this.offset[j]) ** 2;
+        s += type === 'full' ? cov[(c * d + j) * d + j] : type === 'tied' ? cov[j * d + j] : type === 'diag' ? cov[c * d + j] : cov[c];
+      }
       far = Math.max(far, s);
     }
     // the scale comes from the model alone, so no row's result depends on the rest of the batch

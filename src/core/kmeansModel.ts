@@ -240,47 +240,60 @@ export function repeatedRow(c: ArrayLike<number>, k: number, d: number): [number
 }
 
 /**
- * Squared norm (after the scale scoring applies) below which the centres other than the farthest one would sit
- * beneath float32's resolution: its smallest normal number is 1.2e-38, so 1e-30 keeps distances down to a ten
- * thousandth of theirs in full precision.
+ * Squared distance (after the scale scoring applies) below which two centres sit too close for float32: its
+ * smallest normal number is 1.2e-38, so 1e-36 refuses a model shortly before the products that tell rows between
+ * them apart lose digits (at 1e-44 they round to 0 and every row between them gets one label).
  */
-const RESOLVED = 1e-30;
+const RESOLVED = 1e-36;
 
-/** Centres that scoring cannot hold side by side in float32: the farthest one, and how far the others lie. */
+/** Centres that scoring cannot hold side by side in float32: the farthest one, and the closest two. */
 export interface UnresolvedCentres {
   far: number;
   farDistance: number;
-  /** The largest distance from the column means among the other centres. */
-  rest: number;
+  a: number;
+  b: number;
+  apart: number;
 }
 
 /**
  * Where centres (less the offset, row-major k x d) cannot be scored side by side: scoring scales every value by the
- * power of two that keeps the farthest centre's squared norm within float32, and when that leaves every other
- * centre (and the rows near them) below float32's resolution, their distances round to 0 and rows near them all get
- * one label. A centre pulled far away by extreme rows does that. Undefined when scoring holds them all (O(k d)).
+ * power of two that keeps the farthest centre's squared norm within float32, and when that leaves two centres so
+ * close that float32 loses the products telling rows between them apart, those rows all get one label. Centres
+ * pulled far away by extreme rows do that. Undefined when scoring holds them all: O(k d) unless the farthest centre
+ * makes scoring scale down (beyond 1e18 from the column means), O(k^2 d) then.
  */
 export function unresolvedCentres(c: ArrayLike<number>, k: number, d: number): UnresolvedCentres | undefined {
-  if (k < 2) return undefined;
-  let first = -1, second = -1, far = 0;
+  let first = 0, far = 0;
   for (let t = 0; t < k; t++) {
     let s = 0;
     for (let j = 0; j < d; j++) s += c[t * d + j] ** 2;
     if (s > first) {
-      second = first;
       first = s;
       far = t;
-    } else if (s > second) second = s;
+    }
   }
   const scale = rangeScale(first, 1);
-  if (!(scale < 1) || second * scale * scale >= RESOLVED) return undefined;
-  return { far, farDistance: Math.sqrt(first), rest: Math.sqrt(second) };
+  if (!(scale < 1)) return undefined;
+  let best = Infinity, a = 0, b = 0;
+  for (let t = 0; t < k; t++) {
+    for (let u = t + 1; u < k; u++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (c[t * d + j] - c[u * d + j]) ** 2;
+      if (s < best) {
+        best = s;
+        a = t;
+        b = u;
+      }
+    }
+  }
+  if (!(best * scale * scale < RESOLVED)) return undefined;
+  return { far, farDistance: Math.sqrt(first), a, b, apart: Math.sqrt(best) };
 }
 
 /** What `unresolvedCentres` found, in words. */
 export function unresolvedText(u: UnresolvedCentres): string {
-  return `centroid ${u.far} lies ${u.farDistance.toPrecision(3)} from the column means while every other lies within ${u.rest.toPrecision(3)}: `
-    + 'float32, in which segkit scores, cannot hold both, and rows near the others would all get one label';
+  return `centroid ${u.far} lies ${u.farDistance.toPrecision(3)} from the column means while centroids ${u.a} and ${u.b} lie ${u.apart.toPrecision(3)} apart: `
+    + 'float32, in which segkit scores, cannot hold both, and would lose the digits that tell rows between those two apart';
 }
 
 const UNRESOLVED_HINT = 'refit the model, leaving out the extreme rows that pulled that centroid away';

@@ -304,7 +304,6 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     // distinct centres: two equal ones would leave one without rows
     const repeat = repeatedRow(centres, k, d);
     if (repeat) throw badModel(at('centres', repeat[1]), `repeats centres[${repeat[0]}]; the k centres must be distinct`);
-    assertResolvedFile(centres, k, d, 'centres');
     const offset = Float64Array.from(readNumbers(r.offset, 'offset', d, f32));
     // each centroid (centre + offset) is what the model reports and scores with: float32 must hold it too
     for (let q = 0; q < k * d; q++) {
@@ -313,6 +312,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
         throw badModel(at(at('centres', Math.floor(q / d)), q % d), `plus offset[${q % d}] is ${c}, beyond float32's range (3.4e38)`);
       }
     }
+    assertResolvedFile(centres, k, d, 'centres');
     const ratio = readNumber(r.reassignmentRatio, 'reassignmentRatio');
     if (ratio < 0) throw badModel('reassignmentRatio', `must be >= 0, got ${ratio}`);
     const inertia = readNumber(r.inertia, 'inertia');

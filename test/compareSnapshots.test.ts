@@ -182,6 +182,14 @@ describe('compareSnapshots on two generated snapshots with a known migration', a
     expect(e.message).toContain('did you mean "value"');
     e = await failure(() => compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'cust' }));
     expect(e.message).toContain('snapshot "before" has no id column "cust"');
+    // a missing value would count as 0 in its segment's total: named by its row
+    const noValue = rows(fx.after) as Record<string, unknown>[];
+    noValue[5] = { ...noValue[5], revenue: null };
+    e = await failure(() => compareSnapshots(model, rows(fx.before), noValue, { id: 'customer_id', value: 'revenue' }));
+    expect(e.code).toBe('E_NAN_INPUT');
+    expect(e.message).toContain('snapshot "after", row 5: the value column "revenue" holds no value');
+    // without the value column the same snapshots compare
+    expect((await compareSnapshots(model, rows(fx.before), noValue, { id: 'customer_id' })).migration.moved).toBe(fx.movers);
   });
 });
 
@@ -656,19 +664,34 @@ describe('matching customers by id', () => {
     const lb = await model.predict(fromRows(X0, { names: ['x', 'y'] })), la = await model.predict(fromRows(X1, { names: ['x', 'y'] }));
     const k = model.k, rowOf = new Map(Array.from(idB, (v, i) => [v, i]));
     const counts = Array.from({ length: k }, () => new Array(k).fill(0)), fresh = new Array(k).fill(0), gone = new Array(k).fill(0);
-    const seen = new Set<number>(), movers: number[] = [];
+    const seen = new Set<number>(), movers: number[] = [], from: number[] = [], to: number[] = [];
+    const toUnassigned = new Array(k).fill(0), fromUnassigned = new Array(k).fill(0);
+    let returning = 0;
     idA.forEach((v, j) => {
       const i = rowOf.get(v);
       if (i === undefined) { if (la[j] >= 0) fresh[la[j]]++; return; }
       seen.add(i);
-      if (lb[i] >= 0 && la[j] >= 0) { counts[lb[i]][la[j]]++; if (lb[i] !== la[j]) movers.push(v); }
+      returning++;
+      if (lb[i] >= 0 && la[j] >= 0) counts[lb[i]][la[j]]++;
+      // a move into or out of no segment is a move
+      else if (lb[i] >= 0) toUnassigned[lb[i]]++;
+      else if (la[j] >= 0) fromUnassigned[la[j]]++;
+      if (lb[i] !== la[j]) { movers.push(v); from.push(lb[i]); to.push(la[j]); }
     });
     lb.forEach((c, i) => { if (c >= 0 && !seen.has(i)) gone[c]++; });
     expect(byTable.migration.unscoredBefore).toBeGreaterThan(0);
     expect(byTable.migration.counts).toEqual(counts);
     expect(byTable.migration.new).toEqual(fresh);
     expect(byTable.migration.gone).toEqual(gone);
+    expect(toUnassigned.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(fromUnassigned.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(byTable.migration.toUnassigned).toEqual(toUnassigned);
+    expect(byTable.migration.fromUnassigned).toEqual(fromUnassigned);
+    expect(byTable.migration.returning).toBe(returning);
+    expect(byTable.migration.moved).toBe(movers.length);
     expect(byTable.movers.id).toEqual(movers);
+    expect([...byTable.movers.from]).toEqual(from);
+    expect([...byTable.movers.to]).toEqual(to);
   });
 
   it('int32 ids: more than 253 segments (a wider table) match as float64 ids do; duplicates are named as with an index', async () => {

@@ -13,6 +13,9 @@ import { checkPaths, inFile, inputName, outputFormat, requireColumn, rowName } f
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
 
+/** How the movers' file and the migration table name no segment. */
+const UNASSIGNED = 'Unassigned';
+
 interface CompareFlags extends CommonFlags {
   readonly model: string;
   readonly id: string;
@@ -82,8 +85,8 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
     const idColumn = int32 ? Int32Array.from(ids as number[]) : numeric ? Float64Array.from(ids as number[]) : ids.map(String);
     await writeTable(f.out, tableFromArrays({
       [f.id]: idColumn as never,
-      segment_before: Array.from(r.movers.from, (c) => names[c]),
-      segment_after: Array.from(r.movers.to, (c) => names[c]),
+      segment_before: Array.from(r.movers.from, (c) => (c < 0 ? UNASSIGNED : names[c])),
+      segment_after: Array.from(r.movers.to, (c) => (c < 0 ? UNASSIGNED : names[c])),
       segment_before_id: Int32Array.from(r.movers.from),
       segment_after_id: Int32Array.from(r.movers.to),
     }));
@@ -99,13 +102,19 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
     return;
   }
   const m = r.migration;
+  // customers that moved into or out of no segment (a density model's unassigned rows): a column and a row of their own
+  const none = m.toUnassigned.some((c) => c > 0) || m.fromUnassigned.some((c) => c > 0);
   ctx.print([
     `${r.rowsBefore.toLocaleString('en-US')} customers before, ${r.rowsAfter.toLocaleString('en-US')} after · ${m.returning.toLocaleString('en-US')} in both · ${m.moved.toLocaleString('en-US')} changed segment`,
     '',
     formatTable(
-      ['before \\ after', ...m.segments, 'gone'],
-      [...m.segments.map((s, i) => [s, ...m.counts[i].map(String), String(m.gone[i])]), ['new', ...m.new.map(String), '']],
-      [false, ...m.segments.map(() => true), true],
+      ['before \\ after', ...m.segments, ...(none ? [UNASSIGNED.toLowerCase()] : []), 'gone'],
+      [
+        ...m.segments.map((s, i) => [s, ...m.counts[i].map(String), ...(none ? [String(m.toUnassigned[i])] : []), String(m.gone[i])]),
+        ...(none ? [[UNASSIGNED.toLowerCase(), ...m.fromUnassigned.map(String), '', '']] : []),
+        ['new', ...m.new.map(String), ...(none ? [''] : []), ''],
+      ],
+      [false, ...m.segments.map(() => true), ...(none ? [true] : []), true],
     ),
     '',
     formatTable(

@@ -7,7 +7,7 @@ import { renderSvg, renderVegaSvg } from './renderSvg.js';
 import { escapeHtml as esc } from './buildReport.js';
 
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
-const NEW = 'New customers', GONE = 'Gone';
+const NEW = 'New customers', GONE = 'Gone', UNASSIGNED = 'Unassigned';
 
 /**
  * A migration Sankey as one self-contained Vega spec: segments before (and new customers) stacked on the left,
@@ -23,9 +23,13 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
   }));
   names.forEach((to, j) => { if (r.migration.new[j] > 0) flows.push({ from: NEW, to, value: r.migration.new[j], fromOrder: names.length, toOrder: j, colour: NEW }); });
   names.forEach((from, i) => { if (r.migration.gone[i] > 0) flows.push({ from, to: GONE, value: r.migration.gone[i], fromOrder: i, toOrder: names.length, colour: from }); });
+  // returning customers that moved into or out of no segment (a density model's unassigned rows)
+  const { toUnassigned, fromUnassigned } = r.migration;
+  names.forEach((from, i) => { if (toUnassigned[i] > 0) flows.push({ from, to: UNASSIGNED, value: toUnassigned[i], fromOrder: i, toOrder: names.length + 1, colour: from }); });
+  names.forEach((to, j) => { if (fromUnassigned[j] > 0) flows.push({ from: UNASSIGNED, to, value: fromUnassigned[j], fromOrder: names.length + 1, toOrder: j, colour: UNASSIGNED }); });
   const total = flows.reduce((a, f) => a + f.value, 0);
   const gap = 10;
-  const nodes = names.length + 1;
+  const nodes = names.length + (toUnassigned.some((c) => c > 0) || fromUnassigned.some((c) => c > 0) ? 2 : 1);
   const unit = total > 0 ? Math.max(0, height - gap * (nodes - 1)) / total : 0;
   const nodeWidth = 14;
   const stackNodes = (side: 'from' | 'to') => [
@@ -67,7 +71,7 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
       },
     ],
     scales: [
-      { name: 'colour', type: 'ordinal', domain: [...names, NEW, GONE], range: [...PALETTE.slice(0, names.length).concat(names.length > PALETTE.length ? PALETTE : []), '#9aa5b1', '#cbd2d9'] },
+      { name: 'colour', type: 'ordinal', domain: [...names, NEW, GONE, UNASSIGNED], range: [...PALETTE.slice(0, names.length).concat(names.length > PALETTE.length ? PALETTE : []), '#9aa5b1', '#cbd2d9', '#7b8794'] },
     ],
     marks: [
       {
@@ -142,9 +146,13 @@ export function driftTableHtml(r: CompareSnapshotsResult): string {
 
 function matrixHtml(r: CompareSnapshotsResult): string {
   const m = r.migration;
-  const head = m.segments.map((s) => `<th scope="col">${esc(s)}</th>`).join('') + `<th scope="col">${GONE}</th>`;
-  const body = m.segments.map((from, i) => `<tr><th scope="row">${esc(from)}</th>${m.counts[i].map((c, j) => `<td class="num${i === j ? ' stay' : ''}">${c.toLocaleString('en-US')}</td>`).join('')}<td class="num">${m.gone[i].toLocaleString('en-US')}</td></tr>`).join('')
-    + `<tr><th scope="row">${NEW}</th>${m.new.map((c) => `<td class="num">${c.toLocaleString('en-US')}</td>`).join('')}<td></td></tr>`;
+  // a column and a row for customers that moved into or out of no segment, when any did
+  const none = m.toUnassigned.some((c) => c > 0) || m.fromUnassigned.some((c) => c > 0);
+  const num = (c: number) => `<td class="num">${c.toLocaleString('en-US')}</td>`;
+  const head = m.segments.map((s) => `<th scope="col">${esc(s)}</th>`).join('') + (none ? `<th scope="col">${UNASSIGNED}</th>` : '') + `<th scope="col">${GONE}</th>`;
+  const body = m.segments.map((from, i) => `<tr><th scope="row">${esc(from)}</th>${m.counts[i].map((c, j) => `<td class="num${i === j ? ' stay' : ''}">${c.toLocaleString('en-US')}</td>`).join('')}${none ? num(m.toUnassigned[i]) : ''}${num(m.gone[i])}</tr>`).join('')
+    + (none ? `<tr><th scope="row">${UNASSIGNED}</th>${m.fromUnassigned.map(num).join('')}<td></td><td></td></tr>` : '')
+    + `<tr><th scope="row">${NEW}</th>${m.new.map(num).join('')}${none ? '<td></td>' : ''}<td></td></tr>`;
   return `<table class="matrix"><caption>Customers by segment before (rows) and after (columns)</caption><thead><tr><th></th>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 

@@ -86,9 +86,16 @@ export interface Migration {
   new: number[];
   /** Per segment before: customers not in the after snapshot. */
   gone: number[];
-  /** Customers in both snapshots; of them, those in a different segment after. */
+  /**
+   * Customers in both snapshots; of them, those in a different segment after, counting a move into or out of no
+   * segment (a density model's unassigned rows, an outlier rule's dropped ones).
+   */
   returning: number;
   moved: number;
+  /** Per segment before: returning customers left without a segment after. */
+  toUnassigned: number[];
+  /** Per segment after: returning customers that had no segment before. */
+  fromUnassigned: number[];
   /** Rows left without a segment (an outlier rule dropped them) in each snapshot. */
   unscoredBefore: number;
   unscoredAfter: number;
@@ -96,6 +103,7 @@ export interface Migration {
 
 export interface Movers {
   id: (string | number)[];
+  /** Segments before and after; -1 for no segment (unassigned). */
   from: Int32Array;
   to: Int32Array;
 }
@@ -325,7 +333,9 @@ interface MigrationCounts {
   matched: Float64Array;
   returning: number;
   moved: number;
-  /** The movers' after-rows and segments before, in pairs. */
+  toUnassigned: number[];
+  fromUnassigned: number[];
+  /** The movers' after-rows and segments before (-1: none), in pairs. */
   movers: number[];
 }
 
@@ -336,14 +346,14 @@ const matchCodes = (k: number, n: number): MatchCodes => (k < 254 ? new Uint8Arr
 const matchCode = (label: number): number => (label >= 0 ? label + 2 : 1);
 
 /**
- * The migration counts of returning customers (flat k x k, before by after), the new customers per segment after,
- * the matched ones per segment before, and the movers. After-row j's customer has match code table[key[j] - offset]
+ * The migration counts of returning customers (flat k x k, before by after; into and out of no segment apart), the
+ * new customers per segment after, the matched ones per segment before, and the movers. After-row j's customer has match code table[key[j] - offset]
  * (0 outside the table): its segment before plus 2, 1 for a customer there without a segment, 0 for one not there
  * before. One loop with the lookup in it (a lookup function per row, or a separate array of codes, measured slower).
  */
 function migrate(labelsA: Labels, k: number, key: Int32Array, offset: number, table: MatchCodes): MigrationCounts {
   const flat = new Float64Array(k * k), matched = new Float64Array(k);
-  const fresh = new Array<number>(k).fill(0);
+  const fresh = new Array<number>(k).fill(0), toUnassigned = new Array<number>(k).fill(0), fromUnassigned = new Array<number>(k).fill(0);
   const movers: number[] = [];
   const size = table.length, n = labelsA.length;
   let returning = 0, moved = 0;
@@ -352,14 +362,32 @@ function migrate(labelsA: Labels, k: number, key: Int32Array, offset: number, ta
     const m = s >= 0 && s < size ? table[s] : 0;
     if (m === 0) { if (la >= 0) fresh[la]++; continue; }
     const lb = m - 2;
-    if (lb < 0) continue;
-    matched[lb]++;
-    if (la < 0) continue;
-    flat[lb * k + la]++;
     returning++;
+    if (lb < 0) {
+      if (la >= 0) { fromUnassigned[la]++; moved++; movers.push(j, -1); }
+      continue;
+    }
+    matched[lb]++;
+    if (la < 0) { toUnassigned[lb]++; moved++; movers.push(j, lb); continue; }
+    flat[lb * k + la]++;
     if (la !== lb) { moved++; movers.push(j, lb); }
   }
-  return { flat, fresh, matched, returning, moved, movers };
+  return { flat, fresh, matched, returning, moved, toUnassigned, fromUnassigned, movers };
+}
+
+/**
+ * The value column, every cell a number: a missing one would count as 0 in its segment's total and lower the value
+ * per customer unseen, so it is named by its row.
+ */
+function valueColumn(table: TableInput, name: string, snapshot: string): Float64Array {
+  const v = float64Column(table, name, snapshot);
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] - v[i] !== 0) {
+      throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${i}: the value column "${name}" holds ${Number.isNaN(v[i]) ? 'no value' : v[i]}`,
+        'fill the missing values (0 where a customer truly had none), or compare without the value column');
+    }
+  }
+  return v;
 }
 
 /** `migrate` by int32 ids in [min, max] before: a table by id - min. */
@@ -480,7 +508,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   const guide = Math.min(colsB[0]?.length ?? 0, colsA[0]?.length ?? 0) >= guideFrom ? planGuide(colsB, colsA) : undefined;
   const scanState: ScanState = { k, value: value !== undefined, centres: !segmentModel && centres ? centres : new Float64Array(0), ...(guide ? { guide } : {}) };
   const loadScored = async (table: TableInput, cols: Float32Array[], label: string): Promise<{ loaded: LoadedSnapshot<ScanPartial>; labels: Labels }> => {
-    const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: float64Column(table, value, label) } : {};
+    const rows: Record<string, AnyTypedArray> = value !== undefined ? { value: valueColumn(table, value, label) } : {};
     if (direct && cols[0].length > 0) {
       // each shard labelled as soon as its rows are in, on executors that overlap the copy with a pass, and its
       // histograms made while its rows are at hand (pass 1 of the drift statistics)
@@ -542,7 +570,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   }
   const [distB, distA] = inModelSpace.length === 2 ? inModelSpace : [drift.before, drift.after];
 
-  const { flat, fresh, matched, returning, moved, movers: moverPairs } = (await moves!)!;
+  const { flat, fresh, matched, returning, moved, toUnassigned, fromUnassigned, movers: moverPairs } = (await moves!)!;
   // the customers of each segment before that no after-row matched
   const gone = Array.from(matched, (c, s) => drift.before.rows[s] - c);
   const counts = Array.from({ length: k }, (_, c) => Array.from(flat.subarray(c * k, (c + 1) * k)));
@@ -557,7 +585,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   const migration: Migration = {
     segments: names, counts,
     shares: counts.map((row) => { const s = row.reduce((a, b) => a + b, 0); return row.map((c) => (s ? c / s : 0)); }),
-    new: fresh, gone, returning, moved, unscoredBefore: drift.before.rows[k], unscoredAfter: drift.after.rows[k],
+    new: fresh, gone, returning, moved, toUnassigned, fromUnassigned, unscoredBefore: drift.before.rows[k], unscoredAfter: drift.after.rows[k],
   };
   const segments: SegmentChange[] = names.map((name, c) => {
     const b = drift.before.rows[c], a = drift.after.rows[c];

@@ -360,6 +360,22 @@ describe('rfm', () => {
     expectError(() => rfm(LOG, { ...OPTS, asOf: 1e20 }), 'E_BAD_OPTION', '"asOf"');
   });
 
+  it('refuses numbers that read as January 1970 (digits YYYYMMDD, epoch seconds) naming the row; epoch milliseconds pass', () => {
+    const digits = LOG.map((r, i) => (i === 1 ? { ...r, date: 20240101 } : r));
+    expectError(() => rfm(digits, OPTS), 'E_PARSE', 'row 1, column "date" holds the number 20240101', 'YYYYMMDD');
+    const seconds = LOG.map((r, i) => (i === 3 ? { ...r, date: 1704067200 } : r));
+    expectError(() => rfm(seconds, OPTS), 'E_PARSE', 'row 3, column "date" holds the number 1704067200', 'epoch seconds');
+    // an Arrow integer column of seconds, too; a Date32 column (days) is a date type and reads as before
+    const arrowSeconds = new Table({
+      customer: vectorFromArray(['a', 'b'], new Utf8()),
+      date: vectorFromArray([1704067200, 1704153600], new Float64()),
+      amount: vectorFromArray([1, 2], new Float64()),
+    });
+    expectError(() => rfm(arrowSeconds, { customer: 'customer', date: 'date', amount: 'amount' }), 'E_PARSE', 'row 0, column "date"', 'epoch seconds');
+    const ms = LOG.map((r) => ({ ...r, date: typeof r.date === 'string' ? Date.parse(r.date.length === 10 ? `${r.date}T00:00:00Z` : r.date) : r.date }));
+    expect(columns(rfm(ms, OPTS))).toEqual(columns(rfm(LOG, OPTS)));
+  });
+
   it('drops customers without a purchase or skips missing ids on request', () => {
     const log = [...LOG, { customer: null, invoice: '2000', date: '2024-01-01', qty: 1, amount: 1 }];
     expectError(() => rfm(log as never, OPTS), 'E_NAN_INPUT', 'row 13', '"customer"');

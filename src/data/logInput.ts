@@ -335,6 +335,23 @@ function outOfRange(row: number, column: string, v: unknown): SegkitError {
 
 const UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
 
+/**
+ * Plain numbers are epoch milliseconds; below this (1973-03-03) they are far likelier a date written as digits
+ * (20240101) or epoch seconds (1704067200), both of which would read as January 1970.
+ */
+const EARLIEST_NUMBER_MS = 1e11;
+
+function numberNotMs(row: number, column: string, v: unknown): SegkitError {
+  const n = typeof v === 'bigint' ? Number(v) : (v as number);
+  const digits = Number.isInteger(n) && n >= 10000101 && n <= 99991231;
+  return new SegkitError(
+    'E_PARSE',
+    `row ${row}, column "${column}" holds the number ${n}, which as epoch milliseconds is ${new Date(n).toISOString()}: `
+      + `${digits ? 'a date written as digits (YYYYMMDD), or epoch seconds?' : 'epoch seconds?'}`,
+    'write dates as ISO 8601 text (2024-01-01), or give epoch milliseconds (seconds times 1000)',
+  );
+}
+
 /** A date column as epoch milliseconds (UTC). */
 export function readTimes(log: LogInput, column: string): Float64Array {
   const n = logLength(log);
@@ -353,6 +370,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
     } else t = toEpochMs(v);
     if (Number.isNaN(t)) throw badDate(row, column, v);
     if (Math.abs(t) > MAX_DATE_MS) throw outOfRange(row, column, v);
+    if ((typeof v === 'number' || typeof v === 'bigint') && Math.abs(t) < EARLIEST_NUMBER_MS) throw numberNotMs(row, column, v);
     out[row] = t;
   };
   if (!isArrowTable(log)) {
@@ -363,10 +381,10 @@ export function readTimes(log: LogInput, column: string): Float64Array {
   for (const data of arrowColumn(log, column).data) {
     const type = data.type as DataType;
     const values = data.values as ArrayLike<number | bigint>;
-    let scale = 0;
+    let scale = 0, plain = false;
     if (DataType.isTimestamp(type)) scale = UNIT_TO_MS[type.unit];
     else if (DataType.isDate(type)) scale = type.unit === 0 ? DAY_MS : 1;
-    else if (DataType.isInt(type) || (DataType.isFloat(type) && type.precision !== 0)) scale = 1;
+    else if (DataType.isInt(type) || (DataType.isFloat(type) && type.precision !== 0)) { scale = 1; plain = true; }
     if (scale !== 0 && (values instanceof BigInt64Array || values instanceof Int32Array || values instanceof Float64Array || values instanceof Float32Array || values instanceof Uint32Array)) {
       for (let i = 0; i < data.length; i++) {
         const row = start + i;
@@ -374,6 +392,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
         const t = Number(values[i]) * scale;
         if (!Number.isFinite(t)) throw badDate(row, column, values[i]);
         if (Math.abs(t) > MAX_DATE_MS) throw outOfRange(row, column, values[i]);
+        if (plain && Math.abs(t) < EARLIEST_NUMBER_MS) throw numberNotMs(row, column, values[i]);
         out[row] = t;
       }
     } else if (scale !== 0 || DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type) || DataType.isUtf8View(type)) {

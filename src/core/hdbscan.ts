@@ -39,7 +39,10 @@ export interface HdbscanResult {
   /** The mutual-reachability minimum spanning tree as a single-linkage matrix (SciPy's layout, heights = edge weights). */
   readonly singleLinkage: Float64Array;
   readonly condensedTree: CondensedTree;
-  /** Stability of each selected cluster, by label. */
+  /**
+   * Stability of each selected cluster, by label: Infinity for a cluster holding identical rows, which leave it at
+   * distance 0 (lambda = 1 / 0), as in the hdbscan library. JSON.stringify writes Infinity as null.
+   */
   readonly clusterStability: Float64Array;
   readonly featureNames: readonly string[];
   readonly nSamples: number;

@@ -55,6 +55,21 @@ describe('segkit compare', () => {
     expect(text.stdout).toMatch(/PSI levels are conventions/);
   });
 
+  it('a feature gone missing after is named first in the recommendation; a missing value cell is refused by its line', () => {
+    const after = readFileSync(join(dir, 'after.csv'), 'utf8').trim().split('\n');
+    // the monetary cells emptied (the model imputes them): a data problem, named before the drift it causes
+    writeFileSync(join(dir, 'after-nomoney.csv'), after.map((l, q) => (q === 0 ? l : l.split(',').map((c, j) => (j === 3 ? '' : c)).join(','))).join('\n') + '\n');
+    const r = segkit(['compare', 'before.csv', 'after-nomoney.csv', '--model', 'model.json', '--id', 'customer_id', '--json', '-q']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.recommendation.reasons[0]).toBe('monetary (100.0% missing after, 0.0% before) went missing: check the data before reading its drift');
+    // an empty revenue cell would count as 0 in its segment's value
+    writeFileSync(join(dir, 'after-norevenue.csv'), after.map((l, q) => (q === 4 ? l.replace(/,[^,]*$/, ',') : l)).join('\n') + '\n');
+    const v = segkit(['compare', 'before.csv', 'after-norevenue.csv', '--model', 'model.json', '--id', 'customer_id', '--value', 'revenue', '-q']);
+    expect(v.code).toBe(1);
+    expect(v.stderr).toContain('"after-norevenue.csv" (after): line 5: the value column "revenue" holds no value');
+  });
+
   it('bad usage and bad data: a missing id column is exit 2, a missing feature column exit 1 naming the snapshot', () => {
     const r = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'cust']);
     expect(r.code).toBe(2);

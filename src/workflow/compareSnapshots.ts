@@ -33,10 +33,12 @@ export interface DriftThresholds {
   distanceRise: number;
   /** Share of returning customers that changed segment from which the segments are called unstable. */
   movedShare: number;
+  /** Rise in a feature's share of missing values (after less before) that is named as a data problem. */
+  missingRise: number;
 }
 
 export const driftThresholdDefaults: Readonly<DriftThresholds> = Object.freeze({
-  psiModerate: 0.1, psiSignificant: 0.25, ksStatistic: 0.1, ksAlpha: 0.01, distanceRise: 0.1, movedShare: 0.25,
+  psiModerate: 0.1, psiSignificant: 0.25, ksStatistic: 0.1, ksAlpha: 0.01, distanceRise: 0.1, movedShare: 0.25, missingRise: 0.1,
 });
 
 export interface CompareSnapshotsOptions extends RunOptions {
@@ -284,6 +286,13 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
   const reasons: string[] = [];
   let action = 'keep' as Recommendation['action'];
   const raise = (a: Recommendation['action']) => { if (a === 'refit' || (a === 'monitor' && action === 'keep')) action = a; };
+  // a feature gone missing is a data problem first: named before the shifts and distances it causes
+  const share = (missing: number, present: number) => (missing + present > 0 ? missing / (missing + present) : 0);
+  const gaps = r.drift.filter((f) => share(f.missingAfter, f.nAfter) - share(f.missingBefore, f.nBefore) >= t.missingRise);
+  if (gaps.length) {
+    raise('monitor');
+    reasons.push(`${gaps.map((f) => `${f.feature} (${pct(share(f.missingAfter, f.nAfter))} missing after, ${pct(share(f.missingBefore, f.nBefore))} before)`).join(', ')} went missing: check the data before reading its drift`);
+  }
   const sig = r.drift.filter((f) => f.level === 'significant');
   const mod = r.drift.filter((f) => f.level === 'moderate');
   if (sig.length) {
@@ -436,6 +445,9 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     for (const [key, v] of Object.entries(options.thresholds)) {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badOption(`thresholds.${key}`, v, 'a finite number >= 0');
       (thresholds as unknown as Record<string, number>)[key] = v;
+    }
+    if (thresholds.psiModerate > thresholds.psiSignificant) {
+      throw badOption('thresholds.psiModerate', thresholds.psiModerate, `at most thresholds.psiSignificant (${thresholds.psiSignificant})`);
     }
   }
   const segmentModel = model instanceof SegmentModel ? model : undefined;

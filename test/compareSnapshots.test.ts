@@ -686,6 +686,11 @@ describe('matching customers by id', () => {
     expect(toUnassigned.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(fromUnassigned.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(byTable.migration.toUnassigned).toEqual(toUnassigned);
+    // row shares over every customer of the segment still there, the unassigned ones included
+    byTable.migration.shares.forEach((row, i) => row.forEach((v, j) => {
+      const still = counts[i].reduce((a, b) => a + b, 0) + toUnassigned[i];
+      expect(v).toBe(still ? counts[i][j] / still : 0);
+    }));
     expect(byTable.migration.fromUnassigned).toEqual(fromUnassigned);
     expect(byTable.migration.returning).toBe(returning);
     expect(byTable.migration.moved).toBe(movers.length);

@@ -365,6 +365,8 @@ describe('rfm', () => {
     expectError(() => rfm(digits, OPTS), 'E_PARSE', 'row 1, column "date" holds the number 20240101', 'YYYYMMDD');
     const seconds = LOG.map((r, i) => (i === 3 ? { ...r, date: 1704067200 } : r));
     expectError(() => rfm(seconds, OPTS), 'E_PARSE', 'row 3, column "date" holds the number 1704067200', 'epoch seconds');
+    const micro = LOG.map((r, i) => (i === 4 ? { ...r, date: 1704067200000000 } : r));
+    expectError(() => rfm(micro, OPTS), 'E_PARSE', 'row 4, column "date" holds the number 1704067200000000', 'epoch microseconds');
     // an Arrow integer column of seconds, too; a Date32 column (days) is a date type and reads as before
     const arrowSeconds = new Table({
       customer: vectorFromArray(['a', 'b'], new Utf8()),

@@ -341,14 +341,20 @@ const UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
  */
 const EARLIEST_NUMBER_MS = 1e11;
 
+/** Plain numbers past this (the year 3000) are far likelier epoch microseconds (1704067200000000) than milliseconds. */
+const LATEST_NUMBER_MS = 32503680000000;
+
+/** Whether a plain number cannot be epoch milliseconds of a customer's date (see EARLIEST_NUMBER_MS, LATEST_NUMBER_MS). */
+const implausibleMs = (t: number): boolean => Math.abs(t) < EARLIEST_NUMBER_MS || t > LATEST_NUMBER_MS;
+
 function numberNotMs(row: number, column: string, v: unknown): SegkitError {
   const n = typeof v === 'bigint' ? Number(v) : (v as number);
   const digits = Number.isInteger(n) && n >= 10000101 && n <= 99991231;
+  const guess = n > LATEST_NUMBER_MS ? 'epoch microseconds?' : digits ? 'a date written as digits (YYYYMMDD), or epoch seconds?' : 'epoch seconds?';
   return new SegkitError(
     'E_PARSE',
-    `row ${row}, column "${column}" holds the number ${n}, which as epoch milliseconds is ${new Date(n).toISOString()}: `
-      + `${digits ? 'a date written as digits (YYYYMMDD), or epoch seconds?' : 'epoch seconds?'}`,
-    'write dates as ISO 8601 text (2024-01-01), or give epoch milliseconds (seconds times 1000)',
+    `row ${row}, column "${column}" holds the number ${n}, which as epoch milliseconds is ${new Date(n).toISOString()}: ${guess}`,
+    'write dates as ISO 8601 text (2024-01-01), or give epoch milliseconds (seconds times 1000, microseconds divided by 1000)',
   );
 }
 
@@ -370,7 +376,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
     } else t = toEpochMs(v);
     if (Number.isNaN(t)) throw badDate(row, column, v);
     if (Math.abs(t) > MAX_DATE_MS) throw outOfRange(row, column, v);
-    if ((typeof v === 'number' || typeof v === 'bigint') && Math.abs(t) < EARLIEST_NUMBER_MS) throw numberNotMs(row, column, v);
+    if ((typeof v === 'number' || typeof v === 'bigint') && implausibleMs(t)) throw numberNotMs(row, column, v);
     out[row] = t;
   };
   if (!isArrowTable(log)) {
@@ -392,7 +398,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
         const t = Number(values[i]) * scale;
         if (!Number.isFinite(t)) throw badDate(row, column, values[i]);
         if (Math.abs(t) > MAX_DATE_MS) throw outOfRange(row, column, values[i]);
-        if (plain && Math.abs(t) < EARLIEST_NUMBER_MS) throw numberNotMs(row, column, values[i]);
+        if (plain && implausibleMs(t)) throw numberNotMs(row, column, values[i]);
         out[row] = t;
       }
     } else if (scale !== 0 || DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type) || DataType.isUtf8View(type)) {

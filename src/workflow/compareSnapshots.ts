@@ -82,7 +82,10 @@ export interface Migration {
   segments: string[];
   /** counts[from][to]: customers in segment `from` before and `to` after (k x k). */
   counts: number[][];
-  /** counts[from][to] / customers of `from` who are still there after (row shares). */
+  /**
+   * counts[from][to] / customers of `from` who are still there after, those now without a segment included (row
+   * shares: a row sums to less than 1 by the share that went to no segment).
+   */
   shares: number[][];
   /** Per segment after: customers not in the before snapshot. */
   new: number[];
@@ -288,7 +291,11 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
   const raise = (a: Recommendation['action']) => { if (a === 'refit' || (a === 'monitor' && action === 'keep')) action = a; };
   // a feature gone missing is a data problem first: named before the shifts and distances it causes
   const share = (missing: number, present: number) => (missing + present > 0 ? missing / (missing + present) : 0);
-  const gaps = r.drift.filter((f) => share(f.missingAfter, f.nAfter) - share(f.missingBefore, f.nBefore) >= t.missingRise);
+  // a rise of exactly missingRise counts (30% - 20% is 0.0999... in floating point); no rise never does
+  const gaps = r.drift.filter((f) => {
+    const rise = share(f.missingAfter, f.nAfter) - share(f.missingBefore, f.nBefore);
+    return rise > 0 && rise >= t.missingRise - 1e-9;
+  });
   if (gaps.length) {
     raise('monitor');
     reasons.push(`${gaps.map((f) => `${f.feature} (${pct(share(f.missingAfter, f.nAfter))} missing after, ${pct(share(f.missingBefore, f.nBefore))} before)`).join(', ')} went missing: check the data before reading its drift`);
@@ -596,7 +603,8 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   const scoredB = drift.before.rows.slice(0, k).reduce((a, b) => a + b, 0), scoredA = drift.after.rows.slice(0, k).reduce((a, b) => a + b, 0);
   const migration: Migration = {
     segments: names, counts,
-    shares: counts.map((row) => { const s = row.reduce((a, b) => a + b, 0); return row.map((c) => (s ? c / s : 0)); }),
+    // over every customer of the segment still there after, those now without a segment included
+    shares: counts.map((row, i) => { const s = row.reduce((a, b) => a + b, 0) + toUnassigned[i]; return row.map((c) => (s ? c / s : 0)); }),
     new: fresh, gone, returning, moved, toUnassigned, fromUnassigned, unscoredBefore: drift.before.rows[k], unscoredAfter: drift.after.rows[k],
   };
   const segments: SegmentChange[] = names.map((name, c) => {

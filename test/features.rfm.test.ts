@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
 import { DateDay, Dictionary, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
-import { RFM_AFTER_AS_OF, rfm } from '../src/features/rfm.js';
+import { RFM_AFTER_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
 import { createRandom } from '../src/util/random.js';
 import { SegkitError } from '../src/util/errors.js';
@@ -102,6 +102,12 @@ describe('rfm', () => {
     expect(t.segment).toEqual(['Loyal', 'Hibernating', 'Loyal', 'Hibernating', 'Champions']);
   });
 
+  it('says how many customers it left out for having no purchase row (F: only a cancellation)', () => {
+    expect(JSON.parse(rfm(LOG, OPTS).schema.metadata.get(RFM_NO_PURCHASE)!)).toEqual({ customers: 1 });
+    const more = [...LOG, { customer: 'G', invoice: '1030', date: '2024-03-02', qty: -1, amount: -4 }];
+    expect(JSON.parse(rfm(more, OPTS).schema.metadata.get(RFM_NO_PURCHASE)!)).toEqual({ customers: 2 });
+  });
+
   it('counts distinct purchase days when there is no invoice column', () => {
     // E's two invoices fall on one day; A's two lines of 1001 too. Negative amounts still mark returns.
     const { invoice: _, ...noInvoice } = OPTS;
@@ -164,6 +170,8 @@ describe('rfm', () => {
     expect(t.recency).toEqual([1, 0, 0]);
     expect(t.monetary).toEqual([10, 20, 30]);
     expect(JSON.parse(table.schema.metadata.get(RFM_AFTER_AS_OF)!)).toEqual({ rows: 3, customers: 2 });
+    // D and F bought only after the as-of day: counted there, not as customers without any purchase
+    expect(JSON.parse(table.schema.metadata.get(RFM_NO_PURCHASE)!)).toEqual({ customers: 0 });
     // a time of day on the as-of date changes nothing; without asOf there is no such entry
     expect(columns(rfm(log, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-01-02T06:00:00Z' }))).toEqual(t);
     expect(rfm(log, { customer: 'customer', date: 'date', amount: 'amount' }).schema.metadata.has(RFM_AFTER_AS_OF)).toBe(false);

@@ -2,7 +2,7 @@ import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { writeTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
-import { RFM_AFTER_AS_OF, rfm, type RfmOptions } from '../features/rfm.js';
+import { RFM_AFTER_AS_OF, RFM_NO_PURCHASE, rfm, type RfmOptions } from '../features/rfm.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { isoDate } from './optionParsers.js';
@@ -121,6 +121,10 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
       ctx.note(`${rows.toLocaleString('en-US')} transaction${rows > 1 ? 's' : ''} after --as-of ${f.asOf} ${rows > 1 ? 'were' : 'was'} left out` +
         (customers > 0 ? `, and with ${rows > 1 ? 'them' : 'it'} ${customers.toLocaleString('en-US')} customer${customers > 1 ? 's' : ''} who bought only after it` : ''));
     }
+  }
+  const none = JSON.parse(table.schema.metadata.get(RFM_NO_PURCHASE) ?? '{"customers":0}') as { customers: number };
+  if (none.customers > 0) {
+    ctx.note(`${none.customers.toLocaleString('en-US')} customer${none.customers > 1 ? 's have' : ' has'} no purchase in the log (only returns, or cancellations of orders outside it) and ${none.customers > 1 ? 'are' : 'is'} left out`);
   }
   const segments = rfmSummary(table);
   const cancelled = segments.find((s) => s.segment === CANCELLED_SEGMENT)?.customers ?? 0;

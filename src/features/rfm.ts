@@ -25,6 +25,12 @@ import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES, rfmSegmentIndex } from './rfmSegm
  */
 export const RFM_AFTER_AS_OF = 'segkit.rfm.afterAsOf';
 
+/**
+ * Schema metadata key of every `rfm` table: JSON `{ customers }`, the customers of the log left out because they
+ * have no purchase row at all (only returns, or cancellations of orders outside the log), so a caller can say so.
+ */
+export const RFM_NO_PURCHASE = 'segkit.rfm.noPurchase';
+
 export interface RfmOptions {
   /** Column holding the customer id. */
   readonly customer: string;
@@ -321,6 +327,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     utf8Data(codes),
     utf8Data(segments),
   ];
-  const metadata = o.asOf === undefined ? undefined : new Map([[RFM_AFTER_AS_OF, JSON.stringify({ rows: afterRows, customers: afterOnly })]]);
+  const metadata = new Map([[RFM_NO_PURCHASE, JSON.stringify({ customers: k - m - afterOnly })]]);
+  if (o.asOf !== undefined) metadata.set(RFM_AFTER_AS_OF, JSON.stringify({ rows: afterRows, customers: afterOnly }));
   return tableFromColumns([o.customer, ...OUTPUT_COLUMNS], columns, metadata);
 }

@@ -332,6 +332,14 @@ describe('text columns', () => {
     expect(r.stderr).toBe('left out of the features: customer_id (the id); email, country (text: --encode email,country to one-hot encode)\n');
   });
 
+  it('a column of only empty cells is named as such, not offered to --encode', () => {
+    const lines = ['customer_id,age,notes,spend', ...Array.from({ length: 40 }, (_, i) => `c${i},${20 + (i % 30)},,${(i * 37) % 500}`)];
+    writeFileSync(path('empty-notes.csv'), `${lines.join('\n')}\n`);
+    const r = pass(['segment', 'empty-notes.csv', '--k', '2', '--seed', '1', '--json']);
+    expect(JSON.parse(r.stdout).features).toEqual(['age', 'spend']);
+    expect(r.stderr).toBe('left out of the features: customer_id (the id); notes (neither numbers nor text: dates, or only empty cells)\n');
+  });
+
   it('--encode with more than 20 values says what went into "other"', () => {
     const r = pass(['segment', 'countries.csv', '--k', '2', '--seed', '1', '--encode', 'country', '--json']);
     const s = JSON.parse(r.stdout);

@@ -198,7 +198,9 @@ function featureReport(table: Table, prep: Pipeline, result: PipelineResult, fla
     for (const f of table.schema.fields) {
       const name = f.name;
       if (inputs.has(name) || quiet.has(name)) continue;
-      const type = types.get(name);
+      // a column of only empty cells reads as text, but encoding it would give nothing
+      const empty = table.numRows > 0 && table.getChild(name)?.nullCount === table.numRows;
+      const type = empty ? 'other' : types.get(name);
       const reason = name === prep.id ? 'id' : SEGKIT_COLUMNS.includes(name) || own.includes(name) ? 'segkit output' : type === 'categorical' ? 'text' : 'neither numbers nor text';
       leftOut.push({ column: name, reason });
     }

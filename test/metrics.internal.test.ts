@@ -179,20 +179,10 @@ describe('silhouette in pairs of blocks', () => {
   });
 
   it('the kernel reads no padding row and writes nothing past its sums', async () => {
-    const { instantiateKernels, loadExtraKernels } = await import('../src/kernels/wasm.js');
-    const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
-    const kernels = await instantiateKernels(memory, false);
-    await loadExtraKernels({ kernels, memory });
     // clusters of 5, 6 and 3 rows in segments starting at multiples of 4 (20 stored rows); padding rows hold NaN
     const d = 3, k = 3, stride = 20;
-    const seg = [0, 8, 16, 5, 14, 19];
     const label = (r: number) => (r < 5 ? 0 : r >= 8 && r < 14 ? 1 : r >= 16 && r < 19 ? 2 : -1);
-    const rng = createRandom(9);
-    const X = 1024, SEG = X + 4 * stride * d, A = SEG + 64, B = A + 8 * (stride * k + 8), ACC = B + 8 * (stride * k + 8);
-    const x = new Float32Array(memory.buffer, X, stride * d);
-    for (let j = 0; j < d; j++) for (let r = 0; r < stride; r++) x[j * stride + r] = label(r) < 0 ? NaN : rng.normal() * 2;
-    new Int32Array(memory.buffer, SEG, 2 * k).set(seg);
-    const dist = (a: number, b: number) => Math.sqrt(Array.from({ length: d }, (_, j) => (x[j * stride + a] - x[j * stride + b]) ** 2).reduce((s, v) => s + v, 0));
+    const { memory, kernels, dist, X, SEG, A, B, ACC } = await pairsLayout(d, [0, 8, 16, 5, 14, 19], label, 9, 2);
     // A = rows [0, 12) (clusters 0 and 1), B = rows [12, 20) (clusters 1 and 2)
     const outA = new Float64Array(memory.buffer, A, 12 * k + 8).fill(0), outB = new Float64Array(memory.buffer, B, 8 * 2 + 8).fill(0);
     outA.fill(-7, 12 * k);
@@ -218,20 +208,10 @@ describe('silhouette in pairs of blocks', () => {
   });
 
   it('a block paired with itself (no partner sums) adds every distance once to its own rows and writes nothing else', async () => {
-    const { instantiateKernels, loadExtraKernels } = await import('../src/kernels/wasm.js');
-    const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
-    const kernels = await instantiateKernels(memory, false);
-    await loadExtraKernels({ kernels, memory });
     // clusters of 2, 7 and 4 rows in segments starting at multiples of 4 (20 stored rows); padding rows hold NaN
     const d = 5, k = 3, stride = 20;
-    const seg = [0, 4, 12, 2, 11, 16];
     const label = (r: number) => (r < 2 ? 0 : r >= 4 && r < 11 ? 1 : r >= 12 && r < 16 ? 2 : -1);
-    const rng = createRandom(11);
-    const X = 1024, SEG = X + 4 * stride * d, A = SEG + 64, ACC = A + 8 * (stride * k + 8);
-    const x = new Float32Array(memory.buffer, X, stride * d);
-    for (let j = 0; j < d; j++) for (let r = 0; r < stride; r++) x[j * stride + r] = label(r) < 0 ? NaN : rng.normal() * 3;
-    new Int32Array(memory.buffer, SEG, 2 * k).set(seg);
-    const dist = (a: number, b: number) => Math.sqrt(Array.from({ length: d }, (_, j) => (x[j * stride + a] - x[j * stride + b]) ** 2).reduce((s, v) => s + v, 0));
+    const { memory, kernels, dist, X, SEG, A, ACC } = await pairsLayout(d, [0, 4, 12, 2, 11, 16], label, 11, 3);
     const outA = new Float64Array(memory.buffer, A, stride * k + 8).fill(0);
     outA.fill(-7, stride * k);
     // the scratch of partner sums is left alone
@@ -249,6 +229,27 @@ describe('silhouette in pairs of blocks', () => {
     }
   });
 });
+
+/**
+ * A memory with both kernel modules and 20 stored rows of d features for the pairs kernel: three clusters in the
+ * segments `seg` (k starts, then k ends), values rng.normal() * spread, NaN in the padding rows (label -1); the
+ * addresses of the rows, the segments, two sums regions (A, B: 20 rows x 3 clusters and 8 guard values each) and
+ * the kernel's scratch, and each pair's float64 distance.
+ */
+async function pairsLayout(d: number, seg: number[], label: (r: number) => number, seed: number, spread: number) {
+  const { instantiateKernels, loadExtraKernels } = await import('../src/kernels/wasm.js');
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+  const kernels = await instantiateKernels(memory, false);
+  await loadExtraKernels({ kernels, memory });
+  const k = 3, stride = 20;
+  const rng = createRandom(seed);
+  const X = 1024, SEG = X + 4 * stride * d, A = SEG + 64, B = A + 8 * (stride * k + 8), ACC = B + 8 * (stride * k + 8);
+  const x = new Float32Array(memory.buffer, X, stride * d);
+  for (let j = 0; j < d; j++) for (let r = 0; r < stride; r++) x[j * stride + r] = label(r) < 0 ? NaN : rng.normal() * spread;
+  new Int32Array(memory.buffer, SEG, 2 * k).set(seg);
+  const dist = (a: number, b: number) => Math.sqrt(Array.from({ length: d }, (_, j) => (x[j * stride + a] - x[j * stride + b]) ** 2).reduce((s, v) => s + v, 0));
+  return { memory, kernels, x, dist, X, SEG, A, B, ACC };
+}
 
 /** The exact silhouette from the scalar twin's distance sums. */
 function twinSilhouette(columns: Float32Array[], labels: Int32Array, k: number): number[] {

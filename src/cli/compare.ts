@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { tableFromArrays } from 'apache-arrow';
 import { writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { writeTable } from '../data/writeTable.node.js';
-import { buildChangesReport } from '../report/changesReport.js';
+import { buildChangesReport, movedUnassigned } from '../report/changesReport.js';
 import { compareSnapshots } from '../workflow/compareSnapshots.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
@@ -103,7 +103,7 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   }
   const m = r.migration;
   // customers that moved into or out of no segment (a density model's unassigned rows): a column and a row of their own
-  const none = m.toUnassigned.some((c) => c > 0) || m.fromUnassigned.some((c) => c > 0);
+  const none = movedUnassigned(m);
   ctx.print([
     `${r.rowsBefore.toLocaleString('en-US')} customers before, ${r.rowsAfter.toLocaleString('en-US')} after · ${m.returning.toLocaleString('en-US')} in both · ${m.moved.toLocaleString('en-US')} changed segment`,
     '',

@@ -142,7 +142,7 @@ export class GaussianMixtureModel implements SegmentationModel {
       let s = 0;
       for (let j = 0; j < d; j++) {
         s += (this.meanData[c * d + j] - this.offset[j]) ** 2;
-        s += type === 'full' ? cov[(c * d + j) * d + j] : type === 'tied' ? cov[j * d + j] : type === 'diag' ? cov[c * d + j] : cov[c];
+        s += varianceOf(cov, type, c, j, d);
       }
       far = Math.max(far, s);
     }
@@ -290,6 +290,11 @@ export class GaussianMixtureModel implements SegmentationModel {
   }
 }
 
+/** Component c's variance of feature j, from covariances laid out for `type`. */
+function varianceOf(cov: Float64Array, type: CovarianceType, c: number, j: number, d: number): number {
+  return type === 'full' ? cov[(c * d + j) * d + j] : type === 'tied' ? cov[j * d + j] : type === 'diag' ? cov[c * d + j] : cov[c];
+}
+
 /**
  * The offset is the float32 mean of the training rows, which EM's last M-step also puts at the weights' average of
  * the means: one far from it would centre new rows in float32 far from their values and lose their digits. Allowed:
@@ -301,7 +306,7 @@ function checkOffset(offset: Float64Array, weights: Float64Array, means: Float64
     for (let c = 0; c < k; c++) mean += weights[c] * means[c * d + j];
     let variance = 0;
     for (let c = 0; c < k; c++) {
-      const own = type === 'full' ? cov[(c * d + j) * d + j] : type === 'tied' ? cov[j * d + j] : type === 'diag' ? cov[c * d + j] : cov[c];
+      const own = varianceOf(cov, type, c, j, d);
       variance += weights[c] * (own + (means[c * d + j] - mean) ** 2);
     }
     const allowed = 0.01 * Math.sqrt(variance) + 2 ** -20 * Math.max(Math.abs(mean), Math.abs(offset[j]));

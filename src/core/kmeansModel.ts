@@ -263,15 +263,7 @@ export interface UnresolvedCentres {
  * makes scoring scale down (beyond 1e18 from the column means), O(k^2 d) then.
  */
 export function unresolvedCentres(c: ArrayLike<number>, k: number, d: number): UnresolvedCentres | undefined {
-  let first = 0, far = 0;
-  for (let t = 0; t < k; t++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += c[t * d + j] ** 2;
-    if (s > first) {
-      first = s;
-      far = t;
-    }
-  }
+  const { far, norm: first } = farthestCentre(c, k, d);
   const scale = rangeScale(first, 1);
   if (!(scale < 1)) return undefined;
   let best = Infinity, a = 0, b = 0;
@@ -288,6 +280,20 @@ export function unresolvedCentres(c: ArrayLike<number>, k: number, d: number): U
   }
   if (!(best * scale * scale < RESOLVED)) return undefined;
   return { far, farDistance: Math.sqrt(first), a, b, apart: Math.sqrt(best) };
+}
+
+/** The centre (row-major k x d, less the offset) with the largest squared norm, and that norm (0 for none). */
+export function farthestCentre(c: ArrayLike<number>, k: number, d: number): { far: number; norm: number } {
+  let norm = 0, far = 0;
+  for (let t = 0; t < k; t++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += c[t * d + j] ** 2;
+    if (s > norm) {
+      norm = s;
+      far = t;
+    }
+  }
+  return { far, norm };
 }
 
 /** What `unresolvedCentres` found, in words. */

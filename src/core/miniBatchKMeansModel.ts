@@ -12,7 +12,7 @@ import { stepsOp, type StepsState } from './miniBatchOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
 import { exactInertia } from './lloyd.js';
-import { assertResolvedCentres, assertResolvedFile, finiteDistances, repeatedRow } from './kmeansModel.js';
+import { assertResolvedCentres, assertResolvedFile, farthestCentre, finiteDistances, repeatedRow } from './kmeansModel.js';
 
 export const MINIBATCH_FORMAT_VERSION = 1;
 
@@ -82,17 +82,6 @@ export function decayOf(o: { halfLife?: number; halfLifeUnit?: 'batches' | 'rows
   }
   if (typeof o.halfLife !== 'number' || !(o.halfLife > 0)) throw badOption('halfLife', o.halfLife, 'a number > 0 (batches, or rows with halfLifeUnit "rows")');
   return { decay: Math.exp(Math.log(0.5) / o.halfLife), decayPerRow: unit === 'rows' };
-}
-
-/** Squared norm of the farthest centre from the offset (for loadMatrix's range check). */
-function farthest(c: Float64Array, k: number, d: number): number {
-  let far = 0;
-  for (let t = 0; t < k; t++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += c[t * d + j] ** 2;
-    far = Math.max(far, s);
-  }
-  return far;
 }
 
 /**
@@ -167,7 +156,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     assertResolvedCentres(this.centres, this.k, this.d);
     const ex = resolveExecutor(options);
     const m = await loadMatrix(ex, ds, {
-      offset: this.offset, weights, alsoSquaredNorm: farthest(this.centres, this.k, this.d), signal: options.signal,
+      offset: this.offset, weights, alsoSquaredNorm: farthestCentre(this.centres, this.k, this.d).norm, signal: options.signal,
       // scoring never depends on the rest of the batch; partialFit's rows are data to learn from, scaled as a fit's
       modelScale: fn !== 'partialFit',
       ...(shardRows ? { shardRows: shardRows(ds.n) } : {}),

@@ -2,12 +2,15 @@
 // since Vega has no Sankey mark), growth bars, the migration matrix, and a drift table with traffic lights.
 import type { TopLevelSpec } from 'vega-lite';
 import type { Spec as VegaSpec } from 'vega';
-import type { CompareSnapshotsResult } from '../workflow/compareSnapshots.js';
+import type { CompareSnapshotsResult, Migration } from '../workflow/compareSnapshots.js';
 import { renderSvg, renderVegaSvg } from './renderSvg.js';
 import { escapeHtml as esc } from './buildReport.js';
 
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 const NEW = 'New customers', GONE = 'Gone', UNASSIGNED = 'Unassigned';
+
+/** Whether any returning customer moved into or out of no segment (tables then show an unassigned row and column). */
+export const movedUnassigned = (m: Migration): boolean => m.toUnassigned.some((c) => c > 0) || m.fromUnassigned.some((c) => c > 0);
 
 /**
  * A migration Sankey as one self-contained Vega spec: segments before (and new customers) stacked on the left,
@@ -29,7 +32,7 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
   names.forEach((to, j) => { if (fromUnassigned[j] > 0) flows.push({ from: UNASSIGNED, to, value: fromUnassigned[j], fromOrder: names.length + 1, toOrder: j, colour: UNASSIGNED }); });
   const total = flows.reduce((a, f) => a + f.value, 0);
   const gap = 10;
-  const nodes = names.length + (toUnassigned.some((c) => c > 0) || fromUnassigned.some((c) => c > 0) ? 2 : 1);
+  const nodes = names.length + (movedUnassigned(r.migration) ? 2 : 1);
   const unit = total > 0 ? Math.max(0, height - gap * (nodes - 1)) / total : 0;
   const nodeWidth = 14;
   const stackNodes = (side: 'from' | 'to') => [
@@ -147,7 +150,7 @@ export function driftTableHtml(r: CompareSnapshotsResult): string {
 function matrixHtml(r: CompareSnapshotsResult): string {
   const m = r.migration;
   // a column and a row for customers that moved into or out of no segment, when any did
-  const none = m.toUnassigned.some((c) => c > 0) || m.fromUnassigned.some((c) => c > 0);
+  const none = movedUnassigned(m);
   const num = (c: number) => `<td class="num">${c.toLocaleString('en-US')}</td>`;
   const head = m.segments.map((s) => `<th scope="col">${esc(s)}</th>`).join('') + (none ? `<th scope="col">${UNASSIGNED}</th>` : '') + `<th scope="col">${GONE}</th>`;
   const body = m.segments.map((from, i) => `<tr><th scope="row">${esc(from)}</th>${m.counts[i].map((c, j) => `<td class="num${i === j ? ' stay' : ''}">${c.toLocaleString('en-US')}</td>`).join('')}${none ? num(m.toUnassigned[i]) : ''}${num(m.gone[i])}</tr>`).join('')

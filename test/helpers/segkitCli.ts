@@ -36,15 +36,20 @@ export function ok(cwd: string, args: readonly string[], options: { input?: stri
  * Starts `segkit args...`, sends `signal` once `ready` (a check run on every stderr chunk and every 20 ms) says so,
  * and resolves with the exit status and output. SEGKIT_DEBUG=1 makes segkit print its steps on stderr.
  */
-export function interrupted(cwd: string, args: readonly string[], signal: NodeJS.Signals, ready: (stderr: string) => boolean): Promise<Run & { signalled: boolean }> {
+export function interrupted(cwd: string, args: readonly string[], signal: NodeJS.Signals, ready: (stderr: string) => boolean, options: { group?: boolean; againAfterMs?: number } = {}): Promise<Run & { signalled: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: environment({ SEGKIT_DEBUG: '1' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    // with `group`, segkit leads a process group of its own and the signal goes to every process in it, as Ctrl-C
+    // in a terminal does; otherwise to segkit's process alone, as `kill` does. With `againAfterMs`, the signal goes
+    // to segkit's process once more that long after.
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: environment({ SEGKIT_DEBUG: '1' }), stdio: ['ignore', 'pipe', 'pipe'], detached: options.group === true });
     let stdout = '', stderr = '', signalled = false;
     const poll = setInterval(check, 20);
     function check() {
       if (!signalled && ready(stderr)) {
         signalled = true;
-        child.kill(signal);
+        if (options.group) process.kill(-child.pid!, signal);
+        else child.kill(signal);
+        if (options.againAfterMs !== undefined) setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill(signal), options.againAfterMs);
       }
     }
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,0 +1,90 @@
+// Huge pages for the command's large arrays.
+//
+// A run over a million customers touches hundreds of MiB of new memory, and every 4 KiB page costs a fault the
+// first time it is touched. On virtual machines that fault is dear: 3 to 6 ms per MiB here (bench/pageFaults.mjs),
+// a large share of a `segkit score` run. numpy asks the kernel for transparent huge pages for every large array
+// (madvise MADV_HUGEPAGE), so a pandas + scikit-learn script pays one fault per 2 MiB. Node has no such call, but
+// glibc's malloc, which holds Node's ArrayBuffers, makes it for its large blocks under the tunable
+// glibc.malloc.hugetlb=1, which is read only when a process starts. Two more tunables keep freed blocks below
+// 32 MiB, and up to 256 MiB at the top of the heap, for the next allocations instead of giving them back to be
+// faulted in again (a batch's buffers are freed and allocated again and again). So the command starts itself once
+// more with them set, when that can help: on Linux with glibc, transparent huge pages in "madvise" mode (with
+// "always" every large block gets them anyway; with "never" none can), and GLIBC_TUNABLES not already naming
+// glibc.malloc.hugetlb (which also keeps the relaunched process from starting another). SEGKIT_HUGE_PAGES=0 turns
+// it off.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const TUNABLE = 'glibc.malloc.hugetlb';
+/** Set with it, unless GLIBC_TUNABLES names them already. */
+const ALONGSIDE: ReadonlyArray<readonly [string, string]> = [
+  ['glibc.malloc.mmap_threshold', String(32 << 20)],
+  ['glibc.malloc.trim_threshold', String(256 << 20)],
+];
+const THP_MODE = '/sys/kernel/mm/transparent_hugepage/enabled';
+
+/** The selected mode in the kernel's transparent huge page setting ("always [madvise] never"), if it can be read. */
+function thpMode(): string | undefined {
+  try {
+    return /\[(\w+)\]/.exec(readFileSync(THP_MODE, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function glibc(): boolean {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return typeof report?.header?.glibcVersionRuntime === 'string';
+}
+
+/**
+ * GLIBC_TUNABLES for the relaunched process, or undefined when relaunching cannot help: not Linux with glibc, a
+ * transparent huge page mode other than "madvise", the tunable already set (by the user, or because this is the
+ * relaunched process), or SEGKIT_HUGE_PAGES=0. `mode` and `isGlibc` are asked only when needed.
+ */
+export function hugePageTunables(env: NodeJS.ProcessEnv, platform: string, mode: () => string | undefined, isGlibc: () => boolean): string | undefined {
+  if (platform !== 'linux' || env.SEGKIT_HUGE_PAGES === '0') return undefined;
+  const current = (env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t !== '');
+  const named = (name: string) => current.some((t) => t.startsWith(`${name}=`));
+  if (named(TUNABLE)) return undefined;
+  if (mode() !== 'madvise' || !isGlibc()) return undefined;
+  const added = ALONGSIDE.filter(([name]) => !named(name)).map(([name, value]) => `${name}=${value}`);
+  return [...current, `${TUNABLE}=1`, ...added].join(':');
+}
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Runs this command again in a child process with huge pages for malloc's large blocks, passing on the signals this
+ * process receives and ending as the child ends (its exit code, or the signal that stopped it). Resolves false,
+ * having done nothing, when relaunching cannot help or the child cannot be started; otherwise never resolves.
+ */
+export function relaunchWithHugePages(): Promise<boolean> {
+  // no command (help, the version) has no data to hold
+  const command = process.argv[2];
+  if (command === undefined || command.startsWith('-') || command === 'help') return Promise.resolve(false);
+  const tunables = hugePageTunables(process.env, process.platform, thpMode, glibc);
+  if (tunables === undefined) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, GLIBC_TUNABLES: tunables },
+    });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const handlers = FORWARDED.map((s) => [s, forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    let started = false;
+    child.on('spawn', () => (started = true));
+    // A failure to start: the command then runs here. (The child's own failures are its exit code.)
+    child.on('error', () => {
+      if (started) return;
+      for (const [s, h] of handlers) process.off(s, h);
+      resolve(false);
+    });
+    child.on('exit', (code, signal) => {
+      for (const [s, h] of handlers) process.off(s, h);
+      if (signal) process.kill(process.pid, signal);
+      else process.exit(code ?? 1);
+    });
+  });
+}

@@ -1,0 +1,74 @@
+// When the command starts itself again with huge pages for malloc's large blocks (src/cli/hugePages.node.ts).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hugePageTunables } from '../src/cli/hugePages.node.js';
+import { ok, segkit } from './helpers/segkitCli.js';
+
+const madvise = () => 'madvise';
+const yes = () => true;
+
+describe('hugePageTunables', () => {
+  const THRESHOLDS = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
+
+  it('sets glibc.malloc.hugetlb=1 and the thresholds on Linux with glibc in madvise mode, keeping the tunables already set', () => {
+    expect(hugePageTunables({}, 'linux', madvise, yes)).toBe(`glibc.malloc.hugetlb=1:${THRESHOLDS}`);
+    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, 'linux', madvise, yes)).toBe(`glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1:${THRESHOLDS}`);
+    // a threshold the user chose stays theirs
+    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=0' }, 'linux', madvise, yes)).toBe('glibc.malloc.trim_threshold=0:glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432');
+  });
+
+  it('does nothing where it cannot help or is not wanted', () => {
+    expect(hugePageTunables({}, 'darwin', madvise, yes)).toBeUndefined();
+    expect(hugePageTunables({}, 'linux', () => 'always', yes)).toBeUndefined();
+    expect(hugePageTunables({}, 'linux', () => 'never', yes)).toBeUndefined();
+    expect(hugePageTunables({}, 'linux', () => undefined, yes)).toBeUndefined();
+    // musl reads no GLIBC_TUNABLES
+    expect(hugePageTunables({}, 'linux', madvise, () => false)).toBeUndefined();
+    expect(hugePageTunables({ SEGKIT_HUGE_PAGES: '0' }, 'linux', madvise, yes)).toBeUndefined();
+  });
+
+  it('never relaunches a process that has the setting: the relaunched one, or one the user set', () => {
+    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' }, 'linux', madvise, yes)).toBeUndefined();
+    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0' }, 'linux', madvise, yes)).toBeUndefined();
+    // a different tunable that merely starts alike is not the setting
+    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.hugetlbx=1' }, 'linux', madvise, yes)).toBe(`glibc.malloc.hugetlbx=1:glibc.malloc.hugetlb=1:${THRESHOLDS}`);
+  });
+
+  it('asks the kernel setting and the C library only when the environment allows a relaunch', () => {
+    let asked = 0;
+    const mode = () => { asked++; return 'madvise'; };
+    hugePageTunables({ SEGKIT_HUGE_PAGES: '0' }, 'linux', mode, yes);
+    hugePageTunables({}, 'win32', mode, yes);
+    expect(asked).toBe(0);
+  });
+});
+
+describe('the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'segkit-hugepages-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'c.csv'), ['id,a,b', ...Array.from({ length: 40 }, (_, i) => `${i},${i % 7},${(i * 13) % 11}`)].join('\n'));
+  const NOTE = 'segkit: huge pages for large arrays (glibc.malloc.hugetlb=1)';
+  let mode: string | undefined;
+  try {
+    mode = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1];
+  } catch {
+    mode = undefined;
+  }
+  const glibc = typeof (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime === 'string';
+  const applies = process.platform === 'linux' && mode === 'madvise' && glibc && !process.env.GLIBC_TUNABLES?.includes('glibc.malloc.hugetlb');
+  if (!applies) console.warn(`hugePages.test: this machine's transparent huge page mode is ${mode ?? 'unknown'}${glibc ? '' : ' (no glibc)'}: the relaunch is not expected here`);
+
+  it(`runs a command with the setting ${applies ? '(expected on this machine)' : '(not expected on this machine)'}, and without it under SEGKIT_HUGE_PAGES=0`, () => {
+    const on = ok(dir, ['segment', 'c.csv', '--k', '2', '--seed', '1', '--quiet'], { env: { SEGKIT_DEBUG: '1' } });
+    expect(on.stderr.includes(NOTE)).toBe(applies);
+    const off = ok(dir, ['segment', 'c.csv', '--k', '2', '--seed', '1', '--quiet'], { env: { SEGKIT_DEBUG: '1', SEGKIT_HUGE_PAGES: '0' } });
+    expect(off.stderr).not.toContain(NOTE);
+    // the same result either way, exit codes included
+    expect(off.stdout).toBe(on.stdout);
+    const failed = segkit(dir, ['segment', 'missing.csv', '--k', '2']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('missing.csv');
+  });
+});

@@ -1,10 +1,11 @@
 // When the command starts itself again with huge pages for malloc's large blocks (src/cli/hugePages.node.ts).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hugePageTunables } from '../src/cli/hugePages.node.js';
-import { ok, segkit } from './helpers/segkitCli.js';
+import { BIN, ok, segkit } from './helpers/segkitCli.js';
 
 const madvise = () => 'madvise';
 const yes = () => true;
@@ -70,5 +71,68 @@ describe('the command line', () => {
     const failed = segkit(dir, ['segment', 'missing.csv', '--k', '2']);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('missing.csv');
+  });
+});
+
+/** The processes whose parent is `pid`, with their state (Z: ended, not yet reaped), from /proc. */
+function childrenOf(pid: number): { pid: number; state: string }[] {
+  const out: { pid: number; state: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after its last ")"
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid) out.push({ pid: Number(name), state });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+function stateOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.runIf(process.platform === 'linux')('kill -9 of the command', () => {
+  it('ends the relaunched run too, within moments, in the middle of its work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-kill9-'));
+    try {
+      // 100,000 rows and k chosen among 2 to 10: seconds of work
+      const lines = ['id,a,b,c,d'];
+      for (let i = 0; i < 100_000; i++) lines.push(`${i},${(i * 7919) % 1000},${(i * 104729) % 997},${(i * 31) % 89},${i % 5}`);
+      writeFileSync(join(dir, 'big.csv'), `${lines.join('\n')}\n`);
+      const cli = spawn(process.execPath, [BIN, 'segment', 'big.csv', '--k', 'auto', '--k-range', '2..10', '--seed', '1', '--out', 'out.csv', '--quiet'], { cwd: dir, stdio: 'ignore' });
+      let run: { pid: number; state: string } | undefined;
+      for (let i = 0; i < 500 && !run && cli.exitCode === null; i++) {
+        run = childrenOf(cli.pid!).find((c) => c.state !== 'Z');
+        if (!run) await sleep(20);
+      }
+      if (!run) {
+        console.warn('hugePages.test: the command ran as one process here (no relaunch): nothing to check');
+        cli.kill('SIGKILL');
+        return;
+      }
+      await sleep(300);
+      cli.kill('SIGKILL');
+      let state = stateOf(run.pid);
+      for (let i = 0; i < 50 && state !== undefined && state !== 'Z'; i++) {
+        await sleep(20);
+        state = stateOf(run.pid);
+      }
+      // ended (a zombie until its new parent reaps it) or already gone, with its output never written
+      expect(state === undefined || state === 'Z').toBe(true);
+      expect(readdirSync(dir).filter((f) => f.startsWith('out'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,6 +14,7 @@
 // it off.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 
 const TUNABLE = 'glibc.malloc.hugetlb';
 /** Set with it, unless GLIBC_TUNABLES names them already. */
@@ -53,6 +54,30 @@ export function hugePageTunables(env: NodeJS.ProcessEnv, platform: string, mode:
 }
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** The launcher's process id, in the relaunched process's environment (and removed from it there). */
+const LAUNCHED = 'SEGKIT_LAUNCHER_PID';
+/** How often the relaunched process checks that its launcher is there. */
+const WATCH_MS = 50;
+
+/**
+ * In the relaunched process: ends it, as SIGKILL would, within WATCH_MS of the launcher being gone. The launcher
+ * passes on the signals it can catch, but not SIGKILL: without this, `kill -9` of the command's process would leave
+ * the run going (a queue worker, say, finishing and taking jobs it was meant to drop). The check runs on a thread
+ * of its own, as the main thread may be busy for seconds at a time.
+ */
+export function followLauncher(): void {
+  const launcher = Number(process.env[LAUNCHED]);
+  if (!(launcher > 0)) return;
+  delete process.env[LAUNCHED];
+  const watcher = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const check = () => { if (process.ppid !== workerData.launcher) process.kill(process.pid, 'SIGKILL'); };
+     check();
+     setInterval(check, workerData.ms);`,
+    { eval: true, workerData: { launcher, ms: WATCH_MS } },
+  );
+  watcher.unref();
+}
 
 /**
  * Runs this command again in a child process with huge pages for malloc's large blocks, passing on the signals this
@@ -66,9 +91,10 @@ export function relaunchWithHugePages(): Promise<boolean> {
   const tunables = hugePageTunables(process.env, process.platform, thpMode, glibc);
   if (tunables === undefined) return Promise.resolve(false);
   return new Promise((resolve) => {
+    // the child learns this process's id, to end when it is gone (followLauncher)
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       stdio: 'inherit',
-      env: { ...process.env, GLIBC_TUNABLES: tunables },
+      env: { ...process.env, GLIBC_TUNABLES: tunables, [LAUNCHED]: String(process.pid) },
     });
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const handlers = FORWARDED.map((s) => [s, forward(s)] as const);

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // The segkit command (run.ts), started again with huge pages for large arrays where that helps (hugePages.node.ts).
-import { relaunchWithHugePages } from './hugePages.node.js';
+import { followLauncher, relaunchWithHugePages } from './hugePages.node.js';
 
-if (!(await relaunchWithHugePages())) await import('./run.js');
+if (!(await relaunchWithHugePages())) {
+  followLauncher();
+  await import('./run.js');
+}

@@ -119,3 +119,30 @@ describe('segkit abtest', () => {
     expect(text.stderr).toMatch(/"yes"|"no"/);
   });
 });
+
+describe('segkit compare under a density model', () => {
+  it('prints an unassigned row and column whose cells, with the segments\', hold every returning customer', () => {
+    // two tight groups and scattered rows dbscan leaves unassigned; after, some customers move into or out of them
+    const row = (id: number, x: number, y: number) => `${id},${x},${y}`;
+    const group = (id0: number, cx: number, n: number) => Array.from({ length: n }, (_, i) => row(id0 + i, cx + (i % 5) * 0.01, (i % 7) * 0.01));
+    const before = ['id,x,y', ...group(0, 0, 30), ...group(100, 10, 30), row(200, 50, 50), row(201, -50, 50), row(202, 50, -50), row(203, 30, 30)];
+    // 200 and 201 stay far (unassigned both times), 202 joins the first group, customer 5 leaves for nowhere
+    const after = ['id,x,y', ...group(0, 0, 30).map((l) => (l.startsWith('5,') ? row(5, -80, -80) : l)), ...group(100, 10, 30), row(200, 51, 50), row(201, -51, 50), row(202, 0.02, 0.03), row(203, 31, 30)];
+    writeFileSync(join(dir, 'dbefore.csv'), before.join('\n') + '\n');
+    writeFileSync(join(dir, 'dafter.csv'), after.join('\n') + '\n');
+    const fit = segkit(['segment', 'dbefore.csv', '--algorithm', 'dbscan', '--eps', '0.5', '--min-samples', '3', '--id', 'id', '--model', 'dmodel.json', '-q']);
+    expect(fit.code, fit.stderr).toBe(0);
+    const r = segkit(['compare', 'dbefore.csv', 'dafter.csv', '--model', 'dmodel.json', '--id', 'id', '--json', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout).migration;
+    expect(m.returning).toBe(64);
+    expect(m.unassignedBoth).toBe(3);
+    expect(m.toUnassigned.reduce((a: number, b: number) => a + b)).toBe(1);
+    expect(m.fromUnassigned.reduce((a: number, b: number) => a + b)).toBe(1);
+    const text = segkit(['compare', 'dbefore.csv', 'dafter.csv', '--model', 'dmodel.json', '--id', 'id', '-q']);
+    expect(text.code, text.stderr).toBe(0);
+    // the unassigned row: one customer came from nowhere into a segment, three stayed without one
+    const line = text.stdout.split('\n').find((l) => l.trimStart().startsWith('unassigned'))!;
+    expect(line.trim().split(/\s+/)).toEqual(['unassigned', ...m.fromUnassigned.map(String), '3']);
+  });
+});

@@ -666,7 +666,7 @@ describe('matching customers by id', () => {
     const counts = Array.from({ length: k }, () => new Array(k).fill(0)), fresh = new Array(k).fill(0), gone = new Array(k).fill(0);
     const seen = new Set<number>(), movers: number[] = [], from: number[] = [], to: number[] = [];
     const toUnassigned = new Array(k).fill(0), fromUnassigned = new Array(k).fill(0);
-    let returning = 0;
+    let returning = 0, unassignedBoth = 0;
     idA.forEach((v, j) => {
       const i = rowOf.get(v);
       if (i === undefined) { if (la[j] >= 0) fresh[la[j]]++; return; }
@@ -676,6 +676,7 @@ describe('matching customers by id', () => {
       // a move into or out of no segment is a move
       else if (lb[i] >= 0) toUnassigned[lb[i]]++;
       else if (la[j] >= 0) fromUnassigned[la[j]]++;
+      else unassignedBoth++;
       if (lb[i] !== la[j]) { movers.push(v); from.push(lb[i]); to.push(la[j]); }
     });
     lb.forEach((c, i) => { if (c >= 0 && !seen.has(i)) gone[c]++; });
@@ -692,6 +693,11 @@ describe('matching customers by id', () => {
       expect(v).toBe(still ? counts[i][j] / still : 0);
     }));
     expect(byTable.migration.fromUnassigned).toEqual(fromUnassigned);
+    // every returning customer is in one cell of the matrix, its unassigned row and column included
+    expect(unassignedBoth).toBeGreaterThan(0);
+    expect(byTable.migration.unassignedBoth).toBe(unassignedBoth);
+    const cells = counts.flat().reduce((a, b) => a + b, 0) + toUnassigned.reduce((a, b) => a + b, 0) + fromUnassigned.reduce((a, b) => a + b, 0);
+    expect(cells + byTable.migration.unassignedBoth).toBe(byTable.migration.returning);
     expect(byTable.migration.returning).toBe(returning);
     expect(byTable.migration.moved).toBe(movers.length);
     expect(byTable.movers.id).toEqual(movers);

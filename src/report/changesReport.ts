@@ -10,7 +10,7 @@ const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b
 const NEW = 'New customers', GONE = 'Gone', UNASSIGNED = 'Unassigned';
 
 /** Whether any returning customer moved into or out of no segment (tables then show an unassigned row and column). */
-export const movedUnassigned = (m: Migration): boolean => m.toUnassigned.some((c) => c > 0) || m.fromUnassigned.some((c) => c > 0);
+export const movedUnassigned = (m: Migration): boolean => m.toUnassigned.some((c) => c > 0) || m.fromUnassigned.some((c) => c > 0) || m.unassignedBoth > 0;
 
 /**
  * A migration Sankey as one self-contained Vega spec: segments before (and new customers) stacked on the left,
@@ -154,7 +154,7 @@ function matrixHtml(r: CompareSnapshotsResult): string {
   const num = (c: number) => `<td class="num">${c.toLocaleString('en-US')}</td>`;
   const head = m.segments.map((s) => `<th scope="col">${esc(s)}</th>`).join('') + (none ? `<th scope="col">${UNASSIGNED}</th>` : '') + `<th scope="col">${GONE}</th>`;
   const body = m.segments.map((from, i) => `<tr><th scope="row">${esc(from)}</th>${m.counts[i].map((c, j) => `<td class="num${i === j ? ' stay' : ''}">${c.toLocaleString('en-US')}</td>`).join('')}${none ? num(m.toUnassigned[i]) : ''}${num(m.gone[i])}</tr>`).join('')
-    + (none ? `<tr><th scope="row">${UNASSIGNED}</th>${m.fromUnassigned.map(num).join('')}<td></td><td></td></tr>` : '')
+    + (none ? `<tr><th scope="row">${UNASSIGNED}</th>${m.fromUnassigned.map(num).join('')}${num(m.unassignedBoth)}<td></td></tr>` : '')
     + `<tr><th scope="row">${NEW}</th>${m.new.map(num).join('')}${none ? '<td></td>' : ''}<td></td></tr>`;
   return `<table class="matrix"><caption>Customers by segment before (rows) and after (columns)</caption><thead><tr><th></th>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }

@@ -101,6 +101,8 @@ export interface Migration {
   toUnassigned: number[];
   /** Per segment after: returning customers that had no segment before. */
   fromUnassigned: number[];
+  /** Returning customers with no segment before or after (the unassigned row and column's cell). */
+  unassignedBoth: number;
   /** Rows left without a segment (an outlier rule dropped them) in each snapshot. */
   unscoredBefore: number;
   unscoredAfter: number;
@@ -351,6 +353,7 @@ interface MigrationCounts {
   moved: number;
   toUnassigned: number[];
   fromUnassigned: number[];
+  unassignedBoth: number;
   /** The movers' after-rows and segments before (-1: none), in pairs. */
   movers: number[];
 }
@@ -372,7 +375,7 @@ function migrate(labelsA: Labels, k: number, key: Int32Array, offset: number, ta
   const fresh = new Array<number>(k).fill(0), toUnassigned = new Array<number>(k).fill(0), fromUnassigned = new Array<number>(k).fill(0);
   const movers: number[] = [];
   const size = table.length, n = labelsA.length;
-  let returning = 0, moved = 0;
+  let returning = 0, moved = 0, unassignedBoth = 0;
   for (let j = 0; j < n; j++) {
     const s = key[j] - offset, la = labelsA[j];
     const m = s >= 0 && s < size ? table[s] : 0;
@@ -380,7 +383,7 @@ function migrate(labelsA: Labels, k: number, key: Int32Array, offset: number, ta
     const lb = m - 2;
     returning++;
     if (lb < 0) {
-      if (la >= 0) { fromUnassigned[la]++; moved++; movers.push(j, -1); }
+      if (la >= 0) { fromUnassigned[la]++; moved++; movers.push(j, -1); } else unassignedBoth++;
       continue;
     }
     matched[lb]++;
@@ -388,7 +391,7 @@ function migrate(labelsA: Labels, k: number, key: Int32Array, offset: number, ta
     flat[lb * k + la]++;
     if (la !== lb) { moved++; movers.push(j, lb); }
   }
-  return { flat, fresh, matched, returning, moved, toUnassigned, fromUnassigned, movers };
+  return { flat, fresh, matched, returning, moved, toUnassigned, fromUnassigned, unassignedBoth, movers };
 }
 
 /**
@@ -589,7 +592,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   }
   const [distB, distA] = inModelSpace.length === 2 ? inModelSpace : [drift.before, drift.after];
 
-  const { flat, fresh, matched, returning, moved, toUnassigned, fromUnassigned, movers: moverPairs } = (await moves!)!;
+  const { flat, fresh, matched, returning, moved, toUnassigned, fromUnassigned, unassignedBoth, movers: moverPairs } = (await moves!)!;
   // the customers of each segment before that no after-row matched
   const gone = Array.from(matched, (c, s) => drift.before.rows[s] - c);
   const counts = Array.from({ length: k }, (_, c) => Array.from(flat.subarray(c * k, (c + 1) * k)));
@@ -605,7 +608,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     segments: names, counts,
     // over every customer of the segment still there after, those now without a segment included
     shares: counts.map((row, i) => { const s = row.reduce((a, b) => a + b, 0) + toUnassigned[i]; return row.map((c) => (s ? c / s : 0)); }),
-    new: fresh, gone, returning, moved, toUnassigned, fromUnassigned, unscoredBefore: drift.before.rows[k], unscoredAfter: drift.after.rows[k],
+    new: fresh, gone, returning, moved, toUnassigned, fromUnassigned, unassignedBoth, unscoredBefore: drift.before.rows[k], unscoredAfter: drift.after.rows[k],
   };
   const segments: SegmentChange[] = names.map((name, c) => {
     const b = drift.before.rows[c], a = drift.after.rows[c];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
-import { DateDay, Dictionary, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
+import { DateDay, Dictionary, Float32, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { RFM_AFTER_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
 import { createRandom } from '../src/util/random.js';
@@ -382,6 +382,13 @@ describe('rfm', () => {
       amount: vectorFromArray([1, 2], new Float64()),
     });
     expectError(() => rfm(arrowSeconds, { customer: 'customer', date: 'date', amount: 'amount' }), 'E_PARSE', 'row 0, column "date"', 'epoch seconds');
+    // float32 epoch milliseconds are already rounded (to 131,072 ms at today's dates): refused, not read as given
+    const arrowFloat32 = new Table({
+      customer: vectorFromArray(['a', 'b'], new Utf8()),
+      date: vectorFromArray([1704067200000, 1704153600000], new Float32()),
+      amount: vectorFromArray([1, 2], new Float64()),
+    });
+    expectError(() => rfm(arrowFloat32, { customer: 'customer', date: 'date', amount: 'amount' }), 'E_PARSE', 'column "date" is float32', 'int64 or float64');
     const ms = LOG.map((r) => ({ ...r, date: typeof r.date === 'string' ? Date.parse(r.date.length === 10 ? `${r.date}T00:00:00Z` : r.date) : r.date }));
     expect(columns(rfm(ms, OPTS))).toEqual(columns(rfm(LOG, OPTS)));
   });

@@ -1,4 +1,4 @@
-import { DataType, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
+import { DataType, Precision, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
 import { isArrowTable } from './dataset.js';
 import { utf8Data } from './arrowTable.js';
 import { parseIsoDate } from './columnBuilder.js';
@@ -390,7 +390,10 @@ export function readTimes(log: LogInput, column: string): Float64Array {
     let scale = 0, plain = false;
     if (DataType.isTimestamp(type)) scale = UNIT_TO_MS[type.unit];
     else if (DataType.isDate(type)) scale = type.unit === 0 ? DAY_MS : 1;
-    else if (DataType.isInt(type) || (DataType.isFloat(type) && type.precision !== 0)) { scale = 1; plain = true; }
+    else if (DataType.isFloat(type) && type.precision === Precision.SINGLE) {
+      // float32 has 24 bits: epoch milliseconds of today's dates are kept only to 131,072 ms (about 2 minutes)
+      throw new SegkitError('E_PARSE', `column "${column}" is float32, which holds epoch milliseconds only to about 2 minutes, so its dates are already rounded`, 'write the dates as int64 or float64 epoch milliseconds, an Arrow Timestamp/Date column or ISO 8601 text');
+    } else if (DataType.isInt(type) || (DataType.isFloat(type) && type.precision === Precision.DOUBLE)) { scale = 1; plain = true; }
     if (scale !== 0 && (values instanceof BigInt64Array || values instanceof Int32Array || values instanceof Float64Array || values instanceof Float32Array || values instanceof Uint32Array)) {
       for (let i = 0; i < data.length; i++) {
         const row = start + i;

@@ -474,6 +474,10 @@ describe('the pieces under the BullMQ executor (no Redis needed)', () => {
       await st.removeAll('abc/');
       expect(readdirSync(root)).toEqual([]);
       for (const bad of ['../x', '/etc/passwd', 'a/../../b', 'a//b', '.hidden']) await expect(st.put(bad, Uint8Array.of(1))).rejects.toMatchObject({ code: 'E_EXECUTOR' });
+      // a store whose folder cannot be made (a file is in the way): an I/O error naming the key and the store
+      writeFileSync(path.join(root, 'file'), 'x');
+      const blocked = fileStore(path.join(root, 'file'));
+      await expect(blocked.put('abc/shard-000001.arrow', Uint8Array.of(1))).rejects.toMatchObject({ code: 'E_IO', message: expect.stringMatching(/cannot write abc\/shard-000001\.arrow to the store file:.*ENOTDIR/) });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -439,13 +439,15 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     // The next batch is read while the workers score this one.
     let pending = it.next();
     pending.catch(() => undefined);
-    for (;;) {
+    // the first batch (an Arrow file may start with empty ones: the header, notes and checks come once, with it)
+    let first = true;
+    for (;; first = false) {
       const next = await pending;
       if (next.done) break;
       pending = it.next();
       pending.catch(() => undefined);
       const batch = next.value;
-      if (t.rows === 0) {
+      if (first) {
         if (fromCsv) noteDelimiter(batch, input, ctx);
         for (const name of f.keep ?? []) requireColumn(batch, name, '--keep', input);
         const replaced = replacing(f.keep ? batch.select(f.keep) : batch);
@@ -468,7 +470,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         const { records, starts, ends, risky } = texts!.take(batch.numRows);
         await sink.writeRecords!({
           records, starts, ends, risky, labels, unassigned: unassignedRows(model, labels), proba: predicted.proba, names: [...names], column: f.segmentColumn,
-          delimiter, newline: texts!.newline, numeric: texts!.numeric, dashMissing: ctx.read.nullValues.includes('-'), header: t.rows === 0 ? texts!.header : undefined,
+          delimiter, newline: texts!.newline, numeric: texts!.numeric, dashMissing: ctx.read.nullValues.includes('-'), header: first ? texts!.header : undefined,
         });
         tally(t, labels);
         throwIfAborted(ctx.signal);
@@ -488,7 +490,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         // a batch's rows are numbered from 0; its file lines come with it
         throw atRow(error, batch, what, t.rows);
       }
-      await sink.write(scored, t.rows === 0);
+      await sink.write(scored, first);
       tally(t, labels);
       if (!fromCsv) bar.update(1, `${t.rows.toLocaleString('en-US')} rows`);
       throwIfAborted(ctx.signal);

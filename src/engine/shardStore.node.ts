@@ -42,7 +42,11 @@ class FileStore implements ShardStore {
     const file = this.file(key);
     const dir = path.dirname(file);
     if (!this.made.has(dir)) {
-      await mkdir(dir, { recursive: true });
+      try {
+        await mkdir(dir, { recursive: true });
+      } catch (e) {
+        throw new SegkitError('E_IO', `cannot write ${key} to the store ${this.url}: ${(e as Error).message}`, undefined, { cause: e });
+      }
       this.made.add(dir);
     }
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;

@@ -131,9 +131,14 @@ function categoryValue(v: unknown, row: number, column: string): string | null {
   throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${describe(v)}, not a category (string or number)`);
 }
 
+/** A number column (integers, floats, booleans) as float64, nulls as NaN; any other type is refused, never reinterpreted. */
 export function arrowNumeric(vec: Vector, name: string): Float64Array {
-  const out = new Float64Array(vec.length);
   const type = vec.type as DataType;
+  if (arrowType(type) !== 'numeric') {
+    // text's bytes, a dictionary's codes or a timestamp's count in its own unit are not the column's numbers
+    throw new SegkitError('E_NON_NUMERIC', `column "${name}" has Arrow type ${String(type)}, not a number type`, 'list the column in `encode` to treat it as categorical');
+  }
+  const out = new Float64Array(vec.length);
   if (DataType.isBool(type) || (DataType.isFloat(type) && type.precision === Precision.HALF)) {
     // Bit-packed booleans and half floats need Arrow's own decoding.
     let row = 0;
@@ -194,11 +199,7 @@ export function readColumn(table: TableInput, name: string, kind: ColumnKind): F
     const idx = table.schema.fields.findIndex((f) => f.name === name);
     if (idx < 0) throw missingColumn(name, table.schema.fields.map((f) => f.name));
     const vec = table.getChildAt(idx)!;
-    const type = vec.type as DataType;
     if (kind === 'categorical') return { kind, name, values: arrowCategorical(vec, name) };
-    if (arrowType(type) !== 'numeric') {
-      throw new SegkitError('E_NON_NUMERIC', `column "${name}" has Arrow type ${String(type)}, not a number type`, 'list the column in `encode` to treat it as categorical');
-    }
     return { kind, name, values: arrowNumeric(vec, name) };
   }
   const records = table as readonly Readonly<Record<string, unknown>>[];

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Table, tableToIPC, vectorFromArray, Float64, Utf8 } from 'apache-arrow';
+import { Field, Float64, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { readFileSync } from 'node:fs';
 import { parse as parseSync } from 'csv-parse/sync';
 import { parquetMetadata } from 'hyparquet/src/index.js';
 import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
@@ -23,6 +24,7 @@ import { readJson } from '../src/data/readJson.js';
 import { readNdjson } from '../src/data/readNdjson.js';
 import { readArrow } from '../src/data/readArrow.js';
 import { readParquet } from '../src/data/readParquet.js';
+import { readArrowBatches } from '../src/data/arrowBatches.node.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { writeCsv as writeCsvInNode } from '../src/data/writeCsv.js';
 import { fromArrow } from '../src/data/dataset.js';
@@ -631,6 +633,39 @@ describe('readArrow and readParquet', () => {
     expect((await failure(() => readArrow(new Uint8Array(0)))).code).toBe('E_EMPTY_DATA');
     expect((await failure(() => readArrow(new TextEncoder().encode('a,b\n1,2\n')))).code).toBe('E_PARSE');
     expect((await failure(() => readArrow(new Uint8Array(64)))).code).toBe('E_PARSE');
+  });
+
+  it('refuses a schema that names a column twice (Arrow, streamed Arrow and Parquet), naming the column', async () => {
+    const fields = [new Field('a', new Float64()), new Field('n', new Float64()), new Field('n', new Float64())];
+    const schema = new Schema(fields);
+    const child = () => makeData({ type: new Float64(), length: 2, data: Float64Array.of(1, 2) });
+    const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: 2, nullCount: 0, children: [child(), child(), child()] }));
+    const ipc = tableToIPC(new Table([batch]), 'file');
+    const e = await failure(() => readArrow(ipc));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toContain('the Arrow input: column name "n" appears twice (columns 2 and 3)');
+    const dir = await mkdtemp(join(tmpdir(), 'segkit-dup-'));
+    try {
+      await writeFile(join(dir, 'dup.arrow'), ipc);
+      const streamed = await failure(async () => { for await (const _ of readArrowBatches(join(dir, 'dup.arrow'))) { /* read */ } });
+      expect(streamed.message).toContain('column name "n" appears twice');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const parquet = parquetWriteBuffer({ columnData: [{ name: 'n', data: [1, 2], type: 'DOUBLE' }, { name: 'n', data: [3, 4], type: 'DOUBLE' }] });
+    expect((await failure(() => readParquet(parquet))).message).toContain('the Parquet input: column name "n" appears twice (columns 1 and 2)');
+  });
+
+  it('reads Parquet decimals as the float64 nearest their value, and refuses those of more digits than it holds', async () => {
+    // written by pyarrow: decimal(10, 1) 0.3, 1.1, 2.5 and decimal(19, 2) 1.50, 0.07, -3.33
+    const t = await readParquet(readFileSync(new URL('./fixtures/decimals.parquet', import.meta.url)));
+    // the decoder's 3 x 0.1 is 0.30000000000000004
+    expect(values(t, 'small')).toEqual([0.3, 1.1, 2.5]);
+    expect(values(t, 'wide')).toEqual([1.5, 0.07, -3.33]);
+    // decimal(19, 2) 12345678901234567.89 would round to 12345678901234568
+    const wide = await failure(() => readParquet(readFileSync(new URL('./fixtures/decimals-wide.parquet', import.meta.url))));
+    expect(wide.code).toBe('E_PARSE');
+    expect(wide.message).toContain('Parquet column "wide" holds 12345678901234568, a decimal of more digits than a float64 holds exactly');
   });
 
   it('reads a Parquet file written directly with hyparquet-writer, across row groups and with nulls', async () => {

@@ -2,7 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { Message, MessageHeader, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type RecordBatch, type Schema, Table } from 'apache-arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { AtomicFile } from './writeFileAtomic.node.js';
-import { decimalsAsNumbers } from './arrowTable.js';
+import { checkColumnNames, decimalsAsNumbers } from './arrowTable.js';
 
 export interface ReadArrowBatchesOptions {
   signal?: AbortSignal;
@@ -64,7 +64,7 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
         throw notArrow(path, error);
       }
       if (next.done) break;
-      batches++;
+      if (batches++ === 0) checkColumnNames(next.value.schema.fields.map((f) => f.name), 'the Arrow input');
       yield decimalsAsNumbers(new Table([next.value]));
     }
     if (batches === 0 && reader.schema?.fields.length === 0) throw notArrow(path, new Error('no schema was found'));

@@ -199,6 +199,19 @@ function decimalData(d: Data, type: DataType): Data {
 }
 
 /**
+ * Refuses a schema that names a column twice (Arrow and Parquet allow it; a CSV header does not): which of the two a
+ * name selects, and what JSON output keeps of them, would be up to chance.
+ */
+export function checkColumnNames(names: readonly string[], what: string): void {
+  const first = new Map<string, number>();
+  names.forEach((name, j) => {
+    const before = first.get(name);
+    if (before !== undefined) throw new SegkitError('E_PARSE', `${what}: column name "${name}" appears twice (columns ${before + 1} and ${j + 1})`, 'rename one of them before export');
+    first.set(name, j);
+  });
+}
+
+/**
  * The table with its Decimal columns (Arrow's decimal128 and decimal256, as databases export amounts) as numbers:
  * Float64 up to 15 digits of precision (10.01 stays 10.01 when written), exact text above (an account number held
  * as decimal(38, 0)), batch by batch. Other columns are kept as they are; a table without decimals is returned

@@ -18,7 +18,7 @@ import {
 // Parquet (an edge function scoring JSON) leave it out
 import type { ColumnData, FileMetaData, SchemaElement } from 'hyparquet/src/index.js';
 import { SegkitError } from '../util/errors.js';
-import { dataFromValues, tableFromColumns } from './arrowTable.js';
+import { checkColumnNames, dataFromValues, tableFromColumns } from './arrowTable.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
 
 /** Key-value metadata naming the columns writeParquet stored from Arrow dictionaries, so they come back as categories. */
@@ -37,6 +37,27 @@ interface Mapping {
   typed?: new (n: number) => ArrayLike<unknown> & { set(a: ArrayLike<unknown>, at: number): void };
 }
 
+/** Decimal digits a float64 holds exactly. */
+const EXACT_DIGITS = 1e15;
+
+/**
+ * A Parquet decimal as the float64 nearest its exact value. The decoder gives unscaled x 10^-scale, whose product is
+ * rounded (3 x 0.1 is 0.30000000000000004): below 10^15 the unscaled integer is recovered exactly from it, and
+ * divided by 10^scale once. A value of more digits cannot be held: refused, naming the column, rather than rounded.
+ */
+function decimalNumber(el: SchemaElement): (v: unknown) => unknown {
+  const power = 10 ** (el.scale ?? 0);
+  return (v) => {
+    const x = toNumber(v);
+    if (typeof x !== 'number' || !Number.isFinite(x)) return x;
+    const unscaled = Math.round(x * power);
+    if (Math.abs(unscaled) >= EXACT_DIGITS) {
+      throw new SegkitError('E_PARSE', `Parquet column "${el.name}" holds ${x}, a decimal of more digits than a float64 holds exactly (15)`, 'export the column as text, or with at most 15 digits');
+    }
+    return unscaled / power;
+  };
+}
+
 /** The Arrow type for a flat Parquet column, following the converted and logical type annotations. */
 function mapping(el: SchemaElement, categorical: boolean): Mapping {
   const logical = el.logical_type?.type;
@@ -47,13 +68,14 @@ function mapping(el: SchemaElement, categorical: boolean): Mapping {
       return { type: new Bool() };
     case 'INT32':
       if (converted === 'DATE' || logical === 'DATE') return { type: new TimestampMillisecond(), convert: toMillis };
-      if (decimal || converted === 'UINT_32') return { type: new Float64(), convert: toNumber };
+      if (decimal) return { type: new Float64(), convert: decimalNumber(el) };
+      if (converted === 'UINT_32') return { type: new Float64(), convert: toNumber };
       return { type: new Int32(), typed: Int32Array };
     case 'INT64':
       if (converted === 'TIMESTAMP_MILLIS' || converted === 'TIMESTAMP_MICROS' || logical === 'TIMESTAMP') {
         return { type: new TimestampMillisecond(), convert: toMillis };
       }
-      if (decimal) return { type: new Float64(), convert: toNumber };
+      if (decimal) return { type: new Float64(), convert: decimalNumber(el) };
       // unsigned 64-bit (hashed ids): 2^63 and above would wrap negative in an Int64 column
       if (converted === 'UINT_64' || (logical === 'INTEGER' && (el.logical_type as { isSigned?: boolean }).isSigned === false)) {
         return { type: new Uint64(), typed: BigUint64Array, convert: (v) => (typeof v === 'number' ? BigInt(v) : typeof v === 'bigint' ? BigInt.asUintN(64, v) : v) };
@@ -67,7 +89,7 @@ function mapping(el: SchemaElement, categorical: boolean): Mapping {
       return { type: new Float64(), typed: Float64Array };
     case 'BYTE_ARRAY':
     case 'FIXED_LEN_BYTE_ARRAY':
-      if (decimal) return { type: new Float64(), convert: toNumber };
+      if (decimal) return { type: new Float64(), convert: decimalNumber(el) };
       if (logical === 'FLOAT16') return { type: new Float32(), convert: toNumber };
       if (
         converted === 'UTF8' ||
@@ -150,7 +172,8 @@ export async function readParquet(input: ByteSource): Promise<Table> {
   const file =
     bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
       ? (bytes.buffer as ArrayBuffer)
-      : (bytes.slice().buffer as ArrayBuffer);
+      : // a copy of the view's bytes alone (Buffer's slice is a view: a small file's Buffer sits in Node's shared pool)
+        (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   let metadata;
   try {
     metadata = parquetMetadata(file);
@@ -168,6 +191,7 @@ export async function readParquet(input: ByteSource): Promise<Table> {
   }
   const top = parquetSchema(metadata).children;
   const names = top.map((c) => c.element.name);
+  checkColumnNames(names, 'the Parquet input');
   const maps = top.map((c) => {
     if (c.children.length > 0 || c.element.repetition_type === 'REPEATED') {
       throw new SegkitError('E_PARSE', `Parquet column "${c.element.name}" is nested (a struct or a list), which segkit cannot read`, 'flatten it before export');

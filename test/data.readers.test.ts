@@ -314,6 +314,30 @@ describe('readCsv syntax', () => {
 });
 
 describe('readCsv errors', () => {
+  it('refuses a line ending in CR LF in a file whose header line ends in LF, naming the line (text, bytes, quoted records)', async () => {
+    const mixed = 'id,a,note\n1,1.5,x\n2,2.5,y\r\n3,3.5,z\n';
+    const e = await failure(() => readCsv(mixed));
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^line 3 ends with CR LF, but the header line ends with LF alone/);
+    // with quotes in the file (papaparse's path): a CR LF inside a quoted field is the field's, one outside is not
+    expect(values(await readCsv('id,a,note\n1,1.5,"x\r\ny"\n2,2.5,z\n'), 'note')).toEqual(['x\r\ny', 'z']);
+    expect((await failure(() => readCsv('id,a,note\n1,1.5,"x\r\ny"\n2,2.5,"z"\r\n'))).message).toMatch(/^line 4 ends with CR LF/);
+    // a file large enough to be split as bytes, chunk by chunk, with the CR LF far in
+    const lines = ['id,a,note'];
+    for (let i = 1; i <= 60_000; i++) lines.push(`${i},${i / 4},n${i}`);
+    const dir = await mkdtemp(join(tmpdir(), 'segkit-crlf-'));
+    try {
+      const file = join(dir, 'big.csv');
+      await writeFile(file, lines.join('\n').replace('\n50000,', '\r\n50000,') + '\n');
+      const big = await failure(() => readTable(file));
+      expect(big.message).toContain('line 50000 ends with CR LF');
+      await writeFile(file, lines.join('\n') + '\n');
+      expect((await readTable(file)).numRows).toBe(60_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the line and the extra column of a row with too many fields', async () => {
     for (const read of [readCsv, readCsvNode]) {
       const e = await failure(() => read('a,b\n1,2\n3,4,5\n6,7\n'));

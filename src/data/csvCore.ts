@@ -208,6 +208,24 @@ function hasBareLineFeed(text: string): boolean {
   return false;
 }
 
+/** Where the first CR LF outside quotes starts in `text` (records whole, so it starts outside quotes), or -1. */
+function crlfOutsideQuotes(text: string, quote: string): number {
+  let at = text.indexOf('\r\n');
+  if (at === -1 || quote === '') return at;
+  let inside = false, from = 0;
+  for (; at !== -1; at = text.indexOf('\r\n', at + 1)) {
+    // each quote before the CR LF toggles (a doubled quote inside a field toggles twice)
+    for (let q = text.indexOf(quote, from); q !== -1 && q < at; q = text.indexOf(quote, q + 1)) inside = !inside;
+    from = at;
+    if (!inside) return at;
+  }
+  return -1;
+}
+
+function mixedLineEnds(line: number): SegkitError {
+  return new SegkitError('E_PARSE', `line ${line} ends with CR LF, but the header line ends with LF alone: the file mixes line endings`, 'convert its line endings to one kind (dos2unix, or an editor\'s line-ending setting) and read it again');
+}
+
 function countOf(text: string, char: string, end: number): number {
   let n = 0;
   for (let i = text.indexOf(char); i !== -1 && i < end; i = text.indexOf(char, i + 1)) n++;
@@ -358,6 +376,16 @@ export class CsvLines implements RecordPosition {
       this.pending = this.pending.slice(slice.length);
       this.parseAt = 0;
       return;
+    }
+    if (this.newline === '\n') {
+      const at = crlfOutsideQuotes(slice, this.settings.quote);
+      if (at !== -1) {
+        // the lines before it first, so an error in them is the one raised, as it would be without this line
+        const line = this.linesBefore + 1 + countOf(slice, '\n', at);
+        const start = slice.lastIndexOf('\n', at) + 1;
+        if (start > 0) this.handOver(slice.slice(0, start), this.parser.parse(slice.slice(0, start), 0, true) as ParseResult, true);
+        throw mixedLineEnds(line);
+      }
     }
     const consumed = this.handOver(slice, this.parser.parse(slice, 0, true) as ParseResult, true);
     this.pending = this.pending.slice(consumed);
@@ -586,6 +614,8 @@ export class CsvLines implements RecordPosition {
         i += step;
       }
       this.fastLine = line;
+      // a CR before the LF, in a file whose header line ends in LF alone, would stay in the last field
+      if (i > pos && bytes[i - 1] === 13) throw mixedLineEnds(line);
       if (fields !== width) throw this.fieldCountError(fields, header);
       this.lines.add(this.records++, line);
       this.texts?.bytes(bytes, pos, i, starts);

@@ -72,6 +72,19 @@ describe('toSQL in SQLite', () => {
 });
 
 describe('tree models as files and words', () => {
+  it('a forest on a few rows: every tree has rows (no empty bootstrap sample), probabilities sum to 1, the file loads', async () => {
+    // 4 rows: each tree's Poisson(1) weights are all 0 with probability e^-4, about 1 tree in 55
+    const X = [[0], [1], [2], [3]], y = [0, 0, 1, 1];
+    const forest = await randomForest(X, y, { nTrees: 300, seed: 0, executor: ex });
+    const json = forest.toJSON() as unknown as { trees: { count: number[] }[] };
+    expect(json.trees).toHaveLength(300);
+    for (const t of json.trees) expect(t.count[0]).toBeGreaterThan(0);
+    const proba = await forest.predictProba(X, { executor: ex });
+    for (let i = 0; i < X.length; i++) expect(Math.abs(proba[2 * i] + proba[2 * i + 1] - 1)).toBeLessThan(1e-12);
+    const back = loadModel(JSON.stringify(forest.toJSON())) as TreeEnsemble;
+    expect(Array.from(await back.predictProba(X, { executor: ex }))).toEqual(Array.from(proba));
+  });
+
   it('round-trips through JSON and loadModel with the same predictions and probabilities', async () => {
     const fx = load('tree-wine');
     for (const model of [await decisionTree(fx.X, fx.y, { maxDepth: 4, executor: ex }), await randomForest(fx.X, fx.y, { nTrees: 5, seed: 1, executor: ex })]) {

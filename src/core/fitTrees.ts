@@ -1,7 +1,7 @@
 // The fit both tree models share: checked data and target, rows loaded once with their class codes, bins, trees
 // grown in batches, and the training rows' segments.
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
-import { hashInts } from '../util/hash.js';
+import { hashInts, poisson1 } from '../util/hash.js';
 import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { RunOptions } from '../engine/executor.js';
@@ -74,13 +74,14 @@ export async function fitTrees<M extends TreeEnsemble>(
   try {
     const bins = await fitBins(ex, h, c.maxBins, c.seed, o.signal);
     const nTrees = forest?.nTrees ?? 1;
-    const seeds = Int32Array.from({ length: nTrees }, (_, i) => hashInts(c.seed, i, 11) | 0);
+    const bootstrap = forest?.bootstrap ?? false;
+    const seeds = Int32Array.from({ length: nTrees }, (_, i) => (bootstrap ? sampledSeed(hashInts(c.seed, i, 11) | 0, ds.n) : hashInts(c.seed, i, 11) | 0));
     const batch = Math.max(1, Math.min(nTrees, 32, Math.floor(BATCH_BYTES / (8 * ds.n))));
     const trees: TreeNodes[] = [];
     for (let at = 0; at < nTrees; at += batch) {
       const grown = await growTrees(ex, h, {
         C: t.classes.length, classWeight: cw, minSamplesLeaf: c.minSamplesLeaf, d, maxDepth: c.maxDepth, minSamplesSplit: 2,
-        maxFeatures, bootstrap: forest?.bootstrap ?? false, collectRows: c.collectRows,
+        maxFeatures, bootstrap, collectRows: c.collectRows,
       }, bins, seeds.subarray(at, Math.min(nTrees, at + batch)), o.signal);
       trees.push(...grown);
     }
@@ -92,5 +93,17 @@ export async function fitTrees<M extends TreeEnsemble>(
     return model;
   } finally {
     await ex.release(h);
+  }
+}
+
+/**
+ * A tree's seed whose bootstrap sample holds a row. Each row's weight is Poisson(1) from (seed, row) (tree.grow), so
+ * every weight is 0 with probability e^-n: on a few rows, some trees of a forest would have no row at all, and no
+ * root. Such a seed gives way to the next of a fixed sequence, so the forest is the same on every executor; the scan
+ * stops at the first row in the sample (about 1.6 rows a tree).
+ */
+export function sampledSeed(seed: number, n: number): number {
+  for (let s = seed, k = 1; ; s = hashInts(seed, k++, 13) | 0) {
+    for (let i = 0; i < n; i++) if (poisson1(hashInts(s, i)) > 0) return s;
   }
 }

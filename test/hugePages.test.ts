@@ -11,13 +11,9 @@ const madvise = () => 'madvise';
 const yes = () => true;
 
 describe('hugePageTunables', () => {
-  const THRESHOLDS = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
-
-  it('sets glibc.malloc.hugetlb=1 and the thresholds on Linux with glibc in madvise mode, keeping the tunables already set', () => {
-    expect(hugePageTunables({}, 'linux', madvise, yes)).toBe(`glibc.malloc.hugetlb=1:${THRESHOLDS}`);
-    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, 'linux', madvise, yes)).toBe(`glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1:${THRESHOLDS}`);
-    // a threshold the user chose stays theirs
-    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=0' }, 'linux', madvise, yes)).toBe('glibc.malloc.trim_threshold=0:glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432');
+  it('sets glibc.malloc.hugetlb=1 on Linux with glibc in madvise mode, keeping the tunables already set', () => {
+    expect(hugePageTunables({}, 'linux', madvise, yes)).toBe('glibc.malloc.hugetlb=1');
+    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, 'linux', madvise, yes)).toBe('glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
   });
 
   it('does nothing where it cannot help or is not wanted', () => {
@@ -34,7 +30,7 @@ describe('hugePageTunables', () => {
     expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' }, 'linux', madvise, yes)).toBeUndefined();
     expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0' }, 'linux', madvise, yes)).toBeUndefined();
     // a different tunable that merely starts alike is not the setting
-    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.hugetlbx=1' }, 'linux', madvise, yes)).toBe(`glibc.malloc.hugetlbx=1:glibc.malloc.hugetlb=1:${THRESHOLDS}`);
+    expect(hugePageTunables({ GLIBC_TUNABLES: 'glibc.malloc.hugetlbx=1' }, 'linux', madvise, yes)).toBe('glibc.malloc.hugetlbx=1:glibc.malloc.hugetlb=1');
   });
 
   it('asks the kernel setting and the C library only when the environment allows a relaunch', () => {

@@ -46,7 +46,7 @@ describe('segkit explain', () => {
     expect(s.features).toEqual(['income', 'visits']);
     expect(s.fidelity).toBe(1);
     expect(s.rules.map((x: { segment: number }) => x.segment)).toEqual([0, 1, 2]);
-    expect(s.rules[0].rules[0].text).toMatch(/^income > [\d.]+ -> segment 0: 100% of 100 customers$/);
+    expect(s.rules[0].rules[0].text).toMatch(/^income >=? [\d.]+ -> segment 0: 100% of 100 customers$/);
     expect(s.importance.features.find((f: { feature: string }) => f.feature === 'income').importance).toBeGreaterThan(0.3);
     expect(s.customers.map((c: { id: string; segment: number }) => [c.id, c.segment])).toEqual([['c0', 0], ['c4', 1]]);
     expect(s.customers[0].method).toBe('decision path');

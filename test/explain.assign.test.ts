@@ -156,7 +156,7 @@ describe('segmentRules', () => {
     expect(r.segments.map((s) => [s.segment, s.recall, s.precision])).toEqual([[0, 1, 1], [1, 1, 1], [2, 1, 1]]);
     const two = r.segments[2].rules;
     expect(two).toHaveLength(1);
-    expect(two[0].text).toMatch(/^income > 70\.\d+ and spend <= 4\d(\.\d+)? -> segment 2: 100% of \d+ customers$/);
+    expect(two[0].text).toMatch(/^income >=? 70\.\d+ and spend <?=? 4\d(\.\d+)? -> segment 2: 100% of \d+ customers$/);
     expect(r.tree.toSQL()).toContain('"income" > 70.');
   });
 

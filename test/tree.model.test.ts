@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, decisionTree, inlineExecutor, loadModel, randomForest, type TreeEnsemble } from '../src/index.js';
 import { failure } from './helpers.js';
+import { shortNumber, thresholdText } from '../src/core/tree.js';
 
 interface Statement { all(...params: unknown[]): Record<string, unknown>[]; run(...params: unknown[]): unknown }
 interface SqliteDb { exec(sql: string): void; prepare(sql: string): Statement; close(): void; transaction<T>(fn: (rows: T[]) => void): (rows: T[]) => void }
@@ -121,11 +122,34 @@ describe('tree models as files and words', () => {
     const text = ['setosa', 'versicolor', 'virginica'];
     const model = await decisionTree({ columns: names.map((_, j) => Float32Array.from(fx.X, (r: number[]) => r[j])), names }, fx.y.map((c: number) => text[c]), { maxDepth: 2, executor: ex });
     expect(model.rules().map((r) => r.text)).toEqual([
-      'petal length <= 2.45 -> setosa: 100% of 50 customers',
-      'petal length > 2.45 and petal width <= 1.75 -> versicolor: 91% of 54 customers',
-      'petal length > 2.45 and petal width > 1.75 -> virginica: 98% of 46 customers',
+      // the split is 2.449999988 (between float32 1.9 and 3.0): a petal length of 2.45 (float32 2.450000048) goes right
+      'petal length < 2.45 -> setosa: 100% of 50 customers',
+      'petal length >= 2.45 and petal width <= 1.75 -> versicolor: 91% of 54 customers',
+      'petal length >= 2.45 and petal width > 1.75 -> virginica: 98% of 46 customers',
     ]);
     expect(model.classNames).toEqual(text);
+  });
+
+  it('a threshold in words splits the values as the tree does, however close they are', async () => {
+    // 1234560..1234567 in one segment, 1234568..1234575 in the other: the split is 1234567.5, not "1234600"
+    const balance = Array.from({ length: 16 }, (_, i) => [1234560 + i]);
+    const model = await decisionTree({ columns: [Float32Array.from(balance, (r) => r[0])], names: ['balance'] }, balance.map((_, i) => (i < 8 ? 0 : 1)), { executor: ex });
+    expect(model.rules().map((r) => r.text)).toEqual(['balance <= 1234567.5 -> segment 0: 100% of 8 customers', 'balance > 1234567.5 -> segment 1: 100% of 8 customers']);
+    // any two neighbouring float32 values and their midpoint (as the trees split): the shown number splits them alike
+    const rand = createRandom(3);
+    for (let i = 0; i < 20_000; i++) {
+      const a = Math.fround((rand.next() - 0.5) * 10 ** (rand.next() * 20 - 10));
+      let b = a;
+      for (let k = 0; k < 1 + (i % 4); k++) b = Math.fround(b + Math.abs(b) * 1.2e-7 + 1e-45);
+      const t = (a + b) / 2;
+      const shown = Math.fround(Number(shortNumber(t)));
+      expect([a <= shown, b <= shown]).toEqual([a <= t, b <= t]);
+      // and as a bound: "x < shown" where its float32 is the first above t
+      const bound = thresholdText(t), f = Math.fround(Number(bound.text));
+      expect(bound.above ? [a < f, b < f] : [a <= f, b <= f]).toEqual([a <= t, b <= t]);
+    }
+    expect(shortNumber((Math.fround(2.4) + Math.fround(2.5)) / 2)).toBe('2.45');
+    expect(shortNumber((Math.fround(100.011) + Math.fround(100.019)) / 2)).toBe('100.015');
   });
 });
 

@@ -210,14 +210,60 @@ export function leafRules(t: TreeNodes, C: number): LeafRule[] {
   return out;
 }
 
-/** A threshold for people: as few significant digits as keep it between the same training values (at most 6). */
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+
+/** The float32 after `x` (a finite float32). */
+function nextUp32(x: number): number {
+  if (x === 0) return 1.401298464324817e-45;
+  f32[0] = x;
+  i32[0] += x > 0 ? 1 : -1;
+  return f32[0];
+}
+
+/** The float32 before `x` (a finite float32). */
+function nextDown32(x: number): number {
+  if (x === 0) return -1.401298464324817e-45;
+  f32[0] = x;
+  i32[0] += x > 0 ? -1 : 1;
+  return f32[0];
+}
+
+/**
+ * A threshold for people: the fewest significant digits whose float32 is the largest float32 at or below the
+ * threshold. The trees compare float32 features, so a customer's value goes left exactly when its float32 is at most
+ * the shown number's. A fixed relative precision did not hold that: between 1234567 and 1234568 the split 1234567.5
+ * read as 1234600, on the wrong side of every value in between.
+ */
 export function shortNumber(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  for (let p = 3; p <= 6; p++) {
-    const s = Number(v.toPrecision(p));
-    if (Math.abs(s - v) <= Math.abs(v) * 1e-4 || p === 6) return String(s);
+  return shortestAs(v, below32(v));
+}
+
+/** The largest float32 at or below v. */
+function below32(v: number): number {
+  const f = Math.fround(v);
+  return f > v ? nextDown32(f) : f;
+}
+
+/** The fewest significant digits, near v, of a number whose float32 is `target` (9 digits of it always are). */
+function shortestAs(v: number, target: number): string {
+  for (let p = 1; p <= 9; p++) {
+    for (const s of [Number(v.toPrecision(p)), Number(target.toPrecision(p))]) if (Math.fround(s) === target) return String(s);
   }
-  return String(v);
+  return String(target);
+}
+
+/**
+ * A threshold for people as a bound that is exact for float32 features: `x <= shown`, or, when it takes fewer
+ * digits, `x < shown` with the shown number's float32 the first above the threshold (iris's petal length split,
+ * 2.449999988, reads "< 2.45" rather than "<= 2.4499998").
+ */
+export function thresholdText(v: number): { text: string; above: boolean } {
+  const lo = below32(v);
+  const atOrBelow = shortestAs(v, lo);
+  const above = shortestAs(v, nextUp32(lo));
+  const digits = (t: string) => t.replace(/^-|\.|e.*$/g, '').length;
+  return digits(above) < digits(atOrBelow) ? { text: above, above: true } : { text: atOrBelow, above: false };
 }
 
 /** A SQL identifier in double quotes (standard SQL; embedded quotes doubled). */

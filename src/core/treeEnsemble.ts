@@ -9,7 +9,7 @@ import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import { predictOp, treeShardRows, type PredictState } from './treeOps.js';
 import {
-  argmax, leafOf, leafRules, nodeCount, nodeProba, selectWith, shortNumber, sqlIdent, sqlNumber, treeCase, treeImportances,
+  argmax, leafOf, leafRules, nodeCount, nodeProba, selectWith, sqlIdent, thresholdText, sqlNumber, treeCase, treeImportances,
   type TreeNodes,
 } from './tree.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
@@ -55,10 +55,19 @@ export function conditionText(conditions: TreeRule['conditions']): string {
   const parts: string[] = [];
   for (let q = 0; q < conditions.length; q++) {
     const c = conditions[q], next = conditions[q + 1];
+    // "x <= t" reads "x < shown" where the shown number is the first float32 above t (see thresholdText)
+    const bound = (t: number, op: '<=' | '>') => {
+      const b = thresholdText(t);
+      return { text: b.text, op: b.above ? (op === '<=' ? '<' : '>=') : op };
+    };
     if (c.op === '>' && next && next.feature === c.feature && next.op === '<=') {
-      parts.push(`${shortNumber(c.threshold)} < ${c.feature} <= ${shortNumber(next.threshold)}`);
+      const lo = bound(c.threshold, '>'), hi = bound(next.threshold, '<=');
+      parts.push(`${lo.text} ${lo.op === '>=' ? '<=' : '<'} ${c.feature} ${hi.op} ${hi.text}`);
       q++;
-    } else parts.push(`${c.feature} ${c.op} ${shortNumber(c.threshold)}`);
+    } else {
+      const b = bound(c.threshold, c.op as '<=' | '>');
+      parts.push(`${c.feature} ${b.op} ${b.text}`);
+    }
   }
   return parts.length ? parts.join(' and ') : 'every customer';
 }

@@ -129,8 +129,10 @@ describe('segkit train and score', () => {
   });
 
   it('a tree prints readable cross-validated scores; score takes a bare library model too', async () => {
-    const r = ok(['train', 'labelled.csv', '--target', 'segment_name', '--algorithm', 'tree', '--cv', '4', '--threads', '1']);
+    const r = ok(['train', 'labelled.csv', '--target', 'segment_name', '--algorithm', 'tree', '--cv', '4', '--threads', '1', '--model', 'named.json']);
     expect(r.stdout).toMatch(/cross-validated \(4 stratified folds, seed 0\):/);
+    // the segment ids beside the names are the label again, never a feature
+    expect(JSON.parse(readFileSync(path('named.json'), 'utf8')).pipeline.featureNames).toEqual(['income', 'spend', 'visits']);
     expect(r.stdout).toMatch(/\n\s*mean\s+\d+\.\d%/);
     const table = await readTable(path('labelled.csv'));
     const cols = ['income', 'spend', 'visits'].map((n) => Float32Array.from(table.getChild(n)!.toArray() as Float64Array));

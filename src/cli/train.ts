@@ -115,7 +115,9 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   const table = await readInput(input, ctx, formatFlag(f));
   requireColumn(table, f.target, '--target', input);
   const names = table.schema.fields.map((x) => x.name);
-  const labelColumns = [f.target, ...(names.includes(`${f.target}_name`) ? [`${f.target}_name`] : [])];
+  // the target's companion from segkit segment (segment_name for segment, and the reverse) is the label again
+  const companion = f.target.endsWith('_name') ? f.target.slice(0, -'_name'.length) : `${f.target}_name`;
+  const labelColumns = [f.target, ...(names.includes(companion) ? [companion] : [])];
   // trees split on raw values: no scaling unless asked, so rules read in the customers' units
   const { options, prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, labelColumns);
   const { dataset, rowIndex } = prepared;

@@ -128,6 +128,12 @@ describe('segkit train and score', () => {
     expect(Array.from(want).filter((v, i) => v === i % 3).length).toBeGreaterThan(115);
   });
 
+  it('the target\'s companion (cluster for cluster_name) is the label again, never a feature', () => {
+    writeFileSync(path('leak.csv'), ['spend,cluster,cluster_name', '10,0,low', '12,0,low', '11,0,low', '50,1,high', '52,1,high', '55,1,high'].join('\n') + '\n');
+    ok(['train', 'leak.csv', '--target', 'cluster_name', '--algorithm', 'tree', '--model', 'leak.json', '--threads', '1', '-q']);
+    expect(JSON.parse(readFileSync(path('leak.json'), 'utf8')).pipeline.featureNames).toEqual(['spend']);
+  });
+
   it('a tree prints readable cross-validated scores; score takes a bare library model too', async () => {
     const r = ok(['train', 'labelled.csv', '--target', 'segment_name', '--algorithm', 'tree', '--cv', '4', '--threads', '1', '--model', 'named.json']);
     expect(r.stdout).toMatch(/cross-validated \(4 stratified folds, seed 0\):/);

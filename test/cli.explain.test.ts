@@ -39,11 +39,20 @@ afterAll(async () => {
 });
 
 describe('segkit explain', () => {
+  it('refuses a --value column of text (amounts with a currency sign) instead of counting it as 0', () => {
+    writeFileSync(path('money.csv'), ['id,visits,amount,segment', '1,1,$10.00,0', '2,2,$12.00,0', '3,1,$11.00,0', '4,8,$50.00,1', '5,9,$52.00,1', '6,7,$55.00,1'].join('\n') + '\n');
+    const r = segkit(['explain', 'money.csv', '--labels', 'segment', '--value', 'amount', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_NON_NUMERIC', message: '"money.csv": the --value column "amount" holds values such as "$10.00", not numbers' });
+  });
+
   it('prints rules with fidelity and importance, explains customers by id, writes the report', () => {
     const r = ok(['explain', 'labelled.csv', '--labels', 'segment', '--id', 'customer_id', '--rows', 'c0,c4', '--report', 'report.html', '--value', 'spend', '--audit', 'gender', '--json', '--threads', '1']);
     const s = JSON.parse(r.stdout);
     expect(s.rows).toBe(300);
+    // spend, the --value column, is shown in the report and left out of the features, with a note that says so
     expect(s.features).toEqual(['income', 'visits']);
+    expect(r.stderr).toContain('left out of the features: "spend", named by --value or --audit');
     expect(s.fidelity).toBe(1);
     expect(s.rules.map((x: { segment: number }) => x.segment)).toEqual([0, 1, 2]);
     expect(s.rules[0].rules[0].text).toMatch(/^income >=? [\d.]+ -> segment 0: 100% of 100 customers$/);

@@ -90,7 +90,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   // a column with no value at all explains nothing (read as numbers for the model, it could not be imputed here)
   const empty = names.filter((name) => table.numRows > 0 && table.getChild(name)!.nullCount === table.numRows);
   if (empty.length > 0) ctx.note(`left out of the rules: ${empty.map((c) => `"${c}"`).join(', ')}, with no value in any row`);
-  const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input), ...empty];
+  const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input, (m) => ctx.note(m)), ...empty];
   const { prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, notFeatures);
   const { dataset, rowIndex } = prepared;
   const allLabels = labelColumn(table, f.labels, what);

@@ -1,4 +1,5 @@
-import type { Table } from 'apache-arrow';
+import { DataType, type Table } from 'apache-arrow';
+import { SegkitError } from '../util/errors.js';
 import { type Command, Option } from 'commander';
 import { UsageError } from './exitCodes.js';
 import { columnList } from './optionParsers.js';
@@ -27,11 +28,30 @@ export function addReportOptions(cmd: Command, withTitle = true): Command {
 }
 
 /** Columns the report flags name (never features), after checking they exist. */
-export function reportColumns(f: ReportFlags, table: Table, input: string): string[] {
-  if (f.value !== undefined) requireColumn(table, f.value, '--value', input);
+export function reportColumns(f: ReportFlags, table: Table, input: string, note: (message: string) => void): string[] {
+  if (f.value !== undefined) {
+    requireColumn(table, f.value, '--value', input);
+    const type = table.schema.fields.find((x) => x.name === f.value)!.type as DataType;
+    if (!DataType.isInt(type) && !DataType.isFloat(type)) {
+      const col = table.getChild(f.value)!;
+      let first: unknown = null;
+      for (let row = 0; row < table.numRows && first === null; row++) first = col.get(row);
+      const shown = first === null ? 'no value at all' : `values such as ${JSON.stringify(typeof first === 'bigint' ? String(first) : first)}`;
+      throw new SegkitError('E_NON_NUMERIC', `"${input}": the --value column "${f.value}" holds ${shown}, not numbers`, 'write amounts as plain numbers (no currency sign or thousands separator)');
+    }
+  }
   for (const c of f.audit ?? []) requireColumn(table, c, '--audit', input);
-  return [...(f.value !== undefined ? [f.value] : []), ...(f.audit ?? [])];
+  const columns = [...(f.value !== undefined ? [f.value] : []), ...(f.audit ?? [])];
+  // a number column would otherwise have been a feature: say so
+  const numeric = columns.filter((name) => isNumber(table, name));
+  if (numeric.length > 0) note(`left out of the features: ${numeric.map((c) => `"${c}"`).join(', ')}, named by --value or --audit (shown in the report, never a feature)`);
+  return columns;
 }
+
+const isNumber = (table: Table, name: string) => {
+  const type = table.schema.fields.find((x) => x.name === name)?.type as DataType | undefined;
+  return type !== undefined && (DataType.isInt(type) || DataType.isFloat(type));
+};
 
 const isText = (table: Table, name: string) => {
   const t = String(table.schema.fields.find((x) => x.name === name)?.type ?? '');

@@ -187,7 +187,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   // (the readers kept no records of a file with another delimiter: the header is then undefined)
   if (records && !(records.header && replaced.length === 0)) records = undefined;
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-  const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, reportColumns(f, table, input), replaced, (o) => algorithmPipelineOptions(f, o, table, input));
+  const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, reportColumns(f, table, input, (m) => ctx.note(m)), replaced, (o) => algorithmPipelineOptions(f, o, table, input));
   let profileData: Dataset;
   try {
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.

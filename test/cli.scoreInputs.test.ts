@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Float64, RecordBatchFileWriter, Table, TimestampSecond, Utf8, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { type Dictionary, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, Table, makeData, TimestampSecond, Utf8, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, segkit } from './helpers/segkitCli.js';
 
@@ -49,5 +49,22 @@ describe('an Arrow file whose first record batches are empty', () => {
     expect(text.split('\n').filter((l) => l.startsWith('a,b,'))).toHaveLength(1);
     expect(text).toBe(readFileSync(file('plain.csv'), 'utf8'));
     expect(text.trim().split('\n')).toHaveLength(A.length + 1);
+  });
+});
+
+describe('an Arrow stream whose dictionaries change from batch to batch', () => {
+  it('scores to CSV; to an Arrow file, which holds one dictionary a column, it is refused naming the column', () => {
+    const one = tableFromArrays({ a: Float64Array.of(1.5, 2.5), b: Float64Array.of(10, 11), cat: ['x', 'y'] });
+    // the second batch: the same schema, its own dictionary ["q"]
+    const s = one.schema, type = s.fields[2].type as Dictionary;
+    const cat = makeData({ type, length: 1, data: Int32Array.of(0), dictionary: vectorFromArray(['q'], new Utf8()) });
+    const column = (j: number, v: number) => makeData({ type: s.fields[j].type as Float64, length: 1, data: Float64Array.of(v) });
+    const two = new RecordBatch(s, makeData({ type: new Struct(s.fields), length: 1, nullCount: 0, children: [column(0, 10), column(1, 50), cat] }));
+    writeFileSync(file('dicts.arrows'), RecordBatchStreamWriter.writeAll([...one.batches, two]).toUint8Array(true));
+    ok(dir, ['score', 'dicts.arrows', '--format', 'arrow', '--model', 'm.json', '--out', 'dicts.csv', '-q']);
+    expect(readFileSync(file('dicts.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['a,b,cat', '1.5,10.0,x', '2.5,11.0,y', '10.0,50.0,q']);
+    const r = segkit(dir, ['score', 'dicts.arrows', '--format', 'arrow', '--model', 'm.json', '--out', 'dicts.arrow', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_SHAPE_MISMATCH', message: expect.stringContaining('column "cat" changes its dictionary between record batches') });
   });
 });

@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { Message, MessageHeader, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type RecordBatch, type Schema, Table } from 'apache-arrow';
+import { DataType, Message, MessageHeader, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type RecordBatch, type Schema, Table } from 'apache-arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { AtomicFile } from './writeFileAtomic.node.js';
 import { checkColumnNames, decimalsAsNumbers } from './arrowTable.js';
@@ -196,6 +196,7 @@ export class ArrowFileSink {
   private readonly reading: Promise<void>;
   private failure: unknown;
   private schema: Schema | undefined;
+  private firstBatch: RecordBatch | undefined;
 
   private constructor(private readonly file: AtomicFile, private readonly writer: RecordBatchFileWriter | RecordBatchStreamWriter) {
     // the writer queues its bytes; this loop moves them here as they come, to be written between batches
@@ -219,6 +220,19 @@ export class ArrowFileSink {
       const same = batch.schema.fields.length === first.fields.length &&
         batch.schema.fields.every((f, j) => f.name === first.fields[j].name && f.type.typeId === first.fields[j].type.typeId && String(f.type) === String(first.fields[j].type));
       if (!same) throw new SegkitError('E_SHAPE_MISMATCH', 'a batch written to an Arrow file has a schema other than the first batch\'s');
+      // the file format holds one dictionary per column (an Arrow stream may replace it batch by batch)
+      const firstBatch = (this.firstBatch ??= batch);
+      const replaced = batch.schema.fields.find((f, j) => {
+        if (!DataType.isDictionary(f.type)) return false;
+        const a = firstBatch.data.children[j].dictionary, b = batch.data.children[j].dictionary;
+        if (a === b) return false;
+        if (!a || !b || a.length !== b.length) return true;
+        for (let i = 0; i < a.length; i++) if (a.get(i) !== b.get(i)) return true;
+        return false;
+      });
+      if (replaced) {
+        throw new SegkitError('E_SHAPE_MISMATCH', `column "${replaced.name}" changes its dictionary between record batches, which an Arrow file cannot hold`, 'write the output as CSV or Parquet, or give the input one dictionary for the whole column');
+      }
       this.writer.write(batch);
     }
     await this.flush();

@@ -1,6 +1,7 @@
 // The BullMQ executor against a real redis-server and real `segkit worker` processes: the same bytes as the
 // inline executor for fits, metrics, preparation and scoring; a worker killed mid-fit or mid-job; faults.
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -498,6 +499,28 @@ describe('the pieces under the BullMQ executor (no Redis needed)', () => {
     refused({ ...good, fit: '../x' }, /fit id/);
     refused(JSON.parse('{"__proto__": {"x": 1}, "v": 1}'), /unknown field "__proto__"|not a plain object/);
   });
+
+  it('a server that accepts connections but never answers: E_EXECUTOR after the first PING times out, not a hang', async () => {
+    // a TCP listener that takes the connection and says nothing, as a Redis paused with SIGSTOP does
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => { sockets.push(socket); });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const root = mkdtempSync(path.join(tmpdir(), 'segkit-silent-'));
+    const ex = bullmqExecutor({ connection: `redis://127.0.0.1:${port}`, store: pathToFileURL(root).href });
+    try {
+      const started = performance.now();
+      const e = await failure(() => ex.load({ columns: [Float32Array.of(1, 2, 3)] }));
+      expect(e.code).toBe('E_EXECUTOR');
+      expect(e.message).toMatch(/no answer to PING within 20 s/);
+      expect(performance.now() - started).toBeLessThan(40_000);
+    } finally {
+      await ex.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('option checks name the option', async () => {
     const store = 'file:///tmp/segkit-unused';

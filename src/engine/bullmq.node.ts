@@ -9,7 +9,7 @@ import { mapShards, readInto, type Executor, type Handle, type LoadOptions, type
 import { checkSource } from './heapExecutor.js';
 import { typeOfRows } from './shardHolder.js';
 import {
-  HANDLE_TTL, INLINE_STATE, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, fromBase64, queueNames, redactUrl,
+  HANDLE_TTL, INLINE_STATE, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, firstPing, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { concatInShardOrder } from './merge.js';
@@ -152,7 +152,7 @@ class BullmqExecutor implements Executor {
     let last = '';
     client.on('error', (e: Error) => { last = e.message; });
     try {
-      await client.ping();
+      await firstPing(client);
     } catch (e) {
       client.disconnect();
       throw new SegkitError('E_EXECUTOR', `cannot reach ${this.where()} after ${this.attempts} attempts: ${last || (e as Error).message}`, 'start redis-server, or check the URL, password and TLS (rediss://)', { cause: e });

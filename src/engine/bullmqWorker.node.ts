@@ -13,7 +13,7 @@ import { now } from './heapExecutor.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { ShardHolder, type HeldLayout } from './shardHolder.js';
 import {
-  INLINE_RESULT, checkFitMeta, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, fromBase64, queueNames, redactUrl,
+  INLINE_RESULT, checkFitMeta, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { decodeShard, type ShardRows } from './shardFile.js';
@@ -126,7 +126,7 @@ class ShardServer implements ShardWorker {
     let last = '';
     this.client.on('error', (e: Error) => { last = e.message; });
     try {
-      await this.client.ping();
+      await firstPing(this.client);
     } catch (e) {
       this.client.disconnect();
       throw new SegkitError('E_EXECUTOR', `cannot reach Redis at ${redactUrl(this.url)} after ${this.attempts} attempts: ${last || (e as Error).message}`, 'start redis-server, or check the URL, password and TLS (rediss://)', { cause: e });

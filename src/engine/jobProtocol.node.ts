@@ -144,6 +144,25 @@ export function checkRedisUrl(url: unknown, option = 'connection'): string {
  * `attempts` failed connections (about 0.2 + 0.4 + ... + 1 s apart), failing what waits; `forever` keeps trying once
  * it has connected (a long-running worker outlives a Redis restart).
  */
+/** How long a first PING may take: a server that accepts connections but never answers would hang every command. */
+export const PING_TIMEOUT_MS = 20_000;
+
+/**
+ * The client's first PING, or a rejection after `ms` (the connection's own retries give up on refused connections,
+ * not on a server that stopped answering, such as one paused with SIGSTOP).
+ */
+export async function firstPing(client: { ping(): Promise<unknown> }, ms = PING_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer to PING within ${ms / 1000} s (the server accepts connections but does not reply)`)), ms);
+  });
+  try {
+    await Promise.race([client.ping(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function redisOptions(url: string, attempts: number, forever?: { connected: boolean }) {
   return {
     url,

@@ -1,6 +1,7 @@
 // A fitted classification tree as flat arrays (scikit-learn's `tree_` layout, nodes in depth-first preorder), and
 // what every tree model does with one: leaf lookup, probabilities, impurity-based importances, rules, SQL, JSON.
 import { badModel, at, readArray, readObject } from '../util/modelJson.js';
+import { nextDown32, nextUp32 } from '../util/float32.js';
 
 export interface TreeNodes {
   /** Split feature per node; -1 at a leaf. */
@@ -208,25 +209,6 @@ export function leafRules(t: TreeNodes, C: number): LeafRule[] {
   };
   walk(0, new Map(), new Map());
   return out;
-}
-
-const f32 = new Float32Array(1);
-const i32 = new Int32Array(f32.buffer);
-
-/** The float32 after `x` (a finite float32). */
-function nextUp32(x: number): number {
-  if (x === 0) return 1.401298464324817e-45;
-  f32[0] = x;
-  i32[0] += x > 0 ? 1 : -1;
-  return f32[0];
-}
-
-/** The float32 before `x` (a finite float32). */
-function nextDown32(x: number): number {
-  if (x === 0) return -1.401298464324817e-45;
-  f32[0] = x;
-  i32[0] += x > 0 ? -1 : 1;
-  return f32[0];
 }
 
 /**

@@ -2,6 +2,7 @@
 // on at most 200,000 seeded sample rows, each distinct value is a bin when there are at most maxBins of them
 // (edges at midpoints), else bins hold equal shares (edges at percentile midpoints).
 import { createRandom } from '../util/random.js';
+import { nextUp32 } from '../util/float32.js';
 import type { Executor, Handle } from '../engine/executor.js';
 import { concatInShardOrder } from '../engine/merge.js';
 import { binOp, sampleValuesOp } from './treeOps.js';
@@ -9,15 +10,6 @@ import type { BinInfo } from './treeGrow.js';
 
 export const BIN_SAMPLE = 200_000;
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-/** The next float32 above a finite float32 value. */
-function nextUp32(v: number): number {
-  if (v === 0) return 1.401298464324817e-45;
-  f32[0] = v;
-  u32[0] += v > 0 ? 1 : -1;
-  return f32[0];
-}
 
 /**
  * Sorts float32 values ascending in place by LSD radix sort on their bit patterns (3 passes of 11 bits): O(n),

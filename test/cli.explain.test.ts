@@ -143,6 +143,16 @@ describe('segkit train and score', () => {
     expect(JSON.parse(readFileSync(path('leak.json'), 'utf8')).pipeline.featureNames).toEqual(['spend']);
   });
 
+  it('saves segment means of the customers\' float64 values, as segment does (float32 holds 1e7 only to 1)', () => {
+    const rows = [[10000000.4, 1, 0], [10000002.4, 2, 0], [10000004.4, 1, 0], [10000100.4, 2, 1], [10000102.4, 1, 1], [10000104.4, 2, 1]];
+    writeFileSync(path('f32m.csv'), ['balance,x,segment', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+    ok(['train', 'f32m.csv', '--target', 'segment', '--algorithm', 'tree', '--model', 'f32m.json', '--threads', '1', '-q']);
+    const means = JSON.parse(readFileSync(path('f32m.json'), 'utf8')).segments.map((x: { means: { balance: number } }) => x.means.balance);
+    const mean = (seg: number) => { const v = rows.filter((r) => r[2] === seg).map((r) => r[0]); return v.reduce((a, b) => a + b, 0) / v.length; };
+    expect(means[0]).toBeCloseTo(mean(0), 6);
+    expect(means[1]).toBeCloseTo(mean(1), 6);
+  });
+
   it('a tree prints readable cross-validated scores; score takes a bare library model too', async () => {
     const r = ok(['train', 'labelled.csv', '--target', 'segment_name', '--algorithm', 'tree', '--cv', '4', '--threads', '1', '--model', 'named.json']);
     expect(r.stdout).toMatch(/cross-validated \(4 stratified folds, seed 0\):/);

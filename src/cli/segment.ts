@@ -1,7 +1,4 @@
-import { DataType, type Table, type Vector } from 'apache-arrow';
-import { Imputer } from '../prep/imputer.js';
-import { arrowNumeric } from '../prep/frame.js';
-import type { PrepStep } from '../prep/step.js';
+import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import type { ChooseKResult, KScore } from '../workflow/chooseK.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
@@ -9,6 +6,7 @@ import type { Dataset } from '../data/dataset.js';
 import { stageTable, type StagedTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
 import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
+import { float64Profile } from './float64Profile.js';
 import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
@@ -412,52 +410,3 @@ function rfmLabels(table: Table, rowIndex: Int32Array): string[] | null {
   return null;
 }
 
-/**
- * The profile's columns in float64 where a feature is a numeric column of the table that the preparation at most
- * imputed (its values, the imputer's fill where missing), else its float32 column: float32 keeps about 7 significant
- * digits of a value, so a column near 1e9 that varies by 20 would profile every segment at one mean. A float64
- * column is made only where float32 moves some value by more than 1e-5 of the column's range (most columns keep
- * their float32 values, and no copy), and used only where it rounds to the float32 one row for row.
- */
-function float64Profile(profile: Dataset, table: Table, rows: Int32Array, steps: readonly PrepStep[]): { n: number; d: number; names: readonly string[]; columns: (Float32Array | Float64Array)[] } {
-  const imputer = steps.find((s): s is Imputer => s instanceof Imputer);
-  const columns = profile.columns.map((c, j): Float32Array | Float64Array => {
-    const name = profile.names[j];
-    const vec = table.getChild(name);
-    const type = vec?.type as DataType | undefined;
-    if (!vec || !type || !(DataType.isFloat(type) || DataType.isInt(type))) return c;
-    if (!float32Moves(vec)) return c;
-    const q = imputer ? imputer.columns.indexOf(name) : -1;
-    const fill = q >= 0 ? imputer!.statistics[q] : NaN;
-    const all = arrowNumeric(vec, name);
-    const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const v = all[rows[i]];
-      out[i] = v === v ? v : fill;
-      if (Math.fround(out[i]) !== c[i]) return c;
-    }
-    return out;
-  });
-  return { n: profile.n, d: profile.d, names: profile.names, columns };
-}
-
-/** Whether float32 moves some value of a numeric column by more than 1e-5 of its range (nulls and non-finite skipped). */
-function float32Moves(vec: Vector): boolean {
-  let lo = Infinity, hi = -Infinity, moved = 0;
-  for (const chunk of vec.data) {
-    const values = chunk.values as ArrayLike<number | bigint>;
-    // 64-bit integers and half floats: decided on the column's float64 values
-    if (values instanceof BigInt64Array || values instanceof BigUint64Array || values instanceof Uint16Array) return true;
-    const bitmap = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
-    for (let i = 0; i < chunk.length; i++) {
-      if (bitmap && ((bitmap[(chunk.offset + i) >> 3] >> ((chunk.offset + i) & 7)) & 1) === 0) continue;
-      const v = values[i] as number;
-      if (!(v - v === 0)) continue;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      const m = Math.abs(Math.fround(v) - v);
-      if (m > moved) moved = m;
-    }
-  }
-  return moved * 1e5 > hi - lo;
-}

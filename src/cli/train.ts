@@ -9,6 +9,7 @@ import type { Target } from '../core/classTarget.js';
 import { crossValidate, type CrossValidation } from '../workflow/crossValidate.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
 import { profileSegments } from '../explain/profileSegments.js';
+import { float64Profile } from './float64Profile.js';
 import { pipeline } from '../prep/pipeline.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
@@ -145,8 +146,14 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   const trainAccuracy = model.labels.filter((p, i) => p === ids[i]).length / ids.length;
   if (f.model !== undefined) {
     // segment summaries in the customers' units: the same selection and imputation, no scaling
-    const raw = options.scale === false ? dataset : (await pipeline({ ...options, scale: false }).fitTransform(table, { threads: ctx.threads, signal: ctx.signal })).dataset;
-    const profiles = profileSegments(raw, ids, model.k);
+    let raw = dataset, steps = prep.steps;
+    if (options.scale !== false) {
+      const unscaled = pipeline({ ...options, scale: false });
+      raw = (await unscaled.fitTransform(table, { threads: ctx.threads, signal: ctx.signal })).dataset;
+      steps = unscaled.steps;
+    }
+    // means of the customers' float64 values where float32 would move them, as segkit segment gives them
+    const profiles = profileSegments(float64Profile(raw, table, rowIndex, steps), ids, model.k);
     const segments: SegmentSummary[] = profiles.segments.map((s) => ({
       id: s.id, name: segNames[s.id], size: s.size, share: s.share,
       means: Object.fromEntries(profiles.features.map((name, j) => [name, s.mean[j]])),

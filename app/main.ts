@@ -29,7 +29,7 @@ interface Loaded {
 }
 let loaded: Loaded | undefined;
 let outputs: { segments: Uint8Array; model: string; report: string; base: string } | undefined;
-let defaults = { columns: [] as string[], id: '' };
+let defaults = { columns: [] as string[], id: '', all: [] as string[] };
 
 async function start(): Promise<void> {
   const engine = $('engine');
@@ -81,7 +81,8 @@ function showColumns(table: Table): void {
   const columns: string[] = [];
   for (const f of fields) {
     const type = String(f.type);
-    const on = isNumeric(type) && f.name !== id;
+    // segkit's own output columns (a segmented file loaded again) are never features by default, as on the command line
+    const on = isNumeric(type) && f.name !== id && !segkit.SEGKIT_COLUMNS.includes(f.name);
     if (on) columns.push(f.name);
     const label = document.createElement('label');
     const input = document.createElement('input');
@@ -96,15 +97,17 @@ function showColumns(table: Table): void {
     label.title = isNumeric(type) ? f.name : `${f.name}: not numeric, never a feature here`;
     box.append(label);
   }
-  defaults = { columns, id };
+  defaults = { columns, id, all: fields.map((f) => f.name) };
 }
 
 /** The pipeline options `segkit segment` uses by default, with the columns chosen here when they differ. */
 function pipelineOptions(): PipelineOptions {
   const columns = Array.from($('columns').querySelectorAll<HTMLInputElement>('input:checked')).map((i) => i.value);
   const id = $<HTMLSelectElement>('id').value;
+  // the library's default takes every numeric column but the id: segkit's own columns are excluded by name
+  const own = defaults.all.filter((name) => segkit.SEGKIT_COLUMNS.includes(name));
   return {
-    ...(columns.join('\u0000') !== defaults.columns.join('\u0000') ? { columns } : {}),
+    ...(columns.join('\u0000') !== defaults.columns.join('\u0000') ? { columns } : own.length > 0 ? { exclude: own } : {}),
     ...(id !== defaults.id ? { id: id === '' ? null : id } : {}),
     scale: { method: 'standard' },
     impute: { strategy: 'median' },

@@ -169,6 +169,25 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     }
   }, 300_000);
 
+  it('a segmented file loaded again: segkit\'s own columns are no features, and the labels are the command line\'s', async () => {
+    const small = path.join(dir, 'customers-3k.csv'), again = path.join(dir, 'segmented-3k.csv');
+    writeFileSync(small, customersCsv(3_000, 5));
+    await run(process.execPath, [CLI, 'segment', small, '--k', '4', '--seed', '2', '--out', again, '--quiet', '--threads', '2']);
+    // the command line leaves segment and segment_name out (with a note) and replaces them
+    const want = await cliSegments(again, ['--k', '3', '--seed', '1']);
+    const { page, problems } = await open(app.url);
+    try {
+      await segment(page, again, 3, 1);
+      const table = await readCsv((await downloadOf(page, '#get-segments')).bytes);
+      // the app keeps the file's columns and adds its own under a free name
+      const got = Int32Array.from(table.getChild('segment2')!.toArray() as ArrayLike<number>);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
   it('k chosen by the sweep: the k and the labels of `segkit segment --k auto`', async () => {
     const small = path.join(dir, 'customers-3000.csv');
     writeFileSync(small, customersCsv(3_000, 5));

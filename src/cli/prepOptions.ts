@@ -1,3 +1,4 @@
+import { SEGKIT_COLUMNS } from '../prep/segkitColumns.js';
 import { DataType, type Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { MISSING_TOKENS, csvInfo } from '../data/csvCore.js';
@@ -23,8 +24,6 @@ export interface PrepFlags {
   readonly encode: 'auto' | false | string[];
 }
 
-/** Columns segkit itself writes (segment, rfm): never features unless named in --columns. */
-export const SEGKIT_COLUMNS: readonly string[] = Object.freeze(['segment', 'segment_name', 'rfm_code', 'r_score', 'f_score', 'm_score']);
 
 export function addFormatOption(cmd: Command): Command {
   return cmd.addOption(new Option('--format <format>', 'input format when the extension does not tell (stdin "-" is CSV)').choices(TABLE_FORMATS));

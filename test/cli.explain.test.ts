@@ -39,6 +39,15 @@ afterAll(async () => {
 });
 
 describe('segkit explain', () => {
+  it('refuses --rows naming an id two customers share, rather than explaining one of them', () => {
+    writeFileSync(path('dupid.csv'), ['id,spend,segment', '1,10,0', '2,12,0', '1,50,1', '3,52,1'].join('\n') + '\n');
+    const r = segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '1', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_DUPLICATE_ID', message: '--rows: id "1" is in rows 1 and 3 of column "id": which customer to explain is ambiguous' });
+    // an id asked for once and held once is explained
+    expect(segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2', '-q']).code).toBe(0);
+  });
+
   it('refuses a --value column of text (amounts with a currency sign) instead of counting it as 0', () => {
     writeFileSync(path('money.csv'), ['id,visits,amount,segment', '1,1,$10.00,0', '2,2,$12.00,0', '3,1,$11.00,0', '4,8,$50.00,1', '5,9,$52.00,1', '6,7,$55.00,1'].join('\n') + '\n');
     const r = segkit(['explain', 'money.csv', '--labels', 'segment', '--value', 'amount', '--json']);

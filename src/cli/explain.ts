@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
-import { throwIfAborted } from '../util/errors.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { fromColumns, type Dataset } from '../data/dataset.js';
 import type { PipelineResult } from '../prep/pipeline.js';
 import { explainAssignment, type Assignment } from '../explain/explainAssignment.js';
@@ -67,8 +67,16 @@ export function registerExplain(program: Command, signal: AbortSignal): void {
 function rowsById(table: Table, idColumn: string | null, ids: readonly string[]): number[] {
   if (!idColumn) throw new UsageError('--rows: the table has no id column; name it with --id');
   const col = table.getChild(idColumn)!;
+  const wanted = new Set(ids);
   const at = new Map<string, number>();
-  for (let i = 0; i < table.numRows; i++) at.set(String(col.get(i)), i);
+  for (let i = 0; i < table.numRows; i++) {
+    const id = String(col.get(i));
+    if (!wanted.has(id)) continue;
+    // two customers under one asked-for id: which one is meant cannot be told
+    const before = at.get(id);
+    if (before !== undefined) throw new SegkitError('E_DUPLICATE_ID', `--rows: id "${id}" is in rows ${before + 1} and ${i + 1} of column "${idColumn}": which customer to explain is ambiguous`, 'make the ids unique, or name the id column with --id');
+    at.set(id, i);
+  }
   return ids.map((id) => {
     const r = at.get(id);
     if (r === undefined) throw new UsageError(`--rows: no customer has id "${id}" in column "${idColumn}"`);

@@ -41,6 +41,15 @@ describe('a choice of k that does not depend on the seed', () => {
     expect([...picks]).toEqual([5]);
   });
 
+  it('no stability where k + 1 rows exceed an 80% subset (the "subsets" would be the whole sample)', async () => {
+    // 60 rows: subsets of 48; from k = 48 on, every fit would see every row
+    const data = blobs(4, [[0, 0], [5, 5]], [30, 30], [1]);
+    const r = await chooseK(data, { seed: 1, kRange: [44, 50] });
+    const by = new Map(r.table.map((x) => [x.k, x.stability]));
+    for (const k of [44, 45, 46, 47]) expect(Number.isNaN(by.get(k))).toBe(false);
+    for (const k of [48, 49, 50]) expect(Number.isNaN(by.get(k))).toBe(true);
+  });
+
   it('stability can be turned off and the old fields stay', async () => {
     const data = blobs(4, [[0, 0], [5, 5]], [60, 60], [1]);
     const r = await chooseK(data, { seed: 1, stabilityResamples: 0, kRange: [2, 4] });

@@ -155,7 +155,11 @@ async function stabilityOf(evalSet: Dataset, k: number, resamples: number, seed:
   const x = seed * 7919 + k;
   const rng = createRandom(Math.trunc(x) ^ Math.trunc(x / 0x100000000));
   const m = evalSet.n;
-  const take = Math.max(k + 1, Math.floor(m * chooseKDefaults.stabilityFraction));
+  const fraction = Math.floor(m * chooseKDefaults.stabilityFraction);
+  // with k + 1 rows or more than the subset holds, the "subsets" would be (nearly) the whole sample, fitted alike:
+  // agreement measured so says nothing about stability
+  if (k + 1 > fraction) return NaN;
+  const take = fraction;
   const labels: Int32Array[] = [];
   for (let b = 0; b < resamples; b++) {
     const part = sampleRows(evalSet, take, rng);

@@ -686,6 +686,11 @@ describe('readArrow and readParquet', () => {
     // the decoder's 3 x 0.1 is 0.30000000000000004
     expect(values(t, 'small')).toEqual([0.3, 1.1, 2.5]);
     expect(values(t, 'wide')).toEqual([1.5, 0.07, -3.33]);
+    // wide types holding ordinary values (warehouse exports): DECIMAL(38, 18), BigQuery's NUMERIC (38, 9), scale 23
+    const scaled = await readParquet(readFileSync(new URL('./fixtures/decimals-scale.parquet', import.meta.url)));
+    expect(values(scaled, 'wide18').slice(0, 2)).toEqual([1.5, -0.07]);
+    expect(values(scaled, 'bq')).toEqual([1234567, 1e-9, -42.5]);
+    expect(values(scaled, 'tiny')).toEqual([1e-23, 3e-23, -7e-23]);
     // decimal(19, 2) 12345678901234567.89 would round to 12345678901234568
     const wide = await failure(() => readParquet(readFileSync(new URL('./fixtures/decimals-wide.parquet', import.meta.url))));
     expect(wide.code).toBe('E_PARSE');

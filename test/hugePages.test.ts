@@ -98,6 +98,33 @@ function stateOf(pid: number): string | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+describe.runIf(process.platform === 'linux')('a run ended by a signal', () => {
+  it('ends its launcher by the same signal, so the caller sees what ended the work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-killrun-'));
+    try {
+      const lines = ['id,a,b'];
+      for (let i = 0; i < 100_000; i++) lines.push(`${i},${(i * 7919) % 1000},${(i * 104729) % 997}`);
+      writeFileSync(join(dir, 'big.csv'), `${lines.join('\n')}\n`);
+      const cli = spawn(process.execPath, [BIN, 'segment', 'big.csv', '--k', 'auto', '--k-range', '2..10', '--seed', '1', '--out', 'out.csv', '--quiet'], { cwd: dir, stdio: 'ignore' });
+      const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.on('exit', (code, signal) => resolve({ code, signal })));
+      let run: { pid: number; state: string } | undefined;
+      for (let i = 0; i < 500 && !run && cli.exitCode === null; i++) {
+        run = childrenOf(cli.pid!).find((c) => c.state !== 'Z');
+        if (!run) await sleep(20);
+      }
+      if (!run) {
+        console.warn('hugePages.test: the command ran as one process here (no relaunch): nothing to check');
+        cli.kill('SIGKILL');
+        return;
+      }
+      process.kill(run.pid, 'SIGKILL');
+      expect(await ended).toEqual({ code: null, signal: 'SIGKILL' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.runIf(process.platform === 'linux')('kill -9 of the command', () => {
   it('ends the relaunched run too, within moments, in the middle of its work', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'segkit-kill9-'));

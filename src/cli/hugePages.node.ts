@@ -11,7 +11,8 @@
 // (which also keeps the relaunched process from starting another). SEGKIT_HUGE_PAGES=0 turns it off. (Raising
 // malloc's mmap and trim thresholds as well, so freed blocks are reused, added 70 to 190 MB to the peak memory of
 // `segkit segment` on the 1M-row file for no time measured: left out.)
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
@@ -27,9 +28,11 @@ function thpMode(): string | undefined {
   }
 }
 
+/** glibc 2.35 or later, the first with glibc.malloc.hugetlb. */
 function glibc(): boolean {
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return typeof report?.header?.glibcVersionRuntime === 'string';
+  const [major, minor] = (report?.header?.glibcVersionRuntime ?? '').split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 35);
 }
 
 /**
@@ -47,6 +50,13 @@ export function hugePageTunables(env: NodeJS.ProcessEnv, platform: string, mode:
 }
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/**
+ * Whether this process is the relaunched one (set by followLauncher). A signal its launcher passes on can arrive
+ * after the same one sent to both (Ctrl-C in a terminal, systemd's stop): within REPEATED_SIGNAL_MS it is one.
+ */
+export let relaunched = false;
+export const REPEATED_SIGNAL_MS = 300;
+
 /** The launcher's process id, in the relaunched process's environment (and removed from it there). */
 const LAUNCHED = 'SEGKIT_LAUNCHER_PID';
 /** How often the relaunched process checks that its launcher is there. */
@@ -62,6 +72,7 @@ export function followLauncher(): void {
   const launcher = Number(process.env[LAUNCHED]);
   if (!(launcher > 0)) return;
   delete process.env[LAUNCHED];
+  relaunched = true;
   const watcher = new Worker(
     `const { workerData } = require('node:worker_threads');
      const check = () => { if (process.ppid !== workerData.launcher) process.kill(process.pid, 'SIGKILL'); };
@@ -85,10 +96,17 @@ export function relaunchWithHugePages(): Promise<boolean> {
   if (tunables === undefined) return Promise.resolve(false);
   return new Promise((resolve) => {
     // the child learns this process's id, to end when it is gone (followLauncher)
-    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: { ...process.env, GLIBC_TUNABLES: tunables, [LAUNCHED]: String(process.pid) },
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+        stdio: 'inherit',
+        env: { ...process.env, GLIBC_TUNABLES: tunables, [LAUNCHED]: String(process.pid) },
+      });
+    } catch {
+      // some failures to start are thrown rather than emitted (E2BIG, ELOOP, ...): the command then runs here
+      resolve(false);
+      return;
+    }
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const handlers = FORWARDED.map((s) => [s, forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
@@ -102,8 +120,12 @@ export function relaunchWithHugePages(): Promise<boolean> {
     });
     child.on('exit', (code, signal) => {
       for (const [s, h] of handlers) process.off(s, h);
-      if (signal) process.kill(process.pid, signal);
-      else process.exit(code ?? 1);
+      if (signal) {
+        process.kill(process.pid, signal);
+        // still here: a signal this process ignores (as process 1 of a container does): the shell's code for it
+        process.exit(128 + (constants.signals[signal] ?? 0));
+      }
+      process.exit(code ?? 1);
     });
   });
 }

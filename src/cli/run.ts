@@ -7,6 +7,7 @@ import { close } from '../engine/defaultExecutor.js';
 // the worker pool as the default executor (--threads), as the Node entry registers it
 import '../engine/nodeDefault.node.js';
 import { removeTemporaryFiles } from '../data/writeFileAtomic.node.js';
+import { REPEATED_SIGNAL_MS, relaunched } from './hugePages.node.js';
 import { EXIT, errorJson, errorText, exitCodeFor } from './exitCodes.js';
 
 type Register = (program: Command, signal: AbortSignal) => void;
@@ -39,8 +40,6 @@ function commandsFor(argv: readonly string[]): ReadonlyArray<readonly [string, (
 
 // After Ctrl-C, how long the running step may take to notice the signal and clean up its temporary files.
 const CANCEL_GRACE_MS = 3000;
-// A signal repeated within this time is taken as the same one.
-const REPEATED_SIGNAL_MS = 300;
 
 function version(): string {
   try {
@@ -123,7 +122,7 @@ async function main(): Promise<number> {
     const at = performance.now();
     // The same signal again within a moment is one event delivered twice: Ctrl-C in a terminal reaches both this
     // process and the launcher that started it (main.ts), which passes on the signals it receives.
-    if (first?.code === code && at - first.at < REPEATED_SIGNAL_MS) return;
+    if (relaunched && first?.code === code && at - first.at < REPEATED_SIGNAL_MS) return;
     // A second signal does not wait for the running step.
     if (first) process.exit(code);
     first = { code, at };

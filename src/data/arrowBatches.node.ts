@@ -220,20 +220,16 @@ export class ArrowFileSink {
       const same = batch.schema.fields.length === first.fields.length &&
         batch.schema.fields.every((f, j) => f.name === first.fields[j].name && f.type.typeId === first.fields[j].type.typeId && String(f.type) === String(first.fields[j].type));
       if (!same) throw new SegkitError('E_SHAPE_MISMATCH', 'a batch written to an Arrow file has a schema other than the first batch\'s');
-      // the file format holds one dictionary per column (an Arrow stream may replace it batch by batch)
-      const firstBatch = (this.firstBatch ??= batch);
-      const replaced = batch.schema.fields.find((f, j) => {
-        if (!DataType.isDictionary(f.type)) return false;
-        const a = firstBatch.data.children[j].dictionary, b = batch.data.children[j].dictionary;
-        if (a === b) return false;
-        if (!a || !b || a.length !== b.length) return true;
-        for (let i = 0; i < a.length; i++) if (a.get(i) !== b.get(i)) return true;
-        return false;
-      });
-      if (replaced) {
-        throw new SegkitError('E_SHAPE_MISMATCH', `column "${replaced.name}" changes its dictionary between record batches, which an Arrow file cannot hold`, 'write the output as CSV or Parquet, or give the input one dictionary for the whole column');
+      try {
+        this.writer.write(batch);
+      } catch (error) {
+        // the file format holds one dictionary per column, extended by deltas (a stream may replace it batch by batch)
+        if (!/replacement dictionar/i.test((error as Error).message)) throw error;
+        const firstBatch = this.firstBatch;
+        const field = batch.schema.fields.find((f, j) => DataType.isDictionary(f.type) && batch.data.children[j].dictionary !== firstBatch?.data.children[j].dictionary);
+        throw new SegkitError('E_SHAPE_MISMATCH', `column "${field?.name ?? '(a dictionary column)'}" changes its dictionary between record batches, which an Arrow file cannot hold`, 'write the output as CSV or Parquet, or give the input one dictionary for the whole column', { cause: error });
       }
-      this.writer.write(batch);
+      this.firstBatch ??= batch;
     }
     await this.flush();
   }

@@ -212,6 +212,9 @@ function hasBareLineFeed(text: string): boolean {
 function crlfOutsideQuotes(text: string, quote: string): number {
   let at = text.indexOf('\r\n');
   if (at === -1 || quote === '') return at;
+  // another quote character escapes with '"' (papaparse's escapeChar here), which counting quotes cannot follow:
+  // such files are left to the parser as before
+  if (quote !== '"') return -1;
   let inside = false, from = 0;
   for (; at !== -1; at = text.indexOf('\r\n', at + 1)) {
     // each quote before the CR LF toggles (a doubled quote inside a field toggles twice)

@@ -37,24 +37,32 @@ interface Mapping {
   typed?: new (n: number) => ArrayLike<unknown> & { set(a: ArrayLike<unknown>, at: number): void };
 }
 
-/** Decimal digits a float64 holds exactly. */
-const EXACT_DIGITS = 1e15;
+/** Unscaled integers below this are recovered exactly from the decoder's product (15 digits). */
+const EXACT_UNSCALED = 1e15;
 
 /**
  * A Parquet decimal as the float64 nearest its exact value. The decoder gives unscaled x 10^-scale, whose product is
- * rounded (3 x 0.1 is 0.30000000000000004): below 10^15 the unscaled integer is recovered exactly from it, and
- * divided by 10^scale once. A value of more digits cannot be held: refused, naming the column, rather than rounded.
+ * rounded (3 x 0.1 is 0.30000000000000004). Below 10^15 the unscaled integer is recovered exactly from it and
+ * scaled once, by parsing its digits with the exponent (correctly rounded at every scale). A larger unscaled integer
+ * (wide types: 1.5 as DECIMAL(38, 18) is 1.5e18 unscaled) is read as the decimal of at most 15 significant digits
+ * within 2 ulps of the product (the product's own error is below that); a value with no such decimal holds digits
+ * a float64 rounds away (12345678901234567.89): refused, naming the column. (A value of more than 15 digits that
+ * lies within 2 ulps of a 15-digit one reads as that one: a difference in the last bit.)
  */
 function decimalNumber(el: SchemaElement): (v: unknown) => unknown {
-  const power = 10 ** (el.scale ?? 0);
+  const scale = el.scale ?? 0;
+  const power = 10 ** scale;
   return (v) => {
     const x = toNumber(v);
-    if (typeof x !== 'number' || !Number.isFinite(x)) return x;
+    if (typeof x !== 'number' || !Number.isFinite(x) || x === 0) return x;
     const unscaled = Math.round(x * power);
-    if (Math.abs(unscaled) >= EXACT_DIGITS) {
-      throw new SegkitError('E_PARSE', `Parquet column "${el.name}" holds ${x}, a decimal of more digits than a float64 holds exactly (15)`, 'export the column as text, or with at most 15 digits');
+    if (Math.abs(unscaled) < EXACT_UNSCALED) return Number(`${unscaled}e-${scale}`);
+    const ulp = Math.abs(x) * 2.220446049250313e-16;
+    for (let p = 1; p <= 15; p++) {
+      const d = Number(x.toPrecision(p));
+      if (Math.abs(d - x) <= 2 * ulp) return d;
     }
-    return unscaled / power;
+    throw new SegkitError('E_PARSE', `Parquet column "${el.name}" holds ${x}, a decimal of more digits than a float64 holds exactly (15)`, 'export the column as text, or with at most 15 significant digits');
   };
 }
 

@@ -1,7 +1,8 @@
 // Huge pages for the command's large arrays.
 //
 // A run over a million customers touches hundreds of MiB of new memory, and every 4 KiB page costs a fault the
-// first time it is touched. On virtual machines that fault is dear: 3 to 6 ms per MiB here (bench/pageFaults.mjs),
+// first time it is touched. On virtual machines that fault is dear: 3 to 6 ms per MiB on the one we measure on
+// (bench/pageFaults.mjs),
 // a large share of a `segkit score` run. numpy asks the kernel for transparent huge pages for every large array
 // (madvise MADV_HUGEPAGE), so a pandas + scikit-learn script pays one fault per 2 MiB. Node has no such call, but
 // glibc's malloc, which holds Node's ArrayBuffers, makes it for its large blocks under the tunable
@@ -9,8 +10,8 @@
 // it set, when that can help: on Linux with glibc, transparent huge pages in "madvise" mode (with "always" every
 // large block gets them anyway; with "never" none can), and GLIBC_TUNABLES not already naming glibc.malloc.hugetlb
 // (which also keeps the relaunched process from starting another). SEGKIT_HUGE_PAGES=0 turns it off. (Raising
-// malloc's mmap and trim thresholds as well, so freed blocks are reused, added 70 to 190 MB to the peak memory of
-// `segkit segment` on the 1M-row file for no time measured: left out.)
+// malloc's mmap and trim thresholds as well, so freed blocks are reused, made `segkit segment` on the 1M-row file no
+// faster in the runs measured: left out.)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { readFileSync } from 'node:fs';

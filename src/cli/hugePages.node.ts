@@ -2,9 +2,9 @@
 //
 // A run over a million customers touches hundreds of MiB of new memory, and every 4 KiB page costs a fault the
 // first time it is touched. On virtual machines that fault is dear: 3 to 6 ms per MiB on the one we measure on
-// (bench/pageFaults.mjs),
-// a large share of a `segkit score` run. numpy asks the kernel for transparent huge pages for every large array
-// (madvise MADV_HUGEPAGE), so a pandas + scikit-learn script pays one fault per 2 MiB. Node has no such call, but
+// (bench/pageFaults.mjs), a large share of a `segkit score` run. numpy asks the kernel for transparent huge pages
+// for every large array (madvise MADV_HUGEPAGE), so a pandas + scikit-learn script pays one fault per 2 MiB. Node
+// has no such call, but
 // glibc's malloc, which holds Node's ArrayBuffers, makes it for its large blocks under the tunable
 // glibc.malloc.hugetlb=1, which is read only when a process starts. So the command starts itself once more with
 // it set, when that can help: on Linux with glibc, transparent huge pages in "madvise" mode (with "always" every

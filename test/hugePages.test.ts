@@ -1,5 +1,5 @@
 // When the command starts itself again with huge pages for malloc's large blocks (src/cli/hugePages.node.ts).
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,25 +98,38 @@ function stateOf(pid: number): string | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Starts `segkit segment` on 100,000 rows with k chosen among 2 to 10 (seconds of work) in a new folder, and waits
+ * for the relaunched run: undefined as `run` when the command runs as one process here (then there is nothing to
+ * check, and it says so).
+ */
+async function longSegment(): Promise<{ dir: string; cli: ChildProcess; run?: { pid: number; state: string } }> {
+  const dir = mkdtempSync(join(tmpdir(), 'segkit-longrun-'));
+  const lines = ['id,a,b,c,d'];
+  for (let i = 0; i < 100_000; i++) lines.push(`${i},${(i * 7919) % 1000},${(i * 104729) % 997},${(i * 31) % 89},${i % 5}`);
+  writeFileSync(join(dir, 'big.csv'), `${lines.join('\n')}\n`);
+  const cli = spawn(process.execPath, [BIN, 'segment', 'big.csv', '--k', 'auto', '--k-range', '2..10', '--seed', '1', '--out', 'out.csv', '--quiet'], { cwd: dir, stdio: 'ignore' });
+  let run: { pid: number; state: string } | undefined;
+  for (let i = 0; i < 500 && !run && cli.exitCode === null; i++) {
+    run = childrenOf(cli.pid!).find((c) => c.state !== 'Z');
+    if (!run) await sleep(20);
+  }
+  if (!run) {
+    console.warn('hugePages.test: the command ran as one process here (no relaunch): nothing to check');
+    cli.kill('SIGKILL');
+  }
+  return { dir, cli, run };
+}
+
 describe.runIf(process.platform === 'linux')('a run ended by a signal', () => {
   it('ends its launcher by the same signal, so the caller sees what ended the work', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'segkit-killrun-'));
+    const { dir, cli, run } = await longSegment();
     try {
-      const lines = ['id,a,b'];
-      for (let i = 0; i < 100_000; i++) lines.push(`${i},${(i * 7919) % 1000},${(i * 104729) % 997}`);
-      writeFileSync(join(dir, 'big.csv'), `${lines.join('\n')}\n`);
-      const cli = spawn(process.execPath, [BIN, 'segment', 'big.csv', '--k', 'auto', '--k-range', '2..10', '--seed', '1', '--out', 'out.csv', '--quiet'], { cwd: dir, stdio: 'ignore' });
-      const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.on('exit', (code, signal) => resolve({ code, signal })));
-      let run: { pid: number; state: string } | undefined;
-      for (let i = 0; i < 500 && !run && cli.exitCode === null; i++) {
-        run = childrenOf(cli.pid!).find((c) => c.state !== 'Z');
-        if (!run) await sleep(20);
-      }
-      if (!run) {
-        console.warn('hugePages.test: the command ran as one process here (no relaunch): nothing to check');
-        cli.kill('SIGKILL');
-        return;
-      }
+      if (!run) return;
+      const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+        if (cli.exitCode !== null || cli.signalCode !== null) resolve({ code: cli.exitCode, signal: cli.signalCode });
+        else cli.on('exit', (code, signal) => resolve({ code, signal }));
+      });
       process.kill(run.pid, 'SIGKILL');
       expect(await ended).toEqual({ code: null, signal: 'SIGKILL' });
     } finally {
@@ -127,23 +140,9 @@ describe.runIf(process.platform === 'linux')('a run ended by a signal', () => {
 
 describe.runIf(process.platform === 'linux')('kill -9 of the command', () => {
   it('ends the relaunched run too, within moments, in the middle of its work', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'segkit-kill9-'));
+    const { dir, cli, run } = await longSegment();
     try {
-      // 100,000 rows and k chosen among 2 to 10: seconds of work
-      const lines = ['id,a,b,c,d'];
-      for (let i = 0; i < 100_000; i++) lines.push(`${i},${(i * 7919) % 1000},${(i * 104729) % 997},${(i * 31) % 89},${i % 5}`);
-      writeFileSync(join(dir, 'big.csv'), `${lines.join('\n')}\n`);
-      const cli = spawn(process.execPath, [BIN, 'segment', 'big.csv', '--k', 'auto', '--k-range', '2..10', '--seed', '1', '--out', 'out.csv', '--quiet'], { cwd: dir, stdio: 'ignore' });
-      let run: { pid: number; state: string } | undefined;
-      for (let i = 0; i < 500 && !run && cli.exitCode === null; i++) {
-        run = childrenOf(cli.pid!).find((c) => c.state !== 'Z');
-        if (!run) await sleep(20);
-      }
-      if (!run) {
-        console.warn('hugePages.test: the command ran as one process here (no relaunch): nothing to check');
-        cli.kill('SIGKILL');
-        return;
-      }
+      if (!run) return;
       await sleep(300);
       cli.kill('SIGKILL');
       let state = stateOf(run.pid);

@@ -4,9 +4,8 @@
 // first time it is touched. On virtual machines that fault is dear: 3 to 6 ms per MiB on the one we measure on
 // (bench/pageFaults.mjs), a large share of a `segkit score` run. numpy asks the kernel for transparent huge pages
 // for every large array (madvise MADV_HUGEPAGE), so a pandas + scikit-learn script pays one fault per 2 MiB. Node
-// has no such call, but
-// glibc's malloc, which holds Node's ArrayBuffers, makes it for its large blocks under the tunable
-// glibc.malloc.hugetlb=1, which is read only when a process starts. So the command starts itself once more with
+// has no such call, but glibc's malloc, which holds Node's ArrayBuffers, makes it for its large blocks under the
+// tunable glibc.malloc.hugetlb=1, which is read only when a process starts. So the command starts itself once more with
 // it set, when that can help: on Linux with glibc, transparent huge pages in "madvise" mode (with "always" every
 // large block gets them anyway; with "never" none can), and GLIBC_TUNABLES not already naming glibc.malloc.hugetlb
 // (which also keeps the relaunched process from starting another). SEGKIT_HUGE_PAGES=0 turns it off. (Raising
@@ -55,8 +54,13 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * Whether this process is the relaunched one (set by followLauncher). A signal its launcher passes on can arrive
  * after the same one sent to both (Ctrl-C in a terminal, systemd's stop): within REPEATED_SIGNAL_MS it is one.
  */
-export let relaunched = false;
-export const REPEATED_SIGNAL_MS = 300;
+let relaunched = false;
+const REPEATED_SIGNAL_MS = 300;
+
+/** Whether a signal at this moment repeats the same one first received at `first` (performance.now()). */
+export function repeatsSignal(first: number): boolean {
+  return relaunched && performance.now() - first < REPEATED_SIGNAL_MS;
+}
 
 /** The launcher's process id, in the relaunched process's environment (and removed from it there). */
 const LAUNCHED = 'SEGKIT_LAUNCHER_PID';

@@ -31,8 +31,7 @@ export function addReportOptions(cmd: Command, withTitle = true): Command {
 export function reportColumns(f: ReportFlags, table: Table, input: string, note: (message: string) => void): string[] {
   if (f.value !== undefined) {
     requireColumn(table, f.value, '--value', input);
-    const type = table.schema.fields.find((x) => x.name === f.value)!.type as DataType;
-    if (!DataType.isInt(type) && !DataType.isFloat(type)) {
+    if (!isNumber(table, f.value)) {
       const col = table.getChild(f.value)!;
       let first: unknown = null;
       for (let row = 0; row < table.numRows && first === null; row++) first = col.get(row);

@@ -7,7 +7,7 @@ import { close } from '../engine/defaultExecutor.js';
 // the worker pool as the default executor (--threads), as the Node entry registers it
 import '../engine/nodeDefault.node.js';
 import { removeTemporaryFiles } from '../data/writeFileAtomic.node.js';
-import { REPEATED_SIGNAL_MS, relaunched } from './hugePages.node.js';
+import { repeatsSignal } from './hugePages.node.js';
 import { EXIT, errorJson, errorText, exitCodeFor } from './exitCodes.js';
 
 type Register = (program: Command, signal: AbortSignal) => void;
@@ -122,7 +122,7 @@ async function main(): Promise<number> {
     const at = performance.now();
     // The same signal again within a moment is one event delivered twice: Ctrl-C in a terminal reaches both this
     // process and the launcher that started it (main.ts), which passes on the signals it receives.
-    if (relaunched && first?.code === code && at - first.at < REPEATED_SIGNAL_MS) return;
+    if (first?.code === code && repeatsSignal(first.at)) return;
     // A second signal does not wait for the running step.
     if (first) process.exit(code);
     first = { code, at };

@@ -1,5 +1,5 @@
 // segkit worker: a long-running process that runs shard ops for bullmq executors (fits and scoring spread over machines).
-import { REPEATED_SIGNAL_MS, relaunched } from './hugePages.node.js';
+import { repeatsSignal } from './hugePages.node.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Command, Option } from 'commander';
@@ -58,7 +58,7 @@ async function runWorker(f: WorkerFlags, signal: AbortSignal): Promise<void> {
       const at = performance.now();
       // the second SIGTERM: unless it is the first one again, passed on by the launcher (see hugePages.node.ts)
       process.on('SIGTERM', () => {
-        if (!(relaunched && performance.now() - at < REPEATED_SIGNAL_MS)) process.exit(143);
+        if (!repeatsSignal(at)) process.exit(143);
       });
       resolve();
     });

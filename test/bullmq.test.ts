@@ -2,7 +2,7 @@
 // inline executor for fits, metrics, preparation and scoring; a worker killed mid-fit or mid-job; faults.
 import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -479,6 +479,14 @@ describe('the pieces under the BullMQ executor (no Redis needed)', () => {
       writeFileSync(path.join(root, 'file'), 'x');
       const blocked = fileStore(path.join(root, 'file'));
       await expect(blocked.put('abc/shard-000001.arrow', Uint8Array.of(1))).rejects.toMatchObject({ code: 'E_IO', message: expect.stringMatching(/cannot write abc\/shard-000001\.arrow to the store file:.*ENOTDIR/) });
+      // a folder whose parent is there but refuses children with ENOENT (Node's recursive mkdir never returns on it)
+      if (existsSync('/proc/self')) {
+        await expect(fileStore('/proc/self').put('abc/shard-000001.arrow', Uint8Array.of(1))).rejects.toMatchObject({ code: 'E_IO', message: expect.stringMatching(/cannot write abc\/shard-000001\.arrow to the store file:.*ENOENT/) });
+      }
+      // folders made level by level, and a second store over folders already there
+      await fileStore(path.join(root, 'x', 'y')).put('a/b/c.bin', Uint8Array.of(5));
+      await fileStore(path.join(root, 'x')).put('y/a/b/d.bin', Uint8Array.of(6));
+      expect(readdirSync(path.join(root, 'x', 'y', 'a', 'b')).sort()).toEqual(['c.bin', 'd.bin']);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SegkitError, describe } from '../util/errors.js';
@@ -29,6 +29,30 @@ function checkKey(key: string): string {
   return key;
 }
 
+/**
+ * `mkdir -p` in steps, each parent made once before its child: Node's own recursive mkdir never returns where a
+ * parent exists but refuses children with ENOENT (a folder under /proc), and this gives that ENOENT.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if ((await stat(dir)).isDirectory()) return;
+      throw e;
+    }
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw e;
+    await makeDirs(parent);
+  }
+  // the parent is there now: a second ENOENT is the final answer
+  await mkdir(dir).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST' || !(await stat(dir)).isDirectory()) throw e;
+  });
+}
+
 /** A directory, local or on a file system every worker mounts (NFS, a shared volume): writes go to a temporary name renamed into place. */
 class FileStore implements ShardStore {
   private readonly made = new Set<string>();
@@ -43,7 +67,7 @@ class FileStore implements ShardStore {
     const dir = path.dirname(file);
     if (!this.made.has(dir)) {
       try {
-        await mkdir(dir, { recursive: true });
+        await makeDirs(dir);
       } catch (e) {
         throw new SegkitError('E_IO', `cannot write ${key} to the store ${this.url}: ${(e as Error).message}`, undefined, { cause: e });
       }

@@ -266,8 +266,18 @@ async function* chunksOf(source: ByteSource, what: string, encoding: string, tak
   if (tail) yield tail;
 }
 
+// Node's own check (SIMD), where the runtime has one: browsers and older runtimes use the loop below
+const nativeIsAscii = ((globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule?.('node:buffer') as
+  { isAscii?: (bytes: Uint8Array) => boolean } | undefined)?.isAscii;
+
 /** Whether every byte is ASCII (below 0x80): four at a time where they are aligned, eight words an iteration. */
 export function isAscii(bytes: Uint8Array): boolean {
+  if (nativeIsAscii) return nativeIsAscii(bytes);
+  return isAsciiLoop(bytes);
+}
+
+/** isAscii without the runtime's help. @internal */
+export function isAsciiLoop(bytes: Uint8Array): boolean {
   const n = bytes.length;
   let i = 0;
   while (i < n && ((bytes.byteOffset + i) & 3) !== 0) if (bytes[i++] >= 0x80) return false;

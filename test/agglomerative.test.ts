@@ -124,7 +124,7 @@ describe('the tree', () => {
     const back = loadModel(JSON.parse(JSON.stringify(m.toJSON())));
     expect(back).toBeInstanceOf(AgglomerativeModel);
     expect(Array.from(await back.predict(f.X, { executor: ex }))).toEqual(Array.from(got));
-    for (const [patch, field] of [[{ linkage: 'median' }, 'linkage'], [{ centroids: c.slice(1) }, 'centroids'], [{ k: 0 }, 'k'], [{ nSamples: 2 }, 'nSamples']] as const) {
+    for (const [patch, field] of [[{ linkage: 'median' }, 'linkage'], [{ centroids: c.slice(1) }, 'centroids'], [{ k: 0 }, 'k'], [{ nSamples: 2 }, 'nSamples'], [{ nSamples: 1e300 }, 'nSamples']] as const) {
       const e = await failure(() => loadModel({ ...m.toJSON(), ...patch }));
       expect(e.code).toBe('E_BAD_MODEL');
       expect(e.message).toContain(field);

@@ -112,6 +112,8 @@ describe('DBSCANModel', () => {
       [{ coreLabels: good.coreLabels.slice(1) }, 'coreLabels'], [{ coreLabels: good.coreLabels.map(() => 0) }, 'coreLabels'],
       [{ components: [[1, Number.NaN], ...good.components.slice(1)] }, 'components[0][1]'], [{ extra: 1 }, 'extra'],
       [{ nUnassigned: good.nSamples + 1 }, 'nUnassigned'], [{ nUnassigned: good.nSamples }, 'components'],
+      // more clusters than core points (each cluster has one), however many: refused before anything of size k
+      [{ k: good.coreLabels.length + 1 }, 'model field "k"'], [{ k: 1e300 }, 'model field "k"'], [{ nSamples: 1e300 }, 'model field "nSamples"'],
     ] as const) {
       const e = await failure(bad(patch));
       expect(e.code).toBe('E_BAD_MODEL');

@@ -218,6 +218,7 @@ describe('model files', () => {
     ['string inertia', (j: any) => ({ ...j, inertia: '12' })],
     ['unknown field', (j: any) => ({ ...j, labels: 'x' })],
     ['missing field', (j: any) => { const { offset, ...rest } = j; return rest; }],
+    ['repeated feature name', (j: any) => ({ ...j, featureNames: ['a', 'b', 'a', 'c'] })],
   ])('a corrupt model (%s) is rejected with E_BAD_MODEL', async (_, make) => {
     const fx = fixture('iris-k3');
     const json = (await kmeans(fx.X, { k: 3, seed: 5, threads: 1 })).toJSON();

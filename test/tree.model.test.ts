@@ -116,6 +116,48 @@ describe('tree models as files and words', () => {
     expect((await bad((j) => { value(j)[0] = value(j)[0].map(() => 1e308); })).message).toContain('positive, finite total');
   });
 
+  it('refuses a tree file whose parts disagree: k, class names, a split and its children', async () => {
+    const fx = load('tree-iris');
+    type TreeJSON = { k: number; classes: number[]; classNames: string[] | null; nSamples: number; tree: { feature: number[]; left: number[]; right: number[]; value: number[][]; count: number[] } };
+    const json = (await decisionTree(fx.X, fx.y, { maxDepth: 2, executor: ex })).toJSON() as unknown as TreeJSON;
+    const named = (await decisionTree(fx.X, fx.y.map((c: number) => ['setosa', 'versicolor', 'virginica'][c]), { maxDepth: 2, executor: ex })).toJSON() as unknown as TreeJSON;
+    const bad = async (from: TreeJSON, edit: (j: TreeJSON) => void) => {
+      const copy = JSON.parse(JSON.stringify(from)) as TreeJSON;
+      edit(copy);
+      const e = await failure(() => loadModel(copy));
+      expect(e.code).toBe('E_BAD_MODEL');
+      return e.message;
+    };
+    // a k past the largest class would add probability columns no tree fills (and a huge one would allocate them)
+    expect(await bad(json, (j) => { j.k = 4; })).toBe('model field "k" must be the largest class + 1 (3), got 4');
+    expect(await bad(json, (j) => { j.k = 1e9; })).toContain('model field "k"');
+    // text classes are numbered in sorted order, and every name is a class
+    expect(await bad(named, (j) => { j.classNames = ['versicolor', 'setosa', 'virginica']; })).toContain('model field "classNames[1]" must sort after "versicolor"');
+    const holed = (await decisionTree(fx.X, fx.y.map((c: number) => 2 * c), { maxDepth: 2, executor: ex })).toJSON() as unknown as TreeJSON;
+    expect(holed.k).toBe(5);
+    expect(await bad(holed, (j) => { j.classNames = ['a', 'b', 'c', 'd', 'e']; })).toContain('model field "classes" must be every segment id from 0 to 4');
+    const t = json.tree;
+    expect(t.feature[0]).toBeGreaterThanOrEqual(0);
+    const leaf = t.feature.findIndex((f) => f < 0), parent = t.left.indexOf(leaf) >= 0 ? t.left.indexOf(leaf) : t.right.indexOf(leaf);
+    // a leaf's class weights made to say another class: its parent no longer adds up
+    expect(await bad(json, (j) => { j.tree.value[leaf] = [...j.tree.value[leaf]].reverse(); })).toContain(`model field "tree.value[${parent}][0]" must be the sum of its children's`);
+    expect(await bad(json, (j) => { j.tree.count[leaf] += 7; })).toContain(`model field "tree.count[${parent}]" must be the sum of its children's`);
+    // right children swapped between a split and the split on its left: each node still has one later parent, but
+    // not the rows it holds
+    const wine = load('tree-wine');
+    const deep = (await decisionTree(wine.X, wine.y, { maxDepth: 3, executor: ex })).toJSON() as unknown as TreeJSON;
+    const a = deep.tree.feature.findIndex((f, i) => f >= 0 && deep.tree.feature[deep.tree.left[i]] >= 0), b = deep.tree.left[a];
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(await bad(deep, (j) => { [j.tree.right[a], j.tree.right[b]] = [j.tree.right[b], j.tree.right[a]]; })).toMatch(/^model field "tree\.value\[\d+\]\[\d+\]" must be the sum of its children's/);
+    expect(await bad(json, (j) => { j.nSamples = 1e300; })).toContain('model field "nSamples"');
+    // a single tree's root holds every training row
+    expect(await bad(json, (j) => { j.nSamples += 1; })).toBe(`model field "tree.count[0]" must be nSamples (${json.nSamples + 1}): the root holds every training row, got ${json.nSamples}`);
+    // every fitted tree and forest, class weights included, adds up
+    for (const model of [json, named, holed, deep, (await randomForest(fx.X, fx.y, { nTrees: 5, seed: 2, classWeight: 'balanced', executor: ex })).toJSON()]) {
+      expect(loadModel(JSON.stringify(model)).k).toBe((model as TreeJSON).k);
+    }
+  });
+
   it('rules in words: conditions, segment, purity and customers', async () => {
     const fx = load('tree-iris');
     const names = ['sepal length', 'sepal width', 'petal length', 'petal width'];

@@ -126,7 +126,7 @@ export class AgglomerativeModel implements SegmentationModel {
     if (!Number.isInteger(k) || k < 1) throw badModel('k', `must be a positive integer, got ${k}`);
     const linkage = readEnum(r.linkage, 'linkage', LINKAGES);
     const nSamples = readNumber(r.nSamples, 'nSamples');
-    if (!Number.isInteger(nSamples) || nSamples < k) throw badModel('nSamples', `must be an integer >= k (${k}), got ${nSamples}`);
+    if (!Number.isSafeInteger(nSamples) || nSamples < k) throw badModel('nSamples', `must be an integer >= k (${k}) of at most 2^53, got ${nSamples}`);
     if (!Array.isArray(r.centroids) || r.centroids.length !== k) throw badModel('centroids', `must be ${k} rows`);
     const centroids = new Float64Array(k * d);
     (r.centroids as unknown[]).forEach((row, c) => {

@@ -232,13 +232,15 @@ export class DBSCANModel implements SegmentationModel {
     const metric = readEnum(r.metric, 'metric', ['euclidean', 'haversine'] as const);
     if (metric === 'haversine' && d !== 2) throw badModel('featureNames', `must name two columns (latitude, longitude) for metric "haversine", got ${d}`);
     const nSamples = readNumber(r.nSamples, 'nSamples');
-    if (!Number.isInteger(nSamples) || nSamples < 0) throw badModel('nSamples', `must be an integer >= 0, got ${nSamples}`);
+    if (!Number.isSafeInteger(nSamples) || nSamples < 0) throw badModel('nSamples', `must be an integer >= 0 of at most 2^53, got ${nSamples}`);
     const nUnassigned = readNumber(r.nUnassigned, 'nUnassigned');
     if (!Number.isInteger(nUnassigned) || nUnassigned < 0 || nUnassigned > nSamples) throw badModel('nUnassigned', `must be an integer from 0 to nSamples (${nSamples}), got ${nUnassigned}`);
     if (!Array.isArray(r.components)) throw badModel('components', 'must be an array of core points');
     const nCore = r.components.length;
     if (nCore > nSamples - nUnassigned) throw badModel('components', `has ${nCore} core points, more than the ${nSamples - nUnassigned} clustered training rows`);
     if (!Array.isArray(r.coreLabels) || r.coreLabels.length !== nCore) throw badModel('coreLabels', `must be an array of ${nCore} cluster numbers (one per core point)`);
+    // every cluster has a core point: k is held against them before anything of size k is allocated
+    if (k > nCore) throw badModel('k', `must be at most the ${nCore} core points (every cluster has one), got ${k}`);
     const components = new Float64Array(nCore * d);
     (r.components as unknown[]).forEach((row, c) => {
       if (!Array.isArray(row) || row.length !== d) throw badModel(`components[${c}]`, `must be ${d} numbers`);

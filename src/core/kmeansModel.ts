@@ -1,5 +1,5 @@
 import { SegkitError, describe } from '../util/errors.js';
-import { FLOAT32_MAX, modelValue, readObject } from '../util/modelJson.js';
+import { FLOAT32_MAX, modelValue, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -185,6 +185,8 @@ export class KMeansModel implements SegmentationModel {
     if (!Number.isInteger(k) || (k as number) < 1) throw bad('k', k, 'a positive integer');
     const names = r.featureNames;
     if (!Array.isArray(names) || names.length === 0 || names.some((s) => typeof s !== 'string')) throw bad('featureNames', names, 'a non-empty array of strings');
+    // columns are matched by name: a repeated name would fail only when the model scores
+    readStrings(names, 'featureNames', undefined, true);
     const d = names.length;
     const rows = r.centroids;
     // k is held against the centroid array before anything of size k is allocated

@@ -108,7 +108,7 @@ const TREE_KEYS = ['feature', 'threshold', 'left', 'right', 'value', 'count'];
 /**
  * Reads a tree saved by `treeToJSON`, checking that it is one: every split names a feature below d with a finite
  * threshold, every node but the root is the child of exactly one earlier node (preorder, so no cycle), leaves
- * have no children, and every value and count is finite and >= 0.
+ * have no children, every value and count is finite and >= 0, and a split's value and count are its children's summed.
  */
 export function readTree(v: unknown, path: string, C: number, d: number): TreeNodes {
   const r = readObject(v, path, TREE_KEYS);
@@ -157,6 +157,18 @@ export function readTree(v: unknown, path: string, C: number, d: number): TreeNo
     }
   }
   for (let i = 1; i < n; i++) if (parents[i] < 0) throw badModel(at(path, `nodes[${i}]`), 'is not reached from the root');
+  // a split sends each of its rows to one child: its class weights and rows are its children's added up (to rounding)
+  const adds = (a: Float64Array, p: number, l: number, r: number) => Math.abs(a[p] - (a[l] + a[r])) <= 1e-9 * a[p];
+  for (let i = 0; i < n; i++) {
+    const l = left[i], r = right[i];
+    if (feature[i] < 0) continue;
+    for (let c = 0; c < C; c++) {
+      if (!adds(value, i * C + c, l * C + c, r * C + c)) {
+        throw badModel(at(at(at(path, 'value'), i), c), `must be the sum of its children's (nodes ${l} and ${r}: ${value[l * C + c]} + ${value[r * C + c]}), got ${value[i * C + c]}`);
+      }
+    }
+    if (!adds(count, i, l, r)) throw badModel(at(at(path, 'count'), i), `must be the sum of its children's (nodes ${l} and ${r}: ${count[l]} + ${count[r]}), got ${count[i]}`);
+  }
   const impurity = new Float64Array(n);
   for (let i = 0; i < n; i++) impurity[i] = gini(value, i * C, C);
   return { feature, threshold, left, right, value, count, impurity };

@@ -296,11 +296,16 @@ export function readEnsembleHeader(json: unknown, kind: string, extra: readonly 
   });
   if (classes.length < 2) throw badModel('classes', 'must list at least two classes');
   for (let i = 1; i < classes.length; i++) if (classes[i] <= classes[i - 1]) throw badModel(`classes[${i}]`, 'must be larger than the one before');
+  // a fit's segments run to its largest class: a larger k would add probability columns no tree fills
+  if (k !== classes[classes.length - 1] + 1) throw badModel('k', `must be the largest class + 1 (${classes[classes.length - 1] + 1}), got ${k}`);
   let classNames: string[] | undefined;
   if (r.classNames !== null) {
     classNames = readStrings(r.classNames, 'classNames', k, true);
+    // text targets are numbered in sorted order, every name a class of the trees: names out of order would relabel segments
+    if (classes.length !== k) throw badModel('classes', `must be every segment id from 0 to ${k - 1} with classNames (each name is a class), got ${classes.length} classes`);
+    for (let i = 1; i < k; i++) if (!(classNames[i - 1] < classNames[i])) throw badModel(`classNames[${i}]`, `must sort after ${JSON.stringify(classNames[i - 1])} (names are numbered in sorted order), got ${JSON.stringify(classNames[i])}`);
   }
   const nSamples = r.nSamples;
-  if (typeof nSamples !== 'number' || !Number.isInteger(nSamples) || nSamples < 0) throw badModel('nSamples', `must be an integer >= 0, got ${describe(nSamples)}`);
+  if (typeof nSamples !== 'number' || !Number.isSafeInteger(nSamples) || nSamples < 0) throw badModel('nSamples', `must be an integer >= 0 of at most 2^53, got ${describe(nSamples)}`);
   return { r, k, featureNames, classes, ...(classNames ? { classNames } : {}), nSamples };
 }

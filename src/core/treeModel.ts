@@ -1,4 +1,5 @@
 import { checkOptions } from '../util/options.js';
+import { badModel } from '../util/modelJson.js';
 import type { DataInput } from '../data/dataset.js';
 import type { Target } from './classTarget.js';
 import { fitTrees, type TreeOptions } from './fitTrees.js';
@@ -32,6 +33,8 @@ export class TreeModel extends TreeEnsemble {
   static fromJSON(json: unknown): TreeModel {
     const h = readEnsembleHeader(json, 'tree', ['tree']);
     const tree = readTree(h.r.tree, 'tree', h.classes.length, h.featureNames.length);
+    // a single tree is grown on every training row (a forest's trees on bootstrap samples)
+    if (tree.count[0] !== h.nSamples) throw badModel('tree.count[0]', `must be nSamples (${h.nSamples}): the root holds every training row, got ${tree.count[0]}`);
     return new TreeModel({ ...h, trees: [tree], labels: new Int32Array(0) });
   }
 }

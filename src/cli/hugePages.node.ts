@@ -124,12 +124,14 @@ export function relaunchWithHugePages(): Promise<boolean> {
       resolve(false);
     });
     child.on('exit', (code, signal) => {
-      for (const [s, h] of handlers) process.off(s, h);
       if (signal) {
+        for (const [s, h] of handlers) process.off(s, h);
         process.kill(process.pid, signal);
         // still here: a signal this process ignores (as process 1 of a container does): the shell's code for it
         process.exit(128 + (constants.signals[signal] ?? 0));
       }
+      // the handlers stay while this process exits: a signal (a terminal's Ctrl-C again) in the moments exit takes
+      // would otherwise end it by the signal, not with the run's code
       process.exit(code ?? 1);
     });
   });

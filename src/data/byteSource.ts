@@ -267,7 +267,7 @@ async function* chunksOf(source: ByteSource, what: string, encoding: string, tak
 }
 
 // Node's own check (SIMD), where the runtime has one: browsers and older runtimes use the loop below
-const nativeIsAscii = ((globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule?.('node:buffer') as
+const nativeIsAscii = ((globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule?.('buffer') as
   { isAscii?: (bytes: Uint8Array) => boolean } | undefined)?.isAscii;
 
 /** Whether every byte is ASCII (below 0x80): four at a time where they are aligned, eight words an iteration. */

@@ -29,7 +29,6 @@ import type { CsvFormatTask } from './csvFormatWorker.js';
 import { RecordTexts } from '../data/recordTexts.js';
 import { type RecordRowsTask, recordRows } from './verbatimCsv.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
-import { type AsReadRule, SentRecords, csvBatchesAhead, recordsAsRead } from './csvReadAhead.node.js';
 
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
@@ -251,20 +250,16 @@ export async function readForModel(path: string, ctx: RunContext, model: Segment
  * batch, and a later cell that does not fit is an error naming its line.
  */
 async function* batches(
-  input: string, handle: FileHandle | undefined, regular: boolean, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext,
-  asWritten: boolean, onBytes: (n: number) => void, texts?: { rule: AsReadRule; kept: RecordTexts | SentRecords },
+  input: string, handle: FileHandle | undefined, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext,
+  asWritten: boolean, onBytes: (n: number) => void, texts?: RecordTexts,
 ): AsyncGenerator<Table> {
   const types = modelColumnTypes(model);
+  const source = handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : process.stdin;
   const what = inputName(input);
   let first = true;
   try {
-    const options = { batchSize: f.batchSize, types, defaultType: asWritten ? 'string' as const : undefined, ...readerOptions(fmt, ctx.read) };
-    // a file is read on a thread of its own; a pipe or standard input here (a read from a pipe can wait for ever,
-    // and a thread cannot be stopped while it waits)
-    const read = handle && regular
-      ? csvBatchesAhead({ fd: handle.fd, options, types, texts: texts?.rule, ahead: 2 }, onBytes, texts?.kept as SentRecords | undefined, ctx.signal)
-      : csvRecordsWith(counted((handle ? handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : process.stdin) as AsyncIterable<Buffer>, onBytes), { ...options, signal: ctx.signal }, texts?.kept as RecordTexts | undefined);
-    for await (const batch of read) {
+    const options = { batchSize: f.batchSize, signal: ctx.signal, types, defaultType: asWritten ? 'string' as const : undefined, ...readerOptions(fmt, ctx.read) };
+    for await (const batch of csvRecordsWith(counted(source as AsyncIterable<Buffer>, onBytes), options, texts)) {
       first = false;
       yield batch;
     }
@@ -280,8 +275,8 @@ async function* batches(
   }
 }
 
-async function openInput(input: string): Promise<{ handle?: FileHandle; size: number; regular: boolean }> {
-  if (input === '-') return { size: -1, regular: false };
+async function openInput(input: string): Promise<{ handle?: FileHandle; size: number }> {
+  if (input === '-') return { size: -1 };
   let handle: FileHandle;
   try {
     handle = await open(input, 'r');
@@ -295,7 +290,7 @@ async function openInput(input: string): Promise<{ handle?: FileHandle; size: nu
     await handle.close();
     throw new SegkitError('E_IO', `cannot read "${input}": it is a directory`);
   }
-  return { handle, size: s.size, regular: s.isFile() };
+  return { handle, size: s.size };
 }
 
 /** Where scored batches go: CSV text appended as it comes, Arrow IPC batch by batch, or kept for a whole-table format. */
@@ -407,25 +402,19 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   // and no segment columns are replaced. Decided once, from the header, before any cell is read (the columns the model
   // does not read are then not kept), it holds for every batch.
   // (probabilities are written with a decimal point: with a decimal comma, the cells are written by segkit)
-  const rule: AsReadRule = {
-    delimiter: outFormat === 'tsv' ? '\t' : ',', segmentColumn: f.segmentColumn, probaComma: f.proba === true && ctx.read.decimal === ',',
-    used: model.pipeline.inputs.map((c) => c.name),
-  };
-  const delimiter = rule.delimiter;
-  const keepTexts = fromCsv && csvOut && !f.keep;
-  let texts: RecordTexts | SentRecords | undefined;
+  const delimiter = outFormat === 'tsv' ? '\t' : ',';
+  const asRead = (names: readonly string[], found: string | undefined): boolean => found === delimiter && replacing(names).length === 0 && !(f.proba && ctx.read.decimal === ',');
+  const used = new Set(model.pipeline.inputs.map((c) => c.name));
+  const texts = fromCsv && csvOut && !f.keep
+    ? new RecordTexts(textColumn(model), (header, found) => (asRead(header, found) ? new Set(header.filter((name) => !used.has(name))) : undefined))
+    : undefined;
   let verbatim = false;
   if (fromCsv) {
     const opened = await openInput(input);
     handle = opened.handle;
     const size = opened.size;
-    if (keepTexts) {
-      texts = handle && opened.regular
-        ? new SentRecords()
-        : new RecordTexts(textColumn(model), (header, found) => (recordsAsRead(rule, header, found) ? new Set(header.filter((name) => !rule.used.includes(name))) : undefined));
-    }
     bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
-    it = batches(input, handle, opened.regular, inFormat, model, f, ctx, csvOut, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`), texts && { rule, kept: texts });
+    it = batches(input, handle, inFormat, model, f, ctx, csvOut, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`), texts);
   } else if (inFormat === 'arrow' && input !== '-') {
     bar = ctx.progress.start('scoring', 1);
     it = (async function* () {
@@ -466,7 +455,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         if (texts) {
           // the header's decision, which left the unused columns unread, holds for the batch the reader made of it
           verbatim = texts.verbatim;
-          if (verbatim !== recordsAsRead(rule, batch.schema.fields.map((field) => field.name), csvInfo(batch)?.delimiter)) throw new Error('records as read: the first batch disagrees with its header');
+          if (verbatim !== asRead(batch.schema.fields.map((field) => field.name), csvInfo(batch)?.delimiter)) throw new Error('records as read: the first batch disagrees with its header');
         }
       }
       let labels: Int32Array, scored: Table;

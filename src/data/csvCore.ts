@@ -1005,12 +1005,6 @@ export function csvInfo(table: Table): CsvInfo | undefined {
   return INFO.get(table);
 }
 
-/** Keeps beside `table` what reading it found out (a table read elsewhere, and sent here as bytes). */
-export function withCsvInfo(table: Table, info: CsvInfo): Table {
-  INFO.set(table, info);
-  return table;
-}
-
 type PapaModule = typeof Papa;
 let papaModule: PapaModule | undefined;
 

@@ -191,6 +191,14 @@ describe('segkit update', () => {
     }
   });
 
+  it('refuses a bare mini-batch model (the library\'s toJSON) with a usage error rather than failing inside', () => {
+    writeFileSync(path('bare-mb.json'), JSON.stringify(JSON.parse(readFileSync(path('mb.json'), 'utf8')).model));
+    const r = segkit(['update', 'bare-mb.json', 'new.csv', '--out', 'bare-out.json', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.message).toContain('"bare-mb.json" holds a bare minibatch-kmeans model');
+    expect(existsSync(path('bare-out.json'))).toBe(false);
+  });
+
   it('segkit score scores every kind; usage errors are exit 2', () => {
     ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--model', 'km.json']);
     for (const model of ['km.json', 'mb.json', 'gmm.json']) {

@@ -276,8 +276,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   let sil: Awaited<ReturnType<typeof silhouette>>;
   try {
     // the silhouette, Calinski-Harabasz and Davies-Bouldin compare segments with each other: they need 2 to n - 1 of
-    // them (one segment of everyone, or dbscan putting each customer in its own, has none)
-    const comparable = k >= 2 && k <= clustered.n - 1;
+    // them holding customers (one segment of everyone, a mixture leaving a component empty, or dbscan putting each
+    // customer in its own, has none)
+    const present = new Set(labels).size;
+    const comparable = present >= 2 && present <= clustered.n - 1;
     sil = comparable ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : { score: Number.NaN, sampleSize: null };
     let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
     if (row) {

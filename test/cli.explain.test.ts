@@ -158,6 +158,16 @@ describe('segkit explain', () => {
     expect(text).toContain(`customer c0: segment ${JSON.stringify(s.customers[0].segmentName)}, runner-up segment ${JSON.stringify(s.customers[0].runnerUpName)} (centroid distance`);
   });
 
+  it('explains customers with a bare tree (the library\'s toJSON), as with the model file it came from', () => {
+    ok(['train', 'labelled.csv', '--target', 'segment', '--exclude', 'segment_name', '--algorithm', 'tree', '--model', 'rules-tree.json', '--threads', '1', '-q']);
+    writeFileSync(path('bare-tree.json'), JSON.stringify(JSON.parse(readFileSync(path('rules-tree.json'), 'utf8')).model));
+    const args = ['explain', 'labelled.csv', '--labels', 'segment', '--exclude', 'segment_name', '--id', 'customer_id', '--rows', 'c0,c1', '--json', '--threads', '1'];
+    const full = JSON.parse(ok([...args, '--model', 'rules-tree.json']).stdout);
+    const bare = JSON.parse(ok([...args, '--model', 'bare-tree.json']).stdout);
+    expect(bare.customers[0].method).toBe('decision path');
+    expect(bare.customers).toEqual(full.customers);
+  });
+
   it('bad usage: a label column that is not there, an unknown id', () => {
     const missing = segkit(['explain', 'labelled.csv', '--labels', 'segmnt']);
     expect(missing.code).toBe(2);

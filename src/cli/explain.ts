@@ -16,6 +16,7 @@ import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type Prep
 import { atRow, checkPaths, inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
+import { innerModel } from './bareModel.js';
 import { addReportOptions, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
@@ -146,7 +147,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
         if (i === undefined) throw new UsageError(`--rows: customer "${f.rows![q]}" is dropped by the model's outlier rule`);
         return t.dataset.columns.map((c) => c[i]);
       });
-      const why = await explainAssignment(saved.model, vectors, run);
+      // a bare model file's view scores; the model it holds explains
+      const why = await explainAssignment(innerModel(saved.model), vectors, run);
       single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], label: allLabels[rows[q]], why: w }));
     } else {
       const at = new Map(Array.from(rowIndex, (r, i) => [r, i]));

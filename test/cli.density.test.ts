@@ -174,10 +174,12 @@ describe('few segments, few distinct customers', () => {
 
   it('dbscan putting every customer in a segment of its own (scikit-learn: 0 1 2 3 4) has no comparison metrics either', async () => {
     writeFileSync(path('apart.csv'), 'id,a,b\nr0,0,0\nr1,5,1\nr2,10,-3\nr3,-7,2\nr4,3,9\n');
-    const s = JSON.parse(ok(['segment', 'apart.csv', '--algorithm', 'dbscan', '--eps', '0.0001', '--min-samples', '1', '--out', 'apart-seg.csv', '--json', '--threads', '1']).stdout);
+    const s = JSON.parse(ok(['segment', 'apart.csv', '--algorithm', 'dbscan', '--eps', '0.0001', '--min-samples', '1', '--out', 'apart-seg.csv', '--report', 'apart.html', '--json', '--threads', '1']).stdout);
     expect(s.k).toBe(5);
     expect([s.silhouette, s.calinskiHarabasz, s.daviesBouldin, s.inertia]).toEqual([null, null, null, 0]);
     expect(col(await readTable(path('apart-seg.csv')), 'segment')).toEqual([0, 1, 2, 3, 4]);
+    // no rules to learn from one customer per segment: the report leaves them out
+    expect(readFileSync(path('apart.html'), 'utf8')).toContain('<section id="segments"');
   });
 
   it('never puts identical customers in different segments: a fixed k above the distinct customers is refused, a sweep stops there', () => {

@@ -612,8 +612,10 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   }
   for (const extra of input.extraCharts ?? []) charts[extra.section].push(await chart(extra.key, extra.spec, !!extra.wide));
   // a depth-3 tree is quick on one thread, and a report never starts workers of its own
-  // rules tell segments apart: with one segment (a density model finding one dense group) there is nothing to tell
-  const rules = input.rules === false || (input.rules === undefined && new Set(labels).size < 2) ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3, threads: 1 }));
+  // rules tell segments apart, learnt from their customers: with one segment (a density model finding one dense
+  // group) there is nothing to tell, with one customer per segment nothing to learn from
+  const present = new Set(labels).size;
+  const rules = input.rules === false || (input.rules === undefined && (present < 2 || present >= ds.n)) ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3, threads: 1 }));
   const ctx: ReportContext = {
     input, ds, k, labels, profiles, names,
     descriptions: profiles.segments.map((s) => describeSegment(profiles, s.id, { maxFeatures: 3, featureLabels: input.featureLabels })),

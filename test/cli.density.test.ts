@@ -155,3 +155,50 @@ describe('usage errors name the option (exit 2)', () => {
     expect(r.stderr).toContain('finds the number of segments itself');
   });
 });
+
+describe('few segments, few distinct customers', () => {
+  it('dbscan finding one segment prints it with no comparison metrics, writes the report and a model score uses', async () => {
+    // one column evenly spread: one dense group, no noise; standard-scaled, its sum of squares about the mean is n
+    writeFileSync(path('one-group.csv'), `${['id,a', ...Array.from({ length: 20 }, (_, i) => `r${i},${(i / 10).toFixed(1)}`)].join('\n')}\n`);
+    const s = JSON.parse(ok(['segment', 'one-group.csv', '--algorithm', 'dbscan', '--eps', '1', '--report', 'one-group.html', '--model', 'one-group.json', '--out', 'one-group-seg.csv', '--json', '--threads', '1']).stdout);
+    expect(s.k).toBe(1);
+    expect(s.segments.map((x: { size: number }) => x.size)).toEqual([20]);
+    // silhouette, Calinski-Harabasz and Davies-Bouldin compare segments: none with one
+    expect([s.silhouette, s.calinskiHarabasz, s.daviesBouldin]).toEqual([null, null, null]);
+    expect(s.inertia).toBeCloseTo(20, 4);
+    expect(readFileSync(path('one-group.html'), 'utf8')).toContain('<section id="segments"');
+    ok(['score', 'one-group.csv', '--model', 'one-group.json', '--out', 'one-group-scored.csv', '--threads', '1']);
+    expect(col(await readTable(path('one-group-scored.csv')), 'segment')).toEqual(new Array(20).fill(0));
+    expect(ok(['segment', 'one-group.csv', '--algorithm', 'dbscan', '--eps', '1', '--threads', '1']).stdout).toContain('silhouette – · Calinski-Harabasz – · Davies-Bouldin – · inertia 20');
+  });
+
+  it('dbscan putting every customer in a segment of its own (scikit-learn: 0 1 2 3 4) has no comparison metrics either', async () => {
+    writeFileSync(path('apart.csv'), 'id,a,b\nr0,0,0\nr1,5,1\nr2,10,-3\nr3,-7,2\nr4,3,9\n');
+    const s = JSON.parse(ok(['segment', 'apart.csv', '--algorithm', 'dbscan', '--eps', '0.0001', '--min-samples', '1', '--out', 'apart-seg.csv', '--report', 'apart.html', '--json', '--threads', '1']).stdout);
+    expect(s.k).toBe(5);
+    expect([s.silhouette, s.calinskiHarabasz, s.daviesBouldin, s.inertia]).toEqual([null, null, null, 0]);
+    expect(col(await readTable(path('apart-seg.csv')), 'segment')).toEqual([0, 1, 2, 3, 4]);
+    // no rules to learn from one customer per segment: the report leaves them out
+    expect(readFileSync(path('apart.html'), 'utf8')).toContain('<section id="segments"');
+  });
+
+  it('never puts identical customers in different segments: a fixed k above the distinct customers is refused, a sweep stops there', () => {
+    // 19 identical customers and one other: two distinct customers
+    writeFileSync(path('twins.csv'), `${['id,a,b', ...Array.from({ length: 20 }, (_, i) => `r${i},${i === 19 ? 2 : 1},1`)].join('\n')}\n`);
+    const fixed = segkit(['segment', 'twins.csv', '--algorithm', 'agglomerative', '--k', '3', '--json']);
+    expect(fixed.code).toBe(2);
+    expect(JSON.parse(fixed.stdout).error).toMatchObject({ code: 'E_TOO_FEW_DISTINCT', message: 'option "k" is 3 but the data has only 2 distinct points' });
+    for (const algorithm of ['agglomerative', 'kmeans', 'gmm']) {
+      const r = ok(['segment', 'twins.csv', '--algorithm', algorithm, '--json', '--threads', '1']);
+      expect(r.stderr).toContain('--k-range 2..10 capped at 2: the data has only 2 distinct customers');
+      expect(JSON.parse(r.stdout).segments.map((x: { size: number }) => x.size).sort()).toEqual([1, 19]);
+    }
+    const sweep = ok(['choose-k', 'twins.csv', '--algorithm', 'agglomerative', '--json', '--threads', '1']);
+    expect(JSON.parse(sweep.stdout).table.map((r: { k: number }) => r.k)).toEqual([2]);
+    // every customer the same: no k separates anyone
+    writeFileSync(path('same.csv'), `${['id,a,b', ...Array.from({ length: 20 }, (_, i) => `r${i},1,1`)].join('\n')}\n`);
+    const same = segkit(['segment', 'same.csv', '--algorithm', 'agglomerative', '--json']);
+    expect(same.code).toBe(2);
+    expect(JSON.parse(same.stdout).error).toMatchObject({ code: 'E_TOO_FEW_DISTINCT', message: '--k-range: every k in 2..10 is more segments than the 1 distinct customer (rows with the same features) the data has' });
+  });
+});

@@ -115,6 +115,59 @@ describe('segkit explain', () => {
     expect(s.customers.map((c: { segment: number; assigned: number; filled: string[] }) => [c.segment, c.assigned, c.filled])).toEqual([[5, 0, []], [5, 0, ['x']], [0, 0, []]]);
   });
 
+  it('names the segments by their text labels in the rules, the customers, the composition and the report', () => {
+    // segment_name holds the names; text labels are numbered in sorted order, and shown by their names
+    const r = ok(['explain', 'labelled.csv', '--labels', 'segment_name', '--exclude', 'segment', '--id', 'customer_id', '--rows', 'c0,c1', '--audit', 'gender', '--report', 'named.html', '--threads', '1']);
+    expect(r.stdout).toMatch(/^300 customers · 3 segments in "segment_name"/);
+    expect(r.stdout).toContain('\n  segment "Affluent savers" (100 customers; the rules find 100.0% of them');
+    expect(r.stdout).toMatch(/\n {4}income >=? [\d.]+ -> Affluent savers: 100% of 100 customers\n/);
+    expect(r.stdout).toContain('\n  segment "Frequent spenders" (100 customers;');
+    expect(r.stdout).toContain('\n  segment "Occasional visitors" (100 customers;');
+    expect(r.stdout).toMatch(/customer c0: segment "Affluent savers", runner-up segment "(Frequent spenders|Occasional visitors)" \(decision path/);
+    expect(r.stdout).toMatch(/\n {2}for segment "Frequent spenders" over segment "(Affluent savers|Occasional visitors)": /);
+    expect(r.stdout).toMatch(/\n {2}segment "Frequent spenders": female \d/);
+    expect(r.stdout).not.toMatch(/segment \d/);
+    const html = readFileSync(path('named.html'), 'utf8');
+    for (const name of ['Affluent savers', 'Frequent spenders', 'Occasional visitors']) expect(html).toContain(`<h3 class="persona">${name}</h3>`);
+    const s = JSON.parse(ok(['explain', 'labelled.csv', '--labels', 'segment_name', '--exclude', 'segment', '--id', 'customer_id', '--rows', 'c0,c1', '--audit', 'gender', '--json', '--threads', '1']).stdout);
+    expect(s.rules.map((x: { segment: number; name: string }) => [x.segment, x.name])).toEqual([[0, 'Affluent savers'], [1, 'Frequent spenders'], [2, 'Occasional visitors']]);
+    expect(s.rules[0].rules[0].text).toMatch(/^income >=? [\d.]+ -> Affluent savers: 100% of 100 customers$/);
+    expect(s.customers.map((c: { segment: number; segmentName: string; assignedName: string }) => [c.segment, c.segmentName, c.assignedName])).toEqual([[0, 'Affluent savers', 'Affluent savers'], [1, 'Frequent spenders', 'Frequent spenders']]);
+    expect(s.composition[0].flagged.find((g: { segment: number; group: string }) => g.segment === 1 && g.group === 'female')).toMatchObject({ name: 'Frequent spenders' });
+    // whole-number labels keep their ids, with no names beside them
+    const ids = JSON.parse(ok(['explain', 'labelled.csv', '--labels', 'segment', '--id', 'customer_id', '--rows', 'c0', '--json', '--threads', '1']).stdout);
+    expect(ids.rules[0]).not.toHaveProperty('name');
+    expect(ids.customers[0]).not.toHaveProperty('segmentName');
+    expect(ids.rules[0].rules[0].text).toMatch(/ -> segment 0: /);
+  });
+
+  it("with a model and text labels, compares a customer's label with the model's segment by name, not by number", () => {
+    ok(['segment', 'labelled.csv', '--k', '3', '--seed', '1', '--exclude', 'segment,segment_name', '--out', 'named-seg.csv', '--model', 'named-km.json', '--threads', '1', '-q', '--segment-column', 'cluster']);
+    const model = SegmentModel.fromJSON(readFileSync(path('named-km.json'), 'utf8'));
+    // the model's names, sorted, number the text labels differently from the model's own ids
+    expect([...model.names].sort()).not.toEqual([...model.names]);
+    const r = ok(['explain', 'named-seg.csv', '--labels', 'cluster_name', '--model', 'named-km.json', '--exclude', 'segment,segment_name', '--id', 'customer_id', '--rows', 'c0,c1,c2', '--json', '--threads', '1']);
+    const s = JSON.parse(r.stdout);
+    for (const c of s.customers) {
+      // every customer was put in its segment by this model: the names agree
+      expect(c.assignedName).toBe(c.segmentName);
+      expect(c.assignedName).toBe(model.names[c.assigned]);
+    }
+    const text = ok(['explain', 'named-seg.csv', '--labels', 'cluster_name', '--model', 'named-km.json', '--exclude', 'segment,segment_name', '--id', 'customer_id', '--rows', 'c0,c1,c2', '--threads', '1']).stdout;
+    expect(text).not.toContain('put it in');
+    expect(text).toContain(`customer c0: segment ${JSON.stringify(s.customers[0].segmentName)}, runner-up segment ${JSON.stringify(s.customers[0].runnerUpName)} (centroid distance`);
+  });
+
+  it('explains customers with a bare tree (the library\'s toJSON), as with the model file it came from', () => {
+    ok(['train', 'labelled.csv', '--target', 'segment', '--exclude', 'segment_name', '--algorithm', 'tree', '--model', 'rules-tree.json', '--threads', '1', '-q']);
+    writeFileSync(path('bare-tree.json'), JSON.stringify(JSON.parse(readFileSync(path('rules-tree.json'), 'utf8')).model));
+    const args = ['explain', 'labelled.csv', '--labels', 'segment', '--exclude', 'segment_name', '--id', 'customer_id', '--rows', 'c0,c1', '--json', '--threads', '1'];
+    const full = JSON.parse(ok([...args, '--model', 'rules-tree.json']).stdout);
+    const bare = JSON.parse(ok([...args, '--model', 'bare-tree.json']).stdout);
+    expect(bare.customers[0].method).toBe('decision path');
+    expect(bare.customers).toEqual(full.customers);
+  });
+
   it('bad usage: a label column that is not there, an unknown id', () => {
     const missing = segkit(['explain', 'labelled.csv', '--labels', 'segmnt']);
     expect(missing.code).toBe(2);

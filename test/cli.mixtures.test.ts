@@ -130,6 +130,17 @@ describe('segkit segment --algorithm gmm', () => {
     expect(html).toContain('BIC by number of segments');
   });
 
+  it('a mixture leaving a component without customers prints it empty, with no comparison metrics, instead of failing', () => {
+    // values of 1e-30 unscaled: the covariance regularisation (1e-6) swamps them, so one component takes every row,
+    // as scikit-learn's GaussianMixture(2) gives on the same rows
+    const rng = createRandom(4);
+    const lines = ['id,a,b', ...Array.from({ length: 30 }, (_, i) => `r${i},${(rng.normal() * 1e-30).toExponential(6)},${(rng.normal() * 1e-30 + (i % 2) * 1e-29).toExponential(6)}`)];
+    writeFileSync(path('tiny.csv'), `${lines.join('\n')}\n`);
+    const s = JSON.parse(ok(['segment', 'tiny.csv', '--algorithm', 'gmm', '--k', '2', '--scale', 'none', '--json', '--threads', '1']).stdout);
+    expect(s.segments.map((x: { size: number }) => x.size)).toEqual([30, 0]);
+    expect([s.silhouette, s.calinskiHarabasz, s.daviesBouldin]).toEqual([null, null, null]);
+  });
+
   it('choose-k --algorithm gmm prints BIC and AIC by k', () => {
     const r = ok(['choose-k', 'customers.csv', '--algorithm', 'gmm', '--k-range', '2..4', '--seed', '1']);
     expect(r.stdout).toMatch(/BIC +AIC/);
@@ -189,6 +200,14 @@ describe('segkit update', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('"word.json": row 4, column "visits": "twenty" is not a number');
     }
+  });
+
+  it('refuses a bare mini-batch model (the library\'s toJSON) with a usage error rather than failing inside', () => {
+    writeFileSync(path('bare-mb.json'), JSON.stringify(JSON.parse(readFileSync(path('mb.json'), 'utf8')).model));
+    const r = segkit(['update', 'bare-mb.json', 'new.csv', '--out', 'bare-out.json', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.message).toContain('"bare-mb.json" holds a bare minibatch-kmeans model');
+    expect(existsSync(path('bare-out.json'))).toBe(false);
   });
 
   it('segkit score scores every kind; usage errors are exit 2', () => {

@@ -3,6 +3,14 @@ import { loadModel as loadAnyModel } from '../core/loadModel.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
 import type { SegmentationModel } from '../core/model.js';
 
+/** The library model behind each bare model's view: what explains its assignments (a tree's path, its classes). */
+const INNER = new WeakMap<SegmentationModel, SegmentationModel>();
+
+/** The model a bare model file holds, for a model `bareModel` wrapped; the model itself otherwise. */
+export function innerModel(model: SegmentationModel): SegmentationModel {
+  return INNER.get(model) ?? model;
+}
+
 /**
  * A model saved on its own by the library (`model.toJSON()`, parsed: a classifier or k-means, no preparation) as a
  * SegmentModel that reads its feature columns as they are; null for anything else (a segkit.model file).
@@ -25,5 +33,6 @@ export function bareModel(o: unknown): SegmentModel | null {
     kind: model.kind, k: model.k, labels: new Int32Array(0), featureNames: model.featureNames, nSamples: 0,
     predict: (data, options) => model.predict(data, options), toJSON: () => model.toJSON(),
   };
+  INNER.set(view, model);
   return new SegmentModel({ pipeline: prep, model: view, segments });
 }

@@ -51,7 +51,7 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
   const { result: prepared, report } = await prepareFeatures(f, table, input, ctx);
   const { dataset } = prepared;
   throwIfAborted(ctx.signal);
-  const ks = sweepKs(f, dataset.n, ctx);
+  const ks = sweepKs(f, dataset, ctx);
   ctx.step(`choosing k for ${dataset.n} rows x ${dataset.d} features`);
   const total = ks.length * (f.algorithm === 'gmm' ? f.covariance.length : 1);
   const bar = ctx.progress.start('choosing k', total);

@@ -54,6 +54,11 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
 
 /** A label column as integers: whole numbers as they are, anything else numbered in sorted order. A missing label fails naming its line. */
 export function labelColumn(table: Table, column: string, what: string): Int32Array {
+  return namedLabelColumn(table, column, what).ids;
+}
+
+/** labelColumn, with the text of each number when the labels are text (names: the sorted distinct labels; none for whole numbers). */
+export function namedLabelColumn(table: Table, column: string, what: string): { ids: Int32Array; names?: string[] } {
   const vec = table.getChild(column)!;
   const n = table.numRows;
   const values = new Array<unknown>(n);
@@ -67,10 +72,10 @@ export function labelColumn(table: Table, column: string, what: string): Int32Ar
     if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 2 ** 31 - 1) numeric = false;
     values[i] = x;
   }
-  if (numeric) return Int32Array.from(values as number[]);
+  if (numeric) return { ids: Int32Array.from(values as number[]) };
   const distinct = [...new Set(values.map(String))].sort();
   const code = new Map(distinct.map((s, c) => [s, c]));
-  return Int32Array.from(values, (v) => code.get(String(v))!);
+  return { ids: Int32Array.from(values, (v) => code.get(String(v))!), names: distinct };
 }
 
 async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Promise<void> {

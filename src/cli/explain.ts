@@ -9,13 +9,14 @@ import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
-import { labelColumn } from './evaluate.js';
+import { namedLabelColumn } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { columnList, integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { atRow, checkPaths, inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
+import { innerModel } from './bareModel.js';
 import { addReportOptions, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
@@ -101,7 +102,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input, (m) => ctx.note(m)), ...empty];
   const { prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, notFeatures);
   const { dataset, rowIndex } = prepared;
-  const allLabels = labelColumn(table, f.labels, what);
+  // text labels are numbered in sorted order; their names are what the segments are shown by
+  const { ids: allLabels, names: labelNames } = namedLabelColumn(table, f.labels, what);
   const labels = Int32Array.from(rowIndex, (r) => allLabels[r]);
   if (labels.some((l) => l < 0)) throw new UsageError(`--labels: column "${f.labels}" holds negative segments; explain the rows that have a segment`);
   const run = { threads: ctx.threads, signal: ctx.signal };
@@ -110,7 +112,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   // the model's own features, from the same rows through its own preparation (once: importance and --rows use them)
   let own: { rows: PipelineResult; at: Map<number, number> } | undefined;
   try {
-    rules = await segmentRules(dataset, labels, { ...run, maxDepth: f.maxDepth }).catch((e) => { throw inFile(e, what); });
+    rules = await segmentRules(dataset, labels, { ...run, maxDepth: f.maxDepth, ...(labelNames ? { names: labelNames } : {}) }).catch((e) => { throw inFile(e, what); });
     bar.update(1, 'importance');
     if (saved) {
       let modelRows: PipelineResult;
@@ -145,7 +147,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
         if (i === undefined) throw new UsageError(`--rows: customer "${f.rows![q]}" is dropped by the model's outlier rule`);
         return t.dataset.columns.map((c) => c[i]);
       });
-      const why = await explainAssignment(saved.model, vectors, run);
+      // a bare model file's view scores; the model it holds explains
+      const why = await explainAssignment(innerModel(saved.model), vectors, run);
       single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], label: allLabels[rows[q]], why: w }));
     } else {
       const at = new Map(Array.from(rowIndex, (r, i) => [r, i]));
@@ -155,6 +158,13 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     }
   }
 
+  // text labels show as their names: the file's segments by the labels' text, the explained model's by its segment
+  // names (the rules' are the labels'); whole-number labels as segment ids
+  const labelText = (seg: number) => `segment ${labelNames ? JSON.stringify(labelNames[seg]) : seg}`;
+  const assignedName = (seg: number) => (labelNames ? (saved ? saved.names[seg] : labelNames[seg]) : undefined);
+  const assignedText = (seg: number) => `segment ${labelNames ? JSON.stringify(assignedName(seg)) : seg}`;
+  // with names, a customer is where the explained model puts it when the names agree (a model numbers its own segments)
+  const agrees = (label: number, w: Assignment) => (labelNames ? labelNames[label] === assignedName(w.segment) : label === w.segment);
   let k = 0;
   for (const l of labels) if (l + 1 > k) k = l + 1;
   // segment ids need not run from 0 without a gap: the count is of those present
@@ -164,6 +174,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   if (f.report !== undefined) {
     const profiles = profileSegments(dataset, labels, k);
     const html = await buildReport({
+      ...(labelNames ? { segmentNames: labelNames.slice(0, k) } : {}),
       title: f.title, data: dataset, labels, k, profiles, centroids: profiles.segments.map((s) => s.mean.map((v) => (Number.isFinite(v) ? v : 0))),
       rules, importance: { featureNames: importance.featureNames, importances: importance.importances, method: 'permutation' },
       ...extras,
@@ -173,10 +184,10 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
 
   const summary = {
     rows: dataset.n, features: [...dataset.names], segments: present, fidelity: rules.fidelity,
-    rules: rules.segments.map((s) => ({ segment: s.segment, size: s.size, recall: s.recall, precision: s.precision, rules: s.rules.map((r) => ({ text: r.text, conditions: r.conditions, confidence: r.confidence, count: r.count })) })),
+    rules: rules.segments.map((s) => ({ segment: s.segment, ...(s.name !== undefined ? { name: s.name } : {}), size: s.size, recall: s.recall, precision: s.precision, rules: s.rules.map((r) => ({ text: r.text, conditions: r.conditions, confidence: r.confidence, count: r.count })) })),
     importance: { of: modelName, baseline: importance.baseline, features: importance.featureNames.map((name, j) => ({ feature: name, importance: importance.importances[j], std: importance.std[j] })) },
-    ...(single.length ? { customers: single.map((s) => ({ id: s.id, segment: s.label, assigned: s.why.segment, filled: filledFeatures(table, s.row, s.why.featureNames), runnerUp: s.why.runnerUp, gap: s.why.gap, base: s.why.base, method: s.why.method, contributions: Object.fromEntries(s.why.featureNames.map((n, j) => [n, s.why.contributions[j]])), ...(s.why.path ? { path: s.why.path } : {}) })) } : {}),
-    ...(composition.length ? { composition: composition.map((c) => ({ column: c.column, threshold: c.threshold, flagged: c.flagged })) } : {}),
+    ...(single.length ? { customers: single.map((s) => ({ id: s.id, segment: s.label, ...(labelNames ? { segmentName: labelNames[s.label] } : {}), assigned: s.why.segment, ...(labelNames ? { assignedName: assignedName(s.why.segment) } : {}), filled: filledFeatures(table, s.row, s.why.featureNames), runnerUp: s.why.runnerUp, ...(labelNames ? { runnerUpName: assignedName(s.why.runnerUp) } : {}), gap: s.why.gap, base: s.why.base, method: s.why.method, contributions: Object.fromEntries(s.why.featureNames.map((n, j) => [n, s.why.contributions[j]])), ...(s.why.path ? { path: s.why.path } : {}) })) } : {}),
+    ...(composition.length ? { composition: composition.map((c) => ({ column: c.column, threshold: c.threshold, flagged: labelNames ? c.flagged.map((g) => ({ ...g, name: labelNames[g.segment] })) : c.flagged })) } : {}),
     ...(f.report !== undefined ? { report: f.report } : {}),
   };
   if (ctx.json) {
@@ -186,7 +197,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in "${f.labels}" · ${dataset.d} features`, ''];
   out.push(`how to find each segment (these rules put ${formatShare(rules.fidelity)} of customers in their own segment):`);
   for (const s of rules.segments) {
-    out.push(`  segment ${s.segment} (${s.size.toLocaleString('en-US')} customers; the rules find ${formatShare(s.recall)} of them, ${formatShare(s.precision)} of those they pick are in it)`);
+    out.push(`  ${labelText(s.segment)} (${s.size.toLocaleString('en-US')} customers; the rules find ${formatShare(s.recall)} of them, ${formatShare(s.precision)} of those they pick are in it)`);
     for (const r of s.rules) out.push(`    ${r.text}`);
     if (s.rules.length === 0) out.push('    no rule of this depth picks it out (try --max-depth 4)');
   }
@@ -196,18 +207,18 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   for (const s of single) {
     const w = s.why;
     // the customer's own segment, and the one the explained model gives it when that differs
-    const own = s.label === w.segment ? `segment ${w.segment}, runner-up` : `segment ${s.label}; ${modelName} put it in segment ${w.segment}, runner-up`;
-    out.push('', `customer ${s.id}: ${own} segment ${w.runnerUp} (${w.method}; gap ${formatNumber(w.gap)})`);
+    const own = agrees(s.label, w) ? `${labelText(s.label)}, runner-up` : `${labelText(s.label)}; ${modelName} put it in ${assignedText(w.segment)}, runner-up`;
+    out.push('', `customer ${s.id}: ${own} ${assignedText(w.runnerUp)} (${w.method}; gap ${formatNumber(w.gap)})`);
     const filled = filledFeatures(table, s.row, w.featureNames);
     if (filled.length > 0) out.push(`  missing in the file, filled by the preparation: ${filled.join(', ')}`);
     if (w.path) out.push(`  path: ${w.path.map((p) => `${p.feature} = ${formatNumber(p.value)} ${p.op} ${formatNumber(p.threshold)}`).join(', ')}`);
     const top = w.featureNames.map((_, j) => j).filter((j) => w.contributions[j] !== 0).sort((a, b) => Math.abs(w.contributions[b]) - Math.abs(w.contributions[a])).slice(0, 5);
-    out.push(`  for segment ${w.segment} over ${w.runnerUp}: ${top.map((j) => `${w.featureNames[j]} ${w.contributions[j] > 0 ? '+' : ''}${formatNumber(w.contributions[j])}`).join(', ') || 'no feature'}`);
+    out.push(`  for ${assignedText(w.segment)} over ${labelNames ? assignedText(w.runnerUp) : w.runnerUp}: ${top.map((j) => `${w.featureNames[j]} ${w.contributions[j] > 0 ? '+' : ''}${formatNumber(w.contributions[j])}`).join(', ') || 'no feature'}`);
   }
   for (const c of composition) {
     out.push('', `composition by "${c.column}" (flagged: a group's share differs from all customers by more than ${formatShare(c.threshold)}):`);
     if (c.flagged.length === 0) out.push('  no segment differs that much');
-    for (const g of c.flagged) out.push(`  segment ${g.segment}: ${g.group} ${formatShare(g.share)} vs ${formatShare(g.overallShare)} of all customers`);
+    for (const g of c.flagged) out.push(`  ${labelText(g.segment)}: ${g.group} ${formatShare(g.share)} vs ${formatShare(g.overallShare)} of all customers`);
   }
   if (f.report !== undefined) out.push('', `wrote ${f.report}`);
   ctx.print(out.join('\n'));

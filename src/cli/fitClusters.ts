@@ -47,7 +47,7 @@ export async function fitClusters(data: Dataset, f: DensityFlags & FitFlags & { 
     const linkage = f.linkage ?? 'ward';
     if (f.k === 'auto') {
       const sweep = await chooseK(data, {
-        algorithm: 'agglomerative', linkage, kRange: sweepKs(f, data.n, ctx), seed: f.seed, silhouetteSampleSize: EXACT_SILHOUETTE_ROWS, keepModels: true, ...run,
+        algorithm: 'agglomerative', linkage, kRange: sweepKs(f, data, ctx), seed: f.seed, silhouetteSampleSize: EXACT_SILHOUETTE_ROWS, keepModels: true, ...run,
       });
       const model = sweep.models!.get(sweep.recommendedK) as AgglomerativeModel;
       return { model, sweep, tree: model };

@@ -37,7 +37,7 @@ export async function fitSegments(data: Dataset, f: FitFlags & { readonly k: num
   const ex = executorFor(ctx.threads);
   ctx.step(`fitting ${data.n} rows x ${data.d} features (${ex.kind} executor, ${ex.threads} thread${ex.threads === 1 ? '' : 's'})`);
   if (f.k === 'auto') {
-    const ks = sweepKs(f, data.n, ctx);
+    const ks = sweepKs(f, data, ctx);
     const total = ks.length * (f.algorithm === 'gmm' ? f.covariance.length : 1);
     const bar = ctx.progress.start('choosing k', total);
     try {

@@ -2,6 +2,8 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { chooseKDefaults } from '../workflow/chooseK.js';
 import { COVARIANCE_TYPES, type CovarianceType } from '../core/gmmParams.js';
 import { miniBatchKMeansDefaults } from '../core/miniBatchKMeans.js';
+import type { Dataset } from '../data/dataset.js';
+import { SegkitError } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
 import { integer, kRange, seedValue } from './optionParsers.js';
 import type { RunContext } from './runContext.js';
@@ -71,13 +73,35 @@ export function checkFitFlags(f: FitFlags, fixedK: boolean): void {
   if (fixedK && f.covariance.length > 1) throw new UsageError(`--covariance ${f.covariance.join(',')}: with a fixed --k give one covariance type (several are compared with --k auto)`);
 }
 
-/** The k values to sweep, below the number of rows; a range cut short says so. */
-export function sweepKs(flags: FitFlags, rows: number, ctx: RunContext): number[] {
+/** Distinct rows of the data (as float32 feature values), counted up to `limit`. */
+function distinctRows(data: Dataset, limit: number): number {
+  const seen = new Set<string>();
+  const key: number[] = new Array(data.d);
+  for (let i = 0; i < data.n && seen.size < limit; i++) {
+    for (let j = 0; j < data.d; j++) key[j] = data.columns[j][i];
+    seen.add(key.join(','));
+  }
+  return seen.size;
+}
+
+/**
+ * The k values to sweep: below the number of rows, and at most the number of distinct customers (k segments of
+ * fewer would put identical customers apart); a range cut short says so.
+ */
+export function sweepKs(flags: FitFlags, data: Dataset, ctx: RunContext): number[] {
+  const rows = data.n;
   const ks = flags.kRange ?? kRange(DEFAULT_K_RANGE);
   const usable = ks.filter((k) => k < rows);
   if (usable.length === 0) throw new UsageError(`--k-range: every k in ${ks[0]}..${ks[ks.length - 1]} needs more rows than the ${rows} the data has`);
-  if (usable.length < ks.length) {
+  const distinct = distinctRows(data, usable[usable.length - 1]);
+  const apart = usable.filter((k) => k <= distinct);
+  if (apart.length === 0) {
+    throw new SegkitError('E_TOO_FEW_DISTINCT', `--k-range: every k in ${ks[0]}..${ks[ks.length - 1]} is more segments than the ${distinct} distinct customer${distinct === 1 ? '' : 's'} (rows with the same features) the data has`, 'segment data whose customers differ in the features, or add features that tell them apart');
+  }
+  if (apart.length < usable.length) {
+    ctx.note(`--k-range ${ks[0]}..${ks[ks.length - 1]} capped at ${apart[apart.length - 1]}: the data has only ${distinct} distinct customers (rows with the same features)`);
+  } else if (usable.length < ks.length) {
     ctx.note(`--k-range ${ks[0]}..${ks[ks.length - 1]} capped at ${usable[usable.length - 1]}: k must be below the ${rows.toLocaleString('en-US')} rows`);
   }
-  return usable;
+  return apart;
 }

@@ -11,6 +11,7 @@ import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js'
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
+import { checkDistinct } from '../core/kmeans.js';
 import { buildReport } from '../report/buildReport.js';
 import { fastTransform } from '../prep/fastTransform.js';
 import { UsageError } from './exitCodes.js';
@@ -139,10 +140,25 @@ async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit
   if (f.algorithm === 'dbscan' || f.algorithm === 'hdbscan' || f.algorithm === 'agglomerative') {
     // agglomerative with a given k needs more rows than segments to be judged, as k-means does
     if (f.algorithm === 'agglomerative' && f.k !== 'auto' && f.k >= data.n) throw new UsageError(`--k: ${f.k} segments need more than ${f.k} rows to be judged, the data has ${data.n}`);
+    // and, as k-means, k distinct customers: cutting the tree into more would put identical customers apart
+    if (f.algorithm === 'agglomerative' && f.k !== 'auto') checkDistinct(data, f.k);
     return fitClusters(data, f, ctx);
   }
   // kmeans, minibatch-kmeans, gmm: one k, or a sweep that recommends one
   return fitSegments(data, f, ctx);
+}
+
+/** Sum over the rows of the squared distance to their segment's mean (labels 0..k-1), in float64. */
+function withinSumOfSquares(data: Dataset, labels: Int32Array, k: number): number {
+  const counts = new Float64Array(k);
+  for (const l of labels) counts[l]++;
+  let total = 0;
+  for (const column of data.columns) {
+    const sums = new Float64Array(k);
+    for (let i = 0; i < data.n; i++) sums[labels[i]] += column[i];
+    for (let i = 0; i < data.n; i++) total += (column[i] - sums[labels[i]] / counts[labels[i]]) ** 2;
+  }
+  return total;
 }
 
 /** Shares are of every row, so with noise they add up to less than 1. */
@@ -259,13 +275,21 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   let metrics: { silhouette: number; calinskiHarabasz: number; daviesBouldin: number; inertia: number };
   let sil: Awaited<ReturnType<typeof silhouette>>;
   try {
-    // one segment has no silhouette or Calinski-Harabasz: they need two to compare
-    sil = k >= 2 ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : { score: Number.NaN, sampleSize: null };
+    // the silhouette, Calinski-Harabasz and Davies-Bouldin compare segments with each other: they need 2 to n - 1 of
+    // them holding customers (one segment of everyone, a mixture leaving a component empty, or dbscan putting each
+    // customer in its own, has none)
+    const present = new Set(labels).size;
+    const comparable = present >= 2 && present <= clustered.n - 1;
+    sil = comparable ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : { score: Number.NaN, sampleSize: null };
     let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
     if (row) {
       calinskiHarabasz = row.calinskiHarabasz;
       daviesBouldin = row.daviesBouldin;
       inertia = row.inertia;
+    } else if (!comparable) {
+      calinskiHarabasz = Number.NaN;
+      daviesBouldin = Number.NaN;
+      inertia = model.inertia ?? withinSumOfSquares(clustered, labels, k);
     } else {
       const stats = await clusterStats(clustered, labels, run);
       calinskiHarabasz = k >= 2 ? calinskiHarabaszFromStats(stats) : Number.NaN;

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { SegmentModel } from '../workflow/segmentModel.js';
-import type { MiniBatchKMeansModel } from '../core/miniBatchKMeansModel.js';
+import { MiniBatchKMeansModel } from '../core/miniBatchKMeansModel.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { throwIfAborted } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
@@ -59,9 +59,13 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
   if (f.out !== undefined) await checkParent(f.out, '--out');
   const saved = await loadModel(modelPath);
   if (saved.kind !== 'minibatch-kmeans') {
-    throw new UsageError(`"${modelPath}" holds a ${saved.kind} model; only mini-batch k-means keeps learning (segment with --algorithm minibatch-kmeans)`);
+    throw new UsageError(`"${modelPath}" holds ${/^[aeiou]/.test(saved.kind) ? 'an' : 'a'} ${saved.kind} model; only mini-batch k-means keeps learning (segment with --algorithm minibatch-kmeans)`);
   }
-  const model = saved.model as MiniBatchKMeansModel;
+  // a bare model saved by the library (model.toJSON()) is read for scoring only: it has no preparation or summaries to save with it
+  if (!(saved.model instanceof MiniBatchKMeansModel)) {
+    throw new UsageError(`"${modelPath}" holds a bare minibatch-kmeans model (the library's model.toJSON(), with no preparation to save with it); update a model file of segkit segment --algorithm minibatch-kmeans --model, or continue this one in the library with model.partialFit`);
+  }
+  const model = saved.model;
   const what = inputName(input);
   // the model's columns read with their types, as score reads them: an empty column is missing numbers, not text
   const table = await readForModel(input, ctx, saved, formatFlag(f));

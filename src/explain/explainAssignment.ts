@@ -55,7 +55,7 @@ export async function explainAssignment(model: SegmentationModel, rows: RowsInpu
     return X.map((x) => shapGap(model, x, expected));
   }
   if (!isCentroidModel(model)) {
-    throw new SegkitError('E_BAD_OPTION', `explainAssignment explains centroid models (k-means), trees and forests, not a ${describe(model.kind)} model`);
+    throw new SegkitError('E_BAD_OPTION', `explainAssignment explains centroid models (k-means), trees and forests; this model is of kind ${describe(model.kind)}`);
   }
   const d = names.length;
   const data = fromColumns({ columns: Array.from({ length: d }, (_, j) => Float32Array.from(X, (x) => x[j])), names });

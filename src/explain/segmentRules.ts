@@ -3,17 +3,21 @@ import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { toDataset, type DataInput } from '../data/dataset.js';
 import type { RunOptions } from '../core/model.js';
 import { decisionTree, type TreeModel } from '../core/treeModel.js';
-import type { TreeRule } from '../core/treeEnsemble.js';
+import { conditionText, type TreeRule } from '../core/treeEnsemble.js';
 
 export interface SegmentRulesOptions extends RunOptions {
   /** Conditions per rule, at most (default 3). */
   maxDepth?: number;
   /** Customers a rule covers, at least (default 1% of the rows, at least 1). */
   minSamplesLeaf?: number;
+  /** The segments' names, by segment id (e.g. text labels numbered in sorted order): the rules name them. */
+  names?: readonly string[];
 }
 
 export interface SegmentRuleSet {
   readonly segment: number;
+  /** The segment's name, when `names` were given. */
+  readonly name?: string;
   /** Customers in the segment. */
   readonly size: number;
   /** The rules that assign it, most customers first. */
@@ -41,18 +45,27 @@ export interface SegmentRules {
  * @example
  * const { rules, fidelity } = await segmentRules(customers, model.labels, { maxDepth: 3 });
  * rules[0].text; // "income > 70.2 and spending <= 40 -> segment 2: 96% of 180 customers"
+ * // with names: "income > 70.2 and spending <= 40 -> Loyal: 96% of 180 customers"
  */
 export async function segmentRules(data: DataInput, labels: ArrayLike<number>, options: SegmentRulesOptions = {}): Promise<SegmentRules> {
-  checkOptions(options, [...RUN_OPTIONS, 'maxDepth', 'minSamplesLeaf'], 'segmentRules');
+  checkOptions(options, [...RUN_OPTIONS, 'maxDepth', 'minSamplesLeaf', 'names'], 'segmentRules');
   const ds = toDataset(data);
   const maxDepth = options.maxDepth ?? 3;
   if (!Number.isInteger(maxDepth) || maxDepth < 1) throw badOption('maxDepth', maxDepth, 'a positive integer');
   const minSamplesLeaf = options.minSamplesLeaf ?? Math.max(1, Math.round(ds.n / 100));
+  const names = options.names;
+  if (names !== undefined) {
+    let k = 0;
+    for (let i = 0; i < labels.length; i++) if (labels[i] + 1 > k) k = labels[i] + 1;
+    if (!Array.isArray(names) || names.length < k || names.some((x) => typeof x !== 'string')) throw badOption('names', names, `a name (text) for each of the ${k} segment ids`);
+  }
   const tree = await decisionTree(ds, labels, { maxDepth, minSamplesLeaf, executor: options.executor, threads: options.threads, signal: options.signal });
   const pred = tree.labels;
   let hit = 0;
   for (let i = 0; i < ds.n; i++) if (pred[i] === labels[i]) hit++;
-  const all = tree.rules().sort((a, b) => a.segment - b.segment || b.count - a.count);
+  // named segments: the rule's text names the segment as a classifier trained on names does ("... -> Loyal: ...")
+  const named = (r: TreeRule): TreeRule => (names ? { ...r, segmentName: names[r.segment], text: `${conditionText(r.conditions)} -> ${names[r.segment]}: ${Math.round(r.confidence * 100)}% of ${(Math.round(r.count * 100) / 100).toLocaleString('en-US')} customers` } : r);
+  const all = tree.rules().map(named).sort((a, b) => a.segment - b.segment || b.count - a.count);
   const segments: SegmentRuleSet[] = [];
   for (let s = 0; s < tree.k; s++) {
     let size = 0, found = 0, right = 0;
@@ -64,7 +77,7 @@ export async function segmentRules(data: DataInput, labels: ArrayLike<number>, o
       }
     }
     if (size === 0) continue;
-    segments.push({ segment: s, size, rules: all.filter((r) => r.segment === s), recall: right / size, precision: found > 0 ? right / found : 0 });
+    segments.push({ segment: s, ...(names ? { name: names[s] } : {}), size, rules: all.filter((r) => r.segment === s), recall: right / size, precision: found > 0 ? right / found : 0 });
   }
   return { rules: all, fidelity: hit / ds.n, segments, tree };
 }

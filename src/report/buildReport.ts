@@ -48,6 +48,8 @@ export interface BuildReportInput {
   readonly auditThreshold?: number;
   /** Short labels for features, by feature name (default: the name in words, shortened without ambiguity). */
   readonly featureLabels?: Readonly<Record<string, string>>;
+  /** The segments' own names, by segment id (e.g. labels given as text): shown instead of names made from the profiles. */
+  readonly segmentNames?: readonly string[];
   /**
    * Rows no cluster took (noise of a density model), left out of `data` and `labels`: shown as their own
    * "Unassigned" group, never as a segment. `means` per feature, in the data's units.
@@ -117,6 +119,10 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   if (!Number.isInteger(o.maxScatterPoints) || o.maxScatterPoints < 1) throw badOption('maxScatterPoints', o.maxScatterPoints, 'an integer >= 1');
   if (!Number.isInteger(o.k) || o.k < 1) throw badOption('k', o.k, 'an integer >= 1');
   if (input.recommendation !== undefined && typeof input.recommendation !== 'string') throw badOption('recommendation', input.recommendation, 'a string');
+  const names = input.segmentNames;
+  if (names !== undefined && (!Array.isArray(names) || names.length !== o.k || names.some((x) => typeof x !== 'string'))) {
+    throw badOption('segmentNames', names, `an array of ${o.k} names (text), one per segment`);
+  }
   const ds = toDataset(input.data);
   const { profiles, labels, k } = input;
   if (!profiles || !Array.isArray(profiles.segments) || profiles.segments.length !== k) {
@@ -569,7 +575,7 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   const pct = (r: number) => `${(r * 100).toFixed(1)}% of variance`;
 
   const featureLabels = shortLabels(ds.names, input.featureLabels);
-  const names = personaNames(profiles, { featureLabels: input.featureLabels });
+  const names = input.segmentNames ? [...input.segmentNames] : personaNames(profiles, { featureLabels: input.featureLabels });
   // charts name segments by their short names and features in full words: nothing to cut
   const charted: SegmentProfiles = {
     ...profiles,
@@ -606,7 +612,10 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   }
   for (const extra of input.extraCharts ?? []) charts[extra.section].push(await chart(extra.key, extra.spec, !!extra.wide));
   // a depth-3 tree is quick on one thread, and a report never starts workers of its own
-  const rules = input.rules === false ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3, threads: 1 }));
+  // rules tell segments apart, learnt from their customers: with one segment (a density model finding one dense
+  // group) there is nothing to tell, with one customer per segment nothing to learn from
+  const present = new Set(labels).size;
+  const rules = input.rules === false || (input.rules === undefined && (present < 2 || present >= ds.n)) ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3, threads: 1 }));
   const ctx: ReportContext = {
     input, ds, k, labels, profiles, names,
     descriptions: profiles.segments.map((s) => describeSegment(profiles, s.id, { maxFeatures: 3, featureLabels: input.featureLabels })),

@@ -220,6 +220,15 @@ describe('bad targets and options', () => {
     expect((await failure(() => decisionTree(X, y, { maxBins: 300 }))).message).toContain('maxBins');
     expect((await failure(() => randomForest(X, y, { maxFeatures: 3 }))).message).toContain('maxFeatures');
     expect((await failure(() => decisionTree(X, y, { classWeight: { 2: 1 } }))).message).toContain('names class "2"');
+    // a weight whose weighted rows overflow float64 would save a tree no file can hold (values of Infinity)
+    const huge = await failure(() => decisionTree(X, y, { classWeight: { 0: 1e308 } }));
+    expect(huge.code).toBe('E_BAD_OPTION');
+    expect(huge.message).toMatch(/option "classWeight\.0" must be small enough that weight x rows \(3 rows\)/);
+    // large and tiny weights that stay finite are kept, and their trees save and load
+    for (const w of [1e300, 1e-300]) {
+      const m = await decisionTree(X, y, { classWeight: { 0: w } });
+      expect(loadModel(JSON.stringify(m.toJSON())).k).toBe(2);
+    }
     expect((await failure(() => decisionTree([[1, Number.NaN], [2, 1], [3, 3], [4, 1]], [0, 1, 0, 1]))).code).toBe('E_NAN_INPUT');
   });
 });

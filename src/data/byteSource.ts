@@ -270,6 +270,9 @@ async function* chunksOf(source: ByteSource, what: string, encoding: string, tak
 const nativeIsAscii = ((globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule?.('buffer') as
   { isAscii?: (bytes: Uint8Array) => boolean } | undefined)?.isAscii;
 
+/** Whether isAscii uses the runtime's own check. @internal */
+export const nativeAscii = nativeIsAscii !== undefined;
+
 /** Whether every byte is ASCII (below 0x80): four at a time where they are aligned, eight words an iteration. */
 export function isAscii(bytes: Uint8Array): boolean {
   if (nativeIsAscii) return nativeIsAscii(bytes);

@@ -24,6 +24,22 @@ function groups(n: number, seed: number): Dataset {
 describe('chooseK with a Gaussian mixture', () => {
   const ds = groups(2_000, 3);
 
+  it('a fit that leaves components empty has no silhouette or comparisons (NaN), and is still scored by BIC', async () => {
+    // 30 customers a few 1e-30 apart: every fit puts them all in one component (scikit-learn's too)
+    const a = Float32Array.from({ length: 30 }, (_, i) => (1 + (i % 7) * 0.1) * 1e-30);
+    const b = Float32Array.from({ length: 30 }, (_, i) => (2 + (i % 5) * 0.1) * 1e-30);
+    const r = await chooseK(fromColumns({ columns: [a, b], names: ['a', 'b'] }), { algorithm: 'gmm', kRange: [2, 4], seed: 1, executor: ex });
+    expect(r.table.map((row) => row.k)).toEqual([2, 3, 4]);
+    for (const row of r.table) {
+      expect(row.silhouette).toBeNaN();
+      expect(row.calinskiHarabasz).toBeNaN();
+      expect(row.daviesBouldin).toBeNaN();
+      expect(Number.isFinite(row.bic)).toBe(true);
+    }
+    expect(r.recommendedK).toBe(r.table.reduce((x, y) => (y.bic! < x.bic! ? y : x)).k);
+    expect(r.reason).toContain('its silhouette is not defined');
+  });
+
   it('reports BIC and AIC for every k and covariance type and recommends the lowest BIC', async () => {
     const r = await chooseK(ds, { algorithm: 'gmm', covarianceType: ['full', 'spherical'], kRange: [2, 6], seed: 1, executor: ex, keepModels: true });
     expect(r.table).toHaveLength(10);

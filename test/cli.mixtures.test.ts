@@ -141,6 +141,17 @@ describe('segkit segment --algorithm gmm', () => {
     expect([s.silhouette, s.calinskiHarabasz, s.daviesBouldin]).toEqual([null, null, null]);
   });
 
+  it('the same with --k auto and --report: the sweep has no comparisons where components are empty, the report draws no empty centre', () => {
+    writeFileSync(path('tiny.csv'), `id,a,b\n${Array.from({ length: 30 }, (_, i) => `r${i},${(1 + (i % 7) * 0.1) * 1e-30},${(2 + (i % 5) * 0.1) * 1e-30}`).join('\n')}\n`);
+    const s = JSON.parse(ok(['segment', 'tiny.csv', '--algorithm', 'gmm', '--k', 'auto', '--k-range', '2..4', '--scale', 'none', '--json', '--threads', '1', '--report', 'tiny.html']).stdout);
+    expect(s.segments.filter((x: { size: number }) => x.size === 0).length).toBeGreaterThan(0);
+    expect(s.kSweep.map((row: { silhouette: unknown }) => row.silhouette)).toEqual([null, null, null]);
+    expect(s.recommendation.reason).toContain('its silhouette is not defined');
+    const html = readFileSync(path('tiny.html'), 'utf8');
+    expect(html).toContain('BIC by number of segments');
+    expect(html).not.toContain('NaN');
+  });
+
   it('choose-k --algorithm gmm prints BIC and AIC by k', () => {
     const r = ok(['choose-k', 'customers.csv', '--algorithm', 'gmm', '--k-range', '2..4', '--seed', '1']);
     expect(r.stdout).toMatch(/BIC +AIC/);

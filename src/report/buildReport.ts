@@ -91,7 +91,8 @@ function fmtNumber(v: number | undefined): string {
 const fmtPct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const fmtZ = (z: number) => `${z > 0 ? '+' : z < 0 ? '−' : ''}${Math.abs(z).toFixed(2)}`;
 
-function centroidRows(centroids: BuildReportInput['centroids'], k: number, names: readonly string[]): number[][] {
+/** The centroids as rows; a segment without customers (`empty[c]`, a mixture's empty component) may have none (NaN): its row is []. */
+function centroidRows(centroids: BuildReportInput['centroids'], k: number, names: readonly string[], empty: readonly boolean[] = []): number[][] {
   const d = names.length;
   let rows: readonly (readonly number[])[];
   if (centroids instanceof Float64Array) {
@@ -104,6 +105,7 @@ function centroidRows(centroids: BuildReportInput['centroids'], k: number, names
   }
   return rows.map((row, c) => {
     if (!row || row.length !== d) throw new SegkitError('E_SHAPE_MISMATCH', `centroid ${c} has ${row?.length} values for ${d} features`);
+    if (empty[c] && row.some((v) => !Number.isFinite(v))) return [];
     return Array.from(row, (v: number, j) => {
       if (!Number.isFinite(v)) throw new SegkitError('E_NAN_INPUT', `centroid ${c}, feature "${names[j]}" is ${describe(v)}`);
       return v;
@@ -566,7 +568,8 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   scheme ??= (await import('vega')).scheme;
   const { ds, title, seed, maxScatterPoints } = check(input);
   const { profiles, k, labels } = input;
-  const centroids = centroidRows(input.centroids, k, ds.names);
+  // drawn only for segments holding customers
+  const centroids = centroidRows(input.centroids, k, ds.names, profiles.segments.map((seg) => seg.size === 0));
 
   const pca = pca2(ds, { maxPoints: maxScatterPoints, seed });
   const scatterLabels = new Int32Array(pca.rows.length);
@@ -593,7 +596,7 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
       labels: scatterLabels,
       xTitle: `PC1 (${pct(pca.explainedVarianceRatio[0])})`,
       yTitle: `PC2 (${pct(pca.explainedVarianceRatio[1])})`,
-      centroids: centroids.map((c) => ({ x: project(c, pca.components[0]), y: project(c, pca.components[1]) })),
+      centroids: centroids.map((c) => (c.length === 0 ? { x: Number.NaN, y: Number.NaN } : { x: project(c, pca.components[0]), y: project(c, pca.components[1]) })),
     },
     ...(input.silhouetteSamples ? { silhouette: { samples: input.silhouetteSamples, labels } } : {}),
     ...(input.membership ? { certainty: { maxProba: input.membership, labels } } : {}),

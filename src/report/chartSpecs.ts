@@ -18,7 +18,7 @@ export interface KSweepRow {
 
 export interface ChartSpecsInput {
   readonly profiles: SegmentProfiles;
-  /** k x d centroids in the same units as the profiled data. */
+  /** k x d centroids in the same units as the profiled data ([] for a segment without customers: none drawn). */
   readonly centroids?: readonly (readonly number[])[];
   /** Projected points (e.g. from pca2) and their segment labels; `centroids` are drawn as larger diamonds. */
   readonly scatter?: {
@@ -245,7 +245,7 @@ function parallelSpec(profiles: SegmentProfiles, centroids: readonly (readonly n
   const { mean, std } = profiles.population;
   const features = profiles.features;
   const values = centroids.flatMap((c, i) =>
-    features.map((f, j) => ({ segment: labels[i], feature: f, value: std[j] > 0 ? (c[j] - mean[j]) / std[j] : 0 })),
+    c.length === 0 ? [] : features.map((f, j) => ({ segment: labels[i], feature: f, value: std[j] > 0 ? (c[j] - mean[j]) / std[j] : 0 })),
   );
   const legend = segmentLegend(labels, FULL - 40);
   const slot = Math.floor((FULL - 70) / Math.max(1, features.length)) - 8;
@@ -285,7 +285,8 @@ function scatterSpec(input: NonNullable<ChartSpecsInput['scatter']>, labels: str
     // Five significant digits are far below a pixel and keep the inline data small.
     points[i] = { x: +x[i].toPrecision(5), y: +y[i].toPrecision(5), segment: labels[l] };
   }
-  const centres = (input.centroids ?? []).map((c, i) => ({ x: c.x, y: c.y, segment: labels[i] }));
+  // a segment without customers has no centre to draw
+  const centres = (input.centroids ?? []).flatMap((c, i) => (Number.isFinite(c.x) && Number.isFinite(c.y) ? [{ x: c.x, y: c.y, segment: labels[i] }] : []));
   const color = { field: 'segment', type: 'nominal', scale: colorScale(labels), legend: segmentLegend(labels, FULL - 40) };
   return {
     $schema: SCHEMA,
@@ -528,7 +529,8 @@ export function chartSpecs(input: ChartSpecsInput): ChartSpecs {
   const k = profiles.segments.length;
   const labels = profiles.segments.map((s) => segmentLabel(s.id, s.name));
   const d = profiles.features.length;
-  if (input.centroids && (input.centroids.length !== k || input.centroids.some((c) => c.length !== d))) {
+  // a segment without customers may have no centroid ([])
+  if (input.centroids && (input.centroids.length !== k || input.centroids.some((c, i) => c.length !== d && !(c.length === 0 && profiles.segments[i].size === 0)))) {
     throw new SegkitError('E_SHAPE_MISMATCH', `centroids must be ${k} x ${d} to match the profiles`);
   }
   const perSegment = input.silhouettePointsPerSegment ?? 160;

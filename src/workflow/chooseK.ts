@@ -248,10 +248,15 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
         }
         await ex.writeRows(m.handle, 'labels', model.labels, { signal });
         const stats = await matrixClusterStats(m, k, signal);
-        const silhouette = await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) });
+        // a mixture may leave components empty: the comparisons need two segments holding customers (and all of
+        // them holding some), else they are not defined (NaN), and such a k is never the best by them
+        const occupied = stats.counts.filter((c) => c > 0).length;
+        const compared = occupied >= 2 && occupied < ds.n;
+        const silhouette = compared ? await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) }) : NaN;
+        const whole = compared && occupied === k;
         table.push({
           k, inertia: model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0), silhouette,
-          calinskiHarabasz: calinskiHarabaszFromStats(stats), daviesBouldin: daviesBouldinFromStats(stats),
+          calinskiHarabasz: whole ? calinskiHarabaszFromStats(stats) : NaN, daviesBouldin: whole ? daviesBouldinFromStats(stats) : NaN,
           iterations: model.iterations ?? 0, ...mixture,
           stability: evalSet ? await stabilityOf(evalSet, k, resamples, seed, { maxIter: options.maxIter, tol: options.tol, init: options.init, executor: ex, signal }) : NaN,
         });
@@ -280,7 +285,8 @@ const evidenceOf = (s: number): ChooseKResult['evidence'] => (s >= 0.5 ? 'strong
 function recommendByCriteria(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models'> {
   const best = table.reduce((a, b) => (b.bic! < a.bic! ? b : a));
   const byAic = table.reduce((a, b) => (b.aic! < a.aic! ? b : a));
-  const bestSil = table.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  // a k without a silhouette (components left empty) is never the best by it
+  const bestSil = table.reduce((a, b) => (b.silhouette > a.silhouette || Number.isNaN(a.silhouette) ? b : a));
   const evidence = evidenceOf(best.silhouette);
   const several = new Set(table.map((r) => r.covarianceType)).size > 1;
   const what = (r: KScore) => `k = ${r.k}${several ? ` (${r.covarianceType} covariances)` : ''}`;
@@ -289,8 +295,12 @@ function recommendByCriteria(table: KScore[], sampled: number | null): Omit<Choo
   reason += byAic === best
     ? 'AIC agrees. '
     : `AIC, which penalises parameters less, prefers ${what(byAic)} (${byAic.aic!.toFixed(1)}); BIC's choice is the more cautious. `;
-  reason += `Its ${silText} is ${best.silhouette.toFixed(3)} (${evidence} separation of the hard labels)`;
-  reason += evidence === 'weak'
+  if (Number.isNaN(best.silhouette)) {
+    reason += `Its hard labels leave ${best.k > 1 ? 'components empty' : 'one segment'}, so its ${silText} is not defined: read the segments as soft memberships.`;
+  } else {
+    reason += `Its ${silText} is ${best.silhouette.toFixed(3)} (${evidence} separation of the hard labels)`;
+  }
+  if (!Number.isNaN(best.silhouette)) reason += evidence === 'weak'
     ? ': the components overlap, so read the segments as soft memberships rather than distinct groups.'
     : bestSil.k !== best.k ? `; the best silhouette is at k = ${bestSil.k} (${bestSil.silhouette.toFixed(3)}), which rewards round, separated groups rather than likelihood.` : '.';
   return { elbowK: null, silhouetteK: bestSil.k, stabilityK: null, stabilityOfRecommended: null, recommendedK: best.k, evidence, reason, bicK: best.k, aicK: byAic.k, covarianceType: best.covarianceType };

@@ -160,6 +160,21 @@ describe('segkit segment --algorithm gmm', () => {
 });
 
 describe('segkit update', () => {
+  it('score and update name the rows whose category the model did not see at fit time (encoded as no category)', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `c${i},${['basic', 'pro', 'team'][i % 3]},${(i * 7) % 50 + 1},${(i * 3) % 20}`);
+    writeFileSync(path('plans.csv'), `id,plan,spend,visits\n${rows.join('\n')}\n`);
+    const fresh = Array.from({ length: 10 }, (_, i) => `n${i},${i < 3 ? 'platinum' : 'pro'},${i + 1},${i}`);
+    writeFileSync(path('plans-new.csv'), `id,plan,spend,visits\n${fresh.join('\n')}\n`);
+    const note = '"plans-new.csv" holds categories the model did not see at fit time (plan 3 rows): they are encoded as no category (all zeros)';
+    for (const algorithm of ['kmeans', 'minibatch-kmeans']) {
+      ok(['segment', 'plans.csv', '--k', '3', '--seed', '1', '--encode', 'plan', '--algorithm', algorithm, '--model', `plans-${algorithm}.json`, '--quiet']);
+      expect(JSON.parse(ok(['score', 'plans-new.csv', '--model', `plans-${algorithm}.json`, '--out', 'plans-scored.csv', '--json']).stdout).notices).toContain(note);
+      // known categories only: no note
+      expect(JSON.parse(ok(['score', 'plans.csv', '--model', `plans-${algorithm}.json`, '--out', 'plans-scored.csv', '--json']).stdout).notices).toEqual([]);
+    }
+    expect(ok(['update', 'plans-minibatch-kmeans.json', 'plans-new.csv', '--out', 'plans-updated.json']).stderr).toContain(note);
+  });
+
   it('runs partialFit on the prepared rows and replaces the model atomically; the library gives the same model', async () => {
     ok(['segment', 'customers.csv', '--algorithm', 'minibatch-kmeans', '--k', '3', '--init', 'k-means||', '--batch-size', '128', '--seed', '3', '--model', 'mb.json']);
     const before = readFileSync(path('mb.json'), 'utf8');

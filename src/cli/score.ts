@@ -28,6 +28,7 @@ import { bareModel } from './bareModel.js';
 import type { CsvFormatTask } from './csvFormatWorker.js';
 import { RecordTexts } from '../data/recordTexts.js';
 import { type RecordRowsTask, recordRows } from './verbatimCsv.js';
+import { countUnknown, unknownNote } from './unknownCategories.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 
 interface ScoreFlags extends CommonFlags {
@@ -184,10 +185,17 @@ export function wholeNumbersAsIntegers(table: Table): Table {
  * applies (an imputer and a scaler: no row is dropped, so the labels are the model's, row for row): one transform of
  * the batch serves both.
  */
-async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[]): Promise<{ labels: Int32Array; proba?: Float64Array }> {
+async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[], unknown?: Map<string, number>): Promise<{ labels: Int32Array; proba?: Float64Array }> {
   const steps = model.pipeline.steps;
   if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) {
-    return proba ? model.predictWithProba(batch, run) : { labels: await model.predict(batch, run) };
+    if (proba) {
+      const r = await model.predictWithProba(batch, run);
+      if (unknown) countUnknown(unknown, r.report);
+      return r;
+    }
+    const r = await model.predictPrepared(batch, run);
+    if (unknown) countUnknown(unknown, r.prepared?.report);
+    return { labels: r.labels };
   }
   // the feature columns go into the executor's memory when labelled: the next batch's transform may write them again
   const dataset = fastDataset(model.pipeline, batch, reuse) ?? model.pipeline.transform(batch).dataset;
@@ -386,6 +394,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   // old probability columns describe another segmentation: new ones replace them with --proba, none without (as segment)
   const replacing = (table: Table | readonly string[]): string[] => [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
+  // rows holding categories the model did not see at fit time, by column (noted at the end)
+  const unknown = new Map<string, number>();
   // float32 feature buffers, written again by each batch's transform
   const reuse: Float32Array[] = [];
   const started = performance.now();
@@ -462,7 +472,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       if (verbatim) {
         let predicted: Awaited<ReturnType<typeof predictBatch>>;
         try {
-          predicted = await predictBatch(model, batch, run, f.proba === true, reuse);
+          predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown);
         } catch (error) {
           throw atRow(error, batch, what, t.rows);
         }
@@ -477,7 +487,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         continue;
       }
       try {
-        const predicted = await predictBatch(model, batch, run, f.proba === true, reuse);
+        const predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown);
         labels = predicted.labels;
         // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals)
         const selected = f.keep ? batch.select(f.keep) : batch;
@@ -496,6 +506,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       throwIfAborted(ctx.signal);
     }
     if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
+    const unseen = unknownNote(unknown, what);
+    if (unseen) ctx.note(unseen);
     throwIfAborted(ctx.signal);
     await sink.commit(ctx.signal);
   } catch (error) {

@@ -3,6 +3,7 @@ import { SegmentModel } from '../workflow/segmentModel.js';
 import { MiniBatchKMeansModel } from '../core/miniBatchKMeansModel.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { throwIfAborted } from '../util/errors.js';
+import { countUnknown, unknownNote } from './unknownCategories.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatTable } from './formatTable.js';
 import { finiteNumber } from './optionParsers.js';
@@ -75,6 +76,10 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
   } catch (error) {
     throw atRow(error, table, what);
   }
+  const unknown = new Map<string, number>();
+  countUnknown(unknown, prepared.report);
+  const unseen = unknownNote(unknown, what);
+  if (unseen) ctx.note(unseen);
   const before = model.centroids;
   const steps = model.nSteps;
   const bar = ctx.progress.start('learning', 1);

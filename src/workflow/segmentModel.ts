@@ -1,6 +1,6 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
-import { Pipeline, type PipelineJSON, type PipelineResult } from '../prep/pipeline.js';
+import { Pipeline, type PipelineJSON, type PipelineReport, type PipelineResult } from '../prep/pipeline.js';
 import type { TableInput } from '../prep/frame.js';
 import { KMeansModel, record } from '../core/kmeansModel.js';
 import { isSegmentationModel, loadModel } from '../core/loadModel.js';
@@ -206,11 +206,11 @@ export class SegmentModel {
     return this.spread(n, n === 0 ? null : this.prepare(table), soft, options);
   }
 
-  /** `predict` and `predictProba` from one transform of the table. */
-  async predictWithProba(table: TableInput, options: RunOptions = {}): Promise<{ labels: Int32Array; proba: Float64Array }> {
+  /** `predict` and `predictProba` from one transform of the table, with the transform's report (null without rows). */
+  async predictWithProba(table: TableInput, options: RunOptions = {}): Promise<{ labels: Int32Array; proba: Float64Array; report: PipelineReport | null }> {
     const soft = this.soft();
     const r = await this.predictPrepared(table, options);
-    return { labels: r.labels, proba: await this.spread(r.labels.length, r.prepared, soft, options) };
+    return { labels: r.labels, proba: await this.spread(r.labels.length, r.prepared, soft, options), report: r.prepared?.report ?? null };
   }
 
   private soft(): (data: Dataset, o: RunOptions) => Promise<Float64Array> {

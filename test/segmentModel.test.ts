@@ -192,7 +192,9 @@ describe('SegmentModel', () => {
       expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
       expect(p.indexOf(Math.max(...p))).toBe(both.labels[i]);
     }
-    await expect(sm.predictWithProba([])).resolves.toEqual({ labels: new Int32Array(0), proba: new Float64Array(0) });
+    // the transform's report: rows in, and rows out after the outlier rule
+    expect([both.report?.rowsIn, both.report?.rowsOut]).toEqual([4, 3]);
+    await expect(sm.predictWithProba([])).resolves.toEqual({ labels: new Int32Array(0), proba: new Float64Array(0), report: null });
     const hard = (await fitted()).segmentModel;
     await expect(hard.predictWithProba(rows.slice(0, 2))).rejects.toThrow('gives no membership probabilities');
   });

@@ -38,6 +38,8 @@ describe('chooseK with a Gaussian mixture', () => {
     }
     expect(r.recommendedK).toBe(r.table.reduce((x, y) => (y.bic! < x.bic! ? y : x)).k);
     expect(r.reason).toContain('its silhouette is not defined');
+    // no k is the best by a silhouette none has
+    expect(r.silhouetteK).toBeNaN();
   });
 
   it('reports BIC and AIC for every k and covariance type and recommends the lowest BIC', async () => {

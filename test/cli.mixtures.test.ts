@@ -150,6 +150,10 @@ describe('segkit segment --algorithm gmm', () => {
     const html = readFileSync(path('tiny.html'), 'utf8');
     expect(html).toContain('BIC by number of segments');
     expect(html).not.toContain('NaN');
+    // choose-k marks no k as the best by a silhouette none has
+    const table = ok(['choose-k', 'tiny.csv', '--algorithm', 'gmm', '--k-range', '2..4', '--scale', 'none', '--threads', '1']).stdout;
+    expect(table).toContain('recommended (lowest BIC)');
+    expect(table).not.toContain('best silhouette');
   });
 
   it('choose-k --algorithm gmm prints BIC and AIC by k', () => {

@@ -77,8 +77,9 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
   }
   if (bicK !== undefined) {
     const aicRow = sweep.reduce((a, b) => (b.aic! < a.aic! ? b : a));
-    const silRow = sweep.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
-    const mark = (r: (typeof sweep)[number]) => [r.k === recommendedK && r.covarianceType === covarianceType ? 'recommended (lowest BIC)' : '', r === aicRow ? 'lowest AIC' : '', r === silRow ? 'best silhouette' : ''].filter(Boolean).join(', ');
+    // rows without a silhouette (components left empty) are never the best by it
+    const silRow = sweep.reduce((a, b) => (b.silhouette > a.silhouette || Number.isNaN(a.silhouette) ? b : a));
+    const mark = (r: (typeof sweep)[number]) => [r.k === recommendedK && r.covarianceType === covarianceType ? 'recommended (lowest BIC)' : '', r === aicRow ? 'lowest AIC' : '', r === silRow && !Number.isNaN(r.silhouette) ? 'best silhouette' : ''].filter(Boolean).join(', ');
     ctx.print([
       `${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · Gaussian mixtures${sampleSize ? ` · silhouette on ${sampleSize.toLocaleString('en-US')} sampled rows` : ''}`,
       '',

@@ -77,7 +77,7 @@ export interface ChooseKResult {
   table: KScore[];
   /** The elbow of inertia by Kneedle (Satopää et al. 2011), or null when the curve has no knee. */
   elbowK: number | null;
-  /** The k with the highest silhouette. */
+  /** The k with the highest silhouette (NaN when no k has one: a mixture whose fits all left components empty). */
   silhouetteK: number;
   /** The k with the highest stability (null when stability is off). */
   stabilityK: number | null;
@@ -303,7 +303,7 @@ function recommendByCriteria(table: KScore[], sampled: number | null): Omit<Choo
   if (!Number.isNaN(best.silhouette)) reason += evidence === 'weak'
     ? ': the components overlap, so read the segments as soft memberships rather than distinct groups.'
     : bestSil.k !== best.k ? `; the best silhouette is at k = ${bestSil.k} (${bestSil.silhouette.toFixed(3)}), which rewards round, separated groups rather than likelihood.` : '.';
-  return { elbowK: null, silhouetteK: bestSil.k, stabilityK: null, stabilityOfRecommended: null, recommendedK: best.k, evidence, reason, bicK: best.k, aicK: byAic.k, covarianceType: best.covarianceType };
+  return { elbowK: null, silhouetteK: Number.isNaN(bestSil.silhouette) ? NaN : bestSil.k, stabilityK: null, stabilityOfRecommended: null, recommendedK: best.k, evidence, reason, bicK: best.k, aicK: byAic.k, covarianceType: best.covarianceType };
 }
 
 function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models' | 'stabilityK' | 'stabilityOfRecommended'> {

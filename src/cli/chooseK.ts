@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { chooseK } from '../workflow/chooseK.js';
+import { bestBySilhouette, chooseK } from '../workflow/chooseK.js';
 import { throwIfAborted } from '../util/errors.js';
 import { addFitOptions, checkFitFlags, checkGivenFlags, sweepKs, type FitFlags } from './fitOptions.js';
 import { sweepOptions } from './fitModel.js';
@@ -77,8 +77,7 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
   }
   if (bicK !== undefined) {
     const aicRow = sweep.reduce((a, b) => (b.aic! < a.aic! ? b : a));
-    // rows without a silhouette (components left empty) are never the best by it
-    const silRow = sweep.reduce((a, b) => (b.silhouette > a.silhouette || Number.isNaN(a.silhouette) ? b : a));
+    const silRow = bestBySilhouette(sweep);
     const mark = (r: (typeof sweep)[number]) => [r.k === recommendedK && r.covarianceType === covarianceType ? 'recommended (lowest BIC)' : '', r === aicRow ? 'lowest AIC' : '', r === silRow && !Number.isNaN(r.silhouette) ? 'best silhouette' : ''].filter(Boolean).join(', ');
     ctx.print([
       `${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · Gaussian mixtures${sampleSize ? ` · silhouette on ${sampleSize.toLocaleString('en-US')} sampled rows` : ''}`,

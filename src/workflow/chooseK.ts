@@ -281,12 +281,16 @@ function agglomerativeAt(ds: Dataset, Z: Float64Array, linkage: Linkage, k: numb
 
 const evidenceOf = (s: number): ChooseKResult['evidence'] => (s >= 0.5 ? 'strong' : s >= 0.25 ? 'moderate' : 'weak');
 
+/** The row with the highest silhouette; a row without one (components left empty) is never the best by it. */
+export function bestBySilhouette<R extends { silhouette: number }>(table: readonly R[]): R {
+  return table.reduce((a, b) => (b.silhouette > a.silhouette || Number.isNaN(a.silhouette) ? b : a));
+}
+
 /** Mixtures: the lowest BIC decides (Schwarz 1978: it penalises parameters by ln n), AIC is reported beside it. */
 function recommendByCriteria(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models'> {
   const best = table.reduce((a, b) => (b.bic! < a.bic! ? b : a));
   const byAic = table.reduce((a, b) => (b.aic! < a.aic! ? b : a));
-  // a k without a silhouette (components left empty) is never the best by it
-  const bestSil = table.reduce((a, b) => (b.silhouette > a.silhouette || Number.isNaN(a.silhouette) ? b : a));
+  const bestSil = bestBySilhouette(table);
   const evidence = evidenceOf(best.silhouette);
   const several = new Set(table.map((r) => r.covarianceType)).size > 1;
   const what = (r: KScore) => `k = ${r.k}${several ? ` (${r.covarianceType} covariances)` : ''}`;
@@ -299,10 +303,10 @@ function recommendByCriteria(table: KScore[], sampled: number | null): Omit<Choo
     reason += `Its hard labels leave ${best.k > 1 ? 'components empty' : 'one segment'}, so its ${silText} is not defined: read the segments as soft memberships.`;
   } else {
     reason += `Its ${silText} is ${best.silhouette.toFixed(3)} (${evidence} separation of the hard labels)`;
+    reason += evidence === 'weak'
+      ? ': the components overlap, so read the segments as soft memberships rather than distinct groups.'
+      : bestSil.k !== best.k ? `; the best silhouette is at k = ${bestSil.k} (${bestSil.silhouette.toFixed(3)}), which rewards round, separated groups rather than likelihood.` : '.';
   }
-  if (!Number.isNaN(best.silhouette)) reason += evidence === 'weak'
-    ? ': the components overlap, so read the segments as soft memberships rather than distinct groups.'
-    : bestSil.k !== best.k ? `; the best silhouette is at k = ${bestSil.k} (${bestSil.silhouette.toFixed(3)}), which rewards round, separated groups rather than likelihood.` : '.';
   return { elbowK: null, silhouetteK: Number.isNaN(bestSil.silhouette) ? NaN : bestSil.k, stabilityK: null, stabilityOfRecommended: null, recommendedK: best.k, evidence, reason, bicK: best.k, aicK: byAic.k, covarianceType: best.covarianceType };
 }
 

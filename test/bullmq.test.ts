@@ -336,7 +336,7 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
         const ac = new AbortController();
         let abortedAt = '';
         setTimeout(() => { abortedAt = new Date().toISOString(); ac.abort(); }, 500);
-        const e = await failure(() => ex.map(busyOp, h, { ms: 1500 }, { signal: ac.signal }));
+        const e = await failure(() => ex.map(busyOp, h, { ms: 2500 }, { signal: ac.signal }));
         expect(e.code).toBe('E_ABORTED');
         const listed = async (list: string) => {
           const keys = await client.keys(`bull:segkit*:${list}`);

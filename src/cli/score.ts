@@ -185,16 +185,16 @@ export function wholeNumbersAsIntegers(table: Table): Table {
  * applies (an imputer and a scaler: no row is dropped, so the labels are the model's, row for row): one transform of
  * the batch serves both.
  */
-async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[], unknown?: Map<string, number>): Promise<{ labels: Int32Array; proba?: Float64Array }> {
+async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[], unknown: Map<string, number>): Promise<{ labels: Int32Array; proba?: Float64Array }> {
   const steps = model.pipeline.steps;
   if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) {
     if (proba) {
       const r = await model.predictWithProba(batch, run);
-      if (unknown) countUnknown(unknown, r.report);
+      countUnknown(unknown, r.report);
       return r;
     }
     const r = await model.predictPrepared(batch, run);
-    if (unknown) countUnknown(unknown, r.prepared?.report);
+    countUnknown(unknown, r.prepared?.report);
     return { labels: r.labels };
   }
   // the feature columns go into the executor's memory when labelled: the next batch's transform may write them again

@@ -106,10 +106,11 @@ export function classWeights(cw: ClassWeight | undefined, t: EncodedTarget): Flo
   }
   // a node's class weights are weight x rows (bootstrap draws repeat rows): their total must stay a finite number,
   // with room to spare, or the tree's values and impurities overflow
-  let total = 0, largest = 0;
+  let total = 0, largest = 0, most = 0;
   for (let c = 0; c < C; c++) {
-    total += out[c] * t.counts[c];
-    if (out[c] * t.counts[c] > out[largest] * t.counts[largest]) largest = c;
+    const rows = out[c] * t.counts[c];
+    total += rows;
+    if (rows > most) { most = rows; largest = c; }
   }
   if (!Number.isFinite(total * 1024)) {
     throw badOption(`classWeight.${labelOf(largest)}`, out[largest], `small enough that weight x rows (${t.counts[largest]} rows) stays far within float64: the weighted rows of every class add up to at most 1e305`);

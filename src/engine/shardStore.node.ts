@@ -34,23 +34,19 @@ function checkKey(key: string): string {
  * parent exists but refuses children with ENOENT (a folder under /proc), and this gives that ENOENT.
  */
 async function makeDirs(dir: string): Promise<void> {
-  try {
-    await mkdir(dir);
-    return;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      if ((await stat(dir)).isDirectory()) return;
-      throw e;
+  // the second try follows the parent's making: a second ENOENT is the final answer
+  for (let tried = false; ; tried = true) {
+    try {
+      await mkdir(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+      const parent = path.dirname(dir);
+      if (code !== 'ENOENT' || tried || parent === dir) throw e;
+      await makeDirs(parent);
     }
-    const parent = path.dirname(dir);
-    if (code !== 'ENOENT' || parent === dir) throw e;
-    await makeDirs(parent);
   }
-  // the parent is there now: a second ENOENT is the final answer
-  await mkdir(dir).catch(async (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST' || !(await stat(dir)).isDirectory()) throw e;
-  });
 }
 
 /** A directory, local or on a file system every worker mounts (NFS, a shared volume): writes go to a temporary name renamed into place. */

@@ -68,3 +68,19 @@ describe('an Arrow stream whose dictionaries change from batch to batch', () => 
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_SHAPE_MISMATCH', message: expect.stringContaining('column "cat" changes its dictionary between record batches') });
   });
 });
+
+describe('a value that leaves float32 once prepared for the model', () => {
+  it('is named by its file line, with the file\'s own value beside the prepared one', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i + 1},${A[i % 8]},${i === 30 ? '-3e38' : B[i % 8]}`);
+    writeFileSync(file('far.csv'), ['id,a,b', ...rows].join('\n') + '\n');
+    const r = segkit(dir, ['score', 'far.csv', '--model', 'm.json', '--out', 'far-out.csv', '--json']);
+    expect(r.code).toBe(1);
+    const error = JSON.parse(r.stdout).error;
+    expect(error.code).toBe('E_NAN_INPUT');
+    // line 32: the header is line 1; the prepared value is the file's, scaled and centred
+    expect(error.message).toMatch(/^"far\.csv": line 32, column "b" holds -3e\+38 \((-\d\.\d+e\+\d+) once prepared for the model\): the row lies too far/);
+    const prepared = Number(/\((\S+) once prepared/.exec(error.message)![1]);
+    expect(prepared).not.toBe(-3e38);
+    expect(prepared).toBeLessThan(-1e30);
+  });
+});

@@ -37,9 +37,24 @@ export function rowName(table: Table | undefined, row: number, before = 0): stri
 export function atRow(error: unknown, table: Table | undefined, what: string, before = 0): unknown {
   if (error instanceof SegkitError) {
     const m = /^row (\d+)\b/.exec(baseMessage(error));
-    if (m) error = restate(error, (message) => `${rowName(table, Number(m[1]), before)}${message.slice(m[0].length)}`);
+    if (m) {
+      const row = Number(m[1]);
+      error = restate(error, (message) => `${rowName(table, row, before)}${fileValue(message.slice(m[0].length), table, row)}`);
+    }
   }
   return inFile(error, what);
+}
+
+/**
+ * `, column "c" holds v...` about the features as prepared (scaled, centred) names the file's own value first, when
+ * the file has that column and its value differs: the prepared value alone is nowhere in the file.
+ */
+function fileValue(rest: string, table: Table | undefined, row: number): string {
+  const m = /^, column "([^"]*)" holds (\S+?)(?=[:;,]? |[:;,]?$)/.exec(rest);
+  if (!m || !table) return rest;
+  const raw: unknown = table.getChild(m[1])?.get(row);
+  if ((typeof raw !== 'number' && typeof raw !== 'bigint') || String(raw) === m[2]) return rest;
+  return `, column "${m[1]}" holds ${raw} (${m[2]} once prepared for the model)${rest.slice(m[0].length)}`;
 }
 
 /** Counts the bytes flowing from a file into a reader, for a progress bar. */

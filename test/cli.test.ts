@@ -680,6 +680,18 @@ describe('segkit rfm', () => {
     expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['007', '+4915112345', '1E5', '12345678901234567890', '0012', '4']);
   });
 
+  it('notes a default as-of day after today, naming the latest transaction\'s line; not with --as-of or a log of the past', () => {
+    // line 7 typed 2205 for 2024: without a note, every other customer's recency would be about 66,000 days
+    const log = LOG.replace('A,1010,2024-02-10', 'A,1010,2205-02-10');
+    const r = ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--out', '-'], { input: `${log}\n` });
+    const note = /recency counts to 2205-02-11, the day after the log's latest transaction \(line 5\), which is after today \(\d{4}-\d\d-\d\d\): check that date, or give --as-of/;
+    expect(r.stderr).toMatch(note);
+    const b = r.stdout.trim().split('\n').find((l) => l.startsWith('B,'))!.split(',');
+    expect(Number(b[1])).toBe(Math.round((Date.UTC(2205, 1, 11) - Date.UTC(2024, 0, 6)) / 86_400_000));
+    expect(ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--as-of', '2024-03-31', '--out', '-'], { input: `${log}\n` }).stderr).not.toMatch(/recency counts to/);
+    expect(ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--out', '-'], { input: `${LOG}\n` }).stderr).not.toMatch(/recency counts to/);
+  });
+
   it('reads customer ids as written: 007 and 7, 1E5 and 100000, and ids beyond 2^53 stay apart', () => {
     const log = 'customer,date,amount\n007,2024-01-01,5\n7,2024-01-02,7\n1E5,2024-01-03,1\n100000,2024-01-03,2\n9007199254740993,2024-01-02,3\n9007199254740992,2024-01-02,4\n';
     const r = ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--out', '-', '--quiet'], { input: log });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
 import { DateDay, Dictionary, Float32, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
-import { RFM_AFTER_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
+import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
 import { createRandom } from '../src/util/random.js';
 import { SegkitError } from '../src/util/errors.js';
@@ -175,6 +175,12 @@ describe('rfm', () => {
     // a time of day on the as-of date changes nothing; without asOf there is no such entry
     expect(columns(rfm(log, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-01-02T06:00:00Z' }))).toEqual(t);
     expect(rfm(log, { customer: 'customer', date: 'date', amount: 'amount' }).schema.metadata.has(RFM_AFTER_AS_OF)).toBe(false);
+    // the day recency counts to, and the latest transaction counted (row 2 on or before the as-of day; row 4 in all)
+    expect(JSON.parse(table.schema.metadata.get(RFM_AS_OF)!)).toEqual({ asOf: '2024-01-02', last: 2 });
+    expect(JSON.parse(rfm(log, { customer: 'customer', date: 'date', amount: 'amount' }).schema.metadata.get(RFM_AS_OF)!)).toEqual({ asOf: '2024-02-02', last: 4 });
+    // a date typed years ahead sets the default day: the metadata says which, and where
+    const typo = log.map((r, i) => (i === 1 ? { ...r, date: '2204-01-02T00:00:00Z' } : r));
+    expect(JSON.parse(rfm(typo, { customer: 'customer', date: 'date', amount: 'amount' }).schema.metadata.get(RFM_AS_OF)!)).toEqual({ asOf: '2204-01-03', last: 1 });
   });
 
   it('reads Date objects, epoch ms and offsets the same as ISO strings', () => {

@@ -2,12 +2,13 @@ import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { writeTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
-import { RFM_AFTER_AS_OF, RFM_NO_PURCHASE, rfm, type RfmOptions } from '../features/rfm.js';
+import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm, type RfmOptions } from '../features/rfm.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { isoDate } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, checkPaths, inputName, outputFormat, readInputWithText, requireColumn } from './readInput.js';
+import { atRow, checkPaths, inputName, outputFormat, readInputWithText, requireColumn, rowName } from './readInput.js';
+import { DAY_MS } from '../data/logInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { checkParent } from '../data/writeFileAtomic.node.js';
 import { CANCELLED_SEGMENT } from '../features/rfmSegment.js';
@@ -120,6 +121,16 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
       // (a customer whose rows on or before it are all returns counts as one who bought only after it)
       ctx.note(`${rows.toLocaleString('en-US')} transaction${rows > 1 ? 's' : ''} after --as-of ${f.asOf} ${rows > 1 ? 'were' : 'was'} left out` +
         (customers > 0 ? `, and with ${rows > 1 ? 'them' : 'it'} ${customers.toLocaleString('en-US')} customer${customers > 1 ? 's' : ''} who bought only after it` : ''));
+    }
+  }
+  if (f.asOf === undefined) {
+    // the default as-of day follows the log's latest date: one typed years ahead moves every customer's recency
+    const { asOf, last } = JSON.parse(table.schema.metadata.get(RFM_AS_OF)!) as { asOf: string; last: number };
+    const now = Date.now(), today = new Date(now).toISOString().split('T')[0];
+    // a day of slack: a log stamped in a time zone ahead of UTC
+    if (last >= 0 && !(Date.parse(asOf) <= (Math.floor(now / DAY_MS) + 2) * DAY_MS)) {
+      ctx.note(`recency counts to ${asOf}, the day after the log's latest transaction (${rowName(log, last)}), which is after today (${today}): ` +
+        'check that date, or give --as-of');
     }
   }
   const none = JSON.parse(table.schema.metadata.get(RFM_NO_PURCHASE) ?? '{"customers":0}') as { customers: number };

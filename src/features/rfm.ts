@@ -31,6 +31,19 @@ export const RFM_AFTER_AS_OF = 'segkit.rfm.afterAsOf';
  */
 export const RFM_NO_PURCHASE = 'segkit.rfm.noPurchase';
 
+/** A UTC day as `YYYY-MM-DD` (years past 9999 signed, as ISO 8601 writes them; beyond JavaScript's dates, the day number). */
+function isoDay(day: number): string {
+  const date = new Date(day * DAY_MS);
+  return Number.isNaN(date.getTime()) ? `day ${day} after 1970-01-01` : date.toISOString().split('T')[0];
+}
+
+/**
+ * Schema metadata key of every `rfm` table: JSON `{ asOf, last }`, the day recency counts to (ISO `YYYY-MM-DD`, UTC) and
+ * the log row (0-based) of the latest transaction counted, so a caller can tell a default as-of day set by a date
+ * typed years ahead.
+ */
+export const RFM_AS_OF = 'segkit.rfm.asOf';
+
 export interface RfmOptions {
   /** Column holding the customer id. */
   readonly customer: string;
@@ -194,7 +207,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
 
   // the whole as-of day counts: recency is in whole UTC days, so a purchase at 00:00:01 is the day's as one at 00:00
   const asOfEnd = o.asOf === undefined ? Infinity : (utcDay(o.asOf) + 1) * DAY_MS;
-  let minMs = Infinity, maxMs = -Infinity, afterRows = 0;
+  let minMs = Infinity, maxMs = -Infinity, afterRows = 0, lastRow = -1;
   const after = new Uint8Array(keys.length);
   for (let i = 0; i < n; i++) {
     if (cust[i] < 0) continue;
@@ -204,7 +217,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
       continue;
     }
     if (ms[i] < minMs) minMs = ms[i];
-    if (ms[i] > maxMs) maxMs = ms[i];
+    if (ms[i] > maxMs) { maxMs = ms[i]; lastRow = i; }
   }
   if (minMs === Infinity) throw new SegkitError('E_EMPTY_DATA', 'the log has no rows with a customer id on or before asOf');
   const asOfDay = o.asOf === undefined ? utcDay(maxMs) + 1 : utcDay(o.asOf);
@@ -329,5 +342,6 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   ];
   const metadata = new Map([[RFM_NO_PURCHASE, JSON.stringify({ customers: k - m - afterOnly })]]);
   if (o.asOf !== undefined) metadata.set(RFM_AFTER_AS_OF, JSON.stringify({ rows: afterRows, customers: afterOnly }));
+  metadata.set(RFM_AS_OF, JSON.stringify({ asOf: isoDay(asOfDay), last: lastRow }));
   return tableFromColumns([o.customer, ...OUTPUT_COLUMNS], columns, metadata);
 }

@@ -681,7 +681,7 @@ describe('segkit rfm', () => {
   });
 
   it('notes a default as-of day after today, naming the latest transaction\'s line; not with --as-of or a log of the past', () => {
-    // line 7 typed 2205 for 2024: without a note, every other customer's recency would be about 66,000 days
+    // line 5 typed 2205 for 2024: without a note, every other customer's recency would be about 66,000 days
     const log = LOG.replace('A,1010,2024-02-10', 'A,1010,2205-02-10');
     const r = ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--out', '-'], { input: `${log}\n` });
     const note = /recency counts to 2205-02-11, the day after the log's latest transaction \(line 5\), which is after today \(\d{4}-\d\d-\d\d\): check that date, or give --as-of/;
@@ -690,6 +690,14 @@ describe('segkit rfm', () => {
     expect(Number(b[1])).toBe(Math.round((Date.UTC(2205, 1, 11) - Date.UTC(2024, 0, 6)) / 86_400_000));
     expect(ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--as-of', '2024-03-31', '--out', '-'], { input: `${log}\n` }).stderr).not.toMatch(/recency counts to/);
     expect(ok(['rfm', '-', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--out', '-'], { input: `${LOG}\n` }).stderr).not.toMatch(/recency counts to/);
+  });
+
+  it('names a date written as a number by its line, as the reader words it (no prepared value: rfm has no model)', () => {
+    writeFileSync(path('numdate.csv'), 'customer,date,amount\nA,20240101,5\n');
+    const r = segkit(['rfm', 'numdate.csv', '--customer', 'customer', '--date', 'date', '--amount', 'amount']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/"numdate\.csv": line 2, column "date" holds the number 20240101, which as epoch milliseconds is 1970-01-01T05:37:20\.101Z/);
+    expect(r.stderr).not.toMatch(/prepared/);
   });
 
   it('reads customer ids as written: 007 and 7, 1E5 and 100000, and ids beyond 2^53 stay apart', () => {

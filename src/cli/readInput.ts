@@ -32,25 +32,27 @@ export function rowName(table: Table | undefined, row: number, before = 0): stri
 
 /**
  * A library error that names a row of `table` ("row 4, column ..."), restated with the row as a person finds it
- * in the file (line 6), then with the file's name in front.
+ * in the file (line 6), then with the file's name in front. `prepared`: the error is about the features as the
+ * model's preparation made them (scaled, centred), so a number it names is given beside the file's own.
  */
-export function atRow(error: unknown, table: Table | undefined, what: string, before = 0): unknown {
+export function atRow(error: unknown, table: Table | undefined, what: string, before = 0, prepared = false): unknown {
   if (error instanceof SegkitError) {
     const m = /^row (\d+)\b/.exec(baseMessage(error));
     if (m) {
       const row = Number(m[1]);
-      error = restate(error, (message) => `${rowName(table, row, before)}${fileValue(message.slice(m[0].length), table, row)}`);
+      const rest = (message: string) => message.slice(m[0].length);
+      error = restate(error, (message) => `${rowName(table, row, before)}${prepared ? fileValue(rest(message), table, row) : rest(message)}`);
     }
   }
   return inFile(error, what);
 }
 
 /**
- * `, column "c" holds v...` about the features as prepared (scaled, centred) names the file's own value first, when
- * the file has that column and its value differs: the prepared value alone is nowhere in the file.
+ * `, column "c" holds <number>...` about a prepared value names the file's own value first, when the file has that
+ * column and its value there is another number: the prepared value alone is nowhere in the file.
  */
 function fileValue(rest: string, table: Table | undefined, row: number): string {
-  const m = /^, column "([^"]*)" holds (\S+?)(?=[:;,]? |[:;,]?$)/.exec(rest);
+  const m = /^, column "([^"]*)" holds (-?Infinity|NaN|-?\d[\d.]*(?:e[+-]?\d+)?)(?=[:;,]? |[:;,]?$)/.exec(rest);
   if (!m || !table) return rest;
   const raw: unknown = table.getChild(m[1])?.get(row);
   if ((typeof raw !== 'number' && typeof raw !== 'bigint') || String(raw) === m[2]) return rest;

@@ -474,7 +474,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         try {
           predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown);
         } catch (error) {
-          throw atRow(error, batch, what, t.rows);
+          throw atRow(error, batch, what, t.rows, true);
         }
         labels = predicted.labels;
         const { records, starts, ends, risky } = texts!.take(batch.numRows);
@@ -498,7 +498,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         if (predicted.proba) scored = withProbabilities(scored, predicted.proba, model.k, f.segmentColumn);
       } catch (error) {
         // a batch's rows are numbered from 0; its file lines come with it
-        throw atRow(error, batch, what, t.rows);
+        throw atRow(error, batch, what, t.rows, true);
       }
       await sink.write(scored, first);
       tally(t, labels);

@@ -124,7 +124,8 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
         ...options,
         executor: ex,
         onProgress: (p) => {
-          // after the first iteration: the fit has at least one more pass (the labels' read) the victim held shards of
+          // after the first iteration: the fit has at least one more pass (the labels' read) the victim held shards of.
+          // The signal is sent here, before the next pass is queued
           if (p.iteration === 1 && !killed) {
             killed = true;
             void victim.kill('SIGKILL');
@@ -174,9 +175,17 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       expect(await w.exited).toBe(0);
       const mine = w.jobs().filter((l) => l.includes(`${fit}.1.`));
       expect(mine).toHaveLength(1);
-      // its own lines in order (it may also log about other workers' queues it took over)
-      const own = w.out.slice(w.out.indexOf(mine[0])).split('\n').filter((l) => l.includes(fit) || l.includes(`worker ${w.id} `));
-      expect(own.join('\n')).toMatch(new RegExp(`test\\.busy shard \\d: \\d+\\.\\d ms, loaded\n.* worker ${w.id} stopping: finishing its running jobs\n.* worker ${w.id} stopped$`));
+      expect(mine[0]).toMatch(/test\.busy shard \d: \d+\.\d ms, loaded$/);
+      // its own lines (it may also log about other workers' queues it took over): the signal may come before or after
+      // the job's shard is loaded and its op starts, but the job ends before the worker does, and "stopped" is last
+      const own = w.out.split('\n').filter((l) => l.includes(`${fit}.1.`) || l.includes(`worker ${w.id} `));
+      const at = (re: RegExp) => own.findIndex((l) => re.test(l));
+      const stopping = at(/ stopping: finishing its running jobs$/), stopped = at(/ stopped$/), job = own.indexOf(mine[0]);
+      expect(stopping, own.join('\n')).toBeGreaterThan(0);
+      expect(stopped, own.join('\n')).toBe(own.length - 1);
+      expect(job, own.join('\n')).toBeGreaterThan(0);
+      expect(job, own.join('\n')).toBeLessThan(stopped);
+      expect(stopping, own.join('\n')).toBeLessThan(stopped);
       expect(await pass).toEqual([0, 1, 2]);
     } finally {
       await pass.catch(() => undefined);
@@ -333,16 +342,19 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       const h = await ex.load({ columns }, { shardRows: 16 });
       try {
         const fit = fitOf(h);
-        const ac = new AbortController();
-        let abortedAt = '';
-        setTimeout(() => { abortedAt = new Date().toISOString(); ac.abort(); }, 500);
-        const e = await failure(() => ex.map(busyOp, h, { ms: 2500 }, { signal: ac.signal }));
-        expect(e.code).toBe('E_ABORTED');
         const listed = async (list: string) => {
           const keys = await client.keys(`bull:segkit*:${list}`);
           const ids = (await Promise.all(keys.map((k) => client.lrange(k, 0, -1)))).flat();
           return ids.filter((id) => id.startsWith(fit));
         };
+        const ac = new AbortController();
+        const failed = failure(() => ex.map(busyOp, h, { ms: 1500 }, { signal: ac.signal }));
+        // the signal fires once a job of the pass runs: the others, queued behind one on each worker, have not started
+        for (let i = 0; i < 1200 && !(await listed('active')).length; i++) await new Promise((r) => setTimeout(r, 25));
+        const abortedAt = new Date().toISOString();
+        ac.abort();
+        const e = await failed;
+        expect(e.code).toBe('E_ABORTED');
         expect(await listed('wait')).toEqual([]);
         // the jobs running when the signal fired finish; no other job of the pass ever starts
         while ((await listed('active')).length) await new Promise((r) => setTimeout(r, 100));

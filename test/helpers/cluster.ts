@@ -70,7 +70,9 @@ export class WorkerProcess {
   out = '';
   readonly exited: Promise<number | null>;
   constructor(redis: string, store: string, args: readonly string[] = []) {
-    this.proc = spawn(process.execPath, [CLI, 'worker', '--redis', redis, '--store', store, '--ops', TEST_OPS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // a process group of its own: `segkit` may run the worker as a child of a launcher (huge pages), and a SIGKILL,
+    // which no launcher can pass on, must reach both, as when a machine dies
+    this.proc = spawn(process.execPath, [CLI, 'worker', '--redis', redis, '--store', store, '--ops', TEST_OPS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.proc.stdout!.on('data', (d) => { this.out += d.toString(); });
     this.proc.stderr!.on('data', (d) => { this.out += d.toString(); });
     this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
@@ -90,8 +92,13 @@ export class WorkerProcess {
   jobs(): string[] {
     return this.out.split('\n').filter((l) => / job \S+ /.test(l) && !/failed/.test(l));
   }
+  /** SIGKILL ends the whole process group at once; other signals go to the command, which passes them on. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    return stopProcess(this.proc, signal);
+    if (signal !== 'SIGKILL' || this.proc.exitCode !== null || this.proc.signalCode !== null) return stopProcess(this.proc, signal);
+    return new Promise((resolve) => {
+      this.proc.once('exit', () => resolve());
+      process.kill(-this.proc.pid!, 'SIGKILL');
+    });
   }
 }
 

@@ -146,7 +146,8 @@ describe('usage errors name the option (exit 2)', () => {
     writeFileSync(path('bad-geo.csv'), 'lat,lon\n48.8,2.3\n91.2,2.3\n');
     const r = segkit(['segment', 'bad-geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '1']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('row 1, column "lat"');
+    // the file's line (header = line 1), as every command names rows
+    expect(r.stderr).toContain('"bad-geo.csv": line 3, column "lat" holds latitude 91.2 (91.19999694824219 once prepared for the model), beyond [-90, 90]');
   });
 
   it('choose-k refuses the density algorithms', () => {

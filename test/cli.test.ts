@@ -845,4 +845,13 @@ describe('usage and failures', () => {
     // the file's own line: header = line 1, so the second customer is on line 3
     expect(r.stderr).toMatch(/"gaps\.csv": line 3, column "recency" is missing/);
   });
+
+  it('a value the fit refuses is named by its file line, with the file\'s value', () => {
+    // the mean is near 3.4e38: centred, line 9's -3.4e38 leaves float32 (the fit's row 7)
+    const rows = Array.from({ length: 20 }, (_, i) => `${i + 1},${i === 7 ? '-3.4e38' : '3.4e38'},${i % 5}`);
+    writeFileSync(path('overflow.csv'), ['id,a,b', ...rows].join('\n') + '\n');
+    const r = segkit(['segment', 'overflow.csv', '--k', '2', '--scale', 'none', '--threads', '1', '--out', 'overflow-out.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/"overflow\.csv": line 9, column "a" holds -3\.4e\+38 \(-3\.39\d+e\+38 once prepared for the model\), which overflows float32 once the column is centred/);
+  });
 });

@@ -33,13 +33,15 @@ export function rowName(table: Table | undefined, row: number, before = 0): stri
 /**
  * A library error that names a row of `table` ("row 4, column ..."), restated with the row as a person finds it
  * in the file (line 6), then with the file's name in front. `prepared`: the error is about the features as the
- * model's preparation made them (scaled, centred), so a number it names is given beside the file's own.
+ * model's preparation made them (scaled, centred), so a number it names is given beside the file's own; their rows
+ * are the table's `rowIndex[r]` when given.
  */
-export function atRow(error: unknown, table: Table | undefined, what: string, before = 0, prepared = false): unknown {
+export function atRow(error: unknown, table: Table | undefined, what: string, before = 0, prepared = false, rowIndex?: Int32Array): unknown {
   if (error instanceof SegkitError) {
     const m = /^row (\d+)\b/.exec(baseMessage(error));
-    if (m) {
-      const row = Number(m[1]);
+    // `rowIndex`: the error numbers the prepared rows, each the table row rowIndex[r]
+    const row = m && (rowIndex ? rowIndex[Number(m[1])] : Number(m[1]));
+    if (m && row !== undefined && row !== null) {
       const rest = (message: string) => message.slice(m[0].length);
       error = restate(error, (message) => `${rowName(table, row, before)}${prepared ? fileValue(rest(message), table, row) : rest(message)}`);
     }
@@ -52,11 +54,11 @@ export function atRow(error: unknown, table: Table | undefined, what: string, be
  * column and its value there is another number: the prepared value alone is nowhere in the file.
  */
 function fileValue(rest: string, table: Table | undefined, row: number): string {
-  const m = /^, column "([^"]*)" holds (-?Infinity|NaN|-?\d[\d.]*(?:e[+-]?\d+)?)(?=[:;,]? |[:;,]?$)/.exec(rest);
+  const m = /^, column "([^"]*)" holds ((?:latitude |longitude )?)(-?Infinity|NaN|-?\d[\d.]*(?:e[+-]?\d+)?)(?=[:;,]? |[:;,]?$)/.exec(rest);
   if (!m || !table) return rest;
   const raw: unknown = table.getChild(m[1])?.get(row);
-  if ((typeof raw !== 'number' && typeof raw !== 'bigint') || String(raw) === m[2]) return rest;
-  return `, column "${m[1]}" holds ${raw} (${m[2]} once prepared for the model)${rest.slice(m[0].length)}`;
+  if ((typeof raw !== 'number' && typeof raw !== 'bigint') || String(raw) === m[3]) return rest;
+  return `, column "${m[1]}" holds ${m[2]}${raw} (${m[3]} once prepared for the model)${rest.slice(m[0].length)}`;
 }
 
 /** Counts the bytes flowing from a file into a reader, for a progress bar. */

@@ -212,7 +212,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const { dataset, rowIndex } = prepared;
   throwIfAborted(ctx.signal);
 
-  const fitted = await fit(dataset, f, ctx);
+  // a value a fit refuses is named by the prepared row: its file line is its table row's
+  const fitted = await fit(dataset, f, ctx).catch((error: unknown) => {
+    throw error instanceof SegkitError && (error.code === 'E_NAN_INPUT' || error.code === 'E_BAD_OPTION') ? atRow(error, table, what, 0, true, rowIndex) : error;
+  });
   const { model, sweep } = fitted;
   const { k, labels: allLabels } = model;
   if (k === 0) {

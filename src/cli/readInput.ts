@@ -40,10 +40,12 @@ export function atRow(error: unknown, table: Table | undefined, what: string, be
   if (error instanceof SegkitError) {
     const m = /^row (\d+)\b/.exec(baseMessage(error));
     // `rowIndex`: the error numbers the prepared rows, each the table row rowIndex[r]
-    const row = m && (rowIndex ? rowIndex[Number(m[1])] : Number(m[1]));
-    if (m && row !== undefined && row !== null) {
-      const rest = (message: string) => message.slice(m[0].length);
-      error = restate(error, (message) => `${rowName(table, row, before)}${prepared ? fileValue(rest(message), table, row) : rest(message)}`);
+    const row = m ? (rowIndex ? rowIndex[Number(m[1])] : Number(m[1])) : undefined;
+    if (row !== undefined) {
+      error = restate(error, (message) => {
+        const rest = message.slice(m![0].length);
+        return `${rowName(table, row, before)}${prepared ? fileValue(rest, table, row) : rest}`;
+      });
     }
   }
   return inFile(error, what);

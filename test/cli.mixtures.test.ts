@@ -232,6 +232,32 @@ describe('segkit update', () => {
     }
   });
 
+  it('refuses a row in the wrong units (one score could not label, or one dragging a centre beyond the others), naming its line; the model is unchanged', () => {
+    const rows = csv(60, 6).trimEnd().split('\n');
+    const withSpend = (v: string): string => `${rows.map((line, i) => (i === 41 ? line.replace(/^([^,]*,)[^,]*/, `$1${v}`) : line)).join('\n')}\n`;
+    const saved = readFileSync(path('mb.json'), 'utf8');
+    // past what scoring holds in float32 beside the model's centres: score and update refuse it alike
+    writeFileSync(path('huge.csv'), withSpend('-3e38'));
+    for (const args of [['update', 'mb.json', 'huge.csv'], ['score', 'huge.csv', '--model', 'mb.json', '--out', 'huge-scored.csv']]) {
+      const r = segkit(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/"huge\.csv": line 42, column "spend" holds -3e\+38 \(-[\d.]+e\+3\d once prepared for the model\): the row lies too far from the model's centres/);
+    }
+    // scored, but learning from it would drag a centre 1e27 away, so that scoring sends that segment's customers elsewhere
+    writeFileSync(path('far.csv'), withSpend('-3e28'));
+    const r = segkit(['update', 'mb.json', 'far.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/"far\.csv": line 42, column "spend" holds -3e\+28 \(-[\d.]+e\+2\d once prepared for the model\), the new row farthest from the model: learning from these rows would move segment \d \("[^"]+"\) by [\d.]+e\+2\d, farther than the two farthest segments lay apart \([\d.]+\); the model is unchanged/);
+    expect(r.stderr).toContain('--allow-large-moves');
+    expect(readFileSync(path('mb.json'), 'utf8')).toBe(saved);
+    // an ordinary batch moves no centre that far; the flag saves the update anyway
+    ok(['update', 'mb.json', 'far.csv', '--allow-large-moves', '--out', 'mb-far.json']);
+    const moved = (SegmentModel.fromJSON(readFileSync(path('mb-far.json'), 'utf8')).model as MiniBatchKMeansModel).centroids.flat();
+    expect(Math.max(...moved.map(Math.abs))).toBeGreaterThan(1e20);
+    writeFileSync(path('fine.csv'), withSpend('95'));
+    ok(['update', 'mb.json', 'fine.csv', '--out', 'mb-fine.json']);
+  });
+
   it('refuses a bare mini-batch model (the library\'s toJSON) with a usage error rather than failing inside', () => {
     writeFileSync(path('bare-mb.json'), JSON.stringify(JSON.parse(readFileSync(path('mb.json'), 'utf8')).model));
     const r = segkit(['update', 'bare-mb.json', 'new.csv', '--out', 'bare-out.json', '--json']);

@@ -297,6 +297,16 @@ describe('models and bad input', () => {
     await m.partialFit(far.map((r) => r.map((v) => v / 1e12)), { executor: ex });
     const after = await m.predict(ds, { executor: ex });
     expect(new Set(after).size).toBe(3);
+    // a row past what scoring holds beside the centres (its products with them leave float32) is refused as
+    // predict refuses it, named by its row, though the batch's own scale could hold it
+    const beyond = [...ds.columns[0].slice(0, 5)].map((v, i) => (i === 3 ? [-3e37, 1, 2] : [v, 1, 2]));
+    const snapshot = JSON.stringify(m.toJSON());
+    for (const call of [() => m.partialFit(beyond, { executor: ex }), () => m.predict(beyond, { executor: ex })]) {
+      const f = await failure(call);
+      expect(f.code).toBe('E_NAN_INPUT');
+      expect(f.message).toMatch(/^row 3, column "[^"]+" holds -3\.0000\d*e\+37: the row lies too far from the model's centres/);
+    }
+    expect(JSON.stringify(m.toJSON())).toBe(snapshot);
     // a model file with such a centroid: refused when loaded, naming it
     const json = JSON.parse(before);
     expectError(() => loadModel({ ...json, centres: [json.centres[0], [1e34, -1e34, 1e34], json.centres[2], json.centres[3]] }), 'E_BAD_MODEL', 'centres[1]', 'float32');

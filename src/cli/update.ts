@@ -2,7 +2,8 @@ import { type Command, Option } from 'commander';
 import { SegmentModel } from '../workflow/segmentModel.js';
 import { MiniBatchKMeansModel } from '../core/miniBatchKMeansModel.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
-import { throwIfAborted } from '../util/errors.js';
+import type { Dataset } from '../data/dataset.js';
+import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { countUnknown, unknownNote } from './unknownCategories.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatTable } from './formatTable.js';
@@ -17,6 +18,7 @@ interface UpdateFlags extends CommonFlags {
   readonly halfLife?: number;
   readonly halfLifeUnit: 'batches' | 'rows';
   readonly format?: string;
+  readonly allowLargeMoves?: boolean;
 }
 
 const EXAMPLES = `
@@ -28,7 +30,11 @@ Examples:
 The new rows go through the model's preparation pipeline, then one mini-batch step per batch-size rows moves each
 segment centre towards its new customers by 1 / (the weight it has absorbed). --half-life makes older behaviour count
 less: the absorbed weights halve every N batches (or rows, with --half-life-unit rows). The model file is replaced
-atomically (written to a temporary file, then renamed), so a failed or cancelled update leaves it as it was.`;
+atomically (written to a temporary file, then renamed), so a failed or cancelled update leaves it as it was.
+
+An update that would move a centre farther than the two farthest centres lay apart is refused, naming the line of
+the new row farthest from the model (a value in the wrong units drags a centre away, and scoring then sends its
+customers elsewhere); --allow-large-moves saves such an update.`;
 
 export function registerUpdate(program: Command, signal: AbortSignal): void {
   const cmd = program
@@ -42,7 +48,8 @@ export function registerUpdate(program: Command, signal: AbortSignal): void {
       if (!(n > 0)) throw new UsageError('--half-life must be a number > 0');
       return n;
     }))
-    .addOption(new Option('--half-life-unit <unit>', 'what --half-life counts').choices(['batches', 'rows']).default('batches'));
+    .addOption(new Option('--half-life-unit <unit>', 'what --half-life counts').choices(['batches', 'rows']).default('batches'))
+    .option('--allow-large-moves', 'save the model even when a centre moves farther than the two farthest centres lay apart');
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
@@ -89,16 +96,23 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
       ...(f.halfLife !== undefined ? { halfLife: f.halfLife, halfLifeUnit: f.halfLifeUnit } : {}),
     });
   } catch (error) {
-    throw inFile(error, what);
+    throw error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? atRow(error, table, what, 0, true, prepared.rowIndex) : inFile(error, what);
   } finally {
     bar.stop();
   }
   throwIfAborted(ctx.signal);
+  const after = model.centroids;
+  const moved = after.map((c, t) => Math.hypot(...c.map((v, j) => v - before[t][j])));
+  if (!f.allowLargeMoves) {
+    try {
+      refuseLargeMove(moved, before, prepared.dataset, saved.segments.map((s) => s.name));
+    } catch (error) {
+      throw atRow(error, table, what, 0, true, prepared.rowIndex);
+    }
+  }
   const target = f.out ?? modelPath;
   const updated = new SegmentModel({ pipeline: saved.pipeline, model, segments: saved.segments });
   await writeFileAtomic(target, `${JSON.stringify(updated.toJSON())}\n`, ctx.signal);
-  const after = model.centroids;
-  const moved = after.map((c, t) => Math.hypot(...c.map((v, j) => v - before[t][j])));
   const summary = {
     rows: prepared.dataset.n,
     rowsSeen: model.rowsSeen,
@@ -122,4 +136,35 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
     '',
     'centre moved: distance between the old and new centre in the prepared (scaled) features',
   ].join('\n'));
+}
+
+/**
+ * A centre moved farther than the two farthest centres lay apart: refused (E_NAN_INPUT), naming the new row farthest
+ * from its nearest old centre and its column farthest from that centre, the rows numbered as in `data`.
+ */
+function refuseLargeMove(moved: readonly number[], before: readonly (readonly number[])[], data: Dataset, names: readonly string[]): void {
+  let span = 0;
+  for (let a = 0; a < before.length; a++) {
+    for (let b = a + 1; b < before.length; b++) span = Math.max(span, Math.hypot(...before[a].map((v, j) => v - before[b][j])));
+  }
+  let t = 0;
+  for (let q = 1; q < moved.length; q++) if (moved[q] > moved[t]) t = q;
+  // (one centre has no span to compare with; a move that is not a finite number is always refused)
+  if (span === 0 ? Number.isFinite(moved[t]) : moved[t] <= span) return;
+  let row = 0, far = -1, near = 0;
+  for (let i = 0; i < data.n; i++) {
+    let best = Infinity, c = 0;
+    for (let q = 0; q < before.length; q++) {
+      let s = 0;
+      for (let j = 0; j < data.d; j++) s += (data.columns[j][i] - before[q][j]) ** 2;
+      if (s < best) { best = s; c = q; }
+    }
+    if (best > far) { far = best; row = i; near = c; }
+  }
+  let col = 0;
+  for (let j = 1; j < data.d; j++) {
+    if (Math.abs(data.columns[j][row] - before[near][j]) > Math.abs(data.columns[col][row] - before[near][col])) col = j;
+  }
+  throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${data.names[col]}" holds ${data.columns[col][row]}, the new row farthest from the model: learning from these rows would move segment ${t} ("${names[t]}") by ${moved[t].toPrecision(3)}, farther than the two farthest segments lay apart (${span.toPrecision(3)}); the model is unchanged`,
+    'check that row\'s units, or leave it out; --allow-large-moves saves such an update');
 }

@@ -159,6 +159,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       offset: this.offset, weights, alsoSquaredNorm: farthestCentre(this.centres, this.k, this.d).norm, signal: options.signal,
       // scoring never depends on the rest of the batch; partialFit's rows are data to learn from, scaled as a fit's
       modelScale: fn !== 'partialFit',
+      refuseFar: true,
       ...(shardRows ? { shardRows: shardRows(ds.n) } : {}),
     });
     try {

@@ -117,6 +117,11 @@ export interface LoadMatrixOptions {
    * refused by its row number (a row whose own squared norm does is still labelled: distances to it are not finite).
    */
   modelScale?: boolean;
+  /**
+   * Refuse, as scoring does, a row so far from the model (`alsoSquaredNorm`) that scoring could not label it, whatever
+   * the scale: learning from a row must not move a centre by a row the model cannot score.
+   */
+  refuseFar?: boolean;
   replicate?: boolean;
   shardRows?: number;
   signal?: AbortSignal;
@@ -233,16 +238,20 @@ async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: L
       sumSquares = sumNumbers(await ex.map(centreOp, handle, { offset: new Float32Array(d) }, { signal }));
       sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
     }
-    if (o.modelScale && sumSquaresUnweighted > HIGH) {
+    // the scale scoring uses, and the factor from this matrix's scale to it
+    const scoring = o.modelScale ? scale : rangeScale(o.alsoSquaredNorm ?? 0, 1);
+    const toScoring = scoring / scale;
+    if ((o.modelScale || o.refuseFar) && sumSquaresUnweighted * toScoring * toScoring > HIGH) {
       // labels compare |c|^2 - 2 x.c (a row's own |x|^2 only enters its distances): a row is refused, the farthest
       // named, only where x.c could leave float32
       const widest = (await ex.map(widestRowOp, handle, null, { signal })).reduce<[number, number] | null>((a, b) => (b && (!a || b[0] > a[0]) ? b : a), null);
-      if (widest && Math.sqrt(widest[0]) * Math.sqrt((o.alsoSquaredNorm ?? 0) * scale * scale) > HIGH) {
+      if (widest && Math.sqrt(widest[0]) * toScoring * Math.sqrt(o.alsoSquaredNorm ?? 0) * scoring > HIGH) {
         const row = widest[1];
         let j = 0;
         for (let q = 1; q < d; q++) if (Math.abs(ds.columns[q][row] - offset[q]) > Math.abs(ds.columns[j][row] - offset[j])) j = q;
         throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${ds.names[j]}" holds ${ds.columns[j][row]}: the row lies too far from the model's centres for float32 distances (the centres lie within ${Math.sqrt(o.alsoSquaredNorm ?? 0).toPrecision(3)} of the column means)`,
-          'check the row\'s units, or leave it out: every other row is scored the same whatever the batch holds');
+          o.modelScale ? 'check the row\'s units, or leave it out: every other row is scored the same whatever the batch holds'
+            : 'check the row\'s units, or leave it out: this model could not score it (the model is unchanged)');
       }
     }
     throwIfAborted(signal);

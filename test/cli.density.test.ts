@@ -82,6 +82,40 @@ describe('segment --algorithm dbscan', () => {
   });
 });
 
+describe('evaluate and explain on a density model\'s output', () => {
+  it('leave the unassigned rows (segment -1, "Unassigned") out, by the id or the name column alike, and say so', () => {
+    ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),
+      '--min-samples', String(geo.min_samples), '--out', 'geo-labelled.csv', '-q']);
+    const sizes = Array.from({ length: geo.n_clusters }, (_, c) => geo.labels.filter((l: number) => l === c).length);
+    const kept = geo.X_deg.length - geo.n_noise;
+    const note = `left out: ${geo.n_noise} rows in no segment (column "segment" below 0: the noise of a density model)`;
+    const byId = JSON.parse(ok(['evaluate', 'geo-labelled.csv', '--labels', 'segment', '--columns', 'lat,lon', '--json']).stdout);
+    const byName = JSON.parse(ok(['evaluate', 'geo-labelled.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--json']).stdout);
+    expect(byId.rows).toBe(kept);
+    expect(byId.k).toBe(geo.n_clusters);
+    expect(byId.sizes).toEqual(sizes);
+    expect(byId.notices.some((m: string) => m.startsWith(note))).toBe(true);
+    expect(byName.notices.some((m: string) => m.startsWith(note))).toBe(true);
+    // the names are numbered in sorted order, so the sizes come in another order; the partition is the same
+    expect([...byName.sizes].sort()).toEqual([...sizes].sort());
+    // (summed segment by segment, in the other order)
+    for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia']) expect(Math.abs(byName[m] - byId[m])).toBeLessThan(1e-12 * Math.abs(byId[m]));
+    for (const labels of ['segment', 'segment_name']) {
+      const r = ok(['explain', 'geo-labelled.csv', '--labels', labels, '--columns', 'lat,lon', '--json']);
+      expect(r.stderr).toContain(note);
+      const e = JSON.parse(r.stdout);
+      expect(e.rows).toBe(kept);
+      expect(e.segments).toBe(geo.n_clusters);
+      expect(e.rules.map((x: { size: number }) => x.size).sort()).toEqual([...sizes].sort());
+      expect(e.rules.some((x: { name?: string }) => x.name === 'Unassigned')).toBe(false);
+    }
+    const noise = geo.labels.indexOf(-1);
+    const r = segkit(['explain', 'geo-labelled.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--rows', `c${noise}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--rows: customer "c${noise}" is in no segment`);
+  });
+});
+
 describe('segment --algorithm agglomerative and hdbscan', () => {
   it('agglomerative --k 4 --linkage ward: scikit-learn\'s partition; the report draws the dendrogram', async () => {
     const r = ok(['segment', 'blobs.csv', '--algorithm', 'agglomerative', '--k', '4', '--linkage', 'ward', '--scale', 'none', '--out', 'agg.csv', '--model', 'agg.json', '--report', 'agg.html', '--json', '-q']);

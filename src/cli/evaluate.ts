@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
+import { fromColumns, type Dataset } from '../data/dataset.js';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { adjustedMutualInfoScore } from '../metrics/adjustedMutualInfoScore.js';
 import { adjustedRandScore } from '../metrics/adjustedRandScore.js';
@@ -33,7 +34,8 @@ Examples:
 Internal metrics are computed on the features as segkit segment prepares them (same --columns, --scale, ...).
 The silhouette is exact up to ${EXACT_SILHOUETTE_ROWS.toLocaleString('en-US')} rows and uses a seeded sample above that (--sample-size).
 Labels may be integers or text; text labels are numbered in sorted order. The label column, --truth and the
-label's companion from segkit segment (segment_name for segment, and the reverse) are never features.`;
+label's companion from segkit segment (segment_name for segment, and the reverse) are never features. Rows in no
+segment (a density model's noise: segment -1, "Unassigned") are left out, as segkit segment leaves them out.`;
 
 export function registerEvaluate(program: Command, signal: AbortSignal): void {
   const cmd = program
@@ -78,6 +80,65 @@ export function namedLabelColumn(table: Table, column: string, what: string): { 
   return { ids: Int32Array.from(values, (v) => code.get(String(v))!), names: distinct };
 }
 
+/** Prepared rows and their labels, the rows in no segment (noise of a density model) left out. */
+export interface SegmentRows {
+  readonly dataset: Dataset;
+  /** The table row of each prepared row kept. */
+  readonly rowIndex: Int32Array;
+  readonly labels: Int32Array;
+  /** Text labels' names, numbered from 0 (none for whole numbers: those are segment ids as they are). */
+  readonly names?: string[];
+  /** A table row's label, -1 for a row in no segment. */
+  labelOf(row: number): number;
+  /** Prepared rows left out as in no segment. */
+  readonly unassigned: number;
+  /** A note naming them, when there are some. */
+  readonly note?: string;
+}
+
+/**
+ * The labels of the prepared rows, the rows in no segment left out: segkit segment writes -1 for a density model's
+ * noise, and its name column then says "Unassigned", so a negative number in the label column, or with text labels
+ * in their numeric companion column (segment for segment_name), marks a row in no segment, never a segment of its own.
+ */
+export function segmentRows(table: Table, column: string, companion: string, what: string, dataset: Dataset, rowIndex: Int32Array): SegmentRows {
+  const { ids, names } = namedLabelColumn(table, column, what);
+  let noiseColumn: string | undefined;
+  let isNoise = (_row: number): boolean => false;
+  if (!names) {
+    noiseColumn = column;
+    isNoise = (row) => ids[row] < 0;
+  } else if (table.getChild(companion)) {
+    const vec = table.getChild(companion)!;
+    const at = (row: number): unknown => vec.get(row);
+    const numbers = table.numRows > 0 && Array.from({ length: table.numRows }, (_, r) => at(r)).every((v) => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint');
+    if (numbers) {
+      noiseColumn = companion;
+      isNoise = (row) => Number(at(row)) < 0;
+    }
+  }
+  const keep = rowIndex.filter((r) => !isNoise(r));
+  const unassigned = rowIndex.length - keep.length;
+  if (unassigned === 0) {
+    const labels = Int32Array.from(rowIndex, (r) => ids[r]);
+    return { dataset, rowIndex, labels, ...(names ? { names } : {}), labelOf: (row) => ids[row], unassigned };
+  }
+  const at = new Map(Array.from(rowIndex, (r, i) => [r, i]));
+  const sub = fromColumns({ columns: dataset.columns.map((c) => Float32Array.from(keep, (r) => c[at.get(r)!])), names: dataset.names });
+  // text labels renumbered over the names that remain
+  let code: Int32Array | undefined, kept: string[] | undefined;
+  if (names) {
+    const used = [...new Set(Array.from(keep, (r) => ids[r]))].sort((a, b) => a - b);
+    code = new Int32Array(names.length).fill(-1);
+    used.forEach((id, c) => { code![id] = c; });
+    kept = used.map((id) => names[id]);
+  }
+  const labelOf = (row: number): number => (isNoise(row) ? -1 : code ? code[ids[row]] : ids[row]);
+  const labels = Int32Array.from(keep, labelOf);
+  const note = `left out: ${unassigned.toLocaleString('en-US')} ${unassigned === 1 ? 'row' : 'rows'} in no segment (column "${noiseColumn}" below 0: the noise of a density model), as segkit segment leaves them out of its metrics`;
+  return { dataset: sub, rowIndex: keep, labels, ...(kept ? { names: kept } : {}), labelOf, unassigned, note };
+}
+
 async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Promise<void> {
   if (f.truth !== undefined && f.truth === f.labels) throw new UsageError('--truth and --labels name the same column');
   const what = inputName(input);
@@ -90,9 +151,8 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -'_name'.length) : `${f.labels}_name`;
   if (names.includes(companion) && !(f.columns ?? []).includes(companion)) labelColumns.push(companion);
   const { result: prepared, report } = await prepareFeatures(f, table, input, ctx, labelColumns);
-  const { dataset, rowIndex } = prepared;
-  const allLabels = labelColumn(table, f.labels, what);
-  const labels = Int32Array.from(rowIndex, (r) => allLabels[r]);
+  const { dataset, rowIndex, labels, note } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
+  if (note) ctx.note(note);
   throwIfAborted(ctx.signal);
 
   const run = { threads: ctx.threads, signal: ctx.signal };

@@ -9,7 +9,7 @@ import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
-import { namedLabelColumn } from './evaluate.js';
+import { segmentRows } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { columnList, integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
@@ -101,11 +101,11 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   if (empty.length > 0) ctx.note(`left out of the rules: ${empty.map((c) => `"${c}"`).join(', ')}, with no value in any row`);
   const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input, (m) => ctx.note(m)), ...empty];
   const { prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, notFeatures);
-  const { dataset, rowIndex } = prepared;
-  // text labels are numbered in sorted order; their names are what the segments are shown by
-  const { ids: allLabels, names: labelNames } = namedLabelColumn(table, f.labels, what);
-  const labels = Int32Array.from(rowIndex, (r) => allLabels[r]);
-  if (labels.some((l) => l < 0)) throw new UsageError(`--labels: column "${f.labels}" holds negative segments; explain the rows that have a segment`);
+  // text labels are numbered in sorted order; their names are what the segments are shown by. Rows in no segment
+  // (a density model's noise) are left out: they are no segment to explain
+  const { dataset, rowIndex, labels, names: labelNames, labelOf, note } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
+  if (note) ctx.note(note);
+  if (dataset.n === 0) throw new UsageError(`--labels: no row of ${what} is in a segment (column "${f.labels}")`);
   const run = { threads: ctx.threads, signal: ctx.signal };
   const bar = ctx.progress.start('finding rules', 3);
   let rules: SegmentRules, importance, modelName: string;
@@ -140,6 +140,9 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   if (f.rows) {
     const idColumn = f.id ?? prep.id;
     const rows = rowsById(table, idColumn, f.rows);
+    rows.forEach((r, q) => {
+      if (labelOf(r) < 0) throw new UsageError(`--rows: customer "${f.rows![q]}" is in no segment (the noise of a density model): explain customers of a segment`);
+    });
     if (saved && own) {
       const { rows: t, at } = own;
       const vectors = rows.map((r, q) => {
@@ -149,12 +152,12 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
       });
       // a bare model file's view scores; the model it holds explains
       const why = await explainAssignment(innerModel(saved.model), vectors, run);
-      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], label: allLabels[rows[q]], why: w }));
+      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], label: labelOf(rows[q]), why: w }));
     } else {
       const at = new Map(Array.from(rowIndex, (r, i) => [r, i]));
       const vectors = rows.map((r) => dataset.columns.map((c) => c[at.get(r)!]));
       const why = await explainAssignment(rules.tree, vectors, run);
-      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], label: allLabels[rows[q]], why: w }));
+      single = why.map((w, q) => ({ id: f.rows![q], row: rows[q], label: labelOf(rows[q]), why: w }));
     }
   }
 

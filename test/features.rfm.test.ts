@@ -181,6 +181,11 @@ describe('rfm', () => {
     // a date typed years ahead sets the default day: the metadata says which, and where
     const typo = log.map((r, i) => (i === 1 ? { ...r, date: '2204-01-02T00:00:00Z' } : r));
     expect(JSON.parse(rfm(typo, { customer: 'customer', date: 'date', amount: 'amount' }).schema.metadata.get(RFM_AS_OF)!)).toEqual({ asOf: '2204-01-03', last: 1 });
+    // the last day a JavaScript date holds (+275760-09-13): the day after it is named by its number
+    const edge = log.map((r, i) => (i === 1 ? { ...r, date: new Date(8.64e15) } : r));
+    const far = rfm(edge, { customer: 'customer', date: 'date', amount: 'amount' });
+    expect(JSON.parse(far.schema.metadata.get(RFM_AS_OF)!)).toEqual({ asOf: 'day 100000001 after 1970-01-01', last: 1 });
+    expect(columns(far).recency.slice(0, 3)).toEqual([100000001 - 19754, 1, 100000001 - 19724]);
   });
 
   it('reads Date objects, epoch ms and offsets the same as ISO strings', () => {

@@ -114,6 +114,33 @@ describe('evaluate and explain on a density model\'s output', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`--rows: customer "c${noise}" is in no segment`);
   });
+
+  it('leave them out by the name alone when the file has no segment id column ("Unassigned" is no segment)', async () => {
+    ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),
+      '--min-samples', String(geo.min_samples), '--out', 'geo-named.csv', '-q']);
+    const t = await readTable(path('geo-named.csv'));
+    const [ids, lat, lon, names] = ['customer_id', 'lat', 'lon', 'segment_name'].map((c) => col(t, c));
+    writeFileSync(path('geo-names-only.csv'), `${['customer_id,lat,lon,segment_name', ...ids.map((id, i) => `${id},${lat[i]},${lon[i]},${JSON.stringify(names[i])}`)].join('\n')}\n`);
+    const sizes = Array.from({ length: geo.n_clusters }, (_, c) => geo.labels.filter((l: number) => l === c).length);
+    const kept = geo.X_deg.length - geo.n_noise;
+    const byName = JSON.parse(ok(['evaluate', 'geo-named.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--json']).stdout);
+    const r = ok(['evaluate', 'geo-names-only.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--json']);
+    const only = JSON.parse(r.stdout);
+    expect(only.rows).toBe(kept);
+    expect(only.k).toBe(geo.n_clusters);
+    expect(only.sizes).toEqual(byName.sizes);
+    expect([...only.sizes].sort()).toEqual([...sizes].sort());
+    for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia']) expect(only[m]).toBe(byName[m]);
+    expect(r.stderr).toContain(`left out: ${geo.n_noise} rows in no segment (column "segment_name" is "Unassigned"`);
+    const e = JSON.parse(ok(['explain', 'geo-names-only.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--json']).stdout);
+    expect(e.rows).toBe(kept);
+    expect(e.segments).toBe(geo.n_clusters);
+    expect(e.rules.some((x: { name?: string }) => x.name === 'Unassigned')).toBe(false);
+    const noise = geo.labels.indexOf(-1);
+    const x = segkit(['explain', 'geo-names-only.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--rows', `c${noise}`]);
+    expect(x.code).toBe(2);
+    expect(x.stderr).toContain(`--rows: customer "c${noise}" is in no segment`);
+  });
 });
 
 describe('segment --algorithm agglomerative and hdbscan', () => {

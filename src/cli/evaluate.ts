@@ -16,6 +16,7 @@ import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type Prep
 import { atRow, inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS, silhouette } from './silhouette.js';
+import { UNASSIGNED } from './withSegments.js';
 
 interface EvaluateFlags extends PrepFlags, CommonFlags {
   readonly labels: string;
@@ -103,18 +104,23 @@ export interface SegmentRows {
  */
 export function segmentRows(table: Table, column: string, companion: string, what: string, dataset: Dataset, rowIndex: Int32Array): SegmentRows {
   const { ids, names } = namedLabelColumn(table, column, what);
-  let noiseColumn: string | undefined;
+  let why: string | undefined;
   let isNoise = (_row: number): boolean => false;
   if (!names) {
-    noiseColumn = column;
+    why = `column "${column}" below 0`;
     isNoise = (row) => ids[row] < 0;
-  } else if (table.getChild(companion)) {
-    const vec = table.getChild(companion)!;
-    const at = (row: number): unknown => vec.get(row);
-    const numbers = table.numRows > 0 && Array.from({ length: table.numRows }, (_, r) => at(r)).every((v) => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint');
+  } else {
+    const vec = table.getChild(companion);
+    const at = (row: number): unknown => vec!.get(row);
+    const numbers = vec !== null && table.numRows > 0 && Array.from({ length: table.numRows }, (_, r) => at(r)).every((v) => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint');
     if (numbers) {
-      noiseColumn = companion;
+      why = `column "${companion}" below 0`;
       isNoise = (row) => Number(at(row)) < 0;
+    } else {
+      // the names alone (the id column left out of the file): segkit segment names a row in no segment "Unassigned"
+      const none = names.indexOf(UNASSIGNED);
+      why = `column "${column}" is "${UNASSIGNED}"`;
+      isNoise = (row) => ids[row] === none;
     }
   }
   const keep = rowIndex.filter((r) => !isNoise(r));
@@ -135,7 +141,7 @@ export function segmentRows(table: Table, column: string, companion: string, wha
   }
   const labelOf = (row: number): number => (isNoise(row) ? -1 : code ? code[ids[row]] : ids[row]);
   const labels = Int32Array.from(keep, labelOf);
-  const note = `left out: ${unassigned.toLocaleString('en-US')} ${unassigned === 1 ? 'row' : 'rows'} in no segment (column "${noiseColumn}" below 0: the noise of a density model), as segkit segment leaves them out of its metrics`;
+  const note = `left out: ${unassigned.toLocaleString('en-US')} ${unassigned === 1 ? 'row' : 'rows'} in no segment (${why}: the noise of a density model), as segkit segment leaves them out of its metrics`;
   return { dataset: sub, rowIndex: keep, labels, ...(kept ? { names: kept } : {}), labelOf, unassigned, note };
 }
 

@@ -43,7 +43,7 @@ describe('segkit explain', () => {
     writeFileSync(path('dupid.csv'), ['id,spend,segment', '1,10,0', '2,12,0', '1,50,1', '3,52,1'].join('\n') + '\n');
     const r = segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '1', '--json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_DUPLICATE_ID', message: '--rows: id "1" is in rows 1 and 3 of column "id": which customer to explain is ambiguous' });
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_DUPLICATE_ID', message: '--rows: id "1" is in lines 2 and 4 of column "id": which customer to explain is ambiguous' });
     // an id asked for once and held once is explained
     expect(segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2', '-q']).code).toBe(0);
   });

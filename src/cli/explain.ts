@@ -13,7 +13,7 @@ import { segmentRows } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { columnList, integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
-import { atRow, checkPaths, inFile, inputName, readInput, requireColumn } from './readInput.js';
+import { atRow, checkPaths, inFile, inputName, readInput, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
 import { innerModel } from './bareModel.js';
@@ -75,7 +75,12 @@ function rowsById(table: Table, idColumn: string | null, ids: readonly string[])
     if (!wanted.has(id)) continue;
     // two customers under one asked-for id: which one is meant cannot be told
     const before = at.get(id);
-    if (before !== undefined) throw new SegkitError('E_DUPLICATE_ID', `--rows: id "${id}" is in rows ${before + 1} and ${i + 1} of column "${idColumn}": which customer to explain is ambiguous`, 'make the ids unique, or name the id column with --id');
+    if (before !== undefined) {
+      // as the file numbers them: lines of a CSV file (its header is line 1), rows counted from 1 otherwise
+      const [a, b] = [rowName(table, before), rowName(table, i)];
+      const both = a.startsWith('line ') ? `lines ${a.slice(5)} and ${b.slice(5)}` : `rows ${a.slice(4)} and ${b.slice(4)}`;
+      throw new SegkitError('E_DUPLICATE_ID', `--rows: id "${id}" is in ${both} of column "${idColumn}": which customer to explain is ambiguous`, 'make the ids unique, or name the id column with --id');
+    }
     at.set(id, i);
   }
   return ids.map((id) => {

@@ -141,6 +141,17 @@ describe('evaluate and explain on a density model\'s output', () => {
     expect(x.code).toBe(2);
     expect(x.stderr).toContain(`--rows: customer "c${noise}" is in no segment`);
   });
+
+  it('refuse a file with no row in a segment, naming the label column (exit 2)', () => {
+    writeFileSync(path('all-noise.csv'), ['customer_id,lat,lon,segment,segment_name', 'c0,48.85,2.35,-1,Unassigned', 'c1,51.5,-0.12,-1,Unassigned', 'c2,40.4,-3.7,-1,Unassigned'].join('\n') + '\n');
+    for (const command of ['evaluate', 'explain']) {
+      for (const labels of ['segment', 'segment_name']) {
+        const r = segkit([command, 'all-noise.csv', '--labels', labels, '--columns', 'lat,lon']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`--labels: no row of "all-noise.csv" is in a segment (column "${labels}")`);
+      }
+    }
+  });
 });
 
 describe('segment --algorithm agglomerative and hdbscan', () => {

@@ -129,6 +129,7 @@ export function segmentRows(table: Table, column: string, companion: string, wha
     const labels = Int32Array.from(rowIndex, (r) => ids[r]);
     return { dataset, rowIndex, labels, ...(names ? { names } : {}), labelOf: (row) => ids[row], unassigned };
   }
+  if (keep.length === 0) throw new UsageError(`--labels: no row of ${what} is in a segment (column "${column}")`);
   const at = new Map(Array.from(rowIndex, (r, i) => [r, i]));
   const sub = fromColumns({ columns: dataset.columns.map((c) => Float32Array.from(keep, (r) => c[at.get(r)!])), names: dataset.names });
   // text labels renumbered over the names that remain

@@ -110,7 +110,6 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   // (a density model's noise) are left out: they are no segment to explain
   const { dataset, rowIndex, labels, names: labelNames, labelOf, note } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
   if (note) ctx.note(note);
-  if (dataset.n === 0) throw new UsageError(`--labels: no row of ${what} is in a segment (column "${f.labels}")`);
   const run = { threads: ctx.threads, signal: ctx.signal };
   const bar = ctx.progress.start('finding rules', 3);
   let rules: SegmentRules, importance, modelName: string;

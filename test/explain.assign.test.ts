@@ -115,6 +115,13 @@ describe('explainAssignment', () => {
     expect((await failure(() => explainAssignment(tree, [{ ...row, sepal_width: Number.NaN }]))).code).toBe('E_NAN_INPUT');
     expect((await failure(() => explainAssignment(tree, [[1, 2, 3]]))).code).toBe('E_SHAPE_MISMATCH');
   });
+
+  it('a model of one segment has no runner-up: refused, not a TypeError', async () => {
+    const one = await kmeans(data, { k: 1, seed: 1, executor: ex });
+    const e = await failure(() => explainAssignment(one, X.slice(0, 2), { executor: ex }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('this model has one segment');
+  });
 });
 
 describe('permutationImportance', () => {

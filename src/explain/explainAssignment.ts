@@ -57,6 +57,8 @@ export async function explainAssignment(model: SegmentationModel, rows: RowsInpu
   if (!isCentroidModel(model)) {
     throw new SegkitError('E_BAD_OPTION', `explainAssignment explains centroid models (k-means), trees and forests; this model is of kind ${describe(model.kind)}`);
   }
+  // one centroid: no other segment a customer came close to joining
+  if (model.centroids.length < 2) throw new SegkitError('E_BAD_OPTION', 'explainAssignment explains a customer\'s segment against the runner-up; this model has one segment, so there is none', 'fit two segments or more');
   const d = names.length;
   const data = fromColumns({ columns: Array.from({ length: d }, (_, j) => Float32Array.from(X, (x) => x[j])), names });
   const assigned = await model.predict(data, options);

@@ -142,6 +142,25 @@ describe('evaluate and explain on a density model\'s output', () => {
     expect(x.stderr).toContain(`--rows: customer "c${noise}" is in no segment`);
   });
 
+  it('evaluate --truth needs no known class for the rows it leaves out; a row it scores still does', async () => {
+    ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),
+      '--min-samples', String(geo.min_samples), '--out', 'geo-truth.csv', '-q']);
+    const t = await readTable(path('geo-truth.csv'));
+    const [ids, lat, lon, seg] = ['customer_id', 'lat', 'lon', 'segment'].map((c) => col(t, c));
+    // the known class: the segment itself, unknown for the unassigned rows
+    const lines = ids.map((id, i) => `${id},${lat[i]},${lon[i]},${seg[i]},${(seg[i] as number) < 0 ? '' : `k${seg[i]}`}`);
+    writeFileSync(path('geo-truth-gaps.csv'), `${['customer_id,lat,lon,segment,truth', ...lines].join('\n')}\n`);
+    const e = JSON.parse(ok(['evaluate', 'geo-truth-gaps.csv', '--labels', 'segment', '--truth', 'truth', '--columns', 'lat,lon', '--json']).stdout);
+    expect(e.rows).toBe(geo.X_deg.length - geo.n_noise);
+    expect(e.external.adjustedRand).toBe(1);
+    expect(e.external.vMeasure).toBeCloseTo(1, 12);
+    const kept = (seg as number[]).findIndex((l) => l >= 0);
+    writeFileSync(path('geo-truth-hole.csv'), `${['customer_id,lat,lon,segment,truth', ...lines.map((l, i) => (i === kept ? l.replace(/,k\d+$/, ',') : l))].join('\n')}\n`);
+    const r = segkit(['evaluate', 'geo-truth-hole.csv', '--labels', 'segment', '--truth', 'truth', '--columns', 'lat,lon']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`line ${kept + 2}, column "truth" has no label`);
+  });
+
   it('refuse a file with no row in a segment, naming the label column (exit 2)', () => {
     writeFileSync(path('all-noise.csv'), ['customer_id,lat,lon,segment,segment_name', 'c0,48.85,2.35,-1,Unassigned', 'c1,51.5,-0.12,-1,Unassigned', 'c2,40.4,-3.7,-1,Unassigned'].join('\n') + '\n');
     for (const command of ['evaluate', 'explain']) {

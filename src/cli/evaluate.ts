@@ -55,21 +55,25 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
   cmd.action((input: string, flags: EvaluateFlags) => runEvaluate(input, flags, new RunContext(signal, flags)));
 }
 
-/** A label column as integers: whole numbers as they are, anything else numbered in sorted order. A missing label fails naming its line. */
-export function labelColumn(table: Table, column: string, what: string): Int32Array {
-  return namedLabelColumn(table, column, what).ids;
+/**
+ * A label column as integers: whole numbers as they are, anything else numbered in sorted order. A missing label fails
+ * naming its line. `rows`: only these table rows' labels, in this order (the others are not read).
+ */
+export function labelColumn(table: Table, column: string, what: string, rows?: Int32Array): Int32Array {
+  return namedLabelColumn(table, column, what, rows).ids;
 }
 
 /** labelColumn, with the text of each number when the labels are text (names: the sorted distinct labels; none for whole numbers). */
-export function namedLabelColumn(table: Table, column: string, what: string): { ids: Int32Array; names?: string[] } {
+export function namedLabelColumn(table: Table, column: string, what: string, rows?: Int32Array): { ids: Int32Array; names?: string[] } {
   const vec = table.getChild(column)!;
-  const n = table.numRows;
+  const n = rows ? rows.length : table.numRows;
   const values = new Array<unknown>(n);
   let numeric = true;
   for (let i = 0; i < n; i++) {
-    const v = vec.get(i);
+    const row = rows ? rows[i] : i;
+    const v = vec.get(row);
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
-      throw atRow(new SegkitError('E_BAD_LABELS', `row ${i}, column "${column}" has no label`, 'every row needs a label'), table, what);
+      throw atRow(new SegkitError('E_BAD_LABELS', `row ${row}, column "${column}" has no label`, 'every row needs a label'), table, what);
     }
     const x = typeof v === 'bigint' ? Number(v) : v;
     if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 2 ** 31 - 1) numeric = false;
@@ -185,8 +189,8 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   };
   let external: Record<string, number> | undefined;
   if (f.truth !== undefined) {
-    const allTruth = labelColumn(table, f.truth, what);
-    const truth = Int32Array.from(rowIndex, (r) => allTruth[r]);
+    // the rows scored only: a row left out (in no segment) needs no known class
+    const truth = labelColumn(table, f.truth, what, rowIndex);
     const hcv = homogeneityCompletenessVMeasure(truth, labels);
     external = {
       adjustedRand: adjustedRandScore(truth, labels),

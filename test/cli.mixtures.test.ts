@@ -209,9 +209,15 @@ describe('segkit update', () => {
     const rows = csv(40, 5).trimEnd().split('\n');
     // every visits cell empty: read as missing numbers (imputed by the model's pipeline), not inferred as text
     writeFileSync(path('novisits.csv'), `${rows.map((line, i) => (i === 0 ? line : line.replace(/^([^,]*,[^,]*,)[^,]*/, '$1'))).join('\n')}\n`);
-    ok(['score', 'novisits.csv', '--model', 'mb.json', '--out', 'novisits-scored.csv']);
-    const s = JSON.parse(ok(['update', 'mb.json', 'novisits.csv', '--out', 'mb-novisits.json', '--json']).stdout);
+    // and said so: every one of the 40 rows' visits is the model's fill value
+    const filled = 'filled missing values of "novisits.csv" with the model\'s fill values (learnt at fit time): visits 40';
+    expect(ok(['score', 'novisits.csv', '--model', 'mb.json', '--out', 'novisits-scored.csv']).stderr).toContain(filled);
+    const r = ok(['update', 'mb.json', 'novisits.csv', '--out', 'mb-novisits.json', '--json']);
+    const s = JSON.parse(r.stdout);
     expect(s.rows).toBe(40);
+    expect(r.stderr).toContain(filled);
+    // none missing: no note
+    expect(ok(['score', 'new.csv', '--model', 'mb.json', '--out', 'new-scored.csv']).stderr).not.toContain('filled missing');
     // a word among the numbers: the file line and the column, as score says it
     writeFileSync(path('word.csv'), `${rows.map((line, i) => (i === 3 ? line.replace(/^([^,]*,[^,]*,)[^,]*/, '$1twenty') : line)).join('\n')}\n`);
     for (const args of [['update', 'mb.json', 'word.csv', '--out', 'mb-word.json'], ['score', 'word.csv', '--model', 'mb.json', '--out', 'word-scored.csv']]) {

@@ -28,7 +28,7 @@ import { bareModel } from './bareModel.js';
 import type { CsvFormatTask } from './csvFormatWorker.js';
 import { RecordTexts } from '../data/recordTexts.js';
 import { type RecordRowsTask, recordRows } from './verbatimCsv.js';
-import { countUnknown, unknownNote } from './unknownCategories.js';
+import { countFilled, countUnknown, filledNote, unknownNote } from './unknownCategories.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 
 interface ScoreFlags extends CommonFlags {
@@ -185,20 +185,27 @@ export function wholeNumbersAsIntegers(table: Table): Table {
  * applies (an imputer and a scaler: no row is dropped, so the labels are the model's, row for row): one transform of
  * the batch serves both.
  */
-async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[], unknown: Map<string, number>): Promise<{ labels: Int32Array; proba?: Float64Array }> {
+async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[], unknown: Map<string, number>, filled: Map<string, number>): Promise<{ labels: Int32Array; proba?: Float64Array }> {
   const steps = model.pipeline.steps;
   if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) {
     if (proba) {
       const r = await model.predictWithProba(batch, run);
       countUnknown(unknown, r.report);
+      countFilled(filled, r.report?.steps);
       return r;
     }
     const r = await model.predictPrepared(batch, run);
     countUnknown(unknown, r.prepared?.report);
+    countFilled(filled, r.prepared?.report.steps);
     return { labels: r.labels };
   }
   // the feature columns go into the executor's memory when labelled: the next batch's transform may write them again
-  const dataset = fastDataset(model.pipeline, batch, reuse) ?? model.pipeline.transform(batch).dataset;
+  let dataset = fastDataset(model.pipeline, batch, reuse, (reports) => countFilled(filled, reports));
+  if (!dataset) {
+    const prepared = model.pipeline.transform(batch);
+    countFilled(filled, prepared.report.steps);
+    dataset = prepared.dataset;
+  }
   const labels = await model.model.predict(dataset, run);
   if (!proba) return { labels };
   const soft = model.model as SegmentationModel & { predictProba(data: Dataset, o: RunOptions): Promise<Float64Array> };
@@ -396,6 +403,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   const t: Tally = { rows: 0, counts: new Float64Array(model.k), unscored: 0 };
   // rows holding categories the model did not see at fit time, by column (noted at the end)
   const unknown = new Map<string, number>();
+  // missing values the model's imputer filled, by column (noted at the end)
+  const filled = new Map<string, number>();
   // float32 feature buffers, written again by each batch's transform
   const reuse: Float32Array[] = [];
   const started = performance.now();
@@ -472,7 +481,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       if (verbatim) {
         let predicted: Awaited<ReturnType<typeof predictBatch>>;
         try {
-          predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown);
+          predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled);
         } catch (error) {
           throw atRow(error, batch, what, t.rows, true);
         }
@@ -487,7 +496,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         continue;
       }
       try {
-        const predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown);
+        const predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled);
         labels = predicted.labels;
         // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals)
         const selected = f.keep ? batch.select(f.keep) : batch;
@@ -508,6 +517,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
     const unseen = unknownNote(unknown, what);
     if (unseen) ctx.note(unseen);
+    const fills = filledNote(filled, what);
+    if (fills) ctx.note(fills);
     throwIfAborted(ctx.signal);
     await sink.commit(ctx.signal);
   } catch (error) {

@@ -157,10 +157,14 @@ function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | 
 /**
  * The transformed rows as a Dataset when the column-by-column path applies (else undefined): scoring's transform,
  * which needs no row index. `reuse` holds float32 buffers by feature, kept between calls: a buffer large enough is
- * written again (the previous call's dataset must be done with), others are replaced by new ones.
+ * written again (the previous call's dataset must be done with), others are replaced by new ones. `reports` gets the
+ * steps' reports (the values each column's imputer filled).
  */
-export function fastDataset(pipeline: Pipeline, table: Table, reuse?: Float32Array[]): Dataset | undefined {
-  return elementwiseTransform(table, pipeline.steps, pipeline.inputs, pipeline.featureNames, (columns) => fromFiniteColumns(columns, pipeline.featureNames), reuse);
+export function fastDataset(pipeline: Pipeline, table: Table, reuse?: Float32Array[], reports?: (steps: StepReport[]) => void): Dataset | undefined {
+  return elementwiseTransform(table, pipeline.steps, pipeline.inputs, pipeline.featureNames, (columns, steps) => {
+    reports?.(steps);
+    return fromFiniteColumns(columns, pipeline.featureNames);
+  }, reuse);
 }
 
 /**

@@ -4,12 +4,13 @@ import { agglomerative } from '../core/agglomerative.js';
 import type { AgglomerativeModel } from '../core/agglomerativeModel.js';
 import { dbscan } from '../core/dbscan.js';
 import type { DensityCounts } from '../core/dbscanModel.js';
-import { hdbscan, type HdbscanResult } from '../core/hdbscan.js';
+import { hdbscan, hdbscanDefaults, type HdbscanResult } from '../core/hdbscan.js';
 import type { SegmentationModel } from '../core/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { SegkitError } from '../util/errors.js';
 import { chooseK, type ChooseKResult } from '../workflow/chooseK.js';
 import type { DensityFlags } from './densityOptions.js';
+import { UsageError } from './exitCodes.js';
 import { sweepKs, type FitFlags } from './fitOptions.js';
 import type { RunContext } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS } from './silhouette.js';
@@ -41,6 +42,13 @@ export async function fitClusters(data: Dataset, f: DensityFlags & FitFlags & { 
       return { model, density: model.counts() };
     }
     if (f.algorithm === 'hdbscan') {
+      // min samples defaults to the min cluster size: name the flag that set it
+      const minClusterSize = f.minClusterSize ?? hdbscanDefaults.minClusterSize;
+      const minSamples = f.minSamples ?? minClusterSize;
+      if (minSamples > data.n) {
+        const flag = f.minSamples !== undefined ? `--min-samples ${minSamples}` : f.minClusterSize !== undefined ? `--min-cluster-size ${minClusterSize}` : `--min-cluster-size (default ${minClusterSize})`;
+        throw new UsageError(`${flag}: --algorithm hdbscan needs at least that many rows, the data has ${data.n}`);
+      }
       const r = await hdbscan(data, { minClusterSize: f.minClusterSize, minSamples: f.minSamples, clusterSelectionMethod: f.clusterSelection, ...run });
       return { model: hdbscanModel(r) };
     }

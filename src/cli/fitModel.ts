@@ -6,7 +6,7 @@ import { kmeans, kmeansDefaults } from '../core/kmeans.js';
 import { miniBatchKMeans } from '../core/miniBatchKMeans.js';
 import type { SegmentationModel } from '../core/model.js';
 import { UsageError } from './exitCodes.js';
-import { checkFitFlags, sweepKs, type FitFlags } from './fitOptions.js';
+import { checkDistinctK, checkFitFlags, sweepKs, type FitFlags } from './fitOptions.js';
 import { formatNumber } from './formatTable.js';
 import type { RunContext } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS } from './silhouette.js';
@@ -53,6 +53,7 @@ export async function fitSegments(data: Dataset, f: FitFlags & { readonly k: num
   }
   // the silhouette (and so the report) needs at least one cluster with two rows: more rows than segments
   if (f.k >= data.n) throw new UsageError(`--k: ${f.k} segments need more than ${f.k} rows to be judged, the data has ${data.n}`);
+  checkDistinctK(f.k, data);
   const k = f.k;
   if (f.algorithm === 'kmeans') {
     // the same restarts as each k of a sweep, so --k 3 fits the model --k auto keeps at k = 3

@@ -84,6 +84,14 @@ function distinctRows(data: Dataset, limit: number): number {
   return seen.size;
 }
 
+/** A fixed --k: at most the distinct customers, as a sweep is capped (k segments of fewer would put identical customers apart). */
+export function checkDistinctK(k: number, data: Dataset): void {
+  const distinct = distinctRows(data, k);
+  if (distinct < k) {
+    throw new SegkitError('E_TOO_FEW_DISTINCT', `--k: ${k} segments are more than the ${distinct} distinct customer${distinct === 1 ? '' : 's'} (rows with the same features) the data has`, 'lower --k, or add features that tell the customers apart');
+  }
+}
+
 /**
  * The k values to sweep: below the number of rows, and at most the number of distinct customers (k segments of
  * fewer would put identical customers apart); a range cut short says so.

@@ -11,11 +11,10 @@ import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js'
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
-import { checkDistinct } from '../core/kmeans.js';
 import { buildReport } from '../report/buildReport.js';
 import { fastTransform } from '../prep/fastTransform.js';
 import { UsageError } from './exitCodes.js';
-import { addFitOptions, checkGivenFlags, type FitFlags } from './fitOptions.js';
+import { addFitOptions, checkDistinctK, checkGivenFlags, type FitFlags } from './fitOptions.js';
 import { fitSegments, type Fitted } from './fitModel.js';
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
@@ -141,7 +140,7 @@ async function fit(data: Dataset, f: SegmentFlags, ctx: RunContext): Promise<Fit
     // agglomerative with a given k needs more rows than segments to be judged, as k-means does
     if (f.algorithm === 'agglomerative' && f.k !== 'auto' && f.k >= data.n) throw new UsageError(`--k: ${f.k} segments need more than ${f.k} rows to be judged, the data has ${data.n}`);
     // and, as k-means, k distinct customers: cutting the tree into more would put identical customers apart
-    if (f.algorithm === 'agglomerative' && f.k !== 'auto') checkDistinct(data, f.k);
+    if (f.algorithm === 'agglomerative' && f.k !== 'auto') checkDistinctK(f.k, data);
     return fitClusters(data, f, ctx);
   }
   // kmeans, minibatch-kmeans, gmm: one k, or a sweep that recommends one

@@ -23,13 +23,13 @@ function failure(r: Run): { code: number | null; error: string } {
   return { code: r.code, error: error.slice('segkit: error: '.length) };
 }
 
-// four groups of customers, a few of them sharing their features
+// four groups of customers, with a text column of three tiers
 function customers(n: number, seed: number): string {
   const rng = createRandom(seed);
-  const lines = ['customer_id,income,spend'];
+  const lines = ['customer_id,income,spend,tier'];
   for (let i = 0; i < n; i++) {
     const g = i % 4;
-    lines.push(`c${i},${([90, 40, 30, 60][g] * (1 + 0.05 * rng.normal())).toFixed(2)},${([20, 70, 10, 40][g] * (1 + 0.05 * rng.normal())).toFixed(2)}`);
+    lines.push(`c${i},${([90, 40, 30, 60][g] * (1 + 0.05 * rng.normal())).toFixed(2)},${([20, 70, 10, 40][g] * (1 + 0.05 * rng.normal())).toFixed(2)},${['gold', 'silver', 'bronze', 'silver'][g]}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -70,5 +70,39 @@ describe('segment', () => {
     expect(failure(segkit(['segment', 'four.csv', '--algorithm', 'hdbscan'])).error).toBe('--min-cluster-size (default 5): --algorithm hdbscan needs at least that many rows, the data has 4');
     // at the limit it fits (and finds every row noise)
     expect(failure(segkit(['segment', 'twins.csv', '--algorithm', 'hdbscan', '--min-cluster-size', '2', '--min-samples', '6'])).error).toMatch(/^--algorithm hdbscan found no segment/);
+  });
+});
+
+describe('explain and train', () => {
+  it('explain --rows with a model it cannot explain customers of is a usage error naming --rows and --model, before any work', () => {
+    ok(['segment', 'customers.csv', '--algorithm', 'dbscan', '--eps', '0.5', '--model', 'dbscan.json', '--out', 'dbscan.csv', '-q']);
+    ok(['segment', 'customers.csv', '--algorithm', 'gmm', '--k', '4', '--model', 'gmm.json', '--out', 'gmm.csv', '-q']);
+    for (const [model, out, kind] of [['dbscan.json', 'dbscan.csv', 'a dbscan'], ['gmm.json', 'gmm.csv', 'a gmm']]) {
+      const { code, error } = failure(segkit(['explain', out, '--labels', 'segment_name', '--model', model, '--rows', 'c0,c1']));
+      expect(code).toBe(2);
+      expect(error).toBe(`--rows with --model: "${model}" holds ${kind} model, and single customers are explained with a kmeans, minibatch-kmeans, tree or forest model; leave out --model to explain them by the rules`);
+    }
+    // without --rows the model explains importance; without --model the rules explain the customers
+    ok(['explain', 'gmm.csv', '--labels', 'segment', '--model', 'gmm.json', '-q']);
+    const r = JSON.parse(ok(['explain', 'gmm.csv', '--labels', 'segment', '--rows', 'c0,c1', '--json', '-q']).stdout);
+    expect(r.customers.map((c: { id: string }) => c.id)).toEqual(['c0', 'c1']);
+  });
+
+  it('a label column a classifier cannot learn is named by --labels (explain) or --target (train), not "target"', () => {
+    writeFileSync(path('labels.csv'), 'customer_id,income,spend,tier\nc1,1,2,gold\nc2,2,3,gold\nc3,3,3,gold\nc4,3,4,gold\n');
+    let f = failure(segkit(['explain', 'labels.csv', '--labels', 'tier']));
+    expect(f.error).toBe('"labels.csv": the --labels column "tier" has one class (0) in all 4 rows; a classifier needs at least two');
+    f = failure(segkit(['train', 'labels.csv', '--target', 'tier']));
+    expect(f.error).toBe('"labels.csv": the --target column "tier" has one class ("gold") in all 4 rows; a classifier needs at least two');
+    expect(f.code).toBe(1);
+    f = failure(segkit(['train', 'labels.csv', '--target', 'customer_id']));
+    expect(f.error).toBe('"labels.csv": the --target column "customer_id" has 4 classes in 4 rows; a classifier needs more rows than classes (is the --target column an id column?)');
+  });
+
+  it('train --cv above the rows names --cv', () => {
+    const { code, error } = failure(segkit(['train', 'customers.csv', '--target', 'tier', '--cv', '201']));
+    expect(code).toBe(2);
+    expect(error).toBe('--cv 201: more folds than the 200 rows "customers.csv" has to train on');
+    expect(JSON.parse(ok(['train', 'customers.csv', '--target', 'tier', '--cv', '5', '--json', '-q']).stdout).cv.folds).toHaveLength(5);
   });
 });

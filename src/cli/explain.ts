@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { fromColumns, type Dataset } from '../data/dataset.js';
 import type { PipelineResult } from '../prep/pipeline.js';
-import { explainAssignment, type Assignment } from '../explain/explainAssignment.js';
+import { explainAssignment, explainsAssignments, type Assignment } from '../explain/explainAssignment.js';
 import { permutationImportance } from '../explain/permutationImportance.js';
 import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
@@ -13,7 +13,7 @@ import { segmentRows } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { columnList, integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
-import { atRow, checkPaths, inFile, inputName, readInput, requireColumn, rowName } from './readInput.js';
+import { atRow, checkPaths, inFile, inputName, readInput, requireColumn, rowName, targetError } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
 import { innerModel } from './bareModel.js';
@@ -96,6 +96,9 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   if (f.report !== undefined) await checkParent(f.report, '--report');
   const what = inputName(input);
   const saved = f.model !== undefined ? await loadModel(f.model) : undefined;
+  if (saved && f.rows && !explainsAssignments(innerModel(saved.model))) {
+    throw new UsageError(`--rows with --model: "${f.model}" holds ${/^[aeiou]/.test(saved.kind) ? 'an' : 'a'} ${saved.kind} model, and single customers are explained with a kmeans, minibatch-kmeans, tree or forest model; leave out --model to explain them by the rules`);
+  }
   // with a model, its columns are read with their types, as score reads them
   const table = saved ? await readForModel(input, ctx, saved, formatFlag(f)) : await readInput(input, ctx, formatFlag(f));
   requireColumn(table, f.labels, '--labels', input);
@@ -116,7 +119,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   // the model's own features, from the same rows through its own preparation (once: importance and --rows use them)
   let own: { rows: PipelineResult; at: Map<number, number> } | undefined;
   try {
-    rules = await segmentRules(dataset, labels, { ...run, maxDepth: f.maxDepth, ...(labelNames ? { names: labelNames } : {}) }).catch((e) => { throw inFile(e, what); });
+    rules = await segmentRules(dataset, labels, { ...run, maxDepth: f.maxDepth, ...(labelNames ? { names: labelNames } : {}) }).catch((e) => { throw inFile(targetError(e, '--labels', f.labels), what); });
     bar.update(1, 'importance');
     if (saved) {
       let modelRows: PipelineResult;

@@ -24,6 +24,16 @@ export function inFile(error: unknown, what: string): unknown {
   return restate(error, (message) => `${what}: ${message}`);
 }
 
+/**
+ * A classifier's error about its target ("target has one class ..."), restated naming the column and the flag that
+ * gave it (`--target`, `--labels`).
+ */
+export function targetError(error: unknown, option: string, column: string): unknown {
+  if (!(error instanceof SegkitError) || !/^target\b/.test(baseMessage(error))) return error;
+  const message = baseMessage(error).replace(/^target\b/, `the ${option} column "${column}"`);
+  return new SegkitError(error.code, message, error.hint?.replace(/\bthe target\b/, `the ${option} column`), { cause: error });
+}
+
 /** How a person finds row `row` (0-based) of a table: its file line for CSV (header = line 1), else its 1-based row. */
 export function rowName(table: Table | undefined, row: number, before = 0): string {
   const info = table && csvInfo(table);

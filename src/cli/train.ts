@@ -16,7 +16,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
-import { checkPaths, inFile, inputName, readInput, requireColumn, rowName } from './readInput.js';
+import { checkPaths, inFile, inputName, readInput, requireColumn, rowName, targetError } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 
 export const CLASSIFIERS = ['tree', 'forest'] as const;
@@ -126,9 +126,10 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   const fit = fitFor(f, ctx);
   let cv: CrossValidation | undefined;
   if (f.cv !== undefined) {
+    if (f.cv > dataset.n) throw new UsageError(`--cv ${f.cv}: more folds than the ${dataset.n} rows ${what} has to train on`);
     const bar = ctx.progress.start(`cross-validating (${f.cv} folds)`, 1);
     try {
-      cv = await crossValidate(fit, dataset, target, { folds: f.cv, seed: f.seed, signal: ctx.signal }).catch((e) => { throw inFile(e, what); });
+      cv = await crossValidate(fit, dataset, target, { folds: f.cv, seed: f.seed, signal: ctx.signal }).catch((e) => { throw inFile(targetError(e, '--target', f.target), what); });
     } finally {
       bar.stop();
     }
@@ -136,7 +137,7 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   const bar = ctx.progress.start(`fitting a ${f.algorithm === 'tree' ? 'decision tree' : `${f.nTrees}-tree forest`}`, 1);
   let model: TreeEnsemble;
   try {
-    model = await fit(dataset, target).catch((e) => { throw inFile(e, what); });
+    model = await fit(dataset, target).catch((e) => { throw inFile(targetError(e, '--target', f.target), what); });
   } finally {
     bar.stop();
   }

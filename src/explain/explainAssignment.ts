@@ -35,6 +35,9 @@ interface CentroidModel extends SegmentationModel {
 const isCentroidModel = (m: SegmentationModel): m is CentroidModel =>
   /kmeans/i.test(m.kind) && Array.isArray((m as CentroidModel).centroids);
 
+/** Whether explainAssignment explains the model's assignments: a centroid model (k-means), a tree or a forest. */
+export const explainsAssignments = (model: SegmentationModel): boolean => model instanceof TreeEnsemble || isCentroidModel(model);
+
 /**
  * Explains each row's segment. Centroid models (k-means): the exact split, feature by feature, of the squared-
  * distance gap between the assigned and the runner-up centroid, (x_j - b_j)^2 - (x_j - a_j)^2, summed in feature

@@ -106,3 +106,36 @@ describe('explain and train', () => {
     expect(JSON.parse(ok(['train', 'customers.csv', '--target', 'tier', '--cv', '5', '--json', '-q']).stdout).cv.folds).toHaveLength(5);
   });
 });
+
+describe('abtest and rfm', () => {
+  // two segments, a control and a variant (three arms in arms3.csv), 0/1 conversions and revenue
+  const trial = (arms: readonly string[]) => ['segment,arm,converted,revenue', ...Array.from({ length: 120 }, (_, i) => `${i % 2 ? 'A' : 'B'},${arms[i % arms.length]},${i % 5 === 0 ? 1 : 0},${(i * 7.25) % 90}`)].join('\n');
+
+  it('abtest names --confidence, --control, --metric, --outcome and the column flags, and a row by its line', () => {
+    writeFileSync(path('trial.csv'), `${trial(['control', 'variant'])}\n`);
+    writeFileSync(path('arms3.csv'), `${trial(['control', 'v1', 'v2'])}\n`);
+    const run = (file: string, ...flags: string[]) => failure(segkit(['abtest', file, '--segment', 'segment', '--group', 'arm', '--outcome', 'converted', ...flags]));
+    for (const level of ['0', '1', '95']) {
+      expect(run('trial.csv', '--confidence', level)).toEqual({ code: 2, error: `option '--confidence <level>' argument '${level}' is invalid. must be a number between 0 and 1, e.g. 0.95.` });
+    }
+    expect(run('trial.csv', '--control', 'holdout')).toEqual({ code: 2, error: '"trial.csv": --control "holdout" is not a value of the --group column "arm" ("control", "variant")' });
+    expect(run('trial.csv', '--metric', 'proportion', '--outcome', 'revenue')).toEqual({ code: 2, error: '"trial.csv": --metric proportion needs 0/1 outcomes, but the --outcome column "revenue" holds 7.25' });
+    expect(run('arms3.csv').error).toBe('"arms3.csv": the group column "arm" has 3 values ("control", "v1", "v2"); name the control arm (pass --control NAME: every other arm is compared with it)');
+    expect(run('trial.csv', '--segment', 'region')).toEqual({ code: 2, error: '--segment: column "region" is not in "trial.csv" (it has: segment, arm, converted, revenue)' });
+    // an empty arm is named by its file line (the header is line 1)
+    writeFileSync(path('gap.csv'), `${trial(['control', 'variant']).replace('\nB,control,1,0\nA,variant,0,7.25\n', '\nB,control,1,0\nA,,0,7.25\n')}\n`);
+    expect(run('gap.csv').error).toBe('"gap.csv": line 3: the group column "arm" is empty (every row needs a group)');
+    expect(JSON.parse(ok(['abtest', 'trial.csv', '--segment', 'segment', '--group', 'arm', '--outcome', 'converted', '--confidence', '0.9', '--json', '-q']).stdout).confidence).toBe(0.9);
+  });
+
+  it('rfm names --as-of and --customer', () => {
+    writeFileSync(path('orders.csv'), 'cust,date,amount\nc1,2024-01-02,10\nc2,2024-01-03,20\nc1,2024-02-01,5\n');
+    const f = failure(segkit(['rfm', 'orders.csv', '--customer', 'cust', '--date', 'date', '--amount', 'amount', '--as-of', '2023-12-31']));
+    expect(f).toEqual({ code: 1, error: '"orders.csv": the log has no rows with a customer id on or before --as-of 2023-12-31' });
+    writeFileSync(path('named.csv'), 'recency,date,amount\nc1,2024-01-02,10\n');
+    expect(failure(segkit(['rfm', 'named.csv', '--customer', 'recency', '--date', 'date', '--amount', 'amount']))).toEqual({
+      code: 2,
+      error: '"named.csv": --customer: column "recency" has the name of an output column (recency, frequency, monetary, r_score, f_score, m_score, rfm_code, segment); rename the column',
+    });
+  });
+});

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { abTestChart } from '../report/abTestChart.js';
 import { renderSvg } from '../report/renderSvg.js';
 import { abTest } from '../workflow/abTest.js';
 import { finiteNumber } from './optionParsers.js';
 import { formatTable } from './formatTable.js';
-import { checkPaths, inFile, inputName, readInput } from './readInput.js';
+import { atRow, checkPaths, inputName, readInput, requireColumn } from './readInput.js';
+import { SegkitError, baseMessage } from '../util/errors.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 
 interface AbFlags extends CommonFlags {
@@ -39,11 +40,28 @@ export function registerAbTest(program: Command, signal: AbortSignal): void {
     .requiredOption('--outcome <column>', 'the outcome: 0/1 (conversion) or a number (revenue)')
     .option('--control <name>', 'the control arm (needed with more than two arms, or two of which not exactly one is named control, ctrl, A, baseline or holdout)')
     .addOption(new Option('--metric <kind>', 'proportion (0/1 outcomes), mean, or auto').choices(['auto', 'proportion', 'mean']).default('auto'))
-    .addOption(new Option('--confidence <level>', 'confidence of the intervals').argParser(finiteNumber).default(0.95))
+    .addOption(new Option('--confidence <level>', 'confidence of the intervals').argParser(confidenceLevel).default(0.95))
     .option('--chart <file>', 'write the uplift chart as SVG');
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((input: string, flags: AbFlags) => runAbTest(input, flags, new RunContext(signal, flags)));
+}
+
+/** abTest's words for its options, as the flags that set them. */
+function flagNames(error: unknown, f: AbFlags): unknown {
+  if (!(error instanceof SegkitError)) return error;
+  const message = baseMessage(error)
+    .replace(/^option "control" is (.*), which is not a value of "[^"]*"/, (_, value: string) => `--control ${value} is not a value of the --group column "${f.group}"`)
+    .replace(/^metric "proportion" needs 0\/1 outcomes, but "[^"]*"/, `--metric proportion needs 0/1 outcomes, but the --outcome column "${f.outcome}"`);
+  const hint = error.hint?.replace(/^pass control \(--control NAME\)/, 'pass --control NAME');
+  return message === baseMessage(error) && hint === error.hint ? error : new SegkitError(error.code, message, hint, { cause: error });
+}
+
+/** --confidence: a share strictly between 0 and 1. */
+function confidenceLevel(value: string): number {
+  const n = finiteNumber(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be a number between 0 and 1, e.g. 0.95.');
+  return n;
 }
 
 const fmtP = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
@@ -51,11 +69,12 @@ const fmtP = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' : 
 async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<void> {
   checkPaths([['the input', input]], [['--chart', f.chart]]);
   const table = await readInput(input, ctx);
+  for (const [option, column] of [['--segment', f.segment], ['--group', f.group], ['--outcome', f.outcome]] as const) requireColumn(table, column, option, input);
   let r;
   try {
     r = abTest(table, { segment: f.segment, group: f.group, outcome: f.outcome, control: f.control, metric: f.metric, confidence: f.confidence });
   } catch (error) {
-    throw inFile(error, inputName(input));
+    throw atRow(flagNames(error, f), table, inputName(input));
   }
   if (f.chart !== undefined) await writeFileAtomic(f.chart, await renderSvg(abTestChart(r), { idPrefix: 'ab-' }));
   if (ctx.json) {

@@ -1,7 +1,7 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { writeTable } from '../data/writeTable.node.js';
-import { throwIfAborted } from '../util/errors.js';
+import { SegkitError, baseMessage, throwIfAborted } from '../util/errors.js';
 import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm, type RfmOptions } from '../features/rfm.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
@@ -87,6 +87,15 @@ export function rfmSummary(table: Table): RfmSegmentRow[] {
     .sort((a, b) => b.customers - a.customers || (a.segment < b.segment ? -1 : 1));
 }
 
+/** rfm's words for its options (asOf, option "customer"), as the flags that set them. */
+function flagNames(error: unknown, f: RfmFlags): unknown {
+  if (!(error instanceof SegkitError)) return error;
+  const message = baseMessage(error)
+    .replace(/\basOf\b/, f.asOf !== undefined ? `--as-of ${f.asOf}` : '--as-of')
+    .replace(/^option "customer" must be a name other than the output columns (.*), got "[^"]*"$/, (_, names: string) => `--customer: column "${f.customer}" has the name of an output column (${names}); rename the column`);
+  return message === baseMessage(error) ? error : new SegkitError(error.code, message, error.hint, { cause: error });
+}
+
 async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void> {
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   if (f.out !== undefined) outputFormat(f.out, '--out');
@@ -112,7 +121,7 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
   try {
     table = rfm(log, options);
   } catch (error) {
-    throw atRow(error, log, what);
+    throw atRow(flagNames(error, f), log, what);
   }
   const after = table.schema.metadata.get(RFM_AFTER_AS_OF);
   if (after) {

@@ -139,3 +139,26 @@ describe('abtest and rfm', () => {
     });
   });
 });
+
+describe('worker, score --executor and app', () => {
+  it('worker names --redis, --store and --queue, with no password shown, before it connects', () => {
+    const run = (...flags: string[]) => failure(segkit(['worker', '--redis', 'redis://127.0.0.1:1', '--store', 'file:///tmp/segkit-shards', ...flags]));
+    expect(run('--queue', 'a:b')).toEqual({ code: 2, error: '--queue must be 1 to 64 letters, digits, "_" or "-", got "a:b"' });
+    expect(run('--redis', 'http://:secret@cache:6379')).toEqual({ code: 2, error: '--redis must be a Redis URL like redis://host:6379 or rediss://user:password@host:6380/0, got "http://:***@cache:6379/"' });
+    expect(run('--store', 's3://bucket/shards')).toEqual({ code: 2, error: '--store uses s3:, but only file:/// stores are built in' });
+    expect(run('--store', 'file://nas/shards')).toEqual({ code: 2, error: '--store names host "nas"; a file store is a path: file:///dir' });
+    expect(run('--store', '/mnt/shards')).toEqual({ code: 2, error: '--store must be a URL like file:///shared/segkit, got "/mnt/shards"' });
+  });
+
+  it('score names --executor and --store', () => {
+    ok(['segment', 'customers.csv', '--k', '4', '--model', 'kmeans.json', '-q']);
+    const run = (...flags: string[]) => failure(segkit(['score', 'customers.csv', '--model', 'kmeans.json', '--out', 'scored.csv', ...flags]));
+    expect(run('--executor', 'redis://cache:6379', '--store', 's3://bucket')).toEqual({ code: 2, error: '--store uses s3:, but only file:/// stores are built in' });
+    expect(run('--executor', 'redis://ca che', '--store', 'file:///tmp/segkit-shards')).toEqual({ code: 2, error: '--executor must be a Redis URL like redis://host:6379 or rediss://user:password@host:6380/0, got "(unparsable URL)"' });
+    expect(existsSync(path('scored.csv'))).toBe(false);
+  });
+
+  it('app --port above 65535 is refused by its parser (no internal error)', () => {
+    expect(failure(segkit(['app', '--port', '65536']))).toEqual({ code: 2, error: 'option \'--port <n>\' argument \'65536\' is invalid. must be a port number from 0 to 65535.' });
+  });
+});

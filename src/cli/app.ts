@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import sirv from 'sirv';
 import { SegkitError } from '../util/errors.js';
 import { integer } from './optionParsers.js';
@@ -67,6 +67,13 @@ export async function startAppServer(options: { port?: number } = {}): Promise<A
   };
 }
 
+/** --port: 0 (any free port) to 65535. */
+function portNumber(value: string): number {
+  const n = integer(0)(value);
+  if (n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535.');
+  return n;
+}
+
 const EXAMPLES = `
 Examples:
   $ segkit app              # then open the printed address
@@ -80,7 +87,7 @@ export function registerApp(program: Command, signal: AbortSignal): void {
   program
     .command('app')
     .description('serve the segkit app on localhost: segment a CSV, Parquet or Arrow file in the browser')
-    .addOption(new Option('--port <n>', 'port on 127.0.0.1 (0: any free port)').argParser(integer(0)).default(DEFAULT_APP_PORT))
+    .addOption(new Option('--port <n>', 'port on 127.0.0.1 (0: any free port)').argParser(portNumber).default(DEFAULT_APP_PORT))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: { port: number }) => {
       const app = await startAppServer({ port: flags.port });

@@ -18,6 +18,7 @@ import { modelValue } from '../util/modelJson.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
 import { columnList, integer } from './optionParsers.js';
+import { redisUrl, storeUrl } from './executorOptions.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
 import { atRow, checkPaths, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
@@ -70,8 +71,8 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     .requiredOption('--out <file>', 'output table: the input rows with segment and segment_name columns (- for CSV on stdout)')
     .addOption(new Option('--batch-size <rows>', 'rows per batch when streaming CSV').argParser(integer(1)).default(DEFAULT_BATCH))
     .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment')
-    .option('--executor <url>', 'score on segkit workers through BullMQ on Redis (redis://host:6379, rediss:// for TLS)')
-    .option('--store <url>', 'with --executor: where shards go, reached by every worker (file:///shared/dir)')
+    .addOption(new Option('--executor <url>', 'score on segkit workers through BullMQ on Redis (redis://host:6379, rediss:// for TLS)').argParser(redisUrl('--executor')))
+    .addOption(new Option('--store <url>', 'with --executor: where shards go, reached by every worker (file:///shared/dir)').argParser(storeUrl('--store')))
     .option('--proba', 'gmm models: add each row\'s membership probability of every segment (columns <segment-column>_proba_<id>)')
     .addOption(new Option('--keep <columns>', 'input columns the output carries, comma-separated, in this order (default: all of them)').argParser(columnList));
   addFormatOption(cmd);
@@ -93,7 +94,6 @@ async function distributedExecutor(f: ScoreFlags): Promise<Executor | undefined>
   if (f.executor === undefined && f.store === undefined) return undefined;
   if (f.executor === undefined) throw new UsageError('--store goes with --executor redis://...');
   if (f.store === undefined) throw new UsageError('--executor needs --store: where the workers read the shards (file:///shared/dir)');
-  if (!/^rediss?:\/\//.test(f.executor)) throw new UsageError(`--executor must be a Redis URL (redis://host:6379 or rediss://...), got "${f.executor}"`);
   if (f.threads !== undefined) throw new UsageError('--threads and --executor clash: the workers decide their threads');
   // loaded only here: the job queue's client takes about 0.3 s to load
   const { bullmqExecutor } = await import('../engine/bullmq.node.js');

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { type Command, Option } from 'commander';
 import { SegkitError, serveShards } from '../index.node.js';
 import { integer } from './optionParsers.js';
+import { queueName, redisUrl, storeUrl } from './executorOptions.js';
 
 interface WorkerFlags {
   readonly redis: string;
@@ -29,10 +30,10 @@ export function registerWorker(program: Command, signal: AbortSignal): void {
   program
     .command('worker')
     .description('serve shard ops for bullmq executors (segkit score --executor redis://..., bullmqExecutor())')
-    .requiredOption('--redis <url>', 'Redis URL: redis://host:6379, rediss:// for TLS, redis://:password@host')
-    .requiredOption('--store <url>', 'where callers put shards, as this machine reaches it (file:///shared/dir)')
+    .addOption(new Option('--redis <url>', 'Redis URL: redis://host:6379, rediss:// for TLS, redis://:password@host').argParser(redisUrl('--redis')).makeOptionMandatory())
+    .addOption(new Option('--store <url>', 'where callers put shards, as this machine reaches it (file:///shared/dir)').argParser(storeUrl('--store')).makeOptionMandatory())
     .addOption(new Option('--concurrency <n>', 'jobs at once: overlaps store reads (compute is one thread: run a worker per core)').argParser(integer(1)).default(1))
-    .option('--queue <name>', 'queue name shared with the callers', 'segkit')
+    .addOption(new Option('--queue <name>', 'queue name shared with the callers').argParser(queueName('--queue')).default('segkit'))
     .addOption(new Option('--lock-ms <ms>', 'job lock: a dead worker\'s job is retried elsewhere this long after it died').argParser(integer(1000)).default(30_000))
     .option('--ops <modules...>', 'modules defining more shard ops, loaded at start (jobs only name registered ops)')
     .option('-q, --quiet', 'no line per job (start, stop and failures are still logged)')

@@ -162,3 +162,15 @@ describe('worker, score --executor and app', () => {
     expect(failure(segkit(['app', '--port', '65536']))).toEqual({ code: 2, error: 'option \'--port <n>\' argument \'65536\' is invalid. must be a port number from 0 to 65535.' });
   });
 });
+
+describe('haversine', () => {
+  it('a latitude beyond 90 is refused naming --metric haversine (segment) or the model (score), not option "metric"', () => {
+    writeFileSync(path('places.csv'), 'customer_id,lat,lon\nc1,48.85,2.35\nc2,48.86,2.34\nc3,48.85,2.36\nc4,95,2.35\n');
+    let f = failure(segkit(['segment', 'places.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '5']));
+    expect(f).toEqual({ code: 2, error: '"places.csv": line 5, column "lat" holds latitude 95, beyond [-90, 90] (--metric haversine) (--lat names the latitude column and --lon the longitude, both in degrees)' });
+    writeFileSync(path('paris.csv'), 'customer_id,lat,lon\nc1,48.85,2.35\nc2,48.86,2.34\nc3,48.85,2.36\n');
+    ok(['segment', 'paris.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '5', '--min-samples', '2', '--model', 'paris.json', '-q']);
+    f = failure(segkit(['score', 'places.csv', '--model', 'paris.json', '--out', 'places-scored.csv']));
+    expect(f).toEqual({ code: 2, error: '"places.csv": line 5, column "lat" holds latitude 95, beyond [-90, 90] (the model measures haversine distances, in degrees) (a latitude is from -90 to 90 degrees: check the value, and that the latitude and longitude columns are not swapped)' });
+  });
+});

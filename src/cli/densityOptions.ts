@@ -4,6 +4,7 @@ import type { Table } from 'apache-arrow';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { LINKAGES, type Linkage } from '../core/agglomerativeModel.js';
 import type { PipelineOptions } from '../prep/pipeline.js';
+import { SegkitError, baseMessage } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
 import { integer } from './optionParsers.js';
 import { requireColumn } from './readInput.js';
@@ -86,4 +87,14 @@ export function algorithmPipelineOptions(f: DensityFlags, options: PipelineOptio
   const { exclude: _exclude, ...rest } = options;
   // a missing coordinate is an error naming its row, never a median position
   return { ...rest, columns: [f.lat!, f.lon!], scale: false, impute: false, encode: false };
+}
+
+/**
+ * The haversine metric's refusal of a coordinate (a latitude beyond 90) in the command line's words: `metric` for the
+ * library's `(option "metric" is "haversine")`, and a hint naming what reads the coordinates.
+ */
+export function haversineWords(error: unknown, metric: string, hint: string): unknown {
+  const library = '(option "metric" is "haversine")';
+  if (!(error instanceof SegkitError) || !baseMessage(error).includes(library)) return error;
+  return new SegkitError(error.code, baseMessage(error).replace(library, metric), hint, { cause: error });
 }

@@ -19,6 +19,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
 import { columnList, integer } from './optionParsers.js';
 import { redisUrl, storeUrl } from './executorOptions.js';
+import { haversineWords } from './densityOptions.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
 import { atRow, checkPaths, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
@@ -88,6 +89,10 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     }
   });
 }
+
+// a haversine model's refusal of a coordinate, in its file's terms
+const HAVERSINE = '(the model measures haversine distances, in degrees)';
+const HAVERSINE_HINT = 'a latitude is from -90 to 90 degrees: check the value, and that the latitude and longitude columns are not swapped';
 
 /** The executor of --executor and --store (the shards of each batch go to the store, the jobs to the workers). */
 async function distributedExecutor(f: ScoreFlags): Promise<Executor | undefined> {
@@ -483,7 +488,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         try {
           predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled);
         } catch (error) {
-          throw atRow(error, batch, what, t.rows, true);
+          throw atRow(haversineWords(error, HAVERSINE, HAVERSINE_HINT), batch, what, t.rows, true);
         }
         labels = predicted.labels;
         const { records, starts, ends, risky } = texts!.take(batch.numRows);
@@ -507,7 +512,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         if (predicted.proba) scored = withProbabilities(scored, predicted.proba, model.k, f.segmentColumn);
       } catch (error) {
         // a batch's rows are numbered from 0; its file lines come with it
-        throw atRow(error, batch, what, t.rows, true);
+        throw atRow(haversineWords(error, HAVERSINE, HAVERSINE_HINT), batch, what, t.rows, true);
       }
       await sink.write(scored, first);
       tally(t, labels);

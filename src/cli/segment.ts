@@ -27,7 +27,7 @@ import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js'
 import { silhouette } from './silhouette.js';
 import { AtomicFile, checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { replacedColumns, replacingNote, UNASSIGNED, withSegments } from './withSegments.js';
-import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, type DensityFlags } from './densityOptions.js';
+import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, haversineWords, type DensityFlags } from './densityOptions.js';
 import { fitClusters, type ClusterFit } from './fitClusters.js';
 import { clusteredRows, densityReportCharts, subsetRows, unassignedSummary, type Unassigned } from './clusterReport.js';
 import { SegkitError } from '../util/errors.js';
@@ -213,7 +213,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
 
   // a value a fit refuses is named by the prepared row: its file line is its table row's
   const fitted = await fit(dataset, f, ctx).catch((error: unknown) => {
-    throw error instanceof SegkitError && (error.code === 'E_NAN_INPUT' || error.code === 'E_BAD_OPTION') ? atRow(error, table, what, 0, true, rowIndex) : error;
+    throw error instanceof SegkitError && (error.code === 'E_NAN_INPUT' || error.code === 'E_BAD_OPTION') ? atRow(haversineWords(error, '(--metric haversine)', '--lat names the latitude column and --lon the longitude, both in degrees'), table, what, 0, true, rowIndex) : error;
   });
   const { model, sweep } = fitted;
   const { k, labels: allLabels } = model;

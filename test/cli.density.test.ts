@@ -279,7 +279,7 @@ describe('few segments, few distinct customers', () => {
     writeFileSync(path('twins.csv'), `${['id,a,b', ...Array.from({ length: 20 }, (_, i) => `r${i},${i === 19 ? 2 : 1},1`)].join('\n')}\n`);
     const fixed = segkit(['segment', 'twins.csv', '--algorithm', 'agglomerative', '--k', '3', '--json']);
     expect(fixed.code).toBe(2);
-    expect(JSON.parse(fixed.stdout).error).toMatchObject({ code: 'E_TOO_FEW_DISTINCT', message: 'option "k" is 3 but the data has only 2 distinct points' });
+    expect(JSON.parse(fixed.stdout).error).toMatchObject({ code: 'E_TOO_FEW_DISTINCT', message: '--k: 3 segments are more than the 2 distinct customers (rows with the same features) the data has', hint: 'lower --k, or add features that tell the customers apart' });
     for (const algorithm of ['agglomerative', 'kmeans', 'gmm']) {
       const r = ok(['segment', 'twins.csv', '--algorithm', algorithm, '--json', '--threads', '1']);
       expect(r.stderr).toContain('--k-range 2..10 capped at 2: the data has only 2 distinct customers');

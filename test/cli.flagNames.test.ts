@@ -174,3 +174,17 @@ describe('haversine', () => {
     expect(f).toEqual({ code: 2, error: '"places.csv": line 5, column "lat" holds latitude 95, beyond [-90, 90] (the model measures haversine distances, in degrees) (a latitude is from -90 to 90 degrees: check the value, and that the latitude and longitude columns are not swapped)' });
   });
 });
+
+describe('evaluate', () => {
+  it('a silhouette sample too small for the segments names --sample-size; a sample of 2 never works and is refused', () => {
+    // 39 rows in segment 0 and one in segment 1: a sample of 3 drawn with this seed holds segment 0 alone
+    const rows = Array.from({ length: 40 }, (_, i) => `c${i},${i},${(i * 7) % 13},${i === 39 ? 1 : 0}`);
+    writeFileSync(path('lopsided.csv'), `customer_id,a,b,segment\n${rows.join('\n')}\n`);
+    const { code, error } = failure(segkit(['evaluate', 'lopsided.csv', '--labels', 'segment', '--sample-size', '3', '--seed', '1']));
+    expect(code).toBe(2);
+    expect(error).toMatch(/^--sample-size 3: the sampled rows fall in too few segments, or in one segment each, for a silhouette \(the labels form 1 cluster; .*\); raise --sample-size$/);
+    expect(segkit(['evaluate', 'lopsided.csv', '--labels', 'segment', '--sample-size', '2']).code).toBe(2);
+    // every row: the exact silhouette of the two segments
+    ok(['evaluate', 'lopsided.csv', '--labels', 'segment']);
+  });
+});

@@ -1,7 +1,7 @@
 import type { Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { fromColumns, type Dataset } from '../data/dataset.js';
-import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { baseMessage, SegkitError, throwIfAborted } from '../util/errors.js';
 import { adjustedMutualInfoScore } from '../metrics/adjustedMutualInfoScore.js';
 import { adjustedRandScore } from '../metrics/adjustedRandScore.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
@@ -47,7 +47,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     .option('--truth <column>', 'column holding known classes, for external metrics (adjusted Rand, mutual information, V-measure)');
   addPrepOptions(cmd);
   cmd
-    .addOption(new Option('--sample-size <rows>', `silhouette on a seeded sample of this many rows when there are more (default: ${EXACT_SILHOUETTE_ROWS})`).argParser(integer(2)))
+    .addOption(new Option('--sample-size <rows>', `silhouette on a seeded sample of this many rows when there are more (default: ${EXACT_SILHOUETTE_ROWS})`).argParser(integer(3)))
     .addOption(new Option('--seed <n>', 'seed of the silhouette sample').argParser(seedValue).default(0));
   addFormatOption(cmd);
   addCommonOptions(cmd);
@@ -174,7 +174,13 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
       throw inFile(error, what);
     });
     bar.update(1, 'silhouette');
-    sil = await silhouette(dataset, labels, { ...run, seed: f.seed, sampleSize: f.sampleSize });
+    sil = await silhouette(dataset, labels, { ...run, seed: f.seed, sampleSize: f.sampleSize }).catch((error: unknown) => {
+      // a sample too small for the segments: the sampled rows fell in one segment, or in as many as there are rows
+      if (error instanceof SegkitError && error.code === 'E_BAD_LABELS' && f.sampleSize !== undefined && dataset.n > f.sampleSize) {
+        throw new UsageError(`--sample-size ${f.sampleSize}: the sampled rows fall in too few segments, or in one segment each, for a silhouette (${baseMessage(error)}); raise --sample-size`);
+      }
+      throw error;
+    });
   } finally {
     bar.stop();
   }

@@ -39,7 +39,7 @@ customers elsewhere); --allow-large-moves saves such an update.`;
 export function registerUpdate(program: Command, signal: AbortSignal): void {
   const cmd = program
     .command('update')
-    .description('keep a mini-batch k-means model learning from new customers (partialFit), and save it')
+    .description('keep a mini-batch k-means model learning from new customers, and save it')
     .argument('<model>', 'model JSON written by segkit segment --algorithm minibatch-kmeans --model')
     .argument('<input>', 'new customer rows with the columns the model reads, or - for CSV on stdin')
     .option('--out <file>', 'write the updated model here instead of replacing <model>')

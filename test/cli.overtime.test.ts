@@ -91,6 +91,11 @@ describe('segkit compare', () => {
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain(`"after-dup.csv" (after) has customer_id ${id3} twice (lines 4 and 10)`);
     expect(dup.stderr).not.toContain('before.csv');
+    // --value names a text column: refused naming the flag and a value, as segment's --value is
+    writeFileSync(join(dir, 'before-eur.csv'), `${readFileSync(join(dir, 'before.csv'), 'utf8').trimEnd().split('\n').map((l, q) => (q === 0 ? l : l.replace(/,([^,]*)$/, ',EUR $1'))).join('\n')}\n`);
+    const text = segkit(['compare', 'before-eur.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--value', 'revenue']);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(/"before-eur\.csv": the --value column "revenue" holds values such as "EUR [\d.]+", not numbers/);
   });
 });
 

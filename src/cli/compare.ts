@@ -11,6 +11,7 @@ import type { Table } from 'apache-arrow';
 import { SegkitError, baseMessage } from '../util/errors.js';
 import { checkPaths, inFile, inputName, outputFormat, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { requireNumberColumn } from './reportOptions.js';
 import { loadModel, readForModel } from './score.js';
 
 /** How the movers' file and the migration table name no segment. */
@@ -65,8 +66,8 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   requireColumn(before, f.id, '--id', beforePath);
   requireColumn(after, f.id, '--id', afterPath);
   if (f.value !== undefined) {
-    requireColumn(before, f.value, '--value', beforePath);
-    requireColumn(after, f.value, '--value', afterPath);
+    requireNumberColumn(before, f.value, '--value', beforePath);
+    requireNumberColumn(after, f.value, '--value', afterPath);
   }
   const bar = ctx.progress.start('comparing', 1);
   let r;

@@ -29,22 +29,24 @@ export function addReportOptions(cmd: Command, withTitle = true): Command {
 
 /** Columns the report flags name (never features), after checking they exist. */
 export function reportColumns(f: ReportFlags, table: Table, input: string, note: (message: string) => void): string[] {
-  if (f.value !== undefined) {
-    requireColumn(table, f.value, '--value', input);
-    if (!isNumber(table, f.value)) {
-      const col = table.getChild(f.value)!;
-      let first: unknown = null;
-      for (let row = 0; row < table.numRows && first === null; row++) first = col.get(row);
-      const shown = first === null ? 'no value at all' : `values such as ${JSON.stringify(typeof first === 'bigint' ? String(first) : first)}`;
-      throw new SegkitError('E_NON_NUMERIC', `"${input}": the --value column "${f.value}" holds ${shown}, not numbers`, 'write amounts as plain numbers (no currency sign or thousands separator)');
-    }
-  }
+  if (f.value !== undefined) requireNumberColumn(table, f.value, '--value', input);
   for (const c of f.audit ?? []) requireColumn(table, c, '--audit', input);
   const columns = [...(f.value !== undefined ? [f.value] : []), ...(f.audit ?? [])];
   // a number column would otherwise have been a feature: say so
   const numeric = columns.filter((name) => isNumber(table, name));
   if (numeric.length > 0) note(`left out of the features: ${numeric.map((c) => `"${c}"`).join(', ')}, named by --value or --audit (shown in the report, never a feature)`);
   return columns;
+}
+
+/** A column a flag names that must exist and hold numbers (an amount): refused otherwise, naming a value it holds. */
+export function requireNumberColumn(table: Table, column: string, flag: string, input: string): void {
+  requireColumn(table, column, flag, input);
+  if (isNumber(table, column)) return;
+  const col = table.getChild(column)!;
+  let first: unknown = null;
+  for (let row = 0; row < table.numRows && first === null; row++) first = col.get(row);
+  const shown = first === null ? 'no value at all' : `values such as ${JSON.stringify(typeof first === 'bigint' ? String(first) : first)}`;
+  throw new SegkitError('E_NON_NUMERIC', `"${input}": the ${flag} column "${column}" holds ${shown}, not numbers`, 'write amounts as plain numbers (no currency sign or thousands separator)');
 }
 
 const isNumber = (table: Table, name: string) => {

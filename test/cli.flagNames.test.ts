@@ -91,7 +91,7 @@ describe('explain and train', () => {
   it('a label column a classifier cannot learn is named by --labels (explain) or --target (train), not "target"', () => {
     writeFileSync(path('labels.csv'), 'customer_id,income,spend,tier\nc1,1,2,gold\nc2,2,3,gold\nc3,3,3,gold\nc4,3,4,gold\n');
     let f = failure(segkit(['explain', 'labels.csv', '--labels', 'tier']));
-    expect(f.error).toBe('"labels.csv": the --labels column "tier" has one class (0) in all 4 rows; a classifier needs at least two');
+    expect(f.error).toBe('"labels.csv": the --labels column "tier" has one class ("gold") in all 4 rows; a classifier needs at least two');
     f = failure(segkit(['train', 'labels.csv', '--target', 'tier']));
     expect(f.error).toBe('"labels.csv": the --target column "tier" has one class ("gold") in all 4 rows; a classifier needs at least two');
     expect(f.code).toBe(1);

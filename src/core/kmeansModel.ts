@@ -325,7 +325,7 @@ const FILE_SEPARATION = 128 * 2 ** -23;
  * distances is as large as what tells two centres apart, as when the offset is edited: rows between them would
  * get either label.
  */
-export function assertResolvedFile(c: ArrayLike<number>, k: number, d: number, field: string, withOffset = true): void {
+export function assertResolvedFile(c: ArrayLike<number>, k: number, d: number, field: string): void {
   const u = unresolvedCentres(c, k, d);
   if (u) throw new SegkitError('E_BAD_MODEL', `model field "${field}[${u.far}]": ${unresolvedText(u)}`, UNRESOLVED_HINT);
   const norms = new Float64Array(k);
@@ -337,9 +337,8 @@ export function assertResolvedFile(c: ArrayLike<number>, k: number, d: number, f
       // the rounding of the comparison between two centres grows with their own norms (and the rows' between them)
       const norm = Math.max(norms[t], norms[v]);
       if (s < FILE_SEPARATION * norm) {
-        const fields = `"${field}[${t}]"${withOffset ? `, "${field}[${v}]" and "offset"` : ` and "${field}[${v}]"`}`;
-        throw new SegkitError('E_BAD_MODEL', `model fields ${fields}: the two lie ${Math.sqrt(s).toPrecision(3)} apart but ${Math.sqrt(norm).toPrecision(3)} from the offset, where float32, in which segkit scores, keeps too few digits to tell rows between them apart`,
-          withOffset ? 'the offset holds the column means the model was fitted with: restore the model file as it was saved, or refit' : 'restore the model file as it was saved, or refit');
+        throw new SegkitError('E_BAD_MODEL', `model fields "${field}[${t}]", "${field}[${v}]" and "offset": the two lie ${Math.sqrt(s).toPrecision(3)} apart but ${Math.sqrt(norm).toPrecision(3)} from the offset, where float32, in which segkit scores, keeps too few digits to tell rows between them apart`,
+          'the offset holds the column means the model was fitted with: restore the model file as it was saved, or refit');
       }
     }
   }

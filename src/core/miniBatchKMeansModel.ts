@@ -302,8 +302,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
         throw badModel(at(at('centres', Math.floor(q / d)), q % d), `plus offset[${q % d}] is ${c}, beyond float32's range (3.4e38)`);
       }
     }
-    // (its centres are saved less the offset: an edited offset moves them all alike)
-    assertResolvedFile(centres, k, d, 'centres', false);
+    assertResolvedFile(centres, k, d, 'centres');
     const ratio = readNumber(r.reassignmentRatio, 'reassignmentRatio');
     if (ratio < 0) throw badModel('reassignmentRatio', `must be >= 0, got ${ratio}`);
     const inertia = readNumber(r.inertia, 'inertia');

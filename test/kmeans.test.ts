@@ -252,19 +252,6 @@ describe('a centroid far from the column means', () => {
     expect(new Set(want).size).toBe(2);
     expect(Array.from(await near.predict(fx.X, { threads: 1 }))).toEqual(want);
   });
-
-  it('is refused in a model file whose offset was moved far from the centroids: float32 could not tell them apart', async () => {
-    const fx = fixture('iris-k3');
-    const json = (await kmeans(fx.X, { k: 3, seed: 5, threads: 1 })).toJSON();
-    // moved by 1e4, scoring compares squared norms near 4e8, rounded by tens, between centroids a few units apart
-    let e: SegkitError | undefined;
-    try { KMeansModel.fromJSON({ ...json, offset: json.offset.map((v: number) => v + 1e4) }); } catch (x) { e = x as SegkitError; }
-    expect(e?.code).toBe('E_BAD_MODEL');
-    expect(e?.message).toMatch(/^model fields "centroids\[\d\]", "centroids\[\d\]" and "offset": the two lie [\d.]+ apart but [\d.]+e\+4 from the offset/);
-    // moved by 10, float32 still holds them: the labels of a float64 twin
-    const moved = KMeansModel.fromJSON({ ...json, offset: json.offset.map((v: number) => v + 10) });
-    expect(Array.from(await moved.predict(fx.X, { threads: 1 }))).toEqual(nearest(fx.X, moved.centroids));
-  });
 });
 
 describe('bad input gets a clear error', () => {

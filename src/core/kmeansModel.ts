@@ -312,36 +312,10 @@ export function assertResolvedCentres(c: ArrayLike<number>, k: number, d: number
   if (u) throw new SegkitError('E_PRECISION', `${what}: ${unresolvedText(u)}`, hint);
 }
 
-/**
- * How far apart two centres of a model file must lie, squared, per squared norm of the farther of the two (less the offset).
- * Scoring compares |c|^2 - 2 x.c between centres in float32, whose rounding grows with |c|^2: with the offset of a
- * fitted model moved by hand to 1e3 (centres about 5 apart), 11 of 2,000 rows changed segment, and to 1e4, 952.
- */
-const FILE_SEPARATION = 128 * 2 ** -23;
-
-/**
- * E_BAD_MODEL for a model file whose centres (less the offset) scoring could not hold side by side: pulled far
- * apart (see unresolvedCentres), or so far from the offset, the fitted column means, that float32's rounding of the
- * distances is as large as what tells two centres apart, as when the offset is edited: rows between them would
- * get either label.
- */
+/** E_BAD_MODEL for a model file whose centres (less the offset) scoring could not hold side by side. */
 export function assertResolvedFile(c: ArrayLike<number>, k: number, d: number, field: string): void {
   const u = unresolvedCentres(c, k, d);
   if (u) throw new SegkitError('E_BAD_MODEL', `model field "${field}[${u.far}]": ${unresolvedText(u)}`, UNRESOLVED_HINT);
-  const norms = new Float64Array(k);
-  for (let q = 0; q < k * d; q++) norms[Math.floor(q / d)] += c[q] ** 2;
-  for (let t = 0; t < k; t++) {
-    for (let v = t + 1; v < k; v++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (c[t * d + j] - c[v * d + j]) ** 2;
-      // the rounding of the comparison between two centres grows with their own norms (and the rows' between them)
-      const norm = Math.max(norms[t], norms[v]);
-      if (s < FILE_SEPARATION * norm) {
-        throw new SegkitError('E_BAD_MODEL', `model fields "${field}[${t}]", "${field}[${v}]" and "offset": the two lie ${Math.sqrt(s).toPrecision(3)} apart but ${Math.sqrt(norm).toPrecision(3)} from the offset, where float32, in which segkit scores, keeps too few digits to tell rows between them apart`,
-          'the offset holds the column means the model was fitted with: restore the model file as it was saved, or refit');
-      }
-    }
-  }
 }
 
 /**

@@ -253,7 +253,7 @@ describe('segkit update', () => {
     writeFileSync(path('far.csv'), withSpend('-3e28'));
     const r = segkit(['update', 'mb.json', 'far.csv']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/"far\.csv": line 42, column "spend" holds -3e\+28 \(-[\d.]+e\+2\d once prepared for the model\), the new row farthest from the model: learning from these rows would move segment \d \("[^"]+"\) by [\d.]+e\+2\d, farther than the two farthest segments lay apart \([\d.]+\); the model is unchanged/);
+    expect(r.stderr).toMatch(/"far\.csv": line 42, column "spend" holds -3e\+28 \(-[\d.]+e\+2\d once prepared for the model\), the new row farthest from the model: learning from these rows would move segment \d \("[^"]+"\) by [\d.]+e\+2\d, over 1,000 times as far as the two farthest segments lay apart \([\d.]+\); the model is unchanged/);
     expect(r.stderr).toContain('--allow-large-moves');
     expect(readFileSync(path('mb.json'), 'utf8')).toBe(saved);
     // an ordinary batch moves no centre that far; the flag saves the update anyway
@@ -262,6 +262,10 @@ describe('segkit update', () => {
     expect(Math.max(...moved.map(Math.abs))).toBeGreaterThan(1e20);
     writeFileSync(path('fine.csv'), withSpend('95'));
     ok(['update', 'mb.json', 'fine.csv', '--out', 'mb-fine.json']);
+    // customers who drifted, learnt from with fast forgetting: the centres follow them, a few segment spans away
+    writeFileSync(path('drift.csv'), csv(300, 7, 150));
+    const drift = JSON.parse(ok(['update', 'mb.json', 'drift.csv', '--half-life', '10', '--half-life-unit', 'rows', '--out', 'mb-drift.json', '--json']).stdout);
+    expect(Math.max(...drift.segments.map((x: { moved: number }) => x.moved))).toBeGreaterThan(1);
   });
 
   it('refuses a bare mini-batch model (the library\'s toJSON) with a usage error rather than failing inside', () => {

@@ -32,9 +32,9 @@ segment centre towards its new customers by 1 / (the weight it has absorbed). --
 less: the absorbed weights halve every N batches (or rows, with --half-life-unit rows). The model file is replaced
 atomically (written to a temporary file, then renamed), so a failed or cancelled update leaves it as it was.
 
-An update that would move a centre farther than the two farthest centres lay apart is refused, naming the line of
-the new row farthest from the model (a value in the wrong units drags a centre away, and scoring then sends its
-customers elsewhere); --allow-large-moves saves such an update.`;
+An update that would move a centre over 1,000 times as far as the two farthest centres lay apart is refused, naming
+the line of the new row farthest from the model (a value in the wrong units drags a centre away, and scoring then
+sends its customers elsewhere); --allow-large-moves saves such an update.`;
 
 export function registerUpdate(program: Command, signal: AbortSignal): void {
   const cmd = program
@@ -49,7 +49,7 @@ export function registerUpdate(program: Command, signal: AbortSignal): void {
       return n;
     }))
     .addOption(new Option('--half-life-unit <unit>', 'what --half-life counts').choices(['batches', 'rows']).default('batches'))
-    .option('--allow-large-moves', 'save the model even when a centre moves farther than the two farthest centres lay apart');
+    .option('--allow-large-moves', 'save the model even when a centre moves over 1,000 times as far as the two farthest centres lay apart');
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
@@ -143,18 +143,32 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
 }
 
 /**
- * A centre moved farther than the two farthest centres lay apart: refused (E_NAN_INPUT), naming the new row farthest
- * from its nearest old centre and its column farthest from that centre, the rows numbered as in `data`.
+ * How far a centre may move in one update, in distances between the two farthest centres. Forgetting (--half-life)
+ * and the reassignment of small segments legitimately move a centre as far as new behaviour lies (a few spans: a
+ * segment following customers who drifted 3 standard deviations moved 2.6 spans); a row in the wrong units moves it
+ * by orders of magnitude more (a sessions count of -3e30 in one row of 1,000 moved a centre 1.6e25 against a span of 6).
+ */
+const LARGE_MOVE = 1000;
+
+/**
+ * A centre moved farther than LARGE_MOVE times the distance between the two farthest centres: refused (E_NAN_INPUT),
+ * naming the new row farthest from its nearest old centre and its column farthest from that centre, the rows
+ * numbered as in `data`.
  */
 function refuseLargeMove(moved: readonly number[], before: readonly (readonly number[])[], data: Dataset, names: readonly string[]): void {
-  let span = 0;
-  for (let a = 0; a < before.length; a++) {
-    for (let b = a + 1; b < before.length; b++) span = Math.max(span, Math.hypot(...before[a].map((v, j) => v - before[b][j])));
-  }
   let t = 0;
   for (let q = 1; q < moved.length; q++) if (moved[q] > moved[t]) t = q;
+  if (Number.isFinite(moved[t]) && moved[t] === 0) return;
+  let span = 0;
+  for (let a = 0; a < before.length; a++) {
+    for (let b = a + 1; b < before.length; b++) {
+      let s = 0;
+      for (let j = 0; j < before[a].length; j++) s += (before[a][j] - before[b][j]) ** 2;
+      span = Math.max(span, Math.sqrt(s));
+    }
+  }
   // (one centre has no span to compare with; a move that is not a finite number is always refused)
-  if (span === 0 ? Number.isFinite(moved[t]) : moved[t] <= span) return;
+  if (span === 0 ? Number.isFinite(moved[t]) : moved[t] <= LARGE_MOVE * span) return;
   let row = 0, far = -1, near = 0;
   for (let i = 0; i < data.n; i++) {
     let best = Infinity, c = 0;
@@ -169,6 +183,6 @@ function refuseLargeMove(moved: readonly number[], before: readonly (readonly nu
   for (let j = 1; j < data.d; j++) {
     if (Math.abs(data.columns[j][row] - before[near][j]) > Math.abs(data.columns[col][row] - before[near][col])) col = j;
   }
-  throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${data.names[col]}" holds ${data.columns[col][row]}, the new row farthest from the model: learning from these rows would move segment ${t} ("${names[t]}") by ${moved[t].toPrecision(3)}, farther than the two farthest segments lay apart (${span.toPrecision(3)}); the model is unchanged`,
+  throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${data.names[col]}" holds ${data.columns[col][row]}, the new row farthest from the model: learning from these rows would move segment ${t} ("${names[t]}") by ${moved[t].toPrecision(3)}, over ${LARGE_MOVE.toLocaleString('en-US')} times as far as the two farthest segments lay apart (${span.toPrecision(3)}); the model is unchanged`,
     'check that row\'s units, or leave it out; --allow-large-moves saves such an update');
 }

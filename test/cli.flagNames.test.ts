@@ -188,3 +188,13 @@ describe('evaluate', () => {
     ok(['evaluate', 'lopsided.csv', '--labels', 'segment']);
   });
 });
+
+describe('a missing value nothing fills', () => {
+  it('names --impute, or says coordinates are never filled in, never the library\'s impute option', () => {
+    writeFileSync(path('holes.csv'), 'customer_id,lat,lon\nc1,52.5,13.4\nc2,,13.5\nc3,52.6,13.3\nc4,48.1,11.6\nc5,48.2,11.5\n');
+    const none = failure(segkit(['segment', 'holes.csv', '--impute', 'none', '--k', '2']));
+    expect(none.error).toBe('"holes.csv": line 3, column "lat" is missing (--impute median, mean, most-frequent or constant fills missing values)');
+    const geo = failure(segkit(['segment', 'holes.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '50']));
+    expect(geo.error).toBe('"holes.csv": line 3, column "lat" is missing (leave out the rows without coordinates: they are never filled in)');
+  });
+});

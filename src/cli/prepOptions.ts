@@ -3,7 +3,7 @@ import { DataType, type Table } from 'apache-arrow';
 import { type Command, Option } from 'commander';
 import { MISSING_TOKENS, csvInfo } from '../data/csvCore.js';
 import { TABLE_FORMATS, tableFormat, type TableFormat } from '../data/tableFormat.js';
-import { SegkitError } from '../util/errors.js';
+import { baseMessage, SegkitError } from '../util/errors.js';
 import { inspectTable } from '../prep/frame.js';
 import type { ImputerReport } from '../prep/imputer.js';
 import { OneHotEncoder } from '../prep/oneHotEncoder.js';
@@ -251,10 +251,21 @@ export async function prepareUnscaled(
     prepared = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
   } catch (error) {
     // a bad row is named by its file line, as segment names it
-    throw atRow(error, table, inputName(input));
+    throw atRow(missingHint(error, unscaled), table, inputName(input));
   }
   noteFeatures(featureReport(table, prep, prepared, unscaled, notFeatures, []), unscaled, ctx);
   return { options, prep, prepared };
+}
+
+/**
+ * A value left missing by a preparation that fills none: the hint in the command line's terms (the library's names
+ * its `impute` option). Coordinates (--lat, --lon) are never filled in; other columns are with --impute.
+ */
+function missingHint(error: unknown, flags: PrepFlags & { lat?: string; lon?: string }): unknown {
+  const m = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "([^"]*)" is missing$/.exec(baseMessage(error)) : null;
+  if (!m) return error;
+  const coordinates = m[1] === flags.lat || m[1] === flags.lon;
+  return new SegkitError((error as SegkitError).code, baseMessage(error as SegkitError), coordinates ? 'leave out the rows without coordinates: they are never filled in' : '--impute median, mean, most-frequent or constant fills missing values', { cause: error });
 }
 
 /**
@@ -272,7 +283,7 @@ export async function prepareFeatures(
   try {
     result = await prep.fitTransform(table, { threads: ctx.threads, signal: ctx.signal });
   } catch (error) {
-    throw atRow(error, table, inputName(path));
+    throw atRow(missingHint(error, flags), table, inputName(path));
   }
   const report = featureReport(table, prep, result, flags, alsoExclude, own);
   noteFeatures(report, flags, ctx);

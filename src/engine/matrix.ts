@@ -251,7 +251,7 @@ async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: L
         for (let q = 1; q < d; q++) if (Math.abs(ds.columns[q][row] - offset[q]) > Math.abs(ds.columns[j][row] - offset[j])) j = q;
         throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${ds.names[j]}" holds ${ds.columns[j][row]}: the row lies too far from the model's centres for float32 distances (the centres lie within ${Math.sqrt(o.alsoSquaredNorm ?? 0).toPrecision(3)} of the column means)`,
           o.modelScale ? 'check the row\'s units, or leave it out: every other row is scored the same whatever the batch holds'
-            : 'check the row\'s units, or leave it out: this model could not score it (the model is unchanged)');
+            : 'check the row\'s units, or leave it out: this model could not score it, and is unchanged');
       }
     }
     throwIfAborted(signal);

@@ -109,6 +109,13 @@ describe('evaluate and explain on a density model\'s output', () => {
       expect(e.rules.map((x: { size: number }) => x.size).sort()).toEqual([...sizes].sort());
       expect(e.rules.some((x: { name?: string }) => x.name === 'Unassigned')).toBe(false);
     }
+    // one segment left beside the noise: nothing to compare, said in the command's terms
+    const lines = readFileSync(path('geo-labelled.csv'), 'utf8').trimEnd().split('\n');
+    const at = lines[0].split(',').indexOf('segment');
+    writeFileSync(path('geo-one.csv'), `${lines.filter((l, q) => q === 0 || ['0', '-1'].includes(l.split(',')[at])).join('\n')}\n`);
+    const one = segkit(['evaluate', 'geo-one.csv', '--labels', 'segment', '--columns', 'lat,lon']);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain(`--labels: every row of "geo-one.csv" in a segment (${geo.n_noise} more are in none) is in one segment, column "segment"`);
     const noise = geo.labels.indexOf(-1);
     const r = segkit(['explain', 'geo-labelled.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--rows', `c${noise}`]);
     expect(r.code).toBe(2);

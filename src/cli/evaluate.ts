@@ -134,8 +134,10 @@ export function segmentRows(table: Table, column: string, companion: string, wha
     return { dataset, rowIndex, labels, ...(names ? { names } : {}), labelOf: (row) => ids[row], unassigned };
   }
   if (keep.length === 0) throw new UsageError(`--labels: no row of ${what} is in a segment (column "${column}")`);
-  const at = new Map(Array.from(rowIndex, (r, i) => [r, i]));
-  const sub = fromColumns({ columns: dataset.columns.map((c) => Float32Array.from(keep, (r) => c[at.get(r)!])), names: dataset.names });
+  // the kept rows' places among the prepared rows, worked out once for every column
+  const places = new Int32Array(keep.length);
+  for (let i = 0, q = 0; i < rowIndex.length; i++) if (!isNoise(rowIndex[i])) places[q++] = i;
+  const sub = fromColumns({ columns: dataset.columns.map((c) => Float32Array.from(places, (i) => c[i])), names: dataset.names });
   // text labels renumbered over the names that remain
   let code: Int32Array | undefined, kept: string[] | undefined;
   if (names) {
@@ -162,8 +164,12 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -'_name'.length) : `${f.labels}_name`;
   if (names.includes(companion) && !(f.columns ?? []).includes(companion)) labelColumns.push(companion);
   const { result: prepared, report } = await prepareFeatures(f, table, input, ctx, labelColumns);
-  const { dataset, rowIndex, labels, note } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
+  const { dataset, rowIndex, labels, note, unassigned } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
   if (note) ctx.note(note);
+  // the metrics compare segments: one is not enough (said in the command's terms, with the rows left out)
+  if (labels.length > 0 && labels.every((l) => l === labels[0])) {
+    throw new UsageError(`--labels: every row of ${what}${unassigned > 0 ? ` in a segment (${unassigned.toLocaleString('en-US')} more are in none)` : ''} is in one segment, column "${f.labels}"; the metrics compare two segments or more`);
+  }
   throwIfAborted(ctx.signal);
 
   const run = { threads: ctx.threads, signal: ctx.signal };

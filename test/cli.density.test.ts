@@ -83,7 +83,7 @@ describe('segment --algorithm dbscan', () => {
 });
 
 describe('evaluate and explain on a density model\'s output', () => {
-  it('leave the unassigned rows (segment -1, "Unassigned") out, by the id or the name column alike, and say so', () => {
+  it('leave the unassigned rows (segment -1, "Unassigned") out, by the id or the name column alike, and say so', async () => {
     ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),
       '--min-samples', String(geo.min_samples), '--out', 'geo-labelled.csv', '-q']);
     const sizes = Array.from({ length: geo.n_clusters }, (_, c) => geo.labels.filter((l: number) => l === c).length);
@@ -96,8 +96,15 @@ describe('evaluate and explain on a density model\'s output', () => {
     expect(byId.sizes).toEqual(sizes);
     expect(byId.notices.some((m: string) => m.startsWith(note))).toBe(true);
     expect(byName.notices.some((m: string) => m.startsWith(note))).toBe(true);
-    // the names are numbered in sorted order, so the sizes come in another order; the partition is the same
+    // the names are numbered in sorted order, so the sizes come in another order, named; the partition is the same
     expect([...byName.sizes].sort()).toEqual([...sizes].sort());
+    expect(byId.names).toBeUndefined();
+    expect(byName.names).toHaveLength(geo.n_clusters);
+    expect(byName.names).not.toContain('Unassigned');
+    const named = new Map(byName.names.map((name: string, c: number) => [name, byName.sizes[c]]));
+    const labelled = await readTable(path('geo-labelled.csv'));
+    const [ids, idNames] = [col(labelled, 'segment'), col(labelled, 'segment_name')];
+    for (let c = 0; c < geo.n_clusters; c++) expect(named.get(idNames[ids.indexOf(c)])).toBe(sizes[c]);
     // (summed segment by segment, in the other order)
     for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia']) expect(Math.abs(byName[m] - byId[m])).toBeLessThan(1e-12 * Math.abs(byId[m]));
     for (const labels of ['segment', 'segment_name']) {

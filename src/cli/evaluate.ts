@@ -164,7 +164,7 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -'_name'.length) : `${f.labels}_name`;
   if (names.includes(companion) && !(f.columns ?? []).includes(companion)) labelColumns.push(companion);
   const { result: prepared, report } = await prepareFeatures(f, table, input, ctx, labelColumns);
-  const { dataset, rowIndex, labels, note, unassigned } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
+  const { dataset, rowIndex, labels, note, unassigned, names: labelNames } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
   if (note) ctx.note(note);
   // the metrics compare segments: one is not enough (said in the command's terms, with the rows left out)
   if (labels.length > 0 && labels.every((l) => l === labels[0])) {
@@ -214,7 +214,8 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
     };
   }
   const sizes = [...stats.counts];
-  const summary = { rows: dataset.n, features: [...dataset.names], k: stats.k, sizes, ...internal, ...(external ? { external } : {}), ...report, notices: ctx.notices };
+  // sizes by segment id; text labels' sizes in the order of `names`, the labels sorted
+  const summary = { rows: dataset.n, features: [...dataset.names], k: stats.k, sizes, ...(labelNames ? { names: labelNames } : {}), ...internal, ...(external ? { external } : {}), ...report, notices: ctx.notices };
   if (ctx.json) {
     ctx.printJson(summary);
     return;

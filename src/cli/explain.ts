@@ -113,6 +113,11 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   // (a density model's noise) are left out: they are no segment to explain
   const { dataset, rowIndex, labels, names: labelNames, labelOf, note } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
   if (note) ctx.note(note);
+  // the customers --rows asks about, found (and refused when in no segment) before any work
+  const asked = f.rows ? rowsById(table, f.id ?? prep.id, f.rows) : undefined;
+  asked?.forEach((r, q) => {
+    if (labelOf(r) < 0) throw new UsageError(`--rows: customer "${f.rows![q]}" is in no segment (the noise of a density model): explain customers of a segment`);
+  });
   const run = { threads: ctx.threads, signal: ctx.signal };
   const bar = ctx.progress.start('finding rules', 3);
   let rules: SegmentRules, importance, modelName: string;
@@ -149,11 +154,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
 
   let single: { id: string; row: number; label: number; why: Assignment }[] = [];
   if (f.rows) {
-    const idColumn = f.id ?? prep.id;
-    const rows = rowsById(table, idColumn, f.rows);
-    rows.forEach((r, q) => {
-      if (labelOf(r) < 0) throw new UsageError(`--rows: customer "${f.rows![q]}" is in no segment (the noise of a density model): explain customers of a segment`);
-    });
+    const rows = asked!;
     if (saved && own) {
       const { rows: t, at } = own;
       const vectors = rows.map((r, q) => {

@@ -83,9 +83,13 @@ describe('segment --algorithm dbscan', () => {
 });
 
 describe('evaluate and explain on a density model\'s output', () => {
-  it('leave the unassigned rows (segment -1, "Unassigned") out, by the id or the name column alike, and say so', async () => {
+  // scikit-learn's clusters of geo.csv, as segment writes them (the tests below read this file, never change it)
+  beforeAll(() => {
     ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),
       '--min-samples', String(geo.min_samples), '--out', 'geo-labelled.csv', '-q']);
+  });
+
+  it('leave the unassigned rows (segment -1, "Unassigned") out, by the id or the name column alike, and say so', async () => {
     const sizes = Array.from({ length: geo.n_clusters }, (_, c) => geo.labels.filter((l: number) => l === c).length);
     const kept = geo.X_deg.length - geo.n_noise;
     const note = `left out: ${geo.n_noise} rows in no segment (column "segment" below 0: the noise of a density model)`;
@@ -130,14 +134,12 @@ describe('evaluate and explain on a density model\'s output', () => {
   });
 
   it('leave them out by the name alone when the file has no segment id column ("Unassigned" is no segment)', async () => {
-    ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),
-      '--min-samples', String(geo.min_samples), '--out', 'geo-named.csv', '-q']);
-    const t = await readTable(path('geo-named.csv'));
+    const t = await readTable(path('geo-labelled.csv'));
     const [ids, lat, lon, names] = ['customer_id', 'lat', 'lon', 'segment_name'].map((c) => col(t, c));
     writeFileSync(path('geo-names-only.csv'), `${['customer_id,lat,lon,segment_name', ...ids.map((id, i) => `${id},${lat[i]},${lon[i]},${JSON.stringify(names[i])}`)].join('\n')}\n`);
     const sizes = Array.from({ length: geo.n_clusters }, (_, c) => geo.labels.filter((l: number) => l === c).length);
     const kept = geo.X_deg.length - geo.n_noise;
-    const byName = JSON.parse(ok(['evaluate', 'geo-named.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--json']).stdout);
+    const byName = JSON.parse(ok(['evaluate', 'geo-labelled.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--json']).stdout);
     const r = ok(['evaluate', 'geo-names-only.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--json']);
     const only = JSON.parse(r.stdout);
     expect(only.rows).toBe(kept);
@@ -157,9 +159,7 @@ describe('evaluate and explain on a density model\'s output', () => {
   });
 
   it('evaluate --truth needs no known class for the rows it leaves out; a row it scores still does', async () => {
-    ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),
-      '--min-samples', String(geo.min_samples), '--out', 'geo-truth.csv', '-q']);
-    const t = await readTable(path('geo-truth.csv'));
+    const t = await readTable(path('geo-labelled.csv'));
     const [ids, lat, lon, seg] = ['customer_id', 'lat', 'lon', 'segment'].map((c) => col(t, c));
     // the known class: the segment itself, unknown for the unassigned rows
     const lines = ids.map((id, i) => `${id},${lat[i]},${lon[i]},${seg[i]},${(seg[i] as number) < 0 ? '' : `k${seg[i]}`}`);

@@ -127,16 +127,17 @@ export function segmentRows(table: Table, column: string, companion: string, wha
       isNoise = (row) => ids[row] === none;
     }
   }
-  const keep = rowIndex.filter((r) => !isNoise(r));
+  // the kept rows' places among the prepared rows, and their table rows
+  const placed: number[] = [];
+  for (let i = 0; i < rowIndex.length; i++) if (!isNoise(rowIndex[i])) placed.push(i);
+  const places = Int32Array.from(placed);
+  const keep = Int32Array.from(places, (i) => rowIndex[i]);
   const unassigned = rowIndex.length - keep.length;
   if (unassigned === 0) {
     const labels = Int32Array.from(rowIndex, (r) => ids[r]);
     return { dataset, rowIndex, labels, ...(names ? { names } : {}), labelOf: (row) => ids[row], unassigned };
   }
   if (keep.length === 0) throw new UsageError(`--labels: no row of ${what} is in a segment (column "${column}")`);
-  // the kept rows' places among the prepared rows, worked out once for every column
-  const places = new Int32Array(keep.length);
-  for (let i = 0, q = 0; i < rowIndex.length; i++) if (!isNoise(rowIndex[i])) places[q++] = i;
   const sub = fromColumns({ columns: dataset.columns.map((c) => Float32Array.from(places, (i) => c[i])), names: dataset.names });
   // text labels renumbered over the names that remain
   let code: Int32Array | undefined, kept: string[] | undefined;

@@ -124,10 +124,6 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   // the model's own features, from the same rows through its own preparation (once: importance and --rows use them)
   let own: { rows: PipelineResult; at: Map<number, number> } | undefined;
   try {
-    // (text labels are numbered by then: the one segment is named by its text, as train names it)
-    if (labelNames && labels.length > 0 && labels.every((l) => l === labels[0])) {
-      throw inFile(new SegkitError('E_BAD_LABELS', `the --labels column "${f.labels}" has one class (${JSON.stringify(labelNames[labels[0]])}) in all ${labels.length} rows; a classifier needs at least two`), what);
-    }
     rules = await segmentRules(dataset, labels, { ...run, maxDepth: f.maxDepth, ...(labelNames ? { names: labelNames } : {}) }).catch((e) => { throw inFile(targetError(e, '--labels', f.labels), what); });
     bar.update(1, 'importance');
     if (saved) {

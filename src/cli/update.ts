@@ -158,7 +158,6 @@ const LARGE_MOVE = 1000;
 function refuseLargeMove(moved: readonly number[], before: readonly (readonly number[])[], data: Dataset, names: readonly string[]): void {
   let t = 0;
   for (let q = 1; q < moved.length; q++) if (moved[q] > moved[t]) t = q;
-  if (Number.isFinite(moved[t]) && moved[t] === 0) return;
   let span = 0;
   for (let a = 0; a < before.length; a++) {
     for (let b = a + 1; b < before.length; b++) {

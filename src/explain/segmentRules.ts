@@ -1,4 +1,4 @@
-import { badOption } from '../util/errors.js';
+import { badOption, SegkitError } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { toDataset, type DataInput } from '../data/dataset.js';
 import type { RunOptions } from '../core/model.js';
@@ -58,6 +58,10 @@ export async function segmentRules(data: DataInput, labels: ArrayLike<number>, o
     let k = 0;
     for (let i = 0; i < labels.length; i++) if (labels[i] + 1 > k) k = labels[i] + 1;
     if (!Array.isArray(names) || names.length < k || names.some((x) => typeof x !== 'string')) throw badOption('names', names, `a name (text) for each of the ${k} segment ids`);
+    // one segment: named by its name, as a classifier given the names as its target names it
+    let one = labels.length > 0;
+    for (let i = 1; i < labels.length && one; i++) one = labels[i] === labels[0];
+    if (one) throw new SegkitError('E_BAD_LABELS', `target has one class (${JSON.stringify(names[labels[0]])}) in all ${labels.length} rows; a classifier needs at least two`);
   }
   const tree = await decisionTree(ds, labels, { maxDepth, minSamplesLeaf, executor: options.executor, threads: options.threads, signal: options.signal });
   const pred = tree.labels;

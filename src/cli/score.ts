@@ -27,8 +27,8 @@ import { replacedColumns, replacingNote, withSegments } from './withSegments.js'
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
 import { AtomicFile, checkParent, writeFailure } from '../data/writeFileAtomic.node.js';
 import { bareModel } from './bareModel.js';
-import type { CsvFormatTask } from './csvFormatWorker.js';
-import { RecordTexts } from '../data/recordTexts.js';
+import type { CsvFormatTask, CsvFormatted } from './csvFormatWorker.js';
+import { type RecordBlock, RecordTexts } from '../data/recordTexts.js';
 import { type RecordRowsTask, recordRows } from './verbatimCsv.js';
 import { countFilled, countUnknown, filledNote, unknownNote } from './unknownCategories.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
@@ -320,6 +320,8 @@ interface TableSink {
   write(scored: Table, first: boolean): Promise<void>;
   /** CSV only: a batch of scored records written as they were read (verbatimCsv.ts); the first batch has the header. */
   writeRecords?(task: RecordRowsTask): Promise<void>;
+  /** CSV only: record buffers a written batch is done with, for the next batch's records (RecordTexts.take). */
+  spareRecords?(): Partial<RecordBlock> | undefined;
   commit(signal: AbortSignal): Promise<void>;
   discard(): Promise<void>;
 }
@@ -337,16 +339,28 @@ async function openSink(path: string, format: TableFormat): Promise<TableSink> {
       pool = undefined;
       await p?.destroy();
     };
+    // Buffers written batches are done with go back to work: output bytes to the worker, record buffers to the
+    // reader (memory touched for the first time costs a page fault per page, dear on virtual machines)
+    const spareBytes: Uint8Array[] = [];
+    const spareRecords: Partial<RecordBlock>[] = [];
     const formatted = (task: CsvFormatTask, transfer: ArrayBuffer[]): Promise<Uint8Array> => {
       pool ??= new Piscina({ filename: new URL('./csvFormatWorker.js', import.meta.url).href, minThreads: 1, maxThreads: 1 });
-      const job = pool.run(task, { transferList: transfer }) as Promise<Uint8Array>;
+      const spare = spareBytes.pop();
+      const job = (pool.run(spare ? { ...task, spare } : task, { transferList: spare ? [...transfer, spare.buffer as ArrayBuffer] : transfer }) as Promise<CsvFormatted>).then((done) => {
+        if (done.records) spareRecords.push(done.records);
+        return done.bytes;
+      });
       job.catch(() => undefined);
       return job;
     };
     // each batch's bytes are written after the batch before's
-    const queue = async (bytes: Uint8Array | Promise<Uint8Array>): Promise<void> => {
+    const queue = async (bytes: Uint8Array | Promise<Uint8Array>, recycle = false): Promise<void> => {
       const before = chain;
-      chain = before.then(async () => sink.write(await bytes));
+      chain = before.then(async () => {
+        const written = await bytes;
+        await sink.write(written);
+        if (recycle) spareBytes.push(new Uint8Array(written.buffer, 0, written.buffer.byteLength));
+      });
       chain.catch(() => undefined);
       await before;
     };
@@ -362,8 +376,10 @@ async function openSink(path: string, format: TableFormat): Promise<TableSink> {
       },
       writeRecords: async (task) => {
         if (task.header) return queue(recordRows(task));
-        return queue(formatted(task, [task.records.buffer as ArrayBuffer, task.starts.buffer as ArrayBuffer, task.ends.buffer as ArrayBuffer]));
+        const buffers = new Set([task.records, task.starts, task.ends, task.risky].map((a) => a.buffer as ArrayBuffer));
+        return queue(formatted(task, [...buffers]), true);
       },
+      spareRecords: () => spareRecords.pop(),
       commit: async (signal) => {
         await chain;
         await stop();
@@ -491,7 +507,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
           throw atRow(haversineWords(error, HAVERSINE, HAVERSINE_HINT), batch, what, t.rows, true);
         }
         labels = predicted.labels;
-        const { records, starts, ends, risky } = texts!.take(batch.numRows);
+        const { records, starts, ends, risky } = texts!.take(batch.numRows, sink.spareRecords?.());
         await sink.writeRecords!({
           records, starts, ends, risky, labels, unassigned: unassignedRows(model, labels), proba: predicted.proba, names: [...names], column: f.segmentColumn,
           delimiter, newline: texts!.newline, numeric: texts!.numeric, dashMissing: ctx.read.nullValues.includes('-'), header: first ? texts!.header : undefined,

@@ -40,7 +40,7 @@ const QUOTE = 0x22;
  * prefixed with an apostrophe as writeCsv prefixes them, then the delimiter and the columns writeCsv writes for the
  * segments (and probabilities), each row ended by the input's line ending.
  */
-export function recordRows(task: RecordRowsTask): Uint8Array {
+export function recordRows(task: RecordRowsTask, spare?: Uint8Array): Uint8Array {
   const { records, starts, ends, labels, delimiter, newline } = task;
   const n = labels.length;
   if (ends.length !== n) throw new Error(`${ends.length} records for ${n} labels`);
@@ -49,7 +49,7 @@ export function recordRows(task: RecordRowsTask): Uint8Array {
   const eol = encoder.encode(newline);
   // what follows each record: the delimiter, the added columns as writeCsv writes them, the line ending
   const tails = addedColumns(task, sep, eol);
-  const out = new Output((n > 0 ? ends[n - 1] - starts[0] : 0) + tails.size + 64);
+  const out = new Output((n > 0 ? ends[n - 1] - starts[0] : 0) + tails.size + 64, spare);
   if (task.header) {
     copyRecord(out, task.header, 0, task.header.length, sep, undefined, false);
     tails.append(out, -1);
@@ -82,11 +82,13 @@ function addedColumns(task: RecordRowsTask, sep: Uint8Array, eol: Uint8Array): {
       const row = withSegments(tableFromColumns([], []), Int32Array.of(key < 2 ? -1 : key - 2), names, column, Uint8Array.of(key === 0 ? 1 : 0), { dictionary: true });
       return join(sep, withoutLineFeed(writeCsvBytes(row, { header: false, delimiter: task.delimiter })), eol);
     });
+    const tailOf = (row: number): Uint8Array => tails[labels[row] < 0 && unassigned?.[row] ? 0 : labels[row] + 2];
+    let size = head.length;
+    for (let row = 0; row < n; row++) size += tailOf(row).length;
     return {
-      // at most the longest tail a row
-      size: head.length + n * Math.max(...tails.map((t) => t.length)),
+      size,
       append: (out, row) => {
-        const bytes = row < 0 ? head : tails[labels[row] < 0 && unassigned?.[row] ? 0 : labels[row] + 2];
+        const bytes = row < 0 ? head : tailOf(row);
         out.append(bytes, 0, bytes.length);
       },
     };
@@ -127,12 +129,15 @@ function join(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A growing byte buffer. */
+/**
+ * A growing byte buffer, in `spare` (a buffer written before, whole) where it holds `capacity` bytes: memory a
+ * process touches for the first time costs a page fault per page, dear on virtual machines (hugePages.node.ts).
+ */
 class Output {
   bytes: Uint8Array;
   size = 0;
-  constructor(capacity: number) {
-    this.bytes = new Uint8Array(capacity);
+  constructor(capacity: number, spare?: Uint8Array) {
+    this.bytes = spare && spare.length >= capacity ? spare : new Uint8Array(capacity);
   }
 
   append(src: Uint8Array, s: number, e: number): void {
@@ -217,6 +222,8 @@ export async function writeRecordsAsRead(write: (bytes: Uint8Array) => Promise<v
   let row = 0;
   let header = read.header;
   if (!header) throw new Error('records without their header');
+  // each batch's bytes are written before the next batch is formatted: the next batch's output goes in the same buffer
+  let spare: Uint8Array | undefined;
   for (const block of read.blocks) {
     const count = block.ends.length;
     // one batch at least: a first block without rows still writes the header
@@ -224,13 +231,15 @@ export async function writeRecordsAsRead(write: (bytes: Uint8Array) => Promise<v
       throwIfAborted(signal);
       const b = Math.min(count, a + RECORD_BATCH);
       const at = row + a, to = row + b;
-      await write(recordRows({
+      const bytes = recordRows({
         records: block.records, starts: block.starts.subarray(a, b), ends: block.ends.subarray(a, b), risky: block.risky.subarray(a, b),
         labels: tails.labels.subarray(at, to), ...(tails.unassigned ? { unassigned: tails.unassigned.subarray(at, to) } : {}),
         ...(tails.proba ? { proba: tails.proba.subarray(at * k, to * k) } : {}),
         names: tails.names, column: tails.column, delimiter: tails.delimiter, newline: read.newline, numeric: tails.numeric,
         dashMissing: tails.dashMissing, ...(header ? { header } : {}),
-      }));
+      }, spare);
+      await write(bytes);
+      spare = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
       header = undefined;
     }
     row += count;

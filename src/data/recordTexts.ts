@@ -124,15 +124,15 @@ export class RecordTexts implements RecordTextSink {
     this.size = at + written;
   }
 
-  /** The first `n` records' texts, in one buffer, and where each starts and ends; they are no longer kept here. */
-  take(n: number): RecordBlock {
+  /** The first `n` records' texts, in one buffer, and where each starts and ends (in the buffers of `into` where they hold them); they are no longer kept here. */
+  take(n: number, into?: Partial<RecordBlock>): RecordBlock {
     this.checkKept();
     if (n > this.count) throw new Error(`${n} records asked for, ${this.count} read`);
     const cut = n > 0 ? this.ends[n - 1] : 0;
-    const records = this.data.slice(0, cut);
-    const starts = this.starts.slice(0, n);
-    const ends = this.ends.slice(0, n);
-    const risky = this.risky.slice(0, n);
+    const records = copyInto(this.data, cut, into?.records);
+    const starts = copyInto(this.starts, n, into?.starts);
+    const ends = copyInto(this.ends, n, into?.ends);
+    const risky = copyInto(this.risky, n, into?.risky);
     this.data.copyWithin(0, cut, this.size);
     this.size -= cut;
     for (let i = n; i < this.count; i++) {
@@ -238,4 +238,15 @@ export function keepInto(records: RecordsRead, texts: RecordTexts, later: readon
   const blocks = kept ? [kept, ...later] : [];
   const all = blocks.every((b): b is RecordBlock => b !== undefined);
   Object.assign(records, { header: all && kept ? texts.header : undefined, newline: texts.newline, blocks: all ? blocks : [] });
+}
+
+/**
+ * The first `n` values of `from`, copied into the whole buffer of `into` where it holds them (a buffer a written batch
+ * is done with: memory touched for the first time costs a page fault per page), else into a new array.
+ */
+function copyInto<T extends Uint8Array | Int32Array>(from: T, n: number, into: T | undefined): T {
+  if (!into || into.buffer.byteLength < n * from.BYTES_PER_ELEMENT) return from.slice(0, n) as T;
+  const out = new (from.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T)(into.buffer, 0, n);
+  out.set(from.subarray(0, n));
+  return out;
 }

@@ -47,6 +47,7 @@ describe('the command line', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'c.csv'), ['id,a,b', ...Array.from({ length: 40 }, (_, i) => `${i},${i % 7},${(i * 13) % 11}`)].join('\n'));
   const NOTE = 'segkit: huge pages for large arrays (glibc.malloc.hugetlb=1)';
+  const ARROW_NOTE = 'segkit: apache-arrow from its one-file build';
   let mode: string | undefined;
   try {
     mode = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1];
@@ -60,8 +61,11 @@ describe('the command line', () => {
   it(`runs a command with the setting ${applies ? '(expected on this machine)' : '(not expected on this machine)'}, and without it under SEGKIT_HUGE_PAGES=0`, () => {
     const on = ok(dir, ['segment', 'c.csv', '--k', '2', '--seed', '1', '--quiet'], { env: { SEGKIT_DEBUG: '1' } });
     expect(on.stderr.includes(NOTE)).toBe(applies);
+    // the relaunched process also loads apache-arrow from one file
+    expect(on.stderr.includes(ARROW_NOTE)).toBe(applies);
     const off = ok(dir, ['segment', 'c.csv', '--k', '2', '--seed', '1', '--quiet'], { env: { SEGKIT_DEBUG: '1', SEGKIT_HUGE_PAGES: '0' } });
     expect(off.stderr).not.toContain(NOTE);
+    expect(off.stderr).not.toContain(ARROW_NOTE);
     // the same result either way, exit codes included
     expect(off.stdout).toBe(on.stdout);
     const failed = segkit(dir, ['segment', 'missing.csv', '--k', '2']);

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { tableFromArrays } from 'apache-arrow';
+import { tableFromArrays } from '#arrow';
 import { writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { buildChangesReport, movedUnassigned } from '../report/changesReport.js';
 import { compareSnapshots } from '../workflow/compareSnapshots.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { SegkitError, baseMessage } from '../util/errors.js';
 import { checkPaths, inFile, inputName, outputFormat, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';

@@ -1,7 +1,7 @@
 // A worker thread of `segkit score`: it formats scored batches as CSV while the calling thread reads and scores the
 // next one. A batch comes as Arrow IPC bytes, or as the records' texts with their labels (verbatimCsv.ts); its CSV
 // bytes go back moved, not copied.
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC } from '#arrow';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { writeCsvBytes } from '../data/writeCsv.js';
 import { type RecordRowsTask, recordRows } from './verbatimCsv.js';

@@ -1,6 +1,6 @@
 // The flags of the density and hierarchical algorithms (dbscan, hdbscan, agglomerative) and the checks that keep
 // each flag to the algorithm it belongs to: a flag that would be ignored is a usage error, never silently dropped.
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { LINKAGES, type Linkage } from '../core/agglomerativeModel.js';
 import type { PipelineOptions } from '../prep/pipeline.js';

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import { fromColumns, type Dataset } from '../data/dataset.js';
 import { baseMessage, SegkitError, throwIfAborted } from '../util/errors.js';

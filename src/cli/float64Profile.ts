@@ -1,5 +1,5 @@
 // Segment profiles in the customers' own float64 values where float32 would move them (segment, train).
-import { DataType, type Table, type Vector } from 'apache-arrow';
+import { DataType, type Table, type Vector } from '#arrow';
 import type { Dataset } from '../data/dataset.js';
 import { arrowNumeric } from '../prep/frame.js';
 import { Imputer } from '../prep/imputer.js';

@@ -49,6 +49,9 @@ export function hugePageTunables(env: NodeJS.ProcessEnv, platform: string, mode:
   return [...current, `${TUNABLE}=1`].join(':');
 }
 
+/** The condition under which "#arrow" resolves to apache-arrow's modules in one file (package.json "imports"). */
+export const ARROW_BUNDLE = '--conditions=segkit-cli';
+
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /**
  * Whether this process is the relaunched one (set by followLauncher). A signal its launcher passes on can arrive
@@ -103,7 +106,9 @@ export function relaunchWithHugePages(): Promise<boolean> {
     // the child learns this process's id, to end when it is gone (followLauncher)
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      // the relaunched process loads apache-arrow from one file (dist/vendor/arrow.js, made by app/build.mjs)
+      const conditions = process.execArgv.includes(ARROW_BUNDLE) ? [] : [ARROW_BUNDLE];
+      child = spawn(process.execPath, [...process.execArgv, ...conditions, ...process.argv.slice(1)], {
         stdio: 'inherit',
         env: { ...process.env, GLIBC_TUNABLES: tunables, [LAUNCHED]: String(process.pid) },
       });

@@ -1,5 +1,5 @@
 import { SEGKIT_COLUMNS } from '../prep/segkitColumns.js';
-import { DataType, type Table } from 'apache-arrow';
+import { DataType, type Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import { MISSING_TOKENS, csvInfo } from '../data/csvCore.js';
 import { TABLE_FORMATS, tableFormat, type TableFormat } from '../data/tableFormat.js';

@@ -1,4 +1,4 @@
-import { Float64, type Table } from 'apache-arrow';
+import { Float64, type Table } from '#arrow';
 import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { columnNames } from './withSegments.js';
 

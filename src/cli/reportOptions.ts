@@ -1,4 +1,4 @@
-import { DataType, type Table } from 'apache-arrow';
+import { DataType, type Table } from '#arrow';
 import { SegkitError } from '../util/errors.js';
 import { type Command, Option } from 'commander';
 import { UsageError } from './exitCodes.js';

@@ -1,4 +1,4 @@
-import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData, tableToIPC } from 'apache-arrow';
+import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData, tableToIPC } from '#arrow';
 import { Piscina } from 'piscina';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';

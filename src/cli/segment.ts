@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import type { ChooseKResult, KScore } from '../workflow/chooseK.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import type { Dataset } from '../data/dataset.js';

@@ -1,7 +1,7 @@
 // Segmented or scored CSV written as the input was: each record's text as the reader read it, then the segment
 // columns. The readers collect the records' texts while they read (RecordTexts, data/recordTexts.ts); a batch's rows
 // are put together by `recordRows`.
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { tableFromColumns } from '../data/arrowTable.js';
 import { isFormula, writeCsvBytes } from '../data/writeCsv.js';
 import { withProbabilities } from './probaColumns.js';

@@ -1,4 +1,4 @@
-import { DataType, Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
+import { DataType, Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table, type Vector } from '#arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 
 /** The name of the rows no cluster took: its own group, never a segment. */

@@ -1,4 +1,4 @@
-import { type Data, DataType, Float64, Int32, makeData, type Table, type Vector } from 'apache-arrow';
+import { type Data, DataType, Float64, Int32, makeData, type Table, type Vector } from '#arrow';
 import { SegkitError, badOption } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { takeRows } from './takeRows.js';

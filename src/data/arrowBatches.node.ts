@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { DataType, Message, MessageHeader, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type RecordBatch, type Schema, Table } from 'apache-arrow';
+import { DataType, Message, MessageHeader, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type RecordBatch, type Schema, Table } from '#arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { AtomicFile } from './writeFileAtomic.node.js';
 import { checkColumnNames, decimalsAsNumbers } from './arrowTable.js';

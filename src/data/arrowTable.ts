@@ -12,7 +12,7 @@ import {
   type Vector,
   makeData,
   makeVector,
-} from 'apache-arrow';
+} from '#arrow';
 import { SegkitError } from '../util/errors.js';
 
 // Columns here are assembled with makeData only: apache-arrow's Builders (vectorFromArray) compile

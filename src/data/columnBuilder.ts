@@ -9,7 +9,7 @@ import {
   Utf8,
   makeData,
   makeVector,
-} from 'apache-arrow';
+} from '#arrow';
 import { SegkitError } from '../util/errors.js';
 import { utf8Data } from './arrowTable.js';
 import { DAY_MS } from './tableCells.js';

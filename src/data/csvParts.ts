@@ -1,7 +1,7 @@
 // Reading a CSV file in parts: each part after the first is read by another thread (readCsvPart, the file's header
 // record then whole records), and the reader of the first part joins the others' columns in order (readCsvJoined),
 // as one reader of the whole file would have built them.
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import type { ByteSource } from './byteSource.js';
 import { ColumnBuilder, type ColumnPart, EXOTIC_CAP, mayBeNumber } from './columnBuilder.js';
 import { type ReadCsvOptions, finishTable, parseWhole } from './csvCore.js';

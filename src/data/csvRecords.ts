@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import type { ByteSource } from './byteSource.js';
 import type { CsvRecordsOptions } from './csvCore.js';
 

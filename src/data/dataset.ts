@@ -1,4 +1,4 @@
-import { DataType, Precision, type Table, type Vector } from 'apache-arrow';
+import { DataType, Precision, type Table, type Vector } from '#arrow';
 import { SegkitError, describe } from '../util/errors.js';
 
 /** n rows of d Float32 features, stored column-major (one array per feature), as Arrow and the kernels do. */

@@ -1,4 +1,4 @@
-import type { Data, Table, Vector } from 'apache-arrow';
+import type { Data, Table, Vector } from '#arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { takeRows } from './takeRows.js';

@@ -1,4 +1,4 @@
-import { DataType, Precision, makeVector, type Data, type Table, type Vector } from 'apache-arrow';
+import { DataType, Precision, makeVector, type Data, type Table, type Vector } from '#arrow';
 import { isArrowTable } from './dataset.js';
 import { utf8Data } from './arrowTable.js';
 import { parseIsoDate } from './columnBuilder.js';

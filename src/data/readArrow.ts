@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { SegkitError } from '../util/errors.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
 import { checkColumnNames, decimalsAsNumbers } from './arrowTable.js';
@@ -15,7 +15,7 @@ export async function readArrow(input: ByteSource): Promise<Table> {
   }
   const bytes = await collectBytes(input, 'the Arrow input');
   if (bytes.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the Arrow input is empty');
-  const { tableFromIPC } = await import('apache-arrow/ipc/serialization');
+  const { tableFromIPC } = await import('#arrow/ipc');
   let table: Table;
   try {
     table = tableFromIPC(bytes);

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
 import { type ByteSource, collectText, isByteSource } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings, tableFromColumnMap } from './recordColumns.js';

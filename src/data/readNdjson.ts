@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { type ByteSource, textChunks } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings } from './recordColumns.js';

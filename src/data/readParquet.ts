@@ -13,7 +13,7 @@ import {
   TimestampMillisecond,
   Utf8,
   makeData,
-} from 'apache-arrow';
+} from '#arrow';
 // the package's browser entry (its default Node entry imports fs), loaded on first use: bundles that read no
 // Parquet (an edge function scoring JSON) leave it out
 import type { ColumnData, FileMetaData, SchemaElement } from 'hyparquet/src/index.js';

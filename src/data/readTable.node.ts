@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { open } from 'node:fs/promises';
 import { SegkitError, restate } from '../util/errors.js';
 import type { ByteSource } from './byteSource.js';

@@ -1,4 +1,4 @@
-import { DataType, type Field, type Vector } from 'apache-arrow';
+import { DataType, type Field, type Vector } from '#arrow';
 
 /** How a writer should present one Arrow column's values. */
 export type CellKind = 'float' | 'float32' | 'integer' | 'boolean' | 'date' | 'dateOnly' | 'text' | 'other';

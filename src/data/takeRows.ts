@@ -1,4 +1,4 @@
-import { type Data, DataType, makeData, type Vector } from 'apache-arrow';
+import { type Data, DataType, makeData, type Vector } from '#arrow';
 import { SegkitError } from '../util/errors.js';
 
 // Built with makeData over copied buffers, never with apache-arrow's Builders (vectorFromArray), which compile

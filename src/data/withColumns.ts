@@ -1,4 +1,4 @@
-import { type Data, Float32, Float64, Int32, makeData, type Table } from 'apache-arrow';
+import { type Data, Float32, Float64, Int32, makeData, type Table } from '#arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { singleChunk, tableFromColumns, utf8Data } from './arrowTable.js';
 

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { badOption } from '../util/errors.js';
 
 export interface WriteArrowOptions {
@@ -17,6 +17,6 @@ export const WRITE_ARROW_DEFAULTS = Object.freeze({ format: 'file' as const });
 export async function writeArrow(table: Table, options: WriteArrowOptions = {}): Promise<Uint8Array> {
   const format = options.format ?? WRITE_ARROW_DEFAULTS.format;
   if (format !== 'file' && format !== 'stream') throw badOption('format', format, '"file" or "stream"');
-  const { tableToIPC } = await import('apache-arrow/ipc/serialization');
+  const { tableToIPC } = await import('#arrow/ipc');
   return tableToIPC(table, format);
 }

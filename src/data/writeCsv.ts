@@ -1,4 +1,4 @@
-import { type Data, DataType, type Table, type Vector } from 'apache-arrow';
+import { type Data, DataType, type Table, type Vector } from '#arrow';
 import { badOption } from '../util/errors.js';
 import { type CellKind, cellKind, floatText, isoText, otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';

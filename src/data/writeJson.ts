@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { badOption } from '../util/errors.js';
 import { type CellKind, cellKind, isoText, otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';

@@ -1,4 +1,4 @@
-import { DataType, type Table, type Vector } from 'apache-arrow';
+import { DataType, type Table, type Vector } from '#arrow';
 import type { DecodedArray } from 'hyparquet';
 // the package's browser entry (its default Node entry imports fs), loaded on first use
 import type { ColumnSource } from 'hyparquet-writer/src/index.js';

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table } from '#arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { tableFormat, type TableFormat } from './tableFormat.js';
 import { type WriteArrowOptions, writeArrow } from './writeArrow.js';

@@ -1,4 +1,4 @@
-import { DataType, Field, Float32, Float64, Int32, makeData, Precision, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, type Data } from 'apache-arrow';
+import { DataType, Field, Float32, Float64, Int32, makeData, Precision, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, type Data } from '#arrow';
 import { SegkitError } from '../util/errors.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 

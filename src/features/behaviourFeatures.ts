@@ -1,4 +1,4 @@
-import { makeVector, type Table, type Vector } from 'apache-arrow';
+import { makeVector, type Table, type Vector } from '#arrow';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { SegkitError, badOption } from '../util/errors.js';
 import {

@@ -1,4 +1,4 @@
-import { type Data, Uint8, makeData, makeVector, type Table } from 'apache-arrow';
+import { type Data, Uint8, makeData, makeVector, type Table } from '#arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 import { SegkitError, badOption } from '../util/errors.js';
 import {

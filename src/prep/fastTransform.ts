@@ -1,7 +1,7 @@
 // The transform of a fitted pipeline made of an imputer and a scaler, on an Arrow table: each feature in one pass
 // from the table's values straight into its Float32 column, with the same float64 arithmetic as the steps one by
 // one (so the same bytes), and no float64 column in between.
-import { DataType, Precision, type Table } from 'apache-arrow';
+import { DataType, Precision, type Table } from '#arrow';
 import { fromFiniteColumns, type Dataset } from '../data/dataset.js';
 import type { Pipeline, PipelineResult } from './pipeline.js';
 import { arrowNumeric, type ColumnMeta } from './frame.js';

@@ -1,4 +1,4 @@
-import { DataType, Precision, type Table, type Vector } from 'apache-arrow';
+import { DataType, Precision, type Table, type Vector } from '#arrow';
 import { isArrowTable } from '../data/dataset.js';
 import { SegkitError, describe } from '../util/errors.js';
 

@@ -1,4 +1,4 @@
-import { Int32, Utf8, makeVector, type Table } from 'apache-arrow';
+import { Int32, Utf8, makeVector, type Table } from '#arrow';
 import { createRandom, type Random } from '../util/random.js';
 import { badOption } from '../util/errors.js';
 import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';

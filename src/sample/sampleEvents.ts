@@ -1,4 +1,4 @@
-import { TimestampMillisecond, Utf8, makeVector, type Table } from 'apache-arrow';
+import { TimestampMillisecond, Utf8, makeVector, type Table } from '#arrow';
 import { createRandom, type Random } from '../util/random.js';
 import { SegkitError, badOption } from '../util/errors.js';
 import { dateOption, readKeys, readNumbers, type LogInput } from '../data/logInput.js';

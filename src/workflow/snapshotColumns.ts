@@ -1,7 +1,7 @@
 // Reading a snapshot: its id column and feature columns, checked and named by snapshot, without copying Float32
 // Arrow columns; and matching the ids of two snapshots (numeric ids: a direct table when they are integers in a narrow
 // range, else a typed open-addressing table).
-import { DataType, type Vector } from 'apache-arrow';
+import { DataType, type Vector } from '#arrow';
 import { SegkitError, baseMessage, describe } from '../util/errors.js';
 import { isArrowTable, nonFinite } from '../data/dataset.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';

@@ -1,0 +1,50 @@
+// The segkit command's apache-arrow (dist/vendor/arrow.js, made by app/build.mjs): the package's own ES modules in one
+// file, with every name the package exports, making the same bytes.
+import * as arrow from 'apache-arrow';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const FILE = new URL('../dist/vendor/arrow.js', import.meta.url);
+const built = existsSync(fileURLToPath(FILE));
+if (!built) console.warn('arrowBundle.test: dist/vendor/arrow.js is not built (npm run build): skipped');
+
+describe.skipIf(!built)('apache-arrow in one file, for the command', () => {
+  it('exports every value the package exports, and nothing else', async () => {
+    const bundle = (await import(FILE.href)) as typeof arrow;
+    const names = (m: object) => Object.keys(m).filter((k) => (m as Record<string, unknown>)[k] !== undefined).sort();
+    expect(names(bundle)).toEqual(names(arrow));
+    expect(names(bundle).length).toBeGreaterThan(150);
+  });
+
+  it('is another copy of the classes, writing and reading the same IPC bytes, dictionaries included', async () => {
+    const b = (await import(FILE.href)) as typeof arrow;
+    expect(b.Table).not.toBe(arrow.Table);
+    const make = (a: typeof arrow) => {
+      const id = a.makeData({ type: new a.Int32(), length: 3, data: Int32Array.from([3, 1, 2]) });
+      const x = a.makeData({ type: new a.Float64(), length: 3, data: Float64Array.from([0.5, -1, NaN]) });
+      const dictionary = a.makeVector(a.vectorFromArray(['gold', 'silver'], new a.Utf8()));
+      const plan = a.makeData({ type: new a.Dictionary(new a.Utf8(), new a.Int32(), 0), length: 3, data: Int32Array.from([1, 0, 1]), dictionary });
+      const fields = [new a.Field('id', id.type), new a.Field('x', x.type), new a.Field('plan', plan.type)];
+      const schema = new a.Schema(fields);
+      const struct = a.makeData({ type: new a.Struct(fields), length: 3, nullCount: 0, children: [id, x, plan] });
+      return a.tableToIPC(new a.Table(schema, [new a.RecordBatch(schema, struct)]), 'file');
+    };
+    const ours = make(b), theirs = make(arrow);
+    expect(Buffer.from(ours).equals(Buffer.from(theirs))).toBe(true);
+    const back = b.tableFromIPC(theirs);
+    expect(back.numRows).toBe(3);
+    expect(Array.from(back.getChild('x')!.toArray() as Float64Array)).toEqual([0.5, -1, NaN]);
+    expect(Array.from({ length: 3 }, (_, i) => back.getChild('plan')!.get(i))).toEqual(['silver', 'gold', 'silver']);
+  });
+});
+
+describe('one copy of apache-arrow in a process', () => {
+  it('every module of src/ imports it as #arrow (or #arrow/ipc), so the command loads one copy', () => {
+    const root = fileURLToPath(new URL('../src/', import.meta.url));
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(100);
+    const direct = files.filter((f) => /(?:from\s*|import\(\s*)['"]apache-arrow/.test(readFileSync(root + f, 'utf8')));
+    expect(direct).toEqual([]);
+  });
+});

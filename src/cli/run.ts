@@ -113,7 +113,8 @@ async function main(): Promise<number> {
   const debug = process.env.SEGKIT_DEBUG === '1';
   const json = wantsJson(process.argv.slice(2));
   if (debug && /(^|:)glibc\.malloc\.hugetlb=1(:|$)/.test(process.env.GLIBC_TUNABLES ?? '')) process.stderr.write('segkit: huge pages for large arrays (glibc.malloc.hugetlb=1)\n');
-  if (debug && import.meta.resolve('#arrow').endsWith('/vendor/arrow.js')) process.stderr.write('segkit: apache-arrow from its one-file build\n');
+  // (import.meta.resolve is there from Node 20.6)
+  if (debug && typeof import.meta.resolve === 'function' && import.meta.resolve('#arrow').endsWith('/vendor/arrow.js')) process.stderr.write('segkit: apache-arrow from its one-file build\n');
   const controller = new AbortController();
   // A stopped run leaves no temporary file behind, however it ends.
   process.on('exit', removeTemporaryFiles);

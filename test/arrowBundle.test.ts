@@ -1,9 +1,13 @@
 // The segkit command's apache-arrow (dist/vendor/arrow.js, made by app/build.mjs): the package's own ES modules in one
 // file, with every name the package exports, making the same bytes.
 import * as arrow from 'apache-arrow';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN } from './helpers/segkitCli.js';
 
 const FILE = new URL('../dist/vendor/arrow.js', import.meta.url);
 const built = existsSync(fileURLToPath(FILE));
@@ -46,5 +50,29 @@ describe('one copy of apache-arrow in a process', () => {
     expect(files.length).toBeGreaterThan(100);
     const direct = files.filter((f) => /(?:from\s*|import\(\s*)['"]apache-arrow/.test(readFileSync(root + f, 'utf8')));
     expect(direct).toEqual([]);
+  });
+});
+
+describe.skipIf(!built)('the command under the segkit-cli condition', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'segkit-arrowbundle-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'c.csv'), ['id,a,b', ...Array.from({ length: 40 }, (_, i) => `${i},${i % 7},${(i * 13) % 11}`)].join('\n'));
+  // as the relaunched command runs (hugePages.node.ts), here on any machine
+  const run = (args: string[], conditions: string[]) => {
+    const r = spawnSync(process.execPath, [...conditions, BIN, ...args, '--quiet'], { cwd: dir, encoding: 'utf8', env: { ...process.env, SEGKIT_HUGE_PAGES: '0' }, timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`segkit ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  };
+
+  it('writes and reads Arrow files with one copy of Arrow: the same bytes as without it', () => {
+    run(['segment', 'c.csv', '--k', '2', '--seed', '1', '--out', 'plain.arrow'], []);
+    run(['segment', 'c.csv', '--k', '2', '--seed', '1', '--out', 'cli.arrow'], ['--conditions=segkit-cli']);
+    const written = arrow.tableFromIPC(readFileSync(join(dir, 'cli.arrow')));
+    expect(written.numRows).toBe(40);
+    expect(written.schema.fields.map((f) => f.name)).toEqual(['id', 'a', 'b', 'segment', 'segment_name']);
+    expect(readFileSync(join(dir, 'cli.arrow')).equals(readFileSync(join(dir, 'plain.arrow')))).toBe(true);
+    // an Arrow file read and segmented again
+    run(['segment', 'plain.arrow', '--k', '2', '--seed', '1', '--columns', 'a,b', '--out', 'plain.csv'], []);
+    run(['segment', 'plain.arrow', '--k', '2', '--seed', '1', '--columns', 'a,b', '--out', 'cli.csv'], ['--conditions=segkit-cli']);
+    expect(readFileSync(join(dir, 'cli.csv'), 'utf8')).toBe(readFileSync(join(dir, 'plain.csv'), 'utf8'));
   });
 });

@@ -82,6 +82,14 @@ describe('segment --algorithm dbscan', () => {
   });
 });
 
+/** explain --rows on a customer in no segment (the first noise row) is a usage error naming it. */
+function explainRefusesNoiseCustomer(file: string): void {
+  const noise = geo.labels.indexOf(-1);
+  const r = segkit(['explain', file, '--labels', 'segment_name', '--columns', 'lat,lon', '--rows', `c${noise}`]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain(`--rows: customer "c${noise}" is in no segment`);
+}
+
 describe('evaluate and explain on a density model\'s output', () => {
   // scikit-learn's clusters of geo.csv, as segment writes them (the tests below read this file, never change it)
   beforeAll(() => {
@@ -127,10 +135,7 @@ describe('evaluate and explain on a density model\'s output', () => {
     const one = segkit(['evaluate', 'geo-one.csv', '--labels', 'segment', '--columns', 'lat,lon']);
     expect(one.code).toBe(2);
     expect(one.stderr).toContain(`--labels: every row of "geo-one.csv" in a segment (${geo.n_noise} more are in none) is in one segment, column "segment"`);
-    const noise = geo.labels.indexOf(-1);
-    const r = segkit(['explain', 'geo-labelled.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--rows', `c${noise}`]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--rows: customer "c${noise}" is in no segment`);
+    explainRefusesNoiseCustomer('geo-labelled.csv');
   });
 
   it('leave them out by the name alone when the file has no segment id column ("Unassigned" is no segment)', async () => {
@@ -152,10 +157,7 @@ describe('evaluate and explain on a density model\'s output', () => {
     expect(e.rows).toBe(kept);
     expect(e.segments).toBe(geo.n_clusters);
     expect(e.rules.some((x: { name?: string }) => x.name === 'Unassigned')).toBe(false);
-    const noise = geo.labels.indexOf(-1);
-    const x = segkit(['explain', 'geo-names-only.csv', '--labels', 'segment_name', '--columns', 'lat,lon', '--rows', `c${noise}`]);
-    expect(x.code).toBe(2);
-    expect(x.stderr).toContain(`--rows: customer "c${noise}" is in no segment`);
+    explainRefusesNoiseCustomer('geo-names-only.csv');
   });
 
   it('evaluate --truth needs no known class for the rows it leaves out; a row it scores still does', async () => {

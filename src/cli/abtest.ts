@@ -7,7 +7,7 @@ import { abTest } from '../workflow/abTest.js';
 import { finiteNumber } from './optionParsers.js';
 import { formatTable } from './formatTable.js';
 import { atRow, checkPaths, inputName, readInput, requireColumn } from './readInput.js';
-import { SegkitError, baseMessage } from '../util/errors.js';
+import { SegkitError, restate } from '../util/errors.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 
 interface AbFlags extends CommonFlags {
@@ -50,11 +50,10 @@ export function registerAbTest(program: Command, signal: AbortSignal): void {
 /** abTest's words for its options, as the flags that set them. */
 function flagNames(error: unknown, f: AbFlags): unknown {
   if (!(error instanceof SegkitError)) return error;
-  const message = baseMessage(error)
+  return restate(error, (message) => message
     .replace(/^option "control" is (.*), which is not a value of "[^"]*"/, (_, value: string) => `--control ${value} is not a value of the --group column "${f.group}"`)
-    .replace(/^metric "proportion" needs 0\/1 outcomes, but "[^"]*"/, `--metric proportion needs 0/1 outcomes, but the --outcome column "${f.outcome}"`);
-  const hint = error.hint?.replace(/^pass control \(--control NAME\)/, 'pass --control NAME');
-  return message === baseMessage(error) && hint === error.hint ? error : new SegkitError(error.code, message, hint, { cause: error });
+    .replace(/^metric "proportion" needs 0\/1 outcomes, but "[^"]*"/, `--metric proportion needs 0/1 outcomes, but the --outcome column "${f.outcome}"`),
+  (hint) => hint?.replace(/^pass control \(--control NAME\)/, 'pass --control NAME'));
 }
 
 /** --confidence: a share strictly between 0 and 1. */

@@ -4,7 +4,7 @@ import type { Table } from '#arrow';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { LINKAGES, type Linkage } from '../core/agglomerativeModel.js';
 import type { PipelineOptions } from '../prep/pipeline.js';
-import { SegkitError, baseMessage } from '../util/errors.js';
+import { SegkitError, baseMessage, restate } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
 import { integer } from './optionParsers.js';
 import { requireColumn } from './readInput.js';
@@ -96,5 +96,5 @@ export function algorithmPipelineOptions(f: DensityFlags, options: PipelineOptio
 export function haversineWords(error: unknown, metric: string, hint: string): unknown {
   const library = '(option "metric" is "haversine")';
   if (!(error instanceof SegkitError) || !baseMessage(error).includes(library)) return error;
-  return new SegkitError(error.code, baseMessage(error).replace(library, metric), hint, { cause: error });
+  return restate(error, (message) => message.replace(library, metric), () => hint);
 }

@@ -149,8 +149,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   throwIfAborted(ctx.signal);
 
   let single: { id: string; row: number; label: number; why: Assignment }[] = [];
-  if (f.rows) {
-    const rows = asked!;
+  if (asked) {
+    const rows = asked;
     if (saved && own) {
       const { rows: t, at } = own;
       const vectors = rows.map((r, q) => {

@@ -3,7 +3,7 @@ import { DataType, type Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import { MISSING_TOKENS, csvInfo } from '../data/csvCore.js';
 import { TABLE_FORMATS, tableFormat, type TableFormat } from '../data/tableFormat.js';
-import { baseMessage, SegkitError } from '../util/errors.js';
+import { baseMessage, restate, SegkitError } from '../util/errors.js';
 import { inspectTable } from '../prep/frame.js';
 import type { ImputerReport } from '../prep/imputer.js';
 import { OneHotEncoder } from '../prep/oneHotEncoder.js';
@@ -265,7 +265,7 @@ function missingHint(error: unknown, flags: PrepFlags & { lat?: string; lon?: st
   const m = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "([^"]*)" is missing$/.exec(baseMessage(error)) : null;
   if (!m) return error;
   const coordinates = m[1] === flags.lat || m[1] === flags.lon;
-  return new SegkitError((error as SegkitError).code, baseMessage(error as SegkitError), coordinates ? 'leave out the rows without coordinates: they are never filled in' : '--impute median, mean, most-frequent or constant fills missing values', { cause: error });
+  return restate(error as SegkitError, (message) => message, () => (coordinates ? 'leave out the rows without coordinates: they are never filled in' : '--impute median, mean, most-frequent or constant fills missing values'));
 }
 
 /**

@@ -30,8 +30,7 @@ export function inFile(error: unknown, what: string): unknown {
  */
 export function targetError(error: unknown, option: string, column: string): unknown {
   if (!(error instanceof SegkitError) || !/^target\b/.test(baseMessage(error))) return error;
-  const message = baseMessage(error).replace(/^target\b/, `the ${option} column "${column}"`);
-  return new SegkitError(error.code, message, error.hint?.replace(/\bthe target\b/, `the ${option} column`), { cause: error });
+  return restate(error, (message) => message.replace(/^target\b/, `the ${option} column "${column}"`), (hint) => hint?.replace(/\bthe target\b/, `the ${option} column`));
 }
 
 /** How a person finds row `row` (0-based) of a table: its file line for CSV (header = line 1), else its 1-based row. */

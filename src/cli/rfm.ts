@@ -1,7 +1,7 @@
 import type { Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import { writeTable } from '../data/writeTable.node.js';
-import { SegkitError, baseMessage, throwIfAborted } from '../util/errors.js';
+import { SegkitError, restate, throwIfAborted } from '../util/errors.js';
 import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm, type RfmOptions } from '../features/rfm.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
@@ -90,10 +90,9 @@ export function rfmSummary(table: Table): RfmSegmentRow[] {
 /** rfm's words for its options (asOf, option "customer"), as the flags that set them. */
 function flagNames(error: unknown, f: RfmFlags): unknown {
   if (!(error instanceof SegkitError)) return error;
-  const message = baseMessage(error)
+  return restate(error, (message) => message
     .replace(/\basOf\b/, f.asOf !== undefined ? `--as-of ${f.asOf}` : '--as-of')
-    .replace(/^option "customer" must be a name other than the output columns (.*), got "[^"]*"$/, (_, names: string) => `--customer: column "${f.customer}" has the name of an output column (${names}); rename the column`);
-  return message === baseMessage(error) ? error : new SegkitError(error.code, message, error.hint, { cause: error });
+    .replace(/^option "customer" must be a name other than the output columns (.*), got "[^"]*"$/, (_, names: string) => `--customer: column "${f.customer}" has the name of an output column (${names}); rename the column`));
 }
 
 async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void> {

@@ -359,7 +359,7 @@ async function openSink(path: string, format: TableFormat): Promise<TableSink> {
       chain = before.then(async () => {
         const written = await bytes;
         await sink.write(written);
-        if (recycle) spareBytes.push(new Uint8Array(written.buffer, 0, written.buffer.byteLength));
+        if (recycle) spareBytes.push(written);
       });
       chain.catch(() => undefined);
       await before;

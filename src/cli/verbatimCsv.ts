@@ -130,14 +130,15 @@ function join(...parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * A growing byte buffer, in `spare` (a buffer written before, whole) where it holds `capacity` bytes: memory a
- * process touches for the first time costs a page fault per page, dear on virtual machines (hugePages.node.ts).
+ * A growing byte buffer, in the whole buffer of `spare` (bytes written before) where it holds `capacity` bytes:
+ * memory a process touches for the first time costs a page fault per page, dear on virtual machines
+ * (hugePages.node.ts).
  */
 class Output {
   bytes: Uint8Array;
   size = 0;
   constructor(capacity: number, spare?: Uint8Array) {
-    this.bytes = spare && spare.length >= capacity ? spare : new Uint8Array(capacity);
+    this.bytes = spare && spare.buffer.byteLength >= capacity ? new Uint8Array(spare.buffer) : new Uint8Array(capacity);
   }
 
   append(src: Uint8Array, s: number, e: number): void {
@@ -239,7 +240,7 @@ export async function writeRecordsAsRead(write: (bytes: Uint8Array) => Promise<v
         dashMissing: tails.dashMissing, ...(header ? { header } : {}),
       }, spare);
       await write(bytes);
-      spare = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
+      spare = bytes;
       header = undefined;
     }
     row += count;

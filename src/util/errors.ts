@@ -39,9 +39,12 @@ export function baseMessage(error: SegkitError): string {
   return tail && error.message.endsWith(tail) ? error.message.slice(0, -tail.length) : error.message;
 }
 
-/** The same error (code and hint kept) with its message rewritten, e.g. to name the file it came from. */
-export function restate(error: SegkitError, rewrite: (message: string) => string): SegkitError {
-  return new SegkitError(error.code, rewrite(baseMessage(error)), error.hint, { cause: error });
+/**
+ * The same error (its code kept) with its message rewritten, e.g. to name the file it came from, and its hint
+ * rewritten by `rewriteHint` (kept as it is by default).
+ */
+export function restate(error: SegkitError, rewrite: (message: string) => string, rewriteHint: (hint: string | undefined) => string | undefined = (hint) => hint): SegkitError {
+  return new SegkitError(error.code, rewrite(baseMessage(error)), rewriteHint(error.hint), { cause: error });
 }
 
 /** Shorthand for the most common failure: an option with a value it cannot take. */

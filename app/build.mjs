@@ -5,16 +5,19 @@
 //   dist/vendor/arrow.js           apache-arrow's ES modules (its Node entry) in one file, unminified, for the command:
 //                                  Node loads the package's 150 module files in about 0.17 s, this one in 0.05 s
 //                                  (package.json "imports": "#arrow" under the segkit-cli condition)
+//   dist/vendor/stdlib-*.js        the four @stdlib distribution functions the A/B tests use, one file each: their
+//                                  packages are about 300 CommonJS modules, which Node took 0.15 to 0.2 s to load
+//                                  (package.json "imports": "#stdlib/..." under the segkit-cli condition)
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
 
 const root = (p) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
-async function bundle(input, file, options = {}, minify = true) {
+async function bundle(input, file, options = {}, minify = true, banner = undefined) {
   const b = await rolldown({ input: root(input), platform: 'browser', logLevel: 'warn', ...options });
   try {
-    const { output } = await b.generate({ format: 'esm', minify, codeSplitting: false, comments: { legal: false } });
+    const { output } = await b.generate({ format: 'esm', minify, codeSplitting: false, comments: { legal: false }, postBanner: banner });
     if (output.length !== 1) throw new Error(`${input} bundled into ${output.length} files, expected one`);
     writeFileSync(root(file), output[0].code);
     return output[0].code.length;
@@ -22,6 +25,9 @@ async function bundle(input, file, options = {}, minify = true) {
     await b.close();
   }
 }
+
+/** The @stdlib distributions segkit imports as #stdlib/<name> (package @stdlib/stats-base-dists-<name>). */
+const STDLIB = ['normal-cdf', 'normal-quantile', 't-cdf', 't-quantile'];
 
 /** The app's `import ... from 'segkit/browser'` becomes `./segkit.js`, the browser build copied beside it. */
 const besideSegkit = { name: 'beside-segkit', resolveId: (id) => (id === 'segkit/browser' ? { id: './segkit.js', external: true } : null) };
@@ -37,6 +43,12 @@ const sizes = {
   // the package's own code as it is (not minified, so its classes keep their names), with Node's streams
   'dist/vendor/arrow.js': await bundle('node_modules/apache-arrow/Arrow.node.mjs', 'dist/vendor/arrow.js', { platform: 'node' }, false),
 };
+for (const name of STDLIB) {
+  const file = `dist/vendor/stdlib-${name}.js`;
+  // minified: plain functions, no class names to keep; the licence, which minifying drops from each module, stated once
+  const banner = `// @stdlib/stats-base-dists-${name} and its dependencies, Copyright (c) The Stdlib Authors, Apache License 2.0\n`;
+  sizes[file] = await bundle(`node_modules/@stdlib/stats-base-dists-${name}/lib/index.js`, file, { platform: 'node' }, true, banner);
+}
 for (const f of ['segkit.js', 'segkit.worker.js']) copyFileSync(root(`dist/browser/${f}`), root(`dist/app/${f}`));
 for (const f of ['index.html', 'app.css']) writeFileSync(root(`dist/app/${f}`), readFileSync(root(`app/${f}`)));
 if (process.env.SEGKIT_BUILD_SIZES) for (const [f, n] of Object.entries(sizes)) console.log(`${f} ${(n / 1024).toFixed(0)} KiB`);

@@ -1,4 +1,4 @@
-import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
+import normalQuantile from '#stdlib/normal-quantile';
 import { badOption } from '../util/errors.js';
 
 /** Wilson's score interval for x successes in n trials. */

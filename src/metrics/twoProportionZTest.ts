@@ -1,4 +1,4 @@
-import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import normalCdf from '#stdlib/normal-cdf';
 import { badOption } from '../util/errors.js';
 
 /**

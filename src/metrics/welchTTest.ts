@@ -1,5 +1,5 @@
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import tCdf from '#stdlib/t-cdf';
+import tQuantile from '#stdlib/t-quantile';
 import { SegkitError, badOption } from '../util/errors.js';
 
 export interface WelchResult {

@@ -1,0 +1,71 @@
+// The segkit command's @stdlib distributions (dist/vendor/stdlib-*.js, made by app/build.mjs): each package with its
+// dependencies in one file, giving the same values as the package.
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const file = (name: string) => new URL(`../dist/vendor/stdlib-${name}.js`, import.meta.url);
+const built = existsSync(fileURLToPath(file('t-quantile')));
+if (!built) console.warn('stdlibBundle.test: dist/vendor/stdlib-*.js are not built (npm run build): skipped');
+
+describe.skipIf(!built)('the @stdlib distributions in one file each, for the command', () => {
+  const ps = [1e-300, 1e-12, 0.001, 0.025, 0.05, 0.3, 0.5, 0.7, 0.975, 0.999, 1 - 1e-12, 0, 1, NaN, -0.1];
+  const xs = [-1e3, -37.5, -6, -1.96, -0.5, 0, 1e-9, 0.25, 1.644854, 3, 40, Infinity, -Infinity, NaN];
+  const dfs = [0.5, 1, 2.5, 7, 29, 1e3, 1e7];
+  const same = (a: number[], b: number[]) => expect(a.map((v) => Object.is(v, -0) ? 0 : v)).toEqual(b.map((v) => Object.is(v, -0) ? 0 : v));
+
+  it('normal-cdf and normal-quantile give the package\'s values', async () => {
+    const cdf = (await import(file('normal-cdf').href)).default as typeof normalCdf;
+    const q = (await import(file('normal-quantile').href)).default as typeof normalQuantile;
+    expect(cdf).not.toBe(normalCdf);
+    for (const [mu, sigma] of [[0, 1], [3, 0.5], [-2, 10], [0, 0]]) {
+      same(xs.map((x) => cdf(x, mu, sigma)), xs.map((x) => normalCdf(x, mu, sigma)));
+      same(ps.map((p) => q(p, mu, sigma)), ps.map((p) => normalQuantile(p, mu, sigma)));
+    }
+    expect(cdf(1.959963984540054, 0, 1)).toBeCloseTo(0.975, 12);
+  });
+
+  it('t-cdf and t-quantile give the package\'s values', async () => {
+    const cdf = (await import(file('t-cdf').href)).default as typeof tCdf;
+    const q = (await import(file('t-quantile').href)).default as typeof tQuantile;
+    for (const df of dfs) {
+      same(xs.map((x) => cdf(x, df)), xs.map((x) => tCdf(x, df)));
+      same(ps.map((p) => q(p, df)), ps.map((p) => tQuantile(p, df)));
+    }
+    // scipy.stats.t.ppf(0.975, 7); @stdlib's iteration stops within 1e-9 of it
+    expect(q(0.975, 7)).toBeCloseTo(2.3646242510102993, 8);
+  });
+
+  it('under the segkit-cli condition the A/B tests load none of the packages\' modules', () => {
+    const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+    const script = `import { createRequire } from 'node:module';
+      const { welchTTest } = await import(${JSON.stringify(`${dist}metrics/welchTTest.js`)});
+      await import(${JSON.stringify(`${dist}metrics/twoProportionZTest.js`)});
+      await import(${JSON.stringify(`${dist}metrics/newcombeInterval.js`)});
+      const r = welchTTest([1, 2, 3, 4, 5], [2, 4, 6, 8, 11]);
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((f) => f.includes('@stdlib'));
+      console.log(JSON.stringify({ p: r.pValue, loaded: loaded.length }));`;
+    const run = (args: string[]) => JSON.parse(execFileSync(process.execPath, [...args, '--input-type=module', '-e', script], { encoding: 'utf8' }));
+    const bundled = run(['--conditions=segkit-cli']), packaged = run([]);
+    expect(bundled.loaded).toBe(0);
+    expect(packaged.loaded).toBeGreaterThan(100);
+    expect(bundled.p).toBe(packaged.p);
+  });
+});
+
+describe('@stdlib through #stdlib', () => {
+  it('every module of src/ imports the distributions as #stdlib/<name>, so the command can load them in one file', () => {
+    const root = fileURLToPath(new URL('../src/', import.meta.url));
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(100);
+    const direct = files.filter((f) => /(?:from\s*|import\(\s*)['"]@stdlib/.test(readFileSync(root + f, 'utf8')));
+    expect(direct).toEqual([]);
+    const through = files.filter((f) => /from\s*['"]#stdlib\//.test(readFileSync(root + f, 'utf8')));
+    expect(through.length).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -750,6 +750,7 @@ describe('segkit evaluate and choose-k', () => {
 describe('usage and failures', () => {
   it('--version prints the package version; --help on every command shows examples', () => {
     expect(ok(['--version']).stdout.trim()).toBe(PACKAGE_VERSION);
+    expect(ok(['-V']).stdout.trim()).toBe(PACKAGE_VERSION);
     for (const cmd of ['segment', 'score', 'rfm', 'evaluate', 'choose-k']) {
       const r = ok([cmd, '--help']);
       expect(r.stdout).toContain(`Usage: segkit ${cmd}`);

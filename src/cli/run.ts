@@ -32,8 +32,12 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['worker', async () => (await import('./worker.js')).registerWorker],
 ];
 
-/** The command named first on the command line, when it is one: otherwise (help, a typo, none) every command is registered. */
+/**
+ * The command named first on the command line, when it is one; none for the version alone; otherwise (help, a typo,
+ * none) every command is registered.
+ */
 function commandsFor(argv: readonly string[]): ReadonlyArray<readonly [string, () => Promise<Register>]> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return [];
   const named = COMMANDS.find(([name]) => name === argv[0]);
   return named ? [named] : COMMANDS;
 }

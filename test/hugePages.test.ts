@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hugePageTunables } from '../src/cli/hugePages.node.js';
+import { ARROW_BUNDLE, OLD_SPACE, hugePageTunables, relaunchFlags } from '../src/cli/hugePages.node.js';
 import { BIN, ok, segkit } from './helpers/segkitCli.js';
 
 const madvise = () => 'madvise';
@@ -42,12 +42,28 @@ describe('hugePageTunables', () => {
   });
 });
 
+describe('relaunchFlags', () => {
+  it('adds the one-file Arrow condition and the larger old generation, each unless already given', () => {
+    expect(relaunchFlags([])).toEqual([ARROW_BUNDLE, OLD_SPACE]);
+    expect(OLD_SPACE).toBe('--initial-old-space-size=256');
+    expect(relaunchFlags(['--enable-source-maps', ARROW_BUNDLE])).toEqual([OLD_SPACE]);
+    // another condition is another condition: ours is still added
+    expect(relaunchFlags(['--conditions=development'])).toEqual([ARROW_BUNDLE, OLD_SPACE]);
+    for (const mine of ['--initial-old-space-size=64', '--initial_old_space_size=64', '--initial-old-space-size']) {
+      expect(relaunchFlags([mine])).toEqual([ARROW_BUNDLE]);
+    }
+    expect(relaunchFlags([], '--max-old-space-size=4096 --initial-old-space-size=32')).toEqual([ARROW_BUNDLE]);
+    expect(relaunchFlags([], '--max-old-space-size=4096')).toEqual([ARROW_BUNDLE, OLD_SPACE]);
+  });
+});
+
 describe('the command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'segkit-hugepages-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'c.csv'), ['id,a,b', ...Array.from({ length: 40 }, (_, i) => `${i},${i % 7},${(i * 13) % 11}`)].join('\n'));
   const NOTE = 'segkit: huge pages for large arrays (glibc.malloc.hugetlb=1)';
   const ARROW_NOTE = 'segkit: apache-arrow from its one-file build';
+  const OLD_NOTE = "segkit: V8's old generation starts at 256 MiB";
   let mode: string | undefined;
   try {
     mode = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1];
@@ -63,9 +79,11 @@ describe('the command line', () => {
     expect(on.stderr.includes(NOTE)).toBe(applies);
     // the relaunched process also loads apache-arrow from one file
     expect(on.stderr.includes(ARROW_NOTE)).toBe(applies);
+    expect(on.stderr.includes(OLD_NOTE)).toBe(applies);
     const off = ok(dir, ['segment', 'c.csv', '--k', '2', '--seed', '1', '--quiet'], { env: { SEGKIT_DEBUG: '1', SEGKIT_HUGE_PAGES: '0' } });
     expect(off.stderr).not.toContain(NOTE);
     expect(off.stderr).not.toContain(ARROW_NOTE);
+    expect(off.stderr).not.toContain(OLD_NOTE);
     // the same result either way, exit codes included
     expect(off.stdout).toBe(on.stdout);
     const failed = segkit(dir, ['segment', 'missing.csv', '--k', '2']);

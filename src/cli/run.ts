@@ -119,6 +119,8 @@ async function main(): Promise<number> {
   if (debug && /(^|:)glibc\.malloc\.hugetlb=1(:|$)/.test(process.env.GLIBC_TUNABLES ?? '')) process.stderr.write('segkit: huge pages for large arrays (glibc.malloc.hugetlb=1)\n');
   // (import.meta.resolve is there from Node 20.6)
   if (debug && typeof import.meta.resolve === 'function' && import.meta.resolve('#arrow').endsWith('/vendor/arrow.js')) process.stderr.write('segkit: apache-arrow from its one-file build\n');
+  const oldSpace = debug ? process.execArgv.find((a) => a.startsWith('--initial-old-space-size=')) : undefined;
+  if (oldSpace) process.stderr.write(`segkit: V8's old generation starts at ${oldSpace.split('=')[1]} MiB\n`);
   const controller = new AbortController();
   // A stopped run leaves no temporary file behind, however it ends.
   process.on('exit', removeTemporaryFiles);

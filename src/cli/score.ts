@@ -326,13 +326,19 @@ interface TableSink {
   discard(): Promise<void>;
 }
 
-async function openSink(path: string, format: TableFormat): Promise<TableSink> {
+/**
+ * The sink for `path`. `manyBatches`: the input looks larger than one batch, so a CSV sink starts its formatting
+ * thread at once, while the first batch is read, rather than when the second batch is ready to format (the thread
+ * takes 0.1 to 0.2 s to start and load its modules, and the reader had to wait for it there).
+ */
+async function openSink(path: string, format: TableFormat, manyBatches = false): Promise<TableSink> {
   if (format === 'csv' || format === 'tsv') {
     const sink = await CsvSink.open(path);
     const delimiter = format === 'tsv' ? '\t' : undefined;
     // A worker thread formats each batch after the first while this thread reads and scores the next; batches are
     // written in order, at most two in flight. The first batch is formatted here: a one-batch input starts no worker.
-    let pool: Piscina | undefined;
+    const startPool = () => new Piscina({ filename: new URL('./csvFormatWorker.js', import.meta.url).href, minThreads: 1, maxThreads: 1 });
+    let pool: Piscina | undefined = manyBatches ? startPool() : undefined;
     let chain: Promise<void> = Promise.resolve();
     const stop = async (): Promise<void> => {
       const p = pool;
@@ -344,7 +350,7 @@ async function openSink(path: string, format: TableFormat): Promise<TableSink> {
     const spareBytes: Uint8Array[] = [];
     const spareRecords: Partial<RecordBlock>[] = [];
     const formatted = (task: CsvFormatTask, transfer: ArrayBuffer[]): Promise<Uint8Array> => {
-      pool ??= new Piscina({ filename: new URL('./csvFormatWorker.js', import.meta.url).href, minThreads: 1, maxThreads: 1 });
+      pool ??= startPool();
       const spare = spareBytes.pop();
       const job = (pool.run(spare ? { ...task, spare } : task, { transferList: spare ? [...transfer, spare.buffer as ArrayBuffer] : transfer }) as Promise<CsvFormatted>).then((done) => {
         if (done.records) spareRecords.push(done.records);
@@ -449,10 +455,13 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     ? new RecordTexts(textColumn(model), (header, found) => (asRead(header, found) ? new Set(header.filter((name) => !used.has(name))) : undefined))
     : undefined;
   let verbatim = false;
+  // an input file larger than a batch of 64-byte rows most likely has more batches
+  let manyBatches = false;
   if (fromCsv) {
     const opened = await openInput(input);
     handle = opened.handle;
     const size = opened.size;
+    manyBatches = size > f.batchSize * 64;
     bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
     it = batches(input, handle, inFormat, model, f, ctx, csvOut, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`), texts);
   } else if (inFormat === 'arrow' && input !== '-') {
@@ -475,7 +484,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     })();
   }
   try {
-    sink = await openSink(f.out, outFormat);
+    sink = await openSink(f.out, outFormat, manyBatches);
     // The next batch is read while the workers score this one.
     let pending = it.next();
     pending.catch(() => undefined);

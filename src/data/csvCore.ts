@@ -4,6 +4,7 @@ import { SegkitError, badOption, describe, restate, throwIfAborted } from '../ut
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, isAscii, textOrTaken } from './byteSource.js';
 import { MISSING_TOKENS } from './missingTokens.js';
+import { csvKernel, loadCsvKernel } from './csvKernel.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, integerText, numberForm, plainNumber, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {
@@ -155,7 +156,8 @@ interface RecordPosition {
  * (with its fields).
  */
 export interface RecordTextSink {
-  bytes(src: Uint8Array, s: number, e: number, starts: Int32Array): void;
+  /** Record src[s, e), its field j starting at starts[base + j]. */
+  bytes(src: Uint8Array, s: number, e: number, starts: Int32Array, base: number): void;
   /** Called after the records `bytes` gave from `src`, before src is written over: what is kept of them is copied now. */
   flush?(src: Uint8Array): void;
   text(src: string, s: number, e: number, header: boolean, fields: string[]): void;
@@ -167,11 +169,11 @@ interface CsvSink {
   header(names: string[]): void;
   record(fields: string[], at: RecordPosition): void;
   /**
-   * A record given as spans of UTF-8 bytes: field j is slice.bytes[starts[j], ends[j]). Where notes[j] >= 0, the
-   * cell was read as the plain decimal values[j] (plainNumber; integerText in bit 8 of notes[j], numberForm in bits
-   * 0-7), as its column's lane asked.
+   * A record given as spans of UTF-8 bytes: field j is slice.bytes[starts[q], ends[q]), q = base + j. Where
+   * notes[q] >= 0, the cell was read as the plain decimal values[q] (plainNumber; integerText in bit 8 of notes[q],
+   * numberForm in bits 0-7), as its column's lane asked.
    */
-  spans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition, values: Float64Array, notes: Int32Array): void;
+  spans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition, values: Float64Array, notes: Int32Array, base: number): void;
   /** By column: whether the reader reads plain decimals itself (ColumnBuilder.numberLane). */
   lanes(): Uint8Array;
 }
@@ -558,7 +560,42 @@ export class CsvLines implements RecordPosition {
     const starts = this.spanStarts, ends = this.spanEnds, values = this.readValues, notes = this.readNotes;
     const sink = this.sink;
     let line = this.linesBefore;
-    for (let pos = 0; pos < size; ) {
+    let pos = 0;
+    // the records the wasm kernel splits (a one-byte delimiter); what it leaves, the loop below
+    const kernel = step === 1 && size > 0 ? csvKernel() : undefined;
+    if (kernel) {
+      kernel.load(bytes, size, width);
+      while (pos < size) {
+        const lanes = sink.lanes();
+        const { records, stop, trailing } = kernel.split(size, pos, lanes, d0);
+        const t = kernel.tables;
+        let relane = false;
+        for (let r = 0; r < records; r++) {
+          // an empty line before the record is one byte, its "\n"
+          const skips = t.recSkips[r];
+          line += skips + 1;
+          pos += skips;
+          const base = r * width;
+          const end = t.recEnds[r];
+          this.fastLine = line;
+          this.lines.add(this.records++, line);
+          this.texts?.bytes(bytes, pos, end, t.starts, base);
+          sink.spans(slice, t.starts, t.ends, this, t.values, t.notes, base);
+          pos = end + 1;
+          // a cell that changed its column's kind (or a new batch) changes the lanes of the records after it
+          if (r + 1 < records && kernel.lanesDiffer(sink.lanes())) {
+            relane = true;
+            break;
+          }
+        }
+        if (relane) continue;
+        line += trailing;
+        pos = stop;
+        // a record the kernel left (a CR before its LF, or another number of fields): the loop below judges it
+        if (records < kernel.maxRecords) break;
+      }
+    }
+    for (; pos < size; ) {
       line++;
       if (bytes[pos] === 10) {
         pos++;
@@ -621,8 +658,8 @@ export class CsvLines implements RecordPosition {
       if (i > pos && bytes[i - 1] === 13) throw mixedLineEnds(line);
       if (fields !== width) throw this.fieldCountError(fields, header);
       this.lines.add(this.records++, line);
-      this.texts?.bytes(bytes, pos, i, starts);
-      sink.spans(slice, starts, ends, this, values, notes);
+      this.texts?.bytes(bytes, pos, i, starts, 0);
+      sink.spans(slice, starts, ends, this, values, notes, 0);
       pos = i + 1;
     }
     this.texts?.flush?.(bytes);
@@ -817,6 +854,7 @@ export class CsvLines implements RecordPosition {
  * finished batches. Never holds more than one slice of text and one unfinished row.
  */
 async function* parseCsv(source: ByteSource, lines: CsvLines, settings: CsvSettings): AsyncGenerator<void> {
+  await loadCsvKernel();
   // chunks of plain ASCII records are split as bytes, without their text (CsvLines.pushBytes)
   const take = (bytes: Uint8Array) => {
     throwIfAborted(settings.signal);
@@ -916,19 +954,20 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
   }
 
   /** `add` for a record given as spans of UTF-8 bytes (field j is slice.bytes[starts[j], ends[j])): a string only where one is needed. */
-  addSpans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition, values: Float64Array, notes: Int32Array): void {
+  addSpans(slice: Utf8Slice, starts: Int32Array, ends: Int32Array, at: RecordPosition, values: Float64Array, notes: Int32Array, base: number): void {
     const builders = this.builders;
     for (let j = 0; j < builders.length; j++) {
-      const note = notes[j];
+      const q = base + j;
+      const note = notes[q];
       if (note >= 0) {
-        builders[j].appendRead(values[j], note);
+        builders[j].appendRead(values[q], note);
         continue;
       }
       if (this.skip[j]) {
         builders[j].pushNull();
         continue;
       }
-      this.addSpan(j, slice, starts[j], ends[j], at);
+      this.addSpan(j, slice, starts[q], ends[q], at);
       // the cell may have changed the column's kind
       if (this.laneable) this.lanes[j] = builders[j].numberLane();
     }
@@ -1021,7 +1060,7 @@ export async function parseWhole<B extends ColumnBuilder>(source: ByteSource, op
   const sink: CsvSink = {
     header: (names) => (filler = new RecordFiller(names, settings, undefined, make, texts?.skipped?.(names, settings.delimiter))),
     record: (fields, at) => filler!.add(fields, at),
-    spans: (slice, starts, ends, at, values, notes) => filler!.addSpans(slice, starts, ends, at, values, notes),
+    spans: (slice, starts, ends, at, values, notes, base) => filler!.addSpans(slice, starts, ends, at, values, notes, base),
     lanes: () => filler!.lanes,
   };
   const lines = new CsvLines(settings, sink, await loadPapa());
@@ -1088,8 +1127,8 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
       if (filler!.rows >= settings.batchSize) flush();
     },
     lanes: () => filler!.lanes,
-    spans: (slice, starts, ends, at, values, notes) => {
-      filler!.addSpans(slice, starts, ends, at, values, notes);
+    spans: (slice, starts, ends, at, values, notes, base) => {
+      filler!.addSpans(slice, starts, ends, at, values, notes, base);
       if (filler!.rows >= settings.batchSize) flush();
     },
   };

@@ -65,7 +65,7 @@ export class RecordTexts implements RecordTextSink {
     return unused;
   }
 
-  bytes(src: Uint8Array, s: number, e: number, starts: Int32Array): void {
+  bytes(src: Uint8Array, s: number, e: number, starts: Int32Array, base: number): void {
     if (this.off) return;
     // kept as offsets into src until `flush` copies the block of records at once
     if (this.blockFrom < 0) {
@@ -77,7 +77,8 @@ export class RecordTexts implements RecordTextSink {
     for (let c = 0; c < columns.length; c++) {
       const j = columns[c];
       // an empty last cell starts at the record's end
-      if (starts[j] < e) risky |= RISKY[src[starts[j]]];
+      const at = starts[base + j];
+      if (at < e) risky |= RISKY[src[at]];
     }
     this.end(s, e, risky);
   }

@@ -1,6 +1,6 @@
 // segkit score on Arrow inputs that are not what the model read: columns of other types, files that start with
 // empty record batches (run as a user would: the built dist/cli/main.js).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Dictionary, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, Table, makeData, TimestampSecond, Utf8, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
@@ -82,5 +82,23 @@ describe('a value that leaves float32 once prepared for the model', () => {
     const prepared = Number(/\((\S+) once prepared/.exec(error.message)![1]);
     expect(prepared).not.toBe(-3e38);
     expect(prepared).toBeLessThan(-1e30);
+  });
+});
+
+describe('a CSV input larger than a batch (its formatting thread starts with the command)', () => {
+  it('scores in many batches to the bytes one batch gives, and a failure in its first batch still ends the command', () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `${i + 1},${A[i % A.length] + i / 1000},${B[i % B.length]}`);
+    writeFileSync(file('many.csv'), ['id,a,b', ...rows].join('\n') + '\n');
+    // 10-row batches: the file is larger than 10 rows of 64 bytes
+    ok(dir, ['score', 'many.csv', '--model', 'm.json', '--out', 'many-10.csv', '--batch-size', '10', '-q']);
+    ok(dir, ['score', 'many.csv', '--model', 'm.json', '--out', 'many-all.csv', '-q']);
+    const text = readFileSync(file('many-10.csv'), 'utf8');
+    expect(text).toBe(readFileSync(file('many-all.csv'), 'utf8'));
+    expect(text.trim().split('\n')).toHaveLength(301);
+    writeFileSync(file('many-bad.csv'), ['id,a,c', ...rows].join('\n') + '\n');
+    const r = segkit(dir, ['score', 'many-bad.csv', '--model', 'm.json', '--out', 'many-bad-out.csv', '--batch-size', '10', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error.message).toMatch(/"b"/);
+    expect(readdirSync(dir).filter((f) => f.startsWith('many-bad-out'))).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import type { Table } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/data/readCsv.js';
 import { csvRecords } from '../src/data/csvRecords.js';
-import { csvKernel, useCsvKernel } from '../src/data/csvKernel.js';
+import { csvKernel, useCsvKernel } from '../src/kernels/csvKernel.js';
 import { createRandom, type Random } from '../src/util/random.js';
 
 // cells a plain-decimal lane reads, and the ones it must leave to the builders (too many digits, exponents, tokens)

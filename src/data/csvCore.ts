@@ -4,7 +4,7 @@ import { SegkitError, badOption, describe, restate, throwIfAborted } from '../ut
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, isAscii, textOrTaken } from './byteSource.js';
 import { MISSING_TOKENS } from './missingTokens.js';
-import { csvKernel, loadCsvKernel } from './csvKernel.js';
+import { csvKernel, loadCsvKernel } from '../kernels/csvKernel.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, integerText, numberForm, plainNumber, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {

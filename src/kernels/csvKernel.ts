@@ -2,7 +2,7 @@
 // copies a slice of records in, the kernel splits them and reads their plain decimals, and the reader hands each
 // record on from the kernel's tables. The TypeScript loop stays for everything the kernel does not take (multi-byte
 // delimiters, and until the kernel is loaded) and for the records it leaves to the reader (errors).
-import { instantiateCsvKernels, type CsvKernels } from '../kernels/wasm.js';
+import { instantiateCsvKernels, type CsvKernels } from './wasm.js';
 
 const PAGE = 1 << 16;
 // the kernel reads up to 16 bytes past a slice's last line feed

@@ -102,3 +102,25 @@ describe('a CSV input larger than a batch (its formatting thread starts with the
     expect(readdirSync(dir).filter((f) => f.startsWith('many-bad-out'))).toEqual([]);
   });
 });
+
+describe('a CSV input whose later batch holds a bad record', () => {
+  // records written as read (verbatim output); the bad one past the first chunk the file is read in, so batches
+  // before it are being written when it is met
+  const rows = Array.from({ length: 12_000 }, (_, i) => `${i + 1},${A[i % A.length] + i / 1000},${B[i % B.length]}`);
+  const cases: Array<[string, string[], RegExp]> = [
+    ['a field too few', rows.map((r, i) => (i === 11_234 ? r.replace(/,[^,]*$/, '') : r)), /^line 11236 has 2 fields but the header has 3/],
+    ['a text cell in a number column', rows.map((r, i) => (i === 11_234 ? r.replace(/,[^,]*$/, ',x') : r)), /^line 11236, column "b": "x" is not a number/],
+    ['CR LF after blank lines', rows.flatMap((r, i) => (i === 11_234 ? ['', '', `${r}\r`] : [r])), /^line 11238 ends with CR LF/],
+  ];
+  for (const [what, lines, message] of cases) {
+    it(`${what}: the reader's error, with its line`, () => {
+      writeFileSync(file('late.csv'), ['id,a,b', ...lines].join('\n') + '\n');
+      const r = segkit(dir, ['score', 'late.csv', '--model', 'm.json', '--out', 'late-out.csv', '--batch-size', '100', '--json']);
+      expect(r.code).toBe(1);
+      const error = JSON.parse(r.stdout).error;
+      expect(error.code).toBe('E_PARSE');
+      expect(error.message.replace(/^"[^"]*": /, '')).toMatch(message);
+      expect(readdirSync(dir).filter((f) => f.startsWith('late-out'))).toEqual([]);
+    });
+  }
+});

@@ -541,6 +541,16 @@ export class CsvLines implements RecordPosition {
 
   /** Splits the records of `this.slice` (see splitLines). */
   private splitSlice(): void {
+    try {
+      this.splitRecords();
+    } catch (error) {
+      // the records before the one refused are kept as read: a batch handed out before them still takes its own
+      this.texts?.flush?.(this.slice.bytes);
+      throw error;
+    }
+  }
+
+  private splitRecords(): void {
     const header = this.header!;
     const width = header.length;
     const slice = this.slice;

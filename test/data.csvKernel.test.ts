@@ -5,7 +5,8 @@ import type { Table } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/data/readCsv.js';
 import { csvRecords } from '../src/data/csvRecords.js';
-import { csvKernel, useCsvKernel } from '../src/kernels/csvKernel.js';
+import { CsvKernel, csvKernel, useCsvKernel } from '../src/kernels/csvKernel.js';
+import { instantiateCsvKernels } from '../src/kernels/wasm.js';
 import { createRandom, type Random } from '../src/util/random.js';
 
 // cells a plain-decimal lane reads, and the ones it must leave to the builders (too many digits, exponents, tokens)
@@ -120,5 +121,28 @@ describe('the CSV kernel and its twin', () => {
     expect(t.getChild('y')!.get(12_346)).toBe('-12346');
     expect(t.getChild('x')!.get(9)).toBe(((9 * 7919) % 1000) / 8);
     expect(t.numRows).toBe(n);
+  });
+
+  it('leaves a slice it cannot hold to the TypeScript loop: past its memory\'s maximum, or over 16 MiB', async () => {
+    const small = new TextEncoder().encode('1,2.5\n\n-3,x\n');
+    // a memory of at most 2 MiB: the tables (1.3 MiB) and a small slice fit, a 1 MiB slice does not, and the layout
+    // before it still serves
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 32 });
+    const k = new CsvKernel(memory, await instantiateCsvKernels(memory));
+    expect(k.load(small, small.length, 2)).toBe(true);
+    const big = new TextEncoder().encode('1,2\n'.repeat(1 << 18));
+    expect(k.load(big, big.length, 2)).toBe(false);
+    expect(k.load(small, small.length, 2)).toBe(true);
+    expect(k.split(small.length, 0, Uint8Array.of(1, 1), 44)).toEqual({ records: 2, stop: small.length, trailing: 0 });
+    expect([...k.tables.values.subarray(0, 3)]).toEqual([1, 2.5, -3]);
+    expect([...k.tables.notes.subarray(0, 4)]).toEqual([256, 0, 256, -1]);
+    expect([...k.tables.recSkips.subarray(0, 2)]).toEqual([0, 1]);
+    // a slice over 16 MiB is not taken: the memory, which never shrinks, does not grow for it
+    const roomy = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    const r = new CsvKernel(roomy, await instantiateCsvKernels(roomy));
+    const huge = new Uint8Array((1 << 24) + 1).fill(49);
+    huge[huge.length - 1] = 10;
+    expect(r.load(huge, huge.length, 1)).toBe(false);
+    expect(roomy.buffer.byteLength).toBeLessThan(1 << 20);
   });
 });

@@ -573,8 +573,7 @@ export class CsvLines implements RecordPosition {
     let pos = 0;
     // the records the wasm kernel splits (a one-byte delimiter); what it leaves, the loop below
     const kernel = step === 1 && size > 0 ? csvKernel() : undefined;
-    if (kernel) {
-      kernel.load(bytes, size, width);
+    if (kernel?.load(bytes, size, width)) {
       while (pos < size) {
         const lanes = sink.lanes();
         const { records, stop, trailing } = kernel.split(size, pos, lanes, d0);

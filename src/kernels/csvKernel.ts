@@ -9,6 +9,11 @@ const PAGE = 1 << 16;
 const PAD = 16;
 /** Fields the kernel's tables hold per call: records per call = this / width. */
 const TABLE_FIELDS = 1 << 16;
+/**
+ * The largest slice the kernel takes (a chunk is 1 MiB; a longer one holds a record that runs past its chunk): the
+ * TypeScript loop splits larger ones, so the kernel's memory, which never shrinks, stays within about twice this.
+ */
+export const MAX_SLICE = 1 << 24;
 
 /** The tables one call fills, as views into the kernel's memory (made again whenever the memory grows). */
 export interface CsvTables {
@@ -35,11 +40,16 @@ export class CsvKernel {
 
   constructor(private readonly memory: WebAssembly.Memory, private readonly kernels: CsvKernels) {}
 
-  /** Copies `bytes` in as the slice to split, laying the tables out for `width` fields a record. */
-  load(bytes: Uint8Array, size: number, width: number): void {
+  /**
+   * Copies `bytes` in as the slice to split, laying the tables out for `width` fields a record; false (nothing
+   * loaded: the caller splits the slice itself) for a slice over MAX_SLICE bytes, or when the memory cannot grow.
+   */
+  load(bytes: Uint8Array, size: number, width: number): boolean {
     const room = size + PAD;
-    if (room > this.bytes || width !== this.width) this.layout(Math.max(room, this.bytes), width);
+    if (size > MAX_SLICE) return false;
+    if ((room > this.bytes || width !== this.width) && !this.layout(Math.max(room, this.bytes), width)) return false;
     this.u8.set(bytes.subarray(0, size), this.src);
+    return true;
   }
 
   /** Splits records from `pos` of the slice loaded (with `lanes`); returns how many, and where it stopped. */
@@ -58,34 +68,44 @@ export class CsvKernel {
     return false;
   }
 
-  private layout(bytes: number, width: number): void {
+  private layout(bytes: number, width: number): boolean {
     // room for a slice of twice the size asked, so slices a little larger do not grow the memory each time
-    this.bytes = bytes === this.bytes ? bytes : Math.ceil((bytes * 2) / PAGE) * PAGE;
-    this.width = width;
-    this.maxRecords = Math.max(1, Math.floor(TABLE_FIELDS / width));
-    const fields = this.maxRecords * width;
-    let top = this.src + this.bytes;
+    const room = bytes === this.bytes ? bytes : Math.ceil((bytes * 2) / PAGE) * PAGE;
+    const maxRecords = Math.max(1, Math.floor(TABLE_FIELDS / width));
+    const fields = maxRecords * width;
+    let top = this.src + room;
     const take = (n: number) => {
       const p = top;
       top += Math.ceil(n / 8) * 8;
       return p;
     };
-    this.lanes = take(width);
-    this.meta = take(8);
-    this.at = { starts: take(fields * 4), ends: take(fields * 4), values: take(fields * 8), notes: take(fields * 4), recEnds: take(this.maxRecords * 4), recSkips: take(this.maxRecords * 4) };
+    const lanes = take(width);
+    const meta = take(8);
+    const a = { starts: take(fields * 4), ends: take(fields * 4), values: take(fields * 8), notes: take(fields * 4), recEnds: take(maxRecords * 4), recSkips: take(maxRecords * 4) };
     const need = Math.ceil(top / PAGE);
     const have = this.memory.buffer.byteLength / PAGE;
-    if (need > have) this.memory.grow(need - have);
+    try {
+      if (need > have) this.memory.grow(need - have);
+    } catch {
+      // past the memory's maximum, or the engine's: the layout before stays as it was
+      return false;
+    }
+    this.bytes = room;
+    this.width = width;
+    this.maxRecords = maxRecords;
+    this.lanes = lanes;
+    this.meta = meta;
+    this.at = a;
     // growing detaches every view: all made again
     const buf = this.memory.buffer;
-    const a = this.at;
     this.u8 = new Uint8Array(buf);
-    this.meta32 = new Int32Array(buf, this.meta, 2);
+    this.meta32 = new Int32Array(buf, meta, 2);
     this.tables = {
       starts: new Int32Array(buf, a.starts, fields), ends: new Int32Array(buf, a.ends, fields),
       values: new Float64Array(buf, a.values, fields), notes: new Int32Array(buf, a.notes, fields),
-      recEnds: new Int32Array(buf, a.recEnds, this.maxRecords), recSkips: new Int32Array(buf, a.recSkips, this.maxRecords),
+      recEnds: new Int32Array(buf, a.recEnds, maxRecords), recSkips: new Int32Array(buf, a.recSkips, maxRecords),
     };
+    return true;
   }
 }
 

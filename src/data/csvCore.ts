@@ -508,10 +508,12 @@ export class CsvLines implements RecordPosition {
    */
   pushBytes(bytes: Uint8Array): number {
     if (!this.header || this.newline !== '\n' || !isAscii(bytes)) return -1;
-    const quote = this.settings.quote;
-    if (quote !== '' && (bytes.indexOf(quote.charCodeAt(0)) !== -1 || this.pending.includes(quote))) return -1;
+    // a chunk inside a long record first: looking through the record so far for a quote, chunk after chunk, took
+    // time quadratic in its length
     const cut = bytes.lastIndexOf(10) + 1;
     if (cut === 0) return -1;
+    const quote = this.settings.quote;
+    if (quote !== '' && (bytes.indexOf(quote.charCodeAt(0)) !== -1 || this.pending.includes(quote))) return -1;
     // the line breaks of the records the chunks before left waiting (a long record makes push wait for more) were
     // counted when they were decoded
     const counted = countOf(this.pending, '\n', this.pending.length);

@@ -337,7 +337,13 @@ async function openSink(path: string, format: TableFormat, manyBatches = false):
     const delimiter = format === 'tsv' ? '\t' : undefined;
     // A worker thread formats each batch after the first while this thread reads and scores the next; batches are
     // written in order, at most two in flight. The first batch is formatted here: a one-batch input starts no worker.
-    const startPool = () => new Piscina({ filename: new URL('./csvFormatWorker.js', import.meta.url).href, minThreads: 1, maxThreads: 1 });
+    const startPool = () => {
+      const p = new Piscina({ filename: new URL('./csvFormatWorker.js', import.meta.url).href, minThreads: 1, maxThreads: 1 });
+      // a thread that fails to start before it has a task would be an unhandled 'error' event: the tasks sent to the
+      // pool report such failures (a pool worker failed)
+      p.on('error', () => undefined);
+      return p;
+    };
     let pool: Piscina | undefined = manyBatches ? startPool() : undefined;
     let chain: Promise<void> = Promise.resolve();
     const stop = async (): Promise<void> => {

@@ -91,7 +91,14 @@ async function exportsOf(which: 'core' | 'extra' | 'csv', memory: WebAssembly.Me
   // global Response loads the whole fetch implementation (undici): 15 to 20 ms of every process's and pool worker's
   // start. The module is compiled already, so instantiating it in one step costs nothing there; browsers keep the
   // asynchronous call (Chrome refuses a synchronous one on its main thread for modules over 4 KiB).
-  if (inNode) return instantiateSync<Record<string, unknown>>(module, imports).exports;
+  if (inNode) {
+    try {
+      return instantiateSync<Record<string, unknown>>(module, imports).exports;
+    } catch (e) {
+      // a Chrome main thread that also runs Node (Electron) refuses it with a RangeError: asynchronously there
+      if (!(e instanceof RangeError)) throw e;
+    }
+  }
   return (await instantiate<Record<string, unknown>>(module, imports)).exports;
 }
 

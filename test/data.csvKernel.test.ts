@@ -7,6 +7,7 @@ import { readCsv } from '../src/data/readCsv.js';
 import { csvRecords } from '../src/data/csvRecords.js';
 import { CsvKernel, csvKernel, useCsvKernel } from '../src/kernels/csvKernel.js';
 import { instantiateCsvKernels } from '../src/kernels/wasm.js';
+import * as csvBytes from '../src/kernels/wasmCsvBytes.generated.js';
 import { createRandom, type Random } from '../src/util/random.js';
 
 // cells a plain-decimal lane reads, and the ones it must leave to the builders (too many digits, exponents, tokens)
@@ -128,7 +129,7 @@ describe('the CSV kernel and its twin', () => {
     // a memory of at most 2 MiB: the tables (1.3 MiB) and a small slice fit, a 1 MiB slice does not, and the layout
     // before it still serves
     const memory = new WebAssembly.Memory({ initial: 2, maximum: 32 });
-    const k = new CsvKernel(memory, await instantiateCsvKernels(memory));
+    const k = new CsvKernel(memory, instantiateCsvKernels(memory, csvBytes));
     expect(k.load(small, small.length, 2)).toBe(true);
     const big = new TextEncoder().encode('1,2\n'.repeat(1 << 18));
     expect(k.load(big, big.length, 2)).toBe(false);
@@ -139,7 +140,7 @@ describe('the CSV kernel and its twin', () => {
     expect([...k.tables.recSkips.subarray(0, 2)]).toEqual([0, 1]);
     // a slice over 16 MiB is not taken: the memory, which never shrinks, does not grow for it
     const roomy = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
-    const r = new CsvKernel(roomy, await instantiateCsvKernels(roomy));
+    const r = new CsvKernel(roomy, instantiateCsvKernels(roomy, csvBytes));
     const huge = new Uint8Array((1 << 24) + 1).fill(49);
     huge[huge.length - 1] = 10;
     expect(r.load(huge, huge.length, 1)).toBe(false);

@@ -4,7 +4,7 @@ import { SegkitError, badOption, describe, restate, throwIfAborted } from '../ut
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, isAscii, textOrTaken } from './byteSource.js';
 import { MISSING_TOKENS } from './missingTokens.js';
-import { csvKernel, loadCsvKernel } from '../kernels/csvKernel.js';
+import { csvKernel } from '../kernels/csvKernel.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, integerText, numberForm, plainNumber, typeOf } from './columnBuilder.js';
 
 export interface ReadCsvOptions {
@@ -865,7 +865,6 @@ export class CsvLines implements RecordPosition {
  * finished batches. Never holds more than one slice of text and one unfinished row.
  */
 async function* parseCsv(source: ByteSource, lines: CsvLines, settings: CsvSettings): AsyncGenerator<void> {
-  await loadCsvKernel();
   // chunks of plain ASCII records are split as bytes, without their text (CsvLines.pushBytes)
   const take = (bytes: Uint8Array) => {
     throwIfAborted(settings.signal);

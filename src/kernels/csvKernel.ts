@@ -3,6 +3,7 @@
 // record on from the kernel's tables. The TypeScript loop stays for everything the kernel does not take (multi-byte
 // delimiters, and until the kernel is loaded) and for the records it leaves to the reader (errors).
 import { instantiateCsvKernels, type CsvKernels } from './wasm.js';
+import * as csvBytes from './wasmCsvBytes.generated.js';
 
 const PAGE = 1 << 16;
 // the kernel reads up to 16 bytes past a slice's last line feed
@@ -109,26 +110,23 @@ export class CsvKernel {
   }
 }
 
-let loading: Promise<void> | undefined;
+let tried = false;
 let kernel: CsvKernel | undefined;
 let enabled = true;
 
-/** Loads the kernel (once; a failure leaves the TypeScript loop to do the work). */
-export function loadCsvKernel(): Promise<void> {
-  loading ??= (async () => {
+/** The kernel (made on first use; where it cannot be, the TypeScript loop does the work), unless turned off. */
+export function csvKernel(): CsvKernel | undefined {
+  if (!enabled) return undefined;
+  if (!tried) {
+    tried = true;
     try {
       const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
-      kernel = new CsvKernel(memory, await instantiateCsvKernels(memory));
+      kernel = new CsvKernel(memory, instantiateCsvKernels(memory, csvBytes));
     } catch {
       kernel = undefined;
     }
-  })();
-  return loading;
-}
-
-/** The kernel, once loaded (and not turned off). */
-export function csvKernel(): CsvKernel | undefined {
-  return enabled ? kernel : undefined;
+  }
+  return kernel;
 }
 
 /** Turns the kernel off (or on again), so tests can hold its tables against the TypeScript loop's. @internal */

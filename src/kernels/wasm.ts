@@ -73,7 +73,7 @@ const compiled: string[] = [];
  * Compiles (once) the plain or the shared-memory build of a module from the bytes embedded in the package; a failed
  * import or compile is forgotten, so the next call tries again.
  */
-function kernelModule(which: 'core' | 'extra' | 'csv', shared: boolean, embedded: () => Promise<EmbeddedWasm>): Promise<WebAssembly.Module> {
+function kernelModule(which: 'core' | 'extra', shared: boolean, embedded: () => Promise<EmbeddedWasm>): Promise<WebAssembly.Module> {
   const key = `${which}:${shared}`;
   let m = modules.get(key);
   if (!m) {
@@ -84,7 +84,7 @@ function kernelModule(which: 'core' | 'extra' | 'csv', shared: boolean, embedded
   return m;
 }
 
-async function exportsOf(which: 'core' | 'extra' | 'csv', memory: WebAssembly.Memory, shared: boolean, embedded: () => Promise<EmbeddedWasm>): Promise<Record<string, unknown>> {
+async function exportsOf(which: 'core' | 'extra', memory: WebAssembly.Memory, shared: boolean, embedded: () => Promise<EmbeddedWasm>): Promise<Record<string, unknown>> {
   const module = await kernelModule(which, shared, embedded);
   const imports = { env: { memory } };
   // The loader's instantiate first asks whether its argument is a fetch Response, and in Node the first look at the
@@ -102,7 +102,7 @@ async function exportsOf(which: 'core' | 'extra' | 'csv', memory: WebAssembly.Me
   return (await instantiate<Record<string, unknown>>(module, imports)).exports;
 }
 
-/** The modules compiled in this realm so far, in order ('core', 'extra' or 'csv', ':', shared or not): what a caller paid for. */
+/** The modules compiled in this realm so far, in order ('core' or 'extra', ':', shared or not): what a caller paid for. */
 export const compiledKernelModules = (): string[] => [...compiled];
 
 /** The CSV reader's kernel (assembly/csvSplit.ts): every argument is a number (pointers are byte offsets). */
@@ -110,9 +110,14 @@ export interface CsvKernels {
   csvSplit(...args: number[]): number;
 }
 
-/** Instantiates the CSV reader's module over `memory` (plain, not shared), compiling it on first use. */
-export async function instantiateCsvKernels(memory: WebAssembly.Memory): Promise<CsvKernels> {
-  const e = await exportsOf('csv', memory, false, () => import('./wasmCsvBytes.generated.js'));
+/**
+ * Instantiates the CSV reader's module (`embedded`: its bytes, wasmCsvBytes.generated.ts) over `memory`, plain. At
+ * under 4 KiB it is compiled and instantiated in one step everywhere (browsers refuse that on their main thread only
+ * for larger modules), so the reader waits for no compiling thread.
+ */
+export function instantiateCsvKernels(memory: WebAssembly.Memory, embedded: EmbeddedWasm): CsvKernels {
+  const module = new WebAssembly.Module(kernelBinary(false, embedded));
+  const e = instantiateSync<Record<string, unknown>>(module, { env: { memory } }).exports;
   return { csvSplit: e.csvSplit as CsvKernels['csvSplit'] };
 }
 

@@ -1,5 +1,5 @@
 // Splitting CSV records and reading their plain decimals, as CsvLines.splitSlice does in TypeScript (src/data/
-// csvCore.ts, its twin: the two must agree on every byte): ASCII records each ending in "\n", a one-byte delimiter,
+// csvCore.ts, its twin: the two must agree on every byte): UTF-8 records each ending in "\n", a one-byte delimiter,
 // no quotes. Per field: where it starts and ends, and, in a column whose lane asks for it, the cell read as a plain
 // decimal (a sign, digits, a point and digits, 1 to 15 digits in all, nothing else) with the note
 // ColumnBuilder.plainNumber gives: bit 8 when the text is an integer, bits 0-7 how String(value) would differ from

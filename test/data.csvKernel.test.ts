@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/data/readCsv.js';
 import { csvRecords } from '../src/data/csvRecords.js';
 import { CsvKernel, csvKernel, useCsvKernel } from '../src/kernels/csvKernel.js';
+import { Heap } from '../src/kernels/heap.js';
 import { instantiateCsvKernels } from '../src/kernels/wasm.js';
 import * as csvBytes from '../src/kernels/wasmCsvBytes.generated.js';
 import { createRandom, type Random } from '../src/util/random.js';
@@ -128,8 +129,8 @@ describe('the CSV kernel and its twin', () => {
     const small = new TextEncoder().encode('1,2.5\n\n-3,x\n');
     // a memory of at most 2 MiB: the tables (1.3 MiB) and a small slice fit, a 1 MiB slice does not, and the layout
     // before it still serves
-    const memory = new WebAssembly.Memory({ initial: 2, maximum: 32 });
-    const k = new CsvKernel(memory, instantiateCsvKernels(memory, csvBytes));
+    const heap = new Heap(false, 2, 32);
+    const k = new CsvKernel(heap, instantiateCsvKernels(heap.memory, csvBytes));
     expect(k.load(small, small.length, 2)).toBe(true);
     const big = new TextEncoder().encode('1,2\n'.repeat(1 << 18));
     expect(k.load(big, big.length, 2)).toBe(false);
@@ -139,11 +140,11 @@ describe('the CSV kernel and its twin', () => {
     expect([...k.tables.notes.subarray(0, 4)]).toEqual([256, 0, 256, -1]);
     expect([...k.tables.recSkips.subarray(0, 2)]).toEqual([0, 1]);
     // a slice over 16 MiB is not taken: the memory, which never shrinks, does not grow for it
-    const roomy = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
-    const r = new CsvKernel(roomy, instantiateCsvKernels(roomy, csvBytes));
+    const roomy = new Heap(false, 2);
+    const r = new CsvKernel(roomy, instantiateCsvKernels(roomy.memory, csvBytes));
     const huge = new Uint8Array((1 << 24) + 1).fill(49);
     huge[huge.length - 1] = 10;
     expect(r.load(huge, huge.length, 1)).toBe(false);
-    expect(roomy.buffer.byteLength).toBeLessThan(1 << 20);
+    expect(roomy.memory.buffer.byteLength).toBeLessThan(1 << 20);
   });
 });

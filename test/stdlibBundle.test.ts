@@ -5,9 +5,10 @@ import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { srcModulesMatching } from './helpers/srcModules.js';
 
 const file = (name: string) => new URL(`../dist/vendor/stdlib-${name}.js`, import.meta.url);
 const built = existsSync(fileURLToPath(file('t-quantile')));
@@ -60,12 +61,10 @@ describe.skipIf(!built)('the @stdlib distributions in one file each, for the com
 
 describe('@stdlib through #stdlib', () => {
   it('every module of src/ imports the distributions as #stdlib/<name>, so the command can load them in one file', () => {
-    const root = fileURLToPath(new URL('../src/', import.meta.url));
-    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
-    expect(files.length).toBeGreaterThan(100);
-    const direct = files.filter((f) => /(?:from\s*|import\(\s*)['"]@stdlib/.test(readFileSync(root + f, 'utf8')));
+    const { total, matching: direct } = srcModulesMatching(/(?:from\s*|import\(\s*)['"]@stdlib/);
+    expect(total).toBeGreaterThan(100);
     expect(direct).toEqual([]);
-    const through = files.filter((f) => /from\s*['"]#stdlib\//.test(readFileSync(root + f, 'utf8')));
+    const through = srcModulesMatching(/from\s*['"]#stdlib\//).matching;
     expect(through.length).toBeGreaterThanOrEqual(3);
   });
 });

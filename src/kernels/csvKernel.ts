@@ -1,7 +1,8 @@
 // The wasm twin of CsvLines.splitSlice's record loop (assembly/csvSplit.ts), over a memory of its own: the reader
 // copies a slice of records in, the kernel splits them and reads their plain decimals, and the reader hands each
 // record on from the kernel's tables. The TypeScript loop stays for everything the kernel does not take (multi-byte
-// delimiters, and until the kernel is loaded) and for the records it leaves to the reader (errors).
+// delimiters, slices over MAX_SLICE, a memory that cannot grow) and for the records it leaves to the reader (errors).
+import { Heap } from './heap.js';
 import { instantiateCsvKernels, type CsvKernels } from './wasm.js';
 import * as csvBytes from './wasmCsvBytes.generated.js';
 
@@ -28,26 +29,28 @@ export interface CsvTables {
 
 export class CsvKernel {
   private bytes = 0;
-  private src = PAGE;
+  private src = 0;
   private lanes = 0;
   private meta = 0;
   private at = { starts: 0, ends: 0, values: 0, notes: 0, recEnds: 0, recSkips: 0 };
   private width = -1;
+  /** The heap's blocks of the current layout. */
+  private blocks: number[] = [];
   /** Records a call splits at most, for the current width. */
   maxRecords = 0;
   tables!: CsvTables;
   private u8!: Uint8Array;
   private meta32!: Int32Array;
 
-  constructor(private readonly memory: WebAssembly.Memory, private readonly kernels: CsvKernels) {}
+  constructor(private readonly heap: Heap, private readonly kernels: CsvKernels) {}
 
   /**
    * Copies `bytes` in as the slice to split, laying the tables out for `width` fields a record; false (nothing
    * loaded: the caller splits the slice itself) for a slice over MAX_SLICE bytes, or when the memory cannot grow.
    */
   load(bytes: Uint8Array, size: number, width: number): boolean {
-    const room = size + PAD;
     if (size > MAX_SLICE) return false;
+    const room = size + PAD;
     if ((room > this.bytes || width !== this.width) && !this.layout(Math.max(room, this.bytes), width)) return false;
     this.u8.set(bytes.subarray(0, size), this.src);
     return true;
@@ -74,37 +77,37 @@ export class CsvKernel {
     const room = bytes === this.bytes ? bytes : Math.ceil((bytes * 2) / PAGE) * PAGE;
     const maxRecords = Math.max(1, Math.floor(TABLE_FIELDS / width));
     const fields = maxRecords * width;
-    let top = this.src + room;
-    const take = (n: number) => {
-      const p = top;
-      top += Math.ceil(n / 8) * 8;
-      return p;
-    };
-    const lanes = take(width);
-    const meta = take(8);
-    const a = { starts: take(fields * 4), ends: take(fields * 4), values: take(fields * 8), notes: take(fields * 4), recEnds: take(maxRecords * 4), recSkips: take(maxRecords * 4) };
-    const need = Math.ceil(top / PAGE);
-    const have = this.memory.buffer.byteLength / PAGE;
-    try {
-      if (need > have) this.memory.grow(need - have);
-    } catch {
-      // past the memory's maximum, or the engine's: the layout before stays as it was
-      return false;
+    // the blocks before go back first, so the new ones take their place (nothing in them outlives a call)
+    const before = this.blocks.length > 0 ? { bytes: this.bytes, width: this.width } : undefined;
+    for (const p of this.blocks) this.heap.release(p);
+    this.blocks = [];
+    for (const n of [room, width, 8, fields * 4, fields * 4, fields * 8, fields * 4, maxRecords * 4, maxRecords * 4]) {
+      const p = this.heap.alloc(n, true);
+      if (p < 0) {
+        // past the memory's maximum, or the engine's: the layout before, which fitted, is made again
+        for (const q of this.blocks) this.heap.release(q);
+        this.blocks = [];
+        if (before) this.layout(before.bytes, before.width);
+        return false;
+      }
+      this.blocks.push(p);
     }
+    const [src, lanes, meta, starts, ends, values, notes, recEnds, recSkips] = this.blocks;
     this.bytes = room;
     this.width = width;
     this.maxRecords = maxRecords;
+    this.src = src;
     this.lanes = lanes;
     this.meta = meta;
-    this.at = a;
+    this.at = { starts, ends, values, notes, recEnds, recSkips };
     // growing detaches every view: all made again
-    const buf = this.memory.buffer;
+    const buf = this.heap.memory.buffer;
     this.u8 = new Uint8Array(buf);
     this.meta32 = new Int32Array(buf, meta, 2);
     this.tables = {
-      starts: new Int32Array(buf, a.starts, fields), ends: new Int32Array(buf, a.ends, fields),
-      values: new Float64Array(buf, a.values, fields), notes: new Int32Array(buf, a.notes, fields),
-      recEnds: new Int32Array(buf, a.recEnds, maxRecords), recSkips: new Int32Array(buf, a.recSkips, maxRecords),
+      starts: new Int32Array(buf, starts, fields), ends: new Int32Array(buf, ends, fields),
+      values: new Float64Array(buf, values, fields), notes: new Int32Array(buf, notes, fields),
+      recEnds: new Int32Array(buf, recEnds, maxRecords), recSkips: new Int32Array(buf, recSkips, maxRecords),
     };
     return true;
   }
@@ -120,8 +123,8 @@ export function csvKernel(): CsvKernel | undefined {
   if (!tried) {
     tried = true;
     try {
-      const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
-      kernel = new CsvKernel(memory, instantiateCsvKernels(memory, csvBytes));
+      const heap = new Heap(false, 2);
+      kernel = new CsvKernel(heap, instantiateCsvKernels(heap.memory, csvBytes));
     } catch {
       kernel = undefined;
     }

@@ -89,8 +89,9 @@ async function exportsOf(which: 'core' | 'extra', memory: WebAssembly.Memory, sh
   const imports = { env: { memory } };
   // The loader's instantiate first asks whether its argument is a fetch Response, and in Node the first look at the
   // global Response loads the whole fetch implementation (undici): 16 ms of CPU in a profile of the command's start,
-  // and the same load in each pool worker, which instantiates the kernels too. The module is compiled already, so instantiating it in one step costs nothing there; browsers keep the
-  // asynchronous call (Chrome refuses a synchronous one on its main thread for modules over 4 KiB).
+  // and the same load in each pool worker, which instantiates the kernels too. The module is compiled already, so
+  // instantiating it in one step costs nothing there; browsers keep the asynchronous call (Chrome refuses a
+  // synchronous one on its main thread for modules over 4 KiB).
   if (inNode) {
     try {
       return instantiateSync<Record<string, unknown>>(module, imports).exports;

@@ -9,4 +9,4 @@ export { labelDistances } from './labelDistances';
 export { distances } from './distances';
 export { columnSums, centerColumns } from './center';
 export { keyCount } from './keyCount';
-export { gatherColumn } from './gather';
+export { gatherColumn, gatherRowMajor } from './gather';

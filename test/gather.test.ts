@@ -2,6 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, inlineExecutor, piscinaExecutor } from '../src/index.node.js';
 import type { Executor } from '../src/engine/executor.js';
 import { bytes, failure } from './helpers.js';
+import { rowMajorOp } from '../src/core/miniBatchOps.js';
+import { scaleOp } from '../src/engine/matrix.js';
+import { GATHER_ROWS } from '../src/kernels/rowMajor.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
 import { columnBitsOp, paddingBitsOp } from './helpers/testOps.mjs';
 
@@ -113,6 +116,64 @@ describe('Executor.gather copies the asked rows into a new handle, bit for bit',
       expect((await failure(() => ex.gather!(h, [1] as unknown as Int32Array))).code).toBe('E_BAD_OPTION');
       await ex.release(h);
       expect((await failure(() => ex.gather!(h, Int32Array.of(1)))).code).toBe('E_CLOSED');
+    } finally {
+      await ex.close();
+    }
+  });
+});
+
+describe('with a row-major copy of the rows, a gather reads each drawn row from it', () => {
+  // d values a row around multiples of 4 (the kernels move 4 x 4 blocks, then single features), and row counts that
+  // leave 1 to 3 rows after the last block of 4 and after the last block of touched rows
+  const shapes = [[2, 5_001], [3, 70_003], [4, 257], [5, 70_002], [8, 1_025], [17, 66_001]] as const;
+  it.each([
+    ['inline', () => inlineExecutor(), false],
+    ['piscina, 2 threads', () => piscinaExecutor({ threads: 2 }), false],
+    ['piscina, 3 threads, aside', () => piscinaExecutor({ threads: 3 }), true],
+  ] as const)('the same bits as from the columns, NaN payloads and -0 included: %s', async (_name, make, aside) => {
+    const ex = make();
+    try {
+      for (const [dd, count] of shapes) {
+        const r = createRandom(dd);
+        const cols = Array.from({ length: dd }, () => Float32Array.from({ length: n }, () => r.normal()));
+        new Int32Array(cols[dd - 1].buffer)[5] = 0x7fa00001; // a signalling NaN's payload survives
+        new Int32Array(cols[0].buffer)[n - 2] = 0x80000000;
+        const drawn = Int32Array.from({ length: count }, (_, q) => (q < 3 ? [n - 2, 5, n - 1][q] : r.int(n)));
+        const h = await ex.load({ columns: cols });
+        expect(await ex.map(rowMajorOp, h, { d: dd })).toEqual(Array.from({ length: Math.ceil(n / 65_536) }, () => true));
+        const g = await ex.gather!(h, drawn, { shardRows: 65_536, aside });
+        const parts: Int32Array[][] = await ex.map(columnBitsOp, g, {});
+        for (let j = 0; j < dd; j++) {
+          const got = new Int32Array(count);
+          let at = 0;
+          for (const p of parts) { got.set(p[j], at); at += p[j].length; }
+          const src = new Int32Array(cols[j].buffer);
+          expect(bytes(got).equals(bytes(Int32Array.from(drawn, (i) => src[i]))), `d = ${dd}, column ${j}`).toBe(true);
+        }
+        await ex.release(g);
+        await ex.release(h);
+      }
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('reads the copy while it is kept, and the columns once it is dropped', async () => {
+    const ex = inlineExecutor();
+    try {
+      const h = await ex.load({ columns });
+      await ex.map(rowMajorOp, h, { d });
+      // the columns change after the copy was made: a gather that reads the copy still sees the old values
+      await ex.map(scaleOp, h, { factor: 2 });
+      const first = async (): Promise<number> => {
+        const g = await ex.gather!(h, Int32Array.of(70_000 + 1, 5));
+        const [col] = (await ex.map(columnBitsOp, g, {}))[0] as Int32Array[];
+        await ex.release(g);
+        return new Float32Array(col.buffer, col.byteOffset, col.length)[1];
+      };
+      expect(await first()).toBe(columns[0][5]);
+      await ex.dropRows!(h, GATHER_ROWS);
+      expect(await first()).toBe(2 * columns[0][5]);
     } finally {
       await ex.close();
     }

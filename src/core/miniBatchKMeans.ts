@@ -11,7 +11,8 @@ import { checkDistinct, explicitCentroids, fitOnLoad } from './kmeans.js';
 import { assignOp, farthestOp } from './kmeansOps.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { decayOf, labelRows, MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
-import { gatherOp, stepsOp, type StepsResult, type StepsState } from './miniBatchOps.js';
+import { gatherOp, rowMajorOp, stepsOp, type StepsResult, type StepsState } from './miniBatchOps.js';
+import { GATHER_ROWS } from '../kernels/rowMajor.js';
 import type { RunOptions } from './model.js';
 
 export interface MiniBatchProgress {
@@ -353,6 +354,12 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
       h.catch(() => undefined);
       return { s, h };
     };
+    // drawn rows are scattered over every column's cache lines: with a row-major copy of the rows (the data's size
+    // again, kept for the steps only; without room for it the gathers read the columns) each drawn row is one line.
+    // At 1M x 16, k = 32, batch 1,024, 2 threads: a chunk of 262,144 rows gathered in 5 to 9 ms instead of 11 to 16,
+    // the copy about 5 ms, the whole fit 105 to 130 ms against 120 to 140 (medians, six alternating processes)
+    const byRow = inMemory && d > 1 && steps > 0 && !!m.ex.dropRows;
+    if (byRow) await m.ex.map(rowMajorOp, m.handle, { d }, { signal });
     let next: { s: number; h: Promise<Handle> } | undefined = steps > 0 ? fetch(0, false) : undefined;
     try {
       while (next) {
@@ -376,6 +383,7 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     } finally {
       // a chunk gathered ahead that no step will use
       if (next) await next.h.then((h) => m.ex.release(h), () => undefined);
+      if (byRow) await m.ex.dropRows!(m.handle, GATHER_ROWS);
     }
   }
   const final = o.partial ? await labelRows(m, cent, k, signal) : await fillEmpty(m, cent, counts, k, signal, fresh);

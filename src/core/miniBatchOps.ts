@@ -2,6 +2,7 @@
 // mini-batch steps over consecutive batches of one shard (scikit-learn's `_mini_batch_step` and
 // `_mini_batch_convergence`, plus Spark StreamingKMeans's decay). Steps are sequential: one shard, one holder.
 import { batchAssigner } from '../kernels/batchAssign.js';
+import { GATHER_ROWS, writeRowMajor } from '../kernels/rowMajor.js';
 import { rowValues, shardColumn } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { createRandom, hashUniform } from '../util/random.js';
@@ -33,6 +34,17 @@ export const gatherOp = defineOp<{ rows: Int32Array; from: Int32Array }, { value
     const w = rowValues(sh, 'weights', 'f32');
     return { values, weights: Float32Array.from(mine, (r) => w[r - sh.start]) };
   },
+}, import.meta.url);
+
+/**
+ * Writes a row-major copy of the rows (a float32 row of d values each), which `Executor.gather` then reads drawn rows
+ * from; true where the shard got one (the buffer is optional: without room the gathers read the columns).
+ */
+export const rowMajorOp = defineOp<{ d: number }, boolean>({
+  name: 'miniBatch.rowMajor',
+  extraKernels: true,
+  rows: (s) => ({ [GATHER_ROWS]: { type: 'f32', width: s.d, unfilled: true, optional: true } }),
+  run: (sh) => writeRowMajor(sh),
 }, import.meta.url);
 
 export interface StepsState {

@@ -16,12 +16,16 @@ export interface GatherPlan {
   dstStride: number;
   /** Per-row buffers copied along: [source pointer, target pointer, bytes per row]. */
   buffers: [number, number, number][];
+  /** A row-major copy of the source's float32 values (d a row, row i at srcRows + 4 d i), read instead of its columns. */
+  srcRows?: number;
 }
 
 /** Copies target rows [q0, q1): row q of every column and buffer from source row rows[q] (bits as they are). */
 export function copyGathered(memory: WebAssembly.Memory, kernels: KernelExports, p: GatherPlan, q0: number, q1: number): void {
   const runs: [number, number, number][] = [];
-  for (let j = 0; j < p.d; j++) runs.push([p.srcX + p.bytes * j * p.srcStride, p.dstX + p.bytes * j * p.dstStride, p.bytes]);
+  // each drawn row is one cache line of the row-major copy, against one a value in the columns
+  if (p.srcRows !== undefined && p.bytes === 4) kernels.gatherRowMajor(p.srcRows, p.d, p.dstX, p.dstStride, p.rows, q0, q1);
+  else for (let j = 0; j < p.d; j++) runs.push([p.srcX + p.bytes * j * p.srcStride, p.dstX + p.bytes * j * p.dstStride, p.bytes]);
   runs.push(...p.buffers);
   for (const [from, to, bytes] of runs) {
     if (bytes === 4) {

@@ -6,6 +6,7 @@ import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type
 import { instantiateKernels } from '../kernels/wasm.js';
 import { mapShards, readInto, type Executor, type GatherOptions, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
 import { kernelsFor, scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
+import { GATHER_ROWS } from '../kernels/rowMajor.js';
 import { copyGathered, type GatherPlan } from './gatherCopy.js';
 
 /** What a thread needs to see a handle's shards in a memory it shares: plain numbers, sent with every task. */
@@ -232,6 +233,8 @@ export abstract class HeapExecutor implements Executor {
       rowsAt = heap.alloc(4 * n);
       heap.i32(rowsAt, n).set(rows);
       const plan: GatherPlan = { n, rows: rowsAt, d: src.d, bytes: b as 4 | 8, srcX: src.x, srcStride: src.stride, dstX: x, dstStride: stride, buffers };
+      const byRow = src.buffers.get(GATHER_ROWS);
+      if (byRow && byRow.type === 'f32' && byRow.width === src.d && src.dtype === 'f32') plan.srcRows = byRow.ptr;
       await this.copyGatheredRows(local, plan, !!options.aside);
       this.checkRunning(h, options.signal);
       this.checkRunning(src, options.signal);

@@ -19,6 +19,7 @@ export interface CoreKernels {
   centerColumns(...args: number[]): number;
   keyCount(...args: number[]): number;
   gatherColumn(...args: number[]): void;
+  gatherRowMajor(...args: number[]): number;
 }
 
 /**
@@ -30,6 +31,7 @@ export interface ExtraKernels {
   primSingle(...args: number[]): void;
   wardChain(...args: number[]): void;
   silhouettePairs(...args: number[]): void;
+  toRowMajor(...args: number[]): void;
 }
 export type KernelExports = CoreKernels & ExtraKernels;
 
@@ -41,7 +43,7 @@ export interface EmbeddedWasm {
 }
 
 /** The extra module's exports, every one: a name left out here would never be loaded. */
-export const EXTRA_KERNELS = ['gmm', 'primSingle', 'wardChain', 'silhouettePairs'] as const;
+export const EXTRA_KERNELS = ['gmm', 'primSingle', 'wardChain', 'silhouettePairs', 'toRowMajor'] as const;
 // the list and the interface name the same kernels (a compile error otherwise)
 const sameNames: [Exclude<keyof ExtraKernels, (typeof EXTRA_KERNELS)[number]>] extends [never] ? true : never = true;
 void sameNames;

@@ -129,6 +129,8 @@ describe('segkit explain', () => {
     expect(r.stdout).not.toMatch(/segment \d/);
     const html = readFileSync(path('named.html'), 'utf8');
     for (const name of ['Affluent savers', 'Frequent spenders', 'Occasional visitors']) expect(html).toContain(`<h3 class="persona">${name}</h3>`);
+    // the cards are headed by the same names, not by names made up from the profiles
+    expect([...html.matchAll(/<article class="card" data-segment="\d+"[^>]*>\n<header>.*?<h3>([^<]*)<\/h3>/g)].map((m) => m[1])).toEqual(['Affluent savers', 'Frequent spenders', 'Occasional visitors']);
     const s = JSON.parse(ok(['explain', 'labelled.csv', '--labels', 'segment_name', '--exclude', 'segment', '--id', 'customer_id', '--rows', 'c0,c1', '--audit', 'gender', '--json', '--threads', '1']).stdout);
     expect(s.rules.map((x: { segment: number; name: string }) => [x.segment, x.name])).toEqual([[0, 'Affluent savers'], [1, 'Frequent spenders'], [2, 'Occasional visitors']]);
     expect(s.rules[0].rules[0].text).toMatch(/^income >=? [\d.]+ -> Affluent savers: 100% of 100 customers$/);

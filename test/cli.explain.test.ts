@@ -115,6 +115,41 @@ describe('segkit explain', () => {
     expect(s.customers.map((c: { segment: number; assigned: number; filled: string[] }) => [c.segment, c.assigned, c.filled])).toEqual([[5, 0, []], [5, 0, ['x']], [0, 0, []]]);
   });
 
+  it('describes only the segments in the file, by their own ids, and names the ids with no customer once', () => {
+    // the three groups as segments 0, 1 and 3: a file holding some of a model's segments, none of segment 2
+    const lines = readFileSync(path('labelled.csv'), 'utf8').trim().split('\n');
+    writeFileSync(path('gap.csv'), `${[lines[0], ...lines.slice(1).map((l) => l.replace(/,2,(?=[^,]*$)/, ',3,'))].join('\n')}\n`);
+    const args = ['explain', 'gap.csv', '--labels', 'segment', '--id', 'customer_id', '--rows', 'c2', '--value', 'spend', '--audit', 'gender', '--threads', '1'];
+    const s = JSON.parse(ok([...args, '--json', '--report', 'gap.html']).stdout);
+    expect(s.segments).toBe(3);
+    expect(s.absentSegments).toEqual([2]);
+    expect(s.rules.map((x: { segment: number; size: number }) => [x.segment, x.size])).toEqual([[0, 100], [1, 100], [3, 100]]);
+    expect(s.customers.map((c: { segment: number }) => c.segment)).toEqual([3]);
+    const html = readFileSync(path('gap.html'), 'utf8');
+    expect(html).not.toContain('Empty segment');
+    expect([...html.matchAll(/<article class="(?:tile|card|find)" data-segment="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([0, 1, 3, 0, 1, 3, 0, 1, 3]);
+    expect([...html.matchAll(/<p class="meta">Segment (\d+) · (\d+) customers/g)].map((m) => [Number(m[1]), Number(m[2])])).toEqual([[0, 100], [1, 100], [3, 100]]);
+    expect(html).toContain('300 customers · 2 features · 3 segments</p>');
+    expect(html.match(/Segment 2 has no customers in these data and is left out\./g)).toHaveLength(1);
+    // the charts (sizes, profiles, centres, map, value, mix) name segments 0, 1 and 3, never a segment 2
+    expect(new Set([...html.matchAll(/segment: (\d+): /g)].map((m) => Number(m[1])))).toEqual(new Set([0, 1, 3]));
+    const text = ok(args).stdout;
+    expect(text).toMatch(/^300 customers · 3 segments in "segment" · 2 features\nsegment 2 has no customers in this file\n\n/);
+    expect(text).toContain('\n  segment 3 (100 customers;');
+    expect(text).toMatch(/\ncustomer c2: segment 3, runner-up segment [01] /);
+    // with the model that made the segments, its ids past the largest in the file are known to have no customer too
+    ok(['segment', 'labelled.csv', '--k', '3', '--seed', '1', '--exclude', 'segment', '--out', 'gap-seg.csv', '--model', 'gap-km.json', '--threads', '1', '-q', '--segment-column', 'cluster']);
+    const seg = readFileSync(path('gap-seg.csv'), 'utf8').trim().split('\n');
+    writeFileSync(path('gap-seg2.csv'), `${[seg[0], ...seg.slice(1).filter((l) => !/^(?:[^,]*,){8}2,/.test(l))].join('\n')}\n`);
+    const m = JSON.parse(ok(['explain', 'gap-seg2.csv', '--labels', 'cluster', '--model', 'gap-km.json', '--exclude', 'segment', '--report', 'gap-model.html', '--json', '--threads', '1']).stdout);
+    expect(m.segments).toBe(2);
+    expect(m.absentSegments).toEqual([2]);
+    const modelHtml = readFileSync(path('gap-model.html'), 'utf8');
+    expect(modelHtml).not.toContain('Empty segment');
+    expect(modelHtml.match(/Segment 2 has no customers in these data and is left out\./g)).toHaveLength(1);
+    expect([...modelHtml.matchAll(/<article class="card" data-segment="(\d+)"/g)].map((x) => Number(x[1]))).toEqual([0, 1]);
+  });
+
   it('names the segments by their text labels in the rules, the customers, the composition and the report', () => {
     // segment_name holds the names; text labels are numbered in sorted order, and shown by their names
     const r = ok(['explain', 'labelled.csv', '--labels', 'segment_name', '--exclude', 'segment', '--id', 'customer_id', '--rows', 'c0,c1', '--audit', 'gender', '--report', 'named.html', '--threads', '1']);
@@ -129,6 +164,8 @@ describe('segkit explain', () => {
     expect(r.stdout).not.toMatch(/segment \d/);
     const html = readFileSync(path('named.html'), 'utf8');
     for (const name of ['Affluent savers', 'Frequent spenders', 'Occasional visitors']) expect(html).toContain(`<h3 class="persona">${name}</h3>`);
+    // the cards are headed by the same names, not by names made up from the profiles
+    expect([...html.matchAll(/<article class="card" data-segment="\d+"[^>]*>\n<header>.*?<h3>([^<]*)<\/h3>/g)].map((m) => m[1])).toEqual(['Affluent savers', 'Frequent spenders', 'Occasional visitors']);
     const s = JSON.parse(ok(['explain', 'labelled.csv', '--labels', 'segment_name', '--exclude', 'segment', '--id', 'customer_id', '--rows', 'c0,c1', '--audit', 'gender', '--json', '--threads', '1']).stdout);
     expect(s.rules.map((x: { segment: number; name: string }) => [x.segment, x.name])).toEqual([[0, 'Affluent savers'], [1, 'Frequent spenders'], [2, 'Occasional visitors']]);
     expect(s.rules[0].rules[0].text).toMatch(/^income >=? [\d.]+ -> Affluent savers: 100% of 100 customers$/);

@@ -150,6 +150,13 @@ describe('segkit segment --algorithm gmm', () => {
     const html = readFileSync(path('tiny.html'), 'utf8');
     expect(html).toContain('BIC by number of segments');
     expect(html).not.toContain('NaN');
+    // the components without customers are named once, never described as segments
+    const held = s.segments.filter((x: { size: number }) => x.size > 0).map((x: { id: number }) => x.id);
+    const empty = s.segments.filter((x: { size: number }) => x.size === 0).map((x: { id: number }) => x.id);
+    expect(html).not.toContain('Empty segment');
+    expect([...html.matchAll(/<article class="card" data-segment="(\d+)"/g)].map((m) => Number(m[1]))).toEqual(held);
+    expect(html.match(/have no customers in these data|has no customers in these data/g)).toHaveLength(1);
+    expect(html).toContain(empty.length === 1 ? `Segment ${empty[0]} has no customers` : `Segments ${empty.slice(0, -1).join(', ')} and ${empty.at(-1)} have no customers`);
     // choose-k marks no k as the best by a silhouette none has
     const table = ok(['choose-k', 'tiny.csv', '--algorithm', 'gmm', '--k-range', '2..4', '--scale', 'none', '--threads', '1']).stdout;
     expect(table).toContain('recommended (lowest BIC)');

@@ -162,6 +162,44 @@ describe('buildReport', () => {
     fx.data.columns.forEach((c, j) => expect(c).toEqual(before[j]));
     expect(fx.labels).toEqual(labels);
   });
+
+  it('describes only the segments holding customers, under their own ids, and names the empty ones once', async () => {
+    // the fixture's four groups as segments 0, 2, 3 and 4 of five: segment 1 has no customer in these data
+    const fx = reportFixture();
+    const labels = Int32Array.from(fx.labels, (l) => (l === 0 ? 0 : l + 1));
+    const profiles = profileSegments(fx.data, labels, 5);
+    expect(profiles.segments.map((s) => s.size)).toEqual([100, 0, 80, 60, 40]);
+    const group = Array.from(labels, (l, i) => (l === 2 || i % 2 === 0 ? 'a' : 'b'));
+    const html = await buildReport({
+      data: fx.data, labels, k: 5, profiles, centroids: profiles.segments.map((s) => s.mean),
+      silhouetteSamples: fx.input.silhouetteSamples, seed: 3,
+      value: { name: 'monetary', values: fx.data.columns[2] }, textColumns: [{ name: 'group', values: group }], audit: [{ name: 'group', values: group }],
+    });
+    expect(html).not.toContain('Empty segment');
+    expect(html).not.toContain('NaN');
+    expect([...html.matchAll(/<article class="tile" data-segment="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([0, 2, 3, 4]);
+    expect([...html.matchAll(/<article class="card" data-segment="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([0, 2, 3, 4]);
+    expect([...html.matchAll(/<p class="meta">Segment (\d+) · ([\d,]+) customers/g)].map((m) => [Number(m[1]), Number(m[2])])).toEqual([[0, 100], [2, 80], [3, 60], [4, 40]]);
+    expect(html).toContain('<p class="meta">280 customers · 5 features · 4 segments</p>');
+    expect(html.match(/Segment 1 has no customers in these data and is left out\./g)).toHaveLength(1);
+    // every chart draws the four segments, labelled by their ids, and none for segment 1
+    const c = charts(html);
+    expect(marks(c.get('sizes')!).rect).toBe(4);
+    expect(marks(c.get('heatmap')!).rect).toBe(4 * fx.data.d);
+    expect(marks(c.get('scatter')!).symbol).toBe(fx.data.n + 4);
+    expect(marks(c.get('parallel')!).line).toBe(4);
+    expect(marks(c.get('silhouette')!).area).toBe(4);
+    for (const key of ['sizes', 'heatmap', 'scatter', 'parallel', 'value', 'mix-group']) {
+      const ids = new Set([...c.get(key)!.matchAll(/segment: (\d+): /g)].map((m) => Number(m[1])));
+      expect([...ids].sort(), key).toEqual([0, 2, 3, 4]);
+    }
+    // the fairness table's rows and the tiles' colours are those of the charts, by id
+    const table = html.slice(html.indexOf('data-audit="group"'));
+    expect([...table.slice(0, table.indexOf('</table>')).matchAll(/<tr><th scope="row">/g)]).toHaveLength(4);
+    const tileColour = new Map([...html.matchAll(/<article class="tile" data-segment="(\d+)" style="border-top-color:([^"]+)"/g)].map((m) => [Number(m[1]), m[2]]));
+    const barColour = new Map([...c.get('sizes')!.matchAll(/aria-label="size: \d+; segment: (\d+): (?:(?!; caption)[^"])*"[^>]*fill="([^"]+)"/g)].map((m) => [Number(m[1]), m[2]]));
+    expect(tileColour).toEqual(barColour);
+  });
 });
 
 describe('buildReport on a wider segmentation', () => {

@@ -20,6 +20,7 @@ import { innerModel } from './bareModel.js';
 import { addReportOptions, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
+import { listWords } from '../explain/nameSegment.js';
 
 interface ExplainFlags extends PrepFlags, CommonFlags, ReportFlags {
   readonly labels: string;
@@ -178,15 +179,19 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const agrees = (label: number, w: Assignment) => (labelNames ? labelNames[label] === assignedName(w.segment) : label === w.segment);
   let k = 0;
   for (const l of labels) if (l + 1 > k) k = l + 1;
-  // segment ids need not run from 0 without a gap: the count is of those present
-  const present = new Set(labels).size;
+  // segment ids need not run from 0 without a gap: the count is of those present, and the ids with no customer in
+  // the file (below the largest, or the model's own) are named once, never described as segments
+  if (saved && !labelNames) k = Math.max(k, saved.k);
+  const held = new Set(labels);
+  const present = held.size;
+  const absent = labelNames ? [] : Array.from({ length: k }, (_, c) => c).filter((c) => !held.has(c));
   const extras = reportExtras(f, table, rowIndex);
   const composition = extras.audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold }) }));
   if (f.report !== undefined) {
     const profiles = profileSegments(dataset, labels, k);
     const html = await buildReport({
       ...(labelNames ? { segmentNames: labelNames.slice(0, k) } : {}),
-      title: f.title, data: dataset, labels, k, profiles, centroids: profiles.segments.map((s) => s.mean.map((v) => (Number.isFinite(v) ? v : 0))),
+      title: f.title, data: dataset, labels, k, profiles, centroids: profiles.segments.map((s) => s.mean),
       rules, importance: { featureNames: importance.featureNames, importances: importance.importances, method: 'permutation' },
       ...extras,
     });
@@ -194,7 +199,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   }
 
   const summary = {
-    rows: dataset.n, features: [...dataset.names], segments: present, fidelity: rules.fidelity,
+    rows: dataset.n, features: [...dataset.names], segments: present, ...(absent.length ? { absentSegments: absent } : {}), fidelity: rules.fidelity,
     rules: rules.segments.map((s) => ({ segment: s.segment, ...(s.name !== undefined ? { name: s.name } : {}), size: s.size, recall: s.recall, precision: s.precision, rules: s.rules.map((r) => ({ text: r.text, conditions: r.conditions, confidence: r.confidence, count: r.count })) })),
     importance: { of: modelName, baseline: importance.baseline, features: importance.featureNames.map((name, j) => ({ feature: name, importance: importance.importances[j], std: importance.std[j] })) },
     ...(single.length ? { customers: single.map((s) => ({ id: s.id, segment: s.label, ...(labelNames ? { segmentName: labelNames[s.label] } : {}), assigned: s.why.segment, ...(labelNames ? { assignedName: assignedName(s.why.segment) } : {}), filled: filledFeatures(table, s.row, s.why.featureNames), runnerUp: s.why.runnerUp, ...(labelNames ? { runnerUpName: assignedName(s.why.runnerUp) } : {}), gap: s.why.gap, base: s.why.base, method: s.why.method, contributions: Object.fromEntries(s.why.featureNames.map((n, j) => [n, s.why.contributions[j]])), ...(s.why.path ? { path: s.why.path } : {}) })) } : {}),
@@ -205,7 +210,9 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     ctx.printJson(summary);
     return;
   }
-  const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in "${f.labels}" · ${dataset.d} features`, ''];
+  const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in "${f.labels}" · ${dataset.d} features`];
+  if (absent.length) out.push(`${absent.length === 1 ? 'segment' : 'segments'} ${listWords(absent.map(String))} ${absent.length === 1 ? 'has' : 'have'} no customers in this file`);
+  out.push('');
   out.push(`how to find each segment (these rules put ${formatShare(rules.fidelity)} of customers in their own segment):`);
   for (const s of rules.segments) {
     out.push(`  ${labelText(s.segment)} (${s.size.toLocaleString('en-US')} customers; the rules find ${formatShare(s.recall)} of them, ${formatShare(s.precision)} of those they pick are in it)`);

@@ -126,6 +126,11 @@ function ranked(features: readonly FeatureZ[], minAbsZ: number): FeatureZ[] {
 
 export const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** Items in words: "3", "3 and 5", "3, 5 and 7". */
+export function listWords(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
 /**
  * A short marketer-friendly name for a segment from how it differs from the population.
  *

@@ -1,7 +1,7 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { toDataset, type Dataset } from '../data/dataset.js';
 import type { SegmentProfiles, SegmentProfile } from '../explain/profileSegments.js';
-import { featureWords } from '../explain/nameSegment.js';
+import { featureWords, listWords } from '../explain/nameSegment.js';
 import { pca2 } from '../explain/pca2.js';
 import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
@@ -360,11 +360,17 @@ export interface ReportContext {
   readonly k: number;
   readonly labels: Int32Array;
   readonly profiles: SegmentProfiles;
+  /**
+   * The segments holding customers, by index into `profiles.segments`: the ones the report describes. A segment
+   * without customers (a file holding some of a model's segments, a mixture's empty component) is only named once.
+   */
+  readonly shown: readonly number[];
   /** Short persona names and plain descriptions, by segment. */
   readonly names: readonly string[];
   readonly descriptions: readonly string[];
   /** "0: High income, low spend": how charts label segments. */
   readonly chartLabels: readonly string[];
+  /** By segment; the segments shown take the charts' colours in order. */
   readonly colors: readonly string[];
   readonly featureLabels: readonly string[];
   readonly rules?: SegmentRules;
@@ -381,19 +387,31 @@ const section = (id: string, h: string, body: string, lede = '') => (body ? `<se
 
 /** The first screen: the segments in plain words, names and sizes first, no metric names. */
 function overviewSection(ctx: ReportContext): string {
-  const { input, ds, k, profiles } = ctx;
+  const { input, ds, profiles, shown } = ctx;
   const value = input.value ? segmentValue(ctx) : undefined;
-  const tiles = profiles.segments.map((s, i) => `<article class="tile" data-segment="${s.id}" style="border-top-color:${escapeHtml(ctx.colors[i])}">
+  const tiles = shown.map((i) => {
+    const s = profiles.segments[i];
+    return `<article class="tile" data-segment="${s.id}" style="border-top-color:${escapeHtml(ctx.colors[i])}">
 <h3 class="persona">${escapeHtml(ctx.names[i])}</h3>
 <p class="size"><b>${escapeHtml(s.size.toLocaleString('en-US'))}</b> customers · ${escapeHtml(fmtPct(s.share))}${value ? ` · <b>${escapeHtml(fmtPct(value.share[i]))}</b> of ${escapeHtml(value.name)}` : ''}</p>
 <p class="describe">${escapeHtml(ctx.descriptions[i])}</p>
-</article>`).join('\n');
+</article>`;
+  }).join('\n');
   return `<header class="first">
 <h1>${escapeHtml(input.title ?? DEFAULTS.title)}</h1>
-<p class="meta">${escapeHtml(ds.n.toLocaleString('en-US'))} customers · ${ds.d} features · ${k} segments${input.unassigned ? ` · ${escapeHtml(input.unassigned.size.toLocaleString('en-US'))} more unassigned (${escapeHtml(fmtPct(input.unassigned.share))}), in no segment` : ''}</p>
+<p class="meta">${escapeHtml(ds.n.toLocaleString('en-US'))} customers · ${ds.d} features · ${shown.length} ${shown.length === 1 ? 'segment' : 'segments'}${input.unassigned ? ` · ${escapeHtml(input.unassigned.size.toLocaleString('en-US'))} more unassigned (${escapeHtml(fmtPct(input.unassigned.share))}), in no segment` : ''}</p>
 <p class="lede">Each segment is named by what sets it apart; below, how to find its customers${value ? ', what it is worth' : ''} and who they are.</p>
-</header>
+${absentText(ctx)}</header>
 <section id="segments" class="tiles">${tiles}</section>`;
+}
+
+/** The segments without customers, named once in words ("Segments 3 and 5 have no customers ..."), or ''. */
+function absentText(ctx: ReportContext): string {
+  const absent = ctx.profiles.segments.flatMap((s, i) => (ctx.shown.includes(i) ? [] : [`${s.id}${ctx.input.segmentNames?.[i] ? ` (${ctx.input.segmentNames[i]})` : ''}`]));
+  if (absent.length === 0) return '';
+  const list = listWords(absent);
+  const text = absent.length === 1 ? `Segment ${list} has no customers in these data and is left out.` : `Segments ${list} have no customers in these data and are left out.`;
+  return `<p class="meta absent">${escapeHtml(text)}</p>\n`;
 }
 
 /** Share of customers and of the value column per segment. */
@@ -427,8 +445,9 @@ function rulesSection(ctx: ReportContext): string {
 async function valueSection(ctx: ReportContext): Promise<string> {
   if (!ctx.input.value) return '';
   const v = segmentValue(ctx);
-  const fig = await ctx.chart('value', valueSpec(ctx.chartLabels, ctx.profiles.segments.map((s) => s.share), v.share, v.name), true);
-  const best = v.share.map((x, i) => ({ i, ratio: ctx.profiles.segments[i].share > 0 ? x / ctx.profiles.segments[i].share : 0 })).sort((a, b) => b.ratio - a.ratio)[0];
+  const { shown } = ctx;
+  const fig = await ctx.chart('value', valueSpec(shown.map((i) => ctx.chartLabels[i]), shown.map((i) => ctx.profiles.segments[i].share), shown.map((i) => v.share[i]), v.name), true);
+  const best = shown.map((i) => ({ i, ratio: ctx.profiles.segments[i].share > 0 ? v.share[i] / ctx.profiles.segments[i].share : 0 })).sort((a, b) => b.ratio - a.ratio)[0];
   const lede = `${ctx.names[best.i]}: ${fmtPct(ctx.profiles.segments[best.i].share)} of customers bring ${fmtPct(v.share[best.i])} of ${v.name}.`;
   return section('value', 'What they are worth', `<div class="grid">${fig}</div>`, escapeHtml(lede));
 }
@@ -441,7 +460,7 @@ async function mixSection(ctx: ReportContext): Promise<string> {
       ...c.overall.map((o) => ({ segment: 'All customers', group: o.group, share: o.share })),
       ...c.segments.flatMap((s) => s.groups.map((g) => ({ segment: ctx.chartLabels[s.segment], group: g.group, share: g.share }))),
     ];
-    figs.push(await ctx.chart(`mix-${col.name}`, mixSpec(rows, ['All customers', ...ctx.chartLabels], featureWords(col.name)), true));
+    figs.push(await ctx.chart(`mix-${col.name}`, mixSpec(rows, ['All customers', ...ctx.shown.map((i) => ctx.chartLabels[i])], featureWords(col.name)), true));
   }
   return section('mix', 'Who they are', figs.length ? `<div class="grid">${figs.join('\n')}</div>` : '');
 }
@@ -484,8 +503,10 @@ function mapSection(ctx: ReportContext): string {
 }
 
 function detailsSection(ctx: ReportContext): string {
-  const maxAbs = Math.max(1, ...ctx.profiles.segments.flatMap((s) => s.z.map((z) => Math.abs(z))));
-  const cards = ctx.profiles.segments.map((s, i) => card(s, ctx.profiles, ctx.colors[i], maxAbs)).join('\n') + unassignedCard(ctx.input.unassigned, ctx.profiles);
+  const segments = ctx.shown.map((i) => ctx.profiles.segments[i]);
+  const maxAbs = Math.max(1, ...segments.flatMap((s) => s.z.map((z) => Math.abs(z))));
+  // the segments' own names, when given, head their cards as everywhere else
+  const cards = ctx.shown.map((i) => card(ctx.input.segmentNames ? { ...ctx.profiles.segments[i], name: ctx.names[i] } : ctx.profiles.segments[i], ctx.profiles, ctx.colors[i], maxAbs)).join('\n') + unassignedCard(ctx.input.unassigned, ctx.profiles);
   return `<section id="details"><h2>Segment details</h2><div class="cards">${cards}</div></section>`;
 }
 
@@ -559,7 +580,8 @@ details pre{white-space:pre-wrap;word-break:break-word;background:#fff;padding:1
  * One self-contained HTML report for the people who act on a segmentation: first the segments in plain words
  * (short persona names, sizes, a description), then how to find them (rules), what they are worth, who they are
  * (the mix of text columns), what sets them apart, a fairness check of audited columns, the charts, and last the
- * quality metrics with a glossary. Inline SVG charts drawn by Vega-Lite; no scripts, no network; prints on A4.
+ * quality metrics with a glossary. Inline SVG charts drawn by Vega-Lite; no scripts, no network; prints on A4. A
+ * segment without customers (labels holding some of a model's segments) is named once at the top, never described.
  *
  * @example
  * const html = await buildReport({ data, labels, centroids, k: 4, profiles: profileSegments(data, labels, 4), value: { name: 'amount', values } });
@@ -619,11 +641,16 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   // group) there is nothing to tell, with one customer per segment nothing to learn from
   const present = new Set(labels).size;
   const rules = input.rules === false || (input.rules === undefined && (present < 2 || present >= ds.n)) ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3, threads: 1 }));
+  // the segments holding customers, coloured in order as the charts colour them
+  const held = profiles.segments.flatMap((s, i) => (s.size > 0 ? [i] : []));
+  const shown = held.length > 0 ? held : profiles.segments.map((_, i) => i);
+  const colors = new Array<string>(k).fill('#999');
+  palette(shown.length).forEach((c, t) => (colors[shown[t]] = c));
   const ctx: ReportContext = {
-    input, ds, k, labels, profiles, names,
-    descriptions: profiles.segments.map((s) => describeSegment(profiles, s.id, { maxFeatures: 3, featureLabels: input.featureLabels })),
-    chartLabels: names.map((n, i) => `${i}: ${n}`),
-    colors: palette(k), featureLabels, rules, charts, chart,
+    input, ds, k, labels, profiles, shown, names,
+    descriptions: profiles.segments.map((_, i) => describeSegment(profiles, i, { maxFeatures: 3, featureLabels: input.featureLabels })),
+    chartLabels: names.map((n, i) => `${profiles.segments[i].id}: ${n}`),
+    colors, featureLabels, rules, charts, chart,
   };
   const body: string[] = [];
   for (const s of REPORT_SECTIONS) body.push(await s(ctx));

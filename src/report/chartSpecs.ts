@@ -272,7 +272,7 @@ function parallelSpec(profiles: SegmentProfiles, centroids: readonly (readonly n
   } as TopLevelSpec;
 }
 
-function scatterSpec(input: NonNullable<ChartSpecsInput['scatter']>, labels: string[]): TopLevelSpec {
+function scatterSpec(input: NonNullable<ChartSpecsInput['scatter']>, named: string[], keep: number[], labels: string[]): TopLevelSpec {
   const { x, y } = input;
   const m = x.length;
   if (y.length !== m || input.labels.length !== m) {
@@ -281,12 +281,12 @@ function scatterSpec(input: NonNullable<ChartSpecsInput['scatter']>, labels: str
   const points = new Array(m);
   for (let i = 0; i < m; i++) {
     const l = input.labels[i];
-    if (!Number.isInteger(l) || l < 0 || l >= labels.length) throw new SegkitError('E_BAD_LABELS', `scatter point ${i} has label ${l}; labels must be integers in [0, ${labels.length})`);
+    if (!Number.isInteger(l) || l < 0 || l >= named.length) throw new SegkitError('E_BAD_LABELS', `scatter point ${i} has label ${l}; labels must be integers in [0, ${named.length})`);
     // Five significant digits are far below a pixel and keep the inline data small.
-    points[i] = { x: +x[i].toPrecision(5), y: +y[i].toPrecision(5), segment: labels[l] };
+    points[i] = { x: +x[i].toPrecision(5), y: +y[i].toPrecision(5), segment: named[l] };
   }
   // a segment without customers has no centre to draw
-  const centres = (input.centroids ?? []).flatMap((c, i) => (Number.isFinite(c.x) && Number.isFinite(c.y) ? [{ x: c.x, y: c.y, segment: labels[i] }] : []));
+  const centres = (input.centroids ?? []).flatMap((c, i) => (Number.isFinite(c.x) && Number.isFinite(c.y) && keep.includes(i) ? [{ x: c.x, y: c.y, segment: named[i] }] : []));
   const color = { field: 'segment', type: 'nominal', scale: colorScale(labels), legend: segmentLegend(labels, FULL - 40) };
   return {
     $schema: SCHEMA,
@@ -321,13 +321,13 @@ function scatterSpec(input: NonNullable<ChartSpecsInput['scatter']>, labels: str
   } as TopLevelSpec;
 }
 
-function silhouetteSpec(input: NonNullable<ChartSpecsInput['silhouette']>, labels: string[], perSegment: number): TopLevelSpec {
+function silhouetteSpec(input: NonNullable<ChartSpecsInput['silhouette']>, named: string[], ids: number[], labels: string[], perSegment: number): TopLevelSpec {
   const { samples } = input;
   const n = samples.length;
   if (input.labels.length !== n) {
     throw new SegkitError('E_SHAPE_MISMATCH', `silhouette has ${n} samples and ${input.labels.length} labels`);
   }
-  const k = labels.length;
+  const k = named.length;
   const groups: number[][] = Array.from({ length: k }, () => []);
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -351,10 +351,10 @@ function silhouetteSpec(input: NonNullable<ChartSpecsInput['silhouette']>, label
     // Exact order statistics at evenly spaced ranks keep the band's shape with a bounded number of vertices.
     for (let t = 0; t < q; t++) {
       const r = q === 1 ? 0 : Math.round((t * (m - 1)) / (q - 1));
-      rows.push({ segment: labels[c], y: yLower + r, s: g[r] });
+      rows.push({ segment: named[c], y: yLower + r, s: g[r] });
     }
-    rows.push({ segment: labels[c], y: yLower + m, s: g[m - 1] });
-    marks.push({ segment: labels[c], y: yLower + m / 2, text: String(c) });
+    rows.push({ segment: named[c], y: yLower + m, s: g[m - 1] });
+    marks.push({ segment: named[c], y: yLower + m / 2, text: String(ids[c]) });
     yLower += m + gap;
   }
   const mean = total / n;
@@ -439,10 +439,10 @@ const BANDS = Object.freeze([
   { name: 'under 60%', min: -Infinity },
 ]);
 
-function certaintySpec(input: NonNullable<ChartSpecsInput['certainty']>, labels: string[]): TopLevelSpec {
+function certaintySpec(input: NonNullable<ChartSpecsInput['certainty']>, named: string[], keep: number[], labels: string[]): TopLevelSpec {
   const { maxProba, labels: rowLabels } = input;
   if (maxProba.length !== rowLabels.length) throw new SegkitError('E_SHAPE_MISMATCH', `certainty has ${maxProba.length} probabilities and ${rowLabels.length} labels`);
-  const k = labels.length;
+  const k = named.length;
   const counts = Array.from({ length: k }, () => new Array(BANDS.length).fill(0));
   const sizes = new Array(k).fill(0);
   for (let i = 0; i < maxProba.length; i++) {
@@ -451,7 +451,7 @@ function certaintySpec(input: NonNullable<ChartSpecsInput['certainty']>, labels:
     sizes[l]++;
     counts[l][BANDS.findIndex((b) => maxProba[i] >= b.min)]++;
   }
-  const values = labels.flatMap((segment, t) => BANDS.map((b, q) => ({ segment, band: b.name, order: q, share: sizes[t] > 0 ? counts[t][q] / sizes[t] : 0 })));
+  const values = labels.flatMap((segment, t) => BANDS.map((b, q) => ({ segment, band: b.name, order: q, share: sizes[keep[t]] > 0 ? counts[keep[t]][q] / sizes[keep[t]] : 0 })));
   const bandColors = ['#1b7837', '#7fbf7b', '#fdb863', '#d6604d'];
   const labelWidth = 200;
   const lineChars = Math.floor(labelWidth / CHAR_W);
@@ -518,19 +518,25 @@ function bicSpec(rows: readonly KSweepRow[], k: number | undefined): TopLevelSpe
 /**
  * Vega-Lite specs (plain JSON, data inline) for a segmentation: sizes, profile heat map, standardised centroids,
  * 2-D scatter, silhouette bands per segment, and the elbow and silhouette-by-k curves when a k sweep is given; for
- * mixtures, the membership certainty per segment and the BIC curve. Segment colours are the same in every chart.
+ * mixtures, the membership certainty per segment and the BIC curve. Segment colours are the same in every chart; a
+ * segment without customers is in none.
  *
  * @example
  * const specs = chartSpecs({ profiles, centroids, kSweep, k: 4 });
  * const svg = await renderSvg(specs.heatmap);
  */
 export function chartSpecs(input: ChartSpecsInput): ChartSpecs {
-  const { profiles } = input;
-  const k = profiles.segments.length;
-  const labels = profiles.segments.map((s) => segmentLabel(s.id, s.name));
-  const d = profiles.features.length;
+  const { profiles: every } = input;
+  const k = every.segments.length;
+  const named = every.segments.map((s) => segmentLabel(s.id, s.name));
+  // a segment without customers (a file holding some of a model's segments, a mixture's empty component) is no
+  // segment to draw: the charts show those with customers, under their own ids
+  const keep = every.segments.some((s) => s.size > 0) ? every.segments.flatMap((s, i) => (s.size > 0 ? [i] : [])) : every.segments.map((_, i) => i);
+  const profiles: SegmentProfiles = { ...every, segments: keep.map((i) => every.segments[i]) };
+  const labels = keep.map((i) => named[i]);
+  const d = every.features.length;
   // a segment without customers may have no centroid ([])
-  if (input.centroids && (input.centroids.length !== k || input.centroids.some((c, i) => c.length !== d && !(c.length === 0 && profiles.segments[i].size === 0)))) {
+  if (input.centroids && (input.centroids.length !== k || input.centroids.some((c, i) => c.length !== d && !(c.length === 0 && every.segments[i].size === 0)))) {
     throw new SegkitError('E_SHAPE_MISMATCH', `centroids must be ${k} x ${d} to match the profiles`);
   }
   const perSegment = input.silhouettePointsPerSegment ?? 160;
@@ -544,12 +550,12 @@ export function chartSpecs(input: ChartSpecsInput): ChartSpecs {
   return {
     sizes: sizesSpec(profiles, labels),
     heatmap: heatmapSpec(profiles, labels),
-    ...(input.centroids ? { parallel: parallelSpec(profiles, input.centroids, labels) } : {}),
-    ...(input.scatter ? { scatter: scatterSpec(input.scatter, labels) } : {}),
-    ...(input.silhouette ? { silhouette: silhouetteSpec(input.silhouette, labels, perSegment) } : {}),
+    ...(input.centroids ? { parallel: parallelSpec(profiles, keep.map((i) => input.centroids![i]), labels) } : {}),
+    ...(input.scatter ? { scatter: scatterSpec(input.scatter, named, keep, labels) } : {}),
+    ...(input.silhouette ? { silhouette: silhouetteSpec(input.silhouette, named, every.segments.map((s) => s.id), labels, perSegment) } : {}),
     ...(sweep ? { elbow: sweepSpec(sweep, 'inertia', input.k) } : {}),
     ...(sweep && sweep.some((r) => Number.isFinite(r.silhouette)) ? { silhouetteByK: sweepSpec(sweep, 'silhouette', input.k) } : {}),
-    ...(input.certainty ? { certainty: certaintySpec(input.certainty, labels) } : {}),
+    ...(input.certainty ? { certainty: certaintySpec(input.certainty, named, keep, labels) } : {}),
     ...(all && all.some((r) => Number.isFinite(r.bic)) ? { bicByK: bicSpec(all, input.k) } : {}),
   };
 }

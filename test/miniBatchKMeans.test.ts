@@ -4,6 +4,12 @@ import {
   close, createRandom, fromColumns, inlineExecutor, kmeans, loadModel, miniBatchKMeans, MiniBatchKMeansModel, piscinaExecutor, type Dataset,
 } from '../src/index.node.js';
 import { bytes, expectError, failure } from './helpers.js';
+import { fitMiniBatchKMeans } from '../src/core/miniBatchKMeans.js';
+import { loadMatrix } from '../src/engine/matrix.js';
+import type { Executor } from '../src/engine/executor.js';
+import type { HeapHandle } from '../src/engine/heapExecutor.js';
+import { GATHER_ROWS } from '../src/kernels/rowMajor.js';
+import { SegkitError } from '../src/util/errors.js';
 
 const ex = inlineExecutor();
 afterAll(async () => {
@@ -174,6 +180,46 @@ describe('chunks gathered ahead', () => {
       expect(after.inertia).toBe((await miniBatchKMeans(big, { k: 5, seed: 1, batchSize: 1_024, maxIter: 2, maxNoImprovement: null, executor: ex })).inertia);
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('the row-major copy the steps gather from', () => {
+  // an executor whose op of that name first calls `before` (given the executor itself)
+  const onOp = (target: Executor, name: string, before: (ex: Executor) => Promise<void> | void): Executor => new Proxy(target, {
+    get: (t, key, receiver) => (key === 'map'
+      ? async (op: { name: string }, ...rest: unknown[]) => {
+        if (op.name !== name) return (t.map as (...a: unknown[]) => unknown).call(receiver, op, ...rest);
+        const run = (t.map as (...a: unknown[]) => Promise<unknown>).call(receiver, op, ...rest);
+        // a pass given up on is waited for, never left to reject unheard
+        await Promise.resolve(before(t)).catch(async (e) => { await run.catch(() => undefined); throw e; });
+        return run;
+      }
+      : Reflect.get(t, key, receiver)),
+  });
+
+  it('a failure that closes the executor during the steps (a Web Worker pool closes itself when a worker fails) is the error the fit reports', async () => {
+    const own = inlineExecutor();
+    const failing = onOp(own, 'miniBatch.steps', async (t) => {
+      await t.close();
+      throw new SegkitError('E_WORKER', 'a worker failed: out of memory');
+    });
+    const e = await failure(() => miniBatchKMeans(blobs(3_000, 3, 4, 9), { k: 4, seed: 1, batchSize: 256, executor: failing }));
+    expect([e.code, e.message]).toEqual(['E_WORKER', 'a worker failed: out of memory']);
+  });
+
+  it('is let go when the fit is cancelled as the copy is made', async () => {
+    const ds = blobs(3_000, 3, 4, 9);
+    const aborted = new AbortController();
+    const m = await loadMatrix(onOp(ex, 'miniBatch.rowMajor', () => aborted.abort()), ds);
+    try {
+      expect((await failure(() => fitMiniBatchKMeans(m, ds, { k: 4, seed: 1, batchSize: 256, signal: aborted.signal }))).code).toBe('E_ABORTED');
+      expect((m.handle as HeapHandle).buffers.has(GATHER_ROWS)).toBe(false);
+      // the same load fits as a fresh one
+      const again = await fitMiniBatchKMeans(m, ds, { k: 4, seed: 1, batchSize: 256 });
+      expect(bytes(again.labels).equals(bytes((await miniBatchKMeans(ds, { k: 4, seed: 1, batchSize: 256, executor: ex })).labels))).toBe(true);
+    } finally {
+      await m.release();
     }
   });
 });

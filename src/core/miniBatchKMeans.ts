@@ -359,9 +359,10 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     // At 1M x 16, k = 32, batch 1,024, 2 threads: a chunk of 262,144 rows gathered in 5 to 9 ms instead of 11 to 16,
     // the copy about 5 ms, the whole fit 105 to 130 ms against 120 to 140 (medians, six alternating processes)
     const byRow = inMemory && d > 1 && steps > 0 && !!m.ex.dropRows;
-    if (byRow) await m.ex.map(rowMajorOp, m.handle, { d }, { signal });
-    let next: { s: number; h: Promise<Handle> } | undefined = steps > 0 ? fetch(0, false) : undefined;
+    let next: { s: number; h: Promise<Handle> } | undefined;
     try {
+      if (byRow) await m.ex.map(rowMajorOp, m.handle, { d }, { signal });
+      next = steps > 0 ? fetch(0, false) : undefined;
       while (next) {
         throwIfAborted(signal);
         const s = next.s, h = await next.h;
@@ -383,7 +384,8 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     } finally {
       // a chunk gathered ahead that no step will use
       if (next) await next.h.then((h) => m.ex.release(h), () => undefined);
-      if (byRow) await m.ex.dropRows!(m.handle, GATHER_ROWS);
+      // an executor closed meanwhile has let the copy go with the data: the error that ended the fit is the one to tell
+      if (byRow) await m.ex.dropRows!(m.handle, GATHER_ROWS).catch(() => undefined);
     }
   }
   const final = o.partial ? await labelRows(m, cent, k, signal) : await fillEmpty(m, cent, counts, k, signal, fresh);

@@ -23,8 +23,8 @@ export interface CoreKernels {
 }
 
 /**
- * The kernels of the extra module (mixtures, hierarchies, the exact silhouette): callable once `loadExtraKernels` has
- * run.
+ * The kernels of the extra module (mixtures, hierarchies, the exact silhouette, mini-batch k-means's row-major copy):
+ * callable once `loadExtraKernels` has run.
  */
 export interface ExtraKernels {
   gmm(...args: number[]): number;
@@ -148,9 +148,9 @@ export async function instantiateKernels(memory: WebAssembly.Memory, shared: boo
 }
 
 /**
- * Instantiates the extra module (mixtures, hierarchies, the exact silhouette) over the memory of `kernels` and puts
- * its exports in that table: once per table, whatever the number of callers. Scoring and k-means never need it, so it
- * is compiled only when an op that declares `extraKernels` first runs.
+ * Instantiates the extra module (mixtures, hierarchies, the exact silhouette, mini-batch k-means's row-major copy)
+ * over the memory of `kernels` and puts its exports in that table: once per table, whatever the number of callers.
+ * Scoring and Lloyd's k-means never need it, so it is compiled only when an op that declares `extraKernels` first runs.
  */
 export function loadExtraKernels(mem: { kernels: KernelExports; memory: WebAssembly.Memory }): Promise<void> {
   let p = extraLoads.get(mem.kernels);

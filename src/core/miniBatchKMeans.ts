@@ -347,8 +347,13 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     const per = inMemory ? Math.max(1, Math.min(chunkSteps(o.batch, d), Math.floor(GATHERED_VALUES / d / o.batch))) : chunkSteps(o.batch, d);
     // one array for every chunk's draws: a gather has copied them by the time it resolves, and the next chunk is drawn after that
     const drawn = new Int32Array(Math.min(per, steps) * o.batch);
+    // the first chunks are small and double up to `per`: the steps start after a short gather instead of a whole
+    // chunk's, and each later chunk is gathered aside while the steps of the one before run (1M x 16, k = 32, 2
+    // threads, five alternating processes: fits of 97 to 101 ms against 100 to 115 with every chunk whole)
+    let size = ahead ? Math.max(1, per >> 4) : per;
     const fetch = (from: number, aside: boolean) => {
-      const s = Math.min(per, steps - from);
+      const s = Math.min(size, steps - from);
+      size = Math.min(per, 2 * size);
       const h = gatherChunk(m, rng.ints(n, drawn.subarray(0, s * o.batch)), signal, aside);
       // awaited below; until then a failure must not count as unhandled
       h.catch(() => undefined);

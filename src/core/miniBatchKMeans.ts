@@ -288,6 +288,13 @@ const chunkSteps = (batch: number, d: number): number => Math.max(1, Math.floor(
  */
 const GATHERED_VALUES = 1 << 22;
 
+/**
+ * Largest data (float32 bytes) given a row-major copy for its gathers: the copy doubles the data's room in the
+ * executor's memory, which for large data is better left to the data itself (near the 4 GiB wasm limit, the copy's
+ * room could leave none for the gathered chunks).
+ */
+const ROW_MAJOR_BYTES = 512 * 2 ** 20;
+
 async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMeansOptions): Promise<MiniBatchKMeansModel> {
   const { k } = o;
   const { n, d } = m;
@@ -362,8 +369,10 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     // drawn rows are scattered over every column's cache lines: with a row-major copy of the rows (the data's size
     // again, kept for the steps only; without room for it the gathers read the columns) each drawn row is one line.
     // At 1M x 16, k = 32, batch 1,024, 2 threads: a chunk of 262,144 rows gathered in 5 to 9 ms instead of 11 to 16,
-    // the copy about 5 ms, the whole fit 105 to 130 ms against 120 to 140 (medians, six alternating processes)
-    const byRow = inMemory && d > 1 && steps > 0 && !!m.ex.dropRows;
+    // the copy about 5 ms, the whole fit 105 to 130 ms against 120 to 140 (medians, six alternating processes). The
+    // first fit in a process pays the copy's new pages (564 to 614 ms against 492 to 575 there), and large data keeps
+    // its memory: no copy past ROW_MAJOR_BYTES
+    const byRow = inMemory && d > 1 && steps > 0 && !!m.ex.dropRows && 4 * n * d <= ROW_MAJOR_BYTES;
     let next: { s: number; h: Promise<Handle> } | undefined;
     try {
       if (byRow) await m.ex.map(rowMajorOp, m.handle, { d }, { signal });

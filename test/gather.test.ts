@@ -23,6 +23,14 @@ const weights = Float32Array.from({ length: n }, (_, i) => 0.25 + (i % 7));
 // repeats, out of order, first and last rows, every shard, and more rows than the source (the pool splits the copy)
 const rows = Int32Array.from({ length: 150_001 }, (_, q) => (q < 4 ? [n - 1, 17, 0, 70_000][q] : rng.int(n)));
 
+/** Column j of a gathered handle, from its shards' parts (columnBitsOp) in shard order: `length` int32 words. */
+function joined(parts: Int32Array[][], j: number, length: number): Int32Array {
+  const out = new Int32Array(length);
+  let at = 0;
+  for (const p of parts) { out.set(p[j], at); at += p[j].length; }
+  return out;
+}
+
 async function gathered(ex: Executor, shardRows: number, aside = false): Promise<{ cols: Int32Array[]; weights: Float32Array; shards: number }> {
   const h = await ex.load({ columns, rows: { weights } });
   try {
@@ -31,12 +39,7 @@ async function gathered(ex: Executor, shardRows: number, aside = false): Promise
       expect(g.n).toBe(rows.length);
       expect(g.d).toBe(d);
       const parts: Int32Array[][] = await ex.map(columnBitsOp, g, {});
-      const cols = Array.from({ length: d }, (_, j) => {
-        const out = new Int32Array(rows.length);
-        let at = 0;
-        for (const p of parts) { out.set(p[j], at); at += p[j].length; }
-        return out;
-      });
+      const cols = Array.from({ length: d }, (_, j) => joined(parts, j, rows.length));
       return { cols, weights: (await ex.readRows(g, 'weights')) as Float32Array, shards: g.shards };
     } finally {
       await ex.release(g);
@@ -85,9 +88,7 @@ describe('Executor.gather copies the asked rows into a new handle, bit for bit',
       const g = await ex.gather!(h, some, { shardRows: 65_536 });
       const parts: Int32Array[][] = await ex.map(columnBitsOp, g, {});
       for (let j = 0; j < d; j++) {
-        const got = new Int32Array(2 * some.length);
-        let at = 0;
-        for (const p of parts) { got.set(p[j], at); at += p[j].length; }
+        const got = joined(parts, j, 2 * some.length);
         const want = new Int32Array(Float64Array.from(some, (r) => wide[j][r]).buffer);
         expect(bytes(got).equals(bytes(want)), `column ${j}`).toBe(true);
       }
@@ -144,9 +145,7 @@ describe('with a row-major copy of the rows, a gather reads each drawn row from 
         const g = await ex.gather!(h, drawn, { shardRows: 65_536, aside });
         const parts: Int32Array[][] = await ex.map(columnBitsOp, g, {});
         for (let j = 0; j < dd; j++) {
-          const got = new Int32Array(count);
-          let at = 0;
-          for (const p of parts) { got.set(p[j], at); at += p[j].length; }
+          const got = joined(parts, j, count);
           const src = new Int32Array(cols[j].buffer);
           expect(bytes(got).equals(bytes(Int32Array.from(drawn, (i) => src[i]))), `d = ${dd}, column ${j}`).toBe(true);
         }

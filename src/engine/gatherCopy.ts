@@ -24,7 +24,7 @@ export interface GatherPlan {
 export function copyGathered(memory: WebAssembly.Memory, kernels: KernelExports, p: GatherPlan, q0: number, q1: number): void {
   const runs: [number, number, number][] = [];
   // each drawn row is one cache line of the row-major copy, against one a value in the columns
-  if (p.srcRows !== undefined && p.bytes === 4) kernels.gatherRowMajor(p.srcRows, p.d, p.dstX, p.dstStride, p.rows, q0, q1);
+  if (p.srcRows !== undefined) kernels.gatherRowMajor(p.srcRows, p.d, p.dstX, p.dstStride, p.rows, q0, q1);
   else for (let j = 0; j < p.d; j++) runs.push([p.srcX + p.bytes * j * p.srcStride, p.dstX + p.bytes * j * p.dstStride, p.bytes]);
   runs.push(...p.buffers);
   for (const [from, to, bytes] of runs) {

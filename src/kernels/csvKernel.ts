@@ -2,11 +2,10 @@
 // copies a slice of records in, the kernel splits them and reads their plain decimals, and the reader hands each
 // record on from the kernel's tables. The TypeScript loop stays for everything the kernel does not take (multi-byte
 // delimiters, slices over MAX_SLICE, a memory that cannot grow) and for the records it leaves to the reader (errors).
-import { Heap } from './heap.js';
+import { Heap, PAGE } from './heap.js';
 import { instantiateCsvKernels, type CsvKernels } from './wasm.js';
 import * as csvBytes from './wasmCsvBytes.generated.js';
 
-const PAGE = 1 << 16;
 // the kernel reads up to 16 bytes past a slice's last line feed
 const PAD = 16;
 /** Fields the kernel's tables hold per call: records per call = this / width. */

@@ -1,6 +1,7 @@
 import { SegkitError } from '../util/errors.js';
 
-const PAGE = 65536;
+/** Bytes in a wasm memory page. */
+export const PAGE = 65536;
 const ALIGN = 64;
 /** Bytes below this are left to the module's own static data. */
 const BASE = PAGE;

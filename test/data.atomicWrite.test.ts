@@ -1,5 +1,5 @@
 // The order of the file-system calls behind every segkit write: a temporary file, flushed, renamed, the folder flushed.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -7,24 +7,28 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 const calls: string[] = [];
 // set by a test: the handle's datasync fails as a disk that has gone away does
 let failDatasync = false;
+// set by a test: writes that bypass the page cache fail with this code (EINVAL: a file system that refuses them)
+let failDirect: string | undefined;
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
   const name = (p: unknown) => (String(p).endsWith('.tmp') ? 'temp' : basename(String(p)));
   return {
     ...fs,
-    open: async (path: string, flags: string) => {
+    open: async (path: string, flags: string | number) => {
       const handle = await fs.open(path, flags);
-      const what = name(path);
-      calls.push(`open ${what} ${flags}`);
+      // numeric flags: the second handle, whose writes bypass the page cache
+      const what = `${name(path)}${typeof flags === 'number' ? ' direct' : ''}`;
+      calls.push(`open ${what}${typeof flags === 'number' ? '' : ` ${flags}`}`);
       return new Proxy(handle, {
         get(target, key) {
           const value = Reflect.get(target, key);
           if (typeof value !== 'function') return value;
-          if (key === 'sync' || key === 'writeFile' || key === 'close' || key === 'datasync' || key === 'writev') {
+          if (key === 'sync' || key === 'write' || key === 'close' || key === 'datasync' || key === 'truncate') {
             return (...args: unknown[]) => {
               calls.push(`${String(key)} ${what}`);
               if (key === 'datasync' && failDatasync) return Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+              if (key === 'write' && failDirect && typeof flags === 'number') return Promise.reject(Object.assign(new Error(`${failDirect}: write refused`), { code: failDirect }));
               return value.apply(target, args);
             };
           }
@@ -39,37 +43,73 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
-const { AtomicFile, FLUSH_BYTES, writeFileAtomic } = await import('../src/data/writeFileAtomic.node.js');
+const { AtomicFile, FLUSH_BYTES, STAGE_BYTES, writeFileAtomic } = await import('../src/data/writeFileAtomic.node.js');
 const { writeTable } = await import('../src/data/writeTable.node.js');
 const { readCsv } = await import('../src/data/readCsv.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'segkit-atomic-'));
 const folder = basename(dir);
+const closing = [`open ${folder} r`, `sync ${folder}`, `close ${folder}`];
+
+/** Whether this folder's file system takes writes that bypass the page cache (from page-aligned memory, as segkit's). */
+function directWorks(): boolean {
+  const flag = (constants as Record<string, number | undefined>).O_DIRECT;
+  if (flag === undefined) return false;
+  const probe = join(dir, 'probe');
+  try {
+    const fd = openSync(probe, constants.O_WRONLY | constants.O_CREAT | flag);
+    try {
+      writeSync(fd, new Uint8Array(new WebAssembly.Memory({ initial: 1 }).buffer, 0, 4096), 0, 4096, 0);
+      return true;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+const direct = directWorks();
+
+/** `length` bytes of a seeded pattern that differs from block to block (no run of zeros). */
+function pattern(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed * 2654435761 >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    out[i] = 1 + ((x >>> 0) % 255);
+  }
+  return out;
+}
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => {
   calls.length = 0;
   failDatasync = false;
+  failDirect = undefined;
 });
 
 describe('atomic writes', () => {
   it('writeFileAtomic: the data goes to a temporary file, which is flushed, closed, renamed over the target, and the folder is flushed', async () => {
     writeFileSync(join(dir, 'model.json'), 'old');
     await writeFileAtomic(join(dir, 'model.json'), 'new');
-    expect(calls).toEqual(['open temp wx', 'writeFile temp', 'sync temp', 'close temp', 'rename temp -> model.json', `open ${folder} r`, `sync ${folder}`, `close ${folder}`]);
+    expect(calls).toEqual(['open temp wx', 'write temp', 'sync temp', 'close temp', 'rename temp -> model.json', ...closing]);
     expect(readFileSync(join(dir, 'model.json'), 'utf8')).toBe('new');
   });
 
-  it('writeTable and the streaming writer (segkit score) go the same way', async () => {
+  it('writeTable and the streaming writer (segkit score) go the same way; a small file is written by one call', async () => {
     await writeTable(join(dir, 't.csv'), await readCsv('a\n1\n'));
-    expect(calls).toEqual(['open temp wx', 'writeFile temp', 'sync temp', 'close temp', 'rename temp -> t.csv', `open ${folder} r`, `sync ${folder}`, `close ${folder}`]);
+    expect(calls).toEqual(['open temp wx', 'write temp', 'sync temp', 'close temp', 'rename temp -> t.csv', ...closing]);
     calls.length = 0;
     const file = await AtomicFile.open(join(dir, 'scored.csv'));
     await file.write('a,segment\n');
     await file.write(new TextEncoder().encode('1,0\n'));
+    await file.writeAll([new TextEncoder().encode('2,'), new TextEncoder().encode('1\n')]);
+    expect(file.route).toBe('staged');
     await file.commit();
-    expect(calls).toEqual(['open temp wx', 'writeFile temp', 'writeFile temp', 'sync temp', 'close temp', 'rename temp -> scored.csv', `open ${folder} r`, `sync ${folder}`, `close ${folder}`]);
-    expect(readFileSync(join(dir, 'scored.csv'), 'utf8')).toBe('a,segment\n1,0\n');
+    expect(calls).toEqual(['open temp wx', 'write temp', 'sync temp', 'close temp', 'rename temp -> scored.csv', ...closing]);
+    expect(readFileSync(join(dir, 'scored.csv'), 'utf8')).toBe('a,segment\n1,0\n2,1\n');
   });
 
   it('a cancelled write leaves the target as it was and removes its temporary file', async () => {
@@ -86,35 +126,101 @@ describe('atomic writes', () => {
     expect(readFileSync(join(dir, 'keep.json'), 'utf8')).toBe('old');
   });
 
-  it('a large file is flushed in the background as it is written, and the whole of it arrives', async () => {
-    const half = new Uint8Array(FLUSH_BYTES / 2).fill(7);
-    const file = await AtomicFile.open(join(dir, 'big.bin'));
-    await file.write(half);
-    expect(calls).not.toContain('datasync temp');
-    await file.write(half);
-    // the second half reaches FLUSH_BYTES: a flush starts, and the commit waits for it before its own
-    await file.writeAll([new Uint8Array([1, 2, 3]), new Uint8Array([4])]);
+  it.each([0, 1, 4095, 4097, STAGE_BYTES - 1, STAGE_BYTES, STAGE_BYTES + 1, 2 * STAGE_BYTES + 4096, 3 * STAGE_BYTES + 12_345])(
+    'a file of %i bytes in uneven pieces arrives whole, byte for byte', async (size) => {
+      const want = pattern(size, size);
+      const file = await AtomicFile.open(join(dir, 'sized.bin'));
+      // pieces of 1 byte to more than a stage, as text and as bytes
+      let at = 0, turn = 0;
+      while (at < size) {
+        const piece = Math.min(size - at, [1, 3000, 70_000, STAGE_BYTES + 77][turn % 4]);
+        const part = want.subarray(at, at + piece);
+        if (turn % 3 === 0) await file.writeAll([part.subarray(0, piece >> 1), part.subarray(piece >> 1)]);
+        else await file.write(part);
+        at += piece;
+        turn++;
+      }
+      await file.commit();
+      const back = readFileSync(join(dir, 'sized.bin'));
+      expect(back.length).toBe(size);
+      expect(Buffer.compare(back, want)).toBe(0);
+      rmSync(join(dir, 'sized.bin'));
+    });
+
+  it('a caller may reuse its buffer once a write resolves: what was written is what the buffer held then', async () => {
+    const buffer = new Uint8Array(3 * STAGE_BYTES / 2);
+    const file = await AtomicFile.open(join(dir, 'reused.bin'));
+    for (const value of [1, 2, 3]) {
+      buffer.fill(value);
+      await file.write(buffer);
+    }
+    buffer.fill(9);
     await file.commit();
-    expect(calls).toEqual(['open temp wx', 'writeFile temp', 'writeFile temp', 'datasync temp', 'writev temp', 'sync temp', 'close temp', 'rename temp -> big.bin', `open ${folder} r`, `sync ${folder}`, `close ${folder}`]);
-    const back = readFileSync(join(dir, 'big.bin'));
-    expect(back.length).toBe(FLUSH_BYTES + 4);
-    expect([...back.subarray(FLUSH_BYTES - 2)]).toEqual([7, 7, 1, 2, 3, 4]);
-    expect(back.indexOf(0)).toBe(-1);
+    const back = readFileSync(join(dir, 'reused.bin'));
+    expect(back.length).toBe(3 * buffer.length);
+    for (const [q, value] of [1, 2, 3].entries()) {
+      const part = back.subarray(q * buffer.length, (q + 1) * buffer.length);
+      expect([part[0], part[part.length - 1], part.indexOf(value === 1 ? 2 : 1)]).toEqual([value, value, -1]);
+    }
+    rmSync(join(dir, 'reused.bin'));
+  });
+
+  it('a large file is written a stage at a time, straight to the disk where the file system allows, its padded end cut back', async () => {
+    const want = pattern(2 * STAGE_BYTES + 100, 5);
+    const file = await AtomicFile.open(join(dir, 'big.bin'));
+    await file.write(want.subarray(0, STAGE_BYTES - 1));
+    expect(calls).toEqual(['open temp wx']);
+    await file.write(want.subarray(STAGE_BYTES - 1));
+    expect(file.route).toBe(direct ? 'direct' : 'page cache');
+    await file.commit();
+    const writes = direct
+      ? ['open temp direct', 'write temp direct', 'write temp direct', 'write temp direct', 'truncate temp', 'sync temp', 'close temp direct', 'close temp']
+      : ['write temp', 'write temp', 'write temp', 'sync temp', 'close temp'];
+    expect(calls).toEqual(['open temp wx', ...writes.filter((c) => !(direct === false && c.startsWith('open'))), 'rename temp -> big.bin', ...closing]);
+    expect(Buffer.compare(readFileSync(join(dir, 'big.bin')), want)).toBe(0);
     rmSync(join(dir, 'big.bin'));
   });
 
-  it('vectored writes count towards the next background flush', async () => {
-    const file = await AtomicFile.open(join(dir, 'chunks.bin'));
-    await file.writeAll([new Uint8Array(FLUSH_BYTES / 2), new Uint8Array(FLUSH_BYTES / 2)]);
+  it('a file system that refuses the first direct write gets every part through the page cache, flushed in the background', async () => {
+    failDirect = 'EINVAL';
+    const want = pattern(FLUSH_BYTES + 3, 7);
+    const file = await AtomicFile.open(join(dir, 'cached.bin'));
+    await file.writeAll([want.subarray(0, 10), want.subarray(10)]);
     await file.commit();
-    expect(calls.slice(0, 4)).toEqual(['open temp wx', 'writev temp', 'datasync temp', 'sync temp']);
-    expect(readFileSync(join(dir, 'chunks.bin')).length).toBe(FLUSH_BYTES);
-    rmSync(join(dir, 'chunks.bin'));
+    expect(file.route).toBe('page cache');
+    const parts = calls.filter((c) => c === 'write temp').length;
+    // FLUSH_BYTES / STAGE_BYTES whole parts, then the 3 bytes left
+    expect(parts).toBe(FLUSH_BYTES / STAGE_BYTES + 1);
+    if (direct) expect(calls.slice(0, 4)).toEqual(['open temp wx', 'open temp direct', 'write temp direct', 'close temp direct']);
+    expect(calls.indexOf('datasync temp')).toBeGreaterThan(calls.indexOf('write temp'));
+    expect(calls.indexOf('datasync temp')).toBeLessThan(calls.indexOf('sync temp'));
+    expect(Buffer.compare(readFileSync(join(dir, 'cached.bin')), want)).toBe(0);
+    rmSync(join(dir, 'cached.bin'));
+  });
+
+  it('a write that fails (a full disk) fails with E_IO naming the file: the target left as it was, no temporary file', async () => {
+    writeFileSync(join(dir, 'full.bin'), 'old');
+    failDirect = 'ENOSPC';
+    const file = await AtomicFile.open(join(dir, 'full.bin'));
+    const big = pattern(3 * STAGE_BYTES, 9);
+    // the write of the first part runs while the next fills: its failure ends a later write or the commit
+    const err = await file.write(big).then(() => file.commit()).catch((e: unknown) => e);
+    if (direct) {
+      expect(err).toMatchObject({ code: 'E_IO' });
+      expect(String((err as Error).message)).toContain('full.bin');
+      expect(String((err as Error).message)).toContain('ENOSPC');
+      expect(readFileSync(join(dir, 'full.bin'), 'utf8')).toBe('old');
+    } else {
+      expect(err).toBeUndefined();
+    }
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    await expect(file.write('more')).rejects.toMatchObject({ code: 'E_IO' });
   });
 
   it('a background flush that fails fails the commit: E_IO, the target left as it was, no temporary file', async () => {
     writeFileSync(join(dir, 'flaky.bin'), 'old');
     failDatasync = true;
+    failDirect = 'EINVAL';
     const file = await AtomicFile.open(join(dir, 'flaky.bin'));
     await file.write(new Uint8Array(FLUSH_BYTES));
     const err = await file.commit().catch((e: unknown) => e);

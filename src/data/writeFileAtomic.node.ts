@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
+import { constants, unlinkSync } from 'node:fs';
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
@@ -60,17 +60,55 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Bytes written between background flushes of a large file. The kernel starts writing dirty pages back on its own only
- * past a share of memory (gigabytes here), so without these the whole file waited for the final fsync: 0.72 s of
- * `segkit score` writing a 1.4 GB Arrow file on the machine we measure on.
+ * Bytes written between background flushes of a large file written through the page cache. The kernel starts writing
+ * dirty pages back on its own only past a share of memory (gigabytes here), so without these the whole file waited
+ * for the final fsync: 0.72 s of `segkit score` writing a 1.4 GB Arrow file on the machine we measure on.
  */
 export const FLUSH_BYTES = 64 * 2 ** 20;
 
 /**
+ * Bytes gathered before they are written: a file that never fills this much is written by one call at its commit;
+ * a larger one is written this much at a time, straight to the disk where the file system allows it.
+ */
+export const STAGE_BYTES = 8 * 2 ** 20;
+
+/** Offsets, lengths and memory of writes that bypass the page cache are multiples of this (every block size here). */
+const ALIGN = 4096;
+
+/** Linux's flag for writes that bypass the page cache; undefined elsewhere. */
+const O_DIRECT: number | undefined = (constants as Record<string, number | undefined>).O_DIRECT;
+
+/**
+ * Spare staging areas: two halves of STAGE_BYTES each, in a WebAssembly memory because that memory starts on a page
+ * boundary (writes that bypass the page cache need aligned memory; a Buffer's address is not known). Kept for the
+ * next file: a process writes a few files, each taking its pages once.
+ */
+const spareStages: Uint8Array[] = [];
+
+function takeStage(): Uint8Array {
+  return spareStages.pop() ?? new Uint8Array(new WebAssembly.Memory({ initial: (2 * STAGE_BYTES) / 65536, maximum: (2 * STAGE_BYTES) / 65536 }).buffer);
+}
+
+/** Writes all of `bytes` at `at` (a short write goes on from where it stopped). */
+async function writeFully(handle: FileHandle, bytes: Uint8Array, at: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, at + done);
+    if (bytesWritten <= 0) throw Object.assign(new Error('the disk accepted no bytes'), { code: 'EIO' });
+    done += bytesWritten;
+  }
+}
+
+/**
  * A file written under a temporary name beside its target, then flushed to disk, renamed over the target and the
- * directory flushed: readers see the old file or the whole new one, even after a crash, never a part. Every
- * FLUSH_BYTES written, a flush of what is written so far starts (one at a time, not waited for), so a large file
- * goes to disk while the rest is made and the final flush has little left.
+ * directory flushed: readers see the old file or the whole new one, even after a crash, never a part.
+ *
+ * Writes are copied into a staging area and written STAGE_BYTES at a time, one write running while the next part
+ * fills. A file larger than that goes straight to the disk (O_DIRECT) where the platform and file system allow it:
+ * on the machine we measure on, 1.5 GB written through the page cache took 1.0 to 2.4 s and 0.5 to 1.7 s of kernel
+ * time, straight to the disk 0.5 to 0.7 s and 0.05 s. Elsewhere (or when the file system refuses the first such
+ * write) the parts go through the page cache, and every FLUSH_BYTES a flush of what is written so far starts (one at
+ * a time, not waited for), so a large file goes to disk while the rest is made and the final flush has little left.
  */
 export class AtomicFile {
   #handle: FileHandle | undefined;
@@ -78,6 +116,17 @@ export class AtomicFile {
   #unflushed = 0;
   #flushing: Promise<void> | undefined;
   #flushError: unknown;
+  /** Two halves of STAGE_BYTES: one fills while the other is written. */
+  #stage: Uint8Array | undefined;
+  #half = 0;
+  #fill = 0;
+  /** The file offset of the filling half. */
+  #at = 0;
+  /** The other half's write. */
+  #sending: Promise<void> | undefined;
+  /** A second handle on the temporary file for writes that bypass the page cache: undefined until tried, null when refused. */
+  #direct: FileHandle | null | undefined;
+  #directWrites = 0;
 
   private constructor(readonly path: string, temp: string, handle: FileHandle) {
     this.#temp = temp;
@@ -95,20 +144,73 @@ export class AtomicFile {
     }
   }
 
-  /** Appends text (as UTF-8) or bytes. */
+  /** How the file's parts reach the disk so far: 'staged' (nothing written yet), 'direct' or 'page cache'. */
+  get route(): 'staged' | 'direct' | 'page cache' {
+    return this.#direct ? 'direct' : this.#at === 0 ? 'staged' : 'page cache';
+  }
+
+  /** Appends text (as UTF-8) or bytes; the caller may reuse `data` once this resolves. */
   async write(data: string | Uint8Array): Promise<void> {
+    await this.writeAll([typeof data === 'string' ? Buffer.from(data, 'utf8') : data]);
+  }
+
+  /** Appends several byte arrays; the caller may reuse them once this resolves. */
+  async writeAll(chunks: readonly Uint8Array[]): Promise<void> {
     if (!this.#handle) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
     try {
-      await this.#handle.writeFile(data);
+      for (const chunk of chunks) {
+        const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength);
+        let off = 0;
+        while (off < bytes.byteLength) {
+          const stage = (this.#stage ??= takeStage());
+          const n = Math.min(STAGE_BYTES - this.#fill, bytes.byteLength - off);
+          stage.set(bytes.subarray(off, off + n), this.#half * STAGE_BYTES + this.#fill);
+          this.#fill += n;
+          off += n;
+          if (this.#fill === STAGE_BYTES) await this.send();
+        }
+      }
     } catch (error) {
       await this.discard();
       throw writeFailure(this.path, error);
     }
-    // a string's length stands in for its UTF-8 size: it only paces the flushes
-    this.wrote(data.length);
   }
 
-  /** Counts bytes written; past FLUSH_BYTES, starts a background flush unless one is running. */
+  /** Starts writing the full half (after the other half's write has ended) and goes on filling the other. */
+  private async send(): Promise<void> {
+    await this.#sending;
+    const start = this.#half * STAGE_BYTES;
+    const sending = this.put(this.#stage!.subarray(start, start + STAGE_BYTES), this.#at);
+    // awaited before the next half is sent, or by the commit; until then a failure must not count as unhandled
+    sending.catch(() => undefined);
+    this.#sending = sending;
+    this.#at += STAGE_BYTES;
+    this.#half ^= 1;
+    this.#fill = 0;
+  }
+
+  /** Writes a whole number of ALIGN blocks at an aligned offset: straight to the disk where allowed. */
+  private async put(bytes: Uint8Array, at: number): Promise<void> {
+    if (this.#direct === undefined) {
+      this.#direct = O_DIRECT === undefined ? null : await open(this.#temp!, constants.O_WRONLY | O_DIRECT).catch(() => null);
+    }
+    if (this.#direct) {
+      try {
+        await writeFully(this.#direct, bytes, at);
+        this.#directWrites++;
+        return;
+      } catch (error) {
+        // a file system that takes the flag at open but refuses its writes (EINVAL): the page cache from the start
+        if ((error as NodeJS.ErrnoException)?.code !== 'EINVAL' || this.#directWrites > 0) throw error;
+        await this.#direct.close().catch(() => undefined);
+        this.#direct = null;
+      }
+    }
+    await writeFully(this.#handle!, bytes, at);
+    this.wrote(bytes.byteLength);
+  }
+
+  /** Counts bytes written through the page cache; past FLUSH_BYTES, starts a background flush unless one is running. */
   private wrote(bytes: number): void {
     this.#unflushed += bytes;
     const handle = this.#handle;
@@ -120,36 +222,39 @@ export class AtomicFile {
     );
   }
 
+  /** Writes what is staged: the last part, padded to whole blocks and cut back when it goes straight to the disk. */
+  private async finish(handle: FileHandle): Promise<void> {
+    await this.#sending;
+    const fill = this.#fill, stage = this.#stage;
+    if (fill === 0 || !stage) return;
+    const start = this.#half * STAGE_BYTES;
+    if (this.#direct) {
+      const padded = Math.ceil(fill / ALIGN) * ALIGN;
+      stage.fill(0, start + fill, start + padded);
+      await writeFully(this.#direct, stage.subarray(start, start + padded), this.#at);
+      await handle.truncate(this.#at + fill);
+    } else {
+      await writeFully(handle, stage.subarray(start, start + fill), this.#at);
+    }
+    this.#at += fill;
+    this.#fill = 0;
+  }
+
   /** Waits for a background flush; its failure is the write's failure. */
   private async flushed(): Promise<void> {
     await this.#flushing;
     if (this.#flushError !== undefined) throw this.#flushError;
   }
 
-  /** Appends several byte arrays with as few system calls as the platform allows. */
-  async writeAll(chunks: readonly Uint8Array[]): Promise<void> {
-    if (!this.#handle) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
-    try {
-      let total = 0;
-      for (const c of chunks) total += c.byteLength;
-      const { bytesWritten } = await this.#handle.writev(chunks as Uint8Array[]);
-      // a short vectored write (a signal, a full disk) goes on from where it stopped
-      if (bytesWritten < total) {
-        let skip = bytesWritten;
-        for (const c of chunks) {
-          if (skip >= c.byteLength) {
-            skip -= c.byteLength;
-            continue;
-          }
-          await this.#handle.writeFile(c.subarray(skip));
-          skip = 0;
-        }
-      }
-      this.wrote(total);
-    } catch (error) {
-      await this.discard();
-      throw writeFailure(this.path, error);
-    }
+  /** Gives the staging area back and closes the second handle, once no write is running. */
+  private async settle(): Promise<void> {
+    await this.#sending?.catch(() => undefined);
+    this.#sending = undefined;
+    if (this.#stage) spareStages.push(this.#stage);
+    this.#stage = undefined;
+    const direct = this.#direct;
+    this.#direct = undefined;
+    await direct?.close().catch(() => undefined);
   }
 
   /** Replaces the target with what was written; a fired `signal` leaves the target untouched and the temporary file gone. */
@@ -157,8 +262,10 @@ export class AtomicFile {
     const handle = this.#handle, temp = this.#temp;
     if (!handle || !temp) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
     try {
+      await this.finish(handle);
       await this.flushed();
       await handle.sync();
+      await this.settle();
       await handle.close();
       this.#handle = undefined;
       // the last moment at which a cancelled command can still leave the old file in place
@@ -178,8 +285,9 @@ export class AtomicFile {
     const handle = this.#handle, temp = this.#temp;
     this.#handle = undefined;
     this.#temp = undefined;
-    // a background flush may still hold the handle: it ends before the handle closes
+    // a background flush or a staged write may still hold the handles: they end before the handles close
     await this.#flushing;
+    await this.settle();
     await handle?.close().catch(() => undefined);
     if (temp !== undefined) {
       await unlink(temp).catch(() => undefined);

@@ -194,6 +194,44 @@ describe('segkit explain', () => {
     expect(text).not.toContain('put it in');
     expect(text).toContain(`customer c0: segment ${JSON.stringify(s.customers[0].segmentName)}, runner-up segment ${JSON.stringify(s.customers[0].runnerUpName)} (centroid distance`);
   });
+  it("with a model and text labels, names the model's segments with no customer in the file once, by the model's ids and names", () => {
+    ok(['segment', 'labelled.csv', '--k', '3', '--seed', '1', '--exclude', 'segment,segment_name', '--out', 'absent-seg.csv', '--model', 'absent-km.json', '--threads', '1', '-q', '--segment-column', 'cluster']);
+    const model = SegmentModel.fromJSON(readFileSync(path('absent-km.json'), 'utf8'));
+    // the file keeps the customers of segments 0 and 2: the model's segment 1 has none in it
+    const seg = readFileSync(path('absent-seg.csv'), 'utf8').trim().split('\n');
+    const cluster = seg[0].split(',').indexOf('cluster');
+    writeFileSync(path('absent-seg1.csv'), `${[seg[0], ...seg.slice(1).filter((l) => l.split(',')[cluster] !== '1')].join('\n')}\n`);
+    const args = ['explain', 'absent-seg1.csv', '--labels', 'cluster_name', '--model', 'absent-km.json', '--exclude', 'segment,segment_name', '--threads', '1'];
+    const s = JSON.parse(ok([...args, '--json', '--report', 'absent-named.html']).stdout);
+    expect(s.segments).toBe(2);
+    expect(s.absentSegments).toEqual([1]);
+    expect(s.absentSegmentNames).toEqual([model.names[1]]);
+    // the segments present keep the model's ids and names
+    expect(s.rules.map((x: { segment: number; name: string; size: number }) => [x.segment, x.name, x.size])).toEqual([[0, model.names[0], model.segments[0].size], [2, model.names[2], model.segments[2].size]]);
+    const text = ok(args).stdout;
+    expect(text).toMatch(new RegExp(`^\\d+ customers · 2 segments in "cluster_name" · \\d features\\nsegment ${JSON.stringify(model.names[1]).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no customers in this file\\n\\n`));
+    const html = readFileSync(path('absent-named.html'), 'utf8');
+    expect(html).not.toContain('Empty segment');
+    expect(html.match(/has no customers in these data/g)).toHaveLength(1);
+    expect(html).toContain(`Segment 1 (${model.names[1]}) has no customers in these data and is left out.`);
+    expect([...html.matchAll(/<article class="card" data-segment="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([0, 2]);
+  });
+
+  it("with a model and text labels, the report numbers and colours the segments by the model's ids, as segment's own report does", () => {
+    ok(['segment', 'labelled.csv', '--k', '3', '--seed', '1', '--exclude', 'segment,segment_name', '--out', 'ids-seg.csv', '--model', 'ids-km.json', '--report', 'ids-seg.html', '--threads', '1', '-q', '--segment-column', 'cluster']);
+    const model = SegmentModel.fromJSON(readFileSync(path('ids-km.json'), 'utf8'));
+    // the model's names, sorted, number the text labels differently from the model's own ids
+    expect([...model.names].sort()).not.toEqual([...model.names]);
+    ok(['explain', 'ids-seg.csv', '--labels', 'cluster_name', '--model', 'ids-km.json', '--exclude', 'segment,segment_name', '--report', 'ids-explain.html', '--threads', '1', '-q']);
+    const tiles = (html: string) => [...html.matchAll(/<article class="tile" data-segment="(\d+)" style="border-top-color:([^"]+)">\n<h3 class="persona">([^<]*)<\/h3>/g)].map((m) => ({ id: Number(m[1]), color: m[2], name: m[3] }));
+    const own = tiles(readFileSync(path('ids-seg.html'), 'utf8'));
+    const explained = tiles(readFileSync(path('ids-explain.html'), 'utf8'));
+    expect(own.map((t) => t.id)).toEqual([0, 1, 2]);
+    // the same segment has the model's id and the same colour in both reports, and the model's name in explain's
+    expect(explained.map((t) => [t.id, t.color, t.name])).toEqual(own.map((t) => [t.id, t.color, model.names[t.id]]));
+    const cards = [...readFileSync(path('ids-explain.html'), 'utf8').matchAll(/<p class="meta">Segment (\d+) · ([\d,]+) customers/g)].map((m) => [Number(m[1]), Number(m[2].replace(/,/g, ''))]);
+    expect(cards).toEqual(model.segments.map((x) => [x.id, x.size]));
+  });
 
   it('explains customers with a bare tree (the library\'s toJSON), as with the model file it came from', () => {
     ok(['train', 'labelled.csv', '--target', 'segment', '--exclude', 'segment_name', '--algorithm', 'tree', '--model', 'rules-tree.json', '--threads', '1', '-q']);

@@ -140,6 +140,29 @@ describe('segkit segment --algorithm gmm', () => {
     expect(s.segments.map((x: { size: number }) => x.size)).toEqual([30, 0]);
     expect([s.silhouette, s.calinskiHarabasz, s.daviesBouldin]).toEqual([null, null, null]);
   });
+  it('names a component without customers once in the printed table and by its id in the model, keeping its parameters for scoring', () => {
+    // the rows of the test above: one component takes every row
+    const rng = createRandom(4);
+    const lines = ['id,a,b', ...Array.from({ length: 30 }, (_, i) => `r${i},${(rng.normal() * 1e-30).toExponential(6)},${(rng.normal() * 1e-30 + (i % 2) * 1e-29).toExponential(6)}`)];
+    writeFileSync(path('tiny-empty.csv'), `${lines.join('\n')}\n`);
+    const text = ok(['segment', 'tiny-empty.csv', '--algorithm', 'gmm', '--k', '2', '--scale', 'none', '--model', 'tiny-empty.json', '--threads', '1']).stdout;
+    expect(text).not.toContain('Empty segment');
+    // the table describes segment 0 alone; segment 1 is named once, under it
+    const table = text.split('\n\n')[1].split('\n');
+    expect(table.slice(2).map((row) => row.trim().split(/\s{2,}/).slice(0, 3))).toEqual([['0', expect.any(String), '30'], ['segment 1 has no customers in these data']]);
+    expect(text.match(/no customers/g)).toHaveLength(1);
+    const json = JSON.parse(readFileSync(path('tiny-empty.json'), 'utf8'));
+    expect(json.segments.map((s: { id: number; name: string; size: number; share: number }) => [s.id, s.name, s.size, s.share])).toEqual([[0, json.segments[0].name, 30, 1], [1, 'segment 1', 0, 0]]);
+    expect(json.segments[0].name).not.toBe('segment 0');
+    expect(json.segments[1].means).toEqual({ a: null, b: null });
+    // the component keeps its weight, mean and covariance: the model scores with both
+    const gmm = json.model;
+    expect([gmm.k, gmm.weights.length, gmm.means.length, gmm.covariances.length]).toEqual([2, 2, 2, 2]);
+    expect(gmm.weights.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(gmm.means[1].every((v: number) => Number.isFinite(v))).toBe(true);
+    const model = SegmentModel.fromJSON(readFileSync(path('tiny-empty.json'), 'utf8'));
+    expect([...model.names]).toEqual([json.segments[0].name, 'segment 1']);
+  });
 
   it('the same with --k auto and --report: the sweep has no comparisons where components are empty, the report draws no empty centre', () => {
     writeFileSync(path('tiny.csv'), `id,a,b\n${Array.from({ length: 30 }, (_, i) => `r${i},${(1 + (i % 7) * 0.1) * 1e-30},${(2 + (i % 5) * 0.1) * 1e-30}`).join('\n')}\n`);

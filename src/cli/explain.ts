@@ -110,10 +110,17 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   if (empty.length > 0) ctx.note(`left out of the rules: ${empty.map((c) => `"${c}"`).join(', ')}, with no value in any row`);
   const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input, (m) => ctx.note(m)), ...empty];
   const { prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, notFeatures);
-  // text labels are numbered in sorted order; their names are what the segments are shown by. Rows in no segment
-  // (a density model's noise) are left out: they are no segment to explain
-  const { dataset, rowIndex, labels, names: labelNames, labelOf, note } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
+  // text labels are numbered in sorted order (with the model, by its ids); their names are what the segments are
+  // shown by. Rows in no segment (a density model's noise) are left out: they are no segment to explain
+  const segmented = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
+  const { dataset, rowIndex, note } = segmented;
   if (note) ctx.note(note);
+  // text labels that are the model's segment names take its ids, as its own report and output number them
+  const byModel = saved && segmented.names ? modelIds(segmented.names, saved.names) : undefined;
+  if (saved && segmented.names && !byModel) ctx.note(`the names in "${f.labels}" are not all the model's segment names: the segments are numbered by name, and the model's segments with no customer here are not named`);
+  const labels = byModel ? segmented.labels.map((l) => byModel[l]) : segmented.labels;
+  const labelNames = saved && byModel ? [...saved.names] : segmented.names;
+  const labelOf = byModel ? (row: number) => { const l = segmented.labelOf(row); return l < 0 ? -1 : byModel[l]; } : segmented.labelOf;
   // the customers --rows asks about, found (and refused when in no segment) before any work
   const asked = f.rows ? rowsById(table, f.id ?? prep.id, f.rows) : undefined;
   asked?.forEach((r, q) => {
@@ -181,10 +188,10 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   for (const l of labels) if (l + 1 > k) k = l + 1;
   // segment ids need not run from 0 without a gap: the count is of those present, and the ids with no customer in
   // the file (below the largest, or the model's own) are named once, never described as segments
-  if (saved && !labelNames) k = Math.max(k, saved.k);
+  if (saved && (!labelNames || byModel)) k = Math.max(k, saved.k);
   const held = new Set(labels);
   const present = held.size;
-  const absent = labelNames ? [] : Array.from({ length: k }, (_, c) => c).filter((c) => !held.has(c));
+  const absent = labelNames && !byModel ? [] : Array.from({ length: k }, (_, c) => c).filter((c) => !held.has(c));
   const extras = reportExtras(f, table, rowIndex);
   const composition = extras.audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold }) }));
   if (f.report !== undefined) {
@@ -199,7 +206,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   }
 
   const summary = {
-    rows: dataset.n, features: [...dataset.names], segments: present, ...(absent.length ? { absentSegments: absent } : {}), fidelity: rules.fidelity,
+    rows: dataset.n, features: [...dataset.names], segments: present, ...(absent.length ? { absentSegments: absent, ...(labelNames ? { absentSegmentNames: absent.map((c) => labelNames[c]) } : {}) } : {}), fidelity: rules.fidelity,
     rules: rules.segments.map((s) => ({ segment: s.segment, ...(s.name !== undefined ? { name: s.name } : {}), size: s.size, recall: s.recall, precision: s.precision, rules: s.rules.map((r) => ({ text: r.text, conditions: r.conditions, confidence: r.confidence, count: r.count })) })),
     importance: { of: modelName, baseline: importance.baseline, features: importance.featureNames.map((name, j) => ({ feature: name, importance: importance.importances[j], std: importance.std[j] })) },
     ...(single.length ? { customers: single.map((s) => ({ id: s.id, segment: s.label, ...(labelNames ? { segmentName: labelNames[s.label] } : {}), assigned: s.why.segment, ...(labelNames ? { assignedName: assignedName(s.why.segment) } : {}), filled: filledFeatures(table, s.row, s.why.featureNames), runnerUp: s.why.runnerUp, ...(labelNames ? { runnerUpName: assignedName(s.why.runnerUp) } : {}), gap: s.why.gap, base: s.why.base, method: s.why.method, contributions: Object.fromEntries(s.why.featureNames.map((n, j) => [n, s.why.contributions[j]])), ...(s.why.path ? { path: s.why.path } : {}) })) } : {}),
@@ -211,7 +218,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     return;
   }
   const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in "${f.labels}" · ${dataset.d} features`];
-  if (absent.length) out.push(`${absent.length === 1 ? 'segment' : 'segments'} ${listWords(absent.map(String))} ${absent.length === 1 ? 'has' : 'have'} no customers in this file`);
+  if (absent.length) out.push(`${absent.length === 1 ? 'segment' : 'segments'} ${listWords(absent.map((c) => (labelNames ? JSON.stringify(labelNames[c]) : String(c))))} ${absent.length === 1 ? 'has' : 'have'} no customers in this file`);
   out.push('');
   out.push(`how to find each segment (these rules put ${formatShare(rules.fidelity)} of customers in their own segment):`);
   for (const s of rules.segments) {
@@ -240,6 +247,13 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   }
   if (f.report !== undefined) out.push('', `wrote ${f.report}`);
   ctx.print(out.join('\n'));
+}
+
+/** The model's segment id of each text label, when every label is one of the model's segment names (all different). */
+function modelIds(labelNames: readonly string[], modelNames: readonly string[]): Int32Array | undefined {
+  const id = new Map(modelNames.map((name, c) => [name, c]));
+  if (id.size !== modelNames.length || labelNames.some((name) => !id.has(name))) return undefined;
+  return Int32Array.from(labelNames, (name) => id.get(name)!);
 }
 
 /** The features (by column name) whose cell is empty in the customer's row of the file: the values shown were filled in. */

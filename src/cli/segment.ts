@@ -6,6 +6,7 @@ import type { Dataset } from '../data/dataset.js';
 import { stageTable, type StagedTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
 import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
+import { listWords } from '../explain/nameSegment.js';
 import { float64Profile } from './float64Profile.js';
 import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
@@ -162,8 +163,10 @@ function withinSumOfSquares(data: Dataset, labels: Int32Array, k: number): numbe
 
 /** Shares are of every row, so with noise they add up to less than 1. */
 function summaries(profiles: SegmentProfiles, rows: number): SegmentSummary[] {
+  // a component no customer took (a mixture's) is no described segment: named by its id, as a bare model's are, so a
+  // customer scored into it later still gets a name
   return profiles.segments.map((s) => ({
-    id: s.id, name: s.name, size: s.size, share: s.size / rows,
+    id: s.id, name: s.size === 0 ? `segment ${s.id}` : s.name, size: s.size, share: s.size / rows,
     means: Object.fromEntries(profiles.features.map((name, j) => [name, s.mean[j]])),
   }));
 }
@@ -395,10 +398,12 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
     ));
   }
   parts.push('');
+  // the segments holding customers are described; those without (a mixture's empty components) are named once
+  const empty = profiles.segments.filter((p) => p.size === 0).map((p) => String(p.id));
   parts.push(formatTable(
     ['id', 'segment', 'customers', 'share', 'stands out by'],
     [
-      ...profiles.segments.map((p) => [
+      ...profiles.segments.filter((p) => p.size > 0).map((p) => [
         String(p.id), p.name, p.size.toLocaleString('en-US'), formatShare(p.size / s.rows),
         p.topFeatures.map((t) => `${t.name} ${t.z > 0 ? '+' : '-'}${Math.abs(t.z).toFixed(1)} sd`).join(', '),
       ]),
@@ -406,6 +411,7 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
     ],
     [true, false, true, true, false],
   ));
+  if (empty.length > 0) parts.push(`${empty.length === 1 ? 'segment' : 'segments'} ${listWords(empty)} ${empty.length === 1 ? 'has' : 'have'} no customers in these data`);
   parts.push('');
   const sampled = s.silhouetteSampleSize ? ` (on ${s.silhouetteSampleSize.toLocaleString('en-US')} sampled rows)` : '';
   parts.push(`silhouette ${formatNumber(s.silhouette)}${sampled} · Calinski-Harabasz ${formatNumber(s.calinskiHarabasz)} · Davies-Bouldin ${formatNumber(s.daviesBouldin)} · inertia ${formatNumber(s.inertia)}`);

@@ -173,6 +173,7 @@ describe('atomic writes', () => {
     await file.write(want.subarray(STAGE_BYTES - 1));
     expect(file.route).toBe(direct ? 'direct' : 'page cache');
     await file.commit();
+    expect(file.route).toBe(direct ? 'direct' : 'page cache');
     const writes = direct
       ? ['open temp direct', 'write temp direct', 'write temp direct', 'write temp direct', 'truncate temp', 'sync temp', 'close temp direct', 'close temp']
       : ['write temp', 'write temp', 'write temp', 'sync temp', 'close temp'];
@@ -196,6 +197,23 @@ describe('atomic writes', () => {
     expect(calls.indexOf('datasync temp')).toBeLessThan(calls.indexOf('sync temp'));
     expect(Buffer.compare(readFileSync(join(dir, 'cached.bin')), want)).toBe(0);
     rmSync(join(dir, 'cached.bin'));
+  });
+
+  it('SEGKIT_DIRECT_IO=0 keeps every part in the page cache', async () => {
+    vi.stubEnv('SEGKIT_DIRECT_IO', '0');
+    try {
+      const want = pattern(STAGE_BYTES + 10, 11);
+      const file = await AtomicFile.open(join(dir, 'cache-only.bin'));
+      await file.write(want);
+      await file.commit();
+      expect(file.route).toBe('page cache');
+      expect(calls.filter((c) => c.includes('direct'))).toEqual([]);
+      expect(calls.filter((c) => c === 'write temp').length).toBe(2);
+      expect(Buffer.compare(readFileSync(join(dir, 'cache-only.bin')), want)).toBe(0);
+      rmSync(join(dir, 'cache-only.bin'));
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a write that fails (a full disk) fails with E_IO naming the file: the target left as it was, no temporary file', async () => {

@@ -9,6 +9,8 @@ const calls: string[] = [];
 let failDatasync = false;
 // set by a test: writes that bypass the page cache fail with this code (EINVAL: a file system that refuses them)
 let failDirect: string | undefined;
+// set by a test: every write, through either handle, fails with this code (ENOSPC: a full disk)
+let failWrites: string | undefined;
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
@@ -29,6 +31,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
               calls.push(`${String(key)} ${what}`);
               if (key === 'datasync' && failDatasync) return Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
               if (key === 'write' && failDirect && typeof flags === 'number') return Promise.reject(Object.assign(new Error(`${failDirect}: write refused`), { code: failDirect }));
+              if (key === 'write' && failWrites) return Promise.reject(Object.assign(new Error(`${failWrites}: write failed`), { code: failWrites }));
               return value.apply(target, args);
             };
           }
@@ -88,6 +91,7 @@ beforeEach(() => {
   calls.length = 0;
   failDatasync = false;
   failDirect = undefined;
+  failWrites = undefined;
 });
 
 describe('atomic writes', () => {
@@ -216,23 +220,32 @@ describe('atomic writes', () => {
     }
   });
 
-  it('a write that fails (a full disk) fails with E_IO naming the file: the target left as it was, no temporary file', async () => {
+  it.each([['a small file', 1000], ['a large one', 3 * STAGE_BYTES]])('a write that fails (a full disk) fails %s with E_IO naming the file: the target left as it was, no temporary file', async (_, size) => {
     writeFileSync(join(dir, 'full.bin'), 'old');
-    failDirect = 'ENOSPC';
+    failWrites = 'ENOSPC';
     const file = await AtomicFile.open(join(dir, 'full.bin'));
-    const big = pattern(3 * STAGE_BYTES, 9);
-    // the write of the first part runs while the next fills: its failure ends a later write or the commit
-    const err = await file.write(big).then(() => file.commit()).catch((e: unknown) => e);
-    if (direct) {
-      expect(err).toMatchObject({ code: 'E_IO' });
-      expect(String((err as Error).message)).toContain('full.bin');
-      expect(String((err as Error).message)).toContain('ENOSPC');
-      expect(readFileSync(join(dir, 'full.bin'), 'utf8')).toBe('old');
-    } else {
-      expect(err).toBeUndefined();
-    }
+    // a part's write runs while the next fills: its failure ends a later write or the commit
+    const err = await file.write(pattern(size, 9)).then(() => file.commit()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_IO' });
+    expect(String((err as Error).message)).toContain('full.bin');
+    expect(String((err as Error).message)).toContain('ENOSPC');
+    expect(readFileSync(join(dir, 'full.bin'), 'utf8')).toBe('old');
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     await expect(file.write('more')).rejects.toMatchObject({ code: 'E_IO' });
+  });
+
+  it('a file discarded while its parts are written leaves no temporary file, and the next file is whole', async () => {
+    const file = await AtomicFile.open(join(dir, 'dropped.bin'));
+    const writing = file.write(pattern(3 * STAGE_BYTES, 12)).catch((e: unknown) => e);
+    await file.discard();
+    await writing;
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const want = pattern(2 * STAGE_BYTES + 5, 13);
+    const next = await AtomicFile.open(join(dir, 'after.bin'));
+    await next.write(want);
+    await next.commit();
+    expect(Buffer.compare(readFileSync(join(dir, 'after.bin')), want)).toBe(0);
+    rmSync(join(dir, 'after.bin'));
   });
 
   it('a background flush that fails fails the commit: E_IO, the target left as it was, no temporary file', async () => {

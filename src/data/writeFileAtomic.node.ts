@@ -79,15 +79,30 @@ const ALIGN = 4096;
 const O_DIRECT: number | undefined = (constants as Record<string, number | undefined>).O_DIRECT;
 
 /**
- * Spare staging areas: two halves of STAGE_BYTES each, in a WebAssembly memory because that memory starts on a page
- * boundary (writes that bypass the page cache need aligned memory; a Buffer's address is not known). Kept for the
- * next file: a process writes a few files, each taking its pages once.
+ * Staging areas for files larger than one part: two halves of STAGE_BYTES each, in a WebAssembly memory because that
+ * memory starts on a page boundary (writes that bypass the page cache need aligned memory; a Buffer's address is not
+ * known). At most two are kept for the next files; where such memory cannot be had (a virtual-memory limit,
+ * --jitless) a plain array stands in and the parts go through the page cache.
  */
-const spareStages: Uint8Array[] = [];
+const spareStages: { bytes: Uint8Array; aligned: boolean }[] = [];
+const KEPT_STAGES = 2;
 
-function takeStage(): Uint8Array {
-  return spareStages.pop() ?? new Uint8Array(new WebAssembly.Memory({ initial: (2 * STAGE_BYTES) / 65536, maximum: (2 * STAGE_BYTES) / 65536 }).buffer);
+function takeStage(): { bytes: Uint8Array; aligned: boolean } {
+  const spare = spareStages.pop();
+  if (spare) return spare;
+  try {
+    const pages = (2 * STAGE_BYTES) / 65536;
+    return { bytes: new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer), aligned: true };
+  } catch {
+    return { bytes: new Uint8Array(2 * STAGE_BYTES), aligned: false };
+  }
 }
+
+/** Codes with which a file system that took O_DIRECT at open refuses its writes: the page cache then. */
+const DIRECT_REFUSED = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP']);
+
+/** Bytes a file's first part is gathered in before it needs a staging area (grown as the part grows). */
+const FIRST_BYTES = 64 * 1024;
 
 /** Writes all of `bytes` at `at` (a short write goes on from where it stopped). */
 async function writeFully(handle: FileHandle, bytes: Uint8Array, at: number): Promise<void> {
@@ -116,8 +131,12 @@ export class AtomicFile {
   #unflushed = 0;
   #flushing: Promise<void> | undefined;
   #flushError: unknown;
-  /** Two halves of STAGE_BYTES: one fills while the other is written. */
+  /**
+   * Where bytes are gathered: until the first part is full, a plain array grown as needed (a small file never takes a
+   * staging area); then a staging area of two halves of STAGE_BYTES, one filling while the other is written.
+   */
   #stage: Uint8Array | undefined;
+  #staged: { bytes: Uint8Array; aligned: boolean } | undefined;
   #half = 0;
   #fill = 0;
   /** The file offset of the filling half. */
@@ -162,8 +181,8 @@ export class AtomicFile {
         const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength);
         let off = 0;
         while (off < bytes.byteLength) {
-          const stage = (this.#stage ??= takeStage());
           const n = Math.min(STAGE_BYTES - this.#fill, bytes.byteLength - off);
+          const stage = this.room(this.#fill + n);
           stage.set(bytes.subarray(off, off + n), this.#half * STAGE_BYTES + this.#fill);
           this.#fill += n;
           off += n;
@@ -176,9 +195,27 @@ export class AtomicFile {
     }
   }
 
+  /** The gathering array, with room for `fill` bytes in the filling half. */
+  private room(fill: number): Uint8Array {
+    const stage = this.#stage;
+    if (this.#staged || (stage && stage.length >= fill)) return stage!;
+    // the first part: a plain array, doubled as it fills
+    const grown = new Uint8Array(Math.min(STAGE_BYTES, Math.max(FIRST_BYTES, 2 * fill)));
+    if (stage) grown.set(stage.subarray(0, this.#fill));
+    this.#stage = grown;
+    return grown;
+  }
+
   /** Starts writing the full half (after the other half's write has ended) and goes on filling the other. */
   private async send(): Promise<void> {
     await this.#sending;
+    if (!this.#handle) throw new SegkitError('E_IO', `cannot write "${this.path}": the file was discarded`);
+    if (!this.#staged) {
+      // the first part is full: from now on the parts are gathered in a staging area
+      this.#staged = takeStage();
+      this.#staged.bytes.set(this.#stage!.subarray(0, STAGE_BYTES));
+      this.#stage = this.#staged.bytes;
+    }
     const start = this.#half * STAGE_BYTES;
     const sending = this.put(this.#stage!.subarray(start, start + STAGE_BYTES), this.#at);
     // awaited before the next half is sent, or by the commit; until then a failure must not count as unhandled
@@ -193,7 +230,7 @@ export class AtomicFile {
   private async put(bytes: Uint8Array, at: number): Promise<void> {
     if (this.#direct === undefined) {
       // SEGKIT_DIRECT_IO=0: always through the page cache
-      const allowed = O_DIRECT !== undefined && process.env.SEGKIT_DIRECT_IO !== '0';
+      const allowed = O_DIRECT !== undefined && this.#staged?.aligned === true && process.env.SEGKIT_DIRECT_IO !== '0';
       this.#direct = allowed ? await open(this.#temp!, constants.O_WRONLY | O_DIRECT!).catch(() => null) : null;
     }
     if (this.#direct) {
@@ -202,8 +239,8 @@ export class AtomicFile {
         this.#directWrites++;
         return;
       } catch (error) {
-        // a file system that takes the flag at open but refuses its writes (EINVAL): the page cache from the start
-        if ((error as NodeJS.ErrnoException)?.code !== 'EINVAL' || this.#directWrites > 0) throw error;
+        // a file system that takes the flag at open but refuses its writes: the page cache from the start
+        if (!DIRECT_REFUSED.has((error as NodeJS.ErrnoException)?.code ?? '') || this.#directWrites > 0) throw error;
         await this.#direct.close().catch(() => undefined);
         this.#direct = null;
       }
@@ -250,9 +287,11 @@ export class AtomicFile {
 
   /** Gives the staging area back and closes the second handle, once no write is running. */
   private async settle(): Promise<void> {
-    await this.#sending?.catch(() => undefined);
+    // a write started meanwhile (a send that was waiting for the one before) is waited for too
+    for (let sending = this.#sending; sending; sending = this.#sending === sending ? undefined : this.#sending) await sending.catch(() => undefined);
     this.#sending = undefined;
-    if (this.#stage) spareStages.push(this.#stage);
+    if (this.#staged && spareStages.length < KEPT_STAGES) spareStages.push(this.#staged);
+    this.#staged = undefined;
     this.#stage = undefined;
     const direct = this.#direct;
     this.#direct = undefined;

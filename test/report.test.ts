@@ -163,6 +163,17 @@ describe('buildReport', () => {
     expect(fx.labels).toEqual(labels);
   });
 
+  it('names an absent segment by its id alone when its name only repeats the id, else with its name', async () => {
+    const fx = reportFixture();
+    const labels = Int32Array.from(fx.labels, (l) => (l === 0 ? 0 : l + 1));
+    const profiles = profileSegments(fx.data, labels, 5);
+    const base = { data: fx.data, labels, k: 5, profiles, centroids: profiles.segments.map((s) => s.mean), seed: 3 };
+    const plain = await buildReport({ ...base, segmentNames: ['Loyal', 'segment 1', 'Bargain', 'New', 'Lapsed'] });
+    expect(plain).toContain('Segment 1 has no customers in these data and is left out.');
+    const named = await buildReport({ ...base, segmentNames: ['Loyal', 'Big spenders', 'Bargain', 'New', 'Lapsed'] });
+    expect(named).toContain('Segment 1 (Big spenders) has no customers in these data and is left out.');
+  });
+
   it('describes only the segments holding customers, under their own ids, and names the empty ones once', async () => {
     // the fixture's four groups as segments 0, 2, 3 and 4 of five: segment 1 has no customer in these data
     const fx = reportFixture();

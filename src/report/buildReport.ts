@@ -407,7 +407,9 @@ ${absentText(ctx)}</header>
 
 /** The segments without customers, named once in words ("Segments 3 and 5 have no customers ..."), or ''. */
 function absentText(ctx: ReportContext): string {
-  const absent = ctx.profiles.segments.flatMap((s, i) => (ctx.shown.includes(i) ? [] : [`${s.id}${ctx.input.segmentNames?.[i] ? ` (${ctx.input.segmentNames[i]})` : ''}`]));
+  // a name that only repeats the id ("segment 3") is not repeated
+  const named = (i: number, id: number) => { const name = ctx.input.segmentNames?.[i]; return name && name.toLowerCase() !== `segment ${id}` ? ` (${name})` : ''; };
+  const absent = ctx.profiles.segments.flatMap((s, i) => (ctx.shown.includes(i) ? [] : [`${s.id}${named(i, s.id)}`]));
   if (absent.length === 0) return '';
   const list = listWords(absent);
   const text = absent.length === 1 ? `Segment ${list} has no customers in these data and is left out.` : `Segments ${list} have no customers in these data and are left out.`;

@@ -227,17 +227,9 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const kept = clusteredRows(allLabels);
   const clustered = kept ? subsetRows(dataset, kept) : dataset;
   const clusteredProfile = kept ? subsetRows(profileData, kept) : profileData;
+  const exactProfile = float64Profile(clusteredProfile, table, kept ? Int32Array.from(kept, (i) => rowIndex[i]) : rowIndex, prep.steps);
   const labels = kept ? Int32Array.from(kept, (i) => allLabels[i]) : allLabels;
   const run = { threads: ctx.threads, signal: ctx.signal };
-  // the silhouette compares segments with each other: it needs 2 to n - 1 of them holding customers (one segment of
-  // everyone, a mixture leaving a component empty, or dbscan putting each customer in its own, has none). It runs on
-  // the pool while this thread profiles the segments and writes the output
-  const present = new Set(labels).size;
-  const comparable = present >= 2 && present <= clustered.n - 1;
-  const silhouetteRun = comparable ? silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : Promise.resolve({ score: Number.NaN, sampleSize: null });
-  // awaited below; a failure meanwhile must not count as unhandled
-  silhouetteRun.catch(() => undefined);
-  const exactProfile = float64Profile(clusteredProfile, table, kept ? Int32Array.from(kept, (i) => rowIndex[i]) : rowIndex, prep.steps);
   // mixtures: every row's membership probabilities, for --proba and the report's certainty chart
   const soft = model as Fitted & { predictProba?: (data: Dataset, o: object) => Promise<Float64Array>; bic?: (data: Dataset, o: object) => Promise<number>; aic?: (data: Dataset, o: object) => Promise<number> };
   const proba = typeof soft.predictProba === 'function' && (f.proba || f.report !== undefined) ? await soft.predictProba(dataset, run) : undefined;
@@ -288,8 +280,12 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   let metrics: { silhouette: number; calinskiHarabasz: number; daviesBouldin: number; inertia: number };
   let sil: Awaited<ReturnType<typeof silhouette>>;
   try {
-    // Calinski-Harabasz and Davies-Bouldin, as the silhouette, need 2 to n - 1 segments holding customers
-    sil = await silhouetteRun;
+    // the silhouette, Calinski-Harabasz and Davies-Bouldin compare segments with each other: they need 2 to n - 1 of
+    // them holding customers (one segment of everyone, a mixture leaving a component empty, or dbscan putting each
+    // customer in its own, has none)
+    const present = new Set(labels).size;
+    const comparable = present >= 2 && present <= clustered.n - 1;
+    sil = comparable ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : { score: Number.NaN, sampleSize: null };
     let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
     if (row) {
       calinskiHarabasz = row.calinskiHarabasz;

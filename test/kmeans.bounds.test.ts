@@ -141,8 +141,9 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       const plain = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, bounds: false });
       const plainLabels = await ex.readRows(m.handle, 'labels');
       const steps: number[] = [];
-      // bounds from the second pass; the default share (0.3) ends them
-      const fit = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, boundsAfter: 1, onIteration: (p) => steps.push(p.computed) });
+      // bounds from the second pass; the default share (0.3) ends them (every pass timed alike: none is dearer than a plain one)
+      let tick = 0;
+      const fit = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, boundsAfter: 1, clock: () => tick++, onIteration: (p) => steps.push(p.computed) });
       // pass 2 starts the bounds (every distance); the first later pass above 0.3 is the last bounded one
       const over = steps.findIndex((c, i) => i >= 2 && c > 0.3);
       expect(over).toBeGreaterThan(1);
@@ -158,6 +159,48 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, boundsAfter: 1, boundsGiveUp: 1, onIteration: (p) => kept.push(p.computed) });
       expect(kept.slice(over + 1).some((c) => c < 1)).toBe(true);
     } finally {
+      await m.release();
+    }
+  });
+
+  it('three bounded passes in a row that compute more than k d / 5000 of the distances and take longer than a plain pass end the bounds, with the same bytes', async () => {
+    const ds = skewed(30_000, 16, 21);
+    const m = await loadMatrix(ex, ds);
+    // a clock by which a bounded pass takes `bounded` ms and a plain one 1 ms: the executor moves it as it maps
+    let now = 0, bounded = 100;
+    const map = ex.map;
+    ex.map = function (this: typeof ex, op: { name: string }, ...rest: unknown[]) {
+      now += op.name === 'kmeans.assignBounded' ? bounded : op.name === 'kmeans.assign' ? 1 : 0;
+      return (map as (...a: unknown[]) => never).call(this, op, ...rest);
+    } as typeof ex.map;
+    const clock = () => now;
+    try {
+      const init = startAt(ds, m, 8, 21);
+      const plain = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, bounds: false });
+      const plainLabels = await ex.readRows(m.handle, 'labels');
+      const worth = (8 * 16) / 5000;
+      // timed alike, the bounded passes run from the settling of the labels to the end, several above the share
+      bounded = 1;
+      const kept: number[] = [];
+      await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, clock, onIteration: (p) => kept.push(p.computed) });
+      const first = kept.findIndex((c) => c < 1) - 1;
+      expect(first).toBeGreaterThan(0);
+      const dear = kept.findIndex((c, i) => i > first + 2 && c > worth && kept[i - 1] > worth && kept[i - 2] > worth && kept[i - 2] < 1);
+      expect(dear).toBeGreaterThan(first);
+      expect(kept.slice(dear + 1).some((c) => c < 1)).toBe(true);
+      // bounded passes dearer than plain ones: the third dear one in a row is the last
+      bounded = 100;
+      const steps: number[] = [];
+      const fit = await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, clock, onIteration: (p) => steps.push(p.computed) });
+      expect(steps.slice(0, dear + 1)).toEqual(kept.slice(0, dear + 1));
+      expect(steps.slice(dear + 1).length).toBeGreaterThan(2);
+      expect(steps.slice(dear + 1).every((c) => c === 1)).toBe(true);
+      expect(fit.iterations).toBe(plain.iterations);
+      expect(bytes(await ex.readRows(m.handle, 'labels')).equals(bytes(plainLabels))).toBe(true);
+      expect(bytes(fit.centers).equals(bytes(plain.centers))).toBe(true);
+      expect(Object.is(fit.inertia, plain.inertia)).toBe(true);
+    } finally {
+      ex.map = map;
       await m.release();
     }
   });
@@ -206,7 +249,8 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
         const plain = await lloyd(m, start, 20, { maxIter: 300, tolAbs: 0, bounds: false });
         const plainLabels = await ex.readRows(m.handle, 'labels');
         const steps: { changed: number; computed: number }[] = [];
-        const bounded = await lloyd(m, start, 20, { maxIter: 300, tolAbs: 0, onIteration: (p) => steps.push(p) });
+        // passes timed alike: the bounds run on whatever the machine's load
+        const bounded = await lloyd(m, start, 20, { maxIter: 300, tolAbs: 0, clock: () => 0, onIteration: (p) => steps.push(p) });
         expect(bounded.iterations).toBe(plain.iterations);
         // plain passes until one changes at most 0.5% of the labels, bounded passes from the next one on
         const settled = steps.findIndex((p) => p.changed <= 0.005 * ds.n);

@@ -199,6 +199,10 @@ describe('bounded Lloyd equals plain Lloyd bit for bit', () => {
       expect(bytes(await ex.readRows(m.handle, 'labels')).equals(bytes(plainLabels))).toBe(true);
       expect(bytes(fit.centers).equals(bytes(plain.centers))).toBe(true);
       expect(Object.is(fit.inertia, plain.inertia)).toBe(true);
+      // a share given by the caller is the only rule: dear passes then stay bounded
+      const given: number[] = [];
+      await lloyd(m, init, 8, { maxIter: 300, tolAbs: 0, boundsGiveUp: 1, clock, onIteration: (p) => given.push(p.computed) });
+      expect(given).toEqual(kept);
     } finally {
       ex.map = map;
       await m.release();

@@ -22,7 +22,10 @@ export interface KMeansProgress {
   shift: number;
   /** Rows whose label changed. */
   changed: number;
-  /** Share of the row-centre distances this iteration computed (bounds settle the rest): 1 for a plain pass. */
+  /**
+   * Share of the row-centre distances this iteration computed (bounds settle the rest): 1 for a plain pass. Which passes
+   * are bounded depends on their measured times, so this may differ from run to run; the fit does not.
+   */
   computed: number;
 }
 

@@ -27,7 +27,10 @@ export interface LloydOptions {
    */
   boundsGiveUp?: number;
   signal?: AbortSignal;
-  /** Milliseconds, for deciding whether bounded passes pay (default performance.now; the fit never depends on it). */
+  /**
+   * Milliseconds, for deciding whether bounded passes pay (default performance.now, else Date.now). The fit never
+   * depends on it; which passes are bounded (onIteration's `computed` and `touched`) does.
+   */
   clock?: () => number;
   /** `computed`: share of row-centre distances computed (in units of 4 centres); `touched`: share of rows the bounds did not settle. */
   onIteration?: (info: { iteration: number; inertia: number; shift: number; changed: number; computed: number; touched: number }) => void;
@@ -59,18 +62,18 @@ const BOUNDS_AFTER = 0.005;
 const BOUNDS_GIVE_UP = 0.3;
 
 /**
- * When bounded passes stop paying: DEARER_PASSES in a row, each computing more than k d / BOUNDS_WORTH of the
- * distances and taking longer than a plain pass (the median of the last three before the bounds started), end them.
- * A plain pass costs in proportion to k d a row, a bounded one a scan of the bounds plus its computed share at a few
- * times a plain distance's cost, but where they meet depends on the data too. Per-iteration times of fits from fixed
- * centres (2 threads), plain against bounded by share computed: skewed 1M x 16, k = 8, 6 to 7 ms plain, bounded 5.3
- * to 6 ms at 2-3%, 9.5 ms at 5%, 13 ms at 10%; k = 16, 10.5 ms plain, bounded 9.5 ms at 2%, 13.6 at 5%, 16 to 20 at
- * 7-10%; blobs 1M x 16, k = 32, 20 ms plain, bounded 6 to 11 ms at 1%, 18 at 6%, 31 to 35 at 12-22%; blobs
- * 500k x 24, k = 8, 5.8 ms plain, bounded 4.2 to 5.5 ms at 4-5%. On the skewed sets the bounded passes stay dear
- * pass after pass; on blobs they pass through a dear pass or two and drop back. Either test alone gave up too soon:
- * the share on blobs 500k x 24, the time on skewed 1M x 16, k = 12 (bounded passes at 2%, as long as plain ones
- * before they fell to 4 ms). Only the way is timed: a bounded pass gives the labels and sums a plain one gives, bit
- * for bit, so the fit is the same whichever way it goes.
+ * When bounded passes stop paying: DEARER_PASSES in a row, each computing more than k d / BOUNDS_WORTH of the distances
+ * and taking longer than a plain pass (the lower median of the last three before the bounds started, the first pass
+ * left out), end them. A plain pass costs in proportion to k d a row, a bounded one a scan of the bounds plus its
+ * computed share at a few times a plain distance's cost, but where they meet depends on the data too. Per-iteration
+ * times of fits from fixed centres (2 threads), plain against bounded by share computed: skewed 1M x 16, k = 8, 6 to 7
+ * ms plain, bounded 5.3 to 6 ms at 2-3%, 9.5 ms at 5%, 13 ms at 10%; k = 16, 10.5 ms plain, bounded 9.5 ms at 2%, 13.6
+ * at 5%, 16 to 20 at 7-10%; blobs 1M x 16, k = 32, 20 ms plain, bounded 6 to 11 ms at 1%, 18 at 6%, 31 to 35 at 12-22%;
+ * blobs 500k x 24, k = 8, 5.8 ms plain, bounded 4.2 to 5.5 ms at 4-5%. On the skewed sets the bounded passes stay dear
+ * pass after pass; on blobs they pass through a dear pass or two and drop back. Either test alone gave up too soon: the
+ * share on blobs 500k x 24, the time on skewed 1M x 16, k = 12 (bounded passes at 2%, as long as plain ones before they
+ * fell to 4 ms). Only the way is timed: a bounded pass gives the labels and sums a plain one gives, bit for bit, so the
+ * fit is the same whichever way it goes.
  */
 const BOUNDS_WORTH = 5000;
 const DEARER_PASSES = 3;
@@ -274,22 +277,29 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
     // the last plain passes' times, and dear bounded passes in a row (see BOUNDS_WORTH)
     const plainMs: number[] = [];
     const worth = (k * d) / BOUNDS_WORTH;
-    const clock = opt.clock ?? (() => performance.now());
+    const clock = opt.clock ?? wallClock;
     let dearer = 0;
     for (let it = 1; it <= opt.maxIter; it++) {
       throwIfAborted(opt.signal);
       iterations = it;
       const starting = bounded && force;
-      const started = clock();
+      // only a fit that can bound its passes reads the clock
+      const started = plan ? clock() : 0;
       const { changed, computed, touched } = await pass();
-      const ms = clock() - started;
+      const ms = plan ? clock() - started : 0;
       // plain passes until the labels settle; bounded ones until a pass (not the one that starts them) computes too much
+      // the first pass (every row's values into the sums, first use of the label columns) is no plain pass's measure
       if (!bounded) {
-        plainMs.push(ms);
+        if (it > 1) plainMs.push(ms);
         if (plainMs.length > 3) plainMs.shift();
+      } else if (starting) dearer = 0;
+      else if (opt.boundsGiveUp === undefined) dearer = plainMs.length > 0 && computed > worth && ms > lowerMedian(plainMs) ? dearer + 1 : 0;
+      if (bounded && !starting && (computed > (opt.boundsGiveUp ?? BOUNDS_GIVE_UP) || dearer >= DEARER_PASSES)) {
+        bounded = false;
+        givenUp = true;
+        // plain passes read the columns: the row-major copy can go now
+        if (plan?.rowMajor && ex.dropRows) await ex.dropRows(handle, ROW_MAJOR_ROWS).catch(() => undefined);
       }
-      else if (!starting && opt.boundsGiveUp === undefined) dearer = computed > worth && ms > median(plainMs) ? dearer + 1 : 0;
-      if (bounded && !starting && (computed > (opt.boundsGiveUp ?? BOUNDS_GIVE_UP) || dearer >= DEARER_PASSES)) { bounded = false; givenUp = true; }
       else if (plan && !bounded && !givenUp && changed <= boundsAfter * m.n) bounded = true;
       const inertia = inertiaOf(m, centers, sums, weight, k, d);
       if (weight.some((w) => w <= 0)) {
@@ -317,11 +327,14 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
   return { centers, inertia: await exactInertia(m, centers, inertiaOf(m, centers, sums, weight, k, d), opt.signal), iterations, converged };
 }
 
-/** The middle value (the upper one of an even count). */
-function median(values: readonly number[]): number {
+/** The middle value (the lower one of an even count). */
+function lowerMedian(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
+  return sorted[(sorted.length - 1) >> 1];
 }
+
+/** Milliseconds, where the realm has a clock (a bare ECMAScript realm has no `performance`). */
+const wallClock = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /**
  * The inertia from the sufficient statistics keeps about 16 - log10(sum w|x|^2 / inertia) digits: when that leaves

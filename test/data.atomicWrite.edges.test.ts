@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pattern } from './bytePattern.js';
 
 // set by a test: writes that bypass the page cache fail with this code
 let failDirect: string | undefined;
@@ -47,15 +48,6 @@ beforeEach(() => {
   shortWrites = undefined;
 });
 
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed * 2654435761 >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = 1 + ((x >>> 0) % 255);
-  }
-  return out;
-}
 
 describe('staged writes, edges', () => {
   it('a small file is written when WebAssembly memory cannot be had (ulimit -v, --jitless), as it was before staging', async () => {

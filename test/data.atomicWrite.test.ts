@@ -3,6 +3,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync,
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pattern } from './bytePattern.js';
 
 const calls: string[] = [];
 // set by a test: the handle's datasync fails as a disk that has gone away does
@@ -75,16 +76,6 @@ function directWorks(): boolean {
 }
 const direct = directWorks();
 
-/** `length` bytes of a seeded pattern that differs from block to block (no run of zeros). */
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed * 2654435761 >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = 1 + ((x >>> 0) % 255);
-  }
-  return out;
-}
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => {

@@ -2,6 +2,7 @@ import { Pipeline } from '../prep/pipeline.js';
 import { loadModel as loadAnyModel } from '../core/loadModel.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
 import type { SegmentationModel } from '../core/model.js';
+import { idName } from '../explain/nameSegment.js';
 
 /** The library model behind each bare model's view: what explains its assignments (a tree's path, its classes). */
 const INNER = new WeakMap<SegmentationModel, SegmentationModel>();
@@ -25,7 +26,7 @@ export function bareModel(o: unknown): SegmentModel | null {
   });
   const classNames = (model as { classNames?: readonly string[] }).classNames;
   const segments = Array.from({ length: model.k }, (_, s) => ({
-    id: s, name: classNames?.[s] ?? `segment ${s}`, size: 0, share: 0,
+    id: s, name: classNames?.[s] ?? idName(s), size: 0, share: 0,
     means: Object.fromEntries(names.map((n) => [n, Number.NaN])),
   }));
   // no summaries come with a bare model: it is wrapped as fitted on no rows, so empty summaries fit it

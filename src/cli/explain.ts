@@ -20,7 +20,7 @@ import { innerModel } from './bareModel.js';
 import { addReportOptions, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
-import { listWords } from '../explain/nameSegment.js';
+import { noCustomers, onlyId } from '../explain/nameSegment.js';
 
 interface ExplainFlags extends PrepFlags, CommonFlags, ReportFlags {
   readonly labels: string;
@@ -218,7 +218,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     return;
   }
   const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in "${f.labels}" · ${dataset.d} features`];
-  if (absent.length) out.push(`${absent.length === 1 ? 'segment' : 'segments'} ${listWords(absent.map((c) => (labelNames && labelNames[c].toLowerCase() !== `segment ${c}` ? JSON.stringify(labelNames[c]) : String(c))))} ${absent.length === 1 ? 'has' : 'have'} no customers in this file`);
+  if (absent.length) out.push(noCustomers(absent.map((c) => (labelNames && !onlyId(labelNames[c], c) ? JSON.stringify(labelNames[c]) : String(c))), 'this file'));
   out.push('');
   out.push(`how to find each segment (these rules put ${formatShare(rules.fidelity)} of customers in their own segment):`);
   for (const s of rules.segments) {

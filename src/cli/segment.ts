@@ -6,7 +6,7 @@ import type { Dataset } from '../data/dataset.js';
 import { stageTable, type StagedTable } from '../data/writeTable.node.js';
 import { throwIfAborted } from '../util/errors.js';
 import { profileSegments, type SegmentProfiles } from '../explain/profileSegments.js';
-import { listWords } from '../explain/nameSegment.js';
+import { idName, noCustomers } from '../explain/nameSegment.js';
 import { float64Profile } from './float64Profile.js';
 import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES } from '../features/rfmSegment.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
@@ -166,7 +166,7 @@ function summaries(profiles: SegmentProfiles, rows: number): SegmentSummary[] {
   // a component no customer took (a mixture's) is no described segment: named by its id, as a bare model's are, so a
   // customer scored into it later still gets a name
   return profiles.segments.map((s) => ({
-    id: s.id, name: s.size === 0 ? `segment ${s.id}` : s.name, size: s.size, share: s.size / rows,
+    id: s.id, name: s.size === 0 ? idName(s.id) : s.name, size: s.size, share: s.size / rows,
     means: Object.fromEntries(profiles.features.map((name, j) => [name, s.mean[j]])),
   }));
 }
@@ -411,7 +411,7 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
     ],
     [true, false, true, true, false],
   ));
-  if (empty.length > 0) parts.push(`${empty.length === 1 ? 'segment' : 'segments'} ${listWords(empty)} ${empty.length === 1 ? 'has' : 'have'} no customers in these data`);
+  if (empty.length > 0) parts.push(noCustomers(empty, 'these data'));
   parts.push('');
   const sampled = s.silhouetteSampleSize ? ` (on ${s.silhouetteSampleSize.toLocaleString('en-US')} sampled rows)` : '';
   parts.push(`silhouette ${formatNumber(s.silhouette)}${sampled} · Calinski-Harabasz ${formatNumber(s.calinskiHarabasz)} · Davies-Bouldin ${formatNumber(s.daviesBouldin)} · inertia ${formatNumber(s.inertia)}`);

@@ -131,6 +131,18 @@ export function listWords(items: readonly string[]): string {
   return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
+/** Segments without customers in words: "segment 3 has no customers in these data", "segments 3 and 5 have ...". */
+export function noCustomers(segments: readonly string[], where: string): string {
+  const one = segments.length === 1;
+  return `${one ? 'segment' : 'segments'} ${listWords(segments)} ${one ? 'has' : 'have'} no customers in ${where}`;
+}
+
+/** The name a segment without a name of its own goes by ("segment 3"), as a bare model and an empty component are named. */
+export const idName = (id: number): string => `segment ${id}`;
+
+/** Whether a segment's name says no more than its id ("segment 3", "Segment 3"). */
+export const onlyId = (name: string, id: number): boolean => name.toLowerCase() === idName(id);
+
 /**
  * A short marketer-friendly name for a segment from how it differs from the population.
  *

@@ -1,13 +1,13 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { toDataset, type Dataset } from '../data/dataset.js';
 import type { SegmentProfiles, SegmentProfile } from '../explain/profileSegments.js';
-import { featureWords, listWords } from '../explain/nameSegment.js';
+import { capitalise, featureWords, noCustomers, onlyId } from '../explain/nameSegment.js';
 import { pca2 } from '../explain/pca2.js';
 import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
 import { describeSegment, personaNames, shortLabels } from '../explain/personaName.js';
 import { conditionText } from '../core/treeEnsemble.js';
-import { chartSpecs, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
+import { chartSpecs, shownSegments, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
 import { importanceSpec, mixSpec, valueSpec } from './explainSpecs.js';
 import { renderSvg } from './renderSvg.js';
 import type { TopLevelSpec } from 'vega-lite';
@@ -408,11 +408,10 @@ ${absentText(ctx)}</header>
 /** The segments without customers, named once in words ("Segments 3 and 5 have no customers ..."), or ''. */
 function absentText(ctx: ReportContext): string {
   // a name that only repeats the id ("segment 3") is not repeated
-  const named = (i: number, id: number) => { const name = ctx.input.segmentNames?.[i]; return name && name.toLowerCase() !== `segment ${id}` ? ` (${name})` : ''; };
+  const named = (i: number, id: number) => { const name = ctx.input.segmentNames?.[i]; return name && !onlyId(name, id) ? ` (${name})` : ''; };
   const absent = ctx.profiles.segments.flatMap((s, i) => (ctx.shown.includes(i) ? [] : [`${s.id}${named(i, s.id)}`]));
   if (absent.length === 0) return '';
-  const list = listWords(absent);
-  const text = absent.length === 1 ? `Segment ${list} has no customers in these data and is left out.` : `Segments ${list} have no customers in these data and are left out.`;
+  const text = `${capitalise(noCustomers(absent, 'these data'))} and ${absent.length === 1 ? 'is' : 'are'} left out.`;
   return `<p class="meta absent">${escapeHtml(text)}</p>\n`;
 }
 
@@ -644,8 +643,7 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   const present = new Set(labels).size;
   const rules = input.rules === false || (input.rules === undefined && (present < 2 || present >= ds.n)) ? undefined : input.rules ?? (await segmentRules(ds, labels, { maxDepth: 3, threads: 1 }));
   // the segments holding customers, coloured in order as the charts colour them
-  const held = profiles.segments.flatMap((s, i) => (s.size > 0 ? [i] : []));
-  const shown = held.length > 0 ? held : profiles.segments.map((_, i) => i);
+  const shown = shownSegments(profiles);
   const colors = new Array<string>(k).fill('#999');
   palette(shown.length).forEach((c, t) => (colors[shown[t]] = c));
   const ctx: ReportContext = {

@@ -516,6 +516,16 @@ function bicSpec(rows: readonly KSweepRow[], k: number | undefined): TopLevelSpe
 }
 
 /**
+ * The segments a report describes and its charts draw, by index into `profiles.segments`: those holding customers (a
+ * segment without any, from a file holding some of a model's segments or a mixture's empty component, is named once,
+ * never drawn); every segment when none holds a customer.
+ */
+export function shownSegments(profiles: SegmentProfiles): number[] {
+  const held = profiles.segments.flatMap((s, i) => (s.size > 0 ? [i] : []));
+  return held.length > 0 ? held : profiles.segments.map((_, i) => i);
+}
+
+/**
  * Vega-Lite specs (plain JSON, data inline) for a segmentation: sizes, profile heat map, standardised centroids,
  * 2-D scatter, silhouette bands per segment, and the elbow and silhouette-by-k curves when a k sweep is given; for
  * mixtures, the membership certainty per segment and the BIC curve. Segment colours are the same in every chart; a
@@ -529,9 +539,8 @@ export function chartSpecs(input: ChartSpecsInput): ChartSpecs {
   const { profiles: every } = input;
   const k = every.segments.length;
   const named = every.segments.map((s) => segmentLabel(s.id, s.name));
-  // a segment without customers (a file holding some of a model's segments, a mixture's empty component) is no
-  // segment to draw: the charts show those with customers, under their own ids
-  const keep = every.segments.some((s) => s.size > 0) ? every.segments.flatMap((s, i) => (s.size > 0 ? [i] : [])) : every.segments.map((_, i) => i);
+  // the charts draw the segments with customers, under their own ids
+  const keep = shownSegments(every);
   const profiles: SegmentProfiles = { ...every, segments: keep.map((i) => every.segments[i]) };
   const labels = keep.map((i) => named[i]);
   const d = every.features.length;

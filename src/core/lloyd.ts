@@ -67,13 +67,13 @@ const BOUNDS_GIVE_UP = 0.3;
  * left out), end them. A plain pass costs in proportion to k d a row, a bounded one a scan of the bounds plus its
  * computed share at a few times a plain distance's cost, but where they meet depends on the data too. Per-iteration
  * times of fits from fixed centres (2 threads), plain against bounded by share computed: skewed 1M x 16, k = 8, 6 to 7
- * ms plain, bounded 5.3 to 6 ms at 2-3%, 9.5 ms at 5%, 13 ms at 10%; k = 16, 10.5 ms plain, bounded 9.5 ms at 2%, 13.6
- * at 5%, 16 to 20 at 7-10%; blobs 1M x 16, k = 32, 20 ms plain, bounded 6 to 11 ms at 1%, 18 at 6%, 31 to 35 at 12-22%;
- * blobs 500k x 24, k = 8, 5.8 ms plain, bounded 4.2 to 5.5 ms at 4-5%. On the skewed sets the bounded passes stay dear
- * pass after pass; on blobs they pass through a dear pass or two and drop back. Either test alone gave up too soon: the
- * share on blobs 500k x 24, the time on skewed 1M x 16, k = 12 (bounded passes at 2%, as long as plain ones before they
- * fell to 4 ms). Only the way is timed: a bounded pass gives the labels and sums a plain one gives, bit for bit, so the
- * fit is the same whichever way it goes.
+ * ms plain, bounded mostly 5.2 to 6.2 ms at 2-3%, 9.5 to 13.4 ms at 5-10%; k = 16, 10.5 ms plain, bounded 9.5 ms at 2%,
+ * 13.6 at 5%, 15 to 21 at 7-10%; blobs 1M x 16, k = 32, 20 ms plain, bounded 6 to 11 ms at 1%, 18 at 6%, 24 to 36 at
+ * 12-22%; blobs 500k x 24, k = 8, 5.6 to 7 ms plain, bounded 3.8 to 6.1 ms at 3-6%. On the skewed sets the bounded
+ * passes stay dear pass after pass; on blobs they pass through a dear pass or two and drop back. Either test alone gave
+ * up too soon: the share on blobs 500k x 24, the time on skewed 1M x 16, k = 12 (bounded passes at 2%, as long as plain
+ * ones before they fell to 4 ms). Only the way is timed: a bounded pass gives the labels and sums a plain one gives,
+ * bit for bit, so the fit is the same whichever way it goes.
  */
 const BOUNDS_WORTH = 5000;
 const DEARER_PASSES = 3;

@@ -1,8 +1,10 @@
 // Gaussian-mixture EM over a block of rows: float32 columns read as float64, two rows per f64x2, four per group,
 // eight groups per block. Per row: every component's weighted log-density through its Cholesky precision
 // (scikit-learn's `_estimate_log_gaussian_prob`: -0.5 |P^T (x - mu)|^2 + const), the log-sum-exp and the
-// responsibilities; then, per block, the sufficient statistics N_k, sum r (x - mu_k) and sum r (x - mu_k)(x - mu_k)^T,
-// shifted by the current means so no digits cancel, summed in registers over the block's rows.
+// responsibilities; then, per block, the sufficient statistics summed in registers over the block's rows: for full
+// covariances N_k, sum r (x - mu_k) and sum r (x - mu_k)(x - mu_k)^T, shifted by the current means so no digits
+// cancel; for the others N_k, sum r x and sum r x^2 (the stored coordinates are centred on the column means already,
+// and each feature's rows are then loaded once for two components).
 // Work O(rows k d^2) for full, O(rows k d) for diag and spherical.
 
 const FULL: i32 = 0;
@@ -18,11 +20,13 @@ const GROUPS: i32 = 8;
   v128.store(p, f64x2.add(v128.load(p), v));
 }
 
-// exp on both lanes (Cephes' Pade form on [-ln2/2, ln2/2], then 2^n through the exponent bits): within 2 ulp, and 0
-// below -708 where the result would be subnormal. The arguments here are never positive.
+// exp on both lanes (Cephes' Pade form on [-ln2/2, ln2/2], then 2^n through the exponent bits): within 2 ulp. The
+// arguments here are never positive; below -600 the result is 0 (under 1e-260, whose products with the rows would
+// be subnormal and slow, and change no sum).
 @inline function exp2(x: v128): v128 {
-  const small = f64x2.lt(x, f64x2.splat(-708.0));
-  const n = f64x2.nearest(f64x2.mul(x, f64x2.splat(1.4426950408889634)));
+  // n = round(x / ln2) by the 1.5 * 2^52 shift, which also leaves n in the low bits of t
+  const t = f64x2.add(f64x2.mul(x, f64x2.splat(1.4426950408889634)), f64x2.splat(6755399441055744.0));
+  const n = f64x2.sub(t, f64x2.splat(6755399441055744.0));
   let r = f64x2.sub(x, f64x2.mul(n, f64x2.splat(0.693145751953125)));
   r = f64x2.sub(r, f64x2.mul(n, f64x2.splat(1.42860682030941723212e-6)));
   const rr = f64x2.mul(r, r);
@@ -32,18 +36,19 @@ const GROUPS: i32 = 8;
   q = f64x2.add(f64x2.mul(q, rr), f64x2.splat(2.27265548208155028766e-1));
   q = f64x2.add(f64x2.mul(q, rr), f64x2.splat(2.00000000000000000009));
   const e = f64x2.add(f64x2.splat(1.0), f64x2.mul(f64x2.splat(2.0), f64x2.div(p, f64x2.sub(q, p))));
-  const ni = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(v128.bitselect(f64x2.splat(0), n, small)));
-  const scale = i64x2.shl(i64x2.add(ni, i64x2.splat(1023)), 52);
-  return v128.andnot(f64x2.mul(e, scale), small);
+  // 2^n: (n + 1023) << 52, from the low bits of t (n is in [-866, 0] where the result is kept)
+  const scale = i64x2.shl(i64x2.add(t, i64x2.splat(1023)), 52);
+  return v128.andnot(f64x2.mul(e, scale), f64x2.lt(x, f64x2.splat(-600.0)));
 }
 
 /**
  * Rows [row0, row1) of column-major x (float32). cov: 0 full, 1 tied, 2 diag (spherical is diag with one value
- * repeated). means: k x d (the shift of the statistics as well). prec: full, k packed lower triangles of P^T (row j
+ * repeated). means: k x d (for full, the shift of the statistics as well). prec: full, k packed lower triangles of P^T (row j
  * holds P[0..j][j]); tied, one such triangle then k x d values P^T mu; diag, k x d. consts: k values
  * log w + log det P - d/2 log 2 pi. src: 0 responsibilities by the E-step, 1 one-hot from int32 labels at srcPtr,
  * 2 float64 rows of k at srcPtr, 3 every row 1 (k = 1). Per-row pointers address row row0 (0: not wanted).
- * stats: per component N, S1 (d), S2 (m; packed like P^T for full, the diagonal for diag, none for tied), added to.
+ * stats: per component N, S1 (d), S2 (m; packed like P^T for full, the diagonal for diag, none for tied), added to;
+ * shifted by the means for full, unshifted otherwise.
  * work: 16 (52d + 18k + k(1 + d + m)) bytes. Returns the sum of the rows' log-sum-exp.
  */
 export function gmm(
@@ -71,7 +76,7 @@ export function gmm(
   for (let b0 = row0; b0 < row1; b0 += GROUPS * 4) {
     const groups = min<i32>(GROUPS, (row1 - b0 + 3) >> 2);
     // the block's log-sum-exps summed as their maxima plus one log of the product of their sums (each in [1, k])
-    let bsum: f64 = 0, prod: f64 = 1;
+    let bsumV = zero, prodV = f64x2.splat(1.0);
     for (let g = 0; g < groups; g++) {
       const i0 = b0 + 4 * g;
       // the four rows as two f64x2 (lanes past row1 are read, since columns are padded, and then ignored)
@@ -183,31 +188,40 @@ export function gmm(
           v128.store(vec(LP, 2 * c), f64x2.sub(kc, f64x2.mul(half, qa)));
           v128.store(vec(LP, 2 * c + 1), f64x2.sub(kc, f64x2.mul(half, qb)));
         }
-        // log-sum-exp per row, both lanes at once; responsibilities to RB
-        for (let h = 0; h < 2; h++) {
-          // pointer steps over the components: their log-densities (LP) and responsibilities (RB) of this row pair
-          const lp0 = vec(LP, h), le = vec(LP, 2 * k), rb0 = vec(RB, 2 * g + h);
-          let best = v128.load(lp0);
-          for (let lp = lp0 + 32; lp < le; lp += 32) best = f64x2.max(best, v128.load(lp));
-          let s = zero;
-          for (let lp = lp0, rb = rb0; lp < le; lp += 32, rb += GROUPS << 5) {
-            const e = exp2(f64x2.sub(v128.load(lp), best));
-            v128.store(rb, e);
-            s = f64x2.add(s, e);
-          }
-          const inv = f64x2.div(f64x2.splat(1.0), s);
-          const l0 = 2 * h, l1 = 2 * h + 1;
-          // lanes past row1 get no responsibility
-          const keep = i64x2.replace_lane(i64x2.splat(l0 < live ? -1 : 0), 1, l1 < live ? -1 : 0);
-          for (let lp = lp0, rb = rb0; lp < le; lp += 32, rb += GROUPS << 5) {
-            v128.store(rb, v128.and(f64x2.mul(v128.load(rb), inv), keep));
-          }
-          for (let l = l0; l <= l1 && l < live; l++) {
-            const lane = l & 1;
-            const bl = lane ? f64x2.extract_lane(best, 1) : f64x2.extract_lane(best, 0);
-            const sl = lane ? f64x2.extract_lane(s, 1) : f64x2.extract_lane(s, 0);
-            bsum += bl;
-            prod *= sl;
+        // log-sum-exp of the four rows, both row pairs at once (two independent chains); responsibilities to RB
+        const le = vec(LP, 2 * k), rb0 = vec(RB, 2 * g);
+        let ba = v128.load(LP), bb = v128.load(LP, 16);
+        for (let lp = LP + 32; lp < le; lp += 32) {
+          ba = f64x2.max(ba, v128.load(lp));
+          bb = f64x2.max(bb, v128.load(lp, 16));
+        }
+        let sa = zero, sb = zero;
+        // pointer steps over the components: their log-densities (LP) and responsibilities (RB) of the row pairs
+        for (let lp = LP, rb = rb0; lp < le; lp += 32, rb += GROUPS << 5) {
+          const ea = exp2(f64x2.sub(v128.load(lp), ba)), eb = exp2(f64x2.sub(v128.load(lp, 16), bb));
+          v128.store(rb, ea);
+          v128.store(rb, eb, 16);
+          sa = f64x2.add(sa, ea);
+          sb = f64x2.add(sb, eb);
+        }
+        const one = f64x2.splat(1.0);
+        const inva = f64x2.div(one, sa), invb = f64x2.div(one, sb);
+        // lanes past row1 get no responsibility and add nothing to the block's sums
+        const keepa = i64x2.replace_lane(i64x2.splat(live > 0 ? -1 : 0), 1, live > 1 ? -1 : 0);
+        const keepb = i64x2.replace_lane(i64x2.splat(live > 2 ? -1 : 0), 1, live > 3 ? -1 : 0);
+        const ra = v128.and(inva, keepa), rbv = v128.and(invb, keepb);
+        for (let rb = rb0, re = vec(rb0, GROUPS * 2 * k); rb < re; rb += GROUPS << 5) {
+          v128.store(rb, f64x2.mul(v128.load(rb), ra));
+          v128.store(rb, f64x2.mul(v128.load(rb, 16), rbv), 16);
+        }
+        bsumV = f64x2.add(bsumV, f64x2.add(v128.and(ba, keepa), v128.and(bb, keepb)));
+        prodV = f64x2.mul(prodV, f64x2.mul(v128.bitselect(sa, one, keepa), v128.bitselect(sb, one, keepb)));
+        if (respOut | labelsOut | scoreOut | maxOut) {
+          for (let l = 0; l < live; l++) {
+            const lane = l & 1, h = l >> 1;
+            const bv = h ? bb : ba, sv = h ? sb : sa, iv = h ? invb : inva;
+            const bl = lane ? f64x2.extract_lane(bv, 1) : f64x2.extract_lane(bv, 0);
+            const sl = lane ? f64x2.extract_lane(sv, 1) : f64x2.extract_lane(sv, 0);
             const r = i0 + l - row0;
             if (respOut) {
               for (let c = 0; c < k; c++) store<f64>(respOut + (<usize>(r * k + c) << 3), load<f64>(vec(RB, (c * GROUPS + g) * 2 + h) + (<usize>lane << 3)));
@@ -222,7 +236,7 @@ export function gmm(
               store<i32>(labelsOut + (<usize>r << 2), arg);
             }
             if (scoreOut) store<f64>(scoreOut + (<usize>r << 3), bl + Math.log(sl));
-            if (maxOut) store<f64>(maxOut + (<usize>r << 3), lane ? f64x2.extract_lane(inv, 1) : f64x2.extract_lane(inv, 0));
+            if (maxOut) store<f64>(maxOut + (<usize>r << 3), lane ? f64x2.extract_lane(iv, 1) : f64x2.extract_lane(iv, 0));
           }
         }
       } else {
@@ -240,8 +254,10 @@ export function gmm(
         }
       }
     }
-    total += bsum + Math.log(prod);
+    total += (f64x2.extract_lane(bsumV, 0) + f64x2.extract_lane(bsumV, 1)) + Math.log(f64x2.extract_lane(prodV, 0) * f64x2.extract_lane(prodV, 1));
     if (!stats) continue;
+    // LP is free until the next block: it lists the components with responsibility in this block
+    let live = 0;
     for (let c = 0; c < k; c++) {
       const rc = vec(RB, c * GROUPS * 2);
       // a component with no responsibility in the block adds exact zeros: skipping it changes no bit
@@ -252,55 +268,91 @@ export function gmm(
         n = f64x2.add(n, f64x2.add(ra, rb));
       }
       if (!v128.any_true(any)) continue;
-      const acc = vec(ACC, c * per);
-      accAdd(acc, n);
-      const mu = means + (<usize>(c * d) << 3);
-      if (cov == FULL) {
-        // group by group: the shifted and weighted rows in L1, the d(d+1)/2 products added to the sums
-        for (let g = 0; g < groups; g++) {
-          const ra = v128.load(vec(rc, 2 * g)), rb = v128.load(vec(rc, 2 * g + 1));
-          if (!v128.any_true(v128.or(f64x2.ne(ra, zero), f64x2.ne(rb, zero)))) continue;
-          // pointer steps over the features: row pair, shifted and weighted pairs, mean, sum
-          let xp = vec(XB, g * 2 * d), zp = ZB, sp = vec(acc, 1);
-          for (let mp = mu, me = mu + (<usize>d << 3); mp < me; mp += 8) {
-            const s = v128.load64_splat(mp);
-            const za = f64x2.sub(v128.load(xp), s), zb = f64x2.sub(v128.load(xp, 16), s);
-            const wa = f64x2.mul(ra, za), wb = f64x2.mul(rb, zb);
-            v128.store(zp, za);
-            v128.store(zp, zb, 16);
-            v128.store(zp + (WB - ZB), wa);
-            v128.store(zp + (WB - ZB), wb, 16);
-            accAdd(sp, f64x2.add(wa, wb));
-            xp += 32;
-            zp += 32;
-            sp += 16;
+      accAdd(vec(ACC, c * per), n);
+      store<i32>(LP + (<usize>live << 2), c);
+      live++;
+    }
+    if (cov != FULL) {
+      // unshifted: the stored coordinates are centred on the column means already. Two components at a time, each
+      // feature's row pairs loaded once for the two (each sum in the same order as one component alone)
+      const xs = <usize>(d << 5), ge = <usize>groups << 5;
+      let t = 0;
+      for (; t + 2 <= live; t += 2) {
+        const c0 = load<i32>(LP + (<usize>t << 2)), c1 = load<i32>(LP + (<usize>t << 2), 4);
+        const r0 = vec(RB, c0 * GROUPS * 2), r1 = vec(RB, c1 * GROUPS * 2);
+        for (let j = 0; j < d; j++) {
+          let a0 = zero, a1 = zero, q0 = zero, q1 = zero;
+          let xp = vec(XB, 2 * j);
+          for (let o: usize = 0; o < ge; o += 32) {
+            const xa = v128.load(xp), xb = v128.load(xp, 16);
+            let wa = f64x2.mul(v128.load(r0 + o), xa), wb = f64x2.mul(v128.load(r0 + o, 16), xb);
+            a0 = f64x2.add(a0, f64x2.add(wa, wb));
+            q0 = f64x2.add(q0, f64x2.add(f64x2.mul(wa, xa), f64x2.mul(wb, xb)));
+            wa = f64x2.mul(v128.load(r1 + o), xa);
+            wb = f64x2.mul(v128.load(r1 + o, 16), xb);
+            a1 = f64x2.add(a1, f64x2.add(wa, wb));
+            q1 = f64x2.add(q1, f64x2.add(f64x2.mul(wa, xa), f64x2.mul(wb, xb)));
+            xp += xs;
           }
-          // pointer steps: the packed sums in order, row j's shifted pair against the weighted pairs 0..j
-          let ap = vec(acc, 1 + d);
-          for (let zp = ZB, ze = vec(ZB, 2 * d), we = WB + 32; zp < ze; zp += 32, we += 32) {
-            const za = v128.load(zp), zb = v128.load(zp, 16);
-            for (let wp = WB; wp < we; wp += 32) {
-              accAdd(ap, f64x2.add(f64x2.mul(v128.load(wp), za), f64x2.mul(v128.load(wp, 16), zb)));
-              ap += 16;
-            }
+          accAdd(vec(ACC, c0 * per + 1 + j), a0);
+          accAdd(vec(ACC, c1 * per + 1 + j), a1);
+          if (cov != TIED) {
+            accAdd(vec(ACC, c0 * per + 1 + d + j), q0);
+            accAdd(vec(ACC, c1 * per + 1 + d + j), q1);
           }
         }
-      } else {
-        const xs = <usize>(d << 5), re = vec(rc, 2 * groups);
+      }
+      for (; t < live; t++) {
+        const c = load<i32>(LP + (<usize>t << 2));
+        const rc = vec(RB, c * GROUPS * 2), acc = vec(ACC, c * per);
         for (let j = 0; j < d; j++) {
-          const s = v128.load64_splat(mu + (<usize>j << 3));
           let s1 = zero, s2 = zero;
-          // pointer steps: the group's row pair of feature j, and its responsibilities
-          let xp = vec(XB, 2 * j), rp = rc;
-          for (; rp < re; rp += 32) {
-            const za = f64x2.sub(v128.load(xp), s), zb = f64x2.sub(v128.load(xp, 16), s);
-            const wa = f64x2.mul(v128.load(rp), za), wb = f64x2.mul(v128.load(rp, 16), zb);
+          let xp = vec(XB, 2 * j);
+          for (let o: usize = 0; o < ge; o += 32) {
+            const xa = v128.load(xp), xb = v128.load(xp, 16);
+            const wa = f64x2.mul(v128.load(rc + o), xa), wb = f64x2.mul(v128.load(rc + o, 16), xb);
             s1 = f64x2.add(s1, f64x2.add(wa, wb));
-            s2 = f64x2.add(s2, f64x2.add(f64x2.mul(wa, za), f64x2.mul(wb, zb)));
+            s2 = f64x2.add(s2, f64x2.add(f64x2.mul(wa, xa), f64x2.mul(wb, xb)));
             xp += xs;
           }
           accAdd(vec(acc, 1 + j), s1);
           if (cov != TIED) accAdd(vec(acc, 1 + d + j), s2);
+        }
+      }
+      continue;
+    }
+    for (let t = 0; t < live; t++) {
+      const c = load<i32>(LP + (<usize>t << 2));
+      const rc = vec(RB, c * GROUPS * 2);
+      const acc = vec(ACC, c * per);
+      const mu = means + (<usize>(c * d) << 3);
+      // group by group: the shifted and weighted rows in L1, the d(d+1)/2 products added to the sums
+      for (let g = 0; g < groups; g++) {
+        const ra = v128.load(vec(rc, 2 * g)), rb = v128.load(vec(rc, 2 * g + 1));
+        if (!v128.any_true(v128.or(f64x2.ne(ra, zero), f64x2.ne(rb, zero)))) continue;
+        // pointer steps over the features: row pair, shifted and weighted pairs, mean, sum
+        let xp = vec(XB, g * 2 * d), zp = ZB, sp = vec(acc, 1);
+        for (let mp = mu, me = mu + (<usize>d << 3); mp < me; mp += 8) {
+          const s = v128.load64_splat(mp);
+          const za = f64x2.sub(v128.load(xp), s), zb = f64x2.sub(v128.load(xp, 16), s);
+          const wa = f64x2.mul(ra, za), wb = f64x2.mul(rb, zb);
+          v128.store(zp, za);
+          v128.store(zp, zb, 16);
+          v128.store(zp + (WB - ZB), wa);
+          v128.store(zp + (WB - ZB), wb, 16);
+          accAdd(sp, f64x2.add(wa, wb));
+          xp += 32;
+          zp += 32;
+          sp += 16;
+        }
+        // pointer steps: the packed sums in order, row j's shifted pair against the weighted pairs 0..j
+        let ap = vec(acc, 1 + d);
+        for (let zp = ZB, ze = vec(ZB, 2 * d), we = WB + 32; zp < ze; zp += 32, we += 32) {
+          const za = v128.load(zp), zb = v128.load(zp, 16);
+          for (let wp = WB; wp < we; wp += 32) {
+            accAdd(ap, f64x2.add(f64x2.mul(v128.load(wp), za), f64x2.mul(v128.load(wp, 16), zb)));
+            ap += 16;
+          }
         }
       }
     }

@@ -107,6 +107,27 @@ describe('the older fixtures: full covariances from the k-means centroids', () =
   });
 });
 
+describe('responsibilities far below the largest', () => {
+  it('are exactly 0 beyond e^-600 of the largest (no subnormal products in the sums) and exact above it', async () => {
+    // component 1 sits 36 away: row 0 is 648 below it, row 3 is 540 below
+    const xs = Float32Array.from([0, 3, 36]);
+    const h = await ex.load({ columns: [xs] });
+    const m = { ex, handle: h, n: 3, d: 1 } as Parameters<typeof gmmPass>[0];
+    try {
+      const p: GmmParams = { k: 2, d: 1, type: 'diag', weights: Float64Array.from([0.5, 0.5]), means: Float64Array.from([0, 36]), precChol: Float64Array.from([1, 1]) };
+      const r = await gmmPass(m, { params: p, k: 2, source: 'estep', stats: true, keep: ['resp'] });
+      const resp = (await ex.readRows(h, 'resp')) as Float64Array;
+      expect(resp[1]).toBe(0);
+      expect(resp[0]).toBe(1);
+      expect(Math.abs(resp[3] / Math.exp(-540) - 1)).toBeLessThan(1e-12);
+      expect(resp[5]).toBe(1);
+      expect(r.stats![3]).toBe(1);
+    } finally {
+      await ex.release(h);
+    }
+  });
+});
+
 function blobs(n: number, d: number, k: number, seed: number, spread = 1) {
   const rng = createRandom(seed);
   const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 4));
@@ -156,7 +177,9 @@ describe('the kernel against its scalar twin', () => {
         labels.forEach((l, i) => (gap = Math.max(gap, Math.max(...want.resp.subarray(i * k, (i + 1) * k)) - want.resp[i * k + l])));
         expect(gap).toBeLessThan(1e-12);
         const layout = type === 'spherical' ? 'diag' : type;
-        const stats = statsTwin(cols, n, want.resp, k, p.means, layout);
+        // full covariances' statistics are shifted by the means; the others' are taken about the origin
+        expect(Array.from(r.shift)).toEqual(type === 'full' ? Array.from(p.means) : new Array(k * d).fill(0));
+        const stats = statsTwin(cols, n, want.resp, k, r.shift, layout);
         let off = 0;
         expect(r.stats!).toHaveLength(stats.length);
         r.stats!.forEach((v, q) => (off = Math.max(off, Math.abs(v - stats[q]) / Math.max(1, Math.abs(stats[q])))));

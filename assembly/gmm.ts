@@ -1,10 +1,10 @@
 // Gaussian-mixture EM over a block of rows: float32 columns read as float64, two rows per f64x2, four per group,
 // eight groups per block. Per row: every component's weighted log-density through its Cholesky precision
 // (scikit-learn's `_estimate_log_gaussian_prob`: -0.5 |P^T (x - mu)|^2 + const), the log-sum-exp and the
-// responsibilities; then, per block, the sufficient statistics summed in registers over the block's rows: for full
-// covariances N_k, sum r (x - mu_k) and sum r (x - mu_k)(x - mu_k)^T, shifted by the current means so no digits
-// cancel; for the others N_k, sum r x and sum r x^2 (the stored coordinates are centred on the column means already,
-// and each feature's rows are then loaded once for two components).
+// responsibilities; then, per block, the sufficient statistics N_k, sum r (x - mu_k) and sum r (x - mu_k)(x - mu_k)^T
+// (the diagonal for diag, none for tied), shifted by the current means so no digits cancel (a component far from the
+// column means with a small spread, such as a spike of equal values, keeps its variance), summed in registers over
+// the block's rows; for diag and tied each feature's rows are loaded once for two components.
 // Work O(rows k d^2) for full, O(rows k d) for diag and spherical.
 
 const FULL: i32 = 0;
@@ -43,12 +43,11 @@ const GROUPS: i32 = 8;
 
 /**
  * Rows [row0, row1) of column-major x (float32). cov: 0 full, 1 tied, 2 diag (spherical is diag with one value
- * repeated). means: k x d (for full, the shift of the statistics as well). prec: full, k packed lower triangles of P^T (row j
+ * repeated). means: k x d (the shift of the statistics as well). prec: full, k packed lower triangles of P^T (row j
  * holds P[0..j][j]); tied, one such triangle then k x d values P^T mu; diag, k x d. consts: k values
  * log w + log det P - d/2 log 2 pi. src: 0 responsibilities by the E-step, 1 one-hot from int32 labels at srcPtr,
  * 2 float64 rows of k at srcPtr, 3 every row 1 (k = 1). Per-row pointers address row row0 (0: not wanted).
- * stats: per component N, S1 (d), S2 (m; packed like P^T for full, the diagonal for diag, none for tied), added to;
- * shifted by the means for full, unshifted otherwise.
+ * stats: per component N, S1 (d), S2 (m; packed like P^T for full, the diagonal for diag, none for tied), added to.
  * work: 16 (52d + 18k + k(1 + d + m)) bytes. Returns the sum of the rows' log-sum-exp.
  */
 export function gmm(
@@ -273,25 +272,30 @@ export function gmm(
       live++;
     }
     if (cov != FULL) {
-      // unshifted: the stored coordinates are centred on the column means already. Two components at a time, each
-      // feature's row pairs loaded once for the two (each sum in the same order as one component alone)
+      // two components at a time, each feature's row pairs loaded once for the two (each sum in the same order as
+      // one component alone)
       const xs = <usize>(d << 5), ge = <usize>groups << 5;
       let t = 0;
       for (; t + 2 <= live; t += 2) {
         const c0 = load<i32>(LP + (<usize>t << 2)), c1 = load<i32>(LP + (<usize>t << 2), 4);
         const r0 = vec(RB, c0 * GROUPS * 2), r1 = vec(RB, c1 * GROUPS * 2);
+        const m0 = means + (<usize>(c0 * d) << 3), m1 = means + (<usize>(c1 * d) << 3);
         for (let j = 0; j < d; j++) {
+          const s0 = v128.load64_splat(m0 + (<usize>j << 3)), s1 = v128.load64_splat(m1 + (<usize>j << 3));
           let a0 = zero, a1 = zero, q0 = zero, q1 = zero;
           let xp = vec(XB, 2 * j);
           for (let o: usize = 0; o < ge; o += 32) {
             const xa = v128.load(xp), xb = v128.load(xp, 16);
-            let wa = f64x2.mul(v128.load(r0 + o), xa), wb = f64x2.mul(v128.load(r0 + o, 16), xb);
+            let za = f64x2.sub(xa, s0), zb = f64x2.sub(xb, s0);
+            let wa = f64x2.mul(v128.load(r0 + o), za), wb = f64x2.mul(v128.load(r0 + o, 16), zb);
             a0 = f64x2.add(a0, f64x2.add(wa, wb));
-            q0 = f64x2.add(q0, f64x2.add(f64x2.mul(wa, xa), f64x2.mul(wb, xb)));
-            wa = f64x2.mul(v128.load(r1 + o), xa);
-            wb = f64x2.mul(v128.load(r1 + o, 16), xb);
+            q0 = f64x2.add(q0, f64x2.add(f64x2.mul(wa, za), f64x2.mul(wb, zb)));
+            za = f64x2.sub(xa, s1);
+            zb = f64x2.sub(xb, s1);
+            wa = f64x2.mul(v128.load(r1 + o), za);
+            wb = f64x2.mul(v128.load(r1 + o, 16), zb);
             a1 = f64x2.add(a1, f64x2.add(wa, wb));
-            q1 = f64x2.add(q1, f64x2.add(f64x2.mul(wa, xa), f64x2.mul(wb, xb)));
+            q1 = f64x2.add(q1, f64x2.add(f64x2.mul(wa, za), f64x2.mul(wb, zb)));
             xp += xs;
           }
           accAdd(vec(ACC, c0 * per + 1 + j), a0);
@@ -304,15 +308,16 @@ export function gmm(
       }
       for (; t < live; t++) {
         const c = load<i32>(LP + (<usize>t << 2));
-        const rc = vec(RB, c * GROUPS * 2), acc = vec(ACC, c * per);
+        const rc = vec(RB, c * GROUPS * 2), acc = vec(ACC, c * per), mu = means + (<usize>(c * d) << 3);
         for (let j = 0; j < d; j++) {
+          const s = v128.load64_splat(mu + (<usize>j << 3));
           let s1 = zero, s2 = zero;
           let xp = vec(XB, 2 * j);
           for (let o: usize = 0; o < ge; o += 32) {
-            const xa = v128.load(xp), xb = v128.load(xp, 16);
-            const wa = f64x2.mul(v128.load(rc + o), xa), wb = f64x2.mul(v128.load(rc + o, 16), xb);
+            const za = f64x2.sub(v128.load(xp), s), zb = f64x2.sub(v128.load(xp, 16), s);
+            const wa = f64x2.mul(v128.load(rc + o), za), wb = f64x2.mul(v128.load(rc + o, 16), zb);
             s1 = f64x2.add(s1, f64x2.add(wa, wb));
-            s2 = f64x2.add(s2, f64x2.add(f64x2.mul(wa, xa), f64x2.mul(wb, xb)));
+            s2 = f64x2.add(s2, f64x2.add(f64x2.mul(wa, za), f64x2.mul(wb, zb)));
             xp += xs;
           }
           accAdd(vec(acc, 1 + j), s1);

@@ -128,6 +128,27 @@ describe('responsibilities far below the largest', () => {
   });
 });
 
+describe('a component far from the column means with no spread of its own', () => {
+  it('keeps regCovar as its variance under diag and spherical as under full (a column of incomes, a third of them 0)', async () => {
+    for (const spike of [0, 10]) {
+      const rng = createRandom(7);
+      const col = Float32Array.from({ length: 20_000 }, () => (rng.next() < 0.3 ? spike : 60_000 + 15_000 * rng.normal()));
+      const ds = fromColumns({ columns: [col], names: ['income'] });
+      const init = { means: [[spike], [60_000]] };
+      const full = await gaussianMixture(ds, { k: 2, covarianceType: 'full', init, executor: ex, maxIter: 200 });
+      expect(Math.abs(full.covarianceData[0] / 1e-6 - 1)).toBeLessThan(1e-6);
+      // one feature: diag and spherical are full, and the spike's variance is regCovar alone (scikit-learn's, too)
+      for (const covarianceType of ['diag', 'spherical'] as const) {
+        const m = await gaussianMixture(ds, { k: 2, covarianceType, init, executor: ex, maxIter: 200 });
+        expect(Math.abs(m.covarianceData[0] / 1e-6 - 1)).toBeLessThan(1e-6);
+        expect(m.iterations).toBe(full.iterations);
+        expect(Math.abs(m.lowerBound - full.lowerBound)).toBeLessThan(1e-9);
+        close2(m.means, full.means, 1e-9, 1);
+      }
+    }
+  });
+});
+
 function blobs(n: number, d: number, k: number, seed: number, spread = 1) {
   const rng = createRandom(seed);
   const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 4));
@@ -177,8 +198,8 @@ describe('the kernel against its scalar twin', () => {
         labels.forEach((l, i) => (gap = Math.max(gap, Math.max(...want.resp.subarray(i * k, (i + 1) * k)) - want.resp[i * k + l])));
         expect(gap).toBeLessThan(1e-12);
         const layout = type === 'spherical' ? 'diag' : type;
-        // full covariances' statistics are shifted by the means; the others' are taken about the origin
-        expect(Array.from(r.shift)).toEqual(type === 'full' ? Array.from(p.means) : new Array(k * d).fill(0));
+        // every layout's statistics are shifted by the pass's means
+        expect(Array.from(r.shift)).toEqual(Array.from(p.means));
         const stats = statsTwin(cols, n, want.resp, k, r.shift, layout);
         let off = 0;
         expect(r.stats!).toHaveLength(stats.length);

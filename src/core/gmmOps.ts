@@ -4,7 +4,7 @@ import { gmmScratchBytes, gmmShard, type GmmLayout } from '../kernels/gmm.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import type { Matrix } from '../engine/matrix.js';
 import { sumInShardOrder, sumNumbers } from '../engine/merge.js';
-import { GMM_FULL, kernelArgs, type GmmParams } from './gmmParams.js';
+import { kernelArgs, type GmmParams } from './gmmParams.js';
 import { hashUniform } from '../util/random.js';
 import { SHARD_ROWS } from '../kernels/layout.js';
 
@@ -81,8 +81,7 @@ type PassSpec = Pick<GmmPassState, 'k' | 'source' | 'stats' | 'keep'> & { seed?:
 
 /**
  * One pass of the mixture op over every shard, partials merged in shard order. `shift` is what the statistics are
- * shifted by (k x d): the means for full covariances; none (zeros) for the others, whose sums the kernel takes over
- * the stored coordinates as they are, centred on the column means already.
+ * shifted by (k x d): the pass's means, for every covariance type.
  */
 export async function gmmPass(m: Matrix, s: PassSpec, signal?: AbortSignal): Promise<{ total: number; stats?: Float64Array; shift: Float64Array }> {
   const args = 'params' in s ? kernelArgs(s.params) : { layout: s.layout, means: s.shift, prec: new Float64Array(1), consts: new Float64Array(s.k) };
@@ -91,6 +90,6 @@ export async function gmmPass(m: Matrix, s: PassSpec, signal?: AbortSignal): Pro
   return {
     total: sumNumbers(parts.map((q) => q.total)),
     ...(s.stats ? { stats: sumInShardOrder(parts.map((q) => q.stats!)) } : {}),
-    shift: args.layout === GMM_FULL ? args.means : new Float64Array(args.means.length),
+    shift: args.means,
   };
 }

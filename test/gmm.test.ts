@@ -198,9 +198,7 @@ describe('the kernel against its scalar twin', () => {
         labels.forEach((l, i) => (gap = Math.max(gap, Math.max(...want.resp.subarray(i * k, (i + 1) * k)) - want.resp[i * k + l])));
         expect(gap).toBeLessThan(1e-12);
         const layout = type === 'spherical' ? 'diag' : type;
-        // every layout's statistics are shifted by the pass's means
-        expect(Array.from(r.shift)).toEqual(Array.from(p.means));
-        const stats = statsTwin(cols, n, want.resp, k, r.shift, layout);
+        const stats = statsTwin(cols, n, want.resp, k, p.means, layout);
         let off = 0;
         expect(r.stats!).toHaveLength(stats.length);
         r.stats!.forEach((v, q) => (off = Math.max(off, Math.abs(v - stats[q]) / Math.max(1, Math.abs(stats[q])))));

@@ -186,14 +186,14 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram:
   const fromStats = (stats: Float64Array, shift: Float64Array) => mStep({ type, k, d, stats, shift, gram, n, reg, normalise: false });
   if (o.init === 'kmeans' || o.init === 'random') {
     if (o.init === 'random') {
-      const { stats, shift } = await gmmPass(m, { k, layout: layoutOf(type), shift: new Float64Array(k * d), source: 'random', seed: seedFrom(rng), stats: true, keep: [] }, signal);
-      return fromStats(stats!, shift);
+      const { stats } = await gmmPass(m, { k, layout: layoutOf(type), shift: new Float64Array(k * d), source: 'random', seed: seedFrom(rng), stats: true, keep: [] }, signal);
+      return fromStats(stats!, new Float64Array(k * d));
     }
     const km = await fitKMeans(m, ds, { k, seed: seedFrom(rng), nInit: 1, signal });
     await m.ex.writeRows(m.handle, 'labels', km.labels, { signal });
-    const centres = new Float64Array(k * d);
-    for (let q = 0; q < centres.length; q++) centres[q] = (km.centroidData[q] - m.offset[q % d]) * m.scale;
-    const { stats, shift } = await gmmPass(m, { k, layout: layoutOf(type), shift: centres, source: 'labels', stats: true, keep: [] }, signal);
+    const shift = new Float64Array(k * d);
+    for (let q = 0; q < shift.length; q++) shift[q] = (km.centroidData[q] - m.offset[q % d]) * m.scale;
+    const { stats } = await gmmPass(m, { k, layout: layoutOf(type), shift, source: 'labels', stats: true, keep: [] }, signal);
     return fromStats(stats!, shift);
   }
   if (o.init === 'k-means++') {
@@ -210,8 +210,8 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram:
   if (!o.weights || !o.precisions) {
     const { cent, norms } = centresF32(means, k, d);
     await m.ex.map(assignOp, m.handle, { cent, norms, k, reset: true, sums: false, dist: false }, { signal });
-    const { stats, shift } = await gmmPass(m, { k, layout: layoutOf(type), shift: means, source: 'labels', stats: true, keep: [] }, signal);
-    params = fromStats(stats!, shift);
+    const { stats } = await gmmPass(m, { k, layout: layoutOf(type), shift: means, source: 'labels', stats: true, keep: [] }, signal);
+    params = fromStats(stats!, means);
   }
   const weights = o.weights ? Float64Array.from(o.weights) : params!.weights;
   let precChol: Float64Array;
@@ -255,10 +255,10 @@ export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: Gaussi
       throwIfAborted(signal);
       iterations = it;
       const prev = lowerBound;
-      const { total, stats, shift } = await gmmPass(m, { params, k, source: 'estep', stats: true, keep: [] }, signal);
+      const { total, stats } = await gmmPass(m, { params, k, source: 'estep', stats: true, keep: [] }, signal);
       lowerBound = total / n + shiftLL;
       if (!Number.isFinite(lowerBound)) throw new SegkitError('E_SINGULAR', `the mixture's log-likelihood is ${lowerBound} at iteration ${it}`, 'use covarianceType "diag" or a larger regCovar');
-      params = mStep({ type, k, d, stats: stats!, shift, gram, n, reg, normalise: true });
+      params = mStep({ type, k, d, stats: stats!, shift: params.means, gram, n, reg, normalise: true });
       const change = lowerBound - prev;
       options.onProgress?.({ run, iteration: it, lowerBound, change });
       if (Math.abs(change) < o.tol) {

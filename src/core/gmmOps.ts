@@ -79,17 +79,13 @@ type PassSpec = Pick<GmmPassState, 'k' | 'source' | 'stats' | 'keep'> & { seed?:
   { params: GmmParams } | { layout: GmmPassState['layout']; shift: Float64Array }
 );
 
-/**
- * One pass of the mixture op over every shard, partials merged in shard order. `shift` is what the statistics are
- * shifted by (k x d): the pass's means, for every covariance type.
- */
-export async function gmmPass(m: Matrix, s: PassSpec, signal?: AbortSignal): Promise<{ total: number; stats?: Float64Array; shift: Float64Array }> {
+/** One pass of the mixture op over every shard, partials merged in shard order. */
+export async function gmmPass(m: Matrix, s: PassSpec, signal?: AbortSignal): Promise<{ total: number; stats?: Float64Array }> {
   const args = 'params' in s ? kernelArgs(s.params) : { layout: s.layout, means: s.shift, prec: new Float64Array(1), consts: new Float64Array(s.k) };
   const state: GmmPassState = { ...args, k: s.k, source: s.source, seed: s.seed ?? 0, stats: s.stats, keep: s.keep };
   const parts = await m.ex.map(gmmPassOp, m.handle, state, { signal });
   return {
     total: sumNumbers(parts.map((q) => q.total)),
     ...(s.stats ? { stats: sumInShardOrder(parts.map((q) => q.stats!)) } : {}),
-    shift: args.means,
   };
 }

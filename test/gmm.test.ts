@@ -129,7 +129,7 @@ describe('responsibilities far below the largest', () => {
 });
 
 describe('a component far from the column means with no spread of its own', () => {
-  it('keeps regCovar as its variance under diag and spherical as under full (a column of incomes, a third of them 0)', async () => {
+  it('keeps regCovar as its variance under diag and spherical as under full (a column of incomes, 30% of them at the spike)', async () => {
     for (const spike of [0, 10]) {
       const rng = createRandom(7);
       const col = Float32Array.from({ length: 20_000 }, () => (rng.next() < 0.3 ? spike : 60_000 + 15_000 * rng.normal()));

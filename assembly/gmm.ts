@@ -70,12 +70,12 @@ export function gmm(
   const per = 1 + d + m;
   const zero = f64x2.splat(0);
   if (stats) for (let q = 0; q < k * per; q++) v128.store(vec(ACC, q), zero);
-  const half = f64x2.splat(0.5);
+  const half = f64x2.splat(0.5), one = f64x2.splat(1.0);
   let total: f64 = 0;
   for (let b0 = row0; b0 < row1; b0 += GROUPS * 4) {
     const groups = min<i32>(GROUPS, (row1 - b0 + 3) >> 2);
     // the block's log-sum-exps summed as their maxima plus one log of the product of their sums (each in [1, k])
-    let bsumV = zero, prodV = f64x2.splat(1.0);
+    let bsumV = zero, prodV = one;
     for (let g = 0; g < groups; g++) {
       const i0 = b0 + 4 * g;
       // the four rows as two f64x2 (lanes past row1 are read, since columns are padded, and then ignored)
@@ -203,7 +203,6 @@ export function gmm(
           sa = f64x2.add(sa, ea);
           sb = f64x2.add(sb, eb);
         }
-        const one = f64x2.splat(1.0);
         const inva = f64x2.div(one, sa), invb = f64x2.div(one, sb);
         // lanes past row1 get no responsibility and add nothing to the block's sums
         const keepa = i64x2.replace_lane(i64x2.splat(live > 0 ? -1 : 0), 1, live > 1 ? -1 : 0);
@@ -255,8 +254,8 @@ export function gmm(
     }
     total += (f64x2.extract_lane(bsumV, 0) + f64x2.extract_lane(bsumV, 1)) + Math.log(f64x2.extract_lane(prodV, 0) * f64x2.extract_lane(prodV, 1));
     if (!stats) continue;
-    // LP is free until the next block: it lists the components with responsibility in this block
-    let live = 0;
+    // LP is free until the next block: it lists the `used` components, those with responsibility in this block
+    let used = 0;
     for (let c = 0; c < k; c++) {
       const rc = vec(RB, c * GROUPS * 2);
       // a component with no responsibility in the block adds exact zeros: skipping it changes no bit
@@ -268,15 +267,15 @@ export function gmm(
       }
       if (!v128.any_true(any)) continue;
       accAdd(vec(ACC, c * per), n);
-      store<i32>(LP + (<usize>live << 2), c);
-      live++;
+      store<i32>(LP + (<usize>used << 2), c);
+      used++;
     }
     if (cov != FULL) {
       // two components at a time, each feature's row pairs loaded once for the two (each sum in the same order as
       // one component alone)
       const xs = <usize>(d << 5), ge = <usize>groups << 5;
       let t = 0;
-      for (; t + 2 <= live; t += 2) {
+      for (; t + 2 <= used; t += 2) {
         const c0 = load<i32>(LP + (<usize>t << 2)), c1 = load<i32>(LP + (<usize>t << 2), 4);
         const r0 = vec(RB, c0 * GROUPS * 2), r1 = vec(RB, c1 * GROUPS * 2);
         const m0 = means + (<usize>(c0 * d) << 3), m1 = means + (<usize>(c1 * d) << 3);
@@ -306,7 +305,7 @@ export function gmm(
           }
         }
       }
-      for (; t < live; t++) {
+      for (; t < used; t++) {
         const c = load<i32>(LP + (<usize>t << 2));
         const rc = vec(RB, c * GROUPS * 2), acc = vec(ACC, c * per), mu = means + (<usize>(c * d) << 3);
         for (let j = 0; j < d; j++) {
@@ -326,7 +325,7 @@ export function gmm(
       }
       continue;
     }
-    for (let t = 0; t < live; t++) {
+    for (let t = 0; t < used; t++) {
       const c = load<i32>(LP + (<usize>t << 2));
       const rc = vec(RB, c * GROUPS * 2);
       const acc = vec(ACC, c * per);

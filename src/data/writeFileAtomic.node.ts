@@ -119,9 +119,9 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, at: number): Pr
  * directory flushed: readers see the old file or the whole new one, even after a crash, never a part.
  *
  * Writes are copied into a staging area and written STAGE_BYTES at a time, one write running while the next part
- * fills. A file larger than that goes straight to the disk (O_DIRECT) where the platform and file system allow it:
- * on the machine we measure on, 1.5 GB written through the page cache took 1.0 to 2.4 s and 0.5 to 1.7 s of kernel
- * time, straight to the disk 0.5 to 0.7 s and 0.05 s. Elsewhere (when the file system refuses the first such write,
+ * fills. A file larger than that goes straight to the disk (O_DIRECT) where the platform and file system allow it,
+ * which on the machine we measure on costs a fraction of the kernel time the page cache does (bench/atomicWrite.bench.mjs
+ * measures both). Elsewhere (when the file system refuses the first such write,
  * or with SEGKIT_DIRECT_IO=0) the parts go through the page cache, and every FLUSH_BYTES a flush of what is written so
  * far starts (one at a time, not waited for), so a large file goes to disk while the rest is made and the final flush
  * has little left.

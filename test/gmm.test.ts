@@ -358,3 +358,25 @@ describe('options reach loadMatrix unchanged', () => {
     await m.release();
   });
 });
+
+describe('a component no row takes', () => {
+  // 100 rows near (5, 5), 30 customers at exactly (0, 0), 50 rows near (-5, -5); the third start lies far from every row
+  const rows = [
+    ...Array.from({ length: 100 }, (_, i) => [5 + ((i * 37) % 100) / 50 - 1, 5 + ((i * 61) % 100) / 50 - 1]),
+    ...Array.from({ length: 30 }, () => [0, 0]),
+    ...Array.from({ length: 50 }, (_, i) => [-5 + ((i * 17) % 50) / 25 - 1, -5 + ((i * 29) % 50) / 25 - 1]),
+  ];
+  const precisions = { full: [0, 1, 2].map(() => [[1, 0], [0, 1]]), diag: [[1, 1], [1, 1], [1, 1]], spherical: [1, 1, 1] };
+  // scikit-learn 1.2.1: GaussianMixture(3, covariance_type=t, means_init, weights_init=[.5, .3, .2], precisions_init, max_iter=5, tol=0)
+  const sklearn = { full: -0.43134581034680813, diag: -0.4339381414580851, spherical: -0.433938141458082 };
+
+  it.each(['full', 'diag', 'spherical'] as const)('%s: has its mean at the origin, as scikit-learn\'s resp^T X / nk puts it, and takes the rows there', async (type) => {
+    const m = await gaussianMixture(rows, {
+      k: 3, covarianceType: type, init: { means: [[5, 5], [-5, -5], [1000, 1000]], weights: [0.5, 0.3, 0.2], precisions: precisions[type] },
+      maxIter: 5, tol: 0, executor: ex,
+    });
+    close2(m.weights, [100 / 180, 50 / 180, 30 / 180], 1e-9, 0);
+    close2(m.means, [[4.99, 4.99], [-5.02, -5.02], [0, 0]], 1e-6, 1);
+    expect(Math.abs(m.lowerBound - sklearn[type])).toBeLessThan(1e-6);
+  });
+});

@@ -173,6 +173,9 @@ async function gramOf(m: Matrix, signal?: AbortSignal): Promise<Float64Array> {
   return G;
 }
 
+/** The data's zero in the stored coordinates x' = (x - offset) * scale. */
+const originOf = (m: Matrix): Float64Array => Float64Array.from(m.offset, (v) => -v * m.scale);
+
 const seedFrom = (rng: Random): number => Math.floor(rng.next() * 0x7fffffff);
 
 /**
@@ -183,7 +186,8 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram:
   const { k, type } = o;
   const { d, n } = m;
   const reg = o.regCovar * m.scale ** 2;
-  const fromStats = (stats: Float64Array, shift: Float64Array) => mStep({ type, k, d, stats, shift, gram, n, reg, normalise: false });
+  const origin = originOf(m);
+  const fromStats = (stats: Float64Array, shift: Float64Array) => mStep({ type, k, d, stats, shift, gram, n, reg, origin, normalise: false });
   if (o.init === 'kmeans' || o.init === 'random') {
     if (o.init === 'random') {
       const { stats } = await gmmPass(m, { k, layout: layoutOf(type), shift: new Float64Array(k * d), source: 'random', seed: seedFrom(rng), stats: true, keep: [] }, signal);
@@ -245,6 +249,7 @@ export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: Gaussi
   // log-likelihoods of the stored coordinates x' = (x - offset) * scale differ from the data's by d log(scale)
   const shiftLL = d * Math.log(m.scale);
   const gram = type === 'tied' ? await gramOf(m, signal) : undefined;
+  const origin = originOf(m);
   const rng = createRandom(o.seed);
   let best: { params: GmmParams; lowerBound: number; iterations: number; converged: boolean } | undefined;
   for (let run = 0; run < o.nInit; run++) {
@@ -258,7 +263,7 @@ export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: Gaussi
       const { total, stats } = await gmmPass(m, { params, k, source: 'estep', stats: true, keep: [] }, signal);
       lowerBound = total / n + shiftLL;
       if (!Number.isFinite(lowerBound)) throw new SegkitError('E_SINGULAR', `the mixture's log-likelihood is ${lowerBound} at iteration ${it}`, 'use covarianceType "diag" or a larger regCovar');
-      params = mStep({ type, k, d, stats: stats!, shift: params.means, gram, n, reg, normalise: true });
+      params = mStep({ type, k, d, stats: stats!, shift: params.means, gram, n, reg, origin, normalise: true });
       const change = lowerBound - prev;
       options.onProgress?.({ run, iteration: it, lowerBound, change });
       if (Math.abs(change) < o.tol) {

@@ -140,6 +140,8 @@ export interface MStepInput {
   gram?: Float64Array;
   /** Rows (for the initial weights, which scikit-learn divides by n rather than normalising). */
   n: number;
+  /** The data's origin in the statistics' coordinates (-offset x scale): where a component no row takes has its mean. */
+  origin: Float64Array;
   reg: number;
   /** The M-step (weights normalised) or the initialisation (weights = nk / n). */
   normalise: boolean;
@@ -147,7 +149,7 @@ export interface MStepInput {
 
 /** Weights, means and covariances from the statistics, then their Cholesky precisions. */
 export function mStep(o: MStepInput): GmmParams {
-  const { type: t, k, d, stats, shift, reg } = o;
+  const { type: t, k, d, stats, shift, reg, origin } = o;
   const w = gmmStatsWidth(d, layoutOf(t));
   const nk = new Float64Array(k), raw = new Float64Array(k);
   const means = new Float64Array(k * d), delta = new Float64Array(k * d);
@@ -156,8 +158,9 @@ export function mStep(o: MStepInput): GmmParams {
     raw[c] = N;
     nk[c] = N + 10 * EPS;
     for (let j = 0; j < d; j++) {
-      // resp^T X / nk, with resp^T X = S1 + N c
-      const m = (stats[c * w + 1 + j] + N * shift[c * d + j]) / nk[c];
+      // resp^T X / nk in the data's coordinates, with resp^T X = S1 + N c: (N - nk) origin is what moving to the
+      // statistics' origin leaves, so a component no row takes sits at the data's zero, as scikit-learn's
+      const m = (stats[c * w + 1 + j] + N * shift[c * d + j] + 10 * EPS * origin[j]) / nk[c];
       means[c * d + j] = m;
       delta[c * d + j] = m - shift[c * d + j];
     }

@@ -380,3 +380,21 @@ describe('a component no row takes', () => {
     expect(Math.abs(m.lowerBound - sklearn[type])).toBeLessThan(1e-6);
   });
 });
+
+describe('a component spread wider than float32 rows can lie apart', () => {
+  it('leaves the rows near the other components their own values (they were all scored as the offset)', async () => {
+    const json = (await gaussianMixture(fromColumns({ columns: [Float32Array.from({ length: 40 }, (_, i) => (i % 2 ? -1 : 1) + i / 100)] }), { k: 2, covarianceType: 'diag', executor: ex })).toJSON();
+    const xs = [-1, 0, 1, 3];
+    for (const wide of [1e60, 1e120, 1e300]) {
+      const m = loadModel({ ...json, weights: [0.5, 0.5], means: [[-1], [1]], covariances: [[1], [wide]], offset: [0] }) as GaussianMixtureModel;
+      const want = xs.map((x) => {
+        const a = Math.log(0.5) - 0.5 * Math.log(2 * Math.PI) - 0.5 * (x + 1) ** 2;
+        const b = Math.log(0.5) - 0.5 * Math.log(2 * Math.PI * wide) - 0.5 * (x - 1) ** 2 / wide;
+        return Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)));
+      });
+      const got = await m.scoreSamples(xs.map((x) => [x]), { executor: ex });
+      xs.forEach((_, i) => expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-12 * (1 + Math.abs(want[i]))));
+      expect(Array.from(await m.predict(xs.map((x) => [x]), { executor: ex }))).toEqual([0, 0, 0, 0]);
+    }
+  });
+});

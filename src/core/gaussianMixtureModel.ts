@@ -1,5 +1,5 @@
 import { describe } from '../util/errors.js';
-import { at, badModel, modelValue, readArray, readBoolean, readEnum, readNumber, readObject, readStrings } from '../util/modelJson.js';
+import { at, badModel, FLOAT32_MAX, modelValue, readArray, readBoolean, readEnum, readNumber, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -142,7 +142,9 @@ export class GaussianMixtureModel implements SegmentationModel {
       let s = 0;
       for (let j = 0; j < d; j++) {
         s += (this.meanData[c * d + j] - this.offset[j]) ** 2;
-        s += varianceOf(cov, type, c, j, d);
+        // a spread wider than float32 rows can lie apart scales them no further: past it, rows near the other
+        // components' means would underflow float32 and be scored as the offset
+        s += Math.min(varianceOf(cov, type, c, j, d), FLOAT32_MAX ** 2);
       }
       far = Math.max(far, s);
     }

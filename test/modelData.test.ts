@@ -46,6 +46,20 @@ describe('models read named data by name', () => {
     }
   });
 
+  it('a model fitted on unnamed columns reads data named x1, x0 by those names, not by position', async () => {
+    for (const model of [
+      await kmeans(unnamed, { k: 2, seed: 1, threads: 1 }),
+      await gaussianMixture(unnamed, { k: 2, seed: 1, threads: 1 }),
+    ]) {
+      const want = Array.from(await model.predict(unnamed, { threads: 1 }));
+      expect(want.filter((l) => l === want[0]).length).toBe(n / 2);
+      const turned = fromColumns({ columns: [b, a], names: ['x1', 'x0'] });
+      expect(Array.from(await model.predict(turned, { threads: 1 }))).toEqual(want);
+      // other names still go by position
+      expect(Array.from(await model.predict(fromColumns({ columns: [a, b], names: ['a', 'b'] }), { threads: 1 }))).toEqual(want);
+    }
+  });
+
   it('rows and unnamed columns take the model\'s names, so a bad value is named by its feature', async () => {
     const model = await kmeans(named, { k: 2, seed: 1, threads: 1 });
     const e = await failure(() => model.predict([[1, Number.NaN]], { threads: 1 }));

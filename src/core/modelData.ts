@@ -20,8 +20,9 @@ export function datasetFor(data: DataInput, featureNames: readonly string[], fn?
   const lead = fn ? `${fn}: ` : '';
   const ds = isArrowTable(data) ? fromArrow(data, { columns: featureNames }) : toDataset(data, unnamedWidth(data) === featureNames.length ? { names: featureNames } : {});
   const names = ds.names;
-  // named columns go by name, so a dataset may carry more columns than the model reads, as a table may
-  const byName = !positional(names) && !positional(featureNames);
+  // named columns go by name, so a dataset may carry more columns than the model reads, as a table may; a model
+  // fitted on unnamed columns (x0, x1, ...) reads data by those names when it has them all (x1, x0 is not x0, x1)
+  const byName = !positional(names) && (!positional(featureNames) || featureNames.every((name) => names.includes(name)));
   if (!byName && ds.d !== featureNames.length) {
     throw new SegkitError('E_SHAPE_MISMATCH', `${lead}the data has ${ds.d} features, the model was fitted on ${featureNames.length} (${featureNames.join(', ')})`);
   }

@@ -83,6 +83,17 @@ describe('partialFit', () => {
   const ds = blobs(20 * 300, 3, 5, 7);
   const batches = Array.from({ length: 20 }, (_, b) => slice(ds, b * 300, (b + 1) * 300));
 
+  it('a first partial fit from a random start draws one start, as scikit-learn\'s first partial_fit', async () => {
+    const auto = await miniBatchKMeans(ds, { k: 5, init: 'random', partial: true, batchSize: 300, seed: 5, executor: ex });
+    const one = await miniBatchKMeans(ds, { k: 5, init: 'random', partial: true, batchSize: 300, seed: 5, nInit: 1, executor: ex });
+    expect(bytes(auto.centroidData).equals(bytes(one.centroidData))).toBe(true);
+    expect(bytes(auto.counts).equals(bytes(one.counts))).toBe(true);
+    // a fit (not partial) still tries three random starts
+    const fit = await miniBatchKMeans(ds, { k: 5, init: 'random', batchSize: 300, seed: 5, executor: ex });
+    const fitOne = await miniBatchKMeans(ds, { k: 5, init: 'random', batchSize: 300, seed: 5, nInit: 1, executor: ex });
+    expect(bytes(fit.centroidData).equals(bytes(fitOne.centroidData))).toBe(false);
+  });
+
   it('20 batches one call at a time equal the same rows in one call (one step per batchSize rows)', async () => {
     const startRows = blobs(2_000, 3, 5, 8);
     const a = await miniBatchKMeans(startRows, { k: 5, batchSize: 300, seed: 3, executor: ex, reassignmentRatio: 0.2 });

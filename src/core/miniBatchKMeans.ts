@@ -38,7 +38,7 @@ export interface MiniBatchKMeansOptions extends RunOptions {
   reassignmentRatio?: number;
   /** Rows drawn for k-means++ and random starts (default 3 batchSize, at least 3k). */
   initSize?: number;
-  /** Starts tried, keeping the one with the lowest inertia on initSize drawn rows; 'auto': 3 for random, else 1. */
+  /** Starts tried, keeping the one with the lowest inertia on initSize drawn rows; 'auto': 3 for random (1 with `partial`), else 1. */
   nInit?: number | 'auto';
   seed?: number;
   sampleWeight?: ArrayLike<number>;
@@ -119,7 +119,8 @@ function check(o: MiniBatchKMeansOptions, ds: Dataset): Checked {
   if (initSize < k) initSize = 3 * k;
   initSize = Math.min(initSize, ds.n);
   const nInitRaw = o.nInit ?? miniBatchKMeansDefaults.nInit;
-  const nInit = init === 'explicit' ? 1 : nInitRaw === 'auto' ? (init === 'random' ? 3 : 1) : int('nInit', nInitRaw, 1);
+  // scikit-learn's first partial_fit draws one start whatever n_init; an explicit nInit is still honoured
+  const nInit = init === 'explicit' ? 1 : nInitRaw === 'auto' ? (init === 'random' && !o.partial ? 3 : 1) : int('nInit', nInitRaw, 1);
   const seed = o.seed ?? miniBatchKMeansDefaults.seed;
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
   if (o.partial !== undefined && typeof o.partial !== 'boolean') throw badOption('partial', o.partial, 'true or false');

@@ -176,6 +176,32 @@ describe('values float32 centring cannot tell apart', () => {
   });
 });
 
+describe('an explicit start too far from the data for float32 distances', () => {
+  // two groups of 20 rows near 0 and 6
+  const X = Array.from({ length: 40 }, (_, i) => [(i % 2) * 6 + (i % 5) * 0.1]);
+
+  it('is refused, naming the row, instead of labelling every row by ties of infinite distances', async () => {
+    // squared distances near 1e40 overflow float32: every row found all three centres at Infinity and took centre 0,
+    // where scikit-learn gives every row to the nearest, centre 2, and relocates the two empty ones
+    for (const init of [[[3e20], [2e20], [1e20]], [[0], [6], [-2e19]]]) {
+      const e = await failure(() => kmeans(X, { k: 3, init, maxIter: 1 }));
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toMatch(new RegExp(`^option "init" row ${init[0][0] === 0 ? 2 : 0} lies .* from the column means`));
+    }
+    // the same far start on huge data the load scales down is within reach
+    const huge = await kmeans(X.map(([v]) => [v * 1e20]), { k: 3, init: [[3e20], [2e20], [1e20]], maxIter: 1 });
+    expect(huge.k).toBe(3);
+  });
+
+  it('a far start within float32 still fits: the far centre keeps no rows and takes the farthest one', async () => {
+    const m = await kmeans(X, { k: 3, init: [[1e17], [0], [6]], maxIter: 1 });
+    // scikit-learn 1.2.1 from this start (n_init=1, max_iter=1): the groups go to centres 1 and 2, centre 0, left
+    // empty, takes a row of 6.4 (the farthest from its centre), and the rows of 6.3 and 6.4 end nearest it
+    expect(Array.from(m.labels)).toEqual(X.map((_, i) => (i % 2 === 0 ? 1 : i % 5 >= 3 ? 0 : 2)));
+    [6.4, 0.2, 6.189473679191188].forEach((v, t) => expect(m.centroids[t][0]).toBeCloseTo(v, 5));
+  });
+});
+
 describe('sample weights', () => {
   it('a row weighing 1e14 to 1e20 leaves the inertia right (summed row by row when the sufficient statistics would cancel)', async () => {
     const X = [[0, 0], [1, 0], [0, 1], [10, 10], [11, 10], [10, 11], [20, 0], [21, 1], [5, 5], [6, 7]];

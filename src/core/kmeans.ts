@@ -5,7 +5,7 @@ import { assertResolution, toDataset, type DataInput, type Dataset } from '../da
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { freshOrNone } from '../engine/executor.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
-import { CENTRED_FLOAT32, CENTRED_HINT, checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
+import { CENTRED_FLOAT32, CENTRED_HINT, SQUARED_NORM_LIMIT, checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { KMeansModel, repeatedRow } from './kmeansModel.js';
@@ -133,6 +133,22 @@ function distinctOnceCentred(c: Float64Array, k: number, d: number, offset: Floa
   throw new SegkitError(code, `${what} ${repeat[0]} and ${repeat[1]} are equal once centred (column means ${Array.from(offset, (v) => v.toPrecision(4)).join(', ')}): ${CENTRED_FLOAT32}`, CENTRED_HINT);
 }
 
+/**
+ * E_BAD_OPTION for an explicit start (stored coordinates) whose squared distances to the rows would leave float32:
+ * the kernels would measure it at Infinity from every row, and rows all of whose centres are that far would take
+ * centre 0 by a tie instead of the nearest.
+ */
+function nearEnough(init: Float64Array, k: number, d: number, m: Matrix): void {
+  for (let t = 0; t < k; t++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += init[t * d + j] ** 2;
+    if (!(s <= SQUARED_NORM_LIMIT)) {
+      throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} lies ${(Math.sqrt(s) / m.scale).toPrecision(3)} from the column means, too far from the data for float32 distances`,
+        'start from centroids within the range of the data');
+    }
+  }
+}
+
 /** A k-means fit on data already loaded (chooseK fits many k on one load); the result is the same as `kmeans`. */
 export async function fitKMeans(m: Matrix, ds: Dataset, options: KMeansOptions): Promise<KMeansModel> {
   const o = checkKMeansOptions(options, ds);
@@ -153,6 +169,7 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
     if (o.explicit) {
       init = new Float64Array(o.k * d);
       for (let q = 0; q < init.length; q++) init[q] = (o.explicit[q] - m.offset[q % d]) * m.scale;
+      nearEnough(init, o.k, d, m);
       distinctOnceCentred(init, o.k, d, m.offset, 'E_BAD_OPTION', 'option "init" rows');
     } else if (o.init === 'random') {
       init = await randomInit(m, o.k, runRng, options.signal);

@@ -134,6 +134,9 @@ export const CENTRED_HINT = 'a column holds values far apart in magnitude (an ex
 /** Squared distances stay well inside float32 (max 3.4e38) below this, and well above its smallest normal. */
 const HIGH = 1e36, LOW = 1e-24, TARGET = 1e24;
 
+/** Squared norm (stored coordinates) below which a vector's squared distances to the loaded rows stay inside float32. */
+export const SQUARED_NORM_LIMIT = HIGH;
+
 /**
  * The power of two a load scales its centred values by, from the largest of their sum of squares over n rows and the
  * squared norms of vectors sharing the kernels' range: 1 unless squared distances would overflow or underflow float32.

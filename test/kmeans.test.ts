@@ -165,6 +165,23 @@ describe('k-means options', () => {
     expect(m.centroids.some((c) => Math.abs(c[0] - 30) < 1e-5 && Math.abs(c[1] - 30) < 1e-5)).toBe(true);
   });
 
+  it('a cluster emptied by giving its only row to an empty one keeps a finite centre, as scikit-learn', async () => {
+    // row 10 (11) is its cluster's only row and the farthest from its centre (20): the empty cluster 2 takes it, which
+    // empties cluster 0. scikit-learn 1.2.1 (n_init=1, algorithm='lloyd', tol=0) leaves that centre at its remaining
+    // sums (zero about the column means): max_iter=1 gives these centres; max_iter=2 relocates it again
+    const rows = [...Array.from({ length: 10 }, (_, i) => [Math.fround(i * 0.01)]), [11]];
+    const init = [[20], [0], [-100]];
+    const progress: number[] = [];
+    const one = await kmeans(rows, { k: 3, init, tol: 0, maxIter: 1, threads: 1 });
+    [1.0409090908413583, 0.04499999992549408, 11].forEach((v, t) => expect(one.centroids[t][0]).toBeCloseTo(v, 6));
+    expect(Array.from(one.labels)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    expect(one.inertia).toBeCloseTo(0.00825000024586918, 8);
+    const two = await kmeans(rows, { k: 3, init, tol: 0, maxIter: 2, threads: 1, onProgress: (p) => progress.push(p.inertia, p.shift) });
+    [0.09000000357627869, 0.03999999951985145, 11].forEach((v, t) => expect(two.centroids[t][0]).toBeCloseTo(v, 6));
+    expect(Array.from(two.labels)).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 2]);
+    expect(progress.every(Number.isFinite)).toBe(true);
+  });
+
   it('reports progress per iteration with inertia and centre shift', async () => {
     const seen: { iteration: number; inertia: number; shift: number }[] = [];
     const m = await kmeans(ds, { k: 4, seed: 2, threads: 1, onProgress: (p) => seen.push(p) });

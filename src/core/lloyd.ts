@@ -310,7 +310,9 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
         forced = false;
       }
       const next = new Float64Array(k * d);
-      for (let t = 0; t < k; t++) for (let j = 0; j < d; j++) next[t * d + j] = sums[t * d + j] / weight[t];
+      // a cluster that gave its only row to an empty one has no weight: its centre is its remaining sums (about the
+      // column means), as scikit-learn's _average_centers leaves it, never 0 / 0
+      for (let t = 0; t < k; t++) for (let j = 0; j < d; j++) next[t * d + j] = weight[t] > 0 ? sums[t * d + j] / weight[t] : sums[t * d + j];
       let shift = 0;
       for (let q = 0; q < k * d; q++) shift += (next[q] - centers[q]) ** 2;
       centers = next;

@@ -284,6 +284,8 @@ describe('bad input gets a clear error', () => {
     ['k zero', [[1, 1]], { k: 0 }, 'E_BAD_OPTION', /"k"/],
     ['bad init', [[1, 1], [2, 2]], { k: 2, init: 'kmeans' }, 'E_BAD_OPTION', /"init"/],
     ['init shape', [[1, 1], [2, 2]], { k: 2, init: [[1, 1]] }, 'E_BAD_OPTION', /"init"/],
+    // a start given twice is named as such, not blamed on float32 centring
+    ['init repeated', [[1, 1], [2, 2], [3, 3]], { k: 3, init: [[1, 1], [3, 3], [1, 1]] }, 'E_BAD_OPTION', /^option "init" row 2 repeats an earlier row/],
     ['bad tol', [[1, 1], [2, 2]], { k: 2, tol: -1 }, 'E_BAD_OPTION', /"tol"/],
     ['bad threads', [[1, 1], [2, 2]], { k: 2, threads: 0 }, 'E_BAD_OPTION', /"threads"/],
     ['bad weights', [[1, 1], [2, 2]], { k: 2, sampleWeight: [1, -1] }, 'E_BAD_OPTION', /row 1/],

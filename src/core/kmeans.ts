@@ -93,7 +93,7 @@ function checkKMeansOptions(o: KMeansOptions, ds: Dataset): Checked {
   const init = o.init ?? kmeansDefaults.init;
   let explicit: Float64Array | undefined;
   if (Array.isArray(init)) {
-    explicit = explicitCentroids(init, k, ds.d);
+    explicit = explicitCentroids(init, k, ds.d, true);
   } else if (init !== 'k-means++' && init !== 'k-means||' && init !== 'random') {
     throw badOption('init', init, '"k-means++", "k-means||", "random" or an array of k centroids');
   }

@@ -289,6 +289,9 @@ describe('bad input gets a clear error', () => {
     ['bad tol', [[1, 1], [2, 2]], { k: 2, tol: -1 }, 'E_BAD_OPTION', /"tol"/],
     ['bad threads', [[1, 1], [2, 2]], { k: 2, threads: 0 }, 'E_BAD_OPTION', /"threads"/],
     ['bad weights', [[1, 1], [2, 2]], { k: 2, sampleWeight: [1, -1] }, 'E_BAD_OPTION', /row 1/],
+    // float32 would hold 1e-46 as 0: rows 2 and 3 would drop out of the fit, and their cluster be re-seeded elsewhere
+    ['weight float32 holds as 0', [[0, 0], [1, 1], [5, 5], [6, 6]], { k: 2, init: [[0, 0], [6, 6]], sampleWeight: [1, 1, 1e-46, 1e-46] }, 'E_BAD_OPTION', /"sampleWeight" at row 2 is 1e-46/],
+    ['weights float32 holds as 0', [[0, 0], [1, 1], [5, 5], [6, 6]], { k: 2, sampleWeight: [1e-46, 1e-46, 1e-46, 1e-46] }, 'E_BAD_OPTION', /"sampleWeight" at row 0 is 1e-46/],
     ['weights length', [[1, 1], [2, 2]], { k: 2, sampleWeight: [1] }, 'E_SHAPE_MISMATCH', /sampleWeight/],
   ])('%s', async (_, data, options, want, message) => {
     const [c, msg] = await code(kmeans(data as number[][], { threads: 1, ...(options as { k: number }) }));

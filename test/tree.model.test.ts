@@ -193,6 +193,34 @@ describe('tree models as files and words', () => {
     expect(shortNumber((Math.fround(2.4) + Math.fround(2.5)) / 2)).toBe('2.45');
     expect(shortNumber((Math.fround(100.011) + Math.fround(100.019)) / 2)).toBe('100.015');
   });
+
+  it('rules and SQL of a tree 12,000 splits deep (a chain a file may hold) without overflowing the stack', async () => {
+    // split s: x <= s + 0.5 goes to a leaf of segment 0 holding one row; the rest (one row of segment 1) goes on
+    const depth = 12_000;
+    const feature: number[] = [], threshold: (number | null)[] = [], left: number[] = [], right: number[] = [];
+    for (let s = 0; s < depth; s++) {
+      const at = feature.length;
+      feature.push(0, -1); threshold.push(s + 0.5, null); left.push(at + 1, -1); right.push(at + 2, -1);
+    }
+    feature.push(-1); threshold.push(null); left.push(-1); right.push(-1);
+    const nodes = feature.length;
+    // node 2s is split s (depth - s + 1 rows: depth - s of segment 0), node 2s + 1 its leaf, the last node the final leaf
+    const value = Array.from({ length: nodes }, (_, i) => (i === nodes - 1 ? [0, 1] : i % 2 ? [1, 0] : [depth - i / 2, 1]));
+    const count = value.map((v) => v[0] + v[1]);
+    const model = loadModel({
+      kind: 'tree', version: 1, k: 2, featureNames: ['x'], classes: [0, 1], classNames: null, nSamples: depth + 1,
+      tree: { feature, threshold, left, right, value, count },
+    }) as TreeEnsemble;
+    expect(Array.from(await model.predict([[0], [depth - 1], [depth + 5]], { executor: ex }))).toEqual([0, 0, 1]);
+    const rules = model.rules();
+    expect(rules).toHaveLength(depth + 1);
+    expect(rules[0].text).toBe('x <= 0.5 -> segment 0: 100% of 1 customers');
+    expect(rules[1].text).toBe('0.5 < x <= 1.5 -> segment 0: 100% of 1 customers');
+    expect(rules[depth].text).toBe(`x > ${depth - 0.5} -> segment 1: 100% of 1 customers`);
+    const sql = model.toSQL();
+    expect(sql.startsWith('CASE WHEN "x" <= 0.5 THEN 0 WHEN "x" > 0.5 AND "x" <= 1.5 THEN 0 ')).toBe(true);
+    expect(sql.endsWith(' ELSE 1 END')).toBe(true);
+  });
 });
 
 describe('bad targets and options', () => {

@@ -197,7 +197,10 @@ export interface LeafRule {
 export function leafRules(t: TreeNodes, C: number): LeafRule[] {
   const out: LeafRule[] = [];
   const proba = new Float64Array(C);
-  const walk = (node: number, lo: Map<number, number>, hi: Map<number, number>) => {
+  // an explicit stack, right child pushed first: a tree from a file may be deeper than the call stack allows
+  const stack: { node: number; lo: Map<number, number>; hi: Map<number, number> }[] = [{ node: 0, lo: new Map(), hi: new Map() }];
+  while (stack.length) {
+    const { node, lo, hi } = stack.pop()!;
     const f = t.feature[node];
     if (f < 0) {
       nodeProba(t, node, C, proba);
@@ -209,17 +212,16 @@ export function leafRules(t: TreeNodes, C: number): LeafRule[] {
         if (hi.has(j)) conditions.push({ feature: j, op: '<=', threshold: hi.get(j)! });
       }
       out.push({ leaf: node, conditions, cls, confidence: proba[cls], count: t.count[node] });
-      return;
+      continue;
     }
     const thr = t.threshold[node];
-    const h = new Map(hi);
-    h.set(f, Math.min(hi.get(f) ?? Infinity, thr));
-    walk(t.left[node], lo, h);
     const l = new Map(lo);
     l.set(f, Math.max(lo.get(f) ?? -Infinity, thr));
-    walk(t.right[node], l, hi);
-  };
-  walk(0, new Map(), new Map());
+    stack.push({ node: t.right[node], lo: l, hi });
+    const h = new Map(hi);
+    h.set(f, Math.min(hi.get(f) ?? Infinity, thr));
+    stack.push({ node: t.left[node], lo, hi: h });
+  }
   return out;
 }
 

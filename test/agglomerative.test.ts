@@ -97,6 +97,22 @@ describe('the tree', () => {
     }
   });
 
+  it('dendrogram(0) of a chain 12,000 merges deep (single linkage, each row joining the rest) without overflowing the stack', async () => {
+    const n = 12_000;
+    // gaps grow with i (by far more than float32 rounding): row i + 1 joins the cluster of rows 0..i, at height 1.001^i / 1000
+    const X = Array.from({ length: n }, (_, i) => [Math.fround(1.001 ** i)]);
+    const m = await agglomerative(X, { k: 2, linkage: 'single', executor: ex });
+    const got = m.dendrogram(0);
+    expect(got.icoord).toHaveLength(n - 1);
+    expect(got.leaves).toEqual([...Array.from({ length: n - 2 }, (_, q) => n - 1 - q), 0, 1]);
+    // the leftmost leaf joins at the top; the rest's x is the midpoint of each leaf and the cluster to its right
+    let x = (10 * (n - 2) + 5 + 10 * (n - 1) + 5) / 2;
+    for (let q = n - 3; q >= 1; q--) x = (10 * q + 5 + x) / 2;
+    expect(got.icoord[n - 2]).toEqual([5, 5, x, x]);
+    expect(got.dcoord[n - 2][0]).toBe(0);
+    expect(got.dcoord[n - 2][1]).toBe(X[n - 1][0] - X[n - 2][0]);
+  });
+
   it('distanceThreshold undoes every merge at or above it (scikit-learn), and labelsFor cuts the same tree', async () => {
     const X = fx('linkage-blobs').X;
     const byK = await agglomerative(X, { k: 4, executor: ex });

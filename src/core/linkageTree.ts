@@ -85,26 +85,38 @@ export function dendrogramData(Z: Float64Array, n: number, levels: number): Dend
   if (n < 2) return { icoord, dcoord, leaves: n === 1 ? [0] : [], leafSizes: n === 1 ? [1] : [] };
   // SciPy: p = 0 draws the whole tree
   const limit = levels > 0 ? levels : Infinity;
-  // returns [x of the node, width used, height of its top]
-  const visit = (i: number, iv: number, level: number): [number, number, number] => {
-    if (i > n && level > limit) {
+  // a post-order walk on an explicit stack (a chain of merges may be deeper than the call stack allows); a finished
+  // node leaves [x of the node, width used, height of its top] in `done` for its parent
+  const stack: { i: number; iv: number; level: number; left: [number, number, number] | null; step: number }[] = [
+    { i: 2 * n - 2, iv: 0, level: 0, left: null, step: 0 },
+  ];
+  let done: [number, number, number] = [0, 0, 0];
+  while (stack.length) {
+    const f = stack[stack.length - 1];
+    const { i, iv, level } = f;
+    if (i < n || (i > n && level > limit)) {
+      // a row, or a truncated cluster (as SciPy draws it: i > n, its leg reaching the axis)
       leaves.push(i);
-      leafSizes.push(Z[4 * (i - n) + 3]);
-      // as SciPy draws it: a truncated cluster's leg reaches the axis
-      return [iv + 5, 10, 0];
+      leafSizes.push(i < n ? 1 : Z[4 * (i - n) + 3]);
+      done = [iv + 5, 10, 0];
+      stack.pop();
+      continue;
     }
-    if (i < n) {
-      leaves.push(i);
-      leafSizes.push(1);
-      return [iv + 5, 10, 0];
+    const r = 4 * (i - n);
+    if (f.step === 0) {
+      f.step = 1;
+      stack.push({ i: Z[r], iv, level: level + 1, left: null, step: 0 });
+    } else if (f.step === 1) {
+      f.step = 2;
+      f.left = done;
+      stack.push({ i: Z[r + 1], iv: iv + done[1], level: level + 1, left: null, step: 0 });
+    } else {
+      const [xa, wa, ha] = f.left!, [xb, wb, hb] = done, h = Z[r + 2];
+      icoord.push([xa, xa, xb, xb]);
+      dcoord.push([ha, h, h, hb]);
+      done = [(xa + xb) / 2, wa + wb, h];
+      stack.pop();
     }
-    const a = Z[4 * (i - n)], b = Z[4 * (i - n) + 1], h = Z[4 * (i - n) + 2];
-    const [xa, wa, ha] = visit(a, iv, level + 1);
-    const [xb, wb, hb] = visit(b, iv + wa, level + 1);
-    icoord.push([xa, xa, xb, xb]);
-    dcoord.push([ha, h, h, hb]);
-    return [(xa + xb) / 2, wa + wb, h];
-  };
-  visit(2 * n - 2, 0, 0);
+  }
   return { icoord, dcoord, leaves, leafSizes };
 }

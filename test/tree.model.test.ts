@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, createRandom, decisionTree, inlineExecutor, loadModel, randomForest, type TreeEnsemble } from '../src/index.js';
+import { close, createRandom, decisionTree, inlineExecutor, loadModel, randomForest, treeShap, type TreeEnsemble } from '../src/index.js';
 import { failure } from './helpers.js';
 import { shortNumber, thresholdText } from '../src/core/tree.js';
 
@@ -17,6 +17,28 @@ afterAll(async () => {
   await close();
 });
 const load = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
+
+/**
+ * A loaded tree that is a chain of `depth` splits (a file may hold one): split s sends x <= s + 0.5 to a leaf of
+ * segment 0 holding one row, the rest (one row of segment 1 at the end) on.
+ */
+function chainTree(depth: number): TreeEnsemble {
+  const feature: number[] = [], threshold: (number | null)[] = [], left: number[] = [], right: number[] = [];
+  for (let s = 0; s < depth; s++) {
+    const at = feature.length;
+    feature.push(0, -1); threshold.push(s + 0.5, null); left.push(at + 1, -1); right.push(at + 2, -1);
+  }
+  feature.push(-1); threshold.push(null); left.push(-1); right.push(-1);
+  const nodes = feature.length;
+  // node 2s is split s (depth - s + 1 rows: depth - s of segment 0), node 2s + 1 its leaf, the last node the final leaf
+  const value = Array.from({ length: nodes }, (_, i) => (i === nodes - 1 ? [0, 1] : i % 2 ? [1, 0] : [depth - i / 2, 1]));
+  const count = value.map((v) => v[0] + v[1]);
+  return loadModel({
+    kind: 'tree', version: 1, k: 2, featureNames: ['x'], classes: [0, 1], classNames: null, nSamples: depth + 1,
+    tree: { feature, threshold, left, right, value, count },
+  }) as TreeEnsemble;
+}
+const depth = 12_000;
 
 /** Segments SQLite assigns with the model's SQL to float32 rows stored as REAL (float64). */
 function sqliteSegments(model: TreeEnsemble, rows: number[][], names: string[]): number[] {
@@ -195,22 +217,7 @@ describe('tree models as files and words', () => {
   });
 
   it('rules and SQL of a tree 12,000 splits deep (a chain a file may hold) without overflowing the stack', async () => {
-    // split s: x <= s + 0.5 goes to a leaf of segment 0 holding one row; the rest (one row of segment 1) goes on
-    const depth = 12_000;
-    const feature: number[] = [], threshold: (number | null)[] = [], left: number[] = [], right: number[] = [];
-    for (let s = 0; s < depth; s++) {
-      const at = feature.length;
-      feature.push(0, -1); threshold.push(s + 0.5, null); left.push(at + 1, -1); right.push(at + 2, -1);
-    }
-    feature.push(-1); threshold.push(null); left.push(-1); right.push(-1);
-    const nodes = feature.length;
-    // node 2s is split s (depth - s + 1 rows: depth - s of segment 0), node 2s + 1 its leaf, the last node the final leaf
-    const value = Array.from({ length: nodes }, (_, i) => (i === nodes - 1 ? [0, 1] : i % 2 ? [1, 0] : [depth - i / 2, 1]));
-    const count = value.map((v) => v[0] + v[1]);
-    const model = loadModel({
-      kind: 'tree', version: 1, k: 2, featureNames: ['x'], classes: [0, 1], classNames: null, nSamples: depth + 1,
-      tree: { feature, threshold, left, right, value, count },
-    }) as TreeEnsemble;
+    const model = chainTree(depth);
     expect(Array.from(await model.predict([[0], [depth - 1], [depth + 5]], { executor: ex }))).toEqual([0, 0, 1]);
     const rules = model.rules();
     expect(rules).toHaveLength(depth + 1);
@@ -220,6 +227,16 @@ describe('tree models as files and words', () => {
     const sql = model.toSQL();
     expect(sql.startsWith('CASE WHEN "x" <= 0.5 THEN 0 WHEN "x" > 0.5 AND "x" <= 1.5 THEN 0 ')).toBe(true);
     expect(sql.endsWith(' ELSE 1 END')).toBe(true);
+  });
+
+  it('SHAP values of the same tree without overflowing the stack: they add up to the probability less the expected one', () => {
+    const model = chainTree(depth);
+    const { values, expectedValue } = treeShap(model, [[depth + 5], [3]]);
+    // one leaf of segment 1 holds one row of depth + 1
+    expect(expectedValue[1]).toBeCloseTo(1 / (depth + 1), 15);
+    expect(values[0][1]).toBeCloseTo(1 - 1 / (depth + 1), 12);
+    expect(values[0][0]).toBeCloseTo(-(1 - 1 / (depth + 1)), 12);
+    expect(values[1][1]).toBeCloseTo(-1 / (depth + 1), 12);
   });
 });
 

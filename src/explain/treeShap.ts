@@ -64,7 +64,13 @@ const cover = (t: TreeNodes, node: number, C: number) => {
 /** Adds one tree's SHAP values of its C class probabilities for row x to phi (d x C, row-major), times `scale`. */
 export function treeShapRow(t: TreeNodes, C: number, x: ArrayLike<number>, phi: Float64Array, scale: number): void {
   const leaf = new Float64Array(C);
-  const recurse = (node: number, parent: PathElement[], depth: number, zero: number, one: number, feature: number): void => {
+  // the recursion of Algorithm 2 on a stack of its own (a loaded tree may be thousands of splits deep): each entry
+  // is a call, the hot child popped before the cold one, so phi takes its terms in the recursion's order
+  const stack: { node: number; parent: PathElement[]; depth: number; zero: number; one: number; feature: number }[] = [
+    { node: 0, parent: [], depth: 0, zero: 1, one: 1, feature: -1 },
+  ];
+  while (stack.length > 0) {
+    const { node, parent, depth, zero, one, feature } = stack.pop()!;
     const path = parent.slice(0, depth).map((e) => ({ ...e }));
     extend(path, depth, zero, one, feature);
     const f = t.feature[node];
@@ -75,7 +81,7 @@ export function treeShapRow(t: TreeNodes, C: number, x: ArrayLike<number>, phi: 
         const e = path[i];
         for (let c = 0; c < C; c++) phi[e.feature * C + c] += scale * w * (e.one - e.zero) * leaf[c];
       }
-      return;
+      continue;
     }
     const hot = x[f] <= t.threshold[node] ? t.left[node] : t.right[node];
     const cold = hot === t.left[node] ? t.right[node] : t.left[node];
@@ -89,10 +95,10 @@ export function treeShapRow(t: TreeNodes, C: number, x: ArrayLike<number>, phi: 
       unwind(path, d, at);
       d -= 1;
     }
-    recurse(hot, path, d + 1, (cover(t, hot, C) / w) * inZero, inOne, f);
-    recurse(cold, path, d + 1, (cover(t, cold, C) / w) * inZero, 0, f);
-  };
-  recurse(0, [], 0, 1, 1, -1);
+    // children copy `path` before changing it, so both may share it
+    stack.push({ node: cold, parent: path, depth: d + 1, zero: (cover(t, cold, C) / w) * inZero, one: 0, feature: f });
+    stack.push({ node: hot, parent: path, depth: d + 1, zero: (cover(t, hot, C) / w) * inZero, one: inOne, feature: f });
+  }
 }
 
 /** A forest's expected segment probabilities (internal classes): its trees' averaged, added in tree order. */

@@ -91,6 +91,13 @@ describe('segkit compare', () => {
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain(`"after-dup.csv" (after) has customer_id ${id3} twice (lines 4 and 10)`);
     expect(dup.stderr).not.toContain('before.csv');
+    // ids with leading zeros (read as text) against the same ids as numbers: refused naming both files, not all gone and new
+    const returning = lines.findIndex((l, q) => q > 0 && readFileSync(join(dir, 'before.csv'), 'utf8').includes(`\n${l.split(',')[0]},`));
+    writeFileSync(join(dir, 'after-zeros.csv'), `${lines.map((l, q) => (q === 0 ? l : l.replace(/^[^,]*/, (id) => id.padStart(8, '0')))).join('\n')}\n`);
+    const zeros = segkit(['compare', 'before.csv', 'after-zeros.csv', '--model', 'model.json', '--id', 'customer_id']);
+    expect(zeros.code).toBe(1);
+    const zid = lines[returning].split(',')[0];
+    expect(zeros.stderr).toContain(`"after-zeros.csv" (after) has customer_id "${zid.padStart(8, '0')}" (line ${returning + 1}) as text, and "before.csv" (before) has the number ${zid}`);
     // --value names a text column: refused naming the flag and a value, as segment's --value is
     writeFileSync(join(dir, 'before-eur.csv'), `${readFileSync(join(dir, 'before.csv'), 'utf8').trimEnd().split('\n').map((l, q) => (q === 0 ? l : l.replace(/,([^,]*)$/, ',EUR $1'))).join('\n')}\n`);
     const text = segkit(['compare', 'before-eur.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--value', 'revenue']);

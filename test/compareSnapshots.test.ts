@@ -751,3 +751,29 @@ describe('matching customers by id', () => {
     expect(new IdIndex(ids([]), 'before', 'customer_id').find(ids([3]), 0)).toBe(-1);
   });
 });
+
+describe('ids that are text in one snapshot and numbers in the other', async () => {
+  const model = await kmeans(fromRows(fx.before.X, { names: FEATURES }), { k: 4, seed: 0, nInit: 4 });
+  const withIds = (s: Snap, id: (x: number) => string | number) => rows(s).map((r) => ({ ...r, customer_id: id(r.customer_id) }));
+
+  it('refuses text ids that equal the other snapshot\'s numbers only once read as numbers ("00042" and 42)', async () => {
+    const padded = (x: number) => String(x).padStart(8, '0');
+    for (const [b, a, side] of [[withIds(fx.before, padded), rows(fx.after), 'before'], [rows(fx.before), withIds(fx.after, padded), 'after']] as const) {
+      const e = await failure(() => compareSnapshots(model, b, a, { id: 'customer_id' }));
+      expect(e.code).toBe('E_SHAPE_MISMATCH');
+      const other: number[] = fx[side === 'before' ? 'after' : 'before'].id;
+      const row = fx[side].id.findIndex((x: number) => other.includes(x));
+      expect(row).toBeGreaterThanOrEqual(0);
+      expect(e.message).toContain(`snapshot "${side}" has customer_id "${padded(fx[side].id[row])}" (row ${row}) as text`);
+    }
+  });
+
+  it('still matches text ids written as the numbers are, next to ids that are not numbers', async () => {
+    const text = withIds(fx.after, (x) => String(x));
+    text[0] = { ...text[0], customer_id: 'A-17' };
+    const r = await compareSnapshots(model, rows(fx.before), text, { id: 'customer_id' });
+    const same = await compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'customer_id' });
+    expect(r.migration.returning).toBe(same.migration.returning - (fx.before.id.includes(fx.after.id[0]) ? 1 : 0));
+    expect(r.migration.returning).toBeGreaterThan(0);
+  });
+});

@@ -150,6 +150,8 @@ function snapshotError(error: unknown, before: { table: Table; path: string }, a
   const row = (r: string) => rowName(side.table, Number(r));
   const rest = message.slice(m[0].length)
     .replace(/^row (\d+)\b/, (_, r: string) => row(r))
+    .replace(/\(row (\d+)\)/, (_, r: string) => `(${row(r)})`)
+    .replace(/snapshot "(before|after)"/, (_, other: string) => `${inputName(other === 'before' ? before.path : after.path)} (${other})`)
     .replace(/\(rows (\d+) and (\d+)\)/, (_, a: string, b: string) => {
       const [x, y] = [row(a), row(b)];
       return x.startsWith('line ') ? `(lines ${x.slice(5)} and ${y.slice(5)})` : `(rows ${x.slice(4)} and ${y.slice(4)})`;

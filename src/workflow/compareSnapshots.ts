@@ -18,7 +18,7 @@ import { KMeansModel } from '../core/kmeansModel.js';
 import { rangeScale } from '../engine/matrix.js';
 import { sumNumbers } from '../engine/merge.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
-import { checkUniqueIds, float32Column, float64Column, IdIndex, readIds, requireColumns, uniqueInt32Range, type Ids } from './snapshotColumns.js';
+import { checkIdKinds, checkUniqueIds, float32Column, float64Column, IdIndex, readIds, requireColumns, uniqueInt32Range, type Ids } from './snapshotColumns.js';
 
 /** Thresholds behind the recommendation: conventions, not laws; every one can be changed. */
 export interface DriftThresholds {
@@ -475,6 +475,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     if (value !== undefined) requireColumns(table, [value], label, 'value');
   }
   const idsB = readIds(before, id, 'before'), idsA = readIds(after, id, 'after');
+  checkIdKinds(idsB, idsA, id);
   const lay = layout ?? driftLayout(ex);
   if (Number.isFinite(lay.windowRows) && !(lay.windowRows > 0 && lay.windowRows % lay.shardRows === 0)) throw badOption('windowRows', lay.windowRows, `a positive multiple of shardRows (${lay.shardRows}) or Infinity`);
   throwIfAborted(signal);

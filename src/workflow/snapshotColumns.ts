@@ -142,6 +142,27 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
   };
 }
 
+/**
+ * Throws E_SHAPE_MISMATCH when the ids are text in one snapshot and numbers in the other and a text id equals one of
+ * the numbers only once read as a number ("00042" and 42, "7.0" and 7): matched as written, every such customer
+ * would count as gone and new at once.
+ */
+export function checkIdKinds(before: Ids, after: Ids, idName: string): void {
+  if (before.kind === after.kind) return;
+  const [text, numbers, snapshot] = before.kind === 'string' ? [before, after, 'before'] : [after, before, 'after'];
+  const have = new Set<number>(numbers.values as Float64Array | Int32Array);
+  const values = text.values as string[];
+  for (let i = 0; i < values.length; i++) {
+    const s = values[i];
+    const x = s.trim() === '' ? NaN : Number(s);
+    if (Number.isFinite(x) && String(x) !== s && have.has(x)) {
+      const other = snapshot === 'before' ? 'after' : 'before';
+      throw new SegkitError('E_SHAPE_MISMATCH', `snapshot "${snapshot}" has ${idName} ${JSON.stringify(s)} (row ${i}) as text, and snapshot "${other}" has the number ${x}`,
+        'write the ids the same way in both snapshots (the same text, or numbers in both)');
+    }
+  }
+}
+
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 

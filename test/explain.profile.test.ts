@@ -166,6 +166,18 @@ describe('profileSegments', () => {
     expect(p.segments.map((s) => s.z[1])).toEqual([0, 0, 0]);
   });
 
+  it('a constant float64 column (0.1 everywhere, summed with rounding) has std 0 and sets no segment apart', () => {
+    const n = 1000;
+    const spend = Float64Array.from({ length: n }, (_, i) => (i < 300 ? 1 : 0) + i * 1e-3);
+    const flat = new Float64Array(n).fill(0.1);
+    const labels = Int32Array.from({ length: n }, (_, i) => (i < 300 ? 0 : 1));
+    const p = profileSegments({ n, d: 2, columns: [spend, flat], names: ['spend', 'flat'] }, labels, 2);
+    expect(p.population.std[1]).toBe(0);
+    expect(p.segments.map((s) => s.z[1])).toEqual([0, 0]);
+    expect(p.segments.map((s) => s.topFeatures.map((f) => f.name))).toEqual([['spend'], ['spend']]);
+    expect(p.segments.map((s) => s.name).join(' ')).not.toContain('flat');
+  });
+
   it('does not modify the caller data', () => {
     const { labels, data } = handMade();
     const cols = data.columns.map((c) => c.slice());

@@ -41,6 +41,7 @@ export interface ProfileSegmentsOptions {
 }
 
 const DEFAULTS = Object.freeze({ rfmSegments: null, maxTopFeatures: 3, minAbsZ: 0.25 });
+const EPS = 2 ** -52;
 
 /**
  * Floyd-Rivest selection: reorders a[lo..hi] so a[k] holds the value it would have sorted, smaller values before it.
@@ -186,7 +187,10 @@ export function profileSegments(data: Dataset | ProfileColumns, labels: Int32Arr
       ss += dv * dv;
     }
     popMean[j] = mu;
-    popStd[j] = Math.sqrt(ss / n);
+    // a variance within rounding error of 0 is 0 (StandardScaler's _is_constant_feature): a column of 0.1s sums
+    // with rounding, and z against its leftover std would set segments apart by noise
+    const v = ss / n;
+    popStd[j] = v <= n * EPS * v + (n * mu * EPS) ** 2 ? 0 : Math.sqrt(v);
     for (let c = 0; c < k; c++) {
       const m = size[c];
       if (m === 0) continue;

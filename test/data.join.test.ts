@@ -74,6 +74,20 @@ describe('joinCustomers', () => {
     expect(values(view, 'f_vip')).toEqual([true, null, null]);
   });
 
+  it('refuses text keys that equal the other table\'s number keys only once read as numbers ("00042" and 42)', async () => {
+    const people = await readCsv('cid,region\n00042,south\n00007,east\nC7,north\n', { types: { cid: 'string' } });
+    const scores = new Table({ k: vectorFromArray([7, 42], new Int32()), score: vectorFromArray([0.5, 0.25], new Float64()) });
+    let e = await failure(() => joinCustomers(people, [{ table: scores, key: 'k' }], { key: 'cid' }));
+    expect(e.code).toBe('E_SHAPE_MISMATCH');
+    expect(e.message).toContain('the customers table has key "00042" (row 0) in column "cid" as text, and source 0 has the number 42 in column "k"');
+    // the other way round: number customer keys, text source keys
+    const byNumber = new Table({ id: vectorFromArray([42, 8], new Int32()) });
+    const texts = new Table({ key: vectorFromArray(['8', '42.0'], new Utf8()), vip: vectorFromArray([true, false], new Bool()) });
+    e = await failure(() => joinCustomers(byNumber, [{ table: texts, key: 'key' }], { key: 'id' }));
+    expect(e.code).toBe('E_SHAPE_MISMATCH');
+    expect(e.message).toContain('source 0 has key "42.0" (row 1) in column "key" as text, and the customers table has the number 42 in column "id"');
+  });
+
   it('leaves the input tables as they were', async () => {
     const c = customers();
     const o = orders();

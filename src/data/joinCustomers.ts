@@ -1,4 +1,4 @@
-import type { Data, Table, Vector } from '#arrow';
+import { DataType, type Data, type Table, type Vector } from '#arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { takeRows } from './takeRows.js';
@@ -25,6 +25,24 @@ function keyStrings(vector: Vector): (string | null)[] {
   return out;
 }
 
+const isNumberColumn = (vector: Vector): boolean => DataType.isInt(vector.type) || DataType.isFloat(vector.type);
+
+/**
+ * Throws E_SHAPE_MISMATCH when a text key equals a number key of the other table only once read as a number ("00042"
+ * and 42, "42.0" and 42): compared as strings they never match, and the customer would silently get nulls.
+ */
+function checkKeyForms(text: readonly (string | null)[], textWhere: string, textColumn: string, numbers: readonly (string | null)[], numberWhere: string, numberColumn: string): void {
+  const have = new Set(numbers);
+  text.forEach((k, row) => {
+    if (k === null || k.trim() === '') return;
+    const x = Number(k);
+    if (Number.isFinite(x) && String(x) !== k && have.has(String(x))) {
+      throw new SegkitError('E_SHAPE_MISMATCH', `${textWhere} has key ${JSON.stringify(k)} (row ${row}) in column "${textColumn}" as text, and ${numberWhere} has the number ${x} in column "${numberColumn}"`,
+        'write the keys the same way in both tables (the same text, or numbers in both)');
+    }
+  });
+}
+
 function keyColumn(table: Table, key: string, where: string): Vector {
   const vector = table.getChild(key);
   if (!vector) {
@@ -45,7 +63,8 @@ function keyColumn(table: Table, key: string, where: string): Vector {
 export async function joinCustomers(customers: Table, sources: readonly CustomerSource[], options: JoinCustomersOptions): Promise<Table> {
   if (!options || typeof options.key !== 'string' || options.key === '') throw badOption('key', options?.key, 'the name of the customer key column');
   if (!Array.isArray(sources as unknown)) throw badOption('sources', sources, 'an array of { table, key, prefix? }');
-  const customerKeys = keyStrings(keyColumn(customers, options.key, 'the customers table'));
+  const customerColumn = keyColumn(customers, options.key, 'the customers table');
+  const customerKeys = keyStrings(customerColumn);
   const names = new Set(customers.schema.fields.map((f) => f.name));
   const added: { name: string; data: Data }[] = [];
 
@@ -57,7 +76,10 @@ export async function joinCustomers(customers: Table, sources: readonly Customer
     if (typeof source.key !== 'string' || source.key === '') throw badOption(`sources[${s}].key`, source.key, 'a column name');
     const prefix = source.prefix ?? '';
     if (typeof prefix !== 'string') throw badOption(`sources[${s}].prefix`, prefix, 'a string');
-    const keys = keyStrings(keyColumn(source.table, source.key, where));
+    const sourceColumn = keyColumn(source.table, source.key, where);
+    const keys = keyStrings(sourceColumn);
+    if (isNumberColumn(sourceColumn) && !isNumberColumn(customerColumn)) checkKeyForms(customerKeys, 'the customers table', options.key, keys, where, source.key);
+    if (isNumberColumn(customerColumn) && !isNumberColumn(sourceColumn)) checkKeyForms(keys, where, source.key, customerKeys, 'the customers table', options.key);
 
     const seen = new Map<string, number>();
     keys.forEach((k, row) => {

@@ -88,6 +88,23 @@ describe('joinCustomers', () => {
     expect(e.message).toContain('source 0 has key "42.0" (row 1) in column "key" as text, and the customers table has the number 42 in column "id"');
   });
 
+  it('matches integer text keys beyond 2^53 exactly against Int64 keys, and reads only decimal text as a number', async () => {
+    // "9007199254740993" is its own Int64 key; a float64 would round it to 9007199254740992, another customer's
+    const people = new Table({ cid: vectorFromArray(['9007199254740993', '10000000000000001', '0x10'], new Utf8()) });
+    const big = new Table({
+      k: vectorFromArray([9007199254740992n, 9007199254740993n, 10000000000000000n, 10000000000000001n, 16n], new Arrow.Int64()),
+      score: vectorFromArray([1, 2, 3, 4, 5], new Float64()),
+    });
+    const view = await joinCustomers(people, [{ table: big, key: 'k' }], { key: 'cid' });
+    expect(values(view, 'score')).toEqual([2, 4, null]);
+    // with a leading zero the key equals 9007199254740993 only once read as a number (exactly, not as a float64)
+    const padded = new Table({ cid: vectorFromArray(['09007199254740993'], new Utf8()) });
+    const one = new Table({ k: vectorFromArray([9007199254740993n], new Arrow.Int64()), score: vectorFromArray([2], new Float64()) });
+    const e = await failure(() => joinCustomers(padded, [{ table: one, key: 'k' }], { key: 'cid' }));
+    expect(e.code).toBe('E_SHAPE_MISMATCH');
+    expect(e.message).toContain('the customers table has key "09007199254740993" (row 0) in column "cid" as text, and source 0 has the number 9007199254740993 in column "k"');
+  });
+
   it('leaves the input tables as they were', async () => {
     const c = customers();
     const o = orders();

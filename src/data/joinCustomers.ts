@@ -34,13 +34,32 @@ const isNumberColumn = (vector: Vector): boolean => DataType.isInt(vector.type) 
 function checkKeyForms(text: readonly (string | null)[], textWhere: string, textColumn: string, numbers: readonly (string | null)[], numberWhere: string, numberColumn: string): void {
   const have = new Set(numbers);
   text.forEach((k, row) => {
-    if (k === null || k.trim() === '') return;
-    const x = Number(k);
-    if (Number.isFinite(x) && String(x) !== k && have.has(String(x))) {
+    if (k === null) return;
+    const x = numberTexts(k).find((form) => form !== k && have.has(form));
+    if (x !== undefined) {
       throw new SegkitError('E_SHAPE_MISMATCH', `${textWhere} has key ${JSON.stringify(k)} (row ${row}) in column "${textColumn}" as text, and ${numberWhere} has the number ${x} in column "${numberColumn}"`,
         'write the keys the same way in both tables (the same text, or numbers in both)');
     }
   });
+}
+
+/**
+ * How a number key column writes the value a text key holds: an integer exactly (BigInt, as an Int64 column prints
+ * it, and as a float64 prints it only when it holds the integer exactly: "9007199254740993" is not 9007199254740992),
+ * other decimal numbers as their float64; none for other text.
+ */
+function numberTexts(k: string): string[] {
+  const t = k.trim();
+  if (t === '') return [];
+  if (/^[+-]?\d+$/.test(t)) {
+    const b = BigInt(t);
+    const x = Number(b);
+    return Number.isFinite(x) && BigInt(x) === b ? [b.toString(), String(x)] : [b.toString()];
+  }
+  // decimal numbers only: JavaScript also reads "0x10" as 16, which no number column writes for a customer
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return [];
+  const x = Number(t);
+  return Number.isFinite(x) ? [String(x)] : [];
 }
 
 function keyColumn(table: Table, key: string, where: string): Vector {

@@ -54,6 +54,13 @@ describe('dbscan reproduces scikit-learn', () => {
     expect(Array.from(m.labels)).toEqual([0, 0, -1]);
   });
 
+  it('sampleWeight below float32\'s smallest (1e-46) is kept: the weights are summed in float64', async () => {
+    // row 1 weighs 1e-46 and is core by row 0's weight (the neighbours' weights, itself included, reach minSamples)
+    const m = await dbscan([[0], [0.1], [5]], { eps: 0.5, minSamples: 1, sampleWeight: [1, 1e-46, 1e-46], executor: ex });
+    expect(Array.from(m.coreSampleIndices)).toEqual([0, 1]);
+    expect(Array.from(m.labels)).toEqual([0, 0, -1]);
+  });
+
   it('an eps beyond every distance reaches every row (its square would overflow)', async () => {
     const m = await dbscan([[0, 0], [1, 1], [1e30, -1e30]], { eps: 1e200, minSamples: 3, executor: ex });
     expect(Array.from(m.labels)).toEqual([0, 0, 0]);

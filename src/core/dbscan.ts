@@ -75,8 +75,9 @@ export async function dbscan(data: DataInput, options: DbscanOptions): Promise<D
   const ds = toDataset(data);
   assertResolution(ds);
   if (o.metric === 'haversine') checkLatLon(ds);
-  // checked as every fit checks weights, then counted in float64 as scikit-learn sums them (0.9 + 0.1 reaches 1)
-  const weights = checkWeights(options.sampleWeight, ds.n) && Float64Array.from(options.sampleWeight!);
+  // checked as every fit checks weights, then counted in float64 as scikit-learn sums them (0.9 + 0.1 reaches 1), so a
+  // weight float32 would hold as 0 (1e-46) is kept
+  const weights = checkWeights(options.sampleWeight, ds.n, 'sampleWeight', true) && Float64Array.from(options.sampleWeight!);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);
   const fit = await fitDbscan(ex, ds, o, weights, options.signal);

@@ -147,8 +147,11 @@ export function rangeScale(rangeOf: number, n: number): number {
   return 2 ** -Math.ceil(Math.log2(Math.sqrt(rangeOf / target)));
 }
 
-/** Checks sample weights: one finite, non-negative number per row that float32 holds (a positive one as positive), not all zero. */
-export function checkWeights(weights: ArrayLike<number> | undefined, n: number, option = 'sampleWeight'): Float32Array | undefined {
+/**
+ * Checks sample weights: one finite, non-negative number per row that float32 holds (a positive one as positive,
+ * unless `float64`: the caller sums the weights as given), not all zero.
+ */
+export function checkWeights(weights: ArrayLike<number> | undefined, n: number, option = 'sampleWeight', float64 = false): Float32Array | undefined {
   if (weights === undefined) return undefined;
   if (!weights || typeof weights.length !== 'number') throw new SegkitError('E_BAD_OPTION', `option "${option}" must be an array of numbers, got ${describe(weights)}`);
   if (weights.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `option "${option}" has ${weights.length} values for ${n} rows`);
@@ -161,7 +164,7 @@ export function checkWeights(weights: ArrayLike<number> | undefined, n: number, 
     }
     out[i] = w;
     // a positive weight below float32's smallest (1.4e-45) would drop its row from the fit without a word
-    if (w > 0 && out[i] === 0) {
+    if (w > 0 && out[i] === 0 && !float64) {
       throw new SegkitError('E_BAD_OPTION', `option "${option}" at row ${i} is ${w}, which float32 holds as 0 (its smallest positive value is 1.4e-45)`, 'rescale the weights (only their ratios matter)');
     }
     sum += w;

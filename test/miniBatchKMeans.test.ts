@@ -302,6 +302,26 @@ describe('k-means||', () => {
   });
 });
 
+describe('an explicit start too far from the data for float32 distances', () => {
+  it('is refused, naming the row, as k-means refuses it; the same start on data the load scales down is not', async () => {
+    // two groups of 20 rows near 0 and 6: every row measured all three centres at Infinity and went to centre 0 by a
+    // tie, not to the nearest (centre 2, as from [[3e17], [2e17], [1e17]]), fit and first partial fit alike
+    const X = Array.from({ length: 40 }, (_, i) => [(i % 2) * 6 + (i % 5) * 0.1]);
+    for (const partial of [false, true]) {
+      for (const init of [[[3e20], [2e20], [1e20]], [[0], [6], [-2e19]]]) {
+        const e = await failure(() => miniBatchKMeans(X, { k: 3, init, partial, maxIter: 1, batchSize: 40, executor: ex }));
+        expect(e.code).toBe('E_BAD_OPTION');
+        expect(e.message).toMatch(new RegExp(`^option "init" row ${init[0][0] === 0 ? 2 : 0} lies .* from the column means`));
+      }
+    }
+    const near = await miniBatchKMeans(X, { k: 3, init: [[3e17], [2e17], [1e17]], maxIter: 1, batchSize: 40, reassignmentRatio: 0, executor: ex });
+    expect(near.centroids[2][0]).toBeCloseTo(3.0525, 4);
+    // the same far start on huge data the load scales down is within reach
+    const huge = await miniBatchKMeans(X.map(([v]) => [v * 1e20]), { k: 3, init: [[3e20], [2e20], [1e20]], maxIter: 1, batchSize: 40, executor: ex });
+    expect(huge.k).toBe(3);
+  });
+});
+
 describe('models and bad input', () => {
   const ds = blobs(5_000, 3, 4, 13);
   it('predict and transform agree with the centroids; a file with repeated centroids or negative counts is refused', async () => {

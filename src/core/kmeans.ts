@@ -138,7 +138,7 @@ function distinctOnceCentred(c: Float64Array, k: number, d: number, offset: Floa
  * the kernels would measure it at Infinity from every row, and rows all of whose centres are that far would take
  * centre 0 by a tie instead of the nearest.
  */
-function nearEnough(init: Float64Array, k: number, d: number, m: Matrix): void {
+export function nearEnough(init: Float64Array, k: number, d: number, m: Matrix): void {
   for (let t = 0; t < k; t++) {
     let s = 0;
     for (let j = 0; j < d; j++) s += init[t * d + j] ** 2;

@@ -777,3 +777,15 @@ describe('ids that are text in one snapshot and numbers in the other', async () 
     expect(r.migration.returning).toBeGreaterThan(0);
   });
 });
+
+describe('which text ids count as numbers', () => {
+  it('hexadecimal text is not a number an id column writes; a decimal integer is read exactly', async () => {
+    const { checkIdKinds } = await import('../src/workflow/snapshotColumns.js');
+    const text = (values: string[]) => ({ kind: 'string' as const, values });
+    const numbers = (values: number[]) => ({ kind: 'number' as const, values: Float64Array.from(values) });
+    // JavaScript reads "0x10" as 16 and "9007199254740993" as 9007199254740992: neither is that number's id
+    expect(() => checkIdKinds(text(['0x10', '9007199254740993']), numbers([16, 9007199254740992]), 'id')).not.toThrow();
+    expect(() => checkIdKinds(numbers([16]), text(['016']), 'id')).toThrow(/snapshot "after" has id "016" \(row 0\) as text, and snapshot "before" has the number 16/);
+    expect(() => checkIdKinds(text(['a', ' 1e3']), numbers([1000]), 'id')).toThrow(/"before" has id " 1e3" \(row 1\)/);
+  });
+});

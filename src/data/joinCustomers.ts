@@ -1,6 +1,7 @@
 import { DataType, type Data, type Table, type Vector } from '#arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
+import { numberTexts } from '../util/numberText.js';
 import { takeRows } from './takeRows.js';
 
 export interface CustomerSource {
@@ -41,25 +42,6 @@ function checkKeyForms(text: readonly (string | null)[], textWhere: string, text
         'write the keys the same way in both tables (the same text, or numbers in both)');
     }
   });
-}
-
-/**
- * How a number key column writes the value a text key holds: an integer exactly (BigInt, as an Int64 column prints
- * it, and as a float64 prints it only when it holds the integer exactly: "9007199254740993" is not 9007199254740992),
- * other decimal numbers as their float64; none for other text.
- */
-function numberTexts(k: string): string[] {
-  const t = k.trim();
-  if (t === '') return [];
-  if (/^[+-]?\d+$/.test(t)) {
-    const b = BigInt(t);
-    const x = Number(b);
-    return Number.isFinite(x) && BigInt(x) === b ? [b.toString(), String(x)] : [b.toString()];
-  }
-  // decimal numbers only: JavaScript also reads "0x10" as 16, which no number column writes for a customer
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return [];
-  const x = Number(t);
-  return Number.isFinite(x) ? [String(x)] : [];
 }
 
 function keyColumn(table: Table, key: string, where: string): Vector {

@@ -163,6 +163,22 @@ function checkRowCounts(metadata: FileMetaData): number {
 }
 
 /**
+ * Gives decimal and date columns annotated by their logical type alone (the converted type is deprecated) the
+ * converted type too: the decoder scales decimals and turns day counts into dates only by the converted type.
+ */
+function withConvertedTypes(schema: SchemaElement[]): void {
+  for (const el of schema) {
+    const logical = el.logical_type;
+    if (el.converted_type !== undefined || !logical) continue;
+    if (logical.type === 'DECIMAL') {
+      el.converted_type = 'DECIMAL';
+      el.scale ??= logical.scale;
+      el.precision ??= logical.precision;
+    } else if (logical.type === 'DATE') el.converted_type = 'DATE';
+  }
+}
+
+/**
  * Reads a Parquet file (all of it in memory, as Parquet needs random access) into an Arrow table with hyparquet.
  * Flat columns of the common types are read; nested (struct or list) columns are an E_PARSE error naming them.
  * A footer whose row counts disagree with each other or with the pages is an E_PARSE error (a corrupt file), raised
@@ -197,6 +213,7 @@ export async function readParquet(input: ByteSource): Promise<Table> {
       // metadata from another writer under the same key: ignore it
     }
   }
+  withConvertedTypes(metadata.schema);
   const top = parquetSchema(metadata).children;
   const names = top.map((c) => c.element.name);
   checkColumnNames(names, 'the Parquet input');

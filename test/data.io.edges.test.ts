@@ -1,0 +1,40 @@
+// Readers and writers on inputs other tests leave out: Parquet annotated by logical types alone, atomic writes over
+// links and private files.
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import type { SchemaElement } from 'hyparquet';
+import { describe, expect, it } from 'vitest';
+import type { Table } from 'apache-arrow';
+import { readParquet } from '../src/data/readParquet.js';
+
+const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
+
+describe('readParquet: logical types without the legacy converted type', () => {
+  // the Parquet format deprecates converted types; a writer may give the logical type alone (DecimalType's scale and
+  // precision, DateType), and the column's values are then the same unscaled integers and day counts
+  const schema: SchemaElement[] = [
+    { name: 'root', num_children: 4 },
+    { name: 'amount', type: 'INT32', repetition_type: 'REQUIRED', logical_type: { type: 'DECIMAL', scale: 2, precision: 9 } },
+    { name: 'total', type: 'INT64', repetition_type: 'OPTIONAL', logical_type: { type: 'DECIMAL', scale: 3, precision: 18 } },
+    { name: 'day', type: 'INT32', repetition_type: 'REQUIRED', logical_type: { type: 'DATE' } },
+    { name: 'price', type: 'FIXED_LEN_BYTE_ARRAY', type_length: 4, repetition_type: 'REQUIRED', logical_type: { type: 'DECIMAL', scale: 1, precision: 8 } },
+  ];
+  const bytes = parquetWriteBuffer({
+    schema,
+    columnData: [
+      { name: 'amount', data: Int32Array.of(123, -5, 100000) },
+      { name: 'total', data: [1500n, null, -1n] },
+      // 2024-01-01, 1970-01-01, 1969-12-31
+      { name: 'day', data: Int32Array.of(19723, 0, -1) },
+      // big-endian two's complement: 1234 -> 123.4, -1 -> -0.1, 0
+      { name: 'price', data: [Uint8Array.of(0, 0, 4, 210), Uint8Array.of(255, 255, 255, 255), Uint8Array.of(0, 0, 0, 0)] },
+    ],
+  });
+
+  it('reads decimals at their scale and dates as dates', async () => {
+    const t = await readParquet(bytes);
+    expect(values(t, 'amount')).toEqual([1.23, -0.05, 1000]);
+    expect(values(t, 'total')).toEqual([1.5, null, -0.001]);
+    expect(values(t, 'day')).toEqual([Date.UTC(2024, 0, 1), 0, -86_400_000]);
+    expect(values(t, 'price')).toEqual([123.4, -0.1, 0]);
+  });
+});

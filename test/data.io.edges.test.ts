@@ -1,10 +1,14 @@
 // Readers and writers on inputs other tests leave out: Parquet annotated by logical types alone, atomic writes over
 // links and private files.
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
 import { readParquet } from '../src/data/readParquet.js';
+import { AtomicFile, writeFileAtomic } from '../src/data/writeFileAtomic.node.js';
 
 const values = (t: Table, name: string) => [...t.getChild(name)!].map((v) => v ?? null);
 
@@ -36,5 +40,37 @@ describe('readParquet: logical types without the legacy converted type', () => {
     expect(values(t, 'total')).toEqual([1.5, null, -0.001]);
     expect(values(t, 'day')).toEqual([Date.UTC(2024, 0, 1), 0, -86_400_000]);
     expect(values(t, 'price')).toEqual([123.4, -0.1, 0]);
+  });
+});
+
+describe('atomic writes over an existing file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'segkit-io-edges-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a symbolic link is written through: its target gets the new bytes and the link stays a link', async () => {
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data', 'real.csv'), 'old\n');
+    symlinkSync(join('data', 'real.csv'), join(dir, 'latest.csv'));
+    await writeFileAtomic(join(dir, 'latest.csv'), 'new\n');
+    expect(lstatSync(join(dir, 'latest.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'data', 'real.csv'), 'utf8')).toBe('new\n');
+    // the streaming writer (segkit score) too
+    const file = await AtomicFile.open(join(dir, 'latest.csv'));
+    await file.write('streamed\n');
+    await file.commit();
+    expect(lstatSync(join(dir, 'latest.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'data', 'real.csv'), 'utf8')).toBe('streamed\n');
+  });
+
+  it.skipIf(process.platform === 'win32')('the file replaced keeps its permissions (a private file stays private)', async () => {
+    const path = join(dir, 'private.csv');
+    writeFileSync(path, 'old\n');
+    chmodSync(path, 0o600);
+    await writeFileAtomic(path, 'new\n');
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    chmodSync(path, 0o664);
+    await writeFileAtomic(path, 'newer\n');
+    expect(statSync(path).mode & 0o777).toBe(0o664);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, unlinkSync } from 'node:fs';
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 
@@ -148,17 +148,33 @@ export class AtomicFile {
   #direct: FileHandle | null | undefined;
   #directWrites = 0;
 
-  private constructor(readonly path: string, temp: string, handle: FileHandle) {
+  /** The file replaced: `path`, or the file it links to. */
+  readonly #target: string;
+
+  private constructor(readonly path: string, target: string, temp: string, handle: FileHandle) {
+    this.#target = target;
     this.#temp = temp;
     this.#handle = handle;
   }
 
   static async open(path: string): Promise<AtomicFile> {
-    const temp = tempPath(path);
+    // a link is written through, as writeFile does: the file it names is replaced and the link kept
+    const target = await realpath(path).catch(() => path);
+    // the file replaced keeps its permissions (a private file stays private)
+    const mode = await stat(target).then((s) => s.mode & 0o7777, () => undefined);
+    const temp = tempPath(target);
     live.add(temp);
+    let handle: FileHandle | undefined;
     try {
-      return new AtomicFile(path, temp, await open(temp, 'wx'));
+      handle = await open(temp, 'wx');
+      // set after opening: the mode given to open is narrowed by the umask
+      if (mode !== undefined) await handle.chmod(mode);
+      return new AtomicFile(path, target, temp, handle);
     } catch (error) {
+      if (handle) {
+        await handle.close().catch(() => undefined);
+        await unlink(temp).catch(() => undefined);
+      }
       live.delete(temp);
       throw writeFailure(path, error);
     }
@@ -311,10 +327,10 @@ export class AtomicFile {
       this.#handle = undefined;
       // the last moment at which a cancelled command can still leave the old file in place
       throwIfAborted(signal);
-      await rename(temp, this.path);
+      await rename(temp, this.#target);
       this.#temp = undefined;
       live.delete(temp);
-      await syncDirectory(dirname(this.path));
+      await syncDirectory(dirname(this.#target));
     } catch (error) {
       await this.discard();
       throw writeFailure(this.path, error);

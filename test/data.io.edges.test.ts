@@ -3,8 +3,9 @@
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { SchemaElement } from 'hyparquet';
+import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { parquetMetadata, type SchemaElement } from 'hyparquet';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
 import { readParquet } from '../src/data/readParquet.js';
@@ -40,6 +41,24 @@ describe('readParquet: logical types without the legacy converted type', () => {
     expect(values(t, 'total')).toEqual([1.5, null, -0.001]);
     expect(values(t, 'day')).toEqual([Date.UTC(2024, 0, 1), 0, -86_400_000]);
     expect(values(t, 'price')).toEqual([123.4, -0.1, 0]);
+  });
+
+  it('reads unsigned 32-bit integers (IntType, not signed) above 2^31 as themselves', async () => {
+    const plain = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'count', data: Int32Array.of(-1, 5, -2147483648), type: 'INT32', nullable: false }] }));
+    // the same bytes, annotated as unsigned in the footer: the stored int32 -1 is 4294967295
+    const footerLength = new DataView(plain.buffer).getUint32(plain.length - 8, true);
+    const start = plain.length - 8 - footerLength;
+    const metadata = parquetMetadata(plain.slice().buffer);
+    metadata.schema[1].logical_type = { type: 'INTEGER', bitWidth: 32, isSigned: false };
+    const writer = new ByteWriter();
+    writeMetadata(writer, metadata);
+    const footer = new Uint8Array(writer.getBuffer());
+    const file = new Uint8Array(start + footer.length + 8);
+    file.set(plain.subarray(0, start));
+    file.set(footer, start);
+    new DataView(file.buffer).setUint32(start + footer.length, footer.length, true);
+    file.set(new TextEncoder().encode('PAR1'), start + footer.length + 4);
+    expect(values(await readParquet(file), 'count')).toEqual([4294967295, 5, 2147483648]);
   });
 });
 

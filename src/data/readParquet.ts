@@ -163,8 +163,9 @@ function checkRowCounts(metadata: FileMetaData): number {
 }
 
 /**
- * Gives decimal and date columns annotated by their logical type alone (the converted type is deprecated) the
- * converted type too: the decoder scales decimals and turns day counts into dates only by the converted type.
+ * Gives decimal, date and unsigned 32-bit columns annotated by their logical type alone (the converted type is
+ * deprecated) the converted type too: the decoder scales decimals and turns day counts into dates only by the
+ * converted type, and the column mapping reads an unsigned 32-bit column as Int32 without it (2^32 - 1 as -1).
  */
 function withConvertedTypes(schema: SchemaElement[]): void {
   for (const el of schema) {
@@ -175,6 +176,7 @@ function withConvertedTypes(schema: SchemaElement[]): void {
       el.scale ??= logical.scale;
       el.precision ??= logical.precision;
     } else if (logical.type === 'DATE') el.converted_type = 'DATE';
+    else if (logical.type === 'INTEGER' && !logical.isSigned && logical.bitWidth === 32) el.converted_type = 'UINT_32';
   }
 }
 

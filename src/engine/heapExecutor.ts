@@ -47,6 +47,10 @@ export class HeapHandle implements Handle {
   readonly shards: number;
   readonly buffers = new Map<string, RowBuffer>();
   released = false;
+  /** Stop flags of the passes running on other threads: released, the handle keeps its memory until they end. */
+  readonly passes = new Set<Int32Array>();
+  /** Its memory has been let go (once: a block freed twice could be another handle's by then). */
+  freed = false;
   /** `stride`: rows allocated per column at `x` (and per per-row buffer), as the rows were laid out. */
   constructor(
     id: number, readonly n: number, readonly d: number, readonly dtype: 'f32' | 'f64',
@@ -335,7 +339,7 @@ export abstract class HeapExecutor implements Executor {
   /**
    * A pass's control block (a shard counter, a stop flag, and how many shards of the list hold their rows: all of
    * them unless the rows are still being copied in) and one scratch slot per helper thread in the shared heap: the
-   * stop flag is raised on abort, and the memory is let go afterwards unless the handle was released.
+   * stop flag is raised on abort, and the memory is let go afterwards unless the executor was closed.
    */
   protected async withPassMemory<T>(
     heap: Heap, h: HeapHandle, helpers: number, need: number, signal: AbortSignal | undefined,
@@ -347,6 +351,7 @@ export abstract class HeapExecutor implements Executor {
     flags.fill(0);
     flags[2] = READY_ALL;
     this.sharedPasses.add(flags);
+    h.passes.add(flags);
     const stop = () => raiseStop(heap.i32(ctl, 3));
     signal?.addEventListener('abort', stop, { once: true });
     try {
@@ -354,9 +359,12 @@ export abstract class HeapExecutor implements Executor {
     } finally {
       signal?.removeEventListener('abort', stop);
       this.sharedPasses.delete(flags);
-      if (!h.released) {
+      h.passes.delete(flags);
+      // every thread of the pass has stopped; a memory close() let go is left to the garbage collector
+      if (heap === this.liveHeap) {
         for (const slot of slots) heap.release(slot);
         heap.release(ctl);
+        if (h.released && h.passes.size === 0) this.free(heap, h);
       }
     }
   }
@@ -411,10 +419,19 @@ export abstract class HeapExecutor implements Executor {
     if (!(handle instanceof HeapHandle) || !this.handles.has(handle)) return;
     this.handles.delete(handle);
     handle.released = true;
+    for (const f of handle.passes) raiseStop(f);
     const { heap } = await this.local();
-    heap.release(handle.x);
-    for (const b of handle.buffers.values()) heap.release(b.ptr);
-    handle.buffers.clear();
+    // a pass still running on other threads writes into the handle's memory: the last one to end lets it go
+    if (handle.passes.size === 0) this.free(heap, handle);
+  }
+
+  /** Lets go of a released handle's rows and per-row buffers. */
+  private free(heap: Heap, h: HeapHandle): void {
+    if (h.freed) return;
+    h.freed = true;
+    heap.release(h.x);
+    for (const b of h.buffers.values()) heap.release(b.ptr);
+    h.buffers.clear();
   }
 
   async close(): Promise<void> {

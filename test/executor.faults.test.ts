@@ -1,0 +1,48 @@
+// Executors under misuse and failure: a handle released while a pass still runs on other threads, ops that fail on
+// one shard, values of every kind through the wire.
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, piscinaExecutor, type Executor } from '../src/index.node.js';
+import { failure } from './helpers.js';
+// @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
+import { slowMarkOp } from './helpers/faultOps.mjs';
+// @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
+import { columnBitsOp } from './helpers/testOps.mjs';
+
+afterAll(close);
+
+/** Bytes the executor's memory has handed out now. */
+const heapUsed = (ex: Executor): number => (ex as unknown as { liveHeap: { used: number } }).liveHeap.used;
+
+/** Each loaded value of the handle as a float32, in row order per column. */
+async function loaded(ex: Executor, h: Awaited<ReturnType<Executor['load']>>): Promise<number[][]> {
+  const parts = (await ex.map(columnBitsOp, h, null)) as Int32Array[][];
+  return Array.from({ length: h.d }, (_, j) => parts.flatMap((cols) => Array.from(new Float32Array(cols[j].slice().buffer))));
+}
+
+describe('a handle released while a pass still runs on a pool worker', () => {
+  it('keeps its memory until the pass ends: data loaded meanwhile stays exact, and nothing stays allocated', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
+    try {
+      const n = 8192;
+      const a = [Float32Array.from({ length: n }, (_, i) => i)];
+      const h = await ex.load({ columns: a }, { shardRows: 512 });
+      // the pool's worker is started, and the pass's per-row buffer made
+      await ex.map(slowMarkOp, h, { ms: 0, v: 0 });
+      const before = heapUsed(ex);
+      // the calling thread's shards are short and the worker's long: the caller is done and waits for the worker
+      const pass = failure(() => ex.map(slowMarkOp, h, { ms: 300, mainMs: 5, v: 1e300 }));
+      await new Promise((r) => setTimeout(r, 150));
+      await ex.release(h);
+      // a load made now must not be given memory the worker still writes into
+      const b = [0, 1].map((j) => Float32Array.from({ length: n }, (_, i) => i + j));
+      const hb = await ex.load({ columns: b }, { shardRows: 512 });
+      expect((await pass).code).toBe('E_CLOSED');
+      expect(await loaded(ex, hb)).toEqual(b.map((c) => Array.from(c)));
+      await ex.release(hb);
+      // the pass's control block and scratch went with it
+      expect(heapUsed(ex)).toBe(before - 4 * (8448 + 2 * 8448));
+    } finally {
+      await ex.close();
+    }
+  });
+});

@@ -1,10 +1,10 @@
 // Executors under misuse and failure: a handle released while a pass still runs on other threads, ops that fail on
 // one shard, values of every kind through the wire.
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, piscinaExecutor, type Executor } from '../src/index.node.js';
+import { close, inlineExecutor, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
-import { slowMarkOp } from './helpers/faultOps.mjs';
+import { failOnShardOp, slowMarkOp } from './helpers/faultOps.mjs';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
 import { columnBitsOp } from './helpers/testOps.mjs';
 
@@ -41,6 +41,29 @@ describe('a handle released while a pass still runs on a pool worker', () => {
       await ex.release(hb);
       // the pass's control block and scratch went with it
       expect(heapUsed(ex)).toBe(before - 4 * (8448 + 2 * 8448));
+    } finally {
+      await ex.close();
+    }
+  });
+});
+
+describe('an op that fails on one shard', () => {
+  const n = 5 * 1024 + 3;
+  const columns = [0, 1].map((j) => Float32Array.from({ length: n }, (_, i) => (i % 17) + j));
+  it.each([
+    ['inline', () => inlineExecutor()],
+    ['loopback', () => loopbackExecutor()],
+    ['piscina, 2 threads', () => piscinaExecutor({ threads: 2 })],
+  ])('%s: rejects with the op\'s own code whichever shard and thread it fails on; the next pass is whole', async (_name, make) => {
+    const ex = make();
+    try {
+      const h = await ex.load({ columns }, { shardRows: 1024 });
+      for (const bad of [0, 3, 5]) {
+        const e = await failure(() => ex.map(failOnShardOp, h, { bad }));
+        expect([e.code, e.message]).toEqual(['E_NAN_INPUT', `bad value on shard ${bad} (drop the row)`]);
+        expect(e.hint).toBe('drop the row');
+      }
+      expect(await ex.map(failOnShardOp, h, { bad: -1 })).toEqual([0, 1, 2, 3, 4, 5]);
     } finally {
       await ex.close();
     }

@@ -454,6 +454,13 @@ export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S): P {
     return op.run(shard, state);
   } catch (e) {
     if (e instanceof SegkitError) throw e;
+    // an op module that imports another copy of segkit throws that copy's class: its code is kept all the same
+    const foreign = e as { name?: unknown; code?: unknown; hint?: unknown; message?: unknown };
+    if (e instanceof Error && foreign.name === 'SegkitError' && typeof foreign.code === 'string' && /^E_[A-Z_]+$/.test(foreign.code)) {
+      const hint = typeof foreign.hint === 'string' ? foreign.hint : undefined;
+      const message = hint && e.message.endsWith(` (${hint})`) ? e.message.slice(0, -hint.length - 3) : e.message;
+      throw new SegkitError(foreign.code as SegkitError['code'], message, hint, { cause: e });
+    }
     throw new SegkitError('E_WORKER', `shard op "${op.name}" failed on shard ${shard.index}: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
   }
 }

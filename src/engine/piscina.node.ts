@@ -51,7 +51,7 @@ export interface PoolTask {
 /** What a worker sends back: [list index, partial] pairs, or the error that stopped it (code kept). */
 export interface PoolResult {
   partials: [number, unknown][];
-  error?: { code?: string; message: string };
+  error?: { code?: string; message: string; hint?: string };
 }
 
 // From the compiled package a module sits beside this file; from TypeScript sources (tests) it is the built copy.
@@ -185,7 +185,7 @@ class PiscinaExecutor extends HeapExecutor {
         if (s.status === 'rejected') throw workerFailed(s.reason);
         const r = s.value;
         if (r.error) {
-          if (r.error.code) throw new SegkitError(r.error.code as SegkitError['code'], r.error.message);
+          if (r.error.code) throw new SegkitError(r.error.code as SegkitError['code'], r.error.message, r.error.hint);
           throw new SegkitError('E_WORKER', `shard op "${op.name}" failed in a pool worker: ${r.error.message}`);
         }
         for (const [i, p] of r.partials) out[i] = p as P;

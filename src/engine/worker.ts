@@ -9,7 +9,7 @@ import { kernelsFor, opByName } from './shardOp.js';
 import type { PoolFresh, PoolGather, PoolResult, PoolTask, PoolTouch } from './piscina.node.js';
 import { copyGathered } from './gatherCopy.js';
 import { touchPages } from '../kernels/heap.js';
-import { SegkitError } from '../util/errors.js';
+import { SegkitError, baseMessage } from '../util/errors.js';
 
 const memory = (workerData as { memory: WebAssembly.Memory }).memory;
 const mem = { kernels: await instantiateKernels(memory, true), memory };
@@ -49,7 +49,7 @@ export default async function run(task: PoolTask | PoolTouch | PoolGather | Pool
     return { partials };
   } catch (e) {
     raiseStop(ctl);
-    const err = e instanceof SegkitError ? { code: e.code, message: e.message } : { message: e instanceof Error ? e.message : String(e) };
+    const err = e instanceof SegkitError ? { code: e.code, message: baseMessage(e), hint: e.hint } : { message: e instanceof Error ? e.message : String(e) };
     return { partials, error: err };
   }
 }

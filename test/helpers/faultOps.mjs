@@ -8,7 +8,7 @@ import { isMainThread } from 'node:worker_threads';
 export const failOnShardOp = defineOp({
   name: 'test.failOnShard',
   run(shard, state) {
-    if (shard.index === state.bad) throw new SegkitError('E_NAN_INPUT', `bad value on shard ${shard.index}`);
+    if (shard.index === state.bad) throw new SegkitError('E_NAN_INPUT', `bad value on shard ${shard.index}`, 'drop the row');
     return shard.index;
   },
 }, import.meta.url);

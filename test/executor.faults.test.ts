@@ -2,6 +2,9 @@
 // one shard, values of every kind through the wire.
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, inlineExecutor, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
+import { encodeValue } from '../src/engine/codec.js';
+import { serveWebWorker } from '../src/engine/webWorker.js';
+import type { FromWorker, ToWorker } from '../src/engine/webWorkerProtocol.js';
 import { failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
 import { failOnShardOp, slowMarkOp } from './helpers/faultOps.mjs';
@@ -67,5 +70,24 @@ describe('an op that fails on one shard', () => {
     } finally {
       await ex.close();
     }
+  });
+});
+
+describe('a Web Worker serving shards (no shared memory), driven from here', () => {
+  it('sends an op\'s error back with its code, its message and its hint apart (the executor joins them once)', async () => {
+    const scope: { onmessage: ((event: MessageEvent<ToWorker>) => void) | null; postMessage(m: FromWorker): void } = { onmessage: null, postMessage: (m) => replies.get(m.id)?.(m) };
+    const replies = new Map<number, (m: FromWorker) => void>();
+    let id = 0;
+    const ask = (m: Record<string, unknown>): Promise<FromWorker> => new Promise((resolve) => {
+      replies.set(++id, resolve);
+      scope.onmessage!({ data: { ...m, id } } as MessageEvent<ToWorker>);
+    });
+    serveWebWorker(scope);
+    const layout = { n: 32, d: 1, dtype: 'f32', shardRows: 16, replicate: false };
+    for (const shard of [0, 1]) {
+      expect((await ask({ t: 'shard', handle: 1, layout, shard, columns: [new Float32Array(16).fill(shard)], inputs: {} })).error).toBeUndefined();
+    }
+    const got = await ask({ t: 'map', handle: 1, op: failOnShardOp.name, state: encodeValue({ bad: 1 }), shards: [0, 1] });
+    expect(got.error).toEqual({ code: 'E_NAN_INPUT', message: 'bad value on shard 1', hint: 'drop the row' });
   });
 });

@@ -3,7 +3,7 @@
 // out by an atomic counter, allocating nothing there (the caller reserved this worker's scratch region); without
 // one it is a shard holder: it keeps the shards it was sent once and runs ops on them, only states and partials
 // crossing per pass.
-import { SegkitError } from '../util/errors.js';
+import { SegkitError, baseMessage } from '../util/errors.js';
 import { Scratch, type AnyTypedArray, type KernelMemory } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
 import { layoutShard, now, runOp, YIELD_MS } from './heapExecutor.js';
@@ -33,7 +33,7 @@ async function resolveOp(name: string, module: string | undefined): Promise<Shar
 }
 
 const wire = (e: unknown): WireError =>
-  e instanceof SegkitError ? { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } : { message: e instanceof Error ? e.message : String(e) };
+  e instanceof SegkitError ? { code: e.code, message: baseMessage(e), ...(e.hint ? { hint: e.hint } : {}) } : { message: e instanceof Error ? e.message : String(e) };
 
 const buffersOf = (values: readonly AnyTypedArray[]): ArrayBuffer[] => values.map((v) => v.buffer as ArrayBuffer);
 

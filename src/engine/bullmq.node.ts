@@ -85,12 +85,24 @@ interface Conn {
 
 let nextHandle = 1;
 
+/**
+ * f(0), ..., f(count - 1), at most `limit` at once. After a failure no new call starts, and the first error is
+ * thrown once every call under way has ended: a clean-up that follows finds no write still to land.
+ */
 async function eachLimited(count: number, limit: number, f: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
+  let next = 0, failed = false, first: unknown;
   const run = async (): Promise<void> => {
-    for (let i = next++; i < count; i = next++) await f(i);
+    for (let i = next++; i < count && !failed; i = next++) {
+      try {
+        await f(i);
+      } catch (e) {
+        if (!failed) first = e;
+        failed = true;
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, run));
+  if (failed) throw first;
 }
 
 /**

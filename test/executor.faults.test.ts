@@ -2,7 +2,7 @@
 // one shard, values of every kind through the wire.
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, inlineExecutor, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
-import { encodeValue } from '../src/engine/codec.js';
+import { decodeValue, encodeValue } from '../src/engine/codec.js';
 import { serveWebWorker } from '../src/engine/webWorker.js';
 import type { FromWorker, ToWorker } from '../src/engine/webWorkerProtocol.js';
 import { failure } from './helpers.js';
@@ -89,5 +89,15 @@ describe('a Web Worker serving shards (no shared memory), driven from here', () 
     }
     const got = await ask({ t: 'map', handle: 1, op: failOnShardOp.name, state: encodeValue({ bad: 1 }), shards: [0, 1] });
     expect(got.error).toEqual({ code: 'E_NAN_INPUT', message: 'bad value on shard 1', hint: 'drop the row' });
+  });
+});
+
+describe('the byte encoding of a string that is not well-formed UTF-16', () => {
+  it('refuses it (naming it) rather than carrying another string across', () => {
+    for (const s of ['a\uD800b', '\uDC00', 'x\uDBFF']) {
+      expect(() => encodeValue({ name: s })).toThrow(/lone surrogate/);
+    }
+    // a pair is one character, and crosses as it is
+    expect(decodeValue(encodeValue(['\uD83D\uDE00', 'Müller']))).toEqual(['\uD83D\uDE00', 'Müller']);
   });
 });

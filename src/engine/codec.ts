@@ -27,6 +27,7 @@ class Writer {
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function write(w: Writer, v: unknown, depth: number): void {
   if (depth > 64) throw new SegkitError('E_EXECUTOR', 'a shard-op value is nested too deeply to encode');
@@ -35,7 +36,11 @@ function write(w: Writer, v: unknown, depth: number): void {
   if (v === false) return w.u8(T_FALSE);
   if (v === true) return w.u8(T_TRUE);
   if (typeof v === 'number') { w.u8(T_NUM); return w.f64(v); }
-  if (typeof v === 'string') { const b = utf8.encode(v); w.u8(T_STR); w.u32(b.length); return w.bytes(b); }
+  if (typeof v === 'string') {
+    // UTF-8 has no form for half a surrogate pair: the encoder would send U+FFFD in its place
+    if (LONE_SURROGATE.test(v)) throw new SegkitError('E_EXECUTOR', `cannot encode the string ${JSON.stringify(v.slice(0, 40))} in a shard-op value: it holds a lone surrogate (not well-formed UTF-16)`);
+    const b = utf8.encode(v); w.u8(T_STR); w.u32(b.length); return w.bytes(b);
+  }
   if (ArrayBuffer.isView(v)) {
     const t = TYPED.findIndex((C) => v instanceof C);
     if (t < 0) throw new SegkitError('E_EXECUTOR', `cannot encode a ${v.constructor.name} in a shard-op value`);

@@ -1,5 +1,5 @@
 // segkit compare and segkit abtest, run as a user would (dist/cli/main.js; `npm test` builds it first).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,18 @@ describe('segkit compare', () => {
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/"before-eur\.csv": the --value column "revenue" holds values such as "EUR [\d.]+", not numbers/);
   });
+
+  it('checks its output paths before any work: a missing folder writes no file, and --out - refuses --json', () => {
+    // the movers' file is not written when the report cannot be
+    const r = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--out', 'moves-first.csv', '--report', 'no-such-folder/changes.html']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('segkit: error: --report: cannot write "no-such-folder/changes.html": the folder "no-such-folder" does not exist');
+    expect(existsSync(join(dir, 'moves-first.csv'))).toBe(false);
+    // the movers on stdout would come before the JSON summary, which would then not parse
+    const both = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--out', '-', '--json']);
+    expect(both.code).toBe(2);
+    expect(JSON.parse(both.stdout).error).toMatchObject({ code: 'E_USAGE', message: '--out - and --json both write to stdout; write the table to a file or drop --json' });
+  });
 });
 
 describe('segkit abtest', () => {
@@ -129,6 +141,19 @@ describe('segkit abtest', () => {
     const text = segkit(['abtest', 'abtext.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted']);
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/"yes"|"no"/);
+  });
+
+  it('--chart needs a file path in a folder that exists, checked before any work', () => {
+    const args = ['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted'];
+    const dash = segkit([...args, '--chart', '-']);
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toContain('segkit: error: --chart needs a file path');
+    expect(existsSync(join(dir, '-'))).toBe(false);
+    const missing = segkit([...args, '--chart', 'no-such-folder/uplift.svg']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('segkit: error: --chart: cannot write "no-such-folder/uplift.svg": the folder "no-such-folder" does not exist');
+    // nothing was printed: the check came before the test was read
+    expect(missing.stdout).toBe('');
   });
 });
 

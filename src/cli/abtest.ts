@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { UsageError } from './exitCodes.js';
 import { abTestChart } from '../report/abTestChart.js';
 import { renderSvg } from '../report/renderSvg.js';
 import { abTest } from '../workflow/abTest.js';
@@ -66,7 +67,9 @@ function confidenceLevel(value: string): number {
 const fmtP = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
 async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<void> {
+  if (f.chart === '-') throw new UsageError('--chart needs a file path');
   checkPaths([['the input', input]], [['--chart', f.chart]]);
+  if (f.chart !== undefined) await checkParent(f.chart, '--chart');
   const table = await readInput(input, ctx);
   for (const [option, column] of [['--segment', f.segment], ['--group', f.group], ['--outcome', f.outcome]] as const) requireColumn(table, column, option, input);
   let r;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { tableFromArrays } from '#arrow';
-import { writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { buildChangesReport, movedUnassigned } from '../report/changesReport.js';
 import { compareSnapshots } from '../workflow/compareSnapshots.js';
@@ -57,8 +57,12 @@ export function registerCompare(program: Command, signal: AbortSignal): void {
 
 async function runCompare(beforePath: string, afterPath: string, f: CompareFlags, ctx: RunContext): Promise<void> {
   if (f.report === '-') throw new UsageError('--report needs a file path');
+  if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   if (f.out !== undefined) outputFormat(f.out, '--out');
   checkPaths([['the before input', beforePath], ['the after input', afterPath], ['--model', f.model]], [['--out', f.out], ['--report', f.report]]);
+  // before the work: an output folder that does not exist is an error, and no other output is written first
+  if (f.out !== undefined) await checkParent(f.out, '--out');
+  if (f.report !== undefined) await checkParent(f.report, '--report');
   const model = await loadModel(f.model);
   // the model's columns with their types, as score reads them: a word among numbers names its line
   const before = await readForModel(beforePath, ctx, model, undefined, 'reading before');

@@ -9,6 +9,7 @@ import '../engine/nodeDefault.node.js';
 import { removeTemporaryFiles } from '../data/writeFileAtomic.node.js';
 import { repeatsSignal } from './hugePages.node.js';
 import { EXIT, errorJson, errorText, exitCodeFor } from './exitCodes.js';
+import { refuseRepeatedOptions } from './repeatedOptions.js';
 
 type Register = (program: Command, signal: AbortSignal) => void;
 
@@ -65,6 +66,7 @@ async function program(signal: AbortSignal, json: boolean, argv: readonly string
     .configureOutput({ outputError: (text, write) => (json ? undefined : write(`segkit: ${text.trim()}\n`)) });
   const registers = await Promise.all(commandsFor(argv).map(([, load]) => load()));
   for (const register of registers) register(cmd, signal);
+  refuseRepeatedOptions(cmd);
   cmd.addHelpText('after', `
 Examples:
   $ segkit segment customers.csv --out segments.csv --model model.json --report report.html

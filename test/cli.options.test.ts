@@ -43,3 +43,30 @@ describe('an option given twice', () => {
     expect(JSON.parse(r.stdout).k).toBe(3);
   });
 });
+
+describe('a flag the chosen algorithm does not use', () => {
+  it('segment and choose-k: --init, --n-init and --max-iter with dbscan, hdbscan or agglomerative are usage errors', () => {
+    const cases: [string[], string][] = [
+      [['segment', 'customers.csv', '--algorithm', 'agglomerative', '--k', '3', '--init', 'random'], '--init applies to kmeans, minibatch-kmeans and gmm, not agglomerative'],
+      [['segment', 'customers.csv', '--algorithm', 'agglomerative', '--k', '3', '--n-init', '5'], '--n-init applies to kmeans, minibatch-kmeans and gmm, not agglomerative'],
+      [['segment', 'customers.csv', '--algorithm', 'dbscan', '--eps', '1', '--max-iter', '5'], '--max-iter applies to kmeans, minibatch-kmeans and gmm, not dbscan'],
+      [['segment', 'customers.csv', '--algorithm', 'hdbscan', '--n-init', '2'], '--n-init applies to kmeans, minibatch-kmeans and gmm, not hdbscan'],
+      [['choose-k', 'customers.csv', '--algorithm', 'agglomerative', '--k-range', '2..4', '--n-init', '3'], '--n-init applies to kmeans, minibatch-kmeans and gmm, not agglomerative'],
+    ];
+    for (const [args, message] of cases) {
+      const r = segkit(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`segkit: error: ${message}`);
+    }
+    // where they apply they are taken
+    expect(segkit(['segment', 'customers.csv', '--algorithm', 'gmm', '--k', '3', '--n-init', '2', '--max-iter', '50', '-q']).code).toBe(0);
+  });
+
+  it('train: --n-trees with --algorithm tree is a usage error', () => {
+    writeFileSync(join(dir, 'labelled.csv'), ['income,spend,segment', ...Array.from({ length: 20 }, (_, i) => `${i},${i % 4},${i < 10 ? 0 : 1}`)].join('\n') + '\n');
+    const r = segkit(['train', 'labelled.csv', '--target', 'segment', '--algorithm', 'tree', '--n-trees', '5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('segkit: error: --n-trees applies to --algorithm forest, not tree');
+    expect(segkit(['train', 'labelled.csv', '--target', 'segment', '--algorithm', 'forest', '--n-trees', '5', '-q']).code).toBe(0);
+  });
+});

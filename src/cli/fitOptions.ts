@@ -63,6 +63,11 @@ export function checkGivenFlags(cmd: Command, algorithm: string): void {
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
   if (given('batchSize') && algorithm !== 'minibatch-kmeans') throw new UsageError(`--batch-size applies to --algorithm minibatch-kmeans, not ${algorithm}`);
   if (given('covariance') && algorithm !== 'gmm') throw new UsageError(`--covariance applies to --algorithm gmm, not ${algorithm}`);
+  // dbscan, hdbscan and agglomerative start from no centres and do not iterate
+  const iterative = INITS[algorithm as Algorithm]?.length > 0;
+  for (const [name, flag] of [['init', '--init'], ['nInit', '--n-init'], ['maxIter', '--max-iter']] as const) {
+    if (given(name) && !iterative) throw new UsageError(`${flag} applies to kmeans, minibatch-kmeans and gmm, not ${algorithm}`);
+  }
 }
 
 /** Usage errors for flags that do not fit the chosen algorithm (after `checkGivenFlags`). */

@@ -110,6 +110,7 @@ function fitFor(f: TrainFlags, ctx: RunContext) {
 
 async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunContext): Promise<void> {
   if (f.model === '-') throw new UsageError('--model needs a file path');
+  if (f.algorithm === 'tree' && cmd.getOptionValueSource('nTrees') === 'cli') throw new UsageError('--n-trees applies to --algorithm forest, not tree');
   checkPaths([['the input', input]], [['--model', f.model]]);
   if (f.model !== undefined) await checkParent(f.model, '--model');
   const what = inputName(input);

@@ -19,6 +19,7 @@ beforeAll(() => {
     lines.push(`c${i},${[20, 50, 80][g] + (i % 5)},${[10, 60, 30][g] + (i % 7)},${[1, 5, 9][g] + (i % 2)}`);
   }
   writeFileSync(join(dir, 'customers.csv'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'labelled.csv'), ['income,spend,gender,segment', ...Array.from({ length: 20 }, (_, i) => `${i},${i % 4},${i % 3 ? 'f' : 'm'},${i < 10 ? 0 : 1}`)].join('\n') + '\n');
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -63,10 +64,41 @@ describe('a flag the chosen algorithm does not use', () => {
   });
 
   it('train: --n-trees with --algorithm tree is a usage error', () => {
-    writeFileSync(join(dir, 'labelled.csv'), ['income,spend,segment', ...Array.from({ length: 20 }, (_, i) => `${i},${i % 4},${i < 10 ? 0 : 1}`)].join('\n') + '\n');
     const r = segkit(['train', 'labelled.csv', '--target', 'segment', '--algorithm', 'tree', '--n-trees', '5']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('segkit: error: --n-trees applies to --algorithm forest, not tree');
     expect(segkit(['train', 'labelled.csv', '--target', 'segment', '--algorithm', 'forest', '--n-trees', '5', '-q']).code).toBe(0);
+  });
+});
+
+describe('report flags that would change nothing', () => {
+  it('segment: --title needs --report, and --audit-threshold needs --audit and --report', () => {
+    const cases: [string[], string][] = [
+      [['--title', 'Q3'], '--title applies only with --report'],
+      [['--audit-threshold', '0.2'], '--audit-threshold applies only with --audit'],
+      [['--audit', 'visits', '--audit-threshold', '0.2'], '--audit-threshold applies only with --report'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = segkit(['segment', 'customers.csv', '--k', '3', ...flags]);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`segkit: error: ${message}`);
+    }
+    expect(segkit(['segment', 'customers.csv', '--k', '3', '--audit', 'visits', '--audit-threshold', '0.2', '--title', 'Q3', '--report', 'r.html', '-q']).code).toBe(0);
+  });
+
+  it('explain: --title needs --report, --audit-threshold needs --audit (whose mix is printed without a report)', () => {
+    const base = ['explain', 'labelled.csv', '--labels', 'segment'];
+    const cases: [string[], string][] = [
+      [['--title', 'Q3'], '--title applies only with --report'],
+      [['--audit-threshold', '0.2'], '--audit-threshold applies only with --audit'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = segkit([...base, ...flags]);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`segkit: error: ${message}`);
+    }
+    const audit = segkit([...base, '--audit', 'gender', '--audit-threshold', '0.2', '--json']);
+    expect(audit.code).toBe(0);
+    expect(JSON.parse(audit.stdout).composition[0]).toMatchObject({ column: 'gender', threshold: 0.2 });
   });
 });

@@ -17,7 +17,7 @@ import { atRow, checkPaths, inFile, inputName, readInput, requireColumn, rowName
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
 import { innerModel } from './bareModel.js';
-import { addReportOptions, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
+import { addReportOptions, checkReportFlags, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
 import { noCustomers, onlyId } from '../explain/nameSegment.js';
@@ -62,7 +62,10 @@ export function registerExplain(program: Command, signal: AbortSignal): void {
   addFormatOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
-  cmd.action((input: string, flags: ExplainFlags) => runExplain(input, flags, cmd, new RunContext(signal, flags)));
+  cmd.action((input: string, flags: ExplainFlags) => {
+    checkReportFlags(cmd, flags, true);
+    return runExplain(input, flags, cmd, new RunContext(signal, flags));
+  });
 }
 
 /** Table rows of the given ids in the id column. */

@@ -27,6 +27,19 @@ export function addReportOptions(cmd: Command, withTitle = true): Command {
     .addOption(new Option('--audit-threshold <share>', 'flag a group whose share in a segment differs by more than this').argParser(threshold).default(0.1));
 }
 
+/**
+ * Usage errors for report flags that would change nothing: --title without --report, and --audit-threshold without
+ * the --audit mix it flags (printed by explain, `auditWithoutReport`; only in segment's report).
+ */
+export function checkReportFlags(cmd: Command, f: ReportFlags & { readonly report?: string }, auditWithoutReport: boolean): void {
+  const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  if (given('title') && f.report === undefined) throw new UsageError('--title applies only with --report');
+  if (given('auditThreshold')) {
+    if (f.audit === undefined) throw new UsageError('--audit-threshold applies only with --audit');
+    if (!auditWithoutReport && f.report === undefined) throw new UsageError('--audit-threshold applies only with --report');
+  }
+}
+
 /** Columns the report flags name (never features), after checking they exist. */
 export function reportColumns(f: ReportFlags, table: Table, input: string, note: (message: string) => void): string[] {
   if (f.value !== undefined) requireNumberColumn(table, f.value, '--value', input);

@@ -32,7 +32,7 @@ import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, haver
 import { fitClusters, type ClusterFit } from './fitClusters.js';
 import { clusteredRows, densityReportCharts, subsetRows, unassignedSummary, type Unassigned } from './clusterReport.js';
 import { SegkitError } from '../util/errors.js';
-import { addReportOptions, reportColumns, reportExtras, type ReportFlags } from './reportOptions.js';
+import { addReportOptions, checkReportFlags, reportColumns, reportExtras, type ReportFlags } from './reportOptions.js';
 
 interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags, ReportFlags, Omit<DensityFlags, 'algorithm' | 'columns' | 'kRange' | 'model'> {
   readonly k: number | 'auto';
@@ -113,6 +113,7 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (input: string, flags: SegmentFlags) => {
     checkGivenFlags(cmd, flags.algorithm);
+    checkReportFlags(cmd, flags, false);
     return runSegment(input, flags, new RunContext(signal, flags), cmd.getOptionValueSource('k') === 'cli');
   });
 }

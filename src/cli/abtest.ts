@@ -78,7 +78,7 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
   } catch (error) {
     throw atRow(flagNames(error, f), table, inputName(input));
   }
-  if (f.chart !== undefined) await writeFileAtomic(f.chart, await renderSvg(abTestChart(r), { idPrefix: 'ab-' }));
+  if (f.chart !== undefined) await writeFileAtomic(f.chart, await renderSvg(abTestChart(r), { idPrefix: 'ab-' }), ctx.signal);
   if (ctx.json) {
     ctx.printJson({ input, ...r, files: { chart: f.chart } });
     return;

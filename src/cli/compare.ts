@@ -94,9 +94,9 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
       segment_after: Array.from(r.movers.to, (c) => (c < 0 ? UNASSIGNED : names[c])),
       segment_before_id: Int32Array.from(r.movers.from),
       segment_after_id: Int32Array.from(r.movers.to),
-    }));
+    }), { signal: ctx.signal });
   }
-  if (f.report !== undefined) await writeFileAtomic(f.report, await buildChangesReport(r, { title: `${beforePath} → ${afterPath}` }));
+  if (f.report !== undefined) await writeFileAtomic(f.report, await buildChangesReport(r, { title: `${beforePath} → ${afterPath}` }), ctx.signal);
   if (ctx.json) {
     ctx.printJson({
       before: beforePath, after: afterPath, rowsBefore: r.rowsBefore, rowsAfter: r.rowsAfter, k: r.k,

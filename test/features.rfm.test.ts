@@ -432,6 +432,9 @@ describe('rfm', () => {
     expectError(() => rfm(LOG, { customer: 'customer', date: 'date', amount: 'amount', amountPer: 'unit' }), 'E_BAD_OPTION', '"quantity"');
     expectError(() => rfm(LOG, { ...OPTS, asOf: 'yesterday' }), 'E_BAD_OPTION', '"asOf"', 'yesterday');
     expectError(() => rfm(LOG, { ...OPTS, cancelled: /C/ as never }), 'E_BAD_OPTION', '"cancelled"');
+    // one column in two roles: a unit price taken as the quantity too would square the spend
+    expectError(() => rfm(LOG, { ...OPTS, quantity: 'amount', amountPer: 'unit' }), 'E_BAD_OPTION', '"quantity"', '"amount"');
+    expectError(() => rfm(LOG, { ...OPTS, invoice: 'customer' }), 'E_BAD_OPTION', '"invoice"', '"customer"');
   });
 });
 

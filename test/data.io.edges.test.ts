@@ -81,6 +81,28 @@ describe('atomic writes over an existing file', () => {
     expect(readFileSync(join(dir, 'data', 'real.csv'), 'utf8')).toBe('streamed\n');
   });
 
+  it.skipIf(process.platform === 'win32')('a dangling link, or a chain of relative links, is written through to the file it names', async () => {
+    mkdirSync(join(dir, 'next'));
+    symlinkSync(join('next', 'made.csv'), join(dir, 'made.csv'));
+    symlinkSync('made.csv', join(dir, 'chain.csv'));
+    await writeFileAtomic(join(dir, 'chain.csv'), 'made\n');
+    expect(lstatSync(join(dir, 'chain.csv')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(dir, 'made.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'next', 'made.csv'), 'utf8')).toBe('made\n');
+    // a link in a linked folder is relative to the folder it really sits in
+    mkdirSync(join(dir, 'deep', 'inner'), { recursive: true });
+    symlinkSync(join('deep', 'inner'), join(dir, 'inner'));
+    symlinkSync(join('..', 'up.csv'), join(dir, 'deep', 'inner', 'up.csv'));
+    await writeFileAtomic(join(dir, 'inner', 'up.csv'), 'up\n');
+    expect(readFileSync(join(dir, 'deep', 'up.csv'), 'utf8')).toBe('up\n');
+    expect(lstatSync(join(dir, 'deep', 'inner', 'up.csv')).isSymbolicLink()).toBe(true);
+    // a loop is refused, and the link left as it was
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    await expect(writeFileAtomic(join(dir, 'loop-a'), 'x')).rejects.toMatchObject({ code: 'E_IO', message: expect.stringContaining('symbolic links') });
+    expect(lstatSync(join(dir, 'loop-a')).isSymbolicLink()).toBe(true);
+  });
+
   it.skipIf(process.platform === 'win32')('the file replaced keeps its permissions (a private file stays private)', async () => {
     const path = join(dir, 'private.csv');
     writeFileSync(path, 'old\n');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, unlinkSync } from 'node:fs';
-import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, readlink, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 
 /** A temporary name beside `path`, so the final rename stays on one file system. */
@@ -28,6 +28,26 @@ export async function checkParent(path: string, option?: string): Promise<void> 
   if (!isDir) {
     throw new SegkitError('E_IO', `${option ? `${option}: ` : ''}cannot write "${path}": the folder "${dir}" does not exist`, `create it first (mkdir -p ${JSON.stringify(dir)})`);
   }
+}
+
+/** Links followed at most, as Linux's open follows them (then ELOOP). */
+const MAX_LINKS = 40;
+
+/**
+ * The file a write to `path` replaces: the end of its chain of symbolic links, as open follows them (a dangling
+ * link names the file it would create), or `path` itself when it is no link.
+ */
+async function linkTarget(path: string): Promise<string> {
+  let p = path;
+  for (let hops = 0; hops <= MAX_LINKS; hops++) {
+    // not a link (EINVAL), or nothing there yet (ENOENT): this is the file
+    const to = await readlink(p).catch(() => undefined);
+    if (to === undefined) return p;
+    // relative to the folder the link sits in, as the kernel reads it (`..` after that folder's own links)
+    const dir = dirname(p);
+    p = resolve(await realpath(dir).catch(() => dir), to);
+  }
+  throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
 }
 
 // Temporary files being written; a process stopped by a signal removes them on its way out.
@@ -158,8 +178,13 @@ export class AtomicFile {
   }
 
   static async open(path: string): Promise<AtomicFile> {
-    // a link is written through, as writeFile does: the file it names is replaced and the link kept
-    const target = await realpath(path).catch(() => path);
+    // a link is written through, as writeFile does: the file it names is replaced (or made) and the link kept
+    let target: string;
+    try {
+      target = await linkTarget(path);
+    } catch (error) {
+      throw writeFailure(path, error);
+    }
     // the file replaced keeps its permissions (a private file stays private)
     const mode = await stat(target).then((s) => s.mode & 0o7777, () => undefined);
     const temp = tempPath(target);

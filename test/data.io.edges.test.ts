@@ -1,6 +1,6 @@
 // Readers and writers on inputs other tests leave out: Parquet annotated by logical types alone, atomic writes over
 // links and private files.
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
@@ -113,5 +113,21 @@ describe('atomic writes over an existing file', () => {
     chmodSync(path, 0o664);
     await writeFileAtomic(path, 'newer\n');
     expect(statSync(path).mode & 0o777).toBe(0o664);
+  });
+
+  it.skipIf(process.platform === 'win32')('a read-only file is replaced read-only, its temporary file writable by its owner meanwhile (a large file reopens it)', async () => {
+    const path = join(dir, 'frozen.csv');
+    writeFileSync(path, 'old\n');
+    chmodSync(path, 0o444);
+    const file = await AtomicFile.open(path);
+    // writes that bypass the page cache open the temporary file a second time, by name
+    const temps = readdirSync(dir).filter((name) => name.startsWith('.frozen.csv.'));
+    expect(temps).toHaveLength(1);
+    expect(statSync(join(dir, temps[0])).mode & 0o777).toBe(0o644);
+    await file.write('new\n');
+    await file.commit();
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    expect(statSync(path).mode & 0o777).toBe(0o444);
+    expect(readdirSync(dir).filter((name) => name.startsWith('.frozen.csv.'))).toEqual([]);
   });
 });

@@ -170,9 +170,12 @@ export class AtomicFile {
 
   /** The file replaced: `path`, or the file it links to. */
   readonly #target: string;
+  /** The replaced file's permissions, given to the new file at the commit; undefined for a new file. */
+  readonly #mode: number | undefined;
 
-  private constructor(readonly path: string, target: string, temp: string, handle: FileHandle) {
+  private constructor(readonly path: string, target: string, mode: number | undefined, temp: string, handle: FileHandle) {
     this.#target = target;
+    this.#mode = mode;
     this.#temp = temp;
     this.#handle = handle;
   }
@@ -192,9 +195,10 @@ export class AtomicFile {
     let handle: FileHandle | undefined;
     try {
       handle = await open(temp, 'wx');
-      // set after opening: the mode given to open is narrowed by the umask
-      if (mode !== undefined) await handle.chmod(mode);
-      return new AtomicFile(path, target, temp, handle);
+      // set after opening, as the mode given to open is narrowed by the umask; the owner may write until the commit,
+      // as a large file's parts go through a second handle opened by name (O_DIRECT)
+      if (mode !== undefined) await handle.chmod(mode | 0o200);
+      return new AtomicFile(path, target, mode, temp, handle);
     } catch (error) {
       if (handle) {
         await handle.close().catch(() => undefined);
@@ -346,6 +350,7 @@ export class AtomicFile {
     try {
       await this.finish(handle);
       await this.flushed();
+      if (this.#mode !== undefined && (this.#mode & 0o200) === 0) await handle.chmod(this.#mode);
       await handle.sync();
       await this.settle();
       await handle.close();

@@ -375,7 +375,7 @@ export abstract class HeapExecutor implements Executor {
   }
 
   protected checkRunning(h: HeapHandle, signal: AbortSignal | undefined): void {
-    if (h.released) throw new SegkitError('E_CLOSED', 'the executor was closed while an operation was running', 'close() only after every fit and scan has finished');
+    if (h.released) throw new SegkitError('E_CLOSED', 'the data was released (or its executor closed) while an operation was running', 'release() or close() only after every fit and scan on the data has finished');
     throwIfAborted(signal);
   }
 

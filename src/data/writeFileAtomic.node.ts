@@ -188,8 +188,9 @@ export class AtomicFile {
     } catch (error) {
       throw writeFailure(path, error);
     }
-    // the file replaced keeps its permissions (a private file stays private)
-    const mode = await stat(target).then((s) => s.mode & 0o7777, () => undefined);
+    // the file replaced keeps its permissions (a private file stays private), never a set-user or set-group id bit:
+    // new contents do not inherit the old program's privileges
+    const mode = await stat(target).then((s) => s.mode & 0o777, () => undefined);
     const temp = tempPath(target);
     live.add(temp);
     let handle: FileHandle | undefined;

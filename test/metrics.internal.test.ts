@@ -125,6 +125,17 @@ describe('chooseK', () => {
     expect(r.table.map((t) => t.k)).toEqual([45, 46, 47, 48, 49]);
   });
 
+  it('a sampled silhouette whose sample misses a small segment is not defined (NaN), and the sweep goes on', async () => {
+    // one far outlier: k-means at k = 2 puts it alone, and the seeded 10-row sample of the 30 rows misses it
+    const X = Array.from({ length: 30 }, (_, i) => (i === 0 ? [100, 100] : [((i * 37) % 11) / 10, ((i * 17) % 7) / 10]));
+    const r = await chooseK(X, { kRange: [2, 3], silhouetteSampleSize: 10, seed: 0, stabilityResamples: 0, keepModels: true });
+    expect(Array.from(sampleRows(30, 10, 0)).some((i) => r.models!.get(2)!.labels[i] !== r.models!.get(2)!.labels[1])).toBe(false);
+    expect(r.table[0].silhouette).toBeNaN();
+    expect(r.table[1].silhouette).toBe(await silhouetteScore(X, r.models!.get(3)!.labels, { sampleSize: 10, seed: 0 }));
+    expect(r.silhouetteK).toBe(3);
+    expect(r.recommendedK).toBe(3);
+  });
+
   it('can be cancelled', async () => {
     const ac = new AbortController();
     const { ds } = randomLabelled(5_000, 4, 2, 1);

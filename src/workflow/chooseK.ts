@@ -9,6 +9,7 @@ import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { matrixClusterStats } from '../metrics/clusterStats.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
+import { sampleRows as silhouetteRows } from '../metrics/silhouetteSamples.js';
 import { fitGaussianMixture } from '../core/gaussianMixture.js';
 import { COVARIANCE_TYPES, nParameters, type CovarianceType } from '../core/gmmParams.js';
 import { fitMiniBatchKMeans } from '../core/miniBatchKMeans.js';
@@ -224,6 +225,8 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const m = await loadMatrix(ex, ds, { signal, ...(algorithm === 'gmm' ? { shardRows: mixtureShardRows(ds.n) } : {}) });
   const total = ks.length * (algorithm === 'gmm' ? types.length : 1);
   const chosen = new Map<number, { model: SegmentationModel; bic: number }>();
+  // the rows the sampled silhouette scores (the same seeded sample silhouetteScore draws)
+  const silRows = ds.n > sampleSize ? silhouetteRows(ds.n, sampleSize, seed) : null;
   try {
     // one tree gives every k at once
     const Z = algorithm === 'agglomerative' ? await linkageMatrix(ex, ds, linkage, signal) : undefined;
@@ -252,7 +255,9 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
         // them holding some), else they are not defined (NaN), and such a k is never the best by them
         const occupied = stats.counts.filter((c) => c > 0).length;
         const compared = occupied >= 2 && occupied < ds.n;
-        const silhouette = compared ? await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(ds.n > sampleSize ? { sampleSize, seed } : {}) }) : NaN;
+        // a sample that holds one segment (a small one missed), or a segment per sampled row, defines no silhouette
+        const sampled = silRows === null || definesSilhouette(model.labels, silRows);
+        const silhouette = compared && sampled ? await silhouetteScore(ds, model.labels, { executor: ex, signal, ...(silRows ? { sampleSize, seed } : {}) }) : NaN;
         const whole = compared && occupied === k;
         table.push({
           k, inertia: model.inertia ?? stats.sumSq.reduce((a, b) => a + b, 0), silhouette,
@@ -279,9 +284,16 @@ function agglomerativeAt(ds: Dataset, Z: Float64Array, linkage: Linkage, k: numb
   return new AgglomerativeModel({ featureNames: [...ds.names], linkage, k, labels, linkageMatrix: Z, centroids: centroidsOf(ds, labels, k) });
 }
 
+/** Whether the labels of the sampled rows form 2 to (rows - 1) segments, as the silhouette needs. */
+function definesSilhouette(labels: ArrayLike<number>, rows: Int32Array): boolean {
+  const seen = new Set<number>();
+  for (const r of rows) seen.add(labels[r]);
+  return seen.size >= 2 && seen.size < rows.length;
+}
+
 const evidenceOf = (s: number): ChooseKResult['evidence'] => (s >= 0.5 ? 'strong' : s >= 0.25 ? 'moderate' : 'weak');
 
-/** The row with the highest silhouette; a row without one (components left empty) is never the best by it. */
+/** The row with the highest silhouette; a row without one (components left empty, a sample missing segments) is never the best by it. */
 export function bestBySilhouette<R extends { silhouette: number }>(table: readonly R[]): R {
   return table.reduce((a, b) => (b.silhouette > a.silhouette || Number.isNaN(a.silhouette) ? b : a));
 }
@@ -311,7 +323,7 @@ function recommendByCriteria(table: KScore[], sampled: number | null): Omit<Choo
 }
 
 function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models' | 'stabilityK' | 'stabilityOfRecommended'> {
-  const best = table.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  const best = bestBySilhouette(table);
   const elbow = table.length >= 3
     ? kneedle(table.map((r) => r.k), table.map((r) => r.inertia), { curve: 'convex', direction: 'decreasing' }).knee
     : null;
@@ -358,7 +370,7 @@ function recommendStable(table: KScore[], sampled: number | null, rows: number, 
   let candidates = finite.filter((r) => r.stability >= CANDIDATE);
   if (!candidates.length) candidates = finite.filter((r) => r.stability >= maxStab - 0.05);
   if (!candidates.length) return { ...plain, stabilityK, stabilityOfRecommended: null };
-  const best = candidates.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  const best = bestBySilhouette(candidates);
   const atElbow = plain.elbowK === null ? undefined : candidates.find((r) => r.k === plain.elbowK);
   const chosen = atElbow && best.silhouette - atElbow.silhouette < 0.02 ? atElbow : best;
   const word = stabilityWord(chosen.stability);

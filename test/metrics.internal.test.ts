@@ -136,6 +136,17 @@ describe('chooseK', () => {
     expect(r.recommendedK).toBe(3);
   });
 
+  it('caps a range at the distinct rows, as at n - 1, and refuses a listed k above them naming kRange', async () => {
+    const X = Array.from({ length: 30 }, (_, i) => [i % 3, (i % 3) * 2]);
+    for (const algorithm of ['kmeans', 'gmm'] as const) {
+      const r = await chooseK(X, { kRange: [2, 5], algorithm, ...(algorithm === 'gmm' ? { covarianceType: 'spherical' as const } : {}) });
+      expect(r.table.map((t) => t.k)).toEqual([2, 3]);
+      expect(r.recommendedK).toBe(3);
+    }
+    expect((await chooseK(X, { stabilityResamples: 0 })).table.map((t) => t.k)).toEqual([2, 3]);
+    await expect(chooseK(X, { kRange: [2, 4, 6] })).rejects.toMatchObject({ code: 'E_TOO_FEW_DISTINCT', message: expect.stringMatching(/"kRange".*k = 4.*3 distinct/) });
+  });
+
   it('can be cancelled', async () => {
     const ac = new AbortController();
     const { ds } = randomLabelled(5_000, 4, 2, 1);

@@ -24,7 +24,7 @@ import type { SegmentationModel } from '../core/model.js';
 import { kneedle } from '../core/kneedle.js';
 
 export interface ChooseKOptions {
-  /** Inclusive range [min, max] or an explicit list of k values; default [2, 10]. */
+  /** Inclusive range [min, max] (capped at n - 1 and at the distinct rows) or an explicit list of k values; default [2, 10]. */
   kRange?: readonly [number, number] | readonly number[];
   seed?: number;
   /** Restarts per k: k-means 4 up to 200,000 rows, 2 above; mixtures 1; mini-batch 'auto' (1, or 3 with init 'random'). */
@@ -118,6 +118,23 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   return out;
 }
 
+/**
+ * The k values no larger than the distinct rows: a range is capped there as at n - 1 (k segments of fewer rows would
+ * put identical customers apart), and a listed k above them is refused.
+ */
+function apartKs(ks: number[], range: ChooseKOptions['kRange'], ds: Dataset): number[] {
+  const max = ks[ks.length - 1];
+  const seen = new Set<string>();
+  const key: number[] = new Array(ds.d);
+  for (let i = 0; i < ds.n && seen.size < max; i++) {
+    for (let j = 0; j < ds.d; j++) key[j] = ds.columns[j][i];
+    seen.add(key.join(','));
+  }
+  const apart = ks.filter((k) => k <= seen.size);
+  if (apart.length === ks.length || ((range ?? chooseKDefaults.kRange).length === 2 && apart.length > 0)) return apart;
+  throw new SegkitError('E_TOO_FEW_DISTINCT', `option "kRange" holds k = ${ks[apart.length]} but the data has only ${seen.size} distinct rows`, 'lower the k values, or add features that tell the rows apart');
+}
+
 const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'agglomerative', 'gmm'] as const;
 
 function covarianceTypes(o: ChooseKOptions): CovarianceType[] {
@@ -191,7 +208,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   checkOptions(options, CHOOSE_K_OPTIONS, 'chooseK');
   const ds = toDataset(data);
   assertResolution(ds);
-  const ks = kValues(options.kRange, ds.n);
+  const ks = apartKs(kValues(options.kRange, ds.n), options.kRange, ds);
   const seed = options.seed ?? chooseKDefaults.seed;
   const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
   if (!Number.isInteger(sampleSize) || sampleSize < 10) throw badOption('silhouetteSampleSize', sampleSize, 'an integer >= 10');

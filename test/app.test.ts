@@ -258,6 +258,32 @@ describe('segkit app (the command)', () => {
     }
   });
 
+  it('a Range header is ignored: a reversed range does not stop the server, a suffix range gets no wrong bytes', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'app', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = /segkit app: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`segkit app exited with ${code}: ${out}`)));
+      });
+      const css = readFileSync(path.join(APP_DIR, 'app.css'));
+      for (const range of ['bytes=3-2', 'bytes=-5', 'bytes=0-0', 'bytes=abc']) {
+        const res = await fetch(`${url}app.css`, { headers: { Range: range } });
+        expect(res.status, range).toBe(200);
+        expect(Buffer.from(await res.arrayBuffer()).equals(css), range).toBe(true);
+      }
+      expect(child.exitCode).toBe(null);
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('a port in use is E_IO naming it, with the way out', async () => {
     const first = await startAppServer({ port: 0 });
     try {

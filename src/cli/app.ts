@@ -46,6 +46,8 @@ export async function startAppServer(options: { port?: number } = {}): Promise<A
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
+    // sirv's byte ranges throw on a reversed one (stopping the server) and misread a suffix one; the files are small
+    delete req.headers.range;
     serve(req, res, () => {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
     });

@@ -284,6 +284,23 @@ describe('segkit app (the command)', () => {
     }
   });
 
+  it('a file removed after the server started ends its response; the server goes on serving', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'segkit-app-dir-'));
+    writeFileSync(path.join(folder, 'index.html'), '<!DOCTYPE html><title>x</title>');
+    writeFileSync(path.join(folder, 'gone.js'), 'export {};');
+    const server = await startAppServer({ port: 0, dir: folder });
+    try {
+      rmSync(path.join(folder, 'gone.js'));
+      await expect(fetch(`${server.url}gone.js`).then((r) => r.text())).rejects.toThrow();
+      const res = await fetch(server.url);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('<!DOCTYPE html><title>x</title>');
+    } finally {
+      await server.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('a port in use is E_IO naming it, with the way out', async () => {
     const first = await startAppServer({ port: 0 });
     try {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -31,10 +32,11 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-/** Serves the app on 127.0.0.1 (port 0: any free port) with APP_HEADERS on every response. */
-export async function startAppServer(options: { port?: number } = {}): Promise<AppServer> {
-  if (!existsSync(`${APP_DIR}index.html`)) throw new SegkitError('E_IO', `the app is not built (${APP_DIR}index.html is missing)`, 'run `npm run build`');
-  const serve = sirv(APP_DIR, {
+/** Serves the app (or the folder `dir`) on 127.0.0.1 (port 0: any free port) with APP_HEADERS on every response. */
+export async function startAppServer(options: { port?: number; dir?: string } = {}): Promise<AppServer> {
+  const dir = options.dir ?? APP_DIR;
+  if (!existsSync(path.join(dir, 'index.html'))) throw new SegkitError('E_IO', `the app is not built (${path.join(dir, 'index.html')} is missing)`, 'run `npm run build`');
+  const serve = sirv(dir, {
     etag: true,
     setHeaders: (res) => {
       for (const [k, v] of Object.entries(APP_HEADERS)) res.setHeader(k, v);
@@ -48,6 +50,8 @@ export async function startAppServer(options: { port?: number } = {}): Promise<A
     }
     // sirv's byte ranges throw on a reversed one (stopping the server) and misread a suffix one; the files are small
     delete req.headers.range;
+    // a file gone since the server started (a rebuild) ends its response rather than stopping the server
+    res.once('pipe', (source) => source.once('error', () => res.destroy()));
     serve(req, res, () => {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
     });

@@ -33,6 +33,42 @@ describe('the changes report', async () => {
     expect(counts.length).toBeGreaterThan(4);
   });
 
+  it('segments named "Gone" and "New customers" keep their own nodes: every link starts and ends inside its nodes', async () => {
+    const { View, parse } = await import('vega');
+    const named = { ...r, migration: { ...r.migration, segments: ['Gone', 'segment 1', 'New customers', 'segment 3'] } };
+    const view = new View(parse(migrationSankeySpec(named)), { renderer: 'none' });
+    await view.runAsync();
+    type Node = { y0: number; y1: number; total: number; fromOrder?: number; toOrder?: number };
+    const left = view.data('left') as Node[], right = view.data('right') as Node[];
+    const links = view.data('links') as { fromOrder: number; toOrder: number; sy: number; ty: number; value: number }[];
+    // four segments and the new customers on the left, four segments and the gone on the right
+    expect(left.map((d) => d.fromOrder).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(right.map((d) => d.toOrder).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(right.find((d) => d.toOrder === 0)!.total).toBe(r.segments[0].after);
+    expect(right.find((d) => d.toOrder === 4)!.total).toBe(r.migration.gone.reduce((a, b) => a + b, 0));
+    expect(links.length).toBeGreaterThan(8);
+    for (const l of links) {
+      const from = left.find((d) => d.fromOrder === l.fromOrder)!, to = right.find((d) => d.toOrder === l.toOrder)!;
+      expect(l.sy).toBeGreaterThan(from.y0);
+      expect(l.sy).toBeLessThan(from.y1);
+      expect(l.ty).toBeGreaterThan(to.y0);
+      expect(l.ty).toBeLessThan(to.y1);
+    }
+    view.finalize();
+  });
+
+  it('with more than ten segments the new and gone customers stay grey', async () => {
+    const k = 12;
+    const eye = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (i === j ? 10 : 0)));
+    const many = { ...r, migration: { ...r.migration, segments: Array.from({ length: k }, (_, i) => `segment ${i}`), counts: eye, new: new Array(k).fill(1), gone: new Array(k).fill(1), toUnassigned: new Array(k).fill(0), fromUnassigned: new Array(k).fill(0), unassignedBoth: 0 } };
+    const svg = await renderVegaSvg(migrationSankeySpec(many));
+    // the node rectangles: twelve segments on each side, the new customers on the left, the gone on the right
+    const fills = [...svg.matchAll(/<path[^>]*?d="M[^"]*?h14v[^"]*?"[^>]*?fill="(#[0-9a-f]{6})"/g)].map((m) => m[1]);
+    expect(fills).toHaveLength(2 * k + 2);
+    expect(fills.filter((f) => f === '#9aa5b1')).toHaveLength(1);
+    expect(fills.filter((f) => f === '#cbd2d9')).toHaveLength(1);
+  });
+
   it('the HTML page holds the recommendation, the matrix and a traffic light per feature', async () => {
     const html = await buildChangesReport(r);
     expect(html).toContain('Recommendation: refit');

@@ -19,24 +19,26 @@ export const movedUnassigned = (m: Migration): boolean => m.toUnassigned.some((c
 export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?: number; height?: number } = {}): VegaSpec {
   const width = options.width ?? 640, height = options.height ?? 420;
   const names = r.migration.segments;
-  const flows: { from: string; to: string; value: number; fromOrder: number; toOrder: number; colour: string }[] = [];
+  // nodes are keyed and coloured by position, never by name: a segment may be named "Gone" or "New customers"
+  const n = names.length, NEW_COLOUR = n, GONE_COLOUR = n + 1, UNASSIGNED_COLOUR = n + 2;
+  const flows: { from: string; to: string; value: number; fromOrder: number; toOrder: number; fromColour: number; toColour: number }[] = [];
   names.forEach((from, i) => names.forEach((to, j) => {
     const v = r.migration.counts[i][j];
-    if (v > 0) flows.push({ from, to, value: v, fromOrder: i, toOrder: j, colour: from });
+    if (v > 0) flows.push({ from, to, value: v, fromOrder: i, toOrder: j, fromColour: i, toColour: j });
   }));
-  names.forEach((to, j) => { if (r.migration.new[j] > 0) flows.push({ from: NEW, to, value: r.migration.new[j], fromOrder: names.length, toOrder: j, colour: NEW }); });
-  names.forEach((from, i) => { if (r.migration.gone[i] > 0) flows.push({ from, to: GONE, value: r.migration.gone[i], fromOrder: i, toOrder: names.length, colour: from }); });
+  names.forEach((to, j) => { if (r.migration.new[j] > 0) flows.push({ from: NEW, to, value: r.migration.new[j], fromOrder: n, toOrder: j, fromColour: NEW_COLOUR, toColour: j }); });
+  names.forEach((from, i) => { if (r.migration.gone[i] > 0) flows.push({ from, to: GONE, value: r.migration.gone[i], fromOrder: i, toOrder: n, fromColour: i, toColour: GONE_COLOUR }); });
   // returning customers that moved into or out of no segment (a density model's unassigned rows)
   const { toUnassigned, fromUnassigned } = r.migration;
-  names.forEach((from, i) => { if (toUnassigned[i] > 0) flows.push({ from, to: UNASSIGNED, value: toUnassigned[i], fromOrder: i, toOrder: names.length + 1, colour: from }); });
-  names.forEach((to, j) => { if (fromUnassigned[j] > 0) flows.push({ from: UNASSIGNED, to, value: fromUnassigned[j], fromOrder: names.length + 1, toOrder: j, colour: UNASSIGNED }); });
+  names.forEach((from, i) => { if (toUnassigned[i] > 0) flows.push({ from, to: UNASSIGNED, value: toUnassigned[i], fromOrder: i, toOrder: n + 1, fromColour: i, toColour: UNASSIGNED_COLOUR }); });
+  names.forEach((to, j) => { if (fromUnassigned[j] > 0) flows.push({ from: UNASSIGNED, to, value: fromUnassigned[j], fromOrder: n + 1, toOrder: j, fromColour: UNASSIGNED_COLOUR, toColour: j }); });
   const total = flows.reduce((a, f) => a + f.value, 0);
   const gap = 10;
   const nodes = names.length + (movedUnassigned(r.migration) ? 2 : 1);
   const unit = total > 0 ? Math.max(0, height - gap * (nodes - 1)) / total : 0;
   const nodeWidth = 14;
   const stackNodes = (side: 'from' | 'to') => [
-    { type: 'aggregate', groupby: [side, `${side}Order`], fields: ['value'], ops: ['sum'], as: ['total'] },
+    { type: 'aggregate', groupby: [side, `${side}Order`, `${side}Colour`], fields: ['value'], ops: ['sum'], as: ['total'] },
     { type: 'stack', field: 'total', sort: { field: `${side}Order` }, as: ['s0', 's1'] },
     { type: 'formula', as: 'y0', expr: `datum.s0 * unit + datum.${side}Order * gap` },
     { type: 'formula', as: 'y1', expr: `datum.s1 * unit + datum.${side}Order * gap` },
@@ -53,18 +55,18 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
       {
         name: 'into', source: 'flows',
         transform: [
-          { type: 'stack', groupby: ['to'], field: 'value', sort: { field: 'fromOrder' }, as: ['t0', 't1'] },
-          { type: 'formula', as: 'key', expr: 'datum.from + "\\u0000" + datum.to' },
+          { type: 'stack', groupby: ['toOrder'], field: 'value', sort: { field: 'fromOrder' }, as: ['t0', 't1'] },
+          { type: 'formula', as: 'key', expr: 'datum.fromOrder + "," + datum.toOrder' },
         ],
       },
       {
         name: 'links', source: 'flows',
         transform: [
-          { type: 'stack', groupby: ['from'], field: 'value', sort: { field: 'toOrder' }, as: ['f0', 'f1'] },
-          { type: 'formula', as: 'key', expr: 'datum.from + "\\u0000" + datum.to' },
+          { type: 'stack', groupby: ['fromOrder'], field: 'value', sort: { field: 'toOrder' }, as: ['f0', 'f1'] },
+          { type: 'formula', as: 'key', expr: 'datum.fromOrder + "," + datum.toOrder' },
           { type: 'lookup', from: 'into', key: 'key', fields: ['key'], values: ['t0'], as: ['t0'] },
-          { type: 'lookup', from: 'left', key: 'from', fields: ['from'], values: ['y0'], as: ['fromY'] },
-          { type: 'lookup', from: 'right', key: 'to', fields: ['to'], values: ['y0'], as: ['toY'] },
+          { type: 'lookup', from: 'left', key: 'fromOrder', fields: ['fromOrder'], values: ['y0'], as: ['fromY'] },
+          { type: 'lookup', from: 'right', key: 'toOrder', fields: ['toOrder'], values: ['y0'], as: ['toY'] },
           { type: 'formula', as: 'sx', expr: 'nodeWidth' },
           { type: 'formula', as: 'tx', expr: 'width - nodeWidth' },
           { type: 'formula', as: 'sy', expr: 'datum.fromY + (datum.f0 + datum.value / 2) * unit' },
@@ -74,14 +76,14 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
       },
     ],
     scales: [
-      { name: 'colour', type: 'ordinal', domain: [...names, NEW, GONE, UNASSIGNED], range: [...PALETTE.slice(0, names.length).concat(names.length > PALETTE.length ? PALETTE : []), '#9aa5b1', '#cbd2d9', '#7b8794'] },
+      { name: 'colour', type: 'ordinal', domain: Array.from({ length: n + 3 }, (_, c) => c), range: [...names.map((_, i) => PALETTE[i % PALETTE.length]), '#9aa5b1', '#cbd2d9', '#7b8794'] },
     ],
     marks: [
       {
         type: 'path', from: { data: 'links' },
         encode: {
           enter: {
-            path: { field: 'path' }, stroke: { scale: 'colour', field: 'colour' }, strokeOpacity: { value: 0.35 },
+            path: { field: 'path' }, stroke: { scale: 'colour', field: 'fromColour' }, strokeOpacity: { value: 0.35 },
             strokeWidth: { signal: 'max(1, datum.value * unit)' },
             tooltip: { signal: 'datum.from + " → " + datum.to + ": " + format(datum.value, ",") + " customers"' },
           },
@@ -89,11 +91,11 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
       },
       {
         type: 'rect', from: { data: 'left' },
-        encode: { enter: { x: { value: 0 }, x2: { signal: 'nodeWidth' }, y: { field: 'y0' }, y2: { field: 'y1' }, fill: { scale: 'colour', field: 'from' }, tooltip: { signal: 'datum.from + " before: " + format(datum.total, ",")' } } },
+        encode: { enter: { x: { value: 0 }, x2: { signal: 'nodeWidth' }, y: { field: 'y0' }, y2: { field: 'y1' }, fill: { scale: 'colour', field: 'fromColour' }, tooltip: { signal: 'datum.from + " before: " + format(datum.total, ",")' } } },
       },
       {
         type: 'rect', from: { data: 'right' },
-        encode: { enter: { x: { signal: 'width - nodeWidth' }, x2: { signal: 'width' }, y: { field: 'y0' }, y2: { field: 'y1' }, fill: { scale: 'colour', field: 'to' }, tooltip: { signal: 'datum.to + " after: " + format(datum.total, ",")' } } },
+        encode: { enter: { x: { signal: 'width - nodeWidth' }, x2: { signal: 'width' }, y: { field: 'y0' }, y2: { field: 'y1' }, fill: { scale: 'colour', field: 'toColour' }, tooltip: { signal: 'datum.to + " after: " + format(datum.total, ",")' } } },
       },
       {
         type: 'text', from: { data: 'left' },

@@ -136,6 +136,28 @@ describe('chooseK', () => {
     expect(r.recommendedK).toBe(3);
   });
 
+  it('a sweep whose every sample holds one segment has no best silhouette, and its evidence is weak, never moderate', async () => {
+    // three far customers, none of them in the seeded 10-row sample: k = 2 puts them apart, a stable split no sample scores
+    const inSample = new Set(sampleRows(30, 10, 0));
+    const far = Array.from({ length: 30 }, (_, i) => i).filter((i) => !inSample.has(i)).slice(0, 3);
+    const X = Array.from({ length: 30 }, (_, i) => (far.includes(i) ? [100 + i / 10, 100] : [((i * 37) % 11) / 10, ((i * 17) % 7) / 10]));
+    const stable = await chooseK(X, { kRange: [2], silhouetteSampleSize: 10, seed: 0, keepModels: true });
+    expect(far.every((i) => stable.models!.get(2)!.labels[i] !== stable.models!.get(2)!.labels[inSample.values().next().value!])).toBe(true);
+    expect(stable.table[0].silhouette).toBeNaN();
+    expect(stable.table[0].stability).toBe(1);
+    expect(stable.silhouetteK).toBeNaN();
+    expect(stable.recommendedK).toBe(2);
+    expect(stable.evidence).toBe('weak');
+    expect(stable.reason).toContain('none has a sampled (10 rows) silhouette');
+    expect(stable.reason).not.toContain('NaN');
+    const plain = await chooseK(X, { kRange: [2], silhouetteSampleSize: 10, seed: 0, stabilityResamples: 0 });
+    expect(plain.silhouetteK).toBeNaN();
+    expect(plain.recommendedK).toBe(2);
+    expect(plain.evidence).toBe('weak');
+    expect(plain.reason).toMatch(/^No k has a sampled \(10 rows\) silhouette/);
+    expect(plain.reason).not.toContain('NaN');
+  });
+
   it('caps a range at the distinct rows, as at n - 1, and refuses a listed k above them naming kRange', async () => {
     const X = Array.from({ length: 30 }, (_, i) => [i % 3, (i % 3) * 2]);
     for (const algorithm of ['kmeans', 'gmm'] as const) {

@@ -78,7 +78,7 @@ export interface ChooseKResult {
   table: KScore[];
   /** The elbow of inertia by Kneedle (Satopää et al. 2011), or null when the curve has no knee. */
   elbowK: number | null;
-  /** The k with the highest silhouette (NaN when no k has one: a mixture whose fits all left components empty). */
+  /** The k with the highest silhouette (NaN when no k has one: a mixture whose fits all left components empty, or samples that each hold one segment). */
   silhouetteK: number;
   /** The k with the highest stability (null when stability is off). */
   stabilityK: number | null;
@@ -345,6 +345,14 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
     ? kneedle(table.map((r) => r.k), table.map((r) => r.inertia), { curve: 'convex', direction: 'decreasing' }).knee
     : null;
   const s = best.silhouette;
+  if (Number.isNaN(s)) {
+    // no k has a silhouette: nothing says how well the segments separate, so the evidence cannot be more than weak
+    const k = elbow ?? table[0].k;
+    const reason = `No k has a ${sampled ? `sampled (${sampled} rows) ` : ''}silhouette: at every k the sample holds a single segment (a small segment it missed), `
+      + `so how well the segments separate is not measured. ${elbow === null ? `The inertia curve has no clear elbow: k = ${k} is the smallest k tried.` : `k = ${k} is the elbow of the inertia curve.`} `
+      + 'Raise silhouetteSampleSize to score the small segments.';
+    return { elbowK: elbow, silhouetteK: NaN, recommendedK: k, evidence: 'weak', reason };
+  }
   const evidence = s >= 0.5 ? 'strong' : s >= 0.25 ? 'moderate' : 'weak';
   const silText = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${s.toFixed(3)}`;
   let recommendedK = best.k;
@@ -364,7 +372,7 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
         + `the simpler segmentation separates the customers about as well.`;
     } else {
       reason = `k = ${best.k}: the best ${silText} (${evidence} structure). The elbow of the inertia curve is at k = ${elbow}, `
-        + `but its silhouette is lower (${atElbow.silhouette.toFixed(3)}): the elbow only says where extra segments stop paying off in compactness, `
+        + `but ${Number.isNaN(atElbow.silhouette) ? 'it has no silhouette (its sample holds a single segment)' : `its silhouette is lower (${atElbow.silhouette.toFixed(3)})`}: the elbow only says where extra segments stop paying off in compactness, `
         + `while the silhouette measures how well the segments separate. Compare both profiles before deciding.`;
     }
   }
@@ -391,6 +399,14 @@ function recommendStable(table: KScore[], sampled: number | null, rows: number, 
   const atElbow = plain.elbowK === null ? undefined : candidates.find((r) => r.k === plain.elbowK);
   const chosen = atElbow && best.silhouette - atElbow.silhouette < 0.02 ? atElbow : best;
   const word = stabilityWord(chosen.stability);
+  if (Number.isNaN(best.silhouette)) {
+    // no stable k has a silhouette (each sample holds a single segment): stability alone says nothing of separation
+    const pick = atElbow ?? candidates.reduce((a, b) => (b.stability > a.stability ? b : a));
+    const reason = `The stable choices were k = ${candidates.map((r) => r.k).join(', ')}, but none has a ${sampled ? `sampled (${sampled} rows) ` : ''}silhouette: `
+      + `each sample holds a single segment (a small segment it missed), so how well the segments separate is not measured. k = ${pick.k} `
+      + `(${atElbow ? 'the elbow of the inertia curve, ' : ''}stability ${pick.stability.toFixed(2)}) is a guess; raise silhouetteSampleSize to score the small segments.`;
+    return { elbowK: plain.elbowK, silhouetteK: plain.silhouetteK, stabilityK, recommendedK: pick.k, evidence: 'weak', reason, stabilityOfRecommended: stabilityWord(pick.stability) };
+  }
   const evidence: ChooseKResult['evidence'] = chosen.silhouette < 0.25 || chosen.stability < FAIR ? 'weak' : chosen.silhouette >= 0.5 && chosen.stability >= STABLE ? 'strong' : 'moderate';
   const sil = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${chosen.silhouette.toFixed(3)}`;
   const stab = `stability ${chosen.stability.toFixed(2)} (${word}: mean adjusted Rand index of ${resamples} fits on random 80% subsets of ${rows} rows)`;

@@ -114,9 +114,9 @@ describe('atomic writes over an existing file', () => {
     await writeFileAtomic(path, 'newer\n');
     expect(statSync(path).mode & 0o777).toBe(0o664);
     // a set-user-id file's new contents do not inherit the bit
-    chmodSync(path, 0o4755);
+    chmodSync(path, 0o4555);
     await writeFileAtomic(path, 'newest\n');
-    expect(statSync(path).mode & 0o7777).toBe(0o755);
+    expect(statSync(path).mode & 0o7777).toBe(0o555);
   });
 
   it.skipIf(process.platform === 'win32')('a read-only file is replaced read-only, its temporary file writable by its owner meanwhile (a large file reopens it)', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
 import { Table, TimestampMillisecond, Utf8, vectorFromArray, Float64 } from 'apache-arrow';
 import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
+import { rfm } from '../src/features/rfm.js';
 import { SegkitError } from '../src/util/errors.js';
 
 type Event = { user: string; at: string; kind: string; sid: string; feature: string | null; secs: number | null };
@@ -93,14 +94,30 @@ describe('behaviourFeatures', () => {
     expect(t.features_per_day).toEqual([1.5, 0]);
   });
 
-  it('ignores events after asOf', () => {
-    // asOf 06-03 08:10: u1 loses the 08:20 video; u2 keeps its two page views (one session, 06-02 and 06-03).
-    const t = columns(behaviourFeatures(EVENTS, { ...OPTS, asOf: '2024-06-03T08:10:00Z', typeCounts: ['video_view'] }));
-    expect(t.sessions).toEqual([3, 1]);
+  it('ignores events after the as-of day', () => {
+    // asOf 06-02: u1 keeps its two 06-01 sessions (2700 s, 60 s); u2 keeps only 06-02 23:50 (one 0 s session).
+    const t = columns(behaviourFeatures(EVENTS, { ...OPTS, asOf: '2024-06-02T08:10:00Z', typeCounts: ['video_view'] }));
+    expect(t.sessions).toEqual([2, 1]);
     expect(t.video_view).toEqual([0, 0]);
-    expect(t.avg_session_seconds).toEqual([(2700 + 60 + 300) / 3, 1200]);
-    expect(t.tenure_days).toEqual([2, 1]);
+    expect(t.avg_session_seconds).toEqual([(2700 + 60) / 2, 0]);
+    expect(t.tenure_days).toEqual([1, 0]);
+    expect(t.days_since_last_activity).toEqual([1, 0]);
+  });
+
+  it('counts the whole as-of UTC day, as rfm does', () => {
+    // asOf 2024-06-03: u1's 06-03 events (08:00-08:20) are on the as-of day, so they count and its last activity is 0 days back.
+    const log = [...EVENTS, { user: 'u2', at: '2024-06-03T00:00:01Z', kind: 'page_view', sid: 'a', feature: null, secs: null }];
+    const t = columns(behaviourFeatures(log, { ...OPTS, asOf: '2024-06-03', typeCounts: ['video_view'] }));
+    expect(t.video_view).toEqual([1, 0]);
+    expect(t.page_views).toEqual([4, 3]);
     expect(t.days_since_last_activity).toEqual([0, 0]);
+    const r = rfm(log.map((e) => ({ ...e, amount: 1 })), { customer: 'user', date: 'at', amount: 'amount', asOf: '2024-06-03' });
+    expect([...r.getChild('recency')!]).toEqual(t.days_since_last_activity);
+  });
+
+  it('refuses a negative event duration, naming its row', () => {
+    const negative = EVENTS.map((e, i) => (i === 6 ? { ...e, secs: -20 } : e));
+    expectError(() => behaviourFeatures(negative, { ...OPTS, duration: 'secs' }), 'E_NAN_INPUT', 'row 6', '"secs"', '-20');
   });
 
   it('names count columns from a { type: column } map, zero for absent types', () => {

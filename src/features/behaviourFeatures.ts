@@ -12,6 +12,7 @@ import {
   readTimes,
   sortedKeyOrder,
   utcDay,
+  DAY_MS,
   type LogInput,
 } from '../data/logInput.js';
 
@@ -28,7 +29,7 @@ export interface BehaviourFeaturesOptions {
   readonly duration?: string;
   /** Column naming the feature of a feature-use event; without it, featuresUsed counts feature-use events. */
   readonly feature?: string;
-  /** The analysis date; events after it are ignored. Default: the UTC day after the last event in the log. */
+  /** The analysis date: events after its UTC day are ignored (the whole day counts, as in `rfm`). Default: the UTC day after the last event in the log. */
   readonly asOf?: Date | string | number;
   /** Inactivity longer than this starts a new session (the web-analytics convention). */
   readonly sessionGapMinutes?: number;
@@ -104,7 +105,8 @@ function checkOptions(options: BehaviourFeaturesOptions) {
  * event span), active_days (distinct UTC days with an event), avg_sessions_per_day (sessions per active day),
  * one count per event type in `typeCounts`, features_used (distinct features among feature-use events),
  * features_per_day (distinct (day, feature) pairs per active day), tenure_days and days_since_last_activity
- * (whole UTC days from the first and last event to `asOf`). Rows are sorted by customer id.
+ * (whole UTC days from the first and last event to `asOf`; events after the as-of UTC day are left out). Rows are
+ * sorted by customer id.
  *
  * @example
  * const table = behaviourFeatures(events, { customer: 'customer_id', timestamp: 'timestamp', type: 'type',
@@ -124,6 +126,11 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
       })
     : undefined;
   const duration = o.duration ? readNumbers(events, o.duration, 0) : undefined;
+  if (duration) {
+    for (let i = 0; i < n; i++) {
+      if (cust[i] >= 0 && duration[i] < 0) throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${o.duration}" holds ${duration[i]}; a duration is 0 or more seconds`);
+    }
+  }
   const features = o.feature ? readKeys(events, o.feature, () => {}) : undefined;
 
   // Per type code: is it a page view, a feature use, and which count column (-1: none) does it feed.
@@ -149,12 +156,13 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   const nCounts = counted.length;
 
   // Bucket the kept rows by customer (a stable counting sort), then order each customer's rows by time.
-  const asOfMs = o.asOf ?? Infinity;
+  // the whole as-of day counts, as in rfm: the outputs are whole UTC days, so an event at 00:00:01 is the day's as one at 00:00
+  const asOfEnd = o.asOf === undefined ? Infinity : (utcDay(o.asOf) + 1) * DAY_MS;
   const k = keys.length;
   const start = new Int32Array(k + 1);
   let maxMs = -Infinity;
   for (let i = 0; i < n; i++) {
-    if (cust[i] < 0 || ms[i] > asOfMs) continue;
+    if (cust[i] < 0 || ms[i] >= asOfEnd) continue;
     start[cust[i] + 1]++;
     if (ms[i] > maxMs) maxMs = ms[i];
   }
@@ -162,7 +170,7 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   for (let c = 0; c < k; c++) start[c + 1] += start[c];
   const rows = new Int32Array(start[k]);
   const fill = start.slice(0, k);
-  for (let i = 0; i < n; i++) if (cust[i] >= 0 && ms[i] <= asOfMs) rows[fill[cust[i]]++] = i;
+  for (let i = 0; i < n; i++) if (cust[i] >= 0 && ms[i] < asOfEnd) rows[fill[cust[i]]++] = i;
   const byTime = (a: number, b: number) => ms[a] - ms[b] || a - b;
   for (let c = 0; c < k; c++) {
     const slice = rows.subarray(start[c], start[c + 1]);

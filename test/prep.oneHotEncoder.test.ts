@@ -3,6 +3,7 @@ import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
 import type { Frame } from '../src/prep/frame.js';
 import { SegkitError } from '../src/util/errors.js';
 import { frame } from './helpers/prepFrames.js';
+import { pipeline } from '../src/prep/pipeline.js';
 
 /** The numeric columns of a frame as rows, for comparing with scikit-learn's dense output. */
 function rows(f: Frame): { names: string[]; rows: number[][] } {
@@ -103,5 +104,19 @@ describe('OneHotEncoder', () => {
     bad([{ ...col0, missingColumn: 'yes' }], /"m\.columns\[0\]\.missingColumn"/);
     bad([{ ...col0, fill: 'gold' }], /"m\.columns\[0\]\.fill"/);
     bad([col0, col0], /"m\.columns\[1\]\.name" repeats/);
+  });
+
+  it('refuses output names that are already column names, instead of two columns of one name', async () => {
+    // "plan=pro" already exists: a feature filter that dropped the constant one by name dropped the one-hot column too.
+    const f = frame({ 'plan=pro': [5, 5, 5], plan: ['pro', 'free', 'pro'], x: [1, 2, 3] });
+    await expect(new OneHotEncoder({ columns: ['plan'] }).fit(f)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringMatching(/"plan=pro".*"plan"/) });
+    // two encoded columns: a="b=c" and "a=b"="c" both give "a=b=c"
+    const g = frame({ a: ['b=c', 'z'], 'a=b': ['c', 'd'] });
+    await expect(new OneHotEncoder({ columns: ['a', 'a=b'] }).fit(g)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"a=b=c"') });
+    const { dataset, report } = await pipeline({ columns: ['plan=pro', 'plan', 'x'], encode: ['plan'], scale: false, dropLowVariance: true })
+      .fitTransform([{ 'plan=pro': 5, plan: 'pro', x: 1 }, { 'plan=pro': 5, plan: 'free', x: 2 }, { 'plan=pro': 5, plan: 'pro', x: 3 }])
+      .catch((err: SegkitError) => ({ dataset: undefined, report: err.code }));
+    expect(dataset).toBeUndefined();
+    expect(report).toBe('E_BAD_OPTION');
   });
 });

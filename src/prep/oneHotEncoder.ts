@@ -211,6 +211,7 @@ export class OneHotEncoder implements PrepStep {
       checkNames(encoded, this.otherLabel, this.missingLabel, this.#option);
       fitted.push(encoded);
     }
+    checkClashes(frame, fitted, this.otherLabel, this.missingLabel);
     this.#fitted = Object.freeze(fitted);
     return this;
   }
@@ -218,6 +219,7 @@ export class OneHotEncoder implements PrepStep {
   transform(frame: Frame): { frame: Frame; report: OneHotEncoderReport } {
     const fitted = this.#fitted;
     if (!fitted) throw notFitted(this.kind);
+    checkClashes(frame, fitted, this.otherLabel, this.missingLabel);
     const replace = new Map<string, FrameColumn[]>();
     const reports: { column: string; unknown: number; missing: number }[] = [];
     for (const e of fitted) {
@@ -324,6 +326,27 @@ export class OneHotEncoder implements PrepStep {
     enc.#loaded = true;
     enc.#fitted = Object.freeze(columns);
     return enc;
+  }
+}
+
+/**
+ * An output column may not take the name of a column the encoder leaves in place, or of another encoded column's
+ * output (a = "b=c" and "a=b" = "c" both give "a=b=c"): later steps find columns by name and would use the wrong one.
+ */
+function checkClashes(frame: Frame, fitted: readonly Encoded[], otherLabel: string, missingLabel: string): void {
+  const encoded = new Set(fitted.map((e) => e.name));
+  const owner = new Map<string, string | null>();
+  for (const c of frame.columns) if (!encoded.has(c.name)) owner.set(c.name, null);
+  for (const e of fitted) {
+    for (const name of outputNames(e, otherLabel, missingLabel)) {
+      const before = owner.get(name);
+      if (before === undefined) {
+        owner.set(name, e.name);
+        continue;
+      }
+      const other = before === null ? 'an input column of that name' : `the output of column ${JSON.stringify(before)}`;
+      throw new SegkitError('E_BAD_OPTION', `the one-hot column "${name}" of column "${e.name}" clashes with ${other}`, 'rename one of the columns before encoding');
+    }
   }
 }
 

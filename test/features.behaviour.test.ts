@@ -120,6 +120,15 @@ describe('behaviourFeatures', () => {
     expectError(() => behaviourFeatures(negative, { ...OPTS, duration: 'secs' }), 'E_NAN_INPUT', 'row 6', '"secs"', '-20');
   });
 
+  it('refuses an asOf number that is not epoch milliseconds (microseconds, seconds, YYYYMMDD digits)', () => {
+    // as milliseconds, 2024-06-06 in microseconds is the year 56,400: a tenure of 19.9 million days for everyone
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, asOf: Date.UTC(2024, 5, 6) * 1000 }), 'E_BAD_OPTION', '"asOf"', 'epoch microseconds');
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, asOf: Date.UTC(2024, 5, 6) / 1000 }), 'E_BAD_OPTION', '"asOf"', 'epoch seconds');
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, asOf: 20240606 }), 'E_BAD_OPTION', '"asOf"', 'YYYYMMDD');
+    expect(columns(behaviourFeatures(EVENTS, { ...OPTS, asOf: Date.UTC(2024, 5, 6) })).tenure_days).toEqual([5, 4]);
+    expect(columns(behaviourFeatures(EVENTS, { ...OPTS, asOf: new Date(Date.UTC(2024, 5, 6)) })).tenure_days).toEqual([5, 4]);
+  });
+
   it('names count columns from a { type: column } map, zero for absent types', () => {
     const t = columns(behaviourFeatures(EVENTS, { ...OPTS, typeCounts: { blog_view: 'blogs_viewed', webinar: 'webinars' } }));
     expect(t.blogs_viewed).toEqual([1, 0]);

@@ -386,6 +386,9 @@ describe('rfm', () => {
     expectError(() => rfm(seconds, OPTS), 'E_PARSE', 'row 3, column "date" holds the number 1704067200', 'epoch seconds');
     const micro = LOG.map((r, i) => (i === 4 ? { ...r, date: 1704067200000000 } : r));
     expectError(() => rfm(micro, OPTS), 'E_PARSE', 'row 4, column "date" holds the number 1704067200000000', 'epoch microseconds');
+    // the as-of date too, which would otherwise give every customer a recency of millions of days
+    expectError(() => rfm(LOG, { ...OPTS, asOf: 1704067200000000 }), 'E_BAD_OPTION', '"asOf"', 'epoch microseconds');
+    expectError(() => rfm(LOG, { ...OPTS, asOf: 1704067200 }), 'E_BAD_OPTION', '"asOf"', 'epoch seconds');
     // an Arrow integer column of seconds, too; a Date32 column (days) is a date type and reads as before
     const arrowSeconds = new Table({
       customer: vectorFromArray(['a', 'b'], new Utf8()),

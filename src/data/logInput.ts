@@ -347,10 +347,15 @@ const LATEST_NUMBER_MS = 32503680000000;
 /** Whether a plain number cannot be epoch milliseconds of a customer's date (see EARLIEST_NUMBER_MS, LATEST_NUMBER_MS). */
 const implausibleMs = (t: number): boolean => Math.abs(t) < EARLIEST_NUMBER_MS || t > LATEST_NUMBER_MS;
 
+/** What an implausible number of milliseconds likelier is, as a question. */
+function numberGuess(n: number): string {
+  const digits = Number.isInteger(n) && n >= 10000101 && n <= 99991231;
+  return n > LATEST_NUMBER_MS ? 'epoch microseconds?' : digits ? 'a date written as digits (YYYYMMDD), or epoch seconds?' : 'epoch seconds?';
+}
+
 function numberNotMs(row: number, column: string, v: unknown): SegkitError {
   const n = typeof v === 'bigint' ? Number(v) : (v as number);
-  const digits = Number.isInteger(n) && n >= 10000101 && n <= 99991231;
-  const guess = n > LATEST_NUMBER_MS ? 'epoch microseconds?' : digits ? 'a date written as digits (YYYYMMDD), or epoch seconds?' : 'epoch seconds?';
+  const guess = numberGuess(n);
   return new SegkitError(
     'E_PARSE',
     `row ${row}, column "${column}" holds the number ${n}, which as epoch milliseconds is ${new Date(n).toISOString()}: ${guess}`,
@@ -414,10 +419,13 @@ export function readTimes(log: LogInput, column: string): Float64Array {
   return out;
 }
 
-/** An `asOf`-style option as epoch milliseconds. */
+/** An `asOf`-style option as epoch milliseconds; a number is held to the log's rule (see implausibleMs). */
 export function dateOption(name: string, v: unknown): number {
   const t = toEpochMs(v);
   if (Number.isNaN(t) || Math.abs(t) > MAX_DATE_MS) throw badOption(name, v, 'a Date, epoch milliseconds or an ISO 8601 string (years -271821 to 275760)');
+  if ((typeof v === 'number' || typeof v === 'bigint') && implausibleMs(t)) {
+    throw badOption(name, v, `epoch milliseconds from 1973 to 3000, a Date or an ISO 8601 string (as epoch milliseconds it is ${new Date(t).toISOString()}: ${numberGuess(t)})`);
+  }
   return t;
 }
 

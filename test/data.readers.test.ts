@@ -119,6 +119,15 @@ describe('readCsv type inference', () => {
     expect(types(t)).toEqual({ d: 'Utf8' });
   });
 
+  it('rejects impossible zone offsets (+25:00, +05:99), so they stay text; real ones shift the time', async () => {
+    for (const zone of ['+25:00', '+05:99', '-2400']) {
+      const t = await readCsv(`d\n2024-01-01T10:00:00${zone}\n2024-01-01T10:00:00Z\n`);
+      expect(types(t)).toEqual({ d: 'Utf8' });
+    }
+    const t = await readCsv('d\n2024-01-01T10:00:00+14:00\n2024-01-01T10:00:00-0930\n');
+    expect(values(t, 'd').map((v) => new Date(v as number).toISOString())).toEqual(['2023-12-31T20:00:00.000Z', '2024-01-01T19:30:00.000Z']);
+  });
+
   it('reads a column that is only empty cells as an all-null Utf8 column', async () => {
     const t = await readCsv('a,b\n1,\n2,\n');
     expect(types(t).b).toBe('Utf8');

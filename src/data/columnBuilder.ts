@@ -278,7 +278,10 @@ export function parseIsoDate(text: string): number {
   if (zone && zone.toUpperCase() !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    t -= sign * (+digits.slice(0, 2) * 60 + (digits.length > 2 ? +digits.slice(2) : 0)) * 60000;
+    const zoneHours = +digits.slice(0, 2), zoneMinutes = digits.length > 2 ? +digits.slice(2) : 0;
+    // +25:00 or +05:99 is no zone: read as one, it would shift the time silently
+    if (zoneHours > 23 || zoneMinutes > 59) return NaN;
+    t -= sign * (zoneHours * 60 + zoneMinutes) * 60000;
   }
   return t;
 }

@@ -1,7 +1,7 @@
 // The app `segkit app` serves, in headless Chromium: a 200,000 x 12 CSV segmented in the page gives the labels
 // `segkit segment` gives in Node for the same seed, on Web Workers when the page is cross-origin isolated and on
 // one thread when it is not; nothing is requested after the page has loaded; the three downloads open.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -232,19 +232,25 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
 });
 
 describe('segkit app (the command)', () => {
-  it('prints the address it serves the app on, with the isolation headers, and stops on Ctrl-C', async () => {
-    const { spawn } = await import('node:child_process');
+  /** `segkit app --port 0` in a child process, and the address it prints once it serves. */
+  const startApp = () => {
     const child = spawn(process.execPath, [CLI, 'app', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      let out = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (b: Buffer) => {
-          out += b.toString();
-          const m = /segkit app: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`segkit app exited with ${code}: ${out}`)));
+    let out = '';
+    const started = new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /segkit app: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) resolve(m[1]);
       });
+      child.once('exit', (code) => reject(new Error(`segkit app exited with ${code}: ${out}`)));
+    });
+    return { child, started };
+  };
+
+  it('prints the address it serves the app on, with the isolation headers, and stops on Ctrl-C', async () => {
+    const { child, started } = startApp();
+    try {
+      const url = await started;
       const res = await fetch(url);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('<script type="module" src="./app.js"></script>');
@@ -259,18 +265,9 @@ describe('segkit app (the command)', () => {
   });
 
   it('a Range header is ignored: a reversed range does not stop the server, a suffix range gets no wrong bytes', async () => {
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [CLI, 'app', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, started } = startApp();
     try {
-      let out = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (b: Buffer) => {
-          out += b.toString();
-          const m = /segkit app: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`segkit app exited with ${code}: ${out}`)));
-      });
+      const url = await started;
       const css = readFileSync(path.join(APP_DIR, 'app.css'));
       for (const range of ['bytes=3-2', 'bytes=-5', 'bytes=0-0', 'bytes=abc']) {
         const res = await fetch(`${url}app.css`, { headers: { Range: range } });

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { chooseKDefaults } from '../workflow/chooseK.js';
 import { COVARIANCE_TYPES, type CovarianceType } from '../core/gmmParams.js';
+import { distinctRows } from '../core/kmeans.js';
 import { miniBatchKMeansDefaults } from '../core/miniBatchKMeans.js';
 import type { Dataset } from '../data/dataset.js';
 import { SegkitError } from '../util/errors.js';
@@ -76,17 +77,6 @@ export function checkFitFlags(f: FitFlags, fixedK: boolean): void {
     throw new UsageError(INITS[f.algorithm].length === 0 ? `--init applies to kmeans, minibatch-kmeans and gmm, not ${f.algorithm}` : `--init ${f.init} is not a start for ${f.algorithm}; use ${INITS[f.algorithm].join(', ')}`);
   }
   if (fixedK && f.covariance.length > 1) throw new UsageError(`--covariance ${f.covariance.join(',')}: with a fixed --k give one covariance type (several are compared with --k auto)`);
-}
-
-/** Distinct rows of the data (as float32 feature values), counted up to `limit`. */
-function distinctRows(data: Dataset, limit: number): number {
-  const seen = new Set<string>();
-  const key: number[] = new Array(data.d);
-  for (let i = 0; i < data.n && seen.size < limit; i++) {
-    for (let j = 0; j < data.d; j++) key[j] = data.columns[j][i];
-    seen.add(key.join(','));
-  }
-  return seen.size;
 }
 
 /** A fixed --k: at most the distinct customers, as a sweep is capped (k segments of fewer would put identical customers apart). */

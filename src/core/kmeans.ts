@@ -111,16 +111,22 @@ function checkKMeansOptions(o: KMeansOptions, ds: Dataset): Checked {
 
 /** Throws unless the data has at least k distinct rows (with positive weight); stops as soon as k are found. */
 export function checkDistinct(ds: Dataset, k: number, weights?: Float32Array): void {
+  const distinct = distinctRows(ds, k, weights);
+  if (distinct < k) {
+    throw new SegkitError('E_TOO_FEW_DISTINCT', `option "k" is ${k} but the data has only ${distinct} distinct ${weights ? 'weighted ' : ''}points`, 'lower k or deduplicate the data');
+  }
+}
+
+/** Distinct rows of the data (as stored feature values; rows of weight 0 left out), counted up to `limit`. */
+export function distinctRows(ds: Dataset, limit: number, weights?: Float32Array): number {
   const seen = new Set<string>();
   const key: number[] = new Array(ds.d);
-  for (let i = 0; i < ds.n && seen.size < k; i++) {
+  for (let i = 0; i < ds.n && seen.size < limit; i++) {
     if (weights && weights[i] === 0) continue;
     for (let j = 0; j < ds.d; j++) key[j] = ds.columns[j][i];
     seen.add(key.join(','));
   }
-  if (seen.size < k) {
-    throw new SegkitError('E_TOO_FEW_DISTINCT', `option "k" is ${k} but the data has only ${seen.size} distinct ${weights ? 'weighted ' : ''}points`, 'lower k or deduplicate the data');
-  }
+  return seen.size;
 }
 
 /**
@@ -134,11 +140,13 @@ function distinctOnceCentred(c: Float64Array, k: number, d: number, offset: Floa
 }
 
 /**
- * E_BAD_OPTION for an explicit start (stored coordinates) whose squared distances to the rows would leave float32:
- * the kernels would measure it at Infinity from every row, and rows all of whose centres are that far would take
- * centre 0 by a tie instead of the nearest.
+ * An explicit start (k x d, data coordinates) in the matrix's stored coordinates; E_BAD_OPTION for a row whose squared
+ * distances to the rows would leave float32: the kernels would measure it at Infinity from every row, and rows all of
+ * whose centres are that far would take centre 0 by a tie instead of the nearest.
  */
-export function nearEnough(init: Float64Array, k: number, d: number, m: Matrix): void {
+export function storedStart(explicit: ArrayLike<number>, k: number, m: Matrix): Float64Array {
+  const d = m.d;
+  const init = Float64Array.from({ length: k * d }, (_, q) => (explicit[q] - m.offset[q % d]) * m.scale);
   for (let t = 0; t < k; t++) {
     let s = 0;
     for (let j = 0; j < d; j++) s += init[t * d + j] ** 2;
@@ -147,6 +155,7 @@ export function nearEnough(init: Float64Array, k: number, d: number, m: Matrix):
         'start from centroids within the range of the data');
     }
   }
+  return init;
 }
 
 /** A k-means fit on data already loaded (chooseK fits many k on one load); the result is the same as `kmeans`. */
@@ -167,9 +176,7 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
     const runRng = rng.fork();
     let init: Float64Array;
     if (o.explicit) {
-      init = new Float64Array(o.k * d);
-      for (let q = 0; q < init.length; q++) init[q] = (o.explicit[q] - m.offset[q % d]) * m.scale;
-      nearEnough(init, o.k, d, m);
+      init = storedStart(o.explicit, o.k, m);
       distinctOnceCentred(init, o.k, d, m.offset, 'E_BAD_OPTION', 'option "init" rows');
     } else if (o.init === 'random') {
       init = await randomInit(m, o.k, runRng, options.signal);

@@ -7,7 +7,7 @@ import type { Matrix } from '../engine/matrix.js';
 import { padRows } from '../kernels/layout.js';
 import { centresF32, type AnyTypedArray } from '../kernels/shard.js';
 import { kmeansPlusPlus } from './initCentroids.js';
-import { checkDistinct, explicitCentroids, fitOnLoad, nearEnough } from './kmeans.js';
+import { checkDistinct, explicitCentroids, fitOnLoad, storedStart } from './kmeans.js';
 import { assignOp, farthestOp } from './kmeansOps.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { decayOf, labelRows, MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
@@ -191,11 +191,7 @@ const drawRows = (rng: Random, n: number, count: number): Int32Array => rng.ints
 async function start(m: Matrix, o: Checked, rng: Random, signal?: AbortSignal): Promise<Float64Array> {
   const { k } = o;
   const d = m.d;
-  if (o.explicit) {
-    const init = Float64Array.from(o.explicit, (v, q) => (v - m.offset[q % d]) * m.scale);
-    nearEnough(init, k, d, m);
-    return init;
-  }
+  if (o.explicit) return storedStart(o.explicit, k, m);
   if (o.init === 'k-means||') return kmeansParallel(m, k, rng, signal);
   const rows = o.initSize < m.n ? drawRows(rng, m.n, o.initSize) : Int32Array.from({ length: m.n }, (_, i) => i);
   const g = await gather(m, rows, signal);

@@ -1,7 +1,7 @@
 import { DataType, type Data, type Table, type Vector } from '#arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
-import { numberTexts } from '../util/numberText.js';
+import { textNumberClash } from '../util/numberText.js';
 import { takeRows } from './takeRows.js';
 
 export interface CustomerSource {
@@ -33,15 +33,11 @@ const isNumberColumn = (vector: Vector): boolean => DataType.isInt(vector.type) 
  * and 42, "42.0" and 42): compared as strings they never match, and the customer would silently get nulls.
  */
 function checkKeyForms(text: readonly (string | null)[], textWhere: string, textColumn: string, numbers: readonly (string | null)[], numberWhere: string, numberColumn: string): void {
-  const have = new Set(numbers);
-  text.forEach((k, row) => {
-    if (k === null) return;
-    const x = numberTexts(k).find((form) => form !== k && have.has(form));
-    if (x !== undefined) {
-      throw new SegkitError('E_SHAPE_MISMATCH', `${textWhere} has key ${JSON.stringify(k)} (row ${row}) in column "${textColumn}" as text, and ${numberWhere} has the number ${x} in column "${numberColumn}"`,
-        'write the keys the same way in both tables (the same text, or numbers in both)');
-    }
-  });
+  const clash = textNumberClash(text, new Set(numbers));
+  if (clash) {
+    throw new SegkitError('E_SHAPE_MISMATCH', `${textWhere} has key ${JSON.stringify(text[clash.row])} (row ${clash.row}) in column "${textColumn}" as text, and ${numberWhere} has the number ${clash.form} in column "${numberColumn}"`,
+      'write the keys the same way in both tables (the same text, or numbers in both)');
+  }
 }
 
 function keyColumn(table: Table, key: string, where: string): Vector {

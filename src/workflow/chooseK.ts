@@ -16,7 +16,7 @@ import { fitMiniBatchKMeans } from '../core/miniBatchKMeans.js';
 import { adjustedRandScore } from '../metrics/adjustedRandScore.js';
 import { createRandom } from '../util/random.js';
 import { fromColumns } from '../data/dataset.js';
-import { fitKMeans, kmeans } from '../core/kmeans.js';
+import { distinctRows, fitKMeans, kmeans } from '../core/kmeans.js';
 import { centroidsOf, linkageMatrix } from '../core/agglomerative.js';
 import { AgglomerativeModel, LINKAGES, type Linkage } from '../core/agglomerativeModel.js';
 import { cutLinkage } from '../core/linkageTree.js';
@@ -123,16 +123,10 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
  * put identical customers apart), and a listed k above them is refused.
  */
 function apartKs(ks: number[], range: ChooseKOptions['kRange'], ds: Dataset): number[] {
-  const max = ks[ks.length - 1];
-  const seen = new Set<string>();
-  const key: number[] = new Array(ds.d);
-  for (let i = 0; i < ds.n && seen.size < max; i++) {
-    for (let j = 0; j < ds.d; j++) key[j] = ds.columns[j][i];
-    seen.add(key.join(','));
-  }
-  const apart = ks.filter((k) => k <= seen.size);
+  const distinct = distinctRows(ds, ks[ks.length - 1]);
+  const apart = ks.filter((k) => k <= distinct);
   if (apart.length === ks.length || ((range ?? chooseKDefaults.kRange).length === 2 && apart.length > 0)) return apart;
-  throw new SegkitError('E_TOO_FEW_DISTINCT', `option "kRange" holds k = ${ks[apart.length]} but the data has only ${seen.size} distinct rows`, 'lower the k values, or add features that tell the rows apart');
+  throw new SegkitError('E_TOO_FEW_DISTINCT', `option "kRange" holds k = ${ks[apart.length]} but the data has only ${distinct} distinct rows`, 'lower the k values, or add features that tell the rows apart');
 }
 
 const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'agglomerative', 'gmm'] as const;

@@ -2,7 +2,7 @@
 // Arrow columns; and matching the ids of two snapshots (numeric ids: a direct table when they are integers in a narrow
 // range, else a typed open-addressing table).
 import { DataType, type Vector } from '#arrow';
-import { numberTexts } from '../util/numberText.js';
+import { textNumberClash } from '../util/numberText.js';
 import { SegkitError, baseMessage, describe } from '../util/errors.js';
 import { isArrowTable, nonFinite } from '../data/dataset.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
@@ -151,16 +151,12 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
 export function checkIdKinds(before: Ids, after: Ids, idName: string): void {
   if (before.kind === after.kind) return;
   const [text, numbers, snapshot] = before.kind === 'string' ? [before, after, 'before'] : [after, before, 'after'];
-  const have = new Set<string>(Array.from(numbers.values as Float64Array | Int32Array, String));
   const values = text.values as string[];
-  for (let i = 0; i < values.length; i++) {
-    const s = values[i];
-    const x = numberTexts(s).find((form) => form !== s && have.has(form));
-    if (x !== undefined) {
-      const other = snapshot === 'before' ? 'after' : 'before';
-      throw new SegkitError('E_SHAPE_MISMATCH', `snapshot "${snapshot}" has ${idName} ${JSON.stringify(s)} (row ${i}) as text, and snapshot "${other}" has the number ${x}`,
-        'write the ids the same way in both snapshots (the same text, or numbers in both)');
-    }
+  const clash = textNumberClash(values, new Set(Array.from(numbers.values as Float64Array | Int32Array, String)));
+  if (clash) {
+    const other = snapshot === 'before' ? 'after' : 'before';
+    throw new SegkitError('E_SHAPE_MISMATCH', `snapshot "${snapshot}" has ${idName} ${JSON.stringify(values[clash.row])} (row ${clash.row}) as text, and snapshot "${other}" has the number ${clash.form}`,
+      'write the ids the same way in both snapshots (the same text, or numbers in both)');
   }
 }
 

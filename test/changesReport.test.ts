@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, fromRows, kmeans, renderSvg } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
-import { buildChangesReport, migrationSankeySpec } from '../src/report/changesReport.js';
+import { buildChangesReport, growthBarsSpec, migrationSankeySpec } from '../src/report/changesReport.js';
 import { renderVegaSvg } from '../src/report/renderSvg.js';
 import { abTest } from '../src/workflow/abTest.js';
 import { abTestChart } from '../src/report/abTestChart.js';
@@ -67,6 +67,51 @@ describe('the changes report', async () => {
     expect(fills).toHaveLength(2 * k + 2);
     expect(fills.filter((f) => f === '#9aa5b1')).toHaveLength(1);
     expect(fills.filter((f) => f === '#cbd2d9')).toHaveLength(1);
+  });
+
+  // the items of a Vega-Lite chart's marks of one type, and the label texts of its y axis
+  async function drawn(spec: unknown, type: string): Promise<{ items: { x: number; y: number; width?: number; datum: Record<string, unknown> }[]; labels: string[] }> {
+    const { View, parse } = await import('vega');
+    const { compile } = await import('vega-lite');
+    const view = new View(parse(compile(spec as never).spec), { renderer: 'none' });
+    await view.runAsync();
+    const items: { x: number; y: number; width?: number; datum: Record<string, unknown> }[] = [];
+    const labels: string[] = [];
+    const walk = (n: { marktype?: string; role?: string; items?: unknown[]; text?: unknown }, axis: boolean): void => {
+      for (const it of (n.items ?? []) as { marktype?: string; role?: string; items?: unknown[]; datum?: Record<string, unknown>; x: number; y: number; width?: number; text?: unknown; mark?: { role?: string } }[]) {
+        if (n.marktype === type && n.role === 'mark') items.push({ x: it.x, y: it.y, width: it.width, datum: it.datum! });
+        if (n.marktype === 'text' && n.role === 'axis-label' && axis) labels.push(String(it.text));
+        walk(it, axis || (n.role === 'axis' && (it.datum as { scale?: string } | undefined)?.scale === 'y'));
+      }
+    };
+    walk(view.scenegraph().root as never, false);
+    view.finalize();
+    return { items, labels };
+  }
+
+  it('growth bars: two segments of one name keep a bar each, at their own place', async () => {
+    const names = r.segments.map((s, c) => (c < 2 ? 'Loyal' : s.name));
+    const same = { ...r, segments: r.segments.map((s, c) => ({ ...s, name: names[c] })) };
+    const { items, labels } = await drawn(growthBarsSpec(same), 'rect');
+    expect(items).toHaveLength(r.segments.length);
+    expect(new Set(items.map((b) => b.y)).size).toBe(r.segments.length);
+    expect(labels).toEqual(names);
+    // each bar spans its own segment's change (a shared place stacked the two)
+    const px = items.map((b) => Math.abs(b.width!)), change = r.segments.map((s) => Math.abs(s.change));
+    for (let c = 0; c < items.length; c++) for (let e = 0; e < items.length; e++) if (change[e] > 0 && change[c] > 0) expect(px[c] / change[c]).toBeCloseTo(px[e] / change[e], 3);
+  });
+
+  it('the A/B chart keeps a segment named "All customers" apart from all customers', async () => {
+    const ab = abTest([
+      ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x' : 'All customers', g: 'A', y: i % 5 === 0 ? 1 : 0 })),
+      ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x' : 'All customers', g: 'B', y: i % 3 === 0 ? 1 : 0 })),
+    ], { segment: 's', group: 'g', outcome: 'y' });
+    const { items, labels } = await drawn(abTestChart(ab), 'symbol');
+    expect(items).toHaveLength(3);
+    expect(new Set(items.map((p) => p.y)).size).toBe(3);
+    expect(labels).toEqual(['All customers', 'All customers', 'x']);
+    const want = [ab.overall[0], ...ab.segments].map((c) => c.uplift * 100);
+    expect(items.map((p) => p.datum.uplift as number)).toEqual(want);
   });
 
   it('the HTML page holds the recommendation, the matrix and a traffic light per feature', async () => {

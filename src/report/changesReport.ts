@@ -111,14 +111,16 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
 
 /** Growth and shrinkage per segment (Vega-Lite): customers after minus before, with the relative change. */
 export function growthBarsSpec(r: CompareSnapshotsResult): TopLevelSpec {
-  const values = r.segments.map((s) => ({ segment: s.name, change: s.change, growth: Number.isFinite(s.growth) ? s.growth : null, before: s.before, after: s.after }));
+  // one bar per segment, keyed by position: two segments of one name keep two bars (the names label the axis)
+  const values = r.segments.map((s, c) => ({ key: String(c), segment: s.name, change: s.change, growth: Number.isFinite(s.growth) ? s.growth : null, before: s.before, after: s.after }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: 560, height: { step: 26 } as never,
+    params: [{ name: 'segmentNames', value: r.segments.map((s) => s.name) }],
     data: { values },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'segment', type: 'nominal', sort: null, title: null },
+      y: { field: 'key', type: 'nominal', sort: null, title: null, axis: { labelExpr: 'segmentNames[datum.value]' } },
       x: { field: 'change', type: 'quantitative', title: 'customers after minus before' },
       color: { condition: { test: 'datum.change < 0', value: '#e45756' }, value: '#54a24b' },
       tooltip: [

@@ -84,7 +84,7 @@ describe('the changes report', async () => {
         walk(it, axis || (n.role === 'axis' && (it.datum as { scale?: string } | undefined)?.scale === 'y'));
       }
     };
-    walk(view.scenegraph().root as never, false);
+    walk((view.scenegraph() as unknown as { root: never }).root, false);
     view.finalize();
     return { items, labels };
   }

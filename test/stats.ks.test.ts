@@ -96,4 +96,15 @@ describe('ks_2samp vs SciPy 1.10', () => {
     expectError(() => ksPValue(0.2, 10, 0), 'E_BAD_OPTION', 'n2');
     expectError(() => ksPValue(0.2, 10, 10, 'fast' as never), 'E_BAD_OPTION', 'method');
   });
+
+  it('an option it does not know is refused, not ignored for the two-sided auto p-value', () => {
+    const a = Array.from({ length: 12 }, (_, i) => i + 1), b = Array.from({ length: 13 }, (_, i) => i + 5);
+    // scipy.stats.ks_2samp(a, b, method='asymp') and method='auto' (exact here)
+    expect(ksTwoSample(a, b, { method: 'asymp' }).pvalue).toBeCloseTo(0.2632984911990872, 14);
+    expect(ksTwoSample(a, b).pvalue).toBeCloseTo(0.20332961559910004, 14);
+    // one-sided (scipy: p = 0.10175 for 'greater') is not computed; SciPy's older name for method is `mode`
+    expectError(() => ksTwoSample(a, b, { alternative: 'greater' } as never), 'E_BAD_OPTION', '"alternative"', 'method');
+    expectError(() => ksTwoSample(a, b, { mode: 'asymp' } as never), 'E_BAD_OPTION', '"mode"');
+    expectError(() => ksTwoSample(a, b, null as never), 'E_BAD_OPTION', 'ksTwoSample');
+  });
 });

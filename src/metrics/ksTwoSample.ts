@@ -1,4 +1,5 @@
 import { SegkitError, badOption } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { kstwoSf } from './kolmogorov.js';
 
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -138,6 +139,8 @@ function sortedFinite(x: ArrayLike<number>, name: string): Float64Array {
  * const { statistic, pvalue } = ksTwoSample(before, after);
  */
 export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>, options: { method?: KsMethod } = {}): KsResult {
+  // an ignored `alternative: 'less'` or SciPy's older `mode` would silently give the two-sided 'auto' p-value
+  checkOptions(options, ['method'], 'ksTwoSample');
   const x = sortedFinite(a, 'a'), y = sortedFinite(b, 'b');
   return ksPValue(ksStatisticSorted(x, y), x.length, y.length, options.method ?? 'auto');
 }

@@ -54,6 +54,24 @@ describe('interval and test functions vs statsmodels and scipy', () => {
       expect(r.reject).toEqual(c.reject);
     }
   });
+
+  it('holm refuses an alpha outside (0, 1) rather than rejecting every hypothesis, or none', () => {
+    const p = [0.01, 0.04, 0.03, 0.005, 0.2];
+    // statsmodels multipletests(p, alpha=0.05, method='holm')
+    expect(holm(p, 0.05)).toEqual({ adjusted: [0.04, 0.09, 0.09, 0.025, 0.2], reject: [true, false, false, true, false] });
+    expectError(() => holm(p, 95), 'E_BAD_OPTION', '"alpha"', '95');
+    expectError(() => holm(p, NaN), 'E_BAD_OPTION', '"alpha"');
+    expectError(() => holm(p, '0.05' as never), 'E_BAD_OPTION', '"alpha"');
+  });
+
+  it('welchTTest refuses a sample that is not an array rather than returning NaN or a TypeError', () => {
+    expectError(() => welchTTest(5 as never, [1, 2, 3]), 'E_BAD_OPTION', '"a"');
+    expectError(() => welchTTest([1, 2, 3], null as never), 'E_BAD_OPTION', '"b"');
+    // scipy.stats.ttest_ind([1, 2, 3], [4, 5, 7], equal_var=False)
+    const r = welchTTest(Float64Array.of(1, 2, 3), [4, 5, 7]);
+    rel(r.statistic, -3.1622776601683795, 1e-12);
+    rel(r.pvalue, 0.041914517471454);
+  });
 });
 
 /** Rows for a segment with x1/n1 conversions in variant B and x2/n2 in control A. */

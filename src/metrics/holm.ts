@@ -9,6 +9,8 @@ import { badOption } from '../util/errors.js';
  */
 export function holm(pvalues: readonly number[], alpha = 0.05): { adjusted: number[]; reject: boolean[] } {
   if (!Array.isArray(pvalues)) throw badOption('pvalues', pvalues, 'an array of p-values');
+  // a confidence (95) or a share given as text would reject every hypothesis, NaN none
+  if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) throw badOption('alpha', alpha, 'a number between 0 and 1 (the family-wise error rate, e.g. 0.05)');
   pvalues.forEach((p, i) => {
     if (typeof p !== 'number' || p < 0 || p > 1) throw badOption(`pvalues[${i}]`, p, 'a number from 0 to 1 (or NaN)');
   });

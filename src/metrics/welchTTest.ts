@@ -16,7 +16,9 @@ export interface WelchResult {
 
 /** Mean and unbiased variance (two-pass, float64). */
 function moments(x: ArrayLike<number>, name: string): { n: number; mean: number; variance: number } {
-  const n = x.length;
+  const n = x?.length;
+  // a number or an object has no integer length, and would give a NaN result rather than an error
+  if (typeof x !== 'object' || !Number.isInteger(n)) throw badOption(name, x, 'an array of numbers');
   if (n < 2) throw new SegkitError('E_EMPTY_DATA', `sample "${name}" has ${n} value${n === 1 ? '' : 's'}; Welch's test needs at least 2 per group`);
   let s = 0;
   for (let i = 0; i < n; i++) {

@@ -129,6 +129,11 @@ describe('abTest: a segment-level readout', () => {
   it('bad input names the values: a text outcome, more than two arms without a control, an unknown control', () => {
     const text = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: i % 2 ? 'yes' : 'no' }));
     expectError(() => abTest(text, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', '"converted"', '"no", "yes"');
+    // numbers held as text (JSON strings, leading zeros): the message names them, not an empty list
+    const quoted = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: String(1 - (i % 2)) }));
+    expectError(() => abTest(quoted, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', '"converted" holds text: "1", "0"');
+    const padded = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: `0${1 - (i % 2)}` }));
+    expectError(() => abTest(padded, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', 'text: "01", "00"');
     const three = rows.map((r: { variant: string }, i: number) => ({ ...r, variant: i % 3 === 0 ? 'C' : r.variant }));
     expectError(() => abTest(three, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_BAD_OPTION', '3 values ("A", "B", "C")', '--control');
     const r = abTest(three, { segment: 'segment', group: 'variant', outcome: 'converted', control: 'A' });

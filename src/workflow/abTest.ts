@@ -78,7 +78,10 @@ function outcomes(table: TableInput, name: string): Float64Array {
     const seen = new Set<string>();
     const col = readColumn(table, name, 'categorical').values as (string | null)[];
     for (const v of col) { if (v !== null && Number.isNaN(Number(v))) seen.add(v); if (seen.size >= 5) break; }
-    throw new SegkitError('E_NON_NUMERIC', `the outcome column "${name}" holds ${[...seen].map((v) => JSON.stringify(v)).join(', ')}: an outcome must be 0/1 (converted or not) or a number (revenue, orders)`, 'recode it, e.g. yes -> 1, no -> 0');
+    // every value reads as a number one by one ("1" in JSON, "01" kept as text by the reader): name them as text
+    const asText = seen.size === 0;
+    if (asText) for (const v of col) { if (v !== null) seen.add(v); if (seen.size >= 5) break; }
+    throw new SegkitError('E_NON_NUMERIC', `the outcome column "${name}" holds ${asText ? 'text: ' : ''}${[...seen].map((v) => JSON.stringify(v)).join(', ')}: an outcome must be 0/1 (converted or not) or a number (revenue, orders)`, asText ? 'store the outcome as numbers (not quoted strings, no leading zeros)' : 'recode it, e.g. yes -> 1, no -> 0');
   }
   const values = readColumn(table, name, 'numeric').values as Float64Array;
   values.forEach((v, i) => {

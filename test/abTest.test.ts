@@ -110,6 +110,22 @@ describe('abTest: a segment-level readout', () => {
     expect(r.summary).toMatch(/^Overall, B vs A: /);
   });
 
+  it("Holm's family and the assumptions count only the comparisons that have a p-value", () => {
+    // S0 tested; S1 no conversion in either arm (z = 0 / 0); S2 no variant
+    const mixed = [...rowsFor('S0', 3, 50, 10, 50), ...rowsFor('S1', 0, 40, 0, 40), ...rowsFor('S2', 0, 0, 5, 30)];
+    const r = abTest(mixed, { segment: 'segment', group: 'variant', outcome: 'converted' });
+    expect(r.segments.map((c) => c.segment)).toEqual(['S0', 'S1', 'S2']);
+    // pooled z-test, 2 * scipy.stats.norm.sf(|z|); holm of one p-value is the p-value
+    rel(r.segments[0].pvalue, 0.03739240538813956);
+    expect(r.segments[0].adjustedPValue).toBe(r.segments[0].pvalue);
+    expect(r.segments.slice(1).map((c) => c.adjustedPValue)).toEqual([null, null]);
+    const holmText = r.assumptions.find((a) => a.includes('Holm'))!;
+    expect(holmText).toContain('across the 1 of 3 segment-by-variant comparisons that have a p-value');
+    expect(holmText).toContain('the 2 without one');
+    const tested = abTest(rowsFor('S0', 3, 50, 10, 50), { segment: 'segment', group: 'variant', outcome: 'converted' });
+    expect(tested.assumptions.find((a) => a.includes('Holm'))).toContain('across all 1 segment-by-variant comparisons (');
+  });
+
   it("means: Welch's interval and p-value per segment (Arrow input)", () => {
     const c = ab.welch.cases[1];
     const table = tableFromArrays({

@@ -192,6 +192,8 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   const arm = (s: string | null, g: string) => stats.get(key(s, g)) ?? emptyArm();
   const perSegment = segments.flatMap((s) => treatments.map((t) => compare(s, t, arm(s, control!), arm(s, t), metric, confidence)));
   const alpha = 1 - confidence;
+  // comparisons without a p-value are no hypotheses Holm's family counts (holm leaves them out of m)
+  const untested = perSegment.filter((c) => Number.isNaN(c.pvalue)).length;
   const { adjusted } = holm(perSegment.map((c) => c.pvalue), alpha);
   perSegment.forEach((c, i) => {
     c.adjustedPValue = Number.isNaN(adjusted[i]) ? null : adjusted[i];
@@ -202,6 +204,10 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
     c.significant = c.pvalue <= alpha;
     return c;
   });
+  const why = metric === 'proportion' ? 'an empty arm, or both arms at 0% or both at 100%' : 'an empty arm, an arm of one customer, or both arms constant at the same value';
+  const family = untested
+    ? `the ${perSegment.length - untested} of ${perSegment.length} segment-by-variant comparisons that have a p-value (the ${untested} without one, for ${why}, are not counted)`
+    : `all ${perSegment.length} segment-by-variant comparisons`;
   const pct = `${Math.round(confidence * 100)}%`;
   const assumptions = [
     'Customers were assigned to the arms at random and independently, and each customer appears once.',
@@ -209,7 +215,7 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
     metric === 'proportion'
       ? `Conversion rates: ${pct} intervals are Newcombe's hybrid score intervals for the difference (method 10, no continuity correction); p-values are two-sided pooled two-proportion z-tests (normal approximation).`
       : `Means: ${pct} intervals and two-sided p-values are Welch's unequal-variance t-test (approximately normal means: fine for large arms, doubtful for small arms with skewed outcomes).`,
-    `Segment p-values are adjusted with Holm's step-down method across all ${perSegment.length} segment-by-variant comparisons (family-wise error rate ${alpha.toFixed(2)}); the overall effect is one pre-planned test and is not adjusted.`,
+    `Segment p-values are adjusted with Holm's step-down method across ${family} (family-wise error rate ${alpha.toFixed(2)}); the overall effect is one pre-planned test and is not adjusted.`,
     'Segments were defined before the test (not from its outcomes); uplifts of small segments are uncertain, as their intervals show.',
   ];
   const sig = perSegment.filter((c) => c.significant);

@@ -64,6 +64,19 @@ describe('interval and test functions vs statsmodels and scipy', () => {
     expectError(() => holm(p, '0.05' as never), 'E_BAD_OPTION', '"alpha"');
   });
 
+  it('Welch: a million values near 1e9 and a small difference keep their accuracy; constant groups have no variance', () => {
+    const n = 1_000_000;
+    const a = Float64Array.from({ length: n }, (_, i) => 1e9 + 0.002 + ((i * 7919) % 1000) / 1000);
+    const b = Float64Array.from({ length: n }, (_, i) => 1e9 + ((i * 104729) % 1000) / 1000);
+    // scipy.stats.ttest_ind(a, b, equal_var=False) on the same doubles (exact rational moments agree to 1e-14)
+    const r = welchTTest(a, b);
+    expect(r.diff).toBe(0.001999974250793457);
+    rel(r.statistic, 4.898916413092908);
+    rel(r.pvalue, 9.637413358780944e-7);
+    // [0.1, 0.1, 0.1] sums to 0.30000000000000004: a one-pass mean is off, and the variance comes out above 0
+    expect(welchTTest([0.1, 0.1, 0.1], [0.2, 0.2, 0.2, 0.2])).toMatchObject({ statistic: -Infinity, pvalue: 0, df: 1 });
+  });
+
   it('welchTTest refuses a sample that is not an array rather than returning NaN or a TypeError', () => {
     expectError(() => welchTTest(5 as never, [1, 2, 3]), 'E_BAD_OPTION', '"a"');
     expectError(() => welchTTest([1, 2, 3], null as never), 'E_BAD_OPTION', '"b"');
@@ -124,6 +137,22 @@ describe('abTest: a segment-level readout', () => {
     expect(holmText).toContain('the 2 without one');
     const tested = abTest(rowsFor('S0', 3, 50, 10, 50), { segment: 'segment', group: 'variant', outcome: 'converted' });
     expect(tested.assumptions.find((a) => a.includes('Holm'))).toContain('across all 1 segment-by-variant comparisons (');
+  });
+
+  it('means: two passes over the rows keep a small uplift on large values accurate', () => {
+    const n = 100_000;
+    const y = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      y[i] = 1e9 + 0.002 + ((i * 7919) % 1000) / 1000;
+      y[n + i] = 1e9 + ((i * 104729) % 1000) / 1000;
+    }
+    const table = tableFromArrays({ segment: new Array(2 * n).fill('x'), variant: Array.from({ length: 2 * n }, (_, i) => (i < n ? 'B' : 'control')), y });
+    const r = abTest(table, { segment: 'segment', group: 'variant', outcome: 'y' });
+    // exact rational means and variances of these doubles, then scipy.stats.t.sf (numpy's pairwise mean of the
+    // control is 2 ulp off here, so scipy's own p-value is 0.12129892447803979)
+    expect(r.segments[0].uplift).toBe(0.001999974250793457);
+    rel(r.segments[0].pvalue, 0.12134330132186887);
+    expect(r.overall[0].pvalue).toBe(r.segments[0].pvalue);
   });
 
   it("means: Welch's interval and p-value per segment (Arrow input)", () => {

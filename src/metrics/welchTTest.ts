@@ -14,7 +14,10 @@ export interface WelchResult {
   ci: [number, number];
 }
 
-/** Mean and unbiased variance (two-pass, float64). */
+/**
+ * Mean and unbiased variance: the corrected two-pass algorithm (Chan, Golub & LeVeque 1983), whose second pass
+ * sums the deviations too and so removes the first sum's rounding (a million values near 1e9 lose 1e-5 in the mean).
+ */
 function moments(x: ArrayLike<number>, name: string): { n: number; mean: number; variance: number } {
   const n = x?.length;
   // a number or an object has no integer length, and would give a NaN result rather than an error
@@ -25,10 +28,14 @@ function moments(x: ArrayLike<number>, name: string): { n: number; mean: number;
     if (!Number.isFinite(x[i])) throw new SegkitError('E_NAN_INPUT', `sample "${name}" holds ${x[i]} at index ${i}`);
     s += x[i];
   }
-  const mean = s / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (x[i] - mean) ** 2;
-  return { n, mean, variance: ss / (n - 1) };
+  const first = s / n;
+  let ds = 0, ss = 0;
+  for (let i = 0; i < n; i++) {
+    const d = x[i] - first;
+    ds += d;
+    ss += d * d;
+  }
+  return { n, mean: first + ds / n, variance: Math.max(0, ss - (ds * ds) / n) / (n - 1) };
 }
 
 /** Welch's t-test from summary statistics. */

@@ -90,14 +90,18 @@ function outcomes(table: TableInput, name: string): Float64Array {
   return values;
 }
 
-interface Arm { n: number; sum: number; mean: number; m2: number }
-const emptyArm = (): Arm => ({ n: 0, sum: 0, mean: 0, m2: 0 });
-function add(a: Arm, v: number): void {
-  a.n++;
-  a.sum += v;
-  const delta = v - a.mean;
-  a.mean += delta / a.n;
-  a.m2 += delta * (v - a.mean);
+interface Arm { n: number; sum: number; mean: number; m2: number; ds: number }
+const emptyArm = (): Arm => ({ n: 0, sum: 0, mean: 0, m2: 0, ds: 0 });
+/** Second pass of the corrected two-pass moments: deviations from the first pass's mean (sum / n). */
+function addDeviation(a: Arm, v: number): void {
+  const d = v - a.sum / a.n;
+  a.ds += d;
+  a.m2 += d * d;
+}
+/** Mean and sum of squared deviations, the first mean corrected by the deviations' sum (Chan, Golub & LeVeque 1983). */
+function finish(a: Arm): void {
+  a.mean = a.sum / a.n + a.ds / a.n;
+  a.m2 = Math.max(0, a.m2 - (a.ds * a.ds) / a.n);
 }
 
 function compare(segment: string | null, treatment: string, c: Arm, t: Arm, metric: 'proportion' | 'mean', confidence: number): AbComparison {
@@ -181,14 +185,23 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   const segments = [...new Set(seg)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const stats = new Map<string, Arm>();
   const key = (s: string | null, g: string) => `${s ?? ''}\u0000${g}\u0000${s === null ? 1 : 0}`;
+  // two passes: a running mean of a million values near 1e9 drifts by 1e-5, which a small uplift cannot afford
+  const armOf: Arm[] = new Array(2 * y.length);
   for (let i = 0; i < y.length; i++) {
-    for (const s of [seg[i], null]) {
-      const k = key(s, grp[i]);
+    for (let q = 0; q < 2; q++) {
+      const k = key(q ? null : seg[i], grp[i]);
       let a = stats.get(k);
       if (!a) { a = emptyArm(); stats.set(k, a); }
-      add(a, y[i]);
+      a.n++;
+      a.sum += y[i];
+      armOf[2 * i + q] = a;
     }
   }
+  for (let i = 0; i < y.length; i++) {
+    addDeviation(armOf[2 * i], y[i]);
+    addDeviation(armOf[2 * i + 1], y[i]);
+  }
+  for (const a of stats.values()) finish(a);
   const arm = (s: string | null, g: string) => stats.get(key(s, g)) ?? emptyArm();
   const perSegment = segments.flatMap((s) => treatments.map((t) => compare(s, t, arm(s, control!), arm(s, t), metric, confidence)));
   const alpha = 1 - confidence;

@@ -39,7 +39,8 @@ export function lgamma(x: number): number {
     if (x <= LOG_FACTORIAL.length) return LOG_FACTORIAL[x - 1];
   }
   if (x >= STIRLING_MIN) return stirling(x);
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+  // |sin(pi x)| from x less its nearest integer (exact): pi x itself rounds by ulp(pi x), all of sin near an integer
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * (x - Math.round(x))))) - lgamma(1 - x);
   let z = x;
   let product = 1;
   while (z < STIRLING_MIN) {

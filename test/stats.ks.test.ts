@@ -93,6 +93,12 @@ describe('ks_2samp vs SciPy 1.10', () => {
   it('rejects bad input naming it', () => {
     expectError(() => ksTwoSample([1, NaN], [1, 2]), 'E_NAN_INPUT', 'sample "a"', 'index 1');
     expectError(() => ksTwoSample([], [1, 2]), 'E_EMPTY_DATA', 'sample "a"');
+    // missing values and text are refused, not read as 0 (scipy.stats.ks_2samp([0, 5, 6, 7], [4, 5, 6, 7]) is D = 0.25)
+    expect(ksTwoSample([0, 5, 6, 7], [4, 5, 6, 7]).statistic).toBe(0.25);
+    expectError(() => ksTwoSample([null, 5, 6, 7] as never, [4, 5, 6, 7]), 'E_NAN_INPUT', 'sample "a" holds null at index 0');
+    expectError(() => ksTwoSample([4, 5, 6, 7], [4, '', 6, 7] as never), 'E_NAN_INPUT', 'sample "b" holds "" at index 1');
+    expectError(() => ksTwoSample([true, 5, 6] as never, [4, 5, 6, 7]), 'E_NAN_INPUT', 'holds true at index 0');
+    expectError(() => ksTwoSample(null as never, [4, 5, 6, 7]), 'E_BAD_OPTION', '"a"');
     expectError(() => ksPValue(0.2, 10, 0), 'E_BAD_OPTION', 'n2');
     expectError(() => ksPValue(0.2, 10, 10, 'fast' as never), 'E_BAD_OPTION', 'method');
   });

@@ -1,4 +1,4 @@
-import { SegkitError, badOption } from '../util/errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { kstwoSf } from './kolmogorov.js';
 
@@ -123,10 +123,13 @@ export function ksStatisticSorted(a: ArrayLike<number>, b: ArrayLike<number>): n
 }
 
 function sortedFinite(x: ArrayLike<number>, name: string): Float64Array {
-  const out = Float64Array.from(x as ArrayLike<number>);
+  if (x === null || typeof x !== 'object' || !Number.isInteger(x.length)) throw badOption(name, x, 'an array of numbers');
+  const out = new Float64Array(x.length);
   for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i])) throw new SegkitError('E_NAN_INPUT', `sample "${name}" holds ${out[i]} at index ${i}; the test needs finite numbers`);
-    if (out[i] === 0) out[i] = 0;
+    // checked before conversion: a Float64Array would read null, '' and false as 0, and true as 1
+    const v = x[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new SegkitError('E_NAN_INPUT', `sample "${name}" holds ${describe(v)} at index ${i}; the test needs finite numbers`);
+    out[i] = v === 0 ? 0 : v;
   }
   if (out.length === 0) throw new SegkitError('E_EMPTY_DATA', `sample "${name}" is empty`);
   return out.sort();

@@ -34,7 +34,7 @@ export interface AbComparison {
   /** Conversion rate (proportions) or mean (means) per arm. */
   controlValue: number;
   treatmentValue: number;
-  /** treatment - control, in the outcome's units (percentage points for proportions). */
+  /** treatment - control in the outcome's units; for proportions a difference of rates (0.05 is 5 percentage points). */
   uplift: number;
   /** uplift / control (NaN when the control is 0). */
   relativeUplift: number;

@@ -139,6 +139,30 @@ describe('permutationImportance', () => {
     expect(imp.losses.every((l) => l.length === 3)).toBe(true);
   });
 
+  it('a text target is read through the model\'s class names, as the fit read it; labels it cannot read are refused', async () => {
+    const species = ['setosa', 'versicolor', 'virginica'];
+    const text = y.map((c) => species[c]);
+    const byName = await decisionTree(data, text, { maxDepth: 2, executor: ex });
+    const byId = await decisionTree(data, y, { maxDepth: 2, executor: ex });
+    const a = await permutationImportance(byName, data, text, { repeats: 3, seed: 1, executor: ex });
+    const b = await permutationImportance(byId, data, y, { repeats: 3, seed: 1, executor: ex });
+    // the same tree either way: the same agreement, 144 of 150 rows, and the same losses
+    expect(a.baseline).toBe(144 / 150);
+    expect(a.baseline).toBe(b.baseline);
+    expect(Array.from(a.importances)).toEqual(Array.from(b.importances));
+    expect(a.importances[2] + a.importances[3]).toBeGreaterThan(0.5);
+    const unknown = await failure(() => permutationImportance(byName, data, text.map((s, i) => (i === 7 ? 'rose' : s)), { executor: ex }));
+    expect(unknown.code).toBe('E_BAD_LABELS');
+    expect(unknown.message).toContain('row 7');
+    expect(unknown.message).toContain('"rose"');
+    const noNames = await failure(() => permutationImportance(byId, data, text, { executor: ex }));
+    expect(noNames.code).toBe('E_BAD_LABELS');
+    expect(noNames.message).toContain('row 0');
+    const nan = await failure(() => permutationImportance(byId, data, y.map((c, i) => (i === 3 ? Number.NaN : c)), { executor: ex }));
+    expect(nan.code).toBe('E_BAD_LABELS');
+    expect(nan.message).toContain('row 3');
+  });
+
   it('for a segmentation: loss of agreement with its own segments', async () => {
     const model = await kmeans(data, { k: 3, seed: 1, executor: ex });
     const imp = await permutationImportance(model, data, undefined, { repeats: 2, executor: ex });

@@ -1,4 +1,4 @@
-import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
+import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { hashInts } from '../util/hash.js';
 import { createRandom } from '../util/random.js';
@@ -25,6 +25,33 @@ export interface PermutationImportance {
 }
 
 /**
+ * The target as segment ids: numbers must be whole, and text (the labels a classifier was fitted on) is read
+ * through the model's class names, so every value is compared with `predict`'s ids as the fit meant it.
+ */
+function targetIds(target: ArrayLike<number> | readonly string[], model: SegmentationModel, n: number): ArrayLike<number> {
+  if (!target || typeof target !== 'object' || typeof target.length !== 'number') throw new SegkitError('E_BAD_LABELS', `target must be an array of segment ids or names, got ${describe(target)}`);
+  if (target.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `target has ${target.length} values for ${n} rows`);
+  const names = (model as { classNames?: readonly string[] }).classNames;
+  const idOf = names ? new Map(names.map((name, s) => [name, s])) : null;
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v: unknown = target[i];
+    if (typeof v === 'string') {
+      const id = idOf?.get(v);
+      if (id === undefined) {
+        throw new SegkitError('E_BAD_LABELS', `target row ${i} holds ${JSON.stringify(v)}, which is not ${idOf ? 'one of the model\'s segment names' : 'a segment id (the model has no segment names)'}`, idOf ? `its segments: ${names!.join(', ')}` : 'give the segment ids the model predicts');
+      }
+      ids[i] = id;
+    } else if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 2 ** 31 - 1) {
+      ids[i] = v;
+    } else {
+      throw new SegkitError('E_BAD_LABELS', `target row ${i} holds ${describe(v)}; labels must be segment ids (whole numbers) or the model's segment names`);
+    }
+  }
+  return ids;
+}
+
+/**
  * Permutation importance (Breiman 2001; scikit-learn's permutation_importance with accuracy) for any model: the
  * share of rows whose segment stops matching the target when one feature's values are shuffled among the rows.
  * Without a target the model's own segments of `data` are the target, so each feature's importance is the loss of
@@ -33,7 +60,7 @@ export interface PermutationImportance {
  * const { importances } = await permutationImportance(model, customers); // for k-means: agreement with its segments
  */
 export async function permutationImportance(
-  model: SegmentationModel, data: DataInput, target?: ArrayLike<number>, options: PermutationImportanceOptions = {},
+  model: SegmentationModel, data: DataInput, target?: ArrayLike<number> | readonly string[], options: PermutationImportanceOptions = {},
 ): Promise<PermutationImportance> {
   checkOptions(options, [...RUN_OPTIONS, 'repeats', 'seed'], 'permutationImportance');
   const repeats = options.repeats ?? 5;
@@ -42,8 +69,7 @@ export async function permutationImportance(
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
   const ds: Dataset = datasetFor(data, model.featureNames, 'permutationImportance');
   const run = { executor: options.executor, threads: options.threads, signal: options.signal };
-  const truth = target === undefined ? await model.predict(ds, run) : target;
-  if (truth.length !== ds.n) throw new SegkitError('E_SHAPE_MISMATCH', `target has ${truth.length} values for ${ds.n} rows`);
+  const truth = target === undefined ? await model.predict(ds, run) : targetIds(target, model, ds.n);
   const agree = (pred: Int32Array) => {
     let s = 0;
     for (let i = 0; i < ds.n; i++) if (pred[i] === truth[i]) s++;

@@ -111,4 +111,17 @@ describe('crossValidate', () => {
     expect(cv.pooled.confusion.flat().reduce((a, b) => a + b, 0)).toBe(150);
     expect(cv.mean.accuracy).toBeGreaterThan(0.85);
   });
+
+  it('a fold whose training rows lose a rare segment says which fold, not that the whole target has one class', async () => {
+    const X = [[1, 2], [2, 3], [3, 1], [4, 5], [5, 5]];
+    const y = [0, 0, 0, 1, 0];
+    // the one row of segment 1 is tested in one fold, whose training rows then hold segment 0 only
+    const folds = splitFolds(y, { folds: 4, seed: 0 });
+    const lonely = folds.findIndex((f) => f.includes(3));
+    const e = await failure(() => crossValidate((d, t) => decisionTree(d, t, { executor: ex }), X, y, { folds: 4, seed: 0 }));
+    expect(e.code).toBe('E_BAD_LABELS');
+    expect(e.message).toContain(`fold ${lonely + 1} of 4`);
+    expect(e.message).toContain(`trains on ${5 - folds[lonely].length} rows`);
+    expect(e.message).toContain('fewer folds');
+  });
 });

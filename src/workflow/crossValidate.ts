@@ -1,4 +1,4 @@
-import { badOption, throwIfAborted } from '../util/errors.js';
+import { SegkitError, badOption, restate, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { encodeTarget, type Target } from '../core/classTarget.js';
@@ -39,6 +39,15 @@ export interface CrossValidation {
 const KEYS = ['accuracy', 'balancedAccuracy', 'precisionMacro', 'recallMacro', 'f1Macro'] as const;
 
 /**
+ * A fit's complaint about its target, said of the fold: a segment with fewer rows than folds can leave a fold's
+ * training rows without it, and "one class in all 3 rows" is then true of that fold, not of the whole target.
+ */
+function inFold(error: unknown, f: number, K: number, rows: number): unknown {
+  if (!(error instanceof SegkitError) || error.code !== 'E_BAD_LABELS') return error;
+  return restate(error, (m) => `fold ${f + 1} of ${K} trains on ${rows} rows, and its ${m}`, (hint) => `use fewer folds, or more rows of the rarest segments${hint ? `; ${hint}` : ''}`);
+}
+
+/**
  * k-fold cross-validation of any fit: each fold's model is fitted on the other folds and scored on its own.
  * Text targets are passed to `fit` as segment ids (their index in sorted order, `classNames`).
  * @example
@@ -61,7 +70,9 @@ export async function crossValidate(fit: FitFn, data: DataInput, target: Target,
     for (const r of test) isTest[r] = 1;
     const train = Int32Array.from({ length: ds.n - test.length });
     for (let i = 0, q = 0; i < ds.n; i++) if (!isTest[i]) train[q++] = i;
-    const model = await fit(takeRows(ds, train), Int32Array.from(train, (r) => ids[r]));
+    const model = await Promise.resolve()
+      .then(() => fit(takeRows(ds, train), Int32Array.from(train, (r) => ids[r])))
+      .catch((e) => { throw inFold(e, f, folds.length, train.length); });
     const predicted = await model.predict(takeRows(ds, test));
     test.forEach((r, q) => (pooled[r] = predicted[q]));
     results.push({ fold: f, trainRows: train.length, testRows: test, predicted, scores: classificationScores(Int32Array.from(test, (r) => ids[r]), predicted) });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kmeans } from '../src/core/kmeans.js';
 import { gaussianMixture } from '../src/core/gaussianMixture.js';
+import { decisionTree } from '../src/core/treeModel.js';
 import { SegmentModel, type SegmentModelJSON, type SegmentSummary } from '../src/workflow/segmentModel.js';
 import { SegkitError } from '../src/util/errors.js';
 import { close } from '../src/engine/defaultExecutor.js';
@@ -318,6 +319,30 @@ describe('SegmentModel', () => {
     }
     // the untouched model still loads
     expect(SegmentModel.fromJSON(JSON.stringify(clone(segmentModel))).k).toBe(3);
+  });
+
+  it('refuses a classifier file whose segment names are not its class names (renamed or swapped)', async () => {
+    const { rows, truth } = customers(7);
+    const prep = pipeline({ impute: 'median' });
+    const { dataset } = await prep.fitTransform(rows);
+    const plans = ['free', 'gold', 'silver'];
+    const tree = await decisionTree(dataset, truth.map((g) => plans[g]), { maxDepth: 3, threads: 1 });
+    expect(tree.classNames).toEqual(plans);
+    const ids = Int32Array.from(truth, (g) => plans.indexOf(['gold', 'free', 'silver'][g]));
+    const segments = summaries(prep, rows, ids, 3).map((seg) => ({ ...seg, name: plans[seg.id] }));
+    const saved = new SegmentModel({ pipeline: prep, model: tree, segments });
+    expect(SegmentModel.fromJSON(JSON.stringify(saved.toJSON())).names).toEqual(plans);
+    const cases: [string, (j: Record<string, any>) => void, string][] = [
+      ['renamed', (j) => (j.segments[1].name = 'platinum'), 'model field "segments[1].name" must be the model\'s class name "gold", got "platinum"'],
+      ['swapped', (j) => ([j.segments[0].name, j.segments[2].name] = [j.segments[2].name, j.segments[0].name]), 'model field "segments[0].name" must be the model\'s class name "free", got "silver"'],
+    ];
+    for (const [label, damage, message] of cases) {
+      const j = clone(saved) as Record<string, any>;
+      damage(j);
+      const e = badModel(JSON.stringify(j));
+      expect(e.code, label).toBe('E_BAD_MODEL');
+      expect(e.message, label).toContain(message);
+    }
   });
 
   it('imports nothing from node:* (it belongs to the neutral entry)', () => {

@@ -60,6 +60,7 @@ function exactKeys(o: Record<string, unknown>, keys: readonly string[], path: st
 function checkSegments(segments: unknown, model: SegmentationModel, rootPath: string, fail: Fail): readonly SegmentSummary[] {
   const k = model.k;
   const features = model.featureNames;
+  const classNames = (model as { classNames?: readonly string[] }).classNames;
   if (!Array.isArray(segments) || segments.length !== k) throw fail(rootPath, `must be an array of ${k} segment summaries (one per cluster), got ${describe(segments)}`);
   const checked = Object.freeze(
     segments.map((raw, c) => {
@@ -69,6 +70,8 @@ function checkSegments(segments: unknown, model: SegmentationModel, rootPath: st
       exactKeys(s, SEGMENT_KEYS, path, fail);
       if (s.id !== c) throw fail(`${path}.id`, `must be ${c} (segments are stored in cluster order), got ${describe(s.id)}`);
       if (typeof s.name !== 'string' || s.name === '') throw fail(`${path}.name`, `must be a non-empty string, got ${describe(s.name)}`);
+      // a classifier's segments are its class names: another name would label its segment c as some other class
+      if (classNames && s.name !== classNames[c]) throw fail(`${path}.name`, `must be the model's class name ${JSON.stringify(classNames[c])}, got ${JSON.stringify(s.name)}`);
       if (!Number.isInteger(s.size) || (s.size as number) < 0) throw fail(`${path}.size`, `must be an integer >= 0, got ${describe(s.size)}`);
       if (typeof s.share !== 'number' || !(s.share >= 0 && s.share <= 1)) throw fail(`${path}.share`, `must be a number from 0 to 1, got ${describe(s.share)}`);
       const m = s.means;

@@ -76,6 +76,19 @@ describe('splitFolds and trainTestSplit', () => {
     expect((await failure(() => trainTestSplit([[1], [2], [3], [4]], [0, 1, 0, 1], { testSize: 1.5 }))).message).toContain('testSize');
     expect((await failure(() => splitFolds([0, 0, 0, 0]))).code).toBe('E_BAD_LABELS');
   });
+
+  it('a stratified flag that is not true or false is refused, not read as true', async () => {
+    const X = [[1], [2], [3], [4], [5], [6]];
+    const y = [0, 1, 0, 1, 0, 1];
+    for (const bad of ['false', 0, 'no']) {
+      const options = { stratified: bad } as unknown as { stratified: boolean };
+      for (const run of [() => splitFolds(y, { folds: 2, ...options }), () => trainTestSplit(X, y, options), () => crossValidate((d, t) => decisionTree(d, t, { executor: ex }), X, y, { folds: 2, ...options })]) {
+        const e = await failure(run);
+        expect(e.code).toBe('E_BAD_OPTION');
+        expect(e.message).toContain('option "stratified" must be true or false');
+      }
+    }
+  });
 });
 
 describe('crossValidate', () => {

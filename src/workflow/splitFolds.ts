@@ -31,6 +31,7 @@ export function splitFolds(target: Target, options: SplitFoldsOptions = {}): Int
   const seed = options.seed ?? 0;
   if (!Number.isInteger(K) || K < 2) throw badOption('folds', K, 'an integer >= 2');
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
+  if (typeof stratified !== 'boolean') throw badOption('stratified', stratified, 'true or false');
   const n = (target as ArrayLike<unknown>)?.length ?? 0;
   const t = encodeTarget(target, n);
   if (K > n) throw new SegkitError('E_BAD_OPTION', `option "folds" is ${K} but there are only ${n} rows`);

@@ -48,6 +48,7 @@ export function trainTestSplit(data: DataInput, target: Target, options: TrainTe
   const nTest = Math.ceil(testSize * n);
   if (nTest >= n) throw badOption('testSize', testSize, `a share that leaves training rows (${n} rows in all)`);
   const stratified = options.stratified ?? true;
+  if (typeof stratified !== 'boolean') throw badOption('stratified', stratified, 'true or false');
   const groups: number[][] = stratified ? Array.from(t.classes, () => []) : [[]];
   for (let i = 0; i < n; i++) groups[stratified ? t.codes[i] : 0].push(i);
   // largest remainder: each group's exact share rounded down, the leftover rows to the largest fractions

@@ -276,4 +276,17 @@ describe('bad targets and options', () => {
     }
     expect((await failure(() => decisionTree([[1, Number.NaN], [2, 1], [3, 3], [4, 1]], [0, 1, 0, 1]))).code).toBe('E_NAN_INPUT');
   });
+
+  it('class weights by name: a class named like an Object method ("constructor", "toString") keeps weight 1 when not named', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => [i % 10, (i * 7) % 13]);
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      const y = rows.map((r) => (r[0] < 5 ? name : 'b'));
+      const m = await decisionTree(rows, y, { classWeight: { b: 2 }, executor: ex });
+      // classes in sorted order: "b" (20 rows, weight 2), then the other (20 rows, weight 1)
+      expect(m.classNames).toEqual(['b', name]);
+      expect(Array.from(m.tree.value.subarray(0, 2))).toEqual([40, 20]);
+      const named = await decisionTree(rows, y, { classWeight: { [name]: 3 }, executor: ex });
+      expect(Array.from(named.tree.value.subarray(0, 2))).toEqual([20, 60]);
+    }
+  });
 });

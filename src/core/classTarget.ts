@@ -101,8 +101,8 @@ export function classWeights(cw: ClassWeight | undefined, t: EncodedTarget): Flo
     if (typeof w !== 'number' || !Number.isFinite(w) || !(w > 0)) throw badOption(`classWeight.${key}`, w, 'a finite number > 0');
   }
   for (let c = 0; c < C; c++) {
-    const w = (cw as Record<string, number>)[labelOf(c)];
-    if (w !== undefined) out[c] = w;
+    // own keys only: a class named "constructor" or "toString" would otherwise read Object's method as its weight
+    if (Object.prototype.hasOwnProperty.call(cw, labelOf(c))) out[c] = (cw as Record<string, number>)[labelOf(c)];
   }
   // a node's class weights are weight x rows (bootstrap draws repeat rows): their total must stay a finite number,
   // with room to spare, or the tree's values and impurities overflow

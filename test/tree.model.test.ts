@@ -84,6 +84,20 @@ describe('toSQL in SQLite', () => {
     expect(sqliteSegments(model, rows, ['a', 'b'])).toEqual(Array.from(await model.predict(rows, { executor: ex })));
   });
 
+  it('features named like Object methods keep their names; a column name that is not text is refused', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => [i % 10, (i * 7) % 13]);
+    const y = rows.map((r) => (r[0] < 5 ? 0 : 1));
+    const names = ['constructor', 'toString'];
+    const model = await decisionTree({ columns: names.map((_, j) => Float32Array.from(rows, (r) => r[j])), names }, y, { executor: ex });
+    expect(model.toSQL()).toBe('CASE WHEN "constructor" <= 4.5 THEN 0 ELSE 1 END');
+    expect(model.toSQL({ columns: { toString: 'b' } })).toBe('CASE WHEN "constructor" <= 4.5 THEN 0 ELSE 1 END');
+    expect(model.toSQL({ columns: { constructor: 'x 1' } })).toBe('CASE WHEN "x 1" <= 4.5 THEN 0 ELSE 1 END');
+    expect(sqliteSegments(model, rows, names)).toEqual(Array.from(await model.predict(rows, { executor: ex })));
+    const bad = await failure(() => model.toSQL({ columns: { constructor: 5 as unknown as string } }));
+    expect(bad.code).toBe('E_BAD_OPTION');
+    expect(bad.message).toContain('option "columns.constructor" must be a non-empty string');
+  });
+
   it('a forest: summed leaf probabilities and the first largest, as predict', async () => {
     const fx = load('tree-wine');
     const names = fx.X[0].map((_: number, j: number) => `w${j}`);

@@ -1,6 +1,6 @@
 // What a tree and a forest share: segments from summed leaf probabilities, on any executor; probabilities,
 // importances, rules in words and the same assignment as SQL.
-import { SegkitError, describe } from '../util/errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import { badModel, modelValue, readArray, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { DataInput, Dataset } from '../data/dataset.js';
@@ -215,8 +215,10 @@ export abstract class TreeEnsemble implements SegmentationModel {
     const map = o.columns ?? {};
     for (const key of Object.keys(map)) {
       if (!this.featureNames.includes(key)) throw new SegkitError('E_BAD_OPTION', `option "columns" names ${JSON.stringify(key)}, which is not a feature of the model`, `its features: ${this.featureNames.join(', ')}`);
+      if (typeof map[key] !== 'string' || map[key] === '') throw badOption(`columns.${key}`, map[key], 'a non-empty string (the SQL column name)');
     }
-    return this.featureNames.map((f) => map[f] ?? f);
+    // own keys only: a feature named "constructor" or "toString" would otherwise take Object's method as its column
+    return this.featureNames.map((f) => (Object.prototype.hasOwnProperty.call(map, f) ? map[f] : f));
   }
 
   /**

@@ -152,6 +152,41 @@ describe('tree models as files and words', () => {
     expect((await bad((j) => { value(j)[0] = value(j)[0].map(() => 1e308); })).message).toContain('positive, finite total');
   });
 
+  it('refuses a file whose largest segment id is past its training rows, before scoring allocates a row per segment', async () => {
+    const fx = load('tree-iris');
+    type J = { k: number; classes: number[]; nSamples: number; tree?: { count: number[] }; trees?: { count: number[] }[] };
+    const tree = (await decisionTree(fx.X, fx.y, { maxDepth: 2, executor: ex })).toJSON() as unknown as J;
+    const forest = (await randomForest(fx.X, fx.y, { nTrees: 4, maxDepth: 2, seed: 1, executor: ex })).toJSON() as unknown as J;
+    const bad = (from: J, edit: (j: J) => void) => {
+      const copy = JSON.parse(JSON.stringify(from)) as J;
+      edit(copy);
+      try {
+        loadModel(copy);
+      } catch (e) {
+        return e as { code: string; message: string };
+      }
+      throw new Error('loaded');
+    };
+    // a fit numbers at most as many segments as it has rows (ids past the rows are refused): segment 299999999 of 150 rows
+    const far = (j: J) => { j.classes[2] = 3e8 - 1; j.k = 3e8; };
+    for (const json of [tree, forest]) {
+      const e = bad(json, far);
+      expect(e.code).toBe('E_BAD_MODEL');
+      expect(e.message).toBe('model field "k" must be at most nSamples (150): a fit numbers at most as many segments as it has rows, got 300000000');
+    }
+    // nSamples raised with it: a forest's trees grew on bootstrap samples of about nSamples rows, not of 150
+    const e = bad(forest, (j) => { far(j); j.nSamples = 3e8; });
+    expect(e.code).toBe('E_BAD_MODEL');
+    expect(e.message).toMatch(/^model field "trees\[0\]\.count\[0\]" must be near nSamples \(300000000\): a bootstrap sample of that many rows holds from \d+ to \d+ of them, got \d+$/);
+    // fitted forests load, on any number of rows (a few rows: small bootstrap samples), with and without bootstrap
+    for (const [rows, bootstrap] of [[150, true], [150, false], [4, true], [2000, true]] as const) {
+      const X = Array.from({ length: rows }, (_, i) => [i % 17, (i * 7) % 5]);
+      const y = X.map((r, i) => (r[0] > 8 ? 1 : 0) + (i % 3 === 0 ? 2 : 0)).map((c, i) => (i < 4 ? i % 2 : c));
+      const f = await randomForest(X, y, { nTrees: 30, bootstrap, seed: rows, executor: ex });
+      expect(loadModel(JSON.stringify(f.toJSON())).k).toBe(f.k);
+    }
+  });
+
   it('refuses a tree file whose parts disagree: k, class names, a split and its children', async () => {
     const fx = load('tree-iris');
     type TreeJSON = { k: number; classes: number[]; classNames: string[] | null; nSamples: number; tree: { feature: number[]; left: number[]; right: number[]; value: number[][]; count: number[] } };

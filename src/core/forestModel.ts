@@ -31,6 +31,11 @@ export class ForestModel extends TreeEnsemble {
     const list = readArray(h.r.trees, 'trees');
     if (list.length === 0) throw badModel('trees', 'must hold at least one tree');
     const trees = list.map((t, i) => readTree(t, `trees[${i}]`, h.classes.length, h.featureNames.length));
+    // each tree grew on every row or on a bootstrap sample, Poisson(1) rows each: ten standard deviations of nSamples
+    const n = h.nSamples, lo = Math.max(1, Math.ceil(n - 10 * Math.sqrt(n) - 10)), hi = Math.floor(n + 10 * Math.sqrt(n) + 10);
+    trees.forEach((t, i) => {
+      if (!(t.count[0] >= lo && t.count[0] <= hi)) throw badModel(`trees[${i}].count[0]`, `must be near nSamples (${n}): a bootstrap sample of that many rows holds from ${lo} to ${hi} of them, got ${t.count[0]}`);
+    });
     return new ForestModel({ ...h, trees, labels: new Int32Array(0) });
   }
 }

@@ -309,5 +309,7 @@ export function readEnsembleHeader(json: unknown, kind: string, extra: readonly 
   }
   const nSamples = r.nSamples;
   if (typeof nSamples !== 'number' || !Number.isSafeInteger(nSamples) || nSamples < 0) throw badModel('nSamples', `must be an integer >= 0 of at most 2^53, got ${describe(nSamples)}`);
+  // a fit refuses segment ids past its rows: a larger k is a tampered file, and scoring would allocate a row per segment
+  if (k > nSamples) throw badModel('k', `must be at most nSamples (${nSamples}): a fit numbers at most as many segments as it has rows, got ${k}`);
   return { r, k, featureNames, classes, ...(classNames ? { classNames } : {}), nSamples };
 }

@@ -29,24 +29,17 @@ export interface PermutationImportance {
  * through the model's class names, so every value is compared with `predict`'s ids as the fit meant it.
  */
 function targetIds(target: ArrayLike<number> | readonly string[], model: SegmentationModel, n: number): ArrayLike<number> {
-  if (!target || typeof target !== 'object' || typeof target.length !== 'number') throw new SegkitError('E_BAD_LABELS', `target must be an array of segment ids or names, got ${describe(target)}`);
+  if (typeof target?.length !== 'number') throw new SegkitError('E_BAD_LABELS', `target must be an array of segment ids or names, got ${describe(target)}`);
   if (target.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `target has ${target.length} values for ${n} rows`);
-  const names = (model as { classNames?: readonly string[] }).classNames;
-  const idOf = names ? new Map(names.map((name, s) => [name, s])) : null;
+  const names = (model as { classNames?: readonly string[] }).classNames ?? [];
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const v: unknown = target[i];
-    if (typeof v === 'string') {
-      const id = idOf?.get(v);
-      if (id === undefined) {
-        throw new SegkitError('E_BAD_LABELS', `target row ${i} holds ${JSON.stringify(v)}, which is not ${idOf ? 'one of the model\'s segment names' : 'a segment id (the model has no segment names)'}`, idOf ? `its segments: ${names!.join(', ')}` : 'give the segment ids the model predicts');
-      }
-      ids[i] = id;
-    } else if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 2 ** 31 - 1) {
-      ids[i] = v;
-    } else {
-      throw new SegkitError('E_BAD_LABELS', `target row ${i} holds ${describe(v)}; labels must be segment ids (whole numbers) or the model's segment names`);
+    const v = target[i];
+    const id = typeof v === 'string' ? (names.includes(v) ? names.indexOf(v) : NaN) : v;
+    if (!Number.isInteger(id) || Math.abs(id) >= 2 ** 31) {
+      throw new SegkitError('E_BAD_LABELS', `target row ${i} holds ${describe(v)}; labels must be segment ids (whole numbers) or the model's segment names`, names.length ? `its segments: ${names.join(', ')}` : undefined);
     }
+    ids[i] = id;
   }
   return ids;
 }

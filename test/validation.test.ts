@@ -134,7 +134,7 @@ describe('crossValidate', () => {
     const e = await failure(() => crossValidate((d, t) => decisionTree(d, t, { executor: ex }), X, y, { folds: 4, seed: 0 }));
     expect(e.code).toBe('E_BAD_LABELS');
     expect(e.message).toContain(`fold ${lonely + 1} of 4`);
-    expect(e.message).toContain(`trains on ${5 - folds[lonely].length} rows`);
+    expect(e.message).toContain(`(${5 - folds[lonely].length} training rows): target has one class`);
     expect(e.message).toContain('fewer folds');
   });
 });

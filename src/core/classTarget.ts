@@ -102,7 +102,7 @@ export function classWeights(cw: ClassWeight | undefined, t: EncodedTarget): Flo
   }
   for (let c = 0; c < C; c++) {
     // own keys only: a class named "constructor" or "toString" would otherwise read Object's method as its weight
-    if (Object.prototype.hasOwnProperty.call(cw, labelOf(c))) out[c] = (cw as Record<string, number>)[labelOf(c)];
+    if (Object.hasOwn(cw, labelOf(c))) out[c] = (cw as Record<string, number>)[labelOf(c)];
   }
   // a node's class weights are weight x rows (bootstrap draws repeat rows): their total must stay a finite number,
   // with room to spare, or the tree's values and impurities overflow

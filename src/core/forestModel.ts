@@ -34,7 +34,7 @@ export class ForestModel extends TreeEnsemble {
     // each tree grew on every row or on a bootstrap sample, Poisson(1) rows each: ten standard deviations of nSamples
     const n = h.nSamples, lo = Math.max(1, Math.ceil(n - 10 * Math.sqrt(n) - 10)), hi = Math.floor(n + 10 * Math.sqrt(n) + 10);
     trees.forEach((t, i) => {
-      if (!(t.count[0] >= lo && t.count[0] <= hi)) throw badModel(`trees[${i}].count[0]`, `must be from ${lo} to ${hi} (a sample of nSamples rows), got ${t.count[0]}`);
+      if (!(t.count[0] >= lo && t.count[0] <= hi)) throw badModel(`trees[${i}].count[0]`, `must be from ${lo} to ${hi} (nSamples ${n}), got ${t.count[0]}`);
     });
     return new ForestModel({ ...h, trees, labels: new Int32Array(0) });
   }

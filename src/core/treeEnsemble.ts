@@ -215,10 +215,10 @@ export abstract class TreeEnsemble implements SegmentationModel {
     const map = o.columns ?? {};
     for (const key of Object.keys(map)) {
       if (!this.featureNames.includes(key)) throw new SegkitError('E_BAD_OPTION', `option "columns" names ${JSON.stringify(key)}, which is not a feature of the model`, `its features: ${this.featureNames.join(', ')}`);
-      if (typeof map[key] !== 'string' || map[key] === '') throw badOption(`columns.${key}`, map[key], 'a non-empty string (the SQL column name)');
+      if (typeof map[key] !== 'string' || map[key] === '') throw badOption(`columns.${key}`, map[key], 'a non-empty string');
     }
     // own keys only: a feature named "constructor" or "toString" would otherwise take Object's method as its column
-    return this.featureNames.map((f) => (Object.prototype.hasOwnProperty.call(map, f) ? map[f] : f));
+    return this.featureNames.map((f) => (Object.hasOwn(map, f) ? map[f] : f));
   }
 
   /**
@@ -310,6 +310,6 @@ export function readEnsembleHeader(json: unknown, kind: string, extra: readonly 
   const nSamples = r.nSamples;
   if (typeof nSamples !== 'number' || !Number.isSafeInteger(nSamples) || nSamples < 0) throw badModel('nSamples', `must be an integer >= 0 of at most 2^53, got ${describe(nSamples)}`);
   // a fit refuses segment ids past its rows: a larger k is a tampered file, and scoring would allocate a row per segment
-  if (k > nSamples) throw badModel('k', `must be at most nSamples (${nSamples}): a fit numbers at most as many segments as it has rows, got ${k}`);
+  if (k > nSamples) throw badModel('k', `must be at most nSamples (${nSamples}), got ${k}`);
   return { r, k, featureNames, classes, ...(classNames ? { classNames } : {}), nSamples };
 }

@@ -29,7 +29,6 @@ export interface PermutationImportance {
  * through the model's class names, so every value is compared with `predict`'s ids as the fit meant it.
  */
 function targetIds(target: ArrayLike<number> | readonly string[], model: SegmentationModel, n: number): ArrayLike<number> {
-  if (typeof target?.length !== 'number') throw new SegkitError('E_BAD_LABELS', `target must be an array of segment ids or names, got ${describe(target)}`);
   if (target.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `target has ${target.length} values for ${n} rows`);
   const names = (model as { classNames?: readonly string[] }).classNames ?? [];
   const ids = new Int32Array(n);

@@ -44,7 +44,7 @@ const KEYS = ['accuracy', 'balancedAccuracy', 'precisionMacro', 'recallMacro', '
  */
 function inFold(error: unknown, f: number, K: number, rows: number): unknown {
   if (!(error instanceof SegkitError) || error.code !== 'E_BAD_LABELS') return error;
-  return restate(error, (m) => `fold ${f + 1} of ${K} trains on ${rows} rows, and its ${m}`, () => 'use fewer folds');
+  return restate(error, (m) => `fold ${f + 1} of ${K} (${rows} training rows): ${m}`, () => 'use fewer folds');
 }
 
 /**

@@ -5,6 +5,7 @@ import { fromRows, fromColumns } from '../src/data/dataset.js';
 import { profileSegments } from '../src/explain/profileSegments.js';
 import { nameSegment, uniqueSegmentNames, featureWords } from '../src/explain/nameSegment.js';
 import { pca2 } from '../src/explain/pca2.js';
+import { describeSegment, personaNames, shortLabels } from '../src/explain/personaName.js';
 import { rng, normal } from './helpers/reportFixture.js';
 
 // Three hand-made segments; rows are interleaved so grouping by label is exercised.
@@ -176,6 +177,19 @@ describe('profileSegments', () => {
     expect(p.segments.map((s) => s.z[1])).toEqual([0, 0]);
     expect(p.segments.map((s) => s.topFeatures.map((f) => f.name))).toEqual([['spend'], ['spend']]);
     expect(p.segments.map((s) => s.name).join(' ')).not.toContain('flat');
+  });
+
+  it('feature labels come from the caller\'s own keys: features named like Object methods keep their words', () => {
+    const n = 400;
+    const spend = Float64Array.from({ length: n }, (_, i) => (i < 200 ? 10 : 0) + (i % 7));
+    const ctor = Float64Array.from({ length: n }, (_, i) => (i < 200 ? 0 : 5) + (i % 3));
+    const labels = Int32Array.from({ length: n }, (_, i) => (i < 200 ? 0 : 1));
+    const p = profileSegments({ n, d: 3, columns: [spend, ctor, ctor], names: ['spend', 'constructor', 'toString'] }, labels, 2);
+    const given = { spend: 'money spent' };
+    expect(shortLabels(p.features, given)).toEqual(['money spent', featureWords('constructor'), featureWords('toString')]);
+    const text = describeSegment(p, 1, { featureLabels: given });
+    expect(text).toBe('Constructor above average (6.0 against 3.5 for all customers); to string above average (6.0 against 3.5); money spent below average (3.0 against 8.0).');
+    expect(personaNames(p, { featureLabels: given }).join(' ')).not.toContain('function');
   });
 
   it('does not modify the caller data', () => {

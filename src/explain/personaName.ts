@@ -4,14 +4,18 @@ import type { SegmentProfiles } from './profileSegments.js';
 // Words that carry no meaning in a short label ("avg order value" reads as "order value").
 const FILLER = new Set(['avg', 'average', 'mean', 'total', 'num', 'number', 'of', 'the', 'per', 'count', 'n', 'nb', 'sum', 'amt']);
 
+/** The caller's label of a feature: its own keys only (a feature named "constructor" is no Object method). */
+export const labelOf = (labels: Readonly<Record<string, string>> | undefined, name: string): string | undefined =>
+  (labels && Object.hasOwn(labels, name) ? labels[name] : undefined);
+
 /**
  * Short labels for feature names, at most three words each and never two the same: filler words go first, then
  * trailing words; any two that would read the same keep their full words, so a label is never cut into ambiguity.
  */
 export function shortLabels(names: readonly string[], labels: Readonly<Record<string, string>> = {}): string[] {
-  const full = names.map((n) => labels[n] ?? featureWords(n));
+  const full = names.map((n) => labelOf(labels, n) ?? featureWords(n));
   const short = full.map((w, j) => {
-    if (labels[names[j]] !== undefined) return w;
+    if (labelOf(labels, names[j]) !== undefined) return w;
     const words = w.split(' ');
     if (words.length <= 3) return w;
     const kept = words.filter((x) => !FILLER.has(x));
@@ -104,7 +108,7 @@ export function describeSegment(profiles: SegmentProfiles, segment: number, opti
   const parts = order.map((j, q) => {
     const z = s.z[j];
     const how = Math.abs(z) >= 1 ? 'far ' : Math.abs(z) < 0.5 ? 'slightly ' : '';
-    const label = options.featureLabels?.[profiles.features[j]] ?? featureWords(profiles.features[j]);
+    const label = labelOf(options.featureLabels, profiles.features[j]) ?? featureWords(profiles.features[j]);
     const against = q === 0 ? ' for all customers' : '';
     return `${q === 0 ? capitalise(label) : label} ${how}${z > 0 ? 'above' : 'below'} average (${fmt(s.mean[j])} against ${fmt(profiles.population.mean[j])}${against})`;
   });

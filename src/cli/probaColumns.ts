@@ -1,5 +1,5 @@
 import { Float64, type Table } from '#arrow';
-import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
+import { dataFromValues, tableWithColumns } from '../data/arrowTable.js';
 import { columnNames } from './withSegments.js';
 
 /** The --proba column of each segment: `<column>_proba_<id>`. */
@@ -16,7 +16,7 @@ export function replacedProbaColumns(table: Table | readonly string[], column: s
 export function withoutProbabilities(table: Table, column: string): Table {
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => !isProba(f.name, column));
   if (fields.length === table.schema.fields.length) return table;
-  return tableFromColumns(fields.map((f) => f.name), fields.map((f) => singleChunk(table.getChildAt(f.j)!)), table.schema.metadata);
+  return tableWithColumns(table, fields.map((f) => f.j), fields.map((f) => f.name), []);
 }
 
 /**
@@ -26,7 +26,6 @@ export function withoutProbabilities(table: Table, column: string): Table {
 export function withProbabilities(table: Table, proba: Float64Array, k: number, column: string): Table {
   const n = table.numRows;
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => !isProba(f.name, column));
-  const data = fields.map((f) => singleChunk(table.getChildAt(f.j)!));
   const cols = Array.from({ length: k }, (_, t) => {
     const values = new Array<number | null>(n);
     for (let i = 0; i < n; i++) {
@@ -35,5 +34,5 @@ export function withProbabilities(table: Table, proba: Float64Array, k: number, 
     }
     return dataFromValues(values, new Float64());
   });
-  return tableFromColumns([...fields.map((f) => f.name), ...probaColumnNames(column, k)], [...data, ...cols], table.schema.metadata);
+  return tableWithColumns(table, fields.map((f) => f.j), [...fields.map((f) => f.name), ...probaColumnNames(column, k)], cols);
 }

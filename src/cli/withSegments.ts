@@ -1,5 +1,5 @@
 import { DataType, Dictionary, Int32, Utf8, makeData, makeVector, type Data, type Table, type Vector } from '#arrow';
-import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
+import { tableWithColumns, utf8Data } from '../data/arrowTable.js';
 
 /** The name of the rows no cluster took: its own group, never a segment. */
 export const UNASSIGNED = 'Unassigned';
@@ -30,13 +30,12 @@ export function replacingNote(replaced: readonly string[], input: string, column
 export function withSegments(table: Table, labels: Int32Array, names: readonly string[], column: string, unassigned?: Uint8Array, options: { dictionary?: boolean } = {}): Table {
   const cols = segmentColumns(column);
   const fields = table.schema.fields.map((f, j) => ({ name: f.name, j })).filter((f) => f.name !== cols.id && f.name !== cols.name);
-  const data = fields.map((f) => singleChunk(table.getChildAt(f.j)!));
   const ids = makeData({ type: new Int32(), length: labels.length, nullCount: 0, data: labels });
   // the unassigned rows' name is one more entry after the segments'
   const all = unassigned ? [...names, UNASSIGNED] : names;
   const codes = unassigned ? unassignedCodes(labels, unassigned, names.length) : labels;
-  const text = options.dictionary ? namesDictionary(codes, all, dictionaryIds(data.map((d) => d.type))) : namesByLabel(codes, all);
-  return tableFromColumns([...fields.map((f) => f.name), cols.id, cols.name], [...data, ids, text], table.schema.metadata);
+  const text = options.dictionary ? namesDictionary(codes, all, dictionaryIds(fields.map((f) => table.schema.fields[f.j].type))) : namesByLabel(codes, all);
+  return tableWithColumns(table, fields.map((f) => f.j), [...fields.map((f) => f.name), cols.id, cols.name], [ids, text]);
 }
 
 /** The labels with the flagged rows' negative labels made `code` and other negatives -1: the labels themselves when that changes none. */

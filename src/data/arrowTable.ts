@@ -30,6 +30,29 @@ export function tableFromColumns(names: readonly string[], columns: readonly Dat
   return new Table(schema, [new RecordBatch(schema, struct)]);
 }
 
+/**
+ * The table's columns `keep` (by index) followed by `added` (whole columns of the table's length), named `names`, in the
+ * table's own record batches: the kept columns are never copied or rebuilt from their values, so a table of several
+ * batches (an Arrow file written in chunks) keeps every type as it was (Float16, dictionaries with Int8 keys, dates,
+ * microseconds).
+ */
+export function tableWithColumns(table: Table, keep: readonly number[], names: readonly string[], added: readonly Data[], metadata = table.schema.metadata): Table {
+  const batches = table.batches;
+  // a table of no columns has no rows of its own: the added columns set the length
+  if (batches.length <= 1 || keep.length === 0) return tableFromColumns(names, [...keep.map((j) => singleChunk(table.getChildAt(j)!)), ...added], metadata);
+  const children = (b: RecordBatch, at: number): Data[] => [...keep.map((j) => b.data.children[j]), ...added.map((d) => d.slice(at, b.numRows))];
+  const schema = new Schema(names.map((name, j) => new Field(name, j < keep.length ? table.schema.fields[keep[j]].type : added[j - keep.length].type, true)), metadata);
+  let at = 0;
+  return new Table(
+    schema,
+    batches.map((b) => {
+      const data = children(b, at);
+      at += b.numRows;
+      return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: b.numRows, nullCount: 0, children: data }));
+    }),
+  );
+}
+
 /** The column as one contiguous chunk (re-assembled only when it has several). */
 export function singleChunk(vector: Vector): Data {
   if (vector.data.length === 1) return vector.data[0];

@@ -1,6 +1,6 @@
 import { type Data, Float32, Float64, Int32, makeData, type Table } from '#arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
-import { singleChunk, tableFromColumns, utf8Data } from './arrowTable.js';
+import { tableWithColumns, utf8Data } from './arrowTable.js';
 
 /** Values of a new column: numbers (Int32, Float32 or Float64, by the array's type) or text (null for missing). */
 export type NewColumn = Int32Array | Float32Array | Float64Array | readonly (string | null)[];
@@ -32,10 +32,10 @@ export function withColumns(table: Table, columns: Readonly<Record<string, NewCo
   for (const [name] of added) {
     if (taken.has(name)) throw new SegkitError('E_BAD_OPTION', `the table already has a column "${name}"`, 'choose another name for the new column');
   }
-  const data = fields.map((_, j) => singleChunk(table.getChildAt(j)!));
-  return tableFromColumns(
+  return tableWithColumns(
+    table,
+    fields.map((_, j) => j),
     [...fields.map((f) => f.name), ...added.map(([name]) => name)],
-    [...data, ...added.map(([name, values]) => columnData(name, values, table.numRows))],
-    table.schema.metadata,
+    added.map(([name, values]) => columnData(name, values, table.numRows)),
   );
 }

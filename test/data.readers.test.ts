@@ -619,6 +619,18 @@ describe('readJson and readNdjson', () => {
     expect(e.message).toContain('"b"');
   });
 
+  it('refuses a column of { columns } JSON text that is an object, whatever length it claims', async () => {
+    // a few bytes claiming a trillion rows must not be read as that many nulls
+    for (const column of ['{"length":2,"0":5,"1":7}', '{"length":-1}', '{"length":1000000000000}']) {
+      const e = await failure(() => readJson(`{"columns":{"x":${column}}}`));
+      expect(e.code).toBe('E_PARSE');
+      expect(e.message).toMatch(/^column "x" is Object, not an array of values/);
+    }
+    const e = await failure(() => readJson({ columns: { x: { length: 1.5 } as never } }));
+    expect(e.code).toBe('E_PARSE');
+    expect(values(await readJson({ columns: { x: Float64Array.of(1.5, 2) } }), 'x')).toEqual([1.5, 2]);
+  });
+
   it('names the row and column of a value that does not fit, and the place of a syntax error', async () => {
     let e = await failure(() => readJson([{ a: 1 }, { a: 'x' }], { types: { a: 'number' } }));
     expect(e.message).toBe('row 1, column "a": "x" is not a number');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
-import { DateDay, Dictionary, Float32, Float64, Int32, TimestampMillisecond, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
+import { DateDay, Dictionary, Float32, Float64, Int32, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
 import { createRandom } from '../src/util/random.js';
@@ -264,6 +264,23 @@ describe('rfm', () => {
     const ids = t.customer as number[];
     expect(ids).toHaveLength((expected.customer as string[]).length);
     expect(ids.every((id, j) => typeof id === 'number' && (j === 0 || id > ids[j - 1]))).toBe(true);
+  });
+
+  it('keeps unsigned 64-bit ids of 2^63 and more as they are, sorted numerically', () => {
+    const top = 2n ** 64n - 1n, half = 2n ** 63n;
+    const table = new Table({
+      customer: vectorFromArray([top, top, half, 5n], new Uint64()),
+      date: vectorFromArray([Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), Date.UTC(2024, 2, 1), Date.UTC(2024, 2, 2)], new TimestampMillisecond()),
+      amount: makeVector(Float64Array.of(10, 20, 30, 40)),
+    });
+    const out = rfm(table, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-04-01' });
+    expect(String(out.schema.fields[0].type)).toBe('Uint64');
+    expect([...out.getChild('customer')!]).toEqual([5n, half, top]);
+    expect([...out.getChild('frequency')!]).toEqual([1, 1, 2]);
+    // a negative id beside one of 2^63 fits neither 64-bit type: the ids are written as text, never wrapped
+    const records = [-3n, half].map((customer, i) => ({ customer, date: Date.UTC(2024, 0, 1 + i), amount: 1 }));
+    const mixed = rfm(records, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-04-01' });
+    expect([...mixed.getChild('customer')!]).toEqual(['-3', String(half)]);
   });
 
   it('does not depend on row order and does not touch the input', () => {

@@ -445,7 +445,12 @@ export function sortedKeyOrder(keys: readonly Key[], include?: (code: number) =>
   return Int32Array.from(codes);
 }
 
-/** The id column of a per-customer table: Int32 or Float64 for numeric ids, Int64 for big ones, Utf8 otherwise. */
+const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n, UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * The id column of a per-customer table: Int32 or Float64 for numeric ids, Int64 (Uint64 from 2^63 up) for big ones,
+ * Utf8 otherwise: an id is never wrapped or rounded to fit a type.
+ */
 export function keyVector(keys: readonly Key[], order: Int32Array): Vector {
   const picked = Array.from(order, (c) => keys[c]);
   if (picked.every((k) => typeof k === 'number')) {
@@ -453,8 +458,10 @@ export function keyVector(keys: readonly Key[], order: Int32Array): Vector {
     const int32 = nums.every((x) => Number.isInteger(x) && x >= -2147483648 && x <= 2147483647);
     return int32 ? makeVector(Int32Array.from(nums)) : makeVector(nums);
   }
-  if (picked.every((k) => typeof k !== 'string')) {
-    return makeVector(BigInt64Array.from(picked, (k) => BigInt(k)));
+  if (picked.every((k) => typeof k === 'bigint' || Number.isInteger(k))) {
+    const big = picked.map((k) => BigInt(k));
+    if (big.every((k) => k >= INT64_MIN && k <= INT64_MAX)) return makeVector(BigInt64Array.from(big));
+    if (big.every((k) => k >= 0n && k <= UINT64_MAX)) return makeVector(BigUint64Array.from(big));
   }
   // built without Arrow's Builders, which compile code at run time (refused in edge functions)
   return makeVector(utf8Data(picked.map(String)));

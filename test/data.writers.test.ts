@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Bool,
+  DateDay,
   Decimal,
   Dictionary,
   Float32,
@@ -12,6 +13,7 @@ import {
   Uint64,
   Table,
   TimestampMillisecond,
+  TimestampSecond,
   Utf8,
   makeData,
   makeVector,
@@ -250,6 +252,33 @@ describe('writeJson', () => {
       columns: { at: ['2024-05-01T12:00:00.005Z', null], x: [null, 1.5], big: [String(2n ** 60n), 7] },
     });
     expect(writeJson(t, { format: 'ndjson' }).split('\n')).toHaveLength(3);
+  });
+
+  it('writeJson and writeCsv refuse a timestamp beyond the dates ISO 8601 text can hold, naming its row and column', () => {
+    const seconds = makeVector(makeData({ type: new TimestampSecond(), length: 3, nullCount: 0, data: BigInt64Array.of(0n, 86_400n, 10n ** 13n) }));
+    const days = makeVector(makeData({ type: new DateDay(), length: 2, nullCount: 0, data: Int32Array.of(1, 2_147_483_647) }));
+    for (const [t, message] of [
+      [new Table({ id: vectorFromArray(['a', 'b', 'c'], new Utf8()), seen: seconds }), 'row 2, column "seen"'],
+      [new Table({ joined: days }), 'row 1, column "joined"'],
+    ] as const) {
+      for (const write of [() => writeJson(t), () => writeJson(t, { format: 'ndjson' }), () => writeCsv(t)]) {
+        let error: unknown;
+        try {
+          write();
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(SegkitError);
+        expect((error as SegkitError).code).toBe('E_PRECISION');
+        expect((error as SegkitError).message).toContain(message);
+      }
+    }
+    // the last date ECMAScript holds is written as before
+    const last = makeVector(makeData({ type: new TimestampMillisecond(), length: 1, nullCount: 0, data: BigInt64Array.of(8_640_000_000_000_000n) }));
+    expect(writeJson(new Table({ t: last }))).toBe('[{"t":"+275760-09-13"}]');
+    // whole days of years past 9999 or before 0 keep their day
+    const far = makeVector(makeData({ type: new DateDay(), length: 2, nullCount: 0, data: Int32Array.of(2_932_897, -719_529) }));
+    expect(writeJson(new Table({ d: far }))).toBe('[{"d":"+010000-01-01"},\n{"d":"-000001-12-31"}]');
   });
 
   it('keeps the schema order even for names that look like integers', () => {

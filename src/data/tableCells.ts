@@ -1,4 +1,5 @@
 import { DataType, type Field, type Vector } from '#arrow';
+import { SegkitError } from '../util/errors.js';
 
 /** How a writer should present one Arrow column's values. */
 export type CellKind = 'float' | 'float32' | 'integer' | 'boolean' | 'date' | 'dateOnly' | 'text' | 'other';
@@ -6,9 +7,28 @@ export type CellKind = 'float' | 'float32' | 'integer' | 'boolean' | 'date' | 'd
 /** Milliseconds in a day (Arrow Date32 columns count days). */
 export const DAY_MS = 86_400_000;
 
-function allMidnight(vector: Vector): boolean {
-  for (const v of vector) if (v != null && (v as number) % DAY_MS !== 0) return false;
-  return true;
+/** ECMAScript's time range, and so ISO 8601 text's here: 100,000,000 days either side of 1970. */
+const MAX_DATE_MS = 8.64e15;
+
+/** Whether every time is a whole UTC day; a time that ISO 8601 text cannot give (a 64-bit count of seconds may hold one) is refused. */
+function allMidnight(field: Field, vector: Vector): boolean {
+  let midnight = true;
+  let row = 0;
+  for (const v of vector) {
+    if (v != null) {
+      const ms = v as number;
+      if (!(Math.abs(ms) <= MAX_DATE_MS)) {
+        throw new SegkitError(
+          'E_PRECISION',
+          `row ${row}, column "${field.name}": ${String(field.type)} value ${ms} ms from 1970 is outside the dates ISO 8601 text can hold (years -271821 to 275760)`,
+          'write the table as Arrow or Parquet, or correct the value',
+        );
+      }
+      if (ms % DAY_MS !== 0) midnight = false;
+    }
+    row++;
+  }
+  return midnight;
 }
 
 /** Classifies a column; timestamps that are all whole UTC days are written as plain dates. */
@@ -17,7 +37,7 @@ export function cellKind(field: Field, vector: Vector): CellKind {
   if (DataType.isFloat(type)) return type.precision === 2 ? 'float' : 'float32';
   if (DataType.isInt(type)) return 'integer';
   if (DataType.isBool(type)) return 'boolean';
-  if (DataType.isTimestamp(type) || DataType.isDate(type)) return allMidnight(vector) ? 'dateOnly' : 'date';
+  if (DataType.isTimestamp(type) || DataType.isDate(type)) return allMidnight(field, vector) ? 'dateOnly' : 'date';
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type)) return 'text';
   return 'other';
 }
@@ -40,7 +60,8 @@ export function floatText(v: number, kind: 'float' | 'float32'): string {
 
 export function isoText(ms: number, kind: 'date' | 'dateOnly'): string {
   const iso = new Date(Math.floor(ms)).toISOString();
-  return kind === 'dateOnly' ? iso.slice(0, 10) : iso;
+  // years past 9999 or before 0 have six digits and a sign (+010000-01-01)
+  return kind === 'dateOnly' ? iso.slice(0, iso.indexOf('T')) : iso;
 }
 
 /** Any other value as text: JSON for nested values (bigints as strings). */

@@ -296,6 +296,22 @@ describe('writeTable', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('writes a .arrows file in the Arrow stream format, as the extension says, and .arrow and .feather in the file format', async () => {
+    const magic = (bytes: Uint8Array) => new TextDecoder().decode(bytes.subarray(0, 6));
+    for (const [name, stream] of [['out.arrows', true], ['out.arrow', false], ['out.feather', false]] as const) {
+      await writeTable(join(dir, name), sample());
+      const bytes = new Uint8Array(await readFile(join(dir, name)));
+      // the file format starts with the magic "ARROW1", the stream format with a message's continuation marker
+      expect(magic(bytes) === 'ARROW1').toBe(!stream);
+      expect(bytes.subarray(0, 4)).toEqual(stream ? Uint8Array.of(0xff, 0xff, 0xff, 0xff) : new TextEncoder().encode('ARRO'));
+      expect((await readArrow(bytes)).numRows).toBe(sample().numRows);
+      await rm(join(dir, name));
+    }
+    await writeTable(join(dir, 'asked.arrows'), sample(), { arrowFormat: 'file' });
+    expect(magic(new Uint8Array(await readFile(join(dir, 'asked.arrows'))))).toBe('ARROW1');
+    await rm(join(dir, 'asked.arrows'));
+  });
+
   it('fails with E_IO naming the path when the directory does not exist, leaving no file behind', async () => {
     const target = join(dir, 'missing', 'out.csv');
     const e = await failure(() => writeTable(target, sample()));

@@ -12,7 +12,7 @@ import { csvInfo, csvRecordsWith } from '../data/csvCore.js';
 import type { TableFormat } from '../data/tableFormat.js';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { writeCsvBytes } from '../data/writeCsv.js';
-import { writeTable } from '../data/writeTable.node.js';
+import { arrowFlavour, writeTable } from '../data/writeTable.node.js';
 import { SegkitError, baseMessage, throwIfAborted } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
 import { UsageError } from './exitCodes.js';
@@ -404,7 +404,7 @@ async function openSink(path: string, format: TableFormat, manyBatches = false):
       },
     };
   }
-  if (format === 'arrow' && path !== '-') return ArrowFileSink.open(path);
+  if (format === 'arrow' && path !== '-') return ArrowFileSink.open(path, arrowFlavour(path));
   const kept: Table[] = [];
   return {
     streaming: false,

@@ -10,7 +10,7 @@ import { AtomicFile, writeFailure } from './writeFileAtomic.node.js';
 export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions {
   /** The format, when the extension does not tell it ("-", standard output, is CSV unless told). */
   readonly format?: TableFormat;
-  /** Arrow IPC flavour for .arrow files (default "file"). */
+  /** Arrow IPC flavour for .arrow files (default: "stream" for .arrows, the stream format's extension, else "file"). */
   readonly arrowFormat?: WriteArrowOptions['format'];
   /** JSON layout for .json files (default "records"). */
   readonly jsonFormat?: Exclude<WriteJsonOptions['format'], 'ndjson'>;
@@ -18,14 +18,19 @@ export interface WriteTableOptions extends WriteCsvOptions, WriteParquetOptions 
   readonly signal?: AbortSignal;
 }
 
-async function encode(format: Exclude<TableFormat, 'csv' | 'tsv'>, table: Table, options: WriteTableOptions): Promise<string | Uint8Array> {
+/** The Arrow IPC flavour of `path`: the stream format for .arrows (its registered extension), else the file format. */
+export function arrowFlavour(path: string, given?: WriteArrowOptions['format']): NonNullable<WriteArrowOptions['format']> {
+  return given ?? (/\.arrows$/i.test(path) ? 'stream' : 'file');
+}
+
+async function encode(path: string, format: Exclude<TableFormat, 'csv' | 'tsv'>, table: Table, options: WriteTableOptions): Promise<string | Uint8Array> {
   switch (format) {
     case 'json':
       return writeJson(table, { format: options.jsonFormat });
     case 'ndjson':
       return writeJson(table, { format: 'ndjson' });
     case 'arrow':
-      return writeArrow(table, { format: options.arrowFormat });
+      return writeArrow(table, { format: arrowFlavour(path, options.arrowFormat) });
     case 'parquet':
       return writeParquet(table, options);
   }
@@ -65,7 +70,7 @@ export async function stageTable(path: string, table: Table, options: WriteTable
     if (path === '-') return { commit: () => writeCsvStdout(table, csvOptions), discard: async () => undefined };
     return stageCsvFile(path, table, csvOptions);
   }
-  const data = await encode(format, table, options);
+  const data = await encode(path, format, table, options);
   throwIfAborted(options.signal);
   if (path === '-') return { commit: () => toStdout(data), discard: async () => undefined };
   const file = await AtomicFile.open(path);

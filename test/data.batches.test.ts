@@ -1,7 +1,7 @@
 // Columns added beside a table of several record batches (an Arrow or Feather file written in chunks): the table's own
 // columns come out exactly as they went in, whatever their type.
 import { describe, expect, it } from 'vitest';
-import { DateDay, Dictionary, Float16, Int8, LargeUtf8, Table, TimestampMicrosecond, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { DateDay, Dictionary, Float16, Int8, LargeUtf8, RecordBatch, Struct, Table, TimestampMicrosecond, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { withColumns } from '../src/data/withColumns.js';
 import { withSegments } from '../src/cli/withSegments.js';
 import { withProbabilities, withoutProbabilities } from '../src/cli/probaColumns.js';
@@ -53,6 +53,26 @@ describe('columns added to a table of several batches', () => {
     expect(rawMicros(back)).toEqual(Array.from(micros));
     expect(cells(back, 'segment_name')).toEqual(['High', 'Low', null, 'High', 'Low', 'High']);
     expect(cells(back, 'segment_proba_1')).toEqual([1, 3, 5, 7, 9, 11].map((i) => i / 16));
+  });
+
+  it.each([2, 100])('batches with dictionaries of their own (%i entries each, Int8 keys) become one dictionary an Arrow file holds', (size) => {
+    // two batches of one schema, each with its own dictionary (an IPC stream may replace dictionaries batch by batch)
+    const words = (tag: string) => Array.from({ length: size }, (_, i) => `${tag}${i}`);
+    const type = new Dictionary(new Utf8(), new Int8());
+    const batchOf = (values: (string | null)[]) => new Table({ cat: vectorFromArray(values, type) }).batches[0];
+    const first = [...words('a'), null], second = [...words('b').reverse(), 'a0'];
+    const one = batchOf(first);
+    // the second batch: the first's schema (and dictionary id), its own dictionary
+    const own = batchOf(second).data.children[0];
+    const cat = makeData({ type: one.schema.fields[0].type as Dictionary<Utf8, Int8>, length: second.length, nullCount: own.nullCount, nullBitmap: own.nullBitmap, data: own.values as Int8Array, dictionary: own.dictionary! });
+    const two = new RecordBatch(one.schema, makeData({ type: new Struct(one.schema.fields), length: second.length, nullCount: 0, children: [cat] }));
+    const table = new Table([one, two]);
+    expect(table.getChild('cat')!.data[0].dictionary).not.toBe(table.getChild('cat')!.data[1].dictionary);
+    const out = withColumns(table, { s: new Int32Array(table.numRows) });
+    const back = tableFromIPC(tableToIPC(out, 'file'));
+    expect(cells(back, 'cat')).toEqual([...first, ...second]);
+    // 2 x 100 entries do not fit Int8 keys: the one dictionary has Int32 keys
+    expect(String(back.schema.fields[0].type)).toBe(size === 2 ? 'Dictionary<Int8, Utf8>' : 'Dictionary<Int32, Utf8>');
   });
 
   it('an empty batch among them changes nothing', () => {

@@ -1,8 +1,10 @@
 import {
   type Data,
   DataType,
+  Dictionary,
   Float64,
   Field,
+  Int32,
   RecordBatch,
   Schema,
   Struct,
@@ -40,8 +42,17 @@ export function tableWithColumns(table: Table, keep: readonly number[], names: r
   const batches = table.batches;
   // a table of no columns has no rows of its own: the added columns set the length
   if (batches.length <= 1 || keep.length === 0) return tableFromColumns(names, [...keep.map((j) => singleChunk(table.getChildAt(j)!)), ...added], metadata);
-  const children = (b: RecordBatch, at: number): Data[] => [...keep.map((j) => b.data.children[j]), ...added.map((d) => d.slice(at, b.numRows))];
-  const schema = new Schema(names.map((name, j) => new Field(name, j < keep.length ? table.schema.fields[keep[j]].type : added[j - keep.length].type, true)), metadata);
+  // a dictionary column whose batches have dictionaries of their own (an IPC stream may replace them) is made one
+  // column of one dictionary and cut at the batches' edges, since an Arrow file holds one dictionary per column
+  const whole = keep.map((j) => {
+    const chunks = table.getChildAt(j)!.data;
+    return DataType.isDictionary(chunks[0].type) && chunks.some((d) => d.dictionary !== chunks[0].dictionary) ? singleChunk(table.getChildAt(j)!) : undefined;
+  });
+  const children = (b: RecordBatch, at: number): Data[] => [
+    ...keep.map((j, c) => whole[c]?.slice(at, b.numRows) ?? b.data.children[j]),
+    ...added.map((d) => d.slice(at, b.numRows)),
+  ];
+  const schema = new Schema(names.map((name, j) => new Field(name, j < keep.length ? (whole[j]?.type ?? table.schema.fields[keep[j]].type) : added[j - keep.length].type, true)), metadata);
   let at = 0;
   return new Table(
     schema,
@@ -157,7 +168,13 @@ export function dataFromValues(values: ArrayLike<unknown>, type: DataType): Data
       indices[i] = code;
     }
     const dictionary = makeVector(utf8Data(keys));
-    return makeData({ type, length: n, nullCount, nullBitmap, data: indices, dictionary } as never);
+    // the type's own index width when the entries fit it (a dictionary made of several may not), else Int32
+    const { bitWidth, isSigned: signed } = type.indices as Int32;
+    const own = bitWidth <= 32 && keys.length <= 2 ** (signed ? bitWidth - 1 : bitWidth);
+    const out = own ? type : new Dictionary(type.dictionary, new Int32(), type.id, type.isOrdered);
+    const data = own ? new (type.indices.ArrayType as Int32ArrayConstructor)(n) : indices;
+    if (own) data.set(indices);
+    return makeData({ type: out, length: n, nullCount, nullBitmap, data, dictionary } as never);
   }
   if (DataType.isBinary(type)) {
     const valueOffsets = new Int32Array(n + 1);

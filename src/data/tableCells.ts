@@ -20,8 +20,8 @@ function allMidnight(field: Field, vector: Vector): boolean {
       if (!(Math.abs(ms) <= MAX_DATE_MS)) {
         throw new SegkitError(
           'E_PRECISION',
-          `row ${row}, column "${field.name}": ${String(field.type)} value ${ms} ms from 1970 is outside the dates ISO 8601 text can hold (years -271821 to 275760)`,
-          'write the table as Arrow or Parquet, or correct the value',
+          `row ${row}, column "${field.name}": ${ms} ms from 1970 is outside the dates ISO 8601 text holds (years -271821 to 275760)`,
+          'write Arrow or Parquet, which keep it',
         );
       }
       if (ms % DAY_MS !== 0) midnight = false;

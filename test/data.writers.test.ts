@@ -281,6 +281,19 @@ describe('writeJson', () => {
     expect(writeJson(new Table({ d: far }))).toBe('[{"d":"+010000-01-01"},\n{"d":"-000001-12-31"}]');
   });
 
+  it('writes floats of 2^53 and more so that readJson reads them back (their digits written out are not their value)', async () => {
+    // 123456789012345680000 is the shortest text of a float64 whose value is 123456789012345683968
+    const values = [1.2345678901234568e20, -98765432109876540, 2 ** 53, 1e20, 0.5, 1.5e300];
+    const t = new Table({ f: vectorFromArray(values, new Float64()), g: vectorFromArray([1.0000000200408773e20, 1, 2, 3, 4, 5], new Float32()) });
+    for (const format of ['records', 'columns', 'ndjson'] as const) {
+      const text = writeJson(t, { format });
+      const back = format === 'ndjson' ? await readNdjson(text) : await readJson(text);
+      expect(Array.from(back.getChild('f')!.toArray() as Float64Array)).toEqual(values);
+      expect(back.getChild('g')!.get(0)).toBe(Math.fround(1e20));
+    }
+    expect(JSON.parse(writeJson(t)).map((r: { f: number }) => r.f)).toEqual(values);
+  });
+
   it('keeps the schema order even for names that look like integers', () => {
     const t = new Table({ b: vectorFromArray([1], new Int32()) }).assign(new Table({ '2024': vectorFromArray([2], new Int32()) }));
     expect(writeJson(t)).toBe('[{"b":1,"2024":2}]');

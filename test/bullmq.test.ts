@@ -557,4 +557,15 @@ describe('the pieces under the BullMQ executor (no Redis needed)', () => {
     expect(() => bullmqExecutor({ connection: 'redis://h:1', store, queue: 'a:b' })).toThrow(/option "queue"/);
     await expect(serveShards({ connection: 'redis://h:1', store, concurrency: 0 })).rejects.toThrow(/option "concurrency"/);
   });
+
+  it('per-row inputs of a typed array the shard files cannot hold are refused before anything is written', async () => {
+    // a Uint8Array was stored as an int32 column over its bytes: the workers read [80216577, 0, 0, 0] for [1, 2, 200, 4]
+    const ex = bullmqExecutor({ connection: 'redis://127.0.0.1:1', store: 'file:///tmp/segkit-unused', connectAttempts: 1 });
+    try {
+      const e = await failure(() => ex.load({ columns: [new Float32Array(4)], rows: { tag: Uint8Array.of(1, 2, 200, 4) as unknown as Int32Array } }));
+      expect([e.code, e.message]).toEqual(['E_EXECUTOR', 'per-row values "tag" are a Uint8Array: they must be a Float32Array, Float64Array or Int32Array']);
+    } finally {
+      await ex.close();
+    }
+  });
 });

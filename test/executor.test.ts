@@ -59,6 +59,39 @@ describe('a new shard op runs on every executor without touching executor code',
   });
 });
 
+describe('what an executor is handed is checked the same way on every executor', () => {
+  const cols = [Float32Array.of(1, 2, 3, 4)];
+  it.each([
+    ['inline', () => inlineExecutor()],
+    ['loopback', () => loopbackExecutor()],
+    ['piscina, 2 threads', () => piscinaExecutor({ threads: 2 })],
+  ])('%s: per-row values of another typed array, a bad shard list and an unknown dtype are SegkitErrors naming them', async (_name, make) => {
+    const ex = make();
+    try {
+      // a Uint8Array would reach a holder as other bits (BullMQ read its bytes as int32 words): refused
+      for (const tag of [Uint8Array.of(1, 2, 200, 4), Uint32Array.of(1, 2, 3e9, 4), Int16Array.of(-1, 2, 3, 4)]) {
+        const e = await failure(() => ex.load({ columns: cols, rows: { tag: tag as unknown as Int32Array } }));
+        expect([e.code, e.message]).toEqual(['E_EXECUTOR', `per-row values "tag" are a ${tag.constructor.name}: they must be a Float32Array, Float64Array or Int32Array`]);
+      }
+      expect((await failure(() => ex.load({ columns: cols }, { dtype: 'f16' as 'f32' }))).message).toBe('option "dtype" must be "f32" or "f64", got "f16"');
+      const h = await ex.load({ columns: cols, rows: { tag: Int32Array.of(-1, 2, 3e9 | 0, 4), labels: new Int32Array(4) } });
+      expect(Array.from(await ex.readRows(h, 'tag'))).toEqual([-1, 2, 3e9 | 0, 4]);
+      const w = await failure(() => ex.writeRows(h, 'w', Uint8Array.of(1, 2, 3, 4) as unknown as Int32Array));
+      expect([w.code, w.message]).toEqual(['E_EXECUTOR', 'per-row values "w" are a Uint8Array: they must be a Float32Array, Float64Array or Int32Array']);
+      expect((await failure(() => ex.writeRows(h, 'w', Int32Array.of(1)))).code).toBe('E_SHAPE_MISMATCH');
+      for (const [shards, at] of [[[1], '1 at index 0'], [[0, 0], '0 at index 1'], [[0.5], '0.5 at index 0']] as const) {
+        const e = await failure(() => ex.map(clusterMaxOp, h, { k: 1 }, { shards }));
+        expect([e.code, e.message]).toEqual(['E_BAD_OPTION', `option "shards" must hold ascending shard numbers below 1, got ${at}`]);
+      }
+      // the handle still works after every refusal
+      const [max] = await ex.map(clusterMaxOp, h, { k: 1 }, { shards: [0] }) as Float64Array[];
+      expect(Array.from(max)).toEqual([4]);
+    } finally {
+      await ex.close();
+    }
+  });
+});
+
 describe('the byte encoding of states and partials', () => {
   it('round-trips numbers, strings, typed arrays, arrays and objects exactly', () => {
     const v = { a: 1.5, b: -0, c: NaN, s: 'Müller', t: Float32Array.of(1, 2.5, -3), u: Int32Array.of(-1, 7), f: Float64Array.of(Math.PI), l: [1, 'x', null, true, false, { z: Uint8Array.of(1, 2) }], und: undefined };

@@ -5,7 +5,7 @@ import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
+import { checkRowValues, mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
 import { checkSource } from './heapExecutor.js';
 import { typeOfRows } from './shardHolder.js';
 import {
@@ -266,7 +266,7 @@ class BullmqExecutor implements Executor {
   async writeRows(handle: Handle, name: string, values: AnyTypedArray, options: { signal?: AbortSignal } = {}): Promise<void> {
     const h = this.check(handle);
     throwIfAborted(options.signal);
-    if (values.length !== h.n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row values "${name}" has ${values.length} values for ${h.n} rows`);
+    checkRowValues(name, values, h.n);
     const copy = values.slice();
     await h.serial(async () => {
       const c = await this.conn();

@@ -1,4 +1,4 @@
-import { SegkitError } from '../util/errors.js';
+import { SegkitError, describe } from '../util/errors.js';
 import type { AnyTypedArray, DType } from '../kernels/shard.js';
 import type { ShardOp } from './shardOp.js';
 
@@ -130,13 +130,26 @@ export async function loadThenMap<S, P>(ex: Executor, source: ShardSource, op: S
 /** Shard numbers of a map: the requested subset (checked) or all of them. */
 export function mapShards(h: Handle, shards?: readonly number[]): number[] {
   if (!shards) return Array.from({ length: h.shards }, (_, s) => s);
+  if (!Array.isArray(shards)) throw new SegkitError('E_BAD_OPTION', `option "shards" must be an array of shard numbers, got ${describe(shards)}`);
   const out = [...shards];
   for (let i = 0; i < out.length; i++) {
     if (!Number.isInteger(out[i]) || out[i] < 0 || out[i] >= h.shards || (i > 0 && out[i] <= out[i - 1])) {
-      throw new RangeError(`shards must be ascending shard numbers below ${h.shards}`);
+      throw new SegkitError('E_BAD_OPTION', `option "shards" must hold ascending shard numbers below ${h.shards}, got ${describe(out[i])} at index ${i}`);
     }
   }
   return out;
+}
+
+/**
+ * Checks per-row values to load or write: one per row, in an array of a per-row buffer's element type. Any other
+ * typed array would reach a holder as other bits (a Uint8Array's bytes read as int32 words), so it is refused.
+ */
+export function checkRowValues(name: string, values: AnyTypedArray, n: number): void {
+  if (!(values instanceof Float32Array || values instanceof Float64Array || values instanceof Int32Array)) {
+    const what = (values as { constructor?: { name?: string } } | null)?.constructor?.name ?? describe(values);
+    throw new SegkitError('E_EXECUTOR', `per-row values "${name}" are a ${what}: they must be a Float32Array, Float64Array or Int32Array`);
+  }
+  if (values.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row values "${name}" has ${values.length} values for ${n} rows`);
 }
 
 /** Where a scan runs and how to stop it: every function that scans data takes these. */

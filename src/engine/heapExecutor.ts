@@ -1,10 +1,10 @@
-import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { Heap } from '../kernels/heap.js';
 import { columnStride, SHARD_ROWS } from '../kernels/layout.js';
 import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
-import { mapShards, readInto, type Executor, type GatherOptions, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
+import { checkRowValues, mapShards, readInto, type Executor, type GatherOptions, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
 import { kernelsFor, scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
 import { GATHER_ROWS } from '../kernels/rowMajor.js';
 import { copyGathered, type GatherPlan } from './gatherCopy.js';
@@ -69,6 +69,7 @@ const typeOf = (a: AnyTypedArray): DType => (a instanceof Float32Array ? 'f32' :
 /** Checks a load: equal-length columns of the requested type, at least one row, per-row inputs of the same length. */
 export function checkSource(source: ShardSource, options: LoadOptions): { n: number; d: number; dtype: 'f32' | 'f64'; shardRows: number } {
   const dtype = options.dtype ?? 'f32';
+  if (dtype !== 'f32' && dtype !== 'f64') throw badOption('dtype', dtype, '"f32" or "f64"');
   const shardRows = checkShardRows(options.shardRows);
   const cols = source.columns;
   if (!cols.length) throw new SegkitError('E_EMPTY_DATA', 'there are no columns to load');
@@ -80,9 +81,7 @@ export function checkSource(source: ShardSource, options: LoadOptions): { n: num
     }
   }
   if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'there are no rows to load');
-  for (const [name, a] of Object.entries(source.rows ?? {})) {
-    if (a.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row input "${name}" has ${a.length} values for ${n} rows`);
-  }
+  for (const [name, a] of Object.entries(source.rows ?? {})) checkRowValues(name, a, n);
   return { n, d: cols.length, dtype, shardRows };
 }
 
@@ -403,7 +402,7 @@ export abstract class HeapExecutor implements Executor {
 
   async writeRows(handle: Handle, name: string, values: AnyTypedArray): Promise<void> {
     const h = this.checkHandle(handle);
-    if (values.length !== h.n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row values "${name}" has ${values.length} values for ${h.n} rows`);
+    checkRowValues(name, values, h.n);
     const { heap } = await this.local();
     const buf = this.ensureBuffer(heap, h, name, { type: typeOf(values), width: 1 })!;
     this.view(heap, buf, h.n).set(values);

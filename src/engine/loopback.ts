@@ -1,7 +1,7 @@
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
+import { checkRowValues, mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
 import { checkSource, now, YIELD_MS } from './heapExecutor.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { concatInShardOrder } from './merge.js';
@@ -95,7 +95,7 @@ class LoopbackExecutor implements Executor {
 
   async writeRows(handle: Handle, name: string, values: AnyTypedArray): Promise<void> {
     const h = this.check(handle);
-    if (values.length !== h.n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row values "${name}" has ${values.length} values for ${h.n} rows`);
+    checkRowValues(name, values, h.n);
     if (h.replicate) return this.holder.writeAll(h.id, name, overTheWire(values.slice()));
     for (let s = 0; s < h.shards; s++) await this.holder.writeRows(h.id, name, s, overTheWire(values.slice(...h.rowsOf(s))));
   }

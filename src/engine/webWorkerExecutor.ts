@@ -1,7 +1,7 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
-import { mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
+import { checkRowValues, mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
 import { checkSource, HeapExecutor } from './heapExecutor.js';
 import { concatInShardOrder } from './merge.js';
 import { decodePartial, encodeState, scratchNeed, type ShardOp } from './shardOp.js';
@@ -306,7 +306,7 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
 
   async writeRows(handle: Handle, name: string, values: AnyTypedArray): Promise<void> {
     const h = this.check(handle);
-    if (values.length !== h.n) throw new SegkitError('E_SHAPE_MISMATCH', `per-row values "${name}" has ${values.length} values for ${h.n} rows`);
+    checkRowValues(name, values, h.n);
     const pool = await this.workers();
     const sends: Promise<unknown>[] = [];
     for (let w = 0; w < pool.size; w++) {

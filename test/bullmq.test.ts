@@ -12,12 +12,12 @@ import { FlowProducer, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  agglomerative, bullmqExecutor, fileStore, serveShards, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
+  SegkitError, agglomerative, bullmqExecutor, fileStore, serveShards, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
   gaussianMixture, inlineExecutor, kmeans, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore, type Dataset, type Executor,
 } from '../src/index.node.js';
 import { tableFromColumns } from '../src/data/arrowTable.js';
 import { columnSumsOp } from '../src/engine/matrix.js';
-import { checkJobData } from '../src/engine/jobProtocol.node.js';
+import { checkJobData, errorFromReason, reasonOf } from '../src/engine/jobProtocol.node.js';
 import { decodeShard, encodeShard } from '../src/engine/shardFile.js';
 import { makeData, Float32 } from 'apache-arrow';
 import { closedPort, hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
@@ -377,8 +377,11 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
         let ran = false;
         const rogue = { name: 'rogue.op', run: () => { ran = true; return 0; } };
         const e = await failure(() => ex.map(rogue, h, null));
-        expect(e.code).toBe('E_EXECUTOR');
-        expect(e.message).toContain('unknown shard op "rogue.op"');
+        // code, message and hint apart, as on every other executor (the hint joined to the message once)
+        expect([e.code, e.message, e.hint]).toEqual([
+          'E_EXECUTOR', 'unknown shard op "rogue.op" (the holder loads the same segkit version and op modules as the caller)',
+          'the holder loads the same segkit version and op modules as the caller',
+        ]);
         expect(ran).toBe(false);
         // a job added by hand to the shared queue: a field the protocol does not have
         const fit = fitOf(h);
@@ -509,6 +512,21 @@ describe('the pieces under the BullMQ executor (no Redis needed)', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('a worker\'s error crosses the queue as its code, message and hint, each kept apart', () => {
+    const cases = [
+      new SegkitError('E_NAN_INPUT', 'row 3, column "spend" holds NaN', 'impute or drop missing values'),
+      new SegkitError('E_EXECUTOR', 'two lines:\nthe second (in brackets)'),
+      new SegkitError('E_IO', 'cannot read x (busy)', 'retry\nlater'),
+    ];
+    for (const e of cases) {
+      const back = errorFromReason(reasonOf(e), 0);
+      expect([back.code, back.message, back.hint]).toEqual([e.code, e.message, e.hint]);
+    }
+    expect(reasonOf(cases[0])).toBe('E_NAN_INPUT: row 3, column "spend" holds NaN\nhint: impute or drop missing values');
+    const other = errorFromReason('connection reset', 4);
+    expect([other.code, other.message, other.hint]).toEqual(['E_EXECUTOR', 'shard 4 failed on a worker: connection reset', undefined]);
   });
 
   it('a job payload is checked field by field: anything else is refused, never run', () => {

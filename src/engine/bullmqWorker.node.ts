@@ -13,7 +13,7 @@ import { now } from './heapExecutor.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { ShardHolder, type HeldLayout } from './shardHolder.js';
 import {
-  INLINE_RESULT, checkFitMeta, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueNames, redactUrl,
+  INLINE_RESULT, reasonOf, checkFitMeta, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { decodeShard, type ShardRows } from './shardFile.js';
@@ -231,8 +231,8 @@ class ShardServer implements ShardWorker {
   /** Deterministic failures fail the job at once; an I/O error may pass, so BullMQ retries it. */
   private fail(e: unknown): never {
     if (e instanceof SegkitError) {
-      if (e.code === 'E_IO') throw new Error(`${e.code}: ${e.message}`);
-      throw new this.Unrecoverable(`${e.code}: ${e.message}`);
+      if (e.code === 'E_IO') throw new Error(reasonOf(e));
+      throw new this.Unrecoverable(reasonOf(e));
     }
     throw e;
   }

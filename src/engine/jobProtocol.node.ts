@@ -2,7 +2,7 @@
 // of passes, and the bounded connection retry. Every payload and log entry is checked field by field before use.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { SegkitError, describe } from '../util/errors.js';
+import { SegkitError, baseMessage, describe } from '../util/errors.js';
 
 /** Payload version: a worker refuses payloads of another version. */
 export const PROTOCOL = 1;
@@ -248,9 +248,14 @@ export function checkFitMeta(x: unknown, fit: string): FitMeta {
   return m as unknown as FitMeta;
 }
 
-/** A failed job's reason ("E_CODE: message") back as the SegkitError it was. */
+/** A SegkitError as a failed job's reason: "E_CODE: message", and "\nhint: hint" when it has one. */
+export function reasonOf(e: SegkitError): string {
+  return `${e.code}: ${baseMessage(e)}${e.hint ? `\nhint: ${e.hint}` : ''}`;
+}
+
+/** A failed job's reason (`reasonOf`) back as the SegkitError it was: its code, message and hint apart. */
 export function errorFromReason(reason: string, shard: number): SegkitError {
-  const m = /^(E_[A-Z_]+): ([\s\S]*)$/.exec(reason);
-  if (m) return new SegkitError(m[1] as SegkitError['code'], m[2]);
+  const m = /^(E_[A-Z_]+): ([\s\S]*?)(?:\nhint: ([\s\S]*))?$/.exec(reason);
+  if (m) return new SegkitError(m[1] as SegkitError['code'], m[2], m[3]);
   return new SegkitError('E_EXECUTOR', `shard ${shard} failed on a worker: ${reason}`);
 }

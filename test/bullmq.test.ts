@@ -23,7 +23,7 @@ import { makeData, Float32 } from 'apache-arrow';
 import { closedPort, hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
-import { busyOp, clusterMaxOp } from './helpers/testOps.mjs';
+import { busyOp, clusterMaxOp, markRowsOp, trapOp } from './helpers/testOps.mjs';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -394,6 +394,22 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
         await flow.close();
         await events.close();
         await shared.close();
+        await ex.release(h);
+      }
+    }, 60_000);
+
+    it('a pass that failed on the workers is not replayed by later passes: the data stays usable, as on every other executor', async () => {
+      const h = await ex.load({ columns: [Float32Array.from({ length: 3 * 16 }, (_, i) => i)] }, { shardRows: 16 });
+      try {
+        expect((await failure(() => ex.map(trapOp, h, null))).code).toBe('E_WORKER');
+        // no shard applied the failed pass: the marks are all still zero, then all set
+        expect(await ex.map(markRowsOp, h, { v: 1 })).toEqual([0, 0, 0]);
+        expect(await ex.map(markRowsOp, h, { v: 2 })).toEqual([16, 16, 16]);
+        expect(Array.from(await ex.readRows(h, 'mark'))).toEqual(new Array(48).fill(2));
+        // the log a holder rebuilds a shard from says the failed pass ran on no shard
+        const log = await client.hgetall(`segkit:segkit:log:${fitOf(h)}`);
+        expect(JSON.parse(log['1'])).toEqual({ k: 'map', op: 'test.trap', st: expect.any(String), sh: [] });
+      } finally {
         await ex.release(h);
       }
     }, 60_000);

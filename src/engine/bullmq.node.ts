@@ -353,7 +353,11 @@ class BullmqExecutor implements Executor {
       });
       await Promise.all([logged, added]).catch((e) => { throw this.lost(e); });
       const got = await this.wait(c, h, parentId, gathered, signal);
-      return await this.results(h, pass, list, got);
+      return await this.results(h, pass, list, got, async (ran) => {
+        // the log's entry is what a holder replays: a shard whose job failed never applied the pass (as on every
+        // other executor), so a later pass must not replay it there, and fail again with this pass's error
+        if (step.k === 'map') await this.log(c, h, pass, { ...step, sh: ran });
+      });
     } finally {
       this.pending.delete(parentId);
     }
@@ -409,7 +413,7 @@ class BullmqExecutor implements Executor {
     }
   }
 
-  private async results(h: BullHandle, pass: number, list: readonly number[], got: Gathered): Promise<Uint8Array[]> {
+  private async results(h: BullHandle, pass: number, list: readonly number[], got: Gathered, onFailure: (ran: number[]) => Promise<void>): Promise<Uint8Array[]> {
     const byShard = (o: Record<string, unknown>) => {
       const m = new Map<number, unknown>();
       for (const [key, v] of Object.entries(o)) {
@@ -419,8 +423,10 @@ class BullmqExecutor implements Executor {
       return m;
     };
     const failed = byShard(got.failures);
-    for (const s of list) {
-      if (failed.has(s)) throw errorFromReason(String(failed.get(s)), s);
+    const first = list.find((s) => failed.has(s));
+    if (first !== undefined) {
+      await onFailure(list.filter((s) => !failed.has(s)));
+      throw errorFromReason(String(failed.get(first)), first);
     }
     const values = byShard(got.values);
     return Promise.all(list.map(async (s) => {

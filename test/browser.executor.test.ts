@@ -92,6 +92,16 @@ export const colMaxOp = defineOp({ name: 'page.colMax', run(shard) {
   return out;
 } }, import.meta.url);`,
       },
+      // an op whose module takes a second to load (in the page and in each worker), then 100 ms a shard
+      '/slowops.js': {
+        text: `import { defineOp } from './segkit.js';
+await new Promise((resolve) => setTimeout(resolve, 1000));
+export const slowBusyOp = defineOp({ name: 'page.slowBusy', run(shard, state) {
+  const end = performance.now() + state.ms;
+  while (performance.now() < end);
+  return shard.index;
+} }, import.meta.url);`,
+      },
     });
     browser = await launchChromium();
     reference = await workload(node, node.inlineExecutor());
@@ -211,6 +221,31 @@ export const colMaxOp = defineOp({ name: 'page.colMax', run(shard) {
       }
     });
   }
+
+  it('held shards: an abort while the workers still load an op\'s module stops the pass when they have it, not after it', async () => {
+    const page = await open(false);
+    try {
+      const got = await run<{ code: string; ms: number }>(page, `
+        const { slowBusyOp } = await import('./slowops.js');
+        const ex = segkit.webWorkerExecutor({ threads: 2 });
+        try {
+          const h = await ex.load({ columns: [new Float32Array(16 * 40)] }, { shardRows: 16 });
+          const ac = new AbortController();
+          const t0 = performance.now();
+          setTimeout(() => ac.abort(), 300);
+          const code = await ex.map(slowBusyOp, h, { ms: 100 }, { signal: ac.signal }).then(() => 'finished', (e) => e.code);
+          return { code, ms: performance.now() - t0 };
+        } finally {
+          await ex.close();
+        }`);
+      // each worker loads the module for 1 s, then has 20 shards of 100 ms: the whole pass (3 s) ran when the stop was lost
+      expect(got.code).toBe('E_ABORTED');
+      expect(got.ms).toBeGreaterThan(900);
+      expect(got.ms).toBeLessThan(2000);
+    } finally {
+      await page.close();
+    }
+  });
 
   it('the default executor in a browser is Web Workers, navigator.hardwareConcurrency of them; threads: 1 stays on the page', async () => {
     const page = await open(true);

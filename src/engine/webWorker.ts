@@ -80,18 +80,23 @@ export function serveWebWorker(scope: WorkerScope): void {
         await holder.receiveAll(m.handle, m.layout, m.shards, m.columns, m.inputs);
         return reply(m.id);
       case 'map': {
-        const op = await resolveOp(m.op, m.module);
         const partials: [number, Uint8Array][] = [];
-        let last = now();
+        // running from the start: a stop that arrives while the op's module loads still stops the pass
         running.add(m.id);
+        const stopped = () => {
+          if (stops.has(m.id)) throw new SegkitError('E_ABORTED', 'the pass was stopped');
+        };
         try {
+          const op = await resolveOp(m.op, m.module);
+          stopped();
+          let last = now();
           await holder.run(op, m.handle, m.shards, () => decodeState(op, m.state), (s, p) => partials.push([s, encodePartial(op, p)]), async () => {
             // let a stop (or a release) in between shards
             if (now() - last >= YIELD_MS) {
               await yieldToEventLoop();
               last = now();
             }
-            if (stops.has(m.id)) throw new SegkitError('E_ABORTED', 'the pass was stopped');
+            stopped();
           });
         } finally {
           running.delete(m.id);

@@ -201,6 +201,31 @@ export const slowBusyOp = defineOp({ name: 'page.slowBusy', run(shard, state) {
       }
     });
 
+    it(`${mode}: close() while start() is under way: start() rejects with E_CLOSED, and the next fit starts new workers and gives the inline bytes`, async () => {
+      const page = await open(isolated);
+      try {
+        const got = await run<string[]>(page, `
+          const rows = Array.from({ length: 100_000 }, (_, i) => [i % 7, (i * 13) % 11, Math.sin(i)]);
+          const ex = segkit.webWorkerExecutor({ threads: 2 });
+          const started = ex.start();
+          await ex.close();
+          const out = [await started.then(() => 'started', (e) => e.code)];
+          try {
+            const m = await segkit.kmeans(rows, { k: 4, seed: 1, executor: ex });
+            const ref = await segkit.kmeans(rows, { k: 4, seed: 1, threads: 1 });
+            out.push(String(m.inertia === ref.inertia && m.labels.every((l, i) => l === ref.labels[i])));
+          } catch (e) {
+            out.push(String(e.code) + ' ' + e.message);
+          } finally {
+            await ex.close();
+          }
+          return out;`);
+        expect(got).toEqual(['E_CLOSED', 'true']);
+      } finally {
+        await page.close();
+      }
+    });
+
     it(`${mode}: a worker script that cannot be loaded gives E_WORKER naming it`, async () => {
       const page = await open(isolated);
       try {

@@ -117,7 +117,8 @@ class SharedWebWorkerExecutor extends HeapExecutor implements WebWorkerExecutor 
   }
 
   private async workers(): Promise<WorkerPool> {
-    const { mem } = await this.local();
+    // a memory close() let go while it was being made must not get workers: they would run later passes over it
+    const { mem } = await this.liveLocal();
     const pool = (this.pool ??= new WorkerPool(this.url, this.threads, mem.memory, () => void this.close()));
     await pool.start();
     return pool;

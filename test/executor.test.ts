@@ -92,6 +92,25 @@ describe('what an executor is handed is checked the same way on every executor',
   });
 });
 
+describe('loopback executor', () => {
+  it('close() during a load rejects it with E_CLOSED and keeps none of its rows; the next load and pass work', async () => {
+    const ex = loopbackExecutor();
+    const holder = (ex as unknown as { holder: { handles: Map<number, unknown> } }).holder;
+    for (const replicate of [false, true]) {
+      const loading = ex.load({ columns: [Float32Array.from({ length: 40 * 16 }, (_, i) => i)] }, { shardRows: 16, replicate });
+      await ex.close();
+      const e = await failure(() => loading);
+      expect([e.code, e.message]).toEqual(['E_CLOSED', 'the executor was closed while data was being loaded (close() only after every load, fit and scan has finished)']);
+      expect(holder.handles.size).toBe(0);
+    }
+    const h = await ex.load({ columns: [Float32Array.of(1, 5, 2)], rows: { labels: new Int32Array(3) } });
+    const [max] = await ex.map(clusterMaxOp, h, { k: 1 }) as Float64Array[];
+    expect(Array.from(max)).toEqual([5]);
+    expect(holder.handles.size).toBe(1);
+    await ex.close();
+  });
+});
+
 describe('the byte encoding of states and partials', () => {
   it('round-trips numbers, strings, typed arrays, arrays and objects exactly', () => {
     const v = { a: 1.5, b: -0, c: NaN, s: 'Müller', t: Float32Array.of(1, 2.5, -3), u: Int32Array.of(-1, 7), f: Float64Array.of(Math.PI), l: [1, 'x', null, true, false, { z: Uint8Array.of(1, 2) }], und: undefined };

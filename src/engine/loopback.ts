@@ -52,18 +52,26 @@ class LoopbackExecutor implements Executor {
       columns: source.columns.map((c) => c.slice(r0, r1)),
       inputs: Object.fromEntries(Object.entries(source.rows ?? {}).map(([k, a]) => [k, a.slice(r0, r1)])),
     }) as { columns: AnyTypedArray[]; inputs: Record<string, AnyTypedArray> };
+    const live = () => {
+      if (h.released) throw new SegkitError('E_CLOSED', 'the executor was closed while data was being loaded', 'close() only after every load, fit and scan has finished');
+    };
     try {
       if (h.replicate) {
         const whole = send(0, n);
         await this.holder.receiveAll(h.id, layout, mapShards(h), whole.columns, whole.inputs);
+        live();
       } else {
         for (let s = 0; s < h.shards; s++) {
+          live();
           const got = send(...h.rowsOf(s));
           await this.holder.receiveShard(h.id, layout, s, got.columns, got.inputs);
         }
+        live();
       }
     } catch (e) {
       await this.release(h);
+      // closed meanwhile, the holder took the rest of the rows into its new memory: they go too
+      await this.holder.release(h.id);
       throw e;
     }
     return h;

@@ -12,7 +12,7 @@ import { FlowProducer, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SegkitError, agglomerative, bullmqExecutor, fileStore, serveShards, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
+  SegkitError, agglomerative, bullmqExecutor, fileStore, type ShardStore, serveShards, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
   gaussianMixture, inlineExecutor, kmeans, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore, type Dataset, type Executor,
 } from '../src/index.node.js';
 import { tableFromColumns } from '../src/data/arrowTable.js';
@@ -463,6 +463,34 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       const again = await own.load({ columns }, { shardRows: 16 });
       expect(await own.map(busyOp, again, { ms: 1 })).toEqual([0, 1, 2]);
       await own.close();
+    }, 60_000);
+
+    it('close() during a load rejects it with E_CLOSED and leaves none of its shard files in the store', async () => {
+      const files = new Map<string, Uint8Array>();
+      let puts = 0;
+      // a store whose writes take a while, and whose third write starts a close() of the executor loading
+      const slow: ShardStore = {
+        url: 'memory:',
+        put: async (key, bytes) => {
+          if (++puts === 3) void ex2.close();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          files.set(key, bytes);
+        },
+        get: async (key) => files.get(key),
+        remove: async (key) => void files.delete(key),
+        removeAll: async (prefix) => {
+          for (const key of [...files.keys()]) if (key.startsWith(prefix)) files.delete(key);
+        },
+      };
+      const ex2 = bullmqExecutor({ connection: redis.url, store: slow });
+      try {
+        const e = await failure(() => ex2.load({ columns: [Float32Array.from({ length: 40 * 16 }, (_, i) => i)] }, { shardRows: 16 }));
+        expect([e.code, e.message]).toEqual(['E_CLOSED', 'the data was released (or its executor closed) while an operation was running (close() only after every fit and scan has finished)']);
+        expect(puts).toBeLessThan(40);
+        expect([...files.keys()]).toEqual([]);
+      } finally {
+        await ex2.close();
+      }
     }, 60_000);
 
     it('large states go to the store; every job payload stays under 16 KB', async () => {

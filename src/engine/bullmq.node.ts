@@ -214,6 +214,7 @@ class BullmqExecutor implements Executor {
       const sums = new Array<string>(h.shards);
       await eachLimited(h.shards, WRITERS, async (s) => {
         throwIfAborted(options.signal);
+        this.checkLive(h);
         const r0 = s * shardRows, r1 = Math.min(n, r0 + shardRows);
         const bytes = encodeShard({
           columns: source.columns.map((col) => col.subarray(r0, r1)),
@@ -223,6 +224,7 @@ class BullmqExecutor implements Executor {
         await this.store.put(storeKeys.shard(h.fit, s), bytes);
       });
       throwIfAborted(options.signal);
+      this.checkLive(h);
       const meta: FitMeta = {
         v: PROTOCOL, segkit: SEGKIT_VERSION, n, d, dtype, shardRows, replicate: h.replicate, sums,
         inputs: Object.entries(source.rows ?? {}).map(([k, a]) => [k, typeOfRows(a)] as const),
@@ -230,6 +232,8 @@ class BullmqExecutor implements Executor {
       await c.client.set(this.keys.fit(h.fit), JSON.stringify(meta), 'EX', HANDLE_TTL).catch((e) => { throw this.lost(e); });
     } catch (e) {
       await this.release(h);
+      // a close() meanwhile removed the files written by then: those that landed after it go now
+      await this.store.removeAll(`${h.fit}/`).catch(() => undefined);
       throw e;
     }
     return h;

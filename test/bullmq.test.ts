@@ -465,14 +465,14 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       await own.close();
     }, 60_000);
 
-    it('close() during a load rejects it with E_CLOSED and leaves none of its shard files in the store', async () => {
+    it('close() during a load or a write of per-row values rejects it with E_CLOSED and leaves none of its files in the store', async () => {
       const files = new Map<string, Uint8Array>();
-      let puts = 0;
-      // a store whose writes take a while, and whose third write starts a close() of the executor loading
+      let puts = 0, closeAt = 3;
+      // a store whose writes take a while, and whose third write starts a close() of the executor writing
       const slow: ShardStore = {
         url: 'memory:',
         put: async (key, bytes) => {
-          if (++puts === 3) void ex2.close();
+          if (++puts === closeAt) void ex2.close();
           await new Promise((resolve) => setTimeout(resolve, 20));
           files.set(key, bytes);
         },
@@ -482,11 +482,21 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
           for (const key of [...files.keys()]) if (key.startsWith(prefix)) files.delete(key);
         },
       };
-      const ex2 = bullmqExecutor({ connection: redis.url, store: slow });
+      let ex2 = bullmqExecutor({ connection: redis.url, store: slow });
+      const closed = ['E_CLOSED', 'the data was released (or its executor closed) while an operation was running (close() only after every fit and scan has finished)'];
       try {
         const e = await failure(() => ex2.load({ columns: [Float32Array.from({ length: 40 * 16 }, (_, i) => i)] }, { shardRows: 16 }));
-        expect([e.code, e.message]).toEqual(['E_CLOSED', 'the data was released (or its executor closed) while an operation was running (close() only after every fit and scan has finished)']);
+        expect([e.code, e.message]).toEqual(closed);
         expect(puts).toBeLessThan(40);
+        expect([...files.keys()]).toEqual([]);
+        // and during a write of per-row values (a close() on the third write of them)
+        ex2 = bullmqExecutor({ connection: redis.url, store: slow });
+        closeAt = -1;
+        const h = await ex2.load({ columns: [new Float32Array(40 * 16)] }, { shardRows: 16 });
+        expect(files.size).toBe(40);
+        [puts, closeAt] = [0, 3];
+        const w = await failure(() => ex2.writeRows(h, 'tag', new Int32Array(40 * 16)));
+        expect([w.code, w.message]).toEqual(closed);
         expect([...files.keys()]).toEqual([]);
       } finally {
         await ex2.close();

@@ -276,10 +276,18 @@ class BullmqExecutor implements Executor {
       const c = await this.conn();
       this.checkLive(h);
       const pass = h.pass + 1;
-      await eachLimited(h.shards, WRITERS, async (s) => {
-        const r0 = s * h.shardRows;
-        await this.store.put(storeKeys.rows(h.fit, pass, s), seal(encodeValue(copy.subarray(r0, Math.min(h.n, r0 + h.shardRows)))));
-      });
+      try {
+        await eachLimited(h.shards, WRITERS, async (s) => {
+          this.checkLive(h);
+          const r0 = s * h.shardRows;
+          await this.store.put(storeKeys.rows(h.fit, pass, s), seal(encodeValue(copy.subarray(r0, Math.min(h.n, r0 + h.shardRows)))));
+        });
+        this.checkLive(h);
+      } catch (e) {
+        // released meanwhile: the files that landed after its clean-up go now
+        if (h.released) await this.store.removeAll(`${h.fit}/`).catch(() => undefined);
+        throw e;
+      }
       await this.log(c, h, pass, { k: 'write', name });
       h.pass = pass;
       h.changed.fill(pass);

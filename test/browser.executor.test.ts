@@ -55,8 +55,20 @@ async function workload(segkit: Segkit, executor: unknown): Promise<unknown> {
   // the extra wasm module (mixtures, hierarchies), loaded by whoever runs their ops
   const mix = await segkit.gaussianMixture(small, { k: 3, covarianceType: 'diag', seed: 2, maxIter: 10, ...run });
   const ward = await segkit.agglomerative(small, { k: 4, linkage: 'ward', ...run });
+  // logarithms and exponentials computed outside the kernels (a full mixture's log-determinants and weights, a
+  // mini-batch model's decay, log1p scaling): engines differ in Math.log's and Math.exp's last bits
+  const g = segkit.createRandom(7);
+  const blobs = segkit.fromColumns({ columns: Array.from({ length: 4 }, () => Float32Array.from({ length: 200 }, (_, i) => (i % 3) * 4 + g.normal())) });
+  const full = await segkit.gaussianMixture(blobs, { k: 3, seed: 1, maxIter: 20, ...run });
+  const stream = await segkit.miniBatchKMeans(small, { k: 4, seed: 1, batchSize: 256, ...run });
+  await stream.partialFit(big, { halfLife: 3, ...run });
+  const logPrep = segkit.pipeline({ id: 'id', impute: 'median', scale: 'log1p' });
+  const logged = await logPrep.fitTransform(rows.slice(0, 3_000).map((r) => ({ id: r.id, visits: r.visits, spend: Math.abs(r.spend) })), run);
   return print({
     mixture: [mix.means, mix.weights, mix.lowerBound, mix.labels],
+    full: [full.means, full.weights, full.lowerBound, await full.predictProba(blobs, run), await full.bic(blobs, run)],
+    stream: [stream.centroidData, stream.counts],
+    logged: [JSON.stringify(logPrep.toJSON()), logged.dataset.columns],
     ward: ward.labels,
     fit: [m.labels, m.centroidData, m.inertia, m.iterations],
     weighted: [r.labels, r.centroidData, r.inertia],

@@ -16,6 +16,7 @@ import { kmeansPlusPlus } from './initCentroids.js';
 import { fitKMeans } from './kmeans.js';
 import { assignOp } from './kmeansOps.js';
 import type { RunOptions } from './model.js';
+import { log } from '../util/detMath.js';
 
 /** Explicit starting parameters, in scikit-learn's `means_init`, `weights_init` and `precisions_init` shapes. */
 export interface GaussianMixtureStart {
@@ -247,7 +248,7 @@ export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: Gaussi
   const { signal } = options;
   const reg = o.regCovar * m.scale ** 2;
   // log-likelihoods of the stored coordinates x' = (x - offset) * scale differ from the data's by d log(scale)
-  const shiftLL = d * Math.log(m.scale);
+  const shiftLL = d * log(m.scale);
   const gram = type === 'tied' ? await gramOf(m, signal) : undefined;
   const origin = originOf(m);
   const rng = createRandom(o.seed);

@@ -9,6 +9,7 @@ import { gmmPass, mixtureShardRows, type GmmPassState } from './gmmOps.js';
 import { COVARIANCE_TYPES, covLength, nParameters, precisionCholesky, rescale, type CovarianceType, type GmmParams } from './gmmParams.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
+import { log } from '../util/detMath.js';
 
 export const GMM_FORMAT_VERSION = 1;
 
@@ -155,7 +156,7 @@ export class GaussianMixtureModel implements SegmentationModel {
       await gmmPass(m, { params, k: this.k, source: 'estep', stats: false, keep }, options.signal);
       const rows: Record<string, Float64Array | Int32Array> = {};
       for (const name of keep) rows[name] = (await ex.readRows(m.handle, name, { signal: options.signal })) as Float64Array | Int32Array;
-      return { n: ds.n, rows, shift: this.d * Math.log(m.scale) };
+      return { n: ds.n, rows, shift: this.d * log(m.scale) };
     } finally {
       await m.release();
     }
@@ -190,7 +191,7 @@ export class GaussianMixtureModel implements SegmentationModel {
   /** Bayesian information criterion on the data: -2 log L + p ln n (lower is better). */
   async bic(data: DataInput, options: RunOptions = {}): Promise<number> {
     const s = await this.scoreSamples(data, options);
-    return -2 * sum(s) + this.nParameters * Math.log(s.length);
+    return -2 * sum(s) + this.nParameters * log(s.length);
   }
 
   /** Akaike information criterion on the data: -2 log L + 2 p (lower is better). */

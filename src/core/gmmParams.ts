@@ -4,13 +4,14 @@
 import { SegkitError } from '../util/errors.js';
 import { GMM_DIAG, GMM_FULL, GMM_TIED, gmmStatsWidth, type GmmLayout } from '../kernels/gmm.js';
 import { cholesky, inverseTransposeLower } from './gmmLinalg.js';
+import { log } from '../util/detMath.js';
 
 export type CovarianceType = 'full' | 'tied' | 'diag' | 'spherical';
 export const COVARIANCE_TYPES: readonly CovarianceType[] = Object.freeze(['full', 'tied', 'diag', 'spherical']);
 
 /** numpy's float64 machine epsilon: scikit-learn adds 10 eps to every component's weight. */
 export const EPS = 2.220446049250313e-16;
-const LOG_2PI = Math.log(2 * Math.PI);
+const LOG_2PI = log(2 * Math.PI);
 
 /** Parameters in one coordinate system, flat: covariances and precisionsCholesky in scikit-learn's shapes. */
 export interface GmmParams {
@@ -73,10 +74,10 @@ export function logDetCholesky(P: Float64Array, t: CovarianceType, k: number, d:
   const out = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     let s = 0;
-    if (t === 'full') for (let j = 0; j < d; j++) s += Math.log(P[c * d * d + j * d + j]);
-    else if (t === 'tied') for (let j = 0; j < d; j++) s += Math.log(P[j * d + j]);
-    else if (t === 'diag') for (let j = 0; j < d; j++) s += Math.log(P[c * d + j]);
-    else s = d * Math.log(P[c]);
+    if (t === 'full') for (let j = 0; j < d; j++) s += log(P[c * d * d + j * d + j]);
+    else if (t === 'tied') for (let j = 0; j < d; j++) s += log(P[j * d + j]);
+    else if (t === 'diag') for (let j = 0; j < d; j++) s += log(P[c * d + j]);
+    else s = d * log(P[c]);
     out[c] = s;
   }
   return out;
@@ -111,7 +112,7 @@ export function kernelArgs(p: GmmParams): { layout: GmmLayout; means: Float64Arr
     for (let c = 0; c < k; c++) prec.fill(P[c], c * d, (c + 1) * d);
   }
   const logDet = logDetCholesky(P, t, k, d);
-  const consts = Float64Array.from({ length: k }, (_, c) => Math.log(p.weights[c]) + logDet[c] - 0.5 * d * LOG_2PI);
+  const consts = Float64Array.from({ length: k }, (_, c) => log(p.weights[c]) + logDet[c] - 0.5 * d * LOG_2PI);
   return { layout: layoutOf(t), means: Float64Array.from(p.means), prec, consts };
 }
 

@@ -13,6 +13,7 @@ import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
 import { exactInertia } from './lloyd.js';
 import { assertResolvedCentres, assertResolvedFile, farthestCentre, finiteDistances, repeatedRow } from './kmeansModel.js';
+import { exp, log } from '../util/detMath.js';
 
 export const MINIBATCH_FORMAT_VERSION = 1;
 
@@ -81,7 +82,7 @@ export function decayOf(o: { halfLife?: number; halfLifeUnit?: 'batches' | 'rows
     return { decay: 1, decayPerRow: false };
   }
   if (typeof o.halfLife !== 'number' || !(o.halfLife > 0)) throw badOption('halfLife', o.halfLife, 'a number > 0 (batches, or rows with halfLifeUnit "rows")');
-  return { decay: Math.exp(Math.log(0.5) / o.halfLife), decayPerRow: unit === 'rows' };
+  return { decay: exp(log(0.5) / o.halfLife), decayPerRow: unit === 'rows' };
 }
 
 /**

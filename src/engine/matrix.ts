@@ -4,6 +4,7 @@ import { shardColumn, type AnyTypedArray } from '../kernels/shard.js';
 import { loadThenMap, type Executor, type Handle, type LoadOptions, type ShardSource } from './executor.js';
 import { sumInShardOrder, sumNumbers } from './merge.js';
 import { defineOp, type ShardOp } from './shardOp.js';
+import { ceilLog2 } from '../util/detMath.js';
 
 /** Unweighted float64 column sums of the loaded values. */
 export const columnSumsOp = defineOp<null, Float64Array>({ name: 'matrix.columnSums', scratchBytes: (_s, d) => 8 * d, run: (sh) => columnSumsShard(sh) }, import.meta.url);
@@ -144,7 +145,7 @@ export const SQUARED_NORM_LIMIT = HIGH;
 export function rangeScale(rangeOf: number, n: number): number {
   if (!(rangeOf > HIGH || (rangeOf > 0 && rangeOf / n < LOW))) return 1;
   const target = rangeOf > HIGH ? TARGET : n;
-  return 2 ** -Math.ceil(Math.log2(Math.sqrt(rangeOf / target)));
+  return 2 ** -ceilLog2(Math.sqrt(rangeOf / target));
 }
 
 /**

@@ -8,6 +8,7 @@ import { arrowNumeric, type ColumnMeta } from './frame.js';
 import { Imputer, type ImputerReport } from './imputer.js';
 import { Scaler, type ScalerReport } from './scaler.js';
 import type { PrepStep, StepReport } from './step.js';
+import { log1p } from '../util/detMath.js';
 
 /**
  * The fitted steps' result on `table`, or undefined when this path does not apply (steps other than one imputer
@@ -143,7 +144,7 @@ function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | 
         filled++;
       }
       if (scaled) {
-        if (log) v = Math.log1p(v);
+        if (log) v = log1p(v);
         v = (v - center) / scale;
       }
       const f = Math.fround(v);

@@ -5,6 +5,7 @@ import type { RunOptions } from '../engine/executor.js';
 import { numericColumn, outputFor, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readEnum, readFloat32, readNumbers, readObject, readPositiveFloat32, readStrings } from '../util/modelJson.js';
 import { byColumnOption, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
+import { log1p } from '../util/detMath.js';
 
 export type ScaleMethod = 'standard' | 'minmax' | 'robust' | 'log1p' | 'none';
 
@@ -57,7 +58,7 @@ function log1pColumn(values: Float64Array, rows: Int32Array, column: string): Fl
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v <= -1) throw logError(rows[i], column, v);
-    out[i] = Math.log1p(v);
+    out[i] = log1p(v);
   }
   return out;
 }
@@ -219,7 +220,7 @@ export class Scaler implements PrepStep {
         for (let i = 0; i < n; i++) {
           const v = x[i];
           if (v <= -1) throw logError(frame.rows[i], name, v);
-          out[i] = (Math.log1p(v) - c) / s;
+          out[i] = (log1p(v) - c) / s;
         }
       } else {
         for (let i = 0; i < n; i++) out[i] = (x[i] - c) / s;

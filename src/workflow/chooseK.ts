@@ -22,6 +22,7 @@ import { AgglomerativeModel, LINKAGES, type Linkage } from '../core/agglomerativ
 import { cutLinkage } from '../core/linkageTree.js';
 import type { SegmentationModel } from '../core/model.js';
 import { kneedle } from '../core/kneedle.js';
+import { log } from '../util/detMath.js';
 
 export interface ChooseKOptions {
   /** Inclusive range [min, max] (capped at n - 1 and at the distinct rows) or an explicit list of k values; default [2, 10]. */
@@ -256,7 +257,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
           model = fit.model;
           // scikit-learn's bic and aic on the training rows
           const p = nParameters(type!, k, ds.d);
-          mixture = { covarianceType: type, bic: -2 * fit.logLikelihood + p * Math.log(ds.n), aic: -2 * fit.logLikelihood + 2 * p, logLikelihood: fit.logLikelihood / ds.n };
+          mixture = { covarianceType: type, bic: -2 * fit.logLikelihood + p * log(ds.n), aic: -2 * fit.logLikelihood + 2 * p, logLikelihood: fit.logLikelihood / ds.n };
           const had = chosen.get(k);
           if (!had || mixture.bic! < had.bic) chosen.set(k, { model, bic: mixture.bic! });
         }

@@ -179,6 +179,11 @@ describe('abTest: a segment-level readout', () => {
     expectError(() => abTest(quoted, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', '"converted" holds text: "1", "0"');
     const padded = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: `0${1 - (i % 2)}` }));
     expectError(() => abTest(padded, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', 'text: "01", "00"');
+    // an outcome column with no value at all is empty, as a numeric column of missing values is: not text naming nothing
+    const empty = rows.slice(0, 6).map((r: { converted: number }) => ({ ...r, converted: null }));
+    expectError(() => abTest(empty, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NAN_INPUT', 'row 0: the outcome column "converted" is empty');
+    const missing = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: i === 2 ? null : r.converted }));
+    expectError(() => abTest(missing, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NAN_INPUT', 'row 2: the outcome column "converted" is empty');
     const three = rows.map((r: { variant: string }, i: number) => ({ ...r, variant: i % 3 === 0 ? 'C' : r.variant }));
     expectError(() => abTest(three, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_BAD_OPTION', '3 values ("A", "B", "C")', '--control');
     const r = abTest(three, { segment: 'segment', group: 'variant', outcome: 'converted', control: 'A' });

@@ -72,11 +72,16 @@ function labels(table: TableInput, name: string, role: string): string[] {
   });
 }
 
+const emptyOutcome = (row: number, name: string) =>
+  new SegkitError('E_NAN_INPUT', `row ${row}: the outcome column "${name}" is empty`, 'every row needs an outcome (0 for no conversion)');
+
 function outcomes(table: TableInput, name: string): Float64Array {
   const field = inspectTable(table).fields.find((f) => f.name === name)!;
   if (field.type !== 'numeric') {
     const seen = new Set<string>();
     const col = readColumn(table, name, 'categorical').values as (string | null)[];
+    // no value at all (every row null) is an empty column, as in a numeric one: there is no text to name
+    if (col.every((v) => v === null)) throw emptyOutcome(0, name);
     for (const v of col) { if (v !== null && Number.isNaN(Number(v))) seen.add(v); if (seen.size >= 5) break; }
     // every value reads as a number one by one ("1" in JSON, "01" kept as text by the reader): name them as text
     const asText = seen.size === 0;
@@ -85,7 +90,7 @@ function outcomes(table: TableInput, name: string): Float64Array {
   }
   const values = readColumn(table, name, 'numeric').values as Float64Array;
   values.forEach((v, i) => {
-    if (v !== v) throw new SegkitError('E_NAN_INPUT', `row ${i}: the outcome column "${name}" is empty`, 'every row needs an outcome (0 for no conversion)');
+    if (v !== v) throw emptyOutcome(i, name);
   });
   return values;
 }

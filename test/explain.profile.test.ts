@@ -6,6 +6,7 @@ import { profileSegments } from '../src/explain/profileSegments.js';
 import { nameSegment, uniqueSegmentNames, featureWords } from '../src/explain/nameSegment.js';
 import { pca2 } from '../src/explain/pca2.js';
 import { describeSegment, personaNames, shortLabels } from '../src/explain/personaName.js';
+import { SegkitError } from '../src/util/errors.js';
 import { rng, normal } from './helpers/reportFixture.js';
 
 // Three hand-made segments; rows are interleaved so grouping by label is exercised.
@@ -190,6 +191,31 @@ describe('profileSegments', () => {
     const text = describeSegment(p, 1, { featureLabels: given });
     expect(text).toBe('Constructor above average (6.0 against 3.5 for all customers); to string above average (6.0 against 3.5); money spent below average (3.0 against 8.0).');
     expect(personaNames(p, { featureLabels: given }).join(' ')).not.toContain('function');
+  });
+
+  it('a feature label that is not a non-empty string is refused naming the feature, not printed as "5" or as nothing', () => {
+    const n = 400;
+    const spend = Float64Array.from({ length: n }, (_, i) => (i < 200 ? 10 : 0) + (i % 7));
+    const visits = Float64Array.from({ length: n }, (_, i) => (i < 200 ? 0 : 5) + (i % 3));
+    const labels = Int32Array.from({ length: n }, (_, i) => (i < 200 ? 0 : 1));
+    const p = profileSegments({ n, d: 2, columns: [spend, visits], names: ['spend', 'visits'] }, labels, 2);
+    // a label that is text is used as given; one left undefined falls back to the feature's words
+    expect(describeSegment(p, 0, { featureLabels: { spend: 'money spent', visits: undefined as unknown as string } }))
+      .toBe('Visits below average (0.99 against 3.5 for all customers); money spent above average (13.0 against 8.0).');
+    for (const bad of [5, '', null, ['money']]) {
+      const featureLabels = { spend: bad } as unknown as Record<string, string>;
+      for (const run of [() => shortLabels(p.features, featureLabels), () => describeSegment(p, 0, { featureLabels }), () => personaNames(p, { featureLabels })]) {
+        let error: unknown;
+        try {
+          run();
+        } catch (e) {
+          error = e;
+        }
+        expect(error, JSON.stringify(bad)).toBeInstanceOf(SegkitError);
+        expect((error as SegkitError).code).toBe('E_BAD_OPTION');
+        expect((error as SegkitError).message).toContain('option "featureLabels.spend" must be a non-empty string');
+      }
+    }
   });
 
   it('does not modify the caller data', () => {

@@ -1,3 +1,4 @@
+import { badOption } from '../util/errors.js';
 import { capitalise, featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
 import type { SegmentProfiles } from './profileSegments.js';
 
@@ -5,8 +6,12 @@ import type { SegmentProfiles } from './profileSegments.js';
 const FILLER = new Set(['avg', 'average', 'mean', 'total', 'num', 'number', 'of', 'the', 'per', 'count', 'n', 'nb', 'sum', 'amt']);
 
 /** The caller's label of a feature: its own keys only (a feature named "constructor" is no Object method). */
-export const labelOf = (labels: Readonly<Record<string, string>> | undefined, name: string): string | undefined =>
-  (labels && Object.hasOwn(labels, name) ? labels[name] : undefined);
+export function labelOf(labels: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
+  const v = labels && Object.hasOwn(labels, name) ? labels[name] : undefined;
+  // a number or an empty label would be printed as "5" or as nothing
+  if (v !== undefined && (typeof v != 'string' || !v)) throw badOption(`featureLabels.${name}`, v, 'a non-empty string');
+  return v;
+}
 
 /**
  * Short labels for feature names, at most three words each and never two the same: filler words go first, then

@@ -628,6 +628,8 @@ describe('the pieces under the BullMQ executor (no Redis needed)', () => {
     expect(() => bullmqExecutor({ connection: 'redis://h:1', store: 's3://bucket/x' })).toThrow(/only file:\/\/\/ stores are built in .*ShardStore/);
     expect(() => bullmqExecutor({ connection: 'redis://h:1', store, queue: 'a:b' })).toThrow(/option "queue"/);
     await expect(serveShards({ connection: 'redis://h:1', store, concurrency: 0 })).rejects.toThrow(/option "concurrency"/);
+    // a flag given as text ("false" from a config file) is refused, not read as true
+    await expect(serveShards({ connection: 'redis://h:1', store, logJobs: 'false' as never })).rejects.toThrow(/option "logJobs" must be true or false, got "false"/);
   });
 
   it('per-row inputs of a typed array the shard files cannot hold are refused before anything is written', async () => {

@@ -113,6 +113,7 @@ class ShardServer implements ShardWorker {
     this.attempts = int('connectAttempts', o.connectAttempts, 5, 1);
     if (o.log !== undefined && typeof o.log !== 'function') throw badOption('log', o.log, 'a function');
     this.print = o.log ?? (() => undefined);
+    if (o.logJobs !== undefined && typeof o.logJobs !== 'boolean') throw badOption('logJobs', o.logJobs, 'true or false');
     this.logJobs = o.logJobs ?? true;
     this.id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^A-Za-z0-9_-]/g, '_');
   }

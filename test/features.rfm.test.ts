@@ -446,6 +446,17 @@ describe('rfm', () => {
     expectError(() => rfm([], OPTS), 'E_EMPTY_DATA');
   });
 
+  it('columns named like Object methods are read from the records\' own keys', () => {
+    // not in the log: refused, not read as Object's method (every row one customer "constructor", one invoice "toString")
+    expectError(() => rfm(LOG, { ...OPTS, customer: 'constructor' }), 'E_MISSING_COLUMN', 'column "constructor" is not in the log');
+    expectError(() => rfm(LOG, { ...OPTS, invoice: 'toString' }), 'E_MISSING_COLUMN', 'column "toString" is not in the log');
+    // a record without the column has no value there: a missing customer id, named by its row
+    const named = LOG.map((r) => ({ ...r, constructor: r.customer }));
+    expect(columns(rfm(named, { ...OPTS, customer: 'constructor' })).constructor).toEqual(['A', 'B', 'C', 'D', 'E']);
+    const gap = named.map((r, i) => (i === 4 ? { invoice: r.invoice, date: r.date, qty: r.qty, amount: r.amount } : r));
+    expectError(() => rfm(gap as never, { ...OPTS, customer: 'constructor' }), 'E_NAN_INPUT', 'row 4', '"constructor"');
+  });
+
   it('rejects bad options by name', () => {
     expectError(() => rfm(LOG, { ...OPTS, customer: '' }), 'E_BAD_OPTION', '"customer"');
     expectError(() => rfm(LOG, { ...OPTS, amountPer: 'each' as never }), 'E_BAD_OPTION', '"amountPer"', 'each');

@@ -33,14 +33,15 @@ export function columnOption(options: Record<string, unknown>, name: string, req
 // One pass over a column, whatever its storage: `visit(value, row)` sees plain JS values (null for missing).
 function scanRecords(log: readonly Readonly<Record<string, unknown>>[], column: string, visit: (v: unknown, row: number) => void): void {
   const first = log[0];
-  if (first === null || typeof first !== 'object' || !(column in first)) {
+  if (first === null || typeof first !== 'object' || !Object.hasOwn(first, column)) {
     const has = first && typeof first === 'object' ? Object.keys(first).join(', ') : describe(first);
     throw new SegkitError('E_MISSING_COLUMN', `column "${column}" is not in the log`, `row 0 has: ${has}`);
   }
   for (let i = 0; i < log.length; i++) {
     const r = log[i];
     if (r === null || typeof r !== 'object') throw new SegkitError('E_RAGGED_ROWS', `row ${i} is ${describe(r)}, not a record`);
-    const v = r[column];
+    // own keys only: a column named "constructor" a record lacks is missing there, not Object's method
+    const v = Object.hasOwn(r, column) ? r[column] : undefined;
     visit(v === undefined ? null : v, i);
   }
 }

@@ -111,6 +111,10 @@ describe('sampleCustomers', () => {
     expectError(() => sampleCustomers({ n: 0 }), 'E_BAD_OPTION', '"n"');
     expectError(() => sampleCustomers({ seed: 1.5 }), 'E_BAD_OPTION', '"seed"');
     expectError(() => sampleCustomers({ segments: { Whales: 1 } as never }), 'E_BAD_OPTION', '"segments"', 'Whales');
+    // a name of an Object method is no segment either (it was let through and crashed on the missing profile)
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      expectError(() => sampleCustomers({ segments: JSON.parse(`{"${name}": 1}`) }), 'E_BAD_OPTION', 'option "segments" must be one of', name);
+    }
     expectError(() => sampleCustomers({ segments: { Dormant: 0 } }), 'E_BAD_OPTION', '"segments"');
   });
 });

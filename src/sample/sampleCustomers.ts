@@ -131,7 +131,7 @@ function checkSegments(segments: unknown): [SampleSegment, number][] {
   if (segments === null || typeof segments !== 'object' || Array.isArray(segments)) throw badOption('segments', segments, 'an object { segment: weight }');
   const entries = Object.entries(segments as Record<string, unknown>);
   for (const [name, w] of entries) {
-    if (!(name in PROFILES)) throw badOption('segments', name, `one of ${Object.keys(PROFILES).join(', ')}`);
+    if (!Object.hasOwn(PROFILES, name)) throw badOption('segments', name, `one of ${Object.keys(PROFILES).join(', ')}`);
     if (typeof w !== 'number' || !(w >= 0) || !Number.isFinite(w)) throw badOption(`segments["${name}"]`, w, 'a weight >= 0');
   }
   if (!entries.some(([, w]) => (w as number) > 0)) throw badOption('segments', segments, 'at least one weight above 0');

@@ -31,46 +31,46 @@ const LG7 = 1.479819860511658591e-01;
 
 /** ln x, the same bits on every engine (fdlibm's __ieee754_log). */
 export function log(x: number): number {
-  let hx = highWord(x);
-  const lx = i32[LO];
-  let k = 0;
-  if (hx < 0x00100000) {
-    // zero, negative or subnormal
-    if (((hx & 0x7fffffff) | lx) === 0) return -Infinity;
-    if (hx < 0) return NaN;
-    k -= 54;
-    x *= TWO54;
-    hx = highWord(x);
-  }
+  const hx = highWord(x);
+  // small enough for V8 to inline: zero, negatives, subnormals, infinities and NaN go to logEdge
+  return hx < 0x00100000 || hx >= 0x7ff00000 ? logEdge(x, hx) : logOf(x, hx, 0);
+}
+
+function logEdge(x: number, hx: number): number {
   if (hx >= 0x7ff00000) return x + x;
-  k += (hx >> 20) - 1023;
+  if (((hx & 0x7fffffff) | i32[LO]) === 0) return -Infinity;
+  if (hx < 0) return NaN;
+  // subnormal: scaled up by 2^54
+  x *= TWO54;
+  return logOf(x, highWord(x), -54);
+}
+
+// ln x for a normal x > 0 with high word hx, less 54 ln 2 when k0 is -54
+function logOf(x: number, hx: number, k0: number): number {
+  let k = k0 + (hx >> 20) - 1023;
   hx &= 0x000fffff;
   const i = (hx + 0x95f64) & 0x100000;
   // x or x / 2 normalised into [sqrt(2) / 2, sqrt(2))
   x = withHighWord(x, hx | (i ^ 0x3ff00000));
   k += i >> 20;
   const f = x - 1.0;
+  if ((0x000fffff & (2 + hx)) < 3) return logNearOne(f, k);
   const dk = k;
-  if ((0x000fffff & (2 + hx)) < 3) {
-    // -2^-20 <= f < 2^-20
-    if (f === 0) return k === 0 ? 0 : dk * LN2_HI + dk * LN2_LO;
-    const R = f * f * (0.5 - 0.33333333333333333 * f);
-    return k === 0 ? f - R : dk * LN2_HI - ((R - dk * LN2_LO) - f);
-  }
   const s = f / (2.0 + f);
   const z = s * s;
-  let j = hx - 0x6147a;
   const w = z * z;
-  const j2 = 0x6b851 - hx;
-  const t1 = w * (LG2 + w * (LG4 + w * LG6));
-  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
-  j |= j2;
-  const R = t2 + t1;
-  if (j > 0) {
-    const hfsq = 0.5 * f * f;
-    return k === 0 ? f - (hfsq - s * (hfsq + R)) : dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
-  }
+  const R = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7))) + w * (LG2 + w * (LG4 + w * LG6));
+  const hfsq = 0.5 * f * f;
+  if (((hx - 0x6147a) | (0x6b851 - hx)) > 0) return k === 0 ? f - (hfsq - s * (hfsq + R)) : dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
   return k === 0 ? f - s * (f - R) : dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
+}
+
+// -2^-20 <= f < 2^-20
+function logNearOne(f: number, k: number): number {
+  const dk = k;
+  if (f === 0) return k === 0 ? 0 : dk * LN2_HI + dk * LN2_LO;
+  const R = f * f * (0.5 - 0.33333333333333333 * f);
+  return k === 0 ? f - R : dk * LN2_HI - ((R - dk * LN2_LO) - f);
 }
 
 const O_THRESHOLD = 7.09782712893383973096e+02;
@@ -123,52 +123,48 @@ export function exp(x: number): number {
 export function log1p(x: number): number {
   const hx = highWord(x);
   const ax = hx & 0x7fffffff;
-  let k = 1, f = 0, hu = 0, c = 0;
-  if (hx < 0x3fda827a) {
-    // 1 + x < sqrt(2)
-    if (ax >= 0x3ff00000) return x === -1 ? -Infinity : NaN;
-    if (ax < 0x3e200000) return ax < 0x3c900000 ? x : x - x * x * 0.5;
-    if (hx > 0 || hx <= (0xbfd2bec4 | 0)) {
-      // sqrt(2) / 2 <= 1 + x < sqrt(2)
-      k = 0;
-      f = x;
-      hu = 1;
-    }
-  }
+  // small enough for V8 to inline: x <= -1, |x| < 2^-29, infinities and NaN go to log1pEdge
+  if (hx >= 0x7ff00000 || (hx < 0x3fda827a && (ax >= 0x3ff00000 || ax < 0x3e200000))) return log1pEdge(x, hx, ax);
+  // sqrt(2) / 2 <= 1 + x < sqrt(2): f = x exactly
+  if (hx < 0x3fda827a && (hx > 0 || hx <= (0xbfd2bec4 | 0))) return log1pOf(x, 0, 0, 1);
+  return log1pReduced(x, hx);
+}
+
+function log1pEdge(x: number, hx: number, ax: number): number {
   if (hx >= 0x7ff00000) return x + x;
-  if (k !== 0) {
-    let u: number;
-    if (hx < 0x43400000) {
-      u = 1.0 + x;
-      hu = highWord(u);
-      k = (hu >> 20) - 1023;
-      // the rounding of 1 + x, put back
-      c = k > 0 ? 1.0 - (u - x) : x - (u - 1.0);
-      c /= u;
-    } else {
-      u = x;
-      hu = highWord(u);
-      k = (hu >> 20) - 1023;
-      c = 0;
-    }
-    hu &= 0x000fffff;
-    if (hu < 0x6a09e) {
-      u = withHighWord(u, hu | 0x3ff00000);
-    } else {
-      k += 1;
-      u = withHighWord(u, hu | 0x3fe00000);
-      hu = (0x00100000 - hu) >> 2;
-    }
-    f = u - 1.0;
+  if (ax >= 0x3ff00000) return x === -1 ? -Infinity : NaN;
+  return ax < 0x3c900000 ? x : x - x * x * 0.5;
+}
+
+// 1 + x = 2^k u, u normalised into [sqrt(2) / 2, sqrt(2)), with the rounding of 1 + x put back as c
+function log1pReduced(x: number, hx: number): number {
+  let u = x, c = 0, hu: number;
+  if (hx < 0x43400000) {
+    u = 1.0 + x;
+    hu = highWord(u);
+    const k = (hu >> 20) - 1023;
+    c = k > 0 ? 1.0 - (u - x) : x - (u - 1.0);
+    c /= u;
+  } else {
+    hu = highWord(u);
   }
+  let k = (hu >> 20) - 1023;
+  hu &= 0x000fffff;
+  if (hu < 0x6a09e) {
+    u = withHighWord(u, hu | 0x3ff00000);
+  } else {
+    k += 1;
+    u = withHighWord(u, hu | 0x3fe00000);
+    hu = (0x00100000 - hu) >> 2;
+  }
+  return log1pOf(u - 1.0, k, c, hu);
+}
+
+// ln(1 + f) + k ln 2 + c; hu is 0 when |f| < 2^-20
+function log1pOf(f: number, k: number, c: number, hu: number): number {
   const hfsq = 0.5 * f * f;
   if (hu === 0) {
-    // |f| < 2^-20
-    if (f === 0) {
-      if (k === 0) return 0;
-      c += k * LN2_LO;
-      return k * LN2_HI + c;
-    }
+    if (f === 0) return k === 0 ? 0 : k * LN2_HI + (c + k * LN2_LO);
     const R = hfsq * (1.0 - 0.66666666666666666 * f);
     return k === 0 ? f - R : k * LN2_HI - ((R - (k * LN2_LO + c)) - f);
   }

@@ -62,12 +62,16 @@ async function workload(segkit: Segkit, executor: unknown): Promise<unknown> {
   const full = await segkit.gaussianMixture(blobs, { k: 3, seed: 1, maxIter: 20, ...run });
   const stream = await segkit.miniBatchKMeans(small, { k: 4, seed: 1, batchSize: 256, ...run });
   await stream.partialFit(big, { halfLife: 3, ...run });
+  // a half-life in rows: counts decay by decay^rows each step (Chromium's decay ** 256 differs at halfLife 500)
+  const perRow = await segkit.miniBatchKMeans(small, { k: 4, seed: 1, batchSize: 256, ...run });
+  await perRow.partialFit(big, { halfLife: 500, halfLifeUnit: 'rows', ...run });
   const logPrep = segkit.pipeline({ id: 'id', impute: 'median', scale: 'log1p' });
   const logged = await logPrep.fitTransform(rows.slice(0, 3_000).map((r) => ({ id: r.id, visits: r.visits, spend: Math.abs(r.spend) })), run);
   return print({
     mixture: [mix.means, mix.weights, mix.lowerBound, mix.labels],
     full: [full.means, full.weights, full.lowerBound, await full.predictProba(blobs, run), await full.bic(blobs, run)],
     stream: [stream.centroidData, stream.counts],
+    perRow: [perRow.centroidData, perRow.counts],
     logged: [JSON.stringify(logPrep.toJSON()), logged.dataset.columns],
     ward: ward.labels,
     fit: [m.labels, m.centroidData, m.inertia, m.iterations],

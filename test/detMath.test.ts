@@ -4,7 +4,7 @@
 // log1p scaling, byte for byte).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ceilLog2, exp, log, log1p } from '../src/util/detMath.js';
+import { ceilLog2, exp, log, log1p, powInt } from '../src/util/detMath.js';
 
 const fx = JSON.parse(readFileSync(new URL('./fixtures/elementary.json', import.meta.url), 'utf8')) as Record<'log' | 'exp' | 'log1p', [number, string][]>;
 
@@ -71,5 +71,17 @@ describe('deterministic elementary functions', () => {
       expect(2 ** ceilLog2(x)).toBeGreaterThanOrEqual(x);
       if (e > -1074) expect(2 ** (ceilLog2(x) - 1)).toBeLessThan(x);
     }
+  });
+
+  it('powInt: the correctly rounded power (exact rational references, Python fractions), where squaring alone is 600 ulps off', () => {
+    // decays of half-lives 3, 100, 500, 1000, 12345, 2 and 7 raised to row counts; Node 20's 0.9986146661010289 ** 256 is 1 ulp off
+    const cases: [number, number, number][] = [[0.7937005259840998, 1024, 1.7718548704179674e-103], [0.7937005259840998, 255, 2.584939414228257e-26],
+      [0.9930924954370359, 7, 0.9526379980439376], [0.9986146661010289, 256, 0.7012496253211947], [0.9993070929904525, 4097, 0.05843594985946208],
+      [0.9999438535665041, 1024, 0.9441260804083655], [0.7071067811865476, 1, 0.7071067811865476], [0.9057236642639067, 0, 1]];
+    for (const [x, n, want] of cases) expect(powInt(x, n), `${x}^${n}`).toBe(want);
+    expect(powInt(0.5, 1074)).toBe(5e-324);
+    expect(powInt(0, 0)).toBe(1);
+    expect(powInt(0, 5)).toBe(0);
+    expect(powInt(1, 1e6)).toBe(1);
   });
 });

@@ -6,6 +6,7 @@ import { GATHER_ROWS, writeRowMajor } from '../kernels/rowMajor.js';
 import { rowValues, shardColumn } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { createRandom, hashUniform } from '../util/random.js';
+import { powInt } from '../util/detMath.js';
 
 /**
  * The values (column-major: feature j's at [j * count, (j + 1) * count)) and weights of this shard's rows among the
@@ -127,7 +128,7 @@ export const stepsOp = defineOp<StepsState, StepsResult>({
       inertia[t] = bi;
       const old = s.convergence && s.tolAbs > 0 ? Float64Array.from(cent) : undefined;
       if (s.decay !== 1) {
-        const f = s.decayPerRow ? s.decay ** (r1 - r0) : s.decay;
+        const f = s.decayPerRow ? powInt(s.decay, r1 - r0) : s.decay;
         for (let c = 0; c < k; c++) counts[c] *= f;
       }
       moveCentres(cent, counts, sums, k, d);

@@ -187,3 +187,35 @@ export function ceilLog2(x: number): number {
   // x = m 2^e with m in [1, 2): e when m is 1, e + 1 otherwise
   return (hx & 0x000fffff) === 0 && i32[LO] === 0 ? e : e + 1;
 }
+
+// Dekker's exact product: a * b = p + err with p = fl(a * b), by Veltkamp's split (basic operations only, no fused multiply-add)
+const SPLIT = 134217729;
+let err = 0;
+function twoProduct(a: number, b: number): number {
+  const p = a * b;
+  const ca = SPLIT * a, ah = ca - (ca - a), al = a - ah;
+  const cb = SPLIT * b, bh = cb - (cb - b), bl = b - bh;
+  err = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  return p;
+}
+
+/**
+ * x^n for 0 <= x <= 1 and an integer n >= 0, the same bits on every engine (`**` is not): repeated squaring in
+ * double-double arithmetic (Dekker 1971), so within 1 ulp of the exact power where plain squaring would lose n ulps.
+ */
+export function powInt(x: number, n: number): number {
+  let rh = 1, rl = 0, bh = x, bl = 0;
+  for (let e = n; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) {
+      const p = twoProduct(rh, bh), q = err + (rh * bl + rl * bh);
+      rh = p + q;
+      rl = q - (rh - p);
+    }
+    if (e > 1) {
+      const p = twoProduct(bh, bh), q = err + 2 * bh * bl;
+      bh = p + q;
+      bl = q - (bh - p);
+    }
+  }
+  return rh + rl;
+}

@@ -631,6 +631,15 @@ describe('readJson and readNdjson', () => {
     expect(values(await readJson({ columns: { x: Float64Array.of(1.5, 2) } }), 'x')).toEqual([1.5, 2]);
   });
 
+  it('refuses a DataView column (a view with no length, not an array of values) instead of reading no rows', async () => {
+    for (const columns of [{ x: new DataView(new ArrayBuffer(16)) }, { y: [1, 2], x: new DataView(new ArrayBuffer(16)) }]) {
+      const e = await failure(() => readJson({ columns: columns as never }));
+      expect(e.code).toBe('E_PARSE');
+      expect(e.message).toBe('column "x" is DataView, not an array of values');
+    }
+    expect(values(await readJson({ columns: { x: Int32Array.of(4, 5), y: [1, null] } }), 'x')).toEqual([4, 5]);
+  });
+
   it('names the row and column of a value that does not fit, and the place of a syntax error', async () => {
     let e = await failure(() => readJson([{ a: 1 }, { a: 'x' }], { types: { a: 'number' } }));
     expect(e.message).toBe('row 1, column "a": "x" is not a number');

@@ -157,7 +157,7 @@ export function tableFromColumnMap(columns: Readonly<Record<string, unknown>>, s
   const builders = names.map((name) => {
     const values = columns[name] as ArrayLike<unknown>;
     // JSON text holds columns as arrays: an object's "length" is a claim, and a few bytes could claim a trillion rows
-    const listed = Array.isArray(values) || ArrayBuffer.isView(values) || (source === undefined && Number.isSafeInteger(values?.length) && values.length >= 0);
+    const listed = Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView)) || (source === undefined && Number.isSafeInteger(values?.length) && values.length >= 0);
     if (!values || typeof values !== 'object' || !listed) {
       throw new SegkitError('E_PARSE', `column "${name}" is ${describe(values)}, not an array of values`);
     }

@@ -65,10 +65,15 @@ async function workload(segkit: Segkit, executor: unknown): Promise<unknown> {
   // a half-life in rows: counts decay by decay^rows each step (Chromium's decay ** 256 differs at halfLife 500)
   const perRow = await segkit.miniBatchKMeans(small, { k: 4, seed: 1, batchSize: 256, ...run });
   await perRow.partialFit(big, { halfLife: 500, halfLifeUnit: 'rows', ...run });
+  // haversine distances (sin, cos, asin) and normal draws (log, sin, cos), in float64
+  const normals = Float64Array.from({ length: 2_000 }, () => g.normal());
+  const pts = Array.from({ length: 600 }, (_, i) => [48 + (i % 5) * 0.3 + normals[i] * 0.05, 2 + (i % 3) * 0.4 + normals[i + 600] * 0.05]);
+  const geo = await segkit.dbscan(pts, { eps: 3, minSamples: 5, metric: 'haversine', ...run });
   const logPrep = segkit.pipeline({ id: 'id', impute: 'median', scale: 'log1p' });
   const logged = await logPrep.fitTransform(rows.slice(0, 3_000).map((r) => ({ id: r.id, visits: r.visits, spend: Math.abs(r.spend) })), run);
   return print({
     mixture: [mix.means, mix.weights, mix.lowerBound, mix.labels],
+    geo: [normals, geo.labels, await geo.predict(pts.slice(0, 50).map(([a, b]) => [a + 0.01, b - 0.01]), run), await segkit.kDistances(pts, { k: 4, metric: 'haversine', ...run })],
     full: [full.means, full.weights, full.lowerBound, await full.predictProba(blobs, run), await full.bic(blobs, run)],
     stream: [stream.centroidData, stream.counts],
     perRow: [perRow.centroidData, perRow.counts],

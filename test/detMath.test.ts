@@ -1,12 +1,12 @@
-// segkit's own ln, e^x and ln(1 + x) (src/util/detMath.ts): within 1 ulp of 40-digit references (test/fixtures/
+// segkit's own ln, e^x, ln(1 + x), sin, cos and asin (src/util/detMath.ts): within 1 ulp of 40-digit references (test/fixtures/
 // elementary.json, Python's decimal), the IEEE special cases, and ceilLog2 exactly. That they give the same bits in
 // a browser as in Node is checked in test/browser.executor.test.ts (a full mixture, a decaying mini-batch model and
-// log1p scaling, byte for byte).
+// log1p scaling, haversine DBSCAN and normal draws, byte for byte).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ceilLog2, exp, log, log1p, powInt } from '../src/util/detMath.js';
+import { asin, ceilLog2, cos, exp, log, log1p, powInt, sin } from '../src/util/detMath.js';
 
-const fx = JSON.parse(readFileSync(new URL('./fixtures/elementary.json', import.meta.url), 'utf8')) as Record<'log' | 'exp' | 'log1p', [number, string][]>;
+const fx = JSON.parse(readFileSync(new URL('./fixtures/elementary.json', import.meta.url), 'utf8')) as Record<'log' | 'exp' | 'log1p' | 'sin' | 'cos' | 'asin', [number, string][]>;
 
 const f64 = new Float64Array(1);
 const u64 = new BigInt64Array(f64.buffer);
@@ -20,10 +20,10 @@ function ulps(a: number, b: number): number {
 }
 
 describe('deterministic elementary functions', () => {
-  for (const [name, f] of [['log', log], ['exp', exp], ['log1p', log1p]] as const) {
+  for (const [name, f] of [['log', log], ['exp', exp], ['log1p', log1p], ['sin', sin], ['cos', cos], ['asin', asin]] as const) {
     it(`${name}: within 1 ulp of the 40-digit value for every reference argument`, () => {
       const cases = fx[name];
-      expect(cases.length).toBeGreaterThan(500);
+      expect(cases.length).toBeGreaterThan(400);
       let checked = 0;
       for (const [x, text] of cases) {
         const want = Number(text);
@@ -35,7 +35,7 @@ describe('deterministic elementary functions', () => {
       expect(checked).toBe(cases.length);
     });
 
-    // V8 11.3 (Node 20) computes Math.log, Math.exp and Math.log1p with this same fdlibm code: an independent twin
+    // V8 11.3 (Node 20) computes these Math functions with this same fdlibm code: an independent twin
     it.skipIf(!process.versions.v8.startsWith('11.3.'))(`${name}: the bits of Node 20's own Math.${name} on every reference argument`, () => {
       const ref = Math[name];
       for (const [x] of fx[name]) expect(Object.is(f(x), ref(x)), `${name}(${x})`).toBe(true);
@@ -61,6 +61,14 @@ describe('deterministic elementary functions', () => {
     expect(Object.is(log1p(-0), -0)).toBe(true);
     expect(log1p(1e-300)).toBe(1e-300);
     expect(log1p(Infinity)).toBe(Infinity);
+    expect(Object.is(sin(-0), -0)).toBe(true);
+    expect(cos(0)).toBe(1);
+    expect(sin(Infinity)).toBeNaN();
+    expect(cos(NaN)).toBeNaN();
+    expect(asin(1)).toBe(Math.PI / 2);
+    expect(asin(-1)).toBe(-Math.PI / 2);
+    expect(asin(1 + 2 ** -52)).toBeNaN();
+    expect(Object.is(asin(-0), -0)).toBe(true);
   });
 
   it('ceilLog2: the smallest e with 2^e >= x, exactly, subnormals and the largest double included', () => {

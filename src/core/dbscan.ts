@@ -9,6 +9,7 @@ import { DBSCANModel } from './dbscanModel.js';
 import type { RunOptions } from './model.js';
 import { checkLatLon, epsGeometry, epsIndex, indexCoordinates, type DbscanMetric } from './epsNeighbours.js';
 import { UnionFind } from './unionFind.js';
+import { cos } from '../util/detMath.js';
 
 export type { DbscanMetric };
 export { EARTH_RADIUS_KM } from './epsNeighbours.js';
@@ -113,7 +114,7 @@ async function fitDbscan(ex: Executor, ds: Dataset, o: CheckedDbscan, weights: F
   if (lat && lon) {
     latCol = columns.push(sorted(lat)) - 1;
     lonCol = columns.push(sorted(lon)) - 1;
-    cosCol = columns.push(columns[latCol].map(Math.cos)) - 1;
+    cosCol = columns.push(columns[latCol].map((v) => cos(v))) - 1;
   }
   if (built.keys) keyCol = columns.push(built.keys) - 1;
   if (weights) weightCol = columns.push(sorted(weights)) - 1;

@@ -9,6 +9,7 @@ import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
 import { checkLatLon, epsGeometry, epsIndex, indexCoordinates } from './epsNeighbours.js';
 import { RangeFinder, type IndexSpec } from './spatialIndex.js';
+import { cos, sin } from '../util/detMath.js';
 
 export const DBSCAN_FORMAT_VERSION = 1;
 
@@ -71,7 +72,7 @@ function pairValue(s: PredictState, p: Float64Array, lat: number, lon: number, c
     for (let j = 0; j < p.length; j++) { const t = p[j] - s.coords[j][q]; v += t * t; }
     return v;
   }
-  const s0 = Math.sin(0.5 * (lat - s.lat![q])), s1 = Math.sin(0.5 * (lon - s.lon![q]));
+  const s0 = sin(0.5 * (lat - s.lat![q])), s1 = sin(0.5 * (lon - s.lon![q]));
   return s0 * s0 + cos * s.cos![q] * s1 * s1;
 }
 
@@ -89,10 +90,10 @@ export const dbscanPredictOp = defineOp<PredictState, Int32Array>({
       if (s.metric === 'haversine') {
         qlat = cols[0][i] * (Math.PI / 180);
         qlon = cols[1][i] * (Math.PI / 180);
-        qcos = Math.cos(qlat);
-        p[0] = qcos * Math.cos(qlon);
-        p[1] = qcos * Math.sin(qlon);
-        p[2] = Math.sin(qlat);
+        qcos = cos(qlat);
+        p[0] = qcos * cos(qlon);
+        p[1] = qcos * sin(qlon);
+        p[2] = sin(qlat);
       } else {
         for (let j = 0; j < d; j++) p[j] = cols[j][i];
       }
@@ -285,7 +286,7 @@ function indexCores(m: DBSCANModel): { state: PredictState; perm: Int32Array } {
   const sLat = lat && sorted(lat);
   const state: PredictState = {
     index: built.spec, metric: m.metric, r2, limit, coords: coords.map(sorted), keys: built.keys,
-    lat: sLat, lon: lon && sorted(lon), cos: sLat && Float64Array.from(sLat, Math.cos),
+    lat: sLat, lon: lon && sorted(lon), cos: sLat && Float64Array.from(sLat, (v) => cos(v)),
     labels: Int32Array.from(built.perm, (i) => m.coreLabels[i]),
   };
   return { state, perm: built.perm };

@@ -5,6 +5,7 @@ import { allColumn, type Shard } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
 import { RangeFinder, type IndexSpec } from './spatialIndex.js';
 import { UnionFind } from './unionFind.js';
+import { sin } from '../util/detMath.js';
 
 /** Where things are in the loaded matrix and how "within eps" is decided. */
 export interface DbscanGeometry {
@@ -65,8 +66,8 @@ function withinTest(g: DbscanGeometry, x: Float64Array[], lat?: Float64Array, lo
   if (g.metric === 'haversine') {
     const la = lat!, lo = lon!, co = cos!;
     return (i, q) => {
-      const s0 = Math.sin(0.5 * (la[i] - la[q]));
-      const s1 = Math.sin(0.5 * (lo[i] - lo[q]));
+      const s0 = sin(0.5 * (la[i] - la[q]));
+      const s1 = sin(0.5 * (lo[i] - lo[q]));
       return s0 * s0 + co[i] * co[q] * s1 * s1 <= lim;
     };
   }

@@ -3,6 +3,7 @@
 import { SegkitError } from '../util/errors.js';
 import { finiteCopies, type Dataset } from '../data/dataset.js';
 import { buildGrid, buildKdTree, type BuiltIndex } from './spatialIndex.js';
+import { cos, sin } from '../util/detMath.js';
 
 export type DbscanMetric = 'euclidean' | 'haversine';
 
@@ -35,10 +36,10 @@ export function indexCoordinates(ds: Dataset, metric: DbscanMetric): { coords: F
   const lon = copies[1].map((v) => v * (Math.PI / 180));
   const ux = new Float64Array(n), uy = new Float64Array(n), uz = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const c = Math.cos(lat[i]);
-    ux[i] = c * Math.cos(lon[i]);
-    uy[i] = c * Math.sin(lon[i]);
-    uz[i] = Math.sin(lat[i]);
+    const c = cos(lat[i]);
+    ux[i] = c * cos(lon[i]);
+    uy[i] = c * sin(lon[i]);
+    uz[i] = sin(lat[i]);
   }
   return { coords: [ux, uy, uz], lat, lon };
 }
@@ -54,7 +55,7 @@ export function epsGeometry(eps: number, metric: DbscanMetric): { r2: number; li
     return { r2: e * e, limit: e * e, inner: e * INNER };
   }
   const rad = eps / EARTH_RADIUS_KM;
-  const s = Math.sin(0.5 * rad);
+  const s = sin(0.5 * rad);
   // the chord of the arc, widened past the rounding of the unit vectors: a candidate filter, never the decision
   const chord = rad >= Math.PI ? 2 : 2 * s;
   const r = chord * (1 + 1e-9) + 1e-12;

@@ -6,6 +6,7 @@ import { checkLatLon, EARTH_RADIUS_KM, indexCoordinates, type DbscanMetric } fro
 import { hdbscanCoreOp } from './hdbscanOps.js';
 import type { RunOptions } from './model.js';
 import { buildKdTree } from './spatialIndex.js';
+import { asin } from '../util/detMath.js';
 
 export interface KDistancesOptions extends RunOptions {
   /** Neighbours counted, the row itself included (DBSCAN's minSamples). */
@@ -45,7 +46,7 @@ export async function kDistances(data: DataInput, options: KDistancesOptions): P
     for (const p of parts) {
       for (let q = 0; q < p.length; q++) {
         // the chord between unit vectors back to the great-circle distance
-        out[perm[at + q]] = metric === 'haversine' ? 2 * Math.asin(Math.min(1, p[q] / 2)) * EARTH_RADIUS_KM : p[q];
+        out[perm[at + q]] = metric === 'haversine' ? 2 * asin(Math.min(1, p[q] / 2)) * EARTH_RADIUS_KM : p[q];
       }
       at += p.length;
     }

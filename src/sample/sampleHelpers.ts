@@ -1,6 +1,7 @@
 import { SegkitError, badOption } from '../util/errors.js';
 import type { Random } from '../util/random.js';
 import { DAY_MS } from '../data/tableCells.js';
+import { exp, log } from '../util/detMath.js';
 export { DAY_MS };
 
 
@@ -10,7 +11,7 @@ export const SAMPLE_END = '2024-01-01T00:00:00Z';
 export const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 
 /** Log-normal draw with the given median: the usual shape of per-customer counts and durations. */
-export const logNormal = (rng: Random, median: number, sigma: number): number => median * Math.exp(sigma * rng.normal());
+export const logNormal = (rng: Random, median: number, sigma: number): number => median * exp(sigma * rng.normal());
 
 export const round = (x: number, decimals: number): number => {
   const f = 10 ** decimals;
@@ -66,7 +67,7 @@ export function allocate(rng: Random, total: number, count: number, min: number 
   }
   if (rest < 0) throw new SegkitError('E_BAD_OPTION', `cannot split ${total} into ${count} parts of at least their minimum`);
   if (rest === 0 || count === 0) return out;
-  const w = Array.from({ length: count }, () => -Math.log(1 - rng.next()));
+  const w = Array.from({ length: count }, () => -log(1 - rng.next()));
   const sum = w.reduce((a, b) => a + b, 0);
   const spare = rest;
   for (let i = 0; i < count; i++) {

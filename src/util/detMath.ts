@@ -22,12 +22,12 @@ const withHighWord = (x: number, hi: number): number => {
   return f64[0];
 };
 
-const LN2_HI = 6.93147180369123816490e-01;
-const LN2_LO = 1.90821492927058770002e-10;
-const TWO54 = 1.80143985094819840000e+16;
-const LG1 = 6.666666666666735130e-01, LG2 = 3.999999999940941908e-01, LG3 = 2.857142874366239149e-01;
-const LG4 = 2.222219843214978396e-01, LG5 = 1.818357216161805012e-01, LG6 = 1.531383769920937332e-01;
-const LG7 = 1.479819860511658591e-01;
+const LN2_HI = 0.6931471803691238;
+const LN2_LO = 1.9082149292705877e-10;
+const TWO54 = 18014398509481984;
+const LG1 = 0.6666666666666735, LG2 = 0.3999999999940942, LG3 = 0.2857142874366239;
+const LG4 = 0.22222198432149784, LG5 = 0.1818357216161805, LG6 = 0.15313837699209373;
+const LG7 = 0.14798198605116586;
 
 /** ln x, the same bits on every engine (fdlibm's __ieee754_log). */
 export function log(x: number): number {
@@ -73,12 +73,12 @@ function logNearOne(f: number, k: number): number {
   return k === 0 ? f - R : dk * LN2_HI - ((R - dk * LN2_LO) - f);
 }
 
-const O_THRESHOLD = 7.09782712893383973096e+02;
-const U_THRESHOLD = -7.45133219101941108420e+02;
-const INVLN2 = 1.44269504088896338700e+00;
-const P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05;
-const P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
-const TWOM1000 = 9.33263618503218878990e-302;
+const O_THRESHOLD = 709.782712893384;
+const U_THRESHOLD = -745.1332191019411;
+const INVLN2 = 1.4426950408889634;
+const P1 = 0.16666666666666602, P2 = -0.0027777777777015593, P3 = 0.00006613756321437934;
+const P4 = -0.0000016533902205465252, P5 = 4.1381367970572385e-8;
+const TWOM1000 = 9.332636185032189e-302;
 
 /** e^x, the same bits on every engine (fdlibm's __ieee754_exp). */
 export function exp(x: number): number {
@@ -218,4 +218,153 @@ export function powInt(x: number, n: number): number {
     }
   }
   return rh + rl;
+}
+
+// sin and cos: fdlibm's __kernel_sin, __kernel_cos and __ieee754_rem_pio2 (for |x| up to 2^19 pi / 2; beyond it the
+// engine's, which no fit reaches: segkit takes them of angles in radians)
+const S1 = -0.16666666666666632, S2 = 0.00833333333332249, S3 = -0.0001984126982985795;
+const S4 = 0.0000027557313707070068, S5 = -2.5050760253406863e-8, S6 = 1.58969099521155e-10;
+const C1 = 0.0416666666666666, C2 = -0.001388888888887411, C3 = 0.00002480158728947673;
+const C4 = -2.7557314351390663e-7, C5 = 2.087572321298175e-9, C6 = -1.1359647557788195e-11;
+const PIO2_1 = 1.5707963267341256, PIO2_1T = 6.077100506506192e-11;
+const PIO2_2 = 6.077100506303966e-11, PIO2_2T = 2.0222662487959506e-21;
+const PIO2_3 = 2.0222662487111665e-21, PIO2_3T = 8.4784276603689e-32;
+const INVPIO2 = 0.6366197723675814;
+
+// sin(x + y) for |x| <= pi / 4, y the tail of x (iy 0: none)
+function kernelSin(x: number, y: number, iy: number): number {
+  if ((highWord(x) & 0x7fffffff) < 0x3e400000 && Math.trunc(x) === 0) return x;
+  const z = x * x, v = z * x;
+  const r = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)));
+  return iy === 0 ? x + v * (S1 + z * r) : x - ((z * (0.5 * y - v * r) - y) - v * S1);
+}
+
+// cos(x + y) for |x| <= pi / 4
+function kernelCos(x: number, y: number): number {
+  const ix = highWord(x) & 0x7fffffff;
+  if (ix < 0x3e400000 && Math.trunc(x) === 0) return 1;
+  const z = x * x;
+  const r = z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))));
+  if (ix < 0x3fd33333) return 1 - (0.5 * z - (z * r - x * y));
+  const qx = ix > 0x3fe90000 ? 0.28125 : withHighWord(0, ix - 0x00200000);
+  return (1 - qx) - ((0.5 * z - qx) - (z * r - x * y));
+}
+
+// x - n pi / 2 as y0 + y1 (in `rem`), returns n; |x| between pi / 4 and 2^19 pi / 2
+const rem = new Float64Array(2);
+function remPio2(x: number, hx: number): number {
+  const ix = hx & 0x7fffffff;
+  if (ix < 0x4002d97c) {
+    // |x| < 3 pi / 4: n = 1 or -1
+    const sg = hx > 0 ? 1 : -1;
+    let z = x - sg * PIO2_1;
+    if (ix !== 0x3ff921fb) {
+      rem[0] = z - sg * PIO2_1T;
+      rem[1] = (z - rem[0]) - sg * PIO2_1T;
+    } else {
+      z -= sg * PIO2_2;
+      rem[0] = z - sg * PIO2_2T;
+      rem[1] = (z - rem[0]) - sg * PIO2_2T;
+    }
+    return sg;
+  }
+  const t0 = Math.abs(x);
+  const n = Math.trunc(t0 * INVPIO2 + 0.5);
+  const fn = n;
+  let r = t0 - fn * PIO2_1;
+  let w = fn * PIO2_1T;
+  const j = ix >> 20;
+  let y0 = r - w;
+  if (j - ((highWord(y0) >> 20) & 0x7ff) > 16) {
+    // a second round, good to 118 bits
+    let t = r;
+    w = fn * PIO2_2;
+    r = t - w;
+    w = fn * PIO2_2T - ((t - r) - w);
+    y0 = r - w;
+    if (j - ((highWord(y0) >> 20) & 0x7ff) > 49) {
+      t = r;
+      w = fn * PIO2_3;
+      r = t - w;
+      w = fn * PIO2_3T - ((t - r) - w);
+      y0 = r - w;
+    }
+  }
+  const y1 = (r - y0) - w;
+  if (hx < 0) {
+    rem[0] = -y0;
+    rem[1] = -y1;
+    return -n;
+  }
+  rem[0] = y0;
+  rem[1] = y1;
+  return n;
+}
+
+/** sin x, the same bits on every engine for |x| < 2^19 pi / 2 (fdlibm's sin). */
+export function sin(x: number): number {
+  const hx = highWord(x), ix = hx & 0x7fffffff;
+  if (ix <= 0x3fe921fb) return kernelSin(x, 0, 0);
+  if (ix > 0x413921fb) return Math.sin(x);
+  const n = remPio2(x, hx);
+  switch (n & 3) {
+    case 0: return kernelSin(rem[0], rem[1], 1);
+    case 1: return kernelCos(rem[0], rem[1]);
+    case 2: return -kernelSin(rem[0], rem[1], 1);
+    default: return -kernelCos(rem[0], rem[1]);
+  }
+}
+
+/** cos x, the same bits on every engine for |x| < 2^19 pi / 2 (fdlibm's cos). */
+export function cos(x: number): number {
+  const hx = highWord(x), ix = hx & 0x7fffffff;
+  if (ix <= 0x3fe921fb) return kernelCos(x, 0);
+  if (ix > 0x413921fb) return Math.cos(x);
+  const n = remPio2(x, hx);
+  switch (n & 3) {
+    case 0: return kernelCos(rem[0], rem[1]);
+    case 1: return -kernelSin(rem[0], rem[1], 1);
+    case 2: return -kernelCos(rem[0], rem[1]);
+    default: return kernelSin(rem[0], rem[1], 1);
+  }
+}
+
+const PIO2_HI = 1.5707963267948966, PIO2_LO = 6.123233995736766e-17, PIO4_HI = 0.7853981633974483;
+const PS0 = 0.16666666666666666, PS1 = -0.3255658186224009, PS2 = 0.20121253213486293;
+const PS3 = -0.04005553450067941, PS4 = 0.0007915349942898145, PS5 = 0.00003479331075960212;
+const QS1 = -2.403394911734414, QS2 = 2.0209457602335057, QS3 = -0.6882839716054533;
+const QS4 = 0.07703815055590194;
+
+/** asin x, the same bits on every engine (fdlibm's __ieee754_asin). */
+export function asin(x: number): number {
+  const hx = highWord(x), ix = hx & 0x7fffffff;
+  if (ix >= 0x3ff00000) return ((ix - 0x3ff00000) | i32[LO]) === 0 ? x * PIO2_HI + x * PIO2_LO : NaN;
+  if (ix < 0x3fe00000) {
+    // |x| < 0.5
+    if (ix < 0x3e400000) return x;
+    const t = x * x;
+    const p = t * (PS0 + t * (PS1 + t * (PS2 + t * (PS3 + t * (PS4 + t * PS5)))));
+    const q = 1 + t * (QS1 + t * (QS2 + t * (QS3 + t * QS4)));
+    return x + x * (p / q);
+  }
+  const w0 = 1 - Math.abs(x);
+  let t = w0 * 0.5;
+  let p = t * (PS0 + t * (PS1 + t * (PS2 + t * (PS3 + t * (PS4 + t * PS5)))));
+  let q = 1 + t * (QS1 + t * (QS2 + t * (QS3 + t * QS4)));
+  const s = Math.sqrt(t);
+  if (ix >= 0x3fef3333) {
+    // |x| > 0.975
+    t = PIO2_HI - (2.0 * (s + s * (p / q)) - PIO2_LO);
+  } else {
+    // s with its low word cleared
+    f64[0] = s;
+    i32[LO] = 0;
+    const w = f64[0];
+    const c = (t - w * w) / (s + w);
+    const r = p / q;
+    p = 2.0 * s * r - (PIO2_LO - 2.0 * c);
+    q = PIO4_HI - 2.0 * w;
+    t = PIO4_HI - (p - q);
+  }
+  return hx > 0 ? t : -t;
 }

@@ -1,3 +1,5 @@
+import { cos, log, sin } from './detMath.js';
+
 /** A seeded random source; every algorithm that draws takes one, so results depend only on the seed. */
 export interface Random {
   /** Uniform in [0, 1) with 53 random bits. */
@@ -87,9 +89,9 @@ export function createRandom(seed: number): Random {
       let u = 0;
       while (u === 0) u = rng.next();
       const v = rng.next();
-      const r = Math.sqrt(-2 * Math.log(u));
-      spare = r * Math.sin(2 * Math.PI * v);
-      return r * Math.cos(2 * Math.PI * v);
+      const r = Math.sqrt(-2 * log(u));
+      spare = r * sin(2 * Math.PI * v);
+      return r * cos(2 * Math.PI * v);
     },
     fork: () => createRandom(u32() ^ (u32() << 11)),
   };

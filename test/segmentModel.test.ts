@@ -83,6 +83,18 @@ function badModel(json: unknown): SegkitError {
 
 const clone = (m: SegmentModel): SegmentModelJSON & Record<string, unknown> => JSON.parse(JSON.stringify(m.toJSON()));
 
+/** Each damaged copy of a model document is E_BAD_MODEL, its message matching (a RegExp) or containing (text) the third entry. */
+function expectRefused(doc: () => Record<string, any>, cases: [string, (j: Record<string, any>) => void, RegExp | string][]): void {
+  for (const [label, damage, want] of cases) {
+    const j = doc();
+    damage(j);
+    const e = badModel(JSON.stringify(j));
+    expect(e.code, label).toBe('E_BAD_MODEL');
+    if (typeof want === 'string') expect(e.message, label).toContain(want);
+    else expect(e.message, label).toMatch(want);
+  }
+}
+
 /** The model as a version-1 file wrote it: k-means under "kmeans", in k-means format version 1 (no kind). */
 function v1Document(m: SegmentModel): Record<string, any> {
   const { format, pipeline, model, segments } = clone(m);
@@ -259,13 +271,7 @@ describe('SegmentModel', () => {
       ['segment mean value', (j) => (j.segments[2].means.frequency = 'x'), /"segments\[2\]\.means\.frequency"/],
       ['segment extra key', (j) => (j.segments[0].colour = 'red'), /"segments\[0\]\.colour" is not a known field/],
     ];
-    for (const [label, damage, pattern] of cases) {
-      const j = clone(segmentModel) as Record<string, any>;
-      damage(j);
-      const e = badModel(JSON.stringify(j));
-      expect(e.code, label).toBe('E_BAD_MODEL');
-      expect(e.message, label).toMatch(pattern);
-    }
+    expectRefused(() => clone(segmentModel) as Record<string, any>, cases);
     // version 1 files name the k-means fields under "kmeans"
     const v1Cases: [string, (j: Record<string, any>) => void, RegExp][] = [
       ['kmeans field', (j) => (j.kmeans.centroids[1] = [0]), /"kmeans\.centroids\[1\]"/],
@@ -275,13 +281,7 @@ describe('SegmentModel', () => {
       ['kmeans features', (j) => (j.kmeans.featureNames = ['a', 'b', 'c']), /"kmeans\.featureNames"/],
       ['model in a version-1 file', (j) => ((j.model = j.kmeans), delete j.kmeans), /"model" is not a known field/],
     ];
-    for (const [label, damage, pattern] of v1Cases) {
-      const j = v1Document(segmentModel);
-      damage(j);
-      const e = badModel(JSON.stringify(j));
-      expect(e.code, label).toBe('E_BAD_MODEL');
-      expect(e.message, label).toMatch(pattern);
-    }
+    expectRefused(() => v1Document(segmentModel), v1Cases);
     expect(badModel('{"format": ').message).toMatch(/not valid JSON/);
     expect(badModel('[]').code).toBe('E_BAD_MODEL');
     expect(badModel('{"__proto__": {}, "format": "segkit.model"}').message).toMatch(/forbidden key "__proto__"/);
@@ -310,13 +310,7 @@ describe('SegmentModel', () => {
       ['share against size', (j) => (j.segments[1].share = 0.9), 'model field "segments[1].share" must be size / nSamples'],
       ['k 1e10 before allocating', (j) => (j.model.k = 1e10), 'model field "model.centroids" must be 10000000000 rows, got an array of length 3'],
     ];
-    for (const [label, damage, message] of cases) {
-      const j = clone(segmentModel) as Record<string, any>;
-      damage(j);
-      const e = badModel(JSON.stringify(j));
-      expect(e.code, label).toBe('E_BAD_MODEL');
-      expect(e.message, label).toContain(message);
-    }
+    expectRefused(() => clone(segmentModel) as Record<string, any>, cases);
     // the untouched model still loads
     expect(SegmentModel.fromJSON(JSON.stringify(clone(segmentModel))).k).toBe(3);
   });
@@ -336,13 +330,7 @@ describe('SegmentModel', () => {
       ['renamed', (j) => (j.segments[1].name = 'platinum'), 'model field "segments[1].name" must be the model\'s class name "gold", got "platinum"'],
       ['swapped', (j) => ([j.segments[0].name, j.segments[2].name] = [j.segments[2].name, j.segments[0].name]), 'model field "segments[0].name" must be the model\'s class name "free", got "silver"'],
     ];
-    for (const [label, damage, message] of cases) {
-      const j = clone(saved) as Record<string, any>;
-      damage(j);
-      const e = badModel(JSON.stringify(j));
-      expect(e.code, label).toBe('E_BAD_MODEL');
-      expect(e.message, label).toContain(message);
-    }
+    expectRefused(() => clone(saved) as Record<string, any>, cases);
   });
 
   it('imports nothing from node:* (it belongs to the neutral entry)', () => {

@@ -13,14 +13,18 @@ export function labelOf(labels: Readonly<Record<string, string>> | undefined, na
   return v;
 }
 
+/** A feature's words in text: the caller's label, else the name read as words. */
+export const featureLabel = (labels: Readonly<Record<string, string>> | undefined, name: string): string => labelOf(labels, name) ?? featureWords(name);
+
 /**
  * Short labels for feature names, at most three words each and never two the same: filler words go first, then
  * trailing words; any two that would read the same keep their full words, so a label is never cut into ambiguity.
  */
 export function shortLabels(names: readonly string[], labels: Readonly<Record<string, string>> = {}): string[] {
-  const full = names.map((n) => labelOf(labels, n) ?? featureWords(n));
+  const given = names.map((n) => labelOf(labels, n));
+  const full = names.map((n, j) => given[j] ?? featureWords(n));
   const short = full.map((w, j) => {
-    if (labelOf(labels, names[j]) !== undefined) return w;
+    if (given[j] !== undefined) return w;
     const words = w.split(' ');
     if (words.length <= 3) return w;
     const kept = words.filter((x) => !FILLER.has(x));
@@ -113,7 +117,7 @@ export function describeSegment(profiles: SegmentProfiles, segment: number, opti
   const parts = order.map((j, q) => {
     const z = s.z[j];
     const how = Math.abs(z) >= 1 ? 'far ' : Math.abs(z) < 0.5 ? 'slightly ' : '';
-    const label = labelOf(options.featureLabels, profiles.features[j]) ?? featureWords(profiles.features[j]);
+    const label = featureLabel(options.featureLabels, profiles.features[j]);
     const against = q === 0 ? ' for all customers' : '';
     return `${q === 0 ? capitalise(label) : label} ${how}${z > 0 ? 'above' : 'below'} average (${fmt(s.mean[j])} against ${fmt(profiles.population.mean[j])}${against})`;
   });

@@ -3,6 +3,8 @@
 // Birnbaum-Tingey terms) and the two-sided one-sample distribution (scipy.stats.kstwo: Simard & L'Ecuyer 2011's
 // choice among Ruben-Gambino, Durbin's matrix (Marsaglia-Tsang-Wang), Pomeranz, Pelz-Good and 2 x Smirnov).
 
+import { frexp } from '../util/detMath.js';
+
 // ---------------------------------------------------------------------------------------------------------------
 // double-double arithmetic (Hida, Li & Bailey's QD, as SciPy's cephes dd_real): a value is hi + lo, |lo| <= ulp(hi)/2
 
@@ -101,24 +103,10 @@ function ddFloor(a: DD): DD {
   return [hi, 0];
 }
 
+// rFrexp's own view of a double's words (frexp without its array, in the register routines below)
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // the word holding sign and exponent
-
-/** C's frexp: [m, e] with x = m * 2^e and 0.5 <= |m| < 1 (m = x for 0, infinities, NaN). */
-export function frexp(x: number): [number, number] {
-  if (x === 0 || !Number.isFinite(x)) return [x, 0];
-  let shift = 0;
-  F64[0] = x;
-  if (((U32[HI] >>> 20) & 0x7ff) === 0) {
-    // subnormal: scale into the normal range first
-    F64[0] = x * 18014398509481984; // 2^54
-    shift = 54;
-  }
-  const e = ((U32[HI] >>> 20) & 0x7ff) - 1022;
-  U32[HI] = (U32[HI] & 0x800fffff) | (1022 << 20);
-  return [F64[0], e - shift];
-}
 
 const POW2 = Float64Array.from({ length: 2098 }, (_, i) => 2 ** (i - 1074));
 

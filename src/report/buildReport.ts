@@ -5,7 +5,7 @@ import { capitalise, featureWords, noCustomers, onlyId } from '../explain/nameSe
 import { pca2 } from '../explain/pca2.js';
 import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
-import { describeSegment, labelOf, personaNames, shortLabels } from '../explain/personaName.js';
+import { describeSegment, featureLabel, personaNames, shortLabels } from '../explain/personaName.js';
 import { conditionText } from '../core/treeEnsemble.js';
 import { chartSpecs, shownSegments, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
 import { importanceSpec, mixSpec, valueSpec } from './explainSpecs.js';
@@ -605,7 +605,7 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   // charts name segments by their short names and features in full words: nothing to cut
   const charted: SegmentProfiles = {
     ...profiles,
-    features: ds.names.map((f) => labelOf(input.featureLabels, f) ?? featureWords(f)),
+    features: ds.names.map((f) => featureLabel(input.featureLabels, f)),
     segments: profiles.segments.map((s, i) => ({ ...s, name: names[i] })),
   };
   const specs = chartSpecs({

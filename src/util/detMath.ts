@@ -1,10 +1,11 @@
-// Natural logarithm and exponential that give the same bits on every JavaScript engine. `Math.log`, `Math.exp` and
-// `Math.log1p` are left to the engine, and engines differ in the last bit: Node 20 (V8 11.3) and Chromium 131+ (V8
-// 13 on) disagree on 3 to 10% of arguments. Results a seeded fit computes with these (a mixture's log-determinants
-// and weights, a mini-batch model's decay, a log-scaled column) would then differ between Node and a browser. These
-// are ports of fdlibm's e_log.c, e_exp.c and s_log1p.c (Sun Microsystems, 1993; as in FreeBSD's msun), which use
-// only the basic operations IEEE 754 rounds exactly, so they give one result everywhere; under 1 ulp of the exact
-// value. V8 11.3's own Math.log, Math.exp and Math.log1p are this same code.
+// Elementary functions that give the same bits on every JavaScript engine. `Math.log`, `exp`, `log1p`, `pow`, `sin`,
+// `cos` and `asin` are left to the engine, and engines differ in the last bit: Node 20 (V8 11.3) and Chromium 131+
+// (V8 13 on) disagree on 3 to 10% of arguments. Results a seeded fit computes with these (a mixture's
+// log-determinants and weights, a mini-batch model's decay, a log-scaled column, haversine distances, normal draws)
+// would then differ between Node and a browser. These are ports of fdlibm's e_log.c, e_exp.c, s_log1p.c, k_sin.c,
+// k_cos.c, e_rem_pio2.c and e_asin.c (Sun Microsystems, 1993; as in FreeBSD's msun), an integer power by
+// double-double squaring, and frexp: only the basic operations IEEE 754 rounds exactly, so one result everywhere,
+// under 1 ulp of the exact value. V8 11.3's own Math functions are this same fdlibm code.
 
 const f64 = new Float64Array(1);
 const i32 = new Int32Array(f64.buffer);
@@ -174,18 +175,26 @@ function log1pOf(f: number, k: number, c: number, hu: number): number {
   return k === 0 ? f - (hfsq - s * (hfsq + R)) : k * LN2_HI - ((hfsq - (s * (hfsq + R) + (k * LN2_LO + c))) - f);
 }
 
+/** C's frexp: [m, e] with x = m * 2^e and 0.5 <= |m| < 1 (m = x for 0, infinities, NaN). */
+export function frexp(x: number): [number, number] {
+  if (x === 0 || !Number.isFinite(x)) return [x, 0];
+  let shift = 0;
+  f64[0] = x;
+  if (((i32[HI] >>> 20) & 0x7ff) === 0) {
+    // subnormal: scale into the normal range first
+    f64[0] = x * TWO54;
+    shift = 54;
+  }
+  const e = ((i32[HI] >>> 20) & 0x7ff) - 1022;
+  i32[HI] = (i32[HI] & 0x800fffff) | (1022 << 20);
+  return [f64[0], e - shift];
+}
+
 /** The smallest integer e with 2^e >= x, for a finite x > 0, exactly (no logarithm's rounding). */
 export function ceilLog2(x: number): number {
-  let e = 0;
-  let hx = highWord(x);
-  if (hx < 0x00100000) {
-    x *= TWO54;
-    e = -54;
-    hx = highWord(x);
-  }
-  e += (hx >> 20) - 1023;
-  // x = m 2^e with m in [1, 2): e when m is 1, e + 1 otherwise
-  return (hx & 0x000fffff) === 0 && i32[LO] === 0 ? e : e + 1;
+  // x = m 2^e with m in [0.5, 1): e - 1 when m is 0.5, e otherwise
+  const [m, e] = frexp(x);
+  return m === 0.5 ? e - 1 : e;
 }
 
 // Dekker's exact product: a * b = p + err with p = fl(a * b), by Veltkamp's split (basic operations only, no fused multiply-add)

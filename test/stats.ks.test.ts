@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
 import { kolmogn, kstwoSf, smirnov, smirnovProbs } from '../src/metrics/kolmogorov.js';
 import { ksPValue, ksStatisticSorted, ksTwoSample } from '../src/metrics/ksTwoSample.js';
+import { welchTTest } from '../src/metrics/welchTTest.js';
 
 const load = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 const grid = load('stats-ks-grid.json');
@@ -101,6 +102,19 @@ describe('ks_2samp vs SciPy 1.10', () => {
     expectError(() => ksTwoSample(null as never, [4, 5, 6, 7]), 'E_BAD_OPTION', '"a"');
     expectError(() => ksPValue(0.2, 10, 0), 'E_BAD_OPTION', 'n2');
     expectError(() => ksPValue(0.2, 10, 10, 'fast' as never), 'E_BAD_OPTION', 'method');
+  });
+
+  it('an array-like whose length no array can have is refused naming the argument, not a RangeError or a hang', () => {
+    for (const length of [-1, NaN, 2.5, 1e12, 2 ** 32, Infinity]) {
+      expectError(() => ksTwoSample({ length } as never, [1, 2]), 'E_BAD_OPTION', '"a"', `length is ${length}`);
+      expectError(() => ksTwoSample([1, 2], { length, 0: 1 } as never), 'E_BAD_OPTION', '"b"', `length is ${length}`);
+      expectError(() => welchTTest({ length } as never, [1, 2]), 'E_BAD_OPTION', '"a"', `length is ${length}`);
+      expectError(() => welchTTest([1, 2], { length } as never), 'E_BAD_OPTION', '"b"', `length is ${length}`);
+    }
+    // the largest length an array can have, with no values: the first missing value is named before any copy is made
+    expectError(() => ksTwoSample({ length: 2 ** 32 - 1 } as never, [1, 2]), 'E_NAN_INPUT', 'sample "a" holds undefined at index 0');
+    // a plain array-like with a valid length is read as before (scipy.stats.ks_2samp([3, 1, 2], [4, 5]): D = 1, p = 0.2)
+    expect(ksTwoSample({ length: 3, 0: 3, 1: 1, 2: 2 } as ArrayLike<number>, [4, 5])).toEqual({ statistic: 1, pvalue: 0.2, method: 'exact' });
   });
 
   it('an option it does not know is refused, not ignored for the two-sided auto p-value', () => {

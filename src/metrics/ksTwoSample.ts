@@ -1,5 +1,5 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { arrayLength, checkOptions } from '../util/options.js';
 import { kstwoSf } from './kolmogorov.js';
 
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -123,15 +123,16 @@ export function ksStatisticSorted(a: ArrayLike<number>, b: ArrayLike<number>): n
 }
 
 function sortedFinite(x: ArrayLike<number>, name: string): Float64Array {
-  if (x === null || typeof x !== 'object' || !Number.isInteger(x.length)) throw badOption(name, x, 'an array of numbers');
-  const out = new Float64Array(x.length);
-  for (let i = 0; i < out.length; i++) {
+  const n = arrayLength(x, name);
+  // every value checked before the copy is made: an array-like with a huge length and no values fails at index 0
+  for (let i = 0; i < n; i++) {
     // checked before conversion: a Float64Array would read null, '' and false as 0, and true as 1
     const v = x[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new SegkitError('E_NAN_INPUT', `sample "${name}" holds ${describe(v)} at index ${i}; the test needs finite numbers`);
-    out[i] = v === 0 ? 0 : v;
   }
-  if (out.length === 0) throw new SegkitError('E_EMPTY_DATA', `sample "${name}" is empty`);
+  if (n === 0) throw new SegkitError('E_EMPTY_DATA', `sample "${name}" is empty`);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i] === 0 ? 0 : x[i];
   return out.sort();
 }
 

@@ -1,6 +1,7 @@
 import tCdf from '#stdlib/t-cdf';
 import tQuantile from '#stdlib/t-quantile';
 import { SegkitError, badOption } from '../util/errors.js';
+import { arrayLength } from '../util/options.js';
 
 export interface WelchResult {
   /** mean(a) - mean(b) */
@@ -19,9 +20,7 @@ export interface WelchResult {
  * sums the deviations too and so removes the first sum's rounding (a million values near 1e9 lose 1e-5 in the mean).
  */
 function moments(x: ArrayLike<number>, name: string): { n: number; mean: number; variance: number } {
-  const n = x?.length;
-  // a number or an object has no integer length, and would give a NaN result rather than an error
-  if (typeof x !== 'object' || !Number.isInteger(n)) throw badOption(name, x, 'an array of numbers');
+  const n = arrayLength(x, name);
   if (n < 2) throw new SegkitError('E_EMPTY_DATA', `sample "${name}" has ${n} value${n === 1 ? '' : 's'}; Welch's test needs at least 2 per group`);
   let s = 0;
   for (let i = 0; i < n; i++) {

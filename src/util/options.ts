@@ -1,4 +1,4 @@
-import { SegkitError, describe } from './errors.js';
+import { SegkitError, badOption, describe } from './errors.js';
 
 /** Edit distance with adjacent transpositions (Damerau-Levenshtein, optimal string alignment). */
 function distance(a: string, b: string): number {
@@ -55,6 +55,21 @@ export function checkOptions(options: unknown, known: readonly string[], fn: str
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
     throw new SegkitError('E_BAD_OPTION', `${fn}: option "onProgress" must be a function, got ${describe(o.onProgress)}`);
   }
+}
+
+/** The largest length an array can have. */
+const MAX_LENGTH = 2 ** 32 - 1;
+
+/**
+ * The length of an array-like argument: a negative, fractional, NaN or larger-than-any-array length is refused
+ * (it would make a typed array throw a RangeError, or a loop run on for ever).
+ */
+export function arrayLength(x: unknown, name: string): number {
+  const n = x !== null && typeof x === 'object' ? (x as { length?: unknown }).length : undefined;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_LENGTH) {
+    throw badOption(name, x, `an array of numbers${typeof n === 'number' ? ` (its length is ${n})` : ''}`);
+  }
+  return n;
 }
 
 /** Options every function that scans data takes: where it runs, and how to stop it. */

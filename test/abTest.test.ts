@@ -87,6 +87,57 @@ describe('interval and test functions vs statsmodels and scipy', () => {
   });
 });
 
+describe("Welch's test on values whose sums leave the float64 range", () => {
+  // references (intervals to 1e-8: t.ppf and the t quantile here agree to 1e-9 before the bound's cancellation):
+  // scipy.stats.ttest_ind(a * 2**-k, b * 2**-k, equal_var=False) on the exactly scaled values (the
+  // statistic, p-value and df do not change; means and interval scale back by 2**k); SciPy on the values as they are
+  // gives NaN (sums near 1e308 overflow) or -inf with p = 0 (squares near 1e-300 underflow)
+  const big = { a: [1.7e308, 1.1e308, 1.5e308, 0.9e308, 1.6e308], b: [1e308, 1.2e308, 0.8e308, 1.3e308] };
+  const expectBig = (r: { statistic: number; pvalue: number; df: number; meanA: number; meanB: number; ci: [number, number] }) => {
+    rel(r.statistic, 1.504347079189008, 1e-12);
+    rel(r.pvalue, 0.17747988086651062);
+    rel(r.df, 6.7943051423714405, 1e-12);
+    rel(r.meanA, 1.36e308, 1e-15);
+    rel(r.meanB, 1.075e308, 1e-15);
+    rel(r.ci[0], -1.6574440323822037e307, 1e-8);
+    rel(r.ci[1], 7.357444032382203e307, 1e-8);
+  };
+
+  it('welchTTest: means near 1e308 and values near 1e-300 give the test SciPy gives on scaled values', () => {
+    expectBig(welchTTest(big.a, big.b));
+    const digits = { a: [3, 1, 4, 1, 5, 9, 2, 6], b: [2, 7, 1, 8, 2, 8] };
+    for (const unit of [1e307, 1e-300]) {
+      const r = welchTTest(digits.a.map((v) => v * unit), digits.b.map((v) => v * unit));
+      rel(r.statistic, -0.4740739206973407, 1e-12);
+      rel(r.pvalue, 0.6460153718488815);
+      rel(r.df, 9.627344116889189, 1e-12);
+      rel(r.meanA, 3.875 * unit, 1e-15);
+      rel(r.ci[1], unit === 1e307 ? 2.948767530548692e307 : 2.9487675305486918e-300, 1e-8);
+    }
+    // values scaled by a power of two give the same statistic, p-value and df to the bit, and means scaled exactly
+    const plain = welchTTest([1, 2, 3], [4, 5, 7]), scaled = welchTTest([1, 2, 3].map((v) => v * 2 ** 600), [4, 5, 7].map((v) => v * 2 ** 600));
+    expect([scaled.statistic, scaled.pvalue, scaled.df, scaled.meanA / 2 ** 600, scaled.diff / 2 ** 600]).toEqual([plain.statistic, plain.pvalue, plain.df, plain.meanA, plain.diff]);
+  });
+
+  it('a difference of means beyond the float64 range is refused, naming the data', () => {
+    expectError(() => welchTTest([1.7e308, 1.6e308], [-1.7e308, -1.6e308]), 'E_PRECISION', 'the samples', 'float64 range');
+  });
+
+  it('abTest: outcomes near 1e308 give the test SciPy gives on scaled values, or an error naming the outcome', () => {
+    const rows = [...big.a.map((y) => ({ segment: 's', variant: 'B', revenue: y })), ...big.b.map((y) => ({ segment: 's', variant: 'control', revenue: y }))];
+    const r = abTest(rows, { segment: 'segment', group: 'variant', outcome: 'revenue' });
+    for (const c of [r.segments[0], r.overall[0]]) {
+      rel(c.treatmentValue, 1.36e308, 1e-15);
+      rel(c.controlValue, 1.075e308, 1e-15);
+      rel(c.pvalue, 0.17747988086651062);
+      rel(c.ci[0], -1.6574440323822037e307, 1e-8);
+      rel(c.ci[1], 7.357444032382203e307, 1e-8);
+    }
+    const apart = [1.7e308, 1.6e308].flatMap((y) => [{ segment: 's', variant: 'B', revenue: y }, { segment: 's', variant: 'control', revenue: -y }]);
+    expectError(() => abTest(apart, { segment: 'segment', group: 'variant', outcome: 'revenue' }), 'E_PRECISION', 'outcome column "revenue"', '"B" and "control"');
+  });
+});
+
 /** Rows for a segment with x1/n1 conversions in variant B and x2/n2 in control A. */
 function rowsFor(segment: string, x1: number, n1: number, x2: number, n2: number) {
   const out: { segment: string; variant: string; converted: number }[] = [];

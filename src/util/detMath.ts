@@ -4,7 +4,7 @@
 // log-determinants and weights, a mini-batch model's decay, a log-scaled column, haversine distances, normal draws)
 // would then differ between Node and a browser. These are ports of fdlibm's e_log.c, e_exp.c, s_log1p.c, k_sin.c,
 // k_cos.c, e_rem_pio2.c and e_asin.c (Sun Microsystems, 1993; as in FreeBSD's msun), an integer power by
-// double-double squaring, and frexp: only the basic operations IEEE 754 rounds exactly, so one result everywhere,
+// double-double squaring, frexp and ldexp: only the basic operations IEEE 754 rounds exactly, so one result everywhere,
 // under 1 ulp of the exact value. V8 11.3's own Math functions are this same fdlibm code.
 
 const f64 = new Float64Array(1);
@@ -188,6 +188,14 @@ export function frexp(x: number): [number, number] {
   const e = ((i32[HI] >>> 20) & 0x7ff) - 1022;
   i32[HI] = (i32[HI] & 0x800fffff) | (1022 << 20);
   return [f64[0], e - shift];
+}
+
+/** C's ldexp: x * 2^e, rounded once unless an intermediate step lands below the normal range (for |e| > 1000). */
+export function ldexp(x: number, e: number): number {
+  // factors of 2^+-1000 at most, each a normal number built from its bits
+  for (; e > 1000; e -= 1000) x *= withHighWord(0, 2023 << 20);
+  for (; e < -1000; e += 1000) x *= withHighWord(0, 23 << 20);
+  return x * withHighWord(0, (e + 1023) << 20);
 }
 
 /** The smallest integer e with 2^e >= x, for a finite x > 0, exactly (no logarithm's rounding). */

@@ -5,7 +5,8 @@ import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 import { holm } from '../metrics/holm.js';
 import { newcombeInterval } from '../metrics/newcombeInterval.js';
 import { twoProportionZTest } from '../metrics/twoProportionZTest.js';
-import { welchFromMoments } from '../metrics/welchTTest.js';
+import { momentScale, welchFromMoments } from '../metrics/welchTTest.js';
+import { ldexp } from '../util/detMath.js';
 
 export interface AbTestOptions {
   /** Column naming each customer's segment. */
@@ -95,24 +96,25 @@ function outcomes(table: TableInput, name: string): Float64Array {
   return values;
 }
 
-interface Arm { n: number; sum: number; mean: number; m2: number; ds: number }
-const emptyArm = (): Arm => ({ n: 0, sum: 0, mean: 0, m2: 0, ds: 0 });
+/** An arm's moments; `sum`, `m2` and `ds` are of the outcomes times f = 2^-scale (momentScale), `mean` is not. */
+interface Arm { n: number; max: number; scale: number; f: number; sum: number; mean: number; m2: number; ds: number }
+const emptyArm = (): Arm => ({ n: 0, max: 0, scale: 0, f: 1, sum: 0, mean: 0, m2: 0, ds: 0 });
 /** Second pass of the corrected two-pass moments: deviations from the first pass's mean (sum / n). */
 function addDeviation(a: Arm, v: number): void {
-  const d = v - a.sum / a.n;
+  const d = v * a.f - a.sum / a.n;
   a.ds += d;
   a.m2 += d * d;
 }
 /** Mean and sum of squared deviations, the first mean corrected by the deviations' sum (Chan, Golub & LeVeque 1983). */
 function finish(a: Arm): void {
-  a.mean = a.sum / a.n + a.ds / a.n;
+  a.mean = ldexp(a.sum / a.n + a.ds / a.n, a.scale);
   a.m2 = Math.max(0, a.m2 - (a.ds * a.ds) / a.n);
 }
 
-function compare(segment: string | null, treatment: string, c: Arm, t: Arm, metric: 'proportion' | 'mean', confidence: number): AbComparison {
+function compare(segment: string | null, treatment: string, c: Arm, t: Arm, metric: 'proportion' | 'mean', confidence: number, names: { outcome: string; control: string }): AbComparison {
   const base = { segment, treatment, nControl: c.n, nTreatment: t.n };
   if (c.n === 0 || t.n === 0) {
-    return { ...base, controlValue: c.n ? c.sum / c.n : NaN, treatmentValue: t.n ? t.sum / t.n : NaN, uplift: NaN, relativeUplift: NaN, ci: [NaN, NaN], pvalue: NaN, adjustedPValue: null, significant: false };
+    return { ...base, controlValue: c.n ? ldexp(c.sum / c.n, c.scale) : NaN, treatmentValue: t.n ? ldexp(t.sum / t.n, t.scale) : NaN, uplift: NaN, relativeUplift: NaN, ci: [NaN, NaN], pvalue: NaN, adjustedPValue: null, significant: false };
   }
   if (metric === 'proportion') {
     const pc = c.sum / c.n, pt = t.sum / t.n;
@@ -120,10 +122,12 @@ function compare(segment: string | null, treatment: string, c: Arm, t: Arm, metr
     const { pvalue } = twoProportionZTest(t.sum, t.n, c.sum, c.n);
     return { ...base, controlValue: pc, treatmentValue: pt, uplift: pt - pc, relativeUplift: pc ? (pt - pc) / pc : NaN, ci, pvalue, adjustedPValue: null, significant: false };
   }
+  const what = `the outcome column "${names.outcome}" in arms "${treatment}" and "${names.control}"${segment === null ? '' : ` of segment "${segment}"`}`;
   if (c.n < 2 || t.n < 2) {
+    if (!Number.isFinite(t.mean - c.mean)) throw new SegkitError('E_PRECISION', `the means of ${what} (${t.mean} and ${c.mean}) differ by more than the float64 range`, 'rescale the outcome (divide by a power of ten) and test again');
     return { ...base, controlValue: c.mean, treatmentValue: t.mean, uplift: t.mean - c.mean, relativeUplift: c.mean ? (t.mean - c.mean) / c.mean : NaN, ci: [NaN, NaN], pvalue: NaN, adjustedPValue: null, significant: false };
   }
-  const w = welchFromMoments({ n: t.n, mean: t.mean, variance: t.m2 / (t.n - 1) }, { n: c.n, mean: c.mean, variance: c.m2 / (c.n - 1) }, confidence);
+  const w = welchFromMoments({ n: t.n, mean: t.mean, variance: t.m2 / (t.n - 1), scale: t.scale }, { n: c.n, mean: c.mean, variance: c.m2 / (c.n - 1), scale: c.scale }, confidence, what);
   return { ...base, controlValue: c.mean, treatmentValue: t.mean, uplift: w.diff, relativeUplift: c.mean ? w.diff / c.mean : NaN, ci: w.ci, pvalue: w.pvalue, adjustedPValue: null, significant: false };
 }
 
@@ -198,17 +202,27 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
       let a = stats.get(k);
       if (!a) { a = emptyArm(); stats.set(k, a); }
       a.n++;
-      a.sum += y[i];
+      a.max = Math.max(a.max, Math.abs(y[i]));
       armOf[2 * i + q] = a;
     }
+  }
+  // outcomes near 1e308 are summed divided by a power of two (exactly), so the sums stay in range
+  for (const a of stats.values()) {
+    a.scale = momentScale(a.max);
+    a.f = ldexp(1, -a.scale);
+  }
+  for (let i = 0; i < y.length; i++) {
+    armOf[2 * i].sum += y[i] * armOf[2 * i].f;
+    armOf[2 * i + 1].sum += y[i] * armOf[2 * i + 1].f;
   }
   for (let i = 0; i < y.length; i++) {
     addDeviation(armOf[2 * i], y[i]);
     addDeviation(armOf[2 * i + 1], y[i]);
   }
   for (const a of stats.values()) finish(a);
+  const names = { outcome: options.outcome, control: control! };
   const arm = (s: string | null, g: string) => stats.get(key(s, g)) ?? emptyArm();
-  const perSegment = segments.flatMap((s) => treatments.map((t) => compare(s, t, arm(s, control!), arm(s, t), metric, confidence)));
+  const perSegment = segments.flatMap((s) => treatments.map((t) => compare(s, t, arm(s, control!), arm(s, t), metric, confidence, names)));
   const alpha = 1 - confidence;
   // comparisons without a p-value are no hypotheses Holm's family counts (holm leaves them out of m)
   const untested = perSegment.filter((c) => Number.isNaN(c.pvalue)).length;
@@ -218,7 +232,7 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
     c.significant = c.adjustedPValue !== null && c.adjustedPValue <= alpha;
   });
   const overall = treatments.map((t) => {
-    const c = compare(null, t, arm(null, control!), arm(null, t), metric, confidence);
+    const c = compare(null, t, arm(null, control!), arm(null, t), metric, confidence, names);
     c.significant = c.pvalue <= alpha;
     return c;
   });

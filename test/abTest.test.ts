@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
+import { SegkitError } from '../src/util/errors.js';
 import { abTest } from '../src/workflow/abTest.js';
 import { holm } from '../src/metrics/holm.js';
 import { newcombeInterval } from '../src/metrics/newcombeInterval.js';
@@ -220,6 +221,22 @@ describe('abTest: a segment-level readout', () => {
     rel(r.segments[0].ci[0], c.ci95[0]);
     rel(r.segments[0].ci[1], c.ci95[1]);
     expect(r.assumptions.join(' ')).toMatch(/Welch/);
+  });
+
+  it('a confidence too small for 1 - confidence to differ from 1 is refused as "confidence", the option given', () => {
+    for (const confidence of [1e-20, 5e-17, 0]) {
+      try {
+        abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted', confidence });
+        throw new Error(`confidence ${confidence} was taken`);
+      } catch (e) {
+        expect((e as SegkitError).code).toBe('E_BAD_OPTION');
+        expect((e as Error).message).toContain(`option "confidence"`);
+        expect((e as Error).message).toContain(`got ${confidence}`);
+        expect((e as Error).message).not.toContain('alpha');
+      }
+    }
+    // the smallest confidences whose 1 - confidence is below 1 are read
+    expect(abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted', confidence: 1e-15 }).confidence).toBe(1e-15);
   });
 
   it('bad input names the values: a text outcome, more than two arms without a control, an unknown control', () => {

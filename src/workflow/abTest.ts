@@ -149,6 +149,8 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   }
   const confidence = options.confidence ?? 0.95;
   if (typeof confidence !== 'number' || !(confidence > 0 && confidence < 1)) throw badOption('confidence', confidence, 'a number between 0 and 1');
+  // Holm's decisions are taken at alpha = 1 - confidence, which must stay below 1
+  if (!(1 - confidence < 1)) throw badOption('confidence', confidence, 'a number between 0 and 1 large enough that 1 - confidence (the level of the Holm decisions) is below 1, e.g. 0.95');
   const metricOpt = options.metric ?? 'auto';
   if (!['auto', 'proportion', 'mean'].includes(metricOpt)) throw badOption('metric', metricOpt, '"auto", "proportion" or "mean"');
   const schema = inspectTable(rows);

@@ -37,6 +37,10 @@ describe('byte-identical trees and forests', () => {
     for (const make of [
       (collectRows: number) => decisionTree(small, smallY, { collectRows, executor: ex }),
       (collectRows: number) => randomForest(small, smallY, { nTrees: 4, seed: 9, collectRows, executor: ex }),
+      // minSamplesLeaf counts a node's distinct rows under bootstrap weights, from bin row counts in the passes (the
+      // larger child's derived, with every feature scored) and from the rows in local jobs
+      (collectRows: number) => randomForest(small, smallY, { nTrees: 4, seed: 9, minSamplesLeaf: 7, collectRows, executor: ex }),
+      (collectRows: number) => randomForest(small, smallY, { nTrees: 4, seed: 9, minSamplesLeaf: 7, maxFeatures: 'all', collectRows, executor: ex }),
     ]) {
       const prints = [];
       for (const collectRows of [0, 50, 400, 1_000_000]) prints.push(fingerprint(await make(collectRows)));

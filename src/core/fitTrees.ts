@@ -15,7 +15,7 @@ import type { TreeEnsemble } from './treeEnsemble.js';
 export interface TreeOptions extends RunOptions {
   /** Deepest level of a split (default: none, grow until leaves are pure or too small). */
   maxDepth?: number;
-  /** Rows each leaf keeps at least (default 1). */
+  /** Rows each leaf keeps at least (default 1); in a bootstrap sample a row counts once, whatever its weight, as in scikit-learn. */
   minSamplesLeaf?: number;
   /** Bins per feature, 2..256 (default 256): at most that many distinct values are split exactly, as scikit-learn. */
   maxBins?: number;

@@ -25,6 +25,8 @@ interface Work {
   depth: number;
   key: number;
   totals: Float64Array | null;
+  /** Distinct rows (a bootstrap weight counts once), once the totals are known. */
+  rows: number;
   /** Features in visiting order, and how far the visit has got. */
   order: FeatureOrder;
   at: number;
@@ -34,8 +36,11 @@ interface Work {
   /** This pass: the features histogrammed, and the node's histogram once merged (dense, per feature). */
   feats?: Int32Array;
   hist?: Float64Array;
+  /** With bootstrap: distinct rows per bin, as `hist` without the class. */
+  rowHist?: Float64Array;
   /** For 'derive': the parent's histogram over every feature, and the sibling scored in the same pass. */
   parentHist?: Float64Array;
+  parentRowHist?: Float64Array;
   sibling?: Work;
   coll?: number;
   /** Slot of this node's rows in the coming pass. */
@@ -48,7 +53,7 @@ interface Ctx {
   readonly builds: Build[];
   readonly seeds: Int32Array;
   readonly collectRows: number;
-  readonly scratch: { ids: Int32Array; counts: Float64Array; left: Float64Array };
+  readonly scratch: { ids: Int32Array; counts: Float64Array; left: Float64Array; binRows: Float64Array };
   /** Offset of each feature's block in a dense all-features histogram. */
   readonly fullOff: Int32Array;
   readonly fullSize: number;
@@ -62,20 +67,22 @@ function nextFeatures(ctx: Ctx, w: Work): Int32Array {
   return Int32Array.from({ length: Math.min(w.order.length, w.at + want) - w.at }, (_, q) => w.order.at(w.at + q));
 }
 
-/** Scores features of a node from its dense histogram over `feats` (laid out back to back). */
-function scoreHist(ctx: Ctx, w: Work, hist: ArrayLike<number>, feats: Int32Array): void {
+/** Scores features of a node from its dense histogram over `feats` (laid out back to back), and its rows per bin. */
+function scoreHist(ctx: Ctx, w: Work, hist: ArrayLike<number>, feats: Int32Array, rowHist?: Float64Array): void {
   const { C } = ctx.p;
-  const { ids, counts, left } = ctx.scratch;
+  const { ids, counts, left, binRows } = ctx.scratch;
   let off = 0;
   const present = presentClasses(w.totals!);
   for (let q = 0; q < feats.length; q++) {
     const f = feats[q];
     const m = sparseBins(hist, off, ctx.bins.nBins[f], C, ids, counts);
+    // a bin holds rows exactly when it holds weight (a row in the sample weighs at least 1)
+    if (rowHist) for (let t = 0; t < m; t++) binRows[t] = rowHist[off / C + ids[t]];
     off += ctx.bins.nBins[f] * C;
     w.at++;
     if (m < 2) continue;
     w.varying++;
-    w.best = scanFeature(ctx.p, f, ids, counts, m, w.totals!, w.best, left, present);
+    w.best = scanFeature(ctx.p, f, ids, counts, m, w.totals!, w.best, left, present, false, rowHist ? binRows : undefined, w.rows);
   }
 }
 
@@ -109,7 +116,7 @@ export async function growTrees(
   const ctx: Ctx = {
     p, bins, builds: Array.from({ length: T }, () => new Build(C)), seeds,
     collectRows: p.collectRows ?? defaultCollectRows(handle, ex.threads, T, perNode, p),
-    scratch: { ids: new Int32Array(maxBins), counts: new Float64Array(maxBins * C), left: new Float64Array(C) },
+    scratch: { ids: new Int32Array(maxBins), counts: new Float64Array(maxBins * C), left: new Float64Array(C), binRows: new Float64Array(maxBins) },
     fullOff, fullSize: fullOff[d],
   };
   const budget = Math.max(p.histBudget ?? 1 << 22, fullOff[d]);
@@ -118,7 +125,7 @@ export async function growTrees(
   // every root first needs its rows' counts: histograms, or the rows themselves when there are few
   let slots: Work[] = Array.from({ length: T }, (_, t) => {
     const order = featureOrder(p, seeds[t], 1);
-    return { tree: t, node: -1, depth: 0, key: 1, totals: null, order, at: 0, varying: 0, best: null, action: handle.n <= ctx.collectRows ? 'collect' : 'hist' };
+    return { tree: t, node: -1, depth: 0, key: 1, totals: null, rows: -1, order, at: 0, varying: 0, best: null, action: handle.n <= ctx.collectRows ? 'collect' : 'hist' };
   });
   let moves: { feat: Int32Array; bin: Int32Array; left: Int32Array; right: Int32Array } | null = null;
   let first = true;
@@ -161,6 +168,8 @@ export async function growTrees(
     const partials = await ex.map(growOp, handle, state, { signal });
     const hist = new Float64Array(size);
     for (const part of partials) for (let q = 0; q < size; q++) hist[q] += part.hist[q];
+    const rowSum = p.bootstrap ? new Float64Array(size / C) : undefined;
+    if (rowSum) for (const part of partials) for (let q = 0; q < rowSum.length; q++) rowSum[q] += part.rows[q];
     const rowsOf = collectRows(partials, nColl, d);
 
     const next: Work[] = [];
@@ -181,27 +190,44 @@ export async function growTrees(
       }
       if (w.action === 'collect') {
         const rows = rowsOf[w.coll!];
-        if (derive && w.sibling && w.sibling.action === 'derive') w.hist = denseHist(ctx, rows);
+        if (derive && w.sibling && w.sibling.action === 'derive') {
+          w.hist = denseHist(ctx, rows);
+          if (p.bootstrap) w.rowHist = denseRowHist(ctx, rows);
+        }
         local.push({ build: ctx.builds[w.tree], seed: seeds[w.tree], depth: w.depth, key: w.key, node: w.node, totals: w.totals, rows });
         continue;
       }
-      let full: Float64Array | undefined;
+      let full: Float64Array | undefined, fullRows: Float64Array | undefined;
       if (w.action === 'derive') {
         const sib = w.sibling!.hist!;
         full = new Float64Array(ctx.fullSize);
         for (let q = 0; q < full.length; q++) full[q] = w.parentHist![q] - sib[q];
         w.feats = identity(d);
         w.hist = full;
+        if (p.bootstrap) {
+          const sibRows = w.sibling!.rowHist!;
+          fullRows = new Float64Array(ctx.fullSize / C);
+          for (let q = 0; q < fullRows.length; q++) fullRows[q] = w.parentRowHist![q] - sibRows[q];
+          w.rowHist = fullRows;
+        }
       } else {
-        w.hist = hist.subarray(nfOff[nfStart[g]] ?? 0, (nfOff[nfStart[g]] ?? 0) + histSize(ctx, w.feats!)).slice();
-        if (w.feats!.length === d && derive) full = w.hist;
+        const at = nfOff[nfStart[g]] ?? 0, len = histSize(ctx, w.feats!);
+        w.hist = hist.subarray(at, at + len).slice();
+        if (rowSum) w.rowHist = rowSum.slice(at / C, (at + len) / C);
+        if (w.feats!.length === d && derive) {
+          full = w.hist;
+          fullRows = w.rowHist;
+        }
       }
       if (!w.totals) {
         w.totals = totalsOf(w.hist!, 0, bins.nBins[w.feats![0]], C);
+        w.rows = 0;
+        if (w.rowHist) for (let b = 0; b < bins.nBins[w.feats![0]]; b++) w.rows += w.rowHist[b];
+        else for (const v of w.totals) w.rows += v;
         w.node = ctx.builds[w.tree].add(w.totals, p.classWeight);
-        if (stopsAsLeaf(p, w.totals, w.depth)) continue;
+        if (stopsAsLeaf(p, w.totals, w.depth, w.rows)) continue;
       }
-      scoreHist(ctx, w, w.hist!, w.feats!);
+      scoreHist(ctx, w, w.hist!, w.feats!, w.rowHist);
       const want = p.maxFeatures >= d ? d : p.maxFeatures;
       if (w.varying < want && w.at < w.order.length) {
         // some drawn features do not vary here: draw more in the next pass
@@ -212,15 +238,15 @@ export async function growTrees(
       }
       const s = w.best;
       if (!s) continue;
-      const split = applySplit(ctx.builds[w.tree], p, bins, w.node, w.totals!, s);
+      const split = applySplit(ctx.builds[w.tree], p, bins, w.node, w.totals!, w.rows, s);
       const kids: Work[] = [];
-      for (const [side, node, totals] of [[1, split.left, split.leftTotals], [2, split.right, split.rightTotals]] as const) {
-        if (stopsAsLeaf(p, totals, w.depth + 1)) continue;
+      for (const [side, node, totals, rows] of [[1, split.left, split.leftTotals, split.leftRows], [2, split.right, split.rightTotals, split.rightRows]] as const) {
+        if (stopsAsLeaf(p, totals, w.depth + 1, rows)) continue;
         const key = childKey(w.key, side);
         let n = 0;
         for (const v of totals) n += v;
         kids.push({
-          tree: w.tree, node, depth: w.depth + 1, key, totals, order: featureOrder(p, seeds[w.tree], key), at: 0, varying: 0, best: null,
+          tree: w.tree, node, depth: w.depth + 1, key, totals, rows, order: featureOrder(p, seeds[w.tree], key), at: 0, varying: 0, best: null,
           action: n <= ctx.collectRows ? 'collect' : 'hist',
         });
       }
@@ -231,9 +257,11 @@ export async function growTrees(
         if (large.action === 'hist') {
           large.action = 'derive';
           large.parentHist = full;
+          large.parentRowHist = fullRows;
           large.sibling = small;
           small.sibling = large;
           small.parentHist = full;
+          small.parentRowHist = fullRows;
         }
       }
       mv.feat[g] = s.feature;
@@ -249,7 +277,9 @@ export async function growTrees(
     await growLocalJobs(ex, p, bins, local, signal);
     for (const w of slots) {
       w.hist = undefined;
+      w.rowHist = undefined;
       w.parentHist = undefined;
+      w.parentRowHist = undefined;
       w.sibling = undefined;
     }
     slots = next;
@@ -283,6 +313,17 @@ function denseHist(ctx: Ctx, rows: Rows): Float64Array {
   const bytes = new Uint8Array(rows.words.buffer, rows.words.byteOffset, rows.words.byteLength), B = 4 * binWords(d);
   for (let i = 0; i < rows.y.length; i++) {
     for (let f = 0; f < d; f++) h[ctx.fullOff[f] + bytes[i * B + f] * C + rows.y[i]] += rows.w[i];
+  }
+  return h;
+}
+
+/** A node's distinct rows per bin of every feature, from its rows. */
+function denseRowHist(ctx: Ctx, rows: Rows): Float64Array {
+  const { C, d } = ctx.p;
+  const h = new Float64Array(ctx.fullSize / C);
+  const bytes = new Uint8Array(rows.words.buffer, rows.words.byteOffset, rows.words.byteLength), B = 4 * binWords(d);
+  for (let i = 0; i < rows.y.length; i++) {
+    for (let f = 0; f < d; f++) h[ctx.fullOff[f] / C + bytes[i * B + f]]++;
   }
   return h;
 }

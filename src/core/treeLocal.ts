@@ -191,19 +191,21 @@ export function featureOrder(p: GrowParams, treeSeed: number, key: number, scrat
 
 export const childKey = (key: number, side: 1 | 2) => hashInts(key, side, 3);
 
-/** Whether a node with these raw class totals stops as a leaf before any split is tried (scikit-learn's order). */
-export function stopsAsLeaf(p: GrowParams, totals: Float64Array, depth: number): boolean {
+/**
+ * Whether a node with these raw class totals and `rows` distinct rows stops as a leaf before any split is tried
+ * (scikit-learn's order): minSamplesSplit and minSamplesLeaf count rows, the impurity weights them.
+ */
+export function stopsAsLeaf(p: GrowParams, totals: Float64Array, depth: number, rows: number): boolean {
   // the Gini impurity of the class-weighted totals, summed as gini() sums a node's value, without allocating
   const cw = p.classWeight;
-  let w = 0, sq = 0, n = 0;
+  let w = 0, sq = 0;
   for (let c = 0; c < totals.length; c++) {
     const v = totals[c] * cw[c];
     w += v;
     sq += v * v;
-    n += totals[c];
   }
   const impurity = w > 0 ? 1 - sq / (w * w) : 0;
-  return depth >= p.maxDepth || n < p.minSamplesSplit || n < 2 * p.minSamplesLeaf || impurity <= EPSILON;
+  return depth >= p.maxDepth || rows < p.minSamplesSplit || rows < 2 * p.minSamplesLeaf || impurity <= EPSILON;
 }
 
 /** The classes with rows in a node: the only ones a scan needs to add up (a zero adds nothing, exactly). */
@@ -276,6 +278,9 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
   // per bin and class, the node's weight on the feature being scanned: read in place by the scan, and cleared after
   // it row by row (a small node touches few of its entries)
   const binCount = new Float64Array(256 * C);
+  // with bootstrap weights other than 1, each bin's distinct rows too (minSamplesLeaf counts rows)
+  const weighted = rows.w.some((v) => v !== 1);
+  const binRows = new Float64Array(256);
   const touched = new Int32Array(256);
   const mask = new Int32Array(8);
   const permScratch = new Int32Array(d);
@@ -292,7 +297,7 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
       for (let q = lo; q < hi; q++) totals[y[q]] += wt[q];
     }
     const node = job.node >= 0 ? job.node : build.add(totals, lc.p.classWeight);
-    if (stopsAsLeaf(lc.p, totals, job.depth)) continue;
+    if (stopsAsLeaf(lc.p, totals, job.depth, hi - lo)) continue;
     const order = featureOrder(lc.p, lc.seed, job.key, permScratch);
     const present = presentClasses(totals);
     let best: Split | null = null;
@@ -306,6 +311,7 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
         mask[b >> 5] |= 1 << (b & 31);
         binCount[b * C + y[q]] += wt[q];
       }
+      if (weighted) for (let q = lo; q < hi; q++) binRows[bins[base + idx[q]]]++;
       let nt = 0;
       for (let g = 0; g < 8; g++) {
         let v = mask[g];
@@ -317,8 +323,9 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
       }
       if (nt >= 2) {
         varying++;
-        best = scanFeature(lc.p, f, touched, binCount, nt, totals, best, lc.left, present, true);
+        best = scanFeature(lc.p, f, touched, binCount, nt, totals, best, lc.left, present, true, weighted ? binRows : undefined, size);
       }
+      if (weighted) for (let q = 0; q < nt; q++) binRows[touched[q]] = 0;
       // cleared by bins or by rows, whichever touches fewer entries
       if (nt * np < size) {
         for (let q = 0; q < nt; q++) for (let t = 0; t < np; t++) binCount[touched[q] * C + present[t]] = 0;
@@ -327,7 +334,7 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
       }
     }
     if (!best) continue;
-    const split = applySplit(lc.build, lc.p, lc.bins, node, totals, best);
+    const split = applySplit(lc.build, lc.p, lc.bins, node, totals, hi - lo, best);
     // partition in place: rows going left first
     let a = lo, b = hi - 1;
     const base = best.feature * m, thr = best.binLeft;
@@ -346,8 +353,10 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
   }
 }
 
-/** Makes the node a split with two new child nodes; returns them with their raw class totals. */
-export function applySplit(build: Build, p: GrowParams, bins: BinInfo, node: number, totals: Float64Array, s: Split): { left: number; right: number; leftTotals: Float64Array; rightTotals: Float64Array } {
+/** Makes the node (of `rows` distinct rows) a split with two new child nodes; returns them with their raw class totals and rows. */
+export function applySplit(
+  build: Build, p: GrowParams, bins: BinInfo, node: number, totals: Float64Array, rows: number, s: Split,
+): { left: number; right: number; leftTotals: Float64Array; rightTotals: Float64Array; leftRows: number; rightRows: number } {
   const C = p.C;
   const leftTotals = s.left;
   const rightTotals = new Float64Array(C);
@@ -358,6 +367,6 @@ export function applySplit(build: Build, p: GrowParams, bins: BinInfo, node: num
   build.threshold[node] = threshold(bins, s);
   build.left[node] = left;
   build.right[node] = right;
-  return { left, right, leftTotals, rightTotals };
+  return { left, right, leftTotals, rightTotals, leftRows: s.leftRows, rightRows: rows - s.leftRows };
 }
 

@@ -108,6 +108,8 @@ export interface GrowState {
 
 export interface GrowPartial {
   hist: Int32Array;
+  /** With bootstrap: the distinct rows per feature bin (hist's layout without the class), for minSamplesLeaf; else empty. */
+  rows: Int32Array;
   /** Collected rows, in row order: collect id, class code, weight, and the row's bin words (binWords(d) each). */
   cId: Int32Array;
   cY: Int32Array;
@@ -144,6 +146,7 @@ export const growOp = defineOp<GrowState, GrowPartial>({
       }
     }
     const hist = new Int32Array(s.histSize);
+    const rows = new Int32Array(s.bootstrap ? s.histSize / C : 0);
     const { spFeat, spBin, spLeft, spRight, nfStart, nfFeat, nfOff, coll } = s;
     // collected rows: (collect id, shard row, weight) triples, grown by doubling
     let coll3 = new Int32Array(0), nc = 0;
@@ -166,6 +169,7 @@ export const growOp = defineOp<GrowState, GrowPartial>({
         }
         const w = wt[at], yi = y[i];
         for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) hist[nfOff[q] + bins[b0 + nfFeat[q]] * C + yi] += w;
+        if (s.bootstrap) for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) rows[nfOff[q] / C + bins[b0 + nfFeat[q]]]++;
         const c = coll[g];
         if (c >= 0) {
           if (3 * nc === coll3.length) {
@@ -187,7 +191,7 @@ export const growOp = defineOp<GrowState, GrowPartial>({
       cId[q] = coll3[3 * q]; cY[q] = y[i]; cW[q] = coll3[3 * q + 2];
       for (let k = 0, from = i * BW; k < BW; k++) cWords[o++] = words[from + k];
     }
-    return { hist, cId, cY, cW, cWords };
+    return { hist, rows, cId, cY, cW, cWords };
   },
 }, import.meta.url);
 

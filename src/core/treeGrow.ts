@@ -36,7 +36,7 @@ interface Work {
   /** This pass: the features histogrammed, and the node's histogram once merged (dense, per feature). */
   feats?: Int32Array;
   hist?: Float64Array;
-  /** With bootstrap: distinct rows per bin, as `hist` without the class. */
+  /** With bootstrap weights and minSamplesLeaf above 1: distinct rows per bin, as `hist` without the class. */
   rowHist?: Float64Array;
   /** For 'derive': the parent's histogram over every feature, and the sibling scored in the same pass. */
   parentHist?: Float64Array;
@@ -121,6 +121,9 @@ export async function growTrees(
   };
   const budget = Math.max(p.histBudget ?? 1 << 22, fullOff[d]);
   const derive = p.maxFeatures >= d;
+  // minSamplesLeaf counts distinct rows; with weights other than 1 they need counts of their own, and with
+  // minSamplesLeaf 1 they change nothing (a side with weight has a row; a node of one row is pure)
+  const countRows = p.bootstrap && p.minSamplesLeaf > 1;
 
   // every root first needs its rows' counts: histograms, or the rows themselves when there are few
   let slots: Work[] = Array.from({ length: T }, (_, t) => {
@@ -160,7 +163,7 @@ export async function growTrees(
       nfStart[g + 1] = nfFeat.length;
     });
     const state: GrowState = {
-      trees: T, reset: first, bootstrap: p.bootstrap, treeSeeds: seeds, classes: C,
+      trees: T, reset: first, bootstrap: p.bootstrap, countRows, treeSeeds: seeds, classes: C,
       spFeat: moves?.feat ?? null, spBin: moves?.bin ?? null, spLeft: moves?.left ?? null, spRight: moves?.right ?? null,
       nfStart, nfFeat: Int32Array.from(nfFeat), nfOff: Int32Array.from(nfOff), coll, histSize: size,
     };
@@ -168,7 +171,7 @@ export async function growTrees(
     const partials = await ex.map(growOp, handle, state, { signal });
     const hist = new Float64Array(size);
     for (const part of partials) for (let q = 0; q < size; q++) hist[q] += part.hist[q];
-    const rowSum = p.bootstrap ? new Float64Array(size / C) : undefined;
+    const rowSum = countRows ? new Float64Array(size / C) : undefined;
     if (rowSum) for (const part of partials) for (let q = 0; q < rowSum.length; q++) rowSum[q] += part.rows[q];
     const rowsOf = collectRows(partials, nColl, d);
 
@@ -192,7 +195,7 @@ export async function growTrees(
         const rows = rowsOf[w.coll!];
         if (derive && w.sibling && w.sibling.action === 'derive') {
           w.hist = denseHist(ctx, rows);
-          if (p.bootstrap) w.rowHist = denseRowHist(ctx, rows);
+          if (countRows) w.rowHist = denseRowHist(ctx, rows);
         }
         local.push({ build: ctx.builds[w.tree], seed: seeds[w.tree], depth: w.depth, key: w.key, node: w.node, totals: w.totals, rows });
         continue;
@@ -204,7 +207,7 @@ export async function growTrees(
         for (let q = 0; q < full.length; q++) full[q] = w.parentHist![q] - sib[q];
         w.feats = identity(d);
         w.hist = full;
-        if (p.bootstrap) {
+        if (countRows) {
           const sibRows = w.sibling!.rowHist!;
           fullRows = new Float64Array(ctx.fullSize / C);
           for (let q = 0; q < fullRows.length; q++) fullRows[q] = w.parentRowHist![q] - sibRows[q];

@@ -278,8 +278,8 @@ export function growLocal(lc: LocalCtx, w: LocalJob, rows: LocalRows): void {
   // per bin and class, the node's weight on the feature being scanned: read in place by the scan, and cleared after
   // it row by row (a small node touches few of its entries)
   const binCount = new Float64Array(256 * C);
-  // with bootstrap weights other than 1, each bin's distinct rows too (minSamplesLeaf counts rows)
-  const weighted = rows.w.some((v) => v !== 1);
+  // with bootstrap weights other than 1, each bin's distinct rows too (minSamplesLeaf counts rows; at 1 they change nothing)
+  const weighted = lc.p.minSamplesLeaf > 1 && rows.w.some((v) => v !== 1);
   const binRows = new Float64Array(256);
   const touched = new Int32Array(256);
   const mask = new Int32Array(8);

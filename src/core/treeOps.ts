@@ -89,6 +89,8 @@ export interface GrowState {
   /** Start a new batch: every row enters each tree's root (slot t) with its weight, or is out (-1) at weight 0. */
   reset: boolean;
   bootstrap: boolean;
+  /** Also count each bin's distinct rows (`rows` in the partial): bootstrap weights with minSamplesLeaf above 1. */
+  countRows: boolean;
   /** Per tree of the batch: its seed, from which row weights are derived (with the row number). */
   treeSeeds: Int32Array;
   classes: number;
@@ -108,7 +110,7 @@ export interface GrowState {
 
 export interface GrowPartial {
   hist: Int32Array;
-  /** With bootstrap: the distinct rows per feature bin (hist's layout without the class), for minSamplesLeaf; else empty. */
+  /** With `countRows`: the distinct rows per feature bin (hist's layout without the class), for minSamplesLeaf; else empty. */
   rows: Int32Array;
   /** Collected rows, in row order: collect id, class code, weight, and the row's bin words (binWords(d) each). */
   cId: Int32Array;
@@ -146,7 +148,7 @@ export const growOp = defineOp<GrowState, GrowPartial>({
       }
     }
     const hist = new Int32Array(s.histSize);
-    const rows = new Int32Array(s.bootstrap ? s.histSize / C : 0);
+    const rows = new Int32Array(s.countRows ? s.histSize / C : 0);
     const { spFeat, spBin, spLeft, spRight, nfStart, nfFeat, nfOff, coll } = s;
     // collected rows: (collect id, shard row, weight) triples, grown by doubling
     let coll3 = new Int32Array(0), nc = 0;
@@ -169,7 +171,7 @@ export const growOp = defineOp<GrowState, GrowPartial>({
         }
         const w = wt[at], yi = y[i];
         for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) hist[nfOff[q] + bins[b0 + nfFeat[q]] * C + yi] += w;
-        if (s.bootstrap) for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) rows[nfOff[q] / C + bins[b0 + nfFeat[q]]]++;
+        if (s.countRows) for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) rows[nfOff[q] / C + bins[b0 + nfFeat[q]]]++;
         const c = coll[g];
         if (c >= 0) {
           if (3 * nc === coll3.length) {

@@ -43,6 +43,17 @@ describe('linearSumAssignment (Hungarian method)', () => {
     expectError(() => linearSumAssignment([[1, 2], [3]]), 'E_RAGGED_ROWS', 'cost row 1');
     expectError(() => linearSumAssignment([[1, NaN]]), 'E_NAN_INPUT', 'cost[0][1]');
   });
+
+  it('costs near float64\'s limit: the optimum scipy.optimize.linear_sum_assignment finds, and no endless search', () => {
+    // SciPy 1.10.1: rows [0, 1, 2], cols [1, 2, 0] (-1.7e308 + 8e307 - 1.7e308); unscaled potentials overflow
+    const wide = [[-5e307, -1.7e308, 1], [-1e308, 0, 8e307], [-1.7e308, 3e307, 1e308]];
+    const got = linearSumAssignment(wide);
+    expect([got.rows, got.cols]).toEqual([[0, 1, 2], [1, 2, 0]]);
+    expect(got.cost).toBe(-Infinity);
+    // SciPy 1.10.1: rows [0, 2, 3], cols [2, 0, 1]; unscaled, Infinity - Infinity made the column search loop forever
+    const tall = [[8e307, 1e308, 1], [8e307, 1.7e308, 8e307], [-1.7e308, -1e308, 0], [1e308, 8e307, 1.7e308]];
+    expect(linearSumAssignment(tall)).toEqual({ rows: [0, 2, 3], cols: [2, 0, 1], cost: 1 - 1.7e308 + 8e307 });
+  });
 });
 
 const CENTRES = [[0, 0, 0], [9, 0, 0], [0, 9, 0], [0, 0, 9]];

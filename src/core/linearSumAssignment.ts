@@ -1,5 +1,8 @@
 import { SegkitError, badOption } from '../util/errors.js';
 
+/** Costs up to this size leave the potentials far from float64's limit (1.8e308). */
+const SAFE_COST = 2 ** 900;
+
 /**
  * The minimum-cost assignment of rows to columns (scipy.optimize.linear_sum_assignment): the Hungarian method
  * (Kuhn 1955, Munkres 1957) with potentials and shortest augmenting paths, O(r^2 c) for r <= c. A rectangular
@@ -20,7 +23,13 @@ export function linearSumAssignment(cost: readonly (readonly number[])[]): { row
   // work on n <= m (rows no more than columns), transposing when needed
   const flip = r > c;
   const n = flip ? c : r, m = flip ? r : c;
-  const a = (i: number, j: number): number => (flip ? cost[j - 1][i - 1] : cost[i - 1][j - 1]);
+  // the potentials and reduced costs reach a few times the largest cost: costs near float64's limit would overflow them
+  // (Infinity - Infinity is NaN, and the search for a column then never ends), so those are scaled by a power of two,
+  // which keeps every cost's ratio to the others and so the optimal assignment
+  let big = 0;
+  for (const row of cost) for (const x of row) big = Math.max(big, Math.abs(x));
+  const scale = big > SAFE_COST ? 2 ** (Math.floor(Math.log2(SAFE_COST)) - Math.ceil(Math.log2(big))) : 1;
+  const a = (i: number, j: number): number => scale * (flip ? cost[j - 1][i - 1] : cost[i - 1][j - 1]);
   const u = new Float64Array(n + 1), v = new Float64Array(m + 1);
   const p = new Int32Array(m + 1), way = new Int32Array(m + 1);
   for (let i = 1; i <= n; i++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
-import { kneedle, type KneeCurve, type KneeDirection } from '../src/core/kneedle.js';
+import { kneedle, type KneeCurve, type KneeDirection, type KneedleOptions } from '../src/core/kneedle.js';
 
 const range = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
 const COMBOS: [KneeCurve, KneeDirection][] = [
@@ -163,6 +163,12 @@ describe('kneedle: input checks', () => {
     expectError(() => kneedle([1, 2, 3], [1, 2, 3], { curve: 'elbow' as KneeCurve }), 'E_BAD_OPTION', 'curve', '"elbow"');
     expectError(() => kneedle([1, 2, 3], [1, 2, 3], { direction: 'down' as KneeDirection }), 'E_BAD_OPTION', 'direction', '"down"');
     expectError(() => kneedle([1, 2, 3], [1, 2, 3], { sensitivity: -1 }), 'E_BAD_OPTION', 'sensitivity', '-1');
+    // a misspelt option is refused, not ignored while its default decides: here 'convex' would find the elbow
+    const bad = (o: unknown) => kneedle([1, 2, 3, 4, 5, 6], [1000, 420, 180, 150, 130, 120], o as KneedleOptions);
+    expectError(() => bad({ curv: 'convex', direction: 'decreasing' }), 'E_BAD_OPTION', 'unknown option "curv"', 'did you mean "curve"');
+    expectError(() => bad({ curve: 'convex', direction: 'decreasing', sensitivty: 0 }), 'E_BAD_OPTION', '"sensitivty"', '"sensitivity"');
+    expectError(() => bad('convex'), 'E_BAD_OPTION', 'kneedle: options must be an object');
+    expect(bad({ curve: 'convex', direction: 'decreasing' }).knee).toBe(3);
   });
 
   it('does not modify its inputs and accepts typed arrays', () => {

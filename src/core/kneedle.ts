@@ -1,4 +1,5 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
+import { checkOptions as checkOptionNames } from '../util/options.js';
 
 /** 'concave' bends like a knee (flattens after rising), 'convex' like an elbow (an inertia-vs-k curve). */
 export type KneeCurve = 'concave' | 'convex';
@@ -35,6 +36,8 @@ const DEFAULTS: Required<KneedleOptions> = Object.freeze({ curve: 'concave', dir
 const FLAT = 1e-12;
 
 function checkOptions(options: KneedleOptions | undefined): Required<KneedleOptions> {
+  // a misspelt name ('sensitivty', 'curve_type') would otherwise leave its default in force unseen
+  checkOptionNames(options, Object.keys(DEFAULTS), 'kneedle');
   const o = { ...DEFAULTS, ...options };
   if (o.curve !== 'concave' && o.curve !== 'convex') throw badOption('curve', o.curve, '"concave" or "convex"');
   if (o.direction !== 'increasing' && o.direction !== 'decreasing') throw badOption('direction', o.direction, '"increasing" or "decreasing"');

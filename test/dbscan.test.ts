@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  close, createRandom, dbscan, DBSCANModel, fromColumns, inlineExecutor, loadModel, loopbackExecutor, piscinaExecutor, type Executor,
+  close, createRandom, dbscan, DBSCANModel, fromColumns, inlineExecutor, kDistances, loadModel, loopbackExecutor, piscinaExecutor, type Executor,
 } from '../src/index.node.js';
 import { failure } from './helpers.js';
 
@@ -214,6 +214,20 @@ describe('dbscan refuses bad input, naming the option', () => {
     expect(e.code).toBe('E_BAD_OPTION');
     expect(e.message).toContain('row 1, column "lat"');
     expect(e.message).toContain('91.5');
+  });
+});
+
+describe('kDistances', () => {
+  it('the k-th nearest distance, the row itself first (scikit-learn 1.2.1 NearestNeighbors(3).kneighbors)', async () => {
+    const X = [[0, 0], [0, 0], [1, 0], [0, 1], [3, 3], [3, 4]];
+    expect(Array.from(await kDistances(X, { k: 3, executor: ex }))).toEqual([1, 1, 1, 1, 3.605551275463989, 4.242640687119285]);
+  });
+
+  it('without options: E_BAD_OPTION naming them, as dbscan says it, not a TypeError', async () => {
+    const e = await failure(() => kDistances([[0], [1]], undefined as never));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('"options"');
+    expect((await failure(() => dbscan([[0], [1]], undefined as never))).message).toContain('"options"');
   });
 });
 

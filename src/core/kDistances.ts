@@ -24,6 +24,7 @@ export interface KDistancesOptions extends RunOptions {
  * const sorted = Float64Array.from(d).sort().reverse();   // look for the knee
  */
 export async function kDistances(data: DataInput, options: KDistancesOptions): Promise<Float64Array> {
+  if (!options || typeof options !== 'object') throw badOption('options', options, 'an object with at least { k }');
   checkOptions(options, ['k', 'metric', 'executor', 'threads', 'signal'], 'kDistances');
   const ds = toDataset(data);
   assertResolution(ds);

@@ -76,6 +76,24 @@ describe('dbscan reproduces scikit-learn', () => {
   });
 });
 
+describe('haversine eps of half the circumference or more (every pair within eps)', () => {
+  it('all rows are neighbours, as scikit-learn 1.2.1 DBSCAN(metric="precomputed") finds on the great-circle distances', async () => {
+    // the farthest pair lies 20015.1 km apart; scikit-learn's own haversine search compares sin^2(eps / 2), which
+    // falls again past half the circumference (at 35000 km it calls every row noise; at 25000 km it finds one core point)
+    const X = [[0, 0], [0, 90], [0, 180], [0, -90], [60, 30]];
+    for (const eps of [25000, 35000]) {
+      const m = await dbscan(X, { eps, minSamples: 5, metric: 'haversine', executor: ex });
+      expect(Array.from(m.labels)).toEqual([0, 0, 0, 0, 0]);
+      expect(Array.from(m.coreSampleIndices)).toEqual([0, 1, 2, 3, 4]);
+      // a point anywhere is within eps of a core point, also for the saved model
+      expect(Array.from(await m.predict([[-45, 120]], { executor: ex }))).toEqual([0]);
+      expect(Array.from(await (loadModel(JSON.stringify(m)) as DBSCANModel).predict([[-45, 120]], { executor: ex }))).toEqual([0]);
+      // kDistances' promise: core exactly when the k-distance is at most eps
+      for (const kd of await kDistances(X, { k: 5, metric: 'haversine', executor: ex })) expect(kd).toBeLessThanOrEqual(eps);
+    }
+  });
+});
+
 describe('DBSCANModel', () => {
   it('predict: the cluster of the nearest core point within eps, else -1', async () => {
     const f = fx('dbscan-blobs-noise');

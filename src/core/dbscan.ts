@@ -64,7 +64,7 @@ export function checkDbscanOptions(o: DbscanOptions, fn = 'dbscan'): CheckedDbsc
  * sin^2 form against sin^2(eps / 2)), so a float32 rounding never moves a pair across eps.
  *
  * `metric: 'haversine'` takes two columns, latitude and longitude in degrees, and eps in kilometres (earth radius
- * 6371.0088 km).
+ * 6371.0088 km); from half the circumference (20,015 km) on, every pair is within eps.
  * @example
  * const model = await dbscan(points, { eps: 0.3, minSamples: 5 });
  * model.labels;              // -1 for noise

@@ -59,7 +59,9 @@ export function epsGeometry(eps: number, metric: DbscanMetric): { r2: number; li
   // the chord of the arc, widened past the rounding of the unit vectors: a candidate filter, never the decision
   const chord = rad >= Math.PI ? 2 : 2 * s;
   const r = chord * (1 + 1e-9) + 1e-12;
-  return { r2: r * r, limit: s * s, inner: chord * INNER };
+  // from half the circumference on, every pair is within eps; sin^2(eps / 2) falls again past it, so the limit is
+  // one the sin^2 form (at most 1, rounding aside) never exceeds
+  return { r2: r * r, limit: rad >= Math.PI ? 2 : s * s, inner: chord * INNER };
 }
 
 /** An eps beyond any distance between float32 rows (they lie within 6.8e38 sqrt(d) of each other). */

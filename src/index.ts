@@ -28,7 +28,7 @@ export { aggregateByCustomer, type Aggregation, type AggregateOp, type Aggregate
 // features
 export { rfm, RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, type RfmOptions } from './features/rfm.js';
 export { rfmSegment, RFM_SEGMENT_RULES, CANCELLED_SEGMENT, type RfmSegmentName, type RfmSegmentRule } from './features/rfmSegment.js';
-export { behaviourFeatures, type BehaviourFeaturesOptions } from './features/behaviourFeatures.js';
+export { behaviourFeatures, BEHAVIOUR_AFTER_AS_OF, type BehaviourFeaturesOptions } from './features/behaviourFeatures.js';
 export type { LogInput } from './data/logInput.js';
 
 // preparation

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
 import { Table, TimestampMillisecond, Utf8, vectorFromArray, Float64 } from 'apache-arrow';
-import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
-import { rfm } from '../src/features/rfm.js';
+import { BEHAVIOUR_AFTER_AS_OF, behaviourFeatures } from '../src/features/behaviourFeatures.js';
+import { RFM_AFTER_AS_OF, rfm } from '../src/features/rfm.js';
 import { SegkitError } from '../src/util/errors.js';
 
 type Event = { user: string; at: string; kind: string; sid: string; feature: string | null; secs: number | null };
@@ -113,6 +113,32 @@ describe('behaviourFeatures', () => {
     expect(t.days_since_last_activity).toEqual([0, 0]);
     const r = rfm(log.map((e) => ({ ...e, amount: 1 })), { customer: 'user', date: 'at', amount: 'amount', asOf: '2024-06-03' });
     expect([...r.getChild('recency')!]).toEqual(t.days_since_last_activity);
+  });
+
+  it('reports the customers whose every event is after the as-of day, as rfm does', () => {
+    // u3 is seen only on 06-04 and 06-05: after asOf 06-03 it has no activity to describe, so it is left out, and counted.
+    const late = [
+      { user: 'u3', at: '2024-06-04T10:00:00Z', kind: 'page_view', sid: 'c', feature: null, secs: 5 },
+      { user: 'u3', at: '2024-06-05T10:00:00Z', kind: 'page_view', sid: 'c', feature: null, secs: 5 },
+    ];
+    const log = [...EVENTS, ...late];
+    const table = behaviourFeatures(log, { ...OPTS, asOf: '2024-06-03' });
+    expect(columns(table).user).toEqual(['u1', 'u2']);
+    // left out: u2's 06-05 download and u3's two page views
+    expect(JSON.parse(table.schema.metadata.get(BEHAVIOUR_AFTER_AS_OF)!)).toEqual({ rows: 3, customers: 1 });
+    const r = rfm(log.map((e) => ({ ...e, amount: 1 })), { customer: 'user', date: 'at', amount: 'amount', asOf: '2024-06-03' });
+    expect(JSON.parse(r.schema.metadata.get(RFM_AFTER_AS_OF)!)).toEqual({ rows: 3, customers: 1 });
+    expect(behaviourFeatures(EVENTS, OPTS).schema.metadata.has(BEHAVIOUR_AFTER_AS_OF)).toBe(false);
+  });
+
+  it('counts an exact duplicate row twice, as its doc comment says', () => {
+    // u1's 06-03 video_view repeated: one more video view and 100 more seconds in its third session, same sessions and days
+    const once = columns(behaviourFeatures(EVENTS, { ...OPTS, duration: 'secs' }));
+    const twice = columns(behaviourFeatures([...EVENTS, EVENTS[9]], { ...OPTS, duration: 'secs' }));
+    expect(twice.video_view).toEqual([2, 0]);
+    expect(twice.sessions).toEqual(once.sessions);
+    expect(twice.active_days).toEqual(once.active_days);
+    expect(twice.avg_session_seconds).toEqual([(once.avg_session_seconds[0] as number) + 100 / 3, once.avg_session_seconds[1]]);
   });
 
   it('refuses a negative event duration, naming its row', () => {

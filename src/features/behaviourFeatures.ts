@@ -16,6 +16,13 @@ import {
   type LogInput,
 } from '../data/logInput.js';
 
+/**
+ * Schema metadata key of a `behaviourFeatures` table made with `asOf`: JSON `{ rows, customers }`, the log rows after
+ * the as-of day that were left out, and the customers absent from the table because all their events came after it
+ * (as `RFM_AFTER_AS_OF` for `rfm`).
+ */
+export const BEHAVIOUR_AFTER_AS_OF = 'segkit.behaviour.afterAsOf';
+
 export interface BehaviourFeaturesOptions {
   /** Column holding the customer id. */
   readonly customer: string;
@@ -29,7 +36,10 @@ export interface BehaviourFeaturesOptions {
   readonly duration?: string;
   /** Column naming the feature of a feature-use event; without it, featuresUsed counts feature-use events. */
   readonly feature?: string;
-  /** The analysis date: events after its UTC day are ignored (the whole day counts, as in `rfm`). Default: the UTC day after the last event in the log. */
+  /**
+   * The analysis date: events after its UTC day are ignored (the whole day counts, as in `rfm`), and counted in the
+   * table's schema metadata (BEHAVIOUR_AFTER_AS_OF). Default: the UTC day after the last event in the log.
+   */
   readonly asOf?: Date | string | number;
   /** Inactivity longer than this starts a new session (the web-analytics convention). */
   readonly sessionGapMinutes?: number;
@@ -105,8 +115,10 @@ function checkOptions(options: BehaviourFeaturesOptions) {
  * event span), active_days (distinct UTC days with an event), avg_sessions_per_day (sessions per active day),
  * one count per event type in `typeCounts`, features_used (distinct features among feature-use events),
  * features_per_day (distinct (day, feature) pairs per active day), tenure_days and days_since_last_activity
- * (whole UTC days from the first and last event to `asOf`; events after the as-of UTC day are left out). Rows are
- * sorted by customer id.
+ * (whole UTC days from the first and last event to `asOf`). Events after the as-of UTC day are left out, and so is a
+ * customer whose every event is after it (as in `rfm`): how many of each is in the schema metadata
+ * (BEHAVIOUR_AFTER_AS_OF). Every row is an event: an exact duplicate row counts twice (in page_views, the type counts, the
+ * summed durations and features_used without a `feature` column), so deduplicate a log that repeats rows. Rows are sorted by customer id.
  *
  * @example
  * const table = behaviourFeatures(events, { customer: 'customer_id', timestamp: 'timestamp', type: 'type',
@@ -160,9 +172,13 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   const asOfEnd = o.asOf === undefined ? Infinity : (utcDay(o.asOf) + 1) * DAY_MS;
   const k = keys.length;
   const start = new Int32Array(k + 1);
-  let maxMs = -Infinity;
+  let maxMs = -Infinity, afterRows = 0;
   for (let i = 0; i < n; i++) {
-    if (cust[i] < 0 || ms[i] >= asOfEnd) continue;
+    if (cust[i] < 0) continue;
+    if (ms[i] >= asOfEnd) {
+      afterRows++;
+      continue;
+    }
     start[cust[i] + 1]++;
     if (ms[i] > maxMs) maxMs = ms[i];
   }
@@ -288,5 +304,11 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   });
   names.push('features_used', 'features_per_day', 'tenure_days', 'days_since_last_activity');
   columns.push(pick(out.featuresUsed), pick(out.featuresPerDay), pick(out.tenure), pick(out.sinceLast));
-  return tableFromColumns(names, columns.map(singleChunk));
+  const metadata = new Map<string, string>();
+  if (o.asOf !== undefined) {
+    let afterOnly = 0;
+    for (let c = 0; c < k; c++) if (start[c + 1] === start[c]) afterOnly++;
+    metadata.set(BEHAVIOUR_AFTER_AS_OF, JSON.stringify({ rows: afterRows, customers: afterOnly }));
+  }
+  return tableFromColumns(names, columns.map(singleChunk), metadata);
 }

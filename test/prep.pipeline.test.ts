@@ -282,6 +282,13 @@ describe('Pipeline', () => {
     expect(error(() => pipeline({ imputer: 'mean' } as never)).message).toMatch(/"imputer"/);
     expect(error(() => pipeline({ dropCorrelated: 1.5 })).message).toMatch(/"dropCorrelated"/);
     expect(error(() => pipeline({ encode: 'all' as never })).message).toMatch(/"encode"/);
+    // null is not "off" (false is) nor the default: `scale: null` scaled with the default method
+    for (const key of ['outliers', 'impute', 'scale', 'encode', 'dropLowVariance', 'dropCorrelated'] as const) {
+      const err = error(() => pipeline({ [key]: null } as never));
+      expect(err.code).toBe('E_BAD_OPTION');
+      expect(err.message).toContain(`"${key}"`);
+      expect(err.message).toContain('got null');
+    }
     expect((await failure(() => pipeline({ id: 'nope' }).fit(arrow(train)))).code).toBe('E_MISSING_COLUMN');
     expect(error(() => new Pipeline([{} as never])).message).toMatch(/"steps\[0\]"/);
     expect(error(() => pipeline().transform(arrow(train))).code).toBe('E_BAD_MODEL');

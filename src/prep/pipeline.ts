@@ -463,14 +463,16 @@ function thresholdOption(value: unknown, name: string, whenTrue: number, ok: (x:
 export function pipeline(options: PipelineOptions = {}): Pipeline {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw badOption('options', options, 'an options object');
   knownOptions(options, '', FACTORY_OPTIONS);
-  // `undefined` means the default, like a missing key; `false` turns a step off.
+  // `undefined` means the default, like a missing key; `false` turns a step off; null is refused (`scale: null` meant as
+  // "no scaling" would otherwise scale with the default method)
+  const given = <K extends keyof typeof DEFAULTS>(key: K) => (options[key] === undefined ? DEFAULTS[key] : options[key]);
   const o = {
-    outliers: options.outliers ?? DEFAULTS.outliers,
-    impute: options.impute ?? DEFAULTS.impute,
-    scale: options.scale ?? DEFAULTS.scale,
-    encode: options.encode ?? DEFAULTS.encode,
-    dropLowVariance: options.dropLowVariance ?? DEFAULTS.dropLowVariance,
-    dropCorrelated: options.dropCorrelated ?? DEFAULTS.dropCorrelated,
+    outliers: given('outliers'),
+    impute: given('impute'),
+    scale: given('scale'),
+    encode: given('encode'),
+    dropLowVariance: given('dropLowVariance'),
+    dropCorrelated: given('dropCorrelated'),
   };
   const steps: PrepStep[] = [];
   const outliers = stepOptions<OutliersOptions>(o.outliers, 'outliers', (method) => ({ method: method as OutlierMethod }));

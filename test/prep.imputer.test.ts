@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Imputer } from '../src/prep/imputer.js';
-import { SegkitError } from '../src/util/errors.js';
+import { SegkitError, baseMessage } from '../src/util/errors.js';
 import { X, col, expectClose, frame } from './helpers/prepFrames.js';
 
 const data = () => frame(X);
@@ -83,5 +83,18 @@ describe('Imputer', () => {
     bad({ extra: 1 }, 'steps[0].extra');
     await new Imputer().fit(data());
     await expect(Imputer.fromJSON(json).fit(data())).rejects.toThrowError(/cannot be refitted/);
+  });
+  it('refuses at fit a fill value its saved model could not hold (beyond float32), rather than a model that saves but never loads', async () => {
+    // the mean of 1e39 and 2e39 is 1.5e39; a model file holds fill values as float32, and fromJSON refuses one beyond it
+    const f = frame({ a: [1e39, 2e39, null] });
+    const err = await new Imputer({ strategy: 'mean' }).fit(f).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(SegkitError);
+    expect((err as SegkitError).code).toBe('E_NAN_INPUT');
+    expect(baseMessage(err as SegkitError)).toBe('the mean of column "a" is 1.5e+39, outside the float32 range a saved model holds');
+    expect(() => new Imputer({ strategy: 'constant', fillValue: 1e39 })).toThrowError(/"imputer\.fillValue"/);
+    expect(() => new Imputer({ byColumn: { a: -1e39 } })).toThrowError(/"imputer\.byColumn\.a"/);
+    // the largest float32 itself saves and loads
+    const ok = await new Imputer({ strategy: 'constant', fillValue: 3.4028234663852886e38 }).fit(f);
+    expect(Imputer.fromJSON(JSON.parse(JSON.stringify(ok.toJSON()))).statistics).toEqual([3.4028234663852886e38]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Scaler } from '../src/prep/scaler.js';
 import { failure } from './helpers.js';
+import { baseMessage } from '../src/util/errors.js';
 import { X, col, expectClose, frame } from './helpers/prepFrames.js';
 
 const data = () => frame(X);
@@ -134,5 +135,18 @@ describe('Scaler', () => {
     // log1p first brings it within range
     const fitted = await new Scaler({ method: 'log1p' }).fit(f);
     expect(Number.isFinite(fitted.scales[0])).toBe(true);
+  });
+  it('refuses at fit a center or scale its saved model could not hold (beyond float32), rather than a model that saves but never loads', async () => {
+    const huge = await failure(() => new Scaler({ method: 'minmax' }).fit(frame({ a: [1e39, 2e39, 1.5e39] })));
+    expect(huge.code).toBe('E_NAN_INPUT');
+    expect(baseMessage(huge)).toBe('the minmax scaling center 1e+39 of column "a" is outside the float32 range a saved model holds');
+    // population standard deviation of [0, 1e-50, 2e-50] is 8.2e-51, which float32 rounds to 0
+    const tiny = await failure(() => new Scaler({ method: 'standard' }).fit(frame({ a: [0, 1e-50, 2e-50] })));
+    expect(tiny.code).toBe('E_NAN_INPUT');
+    expect(baseMessage(tiny)).toMatch(/^the standard scaling scale 8\.16\d*e-51 of column "a" is outside the float32 range a saved model holds$/);
+    // within range, the fitted scaler saves and loads to the same statistics
+    const fitted = await new Scaler({ method: 'minmax' }).fit(frame({ a: [1e38, 2e38, 1.5e38] }));
+    const back = Scaler.fromJSON(JSON.parse(JSON.stringify(fitted.toJSON())));
+    expect([back.centers, back.scales]).toEqual([[1e38], [1e38]]);
   });
 });

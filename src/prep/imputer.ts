@@ -3,7 +3,7 @@ import { stat } from './fitStats.js';
 import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
 import { numericColumn, outputFor, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
-import { at, badModel, readEach, readEnum, readFloat32, readNumbers, readObject, readStrings } from '../util/modelJson.js';
+import { at, badModel, FLOAT32_MAX, readEach, readEnum, readFloat32, readNumbers, readObject, readStrings } from '../util/modelJson.js';
 import { byColumnOption, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 
 export type ImputeStrategy = 'mean' | 'median' | 'mostFrequent' | 'constant';
@@ -42,7 +42,8 @@ function strategyOption(v: unknown, name: string): ImputeStrategy {
 }
 
 function finiteOption(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw badOption(name, v, 'a finite number');
+  // a saved model holds fill values as float32
+  if (typeof v !== 'number' || !(Math.abs(v) <= FLOAT32_MAX)) throw badOption(name, v, 'a finite number within the float32 range (|x| <= 3.4e38)');
   return v;
 }
 
@@ -137,6 +138,10 @@ export class Imputer implements PrepStep {
         throw new SegkitError('E_EMPTY_DATA', `column "${name}" has no values to compute its ${strategy} from`, 'give it a constant fill value in `byColumn`');
       }
       if (!Number.isFinite(value)) throw new SegkitError('E_NAN_INPUT', `the ${strategy} of column "${name}" overflows float64`);
+      // a saved model holds fill values as float32 (fromJSON refuses others): a fit that saves but never loads is refused here
+      if (Math.abs(value) > FLOAT32_MAX) {
+        throw new SegkitError('E_NAN_INPUT', `the ${strategy} of column "${name}" is ${value}, outside the float32 range a saved model holds`, 'rescale the column (divide it by a power of ten)');
+      }
       values[q] = stat(value);
     });
     this.#fitted = Object.freeze({ columns: Object.freeze([...columns]), strategies: Object.freeze(strategies), values: Object.freeze(values) });

@@ -3,7 +3,7 @@ import { populationVariance, stat, type Moments } from './fitStats.js';
 import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
 import { numericColumn, outputFor, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
-import { at, badModel, readEach, readEnum, readFloat32, readNumbers, readObject, readPositiveFloat32, readStrings } from '../util/modelJson.js';
+import { at, badModel, FLOAT32_MAX, readEach, readEnum, readFloat32, readNumbers, readObject, readPositiveFloat32, readStrings } from '../util/modelJson.js';
 import { byColumnOption, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 import { log1p } from '../util/detMath.js';
 
@@ -193,6 +193,12 @@ export class Scaler implements PrepStep {
             for (let i = 0; i < x.length; i++) if (x[i] === x[i] && (at < 0 || Math.abs(x[i]) > Math.abs(x[at]))) at = i;
             throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[at]}, column "${name}" holds ${x[at]}${isLog(methods[q]) ? ' (after log1p)' : ''}: the ${m} scaling statistics of the column overflow float64`,
               'rescale the column (divide it by a power of ten), clip it, or scale it with log1p');
+          }
+          // a saved model holds centers and scales as float32 (fromJSON refuses others): a fit that saves but never loads is refused here
+          if (Math.abs(cs[0]) > FLOAT32_MAX || !(Math.fround(cs[1]) > 0) || cs[1] > FLOAT32_MAX) {
+            const what = Math.abs(cs[0]) > FLOAT32_MAX ? `center ${cs[0]}` : `scale ${cs[1]}`;
+            throw new SegkitError('E_NAN_INPUT', `the ${m} scaling ${what} of column "${name}" is outside the float32 range a saved model holds`,
+              'rescale the column (multiply or divide it by a power of ten), or scale it with log1p');
           }
           centers.push(stat(cs[0]));
           scales.push(cs[1]);

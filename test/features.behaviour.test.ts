@@ -141,6 +141,22 @@ describe('behaviourFeatures', () => {
     expect(twice.avg_session_seconds).toEqual([(once.avg_session_seconds[0] as number) + 100 / 3, once.avg_session_seconds[1]]);
   });
 
+  it('counts a type written as a number in some rows and as text in others as one type', () => {
+    // records from JSON may hold the type 7 in one row and "7" in another: both are the column "7"
+    const log = [
+      { user: 'u1', at: '2024-06-01T09:00:00Z', kind: 7 },
+      { user: 'u1', at: '2024-06-01T09:01:00Z', kind: '7' },
+      { user: 'u1', at: '2024-06-01T09:02:00Z', kind: 'page_view' },
+      { user: 'u2', at: '2024-06-01T09:03:00Z', kind: '7' },
+    ];
+    const opts = { customer: 'user', timestamp: 'at', type: 'kind' } as const;
+    const byDefault = columns(behaviourFeatures(log, opts));
+    expect(Object.keys(byDefault).filter((k) => k === '7')).toEqual(['7']);
+    expect(byDefault['7']).toEqual([2, 1]);
+    expect(columns(behaviourFeatures(log, { ...opts, typeCounts: ['7'] }))['7']).toEqual([2, 1]);
+    expect(columns(behaviourFeatures(log, { ...opts, typeCounts: { 7: 'sevens' } })).sevens).toEqual([2, 1]);
+  });
+
   it('refuses a negative event duration, naming its row', () => {
     const negative = EVENTS.map((e, i) => (i === 6 ? { ...e, secs: -20 } : e));
     expectError(() => behaviourFeatures(negative, { ...OPTS, duration: 'secs' }), 'E_NAN_INPUT', 'row 6', '"secs"', '-20');

@@ -157,6 +157,17 @@ describe('behaviourFeatures', () => {
     expect(columns(behaviourFeatures(log, { ...opts, typeCounts: { 7: 'sevens' } })).sevens).toEqual([2, 1]);
   });
 
+  it('refuses a customer column named like an output column, and one column in two roles', () => {
+    // a customer column "sessions" gave a table with two columns of that name
+    const renamed = EVENTS.map(({ user, ...e }) => ({ ...e, sessions: user }));
+    expectError(() => behaviourFeatures(renamed, { ...OPTS, customer: 'sessions' }), 'E_BAD_OPTION', '"customer"', 'output columns');
+    // epoch-millisecond timestamps read as durations too would make every session last decades
+    const ms = EVENTS.map((e) => ({ ...e, at: Date.parse(e.at) }));
+    expectError(() => behaviourFeatures(ms, { ...OPTS, duration: 'at' }), 'E_BAD_OPTION', '"duration"', 'option "timestamp"');
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, session: 'user' }), 'E_BAD_OPTION', '"session"', 'option "customer"');
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, feature: 'kind' }), 'E_BAD_OPTION', '"feature"', 'option "type"');
+  });
+
   it('refuses a negative event duration, naming its row', () => {
     const negative = EVENTS.map((e, i) => (i === 6 ? { ...e, secs: -20 } : e));
     expectError(() => behaviourFeatures(negative, { ...OPTS, duration: 'secs' }), 'E_NAN_INPUT', 'row 6', '"secs"', '-20');

@@ -104,6 +104,13 @@ function checkOptions(options: BehaviourFeaturesOptions) {
     typeCounts = Object.entries(tc as Record<string, string>);
   }
   const asOf = options.asOf === undefined ? undefined : dateOption('asOf', options.asOf);
+  if (BUILT_IN.includes(customer)) throw badOption('customer', customer, `a name other than the output columns ${BUILT_IN.join(', ')}`);
+  // one column in two roles is a slip (a timestamp read as the durations too would give every session years)
+  const roles: [string, string | undefined][] = [['customer', customer], ['timestamp', timestamp], ['type', type], ['session', session], ['duration', duration], ['feature', feature]];
+  for (const [role, column] of roles) {
+    const first = roles.find(([, c]) => c === column);
+    if (column !== undefined && first && first[0] !== role) throw badOption(role, column, `a column other than option "${first[0]}"'s`);
+  }
   return { customer, timestamp, type, session, duration, feature, gapMs: gap * 60_000, pageViewTypes, featureUseType, missingCustomer, typeCounts, asOf };
 }
 

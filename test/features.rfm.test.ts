@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
-import { DateDay, Dictionary, Float32, Float64, Int32, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
+import { DateDay, Dictionary, Float32, Float64, Int32, Int64, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
+import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
 import { createRandom } from '../src/util/random.js';
 import { SegkitError } from '../src/util/errors.js';
 
@@ -281,6 +282,21 @@ describe('rfm', () => {
     const records = [-3n, half].map((customer, i) => ({ customer, date: Date.UTC(2024, 0, 1 + i), amount: 1 }));
     const mixed = rfm(records, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-04-01' });
     expect([...mixed.getChild('customer')!]).toEqual(['-3', String(half)]);
+  });
+
+  it('sorts 64-bit ids numerically when some are past 2^53 and others are not', () => {
+    // 2^60 is read as a bigint, 7 and 20 as numbers: compared as text, "1152921504606846976" came first
+    const big = 2n ** 60n;
+    const table = new Table({
+      customer: vectorFromArray([20n, big, 7n], new Int64()),
+      date: vectorFromArray([Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), Date.UTC(2024, 2, 1)], new TimestampMillisecond()),
+      amount: makeVector(Float64Array.of(10, 20, 30)),
+    });
+    const out = rfm(table, { customer: 'customer', date: 'date', amount: 'amount', asOf: '2024-04-01' });
+    expect([...out.getChild('customer')!]).toEqual([7n, 20n, big]);
+    expect([...out.getChild('monetary')!]).toEqual([30, 10, 20]);
+    const events = [20n, big, 7n].map((c, i) => ({ c, t: Date.UTC(2024, 0, 1 + i), type: 'page_view' }));
+    expect([...behaviourFeatures(events, { customer: 'c', timestamp: 't', type: 'type' }).getChild('c')!]).toEqual([7n, 20n, big]);
   });
 
   it('does not depend on row order and does not touch the input', () => {

@@ -433,7 +433,8 @@ export function dateOption(name: string, v: unknown): number {
 export const utcDay = (ms: number): number => Math.floor(ms / DAY_MS);
 
 function compareKeys(a: Key, b: Key): number {
-  if (typeof a === typeof b) return a < b ? -1 : a > b ? 1 : 0;
+  // a number and a bigint compare by value: an Int64 column holds small ids as numbers and those past 2^53 as bigints
+  if (typeof a === typeof b || (typeof a !== 'string' && typeof b !== 'string')) return a < b ? -1 : a > b ? 1 : 0;
   const sa = String(a), sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }

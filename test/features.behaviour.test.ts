@@ -88,6 +88,23 @@ describe('behaviourFeatures', () => {
     expect(t.avg_session_seconds).toEqual([150, 30]);
   });
 
+  it('reads a NaN duration as missing (0 seconds), as a null, in records and Arrow alike; an infinite one is refused', () => {
+    // u2's first event has secs null; NaN there (pandas' missing value) must give the same 30 s average
+    const nan = EVENTS.map((e) => (e.secs === null ? { ...e, secs: NaN } : e));
+    const want = columns(behaviourFeatures(EVENTS, { ...OPTS, duration: 'secs', sessionGapMinutes: 60 }));
+    expect(columns(behaviourFeatures(nan, { ...OPTS, duration: 'secs', sessionGapMinutes: 60 }))).toEqual(want);
+    const arrow = new Table({
+      user: vectorFromArray(nan.map((e) => e.user), new Utf8()),
+      at: vectorFromArray(nan.map((e) => Date.parse(e.at)), new TimestampMillisecond()),
+      kind: vectorFromArray(nan.map((e) => e.kind), new Utf8()),
+      feature: vectorFromArray(nan.map((e) => e.feature), new Utf8()),
+      secs: vectorFromArray(nan.map((e) => e.secs), new Float64()),
+    });
+    expect(columns(behaviourFeatures(arrow, { ...OPTS, duration: 'secs', sessionGapMinutes: 60 }))).toEqual(want);
+    const inf = EVENTS.map((e, i) => (i === 5 ? { ...e, secs: Infinity } : e));
+    expectError(() => behaviourFeatures(inf, { ...OPTS, duration: 'secs' }), 'E_NAN_INPUT', 'row 5', '"secs"');
+  });
+
   it('counts feature-use events when there is no feature column', () => {
     const t = columns(behaviourFeatures(EVENTS, { customer: 'user', timestamp: 'at', type: 'kind' }));
     expect(t.features_used).toEqual([3, 0]);

@@ -253,14 +253,16 @@ function missingValue(row: number, column: string, v: unknown): SegkitError {
   return new SegkitError('E_NAN_INPUT', `row ${row}, column "${column}" holds ${describe(v)}; a finite number is required`);
 }
 
-/** A numeric column as float64; `missing` gives the value for null cells, or throws when omitted. */
+/** A numeric column as float64; `missing` gives the value for null (and NaN) cells, or throws when omitted. */
 export function readNumbers(log: LogInput, column: string, missing?: number): Float64Array {
   const n = logLength(log);
   const out = new Float64Array(n);
   const visit = (v: unknown, row: number): void => {
     if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw missingValue(row, column, v);
-      out[row] = v;
+      // NaN is how pandas and float columns write a missing value, as the prep steps read it
+      if (v !== v && missing !== undefined) out[row] = missing;
+      else if (!Number.isFinite(v)) throw missingValue(row, column, v);
+      else out[row] = v;
     } else if (typeof v === 'bigint') {
       out[row] = Number(v);
     } else if (v === null && missing !== undefined) {

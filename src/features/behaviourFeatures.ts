@@ -32,7 +32,7 @@ export interface BehaviourFeaturesOptions {
   readonly type: string;
   /** Column holding the session id; without it, events are split into sessions by `sessionGapMinutes`. */
   readonly session?: string;
-  /** Column holding each event's duration in seconds (missing = 0); without it, a session lasts from its first to its last event. */
+  /** Column holding each event's duration in seconds (missing or NaN = 0); without it, a session lasts from its first to its last event. */
   readonly duration?: string;
   /** Column naming the feature of a feature-use event; without it, featuresUsed counts feature-use events. */
   readonly feature?: string;

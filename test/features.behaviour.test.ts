@@ -231,5 +231,7 @@ describe('behaviourFeatures', () => {
     expectError(() => behaviourFeatures(EVENTS, { ...OPTS, sessionGapMinutes: 0 }), 'E_BAD_OPTION', '"sessionGapMinutes"');
     expectError(() => behaviourFeatures(EVENTS, { ...OPTS, typeCounts: ['sessions'] }), 'E_BAD_OPTION', '"typeCounts"', 'sessions');
     expectError(() => behaviourFeatures(EVENTS, { ...OPTS, typeCounts: 'blog_view' as never }), 'E_BAD_OPTION', '"typeCounts"');
+    // a misspelt option was ignored: sessions fell back to the 30-minute rule
+    expectError(() => behaviourFeatures(EVENTS, { ...OPTS, sesion: 'sid' } as never), 'E_BAD_OPTION', 'unknown option "sesion"', 'did you mean "session"');
   });
 });

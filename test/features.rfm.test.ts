@@ -482,6 +482,8 @@ describe('rfm', () => {
     // one column in two roles: a unit price taken as the quantity too would square the spend
     expectError(() => rfm(LOG, { ...OPTS, quantity: 'amount', amountPer: 'unit' }), 'E_BAD_OPTION', '"quantity"', '"amount"');
     expectError(() => rfm(LOG, { ...OPTS, invoice: 'customer' }), 'E_BAD_OPTION', '"invoice"', '"customer"');
+    // a misspelt option was ignored: frequency fell back to distinct purchase days
+    expectError(() => rfm(LOG, { ...OPTS, invoce: 'invoice' } as never), 'E_BAD_OPTION', 'unknown option "invoce"', 'did you mean "invoice"');
   });
 });
 

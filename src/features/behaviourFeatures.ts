@@ -1,6 +1,7 @@
 import { makeVector, type Table, type Vector } from '#arrow';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { SegkitError, badOption } from '../util/errors.js';
+import { checkOptions as checkKnown } from '../util/options.js';
 import {
   columnOption,
   dateOption,
@@ -53,6 +54,8 @@ export interface BehaviourFeaturesOptions {
   readonly missingCustomer?: 'error' | 'skip';
 }
 
+const OPTIONS = ['customer', 'timestamp', 'type', 'session', 'duration', 'feature', 'asOf', 'sessionGapMinutes', 'typeCounts', 'pageViewTypes', 'featureUseType', 'missingCustomer'];
+
 const DEFAULTS = Object.freeze({
   sessionGapMinutes: 30,
   pageViewTypes: Object.freeze(['page_view']),
@@ -80,6 +83,8 @@ function stringList(name: string, v: unknown): string[] {
 
 function checkOptions(options: BehaviourFeaturesOptions) {
   if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
+  // a misspelt option ("sesion") would otherwise be ignored and its default used in silence
+  checkKnown(options, OPTIONS, 'behaviourFeatures');
   const o = options as unknown as Record<string, unknown>;
   const customer = columnOption(o, 'customer', true)!;
   const timestamp = columnOption(o, 'timestamp', true)!;

@@ -1,6 +1,7 @@
 import { type Data, Uint8, makeData, makeVector, type Table } from '#arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 import { SegkitError, badOption } from '../util/errors.js';
+import { checkOptions as checkKnown } from '../util/options.js';
 import {
   columnOption,
   dateOption,
@@ -73,6 +74,8 @@ export interface RfmOptions {
   readonly currencyDecimals?: number;
 }
 
+const OPTIONS = ['customer', 'date', 'amount', 'invoice', 'quantity', 'amountPer', 'asOf', 'cancelled', 'missingCustomer', 'currencyDecimals'];
+
 const DEFAULTS = Object.freeze({
   amountPer: 'line' as const,
   missingCustomer: 'error' as const,
@@ -109,6 +112,8 @@ const OUTPUT_COLUMNS = ['recency', 'frequency', 'monetary', 'r_score', 'f_score'
 
 function checkOptions(options: RfmOptions) {
   if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
+  // a misspelt option ("invoce") would otherwise be ignored and its default used in silence
+  checkKnown(options, OPTIONS, 'rfm');
   const o = options as unknown as Record<string, unknown>;
   const customer = columnOption(o, 'customer', true)!;
   const date = columnOption(o, 'date', true)!;

@@ -434,6 +434,14 @@ export function dateOption(name: string, v: unknown): number {
 
 export const utcDay = (ms: number): number => Math.floor(ms / DAY_MS);
 
+/** Refuses one column in two roles, a slip (a unit price taken as the quantity too would square the spend). */
+export function distinctRoles(roles: readonly (readonly [string, string | undefined])[]): void {
+  for (const [role, column] of roles) {
+    const first = roles.find(([, c]) => c === column);
+    if (column !== undefined && first && first[0] !== role) throw badOption(role, column, `a column other than option "${first[0]}"'s`);
+  }
+}
+
 function compareKeys(a: Key, b: Key): number {
   // a number and a bigint compare by value: an Int64 column holds small ids as numbers and those past 2^53 as bigints
   if (typeof a === typeof b || (typeof a !== 'string' && typeof b !== 'string')) return a < b ? -1 : a > b ? 1 : 0;

@@ -5,6 +5,7 @@ import { checkOptions as checkKnown } from '../util/options.js';
 import {
   columnOption,
   dateOption,
+  distinctRoles,
   keyVector,
   logLength,
   readCustomerKeys,
@@ -110,12 +111,8 @@ function checkOptions(options: BehaviourFeaturesOptions) {
   }
   const asOf = options.asOf === undefined ? undefined : dateOption('asOf', options.asOf);
   if (BUILT_IN.includes(customer)) throw badOption('customer', customer, `a name other than the output columns ${BUILT_IN.join(', ')}`);
-  // one column in two roles is a slip (a timestamp read as the durations too would give every session years)
-  const roles: [string, string | undefined][] = [['customer', customer], ['timestamp', timestamp], ['type', type], ['session', session], ['duration', duration], ['feature', feature]];
-  for (const [role, column] of roles) {
-    const first = roles.find(([, c]) => c === column);
-    if (column !== undefined && first && first[0] !== role) throw badOption(role, column, `a column other than option "${first[0]}"'s`);
-  }
+  // (a timestamp read as the durations too would give every session years)
+  distinctRoles([['customer', customer], ['timestamp', timestamp], ['type', type], ['session', session], ['duration', duration], ['feature', feature]]);
   return { customer, timestamp, type, session, duration, feature, gapMs: gap * 60_000, pageViewTypes, featureUseType, missingCustomer, typeCounts, asOf };
 }
 

@@ -5,6 +5,7 @@ import { checkOptions as checkKnown } from '../util/options.js';
 import {
   columnOption,
   dateOption,
+  distinctRoles,
   keyVector,
   logLength,
   readCustomerKeys,
@@ -131,12 +132,7 @@ function checkOptions(options: RfmOptions) {
   const currencyDecimals = options.currencyDecimals ?? DEFAULTS.currencyDecimals;
   if (!Number.isInteger(currencyDecimals) || currencyDecimals < 0 || currencyDecimals > 6) throw badOption('currencyDecimals', currencyDecimals, 'an integer from 0 to 6');
   if (OUTPUT_COLUMNS.includes(customer)) throw badOption('customer', customer, `a name other than the output columns ${OUTPUT_COLUMNS.join(', ')}`);
-  // one column in two roles is a slip (a unit price taken as the quantity too would square the spend)
-  const roles: [string, string | undefined][] = [['customer', customer], ['date', date], ['amount', amount], ['invoice', invoice], ['quantity', quantity]];
-  for (const [role, column] of roles) {
-    const first = roles.find(([, c]) => c === column);
-    if (column !== undefined && first && first[0] !== role) throw badOption(role, column, `a column other than option "${first[0]}"'s`);
-  }
+  distinctRoles([['customer', customer], ['date', date], ['amount', amount], ['invoice', invoice], ['quantity', quantity]]);
   return { customer, date, amount, invoice, quantity, amountPer, missingCustomer, cancelled, asOf, currencyDecimals };
 }
 

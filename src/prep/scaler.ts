@@ -198,7 +198,7 @@ export class Scaler implements PrepStep {
           if (Math.abs(cs[0]) > FLOAT32_MAX || !(Math.fround(cs[1]) > 0) || cs[1] > FLOAT32_MAX) {
             const what = Math.abs(cs[0]) > FLOAT32_MAX ? `center ${cs[0]}` : `scale ${cs[1]}`;
             throw new SegkitError('E_NAN_INPUT', `the ${m} scaling ${what} of column "${name}" is outside the float32 range a saved model holds`,
-              'rescale the column (multiply or divide it by a power of ten), or scale it with log1p');
+              'rescale the column (divide it by a power of ten), clip it, or scale it with log1p');
           }
           centers.push(stat(cs[0]));
           scales.push(cs[1]);

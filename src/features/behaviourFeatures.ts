@@ -36,7 +36,7 @@ export interface BehaviourFeaturesOptions {
   readonly session?: string;
   /** Column holding each event's duration in seconds (missing or NaN = 0); without it, a session lasts from its first to its last event. */
   readonly duration?: string;
-  /** Column naming the feature of a feature-use event; without it, featuresUsed counts feature-use events. */
+  /** Column naming the feature of a feature-use event; without it, features_used and features_per_day count feature-use events (per customer and per active day). */
   readonly feature?: string;
   /**
    * The analysis date: events after its UTC day are ignored (the whole day counts, as in `rfm`), and counted in the

@@ -282,6 +282,10 @@ describe('Pipeline', () => {
     expect(error(() => pipeline({ imputer: 'mean' } as never)).message).toMatch(/"imputer"/);
     expect(error(() => pipeline({ dropCorrelated: 1.5 })).message).toMatch(/"dropCorrelated"/);
     expect(error(() => pipeline({ encode: 'all' as never })).message).toMatch(/"encode"/);
+    // a column both listed and excluded was dropped in silence
+    const both = await failure(() => pipeline({ columns: ['spend', 'visits'], exclude: ['visits'] }).fit(arrow(train)));
+    expect(both.code).toBe('E_BAD_OPTION');
+    expect(both.message).toContain('option "exclude" must be not a column listed in columns, got "visits"');
     // null is not "off" (false is) nor the default: `scale: null` scaled with the default method
     for (const key of ['outliers', 'impute', 'scale', 'encode', 'dropLowVariance', 'dropCorrelated'] as const) {
       const err = error(() => pipeline({ [key]: null } as never));

@@ -332,7 +332,8 @@ export class Pipeline {
     if (this.#columns) {
       for (const name of this.#columns) {
         require(name, 'columns');
-        if (this.#exclude.includes(name)) continue;
+        // named in both: dropping it in silence would lose a column asked for by name
+        if (this.#exclude.includes(name)) throw badOption('exclude', name, 'not a column listed in columns');
         inputs.push({ name, kind: kindOf(name, true)! });
         explicit.add(name);
       }

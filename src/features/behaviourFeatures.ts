@@ -126,8 +126,9 @@ function checkOptions(options: BehaviourFeaturesOptions) {
  * features_per_day (distinct (day, feature) pairs per active day), tenure_days and days_since_last_activity
  * (whole UTC days from the first and last event to `asOf`). Events after the as-of UTC day are left out, and so is a
  * customer whose every event is after it (as in `rfm`): how many of each is in the schema metadata
- * (BEHAVIOUR_AFTER_AS_OF). Every row is an event: an exact duplicate row counts twice (in page_views, the type counts, the
- * summed durations, and features_used and features_per_day without a `feature` column), so deduplicate a log that repeats rows. Rows are sorted by customer id.
+ * (BEHAVIOUR_AFTER_AS_OF). Every row is an event: an exact duplicate row counts twice (in page_views, the type
+ * counts, the summed durations, and features_used and features_per_day without a `feature` column), so deduplicate a
+ * log that repeats rows. Rows are sorted by customer id.
  *
  * @example
  * const table = behaviourFeatures(events, { customer: 'customer_id', timestamp: 'timestamp', type: 'type',

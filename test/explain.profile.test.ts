@@ -242,6 +242,22 @@ describe('profileSegments', () => {
   });
 });
 
+describe('personaNames and describeSegment', () => {
+  // segments 1 and 2 sit exactly at the population mean on every feature (z = 0), and so read alike
+  const exactlyAverage = () => profileSegments(
+    fromRows([[4, 1], [6, 3], [3, 5], [7, 5], [2, 4], [8, 6], [4, 7], [6, 9]], { names: ['income', 'visits'] }),
+    Int32Array.from([0, 0, 1, 1, 2, 2, 3, 3]), 4,
+  );
+
+  it('never names a segment high or low on a feature it sits exactly average on', () => {
+    const p = exactlyAverage();
+    const sd = Math.sqrt(5.25);
+    expect(p.population.std[1]).toBe(sd);
+    expect(p.segments.map((s) => s.z)).toEqual([[0, -3 / sd], [0, 0], [0, 0], [0, 3 / sd]]);
+    expect(personaNames(p)).toEqual(['Very low visits', 'Typical customers', 'Typical customers 2', 'Very high visits']);
+  });
+});
+
 describe('nameSegment', () => {
   it('reads RFM, engagement and unknown features', () => {
     expect(nameSegment([{ name: 'monetary', z: 0.8 }, { name: 'frequency', z: 0.6 }, { name: 'recency', z: -0.5 }])).toBe('High spend, frequent, recent buyers');
@@ -264,6 +280,16 @@ describe('nameSegment', () => {
     expect(nameSegment([{ name: 'a', z: 0.5 }, { name: 'b', z: -0.5 }, { name: 'c', z: 0.9 }, { name: 'd', z: 0.4 }])).toBe('Customers with high c, high a, low b');
     expect(nameSegment([{ name: 'a', z: 2 }, { name: 'b', z: 1 }], { maxTerms: 1 })).toBe('Customers with very high a');
     expect(nameSegment([{ name: 'a', z: Number.NaN }])).toBe('Typical customers');
+  });
+
+  it('never calls a feature the segment sits exactly average on (z = 0) high or low, even with minAbsZ 0', () => {
+    expect(nameSegment([{ name: 'recency', z: -0.8 }, { name: 'spend', z: 0 }], { minAbsZ: 0 })).toBe('Recent buyers');
+    expect(nameSegment([{ name: 'spend', z: 0 }, { name: 'sessions', z: -0 }], { minAbsZ: 0 })).toBe('Typical customers');
+    // a constant column (std 0, so z 0 in every segment) named in a profile asked for every feature
+    const data = fromRows([[1, 5], [2, 5], [3, 5], [4, 5], [5, 5], [6, 5]], { names: ['recency', 'spend'] });
+    const p = profileSegments(data, Int32Array.from([0, 0, 0, 1, 1, 1]), 2, { minAbsZ: 0 });
+    expect(p.segments.map((s) => s.z[1])).toEqual([0, 0]);
+    expect(p.segments.map((s) => s.name)).toEqual(['Recent buyers', 'Lapsed buyers']);
   });
 
   it('is deterministic', () => {

@@ -119,7 +119,8 @@ function checkOptions(options: NameSegmentOptions): Required<NameSegmentOptions>
 function ranked(features: readonly FeatureZ[], minAbsZ: number): FeatureZ[] {
   return features
     .map((f, i) => ({ f, i }))
-    .filter(({ f }) => Number.isFinite(f.z) && Math.abs(f.z) >= minAbsZ)
+    // z = 0 (the population's mean, or a constant feature) is neither high nor low, whatever minAbsZ allows
+    .filter(({ f }) => Number.isFinite(f.z) && f.z !== 0 && Math.abs(f.z) >= minAbsZ)
     .sort((a, b) => Math.abs(b.f.z) - Math.abs(a.f.z) || a.i - b.i)
     .map(({ f }) => f);
 }
@@ -147,7 +148,7 @@ export const onlyId = (name: string, id: number): boolean => name.toLowerCase() 
  * A short marketer-friendly name for a segment from how it differs from the population.
  *
  * Rules, applied in order so the result is deterministic:
- * 1. Features are ranked by |z| (ties: input order); those with |z| < `minAbsZ` are dropped; the first `maxTerms` are used.
+ * 1. Features are ranked by |z| (ties: input order); those with |z| < `minAbsZ` or z = 0 are dropped; the first `maxTerms` are used.
  * 2. Each becomes words by level: |z| >= `strongZ` is "very high"/"very low", otherwise "high"/"low".
  *    Known customer features have their own words (recency: low = "recent"; frequency: "frequent"; monetary:
  *    "high spend"; videos_viewed: "heavy video watchers"; sessions: "many sessions"; ...). Other names are

@@ -41,7 +41,7 @@ const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
 function plainName(zs: readonly FeatureZ[], labels: ReadonlyMap<string, string>, terms: number, minAbsZ: number): string {
   const top = zs
     .map((f, i) => ({ f, i }))
-    .filter(({ f }) => Math.abs(f.z) >= minAbsZ)
+    .filter(({ f }) => f.z !== 0 && Math.abs(f.z) >= minAbsZ)
     .sort((a, b) => Math.abs(b.f.z) - Math.abs(a.f.z) || a.i - b.i)
     .slice(0, terms);
   if (top.length === 0) return 'Typical customers';

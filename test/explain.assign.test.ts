@@ -191,6 +191,22 @@ describe('segmentRules', () => {
     expect(r.tree.toSQL()).toContain('"income" > 70.');
   });
 
+  it('text labels: fidelity, recall and precision count the rows the rules put in their own segment', async () => {
+    const income = Float32Array.from({ length: 40 }, (_, i) => i);
+    const labels = Array.from(income, (v) => (v < 20 ? 'low' : v < 30 ? 'mid' : 'high'));
+    const r = await segmentRules({ columns: [income], names: ['income'] }, labels, { executor: ex });
+    expect(r.rules.map((rule) => rule.text)).toEqual([
+      'income > 29.5 -> high: 100% of 10 customers', 'income <= 19.5 -> low: 100% of 20 customers', '19.5 < income <= 29.5 -> mid: 100% of 10 customers',
+    ]);
+    expect(r.fidelity).toBe(1);
+    expect(r.segments.map((s) => [s.segment, s.name, s.size, s.recall, s.precision])).toEqual([[0, 'high', 10, 1, 1], [1, 'low', 20, 1, 1], [2, 'mid', 10, 1, 1]]);
+    // a rule of one condition finds the low segment and part of the others
+    const shallow = await segmentRules({ columns: [income], names: ['income'] }, labels, { executor: ex, maxDepth: 1 });
+    expect(shallow.fidelity).toBe(30 / 40);
+    expect(shallow.segments.map((s) => [s.name, s.size, s.recall, s.precision])).toEqual([['high', 10, 1, 0.5], ['low', 20, 1, 1], ['mid', 10, 0, 0]]);
+    await expect(segmentRules({ columns: [income], names: ['income'] }, labels, { names: ['a', 'b', 'c'] })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"names"') });
+  });
+
   it('fidelity is the share of customers the rules put in their own segment', async () => {
     const model = await kmeans(data, { k: 4, seed: 2, executor: ex });
     const r = await segmentRules(data, model.labels, { maxDepth: 2, executor: ex });

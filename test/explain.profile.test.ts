@@ -256,6 +256,31 @@ describe('personaNames and describeSegment', () => {
     expect(p.segments.map((s) => s.z)).toEqual([[0, -3 / sd], [0, 0], [0, 0], [0, 3 / sd]]);
     expect(personaNames(p)).toEqual(['Very low visits', 'Typical customers', 'Typical customers 2', 'Very high visits']);
   });
+
+  it('refuses a segment the profiles do not hold, and options it does not know or cannot use', () => {
+    const p = exactlyAverage();
+    expect(describeSegment(p, 3, { maxFeatures: 1 })).toBe('Visits far above average (8.0 against 5.0 for all customers).');
+    const refused = (run: () => unknown, option: string) => {
+      let error: unknown;
+      try {
+        run();
+      } catch (e) {
+        error = e;
+      }
+      expect(error, option).toBeInstanceOf(SegkitError);
+      expect((error as SegkitError).code).toBe('E_BAD_OPTION');
+      expect((error as SegkitError).message).toContain(`"${option}"`);
+    };
+    // 0 features said "Close to the average customer on every measure." of a segment far above it
+    refused(() => describeSegment(p, 3, { maxFeatures: 0 }), 'maxFeatures');
+    refused(() => describeSegment(p, 3, { maxFeatures: '2' as never }), 'maxFeatures');
+    refused(() => describeSegment(p, 4), 'segment');
+    refused(() => describeSegment(p, -1), 'segment');
+    refused(() => describeSegment(p, 0, { maxFeature: 2 } as never), 'maxFeature');
+    refused(() => personaNames(p, { maxWords: '3' as never }), 'maxWords');
+    refused(() => personaNames(p, { maxWords: 0 }), 'maxWords');
+    refused(() => personaNames(p, { featureLabel: { visits: 'trips' } } as never), 'featureLabel');
+  });
 });
 
 describe('nameSegment', () => {

@@ -1,4 +1,5 @@
 import { badOption } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { capitalise, featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
 import type { SegmentProfiles } from './profileSegments.js';
 
@@ -61,7 +62,9 @@ export interface PersonaNameOptions {
  * the two (or one) strongest features in short labels; names still equal get " 2", " 3" in segment order.
  */
 export function personaNames(profiles: SegmentProfiles, options: PersonaNameOptions = {}): string[] {
+  checkOptions(options, ['maxWords', 'featureLabels'], 'personaNames');
   const maxWords = options.maxWords ?? 5;
+  if (!Number.isInteger(maxWords) || maxWords < 1) throw badOption('maxWords', maxWords, 'an integer >= 1');
   const labels = new Map(profiles.features.map((f, j) => [f, shortLabels(profiles.features, options.featureLabels)[j]]));
   const candidates = profiles.segments.map((s) => {
     if (s.size === 0) return ['Empty segment'];
@@ -110,9 +113,15 @@ const fmt = (v: number) => {
  * 55.0 for all customers); spend below average (18.3 against 40.2)."
  */
 export function describeSegment(profiles: SegmentProfiles, segment: number, options: { maxFeatures?: number; featureLabels?: Readonly<Record<string, string>> } = {}): string {
+  checkOptions(options, ['maxFeatures', 'featureLabels'], 'describeSegment');
+  const k = profiles.segments.length;
+  if (!Number.isInteger(segment) || segment < 0 || segment >= k) throw badOption('segment', segment, `a segment of the profiles, an integer from 0 to ${k - 1}`);
+  const maxFeatures = options.maxFeatures ?? 4;
+  // 0 features would read "close to the average customer on every measure" whatever the segment
+  if (!Number.isInteger(maxFeatures) || maxFeatures < 1) throw badOption('maxFeatures', maxFeatures, 'an integer >= 1');
   const s = profiles.segments[segment];
   if (s.size === 0) return 'No customers.';
-  const order = profiles.features.map((_, j) => j).filter((j) => Math.abs(s.z[j]) >= 0.25).sort((a, b) => Math.abs(s.z[b]) - Math.abs(s.z[a]) || a - b).slice(0, options.maxFeatures ?? 4);
+  const order = profiles.features.map((_, j) => j).filter((j) => Math.abs(s.z[j]) >= 0.25).sort((a, b) => Math.abs(s.z[b]) - Math.abs(s.z[a]) || a - b).slice(0, maxFeatures);
   if (order.length === 0) return 'Close to the average customer on every measure.';
   const parts = order.map((j, q) => {
     const z = s.z[j];

@@ -222,6 +222,8 @@ describe('segmentComposition', () => {
     const labels = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
     const gender = ['f', 'f', 'f', 'm', 'm', 'm', 'm', 'f', null, 'm'];
     const c = segmentComposition(labels, gender, { threshold: 0.2 });
+    // a misspelt threshold was read as the default 0.1
+    expect(() => segmentComposition(labels, gender, { treshold: 0.2 } as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('unknown option "treshold"; did you mean "threshold"?') }));
     expect(c.overall).toEqual([
       { group: 'm', count: 5, share: 0.5 },
       { group: 'f', count: 4, share: 0.4 },

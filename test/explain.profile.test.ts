@@ -239,6 +239,9 @@ describe('profileSegments', () => {
     rfm[6] = 7;
     expect(() => profileSegments(data, labels, 3, { rfmSegments: rfm as string[] })).toThrow(expect.objectContaining({ message: expect.stringContaining('row 6') }));
     expect(() => profileSegments(data, labels, 3, { minAbsZ: -1 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('"minAbsZ"') }));
+    // an option it does not know is refused, naming the one meant, rather than profiled as if absent
+    expect(() => profileSegments(data, labels, 3, { maxTopFeature: 1 } as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('unknown option "maxTopFeature"; did you mean "maxTopFeatures"?') }));
+    expect(() => profileSegments(data, labels, 3, { min_abs_z: 1 } as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('did you mean "minAbsZ"?') }));
   });
 });
 
@@ -333,6 +336,7 @@ describe('nameSegment', () => {
   it('rejects bad options', () => {
     expect(() => nameSegment([], { maxTerms: 0 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('"maxTerms"') }));
     expect(() => nameSegment([], { strongZ: 0 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION' }));
+    expect(() => nameSegment([{ name: 'a', z: 0.3 }], { minAbsZ: 0.5, maxTerm: 1 } as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('unknown option "maxTerm"; did you mean "maxTerms"?') }));
   });
 });
 
@@ -466,6 +470,8 @@ describe('pca2', () => {
     expect(() => pca2(data, { maxPoints: 0 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('"maxPoints"') }));
     expect(() => pca2(data, { seed: 0.5 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('"seed"') }));
     expect(() => pca2(data, { standardize: 'yes' as never })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION' }));
+    // the British spelling was read as no option at all, and the features standardised regardless
+    expect(() => pca2(data, { standardise: false } as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('unknown option "standardise"; did you mean "standardize"?') }));
   });
 
   const PY = '/usr/bin/python3';

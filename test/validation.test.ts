@@ -77,6 +77,18 @@ describe('splitFolds and trainTestSplit', () => {
     expect((await failure(() => splitFolds([0, 0, 0, 0]))).code).toBe('E_BAD_LABELS');
   });
 
+  it('splitFolds refuses an option it does not know, naming the one meant, rather than folding as if it were absent', async () => {
+    for (const [options, near] of [[{ stratify: false }, 'stratified'], [{ fold: 3 }, 'folds'], [{ nFolds: 3 }, undefined]] as const) {
+      const e = await failure(() => splitFolds(target, options as never));
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toContain(`splitFolds: unknown option "${Object.keys(options)[0]}"${near ? `; did you mean "${near}"?` : ''}`);
+    }
+    // crossValidate hands splitFolds only the options that are splitFolds' own
+    const ac = new AbortController();
+    const cv = await crossValidate((d, t) => decisionTree(d, t, { executor: ex }), [[1], [2], [3], [4], [5], [6]], [0, 1, 0, 1, 0, 1], { folds: 2, signal: ac.signal });
+    expect(cv.folds).toHaveLength(2);
+  });
+
   it('a stratified flag that is not true or false is refused, not read as true', async () => {
     const X = [[1], [2], [3], [4], [5], [6]];
     const y = [0, 1, 0, 1, 0, 1];

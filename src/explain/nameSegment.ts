@@ -1,4 +1,5 @@
 import { badOption } from '../util/errors.js';
+import { checkOptions as checkKeys } from '../util/options.js';
 
 /** A feature and how far a segment sits from the population on it, in population standard deviations. */
 export interface FeatureZ {
@@ -108,6 +109,7 @@ function levelOf(z: number, strongZ: number): Level {
 }
 
 function checkOptions(options: NameSegmentOptions): Required<NameSegmentOptions> {
+  checkKeys(options, Object.keys(DEFAULTS), 'nameSegment');
   const o = { ...DEFAULTS, ...options };
   if (!Number.isInteger(o.maxTerms) || o.maxTerms < 1) throw badOption('maxTerms', o.maxTerms, 'an integer >= 1');
   if (!(o.minAbsZ >= 0) || !Number.isFinite(o.minAbsZ)) throw badOption('minAbsZ', o.minAbsZ, 'a finite number >= 0');

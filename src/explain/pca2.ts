@@ -1,6 +1,7 @@
 import { createRandom } from '../util/random.js';
 import { SegkitError, badOption } from '../util/errors.js';
 import { toDataset, type Dataset } from '../data/dataset.js';
+import { checkOptions } from '../util/options.js';
 
 export interface Pca2Options {
   /** Project at most this many rows (a seeded uniform sample without replacement); the axes always use every row. */
@@ -101,6 +102,7 @@ function jacobiEigen(a: Float64Array, d: number): { values: Float64Array; vector
  * const { x, y, rows, explainedVarianceRatio } = pca2(data, { maxPoints: 2000, seed: 7 });
  */
 export function pca2(data: Dataset, options: Pca2Options = {}): Pca2Result {
+  checkOptions(options, Object.keys(DEFAULTS), 'pca2');
   const o = { ...DEFAULTS, ...options };
   if (!Number.isInteger(o.maxPoints) || o.maxPoints < 1) throw badOption('maxPoints', o.maxPoints, 'an integer >= 1');
   if (!Number.isSafeInteger(o.seed)) throw badOption('seed', o.seed, 'an integer of at most 2^53 in magnitude');

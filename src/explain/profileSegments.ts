@@ -1,5 +1,6 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { toDataset, type Dataset } from '../data/dataset.js';
+import { checkOptions } from '../util/options.js';
 import { uniqueSegmentNames, type FeatureZ } from './nameSegment.js';
 
 export interface TopFeature {
@@ -141,6 +142,7 @@ function float64Columns(data: Dataset | ProfileColumns): ProfileColumns | undefi
  * profiles.segments[0].name; // e.g. "High spend, frequent, recent buyers"
  */
 export function profileSegments(data: Dataset | ProfileColumns, labels: Int32Array, k: number, options: ProfileSegmentsOptions = {}): SegmentProfiles {
+  checkOptions(options, Object.keys(DEFAULTS), 'profileSegments');
   const o = { ...DEFAULTS, ...options };
   if (!Number.isInteger(k) || k < 1) throw badOption('k', k, 'an integer >= 1');
   if (!Number.isInteger(o.maxTopFeatures) || o.maxTopFeatures < 0) throw badOption('maxTopFeatures', o.maxTopFeatures, 'an integer >= 0');

@@ -1,4 +1,5 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 
 export interface CompositionGroup {
   readonly group: string;
@@ -34,6 +35,7 @@ export const MISSING_GROUP = '(missing)';
 export function segmentComposition(
   labels: ArrayLike<number>, attribute: ArrayLike<string | number | null | undefined>, options: { threshold?: number } = {},
 ): SegmentComposition {
+  checkOptions(options, ['threshold'], 'segmentComposition');
   const threshold = options.threshold ?? 0.1;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) throw badOption('threshold', threshold, 'a number from 0 to 1');
   if (!labels || typeof labels.length !== 'number') throw new SegkitError('E_BAD_LABELS', `labels must be an array of segment ids, got ${describe(labels)}`);

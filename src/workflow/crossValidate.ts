@@ -60,7 +60,7 @@ export async function crossValidate(fit: FitFn, data: DataInput, target: Target,
   const ds = toDataset(data);
   const t = encodeTarget(target, ds.n);
   const ids = Int32Array.from(t.codes, (c) => t.classes[c]);
-  const folds = splitFolds(ids, options);
+  const folds = splitFolds(ids, { folds: options.folds, stratified: options.stratified, seed: options.seed });
   const pooled = new Int32Array(ds.n);
   const results: FoldResult[] = [];
   for (let f = 0; f < folds.length; f++) {

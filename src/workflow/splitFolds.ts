@@ -1,4 +1,5 @@
 import { SegkitError, badOption } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { encodeTarget, type Target } from '../core/classTarget.js';
 
@@ -26,6 +27,7 @@ function shuffled(rows: number[], rng: Random): number[] {
  * const folds = splitFolds(segments, { folds: 5, seed: 1 }); // folds[f]: the rows fold f is tested on
  */
 export function splitFolds(target: Target, options: SplitFoldsOptions = {}): Int32Array[] {
+  checkOptions(options, ['folds', 'stratified', 'seed'], 'splitFolds');
   const K = options.folds ?? 5;
   const stratified = options.stratified ?? true;
   const seed = options.seed ?? 0;

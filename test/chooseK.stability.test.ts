@@ -66,4 +66,13 @@ describe('a choice of k that does not depend on the seed', () => {
     await expect(chooseK(data, { algorithm: 'agglomerative', stabilitySampleSize: 100 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"stabilitySampleSize"') });
     await expect(chooseK(data, { batchSize: 64 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"batchSize" applies only with algorithm "minibatch-kmeans"') });
   });
+
+  it('refuses a keepModels that is not true or false (\'false\' kept every model) and a seed that is not an integer', async () => {
+    const data = blobs(4, [[0, 0], [5, 5]], [60, 60], [1]);
+    await expect(chooseK(data, { kRange: [2, 3], keepModels: 'false' as never })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: 'option "keepModels" must be true or false, got "false"' });
+    // the agglomerative sweep draws nothing from the seed on small data, so nothing else checked it
+    await expect(chooseK(data, { algorithm: 'agglomerative', kRange: [2, 3], seed: 'x' as never })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "seed" must be an integer') });
+    const kept = await chooseK(data, { algorithm: 'agglomerative', kRange: [2, 3], keepModels: true });
+    expect([...kept.models!.keys()]).toEqual([2, 3]);
+  });
 });

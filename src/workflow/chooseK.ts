@@ -205,6 +205,9 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   assertResolution(ds);
   const ks = apartKs(kValues(options.kRange, ds.n), options.kRange, ds);
   const seed = options.seed ?? chooseKDefaults.seed;
+  if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
+  // 'false' would keep every model
+  if (options.keepModels !== undefined && typeof options.keepModels !== 'boolean') throw badOption('keepModels', options.keepModels, 'true or false');
   const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
   if (!Number.isInteger(sampleSize) || sampleSize < 10) throw badOption('silhouetteSampleSize', sampleSize, 'an integer >= 10');
   const algorithm = options.algorithm ?? 'kmeans';

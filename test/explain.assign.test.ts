@@ -116,6 +116,25 @@ describe('explainAssignment', () => {
     expect((await failure(() => explainAssignment(tree, [[1, 2, 3]]))).code).toBe('E_SHAPE_MISMATCH');
   });
 
+  it('a hole in a sparse row or in the rows is refused naming it, not read as 0 or left out', async () => {
+    const tree = await decisionTree(data, y, { maxDepth: 2, executor: ex });
+    const model = await kmeans(data, { k: 3, seed: 1, executor: ex });
+    // eslint-disable-next-line no-sparse-arrays
+    const holed = [5.1, , 1.4, 0.2] as number[];
+    for (const run of [() => explainAssignment(tree, [holed]), () => explainAssignment(model, [holed], { executor: ex }), () => treeShap(tree, [holed])]) {
+      const e = await failure(run);
+      expect(e.code).toBe('E_NAN_INPUT');
+      expect(e.message).toContain('row 0, feature "sepal_width" holds undefined');
+    }
+    const rows = [X[0], X[1]];
+    delete (rows as unknown[])[0];
+    for (const run of [() => explainAssignment(tree, rows), () => explainAssignment(model, rows, { executor: ex }), () => treeShap(tree, rows)]) {
+      const e = await failure(run);
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toContain('row 0 is undefined');
+    }
+  });
+
   it('a model of one segment has no runner-up: refused, not a TypeError', async () => {
     const one = await kmeans(data, { k: 1, seed: 1, executor: ex });
     const e = await failure(() => explainAssignment(one, X.slice(0, 2), { executor: ex }));

@@ -11,11 +11,12 @@ export type RowsInput = readonly (readonly number[] | Readonly<Record<string, nu
 export function readRows(featureNames: readonly string[], rows: RowsInput, fn: string): Float64Array[] {
   if (!Array.isArray(rows)) throw new SegkitError('E_BAD_OPTION', `${fn}: rows must be an array of rows, got ${describe(rows)}`);
   const d = featureNames.length;
-  return rows.map((row, i) => {
+  // index by index: map and forEach skip the holes of a sparse array, which would leave a row out or read a value as 0
+  return Array.from(rows, (row, i) => {
     const out = new Float64Array(d);
     if (Array.isArray(row)) {
       if (row.length !== d) throw new SegkitError('E_SHAPE_MISMATCH', `${fn}: row ${i} has ${row.length} values, the model has ${d} features (${featureNames.join(', ')})`);
-      row.forEach((v, j) => (out[j] = value(v, i, featureNames[j], fn)));
+      for (let j = 0; j < d; j++) out[j] = value(row[j], i, featureNames[j], fn);
       return out;
     }
     if (!row || typeof row !== 'object') throw new SegkitError('E_BAD_OPTION', `${fn}: row ${i} is ${describe(row)}, not an array or an object of feature values`);

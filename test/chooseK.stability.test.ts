@@ -65,6 +65,10 @@ describe('a choice of k that does not depend on the seed', () => {
     await expect(chooseK(data, { algorithm: 'gmm', stabilityResamples: 4 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"stabilityResamples" applies only with algorithm "kmeans"') });
     await expect(chooseK(data, { algorithm: 'agglomerative', stabilitySampleSize: 100 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"stabilitySampleSize"') });
     await expect(chooseK(data, { batchSize: 64 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"batchSize" applies only with algorithm "minibatch-kmeans"') });
+    for (const extra of [{ init: 'random' }, { nInit: 10 }, { maxIter: 5 }, { tol: 0 }]) {
+      const name = Object.keys(extra)[0];
+      await expect(chooseK(data, { algorithm: 'agglomerative', kRange: [2, 3], ...extra })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining(`option "${name}" does not apply with algorithm "agglomerative"`) });
+    }
   });
 
   it('refuses a keepModels that is not true or false (\'false\' kept every model) and a seed that is not an integer', async () => {

@@ -219,6 +219,10 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   for (const name of ['stabilityResamples', 'stabilitySampleSize'] as const) {
     if (options[name] !== undefined && algorithm !== 'kmeans') throw new SegkitError('E_BAD_OPTION', `option "${name}" applies only with algorithm "kmeans" (stability is measured by refitting k-means)`);
   }
+  // one tree, cut at every k: nothing is fitted per k, so the fitting options would change nothing
+  for (const name of ['nInit', 'maxIter', 'tol', 'init'] as const) {
+    if (options[name] !== undefined && algorithm === 'agglomerative') throw new SegkitError('E_BAD_OPTION', `option "${name}" does not apply with algorithm "agglomerative" (one tree is cut at every k; nothing is refitted)`);
+  }
   if (options.batchSize !== undefined && algorithm !== 'minibatch-kmeans') throw new SegkitError('E_BAD_OPTION', 'option "batchSize" applies only with algorithm "minibatch-kmeans"');
   const resamples = options.stabilityResamples ?? chooseKDefaults.stabilityResamples;
   if (!Number.isInteger(resamples) || resamples < 0 || resamples === 1) throw badOption('stabilityResamples', resamples, 'an integer >= 2 (or 0 to turn stability off)');

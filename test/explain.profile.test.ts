@@ -336,6 +336,16 @@ describe('nameSegment', () => {
   it('rejects bad options', () => {
     expect(() => nameSegment([], { maxTerms: 0 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('"maxTerms"') }));
     expect(() => nameSegment([], { strongZ: 0 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION' }));
+    // features that are not { name, z }: a z of "1" was left out unread ("Typical customers"), the others threw TypeErrors
+    for (const [features, what] of [
+      [[{ name: 'spend', z: '1' }], 'features[0] must be { name, z } with a text name and a number z, got { name: "spend", z: "1" }'],
+      [[{ name: 'spend', z: 1 }, null], 'features[1] must be { name, z } with a text name and a number z, got null'],
+      [[{ name: 5, z: 1 }], 'got { name: 5, z: 1 }'],
+      ['spend', 'features must be an array of { name, z }, got "spend"'],
+    ] as const) {
+      expect(() => nameSegment(features as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining(what) }));
+    }
+    expect(() => uniqueSegmentNames('x' as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('profiles must be an array') }));
     expect(() => nameSegment([{ name: 'a', z: 0.3 }], { minAbsZ: 0.5, maxTerm: 1 } as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('unknown option "maxTerm"; did you mean "maxTerms"?') }));
   });
 });

@@ -135,6 +135,18 @@ describe('explainAssignment', () => {
     }
   });
 
+  it('treeShap of a model that is no tree, and explainAssignment of no model: refused, not a TypeError', async () => {
+    const model = await kmeans(data, { k: 3, seed: 1, executor: ex });
+    const e = await failure(() => treeShap(model as never, [X[0]]));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('treeShap explains trees and forests (decisionTree, randomForest); this model is "kmeans"');
+    for (const bad of [undefined, null, {}]) {
+      const f = await failure(() => explainAssignment(bad as never, [X[0]]));
+      expect(f.code).toBe('E_BAD_OPTION');
+      expect(f.message).toContain('explainAssignment: model must be a fitted model');
+    }
+  });
+
   it('a model of one segment has no runner-up: refused, not a TypeError', async () => {
     const one = await kmeans(data, { k: 1, seed: 1, executor: ex });
     const e = await failure(() => explainAssignment(one, X.slice(0, 2), { executor: ex }));

@@ -283,6 +283,11 @@ describe('personaNames and describeSegment', () => {
     refused(() => personaNames(p, { maxWords: '3' as never }), 'maxWords');
     refused(() => personaNames(p, { maxWords: 0 }), 'maxWords');
     refused(() => personaNames(p, { featureLabel: { visits: 'trips' } } as never), 'featureLabel');
+    // what is not profileSegments' result: a TypeError before
+    for (const bad of [undefined, {}, { features: ['a'] }]) {
+      expect(() => personaNames(bad as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('personaNames: profiles must be the result of profileSegments') }));
+      expect(() => describeSegment(bad as never, 0)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('describeSegment: profiles must be the result of profileSegments') }));
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { badOption } from '../util/errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { capitalise, featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
 import type { SegmentProfiles } from './profileSegments.js';
@@ -38,6 +38,13 @@ export function shortLabels(names: readonly string[], labels: Readonly<Record<st
 
 const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
+/** Refuses what is not profileSegments' result (a TypeError otherwise). */
+function checkProfiles(profiles: SegmentProfiles, fn: string): void {
+  if (!profiles || typeof profiles !== 'object' || !Array.isArray(profiles.features) || !Array.isArray(profiles.segments)) {
+    throw new SegkitError('E_BAD_OPTION', `${fn}: profiles must be the result of profileSegments, got ${describe(profiles)}`);
+  }
+}
+
 /** "High income, low spend": levels of the strongest features, within maxWords. */
 function plainName(zs: readonly FeatureZ[], labels: ReadonlyMap<string, string>, terms: number, minAbsZ: number): string {
   const top = zs
@@ -62,6 +69,7 @@ export interface PersonaNameOptions {
  * the two (or one) strongest features in short labels; names still equal get " 2", " 3" in segment order.
  */
 export function personaNames(profiles: SegmentProfiles, options: PersonaNameOptions = {}): string[] {
+  checkProfiles(profiles, 'personaNames');
   checkOptions(options, ['maxWords', 'featureLabels'], 'personaNames');
   const maxWords = options.maxWords ?? 5;
   if (!Number.isInteger(maxWords) || maxWords < 1) throw badOption('maxWords', maxWords, 'an integer >= 1');
@@ -114,6 +122,7 @@ const fmt = (v: number) => {
  */
 export function describeSegment(profiles: SegmentProfiles, segment: number, options: { maxFeatures?: number; featureLabels?: Readonly<Record<string, string>> } = {}): string {
   checkOptions(options, ['maxFeatures', 'featureLabels'], 'describeSegment');
+  checkProfiles(profiles, 'describeSegment');
   const k = profiles.segments.length;
   if (!Number.isInteger(segment) || segment < 0 || segment >= k) throw badOption('segment', segment, `a segment of the profiles, an integer from 0 to ${k - 1}`);
   const maxFeatures = options.maxFeatures ?? 4;

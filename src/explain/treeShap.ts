@@ -3,7 +3,8 @@
 // tree's class probabilities in O(leaves x depth^2) per row, with each node's training weight as its cover.
 import type { TreeNodes } from '../core/tree.js';
 import { nodeProba } from '../core/tree.js';
-import type { TreeEnsemble } from '../core/treeEnsemble.js';
+import { TreeEnsemble } from '../core/treeEnsemble.js';
+import { SegkitError, describe } from '../util/errors.js';
 import { readRows, type RowsInput } from './readRows.js';
 
 interface PathElement {
@@ -141,6 +142,9 @@ export interface TreeShapResult {
  * const { values, expectedValue } = treeShap(forest, [{ income: 70, spend: 12 }]);
  */
 export function treeShap(model: TreeEnsemble, rows: RowsInput): TreeShapResult {
+  if (!(model instanceof TreeEnsemble)) {
+    throw new SegkitError('E_BAD_OPTION', `treeShap explains trees and forests (decisionTree, randomForest); this model is ${describe((model as { kind?: unknown } | null)?.kind ?? model)}`, 'explainAssignment explains k-means assignments');
+  }
   const X = readRows(model.featureNames, rows, 'treeShap');
   const C = model.nClasses, k = model.k, d = model.featureNames.length, T = model.trees.length;
   const expected = new Float64Array(k);

@@ -139,11 +139,11 @@ describe('explainAssignment', () => {
     const model = await kmeans(data, { k: 3, seed: 1, executor: ex });
     const e = await failure(() => treeShap(model as never, [X[0]]));
     expect(e.code).toBe('E_BAD_OPTION');
-    expect(e.message).toContain('treeShap explains trees and forests (decisionTree, randomForest); this model is "kmeans"');
+    expect(e.message).toBe('option "model" must be a tree or forest, got "kmeans"');
     for (const bad of [undefined, null, {}]) {
       const f = await failure(() => explainAssignment(bad as never, [X[0]]));
       expect(f.code).toBe('E_BAD_OPTION');
-      expect(f.message).toContain('explainAssignment: model must be a fitted model');
+      expect(f.message).toContain('option "model" must be a fitted model, got ');
     }
   });
 

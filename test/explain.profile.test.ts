@@ -285,8 +285,8 @@ describe('personaNames and describeSegment', () => {
     refused(() => personaNames(p, { featureLabel: { visits: 'trips' } } as never), 'featureLabel');
     // what is not profileSegments' result: a TypeError before
     for (const bad of [undefined, {}, { features: ['a'] }]) {
-      expect(() => personaNames(bad as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('personaNames: profiles must be the result of profileSegments') }));
-      expect(() => describeSegment(bad as never, 0)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('describeSegment: profiles must be the result of profileSegments') }));
+      expect(() => personaNames(bad as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "profiles" must be profileSegments\' result') }));
+      expect(() => describeSegment(bad as never, 0)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "profiles" must be profileSegments\' result') }));
     }
   });
 });
@@ -343,14 +343,14 @@ describe('nameSegment', () => {
     expect(() => nameSegment([], { strongZ: 0 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION' }));
     // features that are not { name, z }: a z of "1" was left out unread ("Typical customers"), the others threw TypeErrors
     for (const [features, what] of [
-      [[{ name: 'spend', z: '1' }], 'features[0] must be { name, z } with a text name and a number z, got { name: "spend", z: "1" }'],
-      [[{ name: 'spend', z: 1 }, null], 'features[1] must be { name, z } with a text name and a number z, got null'],
-      [[{ name: 5, z: 1 }], 'got { name: 5, z: 1 }'],
-      ['spend', 'features must be an array of { name, z }, got "spend"'],
+      [[{ name: 'spend', z: '1' }], 'option "features[0]" must be { name: text, z: number }, got "1"'],
+      [[{ name: 'spend', z: 1 }, null], 'option "features[1]" must be { name: text, z: number }, got null'],
+      [[{ name: 5, z: 1 }], 'option "features[0]" must be { name: text, z: number }, got 5'],
+      ['spend', 'option "features" must be an array of { name, z }, got "spend"'],
     ] as const) {
       expect(() => nameSegment(features as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining(what) }));
     }
-    expect(() => uniqueSegmentNames('x' as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('profiles must be an array') }));
+    expect(() => uniqueSegmentNames('x' as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "profiles" must be an array') }));
     expect(() => nameSegment([{ name: 'a', z: 0.3 }], { minAbsZ: 0.5, maxTerm: 1 } as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('unknown option "maxTerm"; did you mean "maxTerms"?') }));
   });
 });

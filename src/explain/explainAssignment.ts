@@ -1,4 +1,4 @@
-import { SegkitError, describe } from '../util/errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { fromColumns } from '../data/dataset.js';
 import type { RunOptions, SegmentationModel } from '../core/model.js';
@@ -49,7 +49,7 @@ export const explainsAssignments = (model: SegmentationModel): boolean => model 
  */
 export async function explainAssignment(model: SegmentationModel, rows: RowsInput, options: RunOptions = {}): Promise<Assignment[]> {
   checkOptions(options, RUN_OPTIONS, 'explainAssignment');
-  if (!model || typeof model !== 'object' || !Array.isArray(model.featureNames)) throw new SegkitError('E_BAD_OPTION', `explainAssignment: model must be a fitted model (kmeans, decisionTree, randomForest), got ${describe(model)}`);
+  if (!Array.isArray(model?.featureNames)) throw badOption('model', model, 'a fitted model');
   const names = model.featureNames;
   const X = readRows(names, rows, 'explainAssignment');
   if (X.length === 0) return [];

@@ -1,4 +1,4 @@
-import { SegkitError, badOption, describe } from '../util/errors.js';
+import { badOption } from '../util/errors.js';
 import { checkOptions as checkKeys } from '../util/options.js';
 
 /** A feature and how far a segment sits from the population on it, in population standard deviations. */
@@ -118,12 +118,10 @@ function checkOptions(options: NameSegmentOptions): Required<NameSegmentOptions>
 }
 
 /** Refuses features that are not { name: text, z: number } (a z of "1" was left out unread, a name of 5 threw a TypeError). */
-function checkFeatures(features: readonly FeatureZ[], fn: string): void {
-  if (!Array.isArray(features)) throw new SegkitError('E_BAD_OPTION', `${fn}: features must be an array of { name, z }, got ${describe(features)}`);
+function checkFeatures(features: readonly FeatureZ[]): void {
+  if (!Array.isArray(features)) throw badOption('features', features, 'an array of { name, z }');
   features.forEach((f, i) => {
-    if (!f || typeof f !== 'object' || typeof f.name !== 'string' || typeof f.z !== 'number') {
-      throw new SegkitError('E_BAD_OPTION', `${fn}: features[${i}] must be { name, z } with a text name and a number z, got ${f && typeof f === 'object' ? `{ name: ${describe(f.name)}, z: ${describe(f.z)} }` : describe(f)}`);
-    }
+    if (typeof f?.name != 'string' || typeof f.z != 'number') throw badOption(`features[${i}]`, f && (typeof f.name == 'string' ? f.z : f.name), '{ name: text, z: number }');
   });
 }
 
@@ -176,7 +174,7 @@ export const onlyId = (name: string, id: number): boolean => name.toLowerCase() 
  */
 export function nameSegment(features: readonly FeatureZ[], options: NameSegmentOptions = {}): string {
   const o = checkOptions(options);
-  checkFeatures(features, 'nameSegment');
+  checkFeatures(features);
   const top = ranked(features, o.minAbsZ).slice(0, o.maxTerms);
   if (top.length === 0) return 'Typical customers';
   const terms = top.map((f) => ({ f, vocab: BY_KEY.get(snake(f.name)), level: levelOf(f.z, o.strongZ) }));
@@ -199,7 +197,7 @@ export function nameSegment(features: readonly FeatureZ[], options: NameSegmentO
  */
 export function uniqueSegmentNames(profiles: readonly (readonly FeatureZ[] | null)[], options: NameSegmentOptions = {}): string[] {
   const o = checkOptions(options);
-  if (!Array.isArray(profiles)) throw new SegkitError('E_BAD_OPTION', `uniqueSegmentNames: profiles must be an array (one per segment) of features or null, got ${describe(profiles)}`);
+  if (!Array.isArray(profiles)) throw badOption('profiles', profiles, 'an array');
   const names = profiles.map((p) => (p === null ? 'Empty segment' : nameSegment(p, o)));
   const collisions = () => {
     const count = new Map<string, number>();

@@ -1,4 +1,4 @@
-import { SegkitError, badOption, describe } from '../util/errors.js';
+import { badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { capitalise, featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
 import type { SegmentProfiles } from './profileSegments.js';
@@ -39,10 +39,8 @@ export function shortLabels(names: readonly string[], labels: Readonly<Record<st
 const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
 /** Refuses what is not profileSegments' result (a TypeError otherwise). */
-function checkProfiles(profiles: SegmentProfiles, fn: string): void {
-  if (!profiles || typeof profiles !== 'object' || !Array.isArray(profiles.features) || !Array.isArray(profiles.segments)) {
-    throw new SegkitError('E_BAD_OPTION', `${fn}: profiles must be the result of profileSegments, got ${describe(profiles)}`);
-  }
+function checkProfiles(profiles: SegmentProfiles): void {
+  if (!Array.isArray(profiles?.features) || !Array.isArray(profiles.segments)) throw badOption('profiles', profiles, "profileSegments' result");
 }
 
 /** "High income, low spend": levels of the strongest features, within maxWords. */
@@ -69,7 +67,7 @@ export interface PersonaNameOptions {
  * the two (or one) strongest features in short labels; names still equal get " 2", " 3" in segment order.
  */
 export function personaNames(profiles: SegmentProfiles, options: PersonaNameOptions = {}): string[] {
-  checkProfiles(profiles, 'personaNames');
+  checkProfiles(profiles);
   checkOptions(options, ['maxWords', 'featureLabels'], 'personaNames');
   const maxWords = options.maxWords ?? 5;
   if (!Number.isInteger(maxWords) || maxWords < 1) throw badOption('maxWords', maxWords, 'an integer >= 1');
@@ -122,9 +120,9 @@ const fmt = (v: number) => {
  */
 export function describeSegment(profiles: SegmentProfiles, segment: number, options: { maxFeatures?: number; featureLabels?: Readonly<Record<string, string>> } = {}): string {
   checkOptions(options, ['maxFeatures', 'featureLabels'], 'describeSegment');
-  checkProfiles(profiles, 'describeSegment');
+  checkProfiles(profiles);
   const k = profiles.segments.length;
-  if (!Number.isInteger(segment) || segment < 0 || segment >= k) throw badOption('segment', segment, `a segment of the profiles, an integer from 0 to ${k - 1}`);
+  if (!Number.isInteger(segment) || segment < 0 || segment >= k) throw badOption('segment', segment, `an integer from 0 to ${k - 1}`);
   const maxFeatures = options.maxFeatures ?? 4;
   // 0 features would read "close to the average customer on every measure" whatever the segment
   if (!Number.isInteger(maxFeatures) || maxFeatures < 1) throw badOption('maxFeatures', maxFeatures, 'an integer >= 1');

@@ -56,7 +56,7 @@ export async function segmentRules(data: DataInput, labels: Target, options: Seg
   if (!Number.isInteger(maxDepth) || maxDepth < 1) throw badOption('maxDepth', maxDepth, 'a positive integer');
   const minSamplesLeaf = options.minSamplesLeaf ?? Math.max(1, Math.round(ds.n / 100));
   const text = labels?.length > 0 && typeof labels[0] === 'string';
-  if (text && options.names !== undefined) throw badOption('names', options.names, 'left out when the labels are text (they name the segments)');
+  if (text && options.names !== undefined) throw badOption('names', options.names, 'absent with text labels');
   const names = options.names;
   if (names !== undefined) {
     labels = labels as ArrayLike<number>;

@@ -4,7 +4,7 @@
 import type { TreeNodes } from '../core/tree.js';
 import { nodeProba } from '../core/tree.js';
 import { TreeEnsemble } from '../core/treeEnsemble.js';
-import { SegkitError, describe } from '../util/errors.js';
+import { badOption } from '../util/errors.js';
 import { readRows, type RowsInput } from './readRows.js';
 
 interface PathElement {
@@ -142,9 +142,7 @@ export interface TreeShapResult {
  * const { values, expectedValue } = treeShap(forest, [{ income: 70, spend: 12 }]);
  */
 export function treeShap(model: TreeEnsemble, rows: RowsInput): TreeShapResult {
-  if (!(model instanceof TreeEnsemble)) {
-    throw new SegkitError('E_BAD_OPTION', `treeShap explains trees and forests (decisionTree, randomForest); this model is ${describe((model as { kind?: unknown } | null)?.kind ?? model)}`, 'explainAssignment explains k-means assignments');
-  }
+  if (!(model instanceof TreeEnsemble)) throw badOption('model', (model as { kind?: unknown } | null)?.kind ?? model, 'a tree or forest');
   const X = readRows(model.featureNames, rows, 'treeShap');
   const C = model.nClasses, k = model.k, d = model.featureNames.length, T = model.trees.length;
   const expected = new Float64Array(k);

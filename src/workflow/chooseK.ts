@@ -205,7 +205,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   assertResolution(ds);
   const ks = apartKs(kValues(options.kRange, ds.n), options.kRange, ds);
   const seed = options.seed ?? chooseKDefaults.seed;
-  if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
+  if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
   // 'false' would keep every model
   if (options.keepModels !== undefined && typeof options.keepModels !== 'boolean') throw badOption('keepModels', options.keepModels, 'true or false');
   const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
@@ -221,7 +221,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   }
   // one tree, cut at every k: nothing is fitted per k, so the fitting options would change nothing
   for (const name of ['nInit', 'maxIter', 'tol', 'init'] as const) {
-    if (options[name] !== undefined && algorithm === 'agglomerative') throw new SegkitError('E_BAD_OPTION', `option "${name}" does not apply with algorithm "agglomerative" (one tree is cut at every k; nothing is refitted)`);
+    if (options[name] !== undefined && algorithm === 'agglomerative') throw new SegkitError('E_BAD_OPTION', `option "${name}" does not apply with algorithm "agglomerative"`);
   }
   if (options.batchSize !== undefined && algorithm !== 'minibatch-kmeans') throw new SegkitError('E_BAD_OPTION', 'option "batchSize" applies only with algorithm "minibatch-kmeans"');
   const resamples = options.stabilityResamples ?? chooseKDefaults.stabilityResamples;

@@ -17,9 +17,11 @@ export interface ReadArrowBatchesOptions {
 
 /**
  * Reads an Arrow IPC file (file or stream format) one record batch at a time, each as a one-batch table: memory
- * holds one batch, whatever the file size. A file that is not Arrow IPC is an E_PARSE error naming the path.
+ * holds one batch, whatever the file size. Batches compressed with LZ4 frames or Zstandard are decompressed. A file
+ * that is not Arrow IPC is an E_PARSE error naming the path.
  */
 export async function* readArrowBatches(path: string, options: ReadArrowBatchesOptions = {}): AsyncGenerator<Table> {
+  (await import('./codecs.js')).registerArrowDecoders();
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');

@@ -4,8 +4,9 @@ import { type ByteSource, collectBytes } from './byteSource.js';
 import { checkColumnNames, decimalsAsNumbers } from './arrowTable.js';
 
 /**
- * Reads Arrow IPC data, in the file format (.arrow, .feather v2) or the stream format, into an Arrow table. The IPC
- * codec is imported on first use, so bundles that never read or write IPC bytes leave it out.
+ * Reads Arrow IPC data, in the file format (.arrow, .feather v2) or the stream format, into an Arrow table; record
+ * batches compressed with LZ4 frames (pandas' and pyarrow's Feather default) or Zstandard are decompressed. The IPC
+ * codec and the decompressors are imported on first use, so bundles that never read or write IPC bytes leave them out.
  * @example
  * const table = await readArrow(new Uint8Array(await (await fetch(url)).arrayBuffer()));
  */
@@ -15,7 +16,8 @@ export async function readArrow(input: ByteSource): Promise<Table> {
   }
   const bytes = await collectBytes(input, 'the Arrow input');
   if (bytes.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the Arrow input is empty');
-  const { tableFromIPC } = await import('#arrow/ipc');
+  const [{ tableFromIPC }, { registerArrowDecoders }] = await Promise.all([import('#arrow/ipc'), import('./codecs.js')]);
+  registerArrowDecoders();
   let table: Table;
   try {
     table = tableFromIPC(bytes);

@@ -16,7 +16,7 @@ import {
 } from '#arrow';
 // the package's browser entry (its default Node entry imports fs), loaded on first use: bundles that read no
 // Parquet (an edge function scoring JSON) leave it out
-import type { ColumnData, FileMetaData, SchemaElement } from 'hyparquet/src/index.js';
+import type { ColumnData, Compressors, FileMetaData, SchemaElement } from 'hyparquet/src/index.js';
 import { SegkitError } from '../util/errors.js';
 import { checkColumnNames, dataFromValues, tableFromColumns } from './arrowTable.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
@@ -163,6 +163,28 @@ function checkRowCounts(metadata: FileMetaData): number {
 }
 
 /**
+ * The decompressors the file's column chunks need beyond hyparquet's own SNAPPY (loaded only then), or an E_PARSE
+ * error naming the first column compressed with a codec segkit cannot read (BROTLI, LZO).
+ */
+async function decompressorsFor(metadata: FileMetaData): Promise<Compressors | undefined> {
+  const used = new Map<string, string>();
+  for (const group of metadata.row_groups) {
+    for (const column of group.columns) {
+      const codec = column.meta_data?.codec;
+      if (codec && codec !== 'UNCOMPRESSED' && codec !== 'SNAPPY' && !used.has(codec)) used.set(codec, column.meta_data!.path_in_schema.join('.'));
+    }
+  }
+  if (used.size === 0) return undefined;
+  const { PARQUET_DECOMPRESSORS } = await import('./codecs.js');
+  for (const [codec, column] of used) {
+    if (!Object.hasOwn(PARQUET_DECOMPRESSORS, codec)) {
+      throw new SegkitError('E_PARSE', `Parquet column "${column}" is compressed with ${codec}, which segkit cannot decompress`, `write it with ${['SNAPPY', ...Object.keys(PARQUET_DECOMPRESSORS)].join(', ')} or no compression`);
+    }
+  }
+  return PARQUET_DECOMPRESSORS;
+}
+
+/**
  * Gives decimal, date and unsigned 32-bit columns annotated by their logical type alone (the converted type is
  * deprecated) the converted type too: the decoder scales decimals and turns day counts into dates only by the
  * converted type, and the column mapping reads an unsigned 32-bit column as Int32 without it (2^32 - 1 as -1).
@@ -183,6 +205,8 @@ function withConvertedTypes(schema: SchemaElement[]): void {
 /**
  * Reads a Parquet file (all of it in memory, as Parquet needs random access) into an Arrow table with hyparquet.
  * Flat columns of the common types are read; nested (struct or list) columns are an E_PARSE error naming them.
+ * Columns may be uncompressed or compressed with SNAPPY, GZIP, ZSTD, LZ4 or LZ4_RAW; BROTLI and LZO are an E_PARSE
+ * error naming the column.
  * A footer whose row counts disagree with each other or with the pages is an E_PARSE error (a corrupt file), raised
  * before any column is allocated at the claimed size.
  * @example
@@ -226,9 +250,10 @@ export async function readParquet(input: ByteSource): Promise<Table> {
     return mapping(c.element, categorical.has(c.element.name));
   });
   const total = checkRowCounts(metadata);
+  const compressors = await decompressorsFor(metadata);
   const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
   try {
-    await parquetRead({ file, metadata, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+    await parquetRead({ file, metadata, compressors, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
   } catch (error) {
     throw new SegkitError('E_PARSE', `the Parquet data could not be decoded: ${(error as Error).message}`, undefined, { cause: error });
   }

@@ -56,6 +56,28 @@ describe('compressed Arrow IPC', () => {
     }
   });
 
+  it('refuses a corrupt LZ4 frame, and a buffer that decodes to another length than its header gives', async () => {
+    const bytes = fixture('compressed-lz4.arrow');
+    // the first compressed buffer: its uncompressed length (int64), then the frame (magic, flags, block size code, header
+    // checksum, then each block's size)
+    const frame = bytes.indexOf(Buffer.from([0x04, 0x22, 0x4d, 0x18]));
+    expect(frame).toBeGreaterThan(8);
+    const failure = async (b: Buffer): Promise<SegkitError> => (await readArrow(b).then(() => undefined, (e: unknown) => e)) as SegkitError;
+    // a block size of 2^31 - 1 stored bytes: lz4js copied that many before giving up (minutes)
+    const huge = Buffer.from(bytes);
+    huge.writeUInt32LE(0xffffffff, frame + 7);
+    expect(await failure(huge)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining('a corrupt LZ4 frame: a block of 2147483647 bytes, above the frame\'s 65536') });
+    // a block that runs past the buffer's end
+    const long = Buffer.from(bytes);
+    long.writeUInt32LE(60_000, frame + 7);
+    expect(await failure(long)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining('a corrupt LZ4 frame: a block runs past its end') });
+    // the length the buffer's header gives, 8 more than its frame decodes to
+    const length = Buffer.from(bytes);
+    const stated = length.readBigInt64LE(frame - 8);
+    length.writeBigInt64LE(stated + 8n, frame - 8);
+    expect(await failure(length)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining(`a buffer decompressed to ${stated} bytes where its header says ${stated + 8n}`) });
+  });
+
   it('keeps a decoder the caller registered', async () => {
     const had = compressionRegistry.get(CompressionType.ZSTD);
     let calls = 0;

@@ -17,19 +17,64 @@ export const PARQUET_DECOMPRESSORS = Object.freeze({
   LZ4_RAW: decompressLz4Raw,
 });
 
+const LZ4_MAGIC = 0x184d2204;
+/** A frame's largest block by its block-size code (4: 64 KiB ... 7: 4 MiB); lower codes are not in the format. */
+const LZ4_BLOCK_MAX = [0, 0, 0, 0, 1 << 16, 1 << 18, 1 << 20, 1 << 22];
+
+/**
+ * The most bytes an LZ4 frame can decode to, after checking its layout: lz4js trusts every size in it (a corrupt
+ * block size made it run for minutes, and a corrupt content size allocate gigabytes), so the frame must have a known
+ * version and block size, no dictionary (which lz4js does not read), blocks no larger than the frame allows that end
+ * within the data, an end mark, and nothing after it.
+ */
+function lz4FrameBound(src: Uint8Array): number {
+  const corrupt = (why: string): never => {
+    throw new Error(`a corrupt LZ4 frame: ${why}`);
+  };
+  const u32 = (at: number): number => (src[at] | (src[at + 1] << 8) | (src[at + 2] << 16) | (src[at + 3] << 24)) >>> 0;
+  if (src.length < 11 || u32(0) !== LZ4_MAGIC) corrupt('no frame header');
+  const flags = src[4], block = src[5];
+  if (flags >> 6 !== 1 || flags & 0x03 || block & 0x8f) corrupt('an unknown version, a dictionary or reserved bits set');
+  const max = LZ4_BLOCK_MAX[(block >> 4) & 7];
+  if (max === 0) corrupt('an unknown block size');
+  let at = 7 + (flags & 0x08 ? 8 : 0);
+  let bound = 0;
+  for (;;) {
+    if (at + 4 > src.length) corrupt('it ends inside a block');
+    const word = u32(at);
+    at += 4;
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    if (size > max) corrupt(`a block of ${size} bytes, above the frame's ${max}`);
+    at += size + (flags & 0x10 ? 4 : 0);
+    if (at > src.length) corrupt('a block runs past its end');
+    bound += max;
+  }
+  if (at + (flags & 0x04 ? 4 : 0) !== src.length) corrupt('bytes follow its end');
+  return bound;
+}
+
 /**
  * Gives apache-arrow's IPC readers a decoder for LZ4 frames and for Zstandard, where none is registered yet (a
- * caller's own codec is kept). Arrow views each decoded buffer as its type's array, so one that a decoder returns at
- * an offset that is not a multiple of 8 (fzstd's, for frames without their size) is copied to the start of its own.
+ * caller's own codec is kept). Each compressed IPC buffer starts with its length once decompressed, and apache-arrow
+ * hands the decoder the bytes after it: a buffer that decodes to another length is an error (a corrupt file), not
+ * values read from too few or too many bytes. Arrow views each decoded buffer as its type's array, so one that a
+ * decoder returns at an offset that is not a multiple of 8 (fzstd's, for frames without their size) is copied to the
+ * start of its own.
  */
 export function registerArrowDecoders(): void {
-  for (const [type, decode] of [[CompressionType.LZ4_FRAME, lz4Frame], [CompressionType.ZSTD, zstd]] as const) {
+  const lz4 = (data: Uint8Array): Uint8Array => lz4Frame(data, lz4FrameBound(data));
+  for (const [type, decode] of [[CompressionType.LZ4_FRAME, lz4], [CompressionType.ZSTD, zstd]] as const) {
     const had = compressionRegistry.get(type);
     if (typeof had?.decode === 'function') continue;
     compressionRegistry.set(type, {
       ...had,
       decode: (data: Uint8Array) => {
         const out = decode(data);
+        if (data.byteOffset >= 8) {
+          const length = new DataView(data.buffer, data.byteOffset - 8, 8).getBigInt64(0, true);
+          if (BigInt(out.length) !== length) throw new Error(`a buffer decompressed to ${out.length} bytes where its header says ${length}`);
+        }
         return out.byteOffset % 8 === 0 ? out : out.slice();
       },
     });

@@ -118,6 +118,20 @@ describe('segkit compare', () => {
   });
 });
 
+describe('segkit compare --out -', () => {
+  it('writes only the movers on stdout, the summary on stderr', () => {
+    const r = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--out', '-']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('customer_id,segment_before,segment_after,segment_before_id,segment_after_id');
+    // 112 movers, as the --json summary counts them, and nothing else
+    expect(lines.length).toBe(113);
+    expect(lines.slice(1).every((l) => /^\d+,.*,\d+,\d+$/.test(l))).toBe(true);
+    expect(r.stderr).toMatch(/REFIT: /);
+    expect(r.stderr).not.toContain('movers to -');
+  });
+});
+
 describe('segkit abtest', () => {
   it('prints per-segment uplift with intervals, Holm-adjusted p-values, the overall effect and the assumptions; --chart', () => {
     const r = segkit(['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--chart', 'ab.svg', '-q']);

@@ -109,7 +109,7 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   const m = r.migration;
   // customers that moved into or out of no segment (a density model's unassigned rows): a column and a row of their own
   const none = movedUnassigned(m);
-  ctx.print([
+  const text = [
     `${r.rowsBefore.toLocaleString('en-US')} customers before, ${r.rowsAfter.toLocaleString('en-US')} after · ${m.returning.toLocaleString('en-US')} in both · ${m.moved.toLocaleString('en-US')} changed segment`,
     '',
     formatTable(
@@ -136,8 +136,11 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
     '',
     `${r.recommendation.action.toUpperCase()}: ${r.recommendation.text}`,
     `PSI levels are conventions (below ${r.thresholds.psiModerate} stable, ${r.thresholds.psiModerate} to ${r.thresholds.psiSignificant} moderate, above significant), not tests.`,
-  ].join('\n'));
-  if (f.out) ctx.note(`wrote ${r.movers.id.length.toLocaleString('en-US')} movers to ${f.out}`);
+  ].join('\n');
+  // with the movers on stdout, people still get the summary, on stderr
+  if (f.out === '-') ctx.note(text);
+  else ctx.print(text);
+  if (f.out !== undefined && f.out !== '-') ctx.note(`wrote ${r.movers.id.length.toLocaleString('en-US')} movers to ${f.out}`);
   if (f.report) ctx.note(`wrote the report to ${f.report}`);
 }
 

@@ -50,7 +50,7 @@ describe('segkit explain', () => {
 
   it('refuses a --value column of text (amounts with a currency sign) instead of counting it as 0', () => {
     writeFileSync(path('money.csv'), ['id,visits,amount,segment', '1,1,$10.00,0', '2,2,$12.00,0', '3,1,$11.00,0', '4,8,$50.00,1', '5,9,$52.00,1', '6,7,$55.00,1'].join('\n') + '\n');
-    const r = segkit(['explain', 'money.csv', '--labels', 'segment', '--value', 'amount', '--json']);
+    const r = segkit(['explain', 'money.csv', '--labels', 'segment', '--value', 'amount', '--report', 'money.html', '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_NON_NUMERIC', message: '"money.csv": the --value column "amount" holds values such as "$10.00", not numbers' });
   });
@@ -133,7 +133,7 @@ describe('segkit explain', () => {
     expect(html.match(/Segment 2 has no customers in these data and is left out\./g)).toHaveLength(1);
     // the charts (sizes, profiles, centres, map, value, mix) name segments 0, 1 and 3, never a segment 2
     expect(new Set([...html.matchAll(/segment: (\d+): /g)].map((m) => Number(m[1])))).toEqual(new Set([0, 1, 3]));
-    const text = ok(args).stdout;
+    const text = ok([...args, '--report', 'gap-text.html']).stdout;
     expect(text).toMatch(/^300 customers · 3 segments in "segment" · 2 features\nsegment 2 has no customers in this file\n\n/);
     expect(text).toContain('\n  segment 3 (100 customers;');
     expect(text).toMatch(/\ncustomer c2: segment 3, runner-up segment [01] /);

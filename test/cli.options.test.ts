@@ -72,11 +72,14 @@ describe('a flag the chosen algorithm does not use', () => {
 });
 
 describe('report flags that would change nothing', () => {
-  it('segment: --title needs --report, and --audit-threshold needs --audit and --report', () => {
+  it('segment: --title, --value and --audit need --report, and --audit-threshold needs --audit and --report', () => {
     const cases: [string[], string][] = [
       [['--title', 'Q3'], '--title applies only with --report'],
       [['--audit-threshold', '0.2'], '--audit-threshold applies only with --audit'],
       [['--audit', 'visits', '--audit-threshold', '0.2'], '--audit-threshold applies only with --report'],
+      // shown only in the report: without it they would only take the column out of the features
+      [['--value', 'visits'], '--value applies only with --report'],
+      [['--audit', 'visits'], '--audit applies only with --report'],
     ];
     for (const [flags, message] of cases) {
       const r = segkit(['segment', 'customers.csv', '--k', '3', ...flags]);
@@ -86,11 +89,12 @@ describe('report flags that would change nothing', () => {
     expect(segkit(['segment', 'customers.csv', '--k', '3', '--audit', 'visits', '--audit-threshold', '0.2', '--title', 'Q3', '--report', 'r.html', '-q']).code).toBe(0);
   });
 
-  it('explain: --title needs --report, --audit-threshold needs --audit (whose mix is printed without a report)', () => {
+  it('explain: --title and --value need --report, --audit-threshold needs --audit (whose mix is printed without a report)', () => {
     const base = ['explain', 'labelled.csv', '--labels', 'segment'];
     const cases: [string[], string][] = [
       [['--title', 'Q3'], '--title applies only with --report'],
       [['--audit-threshold', '0.2'], '--audit-threshold applies only with --audit'],
+      [['--value', 'income'], '--value applies only with --report'],
     ];
     for (const [flags, message] of cases) {
       const r = segkit([...base, ...flags]);

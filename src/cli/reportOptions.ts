@@ -28,8 +28,8 @@ export function addReportOptions(cmd: Command, withTitle = true): Command {
 }
 
 /**
- * Usage errors for report flags that would change nothing: --title without --report, and --audit-threshold without
- * the --audit mix it flags (printed by explain, `auditWithoutReport`; only in segment's report).
+ * Usage errors for report flags that would change nothing: --title and --value without --report, and --audit (with
+ * --audit-threshold) without the mix it shows (printed by explain, `auditWithoutReport`; only in segment's report).
  */
 export function checkReportFlags(cmd: Command, f: ReportFlags & { readonly report?: string }, auditWithoutReport: boolean): void {
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
@@ -38,6 +38,9 @@ export function checkReportFlags(cmd: Command, f: ReportFlags & { readonly repor
     if (f.audit === undefined) throw new UsageError('--audit-threshold applies only with --audit');
     if (!auditWithoutReport && f.report === undefined) throw new UsageError('--audit-threshold applies only with --report');
   }
+  // shown only in the report, and otherwise only taken out of the features
+  if (f.value !== undefined && f.report === undefined) throw new UsageError('--value applies only with --report');
+  if (!auditWithoutReport && f.audit !== undefined && f.report === undefined) throw new UsageError('--audit applies only with --report');
 }
 
 /** Columns the report flags name (never features), after checking they exist. */

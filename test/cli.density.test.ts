@@ -76,6 +76,24 @@ describe('segment --algorithm dbscan', () => {
     expect(col(await readTable(path('geo-scored.csv')), 'segment_name').filter((v) => v === 'Unassigned').length).toBe(scored.filter((l) => l < 0).length);
   });
 
+  it('the report counts the unassigned customers in every share, as --json does: of customers and of --value', () => {
+    const args = ['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km), '--min-samples', String(geo.min_samples)];
+    const s = JSON.parse(ok([...args, '--report', 'geo-value.html', '--value', 'spend', '--json', '-q']).stdout);
+    expect(s.unassigned.size).toBe(geo.n_noise);
+    const html = readFileSync(path('geo-value.html'), 'utf8');
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    // spend is (i * 37) % 500 in row i; its shares are of every customer's spend, the unassigned ones' too
+    const spend = geo.labels.map((_: number, i: number) => (i * 37) % 500);
+    const total = spend.reduce((a: number, b: number) => a + b, 0);
+    for (const seg of s.segments as { id: number; size: number; share: number }[]) {
+      expect(seg.share).toBe(seg.size / geo.X_deg.length);
+      expect(html).toContain(`<p class="meta">Segment ${seg.id} · ${seg.size.toLocaleString('en-US')} customers · ${pct(seg.share)}</p>`);
+      const own = geo.labels.reduce((a: number, l: number, i: number) => a + (l === seg.id ? spend[i] : 0), 0);
+      expect(html).toContain(`<b>${seg.size.toLocaleString('en-US')}</b> customers · ${pct(seg.share)} · <b>${pct(own / total)}</b> of spend</p>`);
+    }
+    expect(html).toContain(`<p class="meta">Noise · ${geo.n_noise} customers · ${pct(s.unassigned.share)}</p>`);
+  });
+
   it('the printed table shows the unassigned row apart from the segments', () => {
     const r = ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '2', '-q']);
     expect(r.stdout).toMatch(/-\s+Unassigned \(noise, in no segment\)\s+66\s+16\.5%/);

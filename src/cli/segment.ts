@@ -162,6 +162,13 @@ function withinSumOfSquares(data: Dataset, labels: Int32Array, k: number): numbe
   return total;
 }
 
+/** The --value column's total over the rows in no segment, for the report's shares of it. */
+function unassignedValue(f: SegmentFlags, table: Table, rowIndex: Int32Array, labels: Int32Array): { value?: number } {
+  if (f.value === undefined) return {};
+  const rows = Int32Array.from(rowIndex.filter((_, i) => labels[i] < 0));
+  return { value: reportExtras(f, table, rows).value!.values.reduce((a, b) => a + b, 0) };
+}
+
 /** Shares are of every row, so with noise they add up to less than 1. */
 function summaries(profiles: SegmentProfiles, rows: number): SegmentSummary[] {
   // a component no customer took (a mixture's) is no described segment: named by its id, as a bare model's are, so a
@@ -324,7 +331,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
         title: f.title,
         data: clusteredProfile,
         labels,
-        ...(unassigned ? { unassigned: { size: unassigned.size, share: unassigned.share, means: profiles.features.map((name) => unassigned.means[name]) } } : {}),
+        ...(unassigned ? { unassigned: { size: unassigned.size, share: unassigned.share, means: profiles.features.map((name) => unassigned.means[name]), ...unassignedValue(f, table, rowIndex, allLabels) } } : {}),
         extraCharts,
         centroids: profiles.segments.map((s) => s.mean),
         k,

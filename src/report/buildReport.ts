@@ -52,9 +52,10 @@ export interface BuildReportInput {
   readonly segmentNames?: readonly string[];
   /**
    * Rows no cluster took (noise of a density model), left out of `data` and `labels`: shown as their own
-   * "Unassigned" group, never as a segment. `means` per feature, in the data's units.
+   * "Unassigned" group, never as a segment, and counted in every share. `means` per feature, in the data's units;
+   * `value`, the `value` column's total over them.
    */
-  readonly unassigned?: { readonly size: number; readonly share: number; readonly means?: readonly number[] };
+  readonly unassigned?: { readonly size: number; readonly share: number; readonly means?: readonly number[]; readonly value?: number };
   /** Charts of the algorithm (dendrogram, core and border counts, k-distance plot), placed in a section. */
   readonly extraCharts?: readonly { readonly key: string; readonly spec: TopLevelSpec; readonly section: 'overview' | 'map' | 'quality'; readonly wide?: boolean }[];
 }
@@ -424,6 +425,7 @@ function segmentValue(ctx: ReportContext): { name: string; share: number[]; tota
     sums[ctx.labels[i]] += v.values[i];
     total += v.values[i];
   }
+  total += ctx.input.unassigned?.value ?? 0;
   return { name: featureWords(v.name), share: sums.map((x) => (total !== 0 ? x / total : 0)), total };
 }
 
@@ -590,7 +592,10 @@ details pre{white-space:pre-wrap;word-break:break-word;background:#fff;padding:1
 export async function buildReport(input: BuildReportInput): Promise<string> {
   scheme ??= (await import('vega')).scheme;
   const { ds, title, seed, maxScatterPoints } = check(input);
-  const { profiles, k, labels } = input;
+  const { k, labels } = input;
+  // shares are of every customer, the unassigned ones too, as the segment summaries count them
+  const everyone = ds.n + (input.unassigned?.size ?? 0);
+  const profiles = input.unassigned ? { ...input.profiles, segments: input.profiles.segments.map((s) => ({ ...s, share: s.size / everyone })) } : input.profiles;
   // drawn only for segments holding customers
   const centroids = centroidRows(input.centroids, k, ds.names, profiles.segments.map((seg) => seg.size === 0));
 

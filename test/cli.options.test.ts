@@ -45,6 +45,28 @@ describe('an option given twice', () => {
   });
 });
 
+describe('a number option', () => {
+  it('takes decimal numbers only: 0x10 and 0b101 are usage errors, never read as 16 and 5', () => {
+    const cases: [string[], string][] = [
+      [['--impute', 'constant', '--fill-value', '0b101'], `option '--fill-value <number>' argument '0b101' is invalid. must be a number.`],
+      [['--algorithm', 'dbscan', '--eps', '0x1'], `option '--eps <number>' argument '0x1' is invalid. must be a number > 0.`],
+    ];
+    for (const [flags, message] of cases) {
+      const r = segkit(['segment', 'customers.csv', ...flags]);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`segkit: error: ${message}`);
+    }
+    const half = segkit(['update', 'm.json', 'customers.csv', '--half-life', '0x10']);
+    expect(half.code).toBe(2);
+    expect(half.stderr).toContain(`segkit: error: option '--half-life <n>' argument '0x10' is invalid. must be a number.`);
+    // decimal forms people write are taken
+    const r = segkit(['segment', 'customers.csv', '--k', '3', '--impute', 'constant', '--fill-value', ' -1.5e1 ', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).k).toBe(3);
+    expect(segkit(['segment', 'customers.csv', '--algorithm', 'dbscan', '--eps', '.5', '-q']).code).toBe(0);
+  });
+});
+
 describe('a flag the chosen algorithm does not use', () => {
   it('segment and choose-k: --init, --n-init and --max-iter with dbscan, hdbscan or agglomerative are usage errors', () => {
     const cases: [string[], string][] = [

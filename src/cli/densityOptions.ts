@@ -6,7 +6,7 @@ import { LINKAGES, type Linkage } from '../core/agglomerativeModel.js';
 import type { PipelineOptions } from '../prep/pipeline.js';
 import { SegkitError, baseMessage, restate } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
-import { integer } from './optionParsers.js';
+import { decimalValue, integer } from './optionParsers.js';
 import { requireColumn } from './readInput.js';
 
 export interface DensityFlags {
@@ -25,8 +25,8 @@ export interface DensityFlags {
 }
 
 const positive = (value: string): number => {
-  const n = Number(value.trim());
-  if (value.trim() === '' || !Number.isFinite(n) || !(n > 0)) throw new InvalidArgumentError('must be a number > 0.');
+  const n = decimalValue(value);
+  if (!Number.isFinite(n) || !(n > 0)) throw new InvalidArgumentError('must be a number > 0.');
   return n;
 };
 

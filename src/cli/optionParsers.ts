@@ -23,9 +23,18 @@ export const seedValue = (value: string): number => {
   return n;
 };
 
+// a decimal number as people write one (1, -0.5, .25, 1e3): Number() would also take 0x10, 0b101 and 0o7
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/** The number a decimal text stands for; NaN for any other text (hexadecimal, binary, octal, empty). */
+export function decimalValue(value: string): number {
+  const text = value.trim();
+  return DECIMAL.test(text) ? Number(text) : Number.NaN;
+}
+
 export const finiteNumber = (value: string): number => {
-  const n = Number(value.trim());
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`must be a number.`);
+  const n = decimalValue(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`must be a number.`);
   return n;
 };
 

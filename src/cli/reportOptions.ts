@@ -2,7 +2,7 @@ import { DataType, type Table } from '#arrow';
 import { SegkitError } from '../util/errors.js';
 import { type Command, Option } from 'commander';
 import { UsageError } from './exitCodes.js';
-import { columnList } from './optionParsers.js';
+import { columnList, decimalValue } from './optionParsers.js';
 import { requireColumn } from './readInput.js';
 
 /** The report flags shared by segment and explain. */
@@ -14,7 +14,7 @@ export interface ReportFlags {
 }
 
 const threshold = (v: string): number => {
-  const n = Number(v);
+  const n = decimalValue(v);
   if (!(n > 0 && n < 1)) throw new UsageError('--audit-threshold must be a share between 0 and 1, e.g. 0.1');
   return n;
 };

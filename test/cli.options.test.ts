@@ -67,6 +67,24 @@ describe('a number option', () => {
   });
 });
 
+describe('feature flags that contradict each other', () => {
+  it('a column in both --columns and --exclude, or the --id column in --columns or --encode, is a usage error', () => {
+    const cases: [string[], string][] = [
+      [['--columns', 'income,spend', '--exclude', 'spend'], '--columns and --exclude both name column "spend": give it in one of them'],
+      [['--id', 'visits', '--columns', 'income,visits'], '--columns: column "visits" is the customer id (--id), never a feature'],
+      [['--id', 'visits', '--encode', 'visits'], '--encode: column "visits" is the customer id (--id), never a feature'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = segkit(['segment', 'customers.csv', '--k', '3', ...flags]);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`segkit: error: ${message}`);
+    }
+    const train = segkit(['train', 'labelled.csv', '--target', 'segment', '--id', 'income', '--encode', 'income', '--json']);
+    expect(train.code).toBe(2);
+    expect(JSON.parse(train.stdout).error).toMatchObject({ code: 'E_USAGE', message: '--encode: column "income" is the customer id (--id), never a feature' });
+  });
+});
+
 describe('a flag the chosen algorithm does not use', () => {
   it('segment and choose-k: --init, --n-init and --max-iter with dbscan, hdbscan or agglomerative are usage errors', () => {
     const cases: [string[], string][] = [

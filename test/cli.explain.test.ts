@@ -48,6 +48,15 @@ describe('segkit explain', () => {
     expect(segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2', '-q']).code).toBe(0);
   });
 
+  it('--rows names customer ids: one given twice, or an empty one, is a usage error that says so', () => {
+    const twice = segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2,2', '--json']);
+    expect(twice.code).toBe(2);
+    expect(JSON.parse(twice.stdout).error).toMatchObject({ code: 'E_USAGE', message: `option '--rows <ids>' argument '2,2' is invalid. names id "2" twice.` });
+    const empty = segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2,', '--json']);
+    expect(empty.code).toBe(2);
+    expect(JSON.parse(empty.stdout).error.message).toBe(`option '--rows <ids>' argument '2,' is invalid. must be customer ids separated by commas.`);
+  });
+
   it('refuses a --value column of text (amounts with a currency sign) instead of counting it as 0', () => {
     writeFileSync(path('money.csv'), ['id,visits,amount,segment', '1,1,$10.00,0', '2,2,$12.00,0', '3,1,$11.00,0', '4,8,$50.00,1', '5,9,$52.00,1', '6,7,$55.00,1'].join('\n') + '\n');
     const r = segkit(['explain', 'money.csv', '--labels', 'segment', '--value', 'amount', '--report', 'money.html', '--json']);

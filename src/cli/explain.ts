@@ -11,7 +11,7 @@ import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
 import { segmentRows } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
-import { columnList, integer, seedValue } from './optionParsers.js';
+import { idList, integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { atRow, checkPaths, inFile, inputName, readInput, requireColumn, rowName, targetError } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
@@ -51,7 +51,7 @@ export function registerExplain(program: Command, signal: AbortSignal): void {
     .argument('<input>', 'table with the features and a segment column (e.g. the output of segkit segment)')
     .requiredOption('--labels <column>', 'column holding each row\'s segment')
     .option('--model <file>', 'the model that assigned the segments (segkit segment or train --model), to explain with')
-    .addOption(new Option('--rows <ids>', 'explain these customers, by id (comma-separated)').argParser(columnList));
+    .addOption(new Option('--rows <ids>', 'explain these customers, by id (comma-separated)').argParser(idList));
   addPrepOptions(cmd, true);
   cmd
     .addOption(new Option('--max-depth <n>', 'conditions per rule, at most').argParser(integer(1)).default(3))

@@ -58,17 +58,23 @@ export function kRange(value: string): number[] {
   return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 }
 
-/** A comma-separated list of column names; names are kept exactly, except for surrounding spaces. */
-export function columnList(value: string): string[] {
+/** A comma-separated list of names of `what` (column, id), each once; kept exactly, except for surrounding spaces. */
+function nameList(value: string, what: 'column' | 'id'): string[] {
   const names = value.split(',').map((s) => s.trim());
-  if (names.some((s) => s === '')) throw new InvalidArgumentError(`must be column names separated by commas.`);
+  if (names.some((s) => s === '')) throw new InvalidArgumentError(`must be ${what === 'id' ? 'customer ids' : 'column names'} separated by commas.`);
   const seen = new Set<string>();
   for (const name of names) {
-    if (seen.has(name)) throw new InvalidArgumentError(`names column "${name}" twice.`);
+    if (seen.has(name)) throw new InvalidArgumentError(`names ${what} "${name}" twice.`);
     seen.add(name);
   }
   return names;
 }
+
+/** A comma-separated list of column names; names are kept exactly, except for surrounding spaces. */
+export const columnList = (value: string): string[] => nameList(value, 'column');
+
+/** A comma-separated list of customer ids (explain --rows). */
+export const idList = (value: string): string[] => nameList(value, 'id');
 
 /** The --scale choices and the pipeline method each stands for; 'log' is log1p then standardised. */
 export const SCALE_CHOICES: Readonly<Record<string, ScaleMethod | false>> = Object.freeze({

@@ -158,6 +158,25 @@ describe('behaviourFeatures', () => {
     expect(twice.avg_session_seconds).toEqual([(once.avg_session_seconds[0] as number) + 100 / 3, once.avg_session_seconds[1]]);
   });
 
+  it('reads a customer, session or feature id written as a number in some rows and as text in others as one id', () => {
+    // records from JSON may hold the id 7 in one row and "7" in another: one customer (not two rows both "7"), one
+    // session, one feature
+    const log = [
+      { user: 7, at: '2024-06-01T09:00:00Z', kind: 'page_view', sid: 1, feature: null },
+      { user: '7', at: '2024-06-01T09:01:00Z', kind: 'feature_use', sid: '1', feature: 3 },
+      { user: 7, at: '2024-06-01T09:02:00Z', kind: 'feature_use', sid: 1, feature: '3' },
+      { user: 8, at: '2024-06-01T09:03:00Z', kind: 'page_view', sid: 2, feature: null },
+    ];
+    const t = columns(behaviourFeatures(log, { customer: 'user', timestamp: 'at', type: 'kind', session: 'sid', feature: 'feature' }));
+    expect(t.user).toEqual([7, 8]);
+    expect(t.sessions).toEqual([1, 1]);
+    expect(t.page_views).toEqual([1, 1]);
+    expect(t.avg_session_seconds).toEqual([120, 0]);
+    expect(t.feature_use).toEqual([2, 0]);
+    expect(t.features_used).toEqual([1, 0]);
+    expect(t.features_per_day).toEqual([1, 0]);
+  });
+
   it('counts a type written as a number in some rows and as text in others as one type', () => {
     // records from JSON may hold the type 7 in one row and "7" in another: both are the column "7"
     const log = [

@@ -81,6 +81,22 @@ function gridSegment(r: number, f: number, m: number): string {
 }
 
 describe('rfm', () => {
+  it('reads a customer or invoice id written as a number in some rows and as text in others as one id', () => {
+    // records from JSON may hold the id 7 in one row and "7" in another: one customer (not two rows both "7") whose
+    // two lines of order 1 are one order
+    const log = [
+      { c: 7, d: '2024-01-01', a: 10, inv: 1 },
+      { c: '7', d: '2024-01-01', a: 15, inv: '1' },
+      { c: 7, d: '2024-01-03', a: 5, inv: 2 },
+      { c: 8, d: '2024-01-03', a: 4, inv: 3 },
+    ];
+    const t = columns(rfm(log, { customer: 'c', date: 'd', amount: 'a', invoice: 'inv' }));
+    expect(t.c).toEqual([7, 8]);
+    expect(t.frequency).toEqual([2, 1]);
+    expect(t.monetary).toEqual([30, 4]);
+    expect(t.recency).toEqual([1, 1]);
+  });
+
   it('computes the hand-checked recency, frequency and net monetary value', () => {
     const t = columns(rfm(LOG, OPTS));
     expect(t.customer).toEqual(['A', 'B', 'C', 'D', 'E']);

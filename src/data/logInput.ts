@@ -163,7 +163,25 @@ function sameBytes(a: Uint8Array, values: Uint8Array, from: number, to: number):
   return true;
 }
 
+/**
+ * The distinct values of a key column and each row's code (-1: missing). A key written as a number in some rows and
+ * as text in others (7 and "7", as JSON records hold them) is one key, the spelling seen first.
+ */
 export function readKeys(log: LogInput, column: string, onMissing: (row: number) => void): KeyColumn {
+  const { codes, keys } = readKeysAsWritten(log, column, onMissing);
+  if (keys.every((k) => typeof k === 'string') || !keys.some((k) => typeof k === 'string')) return { codes, keys };
+  const byText = new Map<string, number>();
+  const kept: Key[] = [];
+  const one = Int32Array.from(keys, (k) => {
+    const text = String(k);
+    if (!byText.has(text)) byText.set(text, kept.push(k) - 1);
+    return byText.get(text)!;
+  });
+  for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) codes[i] = one[codes[i]];
+  return { codes, keys: kept };
+}
+
+function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: number) => void): KeyColumn {
   const n = logLength(log);
   const codes = new Int32Array(n);
   const keys: Key[] = [];

@@ -164,8 +164,7 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
     isPageView[t] = o.pageViewTypes.includes(typeNames[t]) ? 1 : 0;
     isFeatureUse[t] = typeNames[t] === o.featureUseType ? 1 : 0;
   }
-  // types are matched by name: a type written as 1 in some rows and "1" in others is one type
-  const counted = o.typeCounts ?? [...new Set(typeNames)].filter((t) => !o.pageViewTypes.includes(t)).sort().map((t): [string, string] => [t, t]);
+  const counted = o.typeCounts ?? [...typeNames].filter((t) => !o.pageViewTypes.includes(t)).sort().map((t): [string, string] => [t, t]);
   const reserved = new Set([o.customer, ...BUILT_IN]);
   for (const [t, column] of counted) {
     if (reserved.has(column)) throw badOption('typeCounts', t, `a type whose column name is not "${column}", which is taken`);
@@ -173,7 +172,9 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   }
   const countColumn = new Int32Array(nTypes).fill(-1);
   counted.forEach(([t], j) => {
-    for (let code = 0; code < nTypes; code++) if (typeNames[code] === t) countColumn[code] = j;
+    // readKeys reads a type written as 1 in some rows and "1" in others as one type
+    const code = typeNames.indexOf(t);
+    if (code >= 0) countColumn[code] = j;
   });
   const nCounts = counted.length;
 

@@ -154,6 +154,21 @@ describe('buildReport', () => {
     await expect(buildReport({ ...fx.input, maxScatterPoints: 0 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"maxScatterPoints"') });
   });
 
+  it('counts unassigned customers in the shares, and refuses an unassigned group it cannot count', async () => {
+    const fx = reportFixture();
+    const n = fx.data.n;
+    const sizes = fx.input.profiles.segments.map((s) => s.size);
+    // as many unassigned customers as assigned ones: every segment's share of customers is halved
+    const html = await buildReport({ ...fx.input, unassigned: { size: n, share: 0.5 } });
+    expect(html).toContain(`${n.toLocaleString('en-US')} more unassigned (50`);
+    for (const size of sizes) expect(html).toContain(`${((100 * size) / (2 * n)).toFixed(1)}%`);
+    // a size given as text added up as text ("300" + "300"), a NaN value made every share of it NaN
+    const bad = [{ size: String(n), share: 0.5 }, { size: -1, share: 0 }, { size: 3, share: 2 }, { size: 3, share: 0.01, value: Number.NaN }, { size: 3, share: 0.01, means: [1] }, null];
+    for (const unassigned of bad) {
+      await expect(buildReport({ ...fx.input, unassigned: unassigned as never })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"unassigned"') });
+    }
+  });
+
   it('does not modify the caller data', async () => {
     const fx = reportFixture();
     const before = fx.data.columns.map((c) => c.slice());

@@ -139,6 +139,11 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
     const l = labels[i];
     if (!Number.isInteger(l) || l < 0 || l >= k) throw new SegkitError('E_BAD_LABELS', `row ${i} has label ${describe(l)}; labels must be integers in [0, ${k})`);
   }
+  const u = input.unassigned;
+  // counted in every share: a size of "20" would add up as text
+  if (u !== undefined && !(u && Number.isSafeInteger(u.size) && u.size >= 0 && u.share >= 0 && u.share <= 1 && (u.value === undefined || Number.isFinite(u.value)) && (u.means === undefined || u.means.length === ds.d))) {
+    throw badOption('unassigned', u, `{ size: an integer >= 0, share: 0 to 1, means: ${ds.d} numbers, value: a finite number }`);
+  }
   if (input.membership !== undefined && input.membership.length !== ds.n) {
     throw new SegkitError('E_SHAPE_MISMATCH', `membership has ${input.membership.length} entries for ${ds.n} rows`);
   }

@@ -81,6 +81,18 @@ function gridSegment(r: number, f: number, m: number): string {
 }
 
 describe('rfm', () => {
+  it('orders ids mixing numbers and text as the text they are written as, whatever the log order', () => {
+    // compared number to number and text to text, 10 < "5" < 9 < 10: the order followed the log's
+    const ids = [10, 9, '5', 'a', 2, '30'];
+    const rng = createRandom(3);
+    for (let trial = 0; trial < 20; trial++) {
+      const order = ids.map((id) => ({ id, r: rng.next() })).sort((x, y) => x.r - y.r).map((x) => x.id);
+      const t = rfm(order.map((c) => ({ c, d: '2024-01-01', a: 1 })), { customer: 'c', date: 'd', amount: 'a' });
+      expect(columns(t).c).toEqual(['10', '2', '30', '5', '9', 'a']);
+      expect(columns(behaviourFeatures(order.map((c) => ({ c, at: '2024-01-01T00:00:00Z', kind: 'page_view' })), { customer: 'c', timestamp: 'at', type: 'kind' })).c).toEqual(['10', '2', '30', '5', '9', 'a']);
+    }
+  });
+
   it('reads a customer or invoice id written as a number in some rows and as text in others as one id', () => {
     // records from JSON may hold the id 7 in one row and "7" in another: one customer (not two rows both "7") whose
     // two lines of order 1 are one order

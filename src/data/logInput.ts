@@ -460,18 +460,15 @@ export function distinctRoles(roles: readonly (readonly [string, string | undefi
   }
 }
 
-function compareKeys(a: Key, b: Key): number {
-  // a number and a bigint compare by value: an Int64 column holds small ids as numbers and those past 2^53 as bigints
-  if (typeof a === typeof b || (typeof a !== 'string' && typeof b !== 'string')) return a < b ? -1 : a > b ? 1 : 0;
-  const sa = String(a), sb = String(b);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
-}
-
 /** Codes of `keys` in ascending id order (numbers numerically, strings by code unit), so output order never depends on log order. */
 export function sortedKeyOrder(keys: readonly Key[], include?: (code: number) => boolean): Int32Array {
   const codes: number[] = [];
   for (let c = 0; c < keys.length; c++) if (!include || include(c)) codes.push(c);
-  codes.sort((x, y) => compareKeys(keys[x], keys[y]));
+  // ids mixing numbers and text are written as text (keyVector), and sorted as text: compared number to number and
+  // text to text, 10 < "5" < 9 < 10 had no one order. A number and a bigint (an Int64 column's ids past 2^53) compare by value
+  const asText = codes.some((c) => typeof keys[c] === 'string') && codes.some((c) => typeof keys[c] !== 'string');
+  const key = asText ? keys.map(String) : keys;
+  codes.sort((x, y) => (key[x] < key[y] ? -1 : key[x] > key[y] ? 1 : 0));
   return Int32Array.from(codes);
 }
 

@@ -117,6 +117,15 @@ describe('sampleCustomers', () => {
     }
     expectError(() => sampleCustomers({ segments: { Dormant: 0 } }), 'E_BAD_OPTION', '"segments"');
   });
+
+  it('refuses an option the generators do not know, naming the closest known one', () => {
+    // { count: 50 } drew the default 1,000 customers, { endDate } ended the log on the default day
+    expectError(() => sampleCustomers({ count: 50 } as never), 'E_BAD_OPTION', 'sampleCustomers: unknown option "count"');
+    expectError(() => sampleCustomers({ sed: 3 } as never), 'E_BAD_OPTION', 'unknown option "sed"; did you mean "seed"?');
+    const customers = sampleCustomers({ n: 20 });
+    expectError(() => sampleEvents(customers, { day: 30 } as never), 'E_BAD_OPTION', 'sampleEvents: unknown option "day"; did you mean "days"?');
+    expectError(() => sampleTransactions(customers, { endDate: '2024-01-01' } as never), 'E_BAD_OPTION', 'sampleTransactions: unknown option "endDate"; did you mean "end"?');
+  });
 });
 
 describe('sampleEvents', () => {

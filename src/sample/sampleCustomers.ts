@@ -1,4 +1,5 @@
 import { Int32, Utf8, makeVector, type Table } from '#arrow';
+import { checkOptions } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { badOption } from '../util/errors.js';
 import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
@@ -170,6 +171,7 @@ const count = (rng: Random, [median, sigma, zero]: readonly [number, number, num
  * customers.getChild('segment_truth')?.get(0); // e.g. 'Content researchers'
  */
 export function sampleCustomers(options: SampleCustomersOptions = {}): Table {
+  checkOptions(options, ['n', 'seed', 'segments'], 'sampleCustomers');
   const n = options.n ?? DEFAULTS.n;
   if (!Number.isSafeInteger(n) || n < 1) throw badOption('n', n, 'a positive integer');
   const seed = checkSeed(options.seed ?? DEFAULTS.seed);

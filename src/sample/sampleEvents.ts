@@ -1,4 +1,5 @@
 import { TimestampMillisecond, Utf8, makeVector, type Table } from '#arrow';
+import { checkOptions } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { SegkitError, badOption } from '../util/errors.js';
 import { dateOption, readKeys, readNumbers, type LogInput } from '../data/logInput.js';
@@ -114,6 +115,7 @@ function plan(rng: Random, id: string, segment: string, c: Record<string, number
  * const events = sampleEvents(sampleCustomers({ n: 200, seed: 1 }), { seed: 1, days: 90 });
  */
 export function sampleEvents(customers: LogInput, options: SampleEventsOptions = {}): Table {
+  checkOptions(options, ['seed', 'days', 'end'], 'sampleEvents');
   const seed = checkSeed(options.seed ?? DEFAULTS.seed);
   const windowDays = options.days ?? DEFAULTS.days;
   if (!Number.isSafeInteger(windowDays) || windowDays < 1) throw badOption('days', windowDays, 'a positive integer');

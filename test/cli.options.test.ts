@@ -82,6 +82,10 @@ describe('feature flags that contradict each other', () => {
     const train = segkit(['train', 'labelled.csv', '--target', 'segment', '--id', 'income', '--encode', 'income', '--json']);
     expect(train.code).toBe(2);
     expect(JSON.parse(train.stdout).error).toMatchObject({ code: 'E_USAGE', message: '--encode: column "income" is the customer id (--id), never a feature' });
+    // --encode and --exclude too, said in the flags' words (it was the library's "option "exclude" must be not a column listed in encode")
+    const encode = segkit(['segment', 'labelled.csv', '--k', '2', '--encode', 'gender', '--exclude', 'gender,segment', '--json']);
+    expect(encode.code).toBe(2);
+    expect(JSON.parse(encode.stdout).error).toMatchObject({ code: 'E_USAGE', message: '--encode and --exclude both name column "gender": give it in one of them' });
   });
 });
 

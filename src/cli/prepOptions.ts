@@ -155,9 +155,9 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   for (const name of encodeList) requireColumn(table, name, '--encode', path);
   if (flags.fillValue !== undefined && flags.impute !== 'constant') throw new UsageError(`--fill-value only applies with --impute constant (got --impute ${flags.impute})`);
   // one of two flags would win silently: the column left out, or the id made a feature
-  const both = (flags.columns ?? []).find((name) => (flags.exclude ?? []).includes(name));
-  if (both !== undefined) throw new UsageError(`--columns and --exclude both name column "${both}": give it in one of them`);
   for (const [flag, list] of [['--columns', flags.columns ?? []], ['--encode', encodeList]] as const) {
+    const both = list.find((name) => (flags.exclude ?? []).includes(name));
+    if (both !== undefined) throw new UsageError(`${flag} and --exclude both name column "${both}": give it in one of them`);
     if (flags.id !== undefined && list.includes(flags.id)) throw new UsageError(`${flag}: column "${flags.id}" is the customer id (--id), never a feature`);
   }
   const names = table.schema.fields.map((f) => f.name);

@@ -11,6 +11,7 @@ import { parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { readArrowBatches } from '../src/data/arrowBatches.node.js';
+import { registerArrowDecoders } from '../src/data/codecs.js';
 import { readArrow } from '../src/data/readArrow.js';
 import { readParquet } from '../src/data/readParquet.js';
 import { SegkitError } from '../src/util/errors.js';
@@ -76,6 +77,50 @@ describe('compressed Arrow IPC', () => {
     const stated = length.readBigInt64LE(frame - 8);
     length.writeBigInt64LE(stated + 8n, frame - 8);
     expect(await failure(length)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining(`a buffer decompressed to ${stated} bytes where its header says ${stated + 8n}`) });
+  });
+
+  it('decodes LZ4 frames with block and content checksums, and frames of many small blocks, checking what they hold', () => {
+    registerArrowDecoders();
+    const decode = compressionRegistry.get(CompressionType.LZ4_FRAME)!.decode!;
+    // a buffer as apache-arrow hands it over: the bytes after its uncompressed length
+    const buffer = (frame: Uint8Array, length: number): Uint8Array => {
+      const b = new Uint8Array(8 + frame.length);
+      new DataView(b.buffer).setBigInt64(0, BigInt(length), true);
+      b.set(frame, 8);
+      return b.subarray(8);
+    };
+    // 200 bytes compressed by Python's lz4.frame with block_checksum, content_checksum and store_size: the block's
+    // checksum follows its data (lz4js looked for it before the data and decoded 197 bytes of nonsense)
+    const hex = '04224d187c40c8000000000000002c15000000bf61656962666a63676b64680b00a5506b64686165cec956f80000000015444316';
+    const framed = Uint8Array.from(Buffer.from(hex, 'hex'));
+    const text = 'aeibfjcgkdh'.repeat(19).slice(0, 200);
+    expect(Buffer.from(decode(buffer(framed, 200))).toString('latin1')).toBe(text);
+    const failure = (frame: Uint8Array, length: number): unknown => {
+      try {
+        decode(buffer(frame, length));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'decoded';
+    };
+    const flip = (at: number): Uint8Array => {
+      const f = framed.slice();
+      f[at] ^= 1;
+      return f;
+    };
+    expect(failure(flip(14), 200)).toBe('a corrupt LZ4 frame: its header checksum does not match');
+    expect(failure(flip(22), 200)).toBe('a corrupt LZ4 frame: a block checksum does not match');
+    expect(failure(flip(framed.length - 1), 200)).toBe('a corrupt LZ4 frame: its content checksum does not match');
+    // 1,100 blocks of one byte each in a frame of 4 MiB blocks, as Python's lz4.frame writes with auto_flush (each
+    // block's most, 4 MiB, was reserved for it: 4.6 GB, past what an array can hold)
+    const blocks = (stored: boolean): Uint8Array => {
+      const f = [0x04, 0x22, 0x4d, 0x18, 0x60, 0x70, 0x73];
+      for (let i = 0; i < 1100; i++) f.push(...(stored ? [1, 0, 0, 0x80, 65 + (i % 26)] : [2, 0, 0, 0, 0x10, 65 + (i % 26)]));
+      return Uint8Array.from([...f, 0, 0, 0, 0]);
+    };
+    const letters = Array.from({ length: 1100 }, (_, i) => String.fromCharCode(65 + (i % 26))).join('');
+    for (const stored of [true, false]) expect(Buffer.from(decode(buffer(blocks(stored), 1100))).toString('latin1')).toBe(letters);
+    expect(failure(blocks(false), 1099)).toBe('a buffer decompressed to 1100 bytes where its header says 1099');
   });
 
   it('keeps a decoder the caller registered', async () => {

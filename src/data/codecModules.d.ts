@@ -4,6 +4,10 @@ declare module 'lz4js' {
   /** Decompresses one LZ4 frame. */
   export function decompress(src: Uint8Array, maxSize?: number): Uint8Array;
 }
+declare module 'lz4js/xxh32.js' {
+  /** The 32-bit xxHash of `len` bytes of `src` from `index` (signed: take it >>> 0). */
+  export function hash(seed: number, src: Uint8Array, index: number, len: number): number;
+}
 declare module 'hyparquet-compressors/src/gzip.js' {
   /** Inflates gzip data into `output` (sized to the uncompressed length), returning it. */
   export function gunzip(input: Uint8Array, output: Uint8Array): Uint8Array;

@@ -7,7 +7,8 @@ import { CompressionType, compressionRegistry } from '#arrow';
 import { decompress as zstd } from 'fzstd';
 import { gunzip } from 'hyparquet-compressors/src/gzip.js';
 import { decompressLz4, decompressLz4Raw } from 'hyparquet-compressors/src/lz4.js';
-import { decompress as lz4Frame } from 'lz4js';
+import { decompress as lz4Decode } from 'lz4js';
+import { hash as xxh32 } from 'lz4js/xxh32.js';
 
 /** Parquet codecs beyond hyparquet's own SNAPPY, as hyparquet's `compressors` (each page's length is checked by it). */
 export const PARQUET_DECOMPRESSORS = Object.freeze({
@@ -22,12 +23,14 @@ const LZ4_MAGIC = 0x184d2204;
 const LZ4_BLOCK_MAX = [0, 0, 0, 0, 1 << 16, 1 << 18, 1 << 20, 1 << 22];
 
 /**
- * The most bytes an LZ4 frame can decode to, after checking its layout: lz4js trusts every size in it (a corrupt
- * block size made it run for minutes, and a corrupt content size allocate gigabytes), so the frame must have a known
- * version and block size, no dictionary (which lz4js does not read), blocks no larger than the frame allows that end
- * within the data, an end mark, and nothing after it.
+ * An LZ4 frame checked against the frame format, as lz4js can read it, and the most bytes it decodes to. lz4js trusts
+ * every size in it (a corrupt block size made it run for minutes, and a corrupt content size allocate gigabytes), reads
+ * no checksum, and looks for a block's checksum before its data rather than after it: so the frame must have a known
+ * version and block size, no dictionary (which lz4js does not read), a header checksum that matches, blocks no larger
+ * than the frame allows that end within the data and match their checksums, an end mark, and nothing after it; block
+ * checksums are then left out of the frame lz4js reads, and the content checksum is returned to check the result.
  */
-function lz4FrameBound(src: Uint8Array): number {
+function lz4Frame(src: Uint8Array): { frame: Uint8Array; bound: number; contentSum: number | null } {
   const corrupt = (why: string): never => {
     throw new Error(`a corrupt LZ4 frame: ${why}`);
   };
@@ -37,7 +40,10 @@ function lz4FrameBound(src: Uint8Array): number {
   if (flags >> 6 !== 1 || flags & 0x03 || block & 0x8f) corrupt('an unknown version, a dictionary or reserved bits set');
   const max = LZ4_BLOCK_MAX[(block >> 4) & 7];
   if (max === 0) corrupt('an unknown block size');
+  const blockSums = (flags & 0x10) !== 0;
   let at = 7 + (flags & 0x08 ? 8 : 0);
+  if (src[at - 1] !== ((xxh32(0, src, 4, at - 5) >>> 8) & 0xff)) corrupt('its header checksum does not match');
+  const kept: Array<[number, number]> = [];
   let bound = 0;
   for (;;) {
     if (at + 4 > src.length) corrupt('it ends inside a block');
@@ -46,12 +52,34 @@ function lz4FrameBound(src: Uint8Array): number {
     if (word === 0) break;
     const size = word & 0x7fffffff;
     if (size > max) corrupt(`a block of ${size} bytes, above the frame's ${max}`);
-    at += size + (flags & 0x10 ? 4 : 0);
-    if (at > src.length) corrupt('a block runs past its end');
-    bound += max;
+    if (at + size + (blockSums ? 4 : 0) > src.length) corrupt('a block runs past its end');
+    if (blockSums && xxh32(0, src, at, size) >>> 0 !== u32(at + size)) corrupt('a block checksum does not match');
+    kept.push([at - 4, size + 4]);
+    at += size + (blockSums ? 4 : 0);
+    // a stored block is its own bytes; a compressed one holds up to the frame's block size
+    bound += word & 0x80000000 ? size : max;
   }
+  const contentSum = flags & 0x04 ? u32(at) : null;
   if (at + (flags & 0x04 ? 4 : 0) !== src.length) corrupt('bytes follow its end');
-  return bound;
+  if (!blockSums) return { frame: src, bound, contentSum };
+  const frame = new Uint8Array(src.length - 4 * kept.length);
+  frame.set(src.subarray(0, 7 + (flags & 0x08 ? 8 : 0)));
+  frame[4] = flags & ~0x10;
+  let to = 7 + (flags & 0x08 ? 8 : 0);
+  for (const [from, length] of kept) {
+    frame.set(src.subarray(from, from + length), to);
+    to += length;
+  }
+  frame.set(src.subarray(at - 4), to);
+  return { frame, bound, contentSum };
+}
+
+/** Decodes an LZ4 frame to at most `limit` bytes plus one (so a longer result shows), checking its content checksum. */
+function lz4(data: Uint8Array, limit: number): Uint8Array {
+  const { frame, bound, contentSum } = lz4Frame(data);
+  const out = lz4Decode(frame, Math.min(bound, limit + 1));
+  if (contentSum !== null && xxh32(0, out, 0, out.length) >>> 0 !== contentSum) throw new Error('a corrupt LZ4 frame: its content checksum does not match');
+  return out;
 }
 
 /**
@@ -63,18 +91,15 @@ function lz4FrameBound(src: Uint8Array): number {
  * start of its own.
  */
 export function registerArrowDecoders(): void {
-  const lz4 = (data: Uint8Array): Uint8Array => lz4Frame(data, lz4FrameBound(data));
-  for (const [type, decode] of [[CompressionType.LZ4_FRAME, lz4], [CompressionType.ZSTD, zstd]] as const) {
+  for (const [type, decode] of [[CompressionType.LZ4_FRAME, lz4], [CompressionType.ZSTD, (data: Uint8Array) => zstd(data)]] as const) {
     const had = compressionRegistry.get(type);
     if (typeof had?.decode === 'function') continue;
     compressionRegistry.set(type, {
       ...had,
       decode: (data: Uint8Array) => {
-        const out = decode(data);
-        if (data.byteOffset >= 8) {
-          const length = new DataView(data.buffer, data.byteOffset - 8, 8).getBigInt64(0, true);
-          if (BigInt(out.length) !== length) throw new Error(`a buffer decompressed to ${out.length} bytes where its header says ${length}`);
-        }
+        const length = data.byteOffset >= 8 ? new DataView(data.buffer, data.byteOffset - 8, 8).getBigInt64(0, true) : null;
+        const out = decode(data, length !== null && length >= 0n && length < 2n ** 32n ? Number(length) : Infinity);
+        if (length !== null && BigInt(out.length) !== length) throw new Error(`a buffer decompressed to ${out.length} bytes where its header says ${length}`);
         return out.byteOffset % 8 === 0 ? out : out.slice();
       },
     });

@@ -1,7 +1,8 @@
+import { ceilLog2, ldexp } from '../util/detMath.js';
 import { SegkitError, badOption } from '../util/errors.js';
 
-/** Costs up to this size leave the potentials far from float64's limit (1.8e308). */
-const SAFE_COST = 2 ** 900;
+/** Costs up to 2^this leave the potentials far from float64's limit (1.8e308). */
+const SAFE_EXPONENT = 900;
 
 /**
  * The minimum-cost assignment of rows to columns (scipy.optimize.linear_sum_assignment): the Hungarian method
@@ -28,7 +29,7 @@ export function linearSumAssignment(cost: readonly (readonly number[])[]): { row
   // which keeps every cost's ratio to the others and so the optimal assignment
   let big = 0;
   for (const row of cost) for (const x of row) big = Math.max(big, Math.abs(x));
-  const scale = big > SAFE_COST ? 2 ** (Math.floor(Math.log2(SAFE_COST)) - Math.ceil(Math.log2(big))) : 1;
+  const scale = big > 2 ** SAFE_EXPONENT ? ldexp(1, SAFE_EXPONENT - ceilLog2(big)) : 1;
   const a = (i: number, j: number): number => scale * (flip ? cost[j - 1][i - 1] : cost[i - 1][j - 1]);
   const u = new Float64Array(n + 1), v = new Float64Array(m + 1);
   const p = new Int32Array(m + 1), way = new Int32Array(m + 1);

@@ -1,12 +1,12 @@
-// Compressed Arrow IPC and Parquet files, as other writers make them: Arrow record batches compressed with LZ4 frames
+// Compressed (and corrupt) Arrow IPC and Parquet files, as other writers make them: Arrow record batches compressed with LZ4 frames
 // (pyarrow's and pandas' Feather default) or Zstandard, and Parquet columns compressed with GZIP, ZSTD, LZ4 (Hadoop
 // framing) or LZ4_RAW. The fixtures' compressed bytes come from Python's own codec libraries
 // (test/fixtures/compressed.mjs), so segkit's decoders are checked against other implementations.
 import { brotliCompressSync } from 'node:zlib';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompressionType, compressionRegistry, tableFromIPC, type Table } from 'apache-arrow';
+import { CompressionType, Field, Float64, RecordBatch, Schema, Struct, Table, Utf8, compressionRegistry, makeData, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
@@ -148,6 +148,55 @@ describe('compressed Arrow IPC', () => {
       expect(new Set(lz4).size).toBe(3);
       expect(segments('zstd.csv')).toEqual(lz4);
       expect(segments('parquet.csv')).toEqual(lz4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('corrupt Arrow IPC', () => {
+  // batches whose header claims more rows than the buffers the writer sent hold (makeData does not check them)
+  const schema = new Schema([new Field('x', new Float64(), true), new Field('s', new Utf8(), true)]);
+  const batch = (n: number, x: number[], offsets: number[], text: string) => new RecordBatch(schema, makeData({
+    type: new Struct(schema.fields), length: n, nullCount: 0, children: [
+      makeData({ type: new Float64(), length: n, nullCount: 0, data: Float64Array.from(x) }),
+      makeData({ type: new Utf8(), length: n, nullCount: 0, valueOffsets: Int32Array.from(offsets), data: new TextEncoder().encode(text) }),
+    ],
+  }));
+  const good = batch(2, [1, 2], [0, 1, 2], 'ab');
+
+  it('refuses a record batch that claims more rows than its buffers hold, rather than make rows up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-corrupt-'));
+    try {
+      for (const format of ['stream', 'file'] as const) {
+        const cases: [RecordBatch, string][] = [
+          [batch(1000, [3, 4], [0, 1, 2], 'cd'), 'record batch 2 says it holds 1000 rows, more than column "x" holds'],
+          // text whose last offset points past its bytes
+          [batch(2, [3, 4], [0, 1, 50], 'cd'), 'record batch 2 says it holds 2 rows, more than column "s" holds'],
+        ];
+        for (const [bad, message] of cases) {
+          const ipc = tableToIPC(new Table([good, bad]), format);
+          // apache-arrow alone reads the claimed rows
+          expect(tableFromIPC(ipc).numRows).toBe(2 + bad.numRows);
+          const error = (await readArrow(ipc).then(() => undefined, (e: unknown) => e)) as SegkitError;
+          expect(error).toBeInstanceOf(SegkitError);
+          expect(error.code).toBe('E_PARSE');
+          expect(error.message).toBe(`the Arrow input is corrupt: ${message}`);
+          const file = join(dir, `bad.${format}`);
+          writeFileSync(file, ipc);
+          for (const recycle of [false, true]) {
+            const rows: number[] = [];
+            const streamed = await (async () => {
+              for await (const t of readArrowBatches(file, { recycle })) rows.push(t.numRows);
+            })().then(() => undefined, (e: unknown) => e) as SegkitError;
+            expect(rows).toEqual([2]);
+            expect(streamed.code).toBe('E_PARSE');
+            expect(streamed.message).toBe(`"${file}" is corrupt: ${message}`);
+          }
+        }
+      }
+      // the good batch alone reads
+      expect((await readArrow(tableToIPC(new Table([good]), 'file'))).numRows).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

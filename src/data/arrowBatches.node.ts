@@ -2,7 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { DataType, Message, MessageHeader, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, type RecordBatch, type Schema, Table } from '#arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { AtomicFile } from './writeFileAtomic.node.js';
-import { checkColumnNames, decimalsAsNumbers } from './arrowTable.js';
+import { checkBatchRows, checkColumnNames, decimalsAsNumbers } from './arrowTable.js';
 
 export interface ReadArrowBatchesOptions {
   signal?: AbortSignal;
@@ -67,7 +67,9 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
       }
       if (next.done) break;
       if (batches++ === 0) checkColumnNames(next.value.schema.fields.map((f) => f.name), 'the Arrow input');
-      yield decimalsAsNumbers(new Table([next.value]));
+      const table = new Table([next.value]);
+      checkBatchRows(table, `"${path}"`, batches - 1);
+      yield decimalsAsNumbers(table);
     }
     if (batches === 0 && reader.schema?.fields.length === 0) throw notArrow(path, new Error('no schema was found'));
   } finally {

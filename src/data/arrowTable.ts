@@ -251,6 +251,33 @@ export function checkColumnNames(names: readonly string[], what: string): void {
   });
 }
 
+/** Whether the data's buffers hold its rows (and its children's and dictionary's theirs). */
+function holdsRows(d: Data): boolean {
+  // an empty column may come without buffers (no offsets either)
+  if (d.length === 0) return true;
+  const end = d.offset + d.length;
+  if (d.nullBitmap && d.nullBitmap.length > 0 && d.nullBitmap.length * 8 < end) return false;
+  if (DataType.isBool(d.type)) {
+    if (d.values.length * 8 < end) return false;
+  } else if (d.valueOffsets) {
+    if (d.valueOffsets.length < end + 1 || (d.values && Number(d.valueOffsets[end]) > d.values.length)) return false;
+  } else if (d.values && d.values.length < end * d.stride) return false;
+  if (d.dictionary && !d.dictionary.data.every(holdsRows)) return false;
+  return d.children.every(holdsRows);
+}
+
+/**
+ * Refuses IPC record batches that claim more rows than their buffers hold (a corrupt length in a batch's header):
+ * apache-arrow reads such a batch as a table of that many rows, most of them made up.
+ */
+export function checkBatchRows(table: Table, what: string, firstBatch = 0): void {
+  table.batches.forEach((batch, b) => {
+    batch.data.children.forEach((d, j) => {
+      if (!holdsRows(d)) throw new SegkitError('E_PARSE', `${what} is corrupt: record batch ${firstBatch + b + 1} says it holds ${batch.numRows} rows, more than column "${table.schema.fields[j].name}" holds`);
+    });
+  });
+}
+
 /**
  * The table with its Decimal columns (Arrow's decimal128 and decimal256, as databases export amounts) as numbers:
  * Float64 up to 15 digits of precision (10.01 stays 10.01 when written), exact text above (an account number held

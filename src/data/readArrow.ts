@@ -1,7 +1,7 @@
 import type { Table } from '#arrow';
 import { SegkitError } from '../util/errors.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
-import { checkColumnNames, decimalsAsNumbers } from './arrowTable.js';
+import { checkBatchRows, checkColumnNames, decimalsAsNumbers } from './arrowTable.js';
 
 /**
  * Reads Arrow IPC data, in the file format (.arrow, .feather v2) or the stream format, into an Arrow table; record
@@ -28,5 +28,6 @@ export async function readArrow(input: ByteSource): Promise<Table> {
     throw new SegkitError('E_PARSE', 'the input is not valid Arrow IPC data: no schema was found', 'expected an Arrow IPC file or stream');
   }
   checkColumnNames(table.schema.fields.map((f) => f.name), 'the Arrow input');
+  checkBatchRows(table, 'the Arrow input');
   return decimalsAsNumbers(table);
 }

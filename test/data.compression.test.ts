@@ -203,6 +203,33 @@ describe('corrupt Arrow IPC', () => {
   });
 });
 
+describe('an Arrow file whose footer points at the wrong message', () => {
+  it('is refused; apache-arrow\'s file reader read that message again and again, never returning', async () => {
+    // byte 295 of the fixture is in its first record batch's message header: 153 makes it another kind of message,
+    // which the footer still names as the first record batch
+    const bytes = Buffer.from(fixture('compressed-lz4.arrow'));
+    bytes[295] = 153;
+    const error = (await readArrow(bytes).then(() => undefined, (e: unknown) => e)) as SegkitError;
+    expect(error).toBeInstanceOf(SegkitError);
+    expect(error.code).toBe('E_PARSE');
+    expect(error.message).toBe("the input is not valid Arrow IPC data: the footer's record batch 1 points at another kind of message");
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-footer-'));
+    try {
+      const file = join(dir, 'loop.arrow');
+      writeFileSync(file, bytes);
+      for (const recycle of [false, true]) {
+        const streamed = (await (async () => {
+          for await (const _ of readArrowBatches(file, { recycle })) { /* read */ }
+        })().then(() => undefined, (e: unknown) => e)) as SegkitError;
+        expect(streamed).toBeInstanceOf(SegkitError);
+        expect(streamed.code).toBe('E_PARSE');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('compressed Parquet', () => {
   it('reads columns compressed with GZIP, ZSTD, LZ4_RAW and Hadoop-framed LZ4', async () => {
     const bytes = fixture('compressed.parquet');

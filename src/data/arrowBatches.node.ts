@@ -21,7 +21,8 @@ export interface ReadArrowBatchesOptions {
  * that is not Arrow IPC is an E_PARSE error naming the path.
  */
 export async function* readArrowBatches(path: string, options: ReadArrowBatchesOptions = {}): AsyncGenerator<Table> {
-  (await import('./codecs.js')).registerArrowDecoders();
+  const codecs = await import('./codecs.js');
+  codecs.registerArrowDecoders();
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -53,6 +54,14 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
         reader = await fromHandle(handle);
       }
       await reader.open();
+      // the file format's footer checked before apache-arrow's file reader follows it
+      if (reader.isFile()) {
+        await codecs.checkFileFooter(reader, size, async (at, n) => {
+          const out = new Uint8Array(Math.max(0, Math.min(n, size - at)));
+          await readFully(handle, out, at);
+          return out;
+        });
+      }
     } catch (error) {
       throw notArrow(path, error);
     }

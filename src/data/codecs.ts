@@ -1,9 +1,10 @@
 // The decompressors for Arrow IPC and Parquet data that other writers compressed: Arrow's LZ4 frames (the default of
 // pyarrow's and pandas' Feather files) and Zstandard, and Parquet's GZIP, ZSTD (Polars' default), LZ4 and LZ4_RAW
 // (SNAPPY, the most common, is hyparquet's own). Each is a maintained package's: lz4js for LZ4 frames, fzstd for
-// Zstandard, hyparquet-compressors (hyparquet's companion) for gzip and Parquet's LZ4 blocks. The readers import this
-// module when they first decode such data, so bundles that read neither format leave these out.
-import { CompressionType, compressionRegistry } from '#arrow';
+// Zstandard, hyparquet-compressors (hyparquet's companion) for gzip and Parquet's LZ4 blocks. Also the check of an Arrow
+// file's footer that apache-arrow's file reader needs. The readers import this module when they first read such data,
+// so bundles that read neither format leave these out.
+import { CompressionType, Message, MessageHeader, RecordBatchReader, compressionRegistry } from '#arrow';
 import { decompress as zstd } from 'fzstd';
 import { gunzip } from 'hyparquet-compressors/src/gzip.js';
 import { decompressLz4, decompressLz4Raw } from 'hyparquet-compressors/src/lz4.js';
@@ -104,4 +105,42 @@ export function registerArrowDecoders(): void {
       },
     });
   }
+}
+
+interface FooterBlock {
+  offset: number | bigint;
+}
+interface Footer {
+  numRecordBatches: number;
+  numDictionaries: number;
+  getRecordBatch(i: number): FooterBlock | null;
+  getDictionaryBatch(i: number): FooterBlock | null;
+}
+
+/**
+ * Refuses an opened Arrow file whose footer points, for a record batch or a dictionary, at anything but a message of
+ * that kind: apache-arrow's file reader reads such a message again and again, never returning. `read` gives bytes
+ * [at, at + length) of the file, fewer where it ends.
+ */
+export async function checkFileFooter(reader: RecordBatchReader, size: number, read: (at: number, length: number) => Promise<Uint8Array>): Promise<void> {
+  const footer = (reader as unknown as { footer?: Footer | null }).footer;
+  if (!footer) return;
+  const check = async (block: FooterBlock | null, kind: MessageHeader, what: string): Promise<void> => {
+    const at = Number(block?.offset ?? -1);
+    const head = at >= 0 ? await read(at, 8) : new Uint8Array(0);
+    const word = (q: number): number => (head.length >= q + 4 ? new DataView(head.buffer, head.byteOffset + q, 4).getInt32(0, true) : 0);
+    const continued = word(0) === -1;
+    const length = continued ? word(4) : word(0);
+    const start = at + (continued ? 8 : 4);
+    if (!(length > 0) || start + length > size) throw new Error(`the footer's ${what} points outside the file`);
+    if (Message.decode(await read(start, length)).headerType !== kind) throw new Error(`the footer's ${what} points at another kind of message`);
+  };
+  for (let i = 0; i < footer.numDictionaries; i++) await check(footer.getDictionaryBatch(i), MessageHeader.DictionaryBatch, `dictionary ${i + 1}`);
+  for (let i = 0; i < footer.numRecordBatches; i++) await check(footer.getRecordBatch(i), MessageHeader.RecordBatch, `record batch ${i + 1}`);
+}
+
+/** The footer check for IPC bytes in memory (the stream format has no footer). */
+export async function checkFooterOf(bytes: Uint8Array): Promise<void> {
+  const reader = RecordBatchReader.from(bytes);
+  if (reader.isFile()) await checkFileFooter(reader.open(), bytes.length, async (at, n) => bytes.subarray(at, at + n));
 }

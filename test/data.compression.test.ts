@@ -241,6 +241,16 @@ describe('compressed Parquet', () => {
     expect(columns(t)).toEqual(want);
   });
 
+  it('refuses a page header with fields no page has, which left hyparquet reading one byte forever', async () => {
+    // byte 3705 of the fixture is in the header of a ZSTD page of "visits": 18 leaves its encoding and level lengths unread
+    const bytes = Buffer.from(fixture('compressed.parquet'));
+    bytes[3705] = 18;
+    const error = (await readParquet(bytes).then(() => undefined, (e: unknown) => e)) as SegkitError;
+    expect(error).toBeInstanceOf(SegkitError);
+    expect(error.code).toBe('E_PARSE');
+    expect(error.message).toMatch(/^the Parquet input is a corrupt file: a page header of column "visits" holds sizes, counts or encodings that no page has/);
+  });
+
   it('refuses a codec it cannot decompress, naming the column and the codec', async () => {
     const file = parquetWriteBuffer({
       columnData: [{ name: 'a', data: [1, 2, 3], type: 'DOUBLE' }, { name: 'b', data: [4, 5, 6], type: 'DOUBLE', codec: 'BROTLI' }],

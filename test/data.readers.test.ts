@@ -780,7 +780,7 @@ describe('readArrow and readParquet', () => {
         m.row_groups[0].num_rows = claims;
         for (const c of m.row_groups[0].columns) c.meta_data!.num_values = claims;
       }, 'its footer says 30,000,000 rows but column "a" holds 3'],
-      ['an understated count', (m) => { m.num_rows = 2n; m.row_groups[0].num_rows = 2n; for (const c of m.row_groups[0].columns) c.meta_data!.num_values = 2n; }, 'its footer says 2 rows but column "a" holds 3'],
+      ['an understated count', (m) => { m.num_rows = 2n; m.row_groups[0].num_rows = 2n; for (const c of m.row_groups[0].columns) c.meta_data!.num_values = 2n; }, 'row group 0 has 2 rows but a page of its column "a" has 3 values'],
     ];
     for (const [label, edit, reason] of cases) {
       const bytes = withFooter(small, edit);

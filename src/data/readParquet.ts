@@ -16,7 +16,7 @@ import {
 } from '#arrow';
 // the package's browser entry (its default Node entry imports fs), loaded on first use: bundles that read no
 // Parquet (an edge function scoring JSON) leave it out
-import type { ColumnData, Compressors, FileMetaData, SchemaElement } from 'hyparquet/src/index.js';
+import type { ColumnData, Compressors, FileMetaData, PageHeader, SchemaElement } from 'hyparquet/src/index.js';
 import { SegkitError } from '../util/errors.js';
 import { checkColumnNames, dataFromValues, tableFromColumns } from './arrowTable.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
@@ -162,6 +162,49 @@ function checkRowCounts(metadata: FileMetaData): number {
   return total;
 }
 
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * Walks every column chunk's page headers before hyparquet decodes them: each must be a known page type whose sizes
+ * and counts are integers, whose values are no more than its row group's rows, whose data ends within its chunk, and
+ * whose encodings are known. A corrupt header leaves
+ * fields undefined, and hyparquet's decoder then reads the same byte forever (E_PARSE naming the column instead).
+ */
+function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, parquetHeader: (reader: { view: DataView; offset: number }) => PageHeader): void {
+  const view = new DataView(file);
+  for (const [g, group] of metadata.row_groups.entries()) {
+    // a flat column's page holds at most the group's rows, and its dictionary at most as many values
+    const rows = Number(group.num_rows);
+    for (const column of group.columns) {
+      const meta = column.meta_data;
+      if (!meta) continue;
+      const name = meta.path_in_schema.join('.');
+      const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+      const end = start + Number(meta.total_compressed_size);
+      if (!(isCount(start) && end <= file.byteLength)) throw corrupt(`column "${name}" lies outside the file`);
+      const reader = { view, offset: start };
+      while (reader.offset < end) {
+        let h: PageHeader;
+        try {
+          h = parquetHeader(reader);
+        } catch {
+          throw corrupt(`a page header of column "${name}" cannot be read`);
+        }
+        const data = h.data_page_header ?? h.data_page_header_v2 ?? h.dictionary_page_header;
+        const v2 = h.data_page_header_v2;
+        const ok = h.type !== undefined && isCount(h.compressed_page_size) && isCount(h.uncompressed_page_size) && reader.offset + h.compressed_page_size <= end &&
+          (h.type === 'INDEX_PAGE' || (data !== undefined && isCount(data.num_values) && data.encoding !== undefined)) &&
+          (!h.data_page_header || (h.data_page_header.definition_level_encoding !== undefined && h.data_page_header.repetition_level_encoding !== undefined)) &&
+          (!v2 || (isCount(v2.num_rows) && isCount(v2.num_nulls) && isCount(v2.definition_levels_byte_length) && isCount(v2.repetition_levels_byte_length) &&
+            v2.definition_levels_byte_length + v2.repetition_levels_byte_length <= h.compressed_page_size));
+        if (!ok) throw corrupt(`a page header of column "${name}" holds sizes, counts or encodings that no page has`);
+        if (data && data.num_values > rows) throw corrupt(`row group ${g} has ${count(rows)} rows but a page of its column "${name}" has ${count(data.num_values)} values`);
+        reader.offset += h.compressed_page_size;
+      }
+    }
+  }
+}
+
 /**
  * The decompressors the file's column chunks need beyond hyparquet's own SNAPPY (loaded only then), or an E_PARSE
  * error naming the first column compressed with a codec segkit cannot read (BROTLI, LZO).
@@ -213,7 +256,7 @@ function withConvertedTypes(schema: SchemaElement[]): void {
  * const table = await readParquet(new Uint8Array(await file.arrayBuffer()));
  */
 export async function readParquet(input: ByteSource): Promise<Table> {
-  const { parquetMetadata, parquetRead, parquetSchema } = await import('hyparquet/src/index.js');
+  const [{ parquetMetadata, parquetRead, parquetSchema }, { parquetHeader }] = await Promise.all([import('hyparquet/src/index.js'), import('hyparquet/src/column.js')]);
   if (typeof input === 'string') {
     throw new SegkitError('E_BAD_OPTION', 'Parquet is binary: pass a Uint8Array, an ArrayBuffer or a byte stream, not a string');
   }
@@ -250,6 +293,7 @@ export async function readParquet(input: ByteSource): Promise<Table> {
     return mapping(c.element, categorical.has(c.element.name));
   });
   const total = checkRowCounts(metadata);
+  checkPageHeaders(file, metadata, parquetHeader);
   const compressors = await decompressorsFor(metadata);
   const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
   try {

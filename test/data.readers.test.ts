@@ -768,6 +768,15 @@ describe('readArrow and readParquet', () => {
     return out;
   }
 
+  it('reads a chunk whose footer gives a dictionary offset of 0 for no dictionary, as some writers do', async () => {
+    const small = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'a', data: new Int32Array([1, 2, 3]), type: 'INT32', nullable: false }] }));
+    const zero = withFooter(small, (m) => {
+      expect(m.row_groups[0].columns[0].meta_data!.dictionary_page_offset).toBeUndefined();
+      m.row_groups[0].columns[0].meta_data!.dictionary_page_offset = 0n;
+    });
+    expect(values(await readParquet(zero), 'a')).toEqual([1, 2, 3]);
+  });
+
   it('refuses a footer that overstates the row count as a corrupt file, before allocating the claimed rows', async () => {
     const small = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'a', data: new Int32Array([1, 2, 3]), type: 'INT32', nullable: false }, { name: 'b', data: ['x', 'y', 'z'], type: 'STRING' }] }));
     expect(values(await readParquet(small), 'a')).toEqual([1, 2, 3]);

@@ -177,9 +177,11 @@ function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, parquetHead
     const rows = Number(group.num_rows);
     for (const column of group.columns) {
       const meta = column.meta_data;
-      if (!meta) continue;
+      // a chunk in another file is hyparquet's to refuse
+      if (!meta || column.file_path) continue;
       const name = meta.path_in_schema.join('.');
-      const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+      // as hyparquet reads it: some writers give a dictionary offset of 0 for no dictionary
+      const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
       const end = start + Number(meta.total_compressed_size);
       if (!(isCount(start) && end <= file.byteLength)) throw corrupt(`column "${name}" lies outside the file`);
       const reader = { view, offset: start };

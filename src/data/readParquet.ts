@@ -166,14 +166,15 @@ const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number
 
 /**
  * Walks every column chunk's page headers before hyparquet decodes them: each must be a known page type whose sizes
- * and counts are integers, whose values are no more than its row group's rows, whose data ends within its chunk, and
- * whose encodings are known. A corrupt header leaves
+ * and counts are integers, whose data pages hold no more values than its row group's rows, whose data ends within its
+ * chunk, and whose encodings are known. A corrupt header leaves
  * fields undefined, and hyparquet's decoder then reads the same byte forever (E_PARSE naming the column instead).
  */
 function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, parquetHeader: (reader: { view: DataView; offset: number }) => PageHeader): void {
   const view = new DataView(file);
   for (const [g, group] of metadata.row_groups.entries()) {
-    // a flat column's page holds at most the group's rows, and its dictionary at most as many values
+    // a flat column's data page holds at most the group's rows (a dictionary page may hold more: Arrow writes a
+    // categorical's whole dictionary, used or not)
     const rows = Number(group.num_rows);
     for (const column of group.columns) {
       const meta = column.meta_data;
@@ -200,7 +201,8 @@ function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, parquetHead
           (!v2 || (isCount(v2.num_rows) && isCount(v2.num_nulls) && isCount(v2.definition_levels_byte_length) && isCount(v2.repetition_levels_byte_length) &&
             v2.definition_levels_byte_length + v2.repetition_levels_byte_length <= h.compressed_page_size));
         if (!ok) throw corrupt(`a page header of column "${name}" holds sizes, counts or encodings that no page has`);
-        if (data && data.num_values > rows) throw corrupt(`row group ${g} has ${count(rows)} rows but a page of its column "${name}" has ${count(data.num_values)} values`);
+        const values = (h.data_page_header ?? v2)?.num_values ?? 0;
+        if (values > rows) throw corrupt(`row group ${g} has ${count(rows)} rows but a page of its column "${name}" has ${count(values)} values`);
         reader.offset += h.compressed_page_size;
       }
     }

@@ -186,7 +186,9 @@ function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, parquetHead
       const end = start + Number(meta.total_compressed_size);
       if (!(isCount(start) && end <= file.byteLength)) throw corrupt(`column "${name}" lies outside the file`);
       const reader = { view, offset: start };
-      while (reader.offset < end) {
+      // as hyparquet does, pages are read until they hold the group's rows (whatever bytes follow in the chunk)
+      let seen = 0;
+      while (reader.offset < end && seen < rows) {
         let h: PageHeader;
         try {
           h = parquetHeader(reader);
@@ -203,6 +205,7 @@ function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, parquetHead
         if (!ok) throw corrupt(`a page header of column "${name}" holds sizes, counts or encodings that no page has`);
         const values = (h.data_page_header ?? v2)?.num_values ?? 0;
         if (values > rows) throw corrupt(`row group ${g} has ${count(rows)} rows but a page of its column "${name}" has ${count(values)} values`);
+        seen += values;
         reader.offset += h.compressed_page_size;
       }
     }

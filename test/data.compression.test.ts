@@ -15,6 +15,7 @@ import { registerArrowDecoders } from '../src/data/codecs.js';
 import { readArrow } from '../src/data/readArrow.js';
 import { readParquet } from '../src/data/readParquet.js';
 import { SegkitError } from '../src/util/errors.js';
+import { failure } from './helpers.js';
 import { ok } from './helpers/segkitCli.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
@@ -63,20 +64,20 @@ describe('compressed Arrow IPC', () => {
     // checksum, then each block's size)
     const frame = bytes.indexOf(Buffer.from([0x04, 0x22, 0x4d, 0x18]));
     expect(frame).toBeGreaterThan(8);
-    const failure = async (b: Buffer): Promise<SegkitError> => (await readArrow(b).then(() => undefined, (e: unknown) => e)) as SegkitError;
+    const refused = (b: Buffer): Promise<SegkitError> => failure(() => readArrow(b));
     // a block size of 2^31 - 1 stored bytes: lz4js copied that many before giving up (minutes)
     const huge = Buffer.from(bytes);
     huge.writeUInt32LE(0xffffffff, frame + 7);
-    expect(await failure(huge)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining('a corrupt LZ4 frame: a block of 2147483647 bytes, above the frame\'s 65536') });
+    expect(await refused(huge)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining('a corrupt LZ4 frame: a block of 2147483647 bytes, above the frame\'s 65536') });
     // a block that runs past the buffer's end
     const long = Buffer.from(bytes);
     long.writeUInt32LE(60_000, frame + 7);
-    expect(await failure(long)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining('a corrupt LZ4 frame: a block runs past its end') });
+    expect(await refused(long)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining('a corrupt LZ4 frame: a block runs past its end') });
     // the length the buffer's header gives, 8 more than its frame decodes to
     const length = Buffer.from(bytes);
     const stated = length.readBigInt64LE(frame - 8);
     length.writeBigInt64LE(stated + 8n, frame - 8);
-    expect(await failure(length)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining(`a buffer decompressed to ${stated} bytes where its header says ${stated + 8n}`) });
+    expect(await refused(length)).toMatchObject({ code: 'E_PARSE', message: expect.stringContaining(`a buffer decompressed to ${stated} bytes where its header says ${stated + 8n}`) });
   });
 
   it('decodes LZ4 frames with block and content checksums, and frames of many small blocks, checking what they hold', () => {
@@ -178,7 +179,7 @@ describe('corrupt Arrow IPC', () => {
           const ipc = tableToIPC(new Table([good, bad]), format);
           // apache-arrow alone reads the claimed rows
           expect(tableFromIPC(ipc).numRows).toBe(2 + bad.numRows);
-          const error = (await readArrow(ipc).then(() => undefined, (e: unknown) => e)) as SegkitError;
+          const error = await failure(() => readArrow(ipc));
           expect(error).toBeInstanceOf(SegkitError);
           expect(error.code).toBe('E_PARSE');
           expect(error.message).toBe(`the Arrow input is corrupt: ${message}`);
@@ -186,9 +187,9 @@ describe('corrupt Arrow IPC', () => {
           writeFileSync(file, ipc);
           for (const recycle of [false, true]) {
             const rows: number[] = [];
-            const streamed = await (async () => {
+            const streamed = await failure(async () => {
               for await (const t of readArrowBatches(file, { recycle })) rows.push(t.numRows);
-            })().then(() => undefined, (e: unknown) => e) as SegkitError;
+            });
             expect(rows).toEqual([2]);
             expect(streamed.code).toBe('E_PARSE');
             expect(streamed.message).toBe(`"${file}" is corrupt: ${message}`);
@@ -209,7 +210,7 @@ describe('an Arrow file whose footer points at the wrong message', () => {
     // which the footer still names as the first record batch
     const bytes = Buffer.from(fixture('compressed-lz4.arrow'));
     bytes[295] = 153;
-    const error = (await readArrow(bytes).then(() => undefined, (e: unknown) => e)) as SegkitError;
+    const error = await failure(() => readArrow(bytes));
     expect(error).toBeInstanceOf(SegkitError);
     expect(error.code).toBe('E_PARSE');
     expect(error.message).toBe("the input is not valid Arrow IPC data: the footer's record batch 1 points at another kind of message");
@@ -218,9 +219,9 @@ describe('an Arrow file whose footer points at the wrong message', () => {
       const file = join(dir, 'loop.arrow');
       writeFileSync(file, bytes);
       for (const recycle of [false, true]) {
-        const streamed = (await (async () => {
+        const streamed = await failure(async () => {
           for await (const _ of readArrowBatches(file, { recycle })) { /* read */ }
-        })().then(() => undefined, (e: unknown) => e)) as SegkitError;
+        });
         expect(streamed).toBeInstanceOf(SegkitError);
         expect(streamed.code).toBe('E_PARSE');
       }
@@ -245,7 +246,7 @@ describe('compressed Parquet', () => {
     // byte 3705 of the fixture is in the header of a ZSTD page of "visits": 18 leaves its encoding and level lengths unread
     const bytes = Buffer.from(fixture('compressed.parquet'));
     bytes[3705] = 18;
-    const error = (await readParquet(bytes).then(() => undefined, (e: unknown) => e)) as SegkitError;
+    const error = await failure(() => readParquet(bytes));
     expect(error).toBeInstanceOf(SegkitError);
     expect(error.code).toBe('E_PARSE');
     expect(error.message).toMatch(/^the Parquet input is a corrupt file: a page header of column "visits" holds sizes, counts or encodings that no page has/);
@@ -256,11 +257,11 @@ describe('compressed Parquet', () => {
       columnData: [{ name: 'a', data: [1, 2, 3], type: 'DOUBLE' }, { name: 'b', data: [4, 5, 6], type: 'DOUBLE', codec: 'BROTLI' }],
       compressors: { BROTLI: (d: Uint8Array) => new Uint8Array(brotliCompressSync(d)) },
     });
-    const error = await readParquet(file).then(() => undefined, (e: unknown) => e);
+    const error = await failure(() => readParquet(file));
     expect(error).toBeInstanceOf(SegkitError);
-    expect((error as SegkitError).code).toBe('E_PARSE');
-    expect((error as SegkitError).message).toMatch(/^Parquet column "b" is compressed with BROTLI, which segkit cannot decompress/);
-    expect((error as SegkitError).hint).toBe('write it with SNAPPY, GZIP, ZSTD, LZ4, LZ4_RAW or no compression');
+    expect(error.code).toBe('E_PARSE');
+    expect(error.message).toMatch(/^Parquet column "b" is compressed with BROTLI, which segkit cannot decompress/);
+    expect(error.hint).toBe('write it with SNAPPY, GZIP, ZSTD, LZ4, LZ4_RAW or no compression');
   });
 });
 

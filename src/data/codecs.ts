@@ -139,8 +139,12 @@ export async function checkFileFooter(reader: RecordBatchReader, size: number, r
   for (let i = 0; i < footer.numRecordBatches; i++) await check(footer.getRecordBatch(i), MessageHeader.RecordBatch, `record batch ${i + 1}`);
 }
 
-/** The footer check for IPC bytes in memory (the stream format has no footer). */
-export async function checkFooterOf(bytes: Uint8Array): Promise<void> {
+/**
+ * A reader of IPC bytes in memory, its footer checked when it has one (the file format; the stream format has none):
+ * the one reader then reads the batches, so the footer and dictionaries are read once.
+ */
+export async function checkedReader(bytes: Uint8Array): Promise<RecordBatchReader> {
   const reader = RecordBatchReader.from(bytes);
   if (reader.isFile()) await checkFileFooter(reader.open(), bytes.length, async (at, n) => bytes.subarray(at, at + n));
+  return reader;
 }

@@ -16,13 +16,12 @@ export async function readArrow(input: ByteSource): Promise<Table> {
   }
   const bytes = await collectBytes(input, 'the Arrow input');
   if (bytes.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the Arrow input is empty');
-  const [{ tableFromIPC }, { registerArrowDecoders, checkFooterOf }] = await Promise.all([import('#arrow/ipc'), import('./codecs.js')]);
+  const [{ tableFromIPC }, { registerArrowDecoders, checkedReader }] = await Promise.all([import('#arrow/ipc'), import('./codecs.js')]);
   registerArrowDecoders();
   let table: Table;
   try {
     // the file format's footer checked before apache-arrow's file reader follows it
-    await checkFooterOf(bytes);
-    table = tableFromIPC(bytes);
+    table = await tableFromIPC(await checkedReader(bytes));
   } catch (error) {
     throw new SegkitError('E_PARSE', `the input is not valid Arrow IPC data: ${(error as Error).message}`, undefined, { cause: error });
   }

@@ -84,14 +84,16 @@ function valuesOf(table: Table, name: string, rows: Int32Array): (string | numbe
   });
 }
 
+/** The --value column's values at `rows`, a value that is missing or not a finite number counted as 0. */
+export const valueValues = (table: Table, name: string, rows: Int32Array): Float64Array =>
+  Float64Array.from(valuesOf(table, name, rows), (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0));
+
 /**
  * What the report shows beyond the features: the --value column, the mix of every text column with few values
  * (not the id or the labels), and the --audit columns; each aligned with the rows kept (`rows`).
  */
 export function reportExtras(f: ReportFlags, table: Table, rows: Int32Array, skip: readonly string[] = []) {
-  const value = f.value !== undefined
-    ? { name: f.value, values: Float64Array.from(valuesOf(table, f.value, rows), (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0)) }
-    : undefined;
+  const value = f.value !== undefined ? { name: f.value, values: valueValues(table, f.value, rows) } : undefined;
   const textColumns = table.schema.fields
     .map((x) => x.name)
     .filter((name) => isText(table, name) && !skip.includes(name) && !/(^|_)(id|name)$/i.test(name))

@@ -32,7 +32,7 @@ import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, haver
 import { fitClusters, type ClusterFit } from './fitClusters.js';
 import { clusteredRows, densityReportCharts, subsetRows, unassignedSummary, type Unassigned } from './clusterReport.js';
 import { SegkitError } from '../util/errors.js';
-import { addReportOptions, checkReportFlags, reportColumns, reportExtras, type ReportFlags } from './reportOptions.js';
+import { addReportOptions, checkReportFlags, reportColumns, reportExtras, type ReportFlags, valueValues } from './reportOptions.js';
 
 interface SegmentFlags extends PrepFlags, FitFlags, CommonFlags, ReportFlags, Omit<DensityFlags, 'algorithm' | 'columns' | 'kRange' | 'model'> {
   readonly k: number | 'auto';
@@ -165,8 +165,7 @@ function withinSumOfSquares(data: Dataset, labels: Int32Array, k: number): numbe
 /** The --value column's total over the rows in no segment, for the report's shares of it. */
 function unassignedValue(f: SegmentFlags, table: Table, rowIndex: Int32Array, labels: Int32Array): { value?: number } {
   if (f.value === undefined) return {};
-  const rows = Int32Array.from(rowIndex.filter((_, i) => labels[i] < 0));
-  return { value: reportExtras(f, table, rows).value!.values.reduce((a, b) => a + b, 0) };
+  return { value: valueValues(table, f.value, rowIndex.filter((_, i) => labels[i] < 0)).reduce((a, b) => a + b, 0) };
 }
 
 /** Shares are of every row, so with noise they add up to less than 1. */

@@ -150,6 +150,8 @@ export const growOp = defineOp<GrowState, GrowPartial>({
     const hist = new Int32Array(s.histSize);
     const rows = new Int32Array(s.countRows ? s.histSize / C : 0);
     const { spFeat, spBin, spLeft, spRight, nfStart, nfFeat, nfOff, coll } = s;
+    // each node-feature's offset into the row counts (its histogram's, per class): null when rows are not counted
+    const rowOff = s.countRows ? Int32Array.from(nfOff, (o) => o / C) : null;
     // collected rows: (collect id, shard row, weight) triples, grown by doubling
     let coll3 = new Int32Array(0), nc = 0;
     for (let t = 0; t < T; t++) {
@@ -171,7 +173,7 @@ export const growOp = defineOp<GrowState, GrowPartial>({
         }
         const w = wt[at], yi = y[i];
         for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) hist[nfOff[q] + bins[b0 + nfFeat[q]] * C + yi] += w;
-        if (s.countRows) for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) rows[nfOff[q] / C + bins[b0 + nfFeat[q]]]++;
+        if (rowOff) for (let q = nfStart[g], e = nfStart[g + 1]; q < e; q++) rows[rowOff[q] + bins[b0 + nfFeat[q]]]++;
         const c = coll[g];
         if (c >= 0) {
           if (3 * nc === coll3.length) {

@@ -31,10 +31,11 @@ export interface PermutationImportance {
 function targetIds(target: ArrayLike<number> | readonly string[], model: SegmentationModel, n: number): ArrayLike<number> {
   if (target.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `target has ${target.length} values for ${n} rows`);
   const names = (model as { classNames?: readonly string[] }).classNames ?? [];
+  const code = new Map(names.map((name, c) => [name, c]));
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = target[i];
-    const id = typeof v === 'string' ? (names.includes(v) ? names.indexOf(v) : NaN) : v;
+    const id = typeof v === 'string' ? (code.get(v) ?? NaN) : v;
     if (!Number.isInteger(id) || Math.abs(id) >= 2 ** 31) {
       throw new SegkitError('E_BAD_LABELS', `target row ${i} holds ${describe(v)}; labels must be segment ids (whole numbers) or the model's segment names`, names.length ? `its segments: ${names.join(', ')}` : undefined);
     }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompressionType, Field, Float64, RecordBatch, Schema, Struct, Table, Utf8, compressionRegistry, makeData, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { parquetMetadata } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { readArrowBatches } from '../src/data/arrowBatches.node.js';
@@ -262,6 +263,82 @@ describe('compressed Parquet', () => {
     expect(error.code).toBe('E_PARSE');
     expect(error.message).toMatch(/^Parquet column "b" is compressed with BROTLI, which segkit cannot decompress/);
     expect(error.hint).toBe('write it with SNAPPY, GZIP, ZSTD, LZ4, LZ4_RAW or no compression');
+  });
+});
+
+describe('corrupt Parquet runs and chunks', () => {
+  // an uncompressed file as segkit writes it (version 2 pages): "spend" optional with nulls, "tier" dictionary encoded
+  const n = 300;
+  const written = (): Uint8Array => new Uint8Array(parquetWriteBuffer({
+    codec: 'UNCOMPRESSED',
+    columnData: [
+      { name: 'spend', data: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : i / 4)), type: 'DOUBLE' },
+      { name: 'tier', data: Array.from({ length: n }, (_, i) => ['gold', 'silver', 'bronze'][i % 3]), type: 'STRING' },
+    ],
+  }));
+  /** The file with `bytes` written at the start of the definition levels or of the values of the first data page of `column`. */
+  function patched(column: string, bytes: number[], part: 'levels' | 'values'): Uint8Array {
+    const file = written();
+    const meta = parquetMetadata(file.buffer as ArrayBuffer);
+    const chunk = meta.row_groups[0].columns.find((c) => c.meta_data!.path_in_schema[0] === column)!.meta_data!;
+    const reader = { view: new DataView(file.buffer), offset: Number(chunk.dictionary_page_offset || chunk.data_page_offset) };
+    let h = parquetHeader(reader);
+    if (h.type === 'DICTIONARY_PAGE') {
+      reader.offset += h.compressed_page_size;
+      h = parquetHeader(reader);
+    }
+    const v2 = h.data_page_header_v2!;
+    expect(v2.num_values).toBe(n);
+    // version 2: repetition levels (none here), definition levels, then the values (a bit width first for dictionary indices)
+    const at = reader.offset + v2.repetition_levels_byte_length + (part === 'values' ? v2.definition_levels_byte_length : 0);
+    file.set(bytes, at);
+    return file;
+  }
+  // a run-length run of 2^30 values (header 2^31 as a varint), of value 1
+  const hugeRun = [0x80, 0x80, 0x80, 0x80, 0x08, 0x01];
+
+  it('reads the uncorrupted file', async () => {
+    const t = await readParquet(written());
+    expect(t.numRows).toBe(n);
+    expect(t.getChild('spend')!.get(7)).toBeNull();
+    expect(t.getChild('spend')!.get(9)).toBe(2.25);
+    expect(t.getChild('tier')!.get(4)).toBe('silver');
+  });
+
+  it('refuses a definition-level run longer than its page (hyparquet grew an array until the process died)', async () => {
+    const error = await failure(() => readParquet(patched('spend', hugeRun, 'levels')));
+    expect(error).toBeInstanceOf(SegkitError);
+    expect(error.code).toBe('E_PARSE');
+    expect(error.message).toMatch(/^the Parquet input is a corrupt file: a page of column "spend" holds a run of more values than the page has/);
+  });
+
+  it('refuses a dictionary-index run longer than its page, and one a value past it', async () => {
+    // after the bit width (2 for 3 entries): a run of 2^30 indices, then a run of 301 where the page has 300 values
+    for (const run of [hugeRun, [0xda, 0x04, 0x00]]) {
+      const error = await failure(() => readParquet(patched('tier', [2, ...run], 'values')));
+      expect(error.code).toBe('E_PARSE');
+      expect(error.message).toMatch(/^the Parquet input is a corrupt file: a page of column "tier" holds a run of more values than the page has/);
+    }
+    // a run of exactly the page's 300 values is read
+    const t = await readParquet(patched('tier', [2, 0xd8, 0x04, 0x01], 'values'));
+    expect(Array.from(t.getChild('tier')!)).toEqual(Array(n).fill('silver'));
+  });
+
+  it('refuses such a run inside a compressed page (one byte of the fixture, in an LZ4 page of "note")', async () => {
+    const bytes = Buffer.from(fixture('compressed.parquet'));
+    bytes[4305] = 178;
+    const error = await failure(() => readParquet(bytes));
+    expect(error.code).toBe('E_PARSE');
+    expect(error.message).toMatch(/^the Parquet input is a corrupt file: a page of column "note" holds a run of more values than the page has/);
+  });
+
+  it('refuses a row group whose footer names one column for two chunks', async () => {
+    // the footer holds each name twice (the schema's, then the chunk's path): the chunk of "ab" becomes a second "aa"
+    const two = new Uint8Array(parquetWriteBuffer({ codec: 'UNCOMPRESSED', columnData: [{ name: 'aa', data: [1, 2, 3], type: 'DOUBLE' }, { name: 'ab', data: [4, 5, 6], type: 'DOUBLE' }] }));
+    two.set(Buffer.from('aa'), Buffer.from(two).toString('latin1').lastIndexOf('ab'));
+    const error = await failure(() => readParquet(two));
+    expect(error.code).toBe('E_PARSE');
+    expect(error.message).toMatch(/^the Parquet input is a corrupt file: row group 0 holds 2 chunks of column "aa"/);
   });
 });
 

@@ -1,0 +1,440 @@
+// Decoding a Parquet file's bytes into an Arrow table, loaded where a Parquet file is first read (with hyparquet,
+// the package's browser entry: its default Node entry imports fs): bundles that read no Parquet (an edge function
+// scoring JSON) leave it out.
+import {
+  Binary,
+  Bool,
+  type Data,
+  type DataType,
+  Dictionary,
+  Float32,
+  Float64,
+  Int32,
+  Int64,
+  Uint64,
+  type Table,
+  TimestampMillisecond,
+  Utf8,
+  makeData,
+} from '#arrow';
+import type { ColumnData, CompressionCodec, Compressors, FileMetaData, PageHeader, SchemaElement } from 'hyparquet/src/index.js';
+import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { snappyUncompress } from 'hyparquet/src/snappy.js';
+import { readVarInt } from 'hyparquet/src/thrift.js';
+import { SegkitError } from '../util/errors.js';
+import { checkColumnNames, dataFromValues, tableFromColumns } from './arrowTable.js';
+import { DICTIONARY_COLUMNS_KEY } from './readParquet.js';
+
+type Convert = (value: unknown) => unknown;
+
+const toMillis: Convert = (v) => (v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : v);
+const toNumber: Convert = (v) => (v == null ? v : Number(v));
+const toText: Convert = (v) => (v == null || typeof v === 'string' ? v : JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
+
+interface Mapping {
+  type: DataType;
+  convert?: Convert;
+  /** The typed array hyparquet returns for required columns of this type, used without conversion. */
+  typed?: new (n: number) => ArrayLike<unknown> & { set(a: ArrayLike<unknown>, at: number): void };
+}
+
+/** Unscaled integers below this are recovered exactly from the decoder's product (15 digits). */
+const EXACT_UNSCALED = 1e15;
+
+/**
+ * A Parquet decimal as the float64 nearest its exact value. The decoder gives unscaled x 10^-scale, whose product is
+ * rounded (3 x 0.1 is 0.30000000000000004). Below 10^15 the unscaled integer is recovered exactly from it and
+ * scaled once, by parsing its digits with the exponent (correctly rounded at every scale). A larger unscaled integer
+ * (wide types: 1.5 as DECIMAL(38, 18) is 1.5e18 unscaled) is read as the decimal of at most 15 significant digits
+ * within 2 ulps of the product (the product's own error is below that); a value with no such decimal holds digits
+ * a float64 rounds away (12345678901234567.89): refused, naming the column. (A value of more than 15 digits that
+ * lies within 2 ulps of a 15-digit one reads as that one: a difference in the last bit.)
+ */
+function decimalNumber(el: SchemaElement): (v: unknown) => unknown {
+  const scale = el.scale ?? 0;
+  const power = 10 ** scale;
+  return (v) => {
+    const x = toNumber(v);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x === 0) return x;
+    const unscaled = Math.round(x * power);
+    if (Math.abs(unscaled) < EXACT_UNSCALED) return Number(`${unscaled}e-${scale}`);
+    const ulp = Math.abs(x) * 2.220446049250313e-16;
+    for (let p = 1; p <= 15; p++) {
+      const d = Number(x.toPrecision(p));
+      if (Math.abs(d - x) <= 2 * ulp) return d;
+    }
+    throw new SegkitError('E_PARSE', `Parquet column "${el.name}" holds ${x}, a decimal of more digits than a float64 holds exactly (15)`, 'export the column as text, or with at most 15 significant digits');
+  };
+}
+
+/** The Arrow type for a flat Parquet column, following the converted and logical type annotations. */
+function mapping(el: SchemaElement, categorical: boolean): Mapping {
+  const logical = el.logical_type?.type;
+  const converted = el.converted_type;
+  const decimal = converted === 'DECIMAL' || logical === 'DECIMAL';
+  switch (el.type) {
+    case 'BOOLEAN':
+      return { type: new Bool() };
+    case 'INT32':
+      if (converted === 'DATE' || logical === 'DATE') return { type: new TimestampMillisecond(), convert: toMillis };
+      if (decimal) return { type: new Float64(), convert: decimalNumber(el) };
+      if (converted === 'UINT_32') return { type: new Float64(), convert: toNumber };
+      return { type: new Int32(), typed: Int32Array };
+    case 'INT64':
+      if (converted === 'TIMESTAMP_MILLIS' || converted === 'TIMESTAMP_MICROS' || logical === 'TIMESTAMP') {
+        return { type: new TimestampMillisecond(), convert: toMillis };
+      }
+      if (decimal) return { type: new Float64(), convert: decimalNumber(el) };
+      // unsigned 64-bit (hashed ids): 2^63 and above would wrap negative in an Int64 column
+      if (converted === 'UINT_64' || (logical === 'INTEGER' && (el.logical_type as { isSigned?: boolean }).isSigned === false)) {
+        return { type: new Uint64(), typed: BigUint64Array, convert: (v) => (typeof v === 'number' ? BigInt(v) : typeof v === 'bigint' ? BigInt.asUintN(64, v) : v) };
+      }
+      return { type: new Int64(), typed: BigInt64Array, convert: (v) => (typeof v === 'number' ? BigInt(v) : v) };
+    case 'INT96':
+      return { type: new TimestampMillisecond(), convert: toMillis };
+    case 'FLOAT':
+      return { type: new Float32(), typed: Float32Array };
+    case 'DOUBLE':
+      return { type: new Float64(), typed: Float64Array };
+    case 'BYTE_ARRAY':
+    case 'FIXED_LEN_BYTE_ARRAY':
+      if (decimal) return { type: new Float64(), convert: decimalNumber(el) };
+      if (logical === 'FLOAT16') return { type: new Float32(), convert: toNumber };
+      if (
+        converted === 'UTF8' ||
+        converted === 'ENUM' ||
+        converted === 'JSON' ||
+        logical === 'STRING' ||
+        logical === 'ENUM' ||
+        logical === 'JSON' ||
+        logical === 'UUID'
+      ) {
+        return { type: categorical ? new Dictionary(new Utf8(), new Int32()) : new Utf8(), convert: toText };
+      }
+      return { type: new Binary(), convert: (v) => (typeof v === 'string' ? new TextEncoder().encode(v) : v) };
+    default:
+      throw new SegkitError('E_PARSE', `Parquet column "${el.name}" has physical type ${String(el.type)}, which segkit cannot read`);
+  }
+}
+
+function columnData(chunks: ColumnData[], total: number, map: Mapping): Data {
+  chunks.sort((a, b) => a.rowStart - b.rowStart);
+  const typed = map.typed;
+  if (typed && chunks.every((c) => c.columnData instanceof typed)) {
+    const values = new typed(total);
+    for (const c of chunks) values.set(c.columnData as ArrayLike<unknown>, c.rowStart);
+    return makeData({ type: map.type, length: total, nullCount: 0, data: values } as never);
+  }
+  const values = new Array<unknown>(total).fill(null);
+  const convert = map.convert;
+  for (const c of chunks) {
+    const part = c.columnData as ArrayLike<unknown>;
+    for (let i = 0; i < part.length; i++) {
+      const v = part[i];
+      values[c.rowStart + i] = v == null ? null : convert ? convert(v) : v;
+    }
+  }
+  return dataFromValues(values, map.type);
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function corrupt(reason: string): SegkitError {
+  return new SegkitError('E_PARSE', `the Parquet input is a corrupt file: ${reason}`, 'the file was truncated or altered after it was written; export it again');
+}
+
+/**
+ * The row count, once the footer agrees with itself: the file's count, its row groups' and every column chunk's; and
+ * each row group holds one chunk of each of the file's columns (`names`). hyparquet reads a chunk under the name its
+ * footer entry gives: a second chunk under one name (a corrupt name) was read in place of the first, or left
+ * unread, its failure then escaping as an unhandled rejection that ended the process.
+ */
+function checkRowCounts(metadata: FileMetaData, names: string[]): number {
+  const total = Number(metadata.num_rows);
+  if (!Number.isSafeInteger(total) || total < 0) throw corrupt(`its footer gives ${String(metadata.num_rows)} rows`);
+  let sum = 0;
+  metadata.row_groups.forEach((group, g) => {
+    const rows = Number(group.num_rows);
+    sum += rows;
+    const chunks = group.columns.map((c) => c.meta_data?.path_in_schema.join('.'));
+    for (const name of names) {
+      const held = chunks.filter((c) => c === name).length;
+      if (held !== 1) throw corrupt(`row group ${g} holds ${held} chunks of column "${name}"`);
+    }
+    const stray = chunks.find((c) => c === undefined || !names.includes(c));
+    if (chunks.length !== names.length) throw corrupt(`row group ${g} holds a chunk${stray === undefined ? ' without a name' : ` of "${stray}"`}, which is not a column of the file`);
+    for (const column of group.columns) {
+      const values = column.meta_data?.num_values;
+      // a flat column holds one value (or null) per row
+      if (values !== undefined && Number(values) !== rows) {
+        throw corrupt(`row group ${g} has ${count(rows)} rows but its column "${column.meta_data!.path_in_schema.join('.')}" has ${count(Number(values))} values`);
+      }
+    }
+  });
+  if (sum !== total) throw corrupt(`its footer says ${count(total)} rows but its row groups hold ${count(sum)}`);
+  return total;
+}
+
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * Decompresses a page's bytes as hyparquet will, or undefined where hyparquet's own read fails (it then refuses the
+ * page itself).
+ */
+function pageBytes(raw: Uint8Array, size: number, codec: CompressionCodec, compressors: Compressors | undefined): Uint8Array | undefined {
+  try {
+    const decompress = compressors?.[codec];
+    let page: Uint8Array | undefined = raw;
+    if (decompress) page = decompress(raw, size);
+    else if (codec === 'SNAPPY') snappyUncompress(raw, (page = new Uint8Array(size)));
+    else if (codec !== 'UNCOMPRESSED') page = undefined;
+    return page?.length === size ? page : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bits set in a byte. */
+function ones(b: number): number {
+  b -= (b >> 1) & 0x55;
+  b = (b & 0x33) + ((b >> 2) & 0x33);
+  return (b + (b >> 4)) & 0x0f;
+}
+
+/**
+ * Walks a run-length / bit-packed hybrid from `at` as hyparquet decodes it into `size` slots; with `countSet` (width
+ * 1: a flat optional column's definition levels), counts the values that are 1 (the page's non-null values).
+ * Undefined where the runs leave the page (hyparquet then refuses the page itself). hyparquet writes each run-length
+ * run whole, however long, into a plain array of `size` slots: a corrupt count of 2^30 grows the array until the
+ * process dies. Such a run is refused here, as is a bit-packed run of width 0 that hyparquet would count through for
+ * billions of steps (or, negative, without end).
+ */
+function walkRuns(view: DataView, at: number, width: number, size: number, name: string, countSet = false): number | undefined {
+  const reader = { view, offset: at };
+  let seen = 0, set = 0;
+  const tooLong = () => corrupt(`a page of column "${name}" holds a run of more values than the page has`);
+  try {
+    while (seen < size) {
+      const header = readVarInt(reader);
+      if (header & 1) {
+        // bit-packed: groups of 8 values of `width` bits, low bits first; values past `size` are read and dropped
+        const n = (header >> 1) << 3;
+        if (width === 0 && (n < 0 || n - 8 >= size - seen)) throw tooLong();
+        if (n < 0) return undefined;
+        const take = Math.min(n, size - seen);
+        if (countSet) {
+          const full = reader.offset + (take >> 3);
+          for (let p = reader.offset; p < full; p++) set += ones(view.getUint8(p));
+          if (take & 7) set += ones(view.getUint8(full) & ((1 << (take & 7)) - 1));
+        }
+        seen += take;
+        // hyparquet reads a first byte whatever the run's length (none past the end for width 0)
+        reader.offset += n > 0 && width > 0 ? (n / 8) * width : reader.offset < view.byteLength ? 1 : 0;
+      } else {
+        const count = header >>> 1;
+        if (count > size - seen) throw tooLong();
+        let v = 0;
+        for (let b = 0; b < (width + 7) >> 3; b++) v |= view.getUint8(reader.offset++) << (b << 3);
+        if (v === 1) set += count;
+        seen += count;
+      }
+    }
+    return set;
+  } catch (error) {
+    if (error instanceof SegkitError) throw error;
+    return undefined;
+  }
+}
+
+interface ColumnPages {
+  name: string;
+  codec: CompressionCodec;
+  boolean: boolean;
+  /** 1 for an optional column, whose pages start with definition levels; 0 for a required one. */
+  maxDefinition: number;
+  compressors: Compressors | undefined;
+}
+
+/**
+ * Checks the run-length runs of a data page that hyparquet decodes into plain arrays: its definition levels, and its
+ * dictionary indices (or run-length booleans) sized by them, laid out as hyparquet reads them.
+ */
+function checkRuns(file: ArrayBuffer, at: number, h: PageHeader, c: ColumnPages): void {
+  const raw = new Uint8Array(file, at, h.compressed_page_size);
+  const v2 = h.data_page_header_v2;
+  const head = h.data_page_header ?? v2;
+  if (!head) return;
+  // dictionary indices or run-length values (read the same way in a version 1 page of any type)
+  const runs = head.encoding === 'PLAIN_DICTIONARY' || head.encoding === 'RLE_DICTIONARY' || head.encoding === 'RLE';
+  let page: Uint8Array | undefined;
+  let offset = 0, values: number | undefined;
+  if (!v2) {
+    // the levels are compressed with the values: the page is decompressed only where it holds runs
+    if (!runs && !c.maxDefinition) return;
+    page = pageBytes(raw, h.uncompressed_page_size, c.codec, c.compressors);
+    if (!page) return;
+    values = head.num_values;
+    if (c.maxDefinition) {
+      if (page.length < 4) return;
+      const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+      values = walkRuns(view, 4, 1, head.num_values, c.name, true);
+      offset = 4 + view.getUint32(0, true);
+    }
+  } else {
+    offset = v2.repetition_levels_byte_length;
+    if (c.maxDefinition) {
+      walkRuns(new DataView(file, at, h.compressed_page_size), offset, 1, v2.num_values, c.name);
+      offset += v2.definition_levels_byte_length;
+    }
+    if (!runs) return;
+    const rest = raw.subarray(Math.min(offset, raw.length));
+    page = v2.is_compressed === false ? rest : pageBytes(rest, h.uncompressed_page_size - v2.definition_levels_byte_length - v2.repetition_levels_byte_length, c.codec, c.compressors);
+    offset = 0;
+    values = v2.num_values - v2.num_nulls;
+  }
+  if (!runs || !page || values === undefined || values < 0 || offset >= page.length) return;
+  const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  // run-length booleans (and every run-length page of version 2) are runs of width 1 after their length; dictionary
+  // indices are runs of the width their first byte gives (0 in a version 1 page: no runs, every index 0)
+  if (v2 ? head.encoding === 'RLE' : c.boolean) walkRuns(view, offset + 4, 1, values, c.name);
+  else if (view.getUint8(offset) || v2) walkRuns(view, offset + 1, view.getUint8(offset), values, c.name);
+}
+
+/**
+ * Walks every column chunk's page headers before hyparquet decodes them: each must be a known page type whose sizes
+ * and counts are integers, whose data pages hold no more values than its row group's rows, whose data ends within its
+ * chunk, and whose encodings are known. A corrupt header leaves
+ * fields undefined, and hyparquet's decoder then reads the same byte forever (E_PARSE naming the column instead).
+ * Each data page's run-length runs are then checked (see checkRuns).
+ */
+function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, compressors: Compressors | undefined): void {
+  const view = new DataView(file);
+  const optional = new Map(metadata.schema.slice(1).map((el) => [el.name, el.repetition_type !== 'REQUIRED']));
+  for (const [g, group] of metadata.row_groups.entries()) {
+    // a flat column's data page holds at most the group's rows (a dictionary page may hold more: Arrow writes a
+    // categorical's whole dictionary, used or not)
+    const rows = Number(group.num_rows);
+    for (const column of group.columns) {
+      const meta = column.meta_data;
+      // a chunk in another file is hyparquet's to refuse
+      if (!meta || column.file_path) continue;
+      const name = meta.path_in_schema.join('.');
+      const pages: ColumnPages = { name, codec: meta.codec, boolean: meta.type === 'BOOLEAN', maxDefinition: optional.get(name) === false ? 0 : 1, compressors };
+      // as hyparquet reads it: some writers give a dictionary offset of 0 for no dictionary
+      const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+      const end = start + Number(meta.total_compressed_size);
+      if (!(isCount(start) && end <= file.byteLength)) throw corrupt(`column "${name}" lies outside the file`);
+      const reader = { view, offset: start };
+      // as hyparquet does, pages are read until they hold the group's rows (whatever bytes follow in the chunk)
+      let seen = 0;
+      while (reader.offset < end && seen < rows) {
+        let h: PageHeader;
+        try {
+          h = parquetHeader(reader);
+        } catch {
+          throw corrupt(`a page header of column "${name}" cannot be read`);
+        }
+        const data = h.data_page_header ?? h.data_page_header_v2 ?? h.dictionary_page_header;
+        const v2 = h.data_page_header_v2;
+        const ok = h.type !== undefined && isCount(h.compressed_page_size) && isCount(h.uncompressed_page_size) && reader.offset + h.compressed_page_size <= end &&
+          (h.type === 'INDEX_PAGE' || (data !== undefined && isCount(data.num_values) && data.encoding !== undefined)) &&
+          (!h.data_page_header || (h.data_page_header.definition_level_encoding !== undefined && h.data_page_header.repetition_level_encoding !== undefined)) &&
+          (!v2 || (isCount(v2.num_rows) && isCount(v2.num_nulls) && isCount(v2.definition_levels_byte_length) && isCount(v2.repetition_levels_byte_length) &&
+            v2.definition_levels_byte_length + v2.repetition_levels_byte_length <= h.compressed_page_size));
+        if (!ok) throw corrupt(`a page header of column "${name}" holds sizes, counts or encodings that no page has`);
+        const values = (h.data_page_header ?? v2)?.num_values ?? 0;
+        if (values > rows) throw corrupt(`row group ${g} has ${count(rows)} rows but a page of its column "${name}" has ${count(values)} values`);
+        seen += values;
+        if (h.data_page_header || v2) checkRuns(file, reader.offset, h, pages);
+        reader.offset += h.compressed_page_size;
+      }
+    }
+  }
+}
+
+/**
+ * The decompressors the file's column chunks need beyond hyparquet's own SNAPPY (loaded only then), or an E_PARSE
+ * error naming the first column compressed with a codec segkit cannot read (BROTLI, LZO).
+ */
+async function decompressorsFor(metadata: FileMetaData): Promise<Compressors | undefined> {
+  const used = new Map<string, string>();
+  for (const group of metadata.row_groups) {
+    for (const column of group.columns) {
+      const codec = column.meta_data?.codec;
+      if (codec && codec !== 'UNCOMPRESSED' && codec !== 'SNAPPY' && !used.has(codec)) used.set(codec, column.meta_data!.path_in_schema.join('.'));
+    }
+  }
+  if (used.size === 0) return undefined;
+  const { PARQUET_DECOMPRESSORS } = await import('./codecs.js');
+  for (const [codec, column] of used) {
+    if (!Object.hasOwn(PARQUET_DECOMPRESSORS, codec)) {
+      throw new SegkitError('E_PARSE', `Parquet column "${column}" is compressed with ${codec}, which segkit cannot decompress`, `write it with ${['SNAPPY', ...Object.keys(PARQUET_DECOMPRESSORS)].join(', ')} or no compression`);
+    }
+  }
+  return PARQUET_DECOMPRESSORS;
+}
+
+/**
+ * Gives decimal, date and unsigned 32-bit columns annotated by their logical type alone (the converted type is
+ * deprecated) the converted type too: the decoder scales decimals and turns day counts into dates only by the
+ * converted type, and the column mapping reads an unsigned 32-bit column as Int32 without it (2^32 - 1 as -1).
+ */
+function withConvertedTypes(schema: SchemaElement[]): void {
+  for (const el of schema) {
+    const logical = el.logical_type;
+    if (el.converted_type !== undefined || !logical) continue;
+    if (logical.type === 'DECIMAL') {
+      el.converted_type = 'DECIMAL';
+      el.scale ??= logical.scale;
+      el.precision ??= logical.precision;
+    } else if (logical.type === 'DATE') el.converted_type = 'DATE';
+    else if (logical.type === 'INTEGER' && !logical.isSigned && logical.bitWidth === 32) el.converted_type = 'UINT_32';
+  }
+}
+
+/** The table in a whole Parquet file's bytes (see readParquet). */
+export async function decodeParquet(file: ArrayBuffer): Promise<Table> {
+  let metadata;
+  try {
+    metadata = parquetMetadata(file);
+  } catch (error) {
+    throw new SegkitError('E_PARSE', `the input is not a valid Parquet file: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  const categorical = new Set<string>();
+  const stored = metadata.key_value_metadata?.find((kv) => kv.key === DICTIONARY_COLUMNS_KEY)?.value;
+  if (stored) {
+    try {
+      for (const name of JSON.parse(stored) as string[]) categorical.add(name);
+    } catch {
+      // metadata from another writer under the same key: ignore it
+    }
+  }
+  withConvertedTypes(metadata.schema);
+  const top = parquetSchema(metadata).children;
+  const names = top.map((c) => c.element.name);
+  checkColumnNames(names, 'the Parquet input');
+  const maps = top.map((c) => {
+    if (c.children.length > 0 || c.element.repetition_type === 'REPEATED') {
+      throw new SegkitError('E_PARSE', `Parquet column "${c.element.name}" is nested (a struct or a list), which segkit cannot read`, 'flatten it before export');
+    }
+    return mapping(c.element, categorical.has(c.element.name));
+  });
+  const total = checkRowCounts(metadata, names);
+  const compressors = await decompressorsFor(metadata);
+  checkPageHeaders(file, metadata, compressors);
+  const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
+  try {
+    await parquetRead({ file, metadata, compressors, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+  } catch (error) {
+    throw new SegkitError('E_PARSE', `the Parquet data could not be decoded: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  // the pages must hold the rows the footer promised, checked before the columns are allocated at that size
+  for (const name of names) {
+    let rows = 0;
+    for (const c of chunks.get(name)!) rows += c.columnData.length;
+    if (rows !== total) throw corrupt(`its footer says ${count(total)} rows but column "${name}" holds ${count(rows)}`);
+  }
+  const columns = names.map((name, j) => columnData(chunks.get(name)!, total, maps[j]));
+  return tableFromColumns(names, columns);
+}

@@ -20,7 +20,7 @@ import {
 import type { ColumnData, CompressionCodec, Compressors, FileMetaData, PageHeader, SchemaElement } from 'hyparquet/src/index.js';
 import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
 import { parquetHeader } from 'hyparquet/src/column.js';
-import { snappyUncompress } from 'hyparquet/src/snappy.js';
+import { decompressPage } from 'hyparquet/src/datapage.js';
 import { readVarInt } from 'hyparquet/src/thrift.js';
 import { SegkitError } from '../util/errors.js';
 import { checkColumnNames, dataFromValues, tableFromColumns } from './arrowTable.js';
@@ -178,18 +178,10 @@ function checkRowCounts(metadata: FileMetaData, names: string[]): number {
 
 const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 
-/**
- * Decompresses a page's bytes as hyparquet will, or undefined where hyparquet's own read fails (it then refuses the
- * page itself).
- */
+/** A page's bytes decompressed as hyparquet decompresses them, or undefined where that fails (hyparquet then refuses the page itself). */
 function pageBytes(raw: Uint8Array, size: number, codec: CompressionCodec, compressors: Compressors | undefined): Uint8Array | undefined {
   try {
-    const decompress = compressors?.[codec];
-    let page: Uint8Array | undefined = raw;
-    if (decompress) page = decompress(raw, size);
-    else if (codec === 'SNAPPY') snappyUncompress(raw, (page = new Uint8Array(size)));
-    else if (codec !== 'UNCOMPRESSED') page = undefined;
-    return page?.length === size ? page : undefined;
+    return decompressPage(raw, size, codec, compressors);
   } catch {
     return undefined;
   }

@@ -17,6 +17,7 @@ import { readArrow } from '../src/data/readArrow.js';
 import { readParquet } from '../src/data/readParquet.js';
 import { SegkitError } from '../src/util/errors.js';
 import { failure } from './helpers.js';
+import { asVersion1 } from './helpers/parquetV1.js';
 import { ok } from './helpers/segkitCli.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
@@ -339,6 +340,51 @@ describe('corrupt Parquet runs and chunks', () => {
     const error = await failure(() => readParquet(two));
     expect(error.code).toBe('E_PARSE');
     expect(error.message).toMatch(/^the Parquet input is a corrupt file: row group 0 holds 2 chunks of column "aa"/);
+  });
+
+  describe('in version 1 pages (pyarrow\'s and pandas\' default), levels and values compressed together', () => {
+    // optional columns with nulls (bit-packed definition levels): doubles, dictionary-encoded text and booleans
+    const source = (): ArrayBuffer => parquetWriteBuffer({
+      codec: 'UNCOMPRESSED',
+      columnData: [
+        { name: 'spend', data: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : i / 4)), type: 'DOUBLE' },
+        { name: 'tier', data: Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : ['gold', 'silver', 'bronze'][i % 3])), type: 'STRING' },
+        { name: 'flag', data: Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : i % 2 === 0)), type: 'BOOLEAN' },
+      ],
+    });
+    /** Writes `bytes` over a page's values (after its definition levels and, for dictionary indices, the bit width). */
+    const values = (bytes: number[]) => (column: string, page: Uint8Array): void => {
+      if (column === 'tier') page.set(bytes, 4 + new DataView(page.buffer, page.byteOffset).getUint32(0, true) + 1);
+    };
+
+    it('reads them as the version 2 file, uncompressed and GZIP', async () => {
+      const plain = await readParquet(new Uint8Array(source()));
+      for (const gzip of [false, true]) {
+        const file = asVersion1(source(), { gzip });
+        const meta = parquetMetadata(file.buffer as ArrayBuffer);
+        expect(meta.row_groups[0].columns.map((c) => c.meta_data!.codec)).toEqual(Array(3).fill(gzip ? 'GZIP' : 'UNCOMPRESSED'));
+        const t = await readParquet(file);
+        for (const name of ['spend', 'tier', 'flag']) expect(Array.from(t.getChild(name)!)).toEqual(Array.from(plain.getChild(name)!));
+        expect(t.getChild('tier')!.nullCount).toBe(60);
+      }
+    });
+
+    it('refuses a definition-level run longer than its page inside a GZIP page', async () => {
+      const file = asVersion1(source(), { gzip: true, edit: (column, page) => column === 'spend' && page.set(hugeRun, 4) });
+      const error = await failure(() => readParquet(file));
+      expect(error.code).toBe('E_PARSE');
+      expect(error.message).toMatch(/^the Parquet input is a corrupt file: a page of column "spend" holds a run of more values than the page has/);
+    });
+
+    it('holds dictionary indices to the page\'s non-null values, counted from its definition levels', async () => {
+      // 240 of the 300 values are not null: a run of 241 indices is refused, one of 240 read
+      const error = await failure(() => readParquet(asVersion1(source(), { gzip: true, edit: values([0xe2, 0x03, 0x01]) })));
+      expect(error.message).toMatch(/^the Parquet input is a corrupt file: a page of column "tier" holds a run of more values than the page has/);
+      const t = await readParquet(asVersion1(source(), { gzip: true, edit: values([0xe0, 0x03, 0x01]) }));
+      const tier = Array.from(t.getChild('tier')!);
+      expect(tier.filter((v) => v === null)).toHaveLength(60);
+      expect(new Set(tier.filter((v) => v !== null)).size).toBe(1);
+    });
   });
 });
 

@@ -206,6 +206,38 @@ describe('corrupt Arrow IPC', () => {
   });
 });
 
+describe('Arrow metadata with a list longer than its bytes', () => {
+  it('is refused; apache-arrow built an object per entry until the process ran out of memory', async () => {
+    // byte 16624 of the file fixture is in its footer: 27 gives the field "visits" 201,328,640 children in a 448-byte
+    // footer; byte 471 of the stream fixture is in a record batch's header: 12 gives one of its lists 201,326,595 entries
+    const cases: [string, number, number, RegExp][] = [
+      ['compressed-lz4.arrow', 16624, 27, /^the input is not valid Arrow IPC data: its metadata holds a list of 201328640 entries in \d+ bytes$/],
+      ['compressed-zstd.arrows', 471, 12, /^the input is not valid Arrow IPC data: its metadata holds a list of 201326595 entries in \d+ bytes$/],
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-lists-'));
+    try {
+      for (const [name, at, value, message] of cases) {
+        const bytes = Buffer.from(fixture(name));
+        bytes[at] = value;
+        const error = await failure(() => readArrow(bytes));
+        expect(error.code).toBe('E_PARSE');
+        expect(error.message).toMatch(message);
+        const file = join(dir, name);
+        writeFileSync(file, bytes);
+        for (const recycle of [false, true]) {
+          const streamed = await failure(async () => {
+            for await (const _ of readArrowBatches(file, { recycle })) { /* read */ }
+          });
+          expect(streamed.code).toBe('E_PARSE');
+          expect(streamed.message).toMatch(/its metadata holds a list of 2013\d{5} entries/);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('an Arrow file whose footer points at the wrong message', () => {
   it('is refused; apache-arrow\'s file reader read that message again and again, never returning', async () => {
     // byte 295 of the fixture is in its first record batch's message header: 153 makes it another kind of message,

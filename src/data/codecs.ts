@@ -2,9 +2,10 @@
 // pyarrow's and pandas' Feather files) and Zstandard, and Parquet's GZIP, ZSTD (Polars' default), LZ4 and LZ4_RAW
 // (SNAPPY, the most common, is hyparquet's own). Each is a maintained package's: lz4js for LZ4 frames, fzstd for
 // Zstandard, hyparquet-compressors (hyparquet's companion) for gzip and Parquet's LZ4 blocks. Also the check of an Arrow
-// file's footer that apache-arrow's file reader needs. The readers import this module when they first read such data,
+// file's footer that apache-arrow's file reader needs, and the bound on its metadata's list lengths. The readers import this module when they first read such data,
 // so bundles that read neither format leave these out.
 import { CompressionType, Message, MessageHeader, RecordBatchReader, compressionRegistry } from '#arrow';
+import { ByteBuffer } from 'flatbuffers';
 import { decompress as zstd } from 'fzstd';
 import { gunzip } from 'hyparquet-compressors/src/gzip.js';
 import { decompressLz4, decompressLz4Raw } from 'hyparquet-compressors/src/lz4.js';
@@ -89,9 +90,10 @@ function lz4(data: Uint8Array, limit: number): Uint8Array {
  * hands the decoder the bytes after it: a buffer that decodes to another length is an error (a corrupt file), not
  * values read from too few or too many bytes. Arrow views each decoded buffer as its type's array, so one that a
  * decoder returns at an offset that is not a multiple of 8 (fzstd's, for frames without their size) is copied to the
- * start of its own.
+ * start of its own. Also bounds the lengths of the lists in Arrow's metadata (see guardMetadataLists).
  */
 export function registerArrowDecoders(): void {
+  guardMetadataLists();
   for (const [type, decode] of [[CompressionType.LZ4_FRAME, lz4], [CompressionType.ZSTD, (data: Uint8Array) => zstd(data)]] as const) {
     const had = compressionRegistry.get(type);
     if (typeof had?.decode === 'function') continue;
@@ -105,6 +107,28 @@ export function registerArrowDecoders(): void {
       },
     });
   }
+}
+
+const GUARDED = Symbol.for('segkit.flatbufferListsBounded');
+
+/**
+ * Makes the flatbuffer reads of Arrow's metadata (schemas, footers, record batch headers) refuse a list longer than
+ * the bytes left after it: every entry of a list lies within its buffer, so no valid buffer has one. apache-arrow
+ * builds an object per entry, and a corrupt length (a field with 201,328,640 children in a 448-byte footer) made it
+ * build them until the process ran out of memory. The bound is set once on the flatbuffers library's ByteBuffer, the
+ * one apache-arrow decodes with; reads of valid buffers return what they returned before.
+ */
+function guardMetadataLists(): void {
+  const proto = ByteBuffer.prototype as ByteBuffer & { [GUARDED]?: true };
+  if (proto[GUARDED]) return;
+  const listLength = proto.__vector_len;
+  proto.__vector_len = function (this: ByteBuffer, offset: number): number {
+    const n = listLength.call(this, offset);
+    const left = this.capacity() - (offset + this.readInt32(offset)) - 4;
+    if (n < 0 || n > left) throw new Error(`its metadata holds a list of ${n} entries in ${Math.max(0, left)} bytes`);
+    return n;
+  };
+  Object.defineProperty(proto, GUARDED, { value: true });
 }
 
 interface FooterBlock {

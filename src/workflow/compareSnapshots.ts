@@ -234,6 +234,8 @@ async function loadSnapshot<S, P>(ex: Executor, source: ShardSource, op: ShardOp
 }
 
 const OPTIONS = ['id', 'value', 'ksMethod', 'thresholds', ...RUN_OPTIONS];
+/** Thresholds that are shares or probabilities (KS D and its p-value are at most 1). */
+const SHARE_THRESHOLDS = ['ksStatistic', 'ksAlpha', 'movedShare', 'missingRise'];
 
 function centresOf(model: SegmentationModel): Float64Array | undefined {
   const c = (model as { centroids?: unknown }).centroids;
@@ -454,6 +456,8 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     checkOptions(options.thresholds, Object.keys(driftThresholdDefaults), 'compareSnapshots thresholds');
     for (const [key, v] of Object.entries(options.thresholds)) {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badOption(`thresholds.${key}`, v, 'a finite number >= 0');
+      // a share or a significance level given in percent (5 for 0.05) would make its rule fire always or never
+      if (SHARE_THRESHOLDS.includes(key) && v > 1) throw badOption(`thresholds.${key}`, v, 'a share from 0 to 1 (e.g. 0.05 for 5%)');
       (thresholds as unknown as Record<string, number>)[key] = v;
     }
     if (thresholds.psiModerate > thresholds.psiSignificant) {

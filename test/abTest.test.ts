@@ -239,6 +239,18 @@ describe('abTest: a segment-level readout', () => {
     expect(abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted', confidence: 1e-15 }).confidence).toBe(1e-15);
   });
 
+  it('a confidence between whole percents is said as given (97.5%, 99.5%), with its family-wise error rate', async () => {
+    const { abTestChart } = await import('../src/report/abTestChart.js');
+    for (const [confidence, pct, alpha] of [[0.975, '97.5%', '0.025'], [0.995, '99.5%', '0.005'], [0.95, '95%', '0.05']] as const) {
+      const r = abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted', confidence });
+      const words = r.assumptions.join(' ');
+      expect(words).toContain(`${pct} intervals`);
+      expect(words).toContain(`(family-wise error rate ${alpha})`);
+      expect(r.summary).toContain(`(${pct} CI `);
+      expect((abTestChart(r).title as { subtitle: string }).subtitle).toMatch(new RegExp(`^${pct.replace('.', '\\.')} intervals`));
+    }
+  });
+
   it('bad input names the values: a text outcome, more than two arms without a control, an unknown control', () => {
     const text = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: i % 2 ? 'yes' : 'no' }));
     expectError(() => abTest(text, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', '"converted"', '"no", "yes"');

@@ -144,6 +144,14 @@ describe('segkit abtest', () => {
     expect(json.segments).toHaveLength(3);
   });
 
+  it('--confidence 0.975 is printed as 97.5% intervals, not rounded to 98%', () => {
+    const r = segkit(['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--confidence', '0.975']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('· 97.5% intervals');
+    expect(r.stdout).toContain('(family-wise error rate 0.025)');
+    expect(r.stdout).not.toContain('98%');
+  });
+
   it('more than two arms needs --control (the error names the values); a text outcome is refused naming its values', () => {
     const three = segkit(['abtest', 'ab3.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted']);
     expect(three.code).toBe(2); // a usage problem: name the control

@@ -92,7 +92,7 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
   ]);
   const what = r.metric === 'proportion' ? 'rate' : 'mean';
   ctx.print([
-    `control: ${r.control} · ${r.metric === 'proportion' ? 'conversion rates (%)' : 'means'} · ${Math.round(r.confidence * 100)}% intervals`,
+    `control: ${r.control} · ${r.metric === 'proportion' ? 'conversion rates (%)' : 'means'} · ${+(r.confidence * 100).toPrecision(10)}% intervals`,
     '',
     formatTable(['segment', 'variant', 'n control', 'n variant', `${what} control`, `${what} variant`, `uplift${unit}`, 'interval', 'p', 'p (Holm)', 'significant'], rows,
       [false, false, true, true, true, true, true, true, true, true, false]),

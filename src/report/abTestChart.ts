@@ -18,7 +18,7 @@ export function abTestChart(r: AbTestResult): TopLevelSpec {
     p: c.adjustedPValue ?? c.pvalue, significant: c.significant ? 'yes' : 'no',
   })).filter((v) => Number.isFinite(v.uplift));
   const unit = r.metric === 'proportion' ? 'percentage points' : 'outcome units';
-  const pct = Math.round(r.confidence * 100);
+  const pct = +(r.confidence * 100).toPrecision(10);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: `Uplift over ${r.control} by segment`, subtitle: `${pct}% intervals (${r.metric === 'proportion' ? 'Newcombe' : 'Welch'}); filled: significant after Holm's correction` },

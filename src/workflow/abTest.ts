@@ -242,14 +242,15 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   const family = untested
     ? `the ${perSegment.length - untested} of ${perSegment.length} segment-by-variant comparisons that have a p-value (the ${untested} without one, for ${why}, are not counted)`
     : `all ${perSegment.length} segment-by-variant comparisons`;
-  const pct = `${Math.round(confidence * 100)}%`;
+  // 97.5% and 99.5% as they are: rounded to whole percents they read as 98% and 100% intervals
+  const pct = `${+(confidence * 100).toPrecision(10)}%`;
   const assumptions = [
     'Customers were assigned to the arms at random and independently, and each customer appears once.',
     'The sample size was fixed in advance and the results are read once: these p-values carry no correction for peeking or sequential looks; stopping when a result looks significant inflates false positives.',
     metric === 'proportion'
       ? `Conversion rates: ${pct} intervals are Newcombe's hybrid score intervals for the difference (method 10, no continuity correction); p-values are two-sided pooled two-proportion z-tests (normal approximation).`
       : `Means: ${pct} intervals and two-sided p-values are Welch's unequal-variance t-test (approximately normal means: fine for large arms, doubtful for small arms with skewed outcomes).`,
-    `Segment p-values are adjusted with Holm's step-down method across ${family} (family-wise error rate ${alpha.toFixed(2)}); the overall effect is one pre-planned test and is not adjusted.`,
+    `Segment p-values are adjusted with Holm's step-down method across ${family} (family-wise error rate ${+alpha.toPrecision(10)}); the overall effect is one pre-planned test and is not adjusted.`,
     'Segments were defined before the test (not from its outcomes); uplifts of small segments are uncertain, as their intervals show.',
   ];
   const sig = perSegment.filter((c) => c.significant);

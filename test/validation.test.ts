@@ -149,4 +149,13 @@ describe('crossValidate', () => {
     expect(e.message).toContain(`(${5 - folds[lonely].length} training rows): target has one class`);
     expect(e.message).toContain('fewer folds');
   });
+
+  it('a fit that returns no model with predict is refused naming "fit", not a TypeError', async () => {
+    const X = [[1], [2], [3], [4], [5], [6]], y = [0, 1, 0, 1, 0, 1];
+    for (const bad of [() => ({}), () => undefined, async () => ({ predict: 'yes' })]) {
+      const e = await failure(() => crossValidate(bad as never, X, y, { folds: 2 }));
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toContain('option "fit" must be a function returning a model with predict(data)');
+    }
+  });
 });

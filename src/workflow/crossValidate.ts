@@ -73,6 +73,7 @@ export async function crossValidate(fit: FitFn, data: DataInput, target: Target,
     const model = await Promise.resolve()
       .then(() => fit(takeRows(ds, train), Int32Array.from(train, (r) => ids[r])))
       .catch((e) => { throw inFold(e, f, folds.length, train.length); });
+    if (typeof model?.predict !== 'function') throw badOption('fit', model, 'a function returning a model with predict(data)');
     const predicted = await model.predict(takeRows(ds, test));
     test.forEach((r, q) => (pooled[r] = predicted[q]));
     results.push({ fold: f, trainRows: train.length, testRows: test, predicted, scores: classificationScores(Int32Array.from(test, (r) => ids[r]), predicted) });

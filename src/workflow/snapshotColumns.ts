@@ -1,7 +1,7 @@
 // Reading a snapshot: its id column and feature columns, checked and named by snapshot, without copying Float32
 // Arrow columns; and matching the ids of two snapshots (numeric ids: a direct table when they are integers in a narrow
 // range, else a typed open-addressing table).
-import { DataType, type Vector } from '#arrow';
+import { DataType, Precision, type Vector } from '#arrow';
 import { textNumberClash } from '../util/numberText.js';
 import { SegkitError, baseMessage, describe } from '../util/errors.js';
 import { isArrowTable, nonFinite } from '../data/dataset.js';
@@ -88,10 +88,12 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
     }
     if (DataType.isInt(type) || DataType.isFloat(type)) {
       const values = new Float64Array(vec.length);
+      // a half float's buffer holds its bits (1.0 is 15360): Arrow decodes its values
+      const half = DataType.isFloat(type) && type.precision === Precision.HALF;
       let row = 0;
       for (const chunk of vec.data) {
         const raw = chunk.values as ArrayLike<number | bigint>;
-        if (chunk.nullCount === 0 && !(raw instanceof BigInt64Array || raw instanceof BigUint64Array)) {
+        if (chunk.nullCount === 0 && !half && !(raw instanceof BigInt64Array || raw instanceof BigUint64Array)) {
           // plain numbers without nulls: one native copy, then the NaN check
           const from = row;
           values.set((raw as Float64Array).subarray(0, chunk.length), row);
@@ -104,7 +106,7 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
         }
         for (let i = 0; i < chunk.length; i++, row++) {
           if (chunk.nullCount > 0 && !chunk.getValid(i)) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" is empty`);
-          const v = raw[i];
+          const v = half ? (vec.get(row) as number) : raw[i];
           values[row] = typeof v === 'bigint' ? Number(v) : v;
           if (typeof v === 'bigint' && !Number.isSafeInteger(values[row])) throw new SegkitError('E_BAD_OPTION', `snapshot "${snapshot}", row ${row}: id ${v} is too large to match exactly as a number`, 'store ids as text');
           if (values[row] !== values[row]) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" holds NaN`);

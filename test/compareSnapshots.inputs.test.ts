@@ -1,6 +1,8 @@
+import { Float16, Float64, Table, vectorFromArray } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, fromRows, kmeans } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
+import { readIds } from '../src/workflow/snapshotColumns.js';
 import { failure } from './helpers.js';
 
 afterAll(() => close());
@@ -33,5 +35,28 @@ describe('compareSnapshots thresholds', async () => {
     expect(low.recommendation.reasons).toContain(`15.0% ${moved}`);
     const all = await compareSnapshots(model, before, after, { id: 'id', thresholds: { movedShare: 1, ksAlpha: 1, ksStatistic: 1, missingRise: 1 } });
     expect(all.recommendation.reasons.some((s) => s.includes(moved))).toBe(false);
+  });
+});
+
+describe('an Arrow half-float id column', async () => {
+  const model = await kmeans(fromRows(before.map((r) => [r.x]), { names: ['x'] }), { k: 2, seed: 0 });
+  const halfIds = (ids: (number | null)[], x: number[]) => new Table({ id: vectorFromArray(ids, new Float16()), x: vectorFromArray(x, new Float64()) });
+
+  it('is read as its values, not as the bits its buffer holds (1 is 15360)', () => {
+    expect(readIds(halfIds([1, 2, 3.5, -0, 2048], [0, 0, 0, 0, 0]), 'id', 'before')).toEqual({ kind: 'number', values: Float64Array.from([1, 2, 3.5, -0, 2048]) });
+    expect(() => readIds(halfIds([1, null, 3], [0, 0, 0]), 'id', 'before')).toThrow('snapshot "before", row 1: the id column "id" is empty');
+  });
+
+  it('matches the same customers held as numbers in the other snapshot, and names the movers by their ids', async () => {
+    const half = halfIds(before.map((r) => r.id), before.map((r) => r.x));
+    const r = await compareSnapshots(model, half, after, { id: 'id' });
+    expect(r.migration.returning).toBe(40);
+    expect(r.migration.new).toEqual([0, 0]);
+    expect(r.migration.gone).toEqual([0, 0]);
+    expect(r.migration.moved).toBe(6);
+    expect([...r.movers.id].sort((a, b) => Number(a) - Number(b))).toEqual([0, 1, 2, 3, 4, 5]);
+    // and the other way round: the movers' ids are read from the half-float column after
+    const back = await compareSnapshots(model, before, halfIds(after.map((r) => r.id), after.map((r) => r.x)), { id: 'id' });
+    expect([...back.movers.id].sort((a, b) => Number(a) - Number(b))).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });

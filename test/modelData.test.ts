@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { Field, Float32, makeData, RecordBatch, Schema, Struct, Table } from 'apache-arrow';
 import { kmeans } from '../src/core/kmeans.js';
 import { gaussianMixture } from '../src/core/gaussianMixture.js';
 import { miniBatchKMeans } from '../src/core/miniBatchKMeans.js';
 import { randomForest } from '../src/core/forestModel.js';
 import { fromColumns } from '../src/data/dataset.js';
+import { pipeline } from '../src/prep/pipeline.js';
 import { close } from '../src/index.node.js';
 import { SegkitError } from '../src/util/errors.js';
 
@@ -83,5 +85,24 @@ describe('models read named data by name', () => {
     const want = Array.from(await forest.predict(named, { threads: 1 }));
     expect(want).toEqual(Array.from(labels));
     expect(Array.from(await forest.predict(swapped, { threads: 1 }))).toEqual(want);
+  });
+
+  it('an Arrow table that names two columns alike is refused, never read by one of them', async () => {
+    // a, b, a: the two "a" columns hold different values
+    const cols = [a, b, Float32Array.from(a, (v) => -v)];
+    const fields = ['a', 'b', 'a'].map((name) => new Field(name, new Float32()));
+    const type = new Struct(fields);
+    const data = makeData({ type, length: n, nullCount: 0, children: cols.map((c) => makeData({ type: new Float32(), length: n, data: c })) });
+    const twice = new Table(new Schema(fields), new RecordBatch(new Schema(fields), data));
+    const model = await kmeans(named, { k: 2, seed: 1, threads: 1 });
+    for (const run of [
+      () => model.predict(twice, { threads: 1 }),
+      () => kmeans(twice, { k: 2, seed: 1, threads: 1 }),
+      () => pipeline({ scale: false, impute: false }).fit(twice),
+    ]) {
+      const e = await failure(run);
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toMatch(/^column name "a" appears twice in the table \(columns 1 and 3\)/);
+    }
   });
 });

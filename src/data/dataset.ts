@@ -244,6 +244,13 @@ function arrowColumn(vec: Vector, name: string, wide?: Spread[]): Float32Array {
   return out;
 }
 
+/** Where a table's column of this name is (-1 if none); a name two columns share is refused, as either could be meant. */
+export function fieldIndex(fields: readonly string[], name: string): number {
+  const idx = fields.indexOf(name);
+  if (idx !== fields.lastIndexOf(name)) throw new SegkitError('E_BAD_OPTION', `column name "${name}" appears twice in the table (columns ${idx + 1} and ${fields.lastIndexOf(name) + 1})`, 'rename one of them');
+  return idx;
+}
+
 /** An Arrow table to a Dataset: single-chunk Float32 columns are zero-copy views, other numeric columns are converted. */
 export function fromArrow(table: Table, options: { columns?: readonly string[] } = {}): Dataset {
   const fields = table.schema.fields.map((f) => f.name);
@@ -252,7 +259,7 @@ export function fromArrow(table: Table, options: { columns?: readonly string[] }
   if (table.numRows === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no rows');
   const wide: Spread[] = [];
   const columns = wanted.map((name) => {
-    const idx = fields.indexOf(name);
+    const idx = fieldIndex(fields, name);
     if (idx < 0) throw new SegkitError('E_MISSING_COLUMN', `column "${name}" is not in the table`, `it has: ${fields.join(', ')}`);
     return arrowColumn(table.getChildAt(idx)!, name, wide);
   });

@@ -1,5 +1,5 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
-import { isArrowTable } from '../data/dataset.js';
+import { fieldIndex, isArrowTable } from '../data/dataset.js';
 import { SegkitError, describe } from '../util/errors.js';
 
 /** A raw customer table: an Arrow Table or an array of plain records. */
@@ -196,8 +196,9 @@ export function hasColumn(schema: SourceSchema, name: string): boolean {
 /** Reads one column as the given kind into new arrays; the table itself is only read. */
 export function readColumn(table: TableInput, name: string, kind: ColumnKind): FrameColumn {
   if (isArrowTable(table)) {
-    const idx = table.schema.fields.findIndex((f) => f.name === name);
-    if (idx < 0) throw missingColumn(name, table.schema.fields.map((f) => f.name));
+    const names = table.schema.fields.map((f) => f.name);
+    const idx = fieldIndex(names, name);
+    if (idx < 0) throw missingColumn(name, names);
     const vec = table.getChildAt(idx)!;
     if (kind === 'categorical') return { kind, name, values: arrowCategorical(vec, name) };
     return { kind, name, values: arrowNumeric(vec, name) };

@@ -256,7 +256,8 @@ export class GaussianMixtureModel implements SegmentationModel {
     const means = flat(r.means, 'means', [kk, d]);
     const shape = type === 'full' ? [kk, d, d] : type === 'tied' ? [d, d] : type === 'diag' ? [kk, d] : [kk];
     const covariances = flat(r.covariances, 'covariances', shape, readNumber);
-    const offset = flat(r.offset, 'offset', [d]);
+    // rows are centred by the offset in float32: means less any other value would sit off the rows by the rounding
+    const offset = flat(r.offset, 'offset', [d]).map(Math.fround);
     const regCovar = readNumber(r.regCovar, 'regCovar');
     if (regCovar < 0) throw badModel('regCovar', `must be >= 0, got ${regCovar}`);
     if (type === 'full' || type === 'tied') {

@@ -199,13 +199,15 @@ export class KMeansModel implements SegmentationModel {
     off.forEach((v, j) => {
       if (!inRange(v)) throw bad(`offset[${j}]`, v, float32);
     });
+    // rows are centred by the offset in float32: centres less any other value would sit off the rows by the rounding
+    const offset = Float64Array.from(off as number[], Math.fround);
     const centroids = new Float64Array((k as number) * d);
     rows.forEach((row, t) => {
       if (!Array.isArray(row) || row.length !== d) throw bad(`centroids[${t}]`, row, `${d} numbers`);
       row.forEach((v, j) => {
         if (!inRange(v)) throw bad(`centroids[${t}][${j}]`, v, float32);
         // the kernels see centroids less the offset
-        if (Math.abs(v - (off[j] as number)) > FLOAT32_MAX) throw bad(`centroids[${t}][${j}]`, v, `within the float32 range of offset[${j}] (${off[j]})`);
+        if (Math.abs(v - offset[j]) > FLOAT32_MAX) throw bad(`centroids[${t}][${j}]`, v, `within the float32 range of offset[${j}] (${off[j]})`);
         centroids[t * d + j] = v;
       });
     });
@@ -218,9 +220,9 @@ export class KMeansModel implements SegmentationModel {
     const iterations = num('iterations', (v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer of at most 2^53');
     const nSamples = num('nSamples', (v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer of at most 2^53');
     if (typeof r.converged !== 'boolean') throw bad('converged', r.converged, 'true or false');
-    assertResolvedFile(Float64Array.from(centroids, (v, q) => v - (off[q % d] as number)), k as number, d, 'centroids');
+    assertResolvedFile(Float64Array.from(centroids, (v, q) => v - offset[q % d]), k as number, d, 'centroids');
     return new KMeansModel({
-      k: k as number, featureNames: names as string[], centroids, offset: Float64Array.from(off as number[]),
+      k: k as number, featureNames: names as string[], centroids, offset,
       labels: new Int32Array(0), inertia, iterations, converged: r.converged, nSamples,
     });
   }

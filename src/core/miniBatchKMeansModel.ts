@@ -292,9 +292,6 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       if (x > MAX_COUNT) throw badModel(path, `must be at most ${MAX_COUNT.toExponential(2)} (2^53 rows of the largest float32 weight), got ${x}`);
       return x;
     }));
-    // distinct centres: two equal ones would leave one without rows
-    const repeat = repeatedRow(centres, k, d);
-    if (repeat) throw badModel(at('centres', repeat[1]), `repeats centres[${repeat[0]}]; the k centres must be distinct`);
     const offset = Float64Array.from(readNumbers(r.offset, 'offset', d, f32));
     // each centroid (centre + offset) is what the model reports and scores with: float32 must hold it too
     for (let q = 0; q < k * d; q++) {
@@ -302,7 +299,13 @@ export class MiniBatchKMeansModel implements SegmentationModel {
       if (!Number.isFinite(Math.fround(c))) {
         throw badModel(at(at('centres', Math.floor(q / d)), q % d), `plus offset[${q % d}] is ${c}, beyond float32's range (3.4e38)`);
       }
+      // rows are centred by the offset in float32: the centres are taken from that, keeping each centroid
+      centres[q] += offset[q % d] - Math.fround(offset[q % d]);
     }
+    offset.forEach((v, j) => (offset[j] = Math.fround(v)));
+    // distinct centres: two equal ones would leave one without rows
+    const repeat = repeatedRow(centres, k, d);
+    if (repeat) throw badModel(at('centres', repeat[1]), `repeats centres[${repeat[0]}]; the k centres must be distinct`);
     assertResolvedFile(centres, k, d, 'centres');
     const ratio = readNumber(r.reassignmentRatio, 'reassignmentRatio');
     if (ratio < 0) throw badModel('reassignmentRatio', `must be >= 0, got ${ratio}`);

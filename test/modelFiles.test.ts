@@ -1,0 +1,54 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../src/core/loadModel.js';
+import type { KMeansModel } from '../src/core/kmeansModel.js';
+import type { GaussianMixtureModel } from '../src/core/gaussianMixtureModel.js';
+import type { MiniBatchKMeansModel } from '../src/core/miniBatchKMeansModel.js';
+import { close } from '../src/index.node.js';
+
+afterAll(() => close());
+
+// Model files written elsewhere (or edited) and read with loadModel: they must score as the parameters they state.
+describe('model files score as their parameters say', () => {
+  // centroids 9999999 and 10000001.5: the row 10000000 is nearer the first (1 against 1.5). An offset that float32
+  // does not hold (10000000.5 is 10000000 in float32) shifted the centres off the rows by the rounding, half a unit.
+  const rows = [[1e7], [1e7 + 1]];
+  const offsets = [1e7, 1e7 + 0.5, 1e7 + 0.25];
+
+  it('k-means: labels and distances whatever the offset (scikit-learn: labels 0, 1; distances 1, 1.5)', async () => {
+    for (const offset of offsets) {
+      const model = loadModel({
+        kind: 'kmeans', format: 'segkit.kmeans', version: 2, k: 2, featureNames: ['a'], centroids: [[1e7 - 1], [1e7 + 1.5]],
+        offset: [offset], inertia: 0, iterations: 1, converged: true, nSamples: 2,
+      }) as KMeansModel;
+      expect(Array.from(await model.predict(rows, { threads: 1 }))).toEqual([0, 1]);
+      expect(Array.from(await model.transform(rows.slice(0, 1), { threads: 1 }))).toEqual([1, 1.5]);
+    }
+  });
+
+  it('mini-batch: labels whatever the offset, and the centroids the file states', async () => {
+    for (const offset of offsets) {
+      const model = loadModel({
+        kind: 'minibatch-kmeans', version: 1, k: 2, featureNames: ['a'], centres: [[1e7 - 1 - offset], [1e7 + 1.5 - offset]], counts: [1, 1],
+        offset: [offset], batchSize: 10, reassignmentRatio: 0, seed: 0, nSteps: 0, nSinceLastReassign: 0, inertia: 0, iterations: 0,
+        converged: true, nSamples: 2, rowsSeen: 2,
+      }) as MiniBatchKMeansModel;
+      expect(model.centroids).toEqual([[1e7 - 1], [1e7 + 1.5]]);
+      expect(Array.from(await model.predict(rows, { threads: 1 }))).toEqual([0, 1]);
+      expect(Array.from(await model.transform(rows.slice(0, 1), { threads: 1 }))).toEqual([1, 1.5]);
+    }
+  });
+
+  it('Gaussian mixture: membership whatever the offset (scikit-learn: 0.65135486, 0.34864514; score -1.68338504)', async () => {
+    for (const offset of offsets) {
+      const model = loadModel({
+        kind: 'gmm', version: 1, k: 2, featureNames: ['a'], covarianceType: 'spherical', weights: [0.5, 0.5], means: [[1e7 - 1], [1e7 + 1.5]],
+        covariances: [1, 1], offset: [offset], regCovar: 0, lowerBound: 0, iterations: 1, converged: true, nSamples: 2,
+      }) as GaussianMixtureModel;
+      expect(Array.from(await model.predict(rows.slice(0, 1), { threads: 1 }))).toEqual([0]);
+      const p = await model.predictProba(rows.slice(0, 1), { threads: 1 });
+      expect(p[0]).toBeCloseTo(0.65135486, 7);
+      expect(p[1]).toBeCloseTo(0.34864514, 7);
+      expect((await model.scoreSamples(rows.slice(0, 1), { threads: 1 }))[0]).toBeCloseTo(-1.68338504, 7);
+    }
+  });
+});

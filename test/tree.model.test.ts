@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, createRandom, decisionTree, inlineExecutor, loadModel, randomForest, treeShap, type TreeEnsemble } from '../src/index.js';
+import { close, createRandom, decisionTree, fromColumns, inlineExecutor, loadModel, randomForest, treeShap, type TreeEnsemble } from '../src/index.js';
 import { failure } from './helpers.js';
 import { shortNumber, thresholdText } from '../src/core/tree.js';
 
@@ -306,6 +306,26 @@ describe('bad targets and options', () => {
     // text labels that differ only by spaces would be two classes
     const spaced = await failure(() => decisionTree(X, ['gold', 'silver', 'gold ', 'silver', 'gold', 'silver'], { executor: ex }));
     expect([spaced.code, spaced.message]).toEqual(['E_BAD_LABELS', 'target holds "gold" and "gold ", which differ only by surrounding spaces (trim the labels, or make them differ in more than spaces)']);
+  });
+
+  it('a Dataset whose value was changed to NaN or Infinity after it was made is refused by fits and scoring, as by the other models', async () => {
+    const a = Float32Array.of(1, 2, 3, 4, 5, 6), b = Float32Array.of(2, 1, 3, 1, 0, 2);
+    const ds = fromColumns({ columns: [a, b], names: ['a', 'b'] });
+    const y = [0, 0, 0, 1, 1, 1];
+    const tree = await decisionTree(ds, y, { executor: ex });
+    const forest = await randomForest(ds, y, { nTrees: 3, seed: 1, executor: ex });
+    expect(Array.from(await tree.predict(ds, { executor: ex }))).toEqual(y);
+    for (const bad of [Number.NaN, Infinity]) {
+      a[4] = bad;
+      for (const run of [
+        () => tree.predict(ds, { executor: ex }), () => tree.predictProba(ds, { executor: ex }), () => forest.predict(ds, { executor: ex }),
+        () => decisionTree(ds, y, { executor: ex }), () => randomForest(ds, y, { nTrees: 3, seed: 1, executor: ex }),
+      ]) {
+        const e = await failure(run);
+        expect(e.code).toBe('E_NAN_INPUT');
+        expect(e.message.startsWith(`row 4, column "a" holds ${bad};`)).toBe(true);
+      }
+    }
   });
 
   it('options: unknown keys, maxBins, maxFeatures, class weights naming an absent class', async () => {

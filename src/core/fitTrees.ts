@@ -2,7 +2,7 @@
 // grown in batches, and the training rows' segments.
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { hashInts, poisson1 } from '../util/hash.js';
-import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
+import { assertFinite, assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { RunOptions } from '../engine/executor.js';
 import { classWeights, encodeTarget, type ClassWeight, type EncodedTarget, type Target } from './classTarget.js';
@@ -57,6 +57,8 @@ export async function fitTrees<M extends TreeEnsemble>(
 ): Promise<M> {
   const c = checkTreeOptions(o);
   const ds = toDataset(data);
+  // a Dataset is checked when made: a value changed since to NaN or Infinity would be binned as some number
+  assertFinite(ds);
   assertResolution(ds);
   const t = encodeTarget(target, ds.n);
   const cw = classWeights(o.classWeight, t);

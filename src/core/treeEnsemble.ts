@@ -3,7 +3,7 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { badModel, modelValue, readArray, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import type { DataInput, Dataset } from '../data/dataset.js';
+import { assertFinite, type DataInput, type Dataset } from '../data/dataset.js';
 import { datasetFor } from './modelData.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor, Handle } from '../engine/executor.js';
@@ -151,6 +151,8 @@ export abstract class TreeEnsemble implements SegmentationModel {
   private async run(data: DataInput, options: RunOptions, fn: string, keepProba: boolean): Promise<{ codes: Int32Array; sums?: Float64Array }> {
     checkOptions(options, RUN_OPTIONS, fn);
     const ds = this.dataset(data);
+    // a Dataset is checked when made: a value changed since would walk the trees as if it were below every threshold
+    assertFinite(ds);
     const ex = resolveExecutor(options);
     const h = await ex.load({ columns: ds.columns }, { shardRows: treeShardRows(ds.n), signal: options.signal });
     try {

@@ -52,3 +52,18 @@ describe('model files score as their parameters say', () => {
     }
   });
 });
+
+describe('model files that no fit writes are refused, naming the field', () => {
+  it('k-means: two equal centroids (the second would never be predicted), as mini-batch files are', async () => {
+    const file = {
+      kind: 'kmeans', format: 'segkit.kmeans', version: 2, k: 3, featureNames: ['a', 'b'], centroids: [[0, 0], [5, 5], [0, 0]],
+      offset: [1, 1], inertia: 0, iterations: 1, converged: true, nSamples: 9,
+    };
+    expect(() => loadModel(file)).toThrow(/^model field "centroids\[2\]" must be distinct from centroids\[0\] in float32/);
+    // equal once float32 holds them
+    expect(() => loadModel({ ...file, centroids: [[0, 0], [5, 5], [0, 1e-50]] })).toThrow(/"centroids\[2\]" must be distinct from centroids\[0\]/);
+    // distinct ones load, each the segment of its own rows
+    const model = loadModel({ ...file, centroids: [[0, 0], [5, 5], [0, 1]] });
+    expect(Array.from(await model.predict([[0, 0], [5, 5], [0, 1]], { threads: 1 }))).toEqual([0, 1, 2]);
+  });
+});

@@ -220,7 +220,11 @@ export class KMeansModel implements SegmentationModel {
     const iterations = num('iterations', (v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer of at most 2^53');
     const nSamples = num('nSamples', (v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer of at most 2^53');
     if (typeof r.converged !== 'boolean') throw bad('converged', r.converged, 'true or false');
-    assertResolvedFile(Float64Array.from(centroids, (v, q) => v - offset[q % d]), k as number, d, 'centroids');
+    const centred = Float64Array.from(centroids, (v, q) => v - offset[q % d]);
+    // distinct centroids, as a fit leaves them: of two equal ones the second would never be predicted
+    const repeat = repeatedRow(centred, k as number, d);
+    if (repeat) throw bad(`centroids[${repeat[1]}]`, rows[repeat[1]], `distinct from centroids[${repeat[0]}] in float32`);
+    assertResolvedFile(centred, k as number, d, 'centroids');
     return new KMeansModel({
       k: k as number, featureNames: names as string[], centroids, offset,
       labels: new Int32Array(0), inertia, iterations, converged: r.converged, nSamples,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentModel } from '../src/workflow/segmentModel.js';
+import { loadModel } from '../src/core/loadModel.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { close } from '../src/engine/defaultExecutor.js';
 import type { GaussianMixtureModel } from '../src/core/gaussianMixtureModel.js';
@@ -114,6 +115,31 @@ describe('segkit segment --algorithm gmm', () => {
     const head2 = readFileSync(path('rescored.csv'), 'utf8').split('\n')[0].split(',');
     expect(head2.filter((h) => h.startsWith('segment_proba_'))).toEqual([]);
     expect(head2).toContain('segment_name');
+  });
+
+  it('score takes bare library models: a mixture with --proba, and k-means (whose file carries its format), as the library scores them', async () => {
+    // the first test wrote gmm.json; a bare model reads its feature columns as they are
+    const table = await readTable(path('customers.csv'));
+    const gmm = loadModel(JSON.parse(readFileSync(path('gmm.json'), 'utf8')).model) as GaussianMixtureModel;
+    writeFileSync(path('bare-gmm.json'), JSON.stringify(gmm.toJSON()));
+    ok(['score', 'customers.csv', '--model', 'bare-gmm.json', '--proba', '--out', 'bare-gmm.csv', '--threads', '1']);
+    const scored = await readTable(path('bare-gmm.csv'));
+    const proba = await gmm.predictProba(table, { threads: 1 });
+    const labels = await gmm.predict(table, { threads: 1 });
+    expect(Array.from(scored.getChild('segment')!.toArray() as ArrayLike<number>, Number)).toEqual(Array.from(labels));
+    for (let t = 0; t < 3; t++) {
+      const column = Array.from(scored.getChild(`segment_proba_${t}`)!.toArray() as ArrayLike<number>, Number);
+      column.forEach((p, i) => expect(p).toBeCloseTo(proba[i * 3 + t], 12));
+    }
+    ok(['segment', 'customers.csv', '--k', '3', '--seed', '1', '--scale', 'none', '--model', 'km.json', '--out', 'km.csv']);
+    const kmFile = JSON.parse(readFileSync(path('km.json'), 'utf8')).model;
+    expect(kmFile.format).toBe('segkit.kmeans');
+    writeFileSync(path('bare-km.json'), JSON.stringify(kmFile));
+    ok(['score', 'customers.csv', '--model', 'bare-km.json', '--out', 'bare-km.csv', '--threads', '1']);
+    const km = await readTable(path('bare-km.csv'));
+    const want = await loadModel(kmFile).predict(table, { threads: 1 });
+    expect(new Set(want).size).toBe(3);
+    expect(Array.from(km.getChild('segment')!.toArray() as ArrayLike<number>, Number)).toEqual(Array.from(want));
   });
 
   it('--k auto compares covariance types by BIC; the report shows membership certainty and the BIC curve', () => {

@@ -1,7 +1,9 @@
 import { Pipeline } from '../prep/pipeline.js';
 import { loadModel as loadAnyModel } from '../core/loadModel.js';
+import { KMEANS_FORMAT } from '../core/kmeansModel.js';
 import { SegmentModel } from '../workflow/segmentModel.js';
-import type { SegmentationModel } from '../core/model.js';
+import type { RunOptions, SegmentationModel } from '../core/model.js';
+import type { DataInput } from '../data/dataset.js';
 import { idName } from '../explain/nameSegment.js';
 
 /** The library model behind each bare model's view: what explains its assignments (a tree's path, its classes). */
@@ -17,7 +19,10 @@ export function innerModel(model: SegmentationModel): SegmentationModel {
  * SegmentModel that reads its feature columns as they are; null for anything else (a segkit.model file).
  */
 export function bareModel(o: unknown): SegmentModel | null {
-  if (!o || typeof o !== 'object' || Array.isArray(o) || 'format' in o || !('kind' in o)) return null;
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return null;
+  // a k-means model's own file carries a format too (segkit.kmeans), and one written before models had a kind only that
+  const format = (o as { format?: unknown }).format;
+  if (format === undefined ? !('kind' in o) : format !== KMEANS_FORMAT) return null;
   const model = loadAnyModel(o);
   const names = model.featureNames;
   const prep = Pipeline.fromJSON({
@@ -34,6 +39,9 @@ export function bareModel(o: unknown): SegmentModel | null {
     kind: model.kind, k: model.k, labels: new Int32Array(0), featureNames: model.featureNames, nSamples: 0,
     predict: (data, options) => model.predict(data, options), toJSON: () => model.toJSON(),
   };
+  // soft membership (a mixture's) passes through, for score --proba
+  const soft = model as SegmentationModel & { predictProba?: (data: DataInput, options?: RunOptions) => Promise<Float64Array> };
+  if (typeof soft.predictProba === 'function') Object.assign(view, { predictProba: soft.predictProba.bind(model) });
   INNER.set(view, model);
   return new SegmentModel({ pipeline: prep, model: view, segments });
 }

@@ -254,6 +254,25 @@ describe('always k distinct, non-empty centres', () => {
     expect(e.code).toBe('E_TOO_FEW_DISTINCT');
     expect(e.message).toContain('"k" is 3');
   });
+
+  it('distinct points float32 centring cannot tell apart are an error, not clusters left empty', async () => {
+    // five distinct values; less the column mean (7.8e5) the four small ones are too close for float32 distances, where
+    // the fit returned clusters no row was labelled with
+    const rows = [[0], [10], [20], [30], ...Array.from({ length: 14 }, () => [1e6])];
+    for (const init of ['k-means++', 'random', 'k-means||'] as const) {
+      const e = await failure(() => miniBatchKMeans(rows, { k: 5, init, seed: 0, executor: ex }));
+      expect(e.code, init).toBe('E_TOO_FEW_DISTINCT');
+      expect(e.message, init).toMatch(/^the fit ended with centre \d holding no rows once the columns are centred \(column means 7\.778e\+5\)/);
+      expect(e.hint, init).toMatch(/log-transform or rescale/);
+    }
+    // the same values log-transformed give five non-empty clusters of one value each
+    const logged = rows.map(([v]) => [Math.log1p(v)]);
+    for (const fit of [miniBatchKMeans, kmeans]) {
+      const m = await fit(logged, { k: 5, seed: 0, executor: ex });
+      expect(new Set(m.labels).size).toBe(5);
+      expect(m.inertia).toBeLessThan(1e-20);
+    }
+  });
 });
 
 describe('k-means||', () => {

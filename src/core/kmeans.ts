@@ -140,6 +140,16 @@ function distinctOnceCentred(c: Float64Array, k: number, d: number, offset: Floa
 }
 
 /**
+ * Cluster weights of a mini-batch fit's final labels, its empty centres moved to the farthest distinct rows, on data
+ * with k distinct points: a centre still empty means the kernels cannot tell some of them apart once centred.
+ */
+export function noEmptyOnceCentred(weight: Float64Array, offset: Float64Array): void {
+  const empty = weight.findIndex((w) => !(w > 0));
+  if (empty < 0) return;
+  throw new SegkitError('E_TOO_FEW_DISTINCT', `the fit ended with centre ${empty} holding no rows once the columns are centred (column means ${Array.from(offset, (v) => v.toPrecision(4)).join(', ')}): ${CENTRED_FLOAT32}`, CENTRED_HINT);
+}
+
+/**
  * An explicit start (k x d, data coordinates) in the matrix's stored coordinates; E_BAD_OPTION for a row whose squared
  * distances to the rows would leave float32: the kernels would measure it at Infinity from every row, and rows all of
  * whose centres are that far would take centre 0 by a tie instead of the nearest.

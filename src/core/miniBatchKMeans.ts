@@ -7,7 +7,7 @@ import type { Matrix } from '../engine/matrix.js';
 import { padRows } from '../kernels/layout.js';
 import { centresF32, type AnyTypedArray } from '../kernels/shard.js';
 import { kmeansPlusPlus } from './initCentroids.js';
-import { checkDistinct, explicitCentroids, fitOnLoad, storedStart } from './kmeans.js';
+import { checkDistinct, explicitCentroids, fitOnLoad, noEmptyOnceCentred, storedStart } from './kmeans.js';
 import { assignOp, farthestOp } from './kmeansOps.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { decayOf, labelRows, MiniBatchKMeansModel } from './miniBatchKMeansModel.js';
@@ -404,6 +404,8 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
     }
   }
   const final = o.partial ? await labelRows(m, cent, k, signal) : await fillEmpty(m, cent, counts, k, signal, fresh);
+  // the data has k distinct points (checked), and empty centres took the farthest rows: one still empty cannot be told apart
+  if (!o.partial) noEmptyOnceCentred(final.weight, m.offset);
   return new MiniBatchKMeansModel({
     k, featureNames: [...ds.names], centres: Float64Array.from(cent, (v) => v / m.scale), counts: Float64Array.from(counts), offset: m.offset, batchSize: o.batch,
     reassignmentRatio: o.ratio, seed: o.seed, nSteps: done, nSinceLastReassign: nSince, labels: final.labels,

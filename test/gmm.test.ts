@@ -288,6 +288,13 @@ describe('fits, models and files', () => {
 
   it('bad input: k above the rows, a singular component, wrong features, a model whose weights do not sum to 1', async () => {
     expect((await failure(() => gaussianMixture([[1, 2], [3, 4]], { k: 3, executor: ex }))).code).toBe('E_TOO_FEW_DISTINCT');
+    // fewer distinct rows than k: a k-means++ start says so as the default start does, not that float32 hid the rest
+    const twoPoints = [[1, 1], [1, 1], [1, 1], [2, 2], [2, 2], [1, 1]];
+    for (const init of ['kmeans', 'k-means++'] as const) {
+      const few = await failure(() => gaussianMixture(twoPoints, { k: 3, init, seed: 0, executor: ex }));
+      expect(few.code, init).toBe('E_TOO_FEW_DISTINCT');
+      expect(few.message, init).toBe('option "k" is 3 but the data has only 2 distinct points (lower k or deduplicate the data)');
+    }
     // two identical features and no regularisation: the covariance has no Cholesky factor
     const rng = createRandom(9);
     const x = Float32Array.from({ length: 300 }, () => rng.normal());

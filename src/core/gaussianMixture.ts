@@ -13,7 +13,7 @@ import {
   type CovarianceType, type GmmParams,
 } from './gmmParams.js';
 import { kmeansPlusPlus } from './initCentroids.js';
-import { fitKMeans } from './kmeans.js';
+import { checkDistinct, fitKMeans } from './kmeans.js';
 import { assignOp } from './kmeansOps.js';
 import type { RunOptions } from './model.js';
 import { log } from '../util/detMath.js';
@@ -243,6 +243,8 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram:
  */
 export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: GaussianMixtureOptions): Promise<{ model: GaussianMixtureModel; logLikelihood: number }> {
   const o = checkGmmOptions(options, ds);
+  // k-means++ seeds k distinct rows (as the default start's k-means does): too few is the data's, named as such
+  if (o.init === 'k-means++') checkDistinct(ds, o.k);
   const { k, type } = o;
   const { n, d } = m;
   const { signal } = options;

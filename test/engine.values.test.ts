@@ -174,6 +174,23 @@ describe('values float32 centring cannot tell apart', () => {
     expect(Array.from((await kmeans(X, { k: 2, seed: 1 })).labels)).toEqual([0, 0, 0, 0, 1]);
     expect(Array.from((await kmeans(X.map(([v]) => [Math.log1p(v)]), { k: 3, init: [[0], [Math.log1p(10)], [Math.log1p(1e10)]] })).labels)).toEqual([0, 0, 1, 1, 2]);
   });
+
+  it('k-means refuses distinct centres its float32 distances cannot tell apart, where rows went to centres not their nearest', async () => {
+    // five distinct values; less the column mean (7.8e5) the four small ones are distinct in float32, but their squared
+    // distances to centres at 7.8e5 from the mean are rounded by far more than the 100 between them: the fit labelled
+    // 0, 10, 20 and 30 with centroids 20, 20, 30 and 20, two clusters empty, inertia 700 where each value alone gives 0
+    const rows = [[0], [10], [20], [30], ...Array.from({ length: 14 }, () => [1e6])];
+    for (const init of ['k-means++', 'random', 'k-means||'] as const) {
+      const e = await failure(() => kmeans(rows, { k: 5, init, seed: 0 }));
+      expect(e.code, init).toBe('E_TOO_FEW_DISTINCT');
+      expect(e.message, init).toMatch(/^the fit ended with centre \d holding no rows once the columns are centred \(column means 7\.778e\+5\)/);
+      expect(e.hint, init).toMatch(/log-transform or rescale/);
+    }
+    // the same values log-transformed: five clusters of one value each
+    const m = await kmeans(rows.map(([v]) => [Math.log1p(v)]), { k: 5, seed: 0 });
+    expect(new Set(m.labels).size).toBe(5);
+    expect(m.inertia).toBeLessThan(1e-20);
+  });
 });
 
 describe('an explicit start too far from the data for float32 distances', () => {

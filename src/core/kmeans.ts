@@ -9,7 +9,7 @@ import { CENTRED_FLOAT32, CENTRED_HINT, SQUARED_NORM_LIMIT, checkWeights, loadMa
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { KMeansModel, repeatedRow } from './kmeansModel.js';
-import { lloyd } from './lloyd.js';
+import { lloyd, slackOf } from './lloyd.js';
 import type { RunOptions } from './model.js';
 
 export interface KMeansProgress {
@@ -140,13 +140,26 @@ function distinctOnceCentred(c: Float64Array, k: number, d: number, offset: Floa
 }
 
 /**
- * Cluster weights of a mini-batch fit's final labels, its empty centres moved to the farthest distinct rows, on data
- * with k distinct points: a centre still empty means the kernels cannot tell some of them apart once centred.
+ * Cluster weights of a fit's final labels on data with k distinct points: a centre still empty (a mini-batch fit's
+ * moved to the farthest distinct rows) means the kernels cannot tell some of them apart once centred.
  */
 export function noEmptyOnceCentred(weight: Float64Array, offset: Float64Array): void {
   const empty = weight.findIndex((w) => !(w > 0));
   if (empty < 0) return;
   throw new SegkitError('E_TOO_FEW_DISTINCT', `the fit ended with centre ${empty} holding no rows once the columns are centred (column means ${Array.from(offset, (v) => v.toPrecision(4)).join(', ')}): ${CENTRED_FLOAT32}`, CENTRED_HINT);
+}
+
+/** Whether two centres lie nearer each other than the kernels' squared distances resolve at their norms. */
+function closeCentres(c: Float64Array, k: number, d: number): boolean {
+  const norm = Array.from({ length: k }, (_, t) => c.subarray(t * d, (t + 1) * d).reduce((s, v) => s + v * v, 0));
+  for (let a = 0; a < k; a++) {
+    for (let b = a + 1; b < k; b++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (c[a * d + j] - c[b * d + j]) ** 2;
+      if (s <= 4 * slackOf(d) * (norm[a] + norm[b])) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -204,6 +217,9 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
     // the data has k distinct points (checked), so two equal centres mean float32 centring made them one: a cluster
     // left without rows, and an inertia of the merged points
     distinctOnceCentred(r.centers, o.k, d, m.offset, 'E_TOO_FEW_DISTINCT', 'the fit ended with centres');
+    // an empty cluster (scikit-learn can end with one) beside centres nearer each other than float32 distances resolve
+    // at their norms: rows were labelled by rounding
+    if (r.weight.some((w) => !(w > 0)) && closeCentres(r.centers, o.k, d)) noEmptyOnceCentred(r.weight, m.offset);
     if (!best || r.inertia < best.inertia) {
       best = { ...r, labels: (await m.ex.readRows(m.handle, 'labels', { into: run === 0 ? await labels : undefined })) as Int32Array };
     }

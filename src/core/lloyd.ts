@@ -42,6 +42,8 @@ export interface LloydResult {
   inertia: number;
   iterations: number;
   converged: boolean;
+  /** Weight of each cluster's final labels. */
+  weight: Float64Array;
 }
 
 /**
@@ -216,7 +218,7 @@ export function boundedState(
 }
 
 /** Rounding slack of the kernels' squared distances, relative to ||x||^2 + max ||c||^2: a few times d float32 roundings. */
-const slackOf = (d: number): number => (8 * d + 32) * 2 ** -24;
+export const slackOf = (d: number): number => (8 * d + 32) * 2 ** -24;
 
 /**
  * Lloyd's algorithm, skipping with bounds what cannot change (see `assembly/assignBounded.ts`): the same labels as
@@ -326,7 +328,7 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
     // the data is released)
     if (plan?.rowMajor && ex.dropRows) await ex.dropRows(handle, ROW_MAJOR_ROWS).catch(() => undefined);
   }
-  return { centers, inertia: await exactInertia(m, centers, inertiaOf(m, centers, sums, weight, k, d), opt.signal), iterations, converged };
+  return { centers, inertia: await exactInertia(m, centers, inertiaOf(m, centers, sums, weight, k, d), opt.signal), iterations, converged, weight };
 }
 
 /** The middle value (the lower one of an even count). */

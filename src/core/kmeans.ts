@@ -129,14 +129,14 @@ export function distinctRows(ds: Dataset, limit: number, weights?: Float32Array)
   return seen.size;
 }
 
-/**
- * Centres (stored coordinates) of data with k distinct points that are equal in float32 once centred: `code` naming
- * them (`what`: explicit init rows, or a fit's result), with what centring did and what to do.
- */
+/** What float32 centring did to data with k distinct points (`what`: the centres it made one or left empty), and what to do. */
+const centred = (code: 'E_BAD_OPTION' | 'E_TOO_FEW_DISTINCT', what: string, offset: Float64Array): SegkitError =>
+  new SegkitError(code, `${what} once centred (column means ${Array.from(offset, (v) => v.toPrecision(4)).join(', ')}): ${CENTRED_FLOAT32}`, CENTRED_HINT);
+
+/** Centres (stored coordinates) equal in float32 once centred: `code` naming them (`what`: explicit init rows, or a fit's result). */
 function distinctOnceCentred(c: Float64Array, k: number, d: number, offset: Float64Array, code: 'E_BAD_OPTION' | 'E_TOO_FEW_DISTINCT', what: string): void {
   const repeat = repeatedRow(c, k, d);
-  if (!repeat) return;
-  throw new SegkitError(code, `${what} ${repeat[0]} and ${repeat[1]} are equal once centred (column means ${Array.from(offset, (v) => v.toPrecision(4)).join(', ')}): ${CENTRED_FLOAT32}`, CENTRED_HINT);
+  if (repeat) throw centred(code, `${what} ${repeat[0]} and ${repeat[1]} are equal`, offset);
 }
 
 /**
@@ -145,18 +145,19 @@ function distinctOnceCentred(c: Float64Array, k: number, d: number, offset: Floa
  */
 export function noEmptyOnceCentred(weight: Float64Array, offset: Float64Array): void {
   const empty = weight.findIndex((w) => !(w > 0));
-  if (empty < 0) return;
-  throw new SegkitError('E_TOO_FEW_DISTINCT', `the fit ended with centre ${empty} holding no rows once the columns are centred (column means ${Array.from(offset, (v) => v.toPrecision(4)).join(', ')}): ${CENTRED_FLOAT32}`, CENTRED_HINT);
+  if (empty >= 0) throw centred('E_TOO_FEW_DISTINCT', `the fit ended with centre ${empty} holding no rows`, offset);
 }
 
 /** Whether two centres lie nearer each other than the kernels' squared distances resolve at their norms. */
 function closeCentres(c: Float64Array, k: number, d: number): boolean {
-  const norm = Array.from({ length: k }, (_, t) => c.subarray(t * d, (t + 1) * d).reduce((s, v) => s + v * v, 0));
   for (let a = 0; a < k; a++) {
     for (let b = a + 1; b < k; b++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (c[a * d + j] - c[b * d + j]) ** 2;
-      if (s <= 4 * slackOf(d) * (norm[a] + norm[b])) return true;
+      let s = 0, norms = 0;
+      for (let j = 0; j < d; j++) {
+        s += (c[a * d + j] - c[b * d + j]) ** 2;
+        norms += c[a * d + j] ** 2 + c[b * d + j] ** 2;
+      }
+      if (s <= 4 * slackOf(d) * norms) return true;
     }
   }
   return false;

@@ -87,6 +87,22 @@ describe.each(['gmm-iris', 'gmm-blobs'])('Gaussian mixtures reproduce scikit-lea
   });
 });
 
+describe('an explicit start of means alone', () => {
+  it('takes each row to its nearest mean, even where float32 |x|^2 - 2 x.c cannot tell the means apart', async () => {
+    // less the column mean (7.8e5), 20 and 30 lie nearer each other than k-means' float32 distances resolve there: the
+    // start gave row 30 to mean 20, and the fit ended with mean 30 holding no row (log-likelihood 4.23 a row, not 5.15).
+    // scikit-learn 1.2.1 with means_init (its start from k-means, one iteration longer: 3): these labels, means, weights
+    const rows = [[0], [10], [20], [30], ...Array.from({ length: 14 }, () => [1e6])];
+    const m = await gaussianMixture(rows, { k: 5, init: { means: [[0], [10], [20], [30], [1e6]] }, executor: ex });
+    expect(Array.from(m.labels)).toEqual([0, 1, 2, 3, ...Array.from({ length: 14 }, () => 4)]);
+    close2(m.means, [0, 10, 20, 30, 1e6], 1e-9, 1);
+    close2(m.weights, [1, 1, 1, 1, 14].map((w) => w / 18), 1e-9, 0);
+    expect(Math.abs(m.lowerBound - 5.151045133137602)).toBeLessThan(1e-6);
+    expect(m.iterations).toBe(2);
+    expect(m.converged).toBe(true);
+  });
+});
+
 describe('the older fixtures: full covariances from the k-means centroids', () => {
   const legacy = JSON.parse(readFileSync(new URL('./fixtures/gmm-from-kmeans-means.json', import.meta.url), 'utf8')) as {
     cases: Record<string, { init_weights: number[]; init_precisions: number[][][]; n_iter: number }>;

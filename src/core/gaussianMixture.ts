@@ -4,7 +4,6 @@ import { createRandom, type Random } from '../util/random.js';
 import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadMatrix, type Matrix } from '../engine/matrix.js';
-import { centresF32 } from '../kernels/shard.js';
 import { asymmetry } from './gmmLinalg.js';
 import { GaussianMixtureModel } from './gaussianMixtureModel.js';
 import { gmmPass, mixtureShardRows } from './gmmOps.js';
@@ -14,7 +13,6 @@ import {
 } from './gmmParams.js';
 import { kmeansPlusPlus } from './initCentroids.js';
 import { checkDistinct, fitKMeans } from './kmeans.js';
-import { assignOp } from './kmeansOps.js';
 import type { RunOptions } from './model.js';
 import { log } from '../util/detMath.js';
 
@@ -213,8 +211,10 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram:
   for (let q = 0; q < means.length; q++) means[q] = (o.means![q] - m.offset[q % d]) * m.scale;
   let params: GmmParams | undefined;
   if (!o.weights || !o.precisions) {
-    const { cent, norms } = centresF32(means, k, d);
-    await m.ex.map(assignOp, m.handle, { cent, norms, k, reset: true, sums: false, dist: false }, { signal });
+    // each row's nearest mean by an E-step of equal unit spherical components: the kernel measures x - mean, so means
+    // nearer each other than float32 resolves |x|^2 - 2 x.c at the rows' norms (k-means' labels) still take their rows
+    const unit = new Float64Array(k).fill(1);
+    await gmmPass(m, { params: { k, d, type: 'spherical', weights: unit, means, precChol: unit }, k, source: 'estep', stats: false, keep: ['labels'] }, signal);
     const { stats } = await gmmPass(m, { k, layout: layoutOf(type), shift: means, source: 'labels', stats: true, keep: [] }, signal);
     params = fromStats(stats!, means);
   }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
 import { HeapExecutor, type HandleLayout, type HeapHandle } from './heapExecutor.js';
 import { OS_PAGE, touchPages, type Heap } from '../kernels/heap.js';
@@ -277,7 +278,11 @@ const PREFAULT_BYTES = 64 << 20;
 
 /** The Node executor: the calling thread and `threads - 1` pool workers sharing one wasm memory. */
 export function piscinaExecutor(options: PiscinaExecutorOptions = {}): Executor {
+  // a misspelt option would otherwise leave every core in use, or fail only at the first pass with piscina's own error
+  checkOptions(options, ['threads', 'idleTimeout'], 'piscinaExecutor');
   const t = options.threads;
   if (t !== undefined && (!Number.isInteger(t) || t < 1)) throw new SegkitError('E_BAD_OPTION', `option "threads" must be a positive integer, got ${String(t)}`);
+  const idle = options.idleTimeout;
+  if (idle !== undefined && !(typeof idle === 'number' && idle >= 0)) throw badOption('idleTimeout', idle, 'a non-negative number of milliseconds');
   return new PiscinaExecutor(options);
 }

@@ -1,0 +1,32 @@
+// What an executor factory is given is checked when it is called: a misspelt or bad option is E_BAD_OPTION naming it,
+// never ignored (a pool on every core) nor left to fail at the first pass with another library's error.
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, piscinaExecutor } from '../src/index.node.js';
+import { failure } from './helpers.js';
+
+afterAll(() => close());
+
+describe('piscinaExecutor options', () => {
+  it('an unknown option is refused, naming it and the closest known one', async () => {
+    const e = await failure(() => piscinaExecutor({ thread: 2 } as never));
+    expect([e.code, e.message]).toEqual(['E_BAD_OPTION', 'piscinaExecutor: unknown option "thread"; did you mean "threads"? (piscinaExecutor takes: threads, idleTimeout)']);
+    expect((await failure(() => piscinaExecutor({ maxThreads: 2 } as never))).code).toBe('E_BAD_OPTION');
+    expect((await failure(() => piscinaExecutor(null as never))).code).toBe('E_BAD_OPTION');
+  });
+
+  it('a bad idleTimeout is refused when the executor is made, not at its first pass', async () => {
+    for (const idleTimeout of [-5, Number.NaN, '100']) {
+      const e = await failure(() => piscinaExecutor({ threads: 2, idleTimeout: idleTimeout as number }));
+      expect([e.code, e.message]).toEqual(['E_BAD_OPTION', expect.stringMatching(/^option "idleTimeout" must be a non-negative number of milliseconds, got /)]);
+    }
+    // what piscina takes is still taken
+    for (const idleTimeout of [0, 250, Number.POSITIVE_INFINITY]) expect(piscinaExecutor({ threads: 2, idleTimeout }).threads).toBe(2);
+  });
+
+  it('threads that are not a positive integer are refused', async () => {
+    for (const threads of [0, -1, 1.5, 'two', Number.NaN]) {
+      const e = await failure(() => piscinaExecutor({ threads: threads as number }));
+      expect([e.code, e.message]).toEqual(['E_BAD_OPTION', `option "threads" must be a positive integer, got ${String(threads)}`]);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 // What an executor factory is given is checked when it is called: a misspelt or bad option is E_BAD_OPTION naming it,
 // never ignored (a pool on every core) nor left to fail at the first pass with another library's error.
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, piscinaExecutor } from '../src/index.node.js';
+import { bullmqExecutor, close, piscinaExecutor } from '../src/index.node.js';
 import { failure } from './helpers.js';
 
 afterAll(() => close());
@@ -28,5 +28,16 @@ describe('piscinaExecutor options', () => {
       const e = await failure(() => piscinaExecutor({ threads: threads as number }));
       expect([e.code, e.message]).toEqual(['E_BAD_OPTION', `option "threads" must be a positive integer, got ${String(threads)}`]);
     }
+  });
+});
+
+describe('bullmqExecutor options', () => {
+  const store = 'file:///tmp/segkit-unused';
+  it('a workerTimeout that is not a positive number is refused, even one that compares as one', async () => {
+    for (const workerTimeout of ['5000', true, [5000], 0, -1, Number.NaN]) {
+      const e = await failure(() => bullmqExecutor({ connection: 'redis://127.0.0.1:1', store, workerTimeout: workerTimeout as number }));
+      expect([e.code, e.message]).toEqual(['E_BAD_OPTION', expect.stringMatching(/^option "workerTimeout" must be a positive number of milliseconds, got /)]);
+    }
+    for (const workerTimeout of [1, 60_000, Number.POSITIVE_INFINITY]) expect(bullmqExecutor({ connection: 'redis://127.0.0.1:1', store, workerTimeout }).kind).toBe('bullmq');
   });
 });

@@ -138,7 +138,8 @@ class BullmqExecutor implements Executor {
     this.attempts = o.connectAttempts ?? 5;
     if (!Number.isInteger(this.attempts) || this.attempts < 1) throw badOption('connectAttempts', o.connectAttempts, 'a positive integer');
     this.workerTimeout = o.workerTimeout ?? 60_000;
-    if (!(this.workerTimeout > 0)) throw badOption('workerTimeout', o.workerTimeout, 'a positive number of milliseconds');
+    // a string or a boolean compares as a number (true as 1 ms): only a number is taken
+    if (typeof this.workerTimeout !== 'number' || !(this.workerTimeout > 0)) throw badOption('workerTimeout', o.workerTimeout, 'a positive number of milliseconds');
   }
 
   /** Workers alive at the last look (for display and scheduling; results never depend on it). */

@@ -250,8 +250,11 @@ class BullmqExecutor implements Executor {
       if (bytes.length <= INLINE_STATE) {
         step = { k: 'map', op: op.name, st: toBase64(bytes) };
       } else {
+        this.checkLive(h);
         const ref = storeKeys.state(h.fit, h.pass + 1);
         await this.store.put(ref, seal(bytes));
+        // released meanwhile: the state landed after the data's clean-up, and goes now
+        if (h.released) await this.store.removeAll(`${h.fit}/`).catch(() => undefined);
         step = { k: 'map', op: op.name, ref };
       }
       const parts = await this.pass(h, step, list, options.signal);
@@ -463,10 +466,10 @@ class BullmqExecutor implements Executor {
     handle.released = true;
     const ready = this.ready;
     const c = ready && (await ready.catch(() => undefined));
-    await Promise.allSettled([
-      c && c.client.status === 'ready' && c.client.del(this.keys.fit(handle.fit), this.keys.log(handle.fit)).then(() => c.client.publish(this.keys.released, handle.fit)),
-      this.store.removeAll(`${handle.fit}/`),
-    ]);
+    // the keys go first: a worker whose large result lands after the files are removed then finds them gone, and
+    // removes what it wrote
+    if (c && c.client.status === 'ready') await c.client.del(this.keys.fit(handle.fit), this.keys.log(handle.fit)).then(() => c.client.publish(this.keys.released, handle.fit)).catch(() => undefined);
+    await this.store.removeAll(`${handle.fit}/`).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -424,6 +424,12 @@ class ShardServer implements ShardWorker {
     if (bytes.length <= INLINE_RESULT) return { w: this.id, p: toBase64(bytes) };
     const ref = storeKeys.out(key, pass, s);
     await this.store.put(ref, seal(bytes));
+    // released while the shard ran: the caller's clean-up (after it dropped the data's keys) may have come before
+    // this write, which would then stay in the store for good
+    if (!(await this.client.exists(this.keys.fit(key)))) {
+      await this.store.removeAll(`${key}/`).catch(() => undefined);
+      throw new SegkitError('E_CLOSED', `data ${key} was released while shard ${s} of pass ${pass} ran`);
+    }
     return { w: this.id, ref };
   }
 

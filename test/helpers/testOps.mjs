@@ -89,3 +89,13 @@ export const markRowsOp = defineOp({
     return nonZero;
   },
 }, import.meta.url);
+
+/** Sleeps (busy) on every shard, then returns a partial too large for the job's return value (it goes to the store). */
+export const bigBusyOp = defineOp({
+  name: 'test.bigBusy',
+  run(shard, state) {
+    const end = performance.now() + state.ms;
+    while (performance.now() < end);
+    return new Float64Array(10_000).fill(shard.index);
+  },
+}, import.meta.url);

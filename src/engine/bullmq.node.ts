@@ -36,6 +36,8 @@ const KNOWN = ['connection', 'store', 'queue', 'connectAttempts', 'workerTimeout
 const CHILD = { attempts: 3, backoff: { type: 'fixed', delay: 250 }, removeOnComplete: true, removeOnFail: true, ignoreDependencyOnFailure: true } as const;
 /** Shard files written at once by `load`. */
 const WRITERS = 4;
+/** Milliseconds an aborted pass waits for its jobs to be removed before it rejects all the same. */
+const CANCEL_MS = 2000;
 /** Live workers are looked up at most this often (a dead one's queue is adopted by the others meanwhile). */
 const LIVE_MS = 1000;
 
@@ -391,7 +393,13 @@ class BullmqExecutor implements Executor {
         f();
       };
       const fail = (e: unknown) => {
-        void this.cancel(c, parentId).finally(() => finish(() => reject(e)));
+        // the pass's jobs are removed first, but a Redis that stopped answering must not hold the rejection forever
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((r) => { timer = setTimeout(r, CANCEL_MS); });
+        void Promise.race([this.cancel(c, parentId), late]).finally(() => {
+          clearTimeout(timer);
+          finish(() => reject(e));
+        });
       };
       const onAbort = () => fail(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason }));
       const timer = setInterval(async () => {

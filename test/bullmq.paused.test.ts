@@ -1,0 +1,66 @@
+// A Redis server that stops answering in the middle of a pass (paused, as SIGSTOP does, or a hung host) does not
+// hold an aborted pass: the AbortSignal rejects it with E_ABORTED within a few seconds.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bullmqExecutor, close, type Executor } from '../src/index.node.js';
+import { REDIS_SERVER, hasRedis } from './helpers/cluster.js';
+import { failure } from './helpers.js';
+// @ts-expect-error plain JavaScript ops over the built package
+import { busyOp } from './helpers/testOps.mjs';
+
+const freePort = () => new Promise<number>((resolve, reject) => {
+  const srv = net.createServer();
+  srv.once('error', reject);
+  srv.listen(0, '127.0.0.1', () => {
+    const port = (srv.address() as net.AddressInfo).port;
+    srv.close(() => resolve(port));
+  });
+});
+
+describe.skipIf(!hasRedis)('an aborted pass while Redis does not answer', () => {
+  let redis: ChildProcess;
+  let url: string;
+  let dir: string;
+  let ex: Executor | undefined;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    // started here, not by the shared helper: the test pauses and resumes this process by its id
+    redis = spawn(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+    url = `redis://127.0.0.1:${port}`;
+    dir = mkdtempSync(path.join(tmpdir(), 'segkit-paused-'));
+  }, 30_000);
+
+  afterAll(async () => {
+    if (redis.exitCode === null) {
+      process.kill(redis.pid!, 'SIGCONT');
+      await ex?.close();
+      await new Promise<void>((resolve) => {
+        redis.once('exit', () => resolve());
+        process.kill(redis.pid!, 'SIGTERM');
+      });
+    }
+    await close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('rejects with E_ABORTED soon after the signal fires', async () => {
+    ex = bullmqExecutor({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, connectAttempts: 20 });
+    const h = await ex.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
+    const ac = new AbortController();
+    // no worker serves the queue: the pass waits
+    const pass = failure(() => ex!.map(busyOp, h, { ms: 1 }, { signal: ac.signal }));
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(redis.pid!, 'SIGSTOP');
+    const t0 = performance.now();
+    ac.abort();
+    const e = await Promise.race([pass, new Promise<undefined>((r) => setTimeout(() => r(undefined), 8_000))]);
+    expect(e?.code).toBe('E_ABORTED');
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  }, 20_000);
+});

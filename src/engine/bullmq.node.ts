@@ -36,8 +36,16 @@ const KNOWN = ['connection', 'store', 'queue', 'connectAttempts', 'workerTimeout
 const CHILD = { attempts: 3, backoff: { type: 'fixed', delay: 250 }, removeOnComplete: true, removeOnFail: true, ignoreDependencyOnFailure: true } as const;
 /** Shard files written at once by `load`. */
 const WRITERS = 4;
-/** Milliseconds an aborted pass waits for its jobs to be removed before it rejects all the same. */
+/** Milliseconds an aborted pass waits for its jobs to be removed, and a release for its keys, before going on. */
 const CANCEL_MS = 2000;
+
+/** Settles when `p` does or after CANCEL_MS, whichever comes first; never rejects. */
+async function bounded(p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((r) => { timer = setTimeout(r, CANCEL_MS); });
+  await Promise.race([p.catch(() => undefined), late]);
+  clearTimeout(timer);
+}
 /** Live workers are looked up at most this often (a dead one's queue is adopted by the others meanwhile). */
 const LIVE_MS = 1000;
 
@@ -394,12 +402,7 @@ class BullmqExecutor implements Executor {
       };
       const fail = (e: unknown) => {
         // the pass's jobs are removed first, but a Redis that stopped answering must not hold the rejection forever
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<void>((r) => { timer = setTimeout(r, CANCEL_MS); });
-        void Promise.race([this.cancel(c, parentId), late]).finally(() => {
-          clearTimeout(timer);
-          finish(() => reject(e));
-        });
+        void bounded(this.cancel(c, parentId)).then(() => finish(() => reject(e)));
       };
       const onAbort = () => fail(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason }));
       const timer = setInterval(async () => {
@@ -476,7 +479,8 @@ class BullmqExecutor implements Executor {
     const c = ready && (await ready.catch(() => undefined));
     // the keys go first: a worker whose large result lands after the files are removed then finds them gone, and
     // removes what it wrote
-    if (c && c.client.status === 'ready') await c.client.del(this.keys.fit(handle.fit), this.keys.log(handle.fit)).then(() => c.client.publish(this.keys.released, handle.fit)).catch(() => undefined);
+    // bounded: a Redis that stopped answering must not hold a fit that failed or was aborted (the keys expire)
+    if (c && c.client.status === 'ready') await bounded(c.client.del(this.keys.fit(handle.fit), this.keys.log(handle.fit)).then(() => c.client.publish(this.keys.released, handle.fit)));
     await this.store.removeAll(`${handle.fit}/`).catch(() => undefined);
   }
 

@@ -26,6 +26,7 @@ describe.skipIf(!hasRedis)('an aborted pass while Redis does not answer', () => 
   let redis: ChildProcess;
   let url: string;
   let dir: string;
+  const made: Executor[] = [];
   let ex: Executor | undefined;
 
   beforeAll(async () => {
@@ -39,7 +40,7 @@ describe.skipIf(!hasRedis)('an aborted pass while Redis does not answer', () => 
   afterAll(async () => {
     if (redis.exitCode === null) {
       process.kill(redis.pid!, 'SIGCONT');
-      await ex?.close();
+      for (const e of made) await e.close();
       await new Promise<void>((resolve) => {
         redis.once('exit', () => resolve());
         process.kill(redis.pid!, 'SIGTERM');
@@ -51,6 +52,7 @@ describe.skipIf(!hasRedis)('an aborted pass while Redis does not answer', () => 
 
   it('a pass, and a fit on the executor, reject with E_ABORTED soon after the signal fires', async () => {
     ex = bullmqExecutor({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, connectAttempts: 20 });
+    made.push(ex);
     const h = await ex.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
     const ac = new AbortController();
     // no worker serves the queue: the pass waits
@@ -64,5 +66,21 @@ describe.skipIf(!hasRedis)('an aborted pass while Redis does not answer', () => 
     const e = await Promise.race([Promise.all([pass, fit]), new Promise<undefined>((r) => setTimeout(() => r(undefined), 8_000))]);
     expect(e?.map((x) => x.code)).toEqual(['E_ABORTED', 'E_ABORTED']);
     expect(performance.now() - t0).toBeLessThan(6_500);
+  }, 20_000);
+
+  it('a pass, and a fit, without a signal fail with E_EXECUTOR once Redis has not answered for workerTimeout', async () => {
+    process.kill(redis.pid!, 'SIGCONT');
+    const own = bullmqExecutor({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, connectAttempts: 20, workerTimeout: 1_500 });
+    made.push(own);
+    const h = await own.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
+    const pass = failure(() => own.map(busyOp, h, { ms: 1 }));
+    const fit = failure(() => kmeans({ columns: [Float32Array.from({ length: 64 }, (_, i) => i % 7)] }, { k: 2, seed: 1, executor: own }));
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(redis.pid!, 'SIGSTOP');
+    const t0 = performance.now();
+    const e = await Promise.race([Promise.all([pass, fit]), new Promise<undefined>((r) => setTimeout(() => r(undefined), 9_000))]);
+    const silent = `E_EXECUTOR: Redis at ${url} has not answered for 1.5 s (check that redis-server is running and answering)`;
+    expect(e?.map((x) => `${x.code}: ${x.message}`)).toEqual([silent, silent]);
+    expect(performance.now() - t0).toBeLessThan(7_000);
   }, 20_000);
 });

@@ -9,7 +9,7 @@ import { checkRowValues, mapShards, readInto, type Executor, type Handle, type L
 import { checkSource } from './heapExecutor.js';
 import { typeOfRows } from './shardHolder.js';
 import {
-  HANDLE_TTL, INLINE_STATE, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, firstPing, fromBase64, queueNames, redactUrl,
+  HANDLE_TTL, INLINE_STATE, PING_TIMEOUT_MS, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, firstPing, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { concatInShardOrder } from './merge.js';
@@ -392,7 +392,7 @@ class BullmqExecutor implements Executor {
   /** Waits for the flow's parent, watching the signal, the connection and whether any worker is alive. */
   private wait(c: Conn, h: BullHandle, parentId: string, gathered: Promise<Gathered>, signal?: AbortSignal): Promise<Gathered> {
     return new Promise<Gathered>((resolve, reject) => {
-      let settled = false, busy = false, idleSince = -1;
+      let settled = false, busy = false, idleSince = -1, askedAt = 0;
       const finish = (f: () => void) => {
         if (settled) return;
         settled = true;
@@ -405,9 +405,19 @@ class BullmqExecutor implements Executor {
         void bounded(this.cancel(c, parentId)).then(() => finish(() => reject(e)));
       };
       const onAbort = () => fail(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason }));
+      // a Redis that stops answering holds the look-up below for good: past this, the pass fails instead of waiting
+      const silent = Math.min(this.workerTimeout, PING_TIMEOUT_MS);
       const timer = setInterval(async () => {
-        if (busy || settled) return;
+        if (settled) return;
+        if (busy) {
+          if (performance.now() - askedAt > silent) {
+            finish(() => reject(new SegkitError('E_EXECUTOR', `${this.where()} has not answered for ${silent / 1000} s`, 'check that redis-server is running and answering')));
+            void this.cancel(c, parentId);
+          }
+          return;
+        }
         busy = true;
+        askedAt = performance.now();
         try {
           if (c.client.status === 'end') throw new SegkitError('E_EXECUTOR', `lost ${this.where()} (gave up after ${this.attempts} reconnection attempts)`);
           const live = await this.liveWorkers(c, true);

@@ -1,5 +1,6 @@
 // A Redis server that stops answering in the middle of a pass (paused, as SIGSTOP does, or a hung host) does not
-// hold an aborted pass or fit: the AbortSignal rejects it with E_ABORTED within a few seconds.
+// hold an aborted pass or fit (the AbortSignal rejects it with E_ABORTED within a few seconds), nor one without a
+// signal (E_EXECUTOR after workerTimeout); with Redis answering and no worker alive, a pass fails after workerTimeout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -22,7 +23,7 @@ const freePort = () => new Promise<number>((resolve, reject) => {
   });
 });
 
-describe.skipIf(!hasRedis)('an aborted pass while Redis does not answer', () => {
+describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is alive', () => {
   let redis: ChildProcess;
   let url: string;
   let dir: string;
@@ -82,5 +83,16 @@ describe.skipIf(!hasRedis)('an aborted pass while Redis does not answer', () => 
     const silent = `E_EXECUTOR: Redis at ${url} has not answered for 1.5 s (check that redis-server is running and answering)`;
     expect(e?.map((x) => `${x.code}: ${x.message}`)).toEqual([silent, silent]);
     expect(performance.now() - t0).toBeLessThan(7_000);
+  }, 20_000);
+
+  it('with Redis answering and no worker alive, a pass fails with E_EXECUTOR after workerTimeout', async () => {
+    process.kill(redis.pid!, 'SIGCONT');
+    const own = bullmqExecutor({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, connectAttempts: 20, workerTimeout: 1_500 });
+    made.push(own);
+    const h = await own.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
+    const t0 = performance.now();
+    const e = await failure(() => own.map(busyOp, h, { ms: 1 }));
+    expect([e.code, e.message]).toEqual(['E_EXECUTOR', `no segkit worker has served queue "segkit" on Redis at ${url} for 2 s (start workers: segkit worker --redis URL --store URL)`]);
+    expect(performance.now() - t0).toBeLessThan(6_000);
   }, 20_000);
 });

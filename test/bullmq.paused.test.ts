@@ -95,4 +95,16 @@ describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is 
     expect([e.code, e.message]).toEqual(['E_EXECUTOR', `no segkit worker has served queue "segkit" on Redis at ${url} for 2 s (start workers: segkit worker --redis URL --store URL)`]);
     expect(performance.now() - t0).toBeLessThan(6_000);
   }, 20_000);
+
+  it('close() with data loaded and Redis not answering returns within a few seconds', async () => {
+    process.kill(redis.pid!, 'SIGCONT');
+    const own = bullmqExecutor({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, connectAttempts: 20 });
+    made.push(own);
+    await own.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
+    process.kill(redis.pid!, 'SIGSTOP');
+    const t0 = performance.now();
+    const closed = await Promise.race([own.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still closing'), 9_000))]);
+    expect(closed).toBe('closed');
+    expect(performance.now() - t0).toBeLessThan(6_500);
+  }, 20_000);
 });

@@ -37,7 +37,7 @@ const CHILD = { attempts: 3, backoff: { type: 'fixed', delay: 250 }, removeOnCom
 /** Shard files written at once by `load`. */
 const WRITERS = 4;
 /** Milliseconds an aborted pass waits for its jobs to be removed, and a release for its keys, before going on. */
-const CANCEL_MS = 2000;
+const CANCEL_MS = 1000;
 
 /** Settles when `p` does or after CANCEL_MS, whichever comes first; never rejects. */
 async function bounded(p: Promise<unknown>): Promise<void> {
@@ -503,10 +503,19 @@ class BullmqExecutor implements Executor {
     this.ready = undefined;
     const c = ready && (await ready.catch(() => undefined));
     if (!c) return;
-    await Promise.allSettled([c.gather.close(true), c.flow.close()]);
-    await c.gatherQueue.obliterate({ force: true }).catch(() => undefined);
-    await c.gatherQueue.close().catch(() => undefined);
-    await c.client.quit().catch(() => c.client.disconnect());
+    let done = false;
+    await bounded((async () => {
+      await Promise.allSettled([c.gather.close(true), c.flow.close()]);
+      await c.gatherQueue.obliterate({ force: true }).catch(() => undefined);
+      await c.gatherQueue.close().catch(() => undefined);
+      await c.client.quit().catch(() => c.client.disconnect());
+      done = true;
+    })());
+    // a Redis that stopped answering held the orderly close: the connections are dropped instead
+    if (!done) {
+      c.client.disconnect();
+      await Promise.allSettled([c.gather.disconnect(), c.flow.disconnect(), c.gatherQueue.disconnect()]);
+    }
   }
 }
 

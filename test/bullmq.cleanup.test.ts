@@ -10,6 +10,8 @@ import { hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProces
 // @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
 import { bigBusyOp } from './helpers/testOps.mjs';
 
+if (!hasRedis) console.warn('bullmq.cleanup.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
+
 describe.skipIf(!hasRedis)('the store after a cancelled pass', () => {
   let redis: RedisServer;
   let dir: string, store: string;

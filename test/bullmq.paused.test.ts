@@ -23,6 +23,8 @@ const freePort = () => new Promise<number>((resolve, reject) => {
   });
 });
 
+if (!hasRedis) console.warn('bullmq.paused.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
+
 describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is alive', () => {
   let redis: ChildProcess;
   let url: string;

@@ -67,3 +67,22 @@ describe('model files that no fit writes are refused, naming the field', () => {
     expect(Array.from(await model.predict([[0, 0], [5, 5], [0, 1]], { threads: 1 }))).toEqual([0, 1, 2]);
   });
 });
+
+describe('k-means files whose offset lies far from their centroids are refused', () => {
+  // rows 0.2 and 0.8 sit nearest centroids 0 and 1 (transform: 0.2, 0.8); centred by an offset 10000 away in the
+  // other feature, scoring lost their digits and labelled both 0
+  const file = (offset: number) => ({
+    kind: 'kmeans', format: 'segkit.kmeans', version: 2, k: 2, featureNames: ['a', 'b'], centroids: [[0, 0], [1, 0]],
+    offset: [0.5, offset], inertia: 0, iterations: 1, converged: true, nSamples: 2,
+  });
+
+  it('an offset within the centroids\' reach still scores as the centroids say', async () => {
+    const model = loadModel(file(10)) as KMeansModel;
+    expect(Array.from(await model.predict([[0.2, 0], [0.8, 0]], { threads: 1 }))).toEqual([0, 1]);
+  });
+
+  it('an offset 10000 away is E_BAD_MODEL naming offset[1]', () => {
+    expect(() => loadModel(file(10000))).toThrow(expect.objectContaining({ code: 'E_BAD_MODEL', message: expect.stringContaining('"offset[1]"') }));
+    expect(() => loadModel(file(-1e9))).toThrow(expect.objectContaining({ code: 'E_BAD_MODEL', message: expect.stringContaining('"offset[1]"') }));
+  });
+});

@@ -224,6 +224,13 @@ export class KMeansModel implements SegmentationModel {
     // distinct centroids, as a fit leaves them: of two equal ones the second would never be predicted
     const repeat = repeatedRow(centred, k as number, d);
     if (repeat) throw bad(`centroids[${repeat[1]}]`, rows[repeat[1]], `distinct from centroids[${repeat[0]}] in float32`);
+    // a fit's offset is the rows' mean, among its centroids; one far from them loses the rows' digits in float32
+    // scoring, labelling alike rows that transform still tells apart
+    const lo = offset.map(() => Infinity), hi = offset.map(() => -Infinity);
+    centroids.forEach((v, q) => ((lo[q % d] = Math.min(lo[q % d], v)), (hi[q % d] = Math.max(hi[q % d], v))));
+    const reach = 256 * hi.reduce((m, h, j) => Math.max(m, h - lo[j]), 0);
+    const far = offset.findIndex((v, j) => (k as number) > 1 && (v < lo[j] - reach || v > hi[j] + reach));
+    if (far >= 0) throw bad(`offset[${far}]`, off[far], `within ${reach} of the centroids (256 times their spread)`);
     assertResolvedFile(centred, k as number, d, 'centroids');
     return new KMeansModel({
       k: k as number, featureNames: names as string[], centroids, offset,

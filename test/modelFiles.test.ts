@@ -86,3 +86,18 @@ describe('k-means files whose offset lies far from their centroids are refused',
     expect(() => loadModel(file(-1e9))).toThrow(expect.objectContaining({ code: 'E_BAD_MODEL', message: expect.stringContaining('"offset[1]"') }));
   });
 });
+
+describe('agglomerative files whose centroids float32 cannot score side by side are refused, as k-means files are', () => {
+  const file = (far: number) => ({
+    kind: 'agglomerative', version: 1, k: 3, featureNames: ['a', 'b'], linkage: 'ward', centroids: [[0, 0], [1, 0], [far, 0]], nSamples: 3,
+  });
+
+  it('a centroid at 1e34 beside two 1 apart is E_BAD_MODEL naming it (it was read, and scoring failed with E_PRECISION)', () => {
+    expect(() => loadModel(file(1e34))).toThrow(expect.objectContaining({ code: 'E_BAD_MODEL', message: expect.stringContaining('"centroids[2]"') }));
+  });
+
+  it('a centroid at 100 is read and scores each row to its nearest centroid', async () => {
+    const model = loadModel(file(100));
+    expect(Array.from(await model.predict([[0.1, 0], [0.9, 0], [99, 0]], { threads: 1 }))).toEqual([0, 1, 2]);
+  });
+});

@@ -1,7 +1,7 @@
 import { SegkitError } from '../util/errors.js';
 import { badModel, readEnum, readNumber, readObject, readStrings } from '../util/modelJson.js';
 import type { DataInput } from '../data/dataset.js';
-import { KMeansModel } from './kmeansModel.js';
+import { KMeansModel, assertResolvedFile } from './kmeansModel.js';
 import { cutLinkage, dendrogramData, type DendrogramData } from './linkageTree.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 
@@ -60,11 +60,8 @@ export class AgglomerativeModel implements SegmentationModel {
     this.linkageMatrix = p.linkageMatrix;
     this.centroidData = p.centroids;
     this.nSamples = p.nSamples ?? p.labels.length;
-    // centred on the mean of the centroids before the float32 kernels compare distances
-    const offset = new Float64Array(this.d);
-    for (let c = 0; c < this.k; c++) for (let j = 0; j < this.d; j++) offset[j] += p.centroids[c * this.d + j] / this.k;
     this.nearest = new KMeansModel({
-      k: p.k, featureNames: p.featureNames, centroids: p.centroids, offset: offset.map(Math.fround),
+      k: p.k, featureNames: p.featureNames, centroids: p.centroids, offset: centroidMean(p.centroids, p.k, this.d),
       labels: new Int32Array(0), inertia: 0, iterations: 0, converged: true, nSamples: this.nSamples,
     });
   }
@@ -136,8 +133,18 @@ export class AgglomerativeModel implements SegmentationModel {
         centroids[c * d + j] = v;
       });
     });
+    // as k-means files: a centroid so far from the others that float32 cannot score near both is refused here
+    const offset = centroidMean(centroids, k, d);
+    assertResolvedFile(centroids.map((v, q) => v - offset[q % d]), k, d, 'centroids');
     return new AgglomerativeModel({ featureNames, linkage, k, labels: new Int32Array(0), linkageMatrix: new Float64Array(0), centroids, nSamples });
   }
+}
+
+/** The float32 mean of the centroids, by which the kernels centre rows and centroids before comparing distances. */
+function centroidMean(centroids: Float64Array, k: number, d: number): Float64Array {
+  const offset = new Float64Array(d);
+  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) offset[j] += centroids[c * d + j] / k;
+  return offset.map(Math.fround);
 }
 
 const KEYS = ['kind', 'version', 'k', 'featureNames', 'linkage', 'centroids', 'nSamples'] as const;

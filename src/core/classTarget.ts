@@ -98,22 +98,23 @@ export function classWeights(cw: ClassWeight | undefined, t: EncodedTarget): Flo
   const known = new Set(Array.from({ length: C }, (_, c) => labelOf(c)));
   for (const [key, w] of Object.entries(cw)) {
     if (!known.has(key)) throw new SegkitError('E_BAD_OPTION', `option "classWeight" names class ${JSON.stringify(key)}, which is not in the target`, `its classes: ${[...known].join(', ')}`);
-    if (typeof w !== 'number' || !Number.isFinite(w) || !(w > 0)) throw badOption(`classWeight.${key}`, w, 'a finite number > 0');
+    // the Gini impurity squares weights: below 1e-150 the squares underflow and a node's impurity is 0 / 0
+    if (typeof w !== 'number' || !Number.isFinite(w) || !(w >= 1e-150)) throw badOption(`classWeight.${key}`, w, 'a finite number >= 1e-150');
   }
   for (let c = 0; c < C; c++) {
     // own keys only: a class named "constructor" or "toString" would otherwise read Object's method as its weight
     if (Object.hasOwn(cw, labelOf(c))) out[c] = (cw as Record<string, number>)[labelOf(c)];
   }
-  // a node's class weights are weight x rows (bootstrap draws repeat rows): their total must stay a finite number,
-  // with room to spare, or the tree's values and impurities overflow
+  // a node's class weights are weight x rows (bootstrap draws repeat rows): their total squared (the Gini impurity's
+  // denominator) must stay a finite number, with room to spare, or the impurities are Infinity / Infinity
   let total = 0, largest = 0, most = 0;
   for (let c = 0; c < C; c++) {
     const rows = out[c] * t.counts[c];
     total += rows;
     if (rows > most) { most = rows; largest = c; }
   }
-  if (!Number.isFinite(total * 1024)) {
-    throw badOption(`classWeight.${labelOf(largest)}`, out[largest], `small enough that weight x rows (${t.counts[largest]} rows) stays far within float64: the weighted rows of every class add up to at most 1e305`);
+  if (!Number.isFinite(total * total * 1024)) {
+    throw badOption(`classWeight.${labelOf(largest)}`, out[largest], `small enough that weight x rows (${t.counts[largest]} rows) stays far within float64: the weighted rows of every class add up to at most 1e152`);
   }
   return out;
 }

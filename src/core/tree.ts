@@ -137,10 +137,11 @@ export function readTree(v: unknown, path: string, C: number, d: number): TreeNo
       if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw badModel(at(at(at(path, 'value'), i), c), `must be a finite number >= 0, got ${JSON.stringify(x)}`);
       value[i * C + c] = x;
     });
-    // every node holds the weight of the rows that reach it (class weights are > 0): its probabilities divide by it
+    // every node holds the weight of the rows that reach it (class weights are >= 1e-150): its probabilities divide
+    // by it, and its Gini impurity by its square, which must be a normal, finite float64
     let total = 0;
     for (let c = 0; c < C; c++) total += value[i * C + c];
-    if (!(total > 0 && Number.isFinite(total))) throw badModel(at(at(path, 'value'), i), `must hold a positive, finite total class weight, got ${total}`);
+    if (!(total >= 1e-150 && Number.isFinite(total * total))) throw badModel(at(at(path, 'value'), i), `must hold a total class weight from 1e-150 to 1e154, got ${total}`);
   });
   const count = Float64Array.from(readArray(r.count, at(path, 'count'), n), (x, i) => {
     if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw badModel(at(at(path, 'count'), i), `must be a finite number >= 0, got ${JSON.stringify(x)}`);

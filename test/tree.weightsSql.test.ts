@@ -48,3 +48,19 @@ describe('class weights', () => {
     }
   });
 });
+
+describe('toSQL names', () => {
+  it('a table or column name that is not a non-empty string is refused, naming the option', async () => {
+    const tree = await decisionTree(X, y, { executor: ex });
+    const forest = await randomForest(X, y, { nTrees: 2, seed: 1, executor: ex });
+    for (const m of [tree, forest]) {
+      // a number was a TypeError (name.replace is not a function); "" made FROM "" and AS "", SQL no engine runs
+      for (const [key, v] of [['table', 5], ['table', ''], ['as', 7], ['as', '']] as const) {
+        const e = await failure(() => m.toSQL({ table: 'customers', [key]: v } as never));
+        expect(e.code).toBe('E_BAD_OPTION');
+        expect(e.message).toBe(`option "${key}" must be a non-empty string, got ${JSON.stringify(v)}`);
+      }
+    }
+    expect(tree.toSQL({ table: 'c', as: 's' })).toMatch(/^SELECT \*, CASE .* END AS "s" FROM "c"$/);
+  });
+});

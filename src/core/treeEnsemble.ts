@@ -231,6 +231,10 @@ export abstract class TreeEnsemble implements SegmentationModel {
    */
   toSQL(options: ToSqlOptions = {}): string {
     checkOptions(options, ['table', 'as', 'columns'], 'toSQL');
+    for (const key of ['table', 'as'] as const) {
+      const v = options[key];
+      if (v !== undefined && (typeof v !== 'string' || v === '')) throw badOption(key, v, 'a non-empty string');
+    }
     const cols = this.sqlColumns(options);
     const C = this.nClasses;
     const as = options.as ?? 'segment';

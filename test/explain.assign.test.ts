@@ -192,6 +192,12 @@ describe('permutationImportance', () => {
     const nan = await failure(() => permutationImportance(byId, data, y.map((c, i) => (i === 3 ? Number.NaN : c)), { executor: ex }));
     expect(nan.code).toBe('E_BAD_LABELS');
     expect(nan.message).toContain('row 3');
+    // null (a missing column read as nothing) was a TypeError reading its length
+    for (const target of [null, 5]) {
+      const none = await failure(() => permutationImportance(byId, data, target as never, { executor: ex }));
+      expect(none.code).toBe('E_BAD_LABELS');
+      expect(none.message).toBe(`target must be an array of segment ids or segment names, got ${target}`);
+    }
   });
 
   it('for a segmentation: loss of agreement with its own segments', async () => {

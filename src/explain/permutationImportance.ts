@@ -29,6 +29,7 @@ export interface PermutationImportance {
  * through the model's class names, so every value is compared with `predict`'s ids as the fit meant it.
  */
 function targetIds(target: ArrayLike<number> | readonly string[], model: SegmentationModel, n: number): ArrayLike<number> {
+  if (!target || typeof target !== 'object') throw new SegkitError('E_BAD_LABELS', `target must be an array of segment ids or segment names, got ${describe(target)}`);
   if (target.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `target has ${target.length} values for ${n} rows`);
   const names = (model as { classNames?: readonly string[] }).classNames ?? [];
   const code = new Map(names.map((name, c) => [name, c]));

@@ -124,6 +124,18 @@ describe('segkit explain', () => {
     expect(s.customers.map((c: { segment: number; assigned: number; filled: string[] }) => [c.segment, c.assigned, c.filled])).toEqual([[5, 0, []], [5, 0, ['x']], [0, 0, []]]);
   });
 
+  it("prints a customer's path with the digits that tell its value from the split's bound, as the rules do", () => {
+    // p up to 1234567, q from 1234568: the tree splits big at 1234567.5
+    const lines = ['customer_id,big,small,segment'];
+    for (let i = 0; i < 40; i++) lines.push(`c${i},${1234560 + (i % 10)},${((i % 7) * 1e-4).toFixed(4)},${i % 10 <= 7 ? 'p' : 'q'}`);
+    writeFileSync(path('digits.csv'), `${lines.join('\n')}\n`);
+    const r = ok(['explain', 'digits.csv', '--labels', 'segment', '--id', 'customer_id', '--rows', 'c7,c8', '--threads', '1']);
+    expect(r.stdout).toContain('big <= 1234567.5 -> p');
+    // two decimals printed "big = 1,234,568 > 1,234,568", which no reader can follow
+    expect(r.stdout).toMatch(/customer c7: [^\n]*\n {2}path: big = 1234567 <= 1234567\.5\n/);
+    expect(r.stdout).toMatch(/customer c8: [^\n]*\n {2}path: big = 1234568 > 1234567\.5\n/);
+  });
+
   it('describes only the segments in the file, by their own ids, and names the ids with no customer once', () => {
     // the three groups as segments 0, 1 and 3: a file holding some of a model's segments, none of segment 2
     const lines = readFileSync(path('labelled.csv'), 'utf8').trim().split('\n');

@@ -21,6 +21,8 @@ import { addReportOptions, checkReportFlags, reportExtras, reportColumns, type R
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
 import { noCustomers, onlyId } from '../explain/nameSegment.js';
+import { conditionText } from '../core/treeEnsemble.js';
+import { shortNumber } from '../core/tree.js';
 
 interface ExplainFlags extends PrepFlags, CommonFlags, ReportFlags {
   readonly labels: string;
@@ -239,7 +241,9 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     out.push('', `customer ${s.id}: ${own} ${assignedText(w.runnerUp)} (${w.method}; gap ${formatNumber(w.gap)})`);
     const filled = filledFeatures(table, s.row, w.featureNames);
     if (filled.length > 0) out.push(`  missing in the file, filled by the preparation: ${filled.join(', ')}`);
-    if (w.path) out.push(`  path: ${w.path.map((p) => `${p.feature} = ${formatNumber(p.value)} ${p.op} ${formatNumber(p.threshold)}`).join(', ')}`);
+    // the customer's float32 value and the split's bound in as many digits as tell them apart, as the rules give
+    // them (two decimals read 1234568 > 1234567.5 as "1,234,568 > 1,234,568")
+    if (w.path) out.push(`  path: ${w.path.map((p) => conditionText([{ feature: `${p.feature} = ${shortNumber(p.value)}`, op: p.op, threshold: p.threshold }])).join(', ')}`);
     const top = w.featureNames.map((_, j) => j).filter((j) => w.contributions[j] !== 0).sort((a, b) => Math.abs(w.contributions[b]) - Math.abs(w.contributions[a])).slice(0, 5);
     out.push(`  for ${assignedText(w.segment)} over ${labelNames ? assignedText(w.runnerUp) : w.runnerUp}: ${top.map((j) => `${w.featureNames[j]} ${w.contributions[j] > 0 ? '+' : ''}${formatNumber(w.contributions[j])}`).join(', ') || 'no feature'}`);
   }

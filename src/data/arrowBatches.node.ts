@@ -54,6 +54,7 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
         reader = await fromHandle(handle);
       }
       await reader.open();
+      codecs.unnamedAsEmpty(reader);
       // the file format's footer checked before apache-arrow's file reader follows it
       if (reader.isFile()) {
         await codecs.checkFileFooter(reader, size, async (at, n) => {

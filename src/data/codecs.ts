@@ -168,7 +168,16 @@ export async function checkFileFooter(reader: RecordBatchReader, size: number, r
  * the one reader then reads the batches, so the footer and dictionaries are read once.
  */
 export async function checkedReader(bytes: Uint8Array): Promise<RecordBatchReader> {
-  const reader = RecordBatchReader.from(bytes);
-  if (reader.isFile()) await checkFileFooter(reader.open(), bytes.length, async (at, n) => bytes.subarray(at, at + n));
+  const reader = RecordBatchReader.from(bytes).open();
+  if (reader.isFile()) await checkFileFooter(reader, bytes.length, async (at, n) => bytes.subarray(at, at + n));
+  unnamedAsEmpty(reader);
   return reader;
+}
+
+/**
+ * Names the opened reader's unnamed columns "" (apache-arrow writes a column named "" without a name, and reading it
+ * back makes it "null" where it copies the field), before any batch is read.
+ */
+export function unnamedAsEmpty(reader: RecordBatchReader): void {
+  for (const f of reader.schema?.fields ?? []) if (f.name == null) (f as { name: string }).name = '';
 }

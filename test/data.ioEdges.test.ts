@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Float64, Table, makeVector, vectorFromArray } from 'apache-arrow';
 import { readArrow } from '../src/data/readArrow.js';
 import { readArrowBatches } from '../src/data/arrowBatches.node.js';
+import { readJson } from '../src/data/readJson.js';
 import { writeArrow } from '../src/data/writeArrow.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { writeTable } from '../src/data/writeTable.node.js';
@@ -35,5 +36,26 @@ describe('Arrow columns named ""', () => {
     }
     writeFileSync(join(dir, 'unnamed.arrows'), await writeArrow(table, { format: 'stream' }));
     expect((await readTable(join(dir, 'unnamed.arrows'))).schema.fields.map((f) => f.name)).toEqual(['', 'b', 'null']);
+  });
+});
+
+describe('readJson of parsed values holding bigints', () => {
+  it('keeps a 64-bit id a float64 would round as its digits, as CSV inference does', async () => {
+    // 2^53 + 1 and 2^53 are two customers; as float64 both are 9007199254740992
+    const columns = await readJson({ columns: { id: new BigInt64Array([9007199254740993n, 9007199254740992n, 7n]) } });
+    expect(String(columns.schema.fields[0].type)).toBe('Utf8');
+    expect([...columns.getChild('id')!]).toEqual(['9007199254740993', '9007199254740992', '7']);
+    const records = await readJson([{ id: 2n }, { id: -9007199254740993n }, { id: null }]);
+    expect([...records.getChild('id')!]).toEqual(['2', '-9007199254740993', null]);
+  });
+
+  it('reads bigints a float64 holds exactly as numbers, and a number type still reads them as numbers', async () => {
+    const exact = await readJson([{ id: 3n }, { id: 9007199254740992n }]);
+    expect(exact.schema.fields[0].type).toBeInstanceOf(Float64);
+    expect([...exact.getChild('id')!]).toEqual([3, 9007199254740992]);
+    const typed = await readJson([{ id: 9007199254740993n }], { types: { id: 'number' } });
+    expect([...typed.getChild('id')!]).toEqual([9007199254740992]);
+    const text = await readJson([{ id: 9007199254740993n }, { id: 1n }], { types: { id: 'string' } });
+    expect([...text.getChild('id')!]).toEqual(['9007199254740993', '1']);
   });
 });

@@ -654,6 +654,8 @@ export class ColumnBuilder {
     }
     if (typeof value === 'number' || typeof value === 'bigint') {
       const v = Number(value);
+      // a 64-bit id a float64 would round (2^53 + 1) is read as its digits, as CSV inference reads it
+      if (typeof value === 'bigint' && BigInt(v) !== value) return this.pushText(String(value));
       return this.pushTyped('number', v, String(value));
     }
     if (typeof value === 'boolean') return this.pushTyped('boolean', value ? 1 : 0, value ? 'true' : 'false');

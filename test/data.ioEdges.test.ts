@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { failure } from './helpers.js';
 import { Float64, Table, makeVector, vectorFromArray } from 'apache-arrow';
 import { readArrow } from '../src/data/readArrow.js';
 import { readArrowBatches } from '../src/data/arrowBatches.node.js';
 import { readJson } from '../src/data/readJson.js';
+import { readParquet } from '../src/data/readParquet.js';
 import { writeArrow } from '../src/data/writeArrow.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { writeTable } from '../src/data/writeTable.node.js';
@@ -57,5 +59,148 @@ describe('readJson of parsed values holding bigints', () => {
     expect([...typed.getChild('id')!]).toEqual([9007199254740992]);
     const text = await readJson([{ id: 9007199254740993n }, { id: 1n }], { types: { id: 'string' } });
     expect([...text.getChild('id')!]).toEqual(['9007199254740993', '1']);
+  });
+});
+
+// Files written by writeParquet with a few bytes altered. In the first, the chunk of column "d" names a column "f" and
+// column "a"'s page is corrupt: hyparquet started decoding "a", then threw on the chunk of "f", and the failure of "a"
+// went unhandled (a process that reads such a file stops). In the second, the root's count of children runs past
+// the schema's elements.
+const UNKNOWN_CHUNK_PARQUET = [
+  'UEFSMRUGFUAVNlwVCBUAFQgVABUAFQAAACAAAAUBBPg/BQf/AABACQgkCEAAAAAAAAD4fxUGFSQVKFwVCBUCFQgVABUEFQAAAAMNEDwBAAAAeA',
+  'IAAAB5eQEAAAB6FQYVHBUgXBUIFQIVCBUAFQQVAAAAAwsMLAEAAAACAAAABAAAABUGFSIVJlwVCBUCFQgVABUEFQAAAAMHDzgBAAAAcAEAAABx',
+  'AQAAAHAVBhUGFQpcFQgVAhUIFQAVBBUAAAADCwEABRUEGWxIBHJvb3QVCgAVCiUAGAFhABUMJQIYAWIlAAAVAiUCGAFjABUMJQIYAWQlAAAVAC',
+  'UCGAFlABYIGRwZXCYIHBUKGRUAGRgBYRUCFggWahZgJgg8NgAoCAAAAAAAAAhAGAgAAABNAAD4PzYCABkcFQYVABUCAAAAJmgcFQwZFQAZGAFi',
+  'FQIWCBZOFlImaDw2AigBehgBeAAZHBUGFQAVAgAAACa6ARwVAhkVABkYAWMVAhYIFkYWSia6ATw2AigEBAAAABgEAQAAAAAZHBUGFQAVAgAAAC',
+  'aEAhwVDBkVABkYAWYVAhYIFkwWUCaEAjw2AigBcRgBcAAZHBUGFQAVAgAAACbUAhwVABkVABkYAWUVAhYIFjAWNCbUAjw2AigBARgBAAAZHBUG',
+  'FQAVAgAAABb6AhYINoADABkcGBlzZWdraXQ6ZGljdGlvbmFyeS1jb2x1bW5zGAVbImQi/wAYCWh5cGFycXVldBlcHAAAHAAAHAAAHAAAHAAAAH',
+  '0BAABQQVIx',
+].join('');
+const SCHEMA_OVERRUN_PARQUET = [
+  'UEFSMRUGFUAVQFwVCBUAFacVABUAFQAAAAAAAAAAAPg/AAAAAAAAAEAAAAAAAAAIQAAAAAAAAPh/FQYVJBUkXBUIFQIVCBUAFQQVAAAAAw0BAA',
+  'AAeAIAAAB5eQEAAAB6FQYVHBUcXBUIFQIVCBUAFQQVAAAAAwsBAAAAAgAAAAQAAAAVBhUiFSJcFQgVAhUIFQAVBBUAAAADBwEAAABwAQAAAHEB',
+  'AAAAcBUGFQYVBlwVCBUCFQgVABUEFQAAAAMLBRUEGWxIBHJvb3QVCgAVCjYAGAFhABUMJQIYAWIlAAAVAiUCGAFjABUMJQIYAWQlAAAVACUCGA',
+  'FlABYIGRwZXCYIHBUKGRUAGRgBYRUAFggWahZqJgg8NgAoCAAAAAAAAAhAGAgAAAAAAAD4PzYCABkcFQYVABUCAAAAJnIcFQwZFQAZGAFiFQAW',
+  'CBZOFk4mcjw2AigBehgBeAAZHBUGFQAVAgAAACbAARwVAhkVABkYAWMVABYIFkYWRibAATw2AigEBAAAABgEAQAAAAAZHBUGFQAVAgAAACaGAh',
+  'wVDBkVABkYAWQVABYIFkwWTCaGAjw2AigBcRgBcAAZHBUGFQAVAgAAACbSAhwVABkVABkYAWUVABYIFjAWMCbSAjw2AigBARgBAAAZHBUGFQAV',
+  'AgAAABb6AhYINvoCABkcGBlzZWdraXQ6ZGljdGlvbmFyeS1jb2x1bW5zGAVbImQiXQAYCWh5cGFycXVldBlcHAAAHAAAHAAAHAAAHAAAAH0BAA',
+  'BQQVIx',
+].join('');
+
+describe('corrupt Parquet footers', () => {
+  it('are E_PARSE errors naming what is wrong, with no failure left unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', note);
+    try {
+      const unknown = await failure(() => readParquet(Buffer.from(UNKNOWN_CHUNK_PARQUET, 'base64')));
+      expect(unknown.code).toBe('E_PARSE');
+      expect(unknown.message).toBe('the Parquet input is a corrupt file: a chunk of row group 0 is of column "f", which its schema does not have (the file was truncated or altered after it was written; export it again)');
+      const overrun = await failure(() => readParquet(Buffer.from(SCHEMA_OVERRUN_PARQUET, 'base64')));
+      expect(overrun.code).toBe('E_PARSE');
+      expect(overrun.message).toBe('the Parquet input is a corrupt file: its schema cannot be read (the file was truncated or altered after it was written; export it again)');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', note);
+    }
+    expect(unhandled).toEqual([]);
+  });
+});
+
+// Files written by writeArrow with a few bytes altered: a stream whose schema message claims 12,910,597 fields in its
+// 376 bytes, and a file whose dictionary batch claims more nodes and buffers than its metadata holds. apache-arrow
+// built objects for every claimed entry until memory ran out.
+const FIELDS_OVERRUN_ARROW = [
+  '/////3gBAAAQAAAAAAAKABAADgAHAAgACgAAAAAAAAEIAAAAAAAEAHz///8EAAAABQDFABgBAADYAAAAjAAAAEAAAAAEAAAASP///xQAAAAAAA',
+  'ABFAAAAAAAAAYQAAAAAQAAAGUAAAAAAAAAOP///xAAHAAIAA8AFwAYAAQAEAAQAAAAMAAAABQAAAAAAAABFAAAAAAAAAUQAAAAAQAAAGQAAAAA',
+  'AAAAdP///wgACAAAAAQACAAAAAQAAADQ////AAAAASAAAADI////FAAAAAAAAAEUAAAAAAAAAhgAAAABAAAAYwAAAAAAAAAIAAwACAAHAEUAAA',
+  'AAAAABIAAAABAAGAAEAAsAEwAUAAAADAAQAAAAFAAAAAAAAAEUAAAAAAAABRQAAAABAAAAYgAAAAAAAAAEAAQABAAAABAAFAAEAAAADwAQAAAA',
+  'CAAQAAAAEAAAABQAAAAAAAADGAAAAAEAAABhAAAAAAAAAAAABgAIAAYABgAAAAAAAgAAAAAA/////7AAAAAUAAAAAAAAAAwAHAAaABMAFAAEAA',
+  'wAAAAYAAAAAAAAAAAAAAAAAAACEAAAAAAABAAIAAoAAAAEAAgAAAAQAAAAAAAKABgADAAIAAQACgAAABQAAABIAAAAAgAAAAAAAAAAAAAAAwAA',
+  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAIAAAAAAAAAAAAAAABAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAg',
+  'AAAAAAAABwcQAAAAAAAP////9YAQAAFAAAAAAAAAAMABYAFAAPABAABAAMAAAAoAEAAAAAAAAAAAADEAAAAAQACgAYAAwACAAEAAoAAAAUAAAA',
+  'yAAAAAQAAAAAAAAAAAAAAAsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAACAAAAAAAAAAQAAAAAAAAABgAAAAAAAAABgAAAAAAA',
+  'AAeAAAAAAAAAAIAAAAAAAAAIAAAAAAAAAAQAAAAAAAAADAAAAAAAAAABAAAAAAAAAA0AAAAAAAAABAAAAAAAAAABABAAAAAAAAEAAAAAAAAAAg',
+  'AQAAAAAAAEAAAAAAAAAAYAEAAAAAAABAAAAAAAAAAAAAAAAFAAAABAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAQAAAAAAAAAEAAAAAAAAAAEAAA',
+  'AAAAAABAAAAAAAAAABAAAAAAAAAAQAAAAAAAAAAQAAAAAAAAAAAAAAAAD4PwAAAAAAAABAAAAAAAAACEAAAAAAAAD4fw0AAAAAAAAAAAAAAAAA',
+  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAEAAAADAAAABAAAAAAAAAB4eXl6AAAAAA',
+  'sAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAgAAAAAAAAAEAAAABwAA',
+  'AAAAAAAAAAAAAAAAAAAAAAAAAACcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAALAAAAAA',
+  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAP////8AAAAA',
+].join('');
+const NODES_OVERRUN_ARROW = [
+  'QVJST1cxAAD/////sAAAABQAAAAAAAAADAAcABoAEwAUAAQADAAAABgAAAAAAAAAAAAAAAAAAAIQAAAAAAAEAAgACgAAAAQACAAAABAAAAAAAA',
+  'oAGAAMAAgABAAKAAAAFAAAAEgAAAACAAAAAAAAAAAAAAADAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAAAgAAAAA',
+  'AAAAAAAAAAEAABACAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAACAAAAAAAAAHBxAAAAAAAA/////1gBAAAUAAAAAAAAAAwAFgAUAA8AEAAEAAwAAA',
+  'CgAQAAAAAAAAAAAAMQAAAABAAKABgADAAIAAQACgAAABQAAADIAAAABAAAAAAAAAAAAAAACwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAA',
+  'AAAAAAAAIAAAAAAAAABAAAAAAAAAAGAAAAAAAAAAGAAAAAAAAAB4AAAAAAAAAAgAAAAAAAAAgAAAAAAAAABAAAAAAAAAAMAAAAAAAAAAEAAAAA',
+  'AAAADQAAAAAAAAAEAAAAAAAAAAEAEAAAAAAAAQAAAAAAAAACABAAAAAAAAQAAAAAAAAABgAQAAAAAAAEAAAAAAAAAAAAAAAAUAAAAEAAAAAAAA',
+  'AAAAAAAAAAAABAAAAAAAAAABAAAAAAAAAAQAAAAAAAAAAQAAAAAAAAAEAAAAAAAAAAEAAAAAAAAABAAAAAAAAAABAAAAAAAAAAAAAAAAAPg/AA',
+  'AAAAAAAEAAAAAAAAAIQAAAAAAAAPh/DQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  'AAAAAAAAAAABAAAAAQAAAAMAAAAEAAAAAAAAAHh5eXoAAAAACwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  'AAAAAAAAAAAAAAAAAAAAAAAAEAAAACAAAAAAAAAAQAAAAHAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  'AAAAAAAAAAAAAAAAAAAAAAAAAAEAAAAAAAAAAAAAAAsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  'AAAAAAAAAAAAAAAAAJAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/////wAA',
+  'AAAQAAAADAAUAA4AEAAEAAgADAAAABAAAAAsAAAAAAAEAEQAAAABAAAACAAAAAAAAAC4AAAAAAAAABgAAAAAAAAAAAAAAAEAAADYAAAAAAAAAG',
+  'ABAAAAAAAAoAEAAAAAAAAAAAAAfP///wQAAAAFAAAAGAEAANgAAACMAAAAQAAAAAQAAABI////FAAAAAAAAAEUAAAAAAAABhAAAAABAAAAZQAA',
+  'AAAAAAA4////EAAcAAgADwAXABgABAAQABAAAAAwAAAAFAAAAAAAAAEUAAAAAAAABRAAAAABAAAAZAAAAAAAAAB0////CAAIAAAABAAIAAAABA',
+  'AAAND///8AAAABIAAAAMj///8UAAAAAAAAARQAAAAAAAACGAAAAAEAAABjAAAAAAAAAAgADAAIAAcACAAAAAAAAAEgAAAAEAAYAAQACwATABQA',
+  'AAAMABAAAAAUAAAAAAAAARQAAAAAAAAF/wAAAAEAAABiAAAAAAAAAAQABAAEAAAAEAAUAAQAAAAPABAAAAAIABAAAAAQAAAAFAAAAAAAAAMYAA',
+  'AAAQAAAGEAAAAAAAAAAAAGAAgABgAGAAAAAAACALgBAABBUlJPVzE=',
+].join('');
+
+describe('Arrow metadata claiming more entries than it holds', () => {
+  it('is an E_PARSE error, read in memory or from a file, batch by batch, with recycled buffers or not', async () => {
+    for (const [name, base64] of [['fields.arrows', FIELDS_OVERRUN_ARROW], ['nodes.arrow', NODES_OVERRUN_ARROW]]) {
+      const bytes = Buffer.from(base64, 'base64');
+      const e = await failure(() => readArrow(bytes));
+      expect(e.code).toBe('E_PARSE');
+      expect(e.message).toMatch(/^the input is not valid Arrow IPC data: its metadata holds a list of \d+ entries in \d+ bytes$/);
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      for (const recycle of [false, true]) {
+        const b = await failure(async () => {
+          for await (const _ of readArrowBatches(path, { recycle })) {
+            // read them all
+          }
+        });
+        expect(b.message).toMatch(/is not valid Arrow IPC data: its metadata holds a list of \d+ entries in \d+ bytes \(expected an Arrow IPC file or stream\)$/);
+      }
+    }
+  });
+});
+
+describe('an Arrow stream whose last message has a negative metadata length', () => {
+  it('is an E_PARSE error read batch by batch from a file (it read as the end of the stream, and other such lengths made the reader wait for ever)', async () => {
+    const stream = await writeArrow(new Table({ x: makeVector(new Float64Array([1, 2])) }), { format: 'stream' });
+    // the end-of-stream marker (continuation, length 0) replaced by a continuation and a length of -16,776,872
+    const bytes = Buffer.concat([stream.subarray(0, stream.length - 8), Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x58, 0x01, 0x00, 0xff)]);
+    const path = join(dir, 'negative.arrows');
+    writeFileSync(path, bytes);
+    const e = await failure(async () => {
+      for await (const _ of readArrowBatches(path)) {
+        // read them all
+      }
+    });
+    expect(e.message).toBe(`"${path}" is not valid Arrow IPC data: a message's metadata runs outside the data (-16776872 bytes at byte ${stream.length}) (expected an Arrow IPC file or stream)`);
+    expect((await failure(() => readArrow(bytes))).code).toBe('E_PARSE');
+  }, 10_000);
+});
+
+describe('readTable options', () => {
+  it('refuses a misspelt option, and one the file format does not read, which it ignored', async () => {
+    const table = new Table({ id: makeVector(new Float64Array([7, 8])) });
+    for (const ext of ['csv', 'json', 'parquet']) await writeTable(join(dir, `opts.${ext}`), table);
+    const misspelt = await failure(() => readTable(join(dir, 'opts.csv'), { delimeter: ';' } as never));
+    expect(misspelt.code).toBe('E_BAD_OPTION');
+    expect(misspelt.message).toMatch(/^readTable: unknown option "delimeter"; did you mean "delimiter"\?/);
+    const types = await failure(() => readTable(join(dir, 'opts.parquet'), { types: { id: 'string' } }));
+    expect(types.code).toBe('E_BAD_OPTION');
+    expect(types.message).toMatch(/^readTable: option "types" does not apply to parquet input, which would ignore it/);
+    expect((await failure(() => readTable(join(dir, 'opts.json'), { delimiter: ';' }))).message).toMatch(/^readTable: option "delimiter" does not apply to json input/);
+    // what applies is read, and options given as undefined are none
+    expect([...(await readTable(join(dir, 'opts.json'), { types: { id: 'string' }, threads: 1 })).getChild('id')!]).toEqual(['7', '8']);
+    expect([...(await readTable(join(dir, 'opts.parquet'), { threads: 1, delimiter: undefined })).getChild('id')!]).toEqual([7, 8]);
   });
 });

@@ -51,6 +51,14 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
         }
         reader = await (RecordBatchReader.from as unknown as (source: AsyncIterable<Uint8Array>) => Promise<RecordBatchReader>)(messages(handle, size, schema));
       } else {
+        // a stream's messages are walked first: apache-arrow's reader waits for ever on a length past the end
+        if (!(await isFileFormat(handle, size))) {
+          await codecs.checkStreamMessages(size, async (at, n) => {
+            const out = new Uint8Array(Math.max(0, Math.min(n, size - at)));
+            await readFully(handle, out, at);
+            return out;
+          });
+        }
         reader = await fromHandle(handle);
       }
       await reader.open();

@@ -164,11 +164,37 @@ export async function checkFileFooter(reader: RecordBatchReader, size: number, r
 }
 
 /**
+ * Walks the messages of Arrow IPC data in the stream format (`size` bytes; `read` gives bytes [at, at + length), fewer
+ * where the data ends): each message's metadata must lie within the data, and its body length must be a count.
+ * apache-arrow's readers take a negative or overlong metadata length for the end of the stream, dropping the batches
+ * after it, or, reading a file handle, wait for those bytes for ever.
+ */
+export async function checkStreamMessages(size: number, read: (at: number, length: number) => Promise<Uint8Array>): Promise<void> {
+  for (let at = 0; at + 4 <= size;) {
+    const head = await read(at, 8);
+    const word = (q: number): number => new DataView(head.buffer, head.byteOffset + q, 4).getInt32(0, true);
+    let length = word(0), start = at + 4;
+    if (length === -1) {
+      if (head.length < 8) return;
+      length = word(4);
+      start += 4;
+    }
+    if (length === 0) return;
+    if (!(length > 0 && start + length <= size)) throw new Error(`a message's metadata runs outside the data (${length} bytes at byte ${start})`);
+    const body = Number(Message.decode(await read(start, length)).bodyLength);
+    if (!(Number.isSafeInteger(body) && body >= 0)) throw new Error(`a message has body length ${body}`);
+    at = start + length + body;
+  }
+}
+
+/**
  * A reader of IPC bytes in memory, its footer checked when it has one (the file format; the stream format has none):
  * the one reader then reads the batches, so the footer and dictionaries are read once.
  */
 export async function checkedReader(bytes: Uint8Array): Promise<RecordBatchReader> {
-  const reader = RecordBatchReader.from(bytes).open();
+  const unopened = RecordBatchReader.from(bytes);
+  if (!unopened.isFile()) await checkStreamMessages(bytes.length, async (at, n) => bytes.subarray(at, at + n));
+  const reader = unopened.open();
   if (reader.isFile()) await checkFileFooter(reader, bytes.length, async (at, n) => bytes.subarray(at, at + n));
   unnamedAsEmpty(reader);
   return reader;

@@ -158,12 +158,12 @@ function checkRowCounts(metadata: FileMetaData, names: string[]): number {
     const rows = Number(group.num_rows);
     sum += rows;
     const chunks = group.columns.map((c) => c.meta_data?.path_in_schema.join('.'));
+    const stray = chunks.findIndex((c) => c === undefined || !names.includes(c));
+    if (stray >= 0) throw corrupt(`a chunk of row group ${g} is ${chunks[stray] === undefined ? 'of no column' : `of column "${chunks[stray]}", which its schema does not have`}`);
     for (const name of names) {
       const held = chunks.filter((c) => c === name).length;
       if (held !== 1) throw corrupt(`row group ${g} holds ${held} chunks of column "${name}"`);
     }
-    const stray = chunks.find((c) => c === undefined || !names.includes(c));
-    if (chunks.length !== names.length) throw corrupt(`row group ${g} holds a chunk${stray === undefined ? ' without a name' : ` of "${stray}"`}, which is not a column of the file`);
     for (const column of group.columns) {
       const values = column.meta_data?.num_values;
       // a flat column holds one value (or null) per row
@@ -403,7 +403,13 @@ export async function decodeParquet(file: ArrayBuffer): Promise<Table> {
     }
   }
   withConvertedTypes(metadata.schema);
-  const top = parquetSchema(metadata).children;
+  let top;
+  try {
+    top = parquetSchema(metadata).children;
+  } catch {
+    // a count of children past the schema's elements
+    throw corrupt('its schema cannot be read');
+  }
   const names = top.map((c) => c.element.name);
   checkColumnNames(names, 'the Parquet input');
   const maps = top.map((c) => {

@@ -1,6 +1,7 @@
 import type { Table } from '#arrow';
 import { open } from 'node:fs/promises';
 import { SegkitError, restate } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import type { ByteSource } from './byteSource.js';
 import type { ReadCsvOptions } from './csvCore.js';
 import { readArrow } from './readArrow.js';
@@ -31,6 +32,22 @@ export function ioError(path: string, error: unknown): SegkitError {
   return new SegkitError('E_IO', `cannot read ${what}: ${reason}`, undefined, { cause: error });
 }
 
+// the options each format reads (a CSV file also takes onBytes, as readCsvFile does)
+const ANY_FORMAT = ['format', 'threads', 'minPartBytes', 'signal'];
+const JSON_OPTIONS = [...ANY_FORMAT, 'types', 'parseDates', 'float32', 'encoding'];
+const CSV_OPTIONS = [...JSON_OPTIONS, 'delimiter', 'decimal', 'maxColumns', 'quote', 'defaultType', 'nullValues', 'onBytes'];
+
+/** Refuses an option readTable does not know, or one the file's format does not read (types for a Parquet file), which was ignored. */
+function checkReadOptions(options: ReadTableOptions, format: TableFormat): void {
+  checkOptions(options, CSV_OPTIONS, 'readTable');
+  const known = format === 'csv' || format === 'tsv' ? CSV_OPTIONS : format === 'json' || format === 'ndjson' ? JSON_OPTIONS : ANY_FORMAT;
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !known.includes(key)) {
+      throw new SegkitError('E_BAD_OPTION', `readTable: option "${key}" does not apply to ${format} input, which would ignore it`, `${format} input takes: ${known.join(', ')}`);
+    }
+  }
+}
+
 /** CSV reader options for a CSV or TSV file: a TSV file is tab-separated unless told otherwise. */
 function csvOptions(format: 'csv' | 'tsv', options: ReadTableOptions): ReadTableOptions {
   return format === 'tsv' ? { ...options, delimiter: options.delimiter ?? '\t' } : options;
@@ -56,13 +73,15 @@ function parse(format: TableFormat, source: ByteSource, options: ReadTableOption
  * Reads a table file, choosing the reader by extension (.csv .tsv .json .ndjson/.jsonl .arrow/.feather/.ipc .parquet)
  * or by `format`; "-" reads standard input. CSV, TSV and NDJSON stream from disk (a large CSV or TSV file in parts
  * that `threads` threads read at once); the other formats are read whole.
- * A file that cannot be opened is an E_IO error naming the path.
+ * A file that cannot be opened is an E_IO error naming the path; an option readTable does not know, or one the file's
+ * format does not read (`types` for a Parquet file), is an E_BAD_OPTION error naming it.
  * @example
  * const customers = await readTable('customers.csv', { types: { customer_id: 'string' } });
  */
 export async function readTable(path: string, options: ReadTableOptions = {}): Promise<Table> {
   if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${JSON.stringify(path)}`);
   const format = tableFormat(path, options.format);
+  checkReadOptions(options, format);
   if (path === '-') {
     try {
       return await parse(format, process.stdin, options);

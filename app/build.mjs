@@ -40,8 +40,9 @@ const sizes = {
   'dist/browser/segkit.worker.js': await bundle('dist/index.worker.js', 'dist/browser/segkit.worker.js'),
   // the app uses the browser build as any page would: segkit.js stays a separate file beside it
   'dist/app/app.js': await bundle('app/main.ts', 'dist/app/app.js', { plugins: [besideSegkit] }),
-  // the package's own code as it is (not minified, so its classes keep their names), with Node's streams
-  'dist/vendor/arrow.js': await bundle('node_modules/apache-arrow/Arrow.node.mjs', 'dist/vendor/arrow.js', { platform: 'node' }, false),
+  // the package's own code as it is (not minified, so its classes keep their names), with Node's streams; flatbuffers
+  // stays the package's, whose ByteBuffer the readers bound (codecs.ts guardMetadataLists): a copy inlined here went unbounded
+  'dist/vendor/arrow.js': await bundle('node_modules/apache-arrow/Arrow.node.mjs', 'dist/vendor/arrow.js', { platform: 'node', external: ['flatbuffers'] }, false),
 };
 for (const name of STDLIB) {
   const file = `dist/vendor/stdlib-${name}.js`;

@@ -74,4 +74,16 @@ describe.skipIf(!built)('the command under the segkit-cli condition', () => {
     run(['segment', 'plain.arrow', '--k', '2', '--seed', '1', '--columns', 'a,b', '--out', 'cli.csv'], ['--conditions=segkit-cli']);
     expect(readFileSync(join(dir, 'cli.csv'), 'utf8')).toBe(readFileSync(join(dir, 'plain.csv'), 'utf8'));
   });
+
+  it('refuses Arrow metadata with a list longer than its bytes, as the package\'s Arrow does (it ran out of memory)', () => {
+    // byte 16624 of the fixture is in its footer: 27 gives the field "visits" 201,328,640 children
+    const bytes = readFileSync(new URL('./fixtures/compressed-lz4.arrow', import.meta.url));
+    bytes[16624] = 27;
+    writeFileSync(join(dir, 'lists.arrow'), bytes);
+    const r = spawnSync(process.execPath, ['--conditions=segkit-cli', '--max-old-space-size=256', BIN, 'segment', 'lists.arrow', '--k', '2', '--out', 'x.csv', '--quiet'], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, SEGKIT_HUGE_PAGES: '0' }, timeout: 120_000,
+    });
+    expect(r.stderr).toContain('the input is not valid Arrow IPC data: its metadata holds a list of 201328640 entries in 89 bytes');
+    expect(r.status).toBe(1);
+  });
 });

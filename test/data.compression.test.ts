@@ -374,6 +374,24 @@ describe('corrupt Parquet runs and chunks', () => {
     expect(error.message).toMatch(/^the Parquet input is a corrupt file: row group 0 holds 2 chunks of column "aa"/);
   });
 
+  it('refuses a footer whose chunk has no path, whose schema miscounts its children, or whose chunk type is not the schema\'s (a TypeError or SyntaxError escaped)', async () => {
+    // one byte of the fixture's footer each: 6502 drops a chunk's path_in_schema, 6374 gives the root 10 children,
+    // 6402 makes "tier" INT64 in the schema while its chunk stays BYTE_ARRAY (its text went to BigInt)
+    const cases: [number, number, string][] = [
+      [6502, 0, 'a chunk of row group 0 is of no column'],
+      [6374, 10, 'its schema cannot be read'],
+      [6402, 4, 'row group 0 stores column "tier" as BYTE_ARRAY, but its schema gives INT64'],
+    ];
+    for (const [at, value, message] of cases) {
+      const bytes = Buffer.from(fixture('compressed.parquet'));
+      bytes[at] = value;
+      const error = await failure(() => readParquet(bytes));
+      expect(error).toBeInstanceOf(SegkitError);
+      expect(error.code).toBe('E_PARSE');
+      expect(error.message.startsWith(`the Parquet input is a corrupt file: ${message} (`)).toBe(true);
+    }
+  });
+
   describe('in version 1 pages (pyarrow\'s and pandas\' default), levels and values compressed together', () => {
     // optional columns with nulls (bit-packed definition levels): doubles, dictionary-encoded text and booleans
     const source = (): ArrayBuffer => parquetWriteBuffer({

@@ -146,18 +146,19 @@ function corrupt(reason: string): SegkitError {
 
 /**
  * The row count, once the footer agrees with itself: the file's count, its row groups' and every column chunk's; and
- * each row group holds one chunk of each of the file's columns (`names`). hyparquet reads a chunk under the name its
- * footer entry gives: a second chunk under one name (a corrupt name) was read in place of the first, or left
- * unread, its failure then escaping as an unhandled rejection that ended the process.
+ * each row group holds one chunk of each of the file's columns (`names`), of the physical type its schema gives
+ * (`types`). hyparquet reads a chunk under the name its footer entry gives: a second chunk under one name (a corrupt
+ * name) was read in place of the first, or left unread, its failure then escaping as an unhandled rejection that
+ * ended the process. It decodes a chunk by the chunk's own type, and the column is built by the schema's.
  */
-function checkRowCounts(metadata: FileMetaData, names: string[]): number {
+function checkRowCounts(metadata: FileMetaData, names: string[], types: SchemaElement['type'][]): number {
   const total = Number(metadata.num_rows);
   if (!Number.isSafeInteger(total) || total < 0) throw corrupt(`its footer gives ${String(metadata.num_rows)} rows`);
   let sum = 0;
   metadata.row_groups.forEach((group, g) => {
     const rows = Number(group.num_rows);
     sum += rows;
-    const chunks = group.columns.map((c) => c.meta_data?.path_in_schema.join('.'));
+    const chunks = group.columns.map((c) => c.meta_data?.path_in_schema?.join('.'));
     const stray = chunks.findIndex((c) => c === undefined || !names.includes(c));
     if (stray >= 0) throw corrupt(`a chunk of row group ${g} is ${chunks[stray] === undefined ? 'of no column' : `of column "${chunks[stray]}", which its schema does not have`}`);
     for (const name of names) {
@@ -165,6 +166,10 @@ function checkRowCounts(metadata: FileMetaData, names: string[]): number {
       if (held !== 1) throw corrupt(`row group ${g} holds ${held} chunks of column "${name}"`);
     }
     for (const column of group.columns) {
+      const type = types[names.indexOf(column.meta_data!.path_in_schema.join('.'))];
+      if (column.meta_data!.type !== type) {
+        throw corrupt(`row group ${g} stores column "${column.meta_data!.path_in_schema.join('.')}" as ${String(column.meta_data!.type)}, but its schema gives ${String(type)}`);
+      }
       const values = column.meta_data?.num_values;
       // a flat column holds one value (or null) per row
       if (values !== undefined && Number(values) !== rows) {
@@ -418,7 +423,7 @@ export async function decodeParquet(file: ArrayBuffer): Promise<Table> {
     }
     return mapping(c.element, categorical.has(c.element.name));
   });
-  const total = checkRowCounts(metadata, names);
+  const total = checkRowCounts(metadata, names, top.map((c) => c.element.type));
   const compressors = await decompressorsFor(metadata);
   checkPageHeaders(file, metadata, compressors);
   const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));

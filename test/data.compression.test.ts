@@ -2,6 +2,7 @@
 // (pyarrow's and pandas' Feather default) or Zstandard, and Parquet columns compressed with GZIP, ZSTD, LZ4 (Hadoop
 // framing) or LZ4_RAW. The fixtures' compressed bytes come from Python's own codec libraries
 // (test/fixtures/compressed.mjs), so segkit's decoders are checked against other implementations.
+import { spawnSync } from 'node:child_process';
 import { brotliCompressSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { readParquet } from '../src/data/readParquet.js';
 import { SegkitError } from '../src/util/errors.js';
 import { failure } from './helpers.js';
 import { asVersion1 } from './helpers/parquetV1.js';
-import { ok } from './helpers/segkitCli.js';
+import { BIN, ok } from './helpers/segkitCli.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const path = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
@@ -284,6 +285,31 @@ describe('compressed Parquet', () => {
     expect(error).toBeInstanceOf(SegkitError);
     expect(error.code).toBe('E_PARSE');
     expect(error.message).toMatch(/^the Parquet input is a corrupt file: a page header of column "visits" holds sizes, counts or encodings that no page has/);
+  });
+
+  it('refuses a SNAPPY page whose literal length reads as negative, which hyparquet decoded forever', () => {
+    // hyparquet-writer's default codec is SNAPPY; the first element after the page's length varint becomes a literal
+    // whose 4-byte length 0xfffffffa hyparquet reads as -5, moving back onto that element again and again
+    const file = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'a', data: Array.from({ length: 200 }, (_, i) => i / 3), type: 'DOUBLE' }] }));
+    const md = parquetMetadata(file.buffer as ArrayBuffer).row_groups[0].columns[0].meta_data!;
+    expect(md.codec).toBe('SNAPPY');
+    const reader = { view: new DataView(file.buffer), offset: Number(md.data_page_offset) };
+    const v2 = parquetHeader(reader).data_page_header_v2!;
+    // a version 2 page keeps its levels uncompressed in front
+    let at = reader.offset + v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
+    while (file[at] >= 128) at++;
+    file.set([0xfc, 0xfa, 0xff, 0xff, 0xff], at + 1);
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-snappy-'));
+    try {
+      writeFileSync(join(dir, 'loop.parquet'), file);
+      const r = spawnSync(process.execPath, [BIN, 'segment', 'loop.parquet', '--k', '2', '--out', 'x.csv', '--quiet'], {
+        cwd: dir, encoding: 'utf8', env: { ...process.env, SEGKIT_HUGE_PAGES: '0' }, timeout: 30_000, killSignal: 'SIGKILL',
+      });
+      expect(r.stderr).toContain('the Parquet data could not be decoded: snappy literal length beyond 2^31');
+      expect(r.status).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a codec it cannot decompress, naming the column and the codec', async () => {

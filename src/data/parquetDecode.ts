@@ -21,6 +21,7 @@ import type { ColumnData, CompressionCodec, Compressors, FileMetaData, PageHeade
 import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
+import { snappyUncompress } from 'hyparquet/src/snappy.js';
 import { readVarInt } from 'hyparquet/src/thrift.js';
 import { SegkitError } from '../util/errors.js';
 import { checkColumnNames, dataFromValues, tableFromColumns } from './arrowTable.js';
@@ -351,6 +352,35 @@ function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, compressors
 }
 
 /**
+ * hyparquet's SNAPPY decoder, after a walk of the page's elements as it reads them. hyparquet 1.31.5 reads a literal
+ * whose 4-byte length has its top bit set as a negative length and moves back by it: a page that moves back to the
+ * same element was decoded forever. Such a literal is refused (every element moves forward: O(page bytes)).
+ */
+function snappy(input: Uint8Array, size: number): Uint8Array {
+  let pos = 0;
+  while (pos < input.length && input[pos++] >= 128) {
+    // the uncompressed length, a varint
+  }
+  while (pos < input.length) {
+    const c = input[pos++];
+    if ((c & 3) === 0) {
+      const bytes = (c >>> 2) + 1 - 60;
+      if (bytes === 4 && input[pos + 3] >= 128) throw new Error('snappy literal length beyond 2^31');
+      let len = (c >>> 2) + 1;
+      if (bytes > 0) {
+        len = 1;
+        for (let b = 0; b < bytes; b++) len += (input[pos + b] ?? 0) * 2 ** (8 * b);
+        pos += bytes;
+      }
+      pos += len;
+    } else pos += [0, 1, 2, 4][c & 3];
+  }
+  const out = new Uint8Array(size);
+  snappyUncompress(input, out);
+  return out;
+}
+
+/**
  * The decompressors the file's column chunks need beyond hyparquet's own SNAPPY (loaded only then), or an E_PARSE
  * error naming the first column compressed with a codec segkit cannot read (BROTLI, LZO).
  */
@@ -424,7 +454,8 @@ export async function decodeParquet(file: ArrayBuffer): Promise<Table> {
     return mapping(c.element, categorical.has(c.element.name));
   });
   const total = checkRowCounts(metadata, names, top.map((c) => c.element.type));
-  const compressors = await decompressorsFor(metadata);
+  // SNAPPY guarded (see snappy) in place of hyparquet's own
+  const compressors: Compressors = { ...(await decompressorsFor(metadata)), SNAPPY: snappy };
   checkPageHeaders(file, metadata, compressors);
   const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
   try {

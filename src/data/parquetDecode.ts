@@ -25,7 +25,7 @@ import { snappyUncompress } from 'hyparquet/src/snappy.js';
 import { readVarInt } from 'hyparquet/src/thrift.js';
 import { SegkitError } from '../util/errors.js';
 import { checkColumnNames, dataFromValues, tableFromColumns } from './arrowTable.js';
-import { DICTIONARY_COLUMNS_KEY } from './readParquet.js';
+import { DICTIONARY_COLUMNS_KEY } from './writeParquet.js';
 
 type Convert = (value: unknown) => unknown;
 

@@ -2,9 +2,6 @@ import type { Table } from '#arrow';
 import { SegkitError } from '../util/errors.js';
 import { type ByteSource, collectBytes } from './byteSource.js';
 
-/** Key-value metadata naming the columns writeParquet stored from Arrow dictionaries, so they come back as categories. */
-export const DICTIONARY_COLUMNS_KEY = 'segkit:dictionary-columns';
-
 /**
  * Reads a Parquet file (all of it in memory, as Parquet needs random access) into an Arrow table with hyparquet.
  * Flat columns of the common types are read; nested (struct or list) columns are an E_PARSE error naming them.

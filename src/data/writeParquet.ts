@@ -3,7 +3,6 @@ import type { DecodedArray } from 'hyparquet';
 // the package's browser entry (its default Node entry imports fs), loaded on first use
 import type { ColumnSource } from 'hyparquet-writer/src/index.js';
 import { badOption } from '../util/errors.js';
-import { DICTIONARY_COLUMNS_KEY } from './readParquet.js';
 import { otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 
@@ -13,6 +12,9 @@ export interface WriteParquetOptions {
   /** Rows per row group (default hyparquet-writer's). */
   readonly rowGroupSize?: number;
 }
+
+/** Key-value metadata naming the columns writeParquet stored from Arrow dictionaries, so they come back as categories. */
+export const DICTIONARY_COLUMNS_KEY = 'segkit:dictionary-columns';
 
 export const WRITE_PARQUET_DEFAULTS = Object.freeze({ codec: 'SNAPPY' as const });
 

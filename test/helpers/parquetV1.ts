@@ -10,16 +10,6 @@ import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 
 const MAGIC = 0x31524150; // "PAR1"
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * The uncompressed file `file` with every data page rewritten as a version 1 page, compressed with GZIP when
  * `gzip` is set. `edit` may change each data page's uncompressed bytes first (definition levels from byte 4, after
@@ -50,7 +40,7 @@ export function asVersion1(file: ArrayBuffer, options: { gzip?: boolean; edit?: 
           const levels = body.subarray(0, v2.definition_levels_byte_length);
           const length = new Uint8Array(4);
           new DataView(length.buffer).setUint32(0, levels.length, true);
-          const raw = concat([...(optional.get(name) ? [length, levels] : []), body.subarray(v2.definition_levels_byte_length)]);
+          const raw = Buffer.concat([...(optional.get(name) ? [length, levels] : []), body.subarray(v2.definition_levels_byte_length)]);
           options.edit?.(name, raw);
           const packed = pack(raw);
           dataAt ??= headerAt;

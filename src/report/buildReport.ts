@@ -207,7 +207,7 @@ function metricsTable(metrics: Readonly<Record<string, number>> | undefined): st
   return `<table class="metrics"><caption>Quality of this segmentation</caption><tbody>${rows}</tbody></table>`;
 }
 
-function sweepTable(rows: readonly KSweepRow[] | undefined, k: number): string {
+function sweepTable(rows: readonly KSweepRow[] | undefined, k: number, covarianceType?: string): string {
   if (!rows || rows.length === 0) return '';
   const sorted = [...rows].sort((a, b) => a.k - b.k);
   const has = (f: keyof KSweepRow) => sorted.some((r) => Number.isFinite(r[f]));
@@ -220,9 +220,11 @@ function sweepTable(rows: readonly KSweepRow[] | undefined, k: number): string {
     ['aic', 'AIC ↓'],
   ];
   const shown = cols.filter(([f]) => has(f));
-  // mixtures compared over covariance types get one row per (k, type); the best BIC is the chosen row
+  // mixtures compared over covariance types get one row per (k, type); the chosen row is the type the report was
+  // given, else the best BIC at k (a sweep that never tried k marks no row)
   const types = new Set(sorted.map((r) => r.covarianceType).filter((t) => t !== undefined));
-  const chosenType = types.size > 1 ? sorted.filter((r) => r.k === k).reduce((a, b) => ((b.bic ?? Infinity) < (a.bic ?? Infinity) ? b : a)).covarianceType : undefined;
+  const best = sorted.filter((r) => r.k === k).reduce<KSweepRow | undefined>((a, b) => (a && (a.bic ?? Infinity) <= (b.bic ?? Infinity) ? a : b), undefined);
+  const chosenType = types.size > 1 ? covarianceType ?? best?.covarianceType : undefined;
   const typeHead = types.size > 1 ? '<th scope="col">Covariance</th>' : '';
   const head = `<tr><th scope="col">k</th>${typeHead}${shown.map(([, t]) => `<th scope="col">${escapeHtml(t)}</th>`).join('')}</tr>`;
   const body = sorted
@@ -523,7 +525,7 @@ function qualitySection(ctx: ReportContext): string {
   const metrics = metricsTable(ctx.input.metrics);
   if (metrics) items.push(`<div class="panel">${metrics}</div>`);
   items.push(...(ctx.charts.quality ?? []));
-  const sweep = sweepTable(ctx.input.kSweep, ctx.k);
+  const sweep = sweepTable(ctx.input.kSweep, ctx.k, ctx.input.covarianceType);
   if (sweep) items.push(`<div class="panel">${sweep}</div>`);
   const rec = ctx.input.recommendation ? `<aside class="callout"><strong>Why ${ctx.k} segments</strong><p>${escapeHtml(ctx.input.recommendation)}</p></aside>` : '';
   if (items.length === 0 && !rec) return '';

@@ -147,6 +147,11 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   if (input.membership !== undefined && input.membership.length !== ds.n) {
     throw new SegkitError('E_SHAPE_MISMATCH', `membership has ${input.membership.length} entries for ${ds.n} rows`);
   }
+  // a NaN falls in no certainty band: its segment's shares would add up to less than 100%
+  for (let i = 0; i < (input.membership?.length ?? 0); i++) {
+    const p = input.membership![i];
+    if (!(p >= 0 && p <= 1)) throw new SegkitError('E_NAN_INPUT', `membership at row ${i} is ${describe(p)}, not a probability in [0, 1]`);
+  }
   if (input.silhouetteSamples !== undefined && input.silhouetteSamples.length !== ds.n) {
     throw new SegkitError('E_SHAPE_MISMATCH', `silhouetteSamples has ${input.silhouetteSamples.length} entries for ${ds.n} rows`);
   }

@@ -33,7 +33,8 @@ export function shortLabels(names: readonly string[], labels: Readonly<Record<st
   });
   const count = new Map<string, number>();
   for (const s of short) count.set(s, (count.get(s) ?? 0) + 1);
-  return short.map((s, j) => ((count.get(s) ?? 0) > 1 ? full[j] : s));
+  // full words that read the same too (total_spend, totalSpend): the column names
+  return short.map((s, j) => ((count.get(s) ?? 0) > 1 ? (full.indexOf(full[j]) === full.lastIndexOf(full[j]) ? full[j] : names[j]) : s));
 }
 
 const words = (s: string) => s.split(/\s+/).filter(Boolean).length;

@@ -619,10 +619,12 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
 
   const featureLabels = shortLabels(ds.names, input.featureLabels);
   const names = input.segmentNames ? [...input.segmentNames] : personaNames(profiles, { featureLabels: input.featureLabels });
-  // charts name segments by their short names and features in full words: nothing to cut
+  // charts name segments by their short names and features in full words: nothing to cut. Two features that read
+  // the same (total_spend, totalSpend) keep their column names, or the charts would draw them in one column
+  const words = ds.names.map((f) => featureLabel(input.featureLabels, f));
   const charted: SegmentProfiles = {
     ...profiles,
-    features: ds.names.map((f) => featureLabel(input.featureLabels, f)),
+    features: words.map((w, j) => (words.indexOf(w) === words.lastIndexOf(w) ? w : ds.names[j])),
     segments: profiles.segments.map((s, i) => ({ ...s, name: names[i] })),
   };
   const specs = chartSpecs({

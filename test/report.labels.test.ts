@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../src/report/buildReport.js';
+import { fromRows } from '../src/data/dataset.js';
+import { profileSegments } from '../src/explain/profileSegments.js';
+import { shortLabels } from '../src/explain/personaName.js';
+
+const rows = [[1, 10, 5], [2, 20, 6], [3, 30, 7], [10, 1, 1], [11, 2, 2], [12, 3, 0]];
+const labels = Int32Array.from([0, 0, 0, 1, 1, 1]);
+
+function input(names = ['total_spend', 'totalSpend', 'visits']) {
+  const data = fromRows(rows, { names });
+  const profiles = profileSegments(data, labels, 2);
+  return { data, labels, centroids: profiles.segments.map((s) => s.mean), k: 2, profiles, rules: false as const };
+}
+
+/** The texts of one chart's SVG. */
+function chartTexts(html: string, key: string): string[] {
+  const fig = html.match(new RegExp(`data-chart="${key}"[\\s\\S]*?</figure>`))![0];
+  return [...fig.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+}
+
+describe('report: features whose words read the same', () => {
+  it('draws each in its own heat map column, under its column name', async () => {
+    const html = await buildReport(input());
+    const texts = chartTexts(html, 'heatmap');
+    // one axis label per feature: two features named "total spend" would share one column
+    expect(texts).toContain('total_spend');
+    expect(texts).toContain('totalSpend');
+    expect(texts).toContain('visits');
+    expect(texts.filter((t) => t === 'total spend')).toHaveLength(0);
+    // z of segment 0 on each feature (population sd): total_spend -1.0, totalSpend +1.0, visits +1.0; six cells in all
+    expect(texts.filter((t) => /^[−]?\d\.\d$/.test(t))).toHaveLength(6);
+  });
+
+  it('gets short labels that are never two the same', () => {
+    expect(shortLabels(['total_spend', 'totalSpend', 'visits'])).toEqual(['total_spend', 'totalSpend', 'visits']);
+    expect(shortLabels(['total_spend', 'visits'])).toEqual(['total spend', 'visits']);
+  });
+});
+
+describe('report: mixture sweeps over several covariance types', () => {
+  const kSweep = [
+    { k: 2, inertia: 10, bic: 50, covarianceType: 'full' },
+    { k: 2, inertia: 11, bic: 40, covarianceType: 'diag' },
+    { k: 3, inertia: 8, bic: 45, covarianceType: 'full' },
+    { k: 3, inertia: 9, bic: 35, covarianceType: 'diag' },
+  ];
+
+  it('marks the covariance type chosen, as the charts draw it', async () => {
+    const html = await buildReport({ ...input(), kSweep, covarianceType: 'full' });
+    const chosen = [...html.matchAll(/<tr class="chosen">([\s\S]*?)<\/tr>/g)].map((m) => m[1]);
+    expect(chosen).toHaveLength(1);
+    expect(chosen[0]).toContain('<td>full</td>');
+    expect(chosen[0]).toContain('50.0');
+  });
+
+  it('marks the best BIC at k without a chosen type', async () => {
+    const html = await buildReport({ ...input(), kSweep });
+    const chosen = [...html.matchAll(/<tr class="chosen">([\s\S]*?)<\/tr>/g)].map((m) => m[1]);
+    expect(chosen).toHaveLength(1);
+    expect(chosen[0]).toContain('<td>diag</td>');
+  });
+
+  it('builds when the sweep never tried the k reported, marking no row', async () => {
+    const html = await buildReport({ ...input(), kSweep: kSweep.filter((r) => r.k === 3) });
+    expect(html).toContain('<table class="sweep">');
+    expect(html).not.toContain('<tr class="chosen">');
+  });
+});
+
+describe('report: membership', () => {
+  it('refuses a membership that is no probability, naming the row', async () => {
+    const membership = Float64Array.from([0.9, 0.8, Number.NaN, 1, 1, 1]);
+    await expect(buildReport({ ...input(), membership })).rejects.toMatchObject({ code: 'E_NAN_INPUT', message: expect.stringContaining('row 2') });
+    await expect(buildReport({ ...input(), membership: Float64Array.from([0.9, 0.8, 1.5, 1, 1, 1]) })).rejects.toMatchObject({ code: 'E_NAN_INPUT' });
+  });
+});

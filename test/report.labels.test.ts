@@ -75,3 +75,23 @@ describe('report: membership', () => {
     await expect(buildReport({ ...input(), membership: Float64Array.from([0.9, 0.8, 1.5, 1, 1, 1]) })).rejects.toMatchObject({ code: 'E_NAN_INPUT' });
   });
 });
+
+describe('report: rows in no segment', () => {
+  // the population the cards and the fairness check compare with is the clustered customers: with unassigned rows it
+  // is not every customer
+  const audit = [{ name: 'gender', values: ['f', 'f', 'm', 'm', 'm', 'f'] }];
+
+  it('names the clustered customers as the base the segments are compared with', async () => {
+    const html = await buildReport({ ...input(), audit, unassigned: { size: 2, share: 0.25, means: [100, 100, 100] } });
+    // population mean of total_spend over the six clustered rows: 6.5, shown under that name
+    expect(html).toMatch(/<th scope="col">Clustered customers<\/th><th scope="col">z<\/th>/);
+    expect(html).toContain('<tr class="base"><th scope="row">Clustered customers</th><td class="num">50.0%</td><td class="num">50.0%</td></tr>');
+    expect(html).not.toMatch(/<th[^>]*>All customers<\/th>/);
+  });
+
+  it('names every customer as the base when each is in a segment', async () => {
+    const html = await buildReport({ ...input(), audit });
+    expect(html).toMatch(/<th scope="col">All customers<\/th><th scope="col">z<\/th>/);
+    expect(html).toContain('<tr class="base"><th scope="row">All customers</th>');
+  });
+});

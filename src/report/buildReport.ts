@@ -245,7 +245,7 @@ function sweepTable(rows: readonly KSweepRow[] | undefined, k: number, covarianc
   return `<table class="sweep"><caption>Scores by number of segments</caption><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
-function card(seg: SegmentProfile, profiles: SegmentProfiles, color: string, maxAbs: number): string {
+function card(seg: SegmentProfile, profiles: SegmentProfiles, color: string, maxAbs: number, base: string): string {
   const { features, population } = profiles;
   const chips = seg.topFeatures
     .map(
@@ -271,7 +271,7 @@ function card(seg: SegmentProfile, profiles: SegmentProfiles, color: string, max
 <header><span class="swatch" style="background:${escapeHtml(color)}"></span><div><h3>${escapeHtml(seg.name)}</h3>
 <p class="meta">Segment ${seg.id} · ${escapeHtml(seg.size.toLocaleString('en-US'))} customers · ${escapeHtml(fmtPct(seg.share))}</p></div></header>
 ${chips ? `<ul class="chips">${chips}</ul>` : '<p class="typical">Close to the population on every feature.</p>'}${mix}
-<table class="features"><thead><tr><th scope="col">Feature</th><th scope="col">Mean</th><th scope="col">Median</th><th scope="col">All customers</th><th scope="col">z</th></tr></thead><tbody>${rows}</tbody></table>
+<table class="features"><thead><tr><th scope="col">Feature</th><th scope="col">Mean</th><th scope="col">Median</th><th scope="col">${base}</th><th scope="col">z</th></tr></thead><tbody>${rows}</tbody></table>
 </article>`;
 }
 
@@ -398,6 +398,9 @@ export type ReportSection = (ctx: ReportContext) => string | Promise<string>;
 
 const section = (id: string, h: string, body: string, lede = '') => (body ? `<section id="${id}"><h2>${escapeHtml(h)}</h2>${lede ? `<p class="lede">${lede}</p>` : ''}${body}</section>` : '');
 
+/** What the profiles and mixes compare a segment with: every customer, or with unassigned rows the clustered ones. */
+const baseName = (ctx: ReportContext) => (ctx.input.unassigned ? 'Clustered customers' : 'All customers');
+
 /** The first screen: the segments in plain words, names and sizes first, no metric names. */
 function overviewSection(ctx: ReportContext): string {
   const { input, ds, profiles, shown } = ctx;
@@ -472,10 +475,10 @@ async function mixSection(ctx: ReportContext): Promise<string> {
   for (const col of ctx.input.textColumns ?? []) {
     const c = segmentComposition(ctx.labels, col.values);
     const rows = [
-      ...c.overall.map((o) => ({ segment: 'All customers', group: o.group, share: o.share })),
+      ...c.overall.map((o) => ({ segment: baseName(ctx), group: o.group, share: o.share })),
       ...c.segments.flatMap((s) => s.groups.map((g) => ({ segment: ctx.chartLabels[s.segment], group: g.group, share: g.share }))),
     ];
-    figs.push(await ctx.chart(`mix-${col.name}`, mixSpec(rows, ['All customers', ...ctx.shown.map((i) => ctx.chartLabels[i])], featureWords(col.name)), true));
+    figs.push(await ctx.chart(`mix-${col.name}`, mixSpec(rows, [baseName(ctx), ...ctx.shown.map((i) => ctx.chartLabels[i])], featureWords(col.name)), true));
   }
   return section('mix', 'Who they are', figs.length ? `<div class="grid">${figs.join('\n')}</div>` : '');
 }
@@ -498,18 +501,19 @@ function compositionSection(ctx: ReportContext): string {
   const audits = ctx.input.audit ?? [];
   if (audits.length === 0) return '';
   const threshold = ctx.input.auditThreshold ?? 0.1;
+  const base = baseName(ctx).toLowerCase();
   const blocks = audits.map((a) => {
     const c = segmentComposition(ctx.labels, a.values, { threshold });
     const head = `<tr><th scope="col">Segment</th>${c.overall.map((o) => `<th scope="col">${escapeHtml(o.group)}</th>`).join('')}</tr>`;
-    const all = `<tr class="base"><th scope="row">All customers</th>${c.overall.map((o) => `<td class="num">${escapeHtml(fmtPct(o.share))}</td>`).join('')}</tr>`;
-    const body = c.segments.map((s) => `<tr><th scope="row">${escapeHtml(ctx.names[s.segment])}</th>${s.groups.map((g) => `<td class="num${g.flagged ? ' flag' : ''}"${g.flagged ? ` title="${escapeHtml(`${fmtPct(g.difference)} against all customers`)}"` : ''}>${escapeHtml(fmtPct(g.share))}${g.flagged ? ' ⚑' : ''}</td>`).join('')}</tr>`).join('');
+    const all = `<tr class="base"><th scope="row">${baseName(ctx)}</th>${c.overall.map((o) => `<td class="num">${escapeHtml(fmtPct(o.share))}</td>`).join('')}</tr>`;
+    const body = c.segments.map((s) => `<tr><th scope="row">${escapeHtml(ctx.names[s.segment])}</th>${s.groups.map((g) => `<td class="num${g.flagged ? ' flag' : ''}"${g.flagged ? ` title="${escapeHtml(`${fmtPct(g.difference)} against ${base}`)}"` : ''}>${escapeHtml(fmtPct(g.share))}${g.flagged ? ' ⚑' : ''}</td>`).join('')}</tr>`).join('');
     const words = c.flagged.length
-      ? `<ul class="flags">${c.flagged.map((g) => `<li>${escapeHtml(`${ctx.names[g.segment]}: ${g.group} ${fmtPct(g.share)} against ${fmtPct(g.overallShare)} of all customers`)}</li>`).join('')}</ul>`
-      : `<p class="muted">${escapeHtml(`No segment's mix differs from all customers by more than ${fmtPct(threshold)}.`)}</p>`;
+      ? `<ul class="flags">${c.flagged.map((g) => `<li>${escapeHtml(`${ctx.names[g.segment]}: ${g.group} ${fmtPct(g.share)} against ${fmtPct(g.overallShare)} of ${base}`)}</li>`).join('')}</ul>`
+      : `<p class="muted">${escapeHtml(`No segment's mix differs from ${base} by more than ${fmtPct(threshold)}.`)}</p>`;
     return `<div class="panel audit" data-audit="${escapeHtml(a.name)}"><table class="composition"><caption>${escapeHtml(`By ${featureWords(a.name)}`)}</caption><thead>${head}</thead><tbody>${all}${body}</tbody></table>${words}</div>`;
   }).join('\n');
   return section('composition', 'Fairness check', `<div class="grid">${blocks}</div>`,
-    escapeHtml(`Each segment's mix against all customers; ⚑ marks a share that differs by more than ${fmtPct(threshold)} (${Math.round(threshold * 100)} percentage points).`));
+    escapeHtml(`Each segment's mix against ${base}; ⚑ marks a share that differs by more than ${fmtPct(threshold)} (${Math.round(threshold * 100)} percentage points).`));
 }
 
 function mapSection(ctx: ReportContext): string {
@@ -521,7 +525,7 @@ function detailsSection(ctx: ReportContext): string {
   const segments = ctx.shown.map((i) => ctx.profiles.segments[i]);
   const maxAbs = Math.max(1, ...segments.flatMap((s) => s.z.map((z) => Math.abs(z))));
   // the segments' own names, when given, head their cards as everywhere else
-  const cards = ctx.shown.map((i) => card(ctx.input.segmentNames ? { ...ctx.profiles.segments[i], name: ctx.names[i] } : ctx.profiles.segments[i], ctx.profiles, ctx.colors[i], maxAbs)).join('\n') + unassignedCard(ctx.input.unassigned, ctx.profiles);
+  const cards = ctx.shown.map((i) => card(ctx.input.segmentNames ? { ...ctx.profiles.segments[i], name: ctx.names[i] } : ctx.profiles.segments[i], ctx.profiles, ctx.colors[i], maxAbs, baseName(ctx))).join('\n') + unassignedCard(ctx.input.unassigned, ctx.profiles);
   return `<section id="details"><h2>Segment details</h2><div class="cards">${cards}</div></section>`;
 }
 

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, fromRows, kmeans, renderSvg } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
-import { buildChangesReport, growthBarsSpec, migrationSankeySpec } from '../src/report/changesReport.js';
+import { buildChangesReport, driftTableHtml, growthBarsSpec, migrationSankeySpec } from '../src/report/changesReport.js';
 import { renderVegaSvg } from '../src/report/renderSvg.js';
 import { abTest } from '../src/workflow/abTest.js';
 import { abTestChart } from '../src/report/abTestChart.js';
@@ -132,5 +132,14 @@ describe('the changes report', async () => {
     const svg = await renderSvg(abTestChart(ab));
     expect(svg).toContain('Uplift over A by segment');
     expect(svg).toContain('All customers');
+  });
+});
+
+describe('the drift table', () => {
+  it('writes a mean just under 1000 as a whole number, never in exponent notation', () => {
+    const drift = [{ feature: 'spend', level: 'stable', psi: { value: 0.01 }, ks: { statistic: 0.02, pvalue: 0.5 }, meanBefore: 999.6, meanAfter: -999.7, missingBefore: 0, missingAfter: 0 }];
+    const html = driftTableHtml({ drift } as never);
+    expect(html).toContain('<td class="num">1,000</td><td class="num">-1,000</td>');
+    expect(html).not.toContain('e+3');
   });
 });

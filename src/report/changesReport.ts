@@ -135,7 +135,8 @@ const LIGHT: Record<string, [string, string]> = { stable: ['#2f9e44', 'stable'],
 
 function num(v: number, digits = 3): string {
   if (!Number.isFinite(v)) return '–';
-  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  // 999.6 has three significant digits only as 1.00e+3: rounded to a whole number first
+  if (Math.abs(v) >= 999.5) return Math.round(v).toLocaleString('en-US');
   return v.toPrecision(digits);
 }
 

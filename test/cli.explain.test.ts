@@ -264,6 +264,26 @@ describe('segkit explain', () => {
     expect(bare.customers).toEqual(full.customers);
   });
 
+  it('counts rows in no segment in the report\'s shares, as its own unassigned group, as segment\'s report does', () => {
+    // 10 customers in segment 0, 6 in segment 1, 4 in none (-1): 50%, 30% and 20% of all 20
+    const lines = ['customer_id,income,spend,amount,segment'];
+    for (let i = 0; i < 20; i++) {
+      const g = i < 10 ? 0 : i < 16 ? 1 : -1;
+      lines.push([`c${i}`, [20, 80, 500][g < 0 ? 2 : g] + (i % 3), [5, 50, 900][g < 0 ? 2 : g] + (i % 4), g < 0 ? 10 : 1, g].join(','));
+    }
+    writeFileSync(path('noise.csv'), `${lines.join('\n')}\n`);
+    ok(['explain', 'noise.csv', '--labels', 'segment', '--value', 'amount', '--report', 'noise.html', '--threads', '1']);
+    const html = readFileSync(path('noise.html'), 'utf8');
+    const sizes = [...html.matchAll(/<p class="size"><b>([\d,]+)<\/b> customers · ([\d.]+%) · <b>([\d.]+%)<\/b>/g)].map((m) => [m[1], m[2], m[3]]);
+    // amount: 10 + 6 in segments, 40 in none, 56 in all
+    expect(sizes).toEqual([['10', '50.0%', '17.9%'], ['6', '30.0%', '10.7%']]);
+    expect(html).toContain('4 more unassigned (20.0%), in no segment');
+    // the unassigned rows' mean income: (501 + 502 + 500 + 501) / 4
+    const card = html.match(/<article class="card unassigned"[\s\S]*?<\/article>/)![0];
+    expect(card).toContain('Noise · 4 customers · 20.0%');
+    expect(card).toMatch(/<th scope="row">income<\/th><td class="num">501.0<\/td>/);
+  });
+
   it('bad usage: a label column that is not there, an unknown id', () => {
     const missing = segkit(['explain', 'labelled.csv', '--labels', 'segmnt']);
     expect(missing.code).toBe(2);

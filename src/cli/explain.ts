@@ -17,7 +17,7 @@ import { atRow, checkPaths, inFile, inputName, readInput, requireColumn, rowName
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
 import { innerModel } from './bareModel.js';
-import { addReportOptions, checkReportFlags, reportExtras, reportColumns, type ReportFlags } from './reportOptions.js';
+import { addReportOptions, checkReportFlags, reportExtras, reportColumns, valueValues, type ReportFlags } from './reportOptions.js';
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
 import { noCustomers, onlyId } from '../explain/nameSegment.js';
@@ -201,7 +201,16 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const composition = extras.audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold }) }));
   if (f.report !== undefined) {
     const profiles = profileSegments(dataset, labels, k);
+    // rows in no segment are the report's own "Unassigned" group and counted in every share, as segment's report counts them
+    const inSegment = new Set(rowIndex);
+    const noise = Array.from(prepared.rowIndex.keys()).filter((i) => !inSegment.has(prepared.rowIndex[i]));
+    const unassigned = noise.length > 0 ? {
+      size: noise.length, share: noise.length / prepared.rowIndex.length,
+      means: prepared.dataset.columns.map((c) => noise.reduce((a, i) => a + c[i], 0) / noise.length),
+      ...(f.value !== undefined ? { value: valueValues(table, f.value, Int32Array.from(noise, (i) => prepared.rowIndex[i])).reduce((a, b) => a + b, 0) } : {}),
+    } : undefined;
     const html = await buildReport({
+      ...(unassigned ? { unassigned } : {}),
       ...(labelNames ? { segmentNames: labelNames.slice(0, k) } : {}),
       title: f.title, data: dataset, labels, k, profiles, centroids: profiles.segments.map((s) => s.mean),
       rules, importance: { featureNames: importance.featureNames, importances: importance.importances, method: 'permutation' },

@@ -82,7 +82,8 @@ describe('report: rows in no segment', () => {
   const audit = [{ name: 'gender', values: ['f', 'f', 'm', 'm', 'm', 'f'] }];
 
   it('names the clustered customers as the base the segments are compared with', async () => {
-    const html = await buildReport({ ...input(), audit, unassigned: { size: 2, share: 0.25, means: [100, 100, 100] } });
+    const html = await buildReport({ ...input(), audit, textColumns: audit, unassigned: { size: 2, share: 0.25, means: [100, 100, 100] } });
+    expect(html).toContain('<p>Share of each gender in every segment and among clustered customers</p>');
     // population mean of total_spend over the six clustered rows: 6.5, shown under that name
     expect(html).toMatch(/<th scope="col">Clustered customers<\/th><th scope="col">z<\/th>/);
     expect(html).toContain('<tr class="base"><th scope="row">Clustered customers</th><td class="num">50.0%</td><td class="num">50.0%</td></tr>');
@@ -90,7 +91,8 @@ describe('report: rows in no segment', () => {
   });
 
   it('names every customer as the base when each is in a segment', async () => {
-    const html = await buildReport({ ...input(), audit });
+    const html = await buildReport({ ...input(), audit, textColumns: audit });
+    expect(html).toContain('<p>Share of each gender in every segment and among all customers</p>');
     expect(html).toMatch(/<th scope="col">All customers<\/th><th scope="col">z<\/th>/);
     expect(html).toContain('<tr class="base"><th scope="row">All customers</th>');
   });

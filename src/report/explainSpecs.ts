@@ -75,12 +75,12 @@ export function valueSpec(segments: readonly string[], customers: readonly numbe
   } as TopLevelSpec;
 }
 
-/** Each segment's mix of a text column, as 100% bars, with all customers on top. */
+/** Each segment's mix of a text column, as 100% bars, with the customers they are compared with (`order[0]`) on top. */
 export function mixSpec(rows: readonly { segment: string; group: string; share: number }[], order: readonly string[], column: string): TopLevelSpec {
   const lines = Math.max(...order.map((l) => wrapLabel(l).length));
   return {
     $schema: SCHEMA,
-    title: { text: `Mix by ${column}`, subtitle: `Share of each ${column} in every segment and among all customers` },
+    title: { text: `Mix by ${column}`, subtitle: `Share of each ${column} in every segment and among ${order[0].toLowerCase()}` },
     width: 520,
     height: { step: 22 + 14 * Math.max(0, lines - 1) },
     data: { values: rows.map((r) => ({ ...r, segment: wrapped(r.segment) })) },

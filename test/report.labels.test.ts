@@ -84,6 +84,9 @@ describe('report: rows in no segment', () => {
   it('names the clustered customers as the base the segments are compared with', async () => {
     const html = await buildReport({ ...input(), audit, textColumns: audit, unassigned: { size: 2, share: 0.25, means: [100, 100, 100] } });
     expect(html).toContain('<p>Share of each gender in every segment and among clustered customers</p>');
+    // the tiles' plain words: segment 0's total_spend mean 2.0 against the clustered rows' 6.5
+    expect(html).toContain('(2.0 against 6.5 for clustered customers)');
+    expect(html).not.toContain('for all customers)');
     // population mean of total_spend over the six clustered rows: 6.5, shown under that name
     expect(html).toMatch(/<th scope="col">Clustered customers<\/th><th scope="col">z<\/th>/);
     expect(html).toContain('<tr class="base"><th scope="row">Clustered customers</th><td class="num">50.0%</td><td class="num">50.0%</td></tr>');
@@ -93,7 +96,17 @@ describe('report: rows in no segment', () => {
   it('names every customer as the base when each is in a segment', async () => {
     const html = await buildReport({ ...input(), audit, textColumns: audit });
     expect(html).toContain('<p>Share of each gender in every segment and among all customers</p>');
+    expect(html).toContain('(2.0 against 6.5 for all customers)');
     expect(html).toMatch(/<th scope="col">All customers<\/th><th scope="col">z<\/th>/);
     expect(html).toContain('<tr class="base"><th scope="row">All customers</th>');
+  });
+});
+
+describe('describeSegment population', () => {
+  it('names whom the averages are of, and refuses a population that is not text', async () => {
+    const { describeSegment } = await import('../src/explain/personaName.js');
+    const { profiles } = input();
+    expect(describeSegment(profiles, 0, { maxFeatures: 1, population: 'clustered customers' })).toMatch(/ for clustered customers\)\.$/);
+    expect(() => describeSegment(profiles, 0, { population: 5 as never })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION' }));
   });
 });

@@ -119,14 +119,15 @@ const fmt = (v: number) => {
  * A segment described in plain words, strongest differences first: "Income far above average (72.1 against
  * 55.0 for all customers); spend below average (18.3 against 40.2)."
  */
-export function describeSegment(profiles: SegmentProfiles, segment: number, options: { maxFeatures?: number; featureLabels?: Readonly<Record<string, string>> } = {}): string {
-  checkOptions(options, ['maxFeatures', 'featureLabels'], 'describeSegment');
+export function describeSegment(profiles: SegmentProfiles, segment: number, options: { maxFeatures?: number; featureLabels?: Readonly<Record<string, string>>; /** Whom the profiles' population is (default "all customers"). */ population?: string } = {}): string {
+  checkOptions(options, ['maxFeatures', 'featureLabels', 'population'], 'describeSegment');
   checkProfiles(profiles);
   const k = profiles.segments.length;
   if (!Number.isInteger(segment) || segment < 0 || segment >= k) throw badOption('segment', segment, `an integer from 0 to ${k - 1}`);
   const maxFeatures = options.maxFeatures ?? 4;
   // 0 features would read "close to the average customer on every measure" whatever the segment
   if (!Number.isInteger(maxFeatures) || maxFeatures < 1) throw badOption('maxFeatures', maxFeatures, 'an integer >= 1');
+  if (options.population !== undefined && typeof options.population !== 'string') throw badOption('population', options.population, 'text');
   const s = profiles.segments[segment];
   if (s.size === 0) return 'No customers.';
   const order = profiles.features.map((_, j) => j).filter((j) => Math.abs(s.z[j]) >= 0.25).sort((a, b) => Math.abs(s.z[b]) - Math.abs(s.z[a]) || a - b).slice(0, maxFeatures);
@@ -135,7 +136,7 @@ export function describeSegment(profiles: SegmentProfiles, segment: number, opti
     const z = s.z[j];
     const how = Math.abs(z) >= 1 ? 'far ' : Math.abs(z) < 0.5 ? 'slightly ' : '';
     const label = featureLabel(options.featureLabels, profiles.features[j]);
-    const against = q === 0 ? ' for all customers' : '';
+    const against = q === 0 ? ` for ${options.population ?? 'all customers'}` : '';
     return `${q === 0 ? capitalise(label) : label} ${how}${z > 0 ? 'above' : 'below'} average (${fmt(s.mean[j])} against ${fmt(profiles.population.mean[j])}${against})`;
   });
   return `${parts.join('; ')}.`;

@@ -671,7 +671,7 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   palette(shown.length).forEach((c, t) => (colors[shown[t]] = c));
   const ctx: ReportContext = {
     input, ds, k, labels, profiles, shown, names,
-    descriptions: profiles.segments.map((_, i) => describeSegment(profiles, i, { maxFeatures: 3, featureLabels: input.featureLabels })),
+    descriptions: profiles.segments.map((_, i) => describeSegment(profiles, i, { maxFeatures: 3, featureLabels: input.featureLabels, ...(input.unassigned ? { population: 'clustered customers' } : {}) })),
     chartLabels: names.map((n, i) => `${profiles.segments[i].id}: ${n}`),
     colors, featureLabels, rules, charts, chart,
   };

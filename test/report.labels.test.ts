@@ -110,3 +110,10 @@ describe('describeSegment population', () => {
     expect(() => describeSegment(profiles, 0, { population: 5 as never })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION' }));
   });
 });
+
+describe('report: importance given', () => {
+  it('refuses importances that do not pair one to one with finite values, rather than dropping a bar', async () => {
+    await expect(buildReport({ ...input(), importance: { featureNames: ['total_spend'], importances: [0.5, 0.2] } })).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
+    await expect(buildReport({ ...input(), importance: { featureNames: ['total_spend', 'visits'], importances: [Number.NaN, 0.2] } })).rejects.toMatchObject({ code: 'E_NAN_INPUT', message: expect.stringContaining('"total_spend"') });
+  });
+});

@@ -162,6 +162,12 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
     perRow(`value "${input.value.name}"`, input.value.values);
     for (let i = 0; i < ds.n; i++) if (!Number.isFinite(input.value.values[i])) throw new SegkitError('E_NAN_INPUT', `value "${input.value.name}" at row ${i} is ${describe(input.value.values[i])}`);
   }
+  const imp = input.importance;
+  if (imp) {
+    // the chart draws one bar per name: a missing or extra importance would be dropped unseen
+    if (imp.featureNames?.length !== imp.importances?.length) throw new SegkitError('E_SHAPE_MISMATCH', `importance has ${imp.featureNames?.length} feature names and ${imp.importances?.length} importances`);
+    for (let j = 0; j < imp.importances.length; j++) if (!Number.isFinite(imp.importances[j])) throw new SegkitError('E_NAN_INPUT', `importance of feature "${imp.featureNames[j]}" is ${describe(imp.importances[j])}`);
+  }
   for (const c of input.textColumns ?? []) perRow(`text column "${c.name}"`, c.values);
   for (const c of input.audit ?? []) perRow(`audit column "${c.name}"`, c.values);
   for (const [key, v] of Object.entries(input.metrics ?? {})) {

@@ -67,6 +67,11 @@ describe('segment --algorithm dbscan', () => {
     const html = readFileSync(path('geo.html'), 'utf8');
     for (const chart of ['coreBorder', 'kDistance']) expect(html).toContain(`data-chart="${chart}"`);
     expect(html).toContain('data-segment="unassigned"');
+    // the core/border chart names the segments as the sizes chart does, whole: "0: <persona name>"
+    const texts = (key: string) => [...html.match(new RegExp(`data-chart="${key}"[\\s\\S]*?</figure>`))![0].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    const segmentLabels = texts('sizes').filter((t) => /^\d+: /.test(t));
+    expect(segmentLabels).toHaveLength(s.segments.length);
+    expect(texts('coreBorder').filter((t) => /^\d+: /.test(t))).toEqual(segmentLabels);
     // the saved model scores the same file: core customers keep their cluster, the rest joins a core customer within eps or stays unassigned
     ok(['score', 'geo.csv', '--model', 'geo-model.json', '--out', 'geo-scored.csv', '-q']);
     const scored = col(await readTable(path('geo-scored.csv')), 'segment') as number[];

@@ -4,6 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Dataset } from '../data/dataset.js';
 import type { SegmentProfiles } from '../explain/profileSegments.js';
 import { kDistances } from '../core/kDistances.js';
+import { personaNames } from '../explain/personaName.js';
 import { coreBorderSpec, dendrogramSpec, kDistanceSpec } from '../report/densityCharts.js';
 import type { ClusterFit } from './fitClusters.js';
 
@@ -54,7 +55,9 @@ export async function densityReportCharts(o: {
   run: { threads?: number; signal?: AbortSignal };
 }): Promise<{ key: string; spec: TopLevelSpec; section: Section; wide?: boolean }[]> {
   const out: { key: string; spec: TopLevelSpec; section: Section; wide?: boolean }[] = [];
-  const names = o.profiles.segments.map((s) => `${s.id}: ${s.name}`);
+  // the report's own short names, as its other charts label the segments
+  const persona = personaNames(o.profiles);
+  const names = o.profiles.segments.map((s, i) => `${s.id}: ${persona[i]}`);
   if (o.fit.density) {
     out.push({ key: 'coreBorder', spec: coreBorderSpec(names, o.fit.density.core, o.fit.density.border, o.fit.density.noise), section: 'overview' });
     const minSamples = o.flags.minSamples ?? 5;

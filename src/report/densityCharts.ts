@@ -51,7 +51,8 @@ export function coreBorderSpec(clusters: readonly string[], core: readonly numbe
     data: { values },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'cluster', type: 'nominal', sort: null, title: null, axis: { labelLimit: 180 } },
+      // names are never cut: a cut one reads unlike the segment's name in the other charts
+      y: { field: 'cluster', type: 'nominal', sort: null, title: null, axis: { labelLimit: 0 } },
       x: { field: 'rows', type: 'quantitative', stack: 'zero', title: 'Customers' },
       color: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['core', 'border', 'noise'], range: ['#3b6ea8', '#9ec3e6', '#b0b0b0'] } },
       order: { field: 'kind', sort: 'descending' },

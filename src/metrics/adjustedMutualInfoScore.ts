@@ -1,3 +1,5 @@
+// logarithms from detMath, not Math: engines differ in the last bit, and a score must be the same in a browser
+import { exp, log } from '../util/detMath.js';
 import { checkLabels, type Labels } from './checkLabels.js';
 import { sparseContingency } from './contingencyMatrix.js';
 import { lgamma } from './lgamma.js';
@@ -26,7 +28,7 @@ export function expectedMutualInfo(a: Float64Array, b: Float64Array, n: number):
   let maxSize = 0;
   for (let i = 0; i < R; i++) if (a[i] > maxSize) maxSize = a[i];
   for (let j = 0; j < C; j++) if (b[j] > maxSize) maxSize = b[j];
-  const logN = Math.log(n);
+  const logN = log(n);
   const term1 = new Float64Array(maxSize + 1);
   const logNnij = new Float64Array(maxSize + 1);
   const glnNij = new Float64Array(maxSize + 1);
@@ -34,11 +36,11 @@ export function expectedMutualInfo(a: Float64Array, b: Float64Array, n: number):
     // Index 0 is never summed; 1 there keeps the logs finite, as in the reference.
     const nij = k === 0 ? 1 : k;
     term1[k] = nij / n;
-    logNnij[k] = logN + Math.log(nij);
+    logNnij[k] = logN + log(nij);
     glnNij[k] = lgamma(nij + 1);
   }
-  const logA = a.map(Math.log);
-  const logB = b.map(Math.log);
+  const logA = a.map((v) => log(v));
+  const logB = b.map((v) => log(v));
   const glnA = a.map((v) => lgamma(v + 1));
   const glnB = b.map((v) => lgamma(v + 1));
   const glnNa = a.map((v) => lgamma(n - v + 1));
@@ -65,7 +67,7 @@ export function expectedMutualInfo(a: Float64Array, b: Float64Array, n: number):
           table !== null
             ? base - glnNij[nij] - table[ai - nij + 1] - table[bj - nij + 1] - table[n - ai - bj + nij + 1]
             : base - glnNij[nij] - lgamma(ai - nij + 1) - lgamma(bj - nij + 1) - lgamma(n - ai - bj + nij + 1);
-        emi += term1[nij] * term2 * Math.exp(gln);
+        emi += term1[nij] * term2 * exp(gln);
       }
     }
   }

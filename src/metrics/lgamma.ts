@@ -1,3 +1,5 @@
+// logarithms from detMath, not Math: engines differ in the last bit, and a score must be the same in a browser
+import { log, sin } from '../util/detMath.js';
 // 0.5 * ln(2 pi)
 const HALF_LOG_2PI = 0.91893853320467274178;
 // Below this the Stirling series is not yet accurate to a double; smaller arguments are shifted up to it.
@@ -9,7 +11,7 @@ const LOG_FACTORIAL = (() => {
   let f = 1;
   for (let k = 1; k < t.length; k++) {
     f *= k;
-    t[k] = Math.log(f);
+    t[k] = log(f);
   }
   return t;
 })();
@@ -21,7 +23,7 @@ function stirling(x: number): number {
   const r2 = r * r;
   const series =
     r * (1 / 12 + r2 * (-1 / 360 + r2 * (1 / 1260 + r2 * (-1 / 1680 + r2 * (1 / 1188 + r2 * (-691 / 360360 + r2 * (1 / 156)))))));
-  return (x - 0.5) * Math.log(x) - x + HALF_LOG_2PI + series;
+  return (x - 0.5) * log(x) - x + HALF_LOG_2PI + series;
 }
 
 /**
@@ -40,12 +42,12 @@ export function lgamma(x: number): number {
   }
   if (x >= STIRLING_MIN) return stirling(x);
   // |sin(pi x)| from x less its nearest integer (exact): pi x itself rounds by ulp(pi x), all of sin near an integer
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * (x - Math.round(x))))) - lgamma(1 - x);
+  if (x < 0.5) return log(Math.PI / Math.abs(sin(Math.PI * (x - Math.round(x))))) - lgamma(1 - x);
   let z = x;
   let product = 1;
   while (z < STIRLING_MIN) {
     product *= z;
     z += 1;
   }
-  return stirling(z) - Math.log(product);
+  return stirling(z) - log(product);
 }

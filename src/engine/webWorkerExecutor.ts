@@ -68,7 +68,13 @@ class WorkerPool {
     if (this.failure) return { id, done: Promise.reject(this.failure) };
     const done = new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.workers[w].postMessage({ ...message, id }, transfer);
+      try {
+        this.workers[w].postMessage({ ...message, id }, transfer);
+      } catch (e) {
+        // a DataCloneError: its numeric DOMException code is no SegkitError code
+        this.pending.delete(id);
+        reject(new SegkitError('E_EXECUTOR', `could not send a Web Worker its "${message.t}" message: ${e instanceof Error ? e.message : String(e)}`, 'a shard op\'s state holds only numbers, strings, booleans, arrays, plain objects and typed arrays'));
+      }
     });
     return { id, done };
   }

@@ -1,0 +1,82 @@
+// Errors of shard ops run by webWorkerExecutor in headless Chromium: each reaches the caller as a SegkitError with a
+// string code (never a DOMException's number), and the executor runs the next pass as before.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './helpers.js';
+import { serveStatic, type StaticServer } from './helpers/staticServer.js';
+
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`browser.workerErrors.test: skipped, ${CHROMIUM} not found (install Debian's chromium package to run it)`);
+
+const dist = (p: string) => fileURLToPath(new URL(`../dist/${p}`, import.meta.url));
+
+describe.skipIf(!hasChromium)('shard-op errors in Web Workers', () => {
+  let browser: Browser;
+  let server: StaticServer;
+
+  beforeAll(async () => {
+    server = await serveStatic({
+      '/blank.html': { text: '<!doctype html><meta charset="utf-8"><title>segkit</title>' },
+      '/segkit.js': dist('browser/segkit.js'),
+      '/segkit.worker.js': dist('browser/segkit.worker.js'),
+      '/ops.js': {
+        text: `import { defineOp, SegkitError } from './segkit.js';
+export const indexOp = defineOp({ name: 'page.index', run(shard) { return shard.index; } }, import.meta.url);
+export const nanOp = defineOp({ name: 'page.nan', run(shard) {
+  if (shard.index === 3) throw new SegkitError('E_NAN_INPUT', 'row ' + shard.start + ' is NaN', 'drop or impute it');
+  return shard.index;
+} }, import.meta.url);
+export const plainOp = defineOp({ name: 'page.plain', run(shard) { if (shard.index === 2) throw new RangeError('out of range'); return shard.index; } }, import.meta.url);`,
+      },
+    });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(isolated: boolean): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}${isolated ? '/isolated' : ''}/blank.html`);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(isolated);
+    return page;
+  }
+
+  for (const isolated of [true, false]) {
+    const mode = isolated ? 'shared memory' : 'held shards';
+    it(`${mode}: a state that cannot be sent is E_EXECUTOR, a SegkitError in a worker keeps its code and hint, another error is E_WORKER naming the op; the next pass runs`, async () => {
+      const page = await open(isolated);
+      try {
+        // a string, not a function: the test runner rewrites import() inside functions it compiles
+        const got = await page.evaluate<Record<string, string>>(`(async () => {
+          const segkit = await import('./segkit.js');
+          const { indexOp, nanOp, plainOp } = await import('./ops.js');
+          const ex = segkit.webWorkerExecutor({ threads: 2 });
+          const said = (p) => p.then((v) => 'ok ' + JSON.stringify(v), (e) => typeof e.code + ' ' + e.code + ' | ' + e.message + ' | ' + e.hint);
+          try {
+            const h = await ex.load({ columns: [new Float32Array(16 * 6)] }, { shardRows: 16 });
+            return {
+              fn: await said(ex.map(indexOp, h, { f: () => 1 })),
+              nan: await said(ex.map(nanOp, h, null)),
+              plain: await said(ex.map(plainOp, h, null)),
+              next: await said(ex.map(indexOp, h, null)),
+            };
+          } finally {
+            await ex.close();
+          }
+        })()`);
+        expect(got.fn).toMatch(/^string E_EXECUTOR \| /);
+        expect(got.fn).toMatch(/could not|cannot/);
+        expect(got.nan).toBe('string E_NAN_INPUT | row 48 is NaN (drop or impute it) | drop or impute it');
+        expect(got.plain).toMatch(/^string E_WORKER \| .*"page\.plain".*out of range/);
+        expect(got.next).toBe('ok [0,1,2,3,4,5]');
+      } finally {
+        await page.close();
+      }
+    }, 30_000);
+  }
+});

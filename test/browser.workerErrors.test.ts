@@ -1,6 +1,6 @@
 // Errors of shard ops run by webWorkerExecutor in headless Chromium: each reaches the caller as a SegkitError with a
 // string code (never a DOMException's number), and the executor runs the next pass as before.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -21,6 +21,8 @@ describe.skipIf(!hasChromium)('shard-op errors in Web Workers', () => {
       '/blank.html': { text: '<!doctype html><meta charset="utf-8"><title>segkit</title>' },
       '/segkit.js': dist('browser/segkit.js'),
       '/segkit.worker.js': dist('browser/segkit.worker.js'),
+      // the worker script under a policy that allows no WebAssembly: every worker fails to set up its kernels
+      '/nowasm.worker.js': { text: readFileSync(dist('browser/segkit.worker.js'), 'utf8'), headers: { 'Content-Security-Policy': "script-src 'self'" } },
       '/ops.js': {
         text: `import { defineOp, SegkitError } from './segkit.js';
 export const indexOp = defineOp({ name: 'page.index', run(shard) { return shard.index; } }, import.meta.url);
@@ -79,4 +81,23 @@ export const plainOp = defineOp({ name: 'page.plain', run(shard) { if (shard.ind
       }
     }, 30_000);
   }
+
+  it('shared memory: workers that cannot set up their kernels give E_WORKER saying why, each time, and are stopped', async () => {
+    const page = await open(true);
+    try {
+      const got = await page.evaluate<string[]>(`(async () => {
+        const segkit = await import('./segkit.js');
+        const ex = globalThis.executor = segkit.webWorkerExecutor({ threads: 2, workerUrl: new URL('./nowasm.worker.js', location.href) });
+        const rows = [[0, 1], [1, 0], [5, 5], [6, 5], [1, 1], [6, 6]];
+        const said = (p) => p.then(() => 'finished', (e) => String(e instanceof segkit.SegkitError) + ' ' + e.code + ' ' + e.message);
+        return [await said(segkit.kmeans(rows, { k: 2, seed: 1, executor: ex })), await said(segkit.kmeans(rows, { k: 2, seed: 1, executor: ex }))];
+      })()`);
+      for (const said of got) expect(said).toMatch(/^true E_WORKER setting up the kernels failed in a Web Worker: .*WebAssembly/);
+      // stopped by the failure, not only by close()
+      await expect.poll(() => page.workers().length).toBe(0);
+      await page.evaluate('globalThis.executor.close()');
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
 });

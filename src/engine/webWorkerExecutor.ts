@@ -58,7 +58,16 @@ class WorkerPool {
         worker.onmessageerror = () => this.fail('a Web Worker sent a message that could not be read');
         this.workers.push(worker);
       }
-      await Promise.all(this.workers.map((_, w) => this.request(w, { t: 'init', memory: this.memory })));
+      try {
+        await Promise.all(this.workers.map((_, w) => this.request(w, { t: 'init', memory: this.memory })));
+      } catch (e) {
+        // a worker that cannot set up its kernels (a CSP without 'wasm-unsafe-eval', say): a SegkitError, not the
+        // wire object, and no idle workers left behind
+        const error = e instanceof SegkitError ? e : fromWire(e as WireError, 'setting up the kernels');
+        this.terminate(error);
+        this.onFail();
+        throw error;
+      }
     })());
   }
 

@@ -16,10 +16,10 @@ export interface StaticServer {
 }
 
 /**
- * A localhost server for browser tests: each route is a file path or the text to serve; paths under
+ * A localhost server for browser tests: each route is a file path or the text to serve (with headers of its own); paths under
  * /isolated/ get the isolation headers, the same files elsewhere do not.
  */
-export async function serveStatic(routes: Readonly<Record<string, string | { text: string }>>): Promise<StaticServer> {
+export async function serveStatic(routes: Readonly<Record<string, string | { text: string; headers?: Record<string, string> }>>): Promise<StaticServer> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const isolated = url.pathname.startsWith('/isolated/');
@@ -30,7 +30,8 @@ export async function serveStatic(routes: Readonly<Record<string, string | { tex
       return;
     }
     const body = typeof route === 'string' ? readFileSync(route) : route.text;
-    res.writeHead(200, { 'Content-Type': TYPES[name.split('.').pop()!] ?? 'application/octet-stream', 'Cache-Control': 'no-store', ...(isolated ? ISOLATION_HEADERS : {}) });
+    const extra = typeof route === 'string' ? {} : (route.headers ?? {});
+    res.writeHead(200, { 'Content-Type': TYPES[name.split('.').pop()!] ?? 'application/octet-stream', 'Cache-Control': 'no-store', ...(isolated ? ISOLATION_HEADERS : {}), ...extra });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -30,6 +30,12 @@ export const nanOp = defineOp({ name: 'page.nan', run(shard) {
   if (shard.index === 3) throw new SegkitError('E_NAN_INPUT', 'row ' + shard.start + ' is NaN', 'drop or impute it');
   return shard.index;
 } }, import.meta.url);
+export const firstFailsOp = defineOp({ name: 'page.firstFails', run(shard, state) {
+  if (shard.index === 0) throw new SegkitError('E_NAN_INPUT', 'row 0 is NaN');
+  const end = performance.now() + state.ms;
+  while (performance.now() < end);
+  return shard.index;
+} }, import.meta.url);
 export const plainOp = defineOp({ name: 'page.plain', run(shard) { if (shard.index === 2) throw new RangeError('out of range'); return shard.index; } }, import.meta.url);`,
       },
     });
@@ -96,6 +102,31 @@ export const plainOp = defineOp({ name: 'page.plain', run(shard) { if (shard.ind
       // stopped by the failure, not only by close()
       await expect.poll(() => page.workers().length).toBe(0);
       await page.evaluate('globalThis.executor.close()');
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
+  it('held shards: a shard that fails in one worker stops the others\' passes, and the pass gives that shard\'s error', async () => {
+    const page = await open(false);
+    try {
+      const got = await page.evaluate<{ said: string; ms: number }>(`(async () => {
+        const segkit = await import('./segkit.js');
+        const { firstFailsOp } = await import('./ops.js');
+        const ex = segkit.webWorkerExecutor({ threads: 2 });
+        try {
+          const h = await ex.load({ columns: [new Float32Array(16 * 40)] }, { shardRows: 16 });
+          await ex.map(firstFailsOp, h, { ms: 0 }, { shards: [1] });
+          const t0 = performance.now();
+          const said = await ex.map(firstFailsOp, h, { ms: 100 }).then(() => 'finished', (e) => e.code + ' ' + e.message);
+          return { said, ms: performance.now() - t0 };
+        } finally {
+          await ex.close();
+        }
+      })()`);
+      expect(got.said).toBe('E_NAN_INPUT row 0 is NaN');
+      // the other worker holds 20 shards of 100 ms: 2 s when it ran them all
+      expect(got.ms).toBeLessThan(1000);
     } finally {
       await page.close();
     }

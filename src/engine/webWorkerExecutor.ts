@@ -282,10 +282,19 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
       const copy = bytes.slice();
       return { w, ...pool.send(w, { t: 'map', handle: h.id, op: op.name, module: moduleToLoad(op), state: copy, shards }, [copy.buffer]) };
     });
-    // an abort asks each worker to stop between shards (they look at least every 20 ms)
+    // an abort, or a worker's failure, asks each worker to stop between shards (they look at least every 20 ms)
+    let stopped = false;
     const stop = () => {
+      if (stopped) return;
+      stopped = true;
       for (const p of passes) pool.request(p.w, { t: 'stop', of: p.id }).catch(() => undefined);
     };
+    // the first failure is the pass's error: the others' E_ABORTED only follow from it
+    let failure: { reason: unknown } | undefined;
+    for (const p of passes) p.done.catch((reason: unknown) => {
+      failure ??= { reason };
+      stop();
+    });
     options.signal?.addEventListener('abort', stop, { once: true });
     let settled: PromiseSettledResult<[number, Uint8Array][]>[];
     try {
@@ -295,12 +304,10 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
     }
     if (h.released) throw closedError();
     throwIfAborted(options.signal);
+    if (failure) this.rethrow(failure.reason, `shard op "${op.name}"`);
     const at = new Map(list.map((s, i) => [s, i]));
     const out: P[] = new Array(list.length);
-    for (const r of settled) {
-      if (r.status === 'rejected') this.rethrow(r.reason, `shard op "${op.name}"`);
-      for (const [s, b] of r.value) out[at.get(s)!] = decodePartial(op, b);
-    }
+    for (const r of settled) for (const [s, b] of (r as PromiseFulfilledResult<[number, Uint8Array][]>).value) out[at.get(s)!] = decodePartial(op, b);
     return out;
   }
 

@@ -36,6 +36,12 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
     if (size === 0) throw new SegkitError('E_EMPTY_DATA', `"${path}" is empty`);
     let batches = 0;
     let reader: RecordBatchReader;
+    /** Bytes [at, at + n) of the file, fewer where it ends: what the checks of its messages read. */
+    const readAt = async (at: number, n: number): Promise<Uint8Array> => {
+      const out = new Uint8Array(Math.max(0, Math.min(n, size - at)));
+      await readFully(handle, out, at);
+      return out;
+    };
     try {
       // a file handle gives the random-access file reader (or the stream reader, by the magic bytes); recycled reads
       // hand the stream reader one whole message at a time, each read into its own buffer or a recycled one
@@ -52,24 +58,14 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
         reader = await (RecordBatchReader.from as unknown as (source: AsyncIterable<Uint8Array>) => Promise<RecordBatchReader>)(messages(handle, size, schema));
       } else {
         // a stream's messages are walked first: apache-arrow's reader waits for ever on a length past the end
-        if (!(await isFileFormat(handle, size))) {
-          await codecs.checkStreamMessages(size, async (at, n) => {
-            const out = new Uint8Array(Math.max(0, Math.min(n, size - at)));
-            await readFully(handle, out, at);
-            return out;
-          });
-        }
+        if (!(await isFileFormat(handle, size))) await codecs.checkStreamMessages(size, readAt);
         reader = await fromHandle(handle);
       }
       await reader.open();
       codecs.unnamedAsEmpty(reader);
       // the file format's footer checked before apache-arrow's file reader follows it
       if (reader.isFile()) {
-        await codecs.checkFileFooter(reader, size, async (at, n) => {
-          const out = new Uint8Array(Math.max(0, Math.min(n, size - at)));
-          await readFully(handle, out, at);
-          return out;
-        });
+        await codecs.checkFileFooter(reader, size, readAt);
       }
     } catch (error) {
       throw notArrow(path, error);

@@ -131,6 +131,15 @@ function guardMetadataLists(): void {
   Object.defineProperty(proto, GUARDED, { value: true });
 }
 
+/**
+ * The metadata length of the IPC message at `at` and where its metadata starts, after the continuation marker when
+ * it has one, from `head`, the 8 bytes read there (a length of 0 where they end first).
+ */
+function messageHead(head: Uint8Array, at: number): { length: number; start: number } {
+  const word = (q: number): number => (head.length >= q + 4 ? new DataView(head.buffer, head.byteOffset + q, 4).getInt32(0, true) : 0);
+  return word(0) === -1 ? { length: word(4), start: at + 8 } : { length: word(0), start: at + 4 };
+}
+
 interface FooterBlock {
   offset: number | bigint;
 }
@@ -151,11 +160,7 @@ export async function checkFileFooter(reader: RecordBatchReader, size: number, r
   if (!footer) return;
   const check = async (block: FooterBlock | null, kind: MessageHeader, what: string): Promise<void> => {
     const at = Number(block?.offset ?? -1);
-    const head = at >= 0 ? await read(at, 8) : new Uint8Array(0);
-    const word = (q: number): number => (head.length >= q + 4 ? new DataView(head.buffer, head.byteOffset + q, 4).getInt32(0, true) : 0);
-    const continued = word(0) === -1;
-    const length = continued ? word(4) : word(0);
-    const start = at + (continued ? 8 : 4);
+    const { length, start } = messageHead(at >= 0 ? await read(at, 8) : new Uint8Array(0), at);
     if (!(length > 0) || start + length > size) throw new Error(`the footer's ${what} points outside the file`);
     if (Message.decode(await read(start, length)).headerType !== kind) throw new Error(`the footer's ${what} points at another kind of message`);
   };
@@ -171,14 +176,7 @@ export async function checkFileFooter(reader: RecordBatchReader, size: number, r
  */
 export async function checkStreamMessages(size: number, read: (at: number, length: number) => Promise<Uint8Array>): Promise<void> {
   for (let at = 0; at + 4 <= size;) {
-    const head = await read(at, 8);
-    const word = (q: number): number => new DataView(head.buffer, head.byteOffset + q, 4).getInt32(0, true);
-    let length = word(0), start = at + 4;
-    if (length === -1) {
-      if (head.length < 8) return;
-      length = word(4);
-      start += 4;
-    }
+    const { length, start } = messageHead(await read(at, 8), at);
     if (length === 0) return;
     if (!(length > 0 && start + length <= size)) throw new Error(`a message's metadata runs outside the data (${length} bytes at byte ${start})`);
     const body = Number(Message.decode(await read(start, length)).bodyLength);

@@ -3,6 +3,7 @@
 // and the worker loop. Ops defined elsewhere are loaded by their module URL when a pass first names them.
 import './engine/matrix.js';
 import './core/kmeansOps.js';
+import './core/transformLabelOp.js';
 import './core/kmeansParallelOps.js';
 import './core/miniBatchOps.js';
 import './core/gmmOps.js';

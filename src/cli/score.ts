@@ -7,6 +7,7 @@ import { SegmentModel } from '../workflow/segmentModel.js';
 import type { SegmentationModel } from '../core/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { fastDataset } from '../prep/fastTransform.js';
+import { transformLabel } from './transformLabel.js';
 import type { ColumnType } from '../data/columnBuilder.js';
 import { csvInfo, csvRecordsWith } from '../data/csvCore.js';
 import type { TableFormat } from '../data/tableFormat.js';
@@ -203,6 +204,14 @@ async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, 
     countUnknown(unknown, r.prepared?.report);
     countFilled(filled, r.prepared?.report.steps);
     return { labels: r.labels };
+  }
+  if (!proba) {
+    // float64 columns converted where they are labelled, on every thread
+    const fused = await transformLabel(model, batch, run);
+    if (fused) {
+      countFilled(filled, fused.steps);
+      return { labels: fused.labels };
+    }
   }
   // the feature columns go into the executor's memory when labelled: the next batch's transform may write them again
   let dataset = fastDataset(model.pipeline, batch, reuse, (reports) => countFilled(filled, reports));

@@ -233,11 +233,15 @@ interface Tally {
 }
 
 function tally(t: Tally, labels: Int32Array): void {
-  t.rows += labels.length;
-  for (const l of labels) {
-    if (l < 0) t.unscored++;
-    else t.counts[l]++;
+  const counts = t.counts;
+  let unscored = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l < 0) unscored++;
+    else counts[l]++;
   }
+  t.rows += labels.length;
+  t.unscored += unscored;
 }
 
 /**

@@ -37,7 +37,7 @@ export const transformLabelOp = defineOp<
       const b = Math.min(B, sh.rows - r);
       const mem = new Float32Array(sh.mem.memory.buffer);
       for (let j = 0; j < d && ok; j++) {
-        const got = convertValues(cols[j].subarray(r, r + b), b, undefined, 0, mem, (block >>> 2) + j * S, s.steps[j]);
+        const got = convertValues(cols[j], b, undefined, 0, mem, (block >>> 2) + j * S, s.steps[j], r);
         if (got < 0) ok = false;
         else filled[j] += got;
       }

@@ -12,13 +12,14 @@ export interface ValueStep {
 }
 
 /**
- * Values [0, m) of one chunk into out[at...]: a missing value (null bit clear, or NaN) takes the fill when imputed,
- * then log1p and (v - center) / scale in float64 as the steps compute them, rounded to float32. Returns how many were
- * filled, or -1 when a result is not finite (an infinite value, log1p's domain, a missing value left, float32
- * overflow): the step-by-step path then raises the error. One test per chunk, not per value: f - f is 0 for a finite
- * f and NaN otherwise, so their sum is 0 exactly when every result is finite.
+ * Values [from, from + m) of one chunk into out[at...] (the bitmap's bits counted from `offset`): a missing value
+ * (null bit clear, or NaN) takes the fill when imputed, then log1p and (v - center) / scale in float64 as the steps
+ * compute them, rounded to float32. Returns how many were filled, or -1 when a result is not finite (an infinite
+ * value, log1p's domain, a missing value left, float32 overflow): the step-by-step path then raises the error. One
+ * test per chunk, not per value: f - f is 0 for a finite f and NaN otherwise, so their sum is 0 exactly when every
+ * result is finite.
  */
-export function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | undefined, offset: number, out: Float32Array, at: number, s: ValueStep): number {
+export function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8Array | undefined, offset: number, out: Float32Array, at: number, s: ValueStep, from = 0): number {
   const { impute, fill, scaled, log, center, scale } = s;
   let filled = 0, check = 0;
   if (bitmap === undefined && !log) {
@@ -30,7 +31,7 @@ export function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8A
     // Float64 chunks).
     let c1 = 0, c2 = 0, c3 = 0, i = 0;
     for (; i + 3 < m; i += 4) {
-      let a = nums[i], b = nums[i + 1], c = nums[i + 2], d = nums[i + 3];
+      let a = nums[from + i], b = nums[from + i + 1], c = nums[from + i + 2], d = nums[from + i + 3];
       if (impute && (a !== a || b !== b || c !== c || d !== d)) {
         if (a !== a) { a = fill; filled++; }
         if (b !== b) { b = fill; filled++; }
@@ -49,7 +50,7 @@ export function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8A
       out[at + i + 3] = fd;
     }
     for (; i < m; i++) {
-      let v = nums[i];
+      let v = nums[from + i];
       if (v !== v && impute) {
         v = fill;
         filled++;
@@ -61,7 +62,7 @@ export function convertValues(nums: ArrayLike<number>, m: number, bitmap: Uint8A
     check += c1 + c2 + c3;
   } else {
     for (let i = 0; i < m; i++) {
-      let v = nums[i];
+      let v = nums[from + i];
       if (bitmap !== undefined && ((bitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) v = NaN;
       if (v !== v && impute) {
         v = fill;

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, createRandom, fromColumns, kmeans } from '../src/index.node.js';
+import { close, createRandom, fromColumns, kmeans, miniBatchKMeans, MiniBatchKMeansModel, pipeline, SegmentModel } from '../src/index.node.js';
 import { linearSumAssignment } from '../src/core/linearSumAssignment.js';
 import { refit } from '../src/workflow/refit.js';
 import { expectError } from './helpers.js';
@@ -100,5 +100,125 @@ describe('refit keeps segment identities', async () => {
 
   it('rejects unknown options', async () => {
     await expect(refit(model, grown, { seeds: 3 } as never)).rejects.toThrow(/did you mean "seed"/);
+  });
+});
+
+/** For each centroid of `a`, the index of the equal centroid of `b` (every one found, to 1e-9 relative). */
+function permutation(a: number[][], b: number[][]): number[] {
+  return a.map((c) => {
+    const j = b.findIndex((o) => o.every((v, q) => Math.abs(v - c[q]) <= 1e-9 * Math.max(1, Math.abs(v))));
+    expect(j).toBeGreaterThanOrEqual(0);
+    return j;
+  });
+}
+
+describe('refit of a mini-batch k-means model', async () => {
+  const base = blobs(2000, 1);
+  const names = ['a', 'b', 'c'];
+  const model = await miniBatchKMeans(fromColumns({ columns: base.columns, names }), { k: 4, seed: 1, batchSize: 256 });
+  const extra = blobs(200, 2);
+  const grown = fromColumns({ columns: base.columns.map((c, j) => Float32Array.from([...extra.columns[j], ...c])), names });
+
+  it('fits anew by mini-batch k-means with the model\'s batch size, keeps every segment\'s id, and continues with partialFit', async () => {
+    const r = await refit(model, grown, { seed: 3 });
+    expect(r.model).toBeInstanceOf(MiniBatchKMeansModel);
+    expect(r.matches.map((m) => m.previous)).toEqual([0, 1, 2, 3]);
+    expect([r.split, r.merged, r.appeared, r.vanished]).toEqual([[], [], [], []]);
+    for (const m of r.matches) expect(m.shift).toBeLessThan(0.2);
+    // the old customers keep their segment numbers
+    expect(Array.from(r.model.labels.subarray(200))).toEqual(Array.from(await model.predict(fromColumns({ columns: base.columns, names }))));
+    expect([r.model.batchSize, r.model.reassignmentRatio]).toEqual([model.batchSize, model.reassignmentRatio]);
+    // the same fit made directly, renumbered: centroids, counts and labels move together
+    const direct = await miniBatchKMeans(grown, { k: 4, seed: 3, nInit: 4, batchSize: model.batchSize, reassignmentRatio: model.reassignmentRatio });
+    const perm = permutation(direct.centroids, r.model.centroids);
+    expect(new Set(perm).size).toBe(4);
+    direct.counts.forEach((c, j) => expect(r.model.counts[perm[j]]).toBe(c));
+    expect(Array.from(r.model.labels)).toEqual(Array.from(direct.labels, (l) => perm[l]));
+    expect([r.model.inertia, r.model.nSteps, r.model.rowsSeen]).toEqual([direct.inertia, direct.nSteps, direct.rowsSeen]);
+    // partialFit goes on from the renumbered state as from the direct one
+    const batch = fromColumns({ columns: extra.columns, names });
+    await direct.partialFit(batch, { halfLife: 2 });
+    await r.model.partialFit(batch, { halfLife: 2 });
+    expect(permutation(direct.centroids, r.model.centroids)).toEqual(perm);
+    expect(Array.from(r.model.labels)).toEqual(Array.from(direct.labels, (l) => perm[l]));
+  });
+
+  it('a SegmentModel holding one is refitted into a SegmentModel holding one, saved and read back', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ a: base.columns[0][i], b: base.columns[1][i], c: base.columns[2][i] }));
+    const prep = pipeline({ scale: 'standard' });
+    const { dataset } = await prep.fitTransform(rows);
+    const mb = await miniBatchKMeans(dataset, { k: 4, seed: 1, batchSize: 256 });
+    const segments = Array.from({ length: 4 }, (_, id) => {
+      const members = rows.filter((_, i) => mb.labels[i] === id);
+      return { id, name: `group ${id}`, size: members.length, share: members.length / rows.length, means: Object.fromEntries(names.map((f) => [f, members.reduce((s, r) => s + r[f as 'a'], 0) / members.length])) };
+    });
+    const sm = new SegmentModel({ pipeline: prep, model: mb, segments });
+    const r = await refit(sm, rows, { seed: 3 });
+    expect(r.model.model).toBeInstanceOf(MiniBatchKMeansModel);
+    expect(r.model.names).toEqual(['group 0', 'group 1', 'group 2', 'group 3']);
+    expect(Array.from(await r.model.predict(rows))).toEqual(Array.from(await sm.predict(rows)));
+    expect(SegmentModel.fromJSON(JSON.stringify(r.model.toJSON())).kind).toBe('minibatch-kmeans');
+  });
+
+  it('other model kinds are refused by name', async () => {
+    const { gaussianMixture } = await import('../src/index.node.js');
+    const gmm = await gaussianMixture(grown, { k: 2, seed: 1 });
+    await expect(refit(gmm as never, grown)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('mini-batch k-means') });
+  });
+});
+
+describe.each([
+  ['imputed', { impute: 'mean', scale: 'standard' }],
+  ['imputed and one-hot encoded', { impute: 'mean', scale: 'standard', encode: ['plan'] }],
+] as const)('refit of a SegmentModel whose pipeline is %s', async (_, options) => {
+  // two features, one with missing values the pipeline imputes, and a one-hot encoded plan
+  const rng = createRandom(11);
+  const groups = [[10, 900, 'gold'], [200, 80, 'free'], [60, 300, 'silver']] as const;
+  type Row = { id: string; recency: number; monetary: number | null; plan: string };
+  const customers = (n: number): Row[] => Array.from({ length: n }, (_, i) => {
+    const [r, m, plan] = groups[i % 3];
+    return { id: `c${i}`, recency: r * (1 + 0.08 * rng.normal()), monetary: i % 3 === 2 && i % 5 === 0 ? null : m * (1 + 0.06 * rng.normal()), plan: i % 7 === 0 ? 'free' : plan };
+  });
+  const rows = customers(300);
+  const prep = pipeline({ ...options, encode: 'encode' in options ? [...options.encode] : false });
+  const { dataset } = await prep.fitTransform(rows);
+  const model = await kmeans(dataset, { k: 3, seed: 1 });
+  const present = rows.filter((r) => r.monetary !== null);
+  const fill = present.reduce((s, r) => s + r.monetary!, 0) / present.length;
+  /** Per segment, in float64 from the records: the mean recency, monetary with missing values at the fitted fill, and plan shares. */
+  const direct = (table: Row[], labels: Int32Array, c: number): Record<string, number> => {
+    const members = table.filter((_, i) => labels[i] === c);
+    const mean = (f: (r: Row) => number) => members.reduce((s, r) => s + f(r), 0) / members.length;
+    const plans = 'encode' in options ? ['free', 'gold', 'silver'].map((p) => [`plan=${p}`, mean((r) => +(r.plan === p))]) : [];
+    return { recency: mean((r) => r.recency), monetary: mean((r) => r.monetary ?? fill), ...Object.fromEntries(plans) };
+  };
+  const sm = new SegmentModel({
+    pipeline: prep, model,
+    segments: [0, 1, 2].map((id) => {
+      const size = model.labels.filter((l) => l === id).length;
+      return { id, name: `segment ${id}`, size, share: size / rows.length, means: direct(rows, model.labels, id) };
+    }),
+  });
+
+  it('summarises the refitted segments as the pipeline prepared the rows (imputed, encoded, unscaled), matched in its space', async () => {
+    expect(rows.filter((r) => r.monetary === null).length).toBe(20);
+    const next = [...customers(60), ...rows];
+    const r = await refit(sm, next, { seed: 2 });
+    expect(r.matches.map((m) => m.previous)).toEqual([0, 1, 2]);
+    const labels = r.model.model.labels;
+    for (let c = 0; c < 3; c++) {
+      const want = direct(next, labels, c);
+      const got = r.model.segments[c].means;
+      expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+      for (const [key, v] of Object.entries(want)) expect(got[key]).toBeCloseTo(v, 9);
+    }
+    // centroids and shifts in the pipeline's output, where the old model's centroids live
+    const prepared = prep.transform(next).dataset;
+    const old = model.centroids, now = (r.model.model as typeof model).centroids;
+    for (let c = 0; c < 3; c++) {
+      const idx = Array.from(labels.keys()).filter((i) => labels[i] === c);
+      prepared.columns.forEach((col, j) => expect(now[c][j]).toBeCloseTo(idx.reduce((s, i) => s + col[i], 0) / idx.length, 4));
+      expect(r.matches[c].shift).toBeCloseTo(Math.hypot(...old[c].map((v, j) => v - now[c][j])), 9);
+    }
   });
 });

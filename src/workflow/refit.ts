@@ -5,6 +5,10 @@ import { datasetFor } from '../core/modelData.js';
 import { readColumn, type TableInput } from '../prep/frame.js';
 import { kmeans } from '../core/kmeans.js';
 import { KMeansModel } from '../core/kmeansModel.js';
+import { miniBatchKMeans } from '../core/miniBatchKMeans.js';
+import { MiniBatchKMeansModel, type MiniBatchKMeansModelJSON } from '../core/miniBatchKMeansModel.js';
+import { Imputer } from '../prep/imputer.js';
+import type { Dataset } from '../data/dataset.js';
 import { linearSumAssignment } from '../core/linearSumAssignment.js';
 import type { RunOptions } from '../core/model.js';
 import { SegmentModel, type SegmentSummary } from './segmentModel.js';
@@ -13,7 +17,7 @@ export interface RefitOptions extends RunOptions {
   /** Segments of the new fit (default: the model's k). */
   k?: number;
   seed?: number;
-  /** k-means restarts (default 4). */
+  /** k-means restarts (default 4; a mini-batch model's starts, each on its init rows). */
   nInit?: number;
   maxIter?: number;
   tol?: number;
@@ -51,19 +55,24 @@ const OPTIONS = ['k', 'seed', 'nInit', 'maxIter', 'tol', 'overlap', ...RUN_OPTIO
 
 
 /**
- * Refits a k-means model on new data and keeps segment identities: the new centres are matched to the old ones by
- * the Hungarian method on squared centre distance, and renumbered so that segment 2 after the refit is the segment
- * that was 2 before. Reports which segments split, merged, appeared or vanished. A SegmentModel keeps its pipeline
- * (data are raw customer rows) and the names of matched segments. For small steady updates between refits,
- * mini-batch `partialFit` moves the centres without renumbering anything.
+ * Refits a k-means or mini-batch k-means model on new data and keeps segment identities: the new centres are matched
+ * to the old ones by the Hungarian method on squared centre distance, and renumbered so that segment 2 after the
+ * refit is the segment that was 2 before. Reports which segments split, merged, appeared or vanished. A mini-batch
+ * model is fitted anew by mini-batch k-means with its batch size and reassignment ratio, and comes back as one, its
+ * counts renumbered with its centres, so `partialFit` continues from it. A SegmentModel keeps its pipeline (data are
+ * raw customer rows, matched in the pipeline's output, where its model lives) and the names of matched segments; its
+ * summaries describe the rows as its pipeline prepared them, before scaling (imputed values included). For small
+ * steady updates between refits, mini-batch `partialFit` moves the centres without renumbering anything.
  * @example
  * const { model: next, matches, split, merged, text } = await refit(model, thisMonth);
  */
-export async function refit<M extends KMeansModel | SegmentModel>(model: M, data: DataInput | TableInput, options: RefitOptions = {}): Promise<RefitResult<M>> {
+export async function refit<M extends KMeansModel | MiniBatchKMeansModel | SegmentModel>(model: M, data: DataInput | TableInput, options: RefitOptions = {}): Promise<RefitResult<M>> {
   checkOptions(options, OPTIONS, 'refit');
   const segmentModel = model instanceof SegmentModel ? model : undefined;
-  const old = (segmentModel ? segmentModel.model : model) as KMeansModel;
-  if (!(old instanceof KMeansModel)) throw badOption('model', model, 'a k-means model (kmeans(...)) or a SegmentModel holding one');
+  const old = (segmentModel ? segmentModel.model : model) as KMeansModel | MiniBatchKMeansModel;
+  if (!(old instanceof KMeansModel) && !(old instanceof MiniBatchKMeansModel)) {
+    throw badOption('model', model, 'a k-means or mini-batch k-means model (kmeans(...), miniBatchKMeans(...)) or a SegmentModel holding one');
+  }
   const k = options.k ?? old.k;
   if (!Number.isInteger(k) || k < 1) throw badOption('k', k, 'a positive integer');
   const overlap = options.overlap ?? 0.25;
@@ -72,7 +81,10 @@ export async function refit<M extends KMeansModel | SegmentModel>(model: M, data
   const prepared = segmentModel ? segmentModel.pipeline.transform(data as TableInput) : undefined;
   const ds = prepared ? prepared.dataset : datasetFor(data as DataInput, old.featureNames);
   const oldLabels = await old.predict(ds, run);
-  const fresh = await kmeans(ds, { k, seed: options.seed ?? 0, nInit: options.nInit ?? 4, maxIter: options.maxIter, tol: options.tol, ...run });
+  const fit = { k, seed: options.seed ?? 0, nInit: options.nInit ?? 4, maxIter: options.maxIter, tol: options.tol, ...run };
+  const fresh = old instanceof MiniBatchKMeansModel
+    ? await miniBatchKMeans(ds, { ...fit, batchSize: old.batchSize, reassignmentRatio: old.reassignmentRatio })
+    : await kmeans(ds, fit);
 
   const d = old.d;
   const cost = Array.from({ length: old.k }, (_, i) => Array.from({ length: k }, (_, j) => {
@@ -91,14 +103,11 @@ export async function refit<M extends KMeansModel | SegmentModel>(model: M, data
   const finalId = new Int32Array(k);
   const previousOf: (number | null)[] = new Array(k).fill(null);
   order.forEach((j, id) => { finalId[j] = id; previousOf[id] = idOf[j] < old.k ? idOf[j] : null; });
-  const json = fresh.toJSON();
   const centroids = new Float64Array(k * d);
-  for (let j = 0; j < k; j++) centroids.set(fresh.centroidData.subarray(j * d, (j + 1) * d), finalId[j] * d);
+  const freshCentroids = fresh.centroidData;
+  for (let j = 0; j < k; j++) centroids.set(freshCentroids.subarray(j * d, (j + 1) * d), finalId[j] * d);
   const labels = Int32Array.from(fresh.labels, (l) => finalId[l]);
-  const relabelled = new KMeansModel({
-    k, featureNames: [...old.featureNames], centroids, offset: Float64Array.from(json.offset), labels,
-    inertia: fresh.inertia, iterations: fresh.iterations, converged: fresh.converged, nSamples: fresh.nSamples,
-  });
+  const relabelled = renumbered(fresh, finalId, centroids, labels);
 
   const counts = Array.from({ length: old.k }, () => new Array<number>(k).fill(0));
   for (let i = 0; i < labels.length; i++) counts[oldLabels[i]][labels[i]]++;
@@ -121,40 +130,82 @@ export async function refit<M extends KMeansModel | SegmentModel>(model: M, data
   const appeared = matches.filter((m) => m.previous === null).map((m) => m.id);
   const kept = new Set(matches.flatMap((m) => (m.previous === null ? [] : [m.previous])));
   const vanished = Array.from({ length: old.k }, (_, o) => o).filter((o) => !kept.has(o));
-  const renumbered = matches.filter((m) => m.previous !== null && m.previous !== m.id);
+  const moved = matches.filter((m) => m.previous !== null && m.previous !== m.id);
 
   const name = (id: number) => (segmentModel && previousOf[id] !== null ? `${id} (${segmentModel.names[previousOf[id]!]})` : String(id));
   const parts: string[] = [];
   parts.push(`${matches.length - appeared.length} of ${k} segments continue an old segment (Hungarian matching on centre distance)`);
-  if (renumbered.length) parts.push(`renumbered because old segments vanished: ${renumbered.map((m) => `${m.previous} -> ${m.id}`).join(', ')}`);
+  if (moved.length) parts.push(`renumbered because old segments vanished: ${moved.map((m) => `${m.previous} -> ${m.id}`).join(', ')}`);
   if (split.length) parts.push(`split: ${split.map((s) => `${s.previous} into ${s.into.map(name).join(' and ')}`).join('; ')}`);
   if (merged.length) parts.push(`merged: ${merged.map((m) => `${m.from.join(' and ')} into ${name(m.id)}`).join('; ')}`);
   if (appeared.length) parts.push(`appeared: ${appeared.join(', ')}`);
   if (vanished.length) parts.push(`vanished: ${vanished.join(', ')}`);
   const text = parts.join('; ') + '.';
 
-  let out: KMeansModel | SegmentModel = relabelled;
+  let out: KMeansModel | MiniBatchKMeansModel | SegmentModel = relabelled;
   if (segmentModel) out = new SegmentModel({ pipeline: segmentModel.pipeline, model: relabelled, segments: summaries(segmentModel, data as TableInput, relabelled, previousOf, prepared!.rowIndex) });
   return { model: out as M, matches, split, merged, appeared, vanished, counts, text };
 }
 
-/** Segment summaries after a refit: matched segments keep their names; sizes and means from the data's raw columns. */
-function summaries(old: SegmentModel, table: TableInput, model: KMeansModel, previousOf: (number | null)[], rowIndex: Int32Array): SegmentSummary[] {
-  const keys = Object.keys(old.segments[0]?.means ?? {});
-  const cols = new Map<string, Float64Array>();
-  for (const key of keys) {
-    try { cols.set(key, readColumn(table, key, 'numeric').values as Float64Array); } catch { /* a mean the data cannot give stays NaN */ }
+/** The fresh model with its segment j numbered finalId[j]: centroids and labels already renumbered, a mini-batch model's state too. */
+function renumbered(fresh: KMeansModel | MiniBatchKMeansModel, finalId: Int32Array, centroids: Float64Array, labels: Int32Array): KMeansModel | MiniBatchKMeansModel {
+  const { k, d } = fresh;
+  const json = fresh.toJSON();
+  const offset = Float64Array.from(json.offset);
+  const featureNames = [...fresh.featureNames];
+  const { inertia, iterations, converged, nSamples } = fresh;
+  if (fresh instanceof KMeansModel) return new KMeansModel({ k, featureNames, centroids, offset, labels, inertia, iterations, converged, nSamples });
+  const mb = json as MiniBatchKMeansModelJSON;
+  const centres = new Float64Array(k * d), counts = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    centres.set(fresh.centres.subarray(j * d, (j + 1) * d), finalId[j] * d);
+    counts[finalId[j]] = fresh.counts[j];
   }
+  return new MiniBatchKMeansModel({
+    k, featureNames, centres, counts, offset, batchSize: fresh.batchSize, reassignmentRatio: fresh.reassignmentRatio, seed: fresh.seed,
+    nSteps: fresh.nSteps, nSinceLastReassign: mb.nSinceLastReassign, labels, inertia, iterations, converged, nSamples, rowsSeen: fresh.rowsSeen,
+  });
+}
+
+/**
+ * The pipeline's output before scaling, as the fit's summaries describe segments: the same rows, outlier rule,
+ * imputation and encoding, in the customers' units. A feature that is a numeric column of the table the preparation
+ * at most imputed is read in float64 (its value, or the imputer's fill), where that rounds to the float32 value row
+ * for row; float32 keeps about 7 significant digits, which would move the mean of a column near 1e9.
+ */
+function unscaledFeatures(old: SegmentModel, table: TableInput, rowIndex: Int32Array): (Float32Array | Float64Array)[] {
+  const ds: Dataset = old.pipeline.unscaled().transform(table).dataset;
+  const imputer = old.pipeline.steps.find((s): s is Imputer => s instanceof Imputer);
+  return ds.columns.map((c, j) => {
+    const name = ds.names[j];
+    let raw: Float64Array;
+    try {
+      raw = readColumn(table, name, 'numeric').values as Float64Array;
+    } catch {
+      return c;
+    }
+    const q = imputer ? imputer.columns.indexOf(name) : -1;
+    const fill = q >= 0 ? imputer!.statistics[q] : NaN;
+    const out = new Float64Array(rowIndex.length);
+    for (let i = 0; i < rowIndex.length; i++) {
+      const v = raw[rowIndex[i]];
+      out[i] = v === v ? v : fill;
+      if (Math.fround(out[i]) !== c[i]) return c;
+    }
+    return out;
+  });
+}
+
+/** Segment summaries after a refit: matched segments keep their names; sizes, and means of the unscaled features. */
+function summaries(old: SegmentModel, table: TableInput, model: KMeansModel | MiniBatchKMeansModel, previousOf: (number | null)[], rowIndex: Int32Array): SegmentSummary[] {
+  const keys = [...old.pipeline.featureNames];
+  const cols = unscaledFeatures(old, table, rowIndex);
   const k = model.k;
   const size = new Array<number>(k).fill(0);
-  const sums = keys.map(() => new Float64Array(k)), present = keys.map(() => new Float64Array(k));
+  const sums = keys.map(() => new Float64Array(k));
   model.labels.forEach((l, r) => {
     size[l]++;
-    const row = rowIndex[r];
-    keys.forEach((key, q) => {
-      const v = cols.get(key)?.[row];
-      if (v !== undefined && v === v) { sums[q][l] += v; present[q][l]++; }
-    });
+    for (let q = 0; q < keys.length; q++) sums[q][l] += cols[q][r];
   });
   const n = model.labels.length;
   return Array.from({ length: k }, (_, id) => ({
@@ -162,6 +213,6 @@ function summaries(old: SegmentModel, table: TableInput, model: KMeansModel, pre
     name: previousOf[id] !== null ? old.segments[previousOf[id]!].name : `New segment ${id}`,
     size: size[id],
     share: n ? size[id] / n : 0,
-    means: Object.fromEntries(keys.map((key, q) => [key, present[q][id] ? sums[q][id] / present[q][id] : NaN])),
+    means: Object.fromEntries(keys.map((key, q) => [key, size[id] ? sums[q][id] / size[id] : NaN])),
   }));
 }

@@ -147,6 +147,39 @@ describe('the tree', () => {
     }
   });
 
+  it('a centroid far from the others: predict labels the training rows as the fit did, or the fit and the file are refused', async () => {
+    // three clusters a unit apart (spread 0.05) and a fourth `far` away along the diagonal
+    const rowsFor = (far: number): number[][] => {
+      const rng = createRandom(1);
+      const centres = [[0, 0], [1, 0], [0, 1], [far, far]];
+      return centres.flatMap((c) => Array.from({ length: 20 }, () => c.map((v) => Math.fround(v + 0.05 * rng.normal()))));
+    };
+    const nearestOf = (rows: number[][], c: number[][]) => rows.map((r) => {
+      const dist = c.map((cc) => cc.reduce((s, v, j) => s + (v - r[j]) ** 2, 0));
+      return dist.indexOf(Math.min(...dist));
+    });
+    for (const linkage of METHODS) {
+      // 1e3 away: float32 distances tell the three apart; every training row is labelled by predict as by the tree
+      const near = rowsFor(1e3);
+      const m = await agglomerative(near, { k: 4, linkage, executor: ex });
+      expect(nearestOf(near, m.centroids)).toEqual(Array.from(m.labels));
+      expect(Array.from(await m.predict(near, { executor: ex }))).toEqual(Array.from(m.labels));
+      // 1e4 away: centred on the centroids' mean (2.5e3), the three are a unit apart at 3.5e3, which float32 squared
+      // distances cannot resolve: predict put rows of one cluster into another
+      const e = await failure(() => agglomerative(rowsFor(1e4), { k: 4, linkage, executor: ex }));
+      expect(e.code).toBe('E_TOO_FEW_DISTINCT');
+      expect(e.message).toMatch(/centroids \d and \d lie nearer each other than float32 distances resolve/);
+      // and a file holding such centroids is refused by loadModel, naming the field
+      const moved = { ...m.toJSON(), centroids: m.centroids.map((c, t) => (t === 3 ? [1e4, 1e4] : c)) };
+      const bad = await failure(() => loadModel(moved));
+      expect(bad.code).toBe('E_BAD_MODEL');
+      expect(bad.message).toContain('model field "centroids" cannot be scored');
+      // a file whose two centroids are equal in float32 could never predict the second
+      const twin = { ...m.toJSON(), centroids: m.centroids.map((c, t) => (t === 1 ? m.centroids[0] : c)) };
+      expect((await failure(() => loadModel(twin))).code).toBe('E_BAD_MODEL');
+    }
+  });
+
   it('n = 1 and n = 2', async () => {
     const one = await agglomerative([[1, 2]], { k: 1, executor: ex });
     expect(Array.from(one.labels)).toEqual([0]);

@@ -1,7 +1,9 @@
 import { SegkitError } from '../util/errors.js';
 import { badModel, readEnum, readNumber, readObject, readStrings } from '../util/modelJson.js';
 import type { DataInput } from '../data/dataset.js';
-import { KMeansModel, assertResolvedFile } from './kmeansModel.js';
+import { KMeansModel, assertResolvedFile, repeatedRow, unresolvedCentres, unresolvedText } from './kmeansModel.js';
+import { slackOf } from './lloyd.js';
+import { CENTRED_HINT } from '../engine/matrix.js';
 import { cutLinkage, dendrogramData, type DendrogramData } from './linkageTree.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 
@@ -35,7 +37,8 @@ interface Parts {
 /**
  * A fitted agglomerative clustering: the result of `agglomerative`, or loaded with `loadModel`. `predict` gives
  * each new row the cluster whose final centroid (the mean of its training rows) is nearest: a hierarchy has no
- * rule of its own for new points, and the nearest centroid is what the Ward objective rewards.
+ * rule of its own for new points, and the nearest centroid is what the Ward objective rewards. Centroids that
+ * predict's float32 distances cannot tell apart (see `closeCentroids`) are refused: E_TOO_FEW_DISTINCT for a fit.
  */
 export class AgglomerativeModel implements SegmentationModel {
   readonly kind = 'agglomerative' as const;
@@ -60,8 +63,11 @@ export class AgglomerativeModel implements SegmentationModel {
     this.linkageMatrix = p.linkageMatrix;
     this.centroidData = p.centroids;
     this.nSamples = p.nSamples ?? p.labels.length;
+    const offset = centroidMean(p.centroids, p.k, this.d);
+    const close = closeCentroids(p.centroids.map((v, q) => v - offset[q % this.d]), p.k, this.d);
+    if (close) throw new SegkitError('E_TOO_FEW_DISTINCT', `the fit's centroids cannot be scored: ${close}`, CENTRED_HINT);
     this.nearest = new KMeansModel({
-      k: p.k, featureNames: p.featureNames, centroids: p.centroids, offset: centroidMean(p.centroids, p.k, this.d),
+      k: p.k, featureNames: p.featureNames, centroids: p.centroids, offset,
       labels: new Int32Array(0), inertia: 0, iterations: 0, converged: true, nSamples: this.nSamples,
     });
   }
@@ -135,7 +141,10 @@ export class AgglomerativeModel implements SegmentationModel {
     });
     // as k-means files: a centroid so far from the others that float32 cannot score near both is refused here
     const offset = centroidMean(centroids, k, d);
-    assertResolvedFile(centroids.map((v, q) => v - offset[q % d]), k, d, 'centroids');
+    const centred = centroids.map((v, q) => v - offset[q % d]);
+    assertResolvedFile(centred, k, d, 'centroids');
+    const close = closeCentroids(centred, k, d);
+    if (close) throw badModel('centroids', `cannot be scored: ${close}`);
     return new AgglomerativeModel({ featureNames, linkage, k, labels: new Int32Array(0), linkageMatrix: new Float64Array(0), centroids, nSamples });
   }
 }
@@ -145,6 +154,37 @@ function centroidMean(centroids: Float64Array, k: number, d: number): Float64Arr
   const offset = new Float64Array(d);
   for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) offset[j] += centroids[c * d + j] / k;
   return offset.map(Math.fround);
+}
+
+/**
+ * Where predict could not label the centroids themselves (row-major k x d, less the offset), in words: two equal in
+ * float32, two nearer each other than float32 squared distances resolve at their distance from the offset (a
+ * centroid far from the others makes that offset far from the rest), or a centroid so far that scoring's scaling
+ * loses the others; undefined when predict labels each centroid as itself. O(k log k) unless norms are close.
+ */
+export function closeCentroids(c: Float64Array, k: number, d: number): string | undefined {
+  const far = unresolvedCentres(c, k, d);
+  if (far) return unresolvedText(far);
+  const repeat = repeatedRow(c, k, d);
+  const slack = slackOf(d);
+  const norm = Float64Array.from({ length: k }, (_, t) => c.subarray(t * d, t * d + d).reduce((s, v) => s + v * v, 0));
+  const order = Array.from(norm.keys()).sort((a, b) => norm[a] - norm[b]);
+  let pair = repeat;
+  // by norm: |a - b|^2 >= (|b| - |a|)^2, so only centroids of nearly equal norm can be that close
+  for (let i = 1; i < k && !pair; i++) {
+    const b = order[i];
+    for (let h = i - 1; h >= 0 && !pair; h--) {
+      const a = order[h];
+      if ((Math.sqrt(norm[b]) - Math.sqrt(norm[a])) ** 2 > 2 * slack * norm[b]) break;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (c[a * d + j] - c[b * d + j]) ** 2;
+      if (s <= slack * (norm[a] + norm[b])) pair = a < b ? [a, b] : [b, a];
+    }
+  }
+  if (!pair) return undefined;
+  const [a, b] = pair;
+  return `centroids ${a} and ${b} lie nearer each other than float32 distances resolve ${Math.sqrt(Math.max(norm[a], norm[b])).toPrecision(3)} from the centroids' mean: `
+    + 'predict, which scores in float32, could not tell rows at one from rows at the other (a centroid far from the rest?)';
 }
 
 const KEYS = ['kind', 'version', 'k', 'featureNames', 'linkage', 'centroids', 'nSamples'] as const;

@@ -180,6 +180,21 @@ describe('the tree', () => {
     }
   });
 
+  it('more clusters than distinct rows is E_TOO_FEW_DISTINCT, by k or by distanceThreshold', async () => {
+    // three distinct points: a fourth cluster would split identical rows, one centroid for both halves
+    const rows = [[0, 0], [0, 0], [0, 0], [5, 5], [5, 5], [9, 0], [9, 0], [9, 0]];
+    for (const linkage of METHODS) {
+      const byK = await failure(() => agglomerative(rows, { k: 4, linkage, executor: ex }));
+      expect(byK.code).toBe('E_TOO_FEW_DISTINCT');
+      expect(byK.message).toContain('option "k" is 4 but the data has only 3 distinct points');
+      const byT = await failure(() => agglomerative(rows, { distanceThreshold: 0, linkage, executor: ex }));
+      expect(byT.code).toBe('E_TOO_FEW_DISTINCT');
+      expect(byT.message).toContain('cuts the tree into 8 clusters but the data has only 3 distinct points');
+      const three = await agglomerative(rows, { k: 3, linkage, executor: ex });
+      expect(Array.from(await three.predict(rows, { executor: ex }))).toEqual(Array.from(three.labels));
+    }
+  });
+
   it('n = 1 and n = 2', async () => {
     const one = await agglomerative([[1, 2]], { k: 1, executor: ex });
     expect(Array.from(one.labels)).toEqual([0]);

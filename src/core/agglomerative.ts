@@ -6,6 +6,7 @@ import type { Executor } from '../engine/executor.js';
 import { matrixChainOp, primSingleOp, wardChainOp } from './agglomerativeOps.js';
 import { AgglomerativeModel, LINKAGES, type Linkage } from './agglomerativeModel.js';
 import { clustersAtThreshold, cutLinkage, finishLinkage } from './linkageTree.js';
+import { distinctRows } from './kmeans.js';
 import type { RunOptions } from './model.js';
 
 export type { Linkage };
@@ -85,6 +86,12 @@ export async function agglomerative(data: DataInput, options: AgglomerativeOptio
   const Z = await linkageMatrix(ex, ds, linkage, options.signal);
   const n = ds.n;
   const k = options.k ?? clustersAtThreshold(Z, n, options.distanceThreshold!);
+  // identical rows in two clusters would give them one centroid, and predict the first of the two for both
+  const distinct = distinctRows(ds, k);
+  if (distinct < k) {
+    throw new SegkitError('E_TOO_FEW_DISTINCT', `${options.k !== undefined ? `option "k" is ${k}` : `option "distanceThreshold" cuts the tree into ${k} clusters`} but the data has only ${distinct} distinct points`,
+      'lower k (or raise distanceThreshold), or deduplicate the data');
+  }
   const labels = cutLinkage(Z, n, k);
   return new AgglomerativeModel({ featureNames: [...ds.names], linkage, k, labels, linkageMatrix: Z, centroids: centroidsOf(ds, labels, k) });
 }

@@ -38,6 +38,16 @@ describe('FeatureFilter', () => {
     expect((await new FeatureFilter().fit(f)).dropped).toEqual([{ column: 'k', reason: 'lowVariance', variance: 0 }]);
   });
 
+  it('a constant column is correlated with nothing, whatever its float64 mean rounds to', async () => {
+    // Python: pd.DataFrame({'k': [0.1]*3, 'm': [0.1]*3, 'h': [0.5]*3, 'g': [0.5]*3, 'x': [1, 2, 4], 'y': [2, 4, 8.5]}).corr()
+    //   -> NaN for every pair with k, m, h or g; x-y 0.9995971261503046: only y is dropped at 0.95
+    // (the mean of [0.1]*3 rounds to 0.10000000000000002, so k and m centred are equal non-zero values; h and g centre to 0)
+    const f = frame({ k: [0.1, 0.1, 0.1], m: [0.1, 0.1, 0.1], h: [0.5, 0.5, 0.5], g: [0.5, 0.5, 0.5], x: [1, 2, 4], y: [2, 4, 8.5] });
+    const filter = await new FeatureFilter({ varianceThreshold: null, correlationThreshold: 0.95 }).fit(f);
+    expect(filter.dropped.map((d) => d.column)).toEqual(['y']);
+    expectClose(filter.dropped.map((d) => (d.reason === 'correlated' ? d.r : NaN)), [0.9995971261503046], 13);
+  });
+
   it('a dropped column never causes another drop', async () => {
     // b ~ a and c ~ b, but a and c are only weakly correlated: dropping b must not drop c.
     const f = frame({ a: [1, 2, 3, 4, 5, 6], b: [1, 2, 3, 4, 6, 5], c: [2, 1, 4, 3, 6, 5] });

@@ -94,7 +94,7 @@ export class FeatureFilter implements PrepStep {
           const i = data[j].findIndex((v) => v !== v);
           throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${columns[j]}" is missing`, 'impute missing values before filtering features');
         });
-        const extents = this.varianceThreshold === null ? [] : await st.extents();
+        const extents = await st.extents();
         const kept: number[] = [];
         columns.forEach((name, j) => {
           if (this.varianceThreshold === null) return void kept.push(j);
@@ -109,7 +109,8 @@ export class FeatureFilter implements PrepStep {
         const d = columns.length;
         // Pearson r as a normalised dot product of mean-centred columns, all pairs from one pass
         const dots = await st.crossProducts(Float64Array.from(moments, (m) => m.mean));
-        const norm = (j: number) => Math.sqrt(dots[j * d + j]);
+        // a constant column has no correlation (NaN, as pandas and numpy give), however its mean rounded
+        const norm = (j: number) => (extents[j][0] === extents[j][1] ? 0 : Math.sqrt(dots[j * d + j]));
         const survivors: number[] = [];
         for (const j of kept) {
           let hit: { with: string; r: number } | undefined;

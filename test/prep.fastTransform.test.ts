@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Float32, Float64, Int32, makeData, type Data } from 'apache-arrow';
 import { tableFromColumns } from '../src/data/arrowTable.js';
 import { pipeline, type PipelineOptions } from '../src/prep/pipeline.js';
-import { elementwiseTransform, fastDataset } from '../src/prep/fastTransform.js';
+import { elementwiseTransform, fastDataset, fastTransform } from '../src/prep/fastTransform.js';
 import { createRandom } from '../src/util/random.js';
 import { SegkitError } from '../src/util/errors.js';
 
@@ -155,5 +155,16 @@ describe('the transform of imputers and scalers on an Arrow table', () => {
     const over = tableFromColumns(['id', 'spend'], [table.getChild('id')!.data[0], column('f64', (i) => (i === 9 ? 1e300 : 1), 0)]);
     expect(fastDataset(huge, over, [])).toBeUndefined();
     expect(failure(() => huge.transform(tableFromColumns(['id', 'spend'], [table.getChild('id')!.data[0], column('f64', (i) => (i === 9 ? 1e300 : 1), 0)])))).toMatch(/^E_NAN_INPUT: row 9, column "spend" is 1e\+300 after the prep steps, outside the float32 range/);
+  });
+
+  it('refuses, as the steps do, a table naming a feature twice, instead of reading the first of the two', async () => {
+    const p = pipeline({ id: 'id', impute: 'median', scale: 'standard' });
+    await p.fit(table, { threads: 1 });
+    const twice = tableFromColumns([...names, 'spend'], [...names.map((name) => table.getChild(name)!.data[0]), column('f64', (i) => -i, 0)]);
+    expect(elementwiseTransform(twice, p.steps, p.inputs, p.featureNames, () => 'taken')).toBeUndefined();
+    expect(fastDataset(p, twice, [])).toBeUndefined();
+    const refused = /^E_BAD_OPTION: column name "spend" appears twice in the table \(columns 2 and 6\)/;
+    expect(failure(() => p.transform(twice))).toMatch(refused);
+    expect(failure(() => fastTransform(p, twice))).toMatch(refused);
   });
 });

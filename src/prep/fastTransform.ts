@@ -22,6 +22,9 @@ export function elementwiseTransform<R>(
   const plan = valueSteps(steps, inputs, featureNames);
   if (!plan) return undefined;
   const n = table.numRows;
+  // a table naming a feature twice is refused by the step-by-step path (which of the two is meant is unknown)
+  const fields = table.schema.fields.map((f) => f.name);
+  if (featureNames.some((name) => fields.indexOf(name) !== fields.lastIndexOf(name))) return undefined;
   const filledBy = new Map<string, number>();
   const columns: Float32Array[] = [];
   for (const [q, name] of featureNames.entries()) {

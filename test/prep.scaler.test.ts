@@ -74,6 +74,20 @@ describe('Scaler', () => {
     });
   }
 
+  it("robust's center is np.nanmedian to the last bit (the mean of the two middle values), not the 50th percentile's interpolation", async () => {
+    // X = np.array([[0.22, 1.5, 15.025], [7.93, nan, 78.538], [-5.0, 0.7, -1.0], [20.0, 3.3, 100.0], [nan, 0.35, 200.0], [nan, 4.0, -50.0]])
+    // sc = RobustScaler().fit(X); print(sc.center_, sc.scale_, sc.transform(X))
+    // (np.nanpercentile(X, 50, axis=0) is [4.074999999999999, 1.5, 46.781499999999994])
+    const f = () => frame({ a: [0.22, 7.93, -5.0, 20.0, null, null], b: [1.5, null, 0.7, 3.3, 0.35, 4.0], c: [15.025, 78.538, -1.0, 100.0, 200.0, -50.0] });
+    const s = await new Scaler({ method: 'robust' }).fit(f());
+    expect(s.centers).toEqual([4.075, 1.5, 46.7815]);
+    expect(s.scales).toEqual([12.032499999999999, 2.5999999999999996, 91.62825000000001]);
+    const out = s.transform(f()).frame;
+    expect(col(out, 'a')).toEqual([-0.3203822979430709, 0.3203822979430708, -0.7542073550799917, 1.3234988572615833, NaN, NaN]);
+    expect(col(out, 'b')).toEqual([0.0, NaN, -0.30769230769230776, 0.6923076923076923, -0.44230769230769235, 0.9615384615384617]);
+    expect(col(out, 'c')).toEqual([-0.34657979389544163, 0.3465797938954416, -0.5214712711418149, 0.580808866261224, 1.6721753389375, -1.05624084275319]);
+  });
+
   it('log1p then standardise matches np.log1p + StandardScaler', async () => {
     // L = np.log1p(X); sc = StandardScaler().fit(L); print(sc.mean_, sc.scale_, sc.transform(L)[3])
     const s = await new Scaler({ method: 'log1p' }).fit(data());

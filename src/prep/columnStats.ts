@@ -174,13 +174,17 @@ export class ColumnStats {
     return searches.map((s) => s.value!);
   }
 
-  /** numpy's linear quantiles (np.nanpercentile's default) of several columns, each with `count` present values, searched together. */
-  async quantilesOf(asks: readonly { j: number; ps: readonly number[]; count: number }[]): Promise<number[][]> {
+  /**
+   * numpy's linear quantiles (np.nanpercentile's default) of several columns, each with `count` present values, searched
+   * together. A p of 'median' is np.nanmedian: the mean of the two middle values, which the 50th percentile's
+   * interpolation can miss by an ulp.
+   */
+  async quantilesOf(asks: readonly { j: number; ps: readonly (number | 'median')[]; count: number }[]): Promise<number[][]> {
     const plans = asks.map(({ j, ps, count }) => {
       const pairs = ps.map((p) => {
-        const h = (count - 1) * p;
+        const h = (count - 1) * (p === 'median' ? 0.5 : p);
         const lo = Math.floor(h);
-        return { lo, hi: Math.min(lo + 1, count - 1), t: h - lo };
+        return { lo, hi: Math.min(lo + 1, count - 1), t: h - lo, mid: p === 'median' };
       });
       const ranks = count === 0 ? [] : [...new Set(pairs.flatMap((q) => [q.lo, q.hi]))].sort((a, b) => a - b);
       return { j, count, pairs, ranks };
@@ -194,8 +198,9 @@ export class ColumnStats {
       const at = new Map(ranks.map((r) => [r, values[next++]]));
       if (count === 0) return pairs.map(() => NaN);
       // numpy's _lerp, so results match np.nanpercentile to the last bit
-      return pairs.map(({ lo, hi, t }) => {
+      return pairs.map(({ lo, hi, t, mid }) => {
         const a = at.get(lo)!, b = at.get(hi)!, diff = b - a;
+        if (mid) return t === 0 ? a : (a + b) / 2;
         return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
       });
     });

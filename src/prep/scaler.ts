@@ -179,7 +179,7 @@ export class Scaler implements PrepStep {
         const robust = methods.flatMap((method, q) => (method === 'robust' && moments[q].count > 0 ? [q] : []));
         let found: Promise<number[][]> | undefined;
         const quartiles = async (q: number) => {
-          found ??= st.quantilesOf(robust.map((j) => ({ j, ps: [0.25, 0.5, 0.75], count: moments[j].count })));
+          found ??= st.quantilesOf(robust.map((j) => ({ j, ps: [0.25, 'median', 0.75], count: moments[j].count })));
           return (await found)[robust.indexOf(q)];
         };
         for (let q = 0; q < columns.length; q++) {

@@ -43,7 +43,8 @@ interface Fitted {
 /**
  * Drops uninformative feature columns at fit time: first those with low variance, then, scanning columns in order,
  * each column whose |Pearson r| with an earlier kept column is above the threshold (the earlier column is kept;
- * a dropped column never causes another to be dropped).
+ * a dropped column never causes another to be dropped). A constant column has no correlation with any other (pandas'
+ * and numpy's NaN), so it is never dropped as correlated.
  *
  * @example
  * const filter = new FeatureFilter({ varianceThreshold: 0.01, correlationThreshold: 0.95 });

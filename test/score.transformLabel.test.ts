@@ -144,6 +144,8 @@ describe('scoring with the preparation in the pass', () => {
       swap(2, makeData({ type: new Int32(), length: 300, nullCount: 0, data: Int32Array.from(cols[2]) })),
       tableFromColumns(names, cols.map((c) => f64(c))).slice(0, 100).concat(tableFromColumns(names, cols.map((c) => f64(c))).slice(100)),
     ];
+    // a table naming a feature twice (the step-by-step path refuses it; reading by name would take the first)
+    notApplicable.push(tableFromColumns([...names, 'visits'], [...cols.map((c) => f64(c)), f64(cols[3])]));
     for (const t of notApplicable) expect(await transformLabel(model, t, { threads: 2 })).toBeUndefined();
     // an explicit executor and a probability-free model other than k-means are left to predict
     expect(await transformLabel(model, swap(0, f64(cols[0])), { executor: pool })).toBeUndefined();

@@ -8,7 +8,7 @@ import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { rangeScale, SQUARED_NORM_LIMIT } from '../engine/matrix.js';
 import { KMeansModel } from '../core/kmeansModel.js';
 import { transformLabelOp } from '../core/transformLabelOp.js';
-import { valueSteps } from '../prep/fastTransform.js';
+import { namesTwice, valueSteps } from '../prep/fastTransform.js';
 import type { StepReport } from '../prep/step.js';
 import type { SegmentModel } from '../workflow/segmentModel.js';
 
@@ -17,9 +17,10 @@ const SHARDS_PER_THREAD = 4;
 
 /**
  * The labels `model.predict(batch)` gives and the preparation's reports (the values each column's imputer filled),
- * or undefined where this path does not apply: another model or pipeline, an explicit executor, a feature column
- * that is not one chunk of float64 without nulls, a model whose centres make scoring scale the rows, or a value the
- * conversion cannot carry or a row too far from the model (the caller's path then raises its error).
+ * or undefined where this path does not apply: another model or pipeline, an explicit executor, a feature named
+ * twice, a feature column that is not one chunk of float64 without nulls, a model whose centres make scoring scale
+ * the rows, or a value the conversion cannot carry or a row too far from the model (the caller's path then raises
+ * its error).
  */
 export async function transformLabel(model: SegmentModel, batch: Table, run: RunOptions): Promise<{ labels: Int32Array; steps: StepReport[] } | undefined> {
   const km = model.model;
@@ -27,7 +28,7 @@ export async function transformLabel(model: SegmentModel, batch: Table, run: Run
   const { pipeline } = model;
   const plan = valueSteps(pipeline.steps, pipeline.inputs, pipeline.featureNames);
   const n = batch.numRows;
-  if (!plan || n === 0) return undefined;
+  if (!plan || n === 0 || namesTwice(batch, pipeline.featureNames)) return undefined;
   const columns: Float64Array[] = [];
   for (const name of pipeline.featureNames) {
     const vec = batch.getChild(name);

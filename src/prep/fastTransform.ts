@@ -22,9 +22,7 @@ export function elementwiseTransform<R>(
   const plan = valueSteps(steps, inputs, featureNames);
   if (!plan) return undefined;
   const n = table.numRows;
-  // a table naming a feature twice is refused by the step-by-step path (which of the two is meant is unknown)
-  const fields = table.schema.fields.map((f) => f.name);
-  if (featureNames.some((name) => fields.indexOf(name) !== fields.lastIndexOf(name))) return undefined;
+  if (namesTwice(table, featureNames)) return undefined;
   const filledBy = new Map<string, number>();
   const columns: Float32Array[] = [];
   for (const [q, name] of featureNames.entries()) {
@@ -66,6 +64,15 @@ export function elementwiseTransform<R>(
     columns.push(out);
   }
   return finish(columns, plan.reports(filledBy));
+}
+
+/**
+ * Whether the table names a feature twice: the step-by-step path refuses it (which of the two is meant is unknown),
+ * where reading a column by name would take the first.
+ */
+export function namesTwice(table: Table, featureNames: readonly string[]): boolean {
+  const fields = table.schema.fields.map((f) => f.name);
+  return featureNames.some((name) => fields.indexOf(name) !== fields.lastIndexOf(name));
 }
 
 /**

@@ -346,6 +346,37 @@ describe('bad targets and options', () => {
     expect((await failure(() => decisionTree([[1, Number.NaN], [2, 1], [3, 3], [4, 1]], [0, 1, 0, 1]))).code).toBe('E_NAN_INPUT');
   });
 
+  it('a forest of any size grows batch by batch: an abort between batches ends the fit with E_ABORTED', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => [i % 7, i % 5]);
+    const y = rows.map((_, i) => i % 2);
+    // the first 32 trees (one batch) are the same whatever the number of trees after them
+    const small = await randomForest(rows, y, { nTrees: 32, seed: 4, executor: ex });
+    const large = await randomForest(rows, y, { nTrees: 40, seed: 4, executor: ex });
+    expect(large.trees.slice(0, 32).map((t) => Array.from(t.threshold))).toEqual(small.trees.map((t) => Array.from(t.threshold)));
+    // an executor that aborts the fit when its first batch of trees starts growing
+    let ac = new AbortController();
+    let grows = 0;
+    const watching = new Proxy(ex, {
+      get(target, key) {
+        if (key === 'map') {
+          return (...a: Parameters<typeof ex.map>) => {
+            if (a[0].name === 'tree.grow' && grows++ === 0) ac.abort();
+            return target.map(...a);
+          };
+        }
+        const v = Reflect.get(target, key);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    for (const nTrees of [1e12, Number.MAX_SAFE_INTEGER]) {
+      ac = new AbortController();
+      grows = 0;
+      const e = await failure(() => randomForest(rows, y, { nTrees, seed: 4, signal: ac.signal, executor: watching }));
+      expect(e.code).toBe('E_ABORTED');
+      expect(grows).toBe(1);
+    }
+  });
+
   it('class weights by name: a class named like an Object method ("constructor", "toString") keeps weight 1 when not named', async () => {
     const rows = Array.from({ length: 40 }, (_, i) => [i % 10, (i * 7) % 13]);
     for (const name of ['constructor', 'toString', 'hasOwnProperty']) {

@@ -77,14 +77,19 @@ export async function fitTrees<M extends TreeEnsemble>(
     const bins = await fitBins(ex, h, c.maxBins, c.seed, o.signal);
     const nTrees = forest?.nTrees ?? 1;
     const bootstrap = forest?.bootstrap ?? false;
-    const seeds = Int32Array.from({ length: nTrees }, (_, i) => (bootstrap ? sampledSeed(hashInts(c.seed, i, 11) | 0, ds.n) : hashInts(c.seed, i, 11) | 0));
     const batch = Math.max(1, Math.min(nTrees, 32, Math.floor(BATCH_BYTES / (8 * ds.n))));
     const trees: TreeNodes[] = [];
     for (let at = 0; at < nTrees; at += batch) {
+      // each batch's seeds when it starts: work and memory follow the trees grown so far, and a signal stops the fit
+      // between batches whatever nTrees asks for
+      const seeds = Int32Array.from({ length: Math.min(nTrees, at + batch) - at }, (_, q) => {
+        const s = hashInts(c.seed, at + q, 11) | 0;
+        return bootstrap ? sampledSeed(s, ds.n) : s;
+      });
       const grown = await growTrees(ex, h, {
         C: t.classes.length, classWeight: cw, minSamplesLeaf: c.minSamplesLeaf, d, maxDepth: c.maxDepth, minSamplesSplit: 2,
         maxFeatures, bootstrap, collectRows: c.collectRows,
-      }, bins, seeds.subarray(at, Math.min(nTrees, at + batch)), o.signal);
+      }, bins, seeds, o.signal);
       trees.push(...grown);
     }
     if (trees.length === 0) throw new SegkitError('E_BAD_OPTION', 'no tree was grown');

@@ -102,3 +102,26 @@ describe('the byte encoding of a string that is not well-formed UTF-16', () => {
     expect(decodeValue(encodeValue(['\uD83D\uDE00', 'Müller']))).toEqual(['\uD83D\uDE00', 'Müller']);
   });
 });
+
+describe('the byte encoding of lengths past its 32-bit length fields', () => {
+  it('refuses a typed array of 4 GiB or more rather than writing its length modulo 2^32', () => {
+    // a view that reports the size of a 4 GiB + 8 byte array (the 8 bytes it holds are never reached)
+    class Huge extends Float64Array {
+      override get byteLength(): number { return 2 ** 32 + 8; }
+    }
+    for (const v of [new Huge(1), { partial: [1, new Huge(1)] }]) {
+      let error: unknown;
+      try {
+        encodeValue(v);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ name: 'SegkitError', code: 'E_EXECUTOR', message: 'cannot encode a Float64Array of 4294967304 bytes in a shard-op value: a length field holds at most 4294967295 (split the data into more shards)' });
+    }
+    // the largest length a field holds is read as it was written; a header claiming more bytes than follow is corrupt
+    const bytes = encodeValue(new Uint8Array(3));
+    expect(decodeValue(bytes)).toEqual(new Uint8Array(3));
+    new DataView(bytes.buffer).setUint32(2, 0xffffffff, true);
+    expect(() => decodeValue(bytes)).toThrow(/corrupt shard-op value/);
+  });
+});

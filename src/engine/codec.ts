@@ -20,7 +20,11 @@ class Writer {
     this.view = new DataView(next.buffer);
   }
   u8(v: number): void { this.need(1); this.buf[this.len++] = v; }
-  u32(v: number): void { this.need(4); this.view.setUint32(this.len, v, true); this.len += 4; }
+  u32(v: number, what: (v: number) => string): void {
+    // lengths are 32-bit fields: a larger one would be written modulo 2^32 and read back as another value
+    if (!(v >= 0 && v <= 0xffffffff)) throw new SegkitError('E_EXECUTOR', `cannot encode ${what(v)} in a shard-op value: a length field holds at most 4294967295`, 'split the data into more shards');
+    this.need(4); this.view.setUint32(this.len, v, true); this.len += 4;
+  }
   f64(v: number): void { this.need(8); this.view.setFloat64(this.len, v, true); this.len += 8; }
   bytes(b: Uint8Array): void { this.need(b.length); this.buf.set(b, this.len); this.len += b.length; }
 }
@@ -39,22 +43,22 @@ function write(w: Writer, v: unknown, depth: number): void {
   if (typeof v === 'string') {
     // UTF-8 has no form for half a surrogate pair: the encoder would send U+FFFD in its place
     if (LONE_SURROGATE.test(v)) throw new SegkitError('E_EXECUTOR', `cannot encode the string ${JSON.stringify(v.slice(0, 40))} in a shard-op value: it holds a lone surrogate (not well-formed UTF-16)`);
-    const b = utf8.encode(v); w.u8(T_STR); w.u32(b.length); return w.bytes(b);
+    const b = utf8.encode(v); w.u8(T_STR); w.u32(b.length, (n) => `a string of ${n} UTF-8 bytes`); return w.bytes(b);
   }
   if (ArrayBuffer.isView(v)) {
     const t = TYPED.findIndex((C) => v instanceof C);
     if (t < 0) throw new SegkitError('E_EXECUTOR', `cannot encode a ${v.constructor.name} in a shard-op value`);
-    w.u8(T_TYPED); w.u8(t); w.u32(v.byteLength);
+    w.u8(T_TYPED); w.u8(t); w.u32(v.byteLength, (n) => `a ${TYPED[t].name} of ${n} bytes`);
     // pad so the decoder can view the bytes in place at the element's alignment
     const pad = (8 - ((w.len + 1) % 8)) % 8;
     w.u8(pad);
     for (let i = 0; i < pad; i++) w.u8(0);
     return w.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
-  if (Array.isArray(v)) { w.u8(T_ARR); w.u32(v.length); for (const x of v) write(w, x, depth + 1); return; }
+  if (Array.isArray(v)) { w.u8(T_ARR); w.u32(v.length, (n) => `an array of ${n} values`); for (const x of v) write(w, x, depth + 1); return; }
   if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     const keys = Object.keys(v);
-    w.u8(T_OBJ); w.u32(keys.length);
+    w.u8(T_OBJ); w.u32(keys.length, (n) => `an object of ${n} keys`);
     for (const key of keys) { write(w, key, depth + 1); write(w, (v as Record<string, unknown>)[key], depth + 1); }
     return;
   }

@@ -1,5 +1,9 @@
 // Executors under misuse and failure: a handle released while a pass still runs on other threads, ops that fail on
 // one shard, values of every kind through the wire.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, inlineExecutor, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { decodeValue, encodeValue } from '../src/engine/codec.js';
@@ -90,6 +94,42 @@ describe('a Web Worker serving shards (no shared memory), driven from here', () 
     }
     const got = await ask({ t: 'map', handle: 1, op: failOnShardOp.name, state: encodeValue({ bad: 1 }), shards: [0, 1] });
     expect(got.error).toEqual({ code: 'E_NAN_INPUT', message: 'bad value on shard 1', hint: 'drop the row' });
+  });
+});
+
+describe('a Web Worker serving shards: an op module that failed to load', () => {
+  it('is loaded again by the next pass that names it, not failed from then on', async () => {
+    const scope: { onmessage: ((event: MessageEvent<ToWorker>) => void) | null; postMessage(m: FromWorker): void } = { onmessage: null, postMessage: (m) => replies.get(m.id)?.(m) };
+    const replies = new Map<number, (m: FromWorker) => void>();
+    let id = 0;
+    const ask = (m: Record<string, unknown>): Promise<FromWorker> => new Promise((resolve) => {
+      replies.set(++id, resolve);
+      scope.onmessage!({ data: { ...m, id } } as MessageEvent<ToWorker>);
+    });
+    serveWebWorker(scope);
+    const layout = { n: 8, d: 1, dtype: 'f32', shardRows: 4, replicate: false };
+    for (const shard of [0, 1]) {
+      expect((await ask({ t: 'shard', handle: 1, layout, shard, columns: [Float32Array.of(1, 2, 3, 4).map((v) => v + 4 * shard)], inputs: {} })).error).toBeUndefined();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'segkit-opmodule-'));
+    try {
+      const file = join(dir, 'lateOp.mjs');
+      const module = pathToFileURL(file).href;
+      const pass = { t: 'map', handle: 1, op: 'test.lateSum', module, state: encodeValue({}), shards: [0, 1] };
+      // the module is not there yet: the pass fails
+      const first = await ask(pass);
+      expect(first.error).toBeDefined();
+      expect(first.error!.message).toContain('lateOp.mjs');
+      // once it is, the same worker loads it and runs the op
+      const built = (f: string) => JSON.stringify(new URL(`../dist/${f}`, import.meta.url).href);
+      writeFileSync(file, `import { defineOp } from ${built('engine/shardOp.js')};\nimport { shardColumn } from ${built('kernels/shard.js')};\n`
+        + `export const lateSum = defineOp({ name: 'test.lateSum', run: (shard) => shardColumn(shard, 0).reduce((a, v) => a + v, 0) }, import.meta.url);\n`);
+      const second = await ask(pass);
+      expect(second.error).toBeUndefined();
+      expect((second as { value: [number, Uint8Array][] }).value.map(([s, b]) => [s, decodeValue(b)])).toEqual([[0, 10], [1, 26]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -26,6 +26,8 @@ async function resolveOp(name: string, module: string | undefined): Promise<Shar
     if (!p) {
       p = import(/* @vite-ignore */ module);
       loaded.set(module, p);
+      // a load that failed (the network, a file not there yet) is tried again by the next pass that names it
+      p.catch(() => loaded.delete(module));
     }
     await p;
   }

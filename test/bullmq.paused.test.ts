@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close, kmeans, type Executor } from '../src/index.node.js';
+import { bullmqExecutor, close, kmeans, serveShards, type Executor } from '../src/index.node.js';
 import { REDIS_SERVER, hasRedis } from './helpers/cluster.js';
 import { failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package
@@ -108,5 +108,19 @@ describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is 
     const closed = await Promise.race([own.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still closing'), 9_000))]);
     expect(closed).toBe('closed');
     expect(performance.now() - t0).toBeLessThan(6_500);
+  }, 20_000);
+
+  it('a worker\'s close() with Redis not answering returns once Redis has been silent for 5 heartbeats, Redis still paused', async () => {
+    process.kill(redis.pid!, 'SIGCONT');
+    const lines: string[] = [];
+    const worker = await serveShards({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, heartbeat: 200, log: (l) => lines.push(l) });
+    process.kill(redis.pid!, 'SIGSTOP');
+    // no timer here: close() resolves while Redis stays paused (afterAll resumes it), or the test never ends
+    await worker.close();
+    expect(lines.slice(-3)).toEqual([
+      `worker ${worker.id} stopping: finishing its running jobs`,
+      `redis at ${url} has not answered for 1 s: connections dropped`,
+      `worker ${worker.id} stopped`,
+    ]);
   }, 20_000);
 });

@@ -46,7 +46,10 @@ const KNOWN = ['connection', 'store', 'queue', 'concurrency', 'lockDuration', 'h
 /** A running worker. */
 export interface ShardWorker {
   readonly id: string;
-  /** Stops taking jobs, lets running ones finish, and leaves; its held shards are rebuilt elsewhere when needed. */
+  /**
+   * Stops taking jobs, lets running ones finish, and leaves; its held shards are rebuilt elsewhere when needed. A Redis
+   * that has not answered for 5 heartbeats has the worker's connections dropped instead of holding the close.
+   */
   close(): Promise<void>;
 }
 
@@ -437,12 +440,48 @@ class ShardServer implements ShardWorker {
     return (this.closing ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       this.print(`worker ${this.id} stopping: finishing its running jobs`);
-      await Promise.allSettled([...this.workers.values()].map((w) => w.close()));
-      await this.client.del(this.keys.alive(this.id)).catch(() => undefined);
-      await Promise.allSettled([this.sub.quit(), this.client.quit()]);
+      const orderly = (async () => {
+        await Promise.allSettled([...this.workers.values()].map((w) => w.close()));
+        await this.client.del(this.keys.alive(this.id)).catch(() => undefined);
+        await Promise.allSettled([this.sub.quit(), this.client.quit()]);
+      })();
+      const watch = this.silence();
+      const silent = await Promise.race([orderly.then(() => false), watch.silent]);
+      watch.stop();
+      if (silent) {
+        // a Redis that stopped answering would hold the orderly close for good (finished jobs cannot be recorded,
+        // and the other workers already count this one as gone): the connections are dropped instead
+        this.print(`redis at ${redactUrl(this.url)} has not answered for ${(5 * this.heartbeat) / 1000} s: connections dropped`);
+        this.client.disconnect();
+        this.sub.disconnect();
+        await Promise.allSettled([...this.workers.values()].map((w) => w.disconnect()));
+      }
       this.holder.clear();
       this.print(`worker ${this.id} stopped`);
     })());
+  }
+
+  /**
+   * Resolves `silent` with true once a PING has gone unanswered for 5 heartbeats (the silence after which the other
+   * workers count this one as gone). Counted in heartbeat ticks as well as time: after a job held the thread, a
+   * reply already in the socket is read before the next tick.
+   */
+  private silence(): { silent: Promise<boolean>; stop: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<boolean>((resolve) => {
+      let asked = -1, ticks = 0;
+      timer = setInterval(() => {
+        if (asked < 0) {
+          asked = performance.now();
+          ticks = 0;
+          const answered = () => { asked = -1; };
+          this.client.ping().then(answered, answered);
+        } else if (++ticks >= 5 && performance.now() - asked >= 5 * this.heartbeat) {
+          resolve(true);
+        }
+      }, this.heartbeat);
+    });
+    return { silent, stop: () => clearInterval(timer) };
   }
 }
 

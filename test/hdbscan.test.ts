@@ -121,8 +121,37 @@ describe('hdbscan refuses bad input, naming the option', () => {
   });
 });
 
+describe('hdbscan lets the event loop in during a large fit', () => {
+  it('its search passes run in shards of 4,096 rows whatever the rows, and an abort during the first ends the fit with E_ABORTED', async () => {
+    const rng = createRandom(3);
+    const n = 70_000;
+    const X = { columns: [0, 1].map(() => Float32Array.from({ length: n }, () => rng.normal())) };
+    const loads: (number | undefined)[] = [];
+    let passes = 0;
+    const ac = new AbortController();
+    const watching = new Proxy(ex, {
+      get(target, key) {
+        if (key === 'load') return (...a: Parameters<typeof ex.load>) => { loads.push(a[1]?.shardRows); return target.load(...a); };
+        if (key === 'map') {
+          return (...a: Parameters<typeof ex.map>) => {
+            // the first pass (the neighbour searches) is running when a timer fires the abort
+            if (passes++ === 0) setTimeout(() => ac.abort(), 0);
+            return target.map(...a);
+          };
+        }
+        const v = Reflect.get(target, key);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const e = await failure(() => hdbscan(X, { minClusterSize: 20, executor: watching, signal: ac.signal }));
+    expect(e.code).toBe('E_ABORTED');
+    expect(passes).toBe(1);
+    expect(loads).toEqual([4096]);
+  });
+});
+
 describe('hdbscan gives the same bytes on every executor', () => {
-  it('two shards', async () => {
+  it('17 shards of 4,096 rows', async () => {
     const executors: [string, Executor][] = [['inline', ex], ['piscina 2', piscinaExecutor({ threads: 2 })], ['loopback', loopbackExecutor()]];
     const rng = createRandom(9);
     const n = 65_536 + 2_000;

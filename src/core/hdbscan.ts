@@ -65,6 +65,13 @@ function check(o: HdbscanOptions, n: number): { minClusterSize: number; minSampl
 }
 
 /**
+ * Rows per shard of the neighbour and Borůvka passes: a shard's searches take a few tens of milliseconds, so an
+ * executor that runs shards on the calling thread lets the event loop (and an abort) in between (the result never
+ * depends on it).
+ */
+const HDBSCAN_SHARD_ROWS = 4096;
+
+/**
  * The mutual-reachability minimum spanning tree: core distances from k-nearest-neighbour searches, then Borůvka
  * rounds on a kd-tree (each a shard op; the lightest edge of each component merged in shard order). Returns the
  * tree's edges sorted by (weight, lower row, higher row) and the core distances (original row order).
@@ -75,7 +82,7 @@ export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSampl
   const built = buildKdTree(cols, 32);
   const { perm, spec: tree } = built;
   const sorted = cols.map((c) => { const o = new Float64Array(n); for (let r = 0; r < n; r++) o[r] = c[perm[r]]; return o; });
-  const handle = await ex.load({ columns: sorted }, { dtype: 'f64', replicate: true, signal });
+  const handle = await ex.load({ columns: sorted }, { dtype: 'f64', replicate: true, shardRows: HDBSCAN_SHARD_ROWS, signal });
   try {
     const coreParts = await ex.map(hdbscanNeighboursOp, handle, { tree, k: minSamples }, { signal });
     const core = new Float64Array(n), nn = new Int32Array(n * minSamples), tie = new Uint8Array(n);

@@ -70,7 +70,8 @@ export async function linkageMatrix(ex: Executor, ds: Dataset, linkage: Linkage,
  * complete and average on the condensed distance matrix, O(n^2) memory, as SciPy. O(n^2 d) time.
  * Merge heights are SciPy's (Ward: sqrt(2 |A||B| / (|A| + |B|)) |c_A - c_B|); on data with exact ties, Ward's
  * centroid distances round unlike SciPy's matrix updates, so a tie can be merged the other way. The labels undo the
- * last k - 1 merges (numbered by first row); `model.labelsFor(k)` cuts the same tree at any other k.
+ * last k - 1 merges (numbered by first row); `model.labelsFor(k)` cuts the same tree at any other k. The hierarchy is
+ * one uninterrupted step on one thread: a signal stops the fit before it or after it, not during it.
  * @example
  * const model = await agglomerative(rows, { k: 4, linkage: 'ward' });
  * model.linkageMatrix;            // (n - 1) x 4: merged ids, height, size

@@ -11,8 +11,9 @@ class InlineExecutor extends HeapExecutor {
 
 /**
  * Runs every shard on the calling thread, in one plain wasm memory: browsers without workers, edge functions,
- * one-core machines, `threads: 1`. It lets the event loop run at least every 20 ms, so an AbortSignal, a timer
- * or Ctrl-C is seen during a long fit.
+ * one-core machines, `threads: 1`. It lets the event loop run between shards, at least every 20 ms, so an
+ * AbortSignal, a timer or Ctrl-C is seen during a long fit; a shard itself runs to its end (agglomerative
+ * clustering's hierarchy is one shard).
  */
 export function inlineExecutor(): Executor {
   return new InlineExecutor();

@@ -1,0 +1,61 @@
+// Parquet files rewritten page by page: each page's header and bytes may be changed (a field a writer sets, a
+// checksum added, values altered), and the column chunks' offsets and sizes in the footer follow.
+import { parquetMetadata, type PageHeader } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { ByteWriter } from 'hyparquet-writer';
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+
+const MAGIC = 0x31524150; // "PAR1"
+
+/** Where a page lies: its column, row group, and place among the chunk's pages (0 for a dictionary page). */
+export interface PageAt { column: string; group: number; page: number }
+
+/**
+ * `file` with each page passed to `edit`, which may change its header and return new bytes for it (the header's
+ * compressed size follows them, and in an uncompressed chunk its uncompressed size too), or null to leave the page
+ * out. Page statistics are dropped.
+ */
+export function rewritePages(file: ArrayBuffer | Uint8Array, edit: (at: PageAt, header: PageHeader, body: Uint8Array) => Uint8Array | null | void): Uint8Array {
+  const buffer = file instanceof Uint8Array ? (file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer) : file;
+  const meta = parquetMetadata(buffer);
+  const w = new ByteWriter();
+  w.appendUint32(MAGIC);
+  meta.row_groups.forEach((group, g) => {
+    for (const column of group.columns) {
+      const md = column.meta_data!;
+      const reader = { view: new DataView(buffer), offset: Number(md.dictionary_page_offset || md.data_page_offset) };
+      const end = reader.offset + Number(md.total_compressed_size);
+      const start = w.offset;
+      let dictionaryAt: number | undefined, dataAt: number | undefined, uncompressed = 0, page = 0;
+      while (reader.offset < end) {
+        const h = parquetHeader(reader);
+        let body: Uint8Array = new Uint8Array(buffer, reader.offset, h.compressed_page_size).slice();
+        reader.offset += h.compressed_page_size;
+        const edited = edit({ column: md.path_in_schema.join('.'), group: g, page: page++ }, h, body);
+        if (edited === null) continue;
+        body = edited ?? body;
+        h.compressed_page_size = body.length;
+        if (md.codec === 'UNCOMPRESSED') h.uncompressed_page_size = body.length;
+        const headerAt = w.offset;
+        if (h.type === 'DICTIONARY_PAGE') dictionaryAt = headerAt;
+        else dataAt ??= headerAt;
+        writePageHeader(w, h);
+        w.appendBytes(body);
+        uncompressed += w.offset - headerAt - body.length + h.uncompressed_page_size;
+      }
+      md.dictionary_page_offset = dictionaryAt === undefined ? undefined : BigInt(dictionaryAt);
+      md.data_page_offset = BigInt(dataAt!);
+      md.total_compressed_size = BigInt(w.offset - start);
+      md.total_uncompressed_size = BigInt(uncompressed);
+      md.encoding_stats = undefined;
+      column.file_offset = BigInt(start);
+      column.offset_index_offset = column.offset_index_length = column.column_index_offset = column.column_index_length = undefined;
+    }
+  });
+  const footer = w.offset;
+  writeMetadata(w, meta);
+  w.appendUint32(w.offset - footer);
+  w.appendUint32(MAGIC);
+  return new Uint8Array(w.getBuffer());
+}

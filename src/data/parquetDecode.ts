@@ -22,7 +22,7 @@ import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import { snappyUncompress } from 'hyparquet/src/snappy.js';
-import { readVarInt } from 'hyparquet/src/thrift.js';
+import { readVarInt, readZigZag } from 'hyparquet/src/thrift.js';
 import { SegkitError } from '../util/errors.js';
 import { checkColumnNames, dataFromValues, tableFromColumns } from './arrowTable.js';
 import { DICTIONARY_COLUMNS_KEY } from './writeParquet.js';
@@ -193,6 +193,23 @@ function pageBytes(raw: Uint8Array, size: number, codec: CompressionCodec, compr
   }
 }
 
+let crcTable: Int32Array | undefined;
+
+/** The CRC-32 of `bytes` (the polynomial of gzip and zlib), as a signed 32-bit integer like a page header's `crc`. */
+function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let c = -1;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return ~c;
+}
+
 /** The bits set in a byte. */
 function ones(b: number): number {
   b -= (b >> 1) & 0x55;
@@ -200,18 +217,24 @@ function ones(b: number): number {
   return (b + (b >> 4)) & 0x0f;
 }
 
+/** What a run-length / bit-packed hybrid holds, for the error naming a value it may not hold. */
+type RunsOf = 'definition levels' | 'booleans' | 'dictionary indices';
+
 /**
  * Walks a run-length / bit-packed hybrid from `at` as hyparquet decodes it into `size` slots; with `countSet` (width
  * 1: a flat optional column's definition levels), counts the values that are 1 (the page's non-null values).
- * Undefined where the runs leave the page (hyparquet then refuses the page itself). hyparquet writes each run-length
- * run whole, however long, into a plain array of `size` slots: a corrupt count of 2^30 grows the array until the
- * process dies. Such a run is refused here, as is a bit-packed run of width 0 that hyparquet would count through for
- * billions of steps (or, negative, without end).
+ * Undefined where the runs leave the view. hyparquet writes each run-length run whole, however long, into a plain
+ * array of `size` slots: a corrupt count of 2^30 grows the array until the process dies. Such a run is refused here,
+ * as is a bit-packed run of width 0 that hyparquet would count through for billions of steps (or, negative, without
+ * end). Each value read must be below `limit` (2 for levels and booleans, the dictionary's size for its indices):
+ * hyparquet reads a run-length value's whole bytes unmasked (a level of 2 made a null, a boolean of 2 true) and looks
+ * an index past its dictionary up as a missing value.
  */
-function walkRuns(view: DataView, at: number, width: number, size: number, name: string, countSet = false): number | undefined {
+function walkRuns(view: DataView, at: number, width: number, size: number, name: string, limit: number, of: RunsOf, countSet = false): number | undefined {
   const reader = { view, offset: at };
   let seen = 0, set = 0;
   const tooLong = () => corrupt(`a page of column "${name}" holds a run of more values than the page has`);
+  const outside = (v: number) => corrupt(`a page of column "${name}" holds ${v} among its ${of}, ${of === 'dictionary indices' ? `past its dictionary of ${count(limit)} values` : 'where only 0 and 1 are read'}`);
   try {
     while (seen < size) {
       const header = readVarInt(reader);
@@ -226,6 +249,18 @@ function walkRuns(view: DataView, at: number, width: number, size: number, name:
           for (let p = reader.offset; p < full; p++) set += ones(view.getUint8(p));
           if (take & 7) set += ones(view.getUint8(full) & ((1 << (take & 7)) - 1));
         }
+        if (take > 0 && 2 ** width > limit) {
+          // only a width with room for values past the limit needs each value read (as hyparquet does, masked)
+          const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+          for (let i = 0, bit = reader.offset * 8; i < take; i++, bit += width) {
+            // the bytes a value spans (at most 5), high first; a byte past the view (hyparquet's to refuse) as 0
+            const p = bit >> 3, shift = bit & 7;
+            let v = 0;
+            for (let b = (shift + width - 1) >> 3; b >= 0; b--) v = v * 256 + (bytes[p + b] ?? 0);
+            v = Math.floor(v / 2 ** shift) % 2 ** width;
+            if (v >= limit) throw outside(v);
+          }
+        }
         seen += take;
         // hyparquet reads a first byte whatever the run's length (none past the end for width 0)
         reader.offset += n > 0 && width > 0 ? (n / 8) * width : reader.offset < view.byteLength ? 1 : 0;
@@ -234,81 +269,259 @@ function walkRuns(view: DataView, at: number, width: number, size: number, name:
         if (count > size - seen) throw tooLong();
         let v = 0;
         for (let b = 0; b < (width + 7) >> 3; b++) v |= view.getUint8(reader.offset++) << (b << 3);
+        if (count > 0 && (v < 0 || v >= limit)) throw outside(v >>> 0);
         if (v === 1) set += count;
         seen += count;
       }
     }
-    return set;
+    return countSet ? set : size;
   } catch (error) {
     if (error instanceof SegkitError) throw error;
     return undefined;
   }
 }
 
-interface ColumnPages {
-  name: string;
-  codec: CompressionCodec;
-  boolean: boolean;
-  /** 1 for an optional column, whose pages start with definition levels; 0 for a required one. */
-  maxDefinition: number;
-  compressors: Compressors | undefined;
+/** Skips a varint (of any length) at the reader, as hyparquet reads one. */
+function skipVarInt(reader: { view: DataView; offset: number }): void {
+  while (reader.view.getUint8(reader.offset++) & 0x80) {
+    // continuation bit
+  }
 }
 
 /**
- * Checks the run-length runs of a data page that hyparquet decodes into plain arrays: its definition levels, and its
- * dictionary indices (or run-length booleans) sized by them, laid out as hyparquet reads them.
+ * Walks a DELTA_BINARY_PACKED block sequence of `values` values from the reader as hyparquet decodes it, and returns the
+ * values for a 32-bit sequence (the lengths of the byte-array encodings) when `decode` is set. hyparquet ignores the
+ * count the sequence gives, reading as many values as the page header gives, and keeps only the low bits of a width
+ * beyond the type's: a sequence whose count is not the page's, whose block and miniblock sizes are not the format's
+ * (multiples of 128 and 32), or whose widths exceed the type's, is corrupt. Throws a RangeError past the view.
  */
-function checkRuns(file: ArrayBuffer, at: number, h: PageHeader, c: ColumnPages): void {
+function walkDelta(reader: { view: DataView; offset: number }, values: number, bits: 32 | 64, name: string, decode: boolean): Int32Array | undefined {
+  const { view } = reader;
+  const block = readVarInt(reader);
+  const miniblocks = readVarInt(reader);
+  const total = readVarInt(reader);
+  const perMiniblock = block / miniblocks;
+  if (!(block > 0 && block % 128 === 0 && miniblocks > 0 && perMiniblock % 32 === 0) || total !== values) {
+    throw corrupt(`a page of column "${name}" holds a delta-encoded sequence of ${count(total)} values in blocks of ${block} values in ${miniblocks} parts, where the page has ${count(values)} values`);
+  }
+  const out = decode ? new Int32Array(values) : undefined;
+  let value = 0;
+  if (bits === 32) value = readZigZag(reader);
+  else skipVarInt(reader);
+  if (out && values > 0) out[0] = value;
+  let seen = 1;
+  while (seen < values) {
+    let minDelta = 0;
+    if (out) {
+      const start = reader.offset;
+      const low = readVarInt(reader);
+      const high = reader.offset - start === 5 ? (view.getUint8(start + 4) >>> 4) & 1 : 0;
+      minDelta = ((low >>> 1) | (high << 31)) ^ -(low & 1);
+    } else skipVarInt(reader);
+    const widths = reader.offset;
+    let offset = widths + miniblocks;
+    for (let i = 0; i < miniblocks && seen < values; i++) {
+      const width = view.getUint8(widths + i);
+      if (width > bits) throw corrupt(`a page of column "${name}" holds a delta-encoded sequence of ${width}-bit values, wider than its type`);
+      const end = offset + (perMiniblock * width) / 8;
+      const take = Math.min(perMiniblock, values - seen);
+      // the bits of the values taken must lie within the page (a last miniblock's padding may be left out)
+      if (offset + Math.ceil((take * width) / 8) > view.byteLength) throw new RangeError('past the page');
+      if (out) {
+        for (let j = 0, bit = offset * 8; j < take; j++) {
+          let residual = 0;
+          for (let b = 0; b < width && b < 32; b++, bit++) if (view.getUint8(bit >> 3) & (1 << (bit & 7))) residual |= 1 << b;
+          bit += Math.max(0, width - 32);
+          value = (value + minDelta + residual) | 0;
+          out[seen + j] = value;
+        }
+      }
+      seen += take;
+      offset = end;
+    }
+    reader.offset = offset;
+  }
+  return out;
+}
+
+/** The end of `values` byte arrays of `lengths` from `at`, where none is negative and the page holds them all. */
+function byteArraysEnd(lengths: Int32Array, at: number, size: number): number | undefined {
+  let end = at;
+  for (const length of lengths) {
+    if (length < 0) return undefined;
+    end += length;
+  }
+  return end <= size ? end : undefined;
+}
+
+/** The end of `values` PLAIN values of the column's type from `at`, or undefined where they run past the view. */
+function plainEnd(view: DataView, at: number, values: number, c: ColumnPages): number | undefined {
+  switch (c.type) {
+    case 'BOOLEAN':
+      return at + Math.ceil(values / 8);
+    case 'INT32':
+    case 'FLOAT':
+      return at + values * 4;
+    case 'INT64':
+    case 'DOUBLE':
+      return at + values * 8;
+    case 'INT96':
+      return at + values * 12;
+    case 'FIXED_LEN_BYTE_ARRAY':
+      return at + values * (c.typeLength ?? 0);
+    default: {
+      let end = at;
+      for (let i = 0; i < values; i++) {
+        if (end + 4 > view.byteLength) return undefined;
+        end += 4 + view.getUint32(end, true);
+      }
+      return end;
+    }
+  }
+}
+
+/** The encodings of values each physical type has (hyparquet decodes some on other types, into other values). */
+const ENCODED: Record<string, (type: string) => boolean> = {
+  PLAIN: () => true,
+  PLAIN_DICTIONARY: (t) => t !== 'BOOLEAN',
+  RLE_DICTIONARY: (t) => t !== 'BOOLEAN',
+  RLE: (t) => t === 'BOOLEAN',
+  DELTA_BINARY_PACKED: (t) => t === 'INT32' || t === 'INT64',
+  DELTA_LENGTH_BYTE_ARRAY: (t) => t === 'BYTE_ARRAY',
+  DELTA_BYTE_ARRAY: (t) => t === 'BYTE_ARRAY' || t === 'FIXED_LEN_BYTE_ARRAY',
+  BYTE_STREAM_SPLIT: (t) => t !== 'BOOLEAN' && t !== 'BYTE_ARRAY' && t !== 'INT96',
+};
+
+interface ColumnPages {
+  name: string;
+  codec: CompressionCodec;
+  type: SchemaElement['type'];
+  typeLength: number | undefined;
+  /** 1 for an optional column, whose pages start with definition levels; 0 for a required one. */
+  maxDefinition: number;
+  compressors: Compressors | undefined;
+  /** The entries of the chunk's dictionary page, once read. */
+  dictionary?: number;
+}
+
+/**
+ * Checks a data page that hyparquet decodes without checks of its own: its encoding must be one of its type's;
+ * its definition levels (0 or 1) must end within their bytes, and match the count of nulls a version 2 page gives;
+ * dictionary indices (after a dictionary page) must lie within the dictionary and run-length booleans be 0 or 1, laid
+ * out as hyparquet reads them; and where the page's bytes are at hand without decompressing it again (uncompressed,
+ * or decompressed for its levels, runs or delta encodings) its PLAIN and delta-encoded values must lie within it, and a
+ * delta-encoded text share no more bytes than the one before it holds (hyparquet filled the rest with zero bytes). hyparquet reads an
+ * uncompressed page's values from the file's buffer, and so read past the page into the next one's bytes (each
+ * decompressor's buffer ends where the page does, so such a read of a compressed page is an error).
+ */
+function checkPage(file: ArrayBuffer, at: number, h: PageHeader, c: ColumnPages): void {
   const raw = new Uint8Array(file, at, h.compressed_page_size);
   const v2 = h.data_page_header_v2;
   const head = h.data_page_header ?? v2;
   if (!head) return;
+  const encoding = head.encoding;
+  if (ENCODED[encoding] && !ENCODED[encoding](c.type!)) throw corrupt(`a page of column "${c.name}" is ${encoding} encoded, which its type ${String(c.type)} does not have`);
+  const dictionary = encoding === 'PLAIN_DICTIONARY' || encoding === 'RLE_DICTIONARY';
+  if (dictionary && c.dictionary === undefined) throw corrupt(`a page of column "${c.name}" is dictionary encoded, but no dictionary page comes before it`);
   // dictionary indices or run-length values (read the same way in a version 1 page of any type)
-  const runs = head.encoding === 'PLAIN_DICTIONARY' || head.encoding === 'RLE_DICTIONARY' || head.encoding === 'RLE';
+  const runs = dictionary || encoding === 'RLE';
+  const delta = encoding.startsWith('DELTA_');
+  const levelsCorrupt = () => corrupt(`a page of column "${c.name}" holds definition levels that run past their bytes`);
   let page: Uint8Array | undefined;
   let offset = 0, values: number | undefined;
   if (!v2) {
-    // the levels are compressed with the values: the page is decompressed only where it holds runs
-    if (!runs && !c.maxDefinition) return;
+    // the levels are compressed with the values: the page is decompressed only where it holds runs, or its values are
+    // checked where it is not compressed
+    if (!runs && !delta && !c.maxDefinition && c.codec !== 'UNCOMPRESSED') return;
     page = pageBytes(raw, h.uncompressed_page_size, c.codec, c.compressors);
     if (!page) return;
     values = head.num_values;
     if (c.maxDefinition) {
       if (page.length < 4) return;
-      const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
-      values = walkRuns(view, 4, 1, head.num_values, c.name, true);
-      offset = 4 + view.getUint32(0, true);
+      const length = new DataView(page.buffer, page.byteOffset, 4).getUint32(0, true);
+      offset = 4 + length;
+      if (offset > page.length) throw levelsCorrupt();
+      values = walkRuns(new DataView(page.buffer, page.byteOffset, offset), 4, 1, head.num_values, c.name, 2, 'definition levels', true);
+      if (values === undefined) throw levelsCorrupt();
     }
   } else {
     offset = v2.repetition_levels_byte_length;
+    let set = v2.num_values;
     if (c.maxDefinition) {
-      walkRuns(new DataView(file, at, h.compressed_page_size), offset, 1, v2.num_values, c.name);
+      const levels = new DataView(file, at + offset, v2.definition_levels_byte_length);
+      const counted = walkRuns(levels, 0, 1, v2.num_values, c.name, 2, 'definition levels', true);
+      if (counted === undefined) throw levelsCorrupt();
+      set = counted;
       offset += v2.definition_levels_byte_length;
     }
-    if (!runs) return;
+    // hyparquet reads as many values as the header's count less its nulls, and makes the rest of the page's defined
+    // values missing
+    if (v2.num_nulls !== v2.num_values - set) {
+      throw corrupt(`a page of column "${c.name}" gives ${count(v2.num_nulls)} nulls but its definition levels hold ${count(v2.num_values - set)}`);
+    }
     const rest = raw.subarray(Math.min(offset, raw.length));
-    page = v2.is_compressed === false ? rest : pageBytes(rest, h.uncompressed_page_size - v2.definition_levels_byte_length - v2.repetition_levels_byte_length, c.codec, c.compressors);
+    const plain = v2.is_compressed === false || c.codec === 'UNCOMPRESSED';
+    if (!runs && !delta && !(plain && encoding === 'PLAIN')) return;
+    page = plain ? rest : pageBytes(rest, h.uncompressed_page_size - v2.definition_levels_byte_length - v2.repetition_levels_byte_length, c.codec, c.compressors);
     offset = 0;
     values = v2.num_values - v2.num_nulls;
   }
-  if (!runs || !page || values === undefined || values < 0 || offset >= page.length) return;
+  if (!page || values === undefined || values < 0 || offset > page.length) return;
   const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
-  // run-length booleans (and every run-length page of version 2) are runs of width 1 after their length; dictionary
-  // indices are runs of the width their first byte gives (0 in a version 1 page: no runs, every index 0)
-  if (v2 ? head.encoding === 'RLE' : c.boolean) walkRuns(view, offset + 4, 1, values, c.name);
-  else if (view.getUint8(offset) || v2) walkRuns(view, offset + 1, view.getUint8(offset), values, c.name);
+  const short = () => corrupt(`a page of column "${c.name}" holds fewer than the ${count(values!)} values its header gives`);
+  if (runs) {
+    if (offset >= page.length) return;
+    const limit = dictionary ? c.dictionary! : 2;
+    const of: RunsOf = dictionary ? 'dictionary indices' : 'booleans';
+    // run-length booleans (and every run-length page of version 2) are runs of width 1 after their length; dictionary
+    // indices are runs of the width their first byte gives (0 in a version 1 page: no runs, every index 0)
+    const width = view.getUint8(offset);
+    if (v2 ? encoding === 'RLE' : c.type === 'BOOLEAN') walkRuns(view, offset + 4, 1, values, c.name, limit, of);
+    // hyparquet shifts an index's bits within 32 (of 40 bits, the fifth byte's were read as the first's)
+    else if (width > 32) throw corrupt(`a page of column "${c.name}" holds dictionary indices of ${width} bits`);
+    else if (width || v2) walkRuns(view, offset + 1, width, values, c.name, limit, of);
+    else if (values > 0 && limit === 0) throw corrupt(`a page of column "${c.name}" holds 0 among its dictionary indices, past its dictionary of 0 values`);
+    return;
+  }
+  if (encoding === 'PLAIN') {
+    const end = plainEnd(view, offset, values, c);
+    if (end === undefined || end > page.length) throw short();
+    return;
+  }
+  if (!delta) return;
+  const reader = { view, offset };
+  try {
+    if (encoding === 'DELTA_BINARY_PACKED') walkDelta(reader, values, c.type === 'INT32' ? 32 : 64, c.name, false);
+    else if (encoding === 'DELTA_LENGTH_BYTE_ARRAY') {
+      const lengths = walkDelta(reader, values, 32, c.name, true)!;
+      if (byteArraysEnd(lengths, reader.offset, page.length) === undefined) throw short();
+    } else {
+      const prefixes = walkDelta(reader, values, 32, c.name, true)!;
+      const suffixes = walkDelta(reader, values, 32, c.name, true)!;
+      if (byteArraysEnd(suffixes, reader.offset, page.length) === undefined) throw short();
+      // each value shares at most the whole of the one before it (the first shares nothing)
+      for (let i = 0, before = 0; i < values; i++) {
+        if (prefixes[i] < 0 || prefixes[i] > before) throw corrupt(`a page of column "${c.name}" holds a value sharing ${prefixes[i]} bytes with the ${before} bytes of the one before it`);
+        before = prefixes[i] + suffixes[i];
+      }
+    }
+  } catch (error) {
+    if (error instanceof SegkitError) throw error;
+    throw short();
+  }
 }
 
 /**
  * Walks every column chunk's page headers before hyparquet decodes them: each must be a known page type whose sizes
  * and counts are integers, whose data pages hold no more values than its row group's rows, whose data ends within its
- * chunk, and whose encodings are known. A corrupt header leaves
- * fields undefined, and hyparquet's decoder then reads the same byte forever (E_PARSE naming the column instead).
- * Each data page's run-length runs are then checked (see checkRuns).
+ * chunk, whose encodings are known, and whose bytes match the checksum (CRC-32) its header gives, where it gives one.
+ * A corrupt header leaves fields undefined, and hyparquet's decoder then reads the same byte forever (E_PARSE naming
+ * the column instead). An uncompressed dictionary page must hold the values it gives, and each data page is then
+ * checked (see checkPage).
  */
 function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, compressors: Compressors | undefined): void {
   const view = new DataView(file);
-  const optional = new Map(metadata.schema.slice(1).map((el) => [el.name, el.repetition_type !== 'REQUIRED']));
+  const schema = new Map(metadata.schema.slice(1).map((el) => [el.name, el]));
   for (const [g, group] of metadata.row_groups.entries()) {
     // a flat column's data page holds at most the group's rows (a dictionary page may hold more: Arrow writes a
     // categorical's whole dictionary, used or not)
@@ -318,7 +531,10 @@ function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, compressors
       // a chunk in another file is hyparquet's to refuse
       if (!meta || column.file_path) continue;
       const name = meta.path_in_schema.join('.');
-      const pages: ColumnPages = { name, codec: meta.codec, boolean: meta.type === 'BOOLEAN', maxDefinition: optional.get(name) === false ? 0 : 1, compressors };
+      const el = schema.get(name);
+      const pages: ColumnPages = {
+        name, codec: meta.codec, type: meta.type, typeLength: el?.type_length, maxDefinition: el?.repetition_type === 'REQUIRED' ? 0 : 1, compressors,
+      };
       // as hyparquet reads it: some writers give a dictionary offset of 0 for no dictionary
       const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
       const end = start + Number(meta.total_compressed_size);
@@ -341,10 +557,18 @@ function checkPageHeaders(file: ArrayBuffer, metadata: FileMetaData, compressors
           (!v2 || (isCount(v2.num_rows) && isCount(v2.num_nulls) && isCount(v2.definition_levels_byte_length) && isCount(v2.repetition_levels_byte_length) &&
             v2.definition_levels_byte_length + v2.repetition_levels_byte_length <= h.compressed_page_size));
         if (!ok) throw corrupt(`a page header of column "${name}" holds sizes, counts or encodings that no page has`);
+        const raw = new Uint8Array(file, reader.offset, h.compressed_page_size);
+        if (h.crc !== undefined && crc32(raw) !== (h.crc | 0)) throw corrupt(`a page of column "${name}" in row group ${g} does not match the checksum (CRC-32) its header gives`);
         const values = (h.data_page_header ?? v2)?.num_values ?? 0;
         if (values > rows) throw corrupt(`row group ${g} has ${count(rows)} rows but a page of its column "${name}" has ${count(values)} values`);
         seen += values;
-        if (h.data_page_header || v2) checkRuns(file, reader.offset, h, pages);
+        if (h.dictionary_page_header) {
+          pages.dictionary = h.dictionary_page_header.num_values;
+          // hyparquet reads a dictionary's values PLAIN, past an uncompressed page's end into the bytes after it
+          const dictionaryEnd = meta.codec === 'UNCOMPRESSED' ? plainEnd(new DataView(file, reader.offset, raw.length), 0, pages.dictionary, pages) : 0;
+          if (dictionaryEnd === undefined || dictionaryEnd > raw.length) throw corrupt(`the dictionary page of column "${name}" holds fewer than the ${count(pages.dictionary)} values its header gives`);
+        }
+        if (h.data_page_header || v2) checkPage(file, reader.offset, h, pages);
         reader.offset += h.compressed_page_size;
       }
     }

@@ -142,4 +142,15 @@ describe('the drift table', () => {
     expect(html).toContain('<td class="num">1,000</td><td class="num">-1,000</td>');
     expect(html).not.toContain('e+3');
   });
+
+  it('a KS p-value SciPy leaves undefined (asymp, one customer in each snapshot) reads as a dash, never "NaN"', async () => {
+    const model = await kmeans(fromRows([[0, 0], [0, 1], [10, 10], [10, 11]], { names: ['a', 'b'] }), { k: 2, seed: 0 });
+    const one = await compareSnapshots(model, [{ id: 1, a: 1, b: 2 }], [{ id: 1, a: 30, b: 3 }], { id: 'id', ksMethod: 'asymp' });
+    // scipy.stats.ks_2samp([1], [30], method='asymp'): statistic 1.0, pvalue nan (kstwo at n = round(1/2) = 0)
+    expect(one.drift[0].ks!.statistic).toBe(1);
+    expect(one.drift[0].ks!.pvalue).toBeNaN();
+    const html = driftTableHtml(one);
+    expect(html).not.toContain('NaN');
+    expect(html).toContain('<td class="num">1.0000</td><td class="num" title="not defined for one value before and one after">–</td>');
+  });
 });

@@ -55,6 +55,15 @@ describe('segkit compare', () => {
     expect(text.stdout).toMatch(/PSI levels are conventions/);
   });
 
+  it('a KS p-value that is not defined (asymp, one customer in each snapshot) prints as a dash, never "NaN"', () => {
+    writeFileSync(join(dir, 'one-before.csv'), 'customer_id,recency,frequency,monetary\n1,10,2,100\n');
+    writeFileSync(join(dir, 'one-after.csv'), 'customer_id,recency,frequency,monetary\n1,40,3,900\n');
+    const r = segkit(['compare', 'one-before.csv', 'one-after.csv', '--model', 'model.json', '--id', 'customer_id', '--ks-method', 'asymp', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('NaN');
+    expect(r.stdout).toMatch(/recency\s.*\s1\.0000\s+–\s/);
+  });
+
   it('a feature gone missing after is named first in the recommendation; a missing value cell is refused by its line', () => {
     const after = readFileSync(join(dir, 'after.csv'), 'utf8').trim().split('\n');
     // the monetary cells emptied (the model imputes them): a data problem, named before the drift it causes

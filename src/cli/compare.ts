@@ -130,7 +130,7 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
     '',
     formatTable(
       ['feature', 'drift', 'PSI', 'KS D', 'KS p', 'mean before', 'mean after'],
-      r.drift.map((d) => [d.feature, d.level ?? '–', d.psi ? d.psi.value.toFixed(3) : '–', d.ks ? d.ks.statistic.toFixed(4) : '–', d.ks ? d.ks.pvalue.toPrecision(3) : '–', formatNumber(d.meanBefore), formatNumber(d.meanAfter)]),
+      r.drift.map((d) => [d.feature, d.level ?? '–', d.psi ? d.psi.value.toFixed(3) : '–', d.ks ? d.ks.statistic.toFixed(4) : '–', d.ks && !Number.isNaN(d.ks.pvalue) ? d.ks.pvalue.toPrecision(3) : '–', formatNumber(d.meanBefore), formatNumber(d.meanAfter)]),
       [false, false, true, true, true, true, true],
     ),
     '',

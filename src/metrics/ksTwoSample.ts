@@ -7,6 +7,7 @@ export type KsMethod = 'auto' | 'exact' | 'asymp';
 export interface KsResult {
   /** sup |F1 - F2| (for the exact method, rounded to the nearest multiple of 1 / lcm(n1, n2), as SciPy does). */
   statistic: number;
+  /** NaN, as SciPy's, for 'asymp' on two one-value samples (the one-sample distribution at n = round(1/2) = 0). */
   pvalue: number;
   /** The method that produced the p-value ('auto' resolved; 'exact' falls back to 'asymp' when it cannot be computed). */
   method: 'exact' | 'asymp';

@@ -146,7 +146,7 @@ export function driftTableHtml(r: CompareSnapshotsResult): string {
     const [colour, word] = f.level ? LIGHT[f.level] : ['#adb5bd', 'not compared'];
     return `<tr><th scope="row">${esc(f.feature)}</th><td><span class="light" style="background:${colour}" title="${esc(word)}"></span>${esc(word)}</td>`
       + `<td class="num">${f.psi ? f.psi.value.toFixed(3) : '–'}</td><td class="num">${f.ks ? f.ks.statistic.toFixed(4) : '–'}</td>`
-      + `<td class="num">${f.ks ? (f.ks.pvalue < 1e-4 ? f.ks.pvalue.toExponential(1) : f.ks.pvalue.toFixed(4)) : '–'}</td>`
+      + `<td class="num"${f.ks && Number.isNaN(f.ks.pvalue) ? ' title="not defined for one value before and one after"' : ''}>${f.ks && !Number.isNaN(f.ks.pvalue) ? (f.ks.pvalue < 1e-4 ? f.ks.pvalue.toExponential(1) : f.ks.pvalue.toFixed(4)) : '–'}</td>`
       + `<td class="num">${num(f.meanBefore)}</td><td class="num">${num(f.meanAfter)}</td><td class="num">${(f.missingBefore + f.missingAfter).toLocaleString('en-US')}</td></tr>`;
   }).join('');
   return `<table class="drift"><caption>Feature drift</caption><thead><tr><th scope="col">Feature</th><th scope="col">Drift</th><th scope="col">PSI</th><th scope="col">KS D</th><th scope="col">KS p</th><th scope="col">Mean before</th><th scope="col">Mean after</th><th scope="col">Missing</th></tr></thead><tbody>${rows}</tbody></table>`;

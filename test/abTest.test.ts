@@ -191,6 +191,19 @@ describe('abTest: a segment-level readout', () => {
     expect(tested.assumptions.find((a) => a.includes('Holm'))).toContain('across all 1 segment-by-variant comparisons (');
   });
 
+  it('an overall interval or p-value that is not defined is said so in the summary, never printed as NaN', () => {
+    // no conversion in either arm: the pooled z-test is 0 / 0 (statsmodels' proportions_ztest gives nan); Newcombe's interval is defined
+    const none = abTest(rowsFor('S0', 0, 20, 0, 20), { segment: 'segment', group: 'variant', outcome: 'converted' });
+    expect(none.overall[0].pvalue).toBeNaN();
+    expect(none.summary).not.toContain('NaN');
+    expect(none.summary).toContain(`Overall, B vs A: 0.00 pp (95% CI ${(100 * none.overall[0].ci[0]).toFixed(2)} pp to ${(100 * none.overall[0].ci[1]).toFixed(2)} pp, no p-value, as with an empty arm, or both arms at 0% or both at 100%).`);
+    // one customer in an arm: scipy.stats.ttest_ind(a, [7], equal_var=False) is nan, and so is Welch's interval
+    const one = abTest([...Array.from({ length: 20 }, (_, i) => ({ segment: 'S0', variant: 'A', revenue: 5 + (i % 3) })), { segment: 'S0', variant: 'B', revenue: 7 }], { segment: 'segment', group: 'variant', outcome: 'revenue' });
+    expect(one.overall[0].ci).toEqual([NaN, NaN]);
+    expect(one.summary).not.toContain('NaN');
+    expect(one.summary).toContain('Overall, B vs A: 1.050 (no interval, no p-value, as with an empty arm, an arm of one customer, or both arms constant at the same value).');
+  });
+
   it('means: two passes over the rows keep a small uplift on large values accurate', () => {
     const n = 100_000;
     const y = new Float64Array(2 * n);

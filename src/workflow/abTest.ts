@@ -255,7 +255,9 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   ];
   const sig = perSegment.filter((c) => c.significant);
   const summary = [
-    ...overall.map((o) => `Overall, ${o.treatment} vs ${control}: ${fmt(o.uplift, metric)} (${pct} CI ${fmt(o.ci[0], metric)} to ${fmt(o.ci[1], metric)}, p = ${o.pvalue.toPrecision(3)}).`),
+    // an interval or p-value that is not defined is said so, with why, rather than printed as NaN
+    ...overall.map((o) => `Overall, ${o.treatment} vs ${control}: ${fmt(o.uplift, metric)} (${Number.isNaN(o.ci[0]) ? 'no interval' : `${pct} CI ${fmt(o.ci[0], metric)} to ${fmt(o.ci[1], metric)}`}, `
+      + `${Number.isNaN(o.pvalue) ? `no p-value, as with ${why}` : `p = ${o.pvalue.toPrecision(3)}`}).`),
     sig.length
       ? `Significant after Holm's correction: ${sig.map((c) => `${c.segment} (${c.treatment}: ${fmt(c.uplift, metric)}, adjusted p = ${c.adjustedPValue!.toPrecision(3)})`).join('; ')}.`
       : 'No segment shows an uplift that survives Holm\'s correction.',

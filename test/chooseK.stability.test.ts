@@ -50,6 +50,19 @@ describe('a choice of k that does not depend on the seed', () => {
     for (const k of [48, 49, 50]) expect(Number.isNaN(by.get(k))).toBe(true);
   });
 
+  it('a best silhouette at a k whose stability is not measured is said so, never "less stable (NaN)"', async () => {
+    // four distinct points, one of them a single row: an 80% subset that misses it holds 3 distinct rows, so k = 4
+    // has no stability; its silhouette is sklearn's silhouette_score: 29/30 (the single row scores 0, the rest 1)
+    const X = [...Array(12).fill([0, 0]), ...Array(12).fill([10, 0]), ...Array(5).fill([0, 10]), [10, 10]];
+    const r = await chooseK(X, { kRange: [2, 4], seed: 1 });
+    const at4 = r.table.find((x) => x.k === 4)!;
+    expect(at4.silhouette).toBeCloseTo(29 / 30, 12);
+    expect(at4.stability).toBeNaN();
+    expect(r.recommendedK).toBe(3);
+    expect(r.reason).not.toContain('NaN');
+    expect(r.reason).toContain('k = 4 has a higher silhouette (0.967) but its stability is not measured');
+  });
+
   it('stability can be turned off and the old fields stay', async () => {
     const data = blobs(4, [[0, 0], [5, 5]], [60, 60], [1]);
     const r = await chooseK(data, { seed: 1, stabilityResamples: 0, kRange: [2, 4] });

@@ -382,6 +382,12 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
 }
 
 const STABLE = 0.8, FAIR = 0.6, CANDIDATE = 0.75;
+
+/** Why the k with the best silhouette was passed over: less stable, or its stability not measured (NaN). */
+const higherSilhouette = (r: KScore): string => `k = ${r.k} has a higher silhouette (${r.silhouette.toFixed(3)}) but `
+  + (Number.isNaN(r.stability)
+    ? 'its stability is not measured (a resampled subset held fewer distinct rows than k, or too few rows), so it is not among the stable choices'
+    : `its segments are less stable (${r.stability.toFixed(2)})`);
 const stabilityWord = (a: number): 'stable' | 'fair' | 'unstable' => (a >= STABLE ? 'stable' : a >= FAIR ? 'fair' : 'unstable');
 
 /**
@@ -421,7 +427,7 @@ function recommendStable(table: KScore[], sampled: number | null, rows: number, 
   } else {
     const also = [
       plain.elbowK === chosen.k ? 'the elbow of the inertia curve agrees' : plain.elbowK === null ? 'the inertia curve has no clear elbow' : `the elbow is at k = ${plain.elbowK}${candidates.some((r) => r.k === plain.elbowK) ? '' : ', whose segments do not come back reliably when refitted'}`,
-      plain.silhouetteK === chosen.k ? 'it also has the best silhouette overall' : `k = ${plain.silhouetteK} has a higher silhouette (${table.find((r) => r.k === plain.silhouetteK)!.silhouette.toFixed(3)}) but its segments are less stable (${table.find((r) => r.k === plain.silhouetteK)!.stability.toFixed(2)})`,
+      plain.silhouetteK === chosen.k ? 'it also has the best silhouette overall' : higherSilhouette(table.find((r) => r.k === plain.silhouetteK)!),
     ];
     reason = `k = ${chosen.k} (${evidence} evidence): ${sil} and ${stab}; the stable choices were k = ${stableList}, and ${also.join('; ')}.`;
   }

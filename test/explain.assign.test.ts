@@ -271,4 +271,20 @@ describe('segmentComposition', () => {
     expect(c.flagged.map((g) => [g.segment, g.group])).toEqual([[0, 'f'], [0, 'm'], [1, 'f']]);
     expect(c.flagged[0].difference).toBeCloseTo(0.35, 14);
   });
+
+  it('a value that is the text "(missing)" stays apart from the missing values', () => {
+    const labels = [0, 0, 0, 1, 1, 1];
+    const answer = ['(missing)', '(missing)', 'yes', null, '', 'yes'];
+    const c = segmentComposition(labels, answer);
+    // two rows read "(missing)", two hold no value (null, empty text), two "yes"
+    expect(c.overall).toEqual([
+      { group: '((missing))', count: 2, share: 2 / 6 },
+      { group: '(missing)', count: 2, share: 2 / 6 },
+      { group: 'yes', count: 2, share: 2 / 6 },
+    ]);
+    expect(c.segments.map((s) => s.groups.map((g) => [g.group, g.count]))).toEqual([
+      [['((missing))', 0], ['(missing)', 2], ['yes', 1]],
+      [['((missing))', 2], ['(missing)', 0], ['yes', 1]],
+    ]);
+  });
 });

@@ -28,7 +28,8 @@ export const MISSING_GROUP = '(missing)';
 /**
  * Each segment's mix of an attribute (gender, age band, region) against the whole customer base, flagging the
  * segments where a group's share differs by more than `threshold` (default 0.1: ten percentage points). Missing
- * values form their own group. Rows with a negative segment (unassigned) count in neither.
+ * values form their own group, "(missing)" (or "((missing))" when a value is itself the text "(missing)", which stays
+ * a group of its own). Rows with a negative segment (unassigned) count in neither.
  * @example
  * segmentComposition(labels, customers.gender).flagged; // [{ segment: 2, group: 'female', share: 0.71, overallShare: 0.52, ... }]
  */
@@ -41,9 +42,10 @@ export function segmentComposition(
   if (!labels || typeof labels.length !== 'number') throw new SegkitError('E_BAD_LABELS', `labels must be an array of segment ids, got ${describe(labels)}`);
   if (!attribute || typeof attribute.length !== 'number') throw new SegkitError('E_BAD_OPTION', `attribute must be an array of values, got ${describe(attribute)}`);
   if (attribute.length !== labels.length) throw new SegkitError('E_SHAPE_MISMATCH', `attribute has ${attribute.length} values for ${labels.length} labels`);
-  const groupOf = (v: unknown) => (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? MISSING_GROUP : String(v));
-  const total = new Map<string, number>();
-  const per = new Map<number, Map<string, number>>();
+  // missing values are counted under null, apart from any value that reads "(missing)"
+  const groupOf = (v: unknown) => (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : String(v));
+  const total = new Map<string | null, number>();
+  const per = new Map<number, Map<string | null, number>>();
   let n = 0;
   for (let i = 0; i < labels.length; i++) {
     const s = labels[i];
@@ -57,13 +59,16 @@ export function segmentComposition(
     n++;
   }
   if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'no row has a segment');
-  const overall = [...total].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([group, count]) => ({ group, count, share: count / n }));
+  let missing = MISSING_GROUP;
+  while (total.has(missing)) missing = `(${missing})`;
+  const overall = [...total].map(([key, count]) => ({ key, group: key ?? missing, count, share: count / n }))
+    .sort((a, b) => b.count - a.count || (a.group < b.group ? -1 : 1));
   const segments = [...per.keys()].sort((a, b) => a - b).map((segment) => {
     const m = per.get(segment)!;
     let size = 0;
     for (const c of m.values()) size += c;
     const groups = overall.map((o) => {
-      const count = m.get(o.group) ?? 0;
+      const count = m.get(o.key) ?? 0;
       const share = count / size;
       const difference = share - o.share;
       return { group: o.group, count, share, overallShare: o.share, difference, flagged: Math.abs(difference) > threshold };
@@ -72,5 +77,5 @@ export function segmentComposition(
   });
   const flagged = segments.flatMap((s) => s.groups.filter((g) => g.flagged).map((g) => ({ ...g, segment: s.segment })))
     .sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference) || a.segment - b.segment);
-  return { threshold, overall, segments, flagged };
+  return { threshold, overall: overall.map(({ key: _, ...o }) => o), segments, flagged };
 }

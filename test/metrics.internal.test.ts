@@ -78,6 +78,17 @@ describe('silhouette kernel', () => {
   });
 });
 
+describe('the simplified silhouette of a single-row cluster', () => {
+  it('scores 0, as scikit-learn\'s silhouette_samples does for such a row, not 1 (a = 0 to its own centre)', async () => {
+    const X = [[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [50, 50]];
+    const labels = [0, 0, 0, 1, 1, 2];
+    // numpy: mean over rows of (b - a) / max(a, b) to the cluster means, 0 for the row alone in cluster 2
+    const want = 0.7980410030934338;
+    for (const threads of [1, 2]) expect(Math.abs((await simplifiedSilhouetteScore(X, labels, { threads })) - want)).toBeLessThan(1e-6);
+    expect((await silhouetteSamples(X, labels))[5]).toBe(0);
+  });
+});
+
 describe('metric errors', () => {
   const rows = [[1, 2], [3, 4], [5, 6], [7, 8]];
   const code = async (p: Promise<unknown>) => { try { await p; } catch (e) { return (e as SegkitError).code; } return 'no error'; };

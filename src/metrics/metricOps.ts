@@ -22,8 +22,11 @@ export const labelDistancesOp = defineOp<{ centres: Float64Array; k: number }, F
   run: (sh, s) => labelDistancesShard(sh, s.centres, s.k, 'labels'),
 }, import.meta.url);
 
-/** The shard's sum of simplified silhouettes: a = distance to the own centre, b = to the nearest other one. */
-export const simplifiedSilhouetteOp = defineOp<{ cent: Float32Array; k: number }, number>({
+/**
+ * The shard's sum of simplified silhouettes: a = distance to the own centre, b = to the nearest other one; a row
+ * alone in its cluster scores 0 (Rousseeuw's convention, as the exact silhouette), not the 1 its a = 0 would give.
+ */
+export const simplifiedSilhouetteOp = defineOp<{ cent: Float32Array; k: number; counts: ArrayLike<number> }, number>({
   name: 'metrics.simplifiedSilhouette',
   rows: (s) => ({ distances: { type: 'f32', width: s.k } }),
   run(sh, s) {
@@ -33,6 +36,7 @@ export const simplifiedSilhouetteOp = defineOp<{ cent: Float32Array; k: number }
     let sum = 0;
     for (let i = 0; i < sh.rows; i++) {
       const c = labels[i];
+      if (s.counts[c] < 2) continue;
       const a = dist[i * k + c];
       let b = Infinity;
       for (let o = 0; o < k; o++) if (o !== c) b = Math.min(b, dist[i * k + o]);

@@ -103,6 +103,21 @@ describe('an explicit start of means alone', () => {
   });
 });
 
+describe('tied covariances of components far apart beside their spread', () => {
+  const fx = JSON.parse(readFileSync(new URL('./fixtures/gmm-tied-apart.json', import.meta.url), 'utf8')) as {
+    cases: { sep: number; X: number[][]; means_init: number[][]; means: number[][]; weights: number[]; covariances: number[][]; lower_bound: number; n_iter: number; labels: number[] }[];
+  };
+  it.each(fx.cases.map((c) => [c.sep, c] as const))('centres %d apart: the covariance of each component\'s scatter about its mean, not X^T X less the means\' share', async (_, c) => {
+    const m = await gaussianMixture(c.X, { k: 4, covarianceType: 'tied', init: { means: c.means_init }, tol: 1e-6, maxIter: 500, executor: ex });
+    expect(Array.from(m.labels)).toEqual(c.labels);
+    expect(m.iterations).toBe(c.n_iter);
+    close2(m.weights, c.weights, 1e-12, 0);
+    close2(m.means, c.means, 1e-12, 0);
+    close2(m.covariances, c.covariances, 1e-9, 0);
+    expect(Math.abs(m.lowerBound - c.lower_bound)).toBeLessThan(1e-8);
+  });
+});
+
 describe('the older fixtures: full covariances from the k-means centroids', () => {
   const legacy = JSON.parse(readFileSync(new URL('./fixtures/gmm-from-kmeans-means.json', import.meta.url), 'utf8')) as {
     cases: Record<string, { init_weights: number[]; init_precisions: number[][][]; n_iter: number }>;

@@ -8,7 +8,7 @@ import { asymmetry } from './gmmLinalg.js';
 import { GaussianMixtureModel } from './gaussianMixtureModel.js';
 import { gmmPass, mixtureShardRows } from './gmmOps.js';
 import {
-  COVARIANCE_TYPES, GMM_FULL, covLength, layoutOf, mStep, rescale, statsWidth, upperFromPrecision,
+  COVARIANCE_TYPES, GMM_FULL, covLength, layoutOf, mStep, rescale, statsWidth, tiedAsFull, upperFromPrecision,
   type CovarianceType, type GmmParams,
 } from './gmmParams.js';
 import { kmeansPlusPlus } from './initCentroids.js';
@@ -162,7 +162,7 @@ function checkGmmOptions(o: GaussianMixtureOptions, ds: Dataset): Checked {
   return { k, type, init, ...start, nInit, maxIter, tol, regCovar, seed };
 }
 
-/** sum x x^T over every row (d x d, the stored coordinates), for tied covariances. */
+/** sum x x^T over every row (d x d, the stored coordinates), for tied covariances from a k-means++ start. */
 async function gramOf(m: Matrix, signal?: AbortSignal): Promise<Float64Array> {
   const d = m.d;
   const { stats } = await gmmPass(m, { k: 1, layout: GMM_FULL, shift: new Float64Array(d), source: 'ones', stats: true, keep: [] }, signal);
@@ -177,26 +177,29 @@ const originOf = (m: Matrix): Float64Array => Float64Array.from(m.offset, (v) =>
 
 const seedFrom = (rng: Random): number => Math.floor(rng.next() * 0x7fffffff);
 
+/** The statistics' layout: tied covariances sum each component's scatter, so they take the full layout's. */
+const statsLayout = (t: CovarianceType) => (t === 'tied' ? GMM_FULL : layoutOf(t));
+
 /**
  * Starting parameters (stored coordinates), as scikit-learn's `_initialize_parameters` then `_initialize`: one
  * M-step on the starting responsibilities, weights = nk / n; explicit values replace what was computed.
  */
-async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram: Float64Array | undefined, signal?: AbortSignal): Promise<GmmParams> {
+async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, signal?: AbortSignal): Promise<GmmParams> {
   const { k, type } = o;
   const { d, n } = m;
   const reg = o.regCovar * m.scale ** 2;
   const origin = originOf(m);
-  const fromStats = (stats: Float64Array, shift: Float64Array) => mStep({ type, k, d, stats, shift, gram, n, reg, origin, normalise: false });
+  const fromStats = (stats: Float64Array, shift: Float64Array) => mStep({ type, k, d, stats, shift, n, reg, origin, normalise: false });
   if (o.init === 'kmeans' || o.init === 'random') {
     if (o.init === 'random') {
-      const { stats } = await gmmPass(m, { k, layout: layoutOf(type), shift: new Float64Array(k * d), source: 'random', seed: seedFrom(rng), stats: true, keep: [] }, signal);
+      const { stats } = await gmmPass(m, { k, layout: statsLayout(type), shift: new Float64Array(k * d), source: 'random', seed: seedFrom(rng), stats: true, keep: [] }, signal);
       return fromStats(stats!, new Float64Array(k * d));
     }
     const km = await fitKMeans(m, ds, { k, seed: seedFrom(rng), nInit: 1, signal });
     await m.ex.writeRows(m.handle, 'labels', km.labels, { signal });
     const shift = new Float64Array(k * d);
     for (let q = 0; q < shift.length; q++) shift[q] = (km.centroidData[q] - m.offset[q % d]) * m.scale;
-    const { stats } = await gmmPass(m, { k, layout: layoutOf(type), shift, source: 'labels', stats: true, keep: [] }, signal);
+    const { stats } = await gmmPass(m, { k, layout: statsLayout(type), shift, source: 'labels', stats: true, keep: [] }, signal);
     return fromStats(stats!, shift);
   }
   if (o.init === 'k-means++') {
@@ -204,7 +207,7 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram:
     const rows = await kmeansPlusPlus(m, k, rng, signal);
     const stats = new Float64Array(k * statsWidth(type, d));
     for (let c = 0; c < k; c++) stats[c * statsWidth(type, d)] = 1;
-    return fromStats(stats, rows);
+    return mStep({ type, k, d, stats, shift: rows, gram: type === 'tied' ? await gramOf(m, signal) : undefined, n, reg, origin, normalise: false });
   }
   // explicit: what is not given comes from the rows nearest each given mean
   const means = new Float64Array(k * d);
@@ -215,7 +218,7 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, gram:
     // nearer each other than float32 resolves |x|^2 - 2 x.c at the rows' norms (k-means' labels) still take their rows
     const unit = new Float64Array(k).fill(1);
     await gmmPass(m, { params: { k, d, type: 'spherical', weights: unit, means, precChol: unit }, k, source: 'estep', stats: false, keep: ['labels'] }, signal);
-    const { stats } = await gmmPass(m, { k, layout: layoutOf(type), shift: means, source: 'labels', stats: true, keep: [] }, signal);
+    const { stats } = await gmmPass(m, { k, layout: statsLayout(type), shift: means, source: 'labels', stats: true, keep: [] }, signal);
     params = fromStats(stats!, means);
   }
   const weights = o.weights ? Float64Array.from(o.weights) : params!.weights;
@@ -251,22 +254,22 @@ export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: Gaussi
   const reg = o.regCovar * m.scale ** 2;
   // log-likelihoods of the stored coordinates x' = (x - offset) * scale differ from the data's by d log(scale)
   const shiftLL = d * log(m.scale);
-  const gram = type === 'tied' ? await gramOf(m, signal) : undefined;
   const origin = originOf(m);
   const rng = createRandom(o.seed);
   let best: { params: GmmParams; lowerBound: number; iterations: number; converged: boolean } | undefined;
   for (let run = 0; run < o.nInit; run++) {
     throwIfAborted(signal);
-    let params = await initialise(m, ds, o, rng.fork(), gram, signal);
+    let params = await initialise(m, ds, o, rng.fork(), signal);
     let lowerBound = -Infinity, converged = false, iterations = 0;
     for (let it = 1; it <= o.maxIter; it++) {
       throwIfAborted(signal);
       iterations = it;
       const prev = lowerBound;
-      const { total, stats } = await gmmPass(m, { params, k, source: 'estep', stats: true, keep: [] }, signal);
+      // tied: the shared factor for every component, so the statistics hold each component's scatter
+      const { total, stats } = await gmmPass(m, { params: type === 'tied' ? tiedAsFull(params) : params, k, source: 'estep', stats: true, keep: [] }, signal);
       lowerBound = total / n + shiftLL;
       if (!Number.isFinite(lowerBound)) throw new SegkitError('E_SINGULAR', `the mixture's log-likelihood is ${lowerBound} at iteration ${it}`, 'use covarianceType "diag" or a larger regCovar');
-      params = mStep({ type, k, d, stats: stats!, shift: params.means, gram, n, reg, origin, normalise: true });
+      params = mStep({ type, k, d, stats: stats!, shift: params.means, n, reg, origin, normalise: true });
       const change = lowerBound - prev;
       options.onProgress?.({ run, iteration: it, lowerBound, change });
       if (Math.abs(change) < o.tol) {

@@ -83,6 +83,13 @@ export function logDetCholesky(P: Float64Array, t: CovarianceType, k: number, d:
   return out;
 }
 
+/** Tied parameters as full ones (the shared factor for every component): an E-step whose statistics are in the full layout. */
+export function tiedAsFull(p: GmmParams): GmmParams {
+  const dd = p.d * p.d, precChol = new Float64Array(p.k * dd);
+  for (let c = 0; c < p.k; c++) precChol.set(p.precChol.subarray(0, dd), c * dd);
+  return { ...p, type: 'full', precChol };
+}
+
 /** The kernel's view of the parameters: means, precisions packed for its layout, and per-component constants. */
 export function kernelArgs(p: GmmParams): { layout: GmmLayout; means: Float64Array; prec: Float64Array; consts: Float64Array } {
   const { k, d, type: t, precChol: P } = p;
@@ -137,7 +144,11 @@ export interface MStepInput {
   stats: Float64Array;
   /** The means the statistics are shifted by. */
   shift: Float64Array;
-  /** sum x x^T over every row (d x d), for tied covariances. */
+  /**
+   * Tied covariances: sum x x^T over every row (d x d), for a start whose responsibilities do not sum to 1 per row
+   * (k-means++: scikit-learn takes X^T X less the means' share). Without it the statistics are in the full layout and
+   * the covariance sums each component's scatter about its mean: no cancellation when the means are far apart.
+   */
   gram?: Float64Array;
   /** Rows (for the initial weights, which scikit-learn divides by n rather than normalising). */
   n: number;
@@ -151,7 +162,7 @@ export interface MStepInput {
 /** Weights, means and covariances from the statistics, then their Cholesky precisions. */
 export function mStep(o: MStepInput): GmmParams {
   const { type: t, k, d, stats, shift, reg, origin } = o;
-  const w = gmmStatsWidth(d, layoutOf(t));
+  const w = gmmStatsWidth(d, t === 'tied' && !o.gram ? GMM_FULL : layoutOf(t));
   const nk = new Float64Array(k), raw = new Float64Array(k);
   const means = new Float64Array(k * d), delta = new Float64Array(k * d);
   for (let c = 0; c < k; c++) {
@@ -183,16 +194,24 @@ export function mStep(o: MStepInput): GmmParams {
       }
     }
   } else if (t === 'tied') {
-    const G = o.gram!;
+    const G = o.gram;
     let total = 0;
     for (let c = 0; c < k; c++) total += nk[c];
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) {
-        let s = 0;
-        for (let c = 0; c < k; c++) s += nk[c] * means[c * d + i] * means[c * d + j];
-        cov[i * d + j] = (G[i * d + j] - s) / total;
+    for (let j = 0; j < d; j++) {
+      for (let i = 0; i <= j; i++) {
+        let s = G ? G[i * d + j] : 0;
+        for (let c = 0; c < k; c++) {
+          if (G) {
+            s -= nk[c] * means[c * d + i] * means[c * d + j];
+          } else {
+            // component c's scatter about its mean, as for full covariances
+            const S1 = c * w + 1, di = delta[c * d + i], dj = delta[c * d + j];
+            s += stats[S1 + d + (j * (j + 1)) / 2 + i] - stats[S1 + i] * dj - di * stats[S1 + j] + raw[c] * di * dj;
+          }
+        }
+        cov[i * d + j] = cov[j * d + i] = s / total;
       }
-      cov[i * d + i] += reg;
+      cov[j * d + j] += reg;
     }
   } else {
     for (let c = 0; c < k; c++) {

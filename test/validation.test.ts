@@ -71,6 +71,19 @@ describe('splitFolds and trainTestSplit', () => {
     expect(Array.from(test.target as Int32Array)).toEqual(Array.from(test.rows, (r) => target[r]));
   });
 
+  it('trainTestSplit refuses a class of one row when stratified, as scikit-learn does, rather than leaving it out of a part', async () => {
+    // sklearn train_test_split(..., stratify=y): "The least populated class in y has only 1 member, which is too few"
+    const X = Array.from({ length: 7 }, (_, i) => [i]);
+    const y = ['a', 'a', 'a', 'b', 'b', 'b', 'c'];
+    const e = await failure(() => trainTestSplit(X, y, { testSize: 0.3, seed: 0 }));
+    expect(e.code).toBe('E_BAD_LABELS');
+    expect(e.message).toContain('class "c" has only 1 row');
+    expect((await failure(() => trainTestSplit(X, [0, 0, 0, 1, 1, 1, 2]))).message).toContain('class 2 has only 1 row');
+    // unstratified, the class simply falls where the draw puts it
+    const { train, test } = trainTestSplit(X, y, { testSize: 0.3, seed: 0, stratified: false });
+    expect(train.rows.length + test.rows.length).toBe(7);
+  });
+
   it('rejects bad options and targets', async () => {
     expect((await failure(() => splitFolds(target, { folds: 1 }))).code).toBe('E_BAD_OPTION');
     expect((await failure(() => trainTestSplit([[1], [2], [3], [4]], [0, 1, 0, 1], { testSize: 1.5 }))).message).toContain('testSize');

@@ -1,4 +1,4 @@
-import { badOption } from '../util/errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { createRandom } from '../util/random.js';
 import { toDataset, fromColumns, type DataInput, type Dataset } from '../data/dataset.js';
@@ -32,7 +32,8 @@ export function takeTarget(target: Target, rows: Int32Array): Target {
 
 /**
  * Rows split into a training and a test part, seeded. Stratified, each class gives the test part its share of
- * the test rows by largest remainder, so every class's test count is within one row of its exact share.
+ * the test rows by largest remainder, so every class's test count is within one row of its exact share; a class of
+ * a single row is refused (E_BAD_LABELS), as scikit-learn refuses it.
  * @example
  * const { train, test } = trainTestSplit(customers, segments, { testSize: 0.2, seed: 1 });
  */
@@ -51,6 +52,12 @@ export function trainTestSplit(data: DataInput, target: Target, options: TrainTe
   if (typeof stratified !== 'boolean') throw badOption('stratified', stratified, 'true or false');
   const groups: number[][] = stratified ? Array.from(t.classes, () => []) : [[]];
   for (let i = 0; i < n; i++) groups[stratified ? t.codes[i] : 0].push(i);
+  // a class of one row cannot keep its share on both sides (scikit-learn refuses it too)
+  const single = groups.findIndex((g) => g.length < 2);
+  if (stratified && single >= 0) {
+    const s = t.classes[single];
+    throw new SegkitError('E_BAD_LABELS', `class ${JSON.stringify(t.classNames ? t.classNames[s] : s)} has only 1 row: a stratified split needs at least 2 in each class`, 'merge or drop that class, or pass stratified: false');
+  }
   // largest remainder: each group's exact share rounded down, the leftover rows to the largest fractions
   const exact = groups.map((g) => (g.length * nTest) / n);
   const take = exact.map(Math.floor);

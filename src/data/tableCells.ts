@@ -55,6 +55,8 @@ export function float32Text(v: number): string {
 /** A float as text that type inference reads back as a float: whole values keep a ".0". */
 export function floatText(v: number, kind: 'float' | 'float32'): string {
   const text = kind === 'float32' ? float32Text(v) : String(v);
+  // String(-0) is "0": the sign is kept
+  if (Object.is(v, -0)) return '-0.0';
   return Number.isInteger(v) && !/e/i.test(text) ? `${text}.0` : text;
 }
 

@@ -173,7 +173,8 @@ function writeFloat64(out: CsvBytes, v: number, hint: { k: number }): void {
   const a = v < 0 ? -v : v;
   if (Number.isInteger(v)) {
     if (a < TWO_POW_50) {
-      out.digits(a, 0, v < 0);
+      // -0 keeps its sign, as String(-0) does not
+      out.digits(a, 0, v < 0 || 1 / v < 0);
       out.reserve(2);
       out.bytes[out.at++] = 46; // ".0": whole floats stay floats when read back
       out.bytes[out.at++] = 48;

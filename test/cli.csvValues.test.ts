@@ -1,0 +1,69 @@
+// CSV values and column names through the command line (dist/cli/main.js): what a file holds comes back out as
+// pandas writes it, and a list option names exactly the columns it was given.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Float32, Float64, makeData, Table, makeVector } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCsv } from '../src/data/readCsv.js';
+import { writeCsv } from '../src/data/writeCsv.js';
+import { BIN, segkit as segkitIn } from './helpers/segkitCli.js';
+
+interface PandasCase {
+  text: string;
+  to_csv: string;
+}
+const PANDAS = JSON.parse(readFileSync(new URL('./fixtures/pandas-csv.json', import.meta.url), 'utf8')) as { cases: Record<string, PandasCase> };
+
+let dir = '';
+const segkit = (args: readonly string[], input?: string) => segkitIn(dir, args, input === undefined ? {} : { input });
+
+/** The first `n` cells of each line of CSV text without quoted cells holding a comma in them. */
+const leading = (text: string, n: number) => text.trimEnd().split('\n').map((line) => line.split(',').slice(0, n).join(','));
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), 'segkit-csv-values-'));
+  writeFileSync(join(dir, 'zeros.csv'), PANDAS.cases.negative_zero.text);
+  // a column whose name holds a comma, beside the columns its parts name
+  const rows = ['id,"a,b",a,b,"c ""q"""', '1,1,10,5,1', '2,2,20,5,2', '3,3,30,6,1', '4,4,40,6,2', '5,50,1,1,1', '6,60,2,2,2'];
+  writeFileSync(join(dir, 'comma.csv'), `${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 'comma-only.csv'), `${['id,"a,b",c', ...rows.slice(1).map((r) => r.split(',').slice(0, 3).join(','))].join('\n')}\n`);
+});
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('-0 in a CSV file', () => {
+  const pandas = PANDAS.cases.negative_zero;
+
+  it('is written back as pandas writes it: -0.0 in a float column, 0 in an integer one', async () => {
+    // the library: read then write
+    expect(writeCsv(await readCsv(pandas.text))).toBe(pandas.to_csv);
+    // Float64 and Float32 columns, through the fast writer and the general one (a delimiter that is a number character)
+    const table = new Table({
+      d: makeVector(Float64Array.of(-0, 0, -1.5)),
+      f: makeVector(makeData({ type: new Float32(), data: Float32Array.of(-0, 0, 2) })),
+    });
+    expect(table.getChild('f')!.type).toBeInstanceOf(Float32);
+    expect(table.getChild('d')!.type).toBeInstanceOf(Float64);
+    expect(writeCsv(table)).toBe('d,f\n-0.0,-0.0\n0.0,0.0\n-1.5,2.0\n');
+    expect(writeCsv(table, { delimiter: 'e' })).toBe('def\n-0.0e-0.0\n0.0e0.0\n-1.5e2.0\n');
+  });
+
+  it('keeps its sign in segment and score output written by segkit (standard output, standard input)', () => {
+    const columns = pandas.to_csv.trimEnd().split('\n')[0].split(',').length;
+    const fromFile = segkit(['segment', 'zeros.csv', '--k', '2', '--columns', 'x,y', '--model', 'm.json', '--out', '-', '-q']);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(leading(fromFile.stdout, columns)).toEqual(leading(pandas.to_csv, columns));
+    const fromStdin = segkit(['segment', '-', '--k', '2', '--columns', 'x,y', '--out', '-', '-q'], pandas.text);
+    expect(leading(fromStdin.stdout, columns)).toEqual(leading(pandas.to_csv, columns));
+    const scored = segkit(['score', '-', '--model', 'm.json', '--out', '-', '-q'], pandas.text);
+    expect(scored.code, scored.stderr).toBe(0);
+    // score writes the model's columns as read, and the others as written (x and y are the model's)
+    expect(scored.stdout.split('\n')[1].split(',').slice(0, 4)).toEqual(['1', '-0', '1.5', '-0']);
+    // a file written as read keeps the text of each cell
+    expect(segkit(['segment', 'zeros.csv', '--k', '2', '--columns', 'x,y', '--out', 'zeros-out.csv', '-q']).code).toBe(0);
+    expect(leading(readFileSync(join(dir, 'zeros-out.csv'), 'utf8'), columns)).toEqual(leading(pandas.text, columns));
+  });
+});

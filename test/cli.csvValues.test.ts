@@ -67,3 +67,39 @@ describe('-0 in a CSV file', () => {
     expect(leading(readFileSync(join(dir, 'zeros-out.csv'), 'utf8'), columns)).toEqual(leading(pandas.text, columns));
   });
 });
+
+describe('a list option naming a column whose name holds a comma', () => {
+  const features = (args: string[], file = 'comma.csv') => {
+    const r = segkit(['segment', file, '--k', '2', '--json', ...args]);
+    const out = JSON.parse(r.stdout) as { features?: string[]; error?: { code: string; message: string } };
+    return out.features ?? out.error;
+  };
+
+  it('takes the name in double quotes, as CSV writes it, and quoted names one by one', () => {
+    expect(features(['--columns', '"a,b"'])).toEqual(['a,b']);
+    expect(features(['--columns', ' "a,b" , a'])).toEqual(['a,b', 'a']);
+    expect(features(['--columns', '"a","b"'])).toEqual(['a', 'b']);
+    expect(features(['--columns', '"c ""q"""'])).toEqual(['c "q"']);
+    expect(features(['--exclude', '"a,b",a,b'])).toEqual(['c "q"']);
+  });
+
+  it('refuses an unquoted list that also spells the column, rather than choosing one reading', () => {
+    const message = `--columns a,b: "comma.csv" has a column named "a,b"; put a name holding a comma in double quotes: --columns '"a,b"' for that column, or --columns '"a","b"' for both of "a" and "b"`;
+    expect(features(['--columns', 'a,b'])).toMatchObject({ code: 'E_USAGE', message });
+    expect(features(['--columns', 'a,b'], 'comma-only.csv')).toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('"comma-only.csv" has a column named "a,b"') });
+    expect(features(['--exclude', 'a,b,id'])).toMatchObject({ code: 'E_USAGE', message: expect.stringContaining(`--exclude a,b: "comma.csv" has a column named "a,b"`) });
+    expect(segkit(['segment', 'comma.csv', '--k', '2', '--columns', '"a,b",a', '--model', 'comma.json', '-q']).code).toBe(0);
+    const keep = segkit(['score', 'comma.csv', '--model', 'comma.json', '--keep', 'id,a,b', '--out', 'kept.csv']);
+    expect(keep.code).toBe(2);
+    expect(keep.stderr).toContain(`--keep a,b: "comma.csv" has a column named "a,b"`);
+    const quoted = segkit(['score', 'comma.csv', '--model', 'comma.json', '--keep', 'id,"a,b"', '--out', '-', '-q']);
+    expect(quoted.stdout.split('\n')[0]).toBe('id,"a,b",segment,segment_name');
+  });
+
+  it('is refused when unbalanced, and a missing name is listed beside the file\'s names as the option takes them', () => {
+    const r = segkit(['segment', 'comma.csv', '--columns', '"a,b']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`argument '"a,b' is invalid. must be column names separated by commas (a name holding a comma in double quotes: "a,b").`);
+    expect(features(['--columns', '"c q"'])).toMatchObject({ code: 'E_USAGE', message: '--columns: column "c q" is not in "comma.csv" (it has: id, "a,b", a, b, "c ""q""")' });
+  });
+});

@@ -58,16 +58,68 @@ export function kRange(value: string): number[] {
   return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 }
 
-/** A comma-separated list of names of `what` (column, id), each once; kept exactly, except for surrounding spaces. */
+// by list: whether each name was written in double quotes (a quoted name is never one of several split at commas)
+const QUOTED = new WeakMap<readonly string[], readonly boolean[]>();
+
+/** Whether name `i` of a list from `columnList` was written in double quotes. */
+export const quotedName = (list: readonly string[], i: number): boolean => QUOTED.get(list)?.[i] ?? false;
+
+/**
+ * A comma-separated list of names of `what` (column, id), each once; kept exactly, except for surrounding spaces. A
+ * name in double quotes may hold commas and surrounding spaces ("a,b"), a doubled quote standing for one, as in CSV.
+ */
 function nameList(value: string, what: 'column' | 'id'): string[] {
-  const names = value.split(',').map((s) => s.trim());
-  if (names.some((s) => s === '')) throw new InvalidArgumentError(`must be ${what === 'id' ? 'customer ids' : 'column names'} separated by commas.`);
+  const names: string[] = [];
+  const quoted: boolean[] = [];
+  const bad = () => new InvalidArgumentError(`must be ${what === 'id' ? 'customer ids' : 'column names'} separated by commas (a name holding a comma in double quotes: "a,b").`);
+  for (let at = 0; ; ) {
+    const start = value.slice(at).search(/\S|$/) + at;
+    let name: string;
+    if (value[start] === '"') {
+      let end = start + 1;
+      name = '';
+      for (;;) {
+        const q = value.indexOf('"', end);
+        if (q < 0) throw bad();
+        name += value.slice(end, q);
+        if (value[q + 1] !== '"') {
+          end = q + 1;
+          break;
+        }
+        name += '"';
+        end = q + 2;
+      }
+      const comma = value.indexOf(',', end);
+      if (value.slice(end, comma < 0 ? value.length : comma).trim() !== '') throw bad();
+      at = comma < 0 ? -1 : comma + 1;
+    } else {
+      const comma = value.indexOf(',', start);
+      name = value.slice(start, comma < 0 ? value.length : comma).trim();
+      at = comma < 0 ? -1 : comma + 1;
+    }
+    if (name === '') throw bad();
+    names.push(name);
+    quoted.push(value[start] === '"');
+    if (at < 0) break;
+  }
   const seen = new Set<string>();
   for (const name of names) {
     if (seen.has(name)) throw new InvalidArgumentError(`names ${what} "${name}" twice.`);
     seen.add(name);
   }
+  QUOTED.set(names, quoted);
   return names;
+}
+
+/** A name as a list option takes it: in double quotes when it holds a comma, a quote or surrounding spaces. */
+export function listName(name: string): string {
+  return /[,"]|^\s|\s$/.test(name) || name === '' ? `"${name.replaceAll('"', '""')}"` : name;
+}
+
+/** `listName` as typed in a shell: in single quotes unless it is a plain word. */
+export function listArg(name: string): string {
+  const text = listName(name);
+  return /^[\w.\/-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** A comma-separated list of column names; names are kept exactly, except for surrounding spaces. */

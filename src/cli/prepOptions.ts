@@ -9,8 +9,8 @@ import type { ImputerReport } from '../prep/imputer.js';
 import { OneHotEncoder } from '../prep/oneHotEncoder.js';
 import { looksLikeId, pipeline, type Pipeline, type PipelineOptions, type PipelineResult } from '../prep/pipeline.js';
 import { UsageError } from './exitCodes.js';
-import { IMPUTE_CHOICES, SCALE_CHOICES, columnList, encodeValue, finiteNumber } from './optionParsers.js';
-import { atRow, inputName, requireColumn } from './readInput.js';
+import { IMPUTE_CHOICES, SCALE_CHOICES, columnList, encodeValue, finiteNumber, listArg, listName } from './optionParsers.js';
+import { atRow, inputName, requireColumn, requireColumns } from './readInput.js';
 import type { RunContext } from './runContext.js';
 
 /** The feature-preparation flags shared by segment, evaluate and choose-k. */
@@ -91,7 +91,7 @@ function checkNumericText(table: Table, path: string, skip: ReadonlySet<string>)
     throw new SegkitError(
       'E_PARSE',
       `${inputName(path)}: line ${info.line(stats.row)}, column "${column}": ${JSON.stringify(stats.text)} is not a number, though ${stats.numbers} of the column's ${stats.numbers + stats.texts} values are`,
-      `correct it, add it to the missing-value tokens with --na, or leave the column out with --exclude ${column}`,
+      `correct it, add it to the missing-value tokens with --na, or leave the column out with --exclude ${listArg(column)}`,
     );
   }
 }
@@ -121,7 +121,7 @@ function typedStrays(table: Table, path: string, skip: ReadonlySet<string>): voi
     throw new SegkitError(
       'E_PARSE',
       `${inputName(path)}: record ${first + 1}, column "${field.name}": ${JSON.stringify(firstText)} is not a number, though ${numbers} of the column's ${numbers + texts} values are`,
-      `correct it, or leave the column out with --exclude ${field.name}`,
+      `correct it, or leave the column out with --exclude ${listArg(field.name)}`,
     );
   }
 }
@@ -148,11 +148,11 @@ function checkUniquePerRow(table: Table, names: readonly string[], path: string)
  * columns out of the features; segkit's own output columns stay out unless --columns names them.
  */
 export function pipelineOptions(flags: PrepFlags, table: Table, path: string, alsoExclude: readonly string[] = [], own: readonly string[] = []): PipelineOptions {
-  for (const name of flags.columns ?? []) requireColumn(table, name, '--columns', path);
-  for (const name of flags.exclude ?? []) requireColumn(table, name, '--exclude', path);
+  requireColumns(table, flags.columns ?? [], '--columns', path);
+  requireColumns(table, flags.exclude ?? [], '--exclude', path);
   if (flags.id !== undefined) requireColumn(table, flags.id, '--id', path);
   const encodeList = Array.isArray(flags.encode) ? flags.encode : [];
-  for (const name of encodeList) requireColumn(table, name, '--encode', path);
+  requireColumns(table, encodeList, '--encode', path);
   if (flags.fillValue !== undefined && flags.impute !== 'constant') throw new UsageError(`--fill-value only applies with --impute constant (got --impute ${flags.impute})`);
   // one of two flags would win silently: the column left out, or the id made a feature
   for (const [flag, list] of [['--columns', flags.columns ?? []], ['--encode', encodeList]] as const) {
@@ -231,7 +231,7 @@ function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext):
   const id = by('id');
   if (id.length > 0) parts.push(`${id.join(', ')} (the id)`);
   const text = by('text');
-  if (text.length > 0) parts.push(`${list(text)} (text: --encode ${text.slice(0, 3).join(',')}${text.length > 3 ? ',…' : ''} to one-hot encode)`);
+  if (text.length > 0) parts.push(`${list(text)} (text: --encode ${text.slice(0, 3).map(listName).join(',')}${text.length > 3 ? ',…' : ''} to one-hot encode)`);
   const own = by('segkit output');
   if (own.length > 0) parts.push(`${own.join(', ')} (segkit's own output: name them in --columns to use them)`);
   const other = by('neither numbers nor text');

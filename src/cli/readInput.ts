@@ -11,6 +11,7 @@ import { tableFormat, type TableFormat } from '../data/tableFormat.js';
 import type { ColumnType } from '../data/columnBuilder.js';
 import { SegkitError, baseMessage, restate, throwIfAborted } from '../util/errors.js';
 import { UsageError } from './exitCodes.js';
+import { listArg, listName, quotedName } from './optionParsers.js';
 import type { ReadSettings, RunContext } from './runContext.js';
 
 /** How messages name an input: its path in quotes, or standard input. */
@@ -165,12 +166,39 @@ export function columnNames(table: Table): string[] {
   return table.schema.fields.map((f) => f.name);
 }
 
+// characters a terminal shows as nothing: a name holding one looks like the name without it
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/g;
+
+/** A column name in a list of names: as a list option takes it, its invisible characters written as \uXXXX. */
+function shownName(name: string): string {
+  return listName(name).replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** A usage error unless the table has the column named by `option`. */
 export function requireColumn(table: Table, name: string, option: string, path: string): void {
   const names = columnNames(table);
   if (names.includes(name)) return;
-  const shown = names.length > 20 ? [...names.slice(0, 20), '…'] : names;
+  const shown = names.length > 20 ? [...names.slice(0, 20).map(shownName), '…'] : names.map(shownName);
   throw new UsageError(`${option}: column "${name}" is not in ${inputName(path)} (it has: ${shown.join(', ')})`);
+}
+
+/**
+ * requireColumn for each name of a list option (`columnList`), first refusing a list whose names, split at commas,
+ * also spell a column whose name holds commas ("a,b" naming columns a and b, or the column "a,b"): it must be quoted.
+ */
+export function requireColumns(table: Table, names: readonly string[], option: string, path: string): void {
+  for (const column of columnNames(table)) {
+    if (!column.includes(',') || names.includes(column)) continue;
+    const parts = column.split(',').map((s) => s.trim());
+    for (let i = 0; i + parts.length <= names.length; i++) {
+      if (!parts.every((p, q) => names[i + q] === p && !quotedName(names, i + q))) continue;
+      const listed = parts.map((p) => `"${p}"`);
+      throw new UsageError(
+        `${option} ${parts.join(',')}: ${inputName(path)} has a column named "${column}"; put a name holding a comma in double quotes: ${option} ${listArg(column)} for that column, or ${option} '${listed.join(',')}' for ${listed.length === 2 ? 'both' : 'each'} of ${listed.join(' and ')}`,
+      );
+    }
+  }
+  for (const name of names) requireColumn(table, name, option, path);
 }
 
 /**

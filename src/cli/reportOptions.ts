@@ -3,7 +3,7 @@ import { SegkitError } from '../util/errors.js';
 import { type Command, Option } from 'commander';
 import { UsageError } from './exitCodes.js';
 import { columnList, decimalValue } from './optionParsers.js';
-import { requireColumn } from './readInput.js';
+import { requireColumn, requireColumns } from './readInput.js';
 
 /** The report flags shared by segment and explain. */
 export interface ReportFlags {
@@ -46,7 +46,7 @@ export function checkReportFlags(cmd: Command, f: ReportFlags & { readonly repor
 /** Columns the report flags name (never features), after checking they exist. */
 export function reportColumns(f: ReportFlags, table: Table, input: string, note: (message: string) => void): string[] {
   if (f.value !== undefined) requireNumberColumn(table, f.value, '--value', input);
-  for (const c of f.audit ?? []) requireColumn(table, c, '--audit', input);
+  requireColumns(table, f.audit ?? [], '--audit', input);
   const columns = [...(f.value !== undefined ? [f.value] : []), ...(f.audit ?? [])];
   // a number column would otherwise have been a feature: say so
   const numeric = columns.filter((name) => isNumber(table, name));

@@ -22,7 +22,7 @@ import { columnList, integer } from './optionParsers.js';
 import { redisUrl, storeUrl } from './executorOptions.js';
 import { haversineWords } from './densityOptions.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, checkPaths, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumn } from './readInput.js';
+import { atRow, checkPaths, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumns } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
@@ -517,7 +517,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       const batch = next.value;
       if (first) {
         if (fromCsv) noteDelimiter(batch, input, ctx);
-        for (const name of f.keep ?? []) requireColumn(batch, name, '--keep', input);
+        requireColumns(batch, f.keep ?? [], '--keep', input);
         const replaced = replacing(f.keep ? batch.select(f.keep) : batch);
         if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
         if (texts) {

@@ -139,6 +139,20 @@ describe('segkit compare --out -', () => {
     expect(r.stderr).toMatch(/REFIT: /);
     expect(r.stderr).not.toContain('movers to -');
   });
+
+  it('refuses an id column named like a column of the movers\' file, which would replace the ids', () => {
+    for (const name of ['segment_before', 'segment_after_id']) {
+      for (const tag of ['before', 'after']) {
+        writeFileSync(join(dir, `${tag}-${name}.csv`), readFileSync(join(dir, `${tag}.csv`), 'utf8').replace(/^customer_id,/, `${name},`));
+      }
+      const r = segkit(['compare', `before-${name}.csv`, `after-${name}.csv`, '--model', 'model.json', '--id', name, '--out', '-']);
+      expect(r.code, r.stdout.split('\n')[0]).toBe(2);
+      expect(r.stderr).toContain(`segkit: error: --id: column "${name}" has the name of a column of the movers' file --out writes (segment_before, segment_after, segment_before_id, segment_after_id); rename the column`);
+      expect(r.stdout).toBe('');
+      // without --out there is no such file: the comparison runs
+      expect(segkit(['compare', `before-${name}.csv`, `after-${name}.csv`, '--model', 'model.json', '--id', name, '-q']).code).toBe(0);
+    }
+  });
 });
 
 describe('segkit abtest', () => {

@@ -17,6 +17,9 @@ import { loadModel, readForModel } from './score.js';
 /** How the movers' file and the migration table name no segment. */
 const UNASSIGNED = 'Unassigned';
 
+/** The columns of the movers' file besides the id. */
+const MOVER_COLUMNS = ['segment_before', 'segment_after', 'segment_before_id', 'segment_after_id'];
+
 interface CompareFlags extends CommonFlags {
   readonly model: string;
   readonly id: string;
@@ -59,6 +62,10 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   if (f.report === '-') throw new UsageError('--report needs a file path');
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   if (f.out !== undefined) outputFormat(f.out, '--out');
+  // the id column comes first in the movers' file: one of its other columns of the same name would replace it
+  if (f.out !== undefined && MOVER_COLUMNS.includes(f.id)) {
+    throw new UsageError(`--id: column "${f.id}" has the name of a column of the movers' file --out writes (${MOVER_COLUMNS.join(', ')}); rename the column`);
+  }
   checkPaths([['the before input', beforePath], ['the after input', afterPath], ['--model', f.model]], [['--out', f.out], ['--report', f.report]]);
   // before the work: an output folder that does not exist is an error, and no other output is written first
   if (f.out !== undefined) await checkParent(f.out, '--out');
@@ -88,12 +95,13 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
     const numeric = ids.every((v) => typeof v === 'number');
     const int32 = numeric && ids.every((v) => Number.isInteger(v) && Math.abs(v as number) < 2 ** 31);
     const idColumn = int32 ? Int32Array.from(ids as number[]) : numeric ? Float64Array.from(ids as number[]) : ids.map(String);
+    const [before, after, beforeId, afterId] = MOVER_COLUMNS;
     await writeTable(f.out, tableFromArrays({
       [f.id]: idColumn as never,
-      segment_before: Array.from(r.movers.from, (c) => (c < 0 ? UNASSIGNED : names[c])),
-      segment_after: Array.from(r.movers.to, (c) => (c < 0 ? UNASSIGNED : names[c])),
-      segment_before_id: Int32Array.from(r.movers.from),
-      segment_after_id: Int32Array.from(r.movers.to),
+      [before]: Array.from(r.movers.from, (c) => (c < 0 ? UNASSIGNED : names[c])),
+      [after]: Array.from(r.movers.to, (c) => (c < 0 ? UNASSIGNED : names[c])),
+      [beforeId]: Int32Array.from(r.movers.from),
+      [afterId]: Int32Array.from(r.movers.to),
     }), { signal: ctx.signal });
   }
   if (f.report !== undefined) await writeFileAtomic(f.report, await buildChangesReport(r, { title: `${beforePath} → ${afterPath}` }), ctx.signal);

@@ -4,6 +4,7 @@
 import * as segkit from 'segkit/browser';
 import type { ChooseKResult, Dataset, Executor, PipelineOptions, SegmentationModel, SegmentProfiles, SegmentSummary } from 'segkit/browser';
 import type { Table } from 'apache-arrow';
+import { appThreads } from './threads.js';
 
 /** As `segkit segment`: k from 2 to 10 when chosen, the exact silhouette up to 20,000 rows, a seeded sample above. */
 const K_RANGE = [2, 10] as const;
@@ -17,10 +18,11 @@ const say = (id: string, text: string, error = false) => {
   el.classList.toggle('error', error);
 };
 
-// Threads: every core when the page is cross-origin isolated (Web Workers share one memory), else this page alone.
+// Threads: every core (or ?threads=N) when the page is cross-origin isolated (Web Workers share one memory), else
+// this page alone.
 const isolated = globalThis.crossOriginIsolated === true;
-const asked = Number(new URLSearchParams(location.search).get('threads'));
-const threads = isolated ? (Number.isInteger(asked) && asked > 0 ? asked : navigator.hardwareConcurrency || 1) : 1;
+const wanted = appThreads(new URLSearchParams(location.search).get('threads'), navigator.hardwareConcurrency);
+const threads = isolated ? wanted.threads : 1;
 const executor: Executor & { start?: () => Promise<void> } = isolated ? segkit.webWorkerExecutor({ threads }) : segkit.inlineExecutor();
 
 interface Loaded {
@@ -35,7 +37,7 @@ async function start(): Promise<void> {
   const engine = $('engine');
   if (isolated) {
     await executor.start!();
-    engine.textContent = `Running on ${threads} thread${threads > 1 ? 's' : ''}: ${threads} Web Worker${threads > 1 ? 's' : ''} sharing one memory (this page is cross-origin isolated).`;
+    engine.textContent = `Running on ${threads} thread${threads > 1 ? 's' : ''}: ${threads} Web Worker${threads > 1 ? 's' : ''} sharing one memory (this page is cross-origin isolated).${wanted.note ? ` ${wanted.note}` : ''}`;
   } else {
     engine.textContent = 'Running on one thread: this page is not cross-origin isolated, so Web Workers cannot share memory with it. Serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp to use every core.';
     engine.classList.add('single');

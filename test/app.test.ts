@@ -169,6 +169,32 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     }
   }, 300_000);
 
+  it('?threads=N: a whole number of workers in digits, up to 64 beyond the cores; any other value uses every core and says so', async () => {
+    const cores = await (async () => {
+      const p = await browser.newPage();
+      try {
+        return await p.evaluate(() => navigator.hardwareConcurrency);
+      } finally {
+        await p.close();
+      }
+    })();
+    // 0x3 is no decimal count (Number() would read it as 3), 1e9 would start a billion Web Workers
+    const cases: [string, number, boolean][] = [['3', 3, false], [cores === 3 ? '0x4' : '0x3', cores, true], ['abc', cores, true], ['0', cores, true], ['2.5', cores, true], ['1e9', cores, true], ['65', Math.min(cores, 65), cores < 65]];
+    for (const [asked, workers, noted] of cases) {
+      const { page, problems } = await open(`${app.url}?threads=${asked}`);
+      try {
+        const engine = await page.textContent('#engine');
+        expect(engine, asked).toContain(`${workers} Web Worker${workers > 1 ? 's' : ''} sharing one memory`);
+        if (noted) expect(engine, asked).toContain(`?threads=${asked} is not a whole number from 1 to ${Math.max(cores, 64)}, so every core is used.`);
+        else expect(engine, asked).not.toContain('?threads=');
+        expect(page.workers(), asked).toHaveLength(workers);
+        expect(problems).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }
+  }, 120_000);
+
   it('a segmented file loaded again: segkit\'s own columns are no features, and the labels are the command line\'s', async () => {
     const small = path.join(dir, 'customers-3k.csv'), again = path.join(dir, 'segmented-3k.csv');
     writeFileSync(small, customersCsv(3_000, 5));

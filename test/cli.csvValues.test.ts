@@ -68,6 +68,27 @@ describe('-0 in a CSV file', () => {
   });
 });
 
+describe('a column of booleans that turns to text', () => {
+  const pandas = PANDAS.cases.booleans_then_text;
+
+  it('keeps each boolean as written (TRUE, True), as pandas reads and writes it', async () => {
+    const table = await readCsv(pandas.text);
+    expect([...table.getChild('flag')!]).toEqual(['TRUE', 'True', 'FALSE', 'false', 'true', 'unknown']);
+    expect(writeCsv(table)).toBe(pandas.to_csv);
+    // more spellings than a form code holds: the rest are kept as text
+    const spaced = Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}True`);
+    const wide = await readCsv(`x\n${spaced.map((v) => `"${v}"`).join('\n')}\nno\n`);
+    expect([...wide.getChild('x')!]).toEqual([...spaced, 'no']);
+  });
+
+  it('is written as read in segment output written by segkit', () => {
+    writeFileSync(join(dir, 'flags.csv'), pandas.text);
+    const r = segkit(['segment', 'flags.csv', '--k', '2', '--columns', 'x,y', '--out', '-', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(leading(r.stdout, 4)).toEqual(leading(pandas.to_csv, 4));
+  });
+});
+
 describe('a list option naming a column whose name holds a comma', () => {
   const features = (args: string[], file = 'comma.csv') => {
     const r = segkit(['segment', file, '--k', '2', '--json', ...args]);

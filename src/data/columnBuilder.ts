@@ -423,8 +423,10 @@ export class ColumnBuilder {
   // numbers as inference reads them: "007" and integers float64 cannot hold are not numbers
   private readonly strictNumbers: boolean;
   // an inferred number column's cells String(value) would not give back (numberForm by row; EXOTIC_FORM ones kept as
-  // text, up to EXOTIC_CAP), so that turning to text gives every cell as written
+  // text, up to EXOTIC_CAP), and a boolean column's (noteSpelling), so that turning to text gives every cell as written
   protected forms: Uint8Array | null = null;
+  // a boolean column's spellings other than true and false, by form - 1
+  private spellings: string[] | null = null;
   protected exotic: Map<number, string> | null = null;
   // exotic forms noted while the column held numbers, kept or not: past EXOTIC_CAP, some are lost
   protected exoticNoted = 0;
@@ -551,10 +553,13 @@ export class ColumnBuilder {
         const key = text.trim().toLowerCase();
         const v = (this.forced ? BOOLEAN_LOOSE : BOOLEAN_STRICT).get(key);
         if (v !== undefined) {
+          // TRUE, True: kept as written, should the column turn to text
+          if (!this.forced && text !== key) this.noteSpelling(text);
           this.appendNumber(v ? 1 : 0);
           return undefined;
         }
         if (this.forced) return 'is not a boolean (true/false, yes/no, 1/0)';
+        if (this.exoticNoted > EXOTIC_CAP) return 'turns the column to text, but too many of the booleans before it were written in forms kept only as booleans: read the column as text';
         this.toStrings();
         this.appendString(text);
         return undefined;
@@ -881,6 +886,14 @@ export class ColumnBuilder {
     this.length = i + 1;
   }
 
+  /** Records how the boolean of the next row was written (TRUE, True): a code for each of the first 254 spellings. */
+  private noteSpelling(text: string): void {
+    const list = (this.spellings ??= []);
+    let code = list.indexOf(text) + 1;
+    if (code === 0 && list.length < 254) code = list.push(text);
+    this.noteForm(this.length, code || EXOTIC_FORM, text);
+  }
+
   /** Records how row i's number was written (numberForm), when String(value) would not give it back. */
   private noteForm(i: number, form: number, text: string): void {
     if (!this.forms) this.forms = new Uint8Array(Math.max(MIN_CAPACITY, i + 1));
@@ -897,7 +910,7 @@ export class ColumnBuilder {
     const n = this.length;
     const chunks = this.chunks;
     const kind = this.kind;
-    const forms = kind === 'number' ? this.forms : null, exotic = this.exotic;
+    const forms = kind === 'number' || kind === 'boolean' ? this.forms : null, exotic = this.exotic, spellings = this.spellings;
     if (kind === 'number' && exotic) for (const text of exotic.values()) if (!mayBeNumber(text.charCodeAt(0))) this.oddNumbers++;
     this.kind = 'string';
     this.offsets = new Int32Array(Math.max(MIN_CAPACITY, n + 1) + 1);
@@ -908,6 +921,7 @@ export class ColumnBuilder {
     this.chunks = [];
     this.forms = null;
     this.exotic = null;
+    this.spellings = null;
     for (let i = 0; i < n; i++) {
       if (this.isValid(i)) {
         const v = chunks[i >> CHUNK_BITS]![i & CHUNK_MASK];
@@ -917,7 +931,7 @@ export class ColumnBuilder {
           this.writeString(i, exotic!.get(i)!);
           continue;
         }
-        const text = form === 0 ? render(kind, v, this.dateOnly) : fixedForm(v, form);
+        const text = form === 0 ? render(kind, v, this.dateOnly) : kind === 'boolean' ? spellings![form - 1] : fixedForm(v, form);
         this.writeString(i, this.decimalComma && kind === 'number' ? text.replace('.', ',') : text);
       } else this.offsets[i + 1] = this.byteLength;
     }

@@ -89,6 +89,21 @@ describe('a column of booleans that turns to text', () => {
   });
 });
 
+describe('a byte order mark', () => {
+  it('at the start of a file is no part of the first name (as pandas reads it); inside a quoted name it is, and an error shows it', () => {
+    const rows = ['1,1,2', '2,2,3', '3,8,9', '4,9,9'];
+    writeFileSync(join(dir, 'bom-start.csv'), `\ufeffid,x,y\n${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'bom-quoted.csv'), `"\ufeffid",x,y\n${rows.join('\n')}\n`);
+    const start = segkit(['segment', 'bom-start.csv', '--k', '2', '--id', 'id', '--out', '-', '-q']);
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stdout.split('\n')[0]).toBe('id,x,y,segment,segment_name');
+    // pandas.read_csv keeps "\ufeffid" as the name here, with either encoding: no column "id" to match
+    const quoted = segkit(['segment', 'bom-quoted.csv', '--k', '2', '--id', 'id', '--json']);
+    expect(quoted.code).toBe(2);
+    expect(JSON.parse(quoted.stdout).error.message).toBe('--id: column "id" is not in "bom-quoted.csv" (it has: "\\ufeffid", x, y)');
+  });
+});
+
 describe('a list option naming a column whose name holds a comma', () => {
   const features = (args: string[], file = 'comma.csv') => {
     const r = segkit(['segment', file, '--k', '2', '--json', ...args]);

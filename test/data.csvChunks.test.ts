@@ -44,7 +44,7 @@ describe('CSV chunks', () => {
     expect(joined(writeCsvChunks(dict)).equals(Buffer.from(writeCsvBytes(plain)))).toBe(true);
   });
 
-  it('writes float64 values as String() does, whatever decimals the values before had', () => {
+  it('writes float64 values as String() does (-0 with its sign), whatever decimals the values before had', () => {
     const g = createRandom(9);
     // runs of values sharing their decimals, then changing: the decimals tried first must never shorten or lengthen a value
     const values = Float64Array.from({ length: 20_000 }, (_, i) => {
@@ -54,7 +54,7 @@ describe('CSV chunks', () => {
       return i % 3 === 0 ? -v : v;
     });
     const t = tableFromColumns(['v'], [makeData({ type: new Float64(), length: values.length, nullCount: 0, data: values })]);
-    const want = ['v', ...Array.from(values, (v) => (Number.isInteger(v) ? `${v}.0` : String(v)))].join('\n') + '\n';
+    const want = ['v', ...Array.from(values, (v) => (Object.is(v, -0) ? '-0.0' : Number.isInteger(v) ? `${v}.0` : String(v)))].join('\n') + '\n';
     expect(Buffer.from(writeCsvBytes(t)).toString()).toBe(want);
   });
 
@@ -64,8 +64,8 @@ describe('CSV chunks', () => {
     const negZero = makeData({ type: new Float64(), length: 4, nullCount: 0, data: Float64Array.of(1, -0, 3, 4) });
     const t = tableFromColumns(['w', 'm', 'z'], [whole, mixed, negZero]);
     const csv = (whole = false) => Buffer.from(writeCsvBytes(whole ? wholeNumbersAsIntegers(t) : t)).toString();
-    expect(csv()).toBe('w,m,z\n3.0,1.0,1.0\n-12.0,2.0,0.0\n,2.5,3.0\n9007199254740991.0,4.0,4.0\n');
+    expect(csv()).toBe('w,m,z\n3.0,1.0,1.0\n-12.0,2.0,-0.0\n,2.5,3.0\n9007199254740991.0,4.0,4.0\n');
     // -0 keeps its column a float column (it would print as 0, losing its sign)
-    expect(csv(true)).toBe('w,m,z\n3,1.0,1.0\n-12,2.0,0.0\n,2.5,3.0\n9007199254740991,4.0,4.0\n');
+    expect(csv(true)).toBe('w,m,z\n3,1.0,1.0\n-12,2.0,-0.0\n,2.5,3.0\n9007199254740991,4.0,4.0\n');
   });
 });

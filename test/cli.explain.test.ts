@@ -54,7 +54,7 @@ describe('segkit explain', () => {
     expect(JSON.parse(twice.stdout).error).toMatchObject({ code: 'E_USAGE', message: `option '--rows <ids>' argument '2,2' is invalid. names id "2" twice.` });
     const empty = segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2,', '--json']);
     expect(empty.code).toBe(2);
-    expect(JSON.parse(empty.stdout).error.message).toBe(`option '--rows <ids>' argument '2,' is invalid. must be customer ids separated by commas.`);
+    expect(JSON.parse(empty.stdout).error.message).toBe(`option '--rows <ids>' argument '2,' is invalid. must be customer ids separated by commas (an id holding a comma in double quotes: "a,b").`);
   });
 
   it('refuses a --value column of text (amounts with a currency sign) instead of counting it as 0', () => {

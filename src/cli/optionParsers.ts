@@ -71,7 +71,7 @@ export const quotedName = (list: readonly string[], i: number): boolean => QUOTE
 function nameList(value: string, what: 'column' | 'id'): string[] {
   const names: string[] = [];
   const quoted: boolean[] = [];
-  const bad = () => new InvalidArgumentError(`must be ${what === 'id' ? 'customer ids' : 'column names'} separated by commas (a name holding a comma in double quotes: "a,b").`);
+  const bad = () => new InvalidArgumentError(`must be ${what === 'id' ? 'customer ids' : 'column names'} separated by commas (${what === 'id' ? 'an id' : 'a name'} holding a comma in double quotes: "a,b").`);
   for (let at = 0; ; ) {
     const start = value.slice(at).search(/\S|$/) + at;
     let name: string;

@@ -89,6 +89,30 @@ describe('a column of booleans that turns to text', () => {
   });
 });
 
+describe('a column of dates that turns to text', () => {
+  const pandas = PANDAS.cases.dates_then_text;
+
+  it('keeps each date as written (a whole day, a zone, a space), as pandas reads and writes it', async () => {
+    const table = await readCsv(pandas.text);
+    expect([...table.getChild('seen')!]).toEqual(['2024-01-31', '2024-01-31T12:00:00+02:00', '2024-02-01 08:30', '2024-02-29T23:59:59.5Z', '2023-12-31T00:00:00-05:30', 'unknown']);
+    expect(writeCsv(table)).toBe(pandas.to_csv);
+    // read as dates, they are the times they name
+    const dates = await readCsv(pandas.text.replace(/\n6,[^\n]*\n$/, '\n'));
+    expect([...dates.getChild('seen')!]).toEqual([Date.UTC(2024, 0, 31), Date.UTC(2024, 0, 31, 10), Date.UTC(2024, 1, 1, 8, 30), Date.UTC(2024, 1, 29, 23, 59, 59, 500), Date.UTC(2023, 11, 31, 5, 30)]);
+    // many rows of one layout; a fraction finer than milliseconds is given as the date read, in ISO 8601 (UTC)
+    const times = Array.from({ length: 70_000 }, (_, i) => new Date(Date.UTC(2020, 0, 1) + i * 37 * 60_000).toISOString().replace('T', ' ').slice(0, 19));
+    const long = await readCsv(`t\n2024-01-31T12:00:00.123456+01:00\n${times.join('\n')}\nnone\n`);
+    expect([...long.getChild('t')!]).toEqual(['2024-01-31T11:00:00.123Z', ...times, 'none']);
+  });
+
+  it('is written as read in segment output written by segkit', () => {
+    writeFileSync(join(dir, 'dates.csv'), pandas.text);
+    const r = segkit(['segment', 'dates.csv', '--k', '2', '--columns', 'x,y', '--out', '-', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(leading(r.stdout, 4)).toEqual(leading(pandas.to_csv, 4));
+  });
+});
+
 describe('a byte order mark', () => {
   it('at the start of a file is no part of the first name (as pandas reads it); inside a quoted name it is, and an error shows it', () => {
     const rows = ['1,1,2', '2,2,3', '3,8,9', '4,9,9'];

@@ -288,6 +288,40 @@ export function parseIsoDate(text: string): number {
 
 const dateOnlyText = (text: string) => text.trim().length === 10;
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * How a date text is written: its digits as 0s, then "|" and its zone as written (Z, +02:00, -0500, none), which
+ * dateText fills in again from the time.
+ */
+function dateLayout(text: string): string {
+  const zone = dateOnlyText(text) ? '' : (/(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$/i.exec(text)?.[0] ?? '');
+  return `${text.slice(0, text.length - zone.length).replace(/\d/g, '0')}|${zone}`;
+}
+
+/** The text of time `t` written in `layout` (dateLayout): the digits of its local time in the layout's zone. */
+function dateText(layout: string, t: number): string {
+  const bar = layout.lastIndexOf('|');
+  const zone = layout.slice(bar + 1), z = zone.trim();
+  const hhmm = z.slice(1).replace(':', '');
+  const offset = z[0] === '+' || z[0] === '-' ? (z[0] === '-' ? -1 : 1) * (+hhmm.slice(0, 2) * 60 + +(hhmm.slice(2) || 0)) : 0;
+  // YYYYMMDDHHMMSSmmm
+  const digits = new Date(t + offset * 60000).toISOString().replace(/\D/g, '');
+  let k = 0;
+  return layout.slice(0, bar).replace(/0/g, () => digits[k++] ?? '0') + zone;
+}
+
+/** Whether `text` has the layout of `other`, whose zone is its last `zone` characters: alike but for digits before it. */
+function sameLayout(text: string, other: string, zone: number): boolean {
+  const n = text.length;
+  if (n !== other.length) return false;
+  for (let k = 0; k < n; k++) {
+    const a = text.charCodeAt(k), b = other.charCodeAt(k);
+    if (a !== b && (k >= n - zone || !isDigit(a) || !isDigit(b))) return false;
+  }
+  return true;
+}
+
 function render(kind: Kind, v: number, dateOnly: boolean): string {
   if (kind === 'boolean') return v ? 'true' : 'false';
   if (kind === 'date') {
@@ -425,8 +459,10 @@ export class ColumnBuilder {
   // an inferred number column's cells String(value) would not give back (numberForm by row; EXOTIC_FORM ones kept as
   // text, up to EXOTIC_CAP), and a boolean column's (noteSpelling), so that turning to text gives every cell as written
   protected forms: Uint8Array | null = null;
-  // a boolean column's spellings other than true and false, by form - 1
+  // a boolean column's spellings other than true and false, or a date column's layouts (dateLayout), by form - 1
   private spellings: string[] | null = null;
+  // the last date's text, its layout's form and the length of its zone (sameLayout)
+  private lastDate: { text: string; code: number; zone: number } | undefined;
   protected exotic: Map<number, string> | null = null;
   // exotic forms noted while the column held numbers, kept or not: past EXOTIC_CAP, some are lost
   protected exoticNoted = 0;
@@ -567,11 +603,11 @@ export class ColumnBuilder {
       case 'date': {
         const t = parseIsoDate(text);
         if (!Number.isNaN(t)) {
-          if (this.dateOnly && !dateOnlyText(text)) this.dateOnly = false;
-          this.appendNumber(t);
+          this.appendDate(t, text);
           return undefined;
         }
         if (this.forced) return 'is not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)';
+        if (this.exoticNoted > EXOTIC_CAP) return 'turns the column to text, but too many of the dates before it were written in forms kept only as dates: read the column as text';
         this.toStrings();
         this.appendString(text);
         return undefined;
@@ -649,8 +685,7 @@ export class ColumnBuilder {
       const t = this.parseDates && (this.kind === 'empty' || this.kind === 'date') ? parseIsoDate(value) : NaN;
       if (!Number.isNaN(t)) {
         if (this.kind === 'empty') this.start('date');
-        if (this.dateOnly && !dateOnlyText(value)) this.dateOnly = false;
-        this.appendNumber(t);
+        this.appendDate(t, value);
       } else {
         this.widenToString();
         this.appendString(value);
@@ -886,6 +921,36 @@ export class ColumnBuilder {
     this.length = i + 1;
   }
 
+  /**
+   * Appends a date read from `text`, noting how it was written (dateLayout: a code for each of the first 254), so
+   * that the column, should it turn to text, gives it back as written rather than as ISO 8601 in UTC.
+   */
+  private appendDate(t: number, text: string): void {
+    if (this.dateOnly && !dateOnlyText(text)) this.dateOnly = false;
+    if (!this.forced) {
+      let code = 0;
+      const last = this.lastDate;
+      // most dates of a column are written alike: the last one's layout, when the text differs from it in digits alone
+      if (last !== undefined && sameLayout(text, last.text, last.zone)) code = last.code;
+      else {
+        const layout = dateLayout(text);
+        const bar = layout.lastIndexOf('|');
+        // a layout of at most 17 digits (to milliseconds) gives back every text written in it; finer fractions are
+        // written as ISO 8601 in UTC (code 0)
+        if (layout.slice(0, bar).replace(/[^0]/g, '').length <= 17) {
+          const list = (this.spellings ??= []);
+          code = list.indexOf(layout) + 1;
+          if (code === 0 && list.length < 254) code = list.push(layout);
+          // past 254 layouts, or a text its layout does not give back, the text itself is kept
+          if (code === 0 || dateText(layout, t) !== text) code = EXOTIC_FORM;
+          else this.lastDate = { text, code, zone: layout.length - bar - 1 };
+        }
+      }
+      if (code !== 0) this.noteForm(this.length, code, text);
+    }
+    this.appendNumber(t);
+  }
+
   /** Records how the boolean of the next row was written (TRUE, True): a code for each of the first 254 spellings. */
   private noteSpelling(text: string): void {
     const list = (this.spellings ??= []);
@@ -910,7 +975,7 @@ export class ColumnBuilder {
     const n = this.length;
     const chunks = this.chunks;
     const kind = this.kind;
-    const forms = kind === 'number' || kind === 'boolean' ? this.forms : null, exotic = this.exotic, spellings = this.spellings;
+    const forms = this.forms, exotic = this.exotic, spellings = this.spellings;
     if (kind === 'number' && exotic) for (const text of exotic.values()) if (!mayBeNumber(text.charCodeAt(0))) this.oddNumbers++;
     this.kind = 'string';
     this.offsets = new Int32Array(Math.max(MIN_CAPACITY, n + 1) + 1);
@@ -922,6 +987,7 @@ export class ColumnBuilder {
     this.forms = null;
     this.exotic = null;
     this.spellings = null;
+    this.lastDate = undefined;
     for (let i = 0; i < n; i++) {
       if (this.isValid(i)) {
         const v = chunks[i >> CHUNK_BITS]![i & CHUNK_MASK];
@@ -931,7 +997,7 @@ export class ColumnBuilder {
           this.writeString(i, exotic!.get(i)!);
           continue;
         }
-        const text = form === 0 ? render(kind, v, this.dateOnly) : kind === 'boolean' ? spellings![form - 1] : fixedForm(v, form);
+        const text = form === 0 ? render(kind, v, this.dateOnly) : kind === 'boolean' ? spellings![form - 1] : kind === 'date' ? dateText(spellings![form - 1], v) : fixedForm(v, form);
         this.writeString(i, this.decimalComma && kind === 'number' ? text.replace('.', ',') : text);
       } else this.offsets[i + 1] = this.byteLength;
     }

@@ -103,6 +103,12 @@ describe('a column of dates that turns to text', () => {
     const times = Array.from({ length: 70_000 }, (_, i) => new Date(Date.UTC(2020, 0, 1) + i * 37 * 60_000).toISOString().replace('T', ' ').slice(0, 19));
     const long = await readCsv(`t\n2024-01-31T12:00:00.123456+01:00\n${times.join('\n')}\nnone\n`);
     expect([...long.getChild('t')!]).toEqual(['2024-01-31T11:00:00.123Z', ...times, 'none']);
+    // missing cells, layouts that change, and more layouts than form codes
+    const mixed = await readCsv('x,y\n,1\n2024-01-31 10:00,1\n,1\n2024-02-01 11:00,1\n2024-03-01,1\n2024-03-01T00:00:00.000Z,1\nx,1\n');
+    expect([...mixed.getChild('x')!]).toEqual([null, '2024-01-31 10:00', null, '2024-02-01 11:00', '2024-03-01', '2024-03-01T00:00:00.000Z', 'x']);
+    const spaced = Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}2024-01-31T12:00`);
+    const wide = await readCsv(`x\n${spaced.map((v) => `"${v}"`).join('\n')}\nabc\n`);
+    expect([...wide.getChild('x')!]).toEqual([...spaced, 'abc']);
   });
 
   it('is written as read in segment output written by segkit', () => {

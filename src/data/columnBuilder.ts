@@ -463,6 +463,8 @@ export class ColumnBuilder {
   private spellings: string[] | null = null;
   // the last date's text, its layout's form and the length of its zone (sameLayout)
   private lastDate: { text: string; code: number; zone: number } | undefined;
+  // the form of every date so far while they share one (no forms noted then); 0 once they differ, -1 before any
+  private dateForm = -1;
   protected exotic: Map<number, string> | null = null;
   // exotic forms noted while the column held numbers, kept or not: past EXOTIC_CAP, some are lost
   protected exoticNoted = 0;
@@ -946,7 +948,13 @@ export class ColumnBuilder {
           else this.lastDate = { text, code, zone: layout.length - bar - 1 };
         }
       }
-      if (code !== 0) this.noteForm(this.length, code, text);
+      // while every date has one form, none is noted row by row
+      if (this.dateForm < 0 && this.length === this.nullCount && code !== EXOTIC_FORM) this.dateForm = code;
+      if (code !== this.dateForm) {
+        if (this.dateForm > 0 && this.length > 0) (this.forms = new Uint8Array(Math.max(MIN_CAPACITY, this.length + 1))).fill(this.dateForm, 0, this.length);
+        this.dateForm = 0;
+        if (code !== 0) this.noteForm(this.length, code, text);
+      }
     }
     this.appendNumber(t);
   }
@@ -988,11 +996,14 @@ export class ColumnBuilder {
     this.exotic = null;
     this.spellings = null;
     this.lastDate = undefined;
+    // dates that all share one form noted none
+    const shared = kind === 'date' && !forms && this.dateForm > 0 ? this.dateForm : 0;
+    this.dateForm = -1;
     for (let i = 0; i < n; i++) {
       if (this.isValid(i)) {
         const v = chunks[i >> CHUNK_BITS]![i & CHUNK_MASK];
         // the cell as it was written: kept, or rebuilt from the value and how it was written
-        const form = forms && i < forms.length ? forms[i] : 0;
+        const form = forms && i < forms.length ? forms[i] : shared;
         if (form === EXOTIC_FORM) {
           this.writeString(i, exotic!.get(i)!);
           continue;

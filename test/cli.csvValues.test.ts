@@ -7,6 +7,8 @@ import { Float32, Float64, makeData, Table, makeVector } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/data/readCsv.js';
 import { writeCsv } from '../src/data/writeCsv.js';
+import { readJson } from '../src/data/readJson.js';
+import { writeJson } from '../src/data/writeJson.js';
 import { BIN, segkit as segkitIn } from './helpers/segkitCli.js';
 
 interface PandasCase {
@@ -37,7 +39,7 @@ afterAll(() => {
 describe('-0 in a CSV file', () => {
   const pandas = PANDAS.cases.negative_zero;
 
-  it('is written back as pandas writes it: -0.0 in a float column, 0 in an integer one', async () => {
+  it('is written back with its sign: -0.0 in a float column (CSV as pandas writes it; JSON too), 0 in an integer one', async () => {
     // the library: read then write
     expect(writeCsv(await readCsv(pandas.text))).toBe(pandas.to_csv);
     // Float64 and Float32 columns, through the fast writer and the general one (a delimiter that is a number character)
@@ -49,6 +51,11 @@ describe('-0 in a CSV file', () => {
     expect(table.getChild('d')!.type).toBeInstanceOf(Float64);
     expect(writeCsv(table)).toBe('d,f\n-0.0,-0.0\n0.0,0.0\n-1.5,2.0\n');
     expect(writeCsv(table, { delimiter: 'e' })).toBe('def\n-0.0e-0.0\n0.0e0.0\n-1.5e2.0\n');
+    // JSON: -0.0, which JSON.parse and Python's json read back as -0 (JSON.stringify writes 0)
+    const json = writeJson(table, { format: 'ndjson' });
+    expect(json).toBe('{"d":-0.0,"f":-0.0}\n{"d":0,"f":0}\n{"d":-1.5,"f":2}\n');
+    expect(Object.is(JSON.parse(json.split('\n')[0]).d, -0)).toBe(true);
+    expect(Object.is((await readJson(writeJson(table))).getChild('d')!.get(0), -0)).toBe(true);
   });
 
   it('keeps its sign in segment and score output written by segkit (standard output, standard input)', () => {

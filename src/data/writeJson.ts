@@ -21,8 +21,8 @@ function jsonValue(v: unknown, kind: CellKind): unknown {
 
 /**
  * Writes an Arrow table as JSON text that readJson (or readNdjson) reads back: timestamps as ISO 8601 strings,
- * 64-bit integers as numbers when exact, otherwise as strings, floats of 2^53 and more with an exponent, and
- * non-finite numbers as null.
+ * 64-bit integers as numbers when exact, otherwise as strings, floats of 2^53 and more with an exponent, -0 as -0.0,
+ * and non-finite numbers as null.
  * @example
  * const text = writeJson(profiles, { format: 'ndjson' });
  */
@@ -41,7 +41,8 @@ export function writeJson(input: Table, options: WriteJsonOptions = {}): string 
   const cell = (i: number, j: number) => {
     const v = jsonValue(vectors[j].get(i), kinds[j]);
     // from 2^53 a float's digits written out are not its value (123456789012345680000), which readJson refuses as a rounded id
-    return typeof v === 'number' && Math.abs(v) >= 2 ** 53 ? v.toExponential() : JSON.stringify(v);
+    // -0: JSON.stringify writes 0, losing the sign
+    return typeof v === 'number' && Math.abs(v) >= 2 ** 53 ? v.toExponential() : Object.is(v, -0) ? '-0.0' : JSON.stringify(v);
   };
   if (format === 'columns') {
     const columns = keys.map((key, j) => {

@@ -141,6 +141,28 @@ describe('a byte order mark', () => {
   });
 });
 
+describe('the reading options', () => {
+  it('given for an input of a format that ignores them, are a usage error naming them and the input', () => {
+    expect(segkit(['segment', 'zeros.csv', '--k', '2', '--columns', 'x,y', '--out', 'zeros.parquet', '--model', 'zm.json', '-q']).code).toBe(0);
+    writeFileSync(join(dir, 'zeros.json'), JSON.stringify([{ x: 1, y: 'NA' }, { x: 2, y: 3 }, { x: 8, y: 9 }, { x: 9, y: 9 }]));
+    const cases: [string[], string][] = [
+      [['segment', 'zeros.parquet', '--na', 'foo'], '--na applies to CSV and TSV input, not to "zeros.parquet" (parquet); leave it out'],
+      [['segment', 'zeros.parquet', '--delimiter', ';', '--encoding', 'latin1'], '--delimiter and --encoding apply to CSV and TSV input (--encoding also to JSON and NDJSON), not to "zeros.parquet" (parquet); leave them out'],
+      [['segment', 'zeros.json', '--na', 'NA'], '--na applies to CSV and TSV input, not to "zeros.json" (json); leave it out'],
+      [['score', 'zeros.parquet', '--model', 'zm.json', '--out', 'scored.csv', '--decimal', ','], '--decimal applies to CSV and TSV input, not to "zeros.parquet" (parquet); leave it out'],
+      [['compare', 'zeros.csv', 'zeros.parquet', '--model', 'zm.json', '--id', 'id', '--na', 'foo'], '--na applies to CSV and TSV input, not to "zeros.parquet" (parquet); leave it out'],
+    ];
+    for (const [args, message] of cases) {
+      const r = segkit([...args, '--json']);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_USAGE', message });
+    }
+    // --encoding reads JSON; all four read CSV
+    expect(segkit(['segment', 'zeros.json', '--k', '2', '--encoding', 'utf-8', '-q']).code).toBe(0);
+    expect(segkit(['segment', 'zeros.csv', '--k', '2', '--columns', 'x,y', '--na', 'foo', '--delimiter', ',', '--decimal', '.', '--encoding', 'utf-8', '-q']).code).toBe(0);
+  });
+});
+
 describe('a list option naming a column whose name holds a comma', () => {
   const features = (args: string[], file = 'comma.csv') => {
     const r = segkit(['segment', file, '--k', '2', '--json', ...args]);

@@ -103,6 +103,18 @@ export function outputFormat(path: string, option: string): TableFormat {
   }
 }
 
+/**
+ * A usage error when a reading option was given for an input of a format it does not apply to (--na for Parquet):
+ * it would be ignored. --encoding applies to CSV, TSV, JSON and NDJSON; the others to CSV and TSV.
+ */
+export function checkReadOptions(fmt: TableFormat, read: ReadSettings, path: string): void {
+  const text = fmt === 'csv' || fmt === 'tsv';
+  const unused = read.given.filter((o) => !text && !(o === '--encoding' && (fmt === 'json' || fmt === 'ndjson')));
+  if (unused.length === 0) return;
+  const also = unused.includes('--encoding') && fmt !== 'json' && fmt !== 'ndjson' ? ' (--encoding also to JSON and NDJSON)' : '';
+  throw new UsageError(`${unused.join(' and ')} ${unused.length > 1 ? 'apply' : 'applies'} to CSV and TSV input${also}, not to ${inputName(path)} (${fmt}); leave ${unused.length > 1 ? 'them' : 'it'} out`);
+}
+
 /** Reader options for a text format from --delimiter, --decimal, --encoding and --na. */
 export function readerOptions(fmt: TableFormat, read: ReadSettings): Pick<ReadTableOptions, 'delimiter' | 'decimal' | 'encoding' | 'nullValues'> {
   const encoding = read.encoding !== undefined ? { encoding: read.encoding } : {};
@@ -125,6 +137,7 @@ export function noteDelimiter(table: Table, path: string, ctx: RunContext): void
  */
 export async function readInput(path: string, ctx: RunContext, format?: TableFormat, label = 'reading', types?: Readonly<Record<string, ColumnType>>, records?: RecordsRead): Promise<Table> {
   const fmt = inputFormat(path, format);
+  checkReadOptions(fmt, ctx.read, path);
   const what = inputName(path);
   const textual = fmt === 'csv' || fmt === 'tsv' || fmt === 'ndjson';
   const inferred = textual || fmt === 'json';

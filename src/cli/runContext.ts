@@ -33,6 +33,8 @@ export interface ReadSettings {
   readonly encoding?: string;
   /** Cells read as missing, the empty cell included. */
   readonly nullValues: readonly string[];
+  /** The reading options given (--delimiter, --decimal, --encoding, --na): each applies to some formats only. */
+  readonly given: readonly string[];
 }
 
 /** What one command run needs from the process: the cancel signal, progress bars, notes and the two output streams. */
@@ -57,6 +59,7 @@ export class RunContext {
       decimal: flags.decimal ?? '.',
       ...(flags.encoding !== undefined ? { encoding: flags.encoding } : {}),
       nullValues: ['', ...(flags.na ?? MISSING_TOKENS)],
+      given: (['delimiter', 'decimal', 'encoding', 'na'] as const).filter((o) => flags[o] !== undefined).map((o) => `--${o}`),
     };
   }
 

@@ -22,7 +22,7 @@ import { columnList, integer } from './optionParsers.js';
 import { redisUrl, storeUrl } from './executorOptions.js';
 import { haversineWords } from './densityOptions.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, checkPaths, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumns } from './readInput.js';
+import { atRow, checkPaths, checkReadOptions, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumns } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
@@ -437,6 +437,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   if (f.segmentColumn.trim() === '') throw new UsageError('--segment-column must be a column name');
   const outFormat = outputFormat(f.out, '--out');
   const inFormat = inputFormat(input, formatFlag(f));
+  checkReadOptions(inFormat, ctx.read, input);
   checkPaths([['the input', input], ['--model', f.model]], [['--out', f.out]]);
   await checkParent(f.out, '--out');
   const model = await loadModel(f.model);

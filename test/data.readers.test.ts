@@ -494,6 +494,30 @@ describe('csvRecords', () => {
     expect(given).toEqual([10, 11, 7]);
   });
 
+  it('refuses, in a column typed boolean by the first batch, a later yes/no or 1/0 that readCsv keeps as text', async () => {
+    for (const cell of ['1', '0', 'yes', 'n', 'Y', 'f']) {
+      const csv = `active,v\ntrue,1\nfalse,2\n${cell},3\n`;
+      // read whole, the column turns to text at the cell
+      expect(values(await readCsv(csv), 'active')).toEqual(['true', 'false', cell]);
+      // streamed, it was read as a boolean (n as false, 1 as true)
+      const e = await failure(async () => {
+        for await (const _ of csvRecords(csv, { batchSize: 2 })) {
+          // consume
+        }
+      });
+      expect(e.code).toBe('E_PARSE');
+      expect(e.message).toMatch(new RegExp(`^line 4, column "active": "${cell}" is not true or false`));
+      expect(e.hint).toContain('types: { "active": "string" }');
+    }
+    // TRUE and False are booleans either way, and a boolean type given reads yes/no and 1/0
+    const later: unknown[] = [];
+    for await (const b of csvRecords('active\ntrue\nfalse\nTRUE\nFalse\n', { batchSize: 2 })) later.push(...values(b, 'active'));
+    expect(later).toEqual([true, false, true, false]);
+    const given: unknown[] = [];
+    for await (const b of csvRecords('active\ntrue\nfalse\nn\n1\n', { batchSize: 2, types: { active: 'boolean' } })) given.push(...values(b, 'active'));
+    expect(given).toEqual([true, false, false, true]);
+  });
+
   it('reads every column types does not name with defaultType', async () => {
     const csv = 'id,v,when\n10,1.5,2024-01-02\n11,2,x\n007,3,\n9007199254740993,1E5,y\n';
     const ids: unknown[] = [], vs: unknown[] = [], whens: unknown[] = [];

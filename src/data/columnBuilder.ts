@@ -482,7 +482,8 @@ export class ColumnBuilder {
 
   /**
    * `decimal` ',' reads "1,5" as 1.5 (and "1.5" as text). `exact`: `forced` is a type inferred from earlier rows, so
-   * a number inference would have kept as text (leading zeros, an integer beyond 2^53) does not fit it.
+   * a number inference would have kept as text (leading zeros, an integer beyond 2^53) does not fit it, nor a boolean
+   * other than true and false (yes, n, 1).
    */
   constructor(name: string, forced: ColumnType | undefined, parseDates: boolean, decimal: '.' | ',' = '.', exact = false) {
     this.name = name;
@@ -589,14 +590,15 @@ export class ColumnBuilder {
       }
       case 'boolean': {
         const key = text.trim().toLowerCase();
-        const v = (this.forced ? BOOLEAN_LOOSE : BOOLEAN_STRICT).get(key);
+        // yes/no and 1/0 only where `types` asks for booleans: a type inferred from earlier rows takes what inference does
+        const v = (this.strictNumbers ? BOOLEAN_STRICT : BOOLEAN_LOOSE).get(key);
         if (v !== undefined) {
           // TRUE, True: kept as written, should the column turn to text
           if (!this.forced && text !== key) this.noteSpelling(text);
           this.appendNumber(v ? 1 : 0);
           return undefined;
         }
-        if (this.forced) return 'is not a boolean (true/false, yes/no, 1/0)';
+        if (this.forced) return this.strictNumbers ? 'is not true or false' : 'is not a boolean (true/false, yes/no, 1/0)';
         if (this.exoticNoted > EXOTIC_CAP) return 'turns the column to text, but too many of the booleans before it were written in forms kept only as booleans: read the column as text';
         this.toStrings();
         this.appendString(text);

@@ -16,7 +16,7 @@ export interface ReadCsvOptions {
   readonly encoding?: string;
   /** At most this many columns (default 16,384, Excel's limit); a wider header is an E_PARSE error, so a broken file cannot exhaust memory. */
   readonly maxColumns?: number;
-  /** Quote character (default '"'). */
+  /** Quote character (default '"'). Inside a quoted field the escape is '"', as csv-parse's: `""` for the default quote, `"'` for a quote of "'" (not `''`). */
   readonly quote?: string;
   /** Column types that override inference; a value that does not fit is an E_PARSE error naming its line and column. */
   readonly types?: Readonly<Record<string, ColumnType>>;

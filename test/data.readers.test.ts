@@ -66,6 +66,25 @@ describe('readCsv type inference', () => {
     expect(e.message).toMatch(/^line 65539, column "v": "abc" turns the column to text, but more than 65,536 of the numbers/);
   });
 
+  it('gives a column that turns to text its earlier boolean and date cells as they were written, fractions finer than a millisecond too', async () => {
+    // pandas reads both columns as these strings (dtype object); as dates, the two times 0.1 ms apart are one value
+    const flags = ['TRUE', 'False', 'true', 'tRuE', ' false '];
+    const dates = [
+      '2024-01-02T01:02+02:00', '2024-01-02 01:02:03', '2024-01-02', '2024-01-02T01:02:03.000Z', '2024-01-02T01:02:03.4567',
+      '2024-01-02T01:02:03.4568', '2024-01-02t01:02:03z', '2024-01-02 01:02', '2024-01-02T01:02:03Z', '2024-01-02T01:02:03.123456789+05:30',
+    ];
+    const csv = `flag,when\n${dates.map((d, i) => `"${flags[i % flags.length]}",${d}`).join('\n')}\nunknown,unknown\n`;
+    const streamed: Table[] = [];
+    for await (const b of csvRecordsWith(csv, { batchSize: 100 })) streamed.push(b);
+    for (const t of [await readCsv(csv), streamed[0]]) {
+      expect(types(t)).toEqual({ flag: 'Utf8', when: 'Utf8' });
+      expect(values(t, 'flag')).toEqual([...dates.map((_, i) => flags[i % flags.length]), 'unknown']);
+      expect(values(t, 'when')).toEqual([...dates, 'unknown']);
+    }
+    // a column of such times that stays dates holds them to the millisecond
+    expect(values(await readCsv('when\n2024-01-02T01:02:03.4567Z\n'), 'when')).toEqual([Date.UTC(2024, 0, 2, 1, 2, 3, 456)]);
+  });
+
   it('infers Int32, Float64, Bool, Timestamp and Utf8, with empty cells as null', async () => {
     const t = await readCsv(SAMPLE);
     expect(types(t)).toEqual({

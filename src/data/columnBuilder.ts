@@ -939,9 +939,10 @@ export class ColumnBuilder {
       else {
         const layout = dateLayout(text);
         const bar = layout.lastIndexOf('|');
-        // a layout of at most 17 digits (to milliseconds) gives back every text written in it; finer fractions are
-        // written as ISO 8601 in UTC (code 0)
-        if (layout.slice(0, bar).replace(/[^0]/g, '').length <= 17) {
+        // a layout of at most 17 digits (to milliseconds) gives back every text written in it; a finer fraction is
+        // kept as its text (two times apart by less than a millisecond are one value as a date)
+        if (layout.slice(0, bar).replace(/[^0]/g, '').length > 17) code = EXOTIC_FORM;
+        else {
           const list = (this.spellings ??= []);
           code = list.indexOf(layout) + 1;
           if (code === 0 && list.length < 254) code = list.push(layout);

@@ -150,7 +150,7 @@ describe('the reading options', () => {
       [['segment', 'zeros.parquet', '--delimiter', ';', '--encoding', 'latin1'], '--delimiter and --encoding apply to CSV and TSV input (--encoding also to JSON and NDJSON), not to "zeros.parquet" (parquet); leave them out'],
       [['segment', 'zeros.json', '--na', 'NA'], '--na applies to CSV and TSV input, not to "zeros.json" (json); leave it out'],
       [['score', 'zeros.parquet', '--model', 'zm.json', '--out', 'scored.csv', '--decimal', ','], '--decimal applies to CSV and TSV input, not to "zeros.parquet" (parquet); leave it out'],
-      [['compare', 'zeros.csv', 'zeros.parquet', '--model', 'zm.json', '--id', 'id', '--na', 'foo'], '--na applies to CSV and TSV input, not to "zeros.parquet" (parquet); leave it out'],
+      [['compare', 'zeros.parquet', 'zeros.parquet', '--model', 'zm.json', '--id', 'id', '--na', 'foo'], '--na applies to CSV and TSV input, not to "zeros.parquet" (parquet); leave it out'],
     ];
     for (const [args, message] of cases) {
       const r = segkit([...args, '--json']);
@@ -160,6 +160,21 @@ describe('the reading options', () => {
     // --encoding reads JSON; all four read CSV
     expect(segkit(['segment', 'zeros.json', '--k', '2', '--encoding', 'utf-8', '-q']).code).toBe(0);
     expect(segkit(['segment', 'zeros.csv', '--k', '2', '--columns', 'x,y', '--na', 'foo', '--delimiter', ',', '--decimal', '.', '--encoding', 'utf-8', '-q']).code).toBe(0);
+  });
+
+  it('given to compare, apply to the snapshot of a format that reads them beside one that does not', () => {
+    expect(segkit(['segment', 'zeros.csv', '--k', '2', '--columns', 'x,y', '--out', 'zeros.parquet', '--model', 'zm.json', '-q']).code).toBe(0);
+    // the CSV snapshot writes a missing y as foo
+    writeFileSync(join(dir, 'zeros-foo.csv'), 'id,x,y,n\n1,-0,foo,-0\n2,0,2.5,0\n3,-0.0,3,1\n4,5,-4,2\n5,6,5,3\n6,7,1,4\n');
+    for (const pair of [['zeros.parquet', 'zeros-foo.csv'], ['zeros-foo.csv', 'zeros.parquet']]) {
+      const r = segkit(['compare', ...pair, '--model', 'zm.json', '--id', 'id', '--na', 'foo', '--json']);
+      expect(r.code, pair.join(' ')).toBe(0);
+      const drift = (JSON.parse(r.stdout) as { drift: { feature: string; missingBefore: number; missingAfter: number }[] }).drift;
+      const y = drift.find((f) => f.feature === 'y')!;
+      expect(y.missingBefore + y.missingAfter).toBe(1);
+    }
+    // without --na the CSV's foo is a word among numbers
+    expect(segkit(['compare', 'zeros.parquet', 'zeros-foo.csv', '--model', 'zm.json', '--id', 'id', '--json']).code).not.toBe(0);
   });
 });
 

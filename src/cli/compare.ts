@@ -9,7 +9,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import type { Table } from '#arrow';
 import { SegkitError, baseMessage } from '../util/errors.js';
-import { checkPaths, inFile, inputName, outputFormat, requireColumn, rowName } from './readInput.js';
+import { checkPaths, inFile, inputFormat, inputName, outputFormat, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { requireNumberColumn } from './reportOptions.js';
 import { loadModel, readForModel } from './score.js';
@@ -72,8 +72,9 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   if (f.report !== undefined) await checkParent(f.report, '--report');
   const model = await loadModel(f.model);
   // the model's columns with their types, as score reads them: a word among numbers names its line
-  const before = await readForModel(beforePath, ctx, model, undefined, 'reading before');
-  const after = await readForModel(afterPath, ctx, model, undefined, 'reading after');
+  // a reading option applies to the snapshot whose format reads it (--na for a CSV one beside a Parquet one)
+  const before = await readForModel(beforePath, ctx, model, undefined, 'reading before', [inputFormat(afterPath, undefined)]);
+  const after = await readForModel(afterPath, ctx, model, undefined, 'reading after', [inputFormat(beforePath, undefined)]);
   requireColumn(before, f.id, '--id', beforePath);
   requireColumn(after, f.id, '--id', afterPath);
   if (f.value !== undefined) {

@@ -105,11 +105,12 @@ export function outputFormat(path: string, option: string): TableFormat {
 
 /**
  * A usage error when a reading option was given for an input of a format it does not apply to (--na for Parquet):
- * it would be ignored. --encoding applies to CSV, TSV, JSON and NDJSON; the others to CSV and TSV.
+ * it would be ignored. --encoding applies to CSV, TSV, JSON and NDJSON; the others to CSV and TSV. `others`: the
+ * formats of the command's other inputs, for which an option may be given (compare's CSV snapshot beside a Parquet one).
  */
-export function checkReadOptions(fmt: TableFormat, read: ReadSettings, path: string): void {
-  const text = fmt === 'csv' || fmt === 'tsv';
-  const unused = read.given.filter((o) => !text && !(o === '--encoding' && (fmt === 'json' || fmt === 'ndjson')));
+export function checkReadOptions(fmt: TableFormat, read: ReadSettings, path: string, others: readonly TableFormat[] = []): void {
+  const applies = (o: string, f: TableFormat) => f === 'csv' || f === 'tsv' || (o === '--encoding' && (f === 'json' || f === 'ndjson'));
+  const unused = read.given.filter((o) => !applies(o, fmt) && !others.some((f) => applies(o, f)));
   if (unused.length === 0) return;
   const also = unused.includes('--encoding') && fmt !== 'json' && fmt !== 'ndjson' ? ' (--encoding also to JSON and NDJSON)' : '';
   throw new UsageError(`${unused.join(' and ')} ${unused.length > 1 ? 'apply' : 'applies'} to CSV and TSV input${also}, not to ${inputName(path)} (${fmt}); leave ${unused.length > 1 ? 'them' : 'it'} out`);
@@ -135,9 +136,11 @@ export function noteDelimiter(table: Table, path: string, ctx: RunContext): void
  * Reads a whole table file (or standard input for "-") by its extension or `format`. With progress on, text formats
  * show a bar of bytes read; otherwise readTable does the work. `types` fix column types where the format infers them.
  */
-export async function readInput(path: string, ctx: RunContext, format?: TableFormat, label = 'reading', types?: Readonly<Record<string, ColumnType>>, records?: RecordsRead): Promise<Table> {
+export async function readInput(
+  path: string, ctx: RunContext, format?: TableFormat, label = 'reading', types?: Readonly<Record<string, ColumnType>>, records?: RecordsRead, others: readonly TableFormat[] = [],
+): Promise<Table> {
   const fmt = inputFormat(path, format);
-  checkReadOptions(fmt, ctx.read, path);
+  checkReadOptions(fmt, ctx.read, path, others);
   const what = inputName(path);
   const textual = fmt === 'csv' || fmt === 'tsv' || fmt === 'ndjson';
   const inferred = textual || fmt === 'json';

@@ -268,9 +268,9 @@ function rethrowMissingModelColumn(error: unknown, what: string, model: SegmentM
 }
 
 /** A whole table read with the model's column types (`readInput`), a missing model column said as such. */
-export async function readForModel(path: string, ctx: RunContext, model: SegmentModel, format?: TableFormat, label = 'reading'): Promise<Table> {
+export async function readForModel(path: string, ctx: RunContext, model: SegmentModel, format?: TableFormat, label = 'reading', others: readonly TableFormat[] = []): Promise<Table> {
   try {
-    return await readInput(path, ctx, format, label, modelColumnTypes(model));
+    return await readInput(path, ctx, format, label, modelColumnTypes(model), undefined, others);
   } catch (error) {
     rethrowMissingModelColumn(error, inputName(path), model);
     throw error;

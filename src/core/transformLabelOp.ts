@@ -1,7 +1,7 @@
 // The shard op of scoring a k-means model behind an imputer and a scaler with the preparation in the pass (the command
 // line's `score`): a module of its own, so bundles that never score that way leave it and the conversion out.
-import { copyBlockRows, copyBlockStride } from '../kernels/assign.js';
-import { rowPtr, rowValues, scratchCopy, shardColumn } from '../kernels/shard.js';
+import { centreAssignCopyShard, copyBlockStride } from '../kernels/assign.js';
+import { rowValues, shardColumn } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { convertValues, type ValueStep } from '../prep/convertValues.js';
 import { SegkitError } from '../util/errors.js';
@@ -25,26 +25,19 @@ export const transformLabelOp = defineOp<
   run(sh, s) {
     if (sh.dtype !== 'f64') throw new SegkitError('E_EXECUTOR', 'kmeans.transformLabel needs rows loaded as float64');
     rowValues(sh, 'labels', 'i32').fill(-1);
-    const k = s.k, d = sh.d, B = copyBlockRows(d), S = copyBlockStride(d);
-    const cent = scratchCopy(sh, s.cent), cnorm = scratchCopy(sh, s.norms), off = scratchCopy(sh, s.offset);
-    const block = sh.scratch.alloc(4 * d * S);
-    const labels = rowPtr(sh, 'labels');
-    const kern = sh.mem.kernels;
-    const cols = Array.from({ length: d }, (_, j) => shardColumn(sh, j) as Float64Array);
+    const d = sh.d;
+    // views made once the scratch is taken (taking it may grow the memory, which would detach earlier views)
+    let cols: Float64Array[] | undefined;
     const filled = new Array<number>(d).fill(0);
-    let sumSquares = 0, ok = true;
-    for (let r = 0; r < sh.rows && ok; r += B) {
-      const b = Math.min(B, sh.rows - r);
-      const mem = new Float32Array(sh.mem.memory.buffer);
-      for (let j = 0; j < d && ok; j++) {
-        const got = convertValues(cols[j], b, undefined, 0, mem, (block >>> 2) + j * S, s.steps[j], r);
-        if (got < 0) ok = false;
-        else filled[j] += got;
-      }
-      if (!ok) break;
-      sumSquares += kern.centerColumns(block, S, d, 0, b, off, 0);
-      kern.assign(block, S, d, 0, b, cent, cnorm, k, labels + 4 * (sh.row0 + r), 0, 0, 0);
-    }
+    let ok = true;
+    // each block's columns converted into scratch where predict's rows would be copied, then centred and labelled
+    const sumSquares = centreAssignCopyShard(sh, { cent: s.cent, norms: s.norms, k: s.k, labels: 'labels' }, s.offset, (mem, at, j, r, b) => {
+      cols ??= Array.from({ length: d }, (_, q) => shardColumn(sh, q) as Float64Array);
+      const got = convertValues(cols[j], b, undefined, 0, mem, at, s.steps[j], r);
+      if (got < 0) return (ok = false);
+      filled[j] += got;
+      return true;
+    });
     return { filled, ok, sumSquares };
   },
 }, import.meta.url);

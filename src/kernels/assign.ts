@@ -38,9 +38,12 @@ export const copyBlockStride = (d: number): number => columnStride(copyBlockRows
  * `assignShard` on rows held uncentred (float32), left as they are: each block of rows is copied to scratch, centred
  * there by the float32 offset (the `centerColumns` kernel, as a load centres), then labelled, so every label is the
  * one predict gives. No weights, distances or sums. Returns the shard's sum of squares after centring (not finite
- * if a value is not), for the range and finiteness checks a load makes.
+ * if a value is not), for the range and finiteness checks a load makes. `fill` writes column j of the block of rows
+ * [r, r + b) at mem[at...] in place of the copy (rows held otherwise); false stops the shard there.
  */
-export function centreAssignCopyShard(sh: Shard, a: AssignArgs, offset: Float32Array): number {
+export function centreAssignCopyShard(
+  sh: Shard, a: AssignArgs, offset: Float32Array, fill?: (mem: Float32Array, at: number, j: number, r: number, b: number) => boolean,
+): number {
   const k = a.k, d = sh.d, B = copyBlockRows(d), S = copyBlockStride(d);
   const cent = scratchCopy(sh, a.cent), cnorm = scratchCopy(sh, a.norms), off = scratchCopy(sh, offset);
   const block = sh.scratch.alloc(4 * d * S);
@@ -53,7 +56,8 @@ export function centreAssignCopyShard(sh: Shard, a: AssignArgs, offset: Float32A
     for (let j = 0; j < d; j++) {
       // unsigned shifts: the heap reaches 4 GiB, and a pointer past 2 GiB is no negative index
       const from = (sh.x >>> 2) + j * sh.stride + sh.row0 + r;
-      mem.copyWithin((block >>> 2) + j * S, from, from + b);
+      if (!fill) mem.copyWithin((block >>> 2) + j * S, from, from + b);
+      else if (!fill(mem, (block >>> 2) + j * S, j, r, b)) return sum;
     }
     sum += kern.centerColumns(block, S, d, 0, b, off, 0);
     const at = 4 * (sh.row0 + r);

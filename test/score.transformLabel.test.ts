@@ -114,6 +114,35 @@ describe('scoring with the preparation in the pass', () => {
     }
   });
 
+  it('takes nulls as missing values, sliced tables too: the imputer fills them, and a null no imputer fills is left to predict', async () => {
+    const model = await fitted({ id: 'id', impute: { strategy: 'median', byColumn: { visits: 0 } }, scale: { method: 'standard', byColumn: { spend: 'log1p' } } });
+    const m = 2_003;
+    const cols = columns(m, 3);
+    // nulls over values that are not NaN (Arrow leaves a null's slot as any value), every seventh row of spend and visits
+    const bits = new Uint8Array(Math.ceil(m / 8)).fill(255);
+    let nulls = 0;
+    for (let i = 0; i < m; i += 7) { bits[i >> 3] &= ~(1 << (i & 7)); nulls++; }
+    const withNulls = tableFromColumns(names, cols.map((c, j) => (j === 1 || j === 2 ? f64(Float64Array.from(c, (v) => (Number.isNaN(v) ? 5 : v)), { bits, nulls }) : f64(c))));
+    for (const t of [withNulls, withNulls.slice(3, 1_990), withNulls.slice(1_000)]) {
+      expect(t.getChild('spend')!.data[0].nullCount).toBeGreaterThan(0);
+      const want = await reference(model, t);
+      const got = await transformLabel(model, t, { threads: 2 });
+      expect(got).toBeDefined();
+      expect(Array.from(got!.labels)).toEqual(want.labels);
+      expect(got!.steps).toEqual(want.steps);
+      // the nulls were filled: spend's count includes them
+      const spend = (want.steps.find((x) => x.kind === 'imputer') as unknown as { columns: { column: string; filled: number }[] }).columns.find((c) => c.column === 'spend')!;
+      expect(spend.filled).toBeGreaterThanOrEqual(t.getChild('spend')!.data[0].nullCount);
+    }
+    // the caller's columns are untouched (the nulls' slots keep their values)
+    expect(Array.from(withNulls.getChild('visits')!.data[0].values as Float64Array)).toEqual(Array.from(cols[2], (v) => (Number.isNaN(v) ? 5 : v)));
+    // a null in a column no imputer fills: predict refuses it, and this path gives no answer
+    const unfilled = await fitted({ id: 'id', impute: { strategy: 'median', columns: ['spend', 'rate'] }, scale: 'standard' });
+    const t = tableFromColumns(names, cols.map((c, j) => (j === 4 ? f64(Float64Array.from(c), { bits, nulls }) : f64(c))));
+    expect(await transformLabel(unfilled, t, { threads: 2 })).toBeUndefined();
+    expect(await unfilled.predict(t, { threads: 1 }).then(() => null, (x) => x)).toBeInstanceOf(SegkitError);
+  });
+
   it('gives no answer where predict would raise or the path does not apply (the caller\'s path then runs)', async () => {
     const model = await fitted({ id: 'id', impute: { strategy: 'median', byColumn: { visits: 0 } }, scale: { method: 'standard', byColumn: { rate: 'log1p' } } });
     const cols = columns(300, 2);
@@ -136,11 +165,8 @@ describe('scoring with the preparation in the pass', () => {
       expect(e).toBeInstanceOf(SegkitError);
     }
     // a missing value in a column no imputer fills (when every column is imputed, none is left)
-    // nulls in a bitmap, an integer column, a column in two chunks: the column-by-column path takes those
-    const bits = new Uint8Array(Math.ceil(300 / 8)).fill(255);
-    bits[0] = 0xfe;
+    // an integer column, a column in two chunks: the column-by-column path takes those
     const notApplicable = [
-      swap(2, f64(Float64Array.from(cols[2]), { bits, nulls: 1 })),
       swap(2, makeData({ type: new Int32(), length: 300, nullCount: 0, data: Int32Array.from(cols[2]) })),
       tableFromColumns(names, cols.map((c) => f64(c))).slice(0, 100).concat(tableFromColumns(names, cols.map((c) => f64(c))).slice(100)),
     ];

@@ -18,9 +18,9 @@ const SHARDS_PER_THREAD = 4;
 /**
  * The labels `model.predict(batch)` gives and the preparation's reports (the values each column's imputer filled),
  * or undefined where this path does not apply: another model or pipeline, an explicit executor, a feature named
- * twice, a feature column that is not one chunk of float64 without nulls, a model whose centres make scoring scale
- * the rows, or a value the conversion cannot carry or a row too far from the model (the caller's path then raises
- * its error).
+ * twice, a feature column that is not one chunk of float64 (nulls are given as NaN), a model whose centres make
+ * scoring scale the rows, or a value the conversion cannot carry or a row too far from the model (the caller's path
+ * then raises its error).
  */
 export async function transformLabel(model: SegmentModel, batch: Table, run: RunOptions): Promise<{ labels: Int32Array; steps: StepReport[] } | undefined> {
   const km = model.model;
@@ -36,8 +36,10 @@ export async function transformLabel(model: SegmentModel, batch: Table, run: Run
     const chunk = vec.data[0];
     const type = chunk.type as DataType;
     const values = chunk.values as unknown;
-    if (!DataType.isFloat(type) || type.precision !== Precision.DOUBLE || chunk.nullCount !== 0 || !(values instanceof Float64Array) || values.length < n) return undefined;
-    columns.push(values.length === n ? values : values.subarray(0, n));
+    if (!DataType.isFloat(type) || type.precision !== Precision.DOUBLE || !(values instanceof Float64Array) || values.length < n) return undefined;
+    if (chunk.nullCount !== 0 && !chunk.nullBitmap) return undefined;
+    const own = values.length === n ? values : values.subarray(0, n);
+    columns.push(chunk.nullCount === 0 ? own : withNaNs(own, chunk.nullBitmap!, chunk.offset));
   }
   const state = km.scoringState();
   // scoring holds every row at the model's range: a scale other than 1 is the load's to apply
@@ -62,4 +64,14 @@ export async function transformLabel(model: SegmentModel, batch: Table, run: Run
   } finally {
     await ex.release(handle);
   }
+}
+
+/**
+ * A copy of the values with NaN where the null bitmap (bits from `offset`) marks a value missing: the conversion then
+ * fills or refuses it as it does a null (pyarrow writes pandas' missing values as nulls).
+ */
+function withNaNs(values: Float64Array, bitmap: Uint8Array, offset: number): Float64Array {
+  const out = Float64Array.from(values);
+  for (let i = 0; i < out.length; i++) if (((bitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) out[i] = NaN;
+  return out;
 }

@@ -98,6 +98,16 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('done');
   }
 
+  /** The browser's navigator.hardwareConcurrency. */
+  async function coresOf(b: Browser): Promise<number> {
+    const p = await b.newPage();
+    try {
+      return await p.evaluate(() => navigator.hardwareConcurrency);
+    } finally {
+      await p.close();
+    }
+  }
+
   async function downloadOf(page: Page, button: string): Promise<{ name: string; bytes: Buffer }> {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
     const p = await download.path();
@@ -105,14 +115,7 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
   }
 
   it('cross-origin isolated: Web Workers (the page says how many), the labels of `segkit segment` byte for byte, no request after load, downloads that open', async () => {
-    const cores = await (async () => {
-      const p = await browser.newPage();
-      try {
-        return await p.evaluate(() => navigator.hardwareConcurrency);
-      } finally {
-        await p.close();
-      }
-    })();
+    const cores = await coresOf(browser);
     // at least two workers even on a one-core machine
     const { page, later, problems } = await open(`${app.url}${cores < 2 ? '?threads=2' : ''}`);
     try {
@@ -170,14 +173,7 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
   }, 300_000);
 
   it('?threads=N: a whole number of workers in digits, up to 64 beyond the cores; any other value uses every core and says so', async () => {
-    const cores = await (async () => {
-      const p = await browser.newPage();
-      try {
-        return await p.evaluate(() => navigator.hardwareConcurrency);
-      } finally {
-        await p.close();
-      }
-    })();
+    const cores = await coresOf(browser);
     // 0x3 is no decimal count (Number() would read it as 3), 1e9 would start a billion Web Workers
     const cases: [string, number, boolean][] = [['3', 3, false], [cores === 3 ? '0x4' : '0x3', cores, true], ['abc', cores, true], ['0', cores, true], ['2.5', cores, true], ['1e9', cores, true], ['65', Math.min(cores, 65), cores < 65]];
     for (const [asked, workers, noted] of cases) {

@@ -78,16 +78,21 @@ describe('an op that fails on one shard', () => {
   });
 });
 
+/** A Web Worker's serving loop on this thread, and a function sending it a message and resolving with its reply. */
+function servedHere(): (m: Record<string, unknown>) => Promise<FromWorker> {
+  const replies = new Map<number, (m: FromWorker) => void>();
+  const scope: { onmessage: ((event: MessageEvent<ToWorker>) => void) | null; postMessage(m: FromWorker): void } = { onmessage: null, postMessage: (m) => replies.get(m.id)?.(m) };
+  let id = 0;
+  serveWebWorker(scope);
+  return (m) => new Promise((resolve) => {
+    replies.set(++id, resolve);
+    scope.onmessage!({ data: { ...m, id } } as MessageEvent<ToWorker>);
+  });
+}
+
 describe('a Web Worker serving shards (no shared memory), driven from here', () => {
   it('sends an op\'s error back with its code, its message and its hint apart (the executor joins them once)', async () => {
-    const scope: { onmessage: ((event: MessageEvent<ToWorker>) => void) | null; postMessage(m: FromWorker): void } = { onmessage: null, postMessage: (m) => replies.get(m.id)?.(m) };
-    const replies = new Map<number, (m: FromWorker) => void>();
-    let id = 0;
-    const ask = (m: Record<string, unknown>): Promise<FromWorker> => new Promise((resolve) => {
-      replies.set(++id, resolve);
-      scope.onmessage!({ data: { ...m, id } } as MessageEvent<ToWorker>);
-    });
-    serveWebWorker(scope);
+    const ask = servedHere();
     const layout = { n: 32, d: 1, dtype: 'f32', shardRows: 16, replicate: false };
     for (const shard of [0, 1]) {
       expect((await ask({ t: 'shard', handle: 1, layout, shard, columns: [new Float32Array(16).fill(shard)], inputs: {} })).error).toBeUndefined();
@@ -99,14 +104,7 @@ describe('a Web Worker serving shards (no shared memory), driven from here', () 
 
 describe('a Web Worker serving shards: an op module that failed to load', () => {
   it('is loaded again by the next pass that names it, not failed from then on', async () => {
-    const scope: { onmessage: ((event: MessageEvent<ToWorker>) => void) | null; postMessage(m: FromWorker): void } = { onmessage: null, postMessage: (m) => replies.get(m.id)?.(m) };
-    const replies = new Map<number, (m: FromWorker) => void>();
-    let id = 0;
-    const ask = (m: Record<string, unknown>): Promise<FromWorker> => new Promise((resolve) => {
-      replies.set(++id, resolve);
-      scope.onmessage!({ data: { ...m, id } } as MessageEvent<ToWorker>);
-    });
-    serveWebWorker(scope);
+    const ask = servedHere();
     const layout = { n: 8, d: 1, dtype: 'f32', shardRows: 4, replicate: false };
     for (const shard of [0, 1]) {
       expect((await ask({ t: 'shard', handle: 1, layout, shard, columns: [Float32Array.of(1, 2, 3, 4).map((v) => v + 4 * shard)], inputs: {} })).error).toBeUndefined();

@@ -6,7 +6,7 @@ import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 
-const MAGIC = 0x31524150; // "PAR1"
+export const MAGIC = 0x31524150; // "PAR1"
 
 /** Where a page lies: its column, row group, and place among the chunk's pages (0 for a dictionary page). */
 export interface PageAt { column: string; group: number; page: number }
@@ -44,15 +44,28 @@ export function rewritePages(file: ArrayBuffer | Uint8Array, edit: (at: PageAt, 
         w.appendBytes(body);
         uncompressed += w.offset - headerAt - body.length + h.uncompressed_page_size;
       }
-      md.dictionary_page_offset = dictionaryAt === undefined ? undefined : BigInt(dictionaryAt);
-      md.data_page_offset = BigInt(dataAt!);
-      md.total_compressed_size = BigInt(w.offset - start);
-      md.total_uncompressed_size = BigInt(uncompressed);
-      md.encoding_stats = undefined;
-      column.file_offset = BigInt(start);
-      column.offset_index_offset = column.offset_index_length = column.column_index_offset = column.column_index_length = undefined;
+      placeChunk(column, { start, end: w.offset, dictionaryAt, dataAt: dataAt!, uncompressed });
     }
   });
+  return withFooter(w, meta);
+}
+
+type ColumnChunk = ReturnType<typeof parquetMetadata>['row_groups'][number]['columns'][number];
+
+/** Sets a rewritten column chunk's offsets and sizes in the footer (page statistics and indexes dropped). */
+export function placeChunk(column: ColumnChunk, at: { start: number; end: number; dictionaryAt?: number; dataAt: number; uncompressed: number }): void {
+  const md = column.meta_data!;
+  md.dictionary_page_offset = at.dictionaryAt === undefined ? undefined : BigInt(at.dictionaryAt);
+  md.data_page_offset = BigInt(at.dataAt);
+  md.total_compressed_size = BigInt(at.end - at.start);
+  md.total_uncompressed_size = BigInt(at.uncompressed);
+  md.encoding_stats = undefined;
+  column.file_offset = BigInt(at.start);
+  column.offset_index_offset = column.offset_index_length = column.column_index_offset = column.column_index_length = undefined;
+}
+
+/** The file: the pages written so far, then the footer, its length and the magic. */
+export function withFooter(w: ByteWriter, meta: ReturnType<typeof parquetMetadata>): Uint8Array {
   const footer = w.offset;
   writeMetadata(w, meta);
   w.appendUint32(w.offset - footer);

@@ -6,9 +6,7 @@ import { parquetMetadata } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
-import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
-
-const MAGIC = 0x31524150; // "PAR1"
+import { MAGIC, placeChunk, withFooter } from './parquetPages.js';
 
 /**
  * The uncompressed file `file` with every data page rewritten as a version 1 page, compressed with GZIP when
@@ -59,18 +57,8 @@ export function asVersion1(file: ArrayBuffer, options: { gzip?: boolean; edit?: 
         }
       }
       md.codec = options.gzip ? 'GZIP' : 'UNCOMPRESSED';
-      md.dictionary_page_offset = dictionaryAt === undefined ? undefined : BigInt(dictionaryAt);
-      md.data_page_offset = BigInt(dataAt!);
-      md.total_compressed_size = BigInt(w.offset - start);
-      md.total_uncompressed_size = BigInt(uncompressed);
-      md.encoding_stats = undefined;
-      column.file_offset = BigInt(start);
-      column.offset_index_offset = column.offset_index_length = column.column_index_offset = column.column_index_length = undefined;
+      placeChunk(column, { start, end: w.offset, dictionaryAt, dataAt: dataAt!, uncompressed });
     }
   }
-  const footer = w.offset;
-  writeMetadata(w, meta);
-  w.appendUint32(w.offset - footer);
-  w.appendUint32(MAGIC);
-  return new Uint8Array(w.getBuffer());
+  return withFooter(w, meta);
 }

@@ -97,7 +97,7 @@ describe('scoring with the preparation in the pass', () => {
       for (const shardRows of [16, 1_008, 4_096, 65_536]) {
         const h = await ex.load({ columns: cols, rows: {} }, { dtype: 'f64', shardRows });
         try {
-          const parts = await ex.map(transformLabelOp, h, { steps: plan.steps, offset: st.offset, cent: st.cent, norms: st.norms, k: km.k });
+          const parts = await ex.map(transformLabelOp, h, { steps: plan.steps, nulls: [], offset: st.offset, cent: st.cent, norms: st.norms, k: km.k });
           expect(parts.every((p) => p.ok)).toBe(true);
           expect(Array.from((await ex.readRows(h, 'labels')) as Int32Array)).toEqual(want.labels);
         } finally {

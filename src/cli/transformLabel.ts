@@ -7,7 +7,7 @@ import { loadThenMap } from '../engine/executor.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { rangeScale, SQUARED_NORM_LIMIT } from '../engine/matrix.js';
 import { KMeansModel } from '../core/kmeansModel.js';
-import { transformLabelOp } from '../core/transformLabelOp.js';
+import { transformLabelOp, type NullBits } from '../core/transformLabelOp.js';
 import { namesTwice, valueSteps } from '../prep/fastTransform.js';
 import type { StepReport } from '../prep/step.js';
 import type { SegmentModel } from '../workflow/segmentModel.js';
@@ -18,7 +18,7 @@ const SHARDS_PER_THREAD = 4;
 /**
  * The labels `model.predict(batch)` gives and the preparation's reports (the values each column's imputer filled),
  * or undefined where this path does not apply: another model or pipeline, an explicit executor, a feature named
- * twice, a feature column that is not one chunk of float64 (nulls are given as NaN), a model whose centres make
+ * twice, a feature column that is not one chunk of float64 (nulls are read from its bitmap), a model whose centres make
  * scoring scale the rows, or a value the conversion cannot carry or a row too far from the model (the caller's path
  * then raises its error).
  */
@@ -30,7 +30,8 @@ export async function transformLabel(model: SegmentModel, batch: Table, run: Run
   const n = batch.numRows;
   if (!plan || n === 0 || namesTwice(batch, pipeline.featureNames)) return undefined;
   const columns: Float64Array[] = [];
-  for (const name of pipeline.featureNames) {
+  const nulls: NullBits[] = [];
+  for (const [j, name] of pipeline.featureNames.entries()) {
     const vec = batch.getChild(name);
     if (!vec || vec.data.length !== 1) return undefined;
     const chunk = vec.data[0];
@@ -38,8 +39,10 @@ export async function transformLabel(model: SegmentModel, batch: Table, run: Run
     const values = chunk.values as unknown;
     if (!DataType.isFloat(type) || type.precision !== Precision.DOUBLE || !(values instanceof Float64Array) || values.length < n) return undefined;
     if (chunk.nullCount !== 0 && !chunk.nullBitmap) return undefined;
-    const own = values.length === n ? values : values.subarray(0, n);
-    columns.push(chunk.nullCount === 0 ? own : withNaNs(own, chunk.nullBitmap!, chunk.offset));
+    columns.push(values.length === n ? values : values.subarray(0, n));
+    // the bitmap's own bytes for these rows (a view into the batch's body would carry the whole body to each worker)
+    const at = chunk.offset;
+    if (chunk.nullCount !== 0) nulls.push({ j, bits: chunk.nullBitmap!.slice(at >> 3, (at + n + 7) >> 3), offset: at & 7 });
   }
   const state = km.scoringState();
   // scoring holds every row at the model's range: a scale other than 1 is the load's to apply
@@ -47,7 +50,7 @@ export async function transformLabel(model: SegmentModel, batch: Table, run: Run
   const ex = resolveExecutor(run);
   const shardRows = Math.max(16, Math.ceil(n / (SHARDS_PER_THREAD * ex.threads) / 16) * 16);
   const { handle, partials } = await loadThenMap(ex, { columns, rows: {} }, transformLabelOp,
-    { steps: plan.steps, offset: state.offset, cent: state.cent, norms: state.norms, k: km.k }, { dtype: 'f64', shardRows, signal: run.signal });
+    { steps: plan.steps, nulls, offset: state.offset, cent: state.cent, norms: state.norms, k: km.k }, { dtype: 'f64', shardRows, signal: run.signal });
   try {
     let sumSquares = 0;
     for (const p of partials) sumSquares += p.sumSquares;
@@ -66,12 +69,3 @@ export async function transformLabel(model: SegmentModel, batch: Table, run: Run
   }
 }
 
-/**
- * A copy of the values with NaN where the null bitmap (bits from `offset`) marks a value missing: the conversion then
- * fills or refuses it as it does a null (pyarrow writes pandas' missing values as nulls).
- */
-function withNaNs(values: Float64Array, bitmap: Uint8Array, offset: number): Float64Array {
-  const out = Float64Array.from(values);
-  for (let i = 0; i < out.length; i++) if (((bitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0) out[i] = NaN;
-  return out;
-}

@@ -8,15 +8,19 @@ import { SegkitError } from '../util/errors.js';
 
 const LABELS: RowSpec = { type: 'i32', fill: -1 };
 
+/** A feature's null bitmap: column j's row i is missing where bit offset + i is clear. */
+export interface NullBits { j: number; bits: Uint8Array; offset: number }
+
 /**
  * Labels rows loaded as a table holds them (float64, before preparation): each block of rows is converted by the
- * pipeline's imputer and scaler (`convertValues`: the float32 values the column-by-column transform makes) into
+ * pipeline's imputer and scaler (`convertValues`: the float32 values the column-by-column transform makes, a null
+ * as a missing value) into
  * scratch, centred there by the model's offset and labelled, so the conversion runs on every thread. `ok` is false
  * when a value does not convert to a finite float32 (the caller then takes the step-by-step path, which names it);
  * `filled` counts the imputed values per feature, `sumSquares` is the sum of squares after centring.
  */
 export const transformLabelOp = defineOp<
-  { steps: ValueStep[]; offset: Float32Array; cent: Float32Array; norms: Float32Array; k: number },
+  { steps: ValueStep[]; nulls: NullBits[]; offset: Float32Array; cent: Float32Array; norms: Float32Array; k: number },
   { filled: number[]; ok: boolean; sumSquares: number }
 >({
   name: 'kmeans.transformLabel',
@@ -29,11 +33,14 @@ export const transformLabelOp = defineOp<
     // views made once the scratch is taken (taking it may grow the memory, which would detach earlier views)
     let cols: Float64Array[] | undefined;
     const filled = new Array<number>(d).fill(0);
+    const nulls = new Array<NullBits | undefined>(d);
+    for (const z of s.nulls) nulls[z.j] = z;
     let ok = true;
     // each block's columns converted into scratch where predict's rows would be copied, then centred and labelled
     const sumSquares = centreAssignCopyShard(sh, { cent: s.cent, norms: s.norms, k: s.k, labels: 'labels' }, s.offset, (mem, at, j, r, b) => {
       cols ??= Array.from({ length: d }, (_, q) => shardColumn(sh, q) as Float64Array);
-      const got = convertValues(cols[j], b, undefined, 0, mem, at, s.steps[j], r);
+      const z = nulls[j];
+      const got = convertValues(cols[j], b, z?.bits, z ? z.offset + sh.start + r : 0, mem, at, s.steps[j], r);
       if (got < 0) return (ok = false);
       filled[j] += got;
       return true;

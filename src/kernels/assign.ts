@@ -54,10 +54,13 @@ export function centreAssignCopyShard(
     const b = Math.min(B, sh.rows - r);
     const mem = new Float32Array(sh.mem.memory.buffer);
     for (let j = 0; j < d; j++) {
+      if (fill) {
+        if (!fill(mem, (block >>> 2) + j * S, j, r, b)) return sum;
+        continue;
+      }
       // unsigned shifts: the heap reaches 4 GiB, and a pointer past 2 GiB is no negative index
       const from = (sh.x >>> 2) + j * sh.stride + sh.row0 + r;
-      if (!fill) mem.copyWithin((block >>> 2) + j * S, from, from + b);
-      else if (!fill(mem, (block >>> 2) + j * S, j, r, b)) return sum;
+      mem.copyWithin((block >>> 2) + j * S, from, from + b);
     }
     sum += kern.centerColumns(block, S, d, 0, b, off, 0);
     const at = 4 * (sh.row0 + r);

@@ -4,6 +4,7 @@ import type { Dataset } from '../data/dataset.js';
 import { arrowNumeric } from '../prep/frame.js';
 import { Imputer } from '../prep/imputer.js';
 import type { PrepStep } from '../prep/step.js';
+import { float64Values } from '../prep/float64Values.js';
 
 /**
  * The profile's columns in float64 where a feature is a numeric column of the table that the preparation at most
@@ -20,16 +21,7 @@ export function float64Profile(profile: Dataset, table: Table, rows: Int32Array,
     const type = vec?.type as DataType | undefined;
     if (!vec || !type || !(DataType.isFloat(type) || DataType.isInt(type))) return c;
     if (!float32Moves(vec)) return c;
-    const q = imputer ? imputer.columns.indexOf(name) : -1;
-    const fill = q >= 0 ? imputer!.statistics[q] : NaN;
-    const all = arrowNumeric(vec, name);
-    const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const v = all[rows[i]];
-      out[i] = v === v ? v : fill;
-      if (Math.fround(out[i]) !== c[i]) return c;
-    }
-    return out;
+    return float64Values(c, arrowNumeric(vec, name), rows, name, imputer);
   });
   return { n: profile.n, d: profile.d, names: profile.names, columns };
 }

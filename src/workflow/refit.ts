@@ -8,6 +8,7 @@ import { KMeansModel } from '../core/kmeansModel.js';
 import { miniBatchKMeans } from '../core/miniBatchKMeans.js';
 import { MiniBatchKMeansModel, type MiniBatchKMeansModelJSON } from '../core/miniBatchKMeansModel.js';
 import { Imputer } from '../prep/imputer.js';
+import { float64Values } from '../prep/float64Values.js';
 import type { Dataset } from '../data/dataset.js';
 import { linearSumAssignment } from '../core/linearSumAssignment.js';
 import type { RunOptions } from '../core/model.js';
@@ -184,15 +185,7 @@ function unscaledFeatures(old: SegmentModel, table: TableInput, rowIndex: Int32A
     } catch {
       return c;
     }
-    const q = imputer ? imputer.columns.indexOf(name) : -1;
-    const fill = q >= 0 ? imputer!.statistics[q] : NaN;
-    const out = new Float64Array(rowIndex.length);
-    for (let i = 0; i < rowIndex.length; i++) {
-      const v = raw[rowIndex[i]];
-      out[i] = v === v ? v : fill;
-      if (Math.fround(out[i]) !== c[i]) return c;
-    }
-    return out;
+    return float64Values(c, raw, rowIndex, name, imputer);
   });
 }
 

@@ -1,23 +1,24 @@
 // Preparing data copied into the heap: per-column sums (for the mean) and centring in place (by the float32 mean), which keeps the
 // ||c||^2 - 2 x.c distance expansion accurate in float32 (scikit-learn centres its data for the same reason).
 
-/** Adds w * x over rows [row0, row1) of each column j into out[j] (float64). */
-export function columnSums(x: usize, stride: i32, d: i32, row0: i32, row1: i32, weights: usize, out: usize): void {
+/** Adds x over rows [row0, row1) of each column j into out[j] (float64). */
+export function columnSums(x: usize, stride: i32, d: i32, row0: i32, row1: i32, out: usize): void {
   for (let j = 0; j < d; j++) {
     const col = x + ((<usize>j * <usize>stride) << 2);
-    let s0: f64 = 0, s1: f64 = 0;
+    // four float64 pairs: 8 rows a step, each pair of rows its own running sum
+    let a = f64x2.splat(0), b = a, c = a, e = a;
     let i = row0;
-    if (!weights) {
-      for (; i + 2 <= row1; i += 2) {
-        s0 += <f64>load<f32>(col + (<usize>i << 2));
-        s1 += <f64>load<f32>(col + (<usize>(i + 1) << 2));
-      }
+    for (; i + 8 <= row1; i += 8) {
+      const p = col + (<usize>i << 2);
+      a = f64x2.add(a, f64x2.promote_low_f32x4(v128.load64_zero(p)));
+      b = f64x2.add(b, f64x2.promote_low_f32x4(v128.load64_zero(p, 8)));
+      c = f64x2.add(c, f64x2.promote_low_f32x4(v128.load64_zero(p, 16)));
+      e = f64x2.add(e, f64x2.promote_low_f32x4(v128.load64_zero(p, 24)));
     }
-    for (; i < row1; i++) {
-      const w: f64 = weights ? <f64>load<f32>(weights + (<usize>i << 2)) : 1.0;
-      s0 += w * <f64>load<f32>(col + (<usize>i << 2));
-    }
-    store<f64>(out + (<usize>j << 3), load<f64>(out + (<usize>j << 3)) + (s0 + s1));
+    a = f64x2.add(f64x2.add(a, b), f64x2.add(c, e));
+    let s = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+    for (; i < row1; i++) s += <f64>load<f32>(col + (<usize>i << 2));
+    store<f64>(out + (<usize>j << 3), load<f64>(out + (<usize>j << 3)) + s);
   }
 }
 

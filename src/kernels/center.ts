@@ -3,7 +3,7 @@ import { rowPtr, scratchCopy, scratchF64, type Shard } from './shard.js';
 /** Unweighted float64 sums of each column over the shard's rows. */
 export function columnSumsShard(sh: Shard): Float64Array {
   const out = scratchF64(sh, sh.d);
-  sh.mem.kernels.columnSums(sh.x, sh.stride, sh.d, sh.row0, sh.row0 + sh.rows, 0, out.ptr);
+  sh.mem.kernels.columnSums(sh.x, sh.stride, sh.d, sh.row0, sh.row0 + sh.rows, out.ptr);
   return out.read();
 }
 

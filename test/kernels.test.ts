@@ -255,6 +255,34 @@ describe.each(shapes)('kernels vs scalar twins: n=%i d=%i k=%i', (n, d, k) => {
 });
 
 describe('centring on the way in', () => {
+  it('column sums are float64 sums of four running pairs of rows, then the rows past the last 8, for every length mod 8 and start', async () => {
+    const { columnSumsShard } = await import('../src/kernels/center.js');
+    const { instantiateKernels } = await import('../src/kernels/wasm.js');
+    const { Scratch } = await import('../src/kernels/shard.js');
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: 16 });
+    const mem = { kernels: await instantiateKernels(memory, false), memory };
+    const rng = createRandom(31);
+    const d = 3, stride = 1100, base = 65536;
+    // values far apart in magnitude, so any other order of the sums gives other float64 bits
+    const x = new Float32Array(memory.buffer, base, stride * d);
+    for (let i = 0; i < x.length; i++) x[i] = rng.normal() * 2 ** (rng.int(60) - 20);
+    const twinSums = (j: number, row0: number, row1: number): number => {
+      const lane = [0, 0, 0, 0, 0, 0, 0, 0];
+      let i = row0;
+      for (; i + 8 <= row1; i += 8) for (let q = 0; q < 8; q++) lane[q] += x[j * stride + i + q];
+      let s = ((lane[0] + lane[2]) + (lane[4] + lane[6])) + ((lane[1] + lane[3]) + (lane[5] + lane[7]));
+      for (; i < row1; i++) s += x[j * stride + i];
+      return s;
+    };
+    for (const row0 of [0, 1, 3, 5, 8]) {
+      for (let rows = 0; rows <= 41; rows += rows < 17 ? 1 : 8) {
+        const shard: Shard = { index: 0, start: 0, rows, d, n: row0 + rows, dtype: 'f32', mem, x: base, stride, row0, buffers: new Map(), scratch: new Scratch(base + 4 * stride * d + 64, 4096) };
+        const got = columnSumsShard(shard);
+        for (let j = 0; j < d; j++) expect(Object.is(got[j], twinSums(j, row0, row0 + rows))).toBe(true);
+      }
+    }
+  });
+
   it('subtracts the float32 column mean and reports the sum of squares', async () => {
     const ds = randomData(1001, 3, 5);
     const before = ds.columns.map((c) => Float32Array.from(c));

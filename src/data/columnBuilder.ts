@@ -1070,8 +1070,11 @@ export class ColumnBuilder {
     return bits;
   }
 
-  /** The finished Arrow column; `integers: false` keeps whole-number columns as Float64 (for batches that must share one schema). */
-  finish(options: { float32: boolean; integers: boolean }): Data {
+  /**
+   * The finished Arrow column; `integers: false` keeps whole-number columns as Float64 (for batches that must share one
+   * schema); `float32` stores a numeric column with a fraction as Float32, 'all' any numeric column.
+   */
+  finish(options: { float32: boolean | 'all'; integers: boolean }): Data {
     const n = this.length;
     const nullCount = this.nullCount;
     const nullBitmap = this.nullBitmap();
@@ -1079,8 +1082,13 @@ export class ColumnBuilder {
       case 'number': {
         const asInt = this.forced === 'integer' || (!this.forced && options.integers && this.allInt);
         if (asInt) return makeData({ type: new Int32(), length: n, nullCount, nullBitmap, data: this.drain(new Int32Array(n)) });
-        if (options.float32) return makeData({ type: new Float32(), length: n, nullCount, nullBitmap, data: this.drain(new Float32Array(n)) });
-        return makeData({ type: new Float64(), length: n, nullCount, nullBitmap, data: this.drain(new Float64Array(n)) });
+        const data = this.drain(new Float64Array(n));
+        // float32 holds whole numbers exactly only to 2^24: a column of whole numbers (ids, amounts in cents) stays
+        // Float64 unless `float32` is 'all' (a batch after one that chose Float32)
+        if (options.float32 === 'all' || (options.float32 && data.some((v) => v % 1 !== 0 && v - v === 0))) {
+          return makeData({ type: new Float32(), length: n, nullCount, nullBitmap, data: new Float32Array(data) });
+        }
+        return makeData({ type: new Float64(), length: n, nullCount, nullBitmap, data });
       }
       case 'boolean': {
         const bits = new Uint8Array((n + 7) >> 3);

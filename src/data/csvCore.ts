@@ -1,4 +1,4 @@
-import type { Table } from '#arrow';
+import { Float32, type Table } from '#arrow';
 import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
@@ -24,7 +24,7 @@ export interface ReadCsvOptions {
   readonly defaultType?: ColumnType;
   /** Infer ISO 8601 dates and timestamps as Timestamp columns (default true); false keeps them as text. */
   readonly parseDates?: boolean;
-  /** Store non-integer numeric columns as Float32 instead of Float64 (default false: full fidelity; Datasets convert to Float32 anyway). */
+  /** Store numeric columns holding a fraction as Float32 instead of Float64 (default false: full fidelity; Datasets convert to Float32 anyway); whole-number columns stay exact. */
   readonly float32?: boolean;
   /** Cell texts read as null, in every column (default: the empty cell and MISSING_TOKENS: NA, N/A, n/a, null, NULL, NaN, -, ?). */
   readonly nullValues?: readonly string[];
@@ -1021,8 +1021,11 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
     return out;
   }
 
+  /** By column, whether the first batch stored it as Float32: later batches follow it, so all share one schema. */
+  narrow?: boolean[];
+
   finish(integers: boolean): Table {
-    const columns = this.builders.map((b) => b.finish({ float32: this.settings.float32, integers }));
+    const columns = this.builders.map((b, j) => b.finish({ float32: this.narrow ? this.narrow[j] && 'all' : this.settings.float32, integers }));
     return tableFromColumns(this.names, columns);
   }
 }
@@ -1122,6 +1125,7 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
         frozen[names[j]] = type === 'integer' && typeOf(settings.types, names[j]) !== 'integer' ? 'number' : type;
       });
       filler = new RecordFiller(names, settings, frozen, undefined, skipped);
+      filler.narrow = batch.schema.fields.map((f) => f.type instanceof Float32);
     } else {
       first.reset();
     }

@@ -9,7 +9,7 @@ export interface ReadJsonOptions {
   readonly types?: Readonly<Record<string, ColumnType>>;
   /** Infer strings holding ISO 8601 dates as Timestamp columns (default true). */
   readonly parseDates?: boolean;
-  /** Store non-integer numeric columns as Float32 instead of Float64 (default false). */
+  /** Store numeric columns holding a fraction as Float32 instead of Float64 (default false); whole-number columns stay exact. */
   readonly float32?: boolean;
   /** Text encoding of byte input (default "utf-8"); invalid bytes are an E_PARSE error naming the line. */
   readonly encoding?: string;

@@ -212,31 +212,39 @@ function decimalText(v: bigint, scale: number): string {
   return negative ? `-${digits}` : digits;
 }
 
-/** One chunk of a decimal column as Float64 (up to 15 digits of precision) or exact text. */
-function decimalData(d: Data, type: DataType): Data {
+/**
+ * One chunk of a decimal column as Float64 (up to 15 digits of precision) or exact text; given the column's `name`,
+ * Float64 whatever the precision, a value of more significant digits than a float64 holds exactly being an E_PARSE
+ * error naming the column and the value.
+ */
+function decimalData(d: Data, type: DataType, name?: string): Data {
   const { scale, precision, bitWidth } = type as unknown as { scale: number; precision: number; bitWidth: number };
   const width = bitWidth / 32;
   // the values are sliced to the chunk (fixed-width buffers are); the offset is the bitmap's
   const words = d.values as unknown as Uint32Array;
   const valid = (i: number): boolean => d.nullCount === 0 || ((d.nullBitmap![(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
   const n = d.length;
-  if (precision <= FLOAT64_DIGITS) {
-    const out: (number | null)[] = new Array(n);
-    // exact integers over an exact power of ten: one rounding, the float64 nearest the decimal
-    const power = 10 ** Math.abs(scale);
-    for (let i = 0; i < n; i++) {
-      if (!valid(i)) out[i] = null;
-      else {
-        const v = Number(unscaled(words, i, width));
-        out[i] = scale >= 0 ? v / power : v * power;
-      }
+  const asText = precision > FLOAT64_DIGITS && name === undefined;
+  // exact integers over an exact power of ten: one rounding, the float64 nearest the decimal
+  const power = 10 ** Math.abs(scale);
+  const out: (number | string | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!valid(i)) out[i] = null;
+    else {
+      const u = unscaled(words, i, width);
+      const v = Number(u);
+      if (asText) out[i] = decimalText(u, scale);
+      else if (precision <= FLOAT64_DIGITS) out[i] = scale >= 0 ? v / power : v * power;
+      else if (/\d{16}/.test(String(u).replace(/0+$/, ''))) {
+        throw new SegkitError('E_PARSE', `column "${name}" holds ${decimalText(u, scale)}: more than the 15 digits a float64 holds`);
+      } else out[i] = +decimalText(u, scale);
     }
-    return dataFromValues(out, new Float64());
   }
-  const text: (string | null)[] = new Array(n);
-  for (let i = 0; i < n; i++) text[i] = valid(i) ? decimalText(unscaled(words, i, width), scale) : null;
-  return utf8Data(text);
+  return asText ? utf8Data(out as (string | null)[]) : dataFromValues(out, new Float64());
 }
+
+/** A decimal column as Float64, each value the float64 nearest its decimal; see decimalData. */
+export const decimalVector = (vec: Vector, name: string): Vector => makeVector(vec.data.map((d) => decimalData(d, vec.type, name)));
 
 /**
  * Refuses a schema that names a column twice (Arrow and Parquet allow it; a CSV header does not): which of the two a
@@ -287,17 +295,12 @@ export function checkBatchRows(table: Table, what: string, firstBatch = 0): void
 export function decimalsAsNumbers(table: Table): Table {
   const fields = table.schema.fields;
   if (!fields.some((f) => DataType.isDecimal(f.type))) return table;
-  const types = fields.map((f) => {
-    const type = f.type as DataType;
-    if (!DataType.isDecimal(type)) return type;
-    return (type as unknown as { precision: number }).precision <= FLOAT64_DIGITS ? new Float64() : new Utf8();
-  });
-  const schema = new Schema(fields.map((f, j) => (DataType.isDecimal(f.type) ? new Field(f.name, types[j], f.nullable, f.metadata) : f)), table.schema.metadata);
+  const schema = new Schema(
+    fields.map((f) => (DataType.isDecimal(f.type) ? new Field(f.name, f.type.precision <= FLOAT64_DIGITS ? new Float64() : new Utf8(), f.nullable, f.metadata) : f)),
+    table.schema.metadata,
+  );
   const batches = table.batches.map((batch) => {
-    const children = fields.map((f, j) => {
-      const d = batch.data.children[j];
-      return DataType.isDecimal(f.type) ? decimalData(d, f.type as DataType) : d;
-    });
+    const children = batch.data.children.map((d) => (DataType.isDecimal(d.type) ? decimalData(d, d.type) : d));
     return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
   });
   return new Table(schema, batches);

@@ -1,4 +1,5 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
+import { decimalVector } from '../data/arrowTable.js';
 import { fieldIndex, isArrowTable } from '../data/dataset.js';
 import { SegkitError, describe } from '../util/errors.js';
 
@@ -63,7 +64,7 @@ function checkRecords(records: readonly unknown[]): void {
 }
 
 function arrowType(type: DataType): SourceType {
-  if (DataType.isInt(type) || DataType.isFloat(type) || DataType.isBool(type)) return 'numeric';
+  if (DataType.isInt(type) || DataType.isFloat(type) || DataType.isBool(type) || DataType.isDecimal(type)) return 'numeric';
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type) || DataType.isDictionary(type)) return 'categorical';
   return 'other';
 }
@@ -138,6 +139,8 @@ export function arrowNumeric(vec: Vector, name: string): Float64Array {
     // text's bytes, a dictionary's codes or a timestamp's count in its own unit are not the column's numbers
     throw new SegkitError('E_NON_NUMERIC', `column "${name}" has Arrow type ${String(type)}, not a number type`, 'list the column in `encode` to treat it as categorical');
   }
+  // a decimal's words are its unscaled value: read as the float64 nearest each decimal, as readArrow does
+  if (DataType.isDecimal(type)) return arrowNumeric(decimalVector(vec, name), name);
   const out = new Float64Array(vec.length);
   if (DataType.isBool(type) || (DataType.isFloat(type) && type.precision === Precision.HALF)) {
     // Bit-packed booleans and half floats need Arrow's own decoding.

@@ -346,6 +346,31 @@ describe('joins and aggregations keep any column type exactly, across chunks', (
   });
 });
 
+describe('aggregateByCustomer keys', () => {
+  it('leaves out rows whose key is NaN, as rows with a null key are, rather than making NaN one customer', async () => {
+    const log = new Table({ k: vectorFromArray([1, NaN, 2, NaN, null, 1], new Float64()), x: vectorFromArray([1, 2, 3, 4, 5, 6], new Float64()) });
+    const out = await aggregateByCustomer(log, { key: 'k', aggregations: { n: { op: 'count' }, s: { column: 'x', op: 'sum' }, d: { column: 'k', op: 'distinct' } } });
+    // pandas 1.5.3: DataFrame({'k': [1, nan, 2, nan, None, 1], 'x': [1, 2, 3, 4, 5, 6]}).groupby('k', sort=False).x.agg(['count', 'sum'])
+    expect(values(out, 'k')).toEqual([1, 2]);
+    expect(values(out, 'n')).toEqual([2, 1]);
+    expect(values(out, 's')).toEqual([7, 3]);
+    expect(values(out, 'd')).toEqual([1, 1]);
+  });
+
+  it('groups decimal keys (decimal(38, 0) ids) by value, not one customer per row', async () => {
+    const words = new Uint32Array([7, 0, 0, 0, 8, 0, 0, 0, 7, 0, 0, 0, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
+    const k = makeVector(makeData({ type: new Arrow.Decimal(0, 38, 128), length: 4, data: words }));
+    const log = new Table({ k, x: vectorFromArray([1, 2, 3, 4], new Float64()) });
+    const out = await aggregateByCustomer(log, { key: 'k', aggregations: { n: { op: 'count' }, s: { column: 'x', op: 'sum' }, d: { column: 'k', op: 'distinct' } } });
+    expect(out.numRows).toBe(3);
+    expect(values(out, 'n')).toEqual([2, 1, 1]);
+    expect(values(out, 's')).toEqual([4, 2, 4]);
+    expect(values(out, 'd')).toEqual([1, 1, 1]);
+    expect(String(out.getChild('k')!.type)).toBe(String(k.type));
+    expect(Array.from(out.getChild('k')!.data[0].values as Uint32Array)).toEqual(Array.from(words.subarray(0, 8)).concat(Array.from(words.subarray(12))));
+  });
+});
+
 describe('withColumns', () => {
   it('adds numbers and text after the table\'s own columns, which stay as they were', () => {
     const t = new Table({ id: vectorFromArray(['a', 'b', 'c'], new Utf8()), n: vectorFromArray([1, 2, 3], new Int32()) });

@@ -28,7 +28,7 @@ export interface AggregateByCustomerOptions {
 /**
  * Aggregates an event or transaction log to one row per customer, in one pass over each column with no code
  * generated at run time (so it runs in edge functions too): the key column first (customers in order of first
- * appearance; rows without a key are dropped), then one column per aggregation. count and distinct are Int32,
+ * appearance; rows without a key, null or NaN, are dropped), then one column per aggregation. count and distinct are Int32,
  * sum and mean Float64 (summed in log order), and min, max, first and last keep the column's type and exact values.
  * @example
  * const perCustomer = await aggregateByCustomer(orders, {
@@ -91,7 +91,10 @@ export async function aggregateByCustomer(log: Table, options: AggregateByCustom
   return tableFromColumns(names, columns);
 }
 
-/** Each row's group (customers numbered in order of first appearance; -1 without a key) and each group's first and last row. */
+/**
+ * Each row's group (customers numbered in order of first appearance; -1 without a key: null, or NaN, which a Map
+ * would make one customer) and each group's first and last row.
+ */
 function groupRows(keys: Vector): { group: Int32Array; firstRow: Int32Array; lastRow: Int32Array } {
   const group = new Int32Array(keys.length);
   const ids = new Map<unknown, number>();
@@ -99,7 +102,7 @@ function groupRows(keys: Vector): { group: Int32Array; firstRow: Int32Array; las
   const last: number[] = [];
   let i = 0;
   for (const v of keys) {
-    if (v == null) {
+    if (v == null || v !== v) {
       group[i++] = -1;
       continue;
     }
@@ -117,8 +120,8 @@ function groupRows(keys: Vector): { group: Int32Array; firstRow: Int32Array; las
   return { group, firstRow: Int32Array.from(first), lastRow: Int32Array.from(last) };
 }
 
-/** A value Map and Set compare by what it holds: dates by their time, bytes by their content. */
-const sameKey = (v: unknown): unknown => (v instanceof Date ? v.getTime() : v instanceof Uint8Array ? Array.prototype.join.call(v, ',') : v);
+/** A value Map and Set compare by what it holds: dates by their time, bytes and decimals (their words) by their content. */
+const sameKey = (v: unknown): unknown => (v instanceof Date ? v.getTime() : ArrayBuffer.isView(v) ? Array.prototype.join.call(v, ',') : v);
 
 const int32Data = (values: Int32Array): Data => makeData({ type: new Int32(), length: values.length, nullCount: 0, data: values });
 

@@ -7,6 +7,7 @@ import { readCsv } from '../src/data/readCsv.js';
 import { csvRecords } from '../src/data/csvRecords.js';
 import { readJson } from '../src/data/readJson.js';
 import { readNdjson } from '../src/data/readNdjson.js';
+import { writeCsv, writeCsvBytes } from '../src/data/writeCsv.js';
 
 const typeOf = (t: { schema: { fields: { name: string; type: unknown }[] } }, name: string) => String(t.schema.fields.find((f) => f.name === name)!.type);
 
@@ -97,5 +98,22 @@ describe('pipeline on Decimal128 columns of an Arrow table', () => {
     expect(err).toBeInstanceOf(SegkitError);
     expect((err as SegkitError).code).toBe('E_PARSE');
     expect((err as SegkitError).message).toMatch(/^column "amount" holds 0.123456789012345670: more than the 15 digits a float64 holds/);
+  });
+});
+
+describe('a U+FEFF that begins a text cell (not the file\'s byte order mark)', () => {
+  // rows of two files joined into one keep the second file's byte order mark at the start of a line: it is text
+  const text = '\uFEFFname,city\n\uFEFFann,"\uFEFFoslo, no"\nbob,\uFEFFrome\n';
+
+  it('is read into the column\'s bytes and written back by writeCsv and writeCsvBytes', async () => {
+    const table = await readCsv(text);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['name', 'city']);
+    const bytes = table.getChild('city')!.data[0].values as Uint8Array;
+    expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)).toBe('\uFEFFoslo, no\uFEFFrome');
+    const want = 'name,city\n\uFEFFann,"\uFEFFoslo, no"\nbob,\uFEFFrome\n';
+    expect(writeCsv(table)).toBe(want);
+    expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(writeCsvBytes(table))).toBe(want);
+    const again = await readCsv(writeCsv(table));
+    expect(Array.from(again.getChild('city')!.data[0].values as Uint8Array)).toEqual(Array.from(bytes));
   });
 });

@@ -25,8 +25,6 @@ export const WRITE_CSV_DEFAULTS = Object.freeze({ delimiter: ',', header: true, 
 const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xff1d, 0xff0b, 0xff0d, 0xff20]);
 // the first UTF-8 bytes of those characters (0xef leads the full-width ones)
 const FORMULA_BYTE = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xef]);
-// 0xef also leads a byte order mark, which decoding a cell drops, as Vector.get does
-const BOM_BYTE = 0xef;
 // characters of number and boolean text ("-1.5e-7", "Infinity", "NaN", "true", "false")
 const VALUE_CHARS = /[0-9.+\-eEINaifntyrulsT]/;
 // a signed number written as text ("-0", "-12.50", "-1E5", "+5", "-4,78" with a decimal comma, "-Infinity"): a number
@@ -88,7 +86,6 @@ function anyCell(v: unknown, kind: CellKind, text: TextCell): string {
 
 // created on first use: module-level codecs would make merely loading this file need them
 let encoder: TextEncoder | undefined;
-let decoder: TextDecoder | undefined;
 
 /**
  * The UTF-8 bytes of the CSV being written. Numbers are written digit by digit and UTF-8 text is copied from the
@@ -250,9 +247,8 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
   if (kind === 'text' && DataType.isUtf8(vector.type) && d.delimiterByte !== -1) {
     const delimiter = d.delimiterByte;
     const formulas = d.escapeFormulas;
-    // first bytes that need a look: a byte order mark, and formula starts when those are escaped
+    // first bytes that need a look: formula starts when those are escaped
     const risky = new Uint8Array(256);
-    risky[BOM_BYTE] = 1;
     if (formulas) for (const b of FORMULA_BYTE) risky[b] = 1;
     // whether a chunk's text holds no quote, line break or delimiter at all: found once, by native scans
     let seen: Data | undefined;
@@ -282,7 +278,8 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
         if (b === 0x22 || b === 0x0a || b === 0x0d || b === delimiter) plain = false;
       }
       if (plain) out.copy(bytes, start, end);
-      else out.text(text((decoder ??= new TextDecoder()).decode(bytes.subarray(start, end)), false));
+      // a U+FEFF that begins the cell is text, kept (Arrow's own decoding, in Vector.get, drops it)
+      else out.text(text((bomDecoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(bytes.subarray(start, end)), false));
     };
   }
   if (kind === 'text' && DataType.isDictionary(vector.type)) {

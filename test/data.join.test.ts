@@ -346,6 +346,16 @@ describe('joins and aggregations keep any column type exactly, across chunks', (
   });
 });
 
+describe('joinCustomers keys', () => {
+  it('matches no customer to a NaN key (a missing id in a float column), on either side', async () => {
+    const customers = new Table({ id: vectorFromArray([7, NaN, 8, NaN], new Float64()) });
+    // two rows without an id: no key, as null is, rather than one key seen twice
+    const source = new Table({ id: vectorFromArray([NaN, 7, NaN, null], new Float64()), spend: vectorFromArray([99, 1.5, 98, 97], new Float64()) });
+    const view = await joinCustomers(customers, [{ table: source, key: 'id' }], { key: 'id' });
+    expect(values(view, 'spend')).toEqual([1.5, null, null, null]);
+  });
+});
+
 describe('aggregateByCustomer keys', () => {
   it('leaves out rows whose key is NaN, as rows with a null key are, rather than making NaN one customer', async () => {
     const log = new Table({ k: vectorFromArray([1, NaN, 2, NaN, null, 1], new Float64()), x: vectorFromArray([1, 2, 3, 4, 5, 6], new Float64()) });

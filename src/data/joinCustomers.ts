@@ -18,11 +18,14 @@ export interface JoinCustomersOptions {
   readonly key: string;
 }
 
-/** Keys as strings, so 42 (a number id) and "42" (a string id) match; null stays null. */
+/**
+ * Keys as strings, so 42 (a number id) and "42" (a string id) match; null and NaN (a missing id in a float column)
+ * are no key, which matches nothing.
+ */
 function keyStrings(vector: Vector): (string | null)[] {
   const out = new Array<string | null>(vector.length);
   let i = 0;
-  for (const v of vector) out[i++] = v == null ? null : String(v);
+  for (const v of vector) out[i++] = v == null || v !== v ? null : String(v);
   return out;
 }
 
@@ -52,7 +55,7 @@ function keyColumn(table: Table, key: string, where: string): Vector {
  * Builds the customer view: a left join from the customers table to each source on the customer key, as a hash
  * join (O(customers + source rows)) with no code generated at run time, so it runs in edge functions too.
  * Keys are compared as strings, so number and string ids match; every customer row is kept, in order, and
- * customers a source does not mention get nulls. A key that appears twice in a source is an error
+ * customers a source does not mention, or without a key (null or NaN), get nulls. A key that appears twice in a source is an error
  * (aggregate the source first, e.g. with aggregateByCustomer). Column types and values are kept exactly.
  * @example
  * const view = await joinCustomers(customers, [{ table: rfm, key: 'customer_id', prefix: 'rfm_' }], { key: 'id' });

@@ -16,6 +16,7 @@ import {
   makeVector,
 } from '#arrow';
 import { SegkitError } from '../util/errors.js';
+import { decimalNumber, decimalText, FLOAT64_DIGITS, unscaled } from './decimal.js';
 
 // Columns here are assembled with makeData only: apache-arrow's Builders (vectorFromArray) compile
 // code with new Function, which edge runtimes forbid.
@@ -190,61 +191,26 @@ export function dataFromValues(values: ArrayLike<unknown>, type: DataType): Data
   throw new SegkitError('E_BAD_OPTION', `cannot build an Arrow column of type ${String(type)}`);
 }
 
-/** Decimal digits a float64 holds exactly: decimals up to this precision become Float64 columns, wider ones text. */
-const FLOAT64_DIGITS = 15;
-
-/** The unscaled value of decimal slot i (bitWidth / 32 little-endian words, two's complement). */
-function unscaled(words: Uint32Array, i: number, width: number): bigint {
-  let v = 0n;
-  for (let w = width - 1; w >= 0; w--) v = (v << 32n) | BigInt(words[i * width + w]);
-  return BigInt.asIntN(width * 32, v);
-}
-
-/** An unscaled decimal as text with `scale` fraction digits ("-0.05", "1001", "12300" for scale -2). */
-function decimalText(v: bigint, scale: number): string {
-  const negative = v < 0n;
-  let digits = (negative ? -v : v).toString();
-  if (scale <= 0) digits += '0'.repeat(-scale);
-  else {
-    digits = digits.padStart(scale + 1, '0');
-    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  }
-  return negative ? `-${digits}` : digits;
-}
-
-/**
- * One chunk of a decimal column as Float64 (up to 15 digits of precision) or exact text; given the column's `name`,
- * Float64 whatever the precision, a value of more significant digits than a float64 holds exactly being an E_PARSE
- * error naming the column and the value.
- */
-function decimalData(d: Data, type: DataType, name?: string): Data {
+/** One chunk of a decimal column as Float64 (up to 15 digits of precision) or exact text. */
+function decimalData(d: Data, type: DataType): Data {
   const { scale, precision, bitWidth } = type as unknown as { scale: number; precision: number; bitWidth: number };
   const width = bitWidth / 32;
   // the values are sliced to the chunk (fixed-width buffers are); the offset is the bitmap's
   const words = d.values as unknown as Uint32Array;
   const valid = (i: number): boolean => d.nullCount === 0 || ((d.nullBitmap![(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
   const n = d.length;
-  const asText = precision > FLOAT64_DIGITS && name === undefined;
-  // exact integers over an exact power of ten: one rounding, the float64 nearest the decimal
-  const power = 10 ** Math.abs(scale);
+  const asText = precision > FLOAT64_DIGITS;
   const out: (number | string | null)[] = new Array(n);
   for (let i = 0; i < n; i++) {
     if (!valid(i)) out[i] = null;
     else {
       const u = unscaled(words, i, width);
-      const v = Number(u);
-      if (asText) out[i] = decimalText(u, scale);
-      else if (precision <= FLOAT64_DIGITS) out[i] = scale >= 0 ? v / power : v * power;
-      else if (/\d{16}/.test(String(u).replace(/0+$/, ''))) {
-        throw new SegkitError('E_PARSE', `column "${name}" holds ${decimalText(u, scale)}: more than the 15 digits a float64 holds`);
-      } else out[i] = +decimalText(u, scale);
+      out[i] = asText ? decimalText(u, scale) : decimalNumber(u, scale, precision);
     }
   }
   return asText ? utf8Data(out as (string | null)[]) : dataFromValues(out, new Float64());
 }
 
-/** A decimal column as Float64, each value the float64 nearest its decimal; see decimalData. */
-export const decimalVector = (vec: Vector, name: string): Vector => makeVector(vec.data.map((d) => decimalData(d, vec.type, name)));
 
 /**
  * Refuses a schema that names a column twice (Arrow and Parquet allow it; a CSV header does not): which of the two a

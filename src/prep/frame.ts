@@ -1,5 +1,5 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
-import { decimalVector } from '../data/arrowTable.js';
+import { decimalNumbers } from '../data/decimal.js';
 import { fieldIndex, isArrowTable } from '../data/dataset.js';
 import { SegkitError, describe } from '../util/errors.js';
 
@@ -140,7 +140,7 @@ export function arrowNumeric(vec: Vector, name: string): Float64Array {
     throw new SegkitError('E_NON_NUMERIC', `column "${name}" has Arrow type ${String(type)}, not a number type`, 'list the column in `encode` to treat it as categorical');
   }
   // a decimal's words are its unscaled value: read as the float64 nearest each decimal, as readArrow does
-  if (DataType.isDecimal(type)) return arrowNumeric(decimalVector(vec, name), name);
+  if (DataType.isDecimal(type)) return decimalNumbers(vec.data, type, name, vec.length);
   const out = new Float64Array(vec.length);
   if (DataType.isBool(type) || (DataType.isFloat(type) && type.precision === Precision.HALF)) {
     // Bit-packed booleans and half floats need Arrow's own decoding.

@@ -1,0 +1,57 @@
+// Arrow decimal values (unscaled two's-complement words and a scale) as numbers or exact text, without apache-arrow:
+// the readers build columns from them, and a pipeline reads a decimal column of a table it is given.
+import { SegkitError } from '../util/errors.js';
+
+/** Decimal digits a float64 holds exactly: decimals up to this precision become Float64 columns, wider ones text. */
+export const FLOAT64_DIGITS = 15;
+
+/** The unscaled value of decimal slot i (bitWidth / 32 little-endian words, two's complement). */
+export function unscaled(words: Uint32Array, i: number, width: number): bigint {
+  let v = 0n;
+  for (let w = width - 1; w >= 0; w--) v = (v << 32n) | BigInt(words[i * width + w]);
+  return BigInt.asIntN(width * 32, v);
+}
+
+/** An unscaled decimal as text with `scale` fraction digits ("-0.05", "1001", "12300" for scale -2). */
+export function decimalText(v: bigint, scale: number): string {
+  const negative = v < 0n;
+  let digits = (negative ? -v : v).toString();
+  if (scale <= 0) digits += '0'.repeat(-scale);
+  else {
+    digits = digits.padStart(scale + 1, '0');
+    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  return negative ? `-${digits}` : digits;
+}
+
+/**
+ * The float64 nearest an unscaled decimal of a type of `precision` digits: an exact integer over an exact power of ten
+ * (one rounding) up to 15 digits; wider types by their text, a value of more significant digits than a float64 holds
+ * exactly being an E_PARSE error naming column `name`.
+ */
+export function decimalNumber(u: bigint, scale: number, precision: number, name?: string): number {
+  const v = Number(u), power = 10 ** Math.abs(scale);
+  if (precision <= FLOAT64_DIGITS) return scale >= 0 ? v / power : v * power;
+  if (/\d{16}/.test(String(u).replace(/0+$/, ''))) {
+    throw new SegkitError('E_PARSE', `column "${name}" holds ${decimalText(u, scale)}: more than the 15 digits a float64 holds`);
+  }
+  return +decimalText(u, scale);
+}
+
+/** A decimal column's chunks as float64 (see decimalNumber), nulls as NaN. */
+export function decimalNumbers(chunks: readonly { length: number; offset: number; nullCount: number; nullBitmap?: Uint8Array | null; values: unknown }[], type: unknown, name: string, n: number): Float64Array {
+  const { scale, precision, bitWidth } = type as { scale: number; precision: number; bitWidth: number };
+  const width = bitWidth / 32;
+  const out = new Float64Array(n);
+  let row = 0;
+  for (const d of chunks) {
+    // the values are sliced to the chunk (fixed-width buffers are); the offset is the bitmap's
+    const words = d.values as Uint32Array;
+    for (let i = 0; i < d.length; i++) {
+      const b = d.offset + i;
+      out[row + i] = d.nullCount > 0 && ((d.nullBitmap![b >> 3] >> (b & 7)) & 1) === 0 ? NaN : decimalNumber(unscaled(words, i, width), scale, precision, name);
+    }
+    row += d.length;
+  }
+  return out;
+}

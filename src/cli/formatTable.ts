@@ -1,12 +1,17 @@
-/** A number for people: thousands separators for large values, 3 significant decimals for small ones. */
+/**
+ * A number for people: thousands separators from 1,000 up, 2 or 1 decimals above 1 and 100, 3 decimals below 1, and 2
+ * significant digits below 0.01 (an exponent below 1e-6), so a small value never reads as zero and keeps its sign.
+ */
 export function formatNumber(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   const a = Math.abs(v);
-  if (Number.isInteger(v) || a >= 1000) return Math.round(v).toLocaleString('en-US');
-  if (a >= 100) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
   if (a === 0) return '0';
-  return v.toFixed(3);
+  // rounded half away from zero, as toFixed does; 999.96 reads "1,000", not "1000.0"
+  if (Number.isInteger(v) || a >= 999.95) return v.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  if (a >= 99.995) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  if (a >= 0.01) return v.toFixed(3);
+  return v.toPrecision(2);
 }
 
 export const formatShare = (v: number): string => `${(v * 100).toFixed(1)}%`;

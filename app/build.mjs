@@ -5,7 +5,7 @@
 //   dist/vendor/arrow.js           apache-arrow's ES modules (its Node entry, flatbuffers left to the package) in one file, unminified, for the command:
 //                                  Node loads the package's 150 module files in about 0.17 s, this one in 0.05 s
 //                                  (package.json "imports": "#arrow" under the segkit-cli condition)
-//   dist/vendor/stdlib-*.js        the four @stdlib distribution functions the A/B tests use, one file each: their
+//   dist/vendor/stdlib-*.js        the four @stdlib functions the A/B tests use, one file each: their
 //                                  packages are about 300 CommonJS modules, which Node took 0.15 to 0.2 s to load
 //                                  (package.json "imports": "#stdlib/..." under the segkit-cli condition)
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,8 +26,8 @@ async function bundle(input, file, options = {}, minify = true, banner = undefin
   }
 }
 
-/** The @stdlib distributions segkit imports as #stdlib/<name> (package @stdlib/stats-base-dists-<name>). */
-const STDLIB = ['normal-cdf', 'normal-quantile', 't-cdf', 't-quantile'];
+/** The @stdlib functions segkit imports as #stdlib/<name>, and their packages. */
+const STDLIB = { 'normal-cdf': 'stats-base-dists-normal-cdf', 'normal-quantile': 'stats-base-dists-normal-quantile', 't-cdf': 'stats-base-dists-t-cdf', 'kernel-betaincinv': 'math-base-special-kernel-betaincinv' };
 
 /** The app's `import ... from 'segkit/browser'` becomes `./segkit.js`, the browser build copied beside it. */
 const besideSegkit = { name: 'beside-segkit', resolveId: (id) => (id === 'segkit/browser' ? { id: './segkit.js', external: true } : null) };
@@ -44,11 +44,12 @@ const sizes = {
   // stays the package's, whose ByteBuffer the readers bound (codecs.ts guardMetadataLists): a copy inlined here went unbounded
   'dist/vendor/arrow.js': await bundle('node_modules/apache-arrow/Arrow.node.mjs', 'dist/vendor/arrow.js', { platform: 'node', external: ['flatbuffers'] }, false),
 };
-for (const name of STDLIB) {
+for (const [name, pkg] of Object.entries(STDLIB)) {
   const file = `dist/vendor/stdlib-${name}.js`;
   // minified: plain functions, no class names to keep; the licence, which minifying drops from each module, stated once
-  const banner = `// @stdlib/stats-base-dists-${name} and its dependencies, Copyright (c) The Stdlib Authors, Apache License 2.0\n`;
-  sizes[file] = await bundle(`node_modules/@stdlib/stats-base-dists-${name}/lib/index.js`, file, { platform: 'node' }, true, banner);
+  const { license } = JSON.parse(readFileSync(root(`node_modules/@stdlib/${pkg}/package.json`), 'utf8'));
+  const banner = `// @stdlib/${pkg} and its dependencies, Copyright (c) The Stdlib Authors, ${license === 'Apache-2.0' ? 'Apache License 2.0' : license}\n`;
+  sizes[file] = await bundle(`node_modules/@stdlib/${pkg}/lib/index.js`, file, { platform: 'node' }, true, banner);
 }
 for (const f of ['segkit.js', 'segkit.worker.js']) copyFileSync(root(`dist/browser/${f}`), root(`dist/app/${f}`));
 for (const f of ['index.html', 'app.css']) writeFileSync(root(`dist/app/${f}`), readFileSync(root(`app/${f}`)));

@@ -1,8 +1,7 @@
-import tCdf from '#stdlib/t-cdf';
-import tQuantile from '#stdlib/t-quantile';
 import { SegkitError, badOption } from '../util/errors.js';
 import { frexp, ldexp } from '../util/detMath.js';
 import { arrayLength } from '../util/options.js';
+import { tQuantile, tTwoSidedP } from './studentT.js';
 
 export interface WelchResult {
   /** mean(a) - mean(b) */
@@ -80,8 +79,10 @@ export function welchFromMoments(a: Moments, b: Moments, confidence = 0.95, what
   const diff = a.mean - b.mean;
   if (!Number.isFinite(diff)) throw new SegkitError('E_PRECISION', `the means of ${what} (${a.mean} and ${b.mean}) differ by more than the float64 range`, 'rescale the values (divide by a power of ten) and test again');
   const statistic = diff / se;
-  const pvalue = Number.isNaN(statistic) ? NaN : 2 * tCdf(-Math.abs(statistic), df);
-  const t = tQuantile(1 - (1 - confidence) / 2, df);
+  const pvalue = Number.isNaN(statistic) ? NaN : tTwoSidedP(statistic, df);
+  // the quantile of the tail probability itself: 1 - (1 - confidence) / 2 would round it, by up to 2e-4 of its
+  // value at confidence 1 - 1e-12
+  const t = -tQuantile((1 - confidence) / 2, df);
   return { diff, meanA: a.mean, meanB: b.mean, statistic, df, pvalue, ci: [diff - t * se, diff + t * se] };
 }
 

@@ -16,7 +16,10 @@ export interface ReadCsvOptions {
   readonly encoding?: string;
   /** At most this many columns (default 16,384, Excel's limit); a wider header is an E_PARSE error, so a broken file cannot exhaust memory. */
   readonly maxColumns?: number;
-  /** Quote character (default '"'). Inside a quoted field the escape is '"', as csv-parse's: `""` for the default quote, `"'` for a quote of "'" (not `''`). */
+  /**
+   * Quote character (default '"'). Inside a quoted field the escape is '"', as csv-parse's and csv-stringify's: `""`
+   * for the default quote; for a quote of "'", `"'` is "'" and `""` is '"' (`''` is read as "'" too).
+   */
   readonly quote?: string;
   /** Column types that override inference; a value that does not fit is an E_PARSE error naming its line and column. */
   readonly types?: Readonly<Record<string, ColumnType>>;
@@ -188,7 +191,8 @@ function detectLineBreak(text: string, delimiter: string, quote: string, final: 
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (quoted) {
-      if (c === q) {
+      if (c === QUOTE && q !== QUOTE && (text.charCodeAt(i + 1) === q || text.charCodeAt(i + 1) === QUOTE)) i++;
+      else if (c === q) {
         if (text.charCodeAt(i + 1) === q) i++;
         else quoted = false;
       }
@@ -203,6 +207,51 @@ function detectLineBreak(text: string, delimiter: string, quote: string, final: 
   }
   return final ? '\n' : undefined;
 }
+
+const QUOTE = 0x22;
+
+/**
+ * `text` (from the start of a record) with csv-parse's escape of a quote character other than '"' inside quoted
+ * fields, `"q`, written as papaparse's, `qq`: same length, so offsets into either are the same. `""` (a '"') is left
+ * as it is, for `unescapeQuotes` to take once the fields are split.
+ */
+function doubledQuotes(text: string, quote: string, delimiter: string): string {
+  if (quote === '' || quote === '"' || !text.includes('"') || !text.includes(quote)) return text;
+  const q = quote.charCodeAt(0), d = delimiter.charCodeAt(0), n = text.length;
+  let out = '', from = 0, i = 0, start = true;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (start && c === q) {
+      // a quoted field: to its closing quote
+      for (i++; i < n; i++) {
+        const e = text.charCodeAt(i);
+        if (e === QUOTE) {
+          const next = text.charCodeAt(i + 1);
+          if (next === q) {
+            out += text.slice(from, i) + quote;
+            from = i + 1;
+            i++;
+          } else if (next === QUOTE) i++;
+        } else if (e === q) {
+          if (text.charCodeAt(i + 1) === q) i++;
+          else break;
+        }
+      }
+      i++;
+      start = false;
+    } else if (c === 10 || c === 13 || (c === d && text.startsWith(delimiter, i))) {
+      i += c === d ? delimiter.length : 1;
+      start = true;
+    } else {
+      i++;
+      start = false;
+    }
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** A quoted field's value with csv-parse's `""` (a '"' escaped, inside a field quoted with another character) as '"'. */
+const unescapeQuotes = (value: string): string => value.replaceAll('""', '"');
 
 /** Whether `text` holds a line feed that does not follow a CR. */
 function hasBareLineFeed(text: string): boolean {
@@ -257,6 +306,8 @@ interface Trace {
   badStray: boolean;
   /** Rows that hold one quoted empty field: a record of one null, not an empty line to skip. */
   keep: number[];
+  /** Row and field of each field quoted with a character other than '"' that holds `""`, in pairs. */
+  escaped: number[];
 }
 
 /**
@@ -313,7 +364,7 @@ export class CsvLines implements RecordPosition {
   private text = '';
   private rows: string[][] = [];
   private row = 0;
-  private readonly trace: Trace = { end: 0, bad: -1, badField: 0, badAt: 0, badStray: false, keep: [] };
+  private readonly trace: Trace = { end: 0, bad: -1, badField: 0, badAt: 0, badStray: false, keep: [], escaped: [] };
   /** Data rows handed to the sink so far, and the line of each. */
   private records = 0;
   readonly lines = new LineIndex();
@@ -354,13 +405,24 @@ export class CsvLines implements RecordPosition {
     return this.linesBefore;
   }
 
+  /** A quote inside a quoted field as written: `""`, or `"'` for a quote of "'". */
+  private get escapedQuote(): string {
+    return `"${this.settings.quote}`;
+  }
+
+  /** `text` as papaparse is given it: see doubledQuotes. */
+  private doubled(text: string): string {
+    return doubledQuotes(text, this.settings.quote, this.settings.delimiter);
+  }
+
   private makeParser(newline: string): Papa.Parser {
     const quoting = this.settings.quote !== '';
     return new this.papa.Parser({
       delimiter: this.settings.delimiter,
       newline: newline as Papa.ParseConfig['newline'],
-      // csv-parse's escape is '"' whatever the quote; fastMode splits on delimiters only, with no quoting at all
-      ...(quoting ? { quoteChar: this.settings.quote, escapeChar: '"' } : { fastMode: true }),
+      // csv-parse's escape is '"' whatever the quote: another quote's, `"q`, reaches papaparse as `qq`
+      // (doubledQuotes); fastMode splits on delimiters only, with no quoting at all
+      ...(quoting ? { quoteChar: this.settings.quote, escapeChar: this.settings.quote } : { fastMode: true }),
     });
   }
 
@@ -375,13 +437,14 @@ export class CsvLines implements RecordPosition {
     // cut after the last line break, so papaparse never judges a quote whose next characters are still to come
     const cut = this.pending.lastIndexOf(this.lineChar) + 1;
     if (cut === 0) return this.wait();
-    const slice = cut === this.pending.length ? this.pending : this.pending.slice(0, cut);
-    if (this.header && this.newline === '\n' && (this.settings.quote === '' || !slice.includes(this.settings.quote))) {
-      this.splitLines(slice);
-      this.pending = this.pending.slice(slice.length);
+    const raw = cut === this.pending.length ? this.pending : this.pending.slice(0, cut);
+    if (this.header && this.newline === '\n' && (this.settings.quote === '' || !raw.includes(this.settings.quote))) {
+      this.splitLines(raw);
+      this.pending = this.pending.slice(raw.length);
       this.parseAt = 0;
       return;
     }
+    const slice = this.doubled(raw);
     if (this.newline === '\n') {
       const at = crlfOutsideQuotes(slice, this.settings.quote);
       if (at !== -1) {
@@ -410,10 +473,11 @@ export class CsvLines implements RecordPosition {
   private tooLong(): SegkitError {
     const limit = `${MAX_RECORD_CHARS / (1 << 20)} MiB`;
     if (this.ready(true)) {
-      const result = this.parser.parse(this.pending, 0, false) as ParseResult;
+      const text = this.doubled(this.pending);
+      const result = this.parser.parse(text, 0, false) as ParseResult;
       const open = result.errors.find((e) => e.code === 'MissingQuotes');
       if (open) {
-        this.text = this.pending;
+        this.text = text;
         this.rows = result.data;
         const e = this.papaError(open);
         return restate(e, (m) => `${m}, and the field runs on past ${limit}`);
@@ -441,7 +505,8 @@ export class CsvLines implements RecordPosition {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (quoted) {
-        if (c === q) {
+        if (c === QUOTE && q !== QUOTE && (text.charCodeAt(i + 1) === q || text.charCodeAt(i + 1) === QUOTE)) i++;
+        else if (c === q) {
           if (text.charCodeAt(i + 1) === q) i++;
           else quoted = false;
         }
@@ -473,7 +538,7 @@ export class CsvLines implements RecordPosition {
   end(): void {
     this.ready(true);
     if (this.pending !== '') {
-      const last = this.pending;
+      const last = this.doubled(this.pending);
       this.pending = '';
       this.handOver(last, this.parser.parse(last, 0, false) as ParseResult, false);
     }
@@ -695,6 +760,7 @@ export class CsvLines implements RecordPosition {
     }
     const trace = this.trace;
     trace.keep.length = 0;
+    trace.escaped.length = 0;
     trace.bad = -1;
     const strict = this.settings.quote !== '' && text.includes(this.settings.quote);
     // in a file whose lines end in CR LF, a bare LF inside a record starts a line of the file too
@@ -712,8 +778,15 @@ export class CsvLines implements RecordPosition {
     const sink = this.sink;
     const lineChar = this.lineChar;
     let breaks = 0, counted = 0;
+    const escaped = trace.escaped;
+    let e = 0;
     for (let r = 0; r < stop; r++) {
-      const fields = rows[r];
+      let fields = rows[r];
+      if (e < escaped.length && escaped[e] === r) {
+        // a copy: the walk that finds where a row lies reads the fields as papaparse gave them
+        fields = fields.slice();
+        for (; e < escaped.length && escaped[e] === r; e += 2) fields[escaped[e + 1]] = unescapeQuotes(fields[escaped[e + 1]]);
+      }
       if (fields.length === 1 && fields[0] === '') {
         // an empty line, unless it held "" (csv-parse skips empty lines, not empty records)
         while (k < keep.length && keep[k] < r) k++;
@@ -764,6 +837,7 @@ export class CsvLines implements RecordPosition {
           for (let i = value.indexOf(quote); i !== -1; i = value.indexOf(quote, i + 1)) inner++;
           next = pos + value.length + inner + 2;
           if (last === 0 && value === '') trace.keep.push(r);
+          if (ends && q !== QUOTE && value.includes('""')) trace.escaped.push(r, j);
           if (strict && !(j < last ? text.startsWith(delimiter, next) : next >= text.length || text.startsWith(newline, next))) {
             this.reject(r, j, next - 1, false);
             return;
@@ -825,9 +899,9 @@ export class CsvLines implements RecordPosition {
     const t = this.trace;
     const where = `line ${this.lineAt(t.badAt)}, ${columnLabel(this.header, t.badField)}`;
     if (t.badStray) {
-      return new SegkitError('E_PARSE', `${where}: a quote inside an unquoted field`, 'quote the whole field and double the quotes inside it ("")');
+      return new SegkitError('E_PARSE', `${where}: a quote inside an unquoted field`, `quote the whole field and escape the quotes inside it (${this.escapedQuote})`);
     }
-    return new SegkitError('E_PARSE', `${where}: a closing quote is followed by ${describe(this.text[t.badAt + 1])} instead of a delimiter or a line break`, 'double the quotes inside a quoted field ("")');
+    return new SegkitError('E_PARSE', `${where}: a closing quote is followed by ${describe(this.text[t.badAt + 1])} instead of a delimiter or a line break`, `escape the quotes inside a quoted field (${this.escapedQuote})`);
   }
 
   /** papaparse's quote errors, restated with the line and column a person needs. */
@@ -842,20 +916,18 @@ export class CsvLines implements RecordPosition {
       return new SegkitError(
         'E_PARSE',
         `line ${this.lineAt(open)}, ${columnLabel(this.header, column)}: a quoted field is never closed`,
-        'a field that starts with a quote must end with one; double quotes inside it ("")',
+        `a field that starts with a quote must end with one; escape quotes inside it (${this.escapedQuote})`,
       );
     }
-    // the first quote that neither closes the field nor is doubled
+    // the first quote that neither closes the field nor is doubled (another quote's escape, `"q`, is `qq` here)
     const quote = this.settings.quote;
-    // the escape is '"': doubled for a '"' quote, a prefix before any other quote character
-    const doubled = quote === '"';
     let at = text.indexOf(quote, open + 1);
-    while (at !== -1 && (doubled ? text[at + 1] === quote : text[at - 1] === '"')) at = text.indexOf(quote, at + (doubled ? 2 : 1));
+    while (at !== -1 && text[at + 1] === quote) at = text.indexOf(quote, at + 2);
     const after = at === -1 ? '' : ` is followed by ${describe(text[at + 1] ?? '')}`;
     return new SegkitError(
       'E_PARSE',
       `line ${this.lineAt(at === -1 ? open : at)}, ${columnLabel(this.header, column)}: a closing quote${after} instead of a delimiter or a line break`,
-      'double the quotes inside a quoted field ("")',
+      `escape the quotes inside a quoted field (${this.escapedQuote})`,
     );
   }
 }

@@ -133,6 +133,24 @@ describe('buildReport', () => {
     expect(charts(c).get('scatter')).not.toBe(charts(a).get('scatter'));
   });
 
+  it('lists each segment\'s RFM mix largest share first, RFM codes such as "555" included', async () => {
+    const fx = reportFixture();
+    // codes by row: the numerically smallest ones are the rarest, so key order and share order disagree
+    const rfm = fx.rows.map((_, i) => (i % 10 < 5 ? '555' : i % 10 < 8 ? '454' : i % 10 < 9 ? '111' : i % 20 === 9 ? '9' : 'Champions'));
+    const profiles = profileSegments(fx.data, fx.labels, fx.k, { rfmSegments: rfm });
+    const html = await buildReport({ ...fx.input, profiles, rules: false });
+    const mixes = [...html.matchAll(/<p class="rfm">([\s\S]*?)<\/p>/g)].map((m) => [...m[1].matchAll(/<span class="mix">([^<]*) <b>([\d.]+)%<\/b><\/span>/g)].map((x) => [x[1], +x[2]] as const));
+    expect(mixes).toHaveLength(fx.k);
+    for (const [c, mix] of mixes.entries()) {
+      const shares = mix.map(([, pct]) => pct);
+      expect(shares).toEqual([...shares].sort((a, b) => b - a));
+      // the five largest of the segment's own shares
+      const own = Object.entries(profiles.segments[c].rfmMix!).sort((a, b) => b[1] - a[1]).slice(0, 5);
+      expect(mix.map(([label]) => label)).toEqual(own.map(([label]) => label));
+      expect(mix[0][0]).toBe('555');
+    }
+  });
+
   it('accepts row-major Float64Array centroids', async () => {
     const fx = reportFixture();
     const flat = Float64Array.from(fx.profiles.segments.flatMap((s) => s.mean));

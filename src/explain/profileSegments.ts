@@ -21,7 +21,11 @@ export interface SegmentProfile {
   readonly z: number[];
   readonly topFeatures: TopFeature[];
   readonly name: string;
-  /** Share of each RFM label inside the segment, largest first; present when `rfmSegments` was given. */
+  /**
+   * Share of each RFM label inside the segment, largest first, except that labels which read as array indices
+   * ("7", "555") come before the others in numeric order, as JavaScript lists such keys: sort `Object.entries` by
+   * share for the ranking. Present when `rfmSegments` was given.
+   */
   readonly rfmMix?: Record<string, number>;
 }
 

@@ -259,7 +259,8 @@ function card(seg: SegmentProfile, profiles: SegmentProfiles, color: string, max
         `<li class="chip ${f.direction}"><span class="arrow" aria-hidden="true">${f.direction === 'high' ? '▲' : '▼'}</span> ${escapeHtml(f.name)} <b>${escapeHtml(fmtZ(f.z))}σ</b></li>`,
     )
     .join('');
-  const mixEntries = seg.rfmMix ? Object.entries(seg.rfmMix) : [];
+  // largest share first: an object lists integer-like keys ("10", "555", RFM codes) first, in numeric order
+  const mixEntries = seg.rfmMix ? Object.entries(seg.rfmMix).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) : [];
   const mix =
     mixEntries.length > 0
       ? `<p class="rfm"><span class="label">RFM mix</span> ${mixEntries

@@ -6,6 +6,7 @@ import {
   close, createRandom, decisionTree, explainAssignment, inlineExecutor, kmeans, permutationImportance, randomForest,
   segmentComposition, segmentRules, treeShap,
 } from '../src/index.js';
+import { rulePercent } from '../src/core/treeEnsemble.js';
 import { bruteShapley } from './twins/shapley.js';
 import { failure } from './helpers.js';
 
@@ -226,6 +227,19 @@ describe('segmentRules', () => {
     expect(two).toHaveLength(1);
     expect(two[0].text).toMatch(/^income >=? 70\.\d+ and spend <?=? 4\d(\.\d+)? -> segment 2: 100% of \d+ customers$/);
     expect(r.tree.toSQL()).toContain('"income" > 70.');
+  });
+
+  it('a rule whose leaf is not pure never reads 100%, nor one customer "1 customers"', async () => {
+    // 300 low spenders, one of them in segment 1, and 100 high spenders in segment 1: the low leaf is 299 of 300
+    const spend = Float32Array.from({ length: 400 }, (_, i) => (i < 300 ? i % 50 : 100 + i));
+    const labels = Int32Array.from({ length: 400 }, (_, i) => (i < 300 && i !== 17 ? 0 : 1));
+    for (const names of [undefined, ['Casual', 'Big spenders']]) {
+      const r = await segmentRules({ columns: [spend], names: ['spend'] }, labels, { executor: ex, maxDepth: 1, minSamplesLeaf: 50, names });
+      expect(r.rules.map((x) => x.confidence)).toEqual([299 / 300, 1]);
+      expect(r.rules.map((x) => x.text)).toEqual([`spend <= 224.5 -> ${names?.[0] ?? 'segment 0'}: 99% of 300 customers`, `spend > 224.5 -> ${names?.[1] ?? 'segment 1'}: 100% of 100 customers`]);
+    }
+    // a leaf of 0.996 and one of 0.994 both read 99%; a pure one 100%
+    expect([0.996, 0.994, 0.5, 1].map(rulePercent)).toEqual([99, 99, 50, 100]);
   });
 
   it('text labels: fidelity, recall and precision count the rows the rules put in their own segment', async () => {

@@ -270,9 +270,9 @@ describe('tree models as files and words', () => {
     expect(Array.from(await model.predict([[0], [depth - 1], [depth + 5]], { executor: ex }))).toEqual([0, 0, 1]);
     const rules = model.rules();
     expect(rules).toHaveLength(depth + 1);
-    expect(rules[0].text).toBe('x <= 0.5 -> segment 0: 100% of 1 customers');
-    expect(rules[1].text).toBe('0.5 < x <= 1.5 -> segment 0: 100% of 1 customers');
-    expect(rules[depth].text).toBe(`x > ${depth - 0.5} -> segment 1: 100% of 1 customers`);
+    expect(rules[0].text).toBe('x <= 0.5 -> segment 0: 100% of 1 customer');
+    expect(rules[1].text).toBe('0.5 < x <= 1.5 -> segment 0: 100% of 1 customer');
+    expect(rules[depth].text).toBe(`x > ${depth - 0.5} -> segment 1: 100% of 1 customer`);
     const sql = model.toSQL();
     expect(sql.startsWith('CASE WHEN "x" <= 0.5 THEN 0 WHEN "x" > 0.5 AND "x" <= 1.5 THEN 0 ')).toBe(true);
     expect(sql.endsWith(' ELSE 1 END')).toBe(true);

@@ -72,6 +72,13 @@ export function conditionText(conditions: TreeRule['conditions']): string {
   return parts.length ? parts.join(' and ') : 'every customer';
 }
 
+/** A rule's confidence in whole percent: below 1, at most 99 (299 of 300 customers are not "100%"). */
+export const rulePercent = (confidence: number): number => (confidence < 1 ? Math.min(99, Math.round(confidence * 100)) : 100);
+
+/** "income > 70.2 -> Loyal: 96% of 180 customers" (`count` to two decimals, as a forest's bootstrap weights give it; "1 customer"). */
+export const ruleText = (conditions: TreeRule['conditions'], segment: string, confidence: number, count: number): string =>
+  `${conditionText(conditions)} -> ${segment}: ${rulePercent(confidence)}% of ${(count = Math.round(count * 100) / 100).toLocaleString('en-US')} customer${count === 1 ? '' : 's'}`;
+
 export abstract class TreeEnsemble implements SegmentationModel {
   abstract readonly kind: string;
   readonly k: number;
@@ -206,8 +213,7 @@ export abstract class TreeEnsemble implements SegmentationModel {
       leafRules(t, C).map((r) => {
         const segment = this.classes[r.cls];
         const conditions = r.conditions.map((c) => ({ feature: this.featureNames[c.feature], op: c.op, threshold: c.threshold }));
-        const count = Math.round(r.count * 100) / 100;
-        const text = `${conditionText(conditions)} -> ${this.segmentLabel(segment)}: ${Math.round(r.confidence * 100)}% of ${count.toLocaleString('en-US')} customers`;
+        const text = ruleText(conditions, this.segmentLabel(segment), r.confidence, r.count);
         return { segment, ...(this.classNames ? { segmentName: this.classNames[segment] } : {}), conditions, confidence: r.confidence, count: r.count, tree: ti, text };
       }),
     );

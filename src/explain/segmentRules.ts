@@ -4,7 +4,7 @@ import { toDataset, type DataInput } from '../data/dataset.js';
 import type { RunOptions } from '../core/model.js';
 import { decisionTree, type TreeModel } from '../core/treeModel.js';
 import type { Target } from '../core/classTarget.js';
-import { conditionText, type TreeRule } from '../core/treeEnsemble.js';
+import { ruleText, type TreeRule } from '../core/treeEnsemble.js';
 
 export interface SegmentRulesOptions extends RunOptions {
   /** Conditions per rule, at most (default 3). */
@@ -76,7 +76,7 @@ export async function segmentRules(data: DataInput, labels: Target, options: Seg
   let hit = 0;
   for (let i = 0; i < ds.n; i++) if (pred[i] === truth[i]) hit++;
   // named segments: the rule's text names the segment as a classifier trained on names does ("... -> Loyal: ...")
-  const named = (r: TreeRule): TreeRule => (names ? { ...r, segmentName: names[r.segment], text: `${conditionText(r.conditions)} -> ${names[r.segment]}: ${Math.round(r.confidence * 100)}% of ${(Math.round(r.count * 100) / 100).toLocaleString('en-US')} customers` } : r);
+  const named = (r: TreeRule): TreeRule => (names ? { ...r, segmentName: names[r.segment], text: ruleText(r.conditions, names[r.segment], r.confidence, r.count) } : r);
   const all = tree.rules().map(named).sort((a, b) => a.segment - b.segment || b.count - a.count);
   const segments: SegmentRuleSet[] = [];
   for (let s = 0; s < tree.k; s++) {

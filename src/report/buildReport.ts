@@ -6,7 +6,7 @@ import { pca2 } from '../explain/pca2.js';
 import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
 import { describeSegment, featureLabel, personaNames, shortLabels } from '../explain/personaName.js';
-import { conditionText } from '../core/treeEnsemble.js';
+import { conditionText, rulePercent } from '../core/treeEnsemble.js';
 import { chartSpecs, shownSegments, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
 import { importanceSpec, mixSpec, valueSpec } from './explainSpecs.js';
 import { renderSvg } from './renderSvg.js';
@@ -456,7 +456,7 @@ function rulesSection(ctx: ReportContext): string {
   if (!r) return '';
   const blocks = r.segments.map((s) => {
     const items = s.rules.length
-      ? s.rules.map((rule) => `<li><span class="rule">${escapeHtml(conditionText(rule.conditions.map((c) => ({ ...c, feature: ctx.featureLabels[ctx.ds.names.indexOf(c.feature)] ?? c.feature }))))}</span> <span class="muted">${escapeHtml(`${Math.round(rule.confidence * 100)}% of ${Math.round(rule.count).toLocaleString('en-US')} customers are in this segment`)}</span></li>`).join('')
+      ? s.rules.map((rule) => `<li><span class="rule">${escapeHtml(conditionText(rule.conditions.map((c) => ({ ...c, feature: ctx.featureLabels[ctx.ds.names.indexOf(c.feature)] ?? c.feature }))))}</span> <span class="muted">${escapeHtml(`${rulePercent(rule.confidence)}% of ${Math.round(rule.count).toLocaleString('en-US')} ${Math.round(rule.count) === 1 ? 'customer is' : 'customers are'} in this segment`)}</span></li>`).join('')
       : '<li class="muted">No rule of this depth picks them out; they sit between the other segments.</li>';
     const i = s.segment;
     return `<article class="find" data-segment="${i}" style="border-left-color:${escapeHtml(ctx.colors[i])}"><h3>${escapeHtml(ctx.names[i])}</h3><ul>${items}</ul>

@@ -151,6 +151,15 @@ describe('buildReport', () => {
     }
   });
 
+  it('shows a z-score that rounds to 0.00 without a sign', async () => {
+    const fx = reportFixture();
+    const segments = fx.profiles.segments.map((s, c) => (c === 0 ? { ...s, z: [-0.003, 0.004, -0.006, ...s.z.slice(3)] } : s));
+    const html = await buildReport({ ...fx.input, profiles: { ...fx.profiles, segments }, rules: false });
+    const card = /<article class="card" data-segment="0"[\s\S]*?<\/article>/.exec(html)![0];
+    const zs = [...card.matchAll(/<td class="num z"[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(zs.slice(0, 3)).toEqual(['0.00', '0.00', '−0.01']);
+  });
+
   it('accepts row-major Float64Array centroids', async () => {
     const fx = reportFixture();
     const flat = Float64Array.from(fx.profiles.segments.flatMap((s) => s.mean));

@@ -90,7 +90,11 @@ function fmtNumber(v: number | undefined): string {
   return v.toFixed(a >= 1 ? 2 : 3);
 }
 const fmtPct = (v: number) => `${(v * 100).toFixed(1)}%`;
-const fmtZ = (z: number) => `${z > 0 ? '+' : z < 0 ? '−' : ''}${Math.abs(z).toFixed(2)}`;
+/** A z-score to two decimals with its sign; one that reads 0.00 has none (not "−0.00"). */
+const fmtZ = (z: number) => {
+  const t = Math.abs(z).toFixed(2);
+  return `${t === '0.00' ? '' : z > 0 ? '+' : '−'}${t}`;
+};
 
 /** The centroids as rows; a segment without customers (`empty[c]`, a mixture's empty component) may have none (NaN): its row is []. */
 function centroidRows(centroids: BuildReportInput['centroids'], k: number, names: readonly string[], empty: readonly boolean[] = []): number[][] {

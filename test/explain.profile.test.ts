@@ -260,6 +260,14 @@ describe('personaNames and describeSegment', () => {
     expect(personaNames(p)).toEqual(['Very low visits', 'Typical customers', 'Typical customers 2', 'Very high visits']);
   });
 
+  it('gives two means that round alike the digits that tell them apart', () => {
+    // ratings 4.3 and 4.2 (population 4.25), spend 55.02 and 54.98 (population 55.00): "4.3 against 4.3" before
+    const rows = [...Array.from({ length: 4 }, () => [4.3, 55.02]), ...Array.from({ length: 4 }, () => [4.2, 54.98])];
+    const p = profileSegments(fromRows(rows, { names: ['rating', 'spend'] }), Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1]), 2);
+    expect(describeSegment(p, 0)).toBe('Rating far above average (4.30 against 4.25 for all customers); spend far above average (55.02 against 55.00).');
+    expect(describeSegment(p, 1)).toBe('Rating far below average (4.2 against 4.3 for all customers); spend far below average (54.98 against 55.00).');
+  });
+
   it('refuses a segment the profiles do not hold, and options it does not know or cannot use', () => {
     const p = exactlyAverage();
     expect(describeSegment(p, 3, { maxFeatures: 1 })).toBe('Visits far above average (8.0 against 5.0 for all customers).');

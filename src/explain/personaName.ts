@@ -137,7 +137,11 @@ export function describeSegment(profiles: SegmentProfiles, segment: number, opti
     const how = Math.abs(z) >= 1 ? 'far ' : Math.abs(z) < 0.5 ? 'slightly ' : '';
     const label = featureLabel(options.featureLabels, profiles.features[j]);
     const against = q === 0 ? ` for ${options.population ?? 'all customers'}` : '';
-    return `${q === 0 ? capitalise(label) : label} ${how}${z > 0 ? 'above' : 'below'} average (${fmt(s.mean[j])} against ${fmt(profiles.population.mean[j])}${against})`;
+    const x = s.mean[j], y = profiles.population.mean[j];
+    let a = fmt(x), b = fmt(y);
+    // two means that round alike ("4.3 against 4.3") get the digits that tell them apart
+    for (let p = 3; a === b && x !== y && p < 18; p++) (a = x.toPrecision(p)), (b = y.toPrecision(p));
+    return `${q === 0 ? capitalise(label) : label} ${how}${z > 0 ? 'above' : 'below'} average (${a} against ${b}${against})`;
   });
   return `${parts.join('; ')}.`;
 }

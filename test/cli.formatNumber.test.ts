@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatNumber } from '../src/cli/formatTable.js';
+import { formatNumber, formatShare } from '../src/cli/formatTable.js';
+import { fmtPct } from '../src/report/chartSpecs.js';
 
 describe('formatNumber (numbers in the command line tables and explanations)', () => {
   it('keeps the significant digits and the sign of a small non-zero value', () => {
@@ -36,5 +37,14 @@ describe('formatNumber (numbers in the command line tables and explanations)', (
     expect(formatNumber(Infinity)).toBe('–');
     expect(formatNumber(null)).toBe('–');
     expect(formatNumber(undefined)).toBe('–');
+  });
+});
+
+describe('shares in percent (command line and report)', () => {
+  it('never shows a share above 0 as 0.0%, nor one below 1 as 100.0%', () => {
+    for (const f of [formatShare, fmtPct]) {
+      // 3 customers of 10,000; 9,997 of 10,000
+      expect([3 / 10000, 9997 / 10000, 0, 1, 0.5, 0.0005, 0.9994, 0.123456].map(f)).toEqual(['<0.1%', '>99.9%', '0.0%', '100.0%', '50.0%', '0.1%', '99.9%', '12.3%']);
+    }
   });
 });

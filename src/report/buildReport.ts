@@ -7,7 +7,7 @@ import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
 import { describeSegment, featureLabel, personaNames, shortLabels } from '../explain/personaName.js';
 import { conditionText, rulePercent } from '../core/treeEnsemble.js';
-import { chartSpecs, shownSegments, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
+import { chartSpecs, fmtPct, shownSegments, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
 import { importanceSpec, mixSpec, valueSpec } from './explainSpecs.js';
 import { renderSvg } from './renderSvg.js';
 import type { TopLevelSpec } from 'vega-lite';
@@ -89,7 +89,6 @@ function fmtNumber(v: number | undefined): string {
   if (a < 0.01) return v.toPrecision(2);
   return v.toFixed(a >= 1 ? 2 : 3);
 }
-const fmtPct = (v: number) => `${(v * 100).toFixed(1)}%`;
 /** A z-score to two decimals with its sign; one that reads 0.00 has none (not "−0.00"). */
 const fmtZ = (z: number) => {
   const t = Math.abs(z).toFixed(2);

@@ -5,6 +5,7 @@ import type { Spec as VegaSpec } from 'vega';
 import type { CompareSnapshotsResult, Migration } from '../workflow/compareSnapshots.js';
 import { renderSvg, renderVegaSvg } from './renderSvg.js';
 import { escapeHtml as esc } from './buildReport.js';
+import { fmtPct } from './chartSpecs.js';
 
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 const NEW = 'New customers', GONE = 'Gone', UNASSIGNED = 'Unassigned';
@@ -186,7 +187,7 @@ export async function buildChangesReport(r: CompareSnapshotsResult, options: { t
   const title = options.title ?? 'How the segments changed';
   const sankey = await renderVegaSvg(migrationSankeySpec(r), { idPrefix: 'sankey-' });
   const growth = await renderSvg(growthBarsSpec(r), { idPrefix: 'growth-' });
-  const moved = r.migration.returning ? `${((100 * r.migration.moved) / r.migration.returning).toFixed(1)}% of returning customers changed segment` : 'no returning customers';
+  const moved = r.migration.returning ? `${fmtPct(r.migration.moved / r.migration.returning)} of returning customers changed segment` : 'no returning customers';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head>
 <body><main>

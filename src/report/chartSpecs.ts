@@ -116,7 +116,11 @@ function wrappedRows(labels: readonly string[], width: number, maxLines: number)
 
 const minus = (s: string) => s.replace(/^-/, '−');
 const fmt1 = (v: number) => (Number.isFinite(v) ? minus((Math.round(v * 10) / 10).toFixed(1).replace(/^-0\.0$/, '0.0')) : '–');
-const fmtPct = (v: number) => `${(v * 100).toFixed(1)}%`;
+/** A share in percent to one decimal; a share above 0 never reads 0.0%, nor one below 1 100.0% (<0.1%, >99.9%). */
+export const fmtPct = (v: number): string => {
+  const t = (v * 100).toFixed(1);
+  return t === '0.0' && v > 0 ? '<0.1%' : t === '100.0' && v < 1 ? '>99.9%' : `${t}%`;
+};
 const fmtInt = (v: number) => Math.round(v).toLocaleString('en-US');
 
 function colorScale(labels: readonly string[]) {

@@ -1,6 +1,6 @@
 import { Float16, Float64, Table, vectorFromArray } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, fromRows, kmeans } from '../src/index.node.js';
+import { close, decisionTree, fromRows, kmeans } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
 import { readIds } from '../src/workflow/snapshotColumns.js';
 import { failure } from './helpers.js';
@@ -58,5 +58,21 @@ describe('an Arrow half-float id column', async () => {
     // and the other way round: the movers' ids are read from the half-float column after
     const back = await compareSnapshots(model, before, halfIds(after.map((r) => r.id), after.map((r) => r.x)), { id: 'id' });
     expect([...back.movers.id].sort((a, b) => Number(a) - Number(b))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('a classifier fitted on text labels', () => {
+  it('names the segments by its class names, in the migration and the segment changes', async () => {
+    const rows = before.map((r) => [r.x]);
+    const tree = await decisionTree(fromRows(rows, { names: ['x'] }), before.map((r) => (r.x < 5 ? 'low' : 'high')));
+    expect(tree.classNames).toEqual(['high', 'low']);
+    const r = await compareSnapshots(tree, before, after, { id: 'id' });
+    expect(r.migration.segments).toEqual(['high', 'low']);
+    expect(r.segments.map((s) => s.name)).toEqual(['high', 'low']);
+    // the 6 customers who moved went from "low" (segment 1) to "high" (segment 0)
+    expect(r.migration.counts).toEqual([[20, 0], [6, 14]]);
+    // integer labels keep the ids as names
+    const byId = await decisionTree(fromRows(rows, { names: ['x'] }), before.map((r) => (r.x < 5 ? 1 : 0)));
+    expect((await compareSnapshots(byId, before, after, { id: 'id' })).migration.segments).toEqual(['segment 0', 'segment 1']);
   });
 });

@@ -469,7 +469,9 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   if (!segmentModel && !isSegmentationModel(model)) throw badOption('model', model, 'a fitted model (kmeans(...), loadModel(...)) or a SegmentModel');
   const k = inner.k;
   const features = segmentModel ? segmentModel.pipeline.inputs.filter((c) => c.kind === 'numeric').map((c) => c.name) : [...inner.featureNames];
-  const names = segmentModel ? [...segmentModel.names] : Array.from({ length: k }, (_, c) => `segment ${c}`);
+  // a classifier fitted on text labels names its segments by them, as its rules and the command line do
+  const classNames = (inner as { classNames?: readonly string[] }).classNames;
+  const names = segmentModel ? [...segmentModel.names] : Array.from({ length: k }, (_, c) => classNames?.[c] ?? `segment ${c}`);
   const ex = resolveExecutor(options);
 
   const snapshots = [['before', before], ['after', after]] as const;

@@ -75,4 +75,16 @@ describe('a classifier fitted on text labels', () => {
     const byId = await decisionTree(fromRows(rows, { names: ['x'] }), before.map((r) => (r.x < 5 ? 1 : 0)));
     expect((await compareSnapshots(byId, before, after, { id: 'id' })).migration.segments).toEqual(['segment 0', 'segment 1']);
   });
+
+  it('says nothing of distances to centres when nothing is kept, for a model without centres', async () => {
+    const rows = before.map((r) => [r.x]);
+    const tree = await decisionTree(fromRows(rows, { names: ['x'] }), before.map((r) => (r.x < 5 ? 'low' : 'high')));
+    const same = await compareSnapshots(tree, before, before, { id: 'id' });
+    expect(same.segments.every((s) => Number.isNaN(s.distanceBefore))).toBe(true);
+    expect(same.recommendation).toEqual({ action: 'keep', reasons: [], text: 'Keep the model: no feature moved past PSI 0.1.' });
+    // a k-means model measured them
+    const model = await kmeans(fromRows(rows, { names: ['x'] }), { k: 2, seed: 0 });
+    expect((await compareSnapshots(model, before, before, { id: 'id' })).recommendation.text)
+      .toBe('Keep the model: no feature moved past PSI 0.1, and customers sit as close to their centres as before.');
+  });
 });

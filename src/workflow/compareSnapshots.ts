@@ -341,7 +341,8 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
       : 'Keep the model: ';
   const text = reasons.length
     ? head + reasons.join('; ') + '.'
-    : `Keep the model: no feature moved past PSI ${t.psiModerate}, and customers sit as close to their centres as before.`;
+    // models without centres (mixtures, density models, classifiers) measure no distances: nothing is said of them
+    : `Keep the model: no feature moved past PSI ${t.psiModerate}${r.segments.some((s) => Number.isFinite(s.distanceBefore)) ? ', and customers sit as close to their centres as before' : ''}.`;
   return { action, reasons, text };
 }
 

@@ -228,3 +228,22 @@ describe('segkit compare under a density model', () => {
     expect(line.trim().split(/\s+/)).toEqual(['unassigned', ...m.fromUnassigned.map(String), '3']);
   });
 });
+
+describe('segkit compare with a bare k-means model (the library\'s toJSON)', () => {
+  it('measures each segment\'s distance to its centre, as the library does with the model', async () => {
+    const { fromRows, kmeans } = await import('../src/index.node.js');
+    const { compareSnapshots } = await import('../src/workflow/compareSnapshots.js');
+    const features = ['recency', 'frequency', 'monetary'];
+    const model = await kmeans(fromRows(fx.before.X, { names: features }), { k: 4, seed: 1 });
+    writeFileSync(join(dir, 'bare-kmeans.json'), JSON.stringify(model.toJSON()));
+    const records = (s: { id: number[]; X: number[][] }) => s.id.map((id, i) => ({ customer_id: id, ...Object.fromEntries(features.map((f, j) => [f, s.X[i][j]])) }));
+    const lib = await compareSnapshots(model, records(fx.before), records(fx.after), { id: 'customer_id' });
+    expect(lib.segments.every((s) => s.distanceBefore > 0 && s.distanceAfter > 0)).toBe(true);
+    const r = segkit(['compare', 'before.csv', 'after.csv', '--model', 'bare-kmeans.json', '--id', 'customer_id', '--json', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.segments.map((s: { distanceBefore: number }) => s.distanceBefore)).toEqual(lib.segments.map((s) => s.distanceBefore));
+    expect(out.segments.map((s: { distanceAfter: number }) => s.distanceAfter)).toEqual(lib.segments.map((s) => s.distanceAfter));
+    expect(out.recommendation).toEqual(lib.recommendation);
+  });
+});

@@ -42,6 +42,9 @@ export function bareModel(o: unknown): SegmentModel | null {
   // soft membership (a mixture's) passes through, for score --proba
   const soft = model as SegmentationModel & { predictProba?: (data: DataInput, options?: RunOptions) => Promise<Float64Array> };
   if (typeof soft.predictProba === 'function') Object.assign(view, { predictProba: soft.predictProba.bind(model) });
+  // a centroid model's centres too, for compare's distances to them (and its refit advice when customers drift away)
+  const centred = model as SegmentationModel & { centroids?: unknown };
+  if (Array.isArray(centred.centroids)) Object.defineProperty(view, 'centroids', { get: () => centred.centroids });
   INNER.set(view, model);
   return new SegmentModel({ pipeline: prep, model: view, segments });
 }

@@ -160,7 +160,7 @@ describe('size budget', () => {
     expect(gz).toBeLessThanOrEqual(150 * 1024);
   });
 
-  it('the whole neutral entry without the report is at most 164 KB minified and gzipped; each wasm module at most 20 KB', async () => {
+  it('the whole neutral entry without the report is at most 166 KB minified and gzipped; each wasm module at most 20 KB', async () => {
     const { code, gz } = await minifiedGzip(NEUTRAL_ENTRY);
     expect(code).toContain('kmeans.assign');
     expect(code).not.toMatch(/vega-lite|vega-scenegraph/);
@@ -211,7 +211,7 @@ describe('size budget', () => {
     console.log(`size budget: with the CSV reader, ${withCsv.gz} bytes (${(withCsv.gz / 1024).toFixed(1)} KiB) gzipped`);
     // clustering of every kind, preparation, readers and writers, metrics, classifiers, explanations and drift
     // statistics, with the wasm kernels embedded
-    expect(gz).toBeLessThanOrEqual(164 * 1024);
+    expect(gz).toBeLessThanOrEqual(166 * 1024);
     for (const n of wasm) {
       expect(n).toBeGreaterThan(512);
       expect(n).toBeLessThanOrEqual(20 * 1024);

@@ -312,6 +312,19 @@ function definesSilhouette(labels: ArrayLike<number>, rows: Int32Array): boolean
 
 const evidenceOf = (s: number): ChooseKResult['evidence'] => (s >= 0.5 ? 'strong' : s >= 0.25 ? 'moderate' : 'weak');
 
+/**
+ * `v` to `digits` decimals, or more where rounding would carry it across one of `cuts` (0.2496 reads "0.2496", not
+ * "0.250", beside "below 0.25"), so the number shown agrees with the word it is given.
+ */
+function fixedBy(v: number, digits: number, cuts: readonly number[]): string {
+  let t = v.toFixed(digits);
+  while (digits < 17 && cuts.some((c) => (+t >= c) !== (v >= c))) t = v.toFixed(++digits);
+  return t;
+}
+const SIL_CUTS = [0.25, 0.5];
+/** A silhouette to 3 decimals, more beside 0.25 and 0.5 (the weak, moderate and strong readings). */
+const silFixed = (v: number): string => fixedBy(v, 3, SIL_CUTS);
+
 /** The row with the highest silhouette; a row without one (components left empty, a sample missing segments) is never the best by it. */
 export function bestBySilhouette<R extends { silhouette: number }>(table: readonly R[]): R {
   return table.reduce((a, b) => (b.silhouette > a.silhouette || Number.isNaN(a.silhouette) ? b : a));
@@ -333,10 +346,10 @@ function recommendByCriteria(table: KScore[], sampled: number | null): Omit<Choo
   if (Number.isNaN(best.silhouette)) {
     reason += `Its hard labels leave ${best.k > 1 ? 'components empty' : 'one segment'}, so its ${silText} is not defined: read the segments as soft memberships.`;
   } else {
-    reason += `Its ${silText} is ${best.silhouette.toFixed(3)} (${evidence} separation of the hard labels)`;
+    reason += `Its ${silText} is ${silFixed(best.silhouette)} (${evidence} separation of the hard labels)`;
     reason += evidence === 'weak'
       ? ': the components overlap, so read the segments as soft memberships rather than distinct groups.'
-      : bestSil.k !== best.k ? `; the best silhouette is at k = ${bestSil.k} (${bestSil.silhouette.toFixed(3)}), which rewards round, separated groups rather than likelihood.` : '.';
+      : bestSil.k !== best.k ? `; the best silhouette is at k = ${bestSil.k} (${silFixed(bestSil.silhouette)}), which rewards round, separated groups rather than likelihood.` : '.';
   }
   return { elbowK: null, silhouetteK: Number.isNaN(bestSil.silhouette) ? NaN : bestSil.k, stabilityK: null, stabilityOfRecommended: null, recommendedK: best.k, evidence, reason, bicK: best.k, aicK: byAic.k, covarianceType: best.covarianceType };
 }
@@ -356,7 +369,7 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
     return { elbowK: elbow, silhouetteK: NaN, recommendedK: k, evidence: 'weak', reason };
   }
   const evidence = s >= 0.5 ? 'strong' : s >= 0.25 ? 'moderate' : 'weak';
-  const silText = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${s.toFixed(3)}`;
+  const silText = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${silFixed(s)}`;
   let recommendedK = best.k;
   let reason: string;
   if (evidence === 'weak') {
@@ -370,11 +383,11 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
     const atElbow = table.find((r) => r.k === elbow)!;
     if (best.silhouette - atElbow.silhouette < 0.02) {
       recommendedK = elbow;
-      reason = `k = ${elbow}: the elbow of the inertia curve, with a silhouette of ${atElbow.silhouette.toFixed(3)}, within 0.02 of the best (${s.toFixed(3)} at k = ${best.k}); `
+      reason = `k = ${elbow}: the elbow of the inertia curve, with a silhouette of ${silFixed(atElbow.silhouette)}, within 0.02 of the best (${silFixed(s)} at k = ${best.k}); `
         + `the simpler segmentation separates the customers about as well.`;
     } else {
       reason = `k = ${best.k}: the best ${silText} (${evidence} structure). The elbow of the inertia curve is at k = ${elbow}, `
-        + `but ${Number.isNaN(atElbow.silhouette) ? 'it has no silhouette (its sample holds a single segment)' : `its silhouette is lower (${atElbow.silhouette.toFixed(3)})`}: the elbow only says where extra segments stop paying off in compactness, `
+        + `but ${Number.isNaN(atElbow.silhouette) ? 'it has no silhouette (its sample holds a single segment)' : `its silhouette is lower (${silFixed(atElbow.silhouette)})`}: the elbow only says where extra segments stop paying off in compactness, `
         + `while the silhouette measures how well the segments separate. Compare both profiles before deciding.`;
     }
   }
@@ -382,12 +395,14 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
 }
 
 const STABLE = 0.8, FAIR = 0.6, CANDIDATE = 0.75;
+/** Stability is read as stable, fair or unstable at these, and a k counts among the stable choices from CANDIDATE. */
+const STAB_CUTS = [FAIR, CANDIDATE, STABLE];
 
 /** Why the k with the best silhouette was passed over: less stable, or its stability not measured (NaN). */
-const higherSilhouette = (r: KScore): string => `k = ${r.k} has a higher silhouette (${r.silhouette.toFixed(3)}) but `
+const higherSilhouette = (r: KScore): string => `k = ${r.k} has a higher silhouette (${silFixed(r.silhouette)}) but `
   + (Number.isNaN(r.stability)
     ? 'its stability is not measured (a resampled subset held fewer distinct rows than k, or too few rows), so it is not among the stable choices'
-    : `its segments are less stable (${r.stability.toFixed(2)})`);
+    : `its segments are less stable (${fixedBy(r.stability, 2, STAB_CUTS)})`);
 const stabilityWord = (a: number): 'stable' | 'fair' | 'unstable' => (a >= STABLE ? 'stable' : a >= FAIR ? 'fair' : 'unstable');
 
 /**
@@ -412,12 +427,12 @@ function recommendStable(table: KScore[], sampled: number | null, rows: number, 
     const pick = atElbow ?? candidates.reduce((a, b) => (b.stability > a.stability ? b : a));
     const reason = `The stable choices were k = ${candidates.map((r) => r.k).join(', ')}, but none has a ${sampled ? `sampled (${sampled} rows) ` : ''}silhouette: `
       + `each sample holds a single segment (a small segment it missed), so how well the segments separate is not measured. k = ${pick.k} `
-      + `(${atElbow ? 'the elbow of the inertia curve, ' : ''}stability ${pick.stability.toFixed(2)}) is a guess; raise silhouetteSampleSize to score the small segments.`;
+      + `(${atElbow ? 'the elbow of the inertia curve, ' : ''}stability ${fixedBy(pick.stability, 2, STAB_CUTS)}) is a guess; raise silhouetteSampleSize to score the small segments.`;
     return { elbowK: plain.elbowK, silhouetteK: plain.silhouetteK, stabilityK, recommendedK: pick.k, evidence: 'weak', reason, stabilityOfRecommended: stabilityWord(pick.stability) };
   }
   const evidence: ChooseKResult['evidence'] = chosen.silhouette < 0.25 || chosen.stability < FAIR ? 'weak' : chosen.silhouette >= 0.5 && chosen.stability >= STABLE ? 'strong' : 'moderate';
-  const sil = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${chosen.silhouette.toFixed(3)}`;
-  const stab = `stability ${chosen.stability.toFixed(2)} (${word}: mean adjusted Rand index of ${resamples} fits on random 80% subsets of ${rows} rows)`;
+  const sil = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${silFixed(chosen.silhouette)}`;
+  const stab = `stability ${fixedBy(chosen.stability, 2, STAB_CUTS)} (${word}: mean adjusted Rand index of ${resamples} fits on random 80% subsets of ${rows} rows)`;
   const stableList = candidates.map((r) => r.k).join(', ');
   let reason: string;
   if (evidence === 'weak') {

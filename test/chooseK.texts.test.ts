@@ -1,0 +1,48 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { chooseK, close, fromColumns } from '../src/index.node.js';
+
+afterAll(() => close());
+
+/**
+ * A regular grid of `side`^d points whose first coordinate is split in two halves, the upper half moved by `gap`:
+ * k-means at k = 2 cuts it between the halves. The silhouettes below are scikit-learn's silhouette_score of that cut
+ * (float32 coordinates): 4^4 grid, gap 0.397865: 0.24960008944676432; 12^2 grid, gap 2.656165: 0.4996000247282068.
+ */
+function splitGrid(side: number, d: number, gap: number) {
+  const cols: number[][] = Array.from({ length: d }, () => []);
+  const idx = new Array<number>(d).fill(0);
+  for (let r = 0; r < side ** d; r++) {
+    let q = r;
+    for (let j = d - 1; j >= 0; j--) { idx[j] = q % side; q = Math.floor(q / side); }
+    cols[0].push(idx[0] + (idx[0] >= side / 2 ? gap : 0));
+    for (let j = 1; j < d; j++) cols[j].push(idx[j]);
+  }
+  return fromColumns({ columns: cols.map((c) => Float32Array.from(c)) });
+}
+
+describe('chooseK: the silhouette shown agrees with the word beside it', () => {
+  it('a silhouette of 0.2496 called below 0.25 reads 0.2496, not 0.250', async () => {
+    const data = splitGrid(4, 4, 0.397865);
+    for (const stabilityResamples of [0, 6]) {
+      const r = await chooseK(data, { kRange: [2, 2], stabilityResamples });
+      expect(r.table[0].silhouette).toBeCloseTo(0.24960008944676432, 6);
+      expect(r.evidence).toBe('weak');
+      expect(r.reason).toContain('silhouette 0.2496');
+      expect(r.reason).not.toContain('0.250');
+    }
+    expect((await chooseK(data, { kRange: [2, 2], stabilityResamples: 0 })).reason).toMatch(/best silhouette 0\.2496 at k = 2 is below 0\.25/);
+  });
+
+  it('a silhouette of 0.4996, moderate, reads 0.4996, not 0.500', async () => {
+    const r = await chooseK(splitGrid(12, 2, 2.656165), { kRange: [2, 2], stabilityResamples: 0 });
+    expect(r.table[0].silhouette).toBeCloseTo(0.4996000247282068, 6);
+    expect(r.evidence).toBe('moderate');
+    expect(r.reason).toContain('silhouette 0.4996 (moderate structure)');
+  });
+
+  it('a silhouette away from 0.25 and 0.5 keeps 3 decimals', async () => {
+    const r = await chooseK(splitGrid(12, 2, 4), { kRange: [2, 2], stabilityResamples: 0 });
+    expect(r.evidence).toBe('strong');
+    expect(r.reason).toContain(`silhouette ${r.table[0].silhouette.toFixed(3)} (strong structure)`);
+  });
+});

@@ -64,6 +64,34 @@ describe('segkit compare', () => {
     expect(r.stdout).toMatch(/recency\s.*\s1\.0000\s+–\s/);
   });
 
+  it('shares of missing values: one missing cell in 3000 reads <0.1%, all but one of 3150 >99.9%, never 0.0% or 100.0%', () => {
+    const blank = (file: string, keep: (q: number) => boolean) => readFileSync(join(dir, file), 'utf8').trim().split('\n')
+      .map((l, q) => (q === 0 || keep(q) ? l : l.split(',').map((c, j) => (j === 3 ? '' : c)).join(','))).join('\n') + '\n';
+    writeFileSync(join(dir, 'before-one-gap.csv'), blank('before.csv', (q) => q !== 7));
+    writeFileSync(join(dir, 'after-one-left.csv'), blank('after.csv', (q) => q === 9));
+    const r = segkit(['compare', 'before-one-gap.csv', 'after-one-left.csv', '--model', 'model.json', '--id', 'customer_id', '--json', '-q']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const f = out.drift.find((d: { feature: string }) => d.feature === 'monetary');
+    expect([f.missingBefore, f.nBefore, f.missingAfter, f.nAfter]).toEqual([1, 2999, 3149, 1]);
+    expect(out.recommendation.reasons[0]).toBe('monetary (>99.9% missing after, <0.1% before) went missing: check the data before reading its drift');
+  });
+
+  it('a feature with no value in the earlier snapshot has no drift figure, and the recommendation says why', () => {
+    const before = readFileSync(join(dir, 'before.csv'), 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'before-nomoney.csv'), before.map((l, q) => (q === 0 ? l : l.split(',').map((c, j) => (j === 3 ? '' : c)).join(','))).join('\n') + '\n');
+    const r = segkit(['compare', 'before-nomoney.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--json', '-q']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const f = out.drift.find((d: { feature: string }) => d.feature === 'monetary');
+    expect([f.nBefore, f.missingBefore, f.psi, f.ks, f.level]).toEqual([0, 3000, null, null, null]);
+    expect(out.recommendation.reasons[0]).toBe('monetary (no value in the earlier snapshot) has no drift figure: check the data');
+    expect(out.recommendation.action).not.toBe('keep');
+    const text = segkit(['compare', 'before-nomoney.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '-q']);
+    expect(text.stdout).toContain('monetary (no value in the earlier snapshot) has no drift figure');
+    expect(text.stdout).not.toMatch(/no feature moved past/);
+  });
+
   it('a feature gone missing after is named first in the recommendation; a missing value cell is refused by its line', () => {
     const after = readFileSync(join(dir, 'after.csv'), 'utf8').trim().split('\n');
     // the monetary cells emptied (the model imputes them): a data problem, named before the drift it causes

@@ -14,11 +14,7 @@ export function formatNumber(v: number | null | undefined): string {
   return v.toPrecision(2);
 }
 
-/** A share in percent to one decimal; a share above 0 never reads 0.0%, nor one below 1 100.0% (<0.1%, >99.9%). */
-export function formatShare(v: number): string {
-  const t = (v * 100).toFixed(1);
-  return t === '0.0' && v > 0 ? '<0.1%' : t === '100.0' && v < 1 ? '>99.9%' : `${t}%`;
-}
+export { formatShare } from '../util/shareText.js';
 
 /** A plain-text table: columns padded to their widest cell, numbers (`right`) aligned right. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[] = []): string {

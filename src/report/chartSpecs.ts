@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { SegkitError, badOption } from '../util/errors.js';
+import { formatShare } from '../util/shareText.js';
 import type { SegmentProfiles } from '../explain/profileSegments.js';
 import { wrapLabel } from './explainSpecs.js';
 
@@ -117,10 +118,7 @@ function wrappedRows(labels: readonly string[], width: number, maxLines: number)
 const minus = (s: string) => s.replace(/^-/, '−');
 const fmt1 = (v: number) => (Number.isFinite(v) ? minus((Math.round(v * 10) / 10).toFixed(1).replace(/^-0\.0$/, '0.0')) : '–');
 /** A share in percent to one decimal; a share above 0 never reads 0.0%, nor one below 1 100.0% (<0.1%, >99.9%). */
-export const fmtPct = (v: number): string => {
-  const t = (v * 100).toFixed(1);
-  return t === '0.0' && v > 0 ? '<0.1%' : t === '100.0' && v < 1 ? '>99.9%' : `${t}%`;
-};
+export const fmtPct = formatShare;
 const fmtInt = (v: number) => Math.round(v).toLocaleString('en-US');
 
 function colorScale(labels: readonly string[]) {

@@ -1,5 +1,6 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { formatShare } from '../util/shareText.js';
 import { fromColumns } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadThenMap, type Executor, type Handle, type RunOptions, type ShardSource } from '../engine/executor.js';
@@ -286,7 +287,7 @@ function levelOf(psi: number, t: DriftThresholds): DriftLevel {
   return psi >= t.psiSignificant ? 'significant' : psi >= t.psiModerate ? 'moderate' : 'stable';
 }
 
-const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const pct = formatShare;
 
 function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventions' | 'passes'>): Recommendation {
   const t = r.thresholds;
@@ -303,6 +304,13 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
   if (gaps.length) {
     raise('monitor');
     reasons.push(`${gaps.map((f) => `${f.feature} (${pct(share(f.missingAfter, f.nAfter))} missing after, ${pct(share(f.missingBefore, f.nBefore))} before)`).join(', ')} went missing: check the data before reading its drift`);
+  }
+  // a snapshot without a value of a feature gives it no PSI or KS: said, so its silence is not read as no drift
+  const unmeasured = r.drift.filter((f) => !f.psi && !gaps.includes(f));
+  if (unmeasured.length) {
+    raise('monitor');
+    const where = (f: FeatureDriftReport) => (f.nBefore === 0 && f.nAfter === 0 ? 'either snapshot' : f.nBefore === 0 ? 'the earlier snapshot' : 'the later snapshot');
+    reasons.push(`${unmeasured.map((f) => `${f.feature} (no value in ${where(f)})`).join(', ')} ${unmeasured.length === 1 ? 'has' : 'have'} no drift figure: check the data`);
   }
   const sig = r.drift.filter((f) => f.level === 'significant');
   const mod = r.drift.filter((f) => f.level === 'moderate');

@@ -310,6 +310,20 @@ describe('chartSpecs', () => {
     );
   });
 
+  it('a silhouette mean a hair below zero reads 0.000 in the subtitle, never -0.000; others keep their sign', () => {
+    const fx = reportFixture();
+    const subtitle = (mean: number) => {
+      // one sample per row, shifted so that their mean is `mean` while staying in [-1, 1]
+      const n = fx.labels.length;
+      const samples = Float64Array.from({ length: n }, (_, i) => (i % 2 ? 0.5 : -0.5) + mean);
+      if (n % 2) samples[n - 1] = mean * n - samples.slice(0, n - 1).reduce((a, b) => a + b, 0);
+      return (chartSpecs({ profiles: fx.profiles, silhouette: { samples, labels: fx.labels } }).silhouette as unknown as { title: { subtitle: string } }).title.subtitle;
+    };
+    expect(subtitle(-0.0001)).toMatch(/dashed: mean 0\.000$/);
+    expect(subtitle(-0.0123)).toMatch(/dashed: mean -0\.012$/);
+    expect(subtitle(0.0001)).toMatch(/dashed: mean 0\.000$/);
+  });
+
   it('keeps each segment extremes in the thinned silhouette bands', () => {
     const fx = reportFixture();
     const samples = fx.input.silhouetteSamples!;

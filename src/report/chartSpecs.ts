@@ -359,13 +359,14 @@ function silhouetteSpec(input: NonNullable<ChartSpecsInput['silhouette']>, named
     marks.push({ segment: named[c], y: yLower + m / 2, text: String(ids[c]) });
     yLower += m + gap;
   }
+  // a mean within 0.0005 below zero reads 0.000, never -0.000
   const mean = total / n;
   const minS = rows.reduce((a, r) => Math.min(a, r.s), 0);
   const xDomain = [Math.min(-0.1, Math.floor(minS * 10) / 10), 1];
   return {
     $schema: SCHEMA,
     description: 'Silhouette coefficient of every customer, sorted within each segment',
-    title: { text: 'Silhouette by segment', subtitle: `Customers sorted by silhouette within each segment; dashed: mean ${mean.toFixed(3)}` },
+    title: { text: 'Silhouette by segment', subtitle: `Customers sorted by silhouette within each segment; dashed: mean ${mean.toFixed(3).replace(/^-(0\.0+)$/, '$1')}` },
     width: HALF - 40,
     height: 300,
     layer: [

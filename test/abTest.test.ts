@@ -120,6 +120,17 @@ describe("Welch's test on values whose sums leave the float64 range", () => {
     expect([scaled.statistic, scaled.pvalue, scaled.df, scaled.meanA / 2 ** 600, scaled.diff / 2 ** 600]).toEqual([plain.statistic, plain.pvalue, plain.df, plain.meanA, plain.diff]);
   });
 
+  it('abTest: interval bounds beyond the float64 range read as past the largest double, never "Infinity"', () => {
+    // SciPy on the values scaled by 2**-1000: p = 0.5094156133905972, bounds -12.89 and 11.05 times the largest double
+    const rows = [...[1.7e308, -1.7e308].map((y) => ({ segment: 's', variant: 'B', revenue: y })), ...[1.7e308, 1.6e308].map((y) => ({ segment: 's', variant: 'control', revenue: y }))];
+    const r = abTest(rows, { segment: 'segment', group: 'variant', outcome: 'revenue' });
+    rel(r.overall[0].uplift, -1.65e308, 1e-15);
+    rel(r.overall[0].pvalue, 0.5094156133905972, 1e-9);
+    expect(r.overall[0].ci).toEqual([-Infinity, Infinity]);
+    expect(r.summary).toContain('95% CI below -1.798e+308 to above 1.798e+308, beyond the float64 range: rescale the outcome for a finite interval');
+    expect(r.summary).not.toContain('Infinity');
+  });
+
   it('a difference of means beyond the float64 range is refused, naming the data', () => {
     expectError(() => welchTTest([1.7e308, 1.6e308], [-1.7e308, -1.6e308]), 'E_PRECISION', 'the samples', 'float64 range');
   });

@@ -195,6 +195,14 @@ describe('segkit abtest', () => {
     expect(json.segments).toHaveLength(3);
   });
 
+  it('an interval bound beyond the float64 range prints as past the largest double, not as a missing dash', () => {
+    writeFileSync(join(dir, 'abhuge.csv'), 'segment,variant,revenue\ns,B,1.7e308\ns,B,-1.7e308\ns,control,1.7e308\ns,control,1.6e308\n');
+    const r = segkit(['abtest', 'abhuge.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'revenue', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('below -1.798e+308 to above 1.798e+308');
+    expect(r.stdout).not.toMatch(/– to –|Infinity/);
+  });
+
   it('--confidence 0.975 is printed as 97.5% intervals, not rounded to 98%', () => {
     const r = segkit(['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--confidence', '0.975']);
     expect(r.code).toBe(0);

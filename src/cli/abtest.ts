@@ -86,9 +86,11 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
   const scale = r.metric === 'proportion' ? 100 : 1;
   const unit = r.metric === 'proportion' ? ' (pp)' : '';
   const v = (x: number) => (Number.isFinite(x) ? (x * scale).toFixed(r.metric === 'proportion' ? 2 : 3) : '–');
+  // a bound beyond the float64 range (Infinity) is not a missing one: it reads as past the largest double
+  const bound = (x: number) => (x === Infinity ? `above ${Number.MAX_VALUE.toPrecision(4)}` : x === -Infinity ? `below -${Number.MAX_VALUE.toPrecision(4)}` : v(x));
   const rows = [...r.segments, ...r.overall].map((c) => [
     c.segment ?? 'ALL', c.treatment, String(c.nControl), String(c.nTreatment), v(c.controlValue), v(c.treatmentValue),
-    v(c.uplift), `${v(c.ci[0])} to ${v(c.ci[1])}`, fmtP(c.pvalue), fmtP(c.adjustedPValue), c.significant ? 'yes' : '',
+    v(c.uplift), `${bound(c.ci[0])} to ${bound(c.ci[1])}`, fmtP(c.pvalue), fmtP(c.adjustedPValue), c.significant ? 'yes' : '',
   ]);
   const what = r.metric === 'proportion' ? 'rate' : 'mean';
   ctx.print([

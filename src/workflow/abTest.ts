@@ -132,6 +132,8 @@ function compare(segment: string | null, treatment: string, c: Arm, t: Arm, metr
 }
 
 const fmt = (x: number, metric: 'proportion' | 'mean') => (metric === 'proportion' ? `${(100 * x).toFixed(2)} pp` : x.toPrecision(4));
+/** An interval bound; one beyond the float64 range (the WelchResult's Infinity) reads as past the largest double. */
+const bound = (x: number, metric: 'proportion' | 'mean') => (Number.isFinite(x) ? fmt(x, metric) : `${x < 0 ? 'below -' : 'above '}${fmt(Number.MAX_VALUE, metric)}`);
 
 /**
  * Reads an A/B test segment by segment: per segment and variant the uplift over the control with a confidence
@@ -256,7 +258,7 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   const sig = perSegment.filter((c) => c.significant);
   const summary = [
     // an interval or p-value that is not defined is said so, with why, rather than printed as NaN
-    ...overall.map((o) => `Overall, ${o.treatment} vs ${control}: ${fmt(o.uplift, metric)} (${Number.isNaN(o.ci[0]) ? 'no interval' : `${pct} CI ${fmt(o.ci[0], metric)} to ${fmt(o.ci[1], metric)}`}, `
+    ...overall.map((o) => `Overall, ${o.treatment} vs ${control}: ${fmt(o.uplift, metric)} (${Number.isNaN(o.ci[0]) ? 'no interval' : `${pct} CI ${bound(o.ci[0], metric)} to ${bound(o.ci[1], metric)}${Number.isFinite(o.ci[0] + o.ci[1]) ? '' : ', beyond the float64 range: rescale the outcome for a finite interval'}`}, `
       + `${Number.isNaN(o.pvalue) ? `no p-value, as with ${why}` : `p = ${o.pvalue.toPrecision(3)}`}).`),
     sig.length
       ? `Significant after Holm's correction: ${sig.map((c) => `${c.segment} (${c.treatment}: ${fmt(c.uplift, metric)}, adjusted p = ${c.adjustedPValue!.toPrecision(3)})`).join('; ')}.`

@@ -2,6 +2,7 @@ import { type Data, DataType, Float64, Int32, makeData, type Table, type Vector 
 import { SegkitError, badOption } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { takeRows } from './takeRows.js';
+import { columnValues } from './utf8Text.js';
 
 export type AggregateOp = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'distinct' | 'first' | 'last';
 
@@ -101,7 +102,7 @@ function groupRows(keys: Vector): { group: Int32Array; firstRow: Int32Array; las
   const first: number[] = [];
   const last: number[] = [];
   let i = 0;
-  for (const v of keys) {
+  for (const v of columnValues(keys)) {
     if (v == null || v !== v) {
       group[i++] = -1;
       continue;
@@ -144,7 +145,7 @@ function countValid(vector: Vector, group: Int32Array, groups: number): Int32Arr
 function countDistinct(vector: Vector, group: Int32Array, groups: number): Int32Array {
   const seen = Array.from({ length: groups }, () => new Set<unknown>());
   let i = 0;
-  for (const v of vector) {
+  for (const v of columnValues(vector)) {
     const g = group[i++];
     if (g >= 0 && v != null) seen[g].add(sameKey(v));
   }
@@ -180,7 +181,7 @@ function extremeRows(vector: Vector, group: Int32Array, groups: number, max: boo
   const best = new Int32Array(groups).fill(-1);
   const value: unknown[] = new Array(groups);
   let i = 0;
-  for (const v of vector) {
+  for (const v of columnValues(vector)) {
     const row = i++;
     const g = group[row];
     if (g < 0 || v == null) continue;

@@ -3,6 +3,7 @@ import { SegkitError, badOption, describe } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { textNumberClash } from '../util/numberText.js';
 import { takeRows } from './takeRows.js';
+import { columnValues } from './utf8Text.js';
 
 export interface CustomerSource {
   /** The table to join, at most one row per customer. */
@@ -25,7 +26,7 @@ export interface JoinCustomersOptions {
 function keyStrings(vector: Vector): (string | null)[] {
   const out = new Array<string | null>(vector.length);
   let i = 0;
-  for (const v of vector) out[i++] = v == null || v !== v ? null : String(v);
+  for (const v of columnValues(vector)) out[i++] = v == null || v !== v ? null : String(v);
   return out;
 }
 

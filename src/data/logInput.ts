@@ -4,6 +4,7 @@ import { utf8Data } from './arrowTable.js';
 import { parseIsoDate } from './columnBuilder.js';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { DAY_MS } from './tableCells.js';
+import { columnValues, utf8Text } from './utf8Text.js';
 export { DAY_MS };
 
 /** A transaction or event log: an Arrow Table or an array of plain records. */
@@ -57,7 +58,7 @@ function arrowColumn(log: Table, column: string): Vector {
 // Visits the values of one Arrow chunk as JS values; `values` of a sliced chunk is already offset by Arrow.
 function scanChunkValues(data: Data, start: number, visit: (v: unknown, row: number) => void): void {
   let i = 0;
-  for (const v of makeVector(data)) visit(v ?? null, start + i++);
+  for (const v of columnValues(makeVector(data))) visit(v ?? null, start + i++);
 }
 
 /** Maps ids to dense codes 0..k-1 in first-seen order; `codes[row]` is -1 where the id is missing. */
@@ -123,7 +124,6 @@ class Utf8KeyIndex {
   private readonly hashes: number[] = [];
   private readonly bytes: Uint8Array[] = [];
   private readonly codes: number[] = [];
-  private readonly decoder = new TextDecoder();
 
   constructor(private readonly codeOf: (key: string) => number) {}
 
@@ -141,7 +141,7 @@ class Utf8KeyIndex {
     const bytes = values.subarray(from, to);
     this.hashes.push(h);
     this.bytes.push(bytes);
-    this.codes.push(this.codeOf(this.decoder.decode(bytes)));
+    this.codes.push(this.codeOf(utf8Text(bytes)));
     if (this.hashes.length * 2 > this.slots.length) {
       this.slots = new Int32Array(this.slots.length * 2).fill(-1);
       for (let e = 0; e < this.hashes.length; e++) this.insert(e);
@@ -239,6 +239,7 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
         dictCodes.set(dict, map);
       }
       const idx = data.values as ArrayLike<number>;
+      let words: unknown[] | undefined;
       for (let i = 0; i < data.length; i++) {
         const row = start + i;
         if (data.nullCount > 0 && !data.getValid(i)) {
@@ -248,7 +249,7 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
         }
         const d = idx[i];
         if (map[d] === -2) {
-          visit(dict.get(d) ?? null, row);
+          visit((words ??= [...columnValues(dict)])[d] ?? null, row);
           map[d] = codes[row];
         } else {
           codes[row] = map[d];

@@ -18,6 +18,7 @@ import {
   makeData,
 } from '#arrow';
 import type { ColumnData, CompressionCodec, Compressors, FileMetaData, PageHeader, SchemaElement } from 'hyparquet/src/index.js';
+import { utf8Text } from './utf8Text.js';
 import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
@@ -683,7 +684,8 @@ export async function decodeParquet(file: ArrayBuffer): Promise<Table> {
   checkPageHeaders(file, metadata, compressors);
   const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
   try {
-    await parquetRead({ file, metadata, compressors, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+    // text keeps a U+FEFF that begins it (hyparquet's own decoding drops it)
+    await parquetRead({ file, metadata, compressors, parsers: { stringFromBytes: (bytes) => bytes && utf8Text(bytes) }, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
   } catch (error) {
     throw new SegkitError('E_PARSE', `the Parquet data could not be decoded: ${(error as Error).message}`, undefined, { cause: error });
   }

@@ -2,6 +2,7 @@ import { type Data, DataType, type Table, type Vector } from '#arrow';
 import { badOption } from '../util/errors.js';
 import { type CellKind, cellKind, floatText, isoText, otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
+import { columnValues, textAt, utf8Text } from './utf8Text.js';
 
 export interface WriteCsvOptions {
   /** Field separator (default ","). */
@@ -278,8 +279,7 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
         if (b === 0x22 || b === 0x0a || b === 0x0d || b === delimiter) plain = false;
       }
       if (plain) out.copy(bytes, start, end);
-      // a U+FEFF that begins the cell is text, kept (Arrow's own decoding, in Vector.get, drops it)
-      else out.text(text((bomDecoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(bytes.subarray(start, end)), false));
+      else out.text(text(utf8Text(bytes.subarray(start, end)), false));
     };
   }
   if (kind === 'text' && DataType.isDictionary(vector.type)) {
@@ -289,13 +289,16 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
       let cells = formatted.get(dictionary);
       if (!cells) {
         const utf8 = (encoder ??= new TextEncoder());
-        cells = Array.from({ length: dictionary.length }, (_, i) => utf8.encode(anyCell(dictionary.get(i), kind, text)));
+        const words = [...columnValues(dictionary)];
+        cells = words.map((word) => utf8.encode(anyCell(word, kind, text)));
         formatted.set(dictionary, cells);
       }
       const cell = cells[Number((data.values as ArrayLike<number | bigint>)[r])];
       out.copy(cell, 0, cell.length);
     };
   }
+  // other text (a multi-character delimiter or line ending, large offsets) read by utf8Text, as above
+  if (kind === 'text') return (out, data, r) => out.text(anyCell(textAt(data, r), kind, text));
   return general;
 }
 
@@ -309,11 +312,9 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
  * const text = writeCsv(segments);
  */
 export function writeCsv(table: Table, options: WriteCsvOptions = {}): string {
-  // ignoreBOM keeps a requested byte order mark in the text instead of dropping it
-  return (bomDecoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(writeCsvBytes(table, options));
+  // utf8Text keeps a requested byte order mark in the text instead of dropping it
+  return utf8Text(writeCsvBytes(table, options));
 }
-
-let bomDecoder: TextDecoder | undefined;
 
 /** writeCsv as UTF-8 bytes, for writers that send bytes on to a file or a stream without a round trip through a string. */
 export function writeCsvBytes(table: Table, options: WriteCsvOptions = {}): Uint8Array {

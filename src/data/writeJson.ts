@@ -2,6 +2,7 @@ import type { Table } from '#arrow';
 import { badOption } from '../util/errors.js';
 import { type CellKind, cellKind, isoText, otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
+import { columnValues } from './utf8Text.js';
 
 export interface WriteJsonOptions {
   /** "records" (an array of objects), "columns" ({ "columns": { name: values } }) or "ndjson" (one object per line); default "records". */
@@ -35,11 +36,16 @@ export function writeJson(input: Table, options: WriteJsonOptions = {}): string 
   const fields = table.schema.fields;
   const vectors = fields.map((_, j) => table.getChildAt(j)!);
   const kinds = fields.map((f, j) => cellKind(f, vectors[j]));
+  // text read from its bytes, keeping a U+FEFF that begins it; other columns through Vector.get
+  const getters = vectors.map((vector): ((i: number) => unknown) => {
+    const values = columnValues(vector);
+    return Array.isArray(values) ? (i) => values[i] : (i) => vector.get(i);
+  });
   const n = table.numRows;
   // objects are spelled out by hand: it keeps the schema's column order (object keys that look like integers would move first)
   const keys = fields.map((f) => JSON.stringify(f.name));
   const cell = (i: number, j: number) => {
-    const v = jsonValue(vectors[j].get(i), kinds[j]);
+    const v = jsonValue(getters[j](i), kinds[j]);
     // from 2^53 a float's digits written out are not its value (123456789012345680000), which readJson refuses as a rounded id
     // -0: JSON.stringify writes 0, losing the sign
     return typeof v === 'number' && Math.abs(v) >= 2 ** 53 ? v.toExponential() : Object.is(v, -0) ? '-0.0' : JSON.stringify(v);

@@ -5,6 +5,7 @@ import type { ColumnSource } from 'hyparquet-writer/src/index.js';
 import { badOption } from '../util/errors.js';
 import { otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
+import { columnValues } from './utf8Text.js';
 
 export interface WriteParquetOptions {
   /** "SNAPPY" (default) or "UNCOMPRESSED". */
@@ -33,7 +34,7 @@ function typedValues(vector: Vector, ctor: new (...a: never[]) => ArrayLike<unkn
 function plainValues(vector: Vector, convert: (v: unknown) => unknown): unknown[] {
   const out = new Array<unknown>(vector.length);
   let i = 0;
-  for (const v of vector) out[i++] = v == null ? null : convert(v);
+  for (const v of columnValues(vector)) out[i++] = v == null ? null : convert(v);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
 import { decimalNumbers } from '../data/decimal.js';
 import { fieldIndex, isArrowTable } from '../data/dataset.js';
+import { columnValues } from '../data/utf8Text.js';
 import { SegkitError, describe } from '../util/errors.js';
 
 /** A raw customer table: an Arrow Table or an array of plain records. */
@@ -184,7 +185,7 @@ export function arrowNumeric(vec: Vector, name: string): Float64Array {
 function arrowCategorical(vec: Vector, name: string): (string | null)[] {
   const out = new Array<string | null>(vec.length);
   let row = 0;
-  for (const v of vec) {
+  for (const v of columnValues(vec)) {
     out[row] = categoryValue(v, row, name);
     row++;
   }

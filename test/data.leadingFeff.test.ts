@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { Dictionary, Int32, LargeUtf8, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { writeCsv } from '../src/data/writeCsv.js';
+import { writeJson } from '../src/data/writeJson.js';
+import { writeParquet } from '../src/data/writeParquet.js';
+import { readParquet } from '../src/data/readParquet.js';
+import { joinCustomers } from '../src/data/joinCustomers.js';
+import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
+import { rfm } from '../src/features/rfm.js';
+import { pipeline } from '../src/prep/pipeline.js';
+
+// a U+FEFF that begins a value is a character of it: "\uFEFFoslo" and "oslo" are two values (as Python's str holds them)
+const F = '\uFEFF';
+const text = (values: (string | null)[]) => vectorFromArray(values, new Utf8());
+const large = (values: (string | null)[]) => vectorFromArray(values, new LargeUtf8());
+const dict = (values: (string | null)[]) => vectorFromArray(values, new Dictionary(new Utf8(), new Int32()));
+const kinds = { utf8: text, largeUtf8: large, dictionary: dict };
+
+describe('a text value that begins with U+FEFF', () => {
+  it.each(Object.entries(kinds))('writeJson keeps it (%s)', (_, make) => {
+    const table = new Table({ name: make([`${F}oslo`, 'oslo', null]) });
+    expect(JSON.parse(writeJson(table))).toEqual([{ name: `${F}oslo` }, { name: 'oslo' }, { name: null }]);
+    expect(JSON.parse(writeJson(table, { format: 'columns' }))).toEqual({ columns: { name: [`${F}oslo`, 'oslo', null] } });
+  });
+
+  it.each(Object.entries(kinds))('writeCsv keeps it with any delimiter (%s)', (_, make) => {
+    const table = new Table({ name: make([`${F}oslo`, 'oslo', null]), n: vectorFromArray([1, 2, 3], new Int32()) });
+    expect(writeCsv(table)).toBe(`name,n\n${F}oslo,1\noslo,2\n,3\n`);
+    expect(writeCsv(table, { delimiter: ';;' })).toBe(`name;;n\n${F}oslo;;1\noslo;;2\n;;3\n`);
+    expect(writeCsv(table, { eol: '\r\n' })).toBe(`name,n\r\n${F}oslo,1\r\noslo,2\r\n,3\r\n`);
+  });
+
+  it.each(Object.entries(kinds))('writeParquet stores it and readParquet reads it back (%s)', async (_, make) => {
+    const table = new Table({ name: make([`${F}oslo`, 'oslo', null]) });
+    const bytes = await writeParquet(table);
+    const back = await readParquet(bytes);
+    expect(JSON.parse(writeJson(back))).toEqual([{ name: `${F}oslo` }, { name: 'oslo' }, { name: null }]);
+  });
+
+  it('is its own category in the pipeline\'s one-hot encoding', async () => {
+    const table = tableFromArrays({ city: [`${F}oslo`, 'oslo', 'rome', 'oslo'], n: Float64Array.from([1, 2, 3, 4]) });
+    const { dataset } = await pipeline({ encode: ['city'], impute: false, scale: false }).fitTransform(table);
+    const names = dataset.names;
+    expect(names).toHaveLength(4);
+    expect(new Set(names)).toEqual(new Set([`city=${F}oslo`, 'city=oslo', 'city=rome', 'n']));
+    const column = (name: string) => Array.from(dataset.columns[names.indexOf(name)]);
+    expect(column(`city=${F}oslo`)).toEqual([1, 0, 0, 0]);
+    expect(column('city=oslo')).toEqual([0, 1, 0, 1]);
+  });
+
+  it.each(Object.entries(kinds))('is another customer to aggregateByCustomer (%s)', async (_, make) => {
+    const log = new Table({ c: make([`${F}c1`, 'c1', `${F}c1`, 'c1', 'c1']), v: vectorFromArray([1, 2, 4, 8, 16], new Int32()) });
+    const out = await aggregateByCustomer(log, { key: 'c', aggregations: { total: { column: 'v', op: 'sum' }, orders: { op: 'count' } } });
+    expect(JSON.parse(writeJson(out))).toEqual([{ c: `${F}c1`, total: 5, orders: 2 }, { c: 'c1', total: 26, orders: 3 }]);
+    const kinds = await aggregateByCustomer(new Table({ c: text(['a', 'a', 'a']), k: make([`${F}x`, 'x', 'x']) }), { key: 'c', aggregations: { kinds: { column: 'k', op: 'distinct' } } });
+    expect(Array.from(kinds.getChild('kinds')!.toArray() as Int32Array)).toEqual([2]);
+  });
+
+  it.each(Object.entries(kinds))('is another key to joinCustomers (%s)', async (_, make) => {
+    const customers = new Table({ id: make([`${F}c1`, 'c1', 'c2']) });
+    const source = new Table({ key: text(['c1', `${F}c2`]), spend: vectorFromArray([5, 7], new Int32()) });
+    const joined = await joinCustomers(customers, [{ table: source, key: 'key' }], { key: 'id' });
+    expect(JSON.parse(writeJson(joined))).toEqual([{ id: `${F}c1`, spend: null }, { id: 'c1', spend: 5 }, { id: 'c2', spend: null }]);
+  });
+
+  it.each(Object.entries(kinds))('is another customer to rfm (%s)', (_, make) => {
+    const log = new Table({
+      customer: make([`${F}c1`, 'c1', 'c1']),
+      invoice: text(['1', '2', '3']),
+      date: text(['2024-01-01', '2024-01-05', '2024-01-09']),
+      amount: vectorFromArray([10, 20, 40], new Int32()),
+    });
+    const out = rfm(log, { customer: 'customer', invoice: 'invoice', date: 'date', amount: 'amount', asOf: '2024-01-11' });
+    const rows = JSON.parse(writeJson(out)) as { customer: string; frequency: number; monetary: number }[];
+    // rows in key order: U+FEFF sorts after the letters
+    expect(rows.map((r) => [r.customer, r.frequency, r.monetary])).toEqual([['c1', 2, 60], [`${F}c1`, 1, 10]]);
+  });
+});

@@ -399,3 +399,53 @@ describe('withColumns', () => {
     expect(() => withColumns(t, { s: ['a', 3 as never] })).toThrow(/"s", row 1 is 3/);
   });
 });
+
+describe('joinCustomers on decimal keys', () => {
+  /** A Decimal128 column of (scale, precision) from unscaled values (null for null). */
+  const decimals = (scale: number, precision: number, unscaled: (bigint | null)[]) => {
+    const words = new Uint32Array(unscaled.length * 4);
+    const valid = new Uint8Array((unscaled.length + 7) >> 3);
+    unscaled.forEach((u, i) => {
+      if (u === null) return;
+      valid[i >> 3] |= 1 << (i & 7);
+      for (let w = 0; w < 4; w++) words[i * 4 + w] = Number(BigInt.asUintN(32, u >> BigInt(32 * w)));
+    });
+    const nullCount = unscaled.filter((u) => u === null).length;
+    return makeVector(makeData({ type: new Arrow.Decimal(scale, precision, 128), length: unscaled.length, nullCount, nullBitmap: nullCount ? valid : undefined, data: words }));
+  };
+  // pandas merges Decimal keys with int and float keys by value: Decimal('7.00') == 7, Decimal('7.50') == 7.5
+  const customers = new Table({ id: decimals(2, 10, [700n, 750n, 800n, null, -1200n]) });
+
+  it('matches a decimal(10, 2) key to an integer key of the same value', async () => {
+    const source = new Table({ k: vectorFromArray([7, 8, -12], new Int32()), spend: vectorFromArray([1, 2, 3], new Int32()) });
+    const out = await joinCustomers(customers, [{ table: source, key: 'k' }], { key: 'id' });
+    expect(values(out, 'spend')).toEqual([1, null, 2, null, 3]);
+  });
+
+  it('matches a decimal(10, 2) key to a float key of the same value, and integer keys the other way round', async () => {
+    const source = new Table({ k: vectorFromArray([7.5, 8], new Float64()), spend: vectorFromArray([1, 2], new Int32()) });
+    expect(values(await joinCustomers(customers, [{ table: source, key: 'k' }], { key: 'id' }), 'spend')).toEqual([null, 1, 2, null, null]);
+    const people = new Table({ id: vectorFromArray([8, 7, 9], new Int32()) });
+    const byDecimal = new Table({ k: decimals(3, 12, [7000n, 8000n]), spend: vectorFromArray([1, 2], new Int32()) });
+    expect(values(await joinCustomers(people, [{ table: byDecimal, key: 'k' }], { key: 'id' }), 'spend')).toEqual([2, 1, null]);
+  });
+
+  it('matches decimal keys of different scales, and a decimal(38, 0) id past 2^53 to the same Int64 id', async () => {
+    const source = new Table({ k: decimals(1, 10, [75n, 80n]), spend: vectorFromArray([1, 2], new Int32()) });
+    expect(values(await joinCustomers(customers, [{ table: source, key: 'k' }], { key: 'id' }), 'spend')).toEqual([null, 1, 2, null, null]);
+    const big = 2n ** 53n + 1n;
+    const wide = new Table({ id: decimals(0, 38, [big, 5n, 123456789012345678901n]) });
+    const ids = new Table({ k: vectorFromArray([5n, 2n ** 53n, big], new Arrow.Int64()), spend: vectorFromArray([1, 2, 3], new Int32()) });
+    expect(values(await joinCustomers(wide, [{ table: ids, key: 'k' }], { key: 'id' }), 'spend')).toEqual([3, 1, null]);
+    const exact = new Table({ k: decimals(2, 38, [123456789012345678901n * 100n, big * 100n]), spend: vectorFromArray([3, 4], new Int32()) });
+    expect(values(await joinCustomers(wide, [{ table: exact, key: 'k' }], { key: 'id' }), 'spend')).toEqual([4, null, 3]);
+  });
+
+  it('refuses a text key that equals a decimal key only once read as a number', async () => {
+    const source = new Table({ k: vectorFromArray(['7', '7.50'], new Utf8()), spend: vectorFromArray([1, 2], new Int32()) });
+    const err = await failure(() => joinCustomers(customers, [{ table: source, key: 'k' }], { key: 'id' }));
+    expect(err).toBeInstanceOf(SegkitError);
+    expect((err as SegkitError).code).toBe('E_SHAPE_MISMATCH');
+    expect((err as SegkitError).message).toMatch(/key "7.50" \(row 1\) in column "k" as text, and the customers table has the number 7.5/);
+  });
+});

@@ -4,6 +4,7 @@ import { tableFromColumns } from './arrowTable.js';
 import { textNumberClash } from '../util/numberText.js';
 import { takeRows } from './takeRows.js';
 import { columnValues } from './utf8Text.js';
+import { FLOAT64_DIGITS, decimalText, unscaled } from './decimal.js';
 
 export interface CustomerSource {
   /** The table to join, at most one row per customer. */
@@ -26,11 +27,27 @@ export interface JoinCustomersOptions {
 function keyStrings(vector: Vector): (string | null)[] {
   const out = new Array<string | null>(vector.length);
   let i = 0;
+  const type = vector.type as DataType;
+  if (DataType.isDecimal(type)) {
+    // a decimal's words are its unscaled value: the key is the value (7.00 is 7, 7.50 is 7.5)
+    for (const d of vector.data) for (let r = 0; r < d.length; r++) out[i++] = d.getValid(r) ? decimalKey(unscaled(d.values as Uint32Array, r, type.bitWidth / 32), type.scale) : null;
+    return out;
+  }
   for (const v of columnValues(vector)) out[i++] = v == null || v !== v ? null : String(v);
   return out;
 }
 
-const isNumberColumn = (vector: Vector): boolean => DataType.isInt(vector.type) || DataType.isFloat(vector.type);
+/**
+ * A decimal value as a number column prints it: as its float64 up to 15 significant digits (which a float64 holds
+ * exactly), beyond that its exact digits, as an Int64 column prints an integer.
+ */
+function decimalKey(u: bigint, scale: number): string {
+  let text = decimalText(u, scale);
+  if (text.includes('.')) text = text.replace(/\.?0+$/, '');
+  return text.replace(/[-.]/g, '').replace(/^0+|0+$/g, '').length <= FLOAT64_DIGITS ? String(+text) : text;
+}
+
+const isNumberColumn = (vector: Vector): boolean => DataType.isInt(vector.type) || DataType.isFloat(vector.type) || DataType.isDecimal(vector.type);
 
 /**
  * Throws E_SHAPE_MISMATCH when a text key equals a number key of the other table only once read as a number ("00042"
@@ -55,7 +72,7 @@ function keyColumn(table: Table, key: string, where: string): Vector {
 /**
  * Builds the customer view: a left join from the customers table to each source on the customer key, as a hash
  * join (O(customers + source rows)) with no code generated at run time, so it runs in edge functions too.
- * Keys are compared as strings, so number and string ids match; every customer row is kept, in order, and
+ * Keys are compared as strings, so number and string ids match, and decimal keys by value (7.00 matches 7, 7.50 matches 7.5); every customer row is kept, in order, and
  * customers a source does not mention, or without a key (null or NaN), get nulls. A key that appears twice in a source is an error
  * (aggregate the source first, e.g. with aggregateByCustomer). Column types and values are kept exactly.
  * @example

@@ -8,6 +8,7 @@ import { joinCustomers } from '../src/data/joinCustomers.js';
 import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
 import { rfm } from '../src/features/rfm.js';
 import { pipeline } from '../src/prep/pipeline.js';
+import { withColumns } from '../src/data/withColumns.js';
 
 // a U+FEFF that begins a value is a character of it: "\uFEFFoslo" and "oslo" are two values (as Python's str holds them)
 const F = '\uFEFF';
@@ -35,6 +36,15 @@ describe('a text value that begins with U+FEFF', () => {
     const bytes = await writeParquet(table);
     const back = await readParquet(bytes);
     expect(JSON.parse(writeJson(back))).toEqual([{ name: `${F}oslo` }, { name: 'oslo' }, { name: null }]);
+  });
+
+  it('is kept when a column of several batches, each with its own dictionary, is made one', () => {
+    const table = new Table({ c: dict([`${F}a`, 'a']) }).concat(new Table({ c: dict(['b', `${F}b`, null]) }));
+    expect(table.getChild('c')!.data[0].dictionary).not.toBe(table.getChild('c')!.data[1].dictionary);
+    const out = withColumns(table, { n: Int32Array.of(1, 2, 3, 4, 5) });
+    expect(JSON.parse(writeJson(out))).toEqual([
+      { c: `${F}a`, n: 1 }, { c: 'a', n: 2 }, { c: 'b', n: 3 }, { c: `${F}b`, n: 4 }, { c: null, n: 5 },
+    ]);
   });
 
   it('is its own category in the pipeline\'s one-hot encoding', async () => {

@@ -16,6 +16,7 @@ import {
   makeVector,
 } from '#arrow';
 import { SegkitError } from '../util/errors.js';
+import { columnValues as keptValues } from './utf8Text.js';
 import { decimalNumber, decimalText, FLOAT64_DIGITS, unscaled } from './decimal.js';
 
 // Columns here are assembled with makeData only: apache-arrow's Builders (vectorFromArray) compile
@@ -75,7 +76,7 @@ export function singleChunk(vector: Vector): Data {
 export function columnValues(vector: Vector): unknown[] {
   const out = new Array<unknown>(vector.length);
   let i = 0;
-  for (const v of vector) out[i++] = v ?? null;
+  for (const v of keptValues(vector)) out[i++] = v ?? null;
   return out;
 }
 

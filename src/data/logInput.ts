@@ -217,6 +217,8 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
   if (chunks.every((d) => DataType.isInt(d.type)) && denseIntKeys(chunks, codes, keys, onMissing)) return { codes, keys };
   let start = 0;
   const dictCodes = new Map<unknown, Int32Array>();
+  // each dictionary's words decoded once, however many chunks share it
+  const dictWords = new Map<unknown, unknown[]>();
   let utf8: Utf8KeyIndex | undefined;
   for (const data of chunks) {
     if (DataType.isUtf8(data.type) && data.valueOffsets instanceof Int32Array) {
@@ -239,7 +241,7 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
         dictCodes.set(dict, map);
       }
       const idx = data.values as ArrayLike<number>;
-      let words: unknown[] | undefined;
+      let words = dictWords.get(dict);
       for (let i = 0; i < data.length; i++) {
         const row = start + i;
         if (data.nullCount > 0 && !data.getValid(i)) {
@@ -249,7 +251,8 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
         }
         const d = idx[i];
         if (map[d] === -2) {
-          visit((words ??= [...columnValues(dict)])[d] ?? null, row);
+          if (!words) dictWords.set(dict, (words = [...columnValues(dict)]));
+          visit(words[d] ?? null, row);
           map[d] = codes[row];
         } else {
           codes[row] = map[d];

@@ -15,7 +15,8 @@ export function tQuantile(p: number, v: number): number {
   if (Math.abs(c) < 0.25) {
     const q = 2 * Math.abs(c);
     const [y, x] = kernelBetaincinv(0.5, v / 2, q, 1 - q);
-    return Math.sign(c) * Math.sqrt((v * y) / x);
+    // with very few degrees of freedom 1 - y rounds to 0 here (v = 0.01, p = 0.6): the tail's inversion holds it
+    if (x > 0) return Math.sign(c) * Math.sqrt((v * y) / x);
   }
   const tail = c > 0 ? 1 - p : p;
   const [x, y] = kernelBetaincinv(v / 2, 0.5, 2 * tail, 1 - 2 * tail);

@@ -86,3 +86,16 @@ describe('a text value that begins with U+FEFF', () => {
     expect(rows.map((r) => [r.customer, r.frequency, r.monetary])).toEqual([['c1', 2, 60], [`${F}c1`, 1, 10]]);
   });
 });
+
+describe('labels read by the command line', () => {
+  it('a class label that begins with U+FEFF is a class of its own in train and evaluate', async () => {
+    const { readCsv } = await import('../src/data/readCsv.js');
+    const { targetColumn } = await import('../src/cli/train.js');
+    const { namedLabelColumn } = await import('../src/cli/evaluate.js');
+    const table = await readCsv(`x,seg\n1,${F}Loyal\n2,Loyal\n3,New\n`);
+    expect(targetColumn(table, 'seg', Int32Array.of(0, 1, 2), 'labels')).toEqual([`${F}Loyal`, 'Loyal', 'New']);
+    const named = namedLabelColumn(table, 'seg', 'labels');
+    expect(named.names).toHaveLength(3);
+    expect(new Set(named.ids).size).toBe(3);
+  });
+});

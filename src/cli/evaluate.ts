@@ -17,6 +17,7 @@ import { atRow, inFile, inputName, readInput, requireColumn } from './readInput.
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS, silhouette } from './silhouette.js';
 import { UNASSIGNED } from './withSegments.js';
+import { valueReader } from '../data/utf8Text.js';
 
 interface EvaluateFlags extends PrepFlags, CommonFlags {
   readonly labels: string;
@@ -65,13 +66,13 @@ export function labelColumn(table: Table, column: string, what: string, rows?: I
 
 /** labelColumn, with the text of each number when the labels are text (names: the sorted distinct labels; none for whole numbers). */
 export function namedLabelColumn(table: Table, column: string, what: string, rows?: Int32Array): { ids: Int32Array; names?: string[] } {
-  const vec = table.getChild(column)!;
+  const at = valueReader(table.getChild(column)!);
   const n = rows ? rows.length : table.numRows;
   const values = new Array<unknown>(n);
   let numeric = true;
   for (let i = 0; i < n; i++) {
     const row = rows ? rows[i] : i;
-    const v = vec.get(row);
+    const v = at(row);
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
       throw atRow(new SegkitError('E_BAD_LABELS', `row ${row}, column "${column}" has no label`, 'every row needs a label'), table, what);
     }

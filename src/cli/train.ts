@@ -18,6 +18,7 @@ import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { checkPaths, inFile, inputName, readInput, requireColumn, rowName, targetError } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { valueReader } from '../data/utf8Text.js';
 
 export const CLASSIFIERS = ['tree', 'forest'] as const;
 
@@ -67,9 +68,9 @@ export function registerTrain(program: Command, signal: AbortSignal): void {
 
 /** A label column as a classifier target: whole numbers as segment ids, anything else as names. */
 export function targetColumn(table: Table, column: string, rows: Int32Array, what: string): Target {
-  const vec = table.getChild(column)!;
+  const at = valueReader(table.getChild(column)!);
   const values = Array.from(rows, (r) => {
-    const v = vec.get(r);
+    const v = at(r);
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || v === '') {
       throw new SegkitError('E_BAD_LABELS', `${what}: ${rowName(table, r)}, column "${column}" has no label`, 'drop the rows without a segment, or score them with segkit score');
     }

@@ -42,3 +42,9 @@ export function columnValues(vector: Vector): Iterable<unknown> {
   }
   return out;
 }
+
+/** A reader of a column's value at a row, text keeping a U+FEFF that begins it (see columnValues). */
+export function valueReader(vector: Vector): (row: number) => unknown {
+  const all = columnValues(vector);
+  return Array.isArray(all) ? (row) => all[row] : (row) => vector.get(row);
+}

@@ -17,7 +17,7 @@ export const padRows = (n: number): number => Math.ceil(n / 16) * 16;
 /**
  * Rows allocated per column of a column-major block of n rows of `bytes`-byte values: at least `padRows(n)`, chosen
  * so that consecutive columns start 1 KiB apart modulo 4 KiB, and, for columns of 512 KiB or more, modulo 32 KiB (at
- * most 32 KiB more per column, 6% or less). The kernels read a run of rows from every column at once; columns a
+ * most 32 KiB more per column, under 6.25%). The kernels read a run of rows from every column at once; columns a
  * multiple of 4 KiB apart share cache sets, and the assignment kernel ran up to 2.9 times slower on such columns, and
  * 1.4 times slower at 576 bytes, than at 1 KiB. Among large columns 1 KiB apart modulo 4 KiB, some spacings were
  * slower again, by up to 3.6 times (250,000 rows x 64 features: columns 244 pages and 1 KiB apart, against 248 pages

@@ -99,3 +99,14 @@ describe('labels read by the command line', () => {
     expect(new Set(named.ids).size).toBe(3);
   });
 });
+
+describe('report columns read by the command line', () => {
+  it('an audit or text column value that begins with U+FEFF is a group of its own', async () => {
+    const { readCsv } = await import('../src/data/readCsv.js');
+    const { reportExtras } = await import('../src/cli/reportOptions.js');
+    const table = await readCsv(`x,gender\n1,${F}women\n2,women\n3,men\n`);
+    const extras = reportExtras({ audit: ['gender'] } as never, table, Int32Array.of(0, 1, 2));
+    expect(extras.audit[0].values).toEqual([`${F}women`, 'women', 'men']);
+    expect(extras.textColumns.find((c) => c.name === 'gender')?.values).toEqual([`${F}women`, 'women', 'men']);
+  });
+});

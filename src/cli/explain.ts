@@ -23,6 +23,7 @@ import { profileSegments } from '../explain/profileSegments.js';
 import { noCustomers, onlyId } from '../explain/nameSegment.js';
 import { conditionText } from '../core/treeEnsemble.js';
 import { shortNumber } from '../core/tree.js';
+import { valueReader } from '../data/utf8Text.js';
 
 interface ExplainFlags extends PrepFlags, CommonFlags, ReportFlags {
   readonly labels: string;
@@ -73,11 +74,11 @@ export function registerExplain(program: Command, signal: AbortSignal): void {
 /** Table rows of the given ids in the id column. */
 function rowsById(table: Table, idColumn: string | null, ids: readonly string[]): number[] {
   if (!idColumn) throw new UsageError('--rows: the table has no id column; name it with --id');
-  const col = table.getChild(idColumn)!;
+  const idAt = valueReader(table.getChild(idColumn)!);
   const wanted = new Set(ids);
   const at = new Map<string, number>();
   for (let i = 0; i < table.numRows; i++) {
-    const id = String(col.get(i));
+    const id = String(idAt(i));
     if (!wanted.has(id)) continue;
     // two customers under one asked-for id: which one is meant cannot be told
     const before = at.get(id);

@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { UsageError } from './exitCodes.js';
 import { columnList, decimalValue } from './optionParsers.js';
 import { requireColumn, requireColumns } from './readInput.js';
+import { valueReader } from '../data/utf8Text.js';
 
 /** The report flags shared by segment and explain. */
 export interface ReportFlags {
@@ -77,9 +78,10 @@ const isText = (table: Table, name: string) => {
 
 /** Values of a column for the kept rows. */
 function valuesOf(table: Table, name: string, rows: Int32Array): (string | number | null)[] {
-  const col = table.getChild(name)!;
+  // text keeps a U+FEFF that begins it ("\uFEFFwomen" and "women" are two groups)
+  const at = valueReader(table.getChild(name)!);
   return Array.from(rows, (r) => {
-    const v = col.get(r);
+    const v = at(r);
     return v === undefined ? null : typeof v === 'bigint' ? Number(v) : (v as string | number | null);
   });
 }

@@ -212,7 +212,6 @@ function decimalData(d: Data, type: DataType): Data {
   return asText ? utf8Data(out as (string | null)[]) : dataFromValues(out, new Float64());
 }
 
-
 /**
  * Refuses a schema that names a column twice (Arrow and Parquet allow it; a CSV header does not): which of the two a
  * name selects, and what JSON output keeps of them, would be up to chance.

@@ -2,7 +2,7 @@ import type { Table } from '#arrow';
 import { badOption } from '../util/errors.js';
 import { type CellKind, cellKind, isoText, otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
-import { columnValues } from './utf8Text.js';
+import { valueReader } from './utf8Text.js';
 
 export interface WriteJsonOptions {
   /** "records" (an array of objects), "columns" ({ "columns": { name: values } }) or "ndjson" (one object per line); default "records". */
@@ -37,10 +37,7 @@ export function writeJson(input: Table, options: WriteJsonOptions = {}): string 
   const vectors = fields.map((_, j) => table.getChildAt(j)!);
   const kinds = fields.map((f, j) => cellKind(f, vectors[j]));
   // text read from its bytes, keeping a U+FEFF that begins it; other columns through Vector.get
-  const getters = vectors.map((vector): ((i: number) => unknown) => {
-    const values = columnValues(vector);
-    return Array.isArray(values) ? (i) => values[i] : (i) => vector.get(i);
-  });
+  const getters = vectors.map(valueReader);
   const n = table.numRows;
   // objects are spelled out by hand: it keeps the schema's column order (object keys that look like integers would move first)
   const keys = fields.map((f) => JSON.stringify(f.name));

@@ -1,7 +1,7 @@
 // Values the kernels cannot take as they are: huge finite features, features changed after they were checked,
 // weights beyond float32.
 import { afterAll, describe, expect, it } from 'vitest';
-import { adjustedRandScore, agglomerative, calinskiHarabaszScore, close, dbscan, fromColumns, hdbscan, inlineExecutor, kmeans, miniBatchKMeans, piscinaExecutor, silhouetteScore } from '../src/index.node.js';
+import { adjustedRandScore, agglomerative, calinskiHarabaszScore, close, createRandom, dbscan, fromColumns, hdbscan, inlineExecutor, kmeans, miniBatchKMeans, piscinaExecutor, silhouetteScore } from '../src/index.node.js';
 import { failure } from './helpers.js';
 
 afterAll(close);
@@ -68,6 +68,40 @@ describe('huge finite values are clustered correctly (scaled internally by a pow
       expect(e.message).toContain(`row ${n - 3}, column "y"`);
     } finally {
       await executor.close();
+    }
+  });
+
+  it('predict reads the rows once, most never copied in: the labels equal a float32 twin of the kernel on 1, 2 and 3 threads', async () => {
+    const n = 5 * 65_536 + 13, d = 3, k = 7;
+    const rng = createRandom(4);
+    const cols = Array.from({ length: d }, (_, j) => Float32Array.from({ length: n }, () => 100 * j + 10 * rng.next() ** 2));
+    const ds = fromColumns({ columns: cols });
+    const m = await kmeans(ds, { k, seed: 3, maxIter: 4, executor: inlineExecutor() });
+    // the kernel's arithmetic: each value less the float32 offset, dot products summed feature by feature in float32,
+    // |c|^2 - 2 x.c compared, the first centre kept on a tie
+    const { offset, cent, norms } = m.scoringState();
+    const f = Math.fround;
+    const twin = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = Infinity;
+      for (let t = 0; t < k; t++) {
+        let a = 0;
+        for (let j = 0; j < d; j++) a = f(a + f(f(cols[j][i] - offset[j]) * cent[t * d + j]));
+        const v = f(norms[t] - f(a + a));
+        if (v < best) { best = v; twin[i] = t; }
+      }
+    }
+    expect(Array.from(m.labels)).not.toEqual(Array.from(twin).fill(twin[0]));
+    for (const threads of [1, 2, 3]) {
+      const executor = threads === 1 ? inlineExecutor() : piscinaExecutor({ threads });
+      try {
+        const got = await m.predict(ds, { executor });
+        let diff = 0;
+        for (let i = 0; i < n; i++) if (got[i] !== twin[i]) diff++;
+        expect(diff).toBe(0);
+      } finally {
+        await executor.close();
+      }
     }
   });
 

@@ -4,12 +4,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Piscina } from 'piscina';
 import { close, createRandom, fromColumns, kmeans, piscinaExecutor, SegkitError, inlineExecutor, loopbackExecutor } from '../src/index.node.js';
 import { executorFor } from '../src/engine/defaultExecutor.js';
-import { freshOrNone, loadThenMap, type Executor } from '../src/engine/executor.js';
+import { freshOrNone, loadThenMap, scanThenMap, type Executor } from '../src/engine/executor.js';
 import { encodeValue, decodeValue } from '../src/engine/codec.js';
 import { expectBlobsFound, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
-import { busyOp, clusterMaxOp, markRowsOp, patternMissOp, trapOp } from './helpers/testOps.mjs';
+import { busyOp, clusterMaxOp, markRowsOp, patternMissOp, trapOp, whereRanOp } from './helpers/testOps.mjs';
 
 afterAll(close);
 
@@ -248,6 +248,37 @@ describe('piscina executor', () => {
     } finally {
       await ex.close();
     }
+  });
+
+  it('scanAndMap: the calling thread runs shards from the back straight from the source while the workers take the rest; each shard runs once, on its own rows', async () => {
+    const big = Float32Array.from({ length: 40 * 8192 }, (_, i) => i + 0.5);
+    for (const threads of [2, 3]) {
+      const ex = piscinaExecutor({ threads });
+      try {
+        await clusterMaxOn(ex);
+        // workers slowed to 3 ms a shard: the calling thread, two shards ahead of each, runs the back ones itself
+        const { handle, partials } = await scanThenMap(ex, { columns: [big] }, whereRanOp, { ms: 3 }, { shardRows: 8192 });
+        const got = partials as [number, number, number][];
+        expect(got.map((p) => p[0])).toEqual(Array.from({ length: 40 }, (_, s) => s));
+        expect(got.map((p) => p[2])).toEqual(Array.from({ length: 40 }, (_, s) => s * 8192 + 0.5));
+        // the source's shards are a run at the back, the copied ones a run at the front
+        const from = got.map((p) => p[1]);
+        const first = from.indexOf(1);
+        expect(first).toBeGreaterThan(0);
+        expect(from.slice(first).every((f) => f === 1)).toBe(true);
+        // the handle holds no rows: a pass over it is refused
+        expect((await failure(() => ex.map(clusterMaxOp, handle, { k: 1 }))).code).toBe('E_EXECUTOR');
+        await ex.release(handle);
+      } finally {
+        await ex.close();
+      }
+    }
+    // one thread: every shard from the source
+    const one = inlineExecutor();
+    const { handle, partials } = await scanThenMap(one, { columns: [big] }, whereRanOp, { ms: 0 }, { shardRows: 8192 });
+    expect((partials as [number, number, number][]).every((p, s) => p[0] === s && p[1] === 1 && p[2] === s * 8192 + 0.5)).toBe(true);
+    expect((await failure(() => one.map(clusterMaxOp, handle, { k: 1 }))).code).toBe('E_EXECUTOR');
+    await one.release(handle);
   });
 
   it('an abort during loadAndMap rejects it with E_ABORTED; the executor then runs a real pass', async () => {

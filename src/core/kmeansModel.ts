@@ -3,9 +3,9 @@ import { FLOAT32_MAX, modelValue, readObject, readStrings } from '../util/modelJ
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
-import { loadMatrix, loadMatrixThen, rangeScale, type Matrix } from '../engine/matrix.js';
+import { loadMatrix, loadMatrixThen, loadUncentredThen, rangeScale, type Matrix } from '../engine/matrix.js';
 import { centresF32 } from '../kernels/shard.js';
-import { assignOp, centreAssignOp, distancesOp } from './kmeansOps.js';
+import { assignOp, centreAssignOp, distancesOp, labelUncentredOp } from './kmeansOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
 
@@ -134,8 +134,23 @@ export class KMeansModel implements SegmentationModel {
   }
 
   /** The nearest centroid of each row, through the same kernel as the fit, on any executor. */
-  predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
-    return this.withRows(data, options, 'predict', async (m, cent, norms, labelled) => {
+  async predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
+    checkOptions(options, RUN_OPTIONS, 'predict');
+    const ds = datasetFor(data, this.featureNames);
+    const ex = resolveExecutor(options);
+    // the rows go in as they are, and each block is centred in scratch and labelled there: no pass writes the
+    // centred rows back, and the labels are the ones a centred load gives whenever that load would not scale the rows
+    const { offset, cent, norms, far } = this.scoringState();
+    const h = await loadUncentredThen(ex, ds, { alsoSquaredNorm: far, signal: options.signal }, labelUncentredOp, { offset, cent, norms, k: this.k });
+    if (h) {
+      try {
+        return (await ex.readRows(h, 'labels')) as Int32Array;
+      } finally {
+        await ex.release(h);
+      }
+    }
+    // a value that is not finite, or rows that need scaling: the centred load names the cell or scales
+    return this.withRows(ds, options, 'predict', async (m, cent, norms, labelled) => {
       // rows the load had to scale are labelled again with the scaled centres
       if (!labelled) await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, dist: false }, { signal: options.signal });
       return (await m.ex.readRows(m.handle, 'labels')) as Int32Array;

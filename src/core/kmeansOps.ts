@@ -76,6 +76,15 @@ export const labelUncentredOp = defineOp<{ offset: Float32Array; cent: Float32Ar
     rowValues(sh, 'labels', 'i32').fill(-1);
     return centreAssignCopyShard(sh, { cent: s.cent, norms: s.norms, k: s.k, labels: 'labels' }, s.offset);
   },
+  // each block's values from the source columns, as a load would have copied them
+  runFrom(sh, s, columns) {
+    if (sh.dtype !== 'f32') throw new SegkitError('E_EXECUTOR', 'kmeans.labelUncentred needs rows loaded as float32');
+    rowValues(sh, 'labels', 'i32').fill(-1);
+    return centreAssignCopyShard(sh, { cent: s.cent, norms: s.norms, k: s.k, labels: 'labels' }, s.offset, (mem, at, j, r, b) => {
+      mem.set(columns[j].subarray(sh.start + r, sh.start + r + b), at);
+      return true;
+    });
+  },
 }, import.meta.url);
 
 export interface BoundedState extends BoundedArgs {

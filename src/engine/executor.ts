@@ -86,6 +86,13 @@ export interface Executor {
    */
   loadAndMap?<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options?: LoadOptions): Promise<{ handle: Handle; partials: P[] }>;
   /**
+   * `loadAndMap` for a pass that reads the rows once: shards the calling thread runs itself run straight from the
+   * source (`op.runFrom`) and are never copied in, so the handle holds the op's per-row outputs, not the rows (read
+   * the outputs with `readRows`, then release it: a map or gather over it is refused). Optional: `scanThenMap`
+   * falls back to `loadThenMap`.
+   */
+  scanAndMap?<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options?: LoadOptions): Promise<{ handle: Handle; partials: P[] }>;
+  /**
    * A new handle whose row q is row rows[q] of `handle` (the columns as stored, and the `weights` input), in shards
    * of `shardRows`: rows drawn from loaded data without a trip through the caller. Optional: callers fall back to
    * reading the rows with an op and loading them. With `aside`, the copy runs on the executor's other threads where
@@ -125,6 +132,11 @@ export async function loadThenMap<S, P>(ex: Executor, source: ShardSource, op: S
     await ex.release(handle);
     throw e;
   }
+}
+
+/** Runs one op over rows read once: the executor's `scanAndMap` where it has one and the op can run from the source. */
+export function scanThenMap<S, P>(ex: Executor, source: ShardSource, op: ShardOp<S, P>, state: S, options: LoadOptions = {}): Promise<{ handle: Handle; partials: P[] }> {
+  return ex.scanAndMap && op.runFrom ? ex.scanAndMap(source, op, state, options) : loadThenMap(ex, source, op, state, options);
 }
 
 /** Shard numbers of a map: the requested subset (checked) or all of them. */

@@ -51,6 +51,8 @@ export class HeapHandle implements Handle {
   readonly passes = new Set<Int32Array>();
   /** Its memory has been let go (once: a block freed twice could be another handle's by then). */
   freed = false;
+  /** Made by `scanAndMap`: the rows are not all in memory, only the per-row outputs of its op. */
+  rowsAbsent = false;
   /** `stride`: rows allocated per column at `x` (and per per-row buffer), as the rows were laid out. */
   constructor(
     id: number, readonly n: number, readonly d: number, readonly dtype: 'f32' | 'f64',
@@ -147,20 +149,21 @@ export abstract class HeapExecutor implements Executor {
    * Checks a load and makes its handle and memory (never-written pages touched first) with the per-row inputs in
    * it; the columns are copied by `copyRows`. On failure the handle is let go.
    */
-  protected async beginLoad(source: ShardSource, options: LoadOptions): Promise<{ h: HeapHandle; heap: Heap }> {
+  protected async beginLoad(source: ShardSource, options: LoadOptions, columns = true): Promise<{ h: HeapHandle; heap: Heap }> {
     throwIfAborted(options.signal);
     const { n, d, dtype, shardRows } = checkSource(source, options);
     const { heap } = await this.liveLocal();
     const b = BYTES[dtype];
     const stride = columnStride(n, b);
     const reached = heap.reached;
-    const x = heap.alloc(b * stride * d);
+    // without columns (a scan that reads every row from its source), a token block
+    const x = heap.alloc(columns ? b * stride * d : 16);
     const h = new HeapHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, x, stride);
     this.handles.add(h);
     try {
       // pages beyond everything handed out before have never been written: their first touch is the costly part
       const end = x + b * stride * d;
-      if (end > reached) {
+      if (columns && end > reached) {
         await this.prefault(heap, Math.max(x, reached), end);
         this.checkRunning(h, options.signal);
       }
@@ -204,7 +207,7 @@ export abstract class HeapExecutor implements Executor {
    * them): the columns as stored, bit for bit, and the `weights` input.
    */
   async gather(handle: Handle, rows: Int32Array, options: GatherOptions = {}): Promise<Handle> {
-    const src = this.checkHandle(handle);
+    const src = this.withRows(handle);
     throwIfAborted(options.signal);
     const shardRows = checkShardRows(options.shardRows);
     if (!(rows instanceof Int32Array)) throw new SegkitError('E_BAD_OPTION', 'the rows to gather must be an Int32Array of row numbers');
@@ -307,7 +310,7 @@ export abstract class HeapExecutor implements Executor {
    */
   protected async runHere<S, P>(
     op: ShardOp<S, P>, h: HeapHandle, state: S, list: readonly number[], signal: AbortSignal | undefined,
-    local: { heap: Heap; mem: KernelMemory }, take: () => number, out: (P | undefined)[],
+    local: { heap: Heap; mem: KernelMemory }, take: () => number, out: (P | undefined)[], from?: ShardSource['columns'],
   ): Promise<void> {
     await kernelsFor(op, local.mem);
     const need = scratchNeed(op, state, h.d, h.shardRows);
@@ -324,7 +327,7 @@ export abstract class HeapExecutor implements Executor {
       await turn();
       for (let i = take(); i < list.length; i = take()) {
         scratch.reset();
-        out[i] = runOp(op, layoutShard(layout, list[i], local.mem, scratch, h.buffers), state);
+        out[i] = runOp(op, layoutShard(layout, list[i], local.mem, scratch, h.buffers), state, from);
         await turn();
       }
     } finally {
@@ -336,8 +339,8 @@ export abstract class HeapExecutor implements Executor {
   private readonly sharedPasses = new Set<Int32Array>();
 
   /**
-   * A pass's control block (a shard counter, a stop flag, and how many shards of the list hold their rows: all of
-   * them unless the rows are still being copied in) and one scratch slot per helper thread in the shared heap: the
+   * A pass's control block (a shard counter, a stop flag, how many shards of the list hold their rows: all of
+   * them unless the rows are still being copied in, and the end of the shards the workers take) and one scratch slot per helper thread in the shared heap: the
    * stop flag is raised on abort, and the memory is let go afterwards unless the executor was closed.
    */
   protected async withPassMemory<T>(
@@ -349,6 +352,8 @@ export abstract class HeapExecutor implements Executor {
     const flags = heap.i32(ctl, 3);
     flags.fill(0);
     flags[2] = READY_ALL;
+    // the end of the shards the workers take: all of them unless the calling thread takes some from the back
+    heap.i32(ctl, 4)[3] = READY_ALL;
     this.sharedPasses.add(flags);
     h.passes.add(flags);
     const stop = () => raiseStop(heap.i32(ctl, 3));
@@ -373,13 +378,41 @@ export abstract class HeapExecutor implements Executor {
     for (const f of this.sharedPasses) raiseStop(f);
   }
 
+  /** `checkHandle` for a pass that reads the rows: a scan's handle has none. */
+  protected withRows(handle: Handle): HeapHandle {
+    const h = this.checkHandle(handle);
+    if (h.rowsAbsent) throw new SegkitError('E_EXECUTOR', 'the data was scanned once, not loaded: only its per-row outputs can be read');
+    return h;
+  }
+
+  /**
+   * `scanAndMap` with every shard on the calling thread: no row is copied in, each shard's run reads the source.
+   * Without `op.runFrom`, the rows are loaded and mapped.
+   */
+  protected async scanHere<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options: LoadOptions): Promise<{ handle: Handle; partials: P[] }> {
+    const { h } = await this.beginLoad(source, options, !op.runFrom);
+    try {
+      const list = mapShards(h);
+      const out: (P | undefined)[] = new Array(list.length);
+      if (op.runFrom) h.rowsAbsent = true;
+      else this.copyRows((await this.local()).heap, h, source, 0, h.n);
+      let next = 0;
+      await this.runHere(op, h, state, list, options.signal, await this.prepare(op, h, state), () => next++, out, op.runFrom && source.columns);
+      this.checkRunning(h, options.signal);
+      return { handle: h, partials: out as P[] };
+    } catch (e) {
+      await this.release(h);
+      throw e;
+    }
+  }
+
   protected checkRunning(h: HeapHandle, signal: AbortSignal | undefined): void {
     if (h.released) throw new SegkitError('E_CLOSED', 'the data was released (or its executor closed) while an operation was running', 'release() or close() only after every fit and scan on the data has finished');
     throwIfAborted(signal);
   }
 
   async map<S, P>(op: ShardOp<S, P>, handle: Handle, state: S, options: MapOptions = {}): Promise<P[]> {
-    const h = this.checkHandle(handle);
+    const h = this.withRows(handle);
     throwIfAborted(options.signal);
     const list = mapShards(h, options.shards);
     const local = await this.prepare(op, h, state);
@@ -448,9 +481,9 @@ export const YIELD_MS = 20;
 export const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** Runs one shard, turning a kernel trap into E_WORKER; an op's own SegkitError (bad data found) passes through. */
-export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S): P {
+export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S, from?: ShardSource['columns']): P {
   try {
-    return op.run(shard, state);
+    return from ? op.runFrom!(shard, state, from) : op.run(shard, state);
   } catch (e) {
     if (e instanceof SegkitError) throw e;
     // an op module that imports another copy of segkit throws that copy's class: its code is kept all the same

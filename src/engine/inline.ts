@@ -1,11 +1,15 @@
 import { HeapExecutor } from './heapExecutor.js';
-import type { Executor } from './executor.js';
+import type { Executor, Handle, LoadOptions, ShardSource } from './executor.js';
+import type { ShardOp } from './shardOp.js';
 
 class InlineExecutor extends HeapExecutor {
   readonly kind = 'inline';
   readonly threads = 1;
   constructor() {
     super(false);
+  }
+  scanAndMap<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options: LoadOptions = {}): Promise<{ handle: Handle; partials: P[] }> {
+    return this.scanHere(source, op, state, options);
   }
 }
 

@@ -1,7 +1,7 @@
 import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
 import { centerShard, columnSumsShard } from '../kernels/center.js';
 import { shardColumn, type AnyTypedArray } from '../kernels/shard.js';
-import { loadThenMap, type Executor, type Handle, type LoadOptions, type ShardSource } from './executor.js';
+import { loadThenMap, scanThenMap, type Executor, type Handle, type LoadOptions, type ShardSource } from './executor.js';
 import { sumInShardOrder, sumNumbers } from './merge.js';
 import { defineOp, type ShardOp } from './shardOp.js';
 import { ceilLog2 } from '../util/detMath.js';
@@ -211,6 +211,24 @@ export async function loadMatrixThen<S, P>(
   const { handle, partials } = await loadThenMap(ex, shardSource(ds, o), op, { offset, then: state }, loadOptions(o));
   const m = await centreLoaded(ex, handle, ds, o, sumNumbers(partials.map((p) => p.sumSquares)));
   return { m, partials: m.scale === 1 ? partials.map((p) => p.then) : undefined };
+}
+
+/**
+ * Runs `op` once over the rows as they are (not centred; shards the calling thread runs are read from the columns
+ * and never copied in): an op that centres each block of rows by the float32 `offset` in its own scratch, and returns the shard's sum of squares
+ * after centring. That sum must show what a centring load would find: every value finite and no row range that needs
+ * scaling. Then the handle comes back (the caller reads the op's per-row outputs and releases it); else, or when vectors of
+ * squared norm `alsoSquaredNorm` need scaling, undefined (the handle let go), and the caller loads the rows centred,
+ * which names the cell or scales.
+ */
+export async function loadUncentredThen<S>(
+  ex: Executor, ds: MatrixSource, o: { alsoSquaredNorm: number; signal?: AbortSignal }, op: ShardOp<S, number>, state: S,
+): Promise<Handle | undefined> {
+  if (rangeScale(o.alsoSquaredNorm, 1) !== 1) return undefined;
+  const { handle, partials } = await scanThenMap(ex, { columns: ds.columns, rows: {} }, op, state, { signal: o.signal });
+  if (sumNumbers(partials) <= HIGH) return handle;
+  await ex.release(handle);
+  return undefined;
 }
 
 /**

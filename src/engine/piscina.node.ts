@@ -5,10 +5,10 @@ import { Piscina } from 'piscina';
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { mapShards, type Executor, type Handle, type LoadOptions, type MapOptions, type ShardSource } from './executor.js';
-import { HeapExecutor, type HandleLayout, type HeapHandle } from './heapExecutor.js';
+import { checkSource, HeapExecutor, layoutShard, runOp, type HandleLayout, type HeapHandle } from './heapExecutor.js';
 import { OS_PAGE, touchPages, type Heap } from '../kernels/heap.js';
-import type { AnyTypedArray, DType, KernelMemory } from '../kernels/shard.js';
-import { scratchNeed, type ShardOp } from './shardOp.js';
+import { Scratch, type AnyTypedArray, type DType, type KernelMemory } from '../kernels/shard.js';
+import { kernelsFor, scratchNeed, type ShardOp } from './shardOp.js';
 import { copyGathered, type GatherPlan } from './gatherCopy.js';
 
 /** A pool task that rejected (its worker died or was stopped). */
@@ -143,12 +143,58 @@ class PiscinaExecutor extends HeapExecutor {
   }
 
   /**
+   * The calling thread copies shards in from the front of the list, keeping two waiting per worker, and meanwhile
+   * runs shards from the back itself straight from the source (`op.runFrom`), never copying them in; the two meet
+   * where the workers' pace and the copy's set. Who runs a shard changes no result.
+   */
+  async scanAndMap<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options: LoadOptions = {}): Promise<{ handle: Handle; partials: P[] }> {
+    const { n, shardRows } = checkSource(source, options);
+    if (this.threads === 1 || n <= shardRows) return this.scanHere(source, op, state, options);
+    if (!op.runFrom || options.replicate) return this.loadAndMap(source, op, state, options);
+    const { h, heap } = await this.beginLoad(source, options);
+    h.rowsAbsent = true;
+    try {
+      const list = mapShards(h);
+      const lead = 2 * (this.threads - 1);
+      const partials = await this.pooled(op, h, state, list, options.signal, async (ctl, out, local, need) => {
+        await kernelsFor(op, local.mem);
+        const ptr = heap.alloc(need);
+        const scratch = new Scratch(ptr, need);
+        const layout = h.layout();
+        let front = 0, end = list.length;
+        try {
+          while (front < end && !Atomics.load(ctl, 1)) {
+            if (front - Atomics.load(ctl, 0) < lead) {
+              const s = list[front];
+              this.copyRows(heap, h, source, s * h.shardRows, Math.min(h.n, (s + 1) * h.shardRows));
+              Atomics.compareExchange(ctl, 2, front, front + 1);
+              front++;
+            } else {
+              // a worker that took shard `end` meanwhile sees it is past the end and stops
+              Atomics.store(ctl, 3, --end);
+              scratch.reset();
+              out[end] = runOp(op, layoutShard(layout, list[end], local.mem, scratch, h.buffers), state, source.columns);
+            }
+            Atomics.notify(ctl, 2);
+          }
+        } finally {
+          heap.release(ptr);
+        }
+      });
+      return { handle: h, partials };
+    } catch (e) {
+      await this.release(h);
+      throw e;
+    }
+  }
+
+  /**
    * One pass over `list` on the calling thread and the pool. With `feed`, the list's shards get their rows while the
    * pass runs: workers wait for shard i until the ready count passes i, and `feed` raises it as it copies.
    */
   private async pooled<S, P>(
     op: ShardOp<S, P>, h: HeapHandle, state: S, list: number[], signal: AbortSignal | undefined,
-    feed?: (ctl: Int32Array) => void,
+    feed?: (ctl: Int32Array, out: (P | undefined)[], local: { heap: Heap; mem: KernelMemory }, need: number) => void | Promise<void>,
   ): Promise<P[]> {
     const module = op.module && pathToFileURL(builtFile(op.module)).href;
     const local = await this.prepare(op, h, state);
@@ -168,12 +214,14 @@ class PiscinaExecutor extends HeapExecutor {
       // settled below; until then a worker stopped by close() must not count as an unhandled rejection
       for (const r of running) r.catch(() => undefined);
       const take = () => {
-        const f = heap.i32(ctl, 3);
-        return Atomics.load(f, 1) ? list.length : Atomics.add(f, 0, 1);
+        const f = heap.i32(ctl, 4);
+        if (Atomics.load(f, 1)) return list.length;
+        const i = Atomics.add(f, 0, 1);
+        return i < Atomics.load(f, 3) ? i : list.length;
       };
       let failure: unknown;
       try {
-        if (feed) feed(heap.i32(ctl, 3));
+        if (feed) await feed(heap.i32(ctl, 4), out, local, need);
         await this.runHere(op, h, state, list, signal, local, take, out);
       } catch (e) {
         failure = e;

@@ -36,6 +36,11 @@ export interface ShardOp<S = unknown, P = unknown> {
   readonly module?: string;
   run(shard: Shard, state: S): P;
   /**
+   * `run` reading the shard's rows straight from the source's columns (row `shard.start + i` of each), not from the
+   * shard's memory, which then holds none of them: what `scanAndMap` runs on the calling thread. Optional.
+   */
+  runFrom?(shard: Shard, state: S, columns: readonly (Float32Array | Float64Array)[]): P;
+  /**
    * The op calls kernels of the extra wasm module (mixtures, hierarchies, the exact silhouette): holders load it
    * before its first run.
    */

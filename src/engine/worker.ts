@@ -30,7 +30,7 @@ export default async function run(task: PoolTask | PoolTouch | PoolGather | Pool
     return { partials: [] };
   }
   const partials: [number, unknown][] = [];
-  const ctl = new Int32Array(memory.buffer, task.ctl, 3);
+  const ctl = new Int32Array(memory.buffer, task.ctl, 4);
   try {
     if (task.module) await import(task.module);
     const op = opByName(task.op);
@@ -40,9 +40,10 @@ export default async function run(task: PoolTask | PoolTouch | PoolGather | Pool
     while (Atomics.load(ctl, 1) === 0) {
       const i = Atomics.add(ctl, 0, 1);
       if (i >= task.list.length) break;
-      // shard i's rows may still be copying in: wait until the ready count passes it (a stop raises it too)
-      for (let r = Atomics.load(ctl, 2); r <= i && Atomics.load(ctl, 1) === 0; r = Atomics.load(ctl, 2)) Atomics.wait(ctl, 2, r, 50);
-      if (Atomics.load(ctl, 1) !== 0) break;
+      // shard i's rows may still be copying in: wait until the ready count passes it (a stop raises it too), or the
+      // end of the workers' shards falls to it (the calling thread runs the shards from there on)
+      for (let r = Atomics.load(ctl, 2); r <= i && Atomics.load(ctl, 1) === 0 && i < Atomics.load(ctl, 3); r = Atomics.load(ctl, 2)) Atomics.wait(ctl, 2, r, 50);
+      if (Atomics.load(ctl, 1) !== 0 || i >= Atomics.load(ctl, 3)) break;
       scratch.reset();
       partials.push([i, runOp(op, layoutShard(task.layout, task.list[i], mem, scratch, buffers), task.state)]);
     }

@@ -99,3 +99,19 @@ export const bigBusyOp = defineOp({
     return new Float64Array(10_000).fill(shard.index);
   },
 }, import.meta.url);
+
+/**
+ * Where each shard ran: [shard, 0, first value] from the shard's memory (busy for `ms` first, as a slow worker would
+ * be), or [shard, 1, first value] straight from the source's columns (`runFrom`, on the calling thread of a scan).
+ */
+export const whereRanOp = defineOp({
+  name: 'test.whereRan',
+  run(shard, state) {
+    const end = performance.now() + state.ms;
+    while (performance.now() < end);
+    return [shard.index, 0, shardColumn(shard, 0)[0]];
+  },
+  runFrom(shard, _state, columns) {
+    return [shard.index, 1, columns[0][shard.start]];
+  },
+}, import.meta.url);

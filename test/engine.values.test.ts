@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { adjustedRandScore, agglomerative, calinskiHarabaszScore, close, createRandom, dbscan, fromColumns, hdbscan, inlineExecutor, kmeans, miniBatchKMeans, piscinaExecutor, silhouetteScore } from '../src/index.node.js';
 import { failure } from './helpers.js';
+import { centresF32 } from '../src/kernels/shard.js';
 
 afterAll(close);
 
@@ -71,7 +72,7 @@ describe('huge finite values are clustered correctly (scaled internally by a pow
     }
   });
 
-  it('predict reads the rows once, most never copied in: the labels equal a float32 twin of the kernel on 1, 2 and 3 threads', async () => {
+  it('predict (k-means and mini-batch) reads the rows once, most never copied in: the labels equal a float32 twin of the kernel on 1, 2 and 3 threads', async () => {
     const n = 5 * 65_536 + 13, d = 3, k = 7;
     const rng = createRandom(4);
     const cols = Array.from({ length: d }, (_, j) => Float32Array.from({ length: n }, () => 100 * j + 10 * rng.next() ** 2));
@@ -79,28 +80,37 @@ describe('huge finite values are clustered correctly (scaled internally by a pow
     const m = await kmeans(ds, { k, seed: 3, maxIter: 4, executor: inlineExecutor() });
     // the kernel's arithmetic: each value less the float32 offset, dot products summed feature by feature in float32,
     // |c|^2 - 2 x.c compared, the first centre kept on a tie
-    const { offset, cent, norms } = m.scoringState();
     const f = Math.fround;
-    const twin = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = Infinity;
-      for (let t = 0; t < k; t++) {
-        let a = 0;
-        for (let j = 0; j < d; j++) a = f(a + f(f(cols[j][i] - offset[j]) * cent[t * d + j]));
-        const v = f(norms[t] - f(a + a));
-        if (v < best) { best = v; twin[i] = t; }
+    const twinOf = ({ offset, cent, norms }: { offset: Float32Array; cent: Float32Array; norms: Float32Array }) => {
+      const twin = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        let best = Infinity;
+        for (let t = 0; t < k; t++) {
+          let a = 0;
+          for (let j = 0; j < d; j++) a = f(a + f(f(cols[j][i] - offset[j]) * cent[t * d + j]));
+          const v = f(norms[t] - f(a + a));
+          if (v < best) { best = v; twin[i] = t; }
+        }
       }
-    }
-    expect(Array.from(m.labels)).not.toEqual(Array.from(twin).fill(twin[0]));
-    for (const threads of [1, 2, 3]) {
-      const executor = threads === 1 ? inlineExecutor() : piscinaExecutor({ threads });
-      try {
-        const got = await m.predict(ds, { executor });
-        let diff = 0;
-        for (let i = 0; i < n; i++) if (got[i] !== twin[i]) diff++;
-        expect(diff).toBe(0);
-      } finally {
-        await executor.close();
+      return twin;
+    };
+    const mb = await miniBatchKMeans(ds, { k, seed: 3, maxIter: 1, executor: inlineExecutor() });
+    const models = [
+      { model: m, twin: twinOf(m.scoringState()) },
+      { model: mb, twin: twinOf({ offset: Float32Array.from(mb.toJSON().offset), ...centresF32(mb.centres, k, d) }) },
+    ];
+    for (const { model, twin } of models) {
+      expect(new Set(twin).size).toBe(k);
+      for (const threads of [1, 2, 3]) {
+        const executor = threads === 1 ? inlineExecutor() : piscinaExecutor({ threads });
+        try {
+          const got = await model.predict(ds, { executor });
+          let diff = 0;
+          for (let i = 0; i < n; i++) if (got[i] !== twin[i]) diff++;
+          expect(diff).toBe(0);
+        } finally {
+          await executor.close();
+        }
       }
     }
   });

@@ -1,13 +1,33 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { FLOAT32_MAX, modelValue, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import type { DataInput } from '../data/dataset.js';
+import type { DataInput, Dataset } from '../data/dataset.js';
+import type { Executor } from '../engine/executor.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadMatrix, loadMatrixThen, loadUncentredThen, rangeScale, type Matrix } from '../engine/matrix.js';
 import { centresF32 } from '../kernels/shard.js';
 import { assignOp, centreAssignOp, distancesOp, labelUncentredOp } from './kmeansOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
+
+/**
+ * Labels rows by a model's float32 scoring state (`scoringState`), reading them once: each block of rows is centred in
+ * scratch and labelled there, and shards the calling thread runs are read from the caller's columns, never copied
+ * in. The labels are the ones a centred load gives; undefined where that load must decide (a value that is not
+ * finite, rows or centres that need scaling, a row far out), so the caller loads the rows centred, which names the
+ * cell or scales.
+ */
+export async function labelsReadOnce(
+  ex: Executor, ds: Dataset, s: { offset: Float32Array; cent: Float32Array; norms: Float32Array; far: number }, k: number, signal?: AbortSignal,
+): Promise<Int32Array | undefined> {
+  const h = await loadUncentredThen(ex, ds, { alsoSquaredNorm: s.far, signal }, labelUncentredOp, { offset: s.offset, cent: s.cent, norms: s.norms, k });
+  if (!h) return undefined;
+  try {
+    return (await ex.readRows(h, 'labels')) as Int32Array;
+  } finally {
+    await ex.release(h);
+  }
+}
 
 export const KMEANS_FORMAT = 'segkit.kmeans';
 export const KMEANS_FORMAT_VERSION = 2;
@@ -137,19 +157,8 @@ export class KMeansModel implements SegmentationModel {
   async predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
     checkOptions(options, RUN_OPTIONS, 'predict');
     const ds = datasetFor(data, this.featureNames);
-    const ex = resolveExecutor(options);
-    // the rows go in as they are, and each block is centred in scratch and labelled there: no pass writes the
-    // centred rows back, and the labels are the ones a centred load gives whenever that load would not scale the rows
-    const { offset, cent, norms, far } = this.scoringState();
-    const h = await loadUncentredThen(ex, ds, { alsoSquaredNorm: far, signal: options.signal }, labelUncentredOp, { offset, cent, norms, k: this.k });
-    if (h) {
-      try {
-        return (await ex.readRows(h, 'labels')) as Int32Array;
-      } finally {
-        await ex.release(h);
-      }
-    }
-    // a value that is not finite, or rows that need scaling: the centred load names the cell or scales
+    const got = await labelsReadOnce(resolveExecutor(options), ds, this.scoringState(), this.k, options.signal);
+    if (got) return got;
     return this.withRows(ds, options, 'predict', async (m, cent, norms, labelled) => {
       // rows the load had to scale are labelled again with the scaled centres
       if (!labelled) await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, dist: false }, { signal: options.signal });

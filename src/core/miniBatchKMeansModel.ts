@@ -12,7 +12,7 @@ import { stepsOp, type StepsState } from './miniBatchOps.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
 import { datasetFor } from './modelData.js';
 import { exactInertia } from './lloyd.js';
-import { assertResolvedCentres, assertResolvedFile, farthestCentre, finiteDistances, repeatedRow } from './kmeansModel.js';
+import { assertResolvedCentres, assertResolvedFile, farthestCentre, finiteDistances, labelsReadOnce, repeatedRow } from './kmeansModel.js';
 import { exp, log } from '../util/detMath.js';
 
 export const MINIBATCH_FORMAT_VERSION = 1;
@@ -173,8 +173,14 @@ export class MiniBatchKMeansModel implements SegmentationModel {
   }
 
   /** The nearest centroid of each row. */
-  predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
-    return this.withRows(data, options, 'predict', RUN_OPTIONS, async (m, c) => {
+  async predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
+    checkOptions(options, RUN_OPTIONS, 'predict');
+    const ds = datasetFor(data, this.featureNames, 'predict');
+    assertResolvedCentres(this.centres, this.k, this.d);
+    const state = { offset: Float32Array.from(this.offset), ...centresF32(this.centres, this.k, this.d), far: farthestCentre(this.centres, this.k, this.d).norm };
+    const got = await labelsReadOnce(resolveExecutor(options), ds, state, this.k, options.signal);
+    if (got) return got;
+    return this.withRows(ds, options, 'predict', RUN_OPTIONS, async (m, c) => {
       const { cent, norms } = centresF32(c, this.k, this.d);
       await m.ex.map(assignOp, m.handle, { cent, norms, k: this.k, reset: true, sums: false, dist: false }, { signal: options.signal });
       return (await m.ex.readRows(m.handle, 'labels')) as Int32Array;

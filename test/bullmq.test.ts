@@ -113,6 +113,9 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       for (const w of workers) expect(w.jobs().filter((l) => l.includes('matrix.columnSums')).length).toBeGreaterThanOrEqual(5);
       const loads = workers.flatMap((w) => w.jobs()).filter((l) => l.includes(', loaded'));
       expect(loads).toHaveLength(16);
+      // predict reads rows once where the executor can; here they go to the workers as any load's do
+      const part = fromColumns({ columns: ds.columns.map((c) => c.slice(0, 70_000)) });
+      expect(Array.from(await m.predict(part, { executor: ex }))).toEqual(Array.from(await m.predict(part, { executor: inlineExecutor() })));
     }, 120_000);
 
     it('still gives the same bytes when a worker is killed (SIGKILL) in the middle of the fit', async () => {

@@ -104,7 +104,7 @@ class PiscinaExecutor extends HeapExecutor {
   }
 
   override async map<S, P>(op: ShardOp<S, P>, handle: Handle, state: S, options: MapOptions = {}): Promise<P[]> {
-    const h = this.checkHandle(handle);
+    const h = this.withRows(handle);
     throwIfAborted(options.signal);
     const list = mapShards(h, options.shards);
     if (this.threads === 1 || list.length < 2) return super.map(op, h, state, options);

@@ -340,8 +340,9 @@ export abstract class HeapExecutor implements Executor {
 
   /**
    * A pass's control block (a shard counter, a stop flag, how many shards of the list hold their rows: all of
-   * them unless the rows are still being copied in, and the end of the shards the workers take) and one scratch slot per helper thread in the shared heap: the
-   * stop flag is raised on abort, and the memory is let go afterwards unless the executor was closed.
+   * them unless the rows are still being copied in, and the end of the shards the workers take) and one scratch
+   * slot per helper thread in the shared heap: the stop flag is raised on abort, and the memory is let go afterwards
+   * unless the executor was closed.
    */
   protected async withPassMemory<T>(
     heap: Heap, h: HeapHandle, helpers: number, need: number, signal: AbortSignal | undefined,

@@ -215,11 +215,11 @@ export async function loadMatrixThen<S, P>(
 
 /**
  * Runs `op` once over the rows as they are (not centred; shards the calling thread runs are read from the columns
- * and never copied in): an op that centres each block of rows by the float32 `offset` in its own scratch, and returns the shard's sum of squares
- * after centring. That sum must show what a centring load would find: every value finite and no row range that needs
- * scaling. Then the handle comes back (the caller reads the op's per-row outputs and releases it); else, or when vectors of
- * squared norm `alsoSquaredNorm` need scaling, undefined (the handle let go), and the caller loads the rows centred,
- * which names the cell or scales.
+ * and never copied in): an op that centres each block of rows by the float32 `offset` in its own scratch, and
+ * returns the shard's sum of squares after centring. That sum must show what a centring load would find: every
+ * value finite and no row range that needs scaling. Then the handle comes back (the caller reads the op's per-row
+ * outputs and releases it); else, or when vectors of squared norm `alsoSquaredNorm` need scaling, undefined (the
+ * handle let go), and the caller loads the rows centred, which names the cell or scales.
  */
 export async function loadUncentredThen<S>(
   ex: Executor, ds: MatrixSource, o: { alsoSquaredNorm: number; signal?: AbortSignal }, op: ShardOp<S, number>, state: S,

@@ -54,6 +54,30 @@ describe('dbscan reproduces scikit-learn', () => {
     expect(Array.from(m.labels)).toEqual([0, 0, -1]);
   });
 
+  it('sampleWeight: decimal weights that add up to minSamples reach it (ten weights of 0.1 make 1), as in scikit-learn', async () => {
+    // a running sum in row order falls one unit short of minSamples in most of these groups; numpy's pairwise sum,
+    // scikit-learn's, lands on it
+    const f = fx('dbscan-weight-sums');
+    for (const c of f.cases) {
+      const m = await dbscan(c.X, { eps: f.eps, minSamples: c.min_samples, sampleWeight: c.sample_weight, executor: ex });
+      expect(Array.from(m.labels)).toEqual(c.labels);
+      expect(Array.from(m.coreSampleIndices)).toEqual(c.core_sample_indices);
+    }
+  });
+
+  it('sampleWeight: the order of the rows never decides whether their weights reach minSamples', async () => {
+    // 0.7 + 0.1 + 0.2 rounds to 0.9999999999999999 in this order and to 1 in the other
+    for (const w of [[0.7, 0.1, 0.2], [0.1, 0.2, 0.7], [0.2, 0.7, 0.1]]) {
+      for (const rows of [[[0], [0], [0]], [[0], [0.1], [0.2]]]) {
+        const m = await dbscan(rows, { eps: 0.5, minSamples: 1, sampleWeight: w, executor: ex });
+        expect(Array.from(m.labels)).toEqual([0, 0, 0]);
+      }
+      // four dimensions: the kd-tree
+      const m = await dbscan([[0, 0, 0, 0], [0, 0, 0, 0.1], [0, 0, 0.1, 0]], { eps: 0.5, minSamples: 1, sampleWeight: w, executor: ex });
+      expect(Array.from(m.coreSampleIndices)).toEqual([0, 1, 2]);
+    }
+  });
+
   it('sampleWeight below float32\'s smallest (1e-46) is kept: the weights are summed in float64', async () => {
     // row 1 weighs 1e-46 and is core by row 0's weight (the neighbours' weights, itself included, reach minSamples)
     const m = await dbscan([[0], [0.1], [5]], { eps: 0.5, minSamples: 1, sampleWeight: [1, 1e-46, 1e-46], executor: ex });

@@ -76,8 +76,8 @@ export async function dbscan(data: DataInput, options: DbscanOptions): Promise<D
   const ds = toDataset(data);
   assertResolution(ds);
   if (o.metric === 'haversine') checkLatLon(ds);
-  // checked as every fit checks weights, then counted in float64 as scikit-learn sums them (0.9 + 0.1 reaches 1), so a
-  // weight float32 would hold as 0 (1e-46) is kept
+  // checked as every fit checks weights, then summed in float64, exactly and rounded once (0.9 + 0.1 and ten 0.1s reach
+  // 1, in any order), so a weight float32 would hold as 0 (1e-46) is kept
   const weights = checkWeights(options.sampleWeight, ds.n, 'sampleWeight', true) && Float64Array.from(options.sampleWeight!);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);

@@ -98,6 +98,19 @@ function searchOf(sh: Shard, g: DbscanGeometry): EpsSearch {
   return new EpsSearch(g, (j) => f64(allColumn(sh, j)));
 }
 
+/**
+ * Adds a weight (>= 0) to a compensated sum [sum, error] (Neumaier) and returns the sum rounded once: a
+ * neighbourhood's weight is its exact sum rounded to float64 (but for errors of order n 2^-106), whatever the order
+ * of its rows. A running sum makes 0.7 + 0.1 + 0.2 0.9999999999999999, and ten weights of 0.1 too; numpy's pairwise
+ * sum, scikit-learn's, makes 1.
+ */
+function addWeight(s: Float64Array, x: number): number {
+  const a = s[0], t = a + x;
+  s[1] += a >= x ? a - t + x : x - t + a;
+  s[0] = t;
+  return t + s[1];
+}
+
 /** Pass 1: 1 for each row of the shard whose weighted neighbourhood (itself included) reaches minSamples. */
 export const dbscanCountOp = defineOp<DbscanGeometry, Uint8Array>({
   name: 'dbscan.count',
@@ -107,15 +120,17 @@ export const dbscanCountOp = defineOp<DbscanGeometry, Uint8Array>({
     const w = s.w, need = g.minSamples, within = s.within, keys = s.keys;
     const rr = s.finder.out;
     const end = sh.start + sh.rows;
+    const sum = new Float64Array(2);
     let i = sh.start;
     while (i < end) {
       // one cell (grid) or one row (tree) at a time
       let cellEnd = i + 1, cellStart = i, base = 0, m: number;
+      sum[0] = sum[1] = 0;
       if (keys) {
         while (cellEnd < sh.n && keys[cellEnd] === keys[i]) cellEnd++;
         while (cellStart > 0 && keys[cellStart - 1] === keys[i]) cellStart--;
         // a cell's rows are all within eps of each other: with minSamples of weight, all are core
-        for (let q = cellStart; q < cellEnd && base < need; q++) base += w ? w[q] : 1;
+        for (let q = cellStart; q < cellEnd && base < need; q++) base = w ? addWeight(sum, w[q]) : base + 1;
         if (base >= need) {
           out.fill(1, i - sh.start, Math.min(cellEnd, end) - sh.start);
           i = cellEnd;
@@ -136,14 +151,17 @@ export const dbscanCountOp = defineOp<DbscanGeometry, Uint8Array>({
         cellStart = cellEnd = -1;
       }
       const stop = Math.min(keys ? cellEnd : i + 1, end);
+      const baseHi = sum[0], baseLo = sum[1];
       for (; i < stop; i++) {
         // the rows of i's own cell are counted without a test
         let count = base;
+        sum[0] = baseHi;
+        sum[1] = baseLo;
         found: for (let r = 0; r < m; r++) {
           for (let q = rr[2 * r]; q < rr[2 * r + 1]; q++) {
             if (q === cellStart) { q = cellEnd - 1; continue; }
             if (within(i, q)) {
-              count += w ? w[q] : 1;
+              count = w ? addWeight(sum, w[q]) : count + 1;
               // weights are never negative: the count can only grow
               if (count >= need) break found;
             }

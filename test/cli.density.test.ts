@@ -99,6 +99,23 @@ describe('segment --algorithm dbscan', () => {
     expect(html).toContain(`<p class="meta">Noise · ${geo.n_noise} customers · ${pct(s.unassigned.share)}</p>`);
   });
 
+  it('--metric haversine: the silhouette is of great-circle distances, as scikit-learn\'s silhouette_score(radians, metric="haversine")', async () => {
+    const hs = fx('haversine-silhouette');
+    const s = JSON.parse(ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),
+      '--min-samples', String(geo.min_samples), '--json', '-q']).stdout);
+    expect(Math.abs(s.silhouette - hs.geo_clustered_score)).toBeLessThan(1e-9);
+    // clusters across the antimeridian and around the pole: near in kilometres, far apart in degrees
+    writeFileSync(path('antimeridian.csv'), `${['id,lat,lon', ...hs.X_deg.map((r: number[], i: number) => `a${i},${r[0]},${r[1]}`)].join('\n')}\n`);
+    const t = JSON.parse(ok(['segment', 'antimeridian.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '1000',
+      '--min-samples', '1', '--out', 'antimeridian-out.csv', '--json', '-q']).stdout);
+    expect(col(await readTable(path('antimeridian-out.csv')), 'segment')).toEqual(hs.labels);
+    expect(Math.abs(t.silhouette - hs.score)).toBeLessThan(1e-9);
+    const { silhouette } = await import('../src/cli/silhouette.js');
+    const ds = { n: hs.X_deg.length, d: 2, columns: [0, 1].map((j) => Float32Array.from(hs.X_deg, (r: number[]) => r[j])), names: ['lat', 'lon'] };
+    const r = await silhouette(ds, Int32Array.from(hs.labels), { seed: 0, wantSamples: true, metric: 'haversine' });
+    hs.samples.forEach((v: number, i: number) => expect(Math.abs(r.samples![i] - v)).toBeLessThan(1e-12));
+  });
+
   it('the printed table shows the unassigned row apart from the segments', () => {
     const r = ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '2', '-q']);
     expect(r.stdout).toMatch(/-\s+Unassigned \(noise, in no segment\)\s+66\s+16\.5%/);

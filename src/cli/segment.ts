@@ -292,7 +292,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     // customer in its own, has none)
     const present = new Set(labels).size;
     const comparable = present >= 2 && present <= clustered.n - 1;
-    sil = comparable ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined }) : { score: Number.NaN, sampleSize: null };
+    sil = comparable ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined, metric: f.metric }) : { score: Number.NaN, sampleSize: null };
     let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
     if (row) {
       calinskiHarabasz = row.calinskiHarabasz;

@@ -1,6 +1,7 @@
 import type { Dataset } from '../data/dataset.js';
-import { silhouetteSamples } from '../metrics/silhouetteSamples.js';
+import { silhouetteInput, silhouetteSamples } from '../metrics/silhouetteSamples.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
+import { asin, cos, sin } from '../util/detMath.js';
 
 /** Up to this many rows the silhouette is exact (O(n^2) distances); above it, a seeded sample of this many rows. */
 export const EXACT_SILHOUETTE_ROWS = 20_000;
@@ -16,10 +17,19 @@ export interface SilhouetteResult {
 export async function silhouette(
   data: Dataset,
   labels: Int32Array,
-  o: { threads?: number; signal?: AbortSignal; seed: number; sampleSize?: number; wantSamples?: boolean },
+  o: { threads?: number; signal?: AbortSignal; seed: number; sampleSize?: number; wantSamples?: boolean; metric?: 'euclidean' | 'haversine' },
 ): Promise<SilhouetteResult> {
   const limit = o.sampleSize ?? EXACT_SILHOUETTE_ROWS;
   const run = { threads: o.threads, signal: o.signal };
+  if (o.metric === 'haversine') {
+    // the sample silhouetteScore draws, scored with the distances the clusters were found with
+    const sampled = data.n > limit;
+    const { ds, labels: lab } = sampled ? silhouetteInput(data, labels, { sampleSize: limit, seed: o.seed }) : { ds: data, labels };
+    const samples = haversineSilhouetteSamples(ds, lab);
+    let sum = 0;
+    for (const v of samples) sum += v;
+    return { score: sum / samples.length, sampleSize: sampled ? limit : null, ...(o.wantSamples && !sampled ? { samples } : {}) };
+  }
   if (data.n > limit) {
     return { score: await silhouetteScore(data, labels, { ...run, sampleSize: limit, seed: o.seed }), sampleSize: limit };
   }
@@ -28,4 +38,48 @@ export async function silhouette(
   let sum = 0;
   for (const v of samples) sum += v;
   return { score: sum / samples.length, sampleSize: null, samples };
+}
+
+/**
+ * Every row's silhouette with great-circle distances between rows of latitude and longitude in degrees, as
+ * scikit-learn's `silhouette_samples(radians(X), labels, metric='haversine')` (rows of single-row clusters score 0).
+ * The arc between two rows is 2 asin(c / 2) of the chord c between their unit vectors; every pair once, O(n^2)
+ * time and O(n k) memory.
+ */
+export function haversineSilhouetteSamples(ds: Dataset, labels: ArrayLike<number>): Float64Array {
+  const n = ds.n;
+  const ids = new Map<number, number>();
+  const c = Int32Array.from({ length: n }, (_, i) => ids.get(labels[i]) ?? (ids.set(labels[i], ids.size), ids.size - 1));
+  const k = ids.size;
+  const size = new Float64Array(k);
+  for (let i = 0; i < n; i++) size[c[i]]++;
+  const ux = new Float64Array(n), uy = new Float64Array(n), uz = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const lat = ds.columns[0][i] * (Math.PI / 180), lon = ds.columns[1][i] * (Math.PI / 180);
+    ux[i] = cos(lat) * cos(lon);
+    uy[i] = cos(lat) * sin(lon);
+    uz[i] = sin(lat);
+  }
+  // sums[i k + c]: row i's summed distance to the rows of cluster c
+  const sums = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const x = ux[i], y = uy[i], z = uz[i], ci = c[i];
+    for (let j = i + 1; j < n; j++) {
+      const a = x - ux[j], b = y - uy[j], e = z - uz[j];
+      const arc = 2 * asin(Math.min(1, 0.5 * Math.sqrt(a * a + b * b + e * e)));
+      sums[i * k + c[j]] += arc;
+      sums[j * k + ci] += arc;
+    }
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const own = c[i];
+    if (size[own] < 2) continue;
+    const a = sums[i * k + own] / (size[own] - 1);
+    let b = Infinity;
+    for (let q = 0; q < k; q++) if (q !== own) b = Math.min(b, sums[i * k + q] / size[q]);
+    const m = Math.max(a, b);
+    out[i] = m > 0 ? (b - a) / m : 0;
+  }
+  return out;
 }

@@ -117,3 +117,12 @@ describe('report: importance given', () => {
     await expect(buildReport({ ...input(), importance: { featureNames: ['total_spend', 'visits'], importances: [Number.NaN, 0.2] } })).rejects.toMatchObject({ code: 'E_NAN_INPUT', message: expect.stringContaining('"total_spend"') });
   });
 });
+
+describe('report: the k-distance plot names the neighbour it plots', () => {
+  it('with the English ordinal of min-samples (21st, 22nd, 23rd; 11th, 12th, 13th, 111th)', async () => {
+    const { kDistanceSpec } = await import('../src/report/densityCharts.js');
+    const title = (k: number) => ((kDistanceSpec([3, 2, 1], k, 1) as { layer: { encoding: { y: { title: string } } }[] }).layer[0].encoding.y.title);
+    const cases: [number, string][] = [[1, '1st'], [2, '2nd'], [3, '3rd'], [4, '4th'], [11, '11th'], [12, '12th'], [13, '13th'], [21, '21st'], [22, '22nd'], [23, '23rd'], [101, '101st'], [111, '111th'], [112, '112th']];
+    for (const [k, word] of cases) expect(title(k)).toBe(`Distance to the ${word} nearest neighbour`);
+  });
+});

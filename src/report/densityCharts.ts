@@ -71,7 +71,10 @@ export function kDistanceSpec(sortedDesc: ArrayLike<number>, minSamples: number,
   const values: { rank: number; distance: number }[] = [];
   for (let i = 0; i < n; i += step) values.push({ rank: i + 1, distance: sortedDesc[i] });
   if (n > 0 && values[values.length - 1].rank !== n) values.push({ rank: n, distance: sortedDesc[n - 1] });
-  const title = `Distance to the ${minSamples}${minSamples === 1 ? 'st' : minSamples === 2 ? 'nd' : minSamples === 3 ? 'rd' : 'th'} nearest neighbour${unit ? ` (${unit})` : ''}`;
+  // 1st, 2nd, 3rd, 21st; 11th, 12th, 13th
+  const tens = minSamples % 100, last = minSamples % 10;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : last === 1 ? 'st' : last === 2 ? 'nd' : last === 3 ? 'rd' : 'th';
+  const title = `Distance to the ${minSamples}${suffix} nearest neighbour${unit ? ` (${unit})` : ''}`;
   return {
     $schema: SCHEMA,
     description: 'Sorted k-distances for choosing eps',

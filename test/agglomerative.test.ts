@@ -140,6 +140,13 @@ describe('the tree', () => {
     const back = loadModel(JSON.parse(JSON.stringify(m.toJSON())));
     expect(back).toBeInstanceOf(AgglomerativeModel);
     expect(Array.from(await back.predict(f.X, { executor: ex }))).toEqual(Array.from(got));
+    // the file keeps no tree: its dendrogram is refused as labelsFor is, never drawn empty
+    for (const draw of [() => (back as AgglomerativeModel).dendrogram(4), () => (back as AgglomerativeModel).labelsFor(2)]) {
+      const e = await failure(async () => draw());
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toContain('keeps no tree');
+    }
+    expect(m.dendrogram(4).leaves.length).toBeGreaterThan(1);
     for (const [patch, field] of [[{ linkage: 'median' }, 'linkage'], [{ centroids: c.slice(1) }, 'centroids'], [{ k: 0 }, 'k'], [{ nSamples: 2 }, 'nSamples'], [{ nSamples: 1e300 }, 'nSamples']] as const) {
       const e = await failure(() => loadModel({ ...m.toJSON(), ...patch }));
       expect(e.code).toBe('E_BAD_MODEL');

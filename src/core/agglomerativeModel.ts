@@ -47,7 +47,7 @@ export class AgglomerativeModel implements SegmentationModel {
   readonly featureNames: readonly string[];
   readonly linkage: Linkage;
   readonly labels: Int32Array;
-  /** SciPy's linkage matrix, (n - 1) x 4 row-major: the two merged ids (rows < n, merge r is n + r), the height, the size. */
+  /** SciPy's linkage matrix, (n - 1) x 4 row-major: the two merged ids (rows < n, merge r is n + r), the height, the size (empty for a loaded model). */
   readonly linkageMatrix: Float64Array;
   /** Row-major k x d centroids of the final clusters. */
   readonly centroidData: Float64Array;
@@ -93,6 +93,7 @@ export class AgglomerativeModel implements SegmentationModel {
 
   /** The top of the tree for drawing (SciPy's dendrogram with truncate_mode 'level'): merges at most `levels` below the last (0: all). */
   dendrogram(levels = 4): DendrogramData {
+    if (this.labels.length === 0) throw new SegkitError('E_BAD_OPTION', 'a model loaded from JSON keeps no tree: dendrogram needs the fitted model');
     if (!Number.isInteger(levels) || levels < 0) throw new SegkitError('E_BAD_OPTION', `dendrogram: levels must be an integer >= 0, got ${levels}`);
     return dendrogramData(this.linkageMatrix, this.labels.length, levels);
   }

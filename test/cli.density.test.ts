@@ -320,6 +320,27 @@ describe('few segments, few distinct customers', () => {
     expect(ok(['segment', 'one-group.csv', '--algorithm', 'dbscan', '--eps', '1', '--threads', '1']).stdout).toContain('silhouette – · Calinski-Harabasz – · Davies-Bouldin – · inertia 20');
   });
 
+  it('a small segment the silhouette\'s sample of 20,000 rows misses: no silhouette, the segments are still written', async () => {
+    // 20,007 customers evenly spread in one dense group and 3 far away, placed on rows the seeded sample leaves out
+    const { sampleRows } = await import('../src/metrics/silhouetteSamples.js');
+    const n = 20_010, seed = 7;
+    const inSample = new Set(sampleRows(n, 20_000, seed));
+    const far = Array.from({ length: n }, (_, i) => i).filter((i) => !inSample.has(i)).slice(0, 3);
+    expect(far).toHaveLength(3);
+    const a = Array.from({ length: n }, (_, i) => (far.includes(i) ? 1000 + far.indexOf(i) * 0.001 : i * 0.001));
+    writeFileSync(path('small-segment.csv'), `${['id,a', ...a.map((v, i) => `r${i},${v.toFixed(3)}`)].join('\n')}\n`);
+    const s = JSON.parse(ok(['segment', 'small-segment.csv', '--algorithm', 'dbscan', '--eps', '0.05', '--min-samples', '3', '--scale', 'none', '--seed', String(seed),
+      '--out', 'small-segment-out.csv', '--json', '-q']).stdout);
+    expect(s.k).toBe(2);
+    expect(s.segments.map((x: { size: number }) => x.size).sort((x: number, y: number) => x - y)).toEqual([3, n - 3]);
+    expect(s.silhouette).toBeNull();
+    expect(s.silhouetteSampleSize).toBe(20_000);
+    expect(s.calinskiHarabasz).toBeGreaterThan(0);
+    const seg = col(await readTable(path('small-segment-out.csv')), 'segment') as number[];
+    expect(far.map((i) => seg[i])).toEqual([seg[far[0]], seg[far[0]], seg[far[0]]]);
+    expect(seg.filter((l) => l === seg[far[0]])).toHaveLength(3);
+  });
+
   it('dbscan putting every customer in a segment of its own (scikit-learn: 0 1 2 3 4) has no comparison metrics either', async () => {
     writeFileSync(path('apart.csv'), 'id,a,b\nr0,0,0\nr1,5,1\nr2,10,-3\nr3,-7,2\nr4,3,9\n');
     const s = JSON.parse(ok(['segment', 'apart.csv', '--algorithm', 'dbscan', '--eps', '0.0001', '--min-samples', '1', '--out', 'apart-seg.csv', '--report', 'apart.html', '--json', '--threads', '1']).stdout);

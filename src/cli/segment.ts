@@ -25,7 +25,7 @@ import { atRow, checkPaths, inputFormat, inputName, outputFormat, readInput, rea
 import { type RecordTails, writeRecordsAsRead } from './verbatimCsv.js';
 import type { RecordsRead } from '../data/recordTexts.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { silhouette } from './silhouette.js';
+import { EXACT_SILHOUETTE_ROWS, sampleDefinesSilhouette, silhouette } from './silhouette.js';
 import { AtomicFile, checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { replacedColumns, replacingNote, UNASSIGNED, withSegments } from './withSegments.js';
 import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, haversineWords, type DensityFlags } from './densityOptions.js';
@@ -292,7 +292,12 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     // customer in its own, has none)
     const present = new Set(labels).size;
     const comparable = present >= 2 && present <= clustered.n - 1;
-    sil = comparable ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined, metric: f.metric }) : { score: Number.NaN, sampleSize: null };
+    // the silhouette's seeded sample may miss a small segment whole: then it has none, as a sweep of choose-k reads it
+    const sampled = comparable && !sampleDefinesSilhouette(labels, f.seed);
+    if (sampled) ctx.note(`no silhouette: its seeded sample of ${EXACT_SILHOUETTE_ROWS.toLocaleString('en-US')} rows falls in one segment (the others too small to be drawn), or in one segment per row`);
+    sil = comparable && !sampled
+      ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined, metric: f.metric })
+      : { score: Number.NaN, sampleSize: sampled ? EXACT_SILHOUETTE_ROWS : null };
     let calinskiHarabasz: number, daviesBouldin: number, inertia: number;
     if (row) {
       calinskiHarabasz = row.calinskiHarabasz;

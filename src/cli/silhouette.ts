@@ -1,5 +1,5 @@
 import type { Dataset } from '../data/dataset.js';
-import { silhouetteInput, silhouetteSamples } from '../metrics/silhouetteSamples.js';
+import { sampleRows, silhouetteInput, silhouetteSamples } from '../metrics/silhouetteSamples.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
 import { asin, cos, sin } from '../util/detMath.js';
 
@@ -12,6 +12,17 @@ export interface SilhouetteResult {
   readonly sampleSize: number | null;
   /** Every row's coefficient, when asked for and exact. */
   readonly samples?: Float64Array;
+}
+
+/**
+ * Whether the seeded sample `silhouette` scores above `limit` rows holds 2 to (limit - 1) segments and so defines a
+ * silhouette: a small segment can be missed whole. Always true when the silhouette is exact.
+ */
+export function sampleDefinesSilhouette(labels: ArrayLike<number>, seed: number, limit = EXACT_SILHOUETTE_ROWS): boolean {
+  if (labels.length <= limit) return true;
+  const seen = new Set<number>();
+  for (const r of sampleRows(labels.length, limit, seed)) seen.add(labels[r]);
+  return seen.size >= 2 && seen.size < limit;
 }
 
 export async function silhouette(

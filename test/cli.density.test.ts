@@ -339,6 +339,11 @@ describe('few segments, few distinct customers', () => {
     const seg = col(await readTable(path('small-segment-out.csv')), 'segment') as number[];
     expect(far.map((i) => seg[i])).toEqual([seg[far[0]], seg[far[0]], seg[far[0]]]);
     expect(seg.filter((l) => l === seg[far[0]])).toHaveLength(3);
+    // evaluate on the same sample: no silhouette either, the other scores still given
+    const e = JSON.parse(ok(['evaluate', 'small-segment-out.csv', '--labels', 'segment', '--columns', 'a', '--seed', String(seed), '--json']).stdout);
+    expect(e.sizes.sort((x: number, y: number) => x - y)).toEqual([3, n - 3]);
+    expect([e.silhouette, e.silhouetteSampleSize]).toEqual([null, 20_000]);
+    expect(e.calinskiHarabasz).toBeGreaterThan(0);
   });
 
   it('dbscan putting every customer in a segment of its own (scikit-learn: 0 1 2 3 4) has no comparison metrics either', async () => {

@@ -110,10 +110,13 @@ describe('segment --algorithm dbscan', () => {
       '--min-samples', '1', '--out', 'antimeridian-out.csv', '--json', '-q']).stdout);
     expect(col(await readTable(path('antimeridian-out.csv')), 'segment')).toEqual(hs.labels);
     expect(Math.abs(t.silhouette - hs.score)).toBeLessThan(1e-9);
-    const { silhouette } = await import('../src/cli/silhouette.js');
+    const { haversineSilhouetteSamples, silhouette } = await import('../src/cli/silhouette.js');
     const ds = { n: hs.X_deg.length, d: 2, columns: [0, 1].map((j) => Float32Array.from(hs.X_deg, (r: number[]) => r[j])), names: ['lat', 'lon'] };
     const r = await silhouette(ds, Int32Array.from(hs.labels), { seed: 0, wantSamples: true, metric: 'haversine' });
     hs.samples.forEach((v: number, i: number) => expect(Math.abs(r.samples![i] - v)).toBeLessThan(1e-12));
+    // a row at a time, as when the rows' sums over many segments would not fit
+    const byRow = haversineSilhouetteSamples(ds, hs.labels, 0);
+    hs.samples.forEach((v: number, i: number) => expect(Math.abs(byRow[i] - v)).toBeLessThan(1e-12));
   });
 
   it('the printed table shows the unassigned row apart from the segments', () => {

@@ -51,13 +51,16 @@ export async function silhouette(
   return { score: sum / samples.length, sampleSize: null, samples };
 }
 
+/** Partner sums (rows x segments) held at once by the haversine silhouette: 128 MiB of float64. */
+const HAVERSINE_SUMS = 2 ** 24;
+
 /**
  * Every row's silhouette with great-circle distances between rows of latitude and longitude in degrees, as
  * scikit-learn's `silhouette_samples(radians(X), labels, metric='haversine')` (rows of single-row clusters score 0).
- * The arc between two rows is 2 asin(c / 2) of the chord c between their unit vectors; every pair once, O(n^2)
- * time and O(n k) memory.
+ * The arc between two rows is 2 asin(c / 2) of the chord c between their unit vectors. O(n^2) time; each pair once
+ * while the rows' sums over the segments fit in `sumsBudget` values, else a row at a time in O(k) memory.
  */
-export function haversineSilhouetteSamples(ds: Dataset, labels: ArrayLike<number>): Float64Array {
+export function haversineSilhouetteSamples(ds: Dataset, labels: ArrayLike<number>, sumsBudget = HAVERSINE_SUMS): Float64Array {
   const n = ds.n;
   const ids = new Map<number, number>();
   const c = Int32Array.from({ length: n }, (_, i) => ids.get(labels[i]) ?? (ids.set(labels[i], ids.size), ids.size - 1));
@@ -71,26 +74,38 @@ export function haversineSilhouetteSamples(ds: Dataset, labels: ArrayLike<number
     uy[i] = cos(lat) * sin(lon);
     uz[i] = sin(lat);
   }
-  // sums[i k + c]: row i's summed distance to the rows of cluster c
-  const sums = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const x = ux[i], y = uy[i], z = uz[i], ci = c[i];
-    for (let j = i + 1; j < n; j++) {
-      const a = x - ux[j], b = y - uy[j], e = z - uz[j];
-      const arc = 2 * asin(Math.min(1, 0.5 * Math.sqrt(a * a + b * b + e * e)));
-      sums[i * k + c[j]] += arc;
-      sums[j * k + ci] += arc;
-    }
-  }
+  const arc = (i: number, j: number): number => {
+    const a = ux[i] - ux[j], b = uy[i] - uy[j], e = uz[i] - uz[j];
+    return 2 * asin(Math.min(1, 0.5 * Math.sqrt(a * a + b * b + e * e)));
+  };
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  // row i's silhouette from its summed distance to the rows of each segment (sums[at + q])
+  const score = (i: number, sums: Float64Array, at: number): void => {
     const own = c[i];
-    if (size[own] < 2) continue;
-    const a = sums[i * k + own] / (size[own] - 1);
+    if (size[own] < 2) return;
+    const a = sums[at + own] / (size[own] - 1);
     let b = Infinity;
-    for (let q = 0; q < k; q++) if (q !== own) b = Math.min(b, sums[i * k + q] / size[q]);
+    for (let q = 0; q < k; q++) if (q !== own) b = Math.min(b, sums[at + q] / size[q]);
     const m = Math.max(a, b);
     out[i] = m > 0 ? (b - a) / m : 0;
+  };
+  if (n * k <= sumsBudget) {
+    const sums = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const d = arc(i, j);
+        sums[i * k + c[j]] += d;
+        sums[j * k + c[i]] += d;
+      }
+    }
+    for (let i = 0; i < n; i++) score(i, sums, i * k);
+  } else {
+    const sums = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      sums.fill(0);
+      for (let j = 0; j < n; j++) if (j !== i) sums[c[j]] += arc(i, j);
+      score(i, sums, 0);
+    }
   }
   return out;
 }

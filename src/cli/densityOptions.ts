@@ -79,6 +79,18 @@ export function checkAlgorithmFlags(f: DensityFlags, explicitK: boolean): void {
   }
 }
 
+/**
+ * With --metric haversine the features are exactly --lat and --lon, in degrees, never scaled, imputed or encoded: a
+ * preparation flag given on the command line would be ignored, so it is a usage error (as --columns is).
+ * `given(name)`: the flag was on the command line (not its default).
+ */
+export function checkHaversinePrepFlags(f: DensityFlags, given: (name: string) => boolean): void {
+  if (f.metric !== 'haversine') return;
+  for (const [name, flag] of [['scale', '--scale'], ['impute', '--impute'], ['fillValue', '--fill-value'], ['exclude', '--exclude'], ['encode', '--encode']] as const) {
+    if (given(name)) throw new UsageError(`${flag} does not apply with --metric haversine: the features are exactly --lat and --lon, in degrees, never scaled, imputed or encoded`);
+  }
+}
+
 /** With --metric haversine the features are exactly --lat and --lon, in degrees: no scaling. */
 export function algorithmPipelineOptions(f: DensityFlags, options: PipelineOptions, table: Table, path: string): PipelineOptions {
   if (f.metric !== 'haversine') return options;

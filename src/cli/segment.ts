@@ -28,7 +28,7 @@ import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js'
 import { EXACT_SILHOUETTE_ROWS, sampleDefinesSilhouette, silhouette } from './silhouette.js';
 import { AtomicFile, checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { replacedColumns, replacingNote, UNASSIGNED, withSegments } from './withSegments.js';
-import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, haversineWords, type DensityFlags } from './densityOptions.js';
+import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, checkHaversinePrepFlags, haversineWords, type DensityFlags } from './densityOptions.js';
 import { fitClusters, type ClusterFit } from './fitClusters.js';
 import { clusteredRows, densityReportCharts, subsetRows, unassignedSummary, type Unassigned } from './clusterReport.js';
 import { SegkitError } from '../util/errors.js';
@@ -113,6 +113,7 @@ export function registerSegment(program: Command, signal: AbortSignal): void {
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (input: string, flags: SegmentFlags) => {
     checkGivenFlags(cmd, flags.algorithm);
+    checkHaversinePrepFlags(flags, (name) => cmd.getOptionValueSource(name) === 'cli');
     checkReportFlags(cmd, flags, false);
     return runSegment(input, flags, new RunContext(signal, flags), cmd.getOptionValueSource('k') === 'cli');
   });

@@ -295,6 +295,20 @@ describe('usage errors name the option (exit 2)', () => {
     expect(r.stderr).toContain(message);
   });
 
+  it('score: a row without a coordinate, or a missing value a model of --impute none cannot fill, is named with a hint in the command line\'s words', () => {
+    ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km), '--model', 'geo-hint.json', '-q']);
+    writeFileSync(path('geo-hole.csv'), 'customer_id,lat,lon,spend\nc0,48.8,2.3,1\nc1,,2.3,1\n');
+    const geoHole = segkit(['score', 'geo-hole.csv', '--model', 'geo-hint.json', '--out', 'geo-hole-out.csv']);
+    expect(geoHole.code).not.toBe(0);
+    expect(geoHole.stderr).toContain('"geo-hole.csv": line 3, column "lat" is missing (leave out the rows without coordinates: the model never fills them in)');
+    ok(['segment', 'blobs.csv', '--k', '3', '--impute', 'none', '--model', 'no-impute.json', '-q']);
+    writeFileSync(path('blobs-hole.csv'), 'id,a,b,c,d\nr0,1,2,3,4\nr1,1,,3,4\n');
+    const hole = segkit(['score', 'blobs-hole.csv', '--model', 'no-impute.json', '--out', 'blobs-hole-out.csv']);
+    expect(hole.code).not.toBe(0);
+    expect(hole.stderr).toContain('"blobs-hole.csv": line 3, column "b" is missing (the model\'s preparation fills in no missing values (segment --impute none): leave out those rows, or fit it again with --impute)');
+    expect(hole.stderr).not.toContain('configure');
+  });
+
   it('haversine with a latitude beyond 90 names the row and column (exit 2)', () => {
     writeFileSync(path('bad-geo.csv'), 'lat,lon\n48.8,2.3\n91.2,2.3\n');
     const r = segkit(['segment', 'bad-geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', '1']);

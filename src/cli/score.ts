@@ -14,7 +14,7 @@ import type { TableFormat } from '../data/tableFormat.js';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { writeCsvBytes } from '../data/writeCsv.js';
 import { arrowFlavour, writeTable } from '../data/writeTable.node.js';
-import { SegkitError, baseMessage, throwIfAborted } from '../util/errors.js';
+import { SegkitError, baseMessage, restate, throwIfAborted } from '../util/errors.js';
 import { modelValue } from '../util/modelJson.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
@@ -94,6 +94,18 @@ export function registerScore(program: Command, signal: AbortSignal): void {
 // a haversine model's refusal of a coordinate, in its file's terms
 const HAVERSINE = '(the model measures haversine distances, in degrees)';
 const HAVERSINE_HINT = 'a latitude is from -90 to 90 degrees: check the value, and that the latitude and longitude columns are not swapped';
+
+/**
+ * A value the model's preparation leaves missing, in the command line's terms (the library's hint names its `impute`
+ * option): a haversine model never fills in coordinates; another model was fitted with --impute none.
+ */
+function missingWords(error: unknown, model: SegmentModel): unknown {
+  if (!(error instanceof SegkitError) || error.code !== 'E_NAN_INPUT' || !/^row \d+, column "[^"]*" is missing$/.test(baseMessage(error))) return error;
+  const geo = (model.model as { metric?: string }).metric === 'haversine';
+  return restate(error, (message) => message, () => (geo
+    ? 'leave out the rows without coordinates: the model never fills them in'
+    : 'the model\'s preparation fills in no missing values (segment --impute none): leave out those rows, or fit it again with --impute'));
+}
 
 /** The executor of --executor and --store (the shards of each batch go to the store, the jobs to the workers). */
 async function distributedExecutor(f: ScoreFlags): Promise<Executor | undefined> {
@@ -533,7 +545,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         try {
           predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled);
         } catch (error) {
-          throw atRow(haversineWords(error, HAVERSINE, HAVERSINE_HINT), batch, what, t.rows, true);
+          throw atRow(haversineWords(missingWords(error, model), HAVERSINE, HAVERSINE_HINT), batch, what, t.rows, true);
         }
         labels = predicted.labels;
         const { records, starts, ends, risky } = texts!.take(batch.numRows, sink.spareRecords?.());
@@ -557,7 +569,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         if (predicted.proba) scored = withProbabilities(scored, predicted.proba, model.k, f.segmentColumn);
       } catch (error) {
         // a batch's rows are numbered from 0; its file lines come with it
-        throw atRow(haversineWords(error, HAVERSINE, HAVERSINE_HINT), batch, what, t.rows, true);
+        throw atRow(haversineWords(missingWords(error, model), HAVERSINE, HAVERSINE_HINT), batch, what, t.rows, true);
       }
       await sink.write(scored, first);
       tally(t, labels);

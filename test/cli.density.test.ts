@@ -242,6 +242,13 @@ describe('segment --algorithm agglomerative and hdbscan', () => {
     expect(JSON.parse(readFileSync(path('agg.json'), 'utf8')).model.kind).toBe('agglomerative');
   });
 
+  it('score --proba names the agglomerative or dbscan model it cannot take soft memberships from', () => {
+    ok(['segment', 'blobs.csv', '--algorithm', 'agglomerative', '--k', '4', '--model', 'agg-proba.json', '-q']);
+    expect(segkit(['score', 'blobs.csv', '--model', 'agg-proba.json', '--out', 'agg-proba.csv', '--proba']).stderr).toContain('"agg-proba.json" holds an agglomerative model (segment with --algorithm gmm)');
+    ok(['segment', 'blobs.csv', '--algorithm', 'dbscan', '--eps', '0.5', '--model', 'db-proba.json', '-q']);
+    expect(segkit(['score', 'blobs.csv', '--model', 'db-proba.json', '--out', 'db-proba.csv', '--proba']).stderr).toContain('"db-proba.json" holds a dbscan model (segment with --algorithm gmm)');
+  });
+
   it('agglomerative --k auto: one tree cut at every k of the sweep', () => {
     const r = JSON.parse(ok(['segment', 'blobs.csv', '--algorithm', 'agglomerative', '--linkage', 'average', '--scale', 'none', '--k-range', '2..6', '--json', '-q']).stdout);
     expect(r.kSweep.map((x: { k: number }) => x.k)).toEqual([2, 3, 4, 5, 6]);

@@ -453,7 +453,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   checkPaths([['the input', input], ['--model', f.model]], [['--out', f.out]]);
   await checkParent(f.out, '--out');
   const model = await loadModel(f.model);
-  if (f.proba && model.kind !== 'gmm') throw new UsageError(`--proba needs a model with soft membership; "${f.model}" holds a ${model.kind} model (segment with --algorithm gmm)`);
+  if (f.proba && model.kind !== 'gmm') throw new UsageError(`--proba needs a model with soft membership; "${f.model}" holds ${/^[aeiou]/.test(model.kind) ? 'an' : 'a'} ${model.kind} model (segment with --algorithm gmm)`);
   const names = model.names;
   const what = inputName(input);
   // --proba: one probability column per segment after the segment columns (earlier ones replaced)

@@ -213,6 +213,8 @@ export async function loadMatrixThen<S, P>(
   return { m, partials: m.scale === 1 ? partials.map((p) => p.then) : undefined };
 }
 
+const SCAN_SHARD_VALUES = 1 << 18;
+
 /**
  * Runs `op` once over the rows as they are (not centred; shards the calling thread runs are read from the columns
  * and never copied in): an op that centres each block of rows by the float32 `offset` in its own scratch, and
@@ -225,7 +227,9 @@ export async function loadUncentredThen<S>(
   ex: Executor, ds: MatrixSource, o: { alsoSquaredNorm: number; signal?: AbortSignal }, op: ShardOp<S, number>, state: S,
 ): Promise<Handle | undefined> {
   if (rangeScale(o.alsoSquaredNorm, 1) !== 1) return undefined;
-  const { handle, partials } = await scanThenMap(ex, { columns: ds.columns, rows: {} }, op, state, { signal: o.signal });
+  // shards of about 1 MiB: the calling thread and the workers meet within a shard's time of each other
+  const shardRows = Math.max(1024, Math.floor(SCAN_SHARD_VALUES / ds.d / 16) * 16);
+  const { handle, partials } = await scanThenMap(ex, { columns: ds.columns, rows: {} }, op, state, { signal: o.signal, shardRows });
   if (sumNumbers(partials) <= HIGH) return handle;
   await ex.release(handle);
   return undefined;

@@ -282,6 +282,24 @@ describe('piscina executor', () => {
     await one.release(handle);
   });
 
+  it('an abort during scanAndMap rejects it with E_ABORTED soon, while the calling thread still has shards of its own to run', async () => {
+    const ex = piscinaExecutor({ threads: 2 });
+    try {
+      await clusterMaxOn(ex);
+      const big = Float32Array.from({ length: 400 * 1024 }, (_, i) => i);
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(), 20);
+      const t = performance.now();
+      // 400 shards of 5 ms each wherever they run: about a second of work on two threads
+      const e = await failure(() => scanThenMap(ex, { columns: [big] }, whereRanOp, { ms: 5, fromMs: 5 }, { shardRows: 1024, signal: ctl.signal }));
+      expect(e.code).toBe('E_ABORTED');
+      expect(performance.now() - t).toBeLessThan(500);
+      expect(Array.from(await clusterMaxOn(ex))).toEqual(Array.from(maxTwin()));
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('an abort during loadAndMap rejects it with E_ABORTED; the executor then runs a real pass', async () => {
     const ex = piscinaExecutor({ threads: 2 });
     try {

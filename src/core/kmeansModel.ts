@@ -153,7 +153,10 @@ export class KMeansModel implements SegmentationModel {
     }
   }
 
-  /** The nearest centroid of each row, through the same kernel as the fit, on any executor. */
+  /**
+   * The nearest centroid of each row, through the same kernel as the fit, on any executor. The rows are read until
+   * the promise settles: leave the arrays unchanged till then.
+   */
   async predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
     checkOptions(options, RUN_OPTIONS, 'predict');
     const ds = datasetFor(data, this.featureNames);

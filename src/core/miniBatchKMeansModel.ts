@@ -172,7 +172,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     }
   }
 
-  /** The nearest centroid of each row. */
+  /** The nearest centroid of each row. The rows are read until the promise settles: leave the arrays unchanged till then. */
   async predict(data: DataInput, options: RunOptions = {}): Promise<Int32Array> {
     checkOptions(options, RUN_OPTIONS, 'predict');
     const ds = datasetFor(data, this.featureNames, 'predict');

@@ -146,10 +146,11 @@ export abstract class HeapExecutor implements Executor {
   }
 
   /**
-   * Checks a load and makes its handle and memory (never-written pages touched first) with the per-row inputs in
-   * it; the columns are copied by `copyRows`. On failure the handle is let go.
+   * Checks a load and makes its handle and memory (never-written pages touched first, unless `untouched`; no room
+   * for the columns with `none`) with the per-row inputs in it; the columns are copied by `copyRows`. On failure the
+   * handle is let go.
    */
-  protected async beginLoad(source: ShardSource, options: LoadOptions, columns = true): Promise<{ h: HeapHandle; heap: Heap }> {
+  protected async beginLoad(source: ShardSource, options: LoadOptions, columns: 'touched' | 'untouched' | 'none' = 'touched'): Promise<{ h: HeapHandle; heap: Heap }> {
     throwIfAborted(options.signal);
     const { n, d, dtype, shardRows } = checkSource(source, options);
     const { heap } = await this.liveLocal();
@@ -157,13 +158,14 @@ export abstract class HeapExecutor implements Executor {
     const stride = columnStride(n, b);
     const reached = heap.reached;
     // without columns (a scan that reads every row from its source), a token block
-    const x = heap.alloc(columns ? b * stride * d : 16);
+    const x = heap.alloc(columns === 'none' ? 16 : b * stride * d);
     const h = new HeapHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, x, stride);
     this.handles.add(h);
     try {
       // pages beyond everything handed out before have never been written: their first touch is the costly part
       const end = x + b * stride * d;
-      if (columns && end > reached) {
+      // a scan copies some shards in, each touching its own pages as it goes
+      if (columns === 'touched' && end > reached) {
         await this.prefault(heap, Math.max(x, reached), end);
         this.checkRunning(h, options.signal);
       }
@@ -317,12 +319,7 @@ export abstract class HeapExecutor implements Executor {
     const ptr = local.heap.alloc(need);
     const scratch = new Scratch(ptr, need);
     const layout = h.layout();
-    const turn = async (): Promise<void> => {
-      if (now() - this.lastTurn < YIELD_MS) return;
-      await yieldToEventLoop();
-      this.checkRunning(h, signal);
-      this.lastTurn = now();
-    };
+    const turn = (): Promise<void> => this.turn(h, signal);
     try {
       await turn();
       for (let i = take(); i < list.length; i = take()) {
@@ -333,6 +330,14 @@ export abstract class HeapExecutor implements Executor {
     } finally {
       local.heap.release(ptr);
     }
+  }
+
+  /** Lets the event loop run when the calling thread has held it YIELD_MS (counted across passes), then checks the pass. */
+  protected async turn(h: HeapHandle, signal: AbortSignal | undefined): Promise<void> {
+    if (now() - this.lastTurn < YIELD_MS) return;
+    await yieldToEventLoop();
+    this.checkRunning(h, signal);
+    this.lastTurn = now();
   }
 
   /** Stop flags of the passes running on worker threads: close() raises them first. */
@@ -391,7 +396,7 @@ export abstract class HeapExecutor implements Executor {
    * Without `op.runFrom`, the rows are loaded and mapped.
    */
   protected async scanHere<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options: LoadOptions): Promise<{ handle: Handle; partials: P[] }> {
-    const { h } = await this.beginLoad(source, options, !op.runFrom);
+    const { h } = await this.beginLoad(source, options, op.runFrom ? 'none' : 'touched');
     try {
       const list = mapShards(h);
       const out: (P | undefined)[] = new Array(list.length);

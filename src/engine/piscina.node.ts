@@ -151,7 +151,7 @@ class PiscinaExecutor extends HeapExecutor {
     const { n, shardRows } = checkSource(source, options);
     if (this.threads === 1 || n <= shardRows) return this.scanHere(source, op, state, options);
     if (!op.runFrom || options.replicate) return this.loadAndMap(source, op, state, options);
-    const { h, heap } = await this.beginLoad(source, options);
+    const { h, heap } = await this.beginLoad(source, options, 'untouched');
     h.rowsAbsent = true;
     try {
       const list = mapShards(h);
@@ -176,6 +176,8 @@ class PiscinaExecutor extends HeapExecutor {
               out[end] = runOp(op, layoutShard(layout, list[end], local.mem, scratch, h.buffers), state, source.columns);
             }
             Atomics.notify(ctl, 2);
+            // the workers go on with the shards copied for them meanwhile
+            await this.turn(h, options.signal);
           }
         } finally {
           heap.release(ptr);

@@ -102,7 +102,8 @@ export const bigBusyOp = defineOp({
 
 /**
  * Where each shard ran: [shard, 0, first value] from the shard's memory (busy for `ms` first, as a slow worker would
- * be), or [shard, 1, first value] straight from the source's columns (`runFrom`, on the calling thread of a scan).
+ * be), or [shard, 1, first value] straight from the source's columns (`runFrom`, on the calling thread of a scan;
+ * busy for `fromMs` first).
  */
 export const whereRanOp = defineOp({
   name: 'test.whereRan',
@@ -111,7 +112,9 @@ export const whereRanOp = defineOp({
     while (performance.now() < end);
     return [shard.index, 0, shardColumn(shard, 0)[0]];
   },
-  runFrom(shard, _state, columns) {
+  runFrom(shard, state, columns) {
+    const end = performance.now() + (state.fromMs ?? 0);
+    while (performance.now() < end);
     return [shard.index, 1, columns[0][shard.start]];
   },
 }, import.meta.url);

@@ -141,6 +141,25 @@ describe('a byte order mark', () => {
   });
 });
 
+describe('a text cell that begins with a byte order mark', () => {
+  it('is escaped as a formula alike in records written as read and in cells written by segkit (--keep, segment)', () => {
+    const rows = ['1,1,2,\ufeff=1+1', '2,2,3,\ufeff@x', '3,8,9,\ufeff-5', '4,9,9,\ufeffplain'];
+    writeFileSync(join(dir, 'bom-cells.csv'), `id,x,y,note\n${rows.join('\n')}\n`);
+    const notes = ["'\ufeff=1+1", "'\ufeff@x", '\ufeff-5', '\ufeffplain'];
+    const noteColumn = (text: string, at: number) => text.trimEnd().split('\n').slice(1).map((line) => line.split(',')[at]);
+    const fitted = segkit(['segment', 'bom-cells.csv', '--k', '2', '--id', 'id', '--out', 'bom-cells-segments.csv', '--model', 'bom-cells.json', '-q']);
+    expect(fitted.code, fitted.stderr).toBe(0);
+    expect(noteColumn(readFileSync(join(dir, 'bom-cells-segments.csv'), 'utf8'), 3)).toEqual(notes);
+    // every column kept: the records as read; --keep: the cells written by segkit
+    const asRead = segkit(['score', 'bom-cells.csv', '--model', 'bom-cells.json', '--out', '-', '-q']);
+    const kept = segkit(['score', 'bom-cells.csv', '--model', 'bom-cells.json', '--out', '-', '--keep', 'id,note', '-q']);
+    expect(asRead.code, asRead.stderr).toBe(0);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(noteColumn(asRead.stdout, 3)).toEqual(notes);
+    expect(noteColumn(kept.stdout, 1)).toEqual(notes);
+  });
+});
+
 describe('the reading options', () => {
   it('given for an input of a format that ignores them, are a usage error naming them and the input', () => {
     expect(segkit(['segment', 'zeros.csv', '--k', '2', '--columns', 'x,y', '--out', 'zeros.parquet', '--model', 'zm.json', '-q']).code).toBe(0);

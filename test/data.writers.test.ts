@@ -210,6 +210,16 @@ describe('writeCsv', () => {
     expect(cells(writeCsv(t, { escapeFormulas: false })).slice(1).map((r) => r[0])).toEqual(risky);
   });
 
+  it('escapes a formula behind a byte order mark, as the records written as read escape it', () => {
+    // text keeps a leading U+FEFF; a reader that drops it (Excel, TextDecoder) sees the formula behind it
+    const texts = ['\ufeff=1+1', '\ufeff@x', '\ufeff-5', '\ufeffplain', '\ufeff'];
+    const expected = ["'\ufeff=1+1", "'\ufeff@x", '\ufeff-5', '\ufeffplain', '\ufeff'];
+    for (const type of [new Utf8(), new Dictionary(new Utf8(), new Int32())]) {
+      const text = writeCsv(new Table({ note: vectorFromArray(texts, type) }));
+      expect(text.split('\n').slice(1, -1)).toEqual(expected);
+    }
+  });
+
   it('escapes a formula in a header name and in a category', () => {
     const t = new Table({ '=cmd': vectorFromArray(['@x'], new Dictionary(new Utf8(), new Int32())) });
     expect(cells(writeCsv(t))).toEqual([["'=cmd"], ["'@x"]]);

@@ -44,6 +44,8 @@ function emitsSeparator(value: string, separator: string): boolean {
 
 /** Whether escapeFormulas prefixes the non-empty `value` (`numeric`: the text of a number). */
 export function isFormula(value: string, numeric: boolean): boolean {
+  // behind a byte order mark, as a reader that drops it sees the cell ("\ufeff=1" is the formula =1)
+  if (value.charCodeAt(0) === 0xfeff) value = value.slice(1);
   const c = value.charCodeAt(0);
   // a negative number is a number, not a formula, and so is a signed number written as text
   return FORMULA_START.has(c) && !(c === 0x2d && numeric) && !((c === 0x2d || c === 0x2b) && SIGNED_NUMBER_TEXT.test(value));

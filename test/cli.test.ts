@@ -729,6 +729,20 @@ describe('segkit evaluate and choose-k', () => {
     expect(readable).toMatch(/adjusted Rand\s+1/);
   });
 
+  it('evaluate names the segment id of each size when the ids skip some (a filtered file)', () => {
+    const lines = readFileSync(path('out/segments.csv'), 'utf8').trimEnd().split('\n');
+    const at = lines[0].split(',').indexOf('segment');
+    // segment 1 filtered out: sizes[1] is segment 2's
+    const kept = lines.slice(1).filter((line) => line.split(',')[at] !== '1');
+    writeFileSync(path('filtered.csv'), `${[lines[0], ...kept].join('\n')}\n`);
+    const count = (id: string) => kept.filter((line) => line.split(',')[at] === id).length;
+    const s = JSON.parse(ok(['evaluate', 'filtered.csv', '--labels', 'segment', '--threads', '1', '--json']).stdout);
+    expect(s.k).toBe(2);
+    expect(s.ids).toEqual([0, 2]);
+    expect(s.sizes).toEqual([count('0'), count('2')]);
+    expect(s.names).toBeUndefined();
+  });
+
   it('evaluate samples the silhouette above --sample-size', () => {
     const s = JSON.parse(ok(['evaluate', 'out/segments.csv', '--labels', 'segment', '--sample-size', '100', '--seed', '3', '--json']).stdout);
     expect(s.silhouetteSampleSize).toBe(100);

@@ -220,8 +220,10 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
     };
   }
   const sizes = [...stats.counts];
-  // sizes by segment id; text labels' sizes in the order of `names`, the labels sorted
-  const summary = { rows: dataset.n, features: [...dataset.names], k: stats.k, sizes, ...(labelNames ? { names: labelNames } : {}), ...internal, ...(external ? { external } : {}), ...report, notices: ctx.notices };
+  // the segments in the order of their label values: `ids` (whole numbers, which need not run 0..k-1: a filtered file
+  // lacks some) or `names` (text labels, sorted), sizes[c] being the size of the segment ids[c] or names[c]
+  const ids = labelNames ? undefined : [...new Set(labels)].sort((a, b) => a - b);
+  const summary = { rows: dataset.n, features: [...dataset.names], k: stats.k, sizes, ...(labelNames ? { names: labelNames } : { ids }), ...internal, ...(external ? { external } : {}), ...report, notices: ctx.notices };
   if (ctx.json) {
     ctx.printJson(summary);
     return;

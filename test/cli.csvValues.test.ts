@@ -160,6 +160,25 @@ describe('a text cell that begins with a byte order mark', () => {
   });
 });
 
+describe('numbers written with a decimal comma in a file not separated by commas', () => {
+  it('are named with --decimal , (never --encode) when left out as text, and are a feature with it', () => {
+    const rows = ['1;68,32;3;a', '2;22,4;1;b', '3;194,7;7;a', '4;5;2;b', '5;120,05;6;a', '6;33,5;2;b'];
+    writeFileSync(join(dir, 'decimal-comma.csv'), `id;monetary;frequency;plan\n${rows.join('\n')}\n`);
+    const plain = segkit(['segment', 'decimal-comma.csv', '--k', '2', '--json']);
+    expect(plain.code, plain.stderr).toBe(0);
+    const left = JSON.parse(plain.stdout).notices.find((n: string) => n.startsWith('left out of the features'));
+    expect(left).toBe('left out of the features: id (the id); monetary (numbers written with a decimal comma, read as text: --decimal , reads them as numbers); plan (text: --encode plan to one-hot encode)');
+    const read = segkit(['segment', 'decimal-comma.csv', '--k', '2', '--decimal', ',', '--json']);
+    expect(read.code, read.stderr).toBe(0);
+    expect(JSON.parse(read.stdout).features).toEqual(['monetary', 'frequency']);
+    // one stray among whole numbers: the error's hint names the option too
+    writeFileSync(join(dir, 'decimal-stray.csv'), `id;monetary;frequency\n1;100;1\n2;200;2\n3;5,5;3\n4;300;4\n5;400;5\n`);
+    const stray = segkit(['segment', 'decimal-stray.csv', '--k', '2', '--json']);
+    expect(stray.code).toBe(1);
+    expect(JSON.parse(stray.stdout).error.hint).toMatch(/^read decimal commas with --decimal ,; or correct it/);
+  });
+});
+
 describe('the reading options', () => {
   it('given for an input of a format that ignores them, are a usage error naming them and the input', () => {
     expect(segkit(['segment', 'zeros.csv', '--k', '2', '--columns', 'x,y', '--out', 'zeros.parquet', '--model', 'zm.json', '-q']).code).toBe(0);

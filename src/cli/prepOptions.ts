@@ -88,12 +88,41 @@ function checkNumericText(table: Table, path: string, skip: ReadonlySet<string>)
   }
   for (const [column, stats] of info.textStats) {
     if (skip.has(column) || stats.numbers <= stats.texts) continue;
+    // "5,5" among whole numbers: a decimal comma, where the delimiter lets --decimal , read it
+    const comma = info.delimiter !== ',' && DECIMAL_COMMA.test(stats.text.trim()) ? 'read decimal commas with --decimal ,; or ' : '';
     throw new SegkitError(
       'E_PARSE',
       `${inputName(path)}: line ${info.line(stats.row)}, column "${column}": ${JSON.stringify(stats.text)} is not a number, though ${stats.numbers} of the column's ${stats.numbers + stats.texts} values are`,
-      `correct it, add it to the missing-value tokens with --na, or leave the column out with --exclude ${listArg(column)}`,
+      `${comma}correct it, add it to the missing-value tokens with --na, or leave the column out with --exclude ${listArg(column)}`,
     );
   }
+}
+
+// a number written with a decimal comma ("68,32"), and a whole number, as --decimal , reads them
+const DECIMAL_COMMA = /^[+-]?(?:\d+,\d*|,\d+)$/;
+const WHOLE_NUMBER = /^[+-]?\d+$/;
+
+/**
+ * The text columns of a CSV file not separated by commas whose every value is a number written with a decimal comma
+ * (or a whole number beside such numbers), which --decimal , reads as numbers: left out as text, they are features
+ * lost, and encoding them is no remedy. Commas that are all followed by three digits could be thousands separators
+ * ("1,250"): those columns are not named.
+ */
+function decimalCommaColumns(table: Table, names: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  const info = csvInfo(table);
+  if (!info || info.delimiter === ',') return found;
+  for (const name of names) {
+    let decimal = false, ok = true;
+    for (const v of table.getChild(name) ?? []) {
+      if (v === null || v === undefined) continue;
+      const text = String(v).trim();
+      if (DECIMAL_COMMA.test(text)) decimal ||= !/,\d{3}$/.test(text);
+      else if (!WHOLE_NUMBER.test(text)) { ok = false; break; }
+    }
+    if (ok && decimal) found.add(name);
+  }
+  return found;
 }
 
 /**
@@ -221,7 +250,7 @@ function featureReport(table: Table, prep: Pipeline, result: PipelineResult, fla
 }
 
 /** Notes on stderr for what the preparation left out, filled in or bucketed: no column changes silently. */
-function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext): void {
+function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext, table: Table): void {
   if (report.missing.length > 0) {
     const how = flags.impute === 'constant' ? `the constant ${flags.fillValue ?? 0}` : `the column's ${flags.impute.replace('-', ' ')}`;
     ctx.note(`filled missing values with ${how}: ${report.missing.map((m) => `${m.column} ${m.count.toLocaleString('en-US')}`).join(', ')}`);
@@ -230,7 +259,9 @@ function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext):
   const parts: string[] = [];
   const id = by('id');
   if (id.length > 0) parts.push(`${id.join(', ')} (the id)`);
-  const text = by('text');
+  const comma = decimalCommaColumns(table, by('text'));
+  if (comma.size > 0) parts.push(`${list([...comma])} (numbers written with a decimal comma, read as text: --decimal , reads them as numbers)`);
+  const text = by('text').filter((name) => !comma.has(name));
   if (text.length > 0) parts.push(`${list(text)} (text: --encode ${text.slice(0, 3).map(listName).join(',')}${text.length > 3 ? ',…' : ''} to one-hot encode)`);
   const own = by('segkit output');
   if (own.length > 0) parts.push(`${own.join(', ')} (segkit's own output: name them in --columns to use them)`);
@@ -259,7 +290,7 @@ export async function prepareUnscaled(
     // a bad row is named by its file line, as segment names it
     throw atRow(missingHint(error, unscaled), table, inputName(input));
   }
-  noteFeatures(featureReport(table, prep, prepared, unscaled, notFeatures, []), unscaled, ctx);
+  noteFeatures(featureReport(table, prep, prepared, unscaled, notFeatures, []), unscaled, ctx, table);
   return { options, prep, prepared };
 }
 
@@ -292,6 +323,6 @@ export async function prepareFeatures(
     throw atRow(missingHint(error, flags), table, inputName(path));
   }
   const report = featureReport(table, prep, result, flags, alsoExclude, own);
-  noteFeatures(report, flags, ctx);
+  noteFeatures(report, flags, ctx, table);
   return { prep, options, result, report };
 }

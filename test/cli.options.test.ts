@@ -67,6 +67,18 @@ describe('a number option', () => {
   });
 });
 
+describe('--scale log on a column with values of -1 or below', () => {
+  it('is an error naming the line and the flags that cure it, not a library option', () => {
+    writeFileSync(join(dir, 'negative.csv'), 'id,a,b\n1,3,1\n2,-5,2\n3,10,3\n4,7,4\n');
+    const r = segkit(['segment', 'negative.csv', '--k', '2', '--scale', 'log', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toEqual({
+      code: 'E_NAN_INPUT', message: '"negative.csv": line 3, column "a" holds -5; log1p needs values greater than -1',
+      hint: '--scale log scales every feature alike: choose another --scale, or leave the column out with --exclude a',
+    });
+  });
+});
+
 describe('feature flags that contradict each other', () => {
   it('a column in both --columns and --exclude, or the --id column in --columns or --encode, is a usage error', () => {
     const cases: [string[], string][] = [

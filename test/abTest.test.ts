@@ -277,7 +277,10 @@ describe('abTest: a segment-level readout', () => {
 
   it('bad input names the values: a text outcome, more than two arms without a control, an unknown control', () => {
     const text = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: i % 2 ? 'yes' : 'no' }));
-    expectError(() => abTest(text, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', '"converted"', '"no", "yes"');
+    expectError(() => abTest(text, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', 'row 0: the outcome column "converted"', '"no", "yes"');
+    // the row named is the first value's
+    const late = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: i < 3 ? r.converted : 'yes' }));
+    expectError(() => abTest(late, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', 'row 3: the outcome column "converted" holds "yes"');
     // numbers held as text (JSON strings, leading zeros): the message names them, not an empty list
     const quoted = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: String(1 - (i % 2)) }));
     expectError(() => abTest(quoted, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', '"converted" holds text: "1", "0"');

@@ -129,6 +129,9 @@ describe('abtest and rfm', () => {
     // an empty arm is named by its file line (the header is line 1)
     writeFileSync(path('gap.csv'), `${trial(['control', 'variant']).replace('\nB,control,1,0\nA,variant,0,7.25\n', '\nB,control,1,0\nA,,0,7.25\n')}\n`);
     expect(run('gap.csv').error).toBe('"gap.csv": line 3: the group column "arm" is empty (every row needs a group)');
+    // and a word among the outcomes, by the line of the first one named
+    writeFileSync(path('word.csv'), `${trial(['control', 'variant']).replace('\nA,variant,0,7.25\n', '\nA,variant,yes,7.25\n')}\n`);
+    expect(run('word.csv').error).toBe('"word.csv": line 3: the outcome column "converted" holds "yes": an outcome must be 0/1 (converted or not) or a number (revenue, orders) (recode it, e.g. yes -> 1, no -> 0)');
     expect(JSON.parse(ok(['abtest', 'trial.csv', '--segment', 'segment', '--group', 'arm', '--outcome', 'converted', '--confidence', '0.9', '--json', '-q']).stdout).confidence).toBe(0.9);
   });
 

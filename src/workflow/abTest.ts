@@ -83,11 +83,13 @@ function outcomes(table: TableInput, name: string): Float64Array {
     const col = readColumn(table, name, 'categorical').values as (string | null)[];
     // no value at all (every row null) is an empty column, as in a numeric one: there is no text to name
     if (col.every((v) => v === null)) throw emptyOutcome(0, name);
-    for (const v of col) { if (v !== null && Number.isNaN(Number(v))) seen.add(v); if (seen.size >= 5) break; }
+    // the row of the first value named
+    let first = -1;
+    col.forEach((v, i) => { if (seen.size < 5 && v !== null && Number.isNaN(Number(v))) { if (first < 0) first = i; seen.add(v); } });
     // every value reads as a number one by one ("1" in JSON, "01" kept as text by the reader): name them as text
     const asText = seen.size === 0;
-    if (asText) for (const v of col) { if (v !== null) seen.add(v); if (seen.size >= 5) break; }
-    throw new SegkitError('E_NON_NUMERIC', `the outcome column "${name}" holds ${asText ? 'text: ' : ''}${[...seen].map((v) => JSON.stringify(v)).join(', ')}: an outcome must be 0/1 (converted or not) or a number (revenue, orders)`, asText ? 'store the outcome as numbers (not quoted strings, no leading zeros)' : 'recode it, e.g. yes -> 1, no -> 0');
+    if (asText) col.forEach((v, i) => { if (seen.size < 5 && v !== null) { if (first < 0) first = i; seen.add(v); } });
+    throw new SegkitError('E_NON_NUMERIC', `row ${first}: the outcome column "${name}" holds ${asText ? 'text: ' : ''}${[...seen].map((v) => JSON.stringify(v)).join(', ')}: an outcome must be 0/1 (converted or not) or a number (revenue, orders)`, asText ? 'store the outcome as numbers (not quoted strings, no leading zeros)' : 'recode it, e.g. yes -> 1, no -> 0');
   }
   const values = readColumn(table, name, 'numeric').values as Float64Array;
   values.forEach((v, i) => {

@@ -55,6 +55,12 @@ describe('segkit compare', () => {
     expect(text.stdout).toMatch(/PSI levels are conventions/);
   });
 
+  it('refuses both snapshots from standard input: the first would read it all', () => {
+    const r = segkitIn(dir, ['compare', '-', '-', '--model', 'model.json', '--id', 'customer_id', '--json'], { input: readFileSync(join(dir, 'before.csv')) });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.message).toBe('<before> and <after> both read standard input (-): give at least one of them as a file');
+  });
+
   it('a KS p-value that is not defined (asymp, one customer in each snapshot) prints as a dash, never "NaN"', () => {
     writeFileSync(join(dir, 'one-before.csv'), 'customer_id,recency,frequency,monetary\n1,10,2,100\n');
     writeFileSync(join(dir, 'one-after.csv'), 'customer_id,recency,frequency,monetary\n1,40,3,900\n');

@@ -62,6 +62,8 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   if (f.report === '-') throw new UsageError('--report needs a file path');
   if (f.out === '-' && ctx.json) throw new UsageError('--out - and --json both write to stdout; write the table to a file or drop --json');
   if (f.out !== undefined) outputFormat(f.out, '--out');
+  // the first snapshot would read all of standard input, leaving none for the second
+  if (beforePath === '-' && afterPath === '-') throw new UsageError('<before> and <after> both read standard input (-): give at least one of them as a file');
   // the id column comes first in the movers' file: one of its other columns of the same name would replace it
   if (f.out !== undefined && MOVER_COLUMNS.includes(f.id)) {
     throw new UsageError(`--id: column "${f.id}" has the name of a column of the movers' file --out writes (${MOVER_COLUMNS.join(', ')}); rename the column`);

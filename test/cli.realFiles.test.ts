@@ -126,6 +126,17 @@ describe('missing values and stray words in numeric columns', () => {
     expect(s.missing).toEqual([{ column: 'income', count: 1 }]);
     // with --na replacing the list, NA is a word like any other
     expect(run(['segment', 'na.csv', '--k', '2', '--na', 'unknown']).stderr).toContain('line 4, column "income": "NA" is not a number');
+    // tokens are trimmed as list options' names are: "NA, unknown" names the cell "unknown", never " unknown"
+    const spaced = JSON.parse(pass(['segment', 'unknown.csv', '--k', '2', '--na', 'NA, unknown', '--json', '--quiet']).stdout);
+    expect(spaced.missing).toEqual([{ column: 'income', count: 1 }]);
+    // a text column too, where an untrimmed token left "unknown" a category of its own, with no error
+    writeFileSync(path('plans.csv'), 'id,spend,plan\n1,5,basic\n2,6,unknown\n3,7,pro\n4,8,basic\n5,9,pro\n6,3,unknown\n');
+    const plans = JSON.parse(pass(['segment', 'plans.csv', '--k', '2', '--encode', 'plan', '--na', 'NA, unknown', '--json', '--quiet']).stdout);
+    expect(plans.features).toEqual(['spend', 'plan=basic', 'plan=pro', 'plan=(missing)']);
+    // a token in double quotes keeps its spaces; an empty token is a usage error
+    writeFileSync(path('spaced-na.csv'), `${EIGHT.map((l, i) => (i === 3 ? 'c3,24, NA' : l)).join('\n')}\n`);
+    expect(JSON.parse(pass(['segment', 'spaced-na.csv', '--k', '2', '--na', '" NA"', '--json', '--quiet']).stdout).missing).toEqual([{ column: 'income', count: 1 }]);
+    expect(run(['segment', 'unknown.csv', '--k', '2', '--na', 'NA,,unknown']).code).toBe(2);
   });
 });
 

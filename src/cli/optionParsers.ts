@@ -69,9 +69,24 @@ export const quotedName = (list: readonly string[], i: number): boolean => QUOTE
  * name in double quotes may hold commas and surrounding spaces ("a,b"), a doubled quote standing for one, as in CSV.
  */
 function nameList(value: string, what: 'column' | 'id'): string[] {
+  const bad = () => new InvalidArgumentError(`must be ${what === 'id' ? 'customer ids' : 'column names'} separated by commas (${what === 'id' ? 'an id' : 'a name'} holding a comma in double quotes: "a,b").`);
+  const { names, quoted } = splitList(value, bad);
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new InvalidArgumentError(`names ${what} "${name}" twice.`);
+    seen.add(name);
+  }
+  QUOTED.set(names, quoted);
+  return names;
+}
+
+/**
+ * The comma-separated items of a list option, surrounding spaces trimmed; an item in double quotes keeps its commas
+ * and spaces ("a,b"), a doubled quote standing for one, as in CSV. An empty item is `bad`.
+ */
+function splitList(value: string, bad: () => Error): { names: string[]; quoted: boolean[] } {
   const names: string[] = [];
   const quoted: boolean[] = [];
-  const bad = () => new InvalidArgumentError(`must be ${what === 'id' ? 'customer ids' : 'column names'} separated by commas (${what === 'id' ? 'an id' : 'a name'} holding a comma in double quotes: "a,b").`);
   for (let at = 0; ; ) {
     const start = value.slice(at).search(/\S|$/) + at;
     let name: string;
@@ -102,13 +117,7 @@ function nameList(value: string, what: 'column' | 'id'): string[] {
     quoted.push(value[start] === '"');
     if (at < 0) break;
   }
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) throw new InvalidArgumentError(`names ${what} "${name}" twice.`);
-    seen.add(name);
-  }
-  QUOTED.set(names, quoted);
-  return names;
+  return { names, quoted };
 }
 
 /** A name as a list option takes it: in double quotes when it holds a comma, a quote or surrounding spaces. */
@@ -192,7 +201,12 @@ export function encodingValue(value: string): string {
   return value;
 }
 
-/** `--na NA,-,?`: the cells that mean missing (the empty cell always does); "" for none besides it. */
+/**
+ * `--na NA,-,?`: the cells that mean missing (the empty cell always does); "" for none besides it. Each token is
+ * trimmed, as list options' names are (`--na 'NA, unknown'` means the cell "unknown"); a token in double quotes keeps
+ * its commas and spaces (`--na '" NA"'`).
+ */
 export function naList(value: string): string[] {
-  return value === '' ? [] : value.split(',');
+  if (value === '') return [];
+  return splitList(value, () => new InvalidArgumentError('must be cell texts separated by commas (one holding a comma or surrounding spaces in double quotes: "n,a"), or "" for none.')).names;
 }

@@ -190,6 +190,23 @@ describe('segkit compare --out -', () => {
 });
 
 describe('segkit abtest', () => {
+  it('prints small means with two significant digits, never 0.000 or -0.000 (an outcome in thousands)', () => {
+    // the conversions times 3e-5: means of 6e-6 and so on, with a significant uplift in Champions
+    const lines = readFileSync(join(dir, 'ab.csv'), 'utf8').trimEnd().split('\n');
+    writeFileSync(join(dir, 'ab-small.csv'), `${[lines[0], ...lines.slice(1).map((l) => l.replace(/,([01])$/, (_, c: string) => `,${Number(c) * 3e-5}`))].join('\n')}\n`);
+    const args = ['abtest', 'ab-small.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--metric', 'mean', '-q'];
+    const text = segkit(args).stdout;
+    const json = JSON.parse(segkit([...args, '--json']).stdout);
+    expect(text).not.toMatch(/(^|\s)-?0\.000(\s|$)/m);
+    for (const c of json.segments) {
+      const row = text.split('\n').find((l) => l.startsWith(`${c.segment} `))!;
+      const cells = row.split(/\s{2,}/);
+      const shown = [cells[4], cells[5], cells[6], ...cells[7].split(' to ')].map(Number);
+      [c.controlValue, c.treatmentValue, c.uplift, c.ci[0], c.ci[1]].forEach((v: number, q: number) => expect(Math.abs(shown[q] - v)).toBeLessThanOrEqual(Math.abs(v) * 0.05));
+    }
+    expect(text).toMatch(/Champions\s+treatment\s+600\s+600\s+0\.0000060\s+0\.0000084\s+0\.0000024/);
+  });
+
   it('prints per-segment uplift with intervals, Holm-adjusted p-values, the overall effect and the assumptions; --chart', () => {
     const r = segkit(['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--chart', 'ab.svg', '-q']);
     expect(r.code).toBe(0);

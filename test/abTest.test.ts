@@ -186,6 +186,16 @@ describe('abTest: a segment-level readout', () => {
     expect(r.summary).toMatch(/^Overall, B vs A: /);
   });
 
+  it('a rare conversion: an uplift and bounds below 0.01 pp are given two significant digits in the summary, never 0.00 pp', () => {
+    // 2 in 100,000 against 1 in 100,000: an uplift of 0.001 pp
+    const r = abTest(rowsFor('S0', 2, 100_000, 1, 100_000), { segment: 'segment', group: 'variant', outcome: 'converted' });
+    const [lo, hi] = r.overall[0].ci.map((x) => 100 * x);
+    expect(Math.abs(lo)).toBeLessThan(0.01);
+    expect(Math.abs(hi)).toBeLessThan(0.01);
+    expect(r.summary).toContain(`Overall, B vs A: 0.0010 pp (95% CI ${lo.toPrecision(2)} pp to ${hi.toPrecision(2)} pp, p = `);
+    expect(r.summary).not.toMatch(/-?0\.00 pp/);
+  });
+
   it("Holm's family and the assumptions count only the comparisons that have a p-value", () => {
     // S0 tested; S1 no conversion in either arm (z = 0 / 0); S2 no variant
     const mixed = [...rowsFor('S0', 3, 50, 10, 50), ...rowsFor('S1', 0, 40, 0, 40), ...rowsFor('S2', 0, 0, 5, 30)];

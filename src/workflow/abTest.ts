@@ -133,7 +133,9 @@ function compare(segment: string | null, treatment: string, c: Arm, t: Arm, metr
   return { ...base, controlValue: c.mean, treatmentValue: t.mean, uplift: w.diff, relativeUplift: c.mean ? w.diff / c.mean : NaN, ci: w.ci, pvalue: w.pvalue, adjustedPValue: null, significant: false };
 }
 
-const fmt = (x: number, metric: 'proportion' | 'mean') => (metric === 'proportion' ? `${(100 * x).toFixed(2)} pp` : x.toPrecision(4));
+// percentage points in two decimals, or two significant digits below 0.01 (a rare conversion: never "0.00 pp")
+const pp = (p: number) => (p !== 0 && Math.abs(p) < 0.01 ? p.toPrecision(2) : p.toFixed(2));
+const fmt = (x: number, metric: 'proportion' | 'mean') => (metric === 'proportion' ? `${pp(100 * x)} pp` : x.toPrecision(4));
 /** An interval bound; one beyond the float64 range (the WelchResult's Infinity) reads as past the largest double. */
 const bound = (x: number, metric: 'proportion' | 'mean') => (Number.isFinite(x) ? fmt(x, metric) : `${x < 0 ? 'below -' : 'above '}${fmt(Number.MAX_VALUE, metric)}`);
 

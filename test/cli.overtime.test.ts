@@ -55,6 +55,21 @@ describe('segkit compare', () => {
     expect(text.stdout).toMatch(/PSI levels are conventions/);
   });
 
+  it('writes whole-number ids beyond 32 bits in the movers file as written, never 9876543210.0', () => {
+    const shift = (file: string) => readFileSync(join(dir, file), 'utf8').trimEnd().split('\n')
+      .map((l, q) => (q === 0 ? l : l.replace(/^(\d+),/, (_, id: string) => `${9876543210 + Number(id)},`))).join('\n') + '\n';
+    writeFileSync(join(dir, 'before-big.csv'), shift('before.csv'));
+    writeFileSync(join(dir, 'after-big.csv'), shift('after.csv'));
+    const base = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--out', 'moves-small.csv', '-q']);
+    expect(base.code, base.stderr).toBe(0);
+    const big = segkit(['compare', 'before-big.csv', 'after-big.csv', '--model', 'model.json', '--id', 'customer_id', '--out', 'moves-big.csv', '-q']);
+    expect(big.code, big.stderr).toBe(0);
+    const ids = (file: string) => readFileSync(join(dir, file), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(',')[0]);
+    const small = ids('moves-small.csv');
+    expect(small.length).toBe(112);
+    expect(ids('moves-big.csv')).toEqual(small.map((id) => String(9876543210 + Number(id))));
+  });
+
   it('refuses both snapshots from standard input: the first would read it all', () => {
     const r = segkitIn(dir, ['compare', '-', '-', '--model', 'model.json', '--id', 'customer_id', '--json'], { input: readFileSync(join(dir, 'before.csv')) });
     expect(r.code).toBe(2);

@@ -97,7 +97,9 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
     const ids = r.movers.id;
     const numeric = ids.every((v) => typeof v === 'number');
     const int32 = numeric && ids.every((v) => Number.isInteger(v) && Math.abs(v as number) < 2 ** 31);
-    const idColumn = int32 ? Int32Array.from(ids as number[]) : numeric ? Float64Array.from(ids as number[]) : ids.map(String);
+    // whole-number ids beyond 32 bits (9876543210) stay integers: as float64 they were written 9876543210.0
+    const whole = numeric && ids.every((v) => Number.isSafeInteger(v));
+    const idColumn = int32 ? Int32Array.from(ids as number[]) : whole ? BigInt64Array.from(ids as number[], (v) => BigInt(v)) : numeric ? Float64Array.from(ids as number[]) : ids.map(String);
     const [before, after, beforeId, afterId] = MOVER_COLUMNS;
     await writeTable(f.out, tableFromArrays({
       [f.id]: idColumn as never,

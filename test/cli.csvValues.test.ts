@@ -141,6 +141,28 @@ describe('a byte order mark', () => {
   });
 });
 
+describe('an id column of whole numbers beyond 32 bits', () => {
+  it('is written as its ids were written, never 9876543210.0, where segment writes the cells itself', async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => 9876543210 + i * 1001);
+    const rows = ids.map((id, i) => `${id},${[1, 2, 3, 20, 21, 22, 2, 21][i]},${i % 3}`);
+    writeFileSync(join(dir, 'long-ids.csv'), `customer_id,spend,visits\n${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'long-ids.json'), JSON.stringify(ids.map((id, i) => ({ customer_id: id, spend: [1, 2, 3, 20, 21, 22, 2, 21][i], visits: i % 3 }))));
+    const first = (text: string) => text.trimEnd().split('\n').slice(1).map((line) => line.split(/[,\t]/)[0]);
+    const expected = ids.map(String);
+    // standard output, TSV from CSV, CSV from JSON: the cells written by segkit
+    for (const [input, out] of [['long-ids.csv', '-'], ['long-ids.csv', 'long-ids-out.tsv'], ['long-ids.json', 'long-ids-json.csv']]) {
+      const r = segkit(['segment', input, '--k', '2', '--out', out, '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(first(out === '-' ? r.stdout : readFileSync(join(dir, out), 'utf8'))).toEqual(expected);
+    }
+    // Parquet keeps them as integers too
+    expect(segkit(['segment', 'long-ids.csv', '--k', '2', '--out', 'long-ids.parquet', '-q']).code).toBe(0);
+    const { readParquet } = await import('../src/data/readParquet.js');
+    const t = await readParquet(readFileSync(join(dir, 'long-ids.parquet')));
+    expect(Array.from(t.getChild('customer_id')!, (v) => String(v))).toEqual(expected);
+  });
+});
+
 describe('a text cell that begins with a byte order mark', () => {
   it('is escaped as a formula alike in records written as read and in cells written by segkit (--keep, segment)', () => {
     const rows = ['1,1,2,\ufeff=1+1', '2,2,3,\ufeff@x', '3,8,9,\ufeff-5', '4,9,9,\ufeffplain'];

@@ -1,4 +1,4 @@
-import { type Data, DataType, type Float, Int32, Int64, Precision, type Table, makeData, tableToIPC } from '#arrow';
+import { type Table, tableToIPC } from '#arrow';
 import { Piscina } from 'piscina';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
@@ -11,7 +11,6 @@ import { transformLabel } from './transformLabel.js';
 import type { ColumnType } from '../data/columnBuilder.js';
 import { csvInfo, csvRecordsWith } from '../data/csvCore.js';
 import type { TableFormat } from '../data/tableFormat.js';
-import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { writeCsvBytes } from '../data/writeCsv.js';
 import { arrowFlavour, writeTable } from '../data/writeTable.node.js';
 import { SegkitError, baseMessage, restate, throwIfAborted } from '../util/errors.js';
@@ -33,6 +32,9 @@ import { type RecordBlock, RecordTexts } from '../data/recordTexts.js';
 import { type RecordRowsTask, recordRows } from './verbatimCsv.js';
 import { countFilled, countUnknown, filledNote, unknownNote } from './unknownCategories.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
+import { wholeNumbersAsIntegers } from './wholeNumbers.js';
+
+export { wholeNumbersAsIntegers };
 
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
@@ -160,42 +162,6 @@ class CsvSink {
   async discard(): Promise<void> {
     await this.file?.discard();
   }
-}
-
-/**
- * The batch with Float64 columns that hold only whole numbers as integer columns. Streamed batches read every
- * number column as Float64 (a later batch may hold fractions), which CSV would print as "33.0"; printed as integers,
- * scored CSV keeps the input's text for whole-number columns.
- */
-export function wholeNumbersAsIntegers(table: Table): Table {
-  let changed = false;
-  const data = table.schema.fields.map((field, j) => {
-    const d = singleChunk(table.getChildAt(j)!);
-    if (!DataType.isFloat(field.type) || (field.type as Float).precision !== Precision.DOUBLE || d.offset !== 0) return d;
-    const values = d.values as Float64Array;
-    const bitmap = d.nullCount > 0 ? d.nullBitmap : undefined;
-    let small = true;
-    for (let i = 0; i < d.length; i++) {
-      // null slots hold arbitrary values; they are masked by the validity bitmap
-      if (bitmap && ((bitmap[i >> 3] >> (i & 7)) & 1) === 0) continue;
-      const v = values[i];
-      if (!Number.isSafeInteger(v) || (v === 0 && 1 / v < 0)) return d;
-      if (v > 2147483647 || v < -2147483648) small = false;
-    }
-    changed = true;
-    let out: Int32Array | BigInt64Array;
-    if (small) {
-      // null slots become 0 or a wrapped integer, masked as before
-      out = new Int32Array(d.length);
-      out.set(values);
-    } else {
-      const big = new BigInt64Array(d.length);
-      for (let i = 0; i < d.length; i++) big[i] = BigInt(Number.isSafeInteger(values[i]) ? values[i] : 0);
-      out = big;
-    }
-    return makeData({ type: small ? new Int32() : new Int64(), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: out } as never);
-  });
-  return changed ? tableFromColumns(table.schema.fields.map((f) => f.name), data as Data[], table.schema.metadata) : table;
 }
 
 /**

@@ -23,6 +23,7 @@ import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
 import { atRow, checkPaths, inputFormat, inputName, outputFormat, readInput, readInputWithText } from './readInput.js';
 import { type RecordTails, writeRecordsAsRead } from './verbatimCsv.js';
+import { wholeNumbersAsIntegers } from './wholeNumbers.js';
 import type { RecordsRead } from '../data/recordTexts.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS, sampleDefinesSilhouette, silhouette } from './silhouette.js';
@@ -279,7 +280,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       // the records are let go once written
       records = undefined;
     } else {
-      let out = withSegments(withoutProbabilities(table, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: format === 'csv' || format === 'tsv' || format === 'arrow' });
+      // an id column of whole numbers beyond 32 bits reads as float64: written as integers, as they were written
+      // (9876543210, not 9876543210.0)
+      const ids = prep.id === null ? table : wholeNumbersAsIntegers(table, prep.id);
+      let out = withSegments(withoutProbabilities(ids, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: format === 'csv' || format === 'tsv' || format === 'arrow' });
       if (rows) out = withProbabilities(out, rows, k, f.segmentColumn);
       staged = stageTable(f.out, out, { signal: ctx.signal });
     }

@@ -155,8 +155,13 @@ describe('an id column of whole numbers beyond 32 bits', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(first(out === '-' ? r.stdout : readFileSync(join(dir, out), 'utf8'))).toEqual(expected);
     }
-    // Parquet keeps them as integers too
-    expect(segkit(['segment', 'long-ids.csv', '--k', '2', '--out', 'long-ids.parquet', '-q']).code).toBe(0);
+    // Parquet keeps them as integers too, and score writes them so from JSON or Parquet to CSV
+    expect(segkit(['segment', 'long-ids.csv', '--k', '2', '--out', 'long-ids.parquet', '--model', 'long-ids.model.json', '-q']).code).toBe(0);
+    for (const input of ['long-ids.json', 'long-ids.parquet']) {
+      const scored = segkit(['score', input, '--model', 'long-ids.model.json', '--out', '-', '-q']);
+      expect(scored.code, scored.stderr).toBe(0);
+      expect(first(scored.stdout)).toEqual(expected);
+    }
     const { readParquet } = await import('../src/data/readParquet.js');
     const t = await readParquet(readFileSync(join(dir, 'long-ids.parquet')));
     expect(Array.from(t.getChild('customer_id')!, (v) => String(v))).toEqual(expected);

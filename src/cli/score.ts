@@ -526,10 +526,12 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       try {
         const predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled);
         labels = predicted.labels;
-        // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals)
+        // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals);
+        // other input to CSV: the id column's (float64 in JSON, 9876543210 written 9876543210.0 otherwise)
         const selected = f.keep ? batch.select(f.keep) : batch;
         const kept = f.proba ? selected : withoutProbabilities(selected, f.segmentColumn);
-        const shown = fromCsv && csvOut ? wholeNumbersAsIntegers(kept) : kept;
+        const id = model.pipeline.id;
+        const shown = csvOut && fromCsv ? wholeNumbersAsIntegers(kept) : csvOut && id !== null ? wholeNumbersAsIntegers(kept, id) : kept;
         // names as a dictionary column: CSV formats each name once; Arrow stores each once (one dictionary per file)
         scored = withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut || outFormat === 'arrow' });
         if (predicted.proba) scored = withProbabilities(scored, predicted.proba, model.k, f.segmentColumn);

@@ -79,6 +79,23 @@ describe('--scale log on a column with values of -1 or below', () => {
   });
 });
 
+describe('a numeric column named like an id beside the id column', () => {
+  it('is a feature, as every numeric column is, and a note says so and how to leave it out', () => {
+    const lines = ['id,customer_id,store_id,spend', ...Array.from({ length: 12 }, (_, i) => `r${i},${1000 + i},${i % 3},${[5, 6, 40, 41][i % 4]}`)];
+    writeFileSync(join(dir, 'two-ids.csv'), `${lines.join('\n')}\n`);
+    const r = segkit(['segment', 'two-ids.csv', '--k', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.features).toEqual(['customer_id', 'store_id', 'spend']);
+    expect(s.notices).toContain('customer_id, store_id are named like an id but are features (numbers; the id is "id"): --exclude customer_id,store_id leaves them out');
+    // left out, or chosen with --columns: nothing to say
+    for (const flags of [['--exclude', 'customer_id,store_id'], ['--columns', 'customer_id,spend']]) {
+      const quiet = JSON.parse(segkit(['segment', 'two-ids.csv', '--k', '2', '--json', ...flags]).stdout);
+      expect(quiet.notices.some((n: string) => n.includes('named like an id'))).toBe(false);
+    }
+  });
+});
+
 describe('feature flags that contradict each other', () => {
   it('a column in both --columns and --exclude, or the --id column in --columns or --encode, is a usage error', () => {
     const cases: [string[], string][] = [

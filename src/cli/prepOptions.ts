@@ -250,7 +250,7 @@ function featureReport(table: Table, prep: Pipeline, result: PipelineResult, fla
 }
 
 /** Notes on stderr for what the preparation left out, filled in or bucketed: no column changes silently. */
-function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext, table: Table): void {
+function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext, table: Table, prep: Pipeline): void {
   if (report.missing.length > 0) {
     const how = flags.impute === 'constant' ? `the constant ${flags.fillValue ?? 0}` : `the column's ${flags.impute.replace('-', ' ')}`;
     ctx.note(`filled missing values with ${how}: ${report.missing.map((m) => `${m.column} ${m.count.toLocaleString('en-US')}`).join(', ')}`);
@@ -268,6 +268,13 @@ function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext, 
   const other = by('neither numbers nor text');
   if (other.length > 0) parts.push(`${list(other)} (neither numbers nor text: dates, or only empty cells)`);
   if (parts.length > 0) ctx.note(`left out of the features: ${parts.join('; ')}`);
+  // numbers in a column named like an id beside the id (store_id, a second customer_id): features, as every numeric
+  // column is, which the printed summary does not list; said, so a code is not segmented on unseen
+  const idLike = flags.columns ? [] : prep.inputs.filter((c) => c.kind === 'numeric' && c.name !== prep.id && looksLikeId(c.name)).map((c) => c.name);
+  if (idLike.length > 0) {
+    const one = idLike.length === 1;
+    ctx.note(`${list(idLike)} ${one ? 'is' : 'are'} named like an id but ${one ? 'is a feature' : 'are features'} (numbers; ${prep.id === null ? 'no column is the id' : `the id is "${prep.id}"`}): --exclude ${idLike.slice(0, 3).map(listName).join(',')}${idLike.length > 3 ? ',…' : ''} leaves ${one ? 'it' : 'them'} out`);
+  }
   for (const e of report.encoded) {
     ctx.note(`--encode ${e.column}: ${e.values} values; the ${e.values - e.other.length} most frequent have their own columns and ${e.other.length} go into "${e.column}=other": ${list(e.other)}`);
   }
@@ -290,7 +297,7 @@ export async function prepareUnscaled(
     // a bad row is named by its file line, as segment names it
     throw atRow(missingHint(error, unscaled), table, inputName(input));
   }
-  noteFeatures(featureReport(table, prep, prepared, unscaled, notFeatures, []), unscaled, ctx, table);
+  noteFeatures(featureReport(table, prep, prepared, unscaled, notFeatures, []), unscaled, ctx, table, prep);
   return { options, prep, prepared };
 }
 
@@ -326,6 +333,6 @@ export async function prepareFeatures(
     throw atRow(missingHint(error, flags), table, inputName(path));
   }
   const report = featureReport(table, prep, result, flags, alsoExclude, own);
-  noteFeatures(report, flags, ctx, table);
+  noteFeatures(report, flags, ctx, table, prep);
   return { prep, options, result, report };
 }

@@ -117,6 +117,25 @@ describe('segkit segment --algorithm gmm', () => {
     expect(head2).toContain('segment_name');
   });
 
+  it('the probability columns of --proba are no features of evaluate, explain, train or choose-k, as segment leaves them out', () => {
+    // gmm.csv (the test above): segment, segment_name and segment_proba_0..2 beside the features
+    const features = ['spend', 'visits', 'tenure'];
+    const json = (args: string[]) => JSON.parse(ok([...args, '--json']).stdout);
+    const evaluated = json(['evaluate', 'gmm.csv', '--labels', 'segment']);
+    expect(evaluated.features).toEqual(features);
+    expect(evaluated.notices.join(' ')).toContain("segment_proba_0, segment_proba_1, segment_proba_2 (segkit's own output");
+    // the same metrics as on the features named
+    expect(evaluated.silhouette).toBe(json(['evaluate', 'gmm.csv', '--labels', 'segment', '--columns', features.join(',')]).silhouette);
+    expect(json(['evaluate', 'gmm.csv', '--labels', 'segment_name']).features).toEqual(features);
+    expect(json(['train', 'gmm.csv', '--target', 'segment', '--n-trees', '5']).features).toEqual(features);
+    expect(json(['explain', 'gmm.csv', '--labels', 'segment']).features).toEqual(features);
+    expect(json(['choose-k', 'gmm.csv', '--k-range', '2..3']).features).toEqual(features);
+    // another segment column's probabilities, with its labels
+    ok(['segment', 'customers.csv', '--algorithm', 'gmm', '--k', '3', '--seed', '2', '--proba', '--segment-column', 'cluster', '--out', 'cluster.csv']);
+    expect(json(['evaluate', 'cluster.csv', '--labels', 'cluster']).features).toEqual(features);
+    expect(json(['train', 'cluster.csv', '--target', 'cluster_name', '--n-trees', '5']).features).toEqual(features);
+  });
+
   it('score takes bare library models: a mixture with --proba, and k-means (whose file carries its format), as the library scores them', async () => {
     // the first test wrote gmm.json; a bare model reads its feature columns as they are
     const table = await readTable(path('customers.csv'));

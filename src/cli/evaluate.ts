@@ -10,6 +10,7 @@ import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { homogeneityCompletenessVMeasure } from '../metrics/homogeneityCompletenessVMeasure.js';
 import { normalizedMutualInfoScore } from '../metrics/normalizedMutualInfoScore.js';
 import { UsageError } from './exitCodes.js';
+import { replacedProbaColumns } from './probaColumns.js';
 import { formatNumber, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type PrepFlags } from './prepOptions.js';
@@ -36,8 +37,9 @@ Examples:
 Internal metrics are computed on the features as segkit segment prepares them (same --columns, --scale, ...).
 The silhouette is exact up to ${EXACT_SILHOUETTE_ROWS.toLocaleString('en-US')} rows and uses a seeded sample above that (--sample-size).
 Labels may be integers or text; text labels are numbered in sorted order. The label column, --truth and the
-label's companion from segkit segment (segment_name for segment, and the reverse) are never features. Rows in no
-segment (a density model's noise: segment -1, "Unassigned") are left out, as segkit segment leaves them out.`;
+label's companion from segkit segment (segment_name for segment, and the reverse) and its --proba columns are never
+features. Rows in no segment (a density model's noise: segment -1, "Unassigned") are left out, as segkit segment
+leaves them out.`;
 
 export function registerEvaluate(program: Command, signal: AbortSignal): void {
   const cmd = program
@@ -165,7 +167,9 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   const names = table.schema.fields.map((x) => x.name);
   const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -'_name'.length) : `${f.labels}_name`;
   if (names.includes(companion) && !(f.columns ?? []).includes(companion)) labelColumns.push(companion);
-  const { result: prepared, report } = await prepareFeatures(f, table, input, ctx, labelColumns);
+  // the labels' membership probabilities (segkit segment --proba) describe the labels: no features either
+  const own = replacedProbaColumns(table, f.labels.endsWith('_name') ? companion : f.labels);
+  const { result: prepared, report } = await prepareFeatures(f, table, input, ctx, labelColumns, own);
   const { dataset, rowIndex, labels, note, unassigned, names: labelNames } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
   if (note) ctx.note(note);
   // the metrics compare segments: one is not enough (said in the command's terms, with the rows left out)

@@ -9,6 +9,7 @@ import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
+import { replacedProbaColumns } from './probaColumns.js';
 import { segmentRows } from './evaluate.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { idList, integer, seedValue } from './optionParsers.js';
@@ -115,7 +116,9 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const empty = names.filter((name) => table.numRows > 0 && table.getChild(name)!.nullCount === table.numRows);
   if (empty.length > 0) ctx.note(`left out of the rules: ${empty.map((c) => `"${c}"`).join(', ')}, with no value in any row`);
   const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input, (m) => ctx.note(m)), ...empty];
-  const { prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, notFeatures);
+  // the labels' membership probabilities (segkit segment --proba) describe the labels: no features either
+  const probabilities = replacedProbaColumns(table, f.labels.endsWith('_name') ? companion : f.labels);
+  const { prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, notFeatures, probabilities);
   // text labels are numbered in sorted order (with the model, by its ids); their names are what the segments are
   // shown by. Rows in no segment (a density model's noise) are left out: they are no segment to explain
   const segmented = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);

@@ -172,6 +172,12 @@ function checkUniquePerRow(table: Table, names: readonly string[], path: string)
 }
 
 /**
+ * A column segkit writes (SEGKIT_COLUMNS, and --proba's segment_proba_<id> beside them), or one of `own` (another
+ * --segment-column's): never a feature unless --columns or --encode names it.
+ */
+const segkitColumn = (name: string, own: readonly string[]): boolean => SEGKIT_COLUMNS.includes(name) || /^segment_proba_\d+$/.test(name) || own.includes(name);
+
+/**
  * Pipeline options from the flags, after checking that every column they name is in the table, so a typo is a
  * usage error naming the flag and the file rather than a failure deep in the fit. `alsoExclude` keeps label
  * columns out of the features; segkit's own output columns stay out unless --columns names them.
@@ -190,7 +196,7 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
     if (flags.id !== undefined && list.includes(flags.id)) throw new UsageError(`${flag}: column "${flags.id}" is the customer id (--id), never a feature`);
   }
   const names = table.schema.fields.map((f) => f.name);
-  const segkitColumns = names.filter((n) => (SEGKIT_COLUMNS.includes(n) || own.includes(n)) && !(flags.columns ?? []).includes(n) && !encodeList.includes(n));
+  const segkitColumns = names.filter((n) => segkitColumn(n, own) && !(flags.columns ?? []).includes(n) && !encodeList.includes(n));
   const id = flags.id ?? names.find(looksLikeId);
   const chosen = flags.columns ? new Set(flags.columns) : undefined;
   // columns left out on purpose are not checked for stray words
@@ -235,7 +241,7 @@ function featureReport(table: Table, prep: Pipeline, result: PipelineResult, fla
       // a column of only empty cells reads as text, but encoding it would give nothing
       const empty = table.numRows > 0 && table.getChild(name)?.nullCount === table.numRows;
       const type = empty ? 'other' : types.get(name);
-      const reason = name === prep.id ? 'id' : SEGKIT_COLUMNS.includes(name) || own.includes(name) ? 'segkit output' : type === 'categorical' ? 'text' : 'neither numbers nor text';
+      const reason = name === prep.id ? 'id' : segkitColumn(name, own) ? 'segkit output' : type === 'categorical' ? 'text' : 'neither numbers nor text';
       leftOut.push({ column: name, reason });
     }
   }
@@ -285,10 +291,10 @@ function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext, 
  * was given, so thresholds read in the customers' units.
  */
 export async function prepareUnscaled(
-  cmd: Command, flags: PrepFlags, table: Table, input: string, ctx: RunContext, notFeatures: readonly string[],
+  cmd: Command, flags: PrepFlags, table: Table, input: string, ctx: RunContext, notFeatures: readonly string[], own: readonly string[] = [],
 ): Promise<{ options: PipelineOptions; prep: Pipeline; prepared: PipelineResult }> {
   const unscaled = cmd.getOptionValueSource('scale') === 'default' ? { ...flags, scale: 'none' } : flags;
-  const options = pipelineOptions(unscaled, table, input, notFeatures);
+  const options = pipelineOptions(unscaled, table, input, notFeatures, own);
   const prep = pipeline(options);
   let prepared: PipelineResult;
   try {
@@ -297,7 +303,7 @@ export async function prepareUnscaled(
     // a bad row is named by its file line, as segment names it
     throw atRow(missingHint(error, unscaled), table, inputName(input));
   }
-  noteFeatures(featureReport(table, prep, prepared, unscaled, notFeatures, []), unscaled, ctx, table, prep);
+  noteFeatures(featureReport(table, prep, prepared, unscaled, notFeatures, own), unscaled, ctx, table, prep);
   return { options, prep, prepared };
 }
 

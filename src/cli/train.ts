@@ -13,6 +13,7 @@ import { float64Profile } from './float64Profile.js';
 import { pipeline } from '../prep/pipeline.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
+import { replacedProbaColumns } from './probaColumns.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
@@ -122,7 +123,9 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   const companion = f.target.endsWith('_name') ? f.target.slice(0, -'_name'.length) : `${f.target}_name`;
   const labelColumns = [f.target, ...(names.includes(companion) ? [companion] : [])];
   // trees split on raw values: no scaling unless asked, so rules read in the customers' units
-  const { options, prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, labelColumns);
+  // the target's membership probabilities (segkit segment --proba) give the labels away: no features either
+  const own = replacedProbaColumns(table, f.target.endsWith('_name') ? companion : f.target);
+  const { options, prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, labelColumns, own);
   const { dataset, rowIndex } = prepared;
   const target = targetColumn(table, f.target, rowIndex, what);
   const fit = fitFor(f, ctx);

@@ -1,7 +1,7 @@
 // HDBSCAN (no reference on this machine: scikit-learn 1.2.1 has none) against a plain O(n^2) twin written from the
 // papers' definitions, and against cases worked by hand.
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, createRandom, hdbscan, inlineExecutor, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
+import { close, createRandom, fromColumns, hdbscan, inlineExecutor, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { failure } from './helpers.js';
 import { hdbscanTwin } from './twins/hdbscan.js';
 
@@ -101,6 +101,14 @@ describe('hdbscan on cases worked by hand', () => {
     expect(canon(leaf.labels)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
     const t = hdbscanTwin(X, 5, 1, 'eom');
     expect(canon(eom.labels)).toEqual(canon(t.labels));
+  });
+
+  it('neighbour lists past what one typed array holds are refused with E_MEMORY, before any search', async () => {
+    const n = 46_400;
+    const x = Float32Array.from({ length: n }, (_, i) => i % 97);
+    const e = await failure(() => hdbscan(fromColumns({ columns: [x] }), { minClusterSize: n, minSamples: n }));
+    expect(e.code).toBe('E_MEMORY');
+    expect(e.message).toContain(`${n} neighbours of each of the ${n} rows: ${n * n} in all`);
   });
 
   it('fewer rows than minClusterSize: everything is noise', async () => {

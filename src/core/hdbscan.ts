@@ -78,6 +78,10 @@ const HDBSCAN_SHARD_ROWS = 4096;
  */
 export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSamples: number, signal?: AbortSignal): Promise<{ edges: Float64Array; core: Float64Array }> {
   const n = ds.n;
+  // each row's minSamples nearest neighbours are kept in one typed array
+  if (n * minSamples > 0x7fffffff) {
+    throw new SegkitError('E_MEMORY', `hdbscan keeps ${minSamples} neighbours of each of the ${n} rows: ${n * minSamples} in all, more than one array holds (2^31 - 1)`, 'lower minSamples (minClusterSize when it is not given), or cluster a sample of the rows');
+  }
   const cols = finiteCopies(ds);
   const built = buildKdTree(cols, 32);
   const { perm, spec: tree } = built;

@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Float32, Float64, makeData, Table, makeVector } from 'apache-arrow';
+import { DateDay, Float32, Float64, makeData, RecordBatch, Schema, Field, Struct, Table, TimestampNanosecond, makeVector, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/data/readCsv.js';
 import { writeCsv } from '../src/data/writeCsv.js';
@@ -164,7 +164,42 @@ describe('an id column of whole numbers beyond 32 bits', () => {
     }
     const { readParquet } = await import('../src/data/readParquet.js');
     const t = await readParquet(readFileSync(join(dir, 'long-ids.parquet')));
+    expect(String(t.getChild('customer_id')!.type)).toBe('Int64');
     expect(Array.from(t.getChild('customer_id')!, (v) => String(v))).toEqual(expected);
+  });
+
+  it('in an Arrow file of several batches: integers in CSV, every other column as it was; a Float64 id stays one in Arrow', async () => {
+    // two record batches: Float64 ids beyond 32 bits, two features, a date and a timestamp in nanoseconds
+    const ids = Array.from({ length: 8 }, (_, i) => 9876543210 + i * 1001);
+    const spend = [1, 2, 3, 20, 21, 22, 2, 21], visits = [0, 1, 2, 0, 1, 2, 0, 1];
+    const days = Array.from({ length: 8 }, (_, i) => 19700 + i);
+    const nanos = Array.from({ length: 8 }, (_, i) => 1700000000123456789n + BigInt(i));
+    const fields = [new Field('customer_id', new Float64()), new Field('spend', new Float64()), new Field('visits', new Float64()), new Field('day', new DateDay()), new Field('ts', new TimestampNanosecond())];
+    const schema = new Schema(fields);
+    const batch = (a: number, b: number) => new RecordBatch(schema, makeData({
+      type: new Struct(fields), length: b - a, nullCount: 0,
+      children: [
+        makeData({ type: new Float64(), data: Float64Array.from(ids.slice(a, b)) }),
+        makeData({ type: new Float64(), data: Float64Array.from(spend.slice(a, b)) }),
+        makeData({ type: new Float64(), data: Float64Array.from(visits.slice(a, b)) }),
+        makeData({ type: new DateDay(), data: Int32Array.from(days.slice(a, b)) }),
+        makeData({ type: new TimestampNanosecond(), data: BigInt64Array.from(nanos.slice(a, b)) }),
+      ],
+    }));
+    writeFileSync(join(dir, 'long-ids-batches.arrow'), tableToIPC(new Table(schema, [batch(0, 5), batch(5, 8)]), 'file'));
+    const csv = segkit(['segment', 'long-ids-batches.arrow', '--id', 'customer_id', '--columns', 'spend,visits', '--k', '2', '--out', 'long-ids-batches.csv', '-q']);
+    expect(csv.code, csv.stderr).toBe(0);
+    const lines = readFileSync(join(dir, 'long-ids-batches.csv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    expect(lines.map((c) => c[0])).toEqual(ids.map(String));
+    const arrow = segkit(['segment', 'long-ids-batches.arrow', '--id', 'customer_id', '--columns', 'spend,visits', '--k', '2', '--out', 'long-ids-batches-out.arrow', '-q']);
+    expect(arrow.code, arrow.stderr).toBe(0);
+    const back = tableFromIPC(readFileSync(join(dir, 'long-ids-batches-out.arrow')));
+    expect(String(back.getChild('customer_id')!.type)).toBe('Float64');
+    expect(Array.from(back.getChild('customer_id')!)).toEqual(ids);
+    // the values as stored, chunk by chunk (a timestamp's get() is float milliseconds)
+    const stored = (name: string) => back.getChild(name)!.data.flatMap((d) => Array.from((d.values as Int32Array | BigInt64Array).subarray(0, d.length) as ArrayLike<number | bigint>));
+    expect(stored('ts')).toEqual(nanos);
+    expect(stored('day')).toEqual(days);
   });
 });
 

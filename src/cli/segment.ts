@@ -280,9 +280,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       // the records are let go once written
       records = undefined;
     } else {
-      // an id column of whole numbers beyond 32 bits reads as float64: written as integers, as they were written
-      // (9876543210, not 9876543210.0)
-      const ids = prep.id === null ? table : wholeNumbersAsIntegers(table, prep.id);
+      // an id column of whole numbers beyond 32 bits reads as float64 from text: written as integers, as they were
+      // written (9876543210, not 9876543210.0); a Float64 id of an Arrow or Parquet file stays one in such a file
+      const binary = (x: string) => x === 'arrow' || x === 'parquet';
+      const ids = prep.id === null || (binary(inFormat) && binary(format)) ? table : wholeNumbersAsIntegers(table, prep.id);
       let out = withSegments(withoutProbabilities(ids, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: format === 'csv' || format === 'tsv' || format === 'arrow' });
       if (rows) out = withProbabilities(out, rows, k, f.segmentColumn);
       staged = stageTable(f.out, out, { signal: ctx.signal });

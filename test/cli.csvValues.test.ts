@@ -238,6 +238,14 @@ describe('numbers written with a decimal comma in a file not separated by commas
     const stray = segkit(['segment', 'decimal-stray.csv', '--k', '2', '--json']);
     expect(stray.code).toBe(1);
     expect(JSON.parse(stray.stdout).error.hint).toMatch(/^read decimal commas with --decimal ,; or correct it/);
+    // not where --decimal , would read the column wrong: 1,250 may be a thousand and a quarter, and a column of 1.5s
+    // would become text
+    for (const [name, column] of [['decimal-thousands.csv', ['100', '200', '1,250', '300', '400']], ['decimal-points.csv', ['1.5', '2.5', '5,5', '3.25', '4.5']]]) {
+      writeFileSync(join(dir, name as string), `id;monetary;frequency\n${(column as string[]).map((v, i) => `${i + 1};${v};${i + 1}`).join('\n')}\n`);
+      const r = segkit(['segment', name as string, '--k', '2', '--json']);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).error.hint).toMatch(/^correct it, add it to the missing-value tokens with --na/);
+    }
   });
 });
 

@@ -88,8 +88,10 @@ function checkNumericText(table: Table, path: string, skip: ReadonlySet<string>)
   }
   for (const [column, stats] of info.textStats) {
     if (skip.has(column) || stats.numbers <= stats.texts) continue;
-    // "5,5" among whole numbers: a decimal comma, where the delimiter lets --decimal , read it
-    const comma = info.delimiter !== ',' && DECIMAL_COMMA.test(stats.text.trim()) ? 'read decimal commas with --decimal ,; or ' : '';
+    // "5,5" among whole numbers: a decimal comma, where the delimiter lets --decimal , read it; not "1,250" (thousands?),
+    // nor a column that --decimal , would not read whole (one holding 1.5)
+    const cell = stats.text.trim();
+    const comma = DECIMAL_COMMA.test(cell) && !/,\d{3}$/.test(cell) && decimalCommaColumns(table, [column]).has(column) ? 'read decimal commas with --decimal ,; or ' : '';
     throw new SegkitError(
       'E_PARSE',
       `${inputName(path)}: line ${info.line(stats.row)}, column "${column}": ${JSON.stringify(stats.text)} is not a number, though ${stats.numbers} of the column's ${stats.numbers + stats.texts} values are`,

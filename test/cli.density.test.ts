@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTable } from '../src/data/readTable.node.js';
 import { adjustedRandScore, close, hdbscan } from '../src/index.node.js';
+import { failure } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -115,8 +116,17 @@ describe('segment --algorithm dbscan', () => {
     const r = await silhouette(ds, Int32Array.from(hs.labels), { seed: 0, wantSamples: true, metric: 'haversine' });
     hs.samples.forEach((v: number, i: number) => expect(Math.abs(r.samples![i] - v)).toBeLessThan(1e-12));
     // a row at a time, as when the rows' sums over many segments would not fit
-    const byRow = haversineSilhouetteSamples(ds, hs.labels, 0);
+    const byRow = await haversineSilhouetteSamples(ds, hs.labels, undefined, 0);
     hs.samples.forEach((v: number, i: number) => expect(Math.abs(byRow[i] - v)).toBeLessThan(1e-12));
+    // seconds of work on the calling thread: an abort is seen on the way, not after it
+    const many = 12_000;
+    const big = { n: many, d: 2, columns: [Float32Array.from({ length: many }, (_, i) => (i % 170) - 85), Float32Array.from({ length: many }, (_, i) => (i * 7) % 360 - 180)], names: ['lat', 'lon'] };
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 30);
+    const t0 = performance.now();
+    const e = await failure(() => haversineSilhouetteSamples(big, Int32Array.from({ length: many }, (_, i) => i % 5), ctl.signal));
+    expect(e.code).toBe('E_ABORTED');
+    expect(performance.now() - t0).toBeLessThan(400);
   });
 
   it('the printed table shows the unassigned row apart from the segments', () => {

@@ -2,6 +2,8 @@ import type { Dataset } from '../data/dataset.js';
 import { sampleRows, silhouetteInput, silhouetteSamples } from '../metrics/silhouetteSamples.js';
 import { silhouetteScore } from '../metrics/silhouetteScore.js';
 import { asin, cos, sin } from '../util/detMath.js';
+import { throwIfAborted } from '../util/errors.js';
+import { yieldToEventLoop } from '../util/eventLoop.js';
 
 /** Up to this many rows the silhouette is exact (O(n^2) distances); above it, a seeded sample of this many rows. */
 export const EXACT_SILHOUETTE_ROWS = 20_000;
@@ -36,7 +38,7 @@ export async function silhouette(
     // the sample silhouetteScore draws, scored with the distances the clusters were found with
     const sampled = data.n > limit;
     const { ds, labels: lab } = sampled ? silhouetteInput(data, labels, { sampleSize: limit, seed: o.seed }) : { ds: data, labels };
-    const samples = haversineSilhouetteSamples(ds, lab);
+    const samples = await haversineSilhouetteSamples(ds, lab, o.signal);
     let sum = 0;
     for (const v of samples) sum += v;
     return { score: sum / samples.length, sampleSize: sampled ? limit : null, ...(o.wantSamples && !sampled ? { samples } : {}) };
@@ -58,9 +60,18 @@ const HAVERSINE_SUMS = 2 ** 24;
  * Every row's silhouette with great-circle distances between rows of latitude and longitude in degrees, as
  * scikit-learn's `silhouette_samples(radians(X), labels, metric='haversine')` (rows of single-row clusters score 0).
  * The arc between two rows is 2 asin(c / 2) of the chord c between their unit vectors. O(n^2) time; each pair once
- * while the rows' sums over the segments fit in `sumsBudget` values, else a row at a time in O(k) memory.
+ * while the rows' sums over the segments fit in `sumsBudget` values, else a row at a time in O(k) memory. The
+ * event loop runs every 20 ms; an abort of `signal` rejects with E_ABORTED.
  */
-export function haversineSilhouetteSamples(ds: Dataset, labels: ArrayLike<number>, sumsBudget = HAVERSINE_SUMS): Float64Array {
+export async function haversineSilhouetteSamples(ds: Dataset, labels: ArrayLike<number>, signal?: AbortSignal, sumsBudget = HAVERSINE_SUMS): Promise<Float64Array> {
+  // seconds of work on the calling thread at 20,000 rows: the event loop (Ctrl-C, an abort) gets in every 20 ms
+  let last = performance.now();
+  const turn = async (): Promise<void> => {
+    if (performance.now() - last < 20) return;
+    await yieldToEventLoop();
+    throwIfAborted(signal);
+    last = performance.now();
+  };
   const n = ds.n;
   const ids = new Map<number, number>();
   const c = Int32Array.from({ length: n }, (_, i) => ids.get(labels[i]) ?? (ids.set(labels[i], ids.size), ids.size - 1));
@@ -97,6 +108,7 @@ export function haversineSilhouetteSamples(ds: Dataset, labels: ArrayLike<number
         sums[i * k + c[j]] += d;
         sums[j * k + c[i]] += d;
       }
+      await turn();
     }
     for (let i = 0; i < n; i++) score(i, sums, i * k);
   } else {
@@ -105,6 +117,7 @@ export function haversineSilhouetteSamples(ds: Dataset, labels: ArrayLike<number
       sums.fill(0);
       for (let j = 0; j < n; j++) if (j !== i) sums[c[j]] += arc(i, j);
       score(i, sums, 0);
+      await turn();
     }
   }
   return out;

@@ -306,6 +306,8 @@ describe('usage errors name the option (exit 2)', () => {
     // with --metric haversine the features are exactly --lat and --lon, in degrees: a preparation flag would be ignored
     ...([['--scale', 'minmax'], ['--scale', 'standard'], ['--impute', 'mean'], ['--impute', 'constant', '--fill-value', '0'], ['--exclude', 'a'], ['--encode', 'auto']] as const)
       .map((flag) => [['--algorithm', 'dbscan', '--eps', '1', '--metric', 'haversine', '--lat', 'a', '--lon', 'b', ...flag], `${flag[0]} does not apply with --metric haversine`] as [string[], string]),
+    // with another algorithm, --metric is the flag that does not apply
+    [['--algorithm', 'kmeans', '--metric', 'haversine', '--lat', 'a', '--lon', 'b', '--scale', 'minmax'], '--metric applies only with --algorithm dbscan (got --algorithm kmeans)'],
   ])('segment %j', (args, message) => {
     const r = segkit(['segment', 'blobs.csv', ...args]);
     expect(r.code).toBe(2);

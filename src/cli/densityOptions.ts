@@ -85,7 +85,8 @@ export function checkAlgorithmFlags(f: DensityFlags, explicitK: boolean): void {
  * `given(name)`: the flag was on the command line (not its default).
  */
 export function checkHaversinePrepFlags(f: DensityFlags, given: (name: string) => boolean): void {
-  if (f.metric !== 'haversine') return;
+  // --metric with another algorithm is refused as such (checkAlgorithmFlags)
+  if (f.metric !== 'haversine' || f.algorithm !== 'dbscan') return;
   for (const [name, flag] of [['scale', '--scale'], ['impute', '--impute'], ['fillValue', '--fill-value'], ['exclude', '--exclude'], ['encode', '--encode']] as const) {
     if (given(name)) throw new UsageError(`${flag} does not apply with --metric haversine: the features are exactly --lat and --lon, in degrees, never scaled, imputed or encoded`);
   }

@@ -102,7 +102,7 @@ const HAVERSINE_HINT = 'a latitude is from -90 to 90 degrees: check the value, a
  * option): a haversine model never fills in coordinates; another model was fitted with --impute none.
  */
 function missingWords(error: unknown, model: SegmentModel): unknown {
-  if (!(error instanceof SegkitError) || error.code !== 'E_NAN_INPUT' || !/^row \d+, column "[^"]*" is missing$/.test(baseMessage(error))) return error;
+  if (!(error instanceof SegkitError) || error.code !== 'E_NAN_INPUT' || !/^row \d+, column ".*" is missing$/.test(baseMessage(error))) return error;
   const geo = (model.model as { metric?: string }).metric === 'haversine';
   return restate(error, (message) => message, () => (geo
     ? 'leave out the rows without coordinates: the model never fills them in'

@@ -326,6 +326,13 @@ describe('usage errors name the option (exit 2)', () => {
     expect(hole.code).not.toBe(0);
     expect(hole.stderr).toContain('"blobs-hole.csv": line 3, column "b" is missing (the model\'s preparation fills in no missing values (segment --impute none): leave out those rows, or fit it again with --impute)');
     expect(hole.stderr).not.toContain('configure');
+    // a column name holding a quote gets the same words
+    writeFileSync(path('quoted.csv'), `${['id,a,"b""x",c,d', ...blobs.X.map((r: number[], i: number) => `r${i},${r.join(',')}`)].join('\n')}\n`);
+    ok(['segment', 'quoted.csv', '--k', '3', '--impute', 'none', '--model', 'no-impute-quoted.json', '-q']);
+    writeFileSync(path('quoted-hole.csv'), 'id,a,"b""x",c,d\nr0,1,2,3,4\nr1,1,,3,4\n');
+    const quoted = segkit(['score', 'quoted-hole.csv', '--model', 'no-impute-quoted.json', '--out', 'quoted-hole-out.csv']);
+    expect(quoted.code).not.toBe(0);
+    expect(quoted.stderr).toContain('line 3, column "b"x" is missing (the model\'s preparation fills in no missing values (segment --impute none)');
   });
 
   it('haversine with a latitude beyond 90 names the row and column (exit 2)', () => {

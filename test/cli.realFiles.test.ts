@@ -137,6 +137,10 @@ describe('missing values and stray words in numeric columns', () => {
     writeFileSync(path('spaced-na.csv'), `${EIGHT.map((l, i) => (i === 3 ? 'c3,24, NA' : l)).join('\n')}\n`);
     expect(JSON.parse(pass(['segment', 'spaced-na.csv', '--k', '2', '--na', '" NA"', '--json', '--quiet']).stdout).missing).toEqual([{ column: 'income', count: 1 }]);
     expect(run(['segment', 'unknown.csv', '--k', '2', '--na', 'NA,,unknown']).code).toBe(2);
+    // the hint for such a cell gives the token in its quotes, and that token reads it as missing
+    writeFileSync(path('blank-na.csv'), `${EIGHT.map((l, i) => (i === 3 ? 'c3,24, ' : l)).join('\n')}\n`);
+    expect(run(['segment', 'blank-na.csv', '--k', '2']).stderr).toContain(`add it to the missing-value tokens with --na (in double quotes: --na '" "')`);
+    expect(JSON.parse(pass(['segment', 'blank-na.csv', '--k', '2', '--na', '" "', '--json', '--quiet']).stdout).missing).toEqual([{ column: 'income', count: 1 }]);
   });
 });
 

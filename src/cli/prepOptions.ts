@@ -95,7 +95,8 @@ function checkNumericText(table: Table, path: string, skip: ReadonlySet<string>)
     throw new SegkitError(
       'E_PARSE',
       `${inputName(path)}: line ${info.line(stats.row)}, column "${column}": ${JSON.stringify(stats.text)} is not a number, though ${stats.numbers} of the column's ${stats.numbers + stats.texts} values are`,
-      `${comma}correct it, add it to the missing-value tokens with --na, or leave the column out with --exclude ${listArg(column)}`,
+      // --na trims its tokens: one with spaces at its ends is given in double quotes
+      `${comma}correct it, add it to the missing-value tokens with --na${stats.text !== stats.text.trim() ? ` (in double quotes: --na '${JSON.stringify(stats.text)}')` : ''}, or leave the column out with --exclude ${listArg(column)}`,
     );
   }
 }

@@ -126,6 +126,15 @@ describe('segkit compare', () => {
     const v = segkit(['compare', 'before.csv', 'after-norevenue.csv', '--model', 'model.json', '--id', 'customer_id', '--value', 'revenue', '-q']);
     expect(v.code).toBe(1);
     expect(v.stderr).toContain('"after-norevenue.csv" (after): line 5: the value column "revenue" holds no value');
+    // a model of --impute none: the missing cell is named with the command line's words, the hint kept apart
+    expect(segkit(['segment', 'before.csv', '--k', '3', '--impute', 'none', '--model', 'no-impute.json', '-q']).code).toBe(0);
+    const hole = segkit(['compare', 'before.csv', 'after-nomoney.csv', '--model', 'no-impute.json', '--id', 'customer_id', '--json', '-q']);
+    expect(hole.code).toBe(1);
+    expect(JSON.parse(hole.stdout).error).toEqual({
+      code: 'E_NAN_INPUT',
+      message: '"after-nomoney.csv" (after): line 2, column "monetary" is missing',
+      hint: 'the model\'s preparation fills in no missing values (segment --impute none): leave out those rows, or fit it again with --impute',
+    });
   });
 
   it('bad usage and bad data: a missing id column is exit 2, a missing feature column exit 1 naming the snapshot', () => {

@@ -12,7 +12,7 @@ import { SegkitError, baseMessage } from '../util/errors.js';
 import { checkPaths, inFile, inputFormat, inputName, outputFormat, requireColumn, rowName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { requireNumberColumn } from './reportOptions.js';
-import { loadModel, readForModel } from './score.js';
+import { loadModel, missingWords, readForModel } from './score.js';
 
 /** How the movers' file and the migration table name no segment. */
 const UNASSIGNED = 'Unassigned';
@@ -88,7 +88,8 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   try {
     r = await compareSnapshots(model, before, after, { id: f.id, value: f.value, ksMethod: f.ksMethod, threads: ctx.threads, signal: ctx.signal });
   } catch (error) {
-    throw snapshotError(error, { table: before, path: beforePath }, { table: after, path: afterPath });
+    // a value the model's preparation leaves missing, in the command line's words, as score says it
+    throw missingWords(snapshotError(error, { table: before, path: beforePath }, { table: after, path: afterPath }), model);
   } finally {
     bar.stop();
   }

@@ -101,9 +101,9 @@ const HAVERSINE_HINT = 'a latitude is from -90 to 90 degrees: check the value, a
  * A value the model's preparation leaves missing, in the command line's terms (the library's hint names its `impute`
  * option): a haversine model never fills in coordinates; another model was fitted with --impute none.
  */
-function missingWords(error: unknown, model: SegmentModel): unknown {
-  if (!(error instanceof SegkitError) || error.code !== 'E_NAN_INPUT' || !/^row \d+, column ".*" is missing$/.test(baseMessage(error))) return error;
-  const geo = (model.model as { metric?: string }).metric === 'haversine';
+export function missingWords(error: unknown, model: unknown): unknown {
+  if (!(error instanceof SegkitError) || error.code !== 'E_NAN_INPUT' || !/column ".*" is missing$/.test(baseMessage(error))) return error;
+  const geo = (model as { model?: { metric?: string } }).model?.metric === 'haversine';
   return restate(error, (message) => message, () => (geo
     ? 'leave out the rows without coordinates: the model never fills them in'
     : 'the model\'s preparation fills in no missing values (segment --impute none): leave out those rows, or fit it again with --impute'));

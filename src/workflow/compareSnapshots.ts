@@ -1,4 +1,4 @@
-import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
+import { SegkitError, badOption, baseMessage, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { formatShare } from '../util/shareText.js';
 import { fromColumns } from '../data/dataset.js';
@@ -255,7 +255,8 @@ function withSnapshot<T>(snapshot: string, run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (e instanceof SegkitError && !e.message.startsWith('snapshot ')) throw new SegkitError(e.code, `snapshot "${snapshot}": ${e.message}`, undefined, { cause: e });
+    // the hint stays a hint (the message reads as before)
+    if (e instanceof SegkitError && !e.message.startsWith('snapshot ')) throw new SegkitError(e.code, `snapshot "${snapshot}": ${baseMessage(e)}`, e.hint, { cause: e });
     throw e;
   }
 }
@@ -264,7 +265,7 @@ async function withSnapshotAsync<T>(snapshot: string, run: () => Promise<T>): Pr
   try {
     return await run();
   } catch (e) {
-    if (e instanceof SegkitError && !e.message.startsWith('snapshot ') && e.code !== 'E_ABORTED') throw new SegkitError(e.code, `snapshot "${snapshot}": ${e.message}`, undefined, { cause: e });
+    if (e instanceof SegkitError && !e.message.startsWith('snapshot ') && e.code !== 'E_ABORTED') throw new SegkitError(e.code, `snapshot "${snapshot}": ${baseMessage(e)}`, e.hint, { cause: e });
     throw e;
   }
 }

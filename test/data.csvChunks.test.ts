@@ -5,7 +5,7 @@ import { Float64, Int32, Table, Utf8, makeData, vectorFromArray } from 'apache-a
 import { tableFromColumns } from '../src/data/arrowTable.js';
 import { writeCsvBytes, writeCsvChunks } from '../src/data/writeCsv.js';
 import { withSegments } from '../src/cli/withSegments.js';
-import { wholeNumbersAsIntegers } from '../src/cli/score.js';
+import { wholeNumbersAsIntegers } from '../src/cli/wholeNumbers.js';
 import { createRandom } from '../src/util/random.js';
 
 const r = createRandom(3);

@@ -10,6 +10,7 @@ import { formatTable } from './formatTable.js';
 import { atRow, checkPaths, inputName, readInput, requireColumn } from './readInput.js';
 import { SegkitError, restate } from '../util/errors.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
+import { fixedOrTwoDigits } from '../util/shareText.js';
 
 interface AbFlags extends CommonFlags {
   readonly segment: string;
@@ -64,14 +65,6 @@ function confidenceLevel(value: string): number {
   return n;
 }
 
-/**
- * A rate (pp) or mean of the table in `decimals` decimals, or two significant digits below 0.01, where those decimals
- * would read a small value as 0.000 or -0.000 (means of an outcome in thousands, a rare conversion).
- */
-function cell(x: number, decimals: number): string {
-  return x !== 0 && Math.abs(x) < 0.01 ? x.toPrecision(2) : x.toFixed(decimals);
-}
-
 const fmtP = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
 async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<void> {
@@ -93,7 +86,7 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
   }
   const scale = r.metric === 'proportion' ? 100 : 1;
   const unit = r.metric === 'proportion' ? ' (pp)' : '';
-  const v = (x: number) => (Number.isFinite(x) ? cell(x * scale, r.metric === 'proportion' ? 2 : 3) : '–');
+  const v = (x: number) => (Number.isFinite(x) ? fixedOrTwoDigits(x * scale, r.metric === 'proportion' ? 2 : 3) : '–');
   // a bound beyond the float64 range (Infinity) is not a missing one: it reads as past the largest double
   const bound = (x: number) => (x === Infinity ? `above ${Number.MAX_VALUE.toPrecision(4)}` : x === -Infinity ? `below -${Number.MAX_VALUE.toPrecision(4)}` : v(x));
   const rows = [...r.segments, ...r.overall].map((c) => [

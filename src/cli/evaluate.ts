@@ -16,7 +16,7 @@ import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type PrepFlags } from './prepOptions.js';
 import { atRow, inFile, inputName, readInput, requireColumn } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { EXACT_SILHOUETTE_ROWS, sampleDefinesSilhouette, silhouette } from './silhouette.js';
+import { EXACT_SILHOUETTE_ROWS, MISSED_SAMPLE_NOTE, sampleDefinesSilhouette, silhouette } from './silhouette.js';
 import { UNASSIGNED } from './withSegments.js';
 import { valueReader } from '../data/utf8Text.js';
 
@@ -189,7 +189,7 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
     // the default sample may miss a small segment whole: no silhouette then, as segment reads it (a --sample-size
     // given is refused below instead)
     const missed = f.sampleSize === undefined && !sampleDefinesSilhouette(labels, f.seed);
-    if (missed) ctx.note(`no silhouette: its seeded sample of ${EXACT_SILHOUETTE_ROWS.toLocaleString('en-US')} rows falls in one segment (the others too small to be drawn), or in one segment per row; a larger --sample-size may hold them`);
+    if (missed) ctx.note(`${MISSED_SAMPLE_NOTE}; a larger --sample-size may hold them`);
     sil = missed ? { score: Number.NaN, sampleSize: EXACT_SILHOUETTE_ROWS } : await silhouette(dataset, labels, { ...run, seed: f.seed, sampleSize: f.sampleSize }).catch((error: unknown) => {
       // a sample too small for the segments: the sampled rows fell in one segment, or in as many as there are rows
       if (error instanceof SegkitError && error.code === 'E_BAD_LABELS' && f.sampleSize !== undefined && dataset.n > f.sampleSize) {

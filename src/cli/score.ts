@@ -34,8 +34,6 @@ import { countFilled, countUnknown, filledNote, unknownNote } from './unknownCat
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 import { wholeNumbersAsIntegers } from './wholeNumbers.js';
 
-export { wholeNumbersAsIntegers };
-
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
   readonly out: string;

@@ -26,7 +26,7 @@ import { type RecordTails, writeRecordsAsRead } from './verbatimCsv.js';
 import { wholeNumbersAsIntegers } from './wholeNumbers.js';
 import type { RecordsRead } from '../data/recordTexts.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { EXACT_SILHOUETTE_ROWS, sampleDefinesSilhouette, silhouette } from './silhouette.js';
+import { EXACT_SILHOUETTE_ROWS, MISSED_SAMPLE_NOTE, sampleDefinesSilhouette, silhouette } from './silhouette.js';
 import { AtomicFile, checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { replacedColumns, replacingNote, UNASSIGNED, withSegments } from './withSegments.js';
 import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, checkHaversinePrepFlags, haversineWords, type DensityFlags } from './densityOptions.js';
@@ -300,7 +300,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     const comparable = present >= 2 && present <= clustered.n - 1;
     // the silhouette's seeded sample may miss a small segment whole: then it has none, as a sweep of choose-k reads it
     const sampled = comparable && !sampleDefinesSilhouette(labels, f.seed);
-    if (sampled) ctx.note(`no silhouette: its seeded sample of ${EXACT_SILHOUETTE_ROWS.toLocaleString('en-US')} rows falls in one segment (the others too small to be drawn), or in one segment per row`);
+    if (sampled) ctx.note(MISSED_SAMPLE_NOTE);
     sil = comparable && !sampled
       ? await silhouette(clustered, labels, { ...run, seed: f.seed, wantSamples: f.report !== undefined, metric: f.metric })
       : { score: Number.NaN, sampleSize: sampled ? EXACT_SILHOUETTE_ROWS : null };

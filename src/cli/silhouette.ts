@@ -4,6 +4,7 @@ import { silhouetteScore } from '../metrics/silhouetteScore.js';
 import { asin, cos, sin } from '../util/detMath.js';
 import { throwIfAborted } from '../util/errors.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
+import { now, YIELD_MS } from '../engine/heapExecutor.js';
 
 /** Up to this many rows the silhouette is exact (O(n^2) distances); above it, a seeded sample of this many rows. */
 export const EXACT_SILHOUETTE_ROWS = 20_000;
@@ -15,6 +16,9 @@ export interface SilhouetteResult {
   /** Every row's coefficient, when asked for and exact. */
   readonly samples?: Float64Array;
 }
+
+/** Said when the seeded sample defines no silhouette (see sampleDefinesSilhouette). */
+export const MISSED_SAMPLE_NOTE = `no silhouette: its seeded sample of ${EXACT_SILHOUETTE_ROWS.toLocaleString('en-US')} rows falls in one segment (the others too small to be drawn), or in one segment per row`;
 
 /**
  * Whether the seeded sample `silhouette` scores above `limit` rows holds 2 to (limit - 1) segments and so defines a
@@ -64,13 +68,13 @@ const HAVERSINE_SUMS = 2 ** 24;
  * event loop runs every 20 ms; an abort of `signal` rejects with E_ABORTED.
  */
 export async function haversineSilhouetteSamples(ds: Dataset, labels: ArrayLike<number>, signal?: AbortSignal, sumsBudget = HAVERSINE_SUMS): Promise<Float64Array> {
-  // seconds of work on the calling thread at 20,000 rows: the event loop (Ctrl-C, an abort) gets in every 20 ms
-  let last = performance.now();
+  // seconds of work on the calling thread at 20,000 rows: the event loop (Ctrl-C, an abort) gets in every YIELD_MS
+  let last = now();
   const turn = async (): Promise<void> => {
-    if (performance.now() - last < 20) return;
+    if (now() - last < YIELD_MS) return;
     await yieldToEventLoop();
     throwIfAborted(signal);
-    last = performance.now();
+    last = now();
   };
   const n = ds.n;
   const ids = new Map<number, number>();

@@ -5,7 +5,7 @@ import type { Spec as VegaSpec } from 'vega';
 import type { CompareSnapshotsResult, Migration } from '../workflow/compareSnapshots.js';
 import { renderSvg, renderVegaSvg } from './renderSvg.js';
 import { escapeHtml as esc } from './buildReport.js';
-import { fmtPct } from './chartSpecs.js';
+import { formatShare as fmtPct } from '../util/shareText.js';
 
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 const NEW = 'New customers', GONE = 'Gone', UNASSIGNED = 'Unassigned';

@@ -7,6 +7,7 @@ import { newcombeInterval } from '../metrics/newcombeInterval.js';
 import { twoProportionZTest } from '../metrics/twoProportionZTest.js';
 import { momentScale, welchFromMoments } from '../metrics/welchTTest.js';
 import { ldexp } from '../util/detMath.js';
+import { fixedOrTwoDigits } from '../util/shareText.js';
 
 export interface AbTestOptions {
   /** Column naming each customer's segment. */
@@ -133,9 +134,8 @@ function compare(segment: string | null, treatment: string, c: Arm, t: Arm, metr
   return { ...base, controlValue: c.mean, treatmentValue: t.mean, uplift: w.diff, relativeUplift: c.mean ? w.diff / c.mean : NaN, ci: w.ci, pvalue: w.pvalue, adjustedPValue: null, significant: false };
 }
 
-// percentage points in two decimals, or two significant digits below 0.01 (a rare conversion: never "0.00 pp")
-const pp = (p: number) => (p !== 0 && Math.abs(p) < 0.01 ? p.toPrecision(2) : p.toFixed(2));
-const fmt = (x: number, metric: 'proportion' | 'mean') => (metric === 'proportion' ? `${pp(100 * x)} pp` : x.toPrecision(4));
+// percentage points in two decimals (a rare conversion's in two significant digits: never "0.00 pp")
+const fmt = (x: number, metric: 'proportion' | 'mean') => (metric === 'proportion' ? `${fixedOrTwoDigits(100 * x, 2)} pp` : x.toPrecision(4));
 /** An interval bound; one beyond the float64 range (the WelchResult's Infinity) reads as past the largest double. */
 const bound = (x: number, metric: 'proportion' | 'mean') => (Number.isFinite(x) ? fmt(x, metric) : `${x < 0 ? 'below -' : 'above '}${fmt(Number.MAX_VALUE, metric)}`);
 

@@ -1,6 +1,6 @@
 import { SegkitError, badOption, baseMessage, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import { formatShare } from '../util/shareText.js';
+import { formatShare as pct } from '../util/shareText.js';
 import { fromColumns } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadThenMap, type Executor, type Handle, type RunOptions, type ShardSource } from '../engine/executor.js';
@@ -287,8 +287,6 @@ async function modelSpaceDistances(ex: Executor, k: number, prepared: PipelineRe
 function levelOf(psi: number, t: DriftThresholds): DriftLevel {
   return psi >= t.psiSignificant ? 'significant' : psi >= t.psiModerate ? 'moderate' : 'stable';
 }
-
-const pct = formatShare;
 
 function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventions' | 'passes'>): Recommendation {
   const t = r.thresholds;

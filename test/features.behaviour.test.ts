@@ -253,4 +253,19 @@ describe('behaviourFeatures', () => {
     // a misspelt option was ignored: sessions fell back to the 30-minute rule
     expectError(() => behaviourFeatures(EVENTS, { ...OPTS, sesion: 'sid' } as never), 'E_BAD_OPTION', 'unknown option "sesion"', 'did you mean "session"');
   });
+
+  it('reads a column that the first record leaves out: records omit the keys an event has no value for', () => {
+    // as JSON event logs are written: only feature-use events carry a feature, only some a duration
+    const sparse = EVENTS.map(({ feature, secs, ...rest }) => ({ ...rest, ...(feature === null ? {} : { feature }), ...(secs === null ? {} : { secs }) }));
+    expect(Object.hasOwn(sparse[0], 'feature')).toBe(false);
+    const t = columns(behaviourFeatures(sparse, OPTS));
+    expect(t.features_used).toEqual([2, 0]);
+    expect(t.features_per_day).toEqual([1, 0]);
+    expect(t).toEqual(columns(behaviourFeatures(EVENTS, OPTS)));
+    // row 0 has no duration: 0 s, as a null is (u1's durations sum to 300 s over 3 sessions; u2's to 60 s over 2)
+    const noFirstSecs = sparse.map((r, i) => (i === 0 ? { user: r.user, at: r.at, kind: r.kind, sid: r.sid } : r));
+    expect(columns(behaviourFeatures(noFirstSecs, { ...OPTS, duration: 'secs', sessionGapMinutes: 60 })).avg_session_seconds).toEqual([(300 - 30) / 2, 60 / 2]);
+    // a column no record has is still refused
+    expectError(() => behaviourFeatures(sparse, { ...OPTS, feature: 'feat' }), 'E_MISSING_COLUMN', 'column "feat" is not in the log');
+  });
 });

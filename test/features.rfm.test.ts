@@ -475,6 +475,20 @@ describe('rfm', () => {
     expect(t.customer).toEqual(['A', 'B', 'C', 'D', 'E']);
   });
 
+  it('skips a first record that leaves the customer key out, as any record without an id', () => {
+    // records omit the keys they have no value for: the column is in the log though row 0 lacks it
+    const noId = { invoice: '2000', date: '2024-01-01', qty: 1, amount: 1 };
+    const t = columns(rfm([noId, ...LOG] as never, { ...OPTS, missingCustomer: 'skip' }));
+    expect(t.customer).toEqual(['A', 'B', 'C', 'D', 'E']);
+    expect(t.frequency).toEqual([3, 1, 2, 1, 2]);
+    expect(t.monetary).toEqual([55, 40, 64, 40, 112.5]);
+    expect(t.recency).toEqual([3, 85, 30, 85, 1]);
+    expectError(() => rfm([noId, ...LOG] as never, OPTS), 'E_NAN_INPUT', 'row 0', 'has no customer id');
+    // an invoice column a first record leaves out: that row has no invoice id
+    const noInvoice = LOG.map((r, i) => (i === 0 ? { customer: r.customer, date: r.date, qty: r.qty, amount: r.amount } : r));
+    expectError(() => rfm(noInvoice as never, OPTS), 'E_NAN_INPUT', 'row 0', 'has no invoice id');
+  });
+
   it('names the row and column of bad input', () => {
     expectError(() => rfm(LOG, { ...OPTS, amount: 'price' }), 'E_MISSING_COLUMN', '"price"');
     const badDate = LOG.map((r, i) => (i === 3 ? { ...r, date: '2024-02-30' } : r));

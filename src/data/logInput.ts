@@ -33,8 +33,9 @@ export function columnOption(options: Record<string, unknown>, name: string, req
 
 // One pass over a column, whatever its storage: `visit(value, row)` sees plain JS values (null for missing).
 function scanRecords(log: readonly Readonly<Record<string, unknown>>[], column: string, visit: (v: unknown, row: number) => void): void {
-  const first = log[0];
-  if (first === null || typeof first !== 'object' || !Object.hasOwn(first, column)) {
+  // a record may leave a key out (null there, as readJson reads it): the column is missing only when no record has it
+  if (!log.some((r) => r !== null && typeof r === 'object' && Object.hasOwn(r, column))) {
+    const first = log[0];
     const has = first && typeof first === 'object' ? Object.keys(first).join(', ') : describe(first);
     throw new SegkitError('E_MISSING_COLUMN', `column "${column}" is not in the log`, `row 0 has: ${has}`);
   }

@@ -268,4 +268,12 @@ describe('behaviourFeatures', () => {
     // a column no record has is still refused
     expectError(() => behaviourFeatures(sparse, { ...OPTS, feature: 'feat' }), 'E_MISSING_COLUMN', 'column "feat" is not in the log');
   });
+
+  it('does not read the other cells of an event skipped for want of a customer id', () => {
+    const junk = { user: null, at: null, kind: null, sid: null, feature: null, secs: -1 };
+    const want = columns(behaviourFeatures(EVENTS, { ...OPTS, session: 'sid', duration: 'secs' }));
+    expect(columns(behaviourFeatures([...EVENTS, junk] as never, { ...OPTS, session: 'sid', duration: 'secs', missingCustomer: 'skip' }))).toEqual(want);
+    expect(want.sessions).toEqual([2, 1]);
+    expectError(() => behaviourFeatures([...EVENTS, junk] as never, { ...OPTS, missingCustomer: 'error' }), 'E_NAN_INPUT', 'row 12', 'has no customer id');
+  });
 });

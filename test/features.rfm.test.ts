@@ -489,6 +489,27 @@ describe('rfm', () => {
     expectError(() => rfm(noInvoice as never, OPTS), 'E_NAN_INPUT', 'row 0', 'has no invoice id');
   });
 
+  it('does not read the other cells of a row skipped for want of a customer id', () => {
+    // an export's rows without a customer (totals, footers, junk) often lack the rest too: skipped, not refused
+    const junk = [
+      { customer: null, invoice: null, date: null, qty: NaN, amount: null },
+      { customer: null, invoice: '2001', date: 'n/a', qty: 1, amount: Infinity },
+    ];
+    const t = columns(rfm([...LOG, ...junk] as never, { ...OPTS, missingCustomer: 'skip' }));
+    expect(t).toEqual(columns(rfm(LOG, OPTS)));
+    expect(t.monetary).toEqual([55, 40, 64, 40, 112.5]);
+    expect(t.recency).toEqual([3, 85, 30, 85, 1]);
+    // Arrow columns alike: a null date in a skipped row
+    const arrow = new Table({
+      customer: vectorFromArray(['a', null, 'b'], new Utf8()),
+      date: vectorFromArray([Date.UTC(2024, 0, 1), null, Date.UTC(2024, 0, 3)], new TimestampMillisecond()),
+      amount: vectorFromArray([5, null, 7], new Float64()),
+    });
+    expect(columns(rfm(arrow, { customer: 'customer', date: 'date', amount: 'amount', missingCustomer: 'skip' }))).toMatchObject({ customer: ['a', 'b'], recency: [3, 1], monetary: [5, 7] });
+    // without skip the row is an error for its missing customer id
+    expectError(() => rfm([...LOG, ...junk] as never, OPTS), 'E_NAN_INPUT', 'row 13', 'has no customer id');
+  });
+
   it('names the row and column of bad input', () => {
     expectError(() => rfm(LOG, { ...OPTS, amount: 'price' }), 'E_MISSING_COLUMN', '"price"');
     const badDate = LOG.map((r, i) => (i === 3 ? { ...r, date: '2024-02-30' } : r));

@@ -276,11 +276,15 @@ function missingValue(row: number, column: string, v: unknown): SegkitError {
   return new SegkitError('E_NAN_INPUT', `row ${row}, column "${column}" holds ${describe(v)}; a finite number is required`);
 }
 
-/** A numeric column as float64; `missing` gives the value for null (and NaN) cells, or throws when omitted. */
-export function readNumbers(log: LogInput, column: string, missing?: number): Float64Array {
+/**
+ * A numeric column as float64; `missing` gives the value for null (and NaN) cells, or throws when omitted. Rows whose
+ * `customers` code is -1 (skipped for want of a customer id) are left 0, unread.
+ */
+export function readNumbers(log: LogInput, column: string, missing?: number, customers?: Int32Array): Float64Array {
   const n = logLength(log);
   const out = new Float64Array(n);
   const visit = (v: unknown, row: number): void => {
+    if (customers && customers[row] < 0) return;
     if (typeof v === 'number') {
       // NaN is how pandas and float columns write a missing value, as the prep steps read it
       if (v !== v && missing !== undefined) out[row] = missing;
@@ -389,13 +393,14 @@ function numberNotMs(row: number, column: string, v: unknown): SegkitError {
   );
 }
 
-/** A date column as epoch milliseconds (UTC). */
-export function readTimes(log: LogInput, column: string): Float64Array {
+/** A date column as epoch milliseconds (UTC); rows whose `customers` code is -1 are left 0, unread (see readNumbers). */
+export function readTimes(log: LogInput, column: string, customers?: Int32Array): Float64Array {
   const n = logLength(log);
   const out = new Float64Array(n);
   let lastString = '';
   let lastMs = NaN;
   const visit = (v: unknown, row: number): void => {
+    if (customers && customers[row] < 0) return;
     let t: number;
     // Logs repeat timestamps (one per invoice line), so reuse the last parse.
     if (typeof v === 'string') {
@@ -428,6 +433,7 @@ export function readTimes(log: LogInput, column: string): Float64Array {
     if (scale !== 0 && (values instanceof BigInt64Array || values instanceof Int32Array || values instanceof Float64Array || values instanceof Float32Array || values instanceof Uint32Array)) {
       for (let i = 0; i < data.length; i++) {
         const row = start + i;
+        if (customers && customers[row] < 0) continue;
         if (data.nullCount > 0 && !data.getValid(i)) throw badDate(row, column, null);
         const t = Number(values[i]) * scale;
         if (!Number.isFinite(t)) throw badDate(row, column, values[i]);

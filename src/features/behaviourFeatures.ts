@@ -138,7 +138,7 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   const o = checkOptions(options);
   const n = logLength(events);
   const { codes: cust, keys } = readCustomerKeys(events, o.customer, o.missingCustomer);
-  const ms = readTimes(events, o.timestamp);
+  const ms = readTimes(events, o.timestamp, cust);
   const types = readKeys(events, o.type, (row) => {
     if (cust[row] >= 0) throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.type}" has no event type`);
   });
@@ -147,7 +147,7 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
         if (cust[row] >= 0) throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.session}" has no session id`);
       })
     : undefined;
-  const duration = o.duration ? readNumbers(events, o.duration, 0) : undefined;
+  const duration = o.duration ? readNumbers(events, o.duration, 0, cust) : undefined;
   if (duration) {
     for (let i = 0; i < n; i++) {
       if (cust[i] >= 0 && duration[i] < 0) throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${o.duration}" holds ${duration[i]}; a duration is 0 or more seconds`);

@@ -182,9 +182,10 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   const o = checkOptions(options);
   const n = logLength(transactions);
   const { codes: cust, keys } = readCustomerKeys(transactions, o.customer, o.missingCustomer);
-  const ms = readTimes(transactions, o.date);
-  const amount = readNumbers(transactions, o.amount);
-  const quantity = o.quantity ? readNumbers(transactions, o.quantity) : undefined;
+  // a row skipped for want of a customer id is not read further
+  const ms = readTimes(transactions, o.date, cust);
+  const amount = readNumbers(transactions, o.amount, undefined, cust);
+  const quantity = o.quantity ? readNumbers(transactions, o.quantity, undefined, cust) : undefined;
   const scale = 10 ** o.currencyDecimals;
 
   let invoice: Int32Array | undefined;
@@ -194,7 +195,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   let cancels: Int32Array | undefined;
   if (o.invoice) {
     const inv = readKeys(transactions, o.invoice, (row) => {
-      throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.invoice}" has no invoice id`);
+      if (cust[row] >= 0) throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.invoice}" has no invoice id`);
     });
     invoice = inv.codes;
     invoiceCount = inv.keys.length;

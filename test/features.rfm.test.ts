@@ -510,6 +510,25 @@ describe('rfm', () => {
     expectError(() => rfm([...LOG, ...junk] as never, OPTS), 'E_NAN_INPUT', 'row 13', 'has no customer id');
   });
 
+  it('refuses ids that are records or lists rather than merging them as "[object Object]"', () => {
+    // MongoDB's extended JSON writes ids as {"$oid": ...}: two customers, each with one order
+    const oid = [
+      { customer: { $oid: '5f1' }, invoice: { $oid: 'o1' }, date: '2024-01-01', amount: 10 },
+      { customer: { $oid: '5f2' }, invoice: { $oid: 'o2' }, date: '2024-01-02', amount: 20 },
+    ];
+    expectError(() => rfm(oid as never, { customer: 'customer', date: 'date', amount: 'amount' }), 'E_PARSE', 'row 0, column "customer"', 'not an id');
+    const ids = oid.map((r, i) => ({ ...r, customer: `c${i}` }));
+    expectError(() => rfm(ids as never, { customer: 'customer', date: 'date', amount: 'amount', invoice: 'invoice' }), 'E_PARSE', 'row 0, column "invoice"', 'not an id');
+    // a list is no id either (["x", 1] read as text was the id "x,1")
+    expectError(() => rfm([{ ...ids[1], customer: ['x', 1] }, { ...ids[0], customer: 'x,1' }] as never, { customer: 'customer', date: 'date', amount: 'amount' }), 'E_PARSE', 'row 0');
+    // an invalid Date is a missing id, as NaN is, rather than a RangeError
+    const bad = [{ ...ids[0], customer: new Date(NaN) }, ids[1]];
+    expectError(() => rfm(bad as never, { customer: 'customer', date: 'date', amount: 'amount' }), 'E_NAN_INPUT', 'row 0', 'has no customer id');
+    expect(columns(rfm(bad as never, { customer: 'customer', date: 'date', amount: 'amount', missingCustomer: 'skip' }))).toMatchObject({ customer: ['c1'], recency: [1], monetary: [20] });
+    // an event log's ids too
+    expectError(() => behaviourFeatures([{ user: { id: 1 }, at: '2024-01-01', kind: 'page_view' }] as never, { customer: 'user', timestamp: 'at', type: 'kind' }), 'E_PARSE', 'not an id');
+  });
+
   it('names the row and column of bad input', () => {
     expectError(() => rfm(LOG, { ...OPTS, amount: 'price' }), 'E_MISSING_COLUMN', '"price"');
     const badDate = LOG.map((r, i) => (i === 3 ? { ...r, date: '2024-02-30' } : r));

@@ -68,13 +68,16 @@ export interface KeyColumn {
   readonly keys: Key[];
 }
 
-function normaliseKey(v: unknown): Key | null {
+function normaliseKey(v: unknown, row: number, column: string): Key | null {
   if (v === null) return null;
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return Number.isNaN(v) ? null : v;
   if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
   if (typeof v === 'boolean') return String(v);
-  if (v instanceof Date) return v.toISOString();
+  // an invalid Date is missing, as NaN is
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+  // a record or list (an extended-JSON {"$oid": ...}) is no id: as text every one is "[object Object]", one customer
+  if (typeof v === 'object' && !ArrayBuffer.isView(v)) throw new SegkitError('E_PARSE', `row ${row}, column "${column}" holds ${describe(v)}, not an id`);
   return String(v);
 }
 
@@ -204,7 +207,7 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
     return lastCode;
   };
   const visit = (v: unknown, row: number): void => {
-    const key = normaliseKey(v);
+    const key = normaliseKey(v, row, column);
     if (key === null) {
       codes[row] = -1;
       onMissing(row);

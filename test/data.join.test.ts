@@ -448,4 +448,22 @@ describe('joinCustomers on decimal keys', () => {
     expect((err as SegkitError).code).toBe('E_SHAPE_MISMATCH');
     expect((err as SegkitError).message).toMatch(/key "7.50" \(row 1\) in column "k" as text, and the customers table has the number 7.5/);
   });
+
+  it('refuses a log or customers table that is not an Arrow Table with E_BAD_OPTION, not a TypeError', async () => {
+    const t = new Table({ k: vectorFromArray(['a', 'b'], new Utf8()), x: vectorFromArray([1, 2], new Float64()) });
+    const records = [{ k: 'a', x: 1 }];
+    for (const call of [
+      () => aggregateByCustomer(records as never, { key: 'k', aggregations: { n: { op: 'count' } } }),
+      () => aggregateByCustomer(null as never, { key: 'k', aggregations: { n: { op: 'count' } } }),
+      () => joinCustomers(records as never, [{ table: t, key: 'k' }], { key: 'k' }),
+      () => joinCustomers(t, [{ table: records as never, key: 'k' }], { key: 'k' }),
+    ]) {
+      const err = await failure(call);
+      expect(err).toBeInstanceOf(SegkitError);
+      expect((err as SegkitError).code).toBe('E_BAD_OPTION');
+      expect((err as SegkitError).message).toContain('an Arrow Table');
+    }
+    // the Table itself is fine
+    expect(values(await aggregateByCustomer(t, { key: 'k', aggregations: { n: { op: 'count' } } }), 'n')).toEqual([1, 1]);
+  });
 });

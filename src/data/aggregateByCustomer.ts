@@ -2,6 +2,7 @@ import { type Data, DataType, Float64, Int32, makeData, type Table, type Vector 
 import { SegkitError, badOption } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { takeRows } from './takeRows.js';
+import { isArrowTable } from './dataset.js';
 import { columnValues } from './utf8Text.js';
 
 export type AggregateOp = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'distinct' | 'first' | 'last';
@@ -38,6 +39,7 @@ export interface AggregateByCustomerOptions {
  * });
  */
 export async function aggregateByCustomer(log: Table, options: AggregateByCustomerOptions): Promise<Table> {
+  if (!isArrowTable(log)) throw badOption('log', log, 'an Arrow Table');
   if (!options || typeof options.key !== 'string' || options.key === '') throw badOption('key', options?.key, 'the name of the customer key column');
   const { key, aggregations } = options;
   if (!aggregations || typeof aggregations !== 'object' || Object.keys(aggregations).length === 0) {

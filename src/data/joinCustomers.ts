@@ -3,6 +3,7 @@ import { SegkitError, badOption, describe } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { textNumberClash } from '../util/numberText.js';
 import { takeRows } from './takeRows.js';
+import { isArrowTable } from './dataset.js';
 import { columnValues } from './utf8Text.js';
 import { FLOAT64_DIGITS, decimalText, unscaled } from './decimal.js';
 
@@ -80,6 +81,7 @@ function keyColumn(table: Table, key: string, where: string): Vector {
  */
 export async function joinCustomers(customers: Table, sources: readonly CustomerSource[], options: JoinCustomersOptions): Promise<Table> {
   if (!options || typeof options.key !== 'string' || options.key === '') throw badOption('key', options?.key, 'the name of the customer key column');
+  if (!isArrowTable(customers)) throw badOption('customers', customers, 'an Arrow Table');
   if (!Array.isArray(sources as unknown)) throw badOption('sources', sources, 'an array of { table, key, prefix? }');
   const customerColumn = keyColumn(customers, options.key, 'the customers table');
   const customerKeys = keyStrings(customerColumn);
@@ -88,7 +90,7 @@ export async function joinCustomers(customers: Table, sources: readonly Customer
 
   sources.forEach((source, s) => {
     const where = `source ${s}`;
-    if (!source || typeof source !== 'object' || !source.table || typeof source.table.getChild !== 'function') {
+    if (!source || typeof source !== 'object' || !isArrowTable(source.table)) {
       throw badOption(`sources[${s}].table`, source?.table, 'an Arrow Table');
     }
     if (typeof source.key !== 'string' || source.key === '') throw badOption(`sources[${s}].key`, source.key, 'a column name');

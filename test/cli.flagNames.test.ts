@@ -144,6 +144,13 @@ describe('abtest and rfm', () => {
       code: 2,
       error: '"named.csv": --customer: column "recency" has the name of an output column (recency, frequency, monetary, r_score, f_score, m_score, rfm_code, segment); rename the column',
     });
+    // a row without a customer id: the hint names the flag that skips such rows
+    writeFileSync(path('anonymous.csv'), 'cust,date,amount\nc1,2024-01-02,10\n,2024-01-03,20\n');
+    expect(failure(segkit(['rfm', 'anonymous.csv', '--customer', 'cust', '--date', 'date', '--amount', 'amount']))).toEqual({
+      code: 1,
+      error: '"anonymous.csv": line 3, column "cust" has no customer id (drop those rows first or pass --skip-missing-customers)',
+    });
+    expect(JSON.parse(ok(['rfm', 'anonymous.csv', '--customer', 'cust', '--date', 'date', '--amount', 'amount', '--skip-missing-customers', '--json', '-q']).stdout).customers).toBe(1);
   });
 });
 

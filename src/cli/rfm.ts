@@ -87,12 +87,13 @@ export function rfmSummary(table: Table): RfmSegmentRow[] {
     .sort((a, b) => b.customers - a.customers || (a.segment < b.segment ? -1 : 1));
 }
 
-/** rfm's words for its options (asOf, option "customer"), as the flags that set them. */
+/** rfm's words for its options (asOf, option "customer", missingCustomer), as the flags that set them. */
 function flagNames(error: unknown, f: RfmFlags): unknown {
   if (!(error instanceof SegkitError)) return error;
   return restate(error, (message) => message
     .replace(/\basOf\b/, f.asOf !== undefined ? `--as-of ${f.asOf}` : '--as-of')
-    .replace(/^option "customer" must be a name other than the output columns (.*), got "[^"]*"$/, (_, names: string) => `--customer: column "${f.customer}" has the name of an output column (${names}); rename the column`));
+    .replace(/^option "customer" must be a name other than the output columns (.*), got "[^"]*"$/, (_, names: string) => `--customer: column "${f.customer}" has the name of an output column (${names}); rename the column`),
+  (hint) => hint?.replace('pass missingCustomer: "skip"', 'pass --skip-missing-customers'));
 }
 
 async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void> {

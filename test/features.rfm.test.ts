@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
-import { DateDay, Dictionary, Float32, Float64, Int32, Int64, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
+import { Binary, DateDay, Dictionary, Float32, Float64, Int32, Int64, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
 import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
@@ -527,6 +527,24 @@ describe('rfm', () => {
     expect(columns(rfm(bad as never, { customer: 'customer', date: 'date', amount: 'amount', missingCustomer: 'skip' }))).toMatchObject({ customer: ['c1'], recency: [1], monetary: [20] });
     // an event log's ids too
     expectError(() => behaviourFeatures([{ user: { id: 1 }, at: '2024-01-01', kind: 'page_view' }] as never, { customer: 'user', timestamp: 'at', type: 'kind' }), 'E_PARSE', 'not an id');
+  });
+
+  it('reads the ids of a Binary column as their UTF-8 text, as the same ids in a Utf8 column', () => {
+    // Parquet files whose writers left strings without the UTF8 annotation are read as Binary
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const date = () => vectorFromArray([Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 2)], new TimestampMillisecond());
+    const amount = () => vectorFromArray([1, 2, 3], new Float64());
+    const binary = new Table({ c: vectorFromArray([enc('cust-1'), enc('cust-2'), enc('cust-1')], new Binary()), d: date(), a: amount() });
+    const text = new Table({ c: vectorFromArray(['cust-1', 'cust-2', 'cust-1'], new Utf8()), d: date(), a: amount() });
+    const o = { customer: 'c', date: 'd', amount: 'a' };
+    const t = columns(rfm(binary, o));
+    expect(t.c).toEqual(['cust-1', 'cust-2']);
+    expect(t.monetary).toEqual([4, 2]);
+    expect(t.frequency).toEqual([2, 1]);
+    expect(t).toEqual(columns(rfm(text, o)));
+    // bytes that are not UTF-8 stay apart, each its own customer
+    const raw = new Table({ c: vectorFromArray([new Uint8Array([0xff]), new Uint8Array([0xfe]), new Uint8Array([0xff])], new Binary()), d: date(), a: amount() });
+    expect(columns(rfm(raw, o)).frequency).toEqual([1, 2]);
   });
 
   it('names the row and column of bad input', () => {

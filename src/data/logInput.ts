@@ -68,6 +68,8 @@ export interface KeyColumn {
   readonly keys: Key[];
 }
 
+let strictUtf8: TextDecoder | undefined;
+
 function normaliseKey(v: unknown, row: number, column: string): Key | null {
   if (v === null) return null;
   if (typeof v === 'string') return v;
@@ -76,6 +78,13 @@ function normaliseKey(v: unknown, row: number, column: string): Key | null {
   if (typeof v === 'boolean') return String(v);
   // an invalid Date is missing, as NaN is
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+  // a Binary column's id (Parquet strings written without their UTF8 annotation) is its text; bytes that are not
+  // UTF-8 are written as their byte values
+  if (v instanceof Uint8Array) {
+    try {
+      return (strictUtf8 ??= new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })).decode(v);
+    } catch {}
+  }
   // a record or list (an extended-JSON {"$oid": ...}) is no id: as text every one is "[object Object]", one customer
   if (typeof v === 'object' && !ArrayBuffer.isView(v)) throw new SegkitError('E_PARSE', `row ${row}, column "${column}" holds ${describe(v)}, not an id`);
   return String(v);

@@ -1,5 +1,5 @@
 import * as Arrow from 'apache-arrow';
-import { Bool, Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import { Binary, Bool, Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
 import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
@@ -465,5 +465,16 @@ describe('joinCustomers on decimal keys', () => {
     }
     // the Table itself is fine
     expect(values(await aggregateByCustomer(t, { key: 'k', aggregations: { n: { op: 'count' } } }), 'n')).toEqual([1, 1]);
+  });
+
+  it('matches a Binary key to the same id as text (Parquet strings written without their UTF8 annotation)', async () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const source = new Table({ k: vectorFromArray([enc('cust-1'), enc('cust-2')], new Binary()), spend: vectorFromArray([10, 20], new Float64()) });
+    const customers = new Table({ id: vectorFromArray(['cust-2', 'cust-1', 'cust-3'], new Utf8()) });
+    expect(values(await joinCustomers(customers, [{ table: source, key: 'k' }], { key: 'id' }), 'spend')).toEqual([20, 10, null]);
+    // and the other way round, Binary customers and a text source
+    const binaryCustomers = new Table({ id: vectorFromArray([enc('cust-2'), enc('cust-3')], new Binary()) });
+    const textSource = new Table({ k: vectorFromArray(['cust-1', 'cust-2'], new Utf8()), spend: vectorFromArray([10, 20], new Float64()) });
+    expect(values(await joinCustomers(binaryCustomers, [{ table: textSource, key: 'k' }], { key: 'id' }), 'spend')).toEqual([20, null]);
   });
 });

@@ -260,6 +260,17 @@ describe('personaNames and describeSegment', () => {
     expect(personaNames(p)).toEqual(['Very low visits', 'Typical customers', 'Typical customers 2', 'Very high visits']);
   });
 
+  it('numbers names that read alike past the names other segments already have', () => {
+    // segments 0 and 1 are alike (very high score, score_2 exactly average); segment 2 is very high on score_2
+    const rows = [[1, 0], [1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [-1, -0.5], [-1, -0.5], [-1, -0.5], [-1, -0.5]];
+    const p = profileSegments(fromRows(rows, { names: ['score', 'score_2'] }), Int32Array.from([0, 0, 1, 1, 2, 2, 3, 3, 3, 3]), 4);
+    expect(p.segments.map((s) => s.z[1])).toEqual([0, 0, 1 / Math.sqrt(0.3), -0.5 / Math.sqrt(0.3)]);
+    // "Very high score 2" is segment 2's own name (score_2): segment 1 is not given it as a number
+    const names = personaNames(p);
+    expect(names).toEqual(['Very high score', 'Very high score 3', 'Very high score 2', 'Very low score']);
+    expect(new Set(names).size).toBe(4);
+  });
+
   it('gives two means that round alike the digits that tell them apart', () => {
     // ratings 4.3 and 4.2 (population 4.25), spend 55.02 and 54.98 (population 55.00): "4.3 against 4.3" before
     const rows = [...Array.from({ length: 4 }, () => [4.3, 55.02]), ...Array.from({ length: 4 }, () => [4.2, 54.98])];

@@ -65,7 +65,8 @@ export interface PersonaNameOptions {
 /**
  * Short persona-style names for every segment ("Frequent, recent buyers", "High income, low spend"), at most
  * `maxWords` words and all different: the customer vocabulary of `nameSegment` when it fits, else the levels of
- * the two (or one) strongest features in short labels; names still equal get " 2", " 3" in segment order.
+ * the two (or one) strongest features in short labels; names still equal get " 2", " 3" in segment order (a number
+ * another segment's name already ends in is skipped).
  */
 export function personaNames(profiles: SegmentProfiles, options: PersonaNameOptions = {}): string[] {
   checkProfiles(profiles);
@@ -100,11 +101,14 @@ export function personaNames(profiles: SegmentProfiles, options: PersonaNameOpti
     });
     if (!changed) break;
   }
-  const used = new Map<string, number>();
-  return names.map((n) => {
-    const c = (used.get(n) ?? 0) + 1;
-    used.set(n, c);
-    return c === 1 ? n : `${n} ${c}`;
+  // a number never makes a name another segment has ("High score 2" beside a feature score_2)
+  const used = new Set(names);
+  return names.map((n, i) => {
+    if (names.indexOf(n) === i) return n;
+    let c = 2;
+    while (used.has(`${n} ${c}`)) c++;
+    used.add((n = `${n} ${c}`));
+    return n;
   });
 }
 

@@ -2,6 +2,7 @@
 // twin), permutation importance, rules for a segmentation, and segment composition.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tableFromArrays } from 'apache-arrow';
 import {
   close, createRandom, decisionTree, explainAssignment, inlineExecutor, kmeans, permutationImportance, randomForest,
   segmentComposition, segmentRules, treeShap,
@@ -284,6 +285,21 @@ describe('segmentComposition', () => {
     expect(s0.map((g) => [g.group, g.share, g.flagged])).toEqual([['m', 0.25, true], ['f', 0.75, true], ['(missing)', 0, false]]);
     expect(c.flagged.map((g) => [g.segment, g.group])).toEqual([[0, 'f'], [0, 'm'], [1, 'f']]);
     expect(c.flagged[0].difference).toBeCloseTo(0.35, 14);
+  });
+
+  it('reads an Arrow column (a table\'s getChild) by its values, not as every row missing', () => {
+    const labels = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+    const gender = ['f', 'f', 'f', 'm', 'm', 'm', 'm', 'f', null, 'm'];
+    const table = tableFromArrays({ gender: gender as string[] });
+    const column = table.getChild('gender')!;
+    const c = segmentComposition(labels, column, { threshold: 0.2 });
+    // indexed, the column gave undefined for every row: one group "(missing)" holding all ten customers
+    expect(c.overall).toEqual([
+      { group: 'm', count: 5, share: 0.5 },
+      { group: 'f', count: 4, share: 0.4 },
+      { group: '(missing)', count: 1, share: 0.1 },
+    ]);
+    expect(c).toEqual(segmentComposition(labels, gender, { threshold: 0.2 }));
   });
 
   it('a value that is the text "(missing)" stays apart from the missing values', () => {

@@ -29,12 +29,15 @@ export const MISSING_GROUP = '(missing)';
  * Each segment's mix of an attribute (gender, age band, region) against the whole customer base, flagging the
  * segments where a group's share differs by more than `threshold` (default 0.1: ten percentage points). Missing
  * values form their own group, "(missing)" (or "((missing))" when a value is itself the text "(missing)", which stays
- * a group of its own). Rows with a negative segment (unassigned) count in neither.
+ * a group of its own). Rows with a negative segment (unassigned) count in neither. `attribute` is an array or an
+ * Arrow column (`table.getChild('gender')`).
  * @example
  * segmentComposition(labels, customers.gender).flagged; // [{ segment: 2, group: 'female', share: 0.71, overallShare: 0.52, ... }]
  */
 export function segmentComposition(
-  labels: ArrayLike<number>, attribute: ArrayLike<string | number | null | undefined>, options: { threshold?: number } = {},
+  labels: ArrayLike<number>,
+  attribute: ArrayLike<string | number | null | undefined> | { readonly length: number; get(index: number): unknown },
+  options: { threshold?: number } = {},
 ): SegmentComposition {
   checkOptions(options, ['threshold'], 'segmentComposition');
   const threshold = options.threshold ?? 0.1;
@@ -43,6 +46,8 @@ export function segmentComposition(
   if (!attribute || typeof attribute.length !== 'number') throw new SegkitError('E_BAD_OPTION', `attribute must be an array of values, got ${describe(attribute)}`);
   if (attribute.length !== labels.length) throw new SegkitError('E_SHAPE_MISMATCH', `attribute has ${attribute.length} values for ${labels.length} labels`);
   // missing values are counted under null, apart from any value that reads "(missing)"
+  // an Arrow column (a table's getChild) is read with get(): indexed, it gives undefined for every row, all "(missing)"
+  const at = (attribute as { get?: unknown }).get ? (i: number) => (attribute as { get(i: number): unknown }).get(i) : (i: number) => (attribute as ArrayLike<unknown>)[i];
   const groupOf = (v: unknown) => (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : String(v));
   const total = new Map<string | null, number>();
   const per = new Map<number, Map<string | null, number>>();
@@ -51,7 +56,7 @@ export function segmentComposition(
     const s = labels[i];
     if (!Number.isInteger(s)) throw new SegkitError('E_BAD_LABELS', `row ${i} has segment ${describe(s)}, not an integer`);
     if (s < 0) continue;
-    const g = groupOf(attribute[i]);
+    const g = groupOf(at(i));
     total.set(g, (total.get(g) ?? 0) + 1);
     if (!per.has(s)) per.set(s, new Map());
     const m = per.get(s)!;

@@ -20,6 +20,7 @@ import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type Prep
 import { checkPaths, inFile, inputName, readInput, requireColumn, rowName, targetError } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { valueReader } from '../data/utf8Text.js';
+import { noCustomers } from '../explain/nameSegment.js';
 
 export const CLASSIFIERS = ['tree', 'forest'] as const;
 
@@ -166,9 +167,11 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
     }));
     await writeFileAtomic(f.model, `${JSON.stringify(new SegmentModel({ pipeline: prep, model, segments }).toJSON())}\n`, ctx.signal);
   }
+  // segment ids with no row in the file (segments 0 and 2 only): the model keeps them, but no segment was learned for them
+  const absent = Array.from({ length: model.k }, (_, c) => c).filter((c) => !model.classes.includes(c));
   const importance = Array.from(model.featureImportances, (v, j) => ({ feature: dataset.names[j], importance: v })).sort((a, b) => b.importance - a.importance);
   const summary = {
-    rows: dataset.n, features: [...dataset.names], algorithm: f.algorithm, k: model.k, segments: segNames,
+    rows: dataset.n, features: [...dataset.names], algorithm: f.algorithm, k: model.k, segments: segNames, ...(absent.length ? { absentSegments: absent } : {}),
     trainAccuracy,
     ...(cv ? { cv: { folds: cv.folds.map((x) => ({ fold: x.fold, rows: x.testRows.length, ...pick(x.scores) })), mean: cv.mean, std: cv.std, confusion: cv.pooled.confusion, labels: cv.pooled.labels } } : {}),
     importance,
@@ -178,7 +181,8 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
     ctx.printJson(summary);
     return;
   }
-  const out: string[] = [`${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · ${model.k} segments · ${f.algorithm === 'tree' ? 'decision tree' : `random forest of ${f.nTrees} trees`}`];
+  const out: string[] = [`${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · ${model.nClasses} segments · ${f.algorithm === 'tree' ? 'decision tree' : `random forest of ${f.nTrees} trees`}`];
+  if (absent.length) out.push(noCustomers(absent.map(String), 'this file'));
   if (cv) {
     out.push('', `cross-validated (${f.cv} stratified folds, seed ${f.seed}):`);
     out.push(formatTable(

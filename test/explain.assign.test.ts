@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tableFromArrays } from 'apache-arrow';
 import {
-  close, createRandom, decisionTree, explainAssignment, inlineExecutor, kmeans, permutationImportance, randomForest,
-  segmentComposition, segmentRules, treeShap,
+  close, createRandom, decisionTree, explainAssignment, inlineExecutor, kmeans, permutationImportance, pipeline, randomForest,
+  segmentComposition, SegmentModel, segmentRules, treeShap,
 } from '../src/index.js';
 import { rulePercent } from '../src/core/treeEnsemble.js';
 import { bruteShapley } from './twins/shapley.js';
@@ -170,6 +170,27 @@ describe('permutationImportance', () => {
     });
     expect(imp.losses).toHaveLength(names.length);
     expect(imp.losses.every((l) => l.length === 3)).toBe(true);
+  });
+
+  it('a SegmentModel (raw tables in, no feature names) or no model: refused naming the option, not a TypeError', async () => {
+    const table = tableFromArrays({ a: Float64Array.from(X, (r) => r[0]), b: Float64Array.from(X, (r) => r[1]) });
+    const prep = pipeline({ scale: 'standard' });
+    const { dataset } = await prep.fitTransform(table, { executor: ex });
+    const km = await kmeans(dataset, { k: 2, seed: 1, executor: ex });
+    const segments = [0, 1].map((id) => {
+      const size = km.labels.filter((l) => l === id).length;
+      return { id, name: `s${id}`, size, share: size / X.length, means: { a: 0, b: 0 } };
+    });
+    const sm = new SegmentModel({ pipeline: prep, model: km, segments });
+    for (const bad of [sm, null, {}]) {
+      // rows of numbers (and an Arrow table of them) read the missing featureNames: "Cannot read properties of undefined"
+      for (const rows of [X.map((r) => [r[0], r[1]]), table]) {
+        const e = await failure(() => permutationImportance(bad as never, rows as never, undefined, { executor: ex }));
+        expect([e.code, e.message]).toEqual(['E_BAD_OPTION', `option "model" must be a fitted model, got ${bad === null ? 'null' : bad === sm ? 'SegmentModel' : 'Object'}`]);
+      }
+    }
+    // its model, on the prepared rows, is explained
+    expect((await permutationImportance(sm.model, dataset, undefined, { repeats: 1, executor: ex })).baseline).toBe(1);
   });
 
   it('a text target is read through the model\'s class names, as the fit read it; labels it cannot read are refused', async () => {

@@ -61,6 +61,8 @@ export async function permutationImportance(
   if (!Number.isInteger(repeats) || repeats < 1) throw badOption('repeats', repeats, 'a positive integer');
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
+  // a SegmentModel (raw tables in, no featureNames) or no model read as a TypeError
+  if (!Array.isArray(model?.featureNames) || typeof model.predict !== 'function') throw badOption('model', model, 'a fitted model');
   const ds: Dataset = datasetFor(data, model.featureNames, 'permutationImportance');
   const run = { executor: options.executor, threads: options.threads, signal: options.signal };
   const truth = target === undefined ? await model.predict(ds, run) : targetIds(target, model, ds.n);

@@ -280,6 +280,13 @@ describe('segmentRules', () => {
     await expect(segmentRules({ columns: [income], names: ['income'] }, labels, { names: ['a', 'b', 'c'] })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"names"') });
   });
 
+  it('no labels with names are refused as without names, not a TypeError reading their length', async () => {
+    for (const labels of [null, undefined]) {
+      const e = await failure(() => segmentRules(data, labels as never, { names: ['a', 'b', 'c'], executor: ex }));
+      expect([e.code, e.message]).toEqual(['E_BAD_LABELS', `target must be an array of segment ids or class names, got ${labels}`]);
+    }
+  });
+
   it('fidelity is the share of customers the rules put in their own segment', async () => {
     const model = await kmeans(data, { k: 4, seed: 2, executor: ex });
     const r = await segmentRules(data, model.labels, { maxDepth: 2, executor: ex });

@@ -260,6 +260,14 @@ describe('personaNames and describeSegment', () => {
     expect(personaNames(p)).toEqual(['Very low visits', 'Typical customers', 'Typical customers 2', 'Very high visits']);
   });
 
+  it('refuses what is not feature names, or no data, naming it rather than failing with a TypeError', () => {
+    for (const names of [null, undefined, 'income', [5]]) {
+      expect(() => shortLabels(names as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "names" must be an array of feature names, got ') }));
+    }
+    expect(shortLabels(['avg_total_order_value_eur', 'spend'])).toEqual(['order value eur', 'spend']);
+    expect(() => profileSegments(null as never, Int32Array.of(0), 1)).toThrow(expect.objectContaining({ code: 'E_EMPTY_DATA' }));
+  });
+
   it('numbers names that read alike past the names other segments already have', () => {
     // segments 0 and 1 are alike (very high score, score_2 exactly average); segment 2 is very high on score_2
     const rows = [[1, 0], [1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [-1, -0.5], [-1, -0.5], [-1, -0.5], [-1, -0.5]];

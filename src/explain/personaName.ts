@@ -22,6 +22,7 @@ export const featureLabel = (labels: Readonly<Record<string, string>> | undefine
  * trailing words; any two that would read the same keep their full words, so a label is never cut into ambiguity.
  */
 export function shortLabels(names: readonly string[], labels: Readonly<Record<string, string>> = {}): string[] {
+  if (!Array.isArray(names) || names.some((n) => typeof n != 'string')) throw badOption('names', names, 'an array of feature names');
   const given = names.map((n) => labelOf(labels, n));
   const full = names.map((n, j) => given[j] ?? featureWords(n));
   const short = full.map((w, j) => {

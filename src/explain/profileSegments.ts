@@ -122,7 +122,7 @@ function checkLabels(labels: ArrayLike<number>, n: number, k: number): void {
 type ProfileColumns = { readonly n: number; readonly d: number; readonly names: readonly string[]; readonly columns: readonly (Float32Array | Float64Array)[] };
 
 function float64Columns(data: Dataset | ProfileColumns): ProfileColumns | undefined {
-  const cols = (data as ProfileColumns).columns;
+  const cols = (data as ProfileColumns | null)?.columns;
   if (!Array.isArray(cols) || !cols.some((c) => c instanceof Float64Array)) return undefined;
   const n = cols[0].length;
   if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'the data has no rows');

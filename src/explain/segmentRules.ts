@@ -58,7 +58,8 @@ export async function segmentRules(data: DataInput, labels: Target, options: Seg
   const text = labels?.length > 0 && typeof labels[0] === 'string';
   if (text && options.names !== undefined) throw badOption('names', options.names, 'absent with text labels');
   const names = options.names;
-  if (names !== undefined) {
+  // no labels at all (null) are the classifier's to refuse, as without names
+  if (names !== undefined && labels) {
     labels = labels as ArrayLike<number>;
     let k = 0;
     for (let i = 0; i < labels.length; i++) if (labels[i] + 1 > k) k = labels[i] + 1;

@@ -48,6 +48,22 @@ describe('segkit explain', () => {
     expect(segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2', '-q']).code).toBe(0);
   });
 
+  it('suggests deeper rules only when the rules stopped at --max-depth, and counts one customer as one', () => {
+    // segment 2's one customer has segment 0's spend: no depth tells them apart
+    writeFileSync(path('norule.csv'), ['spend,segment', '1,0', '1,0', '1,0', '1,2', '5,1', '5,1', '5,1'].join('\n') + '\n');
+    const lines = ok(['explain', 'norule.csv', '--labels', 'segment', '--max-depth', '5', '--threads', '1']).stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  segment 2 ('));
+    expect(lines.slice(at, at + 2)).toEqual([
+      '  segment 2 (1 customer; the rules find 0.0% of them, 0.0% of those they pick are in it)',
+      '    no rule picks it out: other segments\' customers outnumber its own wherever the rules look',
+    ]);
+    // three segments on one feature: a rule of one condition finds two of them, one more condition all three
+    writeFileSync(path('deep.csv'), ['spend,segment', '1,0', '1,0', '1,0', '5,1', '5,1', '5,1', '9,2', '9,2', '9,2'].join('\n') + '\n');
+    const shallow = ok(['explain', 'deep.csv', '--labels', 'segment', '--max-depth', '1', '--threads', '1']).stdout;
+    expect(shallow).toContain('  segment 2 (3 customers; the rules find 0.0% of them, 0.0% of those they pick are in it)\n    no rule of this depth picks it out (try --max-depth 2)\n');
+    expect(ok(['explain', 'deep.csv', '--labels', 'segment', '--max-depth', '2', '--threads', '1']).stdout).toContain('3 < spend <= 7 -> segment 1: 100% of 3 customers');
+  });
+
   it('--rows names customer ids: one given twice, or an empty one, is a usage error that says so', () => {
     const twice = segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2,2', '--json']);
     expect(twice.code).toBe(2);

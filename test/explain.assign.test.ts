@@ -86,6 +86,18 @@ describe('explainAssignment', () => {
     });
   });
 
+  it('a forest of one tree is explained by its SHAP values, as treeShap gives them, not by its decision path', async () => {
+    const forest = await randomForest(data, y, { nTrees: 1, maxDepth: 4, seed: 2, executor: ex });
+    const rows = X.filter((_, i) => i % 10 === 3);
+    const { values, expectedValue } = treeShap(forest, rows);
+    const why = await explainAssignment(forest, rows);
+    why.forEach((w, i) => {
+      expect(w.method).toBe('tree SHAP');
+      expect(w.base).toBe(expectedValue[w.segment] - expectedValue[w.runnerUp]);
+      for (let j = 0; j < 4; j++) expect(w.contributions[j]).toBe(values[i][j * 3 + w.segment] - values[i][j * 3 + w.runnerUp]);
+    });
+  });
+
   it('TreeSHAP equals brute-force Shapley values on tiny trees (every subset of features)', async () => {
     const rng = createRandom(3);
     const n = 300;

@@ -54,7 +54,8 @@ export async function explainAssignment(model: SegmentationModel, rows: RowsInpu
   const X = readRows(names, rows, 'explainAssignment');
   if (X.length === 0) return [];
   if (model instanceof TreeEnsemble) {
-    if (model.trees.length === 1) return X.map((x) => decisionPath(model, x));
+    // a forest of one tree is still explained by its SHAP values, as treeShap gives them
+    if (model.kind === 'tree') return X.map((x) => decisionPath(model, x));
     const expected = forestExpected(model);
     return X.map((x) => shapGap(model, x, expected));
   }

@@ -331,6 +331,12 @@ describe('segkit train and score', () => {
     expect(Array.from(want).filter((v, i) => v === i % 3).length).toBeGreaterThan(115);
   });
 
+  it('describes a small filtered file under its own ids (six customers of segments 7 and 9)', () => {
+    writeFileSync(path('few.csv'), ['customer_id,spend,segment', 'c1,10,7', 'c2,12,7', 'c3,11,7', 'c4,50,9', 'c5,52,9', 'c6,55,9'].join('\n') + '\n');
+    const s = JSON.parse(ok(['explain', 'few.csv', '--labels', 'segment', '--id', 'customer_id', '--threads', '1', '--json']).stdout);
+    expect([s.segments, s.absentSegments, s.rules.map((x: { segment: number; size: number }) => [x.segment, x.size])]).toEqual([2, [0, 1, 2, 3, 4, 5, 6, 8], [[7, 3], [9, 3]]]);
+  });
+
   it('counts the segments the target holds: an id with no row (1, of segments 0 and 2) is named once, not counted', () => {
     writeFileSync(path('gap.csv'), ['spend,segment', '10,0', '12,0', '11,0', '50,2', '52,2', '55,2'].join('\n') + '\n');
     const r = ok(['train', 'gap.csv', '--target', 'segment', '--algorithm', 'tree', '--threads', '1']);

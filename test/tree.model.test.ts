@@ -297,8 +297,11 @@ describe('bad targets and options', () => {
     const nan = await failure(() => decisionTree(X, [0, 1, Number.NaN, 0, 1, 0], { executor: ex }));
     expect(nan.code).toBe('E_BAD_LABELS');
     expect(nan.message).toContain('target row 2 holds NaN');
-    const many = await failure(() => decisionTree(X, [0, 1, 2, 3, 4, 9], { executor: ex }));
-    expect(many.message).toContain('segment id 9, which means 10 segments, but there are only 6 rows');
+    const many = await failure(() => decisionTree(X, [0, 1, 0, 1, 0, 300], { executor: ex }));
+    expect(many.message).toContain('segment id 300, which means 301 segments, but there are only 6 rows');
+    // a small filtered file keeps its own ids: segments 7 and 9 of six rows
+    const sparse = await decisionTree(X, [7, 7, 7, 9, 9, 9], { executor: ex });
+    expect([sparse.k, Array.from(sparse.classes), Array.from(await sparse.predict(X, { executor: ex }))]).toEqual([10, [7, 9], [7, 7, 7, 9, 9, 9]]);
     const ids = await failure(() => randomForest(X, ['a', 'b', 'c', 'd', 'e', 'f'], { executor: ex }));
     expect(ids.message).toContain('6 classes in 6 rows');
     expect((await failure(() => decisionTree(X, [0, 1, 0], { executor: ex }))).code).toBe('E_SHAPE_MISMATCH');

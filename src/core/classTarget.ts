@@ -21,6 +21,13 @@ export interface EncodedTarget {
 const MAX_LABEL = 2 ** 31 - 2;
 
 /**
+ * Segment ids a target may reach whatever its rows: a small filtered file (five customers of segments 7 and 9) is
+ * described under its own ids. Beyond it, and beyond the rows, the ids are refused: segments are counted in arrays of
+ * the largest id + 1, which an id column taken for the target would make huge.
+ */
+const SPARSE_IDS = 256;
+
+/**
  * Checks a target and codes it. Integer targets keep their values as segment ids; text targets are numbered in
  * sorted order. A target needs two classes and more rows than classes (an id column given as the target has as
  * many classes as rows), and every value must be a label: NaN, null, a fraction or a negative number names its row.
@@ -60,7 +67,7 @@ export function encodeTarget(target: unknown, n: number, option = 'target'): Enc
   }
   let k = 0;
   for (let i = 0; i < n; i++) if (raw[i] + 1 > k) k = raw[i] + 1;
-  if (!text && k > n) {
+  if (!text && k > Math.max(n, SPARSE_IDS)) {
     throw new SegkitError('E_BAD_LABELS', `${option} holds segment id ${k - 1}, which means ${k} segments, but there are only ${n} rows`, 'segment ids are 0..k-1; renumber the labels');
   }
   const present = new Uint8Array(k);

@@ -340,7 +340,7 @@ describe('segkit train and score', () => {
   it('counts the segments the target holds: an id with no row (1, of segments 0 and 2) is named once, not counted', () => {
     writeFileSync(path('gap.csv'), ['spend,segment', '10,0', '12,0', '11,0', '50,2', '52,2', '55,2'].join('\n') + '\n');
     const r = ok(['train', 'gap.csv', '--target', 'segment', '--algorithm', 'tree', '--threads', '1']);
-    expect(r.stdout.split('\n').slice(0, 2)).toEqual(['6 rows · 1 features · 2 segments · decision tree', 'segment 1 has no customers in this file']);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual(['6 rows · 1 feature · 2 segments · decision tree', 'segment 1 has no customers in this file']);
     const s = JSON.parse(ok(['train', 'gap.csv', '--target', 'segment', '--algorithm', 'tree', '--threads', '1', '--json']).stdout);
     expect([s.k, s.absentSegments, s.segments]).toEqual([3, [1], ['segment 0', 'segment 1', 'segment 2']]);
   });

@@ -6,7 +6,7 @@ import { sweepOptions } from './fitModel.js';
 import { addLinkageOption } from './densityOptions.js';
 import type { Linkage } from '../core/agglomerativeModel.js';
 import { UsageError } from './exitCodes.js';
-import { formatNumber, formatTable } from './formatTable.js';
+import { counted, formatNumber, formatTable } from './formatTable.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type PrepFlags } from './prepOptions.js';
 import { readInput } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
@@ -80,7 +80,7 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
     const silRow = bestBySilhouette(sweep);
     const mark = (r: (typeof sweep)[number]) => [r.k === recommendedK && r.covarianceType === covarianceType ? 'recommended (lowest BIC)' : '', r === aicRow ? 'lowest AIC' : '', r === silRow && !Number.isNaN(r.silhouette) ? 'best silhouette' : ''].filter(Boolean).join(', ');
     ctx.print([
-      `${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · Gaussian mixtures${sampleSize ? ` · silhouette on ${sampleSize.toLocaleString('en-US')} sampled rows` : ''}`,
+      `${dataset.n.toLocaleString('en-US')} rows · ${counted(dataset.d, 'feature')} · Gaussian mixtures${sampleSize ? ` · silhouette on ${sampleSize.toLocaleString('en-US')} sampled rows` : ''}`,
       '',
       formatTable(
         ['k', 'covariance', 'BIC', 'AIC', 'log-likelihood', 'silhouette', 'iterations', ''],
@@ -95,7 +95,7 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
   }
   const mark = (k: number) => [k === recommendedK ? 'recommended' : '', k === elbowK ? 'elbow' : '', k === silhouetteK ? 'best silhouette' : ''].filter(Boolean).join(', ');
   ctx.print([
-    `${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features${sampleSize ? ` · silhouette on ${sampleSize.toLocaleString('en-US')} sampled rows` : ''}`,
+    `${dataset.n.toLocaleString('en-US')} rows · ${counted(dataset.d, 'feature')}${sampleSize ? ` · silhouette on ${sampleSize.toLocaleString('en-US')} sampled rows` : ''}`,
     '',
     formatTable(
       ['k', 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', 'iterations', ''],

@@ -11,7 +11,7 @@ import { homogeneityCompletenessVMeasure } from '../metrics/homogeneityCompleten
 import { normalizedMutualInfoScore } from '../metrics/normalizedMutualInfoScore.js';
 import { UsageError } from './exitCodes.js';
 import { replacedProbaColumns } from './probaColumns.js';
-import { formatNumber, formatTable } from './formatTable.js';
+import { counted, formatNumber, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type PrepFlags } from './prepOptions.js';
 import { atRow, inFile, inputName, readInput, requireColumn } from './readInput.js';
@@ -249,7 +249,7 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
       ]
     : [];
   ctx.print([
-    `${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · ${stats.k} segments in "${f.labels}"`,
+    `${dataset.n.toLocaleString('en-US')} rows · ${counted(dataset.d, 'feature')} · ${stats.k} segments in "${f.labels}"`,
     '',
     formatTable(['metric', 'value', ''], [...rows, ...ext], [false, true, false]),
   ].join('\n'));

@@ -11,7 +11,7 @@ import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
 import { replacedProbaColumns } from './probaColumns.js';
 import { segmentRows } from './evaluate.js';
-import { formatNumber, formatShare, formatTable } from './formatTable.js';
+import { counted, formatNumber, formatShare, formatTable } from './formatTable.js';
 import { idList, integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { atRow, checkPaths, inFile, inputName, readInput, requireColumn, rowName, targetError } from './readInput.js';
@@ -235,7 +235,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     ctx.printJson(summary);
     return;
   }
-  const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in "${f.labels}" · ${dataset.d} features`];
+  const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in "${f.labels}" · ${counted(dataset.d, 'feature')}`];
   if (absent.length) out.push(noCustomers(absent.map((c) => (labelNames && !onlyId(labelNames[c], c) ? JSON.stringify(labelNames[c]) : String(c))), 'this file'));
   out.push('');
   out.push(`how to find each segment (these rules put ${formatShare(rules.fidelity)} of customers in their own segment):`);

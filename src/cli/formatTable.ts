@@ -17,6 +17,11 @@ export function formatNumber(v: number | null | undefined): string {
 export { formatShare } from '../util/shareText.js';
 
 /** A plain-text table: columns padded to their widest cell, numbers (`right`) aligned right. */
+/** "1 feature", "16 features": a count with its noun. */
+export function counted(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[] = []): string {
   const widths = headers.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
   const line = (cells: readonly string[]) =>

@@ -18,7 +18,7 @@ import { UsageError } from './exitCodes.js';
 import { addFitOptions, checkDistinctK, checkGivenFlags, type FitFlags } from './fitOptions.js';
 import { fitSegments, type Fitted } from './fitModel.js';
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
-import { formatNumber, formatShare, formatTable } from './formatTable.js';
+import { counted, formatNumber, formatShare, formatTable } from './formatTable.js';
 import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
 import { atRow, checkPaths, inputFormat, inputName, outputFormat, readInput, readInputWithText } from './readInput.js';
@@ -396,7 +396,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
 
 function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: ChooseKResult | undefined): string {
   const parts: string[] = [];
-  parts.push(`${s.rows.toLocaleString('en-US')} rows · ${s.features.length} features · k = ${s.k}${sweep ? ` (chosen from k = ${sweep.table[0].k}..${sweep.table[sweep.table.length - 1].k})` : ''}`);
+  parts.push(`${s.rows.toLocaleString('en-US')} rows · ${counted(s.features.length, 'feature')} · k = ${s.k}${sweep ? ` (chosen from k = ${sweep.table[0].k}..${sweep.table[sweep.table.length - 1].k})` : ''}`);
   if (sweep && sweep.bicK !== undefined) {
     parts.push('');
     parts.push(formatTable(

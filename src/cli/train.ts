@@ -14,7 +14,7 @@ import { pipeline } from '../prep/pipeline.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { UsageError } from './exitCodes.js';
 import { replacedProbaColumns } from './probaColumns.js';
-import { formatNumber, formatShare, formatTable } from './formatTable.js';
+import { counted, formatNumber, formatShare, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { checkPaths, inFile, inputName, readInput, requireColumn, rowName, targetError } from './readInput.js';
@@ -181,7 +181,7 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
     ctx.printJson(summary);
     return;
   }
-  const out: string[] = [`${dataset.n.toLocaleString('en-US')} rows · ${dataset.d} features · ${model.nClasses} segments · ${f.algorithm === 'tree' ? 'decision tree' : `random forest of ${f.nTrees} trees`}`];
+  const out: string[] = [`${dataset.n.toLocaleString('en-US')} rows · ${counted(dataset.d, 'feature')} · ${model.nClasses} segments · ${f.algorithm === 'tree' ? 'decision tree' : `random forest of ${f.nTrees} trees`}`];
   if (absent.length) out.push(noCustomers(absent.map(String), 'this file'));
   if (cv) {
     out.push('', `cross-validated (${f.cv} stratified folds, seed ${f.seed}):`);

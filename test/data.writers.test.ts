@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  Binary,
   Bool,
   DateDay,
   Decimal,
@@ -185,6 +186,16 @@ describe('unsigned 64-bit columns', () => {
     expect([...back.getChild('id')!]).toEqual(ids);
     expect((parseSync(writeCsv(back)) as string[][]).slice(1).map((r) => r[0])).toEqual(['9223372036854775808', '18446744073709551615', '5']);
     expect((JSON.parse(writeJson(back)) as { id: unknown }[]).map((r) => r.id)).toEqual(['9223372036854775808', '18446744073709551615', 5]);
+  });
+});
+
+describe('binary columns', () => {
+  it('keep their bytes through Parquet, UTF-8 or not (they were written as hex text, and bytes not UTF-8 read back as U+FFFD)', async () => {
+    const ids = [new TextEncoder().encode('cust-1'), null, Uint8Array.of(0xff, 0x00, 0x41), Uint8Array.of()];
+    const t = new Table({ id: vectorFromArray(ids, new Binary()), x: vectorFromArray([1, 2, 3, 4], new Float64()) });
+    const back = await readParquet(await writeParquet(t));
+    expect(String(back.schema.fields[0].type)).toBe('Binary');
+    expect([...back.getChild('id')!].map((v) => (v ? Array.from(v as Uint8Array) : v))).toEqual([[99, 117, 115, 116, 45, 49], null, [255, 0, 65], []]);
   });
 });
 

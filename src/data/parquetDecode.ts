@@ -685,7 +685,8 @@ export async function decodeParquet(file: ArrayBuffer): Promise<Table> {
   const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
   try {
     // text keeps a U+FEFF that begins it (hyparquet's own decoding drops it)
-    await parquetRead({ file, metadata, compressors, parsers: { stringFromBytes: (bytes) => bytes && utf8Text(bytes) }, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+    // bytes without a text annotation stay bytes (decoded as UTF-8, bytes that are not became U+FFFD)
+    await parquetRead({ file, metadata, compressors, utf8: false, parsers: { stringFromBytes: (bytes) => bytes && utf8Text(bytes) }, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
   } catch (error) {
     throw new SegkitError('E_PARSE', `the Parquet data could not be decoded: ${(error as Error).message}`, undefined, { cause: error });
   }

@@ -58,13 +58,15 @@ function columnSource(name: string, vector: Vector): ColumnSource {
   // timestamps of any unit arrive as epoch milliseconds; Parquet gets TIMESTAMP_MILLIS
   if (DataType.isTimestamp(type) || DataType.isDate(type)) return source('TIMESTAMP', plainValues(vector, (v) => BigInt(Math.floor(v as number))));
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type)) return source('STRING', plainValues(vector, String));
+  // bytes stay bytes (a BYTE_ARRAY without the UTF8 annotation, as they were read): as text they were hex, other ids
+  if (DataType.isBinary(type) || DataType.isLargeBinary(type)) return source('BYTE_ARRAY', plainValues(vector, (v) => v));
   return source('STRING', plainValues(vector, otherText));
 }
 
 /**
  * Writes an Arrow table as Parquet bytes with hyparquet-writer. Dictionary (category) columns are stored as strings
  * and listed in the file's key-value metadata so readParquet restores them; other types map to their Parquet twins
- * (Int8/16/32 -> INT32, Int64 -> INT64, timestamps -> TIMESTAMP_MILLIS), and nested values are stored as JSON text.
+ * (Int8/16/32 -> INT32, Int64 -> INT64, timestamps -> TIMESTAMP_MILLIS, Binary -> BYTE_ARRAY), and nested values are stored as JSON text.
  * @example
  * const bytes = await writeParquet(features);
  */

@@ -421,12 +421,17 @@ class BullmqExecutor implements Executor {
         try {
           if (c.client.status === 'end') throw new SegkitError('E_EXECUTOR', `lost ${this.where()} (gave up after ${this.attempts} reconnection attempts)`);
           const live = await this.liveWorkers(c, true);
+          // a Redis restarted without persistence, or flushed, lost the flow: no worker will ever finish it
+          if (!settled && !(await c.client.exists(c.gatherQueue.toKey(parentId)))) {
+            throw new SegkitError('E_EXECUTOR', `the jobs of pass ${h.pass} vanished from ${this.where()} (restarted without persistence, or flushed)`, 'load the data again');
+          }
           if (live.length) idleSince = -1;
           else if (idleSince < 0) idleSince = performance.now();
           else if (performance.now() - idleSince > this.workerTimeout) {
             throw new SegkitError('E_EXECUTOR', `no segkit worker has served queue "${this.queue}" on ${this.where()} for ${Math.round(this.workerTimeout / 1000)} s`, 'start workers: segkit worker --redis URL --store URL');
           }
         } catch (e) {
+          if (settled) return;
           finish(() => reject(this.lost(e)));
           void this.cancel(c, parentId);
         } finally {

@@ -63,6 +63,9 @@ interface HeldFit {
   /** Per shard: the result of the last pass it ran here (a job retried after it finished gets it again). */
   readonly last: Map<number, { pass: number; result: JobResult }>;
   readonly locks: Map<number, Promise<unknown>>;
+  /** Jobs of the data under way here, and whether it was dropped: its shards go when the last of them ends. */
+  active: number;
+  dropped: boolean;
 }
 
 /** Deterministic failures are not retried: BullMQ's UnrecoverableError carrying "E_CODE: message". */
@@ -227,7 +230,10 @@ class ShardServer implements ShardWorker {
     const held = this.fits.get(fit);
     if (!held) return;
     this.fits.delete(fit);
-    void held.then((f) => this.holder.release(f.id), () => undefined);
+    void held.then((f) => {
+      f.dropped = true;
+      if (f.active === 0) return this.holder.release(f.id);
+    }, () => undefined);
     for (const k of this.states.keys()) if (k.startsWith(fit)) this.states.delete(k);
     this.print(`data ${fit} ${why}: dropped`);
   }
@@ -253,7 +259,14 @@ class ShardServer implements ShardWorker {
       const fit = await this.fit(data.fit);
       if (data.shard >= fit.version.length) throw new SegkitError('E_EXECUTOR', `refused a job: shard ${data.shard} of data with ${fit.version.length} shards`);
       const lockKey = fit.meta.replicate ? -1 : data.shard;
-      const { result, note } = await this.exclusive(fit, lockKey, () => this.runJob(data, fit, op));
+      fit.active++;
+      const { result, note } = await this.exclusive(fit, lockKey, () => {
+        if (fit.dropped) throw new SegkitError('E_CLOSED', `data ${data.fit} was released`);
+        return this.runJob(data, fit, op);
+      }).finally(() => {
+        // a shard received after the data was dropped would stay in the holder for good
+        if (--fit.active === 0 && fit.dropped) return this.holder.release(fit.id);
+      });
       if (this.logJobs) this.print(`${what} shard ${data.shard}: ${(now() - t0).toFixed(1)} ms${note}`);
       return result;
     } catch (e) {
@@ -289,7 +302,7 @@ class ShardServer implements ShardWorker {
         }
         const meta = checkFitMeta(raw, fit);
         const layout = { n: meta.n, d: meta.d, dtype: meta.dtype, shardRows: meta.shardRows, replicate: meta.replicate };
-        return { id: this.nextId++, layout, meta, version: new Int32Array(meta.sums.length).fill(-1), last: new Map(), locks: new Map() };
+        return { id: this.nextId++, layout, meta, version: new Int32Array(meta.sums.length).fill(-1), last: new Map(), locks: new Map(), active: 0, dropped: false };
       })();
       this.fits.set(fit, p);
       p.catch(() => this.fits.get(fit) === p && this.fits.delete(fit));

@@ -1,6 +1,6 @@
 // A Redis server that loses a pass's jobs while the pass waits (restarted without persistence, or flushed): the pass
 // rejects with E_EXECUTOR instead of waiting for good on workers that stay alive, and the executor works again on
-// data loaded afterwards.
+// data loaded afterwards; so it does after an outage longer than its connection attempts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -114,4 +114,21 @@ describe.skipIf(!hasRedis)('a pass whose jobs Redis lost', () => {
       await passWorks();
     }, 60_000);
   }
+
+  it('an outage past the connection attempts fails what runs with E_EXECUTOR; once Redis is back the executor works again', async () => {
+    const own = bullmqExecutor({ connection: url, store, connectAttempts: 2 });
+    try {
+      const h = await own.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
+      expect(await own.map(busyOp, h, { ms: 1 })).toEqual([0, 1]);
+      await stopServer();
+      // the load's write of its metadata waits while the client reconnects, and fails once it gives up
+      const e = await failure(() => own.load({ columns: [new Float32Array(32)] }, { shardRows: 16 }));
+      expect(e.code).toBe('E_EXECUTOR');
+      await startServer();
+      const again = await own.load({ columns: [new Float32Array(48)] }, { shardRows: 16 });
+      expect(await own.map(busyOp, again, { ms: 1 })).toEqual([0, 1, 2]);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
 });

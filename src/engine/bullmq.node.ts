@@ -133,6 +133,8 @@ class BullmqExecutor implements Executor {
   private readonly workerTimeout: number;
   private readonly id = randomBytes(6).toString('hex');
   private ready: Promise<Conn> | undefined;
+  /** The connection `ready` gave. */
+  private current: Conn | undefined;
   private readonly handles = new Set<BullHandle>();
   private readonly pending = new Map<string, Pending>();
   private live: { at: number; ids: string[] } = { at: -Infinity, ids: [] };
@@ -162,6 +164,13 @@ class BullmqExecutor implements Executor {
   }
 
   private conn(): Promise<Conn> {
+    const old = this.current;
+    if (old && old.client.status === 'end') {
+      // it gave up reconnecting during an outage: Redis may be back, and the next operation connects afresh
+      this.current = this.ready = undefined;
+      old.client.disconnect();
+      void Promise.allSettled([old.gather.disconnect(), old.flow.disconnect(), old.gatherQueue.disconnect()]);
+    }
     const ready = (this.ready ??= this.connect());
     ready.catch(() => {
       if (this.ready === ready) this.ready = undefined;
@@ -189,7 +198,8 @@ class BullmqExecutor implements Executor {
     gatherQueue.on('error', () => undefined);
     gather.on('error', () => undefined);
     await Promise.all([flow.waitUntilReady(), gatherQueue.waitUntilReady(), gather.waitUntilReady()]);
-    return { client, flow, gatherQueue, gather, JobClass: Job };
+    this.current = { client, flow, gatherQueue, gather, JobClass: Job };
+    return this.current;
   }
 
   /** A flow's parent: every child finished; hand their results to the waiting pass. */
@@ -505,7 +515,7 @@ class BullmqExecutor implements Executor {
     this.pending.clear();
     await Promise.all([...this.handles].map((h) => this.release(h)));
     const ready = this.ready;
-    this.ready = undefined;
+    this.ready = this.current = undefined;
     const c = ready && (await ready.catch(() => undefined));
     if (!c) return;
     let done = false;

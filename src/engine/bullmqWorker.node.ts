@@ -321,14 +321,21 @@ class ShardServer implements ShardWorker {
       await this.loadShards(data.fit, fit, targets);
       note += fit.meta.replicate ? ', loaded every shard' : ', loaded';
     }
-    // no pass since `since` changed these shards: nothing to replay up to this one
-    for (const t of targets) if (fit.version[t] >= data.since && fit.version[t] < pass - 1) fit.version[t] = pass - 1;
-    const replayed = await this.catchUp(data.fit, fit, targets, pass - 1);
-    if (replayed) note += `, replayed ${replayed} pass${replayed > 1 ? 'es' : ''}`;
-    const bytes = await this.apply(data.fit, fit, s, pass, data.step, op);
-    const result = await this.reply(data.fit, pass, s, bytes!);
-    fit.last.set(s, { pass, result });
-    return { result, note };
+    try {
+      // no pass since `since` changed these shards: nothing to replay up to this one
+      for (const t of targets) if (fit.version[t] >= data.since && fit.version[t] < pass - 1) fit.version[t] = pass - 1;
+      const replayed = await this.catchUp(data.fit, fit, targets, pass - 1);
+      if (replayed) note += `, replayed ${replayed} pass${replayed > 1 ? 'es' : ''}`;
+      const bytes = await this.apply(data.fit, fit, s, pass, data.step, op);
+      const result = await this.reply(data.fit, pass, s, bytes!);
+      fit.last.set(s, { pass, result });
+      return { result, note };
+    } catch (e) {
+      // a job that fails did not apply its pass (the caller logs it so), yet its op may have run here, or stopped
+      // half way: the copy is read from the store again before its next job
+      for (const t of targets) fit.version[t] = -1;
+      throw e;
+    }
   }
 
   private async loadShards(key: string, fit: HeldFit, targets: readonly number[]): Promise<void> {

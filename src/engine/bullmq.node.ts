@@ -388,7 +388,9 @@ class BullmqExecutor implements Executor {
         }),
       });
       await Promise.all([logged, added]).catch((e) => { throw this.lost(e); });
-      const got = await this.wait(c, h, parentId, gathered, signal);
+      // a pass that stops early ran on the shards whose jobs had started: the log says so, as after a failure
+      const ran = step.k === 'map' ? (shards: number[]) => this.log(c, h, pass, { ...step, sh: shards }) : undefined;
+      const got = await this.wait(c, h, parentId, gathered, signal, ran);
       return await this.results(h, pass, list, got, async (ran) => {
         // the log's entry is what a holder replays: a shard whose job failed never applied the pass (as on every
         // other executor), so a later pass must not replay it there, and fail again with this pass's error
@@ -400,9 +402,9 @@ class BullmqExecutor implements Executor {
   }
 
   /** Waits for the flow's parent, watching the signal, the connection and whether any worker is alive. */
-  private wait(c: Conn, h: BullHandle, parentId: string, gathered: Promise<Gathered>, signal?: AbortSignal): Promise<Gathered> {
+  private wait(c: Conn, h: BullHandle, parentId: string, gathered: Promise<Gathered>, signal?: AbortSignal, ran?: (shards: number[]) => Promise<void>): Promise<Gathered> {
     return new Promise<Gathered>((resolve, reject) => {
-      let settled = false, busy = false, idleSince = -1, askedAt = 0;
+      let settled = false, failing = false, busy = false, idleSince = -1, askedAt = 0;
       const finish = (f: () => void) => {
         if (settled) return;
         settled = true;
@@ -411,14 +413,16 @@ class BullmqExecutor implements Executor {
         f();
       };
       const fail = (e: unknown) => {
+        if (settled || failing) return;
+        failing = true;
         // the pass's jobs are removed first, but a Redis that stopped answering must not hold the rejection forever
-        void bounded(this.cancel(c, parentId)).then(() => finish(() => reject(e)));
+        void bounded(this.cancel(c, parentId, ran)).then(() => finish(() => reject(e)));
       };
       const onAbort = () => fail(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason }));
       // a Redis that stops answering holds the look-up below for good: past this, the pass fails instead of waiting
       const silent = Math.min(this.workerTimeout, PING_TIMEOUT_MS);
       const timer = setInterval(async () => {
-        if (settled) return;
+        if (settled || failing) return;
         if (busy) {
           if (performance.now() - askedAt > silent) {
             finish(() => reject(new SegkitError('E_EXECUTOR', `${this.where()} has not answered for ${silent / 1000} s`, 'check that redis-server is running and answering')));
@@ -441,24 +445,39 @@ class BullmqExecutor implements Executor {
             throw new SegkitError('E_EXECUTOR', `no segkit worker has served queue "${this.queue}" on ${this.where()} for ${Math.round(this.workerTimeout / 1000)} s`, 'start workers: segkit worker --redis URL --store URL');
           }
         } catch (e) {
-          if (settled) return;
-          finish(() => reject(this.lost(e)));
-          void this.cancel(c, parentId);
+          fail(this.lost(e));
         } finally {
           busy = false;
         }
       }, LIVE_MS);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      gathered.then((g) => finish(() => (h.released ? reject(new SegkitError('E_CLOSED', 'the executor was closed while an operation was running')) : resolve(g))), (e) => finish(() => reject(e)));
+      // once the pass is being cancelled, a parent left with no jobs may still be gathered: the cancellation decides
+      gathered.then((g) => failing || finish(() => (h.released ? reject(new SegkitError('E_CLOSED', 'the executor was closed while an operation was running')) : resolve(g))), (e) => failing || finish(() => reject(e)));
     });
   }
 
-  /** Removes a pass's jobs that no worker has started, then its parent (jobs running now finish and are dropped). */
-  private async cancel(c: Conn, parentId: string): Promise<void> {
+  /**
+   * Removes a pass's jobs that no worker has started, then its parent (jobs running now finish and are dropped);
+   * `ran` is first told the shards whose jobs completed or still run: the only ones the pass reaches.
+   */
+  private async cancel(c: Conn, parentId: string, ran?: (shards: number[]) => Promise<void>): Promise<void> {
     try {
       const parent = await c.JobClass.fromId(c.gatherQueue, parentId);
       await parent?.removeUnprocessedChildren();
+      if (parent && ran) {
+        // a running job leaves the parent's dependencies for its processed children in one step: read both at once
+        const key = c.gatherQueue.toKey(parentId);
+        const got = await c.client.multi().hkeys(`${key}:processed`).smembers(`${key}:dependencies`).exec();
+        if (!got || got.some(([err]) => err)) throw new Error('cannot read the jobs of the pass');
+        const [fit, pass] = parentId.split('.');
+        const shards = new Set<number>();
+        for (const child of got.flatMap(([, v]) => v as string[])) {
+          const id = child.slice(child.lastIndexOf(':') + 1).split('.');
+          if (id.length === 3 && id[0] === fit && id[1] === pass) shards.add(Number(id[2]));
+        }
+        await ran([...shards].sort((a, b) => a - b));
+      }
       await c.gatherQueue.remove(parentId, { removeChildren: true });
     } catch {
       // the connection is gone: nothing can be removed, and the workers drop the handle's jobs once it is released

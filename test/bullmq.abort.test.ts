@@ -1,0 +1,71 @@
+// A pass aborted while its jobs wait in the queues reaches only the shards whose jobs had started, as on every other
+// executor: the jobs removed are not applied later by the holders catching up with the log of passes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bullmqExecutor, close } from '../src/index.node.js';
+import { hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
+import { failure } from './helpers.js';
+// @ts-expect-error plain JavaScript ops over the built package (the worker loads the same file with --ops)
+import { slowMarkOp } from './helpers/faultOps.mjs';
+
+const FAULT_OPS = fileURLToPath(new URL('./helpers/faultOps.mjs', import.meta.url));
+
+if (!hasRedis) console.warn('bullmq.abort.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
+
+describe.skipIf(!hasRedis)('a pass aborted while its jobs wait', () => {
+  let redis: RedisServer;
+  let dir: string, store: string;
+  let worker: WorkerProcess;
+  let client: Redis;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(path.join(tmpdir(), 'segkit-abort-'));
+    store = pathToFileURL(path.join(dir, 'store')).href;
+    // one worker running one job at a time: while one shard's job runs, the others wait in its queue
+    [worker] = await startWorkers(redis.url, store, 1, ['--ops', FAULT_OPS]);
+    client = new Redis(redis.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.disconnect();
+    await worker?.kill('SIGTERM');
+    await redis?.stop();
+    await close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('leaves the shards whose jobs were removed as they were: later passes do not apply it there', async () => {
+    const ex = bullmqExecutor({ connection: redis.url, store });
+    try {
+      const h = await ex.load({ columns: [new Float32Array(4 * 16)] }, { shardRows: 16 });
+      const fit = (h as unknown as { fit: string }).fit;
+      await ex.map(slowMarkOp, h, { ms: 0, v: 1 });
+      const ac = new AbortController();
+      const aborted = failure(() => ex.map(slowMarkOp, h, { ms: 1500, v: 2 }, { signal: ac.signal }));
+      // the signal fires once a job of pass 2 runs
+      for (;;) {
+        const active = await client.lrange(`bull:segkit.w.${worker.id}:active`, 0, -1);
+        if (active.some((id) => id.startsWith(`${fit}.2.`))) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      ac.abort();
+      expect((await aborted).code).toBe('E_ABORTED');
+      // the next pass waits for the running job's shard (one job at a time per shard), then reads every shard
+      const marks = Array.from(await ex.readRows(h, 'mark'));
+      const ran = [0, 1, 2, 3].filter((s) => worker.jobs().some((l) => l.includes(`job ${fit}.2.${s} `)));
+      expect(ran.length).toBeGreaterThan(0);
+      expect(ran.length).toBeLessThan(4);
+      expect(marks).toEqual([0, 1, 2, 3].flatMap((s) => new Array(16).fill(ran.includes(s) ? 2 : 1)));
+      // the pass run again reaches every shard once
+      await ex.map(slowMarkOp, h, { ms: 0, v: 3 });
+      expect(Array.from(await ex.readRows(h, 'mark'))).toEqual(new Array(64).fill(3));
+    } finally {
+      await ex.close();
+    }
+  }, 60_000);
+});

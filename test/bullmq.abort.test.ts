@@ -64,6 +64,31 @@ describe.skipIf(!hasRedis)('a pass aborted while its jobs wait', () => {
       // the pass run again reaches every shard once
       await ex.map(slowMarkOp, h, { ms: 0, v: 3 });
       expect(Array.from(await ex.readRows(h, 'mark'))).toEqual(new Array(64).fill(3));
+      // released, the data leaves no key of its own in Redis
+      await ex.release(h);
+      expect((await client.keys(`*${fit}*`)).sort()).toEqual([]);
+    } finally {
+      await ex.close();
+    }
+  }, 60_000);
+
+  it('released while the aborted pass is being cancelled, the data leaves no metadata or log in Redis', async () => {
+    const ex = bullmqExecutor({ connection: redis.url, store });
+    try {
+      const h = await ex.load({ columns: [new Float32Array(4 * 16)] }, { shardRows: 16 });
+      const fit = (h as unknown as { fit: string }).fit;
+      const ac = new AbortController();
+      const aborted = failure(() => ex.map(slowMarkOp, h, { ms: 300, v: 2 }, { signal: ac.signal }));
+      for (;;) {
+        const active = await client.lrange(`bull:segkit.w.${worker.id}:active`, 0, -1);
+        if (active.some((id) => id.startsWith(`${fit}.1.`))) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      ac.abort();
+      await ex.release(h);
+      expect((await aborted).code).toBe('E_ABORTED');
+      // its metadata and log of passes (the running job and its parent go once that job ends)
+      expect(await client.keys(`segkit:*${fit}*`)).toEqual([]);
     } finally {
       await ex.close();
     }

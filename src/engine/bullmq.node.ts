@@ -389,7 +389,7 @@ class BullmqExecutor implements Executor {
       });
       await Promise.all([logged, added]).catch((e) => { throw this.lost(e); });
       // a pass that stops early ran on the shards whose jobs had started: the log says so, as after a failure
-      const ran = step.k === 'map' ? (shards: number[]) => this.log(c, h, pass, { ...step, sh: shards }) : undefined;
+      const ran = step.k === 'map' ? async (shards: number[]) => { if (!h.released) await this.log(c, h, pass, { ...step, sh: shards }); } : undefined;
       const got = await this.wait(c, h, parentId, gathered, signal, ran);
       return await this.results(h, pass, list, got, async (ran) => {
         // the log's entry is what a holder replays: a shard whose job failed never applied the pass (as on every

@@ -93,4 +93,26 @@ describe.skipIf(!hasRedis)('a pass aborted while its jobs wait', () => {
       await ex.close();
     }
   }, 60_000);
+
+  for (const how of ['an abort, then close()', 'close()'] as const) {
+    it(`${how} while a job of the pass runs: once it has ended, no key of the pass stays in Redis`, async () => {
+      const ex = bullmqExecutor({ connection: redis.url, store });
+      const h = await ex.load({ columns: [new Float32Array(4 * 16)] }, { shardRows: 16 });
+      const fit = (h as unknown as { fit: string }).fit;
+      const ac = new AbortController();
+      const pass = failure(() => ex.map(slowMarkOp, h, { ms: 500, v: 2 }, { signal: ac.signal }));
+      const active = () => client.lrange(`bull:segkit.w.${worker.id}:active`, 0, -1);
+      while (!(await active()).some((id) => id.startsWith(`${fit}.1.`))) await new Promise((r) => setTimeout(r, 20));
+      if (how === 'close()') await ex.close();
+      else {
+        ac.abort();
+        expect((await pass).code).toBe('E_ABORTED');
+        await ex.close();
+      }
+      if (how === 'close()') expect((await pass).code).toBe('E_CLOSED');
+      // the running job ends (it leaves the active list once BullMQ has recorded it)
+      while ((await active()).length) await new Promise((r) => setTimeout(r, 20));
+      expect((await client.keys(`*${fit}*`)).sort()).toEqual([]);
+    }, 60_000);
+  }
 });

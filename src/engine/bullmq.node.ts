@@ -464,19 +464,27 @@ class BullmqExecutor implements Executor {
   private async cancel(c: Conn, parentId: string, ran?: (shards: number[]) => Promise<void>): Promise<void> {
     try {
       const parent = await c.JobClass.fromId(c.gatherQueue, parentId);
-      await parent?.removeUnprocessedChildren();
-      if (parent && ran) {
-        // a running job leaves the parent's dependencies for its processed children in one step: read both at once
-        const key = c.gatherQueue.toKey(parentId);
-        const got = await c.client.multi().hkeys(`${key}:processed`).smembers(`${key}:dependencies`).exec();
-        if (!got || got.some(([err]) => err)) throw new Error('cannot read the jobs of the pass');
+      if (!parent) return;
+      await parent.removeUnprocessedChildren();
+      // a running job leaves the parent's dependencies for its processed children in one step: read both at once
+      const key = c.gatherQueue.toKey(parentId);
+      const got = await c.client.multi().hkeys(`${key}:processed`).smembers(`${key}:dependencies`).exec();
+      if (!got || got.some(([err]) => err)) throw new Error('cannot read the jobs of the pass');
+      const [done, running] = got.map(([, v]) => v as string[]);
+      if (ran) {
         const [fit, pass] = parentId.split('.');
         const shards = new Set<number>();
-        for (const child of got.flatMap(([, v]) => v as string[])) {
+        for (const child of [...done, ...running]) {
           const id = child.slice(child.lastIndexOf(':') + 1).split('.');
           if (id.length === 3 && id[0] === fit && id[1] === pass) shards.add(Number(id[2]));
         }
         await ran([...shards].sort((a, b) => a - b));
+      }
+      // jobs still running are cut loose from the parent: one that finished after its removal would write it back
+      if (running.length) {
+        const m = c.client.multi();
+        for (const child of running) m.srem(`${key}:dependencies`, child).hdel(child, 'parentKey', 'parent');
+        await m.exec();
       }
       await c.gatherQueue.remove(parentId, { removeChildren: true });
     } catch {
@@ -530,6 +538,7 @@ class BullmqExecutor implements Executor {
 
   async close(): Promise<void> {
     const closed = new SegkitError('E_CLOSED', 'the executor was closed while an operation was running', 'close() only after every fit and scan has finished');
+    const running = [...this.pending.keys()];
     for (const p of this.pending.values()) p.reject(closed);
     this.pending.clear();
     await Promise.all([...this.handles].map((h) => this.release(h)));
@@ -537,6 +546,8 @@ class BullmqExecutor implements Executor {
     this.ready = this.current = undefined;
     const c = ready && (await ready.catch(() => undefined));
     if (!c) return;
+    // the passes cut short: their waiting jobs go, and their running ones no longer report to a parent
+    await bounded(Promise.all(running.map((id) => this.cancel(c, id))));
     let done = false;
     await bounded((async () => {
       await Promise.allSettled([c.gather.close(true), c.flow.close()]);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
 import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
 import { joinCustomers } from '../src/data/joinCustomers.js';
+import { rfm } from '../src/features/rfm.js';
 import { withColumns } from '../src/data/withColumns.js';
 import { readCsv } from '../src/data/readCsv.js';
 import { readParquet } from '../src/data/readParquet.js';
@@ -476,5 +477,23 @@ describe('joinCustomers on decimal keys', () => {
     const binaryCustomers = new Table({ id: vectorFromArray([enc('cust-2'), enc('cust-3')], new Binary()) });
     const textSource = new Table({ k: vectorFromArray(['cust-1', 'cust-2'], new Utf8()), spend: vectorFromArray([10, 20], new Float64()) });
     expect(values(await joinCustomers(binaryCustomers, [{ table: textSource, key: 'k' }], { key: 'id' }), 'spend')).toEqual([20, null]);
+  });
+
+  it('keeps Binary keys that are not UTF-8 (raw hash or UUID bytes) apart by their bytes, as rfm writes them', async () => {
+    const bytes = (...b: number[]) => Uint8Array.from(b);
+    // decoded leniently, both read as U+FFFD U+0001: one customer's spend went to the other
+    const customers = new Table({ id: vectorFromArray([bytes(0xff, 1), bytes(0xfe, 1)], new Binary()) });
+    const one = new Table({ k: vectorFromArray([bytes(0xfe, 1)], new Binary()), spend: vectorFromArray([10], new Float64()) });
+    expect(values(await joinCustomers(customers, [{ table: one, key: 'k' }], { key: 'id' }), 'spend')).toEqual([null, 10]);
+    const both = new Table({ k: vectorFromArray([bytes(0xfe, 1), bytes(0xff, 1)], new Binary()), spend: vectorFromArray([10, 20], new Float64()) });
+    expect(values(await joinCustomers(customers, [{ table: both, key: 'k' }], { key: 'id' }), 'spend')).toEqual([20, 10]);
+    // rfm's table of the same ids joins back to each customer
+    const log = new Table({
+      k: vectorFromArray([bytes(0xff, 1), bytes(0xfe, 1), bytes(0xff, 1)], new Binary()),
+      d: vectorFromArray([Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 2)], new TimestampMillisecond()),
+      a: vectorFromArray([1, 2, 3], new Float64()),
+    });
+    const r = rfm(log, { customer: 'k', date: 'd', amount: 'a' });
+    expect(values(await joinCustomers(customers, [{ table: r, key: 'k', prefix: 'rfm_' }], { key: 'id' }), 'rfm_monetary')).toEqual([4, 2]);
   });
 });

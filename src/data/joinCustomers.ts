@@ -4,7 +4,7 @@ import { tableFromColumns } from './arrowTable.js';
 import { textNumberClash } from '../util/numberText.js';
 import { takeRows } from './takeRows.js';
 import { isArrowTable } from './dataset.js';
-import { columnValues, utf8Text } from './utf8Text.js';
+import { binaryKey, columnValues } from './utf8Text.js';
 import { FLOAT64_DIGITS, decimalText, unscaled } from './decimal.js';
 
 export interface CustomerSource {
@@ -34,8 +34,8 @@ function keyStrings(vector: Vector): (string | null)[] {
     for (const d of vector.data) for (let r = 0; r < d.length; r++) out[i++] = d.getValid(r) ? decimalKey(unscaled(d.values as Uint32Array, r, type.bitWidth / 32), type.scale) : null;
     return out;
   }
-  // a Binary key (Parquet text without its UTF8 annotation) is its text, not its byte values
-  for (const v of columnValues(vector)) out[i++] = v == null || v !== v ? null : v instanceof Uint8Array ? utf8Text(v) : String(v);
+  // a Binary key (Parquet text without its UTF8 annotation) is its text, as rfm reads it
+  for (const v of columnValues(vector)) out[i++] = v == null || v !== v ? null : v instanceof Uint8Array ? binaryKey(v) : String(v);
   return out;
 }
 
@@ -74,7 +74,7 @@ function keyColumn(table: Table, key: string, where: string): Vector {
 /**
  * Builds the customer view: a left join from the customers table to each source on the customer key, as a hash
  * join (O(customers + source rows)) with no code generated at run time, so it runs in edge functions too.
- * Keys are compared as strings, so number and string ids match, Binary keys as their UTF-8 text, and decimal keys by value (7.00 matches 7, 7.50 matches 7.5); every customer row is kept, in order, and
+ * Keys are compared as strings, so number and string ids match, Binary keys as their UTF-8 text (bytes that are not UTF-8 by their byte values), and decimal keys by value (7.00 matches 7, 7.50 matches 7.5); every customer row is kept, in order, and
  * customers a source does not mention, or without a key (null or NaN), get nulls. A key that appears twice in a source is an error
  * (aggregate the source first, e.g. with aggregateByCustomer). Column types and values are kept exactly.
  * @example

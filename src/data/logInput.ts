@@ -4,7 +4,7 @@ import { utf8Data } from './arrowTable.js';
 import { parseIsoDate } from './columnBuilder.js';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { DAY_MS } from './tableCells.js';
-import { columnValues, utf8Text } from './utf8Text.js';
+import { binaryKey, columnValues, utf8Text } from './utf8Text.js';
 export { DAY_MS };
 
 /** A transaction or event log: an Arrow Table or an array of plain records. */
@@ -68,8 +68,6 @@ export interface KeyColumn {
   readonly keys: Key[];
 }
 
-let strictUtf8: TextDecoder | undefined;
-
 function normaliseKey(v: unknown, row: number, column: string): Key | null {
   if (v === null) return null;
   if (typeof v === 'string') return v;
@@ -78,13 +76,8 @@ function normaliseKey(v: unknown, row: number, column: string): Key | null {
   if (typeof v === 'boolean') return String(v);
   // an invalid Date is missing, as NaN is
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
-  // a Binary column's id (Parquet strings written without their UTF8 annotation) is its text; bytes that are not
-  // UTF-8 are written as their byte values
-  if (v instanceof Uint8Array) {
-    try {
-      return (strictUtf8 ??= new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })).decode(v);
-    } catch {}
-  }
+  // a Binary column's id (Parquet strings written without their UTF8 annotation)
+  if (v instanceof Uint8Array) return binaryKey(v);
   // a record or list (an extended-JSON {"$oid": ...}) is no id: as text every one is "[object Object]", one customer
   if (typeof v === 'object' && !ArrayBuffer.isView(v)) throw new SegkitError('E_PARSE', `row ${row}, column "${column}" holds ${describe(v)}, not an id`);
   return String(v);

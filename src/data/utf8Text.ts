@@ -11,6 +11,20 @@ export function utf8Text(bytes: Uint8Array): string {
   return (decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(bytes);
 }
 
+let strict: TextDecoder | undefined;
+
+/**
+ * A Binary id as text: its UTF-8 text (Parquet strings written without their UTF8 annotation), or its byte values
+ * joined by commas when it is not UTF-8 (raw hash or UUID bytes), which a lenient decoding would merge into one id.
+ */
+export function binaryKey(bytes: Uint8Array): string {
+  try {
+    return (strict ??= new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })).decode(bytes);
+  } catch {
+    return String(bytes);
+  }
+}
+
 /** Value `r` of a Utf8 or LargeUtf8 chunk (null where null), keeping a U+FEFF that begins it. */
 export function textAt(data: Data, r: number): string | null {
   if (data.nullCount > 0 && !data.getValid(r)) return null;

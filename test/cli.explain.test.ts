@@ -64,6 +64,18 @@ describe('segkit explain', () => {
     expect(ok(['explain', 'deep.csv', '--labels', 'segment', '--max-depth', '2', '--threads', '1']).stdout).toContain('3 < spend <= 7 -> segment 1: 100% of 3 customers');
   });
 
+  it('suggests deeper rules only when a rule at --max-depth holds some of the segment\'s customers', () => {
+    // segment 2's ten customers share segment 0's spend (a leaf at depth 1 no depth splits); segments 1 and 3 need
+    // depth 2, so the tree reaches the limit elsewhere: a deeper rule would still not find segment 2
+    const rows = [...Array(30).fill('1,0'), ...Array(10).fill('1,2'), '5,1', '5,1', '5,1', '9,3', '9,3', '9,3'];
+    writeFileSync(path('apart.csv'), ['spend,segment', ...rows].join('\n') + '\n');
+    const run = (depth: string) => ok(['explain', 'apart.csv', '--labels', 'segment', '--max-depth', depth, '--threads', '1']).stdout;
+    expect(run('2')).toContain('  segment 2 (10 customers; the rules find 0.0% of them, 0.0% of those they pick are in it)\n    no rule picks it out: other segments\' customers outnumber its own wherever the rules look\n');
+    expect(run('3')).toContain('  segment 2 (10 customers; the rules find 0.0% of them, 0.0% of those they pick are in it)\n    no rule picks it out: other segments\' customers outnumber its own wherever the rules look\n');
+    // at depth 1 its customers are in a rule at the limit: deeper rules are worth trying (and find segments 1 and 3)
+    expect(run('1')).toContain('  segment 2 (10 customers; the rules find 0.0% of them, 0.0% of those they pick are in it)\n    no rule of this depth picks it out (try --max-depth 2)\n');
+  });
+
   it('--rows names customer ids: one given twice, or an empty one, is a usage error that says so', () => {
     const twice = segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2,2', '--json']);
     expect(twice.code).toBe(2);

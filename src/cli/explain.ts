@@ -239,16 +239,17 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   if (absent.length) out.push(noCustomers(absent.map((c) => (labelNames && !onlyId(labelNames[c], c) ? JSON.stringify(labelNames[c]) : String(c))), 'this file'));
   out.push('');
   out.push(`how to find each segment (these rules put ${formatShare(rules.fidelity)} of customers in their own segment):`);
-  // the surrogate tree's deepest split: a segment without a rule is helped by deeper rules only when the tree reached the limit
-  const t = rules.tree.tree, depth = new Int32Array(t.feature.length);
-  let deepest = 0;
-  t.feature.forEach((f, i) => {
-    if (f >= 0) deepest = Math.max(deepest, (depth[t.left[i]] = depth[t.right[i]] = depth[i] + 1));
+  // a segment without a rule is helped by deeper rules only when some of its customers are in a rule the depth limit
+  // cut short: every shallower rule stopped for another reason (one value, too few customers), which depth leaves
+  const t = rules.tree.tree, C = rules.tree.nClasses, depth = new Int32Array(t.feature.length), cut = new Set<number>();
+  t.feature.forEach((feature, i) => {
+    if (feature >= 0) depth[t.left[i]] = depth[t.right[i]] = depth[i] + 1;
+    else if (depth[i] === f.maxDepth) for (let c = 0; c < C; c++) if (t.value[i * C + c] > 0) cut.add(rules.tree.classes[c]);
   });
   for (const s of rules.segments) {
     out.push(`  ${labelText(s.segment)} (${s.size.toLocaleString('en-US')} customer${s.size === 1 ? '' : 's'}; the rules find ${formatShare(s.recall)} of them, ${formatShare(s.precision)} of those they pick are in it)`);
     for (const r of s.rules) out.push(`    ${r.text}`);
-    if (s.rules.length === 0) out.push(deepest < f.maxDepth ? '    no rule picks it out: other segments\' customers outnumber its own wherever the rules look' : `    no rule of this depth picks it out (try --max-depth ${f.maxDepth + 1})`);
+    if (s.rules.length === 0) out.push(!cut.has(s.segment) ? '    no rule picks it out: other segments\' customers outnumber its own wherever the rules look' : `    no rule of this depth picks it out (try --max-depth ${f.maxDepth + 1})`);
   }
   out.push('', `importance: customers whose segment in ${modelName} changes when a feature is shuffled`);
   const order = importance.featureNames.map((_, j) => j).sort((a, b) => importance.importances[b] - importance.importances[a]);

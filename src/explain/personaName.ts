@@ -67,7 +67,7 @@ export interface PersonaNameOptions {
  * Short persona-style names for every segment ("Frequent, recent buyers", "High income, low spend"), at most
  * `maxWords` words and all different: the customer vocabulary of `nameSegment` when it fits, else the levels of
  * the two (or one) strongest features in short labels; names still equal get " 2", " 3" in segment order (a number
- * another segment's name already ends in is skipped).
+ * that would give a name another segment already has is skipped).
  */
 export function personaNames(profiles: SegmentProfiles, options: PersonaNameOptions = {}): string[] {
   checkProfiles(profiles);

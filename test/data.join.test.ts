@@ -487,6 +487,9 @@ describe('joinCustomers on decimal keys', () => {
     expect(values(await joinCustomers(customers, [{ table: one, key: 'k' }], { key: 'id' }), 'spend')).toEqual([null, 10]);
     const both = new Table({ k: vectorFromArray([bytes(0xfe, 1), bytes(0xff, 1)], new Binary()), spend: vectorFromArray([10, 20], new Float64()) });
     expect(values(await joinCustomers(customers, [{ table: both, key: 'k' }], { key: 'id' }), 'spend')).toEqual([20, 10]);
+    // text that holds U+FFFD itself is text
+    const replaced = new Table({ k: vectorFromArray([new TextEncoder().encode('a\uFFFDb')], new Binary()), spend: vectorFromArray([30], new Float64()) });
+    expect(values(await joinCustomers(new Table({ id: vectorFromArray(['a\uFFFDb', 'ab'], new Utf8()) }), [{ table: replaced, key: 'k' }], { key: 'id' }), 'spend')).toEqual([30, null]);
     // rfm's table of the same ids joins back to each customer
     const log = new Table({
       k: vectorFromArray([bytes(0xff, 1), bytes(0xfe, 1), bytes(0xff, 1)], new Binary()),

@@ -131,7 +131,7 @@ class Utf8KeyIndex {
   private readonly bytes: Uint8Array[] = [];
   private readonly codes: number[] = [];
 
-  constructor(private readonly codeOf: (key: string) => number) {}
+  constructor(private readonly codeOf: (key: string) => number, private readonly text = utf8Text) {}
 
   code(values: Uint8Array, from: number, to: number): number {
     let h = 0x811c9dc5;
@@ -147,7 +147,7 @@ class Utf8KeyIndex {
     const bytes = values.subarray(from, to);
     this.hashes.push(h);
     this.bytes.push(bytes);
-    this.codes.push(this.codeOf(utf8Text(bytes)));
+    this.codes.push(this.codeOf(this.text(bytes)));
     if (this.hashes.length * 2 > this.slots.length) {
       this.slots = new Int32Array(this.slots.length * 2).fill(-1);
       for (let e = 0; e < this.hashes.length; e++) this.insert(e);
@@ -227,8 +227,9 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
   const dictWords = new Map<unknown, unknown[]>();
   let utf8: Utf8KeyIndex | undefined;
   for (const data of chunks) {
-    if (DataType.isUtf8(data.type) && data.valueOffsets instanceof Int32Array) {
-      utf8 ??= new Utf8KeyIndex(codeOf);
+    // a Binary column (Parquet text without its UTF8 annotation) alike, each distinct id read once as binaryKey reads it
+    if ((DataType.isUtf8(data.type) || DataType.isBinary(data.type)) && data.valueOffsets instanceof Int32Array) {
+      utf8 ??= new Utf8KeyIndex(codeOf, DataType.isBinary(data.type) ? binaryKey : utf8Text);
       const offsets = data.valueOffsets;
       const values = data.values as Uint8Array;
       for (let i = 0; i < data.length; i++) {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Binary, Float64, Int32, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { close, createRandom, decisionTree, readTable, SegmentModel } from '../src/index.node.js';
 import { BIN, ok as okIn, segkit as segkitIn } from './helpers/segkitCli.js';
 
@@ -74,6 +75,18 @@ describe('segkit explain', () => {
     expect(run('3')).toContain('  segment 2 (10 customers; the rules find 0.0% of them, 0.0% of those they pick are in it)\n    no rule picks it out: other segments\' customers outnumber its own wherever the rules look\n');
     // at depth 1 its customers are in a rule at the limit: deeper rules are worth trying (and find segments 1 and 3)
     expect(run('1')).toContain('  segment 2 (10 customers; the rules find 0.0% of them, 0.0% of those they pick are in it)\n    no rule of this depth picks it out (try --max-depth 2)\n');
+  });
+
+  it('--rows finds a customer by the text of a Binary id (Parquet text without its UTF8 annotation), as rfm reads it', () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    writeFileSync(path('binary-ids.arrow'), tableToIPC(new Table({
+      id: vectorFromArray(['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map(enc), new Binary()),
+      spend: vectorFromArray([10, 12, 11, 50, 52, 55], new Float64()),
+      segment: vectorFromArray([0, 0, 0, 1, 1, 1], new Int32()),
+    }), 'file'));
+    // read as its byte values ("99,50"), no customer had the id c2
+    const r = JSON.parse(ok(['explain', 'binary-ids.arrow', '--labels', 'segment', '--id', 'id', '--rows', 'c2,c5', '--threads', '1', '--json']).stdout);
+    expect(r.customers.map((c: { id: string; segment: number }) => [c.id, c.segment])).toEqual([['c2', 0], ['c5', 1]]);
   });
 
   it('--rows names customer ids: one given twice, or an empty one, is a usage error that says so', () => {

@@ -24,7 +24,7 @@ import { profileSegments } from '../explain/profileSegments.js';
 import { noCustomers, onlyId } from '../explain/nameSegment.js';
 import { conditionText } from '../core/treeEnsemble.js';
 import { shortNumber } from '../core/tree.js';
-import { valueReader } from '../data/utf8Text.js';
+import { binaryKey, valueReader } from '../data/utf8Text.js';
 
 interface ExplainFlags extends PrepFlags, CommonFlags, ReportFlags {
   readonly labels: string;
@@ -79,7 +79,8 @@ function rowsById(table: Table, idColumn: string | null, ids: readonly string[])
   const wanted = new Set(ids);
   const at = new Map<string, number>();
   for (let i = 0; i < table.numRows; i++) {
-    const id = String(idAt(i));
+    // a Binary id (Parquet text without its UTF8 annotation) is its text, as rfm reads it, not its byte values
+    const v = idAt(i), id = v instanceof Uint8Array ? binaryKey(v) : String(v);
     if (!wanted.has(id)) continue;
     // two customers under one asked-for id: which one is meant cannot be told
     const before = at.get(id);

@@ -302,6 +302,14 @@ describe('bad targets and options', () => {
     // a small filtered file keeps its own ids: segments 7 and 9 of six rows
     const sparse = await decisionTree(X, [7, 7, 7, 9, 9, 9], { executor: ex });
     expect([sparse.k, Array.from(sparse.classes), Array.from(await sparse.predict(X, { executor: ex }))]).toEqual([10, [7, 9], [7, 7, 7, 9, 9, 9]]);
+    // and its saved file loads back (k = 10 over 6 rows), for the tree and a forest alike
+    for (const m of [sparse, await randomForest(X, [7, 7, 7, 9, 9, 9], { nTrees: 3, seed: 1, executor: ex })]) {
+      const back = loadModel(JSON.stringify(m.toJSON())) as TreeEnsemble;
+      expect([back.k, Array.from(back.classes), Array.from(await back.predict(X, { executor: ex }))]).toEqual([10, [7, 9], Array.from(await m.predict(X, { executor: ex }))]);
+    }
+    // past 255 a file's k must still stay within its rows
+    const past = { ...(sparse.toJSON() as unknown as Record<string, unknown>), k: 257, classes: [7, 256] };
+    expect((await failure(() => loadModel(JSON.stringify(past)))).message).toContain('must be at most nSamples (6), got 257');
     const ids = await failure(() => randomForest(X, ['a', 'b', 'c', 'd', 'e', 'f'], { executor: ex }));
     expect(ids.message).toContain('6 classes in 6 rows');
     expect((await failure(() => decisionTree(X, [0, 1, 0], { executor: ex }))).code).toBe('E_SHAPE_MISMATCH');

@@ -25,7 +25,7 @@ const MAX_LABEL = 2 ** 31 - 2;
  * described under its own ids. Beyond it, and beyond the rows, the ids are refused: segments are counted in arrays of
  * the largest id + 1, which an id column taken for the target would make huge.
  */
-const SPARSE_IDS = 256;
+export const SPARSE_IDS = 256;
 
 /**
  * Checks a target and codes it. Integer targets keep their values as segment ids; text targets are numbered in

@@ -3,6 +3,7 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { badModel, modelValue, readArray, readObject, readStrings } from '../util/modelJson.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { SPARSE_IDS } from './classTarget.js';
 import { assertFinite, type DataInput, type Dataset } from '../data/dataset.js';
 import { datasetFor } from './modelData.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -321,7 +322,8 @@ export function readEnsembleHeader(json: unknown, kind: string, extra: readonly 
   }
   const nSamples = r.nSamples;
   if (typeof nSamples !== 'number' || !Number.isSafeInteger(nSamples) || nSamples < 0) throw badModel('nSamples', `must be an integer >= 0 of at most 2^53, got ${describe(nSamples)}`);
-  // a fit refuses segment ids past its rows: a larger k is a tampered file, and scoring would allocate a row per segment
-  if (k > nSamples) throw badModel('k', `must be at most nSamples (${nSamples}), got ${k}`);
+  // a fit refuses segment ids past its rows (ids below SPARSE_IDS excepted): a larger k is a tampered file, and scoring
+  // would allocate a row per segment
+  if (k > Math.max(nSamples, SPARSE_IDS)) throw badModel('k', `must be at most nSamples (${nSamples}), got ${k}`);
   return { r, k, featureNames, classes, ...(classNames ? { classNames } : {}), nSamples };
 }

@@ -794,6 +794,21 @@ describe('readArrow and readParquet', () => {
     expect(Array.from(fromArrow(t, { columns: ['id', 'big'] }).columns[1])).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('reads an ENUM column (converted or logical type, as parquet-avro writes enums) as text, plain or dictionary-encoded', async () => {
+    const tiers = ['gold', 'silver', null, 'gold', 'bronze'];
+    for (const dictionary of [true, false]) {
+      const bytes = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'tier', data: tiers, type: 'STRING', encoding: dictionary ? undefined : 'PLAIN' }, { name: 'x', data: [1, 2, 3, 4, 5], type: 'DOUBLE' }] } as never));
+      for (const logical of [undefined, { type: 'ENUM' }]) {
+        const t = await readParquet(withFooter(bytes, (m) => {
+          const el = m.schema.find((e) => e.name === 'tier')!;
+          el.converted_type = 'ENUM';
+          el.logical_type = logical as never;
+        }));
+        expect([types(t).tier, values(t, 'tier')]).toEqual(['Utf8', tiers]);
+      }
+    }
+  });
+
   /** A valid file whose footer is rewritten by `edit`, as a tampered or half-written file would be. */
   function withFooter(bytes: Uint8Array, edit: (m: ReturnType<typeof parquetMetadata>) => void): Uint8Array {
     const footerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 8, true);

@@ -32,7 +32,8 @@ type Convert = (value: unknown) => unknown;
 
 const toMillis: Convert = (v) => (v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : v);
 const toNumber: Convert = (v) => (v == null ? v : Number(v));
-const toText: Convert = (v) => (v == null || typeof v === 'string' ? v : JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
+// an ENUM's bytes arrive undecoded (hyparquet decodes only STRING and UTF8 annotations): they are UTF-8 text too
+const toText: Convert = (v) => (v == null || typeof v === 'string' ? v : v instanceof Uint8Array ? utf8Text(v) : JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
 
 interface Mapping {
   type: DataType;

@@ -794,14 +794,15 @@ describe('readArrow and readParquet', () => {
     expect(Array.from(fromArrow(t, { columns: ['id', 'big'] }).columns[1])).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('reads an ENUM column (converted or logical type, as parquet-avro writes enums) as text, plain or dictionary-encoded', async () => {
+  it('reads an ENUM or JSON column (converted or logical type, as parquet-avro writes enums) as text, plain or dictionary-encoded', async () => {
     const tiers = ['gold', 'silver', null, 'gold', 'bronze'];
     for (const dictionary of [true, false]) {
       const bytes = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'tier', data: tiers, type: 'STRING', encoding: dictionary ? undefined : 'PLAIN' }, { name: 'x', data: [1, 2, 3, 4, 5], type: 'DOUBLE' }] } as never));
-      for (const logical of [undefined, { type: 'ENUM' }]) {
+      // as newer writers may, a logical type without its converted twin too (JSON text is read as text)
+      for (const [converted, logical] of [['ENUM', undefined], ['ENUM', { type: 'ENUM' }], [undefined, { type: 'ENUM' }], [undefined, { type: 'JSON' }]] as const) {
         const t = await readParquet(withFooter(bytes, (m) => {
           const el = m.schema.find((e) => e.name === 'tier')!;
-          el.converted_type = 'ENUM';
+          el.converted_type = converted;
           el.logical_type = logical as never;
         }));
         expect([types(t).tier, values(t, 'tier')]).toEqual(['Utf8', tiers]);

@@ -474,7 +474,14 @@ class ShardServer implements ShardWorker {
         this.print(`redis at ${redactUrl(this.url)} has not answered for ${(5 * this.heartbeat) / 1000} s: connections dropped`);
         this.client.disconnect();
         this.sub.disconnect();
-        await Promise.allSettled([...this.workers.values()].map((w) => w.disconnect()));
+        // a connection dropped between reconnection attempts (Redis down, not paused) never reports its end: the
+        // wait for it is bounded
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...this.workers.values()].map((w) => w.disconnect())),
+          new Promise((r) => { timer = setTimeout(r, this.heartbeat); }),
+        ]);
+        clearTimeout(timer);
       }
       this.holder.clear();
       this.print(`worker ${this.id} stopped`);

@@ -197,6 +197,13 @@ describe('binary columns', () => {
     expect(String(back.schema.fields[0].type)).toBe('Binary');
     expect([...back.getChild('id')!].map((v) => (v ? Array.from(v as Uint8Array) : v))).toEqual([[99, 117, 115, 116, 45, 49], null, [255, 0, 65], []]);
   });
+
+  it('are written to CSV and JSON as the text rfm and joinCustomers read them: UTF-8 text, else hexadecimal (UTF-8 ids were hex)', () => {
+    const ids = [new TextEncoder().encode('cust-1'), null, Uint8Array.of(0xff, 0x00, 0x41)];
+    const t = new Table({ id: vectorFromArray(ids, new Binary()) });
+    expect((parseSync(writeCsv(t)) as string[][]).map((r) => r[0])).toEqual(['id', 'cust-1', '', 'ff0041']);
+    expect((JSON.parse(writeJson(t)) as { id: unknown }[]).map((r) => r.id)).toEqual(['cust-1', null, 'ff0041']);
+  });
 });
 
 describe('writeCsv', () => {

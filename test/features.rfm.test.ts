@@ -545,15 +545,15 @@ describe('rfm', () => {
     // bytes that are not UTF-8 stay apart, each its own customer
     const raw = new Table({ c: vectorFromArray([new Uint8Array([0xff]), new Uint8Array([0xfe]), new Uint8Array([0xff])], new Binary()), d: date(), a: amount() });
     expect(columns(rfm(raw, o)).frequency).toEqual([1, 2]);
-    // text that holds U+FFFD is text; bytes that are not UTF-8 are their byte values
+    // text that holds U+FFFD is text; bytes that are not UTF-8 are their hexadecimal
     const mixed = [enc('a\uFFFDb'), enc('c1'), new Uint8Array([0xff, 1]), enc('a\uFFFDb'), new Uint8Array([0xfe, 1])];
     const five = new Table({
       c: vectorFromArray(mixed, new Binary()),
       d: vectorFromArray(mixed.map((_, i) => Date.UTC(2024, 0, 1 + i)), new TimestampMillisecond()),
       a: vectorFromArray([1, 2, 3, 4, 5], new Float64()),
     });
-    expect(columns(rfm(five, o))).toMatchObject({ c: ['254,1', '255,1', 'a\uFFFDb', 'c1'], monetary: [5, 3, 5, 2] });
-    expect(columns(rfm(five.slice(1).concat(five.slice(0, 1)), o)).c).toEqual(['254,1', '255,1', 'a\uFFFDb', 'c1']);
+    expect(columns(rfm(five, o))).toMatchObject({ c: ['a\uFFFDb', 'c1', 'fe01', 'ff01'], monetary: [5, 2, 5, 3] });
+    expect(columns(rfm(five.slice(1).concat(five.slice(0, 1)), o)).c).toEqual(['a\uFFFDb', 'c1', 'fe01', 'ff01']);
   });
 
   it('names the row and column of bad input', () => {

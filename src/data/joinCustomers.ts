@@ -74,7 +74,7 @@ function keyColumn(table: Table, key: string, where: string): Vector {
 /**
  * Builds the customer view: a left join from the customers table to each source on the customer key, as a hash
  * join (O(customers + source rows)) with no code generated at run time, so it runs in edge functions too.
- * Keys are compared as strings, so number and string ids match, Binary keys as their UTF-8 text (bytes that are not UTF-8 by their byte values), and decimal keys by value (7.00 matches 7, 7.50 matches 7.5); every customer row is kept, in order, and
+ * Keys are compared as strings, so number and string ids match, Binary keys as their UTF-8 text (bytes that are not UTF-8 by their hexadecimal), and decimal keys by value (7.00 matches 7, 7.50 matches 7.5); every customer row is kept, in order, and
  * customers a source does not mention, or without a key (null or NaN), get nulls. A key that appears twice in a source is an error
  * (aggregate the source first, e.g. with aggregateByCustomer). Column types and values are kept exactly.
  * @example

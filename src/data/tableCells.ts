@@ -1,5 +1,6 @@
 import { DataType, type Field, type Vector } from '#arrow';
 import { SegkitError } from '../util/errors.js';
+import { binaryKey } from './utf8Text.js';
 
 /** How a writer should present one Arrow column's values. */
 export type CellKind = 'float' | 'float32' | 'integer' | 'boolean' | 'date' | 'dateOnly' | 'text' | 'other';
@@ -66,10 +67,10 @@ export function isoText(ms: number, kind: 'date' | 'dateOnly'): string {
   return kind === 'dateOnly' ? iso.slice(0, iso.indexOf('T')) : iso;
 }
 
-/** Any other value as text: JSON for nested values (bigints as strings). */
+/** Any other value as text: bytes as binaryKey reads them, JSON for nested values (bigints as strings). */
 export function otherText(v: unknown): string {
   if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return Array.from(v, (b) => b.toString(16).padStart(2, '0')).join('');
+  if (v instanceof Uint8Array) return binaryKey(v);
   if (v !== null && typeof v === 'object') {
     const plain = typeof (v as { toJSON?: () => unknown }).toJSON === 'function' ? (v as { toJSON: () => unknown }).toJSON() : v;
     return JSON.stringify(plain, (_, x) => (typeof x === 'bigint' ? String(x) : x));

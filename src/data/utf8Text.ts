@@ -14,8 +14,9 @@ export function utf8Text(bytes: Uint8Array): string {
 let encoder: TextEncoder | undefined;
 
 /**
- * A Binary id as text: its UTF-8 text (Parquet strings written without their UTF8 annotation), or its byte values
- * joined by commas when it is not UTF-8 (raw hash or UUID bytes), which a lenient decoding would merge into one id.
+ * A Binary value as text, wherever one is read as an id or written as a cell: its UTF-8 text (Parquet strings written
+ * without their UTF8 annotation), or its bytes in hexadecimal when it is not UTF-8 (raw hash or UUID bytes), which a
+ * lenient decoding would merge into one id.
  */
 export function binaryKey(bytes: Uint8Array): string {
   const text = utf8Text(bytes);
@@ -23,7 +24,7 @@ export function binaryKey(bytes: Uint8Array): string {
   // (checked so, not by a fatal decoder, whose exception per id costs ten times the decoding)
   if (!text.includes('\uFFFD')) return text;
   const back = (encoder ??= new TextEncoder()).encode(text);
-  return back.length === bytes.length && back.every((b, i) => b === bytes[i]) ? text : String(bytes);
+  return back.length === bytes.length && back.every((b, i) => b === bytes[i]) ? text : Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Value `r` of a Utf8 or LargeUtf8 chunk (null where null), keeping a U+FEFF that begins it. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Int32, Table, makeVector, tableFromArrays } from 'apache-arrow';
+import { Binary, Int32, Table, Utf8, makeVector, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, dbscan, fromColumns, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { compareSnapshots, compareSnapshotsLaidOut, driftLayout, labelArray } from '../src/workflow/compareSnapshots.js';
@@ -747,6 +747,14 @@ describe('matching customers by id', () => {
       await executor.close();
     }
   });
+  it('text ids keep a U+FEFF that begins them, and Binary ids read as the text rfm and the writers give them', () => {
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const text = readIds(new Table({ id: vectorFromArray(['\uFEFFc1', 'c2'], new Utf8()) }), 'id', 'before');
+    expect(text).toEqual({ kind: 'string', values: ['\uFEFFc1', 'c2'] });
+    const bytes = readIds(new Table({ id: vectorFromArray([enc('c1'), enc('c2'), Uint8Array.of(0xff, 1)], new Binary()) }), 'id', 'after');
+    expect(bytes).toEqual({ kind: 'string', values: ['c1', 'c2', 'ff01'] });
+  });
+
   it('an empty id column finds nothing', () => {
     expect(new IdIndex(ids([]), 'before', 'customer_id').find(ids([3]), 0)).toBe(-1);
   });

@@ -5,6 +5,7 @@ import { DataType, Precision, type Vector } from '#arrow';
 import { textNumberClash } from '../util/numberText.js';
 import { SegkitError, baseMessage, describe } from '../util/errors.js';
 import { isArrowTable, nonFinite } from '../data/dataset.js';
+import { binaryKey, columnValues } from '../data/utf8Text.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 
 /**
@@ -116,9 +117,10 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
     }
     const values: string[] = [];
     let row = 0;
-    for (const v of vec) {
+    // text keeps a U+FEFF that begins it ("\uFEFFc1" is not "c1"), and a Binary id is the text rfm and the writers give it
+    for (const v of columnValues(vec)) {
       if (v == null) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" is empty`);
-      values.push(String(v));
+      values.push(v instanceof Uint8Array ? binaryKey(v) : String(v));
       row++;
     }
     return { kind: 'string', values };

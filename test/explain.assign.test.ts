@@ -2,7 +2,7 @@
 // twin), permutation importance, rules for a segmentation, and segment composition.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tableFromArrays } from 'apache-arrow';
+import { Binary, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import {
   close, createRandom, decisionTree, explainAssignment, inlineExecutor, kmeans, permutationImportance, pipeline, randomForest,
   segmentComposition, SegmentModel, segmentRules, treeShap,
@@ -340,6 +340,23 @@ describe('segmentComposition', () => {
       { group: '(missing)', count: 1, share: 0.1 },
     ]);
     expect(c).toEqual(segmentComposition(labels, gender, { threshold: 0.2 }));
+  });
+
+  it('an Arrow text column keeps a U+FEFF that begins a value, and a Binary column reads as its text', () => {
+    const labels = [0, 0, 1, 1];
+    // Vector.get drops a leading U+FEFF: "\uFEFFf" and "f" were one group, as an array keeps them two
+    const text = vectorFromArray(['\uFEFFf', 'f', 'f', 'm'], new Utf8());
+    const plain = ['\uFEFFf', 'f', 'f', 'm'];
+    expect(segmentComposition(labels, text)).toEqual(segmentComposition(labels, plain));
+    expect(segmentComposition(labels, text).overall).toEqual([
+      { group: 'f', count: 2, share: 0.5 },
+      { group: 'm', count: 1, share: 0.25 },
+      { group: '\uFEFFf', count: 1, share: 0.25 },
+    ]);
+    // Binary values are groups named by their UTF-8 text, else their hexadecimal bytes, not "102" or "255,1"
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const bytes = vectorFromArray([enc('f'), enc('f'), enc('m'), Uint8Array.of(0xff, 1)], new Binary());
+    expect(segmentComposition(labels, bytes)).toEqual(segmentComposition(labels, ['f', 'f', 'm', 'ff01']));
   });
 
   it('a value that is the text "(missing)" stays apart from the missing values', () => {

@@ -1,5 +1,6 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
+import { binaryKey, valueReader } from '../data/utf8Text.js';
 
 export interface CompositionGroup {
   readonly group: string;
@@ -47,8 +48,9 @@ export function segmentComposition(
   if (attribute.length !== labels.length) throw new SegkitError('E_SHAPE_MISMATCH', `attribute has ${attribute.length} values for ${labels.length} labels`);
   // missing values are counted under null, apart from any value that reads "(missing)"
   // an Arrow column (a table's getChild) is read with get(): indexed, it gives undefined for every row, all "(missing)"
-  const at = (attribute as { get?: unknown }).get ? (i: number) => (attribute as { get(i: number): unknown }).get(i) : (i: number) => (attribute as ArrayLike<unknown>)[i];
-  const groupOf = (v: unknown) => (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : String(v));
+  // text keeps a U+FEFF that begins it ("\uFEFFwomen" is not "women"), and Binary reads as binaryKey gives it
+  const at = (attribute as { get?: unknown }).get ? valueReader(attribute as never) : (i: number) => (attribute as ArrayLike<unknown>)[i];
+  const groupOf = (v: unknown) => (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : v instanceof Uint8Array ? binaryKey(v) : String(v));
   const total = new Map<string | null, number>();
   const per = new Map<number, Map<string | null, number>>();
   let n = 0;

@@ -204,6 +204,13 @@ describe('binary columns', () => {
     expect((parseSync(writeCsv(t)) as string[][]).map((r) => r[0])).toEqual(['id', 'cust-1', '', 'ff0041']);
     expect((JSON.parse(writeJson(t)) as { id: unknown }[]).map((r) => r.id)).toEqual(['cust-1', null, 'ff0041']);
   });
+
+  it('dictionary-encoded, are written as the same text, not as the JSON of their bytes ({"0":99,...})', () => {
+    const ids = [new TextEncoder().encode('cust-1'), null, Uint8Array.of(0xff, 0x00, 0x41), new TextEncoder().encode('cust-1')];
+    const t = new Table({ id: vectorFromArray(ids, new Dictionary(new Binary(), new Int32())) });
+    expect((parseSync(writeCsv(t)) as string[][]).map((r) => r[0])).toEqual(['id', 'cust-1', '', 'ff0041', 'cust-1']);
+    expect((JSON.parse(writeJson(t)) as { id: unknown }[]).map((r) => r.id)).toEqual(['cust-1', null, 'ff0041', 'cust-1']);
+  });
 });
 
 describe('writeCsv', () => {

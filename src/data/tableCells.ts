@@ -39,7 +39,9 @@ export function cellKind(field: Field, vector: Vector): CellKind {
   if (DataType.isInt(type)) return 'integer';
   if (DataType.isBool(type)) return 'boolean';
   if (DataType.isTimestamp(type) || DataType.isDate(type)) return allMidnight(field, vector) ? 'dateOnly' : 'date';
-  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type)) return 'text';
+  // a dictionary of bytes is written as its bytes are (otherText), not as the JSON of a Uint8Array
+  const words = DataType.isDictionary(type) ? (type.dictionary as DataType) : undefined;
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || (words && !DataType.isBinary(words) && !DataType.isLargeBinary(words))) return 'text';
   return 'other';
 }
 

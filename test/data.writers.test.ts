@@ -198,6 +198,14 @@ describe('binary columns', () => {
     expect([...back.getChild('id')!].map((v) => (v ? Array.from(v as Uint8Array) : v))).toEqual([[99, 117, 115, 116, 45, 49], null, [255, 0, 65], []]);
   });
 
+  it('dictionary-encoded, keep their bytes through Parquet (they were written as their byte values joined by commas)', async () => {
+    const ids = [new TextEncoder().encode('cust-1'), null, Uint8Array.of(0xff, 0x00, 0x41), new TextEncoder().encode('cust-1')];
+    const t = new Table({ id: vectorFromArray(ids, new Dictionary(new Binary(), new Int32())) });
+    const back = await readParquet(await writeParquet(t));
+    expect(String(back.schema.fields[0].type)).toBe('Binary');
+    expect([...back.getChild('id')!].map((v) => (v ? Array.from(v as Uint8Array) : v))).toEqual([[99, 117, 115, 116, 45, 49], null, [255, 0, 65], [99, 117, 115, 116, 45, 49]]);
+  });
+
   it('are written to CSV and JSON as the text rfm and joinCustomers read them: UTF-8 text, else hexadecimal (UTF-8 ids were hex)', () => {
     const ids = [new TextEncoder().encode('cust-1'), null, Uint8Array.of(0xff, 0x00, 0x41)];
     const t = new Table({ id: vectorFromArray(ids, new Binary()) });

@@ -57,9 +57,11 @@ function columnSource(name: string, vector: Vector): ColumnSource {
   if (DataType.isBool(type)) return source('BOOLEAN', plainValues(vector, Boolean));
   // timestamps of any unit arrive as epoch milliseconds; Parquet gets TIMESTAMP_MILLIS
   if (DataType.isTimestamp(type) || DataType.isDate(type)) return source('TIMESTAMP', plainValues(vector, (v) => BigInt(Math.floor(v as number))));
+  // bytes stay bytes (a BYTE_ARRAY without the UTF8 annotation, as they were read): as text they were hex, other ids;
+  // a dictionary of bytes too (as text its values were their byte values joined by commas)
+  const bytes = (t: DataType) => DataType.isBinary(t) || DataType.isLargeBinary(t);
+  if (bytes(type) || (DataType.isDictionary(type) && bytes(type.dictionary))) return source('BYTE_ARRAY', plainValues(vector, (v) => v));
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type)) return source('STRING', plainValues(vector, String));
-  // bytes stay bytes (a BYTE_ARRAY without the UTF8 annotation, as they were read): as text they were hex, other ids
-  if (DataType.isBinary(type) || DataType.isLargeBinary(type)) return source('BYTE_ARRAY', plainValues(vector, (v) => v));
   return source('STRING', plainValues(vector, otherText));
 }
 

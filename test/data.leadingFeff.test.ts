@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Dictionary, Int32, LargeUtf8, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { Binary, Dictionary, Int32, LargeUtf8, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { writeCsv } from '../src/data/writeCsv.js';
 import { writeJson } from '../src/data/writeJson.js';
 import { writeParquet } from '../src/data/writeParquet.js';
@@ -108,5 +108,15 @@ describe('report columns read by the command line', () => {
     const extras = reportExtras({ audit: ['gender'] } as never, table, Int32Array.of(0, 1, 2));
     expect(extras.audit[0].values).toEqual([`${F}women`, 'women', 'men']);
     expect(extras.textColumns.find((c) => c.name === 'gender')?.values).toEqual([`${F}women`, 'women', 'men']);
+  });
+
+  it('a dictionary of Binary values or a Binary audit column reads as its text (UTF-8, else hexadecimal), not byte values', async () => {
+    const { reportExtras } = await import('../src/cli/reportOptions.js');
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const words = [enc('women'), enc('men'), Uint8Array.of(0xff, 1)];
+    const table = new Table({ gender: vectorFromArray(words, new Dictionary(new Binary(), new Int32())), raw: vectorFromArray(words, new Binary()) });
+    const extras = reportExtras({ audit: ['raw'] } as never, table, Int32Array.of(0, 1, 2));
+    expect(extras.textColumns.find((c) => c.name === 'gender')?.values).toEqual(['women', 'men', 'ff01']);
+    expect(extras.audit[0].values).toEqual(['women', 'men', 'ff01']);
   });
 });

@@ -4,7 +4,7 @@ import { type Command, Option } from 'commander';
 import { UsageError } from './exitCodes.js';
 import { columnList, decimalValue } from './optionParsers.js';
 import { requireColumn, requireColumns } from './readInput.js';
-import { valueReader } from '../data/utf8Text.js';
+import { binaryKey, valueReader } from '../data/utf8Text.js';
 
 /** The report flags shared by segment and explain. */
 export interface ReportFlags {
@@ -82,7 +82,8 @@ function valuesOf(table: Table, name: string, rows: Int32Array): (string | numbe
   const at = valueReader(table.getChild(name)!);
   return Array.from(rows, (r) => {
     const v = at(r);
-    return v === undefined ? null : typeof v === 'bigint' ? Number(v) : (v as string | number | null);
+    // bytes (a dictionary of Binary values, an audit column) as binaryKey reads them, not their byte values
+    return v === undefined ? null : typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? binaryKey(v) : (v as string | number | null);
   });
 }
 

@@ -100,6 +100,15 @@ describe('labels read by the command line', () => {
   });
 });
 
+describe('Binary labels read by the command line', () => {
+  it('are named by their text (UTF-8, else hexadecimal), not their byte values joined by commas', async () => {
+    const { namedLabelColumn } = await import('../src/cli/evaluate.js');
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const table = new Table({ segment: vectorFromArray([enc('b'), enc('a'), Uint8Array.of(0xff, 1), enc('a')], new Binary()) });
+    expect(namedLabelColumn(table, 'segment', 'the file')).toEqual({ ids: Int32Array.of(1, 0, 2, 0), names: ['a', 'b', 'ff01'] });
+  });
+});
+
 describe('report columns read by the command line', () => {
   it('an audit or text column value that begins with U+FEFF is a group of its own', async () => {
     const { readCsv } = await import('../src/data/readCsv.js');

@@ -18,7 +18,7 @@ import { atRow, inFile, inputName, readInput, requireColumn } from './readInput.
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS, MISSED_SAMPLE_NOTE, sampleDefinesSilhouette, silhouette } from './silhouette.js';
 import { UNASSIGNED } from './withSegments.js';
-import { valueReader } from '../data/utf8Text.js';
+import { binaryKey, valueReader } from '../data/utf8Text.js';
 
 interface EvaluateFlags extends PrepFlags, CommonFlags {
   readonly labels: string;
@@ -78,7 +78,8 @@ export function namedLabelColumn(table: Table, column: string, what: string, row
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
       throw atRow(new SegkitError('E_BAD_LABELS', `row ${row}, column "${column}" has no label`, 'every row needs a label'), table, what);
     }
-    const x = typeof v === 'bigint' ? Number(v) : v;
+    // a Binary label as binaryKey reads it, not its byte values joined by commas
+    const x = typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? binaryKey(v) : v;
     if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 2 ** 31 - 1) numeric = false;
     values[i] = x;
   }

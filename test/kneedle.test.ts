@@ -122,6 +122,29 @@ describe('kneedle: threshold and sensitivity', () => {
   });
 });
 
+describe('kneedle: threshold reset at a local minimum', () => {
+  // D = [0, 0.1, -0.05, -0.02, 0]: a maximum at x = 1 whose threshold is 0.1 - 1/4 = -0.15, a minimum at x = 2, then
+  // -0.02 before the curve ends. The paper and kneed reset the threshold to 0 at the minimum, so -0.02 falls below it
+  // and the knee is x = 1, as kneed's KneeLocator does.
+  const y = [0, 0.35, 0.45, 0.73, 1];
+
+  it('a fall below the diagonal after a local minimum marks the last maximum', () => {
+    const r = kneedle([0, 1, 2, 3, 4], y);
+    expect(Array.from(r.difference, (v) => +v.toFixed(12))).toEqual([0, 0.1, -0.05, -0.02, 0]);
+    expect(r.knee).toBe(1);
+    expect(r.kneeY).toBe(0.35);
+    expect(r.threshold).toBe(0);
+  });
+
+  it('the mirrored elbow (convex, decreasing) is found alike', () => {
+    expect(kneedle([0, 1, 2, 3, 4], y.map((v) => 1 - v), { curve: 'convex', direction: 'decreasing' }).knee).toBe(1);
+  });
+
+  it('without the fall below 0 the reset finds nothing', () => {
+    expect(kneedle([0, 1, 2, 3, 4], [0, 0.35, 0.45, 0.76, 1]).knee).toBeNull();
+  });
+});
+
 describe('kneedle: curves without a knee', () => {
   it('a straight line gives null for every shape and direction', () => {
     const x = range(50, (i) => 0.1 * i + 3);

@@ -26,7 +26,7 @@ export interface KneedleResult {
    * ends, signed so that the bend is a maximum. The knee is the local maximum after which it falls below `threshold`.
    */
   readonly difference: Float64Array;
-  /** The threshold the difference fell below after the knee: its maximum minus S times the mean normalised x step. */
+  /** The threshold the difference fell below after the knee: its maximum minus S times the mean normalised x step (0 past a local minimum). */
   readonly threshold: number | null;
 }
 
@@ -83,9 +83,9 @@ function normalize(a: ArrayLike<number>): Float64Array {
  * Finds the knee (or elbow) of a sampled curve with Kneedle (Satopää, Albrecht, Irwin and Raghavan, "Finding a
  * 'Kneedle' in a Haystack", ICDCS Workshops 2011), offline and without smoothing: scale both axes to [0, 1], take
  * the difference between the curve and the diagonal, and declare the first local maximum after which the
- * difference falls below that maximum minus `sensitivity` times the mean x step before the next local maximum.
- * (The `kneed` reference also lowers the threshold to 0 after a local minimum; with local extrema taken strictly,
- * as here, that never changes the first knee, so it is left out.) Decreasing-concave and increasing-convex curves
+ * difference falls below that maximum minus `sensitivity` times the mean x step before the next local maximum; a
+ * local minimum on the way resets that threshold to 0, as in the paper and the `kneed` reference (local extrema are
+ * taken strictly, the endpoints excluded). Decreasing-concave and increasing-convex curves
  * are mirrored in x (exactly, also for uneven x) so that all four shapes reduce to a concave increasing one.
  *
  * @example
@@ -126,6 +126,8 @@ export function kneedle(x: ArrayLike<number>, y: ArrayLike<number>, options?: Kn
       candidate = k;
       threshold = D[k] - sensitivity * step;
     }
+    // past a local minimum the curve has risen again: only a fall below the diagonal still marks the last maximum
+    if (candidate >= 0 && D[k - 1] > D[k] && D[k] < D[k + 1]) threshold = 0;
     if (candidate >= 0 && D[k + 1] < threshold) {
       const i = src(candidate);
       return { knee: x[i], kneeIndex: i, kneeY: y[i], xNormalized, difference, threshold };

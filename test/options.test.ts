@@ -29,6 +29,13 @@ describe('unknown options are refused, naming the closest known one', () => {
     // lists of three or more are taken as they are, in any order
     expect((await chooseK(rows, { kRange: [4, 2, 3], seed: 1 })).table.map((r) => r.k)).toEqual([2, 3, 4]);
   });
+  it('chooseK: a listed k at or above the rows is refused, not left out of the table', async () => {
+    const few = rows.slice(0, 8);
+    await badOption(() => chooseK(few, { kRange: [2, 3, 40] }), '"kRange"', 'k = 40', '8 rows');
+    await badOption(() => chooseK(few, { kRange: [2, 8, 3] }), 'k = 8');
+    // a pair [min, max] is a range, capped at n - 1
+    expect((await chooseK(few, { kRange: [5, 40], seed: 1, stabilityResamples: 0 })).table.map((r) => r.k)).toEqual([5, 6, 7]);
+  });
   it('silhouetteScore: sample_size (scikit-learn\'s spelling) -> did you mean sampleSize', async () => {
     await badOption(() => silhouetteScore(rows, labels, { sample_size: 10 } as never), 'silhouetteScore', '"sample_size"', 'did you mean "sampleSize"');
   });

@@ -25,7 +25,7 @@ import { kneedle } from '../core/kneedle.js';
 import { log } from '../util/detMath.js';
 
 export interface ChooseKOptions {
-  /** Inclusive range [min, max] (capped at n - 1 and at the distinct rows) or an explicit list of k values; default [2, 10]. */
+  /** Inclusive range [min, max] (capped at n - 1 and at the distinct rows) or an explicit list of k values (each below n and at most the distinct rows, else refused); default [2, 10]. */
   kRange?: readonly [number, number] | readonly number[];
   seed?: number;
   /** Restarts per k: k-means 4 up to 200,000 rows, 2 above; mixtures 1; mini-batch 'auto' (1, or 3 with init 'random'). */
@@ -114,8 +114,11 @@ function kValues(range: ChooseKOptions['kRange'], n: number): number[] {
   const ks = r.length === 2 && r[1] > r[0] + 1
     ? Array.from({ length: Math.max(0, Math.min(r[1], n - 1) - r[0] + 1) }, (_, i) => r[0] + i)
     : [...r];
-  const out = [...new Set(ks)].sort((a, b) => a - b).filter((k) => k < n);
+  const all = [...new Set(ks)].sort((a, b) => a - b);
+  const out = all.filter((k) => k < n);
   if (out.length < 1) throw new SegkitError('E_BAD_OPTION', `option "kRange" has no k below the number of rows (${n})`);
+  // a listed k is fitted or refused, never dropped unseen
+  if (r.length > 2 && out.length < all.length) throw new SegkitError('E_BAD_OPTION', `option "kRange" holds k = ${all[out.length]} but k must be below the ${n} rows`);
   return out;
 }
 

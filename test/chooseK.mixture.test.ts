@@ -62,6 +62,11 @@ describe('chooseK with a Gaussian mixture', () => {
     expect(model.covarianceType).toBe('full');
     expect(await model.bic(ds, { executor: ex })).toBeCloseTo(best.bic!, 6);
     expect(await model.aic(ds, { executor: ex })).toBeCloseTo(best.aic!, 6);
+    // each k keeps the covariance type with the lowest BIC at that k
+    for (const [k, m] of r.models!) {
+      const rows = r.table.filter((t) => t.k === k);
+      expect((m as GaussianMixtureModel).covarianceType).toBe(rows.reduce((a, b) => (b.bic! < a.bic! ? b : a)).covarianceType);
+    }
   });
 
   it('mini-batch k-means sweeps k as k-means does; a covariance type without a mixture is refused', async () => {

@@ -94,7 +94,7 @@ export interface ChooseKResult {
   bicK?: number;
   aicK?: number;
   covarianceType?: CovarianceType;
-  /** The fitted model per k (for mixtures, of the recommended covariance type). */
+  /** The fitted model per k (for mixtures, of the covariance type with the lowest BIC at that k: at recommendedK, the recommended one). */
   models?: Map<number, SegmentationModel>;
 }
 

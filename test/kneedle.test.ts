@@ -145,6 +145,21 @@ describe('kneedle: threshold reset at a local minimum', () => {
   });
 });
 
+describe('kneedle: values near the float64 limit', () => {
+  it('a span beyond the largest double is scaled as any other', () => {
+    const y = [0, 0.7, 0.78, 0.85, 0.95, 1];
+    const small = kneedle([0, 1, 2, 3, 4, 5], y);
+    const x = [0, 1, 2, 3, 4, 5].map((i) => (-1 + i * 0.4) * 1e308);
+    const r = kneedle(x, y);
+    expect(small.knee).toBe(1);
+    expect(r.kneeIndex).toBe(1);
+    expect(Array.from(r.xNormalized)).toEqual(Array.from(small.xNormalized, (v) => expect.closeTo(v, 12)));
+    const e = kneedle([0, 1, 2, 3, 4, 5], y.map((v) => (-1 + 2 * v) * 1e308));
+    expect(e.kneeIndex).toBe(1);
+    expect(Array.from(e.difference)).toEqual(Array.from(small.difference, (v) => expect.closeTo(v, 12)));
+  });
+});
+
 describe('kneedle: curves without a knee', () => {
   it('a straight line gives null for every shape and direction', () => {
     const x = range(50, (i) => 0.1 * i + 3);

@@ -74,8 +74,10 @@ function normalize(a: ArrayLike<number>): Float64Array {
     if (a[i] > hi) hi = a[i];
   }
   const out = new Float64Array(a.length);
-  const span = hi - lo;
-  if (span > 0) for (let i = 0; i < a.length; i++) out[i] = (a[i] - lo) / span;
+  // halved where the span of finite values overflows (beyond 1.8e308)
+  const h = hi - lo < Infinity ? 1 : 0.5;
+  const span = hi * h - lo * h;
+  if (span > 0) for (let i = 0; i < a.length; i++) out[i] = (a[i] * h - lo * h) / span;
   return out;
 }
 

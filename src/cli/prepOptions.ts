@@ -1,4 +1,5 @@
 import { SEGKIT_COLUMNS } from '../prep/segkitColumns.js';
+import { isProba } from './probaColumns.js';
 import { DataType, type Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import { MISSING_TOKENS, csvInfo } from '../data/csvCore.js';
@@ -178,7 +179,7 @@ function checkUniquePerRow(table: Table, names: readonly string[], path: string)
  * A column segkit writes (SEGKIT_COLUMNS, and --proba's segment_proba_<id> beside them), or one of `own` (another
  * --segment-column's): never a feature unless --columns or --encode names it.
  */
-const segkitColumn = (name: string, own: readonly string[]): boolean => SEGKIT_COLUMNS.includes(name) || /^segment_proba_\d+$/.test(name) || own.includes(name);
+const segkitColumn = (name: string, own: readonly string[]): boolean => SEGKIT_COLUMNS.includes(name) || isProba(name, 'segment') || own.includes(name);
 
 /**
  * Pipeline options from the flags, after checking that every column they name is in the table, so a typo is a

@@ -40,8 +40,7 @@ export function cellKind(field: Field, vector: Vector): CellKind {
   if (DataType.isBool(type)) return 'boolean';
   if (DataType.isTimestamp(type) || DataType.isDate(type)) return allMidnight(field, vector) ? 'dateOnly' : 'date';
   // a dictionary of bytes is written as its bytes are (otherText), not as the JSON of a Uint8Array
-  const words = DataType.isDictionary(type) ? (type.dictionary as DataType) : undefined;
-  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || (words && !DataType.isBinary(words) && !DataType.isLargeBinary(words))) return 'text';
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || (DataType.isDictionary(type) && !isBytes(type.dictionary))) return 'text';
   return 'other';
 }
 
@@ -68,6 +67,9 @@ export function isoText(ms: number, kind: 'date' | 'dateOnly'): string {
   // years past 9999 or before 0 have six digits and a sign (+010000-01-01)
   return kind === 'dateOnly' ? iso.slice(0, iso.indexOf('T')) : iso;
 }
+
+/** Binary or LargeBinary: values that are bytes. */
+export const isBytes = (type: DataType): boolean => DataType.isBinary(type) || DataType.isLargeBinary(type);
 
 /** Any other value as text: bytes as binaryKey reads them, JSON for nested values (bigints as strings). */
 export function otherText(v: unknown): string {

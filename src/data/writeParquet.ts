@@ -3,7 +3,7 @@ import type { DecodedArray } from 'hyparquet';
 // the package's browser entry (its default Node entry imports fs), loaded on first use
 import type { ColumnSource } from 'hyparquet-writer/src/index.js';
 import { badOption } from '../util/errors.js';
-import { otherText } from './tableCells.js';
+import { isBytes, otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { columnValues } from './utf8Text.js';
 
@@ -59,8 +59,7 @@ function columnSource(name: string, vector: Vector): ColumnSource {
   if (DataType.isTimestamp(type) || DataType.isDate(type)) return source('TIMESTAMP', plainValues(vector, (v) => BigInt(Math.floor(v as number))));
   // bytes stay bytes (a BYTE_ARRAY without the UTF8 annotation, as they were read): as text they were hex, other ids;
   // a dictionary of bytes too (as text its values were their byte values joined by commas)
-  const bytes = (t: DataType) => DataType.isBinary(t) || DataType.isLargeBinary(t);
-  if (bytes(type) || (DataType.isDictionary(type) && bytes(type.dictionary))) return source('BYTE_ARRAY', plainValues(vector, (v) => v));
+  if (isBytes(type) || (DataType.isDictionary(type) && isBytes(type.dictionary))) return source('BYTE_ARRAY', plainValues(vector, (v) => v));
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type)) return source('STRING', plainValues(vector, String));
   return source('STRING', plainValues(vector, otherText));
 }

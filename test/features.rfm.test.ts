@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
-import { Binary, DateDay, Dictionary, Float32, Float64, Int32, Int64, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
+import { Binary, DateDay, Decimal, Dictionary, Float32, Float64, Int32, Int64, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
 import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
@@ -257,6 +257,42 @@ describe('rfm', () => {
     const two = new Table([...ts.slice(0, 5).batches, ...ts.slice(5).batches]);
     expect(two.getChild('date')!.data.length).toBe(2);
     expect(columns(rfm(two, OPTS))).toEqual(expected);
+  });
+
+  it('reads amounts of an Arrow Decimal column (decimal(10, 2) and Spark\'s decimal(38, 2)) as the numbers they hold', () => {
+    /** A Decimal128 column of unscaled values (null for null), in two chunks as a database reader may give them. */
+    const decimals = (precision: number, scale: number, unscaled: (bigint | null)[]) => {
+      const chunk = (part: (bigint | null)[]) => {
+        const words = new Uint32Array(part.length * 4);
+        const valid = new Uint8Array((part.length + 7) >> 3);
+        part.forEach((v, i) => {
+          let u = BigInt.asUintN(128, v ?? 0n);
+          for (let w = 0; w < 4; w++, u >>= 32n) words[i * 4 + w] = Number(u & 0xffffffffn);
+          if (v !== null) valid[i >> 3] |= 1 << (i & 7);
+        });
+        const nullCount = part.filter((v) => v === null).length;
+        return makeVector(makeData({ type: new Decimal(scale, precision, 128), length: part.length, nullCount, nullBitmap: valid, data: words }));
+      };
+      return chunk(unscaled.slice(0, 5)).concat(chunk(unscaled.slice(5)));
+    };
+    const base = {
+      customer: vectorFromArray(LOG.map((r) => r.customer), new Utf8()),
+      invoice: vectorFromArray(LOG.map((r) => r.invoice), new Utf8()),
+      date: vectorFromArray(LOG.map((r) => r.date as string), new Utf8()),
+      qty: makeVector(Int32Array.from(LOG, (r) => r.qty)),
+    };
+    const cents = LOG.map((r) => BigInt(Math.round(r.amount * 100)));
+    const expected = columns(rfm(LOG, OPTS));
+    expect(expected.monetary).toEqual([55, 40, 64, 40, 112.5]);
+    for (const precision of [10, 38]) {
+      const table = new Table({ ...base, amount: decimals(precision, 2, cents) });
+      expect(columns(rfm(table, OPTS))).toEqual(expected);
+    }
+    // a missing amount is named as one; a value a float64 cannot hold is refused, not rounded
+    const gap = new Table({ ...base, amount: decimals(38, 2, cents.map((c, i) => (i === 6 ? null : c))) });
+    expectError(() => rfm(gap, OPTS), 'E_NAN_INPUT', 'row 6, column "amount" holds null');
+    const wide = new Table({ ...base, amount: decimals(38, 2, cents.map((c, i) => (i === 2 ? 1234567890123456789n : c))) });
+    expectError(() => rfm(wide, OPTS), 'E_PARSE', 'column "amount" holds 12345678901234567.89');
   });
 
   it('reads Arrow Utf8 and integer id columns (thousands of distinct ids) as the records give them', () => {

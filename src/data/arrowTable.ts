@@ -192,24 +192,32 @@ export function dataFromValues(values: ArrayLike<unknown>, type: DataType): Data
   throw new SegkitError('E_BAD_OPTION', `cannot build an Arrow column of type ${String(type)}`);
 }
 
-/** One chunk of a decimal column as Float64 (up to 15 digits of precision) or exact text. */
-function decimalData(d: Data, type: DataType): Data {
+/**
+ * Whether a decimal type becomes exact text rather than Float64: more digits of precision than a float64 holds, and,
+ * for a reader, no fraction digits (an account number held as decimal(38, 0); a decimal(38, 2) is an amount).
+ */
+const asText = (type: DataType, read: boolean): boolean => {
+  const { precision, scale } = type as unknown as { precision: number; scale: number };
+  return precision > FLOAT64_DIGITS && !(read && scale > 0);
+};
+
+/** One chunk of a decimal column as Float64 (see decimalNumber, which refuses a value it cannot hold) or exact text. */
+function decimalData(d: Data, type: DataType, name: string, text: boolean): Data {
   const { scale, precision, bitWidth } = type as unknown as { scale: number; precision: number; bitWidth: number };
   const width = bitWidth / 32;
   // the values are sliced to the chunk (fixed-width buffers are); the offset is the bitmap's
   const words = d.values as unknown as Uint32Array;
   const valid = (i: number): boolean => d.nullCount === 0 || ((d.nullBitmap![(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
   const n = d.length;
-  const asText = precision > FLOAT64_DIGITS;
   const out: (number | string | null)[] = new Array(n);
   for (let i = 0; i < n; i++) {
     if (!valid(i)) out[i] = null;
     else {
       const u = unscaled(words, i, width);
-      out[i] = asText ? decimalText(u, scale) : decimalNumber(u, scale, precision);
+      out[i] = text ? decimalText(u, scale) : decimalNumber(u, scale, precision, name);
     }
   }
-  return asText ? utf8Data(out as (string | null)[]) : dataFromValues(out, new Float64());
+  return text ? utf8Data(out as (string | null)[]) : dataFromValues(out, new Float64());
 }
 
 /**
@@ -255,18 +263,19 @@ export function checkBatchRows(table: Table, what: string, firstBatch = 0): void
 /**
  * The table with its Decimal columns (Arrow's decimal128 and decimal256, as databases export amounts) as numbers:
  * Float64 up to 15 digits of precision (10.01 stays 10.01 when written), exact text above (an account number held
- * as decimal(38, 0)), batch by batch. Other columns are kept as they are; a table without decimals is returned
- * unchanged.
+ * as decimal(38, 0)), batch by batch. For a reader (`read`), a wide type with fraction digits (decimal(38, 2), as
+ * Spark and warehouses type money) is Float64 too, a value of more than 15 significant digits being E_PARSE. Other
+ * columns are kept as they are; a table without decimals is returned unchanged.
  */
-export function decimalsAsNumbers(table: Table): Table {
+export function decimalsAsNumbers(table: Table, read = false): Table {
   const fields = table.schema.fields;
   if (!fields.some((f) => DataType.isDecimal(f.type))) return table;
   const schema = new Schema(
-    fields.map((f) => (DataType.isDecimal(f.type) ? new Field(f.name, f.type.precision <= FLOAT64_DIGITS ? new Float64() : new Utf8(), f.nullable, f.metadata) : f)),
+    fields.map((f) => (DataType.isDecimal(f.type) ? new Field(f.name, asText(f.type, read) ? new Utf8() : new Float64(), f.nullable, f.metadata) : f)),
     table.schema.metadata,
   );
   const batches = table.batches.map((batch) => {
-    const children = batch.data.children.map((d) => (DataType.isDecimal(d.type) ? decimalData(d, d.type) : d));
+    const children = batch.data.children.map((d, c) => (DataType.isDecimal(d.type) ? decimalData(d, d.type, fields[c].name, asText(d.type, read)) : d));
     return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
   });
   return new Table(schema, batches);

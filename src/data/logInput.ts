@@ -1,6 +1,7 @@
 import { DataType, Precision, makeVector, type Data, type Table, type Vector } from '#arrow';
 import { isArrowTable } from './dataset.js';
 import { utf8Data } from './arrowTable.js';
+import { decimalNumber, unscaled } from './decimal.js';
 import { parseIsoDate } from './columnBuilder.js';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { DAY_MS } from './tableCells.js';
@@ -313,6 +314,16 @@ export function readNumbers(log: LogInput, column: string, missing?: number, cus
   let start = 0;
   for (const data of arrowColumn(log, column).data) {
     const type = data.type as DataType;
+    if (DataType.isDecimal(type)) {
+      // an amount exported as decimal(p, s): each the float64 nearest its value (E_PARSE past 15 significant digits)
+      const { scale, precision, bitWidth } = type as unknown as { scale: number; precision: number; bitWidth: number };
+      for (let i = 0; i < data.length; i++) {
+        const skip = !data.getValid(i) || (customers && customers[start + i] < 0);
+        visit(skip ? null : decimalNumber(unscaled(data.values as Uint32Array, i, bitWidth / 32), scale, precision, column), start + i);
+      }
+      start += data.length;
+      continue;
+    }
     if (!DataType.isInt(type) && !DataType.isFloat(type)) {
       // name the first value that is not a number, which is usually why a reader typed the column as text
       let row = start, bad: unknown;

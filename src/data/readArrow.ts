@@ -30,5 +30,5 @@ export async function readArrow(input: ByteSource): Promise<Table> {
   }
   checkColumnNames(table.schema.fields.map((f) => f.name), 'the Arrow input');
   checkBatchRows(table, 'the Arrow input');
-  return decimalsAsNumbers(table);
+  return decimalsAsNumbers(table, true);
 }

@@ -756,8 +756,20 @@ describe('segkit evaluate and choose-k', () => {
     expect(s.silhouetteK).toBe(3);
     expect(s.table[1].inertia).toBe(main.summary.inertia);
     expect(typeof s.reason).toBe('string');
-    const readable = ok(['choose-k', 'customers.csv', '--k-range', '2..4', '--seed', '1', '--threads', '2']).stdout;
+    // the stability of each k (mean adjusted Rand index of resampled fits), the most stable k and how stable the
+    // recommended one is, as chooseK gives them
+    const stability = s.table.map((r: { stability: number }) => r.stability);
+    expect(stability.every((v: number) => v >= -1 && v <= 1)).toBe(true);
+    expect(s.stabilityK).toBe(s.table[stability.indexOf(Math.max(...stability))].k);
+    const ari = s.table.find((r: { k: number }) => r.k === s.recommendedK).stability;
+    expect(s.stabilityOfRecommended).toBe(ari >= 0.8 ? 'stable' : ari >= 0.6 ? 'fair' : 'unstable');
+    const readable = ok(['choose-k', 'customers.csv', '--k-range', '2..5', '--seed', '1', '--threads', '2']).stdout;
     expect(readable).toMatch(/recommended k = 3/);
+    const lines = readable.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('k  inertia'));
+    expect(lines[header].split(/\s{2,}/)).toEqual(['k', 'inertia', 'silhouette', 'stability', 'Calinski-Harabasz', 'Davies-Bouldin', 'iterations']);
+    lines.slice(header + 2, header + 6).forEach((l, i) => expect(Number(l.trim().split(/\s+/)[3])).toBeCloseTo(stability[i], 3));
+    expect(lines[header + 2 + stability.indexOf(Math.max(...stability))]).toContain('most stable');
   });
 });
 

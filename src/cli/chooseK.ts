@@ -68,11 +68,11 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
   } finally {
     bar.stop();
   }
-  const { table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason, bicK, aicK, covarianceType } = result;
+  const { table: sweep, elbowK, silhouetteK, stabilityK, stabilityOfRecommended, recommendedK, evidence, reason, bicK, aicK, covarianceType } = result;
   const sampleSize = dataset.n > EXACT_SILHOUETTE_ROWS ? EXACT_SILHOUETTE_ROWS : null;
   if (ctx.json) {
     const mixture = bicK !== undefined ? { bicK, aicK, covarianceType } : {};
-    ctx.printJson({ rows: dataset.n, features: [...dataset.names], silhouetteSampleSize: sampleSize, table: sweep, elbowK, silhouetteK, recommendedK, evidence, reason, ...mixture, ...report, notices: ctx.notices });
+    ctx.printJson({ rows: dataset.n, features: [...dataset.names], silhouetteSampleSize: sampleSize, table: sweep, elbowK, silhouetteK, stabilityK, recommendedK, stabilityOfRecommended, evidence, reason, ...mixture, ...report, notices: ctx.notices });
     return;
   }
   if (bicK !== undefined) {
@@ -93,14 +93,17 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
     ].join('\n'));
     return;
   }
-  const mark = (k: number) => [k === recommendedK ? 'recommended' : '', k === elbowK ? 'elbow' : '', k === silhouetteK ? 'best silhouette' : ''].filter(Boolean).join(', ');
+  const mark = (k: number) => [k === recommendedK ? 'recommended' : '', k === elbowK ? 'elbow' : '', k === silhouetteK ? 'best silhouette' : '', k === stabilityK ? 'most stable' : ''].filter(Boolean).join(', ');
+  // the stability column when it was measured (k-means with resampling on)
+  const stable = stabilityK !== null;
+  const pick = <T,>(cells: T[]): T[] => (stable ? cells : cells.filter((_, j) => j !== 3));
   ctx.print([
     `${dataset.n.toLocaleString('en-US')} rows · ${counted(dataset.d, 'feature')}${sampleSize ? ` · silhouette on ${sampleSize.toLocaleString('en-US')} sampled rows` : ''}`,
     '',
     formatTable(
-      ['k', 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', 'iterations', ''],
-      sweep.map((r) => [String(r.k), formatNumber(r.inertia), formatNumber(r.silhouette), formatNumber(r.calinskiHarabasz), formatNumber(r.daviesBouldin), String(r.iterations), mark(r.k)]),
-      [true, true, true, true, true, true, false],
+      pick(['k', 'inertia', 'silhouette', 'stability', 'Calinski-Harabasz', 'Davies-Bouldin', 'iterations', '']),
+      sweep.map((r) => pick([String(r.k), formatNumber(r.inertia), formatNumber(r.silhouette), formatNumber(r.stability), formatNumber(r.calinskiHarabasz), formatNumber(r.daviesBouldin), String(r.iterations), mark(r.k)])),
+      pick([true, true, true, true, true, true, true, false]),
     ),
     '',
     `recommended k = ${recommendedK} (${evidence} evidence)`,

@@ -483,6 +483,13 @@ describe('rfm', () => {
     expectError(() => rfm(seconds, OPTS), 'E_PARSE', 'row 3, column "date" holds the number 1704067200', 'epoch seconds');
     const micro = LOG.map((r, i) => (i === 4 ? { ...r, date: 1704067200000000 } : r));
     expectError(() => rfm(micro, OPTS), 'E_PARSE', 'row 4, column "date" holds the number 1704067200000000', 'epoch microseconds');
+    // microseconds before 1970 are negative: -220924800000000 (1963-01-01) as milliseconds is the year -5031
+    const before = LOG.map((r, i) => (i === 4 ? { ...r, date: -220924800000000 } : r));
+    expectError(() => rfm(before, OPTS), 'E_PARSE', 'row 4, column "date" holds the number -220924800000000', 'epoch microseconds');
+    expectError(() => rfm(LOG, { ...OPTS, asOf: -220924800000000 }), 'E_BAD_OPTION', '"asOf"', 'epoch microseconds');
+    // milliseconds before 1970 (1963-01-01) are dates: a log of then reads as one
+    const sixties = columns(rfm(LOG.map((r) => ({ ...r, date: Date.parse(r.date as string) - Date.UTC(2024, 0, 1) + Date.UTC(1963, 0, 1) })), OPTS));
+    expect(sixties.frequency).toEqual(columns(rfm(LOG, OPTS)).frequency);
     // the as-of date too, which would otherwise give every customer a recency of millions of days
     expectError(() => rfm(LOG, { ...OPTS, asOf: 1704067200000000 }), 'E_BAD_OPTION', '"asOf"', 'epoch microseconds');
     expectError(() => rfm(LOG, { ...OPTS, asOf: 1704067200 }), 'E_BAD_OPTION', '"asOf"', 'epoch seconds');

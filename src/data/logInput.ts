@@ -388,16 +388,19 @@ const UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
  */
 const EARLIEST_NUMBER_MS = 1e11;
 
-/** Plain numbers past this (the year 3000) are far likelier epoch microseconds (1704067200000000) than milliseconds. */
+/**
+ * Plain numbers past this (the year 3000), or before its negative (the year 940), are far likelier epoch microseconds
+ * (1704067200000000; -220924800000000 for 1963) than milliseconds.
+ */
 const LATEST_NUMBER_MS = 32503680000000;
 
 /** Whether a plain number cannot be epoch milliseconds of a customer's date (see EARLIEST_NUMBER_MS, LATEST_NUMBER_MS). */
-const implausibleMs = (t: number): boolean => Math.abs(t) < EARLIEST_NUMBER_MS || t > LATEST_NUMBER_MS;
+const implausibleMs = (t: number): boolean => Math.abs(t) < EARLIEST_NUMBER_MS || Math.abs(t) > LATEST_NUMBER_MS;
 
 /** What an implausible number of milliseconds likelier is, as a question. */
 function numberGuess(n: number): string {
   const digits = Number.isInteger(n) && n >= 10000101 && n <= 99991231;
-  return n > LATEST_NUMBER_MS ? 'epoch microseconds?' : digits ? 'a date written as digits (YYYYMMDD), or epoch seconds?' : 'epoch seconds?';
+  return Math.abs(n) > LATEST_NUMBER_MS ? 'epoch microseconds?' : digits ? 'a date written as digits (YYYYMMDD), or epoch seconds?' : 'epoch seconds?';
 }
 
 function numberNotMs(row: number, column: string, v: unknown): SegkitError {

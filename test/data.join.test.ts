@@ -335,6 +335,29 @@ describe('joins and aggregations keep any column type exactly, across chunks', (
     expect(values(out, 'distinct')).toEqual([3, 1]);
   });
 
+  it('reads a dictionary column whose batches carry different dictionaries (an IPC stream with replacement dictionaries)', async () => {
+    const { readArrow } = await import('../src/data/readArrow.js');
+    const keyType = new Dictionary(new Utf8(), new Int32(), 7), planType = new Dictionary(new Utf8(), new Int32(), 8);
+    const batch = (keys: (string | null)[], x: number[], plan: string[]) =>
+      new Table({ c: vectorFromArray(keys, keyType), x: vectorFromArray(x, new Float64()), plan: vectorFromArray(plan, planType) }).batches[0];
+    const first = batch(['a', 'b', 'a'], [1, 2, 3], ['gold', 'free', 'free']);
+    const second = batch(['c', null, 'a'], [4, 5, 6], ['free', 'gold', 'pro']);
+    const log = await readArrow(Arrow.tableToIPC(new Table(first.schema, [first, new Arrow.RecordBatch(first.schema, second.data)]), 'stream'));
+    expect(log.getChild('c')!.data.map((d) => d.dictionary!.length)).toEqual([2, 2]);
+    // pandas: df.groupby('c', sort=False, dropna=True).agg(total=('x', 'sum'), n=('x', 'count'), plan=('plan', 'last'))
+    const out = await aggregateByCustomer(log, {
+      key: 'c', aggregations: { total: { column: 'x', op: 'sum' }, n: { op: 'count' }, plan: { column: 'plan', op: 'last' }, top: { column: 'plan', op: 'max' } },
+    });
+    expect(values(out, 'c')).toEqual(['a', 'b', 'c']);
+    expect(values(out, 'total')).toEqual([10, 2, 4]);
+    expect(values(out, 'n')).toEqual([3, 1, 1]);
+    expect(values(out, 'plan')).toEqual(['pro', 'free', 'free']);
+    expect(values(out, 'top')).toEqual(['pro', 'free', 'free']);
+    const byId = await joinCustomers(new Table({ id: vectorFromArray([6, 4, 9], new Float64()) }), [{ table: log, key: 'x' }], { key: 'id' });
+    expect(values(byId, 'c')).toEqual(['a', 'c', null]);
+    expect(values(byId, 'plan')).toEqual(['pro', 'free', null]);
+  });
+
   it('groups dates by their time, not by the object that holds them', async () => {
     const log = new Table({
       day: makeVector(makeData({ type: new DateDay(), length: 4, data: Int32Array.from([5, 6, 5, 5]) })),

@@ -1,5 +1,6 @@
 import { type Data, DataType, makeData, type Vector } from '#arrow';
 import { SegkitError } from '../util/errors.js';
+import { columnValues, dataFromValues } from './arrowTable.js';
 
 // Built with makeData over copied buffers, never with apache-arrow's Builders (vectorFromArray), which compile
 // code with new Function: edge runtimes forbid it.
@@ -42,8 +43,8 @@ function pickValidity(chunks: readonly Data[], starts: Int32Array, rows: Int32Ar
 /**
  * The rows of a column at the given row numbers (-1 gives null), as one chunk of the same type: a gather over
  * the column's own buffers, so every fixed-width type (ints, floats, dates, times, timestamps, decimals,
- * intervals, durations), booleans, UTF-8 and binary text, and dictionaries (the same dictionary) keep their
- * exact values. `what` names the column in errors.
+ * intervals, durations), booleans, UTF-8 and binary text, and dictionaries keep their exact values (a dictionary
+ * column whose chunks have different dictionaries comes out as its values, in the dictionary's value type). `what` names the column in errors.
  */
 export function takeRows(vector: Vector, rows: Int32Array, what: string): Data {
   const type = vector.type as DataType;
@@ -102,7 +103,9 @@ export function takeRows(vector: Vector, rows: Int32Array, what: string): Data {
     // the indices are gathered like any integer column; every chunk of a column shares one dictionary in Arrow JS
     const dictionary = chunks[0]?.dictionary;
     if (chunks.some((d) => d.dictionary !== dictionary)) {
-      throw new SegkitError('E_BAD_OPTION', `${what}: its chunks have different dictionaries`, 'read the table again, or cast the column to text');
+      // batches of a stream with replacement dictionaries: the values themselves, in the dictionary's value type
+      const values = columnValues(vector);
+      return dataFromValues(Array.from(rows, (r) => (r < 0 ? null : values[r])), type.dictionary);
     }
     const indices = gather(rows, at, type.indices.ArrayType as unknown as TypedArrayClass, 1);
     return makeData({ type, length: n, nullCount, nullBitmap, data: indices, dictionary } as never);

@@ -518,6 +518,34 @@ describe('rfm', () => {
     expect(t.customer).toEqual(['A', 'B', 'C', 'D', 'E']);
   });
 
+  it('reads an empty id as missing in every format, not as one customer "" that merges every row without an id', async () => {
+    const { readCsv } = await import('../src/data/readCsv.js');
+    const { readJson } = await import('../src/data/readJson.js');
+    // two unattributed purchases: as a customer "" they would be one made-up buyer of 2 orders and 1,300
+    const blank = [...LOG, { customer: '', invoice: '2000', date: '2024-01-01', qty: 1, amount: 500 }, { customer: '', invoice: '2001', date: '2024-02-01', qty: 1, amount: 800 }];
+    const header = 'customer,invoice,date,qty,amount';
+    const csv = [header, ...blank.map((r) => [r.customer, r.invoice, r.date, r.qty, r.amount].join(','))].join('\n');
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const logs = {
+      records: blank,
+      csv: await readCsv(csv),
+      json: await readJson(JSON.stringify(blank)),
+      utf8: new Table({ ...Object.fromEntries(['invoice', 'date'].map((c) => [c, vectorFromArray(blank.map((r) => String(r[c as keyof Row])), new Utf8())])),
+        customer: vectorFromArray(blank.map((r) => r.customer), new Utf8()), qty: vectorFromArray(blank.map((r) => r.qty), new Float64()), amount: vectorFromArray(blank.map((r) => r.amount), new Float64()) }),
+      binary: new Table({ ...Object.fromEntries(['invoice', 'date'].map((c) => [c, vectorFromArray(blank.map((r) => String(r[c as keyof Row])), new Utf8())])),
+        customer: vectorFromArray(blank.map((r) => enc(r.customer)), new Binary()), qty: vectorFromArray(blank.map((r) => r.qty), new Float64()), amount: vectorFromArray(blank.map((r) => r.amount), new Float64()) }),
+    };
+    const expected = columns(rfm(LOG, OPTS));
+    for (const [name, log] of Object.entries(logs)) {
+      expectError(() => rfm(log as never, OPTS), 'E_NAN_INPUT', 'row 13', 'has no customer id');
+      expect(columns(rfm(log as never, { ...OPTS, missingCustomer: 'skip' })), name).toEqual(expected);
+    }
+    // an empty invoice or event type is missing too, named by its row
+    expectError(() => rfm(LOG.map((r, i) => (i === 3 ? { ...r, invoice: '' } : r)), OPTS), 'E_NAN_INPUT', 'row 3, column "invoice" has no invoice id');
+    const events = [{ c: 'a', t: '2024-01-01', type: 'page_view' }, { c: 'a', t: '2024-01-02', type: '' }];
+    expectError(() => behaviourFeatures(events, { customer: 'c', timestamp: 't', type: 'type' }), 'E_NAN_INPUT', 'row 1, column "type" has no event type');
+  });
+
   it('skips a first record that leaves the customer key out, as any record without an id', () => {
     // records omit the keys they have no value for: the column is in the log though row 0 lacks it
     const noId = { invoice: '2000', date: '2024-01-01', qty: 1, amount: 1 };

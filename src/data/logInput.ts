@@ -69,8 +69,12 @@ export interface KeyColumn {
   readonly keys: Key[];
 }
 
+/**
+ * An id as a Map key, null when missing: null, NaN, an invalid Date and an empty text or byte string alike (a CSV
+ * reader reads an empty cell as null, a JSON one keeps ""; either way no customer, order or session is named).
+ */
 function normaliseKey(v: unknown, row: number, column: string): Key | null {
-  if (v === null) return null;
+  if (v === null || v === '') return null;
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return Number.isNaN(v) ? null : v;
   if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
@@ -78,7 +82,7 @@ function normaliseKey(v: unknown, row: number, column: string): Key | null {
   // an invalid Date is missing, as NaN is
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   // a Binary column's id (Parquet strings written without their UTF8 annotation)
-  if (v instanceof Uint8Array) return binaryKey(v);
+  if (v instanceof Uint8Array) return v.length ? binaryKey(v) : null;
   // a record or list (an extended-JSON {"$oid": ...}) is no id: as text every one is "[object Object]", one customer
   if (typeof v === 'object' && !ArrayBuffer.isView(v)) throw new SegkitError('E_PARSE', `row ${row}, column "${column}" holds ${describe(v)}, not an id`);
   return String(v);
@@ -235,7 +239,7 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
       const values = data.values as Uint8Array;
       for (let i = 0; i < data.length; i++) {
         const row = start + i;
-        if (data.nullCount > 0 && !data.getValid(i)) {
+        if ((data.nullCount > 0 && !data.getValid(i)) || offsets[i] === offsets[i + 1]) {
           codes[row] = -1;
           onMissing(row);
         } else codes[row] = utf8.code(values, offsets[i], offsets[i + 1]);

@@ -1,6 +1,6 @@
 import { Float16, Float64, Table, vectorFromArray } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, decisionTree, fromRows, kmeans } from '../src/index.node.js';
+import { close, decisionTree, fromRows, kmeans, pipeline, SegmentModel } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
 import { readIds } from '../src/workflow/snapshotColumns.js';
 import { failure } from './helpers.js';
@@ -86,5 +86,57 @@ describe('a classifier fitted on text labels', () => {
     const model = await kmeans(fromRows(rows, { names: ['x'] }), { k: 2, seed: 0 });
     expect((await compareSnapshots(model, before, before, { id: 'id' })).recommendation.text)
       .toBe('Keep the model: no feature moved past PSI 0.1, and customers sit as close to their centres as before.');
+  });
+});
+
+describe('a SegmentModel of one-hot encoded categories only (no numeric feature)', async () => {
+  const plans = ['free', 'gold', 'silver'], regions = ['north', 'south'];
+  const rows = (from: number, to: number, shift: number) => Array.from({ length: to - from }, (_, q) => {
+    const id = from + q;
+    return { id, plan: plans[(id * 7 + shift) % 3], region: regions[(id * 5 + (id >> 3) + shift) % 2], revenue: (id % 11) + 0.25 };
+  });
+  const before = rows(0, 120, 0), after = rows(40, 170, 1);
+  const prep = pipeline({ encode: ['plan', 'region'] });
+  const { dataset } = await prep.fitTransform(before.map(({ plan, region }) => ({ plan, region })));
+  const model = await kmeans(dataset, { k: 3, seed: 0 });
+  const segments = [0, 1, 2].map((id) => {
+    const rowsOf = Array.from(model.labels.keys()).filter((i) => model.labels[i] === id);
+    const means = Object.fromEntries(dataset.names.map((name, j) => [name, rowsOf.reduce((t, i) => t + dataset.columns[j][i], 0) / rowsOf.length]));
+    return { id, name: `segment ${id}`, size: rowsOf.length, share: rowsOf.length / before.length, means };
+  });
+  const sm = new SegmentModel({ pipeline: prep, model, segments });
+
+  it('counts the migration, growth and value per segment as its predict labels the rows; the drift list is empty', async () => {
+    const r = await compareSnapshots(sm, before, after, { id: 'id', value: 'revenue' });
+    const lb = await sm.predict(before), la = await sm.predict(after);
+    const counts = [0, 1, 2].map(() => [0, 0, 0]), fresh = [0, 0, 0], gone = [0, 0, 0];
+    const valueBefore = [0, 0, 0], valueAfter = [0, 0, 0];
+    const byId = new Map(before.map((row, i) => [row.id, lb[i]]));
+    after.forEach((row, j) => {
+      valueAfter[la[j]] += row.revenue;
+      const from = byId.get(row.id);
+      if (from === undefined) fresh[la[j]]++;
+      else counts[from][la[j]]++;
+    });
+    const afterIds = new Set(after.map((row) => row.id));
+    before.forEach((row, i) => {
+      valueBefore[lb[i]] += row.revenue;
+      if (!afterIds.has(row.id)) gone[lb[i]]++;
+    });
+    expect(r.migration.counts).toEqual(counts);
+    expect(r.migration.new).toEqual(fresh);
+    expect(r.migration.gone).toEqual(gone);
+    expect(r.migration.returning).toBe(80);
+    expect(r.segments.map((s) => [s.before, s.after])).toEqual([0, 1, 2].map((c) => [lb.filter((l) => l === c).length, la.filter((l) => l === c).length]));
+    r.segments.forEach((s, c) => {
+      expect(s.valueBefore).toBeCloseTo(valueBefore[c], 9);
+      expect(s.valueAfter).toBeCloseTo(valueAfter[c], 9);
+    });
+    expect(r.drift).toEqual([]);
+    // nothing moved: the keep says why no drift is measured rather than that no feature moved
+    const same = await compareSnapshots(sm, before, before, { id: 'id' });
+    expect(same.migration.moved).toBe(0);
+    expect(same.recommendation.action).toBe('keep');
+    expect(same.recommendation.text).toMatch(/^Keep the model: the model has no numeric feature to measure drift on/);
   });
 });

@@ -349,7 +349,7 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
   const text = reasons.length
     ? head + reasons.join('; ') + '.'
     // models without centres (mixtures, density models, classifiers) measure no distances: nothing is said of them
-    : `Keep the model: no feature moved past PSI ${t.psiModerate}${r.segments.some((s) => Number.isFinite(s.distanceBefore)) ? ', and customers sit as close to their centres as before' : ''}.`;
+    : `Keep the model: ${r.drift.length ? `no feature moved past PSI ${t.psiModerate}` : 'the model has no numeric feature to measure drift on'}${r.segments.some((s) => Number.isFinite(s.distanceBefore)) ? ', and customers sit as close to their centres as before' : ''}.`;
   return { action, reasons, text };
 }
 
@@ -417,6 +417,25 @@ function valueColumn(table: TableInput, name: string, snapshot: string): Float64
     }
   }
   return v;
+}
+
+/**
+ * Pass 1's partials (per shard of `shardRows` rows) of a snapshot without numeric features: rows and the value column
+ * per segment, nothing per feature.
+ */
+function segmentsOnly(labels: Int32Array, values: Float64Array | undefined, k: number, shardRows: number): ScanPartial[] {
+  const out: ScanPartial[] = [];
+  for (let a = 0; a < labels.length; a += shardRows) {
+    const segRows = new Float64Array(k + 1), segValue = new Float64Array(k + 1);
+    for (let i = a; i < Math.min(labels.length, a + shardRows); i++) {
+      const c = labels[i] >= 0 && labels[i] < k ? labels[i] : k;
+      segRows[c]++;
+      if (values) segValue[c] += values[i];
+    }
+    const none = new Float64Array(0);
+    out.push({ hist: new Uint32Array(0), sums: none, missing: none, segRows, segValue, segDist: new Float64Array(k + 1), segDist2: new Float64Array(k + 1), segMeasured: new Float64Array(k + 1) });
+  }
+  return out;
 }
 
 /** `migrate` by int32 ids in [min, max] before: a table by id - min. */
@@ -565,6 +584,8 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
       }
     }
     const labels = await score(table, cols, label);
+    // a model of encoded categories only has no numeric column to load: its segments are counted here
+    if (cols.length === 0) return { loaded: { snapshot: { n: labels.length, map: async () => [] }, partials: segmentsOnly(labels, rows.value as Float64Array | undefined, k, lay.shardRows), release: async () => undefined }, labels };
     const loaded = await withSnapshotAsync(label, () => loadSnapshot(ex, { columns: cols, rows: { labels, ...rows } }, driftScanOp, scanState, lay, undefined, signal));
     return { loaded, labels };
   };

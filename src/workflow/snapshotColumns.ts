@@ -6,6 +6,7 @@ import { textNumberClash } from '../util/numberText.js';
 import { SegkitError, baseMessage, describe } from '../util/errors.js';
 import { isArrowTable, nonFinite } from '../data/dataset.js';
 import { binaryKey, columnValues } from '../data/utf8Text.js';
+import { decimalNumbers, decimalText, FLOAT64_DIGITS, unscaled } from '../data/decimal.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 
 /**
@@ -86,6 +87,25 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
         row += chunk.length;
       }
       return { kind: 'number', values };
+    }
+    if (DataType.isDecimal(type)) {
+      // a decimal's words are its unscaled value (101.00 is stored as 10100): read as segkit's readers read it, a
+      // number up to 15 digits, else its exact text
+      const empty = (row: number) => new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" is empty`);
+      if (type.precision <= FLOAT64_DIGITS) {
+        const values = decimalNumbers(vec.data, type, name, vec.length);
+        const row = values.findIndex((v) => v !== v);
+        if (row >= 0) throw empty(row);
+        return { kind: 'number', values };
+      }
+      const values: string[] = [];
+      for (const d of vec.data) {
+        for (let r = 0; r < d.length; r++) {
+          if (!d.getValid(r)) throw empty(values.length);
+          values.push(decimalText(unscaled(d.values as Uint32Array, r, type.bitWidth / 32), type.scale));
+        }
+      }
+      return { kind: 'string', values };
     }
     if (DataType.isInt(type) || DataType.isFloat(type)) {
       const values = new Float64Array(vec.length);

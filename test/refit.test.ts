@@ -98,6 +98,19 @@ describe('refit keeps segment identities', async () => {
     expect(three.text).toMatch(/merged: /);
   });
 
+  it('with one segment fewer, the survivors below the new k keep their ids; only one past it takes the vanished id', async () => {
+    // segment 0's customers leave: segments 1 and 2 stay 1 and 2, and 3 (no id under k = 3) becomes 0
+    const keep = Array.from(model.labels, (l, i) => (l === 0 ? -1 : i)).filter((i) => i >= 0);
+    const rest = fromColumns({ columns: base.columns.map((c) => Float32Array.from(keep, (i) => c[i])), names: ['a', 'b', 'c'] });
+    const r = await refit(model, rest, { k: 3, seed: 3 });
+    expect(r.vanished).toEqual([0]);
+    expect(r.matches.map((m) => m.previous)).toEqual([3, 1, 2]);
+    expect(r.text).toContain('renumbered because old segments vanished: 3 -> 0');
+    const before = keep.map((i) => model.labels[i]);
+    expect(Array.from(r.model.labels)).toEqual(before.map((l) => (l === 3 ? 0 : l)));
+    expect(r.counts[1][1] + r.counts[2][2] + r.counts[3][0]).toBe(keep.length);
+  });
+
   it('rejects unknown options', async () => {
     await expect(refit(model, grown, { seeds: 3 } as never)).rejects.toThrow(/did you mean "seed"/);
   });

@@ -58,7 +58,8 @@ const OPTIONS = ['k', 'seed', 'nInit', 'maxIter', 'tol', 'overlap', ...RUN_OPTIO
 /**
  * Refits a k-means or mini-batch k-means model on new data and keeps segment identities: the new centres are matched
  * to the old ones by the Hungarian method on squared centre distance, and renumbered so that segment 2 after the
- * refit is the segment that was 2 before. Reports which segments split, merged, appeared or vanished. A mini-batch
+ * refit is the segment that was 2 before (with a smaller k, a segment whose id is past it takes the id of one that
+ * vanished). Reports which segments split, merged, appeared or vanished. A mini-batch
  * model is fitted anew by mini-batch k-means with its batch size and reassignment ratio, and comes back as one, its
  * counts renumbered with its centres, so `partialFit` continues from it. A SegmentModel keeps its pipeline (data are
  * raw customer rows, matched in the pipeline's output, where its model lives) and the names of matched segments; its
@@ -99,11 +100,18 @@ export async function refit<M extends KMeansModel | MiniBatchKMeansModel | Segme
   rows.forEach((i, q) => { idOf[cols[q]] = i; });
   let next = old.k;
   for (let j = 0; j < k; j++) if (idOf[j] < 0) idOf[j] = next++;
-  // ids must be 0..k-1: when k shrank, old ids above k - 1 cannot be kept; compact them in order
-  const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => idOf[a] - idOf[b]);
-  const finalId = new Int32Array(k);
+  // ids must be 0..k-1: when k shrank, an old id below k is kept, and old ids of k and above take the ids of
+  // segments that vanished, the lowest free id to the lowest old id
+  const finalId = new Int32Array(k).fill(-1);
+  const taken = new Uint8Array(k);
+  for (let j = 0; j < k; j++) if (idOf[j] < k) taken[(finalId[j] = idOf[j])] = 1;
+  let free = 0;
+  for (const j of Array.from({ length: k }, (_, q) => q).filter((q) => finalId[q] < 0).sort((a, b) => idOf[a] - idOf[b])) {
+    while (taken[free]) free++;
+    taken[(finalId[j] = free)] = 1;
+  }
   const previousOf: (number | null)[] = new Array(k).fill(null);
-  order.forEach((j, id) => { finalId[j] = id; previousOf[id] = idOf[j] < old.k ? idOf[j] : null; });
+  for (let j = 0; j < k; j++) previousOf[finalId[j]] = idOf[j] < old.k ? idOf[j] : null;
   const centroids = new Float64Array(k * d);
   const freshCentroids = fresh.centroidData;
   for (let j = 0; j < k; j++) centroids.set(freshCentroids.subarray(j * d, (j + 1) * d), finalId[j] * d);

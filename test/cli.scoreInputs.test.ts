@@ -124,3 +124,28 @@ describe('a CSV input whose later batch holds a bad record', () => {
     });
   }
 });
+
+describe('a true/false column the segmentation used as a feature', () => {
+  // `segment` infers the column as booleans and prepares them as 1 and 0; `score` and `update` read the model's
+  // numeric columns as numbers, which must take the same cells to the same values
+  const flags = [true, false, true, true, false, true, false, false];
+  it('is read as 1 and 0 when scoring CSV and JSON, giving the labels the fit gave', () => {
+    writeFileSync(file('flags.csv'), ['id,a,flag', ...A.map((a, i) => `${i + 1},${a},${flags[i] ? 'TRUE' : 'false'}`)].join('\n') + '\n');
+    writeFileSync(file('flags.json'), JSON.stringify(A.map((a, i) => ({ id: i + 1, a, flag: flags[i] }))));
+    ok(dir, ['segment', 'flags.csv', '--k', '2', '--seed', '1', '--scale', 'none', '--out', 'flags-seg.csv', '--model', 'flags-model.json', '-q']);
+    const model = JSON.parse(readFileSync(file('flags-model.json'), 'utf8'));
+    expect(model.pipeline.featureNames).toEqual(['a', 'flag']);
+    const labels = (text: string) => text.trim().split('\n').slice(1).map((l) => l.split(',')[3]);
+    const fitted = labels(readFileSync(file('flags-seg.csv'), 'utf8'));
+    expect(new Set(fitted).size).toBe(2);
+    ok(dir, ['score', 'flags.csv', '--model', 'flags-model.json', '--out', 'flags-scored.csv', '-q']);
+    const scored = readFileSync(file('flags-scored.csv'), 'utf8');
+    expect(labels(scored)).toEqual(fitted);
+    // the cells as written
+    expect(scored.split('\n')[1]).toMatch(/^1,1.5,TRUE,/);
+    ok(dir, ['score', 'flags.json', '--model', 'flags-model.json', '--out', 'flags-scored-json.csv', '-q']);
+    expect(labels(readFileSync(file('flags-scored-json.csv'), 'utf8'))).toEqual(fitted);
+    ok(dir, ['segment', 'flags.csv', '--k', '2', '--seed', '1', '--algorithm', 'minibatch-kmeans', '--model', 'flags-mb.json', '-q']);
+    ok(dir, ['update', 'flags-mb.json', 'flags.csv', '--out', 'flags-updated.json', '-q']);
+  });
+});

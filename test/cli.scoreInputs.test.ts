@@ -149,3 +149,21 @@ describe('a true/false column the segmentation used as a feature', () => {
     ok(dir, ['update', 'flags-mb.json', 'flags.csv', '--out', 'flags-updated.json', '-q']);
   });
 });
+
+describe('a column of numbers listed in --encode', () => {
+  // the categories are the cells as written, which is how score reads the column the model encodes: "1.50" read as the
+  // number 1.5 at the fit would be category "1.5", a category no scored cell is
+  const tiers = ['1.50', '2.0', '1.50', '3', '2.0', '1e1', '+3', '3'];
+  it('has the cells as its categories, so scoring the same file meets no unseen category', () => {
+    writeFileSync(file('tiers.csv'), ['id,a,tier', ...A.map((a, i) => `${i + 1},${a},${tiers[i]}`)].join('\n') + '\n');
+    ok(dir, ['segment', 'tiers.csv', '--k', '2', '--seed', '1', '--encode', 'tier', '--out', 'tiers-seg.csv', '--model', 'tiers-model.json', '-q']);
+    const encoder = JSON.parse(readFileSync(file('tiers-model.json'), 'utf8')).pipeline.steps.at(-1);
+    expect(encoder.columns[0].categories).toEqual(['+3', '1.50', '1e1', '2.0', '3']);
+    const r = ok(dir, ['score', 'tiers.csv', '--model', 'tiers-model.json', '--out', 'tiers-scored.csv']);
+    expect(r.stderr).not.toContain('did not see');
+    const labels = (text: string) => text.trim().split('\n').slice(1).map((l) => l.split(',')[3]);
+    expect(labels(readFileSync(file('tiers-scored.csv'), 'utf8'))).toEqual(labels(readFileSync(file('tiers-seg.csv'), 'utf8')));
+    ok(dir, ['train', 'tiers-seg.csv', '--target', 'segment', '--encode', 'tier', '--model', 'tiers-tree.json', '--algorithm', 'tree', '-q']);
+    expect(segkit(dir, ['score', 'tiers.csv', '--model', 'tiers-tree.json', '--out', 'tiers-tree.csv']).stderr).not.toContain('did not see');
+  });
+});

@@ -218,12 +218,15 @@ export function requireColumns(table: Table, names: readonly string[], option: s
 }
 
 /**
- * readInput with one named column read as written (an id: 007, 1E5, +4915112345 stay text). A file without that
- * column is read as it is, so that the option naming it gives its own error.
+ * readInput with the named columns read as written (an id: 007, 1E5, +4915112345 stay text; a category: 1.50 and
+ * TRUE stay "1.50" and "TRUE", as `score` reads them). A file without one of them is read as it is, so that the
+ * option naming it gives its own error.
  */
-export function readInputWithText(path: string, ctx: RunContext, format: TableFormat | undefined, column: string, records?: RecordsRead): Promise<Table> {
-  return readInput(path, ctx, format, 'reading', { [column]: 'string' }, records).catch((error: unknown) => {
-    if (error instanceof SegkitError && error.message.includes(`names column "${column}", which`)) return readInput(path, ctx, format, 'reading', undefined, records);
+export function readInputWithText(path: string, ctx: RunContext, format: TableFormat | undefined, columns: string | readonly string[], records?: RecordsRead): Promise<Table> {
+  const names = typeof columns === 'string' ? [columns] : columns;
+  if (names.length === 0) return readInput(path, ctx, format, 'reading', undefined, records);
+  return readInput(path, ctx, format, 'reading', Object.fromEntries(names.map((c) => [c, 'string' as const])), records).catch((error: unknown) => {
+    if (error instanceof SegkitError && names.some((c) => error.message.includes(`names column "${c}", which`))) return readInput(path, ctx, format, 'reading', undefined, records);
     throw error;
   });
 }

@@ -17,7 +17,7 @@ import { replacedProbaColumns } from './probaColumns.js';
 import { counted, formatNumber, formatShare, formatTable } from './formatTable.js';
 import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
-import { checkPaths, inFile, inputName, readInput, requireColumn, rowName, targetError } from './readInput.js';
+import { checkPaths, inFile, inputName, readInputWithText, requireColumn, rowName, targetError } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { valueReader } from '../data/utf8Text.js';
 import { noCustomers } from '../explain/nameSegment.js';
@@ -117,7 +117,8 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   checkPaths([['the input', input]], [['--model', f.model]]);
   if (f.model !== undefined) await checkParent(f.model, '--model');
   const what = inputName(input);
-  const table = await readInput(input, ctx, formatFlag(f));
+  // the columns --encode names are read as written, as score reads them: their categories are the cells
+  const table = await readInputWithText(input, ctx, formatFlag(f), Array.isArray(f.encode) ? f.encode : []);
   requireColumn(table, f.target, '--target', input);
   const names = table.schema.fields.map((x) => x.name);
   // the target's companion from segkit segment (segment_name for segment, and the reverse) is the label again

@@ -369,6 +369,28 @@ describe('text columns', () => {
     expect(r.stderr).toBe('left out of the features: customer_id (the id); notes (neither numbers nor text: dates, or only empty cells)\n');
   });
 
+  it('an Arrow column of numbers that holds only nulls is left out as the empty CSV column is, with the same note', async () => {
+    const { Float64, Table: ArrowTable, tableToIPC, vectorFromArray } = await import('apache-arrow');
+    const rows = Array.from({ length: 40 }, (_, i) => i);
+    const table = new ArrowTable({
+      age: vectorFromArray(rows.map((i) => 20 + (i % 30)), new Float64()),
+      notes: vectorFromArray(rows.map(() => null), new Float64()),
+      spend: vectorFromArray(rows.map((i) => (i * 37) % 500), new Float64()),
+    });
+    writeFileSync(path('empty-notes.arrow'), tableToIPC(table, 'file'));
+    const r = pass(['segment', 'empty-notes.arrow', '--k', '2', '--seed', '1', '--impute', 'median', '--json']);
+    expect(JSON.parse(r.stdout).features).toEqual(['age', 'spend']);
+    expect(r.stderr).toBe('left out of the features: notes (neither numbers nor text: dates, or only empty cells)\n');
+    // the labels of the CSV file that holds the same values
+    writeFileSync(path('empty-notes-same.csv'), ['age,notes,spend', ...rows.map((i) => `${20 + (i % 30)},,${(i * 37) % 500}`)].join('\n') + '\n');
+    const csv = JSON.parse(pass(['segment', 'empty-notes-same.csv', '--k', '2', '--seed', '1', '--json']).stdout);
+    expect(csv.segments.map((s: { size: number }) => s.size)).toEqual([22, 18]);
+    expect(JSON.parse(r.stdout).segments.map((s: { size: number }) => s.size)).toEqual(csv.segments.map((s: { size: number }) => s.size));
+    const named = segkit(dir, ['segment', 'empty-notes.arrow', '--k', '2', '--columns', 'age,notes', '--json']);
+    expect(named.code).toBe(2);
+    expect(JSON.parse(named.stdout).error.message).toContain('column "notes" in "empty-notes.arrow" holds neither numbers nor text (dates, or only empty cells)');
+  });
+
   it('--encode with more than 20 values says what went into "other"', () => {
     const r = pass(['segment', 'countries.csv', '--k', '2', '--seed', '1', '--encode', 'country', '--json']);
     const s = JSON.parse(r.stdout);

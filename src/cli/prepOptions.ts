@@ -209,6 +209,10 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   checkNumericText(table, path, skip);
   checkUniquePerRow(table, encodeList, path);
   const types = new Map(inspectTable(table).fields.map((f) => [f.name, f.type]));
+  // a column of nulls alone has no values to fit: one typed as numbers (Arrow, Parquet) is left out as CSV's empty
+  // columns are, noted the same way, rather than failing the imputer's fit
+  const empty = table.numRows > 0 ? names.filter((n) => types.get(n) === 'numeric' && !encodeList.includes(n) && table.getChild(n)?.nullCount === table.numRows) : [];
+  for (const name of empty) types.set(name, 'other');
   for (const name of flags.columns ?? []) {
     if (alsoExclude.includes(name)) throw new UsageError(`--columns: column "${name}" holds the labels and cannot also be a feature`);
     const type = types.get(name);
@@ -219,7 +223,7 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   }
   const scale = SCALE_CHOICES[flags.scale];
   const impute = IMPUTE_CHOICES[flags.impute];
-  const exclude = [...new Set([...(flags.exclude ?? []), ...alsoExclude, ...segkitColumns])];
+  const exclude = [...new Set([...(flags.exclude ?? []), ...alsoExclude, ...segkitColumns, ...empty.filter((n) => !chosen?.has(n))])];
   return {
     ...(flags.columns ? { columns: flags.columns } : {}),
     ...(exclude.length > 0 ? { exclude } : {}),

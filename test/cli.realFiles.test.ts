@@ -385,6 +385,10 @@ describe('text columns', () => {
     writeFileSync(path('empty-notes-same.csv'), ['age,notes,spend', ...rows.map((i) => `${20 + (i % 30)},,${(i * 37) % 500}`)].join('\n') + '\n');
     const csv = JSON.parse(pass(['segment', 'empty-notes-same.csv', '--k', '2', '--seed', '1', '--json']).stdout);
     expect(csv.segments.map((s: { size: number }) => s.size)).toEqual([22, 18]);
+    // --encode auto: a column with no category to encode is left out too, not made one constant column "notes=(missing)"
+    const auto = pass(['segment', 'empty-notes-same.csv', '--k', '2', '--seed', '1', '--encode', 'auto', '--json']);
+    expect(JSON.parse(auto.stdout).features).toEqual(['age', 'spend']);
+    expect(auto.stderr).toBe('left out of the features: notes (neither numbers nor text: dates, or only empty cells)\n');
     expect(JSON.parse(r.stdout).segments.map((s: { size: number }) => s.size)).toEqual(csv.segments.map((s: { size: number }) => s.size));
     const named = segkit(dir, ['segment', 'empty-notes.arrow', '--k', '2', '--columns', 'age,notes', '--json']);
     expect(named.code).toBe(2);

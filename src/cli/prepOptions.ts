@@ -209,9 +209,9 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   checkNumericText(table, path, skip);
   checkUniquePerRow(table, encodeList, path);
   const types = new Map(inspectTable(table).fields.map((f) => [f.name, f.type]));
-  // a column of nulls alone has no values to fit: one typed as numbers (Arrow, Parquet) is left out as CSV's empty
-  // columns are, noted the same way, rather than failing the imputer's fit
-  const empty = table.numRows > 0 ? names.filter((n) => types.get(n) === 'numeric' && !encodeList.includes(n) && table.getChild(n)?.nullCount === table.numRows) : [];
+  // a column of nulls alone has no values to fit: left out and noted, whatever its type, rather than failing the
+  // imputer's fit (numbers in Arrow or Parquet) or giving --encode auto one constant column (text)
+  const empty = table.numRows > 0 ? names.filter((n) => types.get(n) !== 'other' && !encodeList.includes(n) && table.getChild(n)?.nullCount === table.numRows) : [];
   for (const name of empty) types.set(name, 'other');
   for (const name of flags.columns ?? []) {
     if (alsoExclude.includes(name)) throw new UsageError(`--columns: column "${name}" holds the labels and cannot also be a feature`);

@@ -66,12 +66,16 @@ export function labelColumn(table: Table, column: string, what: string, rows?: I
   return namedLabelColumn(table, column, what, rows).ids;
 }
 
-/** labelColumn, with the text of each number when the labels are text (names: the sorted distinct labels; none for whole numbers). */
-export function namedLabelColumn(table: Table, column: string, what: string, rows?: Int32Array): { ids: Int32Array; names?: string[] } {
+/**
+ * labelColumn, with the text of each number when the labels are text (names: the sorted distinct labels; none for
+ * whole numbers). Whole numbers beyond 32 bits are numbered in ascending order and named by their digits; `negative`
+ * then counts the ids below 0, which come first (segment ids below 0 mark rows in no segment, whatever their width).
+ */
+export function namedLabelColumn(table: Table, column: string, what: string, rows?: Int32Array): { ids: Int32Array; names?: string[]; negative?: number } {
   const at = valueReader(table.getChild(column)!);
   const n = rows ? rows.length : table.numRows;
   const values = new Array<unknown>(n);
-  let numeric = true;
+  let numeric = true, whole = true;
   for (let i = 0; i < n; i++) {
     const row = rows ? rows[i] : i;
     const v = at(row);
@@ -80,10 +84,16 @@ export function namedLabelColumn(table: Table, column: string, what: string, row
     }
     // a Binary label as binaryKey reads it, not its byte values joined by commas
     const x = typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? binaryKey(v) : v;
-    if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 2 ** 31 - 1) numeric = false;
+    if (typeof x !== 'number' || !Number.isInteger(x)) numeric = whole = false;
+    else if (Math.abs(x) > 2 ** 31 - 1) numeric = false;
     values[i] = x;
   }
   if (numeric) return { ids: Int32Array.from(values as number[]) };
+  if (whole) {
+    const sorted = [...new Set(values as number[])].sort((a, b) => a - b);
+    const code = new Map(sorted.map((v, c) => [v, c]));
+    return { ids: Int32Array.from(values as number[], (v) => code.get(v)!), names: sorted.map(String), negative: sorted.filter((v) => v < 0).length };
+  }
   const distinct = [...new Set(values.map(String))].sort();
   const code = new Map(distinct.map((s, c) => [s, c]));
   return { ids: Int32Array.from(values, (v) => code.get(String(v))!), names: distinct };
@@ -111,12 +121,12 @@ export interface SegmentRows {
  * in their numeric companion column (segment for segment_name), marks a row in no segment, never a segment of its own.
  */
 export function segmentRows(table: Table, column: string, companion: string, what: string, dataset: Dataset, rowIndex: Int32Array): SegmentRows {
-  const { ids, names } = namedLabelColumn(table, column, what);
+  const { ids, names, negative } = namedLabelColumn(table, column, what);
   let why: string | undefined;
   let isNoise = (_row: number): boolean => false;
-  if (!names) {
+  if (!names || negative !== undefined) {
     why = `column "${column}" below 0`;
-    isNoise = (row) => ids[row] < 0;
+    isNoise = negative === undefined ? (row) => ids[row] < 0 : (row) => ids[row] < negative;
   } else {
     const vec = table.getChild(companion);
     const at = (row: number): unknown => vec!.get(row);

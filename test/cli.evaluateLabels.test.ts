@@ -1,0 +1,70 @@
+// segkit evaluate's label column: rows in no segment (ids below 0) are left out whatever the width of the other ids.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const blobs = JSON.parse(readFileSync(new URL('./fixtures/blobs-600x4-k4.json', import.meta.url), 'utf8'));
+
+let dir = '';
+const path = (name: string) => join(dir, name);
+
+function evaluate(file: string): { summary: Record<string, unknown> & { notices: string[] } } {
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.SEGKIT_DEBUG;
+  const args = ['evaluate', file, '--labels', 'segment', '--truth', 'truth', '--scale', 'none', '--json', '-q'];
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, input: '', encoding: 'utf8', env, timeout: 120_000 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`segkit ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { summary: JSON.parse(r.stdout) };
+}
+
+// The fixture's 600 rows with their k-means labels, then 25 rows of noise (segment -1) far from every blob.
+const X: number[][] = blobs.X;
+const labels: number[] = blobs.kmeans.labels;
+const truth: number[] = blobs.truth;
+const NOISE = 25;
+function write(name: string, id: (label: number) => number): void {
+  const lines = ['a,b,c,d,segment,truth', ...X.map((r, i) => `${r.join(',')},${id(labels[i])},${truth[i]}`)];
+  for (let q = 0; q < NOISE; q++) lines.push(`${40 + q},${-40 - q},${q % 3},${q},-1,${q % 4}`);
+  writeFileSync(path(name), `${lines.join('\n')}\n`);
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'segkit-evaluate-labels-'));
+  write('small-ids.csv', (l) => l);
+  // one segment id past 32 bits (an int64 key from a database): the ids are read as names, in ascending order
+  write('wide-ids.csv', (l) => (l === 3 ? 3_000_000_000 : l));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('segkit evaluate leaves segment -1 out', () => {
+  const want = blobs.metrics_on_kmeans_labels;
+  const note = `left out: ${NOISE} rows in no segment (column "segment" below 0`;
+  for (const file of ['small-ids.csv', 'wide-ids.csv']) {
+    it(`${file}: scikit-learn's scores of the 600 clustered rows`, () => {
+      const s = evaluate(file).summary;
+      expect(s.rows).toBe(X.length);
+      expect(s.k).toBe(4);
+      expect(s.notices.some((m) => m.startsWith(note))).toBe(true);
+      expect(Math.abs((s.silhouette as number) - want.silhouette)).toBeLessThan(1e-4 * Math.abs(want.silhouette));
+      expect(Math.abs((s.calinskiHarabasz as number) - want.calinski_harabasz)).toBeLessThan(1e-4 * want.calinski_harabasz);
+      expect(Math.abs((s.daviesBouldin as number) - want.davies_bouldin)).toBeLessThan(1e-4 * want.davies_bouldin);
+      const ext = s.external as Record<string, number>;
+      expect(ext.adjustedRand).toBeCloseTo(blobs.metrics_vs_truth.adjusted_rand, 12);
+      expect(ext.vMeasure).toBeCloseTo(blobs.metrics_vs_truth.v_measure, 12);
+    });
+  }
+
+  it('the wide ids name the same segments in ascending order, -1 not among them', () => {
+    const small = evaluate('small-ids.csv').summary;
+    const wide = evaluate('wide-ids.csv').summary;
+    expect(wide.names).toEqual(['0', '1', '2', '3000000000']);
+    expect(wide.sizes).toEqual(small.sizes);
+    for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia', 'external']) expect(wide[m]).toEqual(small[m]);
+  });
+});

@@ -55,6 +55,18 @@ describe('linkage matrices match SciPy', () => {
     });
   }
 
+  it('Ward on columns far from 0 (near 100,000): SciPy\'s merges row for row, heights within a few units in the last place, as for the same rows moved near 0', async () => {
+    const f = fx('linkage-ward-offset');
+    const want: number[][] = f.ward_Z;
+    const near0 = f.X.map((row: number[]) => row.map((v, j) => v - f.shift[j]));
+    for (const X of [f.X, near0]) {
+      const got = rowsOf((await agglomerative(X, { k: 4, linkage: 'ward', executor: ex })).linkageMatrix);
+      expect(got.map((r) => [r[0], r[1], r[3]])).toEqual(want.map((r) => [r[0], r[1], r[3]]));
+      // means of rows near 100,000 round there: the heights were up to about 3e-13 relative off, as fastcluster's are
+      got.forEach((row, r) => expect(Math.abs(row[2] - want[r][2])).toBeLessThanOrEqual(4e-15 * want[r][2]));
+    }
+  });
+
   it('iris: tied merges (12 to 35 per method) still give SciPy\'s exact rows', async () => {
     const f = fx('linkage-iris');
     for (const method of METHODS) {

@@ -51,7 +51,11 @@ function checkAgglomerativeOptions(o: AgglomerativeOptions, n: number): { linkag
 export async function linkageMatrix(ex: Executor, ds: Dataset, linkage: Linkage, signal?: AbortSignal): Promise<Float64Array> {
   const n = ds.n;
   if (n < 2) return new Float64Array(0);
-  const handle = await ex.load({ columns: finiteCopies(ds) }, { dtype: 'f64', replicate: true, signal });
+  const columns = finiteCopies(ds);
+  // Ward works from cluster means: rows less a float32 column mean (exact differences) keep the digits that an
+  // offset far from 0 would take from the means, and so from the heights and the merge order
+  if (linkage === 'ward') for (const c of columns) { const m = Math.fround(c.reduce((s, v) => s + v) / n); c.forEach((v, i) => { c[i] = v - m; }); }
+  const handle = await ex.load({ columns }, { dtype: 'f64', replicate: true, signal });
   try {
     const state = { n };
     const one = { signal, shards: [0] };

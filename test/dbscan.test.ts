@@ -118,6 +118,24 @@ describe('haversine eps of half the circumference or more (every pair within eps
   });
 });
 
+describe('haversine eps of femtometres to nanometres', () => {
+  it('rows at the north pole (their unit vectors 1e-16 apart): scikit-learn\'s clusters; predict and the saved model find each core point\'s own', async () => {
+    // the search radius is widened by 1e-12 past the rounding of the unit vectors: a grid of eps-wide cells had to
+    // reach a million cells each way, and its searches failed (E_WORKER) or ran for seconds on a few rows
+    const f = fx('dbscan-haversine-tiny-eps');
+    for (const [name, c] of Object.entries<{ X_deg: number[][]; eps_km: number; min_samples: number; labels: number[]; core_sample_indices: number[] }>(f.cases)) {
+      const m = await dbscan(c.X_deg, { eps: c.eps_km, minSamples: c.min_samples, metric: 'haversine', executor: ex });
+      expect({ name, labels: Array.from(m.labels) }).toEqual({ name, labels: c.labels });
+      expect({ name, core: Array.from(m.coreSampleIndices) }).toEqual({ name, core: c.core_sample_indices });
+      const cores = c.core_sample_indices.map((i) => c.X_deg[i]);
+      const own = c.core_sample_indices.map((i) => c.labels[i]);
+      for (const model of [m, loadModel(JSON.stringify(m)) as DBSCANModel]) {
+        expect(Array.from(await model.predict([...cores, [0, 0]], { executor: ex }))).toEqual([...own, -1]);
+      }
+    }
+  });
+});
+
 describe('DBSCANModel', () => {
   it('predict: the cluster of the nearest core point within eps, else -1', async () => {
     const f = fx('dbscan-blobs-noise');

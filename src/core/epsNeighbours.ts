@@ -78,7 +78,10 @@ const INNER = 1 - 1e-6;
 export function epsIndex(coords: readonly Float64Array[], r2: number, inner: number): BuiltIndex {
   const dims = coords.length;
   const side = inner / Math.sqrt(dims);
-  const grid = dims <= MAX_GRID_DIMS ? buildGrid(coords, side, Math.ceil(Math.sqrt(r2) / side)) : null;
+  // a search visits (2 reach + 1)^dims cells: 2 cells each way, unless haversine's widened radius outgrows an eps of
+  // centimetres (a million cells each way at 1e-12 km); then the tree
+  const reach = Math.ceil(Math.sqrt(r2) / side);
+  const grid = dims <= MAX_GRID_DIMS && reach <= 2 ? buildGrid(coords, side, reach) : null;
   return grid ?? buildKdTree(coords, 32);
 }
 

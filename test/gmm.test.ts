@@ -383,6 +383,29 @@ describe('fits, models and files', () => {
   });
 });
 
+describe('explicit precisions far from the data\'s scale', () => {
+  interface ScaleCase { precisions_init: never; lower_bound: number; n_iter: number; converged: boolean; weights: number[]; means: number[][]; labels: number[] }
+  const f = JSON.parse(readFileSync(new URL('./fixtures/gmm-precision-scale.json', import.meta.url), 'utf8')) as {
+    X: number[][]; means_init: number[][]; weights_init: number[]; reg_covar: number; cases: Record<CovarianceType, ScaleCase>;
+  };
+  it.each(['full', 'tied', 'diag', 'spherical'] as const)('%s: a flat start (precision 1e-300) on rows 1e-30 apart fits as scikit-learn\'s', async (type) => {
+    // the precisions were scaled into the stored coordinates before their factor was taken: 1e-300 / 2^200 underflowed
+    // to 0 (full and tied threw a TypeError, diagonal and spherical a NaN log-likelihood)
+    const c = f.cases[type];
+    const m = await gaussianMixture(f.X, {
+      k: 2, covarianceType: type, regCovar: f.reg_covar, tol: 1e-6, maxIter: 500, executor: ex,
+      init: { means: f.means_init, weights: f.weights_init, precisions: c.precisions_init },
+    });
+    expect(m.iterations).toBe(c.n_iter);
+    expect(m.converged).toBe(c.converged);
+    expect(Math.abs(m.lowerBound - c.lower_bound)).toBeLessThan(1e-6);
+    close2(m.weights, c.weights, 1e-6, 1e-3);
+    close2(m.means, c.means, 1e-5, 1e-30);
+    // both components flat: they stay equal, and every row ties (its label is either)
+    if (c.weights[0] !== c.weights[1]) expect(Array.from(m.labels)).toEqual(c.labels);
+  });
+});
+
 describe('options reach loadMatrix unchanged', () => {
   it('a mixture on data far from the origin equals one on the same data shifted', async () => {
     const base = blobs(2_000, 2, 2, 11);

@@ -224,16 +224,15 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, signa
   const weights = o.weights ? Float64Array.from(o.weights) : params!.weights;
   let precChol: Float64Array;
   if (o.precisions) {
-    const s2 = m.scale ** 2;
+    // the factors (checked on the values given) scaled by 1 / scale, not the precisions by 1 / scale^2: the same bits
+    // (scale is a power of two), and a precision far below or above the data's scale neither underflows nor overflows
     const P = o.precisions;
     if (type === 'full' || type === 'tied') {
       precChol = new Float64Array(P.length);
-      for (let c = 0; c < P.length / (d * d); c++) {
-        const scaled = Float64Array.from(P.subarray(c * d * d, (c + 1) * d * d), (v) => v / s2);
-        precChol.set(upperFromPrecision(scaled, d)!, c * d * d);
-      }
+      for (let c = 0; c < P.length / (d * d); c++) precChol.set(upperFromPrecision(P.subarray(c * d * d, (c + 1) * d * d), d)!, c * d * d);
+      for (let q = 0; q < precChol.length; q++) precChol[q] /= m.scale;
     } else {
-      precChol = Float64Array.from(P, (v) => Math.sqrt(v / s2));
+      precChol = Float64Array.from(P, (v) => Math.sqrt(v) / m.scale);
     }
     return { k, d, type, weights, means, precChol };
   }

@@ -94,6 +94,20 @@ describe('partialFit', () => {
     expect(bytes(fit.centroidData).equals(bytes(fitOne.centroidData))).toBe(false);
   });
 
+  it('a first partial fit without reassignment leaves a centre no row is nearest without rows, as scikit-learn\'s partial_fit', async () => {
+    const f = JSON.parse(readFileSync(new URL('./fixtures/minibatch-partial-empty.json', import.meta.url), 'utf8')) as {
+      X: number[][]; init: number[][]; cluster_centers: number[][]; counts: number[]; labels: number[]; inertia: number;
+    };
+    const m = await miniBatchKMeans(f.X, { k: 3, init: f.init, partial: true, reassignmentRatio: 0, executor: ex });
+    expect(Array.from(m.counts)).toEqual(f.counts);
+    expect(Array.from(m.labels)).toEqual(f.labels);
+    m.centroids.flat().forEach((v, q) => expect(Math.abs(v - f.cluster_centers.flat()[q])).toBeLessThan(1e-6));
+    expect(Math.abs(m.inertia - f.inertia)).toBeLessThan(1e-5 * f.inertia);
+    // a fit (not partial) gives the far centre the row farthest from its centre
+    const fit = await miniBatchKMeans(f.X, { k: 3, init: f.init, reassignmentRatio: 0, executor: ex });
+    expect(new Set(fit.labels).size).toBe(3);
+  });
+
   it('20 batches one call at a time equal the same rows in one call (one step per batchSize rows)', async () => {
     const startRows = blobs(2_000, 3, 5, 8);
     const a = await miniBatchKMeans(startRows, { k: 5, batchSize: 300, seed: 3, executor: ex, reassignmentRatio: 0.2 });

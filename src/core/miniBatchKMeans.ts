@@ -44,7 +44,8 @@ export interface MiniBatchKMeansOptions extends RunOptions {
   sampleWeight?: ArrayLike<number>;
   /**
    * Start as scikit-learn's first partial_fit call: initialise on these rows, then one step per consecutive
-   * batchSize rows, in order (no sampling, no early stop). With halfLife, counts decay as in partialFit.
+   * batchSize rows, in order (no sampling, no early stop). With halfLife, counts decay as in partialFit. As there, a
+   * centre no row is nearest keeps no rows unless a reassignment moves it (a fit gives it the farthest row).
    */
   partial?: boolean;
   halfLife?: number;
@@ -416,7 +417,8 @@ async function runFit(m: Matrix, ds: Dataset, o: Checked, options: MiniBatchKMea
 /**
  * Mini-batch k-means (Sculley 2010; scikit-learn's MiniBatchKMeans): each step labels a drawn batch and moves every
  * centre towards its rows by 1 / its count, small clusters are re-seeded, and the fit stops when the smoothed batch
- * inertia stops improving. Seeded: the same rows are drawn on every executor. Always k distinct, non-empty centres.
+ * inertia stops improving. Seeded: the same rows are drawn on every executor. Always k distinct centres, each owning
+ * a row (with `partial`, as scikit-learn's partial_fit, only where a reassignment gives one).
  * @example
  * const model = await miniBatchKMeans(customers, { k: 8, seed: 1 });
  * await model.partialFit(newCustomers, { halfLife: 30 });

@@ -406,6 +406,16 @@ describe('explicit precisions far from the data\'s scale', () => {
   });
 });
 
+describe('a component collapsing on rows far from unit scale', () => {
+  it.each([1e-20, 1, 1e20])('is E_SINGULAR naming it and regCovar as given, at rows of %s (scikit-learn fails on all three)', async (scale) => {
+    // the message named regCovar in the scaled coordinates the fit runs in: 1.4e-261 for 1e-300 at rows of 1e-20
+    const rows = [[1, 1], [1, 1], [1, 1], [5, 2], [6, 3], [5.5, 2.2], [7, 1]].map((r) => r.map((v) => v * scale));
+    const e = await failure(() => gaussianMixture(rows, { k: 2, regCovar: 1e-300, init: { means: [[scale, scale], [6 * scale, 2 * scale]] }, executor: ex }));
+    expect(e.code).toBe('E_SINGULAR');
+    expect(e.message).toContain("component 0's covariance is singular even with regCovar 1e-300 added");
+  });
+});
+
 describe('options reach loadMatrix unchanged', () => {
   it('a mixture on data far from the origin equals one on the same data shifted', async () => {
     const base = blobs(2_000, 2, 2, 11);

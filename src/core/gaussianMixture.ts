@@ -189,7 +189,7 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, signa
   const { d, n } = m;
   const reg = o.regCovar * m.scale ** 2;
   const origin = originOf(m);
-  const fromStats = (stats: Float64Array, shift: Float64Array) => mStep({ type, k, d, stats, shift, n, reg, origin, normalise: false });
+  const fromStats = (stats: Float64Array, shift: Float64Array) => mStep({ type, k, d, stats, shift, n, reg, regCovar: o.regCovar, origin, normalise: false });
   if (o.init === 'kmeans' || o.init === 'random') {
     if (o.init === 'random') {
       const { stats } = await gmmPass(m, { k, layout: statsLayout(type), shift: new Float64Array(k * d), source: 'random', seed: seedFrom(rng), stats: true, keep: [] }, signal);
@@ -207,7 +207,7 @@ async function initialise(m: Matrix, ds: Dataset, o: Checked, rng: Random, signa
     const rows = await kmeansPlusPlus(m, k, rng, signal);
     const stats = new Float64Array(k * statsWidth(type, d));
     for (let c = 0; c < k; c++) stats[c * statsWidth(type, d)] = 1;
-    return mStep({ type, k, d, stats, shift: rows, gram: type === 'tied' ? await gramOf(m, signal) : undefined, n, reg, origin, normalise: false });
+    return mStep({ type, k, d, stats, shift: rows, gram: type === 'tied' ? await gramOf(m, signal) : undefined, n, reg, regCovar: o.regCovar, origin, normalise: false });
   }
   // explicit: what is not given comes from the rows nearest each given mean
   const means = new Float64Array(k * d);
@@ -268,7 +268,7 @@ export async function fitGaussianMixture(m: Matrix, ds: Dataset, options: Gaussi
       const { total, stats } = await gmmPass(m, { params: type === 'tied' ? tiedAsFull(params) : params, k, source: 'estep', stats: true, keep: [] }, signal);
       lowerBound = total / n + shiftLL;
       if (!Number.isFinite(lowerBound)) throw new SegkitError('E_SINGULAR', `the mixture's log-likelihood is ${lowerBound} at iteration ${it}`, 'use covarianceType "diag" or a larger regCovar');
-      params = mStep({ type, k, d, stats: stats!, shift: params.means, n, reg, origin, normalise: true });
+      params = mStep({ type, k, d, stats: stats!, shift: params.means, n, reg, regCovar: o.regCovar, origin, normalise: true });
       const change = lowerBound - prev;
       options.onProgress?.({ run, iteration: it, lowerBound, change });
       if (Math.abs(change) < o.tol) {

@@ -154,7 +154,9 @@ export interface MStepInput {
   n: number;
   /** The data's origin in the statistics' coordinates (-offset x scale): where a component no row takes has its mean. */
   origin: Float64Array;
+  /** regCovar in the statistics' coordinates (added to the diagonals), and as the caller gave it (named by errors). */
   reg: number;
+  regCovar: number;
   /** The M-step (weights normalised) or the initialisation (weights = nk / n). */
   normalise: boolean;
 }
@@ -231,12 +233,12 @@ export function mStep(o: MStepInput): GmmParams {
   const weights = Float64Array.from(nk, (v) => v / (o.normalise ? sum : o.n));
   // never NaN: a component whose numbers overflowed is reported like a singular one
   const bad = (a: Float64Array, per: number): void => {
-    for (let q = 0; q < a.length; q++) if (!Number.isFinite(a[q])) throw singular(per > 0 ? Math.floor(q / per) : null, t, reg);
+    for (let q = 0; q < a.length; q++) if (!Number.isFinite(a[q])) throw singular(per > 0 ? Math.floor(q / per) : null, t, o.regCovar);
   };
   bad(weights, 1);
   bad(means, d);
   bad(cov, t === 'tied' ? 0 : cov.length / k);
-  return { k, d, type: t, weights, means, covariances: cov, precChol: precisionCholesky(cov, t, k, d, reg) };
+  return { k, d, type: t, weights, means, covariances: cov, precChol: precisionCholesky(cov, t, k, d, o.regCovar) };
 }
 
 /** The parameters moved into coordinates x' = (x - offset) * scale (scale a power of two), or back with `inverse`. */

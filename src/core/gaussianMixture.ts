@@ -162,10 +162,13 @@ function checkGmmOptions(o: GaussianMixtureOptions, ds: Dataset): Checked {
   return { k, type, init, ...start, nInit, maxIter, tol, regCovar, seed };
 }
 
-/** sum x x^T over every row (d x d, the stored coordinates), for tied covariances from a k-means++ start. */
+/**
+ * sum x x^T over every row (d x d) about the data's zero (in the stored coordinates' scale), for tied covariances from
+ * a k-means++ start: scikit-learn's X^T X, which is not the same about the column means.
+ */
 async function gramOf(m: Matrix, signal?: AbortSignal): Promise<Float64Array> {
   const d = m.d;
-  const { stats } = await gmmPass(m, { k: 1, layout: GMM_FULL, shift: new Float64Array(d), source: 'ones', stats: true, keep: [] }, signal);
+  const { stats } = await gmmPass(m, { k: 1, layout: GMM_FULL, shift: originOf(m), source: 'ones', stats: true, keep: [] }, signal);
   const G = new Float64Array(d * d);
   let q = 1 + d;
   for (let j = 0; j < d; j++) for (let i = 0; i <= j; i++) G[i * d + j] = G[j * d + i] = stats![q++];

@@ -145,8 +145,9 @@ export interface MStepInput {
   /** The means the statistics are shifted by. */
   shift: Float64Array;
   /**
-   * Tied covariances: sum x x^T over every row (d x d), for a start whose responsibilities do not sum to 1 per row
-   * (k-means++: scikit-learn takes X^T X less the means' share). Without it the statistics are in the full layout and
+   * Tied covariances: sum x x^T over every row (d x d) about `origin`, for a start whose responsibilities do not sum to
+   * 1 per row (k-means++: scikit-learn takes X^T X less the means' share, both about the data's zero, where the result
+   * differs from the same about the column means). Without it the statistics are in the full layout and
    * the covariance sums each component's scatter about its mean: no cancellation when the means are far apart.
    */
   gram?: Float64Array;
@@ -204,7 +205,7 @@ export function mStep(o: MStepInput): GmmParams {
         let s = G ? G[i * d + j] : 0;
         for (let c = 0; c < k; c++) {
           if (G) {
-            s -= nk[c] * means[c * d + i] * means[c * d + j];
+            s -= nk[c] * (means[c * d + i] - origin[i]) * (means[c * d + j] - origin[j]);
           } else {
             // component c's scatter about its mean, as for full covariances
             const S1 = c * w + 1, di = delta[c * d + i], dj = delta[c * d + j];

@@ -90,9 +90,10 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
     }
     if (DataType.isDecimal(type)) {
       // a decimal's words are its unscaled value (101.00 is stored as 10100): read as segkit's readers read it, a
-      // number up to 15 digits, else its exact text
+      // number up to 15 digits or with fraction digits (decimal(38, 2) 101.00 is 101, as decimal(38, 3) 101.000 is),
+      // else its exact text (an account number held as decimal(38, 0))
       const empty = (row: number) => new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" is empty`);
-      if (type.precision <= FLOAT64_DIGITS) {
+      if (type.precision <= FLOAT64_DIGITS || type.scale > 0) {
         const values = decimalNumbers(vec.data, type, name, vec.length);
         const row = values.findIndex((v) => v !== v);
         if (row >= 0) throw empty(row);

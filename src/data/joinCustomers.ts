@@ -76,7 +76,9 @@ function keyColumn(table: Table, key: string, where: string): Vector {
  * join (O(customers + source rows)) with no code generated at run time, so it runs in edge functions too.
  * Keys are compared as strings, so number and string ids match, Binary keys as their UTF-8 text (bytes that are not UTF-8 by their hexadecimal), and decimal keys by value (7.00 matches 7, 7.50 matches 7.5); every customer row is kept, in order, and
  * customers a source does not mention, or without a key (null or NaN), get nulls. A key that appears twice in a source is an error
- * (aggregate the source first, e.g. with aggregateByCustomer). Column types and values are kept exactly.
+ * (aggregate the source first, e.g. with aggregateByCustomer). Column types and values are kept exactly, except that a
+ * dictionary column whose batches carry different dictionaries (an IPC stream with replacement dictionaries) comes out
+ * as its values, in the dictionary's value type.
  * @example
  * const view = await joinCustomers(customers, [{ table: rfm, key: 'customer_id', prefix: 'rfm_' }], { key: 'id' });
  */

@@ -80,11 +80,14 @@ describe('an Arrow decimal id column', async () => {
     return new Table({ id, x: vectorFromArray(x, new Float64()) });
   };
 
-  it('is read as its values (101.00 is 101), as numbers up to 15 digits or with fraction digits and as exact text else, as the readers read it', () => {
+  it('is read as its values (101.00 is 101), as numbers up to 15 digits and as the text of the value wider', () => {
     expect(readIds(decimalIds([101, 102.5, -3], [0, 0, 0], 2, 10), 'id', 'before')).toEqual({ kind: 'number', values: Float64Array.from([101, 102.5, -3]) });
-    // decimal(38, 2), as readArrow reads it: numbers, not the text 101.00 a decimal(38, 3) column would write 101.000
-    expect(readIds(decimalIds([101, 102.5, -3], [0, 0, 0], 2, 38), 'id', 'before')).toEqual({ kind: 'number', values: Float64Array.from([101, 102.5, -3]) });
+    // decimal(38, 2) and decimal(38, 3) alike: the value's text ("101", as the number 101 prints), not 101.00 or 101.000
+    for (const scale of [2, 3]) expect(readIds(decimalIds([101, 102.5, -3], [0, 0, 0], scale, 38), 'id', 'before')).toEqual({ kind: 'string', values: ['101', '102.5', '-3'] });
     expect(readIds(decimalIds([101, 102, -3], [0, 0, 0], 0, 38), 'id', 'before')).toEqual({ kind: 'string', values: ['101', '102', '-3'] });
+    // past 15 significant digits the exact digits (a float64 would round 12345678901234567 to ...68)
+    const big = makeVector(makeData({ type: new Decimal(2, 38, 128), length: 1, nullCount: 0, data: Uint32Array.from([0x2f366c84, 0xb14e9f81, 0x6, 0]) }));
+    expect(readIds(new Table({ id: big }), 'id', 'before')).toEqual({ kind: 'string', values: ['1234567890123456789.8'] });
     expect(() => readIds(decimalIds([1, null, 3], [0, 0, 0], 2, 10), 'id', 'before')).toThrow('snapshot "before", row 1: the id column "id" is empty');
     expect(() => readIds(decimalIds([1, null, 3], [0, 0, 0], 2, 38), 'id', 'before')).toThrow('snapshot "before", row 1: the id column "id" is empty');
     expect(() => readIds(decimalIds([1, null, 3], [0, 0, 0], 0, 38), 'id', 'before')).toThrow('snapshot "before", row 1: the id column "id" is empty');

@@ -25,6 +25,17 @@ export function decimalText(v: bigint, scale: number): string {
 }
 
 /**
+ * A decimal value as a number column prints it, the same whatever the scale (7.00 and 7.000 are "7"): as its float64
+ * up to 15 significant digits (which a float64 holds exactly), beyond that its exact digits, as an Int64 column
+ * prints an integer.
+ */
+export function decimalKey(u: bigint, scale: number): string {
+  let text = decimalText(u, scale);
+  if (text.includes('.')) text = text.replace(/\.?0+$/, '');
+  return text.replace(/[-.]/g, '').replace(/^0+|0+$/g, '').length <= FLOAT64_DIGITS ? String(+text) : text;
+}
+
+/**
  * The float64 nearest an unscaled decimal of a type of `precision` digits: an exact integer over an exact power of ten
  * (one rounding) up to 15 digits; wider types by their text, a value of more significant digits than a float64 holds
  * exactly being an E_PARSE error naming column `name`.

@@ -5,7 +5,7 @@ import { textNumberClash } from '../util/numberText.js';
 import { takeRows } from './takeRows.js';
 import { isArrowTable } from './dataset.js';
 import { binaryKey, columnValues } from './utf8Text.js';
-import { FLOAT64_DIGITS, decimalText, unscaled } from './decimal.js';
+import { decimalKey, unscaled } from './decimal.js';
 
 export interface CustomerSource {
   /** The table to join, at most one row per customer. */
@@ -37,16 +37,6 @@ function keyStrings(vector: Vector): (string | null)[] {
   // a Binary key (Parquet text without its UTF8 annotation) is its text, as rfm reads it
   for (const v of columnValues(vector)) out[i++] = v == null || v !== v ? null : v instanceof Uint8Array ? binaryKey(v) : String(v);
   return out;
-}
-
-/**
- * A decimal value as a number column prints it: as its float64 up to 15 significant digits (which a float64 holds
- * exactly), beyond that its exact digits, as an Int64 column prints an integer.
- */
-function decimalKey(u: bigint, scale: number): string {
-  let text = decimalText(u, scale);
-  if (text.includes('.')) text = text.replace(/\.?0+$/, '');
-  return text.replace(/[-.]/g, '').replace(/^0+|0+$/g, '').length <= FLOAT64_DIGITS ? String(+text) : text;
 }
 
 const isNumberColumn = (vector: Vector): boolean => DataType.isInt(vector.type) || DataType.isFloat(vector.type) || DataType.isDecimal(vector.type);

@@ -6,7 +6,7 @@ import { textNumberClash } from '../util/numberText.js';
 import { SegkitError, baseMessage, describe } from '../util/errors.js';
 import { isArrowTable, nonFinite } from '../data/dataset.js';
 import { binaryKey, columnValues } from '../data/utf8Text.js';
-import { decimalNumbers, decimalText, FLOAT64_DIGITS, unscaled } from '../data/decimal.js';
+import { decimalKey, decimalNumbers, FLOAT64_DIGITS, unscaled } from '../data/decimal.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 
 /**
@@ -89,11 +89,11 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
       return { kind: 'number', values };
     }
     if (DataType.isDecimal(type)) {
-      // a decimal's words are its unscaled value (101.00 is stored as 10100): read as segkit's readers read it, a
-      // number up to 15 digits or with fraction digits (decimal(38, 2) 101.00 is 101, as decimal(38, 3) 101.000 is),
-      // else its exact text (an account number held as decimal(38, 0))
+      // a decimal's words are its unscaled value (101.00 is stored as 10100): read as its value, as segkit's readers
+      // read it, a number up to 15 digits; a wider type's id as its value's text ("101" for 101.00 and 101.000, as the
+      // number 101 of the same file read by readArrow prints), exact past 15 significant digits
       const empty = (row: number) => new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" is empty`);
-      if (type.precision <= FLOAT64_DIGITS || type.scale > 0) {
+      if (type.precision <= FLOAT64_DIGITS) {
         const values = decimalNumbers(vec.data, type, name, vec.length);
         const row = values.findIndex((v) => v !== v);
         if (row >= 0) throw empty(row);
@@ -103,7 +103,7 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
       for (const d of vec.data) {
         for (let r = 0; r < d.length; r++) {
           if (!d.getValid(r)) throw empty(values.length);
-          values.push(decimalText(unscaled(d.values as Uint32Array, r, type.bitWidth / 32), type.scale));
+          values.push(decimalKey(unscaled(d.values as Uint32Array, r, type.bitWidth / 32), type.scale));
         }
       }
       return { kind: 'string', values };

@@ -179,6 +179,12 @@ describe('decimal columns', () => {
     const bytes = await writeArrow(money([1001n, 1234567890123456789n]));
     const tooWide = await failure(() => readArrow(bytes));
     expect([tooWide.code, tooWide.message]).toEqual(['E_PARSE', 'column "spend" holds 12345678901234567.89: more than the 15 digits a float64 holds']);
+    // as the Parquet reader: a value of more digits within 2 ulps of a 15-digit decimal is that decimal (a difference in
+    // the last bit of a float64), while 1/3 to 18 places holds digits a float64 rounds away
+    const ratio = (values: bigint[]) => new Table({ r: column(new Decimal(18, 38, 128), values) });
+    expect([...(await readArrow(await writeArrow(ratio([300000000000000001n, 1500000000000000000n])))).getChild('r')!]).toEqual([0.3, 1.5]);
+    const third = await failure(async () => readArrow(await writeArrow(ratio([333333333333333333n]))));
+    expect([third.code, third.message]).toEqual(['E_PARSE', 'column "r" holds 0.333333333333333333: more than the 15 digits a float64 holds']);
     // the writers keep such a value exact
     expect((parseSync(writeCsv(money([1234567890123456789n]))) as string[][])[1]).toEqual(['12345678901234567.89', '1234567890123456789']);
     // a table made elsewhere keeps its decimals: a dataset of it is refused, naming the readers that convert them

@@ -36,17 +36,28 @@ export function decimalKey(u: bigint, scale: number): string {
 }
 
 /**
+ * The decimal of at most 15 significant digits within 2 ulps of `x` (x itself when its decimal has no more digits),
+ * or undefined: a value holding more digits than a float64 keeps lies further from every such decimal
+ * (12345678901234567.89), while 0.30000000000000001 is 0.3, as a float64 holds it.
+ */
+export function nearDecimal(x: number): number | undefined {
+  for (let p = 1; p <= FLOAT64_DIGITS; p++) {
+    const d = +x.toPrecision(p);
+    if (Math.abs(d - x) <= 4.440892098500626e-16 * Math.abs(x)) return d;
+  }
+}
+
+/**
  * The float64 nearest an unscaled decimal of a type of `precision` digits: an exact integer over an exact power of ten
- * (one rounding) up to 15 digits; wider types by their text, a value of more significant digits than a float64 holds
- * exactly being an E_PARSE error naming column `name`.
+ * (one rounding) up to 15 digits; wider types by their text, as `nearDecimal` reads it, a value of more significant
+ * digits than a float64 holds being an E_PARSE error naming column `name` (as the Parquet reader reads decimals).
  */
 export function decimalNumber(u: bigint, scale: number, precision: number, name?: string): number {
   const v = Number(u), power = 10 ** Math.abs(scale);
   if (precision <= FLOAT64_DIGITS) return scale >= 0 ? v / power : v * power;
-  if (/\d{16}/.test(String(u).replace(/0+$/, ''))) {
-    throw new SegkitError('E_PARSE', `column "${name}" holds ${decimalText(u, scale)}: more than the 15 digits a float64 holds`);
-  }
-  return +decimalText(u, scale);
+  const d = nearDecimal(+decimalText(u, scale));
+  if (d === undefined) throw new SegkitError('E_PARSE', `column "${name}" holds ${decimalText(u, scale)}: more than the 15 digits a float64 holds`);
+  return d;
 }
 
 /** A decimal column's chunks as float64 (see decimalNumber), nulls as NaN. */

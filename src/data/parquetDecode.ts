@@ -19,6 +19,7 @@ import {
 } from '#arrow';
 import type { ColumnData, CompressionCodec, Compressors, FileMetaData, PageHeader, SchemaElement } from 'hyparquet/src/index.js';
 import { utf8Text } from './utf8Text.js';
+import { nearDecimal } from './decimal.js';
 import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
@@ -62,11 +63,8 @@ function decimalNumber(el: SchemaElement): (v: unknown) => unknown {
     if (typeof x !== 'number' || !Number.isFinite(x) || x === 0) return x;
     const unscaled = Math.round(x * power);
     if (Math.abs(unscaled) < EXACT_UNSCALED) return Number(`${unscaled}e-${scale}`);
-    const ulp = Math.abs(x) * 2.220446049250313e-16;
-    for (let p = 1; p <= 15; p++) {
-      const d = Number(x.toPrecision(p));
-      if (Math.abs(d - x) <= 2 * ulp) return d;
-    }
+    const d = nearDecimal(x);
+    if (d !== undefined) return d;
     throw new SegkitError('E_PARSE', `Parquet column "${el.name}" holds ${x}, a decimal of more digits than a float64 holds exactly (15)`, 'export the column as text, or with at most 15 significant digits');
   };
 }

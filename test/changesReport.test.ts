@@ -101,6 +101,16 @@ describe('the changes report', async () => {
     for (let c = 0; c < items.length; c++) for (let e = 0; e < items.length; e++) if (change[e] > 0 && change[c] > 0) expect(px[c] / change[c]).toBeCloseTo(px[e] / change[e], 3);
   });
 
+  it('growth bars: long segment names are written whole, so two that begin alike stay apart', async () => {
+    const names = r.segments.map((s, c) => (c === 0 ? 'Very high spend buyers, many sessions' : c === 1 ? 'Very high spend buyers, few sessions' : s.name));
+    const long = { ...r, segments: r.segments.map((s, c) => ({ ...s, name: names[c] })) };
+    const svg = await renderSvg(growthBarsSpec(long));
+    const axis = /<g class="mark-text role-axis-label"[^>]*>([\s\S]*?)<\/g>/g;
+    const texts = [...svg.matchAll(axis)].map((m) => [...m[1].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]));
+    // the y axis: one label per segment, each the segment's whole name
+    expect(texts.find((t) => t.length === names.length)).toEqual(names);
+  });
+
   it('the A/B chart keeps a segment named "All customers" apart from all customers', async () => {
     const ab = abTest([
       ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x' : 'All customers', g: 'A', y: i % 5 === 0 ? 1 : 0 })),

@@ -112,7 +112,8 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
 
 /** Growth and shrinkage per segment (Vega-Lite): customers after minus before, with the relative change. */
 export function growthBarsSpec(r: CompareSnapshotsResult): TopLevelSpec {
-  // one bar per segment, keyed by position: two segments of one name keep two bars (the names label the axis)
+  // one bar per segment, keyed by position: two segments of one name keep two bars (the names label the axis, whole:
+  // a name cut to fit reads like another that begins alike)
   const values = r.segments.map((s, c) => ({ key: String(c), segment: s.name, change: s.change, growth: Number.isFinite(s.growth) ? s.growth : null, before: s.before, after: s.after }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -121,7 +122,7 @@ export function growthBarsSpec(r: CompareSnapshotsResult): TopLevelSpec {
     data: { values },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'key', type: 'nominal', sort: null, title: null, axis: { labelExpr: 'segmentNames[datum.value]' } },
+      y: { field: 'key', type: 'nominal', sort: null, title: null, axis: { labelExpr: 'segmentNames[datum.value]', labelLimit: 0 } },
       x: { field: 'change', type: 'quantitative', title: 'customers after minus before' },
       color: { condition: { test: 'datum.change < 0', value: '#e45756' }, value: '#54a24b' },
       tooltip: [

@@ -212,6 +212,17 @@ describe('segkit explain', () => {
     expect([...modelHtml.matchAll(/<article class="card" data-segment="(\d+)"/g)].map((x) => Number(x[1]))).toEqual([0, 1]);
   });
 
+  it("the report's mix of text columns leaves out the labels: each segment would be all of its own label", () => {
+    // the labels in a column not named like a name column (persona), with the segment ids beside them (segment)
+    const lines = readFileSync(path('labelled.csv'), 'utf8').trimEnd().split('\n');
+    writeFileSync(path('persona.csv'), `${lines.map((l, i) => (i === 0 ? l.replace(/segment_name$/, 'persona') : l)).join('\n')}\n`);
+    ok(['explain', 'persona.csv', '--labels', 'persona', '--exclude', 'segment', '--report', 'persona.html', '--threads', '1', '-q']);
+    const html = readFileSync(path('persona.html'), 'utf8');
+    const mixes = [...html.matchAll(/data-chart="(mix-[^"]*)"/g)].map((m) => m[1]);
+    // gender and country are what the customers are; persona is what the segments are
+    expect(mixes).toEqual(['mix-gender', 'mix-country']);
+  });
+
   it('names the segments by their text labels in the rules, the customers, the composition and the report', () => {
     // segment_name holds the names; text labels are numbered in sorted order, and shown by their names
     const r = ok(['explain', 'labelled.csv', '--labels', 'segment_name', '--exclude', 'segment', '--id', 'customer_id', '--rows', 'c0,c1', '--audit', 'gender', '--report', 'named.html', '--threads', '1']);

@@ -202,7 +202,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const held = new Set(labels);
   const present = held.size;
   const absent = labelNames && !byModel ? [] : Array.from({ length: k }, (_, c) => c).filter((c) => !held.has(c));
-  const extras = reportExtras(f, table, rowIndex);
+  // the labels are what the segments are: a mix of them would show each segment as all of its own label
+  const extras = reportExtras(f, table, rowIndex, [f.labels, companion]);
   const composition = extras.audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold }) }));
   if (f.report !== undefined) {
     const profiles = profileSegments(dataset, labels, k);

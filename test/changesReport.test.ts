@@ -124,6 +124,19 @@ describe('the changes report', async () => {
     expect(items.map((p) => p.datum.uplift as number)).toEqual(want);
   });
 
+  it('the A/B chart writes segment names whole, so two that begin alike stay apart', async () => {
+    const a = 'Very high spend buyers, many sessions', b = 'Very high spend buyers, few sessions';
+    const ab = abTest([
+      ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? a : b, g: 'A', y: i % 5 === 0 ? 1 : 0 })),
+      ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? a : b, g: 'B', y: i % 3 === 0 ? 1 : 0 })),
+    ], { segment: 's', group: 'g', outcome: 'y' });
+    const svg = await renderSvg(abTestChart(ab));
+    const texts = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>([\s\S]*?)<\/g>/g)].map((m) => [...m[1].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]));
+    // the y axis: all customers, then each segment by its whole name
+    expect(texts.find((t) => t.includes('All customers'))).toEqual(['All customers', ...ab.segments.map((c) => c.segment)]);
+    expect(new Set(ab.segments.map((c) => c.segment))).toEqual(new Set([a, b]));
+  });
+
   it('the HTML page holds the recommendation, the matrix and a traffic light per feature', async () => {
     const html = await buildChangesReport(r);
     expect(html).toContain('Recommendation: refit');

@@ -10,6 +10,7 @@ import type { AbTestResult } from '../workflow/abTest.js';
 export function abTestChart(r: AbTestResult): TopLevelSpec {
   const scale = r.metric === 'proportion' ? 100 : 1;
   // rows keyed by position (0: all customers), so a segment named "All customers" keeps its own row
+  // and labelled by whole names: a name cut to fit reads like another that begins alike
   const names = ['All customers', ...new Set(r.segments.map((c) => c.segment ?? ''))];
   const values = [...r.overall, ...r.segments].map((c) => ({
     key: String(c.segment === null ? 0 : names.indexOf(c.segment, 1)),
@@ -26,7 +27,7 @@ export function abTestChart(r: AbTestResult): TopLevelSpec {
     height: { step: 24 } as never,
     width: 520,
     params: [{ name: 'rowNames', value: names }],
-    encoding: { y: { field: 'key', type: 'nominal', sort: null, title: null, axis: { labelExpr: 'rowNames[datum.value]' } }, yOffset: r.treatments.length > 1 ? { field: 'variant' } : undefined },
+    encoding: { y: { field: 'key', type: 'nominal', sort: null, title: null, axis: { labelExpr: 'rowNames[datum.value]', labelLimit: 0 } }, yOffset: r.treatments.length > 1 ? { field: 'variant' } : undefined },
     layer: [
       { mark: { type: 'rule', color: '#7b8794', strokeDash: [4, 3] }, encoding: { x: { datum: 0 } } },
       { mark: { type: 'errorbar', ticks: true }, encoding: { x: { field: 'lo', type: 'quantitative', title: `uplift (${unit})` }, x2: { field: 'hi' }, color: { field: 'variant', type: 'nominal' } } },

@@ -126,3 +126,26 @@ describe('report: the k-distance plot names the neighbour it plots', () => {
     for (const [k, word] of cases) expect(title(k)).toBe(`Distance to the ${word} nearest neighbour`);
   });
 });
+
+describe('report: the mix of a text column with many groups', () => {
+  it('draws every group in its own colour (the CLI shows columns of up to 12 values)', async () => {
+    // 20 customers in two segments; a text column of 10 values, two customers each, one of each in either segment
+    const n = 20;
+    const data = fromRows(Array.from({ length: n }, (_, i) => [i < 10 ? i : 100 + i, i % 3]), { names: ['spend', 'visits'] });
+    const labels = Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1));
+    const profiles = profileSegments(data, labels, 2);
+    const region = Array.from({ length: n }, (_, i) => `region ${i % 10}`);
+    const html = await buildReport({ data, labels, k: 2, profiles, centroids: profiles.segments.map((s) => s.mean), rules: false, textColumns: [{ name: 'region', values: region }] });
+    const fig = html.match(/data-chart="mix-region"[\s\S]*?<\/figure>/)![0];
+    const bars = fig.match(/<g class="mark-rect role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/)![1];
+    const fills = new Map<string, Set<string>>();
+    for (const m of bars.matchAll(/<path aria-label="[^"]*group: (region \d)"[^>]*fill="(#[0-9a-f]{6})"/g)) {
+      if (!fills.has(m[1])) fills.set(m[1], new Set());
+      fills.get(m[1])!.add(m[2]);
+    }
+    // three bars per group (all customers and each segment), each group one colour, no two groups alike
+    expect(fills.size).toBe(10);
+    for (const f of fills.values()) expect(f.size).toBe(1);
+    expect(new Set([...fills.values()].map((f) => [...f][0])).size).toBe(10);
+  });
+});

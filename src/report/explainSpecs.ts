@@ -78,6 +78,8 @@ export function valueSpec(segments: readonly string[], customers: readonly numbe
 /** Each segment's mix of a text column, as 100% bars, with the customers they are compared with (`order[0]`) on top. */
 export function mixSpec(rows: readonly { segment: string; group: string; share: number }[], order: readonly string[], column: string): TopLevelSpec {
   const lines = Math.max(...order.map((l) => wrapLabel(l).length));
+  // set2 has eight colours: past eight groups it would colour two alike, and the bars would not tell them apart
+  const groups = new Set(rows.map((r) => r.group)).size;
   return {
     $schema: SCHEMA,
     title: { text: `Mix by ${column}`, subtitle: `Share of each ${column} in every segment and among ${order[0].toLowerCase()}` },
@@ -88,7 +90,7 @@ export function mixSpec(rows: readonly { segment: string; group: string; share: 
     encoding: {
       y: { field: 'segment', type: 'nominal', sort: order.map(wrapped), axis: lineAxis() },
       x: { field: 'share', type: 'quantitative', stack: 'normalize', title: null, axis: { format: '.0%' } },
-      color: { field: 'group', type: 'nominal', scale: { scheme: 'set2' }, legend: { title: column } },
+      color: { field: 'group', type: 'nominal', scale: { scheme: groups > 8 ? 'tableau20' : 'set2' }, legend: { title: column } },
       order: { field: 'group' },
     },
     config: CONFIG,

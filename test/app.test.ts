@@ -320,6 +320,22 @@ describe('segkit app (the command)', () => {
     }
   });
 
+  it('every response carries the headers, a missing file and a refused method too', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'segkit-app-dir-'));
+    writeFileSync(path.join(folder, 'index.html'), '<!DOCTYPE html><title>x</title>');
+    const server = await startAppServer({ port: 0, dir: folder });
+    try {
+      const missing = await fetch(`${server.url}missing.js`);
+      const post = await fetch(server.url, { method: 'POST' });
+      expect([missing.status, post.status]).toEqual([404, 405]);
+      for (const res of [missing, post]) for (const [k, v] of Object.entries(APP_HEADERS)) expect(res.headers.get(k), `${res.status} ${k}`).toBe(v);
+      expect(post.headers.get('allow')).toBe('GET, HEAD');
+    } finally {
+      await server.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('a port in use is E_IO naming it, with the way out', async () => {
     const first = await startAppServer({ port: 0 });
     try {

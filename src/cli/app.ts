@@ -36,14 +36,10 @@ export interface AppServer {
 export async function startAppServer(options: { port?: number; dir?: string } = {}): Promise<AppServer> {
   const dir = options.dir ?? APP_DIR;
   if (!existsSync(path.join(dir, 'index.html'))) throw new SegkitError('E_IO', `the app is not built (${path.join(dir, 'index.html')} is missing)`, 'run `npm run build`');
-  const serve = sirv(dir, {
-    etag: true,
-    setHeaders: (res) => {
-      for (const [k, v] of Object.entries(APP_HEADERS)) res.setHeader(k, v);
-      res.setHeader('Cache-Control', 'no-cache');
-    },
-  });
+  const serve = sirv(dir, { etag: true, setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
   const server = createServer((req, res) => {
+    // set before anything is answered: a 404 or a 405 carries them as a file does
+    for (const [k, v] of Object.entries(APP_HEADERS)) res.setHeader(k, v);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../src/report/buildReport.js';
+import { SEGMENT_COLOURS_40 } from '../src/report/chartSpecs.js';
 import { fromRows } from '../src/data/dataset.js';
 import { profileSegments } from '../src/explain/profileSegments.js';
 import { shortLabels } from '../src/explain/personaName.js';
@@ -147,5 +148,31 @@ describe('report: the mix of a text column with many groups', () => {
     expect(fills.size).toBe(10);
     for (const f of fills.values()) expect(f.size).toBe(1);
     expect(new Set([...fills.values()].map((f) => [...f][0])).size).toBe(10);
+  });
+});
+
+describe('report: more than twenty segments', () => {
+  it('gives every segment its own colour, the same in the tiles and in the charts', async () => {
+    // 25 segments of two customers each, apart on one feature
+    const k = 25;
+    const data = fromRows(Array.from({ length: 2 * k }, (_, i) => [10 * (i % k) + (i < k ? 0 : 1), i % 2]), { names: ['spend', 'visits'] });
+    const labels = Int32Array.from({ length: 2 * k }, (_, i) => i % k);
+    const profiles = profileSegments(data, labels, k);
+    const html = await buildReport({ data, labels, k, profiles, centroids: profiles.segments.map((s) => s.mean), rules: false });
+    const tiles = [...html.matchAll(/<article class="tile" data-segment="(\d+)" style="border-top-color:(#[0-9a-f]{6})">/g)].map((m) => [Number(m[1]), m[2]] as const);
+    expect(tiles).toHaveLength(k);
+    expect(new Set(tiles.map((t) => t[1])).size).toBe(k);
+    // the scatter's points: each segment one colour, the tile's
+    const fig = html.match(/data-chart="scatter"[\s\S]*?<\/figure>/)![0];
+    const points = new Map<number, Set<string>>();
+    for (const m of fig.matchAll(/<path aria-label="[^"]*segment: (\d+): [^"]*" role="graphics-symbol" aria-roledescription="circle"[^>]*fill="(#[0-9a-f]{6})"/g)) {
+      if (!points.has(Number(m[1]))) points.set(Number(m[1]), new Set());
+      points.get(Number(m[1]))!.add(m[2]);
+    }
+    expect(points.size).toBe(k);
+    for (const [id, colour] of tiles) expect([...points.get(id)!]).toEqual([colour]);
+    // the forty colours are vega's own two schemes, one after the other
+    const { scheme } = await import('vega');
+    expect(SEGMENT_COLOURS_40).toEqual([...(scheme('tableau20') as string[]), ...(scheme('category20b') as string[])]);
   });
 });

@@ -7,7 +7,7 @@ import { segmentRules, type SegmentRules } from '../explain/segmentRules.js';
 import { segmentComposition } from '../explain/segmentComposition.js';
 import { describeSegment, featureLabel, personaNames, shortLabels } from '../explain/personaName.js';
 import { conditionText, rulePercent } from '../core/treeEnsemble.js';
-import { chartSpecs, shownSegments, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
+import { chartSpecs, SEGMENT_COLOURS_40, shownSegments, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
 import { formatShare as fmtPct } from '../util/shareText.js';
 import { importanceSpec, mixSpec, valueSpec } from './explainSpecs.js';
 import { renderSvg } from './renderSvg.js';
@@ -185,7 +185,8 @@ type Scheme = (typeof import('vega'))['scheme'];
 let scheme: Scheme;
 
 function palette(k: number): string[] {
-  const colors = scheme(k <= 10 ? 'tableau10' : 'tableau20') as string[];
+  // as the charts colour them (chartSpecs' colorScale)
+  const colors = k <= 20 ? (scheme(k <= 10 ? 'tableau10' : 'tableau20') as string[]) : SEGMENT_COLOURS_40;
   return Array.from({ length: k }, (_, i) => colors[i % colors.length]);
 }
 

@@ -342,6 +342,14 @@ describe('writeJson', () => {
     expect(writeJson(new Table({ d: far }))).toBe('[{"d":"+010000-01-01"},\n{"d":"-000001-12-31"}]');
   });
 
+  it('writeParquet keeps a timestamp beyond the dates ISO 8601 text holds, and readParquet reads it back', async () => {
+    // 9 * 10^12 s either side of 1970: past the years a JavaScript Date holds (the E_PRECISION hint names Parquet)
+    const seconds = makeVector(makeData({ type: new TimestampSecond(), length: 4, nullCount: 0, data: BigInt64Array.of(9n * 10n ** 12n, -9n * 10n ** 12n, 86_400n, 8_640_000_000_000n) }));
+    const back = await readParquet(await writeParquet(new Table({ seen: seconds })));
+    expect(back.getChild('seen')!.type.toString()).toBe('Timestamp<MILLISECOND>');
+    expect([...back.getChild('seen')!]).toEqual([9e15, -9e15, 86_400_000, 8.64e15]);
+  });
+
   it('writes floats of 2^53 and more so that readJson reads them back (their digits written out are not their value)', async () => {
     // 123456789012345680000 is the shortest text of a float64 whose value is 123456789012345683968
     const values = [1.2345678901234568e20, -98765432109876540, 2 ** 53, 1e20, 0.5, 1.5e300];

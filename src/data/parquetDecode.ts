@@ -32,6 +32,17 @@ import { DICTIONARY_COLUMNS_KEY } from './writeParquet.js';
 type Convert = (value: unknown) => unknown;
 
 const toMillis: Convert = (v) => (v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : v);
+/**
+ * Times as hyparquet gives them (a Date), but as milliseconds from 1970 where a Date cannot hold them (more than
+ * 100,000,000 days from 1970, which Arrow and Parquet keep): an invalid Date would lose the value.
+ */
+const at = (ms: number): Date | number => (Math.abs(ms) <= 8.64e15 ? new Date(ms) : ms);
+const timeParsers = {
+  timestampFromMilliseconds: (ms: bigint) => at(Number(ms)),
+  timestampFromMicroseconds: (us: bigint) => at(Number(us / 1000n)),
+  timestampFromNanoseconds: (ns: bigint) => at(Number(ns / 1_000_000n)),
+  dateFromDays: (days: number) => at(days * 86_400_000),
+};
 const toNumber: Convert = (v) => (v == null ? v : Number(v));
 // an ENUM's bytes arrive undecoded (hyparquet decodes only STRING and UTF8 annotations): they are UTF-8 text too
 const toText: Convert = (v) => (v == null || typeof v === 'string' ? v : v instanceof Uint8Array ? utf8Text(v) : JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
@@ -685,7 +696,7 @@ export async function decodeParquet(file: ArrayBuffer): Promise<Table> {
   try {
     // text keeps a U+FEFF that begins it (hyparquet's own decoding drops it)
     // bytes without a text annotation stay bytes (decoded as UTF-8, bytes that are not became U+FFFD)
-    await parquetRead({ file, metadata, compressors, utf8: false, parsers: { stringFromBytes: (bytes) => bytes && utf8Text(bytes) }, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+    await parquetRead({ file, metadata, compressors, utf8: false, parsers: { ...timeParsers, stringFromBytes: (bytes) => bytes && utf8Text(bytes) }, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
   } catch (error) {
     throw new SegkitError('E_PARSE', `the Parquet data could not be decoded: ${(error as Error).message}`, undefined, { cause: error });
   }

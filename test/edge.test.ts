@@ -137,11 +137,12 @@ describe('in the edge runtime, the same results as Node', () => {
 
 describe('size budget', () => {
   // KB as 1024 bytes; the report (src/report/ and the vega engines it loads on first use), the Parquet codecs
-  // (hyparquet and hyparquet-writer) and segkit's Parquet decoder (src/data/parquetDecode.ts), the Arrow IPC codec
+  // (hyparquet and hyparquet-writer) and segkit's Parquet decoder and encoder (src/data/parquetDecode.ts,
+  // src/data/parquetEncode.ts), the Arrow IPC codec
   // (#arrow/ipc, package.json imports: apache-arrow/ipc), the decompressors for compressed Arrow and Parquet
   // (src/data/codecs.ts), and the CSV parser (papaparse) and
   // segkit's CSV reader (src/data/csvCore.ts), each loaded on first use, are left out
-  const LAZY = [/[\\/]report[\\/]/, /^vega/, /^hyparquet/, /^#arrow\/ipc$/, /^apache-arrow\/ipc\//, /[\\/]data[\\/]codecs\.js$/, /[\\/]data[\\/]parquetDecode\.js$/, /^papaparse$/, /[\\/]data[\\/]csvCore\.js$/];
+  const LAZY = [/[\\/]report[\\/]/, /^vega/, /^hyparquet/, /^#arrow\/ipc$/, /^apache-arrow\/ipc\//, /[\\/]data[\\/]codecs\.js$/, /[\\/]data[\\/]parquetDecode\.js$/, /[\\/]data[\\/]parquetEncode\.js$/, /^papaparse$/, /[\\/]data[\\/]csvCore\.js$/];
   const minifiedGzip = async (input: string, alias?: Record<string, string>, external = LAZY): Promise<{ code: string; gz: number }> => {
     const b = await rolldown({ input, platform: 'browser', logLevel: 'silent', external, ...(alias ? { resolve: { alias } } : {}) });
     try {
@@ -166,7 +167,7 @@ describe('size budget', () => {
     expect(code).not.toMatch(/vega-lite|vega-scenegraph/);
     // the Parquet codecs are imported where a Parquet file is first read (with segkit's decoder) or written
     expect(code).toMatch(/import\(.\.\/data\/parquetDecode\.js/);
-    expect(code).toMatch(/import\(.hyparquet-writer\/src\/index\.js/);
+    expect(code).toMatch(/import\(.\.\/data\/parquetEncode\.js/);
     // and the Arrow IPC codec where Arrow IPC bytes are first read or written
     expect(code).toMatch(/import\(.#arrow\/ipc./);
     // the IPC file magic survives minification; it is in any bundle that holds the codec
@@ -177,7 +178,7 @@ describe('size budget', () => {
     expect(code).toMatch(/import\(.\.\/data\/csvCore\.js/);
     // none of the lazy modules is also imported statically (they are external here, so a static import would
     // show as an import statement rather than as their code)
-    expect(code).not.toMatch(/\bfrom\s*["'](papaparse|hyparquet[^"']*|#arrow\/ipc|apache-arrow\/ipc\/[^"']*|[^"']*codecs\.js|[^"']*parquetDecode\.js|[^"']*csvCore\.js)["']/);
+    expect(code).not.toMatch(/\bfrom\s*["'](papaparse|hyparquet[^"']*|#arrow\/ipc|apache-arrow\/ipc\/[^"']*|[^"']*codecs\.js|[^"']*parquetDecode\.js|[^"']*parquetEncode\.js|[^"']*csvCore\.js)["']/);
     // two modules over one memory: the core one (all that scoring and k-means compile) and the extra one; and the
     // CSV reader's, over a memory of its own (plain only)
     const extra = await import('../src/kernels/wasmExtraBytes.generated.js');

@@ -13,6 +13,7 @@ import {
   Int64,
   Uint64,
   Table,
+  TimestampMicrosecond,
   TimestampMillisecond,
   TimestampSecond,
   Utf8,
@@ -21,6 +22,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { parse as parseSync } from 'csv-parse/sync';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
 import { readArrow } from '../src/data/readArrow.js';
@@ -348,6 +350,27 @@ describe('writeJson', () => {
     const back = await readParquet(await writeParquet(new Table({ seen: seconds })));
     expect(back.getChild('seen')!.type.toString()).toBe('Timestamp<MILLISECOND>');
     expect([...back.getChild('seen')!]).toEqual([9e15, -9e15, 86_400_000, 8.64e15]);
+  });
+
+  it('a count of microseconds Arrow cannot read as a float64 (a database\'s "infinity") is refused by the text writers and kept by writeParquet', async () => {
+    const infinity = 2n ** 63n - 1n;
+    const us = makeVector(makeData({ type: new TimestampMicrosecond(), length: 3, nullCount: 0, data: BigInt64Array.of(-1_500n, 86_400_000_000n, infinity) }));
+    const t = new Table({ seen: us });
+    for (const write of [() => writeJson(t), () => writeJson(t, { format: 'ndjson' }), () => writeCsv(t)]) {
+      let error: unknown;
+      try {
+        write();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(SegkitError);
+      expect((error as SegkitError).code).toBe('E_PRECISION');
+      expect((error as SegkitError).message).toContain('row 2, column "seen"');
+    }
+    // Parquet's milliseconds, floored as the text writers floor them: -1.5 ms is -2 ms
+    const bytes = await writeParquet(t);
+    const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, parsers: { timestampFromMilliseconds: (ms: bigint) => ms } });
+    expect(rows.map((r) => r.seen)).toEqual([-2n, 86_400_000n, infinity / 1000n]);
   });
 
   it('writes floats of 2^53 and more so that readJson reads them back (their digits written out are not their value)', async () => {

@@ -26,6 +26,26 @@ function plainValues(vector: Vector, convert: (v: unknown) => unknown): unknown[
   return out;
 }
 
+/**
+ * A time column as milliseconds from 1970, floored (as the text writers floor them), from the stored counts: Arrow's
+ * own reading refuses a count past 2^53 (2^63 - 1 microseconds, a database's "infinity"), which Parquet keeps.
+ */
+function timeMillis(vector: Vector): unknown[] {
+  const type = vector.type as DataType & { unit: number };
+  const date = DataType.isDate(type);
+  const scale = date ? (type.unit ? 1n : 86_400_000n) : type.unit ? 1n : 1000n;
+  const per = date ? 1n : [1n, 1n, 1000n, 1_000_000n][type.unit];
+  const out: unknown[] = [];
+  for (const data of vector.data) {
+    for (let r = 0; r < data.length; r++) {
+      const v = BigInt((data.values as ArrayLike<number | bigint>)[r]) * scale;
+      const q = v / per;
+      out.push(data.getValid(r) ? (q * per > v ? q - 1n : q) : null);
+    }
+  }
+  return out;
+}
+
 function columnSource(name: string, vector: Vector): ColumnSource {
   const type = vector.type as DataType;
   const nullable = vector.nullCount > 0;
@@ -44,7 +64,7 @@ function columnSource(name: string, vector: Vector): ColumnSource {
   }
   if (DataType.isBool(type)) return source('BOOLEAN', plainValues(vector, Boolean));
   // timestamps of any unit arrive as epoch milliseconds; Parquet gets TIMESTAMP_MILLIS
-  if (DataType.isTimestamp(type) || DataType.isDate(type)) return source('TIMESTAMP', plainValues(vector, (v) => BigInt(Math.floor(v as number))));
+  if (DataType.isTimestamp(type) || DataType.isDate(type)) return source('TIMESTAMP', timeMillis(vector));
   // bytes stay bytes (a BYTE_ARRAY without the UTF8 annotation, as they were read): as text they were hex, other ids;
   // a dictionary of bytes too (as text its values were their byte values joined by commas)
   if (isBytes(type) || (DataType.isDictionary(type) && isBytes(type.dictionary))) return source('BYTE_ARRAY', plainValues(vector, (v) => v));

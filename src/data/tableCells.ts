@@ -14,10 +14,15 @@ const MAX_DATE_MS = 8.64e15;
 /** Whether every time is a whole UTC day; a time that ISO 8601 text cannot give (a 64-bit count of seconds may hold one) is refused. */
 function allMidnight(field: Field, vector: Vector): boolean {
   let midnight = true;
-  let row = 0;
-  for (const v of vector) {
-    if (v != null) {
-      const ms = v as number;
+  for (let row = 0; row < vector.length; row++) {
+    let ms: number | null;
+    // a count Arrow cannot give as a float64 (2^63 - 1 microseconds, a database's "infinity") is as far out
+    try {
+      ms = vector.get(row);
+    } catch {
+      ms = Infinity;
+    }
+    if (ms != null) {
       if (!(Math.abs(ms) <= MAX_DATE_MS)) {
         throw new SegkitError(
           'E_PRECISION',
@@ -27,7 +32,6 @@ function allMidnight(field: Field, vector: Vector): boolean {
       }
       if (ms % DAY_MS !== 0) midnight = false;
     }
-    row++;
   }
   return midnight;
 }

@@ -23,6 +23,7 @@ import {
 } from 'apache-arrow';
 import { parse as parseSync } from 'csv-parse/sync';
 import { parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
 import { readArrow } from '../src/data/readArrow.js';
@@ -350,6 +351,23 @@ describe('writeJson', () => {
     const back = await readParquet(await writeParquet(new Table({ seen: seconds })));
     expect(back.getChild('seen')!.type.toString()).toBe('Timestamp<MILLISECOND>');
     expect([...back.getChild('seen')!]).toEqual([9e15, -9e15, 86_400_000, 8.64e15]);
+  });
+
+  it('readParquet floors microseconds and nanoseconds to milliseconds as NumPy does (before 1970 too)', async () => {
+    const us = [-1500n, 1500n, -1000n, -1n, 86_400_000_001n];
+    const ns = [-1n, -1_000_000n, -999_999_999n, 1_500_000n, -1_500_000n];
+    const buffer = parquetWriteBuffer({
+      columnData: [{ name: 'us', data: us }, { name: 'ns', data: ns }],
+      schema: [
+        { name: 'root', num_children: 2 },
+        { name: 'us', type: 'INT64', converted_type: 'TIMESTAMP_MICROS', repetition_type: 'REQUIRED' },
+        { name: 'ns', type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'NANOS' }, repetition_type: 'REQUIRED' },
+      ],
+    });
+    const back = await readParquet(new Uint8Array(buffer));
+    // numpy: np.datetime64(v, 'us').astype('datetime64[ms]').astype('int64') (and 'ns')
+    expect([...back.getChild('us')!]).toEqual([-2, 1, -1, -1, 86_400_000]);
+    expect([...back.getChild('ns')!]).toEqual([-1, -1, -1000, 1, -2]);
   });
 
   it('a count of microseconds Arrow cannot read as a float64 (a database\'s "infinity") is refused by the text writers and kept by writeParquet', async () => {

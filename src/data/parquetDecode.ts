@@ -37,10 +37,15 @@ const toMillis: Convert = (v) => (v instanceof Date ? v.getTime() : typeof v ===
  * 100,000,000 days from 1970, which Arrow and Parquet keep): an invalid Date would lose the value.
  */
 const at = (ms: number): Date | number => (Math.abs(ms) <= 8.64e15 ? new Date(ms) : ms);
+/** Whole milliseconds of a finer count, floored as NumPy and the writers floor them (-1.5 ms is -2 ms, not -1). */
+const floorMs = (count: bigint, per: bigint): number => {
+  const q = count / per;
+  return Number(q * per > count ? q - 1n : q);
+};
 const timeParsers = {
   timestampFromMilliseconds: (ms: bigint) => at(Number(ms)),
-  timestampFromMicroseconds: (us: bigint) => at(Number(us / 1000n)),
-  timestampFromNanoseconds: (ns: bigint) => at(Number(ns / 1_000_000n)),
+  timestampFromMicroseconds: (us: bigint) => at(floorMs(us, 1000n)),
+  timestampFromNanoseconds: (ns: bigint) => at(floorMs(ns, 1_000_000n)),
   dateFromDays: (days: number) => at(days * 86_400_000),
 };
 const toNumber: Convert = (v) => (v == null ? v : Number(v));

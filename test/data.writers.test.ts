@@ -353,6 +353,16 @@ describe('writeJson', () => {
     expect([...back.getChild('seen')!]).toEqual([9e15, -9e15, 86_400_000, 8.64e15]);
   });
 
+  it('writeParquet writes a dictionary whose own entry is null (no validity bit says so) as nulls', async () => {
+    const codes = makeData({ type: new Dictionary(new Utf8(), new Int32()), length: 4, nullCount: 0, data: Int32Array.of(0, 1, 0, 1), dictionary: vectorFromArray([null, 'b'], new Utf8()) });
+    const t = new Table({ tier: makeVector(codes), n: vectorFromArray([1, 2, 3, 4], new Int32()) });
+    // as writeJson writes it
+    expect(JSON.parse(writeJson(t)).map((r: { tier: string | null }) => r.tier)).toEqual([null, 'b', null, 'b']);
+    const back = await readParquet(await writeParquet(t));
+    expect([...back.getChild('tier')!]).toEqual([null, 'b', null, 'b']);
+    expect([...back.getChild('n')!]).toEqual([1, 2, 3, 4]);
+  });
+
   it('readParquet floors microseconds and nanoseconds to milliseconds as NumPy does (before 1970 too)', async () => {
     const us = [-1500n, 1500n, -1000n, -1n, 86_400_000_001n];
     const ns = [-1n, -1_000_000n, -999_999_999n, 1_500_000n, -1_500_000n];

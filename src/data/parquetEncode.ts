@@ -49,7 +49,8 @@ function timeMillis(vector: Vector): unknown[] {
 function columnSource(name: string, vector: Vector): ColumnSource {
   const type = vector.type as DataType;
   const nullable = vector.nullCount > 0;
-  const source = (basic: Basic, data: unknown): ColumnSource => ({ name, type: basic, nullable, data: data as DecodedArray });
+  // a dictionary's own null entry (or a union's null member) is null where no validity bit says so
+  const source = (basic: Basic, data: unknown): ColumnSource => ({ name, type: basic, nullable: nullable || (Array.isArray(data) && data.includes(null)), data: data as DecodedArray });
   if (DataType.isFloat(type)) {
     if (type.precision === 2) return source('DOUBLE', typedValues(vector, Float64Array) ?? plainValues(vector, Number));
     return source('FLOAT', typedValues(vector, Float32Array) ?? plainValues(vector, Number));

@@ -7,6 +7,7 @@ import {
   DateDay,
   Decimal,
   Dictionary,
+  FixedSizeBinary,
   Float32,
   Float64,
   Int32,
@@ -361,6 +362,14 @@ describe('writeJson', () => {
     const back = await readParquet(await writeParquet(t));
     expect([...back.getChild('tier')!]).toEqual([null, 'b', null, 'b']);
     expect([...back.getChild('n')!]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('writeParquet keeps fixed-size bytes (UUIDs) as bytes, as it keeps Binary', async () => {
+    // the first value's bytes happen to be UTF-8 (control characters), the second's are not
+    const uuid = makeVector(makeData({ type: new FixedSizeBinary(4), length: 3, nullCount: 1, nullBitmap: Uint8Array.of(0b101), data: Uint8Array.of(1, 2, 3, 4, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef) }));
+    const back = await readParquet(await writeParquet(new Table({ id: uuid })));
+    expect(back.getChild('id')!.type.toString()).toBe('Binary');
+    expect([...back.getChild('id')!].map((v) => (v ? [...(v as Uint8Array)] : v))).toEqual([[1, 2, 3, 4], null, [0xde, 0xad, 0xbe, 0xef]]);
   });
 
   it('readParquet floors microseconds and nanoseconds to milliseconds as NumPy does (before 1970 too)', async () => {

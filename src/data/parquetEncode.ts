@@ -68,7 +68,8 @@ function columnSource(name: string, vector: Vector): ColumnSource {
   if (DataType.isTimestamp(type) || DataType.isDate(type)) return source('TIMESTAMP', timeMillis(vector));
   // bytes stay bytes (a BYTE_ARRAY without the UTF8 annotation, as they were read): as text they were hex, other ids;
   // a dictionary of bytes too (as text its values were their byte values joined by commas)
-  if (isBytes(type) || (DataType.isDictionary(type) && isBytes(type.dictionary))) return source('BYTE_ARRAY', plainValues(vector, (v) => v));
+  // and fixed-size bytes (UUIDs, hashes), which as text were their UTF-8 text or hex, whichever they read as
+  if (isBytes(type) || DataType.isFixedSizeBinary(type) || (DataType.isDictionary(type) && isBytes(type.dictionary))) return source('BYTE_ARRAY', plainValues(vector, (v) => v));
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type)) return source('STRING', plainValues(vector, String));
   return source('STRING', plainValues(vector, otherText));
 }

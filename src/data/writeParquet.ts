@@ -17,7 +17,7 @@ export const WRITE_PARQUET_DEFAULTS = Object.freeze({ codec: 'SNAPPY' as const }
 /**
  * Writes an Arrow table as Parquet bytes with hyparquet-writer. Dictionary (category) columns are stored as strings
  * and listed in the file's key-value metadata so readParquet restores them; other types map to their Parquet twins
- * (Int8/16/32 -> INT32, Int64 -> INT64, timestamps -> TIMESTAMP_MILLIS, Binary -> BYTE_ARRAY), and nested values are stored as JSON text.
+ * (Int8/16/32 -> INT32, Int64 -> INT64, timestamps -> TIMESTAMP_MILLIS, Binary and FixedSizeBinary -> BYTE_ARRAY), and nested values are stored as JSON text.
  * @example
  * const bytes = await writeParquet(features);
  */

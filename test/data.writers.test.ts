@@ -372,6 +372,14 @@ describe('writeJson', () => {
     expect([...back.getChild('id')!].map((v) => (v ? [...(v as Uint8Array)] : v))).toEqual([[1, 2, 3, 4], null, [0xde, 0xad, 0xbe, 0xef]]);
   });
 
+  it('writeParquet refuses seconds past the milliseconds a 64-bit count holds, naming the row and column', async () => {
+    const seconds = makeVector(makeData({ type: new TimestampSecond(), length: 2, nullCount: 0, data: BigInt64Array.of(0n, 10n ** 17n) }));
+    const error = await writeParquet(new Table({ seen: seconds })).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SegkitError);
+    expect((error as SegkitError).code).toBe('E_PRECISION');
+    expect((error as SegkitError).message).toContain('row 1, column "seen": 100000000000000000000 ms');
+  });
+
   it('readParquet floors microseconds and nanoseconds to milliseconds as NumPy does (before 1970 too)', async () => {
     const us = [-1500n, 1500n, -1000n, -1n, 86_400_000_001n];
     const ns = [-1n, -1_000_000n, -999_999_999n, 1_500_000n, -1_500_000n];

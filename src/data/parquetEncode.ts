@@ -4,6 +4,7 @@ import { DataType, type Table, type Vector } from '#arrow';
 import type { DecodedArray } from 'hyparquet';
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer/src/index.js';
 import { schemaFromColumnData } from 'hyparquet-writer/src/schema.js';
+import { SegkitError } from '../util/errors.js';
 import { isBytes, otherText } from './tableCells.js';
 import { columnValues } from './utf8Text.js';
 
@@ -30,7 +31,7 @@ function plainValues(vector: Vector, convert: (v: unknown) => unknown): unknown[
  * A time column as milliseconds from 1970, floored (as the text writers floor them), from the stored counts: Arrow's
  * own reading refuses a count past 2^53 (2^63 - 1 microseconds, a database's "infinity"), which Parquet keeps.
  */
-function timeMillis(vector: Vector): unknown[] {
+function timeMillis(name: string, vector: Vector): unknown[] {
   const type = vector.type as DataType & { unit: number };
   const date = DataType.isDate(type);
   const scale = date ? (type.unit ? 1n : 86_400_000n) : type.unit ? 1n : 1000n;
@@ -40,7 +41,11 @@ function timeMillis(vector: Vector): unknown[] {
     for (let r = 0; r < data.length; r++) {
       const v = BigInt((data.values as ArrayLike<number | bigint>)[r]) * scale;
       const q = v / per;
-      out.push(data.getValid(r) ? (q * per > v ? q - 1n : q) : null);
+      const ms = q * per > v ? q - 1n : q;
+      if (BigInt.asIntN(64, ms) !== ms && data.getValid(r)) {
+        throw new SegkitError('E_PRECISION', `row ${out.length}, column "${name}": ${ms} ms from 1970 is more than Parquet's 64-bit milliseconds hold`, 'write Arrow, which keeps it');
+      }
+      out.push(data.getValid(r) ? ms : null);
     }
   }
   return out;
@@ -65,7 +70,7 @@ function columnSource(name: string, vector: Vector): ColumnSource {
   }
   if (DataType.isBool(type)) return source('BOOLEAN', plainValues(vector, Boolean));
   // timestamps of any unit arrive as epoch milliseconds; Parquet gets TIMESTAMP_MILLIS
-  if (DataType.isTimestamp(type) || DataType.isDate(type)) return source('TIMESTAMP', timeMillis(vector));
+  if (DataType.isTimestamp(type) || DataType.isDate(type)) return source('TIMESTAMP', timeMillis(name, vector));
   // bytes stay bytes (a BYTE_ARRAY without the UTF8 annotation, as they were read): as text they were hex, other ids;
   // a dictionary of bytes too (as text its values were their byte values joined by commas)
   // and fixed-size bytes (UUIDs, hashes), which as text were their UTF-8 text or hex, whichever they read as

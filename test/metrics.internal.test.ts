@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, fromColumns, createRandom, SegkitError } from '../src/index.node.js';
 import { silhouetteSamples, silhouetteSamplesWithin, sampleRows } from '../src/metrics/silhouetteSamples.js';
-import { silhouettePartner } from '../src/kernels/silhouetteSums.js';
+import { blockClusters, blockRows, silhouettePairsScratch, silhouettePartner, waveClusters } from '../src/kernels/silhouetteSums.js';
 import { inlineExecutor } from '../src/engine/inline.js';
 import { silhouetteScore } from '../src/metrics/silhouetteScore.js';
 import { simplifiedSilhouetteScore } from '../src/metrics/simplifiedSilhouetteScore.js';
@@ -330,3 +331,65 @@ function expectNear(values: Float64Array, want: number[]): void {
 function bytesOf(a: Float64Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 }
+
+describe('the exact silhouette with hundreds of small clusters', () => {
+  // scikit-learn's silhouette_samples of 2,600 rows in 651 clusters of 1 to 7 rows (test/fixtures/generate.py)
+  const fx = JSON.parse(readFileSync(new URL('./fixtures/silhouette-many-clusters.json', import.meta.url), 'utf8'));
+  const labels = Int32Array.from(fx.labels as number[]);
+
+  it('matches scikit-learn, with the same bytes in one wave or in waves of one offset, on every executor', async () => {
+    const one = await silhouetteSamplesWithin(fx.X, labels, { threads: 1 }, Infinity);
+    expectNear(one, fx.samples);
+    expect(relErr(one.reduce((a, b) => a + b, 0) / one.length, fx.score)).toBeLessThan(1e-6);
+    const waves = await silhouetteSamplesWithin(fx.X, labels, { threads: 1 }, 0);
+    expectNear(waves, fx.samples);
+    const executor = inlineExecutor();
+    try {
+      for (const options of [{ threads: 2 }, { executor }]) {
+        expect(bytesOf(await silhouetteSamplesWithin(fx.X, labels, options, Infinity))).toBe(bytesOf(one));
+        expect(bytesOf(await silhouetteSamplesWithin(fx.X, labels, options, 0))).toBe(bytesOf(waves));
+      }
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('a block returns and merges its rows\' sums over its own and its partners\' clusters, not over every cluster', () => {
+    // the grouped layout silhouetteSamples builds: clusters in ascending id order, each segment starting at a multiple of 4
+    const ids = [...new Set(fx.labels as number[])].sort((a, b) => a - b);
+    const k = ids.length, block = 512;
+    const counts = new Map<number, number>();
+    for (const l of fx.labels as number[]) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const seg = new Int32Array(2 * k);
+    let rows = 0;
+    ids.forEach((id, c) => {
+      seg[c] = rows;
+      seg[k + c] = rows + counts.get(id)!;
+      rows += Math.ceil(counts.get(id)! / 4) * 4;
+    });
+    const blocks = Math.ceil(rows / block);
+    const range = (r0: number, r1: number) => {
+      const { c0, w } = blockClusters(seg, k, r0, r1);
+      return Array.from({ length: w }, (_, q) => c0 + q);
+    };
+    let widest = 0;
+    for (let i = 0; i < blocks; i++) {
+      const own = range(i * block, i * block + blockRows(i, block, rows));
+      widest = Math.max(widest, own.length);
+      for (let t = 0; t <= Math.floor(blocks / 2); t++) {
+        const j = silhouettePartner(i, t, blocks);
+        const partner = j < 0 || t === 0 ? [] : range(j * block, j * block + blockRows(j, block, rows));
+        const want = [...own, ...partner.filter((c) => !own.includes(c))];
+        expect(Array.from(waveClusters(seg, k, block, rows, i, t, t + 1))).toEqual(want);
+      }
+    }
+    expect(widest).toBeGreaterThan(50);
+    // a wave of one offset: scratch for the own rows by the two blocks' clusters (at most block / 4 + 1 each), below
+    // the block's rows x k sums alone
+    const w = block / 4 + 1;
+    expect(widest).toBeLessThanOrEqual(w);
+    const scratch = silhouettePairsScratch({ seg, k, block, t0: 1, t1: 2 }, block);
+    expect(scratch).toBe(8 * block * 2 * w + 8 * block * w + 4 * w * block + 16 * w + 256);
+    expect(scratch).toBeLessThan(8 * block * k);
+  });
+});

@@ -4,7 +4,7 @@ import { checkOptions, RUN_OPTIONS } from '../util/options.js';
 import { createRandom } from '../util/random.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadMatrix } from '../engine/matrix.js';
-import { blockClusters, blockRows, silhouettePartner } from '../kernels/silhouetteSums.js';
+import { blockClusters, blockRows, silhouettePartner, waveClusters } from '../kernels/silhouetteSums.js';
 import { SegkitError } from '../util/errors.js';
 import { silhouettePairsOp } from './metricOps.js';
 import type { Labels } from './checkLabels.js';
@@ -135,14 +135,18 @@ function waves(blocks: number, perOffset: number, budget: number): Array<[number
   return out;
 }
 
-/** Adds one wave's parts to the sums: each block's own rows first, then its partners' rows, in shard order. */
+/**
+ * Adds one wave's parts to the sums: each block's own rows first (over the wave's clusters: the others' sums do not
+ * change), then its partners' rows, in shard order.
+ */
 function addPairs(sums: Float64Array, parts: Float64Array[], seg: Int32Array, k: number, block: number, rows: number, t0: number, t1: number): void {
   const blocks = parts.length;
   for (let i = 0; i < blocks; i++) {
     const p = parts[i];
     const r0 = i * block, ri = blockRows(i, block, rows);
-    for (let q = 0; q < ri * k; q++) sums[r0 * k + q] += p[q];
-    let at = ri * k;
+    const cols = waveClusters(seg, k, block, rows, i, t0, t1), kw = cols.length;
+    for (let q = 0; q < ri * kw; q++) sums[(r0 + Math.floor(q / kw)) * k + cols[q % kw]] += p[q];
+    let at = ri * kw;
     const { c0, w } = blockClusters(seg, k, r0, r0 + ri);
     for (let t = Math.max(1, t0); t < t1; t++) {
       const j = silhouettePartner(i, t, blocks);

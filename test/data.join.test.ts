@@ -465,6 +465,21 @@ describe('joinCustomers on decimal keys', () => {
     expect(values(await joinCustomers(wide, [{ table: exact, key: 'k' }], { key: 'id' }), 'spend')).toEqual([4, null, 3]);
   });
 
+  it('aggregateByCustomer sums and averages decimal amounts exactly, as pandas sums Decimal objects', async () => {
+    // pandas: df.groupby('c', sort=False)['amount'].sum() of Decimal('0.10'), ... gives Decimal('0.30'), not 0.30000000000000004
+    const c = vectorFromArray(['a', 'b', 'a', 'b', 'c', 'b'], new Utf8());
+    for (const precision of [10, 38]) {
+      const amount = decimals(2, precision, [10n, 700n, 20n, null, -5n, 1n]);
+      const two = new Table({ c: c.slice(0, 3), amount: amount.slice(0, 3) }).concat(new Table({ c: c.slice(3), amount: amount.slice(3) }));
+      for (const log of [new Table({ c, amount }), two]) {
+        const out = await aggregateByCustomer(log, { key: 'c', aggregations: { total: { column: 'amount', op: 'sum' }, avg: { column: 'amount', op: 'mean' }, n: { column: 'amount', op: 'count' } } });
+        expect(values(out, 'total')).toEqual([0.3, 7.01, -0.05]);
+        expect(values(out, 'avg')).toEqual([0.15, 3.505, -0.05]);
+        expect(values(out, 'n')).toEqual([2, 2, 1]);
+      }
+    }
+  });
+
   it('refuses a text key that equals a decimal key only once read as a number', async () => {
     const source = new Table({ k: vectorFromArray(['7', '7.50'], new Utf8()), spend: vectorFromArray([1, 2], new Int32()) });
     const err = await failure(() => joinCustomers(customers, [{ table: source, key: 'k' }], { key: 'id' }));

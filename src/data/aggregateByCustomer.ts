@@ -2,6 +2,7 @@ import { type Data, DataType, Float64, Int32, makeData, type Table, type Vector 
 import { SegkitError, badOption } from '../util/errors.js';
 import { tableFromColumns } from './arrowTable.js';
 import { takeRows } from './takeRows.js';
+import { decimalText, unscaled } from './decimal.js';
 import { isArrowTable } from './dataset.js';
 import { columnValues } from './utf8Text.js';
 
@@ -31,7 +32,8 @@ export interface AggregateByCustomerOptions {
  * Aggregates an event or transaction log to one row per customer, in one pass over each column with no code
  * generated at run time (so it runs in edge functions too): the key column first (customers in order of first
  * appearance; rows without a key, null or NaN, are dropped), then one column per aggregation. count and distinct are Int32,
- * sum and mean Float64 (summed in log order), and min, max, first and last keep the column's type and exact values.
+ * sum and mean Float64 (summed in log order; a Decimal column exactly, rounded once), and min, max, first and last keep
+ * the column's type and exact values.
  * @example
  * const perCustomer = await aggregateByCustomer(orders, {
  *   key: 'customer_id',
@@ -65,7 +67,7 @@ export async function aggregateByCustomer(log: Table, options: AggregateByCustom
     if (typeof agg.column !== 'string') throw badOption(`aggregations.${out}.column`, agg.column, 'a column name');
     const vector = column(agg.column, `aggregation "${out}"`);
     const type = vector.type as DataType;
-    if ((agg.op === 'sum' || agg.op === 'mean') && !DataType.isInt(type) && !DataType.isFloat(type)) {
+    if ((agg.op === 'sum' || agg.op === 'mean') && !DataType.isInt(type) && !DataType.isFloat(type) && !DataType.isDecimal(type)) {
       throw new SegkitError('E_NON_NUMERIC', `aggregation "${out}" takes the ${agg.op} of column "${agg.column}", which has type ${String(type)}, not a number type`);
     }
   }
@@ -157,12 +159,28 @@ function countDistinct(vector: Vector, group: Int32Array, groups: number): Int32
 function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: boolean): Data {
   const sum = new Float64Array(groups);
   const count = new Int32Array(groups);
-  let i = 0;
-  for (const v of vector) {
-    const g = group[i++];
-    if (g < 0 || v == null) continue;
-    sum[g] += Number(v);
-    count[g]++;
+  const type = vector.type as DataType & { scale: number; bitWidth: number };
+  // decimals (money) are summed exactly in their unscaled integers and rounded once
+  if (DataType.isDecimal(type)) {
+    const exact = new Array<bigint>(groups).fill(0n);
+    let i = 0;
+    for (const d of vector.data) {
+      for (let r = 0; r < d.length; r++) {
+        const g = group[i++];
+        if (g < 0 || !d.getValid(r)) continue;
+        exact[g] += unscaled(d.values as Uint32Array, r, type.bitWidth / 32);
+        count[g]++;
+      }
+    }
+    exact.forEach((v, g) => (sum[g] = +decimalText(v, type.scale)));
+  } else {
+    let i = 0;
+    for (const v of vector) {
+      const g = group[i++];
+      if (g < 0 || v == null) continue;
+      sum[g] += Number(v);
+      count[g]++;
+    }
   }
   const bits = new Uint8Array((groups + 7) >> 3);
   let nullCount = 0;

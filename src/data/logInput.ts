@@ -480,7 +480,7 @@ export function dateOption(name: string, v: unknown): number {
   const t = toEpochMs(v);
   if (Number.isNaN(t) || Math.abs(t) > MAX_DATE_MS) throw badOption(name, v, 'a Date, epoch milliseconds or an ISO 8601 string (years -271821 to 275760)');
   if ((typeof v === 'number' || typeof v === 'bigint') && implausibleMs(t)) {
-    throw badOption(name, v, `epoch milliseconds from 1973 to 3000, a Date or an ISO 8601 string (as epoch milliseconds it is ${new Date(t).toISOString()}: ${numberGuess(t)})`);
+    throw badOption(name, v, `epoch milliseconds of the years 1973 to 3000 (or 940 to 1966), a Date or an ISO 8601 string (as epoch milliseconds it is ${new Date(t).toISOString()}: ${numberGuess(t)})`);
   }
   return t;
 }

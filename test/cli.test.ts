@@ -680,6 +680,22 @@ describe('segkit rfm', () => {
     expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['007', '+4915112345', '1E5', '12345678901234567890', '0012', '4']);
   });
 
+  it('segkit segment reads the id it finds by its name as written too, whichever way it writes the output', () => {
+    const ids = ['+4915112345', '1E5', '12000.0', '10', '1e3', '5'];
+    const rows = ['customer_id;a;b', ...ids.map((id, i) => `${id};${[1, 2, 30, 31, 1.5, 30][i]};${[2, 3, 40, 41, 2, 42][i]}`)];
+    writeFileSync(path('named-ids.csv'), `${rows.join('\n')}\n`);
+    const first = (text: string) => text.trim().split(/\r?\n/).slice(1).map((l) => l.split(',')[0]);
+    // a semicolon file to standard output, then to a file; then that output read back (its segment columns replaced)
+    expect(first(ok(['segment', 'named-ids.csv', '--k', '2', '--threads', '1', '--out', '-', '--quiet']).stdout)).toEqual(ids);
+    ok(['segment', 'named-ids.csv', '--k', '2', '--threads', '1', '--out', 'named-ids-out.csv', '--model', 'named-ids.json', '--quiet']);
+    expect(first(readFileSync(path('named-ids-out.csv'), 'utf8'))).toEqual(ids);
+    ok(['segment', 'named-ids-out.csv', '--k', '2', '--threads', '1', '--out', 'named-ids-again.csv', '--quiet']);
+    expect(first(readFileSync(path('named-ids-again.csv'), 'utf8'))).toEqual(ids);
+    // as score writes them with the model segment saved
+    ok(['score', 'named-ids.csv', '--model', 'named-ids.json', '--out', 'named-ids-scored.csv', '--quiet']);
+    expect(readFileSync(path('named-ids-scored.csv'), 'utf8')).toBe(readFileSync(path('named-ids-out.csv'), 'utf8'));
+  });
+
   it('notes a default as-of day after today, naming the latest transaction\'s line; not with --as-of or a log of the past', () => {
     // line 5 typed 2205 for 2024: without a note, every other customer's recency would be about 66,000 days
     const log = LOG.replace('A,1010,2024-02-10', 'A,1010,2205-02-10');

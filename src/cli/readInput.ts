@@ -2,7 +2,7 @@ import type { Table } from '#arrow';
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { csvInfo } from '../data/csvCore.js';
+import { csvInfo, csvRecordsWith } from '../data/csvCore.js';
 import { readCsvFile } from '../data/readCsvFile.node.js';
 import type { RecordsRead } from '../data/recordTexts.js';
 import { readNdjson } from '../data/readNdjson.js';
@@ -229,6 +229,24 @@ export function readInputWithText(path: string, ctx: RunContext, format: TableFo
     if (error instanceof SegkitError && names.some((c) => error.message.includes(`names column "${c}", which`))) return readInput(path, ctx, format, 'reading', undefined, records);
     throw error;
   });
+}
+
+/**
+ * The column names of a CSV or TSV file's header, as the readers read them (encoding, delimiter, quotes); undefined
+ * for standard input, another format, or a file the reader refuses (the full read then says why).
+ */
+export async function csvHeader(path: string, fmt: TableFormat, ctx: RunContext): Promise<string[] | undefined> {
+  if (path === '-' || (fmt !== 'csv' && fmt !== 'tsv')) return undefined;
+  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+  try {
+    const options = { batchSize: 1, defaultType: 'string' as const, signal: ctx.signal, ...readerOptions(fmt, ctx.read) };
+    for await (const batch of csvRecordsWith(stream, options)) return columnNames(batch);
+  } catch {
+    // the full read names the problem
+  } finally {
+    stream.destroy();
+  }
+  return undefined;
 }
 
 /**

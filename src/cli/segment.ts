@@ -21,7 +21,8 @@ import { replacedProbaColumns, withoutProbabilities, withProbabilities } from '.
 import { counted, formatNumber, formatShare, formatTable } from './formatTable.js';
 import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
-import { atRow, checkPaths, inputFormat, inputName, outputFormat, readInputWithText } from './readInput.js';
+import { atRow, checkPaths, csvHeader, inputFormat, inputName, outputFormat, readInputWithText } from './readInput.js';
+import { looksLikeId } from '../prep/pipeline.js';
 import { type RecordTails, writeRecordsAsRead } from './verbatimCsv.js';
 import { wholeNumbersAsIntegers } from './wholeNumbers.js';
 import type { RecordsRead } from '../data/recordTexts.js';
@@ -207,7 +208,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     : undefined;
   // a named id column is read as written (007, 1E5, +4915112345), for the output; so are the columns --encode names,
   // whose categories are then the cells score reads (1.50, not the number 1.5)
-  const table: Table = await readInputWithText(input, ctx, formatFlag(f), [...(f.id === undefined ? [] : [f.id]), ...(Array.isArray(f.encode) ? f.encode : [])], records);
+  // the id the pipeline finds by its name (customer_id) too: 1E5, +4915112345 and 12000.0 are written as they were
+  const id = f.id ?? (await csvHeader(input, inFormat, ctx))?.find(looksLikeId);
+  const asText = id === undefined || f.columns?.includes(id) ? [] : [id];
+  const table: Table = await readInputWithText(input, ctx, formatFlag(f), [...asText, ...(Array.isArray(f.encode) ? f.encode : [])], records);
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
   // (the readers kept no records of a file with another delimiter: the header is then undefined)

@@ -89,6 +89,19 @@ describe('segkit explain', () => {
     expect(r.customers.map((c: { id: string; segment: number }) => [c.id, c.segment])).toEqual([['c2', 0], ['c5', 1]]);
   });
 
+  it('--rows finds a customer of a column of numbers by the id as the file writes it (12003.0, 1E5)', () => {
+    // ids as a spreadsheet exports them: numbers with a decimal point, one in exponent form
+    const ids = ['12000.0', '12001.0', '12002.0', '12003.0', '1E5', '12005.0'];
+    const rows = ids.map((id, i) => `${id},${[10, 12, 11, 50, 52, 55][i]},${[0, 0, 0, 1, 1, 1][i]}`);
+    writeFileSync(path('float-ids.csv'), `CustomerID,spend,segment\n${rows.join('\n')}\n`);
+    const r = JSON.parse(ok(['explain', 'float-ids.csv', '--labels', 'segment', '--rows', '12003.0,1E5,12001.0', '--threads', '1', '--json']).stdout);
+    expect(r.customers.map((c: { id: string; segment: number }) => [c.id, c.segment])).toEqual([['12003.0', 1], ['1E5', 1], ['12001.0', 0]]);
+    // the number as a reader gives it finds the same customer
+    const same = JSON.parse(ok(['explain', 'float-ids.csv', '--labels', 'segment', '--rows', '12003', '--threads', '1', '--json']).stdout);
+    expect(same.customers.map((c: { segment: number }) => c.segment)).toEqual([1]);
+    expect(segkit(['explain', 'float-ids.csv', '--labels', 'segment', '--rows', '12003.5', '-q']).code).toBe(2);
+  });
+
   it('--rows names customer ids: one given twice, or an empty one, is a usage error that says so', () => {
     const twice = segkit(['explain', 'dupid.csv', '--labels', 'segment', '--id', 'id', '--rows', '2,2', '--json']);
     expect(twice.code).toBe(2);

@@ -1,4 +1,4 @@
-import type { Table } from '#arrow';
+import { DataType, type Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { fromColumns, type Dataset } from '../data/dataset.js';
@@ -72,11 +72,17 @@ export function registerExplain(program: Command, signal: AbortSignal): void {
   });
 }
 
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
 /** Table rows of the given ids in the id column. */
 function rowsById(table: Table, idColumn: string | null, ids: readonly string[]): number[] {
   if (!idColumn) throw new UsageError('--rows: the table has no id column; name it with --id');
-  const idAt = valueReader(table.getChild(idColumn)!);
-  const wanted = new Set(ids);
+  const column = table.getChild(idColumn)!;
+  const idAt = valueReader(column);
+  // a column of numbers holds 12000 for the 12000.0 (or 1.2e4) the file shows: an id is asked for as written
+  const numbers = DataType.isFloat(column.type) || DataType.isInt(column.type);
+  const keyOf = (id: string): string => (numbers && DECIMAL.test(id.trim()) ? String(Number(id)) : id);
+  const wanted = new Set(ids.map(keyOf));
   const at = new Map<string, number>();
   for (let i = 0; i < table.numRows; i++) {
     // a Binary id (Parquet text without its UTF8 annotation) is its text, as rfm reads it, not its byte values
@@ -93,7 +99,7 @@ function rowsById(table: Table, idColumn: string | null, ids: readonly string[])
     at.set(id, i);
   }
   return ids.map((id) => {
-    const r = at.get(id);
+    const r = at.get(keyOf(id));
     if (r === undefined) throw new UsageError(`--rows: no customer has id "${id}" in column "${idColumn}"`);
     return r;
   });

@@ -687,6 +687,10 @@ describe('segkit rfm', () => {
     const first = (text: string) => text.trim().split(/\r?\n/).slice(1).map((l) => l.split(',')[0]);
     // a semicolon file to standard output, then to a file; then that output read back (its segment columns replaced)
     expect(first(ok(['segment', 'named-ids.csv', '--k', '2', '--threads', '1', '--out', '-', '--quiet']).stdout)).toEqual(ids);
+    // standard input, its header line read ahead and given back to the reader
+    const piped = ok(['segment', '-', '--k', '2', '--threads', '1', '--out', '-', '--quiet'], { input: readFileSync(path('named-ids.csv'), 'utf8') });
+    expect(first(piped.stdout)).toEqual(ids);
+    expect(piped.stdout.trim().split('\n').slice(1).map((l) => l.split(',').slice(1, 4).join(','))).toEqual(['1.0,2,1', '2.0,3,1', '30.0,40,0', '31.0,41,0', '1.5,2,1', '30.0,42,0']);
     ok(['segment', 'named-ids.csv', '--k', '2', '--threads', '1', '--out', 'named-ids-out.csv', '--model', 'named-ids.json', '--quiet']);
     expect(first(readFileSync(path('named-ids-out.csv'), 'utf8'))).toEqual(ids);
     ok(['segment', 'named-ids-out.csv', '--k', '2', '--threads', '1', '--out', 'named-ids-again.csv', '--quiet']);

@@ -236,17 +236,48 @@ export function readInputWithText(path: string, ctx: RunContext, format: TableFo
  * for standard input, another format, or a file the reader refuses (the full read then says why).
  */
 export async function csvHeader(path: string, fmt: TableFormat, ctx: RunContext): Promise<string[] | undefined> {
-  if (path === '-' || (fmt !== 'csv' && fmt !== 'tsv')) return undefined;
-  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+  if (fmt !== 'csv' && fmt !== 'tsv') return undefined;
+  let source: Buffer | ReturnType<typeof createReadStream> | undefined;
+  if (path === '-') {
+    // standard input: its first line, read ahead and put back for the reader (twice: a header and a row to yield)
+    const line = /^utf-?16/i.test(ctx.read.encoding ?? '') ? undefined : await firstStdinLine();
+    source = line && Buffer.concat([line, line]);
+  } else {
+    source = createReadStream(path, { highWaterMark: 1 << 16 });
+  }
+  if (!source) return undefined;
   try {
     const options = { batchSize: 1, defaultType: 'string' as const, signal: ctx.signal, ...readerOptions(fmt, ctx.read) };
-    for await (const batch of csvRecordsWith(stream, options)) return columnNames(batch);
+    for await (const batch of csvRecordsWith(source, options)) return columnNames(batch);
   } catch {
     // the full read names the problem
   } finally {
-    stream.destroy();
+    if (!Buffer.isBuffer(source)) source.destroy();
   }
   return undefined;
+}
+
+/** The first line of standard input, newline included, left unread; undefined when its first chunk holds none. */
+async function firstStdinLine(): Promise<Buffer | undefined> {
+  const stdin = process.stdin;
+  if (stdin.readableEnded) return undefined;
+  let chunk = stdin.read() as Buffer | null;
+  if (chunk === null) {
+    const more = await new Promise<boolean>((resolve) => {
+      const done = (value: boolean) => (): void => {
+        stdin.off('readable', readable).off('end', ended).off('error', ended);
+        resolve(value);
+      };
+      const readable = done(true), ended = done(false);
+      stdin.on('readable', readable).on('end', ended).on('error', ended);
+    });
+    chunk = more ? (stdin.read() as Buffer | null) : null;
+  }
+  if (chunk === null) return undefined;
+  // one read only: a second could end the stream, which nothing can be put back into then
+  stdin.unshift(chunk);
+  const end = chunk.indexOf(0x0a);
+  return end < 0 ? undefined : Buffer.from(chunk.subarray(0, end + 1));
 }
 
 /**

@@ -243,7 +243,13 @@ export async function csvHeader(path: string, fmt: TableFormat, ctx: RunContext)
     const line = /^utf-?16/i.test(ctx.read.encoding ?? '') ? undefined : await firstStdinLine();
     source = line && Buffer.concat([line, line]);
   } else {
-    source = createReadStream(path, { highWaterMark: 1 << 16 });
+    // a path that is no file is the full read's to name
+    try {
+      if (!statSync(path).isFile()) return undefined;
+    } catch {
+      return undefined;
+    }
+    source = createReadStream(path, { highWaterMark: 1 << 16 }).on('error', () => undefined);
   }
   if (!source) return undefined;
   try {

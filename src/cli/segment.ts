@@ -208,8 +208,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     : undefined;
   // a named id column is read as written (007, 1E5, +4915112345), for the output; so are the columns --encode names,
   // whose categories are then the cells score reads (1.50, not the number 1.5)
-  // the id the pipeline finds by its name (customer_id) too: 1E5, +4915112345 and 12000.0 are written as they were
-  const id = f.id ?? (await csvHeader(input, inFormat, ctx))?.find(looksLikeId);
+  // the id the pipeline finds by its name (customer_id) too, for CSV output: 1E5, +4915112345 and 12000.0 are written
+  // as they were (Arrow, Parquet and JSON output keep an id of numbers as numbers)
+  const csvOut = f.out === '-' || outFormat === 'csv' || outFormat === 'tsv';
+  const id = f.id ?? (csvOut ? (await csvHeader(input, inFormat, ctx))?.find(looksLikeId) : undefined);
   const asText = id === undefined || f.columns?.includes(id) ? [] : [id];
   const table: Table = await readInputWithText(input, ctx, formatFlag(f), [...asText, ...(Array.isArray(f.encode) ? f.encode : [])], records);
   // segkit's own output read back: its segment columns are no features, and --out replaces them

@@ -38,7 +38,7 @@ import { writeCsv } from '../src/data/writeCsv.js';
 import { writeJson } from '../src/data/writeJson.js';
 import { writeParquet } from '../src/data/writeParquet.js';
 import { writeTable } from '../src/data/writeTable.node.js';
-import { failure } from './helpers.js';
+import { expectError, failure } from './helpers.js';
 import { fromArrow } from '../src/data/dataset.js';
 
 const types = (t: Table) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
@@ -402,15 +402,7 @@ describe('writeJson', () => {
     const us = makeVector(makeData({ type: new TimestampMicrosecond(), length: 3, nullCount: 0, data: BigInt64Array.of(-1_500n, 86_400_000_000n, infinity) }));
     const t = new Table({ seen: us });
     for (const write of [() => writeJson(t), () => writeJson(t, { format: 'ndjson' }), () => writeCsv(t)]) {
-      let error: unknown;
-      try {
-        write();
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(SegkitError);
-      expect((error as SegkitError).code).toBe('E_PRECISION');
-      expect((error as SegkitError).message).toContain('row 2, column "seen"');
+      expectError(write, 'E_PRECISION', 'row 2, column "seen"');
     }
     // Parquet's milliseconds, floored as the text writers floor them: -1.5 ms is -2 ms
     const bytes = await writeParquet(t);

@@ -12,7 +12,11 @@ import { touchPages } from '../kernels/heap.js';
 import { SegkitError, baseMessage } from '../util/errors.js';
 
 const memory = (workerData as { memory: WebAssembly.Memory }).memory;
-const mem = { kernels: await instantiateKernels(memory, true), memory };
+// The kernels are instantiated on the first task, not at the module's top level: piscina loads this file with
+// require(), which a graph with top-level await makes fail on Node 20.19 and later, and its fallback to import()
+// mixes both loaders over one graph.
+let ready: Promise<{ kernels: Awaited<ReturnType<typeof instantiateKernels>>; memory: WebAssembly.Memory }> | undefined;
+const kernelsOnce = () => (ready ??= instantiateKernels(memory, true).then((kernels) => ({ kernels, memory })));
 
 export default async function run(task: PoolTask | PoolTouch | PoolGather | PoolFresh): Promise<PoolResult | ArrayBuffer> {
   if ('fresh' in task) {
@@ -25,6 +29,7 @@ export default async function run(task: PoolTask | PoolTouch | PoolGather | Pool
     touchPages(memory.buffer, task.touch[0], task.touch[1]);
     return { partials: [] };
   }
+  const mem = await kernelsOnce();
   if ('gather' in task) {
     copyGathered(memory, mem.kernels, task.gather, task.range[0], task.range[1]);
     return { partials: [] };

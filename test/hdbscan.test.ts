@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, fromColumns, hdbscan, inlineExecutor, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { failure } from './helpers.js';
 import { hdbscanTwin } from './twins/hdbscan.js';
+import { mutualReachabilityTree } from '../src/core/hdbscan.js';
 
 const ex = inlineExecutor();
 afterAll(async () => { await ex.close(); await close(); });
@@ -64,6 +65,28 @@ describe('hdbscan matches the twin where distances tie (integer grid data)', () 
       expect(Math.abs(r.outlierScores[i] - t.outlierScores[i])).toBeLessThan(1e-12);
     }
   });
+});
+
+describe('hdbscan where many rows are identical', () => {
+  // customer tables repeat rows (one purchase of the usual amount): groups of identical rows at core distance 0 are
+  // joined before the spanning-tree search, which otherwise compared every pair of such a group
+  const rowsOf = (seed: number, n: number, d: number, share: number): number[][] => {
+    const rng = createRandom(seed);
+    return Array.from({ length: n }, (_, i) => Array.from({ length: d }, (__, j) => (rng.next() < share ? (i % 3) + j : rng.normal() * 2)));
+  };
+  const treeOf = async (X: number[][], ms: number) => {
+    const { edges } = await mutualReachabilityTree(ex, fromColumns({ columns: X[0].map((_, j) => Float32Array.from(X, (r) => r[j])) }), ms);
+    return Array.from({ length: edges.length / 3 }, (_, e) => [edges[3 * e + 2], edges[3 * e], edges[3 * e + 1]]);
+  };
+  it.each([[11, 300, 2, 0.9, 5, 5], [12, 260, 3, 0.7, 4, 1], [13, 320, 1, 0.95, 6, 9], [14, 200, 2, 0.5, 3, 2]] as const)(
+    'seed %i: the spanning tree is the twin\'s, edge for edge, and so are the clusters', async (seed, n, d, share, mcs, ms) => {
+      const X = rowsOf(seed, n, d, share);
+      const t = hdbscanTwin(X, mcs, ms, 'eom');
+      expect(await treeOf(X, ms)).toEqual(t.edges);
+      const r = await hdbscan(X, { minClusterSize: mcs, minSamples: ms, executor: ex });
+      expect(Array.from(r.coreDistances)).toEqual(t.core);
+      expect(canon(r.labels)).toEqual(canon(t.labels));
+    });
 });
 
 describe('hdbscan on cases worked by hand', () => {

@@ -100,7 +100,7 @@ export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSampl
     // components by index-order row; the union-find root (the lowest row) names each
     const uf = new UnionFind(n);
     const edges: number[] = [];
-    let components = n;
+    let components = n - joinIdentical(sorted, core, perm, uf, edges);
     while (components > 1) {
       throwIfAborted(signal);
       const comp = new Int32Array(n);
@@ -146,6 +146,35 @@ export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSampl
   } finally {
     await ex.release(handle);
   }
+}
+
+/**
+ * Joins each group of identical rows at core distance 0 with the tree's edges between them, before the Borůvka
+ * rounds: the edges of weight 0 join exactly identical rows, and in the strict order those of a group that come
+ * first are the ones from its lowest row to each other (a star), which the rounds would find only after comparing
+ * every pair of the group. (The rows hold float32 values: two that differ do so by 2^-149 or more, whose square
+ * float64 keeps, so rows at distance 0 are identical.) Returns the unions made.
+ */
+function joinIdentical(cols: readonly Float64Array[], core: Float64Array, perm: Int32Array, uf: UnionFind, edges: number[]): number {
+  const zero: number[] = [];
+  for (let r = 0; r < core.length; r++) if (core[r] === 0) zero.push(r);
+  const cmp = (a: number, b: number): number => {
+    for (const c of cols) if (c[a] !== c[b]) return c[a] < c[b] ? -1 : 1;
+    return 0;
+  };
+  zero.sort((a, b) => cmp(a, b) || a - b);
+  let joined = 0;
+  for (let g = 0; g < zero.length;) {
+    let e = g + 1;
+    while (e < zero.length && cmp(zero[g], zero[e]) === 0) e++;
+    let low = zero[g];
+    for (let q = g + 1; q < e; q++) if (perm[zero[q]] < perm[low]) low = zero[q];
+    for (let q = g; q < e; q++) {
+      if (zero[q] !== low && uf.union(low, zero[q])) { edges.push(perm[low], perm[zero[q]], 0); joined++; }
+    }
+    g = e;
+  }
+  return joined;
 }
 
 /**

@@ -57,7 +57,8 @@ function nearest(sh: Shard, s: CoreState): { core: Float64Array; nn: Int32Array;
     stack[top++] = 0;
     while (top > 0) {
       const node = stack[--top];
-      if (Math.sqrt(boxMinDist2(t, node, p)) > best[m - 1]) continue;
+      // at or past the (k + 1)-th distance so far, no row of the box is taken (below): identical rows stop the search
+      if (Math.sqrt(boxMinDist2(t, node, p)) >= best[m - 1]) continue;
       if (node >= t.firstLeaf) {
         for (let q = t.start[node]; q < t.end[node]; q++) {
           const v = distance(x, i, q);

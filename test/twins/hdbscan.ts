@@ -10,6 +10,8 @@ export interface TwinResult {
   core: number[];
   /** Stability of each selected cluster, in label order. */
   stability: number[];
+  /** The spanning tree's edges as [weight, lower row, higher row], in the strict edge order. */
+  edges: [number, number, number][];
 }
 
 /** Edge order: weight, then lower row, then higher row (a strict order, so the spanning tree is unique). */
@@ -128,5 +130,6 @@ export function hdbscanTwin(rows: number[][], minClusterSize: number, minSamples
     const top = subtreeMax(leftFrom[p]);
     outlierScores.push(!Number.isFinite(lam) ? 0 : top === Infinity ? 1 : top === 0 ? 0 : (top - lam) / top);
   }
-  return { labels, probabilities, outlierScores, core, stability: picked.map((id) => stab[id]) };
+  const tree = [...edges].sort((e, f) => (before(e, f) ? -1 : 1));
+  return { labels, probabilities, outlierScores, core, stability: picked.map((id) => stab[id]), edges: tree };
 }

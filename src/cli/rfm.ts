@@ -103,8 +103,9 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
   checkPaths([['the input', input]], [['--out', f.out]]);
   if (f.out !== undefined) await checkParent(f.out, '--out');
   const what = inputName(input);
-  // customer ids are keys, read as written: "007" and "7", or "1E5" and "100000", are different customers
-  const log = await readInputWithText(input, ctx, formatFlag(f), f.customer);
+  // customer and invoice ids are keys, read as written: "007" and "7", "1E5" and "100000", or invoices "1.10" and
+  // "1.1", are different customers and orders
+  const log = await readInputWithText(input, ctx, formatFlag(f), f.invoice !== undefined ? [f.customer, f.invoice] : f.customer);
   const named: [string, string | undefined][] = [['--customer', f.customer], ['--date', f.date], ['--amount', f.amount], ['--invoice', f.invoice], ['--quantity', f.quantity]];
   for (const [option, column] of named) if (column !== undefined) requireColumn(log, column, option, input);
   const options: RfmOptions = {

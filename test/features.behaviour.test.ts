@@ -276,4 +276,19 @@ describe('behaviourFeatures', () => {
     expect(want.sessions).toEqual([2, 1]);
     expectError(() => behaviourFeatures([...EVENTS, junk] as never, { ...OPTS, missingCustomer: 'error' }), 'E_NAN_INPUT', 'row 12', 'has no customer id');
   });
+
+  it('does not read the type, session or feature of a skipped event either, whatever a footer record holds there', () => {
+    // an export's summary record: no customer, and objects or lists where the ids would be
+    const footers = [
+      { user: null, at: null, kind: { total: 12 }, sid: null, feature: null, secs: null },
+      { user: null, at: null, kind: 'feature_use', sid: { sessions: 3 }, feature: ['export', 'filters'], secs: null },
+    ];
+    const opts = { ...OPTS, session: 'sid', duration: 'secs' };
+    const want = columns(behaviourFeatures(EVENTS, opts));
+    expect(columns(behaviourFeatures([...footers, ...EVENTS] as never, { ...opts, missingCustomer: 'skip' }))).toEqual(want);
+    expect(want.user).toEqual(['u1', 'u2']);
+    expect(want.features_used).toEqual([2, 0]);
+    // a customer's event holding a record there is still refused
+    expectError(() => behaviourFeatures([{ ...EVENTS[0], kind: { total: 12 } }, ...EVENTS] as never, opts), 'E_PARSE', 'row 0, column "kind"');
+  });
 });

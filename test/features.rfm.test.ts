@@ -581,6 +581,18 @@ describe('rfm', () => {
     expectError(() => rfm([...LOG, ...junk] as never, OPTS), 'E_NAN_INPUT', 'row 13', 'has no customer id');
   });
 
+  it('does not read the invoice of a row skipped for want of a customer id, whatever a footer record holds there', () => {
+    const footers = [
+      { customer: null, invoice: { orders: 12 }, date: null, qty: null, amount: 372.5 },
+      { customer: null, invoice: ['1001', '1002'], date: null, qty: null, amount: null },
+    ];
+    const t = columns(rfm([...footers, ...LOG] as never, { ...OPTS, missingCustomer: 'skip' }));
+    expect(t).toEqual(columns(rfm(LOG, OPTS)));
+    expect(t.frequency).toEqual([3, 1, 2, 1, 2]);
+    // a customer's row holding a record there is still refused
+    expectError(() => rfm([{ ...LOG[0], invoice: { orders: 12 } }, ...LOG] as never, OPTS), 'E_PARSE', 'row 0, column "invoice"');
+  });
+
   it('refuses ids that are records or lists rather than merging them as "[object Object]"', () => {
     // MongoDB's extended JSON writes ids as {"$oid": ...}: two customers, each with one order
     const oid = [

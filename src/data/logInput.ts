@@ -176,10 +176,11 @@ function sameBytes(a: Uint8Array, values: Uint8Array, from: number, to: number):
 
 /**
  * The distinct values of a key column and each row's code (-1: missing). A key written as a number in some rows and
- * as text in others (7 and "7", as JSON records hold them) is one key, the spelling seen first.
+ * as text in others (7 and "7", as JSON records hold them) is one key, the spelling seen first. Records whose
+ * `customers` code is -1 (skipped for want of a customer id) are not read: missing there, whatever they hold.
  */
-export function readKeys(log: LogInput, column: string, onMissing: (row: number) => void): KeyColumn {
-  const { codes, keys } = readKeysAsWritten(log, column, onMissing);
+export function readKeys(log: LogInput, column: string, onMissing: (row: number) => void, customers?: Int32Array): KeyColumn {
+  const { codes, keys } = readKeysAsWritten(log, column, onMissing, customers);
   if (keys.every((k) => typeof k === 'string') || !keys.some((k) => typeof k === 'string')) return { codes, keys };
   const byText = new Map<string, number>();
   const kept: Key[] = [];
@@ -192,7 +193,7 @@ export function readKeys(log: LogInput, column: string, onMissing: (row: number)
   return { codes, keys: kept };
 }
 
-function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: number) => void): KeyColumn {
+function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: number) => void, customers?: Int32Array): KeyColumn {
   const n = logLength(log);
   const codes = new Int32Array(n);
   const keys: Key[] = [];
@@ -221,7 +222,7 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
     } else codes[row] = codeOf(key);
   };
   if (!isArrowTable(log)) {
-    scanRecords(log, column, visit);
+    scanRecords(log, column, (v, row) => visit(customers && customers[row] < 0 ? null : v, row));
     return { codes, keys };
   }
   const chunks = arrowColumn(log, column).data;

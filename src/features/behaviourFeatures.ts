@@ -141,11 +141,11 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   const ms = readTimes(events, o.timestamp, cust);
   const types = readKeys(events, o.type, (row) => {
     if (cust[row] >= 0) throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.type}" has no event type`);
-  });
+  }, cust);
   const sessions = o.session
     ? readKeys(events, o.session, (row) => {
         if (cust[row] >= 0) throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.session}" has no session id`);
-      })
+      }, cust)
     : undefined;
   const duration = o.duration ? readNumbers(events, o.duration, 0, cust) : undefined;
   if (duration) {
@@ -153,7 +153,7 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
       if (cust[i] >= 0 && duration[i] < 0) throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${o.duration}" holds ${duration[i]}; a duration is 0 or more seconds`);
     }
   }
-  const features = o.feature ? readKeys(events, o.feature, () => {}) : undefined;
+  const features = o.feature ? readKeys(events, o.feature, () => {}, cust) : undefined;
 
   // Per type code: is it a page view, a feature use, and which count column (-1: none) does it feed.
   const typeNames = types.keys.map(String);

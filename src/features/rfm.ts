@@ -196,7 +196,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   if (o.invoice) {
     const inv = readKeys(transactions, o.invoice, (row) => {
       if (cust[row] >= 0) throw new SegkitError('E_NAN_INPUT', `row ${row}, column "${o.invoice}" has no invoice id`);
-    });
+    }, cust);
     invoice = inv.codes;
     invoiceCount = inv.keys.length;
     // The predicate runs once per distinct invoice, not once per row.

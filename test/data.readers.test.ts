@@ -418,6 +418,35 @@ describe('readCsv errors', () => {
     e = await failure(() => readCsv(42 as never));
     expect(e.code).toBe('E_BAD_OPTION');
   });
+
+  it('refuses a misspelt option, naming the likely one, rather than reading with its default in silence', async () => {
+    const text = 'id;spend\n1;12.5\n2;3\n';
+    // with the option ignored, the file was one column "id;spend" of text
+    expect(types(await readCsv(text, { delimiter: ';' }))).toEqual({ id: 'Int32', spend: 'Float64' });
+    let e = await failure(() => readCsv(text, { delimeter: ';' } as never));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('readCsv: unknown option "delimeter"; did you mean "delimiter"?');
+    e = await failure(async () => {
+      for await (const _ of csvRecords(text, { delimiter: ';', batchsize: 1 } as never)) void _;
+    });
+    expect(e.message).toContain('csvRecords: unknown option "batchsize"; did you mean "batchSize"?');
+    e = await failure(() => readJson('[{"id": "007"}]', { type: { id: 'string' } } as never));
+    expect(e.message).toContain('readJson: unknown option "type"; did you mean "types"?');
+    e = await failure(() => readNdjson('{"d": "2024-01-05"}\n', { parseDate: false } as never));
+    expect(e.message).toContain('readNdjson: unknown option "parseDate"; did you mean "parseDates"?');
+    // readTable takes its own options (format, threads) and hands the readers only theirs
+    const file = join(await mkdtemp(join(tmpdir(), 'segkit-options-')), 'spend.csv');
+    await writeFile(file, text);
+    try {
+      expect(types(await readTable(file, { format: 'csv', threads: 1, delimiter: ';' }))).toEqual({ id: 'Int32', spend: 'Float64' });
+      await writeFile(file.replace(/csv$/, 'json'), '[{"id": 1}]');
+      expect((await readTable(file.replace(/csv$/, 'json'), { format: 'json', threads: 2, minPartBytes: 10 })).numRows).toBe(1);
+      const e2 = await failure(() => readTable(file, { delimeter: ';' } as never));
+      expect(e2.code).toBe('E_BAD_OPTION');
+    } finally {
+      await rm(join(file, '..'), { recursive: true, force: true });
+    }
+  });
 });
 
 describe('readCsv type overrides', () => {

@@ -1,6 +1,7 @@
 import { Float32, type Table } from '#arrow';
 import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, isAscii, textOrTaken } from './byteSource.js';
 import { MISSING_TOKENS } from './missingTokens.js';
@@ -73,6 +74,16 @@ interface CsvSettings {
   nullValues: ReadonlySet<string>;
   batchSize: number;
   signal: AbortSignal | undefined;
+}
+
+const CSV_OPTIONS = ['delimiter', 'decimal', 'encoding', 'maxColumns', 'quote', 'types', 'defaultType', 'parseDates', 'float32', 'nullValues', 'signal'];
+
+/**
+ * Refuses an option the CSV readers do not know (csvRecords also takes batchSize): a misspelt one ("delimeter")
+ * would be ignored and its default used in silence, a semicolon file read as one column.
+ */
+export function checkCsvOptions(options: unknown, fn: string): void {
+  if (options !== null && typeof options === 'object') checkOptions(options, fn === 'csvRecords' ? [...CSV_OPTIONS, 'batchSize'] : CSV_OPTIONS, fn);
 }
 
 export function csvSettings(options: CsvRecordsOptions): CsvSettings {
@@ -1166,6 +1177,7 @@ export function finishTable(filler: RecordFiller<ColumnBuilder>, lines: CsvLines
 
 /** Reads a whole CSV source into one Arrow table; `texts` is handed each record's text as read. */
 export async function readCsvWith(source: ByteSource, options: ReadCsvOptions, texts?: RecordTextSink): Promise<Table> {
+  checkCsvOptions(options, 'readCsv');
   const { filler, lines } = await parseWhole(source, options, undefined, texts);
   return finishTable(filler, lines);
 }
@@ -1175,6 +1187,7 @@ export async function readCsvWith(source: ByteSource, options: ReadCsvOptions, t
  * so every batch has one schema (whole-number columns are Float64 here, not Int32).
  */
 export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOptions, records?: RecordTextSink): AsyncGenerator<Table> {
+  checkCsvOptions(options, 'csvRecords');
   const settings = csvSettings(options);
   let names: string[] = [];
   let skipped: ReadonlySet<string> | undefined;

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { builtFile } from '../engine/piscina.node.js';
 import { badOption, throwIfAborted } from '../util/errors.js';
-import { type ReadCsvOptions, csvSettings, readCsvWith } from './csvCore.js';
+import { type ReadCsvOptions, checkCsvOptions, csvSettings, readCsvWith } from './csvCore.js';
 import { type CsvPart, readCsvJoined } from './csvParts.js';
 import type { CsvPartTask } from './csvPartWorker.node.js';
 import { RECORD_BYTES_LIMIT, type RecordsRead, keepAllRecords, keepInto } from './recordTexts.js';
@@ -107,6 +107,7 @@ export async function cutPoints(handle: FileHandle, size: number, parts: number,
  */
 export async function readCsvFile(path: string, options: ReadCsvFileOptions = {}, records?: RecordsRead): Promise<Table> {
   const { threads: wanted, onBytes, minPartBytes = MIN_PART, ...csv } = options;
+  checkCsvOptions(csv, 'readCsvFile');
   const settings = csvSettings(csv);
   if (wanted !== undefined && (!Number.isInteger(wanted) || wanted < 1)) throw badOption('threads', wanted, 'a positive integer');
   if (!Number.isInteger(minPartBytes) || minPartBytes < 1) throw badOption('minPartBytes', minPartBytes, 'a positive integer');

@@ -13,7 +13,7 @@ export type { ReadJsonOptions } from './recordColumns.js';
  * const events = await readNdjson(response.body!, { types: { customer: 'string' } });
  */
 export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {}): Promise<Table> {
-  const settings = jsonSettings(options);
+  const settings = jsonSettings(options, 'readNdjson');
   const columns = new RecordColumns(settings);
   let line = 0;
   let pending = '';

@@ -53,7 +53,15 @@ function csvOptions(format: 'csv' | 'tsv', options: ReadTableOptions): ReadTable
   return format === 'tsv' ? { ...options, delimiter: options.delimiter ?? '\t' } : options;
 }
 
-function parse(format: TableFormat, source: ByteSource, options: ReadTableOptions): Promise<Table> {
+/** The options without readTable's own (`format`, and the ones only readCsvFile takes), which the readers refuse. */
+function readerOptions(options: ReadTableOptions, own = ['format', 'threads', 'minPartBytes', 'onBytes']): ReadTableOptions {
+  const reader: Record<string, unknown> = { ...options };
+  for (const key of own) delete reader[key];
+  return reader;
+}
+
+function parse(format: TableFormat, source: ByteSource, all: ReadTableOptions): Promise<Table> {
+  const options = readerOptions(all);
   switch (format) {
     case 'csv':
     case 'tsv':
@@ -91,7 +99,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   }
   if (format === 'csv' || format === 'tsv') {
     try {
-      return await readCsvFile(path, csvOptions(format, options));
+      return await readCsvFile(path, csvOptions(format, readerOptions(options, ['format'])));
     } catch (error) {
       throw ioError(path, error);
     }

@@ -1,5 +1,6 @@
 import type { Table } from '#arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { tableFromColumns } from './arrowTable.js';
 import { encodingOption } from './byteSource.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, typeOf } from './columnBuilder.js';
@@ -26,8 +27,10 @@ export interface JsonSettings {
   signal: AbortSignal | undefined;
 }
 
-export function jsonSettings(options: ReadJsonOptions): JsonSettings {
+export function jsonSettings(options: ReadJsonOptions, fn = 'readJson'): JsonSettings {
   if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
+  // a misspelt option ("type") would be ignored and its default used in silence
+  checkOptions(options, ['types', 'parseDates', 'float32', 'encoding', 'signal'], fn);
   const types = options.types ?? {};
   if (types === null || typeof types !== 'object' || Array.isArray(types)) throw badOption('types', types, 'an object of column name to type');
   for (const [name, type] of Object.entries(types)) {

@@ -53,10 +53,13 @@ function csvOptions(format: 'csv' | 'tsv', options: ReadTableOptions): ReadTable
   return format === 'tsv' ? { ...options, delimiter: options.delimiter ?? '\t' } : options;
 }
 
-/** The options without readTable's own (`format`, and the ones only readCsvFile takes), which the readers refuse. */
+/**
+ * The options without readTable's own (`format`, and the ones only readCsvFile takes), which the readers refuse, and
+ * without the ones left undefined (readTable takes `delimiter: undefined` for any format).
+ */
 function readerOptions(options: ReadTableOptions, own = ['format', 'threads', 'minPartBytes', 'onBytes']): ReadTableOptions {
-  const reader: Record<string, unknown> = { ...options };
-  for (const key of own) delete reader[key];
+  const reader: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (value !== undefined && !own.includes(key)) reader[key] = value;
   return reader;
 }
 

@@ -295,6 +295,27 @@ describe('rfm', () => {
     expectError(() => rfm(wide, OPTS), 'E_PARSE', 'column "amount" holds 12345678901234567.89');
   });
 
+  it('keys an Arrow Decimal customer column by its value: decimal(18, 2) ids come out as 4.07, not their unscaled digits', () => {
+    const ids = { A: -101n, B: 250n, C: 300n, D: 407n, E: 500100n, F: 99n } as Record<string, bigint>;
+    const words = new Uint32Array(LOG.length * 4);
+    LOG.forEach((r, i) => {
+      let u = BigInt.asUintN(128, ids[r.customer as string]);
+      for (let w = 0; w < 4; w++, u >>= 32n) words[i * 4 + w] = Number(u & 0xffffffffn);
+    });
+    const table = new Table({
+      customer: makeVector(makeData({ type: new Decimal(2, 18, 128), length: LOG.length, nullCount: 0, data: words })),
+      invoice: vectorFromArray(LOG.map((r) => r.invoice), new Utf8()),
+      date: vectorFromArray(LOG.map((r) => r.date as string), new Utf8()),
+      qty: makeVector(Int32Array.from(LOG, (r) => r.qty)),
+      amount: makeVector(Float64Array.from(LOG, (r) => r.amount)),
+    });
+    const want = columns(rfm(LOG, OPTS));
+    const got = columns(rfm(table, OPTS));
+    // as joinCustomers keys the same column: 3.00 as 3
+    expect(got.customer).toEqual(['-1.01', '2.5', '3', '4.07', '5001']);
+    expect({ ...got, customer: want.customer }).toEqual(want);
+  });
+
   it('reads Arrow Utf8 and integer id columns (thousands of distinct ids) as the records give them', () => {
     const rng = createRandom(17);
     const n = 3000;

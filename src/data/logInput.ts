@@ -1,7 +1,7 @@
 import { DataType, Precision, makeVector, type Data, type Table, type Vector } from '#arrow';
 import { isArrowTable } from './dataset.js';
 import { utf8Data } from './arrowTable.js';
-import { decimalNumber, unscaled } from './decimal.js';
+import { decimalKey, decimalNumber, unscaled } from './decimal.js';
 import { parseIsoDate } from './columnBuilder.js';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { DAY_MS } from './tableCells.js';
@@ -272,6 +272,10 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
           if (map[d] === -1) onMissing(row);
         }
       }
+    } else if (DataType.isDecimal(data.type)) {
+      // by value, as joinCustomers keys them (the values are unscaled words)
+      const w = data.type.bitWidth / 32;
+      for (let i = 0; i < data.length; i++) visit(data.nullCount > 0 && !data.getValid(i) ? null : decimalKey(unscaled(data.values as Uint32Array, i, w), data.type.scale), start + i);
     } else {
       scanChunkValues(data, start, visit);
     }

@@ -154,12 +154,19 @@ describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', 
       // each worker holds two of the six shards: kill one in the middle of its first
       const victim = workers[0];
       for (let i = 0; i < 1200 && !(await client.llen(`bull:segkit.w.${victim.id}:active`)); i++) await new Promise((r) => setTimeout(r, 25));
-      expect(await client.lrange(`bull:segkit.w.${victim.id}:active`, 0, -1)).toEqual([expect.stringMatching(new RegExp(`^${fit}\\.1\\.\\d$`))]);
+      const killed = await client.lrange(`bull:segkit.w.${victim.id}:active`, 0, -1);
+      expect(killed).toEqual([expect.stringMatching(new RegExp(`^${fit}\\.1\\.\\d$`))]);
       await victim.kill('SIGKILL');
       expect(victim.jobs().some((l) => l.includes(fit))).toBe(false);
+      // each shard's partial comes back once, in shard order
       expect(await pass).toEqual([0, 1, 2, 3, 4, 5]);
-      const done = workers.slice(1).flatMap((w) => w.jobs()).filter((l) => l.includes(`${fit}.1.`));
-      expect(done).toHaveLength(6);
+      // every shard ran on the survivors, the killed job's among them. Not once each: a survivor running two busy
+      // jobs back to back (its own and one of the victim's queue) may hold its thread past a job's lock, and BullMQ's
+      // stalled-job check then queues that job again; its first completion is refused, so it is counted once
+      const done = workers.slice(1).flatMap((w) => w.jobs()).filter((l) => l.includes(` job ${fit}.1.`));
+      const log = workers.slice(1).map((w) => w.out.split('\n').filter((l) => l.includes(fit)).join('\n')).join('\n');
+      expect([...new Set(done.map((l) => Number(/ shard (\d+): /.exec(l)![1])))].sort(), log).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(done.some((l) => l.includes(` job ${killed[0]} `)), log).toBe(true);
     } finally {
       await ex.release(h);
     }

@@ -88,9 +88,9 @@ export class WorkerProcess {
     }
     if (!this.id) throw new Error(`segkit worker did not start: ${this.out}`);
   }
-  /** Lines of the jobs it ran. */
+  /** Lines of the jobs it ran ("<time> job <id> <op> shard <s>: <ms> ms..."; not BullMQ's errors naming a job). */
   jobs(): string[] {
-    return this.out.split('\n').filter((l) => / job \S+ /.test(l) && !/failed/.test(l));
+    return this.out.split('\n').filter((l) => /^\S+ job \S+ .* shard \d+: \d+\.\d ms/.test(l));
   }
   /** SIGKILL ends the whole process group at once; other signals go to the command, which passes them on. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

@@ -28,3 +28,18 @@ export const slowMarkOp = defineOp({
     return shard.index;
   },
 }, import.meta.url);
+
+/** Busy for `state.ms` on every shard, then adds 1 to every value of its per-row buffer `hits`; returns the shard's first value before. */
+export const slowBumpOp = defineOp({
+  name: 'test.slowBump',
+  rows: () => ({ hits: { type: 'f64' } }),
+  run(shard, state) {
+    const end = performance.now() + state.ms;
+    while (performance.now() < end);
+    const b = shard.buffers.get('hits');
+    const hits = new Float64Array(shard.mem.memory.buffer, b.ptr + 8 * shard.row0, shard.rows);
+    const before = hits[0];
+    for (let i = 0; i < hits.length; i++) hits[i] += 1;
+    return before;
+  },
+}, import.meta.url);

@@ -43,3 +43,14 @@ export const slowBumpOp = defineOp({
     return before;
   },
 }, import.meta.url);
+
+/** Busy for `state.ms` on every shard, then throws an I/O error (which BullMQ retries) on shard `state.bad`; others return their index. */
+export const slowIoFailOp = defineOp({
+  name: 'test.slowIoFail',
+  run(shard, state) {
+    const end = performance.now() + state.ms;
+    while (performance.now() < end);
+    if (shard.index === state.bad) throw new SegkitError('E_IO', `cannot read shard ${shard.index}: connection reset`);
+    return shard.index;
+  },
+}, import.meta.url);

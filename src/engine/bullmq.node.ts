@@ -9,7 +9,7 @@ import { checkRowValues, mapShards, readInto, type Executor, type Handle, type L
 import { checkSource } from './heapExecutor.js';
 import { typeOfRows } from './shardHolder.js';
 import {
-  HANDLE_TTL, INLINE_STATE, PING_TIMEOUT_MS, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, firstPing, fromBase64, queueNames, redactUrl,
+  HANDLE_TTL, INLINE_STATE, PING_TIMEOUT_MS, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, expiringKeys, firstPing, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { concatInShardOrder } from './merge.js';
@@ -48,6 +48,8 @@ async function bounded(p: Promise<unknown>): Promise<void> {
 }
 /** Live workers are looked up at most this often (a dead one's queue is adopted by the others meanwhile). */
 const LIVE_MS = 1000;
+/** A running pass renews the expiry of its keys in Redis this often. */
+const RENEW_MS = 60_000;
 
 class BullHandle implements Handle {
   readonly shards: number;
@@ -387,7 +389,7 @@ class BullmqExecutor implements Executor {
           return { name: step.k === 'map' ? step.op : 'read', queueName: routes[i], data, opts: { jobId: `${parentId}.${s}`, ...CHILD } };
         }),
       });
-      await Promise.all([logged, added]).catch((e) => { throw this.lost(e); });
+      await Promise.all([logged, added.then(() => this.expire(c, parentId))]).catch((e) => { throw this.lost(e); });
       // a pass that stops early ran on the shards whose jobs had started: the log says so, as after a failure
       const ran = step.k === 'map' ? async (shards: number[]) => { if (!h.released) await this.log(c, h, pass, { ...step, sh: shards }); } : undefined;
       const got = await this.wait(c, h, parentId, gathered, signal, ran);
@@ -401,10 +403,17 @@ class BullmqExecutor implements Executor {
     }
   }
 
+  /** The expiry of the executor's queue keys and of the pass's parent keys (see `expiringKeys`) starts again. */
+  private async expire(c: Conn, parentId: string): Promise<void> {
+    const m = c.client.multi();
+    for (const key of expiringKeys(c.gatherQueue.qualifiedName, parentId)) m.expire(key, HANDLE_TTL);
+    await m.exec();
+  }
+
   /** Waits for the flow's parent, watching the signal, the connection and whether any worker is alive. */
   private wait(c: Conn, h: BullHandle, parentId: string, gathered: Promise<Gathered>, signal?: AbortSignal, ran?: (shards: number[]) => Promise<void>): Promise<Gathered> {
     return new Promise<Gathered>((resolve, reject) => {
-      let settled = false, failing = false, busy = false, idleSince = -1, askedAt = 0;
+      let settled = false, failing = false, busy = false, idleSince = -1, askedAt = 0, renewedAt = performance.now();
       const finish = (f: () => void) => {
         if (settled) return;
         settled = true;
@@ -438,6 +447,10 @@ class BullmqExecutor implements Executor {
           // a Redis restarted without persistence, or flushed, lost the flow: no worker will ever finish it
           if (!settled && !(await c.client.exists(c.gatherQueue.toKey(parentId)))) {
             throw new SegkitError('E_EXECUTOR', `the jobs of pass ${h.pass} vanished from ${this.where()} (restarted without persistence, or flushed)`, 'load the data again');
+          }
+          if (performance.now() - renewedAt > RENEW_MS) {
+            renewedAt = performance.now();
+            await this.expire(c, parentId);
           }
           if (live.length) idleSince = -1;
           else if (idleSince < 0) idleSince = performance.now();

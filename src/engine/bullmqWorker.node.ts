@@ -13,7 +13,7 @@ import { now } from './heapExecutor.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { ShardHolder, type HeldLayout } from './shardHolder.js';
 import {
-  INLINE_RESULT, reasonOf, checkFitMeta, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueNames, redactUrl,
+  HANDLE_TTL, INLINE_RESULT, reasonOf, checkFitMeta, expiringKeys, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { decodeShard, type ShardRows } from './shardFile.js';
@@ -90,6 +90,8 @@ class ShardServer implements ShardWorker {
   private readonly states = new Map<string, Promise<Uint8Array>>();
   private readonly workers = new Map<string, Worker>();
   private readonly adopted = new Map<string, { since: number; empty: number }>();
+  /** `bull:<queue>.g.`: the start of every executor's own queue key. */
+  private readonly gatherPrefix: string;
   private client!: Redis;
   private sub!: Redis;
   private timer: NodeJS.Timeout | undefined;
@@ -108,6 +110,7 @@ class ShardServer implements ShardWorker {
     this.queue = checkQueueName(o.queue ?? 'segkit');
     this.names = queueNames(this.queue);
     this.keys = redisKeys(this.queue);
+    this.gatherPrefix = `bull:${this.names.gather('')}`;
     const int = (name: string, v: unknown, dflt: number, min: number) => {
       const x = v ?? dflt;
       if (!Number.isInteger(x) || (x as number) < min) throw badOption(name, v, `an integer >= ${min}`);
@@ -158,8 +161,21 @@ class ShardServer implements ShardWorker {
       concurrency, lockDuration: this.lockDuration, stalledInterval, maxStalledCount: 3, name: this.id,
     });
     w.on('error', (e: Error) => this.print(`queue ${name}: ${e.message}`));
+    // the keys a job's end writes in its caller's queue (its partial) expire as the caller's own do
+    w.on('completed', (job: Job) => this.expireParent(job));
+    w.on('failed', (job: Job | undefined) => job && this.expireParent(job));
     this.workers.set(name, w);
     return w;
+  }
+
+  /** Gives the keys of a job's pass in its caller's queue an expiry (see `expiringKeys`): a caller that died leaves them for a day at most. */
+  private expireParent(job: Job): void {
+    const { queueKey = '', id = '' } = job.parent ?? {};
+    // only a pass's parent in an executor's queue of this queue name: what a job's hash says is never trusted blindly
+    if (!queueKey.startsWith(this.gatherPrefix) || !/^[0-9a-f]{12}$/.test(queueKey.slice(this.gatherPrefix.length)) || !/^[0-9a-f]{16}\.\d+$/.test(id)) return;
+    const m = this.client.multi();
+    for (const key of expiringKeys(queueKey, id)) m.expire(key, HANDLE_TTL);
+    m.exec().catch(() => undefined);
   }
 
   /** Heartbeat, adoption of dead workers' queues, and dropping handles whose caller released them or vanished. */

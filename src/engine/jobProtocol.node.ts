@@ -15,6 +15,20 @@ export const SEGKIT_VERSION = (createRequire(import.meta.url)('../../package.jso
 /** Seconds a loaded handle's metadata and log live in Redis without a pass (a crashed caller's data is then dropped). */
 export const HANDLE_TTL = 24 * 3600;
 
+/** Keys of a BullMQ queue that BullMQ gives no expiry (its `stalled-check` and `limiter` keys expire on their own). */
+const QUEUE_KEYS = ['meta', 'events', 'id', 'wait', 'waiting-children', 'active', 'paused', 'delayed', 'prioritized', 'completed', 'failed', 'stalled', 'marker', 'pc'];
+
+/**
+ * The keys of an executor's own queue (`bull:<queue>.g.<id>`) and of one pass's parent in it, which a caller that
+ * dies mid-pass would leave in Redis for good, partial results included: they get an expiry of HANDLE_TTL when the
+ * pass is added (and again while it runs), and from the worker each time a job of the pass ends (the keys a job's
+ * end creates). A caller that dies leaves them for a day at most.
+ */
+export function expiringKeys(queueKey: string, parentId: string): string[] {
+  const parent = `${queueKey}:${parentId}`;
+  return [...QUEUE_KEYS.map((k) => `${queueKey}:${k}`), parent, `${parent}:dependencies`, `${parent}:processed`, `${parent}:failed`, `${parent}:unsuccessful`];
+}
+
 /** One pass as a holder applies it: run a registered op, return a per-row buffer, or set one from the store. */
 export type Step =
   | { readonly k: 'map'; readonly op: string; readonly st?: string; readonly ref?: string }

@@ -1,0 +1,106 @@
+// A caller that dies in the middle of a pass leaves its own queue's keys in Redis, with the partials its workers sent
+// back: none of them stays for good (they expire after a day, as the data's metadata and log do).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bullmqExecutor, close } from '../src/index.node.js';
+import { hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
+// @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
+import { busyOp } from './helpers/testOps.mjs';
+
+const DIST = pathToFileURL(fileURLToPath(new URL('../dist/index.node.js', import.meta.url))).href;
+const TEST_OPS = pathToFileURL(fileURLToPath(new URL('./helpers/testOps.mjs', import.meta.url))).href;
+const DAY = 24 * 3600;
+
+if (!hasRedis) console.warn('bullmq.expiry.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!hasRedis)('the keys of a caller that dies mid-pass', () => {
+  let redis: RedisServer;
+  let dir: string, store: string;
+  let worker: WorkerProcess;
+  let client: Redis;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(path.join(tmpdir(), 'segkit-expiry-'));
+    store = pathToFileURL(path.join(dir, 'store')).href;
+    [worker] = await startWorkers(redis.url, store, 1);
+    client = new Redis(redis.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.disconnect();
+    await worker?.kill('SIGTERM');
+    await redis?.stop();
+    await close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  /** Each key matching `pattern` with its seconds to live (-1: none). */
+  async function ttls(pattern: string): Promise<Record<string, number>> {
+    const keys = (await client.keys(pattern)).sort();
+    return Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await client.ttl(k)] as const)));
+  }
+
+  it('expire within a day, partials included', async () => {
+    const script = path.join(dir, 'caller.mjs');
+    writeFileSync(script, `
+      import { bullmqExecutor } from ${JSON.stringify(DIST)};
+      import { busyOp } from ${JSON.stringify(TEST_OPS)};
+      const ex = bullmqExecutor({ connection: ${JSON.stringify(redis.url)}, store: ${JSON.stringify(store)} });
+      const h = await ex.load({ columns: [new Float32Array(3 * 16)] }, { shardRows: 16 });
+      console.log(JSON.stringify(await ex.map(busyOp, h, { ms: 1 })));
+      console.log('pass ' + h.fit + ' ' + ex.id);
+      await ex.map(busyOp, h, { ms: 1000 });
+    `);
+    const caller = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    caller.stdout!.on('data', (d) => { out += d.toString(); });
+    const exited = new Promise((resolve) => caller.once('exit', resolve));
+    let m: RegExpExecArray | null = null;
+    while (!(m = /pass ([0-9a-f]{16}) ([0-9a-f]{12})/.exec(out))) {
+      if (caller.exitCode !== null) throw new Error(`the caller exited: ${out}`);
+      await sleep(20);
+    }
+    expect(out.split('\n')[0]).toBe('[0,1,2]');
+    const [, fit, id] = m;
+    const parent = `bull:segkit.g.${id}:${fit}.2`;
+    // the caller dies once a job of its pass has sent back its partial and the next one runs
+    while (!(await client.exists(`${parent}:processed`))) await sleep(20);
+    process.kill(caller.pid!, 'SIGKILL');
+    await exited;
+    // the worker ends the pass's other jobs; their partials reach the parent, which waits for a caller that is gone
+    while (!(await client.lrange(`bull:segkit.g.${id}:wait`, 0, -1)).includes(`${fit}.2`)) await sleep(50);
+    expect(Object.keys(await client.hgetall(`${parent}:processed`))).toHaveLength(3);
+    const left = { ...(await ttls(`bull:segkit.g.${id}:*`)), ...(await ttls(`segkit:*${fit}*`)) };
+    expect(Object.keys(left)).toEqual(expect.arrayContaining([parent, `${parent}:processed`, `bull:segkit.g.${id}:events`, `bull:segkit.g.${id}:wait`]));
+    for (const [key, ttl] of Object.entries(left)) {
+      if (key.endsWith(':stalled-check')) continue;
+      expect([key, ttl > DAY - 120 && ttl <= DAY]).toEqual([key, true]);
+    }
+  }, 60_000);
+
+  it('an executor whose own keys expired while it was idle runs its next passes as before', async () => {
+    const ex = bullmqExecutor({ connection: redis.url, store });
+    try {
+      const h = await ex.load({ columns: [new Float32Array(2 * 16)] }, { shardRows: 16 });
+      expect(await ex.map(busyOp, h, { ms: 1 })).toEqual([0, 1]);
+      const own = `bull:segkit.g.${(ex as unknown as { id: string }).id}:`;
+      const keys = Object.keys(await ttls(`${own}*`));
+      expect(keys).toContain(`${own}meta`);
+      // what their expiry comes to
+      await client.del(...keys);
+      expect(await ex.map(busyOp, h, { ms: 1 })).toEqual([0, 1]);
+      expect(await ex.map(busyOp, h, { ms: 1 })).toEqual([0, 1]);
+      for (const [key, ttl] of Object.entries(await ttls(`${own}*`))) if (!key.endsWith(':stalled-check')) expect([key, ttl > 0]).toEqual([key, true]);
+    } finally {
+      await ex.close();
+    }
+  }, 60_000);
+});

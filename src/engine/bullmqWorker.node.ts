@@ -2,6 +2,8 @@
 // per-row buffers) while the handle lasts, and rebuilds a shard it lacks, or holds at an older pass, from the
 // store and the handle's log of passes in Redis: ops are deterministic, so the rebuilt state is bit-identical.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -13,11 +15,11 @@ import { now } from './heapExecutor.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { ShardHolder, type HeldLayout } from './shardHolder.js';
 import {
-  HANDLE_TTL, INLINE_RESULT, reasonOf, checkFitMeta, expiringKeys, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueNames, redactUrl,
+  HANDLE_TTL, INLINE_RESULT, SEGKIT_VERSION, reasonOf, checkFitMeta, expiringKeys, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { decodeShard, type ShardRows } from './shardFile.js';
-import { decodeState, encodePartial, opByName, type ShardOp } from './shardOp.js';
+import { decodeState, encodePartial, opByName, registeredOps, type ShardOp } from './shardOp.js';
 import { openStore, type ShardStore } from './shardStore.node.js';
 
 export interface ShardWorkerOptions {
@@ -66,6 +68,37 @@ interface HeldFit {
   /** Jobs of the data under way here, and whether it was dropped: its shards go when the last of them ends. */
   active: number;
   dropped: boolean;
+}
+
+/** Per op: the version of the segkit package its module imports by name, undefined when it names none. */
+const opVersions = new WeakMap<ShardOp<unknown, unknown>, string | undefined>();
+
+function segkitOf(op: ShardOp<unknown, unknown>): string | undefined {
+  if (opVersions.has(op)) return opVersions.get(op);
+  let version: string | undefined;
+  if (op.module?.startsWith('file:')) {
+    try {
+      const file = createRequire(op.module).resolve('segkit/package.json');
+      const v = (JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version;
+      if (typeof v === 'string') version = v;
+    } catch {
+      // the module reaches no segkit package by name (one bundled into it, say): nothing to compare
+    }
+  }
+  opVersions.set(op, version);
+  return version;
+}
+
+/**
+ * An op whose module imports segkit of another version than this worker's is refused: its code and kernels may
+ * give other bytes than the caller's (whose version each handle's metadata carries, and the worker checks).
+ */
+function checkOpVersion(op: ShardOp<unknown, unknown>): void {
+  const v = segkitOf(op);
+  if (v !== undefined && v !== SEGKIT_VERSION) {
+    throw new SegkitError('E_EXECUTOR', `shard op "${op.name}" comes from ${op.module}, which imports segkit ${v}; this worker runs segkit ${SEGKIT_VERSION}`,
+      'install one segkit version for the worker, its op modules and the callers: ops of another version may give other bytes');
+  }
 }
 
 /** Deterministic failures are not retried: BullMQ's UnrecoverableError carrying "E_CODE: message". */
@@ -128,6 +161,8 @@ class ShardServer implements ShardWorker {
   }
 
   async start(): Promise<void> {
+    // op modules loaded before the start (as `--ops` are) are checked now, not at their first job
+    for (const op of registeredOps()) checkOpVersion(op);
     const [{ Worker, UnrecoverableError }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
     this.WorkerClass = Worker;
     this.Unrecoverable = UnrecoverableError;
@@ -254,6 +289,13 @@ class ShardServer implements ShardWorker {
     this.print(`data ${fit} ${why}: dropped`);
   }
 
+  /** The registered op of that name, of this worker's segkit version. */
+  private op(name: string): ShardOp<unknown, unknown> {
+    const op = opByName(name);
+    checkOpVersion(op);
+    return op;
+  }
+
   /** Deterministic failures fail the job at once; an I/O error may pass, so BullMQ retries it. */
   private fail(e: unknown): never {
     if (e instanceof SegkitError) {
@@ -271,7 +313,7 @@ class ShardServer implements ShardWorker {
       if (job.id !== `${data.fit}.${data.pass}.${data.shard}`) throw new SegkitError('E_EXECUTOR', `refused a job: its id ${job.id} does not match its payload`);
       what = `job ${job.id} ${data.step.k === 'map' ? data.step.op : `read ${data.step.name}`}`;
       // only ops registered in this process run: nothing in the payload is code
-      const op = data.step.k === 'map' ? opByName(data.step.op) : undefined;
+      const op = data.step.k === 'map' ? this.op(data.step.op) : undefined;
       const fit = await this.fit(data.fit);
       if (data.shard >= fit.version.length) throw new SegkitError('E_EXECUTOR', `refused a job: shard ${data.shard} of data with ${fit.version.length} shards`);
       const lockKey = fit.meta.replicate ? -1 : data.shard;
@@ -406,12 +448,13 @@ class ShardServer implements ShardWorker {
         raw = undefined;
       }
       const entry: LogEntry = checkLogEntry(raw, pass);
-      const op = entry.k === 'map' ? opByName(entry.op) : undefined;
       let ran = false;
       for (const t of targets) {
         if (fit.version[t] !== pass - 1) continue;
         if (!entry.sh || entry.sh.includes(t)) {
-          await this.apply(key, fit, t, pass, entry, op);
+          // looked up only for a shard the pass ran on: a pass that failed everywhere (its op unknown here, or of
+          // another version) ran on none, and is no reason to fail the passes after it
+          await this.apply(key, fit, t, pass, entry, entry.k === 'map' ? this.op(entry.op) : undefined);
           ran = entry.k !== 'read';
         }
         fit.version[t] = pass;

@@ -85,6 +85,11 @@ export function opByName(name: string): ShardOp<any, any> {
   return op;
 }
 
+/** Every op registered in this realm, by any copy of segkit. */
+export function registeredOps(): ShardOp<any, any>[] {
+  return realm[REALM_REGISTRIES]!.flatMap((r) => [...r.values()]);
+}
+
 export const encodeState = <S>(op: ShardOp<S, unknown>, s: S): Uint8Array => (op.encodeState ? op.encodeState(s) : encodeValue(s));
 export const decodeState = <S>(op: ShardOp<S, unknown>, b: Uint8Array): S => (op.decodeState ? op.decodeState(b) : (decodeValue(b) as S));
 export const encodePartial = <P>(op: ShardOp<unknown, P>, p: P): Uint8Array => (op.encodePartial ? op.encodePartial(p) : encodeValue(p));

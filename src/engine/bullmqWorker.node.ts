@@ -15,7 +15,7 @@ import { now } from './heapExecutor.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { ShardHolder, type HeldLayout } from './shardHolder.js';
 import {
-  HANDLE_TTL, INLINE_RESULT, SEGKIT_VERSION, reasonOf, checkFitMeta, expiringKeys, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueNames, redactUrl,
+  HANDLE_TTL, INLINE_RESULT, SEGKIT_VERSION, reasonOf, checkFitMeta, expiringKeys, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueKeys, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { decodeShard, type ShardRows } from './shardFile.js';
@@ -264,7 +264,8 @@ class ShardServer implements ShardWorker {
       a.empty = left === 0 ? a.empty + 1 : 0;
       if (a.empty >= 5 && Date.now() - a.since > 2 * this.lockDuration) {
         await this.unadopt(w, name, 'left an empty queue: forgotten');
-        await this.client.srem(this.keys.workers, w);
+        // its queue's keys too (BullMQ's events and metadata), or each worker that ever ran would leave them for good
+        await this.client.multi().srem(this.keys.workers, w).del(...queueKeys(q), `${q}:stalled-check`).exec();
       }
     }
   }

@@ -18,6 +18,9 @@ export const HANDLE_TTL = 24 * 3600;
 /** Keys of a BullMQ queue that BullMQ gives no expiry (its `stalled-check` and `limiter` keys expire on their own). */
 const QUEUE_KEYS = ['meta', 'events', 'id', 'wait', 'waiting-children', 'active', 'paused', 'delayed', 'prioritized', 'completed', 'failed', 'stalled', 'marker', 'pc'];
 
+/** The keys of a BullMQ queue (`bull:<name>`) that BullMQ gives no expiry. */
+export const queueKeys = (queueKey: string): string[] => QUEUE_KEYS.map((k) => `${queueKey}:${k}`);
+
 /**
  * The keys of an executor's own queue (`bull:<queue>.g.<id>`) and of one pass's parent in it, which a caller that
  * dies mid-pass would leave in Redis for good, partial results included: they get an expiry of HANDLE_TTL when the
@@ -26,7 +29,7 @@ const QUEUE_KEYS = ['meta', 'events', 'id', 'wait', 'waiting-children', 'active'
  */
 export function expiringKeys(queueKey: string, parentId: string): string[] {
   const parent = `${queueKey}:${parentId}`;
-  return [...QUEUE_KEYS.map((k) => `${queueKey}:${k}`), parent, `${parent}:dependencies`, `${parent}:processed`, `${parent}:failed`, `${parent}:unsuccessful`];
+  return [...queueKeys(queueKey), parent, `${parent}:dependencies`, `${parent}:processed`, `${parent}:failed`, `${parent}:unsuccessful`];
 }
 
 /** One pass as a holder applies it: run a registered op, return a per-row buffer, or set one from the store. */

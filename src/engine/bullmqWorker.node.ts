@@ -101,6 +101,17 @@ function checkOpVersion(op: ShardOp<unknown, unknown>): void {
   }
 }
 
+/**
+ * Forgets a dead worker (KEYS: its alive key, the workers' set, then its queue's job lists; ARGV: its id, then the
+ * queue's keys to delete), unless it is back or a job is in its queue meanwhile.
+ */
+const FORGET = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 3, #KEYS do if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end end
+redis.call('SREM', KEYS[2], ARGV[1])
+for i = 2, #ARGV do redis.call('DEL', ARGV[i]) end
+return 1`;
+
 /** Deterministic failures are not retried: BullMQ's UnrecoverableError carrying "E_CODE: message". */
 type Unrecoverable = new (message: string) => Error;
 
@@ -264,8 +275,10 @@ class ShardServer implements ShardWorker {
       a.empty = left === 0 ? a.empty + 1 : 0;
       if (a.empty >= 5 && Date.now() - a.since > 2 * this.lockDuration) {
         await this.unadopt(w, name, 'left an empty queue: forgotten');
-        // its queue's keys too (BullMQ's events and metadata), or each worker that ever ran would leave them for good
-        await this.client.multi().srem(this.keys.workers, w).del(...queueKeys(q), `${q}:stalled-check`).exec();
+        // its queue's keys too (BullMQ's events and metadata), or each worker that ever ran would leave them for good;
+        // in one step with the check that it is still gone and its queue still empty (a job added since stays)
+        const jobs = ['wait', 'active', 'delayed', 'prioritized', 'paused'].map((k) => `${q}:${k}`);
+        await this.client.eval(FORGET, 2 + jobs.length, this.keys.alive(w), this.keys.workers, ...jobs, w, ...queueKeys(q), `${q}:stalled-check`);
       }
     }
   }

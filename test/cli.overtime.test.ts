@@ -70,6 +70,31 @@ describe('segkit compare', () => {
     expect(ids('moves-big.csv')).toEqual(small.map((id) => String(9876543210 + Number(id))));
   });
 
+  it('writes number-like ids in the movers file as the later snapshot wrote them (12000.0, +49, 1E5, 1200e-2), matched as numbers', () => {
+    const forms = [(id: string) => `${id}.0`, (id: string) => `+${id}`, (id: string) => `${id}E0`, (id: string) => `${id}00e-2`];
+    const form = (id: string) => forms[Number(id) % 4](id);
+    const rewrite = (file: string, to: string) => writeFileSync(join(dir, to), readFileSync(join(dir, file), 'utf8').trimEnd().split('\n')
+      .map((l, q) => (q === 0 ? l : l.replace(/^(\d+),/, (_, id: string) => `${form(id)},`))).join('\n') + '\n');
+    rewrite('after.csv', 'after-forms.csv');
+    rewrite('before.csv', 'before-forms.csv');
+    const ids = (text: string) => text.trimEnd().split('\n').slice(1).map((l) => l.split(/[,\t]/)[0]);
+    const base = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--out', '-']);
+    expect(base.code, base.stderr).toBe(0);
+    const small = ids(base.stdout);
+    expect(small.length).toBe(112);
+    // the earlier snapshot's plain integers match the later one's other forms of the same numbers
+    for (const [before, out] of [['before.csv', 'moves-forms.csv'], ['before-forms.csv', 'moves-forms.tsv']]) {
+      const r = segkit(['compare', before, 'after-forms.csv', '--model', 'model.json', '--id', 'customer_id', '--out', out, '--json', '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).migration.moved).toBe(112);
+      expect(ids(readFileSync(join(dir, out), 'utf8'))).toEqual(small.map((id) => form(id)));
+    }
+    // from standard input too
+    const stdin = segkitIn(dir, ['compare', 'before.csv', '-', '--model', 'model.json', '--id', 'customer_id', '--out', '-'], { input: readFileSync(join(dir, 'after-forms.csv')) });
+    expect(stdin.code, stdin.stderr).toBe(0);
+    expect(ids(stdin.stdout)).toEqual(small.map((id) => form(id)));
+  });
+
   it('refuses both snapshots from standard input: the first would read it all', () => {
     const r = segkitIn(dir, ['compare', '-', '-', '--model', 'model.json', '--id', 'customer_id', '--json'], { input: readFileSync(join(dir, 'before.csv')) });
     expect(r.code).toBe(2);

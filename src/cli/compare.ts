@@ -9,7 +9,8 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import type { Table } from '#arrow';
 import { SegkitError, baseMessage } from '../util/errors.js';
-import { checkPaths, inFile, inputFormat, inputName, outputFormat, requireColumn, rowName } from './readInput.js';
+import { checkPaths, csvHeader, inFile, inputFormat, inputName, outputFormat, readerOptions, requireColumn, rowName } from './readInput.js';
+import { idsAsWritten, type IdsAsWritten } from './idsAsWritten.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { requireNumberColumn } from './reportOptions.js';
 import { loadModel, missingWords, readForModel } from './score.js';
@@ -73,10 +74,23 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   if (f.out !== undefined) await checkParent(f.out, '--out');
   if (f.report !== undefined) await checkParent(f.report, '--report');
   const model = await loadModel(f.model);
+  // CSV or TSV output gives the ids as they were written (007, 1E5, +4915112345, 12000.0), as segment and score do:
+  // a CSV snapshot's id column is read as text, and matched as the numbers type inference would have made of it
+  const csvOut = f.out === '-' || (f.out !== undefined && ['csv', 'tsv'].includes(outputFormat(f.out, '--out')));
+  const textIds = async (path: string): Promise<string[]> => {
+    if (!csvOut || model.pipeline.inputs.some((c) => c.name === f.id)) return [];
+    return (await csvHeader(path, inputFormat(path, undefined), ctx))?.includes(f.id) ? [f.id] : [];
+  };
   // the model's columns with their types, as score reads them: a word among numbers names its line
   // a reading option applies to the snapshot whose format reads it (--na for a CSV one beside a Parquet one)
-  const before = await readForModel(beforePath, ctx, model, undefined, 'reading before', [inputFormat(afterPath, undefined)]);
-  const after = await readForModel(afterPath, ctx, model, undefined, 'reading after', [inputFormat(beforePath, undefined)]);
+  const read = async (path: string, label: string, other: string): Promise<IdsAsWritten> => {
+    const text = await textIds(path);
+    const table = await readForModel(path, ctx, model, undefined, label, [inputFormat(other, undefined)], text);
+    return text.length ? idsAsWritten(table, f.id, readerOptions(inputFormat(path, undefined), ctx.read).decimal) : { table };
+  };
+  const { table: before } = await read(beforePath, 'reading before', afterPath);
+  const { table: after, texts: afterTexts } = await read(afterPath, 'reading after', beforePath);
+  const afterTable = after;
   requireColumn(before, f.id, '--id', beforePath);
   requireColumn(after, f.id, '--id', afterPath);
   if (f.value !== undefined) {
@@ -95,7 +109,7 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   }
   if (f.out !== undefined) {
     const names = r.migration.segments;
-    const ids = r.movers.id;
+    const ids = afterTexts ? writtenIds(r.movers.id, afterTable, f.id, afterTexts) : r.movers.id;
     const numeric = ids.every((v) => typeof v === 'number');
     const int32 = numeric && ids.every((v) => Number.isInteger(v) && Math.abs(v as number) < 2 ** 31);
     // whole-number ids beyond 32 bits (9876543210) stay integers: as float64 they were written 9876543210.0
@@ -156,6 +170,18 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   else ctx.print(text);
   if (f.out !== undefined && f.out !== '-') ctx.note(`wrote ${r.movers.id.length.toLocaleString('en-US')} movers to ${f.out}`);
   if (f.report) ctx.note(`wrote the report to ${f.report}`);
+}
+
+/** The movers' ids (numbers) as the after snapshot wrote them (`texts`, by row of its id column). */
+function writtenIds(ids: readonly (string | number)[], after: Table, id: string, texts: readonly (string | null)[]): string[] {
+  const wanted = new Set(ids);
+  const written = new Map<string | number, string>();
+  let row = 0;
+  for (const v of after.getChild(id)!) {
+    if (wanted.has(v as number)) written.set(v as number, texts[row]!);
+    row++;
+  }
+  return ids.map((v) => written.get(v) ?? String(v));
 }
 
 /**

@@ -244,9 +244,12 @@ function rethrowMissingModelColumn(error: unknown, what: string, model: SegmentM
 }
 
 /** A whole table read with the model's column types (`readInput`), a missing model column said as such. */
-export async function readForModel(path: string, ctx: RunContext, model: SegmentModel, format?: TableFormat, label = 'reading', others: readonly TableFormat[] = []): Promise<Table> {
+export async function readForModel(
+  path: string, ctx: RunContext, model: SegmentModel, format?: TableFormat, label = 'reading', others: readonly TableFormat[] = [], text: readonly string[] = [],
+): Promise<Table> {
   try {
-    return await readInput(path, ctx, format, label, modelColumnTypes(model), undefined, others);
+    // `text`: other columns read as written (the model's own keep the model's types)
+    return await readInput(path, ctx, format, label, { ...Object.fromEntries(text.map((c) => [c, 'string' as const])), ...modelColumnTypes(model) }, undefined, others);
   } catch (error) {
     rethrowMissingModelColumn(error, inputName(path), model);
     throw error;

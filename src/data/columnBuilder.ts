@@ -107,7 +107,7 @@ function fixedForm(v: number, form: number): string {
  * integer and the power of ten is exact, so one division rounds correctly and equals `+text`
  * (Clinger, "How to read floating point numbers accurately", PLDI 1990).
  */
-function readNumber(text: string, strict: boolean): number | undefined {
+export function readNumber(text: string, strict: boolean): number | undefined {
   const v = readSimpleNumber(text, 0, text.length, strict);
   if (v !== undefined) return v;
   const w = parseNumberText(text, strict);

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -39,13 +40,21 @@ beforeAll(() => {
   write('small-ids.csv', (l) => l);
   // one segment id past 32 bits (an int64 key from a database): the ids are read as names, in ascending order
   write('wide-ids.csv', (l) => (l === 3 ? 3_000_000_000 : l));
+  // Int64 ids from 2^53 up (a database key): as float64, 2^53 + 1 would round to 2^53 and two segments would merge
+  const big = 2n ** 53n;
+  const rows = [...X, ...Array.from({ length: NOISE }, (_, q) => [40 + q, -40 - q, q % 3, q])];
+  writeFileSync(path('int64-ids.arrow'), tableToIPC(tableFromArrays({
+    ...Object.fromEntries(['a', 'b', 'c', 'd'].map((name, j) => [name, Float64Array.from(rows, (r) => r[j])])),
+    segment: BigInt64Array.from(rows, (_, i) => (i < X.length ? big + BigInt(labels[i]) : -1n)),
+    truth: BigInt64Array.from(rows, (_, i) => big + BigInt(i < X.length ? truth[i] : (i - X.length) % 4)),
+  }), 'file'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('segkit evaluate leaves segment -1 out', () => {
   const want = blobs.metrics_on_kmeans_labels;
   const note = `left out: ${NOISE} rows in no segment (column "segment" below 0`;
-  for (const file of ['small-ids.csv', 'wide-ids.csv']) {
+  for (const file of ['small-ids.csv', 'wide-ids.csv', 'int64-ids.arrow']) {
     it(`${file}: scikit-learn's scores of the 600 clustered rows`, () => {
       const s = evaluate(file).summary;
       expect(s.rows).toBe(X.length);
@@ -66,5 +75,13 @@ describe('segkit evaluate leaves segment -1 out', () => {
     expect(wide.names).toEqual(['0', '1', '2', '3000000000']);
     expect(wide.sizes).toEqual(small.sizes);
     for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia', 'external']) expect(wide[m]).toEqual(small[m]);
+  });
+
+  it('Int64 ids past 2^53 stay distinct and exact (2^53 and 2^53 + 1 are two segments), labels and truth alike', () => {
+    const small = evaluate('small-ids.csv').summary;
+    const big = evaluate('int64-ids.arrow').summary;
+    expect(big.names).toEqual(['9007199254740992', '9007199254740993', '9007199254740994', '9007199254740995']);
+    expect(big.sizes).toEqual(small.sizes);
+    for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia', 'external']) expect(big[m]).toEqual(small[m]);
   });
 });

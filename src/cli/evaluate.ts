@@ -82,15 +82,17 @@ export function namedLabelColumn(table: Table, column: string, what: string, row
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
       throw atRow(new SegkitError('E_BAD_LABELS', `row ${row}, column "${column}" has no label`, 'every row needs a label'), table, what);
     }
-    // a Binary label as binaryKey reads it, not its byte values joined by commas
-    const x = typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? binaryKey(v) : v;
-    if (typeof x !== 'number' || !Number.isInteger(x)) numeric = whole = false;
+    // a Binary label as binaryKey reads it, not its byte values joined by commas; a 64-bit integer beyond 2^53 stays
+    // a bigint, since as a float64 it would round to its neighbour's value (2^53 + 1 to 2^53) and two segments merge
+    const x = typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v) : v instanceof Uint8Array ? binaryKey(v) : v;
+    if (typeof x === 'bigint') numeric = false;
+    else if (typeof x !== 'number' || !Number.isInteger(x)) numeric = whole = false;
     else if (Math.abs(x) > 2 ** 31 - 1) numeric = false;
     values[i] = x;
   }
   if (numeric) return { ids: Int32Array.from(values as number[]) };
   if (whole) {
-    const sorted = [...new Set(values as number[])].sort((a, b) => a - b);
+    const sorted = [...new Set(values as (number | bigint)[])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const code = new Map(sorted.map((v, c) => [v, c]));
     return { ids: Int32Array.from(values as number[], (v) => code.get(v)!), names: sorted.map(String), negative: sorted.filter((v) => v < 0).length };
   }

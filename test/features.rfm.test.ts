@@ -658,6 +658,18 @@ describe('rfm', () => {
     });
     expect(columns(rfm(five, o))).toMatchObject({ c: ['a\uFFFDb', 'c1', 'fe01', 'ff01'], monetary: [5, 2, 5, 3] });
     expect(columns(rfm(five.slice(1).concat(five.slice(0, 1)), o)).c).toEqual(['a\uFFFDb', 'c1', 'fe01', 'ff01']);
+    // bytes ff 01 read as "ff01", which is also the text of other bytes: two customers with one key are refused, in
+    // whichever order and batch they come, never added up as one
+    const twins = [new Uint8Array([0xff, 1]), enc('c1'), enc('ff01')];
+    const log = (ids: Uint8Array[]) => new Table({
+      c: vectorFromArray(ids, new Binary()),
+      d: vectorFromArray(ids.map((_, i) => Date.UTC(2024, 0, 1 + i)), new TimestampMillisecond()),
+      a: vectorFromArray(ids.map((_, i) => i + 1), new Float64()),
+    });
+    expectError(() => rfm(log(twins), o), 'E_DUPLICATE_ID', 'two ids read as "ff01"');
+    expectError(() => rfm(log(twins.slice(1)).concat(log(twins.slice(0, 1))), o), 'E_DUPLICATE_ID', 'two ids read as "ff01"');
+    expectError(() => rfm(log([enc('ff01'), new Uint8Array([0xff, 1])]), o), 'E_DUPLICATE_ID', 'two ids read as "ff01"');
+    expectError(() => behaviourFeatures(new Table({ c: vectorFromArray(twins, new Binary()), t: vectorFromArray(twins.map((_, i) => Date.UTC(2024, 0, 1 + i)), new TimestampMillisecond()), e: vectorFromArray(['a', 'b', 'c'], new Utf8()) }), { customer: 'c', timestamp: 't', type: 'e' }), 'E_DUPLICATE_ID', 'two ids read as "ff01"');
   });
 
   it('names the row and column of bad input', () => {

@@ -152,7 +152,11 @@ class Utf8KeyIndex {
     const bytes = values.subarray(from, to);
     this.hashes.push(h);
     this.bytes.push(bytes);
-    this.codes.push(this.codeOf(this.text(bytes)));
+    const key = this.text(bytes), code = this.codeOf(key);
+    // new bytes take a new code, above every earlier one, unless their key is another's: a Binary id that is not
+    // UTF-8 (ff 01) reads as its hexadecimal, which is the text of other bytes ("ff01")
+    if (code <= this.codes[entry - 1]) throw new SegkitError('E_DUPLICATE_ID', `two ids read as ${describe(key)}`);
+    this.codes.push(code);
     if (this.hashes.length * 2 > this.slots.length) {
       this.slots = new Int32Array(this.slots.length * 2).fill(-1);
       for (let e = 0; e < this.hashes.length; e++) this.insert(e);

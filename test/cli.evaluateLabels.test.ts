@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { Binary, Float64, Int32, Table, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -48,6 +48,17 @@ beforeAll(() => {
     segment: BigInt64Array.from(rows, (_, i) => (i < X.length ? big + BigInt(labels[i]) : -1n)),
     truth: BigInt64Array.from(rows, (_, i) => big + BigInt(i < X.length ? truth[i] : (i - X.length) % 4)),
   }), 'file'));
+  // Binary labels: bytes ff 01 (not UTF-8) read as their hexadecimal "ff01", which is also the text of other bytes
+  const enc = (t: string) => new TextEncoder().encode(t);
+  const bytes = [Uint8Array.of(0xff, 1), enc('ff01'), enc('s2'), enc('s3')];
+  for (const [name, at] of [['binary-twins.arrow', 0], ['binary-apart.arrow', 1]] as const) {
+    writeFileSync(path(name), tableToIPC(new Table({
+      ...Object.fromEntries(['a', 'b', 'c', 'd'].map((col, j) => [col, vectorFromArray(X.map((r) => r[j]), new Float64())])),
+      // binary-apart.arrow: segment 0 as bytes fe 01, whose hexadecimal is no other label's text
+      segment: vectorFromArray(labels.map((l) => (l === 0 && at === 1 ? Uint8Array.of(0xfe, 1) : bytes[l])), new Binary()),
+      truth: vectorFromArray(truth, new Int32()),
+    }), 'file'));
+  }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -75,6 +86,20 @@ describe('segkit evaluate leaves segment -1 out', () => {
     expect(wide.names).toEqual(['0', '1', '2', '3000000000']);
     expect(wide.sizes).toEqual(small.sizes);
     for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia', 'external']) expect(wide[m]).toEqual(small[m]);
+  });
+
+  it('Binary labels: bytes that are not UTF-8 and the text of their hexadecimal ("ff01") are refused, not one segment', () => {
+    const args = ['evaluate', 'binary-twins.arrow', '--labels', 'segment', '--truth', 'truth', '--scale', 'none', '--json', '-q'];
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, input: '', encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).not.toBe(0);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_BAD_LABELS' });
+    expect(JSON.parse(r.stdout).error.message).toContain('holds "ff01" both as text and as the hexadecimal of bytes that are not UTF-8');
+    // bytes fe 01 beside the text "ff01" are two labels, as the fixture's four segments
+    const apart = evaluate('binary-apart.arrow').summary;
+    const small = evaluate('small-ids.csv').summary;
+    expect(apart.names).toEqual(['fe01', 'ff01', 's2', 's3']);
+    expect(apart.sizes).toEqual(small.sizes);
+    for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia', 'external']) expect(apart[m]).toEqual(small[m]);
   });
 
   it('Int64 ids past 2^53 stay distinct and exact (2^53 and 2^53 + 1 are two segments), labels and truth alike', () => {

@@ -102,6 +102,27 @@ describe('segkit evaluate leaves segment -1 out', () => {
     for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia', 'external']) expect(apart[m]).toEqual(small[m]);
   });
 
+  it('labels that differ only by Unicode normalisation stay two labels, as different strings, and a note shows them apart', () => {
+    // segment 0 as "café" with a composed é (U+00E9), segment 1 with an e and a combining acute (U+0301)
+    const word = ['caf\u00e9', 'cafe\u0301', 'tea', 'tee'];
+    const lines = ['a,b,c,d,segment,truth', ...X.map((r, i) => `${r.join(',')},${word[labels[i]]},${word[truth[i]]}`)];
+    writeFileSync(path('forms.csv'), `${lines.join('\n')}\n`);
+    const s = evaluate('forms.csv').summary;
+    const small = evaluate('small-ids.csv').summary;
+    // sorted as JavaScript sorts strings: "cafe\u0301" before "caf\u00e9"; the four segments as the fixture's
+    expect(s.names).toEqual(['cafe\u0301', 'caf\u00e9', 'tea', 'tee']);
+    expect([...(s.sizes as number[])].sort()).toEqual([...(small.sizes as number[])].sort());
+    expect((s.external as Record<string, number>).adjustedRand).toBeCloseTo(blobs.metrics_vs_truth.adjusted_rand, 12);
+    const note = (option: string, column: string) => `${option}: column "${column}" holds "cafe\\u0301" and "caf\\u00e9", which look alike but differ in Unicode normalisation`;
+    expect(s.notices.some((m) => m.startsWith(note('--labels', 'segment')))).toBe(true);
+    expect(s.notices.some((m) => m.startsWith(note('--truth', 'truth')))).toBe(true);
+    for (const args of [['explain', 'forms.csv', '--labels', 'segment', '--exclude', 'truth'], ['train', 'forms.csv', '--target', 'segment', '--exclude', 'truth', '--n-trees', '5']]) {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, input: '', encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(note(args[2], 'segment'));
+    }
+  });
+
   it('Int64 ids past 2^53 stay distinct and exact (2^53 and 2^53 + 1 are two segments), labels and truth alike', () => {
     const small = evaluate('small-ids.csv').summary;
     const big = evaluate('int64-ids.arrow').summary;

@@ -19,6 +19,7 @@ import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js'
 import { EXACT_SILHOUETTE_ROWS, MISSED_SAMPLE_NOTE, sampleDefinesSilhouette, silhouette } from './silhouette.js';
 import { UNASSIGNED } from './withSegments.js';
 import { binaryKey, valueReader } from '../data/utf8Text.js';
+import { normalisationNote } from './labelForms.js';
 
 interface EvaluateFlags extends PrepFlags, CommonFlags {
   readonly labels: string;
@@ -191,6 +192,8 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   const { result: prepared, report } = await prepareFeatures(f, table, input, ctx, labelColumns, own);
   const { dataset, rowIndex, labels, note, unassigned, names: labelNames } = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
   if (note) ctx.note(note);
+  const forms = labelNames && normalisationNote(labelNames, '--labels', f.labels);
+  if (forms) ctx.note(forms);
   // the metrics compare segments: one is not enough (said in the command's terms, with the rows left out)
   if (labels.length > 0 && labels.every((l) => l === labels[0])) {
     throw new UsageError(`--labels: every row of ${what}${unassigned > 0 ? ` in a segment (${unassigned.toLocaleString('en-US')} more are in none)` : ''} is in one segment, column "${f.labels}"; the metrics compare two segments or more`);
@@ -231,7 +234,9 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   let external: Record<string, number> | undefined;
   if (f.truth !== undefined) {
     // the rows scored only: a row left out (in no segment) needs no known class
-    const truth = labelColumn(table, f.truth, what, rowIndex);
+    const { ids: truth, names: truthNames } = namedLabelColumn(table, f.truth, what, rowIndex);
+    const truthForms = truthNames && normalisationNote(truthNames, '--truth', f.truth);
+    if (truthForms) ctx.note(truthForms);
     const hcv = homogeneityCompletenessVMeasure(truth, labels);
     external = {
       adjustedRand: adjustedRandScore(truth, labels),

@@ -25,6 +25,7 @@ import { noCustomers, onlyId } from '../explain/nameSegment.js';
 import { conditionText } from '../core/treeEnsemble.js';
 import { shortNumber } from '../core/tree.js';
 import { binaryKey, valueReader } from '../data/utf8Text.js';
+import { normalisationNote } from './labelForms.js';
 
 interface ExplainFlags extends PrepFlags, CommonFlags, ReportFlags {
   readonly labels: string;
@@ -131,6 +132,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const segmented = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);
   const { dataset, rowIndex, note } = segmented;
   if (note) ctx.note(note);
+  const forms = segmented.names && normalisationNote(segmented.names, '--labels', f.labels);
+  if (forms) ctx.note(forms);
   // text labels that are the model's segment names take its ids, as its own report and output number them
   const byModel = saved && segmented.names ? modelIds(segmented.names, saved.names) : undefined;
   if (saved && segmented.names && !byModel) ctx.note(`the names in "${f.labels}" are not all the model's segment names: the segments are numbered by name, and the model's segments with no customer here are not named`);

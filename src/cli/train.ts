@@ -9,6 +9,7 @@ import type { Target } from '../core/classTarget.js';
 import { crossValidate, type CrossValidation } from '../workflow/crossValidate.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
 import { profileSegments } from '../explain/profileSegments.js';
+import { normalisationNote } from './labelForms.js';
 import { float64Profile } from './float64Profile.js';
 import { pipeline } from '../prep/pipeline.js';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
@@ -130,6 +131,8 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   const { options, prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, labelColumns, own);
   const { dataset, rowIndex } = prepared;
   const target = targetColumn(table, f.target, rowIndex, what);
+  const forms = Array.isArray(target) && normalisationNote(new Set(target as string[]), '--target', f.target);
+  if (forms) ctx.note(forms);
   const fit = fitFor(f, ctx);
   let cv: CrossValidation | undefined;
   if (f.cv !== undefined) {

@@ -499,6 +499,11 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         if (fromCsv) noteDelimiter(batch, input, ctx);
         requireColumns(batch, f.keep ?? [], '--keep', input);
         const replaced = replacing(f.keep ? batch.select(f.keep) : batch);
+        // a column the model reads, replaced by the segments: scoring the output again would read them as its values
+        const feature = replaced.find((c) => model.pipeline.inputs.some((i) => i.name === c));
+        if (feature !== undefined) {
+          throw new UsageError(`--segment-column ${f.segmentColumn}: --out would replace column "${feature}" of ${what} with the segments, and the model reads it as a feature; give --segment-column another name (--segment-column ${f.segmentColumn}2)`);
+        }
         if (replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
         if (texts) {
           // the header's decision, which left the unused columns unread, holds for the batch the reader made of it

@@ -218,6 +218,12 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];
   // (the readers kept no records of a file with another delimiter: the header is then undefined)
   if (records && !(records.header && replaced.length === 0)) records = undefined;
+  // a column --out replaces that --columns or --encode makes a feature: the output would hold the new segments where
+  // the model reads that feature, and scoring it again would read them as the feature's values
+  const feature = f.out === undefined ? undefined : replaced.find((c) => [...(f.columns ?? []), ...(Array.isArray(f.encode) ? f.encode : [])].includes(c));
+  if (feature !== undefined) {
+    throw new UsageError(`--segment-column ${f.segmentColumn}: --out would replace column "${feature}" of ${what} with the new segments, and it is a feature (${(f.columns ?? []).includes(feature) ? '--columns' : '--encode'}); give --segment-column another name (--segment-column ${f.segmentColumn}2)`);
+  }
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
   const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, reportColumns(f, table, input, (m) => ctx.note(m)), replaced, (o) => algorithmPipelineOptions(f, o, table, input));
   let profileData: Dataset;

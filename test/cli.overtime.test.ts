@@ -239,6 +239,19 @@ describe('segkit compare --out -', () => {
 });
 
 describe('segkit abtest', () => {
+  it('keeps segments that differ only by Unicode normalisation apart, and a note shows the two forms', () => {
+    // "New" customers split between "Café" with a composed é (U+00E9) and with an e and a combining accent (U+0301)
+    const lines = readFileSync(join(dir, 'ab.csv'), 'utf8').trimEnd().split('\n');
+    let q = 0;
+    writeFileSync(join(dir, 'ab-forms.csv'), `${[lines[0], ...lines.slice(1).map((l) => l.replace(/,New,/, () => (q++ % 2 ? ',Cafe\u0301,' : ',Caf\u00e9,')))].join('\n')}\n`);
+    const r = segkit(['abtest', 'ab-forms.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const n = (name: string) => out.segments.find((c: { segment: string }) => c.segment === name);
+    expect([n('Caf\u00e9').nControl + n('Cafe\u0301').nControl, n('Caf\u00e9').nTreatment + n('Cafe\u0301').nTreatment]).toEqual([400, 400]);
+    expect(r.stderr).toContain('--segment: column "segment" holds "Cafe\\u0301" and "Caf\\u00e9", which look alike but differ in Unicode normalisation');
+  });
+
   it('prints small means with two significant digits, never 0.000 or -0.000 (an outcome in thousands)', () => {
     // the conversions times 3e-5: means of 6e-6 and so on, with a significant uplift in Champions
     const lines = readFileSync(join(dir, 'ab.csv'), 'utf8').trimEnd().split('\n');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { normalisationNote } from './labelForms.js';
 import { UsageError } from './exitCodes.js';
 import { abTestChart } from '../report/abTestChart.js';
 import { renderSvg } from '../report/renderSvg.js';
@@ -78,6 +79,11 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
     r = abTest(table, { segment: f.segment, group: f.group, outcome: f.outcome, control: f.control, metric: f.metric, confidence: f.confidence });
   } catch (error) {
     throw atRow(flagNames(error, f), table, inputName(input));
+  }
+  // segments or groups that look alike but are different strings (composed and decomposed accents)
+  for (const [option, column, values] of [['--segment', f.segment, r.segments.map((c) => c.segment)], ['--group', f.group, [r.control, ...r.segments.map((c) => c.treatment)]]] as const) {
+    const forms = normalisationNote(new Set(values.filter((x): x is string => typeof x === 'string')), option, column);
+    if (forms) ctx.note(forms);
   }
   if (f.chart !== undefined) await writeFileAtomic(f.chart, await renderSvg(abTestChart(r), { idPrefix: 'ab-' }), ctx.signal);
   if (ctx.json) {

@@ -131,3 +131,29 @@ describe('segkit evaluate leaves segment -1 out', () => {
     for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia', 'external']) expect(big[m]).toEqual(small[m]);
   });
 });
+
+describe('segkit train reads whole-number labels past 32 bits exactly', () => {
+  const train = (file: string) => spawnSync(process.execPath, [BIN, 'train', file, '--target', 'segment', '--exclude', 'truth', '--n-trees', '5', '--json', '-q'], { cwd: dir, input: '', encoding: 'utf8', timeout: 120_000 });
+
+  it('refuses 2^32 + label (which an int32 target wrapped to segments 0 to 3) and 2^53 + 1, naming the exact id', () => {
+    const lines = ['a,b,c,d,segment,truth', ...X.map((r, i) => `${r.join(',')},${2 ** 32 + labels[i]},${truth[i]}`)];
+    writeFileSync(path('wrapped-ids.csv'), `${lines.join('\n')}\n`);
+    const wrapped = train('wrapped-ids.csv');
+    expect(wrapped.status).not.toBe(0);
+    expect(JSON.parse(wrapped.stdout).error).toMatchObject({ code: 'E_BAD_LABELS', message: `"wrapped-ids.csv": line 2, column "segment" holds segment id ${2 ** 32 + labels[0]}, which means more segments than a target can have` });
+    // Int64 labels from 2^53 + 1: as float64 the first is 2^53, as int32 0
+    writeFileSync(path('int64-target.arrow'), tableToIPC(tableFromArrays({
+      ...Object.fromEntries(['a', 'b', 'c', 'd'].map((name, j) => [name, Float64Array.from(X, (r) => r[j])])),
+      segment: BigInt64Array.from(X, (_, i) => 2n ** 53n + 1n + BigInt(labels[i])),
+      truth: Int32Array.from(truth),
+    }), 'file'));
+    const big = train('int64-target.arrow');
+    expect(big.status).not.toBe(0);
+    expect(JSON.parse(big.stdout).error).toMatchObject({ code: 'E_BAD_LABELS', message: `"int64-target.arrow": row 1, column "segment" holds segment id ${2n ** 53n + 1n + BigInt(labels[0])}, which means more segments than a target can have` });
+    // the same rows labelled 0 to 3 train
+    writeFileSync(path('plain-target.csv'), `${['a,b,c,d,segment,truth', ...X.map((r, i) => `${r.join(',')},${labels[i]},${truth[i]}`)].join('\n')}\n`);
+    const plain = train('plain-target.csv');
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(JSON.parse(plain.stdout).k).toBe(4);
+  });
+});

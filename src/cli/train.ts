@@ -85,6 +85,11 @@ export function targetColumn(table: Table, column: string, rows: Int32Array, wha
     if (bad >= 0) {
       throw new SegkitError('E_BAD_LABELS', `${what}: ${rowName(table, rows[bad])}, column "${column}" holds ${values[bad]}; numeric labels are segment ids (whole numbers >= 0)`, 'drop the rows labelled -1 (noise) before training, or give the labels as text');
     }
+    // an id past 32 bits would wrap in the int32 target (4294967297 to 1) and name another segment: said exactly
+    const wide = values.findIndex((v) => (v as number) > 2 ** 31 - 2);
+    if (wide >= 0) {
+      throw new SegkitError('E_BAD_LABELS', `${what}: ${rowName(table, rows[wide])}, column "${column}" holds segment id ${String(at(rows[wide]))}, which means more segments than a target can have`, 'segment ids are 0..k-1: renumber the labels, or give them as text');
+    }
     return Int32Array.from(values as number[]);
   }
   return values.map(String);

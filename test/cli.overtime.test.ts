@@ -89,6 +89,15 @@ describe('segkit compare', () => {
       expect(JSON.parse(r.stdout).migration.moved).toBe(112);
       expect(ids(readFileSync(join(dir, out), 'utf8'))).toEqual(small.map((id) => form(id)));
     }
+    // an error names the file's lines, as without --out
+    const lines = readFileSync(join(dir, 'after-forms.csv'), 'utf8').split('\n');
+    // line 3 takes line 2's id, written as a plain number: the same customer twice
+    lines[2] = lines[2].replace(/^[^,]+/, String(Number(lines[1].split(',')[0])));
+    writeFileSync(join(dir, 'after-forms-twice.csv'), lines.join('\n'));
+    const twice = segkit(['compare', 'before.csv', 'after-forms-twice.csv', '--model', 'model.json', '--id', 'customer_id', '--out', 'moves-twice.csv']);
+    expect(twice.code).not.toBe(0);
+    expect(twice.stderr).toMatch(/"after-forms-twice\.csv" \(after\) has customer_id \d+ twice \(lines 2 and 3\)/);
+    expect(segkit(['compare', 'before.csv', 'after-forms-twice.csv', '--model', 'model.json', '--id', 'customer_id']).stderr).toBe(twice.stderr);
     // from standard input too
     const stdin = segkitIn(dir, ['compare', 'before.csv', '-', '--model', 'model.json', '--id', 'customer_id', '--out', '-'], { input: readFileSync(join(dir, 'after-forms.csv')) });
     expect(stdin.code, stdin.stderr).toBe(0);

@@ -83,19 +83,20 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   };
   // the model's columns with their types, as score reads them: a word among numbers names its line
   // a reading option applies to the snapshot whose format reads it (--na for a CSV one beside a Parquet one)
-  const read = async (path: string, label: string, other: string): Promise<IdsAsWritten> => {
+  // (`asRead`, the table as read, names rows by their file lines)
+  const read = async (path: string, label: string, other: string): Promise<IdsAsWritten & { asRead: Table }> => {
     const text = await textIds(path);
     const table = await readForModel(path, ctx, model, undefined, label, [inputFormat(other, undefined)], text);
-    return text.length ? idsAsWritten(table, f.id, readerOptions(inputFormat(path, undefined), ctx.read).decimal) : { table };
+    return { ...(text.length ? idsAsWritten(table, f.id, readerOptions(inputFormat(path, undefined), ctx.read).decimal) : { table }), asRead: table };
   };
-  const { table: before } = await read(beforePath, 'reading before', afterPath);
-  const { table: after, texts: afterTexts } = await read(afterPath, 'reading after', beforePath);
+  const { table: before, asRead: beforeAsRead } = await read(beforePath, 'reading before', afterPath);
+  const { table: after, texts: afterTexts, asRead: afterAsRead } = await read(afterPath, 'reading after', beforePath);
   const afterTable = after;
-  requireColumn(before, f.id, '--id', beforePath);
-  requireColumn(after, f.id, '--id', afterPath);
+  requireColumn(beforeAsRead, f.id, '--id', beforePath);
+  requireColumn(afterAsRead, f.id, '--id', afterPath);
   if (f.value !== undefined) {
-    requireNumberColumn(before, f.value, '--value', beforePath);
-    requireNumberColumn(after, f.value, '--value', afterPath);
+    requireNumberColumn(beforeAsRead, f.value, '--value', beforePath);
+    requireNumberColumn(afterAsRead, f.value, '--value', afterPath);
   }
   const bar = ctx.progress.start('comparing', 1);
   let r;
@@ -103,7 +104,7 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
     r = await compareSnapshots(model, before, after, { id: f.id, value: f.value, ksMethod: f.ksMethod, threads: ctx.threads, signal: ctx.signal });
   } catch (error) {
     // a value the model's preparation leaves missing, in the command line's words, as score says it
-    throw missingWords(snapshotError(error, { table: before, path: beforePath }, { table: after, path: afterPath }), model);
+    throw missingWords(snapshotError(error, { table: beforeAsRead, path: beforePath }, { table: afterAsRead, path: afterPath }), model);
   } finally {
     bar.stop();
   }

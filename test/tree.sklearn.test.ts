@@ -114,6 +114,32 @@ describe('decisionTree matches scikit-learn DecisionTreeClassifier', () => {
     });
   }
 
+  it('more rows than the bins are sampled from: a feature of few values still splits at the midpoint of the values either side', async () => {
+    const fx = load('tree-sampled-bins');
+    const n = 210_000;
+    const X: number[][] = [], y: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = i % 2, h = Math.floor(i / 2), b = a === 0 ? [0, 1, 8, 9][h % 4] : 2 + (h % 6), c = (h * 7) % 5;
+      X.push([a, b, c]);
+      y.push(i % 11 === 0 && c === 3 ? 1 : a === 0 ? +(b > 4) : 2);
+    }
+    const sk: SkTree = fx.tree;
+    for (const run of [{ executor: ex }, { threads: 2 }]) {
+      const m = await decisionTree(X, y, { maxDepth: 3, ...run });
+      const t = m.tree;
+      expect(Array.from(t.feature)).toEqual(sk.feature.map((f) => (f < 0 ? -1 : f)));
+      expect(Array.from(t.left)).toEqual(sk.children_left);
+      expect(Array.from(t.count)).toEqual(sk.n_node_samples);
+      // a = 0 holds b in 0, 1, 8, 9: scikit-learn splits it at 4.5, not at the sample's edge after 1 (1.5)
+      expect(t.threshold[1]).toBe(4.5);
+      sk.feature.forEach((f, i) => f >= 0 && expect(t.threshold[i], `node ${i}`).toBe(sk.threshold[i]));
+      Array.from(m.featureImportances).forEach((v, j) => expect(v).toBeCloseTo(fx.feature_importances[j], 12));
+      expect(Array.from(await m.predict(fx.probe, run))).toEqual(fx.predict);
+      const proba = await m.predictProba(fx.probe, run);
+      fx.predict_proba.forEach((row: number[], i: number) => row.forEach((p, c) => expect(proba[i * 3 + c]).toBeCloseTo(p, 12)));
+    }
+  });
+
   it('more distinct values than bins: the same features, the root within a bin width, as good a split, the same predictions', async () => {
     const fx = load('tree-binned');
     const m = await decisionTree(fx.X, fx.y, { maxDepth: 3, executor: ex });
@@ -139,7 +165,7 @@ describe('decisionTree matches scikit-learn DecisionTreeClassifier', () => {
       expect(proxy(r, f, m.tree.threshold[i]), `node ${i}`).toBeGreaterThanOrEqual(best - 0.02 * Math.abs(best));
       if (i === 0) {
         const col = Float32Array.from(X.map((row) => row[f])).sort();
-        const { edges } = featureEdges(col, 256, true);
+        const { edges } = featureEdges(col, 256);
         expect(edges.length).toBe(255);
         const b = edges.findIndex((e) => e >= sk.threshold[0]);
         expect(Math.abs(m.tree.threshold[0] - sk.threshold[0])).toBeLessThanOrEqual(edges[b] - edges[b - 1]);

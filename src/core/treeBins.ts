@@ -36,15 +36,15 @@ export function sortFloat32(a: Float32Array): Float32Array {
   return a;
 }
 
-/** Edges of one feature from its sorted sample; `all` says the sample is every row. */
-export function featureEdges(sorted: Float32Array, maxBins: number, all: boolean): { edges: Float64Array; value: Float64Array | null } {
+/** Edges of one feature from its sorted sample, and its bins' values when each bin is one of the sample's values. */
+export function featureEdges(sorted: Float32Array, maxBins: number): { edges: Float64Array; value: Float64Array | null } {
   const distinct: number[] = [];
   for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
   if (distinct.length <= maxBins) {
     const edges = new Float64Array(distinct.length - 1);
     for (let b = 0; b < edges.length; b++) edges[b] = distinct[b] / 2 + distinct[b + 1] / 2;
-    // with every row sampled, each bin holds one value: split thresholds are scikit-learn's midpoints
-    return { edges, value: all ? Float64Array.from(distinct) : null };
+    // each bin holds one value (on a sample, fitBins checks every row's): split thresholds are scikit-learn's midpoints
+    return { edges, value: Float64Array.from(distinct) };
   }
   const m = sorted.length;
   const out: number[] = [];
@@ -79,16 +79,20 @@ export async function fitBins(ex: Executor, handle: Handle, maxBins: number, see
   const perShard = parts.map((p) => p.length / d);
   const edges: Float64Array[] = [], binValue: (Float64Array | null)[] = [];
   const nBins = new Int32Array(d);
+  const all = new Float64Array(256 * d).fill(Infinity), values = new Float64Array(256 * d).fill(Number.NaN);
   for (let j = 0; j < d; j++) {
     const col = concatInShardOrder(parts.map((p, s) => p.subarray(j * perShard[s], (j + 1) * perShard[s])));
     sortFloat32(col);
-    const e = featureEdges(col, maxBins, rows === null);
+    const e = featureEdges(col, maxBins);
     edges.push(e.edges);
     binValue.push(e.value);
     nBins[j] = e.edges.length + 1;
+    all.set(e.edges, 256 * j);
+    if (e.value) values.set(e.value, 256 * j);
   }
-  const all = new Float64Array(256 * d).fill(Infinity);
-  edges.forEach((e, j) => all.set(e, 256 * j));
-  await ex.map(binOp, handle, { edges: all }, { signal });
+  // on a sample, a feature's bins are its values when every row holds one of the sample's: the rows are checked as
+  // they are binned, and a feature with a value the sample missed keeps its bins' edges as thresholds
+  const other = await ex.map(binOp, handle, { edges: all, values }, { signal });
+  binValue.forEach((v, j) => (binValue[j] = v && other.every((p) => !p[j]) ? v : null));
   return { nBins, edges, binValue };
 }

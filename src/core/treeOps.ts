@@ -46,16 +46,22 @@ export const sampleValuesOp = defineOp<{ rows: Int32Array | null }, Float32Array
 export interface BinState {
   /** Every feature's edges, padded with +Infinity to 256: feature j's are edges[j * 256 .. j * 256 + 255). */
   edges: Float64Array;
+  /** Each feature's value per bin where its bins are its sample's values, laid out as `edges` (NaN elsewhere). */
+  values: Float64Array;
 }
 
-/** Writes each row's bin per feature: the number of the feature's edges below the value (x <= edge[b] is bin b). */
-export const binOp = defineOp<BinState, null>({
+/**
+ * Writes each row's bin per feature: the number of the feature's edges below the value (x <= edge[b] is bin b).
+ * Returns per feature 1 when a row's value is not its bin's in `values`, else 0.
+ */
+export const binOp = defineOp<BinState, Uint8Array>({
   name: 'tree.bin',
   rows: (_s, d) => ({ bins: { type: 'i32', width: binWords(d) } }),
   run(sh, s) {
     const W = 4 * binWords(sh.d);
     const bins = bytesOf(rowValues(sh, 'bins', 'i32'));
-    const edges = s.edges;
+    const { edges, values } = s;
+    const other = new Uint8Array(sh.d);
     for (let j = 0; j < sh.d; j++) {
       const col = shardColumn(sh, j);
       const e = j * 256;
@@ -72,9 +78,10 @@ export const binOp = defineOp<BinState, null>({
         b += 2 * +(edges[e + b + 1] < x);
         b += +(edges[e + b] < x);
         bins[i * W + j] = b;
+        if (x !== values[e + b]) other[j] = 1;
       }
     }
-    return null;
+    return other;
   },
 }, import.meta.url);
 

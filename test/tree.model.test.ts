@@ -152,6 +152,32 @@ describe('tree models as files and words', () => {
     expect((await bad((j) => { value(j)[0] = value(j)[0].map(() => 1e308); })).message).toContain('must hold a total class weight from 1e-150 to 1e154, got Infinity');
   });
 
+  it('refuses a model object whose arrays have holes (a hole is no value), before anything is scored with it', async () => {
+    const X = [[1], [2], [3], [4], [5], [6]], y = [0, 0, 0, 1, 1, 1];
+    const tree = (await decisionTree(X, y, { executor: ex })).toJSON() as unknown as { tree: { value: number[][] } };
+    expect(tree.tree.value).toEqual([[3, 3], [3, 0], [0, 3]]);
+    // the right leaf's class weights left out (a hole where its row was) and its parent's made to add up without
+    // them: loaded, it gave rows of x > 3.5 probabilities [0, 0] and segment 0; a hole among a leaf's weights was read
+    // as a weight of 0
+    const leaf = [0, 3];
+    delete leaf[0];
+    const cases: [number[][], string][] = [[[[3, 0], [3, 0]], 'tree.value[2]'], [[[3, 3], [3, 0], leaf], 'tree.value[2][0]']];
+    for (const [value, field] of cases) {
+      const json = JSON.parse(JSON.stringify(tree));
+      json.tree.value = value;
+      value.length = 3;
+      const e = await failure(() => loadModel(json));
+      expect(e.code).toBe('E_BAD_MODEL');
+      expect(e.message).toContain(`model field "${field}"`);
+    }
+    // a forest's list of trees with a hole at its end: a TypeError while scoring, before
+    const forest = (await randomForest(X, y, { nTrees: 2, executor: ex })).toJSON() as unknown as { trees: unknown[] };
+    forest.trees.length = 3;
+    const e = await failure(() => loadModel(forest));
+    expect(e.code).toBe('E_BAD_MODEL');
+    expect(e.message).toBe('model field "trees[2]" must be an object, got undefined');
+  });
+
   it('refuses a file whose largest segment id is past its training rows, before scoring allocates a row per segment', async () => {
     const fx = load('tree-iris');
     type J = { k: number; classes: number[]; nSamples: number; tree?: { count: number[] }; trees?: { count: number[] }[] };

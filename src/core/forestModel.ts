@@ -28,9 +28,9 @@ export class ForestModel extends TreeEnsemble {
   /** Loads a model saved with `toJSON` (an object or JSON text), checking every field. */
   static fromJSON(json: unknown): ForestModel {
     const h = readEnsembleHeader(json, 'forest', ['trees']);
-    const list = readArray(h.r.trees, 'trees');
-    if (list.length === 0) throw badModel('trees', 'must hold at least one tree');
-    const trees = list.map((t, i) => readTree(t, `trees[${i}]`, h.classes.length, h.featureNames.length));
+    // Array.from reads a hole as undefined (refused) where map would keep it
+    const trees = Array.from(readArray(h.r.trees, 'trees'), (t, i) => readTree(t, `trees[${i}]`, h.classes.length, h.featureNames.length));
+    if (trees.length === 0) throw badModel('trees', 'must hold at least one tree');
     // each tree grew on every row or on a bootstrap sample, Poisson(1) rows each: ten standard deviations of nSamples
     const n = h.nSamples, lo = Math.max(1, Math.ceil(n - 10 * Math.sqrt(n) - 10)), hi = Math.floor(n + 10 * Math.sqrt(n) + 10);
     trees.forEach((t, i) => {

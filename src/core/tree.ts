@@ -132,8 +132,9 @@ export function readTree(v: unknown, path: string, C: number, d: number): TreeNo
     return x;
   });
   const value = new Float64Array(n * C);
-  readArray(r.value, at(path, 'value'), n).forEach((row, i) => {
-    readArray(row, at(at(path, 'value'), i), C).forEach((x, c) => {
+  // Array.from visits an array's holes too (as undefined), where forEach would skip them and leave their weights 0
+  Array.from(readArray(r.value, at(path, 'value'), n), (row, i) => {
+    Array.from(readArray(row, at(at(path, 'value'), i), C), (x, c) => {
       if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw badModel(at(at(at(path, 'value'), i), c), `must be a finite number >= 0, got ${JSON.stringify(x)}`);
       value[i * C + c] = x;
     });

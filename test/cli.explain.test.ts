@@ -380,6 +380,27 @@ describe('segkit train and score', () => {
     expect(Array.from(want).filter((v, i) => v === i % 3).length).toBeGreaterThan(115);
   });
 
+  it('cross-validates segment ids past a fold\'s rows (100, 200 and 300 of 350 customers) as the same target numbered 0, 1, 2', () => {
+    const rng = createRandom(5);
+    const rows = Array.from({ length: 350 }, () => [rng.normal(), rng.normal()]);
+    const label = ([a, b]: number[]) => (a > 0.5 ? 2 : b > 0 ? 1 : 0);
+    const file = (ids: number[]) => ['a,b,segment', ...rows.map((r) => `${r[0].toFixed(4)},${r[1].toFixed(4)},${ids[label(r)]}`)].join('\n') + '\n';
+    writeFileSync(path('ids100.csv'), file([100, 200, 300]));
+    writeFileSync(path('ids012.csv'), file([0, 1, 2]));
+    // a fold's fit saw 280 rows and refused segment id 300 ("use fewer folds", though two folds fail alike)
+    const cv = (name: string) => JSON.parse(ok(['train', name, '--target', 'segment', '--algorithm', 'tree', '--cv', '5', '--threads', '1', '--json']).stdout).cv;
+    const sparse = cv('ids100.csv'), dense = cv('ids012.csv');
+    expect(sparse.labels).toEqual([100, 200, 300]);
+    expect(dense.labels).toEqual([0, 1, 2]);
+    expect({ ...sparse, labels: null }).toEqual({ ...dense, labels: null });
+    expect(sparse.mean.accuracy).toBeGreaterThan(0.9);
+    // a target no fit takes is still said of the file and its column
+    writeFileSync(path('oneclass.csv'), file([4, 4, 4]));
+    const one = segkit(['train', 'oneclass.csv', '--target', 'segment', '--cv', '5', '--threads', '1']);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toContain('"oneclass.csv": the --target column "segment" has one class (4) in all 350 rows');
+  });
+
   it('describes a small filtered file under its own ids (six customers of segments 7 and 9)', () => {
     writeFileSync(path('few.csv'), ['customer_id,spend,segment', 'c1,10,7', 'c2,12,7', 'c3,11,7', 'c4,50,9', 'c5,52,9', 'c6,55,9'].join('\n') + '\n');
     const s = JSON.parse(ok(['explain', 'few.csv', '--labels', 'segment', '--id', 'customer_id', '--threads', '1', '--json']).stdout);

@@ -22,7 +22,8 @@ import { addReportOptions, checkReportFlags, reportExtras, reportColumns, valueV
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
 import { noCustomers, onlyId } from '../explain/nameSegment.js';
-import { conditionText } from '../core/treeEnsemble.js';
+import { conditionText, ruleText, type TreeRule } from '../core/treeEnsemble.js';
+import { isolate } from '../util/bidiText.js';
 import { shortNumber } from '../core/tree.js';
 import { binaryKey, valueReader } from '../data/utf8Text.js';
 import { normalisationNote } from './labelForms.js';
@@ -198,9 +199,9 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
 
   // text labels show as their names: the file's segments by the labels' text, the explained model's by its segment
   // names (the rules' are the labels'); whole-number labels as segment ids
-  const labelText = (seg: number) => `segment ${labelNames ? JSON.stringify(labelNames[seg]) : seg}`;
+  const labelText = (seg: number) => `segment ${labelNames ? isolate(JSON.stringify(labelNames[seg])) : seg}`;
   const assignedName = (seg: number) => (labelNames ? (saved ? saved.names[seg] : labelNames[seg]) : undefined);
-  const assignedText = (seg: number) => `segment ${labelNames ? JSON.stringify(assignedName(seg)) : seg}`;
+  const assignedText = (seg: number) => `segment ${labelNames ? isolate(JSON.stringify(assignedName(seg))) : seg}`;
   // with names, a customer is where the explained model puts it when the names agree (a model numbers its own segments)
   const agrees = (label: number, w: Assignment) => (labelNames ? labelNames[label] === assignedName(w.segment) : label === w.segment);
   let k = 0;
@@ -246,8 +247,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     ctx.printJson(summary);
     return;
   }
-  const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in "${f.labels}" · ${counted(dataset.d, 'feature')}`];
-  if (absent.length) out.push(noCustomers(absent.map((c) => (labelNames && !onlyId(labelNames[c], c) ? JSON.stringify(labelNames[c]) : String(c))), 'this file'));
+  const out: string[] = [`${dataset.n.toLocaleString('en-US')} customers · ${present} segments in ${isolate(`"${f.labels}"`)} · ${counted(dataset.d, 'feature')}`];
+  if (absent.length) out.push(noCustomers(absent.map((c) => (labelNames && !onlyId(labelNames[c], c) ? isolate(JSON.stringify(labelNames[c])) : String(c))), 'this file'));
   out.push('');
   out.push(`how to find each segment (these rules put ${formatShare(rules.fidelity)} of customers in their own segment):`);
   // a segment without a rule is helped by deeper rules only when some of its customers are in a rule the depth limit
@@ -259,7 +260,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   });
   for (const s of rules.segments) {
     out.push(`  ${labelText(s.segment)} (${s.size.toLocaleString('en-US')} customer${s.size === 1 ? '' : 's'}; the rules find ${formatShare(s.recall)} of them, ${formatShare(s.precision)} of those they pick are in it)`);
-    for (const r of s.rules) out.push(`    ${r.text}`);
+    for (const r of s.rules) out.push(`    ${ruleLine(r, rules)}`);
     if (s.rules.length === 0) out.push(!cut.has(s.segment) ? '    no rule picks it out: other segments\' customers outnumber its own wherever the rules look' : `    no rule of this depth picks it out (try --max-depth ${f.maxDepth + 1})`);
   }
   out.push('', `importance: customers whose segment in ${modelName} changes when a feature is shuffled`);
@@ -269,22 +270,32 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
     const w = s.why;
     // the customer's own segment, and the one the explained model gives it when that differs
     const own = agrees(s.label, w) ? `${labelText(s.label)}, runner-up` : `${labelText(s.label)}; ${modelName} put it in ${assignedText(w.segment)}, runner-up`;
-    out.push('', `customer ${s.id}: ${own} ${assignedText(w.runnerUp)} (${w.method}; gap ${formatNumber(w.gap)})`);
+    out.push('', `customer ${isolate(s.id)}: ${own} ${assignedText(w.runnerUp)} (${w.method}; gap ${formatNumber(w.gap)})`);
     const filled = filledFeatures(table, s.row, w.featureNames);
-    if (filled.length > 0) out.push(`  missing in the file, filled by the preparation: ${filled.join(', ')}`);
+    if (filled.length > 0) out.push(`  missing in the file, filled by the preparation: ${filled.map(isolate).join(', ')}`);
     // the customer's float32 value and the split's bound in as many digits as tell them apart, as the rules give
     // them (two decimals read 1234568 > 1234567.5 as "1,234,568 > 1,234,568")
-    if (w.path) out.push(`  path: ${w.path.map((p) => conditionText([{ feature: `${p.feature} = ${shortNumber(p.value)}`, op: p.op, threshold: p.threshold }])).join(', ')}`);
+    if (w.path) out.push(`  path: ${w.path.map((p) => conditionText([{ feature: `${isolate(p.feature)} = ${shortNumber(p.value)}`, op: p.op, threshold: p.threshold }])).join(', ')}`);
     const top = w.featureNames.map((_, j) => j).filter((j) => w.contributions[j] !== 0).sort((a, b) => Math.abs(w.contributions[b]) - Math.abs(w.contributions[a])).slice(0, 5);
-    out.push(`  for ${assignedText(w.segment)} over ${labelNames ? assignedText(w.runnerUp) : w.runnerUp}: ${top.map((j) => `${w.featureNames[j]} ${w.contributions[j] > 0 ? '+' : ''}${formatNumber(w.contributions[j])}`).join(', ') || 'no feature'}`);
+    out.push(`  for ${assignedText(w.segment)} over ${labelNames ? assignedText(w.runnerUp) : w.runnerUp}: ${top.map((j) => `${isolate(w.featureNames[j])} ${w.contributions[j] > 0 ? '+' : ''}${formatNumber(w.contributions[j])}`).join(', ') || 'no feature'}`);
   }
   for (const c of composition) {
-    out.push('', `composition by "${c.column}" (flagged: a group's share differs from all customers by more than ${formatShare(c.threshold)}):`);
+    out.push('', `composition by ${isolate(`"${c.column}"`)} (flagged: a group's share differs from all customers by more than ${formatShare(c.threshold)}):`);
     if (c.flagged.length === 0) out.push('  no segment differs that much');
-    for (const g of c.flagged) out.push(`  ${labelText(g.segment)}: ${g.group} ${formatShare(g.share)} vs ${formatShare(g.overallShare)} of all customers`);
+    for (const g of c.flagged) out.push(`  ${labelText(g.segment)}: ${isolate(g.group)} ${formatShare(g.share)} vs ${formatShare(g.overallShare)} of all customers`);
   }
   if (f.report !== undefined) out.push('', `wrote ${f.report}`);
   ctx.print(out.join('\n'));
+}
+
+/**
+ * A rule as text, its features and segment isolated where they hold right-to-left text or bidirectional controls (so
+ * a name cannot show the rule's numbers reversed); otherwise the rule's own text.
+ */
+function ruleLine(r: TreeRule, rules: SegmentRules): string {
+  if (isolate(r.text) === r.text) return r.text;
+  const segment = r.segmentName ?? rules.tree.classNames?.[r.segment] ?? `segment ${r.segment}`;
+  return ruleText(r.conditions.map((c) => ({ ...c, feature: isolate(c.feature) })), isolate(segment), r.confidence, r.count);
 }
 
 /** The model's segment id of each text label, when every label is one of the model's segment names (all different). */

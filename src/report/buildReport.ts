@@ -9,6 +9,7 @@ import { describeSegment, featureLabel, personaNames, shortLabels } from '../exp
 import { conditionText, rulePercent } from '../core/treeEnsemble.js';
 import { chartSpecs, SEGMENT_COLOURS_40, shownSegments, type ChartSpecs, type KSweepRow } from './chartSpecs.js';
 import { formatShare as fmtPct } from '../util/shareText.js';
+import { isolate } from '../util/bidiText.js';
 import { importanceSpec, mixSpec, valueSpec } from './explainSpecs.js';
 import { renderSvg } from './renderSvg.js';
 import type { TopLevelSpec } from 'vega-lite';
@@ -261,7 +262,7 @@ function card(seg: SegmentProfile, profiles: SegmentProfiles, color: string, max
   const chips = seg.topFeatures
     .map(
       (f) =>
-        `<li class="chip ${f.direction}"><span class="arrow" aria-hidden="true">${f.direction === 'high' ? '▲' : '▼'}</span> ${escapeHtml(f.name)} <b>${escapeHtml(fmtZ(f.z))}σ</b></li>`,
+        `<li class="chip ${f.direction}"><span class="arrow" aria-hidden="true">${f.direction === 'high' ? '▲' : '▼'}</span> ${escapeHtml(isolate(f.name))} <b>${escapeHtml(fmtZ(f.z))}σ</b></li>`,
     )
     .join('');
   // largest share first: an object lists integer-like keys ("10", "555", RFM codes) first, in numeric order
@@ -276,7 +277,7 @@ function card(seg: SegmentProfile, profiles: SegmentProfiles, color: string, max
   const rows = features
     .map(
       (f, j) =>
-        `<tr><th scope="row">${escapeHtml(f)}</th><td class="num">${escapeHtml(fmtNumber(seg.mean[j]))}</td><td class="num">${escapeHtml(fmtNumber(seg.median[j]))}</td><td class="num muted">${escapeHtml(fmtNumber(population.mean[j]))}</td><td class="num z" style="background:${escapeHtml(zTint(seg.z[j], maxAbs))}">${escapeHtml(fmtZ(seg.z[j]))}</td></tr>`,
+        `<tr><th scope="row">${escapeHtml(isolate(f))}</th><td class="num">${escapeHtml(fmtNumber(seg.mean[j]))}</td><td class="num">${escapeHtml(fmtNumber(seg.median[j]))}</td><td class="num muted">${escapeHtml(fmtNumber(population.mean[j]))}</td><td class="num z" style="background:${escapeHtml(zTint(seg.z[j], maxAbs))}">${escapeHtml(fmtZ(seg.z[j]))}</td></tr>`,
     )
     .join('');
   return `<article class="card" data-segment="${seg.id}" style="border-top-color:${escapeHtml(color)}">
@@ -291,7 +292,7 @@ ${chips ? `<ul class="chips">${chips}</ul>` : '<p class="typical">Close to the p
 function unassignedCard(u: BuildReportInput['unassigned'], profiles: SegmentProfiles): string {
   if (!u) return '';
   const rows = u.means
-    ? profiles.features.map((f, j) => `<tr><th scope="row">${escapeHtml(f)}</th><td class="num">${escapeHtml(fmtNumber(u.means![j]))}</td><td class="num muted">${escapeHtml(fmtNumber(profiles.population.mean[j]))}</td></tr>`).join('')
+    ? profiles.features.map((f, j) => `<tr><th scope="row">${escapeHtml(isolate(f))}</th><td class="num">${escapeHtml(fmtNumber(u.means![j]))}</td><td class="num muted">${escapeHtml(fmtNumber(profiles.population.mean[j]))}</td></tr>`).join('')
     : '';
   return `\n<article class="card unassigned" data-segment="unassigned" style="border-top-color:#b0b0b0">
 <header><span class="swatch" style="background:#b0b0b0"></span><div><h3>Unassigned</h3>
@@ -436,7 +437,7 @@ ${absentText(ctx)}</header>
 /** The segments without customers, named once in words ("Segments 3 and 5 have no customers ..."), or ''. */
 function absentText(ctx: ReportContext): string {
   // a name that only repeats the id ("segment 3") is not repeated
-  const named = (i: number, id: number) => { const name = ctx.input.segmentNames?.[i]; return name && !onlyId(name, id) ? ` (${name})` : ''; };
+  const named = (i: number, id: number) => { const name = ctx.input.segmentNames?.[i]; return name && !onlyId(name, id) ? ` (${isolate(name)})` : ''; };
   const absent = ctx.profiles.segments.flatMap((s, i) => (ctx.shown.includes(i) ? [] : [`${s.id}${named(i, s.id)}`]));
   if (absent.length === 0) return '';
   const text = `${capitalise(noCustomers(absent, 'these data'))} and ${absent.length === 1 ? 'is' : 'are'} left out.`;
@@ -453,7 +454,7 @@ function segmentValue(ctx: ReportContext): { name: string; share: number[]; tota
     total += v.values[i];
   }
   total += ctx.input.unassigned?.value ?? 0;
-  return { name: featureWords(v.name), share: sums.map((x) => (total !== 0 ? x / total : 0)), total };
+  return { name: isolate(featureWords(v.name)), share: sums.map((x) => (total !== 0 ? x / total : 0)), total };
 }
 
 function rulesSection(ctx: ReportContext): string {
@@ -461,7 +462,7 @@ function rulesSection(ctx: ReportContext): string {
   if (!r) return '';
   const blocks = r.segments.map((s) => {
     const items = s.rules.length
-      ? s.rules.map((rule) => `<li><span class="rule">${escapeHtml(conditionText(rule.conditions.map((c) => ({ ...c, feature: ctx.featureLabels[ctx.ds.names.indexOf(c.feature)] ?? c.feature }))))}</span> <span class="muted">${escapeHtml(`${rulePercent(rule.confidence)}% of ${Math.round(rule.count).toLocaleString('en-US')} ${Math.round(rule.count) === 1 ? 'customer is' : 'customers are'} in this segment`)}</span></li>`).join('')
+      ? s.rules.map((rule) => `<li><span class="rule">${escapeHtml(conditionText(rule.conditions.map((c) => ({ ...c, feature: ctx.featureLabels[ctx.ds.names.indexOf(c.feature)] ?? isolate(c.feature) }))))}</span> <span class="muted">${escapeHtml(`${rulePercent(rule.confidence)}% of ${Math.round(rule.count).toLocaleString('en-US')} ${Math.round(rule.count) === 1 ? 'customer is' : 'customers are'} in this segment`)}</span></li>`).join('')
       : '<li class="muted">No rule of this depth picks them out; they sit between the other segments.</li>';
     const i = s.segment;
     return `<article class="find" data-segment="${i}" style="border-left-color:${escapeHtml(ctx.colors[i])}"><h3>${escapeHtml(ctx.names[i])}</h3><ul>${items}</ul>
@@ -487,10 +488,10 @@ async function mixSection(ctx: ReportContext): Promise<string> {
   for (const col of ctx.input.textColumns ?? []) {
     const c = segmentComposition(ctx.labels, col.values);
     const rows = [
-      ...c.overall.map((o) => ({ segment: baseName(ctx), group: o.group, share: o.share })),
-      ...c.segments.flatMap((s) => s.groups.map((g) => ({ segment: ctx.chartLabels[s.segment], group: g.group, share: g.share }))),
+      ...c.overall.map((o) => ({ segment: baseName(ctx), group: isolate(o.group), share: o.share })),
+      ...c.segments.flatMap((s) => s.groups.map((g) => ({ segment: ctx.chartLabels[s.segment], group: isolate(g.group), share: g.share }))),
     ];
-    figs.push(await ctx.chart(`mix-${col.name}`, mixSpec(rows, [baseName(ctx), ...ctx.shown.map((i) => ctx.chartLabels[i])], featureWords(col.name)), true));
+    figs.push(await ctx.chart(`mix-${col.name}`, mixSpec(rows, [baseName(ctx), ...ctx.shown.map((i) => ctx.chartLabels[i])], isolate(featureWords(col.name))), true));
   }
   return section('mix', 'Who they are', figs.length ? `<div class="grid">${figs.join('\n')}</div>` : '');
 }
@@ -499,7 +500,7 @@ async function driversSection(ctx: ReportContext): Promise<string> {
   const imp = ctx.input.importance ?? (ctx.rules ? { featureNames: ctx.ds.names, importances: ctx.rules.tree.featureImportances, method: 'impurity' as const } : undefined);
   const items: string[] = [];
   if (imp) {
-    const labels = imp.featureNames.map((f) => ctx.featureLabels[ctx.ds.names.indexOf(f)] ?? featureWords(f));
+    const labels = imp.featureNames.map((f) => ctx.featureLabels[ctx.ds.names.indexOf(f)] ?? isolate(featureWords(f)));
     const sub = imp.method === 'permutation'
       ? 'Share of customers whose segment changes when the measure is shuffled among them'
       : 'How much each measure does to tell the segments apart in the rules';
@@ -516,13 +517,13 @@ function compositionSection(ctx: ReportContext): string {
   const base = baseName(ctx).toLowerCase();
   const blocks = audits.map((a) => {
     const c = segmentComposition(ctx.labels, a.values, { threshold });
-    const head = `<tr><th scope="col">Segment</th>${c.overall.map((o) => `<th scope="col">${escapeHtml(o.group)}</th>`).join('')}</tr>`;
+    const head = `<tr><th scope="col">Segment</th>${c.overall.map((o) => `<th scope="col">${escapeHtml(isolate(o.group))}</th>`).join('')}</tr>`;
     const all = `<tr class="base"><th scope="row">${baseName(ctx)}</th>${c.overall.map((o) => `<td class="num">${escapeHtml(fmtPct(o.share))}</td>`).join('')}</tr>`;
     const body = c.segments.map((s) => `<tr><th scope="row">${escapeHtml(ctx.names[s.segment])}</th>${s.groups.map((g) => `<td class="num${g.flagged ? ' flag' : ''}"${g.flagged ? ` title="${escapeHtml(`${fmtPct(g.difference)} against ${base}`)}"` : ''}>${escapeHtml(fmtPct(g.share))}${g.flagged ? ' ⚑' : ''}</td>`).join('')}</tr>`).join('');
     const words = c.flagged.length
-      ? `<ul class="flags">${c.flagged.map((g) => `<li>${escapeHtml(`${ctx.names[g.segment]}: ${g.group} ${fmtPct(g.share)} against ${fmtPct(g.overallShare)} of ${base}`)}</li>`).join('')}</ul>`
+      ? `<ul class="flags">${c.flagged.map((g) => `<li>${escapeHtml(`${ctx.names[g.segment]}: ${isolate(g.group)} ${fmtPct(g.share)} against ${fmtPct(g.overallShare)} of ${base}`)}</li>`).join('')}</ul>`
       : `<p class="muted">${escapeHtml(`No segment's mix differs from ${base} by more than ${fmtPct(threshold)}.`)}</p>`;
-    return `<div class="panel audit" data-audit="${escapeHtml(a.name)}"><table class="composition"><caption>${escapeHtml(`By ${featureWords(a.name)}`)}</caption><thead>${head}</thead><tbody>${all}${body}</tbody></table>${words}</div>`;
+    return `<div class="panel audit" data-audit="${escapeHtml(a.name)}"><table class="composition"><caption>${escapeHtml(`By ${isolate(featureWords(a.name))}`)}</caption><thead>${head}</thead><tbody>${all}${body}</tbody></table>${words}</div>`;
   }).join('\n');
   return section('composition', 'Fairness check', `<div class="grid">${blocks}</div>`,
     escapeHtml(`Each segment's mix against ${base}; ⚑ marks a share that differs by more than ${fmtPct(threshold)} (${Math.round(threshold * 100)} percentage points).`));
@@ -537,7 +538,7 @@ function detailsSection(ctx: ReportContext): string {
   const segments = ctx.shown.map((i) => ctx.profiles.segments[i]);
   const maxAbs = Math.max(1, ...segments.flatMap((s) => s.z.map((z) => Math.abs(z))));
   // the segments' own names, when given, head their cards as everywhere else
-  const cards = ctx.shown.map((i) => card(ctx.input.segmentNames ? { ...ctx.profiles.segments[i], name: ctx.names[i] } : ctx.profiles.segments[i], ctx.profiles, ctx.colors[i], maxAbs, baseName(ctx))).join('\n') + unassignedCard(ctx.input.unassigned, ctx.profiles);
+  const cards = ctx.shown.map((i) => card({ ...ctx.profiles.segments[i], name: ctx.input.segmentNames ? ctx.names[i] : isolate(ctx.profiles.segments[i].name) }, ctx.profiles, ctx.colors[i], maxAbs, baseName(ctx))).join('\n') + unassignedCard(ctx.input.unassigned, ctx.profiles);
   return `<section id="details"><h2>Segment details</h2><div class="cards">${cards}</div></section>`;
 }
 
@@ -633,11 +634,11 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   const project = (c: number[], w: number[]) => c.reduce((s, v, j) => s + ((v - pca.mean[j]) / pca.scale[j]) * w[j], 0);
   const pct = (r: number) => `${(r * 100).toFixed(1)}% of variance`;
 
-  const featureLabels = shortLabels(ds.names, input.featureLabels);
-  const names = input.segmentNames ? [...input.segmentNames] : personaNames(profiles, { featureLabels: input.featureLabels });
+  const featureLabels = shortLabels(ds.names, input.featureLabels).map(isolate);
+  const names = (input.segmentNames ? [...input.segmentNames] : personaNames(profiles, { featureLabels: input.featureLabels })).map(isolate);
   // charts name segments by their short names and features in full words: nothing to cut. Two features that read
   // the same (total_spend, totalSpend) keep their column names, or the charts would draw them in one column
-  const words = ds.names.map((f) => featureLabel(input.featureLabels, f));
+  const words = ds.names.map((f) => isolate(featureLabel(input.featureLabels, f)));
   const charted: SegmentProfiles = {
     ...profiles,
     features: words.map((w, j) => (words.indexOf(w) === words.lastIndexOf(w) ? w : ds.names[j])),
@@ -681,9 +682,11 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   const shown = shownSegments(profiles);
   const colors = new Array<string>(k).fill('#999');
   palette(shown.length).forEach((c, t) => (colors[shown[t]] = c));
+  // each feature's words isolated where they hold right-to-left text, so the numbers after them read in order
+  const described = Object.fromEntries(profiles.features.map((f) => [f, isolate(featureLabel(input.featureLabels, f))]));
   const ctx: ReportContext = {
     input, ds, k, labels, profiles, shown, names,
-    descriptions: profiles.segments.map((_, i) => describeSegment(profiles, i, { maxFeatures: 3, featureLabels: input.featureLabels, ...(input.unassigned ? { population: 'clustered customers' } : {}) })),
+    descriptions: profiles.segments.map((_, i) => describeSegment(profiles, i, { maxFeatures: 3, featureLabels: described, ...(input.unassigned ? { population: 'clustered customers' } : {}) })),
     chartLabels: names.map((n, i) => `${profiles.segments[i].id}: ${n}`),
     colors, featureLabels, rules, charts, chart,
   };

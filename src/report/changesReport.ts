@@ -5,6 +5,7 @@ import type { Spec as VegaSpec } from 'vega';
 import type { CompareSnapshotsResult, Migration } from '../workflow/compareSnapshots.js';
 import { renderSvg, renderVegaSvg } from './renderSvg.js';
 import { escapeHtml as esc } from './buildReport.js';
+import { isolate } from '../util/bidiText.js';
 import { formatShare as fmtPct } from '../util/shareText.js';
 
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
@@ -19,7 +20,8 @@ export const movedUnassigned = (m: Migration): boolean => m.toUnassigned.some((c
  */
 export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?: number; height?: number } = {}): VegaSpec {
   const width = options.width ?? 640, height = options.height ?? 420;
-  const names = r.migration.segments;
+  // labels are followed by counts: a name holding right-to-left text is isolated from them
+  const names = r.migration.segments.map(isolate);
   // nodes are keyed and coloured by position, never by name: a segment may be named "Gone" or "New customers"
   const n = names.length, NEW_COLOUR = n, GONE_COLOUR = n + 1, UNASSIGNED_COLOUR = n + 2;
   const flows: { from: string; to: string; value: number; fromOrder: number; toOrder: number; fromColour: number; toColour: number }[] = [];

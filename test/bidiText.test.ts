@@ -1,0 +1,145 @@
+// Names from the data (segments, columns, categories) holding right-to-left text or bidirectional controls, in the
+// report, the changes report and the command line's text: each is isolated, so the numbers after it read in order.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isolate } from '../src/util/bidiText.js';
+import { formatTable } from '../src/cli/formatTable.js';
+import { buildReport } from '../src/report/buildReport.js';
+import { migrationSankeySpec } from '../src/report/changesReport.js';
+import { fromRows } from '../src/data/dataset.js';
+import { profileSegments } from '../src/explain/profileSegments.js';
+import { close, createRandom } from '../src/index.node.js';
+import { ok as okIn } from './helpers/segkitCli.js';
+
+const RLO = '\u202E', FSI = '\u2068', PDI = '\u2069';
+
+/**
+ * The embeddings, overrides and isolates open at `at` in its line (a line is a paragraph), as the Unicode
+ * bidirectional algorithm's rules X1-X8 keep them: a PDF closes the last embedding unless an isolate was opened after
+ * it, a PDI closes the last isolate and everything opened inside it, and one with no isolate open does nothing.
+ */
+function openAt(text: string, at: number): string[] {
+  const stack: string[] = [];
+  for (let i = text.lastIndexOf('\n', at - 1) + 1; i < at; i++) {
+    const c = text[i];
+    if ('\u202A\u202B\u202D\u202E'.includes(c)) stack.push('embedding');
+    else if ('\u2066\u2067\u2068'.includes(c)) stack.push('isolate');
+    else if (c === '\u202C' && stack.at(-1) === 'embedding') stack.pop();
+    else if (c === PDI && stack.includes('isolate')) while (stack.pop() !== 'isolate');
+  }
+  return stack;
+}
+
+/**
+ * Whether a number at `at` reads in order: nothing open there, or it is inside an isolate (part of a name: "c1"). A
+ * number after a name is outside it, so this holds for it only if the name opened nothing that is still open.
+ */
+const inOrder = (text: string, at: number): boolean => {
+  const open = openAt(text, at);
+  return open.length === 0 || open[0] === 'isolate';
+};
+
+/** Every place `what` occurs in `text`, each with what is open there. */
+const openAtEach = (text: string, what: string): string[][] => [...text.matchAll(new RegExp(what.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g'))].map((m) => openAt(text, m.index!));
+
+describe('isolate', () => {
+  it('keeps text without right-to-left letters or bidirectional controls as it is', () => {
+    for (const s of ['', 'spend', 'Müller', '東京', 'a\u200Bb', '❤️ fans', '\uFEFFoslo', 'x\u2013y']) expect(isolate(s)).toBe(s);
+  });
+
+  it('isolates an override, a mark or right-to-left letters, closing what the text leaves open', () => {
+    expect(isolate(`${RLO}abc`)).toBe(`${FSI}${RLO}abc${PDI}`);
+    expect(isolate('a\u200Fb')).toBe(`${FSI}a\u200Fb${PDI}`);
+    expect(isolate('לקוחות')).toBe(`${FSI}לקוחות${PDI}`);
+    // an isolate of its own left open is closed; a closing one that closes nothing of its own is left out
+    expect(isolate('\u2067ab')).toBe(`${FSI}\u2067ab${PDI}${PDI}`);
+    expect(isolate(`${PDI}${RLO}ab`)).toBe(`${FSI}${RLO}ab${PDI}`);
+    for (const s of [`${RLO}abc`, `${PDI}${PDI}${RLO}x`, `\u2066\u2067${RLO}`, `\u202B\u202Ca${PDI}\u2068`]) expect(openAt(`${isolate(s)} 42%`, isolate(s).length)).toEqual([]);
+  });
+});
+
+describe('plain-text tables', () => {
+  it('isolate a cell holding an override, pad it by its visible width and leave other tables as they were', () => {
+    expect(formatTable(['feature', 'changed'], [['spend', '42.0%'], ['visits', '7.5%']], [false, true])).toBe('feature  changed\n-------  -------\nspend      42.0%\nvisits      7.5%');
+    const table = formatTable(['feature', 'changed'], [[`${RLO}spend`, '42.0%'], ['visits', '7.5%']], [false, true]);
+    expect(table).toBe(`feature  changed\n-------  -------\n${FSI}${RLO}spend${PDI}     42.0%\nvisits      7.5%`);
+    expect(openAtEach(table, '42.0%')).toEqual([[]]);
+  });
+});
+
+describe('the HTML report', () => {
+  const rng = createRandom(3);
+  const rows = Array.from({ length: 90 }, (_, i) => [(i % 3) * 10 + rng.normal(), (i % 3) * -5 + rng.normal()]);
+  const names = [`${RLO}spend`, 'visits'];
+  const data = fromRows(rows, { names });
+  const labels = Int32Array.from(rows, (_, i) => i % 3);
+  const profiles = profileSegments(data, labels, 3);
+  const input = {
+    data, labels, k: 3, profiles, centroids: profiles.segments.map((s) => s.mean), seed: 1,
+    segmentNames: [`${RLO}Loyal`, 'Bargain hunters', `ל${RLO}`],
+    value: { name: `${RLO}amount`, values: Float64Array.from(rows, (_, i) => 1 + (i % 3)) },
+    audit: [{ name: 'city', values: Array.from(rows, (_, i) => (i % 3 === 0 ? `${RLO}Oslo` : 'Rome')) }],
+  };
+
+  it('leaves no override open before a number after a name', async () => {
+    const html = await buildReport(input);
+    // segment, feature, value column and category names each stand isolated
+    for (const name of [`${RLO}Loyal`, `ל${RLO}`, `${RLO}spend`, `${RLO}amount`, `${RLO}Oslo`]) expect(html).toContain(`${FSI}${name}${PDI}`);
+    expect(html).toContain('<h3 class="persona">Bargain hunters</h3>');
+    // the text between tags: every number in it starts with nothing open
+    const text = html.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]*>/g, '');
+    let numbers = 0;
+    for (const m of text.matchAll(/\d+(\.\d+)?%/g)) {
+      numbers++;
+      expect(inOrder(text, m.index!), text.slice(Math.max(0, m.index! - 60), m.index! + 10)).toBe(true);
+    }
+    expect(numbers).toBeGreaterThan(10);
+  });
+
+  it('is byte for byte the same for names without right-to-left text', async () => {
+    const plain = { ...input, data: fromRows(rows, { names: ['spend', 'visits'] }), segmentNames: ['Loyal', 'Bargain hunters', 'Lapsed'], value: { ...input.value, name: 'amount' }, audit: [{ name: 'city', values: input.audit[0].values.map((v) => v.replace(RLO, '')) }] };
+    const html = await buildReport({ ...plain, profiles: profileSegments(plain.data, labels, 3) });
+    expect(html).not.toMatch(/[\u2066-\u2069\u202A-\u202E]/);
+  });
+
+  it('labels the migration Sankey\'s segments isolated from their counts', () => {
+    const spec = migrationSankeySpec({ migration: { segments: [`${RLO}Loyal`, 'Lapsed'], counts: [[5, 1], [2, 7]], new: [1, 0], gone: [0, 2], toUnassigned: [0, 0], fromUnassigned: [0, 0], unassignedBoth: 0 } } as never);
+    const flows = (spec.data as { name: string; values?: { from: string; to: string }[] }[]).find((d) => d.values)!.values!;
+    expect(new Set(flows.flatMap((f) => [f.from, f.to]))).toContain(`${FSI}${RLO}Loyal${PDI}`);
+    expect(flows.some((f) => f.from === 'Lapsed')).toBe(true);
+  });
+});
+
+describe('segkit explain', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'segkit-bidi-'));
+    const rng = createRandom(5);
+    const lines = [`customer_id,${RLO}income,spend,${RLO}seg,gender`];
+    const names = [`${RLO}Affluent`, 'Frequent', 'Occasional'];
+    for (let i = 0; i < 240; i++) {
+      const g = i % 3;
+      lines.push([`${RLO}c${i}`, ([95, 45, 30][g] * (1 + 0.1 * rng.normal())).toFixed(2), ([20, 70, 10][g] * (1 + 0.1 * rng.normal())).toFixed(2), names[g], g === 1 && i % 5 ? `${RLO}female` : 'male'].join(','));
+    }
+    writeFileSync(join(dir, 'in.csv'), `${lines.join('\n')}\n`);
+  });
+  afterAll(async () => {
+    await close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints names, features, groups and ids isolated: every share and count after them starts with nothing open', async () => {
+    const out = okIn(dir, ['explain', 'in.csv', '--labels', `${RLO}seg`, '--id', 'customer_id', '--rows', `${RLO}c1`, '--audit', 'gender', '--report', 'r.html']).stdout;
+    expect(out).toContain(`${FSI}"${RLO}Affluent"${PDI}`);
+    expect(out).toContain(`${FSI}${RLO}income${PDI}`);
+    let numbers = 0;
+    for (const m of out.matchAll(/\d[\d,.]*%?/g)) {
+      numbers++;
+      expect(inOrder(out, m.index!), out.slice(out.lastIndexOf('\n', m.index!) + 1, m.index! + 10)).toBe(true);
+    }
+    expect(numbers).toBeGreaterThan(20);
+    expect(readFileSync(join(dir, 'r.html'), 'utf8')).toContain(`${FSI}${RLO}Affluent${PDI}`);
+  }, 60_000);
+});

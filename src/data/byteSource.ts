@@ -52,7 +52,7 @@ async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator
 }
 
 /** The raw chunks of a non-string, non-buffer source. */
-function rawChunks(source: ByteSource, what: string): AsyncIterable<Uint8Array | string> {
+export function rawChunks(source: ByteSource, what: string): AsyncIterable<Uint8Array | string> {
   if (isReadableStream(source)) return streamChunks(source);
   if (isAsyncIterable(source)) return source;
   throw badSource(what, source);

@@ -1,0 +1,93 @@
+// Byte order marks in CSV input: UTF-16 files (as spreadsheets export "Unicode text") are read in the encoding their
+// mark names, never as UTF-8 or Latin-1 text with a NUL between letters; UTF-16 without a mark is refused.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Table } from 'apache-arrow';
+import { csvRecords, readCsv, readTable } from '../src/index.node.js';
+import { ok } from './helpers/segkitCli.js';
+
+const TEXT = 'name,spend,city\nMüller,12.5,Köln\nMöller,3,Oslo\n"Ünal, A.",7.25,\n';
+const utf16le = (s: string, bom = true) => new Uint8Array(Buffer.concat([Buffer.from(bom ? [0xff, 0xfe] : []), Buffer.from(s, 'utf16le')]));
+const utf16be = (s: string, bom = true) => {
+  const b = Buffer.from(s, 'utf16le').swap16();
+  return new Uint8Array(Buffer.concat([Buffer.from(bom ? [0xfe, 0xff] : []), b]));
+};
+const utf8bom = (s: string) => new Uint8Array(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(s, 'utf8')]));
+/** A stream of the bytes in chunks of `size`. */
+const chunks = (bytes: Uint8Array, size: number) => new ReadableStream<Uint8Array>({
+  start(c) {
+    for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.slice(i, i + size));
+    c.close();
+  },
+});
+const shape = (t: Table) => ({ names: t.schema.fields.map((f) => f.name), types: t.schema.fields.map((f) => String(f.type)), rows: t.toArray().map((r) => r.toJSON()) });
+
+describe('CSV input that begins with a byte order mark', () => {
+  let want: ReturnType<typeof shape>;
+  beforeAll(async () => {
+    want = shape(await readCsv(TEXT));
+    expect(want.names).toEqual(['name', 'spend', 'city']);
+    expect(want.rows).toEqual([{ name: 'Müller', spend: 12.5, city: 'Köln' }, { name: 'Möller', spend: 3, city: 'Oslo' }, { name: 'Ünal, A.', spend: 7.25, city: null }]);
+  });
+
+  it.each([
+    ['UTF-16LE', utf16le(TEXT)], ['UTF-16BE', utf16be(TEXT)], ['UTF-8', utf8bom(TEXT)],
+  ])('is read in the encoding its mark names (%s), as bytes, an ArrayBuffer and a stream of any chunk size', async (_, bytes) => {
+    expect(shape(await readCsv(bytes))).toEqual(want);
+    expect(shape(await readCsv(bytes.slice().buffer))).toEqual(want);
+    for (const size of [1, 2, 3, 7, 4096]) expect(shape(await readCsv(chunks(bytes, size)))).toEqual(want);
+  });
+
+  it('names the encoding whatever encoding was asked for, as the Encoding Standard decodes', async () => {
+    // Latin-1 would read UTF-16 as letters between NULs, and a UTF-8 mark as "ï»¿" before the first name
+    expect(shape(await readCsv(utf16le(TEXT), { encoding: 'latin1' }))).toEqual(want);
+    expect(shape(await readCsv(utf8bom(TEXT), { encoding: 'latin1' }))).toEqual(want);
+    expect(shape(await readCsv(utf16be(TEXT), { encoding: 'utf-16le' }))).toEqual(want);
+    expect(shape(await readCsv(utf16le(TEXT), { encoding: 'utf-16be' }))).toEqual(want);
+  });
+
+  it('csvRecords reads UTF-16 too', async () => {
+    const rows: unknown[] = [];
+    for await (const batch of csvRecords(chunks(utf16le(TEXT), 5))) rows.push(...batch.toArray().map((r) => r.toJSON()));
+    expect(rows).toEqual(want.rows);
+  });
+
+  it('refuses UTF-16 without a mark unless it is read as UTF-16, which it then is', async () => {
+    // without a trailing line break the NULs made two text columns named "n\0a\0m\0e\0" and "\0s\0p\0e\0n\0d\0"
+    const bare = 'name,spend\nMüller,12.5\nMöller,3';
+    for (const bytes of [utf16le(bare, false), utf16be(bare, false)]) {
+      await expect(readCsv(bytes)).rejects.toMatchObject({ code: 'E_PARSE', message: expect.stringContaining('UTF-16') });
+      await expect(readCsv(bytes, { encoding: 'latin1' })).rejects.toMatchObject({ code: 'E_PARSE' });
+    }
+    expect(shape(await readCsv(utf16le(bare, false), { encoding: 'utf-16le' })).rows).toEqual([{ name: 'Müller', spend: 12.5 }, { name: 'Möller', spend: 3 }]);
+    expect(shape(await readCsv(utf16be(bare, false), { encoding: 'utf-16be' })).rows).toEqual([{ name: 'Müller', spend: 12.5 }, { name: 'Möller', spend: 3 }]);
+  });
+});
+
+describe('a UTF-16 file', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'segkit-utf16-'));
+    const lines = ['customer_id,spend,visits'];
+    for (let i = 0; i < 60; i++) lines.push(`c${i},${(i % 3) * 40 + (i % 7)},${(i % 3) * 5 + (i % 4)}`);
+    const text = `${lines.join('\r\n')}\r\n`;
+    writeFileSync(join(dir, 'utf8.csv'), text);
+    writeFileSync(join(dir, 'utf16.csv'), utf16le(text));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads through readTable as its UTF-8 twin does', async () => {
+    expect(shape(await readTable(join(dir, 'utf16.csv')))).toEqual(shape(await readTable(join(dir, 'utf8.csv'))));
+  });
+
+  it('segments on the command line as its UTF-8 twin does, its id column found by name', () => {
+    const run = (file: string) => JSON.parse(ok(dir, ['segment', file, '--id', 'customer_id', '--k', '3', '--seed', '1', '--json']).stdout);
+    const [a, b] = [run('utf16.csv'), run('utf8.csv')];
+    expect(a.rows ?? a).toEqual(b.rows ?? b);
+    expect(JSON.stringify(a).replaceAll('utf16.csv', 'utf8.csv')).toBe(JSON.stringify(b));
+  }, 60_000);
+});

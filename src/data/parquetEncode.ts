@@ -82,6 +82,8 @@ function columnSource(name: string, vector: Vector): ColumnSource {
 /** writeParquet's work once its options are checked: the table (decimals already numbers) as Parquet bytes. */
 export function encodeParquet(table: Table, codec: 'SNAPPY' | 'UNCOMPRESSED', rowGroupSize: number | undefined, kvMetadata: { key: string; value: string }[] | undefined): Uint8Array {
   const fields = table.schema.fields;
+  // a file of no column holds no rows: its footer would say 0 whatever the table's length
+  if (fields.length === 0 && table.numRows > 0) throw new SegkitError('E_EMPTY_DATA', `the table has ${table.numRows} rows but no columns: Parquet keeps no rows without a column`);
   const columnData = fields.map((f, j) => columnSource(f.name, table.getChildAt(j)!));
   // columns given no basic type are the unsigned 64-bit ones: the schema then comes whole, with their annotation
   const unsigned = columnData.filter((c) => c.type === undefined);

@@ -143,6 +143,8 @@ export class RecordColumns {
         throw new SegkitError('E_MISSING_COLUMN', `option "types" names column "${name}", which no record has`, `columns: ${[...this.builders.keys()].join(', ')}`);
       }
     }
+    // records of no field would make a table of no rows: their number would be lost
+    if (!this.order.length) throw new SegkitError('E_EMPTY_DATA', 'the records have no fields');
     const columns = this.order.map((b) => b.finish({ float32: this.settings.float32, integers: true }));
     return tableFromColumns(
       this.order.map((b) => b.name),

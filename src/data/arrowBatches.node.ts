@@ -83,6 +83,7 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
       if (batches++ === 0) checkColumnNames(next.value.schema.fields.map((f) => f.name), 'the Arrow input');
       const table = new Table([next.value]);
       checkBatchRows(table, `"${path}"`, batches - 1);
+      codecs.checkUtf8Columns(table, `"${path}"`);
       yield decimalsAsNumbers(table, true);
     }
     if (batches === 0 && reader.schema?.fields.length === 0) throw notArrow(path, new Error('no schema was found'));

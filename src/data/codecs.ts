@@ -2,7 +2,8 @@
 // pyarrow's and pandas' Feather files) and Zstandard, and Parquet's GZIP, ZSTD (Polars' default), LZ4 and LZ4_RAW
 // (SNAPPY, the most common, is hyparquet's own). Each is a maintained package's: lz4js for LZ4 frames, fzstd for
 // Zstandard, hyparquet-compressors (hyparquet's companion) for gzip and Parquet's LZ4 blocks. Also the check of an Arrow
-// file's footer that apache-arrow's file reader needs, and the bound on its metadata's list lengths. The readers import this module when they first read such data,
+// file's footer that apache-arrow's file reader needs, the bound on its metadata's list lengths, and the check that text
+// columns are UTF-8. The readers import this module when they first read such data,
 // so bundles that read neither format leave these out.
 import { CompressionType, Message, MessageHeader, RecordBatchReader, compressionRegistry } from '#arrow';
 import { ByteBuffer } from 'flatbuffers';
@@ -11,6 +12,8 @@ import { gunzip } from 'hyparquet-compressors/src/gzip.js';
 import { decompressLz4, decompressLz4Raw } from 'hyparquet-compressors/src/lz4.js';
 import { decompress as lz4Decode } from 'lz4js';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
+
+export { checkUtf8Columns } from './utf8Check.js';
 
 /** Parquet codecs beyond hyparquet's own SNAPPY, as hyparquet's `compressors` (each page's length is checked by it). */
 export const PARQUET_DECOMPRESSORS = Object.freeze({

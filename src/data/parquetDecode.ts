@@ -18,7 +18,7 @@ import {
   makeData,
 } from '#arrow';
 import type { ColumnData, CompressionCodec, Compressors, FileMetaData, PageHeader, SchemaElement } from 'hyparquet/src/index.js';
-import { utf8Text } from './utf8Text.js';
+import { binaryKey, utf8Text } from './utf8Text.js';
 import { nearDecimal } from './decimal.js';
 import { parquetMetadata, parquetRead, parquetSchema } from 'hyparquet/src/index.js';
 import { parquetHeader } from 'hyparquet/src/column.js';
@@ -49,8 +49,21 @@ const timeParsers = {
   dateFromDays: (days: number) => at(days * 86_400_000),
 };
 const toNumber: Convert = (v) => (v == null ? v : Number(v));
+
+/**
+ * Annotated text's bytes as text, refused when they are not UTF-8 (Latin-1 written as strings by another tool): each
+ * bad byte would be U+FFFD, and Müller and Möller one customer. A U+FFFD written as such is text (binaryKey tells).
+ */
+function textOf(bytes: Uint8Array): string {
+  const text = utf8Text(bytes);
+  if (text.includes('\uFFFD') && binaryKey(bytes) !== text) {
+    throw new SegkitError('E_PARSE', 'a Parquet text value holds bytes that are not UTF-8', 'write the column as UTF-8 text (it may be Latin-1), or as binary');
+  }
+  return text;
+}
+
 // an ENUM's bytes arrive undecoded (hyparquet decodes only STRING and UTF8 annotations): they are UTF-8 text too
-const toText: Convert = (v) => (v == null || typeof v === 'string' ? v : v instanceof Uint8Array ? utf8Text(v) : JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
+const toText: Convert = (v) => (v == null || typeof v === 'string' ? v : v instanceof Uint8Array ? textOf(v) : JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
 
 interface Mapping {
   type: DataType;
@@ -701,8 +714,9 @@ export async function decodeParquet(file: ArrayBuffer): Promise<Table> {
   try {
     // text keeps a U+FEFF that begins it (hyparquet's own decoding drops it)
     // bytes without a text annotation stay bytes (decoded as UTF-8, bytes that are not became U+FFFD)
-    await parquetRead({ file, metadata, compressors, utf8: false, parsers: { ...timeParsers, stringFromBytes: (bytes) => bytes && utf8Text(bytes) }, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+    await parquetRead({ file, metadata, compressors, utf8: false, parsers: { ...timeParsers, stringFromBytes: (bytes) => bytes && textOf(bytes) }, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
   } catch (error) {
+    if (error instanceof SegkitError) throw error;
     throw new SegkitError('E_PARSE', `the Parquet data could not be decoded: ${(error as Error).message}`, undefined, { cause: error });
   }
   // the pages must hold the rows the footer promised, checked before the columns are allocated at that size

@@ -16,7 +16,7 @@ export async function readArrow(input: ByteSource): Promise<Table> {
   }
   const bytes = await collectBytes(input, 'the Arrow input');
   if (bytes.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the Arrow input is empty');
-  const [{ tableFromIPC }, { registerArrowDecoders, checkedReader }] = await Promise.all([import('#arrow/ipc'), import('./codecs.js')]);
+  const [{ tableFromIPC }, { registerArrowDecoders, checkedReader, checkUtf8Columns }] = await Promise.all([import('#arrow/ipc'), import('./codecs.js')]);
   registerArrowDecoders();
   let table: Table;
   try {
@@ -30,5 +30,6 @@ export async function readArrow(input: ByteSource): Promise<Table> {
   }
   checkColumnNames(table.schema.fields.map((f) => f.name), 'the Arrow input');
   checkBatchRows(table, 'the Arrow input');
+  checkUtf8Columns(table, 'the Arrow input');
   return decimalsAsNumbers(table, true);
 }

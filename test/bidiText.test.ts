@@ -142,4 +142,23 @@ describe('segkit explain', () => {
     expect(numbers).toBeGreaterThan(20);
     expect(readFileSync(join(dir, 'r.html'), 'utf8')).toContain(`${FSI}${RLO}Affluent${PDI}`);
   }, 60_000);
+
+  it('segment and score print segment and feature names isolated from the counts, shares and z after them', () => {
+    const numbersInOrder = (text: string) => {
+      let numbers = 0;
+      for (const m of text.matchAll(/\d[\d,.]*%?/g)) {
+        numbers++;
+        expect(inOrder(text, m.index!), text.slice(text.lastIndexOf('\n', m.index!) + 1, m.index! + 10)).toBe(true);
+      }
+      return numbers;
+    };
+    const seg = okIn(dir, ['segment', 'in.csv', '--id', 'customer_id', '--k', '3', '--seed', '1', '--threads', '1', '--out', 'seg.csv', '--model', 'm.json']);
+    // the features' names ("‮income +1.2 sd") in the table's "stands out by" column
+    expect(seg.stdout + seg.stderr).toContain(`${FSI}${RLO}income${PDI} `);
+    expect(numbersInOrder(seg.stdout + seg.stderr)).toBeGreaterThan(10);
+    const scored = okIn(dir, ['score', 'in.csv', '--model', 'm.json', '--out', 'scored.csv', '--threads', '1']);
+    // "  0  Customers with very high ‮income: 80 (33.3%)": the generated names hold the feature's name
+    expect(scored.stderr).toMatch(new RegExp(`${FSI}[^\n]*${RLO}[^\n]*${PDI}: \\d`));
+    expect(numbersInOrder(scored.stderr)).toBeGreaterThan(6);
+  }, 60_000);
 });

@@ -17,6 +17,7 @@ import { SegkitError, baseMessage, restate, throwIfAborted } from '../util/error
 import { modelValue } from '../util/modelJson.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
+import { isolate } from '../util/bidiText.js';
 import { columnList, integer } from './optionParsers.js';
 import { redisUrl, storeUrl } from './executorOptions.js';
 import { haversineWords } from './densityOptions.js';
@@ -573,7 +574,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     ctx.printJson({ rows: t.rows, unscored: t.unscored, seconds, rowsPerSecond, out: f.out, segments, notices: ctx.notices });
     return;
   }
-  const lines = segments.map((s) => `  ${String(s.id).padStart(3)}  ${s.name}: ${s.size.toLocaleString('en-US')} (${formatShare(s.share)})`);
+  const lines = segments.map((s) => `  ${String(s.id).padStart(3)}  ${isolate(s.name)}: ${s.size.toLocaleString('en-US')} (${formatShare(s.share)})`);
   ctx.note(
     `scored ${t.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s (${formatNumber(Math.round(rowsPerSecond))} rows/s)${f.out === '-' ? '' : ` -> ${f.out}`}\n${lines.join('\n')}` +
       (t.unscored > 0

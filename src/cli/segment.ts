@@ -19,6 +19,7 @@ import { addFitOptions, checkDistinctK, checkGivenFlags, type FitFlags } from '.
 import { fitSegments, type Fitted } from './fitModel.js';
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
 import { counted, formatNumber, formatShare, formatTable } from './formatTable.js';
+import { isolate } from '../util/bidiText.js';
 import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
 import { atRow, checkPaths, csvHeader, inputFormat, inputName, outputFormat, readInputWithText } from './readInput.js';
@@ -436,7 +437,7 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
     [
       ...profiles.segments.filter((p) => p.size > 0).map((p) => [
         String(p.id), p.name, p.size.toLocaleString('en-US'), formatShare(p.size / s.rows),
-        p.topFeatures.map((t) => `${t.name} ${t.z > 0 ? '+' : '-'}${Math.abs(t.z).toFixed(1)} sd`).join(', '),
+        p.topFeatures.map((t) => `${isolate(t.name)} ${t.z > 0 ? '+' : '-'}${Math.abs(t.z).toFixed(1)} sd`).join(', '),
       ]),
       ...(s.unassigned ? [['-', `${UNASSIGNED} (noise, in no segment)`, s.unassigned.size.toLocaleString('en-US'), formatShare(s.unassigned.share), '']] : []),
     ],

@@ -641,7 +641,7 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   const words = ds.names.map((f) => isolate(featureLabel(input.featureLabels, f)));
   const charted: SegmentProfiles = {
     ...profiles,
-    features: words.map((w, j) => (words.indexOf(w) === words.lastIndexOf(w) ? w : ds.names[j])),
+    features: words.map((w, j) => (words.indexOf(w) === words.lastIndexOf(w) ? w : isolate(ds.names[j]))),
     segments: profiles.segments.map((s, i) => ({ ...s, name: names[i] })),
   };
   const specs = chartSpecs({

@@ -162,17 +162,12 @@ function joinIdentical(cols: readonly Float64Array[], core: Float64Array, perm: 
     for (const c of cols) if (c[a] !== c[b]) return c[a] < c[b] ? -1 : 1;
     return 0;
   };
-  zero.sort((a, b) => cmp(a, b) || a - b);
+  // each group's lowest row (original numbering) first
+  zero.sort((a, b) => cmp(a, b) || perm[a] - perm[b]);
   let joined = 0;
-  for (let g = 0; g < zero.length;) {
-    let e = g + 1;
-    while (e < zero.length && cmp(zero[g], zero[e]) === 0) e++;
-    let low = zero[g];
-    for (let q = g + 1; q < e; q++) if (perm[zero[q]] < perm[low]) low = zero[q];
-    for (let q = g; q < e; q++) {
-      if (zero[q] !== low && uf.union(low, zero[q])) { edges.push(perm[low], perm[zero[q]], 0); joined++; }
-    }
-    g = e;
+  for (let q = 1, low = zero[0]; q < zero.length; q++) {
+    if (cmp(low, zero[q])) low = zero[q];
+    else if (uf.union(low, zero[q])) { edges.push(perm[low], perm[zero[q]], 0); joined++; }
   }
   return joined;
 }

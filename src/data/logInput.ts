@@ -278,8 +278,7 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
       }
     } else if (DataType.isDecimal(data.type)) {
       // by value, as joinCustomers keys them (the values are unscaled words)
-      const w = data.type.bitWidth / 32;
-      for (let i = 0; i < data.length; i++) visit(data.nullCount > 0 && !data.getValid(i) ? null : decimalKey(unscaled(data.values as Uint32Array, i, w), data.type.scale), start + i);
+      for (let r = 0; r < data.length; r++) visit(data.getValid(r) ? decimalKey(unscaled(data.values as Uint32Array, r, data.type.bitWidth / 32), data.type.scale) : null, start + r);
     } else {
       scanChunkValues(data, start, visit);
     }

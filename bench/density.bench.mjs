@@ -1,7 +1,7 @@
 // Density and hierarchy benchmark: segkit beside scikit-learn's DBSCAN and fastcluster's linkage_vector on the
 // very same rows (written to a file both read), each fit in a fresh process, with peak RSS. Prints ratios; on a
 // shared machine absolute times are noisy, ratios within one run are what count.
-// Usage: npm run build && node --expose-gc bench/density.bench.mjs [--quick] [--only dbscan,dbscan1m,ward,single,hdbscan]
+// Usage: npm run build && node --expose-gc bench/density.bench.mjs [--quick] [--only dbscan,dbscan1m,ward,single,hdbscan,hdbscandup]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,5 +89,17 @@ if (want('hdbscan')) {
   const file = join(dir, 'hdbscan.f32');
   writeFileSync(file, blobs(n, 8, 8, 1, 0.05, 4));
   report(`HDBSCAN ${n} x 8 (minClusterSize 50, minSamples 10)`, (threads) => ours('hdbscan', file, n, 8, { min_cluster_size: 50, min_samples: 10, threads }), null, 'no anchor on this machine');
+}
+if (want('hdbscandup')) {
+  // customer-like repeats: 60% of the rows take one of 6 profiles exactly (one purchase of the usual amount), the rest
+  // are blobs; identical rows at core distance 0 are joined before the spanning-tree rounds
+  const n = quick ? 20_000 : 100_000;
+  const file = join(dir, 'hdbscandup.f32');
+  const x = blobs(n, 8, 8, 1, 0.05, 5);
+  const rng = createRandom(6);
+  const profiles = Array.from({ length: 6 }, () => Array.from({ length: 8 }, () => Math.fround(-5 + 10 * rng.next())));
+  for (let i = 0; i < n; i++) if (rng.next() < 0.6) x.set(profiles[i % 6], i * 8);
+  writeFileSync(file, x);
+  report(`HDBSCAN ${n} x 8, 60% of rows one of 6 repeated profiles (minClusterSize 50, minSamples 10)`, (threads) => ours('hdbscan', file, n, 8, { min_cluster_size: 50, min_samples: 10, threads }), null, 'no anchor on this machine');
 }
 rmSync(dir, { recursive: true, force: true });

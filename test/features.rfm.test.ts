@@ -316,6 +316,21 @@ describe('rfm', () => {
     expect({ ...got, customer: want.customer }).toEqual(want);
   });
 
+  it('keys ids met in a Dictionary chunk and then in a Utf8 chunk of one column as the records give them', () => {
+    // two tables joined: the first's ids dictionary-encoded, the second's plain text, its ids in another order
+    const part = (rows: Row[], dict: boolean) => new Table({
+      customer: vectorFromArray(rows.map((r) => r.customer), dict ? new Dictionary(new Utf8(), new Int32()) : new Utf8()),
+      invoice: vectorFromArray(rows.map((r) => r.invoice), new Utf8()),
+      date: vectorFromArray(rows.map((r) => r.date as string), new Utf8()),
+      qty: makeVector(Int32Array.from(rows, (r) => r.qty)),
+      amount: makeVector(Float64Array.from(rows, (r) => r.amount)),
+    });
+    const later = LOG.slice(6).reverse();
+    const table = part(LOG.slice(0, 6), true).concat(part(later, false));
+    expect(table.getChild('customer')!.data.map((d) => String(d.type))).toEqual(['Dictionary<Int32, Utf8>', 'Utf8']);
+    expect(columns(rfm(table, OPTS))).toEqual(columns(rfm([...LOG.slice(0, 6), ...later], OPTS)));
+  });
+
   it('reads Arrow Utf8 and integer id columns (thousands of distinct ids) as the records give them', () => {
     const rng = createRandom(17);
     const n = 3000;

@@ -135,6 +135,8 @@ class Utf8KeyIndex {
   private readonly hashes: number[] = [];
   private readonly bytes: Uint8Array[] = [];
   private readonly codes: number[] = [];
+  /** The codes this index gave: codeOf may give a code met before in a chunk of another type (a Dictionary's). */
+  private readonly own = new Set<number>();
 
   constructor(private readonly codeOf: (key: string) => number, private readonly text = utf8Text) {}
 
@@ -148,20 +150,19 @@ class Utf8KeyIndex {
       if (this.hashes[entry] === h && sameBytes(this.bytes[entry], values, from, to)) return this.codes[entry];
     }
     // A new byte string: decode it once; codeOf shares the code with the same id met in other chunk types.
-    const entry = this.hashes.length;
+    const entry = this.hashes.push(h) - 1;
     const bytes = values.subarray(from, to);
-    this.hashes.push(h);
     this.bytes.push(bytes);
     const key = this.text(bytes), code = this.codeOf(key);
-    // new bytes take a new code, above every earlier one, unless their key is another's: a Binary id that is not
+    // new bytes take a code this index has not given, unless their key is another's: a Binary id that is not
     // UTF-8 (ff 01) reads as its hexadecimal, which is the text of other bytes ("ff01")
-    if (code <= this.codes[entry - 1]) throw new SegkitError('E_DUPLICATE_ID', `two ids read as ${describe(key)}`);
-    this.codes.push(code);
-    if (this.hashes.length * 2 > this.slots.length) {
+    if (this.own.size === this.own.add((this.codes[entry] = code)).size) throw new SegkitError('E_DUPLICATE_ID', `two ids read as ${describe(key)}`);
+    // entry + 1 entries: the table is kept at most half full
+    if (entry * 2 + 2 > this.slots.length) {
       this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-      for (let e = 0; e < this.hashes.length; e++) this.insert(e);
+      for (let e = 0; e <= entry; e++) this.insert(e);
     } else this.insert(entry);
-    return this.codes[entry];
+    return code;
   }
 
   private insert(entry: number): void {

@@ -161,4 +161,20 @@ describe('segkit explain', () => {
     expect(scored.stderr).toMatch(new RegExp(`${FSI}[^\n]*${RLO}[^\n]*${PDI}: \\d`));
     expect(numbersInOrder(scored.stderr)).toBeGreaterThan(6);
   }, 60_000);
+
+  it('abtest prints the control arm and the segments isolated from the rates and intervals after them', () => {
+    const lines = ['segment,arm,converted'];
+    for (let i = 0; i < 400; i++) lines.push([i % 2 ? `${RLO}Loyal` : 'New', i % 4 < 2 ? `${RLO}holdout` : 'offer', +(i % 5 < (i % 4 < 2 ? 1 : 2))].join(','));
+    writeFileSync(join(dir, 'ab.csv'), `${lines.join('\n')}\n`);
+    const out = okIn(dir, ['abtest', 'ab.csv', '--segment', 'segment', '--group', 'arm', '--outcome', 'converted', '--control', `${RLO}holdout`]).stdout;
+    expect(out).toContain(`control: ${FSI}${RLO}holdout${PDI} · conversion rates (%) · 95% intervals`);
+    let numbers = 0;
+    // the table and the control line (the summary and assumptions after them are the library's own text)
+    const head = out.slice(0, out.indexOf('\n\n', out.indexOf('---')));
+    for (const m of head.matchAll(/\d[\d,.]*%?/g)) {
+      numbers++;
+      expect(inOrder(head, m.index!), head.slice(head.lastIndexOf('\n', m.index!) + 1, m.index! + 10)).toBe(true);
+    }
+    expect(numbers).toBeGreaterThan(20);
+  }, 60_000);
 });

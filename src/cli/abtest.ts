@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { normalisationNote } from './labelForms.js';
+import { isolate } from '../util/bidiText.js';
 import { UsageError } from './exitCodes.js';
 import { abTestChart } from '../report/abTestChart.js';
 import { renderSvg } from '../report/renderSvg.js';
@@ -101,7 +102,7 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
   ]);
   const what = r.metric === 'proportion' ? 'rate' : 'mean';
   ctx.print([
-    `control: ${r.control} · ${r.metric === 'proportion' ? 'conversion rates (%)' : 'means'} · ${+(r.confidence * 100).toPrecision(10)}% intervals`,
+    `control: ${isolate(r.control)} · ${r.metric === 'proportion' ? 'conversion rates (%)' : 'means'} · ${+(r.confidence * 100).toPrecision(10)}% intervals`,
     '',
     formatTable(['segment', 'variant', 'n control', 'n variant', `${what} control`, `${what} variant`, `uplift${unit}`, 'interval', 'p', 'p (Holm)', 'significant'], rows,
       [false, false, true, true, true, true, true, true, true, true, false]),

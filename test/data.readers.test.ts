@@ -447,6 +447,14 @@ describe('readCsv errors', () => {
       await rm(join(file, '..'), { recursive: true, force: true });
     }
   });
+
+  it('the readers the README says refuse a misspelt option are each a function of the package', async () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8').replace(/\s+/g, ' ');
+    const names = /The readers \(([^)]*)\) refuse one/.exec(readme)![1].match(/\w+/g)!;
+    expect(names).toContain('readTable');
+    const api = (await import('../src/index.node.js')) as Record<string, unknown>;
+    for (const name of names) expect(typeof api[name], name).toBe('function');
+  });
 });
 
 describe('readCsv type overrides', () => {

@@ -10,20 +10,26 @@ const requireModule = (process.features as { require_module?: boolean }).require
 if (!requireModule) console.warn('notice: this Node cannot require() ES modules; the worker file load check is skipped');
 
 describe('the pool worker file', () => {
-  it.skipIf(!requireModule)('loads and runs a task after a plain require(), as piscina first loads it', async () => {
+  it.skipIf(!requireModule)('loads after a plain require(), as piscina first loads it, and runs a kernel on its first task', async () => {
     const file = fileURLToPath(new URL('../dist/engine/worker.js', import.meta.url));
-    const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
     const common = fileURLToPath(new URL('../node_modules/piscina/dist/common.js', import.meta.url));
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+    // a gather of source rows 3, 1 and 2 of one float32 column, above the kernels' own low memory
+    const src = 1 << 20, rows = src + 4096, dst = src + 8192;
+    new Float32Array(memory.buffer, src, 4).set([10, 11, 12, 13]);
+    new Int32Array(memory.buffer, rows, 3).set([3, 1, 2]);
+    const gather = { gather: { n: 3, rows, d: 1, bytes: 4, srcX: src, srcStride: 4, dstX: dst, dstStride: 3, buffers: [] }, range: [0, 3] };
     // what piscina's own worker start-up sets before it loads the file
     const code = `const { parentPort, workerData } = require('node:worker_threads');
       require(${JSON.stringify(common)}).commonState.workerData = workerData;
       try {
         const m = require(${JSON.stringify(file)});
-        Promise.resolve(m.default({ touch: [0, 65536] })).then((r) => parentPort.postMessage(JSON.stringify(r)), (e) => parentPort.postMessage(String(e)));
+        Promise.resolve(m.default(${JSON.stringify(gather)})).then((r) => parentPort.postMessage(JSON.stringify(r)), (e) => parentPort.postMessage(String(e)));
       } catch (e) { parentPort.postMessage(String(e.code || e.message)); }`;
     const w = new Worker(code, { eval: true, workerData: { memory } });
     try {
       expect(await new Promise((resolve) => w.once('message', resolve))).toBe('{"partials":[]}');
+      expect(Array.from(new Float32Array(memory.buffer, dst, 3))).toEqual([13, 11, 12]);
     } finally {
       await w.terminate();
     }

@@ -31,19 +31,21 @@ function chunkIsUtf8(data: Data): boolean {
 
 const isText = (type: DataType): boolean => DataType.isUtf8(type) || DataType.isLargeUtf8(type);
 
+/** Chunks found to be UTF-8 (a dictionary an IPC stream's batches share is one object: checked once, not per batch). */
+const checked = new WeakSet<Data>();
+
 /**
  * Refuses a text column whose bytes are not UTF-8 (Latin-1 written as Utf8 by another tool): decoded, each bad byte
  * would be U+FFFD, and Müller and Möller one customer. Dictionary values are checked once per dictionary.
  */
 export function checkUtf8Columns(table: Table, what: string): void {
-  const seen = new Set<Data>();
   const check = (name: string, data: Data): void => {
-    if (seen.has(data)) return;
-    seen.add(data);
+    if (checked.has(data)) return;
     if (isText(data.type) && !chunkIsUtf8(data)) {
       throw new SegkitError('E_PARSE', `${what}: text column "${name}" holds bytes that are not UTF-8`, 'write the column as UTF-8 text (it may be Latin-1), or as binary');
     }
     for (const d of data.dictionary?.data ?? []) check(name, d);
+    checked.add(data);
   };
   table.schema.fields.forEach((f, j) => {
     for (const data of table.getChildAt(j)!.data) check(f.name, data);

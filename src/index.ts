@@ -60,7 +60,7 @@ export { kDistances, type KDistancesOptions } from './core/kDistances.js';
 export { agglomerative, agglomerativeDefaults, type AgglomerativeOptions } from './core/agglomerative.js';
 export { AgglomerativeModel, LINKAGES, type Linkage, type AgglomerativeModelJSON } from './core/agglomerativeModel.js';
 export type { DendrogramData } from './core/linkageTree.js';
-export { hdbscan, hdbscanDefaults, type HdbscanOptions, type HdbscanResult } from './core/hdbscan.js';
+export { hdbscan, hdbscanDefaults, type HdbscanOptions, type HdbscanResult } from './core/hdbscanLazy.js';
 export type { CondensedTree } from './core/condensedTree.js';
 export { kneedle, type KneedleOptions, type KneedleResult, type KneeCurve, type KneeDirection } from './core/kneedle.js';
 export { createRandom, type Random } from './util/random.js';

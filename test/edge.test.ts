@@ -142,7 +142,7 @@ describe('size budget', () => {
   // (#arrow/ipc, package.json imports: apache-arrow/ipc), the decompressors for compressed Arrow and Parquet
   // (src/data/codecs.ts), and the CSV parser (papaparse) and
   // segkit's CSV reader (src/data/csvCore.ts), each loaded on first use, are left out
-  const LAZY = [/[\\/]report[\\/]/, /^vega/, /^hyparquet/, /^#arrow\/ipc$/, /^apache-arrow\/ipc\//, /[\\/]data[\\/]codecs\.js$/, /[\\/]data[\\/]parquetDecode\.js$/, /[\\/]data[\\/]parquetEncode\.js$/, /^papaparse$/, /[\\/]data[\\/]csvCore\.js$/];
+  const LAZY = [/[\\/]report[\\/]/, /^vega/, /^hyparquet/, /^#arrow\/ipc$/, /^apache-arrow\/ipc\//, /[\\/]data[\\/]codecs\.js$/, /[\\/]data[\\/]parquetDecode\.js$/, /[\\/]data[\\/]parquetEncode\.js$/, /[\\/]core[\\/]hdbscan\.js$/, /^papaparse$/, /[\\/]data[\\/]csvCore\.js$/];
   const minifiedGzip = async (input: string, alias?: Record<string, string>, external = LAZY): Promise<{ code: string; gz: number }> => {
     const b = await rolldown({ input, platform: 'browser', logLevel: 'silent', external, ...(alias ? { resolve: { alias } } : {}) });
     try {
@@ -174,11 +174,13 @@ describe('size budget', () => {
     expect(code).not.toContain('ARROW1');
     // and the decompressors where compressed Arrow or Parquet data is first read
     expect(code).toMatch(/import\(.\.\/data\/codecs\.js/);
+    // and HDBSCAN's spanning and condensed trees where hdbscan is first called
+    expect(code).toMatch(/import\(.\.\/core\/hdbscan\.js/);
     // and segkit's CSV reader where CSV is first read (it loads papaparse)
     expect(code).toMatch(/import\(.\.\/data\/csvCore\.js/);
     // none of the lazy modules is also imported statically (they are external here, so a static import would
     // show as an import statement rather than as their code)
-    expect(code).not.toMatch(/\bfrom\s*["'](papaparse|hyparquet[^"']*|#arrow\/ipc|apache-arrow\/ipc\/[^"']*|[^"']*codecs\.js|[^"']*parquetDecode\.js|[^"']*parquetEncode\.js|[^"']*csvCore\.js)["']/);
+    expect(code).not.toMatch(/\bfrom\s*["'](papaparse|hyparquet[^"']*|#arrow\/ipc|apache-arrow\/ipc\/[^"']*|[^"']*codecs\.js|[^"']*parquetDecode\.js|[^"']*parquetEncode\.js|[^"']*hdbscan\.js|[^"']*csvCore\.js)["']/);
     // two modules over one memory: the core one (all that scoring and k-means compile) and the extra one; and the
     // CSV reader's, over a memory of its own (plain only)
     const extra = await import('../src/kernels/wasmExtraBytes.generated.js');

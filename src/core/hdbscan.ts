@@ -9,6 +9,7 @@ import { finishLinkage } from './linkageTree.js';
 import type { RunOptions } from './model.js';
 import { buildKdTree } from './spatialIndex.js';
 import { UnionFind } from './unionFind.js';
+import { hdbscanDefaults } from './hdbscanDefaults.js';
 
 export interface HdbscanOptions extends RunOptions {
   /** Smallest group that counts as a cluster (default 5, at least 2). */
@@ -19,7 +20,7 @@ export interface HdbscanOptions extends RunOptions {
   clusterSelectionMethod?: 'eom' | 'leaf';
 }
 
-export const hdbscanDefaults = Object.freeze({ minClusterSize: 5, clusterSelectionMethod: 'eom' as const });
+export { hdbscanDefaults };
 
 const HDBSCAN_OPTIONS = ['minClusterSize', 'minSamples', 'clusterSelectionMethod', 'executor', 'threads', 'signal'] as const;
 

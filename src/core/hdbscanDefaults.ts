@@ -1,0 +1,2 @@
+/** hdbscan's defaults (minSamples defaults to minClusterSize). */
+export const hdbscanDefaults = Object.freeze({ minClusterSize: 5, clusterSelectionMethod: 'eom' as const });

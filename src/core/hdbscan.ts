@@ -93,15 +93,23 @@ export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSampl
     const core = new Float64Array(n), nn = new Int32Array(n * minSamples), tie = new Uint8Array(n);
     let at = 0;
     for (const p of coreParts) { core.set(p.core, at); nn.set(p.nn, at * minSamples); tie.set(p.tie, at); at += p.core.length; }
-    const nodeCore = new Float64Array(tree.nodes).fill(Infinity);
-    for (let t = tree.nodes - 1; t >= 0; t--) {
-      if (t >= tree.firstLeaf) for (let r = tree.start[t]; r < tree.end[t]; r++) nodeCore[t] = Math.min(nodeCore[t], core[r]);
-      else nodeCore[t] = Math.min(nodeCore[2 * t + 1], nodeCore[2 * t + 2]);
-    }
     // components by index-order row; the union-find root (the lowest row) names each
     const uf = new UnionFind(n);
     const edges: number[] = [];
-    let components = n - joinIdentical(sorted, core, perm, uf, edges);
+    const skip = new Uint8Array(n);
+    let components = n - joinIdentical(sorted, core, perm, uf, edges, skip);
+    // per tree node: the smallest core distance among its rows the rounds search from and to, and whether it has none
+    const nodeCore = new Float64Array(tree.nodes).fill(Infinity);
+    const nodeSkip = new Uint8Array(tree.nodes);
+    for (let t = tree.nodes - 1; t >= 0; t--) {
+      if (t >= tree.firstLeaf) {
+        for (let r = tree.start[t]; r < tree.end[t]; r++) if (!skip[r]) nodeCore[t] = Math.min(nodeCore[t], core[r]);
+        nodeSkip[t] = nodeCore[t] === Infinity ? 1 : 0;
+      } else {
+        nodeCore[t] = Math.min(nodeCore[2 * t + 1], nodeCore[2 * t + 2]);
+        nodeSkip[t] = nodeSkip[2 * t + 1] & nodeSkip[2 * t + 2];
+      }
+    }
     while (components > 1) {
       throwIfAborted(signal);
       const comp = new Int32Array(n);
@@ -118,7 +126,7 @@ export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSampl
           nodeComp[t] = l === -2 ? r : r === -2 ? l : l === r ? l : -1;
         }
       }
-      const state: BoruvkaState = { tree, perm, core, comp, nodeComp, nodeCore, nn, k: minSamples, tie };
+      const state: BoruvkaState = { tree, perm, core, comp, nodeComp, nodeCore, nn, k: minSamples, tie, skip, nodeSkip };
       const parts = await ex.map(hdbscanBoruvkaOp, handle, state, { signal });
       // the lightest edge of each component over all shards, in shard order
       const best = new Map<number, [number, number, number]>();
@@ -154,9 +162,11 @@ export async function mutualReachabilityTree(ex: Executor, ds: Dataset, minSampl
  * rounds: the edges of weight 0 join exactly identical rows, and in the strict order those of a group that come
  * first are the ones from its lowest row to each other (a star), which the rounds would find only after comparing
  * every pair of the group. (The rows hold float32 values: two that differ do so by 2^-149 or more, whose square
- * float64 keeps, so rows at distance 0 are identical.) Returns the unions made.
+ * float64 keeps, so rows at distance 0 are identical.) Returns the unions made, and marks in `skip` every row of a
+ * group but its lowest: the rounds leave them out, since from any other component an edge to the lowest row weighs
+ * the same and comes first in the order (its lower row is lower, or its higher row is), and so does an edge from it.
  */
-function joinIdentical(cols: readonly Float64Array[], core: Float64Array, perm: Int32Array, uf: UnionFind, edges: number[]): number {
+function joinIdentical(cols: readonly Float64Array[], core: Float64Array, perm: Int32Array, uf: UnionFind, edges: number[], skip: Uint8Array): number {
   const zero: number[] = [];
   for (let r = 0; r < core.length; r++) if (core[r] === 0) zero.push(r);
   const cmp = (a: number, b: number): number => {
@@ -168,7 +178,7 @@ function joinIdentical(cols: readonly Float64Array[], core: Float64Array, perm: 
   let joined = 0;
   for (let q = 1, low = zero[0]; q < zero.length; q++) {
     if (cmp(low, zero[q])) low = zero[q];
-    else if (uf.union(low, zero[q])) { edges.push(perm[low], perm[zero[q]], 0); joined++; }
+    else if (uf.union(low, zero[q])) { edges.push(perm[low], perm[zero[q]], 0); joined++; skip[zero[q]] = 1; }
   }
   return joined;
 }

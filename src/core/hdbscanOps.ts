@@ -98,6 +98,9 @@ export interface BoruvkaState {
   readonly k: number;
   /** Rows with another row at exactly their core distance (not all of them in `nn`). */
   readonly tie: Uint8Array;
+  /** Rows identical to a lower row joined before the rounds, which stands for them (index order); per node, all such. */
+  readonly skip: Uint8Array;
+  readonly nodeSkip: Uint8Array;
 }
 
 /** Per component with an edge found here: its id, the weight, and the edge's rows (original numbering, lower first). */
@@ -128,7 +131,7 @@ export function edgeBefore(w: number, a: number, b: number, w2: number, a2: numb
 export const hdbscanBoruvkaOp = defineOp<BoruvkaState, BoruvkaPartial>({
   name: 'hdbscan.boruvka',
   run(sh, s) {
-    const x = columnsOf(sh), t = s.tree, { core, comp, perm, nodeComp, nodeCore } = s;
+    const x = columnsOf(sh), t = s.tree, { core, comp, perm, nodeComp, nodeCore, skip, nodeSkip } = s;
     const found = new Map<number, { w: number; a: number; b: number }>();
     const p = new Float64Array(sh.d);
     const stack = new Int32Array(128);
@@ -140,9 +143,10 @@ export const hdbscanBoruvkaOp = defineOp<BoruvkaState, BoruvkaPartial>({
     // first the k nearest rows of every row: cheap, and they bound each component's search below
     for (let i = sh.start; i < sh.start + sh.rows; i++) {
       const c = comp[i], ci = core[i], oi = perm[i];
+      if (skip[i]) continue;
       for (let m = 0; m < s.k; m++) {
         const q = s.nn[i * s.k + m];
-        if (comp[q] === c) continue;
+        if (comp[q] === c || skip[q]) continue;
         const oq = perm[q];
         offer(c, Math.max(ci, core[q], distance(x, i, q)), oi < oq ? oi : oq, oi < oq ? oq : oi);
       }
@@ -153,7 +157,7 @@ export const hdbscanBoruvkaOp = defineOp<BoruvkaState, BoruvkaPartial>({
     const cand: number[] = [];
     for (let L = t.firstLeaf; L < t.nodes; L++) {
       const a = Math.max(sh.start, t.start[L]), b = Math.min(end, t.end[L]);
-      if (a >= b) continue;
+      if (a >= b || nodeSkip[L]) continue;
       const c0 = nodeComp[L];
       let leaves: number[] | null = null;
       if (c0 >= 0) {
@@ -166,7 +170,7 @@ export const hdbscanBoruvkaOp = defineOp<BoruvkaState, BoruvkaPartial>({
         stack[top++] = 0;
         while (top > 0) {
           const node = stack[--top];
-          if (nodeComp[node] === c0) continue;
+          if (nodeComp[node] === c0 || nodeSkip[node]) continue;
           const now = found.get(c0);
           if (now && Math.max(minCore, nodeCore[node], Math.sqrt(boxBoxDist2(t, node, L))) > now.w) continue;
           if (node >= t.firstLeaf) cand.push(node);
@@ -177,6 +181,7 @@ export const hdbscanBoruvkaOp = defineOp<BoruvkaState, BoruvkaPartial>({
       }
       for (let i = a; i < b; i++) {
         const c = comp[i], ci = core[i], oi = perm[i];
+        if (skip[i]) continue;
         let best = found.get(c);
         // every edge from i weighs at least its core distance, and those of exactly that weight reach rows
         // within it: rows in i's neighbour list, offered above, unless another row ties at that distance
@@ -184,7 +189,7 @@ export const hdbscanBoruvkaOp = defineOp<BoruvkaState, BoruvkaPartial>({
         for (let j = 0; j < sh.d; j++) p[j] = x[j][i];
         const visit = (node: number): void => {
           for (let q = t.start[node]; q < t.end[node]; q++) {
-            if (comp[q] === c) continue;
+            if (comp[q] === c || skip[q]) continue;
             const w = Math.max(ci, core[q], distance(x, i, q));
             const oq = perm[q];
             const lo = oi < oq ? oi : oq, hi = oi < oq ? oq : oi;
@@ -202,7 +207,7 @@ export const hdbscanBoruvkaOp = defineOp<BoruvkaState, BoruvkaPartial>({
         stack[top++] = 0;
         while (top > 0) {
           const node = stack[--top];
-          if (nodeComp[node] === c) continue;
+          if (nodeComp[node] === c || nodeSkip[node]) continue;
           if (best && Math.max(ci, nodeCore[node], Math.sqrt(boxMinDist2(t, node, p))) > best.w) continue;
           if (node >= t.firstLeaf) visit(node);
           else {

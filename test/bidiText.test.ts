@@ -10,7 +10,8 @@ import { buildReport } from '../src/report/buildReport.js';
 import { migrationSankeySpec } from '../src/report/changesReport.js';
 import { fromRows } from '../src/data/dataset.js';
 import { profileSegments } from '../src/explain/profileSegments.js';
-import { close, createRandom } from '../src/index.node.js';
+import { close, createRandom, decisionTree, describeSegment, fromColumns, kmeans, segmentRules } from '../src/index.node.js';
+import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
 import { ok as okIn } from './helpers/segkitCli.js';
 
 const RLO = '\u202E', FSI = '\u2068', PDI = '\u2069';
@@ -66,6 +67,54 @@ describe('plain-text tables', () => {
     const table = formatTable(['feature', 'changed'], [[`${RLO}spend`, '42.0%'], ['visits', '7.5%']], [false, true]);
     expect(table).toBe(`feature  changed\n-------  -------\n${FSI}${RLO}spend${PDI}     42.0%\nvisits      7.5%`);
     expect(openAtEach(table, '42.0%')).toEqual([[]]);
+  });
+});
+
+describe('the library\'s own texts', () => {
+  /** Every number in `text` reads in order: nothing open where it starts, unless it is inside a name. */
+  const numbersInOrder = (text: string): number => {
+    let numbers = 0;
+    for (const m of text.matchAll(/\d+(\.\d+)?/g)) {
+      numbers++;
+      expect(inOrder(text, m.index!), text).toBe(true);
+    }
+    return numbers;
+  };
+  const rng = createRandom(5);
+  const n = 120;
+  const spend = Float32Array.from({ length: n }, (_, i) => (i % 3) * 10 + rng.normal());
+  const visits = Float32Array.from({ length: n }, (_, i) => (i % 3) * -5 + rng.normal());
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+
+  it('describeSegment isolates feature labels and the population from the figures after them', () => {
+    const profiles = profileSegments(fromColumns({ columns: [spend, visits], names: [`${RLO}spend`, 'visits'] }), labels, 3);
+    const text = describeSegment(profiles, 2, { population: `${RLO}all` });
+    expect(text).toContain(`${FSI}${RLO}`);
+    expect(numbersInOrder(text)).toBeGreaterThan(3);
+    // names without right-to-left text are written as they were
+    const plain = describeSegment(profileSegments(fromColumns({ columns: [spend, visits], names: ['spend', 'visits'] }), labels, 3), 2);
+    expect(plain).not.toMatch(/[\u2066-\u2069]/);
+    expect(plain).toMatch(/^Spend far above average \(/);
+  });
+
+  it('rule texts isolate features and segment names from the thresholds and shares after them', async () => {
+    const data = fromColumns({ columns: [spend, visits], names: [`${RLO}spend`, `visits${RLO}`] });
+    const { rules } = await segmentRules(data, labels, { names: [`${RLO}Loyal`, 'Bargain', 'Lapsed'] });
+    const text = rules.map((r) => r.text).join('\n');
+    expect(text).toContain(`${FSI}${RLO}Loyal${PDI}`);
+    expect(numbersInOrder(text)).toBeGreaterThan(rules.length);
+    const model = await decisionTree(data, labels, { maxDepth: 2 });
+    expect(model.rules().every((r) => r.text.includes(FSI))).toBe(true);
+  });
+
+  it('the recommendation of compareSnapshots isolates the features it names from their PSI', async () => {
+    const x = `${RLO}x`;
+    const before = Array.from({ length: 40 }, (_, i) => ({ id: i, [x]: (i < 20 ? 0 : 10) + (i % 5) / 10 }));
+    const after = before.map((r) => ({ ...r, [x]: (r[x] as number) + 4 }));
+    const model = await kmeans(fromColumns({ columns: [Float32Array.from(before, (r) => r[x] as number)], names: [x] }), { k: 2, seed: 0 });
+    const r = await compareSnapshots(model, before, after, { id: 'id' });
+    expect(r.recommendation.text).toContain(`${FSI}${x}${PDI} (PSI `);
+    expect(numbersInOrder(r.recommendation.text)).toBeGreaterThan(1);
   });
 });
 

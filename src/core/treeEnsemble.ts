@@ -14,6 +14,7 @@ import {
   type TreeNodes,
 } from './tree.js';
 import type { ModelJSON, RunOptions, SegmentationModel } from './model.js';
+import { isolate } from '../util/bidiText.js';
 
 export interface TreeEnsembleParts {
   readonly k: number;
@@ -63,11 +64,11 @@ export function conditionText(conditions: TreeRule['conditions']): string {
     };
     if (c.op === '>' && next && next.feature === c.feature && next.op === '<=') {
       const lo = bound(c.threshold, '>'), hi = bound(next.threshold, '<=');
-      parts.push(`${lo.text} ${lo.op === '>=' ? '<=' : '<'} ${c.feature} ${hi.op} ${hi.text}`);
+      parts.push(`${lo.text} ${lo.op === '>=' ? '<=' : '<'} ${isolate(c.feature)} ${hi.op} ${hi.text}`);
       q++;
     } else {
       const b = bound(c.threshold, c.op as '<=' | '>');
-      parts.push(`${c.feature} ${b.op} ${b.text}`);
+      parts.push(`${isolate(c.feature)} ${b.op} ${b.text}`);
     }
   }
   return parts.length ? parts.join(' and ') : 'every customer';
@@ -78,7 +79,7 @@ export const rulePercent = (confidence: number): number => (confidence < 1 ? Mat
 
 /** "income > 70.2 -> Loyal: 96% of 180 customers" (`count` to two decimals, as a forest's bootstrap weights give it; "1 customer"). */
 export const ruleText = (conditions: TreeRule['conditions'], segment: string, confidence: number, count: number): string =>
-  `${conditionText(conditions)} -> ${segment}: ${rulePercent(confidence)}% of ${(count = Math.round(count * 100) / 100).toLocaleString('en-US')} customer${count === 1 ? '' : 's'}`;
+  `${conditionText(conditions)} -> ${isolate(segment)}: ${rulePercent(confidence)}% of ${(count = Math.round(count * 100) / 100).toLocaleString('en-US')} customer${count === 1 ? '' : 's'}`;
 
 export abstract class TreeEnsemble implements SegmentationModel {
   abstract readonly kind: string;

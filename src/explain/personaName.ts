@@ -2,6 +2,7 @@ import { badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { capitalise, featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
 import type { SegmentProfiles } from './profileSegments.js';
+import { isolate } from '../util/bidiText.js';
 
 // Words that carry no meaning in a short label ("avg order value" reads as "order value").
 const FILLER = new Set(['avg', 'average', 'mean', 'total', 'num', 'number', 'of', 'the', 'per', 'count', 'n', 'nb', 'sum', 'amt']);
@@ -141,12 +142,12 @@ export function describeSegment(profiles: SegmentProfiles, segment: number, opti
     const z = s.z[j];
     const how = Math.abs(z) >= 1 ? 'far ' : Math.abs(z) < 0.5 ? 'slightly ' : '';
     const label = featureLabel(options.featureLabels, profiles.features[j]);
-    const against = q === 0 ? ` for ${options.population ?? 'all customers'}` : '';
+    const against = q === 0 ? ` for ${isolate(options.population ?? 'all customers')}` : '';
     const x = s.mean[j], y = profiles.population.mean[j];
     let a = fmt(x), b = fmt(y);
     // two means that round alike ("4.3 against 4.3") get the digits that tell them apart
     for (let p = 3; a === b && x !== y && p < 18; p++) (a = x.toPrecision(p)), (b = y.toPrecision(p));
-    return `${q === 0 ? capitalise(label) : label} ${how}${z > 0 ? 'above' : 'below'} average (${a} against ${b}${against})`;
+    return `${isolate(q === 0 ? capitalise(label) : label)} ${how}${z > 0 ? 'above' : 'below'} average (${a} against ${b}${against})`;
   });
   return `${parts.join('; ')}.`;
 }

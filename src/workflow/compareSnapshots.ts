@@ -20,6 +20,7 @@ import { rangeScale } from '../engine/matrix.js';
 import { sumNumbers } from '../engine/merge.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 import { checkIdKinds, checkUniqueIds, float32Column, float64Column, IdIndex, readIds, requireColumns, uniqueInt32Range, type Ids } from './snapshotColumns.js';
+import { isolate } from '../util/bidiText.js';
 
 /** Thresholds behind the recommendation: conventions, not laws; every one can be changed. */
 export interface DriftThresholds {
@@ -302,34 +303,34 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
   });
   if (gaps.length) {
     raise('monitor');
-    reasons.push(`${gaps.map((f) => `${f.feature} (${pct(share(f.missingAfter, f.nAfter))} missing after, ${pct(share(f.missingBefore, f.nBefore))} before)`).join(', ')} went missing: check the data before reading its drift`);
+    reasons.push(`${gaps.map((f) => `${isolate(f.feature)} (${pct(share(f.missingAfter, f.nAfter))} missing after, ${pct(share(f.missingBefore, f.nBefore))} before)`).join(', ')} went missing: check the data before reading its drift`);
   }
   // a snapshot without a value of a feature gives it no PSI or KS: said, so its silence is not read as no drift
   const unmeasured = r.drift.filter((f) => !f.psi && !gaps.includes(f));
   if (unmeasured.length) {
     raise('monitor');
     const where = (f: FeatureDriftReport) => (f.nBefore === 0 && f.nAfter === 0 ? 'either snapshot' : f.nBefore === 0 ? 'the earlier snapshot' : 'the later snapshot');
-    reasons.push(`${unmeasured.map((f) => `${f.feature} (no value in ${where(f)})`).join(', ')} ${unmeasured.length === 1 ? 'has' : 'have'} no drift figure: check the data`);
+    reasons.push(`${unmeasured.map((f) => `${isolate(f.feature)} (no value in ${where(f)})`).join(', ')} ${unmeasured.length === 1 ? 'has' : 'have'} no drift figure: check the data`);
   }
   const sig = r.drift.filter((f) => f.level === 'significant');
   const mod = r.drift.filter((f) => f.level === 'moderate');
   if (sig.length) {
     raise('refit');
-    reasons.push(`${sig.map((f) => `${f.feature} (PSI ${f.psi!.value.toFixed(3)})`).join(', ')} shifted past the significant-shift convention (PSI >= ${t.psiSignificant})`);
+    reasons.push(`${sig.map((f) => `${isolate(f.feature)} (PSI ${f.psi!.value.toFixed(3)})`).join(', ')} shifted past the significant-shift convention (PSI >= ${t.psiSignificant})`);
   }
   if (mod.length) {
     raise('monitor');
-    reasons.push(`${mod.map((f) => `${f.feature} (PSI ${f.psi!.value.toFixed(3)})`).join(', ')} shifted moderately (PSI ${t.psiModerate} to ${t.psiSignificant})`);
+    reasons.push(`${mod.map((f) => `${isolate(f.feature)} (PSI ${f.psi!.value.toFixed(3)})`).join(', ')} shifted moderately (PSI ${t.psiModerate} to ${t.psiSignificant})`);
   }
   const ksMaterial = r.drift.filter((f) => f.ks && f.ks.pvalue < t.ksAlpha && f.ks.statistic >= t.ksStatistic && f.level === 'stable');
   if (ksMaterial.length) {
     raise('monitor');
-    reasons.push(`${ksMaterial.map((f) => `${f.feature} (KS D = ${f.ks!.statistic.toFixed(3)})`).join(', ')} changed shape by the KS test though its decile shares held`);
+    reasons.push(`${ksMaterial.map((f) => `${isolate(f.feature)} (KS D = ${f.ks!.statistic.toFixed(3)})`).join(', ')} changed shape by the KS test though its decile shares held`);
   }
   const rising = r.segments.filter((s) => s.distanceBefore > 0 && s.distanceAfter / s.distanceBefore - 1 >= t.distanceRise);
   if (rising.length) {
     raise('refit');
-    reasons.push(`customers sit farther from their centres in ${rising.map((s) => `${s.name} (+${pct(s.distanceAfter / s.distanceBefore - 1)})`).join(', ')}: the centres no longer describe them`);
+    reasons.push(`customers sit farther from their centres in ${rising.map((s) => `${isolate(s.name)} (+${pct(s.distanceAfter / s.distanceBefore - 1)})`).join(', ')}: the centres no longer describe them`);
   }
   const m = r.migration;
   if (m.returning > 0 && m.moved / m.returning >= t.movedShare) {
@@ -339,7 +340,7 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
   const empty = r.segments.filter((s) => s.before > 0 && s.after === 0);
   if (empty.length) {
     raise('refit');
-    reasons.push(`${empty.map((s) => s.name).join(', ')} lost every customer`);
+    reasons.push(`${empty.map((s) => isolate(s.name)).join(', ')} lost every customer`);
   }
   const head = action === 'refit'
     ? 'Refit the model: '

@@ -89,9 +89,11 @@ export function namedLabelColumn(table: Table, column: string, what: string, row
     // a Binary label as binaryKey reads it, not its byte values joined by commas; a 64-bit integer beyond 2^53 stays
     // a bigint, since as a float64 it would round to its neighbour's value (2^53 + 1 to 2^53) and two segments merge
     const x = typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v) : v instanceof Uint8Array ? binaryKey(v) : v;
-    if (v instanceof Uint8Array && (lengths.get(x as string) ?? v.length) !== lengths.set(x as string, v.length).get(x as string)) {
+    const had = v instanceof Uint8Array ? lengths.get(x as string) : undefined;
+    if (had !== undefined && had !== (v as Uint8Array).length) {
       throw atRow(new SegkitError('E_BAD_LABELS', `row ${row}, column "${column}" holds ${JSON.stringify(x)} both as text and as the hexadecimal of bytes that are not UTF-8`, 'store the labels in one form'), table, what);
     }
+    if (v instanceof Uint8Array) lengths.set(x as string, v.length);
     if (typeof x === 'bigint') numeric = false;
     else if (typeof x !== 'number' || !Number.isInteger(x)) numeric = whole = false;
     else if (Math.abs(x) > 2 ** 31 - 1) numeric = false;

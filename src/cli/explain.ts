@@ -22,7 +22,7 @@ import { addReportOptions, checkReportFlags, reportExtras, reportColumns, valueV
 import { buildReport } from '../report/buildReport.js';
 import { profileSegments } from '../explain/profileSegments.js';
 import { noCustomers, onlyId } from '../explain/nameSegment.js';
-import { conditionText, ruleText, type TreeRule } from '../core/treeEnsemble.js';
+import { conditionText } from '../core/treeEnsemble.js';
 import { isolate } from '../util/bidiText.js';
 import { shortNumber } from '../core/tree.js';
 import { binaryKey, valueReader } from '../data/utf8Text.js';
@@ -260,7 +260,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   });
   for (const s of rules.segments) {
     out.push(`  ${labelText(s.segment)} (${s.size.toLocaleString('en-US')} customer${s.size === 1 ? '' : 's'}; the rules find ${formatShare(s.recall)} of them, ${formatShare(s.precision)} of those they pick are in it)`);
-    for (const r of s.rules) out.push(`    ${ruleLine(r, rules)}`);
+    for (const r of s.rules) out.push(`    ${r.text}`);
     if (s.rules.length === 0) out.push(!cut.has(s.segment) ? '    no rule picks it out: other segments\' customers outnumber its own wherever the rules look' : `    no rule of this depth picks it out (try --max-depth ${f.maxDepth + 1})`);
   }
   out.push('', `importance: customers whose segment in ${modelName} changes when a feature is shuffled`);
@@ -286,16 +286,6 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   }
   if (f.report !== undefined) out.push('', `wrote ${f.report}`);
   ctx.print(out.join('\n'));
-}
-
-/**
- * A rule as text, its features and segment isolated where they hold right-to-left text or bidirectional controls (so
- * a name cannot show the rule's numbers reversed); otherwise the rule's own text.
- */
-function ruleLine(r: TreeRule, rules: SegmentRules): string {
-  if (isolate(r.text) === r.text) return r.text;
-  const segment = r.segmentName ?? rules.tree.classNames?.[r.segment] ?? `segment ${r.segment}`;
-  return ruleText(r.conditions.map((c) => ({ ...c, feature: isolate(c.feature) })), isolate(segment), r.confidence, r.count);
 }
 
 /** The model's segment id of each text label, when every label is one of the model's segment names (all different). */

@@ -9,7 +9,7 @@ import { checkRowValues, mapShards, readInto, type Executor, type Handle, type L
 import { checkSource } from './heapExecutor.js';
 import { typeOfRows } from './shardHolder.js';
 import {
-  HANDLE_TTL, INLINE_STATE, PING_TIMEOUT_MS, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, expiringKeys, firstPing, fromBase64, queueNames, redactUrl,
+  HANDLE_TTL, INLINE_STATE, PING_TIMEOUT_MS, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, expirePass, firstPing, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { concatInShardOrder } from './merge.js';
@@ -403,11 +403,9 @@ class BullmqExecutor implements Executor {
     }
   }
 
-  /** The expiry of the executor's queue keys and of the pass's parent keys (see `expiringKeys`) starts again. */
+  /** The expiry of the executor's queue keys and of the pass's parent keys (see `expirePass`) starts again. */
   private async expire(c: Conn, parentId: string): Promise<void> {
-    const m = c.client.multi();
-    for (const key of expiringKeys(c.gatherQueue.qualifiedName, parentId)) m.expire(key, HANDLE_TTL);
-    await m.exec();
+    await expirePass(c.client, c.gatherQueue.qualifiedName, parentId);
   }
 
   /** Waits for the flow's parent, watching the signal, the connection and whether any worker is alive. */

@@ -15,7 +15,7 @@ import { now } from './heapExecutor.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { ShardHolder, type HeldLayout } from './shardHolder.js';
 import {
-  HANDLE_TTL, INLINE_RESULT, SEGKIT_VERSION, reasonOf, checkFitMeta, expiringKeys, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueKeys, queueNames, redactUrl,
+  INLINE_RESULT, SEGKIT_VERSION, reasonOf, checkFitMeta, expirePass, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueKeys, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { decodeShard, type ShardRows } from './shardFile.js';
@@ -214,14 +214,12 @@ class ShardServer implements ShardWorker {
     return w;
   }
 
-  /** Gives the keys of a job's pass in its caller's queue an expiry (see `expiringKeys`): a caller that died leaves them for a day at most. */
+  /** Gives the keys of a job's pass in its caller's queue an expiry (see `expirePass`): a caller that died leaves them for a day at most. */
   private expireParent(job: Job): void {
     const { queueKey = '', id = '' } = job.parent ?? {};
     // only a pass's parent in an executor's queue of this queue name: what a job's hash says is never trusted blindly
     if (!queueKey.startsWith(this.gatherPrefix) || !/^[0-9a-f]{12}$/.test(queueKey.slice(this.gatherPrefix.length)) || !/^[0-9a-f]{16}\.\d+$/.test(id)) return;
-    const m = this.client.multi();
-    for (const key of expiringKeys(queueKey, id)) m.expire(key, HANDLE_TTL);
-    m.exec().catch(() => undefined);
+    expirePass(this.client, queueKey, id).catch(() => undefined);
   }
 
   /** Heartbeat, adoption of dead workers' queues, and dropping handles whose caller released them or vanished. */

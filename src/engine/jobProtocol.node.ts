@@ -2,6 +2,7 @@
 // of passes, and the bounded connection retry. Every payload and log entry is checked field by field before use.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { SegkitError, baseMessage, describe } from '../util/errors.js';
 
 /** Payload version: a worker refuses payloads of another version. */
@@ -22,14 +23,16 @@ const QUEUE_KEYS = ['meta', 'events', 'id', 'wait', 'waiting-children', 'active'
 export const queueKeys = (queueKey: string): string[] => QUEUE_KEYS.map((k) => `${queueKey}:${k}`);
 
 /**
- * The keys of an executor's own queue (`bull:<queue>.g.<id>`) and of one pass's parent in it, which a caller that
+ * Gives the keys of an executor's own queue (`bull:<queue>.g.<id>`) and of one pass's parent in it, which a caller that
  * dies mid-pass would leave in Redis for good, partial results included: they get an expiry of HANDLE_TTL when the
  * pass is added (and again while it runs), and from the worker each time a job of the pass ends (the keys a job's
  * end creates). A caller that dies leaves them for a day at most.
  */
-export function expiringKeys(queueKey: string, parentId: string): string[] {
+export function expirePass(client: Redis, queueKey: string, parentId: string): Promise<unknown> {
   const parent = `${queueKey}:${parentId}`;
-  return [...queueKeys(queueKey), parent, `${parent}:dependencies`, `${parent}:processed`, `${parent}:failed`, `${parent}:unsuccessful`];
+  const m = client.multi();
+  for (const key of [...queueKeys(queueKey), parent, `${parent}:dependencies`, `${parent}:processed`, `${parent}:failed`, `${parent}:unsuccessful`]) m.expire(key, HANDLE_TTL);
+  return m.exec();
 }
 
 /** One pass as a holder applies it: run a registered op, return a per-row buffer, or set one from the store. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
-import { Binary, DateDay, Decimal, Dictionary, Float32, Float64, Int32, Int64, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
+import { Binary, type DataType, DateDay, Decimal, Dictionary, Float32, Float64, Int32, Int64, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
 import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
@@ -685,6 +685,49 @@ describe('rfm', () => {
     expectError(() => rfm(log(twins.slice(1)).concat(log(twins.slice(0, 1))), o), 'E_DUPLICATE_ID', 'two ids read as "ff01"');
     expectError(() => rfm(log([enc('ff01'), new Uint8Array([0xff, 1])]), o), 'E_DUPLICATE_ID', 'two ids read as "ff01"');
     expectError(() => behaviourFeatures(new Table({ c: vectorFromArray(twins, new Binary()), t: vectorFromArray(twins.map((_, i) => Date.UTC(2024, 0, 1 + i)), new TimestampMillisecond()), e: vectorFromArray(['a', 'b', 'c'], new Utf8()) }), { customer: 'c', timestamp: 't', type: 'e' }), 'E_DUPLICATE_ID', 'two ids read as "ff01"');
+  });
+
+  it('keys Binary ids by their bytes across dictionaries and chunk types: equal bytes one customer, distinct bytes never one', () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const ff = Uint8Array.of(0xff, 1), fe = Uint8Array.of(0xfe, 1);
+    const o = { customer: 'c', date: 'd', amount: 'a' };
+    // one batch of a log; `first` numbers its days and amounts on from the batches before it
+    const part = (ids: unknown[], type: DataType, first = 0) => new Table({
+      c: vectorFromArray(ids as never, type),
+      d: vectorFromArray(ids.map((_, i) => Date.UTC(2024, 0, 1 + first + i)), new TimestampMillisecond()),
+      a: vectorFromArray(ids.map((_, i) => 10 ** (first + i)), new Float64()),
+    });
+    const dict = () => new Dictionary(new Binary(), new Int32());
+    const joined = (a: unknown[], ta: DataType, b: unknown[], tb: DataType) => part(a, ta).concat(part(b, tb, a.length));
+    // the same bytes in two dictionaries, and in a dictionary and a plain Binary chunk, are one customer
+    for (const [ta, tb] of [[dict(), dict()], [dict(), new Binary()], [new Binary(), dict()]]) {
+      const t = joined([ff, enc('c1')], ta, [enc('c1'), ff], tb);
+      expect(t.getChild('c')!.data.map((d) => String(d.type))).toEqual([String(ta), String(tb)]);
+      expect(columns(rfm(t, o))).toMatchObject({ c: ['c1', 'ff01'], frequency: [2, 2], monetary: [110, 1001] });
+      expect(columns(rfm(t, o))).toEqual(columns(rfm(part([ff, enc('c1'), enc('c1'), ff], new Binary()), o)));
+    }
+    // bytes ff 01 and the text "ff01" (Binary or Utf8, plain or dictionary-encoded) both read as "ff01": refused,
+    // naming the row where the second comes, in either order, never added up as one customer
+    const textDict = () => new Dictionary(new Utf8(), new Int32());
+    const twins: [unknown[], DataType][] = [[[enc('ff01')], dict()], [[enc('ff01')], new Binary()], [['ff01'], textDict()], [['ff01'], new Utf8()]];
+    for (const [bytes, tb] of [[[ff], dict()], [[ff], new Binary()]] as [unknown[], DataType][]) {
+      for (const [text, tt] of twins) {
+        expectError(() => rfm(joined([enc('c1'), ...bytes], tb, text, tt), o), 'E_DUPLICATE_ID', 'row 2, column "c": two ids read as "ff01"');
+        expectError(() => rfm(joined(text, tt, [enc('c1'), ...bytes], tb), o), 'E_DUPLICATE_ID', 'row 2, column "c": two ids read as "ff01"');
+      }
+    }
+    // within one dictionary too
+    expectError(() => rfm(part([enc('c1'), ff, enc('ff01')], dict()), o), 'E_DUPLICATE_ID', 'row 2, column "c"');
+    // and in records: bytes ff 01 beside the text "ff01", bytes 80 beside the number 80
+    const records = (ids: unknown[]) => ids.map((c, i) => ({ c, d: `2024-01-0${i + 1}`, a: 1 }));
+    expectError(() => rfm(records(['c1', ff, 'ff01']) as never, o), 'E_DUPLICATE_ID', 'row 2, column "c": two ids read as "ff01"');
+    expectError(() => rfm(records([Uint8Array.of(0x80), 'c1', 80]) as never, o), 'E_DUPLICATE_ID', 'row 2, column "c": two ids read as "80"');
+    expect(columns(rfm(records([enc('80'), 'c1', 80]) as never, o))).toMatchObject({ c: ['80', 'c1'], frequency: [2, 1] });
+    // bytes that are not UTF-8 after a Utf8 chunk read as their hexadecimal, as in a Binary column alone: two such ids
+    // are two customers, not refused as one text of U+FFFD
+    const afterText = joined(['c1'], new Utf8(), [ff, fe, ff], new Binary());
+    expect(columns(rfm(afterText, o))).toMatchObject({ c: ['c1', 'fe01', 'ff01'], frequency: [1, 1, 2], monetary: [1, 100, 1010] });
+    expect(columns(behaviourFeatures(new Table({ c: afterText.getChild('c')!, t: afterText.getChild('d')!, e: vectorFromArray(['view', 'buy', 'view', 'buy'], new Utf8()) }), { customer: 'c', timestamp: 't', type: 'e' })).c).toEqual(['c1', 'fe01', 'ff01']);
   });
 
   it('names the row and column of bad input', () => {

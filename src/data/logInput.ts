@@ -137,10 +137,12 @@ class Utf8KeyIndex {
   private readonly codes: number[] = [];
   /** The codes this index gave: codeOf may give a code met before in a chunk of another type (a Dictionary's). */
   private readonly own = new Set<number>();
+  /** How new bytes read: the chunk's type says (a Utf8 chunk's as text, a Binary chunk's as binaryKey reads them). */
+  text = utf8Text;
 
-  constructor(private readonly codeOf: (key: string) => number, private readonly text = utf8Text) {}
+  constructor(private readonly codeOf: (key: string, row: number, hex: boolean) => number, private readonly column: string) {}
 
-  code(values: Uint8Array, from: number, to: number): number {
+  code(values: Uint8Array, from: number, to: number, row: number): number {
     let h = 0x811c9dc5;
     for (let b = from; b < to; b++) h = Math.imul(h ^ values[b], 0x01000193);
     const mask = this.slots.length - 1;
@@ -153,10 +155,9 @@ class Utf8KeyIndex {
     const entry = this.hashes.push(h) - 1;
     const bytes = values.subarray(from, to);
     this.bytes.push(bytes);
-    const key = this.text(bytes), code = this.codeOf(key);
-    // new bytes take a code this index has not given, unless their key is another's: a Binary id that is not
-    // UTF-8 (ff 01) reads as its hexadecimal, which is the text of other bytes ("ff01")
-    if (this.own.size === this.own.add((this.codes[entry] = code)).size) throw new SegkitError('E_DUPLICATE_ID', `two ids read as ${describe(key)}`);
+    const key = this.text(bytes), code = this.codeOf(key, row, key.length > bytes.length);
+    // new bytes take a code this index has not given: bytes that are not UTF-8 read leniently as text are U+FFFD
+    if (this.own.size === this.own.add((this.codes[entry] = code)).size) throw twoIds(key, row, this.column);
     // entry + 1 entries: the table is kept at most half full
     if (entry * 2 + 2 > this.slots.length) {
       this.slots = new Int32Array(this.slots.length * 2).fill(-1);
@@ -173,6 +174,14 @@ class Utf8KeyIndex {
   }
 }
 
+/**
+ * Two ids of a column read as one key: bytes that are not UTF-8 (ff 01) read as their hexadecimal, which is the text of
+ * other bytes ("ff01").
+ */
+function twoIds(key: Key, row: number, column: string): SegkitError {
+  return new SegkitError('E_DUPLICATE_ID', `row ${row}, column "${column}": two ids read as ${describe(key)}`);
+}
+
 function sameBytes(a: Uint8Array, values: Uint8Array, from: number, to: number): boolean {
   if (a.length !== to - from) return false;
   for (let b = 0; b < a.length; b++) if (a[b] !== values[from + b]) return false;
@@ -185,36 +194,41 @@ function sameBytes(a: Uint8Array, values: Uint8Array, from: number, to: number):
  * `customers` code is -1 (skipped for want of a customer id) are not read: missing there, whatever they hold.
  */
 export function readKeys(log: LogInput, column: string, onMissing: (row: number) => void, customers?: Int32Array): KeyColumn {
-  const { codes, keys } = readKeysAsWritten(log, column, onMissing, customers);
+  const { codes, keys, hex } = readKeysAsWritten(log, column, onMissing, customers);
   if (keys.every((k) => typeof k === 'string') || !keys.some((k) => typeof k === 'string')) return { codes, keys };
-  const byText = new Map<string, number>();
+  const first = new Map<string, number>();
   const kept: Key[] = [];
-  const one = Int32Array.from(keys, (k) => {
-    const text = String(k);
-    if (!byText.has(text)) byText.set(text, kept.push(k) - 1);
-    return byText.get(text)!;
+  const one = new Int32Array(keys.length);
+  keys.forEach((k, c) => {
+    const text = String(k), f = first.get(text);
+    if (f === undefined) first.set(text, c), (one[c] = kept.push(k) - 1);
+    // a number is not the hexadecimal of bytes (0x80 is not 80)
+    else if (hex.has(c) || hex.has(f)) throw twoIds(text, codes.indexOf(c), column);
+    else one[c] = one[f];
   });
   for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) codes[i] = one[codes[i]];
   return { codes, keys: kept };
 }
 
-function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: number) => void, customers?: Int32Array): KeyColumn {
+function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: number) => void, customers?: Int32Array): KeyColumn & { hex: Set<number> } {
   const n = logLength(log);
   const codes = new Int32Array(n);
   const keys: Key[] = [];
   const index = new Map<Key, number>();
   // Logs are usually grouped by customer or invoice, so the previous id is the likeliest next one.
   let lastKey: Key | null = null;
-  let lastCode = -1;
-  const codeOf = (key: Key): number => {
-    if (key !== lastKey) {
+  let lastCode = -1, lastHex = false;
+  // the codes of keys that are the hexadecimal of bytes that are not UTF-8: the same text met as text is other bytes
+  const hex = new Set<number>();
+  const codeOf = (key: Key, row: number, isHex: boolean): number => {
+    if (key !== lastKey || isHex !== lastHex) {
       let code = index.get(key);
       if (code === undefined) {
-        code = keys.length;
-        keys.push(key);
-        index.set(key, code);
-      }
+        index.set(key, (code = keys.push(key) - 1));
+        if (isHex) hex.add(code);
+      } else if (hex.has(code) !== isHex) throw twoIds(key, row, column);
       lastKey = key;
+      lastHex = isHex;
       lastCode = code;
     }
     return lastCode;
@@ -224,14 +238,14 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
     if (key === null) {
       codes[row] = -1;
       onMissing(row);
-    } else codes[row] = codeOf(key);
+    } else codes[row] = codeOf(key, row, v instanceof Uint8Array && (key as string).length > v.length);
   };
   if (!isArrowTable(log)) {
     scanRecords(log, column, (v, row) => visit(customers && customers[row] < 0 ? null : v, row));
-    return { codes, keys };
+    return { codes, keys, hex };
   }
   const chunks = arrowColumn(log, column).data;
-  if (chunks.every((d) => DataType.isInt(d.type)) && denseIntKeys(chunks, codes, keys, onMissing)) return { codes, keys };
+  if (chunks.every((d) => DataType.isInt(d.type)) && denseIntKeys(chunks, codes, keys, onMissing)) return { codes, keys, hex };
   let start = 0;
   const dictCodes = new Map<unknown, Int32Array>();
   // each dictionary's words decoded once, however many chunks share it
@@ -240,7 +254,8 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
   for (const data of chunks) {
     // a Binary column (Parquet text without its UTF8 annotation) alike, each distinct id read once as binaryKey reads it
     if ((DataType.isUtf8(data.type) || DataType.isBinary(data.type)) && data.valueOffsets instanceof Int32Array) {
-      utf8 ??= new Utf8KeyIndex(codeOf, DataType.isBinary(data.type) ? binaryKey : utf8Text);
+      // one index for both: equal bytes are one id whichever chunk holds them, distinct bytes never share a code
+      (utf8 ??= new Utf8KeyIndex(codeOf, column)).text = DataType.isBinary(data.type) ? binaryKey : utf8Text;
       const offsets = data.valueOffsets;
       const values = data.values as Uint8Array;
       for (let i = 0; i < data.length; i++) {
@@ -248,7 +263,7 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
         if ((data.nullCount > 0 && !data.getValid(i)) || offsets[i] === offsets[i + 1]) {
           codes[row] = -1;
           onMissing(row);
-        } else codes[row] = utf8.code(values, offsets[i], offsets[i + 1]);
+        } else codes[row] = utf8.code(values, offsets[i], offsets[i + 1], row);
       }
     } else if (DataType.isDictionary(data.type) && data.dictionary) {
       // Dictionary chunks: decode each distinct dictionary entry once, not once per row.
@@ -285,7 +300,7 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
     }
     start += data.length;
   }
-  return { codes, keys };
+  return { codes, keys, hex };
 }
 
 function notANumber(row: number, column: string, v: unknown): SegkitError {

@@ -163,6 +163,48 @@ describe('crossValidate', () => {
     expect(e.message).toContain('fewer folds');
   });
 
+  it("a fold's fit takes the segment ids the whole target's takes: ids past the fold's rows (300 of 350 customers)", async () => {
+    const n = 350;
+    const X = Array.from({ length: n }, (_, i) => [(i % 3) + ((i * 37) % 11) / 20, (i * 7919) % 13]);
+    // every tenth customer in the next segment, so the folds' scores are not all 1
+    const ranks = Array.from({ length: n }, (_, i) => (i % 10 === 0 ? (i + 1) % 3 : i % 3));
+    const ids = ranks.map((r) => 100 * (r + 1));
+    const given: number[][] = [];
+    const fit = (weights: Record<string, number>) => (d: Parameters<typeof decisionTree>[0], t: Int32Array) => {
+      given.push([...new Set(t)].sort((a, b) => a - b));
+      return decisionTree(d, t, { maxDepth: 3, classWeight: weights, executor: ex });
+    };
+    // the whole target's fit takes segments 100, 200 and 300; each fold's 233 or 234 training rows do too, and the
+    // results are those of segments 0, 1 and 2 (the same folds, the same trees), given back as the ids
+    await decisionTree(X, ids, { maxDepth: 3, executor: ex });
+    const cv = await crossValidate(fit({ 300: 4 }), X, ids, { folds: 3, seed: 0 });
+    expect(given).toEqual([[100, 200, 300], [100, 200, 300], [100, 200, 300]]);
+    const twin = await crossValidate(fit({ 2: 4 }), X, ranks, { folds: 3, seed: 0 });
+    cv.folds.forEach((f, i) => {
+      expect(f.trainRows).toBeLessThan(300);
+      expect(f.testRows).toEqual(twin.folds[i].testRows);
+      expect([...f.predicted]).toEqual(Array.from(twin.folds[i].predicted, (r) => 100 * (r + 1)));
+      expect(f.scores.accuracy).toBe(twin.folds[i].scores.accuracy);
+    });
+    expect(cv.mean).toEqual(twin.mean);
+    expect(cv.pooled.labels).toEqual([100, 200, 300]);
+    expect(cv.mean.accuracy).toBeGreaterThan(0.85);
+    expect(cv.mean.accuracy).toBeLessThan(1);
+  });
+
+  it("a fold's fit takes as many classes as the whole target's, though they reach its training rows", async () => {
+    // five classes in six rows: a fold's four training rows hold three or four of them
+    const X = [[0], [0.1], [1.3], [2.2], [3.6], [4.1]], y = [0, 0, 1, 2, 3, 4];
+    await decisionTree(X, y, { executor: ex });
+    const cv = await crossValidate((d, t) => decisionTree(d, t, { executor: ex }), X, y, { folds: 3, seed: 0, stratified: false });
+    // a tree grown to single-class leaves on one feature predicts the class of the nearest training value
+    for (const f of cv.folds) {
+      const train = X.map((_, i) => i).filter((i) => !f.testRows.includes(i));
+      const nearest = Array.from(f.testRows, (r) => y[train.reduce((a, b) => (Math.abs(X[b][0] - X[r][0]) < Math.abs(X[a][0] - X[r][0]) ? b : a))]);
+      expect([...f.predicted]).toEqual(nearest);
+    }
+  });
+
   it('a fit that returns no model with predict is refused naming "fit", not a TypeError', async () => {
     const X = [[1], [2], [3], [4], [5], [6]], y = [0, 1, 0, 1, 0, 1];
     for (const bad of [() => ({}), () => undefined, async () => ({ predict: 'yes' })]) {

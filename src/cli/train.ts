@@ -5,7 +5,7 @@ import type { Dataset } from '../data/dataset.js';
 import { decisionTree } from '../core/treeModel.js';
 import { randomForest } from '../core/forestModel.js';
 import type { TreeEnsemble } from '../core/treeEnsemble.js';
-import { encodeTarget, type Target } from '../core/classTarget.js';
+import type { Target } from '../core/classTarget.js';
 import { crossValidate, type CrossValidation } from '../workflow/crossValidate.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
 import { profileSegments } from '../explain/profileSegments.js';
@@ -109,22 +109,6 @@ function segmentNames(table: Table, column: string, rows: Int32Array, ids: Int32
   return names;
 }
 
-/**
- * The fit of one fold: it learns the classes by their rank among the whole target's segment ids (the same order, so
- * the same trees) and gives back those ids. A fold has fewer rows than the file, and a fit refuses ids past its rows
- * (segments 100, 200 and 300 of 350 customers) that the whole file's fit takes.
- */
-function foldFit(fit: (data: Dataset, target: Target) => Promise<TreeEnsemble>, target: Target) {
-  return async (data: Dataset, fold: Int32Array) => {
-    // the ids crossValidate gives the folds (a text target's: its names' places in sorted order), ascending; read
-    // once crossValidate has checked the target, so its errors name the file
-    const ids = encodeTarget(target, target.length).classes;
-    const rank = new Map(Array.from(ids, (id, r) => [id, r]));
-    const model = await fit(data, Int32Array.from(fold, (id) => rank.get(id)!));
-    return { predict: async (rows: Dataset) => Int32Array.from(await model.predict(rows), (r) => ids[r]) };
-  };
-}
-
 function fitFor(f: TrainFlags, ctx: RunContext) {
   const run = { threads: ctx.threads, signal: ctx.signal };
   return (data: Dataset, target: Target): Promise<TreeEnsemble> =>
@@ -160,7 +144,7 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
     if (f.cv > dataset.n) throw new UsageError(`--cv ${f.cv}: more folds than the ${dataset.n} rows ${what} has to train on`);
     const bar = ctx.progress.start(`cross-validating (${f.cv} folds)`, 1);
     try {
-      cv = await crossValidate(foldFit(fit, target), dataset, target, { folds: f.cv, seed: f.seed, signal: ctx.signal }).catch((e) => { throw inFile(targetError(e, '--target', f.target), what); });
+      cv = await crossValidate(fit, dataset, target, { folds: f.cv, seed: f.seed, signal: ctx.signal }).catch((e) => { throw inFile(targetError(e, '--target', f.target), what); });
     } finally {
       bar.stop();
     }

@@ -21,6 +21,12 @@ export interface EncodedTarget {
 const MAX_LABEL = 2 ** 31 - 2;
 
 /**
+ * The rows of the whole target, set by crossValidate on each fold's target: a fold's fit takes the segment ids and
+ * classes the whole target's fit takes (segment 300 of 350 customers, in a fold of 233 training rows).
+ */
+export const WHOLE_ROWS = Symbol();
+
+/**
  * Segment ids a target may reach whatever its rows: a small filtered file (five customers of segments 7 and 9) is
  * described under its own ids. Beyond it, and beyond the rows, the ids are refused: segments are counted in arrays of
  * the largest id + 1, which an id column taken for the target would make huge.
@@ -67,7 +73,8 @@ export function encodeTarget(target: unknown, n: number, option = 'target'): Enc
   }
   let k = 0;
   for (let i = 0; i < n; i++) if (raw[i] + 1 > k) k = raw[i] + 1;
-  if (!text && k > Math.max(n, SPARSE_IDS)) {
+  const rows = Math.max(n, (t as { [WHOLE_ROWS]?: number })[WHOLE_ROWS] ?? 0);
+  if (!text && k > Math.max(rows, SPARSE_IDS)) {
     throw new SegkitError('E_BAD_LABELS', `${option} holds segment id ${k - 1}, which means ${k} segments, but there are only ${n} rows`, 'segment ids are 0..k-1; renumber the labels');
   }
   const present = new Uint8Array(k);
@@ -77,7 +84,7 @@ export function encodeTarget(target: unknown, n: number, option = 'target'): Enc
   for (let s = 0; s < k; s++) if (present[s]) { codeOf[s] = classes.length; classes.push(s); }
   const C = classes.length;
   if (C < 2) throw new SegkitError('E_BAD_LABELS', `${option} has one class (${text ? JSON.stringify(classNames![0]) : classes[0]}) in all ${n} rows; a classifier needs at least two`);
-  if (C >= n) throw new SegkitError('E_BAD_LABELS', `${option} has ${C} classes in ${n} rows; a classifier needs more rows than classes`, 'is the target an id column?');
+  if (C >= rows) throw new SegkitError('E_BAD_LABELS', `${option} has ${C} classes in ${n} rows; a classifier needs more rows than classes`, 'is the target an id column?');
   const codes = new Int32Array(n);
   const counts = new Float64Array(C);
   for (let i = 0; i < n; i++) {

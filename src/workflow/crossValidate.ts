@@ -1,7 +1,7 @@
 import { SegkitError, badOption, restate, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
-import { encodeTarget, type Target } from '../core/classTarget.js';
+import { WHOLE_ROWS, encodeTarget, type Target } from '../core/classTarget.js';
 import { classificationScores, type ClassificationScores } from '../metrics/classificationScores.js';
 import { splitFolds } from './splitFolds.js';
 import { takeRows } from './trainTestSplit.js';
@@ -49,7 +49,9 @@ function inFold(error: unknown, f: number, K: number, rows: number): unknown {
 
 /**
  * k-fold cross-validation of any fit: each fold's model is fitted on the other folds and scored on its own.
- * Text targets are passed to `fit` as segment ids (their index in sorted order, `classNames`).
+ * Text targets are passed to `fit` as segment ids (their index in sorted order, `classNames`). A fold's
+ * `decisionTree` or `randomForest` takes the segment ids and classes the whole target's takes, though the fold has
+ * fewer rows (segments 100, 200 and 300 of 350 customers).
  * @example
  * const cv = await crossValidate((d, t) => randomForest(d, t, { nTrees: 100 }), customers, segments, { folds: 5 });
  * cv.mean.accuracy; cv.folds[0].scores.confusion;
@@ -70,8 +72,11 @@ export async function crossValidate(fit: FitFn, data: DataInput, target: Target,
     for (const r of test) isTest[r] = 1;
     const train = Int32Array.from({ length: ds.n - test.length });
     for (let i = 0, q = 0; i < ds.n; i++) if (!isTest[i]) train[q++] = i;
+    // the fold's ids, marked with the whole target's rows: decisionTree and randomForest then take the ids the whole
+    // target's fit takes, where segment ids past the fold's rows (300 of 350 customers, 233 in a fold) were refused
+    const foldIds = Object.assign(Int32Array.from(train, (r) => ids[r]), { [WHOLE_ROWS]: ds.n });
     const model = await Promise.resolve()
-      .then(() => fit(takeRows(ds, train), Int32Array.from(train, (r) => ids[r])))
+      .then(() => fit(takeRows(ds, train), foldIds))
       .catch((e) => { throw inFold(e, f, folds.length, train.length); });
     if (typeof model?.predict !== 'function') throw badOption('fit', model, 'a function returning a model with predict(data)');
     const predicted = await model.predict(takeRows(ds, test));

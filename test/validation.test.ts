@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   classificationScores, close, crossValidate, decisionTree, inlineExecutor, randomForest, splitFolds, trainTestSplit,
 } from '../src/index.js';
+import { abTest } from '../src/workflow/abTest.js';
 import { failure } from './helpers.js';
 
 const ex = inlineExecutor();
@@ -203,6 +204,23 @@ describe('crossValidate', () => {
       const nearest = Array.from(f.testRows, (r) => y[train.reduce((a, b) => (Math.abs(X[b][0] - X[r][0]) < Math.abs(X[a][0] - X[r][0]) ? b : a))]);
       expect([...f.predicted]).toEqual(nearest);
     }
+  });
+
+  it('text labels are the strings they are: "café" composed and decomposed are two classes and two segments, as documented', async () => {
+    const nfc = 'caf\u00e9', nfd = 'cafe\u0301';
+    expect(nfc.normalize('NFC')).toBe(nfd.normalize('NFC'));
+    const X = Array.from({ length: 12 }, (_, i) => [i]);
+    const y = X.map(([x]) => (x < 4 ? nfc : x < 8 ? nfd : 'tea'));
+    const tree = await decisionTree(X, y, { executor: ex });
+    // sorted as strings: "cafe\u0301" < "caf\u00e9" < "tea"
+    expect(tree.classNames).toEqual([nfd, nfc, 'tea']);
+    expect([...(await tree.predict(X, { executor: ex }))]).toEqual(X.map(([x]) => (x < 4 ? 1 : x < 8 ? 0 : 2)));
+    const cv = await crossValidate((d, t) => decisionTree(d, t, { executor: ex }), X, y, { folds: 2, seed: 0 });
+    expect(cv.classNames).toEqual([nfd, nfc, 'tea']);
+    // the same labels written in one form (NFC) are one class
+    expect((await decisionTree(X, y.map((s) => s.normalize('NFC')), { executor: ex })).classNames).toEqual([nfc, 'tea']);
+    const rows = Array.from({ length: 40 }, (_, i) => ({ segment: i % 2 ? nfc : nfd, variant: i % 4 < 2 ? 'control' : 'B', converted: (i * 7) % 3 === 0 ? 1 : 0 }));
+    expect(abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted' }).segments.map((c) => c.segment).sort()).toEqual([nfd, nfc]);
   });
 
   it('a fit that returns no model with predict is refused naming "fit", not a TypeError', async () => {

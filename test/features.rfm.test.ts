@@ -721,6 +721,7 @@ describe('rfm', () => {
     // and in records: bytes ff 01 beside the text "ff01", bytes 80 beside the number 80
     const records = (ids: unknown[]) => ids.map((c, i) => ({ c, d: `2024-01-0${i + 1}`, a: 1 }));
     expectError(() => rfm(records(['c1', ff, 'ff01']) as never, o), 'E_DUPLICATE_ID', 'row 2, column "c": two ids read as "ff01"');
+    expectError(() => rfm(records(['c1', 'ff01', ff]) as never, o), 'E_DUPLICATE_ID', 'row 2, column "c": two ids read as "ff01"');
     expectError(() => rfm(records([Uint8Array.of(0x80), 'c1', 80]) as never, o), 'E_DUPLICATE_ID', 'row 2, column "c": two ids read as "80"');
     expect(columns(rfm(records([enc('80'), 'c1', 80]) as never, o))).toMatchObject({ c: ['80', 'c1'], frequency: [2, 1] });
     // bytes that are not UTF-8 after a Utf8 chunk read as their hexadecimal, as in a Binary column alone: two such ids

@@ -73,7 +73,8 @@ export function encodeTarget(target: unknown, n: number, option = 'target'): Enc
   }
   let k = 0;
   for (let i = 0; i < n; i++) if (raw[i] + 1 > k) k = raw[i] + 1;
-  const rows = Math.max(n, (t as { [WHOLE_ROWS]?: number })[WHOLE_ROWS] ?? 0);
+  // a fold's target: the whole target's rows, never fewer than the fold's
+  const rows = (t as { [WHOLE_ROWS]?: number })[WHOLE_ROWS] || n;
   if (!text && k > Math.max(rows, SPARSE_IDS)) {
     throw new SegkitError('E_BAD_LABELS', `${option} holds segment id ${k - 1}, which means ${k} segments, but there are only ${n} rows`, 'segment ids are 0..k-1; renumber the labels');
   }

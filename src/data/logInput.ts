@@ -217,18 +217,18 @@ function readKeysAsWritten(log: LogInput, column: string, onMissing: (row: numbe
   const index = new Map<Key, number>();
   // Logs are usually grouped by customer or invoice, so the previous id is the likeliest next one.
   let lastKey: Key | null = null;
-  let lastCode = -1, lastHex = false;
+  let lastCode = -1;
   // the codes of keys that are the hexadecimal of bytes that are not UTF-8: the same text met as text is other bytes
   const hex = new Set<number>();
   const codeOf = (key: Key, row: number, isHex: boolean): number => {
-    if (key !== lastKey || isHex !== lastHex) {
+    if (key !== lastKey || isHex) {
       let code = index.get(key);
       if (code === undefined) {
         index.set(key, (code = keys.push(key) - 1));
         if (isHex) hex.add(code);
       } else if (hex.has(code) !== isHex) throw twoIds(key, row, column);
-      lastKey = key;
-      lastHex = isHex;
+      // a hexadecimal key is looked up each time, and is never the one the next text skips the lookup for
+      lastKey = isHex ? null : key;
       lastCode = code;
     }
     return lastCode;

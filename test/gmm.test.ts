@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  close, createRandom, fromColumns, gaussianMixture, GaussianMixtureModel, inlineExecutor, loadModel, SegkitError,
+  close, createRandom, fromColumns, gaussianMixture, GaussianMixtureModel, inlineExecutor, loadModel, SegkitError, type GaussianMixtureStart,
 } from '../src/index.node.js';
 import { loadMatrix } from '../src/engine/matrix.js';
 import { gmmPass } from '../src/core/gmmOps.js';
@@ -489,5 +489,41 @@ describe('a component spread wider than float32 rows can lie apart', () => {
       xs.forEach((_, i) => expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-12 * (1 + Math.abs(want[i]))));
       expect(Array.from(await m.predict(xs.map((x) => [x]), { executor: ex }))).toEqual([0, 0, 0, 0]);
     }
+  });
+});
+
+describe('arrays with holes', () => {
+  // [1, , 3]: forEach and map pass over the hole, so it was read as NaN (or 0, or left out of a flat copy)
+  const holed = <T>(a: readonly T[], i: number): T[] => {
+    const b = a.slice();
+    delete b[i];
+    return b;
+  };
+  const X = [[0, 0], [1, 0], [0, 1], [1, 1.2], [10, 10], [11, 10], [10, 11], [11, 11.5], [5, 5], [5.5, 4]];
+
+  it('in an explicit start are E_BAD_OPTION naming the entry (a hole in the weights was a NaN log-likelihood, in a mean a singular component)', async () => {
+    const cases: [GaussianMixtureStart, CovarianceType, string][] = [
+      [{ means: [holed([0, 0], 1), [10, 10]] }, 'full', 'init.means[0][1]'],
+      [{ means: holed([[0, 0], [10, 10]], 1) }, 'full', 'init.means[1]'],
+      [{ means: [[0, 0], [10, 10]], weights: holed([0.5, 0.5], 1) }, 'full', 'init.weights[1]'],
+      [{ means: [[0, 0], [10, 10]], precisions: holed([1, 1], 0) }, 'spherical', 'init.precisions[0]'],
+      [{ means: [[0, 0], [10, 10]], precisions: [[1, 1], holed([1, 1], 1)] }, 'diag', 'init.precisions[1][1]'],
+      [{ means: [[0, 0], [10, 10]], precisions: [[holed([1, 0], 1), [0, 1]], [[1, 0], [0, 1]]] }, 'full', 'init.precisions[0][0][1]'],
+      [{ means: [[0, 0], [10, 10]], precisions: holed([[1, 0], [0, 1]], 1) }, 'tied', 'init.precisions[1]'],
+    ];
+    for (const [init, covarianceType, path] of cases) {
+      const e = await failure(() => gaussianMixture(X, { k: 2, covarianceType, init, executor: ex }));
+      expect(e.code, path).toBe('E_BAD_OPTION');
+      expect(e.message, path).toContain(`"${path}"`);
+    }
+  });
+
+  it('in a model given as an object are E_BAD_MODEL naming the entry, not another field', async () => {
+    const json = (await gaussianMixture(X, { k: 2, covarianceType: 'diag', executor: ex })).toJSON();
+    const means = json.means, cov = json.covariances as number[][];
+    expectError(() => loadModel({ ...json, means: [holed(means[0], 1), means[1]] }), 'E_BAD_MODEL', '"means[0][1]" is missing');
+    expectError(() => loadModel({ ...json, covariances: [holed(cov[0], 1), cov[1]] }), 'E_BAD_MODEL', '"covariances[0][1]" is missing');
+    expectError(() => loadModel({ ...json, weights: holed(json.weights, 1) }), 'E_BAD_MODEL', '"weights[1]" is missing');
+    expectError(() => loadModel({ ...json, offset: holed(json.offset, 0) }), 'E_BAD_MODEL', '"offset[0]" is missing');
   });
 });

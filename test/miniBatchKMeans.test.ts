@@ -423,3 +423,30 @@ describe('models and bad input', () => {
     expect(loadModel({ ...json, centres: [json.centres[0], [1e15, -1e15, 1e15], json.centres[2], json.centres[3]] }).kind).toBe('minibatch-kmeans');
   });
 });
+
+describe('arrays with holes', () => {
+  // [1, , 3]: forEach and map pass over the hole
+  const holed = <T>(a: readonly T[], i: number): T[] => {
+    const b = a.slice();
+    delete b[i];
+    return b;
+  };
+  const ds = blobs(600, 2, 3, 17);
+
+  it('in explicit centroids are E_BAD_OPTION naming the entry (the hole was read as 0 and the fit went on)', async () => {
+    const init = [[1, 2], [3, 4], [5, 6]];
+    for (const [bad, where] of [[[holed(init[0], 1), init[1], init[2]], 'row 0, column 1'], [holed(init, 2), 'row 2']] as const) {
+      const e = await failure(() => miniBatchKMeans(ds, { k: 3, init: bad, executor: ex }));
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toContain(`option "init" ${where}`);
+    }
+  });
+
+  it('in a model given as an object are E_BAD_MODEL naming the entry (a hole in the counts gave NaN centres on the next partialFit)', async () => {
+    const json = (await miniBatchKMeans(ds, { k: 3, seed: 1, executor: ex })).toJSON();
+    expectError(() => loadModel({ ...json, counts: holed(json.counts, 1) }), 'E_BAD_MODEL', '"counts[1]" is missing');
+    expectError(() => loadModel({ ...json, centres: [holed(json.centres[0], 1), ...json.centres.slice(1)] }), 'E_BAD_MODEL', '"centres[0][1]" is missing');
+    expectError(() => loadModel({ ...json, featureNames: holed(json.featureNames, 1) }), 'E_BAD_MODEL', '"featureNames[1]" is missing');
+    expectError(() => loadModel({ ...json, offset: holed(json.offset, 0) }), 'E_BAD_MODEL', '"offset[0]" is missing');
+  });
+});

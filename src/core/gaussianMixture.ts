@@ -78,10 +78,11 @@ interface Checked {
 
 function finiteArray(v: unknown, path: string, length: number): number[] {
   if (!Array.isArray(v) || v.length !== length) throw new SegkitError('E_BAD_OPTION', `option "${path}" must be an array of ${length} numbers, got ${describe(v)}`);
-  v.forEach((x, i) => {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new SegkitError('E_BAD_OPTION', `option "${path}[${i}]" must be a finite number, got ${describe(x)}`);
-  });
-  return v as number[];
+  // by index: forEach would pass over a hole, which then reads as NaN
+  for (let i = 0; i < length; i++) {
+    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new SegkitError('E_BAD_OPTION', `option "${path}[${i}]" must be a finite number, got ${describe(v[i])}`);
+  }
+  return v;
 }
 
 /** Checks a precision (matrix or values) of an explicit start the way scikit-learn does: symmetric and positive definite. */
@@ -92,7 +93,7 @@ function checkStart(s: GaussianMixtureStart, k: number, d: number, type: Covaria
   }
   if (!Array.isArray(s.means) || s.means.length !== k) throw badOption('init.means', s.means, `${k} rows (one per component)`);
   const means = new Float64Array(k * d);
-  s.means.forEach((row, c) => means.set(finiteArray(row, `init.means[${c}]`, d), c * d));
+  for (let c = 0; c < k; c++) means.set(finiteArray(s.means[c], `init.means[${c}]`, d), c * d);
   let weights: Float64Array | undefined;
   if (s.weights !== undefined) {
     weights = Float64Array.from(finiteArray(s.weights, 'init.weights', k));
@@ -112,17 +113,18 @@ function checkStart(s: GaussianMixtureStart, k: number, d: number, type: Covaria
       precisions.set(finiteArray(p, 'init.precisions', k));
     } else if (type === 'diag') {
       if (!Array.isArray(p) || p.length !== k) throw fail(`must have ${k} rows, got ${describe(p)}`);
-      p.forEach((row, c) => precisions!.set(finiteArray(row, `init.precisions[${c}]`, d), c * d));
+      for (let c = 0; c < k; c++) precisions.set(finiteArray(p[c], `init.precisions[${c}]`, d), c * d);
     } else {
       if (type === 'full' && (!Array.isArray(p) || p.length !== k)) throw fail(`must have ${k} matrices, got ${describe(p)}`);
       const mats: readonly unknown[] = type === 'full' ? p : [p];
-      mats.forEach((mat, c) => {
+      for (let c = 0; c < mats.length; c++) {
+        const mat = mats[c];
         if (!Array.isArray(mat) || mat.length !== d) throw fail(`${type === 'full' ? `[${c}] ` : ''}must have ${d} rows, got ${describe(mat)}`);
-        mat.forEach((row: unknown, i: number) => precisions!.set(finiteArray(row, `init.precisions${type === 'full' ? `[${c}]` : ''}[${i}]`, d), c * d * d + i * d));
-        const m = precisions!.subarray(c * d * d, (c + 1) * d * d);
+        for (let i = 0; i < d; i++) precisions.set(finiteArray(mat[i], `init.precisions${type === 'full' ? `[${c}]` : ''}[${i}]`, d), c * d * d + i * d);
+        const m = precisions.subarray(c * d * d, (c + 1) * d * d);
         if (asymmetry(m, d) > 1e-8) throw fail(`${type === 'full' ? `[${c}] ` : ''}is not symmetric`);
         if (!upperFromPrecision(m, d)) throw fail(`${type === 'full' ? `[${c}] ` : ''}is not positive definite`);
-      });
+      }
     }
     if ((type === 'diag' || type === 'spherical') && precisions.some((v) => !(v > 0))) throw fail('must be positive');
   }

@@ -70,15 +70,18 @@ interface Checked {
 export function explicitCentroids(init: readonly (readonly number[])[], k: number, d: number, distinct = false): Float64Array {
   if (init.length !== k) throw badOption('init', init, `${k} centroids (one per cluster)`);
   const out = new Float64Array(k * d);
-  init.forEach((row, t) => {
+  // by index: forEach would pass over a hole, leaving that centroid's value 0
+  for (let t = 0; t < k; t++) {
+    const row = init[t];
     if (!Array.isArray(row) || row.length !== d) throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values, the data has ${d} features`);
-    row.forEach((v, j) => {
+    for (let j = 0; j < d; j++) {
+      const v = row[j];
       if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(Math.fround(v))) {
         throw new SegkitError('E_BAD_OPTION', `option "init" row ${t}, column ${j} is ${describe(v)}, not a finite float32 number`);
       }
       out[t * d + j] = v;
-    });
-  });
+    }
+  }
   const repeat = distinct ? repeatedRow(out, k, d) : undefined;
   if (repeat) throw new SegkitError('E_BAD_OPTION', `option "init" row ${repeat[1]} repeats an earlier row; the k centroids must be distinct`);
   return out;

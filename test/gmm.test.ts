@@ -492,6 +492,55 @@ describe('a component spread wider than float32 rows can lie apart', () => {
   });
 });
 
+describe('explicit precisions computed as inverses (np.linalg.inv)', () => {
+  const fx = JSON.parse(readFileSync(new URL('./fixtures/gmm-inverse-precisions.json', import.meta.url), 'utf8')) as {
+    X: number[][]; means_init: number[][]; weights_init: number[];
+    cases: Record<'full' | 'tied', { precisions_init: number[][][] | number[][]; weights: number[]; means: number[][]; covariances: unknown; lower_bound: number; n_iter: number; labels: number[] }>;
+  };
+  it.each(['full', 'tied'] as const)('%s: zeros the inverse leaves as unmirrored rounding are accepted (scikit-learn\'s allclose), and the fit is scikit-learn\'s', async (type) => {
+    const c = fx.cases[type];
+    // -6.9e-16 above the diagonal, -1.1e-15 below it: they were refused as "not symmetric"
+    const first = (type === 'full' ? (c.precisions_init as number[][][])[0] : (c.precisions_init as number[][]));
+    expect(first[0][2]).not.toBe(first[2][0]);
+    const m = await gaussianMixture(fx.X, { k: 2, covarianceType: type, init: { means: fx.means_init, weights: fx.weights_init, precisions: c.precisions_init }, tol: 1e-6, maxIter: 500, executor: ex });
+    expect(m.iterations).toBe(c.n_iter);
+    expect(Math.abs(m.lowerBound - c.lower_bound)).toBeLessThan(1e-6);
+    close2(m.weights, c.weights, 1e-6, 0);
+    close2(m.means, c.means, 1e-6, 1e-3);
+    close2(m.covariances, c.covariances, 1e-6, 1e-3);
+    expect(Array.from(m.labels)).toEqual(c.labels);
+    // the lower triangle is the one factored, as scikit-learn's linalg.cholesky(lower=True): the same bits as its mirror
+    const lower = (p: number[][]) => p.map((row, i) => row.map((v, j) => (j > i ? p[j][i] : v)));
+    const mirrored = type === 'full' ? (c.precisions_init as number[][][]).map(lower) : lower(c.precisions_init as number[][]);
+    const one = { k: 2, covarianceType: type, maxIter: 1, executor: ex };
+    const a = await gaussianMixture(fx.X, { ...one, init: { means: fx.means_init, weights: fx.weights_init, precisions: c.precisions_init } });
+    const b = await gaussianMixture(fx.X, { ...one, init: { means: fx.means_init, weights: fx.weights_init, precisions: mirrored } });
+    expect(a.lowerBound).toBe(b.lowerBound);
+    expect(bytes(a.covarianceData).equals(bytes(b.covarianceData))).toBe(true);
+  });
+
+  it('a precision asymmetric beside its diagonal is still refused, and so is a saved covariance', async () => {
+    const bad = [[[2, 0.5, 0], [0.4, 2, 0], [0, 0, 2]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]];
+    const e = await failure(() => gaussianMixture(fx.X, { k: 2, init: { means: fx.means_init, precisions: bad }, executor: ex }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('[0] is not symmetric');
+    const json = (await gaussianMixture(fx.X, { k: 2, init: { means: fx.means_init }, executor: ex })).toJSON();
+    const cov = json.covariances as number[][][];
+    const skewed = cov[1].map((row) => row.slice());
+    skewed[0][1] *= 1.001;
+    expectError(() => loadModel({ ...json, covariances: [cov[0], skewed] }), 'E_BAD_MODEL', 'covariances[1]', 'symmetric');
+    // rounding of a zero covariance, a few units in the last place of the variances and not mirrored: read as symmetric
+    // (feature 2 uncorrelated with the others: a block-diagonal covariance)
+    const tidy = cov[1].map((row, i) => row.map((v, j) => (i === 2) !== (j === 2) ? -3e-16 * cov[1][0][0] : v));
+    const zeroed = tidy.map((row) => row.slice());
+    zeroed[0][2] = 4e-16 * cov[1][0][0];
+    const a = loadModel({ ...json, covariances: [cov[0], zeroed] }) as GaussianMixtureModel;
+    const b = loadModel({ ...json, covariances: [cov[0], tidy] }) as GaussianMixtureModel;
+    // the factor reads the lower triangle: the same scores as the matrix mirrored from it
+    expect(bytes(await a.scoreSamples(fx.X, { executor: ex })).equals(bytes(await b.scoreSamples(fx.X, { executor: ex })))).toBe(true);
+  });
+});
+
 describe('arrays with holes', () => {
   // [1, , 3]: forEach and map pass over the hole, so it was read as NaN (or 0, or left out of a flat copy)
   const holed = <T>(a: readonly T[], i: number): T[] => {

@@ -123,6 +123,8 @@ function checkStart(s: GaussianMixtureStart, k: number, d: number, type: Covaria
         for (let i = 0; i < d; i++) precisions.set(finiteArray(mat[i], `init.precisions${type === 'full' ? `[${c}]` : ''}[${i}]`, d), c * d * d + i * d);
         const m = precisions.subarray(c * d * d, (c + 1) * d * d);
         if (asymmetry(m, d) > 1e-8) throw fail(`${type === 'full' ? `[${c}] ` : ''}is not symmetric`);
+        // the lower triangle, as scikit-learn factors it (linalg.cholesky(lower=True))
+        for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) m[j * d + i] = m[i * d + j];
         if (!upperFromPrecision(m, d)) throw fail(`${type === 'full' ? `[${c}] ` : ''}is not positive definite`);
       }
     }

@@ -52,13 +52,17 @@ export function inverseSpd(a: Float64Array, d: number): Float64Array | null {
   return out;
 }
 
-/** The largest relative asymmetry |a_ij - a_ji| / max(|a_ij|, |a_ji|, tiny) of a square matrix. */
+/**
+ * The largest relative asymmetry |a_ij - a_ji| / max(|a_ij|, |a_ji|, sqrt|a_ii| sqrt|a_jj|, tiny) of a square matrix: an
+ * entry near zero is measured against its diagonal, so an inverse's rounding there (a few units in the last place of
+ * the diagonal, not mirrored) is no asymmetry.
+ */
 export function asymmetry(a: Float64Array | readonly number[], d: number): number {
   let worst = 0;
   for (let i = 0; i < d; i++) {
     for (let j = i + 1; j < d; j++) {
       const x = a[i * d + j], y = a[j * d + i];
-      worst = Math.max(worst, Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), 1e-300));
+      worst = Math.max(worst, Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), Math.sqrt(Math.abs(a[i * d + i])) * Math.sqrt(Math.abs(a[j * d + j])), 1e-300));
     }
   }
   return worst;

@@ -567,12 +567,12 @@ describe('arrays with holes', () => {
     }
   });
 
-  it('in a model given as an object are E_BAD_MODEL naming the entry, not another field', async () => {
+  it('in a model given as an object are E_BAD_MODEL naming the entry as undefined, not another field', async () => {
     const json = (await gaussianMixture(X, { k: 2, covarianceType: 'diag', executor: ex })).toJSON();
     const means = json.means, cov = json.covariances as number[][];
-    expectError(() => loadModel({ ...json, means: [holed(means[0], 1), means[1]] }), 'E_BAD_MODEL', '"means[0][1]" is missing');
-    expectError(() => loadModel({ ...json, covariances: [holed(cov[0], 1), cov[1]] }), 'E_BAD_MODEL', '"covariances[0][1]" is missing');
-    expectError(() => loadModel({ ...json, weights: holed(json.weights, 1) }), 'E_BAD_MODEL', '"weights[1]" is missing');
-    expectError(() => loadModel({ ...json, offset: holed(json.offset, 0) }), 'E_BAD_MODEL', '"offset[0]" is missing');
+    expectError(() => loadModel({ ...json, means: [holed(means[0], 1), means[1]] }), 'E_BAD_MODEL', '"means[0][1]" must be', 'got undefined');
+    expectError(() => loadModel({ ...json, covariances: [holed(cov[0], 1), cov[1]] }), 'E_BAD_MODEL', '"covariances[0][1]" must be', 'got undefined');
+    expectError(() => loadModel({ ...json, weights: holed(json.weights, 1) }), 'E_BAD_MODEL', '"weights[1]" must be', 'got undefined');
+    expectError(() => loadModel({ ...json, offset: holed(json.offset, 0) }), 'E_BAD_MODEL', '"offset[0]" must be', 'got undefined');
   });
 });

@@ -444,9 +444,9 @@ describe('arrays with holes', () => {
 
   it('in a model given as an object are E_BAD_MODEL naming the entry (a hole in the counts gave NaN centres on the next partialFit)', async () => {
     const json = (await miniBatchKMeans(ds, { k: 3, seed: 1, executor: ex })).toJSON();
-    expectError(() => loadModel({ ...json, counts: holed(json.counts, 1) }), 'E_BAD_MODEL', '"counts[1]" is missing');
-    expectError(() => loadModel({ ...json, centres: [holed(json.centres[0], 1), ...json.centres.slice(1)] }), 'E_BAD_MODEL', '"centres[0][1]" is missing');
-    expectError(() => loadModel({ ...json, featureNames: holed(json.featureNames, 1) }), 'E_BAD_MODEL', '"featureNames[1]" is missing');
-    expectError(() => loadModel({ ...json, offset: holed(json.offset, 0) }), 'E_BAD_MODEL', '"offset[0]" is missing');
+    expectError(() => loadModel({ ...json, counts: holed(json.counts, 1) }), 'E_BAD_MODEL', '"counts[1]" must be', 'got undefined');
+    expectError(() => loadModel({ ...json, centres: [holed(json.centres[0], 1), ...json.centres.slice(1)] }), 'E_BAD_MODEL', '"centres[0][1]" must be', 'got undefined');
+    expectError(() => loadModel({ ...json, featureNames: holed(json.featureNames, 1) }), 'E_BAD_MODEL', '"featureNames[1]" must be', 'got undefined');
+    expectError(() => loadModel({ ...json, offset: holed(json.offset, 0) }), 'E_BAD_MODEL', '"offset[0]" must be', 'got undefined');
   });
 });

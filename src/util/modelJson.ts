@@ -86,8 +86,8 @@ export function readPositive(v: unknown, path: string): number {
 export function readArray(v: unknown, path: string, length?: number): readonly unknown[] {
   if (!Array.isArray(v)) throw badModel(path, `must be an array, got ${describe(v)}`);
   if (length !== undefined && v.length !== length) throw badModel(path, `has ${v.length} entries, expected ${length}`);
-  // a hole (a model given as an object): map and forEach would pass over it, leaving NaN or a short array
-  for (let i = 0; i < v.length; i++) if (!(i in v)) throw badModel(at(path, i), 'is missing');
+  // a hole (a model given as an object), which map and forEach pass over, is read as undefined: named by its reader
+  for (let i = 0; i < v.length; i++) if (!(i in v)) return Array.from(v);
   return v;
 }
 

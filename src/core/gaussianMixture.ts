@@ -85,7 +85,10 @@ function finiteArray(v: unknown, path: string, length: number): number[] {
   return v;
 }
 
-/** Checks a precision (matrix or values) of an explicit start the way scikit-learn does: symmetric and positive definite. */
+/**
+ * Checks an explicit start; a precision matrix must be symmetric (each entry within 1e-8 of its mirror, relative to the
+ * larger of the two or to its diagonal, as `asymmetry` measures) and positive definite, as scikit-learn asks.
+ */
 function checkStart(s: GaussianMixtureStart, k: number, d: number, type: CovarianceType): Pick<Checked, 'means' | 'weights' | 'precisions'> {
   if (!s || typeof s !== 'object' || Array.isArray(s)) throw badOption('init', s, '"kmeans", "k-means++", "random" or { means, weights?, precisions? }');
   for (const key of Object.keys(s)) {

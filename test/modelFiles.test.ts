@@ -3,7 +3,7 @@ import { loadModel } from '../src/core/loadModel.js';
 import type { KMeansModel } from '../src/core/kmeansModel.js';
 import type { GaussianMixtureModel } from '../src/core/gaussianMixtureModel.js';
 import type { MiniBatchKMeansModel } from '../src/core/miniBatchKMeansModel.js';
-import { close } from '../src/index.node.js';
+import { agglomerative, close, dbscan, kmeans } from '../src/index.node.js';
 
 afterAll(() => close());
 
@@ -99,5 +99,35 @@ describe('agglomerative files whose centroids float32 cannot score side by side 
   it('a centroid at 100 is read and scores each row to its nearest centroid', async () => {
     const model = loadModel(file(100));
     expect(Array.from(await model.predict([[0.1, 0], [0.9, 0], [99, 0]], { threads: 1 }))).toEqual([0, 1, 2]);
+  });
+});
+
+describe('model objects with holes in their arrays are refused, naming the entry', () => {
+  // a hole ([1, , 3]) is skipped by forEach: the entry was left at 0, so the model loaded and scored rows against a
+  // centroid at the origin, or an offset of 0
+  const rows = [[0, 0], [1, 1], [10, 10], [11, 11], [20, 20], [21, 21]];
+  const holed = (json: unknown, edit: (o: any) => void): unknown => {
+    const o = JSON.parse(JSON.stringify(json));
+    edit(o);
+    return o;
+  };
+  it('k-means: a centroid value, a centroid row and an offset value', async () => {
+    const json = (await kmeans(rows, { k: 3, seed: 1, threads: 1 })).toJSON();
+    expect(() => loadModel(holed(json, (o) => delete o.centroids[1][0]))).toThrow(/^model field "centroids\[1\]\[0\]" must be a finite number within the float32 range .*got undefined/);
+    expect(() => loadModel(holed(json, (o) => delete o.centroids[1]))).toThrow(/^model field "centroids\[1\]" must be 2 numbers, got undefined/);
+    expect(() => loadModel(holed(json, (o) => delete o.offset[0]))).toThrow(/^model field "offset\[0\]" must be a finite number within the float32 range .*got undefined/);
+    // the file as written loads and scores its own rows as the fit labelled them
+    const model = loadModel(json) as KMeansModel;
+    expect(Array.from(await model.predict(rows, { threads: 1 }))).toEqual(Array.from((await kmeans(rows, { k: 3, seed: 1, threads: 1 })).labels));
+  });
+  it('agglomerative: a centroid value and a centroid row', async () => {
+    const json = (await agglomerative(rows, { k: 3, threads: 1 })).toJSON();
+    expect(() => loadModel(holed(json, (o) => delete o.centroids[2][1]))).toThrow(/^model field "centroids\[2\]\[1\]" must be a finite float32 number, got undefined/);
+    expect(() => loadModel(holed(json, (o) => delete o.centroids[0]))).toThrow(/^model field "centroids\[0\]" must be 2 numbers/);
+  });
+  it('DBSCAN: a core point value and a core point row', async () => {
+    const json = (await dbscan(rows, { eps: 1.5, minSamples: 2, threads: 1 })).toJSON();
+    expect(() => loadModel(holed(json, (o) => delete o.components[3][0]))).toThrow(/^model field "components\[3\]\[0\]" must be a finite float32 number, got undefined/);
+    expect(() => loadModel(holed(json, (o) => delete o.components[1]))).toThrow(/^model field "components\[1\]" must be 2 numbers/);
   });
 });

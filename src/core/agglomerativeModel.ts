@@ -133,9 +133,10 @@ export class AgglomerativeModel implements SegmentationModel {
     if (!Number.isSafeInteger(nSamples) || nSamples < k) throw badModel('nSamples', `must be an integer >= k (${k}) of at most 2^53, got ${nSamples}`);
     if (!Array.isArray(r.centroids) || r.centroids.length !== k) throw badModel('centroids', `must be ${k} rows`);
     const centroids = new Float64Array(k * d);
-    (r.centroids as unknown[]).forEach((row, c) => {
+    // Array.from reads a hole ([1, , 3]) as undefined, which forEach would pass over
+    Array.from(r.centroids as unknown[]).forEach((row, c) => {
       if (!Array.isArray(row) || row.length !== d) throw badModel(`centroids[${c}]`, `must be ${d} numbers`);
-      row.forEach((v: unknown, j: number) => {
+      Array.from(row as unknown[]).forEach((v, j) => {
         if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw badModel(`centroids[${c}][${j}]`, `must be a finite float32 number, got ${String(v)}`);
         centroids[c * d + j] = v;
       });

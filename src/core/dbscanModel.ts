@@ -243,9 +243,10 @@ export class DBSCANModel implements SegmentationModel {
     // every cluster has a core point: k is held against them before anything of size k is allocated
     if (k > nCore) throw badModel('k', `must be at most the ${nCore} core points (every cluster has one), got ${k}`);
     const components = new Float64Array(nCore * d);
-    (r.components as unknown[]).forEach((row, c) => {
+    // Array.from reads a hole ([1, , 3]) as undefined, which forEach would pass over
+    Array.from(r.components as unknown[]).forEach((row, c) => {
       if (!Array.isArray(row) || row.length !== d) throw badModel(`components[${c}]`, `must be ${d} numbers`);
-      row.forEach((v: unknown, j: number) => {
+      Array.from(row as unknown[]).forEach((v, j) => {
         if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw badModel(`components[${c}][${j}]`, `must be a finite float32 number, got ${String(v)}`);
         components[c * d + j] = v;
       });

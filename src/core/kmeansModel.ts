@@ -223,15 +223,16 @@ export class KMeansModel implements SegmentationModel {
     // the kernels hold centroids and the offset in float32: a value beyond its range would score as infinity
     const inRange = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX;
     const float32 = 'a finite number within the float32 range (|x| <= 3.4e38)';
-    off.forEach((v, j) => {
+    // Array.from reads a hole ([1, , 3]) as undefined, which forEach would pass over
+    Array.from(off).forEach((v, j) => {
       if (!inRange(v)) throw bad(`offset[${j}]`, v, float32);
     });
     // rows are centred by the offset in float32: centres less any other value would sit off the rows by the rounding
     const offset = Float64Array.from(off as number[], Math.fround);
     const centroids = new Float64Array((k as number) * d);
-    rows.forEach((row, t) => {
+    Array.from(rows).forEach((row, t) => {
       if (!Array.isArray(row) || row.length !== d) throw bad(`centroids[${t}]`, row, `${d} numbers`);
-      row.forEach((v, j) => {
+      Array.from(row).forEach((v, j) => {
         if (!inRange(v)) throw bad(`centroids[${t}][${j}]`, v, float32);
         // the kernels see centroids less the offset
         if (Math.abs(v - offset[j]) > FLOAT32_MAX) throw bad(`centroids[${t}][${j}]`, v, `within the float32 range of offset[${j}] (${off[j]})`);

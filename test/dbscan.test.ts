@@ -283,6 +283,21 @@ describe('kDistances', () => {
     expect(Array.from(await kDistances(X, { k: 3, executor: ex }))).toEqual([1, 1, 1, 1, 3.605551275463989, 4.242640687119285]);
   });
 
+  it('haversine, rows a metre to a tenth of a millimetre apart: scikit-learn\'s distances, and a row is core from eps = its k-distance on', async () => {
+    // the chord between unit vectors rounds to about 1e-16 of the earth's radius: at a metre that is 1e-9 of the
+    // distance, at a tenth of a millimetre 1e-5, and an eps that much above the k-distance left the row noise
+    const f = fx('haversine-kdistances');
+    for (const [name, c] of Object.entries<{ X_deg: number[][]; k: number; k_distances_km: number[] }>(f.cases)) {
+      const kd = await kDistances(c.X_deg, { k: c.k, metric: 'haversine', executor: ex });
+      kd.forEach((v, i) => expect({ name, i, rel: Math.abs(v / c.k_distances_km[i] - 1) <= 1e-12 }).toEqual({ name, i, rel: true }));
+      for (let i = 0; i < kd.length; i += 3) {
+        const above = await dbscan(c.X_deg, { eps: kd[i] * (1 + 1e-12), minSamples: c.k, metric: 'haversine', executor: ex });
+        const below = await dbscan(c.X_deg, { eps: kd[i] * (1 - 1e-12), minSamples: c.k, metric: 'haversine', executor: ex });
+        expect({ name, i, core: [above.coreSampleIndices.includes(i), below.coreSampleIndices.includes(i)] }).toEqual({ name, i, core: [true, false] });
+      }
+    }
+  });
+
   it('without options: E_BAD_OPTION naming them, as dbscan says it, not a TypeError', async () => {
     const e = await failure(() => kDistances([[0], [1]], undefined as never));
     expect(e.code).toBe('E_BAD_OPTION');

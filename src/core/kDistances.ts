@@ -3,10 +3,10 @@ import { checkOptions } from '../util/options.js';
 import { assertResolution, toDataset, type DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkLatLon, EARTH_RADIUS_KM, indexCoordinates, type DbscanMetric } from './epsNeighbours.js';
-import { hdbscanCoreOp } from './hdbscanOps.js';
+import { hdbscanCoreOp, hdbscanNeighboursOp } from './hdbscanOps.js';
 import type { RunOptions } from './model.js';
 import { buildKdTree } from './spatialIndex.js';
-import { asin } from '../util/detMath.js';
+import { asin, cos, sin } from '../util/detMath.js';
 
 export interface KDistancesOptions extends RunOptions {
   /** Neighbours counted, the row itself included (DBSCAN's minSamples). */
@@ -35,20 +35,36 @@ export async function kDistances(data: DataInput, options: KDistancesOptions): P
   if (metric === 'haversine') checkLatLon(ds);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);
-  const { coords } = indexCoordinates(ds, metric);
+  const { coords, lat, lon } = indexCoordinates(ds, metric);
   const { perm, spec: tree } = buildKdTree(coords, 32);
   const n = ds.n;
   const sorted = coords.map((c) => { const o = new Float64Array(n); for (let r = 0; r < n; r++) o[r] = c[perm[r]]; return o; });
   const handle = await ex.load({ columns: sorted }, { dtype: 'f64', replicate: true, signal: options.signal });
   try {
-    const parts = await ex.map(hdbscanCoreOp, handle, { tree, k }, { signal: options.signal });
     const out = new Float64Array(n);
+    if (lat && lon) {
+      // the k nearest by the chord between unit vectors, whose rounding is too coarse for the distance itself (1e-9
+      // of it at a metre): that is taken from dbscan's own test, the haversine sin^2 form of latitude and longitude
+      const cosLat = lat.map((v) => cos(v));
+      const parts = await ex.map(hdbscanNeighboursOp, handle, { tree, k }, { signal: options.signal });
+      let at = 0;
+      for (const { nn } of parts) {
+        for (let q = 0; q < nn.length / k; q++, at++) {
+          const i = perm[at];
+          let v = 0;
+          for (let t = 0; t < k; t++) {
+            const j = perm[nn[q * k + t]], s0 = sin(0.5 * (lat[i] - lat[j])), s1 = sin(0.5 * (lon[i] - lon[j]));
+            v = Math.max(v, s0 * s0 + cosLat[i] * cosLat[j] * s1 * s1);
+          }
+          out[i] = 2 * asin(Math.min(1, Math.sqrt(v))) * EARTH_RADIUS_KM;
+        }
+      }
+      return out;
+    }
+    const parts = await ex.map(hdbscanCoreOp, handle, { tree, k }, { signal: options.signal });
     let at = 0;
     for (const p of parts) {
-      for (let q = 0; q < p.length; q++) {
-        // the chord between unit vectors back to the great-circle distance
-        out[perm[at + q]] = metric === 'haversine' ? 2 * asin(Math.min(1, p[q] / 2)) * EARTH_RADIUS_KM : p[q];
-      }
+      for (let q = 0; q < p.length; q++) out[perm[at + q]] = p[q];
       at += p.length;
     }
     return out;

@@ -9,6 +9,8 @@ import { simplifiedSilhouetteScore } from '../src/metrics/simplifiedSilhouetteSc
 import { calinskiHarabaszScore } from '../src/metrics/calinskiHarabaszScore.js';
 import { daviesBouldinScore } from '../src/metrics/daviesBouldinScore.js';
 import { inertia } from '../src/metrics/inertia.js';
+import { clusterStats } from '../src/metrics/clusterStats.js';
+import { kmeans } from '../src/core/kmeans.js';
 import { chooseK } from '../src/workflow/chooseK.js';
 import { FIXTURES, fixture, relErr, bytes } from './helpers.js';
 import { silhouetteSumsTwin } from './twins/kernels.js';
@@ -99,6 +101,23 @@ describe('metric errors', () => {
     expect(await code(daviesBouldinScore(rows, [0, 1, 0]))).toBe('E_SHAPE_MISMATCH');
     expect(await code(silhouetteScore(rows, [0, 1, 0.5, 1]))).toBe('E_BAD_LABELS');
     expect(await code(silhouetteScore(rows, [0, 1, 0, 1], { sampleSize: 1 }))).toBe('E_BAD_OPTION');
+  });
+});
+
+describe('inertia and clusterStats of one cluster, or of a row each', () => {
+  it('are defined (the total sum of squares, as k-means\' k = 1 inertia; 0), where the comparisons refuse them', async () => {
+    const rows = [[0, 0], [1, 1], [2, 2], [3, 5]];
+    // numpy: ((X - X.mean(0)) ** 2).sum() = 5 + 14
+    for (const threads of [1, 2]) {
+      expect(await inertia(rows, [7, 7, 7, 7], { threads })).toBe(19);
+      expect(await inertia(rows, [0, 1, 2, 3], { threads })).toBe(0);
+      const s = await clusterStats(rows, [-1, -1, -1, -1], { threads });
+      expect({ k: s.k, counts: Array.from(s.counts), centroids: Array.from(s.centroids), sumSq: Array.from(s.sumSq) }).toEqual({ k: 1, counts: [4], centroids: [1.5, 2], sumSq: [19] });
+    }
+    expect(await inertia(rows, (await kmeans(rows, { k: 1, seed: 1 })).labels)).toBe(19);
+    for (const one of [calinskiHarabaszScore, daviesBouldinScore, silhouetteScore]) {
+      await expect(one(rows, [0, 0, 0, 0])).rejects.toMatchObject({ code: 'E_BAD_LABELS' });
+    }
   });
 });
 

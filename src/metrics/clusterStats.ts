@@ -54,18 +54,18 @@ export async function matrixClusterStats(m: Matrix, k: number, signal?: AbortSig
 
 /** Centroids, sizes and within-cluster distance sums of a labelling (the basis of inertia, Calinski-Harabasz and Davies-Bouldin). */
 export async function clusterStats(data: DataInput, labels: Labels, options: MetricOptions = {}): Promise<ClusterStats> {
-  const { loadedCentres: _, ...stats } = await withLabels(data, labels, options, 'clusterStats', matrixClusterStats);
+  const { loadedCentres: _, ...stats } = await withLabels(data, labels, options, 'clusterStats', matrixClusterStats, true);
   return stats;
 }
 
-/** Loads the rows with their labels (0..k-1 in order of the label values) and runs `use` on them. */
+/** Loads the rows with their labels (0..k-1 in order of the label values) and runs `use` on them (any k with `anyCount`). */
 export async function withLabels<T>(
-  data: DataInput, labels: Labels, options: MetricOptions, fn: string, use: (m: Matrix, k: number, signal?: AbortSignal) => Promise<T>,
+  data: DataInput, labels: Labels, options: MetricOptions, fn: string, use: (m: Matrix, k: number, signal?: AbortSignal) => Promise<T>, anyCount = false,
 ): Promise<T> {
   checkOptions(options, RUN_OPTIONS, fn);
   const ds = toDataset(data);
   assertResolution(ds);
-  const enc = internalLabels(labels, ds.n);
+  const enc = internalLabels(labels, ds.n, anyCount);
   const m = await loadMatrix(resolveExecutor(options), ds, { rows: { labels: enc.index }, signal: options.signal });
   try {
     return await use(m, enc.values.length, options.signal);

@@ -283,9 +283,9 @@ describe('kDistances', () => {
     expect(Array.from(await kDistances(X, { k: 3, executor: ex }))).toEqual([1, 1, 1, 1, 3.605551275463989, 4.242640687119285]);
   });
 
-  it('haversine, rows a metre to a tenth of a millimetre apart: scikit-learn\'s distances, and a row is core from eps = its k-distance on', async () => {
-    // the chord between unit vectors rounds to about 1e-16 of the earth's radius: at a metre that is 1e-9 of the
-    // distance, at a tenth of a millimetre 1e-5, and an eps that much above the k-distance left the row noise
+  it('haversine, rows metres apart at mid latitudes: scikit-learn\'s distances, and a row is core from eps = its k-distance on', async () => {
+    // the chord between unit vectors rounds to about 1e-16 of the earth's radius (0.6 nm), 1e-9 of a distance of a
+    // metre, and an eps that much above the k-distance left the row noise
     const f = fx('haversine-kdistances');
     for (const [name, c] of Object.entries<{ X_deg: number[][]; k: number; k_distances_km: number[] }>(f.cases)) {
       const kd = await kDistances(c.X_deg, { k: c.k, metric: 'haversine', executor: ex });

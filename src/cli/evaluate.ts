@@ -6,6 +6,7 @@ import { adjustedMutualInfoScore } from '../metrics/adjustedMutualInfoScore.js';
 import { adjustedRandScore } from '../metrics/adjustedRandScore.js';
 import { calinskiHarabaszFromStats } from '../metrics/calinskiHarabaszScore.js';
 import { clusterStats } from '../metrics/clusterStats.js';
+import { internalLabels } from '../metrics/internalLabels.js';
 import { daviesBouldinFromStats } from '../metrics/daviesBouldinScore.js';
 import { homogeneityCompletenessVMeasure } from '../metrics/homogeneityCompletenessVMeasure.js';
 import { normalizedMutualInfoScore } from '../metrics/normalizedMutualInfoScore.js';
@@ -206,7 +207,8 @@ async function runEvaluate(input: string, f: EvaluateFlags, ctx: RunContext): Pr
   const bar = ctx.progress.start('scoring the segments', 2);
   let sil, stats;
   try {
-    stats = await clusterStats(dataset, labels, run).catch((error) => {
+    // the scores compare 2 to n - 1 segments (the statistics alone are defined for any number)
+    stats = await (async () => { internalLabels(labels, dataset.n); return clusterStats(dataset, labels, run); })().catch((error) => {
       throw inFile(error, what);
     });
     bar.update(1, 'silhouette');

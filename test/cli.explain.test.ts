@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Binary, Float64, Int32, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { close, createRandom, decisionTree, readTable, SegmentModel } from '../src/index.node.js';
+import { close, createRandom, decisionTree, fromColumns, permutationImportance, readTable, SegmentModel, segmentRules } from '../src/index.node.js';
+import { hashInts } from '../src/util/hash.js';
 import { BIN, ok as okIn, segkit as segkitIn } from './helpers/segkitCli.js';
 
 let dir = '';
@@ -139,6 +140,41 @@ describe('segkit explain', () => {
     expect(html).toContain('data-chart="mix-country"');
   });
 
+
+  it("importance without --model is the share of customers whose segment in the rules changes, whatever the rules' fidelity", async () => {
+    // labels the rules cannot all follow: a fifth of them drawn at random
+    const rng = createRandom(4);
+    const rows = ['x,y,segment'];
+    for (let i = 0; i < 300; i++) {
+      const x = Math.round(rng.next() * 1000) / 100, y = Math.round(rng.next() * 1000) / 100;
+      rows.push(`${x},${y},${rng.next() < 0.2 ? rng.int(3) : x < 3.3 ? 0 : x < 6.6 ? 1 : 2}`);
+    }
+    writeFileSync(path('noisy.csv'), rows.join('\n') + '\n');
+    const s = JSON.parse(ok(['explain', 'noisy.csv', '--labels', 'segment', '--repeats', '3', '--seed', '0', '--json', '--threads', '1']).stdout);
+    expect(s.fidelity).toBeLessThan(0.9);
+    // the twin: the same rules, each feature shuffled as the command shuffles it, the rules' segments before and after
+    const table = await readTable(path('noisy.csv'));
+    const ds = fromColumns({ columns: ['x', 'y'].map((c) => Float32Array.from(table.getChild(c)!.toArray() as Float64Array)), names: ['x', 'y'] });
+    const labels = Int32Array.from(table.getChild('segment')!.toArray() as ArrayLike<number>, Number);
+    const rules = await segmentRules(ds, labels, { maxDepth: 3 });
+    expect(s.fidelity).toBe(rules.fidelity);
+    const twin = await permutationImportance(rules.tree, ds, undefined, { repeats: 3, seed: 0 });
+    expect(s.importance.baseline).toBe(1);
+    expect(s.importance.features.map((f: { importance: number }) => f.importance)).toEqual([...twin.importances]);
+    // each shuffle's share of changed segments, counted here: rows whose rule segment differs from the unshuffled one
+    const before = await rules.tree.predict(ds);
+    const shareChanged = async (j: number, r: number) => {
+      const col = Float32Array.from(ds.columns[j]);
+      const q = createRandom(hashInts(0, j, r));
+      for (let i = col.length - 1; i > 0; i--) { const t = q.int(i + 1); [col[i], col[t]] = [col[t], col[i]]; }
+      const after = await rules.tree.predict(fromColumns({ columns: ds.columns.map((c, p) => (p === j ? col : c)), names: ds.names }));
+      return after.reduce((a, l, i) => a + (l !== before[i] ? 1 : 0), 0) / ds.n;
+    };
+    for (const j of [0, 1]) {
+      const mean = ((await shareChanged(j, 0)) + (await shareChanged(j, 1)) + (await shareChanged(j, 2))) / 3;
+      expect(s.importance.features[j].importance).toBeCloseTo(mean, 12);
+    }
+  });
   it('explains with the model that made the segments (centroid gaps in its own features)', () => {
     ok(['segment', 'labelled.csv', '--k', '3', '--seed', '1', '--exclude', 'segment', '--out', 'seg.csv', '--model', 'km.json', '--threads', '1', '--segment-column', 'cluster']);
     const r = ok(['explain', 'seg.csv', '--labels', 'cluster', '--model', 'km.json', '--exclude', 'segment', '--id', 'customer_id', '--rows', 'c7', '--json', '--threads', '1']);

@@ -168,7 +168,9 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
       importance = await permutationImportance(saved.model, mds, undefined, { ...run, repeats: f.repeats, seed: f.seed });
       modelName = `the model (${saved.kind})`;
     } else {
-      importance = await permutationImportance(rules.tree, dataset, labels, { ...run, repeats: f.repeats, seed: f.seed });
+      // the rules' own segments are the target, as with a model: the share whose segment in the rules changes (against
+      // the labels it would be a loss of fidelity, which a shuffle that happens to fix a rule's misses lowers, even below 0)
+      importance = await permutationImportance(rules.tree, dataset, undefined, { ...run, repeats: f.repeats, seed: f.seed });
       modelName = 'the rules';
     }
   } finally {

@@ -278,6 +278,18 @@ describe('segkit abtest', () => {
     expect(text).toMatch(/Champions\s+treatment\s+600\s+600\s+0\.0000060\s+0\.0000084\s+0\.0000024/);
   });
 
+  it('a conversion rate below 100% never prints as 100.00: 29,999 of 30,000 reads 99.997', () => {
+    const lines = ['segment,variant,converted'];
+    for (let i = 0; i < 30000; i++) lines.push(`A,control,${i === 0 ? 0 : 1}`, `A,treatment,1`);
+    writeFileSync(join(dir, 'ab-high.csv'), `${lines.join('\n')}\n`);
+    const text = segkit(['abtest', 'ab-high.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '-q']).stdout;
+    const cells = (segment: string) => text.split('\n').find((l) => l.startsWith(`${segment} `))!.split(/\s{2,}/);
+    for (const segment of ['A', 'ALL']) {
+      // every customer of the variant converted: 100.00; the control is 29,999 / 30,000 = 99.99667%
+      expect(cells(segment).slice(4, 7)).toEqual(['99.997', '100.00', '0.0033']);
+    }
+  });
+
   it('prints per-segment uplift with intervals, Holm-adjusted p-values, the overall effect and the assumptions; --chart', () => {
     const r = segkit(['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--chart', 'ab.svg', '-q']);
     expect(r.code).toBe(0);

@@ -94,10 +94,16 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
   const scale = r.metric === 'proportion' ? 100 : 1;
   const unit = r.metric === 'proportion' ? ' (pp)' : '';
   const v = (x: number) => (Number.isFinite(x) ? fixedOrTwoDigits(x * scale, r.metric === 'proportion' ? 2 : 3) : '–');
+  // a conversion rate below 1 gets the decimals that keep it below 100 (29,999 of 30,000 is 99.997, never 100.00)
+  const rate = (x: number) => {
+    let t = v(x);
+    for (let p = 3; r.metric === 'proportion' && x < 1 && Number(t) >= 100 && p < 20; p++) t = (x * 100).toFixed(p);
+    return t;
+  };
   // a bound beyond the float64 range (Infinity) is not a missing one: it reads as past the largest double
   const bound = (x: number) => (x === Infinity ? `above ${Number.MAX_VALUE.toPrecision(4)}` : x === -Infinity ? `below -${Number.MAX_VALUE.toPrecision(4)}` : v(x));
   const rows = [...r.segments, ...r.overall].map((c) => [
-    c.segment ?? 'ALL', c.treatment, String(c.nControl), String(c.nTreatment), v(c.controlValue), v(c.treatmentValue),
+    c.segment ?? 'ALL', c.treatment, String(c.nControl), String(c.nTreatment), rate(c.controlValue), rate(c.treatmentValue),
     v(c.uplift), `${bound(c.ci[0])} to ${bound(c.ci[1])}`, fmtP(c.pvalue), fmtP(c.adjustedPValue), c.significant ? 'yes' : '',
   ]);
   const what = r.metric === 'proportion' ? 'rate' : 'mean';

@@ -104,6 +104,21 @@ describe('segkit compare', () => {
     expect(ids(stdin.stdout)).toEqual(small.map((id) => form(id)));
   });
 
+  it('prints a PSI just below the significant-shift threshold with the digits that keep it below (0.2495, never 0.250)', () => {
+    // before: 1..1000, 100 customers per decile bin; after: 18, 73 x 4, 127 x 4 and 182 customers in the bins
+    const spread = (counts: number[], from: number) => ['id,spend', ...counts.flatMap((c, b) => Array.from({ length: c }, (_, q) => `${from++},${100 * b + 1 + (q % 100)}`))].join('\n') + '\n';
+    const counts = [18, 73, 73, 73, 73, 127, 127, 127, 127, 182];
+    writeFileSync(join(dir, 'psi-before.csv'), spread(new Array(10).fill(100), 0));
+    writeFileSync(join(dir, 'psi-after.csv'), spread(counts, 1000));
+    expect(segkit(['segment', 'psi-before.csv', '--k', '2', '--id', 'id', '--model', 'psi.json', '-q']).code).toBe(0);
+    const r = segkit(['compare', 'psi-before.csv', 'psi-after.csv', '--model', 'psi.json', '--id', 'id', '-q']);
+    expect(r.code).toBe(0);
+    const psi = counts.reduce((a, c) => a + (c / 1000 - 0.1) * Math.log(c / 100), 0);
+    expect(psi.toFixed(3)).toBe('0.250');
+    expect(r.stdout).toMatch(/^spend\s+moderate\s+0\.2495\s/m);
+    expect(r.stdout).toContain('spend (PSI 0.2495) shifted moderately (PSI 0.1 to 0.25)');
+  });
+
   it('refuses both snapshots from standard input: the first would read it all', () => {
     const r = segkitIn(dir, ['compare', '-', '-', '--model', 'model.json', '--id', 'customer_id', '--json'], { input: readFileSync(join(dir, 'before.csv')) });
     expect(r.code).toBe(2);

@@ -6,6 +6,7 @@ import { readIds } from '../src/workflow/snapshotColumns.js';
 import { readArrow } from '../src/data/readArrow.js';
 import { writeArrow } from '../src/data/writeArrow.js';
 import { failure } from './helpers.js';
+import { driftTableHtml } from '../src/report/changesReport.js';
 
 afterAll(() => close());
 
@@ -37,6 +38,35 @@ describe('compareSnapshots thresholds', async () => {
     expect(low.recommendation.reasons).toContain(`15.0% ${moved}`);
     const all = await compareSnapshots(model, before, after, { id: 'id', thresholds: { movedShare: 1, ksAlpha: 1, ksStatistic: 1, missingRise: 1 } });
     expect(all.recommendation.reasons.some((s) => s.includes(moved))).toBe(false);
+  });
+});
+
+describe('a PSI just below a threshold', async () => {
+  // before: 1..1000, 100 customers in each decile bin; after: these counts per bin, so PSI is known by hand
+  const spread = (counts: number[], from: number) => counts.flatMap((c, b) => Array.from({ length: c }, (_, q) => ({ id: from++, spend: 100 * b + 1 + (q % 100) })));
+  const psiOf = (counts: number[]) => counts.reduce((a, c) => a + (c / 1000 - 0.1) * Math.log(c / 1000 / 0.1), 0);
+  const base = spread(new Array(10).fill(100), 0);
+  const model = await kmeans(fromRows(base.map((r) => [r.spend]), { names: ['spend'] }), { k: 1 });
+
+  it('is printed with the digits that keep it below, never rounded up to the threshold beside a lower level', async () => {
+    for (const [counts, level, shown] of [
+      [[18, 73, 73, 73, 73, 127, 127, 127, 127, 182], 'moderate', '0.2495'],
+      [[36, 94, 94, 94, 94, 106, 106, 106, 106, 164], 'stable', '0.0999'],
+    ] as const) {
+      const r = await compareSnapshots(model, base, spread([...counts], 1000), { id: 'id' });
+      const f = r.drift[0];
+      expect(f.psi!.countsAfter).toEqual(counts);
+      expect(Math.abs(f.psi!.value - psiOf([...counts]))).toBeLessThan(1e-12);
+      // 0.24952 and 0.09993: three decimals would read 0.250 and 0.100, the thresholds of the next level
+      expect(f.psi!.value.toFixed(3)).toBe(level === 'moderate' ? '0.250' : '0.100');
+      expect(f.level).toBe(level);
+      expect(driftTableHtml(r)).toContain(`<td class="num">${shown}</td>`);
+      if (level === 'moderate') expect(r.recommendation.reasons).toContain(`spend (PSI ${shown}) shifted moderately (PSI 0.1 to 0.25)`);
+    }
+    // at or past a threshold, and away from one, three decimals as before
+    const sig = await compareSnapshots(model, base, spread([10, 60, 60, 60, 60, 140, 140, 140, 140, 190], 1000), { id: 'id' });
+    expect(sig.drift[0].level).toBe('significant');
+    expect(driftTableHtml(sig)).toContain(`<td class="num">${sig.drift[0].psi!.value.toFixed(3)}</td>`);
   });
 });
 

@@ -5,6 +5,7 @@ import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
 import { writeTable } from '../data/writeTable.node.js';
 import { buildChangesReport, movedUnassigned } from '../report/changesReport.js';
 import { compareSnapshots } from '../workflow/compareSnapshots.js';
+import { psiFigure } from '../util/shareText.js';
 import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare, formatTable } from './formatTable.js';
 import type { Table } from '#arrow';
@@ -159,7 +160,7 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
     '',
     formatTable(
       ['feature', 'drift', 'PSI', 'KS D', 'KS p', 'mean before', 'mean after'],
-      r.drift.map((d) => [d.feature, d.level ?? '–', d.psi ? d.psi.value.toFixed(3) : '–', d.ks ? d.ks.statistic.toFixed(4) : '–', d.ks && !Number.isNaN(d.ks.pvalue) ? d.ks.pvalue.toPrecision(3) : '–', formatNumber(d.meanBefore), formatNumber(d.meanAfter)]),
+      r.drift.map((d) => [d.feature, d.level ?? '–', d.psi ? psiFigure(d.psi.value, r.thresholds) : '–', d.ks ? d.ks.statistic.toFixed(4) : '–', d.ks && !Number.isNaN(d.ks.pvalue) ? d.ks.pvalue.toPrecision(3) : '–', formatNumber(d.meanBefore), formatNumber(d.meanAfter)]),
       [false, false, true, true, true, true, true],
     ),
     '',

@@ -6,7 +6,7 @@ import type { CompareSnapshotsResult, Migration } from '../workflow/compareSnaps
 import { renderSvg, renderVegaSvg } from './renderSvg.js';
 import { escapeHtml as esc } from './buildReport.js';
 import { isolate } from '../util/bidiText.js';
-import { formatShare as fmtPct } from '../util/shareText.js';
+import { formatShare as fmtPct, psiFigure } from '../util/shareText.js';
 
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 const NEW = 'New customers', GONE = 'Gone', UNASSIGNED = 'Unassigned';
@@ -149,7 +149,7 @@ export function driftTableHtml(r: CompareSnapshotsResult): string {
   const rows = r.drift.map((f) => {
     const [colour, word] = f.level ? LIGHT[f.level] : ['#adb5bd', 'not compared'];
     return `<tr><th scope="row">${esc(f.feature)}</th><td><span class="light" style="background:${colour}" title="${esc(word)}"></span>${esc(word)}</td>`
-      + `<td class="num">${f.psi ? f.psi.value.toFixed(3) : '–'}</td><td class="num">${f.ks ? f.ks.statistic.toFixed(4) : '–'}</td>`
+      + `<td class="num">${f.psi ? psiFigure(f.psi.value, r.thresholds) : '–'}</td><td class="num">${f.ks ? f.ks.statistic.toFixed(4) : '–'}</td>`
       + `<td class="num"${f.ks && Number.isNaN(f.ks.pvalue) ? ' title="not defined for one value before and one after"' : ''}>${f.ks && !Number.isNaN(f.ks.pvalue) ? (f.ks.pvalue < 1e-4 ? f.ks.pvalue.toExponential(1) : f.ks.pvalue.toFixed(4)) : '–'}</td>`
       + `<td class="num">${num(f.meanBefore)}</td><td class="num">${num(f.meanAfter)}</td><td class="num">${(f.missingBefore + f.missingAfter).toLocaleString('en-US')}</td></tr>`;
   }).join('');

@@ -1,6 +1,6 @@
 import { SegkitError, badOption, baseMessage, throwIfAborted } from '../util/errors.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
-import { formatShare as pct } from '../util/shareText.js';
+import { formatShare as pct, psiFigure } from '../util/shareText.js';
 import { fromColumns } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadThenMap, type Executor, type Handle, type RunOptions, type ShardSource } from '../engine/executor.js';
@@ -313,14 +313,15 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
     reasons.push(`${unmeasured.map((f) => `${isolate(f.feature)} (no value in ${where(f)})`).join(', ')} ${unmeasured.length === 1 ? 'has' : 'have'} no drift figure: check the data`);
   }
   const sig = r.drift.filter((f) => f.level === 'significant');
+  const psiText = (f: FeatureDriftReport) => psiFigure(f.psi!.value, t);
   const mod = r.drift.filter((f) => f.level === 'moderate');
   if (sig.length) {
     raise('refit');
-    reasons.push(`${sig.map((f) => `${isolate(f.feature)} (PSI ${f.psi!.value.toFixed(3)})`).join(', ')} shifted past the significant-shift convention (PSI >= ${t.psiSignificant})`);
+    reasons.push(`${sig.map((f) => `${isolate(f.feature)} (PSI ${psiText(f)})`).join(', ')} shifted past the significant-shift convention (PSI >= ${t.psiSignificant})`);
   }
   if (mod.length) {
     raise('monitor');
-    reasons.push(`${mod.map((f) => `${isolate(f.feature)} (PSI ${f.psi!.value.toFixed(3)})`).join(', ')} shifted moderately (PSI ${t.psiModerate} to ${t.psiSignificant})`);
+    reasons.push(`${mod.map((f) => `${isolate(f.feature)} (PSI ${psiText(f)})`).join(', ')} shifted moderately (PSI ${t.psiModerate} to ${t.psiSignificant})`);
   }
   const ksMaterial = r.drift.filter((f) => f.ks && f.ks.pvalue < t.ksAlpha && f.ks.statistic >= t.ksStatistic && f.level === 'stable');
   if (ksMaterial.length) {

@@ -14,8 +14,9 @@ export function formatShare(v: number): string {
  * A PSI to three decimals, or as many more as keep it on its own side of the thresholds of its level: 0.2495, below
  * a significant shift's 0.25, reads 0.2495, never 0.250 beside the word "moderate".
  */
-export function psiFigure(psi: number, t: { readonly psiModerate: number; readonly psiSignificant: number }): string {
+export function psiFigure(psi: number, t?: { readonly psiModerate: number; readonly psiSignificant: number }): string {
   let s = psi.toFixed(3);
-  for (let p = 4; p <= 20 && [t.psiModerate, t.psiSignificant].some((h) => Number(s) >= h !== psi >= h); p++) s = psi.toFixed(p);
+  const levels = t ? [t.psiModerate, t.psiSignificant] : [];
+  for (let p = 4; p <= 20 && levels.some((h) => Number(s) >= h !== psi >= h); p++) s = psi.toFixed(p);
   return s;
 }

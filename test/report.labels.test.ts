@@ -176,3 +176,15 @@ describe('report: more than twenty segments', () => {
     expect(SEGMENT_COLOURS_40).toEqual([...(scheme('tableau20') as string[]), ...(scheme('category20b') as string[])]);
   });
 });
+
+describe('report: the fairness check\'s threshold', () => {
+  it('states a threshold between whole percentage points as given (12.5, never 13)', async () => {
+    const audit = [{ name: 'gender', values: ['f', 'f', 'm', 'm', 'm', 'f'] }];
+    const html = await buildReport({ ...input(), audit, auditThreshold: 0.125 });
+    // segment 0 is 2 of 3 female against 3 of 6: 16.7 points apart, past 12.5
+    expect(html).toContain('⚑ marks a share that differs by more than 12.5% (12.5 percentage points).');
+    expect(html).toMatch(/<td class="num flag"[^>]*>66\.7% ⚑<\/td>/);
+    const whole = await buildReport({ ...input(), audit, auditThreshold: 0.2 });
+    expect(whole).toContain('⚑ marks a share that differs by more than 20.0% (20 percentage points).');
+  });
+});

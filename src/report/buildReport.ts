@@ -526,7 +526,7 @@ function compositionSection(ctx: ReportContext): string {
     return `<div class="panel audit" data-audit="${escapeHtml(a.name)}"><table class="composition"><caption>${escapeHtml(`By ${isolate(featureWords(a.name))}`)}</caption><thead>${head}</thead><tbody>${all}${body}</tbody></table>${words}</div>`;
   }).join('\n');
   return section('composition', 'Fairness check', `<div class="grid">${blocks}</div>`,
-    escapeHtml(`Each segment's mix against ${base}; ⚑ marks a share that differs by more than ${fmtPct(threshold)} (${Math.round(threshold * 100)} percentage points).`));
+    escapeHtml(`Each segment's mix against ${base}; ⚑ marks a share that differs by more than ${fmtPct(threshold)} (${+(threshold * 100).toPrecision(10)} percentage points).`));
 }
 
 function mapSection(ctx: ReportContext): string {

@@ -293,6 +293,22 @@ describe('segkit abtest', () => {
     expect(text).toMatch(/Champions\s+treatment\s+600\s+600\s+0\.0000060\s+0\.0000084\s+0\.0000024/);
   });
 
+  it('a p-value just above 1 - confidence keeps the digits that show it above, beside a blank "significant"', () => {
+    // Champions: Holm-adjusted p = 3 x 0.0011769 = 0.0035306, which four decimals would print as 0.0035, below alpha 0.00352
+    const args = ['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--confidence', '0.99648'];
+    const json = JSON.parse(segkit([...args, '--json']).stdout);
+    const champions = json.segments.find((c: { segment: string }) => c.segment === 'Champions');
+    const alpha = 1 - 0.99648;
+    expect(champions.adjustedPValue).toBeGreaterThan(alpha);
+    expect(Number(champions.adjustedPValue.toFixed(4))).toBeLessThanOrEqual(alpha);
+    expect(champions.significant).toBe(false);
+    const row = segkit([...args, '-q']).stdout.split('\n').find((l) => l.startsWith('Champions '))!.split(/\s{2,}/);
+    expect(row.slice(8)).toEqual(['0.0012', '0.00353']);
+    // a p-value away from alpha, and one below it, in four decimals as before
+    const overall = segkit([...args, '-q']).stdout.split('\n').find((l) => l.startsWith('ALL '))!.split(/\s{2,}/);
+    expect(overall.slice(8)).toEqual(['0.0001', '–', 'yes']);
+  });
+
   it('a conversion rate below 100% never prints as 100.00: 29,999 of 30,000 reads 99.997', () => {
     const lines = ['segment,variant,converted'];
     for (let i = 0; i < 30000; i++) lines.push(`A,control,${i === 0 ? 0 : 1}`, `A,treatment,1`);

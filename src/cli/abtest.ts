@@ -67,7 +67,15 @@ function confidenceLevel(value: string): number {
   return n;
 }
 
-const fmtP = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
+/** A p-value to 4 decimals (2 digits below 1e-4), or more where those would carry it to the other side of `alpha`. */
+function fmtP(p: number | null, alpha: number): string {
+  if (p === null || !Number.isFinite(p)) return '–';
+  const small = p < 1e-4;
+  let t = small ? p.toExponential(1) : p.toFixed(4);
+  // 0.05004 is not "0.0500" beside a blank significance at alpha 0.05
+  for (let d = small ? 2 : 5; d < 20 && Number(t) <= alpha !== p <= alpha; d++) t = small ? p.toExponential(d) : p.toFixed(d);
+  return t;
+}
 
 async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<void> {
   if (f.chart === '-') throw new UsageError('--chart needs a file path');
@@ -104,7 +112,7 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
   const bound = (x: number) => (x === Infinity ? `above ${Number.MAX_VALUE.toPrecision(4)}` : x === -Infinity ? `below -${Number.MAX_VALUE.toPrecision(4)}` : v(x));
   const rows = [...r.segments, ...r.overall].map((c) => [
     c.segment ?? 'ALL', c.treatment, String(c.nControl), String(c.nTreatment), rate(c.controlValue), rate(c.treatmentValue),
-    v(c.uplift), `${bound(c.ci[0])} to ${bound(c.ci[1])}`, fmtP(c.pvalue), fmtP(c.adjustedPValue), c.significant ? 'yes' : '',
+    v(c.uplift), `${bound(c.ci[0])} to ${bound(c.ci[1])}`, fmtP(c.pvalue, 1 - r.confidence), fmtP(c.adjustedPValue, 1 - r.confidence), c.significant ? 'yes' : '',
   ]);
   const what = r.metric === 'proportion' ? 'rate' : 'mean';
   ctx.print([

@@ -147,6 +147,20 @@ describe('the changes report', async () => {
     if (process.env.SEGKIT_WRITE_REPORTS) writeFileSync(`${process.env.SEGKIT_WRITE_REPORTS}/changes.html`, html);
   });
 
+  it("the A/B chart's tooltip gives the overall effect's p-value as a p-value, never under the title of a Holm-adjusted one", () => {
+    const ab = abTest([
+      ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x' : 'y', g: 'A', y: i % 5 === 0 ? 1 : 0 })),
+      ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x' : 'y', g: 'B', y: i % 3 === 0 ? 1 : 0 })),
+    ], { segment: 's', group: 'g', outcome: 'y' });
+    const spec = abTestChart(ab) as unknown as { data: { values: Record<string, unknown>[] }; layer: { encoding: { tooltip?: { field: string; title?: string }[] } }[] };
+    const tooltip = spec.layer.find((l) => l.encoding.tooltip)!.encoding.tooltip!;
+    expect(tooltip.filter((t) => t.field === 'p' || t.field === 'holm').map((t) => [t.field, t.title])).toEqual([['p', 'p'], ['holm', 'p (Holm)']]);
+    const [overall, ...segments] = spec.data.values;
+    // the segments' p-values and their Holm-adjusted ones; the overall effect is one test, not adjusted
+    expect(overall).toMatchObject({ segment: 'All customers', p: ab.overall[0].pvalue.toPrecision(3), holm: 'not adjusted (one pre-planned test)' });
+    expect(segments.map((v) => [v.segment, v.p, v.holm])).toEqual(ab.segments.map((c) => [c.segment, c.pvalue.toPrecision(3), c.adjustedPValue!.toPrecision(3)]));
+  });
+
   it('the A/B chart renders', async () => {
     const ab = abTest([
       ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x' : 'y', g: 'A', y: i % 5 === 0 ? 1 : 0 })),

@@ -16,7 +16,10 @@ export function abTestChart(r: AbTestResult): TopLevelSpec {
     key: String(c.segment === null ? 0 : names.indexOf(c.segment, 1)),
     segment: c.segment ?? 'All customers', variant: c.treatment,
     uplift: c.uplift * scale, lo: c.ci[0] * scale, hi: c.ci[1] * scale,
-    p: c.adjustedPValue ?? c.pvalue, significant: c.significant ? 'yes' : 'no',
+    // the overall effect is one pre-planned test: its p-value is not Holm-adjusted, and is not shown as if it were
+    p: Number.isNaN(c.pvalue) ? '–' : c.pvalue.toPrecision(3),
+    holm: c.adjustedPValue !== null ? c.adjustedPValue.toPrecision(3) : c.segment === null ? 'not adjusted (one pre-planned test)' : '–',
+    significant: c.significant ? 'yes' : 'no',
   })).filter((v) => Number.isFinite(v.uplift));
   const unit = r.metric === 'proportion' ? 'percentage points' : 'outcome units';
   const pct = +(r.confidence * 100).toPrecision(10);
@@ -36,7 +39,7 @@ export function abTestChart(r: AbTestResult): TopLevelSpec {
         encoding: {
           x: { field: 'uplift', type: 'quantitative' }, color: { field: 'variant', type: 'nominal' },
           fill: { condition: { test: "datum.significant === 'yes'", field: 'variant', type: 'nominal' }, value: 'white' },
-          tooltip: [{ field: 'segment' }, { field: 'variant' }, { field: 'uplift', format: '.3f' }, { field: 'lo', format: '.3f' }, { field: 'hi', format: '.3f' }, { field: 'p', format: '.3g', title: 'p (Holm)' }],
+          tooltip: [{ field: 'segment' }, { field: 'variant' }, { field: 'uplift', format: '.3f' }, { field: 'lo', format: '.3f' }, { field: 'hi', format: '.3f' }, { field: 'p', title: 'p' }, { field: 'holm', title: 'p (Holm)' }],
         },
       },
     ],

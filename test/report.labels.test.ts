@@ -188,3 +188,31 @@ describe('report: the fairness check\'s threshold', () => {
     expect(whole).toContain('⚑ marks a share that differs by more than 20.0% (20 percentage points).');
   });
 });
+
+describe('report: the scatter\'s axis titles', () => {
+  it('name a share of variance above 0 and below all of it as such, never 0.0% or 100.0%', async () => {
+    // two features correlated at r = 0.9998: standardised, PC1 holds (1 + r) / 2 = 99.99% of the variance, PC2 0.01%
+    const rows2 = Array.from({ length: 40 }, (_, i) => [i, i + (i % 2 ? 0.05 : -0.05)]);
+    const data = fromRows(rows2, { names: ['a', 'b'] });
+    const lab = Int32Array.from({ length: 40 }, (_, i) => (i < 20 ? 0 : 1));
+    const { pca2 } = await import('../src/explain/pca2.js');
+    const p = pca2(data);
+    const col = (j: number) => data.columns[j];
+    const mean = (j: number) => col(j).reduce((s, v) => s + v, 0) / 40;
+    let sab = 0, saa = 0, sbb = 0;
+    for (let i = 0; i < 40; i++) {
+      const da = col(0)[i] - mean(0), db = col(1)[i] - mean(1);
+      sab += da * db; saa += da * da; sbb += db * db;
+    }
+    const r = sab / Math.sqrt(saa * sbb);
+    expect(p.explainedVarianceRatio[0]).toBeCloseTo((1 + r) / 2, 12);
+    expect(p.explainedVarianceRatio[1]).toBeCloseTo((1 - r) / 2, 12);
+    expect((p.explainedVarianceRatio[0] * 100).toFixed(1)).toBe('100.0');
+    expect((p.explainedVarianceRatio[1] * 100).toFixed(1)).toBe('0.0');
+    const profiles = profileSegments(data, lab, 2);
+    const html = await buildReport({ data, labels: lab, k: 2, profiles, centroids: profiles.segments.map((s) => s.mean), rules: false });
+    expect(html).toContain('PC1 (&gt;99.9% of variance)');
+    expect(html).toContain('PC2 (&lt;0.1% of variance)');
+    expect(html).not.toMatch(/PC\d \((100\.0|0\.0)% of variance\)/);
+  });
+});

@@ -632,7 +632,8 @@ export async function buildReport(input: BuildReportInput): Promise<string> {
   const scatterLabels = new Int32Array(pca.rows.length);
   for (let t = 0; t < pca.rows.length; t++) scatterLabels[t] = labels[pca.rows[t]];
   const project = (c: number[], w: number[]) => c.reduce((s, v, j) => s + ((v - pca.mean[j]) / pca.scale[j]) * w[j], 0);
-  const pct = (r: number) => `${(r * 100).toFixed(1)}% of variance`;
+  // a share of variance above 0 never reads 0.0%, nor one below all of it 100.0%
+  const pct = (r: number) => `${fmtPct(r)} of variance`;
 
   const featureLabels = shortLabels(ds.names, input.featureLabels).map(isolate);
   const names = (input.segmentNames ? [...input.segmentNames] : personaNames(profiles, { featureLabels: input.featureLabels })).map(isolate);

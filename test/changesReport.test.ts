@@ -101,6 +101,30 @@ describe('the changes report', async () => {
     for (let c = 0; c < items.length; c++) for (let e = 0; e < items.length; e++) if (change[e] > 0 && change[c] > 0) expect(px[c] / change[c]).toBeCloseTo(px[e] / change[e], 3);
   });
 
+  it("growth bars: a segment's growth never reads +0.0% for a change, nor -100.0% for a segment that kept customers", async () => {
+    // 2,500 -> 1 (-99.96%), 2,500 -> 2,501 (+0.04%), 40 -> 30 (-25.0%), 10 -> 10, 0 -> 5 and 7 -> 0 (-100.0%)
+    const sizes = [[2500, 1], [2500, 2501], [40, 30], [10, 10], [0, 5], [7, 0]];
+    const segments = sizes.map(([before, after], c) => ({ ...r.segments[0], segment: c, name: `s${c}`, before, after, change: after - before, growth: before ? after / before - 1 : after ? Infinity : 0 }));
+    const spec = growthBarsSpec({ ...r, segments }) as unknown as { data: { values: { growth: string }[] }; encoding: { tooltip: { field: string; format?: string }[] } };
+    expect(spec.data.values.map((v) => v.growth)).toEqual(['-99.96%', '+0.04%', '-25.0%', '0.0%', 'from none', '-100.0%']);
+    expect(spec.encoding.tooltip.find((t) => t.field === 'growth')).toEqual({ field: 'growth' });
+    // the tooltip as drawn shows the text as it is
+    const { View, parse } = await import('vega');
+    const { compile } = await import('vega-lite');
+    const view = new View(parse(compile(spec as never).spec), { renderer: 'none' });
+    await view.runAsync();
+    const tips: string[] = [];
+    const walk = (n: { marktype?: string; items?: unknown[] }): void => {
+      for (const it of (n.items ?? []) as { tooltip?: Record<string, string>; items?: unknown[] }[]) {
+        if (n.marktype === 'rect' && it.tooltip) tips.push(it.tooltip.growth);
+        walk(it as never);
+      }
+    };
+    walk((view.scenegraph() as unknown as { root: never }).root);
+    view.finalize();
+    expect(tips).toEqual(['-99.96%', '+0.04%', '-25.0%', '0.0%', 'from none', '-100.0%']);
+  });
+
   it('growth bars: long segment names are written whole, so two that begin alike stay apart', async () => {
     const names = r.segments.map((s, c) => (c === 0 ? 'Very high spend buyers, many sessions' : c === 1 ? 'Very high spend buyers, few sessions' : s.name));
     const long = { ...r, segments: r.segments.map((s, c) => ({ ...s, name: names[c] })) };

@@ -112,11 +112,22 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
   } as unknown as VegaSpec;
 }
 
+/**
+ * A segment's growth in percent to one decimal, or more where one would read a change as none (+0.0%) or a segment
+ * that kept customers as emptied (-100.0%); a segment that was empty before grew "from none".
+ */
+function growthText(g: number): string {
+  if (!Number.isFinite(g)) return 'from none';
+  let t = (g * 100).toFixed(1);
+  for (let p = 2; p < 20 && ((g !== 0 && Number(t) === 0) || (g > -1 && Number(t) <= -100)); p++) t = (g * 100).toFixed(p);
+  return `${g > 0 ? '+' : ''}${t}%`;
+}
+
 /** Growth and shrinkage per segment (Vega-Lite): customers after minus before, with the relative change. */
 export function growthBarsSpec(r: CompareSnapshotsResult): TopLevelSpec {
   // one bar per segment, keyed by position: two segments of one name keep two bars (the names label the axis, whole:
   // a name cut to fit reads like another that begins alike)
-  const values = r.segments.map((s, c) => ({ key: String(c), segment: s.name, change: s.change, growth: Number.isFinite(s.growth) ? s.growth : null, before: s.before, after: s.after }));
+  const values = r.segments.map((s, c) => ({ key: String(c), segment: s.name, change: s.change, growth: growthText(s.growth), before: s.before, after: s.after }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: 560, height: { step: 26 } as never,
@@ -129,7 +140,7 @@ export function growthBarsSpec(r: CompareSnapshotsResult): TopLevelSpec {
       color: { condition: { test: 'datum.change < 0', value: '#e45756' }, value: '#54a24b' },
       tooltip: [
         { field: 'segment' }, { field: 'before', format: ',' }, { field: 'after', format: ',' },
-        { field: 'change', format: '+,' }, { field: 'growth', format: '+.1%' },
+        { field: 'change', format: '+,' }, { field: 'growth' },
       ],
     },
   } as TopLevelSpec;

@@ -327,6 +327,21 @@ describe('segmentComposition', () => {
     expect(c.flagged[0].difference).toBeCloseTo(0.35, 14);
   });
 
+  it('a difference of exactly the threshold is not more than it, whichever way the shares round', () => {
+    // 13 of 20 (65%) and 9 of 20 (45%) women against 22 of 40 (55%): every group is exactly 10 points off; the
+    // differences of the rounded shares read 0.0999..., -0.1000...03 and 0.1000...03
+    const labels = Array.from({ length: 40 }, (_, i) => (i < 20 ? 0 : 1));
+    const gender = Array.from({ length: 40 }, (_, i) => (i < 13 || (i >= 20 && i < 29) ? 'f' : 'm'));
+    const c = segmentComposition(labels, gender);
+    expect(c.segments.flatMap((s) => s.groups.map((g) => [g.count * 40 - c.overall.find((o) => o.group === g.group)!.count * s.size, s.size * 40])))
+      .toEqual([[80, 800], [-80, 800], [-80, 800], [80, 800]]);
+    expect(c.segments.flatMap((s) => s.groups.map((g) => g.flagged))).toEqual([false, false, false, false]);
+    expect(c.flagged).toEqual([]);
+    // one more woman in segment 0: 14 of 20 (70%) and 9 of 20 (45%) against 23 of 40 (57.5%), 12.5 points off each way
+    const more = segmentComposition(labels, gender.map((g, i) => (i === 13 ? 'f' : g)));
+    expect(more.flagged.map((g) => `${g.segment} ${g.group}`).sort()).toEqual(['0 f', '0 m', '1 f', '1 m']);
+  });
+
   it('reads an Arrow column (a table\'s getChild) by its values, not as every row missing', () => {
     const labels = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
     const gender = ['f', 'f', 'f', 'm', 'm', 'm', 'm', 'f', null, 'm'];

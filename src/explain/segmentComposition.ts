@@ -11,7 +11,7 @@ export interface CompositionGroup {
   readonly overallShare: number;
   /** share - overallShare (0.12: twelve percentage points more than in the whole base). */
   readonly difference: number;
-  /** |difference| > threshold. */
+  /** |difference| > threshold, the difference taken exactly from the counts (an exact 10 points is not more than 0.1). */
   readonly flagged: boolean;
 }
 
@@ -78,7 +78,9 @@ export function segmentComposition(
       const count = m.get(o.key) ?? 0;
       const share = count / size;
       const difference = share - o.share;
-      return { group: o.group, count, share, overallShare: o.share, difference, flagged: Math.abs(difference) > threshold };
+      // the gap from the counts, |count x n - overall count x size| / (size x n), exact integers divided once: the
+      // difference of two rounded shares reads an exact 10 points as 0.0999... or 0.1000...03, flagged by chance
+      return { group: o.group, count, share, overallShare: o.share, difference, flagged: Math.abs(count * n - o.count * size) / (size * n) > threshold };
     });
     return { segment, size, groups };
   });

@@ -1,43 +1,21 @@
 // A pass aborted while its jobs wait in the queues reaches only the shards whose jobs had started, as on every other
 // executor: the jobs removed are not applied later by the holders catching up with the log of passes.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close } from '../src/index.node.js';
-import { hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import { beforeAll, expect, it } from 'vitest';
+import { bullmqExecutor } from '../src/index.node.js';
+import { describeRedis, useRedis, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 import { failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (the worker loads the same file with --ops)
 import { slowMarkOp } from './helpers/faultOps.mjs';
 
 const FAULT_OPS = fileURLToPath(new URL('./helpers/faultOps.mjs', import.meta.url));
 
-if (!hasRedis) console.warn('bullmq.abort.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
-
-describe.skipIf(!hasRedis)('a pass aborted while its jobs wait', () => {
-  let redis: RedisServer;
-  let dir: string, store: string;
-  let worker: WorkerProcess;
-  let client: Redis;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    dir = mkdtempSync(path.join(tmpdir(), 'segkit-abort-'));
-    store = pathToFileURL(path.join(dir, 'store')).href;
-    // one worker running one job at a time: while one shard's job runs, the others wait in its queue
-    [worker] = await startWorkers(redis.url, store, 1, ['--ops', FAULT_OPS]);
-    client = new Redis(redis.url);
-  }, 60_000);
-
-  afterAll(async () => {
-    client?.disconnect();
-    await worker?.kill('SIGTERM');
-    await redis?.stop();
-    await close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+describeRedis('bullmq.abort.test')('a pass aborted while its jobs wait', () => {
+  // one worker running one job at a time: while one shard's job runs, the others wait in its queue
+  const cluster = useRedis({ dir: 'segkit-abort-', workers: 1, workerArgs: ['--ops', FAULT_OPS], client: true });
+  let redis: RedisServer, store: string, worker: WorkerProcess, client: Redis;
+  beforeAll(() => void ({ redis, store, worker, client } = cluster));
 
   it('leaves the shards whose jobs were removed as they were: later passes do not apply it there', async () => {
     const ex = bullmqExecutor({ connection: redis.url, store });

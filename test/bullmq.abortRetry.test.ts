@@ -1,50 +1,34 @@
 // A pass aborted while one of its jobs fails and is retried (an I/O error BullMQ retries twice): the caller gets one
 // E_ABORTED, nothing is left unhandled, and the job ends (its retries cut loose from the pass, or removed) instead of
 // staying in the queues.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close } from '../src/index.node.js';
-import { hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { bullmqExecutor } from '../src/index.node.js';
+import { describeRedis, useRedis, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 import { failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (the worker loads the same file with --ops)
 import { slowIoFailOp } from './helpers/faultOps.mjs';
 
 const FAULT_OPS = fileURLToPath(new URL('./helpers/faultOps.mjs', import.meta.url));
 
-if (!hasRedis) console.warn('bullmq.abortRetry.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!hasRedis)('a pass aborted while a job of it fails and is retried', () => {
-  let redis: RedisServer;
-  let dir: string, store: string;
-  let worker: WorkerProcess;
-  let client: Redis;
+describeRedis('bullmq.abortRetry.test')('a pass aborted while a job of it fails and is retried', () => {
+  const cluster = useRedis({ dir: 'segkit-abort-retry-', workers: 1, workerArgs: ['--ops', FAULT_OPS], client: true });
+  let redis: RedisServer, store: string, worker: WorkerProcess, client: Redis;
   const unhandled: unknown[] = [];
   const onUnhandled = (e: unknown) => void unhandled.push(e);
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    dir = mkdtempSync(path.join(tmpdir(), 'segkit-abort-retry-'));
-    store = pathToFileURL(path.join(dir, 'store')).href;
-    [worker] = await startWorkers(redis.url, store, 1, ['--ops', FAULT_OPS]);
-    client = new Redis(redis.url);
+  beforeAll(() => {
+    ({ redis, store, worker, client } = cluster);
     process.on('unhandledRejection', onUnhandled);
-  }, 60_000);
+  });
 
-  afterAll(async () => {
+  afterAll(() => {
     process.off('unhandledRejection', onUnhandled);
-    client?.disconnect();
-    await worker?.kill('SIGTERM');
-    await redis?.stop();
-    await close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   for (const when of ['while its first attempt runs', 'while it waits to be retried', 'while its retry runs'] as const) {
     it(when, async () => {

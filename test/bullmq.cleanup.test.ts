@@ -1,35 +1,17 @@
 // A pass cancelled while a worker still runs one of its shards (an abort then a release, or close()) leaves none of
 // the data's files in the store: a large result that lands after the caller's clean-up is removed by its worker.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close, type Handle, type ShardStore } from '../src/index.node.js';
-import { hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
+import { beforeAll, expect, it } from 'vitest';
+import { bullmqExecutor, type Handle, type ShardStore } from '../src/index.node.js';
+import { describeRedis, useRedis, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 // @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
 import { bigBusyOp } from './helpers/testOps.mjs';
 
-if (!hasRedis) console.warn('bullmq.cleanup.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
-
-describe.skipIf(!hasRedis)('the store after a cancelled pass', () => {
-  let redis: RedisServer;
-  let dir: string, store: string;
-  let workers: WorkerProcess[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    dir = mkdtempSync(path.join(tmpdir(), 'segkit-cleanup-'));
-    store = pathToFileURL(path.join(dir, 'store')).href;
-    workers = await startWorkers(redis.url, store, 1);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
-    await redis?.stop();
-    await close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+describeRedis('bullmq.cleanup.test')('the store after a cancelled pass', () => {
+  const cluster = useRedis({ dir: 'segkit-cleanup-', workers: 1 });
+  let redis: RedisServer, dir: string, store: string, workers: WorkerProcess[];
+  beforeAll(() => void ({ redis, dir, store, workers } = cluster));
 
   const fitOf = (h: Handle) => (h as unknown as { fit: string }).fit;
   const files = () => (existsSync(path.join(dir, 'store')) ? readdirSync(path.join(dir, 'store'), { recursive: true }).map(String).sort() : []);

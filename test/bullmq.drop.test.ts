@@ -1,11 +1,9 @@
 // A worker told to drop data (its caller released it) while one of the data's jobs is still loading a shard keeps
 // none of that shard once the job ends: the holder frees what the job received after the drop.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close, serveShards, type ShardStore, type ShardWorker } from '../src/index.node.js';
+import { beforeAll, expect, it } from 'vitest';
+import { bullmqExecutor, serveShards, type ShardStore, type ShardWorker } from '../src/index.node.js';
 import { columnSumsOp } from '../src/engine/matrix.js';
-import { hasRedis, startRedis, type RedisServer } from './helpers/cluster.js';
-
-if (!hasRedis) console.warn('bullmq.drop.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
+import { describeRedis, useRedis, type RedisServer } from './helpers/cluster.js';
 
 /** A store in memory whose reads of shard files return only once `open()` is called; `reading` settles at the first one. */
 function gatedStore() {
@@ -34,15 +32,10 @@ function gatedStore() {
 /** The number of handles a worker's shard holder keeps (the holder is internal: read through its field). */
 const heldHandles = (w: ShardWorker) => (w as unknown as { holder: { handles: Map<number, unknown> } }).holder.handles.size;
 
-describe.skipIf(!hasRedis)('a worker dropping data while a job of it loads a shard', () => {
+describeRedis('bullmq.drop.test')('a worker dropping data while a job of it loads a shard', () => {
+  const cluster = useRedis();
   let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-    await close();
-  });
+  beforeAll(() => void ({ redis } = cluster));
 
   it('keeps none of the shard after the job ends, and still serves other data exactly', async () => {
     const { store, open, reading } = gatedStore();

@@ -2,14 +2,13 @@
 // back: none of them stays for good (they expire after a day, as the data's metadata and log do). Nor do the keys of
 // a worker's queue once the worker is gone and the others have forgotten it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close, serveShards } from '../src/index.node.js';
-import { hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
+import { beforeAll, expect, it } from 'vitest';
+import { bullmqExecutor, serveShards } from '../src/index.node.js';
+import { describeRedis, useRedis, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 // @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
 import { busyOp } from './helpers/testOps.mjs';
 
@@ -17,31 +16,12 @@ const DIST = pathToFileURL(fileURLToPath(new URL('../dist/index.node.js', import
 const TEST_OPS = pathToFileURL(fileURLToPath(new URL('./helpers/testOps.mjs', import.meta.url))).href;
 const DAY = 24 * 3600;
 
-if (!hasRedis) console.warn('bullmq.expiry.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!hasRedis)('the keys of a caller that dies mid-pass', () => {
-  let redis: RedisServer;
-  let dir: string, store: string;
-  let worker: WorkerProcess;
-  let client: Redis;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    dir = mkdtempSync(path.join(tmpdir(), 'segkit-expiry-'));
-    store = pathToFileURL(path.join(dir, 'store')).href;
-    [worker] = await startWorkers(redis.url, store, 1);
-    client = new Redis(redis.url);
-  }, 60_000);
-
-  afterAll(async () => {
-    client?.disconnect();
-    await worker?.kill('SIGTERM');
-    await redis?.stop();
-    await close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+describeRedis('bullmq.expiry.test')('the keys of a caller that dies mid-pass', () => {
+  const cluster = useRedis({ dir: 'segkit-expiry-', workers: 1, client: true });
+  let redis: RedisServer, dir: string, store: string, worker: WorkerProcess, client: Redis;
+  beforeAll(() => void ({ redis, dir, store, worker, client } = cluster));
 
   /** Each key matching `pattern` with its seconds to live (-1: none). */
   async function ttls(pattern: string): Promise<Record<string, number>> {
@@ -106,18 +86,10 @@ describe.skipIf(!hasRedis)('the keys of a caller that dies mid-pass', () => {
   }, 60_000);
 });
 
-describe.skipIf(!hasRedis)('the keys of a worker gone for good', () => {
-  let redis: RedisServer;
-  let dir: string;
-  beforeAll(async () => {
-    redis = await startRedis();
-    dir = mkdtempSync(path.join(tmpdir(), 'segkit-expiry-'));
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-    await close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+describeRedis('bullmq.expiry.test')('the keys of a worker gone for good', () => {
+  const cluster = useRedis({ dir: 'segkit-expiry-' });
+  let redis: RedisServer, dir: string;
+  beforeAll(() => void ({ redis, dir } = cluster));
 
   it('go once the other workers forget its queue', async () => {
     const store = pathToFileURL(path.join(dir, 'store')).href;

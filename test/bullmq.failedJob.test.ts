@@ -1,12 +1,10 @@
 // A job that fails on a worker after its op ran there (its large result could not be written to the store) leaves
 // the worker's copy of the shard as the log of passes says: without that pass, as a rebuild elsewhere would be.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close, defineOp, serveShards, SegkitError, type ShardStore } from '../src/index.node.js';
+import { beforeAll, expect, it } from 'vitest';
+import { bullmqExecutor, defineOp, serveShards, SegkitError, type ShardStore } from '../src/index.node.js';
 import { rowValues } from '../src/kernels/shard.js';
-import { hasRedis, startRedis, type RedisServer } from './helpers/cluster.js';
+import { describeRedis, useRedis, type RedisServer } from './helpers/cluster.js';
 import { failure } from './helpers.js';
-
-if (!hasRedis) console.warn('bullmq.failedJob.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
 
 /** Sets per-row buffer `mark` to v on every row; returns its first value before, in a partial too large to travel inline. */
 const setMarkOp = defineOp<{ v: number }, Float64Array>({
@@ -35,15 +33,10 @@ function failingStore(failing: RegExp): ShardStore {
   };
 }
 
-describe.skipIf(!hasRedis)('a job that fails after its op ran on the worker', () => {
+describeRedis('bullmq.failedJob.test')('a job that fails after its op ran on the worker', () => {
+  const cluster = useRedis();
   let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-    await close();
-  });
+  beforeAll(() => void ({ redis } = cluster));
 
   it('is not applied to the worker\'s copy: the next passes see the rows as they were before it', async () => {
     // the results of pass 2 cannot be written

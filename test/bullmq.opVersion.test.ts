@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullmqExecutor, close, defineOp, serveShards } from '../src/index.node.js';
-import { closedPort, hasRedis, startRedis, type RedisServer } from './helpers/cluster.js';
+import { closedPort, describeRedis, useRedis, type RedisServer } from './helpers/cluster.js';
 import { failure } from './helpers.js';
 
 const run = promisify(execFile);
@@ -47,14 +47,10 @@ describe('ops a worker refuses', () => {
     expect(e.stderr).toContain(`shard op "test.otherVersionCli" comes from ${pathToFileURL(module).href}, which imports segkit 0.0.1; this worker runs segkit ${VERSION}`);
   }, 60_000);
 
-  describe.skipIf(!hasRedis)('on a running worker', () => {
+  describeRedis('bullmq.opVersion.test')('on a running worker', () => {
+    const cluster = useRedis();
     let redis: RedisServer;
-    beforeAll(async () => {
-      redis = await startRedis();
-    }, 30_000);
-    afterAll(async () => {
-      await redis?.stop();
-    });
+    beforeAll(() => void ({ redis } = cluster));
 
     it('a pass of an op the worker does not know fails; the passes after it run, as on every other executor', async () => {
       const store = pathToFileURL(path.join(dir, 'store')).href;

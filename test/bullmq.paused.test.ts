@@ -1,60 +1,31 @@
 // A Redis server that stops answering in the middle of a pass (paused, as SIGSTOP does, or a hung host) does not
 // hold an aborted pass or fit (the AbortSignal rejects it with E_ABORTED within a few seconds), nor one without a
 // signal (E_EXECUTOR after workerTimeout); with Redis answering and no worker alive, a pass fails after workerTimeout.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close, kmeans, serveShards, type Executor } from '../src/index.node.js';
-import { REDIS_SERVER, hasRedis } from './helpers/cluster.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { bullmqExecutor, kmeans, serveShards, type Executor } from '../src/index.node.js';
+import { describeRedis, useRedis, type RedisServer } from './helpers/cluster.js';
 import { failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package
 import { busyOp } from './helpers/testOps.mjs';
 
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const srv = net.createServer();
-  srv.once('error', reject);
-  srv.listen(0, '127.0.0.1', () => {
-    const port = (srv.address() as net.AddressInfo).port;
-    srv.close(() => resolve(port));
-  });
-});
-
-if (!hasRedis) console.warn('bullmq.paused.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
-
-describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is alive', () => {
-  let redis: ChildProcess;
+describeRedis('bullmq.paused.test')('a pass while Redis does not answer, or no worker is alive', () => {
+  // the tests pause the server (SIGSTOP, as a hung host) and resume it
+  const cluster = useRedis({ dir: 'segkit-paused-' });
+  let redis: RedisServer;
   let url: string;
-  let dir: string;
+  let store: string;
   const made: Executor[] = [];
   let ex: Executor | undefined;
 
-  beforeAll(async () => {
-    const port = await freePort();
-    // started here, not by the shared helper: the test pauses and resumes this process by its id
-    redis = spawn(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
-    url = `redis://127.0.0.1:${port}`;
-    dir = mkdtempSync(path.join(tmpdir(), 'segkit-paused-'));
-  }, 30_000);
+  beforeAll(() => void ({ redis, url, store } = cluster));
 
   afterAll(async () => {
-    if (redis.exitCode === null) {
-      process.kill(redis.pid!, 'SIGCONT');
-      for (const e of made) await e.close();
-      await new Promise<void>((resolve) => {
-        redis.once('exit', () => resolve());
-        process.kill(redis.pid!, 'SIGTERM');
-      });
-    }
-    await close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    redis.resume();
+    for (const e of made) await e.close();
   }, 30_000);
 
   it('a pass, and a fit on the executor, reject with E_ABORTED soon after the signal fires', async () => {
-    ex = bullmqExecutor({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, connectAttempts: 20 });
+    ex = bullmqExecutor({ connection: url, store, connectAttempts: 20 });
     made.push(ex);
     const h = await ex.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
     const ac = new AbortController();
@@ -63,7 +34,7 @@ describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is 
     // a fit releases its data on the way out, which must not wait for Redis either
     const fit = failure(() => kmeans({ columns: [Float32Array.from({ length: 64 }, (_, i) => i % 7)] }, { k: 2, seed: 1, executor: ex, signal: ac.signal }));
     await new Promise((r) => setTimeout(r, 500));
-    process.kill(redis.pid!, 'SIGSTOP');
+    redis.pause();
     const t0 = performance.now();
     ac.abort();
     const e = await Promise.race([Promise.all([pass, fit]), new Promise<undefined>((r) => setTimeout(() => r(undefined), 8_000))]);
@@ -72,14 +43,14 @@ describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is 
   }, 20_000);
 
   it('a pass, and a fit, without a signal fail with E_EXECUTOR once Redis has not answered for workerTimeout', async () => {
-    process.kill(redis.pid!, 'SIGCONT');
-    const own = bullmqExecutor({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, connectAttempts: 20, workerTimeout: 1_500 });
+    redis.resume();
+    const own = bullmqExecutor({ connection: url, store, connectAttempts: 20, workerTimeout: 1_500 });
     made.push(own);
     const h = await own.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
     const pass = failure(() => own.map(busyOp, h, { ms: 1 }));
     const fit = failure(() => kmeans({ columns: [Float32Array.from({ length: 64 }, (_, i) => i % 7)] }, { k: 2, seed: 1, executor: own }));
     await new Promise((r) => setTimeout(r, 500));
-    process.kill(redis.pid!, 'SIGSTOP');
+    redis.pause();
     const t0 = performance.now();
     const e = await Promise.race([Promise.all([pass, fit]), new Promise<undefined>((r) => setTimeout(() => r(undefined), 9_000))]);
     const silent = `E_EXECUTOR: Redis at ${url} has not answered for 1.5 s (check that redis-server is running and answering)`;
@@ -88,8 +59,8 @@ describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is 
   }, 20_000);
 
   it('with Redis answering and no worker alive, a pass fails with E_EXECUTOR after workerTimeout', async () => {
-    process.kill(redis.pid!, 'SIGCONT');
-    const own = bullmqExecutor({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, connectAttempts: 20, workerTimeout: 1_500 });
+    redis.resume();
+    const own = bullmqExecutor({ connection: url, store, connectAttempts: 20, workerTimeout: 1_500 });
     made.push(own);
     const h = await own.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
     const t0 = performance.now();
@@ -99,11 +70,11 @@ describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is 
   }, 20_000);
 
   it('close() with data loaded and Redis not answering returns within a few seconds', async () => {
-    process.kill(redis.pid!, 'SIGCONT');
-    const own = bullmqExecutor({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, connectAttempts: 20 });
+    redis.resume();
+    const own = bullmqExecutor({ connection: url, store, connectAttempts: 20 });
     made.push(own);
     await own.load({ columns: [new Float32Array(32)] }, { shardRows: 16 });
-    process.kill(redis.pid!, 'SIGSTOP');
+    redis.pause();
     const t0 = performance.now();
     const closed = await Promise.race([own.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still closing'), 9_000))]);
     expect(closed).toBe('closed');
@@ -111,10 +82,10 @@ describe.skipIf(!hasRedis)('a pass while Redis does not answer, or no worker is 
   }, 20_000);
 
   it('a worker\'s close() with Redis not answering returns once Redis has been silent for 5 heartbeats, Redis still paused', async () => {
-    process.kill(redis.pid!, 'SIGCONT');
+    redis.resume();
     const lines: string[] = [];
-    const worker = await serveShards({ connection: url, store: pathToFileURL(path.join(dir, 'store')).href, heartbeat: 200, log: (l) => lines.push(l) });
-    process.kill(redis.pid!, 'SIGSTOP');
+    const worker = await serveShards({ connection: url, store, heartbeat: 200, log: (l) => lines.push(l) });
+    redis.pause();
     // no timer here: close() resolves while Redis stays paused (afterAll resumes it), or the test never ends
     await worker.close();
     expect(lines.slice(-3)).toEqual([

@@ -1,79 +1,33 @@
 // A Redis server that loses a pass's jobs while the pass waits (restarted without persistence, or flushed): the pass
 // rejects with E_EXECUTOR instead of waiting for good on workers that stay alive, and the executor works again on
 // data loaded afterwards; so it does after an outage longer than its connection attempts.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close, type Executor } from '../src/index.node.js';
-import { REDIS_SERVER, hasRedis, startWorkers, type WorkerProcess } from './helpers/cluster.js';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { bullmqExecutor, type Executor } from '../src/index.node.js';
+import { describeRedis, useRedis, type RedisServer } from './helpers/cluster.js';
 import { failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
 import { busyOp } from './helpers/testOps.mjs';
 
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const srv = net.createServer();
-  srv.once('error', reject);
-  srv.listen(0, '127.0.0.1', () => {
-    const port = (srv.address() as net.AddressInfo).port;
-    srv.close(() => resolve(port));
-  });
-});
-
-const answers = (port: number) => new Promise<boolean>((resolve) => {
-  const s = net.connect(port, '127.0.0.1');
-  s.on('error', () => resolve(false));
-  s.on('connect', () => s.write('PING\r\n'));
-  s.on('data', (d) => { s.end(); resolve(d.toString().startsWith('+PONG')); });
-});
-
-if (!hasRedis) console.warn('bullmq.restart.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
-
-describe.skipIf(!hasRedis)('a pass whose jobs Redis lost', () => {
-  let port: number;
+describeRedis('bullmq.restart.test')('a pass whose jobs Redis lost', () => {
+  // the tests restart the server, empty, on the same port
+  const cluster = useRedis({ dir: 'segkit-restart-', workers: 1, client: true });
   let url: string;
-  let redis: ChildProcess;
-  let dir: string, store: string;
-  let workers: WorkerProcess[] = [];
+  let redis: RedisServer;
+  let store: string;
   let ex: Executor;
   let client: Redis;
+  const stopServer = () => redis.stop();
+  const startServer = () => redis.start();
 
-  /** redis-server in memory only, on the same port each time (started here: the test restarts it by its id). */
-  async function startServer(): Promise<void> {
-    redis = spawn(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
-    while (!(await answers(port))) await new Promise((r) => setTimeout(r, 50));
-  }
-  function stopServer(): Promise<void> {
-    if (redis.exitCode !== null || redis.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      redis.once('exit', () => resolve());
-      process.kill(redis.pid!, 'SIGTERM');
-    });
-  }
-
-  beforeAll(async () => {
-    port = await freePort();
-    url = `redis://127.0.0.1:${port}`;
-    await startServer();
-    dir = mkdtempSync(path.join(tmpdir(), 'segkit-restart-'));
-    store = pathToFileURL(path.join(dir, 'store')).href;
-    workers = await startWorkers(url, store, 1);
+  beforeAll(() => {
+    ({ redis, url, store, client } = cluster);
     ex = bullmqExecutor({ connection: url, store, connectAttempts: 20 });
-    client = new Redis(url);
     client.on('error', () => undefined);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await ex?.close();
-    client?.disconnect();
-    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
-    await stopServer();
-    await close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   /** Waits until a job of the data runs on the worker. */

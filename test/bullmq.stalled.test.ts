@@ -1,42 +1,20 @@
 // A job whose lock lapses while it runs (its worker's thread held past the lock, as by back-to-back busy jobs) is
 // queued again by BullMQ's stalled-job check and runs twice; its first completion is refused. The pass still takes
 // each shard's partial once, and the holder applies the pass to its copy once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close } from '../src/index.node.js';
-import { hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import { beforeAll, expect, it } from 'vitest';
+import { bullmqExecutor } from '../src/index.node.js';
+import { describeRedis, useRedis, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 // @ts-expect-error plain JavaScript ops over the built package (the worker loads the same file with --ops)
 import { slowBumpOp } from './helpers/faultOps.mjs';
 
 const FAULT_OPS = fileURLToPath(new URL('./helpers/faultOps.mjs', import.meta.url));
 
-if (!hasRedis) console.warn('bullmq.stalled.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
-
-describe.skipIf(!hasRedis)('a job whose lock lapses while it runs', () => {
-  let redis: RedisServer;
-  let dir: string, store: string;
-  let worker: WorkerProcess;
-  let client: Redis;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    dir = mkdtempSync(path.join(tmpdir(), 'segkit-stalled-'));
-    store = pathToFileURL(path.join(dir, 'store')).href;
-    [worker] = await startWorkers(redis.url, store, 1, ['--ops', FAULT_OPS, '--lock-ms', '3000']);
-    client = new Redis(redis.url);
-  }, 60_000);
-
-  afterAll(async () => {
-    client?.disconnect();
-    await worker?.kill('SIGTERM');
-    await redis?.stop();
-    await close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+describeRedis('bullmq.stalled.test')('a job whose lock lapses while it runs', () => {
+  const cluster = useRedis({ dir: 'segkit-stalled-', workers: 1, workerArgs: ['--ops', FAULT_OPS, '--lock-ms', '3000'], client: true });
+  let redis: RedisServer, store: string, worker: WorkerProcess, client: Redis;
+  beforeAll(() => void ({ redis, store, worker, client } = cluster));
 
   it('runs again; its shard is merged once and its pass applied once', async () => {
     const ex = bullmqExecutor({ connection: redis.url, store });

@@ -1,10 +1,8 @@
 // The BullMQ executor's use of its shard store when a write fails: nothing of the data is left behind.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { bullmqExecutor, SegkitError, type ShardStore } from '../src/index.node.js';
-import { hasRedis, startRedis, type RedisServer } from './helpers/cluster.js';
+import { describeRedis, useRedis, type RedisServer } from './helpers/cluster.js';
 import { failure } from './helpers.js';
-
-if (!hasRedis) console.warn('bullmq.store.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
 
 /** A store in memory whose write of one key fails (a full disk, say); every write takes a few milliseconds. */
 function flakyStore(failing: RegExp): ShardStore & { files: Map<string, Uint8Array> } {
@@ -30,14 +28,10 @@ function flakyStore(failing: RegExp): ShardStore & { files: Map<string, Uint8Arr
   };
 }
 
-describe.skipIf(!hasRedis)('bullmqExecutor and its shard store', () => {
+describeRedis('bullmq.store.test')('bullmqExecutor and its shard store', () => {
+  const cluster = useRedis();
   let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 30_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  beforeAll(() => void ({ redis } = cluster));
 
   it('a load whose write of one shard fails rejects with that error and leaves no file of the data in the store', async () => {
     const store = flakyStore(/shard-000002/);

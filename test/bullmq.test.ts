@@ -9,10 +9,10 @@ import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { FlowProducer, Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SegkitError, agglomerative, bullmqExecutor, fileStore, type ShardStore, serveShards, calinskiHarabaszScore, chooseK, close, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
+  SegkitError, agglomerative, bullmqExecutor, fileStore, type ShardStore, serveShards, calinskiHarabaszScore, chooseK, clusterStats, createRandom, daviesBouldinScore, fromColumns, inertia,
   gaussianMixture, inlineExecutor, kmeans, pipeline, silhouetteSamples, silhouetteScore, simplifiedSilhouetteScore, type Dataset, type Executor,
 } from '../src/index.node.js';
 import { tableFromColumns } from '../src/data/arrowTable.js';
@@ -20,15 +20,13 @@ import { columnSumsOp } from '../src/engine/matrix.js';
 import { checkJobData, errorFromReason, reasonOf } from '../src/engine/jobProtocol.node.js';
 import { decodeShard, encodeShard } from '../src/engine/shardFile.js';
 import { makeData, Float32 } from 'apache-arrow';
-import { closedPort, hasRedis, startRedis, startWorkers, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
+import { closedPort, describeRedis, startWorkers, useRedis, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
 import { busyOp, clusterMaxOp, markRowsOp, trapOp } from './helpers/testOps.mjs';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-
-if (!hasRedis) console.warn('bullmq.test: skipped, redis-server not found (install Debian\'s redis-server package to run it)');
 
 /** A JSON-able fingerprint that distinguishes every bit of typed arrays and numbers. */
 function print(v: unknown): unknown {
@@ -48,38 +46,30 @@ function blobs(n: number, seed: number) {
   return fromColumns({ columns: Array.from({ length: d }, (_, j) => Float32Array.from(which, (c) => centres[c][j] + rng.normal())) });
 }
 
-describe.skipIf(!hasRedis)('bullmqExecutor with three segkit worker processes', () => {
+describeRedis('bullmq.test')('bullmqExecutor with three segkit worker processes', () => {
+  const LOCK = ['--lock-ms', '3000'];
+  const cluster = useRedis({ dir: 'segkit-bullmq-', workers: 3, workerArgs: LOCK, client: true });
   let redis: RedisServer;
   let dir: string, store: string;
   let workers: WorkerProcess[] = [];
   let ex: Executor;
   let client: Redis;
   let ds: Dataset;
-  const LOCK = ['--lock-ms', '3000'];
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    dir = mkdtempSync(path.join(tmpdir(), 'segkit-bullmq-'));
-    store = pathToFileURL(path.join(dir, 'store')).href;
-    workers = await startWorkers(redis.url, store, 3, LOCK);
+  beforeAll(() => {
+    ({ redis, dir, store, workers, client } = cluster);
     ex = bullmqExecutor({ connection: redis.url, store });
-    client = new Redis(redis.url);
     ds = blobs(1_000_000, 11);
   }, 120_000);
 
   afterAll(async () => {
     await ex?.close();
-    client?.disconnect();
-    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
-    await redis?.stop();
-    await close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  /** Replaces dead workers so each test starts with three. */
+  /** Replaces dead workers so each test starts with three (the set-up stops them all after the tests). */
   async function threeWorkers(): Promise<void> {
     const alive = workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
-    workers = [...alive, ...(await startWorkers(redis.url, store, 3 - alive.length, LOCK))];
+    workers = cluster.workers = [...alive, ...(await startWorkers(redis.url, store, 3 - alive.length, LOCK))];
   }
 
   const fitOf = (h: unknown) => (h as { fit: string }).fit;

@@ -1,9 +1,14 @@
-// A real Redis server and real `segkit worker` processes for the distributed tests and benchmarks: started on
-// 127.0.0.1 on free ports, stopped by process id.
+// A real Redis server and real `segkit worker` processes for the distributed tests: started on 127.0.0.1 on free
+// ports, stopped by process id; `describeRedis` and `useRedis` give each test file the same set-up and clean-up.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { close } from '../../src/index.node.js';
 
 export const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
 export const hasRedis = !!REDIS_SERVER && spawnSync(REDIS_SERVER, ['--version']).status === 0;
@@ -41,19 +46,49 @@ function ping(port: number): Promise<boolean> {
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** The server's process id (while it runs). */
+  readonly pid: number;
+  /** Stops the server (resumed first if paused); resolves once it has exited. */
   stop(): Promise<void>;
+  /** Starts it again, empty, on the same port (after `stop`). */
+  start(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections but answers nothing, as a hung host. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
+}
+
+async function launch(port: number): Promise<ChildProcess> {
+  const proc = spawn(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+  for (let i = 0; i < 400 && proc.exitCode === null && !(await ping(port)); i++) await new Promise((r) => setTimeout(r, 25));
+  if (proc.exitCode !== null || !(await ping(port))) {
+    proc.kill('SIGKILL');
+    throw new Error(`redis-server did not start on port ${port}`);
+  }
+  return proc;
 }
 
 /** Starts redis-server in memory only (no persistence) on a free port. */
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
-  const proc = spawn(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !(await ping(port)); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!(await ping(port))) {
-    proc.kill('SIGKILL');
-    throw new Error(`redis-server did not start on port ${port}`);
-  }
-  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopProcess(proc) };
+  let proc = await launch(port);
+  const signal = (s: NodeJS.Signals) => {
+    if (proc.exitCode === null && proc.signalCode === null) process.kill(proc.pid!, s);
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get pid() { return proc.pid!; },
+    stop: () => {
+      signal('SIGCONT');
+      return stopProcess(proc);
+    },
+    start: async () => {
+      proc = await launch(port);
+    },
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+  };
 }
 
 function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -107,4 +142,75 @@ export async function startWorkers(redis: string, store: string, count: number, 
   const ws = Array.from({ length: count }, () => new WorkerProcess(redis, store, args));
   await Promise.all(ws.map((w) => w.ready()));
   return ws;
+}
+
+const noticed = new Set<string>();
+
+/**
+ * `describe` for tests that need redis-server: skipped when it is not installed, with a notice naming the file
+ * (printed once per file).
+ */
+export function describeRedis(file: string): ReturnType<typeof describe.skipIf> {
+  if (!hasRedis && !noticed.has(file)) {
+    noticed.add(file);
+    console.warn(`${file}: skipped, redis-server not found (install Debian's redis-server package to run it)`);
+  }
+  return describe.skipIf(!hasRedis);
+}
+
+export interface RedisSetupOptions {
+  /** A temporary directory (this prefix under the system's), whose `store` folder is the file store. */
+  dir?: string;
+  /** `segkit worker` processes started on that store (default none), with these extra arguments. */
+  workers?: number;
+  workerArgs?: readonly string[];
+  /** An ioredis client on the server, for the tests' own look-ups (default false). */
+  client?: boolean;
+}
+
+/** What `useRedis` set up, valid inside the tests of its `describe`. */
+export interface RedisSetup {
+  readonly redis: RedisServer;
+  readonly url: string;
+  /** The temporary directory ('' without the `dir` option). */
+  readonly dir: string;
+  /** `file://` URL of its `store` folder. */
+  readonly store: string;
+  readonly client: Redis;
+  /** The worker processes (a test may replace ones it killed). */
+  workers: WorkerProcess[];
+  /** The first of them. */
+  readonly worker: WorkerProcess;
+}
+
+/**
+ * Starts a redis-server before the tests of the enclosing `describe` (and, as asked, a temporary store, workers and
+ * a client), and stops everything after them: the client, the workers (SIGTERM), the server, segkit's default
+ * executor, and the directory goes. After-hooks a file adds itself run before these.
+ */
+export function useRedis(options: RedisSetupOptions = {}): RedisSetup {
+  let redis: RedisServer | undefined, client: Redis | undefined, dir = '';
+  const setup: RedisSetup = {
+    get redis() { return redis!; },
+    get url() { return redis!.url; },
+    get dir() { return dir; },
+    get store() { return pathToFileURL(path.join(dir, 'store')).href; },
+    get client() { return client!; },
+    workers: [],
+    get worker() { return this.workers[0]; },
+  };
+  beforeAll(async () => {
+    redis = await startRedis();
+    if (options.dir) dir = mkdtempSync(path.join(tmpdir(), options.dir));
+    if (options.workers) setup.workers = await startWorkers(redis.url, setup.store, options.workers, options.workerArgs);
+    if (options.client) client = new Redis(redis.url);
+  }, 120_000);
+  afterAll(async () => {
+    client?.disconnect();
+    await Promise.all(setup.workers.map((w) => w.kill('SIGTERM')));
+    await redis?.stop();
+    await close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+  return setup;
 }

@@ -9,7 +9,7 @@ import { checkRowValues, mapShards, readInto, type Executor, type Handle, type L
 import { checkSource } from './heapExecutor.js';
 import { typeOfRows } from './shardHolder.js';
 import {
-  HANDLE_TTL, INLINE_STATE, PING_TIMEOUT_MS, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, expirePass, firstPing, fromBase64, queueNames, redactUrl,
+  HANDLE_TTL, INLINE_STATE, LEASE_MS, PING_TIMEOUT_MS, PROTOCOL, SEGKIT_VERSION, checkQueueName, checkRedisUrl, errorFromReason, expirePass, firstPing, fromBase64, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { concatInShardOrder } from './merge.js';
@@ -60,6 +60,8 @@ class BullHandle implements Handle {
   /** The last pass that changed each shard (a map on it, or a write), and any shard. */
   readonly changed: Int32Array;
   changedAny = 0;
+  /** When its lease in the store was last written (its load's files count as one). */
+  leased = performance.now();
   private chain: Promise<unknown> = Promise.resolve();
   constructor(
     readonly id: number, readonly fit: string, readonly n: number, readonly d: number, readonly dtype: 'f32' | 'f64',
@@ -369,6 +371,7 @@ class BullmqExecutor implements Executor {
     // logged while the jobs are added: only a later pass's rebuild reads this entry, and this pass waits for it
     const logged = this.log(c, h, pass, list.length < h.shards ? { ...step, sh: list } : step);
     logged.catch(() => undefined);
+    const leased = this.lease(h);
     h.pass = pass;
     const since = list.map((s) => (h.replicate ? h.changedAny : h.changed[s]));
     if (step.k === 'map') {
@@ -389,7 +392,7 @@ class BullmqExecutor implements Executor {
           return { name: step.k === 'map' ? step.op : 'read', queueName: routes[i], data, opts: { jobId: `${parentId}.${s}`, ...CHILD } };
         }),
       });
-      await Promise.all([logged, added.then(() => this.expire(c, parentId))]).catch((e) => { throw this.lost(e); });
+      await Promise.all([logged, leased, added.then(() => this.expire(c, parentId))]).catch((e) => { throw this.lost(e); });
       // a pass that stops early ran on the shards whose jobs had started: the log says so, as after a failure
       const ran = step.k === 'map' ? async (shards: number[]) => { if (!h.released) await this.log(c, h, pass, { ...step, sh: shards }); } : undefined;
       const got = await this.wait(c, h, parentId, gathered, signal, ran);
@@ -401,6 +404,18 @@ class BullmqExecutor implements Executor {
     } finally {
       this.pending.delete(parentId);
     }
+  }
+
+  /**
+   * Data in use has its lease file in the store rewritten at most every LEASE_MS: workers remove a data folder only
+   * once nothing in it has been written for STORE_TTL_MS (and Redis has no metadata for it). Never rejects.
+   */
+  private async lease(h: BullHandle): Promise<void> {
+    if (performance.now() - h.leased < LEASE_MS) return;
+    h.leased = performance.now();
+    await this.store.put(storeKeys.lease(h.fit), new Uint8Array(0)).catch(() => undefined);
+    // released meanwhile: the lease landed after the data's clean-up, and goes now
+    if (h.released) await this.store.removeAll(`${h.fit}/`).catch(() => undefined);
   }
 
   /** The expiry of the executor's queue keys and of the pass's parent keys (see `expirePass`) starts again. */

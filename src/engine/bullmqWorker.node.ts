@@ -15,7 +15,7 @@ import { now } from './heapExecutor.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { ShardHolder, type HeldLayout } from './shardHolder.js';
 import {
-  INLINE_RESULT, SEGKIT_VERSION, reasonOf, checkFitMeta, expirePass, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueKeys, queueNames, redactUrl,
+  INLINE_RESULT, SEGKIT_VERSION, STORE_TTL_MS, reasonOf, checkFitMeta, expirePass, checkJobData, checkLogEntry, checkQueueName, checkRedisUrl, firstPing, fromBase64, queueKeys, queueNames, redactUrl,
   redisKeys, redisOptions, seal, sha256, storeKeys, toBase64, unseal, type FitMeta, type JobData, type JobResult, type LogEntry, type Step,
 } from './jobProtocol.node.js';
 import { decodeShard, type ShardRows } from './shardFile.js';
@@ -142,6 +142,8 @@ class ShardServer implements ShardWorker {
   private ticking = false;
   private closing: Promise<void> | undefined;
   private lastSweep = 0;
+  private lastStoreSweep = 0;
+  private sweeping = false;
   private WorkerClass!: typeof Worker;
   private Unrecoverable!: Unrecoverable;
   private readonly forever = { connected: false };
@@ -237,6 +239,8 @@ class ShardServer implements ShardWorker {
         this.lastSweep = Date.now();
         for (const fit of this.fits.keys()) if (!(await this.client.exists(this.keys.fit(fit)))) this.drop(fit, 'expired');
       }
+      // at the first beat, then hourly; apart from the heartbeat, which a long listing must not hold
+      if (Date.now() - this.lastStoreSweep > 3600_000) void this.sweepStore();
     } catch (e) {
       this.print(`heartbeat: ${(e as Error).message}`);
     } finally {
@@ -278,6 +282,33 @@ class ShardServer implements ShardWorker {
         const jobs = ['wait', 'active', 'delayed', 'prioritized', 'paused'].map((k) => `${q}:${k}`);
         await this.client.eval(FORGET, 2 + jobs.length, this.keys.alive(w), this.keys.workers, ...jobs, w, ...queueKeys(q), `${q}:stalled-check`);
       }
+    }
+  }
+
+  /**
+   * Removes the data folders callers left in the store without releasing them (they crashed): only folders named as
+   * data, with nothing written in them for STORE_TTL_MS (a caller using its data rewrites a lease in it hourly), no
+   * metadata in Redis (it lives a day after the last pass), and not held here.
+   */
+  private async sweepStore(): Promise<void> {
+    const store = this.store;
+    if (this.sweeping || typeof store.folders !== 'function') return;
+    this.sweeping = true;
+    this.lastStoreSweep = Date.now();
+    try {
+      const removed: string[] = [];
+      for (const { prefix, modified } of await store.folders()) {
+        const fit = prefix.slice(0, -1);
+        if (!/^[0-9a-f]{16}$/.test(fit) || !(Date.now() - modified > STORE_TTL_MS) || this.fits.has(fit) || this.closing) continue;
+        if (await this.client.exists(this.keys.fit(fit))) continue;
+        await store.removeAll(prefix);
+        removed.push(fit);
+      }
+      if (removed.length) this.print(`store: removed data left unreleased, untouched for ${STORE_TTL_MS / 86_400_000} days: ${removed.join(', ')}`);
+    } catch (e) {
+      if (!this.closing) this.print(`store: ${(e as Error).message}`);
+    } finally {
+      this.sweeping = false;
     }
   }
 

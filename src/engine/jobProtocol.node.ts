@@ -15,6 +15,13 @@ export const INLINE_RESULT = 48 * 1024;
 export const SEGKIT_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 /** Seconds a loaded handle's metadata and log live in Redis without a pass (a crashed caller's data is then dropped). */
 export const HANDLE_TTL = 24 * 3600;
+/**
+ * Milliseconds after which a data folder in the store with nothing written to it, and no metadata in Redis, counts
+ * as left by a caller gone for good (twice HANDLE_TTL: a caller rewrites its data's lease at most every LEASE_MS).
+ */
+export const STORE_TTL_MS = 2 * HANDLE_TTL * 1000;
+/** A caller using data rewrites its lease file in the store at most this often. */
+export const LEASE_MS = 3600_000;
 
 /** Keys of a BullMQ queue that BullMQ gives no expiry (its `stalled-check` and `limiter` keys expire on their own). */
 const QUEUE_KEYS = ['meta', 'events', 'id', 'wait', 'waiting-children', 'active', 'paused', 'delayed', 'prioritized', 'completed', 'failed', 'stalled', 'marker', 'pc'];
@@ -101,6 +108,7 @@ export const storeKeys = {
   state: (fit: string, pass: number) => `${fit}/state-${pass}.bin`,
   rows: (fit: string, pass: number, s: number) => `${fit}/rows-${pass}-${pad(s)}.bin`,
   out: (fit: string, pass: number, s: number) => `${fit}/out-${pass}-${pad(s)}.bin`,
+  lease: (fit: string) => `${fit}/lease`,
 };
 
 const QUEUE = /^[A-Za-z0-9_-]{1,64}$/;

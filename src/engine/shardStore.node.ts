@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SegkitError, describe } from '../util/errors.js';
@@ -20,6 +20,12 @@ export interface ShardStore {
   remove(key: string): Promise<void>;
   /** Removes every key that starts with `prefix` (a "directory", ending with "/"). */
   removeAll(prefix: string): Promise<void>;
+  /**
+   * Optional: each top-level "directory" (`prefix` ending with "/") and when anything in it was last written
+   * (`modified`, milliseconds since 1970). Workers use it to remove the data a crashed caller left; a store without
+   * it keeps such data until it is removed by hand.
+   */
+  folders?(): Promise<{ prefix: string; modified: number }[]>;
 }
 
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*\/?$/;
@@ -97,6 +103,27 @@ class FileStore implements ShardStore {
     const dir = this.file(prefix.replace(/\/$/, ''));
     for (const d of this.made) if (d === dir || d.startsWith(dir + path.sep)) this.made.delete(d);
     await rm(dir, { recursive: true, force: true });
+  }
+
+  /** The folder's own time (a write renames into it) or, if later, its newest entry's. */
+  async folders(): Promise<{ prefix: string; modified: number }[]> {
+    const out: { prefix: string; modified: number }[] = [];
+    const gone = (e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SegkitError('E_IO', `cannot list the store ${this.url}: ${(e as Error).message}`, undefined, { cause: e });
+      return undefined;
+    };
+    const tops = await readdir(this.root, { withFileTypes: true }).catch(gone);
+    for (const top of tops ?? []) {
+      if (!top.isDirectory() || !KEY.test(top.name)) continue;
+      const dir = path.join(this.root, top.name);
+      // removed meanwhile (by its caller, or another worker): nothing to report
+      const own = await lstat(dir).catch(gone);
+      if (!own) continue;
+      let modified = own.mtimeMs;
+      for (const name of (await readdir(dir).catch(gone)) ?? []) modified = Math.max(modified, (await lstat(path.join(dir, name)).catch(gone))?.mtimeMs ?? 0);
+      out.push({ prefix: `${top.name}/`, modified });
+    }
+    return out;
   }
 }
 

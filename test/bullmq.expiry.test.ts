@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { beforeAll, expect, it } from 'vitest';
 import { bullmqExecutor, serveShards } from '../src/index.node.js';
+import { columnSumsOp } from '../src/engine/matrix.js';
 import { describeRedis, useRedis, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 // @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
 import { busyOp } from './helpers/testOps.mjs';
@@ -112,6 +113,47 @@ describeRedis('bullmq.expiry.test')('the keys of a worker gone for good', () => 
     } finally {
       await ex.close();
       await b.close();
+      client.disconnect();
+    }
+  }, 60_000);
+});
+
+describeRedis('bullmq.expiry.test')('a pass routed to a worker the others have just forgotten', () => {
+  const cluster = useRedis({ dir: 'segkit-forgotten-' });
+
+  it('runs on the live workers, which serve that queue again and then forget it again', async () => {
+    const client = new Redis(cluster.url);
+    const lines: string[] = [];
+    const quick = { connection: cluster.url, store: cluster.store, heartbeat: 100, lockDuration: 1000, logJobs: false };
+    const a = await serveShards(quick);
+    const b = await serveShards({ ...quick, log: (l) => lines.push(l) });
+    const ex = bullmqExecutor({ connection: cluster.url, store: cluster.store });
+    const forgotten = `worker ${a.id} left an empty queue: forgotten`;
+    try {
+      const h = await ex.load({ columns: [Float32Array.from({ length: 8 * 16 }, (_, i) => i)] }, { shardRows: 16 });
+      // shard s holds 16s .. 16s + 15
+      const want = Array.from({ length: 8 }, (_, s) => [256 * s + 120]);
+      const sums = async (signal?: AbortSignal) => (await ex.map(columnSumsOp, h, null, { signal })).map((p) => Array.from(p));
+      expect(await sums()).toEqual(want);
+      const holders = (h as unknown as { holders: string[] }).holders;
+      expect(holders.filter((w) => w === a.id).length).toBeGreaterThan(0);
+      await a.close();
+      while (!lines.includes(forgotten)) await sleep(50);
+      expect(await client.sismember('segkit:segkit:workers', a.id)).toBe(0);
+      // the caller's last look-up of the live workers came just before: it still counts a as alive, and routes a's
+      // shards to a's queue, which no worker serves any more
+      (ex as unknown as { live: { at: number; ids: string[] } }).live = { at: Infinity, ids: [a.id, b.id].sort() };
+      // (a bound on the wait: without it, a pass that no worker serves would hold the test for good)
+      expect(await sums(AbortSignal.timeout(30_000))).toEqual(want);
+      expect(holders).toEqual(new Array(8).fill(b.id));
+      // once a's queue is empty again, b forgets it again, and its keys go
+      while (lines.filter((l) => l === forgotten).length < 2) await sleep(50);
+      expect(await client.keys(`bull:segkit.w.${a.id}:*`)).toEqual([]);
+      expect(await client.smembers('segkit:segkit:workers')).toEqual([b.id]);
+    } finally {
+      await ex.close();
+      await b.close();
+      await a.close();
       client.disconnect();
     }
   }, 60_000);

@@ -392,7 +392,8 @@ class BullmqExecutor implements Executor {
           return { name: step.k === 'map' ? step.op : 'read', queueName: routes[i], data, opts: { jobId: `${parentId}.${s}`, ...CHILD } };
         }),
       });
-      await Promise.all([logged, leased, added.then(() => this.expire(c, parentId))]).catch((e) => { throw this.lost(e); });
+      // the workers given jobs stay in the workers' set (see `enlist`)
+      await Promise.all([logged, leased, added.then(() => Promise.all([this.expire(c, parentId), this.enlist(c, routes)]))]).catch((e) => { throw this.lost(e); });
       // a pass that stops early ran on the shards whose jobs had started: the log says so, as after a failure
       const ran = step.k === 'map' ? async (shards: number[]) => { if (!h.released) await this.log(c, h, pass, { ...step, sh: shards }); } : undefined;
       const got = await this.wait(c, h, parentId, gathered, signal, ran);
@@ -404,6 +405,18 @@ class BullmqExecutor implements Executor {
     } finally {
       this.pending.delete(parentId);
     }
+  }
+
+  /**
+   * Puts the workers whose queues were given jobs back in the workers' set. The route was chosen from a look-up of the
+   * live workers (up to LIVE_MS old); a worker found dead since, whose queue the others then forgot (its keys deleted,
+   * itself out of the set), would have these jobs wait for good. In the set again, and without a heartbeat, its queue
+   * is served by the live workers at their next beat; they forget it only once no job is left in it.
+   */
+  private async enlist(c: Conn, routes: readonly string[]): Promise<void> {
+    const prefix = this.names.worker('');
+    const ids = [...new Set(routes.filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length)))];
+    if (ids.length) await c.client.sadd(this.keys.workers, ids);
   }
 
   /**

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { beforeAll, expect, it } from 'vitest';
-import { bullmqExecutor, serveShards } from '../src/index.node.js';
+import { bullmqExecutor, serveShards, type ShardWorker } from '../src/index.node.js';
 import { columnSumsOp } from '../src/engine/matrix.js';
 import { describeRedis, useRedis, type RedisServer, type WorkerProcess } from './helpers/cluster.js';
 // @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
@@ -114,6 +114,32 @@ describeRedis('bullmq.expiry.test')('the keys of a worker gone for good', () => 
       await ex.close();
       await b.close();
       client.disconnect();
+    }
+  }, 60_000);
+});
+
+describeRedis('bullmq.expiry.test')('a worker gone for good, served by two others', () => {
+  const cluster = useRedis({ dir: 'segkit-expiry-' });
+
+  it('is served by neither once one of them has forgotten it', async () => {
+    const quick = { connection: cluster.url, store: cluster.store, heartbeat: 100, logJobs: false };
+    const linesB: string[] = [], linesC: string[] = [];
+    const a = await serveShards({ ...quick, lockDuration: 1000 });
+    const b = await serveShards({ ...quick, lockDuration: 1000, log: (l) => linesB.push(l) });
+    // c would forget a's queue only a minute after it began to serve it
+    const c = await serveShards({ ...quick, lockDuration: 30_000, log: (l) => linesC.push(l) });
+    /** The queues a worker serves (its BullMQ workers, by queue name). */
+    const served = (w: ShardWorker) => [...(w as unknown as { workers: Map<string, unknown> }).workers.keys()].sort();
+    try {
+      await a.close();
+      while (!linesB.includes(`worker ${a.id} left an empty queue: forgotten`)) await sleep(50);
+      for (let i = 0; i < 400 && !linesC.includes(`worker ${a.id} forgotten by another worker`); i++) await sleep(50);
+      expect(linesC.filter((l) => l.startsWith(`worker ${a.id}`))).toEqual([`worker ${a.id} is gone: serving its queue`, `worker ${a.id} forgotten by another worker`]);
+      expect(served(b)).toEqual(['segkit', `segkit.w.${b.id}`].sort());
+      expect(served(c)).toEqual(['segkit', `segkit.w.${c.id}`].sort());
+    } finally {
+      await b.close();
+      await c.close();
     }
   }, 60_000);
 });

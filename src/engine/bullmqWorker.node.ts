@@ -255,6 +255,9 @@ class ShardServer implements ShardWorker {
    */
   private async adopt(): Promise<void> {
     const ids = await this.client.smembers(this.keys.workers);
+    // a queue another worker forgot (its worker out of the set, its keys deleted) is served here no more: each
+    // worker that ever served it would otherwise keep its connections open for good
+    for (const w of [...this.adopted.keys()]) if (!ids.includes(w)) await this.unadopt(w, this.names.worker(w), 'forgotten by another worker');
     const others = ids.filter((w) => w !== this.id);
     const alive = others.length ? await this.client.mget(others.map((w) => this.keys.alive(w))) : [];
     for (let i = 0; i < others.length; i++) {

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { close } from '../../src/index.node.js';
 
@@ -203,7 +203,8 @@ export function useRedis(options: RedisSetupOptions = {}): RedisSetup {
     redis = await startRedis();
     if (options.dir) dir = mkdtempSync(path.join(tmpdir(), options.dir));
     if (options.workers) setup.workers = await startWorkers(redis.url, setup.store, options.workers, options.workerArgs);
-    if (options.client) client = new Redis(redis.url);
+    // loaded only here: a file without a client of its own loads ioredis when its executor connects, as before
+    if (options.client) client = new (await import('ioredis')).Redis(redis.url);
   }, 120_000);
   afterAll(async () => {
     client?.disconnect();

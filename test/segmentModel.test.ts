@@ -247,6 +247,19 @@ describe('SegmentModel', () => {
     expect(err(() => new SegmentModel({ pipeline: other, model, segments }))).toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"model"') });
   });
 
+  it('refuses a hole in the segment summaries (an object built in code), naming it, where it loaded as a segment without a name', async () => {
+    const { prep, model, segments, segmentModel } = await fitted();
+    // segment 1's customers counted in segment 0: the sizes still add up to the rows, and segment 1 is empty
+    const merged = segments.map((s) => ({ ...s, means: { ...s.means } }));
+    merged[0].size += merged[1].size;
+    merged[0].share = merged[0].size / 120;
+    delete (merged as unknown[])[1];
+    expect(1 in merged).toBe(false);
+    expect(() => new SegmentModel({ pipeline: prep, model, segments: merged })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('"segments[1]"') }));
+    const doc = { ...segmentModel.toJSON(), segments: merged };
+    expect(badModel(doc)).toMatchObject({ code: 'E_BAD_MODEL', message: expect.stringContaining('"segments[1]"') });
+  });
+
   it('rejects a damaged model with E_BAD_MODEL naming the field', async () => {
     const { segmentModel } = await fitted();
     const cases: [string, (j: Record<string, any>) => void, RegExp][] = [

@@ -63,7 +63,8 @@ function checkSegments(segments: unknown, model: SegmentationModel, rootPath: st
   const classNames = (model as { classNames?: readonly string[] }).classNames;
   if (!Array.isArray(segments) || segments.length !== k) throw fail(rootPath, `must be an array of ${k} segment summaries (one per cluster), got ${describe(segments)}`);
   const checked = Object.freeze(
-    segments.map((raw, c) => {
+    // Array.from reads a hole (an array built in code) as undefined, refused below, where map would keep the hole
+    Array.from(segments, (raw: unknown, c) => {
       const path = `${rootPath}[${c}]`;
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fail(path, `must be an object, got ${describe(raw)}`);
       const s = raw as Record<string, unknown>;

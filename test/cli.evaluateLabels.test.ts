@@ -102,6 +102,16 @@ describe('segkit evaluate leaves segment -1 out', () => {
     for (const m of ['silhouette', 'calinskiHarabasz', 'daviesBouldin', 'inertia', 'external']) expect(apart[m]).toEqual(small[m]);
   });
 
+  it('a segment for every row is refused before any score, where past the silhouette sample it scored Calinski-Harabasz 1 and Davies-Bouldin 0', () => {
+    // 20,001 rows: more than the silhouette's sample, which then holds a segment per row and is skipped
+    const n = 20_001;
+    writeFileSync(path('each-own.csv'), `a,segment\n${Array.from({ length: n }, (_, i) => `${i},${i}`).join('\n')}\n`);
+    const args = ['evaluate', 'each-own.csv', '--labels', 'segment', '--scale', 'none', '--json', '-q'];
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, input: '', encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).not.toBe(0);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_BAD_LABELS', message: expect.stringContaining(`the labels form ${n} clusters; valid values are 2 to n - 1 (${n - 1})`) });
+  });
+
   it('labels that differ only by Unicode normalisation stay two labels, as different strings, and a note shows them apart', () => {
     // segment 0 as "café" with a composed é (U+00E9), segment 1 with an e and a combining acute (U+0301)
     const word = ['caf\u00e9', 'cafe\u0301', 'tea', 'tee'];

@@ -6,7 +6,7 @@ import {
 import { loadMatrix } from '../src/engine/matrix.js';
 import { gmmPass } from '../src/core/gmmOps.js';
 import type { CovarianceType, GmmParams } from '../src/core/gmmParams.js';
-import { bytes, expectError, failure, fixture } from './helpers.js';
+import { bytes, expectError, failure, fixture, holed } from './helpers.js';
 import { eStepTwin, statsTwin } from './twins/gmm.js';
 
 const ex = inlineExecutor();
@@ -543,11 +543,6 @@ describe('explicit precisions computed as inverses (np.linalg.inv)', () => {
 
 describe('arrays with holes', () => {
   // [1, , 3]: forEach and map pass over the hole, so it was read as NaN (or 0, or left out of a flat copy)
-  const holed = <T>(a: readonly T[], i: number): T[] => {
-    const b = a.slice();
-    delete b[i];
-    return b;
-  };
   const X = [[0, 0], [1, 0], [0, 1], [1, 1.2], [10, 10], [11, 10], [10, 11], [11, 11.5], [5, 5], [5.5, 4]];
 
   it('in an explicit start are E_BAD_OPTION naming the entry (a hole in the weights was a NaN log-likelihood, in a mean a singular component)', async () => {

@@ -47,6 +47,13 @@ export function bytes(a: ArrayBufferView): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** A copy of `a` with a hole at `i` ([1, , 3]), which forEach and map pass over. */
+export function holed<T>(a: readonly T[], i: number): T[] {
+  const b = a.slice();
+  delete b[i];
+  return b;
+}
+
 /** Asserts that `fn` throws a SegkitError with `code` whose message contains every part. */
 export function expectError(fn: () => unknown, code: string, ...parts: string[]): void {
   try {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   close, createRandom, fromColumns, inlineExecutor, kmeans, loadModel, miniBatchKMeans, MiniBatchKMeansModel, piscinaExecutor, type Dataset,
 } from '../src/index.node.js';
-import { bytes, expectError, failure } from './helpers.js';
+import { bytes, expectError, failure, holed } from './helpers.js';
 import { fitMiniBatchKMeans } from '../src/core/miniBatchKMeans.js';
 import { loadMatrix } from '../src/engine/matrix.js';
 import type { Executor } from '../src/engine/executor.js';
@@ -426,11 +426,6 @@ describe('models and bad input', () => {
 
 describe('arrays with holes', () => {
   // [1, , 3]: forEach and map pass over the hole
-  const holed = <T>(a: readonly T[], i: number): T[] => {
-    const b = a.slice();
-    delete b[i];
-    return b;
-  };
   const ds = blobs(600, 2, 3, 17);
 
   it('in explicit centroids are E_BAD_OPTION naming the entry (the hole was read as 0 and the fit went on)', async () => {

@@ -8,6 +8,7 @@ import { SegkitError } from '../src/util/errors.js';
 import { close } from '../src/engine/defaultExecutor.js';
 import { pipeline, type Pipeline } from '../src/prep/pipeline.js';
 import { normal, rng } from './helpers/reportFixture.js';
+import { holed } from './helpers.js';
 
 afterAll(() => close());
 
@@ -250,10 +251,10 @@ describe('SegmentModel', () => {
   it('refuses a hole in the segment summaries (an object built in code), naming it, where it loaded as a segment without a name', async () => {
     const { prep, model, segments, segmentModel } = await fitted();
     // segment 1's customers counted in segment 0: the sizes still add up to the rows, and segment 1 is empty
-    const merged = segments.map((s) => ({ ...s, means: { ...s.means } }));
-    merged[0].size += merged[1].size;
-    merged[0].share = merged[0].size / 120;
-    delete (merged as unknown[])[1];
+    const whole = segments.map((s) => ({ ...s, means: { ...s.means } }));
+    whole[0].size += whole[1].size;
+    whole[0].share = whole[0].size / 120;
+    const merged = holed(whole, 1);
     expect(1 in merged).toBe(false);
     expect(() => new SegmentModel({ pipeline: prep, model, segments: merged })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('"segments[1]"') }));
     const doc = { ...segmentModel.toJSON(), segments: merged };

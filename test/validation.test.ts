@@ -193,6 +193,25 @@ describe('crossValidate', () => {
     expect(cv.mean.accuracy).toBeLessThan(1);
   });
 
+  it("a fold's own cross-validation (nested) takes the ids its whole target takes: segment 300 in folds of 155 rows", async () => {
+    const n = 350;
+    const X = Array.from({ length: n }, (_, i) => [(i % 3) + ((i * 37) % 11) / 20, (i * 7919) % 13]);
+    const ranks = Array.from({ length: n }, (_, i) => (i % 10 === 0 ? (i + 1) % 3 : i % 3));
+    const tree = (d: Parameters<typeof decisionTree>[0], t: ArrayLike<number>) => decisionTree(d, t, { maxDepth: 3, executor: ex });
+    // each outer fold scores its model by an inner cross-validation of its 233 rows, as model selection does
+    const nested = (ids: number[]) => {
+      const inner: number[] = [];
+      return crossValidate(async (d, t) => {
+        inner.push((await crossValidate(tree, d, t, { folds: 3, seed: 1 })).mean.accuracy);
+        return tree(d, t);
+      }, X, ids, { folds: 3, seed: 0 }).then((cv) => ({ outer: cv.mean.accuracy, inner }));
+    };
+    const sparse = await nested(ranks.map((r) => 100 * (r + 1)));
+    expect(sparse).toEqual(await nested(ranks));
+    expect(sparse.inner).toHaveLength(3);
+    expect(sparse.outer).toBeGreaterThan(0.85);
+  });
+
   it("a fold's fit takes as many classes as the whole target's, though they reach its training rows", async () => {
     // five classes in six rows: a fold's four training rows hold three or four of them
     const X = [[0], [0.1], [1.3], [2.2], [3.6], [4.1]], y = [0, 0, 1, 2, 3, 4];

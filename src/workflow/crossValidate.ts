@@ -50,8 +50,8 @@ function inFold(error: unknown, f: number, K: number, rows: number): unknown {
 /**
  * k-fold cross-validation of any fit: each fold's model is fitted on the other folds and scored on its own.
  * Text targets are passed to `fit` as segment ids (their index in sorted order, `classNames`). A fold's
- * `decisionTree` or `randomForest` takes the segment ids and classes the whole target's takes, though the fold has
- * fewer rows (segments 100, 200 and 300 of 350 customers).
+ * `decisionTree` or `randomForest`, or its own `crossValidate` (nested), takes the segment ids and classes the whole
+ * target's takes, though the fold has fewer rows (segments 100, 200 and 300 of 350 customers).
  * @example
  * const cv = await crossValidate((d, t) => randomForest(d, t, { nTrees: 100 }), customers, segments, { folds: 5 });
  * cv.mean.accuracy; cv.folds[0].scores.confusion;
@@ -61,7 +61,10 @@ export async function crossValidate(fit: FitFn, data: DataInput, target: Target,
   if (typeof fit !== 'function') throw badOption('fit', fit, 'a function (data, target) => model');
   const ds = toDataset(data);
   const t = encodeTarget(target, ds.n);
-  const ids = Int32Array.from(t.codes, (c) => t.classes[c]);
+  // the whole target's rows, marked on the ids the folds are split from and fitted on; a fold's own cross-validation
+  // (nested) keeps the outermost target's
+  const rows = { [WHOLE_ROWS]: Math.max(ds.n, (target as { [WHOLE_ROWS]?: number })[WHOLE_ROWS] || 0) };
+  const ids = Object.assign(Int32Array.from(t.codes, (c) => t.classes[c]), rows);
   const folds = splitFolds(ids, { folds: options.folds, stratified: options.stratified, seed: options.seed });
   const pooled = new Int32Array(ds.n);
   const results: FoldResult[] = [];
@@ -74,7 +77,7 @@ export async function crossValidate(fit: FitFn, data: DataInput, target: Target,
     for (let i = 0, q = 0; i < ds.n; i++) if (!isTest[i]) train[q++] = i;
     // the fold's ids, marked with the whole target's rows: decisionTree and randomForest then take the ids the whole
     // target's fit takes, where segment ids past the fold's rows (300 of 350 customers, 233 in a fold) were refused
-    const foldIds = Object.assign(Int32Array.from(train, (r) => ids[r]), { [WHOLE_ROWS]: ds.n });
+    const foldIds = Object.assign(Int32Array.from(train, (r) => ids[r]), rows);
     const model = await Promise.resolve()
       .then(() => fit(takeRows(ds, train), foldIds))
       .catch((e) => { throw inFold(e, f, folds.length, train.length); });

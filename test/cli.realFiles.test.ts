@@ -395,6 +395,34 @@ describe('text columns', () => {
     expect(JSON.parse(named.stdout).error.message).toContain('column "notes" in "empty-notes.arrow" holds neither numbers nor text (dates, or only empty cells)');
   });
 
+  it('an Arrow float column of NaN (with or without nulls) is a column of missing values: left out with the same note', async () => {
+    const { Float32, Float64, Table: ArrowTable, tableToIPC, vectorFromArray } = await import('apache-arrow');
+    const rows = Array.from({ length: 40 }, (_, i) => i);
+    const table = new ArrowTable({
+      age: vectorFromArray(rows.map((i) => 20 + (i % 30)), new Float64()),
+      // NaN is how pyarrow (from_pandas=False) and Polars write a missing float; the pipeline reads it as missing
+      notes: vectorFromArray(rows.map(() => NaN), new Float64()),
+      score: vectorFromArray(rows.map((i) => (i % 3 === 0 ? null : NaN)), new Float32()),
+      spend: vectorFromArray(rows.map((i) => (i * 37) % 500), new Float64()),
+    });
+    writeFileSync(path('nan-notes.arrow'), tableToIPC(table, 'file'));
+    const r = pass(['segment', 'nan-notes.arrow', '--k', '2', '--seed', '1', '--json']);
+    expect(JSON.parse(r.stdout).features).toEqual(['age', 'spend']);
+    expect(r.stderr).toBe('left out of the features: notes, score (neither numbers nor text: dates, or only empty cells)\n');
+    // the same segments as the CSV file whose column is empty
+    writeFileSync(path('nan-notes-same.csv'), ['age,notes,spend', ...rows.map((i) => `${20 + (i % 30)},,${(i * 37) % 500}`)].join('\n') + '\n');
+    const csv = JSON.parse(pass(['segment', 'nan-notes-same.csv', '--k', '2', '--seed', '1', '--json']).stdout);
+    expect(JSON.parse(r.stdout).segments.map((s: { size: number }) => s.size)).toEqual(csv.segments.map((s: { size: number }) => s.size));
+    const named = segkit(dir, ['segment', 'nan-notes.arrow', '--k', '2', '--columns', 'age,notes', '--json']);
+    expect(named.code).toBe(2);
+    expect(JSON.parse(named.stdout).error.message).toContain('column "notes" in "nan-notes.arrow" holds neither numbers nor text (dates, or only empty cells)');
+    // explain leaves it out of the rules too, rather than failing to impute it
+    const labelled = new ArrowTable({ ...Object.fromEntries(table.schema.fields.map((f) => [f.name, table.getChild(f.name)!])), segment: vectorFromArray(rows.map((i) => i % 2), new Float64()) });
+    writeFileSync(path('nan-notes-labelled.arrow'), tableToIPC(labelled, 'file'));
+    const explained = pass(['explain', 'nan-notes-labelled.arrow', '--labels', 'segment', '--json']);
+    expect(explained.stderr).toContain('left out of the rules: "notes", "score", with no value in any row');
+  });
+
   it('--encode with more than 20 values says what went into "other"', () => {
     const r = pass(['segment', 'countries.csv', '--k', '2', '--seed', '1', '--encode', 'country', '--json']);
     const s = JSON.parse(r.stdout);

@@ -13,7 +13,7 @@ import { replacedProbaColumns } from './probaColumns.js';
 import { segmentRows } from './evaluate.js';
 import { counted, formatNumber, formatShare, formatTable } from './formatTable.js';
 import { idList, integer, seedValue } from './optionParsers.js';
-import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
+import { addFormatOption, addPrepOptions, formatFlag, noValues, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { atRow, checkPaths, inFile, inputName, readInput, requireColumn, rowName, targetError } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { loadModel, readForModel } from './score.js';
@@ -122,7 +122,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const names = table.schema.fields.map((x) => x.name);
   const companion = f.labels.endsWith('_name') ? f.labels.slice(0, -5) : `${f.labels}_name`;
   // a column with no value at all explains nothing (read as numbers for the model, it could not be imputed here)
-  const empty = names.filter((name) => table.numRows > 0 && table.getChild(name)!.nullCount === table.numRows);
+  const empty = names.filter((name) => noValues(table.getChild(name), table.numRows));
   if (empty.length > 0) ctx.note(`left out of the rules: ${empty.map((c) => `"${c}"`).join(', ')}, with no value in any row`);
   const notFeatures = [f.labels, ...(names.includes(companion) ? [companion] : []), ...reportColumns(f, table, input, (m) => ctx.note(m)), ...empty];
   // the labels' membership probabilities (segkit segment --proba) describe the labels: no features either

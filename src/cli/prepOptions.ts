@@ -1,6 +1,6 @@
 import { SEGKIT_COLUMNS } from '../prep/segkitColumns.js';
 import { isProba } from './probaColumns.js';
-import { DataType, type Table } from '#arrow';
+import { DataType, type Table, type Vector } from '#arrow';
 import { type Command, Option } from 'commander';
 import { MISSING_TOKENS, csvInfo } from '../data/csvCore.js';
 import { TABLE_FORMATS, tableFormat, type TableFormat } from '../data/tableFormat.js';
@@ -159,6 +159,18 @@ function typedStrays(table: Table, path: string, skip: ReadonlySet<string>): voi
   }
 }
 
+/**
+ * Whether a column holds no value in any row: nulls alone, or in a float column nulls and NaN (the missing value of
+ * float columns pyarrow and Polars write), which the pipeline reads as missing too.
+ */
+export function noValues(vec: Vector | null | undefined, n: number): boolean {
+  if (!vec || n === 0) return false;
+  if (vec.nullCount === n) return true;
+  if (!DataType.isFloat(vec.type)) return false;
+  for (const v of vec) if (v !== null && v === v) return false;
+  return true;
+}
+
 /** A text column with a different value in every row (an email, an id) describes no segment. */
 function checkUniquePerRow(table: Table, names: readonly string[], path: string): void {
   for (const name of names) {
@@ -211,7 +223,7 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   const types = new Map(inspectTable(table).fields.map((f) => [f.name, f.type]));
   // a column of nulls alone has no values to fit: left out and noted, whatever its type, rather than failing the
   // imputer's fit (numbers in Arrow or Parquet) or giving --encode auto one constant column (text)
-  const empty = table.numRows > 0 ? names.filter((n) => types.get(n) !== 'other' && !encodeList.includes(n) && table.getChild(n)?.nullCount === table.numRows) : [];
+  const empty = names.filter((n) => types.get(n) !== 'other' && !encodeList.includes(n) && noValues(table.getChild(n), table.numRows));
   for (const name of empty) types.set(name, 'other');
   for (const name of flags.columns ?? []) {
     if (alsoExclude.includes(name)) throw new UsageError(`--columns: column "${name}" holds the labels and cannot also be a feature`);
@@ -247,7 +259,7 @@ function featureReport(table: Table, prep: Pipeline, result: PipelineResult, fla
       const name = f.name;
       if (inputs.has(name) || quiet.has(name)) continue;
       // a column of only empty cells reads as text, but encoding it would give nothing
-      const empty = table.numRows > 0 && table.getChild(name)?.nullCount === table.numRows;
+      const empty = noValues(table.getChild(name), table.numRows);
       const type = empty ? 'other' : types.get(name);
       const reason = name === prep.id ? 'id' : segkitColumn(name, own) ? 'segkit output' : type === 'categorical' ? 'text' : 'neither numbers nor text';
       leftOut.push({ column: name, reason });

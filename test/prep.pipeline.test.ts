@@ -124,6 +124,26 @@ describe('Pipeline', () => {
     expect(bytes(fromRecords.dataset)).toEqual(bytes(fromArrow.dataset));
   });
 
+  it('NaN in records is a missing value wherever it stands, a text column included (as pandas gives them)', async () => {
+    // pd.read_csv(io.StringIO('x,plan\n1,a\n2,\n3,b\n')).to_dict('records')
+    //   -> [{'x': 1, 'plan': 'a'}, {'x': 2, 'plan': nan}, {'x': 3, 'plan': 'b'}]
+    const withNaN = records(train).map((r) => ({ ...r, plan: r.plan ?? NaN, blank: NaN }));
+    const withNull = records(train).map((r) => ({ ...r, blank: null }));
+    expect(withNaN.filter((r) => Number.isNaN(r.plan))).toHaveLength(1);
+    for (const opts of [{ impute: 'median' }, { impute: 'median', encode: 'auto' }, options] as const) {
+      const a = await pipeline(opts).fitTransform(withNaN);
+      const b = await pipeline(opts).fitTransform(withNull);
+      expect(a.dataset.names).toEqual(b.dataset.names);
+      expect(bytes(a.dataset)).toEqual(bytes(b.dataset));
+    }
+    // a text column with NaN is left out by default, as with null; 'auto' encodes it with its missing category
+    expect((await pipeline({ impute: 'median' }).fit(withNaN)).featureNames).toEqual(['age', 'visits', 'spend', 'member']);
+    const auto = await pipeline({ impute: 'median', encode: { columns: 'auto', maxCategories: 5 } }).fit(withNaN);
+    expect(auto.featureNames).toEqual(['age', 'visits', 'spend', 'member', 'plan=free', 'plan=gold', 'plan=silver', 'plan=(missing)']);
+    // a column of NaN alone has no type, as one of null alone: never picked by default, refused when named
+    expect((await failure(() => pipeline({ impute: 'median', columns: ['age', 'blank'] }).fit(withNaN))).code).toBe('E_NON_NUMERIC');
+  });
+
   it('fitTransform gives what fit then transform gives', async () => {
     const a = await pipeline({ ...options, outliers: { action: 'drop' } }).fitTransform(arrow(train));
     const p = await pipeline({ ...options, outliers: { action: 'drop' } }).fit(arrow(train));

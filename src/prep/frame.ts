@@ -73,6 +73,8 @@ function arrowType(type: DataType): SourceType {
 function valueType(v: unknown): SourceType | undefined {
   switch (typeof v) {
     case 'number':
+      // NaN is a missing value (pandas' in text columns too), as the readers below take it: no type
+      return v === v ? 'numeric' : undefined;
     case 'boolean':
     case 'bigint':
       return 'numeric';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bool, Dictionary, Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Bool, Dictionary, Float32, Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { Pipeline, pipeline, type PipelineJSON } from '../src/prep/pipeline.js';
 import { Imputer } from '../src/prep/imputer.js';
 import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
@@ -142,6 +142,26 @@ describe('Pipeline', () => {
     expect(auto.featureNames).toEqual(['age', 'visits', 'spend', 'member', 'plan=free', 'plan=gold', 'plan=silver', 'plan=(missing)']);
     // a column of NaN alone has no type, as one of null alone: never picked by default, refused when named
     expect((await failure(() => pipeline({ impute: 'median', columns: ['age', 'blank'] }).fit(withNaN))).code).toBe('E_NON_NUMERIC');
+  });
+
+  it('a float32 column listed in encode has the categories its values are written as, which float64 columns and records give too', async () => {
+    const z = [0.1, 0.2, 0.1, 2.5, null, 16777216, 1e-7, 0.2];
+    const spend = [1, 2, 3, 4, 5, 6, 7, 8];
+    const t32 = new Table({ z: vectorFromArray(z, new Float32()), spend: vectorFromArray(spend, new Float64()) });
+    const prep = await pipeline({ encode: ['z'], scale: false }).fit(t32);
+    // scikit-learn 1.2.1, OneHotEncoder().fit(np.array([[0.1], [0.2], [2.5], [16777216], [1e-7]], dtype=np.float32))
+    //   .get_feature_names_out(['z']) -> ['z_1e-07', 'z_0.1', 'z_0.2', 'z_2.5', 'z_16777216.0']: the shortest decimals
+    //   that read back as the float32 values (segkit writes numbers as JavaScript does: 1e-7, 16777216)
+    expect(prep.featureNames).toEqual(['z=0.1', 'z=0.2', 'z=16777216', 'z=1e-7', 'z=2.5', 'z=(missing)', 'spend']);
+    const own = prep.transform(t32);
+    expect(own.report.steps[0]).toEqual({ kind: 'oneHotEncoder', columns: [{ column: 'z', unknown: 0, missing: 1 }] });
+    // the same values as float64 (an Arrow table, records) are the same categories, not unknown ones encoded as zeros
+    const t64 = new Table({ z: vectorFromArray(z, new Float64()), spend: vectorFromArray(spend, new Float64()) });
+    const recs = z.map((v, i) => ({ z: v, spend: spend[i] }));
+    for (const other of [prep.transform(t64), prep.transform(recs)]) {
+      expect(other.report.steps[0]).toEqual(own.report.steps[0]);
+      expect(bytes(other.dataset)).toEqual(bytes(own.dataset));
+    }
   });
 
   it('fitTransform gives what fit then transform gives', async () => {

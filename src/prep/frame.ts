@@ -186,8 +186,16 @@ export function arrowNumeric(vec: Vector, name: string): Float64Array {
 
 function arrowCategorical(vec: Vector, name: string): (string | null)[] {
   const out = new Array<string | null>(vec.length);
+  // a float32 is the category of its shortest decimal that reads back as it (0.1, as written and as a float64 column
+  // or a CSV file gives it), not of its float64 expansion (0.10000000149011612)
+  const single = DataType.isFloat(vec.type) && vec.type.precision === Precision.SINGLE;
   let row = 0;
-  for (const v of columnValues(vec)) {
+  for (let v of columnValues(vec)) {
+    if (single && typeof v === 'number') {
+      let p = 1;
+      while (p < 9 && Math.fround(+v.toPrecision(p)) !== v) p++;
+      v = +v.toPrecision(p);
+    }
     out[row] = categoryValue(v, row, name);
     row++;
   }

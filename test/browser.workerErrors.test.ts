@@ -107,6 +107,31 @@ export const plainOp = defineOp({ name: 'page.plain', run(shard) { if (shard.ind
     }
   }, 30_000);
 
+  it('a worker script the page may not start (another origin, an address that does not parse) is E_WORKER naming it, each time, in both modes', async () => {
+    const page = await open(true);
+    try {
+      const got = await page.evaluate<string[]>(`(async () => {
+        const segkit = await import('./segkit.js');
+        const rows = [[0, 1], [1, 0], [5, 5], [6, 5], [1, 1], [6, 6]];
+        const said = (p) => p.then(() => 'finished', (e) => String(e instanceof segkit.SegkitError) + ' ' + e.code + ' ' + e.message);
+        const out = [];
+        for (const workerUrl of ['https://segkit.invalid/segkit.worker.js', 'http://[segkit/segkit.worker.js']) {
+          for (const sharedMemory of [true, false]) {
+            const ex = segkit.webWorkerExecutor({ threads: 2, workerUrl, sharedMemory });
+            out.push(await said(segkit.kmeans(rows, { k: 2, seed: 1, executor: ex })), await said(ex.start()));
+            await ex.close();
+          }
+        }
+        return out;
+      })()`);
+      expect(got).toHaveLength(8);
+      got.forEach((said, i) => expect(said).toMatch(new RegExp(`^true E_WORKER could not start a Web Worker from ${i < 4 ? 'https://segkit\\.invalid/' : 'http://\\[segkit/'}segkit\\.worker\\.js: `)));
+      expect(page.workers()).toHaveLength(0);
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
   it('held shards: a shard that fails in one worker stops the others\' passes, and the pass gives that shard\'s error', async () => {
     const page = await open(false);
     try {

@@ -48,22 +48,22 @@ class WorkerPool {
 
   start(): Promise<void> {
     return (this.started ??= (async () => {
-      for (let w = 0; w < this.size; w++) {
-        const worker = new Worker(this.url, { type: 'module', name: `segkit-${w + 1}` });
-        worker.onmessage = (event: MessageEvent<FromWorker>) => this.settle(event.data);
-        worker.onerror = (event) => {
-          event.preventDefault();
-          this.fail(`a Web Worker stopped: ${event.message || `could not run ${String(this.url)}`}`);
-        };
-        worker.onmessageerror = () => this.fail('a Web Worker sent a message that could not be read');
-        this.workers.push(worker);
-      }
       try {
+        for (let w = 0; w < this.size; w++) {
+          const worker = new Worker(this.url, { type: 'module', name: `segkit-${w + 1}` });
+          worker.onmessage = (event: MessageEvent<FromWorker>) => this.settle(event.data);
+          worker.onerror = (event) => {
+            event.preventDefault();
+            this.fail(`a Web Worker stopped: ${event.message || `could not run ${String(this.url)}`}`);
+          };
+          worker.onmessageerror = () => this.fail('a Web Worker sent a message that could not be read');
+          this.workers.push(worker);
+        }
         await Promise.all(this.workers.map((_, w) => this.request(w, { t: 'init', memory: this.memory })));
       } catch (e) {
-        // a worker that cannot set up its kernels (a CSP without 'wasm-unsafe-eval', say): a SegkitError, not the
-        // wire object, and no idle workers left behind
-        const error = e instanceof SegkitError ? e : fromWire(e as WireError, 'setting up the kernels');
+        // a worker that cannot set up its kernels (a CSP without 'wasm-unsafe-eval', say), or a script the page may
+        // not start (another origin: a DOMException, whose code is a number): a SegkitError, and no idle workers left
+        const error = e instanceof SegkitError ? e : e instanceof Error ? new SegkitError('E_WORKER', `could not start a Web Worker from ${String(this.url)}: ${e.message}`, 'serve segkit.worker.js from the page\'s origin, or give its address as workerUrl') : fromWire(e as WireError, 'setting up the kernels');
         this.terminate(error);
         this.onFail();
         throw error;

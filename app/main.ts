@@ -31,7 +31,7 @@ interface Loaded {
 }
 let loaded: Loaded | undefined;
 let outputs: { segments: Uint8Array; model: string; report: string; base: string } | undefined;
-let defaults = { columns: [] as string[], id: '', all: [] as string[] };
+let defaults = { columns: [] as string[], id: '', left: [] as string[] };
 
 async function start(): Promise<void> {
   const engine = $('engine');
@@ -71,7 +71,10 @@ async function pick(file: File): Promise<void> {
 
 const isNumeric = (type: string) => /^(Int|Uint|Float|Bool)/.test(type);
 
-/** One checkbox per column: numeric columns but the id are ticked, as the pipeline picks them by default. */
+/**
+ * One checkbox per column: numeric columns but the id are ticked, as `segkit segment` picks them: segkit's own
+ * output columns and columns of empty cells alone (nothing to fit) are left out.
+ */
 function showColumns(table: Table): void {
   const fields = table.schema.fields;
   const id = fields.find((f) => ID_LIKE(f.name))?.name ?? '';
@@ -81,11 +84,16 @@ function showColumns(table: Table): void {
   const box = $('columns');
   box.replaceChildren();
   const columns: string[] = [];
+  const left: string[] = [];
   for (const f of fields) {
     const type = String(f.type);
-    // segkit's own output columns (a segmented file loaded again) are never features by default, as on the command line
-    const on = isNumeric(type) && f.name !== id && !segkit.SEGKIT_COLUMNS.includes(f.name);
+    const empty = table.numRows > 0 && table.getChild(f.name)?.nullCount === table.numRows;
+    // segkit's own output columns (a segmented file loaded again) and empty columns are never features by default, as
+    // on the command line; the library's default would take them: they are excluded by name
+    const out = segkit.SEGKIT_COLUMNS.includes(f.name) || empty;
+    const on = isNumeric(type) && f.name !== id && !out;
     if (on) columns.push(f.name);
+    else if (out && isNumeric(type) && f.name !== id) left.push(f.name);
     const label = document.createElement('label');
     const input = document.createElement('input');
     input.type = 'checkbox';
@@ -96,20 +104,18 @@ function showColumns(table: Table): void {
     type_.className = 'type';
     type_.textContent = type;
     label.append(input, ` ${f.name}`, type_);
-    label.title = isNumeric(type) ? f.name : `${f.name}: not numeric, never a feature here`;
+    label.title = !isNumeric(type) ? `${f.name}: not numeric, never a feature here` : empty ? `${f.name}: empty cells only, no feature by default` : f.name;
     box.append(label);
   }
-  defaults = { columns, id, all: fields.map((f) => f.name) };
+  defaults = { columns, id, left };
 }
 
 /** The pipeline options `segkit segment` uses by default, with the columns chosen here when they differ. */
 function pipelineOptions(): PipelineOptions {
   const columns = Array.from($('columns').querySelectorAll<HTMLInputElement>('input:checked')).map((i) => i.value);
   const id = $<HTMLSelectElement>('id').value;
-  // the library's default takes every numeric column but the id: segkit's own columns are excluded by name
-  const own = defaults.all.filter((name) => segkit.SEGKIT_COLUMNS.includes(name));
   return {
-    ...(columns.join('\u0000') !== defaults.columns.join('\u0000') ? { columns } : own.length > 0 ? { exclude: own } : {}),
+    ...(columns.join('\u0000') !== defaults.columns.join('\u0000') ? { columns } : defaults.left.length > 0 ? { exclude: defaults.left } : {}),
     ...(id !== defaults.id ? { id: id === '' ? null : id } : {}),
     scale: { method: 'standard' },
     impute: { strategy: 'median' },

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { Float64, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { createRandom, readCsv, SegmentModel } from '../src/index.node.js';
 import { APP_DIR, APP_HEADERS, startAppServer, type AppServer } from '../src/cli/app.js';
 import { CHROMIUM, failure, launchChromium } from './helpers.js';
@@ -84,7 +85,10 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
   }
 
   async function segment(page: Page, file: string, k: number | 'auto', seed: number): Promise<void> {
+    // a page that segmented a file before: its state and its columns are the last file's until this one is read
+    await page.evaluate(() => (document.documentElement.dataset.state = 'ready'));
     await page.setInputFiles('#file', file);
+    await page.waitForFunction((name) => document.getElementById('loaded')!.textContent!.startsWith(`${name}: `), path.basename(file));
     await page.waitForSelector('#setup:not([hidden])');
     if (k === 'auto') await page.check('input[name=kmode][value=auto]');
     else {
@@ -191,7 +195,18 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     }
   }, 120_000);
 
-  it('a segmented file loaded again: segkit\'s own columns are no features, and the labels are the command line\'s', async () => {
+  it('a segmented file loaded again: segkit\'s own columns are no features, and the labels are the command line\'s; so is a column of empty cells alone', async () => {
+    // an Arrow file whose "unfilled" column holds nulls only: `segkit segment` leaves it out (it has nothing to fit)
+    const g = createRandom(4);
+    const m = 400;
+    const holes = path.join(dir, 'holes.arrow');
+    writeFileSync(holes, tableToIPC(new Table({
+      customer_id: vectorFromArray(Array.from({ length: m }, (_, i) => `C${i}`)),
+      a: vectorFromArray(Array.from({ length: m }, (_, i) => (i % 3) * 4 + g.normal()), new Float64()),
+      unfilled: vectorFromArray(Array.from({ length: m }, () => null), new Float64()),
+      b: vectorFromArray(Array.from({ length: m }, (_, i) => (i % 2) * 3 + g.normal()), new Float64()),
+    }), 'file'));
+    const holesWant = await cliSegments(holes, ['--k', '3', '--seed', '1']);
     const small = path.join(dir, 'customers-3k.csv'), again = path.join(dir, 'segmented-3k.csv');
     writeFileSync(small, customersCsv(3_000, 5));
     await run(process.execPath, [CLI, 'segment', small, '--k', '4', '--seed', '2', '--out', again, '--quiet', '--threads', '2']);
@@ -204,6 +219,12 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       // the app keeps the file's columns and adds its own under a free name
       const got = Int32Array.from(table.getChild('segment2')!.toArray() as ArrayLike<number>);
       expect(Array.from(got)).toEqual(Array.from(want));
+      await segment(page, holes, 3, 1);
+      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['customer_id:false', 'a:true', 'unfilled:false', 'b:true']);
+      expect(await page.textContent('#summary')).toContain('400 customers, 2 features (a, b): 3 segments.');
+      const labels = await segmentColumn((await downloadOf(page, '#get-segments')).bytes);
+      expect(new Set(holesWant).size).toBe(3);
+      expect(Array.from(labels)).toEqual(Array.from(holesWant));
       expect(problems).toEqual([]);
     } finally {
       await page.close();

@@ -36,6 +36,13 @@ export const firstFailsOp = defineOp({ name: 'page.firstFails', run(shard, state
   while (performance.now() < end);
   return shard.index;
 } }, import.meta.url);
+// in a worker, shard \`at\` makes an error no shard catches: the worker's error event, between two shards of the pass
+export const diesOp = defineOp({ name: 'page.dies', run(shard, state) {
+  if (shard.index === state.at && typeof WorkerGlobalScope !== 'undefined') setTimeout(() => { throw new Error('worker died'); });
+  const end = performance.now() + state.ms;
+  while (performance.now() < end);
+  return shard.index;
+} }, import.meta.url);
 export const plainOp = defineOp({ name: 'page.plain', run(shard) { if (shard.index === 2) throw new RangeError('out of range'); return shard.index; } }, import.meta.url);`,
       },
     });
@@ -127,6 +134,34 @@ export const plainOp = defineOp({ name: 'page.plain', run(shard) { if (shard.ind
       expect(got).toHaveLength(8);
       got.forEach((said, i) => expect(said).toMatch(new RegExp(`^true E_WORKER could not start a Web Worker from ${i < 4 ? 'https://segkit\\.invalid/' : 'http://\\[segkit/'}segkit\\.worker\\.js: `)));
       expect(page.workers()).toHaveLength(0);
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
+  it('held shards: a worker that dies during a pass gives its error (E_WORKER), not the E_CLOSED of the closing it causes; the executor starts new workers after', async () => {
+    const page = await open(false);
+    try {
+      const got = await page.evaluate<string[]>(`(async () => {
+        const segkit = await import('./segkit.js');
+        const { diesOp } = await import('./ops.js');
+        const ex = segkit.webWorkerExecutor({ threads: 2 });
+        const said = (p) => p.then((v) => 'ok ' + JSON.stringify(v), (e) => String(e instanceof segkit.SegkitError) + ' ' + e.code + ' ' + e.message);
+        try {
+          const h = await ex.load({ columns: [new Float32Array(16 * 40)] }, { shardRows: 16 });
+          // worker 2 holds the odd shards: it dies after shard 1, 19 shards of 30 ms before its reply
+          const out = [await said(ex.map(diesOp, h, { at: 1, ms: 30 })), await said(ex.map(diesOp, h, { at: -1, ms: 0 }))];
+          const again = await ex.load({ columns: [new Float32Array(16 * 4)] }, { shardRows: 16 });
+          out.push(await said(ex.map(diesOp, again, { at: -1, ms: 0 })));
+          return out;
+        } finally {
+          await ex.close();
+        }
+      })()`);
+      expect(got[0]).toMatch(/^true E_WORKER a Web Worker stopped: .*worker died/);
+      // the data went with the workers that held it
+      expect(got[1]).toMatch(/^true E_CLOSED /);
+      expect(got[2]).toBe('ok [0,1,2,3]');
     } finally {
       await page.close();
     }

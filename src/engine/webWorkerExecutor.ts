@@ -42,7 +42,8 @@ class WorkerPool {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private nextId = 1;
   private started: Promise<void> | undefined;
-  private failure: SegkitError | undefined;
+  /** Why the pool stopped: a worker that died (E_WORKER), or close() (E_CLOSED). */
+  failure: SegkitError | undefined;
 
   constructor(private readonly url: string | URL, readonly size: number, private readonly memory: WebAssembly.Memory | undefined, private readonly onFail: () => void) {}
 
@@ -157,6 +158,8 @@ class SharedWebWorkerExecutor extends HeapExecutor implements WebWorkerExecutor 
       const out: (P | undefined)[] = new Array(list.length);
       const task = { t: 'pass' as const, op: op.name, module: moduleToLoad(op), state, layout: h.layout(), list: Int32Array.from(list), ctl, slotBytes: need };
       const settled = await Promise.allSettled(slots.map((slot, w) => pool.request(w, { ...task, slot }) as Promise<[number, P][]>));
+      // a worker that died closed the executor: its error, not the closing's, is the pass's
+      if (pool.failure?.code === 'E_WORKER') throw pool.failure;
       this.checkRunning(h, options.signal);
       for (const s of settled) {
         if (s.status === 'rejected') throw s.reason instanceof SegkitError ? s.reason : fromWire(s.reason as WireError, `shard op "${op.name}"`);
@@ -302,6 +305,7 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
     } finally {
       options.signal?.removeEventListener('abort', stop);
     }
+    if (pool.failure?.code === 'E_WORKER') throw pool.failure;
     if (h.released) throw closedError();
     throwIfAborted(options.signal);
     if (failure) this.rethrow(failure.reason, `shard op "${op.name}"`);

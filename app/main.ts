@@ -162,6 +162,9 @@ function freeName(table: Table, want: string): string {
 async function segment(): Promise<void> {
   if (!loaded) return;
   const { table, name } = loaded;
+  // the last run's result and downloads go: a run that fails must not leave them beside its error
+  $('result').hidden = true;
+  outputs = undefined;
   const seed = Number($<HTMLInputElement>('seed').value);
   if (!Number.isSafeInteger(seed)) throw new Error('the seed must be a whole number');
   const started = performance.now();

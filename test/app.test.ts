@@ -241,6 +241,13 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       const labels = await segmentColumn((await downloadOf(page, '#get-segments')).bytes);
       expect(Array.from(labels)).toEqual(Array.from(want));
       expect(await page.textContent('#summary')).toContain(`${new Set(want).size} segments. Choosing k from 2 to 10`);
+      // a run that fails takes the last result and its downloads away, and says why
+      for (const box of await page.$$('#columns input:checked')) await box.uncheck();
+      await page.evaluate(() => (document.documentElement.dataset.state = 'ready'));
+      await page.click('#run');
+      await page.waitForFunction(() => document.documentElement.dataset.state === 'failed');
+      expect(await page.textContent('#progress')).toMatch(/^E_BAD_OPTION: option "columns"/);
+      expect(await page.isHidden('#result')).toBe(true);
       expect(later).toEqual([]);
     } finally {
       await page.close();

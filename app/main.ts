@@ -234,9 +234,10 @@ function download(file: string, type: string, content: BlobPart): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/** An error as the page shows it: a SegkitError's message ends with its hint already. */
 function problem(e: unknown): string {
-  const err = e as { code?: string; message?: string; hint?: string };
-  return `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}${err.hint ? ` (${err.hint})` : ''}`;
+  const err = e as { code?: string; message?: string };
+  return `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`;
 }
 
 function wire(): void {

@@ -264,6 +264,13 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       await expect.poll(() => page.getAttribute('#loaded', 'class')).toContain('error');
       expect(await page.textContent('#loaded')).toMatch(/E_PARSE|parquet/i);
       expect(await page.isHidden('#setup')).toBe(true);
+      // an empty CSV: the code, the message and its hint once
+      const empty = path.join(dir, 'empty.csv');
+      writeFileSync(empty, '');
+      await page.setInputFiles('#file', empty);
+      await expect.poll(() => page.textContent('#loaded')).toMatch(/^E_EMPTY_DATA/);
+      expect(await page.textContent('#loaded')).toBe('E_EMPTY_DATA: the CSV input is empty (a CSV file needs a header row)');
+      expect(await page.isHidden('#setup')).toBe(true);
     } finally {
       await page.close();
     }

@@ -161,7 +161,8 @@ function freeName(table: Table, want: string): string {
 
 async function segment(): Promise<void> {
   if (!loaded) return;
-  const { table, name } = loaded;
+  const mine = loaded;
+  const { table, name } = mine;
   // the last run's result and downloads go: a run that fails must not leave them beside its error
   $('result').hidden = true;
   outputs = undefined;
@@ -207,6 +208,12 @@ async function segment(): Promise<void> {
     ...(sweep ? { kSweep: sweep.table, recommendation: sweep.reason } : {}),
     ...(samples ? { silhouetteSamples: samples } : {}),
   });
+  // another file was picked while this one ran: its result would stand under that file's columns
+  if (loaded !== mine) {
+    say('progress', '');
+    document.documentElement.dataset.state = 'ready';
+    return;
+  }
   outputs = { segments: new TextEncoder().encode(segkit.writeCsv(out)), model: `${JSON.stringify(saved.toJSON())}\n`, report, base: name.replace(/\.[^.]+$/, '') };
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

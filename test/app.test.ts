@@ -153,6 +153,20 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       // the report is shown in the page too
       expect(await page.evaluate(() => document.getElementById('report')!.shadowRoot!.querySelectorAll('svg').length)).toBeGreaterThanOrEqual(4);
 
+      // another file picked while one is segmented: when the run ends, no result stands under the new file's columns
+      await page.evaluate(() => {
+        (document.getElementById('run') as HTMLButtonElement).click();
+        const input = document.getElementById('file') as HTMLInputElement;
+        const files = new DataTransfer();
+        files.items.add(new File(['id,x,y\n1,1,2\n2,3,4\n3,5,1\n'], 'other.csv', { type: 'text/csv' }));
+        input.files = files.files;
+        input.dispatchEvent(new Event('change'));
+      });
+      await page.waitForFunction(() => document.documentElement.dataset.state !== 'running' && !(document.getElementById('run') as HTMLButtonElement).disabled, null, { timeout: 240_000 });
+      expect(await page.textContent('#loaded')).toBe('other.csv: 3 rows, 3 columns.');
+      expect(await page.isHidden('#result')).toBe(true);
+      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toEqual(['id', 'x', 'y']);
+
       expect(later).toEqual([]);
       expect(problems).toEqual([]);
     } finally {

@@ -46,3 +46,28 @@ describe('chooseK: the silhouette shown agrees with the word beside it', () => {
     expect(r.reason).toContain(`silhouette ${r.table[0].silhouette.toFixed(3)} (strong structure)`);
   });
 });
+
+/** Four 5 x 5 grids of points at the corners of an 8 x 16 rectangle: k = 2 joins the blobs in pairs, k = 4 finds them. */
+function fourGrids() {
+  const xs: number[] = [], ys: number[] = [];
+  for (const [cx, cy] of [[0, 0], [8, 0], [0, 16], [8, 16]]) for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) { xs.push(cx + i); ys.push(cy + j); }
+  return fromColumns({ columns: [Float32Array.from(xs), Float32Array.from(ys)] });
+}
+
+describe('chooseK: the reason says why the k with the best silhouette was passed over', () => {
+  it('a stable k that loses a near tie to the elbow is not called less stable', async () => {
+    const r = await chooseK(fourGrids(), { kRange: [2, 6], seed: 0 });
+    const at = (k: number) => r.table.find((t) => t.k === k)!;
+    // scikit-learn: silhouette_score of the pairs (k = 2) and of the blobs (k = 4); KMeans inertia 2000, 1200, 400, 362.5, 325
+    expect(at(2).silhouette).toBeCloseTo(0.67559844, 5);
+    expect(at(4).silhouette).toBeCloseTo(0.6689328, 5);
+    expect(r.table.map((t) => t.inertia)).toEqual([2000, 1200, 400, 362.5, 325].map((v) => expect.closeTo(v, 6)));
+    expect([r.elbowK, r.silhouetteK, r.recommendedK]).toEqual([4, 2, 4]);
+    // both segmentations come back in every refit: k = 2 was passed over for the near tie, not for its stability
+    expect(at(2).stability).toBe(1);
+    expect(at(4).stability).toBe(1);
+    expect(r.reason).not.toContain('less stable');
+    expect(r.reason).toContain('k = 2 has a higher silhouette (0.676), within 0.02, so the elbow wins the near tie');
+    expect(r.reason).toContain('the elbow of the inertia curve agrees');
+  });
+});

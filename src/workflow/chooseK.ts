@@ -445,7 +445,9 @@ function recommendStable(table: KScore[], sampled: number | null, rows: number, 
   } else {
     const also = [
       plain.elbowK === chosen.k ? 'the elbow of the inertia curve agrees' : plain.elbowK === null ? 'the inertia curve has no clear elbow' : `the elbow is at k = ${plain.elbowK}${candidates.some((r) => r.k === plain.elbowK) ? '' : ', whose segments do not come back reliably when refitted'}`,
-      plain.silhouetteK === chosen.k ? 'it also has the best silhouette overall' : higherSilhouette(table.find((r) => r.k === plain.silhouetteK)!),
+      // the best silhouette overall, unless it is the stable k the elbow won a near tie against (said next)
+      ...(plain.silhouetteK === chosen.k ? ['it also has the best silhouette overall'] : plain.silhouetteK === best.k ? [] : [higherSilhouette(table.find((r) => r.k === plain.silhouetteK)!)]),
+      ...(best === chosen ? [] : [`k = ${best.k} has a higher silhouette (${silFixed(best.silhouette)}), within 0.02, so the elbow wins the near tie`]),
     ];
     reason = `k = ${chosen.k} (${evidence} evidence): ${sil} and ${stab}; the stable choices were k = ${stableList}, and ${also.join('; ')}.`;
   }

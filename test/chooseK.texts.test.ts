@@ -47,10 +47,10 @@ describe('chooseK: the silhouette shown agrees with the word beside it', () => {
   });
 });
 
-/** Four 5 x 5 grids of points at the corners of an 8 x 16 rectangle: k = 2 joins the blobs in pairs, k = 4 finds them. */
-function fourGrids() {
+/** Four 5 x 5 grids of points at the corners of a w x h rectangle: k = 2 joins the blobs in pairs, k = 4 finds them. */
+function fourGrids(w = 8, h = 16) {
   const xs: number[] = [], ys: number[] = [];
-  for (const [cx, cy] of [[0, 0], [8, 0], [0, 16], [8, 16]]) for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) { xs.push(cx + i); ys.push(cy + j); }
+  for (const [cx, cy] of [[0, 0], [w, 0], [0, h], [w, h]]) for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) { xs.push(cx + i); ys.push(cy + j); }
   return fromColumns({ columns: [Float32Array.from(xs), Float32Array.from(ys)] });
 }
 
@@ -69,5 +69,23 @@ describe('chooseK: the reason says why the k with the best silhouette was passed
     expect(r.reason).not.toContain('less stable');
     expect(r.reason).toContain('k = 2 has a higher silhouette (0.676), within 0.02, so the elbow wins the near tie');
     expect(r.reason).toContain('the elbow of the inertia curve agrees');
+  });
+});
+
+describe('chooseK: the evidence is that of the k recommended', () => {
+  it('the elbow that wins a near tie with a silhouette below 0.5 is not called strong', async () => {
+    const data = fourGrids(5.25, 7.5);
+    // scikit-learn: silhouette_score of the pairs (k = 2) 0.5037752, of the blobs (k = 4) 0.49288046
+    for (const stabilityResamples of [0, 6]) {
+      const r = await chooseK(data, { kRange: [2, 6], seed: 0, stabilityResamples });
+      const at = (k: number) => r.table.find((t) => t.k === k)!;
+      expect(at(2).silhouette).toBeCloseTo(0.5037752, 5);
+      expect(at(4).silhouette).toBeCloseTo(0.49288046, 5);
+      expect([r.elbowK, r.silhouetteK, r.recommendedK]).toEqual([4, 2, 4]);
+      // 0.493 reads moderate (>= 0.25, < 0.5), with or without stability measured
+      expect(r.evidence).toBe('moderate');
+    }
+    const plain = await chooseK(data, { kRange: [2, 6], seed: 0, stabilityResamples: 0 });
+    expect(plain.reason).toContain('with a silhouette of 0.493 (moderate structure), within 0.02 of the best (0.504 at k = 2)');
   });
 });

@@ -86,7 +86,7 @@ export interface ChooseKResult {
   recommendedK: number;
   /** Stability of the recommended k: 'stable' (ARI >= 0.8), 'fair' (>= 0.6), 'unstable', or null when off. */
   stabilityOfRecommended: 'stable' | 'fair' | 'unstable' | null;
-  /** 'strong' (silhouette >= 0.5), 'moderate' (>= 0.25) or 'weak' (Kaufman & Rousseeuw's reading of the silhouette). */
+  /** 'strong' (silhouette >= 0.5), 'moderate' (>= 0.25) or 'weak' (Kaufman & Rousseeuw's reading of the silhouette), of the recommended k. */
   evidence: 'strong' | 'moderate' | 'weak';
   /** The recommendation and why, in plain words. */
   reason: string;
@@ -371,7 +371,7 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
       + 'Raise silhouetteSampleSize to score the small segments.';
     return { elbowK: elbow, silhouetteK: NaN, recommendedK: k, evidence: 'weak', reason };
   }
-  const evidence = s >= 0.5 ? 'strong' : s >= 0.25 ? 'moderate' : 'weak';
+  let evidence = evidenceOf(s);
   const silText = `${sampled ? `sampled (${sampled} rows) ` : ''}silhouette ${silFixed(s)}`;
   let recommendedK = best.k;
   let reason: string;
@@ -386,7 +386,9 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
     const atElbow = table.find((r) => r.k === elbow)!;
     if (best.silhouette - atElbow.silhouette < 0.02) {
       recommendedK = elbow;
-      reason = `k = ${elbow}: the elbow of the inertia curve, with a silhouette of ${silFixed(atElbow.silhouette)}, within 0.02 of the best (${silFixed(s)} at k = ${best.k}); `
+      // the evidence is read from the k recommended, as with stability measured
+      evidence = evidenceOf(atElbow.silhouette);
+      reason = `k = ${elbow}: the elbow of the inertia curve, with a silhouette of ${silFixed(atElbow.silhouette)} (${evidence} structure), within 0.02 of the best (${silFixed(s)} at k = ${best.k}); `
         + `the simpler segmentation separates the customers about as well.`;
     } else {
       reason = `k = ${best.k}: the best ${silText} (${evidence} structure). The elbow of the inertia curve is at k = ${elbow}, `

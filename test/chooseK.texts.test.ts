@@ -89,3 +89,30 @@ describe('chooseK: the evidence is that of the k recommended', () => {
     expect(plain.reason).toContain('with a silhouette of 0.493 (moderate structure), within 0.02 of the best (0.504 at k = 2)');
   });
 });
+
+describe('chooseK: a sweep of one or two k does not claim an elbow search or a choice', () => {
+  // five distinct points, each 20 times: the range [2, 10] is capped at the 5 distinct rows
+  const dup = fromColumns({ columns: [Float32Array.from({ length: 100 }, (_, i) => (i % 5) * 10), Float32Array.from({ length: 100 }, (_, i) => (i % 5) * 3)] });
+
+  it('a single k says it was the only k tried', async () => {
+    for (const algorithm of ['kmeans', 'agglomerative'] as const) {
+      for (const stabilityResamples of algorithm === 'kmeans' ? [0, 6] : [undefined]) {
+        const r = await chooseK(dup, { kRange: [5, 9], algorithm, ...(stabilityResamples === undefined ? {} : { stabilityResamples }) });
+        // capped at the distinct rows: every row sits on its centre (inertia 0, silhouette 1)
+        expect(r.table.map((t) => [t.k, t.inertia, t.silhouette])).toEqual([[5, 0, 1]]);
+        expect(r.recommendedK).toBe(5);
+        expect(r.elbowK).toBeNull();
+        expect(r.reason).toMatch(/^k = 5 is the only k tried/);
+        expect(r.reason).not.toMatch(/no clear elbow|decides|stable choices|best silhouette/);
+      }
+    }
+  });
+
+  it('two k values say they are too few for an elbow', async () => {
+    const r = await chooseK(dup, { kRange: [4, 5], stabilityResamples: 0 });
+    expect(r.table.map((t) => t.k)).toEqual([4, 5]);
+    expect(r.recommendedK).toBe(5);
+    expect(r.reason).toContain('only 2 k values were tried, too few for an elbow, so the silhouette decides');
+    expect(r.reason).not.toContain('no clear elbow');
+  });
+});

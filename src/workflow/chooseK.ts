@@ -357,6 +357,9 @@ function recommendByCriteria(table: KScore[], sampled: number | null): Omit<Choo
   return { elbowK: null, silhouetteK: Number.isNaN(bestSil.silhouette) ? NaN : bestSil.k, stabilityK: null, stabilityOfRecommended: null, recommendedK: best.k, evidence, reason, bicK: best.k, aicK: byAic.k, covarianceType: best.covarianceType };
 }
 
+/** Why no elbow was named: a curve of one or two k has none to find (Kneedle needs three points). */
+const noElbow = (table: readonly KScore[]): string => (table.length < 3 ? `only ${table.length} k values were tried, too few for an elbow` : 'the inertia curve has no clear elbow');
+
 function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult, 'table' | 'models' | 'stabilityK' | 'stabilityOfRecommended'> {
   const best = bestBySilhouette(table);
   const elbow = table.length >= 3
@@ -378,8 +381,10 @@ function recommend(table: KScore[], sampled: number | null): Omit<ChooseKResult,
   if (evidence === 'weak') {
     reason = `The evidence for segments is weak: the best ${silText} at k = ${best.k} is below 0.25, so the data shows no substantial cluster structure. `
       + `Segments at any k would be arbitrary cuts of a continuum; consider other features, or use k = ${best.k} only as a coarse grouping.`;
+  } else if (table.length < 2) {
+    reason = `k = ${best.k} is the only k tried: ${silText} (${evidence} structure).`;
   } else if (elbow === null) {
-    reason = `k = ${best.k} has the best ${silText} (${evidence} structure). The inertia curve has no clear elbow, so the silhouette decides.`;
+    reason = `k = ${best.k} has the best ${silText} (${evidence} structure); ${noElbow(table)}, so the silhouette decides.`;
   } else if (elbow === best.k) {
     reason = `k = ${best.k}: both the elbow of the inertia curve and the best ${silText} point to it (${evidence} structure).`;
   } else {
@@ -446,12 +451,13 @@ function recommendStable(table: KScore[], sampled: number | null, rows: number, 
       + `Consider other features, or use k = ${chosen.k} only as a coarse grouping.`;
   } else {
     const also = [
-      plain.elbowK === chosen.k ? 'the elbow of the inertia curve agrees' : plain.elbowK === null ? 'the inertia curve has no clear elbow' : `the elbow is at k = ${plain.elbowK}${candidates.some((r) => r.k === plain.elbowK) ? '' : ', whose segments do not come back reliably when refitted'}`,
+      plain.elbowK === chosen.k ? 'the elbow of the inertia curve agrees' : plain.elbowK === null ? noElbow(table) : `the elbow is at k = ${plain.elbowK}${candidates.some((r) => r.k === plain.elbowK) ? '' : ', whose segments do not come back reliably when refitted'}`,
       // the best silhouette overall, unless it is the stable k the elbow won a near tie against (said next)
       ...(plain.silhouetteK === chosen.k ? ['it also has the best silhouette overall'] : plain.silhouetteK === best.k ? [] : [higherSilhouette(table.find((r) => r.k === plain.silhouetteK)!)]),
       ...(best === chosen ? [] : [`k = ${best.k} has a higher silhouette (${silFixed(best.silhouette)}), within 0.02, so the elbow wins the near tie`]),
     ];
-    reason = `k = ${chosen.k} (${evidence} evidence): ${sil} and ${stab}; the stable choices were k = ${stableList}, and ${also.join('; ')}.`;
+    reason = table.length < 2 ? `k = ${chosen.k} is the only k tried (${evidence} evidence): ${sil} and ${stab}.`
+      : `k = ${chosen.k} (${evidence} evidence): ${sil} and ${stab}; the stable choices were k = ${stableList}, and ${also.join('; ')}.`;
   }
   return { elbowK: plain.elbowK, silhouetteK: plain.silhouetteK, stabilityK, recommendedK: chosen.k, evidence, reason, stabilityOfRecommended: word };
 }

@@ -42,6 +42,24 @@ describe('chooseK with a Gaussian mixture', () => {
     expect(r.silhouetteK).toBeNaN();
   });
 
+  it('a sampled silhouette missing a small segment is not blamed on empty components', async () => {
+    // 196 customers near the origin and 4 far away; a 10-row silhouette sample holds only the near ones
+    let seed = 1;
+    const u = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const x: number[] = [], y: number[] = [];
+    for (let i = 0; i < 200; i++) { x.push((i < 4 ? 100 : 0) + u()); y.push((i < 4 ? 100 : 0) + u()); }
+    const r = await chooseK(fromColumns({ columns: [Float32Array.from(x), Float32Array.from(y)] }), { algorithm: 'gmm', kRange: [2, 4], silhouetteSampleSize: 10, seed: 3, executor: ex, keepModels: true });
+    const row = r.table.find((t) => t.k === r.recommendedK)!;
+    expect(row.silhouette).toBeNaN();
+    // every component of the recommended fit holds customers
+    const counts = new Array<number>(row.k).fill(0);
+    for (const l of r.models!.get(row.k)!.labels) counts[l]++;
+    expect(counts.every((c) => c > 0)).toBe(true);
+    expect(Number.isFinite(row.calinskiHarabasz)).toBe(true);
+    expect(r.reason).not.toContain('components empty');
+    expect(r.reason).toContain('Its sample holds a single segment, so its sampled (10 rows) silhouette is not defined');
+  });
+
   it('reports BIC and AIC for every k and covariance type and recommends the lowest BIC', async () => {
     const r = await chooseK(ds, { algorithm: 'gmm', covarianceType: ['full', 'spherical'], kRange: [2, 6], seed: 1, executor: ex, keepModels: true });
     expect(r.table).toHaveLength(10);

@@ -347,7 +347,8 @@ function recommendByCriteria(table: KScore[], sampled: number | null): Omit<Choo
     ? 'AIC agrees. '
     : `AIC, which penalises parameters less, prefers ${what(byAic)} (${byAic.aic!.toFixed(1)}); BIC's choice is the more cautious. `;
   if (Number.isNaN(best.silhouette)) {
-    reason += `Its hard labels leave ${best.k > 1 ? 'components empty' : 'one segment'}, so its ${silText} is not defined: read the segments as soft memberships.`;
+    // every component holds rows when Calinski-Harabasz is defined: then the sample missed a segment
+    reason += `Its ${Number.isNaN(best.calinskiHarabasz) ? 'hard labels leave components empty' : 'sample holds a single segment'}, so its ${silText} is not defined: read the segments as soft memberships.`;
   } else {
     reason += `Its ${silText} is ${silFixed(best.silhouette)} (${evidence} separation of the hard labels)`;
     reason += evidence === 'weak'

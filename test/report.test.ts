@@ -114,6 +114,20 @@ describe('buildReport', () => {
     expect((html.match(/<tr( class="chosen")?><th scope="row">\d/g) ?? []).length).toBeGreaterThanOrEqual(5);
   });
 
+  it('shows the stability the recommendation weighs beside the other sweep scores', async () => {
+    const fx = reportFixture();
+    const stability = [0.41, 0.9, 1, 0.875, 0.62];
+    const html = await buildReport({ ...fx.input, kSweep: fx.input.kSweep!.map((r, i) => ({ ...r, stability: stability[i] })) });
+    const table = /<table class="sweep">.*?<\/table>/s.exec(html)![0];
+    expect(table).toContain('<th scope="col">Stability ↑</th>');
+    const rows = [...table.matchAll(/<tr( class="chosen")?><th scope="row">(\d+).*?<\/tr>/g)];
+    expect(rows.map((m) => m[2])).toEqual(['2', '3', '4', '5', '6']);
+    // the column after the silhouette holds each k's stability
+    rows.forEach((m, i) => expect([...m[0].matchAll(/<td class="num">([^<]*)<\/td>/g)][2][1]).toBe(['0.410', '0.900', '1.00', '0.875', '0.620'][i]));
+    // a sweep without stability (mixtures, agglomerative, stability off) has no such column
+    expect(await buildReport(fx.input)).not.toContain('Stability ↑');
+  });
+
   it('leaves out the k-sweep and silhouette charts when they have no data', async () => {
     const fx = reportFixture();
     const { kSweep, silhouetteSamples, metrics, recommendation, ...rest } = fx.input;

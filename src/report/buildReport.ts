@@ -231,6 +231,7 @@ function sweepTable(rows: readonly KSweepRow[] | undefined, k: number, covarianc
   const cols: [keyof KSweepRow, string][] = [
     ['inertia', 'Inertia'],
     ['silhouette', 'Silhouette ↑'],
+    ['stability', 'Stability ↑'],
     ['calinskiHarabasz', 'Calinski–Harabasz ↑'],
     ['daviesBouldin', 'Davies–Bouldin ↓'],
     ['bic', 'BIC ↓'],
@@ -558,6 +559,7 @@ const GLOSSARY: readonly [string, string][] = [
   ['Silhouette', 'For each customer, how much closer it is to its own segment than to the next one, from −1 to 1; the report shows the average. Above 0.5 the segments are clearly apart, below 0.25 they blur.'],
   ['Calinski–Harabasz', 'Spread between segments against spread within them; higher is better, useful to compare numbers of segments on the same data.'],
   ['Davies–Bouldin', 'How much each segment overlaps its most similar neighbour; lower is better, 0 is perfect.'],
+  ['Stability', 'How alike the segments come out when k-means is refitted on random 80% subsets of the customers (mean adjusted Rand index, 1 = the same every time); choosing k weighs it with the silhouette.'],
   ['Inertia', 'Sum of squared distances from customers to their segment centre; it always falls as segments are added, so look for the bend (the elbow).'],
   ['z (standard deviations)', 'How far a segment’s average is from all customers’ average, in standard deviations of all customers: ±1 is a large difference.'],
   ['Principal components (PC1, PC2)', 'The two directions along which customers differ most, used to draw every customer on one page.'],

@@ -11,6 +11,8 @@ export interface KSweepRow {
   readonly silhouette?: number;
   readonly calinskiHarabasz?: number;
   readonly daviesBouldin?: number;
+  /** k-means sweeps: the stability the recommendation weighs (mean adjusted Rand index of resampled fits). */
+  readonly stability?: number;
   /** Mixtures: Bayesian and Akaike information criteria (lower is better), and the covariance type of the row. */
   readonly bic?: number;
   readonly aic?: number;

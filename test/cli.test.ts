@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { DataType, Dictionary, Int32, RecordBatchStreamWriter, Table as ArrowTable, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentModel } from '../src/workflow/segmentModel.js';
+import { formatNumber } from '../src/cli/formatTable.js';
 import { readTable } from '../src/data/readTable.node.js';
 import { writeTable } from '../src/data/writeTable.node.js';
 import { close } from '../src/engine/defaultExecutor.js';
@@ -231,6 +232,17 @@ describe('segkit segment', () => {
     const html = readFileSync(path('auto.html'), 'utf8');
     expect(html).toContain('data-chart="elbow"');
     expect(html).toContain(s.recommendation.reason.slice(0, 20));
+  });
+
+  it('--k auto prints the stability the recommendation weighs in its table', () => {
+    const json = JSON.parse(ok(['segment', 'customers.csv', '--k', 'auto', '--k-range', '2..5', '--seed', '1', '--threads', '1', '--json']).stdout);
+    const text = ok(['segment', 'customers.csv', '--k', 'auto', '--k-range', '2..5', '--seed', '1', '--threads', '1']).stdout;
+    const head = text.split('\n').find((l) => /^\s*k\s+inertia/.test(l))!;
+    expect(head.split(/\s{2,}/).map((c) => c.trim()).filter(Boolean)).toEqual(['k', 'inertia', 'silhouette', 'stability', 'Calinski-Harabasz', 'Davies-Bouldin']);
+    for (const row of json.kSweep as { k: number; stability: number }[]) {
+      const line = text.split('\n').find((l) => new RegExp(`^\\s*${row.k}\\s`).test(l))!;
+      expect(line.trim().split(/\s+/)[3]).toBe(formatNumber(row.stability));
+    }
   });
 
   it('fits on the worker pool --threads asks for, and inline with --threads 1', () => {

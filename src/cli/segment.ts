@@ -423,10 +423,13 @@ function readable(s: SegmentSummaryJSON, profiles: SegmentProfiles, sweep: Choos
     ));
   } else if (sweep) {
     parts.push('');
+    // the stability the recommendation weighs, when it was measured (k-means), as choose-k shows it
+    const stable = sweep.stabilityK !== null;
+    const pick = <T,>(cells: T[]): T[] => (stable ? cells : cells.filter((_, j) => j !== 3));
     parts.push(formatTable(
-      ['k', 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', ''],
-      sweep.table.map((r) => [String(r.k), formatNumber(r.inertia), formatNumber(r.silhouette), formatNumber(r.calinskiHarabasz), formatNumber(r.daviesBouldin), r.k === s.k ? '<- chosen' : '']),
-      [true, true, true, true, true, false],
+      pick(['k', 'inertia', 'silhouette', 'stability', 'Calinski-Harabasz', 'Davies-Bouldin', '']),
+      sweep.table.map((r) => pick([String(r.k), formatNumber(r.inertia), formatNumber(r.silhouette), formatNumber(r.stability), formatNumber(r.calinskiHarabasz), formatNumber(r.daviesBouldin), r.k === s.k ? '<- chosen' : ''])),
+      pick([true, true, true, true, true, true, false]),
     ));
   }
   parts.push('');

@@ -116,3 +116,21 @@ describe('chooseK: a sweep of one or two k does not claim an elbow search or a c
     expect(r.reason).not.toContain('no clear elbow');
   });
 });
+
+describe('chooseK: k values below the stability cut are not called stable choices', () => {
+  it('when no k reaches 0.75, the reason names the most stable ones as such', async () => {
+    // three overlapping Gaussian groups 1.6 apart (Box-Muller on a Park-Miller generator seeded 5)
+    let s = 5;
+    const u = () => (s = (s * 16807) % 2147483647) / 2147483647;
+    const g = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+    const xs: number[] = [], ys: number[] = [];
+    for (let i = 0; i < 150; i++) { const c = i % 3; xs.push(g() + 1.6 * c); ys.push(g() + (c === 1 ? 1.6 : 0)); }
+    const r = await chooseK(fromColumns({ columns: [Float32Array.from(xs), Float32Array.from(ys)] }), { kRange: [3, 8] });
+    const max = Math.max(...r.table.map((t) => t.stability));
+    expect(max).toBeLessThan(0.75);
+    const listed = r.table.filter((t) => t.stability >= max - 0.05).map((t) => t.k);
+    expect(listed).toContain(r.recommendedK);
+    expect(r.reason).toContain(`the most stable choices (none reached 0.75) were k = ${listed.join(', ')}`);
+    expect(r.reason).not.toContain('the stable choices');
+  });
+});

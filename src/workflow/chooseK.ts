@@ -458,7 +458,7 @@ function recommendStable(table: KScore[], sampled: number | null, rows: number, 
       ...(best === chosen ? [] : [`k = ${best.k} has a higher silhouette (${silFixed(best.silhouette)}), within 0.02, so the elbow wins the near tie`]),
     ];
     reason = table.length < 2 ? `k = ${chosen.k} is the only k tried (${evidence} evidence): ${sil} and ${stab}.`
-      : `k = ${chosen.k} (${evidence} evidence): ${sil} and ${stab}; the stable choices were k = ${stableList}, and ${also.join('; ')}.`;
+      : `k = ${chosen.k} (${evidence} evidence): ${sil} and ${stab}; the ${maxStab < CANDIDATE ? 'most stable choices (none reached 0.75)' : 'stable choices'} were k = ${stableList}, and ${also.join('; ')}.`;
   }
   return { elbowK: plain.elbowK, silhouetteK: plain.silhouetteK, stabilityK, recommendedK: chosen.k, evidence, reason, stabilityOfRecommended: word };
 }

@@ -243,6 +243,16 @@ describe('Ctrl-C and SIGTERM never leave a replaced or partial file', () => {
     expect(readFileSync(path('scored-big.csv'), 'utf8')).toBe('old scores\n');
   });
 
+  it('SIGHUP (the terminal closed) while score streams its output: exit 129, the temporary file removed, the old output kept', async () => {
+    writeFileSync(path('scored-big.csv'), 'old scores\n');
+    const r = await interrupted(dir, ['score', 'big.csv', '--model', 'score-model.json', '--out', 'scored-big.csv', '--batch-size', '200', '--threads', '2', '--json'], 'SIGHUP', () => tempFiles().length > 0);
+    expect(r.signalled).toBe(true);
+    expect(r.code).toBe(129);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'E_ABORTED', message: 'stopped (SIGHUP); no output file was replaced', hint: null } });
+    expect(tempFiles()).toEqual([]);
+    expect(readFileSync(path('scored-big.csv'), 'utf8')).toBe('old scores\n');
+  });
+
   it('Ctrl-C in a terminal (SIGINT to every process of the command): one orderly cancel, exit 130, nothing replaced', async () => {
     // On Linux the command may run as two processes (a launcher and the run, see src/cli/hugePages.node.ts): both
     // receive a terminal's Ctrl-C, and the launcher passes its copy on; the run takes the two as one. The copy

@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { SegkitError, baseMessage } from '../util/errors.js';
 
 /** The process exit codes of the segkit command. */
-export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, cancelled: 130, terminated: 143 });
+export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, hangup: 129, cancelled: 130, terminated: 143 });
 
 /** A command line that cannot run as given: a bad option value, a column the file does not have, clashing options. */
 export class UsageError extends Error {

@@ -81,7 +81,7 @@ Examples:
   $ segkit abtest results.csv --segment segment --group variant --outcome converted
 
 Exit codes: 0 success, 1 failure (unreadable file, bad model, bad data), 2 bad usage, 130 cancelled (Ctrl-C),
-143 stopped (SIGTERM); a cancelled run leaves every existing output file as it was.
+143 stopped (SIGTERM), 129 stopped (SIGHUP); a cancelled run leaves every existing output file as it was.
 With --json, errors are printed on stdout as { "error": { "code", "message", "hint" } }.
 Set SEGKIT_DEBUG=1 to print stack traces and the steps of a run.`);
   return cmd;
@@ -137,10 +137,12 @@ async function main(): Promise<number> {
     if (first) process.exit(code);
     first = { code, at };
     stopCode = code;
-    controller.abort(new Error(code === EXIT.cancelled ? 'interrupted' : 'terminated'));
+    controller.abort(new Error(code === EXIT.cancelled ? 'interrupted' : code === EXIT.hangup ? 'hung up' : 'terminated'));
   };
   process.on('SIGINT', stop(EXIT.cancelled));
   process.on('SIGTERM', stop(EXIT.terminated));
+  // the terminal closed (an SSH session dropped): stopped as SIGTERM stops a run, its temporary files removed
+  process.on('SIGHUP', stop(EXIT.hangup));
   // A reader that stops early (segkit ... --out - | head) stops the work; that is not an error to report.
   let pipeClosed = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -163,7 +165,7 @@ async function main(): Promise<number> {
   if (pipeClosed) code = EXIT.ok;
   else if (controller.signal.aborted) {
     code = stopCode;
-    failure = new SegkitError('E_ABORTED', stopCode === EXIT.cancelled ? 'cancelled (Ctrl-C); no output file was replaced' : 'stopped (SIGTERM); no output file was replaced');
+    failure = new SegkitError('E_ABORTED', stopCode === EXIT.cancelled ? 'cancelled (Ctrl-C); no output file was replaced' : `stopped (${stopCode === EXIT.hangup ? 'SIGHUP' : 'SIGTERM'}); no output file was replaced`);
     if (!json) process.stderr.write('cancelled\n');
   }
   if (json && code !== EXIT.ok && failure !== undefined) {

@@ -1,6 +1,6 @@
 // The command line on files as customers send them, and on the ways a run can go wrong: every case here once
 // gave a silently wrong answer, lost a file or failed without saying where.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
@@ -460,6 +460,22 @@ describe('outputs', () => {
     expect(run(['score', 'na.csv', '--model', 'score-model.json', '--out', 'missing-folder/s.csv']).stderr).toContain('the folder "missing-folder" does not exist');
     expect(run(['rfm', 'log.csv', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--out', 'missing-folder/r.csv']).stderr).toContain('the folder "missing-folder" does not exist');
     expect(existsSync(path('missing-folder'))).toBe(false);
+  });
+
+  it('refuses an output that is a directory before any work, leaving the other outputs as they were', () => {
+    mkdirSync(path('model-folder.json'), { recursive: true });
+    writeFileSync(path('kept-out.csv'), 'old segments\n');
+    const r = run(['segment', 'na.csv', '--k', '2', '--out', 'kept-out.csv', '--model', 'model-folder.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('segkit: error: --model: cannot write "model-folder.json": it is a directory\n');
+    // the segments were not written ahead of the model that failed
+    expect(readFileSync(path('kept-out.csv'), 'utf8')).toBe('old segments\n');
+    expect(tempFiles()).toEqual([]);
+    // a file where the output's folder should be: named as such, not as a folder that does not exist
+    writeFileSync(path('plain-file.txt'), 'text\n');
+    const under = run(['rfm', 'log.csv', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--out', 'plain-file.txt/r.csv']);
+    expect(under.code).toBe(1);
+    expect(under.stderr).toBe('segkit: error: --out: cannot write "plain-file.txt/r.csv": "plain-file.txt" is a file, not a folder\n');
   });
 
   it('says when --k-range is capped by the number of rows', () => {

@@ -20,14 +20,18 @@ export function writeFailure(path: string, error: unknown): SegkitError {
   return new SegkitError('E_IO', `cannot write ${what}: ${reason}`, undefined, { cause: error });
 }
 
-/** E_IO naming the path unless the directory an output file goes in exists: output folders are never created silently. */
+/**
+ * E_IO naming the path unless the directory an output file goes in exists (output folders are never created
+ * silently) and the path is no directory itself: both found before the work, not at the rename after it.
+ */
 export async function checkParent(path: string, option?: string): Promise<void> {
   if (path === '-') return;
   const dir = dirname(path);
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) {
-    throw new SegkitError('E_IO', `${option ? `${option}: ` : ''}cannot write "${path}": the folder "${dir}" does not exist`, `create it first (mkdir -p ${JSON.stringify(dir)})`);
-  }
+  const what = `${option ? `${option}: ` : ''}cannot write "${path}"`;
+  const parent = await stat(dir).catch(() => undefined);
+  if (parent && !parent.isDirectory()) throw new SegkitError('E_IO', `${what}: "${dir}" is a file, not a folder`);
+  if (!parent) throw new SegkitError('E_IO', `${what}: the folder "${dir}" does not exist`, `create it first (mkdir -p ${JSON.stringify(dir)})`);
+  if (await stat(path).then((s) => s.isDirectory(), () => false)) throw new SegkitError('E_IO', `${what}: it is a directory`);
 }
 
 /** Links followed at most, as Linux's open follows them (then ELOOP). */

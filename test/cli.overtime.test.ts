@@ -1,9 +1,9 @@
 // segkit compare and segkit abtest, run as a user would (dist/cli/main.js; `npm test` builds it first).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { segkit as segkitIn } from './helpers/segkitCli.js';
+import { interrupted, segkit as segkitIn } from './helpers/segkitCli.js';
 
 const fx = JSON.parse(readFileSync(new URL('./fixtures/snapshots.json', import.meta.url), 'utf8'));
 let dir = '';
@@ -219,6 +219,18 @@ describe('segkit compare', () => {
     const text = segkit(['compare', 'before-eur.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--value', 'revenue']);
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/"before-eur\.csv": the --value column "revenue" holds values such as "EUR [\d.]+", not numbers/);
+  });
+
+  it('Ctrl-C while the report is drawn, the movers written: exit 130, neither the movers nor the report replaced', async () => {
+    writeFileSync(join(dir, 'kept-moves.csv'), 'old movers\n');
+    writeFileSync(join(dir, 'kept-changes.html'), '<p>old report</p>\n');
+    const r = await interrupted(dir, ['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--out', 'kept-moves.csv', '--report', 'kept-changes.html', '--json'], 'SIGINT', (stderr) => stderr.includes('segkit: writing kept-changes.html'));
+    expect(r.signalled).toBe(true);
+    expect(r.code).toBe(130);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'E_ABORTED', message: 'cancelled (Ctrl-C); no output file was replaced', hint: null } });
+    expect(readFileSync(join(dir, 'kept-moves.csv'), 'utf8')).toBe('old movers\n');
+    expect(readFileSync(join(dir, 'kept-changes.html'), 'utf8')).toBe('<p>old report</p>\n');
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('checks its output paths before any work: a missing folder writes no file, and --out - refuses --json', () => {

@@ -231,6 +231,18 @@ describe('Ctrl-C and SIGTERM never leave a replaced or partial file', () => {
     await cancelled(1);
   });
 
+  it('Ctrl-C once the segments are written and the model is being saved: exit 130, no output replaced, no temporary file', async () => {
+    for (const [name, text] of Object.entries(OLD)) writeFileSync(path(name), text);
+    const twoSegments = ['segment', 'big.csv', '--k', '2', '--seed', '1', '--threads', '2', '--out', 'cancel-out.csv', '--model', 'cancel-model.json', '--report', 'cancel-report.html', '--json'];
+    // the report is drawn after the model is written: the signal comes while the outputs are being made
+    const r = await interrupted(dir, twoSegments, 'SIGINT', (stderr) => stderr.includes('segkit: writing cancel-model.json'));
+    expect(r.signalled).toBe(true);
+    expect(r.code).toBe(130);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'E_ABORTED', message: 'cancelled (Ctrl-C); no output file was replaced', hint: null } });
+    for (const [name, text] of Object.entries(OLD)) expect(readFileSync(path(name), 'utf8'), name).toBe(text);
+    expect(tempFiles()).toEqual([]);
+  });
+
   it('SIGTERM while score streams its output: exit 143, the temporary file removed, the old output kept', async () => {
     writeFileSync(path('small.csv'), bigCsv(2_000, 8, 5));
     pass(['segment', 'small.csv', '--k', '2', '--seed', '1', '--model', 'score-model.json', '--quiet']);

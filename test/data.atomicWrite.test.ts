@@ -47,7 +47,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
-const { AtomicFile, FLUSH_BYTES, STAGE_BYTES, writeFileAtomic } = await import('../src/data/writeFileAtomic.node.js');
+const { AtomicFile, FLUSH_BYTES, STAGE_BYTES, commitAll, stageFile, writeFileAtomic } = await import('../src/data/writeFileAtomic.node.js');
 const { writeTable } = await import('../src/data/writeTable.node.js');
 const { readCsv } = await import('../src/data/readCsv.js');
 
@@ -119,6 +119,33 @@ describe('atomic writes', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     await expect(writeFileAtomic(join(dir, 'keep.json'), 'newer', controller.signal)).rejects.toMatchObject({ code: 'E_ABORTED' });
     expect(readFileSync(join(dir, 'keep.json'), 'utf8')).toBe('old');
+  });
+
+  it('commitAll: every file flushed before the first rename; a fired signal or a failure before the renames replaces none', async () => {
+    const temps = () => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+    writeFileSync(join(dir, 'out-a.csv'), 'old a');
+    writeFileSync(join(dir, 'out-b.json'), 'old b');
+    const controller = new AbortController();
+    let staged = [await stageFile(join(dir, 'out-a.csv'), 'new a'), await stageFile(join(dir, 'out-b.json'), 'new b')];
+    controller.abort();
+    await expect(commitAll(staged, controller.signal)).rejects.toMatchObject({ code: 'E_ABORTED' });
+    expect(calls.filter((c) => c.startsWith('rename'))).toEqual([]);
+    expect([readFileSync(join(dir, 'out-a.csv'), 'utf8'), readFileSync(join(dir, 'out-b.json'), 'utf8')]).toEqual(['old a', 'old b']);
+    expect(temps()).toEqual([]);
+    // the second output fails as it is flushed: the first, ready by then, is not renamed either
+    const failing = { flush: () => Promise.reject(Object.assign(new Error('cannot write "out-b.json": EIO'), { code: 'E_IO' })), commit: async () => undefined, discard: async () => undefined };
+    await expect(commitAll([await stageFile(join(dir, 'out-a.csv'), 'new a'), failing])).rejects.toMatchObject({ code: 'E_IO' });
+    expect(readFileSync(join(dir, 'out-a.csv'), 'utf8')).toBe('old a');
+    expect(temps()).toEqual([]);
+    calls.length = 0;
+    staged = [await stageFile(join(dir, 'out-a.csv'), 'new a'), await stageFile(join(dir, 'out-b.json'), 'new b')];
+    await commitAll(staged, new AbortController().signal);
+    expect(calls).toEqual([
+      'open temp wx', 'open temp wx', 'write temp', 'sync temp', 'close temp', 'write temp', 'sync temp', 'close temp',
+      'rename temp -> out-a.csv', ...closing, 'rename temp -> out-b.json', ...closing,
+    ]);
+    expect([readFileSync(join(dir, 'out-a.csv'), 'utf8'), readFileSync(join(dir, 'out-b.json'), 'utf8')]).toEqual(['new a', 'new b']);
+    expect(temps()).toEqual([]);
   });
 
   it.each([0, 1, 4095, 4097, STAGE_BYTES - 1, STAGE_BYTES, STAGE_BYTES + 1, 2 * STAGE_BYTES + 4096, 3 * STAGE_BYTES + 12_345])(

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { tableFromArrays } from '#arrow';
-import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
-import { writeTable } from '../data/writeTable.node.js';
+import { checkParent, commitAll, stageFile, type Staged } from '../data/writeFileAtomic.node.js';
+import { stageTable } from '../data/writeTable.node.js';
 import { buildChangesReport, movedUnassigned } from '../report/changesReport.js';
 import { compareSnapshots } from '../workflow/compareSnapshots.js';
 import { psiFigure } from '../util/shareText.js';
@@ -109,24 +109,23 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   } finally {
     bar.stop();
   }
-  if (f.out !== undefined) {
-    const names = r.migration.segments;
-    const ids = afterTexts ? writtenIds(r.movers.id, afterTable, f.id, afterTexts) : r.movers.id;
-    const numeric = ids.every((v) => typeof v === 'number');
-    const int32 = numeric && ids.every((v) => Number.isInteger(v) && Math.abs(v as number) < 2 ** 31);
-    // whole-number ids beyond 32 bits (9876543210) stay integers: as float64 they were written 9876543210.0
-    const whole = numeric && ids.every((v) => Number.isSafeInteger(v));
-    const idColumn = int32 ? Int32Array.from(ids as number[]) : whole ? BigInt64Array.from(ids as number[], (v) => BigInt(v)) : numeric ? Float64Array.from(ids as number[]) : ids.map(String);
-    const [before, after, beforeId, afterId] = MOVER_COLUMNS;
-    await writeTable(f.out, tableFromArrays({
-      [f.id]: idColumn as never,
-      [before]: Array.from(r.movers.from, (c) => (c < 0 ? UNASSIGNED : names[c])),
-      [after]: Array.from(r.movers.to, (c) => (c < 0 ? UNASSIGNED : names[c])),
-      [beforeId]: Int32Array.from(r.movers.from),
-      [afterId]: Int32Array.from(r.movers.to),
-    }), { signal: ctx.signal });
+  // the movers and the report replace their files together, once both are written: a failure or Ctrl-C before
+  // that replaces neither
+  const outputs: Staged[] = [];
+  try {
+    if (f.out !== undefined) {
+      ctx.step(`writing ${f.out}`);
+      outputs.push(await stageTable(f.out, moversTable(r, f, afterTexts, afterTable), { signal: ctx.signal }));
+    }
+    if (f.report !== undefined) {
+      ctx.step(`writing ${f.report}`);
+      outputs.push(await stageFile(f.report, await buildChangesReport(r, { title: `${beforePath} → ${afterPath}` }), ctx.signal));
+    }
+  } catch (error) {
+    await Promise.all(outputs.map((file) => file.discard()));
+    throw error;
   }
-  if (f.report !== undefined) await writeFileAtomic(f.report, await buildChangesReport(r, { title: `${beforePath} → ${afterPath}` }), ctx.signal);
+  await commitAll(outputs, ctx.signal);
   if (ctx.json) {
     ctx.printJson({
       before: beforePath, after: afterPath, rowsBefore: r.rowsBefore, rowsAfter: r.rowsAfter, k: r.k,
@@ -175,6 +174,25 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
 }
 
 /** The movers' ids (numbers) as the after snapshot wrote them (`texts`, by row of its id column). */
+/** The movers' file: each customer who changed segment, with the segment before and after (names and ids). */
+function moversTable(r: Awaited<ReturnType<typeof compareSnapshots>>, f: CompareFlags, afterTexts: readonly (string | null)[] | undefined, afterTable: Table): Table {
+  const names = r.migration.segments;
+  const ids = afterTexts ? writtenIds(r.movers.id, afterTable, f.id, afterTexts) : r.movers.id;
+  const numeric = ids.every((v) => typeof v === 'number');
+  const int32 = numeric && ids.every((v) => Number.isInteger(v) && Math.abs(v as number) < 2 ** 31);
+  // whole-number ids beyond 32 bits (9876543210) stay integers: as float64 they were written 9876543210.0
+  const whole = numeric && ids.every((v) => Number.isSafeInteger(v));
+  const idColumn = int32 ? Int32Array.from(ids as number[]) : whole ? BigInt64Array.from(ids as number[], (v) => BigInt(v)) : numeric ? Float64Array.from(ids as number[]) : ids.map(String);
+  const [before, after, beforeId, afterId] = MOVER_COLUMNS;
+  return tableFromArrays({
+    [f.id]: idColumn as never,
+    [before]: Array.from(r.movers.from, (c) => (c < 0 ? UNASSIGNED : names[c])),
+    [after]: Array.from(r.movers.to, (c) => (c < 0 ? UNASSIGNED : names[c])),
+    [beforeId]: Int32Array.from(r.movers.from),
+    [afterId]: Int32Array.from(r.movers.to),
+  });
+}
+
 function writtenIds(ids: readonly (string | number)[], after: Table, id: string, texts: readonly (string | null)[]): string[] {
   const wanted = new Set(ids);
   const written = new Map<string | number, string>();

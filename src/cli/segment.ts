@@ -29,7 +29,7 @@ import { wholeNumbersAsIntegers } from './wholeNumbers.js';
 import type { RecordsRead } from '../data/recordTexts.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { EXACT_SILHOUETTE_ROWS, MISSED_SAMPLE_NOTE, sampleDefinesSilhouette, silhouette } from './silhouette.js';
-import { AtomicFile, checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { AtomicFile, checkParent, commitAll, stageFile, type Staged } from '../data/writeFileAtomic.node.js';
 import { replacedColumns, replacingNote, UNASSIGNED, withSegments } from './withSegments.js';
 import { addDensityOptions, algorithmPipelineOptions, checkAlgorithmFlags, checkHaversinePrepFlags, haversineWords, type DensityFlags } from './densityOptions.js';
 import { fitClusters, type ClusterFit } from './fitClusters.js';
@@ -265,9 +265,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   const names = segments.map((s) => s.name);
   throwIfAborted(ctx.signal);
 
-  // Every write checks for Ctrl-C first and again just before its rename: a cancelled run replaces no file. The
-  // output is staged under a temporary name now and renamed only once the metrics are done.
+  // Every write checks for Ctrl-C first and again just before the renames: a cancelled run replaces no file. The
+  // output is staged under a temporary name now and renamed with the model and the report once all are written.
   let staged: Promise<StagedTable> | undefined;
+  const outputs: Staged[] = [];
   if (f.out !== undefined) {
     ctx.step(`writing ${f.out}`);
     const full = new Int32Array(table.numRows).fill(-1);
@@ -335,53 +336,65 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     }
     metrics = { silhouette: sil.score, calinskiHarabasz, daviesBouldin, inertia };
     throwIfAborted(ctx.signal);
-    if (staged) await (await staged).commit(ctx.signal);
+    if (staged) outputs.push(await staged);
   } catch (error) {
     if (staged) await (await staged.catch(() => undefined))?.discard();
     throw error;
   }
 
-  if (f.model !== undefined) {
-    throwIfAborted(ctx.signal);
-    ctx.step(`writing ${f.model}`);
-    const saved = new SegmentModel({ pipeline: prep, model, segments });
-    await writeFileAtomic(f.model, `${JSON.stringify(saved.toJSON())}\n`, ctx.signal);
-  }
-  if (f.report !== undefined) {
-    const bar = ctx.progress.start('drawing the report', 1);
-    try {
-      const extraCharts = await densityReportCharts({ fit: fitted, flags: f, data: dataset, profiles, unassigned, run });
-      const html = await buildReport({
-        title: f.title,
-        data: clusteredProfile,
-        labels,
-        ...(unassigned ? { unassigned: { size: unassigned.size, share: unassigned.share, means: profiles.features.map((name) => unassigned.means[name]), ...unassignedValue(f, table, rowIndex, allLabels) } } : {}),
-        extraCharts,
-        centroids: profiles.segments.map((s) => s.mean),
-        k,
-        profiles,
-        metrics,
-        seed: f.seed,
-        ...(sweep ? { kSweep: sweep.table, recommendation: sweep.reason } : {}),
-        ...(sil.samples ? { silhouetteSamples: sil.samples } : {}),
-        ...(proba ? { membership: Float64Array.from({ length: dataset.n }, (_, i) => Math.max(...proba.subarray(i * k, (i + 1) * k))) } : {}),
-        ...(model.covarianceType ? { covarianceType: model.covarianceType } : {}),
-        ...reportExtras(f, table, kept ? Int32Array.from(kept, (i) => rowIndex[i]) : rowIndex),
-      });
+  try {
+    if (f.model !== undefined) {
       throwIfAborted(ctx.signal);
-      ctx.step(`writing ${f.report}`);
-      await writeFileAtomic(f.report, html, ctx.signal);
-    } finally {
-      bar.stop();
+      ctx.step(`writing ${f.model}`);
+      const saved = new SegmentModel({ pipeline: prep, model, segments });
+      outputs.push(await stageFile(f.model, `${JSON.stringify(saved.toJSON())}\n`, ctx.signal));
     }
+    if (f.report !== undefined) {
+      const bar = ctx.progress.start('drawing the report', 1);
+      try {
+        const extraCharts = await densityReportCharts({ fit: fitted, flags: f, data: dataset, profiles, unassigned, run });
+        const html = await buildReport({
+          title: f.title,
+          data: clusteredProfile,
+          labels,
+          ...(unassigned ? { unassigned: { size: unassigned.size, share: unassigned.share, means: profiles.features.map((name) => unassigned.means[name]), ...unassignedValue(f, table, rowIndex, allLabels) } } : {}),
+          extraCharts,
+          centroids: profiles.segments.map((s) => s.mean),
+          k,
+          profiles,
+          metrics,
+          seed: f.seed,
+          ...(sweep ? { kSweep: sweep.table, recommendation: sweep.reason } : {}),
+          ...(sil.samples ? { silhouetteSamples: sil.samples } : {}),
+          ...(proba ? { membership: Float64Array.from({ length: dataset.n }, (_, i) => Math.max(...proba.subarray(i * k, (i + 1) * k))) } : {}),
+          ...(model.covarianceType ? { covarianceType: model.covarianceType } : {}),
+          ...reportExtras(f, table, kept ? Int32Array.from(kept, (i) => rowIndex[i]) : rowIndex),
+        });
+        throwIfAborted(ctx.signal);
+        ctx.step(`writing ${f.report}`);
+        outputs.push(await stageFile(f.report, html, ctx.signal));
+      } finally {
+        bar.stop();
+      }
+    }
+  } catch (error) {
+    await Promise.all(outputs.map((file) => file.discard()));
+    throw error;
   }
 
   let mixture: SegmentSummaryJSON['mixture'];
-  if (model.covarianceType !== undefined && typeof soft.bic === 'function' && typeof soft.aic === 'function') {
-    const bic = row?.bic ?? await soft.bic(dataset, run);
-    const aic = row?.aic ?? await soft.aic(dataset, run);
-    mixture = { covarianceType: model.covarianceType, lowerBound: model.lowerBound!, bic, aic };
+  try {
+    if (model.covarianceType !== undefined && typeof soft.bic === 'function' && typeof soft.aic === 'function') {
+      const bic = row?.bic ?? await soft.bic(dataset, run);
+      const aic = row?.aic ?? await soft.aic(dataset, run);
+      mixture = { covarianceType: model.covarianceType, lowerBound: model.lowerBound!, bic, aic };
+    }
+  } catch (error) {
+    await Promise.all(outputs.map((file) => file.discard()));
+    throw error;
   }
+  // every output replaced together, once all are written: a failure or Ctrl-C before this replaces none of them
+  await commitAll(outputs, ctx.signal);
   const summary: SegmentSummaryJSON = {
     k, ...metrics, silhouetteSampleSize: sil.sampleSize, algorithm: f.algorithm, ...(mixture ? { mixture } : {}),
     ...(unassigned ? { unassigned } : {}),

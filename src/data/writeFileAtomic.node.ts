@@ -348,10 +348,13 @@ export class AtomicFile {
     await direct?.close().catch(() => undefined);
   }
 
-  /** Replaces the target with what was written; a fired `signal` leaves the target untouched and the temporary file gone. */
-  async commit(signal?: AbortSignal): Promise<void> {
-    const handle = this.#handle, temp = this.#temp;
-    if (!handle || !temp) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
+  /**
+   * Writes what is staged and flushes the file to disk under its temporary name: all of the commit but the rename,
+   * so several files can be made ready first and then renamed one after another (see commitAll).
+   */
+  async flush(): Promise<void> {
+    const handle = this.#handle;
+    if (!handle || !this.#temp) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
     try {
       await this.finish(handle);
       await this.flushed();
@@ -360,6 +363,18 @@ export class AtomicFile {
       await this.settle();
       await handle.close();
       this.#handle = undefined;
+    } catch (error) {
+      await this.discard();
+      throw writeFailure(this.path, error);
+    }
+  }
+
+  /** Replaces the target with what was written; a fired `signal` leaves the target untouched and the temporary file gone. */
+  async commit(signal?: AbortSignal): Promise<void> {
+    if (this.#handle) await this.flush();
+    const temp = this.#temp;
+    if (!temp) throw new SegkitError('E_IO', `cannot write "${this.path}": the file is already committed or discarded`);
+    try {
       // the last moment at which a cancelled command can still leave the old file in place
       throwIfAborted(signal);
       await rename(temp, this.#target);
@@ -386,6 +401,37 @@ export class AtomicFile {
       live.delete(temp);
     }
   }
+}
+
+/** A file or standard output waiting to be written: `flush` (files) makes it ready, `commit` replaces the target. */
+export interface Staged {
+  flush?(): Promise<void>;
+  commit(signal?: AbortSignal): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * The outputs of one command: each made ready under its temporary name, then, unless `signal` fired, all renamed
+ * over their targets; a failure or a fired signal before the renames leaves every target as it was.
+ */
+export async function commitAll(files: readonly Staged[], signal?: AbortSignal): Promise<void> {
+  try {
+    for (const file of files) await file.flush?.();
+    throwIfAborted(signal);
+    // all of them once the first is: the signal is not checked between the renames
+    for (const file of files) await file.commit();
+  } catch (error) {
+    await Promise.all(files.map((file) => file.discard()));
+    throw error;
+  }
+}
+
+/** Writes `data` under a temporary name beside `path`, for commitAll; a fired `signal` writes nothing. */
+export async function stageFile(path: string, data: string | Uint8Array, signal?: AbortSignal): Promise<AtomicFile> {
+  throwIfAborted(signal);
+  const file = await AtomicFile.open(path);
+  await file.write(data);
+  return file;
 }
 
 /** Writes to `path` atomically (see AtomicFile); a fired `signal` stops before the target is replaced. */

@@ -50,6 +50,23 @@ beforeEach(() => {
 
 
 describe('staged writes, edges', () => {
+  it('a file name of up to 255 bytes is written, its temporary name cut to fit beside it (at a character)', async () => {
+    const { writeTable } = await import('../src/data/writeTable.node.js');
+    const { readCsv } = await import('../src/data/readCsv.js');
+    // 255 bytes of ASCII; 254 bytes of two-byte characters (a cut at 233 bytes would split one)
+    for (const name of [`${'a'.repeat(251)}.csv`, `${'ü'.repeat(125)}.csv`]) {
+      expect(Buffer.byteLength(name)).toBeGreaterThanOrEqual(254);
+      await writeFileAtomic(join(dir, name), 'old');
+      await writeTable(join(dir, name), await readCsv('a,b\n1,2\n'));
+      expect(readFileSync(join(dir, name), 'utf8')).toBe('a,b\n1,2\n');
+      expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      rmSync(join(dir, name));
+    }
+    const temp = atomic.tempPath(join(dir, `${'ü'.repeat(125)}.csv`));
+    expect(Buffer.byteLength(temp.slice(dir.length + 1))).toBeLessThanOrEqual(255);
+    expect(temp.slice(dir.length + 1)).toMatch(/^\.ü+\.\d+\.[0-9a-f]{12}\.tmp$/);
+  });
+
   it('a small file is written when WebAssembly memory cannot be had (ulimit -v, --jitless), as it was before staging', async () => {
     // what V8 throws under a virtual-memory limit: "WebAssembly.Memory(): could not allocate memory"
     vi.stubGlobal('WebAssembly', { ...WebAssembly, Memory: class { constructor() { throw new RangeError('WebAssembly.Memory(): could not allocate memory'); } } });

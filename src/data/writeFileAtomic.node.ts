@@ -4,9 +4,23 @@ import { open, readlink, realpath, rename, stat, unlink, type FileHandle } from 
 import { basename, dirname, join, resolve } from 'node:path';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 
-/** A temporary name beside `path`, so the final rename stays on one file system. */
+/** The longest file name most file systems take, in bytes (NAME_MAX on Linux, macOS and Windows). */
+const NAME_BYTES = 255;
+
+/**
+ * A temporary name beside `path`, so the final rename stays on one file system. A long name is cut (at a character)
+ * so that the temporary name fits where the target's does: a target of up to NAME_BYTES bytes can always be written.
+ */
 export function tempPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tail = `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  let name = basename(path);
+  const room = NAME_BYTES - 1 - tail.length;
+  if (Buffer.byteLength(name) > room) {
+    const bytes = Buffer.from(name).subarray(0, room);
+    // a character the cut split in two is dropped whole (the decoder makes it U+FFFD)
+    name = bytes.toString('utf8').replace(/\uFFFD+$/, '');
+  }
+  return join(dirname(path), `.${name}${tail}`);
 }
 
 /** An E_IO error naming the file that could not be written and why. */

@@ -1,6 +1,7 @@
 // The command line on files as customers send them, and on the ways a run can go wrong: every case here once
 // gave a silently wrong answer, lost a file or failed without saying where.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
@@ -488,6 +489,21 @@ describe('outputs', () => {
     const under = run(['rfm', 'log.csv', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--out', 'plain-file.txt/r.csv']);
     expect(under.code).toBe(1);
     expect(under.stderr).toBe('segkit: error: --out: cannot write "plain-file.txt/r.csv": "plain-file.txt" is a file, not a folder\n');
+  });
+
+  // a summary printed into a full disk (here /dev/full, which takes no byte) is lost: the run fails saying so
+  it.skipIf(!existsSync('/dev/full'))('a result that cannot be written to standard output is exit 1 naming it, not exit 0', () => {
+    writeFileSync(path('stdout-log.csv'), 'customer,date,amount\na,2024-01-01,10\nb,2024-01-05,20\na,2024-01-09,5\n');
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['rfm', 'stdout-log.csv', '--customer', 'customer', '--date', 'date', '--amount', 'amount', '--json'], ['segment', 'na.csv', '--k', '2', '--seed', '1']]) {
+        const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+        expect(r.status, args[0]).toBe(1);
+        expect(r.stderr, args[0]).toContain('segkit: error: cannot write standard output: ENOSPC');
+      }
+    } finally {
+      closeSync(full);
+    }
   });
 
   it('says when --k-range is capped by the number of rows', () => {

@@ -6,7 +6,7 @@ import { SegkitError } from '../util/errors.js';
 import { close } from '../engine/defaultExecutor.js';
 // the worker pool as the default executor (--threads), as the Node entry registers it
 import '../engine/nodeDefault.node.js';
-import { removeTemporaryFiles } from '../data/writeFileAtomic.node.js';
+import { removeTemporaryFiles, writeFailure } from '../data/writeFileAtomic.node.js';
 import { repeatsSignal } from './hugePages.node.js';
 import { EXIT, errorJson, errorText, exitCodeFor } from './exitCodes.js';
 import { refuseRepeatedOptions } from './repeatedOptions.js';
@@ -115,6 +115,9 @@ function wantsJson(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
 }
 
+/** A write to standard output that failed other than by the reader closing it (EPIPE). */
+let stdoutFailure: unknown;
+
 async function main(): Promise<number> {
   const debug = process.env.SEGKIT_DEBUG === '1';
   const json = wantsJson(process.argv.slice(2));
@@ -146,7 +149,11 @@ async function main(): Promise<number> {
   // A reader that stops early (segkit ... --out - | head) stops the work; that is not an error to report.
   let pipeClosed = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') return;
+    // any other failure (a full disk) lost the result: the run fails, once it has ended
+    if (error.code !== 'EPIPE') {
+      stdoutFailure ??= error;
+      return;
+    }
     pipeClosed = true;
     controller.abort(error);
   });
@@ -183,6 +190,10 @@ async function main(): Promise<number> {
 main().then(
   async (code) => {
     await Promise.all([flush(process.stdout), flush(process.stderr)]);
+    if (stdoutFailure !== undefined && code === EXIT.ok) {
+      process.stderr.write(`${errorText(writeFailure('-', stdoutFailure), process.env.SEGKIT_DEBUG === '1')}\n`);
+      code = EXIT.failure;
+    }
     process.exit(code);
   },
   (error) => {

@@ -71,6 +71,15 @@ async function pick(file: File): Promise<void> {
 
 const isNumeric = (type: string) => /^(Int|Uint|Float|Bool)/.test(type);
 
+function noValues(table: Table, name: string): boolean {
+  const vec = table.getChild(name);
+  if (!vec || table.numRows === 0) return false;
+  if (vec.nullCount === table.numRows) return true;
+  if (!String(vec.type).startsWith('Float')) return false;
+  for (const v of vec) if (v !== null && v === v) return false;
+  return true;
+}
+
 /**
  * One checkbox per column: numeric columns but the id are ticked, as `segkit segment` picks them: segkit's own
  * output columns and columns of empty cells alone (nothing to fit) are left out.
@@ -87,7 +96,9 @@ function showColumns(table: Table): void {
   const left: string[] = [];
   for (const f of fields) {
     const type = String(f.type);
-    const empty = table.numRows > 0 && table.getChild(f.name)?.nullCount === table.numRows;
+    // no value in any row: nulls alone, or in a float column nulls and NaN (pyarrow's and Polars' missing value),
+    // which `segkit segment` leaves out too
+    const empty = noValues(table, f.name);
     // segkit's own output columns (a segmented file loaded again) and empty columns are never features by default, as
     // on the command line; the library's default would take them: they are excluded by name
     const out = segkit.SEGKIT_COLUMNS.includes(f.name) || empty;

@@ -218,6 +218,8 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       customer_id: vectorFromArray(Array.from({ length: m }, (_, i) => `C${i}`)),
       a: vectorFromArray(Array.from({ length: m }, (_, i) => (i % 3) * 4 + g.normal()), new Float64()),
       unfilled: vectorFromArray(Array.from({ length: m }, () => null), new Float64()),
+      // NaN alone (a float column pyarrow or Polars wrote): as empty, for the command line and the page alike
+      nans: vectorFromArray(Array.from({ length: m }, () => NaN), new Float64()),
       b: vectorFromArray(Array.from({ length: m }, (_, i) => (i % 2) * 3 + g.normal()), new Float64()),
     }), 'file'));
     const holesWant = await cliSegments(holes, ['--k', '3', '--seed', '1']);
@@ -234,7 +236,7 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       const got = Int32Array.from(table.getChild('segment2')!.toArray() as ArrayLike<number>);
       expect(Array.from(got)).toEqual(Array.from(want));
       await segment(page, holes, 3, 1);
-      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['customer_id:false', 'a:true', 'unfilled:false', 'b:true']);
+      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['customer_id:false', 'a:true', 'unfilled:false', 'nans:false', 'b:true']);
       expect(await page.textContent('#summary')).toContain('400 customers, 2 features (a, b): 3 segments.');
       const labels = await segmentColumn((await downloadOf(page, '#get-segments')).bytes);
       expect(new Set(holesWant).size).toBe(3);

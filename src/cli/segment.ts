@@ -342,6 +342,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     throw error;
   }
 
+  let mixture: SegmentSummaryJSON['mixture'];
   try {
     if (f.model !== undefined) {
       throwIfAborted(ctx.signal);
@@ -377,13 +378,6 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
         bar.stop();
       }
     }
-  } catch (error) {
-    await Promise.all(outputs.map((file) => file.discard()));
-    throw error;
-  }
-
-  let mixture: SegmentSummaryJSON['mixture'];
-  try {
     if (model.covarianceType !== undefined && typeof soft.bic === 'function' && typeof soft.aic === 'function') {
       const bic = row?.bic ?? await soft.bic(dataset, run);
       const aic = row?.aic ?? await soft.aic(dataset, run);

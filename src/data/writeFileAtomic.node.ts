@@ -450,8 +450,5 @@ export async function stageFile(path: string, data: string | Uint8Array, signal?
 
 /** Writes to `path` atomically (see AtomicFile); a fired `signal` stops before the target is replaced. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, signal?: AbortSignal): Promise<void> {
-  throwIfAborted(signal);
-  const file = await AtomicFile.open(path);
-  await file.write(data);
-  await file.commit(signal);
+  await (await stageFile(path, data, signal)).commit(signal);
 }

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  adjustedRandScore, agglomerative, AgglomerativeModel, close, createRandom, fromColumns, inlineExecutor, loadModel, loopbackExecutor,
+  adjustedRandScore, agglomerative, AgglomerativeModel, chooseK, close, createRandom, fromColumns, inlineExecutor, loadModel, loopbackExecutor,
   piscinaExecutor, type Executor, type Linkage,
 } from '../src/index.node.js';
 import { primSingleOp, wardChainOp } from '../src/core/agglomerativeOps.js';
@@ -261,6 +261,17 @@ describe('agglomerative refuses bad input, naming the option', () => {
     expect(e.code).toBe('E_BAD_OPTION');
     expect(e.message).toContain('"linkage"');
     expect(e.message).toContain('GiB');
+  });
+
+  it('complete and average linkage beyond the 2 GiB distance matrix in chooseK\'s sweep too, before any matrix is made', async () => {
+    // 100,000 distinct rows: a matrix of 5e9 distances (37 GiB)
+    const big = fromColumns({ columns: [Float32Array.from({ length: 100_000 }, (_, i) => i)] });
+    for (const linkage of ['complete', 'average'] as const) {
+      const e = await failure(() => chooseK(big, { algorithm: 'agglomerative', linkage, kRange: [2, 3], executor: ex }));
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toContain(`"linkage" is "${linkage}"`);
+      expect(e.message).toContain('37.3 GiB');
+    }
   });
 });
 

@@ -41,15 +41,15 @@ function checkAgglomerativeOptions(o: AgglomerativeOptions, n: number): { linkag
   } else if (typeof o.distanceThreshold !== 'number' || !Number.isFinite(o.distanceThreshold) || o.distanceThreshold < 0) {
     throw badOption('distanceThreshold', o.distanceThreshold, 'a finite number >= 0');
   }
-  if ((linkage === 'complete' || linkage === 'average') && (n * (n - 1) / 2) * 8 > MAX_MATRIX_BYTES) {
-    throw new SegkitError('E_BAD_OPTION', `option "linkage" is "${linkage}", which needs the ${n}-row distance matrix (${((n * (n - 1) / 2) * 8 / 2 ** 30).toFixed(1)} GiB; the limit is 2 GiB)`, '"ward" and "single" work from the vectors in O(n d) memory; or sample the rows');
-  }
   return { linkage };
 }
 
-/** The linkage matrix of the rows (SciPy's (n - 1) x 4 layout), built by a shard op on one holder. */
+/** The linkage matrix of the rows (SciPy's (n - 1) x 4 layout), built by a shard op on one holder (chooseK's sweep too). */
 export async function linkageMatrix(ex: Executor, ds: Dataset, linkage: Linkage, signal?: AbortSignal): Promise<Float64Array> {
   const n = ds.n;
+  if ((linkage === 'complete' || linkage === 'average') && (n * (n - 1) / 2) * 8 > MAX_MATRIX_BYTES) {
+    throw new SegkitError('E_BAD_OPTION', `option "linkage" is "${linkage}", which needs the ${n}-row distance matrix (${((n * (n - 1) / 2) * 8 / 2 ** 30).toFixed(1)} GiB; the limit is 2 GiB)`, '"ward" and "single" work from the vectors in O(n d) memory; or sample the rows');
+  }
   if (n < 2) return new Float64Array(0);
   const columns = finiteCopies(ds);
   // Ward works from cluster means: rows less a float32 column mean (exact differences) keep the digits that an

@@ -122,6 +122,16 @@ describe('tree models as files and words', () => {
     expect(Array.from(await back.predictProba(X, { executor: ex }))).toEqual(Array.from(proba));
   });
 
+  it('rows no split can part: importances all 0 and the class shares as probabilities, as scikit-learn gives them', async () => {
+    // DecisionTreeClassifier().fit(X, y) and RandomForestClassifier(n_estimators=3).fit(X, y) (scikit-learn 1.2.1):
+    // feature_importances_ [0, 0]; the tree's predict_proba [2/3, 1/3] for every row
+    const X = [[1, 2], [1, 2], [1, 2]], y = [0, 1, 0];
+    for (const model of [await decisionTree(X, y, { executor: ex }), await randomForest(X, y, { nTrees: 3, bootstrap: false, executor: ex })]) {
+      expect(Array.from(model.featureImportances)).toEqual([0, 0]);
+      expect(Array.from(await model.predictProba([[1, 2]], { executor: ex }))).toEqual([2 / 3, 1 / 3]);
+    }
+  });
+
   it('round-trips through JSON and loadModel with the same predictions and probabilities', async () => {
     const fx = load('tree-wine');
     for (const model of [await decisionTree(fx.X, fx.y, { maxDepth: 4, executor: ex }), await randomForest(fx.X, fx.y, { nTrees: 5, seed: 1, executor: ex })]) {

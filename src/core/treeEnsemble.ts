@@ -188,7 +188,7 @@ export abstract class TreeEnsemble implements SegmentationModel {
     return out;
   }
 
-  /** Mean decrease in impurity per feature, summing to 1 (a forest averages its trees', as scikit-learn). */
+  /** Mean decrease in impurity per feature, summing to 1 (a forest averages its trees', as scikit-learn); all 0 when no tree splits, as scikit-learn gives them. */
   get featureImportances(): Float64Array {
     const d = this.featureNames.length, C = this.nClasses;
     const grown = this.trees.filter((t) => nodeCount(t) > 1);

@@ -95,6 +95,20 @@ describe('decisionTree matches scikit-learn DecisionTreeClassifier', () => {
     expect(m.tree.threshold[0]).toBe(2.449999988079071);
   });
 
+  it('class weights, two thresholds equally good in exact arithmetic: segkit keeps the first, scikit-learn\'s sums pick the later', async () => {
+    const fx = load('tree-weighted-tie');
+    // 1.5 and 5.5 split off mirror images: the same proxy (-16/5) in exact arithmetic, the best of all
+    const best = fx.exact_proxies.filter((p: { proxy: string }) => p.proxy === '-16/5').map((p: { threshold: number }) => p.threshold);
+    expect(best).toEqual([1.5, 5.5]);
+    expect(fx.stump_threshold).toBe(5.5);
+    const stump = await decisionTree(fx.X, fx.y, { maxDepth: 1, classWeight: 'balanced', executor: ex });
+    expect(stump.tree.threshold[0]).toBe(1.5);
+    // grown out, both trees put every row in its own class and give x all the importance
+    const full = await decisionTree(fx.X, fx.y, { classWeight: 'balanced', executor: ex });
+    expect(Array.from(await full.predict(fx.X, { executor: ex }))).toEqual(fx.full_predict);
+    expect(Array.from(full.featureImportances)).toEqual(fx.full_importances);
+  });
+
   const classify = load('tree-classify');
   for (const [key, options] of [['balanced', { maxDepth: 3, classWeight: 'balanced' as const }], ['leaf10', { maxDepth: 5, minSamplesLeaf: 10 }]] as const) {
     it(`make_classification, ${key}: the same tree, importances and probabilities`, async () => {

@@ -45,8 +45,9 @@ const TREE_OPTIONS = ['maxDepth', 'minSamplesLeaf', 'maxBins', 'classWeight', 's
  * A CART classification tree (Gini) grown on binned features as shard ops: per-node class histograms per
  * feature bin are the partials, so it runs on any executor and gives the same tree on each. Features with at
  * most `maxBins` distinct values are split exactly where scikit-learn's DecisionTreeClassifier splits them (except
- * between values less than 1e-7 apart, which scikit-learn never splits, and at nodes its rounding leaves impure by
- * about 1e-16); others at bin edges. Ties between features go to the first feature.
+ * between values less than 1e-7 apart, which scikit-learn never splits, at nodes its rounding leaves impure by
+ * about 1e-16, and, with class weights, between thresholds equally good in exact arithmetic, where its sums may pick
+ * the later one); others at bin edges. Ties between thresholds go to the first, and between features to the first feature.
  * @example
  * const tree = await decisionTree(customers, segments, { maxDepth: 3 });
  * tree.rules().map((r) => r.text); // "income > 70.2 and spending <= 40 -> segment 2: 96% of 180 customers"

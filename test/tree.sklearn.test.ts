@@ -109,6 +109,18 @@ describe('decisionTree matches scikit-learn DecisionTreeClassifier', () => {
     expect(Array.from(full.featureImportances)).toEqual(fx.full_importances);
   });
 
+  it('class weights, a leaf whose two classes weigh the same in exact arithmetic: segkit predicts the first, scikit-learn\'s sums the other', async () => {
+    const fx = load('tree-weighted-tie');
+    // 11 rows of class 0 at 26/22 and 15 of class 1 at 26/30: 13 each, which scikit-learn sums to 13.000000000000005 for class 1
+    expect(fx.leaf_value).toEqual([13, 13.000000000000005]);
+    expect(fx.leaf_predict).toBe(1);
+    const X = fx.leaf_y.map(() => [1]);
+    const m = await decisionTree(X, fx.leaf_y, { classWeight: 'balanced', executor: ex });
+    expect(Array.from(m.tree.value)).toEqual([13, 13]);
+    expect(Array.from(await m.predictProba([[1]], { executor: ex }))).toEqual([0.5, 0.5]);
+    expect(Array.from(await m.predict([[1]], { executor: ex }))).toEqual([0]);
+  });
+
   const classify = load('tree-classify');
   for (const [key, options] of [['balanced', { maxDepth: 3, classWeight: 'balanced' as const }], ['leaf10', { maxDepth: 5, minSamplesLeaf: 10 }]] as const) {
     it(`make_classification, ${key}: the same tree, importances and probabilities`, async () => {

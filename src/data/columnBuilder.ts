@@ -35,10 +35,12 @@ const KIND_OF: Readonly<Record<ColumnType, Kind>> = Object.freeze({
   category: 'category',
 });
 
-const NUMBER_TEXT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+// Spaces around a number are ASCII white space, as pandas.read_csv skips: a no-break space or a U+FEFF (a byte order
+// mark where two exports were joined) makes the cell text, so "\uFEFF1001" is not customer 1001
+const NUMBER_TEXT = /^[\t-\r ]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[\t-\r ]*$/;
+const INTEGER_TEXT = /^[\t-\r ]*[+-]?\d+[\t-\r ]*$/;
 // "007" or "02134" are identifiers (account numbers, postcodes): reading them as numbers would drop the zeros.
-const LEADING_ZERO = /^\s*[+-]?0\d/;
+const LEADING_ZERO = /^[\t-\r ]*[+-]?0\d/;
 // Maps, not object literals: a cell reading "constructor" must not find Object.prototype's
 const SPECIAL_NUMBERS: ReadonlyMap<string, number> = new Map([
   ['NaN', NaN],
@@ -74,7 +76,7 @@ const isInt32 = (v: number) => Number.isInteger(v) && v >= -INT32_MAX - 1 && v <
 /** A number in CSV text; `strict` (type inference) refuses leading-zero identifiers. */
 export function parseNumberText(text: string, strict: boolean): number | undefined {
   if (NUMBER_TEXT.test(text)) return strict && LEADING_ZERO.test(text) ? undefined : +text;
-  return SPECIAL_NUMBERS.get(text.trim());
+  return SPECIAL_NUMBERS.get(text.replace(/^[\t-\r ]+|[\t-\r ]+$/g, ''));
 }
 
 // Powers of ten that doubles hold exactly (10^22 is the last), for the fast path below.
@@ -174,7 +176,7 @@ export function plainNumber(digits: number, first: number, lead: number, last: n
 /**
  * Whether a cell starting with character (or byte) `c` may read as a number where a text column counts its numbers:
  * digits, signs, ".", ",", space, tab, and the I of Infinity and N of NaN. Cells starting otherwise count as text,
- * even those NUMBER_TEXT reads (a leading no-break space or line feed).
+ * even those NUMBER_TEXT reads (a leading line feed).
  */
 export const mayBeNumber = (c: number): boolean =>
   (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 44 || c === 32 || c === 9 || c === 73 || c === 78;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { failure } from './helpers.js';
-import { Float64, Table, makeVector, vectorFromArray } from 'apache-arrow';
+import { DenseUnion, Field, Float64, Int32, SparseUnion, Table, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { writeCsv } from '../src/data/writeCsv.js';
 import { readArrow } from '../src/data/readArrow.js';
 import { readArrowBatches } from '../src/data/arrowBatches.node.js';
 import { readJson } from '../src/data/readJson.js';
@@ -167,6 +168,38 @@ describe('Arrow metadata claiming more entries than it holds', () => {
         });
         expect(b.message).toMatch(/is not valid Arrow IPC data: its metadata holds a list of \d+ entries in \d+ bytes \(expected an Arrow IPC file or stream\)$/);
       }
+    }
+  });
+});
+
+describe('an Arrow union column whose rows name a child it does not have', () => {
+  // n: 5, 6, 7 and s: 1.5, 2.5, 3.5, three rows; `ids` the rows' type ids (the union's are 0 and 1)
+  const file = (mode: 'dense' | 'sparse', ids: number[], offsets = [0, 0, 1]) => {
+    const fields = [new Field('n', new Int32(), true), new Field('s', new Float64(), true)];
+    const type = mode === 'dense' ? new DenseUnion([0, 1], fields) : new SparseUnion([0, 1], fields);
+    const children = [makeData({ type: new Int32(), length: 3, data: Int32Array.of(5, 6, 7) }), makeData({ type: new Float64(), length: 3, data: Float64Array.of(1.5, 2.5, 3.5) })];
+    const u = makeData({ type, length: 3, nullCount: 0, typeIds: Int8Array.from(ids), ...(mode === 'dense' ? { valueOffsets: Int32Array.from(offsets) } : {}), children } as never);
+    return tableToIPC(new Table({ id: makeVector(Int32Array.of(1, 2, 3)), u: makeVector(u) }), 'file');
+  };
+
+  it('reads a sound one, dense or sparse', async () => {
+    expect(writeCsv(await readArrow(file('dense', [0, 1, 0])))).toBe('id,u\n1,5\n2,1.5\n3,6\n');
+    expect(writeCsv(await readArrow(file('sparse', [0, 1, 0])))).toBe('id,u\n1,5\n2,2.5\n3,7\n');
+  });
+
+  it('is an E_PARSE error naming the column, read in memory or batch by batch (every value of it was a TypeError)', async () => {
+    const message = 'is corrupt: a row of union column "u" names a child the union does not have, or a row past the child\'s end';
+    for (const [name, bytes] of [['dense.arrow', file('dense', [0, 3, 0])], ['sparse.arrow', file('sparse', [1, 7, 0])], ['past.arrow', file('dense', [0, 1, 0], [0, 9, 1])]] as const) {
+      const e = await failure(() => readArrow(bytes));
+      expect([e.code, e.message]).toEqual(['E_PARSE', `the Arrow input ${message}`]);
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const b = await failure(async () => {
+        for await (const _ of readArrowBatches(path)) {
+          // read them all
+        }
+      });
+      expect([b.code, b.message]).toEqual(['E_PARSE', `"${path}" ${message}`]);
     }
   });
 });

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Table } from 'apache-arrow';
+import { Field, Int32, List, Struct, type Table, Table as ArrowTable, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { parquetMetadata } from 'hyparquet/src/index.js';
 import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
@@ -459,6 +459,21 @@ describe('text columns', () => {
     const r = run(['segment', 'countries.csv', '--encode', 'email']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('segkit: error: --encode: column "email" in "countries.csv" has a different value in every row (100 values), like an id or an email, so it cannot describe a segment; leave it out of --encode\n');
+  });
+
+  it('refuses to encode a column of lists or records, naming its type, where it said their three values differed in every row', () => {
+    const n = 40;
+    const table = new ArrowTable({
+      x: makeVector(Float64Array.from({ length: n }, (_, i) => (i * 37) % 11)),
+      tags: vectorFromArray(Array.from({ length: n }, (_, i) => [i % 3]), new List(new Field('item', new Int32()))),
+      place: makeVector(makeData({ type: new Struct([new Field('a', new Int32())]), length: n, nullCount: 0, children: [makeData({ type: new Int32(), length: n, data: Int32Array.from({ length: n }, (_, i) => i % 2) })] })),
+    });
+    writeFileSync(path('nested.arrow'), tableToIPC(table, 'file'));
+    for (const [name, type] of [['tags', 'List<Int32>'], ['place', 'Struct<{a:Int32}>']]) {
+      const r = run(['segment', 'nested.arrow', '--k', '2', '--encode', name]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`segkit: error: --encode: column "${name}" in "nested.arrow" holds lists or records (Arrow type ${type}), neither numbers nor text; leave it out of --encode\n`);
+    }
   });
 });
 

@@ -171,9 +171,17 @@ export function noValues(vec: Vector | null | undefined, n: number): boolean {
   return true;
 }
 
-/** A text column with a different value in every row (an email, an id) describes no segment. */
+/**
+ * A text column with a different value in every row (an email, an id) describes no segment; a column of lists,
+ * records or bytes none either (their values, objects, all differed, which read as such a column).
+ */
 function checkUniquePerRow(table: Table, names: readonly string[], path: string): void {
   for (const name of names) {
+    const type = table.schema.fields.find((f) => f.name === name)!.type as DataType;
+    const bytes = DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type) || DataType.isBinaryView(type);
+    if (bytes || DataType.isList(type) || DataType.isLargeList(type) || DataType.isFixedSizeList(type) || DataType.isStruct(type) || DataType.isMap(type) || DataType.isUnion(type)) {
+      throw new UsageError(`--encode: column "${name}" in ${inputName(path)} holds ${bytes ? 'bytes' : 'lists or records'} (Arrow type ${String(type)}), neither numbers nor text; leave it out of --encode`);
+    }
     const seen = new Set<unknown>();
     let present = 0;
     for (const v of table.getChild(name)!) {

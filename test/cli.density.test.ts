@@ -286,6 +286,21 @@ describe('segment --algorithm agglomerative and hdbscan', () => {
     expect(s.unassigned?.size ?? 0).toBe(noise);
     expect(s.segments.reduce((a: number, x: { size: number }) => a + x.size, 0) + noise).toBe(blobs.X.length);
   });
+
+  it('compare gives a dbscan segment the share segment gave it: of every row, the unassigned ones included', () => {
+    const s = JSON.parse(ok(['segment', 'blobs.csv', '--algorithm', 'dbscan', '--eps', '0.5', '--model', 'db-share.json', '--json', '-q']).stdout);
+    expect(s.unassigned.size).toBeGreaterThan(0);
+    const c = JSON.parse(ok(['compare', 'blobs.csv', 'blobs.csv', '--model', 'db-share.json', '--id', 'id', '--json', '-q']).stdout);
+    expect(c.migration.unscoredBefore).toBe(s.unassigned.size);
+    const shares = s.segments.map((x: { share: number }) => x.share);
+    expect(shares.reduce((a: number, b: number) => a + b, 0) + s.unassigned.share).toBeCloseTo(1, 12);
+    expect(c.segments.map((x: { shareBefore: number }) => x.shareBefore)).toEqual(shares);
+    expect(c.segments.map((x: { shareAfter: number }) => x.shareAfter)).toEqual(shares);
+    expect(c.segments.map((x: { before: number }) => x.before / blobs.X.length)).toEqual(shares);
+    // the printed table gives the unassigned rows a line of their own, as segment's does
+    const n = s.unassigned.size;
+    expect(ok(['compare', 'blobs.csv', 'blobs.csv', '--model', 'db-share.json', '--id', 'id', '-q']).stdout).toMatch(new RegExp(`\\nunassigned +${n} +${n} +\\+0 +${(100 * n / blobs.X.length).toFixed(1)}% +${(100 * n / blobs.X.length).toFixed(1)}%\\n`));
+  });
 });
 
 describe('usage errors name the option (exit 2)', () => {

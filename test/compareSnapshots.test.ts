@@ -703,6 +703,14 @@ describe('matching customers by id', () => {
     expect(byTable.movers.id).toEqual(movers);
     expect([...byTable.movers.from]).toEqual(from);
     expect([...byTable.movers.to]).toEqual(to);
+    // a segment's share is of every row of its snapshot, the unassigned ones included, as segment's shares are
+    byTable.segments.forEach((s, c) => {
+      expect(s.shareBefore).toBe(lb.filter((l) => l === c).length / lb.length);
+      expect(s.shareAfter).toBe(la.filter((l) => l === c).length / la.length);
+    });
+    const sum = (key: 'shareBefore' | 'shareAfter') => byTable.segments.reduce((a, s) => a + s[key], 0);
+    expect(sum('shareBefore') + byTable.migration.unscoredBefore / lb.length).toBeCloseTo(1, 12);
+    expect(sum('shareAfter') + byTable.migration.unscoredAfter / la.length).toBeCloseTo(1, 12);
   });
 
   it('int32 ids: more than 253 segments (a wider table) match as float64 ids do; duplicates are named as with an index', async () => {

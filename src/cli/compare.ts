@@ -153,7 +153,11 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
     '',
     formatTable(
       ['segment', 'before', 'after', 'change', 'share before', 'share after', ...(f.value ? ['value before', 'value after'] : [])],
-      r.segments.map((s) => [s.name, String(s.before), String(s.after), `${s.change >= 0 ? '+' : ''}${s.change}`, formatShare(s.shareBefore), formatShare(s.shareAfter), ...(f.value ? [formatNumber(s.valueBefore), formatNumber(s.valueAfter)] : [])]),
+      [
+        ...r.segments.map((s) => [s.name, String(s.before), String(s.after), `${s.change >= 0 ? '+' : ''}${s.change}`, formatShare(s.shareBefore), formatShare(s.shareAfter), ...(f.value ? [formatNumber(s.valueBefore), formatNumber(s.valueAfter)] : [])]),
+        // shares are of every row: the rows in no segment get a line of their own, as segment prints them
+        ...(m.unscoredBefore + m.unscoredAfter > 0 ? [[UNASSIGNED.toLowerCase(), String(m.unscoredBefore), String(m.unscoredAfter), `${m.unscoredAfter >= m.unscoredBefore ? '+' : ''}${m.unscoredAfter - m.unscoredBefore}`, formatShare(m.unscoredBefore / r.rowsBefore), formatShare(m.unscoredAfter / r.rowsAfter), ...(f.value ? ['', ''] : [])]] : []),
+      ],
       [false, true, true, true, true, true, true, true],
     ),
     '',

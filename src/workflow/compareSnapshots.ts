@@ -68,6 +68,7 @@ export interface SegmentChange {
   change: number;
   /** after / before - 1 (Infinity for a segment that was empty). */
   growth: number;
+  /** The segment's customers over all the snapshot's rows, those in no segment included (`migration.unscoredBefore`). */
   shareBefore: number;
   shareAfter: number;
   /** Mean distance of the segment's customers to its centre (centroid models only; NaN otherwise). */
@@ -641,7 +642,6 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     movers.from[q / 2] = moverPairs[q + 1];
     movers.to[q / 2] = labelsA[j];
   }
-  const scoredB = drift.before.rows.slice(0, k).reduce((a, b) => a + b, 0), scoredA = drift.after.rows.slice(0, k).reduce((a, b) => a + b, 0);
   const migration: Migration = {
     segments: names, counts,
     // over every customer of the segment still there after, those now without a segment included
@@ -652,7 +652,8 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     const b = drift.before.rows[c], a = drift.after.rows[c];
     const seg: SegmentChange = {
       segment: c, name, before: b, after: a, change: a - b, growth: b ? a / b - 1 : a ? Infinity : 0,
-      shareBefore: scoredB ? b / scoredB : 0, shareAfter: scoredA ? a / scoredA : 0,
+      // of every row of the snapshot, as segment's shares are: with rows in no segment they add up to less than 1
+      shareBefore: b / labelsB.length, shareAfter: a / labelsA.length,
       distanceBefore: distB.measured[c] ? distB.distance[c] / distB.measured[c] : NaN,
       distanceAfter: distA.measured[c] ? distA.distance[c] / distA.measured[c] : NaN,
     };

@@ -279,6 +279,30 @@ describe('personaNames and describeSegment', () => {
     expect(new Set(names).size).toBe(4);
   });
 
+  it('keeps every name within maxWords: a long label of the caller\'s is cut, a number takes the last word\'s place', () => {
+    const within = (names: string[], max: number) => names.forEach((n) => expect(n.split(' ').length, n).toBeLessThanOrEqual(max));
+    // one feature, z = -1 and +1; its label alone is five words
+    const a = profileSegments(fromRows([[1], [1], [9], [9]], { names: ['grocery'] }), Int32Array.from([0, 0, 1, 1]), 2);
+    expect(a.segments.map((s) => s.z)).toEqual([[-1], [1]]);
+    const featureLabels = { grocery: 'monthly grocery spend in euros' };
+    // "Very high monthly grocery spend in euros" (7 words) before
+    expect(personaNames(a, { featureLabels })).toEqual(['Low monthly grocery spend in', 'High monthly grocery spend in']);
+    expect(personaNames(a, { featureLabels, maxWords: 3 })).toEqual(['Low monthly grocery', 'High monthly grocery']);
+    expect(personaNames(a, { maxWords: 2 })).toEqual(['Low grocery', 'High grocery']);
+    // segments 0 and 1 alike, on a feature whose short label is three words: "Very high order value eur 2" (6) before
+    const b = profileSegments(fromRows([[10], [10], [10], [10], [0], [0], [0], [0]], { names: ['avg_total_order_value_eur'] }), Int32Array.from([0, 0, 1, 1, 2, 2, 2, 2]), 3);
+    expect(b.segments.map((s) => s.z)).toEqual([[1], [1], [-1]]);
+    const named = personaNames(b);
+    expect(named).toEqual(['Very high order value eur', 'Very high order value 2', 'Very low order value eur']);
+    within(named, 5);
+    expect(personaNames(b, { maxWords: 2 })).toEqual(['High order', 'High 2', 'Low order']);
+    for (const max of [2, 3, 4, 5, 6]) {
+      within(personaNames(a, { featureLabels, maxWords: max }), max);
+      within(personaNames(b, { maxWords: max }), max);
+      within(personaNames(exactlyAverage(), { maxWords: max }), max);
+    }
+  });
+
   it('gives two means that round alike the digits that tell them apart', () => {
     // ratings 4.3 and 4.2 (population 4.25), spend 55.02 and 54.98 (population 55.00): "4.3 against 4.3" before
     const rows = [...Array.from({ length: 4 }, () => [4.3, 55.02]), ...Array.from({ length: 4 }, () => [4.2, 54.98])];
@@ -309,6 +333,8 @@ describe('personaNames and describeSegment', () => {
     refused(() => describeSegment(p, 0, { maxFeature: 2 } as never), 'maxFeature');
     refused(() => personaNames(p, { maxWords: '3' as never }), 'maxWords');
     refused(() => personaNames(p, { maxWords: 0 }), 'maxWords');
+    // every name has two words at least ("Typical customers"): one word was a promise no name kept
+    refused(() => personaNames(p, { maxWords: 1 }), 'maxWords');
     refused(() => personaNames(p, { featureLabel: { visits: 'trips' } } as never), 'featureLabel');
     // what is not profileSegments' result: a TypeError before
     for (const bad of [undefined, {}, { features: ['a'] }]) {

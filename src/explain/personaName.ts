@@ -39,7 +39,10 @@ export function shortLabels(names: readonly string[], labels: Readonly<Record<st
   return short.map((s, j) => ((count.get(s) ?? 0) > 1 ? (full.indexOf(full[j]) === full.lastIndexOf(full[j]) ? full[j] : names[j]) : s));
 }
 
-const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
+const wordList = (s: string) => s.split(/\s+/).filter(Boolean);
+const words = (s: string) => wordList(s).length;
+/** The first n words of s. */
+const cut = (s: string, n: number) => wordList(s).slice(0, n).join(' ');
 
 /** Refuses what is not profileSegments' result (a TypeError otherwise). */
 function checkProfiles(profiles: SegmentProfiles): void {
@@ -58,7 +61,7 @@ function plainName(zs: readonly FeatureZ[], labels: ReadonlyMap<string, string>,
 }
 
 export interface PersonaNameOptions {
-  /** Words per name, at most (default 5). */
+  /** Words per name, at most, a number that tells equal names apart included (default 5; at least 2). */
   readonly maxWords?: number;
   /** Short labels for features, by feature name. */
   readonly featureLabels?: Readonly<Record<string, string>>;
@@ -67,14 +70,16 @@ export interface PersonaNameOptions {
 /**
  * Short persona-style names for every segment ("Frequent, recent buyers", "High income, low spend"), at most
  * `maxWords` words and all different: the customer vocabulary of `nameSegment` when it fits, else the levels of
- * the two (or one) strongest features in short labels; names still equal get " 2", " 3" in segment order (a number
- * that would give a name another segment already has is skipped).
+ * the two (or one) strongest features in short labels, the strongest alone cut to fit if nothing else does; names
+ * still equal get " 2", " 3" in segment order, within maxWords too (a number that would give a name another
+ * segment already has is skipped).
  */
 export function personaNames(profiles: SegmentProfiles, options: PersonaNameOptions = {}): string[] {
   checkProfiles(profiles);
   checkOptions(options, ['maxWords', 'featureLabels'], 'personaNames');
   const maxWords = options.maxWords ?? 5;
-  if (!Number.isInteger(maxWords) || maxWords < 1) throw badOption('maxWords', maxWords, 'an integer >= 1');
+  // every name has two words at least ("Typical customers", "High income")
+  if (!Number.isInteger(maxWords) || maxWords < 2) throw badOption('maxWords', maxWords, 'an integer >= 2');
   const labels = new Map(profiles.features.map((f, j) => [f, shortLabels(profiles.features, options.featureLabels)[j]]));
   const candidates = profiles.segments.map((s) => {
     if (s.size === 0) return ['Empty segment'];
@@ -86,7 +91,9 @@ export function personaNames(profiles: SegmentProfiles, options: PersonaNameOpti
       const plain = plainName(zs, labels, terms, 0.25);
       if (words(plain) <= maxWords) out.push(plain);
     }
-    out.push(plainName(zs, labels, 1, 0));
+    // the last resort, cut to fit: a long label of the caller's, or "very" and a label of three words
+    const one = plainName(zs, labels, 1, 0);
+    out.push(words(one) > maxWords ? cut(capitalise(one.replace(/^Very /, '')), maxWords) : one);
     return [...new Set(out)];
   });
   // the first candidate of each, then later ones for names that clash
@@ -107,9 +114,11 @@ export function personaNames(profiles: SegmentProfiles, options: PersonaNameOpti
   const used = new Set(names);
   return names.map((n, i) => {
     if (names.indexOf(n) === i) return n;
+    // the number is a word of the name: the name gives up its last word for it where there is no room
+    const base = cut(n, maxWords - 1);
     let c = 2;
-    while (used.has(`${n} ${c}`)) c++;
-    used.add((n = `${n} ${c}`));
+    while (used.has(`${base} ${c}`)) c++;
+    used.add((n = `${base} ${c}`));
     return n;
   });
 }

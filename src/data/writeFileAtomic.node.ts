@@ -3,6 +3,7 @@ import { constants, unlinkSync } from 'node:fs';
 import { open, readlink, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { syncDirectory } from '../util/syncDirectory.node.js';
 
 /** The longest file name most file systems take, in bytes (NAME_MAX on Linux, macOS and Windows). */
 const NAME_BYTES = 255;
@@ -81,20 +82,6 @@ export function removeTemporaryFiles(): void {
     }
   }
   live.clear();
-}
-
-/** Flushes a directory, so that a rename in it survives a crash; platforms that cannot open directories skip it. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException)?.code;
-    if (!(process.platform === 'win32' || code === 'EISDIR' || code === 'EINVAL' || code === 'EPERM' || code === 'EBADF')) throw error;
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
 }
 
 /**

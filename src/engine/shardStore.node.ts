@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SegkitError, describe } from '../util/errors.js';
+import { syncDirectory } from '../util/syncDirectory.node.js';
 
 /**
  * Where a distributed executor puts what jobs refer to (the claim-check pattern): each shard of loaded data, large
@@ -37,13 +38,15 @@ function checkKey(key: string): string {
 
 /**
  * `mkdir -p` in steps, each parent made once before its child: Node's own recursive mkdir never returns where a
- * parent exists but refuses children with ENOENT (a folder under /proc), and this gives that ENOENT.
+ * parent exists but refuses children with ENOENT (a folder under /proc), and this gives that ENOENT. The parent of
+ * each folder made is flushed, so the folder survives a crash as the files renamed into it do.
  */
 async function makeDirs(dir: string): Promise<void> {
   // the second try follows the parent's making: a second ENOENT is the final answer
   for (let tried = false; ; tried = true) {
     try {
       await mkdir(dir);
+      await syncDirectory(path.dirname(dir));
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -55,7 +58,11 @@ async function makeDirs(dir: string): Promise<void> {
   }
 }
 
-/** A directory, local or on a file system every worker mounts (NFS, a shared volume): writes go to a temporary name renamed into place. */
+/**
+ * A directory, local or on a file system every worker mounts (NFS, a shared volume): a write goes to a temporary
+ * name, is flushed to disk, renamed into place and the directory flushed, so a crash leaves the old file or the
+ * whole new one, never a part.
+ */
 class FileStore implements ShardStore {
   private readonly made = new Set<string>();
   constructor(readonly url: string, private readonly root: string) {}
@@ -76,10 +83,17 @@ class FileStore implements ShardStore {
       this.made.add(dir);
     }
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    let handle: FileHandle | undefined;
     try {
-      await writeFile(temp, bytes);
+      handle = await open(temp, 'wx');
+      await handle.writeFile(bytes);
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
       await rename(temp, file);
+      await syncDirectory(dir);
     } catch (e) {
+      await handle?.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       throw new SegkitError('E_IO', `cannot write ${key} to the store ${this.url}: ${(e as Error).message}`, undefined, { cause: e });
     }

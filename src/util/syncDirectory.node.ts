@@ -1,0 +1,15 @@
+import { open, type FileHandle } from 'node:fs/promises';
+
+/** Flushes a directory, so that a rename in it survives a crash; platforms that cannot open directories skip it. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (!(process.platform === 'win32' || code === 'EISDIR' || code === 'EINVAL' || code === 'EPERM' || code === 'EBADF')) throw error;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

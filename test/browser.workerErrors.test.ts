@@ -22,6 +22,8 @@ describe.skipIf(!hasChromium)('shard-op errors in Web Workers', () => {
       '/segkit.js': dist('browser/segkit.js'),
       '/segkit.worker.js': dist('browser/segkit.worker.js'),
       // the worker script under a policy that allows no WebAssembly: every worker fails to set up its kernels
+      // a script that loads and never answers: no worker of it is ever ready
+      '/silent.worker.js': { text: 'self.onmessage = () => {};\n', headers: { 'Content-Type': 'text/javascript' } },
       '/nowasm.worker.js': { text: readFileSync(dist('browser/segkit.worker.js'), 'utf8'), headers: { 'Content-Security-Policy': "script-src 'self'" } },
       '/ops.js': {
         text: `import { defineOp, SegkitError } from './segkit.js';
@@ -109,6 +111,35 @@ export const plainOp = defineOp({ name: 'page.plain', run(shard) { if (shard.ind
       // stopped by the failure, not only by close()
       await expect.poll(() => page.workers().length).toBe(0);
       await page.evaluate('globalThis.executor.close()');
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
+  it('a worker script that loads but never answers fails the first pass with E_WORKER naming it after startTimeout, in both modes, and is stopped', async () => {
+    const page = await open(true);
+    try {
+      const got = await page.evaluate<string[]>(`(async () => {
+        const segkit = await import('./segkit.js');
+        const { indexOp } = await import('./ops.js');
+        const workerUrl = new URL('./silent.worker.js', location.href);
+        const said = (p) => p.then(() => 'finished', (e) => String(e instanceof segkit.SegkitError) + ' ' + e.code + ' ' + e.message);
+        const out = [];
+        for (const sharedMemory of [true, false]) {
+          const ex = segkit.webWorkerExecutor({ threads: 2, workerUrl, sharedMemory, startTimeout: 200 });
+          // with shared memory the data is loaded in the page and the first map starts the workers; without, the load does
+          const first = sharedMemory
+            ? ex.load({ columns: [new Float32Array(16 * 4)] }, { shardRows: 16 }).then((h) => ex.map(indexOp, h, null))
+            : ex.load({ columns: [new Float32Array(16 * 4)] }, { shardRows: 16 });
+          out.push(await said(first));
+          out.push(await said(ex.start()));
+          await ex.close();
+        }
+        return out;
+      })()`);
+      expect(got).toHaveLength(4);
+      for (const said of got) expect(said).toMatch(/^true E_WORKER the Web Worker script http:\/\/[^ ]+\/silent\.worker\.js did not answer within 200 ms of starting \(give segkit\.worker\.js as workerUrl, or a larger startTimeout where it loads slowly\)$/);
+      await expect.poll(() => page.workers().length).toBe(0);
     } finally {
       await page.close();
     }

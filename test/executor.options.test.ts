@@ -41,3 +41,15 @@ describe('bullmqExecutor options', () => {
     for (const workerTimeout of [1, 60_000, Number.POSITIVE_INFINITY]) expect(bullmqExecutor({ connection: 'redis://127.0.0.1:1', store, workerTimeout }).kind).toBe('bullmq');
   });
 });
+
+describe('webWorkerExecutor options', () => {
+  it('a startTimeout that is not a positive number of milliseconds is refused when the executor is made', async () => {
+    const { webWorkerExecutor } = await import('../src/engine/webWorkerExecutor.js');
+    for (const startTimeout of [0, -5, Number.NaN, '100']) {
+      const e = await failure(() => webWorkerExecutor({ startTimeout: startTimeout as number }));
+      expect([e.code, e.message]).toEqual(['E_BAD_OPTION', `option "startTimeout" must be a number of milliseconds > 0, got ${typeof startTimeout === 'string' ? `"${startTimeout}"` : String(startTimeout)}`]);
+    }
+    // a good one passes the options' checks: Node has no Web Workers, which is the next thing said
+    for (const startTimeout of [250, Number.POSITIVE_INFINITY]) expect((await failure(() => webWorkerExecutor({ startTimeout }))).message).toContain('needs Web Workers');
+  });
+});

@@ -17,9 +17,14 @@ export interface WebWorkerExecutorOptions {
    * each worker is sent its shards once and keeps them; only states and partials move per pass.
    */
   sharedMemory?: boolean;
+  /**
+   * Milliseconds the workers have to load the script and set up their kernels (default 30,000; Infinity waits
+   * forever). A script that loads but never answers, not segkit's worker script, fails with E_WORKER naming it.
+   */
+  startTimeout?: number;
 }
 
-const KNOWN = ['threads', 'workerUrl', 'sharedMemory'] as const;
+const KNOWN = ['threads', 'workerUrl', 'sharedMemory', 'startTimeout'] as const;
 
 /** An executor over Web Workers; `start()` starts them ahead of the first pass (a page can do it while it loads). */
 export interface WebWorkerExecutor extends Executor {
@@ -45,7 +50,7 @@ class WorkerPool {
   /** Why the pool stopped: a worker that died (E_WORKER), or close() (E_CLOSED). */
   failure: SegkitError | undefined;
 
-  constructor(private readonly url: string | URL, readonly size: number, private readonly memory: WebAssembly.Memory | undefined, private readonly onFail: () => void) {}
+  constructor(private readonly url: string | URL, readonly size: number, private readonly memory: WebAssembly.Memory | undefined, private readonly onFail: () => void, private readonly startTimeout: number) {}
 
   start(): Promise<void> {
     return (this.started ??= (async () => {
@@ -60,7 +65,16 @@ class WorkerPool {
           worker.onmessageerror = () => this.fail('a Web Worker sent a message that could not be read');
           this.workers.push(worker);
         }
-        await Promise.all(this.workers.map((_, w) => this.request(w, { t: 'init', memory: this.memory })));
+        // a script that loads but never answers (not segkit's worker script) would leave the first pass waiting forever
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<never>((_, reject) => {
+          if (this.startTimeout < 2 ** 31) timer = setTimeout(() => reject(new SegkitError('E_WORKER', `the Web Worker script ${String(this.url)} did not answer within ${this.startTimeout} ms of starting`, 'give segkit.worker.js as workerUrl, or a larger startTimeout where it loads slowly')), this.startTimeout);
+        });
+        try {
+          await Promise.race([Promise.all(this.workers.map((_, w) => this.request(w, { t: 'init', memory: this.memory }))), late]);
+        } finally {
+          clearTimeout(timer);
+        }
       } catch (e) {
         // a worker that cannot set up its kernels (a CSP without 'wasm-unsafe-eval', say), or a script the page may
         // not start (another origin: a DOMException, whose code is a number): a SegkitError, and no idle workers left
@@ -128,14 +142,14 @@ class SharedWebWorkerExecutor extends HeapExecutor implements WebWorkerExecutor 
   readonly sharedMemory = true;
   private pool: WorkerPool | undefined;
 
-  constructor(readonly threads: number, private readonly url: string | URL) {
+  constructor(readonly threads: number, private readonly url: string | URL, private readonly startTimeout: number) {
     super(true);
   }
 
   private async workers(): Promise<WorkerPool> {
     // a memory close() let go while it was being made must not get workers: they would run later passes over it
     const { mem } = await this.liveLocal();
-    const pool = (this.pool ??= new WorkerPool(this.url, this.threads, mem.memory, () => void this.close()));
+    const pool = (this.pool ??= new WorkerPool(this.url, this.threads, mem.memory, () => void this.close(), this.startTimeout));
     await pool.start();
     return pool;
   }
@@ -211,10 +225,10 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
   private pool: WorkerPool | undefined;
   private handles = new Set<WorkerHandle>();
 
-  constructor(readonly threads: number, private readonly url: string | URL) {}
+  constructor(readonly threads: number, private readonly url: string | URL, private readonly startTimeout: number) {}
 
   private async workers(): Promise<WorkerPool> {
-    const pool = (this.pool ??= new WorkerPool(this.url, this.threads, undefined, () => void this.close()));
+    const pool = (this.pool ??= new WorkerPool(this.url, this.threads, undefined, () => void this.close(), this.startTimeout));
     await pool.start();
     return pool;
   }
@@ -385,6 +399,8 @@ export function webWorkerExecutor(options: WebWorkerExecutorOptions = {}): WebWo
   checkOptions(options, KNOWN, 'webWorkerExecutor');
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw badOption('threads', options.threads, 'a positive integer');
+  const startTimeout = options.startTimeout ?? 30_000;
+  if (!(typeof startTimeout === 'number' && startTimeout > 0)) throw badOption('startTimeout', startTimeout, 'a number of milliseconds > 0');
   if (typeof Worker !== 'function') throw new SegkitError('E_BAD_OPTION', 'webWorkerExecutor needs Web Workers, which this runtime does not have', 'use inlineExecutor()');
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
   const shared = options.sharedMemory ?? isolated;
@@ -394,5 +410,5 @@ export function webWorkerExecutor(options: WebWorkerExecutorOptions = {}): WebWo
   }
   const url = options.workerUrl ?? new URL('./segkit.worker.js', import.meta.url);
   if (typeof url !== 'string' && !(url instanceof URL)) throw badOption('workerUrl', url, 'a URL or a string');
-  return shared ? new SharedWebWorkerExecutor(threads, url) : new TransferWebWorkerExecutor(threads, url);
+  return shared ? new SharedWebWorkerExecutor(threads, url, startTimeout) : new TransferWebWorkerExecutor(threads, url, startTimeout);
 }

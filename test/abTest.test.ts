@@ -24,6 +24,17 @@ describe('interval and test functions vs statsmodels and scipy', () => {
     }
   });
 
+  it("Newcombe's interval at confidences up to 1 - 1e-15: z is the quantile of the tail, not of 1 minus it", () => {
+    // 60-digit twin at scipy's norm.isf((1 - confidence) / 2); at 1 - 1e-12 the rounded 1 - tail moved bounds by 2e-6
+    const fx = JSON.parse(readFileSync(new URL('./fixtures/newcombe-confidence.json', import.meta.url), 'utf8'));
+    expect(fx.cases).toHaveLength(28);
+    for (const c of fx.cases) {
+      const [lo, hi] = newcombeInterval(c.x1, c.n1, c.x2, c.n2, c.confidence);
+      rel(lo, c.ci[0], 1e-12);
+      rel(hi, c.ci[1], 1e-12);
+    }
+  });
+
   it('pooled two-proportion z-test (statsmodels proportions_ztest)', () => {
     for (const c of ab.two_proportions.cases.filter((x: { ztest_pooled?: unknown }) => x.ztest_pooled)) {
       const r = twoProportionZTest(c.x1, c.n1, c.x2, c.n2);

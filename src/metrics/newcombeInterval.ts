@@ -25,7 +25,9 @@ export function newcombeInterval(x1: number, n1: number, x2: number, n2: number,
   checkCount('1', x1, n1);
   checkCount('2', x2, n2);
   if (typeof confidence !== 'number' || !(confidence > 0 && confidence < 1)) throw badOption('confidence', confidence, 'a number between 0 and 1');
-  const z = normalQuantile(1 - (1 - confidence) / 2, 0, 1);
+  // the quantile of the tail probability itself: 1 - (1 - confidence) / 2 would round it, and z with it by 2e-6 of
+  // its value at confidence 1 - 1e-12 (statsmodels takes norm.isf(alpha / 2))
+  const z = -normalQuantile((1 - confidence) / 2, 0, 1);
   const p1 = x1 / n1, p2 = x2 / n2;
   const [l1, u1] = wilsonInterval(x1, n1, z);
   const [l2, u2] = wilsonInterval(x2, n2, z);

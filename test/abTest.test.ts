@@ -76,6 +76,15 @@ describe('interval and test functions vs statsmodels and scipy', () => {
     expectError(() => holm(p, '0.05' as never), 'E_BAD_OPTION', '"alpha"');
   });
 
+  it('holm refuses a hole in a sparse array, as undefined, rather than leaving that test out of m', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const holed = [0.01, , 0.03] as number[];
+    expectError(() => holm(holed), 'E_BAD_OPTION', '"pvalues[1]"');
+    expectError(() => holm([0.01, undefined, 0.03] as never), 'E_BAD_OPTION', '"pvalues[1]"');
+    // NaN stays NaN and does not count: m = 2 here, as the documentation says (0.01 x 2, then max(0.02, 0.03))
+    expect(holm([0.01, NaN, 0.03]).adjusted).toEqual([0.02, NaN, 0.03]);
+  });
+
   it('Welch: a million values near 1e9 and a small difference keep their accuracy; constant groups have no variance', () => {
     const n = 1_000_000;
     const a = Float64Array.from({ length: n }, (_, i) => 1e9 + 0.002 + ((i * 7919) % 1000) / 1000);

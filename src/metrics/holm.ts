@@ -11,9 +11,11 @@ export function holm(pvalues: readonly number[], alpha = 0.05): { adjusted: numb
   if (!Array.isArray(pvalues)) throw badOption('pvalues', pvalues, 'an array of p-values');
   // a confidence (95) or a share given as text would reject every hypothesis, NaN none
   if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) throw badOption('alpha', alpha, 'a number between 0 and 1 (the family-wise error rate, e.g. 0.05)');
-  pvalues.forEach((p, i) => {
+  // index by index: forEach and map skip the holes of a sparse array, which would leave a test out of m unrefused
+  for (let i = 0; i < pvalues.length; i++) {
+    const p = pvalues[i];
     if (typeof p !== 'number' || p < 0 || p > 1) throw badOption(`pvalues[${i}]`, p, 'a number from 0 to 1 (or NaN)');
-  });
+  }
   const order = pvalues.map((_, i) => i).filter((i) => !Number.isNaN(pvalues[i])).sort((a, b) => pvalues[a] - pvalues[b] || a - b);
   const m = order.length;
   const adjusted = pvalues.map(() => NaN);

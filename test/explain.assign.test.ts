@@ -292,6 +292,18 @@ describe('segmentRules', () => {
     await expect(segmentRules({ columns: [income], names: ['income'] }, labels, { names: ['a', 'b', 'c'] })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"names"') });
   });
 
+  it('names with a hole (a sparse array) are refused, as undefined is, rather than naming a rule "undefined"', async () => {
+    const spend = Float32Array.from({ length: 300 }, (_, i) => i);
+    const labels = Int32Array.from(spend, (v) => (v < 100 ? 0 : v < 200 ? 1 : 2));
+    // eslint-disable-next-line no-sparse-arrays
+    for (const names of [['low', , 'high'], ['low', undefined, 'high']] as string[][]) {
+      const e = await failure(() => segmentRules({ columns: [spend], names: ['spend'] }, labels, { names, executor: ex }));
+      expect([e.code, e.message]).toEqual(['E_BAD_OPTION', expect.stringContaining('"names"')]);
+    }
+    const r = await segmentRules({ columns: [spend], names: ['spend'] }, labels, { names: ['low', 'mid', 'high'], executor: ex });
+    expect(r.rules.map((x) => x.text)).toEqual(['spend <= 99.5 -> low: 100% of 100 customers', '99.5 < spend <= 199.5 -> mid: 100% of 100 customers', 'spend > 199.5 -> high: 100% of 100 customers']);
+  });
+
   it('no labels with names are refused as without names, not a TypeError reading their length', async () => {
     for (const labels of [null, undefined]) {
       const e = await failure(() => segmentRules(data, labels as never, { names: ['a', 'b', 'c'], executor: ex }));

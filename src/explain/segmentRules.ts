@@ -63,7 +63,7 @@ export async function segmentRules(data: DataInput, labels: Target, options: Seg
     labels = labels as ArrayLike<number>;
     let k = 0;
     for (let i = 0; i < labels.length; i++) if (labels[i] + 1 > k) k = labels[i] + 1;
-    if (!Array.isArray(names) || names.length < k || names.some((x) => typeof x !== 'string')) throw badOption('names', names, `a name (text) for each of the ${k} segment ids`);
+    if (!Array.isArray(names) || names.length < k || [...names].some((x) => typeof x !== 'string')) throw badOption('names', names, `a name (text) for each of the ${k} segment ids`);
     // one segment: named by its name, as a classifier given the names as its target names it
     let one = labels.length > 0;
     for (let i = 1; i < labels.length && one; i++) one = labels[i] === labels[0];

@@ -254,9 +254,9 @@ describe('segment --algorithm agglomerative and hdbscan', () => {
 
   it('score --proba names the agglomerative or dbscan model it cannot take soft memberships from', () => {
     ok(['segment', 'blobs.csv', '--algorithm', 'agglomerative', '--k', '4', '--model', 'agg-proba.json', '-q']);
-    expect(segkit(['score', 'blobs.csv', '--model', 'agg-proba.json', '--out', 'agg-proba.csv', '--proba']).stderr).toContain('"agg-proba.json" holds an agglomerative model (segment with --algorithm gmm)');
+    expect(segkit(['score', 'blobs.csv', '--model', 'agg-proba.json', '--out', 'agg-proba.csv', '--proba']).stderr).toContain('"agg-proba.json" holds an agglomerative model (segment with --algorithm gmm, or train a tree or forest)');
     ok(['segment', 'blobs.csv', '--algorithm', 'dbscan', '--eps', '0.5', '--model', 'db-proba.json', '-q']);
-    expect(segkit(['score', 'blobs.csv', '--model', 'db-proba.json', '--out', 'db-proba.csv', '--proba']).stderr).toContain('"db-proba.json" holds a dbscan model (segment with --algorithm gmm)');
+    expect(segkit(['score', 'blobs.csv', '--model', 'db-proba.json', '--out', 'db-proba.csv', '--proba']).stderr).toContain('"db-proba.json" holds a dbscan model (segment with --algorithm gmm, or train a tree or forest)');
   });
 
   it('agglomerative --k auto: one tree cut at every k of the sweep', () => {

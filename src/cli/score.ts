@@ -60,6 +60,7 @@ Examples:
   $ cat new.csv | segkit score - --model model.json --out - > scored.csv
   $ segkit score huge.parquet --model model.json --out scored.parquet --executor redis://10.0.0.5:6379 --store file:///mnt/segkit
   $ segkit score new.csv --model gmm-model.json --out scored.csv --proba
+  $ segkit score new.csv --model classifier.json --out scored.csv --proba   # a tree's or forest's class probabilities
   $ segkit score huge.arrow --model model.json --out ids.arrow --keep customer_id   # ids and segments only
 
 CSV and Arrow IPC input is read and scored in batches, and CSV and Arrow IPC output is written as it goes (to a
@@ -76,7 +77,7 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment')
     .addOption(new Option('--executor <url>', 'score on segkit workers through BullMQ on Redis (redis://host:6379, rediss:// for TLS)').argParser(redisUrl('--executor')))
     .addOption(new Option('--store <url>', 'with --executor: where shards go, reached by every worker (file:///shared/dir)').argParser(storeUrl('--store')))
-    .option('--proba', 'gmm models: add each row\'s membership probability of every segment (columns <segment-column>_proba_<id>)')
+    .option('--proba', 'gmm, tree and forest models: add each row\'s probability of every segment (columns <segment-column>_proba_<id>; a tree or forest gives its leaves\' class shares, averaged over the trees)')
     .addOption(new Option('--keep <columns>', 'input columns the output carries, comma-separated, in this order (default: all of them)').argParser(columnList));
   addFormatOption(cmd);
   addCommonOptions(cmd);
@@ -421,7 +422,10 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   checkPaths([['the input', input], ['--model', f.model]], [['--out', f.out]]);
   await checkParent(f.out, '--out');
   const model = await loadModel(f.model);
-  if (f.proba && model.kind !== 'gmm') throw new UsageError(`--proba needs a model with soft membership; "${f.model}" holds ${/^[aeiou]/.test(model.kind) ? 'an' : 'a'} ${model.kind} model (segment with --algorithm gmm)`);
+  // membership probabilities: a mixture's, or a tree's or forest's leaf probabilities (the classes' shares)
+  if (f.proba && typeof (model.model as { predictProba?: unknown }).predictProba !== 'function') {
+    throw new UsageError(`--proba needs a model with membership probabilities; "${f.model}" holds ${/^[aeiou]/.test(model.kind) ? 'an' : 'a'} ${model.kind} model (segment with --algorithm gmm, or train a tree or forest)`);
+  }
   const names = model.names;
   const what = inputName(input);
   // --proba: one probability column per segment after the segment columns (earlier ones replaced)

@@ -1,0 +1,137 @@
+// segkit score --proba with the classifiers of segkit train: a tree's or forest's class probabilities, one column per
+// segment id as for mixtures, checked against the library's predictProba and, for a tree, scikit-learn's.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SegmentModel } from '../src/workflow/segmentModel.js';
+import { readTable } from '../src/data/readTable.node.js';
+import { close } from '../src/engine/defaultExecutor.js';
+import { createRandom } from '../src/util/random.js';
+import { ok as okIn, segkit as segkitIn } from './helpers/segkitCli.js';
+
+let dir = '';
+const path = (name: string) => join(dir, name);
+const ok = (args: readonly string[]) => okIn(dir, args);
+const segkit = (args: readonly string[]) => segkitIn(dir, args);
+
+/** Three overlapping groups; `label` holds the group's id (times `step`, so ids may skip) and `plan` a name. */
+function csv(n: number, seed: number, step = 1): string {
+  const rng = createRandom(seed);
+  const lines = ['customer_id,spend,visits,tenure,label,plan'];
+  for (let i = 0; i < n; i++) {
+    const g = i % 3;
+    lines.push([`c${seed}-${String(i).padStart(4, '0')}`, (50 + 25 * g + 15 * rng.normal()).toFixed(2), (5 + 3 * g + 3 * rng.normal()).toFixed(2), (10 * g + 6 * rng.normal()).toFixed(2), g * step, ['basic', 'plus', 'pro'][g]].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const column = (t: Awaited<ReturnType<typeof readTable>>, name: string): number[] => {
+  const c = t.getChild(name);
+  if (!c) throw new Error(`no column ${name}`);
+  return Array.from(c.toArray() as ArrayLike<number>, Number);
+};
+const probaNames = (t: Awaited<ReturnType<typeof readTable>>): string[] => t.schema.fields.map((f) => f.name).filter((n) => n.startsWith('segment_proba_'));
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'segkit-treeproba-'));
+  writeFileSync(path('customers.csv'), csv(600, 1));
+  writeFileSync(path('new.csv'), csv(300, 2));
+  writeFileSync(path('sparse.csv'), csv(300, 3, 2));
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await close();
+});
+
+describe('segkit score --proba with tree and forest models', () => {
+  it('a tree on iris writes scikit-learn\'s predict_proba (DecisionTreeClassifier, max_depth 3) and the library\'s', async () => {
+    const fx = JSON.parse(readFileSync(new URL('./fixtures/tree-iris.json', import.meta.url), 'utf8')) as { X: number[][]; y: number[]; predict: number[]; predict_proba: number[][] };
+    // the fixture's float32 values, written in full: read back, they are the same float32 values
+    writeFileSync(path('iris.csv'), `id,sepal_length,sepal_width,petal_length,petal_width,species\n${fx.X.map((r, i) => [`f${i}`, ...r.map(String), fx.y[i]].join(',')).join('\n')}\n`);
+    ok(['train', 'iris.csv', '--target', 'species', '--algorithm', 'tree', '--max-depth', '3', '--model', 'iris-tree.json', '-q']);
+    ok(['score', 'iris.csv', '--model', 'iris-tree.json', '--out', 'iris-scored.csv', '--proba', '--threads', '1']);
+    const scored = await readTable(path('iris-scored.csv'));
+    expect(probaNames(scored)).toEqual(['segment_proba_0', 'segment_proba_1', 'segment_proba_2']);
+    expect(column(scored, 'segment')).toEqual(fx.predict);
+    const model = SegmentModel.fromJSON(readFileSync(path('iris-tree.json'), 'utf8'));
+    const lib = await model.predictWithProba(await readTable(path('iris.csv')), { threads: 1 });
+    for (let c = 0; c < 3; c++) {
+      const p = column(scored, `segment_proba_${c}`);
+      p.forEach((v, i) => {
+        expect(v).toBeCloseTo(fx.predict_proba[i][c], 12);
+        expect(v).toBe(lib.proba[i * 3 + c]);
+      });
+    }
+    // the leaves are not all pure: some rows have a probability strictly between 0 and 1
+    expect(fx.predict_proba.some((r) => r.some((p) => p > 0 && p < 1))).toBe(true);
+  });
+
+  it('a forest writes the library\'s predictProba, columns by segment id, the same bytes on 1 and 2 threads and in any batch size', async () => {
+    ok(['train', 'customers.csv', '--target', 'label', '--algorithm', 'forest', '--n-trees', '15', '--exclude', 'plan', '--model', 'forest.json', '-q']);
+    ok(['score', 'new.csv', '--model', 'forest.json', '--out', 'f1.csv', '--proba', '--threads', '1']);
+    ok(['score', 'new.csv', '--model', 'forest.json', '--out', 'f2.csv', '--proba', '--threads', '2', '--batch-size', '37']);
+    expect(readFileSync(path('f2.csv'), 'utf8')).toBe(readFileSync(path('f1.csv'), 'utf8'));
+    const scored = await readTable(path('f1.csv'));
+    expect(scored.schema.fields.map((f) => f.name)).toEqual(['customer_id', 'spend', 'visits', 'tenure', 'label', 'plan', 'segment', 'segment_name', 'segment_proba_0', 'segment_proba_1', 'segment_proba_2']);
+    const model = SegmentModel.fromJSON(readFileSync(path('forest.json'), 'utf8'));
+    const table = await readTable(path('new.csv'));
+    const lib = await model.predictWithProba(table, { threads: 1 });
+    const p = [0, 1, 2].map((c) => column(scored, `segment_proba_${c}`));
+    const labels = column(scored, 'segment');
+    expect(labels).toEqual(Array.from(lib.labels));
+    let soft = 0;
+    for (let i = 0; i < labels.length; i++) {
+      for (let c = 0; c < 3; c++) expect(p[c][i]).toBe(lib.proba[i * 3 + c]);
+      expect(p[0][i] + p[1][i] + p[2][i]).toBeCloseTo(1, 12);
+      // the segment is the first largest probability
+      const best = [0, 1, 2].reduce((b, c) => (p[c][i] > p[b][i] ? c : b), 0);
+      expect(labels[i]).toBe(best);
+      if (Math.max(p[0][i], p[1][i], p[2][i]) < 1) soft++;
+    }
+    expect(soft).toBeGreaterThan(0);
+
+    // Parquet and Arrow output, and --keep: the same probabilities beside the kept columns
+    ok(['score', 'new.csv', '--model', 'forest.json', '--out', 'f.parquet', '--proba', '--keep', 'customer_id']);
+    ok(['score', 'new.csv', '--model', 'forest.json', '--out', 'f.arrow', '--proba', '--keep', 'customer_id']);
+    for (const file of ['f.parquet', 'f.arrow']) {
+      const t = await readTable(path(file));
+      expect(t.schema.fields.map((f) => f.name)).toEqual(['customer_id', 'segment', 'segment_name', 'segment_proba_0', 'segment_proba_1', 'segment_proba_2']);
+      expect(Array.from(t.getChild('customer_id')!.toArray() as ArrayLike<string>)).toEqual(Array.from(table.getChild('customer_id')!.toArray() as ArrayLike<string>));
+      for (let c = 0; c < 3; c++) expect(column(t, `segment_proba_${c}`)).toEqual(p[c]);
+    }
+    // a bare forest from the library (its own toJSON) scores the same
+    writeFileSync(path('bare-forest.json'), JSON.stringify(model.model.toJSON()));
+    ok(['score', 'new.csv', '--model', 'bare-forest.json', '--out', 'bare.csv', '--proba', '--threads', '1']);
+    const bare = await readTable(path('bare.csv'));
+    for (let c = 0; c < 3; c++) expect(column(bare, `segment_proba_${c}`)).toEqual(p[c]);
+  });
+
+  it('segment ids that skip get a column each, 0 where the classifier never saw the segment; text targets as well', async () => {
+    // ids 0, 2 and 4: five columns, as the library's predictProba gives them
+    ok(['train', 'sparse.csv', '--target', 'label', '--algorithm', 'tree', '--exclude', 'plan', '--model', 'sparse.json', '-q']);
+    ok(['score', 'sparse.csv', '--model', 'sparse.json', '--out', 'sparse-scored.csv', '--proba', '--threads', '1']);
+    const scored = await readTable(path('sparse-scored.csv'));
+    expect(probaNames(scored)).toEqual([0, 1, 2, 3, 4].map((c) => `segment_proba_${c}`));
+    expect(column(scored, 'segment_proba_1').every((v) => v === 0)).toBe(true);
+    expect(column(scored, 'segment_proba_3').every((v) => v === 0)).toBe(true);
+    const lib = await SegmentModel.fromJSON(readFileSync(path('sparse.json'), 'utf8')).predictWithProba(await readTable(path('sparse.csv')), { threads: 1 });
+    for (let c = 0; c < 5; c++) column(scored, `segment_proba_${c}`).forEach((v, i) => expect(v).toBe(lib.proba[i * 5 + c]));
+
+    // a text target: segments named by the classes, probabilities by their ids
+    ok(['train', 'customers.csv', '--target', 'plan', '--algorithm', 'forest', '--n-trees', '5', '--exclude', 'label', '--model', 'named.json', '-q']);
+    ok(['score', 'new.csv', '--model', 'named.json', '--out', 'named.csv', '--proba', '--threads', '1', '--segment-column', 'tier']);
+    const named = await readTable(path('named.csv'));
+    const model = SegmentModel.fromJSON(readFileSync(path('named.json'), 'utf8'));
+    expect(named.schema.fields.map((f) => f.name).slice(-5)).toEqual(['tier', 'tier_name', 'tier_proba_0', 'tier_proba_1', 'tier_proba_2']);
+    const plib = await model.predictWithProba(await readTable(path('new.csv')), { threads: 1 });
+    for (let c = 0; c < 3; c++) column(named, `tier_proba_${c}`).forEach((v, i) => expect(v).toBe(plib.proba[i * 3 + c]));
+  });
+
+  it('models with no probabilities are still refused, naming what gives them', () => {
+    ok(['segment', 'customers.csv', '--k', '3', '--exclude', 'label', '--model', 'km.json', '-q']);
+    const r = segkit(['score', 'new.csv', '--model', 'km.json', '--out', 'x.csv', '--proba']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"km.json" holds a kmeans model (segment with --algorithm gmm, or train a tree or forest)');
+  });
+});

@@ -39,7 +39,7 @@ export function bareModel(o: unknown): SegmentModel | null {
     kind: model.kind, k: model.k, labels: new Int32Array(0), featureNames: model.featureNames, nSamples: 0,
     predict: (data, options) => model.predict(data, options), toJSON: () => model.toJSON(),
   };
-  // soft membership (a mixture's) passes through, for score --proba
+  // membership probabilities (a mixture's, a tree's or forest's) pass through, for score --proba
   const soft = model as SegmentationModel & { predictProba?: (data: DataInput, options?: RunOptions) => Promise<Float64Array> };
   if (typeof soft.predictProba === 'function') Object.assign(view, { predictProba: soft.predictProba.bind(model) });
   // a centroid model's centres too, for compare's distances to them (and its refit advice when customers drift away)

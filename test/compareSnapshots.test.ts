@@ -760,7 +760,7 @@ describe('matching customers by id', () => {
     const text = readIds(new Table({ id: vectorFromArray(['\uFEFFc1', 'c2'], new Utf8()) }), 'id', 'before');
     expect(text).toEqual({ kind: 'string', values: ['\uFEFFc1', 'c2'] });
     const bytes = readIds(new Table({ id: vectorFromArray([enc('c1'), enc('c2'), Uint8Array.of(0xff, 1)], new Binary()) }), 'id', 'after');
-    expect(bytes).toEqual({ kind: 'string', values: ['c1', 'c2', 'ff01'] });
+    expect(bytes).toEqual({ kind: 'string', values: ['c1', 'c2', 'ff01'], hex: new Set(['ff01']) });
   });
 
   it('an empty id column finds nothing', () => {
@@ -791,6 +791,39 @@ describe('ids that are text in one snapshot and numbers in the other', async () 
     const same = await compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'customer_id' });
     expect(r.migration.returning).toBe(same.migration.returning - (fx.before.id.includes(fx.after.id[0]) ? 1 : 0));
     expect(r.migration.returning).toBeGreaterThan(0);
+  });
+});
+
+describe('Binary ids that are not UTF-8, read as their hexadecimal', async () => {
+  const model = await kmeans(fromRows(fx.before.X, { names: FEATURES }), { k: 4, seed: 0, nInit: 4 });
+  const enc = (t: string) => new TextEncoder().encode(t);
+  // the snapshot's Arrow table with its ids replaced
+  const withIds = (s: Snap, ids: ReturnType<typeof vectorFromArray>) => {
+    const t = arrow(s);
+    return new Table({ ...Object.fromEntries(t.schema.fields.map((f) => [f.name, t.getChild(f.name)!])), customer_id: ids });
+  };
+
+  it('bytes 80 are not the number 80, as rfm refuses them in one column, either way round', async () => {
+    const bytesBefore = withIds(fx.before, vectorFromArray(fx.before.id.map((x: number, i: number) => (i === 5 ? Uint8Array.of(0x80) : enc(String(x)))), new Binary()));
+    const afterIds = Int32Array.from(fx.after.id);
+    afterIds[7] = 80;
+    const numbersAfter = withIds(fx.after, makeVector(afterIds));
+    let e = await failure(() => compareSnapshots(model, bytesBefore, numbersAfter, { id: 'customer_id' }));
+    expect(e.code).toBe('E_DUPLICATE_ID');
+    expect(e.message).toContain('snapshot "before" has customer_id "80" (row 5) as bytes that are not UTF-8, read as their hexadecimal, and snapshot "after" has the number 80 (row 7)');
+    e = await failure(() => compareSnapshots(model, withIds(fx.before, makeVector(afterIds)), withIds(fx.after, vectorFromArray([Uint8Array.of(0x80)], new Binary())).slice(0, 1), { id: 'customer_id' }));
+    expect(e.code).toBe('E_DUPLICATE_ID');
+    expect(e.message).toContain('snapshot "after" has customer_id "80" (row 0)');
+  });
+
+  it('the hexadecimal as text is how rfm and the writers give such bytes: it matches them, and decimal digits as bytes match the numbers', async () => {
+    const same = await compareSnapshots(model, arrow(fx.before), arrow(fx.after), { id: 'customer_id' });
+    const hex = (x: number) => Uint8Array.of(0xff, x >> 16, (x >> 8) & 255, x & 255);
+    const hexText = (x: number) => Array.from(hex(x), (b) => b.toString(16).padStart(2, '0')).join('');
+    const r = await compareSnapshots(model, withIds(fx.before, vectorFromArray(fx.before.id.map(hex), new Binary())), withIds(fx.after, vectorFromArray(fx.after.id.map(hexText), new Utf8())), { id: 'customer_id' });
+    expect(r.migration).toEqual(same.migration);
+    const digits = await compareSnapshots(model, withIds(fx.before, vectorFromArray(fx.before.id.map((x: number) => enc(String(x))), new Binary())), arrow(fx.after), { id: 'customer_id' });
+    expect(digits.migration).toEqual(same.migration);
   });
 });
 

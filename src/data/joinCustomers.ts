@@ -22,10 +22,18 @@ export interface JoinCustomersOptions {
 }
 
 /**
- * Keys as strings, so 42 (a number id) and "42" (a string id), and the bytes and the text of a Binary and a Utf8 id,
- * match; null and NaN (a missing id in a float column) are no key, which matches nothing.
+ * Two ids read as one key: bytes that are not UTF-8 (ff 01) read as their hexadecimal, which is the text of other
+ * bytes ("ff01") or a number's (bytes 80 and the number 80).
  */
-function keyStrings(vector: Vector): (string | null)[] {
+const twoIds = (key: string, where: string): SegkitError =>
+  new SegkitError('E_DUPLICATE_ID', `two ids read as ${describe(key)}, ${where}: bytes that are not UTF-8 read as their hexadecimal`);
+
+/**
+ * Keys as strings, so 42 (a number id) and "42" (a string id), and the bytes and the text of a Binary and a Utf8 id,
+ * match; null and NaN (a missing id in a float column) are no key, which matches nothing. The rows of Binary values
+ * that are not UTF-8 are added to `hex`; such a value's key held by another row as text is refused, as rfm refuses it.
+ */
+function keyStrings(vector: Vector, hex: Set<number>, where: string, column: string): (string | null)[] {
   const out = new Array<string | null>(vector.length);
   let i = 0;
   const type = vector.type as DataType;
@@ -35,7 +43,14 @@ function keyStrings(vector: Vector): (string | null)[] {
     return out;
   }
   // a Binary key (Parquet text without its UTF8 annotation) is its text, as rfm reads it
-  for (const v of columnValues(vector)) out[i++] = v == null || v !== v ? null : v instanceof Uint8Array ? binaryKey(v) : String(v);
+  const hexRow = new Map<string, number>();
+  for (const v of columnValues(vector)) {
+    const k = v == null || v !== v ? null : v instanceof Uint8Array ? binaryKey(v) : String(v);
+    // hexadecimal is twice as long as its bytes, UTF-8 text at most as long
+    if (v instanceof Uint8Array && v.length < k!.length) hex.add(i), hexRow.set(k!, i);
+    out[i++] = k;
+  }
+  if (hex.size) out.forEach((k, r) => { if (!hex.has(r) && hexRow.has(k!)) throw twoIds(k!, `rows ${hexRow.get(k!)} and ${r} of column "${column}" of ${where}`); });
   return out;
 }
 
@@ -64,7 +79,7 @@ function keyColumn(table: Table, key: string, where: string): Vector {
 /**
  * Builds the customer view: a left join from the customers table to each source on the customer key, as a hash
  * join (O(customers + source rows)) with no code generated at run time, so it runs in edge functions too.
- * Keys are compared as strings, so number and string ids match, Binary keys as their UTF-8 text (bytes that are not UTF-8 by their hexadecimal), and decimal keys by value (7.00 matches 7, 7.50 matches 7.5); every customer row is kept, in order, and
+ * Keys are compared as strings, so number and string ids match, Binary keys as their UTF-8 text (bytes that are not UTF-8 by their hexadecimal: E_DUPLICATE_ID where that is the text of another row or a number of the other table, as rfm refuses it), and decimal keys by value (7.00 matches 7, 7.50 matches 7.5); every customer row is kept, in order, and
  * customers a source does not mention, or without a key (null or NaN), get nulls. A key that appears twice in a source is an error
  * (aggregate the source first, e.g. with aggregateByCustomer). Column types and values are kept exactly, except that a
  * dictionary column whose batches carry different dictionaries (an IPC stream with replacement dictionaries) comes out
@@ -77,7 +92,8 @@ export async function joinCustomers(customers: Table, sources: readonly Customer
   if (!isArrowTable(customers)) throw badOption('customers', customers, 'an Arrow Table');
   if (!Array.isArray(sources as unknown)) throw badOption('sources', sources, 'an array of { table, key, prefix? }');
   const customerColumn = keyColumn(customers, options.key, 'the customers table');
-  const customerKeys = keyStrings(customerColumn);
+  const customerHex = new Set<number>();
+  const customerKeys = keyStrings(customerColumn, customerHex, 'the customers table', options.key);
   const names = new Set(customers.schema.fields.map((f) => f.name));
   const added: { name: string; data: Data }[] = [];
 
@@ -90,7 +106,8 @@ export async function joinCustomers(customers: Table, sources: readonly Customer
     const prefix = source.prefix ?? '';
     if (typeof prefix !== 'string') throw badOption(`sources[${s}].prefix`, prefix, 'a string');
     const sourceColumn = keyColumn(source.table, source.key, where);
-    const keys = keyStrings(sourceColumn);
+    const hex = new Set<number>();
+    const keys = keyStrings(sourceColumn, hex, where, source.key);
     if (isNumberColumn(sourceColumn) && !isNumberColumn(customerColumn)) checkKeyForms(customerKeys, 'the customers table', options.key, keys, where, source.key);
     if (isNumberColumn(customerColumn) && !isNumberColumn(sourceColumn)) checkKeyForms(keys, where, source.key, customerKeys, 'the customers table', options.key);
 
@@ -126,7 +143,11 @@ export async function joinCustomers(customers: Table, sources: readonly Customer
     const match = new Int32Array(customerKeys.length);
     for (let i = 0; i < customerKeys.length; i++) {
       const k = customerKeys[i];
-      match[i] = k === null ? -1 : (seen.get(k) ?? -1);
+      const j = (match[i] = k === null ? -1 : (seen.get(k) ?? -1));
+      // a number is not the hexadecimal of bytes (bytes 80 are not the number 80)
+      if (j >= 0 && (customerHex.has(i) ? isNumberColumn(sourceColumn) : hex.has(j) && isNumberColumn(customerColumn))) {
+        throw twoIds(k!, `row ${i} of column "${options.key}" of the customers table and row ${j} of column "${source.key}" of ${where}`);
+      }
     }
     fields.forEach((f, j) => {
       added.push({ name: outNames[j], data: takeRows(source.table.getChild(f.name)!, match, `column "${f.name}" of ${where}`) });

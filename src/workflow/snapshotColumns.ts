@@ -11,9 +11,10 @@ import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 
 /**
  * Numeric ids: an Arrow Int8, Int16, Int32, Uint8 or Uint16 column without nulls as int32 (one Int32 chunk is used
- * without a copy); every other number (Uint32, Int64, floats, row objects) as float64.
+ * without a copy); every other number (Uint32, Int64, floats, row objects) as float64. Text ids: `hex` holds those
+ * read from Binary values that are not UTF-8 (their hexadecimal), when there are any.
  */
-export type Ids = { kind: 'number'; values: Float64Array | Int32Array } | { kind: 'string'; values: string[] };
+export type Ids = { kind: 'number'; values: Float64Array | Int32Array } | { kind: 'string'; values: string[]; hex?: ReadonlySet<string> };
 
 /** Arrow integer types whose every value fits an int32. */
 function fitsInt32(type: DataType): boolean {
@@ -137,14 +138,18 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
       return { kind: 'number', values };
     }
     const values: string[] = [];
+    const hex = new Set<string>();
     let row = 0;
     // text keeps a U+FEFF that begins it ("\uFEFFc1" is not "c1"), and a Binary id is the text rfm and the writers give it
     for (const v of columnValues(vec)) {
       if (v == null) throw new SegkitError('E_NAN_INPUT', `snapshot "${snapshot}", row ${row}: the id column "${name}" is empty`);
-      values.push(v instanceof Uint8Array ? binaryKey(v) : String(v));
+      const key = v instanceof Uint8Array ? binaryKey(v) : String(v);
+      // hexadecimal is twice as long as its bytes, UTF-8 text at most as long
+      if (v instanceof Uint8Array && v.length < key.length) hex.add(key);
+      values.push(key);
       row++;
     }
-    return { kind: 'string', values };
+    return hex.size ? { kind: 'string', values, hex } : { kind: 'string', values };
   }
   const records = table as readonly Readonly<Record<string, unknown>>[];
   let numeric = true;
@@ -171,15 +176,23 @@ export function readIds(table: TableInput, name: string, snapshot: string): Ids 
 /**
  * Throws E_SHAPE_MISMATCH when the ids are text in one snapshot and numbers in the other and a text id equals one of
  * the numbers only once read as a number ("00042" and 42, "7.0" and 7): matched as written, every such customer
- * would count as gone and new at once.
+ * would count as gone and new at once. Throws E_DUPLICATE_ID when a number is the hexadecimal that bytes that are not
+ * UTF-8 read as (bytes 80 and the number 80): two ids read as one, as rfm refuses them in one column.
  */
 export function checkIdKinds(before: Ids, after: Ids, idName: string): void {
   if (before.kind === after.kind) return;
   const [text, numbers, snapshot] = before.kind === 'string' ? [before, after, 'before'] : [after, before, 'after'];
   const values = text.values as string[];
-  const clash = textNumberClash(values, new Set(Array.from(numbers.values as Float64Array | Int32Array, String)));
+  const numberTexts = Array.from(numbers.values as Float64Array | Int32Array, String), numberSet = new Set(numberTexts);
+  const other = snapshot === 'before' ? 'after' : 'before';
+  for (const h of (text as { hex?: ReadonlySet<string> }).hex ?? []) {
+    if (numberSet.has(h)) {
+      throw new SegkitError('E_DUPLICATE_ID', `snapshot "${snapshot}" has ${idName} ${JSON.stringify(h)} (row ${values.indexOf(h)}) as bytes that are not UTF-8, read as their hexadecimal, and snapshot "${other}" has the number ${h} (row ${numberTexts.indexOf(h)}): two ids read as one`,
+        'write the ids the same way in both snapshots (the same bytes, or numbers in both)');
+    }
+  }
+  const clash = textNumberClash(values, numberSet);
   if (clash) {
-    const other = snapshot === 'before' ? 'after' : 'before';
     throw new SegkitError('E_SHAPE_MISMATCH', `snapshot "${snapshot}" has ${idName} ${JSON.stringify(values[clash.row])} (row ${clash.row}) as text, and snapshot "${other}" has the number ${clash.form}`,
       'write the ids the same way in both snapshots (the same text, or numbers in both)');
   }

@@ -1,10 +1,12 @@
 // Options of the command line as a user types them (dist/cli/main.js): an option given twice, a flag the chosen
 // algorithm would ignore.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, segkit as segkitIn } from './helpers/segkitCli.js';
+import { Pipeline } from '../src/prep/pipeline.js';
+import { readCsv } from '../src/data/readCsv.js';
 
 let dir = '';
 const segkit = (args: readonly string[]) => segkitIn(dir, args);
@@ -177,5 +179,35 @@ describe('report flags that would change nothing', () => {
     const audit = segkit([...base, '--audit', 'gender', '--audit-threshold', '0.2', '--json']);
     expect(audit.code).toBe(0);
     expect(JSON.parse(audit.stdout).composition[0]).toMatchObject({ column: 'gender', threshold: 0.2 });
+  });
+});
+
+describe('--encode and categories named like its own columns', () => {
+  it('a category named "other" or "(missing)" keeps its own column: the bucket of rare categories and the missing values take "(other)" and "((missing))"', async () => {
+    // 17 categories of 5 rows, "other" and "(missing)" of 6, three of one row (the rare ones), three empty cells
+    const plans: string[] = [];
+    for (let c = 0; c < 17; c++) for (let r = 0; r < 5; r++) plans.push(`c${String(c).padStart(2, '0')}`);
+    for (let r = 0; r < 6; r++) plans.push('other', '(missing)');
+    plans.push('c17', 'c18', 'c19', '', '', '');
+    const text = ['customer_id,spend,plan', ...plans.map((p, i) => `${i},${(i * 37) % 101},${p}`)].join('\n') + '\n';
+    writeFileSync(join(dir, 'plans.csv'), text);
+    const r = segkit(['segment', 'plans.csv', '--encode', 'plan', '--k', '2', '--model', 'plans.json']);
+    expect(r.stderr).toContain('--encode plan: 22 values; the 19 most frequent have their own columns and 3 go into "plan=(other)": c17, c18, c19');
+    expect(r.code).toBe(0);
+    const model = JSON.parse(readFileSync(join(dir, 'plans.json'), 'utf8'));
+    const prep = Pipeline.fromJSON(model.pipeline);
+    const { dataset } = prep.transform(await readCsv(text));
+    const column = (name: string) => Array.from(dataset.columns[dataset.names.indexOf(name)] ?? [], Number);
+    const is = (test: (p: string) => boolean) => plans.map((p) => (test(p) ? 1 : 0));
+    expect(column('plan=other')).toEqual(is((p) => p === 'other'));
+    expect(column('plan=(missing)')).toEqual(is((p) => p === '(missing)'));
+    expect(column('plan=(other)')).toEqual(is((p) => ['c17', 'c18', 'c19'].includes(p)));
+    expect(column('plan=((missing))')).toEqual(is((p) => p === ''));
+    expect(dataset.names.filter((n) => n.startsWith('plan='))).toHaveLength(21);
+    // --encode auto: the same labels where a column it encodes holds such a category, the plain ones elsewhere
+    writeFileSync(join(dir, 'tiers.csv'), ['customer_id,spend,tier', ...Array.from({ length: 12 }, (_, i) => `${i},${i * 3},${['gold', '(missing)', ''][i % 3]}`)].join('\n') + '\n');
+    expect(segkit(['segment', 'tiers.csv', '--encode', 'auto', '--k', '2', '--model', 'tiers.json']).code).toBe(0);
+    const encoder = JSON.parse(readFileSync(join(dir, 'tiers.json'), 'utf8')).pipeline.steps.find((s: { kind: string }) => s.kind === 'oneHotEncoder');
+    expect(encoder).toMatchObject({ otherLabel: 'other', missingLabel: '((missing))', columns: [{ name: 'tier', categories: ['(missing)', 'gold'], missingColumn: true }] });
   });
 });

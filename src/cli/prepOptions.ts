@@ -244,14 +244,30 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   const scale = SCALE_CHOICES[flags.scale];
   const impute = IMPUTE_CHOICES[flags.impute];
   const exclude = [...new Set([...(flags.exclude ?? []), ...alsoExclude, ...segkitColumns, ...empty.filter((n) => !chosen?.has(n))])];
+  const encoded = flags.encode === 'auto' ? names.filter((n) => types.get(n) === 'categorical' && !exclude.includes(n) && n !== id && (!chosen || chosen.has(n))) : encodeList;
   return {
     ...(flags.columns ? { columns: flags.columns } : {}),
     ...(exclude.length > 0 ? { exclude } : {}),
     ...(flags.id !== undefined ? { id: flags.id } : {}),
     scale: scale === false ? false : { method: scale },
     impute: impute === false ? false : { strategy: impute, ...(flags.fillValue !== undefined ? { fillValue: flags.fillValue } : {}) },
-    encode: flags.encode,
+    encode: flags.encode === false ? false : encodeOption(table, encoded, flags.encode),
   };
+}
+
+/**
+ * --encode as encoder options: the label of the column rare categories share ("other") and of the missing values'
+ * column ("(missing)") each put in one more pair of parentheses while a column to encode holds it as a category
+ * ("(other)", "((missing))"), so that category keeps a column of its own and its name; the labels alone where no
+ * category is named so.
+ */
+function encodeOption(table: Table, columns: readonly string[], encode: 'auto' | string[]): PipelineOptions['encode'] {
+  const values = new Set<unknown>();
+  for (const name of columns) for (const v of table.getChild(name) ?? []) values.add(v);
+  let otherLabel = 'other', missingLabel = '(missing)';
+  while (values.has(otherLabel)) otherLabel = `(${otherLabel})`;
+  while (values.has(missingLabel)) missingLabel = `(${missingLabel})`;
+  return otherLabel === 'other' && missingLabel === '(missing)' ? encode : { columns: encode, otherLabel, missingLabel };
 }
 
 /** What the fitted preparation did with the table's columns. */
@@ -309,8 +325,9 @@ function noteFeatures(report: FeatureReport, flags: PrepFlags, ctx: RunContext, 
     const one = idLike.length === 1;
     ctx.note(`${list(idLike)} ${one ? 'is' : 'are'} named like an id but ${one ? 'is a feature' : 'are features'} (numbers; ${prep.id === null ? 'no column is the id' : `the id is "${prep.id}"`}): --exclude ${idLike.slice(0, 3).map(listName).join(',')}${idLike.length > 3 ? ',…' : ''} leaves ${one ? 'it' : 'them'} out`);
   }
+  const otherLabel = prep.steps.find((s): s is OneHotEncoder => s instanceof OneHotEncoder)?.otherLabel;
   for (const e of report.encoded) {
-    ctx.note(`--encode ${e.column}: ${e.values} values; the ${e.values - e.other.length} most frequent have their own columns and ${e.other.length} go into "${e.column}=other": ${list(e.other)}`);
+    ctx.note(`--encode ${e.column}: ${e.values} values; the ${e.values - e.other.length} most frequent have their own columns and ${e.other.length} go into "${e.column}=${otherLabel}": ${list(e.other)}`);
   }
 }
 

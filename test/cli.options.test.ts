@@ -69,6 +69,33 @@ describe('a number option', () => {
   });
 });
 
+describe('errors of the preparation and reading flags', () => {
+  it('name the flags, never the library options behind them (impute.fillValue, decimal, `encode`)', () => {
+    // a fill value beyond float32, which a saved model holds, in every command that prepares features
+    for (const command of [['segment', 'customers.csv', '--k', '3'], ['choose-k', 'customers.csv'], ['train', 'labelled.csv', '--target', 'segment']]) {
+      for (const value of ['1e39', '-3.5e38']) {
+        const r = segkit([...command, '--impute', 'constant', '--fill-value', value, '--json']);
+        expect(r.code, `${command[0]} ${value}`).toBe(2);
+        expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_USAGE', message: `option '--fill-value <number>' argument '${value}' is invalid. must be a number within the float32 range a saved model holds (|x| <= 3.4e38).` });
+      }
+    }
+    const largest = segkit(['segment', 'customers.csv', '--k', '3', '--impute', 'constant', '--fill-value', '3.4e38', '--json']);
+    expect(largest.code).toBe(0);
+    // a delimiter that is the decimal mark, given or by default
+    const comma = segkit(['segment', 'customers.csv', '--k', '3', '--delimiter', ',', '--decimal', ',', '--json']);
+    expect(comma.code).toBe(2);
+    expect(JSON.parse(comma.stdout).error).toMatchObject({ code: 'E_USAGE', message: '--delimiter , is also the decimal mark (--decimal): a file separated by "," cannot use it as its decimal mark; give --decimal .' });
+    const dot = segkit(['segment', 'customers.csv', '--k', '3', '--delimiter', '.']);
+    expect(dot.code).toBe(2);
+    expect(dot.stderr).toContain('segkit: error: --delimiter . is also the decimal mark (the default of --decimal): a file separated by "." cannot use it as its decimal mark; give --decimal ,');
+    // a table of text columns only: the hint names --encode
+    writeFileSync(join(dir, 'texts.csv'), 'customer_id,plan\nc1,a\nc2,b\nc3,a\n');
+    const texts = segkit(['segment', 'texts.csv', '--k', '2', '--json']);
+    expect(texts.code).toBe(1);
+    expect(JSON.parse(texts.stdout).error).toMatchObject({ code: 'E_EMPTY_DATA', hint: 'the table has: customer_id, plan; numeric columns are used by default, categorical ones when listed in --encode' });
+  });
+});
+
 describe('--scale log on a column with values of -1 or below', () => {
   it('is an error naming the line and the flags that cure it, not a library option', () => {
     writeFileSync(join(dir, 'negative.csv'), 'id,a,b\n1,3,1\n2,-5,2\n3,10,3\n4,7,4\n');

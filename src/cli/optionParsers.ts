@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { encodingOption } from '../data/byteSource.js';
 import type { ImputeStrategy } from '../prep/imputer.js';
 import type { ScaleMethod } from '../prep/scaler.js';
+import { FLOAT32_MAX } from '../util/modelJson.js';
 
 const INTEGER = /^[+-]?\d+$/;
 
@@ -35,6 +36,13 @@ export function decimalValue(value: string): number {
 export const finiteNumber = (value: string): number => {
   const n = decimalValue(value);
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`must be a number.`);
+  return n;
+};
+
+/** --fill-value: a number a saved model holds, as a float32 (|x| <= 3.4e38). */
+export const fillValue = (value: string): number => {
+  const n = finiteNumber(value);
+  if (!(Math.abs(n) <= FLOAT32_MAX)) throw new InvalidArgumentError(`must be a number within the float32 range a saved model holds (|x| <= 3.4e38).`);
   return n;
 };
 

@@ -10,7 +10,7 @@ import type { ImputerReport } from '../prep/imputer.js';
 import { OneHotEncoder } from '../prep/oneHotEncoder.js';
 import { looksLikeId, pipeline, type Pipeline, type PipelineOptions, type PipelineResult } from '../prep/pipeline.js';
 import { UsageError } from './exitCodes.js';
-import { IMPUTE_CHOICES, SCALE_CHOICES, columnList, encodeValue, finiteNumber, listArg, listName } from './optionParsers.js';
+import { IMPUTE_CHOICES, SCALE_CHOICES, columnList, encodeValue, fillValue, listArg, listName } from './optionParsers.js';
 import { atRow, inputName, requireColumn, requireColumns } from './readInput.js';
 import type { RunContext } from './runContext.js';
 
@@ -42,7 +42,7 @@ export function addPrepOptions(cmd: Command, unscaled = false): Command {
     .option('--id <column>', 'customer id column, never a feature (default: the first column named like id, customer_id, customerId)')
     .addOption(new Option('--scale <method>', 'feature scaling').choices(Object.keys(SCALE_CHOICES)).default('standard', unscaled ? 'none: trees split on the values as they are' : undefined))
     .addOption(new Option('--impute <strategy>', 'fill missing values').choices(Object.keys(IMPUTE_CHOICES)).default('median'))
-    .addOption(new Option('--fill-value <number>', 'the value --impute constant fills in').argParser(finiteNumber))
+    .addOption(new Option('--fill-value <number>', 'the value --impute constant fills in').argParser(fillValue))
     .addOption(new Option('--encode <auto|none|list>', 'one-hot encode text columns: auto (text columns with few values), none, or a list').argParser(encodeValue).default(false, 'none'));
 }
 
@@ -361,7 +361,8 @@ function missingHint(error: unknown, flags: PrepFlags & { lat?: string; lon?: st
   const log = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "([^"]*)" holds .*; log1p needs values greater than -1$/.exec(baseMessage(error)) : null;
   if (log) return restate(error as SegkitError, (message) => message, () => `--scale ${flags.scale} scales every feature alike: choose another --scale, or leave the column out with --exclude ${listArg(log[1])}`);
   const m = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "([^"]*)" is missing$/.exec(baseMessage(error)) : null;
-  if (!m) return error;
+  // a hint naming the library's encode option ("categorical ones when listed in `encode`") names --encode
+  if (!m) return error instanceof SegkitError && error.hint?.includes('`encode`') ? restate(error, (message) => message, (hint) => hint!.replaceAll('`encode`', '--encode')) : error;
   const coordinates = m[1] === flags.lat || m[1] === flags.lon;
   return restate(error as SegkitError, (message) => message, () => (coordinates ? 'leave out the rows without coordinates: they are never filled in' : '--impute median, mean, most-frequent or constant fills missing values'));
 }

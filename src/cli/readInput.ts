@@ -121,6 +121,10 @@ export function readerOptions(fmt: TableFormat, read: ReadSettings): Pick<ReadTa
   const encoding = read.encoding !== undefined ? { encoding: read.encoding } : {};
   if (fmt === 'json' || fmt === 'ndjson') return encoding;
   if (fmt !== 'csv' && fmt !== 'tsv') return {};
+  // said in the flags' words (the reader's error names its option "decimal")
+  if (read.delimiter === read.decimal) {
+    throw new UsageError(`--delimiter ${read.delimiter} is also the decimal mark (${read.given.includes('--decimal') ? '--decimal' : 'the default of --decimal'}): a file separated by "${read.delimiter}" cannot use it as its decimal mark; give --decimal ${read.decimal === ',' ? '.' : ','}`);
+  }
   return { delimiter: read.delimiter ?? (fmt === 'tsv' ? '\t' : 'auto'), decimal: read.decimal, nullValues: read.nullValues, ...encoding };
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Binary, Int32, Table, Utf8, makeVector, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { Binary, Int32, Table, Utf8, makeVector, tableFromArrays, vectorFromArray, type Vector } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, dbscan, fromColumns, fromRows, inlineExecutor, kmeans, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
 import { compareSnapshots, compareSnapshotsLaidOut, driftLayout, labelArray } from '../src/workflow/compareSnapshots.js';
@@ -798,9 +798,10 @@ describe('Binary ids that are not UTF-8, read as their hexadecimal', async () =>
   const model = await kmeans(fromRows(fx.before.X, { names: FEATURES }), { k: 4, seed: 0, nInit: 4 });
   const enc = (t: string) => new TextEncoder().encode(t);
   // the snapshot's Arrow table with its ids replaced
-  const withIds = (s: Snap, ids: ReturnType<typeof vectorFromArray>) => {
-    const t = arrow(s);
-    return new Table({ ...Object.fromEntries(t.schema.fields.map((f) => [f.name, t.getChild(f.name)!])), customer_id: ids });
+  const withIds = (s: Snap, ids: Vector) => {
+    const t: Table = arrow(s);
+    const columns: Record<string, Vector> = Object.fromEntries(t.schema.fields.map((f) => [f.name, t.getChild(f.name)!]));
+    return new Table({ ...columns, customer_id: ids });
   };
 
   it('bytes 80 are not the number 80, as rfm refuses them in one column, either way round', async () => {

@@ -26,7 +26,7 @@ export interface JoinCustomersOptions {
  * bytes ("ff01") or a number's (bytes 80 and the number 80).
  */
 const twoIds = (key: string, where: string): SegkitError =>
-  new SegkitError('E_DUPLICATE_ID', `two ids read as ${describe(key)}, ${where}: bytes that are not UTF-8 read as their hexadecimal`);
+  new SegkitError('E_DUPLICATE_ID', `two ids read as ${describe(key)}, ${where}`);
 
 /**
  * Keys as strings, so 42 (a number id) and "42" (a string id), and the bytes and the text of a Binary and a Utf8 id,

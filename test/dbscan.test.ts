@@ -47,6 +47,24 @@ describe('dbscan reproduces scikit-learn', () => {
     expect(f.weighted.core_sample_indices).not.toEqual(f.plain.core_sample_indices);
   });
 
+  it('negative sampleWeight, as scikit-learn takes it: a negative weight counts against its neighbours\' and can stop a point being core', async () => {
+    const f = fx('dbscan-negative-weights');
+    const pool = piscinaExecutor({ threads: 2 });
+    try {
+      for (const c of f.cases) {
+        for (const executor of [ex, pool]) {
+          const m = await dbscan(c.X, { eps: c.eps, minSamples: c.min_samples, sampleWeight: c.sample_weight, executor });
+          expect(Array.from(m.labels), c.name).toEqual(c.labels);
+          expect(Array.from(m.coreSampleIndices), c.name).toEqual(c.core_sample_indices);
+        }
+        // the negative weights decide: as positive ones, more points are core
+        expect(c.abs_core_sample_indices.length, c.name).toBeGreaterThan(c.core_sample_indices.length);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('sampleWeight is summed in float64, as scikit-learn sums it: weights of 0.9 and 0.1 make 1', async () => {
     const m = await dbscan([[0], [0.1], [5]], { eps: 0.5, minSamples: 1, sampleWeight: [0.9, 0.1, 0.5], executor: ex });
     expect(Array.from(m.coreSampleIndices)).toEqual([0, 1]);
@@ -256,7 +274,7 @@ describe('dbscan refuses bad input, naming the option', () => {
   it.each([
     [{ eps: 0 }, 'eps'], [{ eps: -0.5 }, 'eps'], [{ eps: Number.NaN }, 'eps'], [{ eps: 1, minSamples: 0 }, 'minSamples'],
     [{ eps: 1, minSamples: 1.5 }, 'minSamples'], [{ eps: 1, metric: 'cosine' }, 'metric'], [{ eps: 1, epsilon: 2 }, 'epsilon'],
-    [{ eps: 1, sampleWeight: [1, -1, 1] }, 'sampleWeight'],
+    [{ eps: 1, sampleWeight: [1, Number.NaN, 1] }, 'sampleWeight'], [{ eps: 1, sampleWeight: [1, -Infinity, 1] }, 'sampleWeight'],
   ])('%j', async (options, name) => {
     const e = await failure(() => dbscan(X, options as never));
     expect(e.code).toBe('E_BAD_OPTION');

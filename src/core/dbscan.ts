@@ -24,6 +24,7 @@ export interface DbscanOptions extends RunOptions {
   minSamples?: number;
   /** 'euclidean' (default), or 'haversine' for two columns of latitude and longitude in degrees. */
   metric?: DbscanMetric;
+  /** Weight of each row as a neighbour; a negative one counts against the others (scikit-learn's sample_weight). */
   sampleWeight?: ArrayLike<number>;
 }
 
@@ -78,7 +79,8 @@ export async function dbscan(data: DataInput, options: DbscanOptions): Promise<D
   if (o.metric === 'haversine') checkLatLon(ds);
   // checked as every fit checks weights, then summed in float64, exactly and rounded once (0.9 + 0.1 and ten 0.1s reach
   // 1, in any order), so a weight float32 would hold as 0 (1e-46) is kept
-  const weights = checkWeights(options.sampleWeight, ds.n, 'sampleWeight', true) && Float64Array.from(options.sampleWeight!);
+  // negative weights as scikit-learn takes them: one counts against its neighbours' weight, and may stop a point being core
+  const weights = checkWeights(options.sampleWeight, ds.n, 'sampleWeight', true, true) && Float64Array.from(options.sampleWeight!);
   throwIfAborted(options.signal);
   const ex = resolveExecutor(options);
   const fit = await fitDbscan(ex, ds, o, weights, options.signal);
@@ -119,7 +121,7 @@ async function fitDbscan(ex: Executor, ds: Dataset, o: CheckedDbscan, weights: F
   if (built.keys) keyCol = columns.push(built.keys) - 1;
   if (weights) weightCol = columns.push(sorted(weights)) - 1;
   const g: DbscanGeometry = {
-    index: built.spec, dims: coords.length, metric: o.metric, r2, limit, latCol, lonCol, cosCol, keyCol, weightCol, minSamples: o.minSamples,
+    index: built.spec, dims: coords.length, metric: o.metric, r2, limit, latCol, lonCol, cosCol, keyCol, weightCol, signed: weights && weights.some((w) => w < 0), minSamples: o.minSamples,
   };
   // shards of 16,384 rows balance the threads (a shard's work follows the density of its cells)
   const handle = await ex.load({ columns }, { dtype: 'f64', replicate: true, shardRows: DBSCAN_SHARD_ROWS, signal });

@@ -25,6 +25,8 @@ export interface DbscanGeometry {
   readonly keyCol: number;
   /** Sample-weight column, or -1 (every row weighs 1). */
   readonly weightCol: number;
+  /** Whether a weight is negative: a neighbourhood's weight can then fall, so every neighbour is counted. */
+  readonly signed?: boolean;
   readonly minSamples: number;
 }
 
@@ -99,14 +101,14 @@ function searchOf(sh: Shard, g: DbscanGeometry): EpsSearch {
 }
 
 /**
- * Adds a weight (>= 0) to a compensated sum [sum, error] (Neumaier) and returns the sum rounded once: a
+ * Adds a weight to a compensated sum [sum, error] (Neumaier) and returns the sum rounded once: a
  * neighbourhood's weight is its exact sum rounded to float64 (but for errors of order n 2^-106), whatever the order
  * of its rows. A running sum makes 0.7 + 0.1 + 0.2 0.9999999999999999, and ten weights of 0.1 too; numpy's pairwise
  * sum, scikit-learn's, makes 1.
  */
 function addWeight(s: Float64Array, x: number): number {
   const a = s[0], t = a + x;
-  s[1] += a >= x ? a - t + x : x - t + a;
+  s[1] += Math.abs(a) >= Math.abs(x) ? a - t + x : x - t + a;
   s[0] = t;
   return t + s[1];
 }
@@ -117,7 +119,7 @@ export const dbscanCountOp = defineOp<DbscanGeometry, Uint8Array>({
   run(sh, g) {
     const s = searchOf(sh, g);
     const out = new Uint8Array(sh.rows);
-    const w = s.w, need = g.minSamples, within = s.within, keys = s.keys;
+    const w = s.w, need = g.minSamples, within = s.within, keys = s.keys, signed = g.signed;
     const rr = s.finder.out;
     const end = sh.start + sh.rows;
     const sum = new Float64Array(2);
@@ -130,8 +132,8 @@ export const dbscanCountOp = defineOp<DbscanGeometry, Uint8Array>({
         while (cellEnd < sh.n && keys[cellEnd] === keys[i]) cellEnd++;
         while (cellStart > 0 && keys[cellStart - 1] === keys[i]) cellStart--;
         // a cell's rows are all within eps of each other: with minSamples of weight, all are core
-        for (let q = cellStart; q < cellEnd && base < need; q++) base = w ? addWeight(sum, w[q]) : base + 1;
-        if (base >= need) {
+        for (let q = cellStart; q < cellEnd && (base < need || signed); q++) base = w ? addWeight(sum, w[q]) : base + 1;
+        if (base >= need && !signed) {
           out.fill(1, i - sh.start, Math.min(cellEnd, end) - sh.start);
           i = cellEnd;
           continue;
@@ -162,8 +164,8 @@ export const dbscanCountOp = defineOp<DbscanGeometry, Uint8Array>({
             if (q === cellStart) { q = cellEnd - 1; continue; }
             if (within(i, q)) {
               count = w ? addWeight(sum, w[q]) : count + 1;
-              // weights are never negative: the count can only grow
-              if (count >= need) break found;
+              // without negative weights the count can only grow
+              if (count >= need && !signed) break found;
             }
           }
         }

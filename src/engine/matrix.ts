@@ -150,9 +150,9 @@ export function rangeScale(rangeOf: number, n: number): number {
 
 /**
  * Checks sample weights: one finite, non-negative number per row that float32 holds (a positive one as positive,
- * unless `float64`: the caller sums the weights as given), not all zero.
+ * unless `float64`: the caller sums the weights as given), not all zero; with `signed`, negative ones and any sum too.
  */
-export function checkWeights(weights: ArrayLike<number> | undefined, n: number, option = 'sampleWeight', float64 = false): Float32Array | undefined {
+export function checkWeights(weights: ArrayLike<number> | undefined, n: number, option = 'sampleWeight', float64 = false, signed = false): Float32Array | undefined {
   if (weights === undefined) return undefined;
   if (!weights || typeof weights.length !== 'number') throw new SegkitError('E_BAD_OPTION', `option "${option}" must be an array of numbers, got ${describe(weights)}`);
   if (weights.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `option "${option}" has ${weights.length} values for ${n} rows`);
@@ -160,8 +160,8 @@ export function checkWeights(weights: ArrayLike<number> | undefined, n: number, 
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const w = weights[i];
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || !Number.isFinite(Math.fround(w))) {
-      throw new SegkitError('E_BAD_OPTION', `option "${option}" at row ${i} is ${describe(w)}; weights must be finite, non-negative and within float32's range (3.4e38)`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || (w < 0 && !signed) || !Number.isFinite(Math.fround(w))) {
+      throw new SegkitError('E_BAD_OPTION', `option "${option}" at row ${i} is ${describe(w)}; weights must be finite, ${signed ? '' : 'non-negative and '}within float32's range (3.4e38)`);
     }
     out[i] = w;
     // a positive weight below float32's smallest (1.4e-45) would drop its row from the fit without a word
@@ -170,7 +170,7 @@ export function checkWeights(weights: ArrayLike<number> | undefined, n: number, 
     }
     sum += w;
   }
-  if (!(sum > 0)) throw new SegkitError('E_BAD_OPTION', `option "${option}" sums to 0; at least one row needs a positive weight`);
+  if (!(sum > 0) && !signed) throw new SegkitError('E_BAD_OPTION', `option "${option}" sums to 0; at least one row needs a positive weight`);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // commander argument parsers: a bad value throws InvalidArgumentError, which commander reports naming the option (exit 2).
 import { InvalidArgumentError } from 'commander';
 import { encodingOption } from '../data/byteSource.js';
+import { parseIsoDate } from '../data/columnBuilder.js';
 import type { ImputeStrategy } from '../prep/imputer.js';
 import type { ScaleMethod } from '../prep/scaler.js';
 import { FLOAT32_MAX } from '../util/modelJson.js';
@@ -174,12 +175,9 @@ export function encodeValue(value: string): 'auto' | false | string[] {
 /** An ISO 8601 date or timestamp (e.g. 2024-01-31 or 2024-01-31T12:00:00Z). */
 export function isoDate(value: string): string {
   const text = value.trim();
-  const ok = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i.test(text);
-  const [y, m, d] = text.slice(0, 10).split('-').map(Number);
-  const day = new Date(Date.UTC(y, m - 1, d));
-  if (!ok || day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d || !Number.isFinite(Date.parse(text))) {
-    throw new InvalidArgumentError(`must be an ISO 8601 date such as 2024-01-31.`);
-  }
+  // the dates the log's own date column takes (an offset of hours alone, +01, a decimal comma), so an --as-of copied
+  // from the log is never refused
+  if (Number.isNaN(parseIsoDate(text))) throw new InvalidArgumentError(`must be an ISO 8601 date such as 2024-01-31.`);
   return text;
 }
 

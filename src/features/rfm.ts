@@ -138,10 +138,13 @@ function checkOptions(options: RfmOptions) {
 
 /** A money value in whole minor units (cents for 2 decimals), half away from zero. */
 function toMinorUnits(value: number, scale: number): number {
-  const y = Math.abs(value) * scale;
+  const a = Math.abs(value), y = a * scale;
   let r = Math.round(y);
+  // From 10^15 minor units up, a * scale is itself rounded (to halves, then to whole units), so the half is taken
+  // from the fraction alone, which a - trunc(a) keeps exactly.
+  if (y >= 1e15) r = Math.trunc(a) * scale + Math.round((a - Math.trunc(a)) * scale);
   // 0.285 is stored a hair below its decimal, so a half-way case is decided on 15 significant digits
-  if (Math.abs(y - Math.floor(y) - 0.5) < 1e-6) r = Math.round(Number(y.toPrecision(15)));
+  else if (Math.abs(y - Math.floor(y) - 0.5) < 1e-6) r = Math.round(Number(y.toPrecision(15)));
   return value < 0 ? -r : r;
 }
 
@@ -276,11 +279,13 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     const c = cust[i];
     if (c < 0 || ms[i] >= asOfEnd) continue;
     const value = lineValue(i);
-    if (isReturn(i)) {
-      net[c] -= Math.abs(value);
-      continue;
+    const ret = isReturn(i);
+    net[c] += ret ? -Math.abs(value) : value;
+    // a line or running total past 2^53 minor units is no longer counted exactly
+    if (!(Math.abs(value) <= Number.MAX_SAFE_INTEGER && Math.abs(net[c]) <= Number.MAX_SAFE_INTEGER)) {
+      throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${o.amount}": the net spend of customer ${String(keys[c])} is beyond the ${2 ** 53} minor units a total can count exactly`);
     }
-    net[c] += value;
+    if (ret) continue;
     const day = utcDay(ms[i]);
     if (day > lastOrderDay[c]) lastOrderDay[c] = day;
     const pair = c * orderRange + (invoice ? invoice[i] : day - firstDay);
@@ -309,9 +314,6 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   let nScored = 0;
   for (let j = 0; j < m; j++) {
     const c = order[j];
-    if (!Number.isSafeInteger(net[c])) {
-      throw new SegkitError('E_NAN_INPUT', `the net spend of customer ${String(keys[c])} is beyond the ${2 ** 53} minor units a total can count exactly`);
-    }
     scored[j] = frequency[c] > 0 ? 1 : 0;
     nScored += scored[j];
     recency[j] = asOfDay - (scored[j] ? lastDay[c] : lastOrderDay[c]);

@@ -3,8 +3,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Dictionary, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, Table, makeData, TimestampSecond, Utf8, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { DateDay, type Dictionary, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, Table, makeData, TimestampMicrosecond, TimestampSecond, Utf8, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCsv } from '../src/data/writeCsv.js';
+import { writeParquet } from '../src/data/writeParquet.js';
 import { ok, segkit } from './helpers/segkitCli.js';
 
 const A = [1.5, 2.5, 10.0, 11.0, 1.0, 12.0, 2.0, 10.5];
@@ -166,4 +168,43 @@ describe('a column of numbers listed in --encode', () => {
     ok(dir, ['train', 'tiers-seg.csv', '--target', 'segment', '--encode', 'tier', '--model', 'tiers-tree.json', '--algorithm', 'tree', '-q']);
     expect(segkit(dir, ['score', 'tiers.csv', '--model', 'tiers-tree.json', '--out', 'tiers-tree.csv']).stderr).not.toContain('did not see');
   });
+});
+
+describe('a date or timestamp column of an Arrow or Parquet file listed in --encode', () => {
+  // its categories are the text the CSV segkit writes of the table holds (ISO 8601 in UTC; the date alone when every
+  // time is a whole UTC day), so a model fitted on the Arrow or Parquet file scores the CSV export of the same rows
+  const base = Date.UTC(2023, 10, 14, 22, 13, 20);
+  const times = A.map((_, i) => new Date(base + (i % 3) * 3_600_000));
+  const days = A.map((_, i) => new Date(Date.UTC(2024, 0, 1 + (i % 2))));
+  const table = new Table({
+    a: vectorFromArray(A, new Float64()),
+    seen: vectorFromArray(times, new TimestampMicrosecond()),
+    joined: vectorFromArray(days, new DateDay()),
+  });
+  const segments = (text: string) => text.trim().split('\n').slice(1).map((l) => l.split(',')[3]);
+
+  for (const format of ['arrow', 'parquet'] as const) {
+    it(`fitted on ${format}, scores the CSV written from the table alike, with no unseen category`, async () => {
+      writeFileSync(file(`times.${format}`), format === 'arrow' ? tableToIPC(table, 'file') : await writeParquet(table));
+      const csv = writeCsv(table);
+      expect(csv.split('\n')[1]).toBe('1.5,2023-11-14T22:13:20.000Z,2024-01-01');
+      writeFileSync(file('times.csv'), csv);
+      const fit = ok(dir, ['segment', `times.${format}`, '--k', '2', '--seed', '1', '--encode', 'seen,joined', '--model', `times-${format}.json`, '--out', `times-${format}-seg.csv`, '--json']);
+      const summary = JSON.parse(fit.stdout);
+      expect(summary.features).toEqual([
+        'a', 'seen=2023-11-14T22:13:20.000Z', 'seen=2023-11-14T23:13:20.000Z', 'seen=2023-11-15T00:13:20.000Z', 'joined=2024-01-01', 'joined=2024-01-02',
+      ]);
+      const encoder = JSON.parse(readFileSync(file(`times-${format}.json`), 'utf8')).pipeline.steps.at(-1);
+      expect(encoder.columns.map((c: { categories: string[] }) => c.categories)).toEqual([
+        ['2023-11-14T22:13:20.000Z', '2023-11-14T23:13:20.000Z', '2023-11-15T00:13:20.000Z'], ['2024-01-01', '2024-01-02'],
+      ]);
+      const fitted = segments(readFileSync(file(`times-${format}-seg.csv`), 'utf8'));
+      expect(new Set(fitted).size).toBe(2);
+      const r = ok(dir, ['score', 'times.csv', '--model', `times-${format}.json`, '--out', `times-${format}-scored.csv`]);
+      expect(r.stderr).not.toContain('did not see');
+      expect(segments(readFileSync(file(`times-${format}-scored.csv`), 'utf8'))).toEqual(fitted);
+      // and the file itself, scored with its model, meets no unseen category either
+      expect(ok(dir, ['score', `times.${format}`, '--model', `times-${format}.json`, '--out', `times-${format}-self.csv`]).stderr).not.toContain('did not see');
+    });
+  }
 });

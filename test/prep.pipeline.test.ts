@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bool, Dictionary, Float32, Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Bool, DateMillisecond, Dictionary, Float32, Float64, Int32, Int64, Table, TimestampMicrosecond, TimestampSecond, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { Pipeline, pipeline, type PipelineJSON } from '../src/prep/pipeline.js';
 import { Imputer } from '../src/prep/imputer.js';
 import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
@@ -403,5 +403,35 @@ describe('Pipeline', () => {
       const loaded = Pipeline.fromJSON(await good());
       expect((await failure(() => loaded.fit(arrow(train)))).message).toMatch(/cannot be refitted/);
     });
+  });
+});
+
+describe('an Arrow date or timestamp column it one-hot encodes', () => {
+  it('has the text writeCsv writes as its categories, and the records of that text score alike', async () => {
+    const at = [Date.UTC(2023, 10, 14, 22, 13, 20, 5), Date.UTC(2023, 10, 15), null, Date.UTC(2023, 10, 14, 22, 13, 20, 5)];
+    const table = new Table({
+      x: vectorFromArray([1, 2, 3, 4], new Float64()),
+      seen: vectorFromArray(at.map((t) => (t === null ? null : new Date(t))), new TimestampMicrosecond()),
+      day: vectorFromArray([Date.UTC(2024, 1, 29), Date.UTC(-1, 0, 1), Date.UTC(2024, 1, 29), null].map((t) => (t === null ? null : new Date(t))), new DateMillisecond()),
+    });
+    const prep = pipeline({ encode: ['seen', 'day'], scale: false });
+    const fitted = await prep.fitTransform(table);
+    expect(prep.featureNames).toEqual(['x', 'seen=2023-11-14T22:13:20.005Z', 'seen=2023-11-15T00:00:00.000Z', 'seen=(missing)', 'day=-000001-01-01', 'day=2024-02-29', 'day=(missing)']);
+    const records = [
+      { x: 1, seen: '2023-11-14T22:13:20.005Z', day: '2024-02-29' },
+      { x: 2, seen: '2023-11-15T00:00:00.000Z', day: '-000001-01-01' },
+      { x: 3, seen: null, day: '2024-02-29' },
+      { x: 4, seen: '2023-11-14T22:13:20.005Z', day: null },
+    ];
+    const again = await prep.transform(records);
+    expect(again.report.steps.find((s) => s.kind === 'oneHotEncoder')).toMatchObject({ columns: [{ unknown: 0 }, { unknown: 0 }] });
+    expect(again.dataset.columns).toEqual(fitted.dataset.columns);
+  });
+
+  it('refuses a time outside ISO 8601 years with E_PRECISION naming the column and row', async () => {
+    const table = new Table({ x: vectorFromArray([1, 2], new Float64()), t: makeVector({ type: new TimestampSecond(), data: BigInt64Array.of(0n, 2n ** 50n) }) });
+    const e = await failure(() => pipeline({ encode: ['t'] }).fit(table));
+    expect(e.code).toBe('E_PRECISION');
+    expect(e.message).toMatch(/^row 1, column "t": /);
   });
 });

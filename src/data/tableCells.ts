@@ -11,8 +11,11 @@ export const DAY_MS = 86_400_000;
 /** ECMAScript's time range, and so ISO 8601 text's here: 100,000,000 days either side of 1970. */
 const MAX_DATE_MS = 8.64e15;
 
-/** Whether every time is a whole UTC day; a time that ISO 8601 text cannot give (a 64-bit count of seconds may hold one) is refused. */
-function allMidnight(field: Field, vector: Vector): boolean {
+/**
+ * Whether every time is a whole UTC day; a time that ISO 8601 text cannot give (a 64-bit count of seconds may hold one)
+ * is refused, with `hint`.
+ */
+export function allMidnight(name: string, vector: Vector, hint = 'write Arrow or Parquet, which keep it'): boolean {
   let midnight = true;
   for (let row = 0; row < vector.length; row++) {
     let ms: number | null;
@@ -26,8 +29,8 @@ function allMidnight(field: Field, vector: Vector): boolean {
       if (!(Math.abs(ms) <= MAX_DATE_MS)) {
         throw new SegkitError(
           'E_PRECISION',
-          `row ${row}, column "${field.name}": ${ms} ms from 1970 is outside the dates ISO 8601 text holds (years -271821 to 275760)`,
-          'write Arrow or Parquet, which keep it',
+          `row ${row}, column "${name}": ${ms} ms from 1970 is outside the dates ISO 8601 text holds (years -271821 to 275760)`,
+          hint,
         );
       }
       if (ms % DAY_MS !== 0) midnight = false;
@@ -42,7 +45,7 @@ export function cellKind(field: Field, vector: Vector): CellKind {
   if (DataType.isFloat(type)) return type.precision === 2 ? 'float' : 'float32';
   if (DataType.isInt(type)) return 'integer';
   if (DataType.isBool(type)) return 'boolean';
-  if (DataType.isTimestamp(type) || DataType.isDate(type)) return allMidnight(field, vector) ? 'dateOnly' : 'date';
+  if (DataType.isTimestamp(type) || DataType.isDate(type)) return allMidnight(field.name, vector) ? 'dateOnly' : 'date';
   // a dictionary of bytes is written as its bytes are (otherText), not as the JSON of a Uint8Array
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || (DataType.isDictionary(type) && !isBytes(type.dictionary))) return 'text';
   return 'other';

@@ -1,6 +1,7 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
 import { decimalNumbers } from '../data/decimal.js';
 import { fieldIndex, isArrowTable } from '../data/dataset.js';
+import { allMidnight, isoText } from '../data/tableCells.js';
 import { columnValues } from '../data/utf8Text.js';
 import { SegkitError, describe } from '../util/errors.js';
 
@@ -185,6 +186,12 @@ export function arrowNumeric(vec: Vector, name: string): Float64Array {
 }
 
 function arrowCategorical(vec: Vector, name: string): (string | null)[] {
+  if (DataType.isTimestamp(vec.type) || DataType.isDate(vec.type)) {
+    // a time is the category of the text a CSV file segkit writes holds (2023-11-14T22:13:20.000Z, or 2023-11-14 when
+    // every time is a whole UTC day), as that file is scored, not of its count of milliseconds
+    const kind = allMidnight(name, vec, 'leave the column out of `encode`') ? 'dateOnly' : 'date';
+    return Array.from(vec, (v: number | null) => (v == null ? null : isoText(v, kind)));
+  }
   const out = new Array<string | null>(vec.length);
   // a float32 is the category of its shortest decimal that reads back as it (0.1, as written and as a float64 column
   // or a CSV file gives it), not of its float64 expansion (0.10000000149011612)

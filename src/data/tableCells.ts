@@ -13,9 +13,9 @@ const MAX_DATE_MS = 8.64e15;
 
 /**
  * Whether every time is a whole UTC day; a time that ISO 8601 text cannot give (a 64-bit count of seconds may hold one)
- * is refused, with `hint`.
+ * is refused, with `hint` if given.
  */
-export function allMidnight(name: string, vector: Vector, hint = 'write Arrow or Parquet, which keep it'): boolean {
+export function allMidnight(name: string, vector: Vector, hint?: string): boolean {
   let midnight = true;
   for (let row = 0; row < vector.length; row++) {
     let ms: number | null;
@@ -45,7 +45,7 @@ export function cellKind(field: Field, vector: Vector): CellKind {
   if (DataType.isFloat(type)) return type.precision === 2 ? 'float' : 'float32';
   if (DataType.isInt(type)) return 'integer';
   if (DataType.isBool(type)) return 'boolean';
-  if (DataType.isTimestamp(type) || DataType.isDate(type)) return allMidnight(field.name, vector) ? 'dateOnly' : 'date';
+  if (DataType.isTimestamp(type) || DataType.isDate(type)) return allMidnight(field.name, vector, 'write Arrow or Parquet, which keep it') ? 'dateOnly' : 'date';
   // a dictionary of bytes is written as its bytes are (otherText), not as the JSON of a Uint8Array
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || (DataType.isDictionary(type) && !isBytes(type.dictionary))) return 'text';
   return 'other';

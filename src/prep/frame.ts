@@ -189,7 +189,7 @@ function arrowCategorical(vec: Vector, name: string): (string | null)[] {
   if (DataType.isTimestamp(vec.type) || DataType.isDate(vec.type)) {
     // a time is the category of the text a CSV file segkit writes holds (2023-11-14T22:13:20.000Z, or 2023-11-14 when
     // every time is a whole UTC day), as that file is scored, not of its count of milliseconds
-    const kind = allMidnight(name, vec, 'leave the column out of `encode`') ? 'dateOnly' : 'date';
+    const kind = allMidnight(name, vec) ? 'dateOnly' : 'date';
     return Array.from(vec, (v: number | null) => (v == null ? null : isoText(v, kind)));
   }
   const out = new Array<string | null>(vec.length);

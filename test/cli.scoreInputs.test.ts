@@ -3,7 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DateDay, type Dictionary, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, Table, makeData, TimestampMicrosecond, TimestampSecond, Utf8, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { DateDay, type Dictionary, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, Table, makeData, makeVector, TimestampMicrosecond, TimestampSecond, Utf8, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCsv } from '../src/data/writeCsv.js';
 import { writeParquet } from '../src/data/writeParquet.js';
@@ -207,4 +207,24 @@ describe('a date or timestamp column of an Arrow or Parquet file listed in --enc
       expect(ok(dir, ['score', `times.${format}`, '--model', `times-${format}.json`, '--out', `times-${format}-self.csv`]).stderr).not.toContain('did not see');
     });
   }
+});
+
+describe('a 64-bit integer feature column past 2^53', () => {
+  it('that float64 would make one value: segment refuses it naming the column; a model scores it as it does any batch', () => {
+    // 2^64 - 1 - i are eight distinct values, each 2^64 as a float64
+    const u = BigUint64Array.from(A, (_, i) => 2n ** 64n - 1n - BigInt(i));
+    writeFileSync(file('huge.arrow'), tableToIPC(new Table({ a: vectorFromArray(A, new Float64()), u: makeVector(u) }), 'file'));
+    const r = segkit(dir, ['segment', 'huge.arrow', '--k', '2', '--seed', '1', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: 'E_PRECISION',
+      message: 'column "u": float64 moves its values by up to 8.0, while they span only 18446744073709551608 to 18446744073709551615: their differences would be lost',
+    });
+    // spread wider than float64's steps there (2^62 + 2^50 i): fitted, and the model scores the column above
+    const wide = BigInt64Array.from(A, (_, i) => 2n ** 62n + 2n ** 50n * BigInt(i % 4));
+    writeFileSync(file('wide.arrow'), tableToIPC(new Table({ a: vectorFromArray(A, new Float64()), u: makeVector(wide) }), 'file'));
+    ok(dir, ['segment', 'wide.arrow', '--k', '2', '--seed', '1', '--model', 'wide.json', '-q']);
+    ok(dir, ['score', 'huge.arrow', '--model', 'wide.json', '--out', 'huge-scored.csv', '-q']);
+    expect(readFileSync(file('huge-scored.csv'), 'utf8').trim().split('\n')).toHaveLength(A.length + 1);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tableFromArrays, Table, makeVector, vectorFromArray, Utf8, Float32, Float16 } from 'apache-arrow';
+import { tableFromArrays, Table, makeVector, vectorFromArray, Utf8, Float32, Float16, Float64, Uint64 } from 'apache-arrow';
 import { fromRows, fromColumns, fromArrow, toDataset, SegkitError } from '../src/index.js';
 
 const code = (fn: () => unknown) => { try { fn(); } catch (e) { return [(e as SegkitError).code, (e as Error).message]; } return ['no error', '']; };
@@ -96,5 +96,39 @@ describe('Dataset', () => {
     const seconds = [1.7e9, 1.7e9 + 3.15e7, 1.7e9 + 1e7, 1.7e9 + 2e7];
     const model = await kmeans(fromColumns({ columns: [Float64Array.from(seconds)], names: ['last_seen'] }), { k: 2, seed: 1, threads: 1 });
     expect((await model.predict([[1.7e9 + 1000], [1.7e9 + 4000]], { threads: 1 })).length).toBe(2);
+  });
+
+  it('fits refuse a prepared column of 64-bit integers that float64 made coarse (2^64 - 1 - i all become 2^64); scoring does not', async () => {
+    const { kmeans } = await import('../src/core/kmeans.js');
+    const { pipeline } = await import('../src/prep/pipeline.js');
+    const { fastTransform } = await import('../src/prep/fastTransform.js');
+    const near = [0, 10, 20.9, 5, 1, 11];
+    // distinct integers that float64 rounds to one value: 2^64 - 1 ... 2^64 - 6 (UInt64), -(2^63) + 1 ... + 6 (Int64)
+    const top = BigUint64Array.from(near, (_, i) => 2n ** 64n - 1n - BigInt(i));
+    const bottom = BigInt64Array.from(near, (_, i) => -(2n ** 63n) + 1n + BigInt(i));
+    expect(new Set(Array.from(top, Number)).size).toBe(1);
+    for (const [values, span] of [[top, '18446744073709551610 to 18446744073709551615'], [bottom, '-9223372036854775807 to -9223372036854775802']] as const) {
+      const table = new Table({ b: vectorFromArray(near, new Float64()), u: makeVector(values) });
+      for (const scale of ['standard', 'none'] as const) {
+        const { dataset } = await pipeline({ scale }).fitTransform(table);
+        const e = await kmeans(dataset, { k: 2, seed: 1, threads: 1 }).then(() => undefined, (error: unknown) => error as SegkitError);
+        expect(e?.code).toBe('E_PRECISION');
+        expect(e?.message).toBe(`column "u": float64 moves its values by up to 6.0, while they span only ${span}: their differences would be lost (subtract a baseline from the column)`);
+      }
+    }
+    // nulls are skipped, whatever their slots hold
+    const withNull = new Table({ b: vectorFromArray(near, new Float64()), u: vectorFromArray([...Array.from(top.subarray(0, 5)), null], new Uint64()) });
+    expect((await pipeline({ impute: 'median' }).fitTransform(withNull).then(({ dataset }) => kmeans(dataset, { k: 2, seed: 1, threads: 1 })).catch((error: unknown) => error)) as SegkitError).toMatchObject({ code: 'E_PRECISION', message: expect.stringContaining('span only 18446744073709551611 to 18446744073709551615') });
+    // past 2^53 but spread far wider than float64's steps (2^60 + 2^40 i), or up to 2^53 exactly: fitted
+    for (const values of [BigInt64Array.from(near, (_, i) => 2n ** 60n + 2n ** 40n * BigInt(i)), BigUint64Array.from(near, (_, i) => 2n ** 53n - BigInt(i))]) {
+      const table = new Table({ b: vectorFromArray(near, new Float64()), u: makeVector(values) });
+      const prep = pipeline({ scale: 'standard' });
+      expect((await kmeans((await prep.fitTransform(table)).dataset, { k: 2, seed: 1, threads: 1 })).k).toBe(2);
+      // a model fitted on them scores the coarse column, step by step and in one pass, to the same values
+      const coarse = new Table({ b: vectorFromArray(near, new Float64()), u: makeVector(top) });
+      const stepwise = (await prep.transform(coarse)).dataset;
+      expect(fastTransform(prep, coarse).dataset.columns).toEqual(stepwise.columns);
+      expect(new Set(stepwise.columns[1]).size).toBe(1);
+    }
   });
 });

@@ -87,12 +87,32 @@ export function finiteCopies(ds: Dataset): Float64Array[] {
   });
 }
 
-/** A column converted to float32: its name, the range of its values, and float32's largest move of one of them. */
+/**
+ * A column converted to float32: its name, the range of its values, and float32's largest move of one of them; or, lo
+ * and hi bigints, 64-bit integers converted to float64, and float64's largest move (int64Spread).
+ */
 export interface Spread {
   name: string;
   lo: number;
   hi: number;
   moved: number;
+}
+
+/**
+ * The Spread of a column of 64-bit integers some of which lie beyond 2^53, where float64 steps by 2 and more: a fit
+ * refuses a column the conversion made coarse (2^64 - 1 - i for a few i all become 2^64), as it does float32's.
+ */
+export function int64Spread(vec: Vector, name: string): Spread {
+  let lo: bigint | undefined, hi = 0n, moved = 0;
+  for (const v of vec as Iterable<bigint | null>) {
+    if (v === null) continue;
+    if (lo === undefined) lo = hi = v;
+    else if (v < lo) lo = v;
+    else if (v > hi) hi = v;
+    moved = Math.max(moved, Math.abs(Number(BigInt(Number(v)) - v)));
+  }
+  // bigints compare with numbers, and subtract from each other, as markCoarse does
+  return { name, lo, hi, moved } as unknown as Spread;
 }
 
 // Datasets made from wider values than float32 holds, whose rounding to float32 moved a column's values by more than
@@ -114,10 +134,11 @@ export function markCoarse(ds: object, spreads: readonly Spread[]): void {
 export function assertResolution(ds: Dataset): void {
   const c = coarse.get(ds);
   if (!c) return;
+  const int64 = typeof c.lo == 'bigint';
   throw new SegkitError(
     'E_PRECISION',
-    `column "${c.name}": float32, in which segkit computes, moves its values by up to ${c.moved.toPrecision(2)}, while they span only ${c.lo} to ${c.hi}: their differences would be lost`,
-    'subtract a baseline from the column, or scale it (standard scaling centres it first)',
+    `column "${c.name}": ${int64 ? 'float64' : 'float32, in which segkit computes,'} moves its values by up to ${c.moved.toPrecision(2)}, while they span only ${c.lo} to ${c.hi}: their differences would be lost`,
+    `subtract a baseline from the column${int64 ? '' : ', or scale it (standard scaling centres it first)'}`,
   );
 }
 

@@ -1,6 +1,6 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
 import { decimalNumbers } from '../data/decimal.js';
-import { fieldIndex, isArrowTable } from '../data/dataset.js';
+import { fieldIndex, int64Spread, isArrowTable, type Spread } from '../data/dataset.js';
 import { allMidnight, isoText } from '../data/tableCells.js';
 import { columnValues } from '../data/utf8Text.js';
 import { SegkitError, describe } from '../util/errors.js';
@@ -136,8 +136,11 @@ function categoryValue(v: unknown, row: number, column: string): string | null {
   throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${describe(v)}, not a category (string or number)`);
 }
 
-/** A number column (integers, floats, booleans) as float64, nulls as NaN; any other type is refused, never reinterpreted. */
-export function arrowNumeric(vec: Vector, name: string): Float64Array {
+/**
+ * A number column (integers, floats, booleans) as float64, nulls as NaN; any other type is refused, never
+ * reinterpreted. 64-bit integers beyond 2^53 add their Spread to `wide` (see int64Spread).
+ */
+export function arrowNumeric(vec: Vector, name: string, wide?: Spread[]): Float64Array {
   const type = vec.type as DataType;
   if (arrowType(type) !== 'numeric') {
     // text's bytes, a dictionary's codes or a timestamp's count in its own unit are not the column's numbers
@@ -155,13 +158,13 @@ export function arrowNumeric(vec: Vector, name: string): Float64Array {
     }
     return out;
   }
-  let row = 0;
+  let row = 0, big = false;
   for (const chunk of vec.data) {
     // Fixed-width value buffers are already sliced to the chunk; its offset only applies to the validity bitmap.
     const values = chunk.values as ArrayLike<number | bigint>;
     const n = chunk.length;
     if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-      for (let i = 0; i < n; i++) out[row + i] = Number(values[i]);
+      for (let i = 0; i < n; i++) if (Math.abs((out[row + i] = Number(values[i]))) >= 2 ** 53) big = true;
     } else {
       // one native copy (with conversion) per chunk; nulls and infinities are looked at afterwards
       out.set((values as Float64Array).subarray(0, n), row);
@@ -182,6 +185,7 @@ export function arrowNumeric(vec: Vector, name: string): Float64Array {
     }
     row += n;
   }
+  if (big && wide) wide.push(int64Spread(vec, name));
   return out;
 }
 
@@ -215,14 +219,14 @@ export function hasColumn(schema: SourceSchema, name: string): boolean {
 }
 
 /** Reads one column as the given kind into new arrays; the table itself is only read. */
-export function readColumn(table: TableInput, name: string, kind: ColumnKind): FrameColumn {
+export function readColumn(table: TableInput, name: string, kind: ColumnKind, wide?: Spread[]): FrameColumn {
   if (isArrowTable(table)) {
     const names = table.schema.fields.map((f) => f.name);
     const idx = fieldIndex(names, name);
     if (idx < 0) throw missingColumn(name, names);
     const vec = table.getChildAt(idx)!;
     if (kind === 'categorical') return { kind, name, values: arrowCategorical(vec, name) };
-    return { kind, name, values: arrowNumeric(vec, name) };
+    return { kind, name, values: arrowNumeric(vec, name, wide) };
   }
   const records = table as readonly Readonly<Record<string, unknown>>[];
   const n = records.length;

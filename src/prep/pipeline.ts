@@ -112,6 +112,8 @@ interface Run {
   readonly selection: Selection | undefined;
   frame: Frame;
   readonly reports: StepReport[];
+  /** The input columns' 64-bit integers beyond 2^53: checked with the features' float32 conversion. */
+  readonly wide: Spread[];
 }
 
 interface Fitted {
@@ -371,9 +373,10 @@ export class Pipeline {
     for (let i = 0; i < schema.n; i++) rows[i] = i;
     // readColumn copies every column: the run owns them (and the imputer's and scaler's results from them), unless a
     // step of the caller's own, which may keep a reference to what it is given, takes part
-    const frame: Frame = { n: schema.n, rows, columns: inputs.map((c) => readColumn(table, c.name, c.kind)) };
+    const wide: Spread[] = [];
+    const frame: Frame = { n: schema.n, rows, columns: inputs.map((c) => readColumn(table, c.name, c.kind, wide)) };
     if (this.#steps.every((step) => (BUILT_IN_STEPS as readonly unknown[]).includes(step.constructor))) ownColumns(frame);
-    return { schema, inputs, selection, frame, reports: [] };
+    return { schema, inputs, selection, frame, reports: [], wide };
   }
 
   #apply(run: Run, step: PrepStep): void {
@@ -382,7 +385,7 @@ export class Pipeline {
     run.reports.push(out.report);
   }
 
-  #finish({ schema, inputs, selection, frame, reports }: Run): PipelineResult {
+  #finish({ schema, inputs, selection, frame, reports, wide }: Run): PipelineResult {
     if (selection) {
       const leftover = frame.columns.filter((c) => c.kind === 'categorical');
       for (const c of leftover) {
@@ -396,17 +399,17 @@ export class Pipeline {
       const featureNames = frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
       if (featureNames.length === 0) throw new SegkitError('E_EMPTY_DATA', 'no feature columns are left after the prep steps');
       const state: Fitted = Object.freeze({ id: selection.id, inputs: Object.freeze(consumed.map((c) => Object.freeze({ ...c }))), featureNames: Object.freeze(featureNames) });
-      const result = this.#output(frame, state, schema.n, reports);
+      const result = this.#output(frame, state, schema.n, reports, wide);
       this.#fitted = state;
       return result;
     }
-    return this.#output(frame, this.#state(), schema.n, reports);
+    return this.#output(frame, this.#state(), schema.n, reports, wide);
   }
 
-  #output(frame: Frame, state: Fitted, rowsIn: number, steps: StepReport[]): PipelineResult {
+  #output(frame: Frame, state: Fitted, rowsIn: number, steps: StepReport[], wide: Spread[]): PipelineResult {
     if (frame.n === 0) throw new SegkitError('E_EMPTY_DATA', 'every row was dropped by the outlier rule');
     const byName = new Map(frame.columns.map((c) => [c.name, c]));
-    const spreads: Spread[] = [];
+    const spreads = wide;
     const columns = state.featureNames.map((name) => {
       const c = byName.get(name);
       if (!c || c.kind !== 'numeric') throw new SegkitError('E_SHAPE_MISMATCH', `the prep steps did not produce the feature "${name}"`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bool, DateMillisecond, Dictionary, Float32, Float64, Int32, Int64, Table, TimestampMicrosecond, TimestampSecond, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import { Bool, DateMillisecond, Dictionary, Float32, Float64, Int32, Int64, Table, TimestampMicrosecond, TimestampMillisecond, TimestampSecond, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { Pipeline, pipeline, type PipelineJSON } from '../src/prep/pipeline.js';
 import { Imputer } from '../src/prep/imputer.js';
 import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
@@ -416,7 +416,7 @@ describe('an Arrow date or timestamp column it one-hot encodes', () => {
     });
     const prep = pipeline({ encode: ['seen', 'day'], scale: false });
     const fitted = await prep.fitTransform(table);
-    expect(prep.featureNames).toEqual(['x', 'seen=2023-11-14T22:13:20.005Z', 'seen=2023-11-15T00:00:00.000Z', 'seen=(missing)', 'day=-000001-01-01', 'day=2024-02-29', 'day=(missing)']);
+    expect(prep.featureNames).toEqual(['x', 'seen=2023-11-14T22:13:20.005Z', 'seen=2023-11-15', 'seen=(missing)', 'day=-000001-01-01', 'day=2024-02-29', 'day=(missing)']);
     const records = [
       { x: 1, seen: '2023-11-14T22:13:20.005Z', day: '2024-02-29' },
       { x: 2, seen: '2023-11-15T00:00:00.000Z', day: '-000001-01-01' },
@@ -426,6 +426,29 @@ describe('an Arrow date or timestamp column it one-hot encodes', () => {
     const again = await prep.transform(records);
     expect(again.report.steps.find((s) => s.kind === 'oneHotEncoder')).toMatchObject({ columns: [{ unknown: 0 }, { unknown: 0 }] });
     expect(again.dataset.columns).toEqual(fitted.dataset.columns);
+  });
+
+  it('gives each time the same category whatever the other rows of its batch, and takes a whole day in either spelling', async () => {
+    const at = [Date.UTC(2023, 10, 14, 22, 13, 20), Date.UTC(2023, 10, 15), Date.UTC(2023, 10, 16), Date.UTC(2023, 10, 14, 22, 13, 20)];
+    const table = new Table({
+      x: vectorFromArray([1, 2, 3, 4], new Float64()),
+      seen: vectorFromArray(at.map((t) => new Date(t)), new TimestampMillisecond()),
+    });
+    const prep = pipeline({ encode: ['seen'], scale: false });
+    const fitted = await prep.fitTransform(table);
+    expect(prep.featureNames).toEqual(['x', 'seen=2023-11-14T22:13:20.000Z', 'seen=2023-11-15', 'seen=2023-11-16']);
+    const rowsOf = (cols: readonly ArrayLike<number>[], rows: number[]) => cols.map((c) => rows.map((i) => c[i]));
+    // a batch of the midnight rows alone, and one of the others, as a streamed score reads them
+    for (const rows of [[1, 2], [0, 3]]) {
+      const batch = await prep.transform(table.slice(rows[0], rows[0] + 1).concat(table.slice(rows[1], rows[1] + 1)));
+      expect(batch.report.steps.find((s) => s.kind === 'oneHotEncoder')).toMatchObject({ columns: [{ unknown: 0 }] });
+      expect(rowsOf(batch.dataset.columns, [0, 1])).toEqual(rowsOf(fitted.dataset.columns, rows));
+    }
+    // a CSV file of this column writes every time in full, midnight too; text of the date alone reads as that day
+    const again = await prep.transform([{ x: 2, seen: '2023-11-15T00:00:00.000Z' }, { x: 3, seen: '2023-11-16' }, { x: 4, seen: '2023-11-16T00:00:00.001Z' }]);
+    expect(again.report.steps.find((s) => s.kind === 'oneHotEncoder')).toMatchObject({ columns: [{ unknown: 1 }] });
+    expect(rowsOf(again.dataset.columns, [0, 1])).toEqual(rowsOf(fitted.dataset.columns, [1, 2]));
+    expect(rowsOf(again.dataset.columns, [2])).toEqual([[4], [0], [0], [0]]);
   });
 
   it('refuses a time outside ISO 8601 years with E_PRECISION naming the column and row', async () => {

@@ -62,5 +62,6 @@ describe('the README', () => {
       if (r.status !== 0) throw new Error(`${line}\nexited ${r.status}: ${r.stderr}`);
     }
     for (const file of ['segments.csv', 'model.json', 'report.html', 'scored.parquet', 'rfm.csv']) expect(existsSync(join(dir, file)), file).toBe(true);
-  });
+    // a dozen commands one after another, each a process of its own: on a loaded 2-core machine past the default minute
+  }, 240_000);
 });

@@ -1,7 +1,7 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
 import { decimalNumbers } from '../data/decimal.js';
 import { fieldIndex, int64Spread, isArrowTable, type Spread } from '../data/dataset.js';
-import { allMidnight, isoText } from '../data/tableCells.js';
+import { allMidnight, DAY_MS, isoText } from '../data/tableCells.js';
 import { columnValues } from '../data/utf8Text.js';
 import { SegkitError, describe } from '../util/errors.js';
 
@@ -191,10 +191,12 @@ export function arrowNumeric(vec: Vector, name: string, wide?: Spread[]): Float6
 
 function arrowCategorical(vec: Vector, name: string): (string | null)[] {
   if (DataType.isTimestamp(vec.type) || DataType.isDate(vec.type)) {
-    // a time is the category of the text a CSV file segkit writes holds (2023-11-14T22:13:20.000Z, or 2023-11-14 when
-    // every time is a whole UTC day), as that file is scored, not of its count of milliseconds
-    const kind = allMidnight(name, vec) ? 'dateOnly' : 'date';
-    return Array.from(vec, (v: number | null) => (v == null ? null : isoText(v, kind)));
+    // a time is the category of its ISO 8601 text, as a CSV file segkit writes holds it, not of its count of
+    // milliseconds: the date alone for a whole UTC day (2023-11-14), else in full (2023-11-14T22:13:20.000Z). Value
+    // by value, so a batch's categories never depend on its other rows; the encoder takes a whole day in either form
+    // (a file whose column mixes times writes midnight in full). allMidnight refuses a time ISO text cannot give
+    allMidnight(name, vec);
+    return Array.from(vec, (v: number | null) => (v == null ? null : isoText(v, v % DAY_MS === 0 ? 'dateOnly' : 'date')));
   }
   const out = new Array<string | null>(vec.length);
   // a float32 is the category of its shortest decimal that reads back as it (0.1, as written and as a float64 column

@@ -101,6 +101,10 @@ function mostFrequent(counts: ReadonlyMap<string, number>): string | undefined {
   return best;
 }
 
+const MIDNIGHT = 'T00:00:00.000Z';
+/** A whole UTC day's other ISO spelling: 2023-11-14 and 2023-11-14T00:00:00.000Z are one time (any other text as it is). */
+const otherDaySpelling = (v: string): string => (v.endsWith(MIDNIGHT) ? v.slice(0, -MIDNIGHT.length) : /^[+-]?\d{4,6}-\d\d-\d\d$/.test(v) ? v + MIDNIGHT : v);
+
 /**
  * One-hot encodes categorical columns into 0/1 columns named `col=value`, categories in sorted (code-unit) order,
  * then `col=other` for infrequent categories, then `col=(missing)`.
@@ -252,7 +256,7 @@ export class OneHotEncoder implements PrepStep {
           }
           v = e.fill;
         }
-        const k = index.get(v);
+        const k = index.get(v) ?? index.get(otherDaySpelling(v));
         if (k === undefined) {
           if (this.handleUnknown === 'error') {
             throw new SegkitError('E_UNKNOWN_CATEGORY', `row ${frame.rows[i]}, column "${e.name}" holds the category ${JSON.stringify(v)}, which was not seen at fit time`, 'set handleUnknown to "ignore" to encode it as all zeros');

@@ -22,7 +22,7 @@ import { columnList, integer } from './optionParsers.js';
 import { redisUrl, storeUrl } from './executorOptions.js';
 import { haversineWords } from './densityOptions.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
-import { atRow, checkPaths, checkReadOptions, counted, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumns } from './readInput.js';
+import { atRow, checkPaths, checkReadOptions, counted, csvHeader, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumns } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
 import { replacedColumns, replacingNote, withSegments } from './withSegments.js';
 import { replacedProbaColumns, withoutProbabilities, withProbabilities } from './probaColumns.js';
@@ -34,6 +34,7 @@ import { type RecordRowsTask, recordRows } from './verbatimCsv.js';
 import { countFilled, countUnknown, filledNote, unknownNote } from './unknownCategories.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 import { wholeNumbersAsIntegers } from './wholeNumbers.js';
+import { KeptTypes } from './keptTypes.js';
 
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
@@ -260,8 +261,9 @@ export async function readForModel(
 
 /**
  * The input's CSV batches, the model's columns read with its types. `asWritten`: every other column is read as text,
- * so CSV output gives its cells as they were ("007", 2^53 + 1, "1E5"); else their types are inferred from the first
- * batch, and a later cell that does not fit is an error naming its line.
+ * so CSV output gives its cells as they were ("007", 2^53 + 1, "1E5", "NA"), and Arrow, Parquet and JSON output
+ * infers their types (KeptTypes); else their types are inferred from the first batch, and a later cell that does not
+ * fit is an error naming its line.
  */
 async function* batches(
   input: string, handle: FileHandle | undefined, fmt: TableFormat, model: SegmentModel, f: ScoreFlags, ctx: RunContext,
@@ -272,7 +274,13 @@ async function* batches(
   const what = inputName(input);
   let first = true;
   try {
-    const options = { batchSize: f.batchSize, signal: ctx.signal, types, defaultType: asWritten ? 'string' as const : undefined, ...readerOptions(fmt, ctx.read) };
+    // the columns the model does not read keep every cell as written, `NA` included (of the missing-value tokens,
+    // only the empty cell is missing there); the model's own columns keep their missing values
+    const header = asWritten ? await csvHeader(input, fmt, ctx) : undefined;
+    const options = {
+      batchSize: f.batchSize, signal: ctx.signal, types, defaultType: asWritten ? 'string' as const : undefined, ...readerOptions(fmt, ctx.read),
+      ...(header ? { asWritten: header.filter((name) => !Object.hasOwn(types, name)) } : {}),
+    };
     for await (const batch of csvRecordsWith(counted(source as AsyncIterable<Buffer>, onBytes), options, texts)) {
       first = false;
       yield batch;
@@ -459,6 +467,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     ? new RecordTexts(textColumn(model), (header, found) => (asRead(header, found) ? new Set(header.filter((name) => !used.has(name))) : undefined))
     : undefined;
   let verbatim = false;
+  const keptTypes = new KeptTypes(new Set(ctx.read.nullValues), ctx.read.decimal);
   // an input file larger than a batch of 64-byte rows most likely has more batches
   let manyBatches = false;
   if (fromCsv) {
@@ -467,7 +476,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     const size = opened.size;
     manyBatches = size > f.batchSize * 64;
     bar = ctx.progress.start('scoring', size > 0 ? size : 1, size > 0 ? 'bytes' : 'count');
-    it = batches(input, handle, inFormat, model, f, ctx, csvOut, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`), texts);
+    it = batches(input, handle, inFormat, model, f, ctx, true, (n) => size > 0 && bar.update(n, `${t.rows.toLocaleString('en-US')} rows`), texts);
   } else if (inFormat === 'arrow' && input !== '-') {
     bar = ctx.progress.start('scoring', 1);
     it = (async function* () {
@@ -539,7 +548,9 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         labels = predicted.labels;
         // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals);
         // other input to CSV: the id column's (float64 in JSON, 9876543210 written 9876543210.0 otherwise)
-        const selected = f.keep ? batch.select(f.keep) : batch;
+        // from CSV to Arrow, Parquet or JSON: the columns the model does not read, read as written, get their types
+        let selected = f.keep ? batch.select(f.keep) : batch;
+        if (fromCsv && !csvOut) selected = keptTypes.typed(selected, selected.schema.fields.map((c) => c.name).filter((c) => !used.has(c)), what, t.rows);
         const kept = f.proba ? selected : withoutProbabilities(selected, f.segmentColumn);
         const id = model.pipeline.id;
         const shown = csvOut && fromCsv ? wholeNumbersAsIntegers(kept) : csvOut && id !== null ? wholeNumbersAsIntegers(kept, id) : kept;

@@ -32,6 +32,8 @@ export interface ReadCsvOptions {
   readonly float32?: boolean;
   /** Cell texts read as null, in every column (default: the empty cell and MISSING_TOKENS: NA, N/A, n/a, null, NULL, NaN, -, ?). */
   readonly nullValues?: readonly string[];
+  /** Columns whose cells are text as written: of nullValues only the empty cell is null there (default: none). */
+  readonly asWritten?: readonly string[];
   readonly signal?: AbortSignal;
 }
 
@@ -72,11 +74,12 @@ interface CsvSettings {
   parseDates: boolean;
   float32: boolean;
   nullValues: ReadonlySet<string>;
+  asWritten: readonly string[];
   batchSize: number;
   signal: AbortSignal | undefined;
 }
 
-const CSV_OPTIONS = ['delimiter', 'decimal', 'encoding', 'maxColumns', 'quote', 'types', 'defaultType', 'parseDates', 'float32', 'nullValues', 'signal'];
+const CSV_OPTIONS = ['delimiter', 'decimal', 'encoding', 'maxColumns', 'quote', 'types', 'defaultType', 'parseDates', 'float32', 'nullValues', 'asWritten', 'signal'];
 
 /**
  * Refuses an option the CSV readers do not know (csvRecords also takes batchSize): a misspelt one ("delimeter")
@@ -123,10 +126,12 @@ export function csvSettings(options: CsvRecordsOptions): CsvSettings {
   if (!Array.isArray(nullValues) || nullValues.some((v) => typeof v !== 'string')) {
     throw badOption('nullValues', nullValues, 'an array of strings');
   }
+  const asWritten = options.asWritten ?? [];
+  if (!Array.isArray(asWritten)) throw badOption('asWritten', asWritten, 'an array of column names');
   const batchSize = options.batchSize ?? d.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw badOption('batchSize', batchSize, 'a positive integer');
   const signal = options.signal;
-  return { delimiter, decimal, encoding, maxColumns, quote, types, defaultType, parseDates, float32, nullValues: new Set(nullValues), batchSize, signal };
+  return { delimiter, decimal, encoding, maxColumns, quote, types, defaultType, parseDates, float32, nullValues: new Set(nullValues), asWritten, batchSize, signal };
 }
 
 function columnLabel(header: readonly string[] | undefined, j: number): string {
@@ -1031,6 +1036,8 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
   private readonly laneable: boolean;
   // by column: 1 where its cells are not wanted (`skipped`): read as nulls of a text column
   private readonly skip: Uint8Array;
+  // by column: 1 where a cell is null only when empty (asWritten)
+  private readonly lit: Uint8Array;
   constructor(
     private readonly names: readonly string[],
     private readonly settings: CsvSettings,
@@ -1039,6 +1046,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
     skipped?: ReadonlySet<string>,
   ) {
     this.skip = Uint8Array.from(names, (name) => (skipped?.has(name) ? 1 : 0));
+    this.lit = Uint8Array.from(names, (name) => (settings.asWritten.includes(name) ? 1 : 0));
     const nulls = settings.nullValues;
     this.onlyEmpty = nulls.size === 1 && nulls.has('');
     this.longest = Math.max(0, ...[...nulls].map((t) => t.length));
@@ -1051,9 +1059,9 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
     this.reset();
   }
 
-  private isNull(text: string): boolean {
+  private isNull(text: string, j: number): boolean {
     if (text === '') return this.settings.nullValues.has('');
-    if (text.length > this.longest) return false;
+    if (text.length > this.longest || this.lit[j]) return false;
     const c = text.charCodeAt(0);
     return (c >= 128 || this.firsts[c] === 1) && this.settings.nullValues.has(text);
   }
@@ -1079,7 +1087,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
     const builders = this.builders;
     for (let j = 0; j < builders.length; j++) {
       const text = fields[j];
-      if (this.skip[j] || (onlyEmpty ? text === '' : this.isNull(text))) {
+      if (this.skip[j] || (onlyEmpty ? text === '' : this.isNull(text, j))) {
         builders[j].pushNull();
         continue;
       }
@@ -1119,7 +1127,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
       reason = builder.pushText('');
     } else {
       const c = slice.bytes[s];
-      if (!this.onlyEmpty && e - s <= this.longestBytes && (c >= 128 || this.firsts[c] === 1)) {
+      if (!this.onlyEmpty && !this.lit[j] && e - s <= this.longestBytes && (c >= 128 || this.firsts[c] === 1)) {
         // it may be a null token: looked up as a string
         const cell = slice.cell(s, e);
         if (nulls.has(cell)) return builder.pushNull();

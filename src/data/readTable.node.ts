@@ -35,7 +35,7 @@ export function ioError(path: string, error: unknown): SegkitError {
 // the options each format reads (a CSV file also takes onBytes, as readCsvFile does)
 const ANY_FORMAT = ['format', 'threads', 'minPartBytes', 'signal'];
 const JSON_OPTIONS = [...ANY_FORMAT, 'types', 'parseDates', 'float32', 'encoding'];
-const CSV_OPTIONS = [...JSON_OPTIONS, 'delimiter', 'decimal', 'maxColumns', 'quote', 'defaultType', 'nullValues', 'onBytes'];
+const CSV_OPTIONS = [...JSON_OPTIONS, 'delimiter', 'decimal', 'maxColumns', 'quote', 'defaultType', 'nullValues', 'asWritten', 'onBytes'];
 
 /** Refuses an option readTable does not know, or one the file's format does not read (types for a Parquet file), which was ignored. */
 function checkReadOptions(options: ReadTableOptions, format: TableFormat): void {

@@ -1,0 +1,57 @@
+import type { Table } from '#arrow';
+import { tableWithColumns } from '../data/arrowTable.js';
+import { ColumnBuilder, type ColumnType } from '../data/columnBuilder.js';
+import { csvInfo } from '../data/csvCore.js';
+import { SegkitError, describe } from '../util/errors.js';
+
+/**
+ * The types of columns read as written (text, a missing-value token kept as its text), inferred for Arrow, Parquet
+ * and JSON output as the streamed CSV reader infers them: from the first batch, then fixed. A column that is text
+ * keeps its cells as written (`NA` for Namibia stays "NA"); a column of numbers, booleans or dates reads the tokens
+ * as missing, as the reader does.
+ */
+export class KeptTypes {
+  private frozen: Record<string, ColumnType> | undefined;
+
+  constructor(private readonly nulls: ReadonlySet<string>, private readonly decimal: '.' | ',') {}
+
+  /** `table` with its columns named in `names` (text as written) given their types. */
+  typed(table: Table, names: readonly string[], what: string, before: number): Table {
+    const fields = table.schema.fields;
+    const frozen = this.frozen;
+    const types: Record<string, ColumnType> = Object.create(null);
+    const replaced = new Map<number, ReturnType<ColumnBuilder['finish']>>();
+    for (const name of names) {
+      const j = fields.findIndex((f) => f.name === name);
+      const column = table.getChildAt(j);
+      if (!column || frozen?.[name] === 'string') continue;
+      const builder = new ColumnBuilder(name, frozen?.[name], true, this.decimal, frozen !== undefined);
+      for (let i = 0; i < table.numRows; i++) {
+        const text = column.get(i) as string | null;
+        if (text === null || this.nulls.has(text)) {
+          builder.pushNull();
+          continue;
+        }
+        const reason = builder.pushText(text);
+        if (reason !== undefined) {
+          const line = csvInfo(table)?.line(i) ?? before + i + 2;
+          throw new SegkitError(
+            'E_PARSE',
+            `${what}: line ${line}, column "${name}": ${describe(text)} ${reason}`,
+            `the type was inferred as ${frozen?.[name]} from the first batch: CSV output keeps the columns the model does not read as written, or a larger --batch-size infers the type from more rows`,
+          );
+        }
+      }
+      const type = builder.inferredType();
+      types[name] = type === 'integer' ? 'number' : type;
+      if (type !== 'string') replaced.set(j, builder.finish({ float32: false, integers: false }));
+    }
+    this.frozen ??= types;
+    if (replaced.size === 0) return table;
+    const keep = fields.map((_, j) => j).filter((j) => !replaced.has(j));
+    const order = [...keep, ...replaced.keys()];
+    const out = tableWithColumns(table, keep, order.map((j) => fields[j].name), [...replaced.values()]);
+    // the columns in the input's order
+    return out.select(fields.map((f) => f.name));
+  }
+}

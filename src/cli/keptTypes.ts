@@ -1,4 +1,8 @@
-import type { Table } from '#arrow';
+import { DataType, type Table } from '#arrow';
+import { readTable } from '../data/readTable.node.js';
+import type { TableFormat } from '../data/tableFormat.js';
+import { readerOptions } from './readInput.js';
+import type { RunContext } from './runContext.js';
 import { tableWithColumns } from '../data/arrowTable.js';
 import { ColumnBuilder, type ColumnType } from '../data/columnBuilder.js';
 import { csvInfo } from '../data/csvCore.js';
@@ -54,4 +58,21 @@ export class KeptTypes {
     // the columns in the input's order
     return out.select(fields.map((f) => f.name));
   }
+}
+
+/**
+ * `table` (read whole from the CSV or TSV file `path`) with its text columns outside `features` that hold missing
+ * cells read again as written: a missing-value token there is text (`NA` for Namibia), only an empty cell missing.
+ * Only such columns are read again, and only when there are some.
+ */
+export async function textAsWritten(table: Table, path: string, format: TableFormat, ctx: RunContext, features: ReadonlySet<string>): Promise<Table> {
+  const fields = table.schema.fields;
+  const names = fields.filter((f) => DataType.isUtf8(f.type) && !features.has(f.name) && table.getChild(f.name)!.nullCount > 0).map((f) => f.name);
+  if (names.length === 0) return table;
+  const types = Object.fromEntries(names.map((c) => [c, 'string' as const]));
+  const again = await readTable(path, { format, ...readerOptions(format, ctx.read), types, asWritten: names, threads: ctx.threads, signal: ctx.signal });
+  const columns = names.map((c) => again.getChild(c)!.data);
+  if (again.numRows !== table.numRows || columns.some((d) => d.length !== 1)) return table;
+  const keep = fields.map((_, j) => j).filter((j) => !names.includes(fields[j].name));
+  return tableWithColumns(table, keep, [...keep.map((j) => fields[j].name), ...names], columns.map((d) => d[0])).select(fields.map((f) => f.name));
 }

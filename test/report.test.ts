@@ -230,6 +230,19 @@ describe('buildReport', () => {
     expect(named).toContain('Segment 1 (Big spenders) has no customers in these data and is left out.');
   });
 
+  it('refuses segmentNames with a hole (a sparse array), as it refuses undefined', async () => {
+    const fx = reportFixture();
+    const profiles = profileSegments(fx.data, fx.labels, fx.input.k);
+    const names = Array.from({ length: fx.input.k }, (_, i) => `Segment name ${i}`);
+    // names given in full are shown
+    expect(await buildReport({ ...fx.input, profiles, segmentNames: names })).toContain('Segment name 1');
+    const holed = names.slice();
+    delete holed[1];
+    expect(holed.length).toBe(fx.input.k);
+    await expect(buildReport({ ...fx.input, profiles, segmentNames: holed })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"segmentNames"') });
+    await expect(buildReport({ ...fx.input, profiles, segmentNames: [...names.slice(0, -1), undefined] as never })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+  });
+
   it('describes only the segments holding customers, under their own ids, and names the empty ones once', async () => {
     // the fixture's four groups as segments 0, 2, 3 and 4 of five: segment 1 has no customer in these data
     const fx = reportFixture();

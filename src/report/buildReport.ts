@@ -128,7 +128,7 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   if (!Number.isInteger(o.k) || o.k < 1) throw badOption('k', o.k, 'an integer >= 1');
   if (input.recommendation !== undefined && typeof input.recommendation !== 'string') throw badOption('recommendation', input.recommendation, 'a string');
   const names = input.segmentNames;
-  if (names !== undefined && (!Array.isArray(names) || names.length !== o.k || names.some((x) => typeof x !== 'string'))) {
+  if (names !== undefined && (!Array.isArray(names) || names.length !== o.k || [...names].some((x) => typeof x !== 'string'))) {
     throw badOption('segmentNames', names, `an array of ${o.k} names (text), one per segment`);
   }
   const ds = toDataset(input.data);

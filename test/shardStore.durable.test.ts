@@ -1,7 +1,7 @@
 // The file store's writes as the kernel sees them (strace): each file flushed under its temporary name before the
 // rename, and its directory flushed after, so a crash leaves the old file or the whole new one, never a part.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,5 +54,36 @@ await store.put('job1/shard-000000.arrow', new Uint8Array([4, 5]));
       `fsync ${temp}`, `rename ${temp} ${target}`, `fsync ${join(root, 'job1')}`,
       `fsync ${temp}`, `rename ${temp} ${target}`, `fsync ${join(root, 'job1')}`,
     ]);
+  });
+});
+
+// A folder the process may write in but not list (mode 0733, a drop box): no flush of it can be opened, which is no
+// reason to refuse the write. Run as an unprivileged user (root reads every folder), by setpriv when run as root.
+const nobody = process.getuid?.() === 0 ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0 : process.platform !== 'win32';
+
+describe.skipIf(!nobody)('a folder that may be written but not read', () => {
+  it('takes the file store\'s shards and an atomic write, the flush of the folder left out', () => {
+    const box = join(dir, 'box');
+    mkdirSync(box);
+    chmodSync(dir, 0o755);
+    chmodSync(box, 0o733);
+    const atomic = fileURLToPath(new URL('../dist/data/writeFileAtomic.node.js', import.meta.url));
+    const file = join(dir, 'run-box.mjs');
+    writeFileSync(file, `import { fileStore } from ${JSON.stringify(STORE)};
+import { writeFileAtomic } from ${JSON.stringify(atomic)};
+const said = (p) => p.then(() => 'ok', (e) => e.code + ' ' + e.message);
+const store = fileStore(${JSON.stringify(join(box, 'store'))});
+console.log(await said(store.put('job1/shard-000000.arrow', new Uint8Array([1, 2, 3]))));
+console.log(await said(writeFileAtomic(${JSON.stringify(join(box, 'out.csv'))}, 'a\\n1\\n')));
+`);
+    chmodSync(file, 0o644);
+    const asRoot = process.getuid?.() === 0;
+    const r = asRoot
+      ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, file], { encoding: 'utf8' })
+      : spawnSync(process.execPath, [file], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['ok', 'ok']);
+    expect(readFileSync(join(box, 'store', 'job1', 'shard-000000.arrow'))).toEqual(Buffer.from([1, 2, 3]));
+    expect(readFileSync(join(box, 'out.csv'), 'utf8')).toBe('a\n1\n');
   });
 });

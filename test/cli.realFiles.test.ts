@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Field, Int32, List, Struct, type Table, Table as ArrowTable, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Binary, Dictionary, Field, Int32, List, Struct, type Table, Table as ArrowTable, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { parquetMetadata } from 'hyparquet/src/index.js';
 import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
@@ -473,6 +473,22 @@ describe('text columns', () => {
       const r = run(['segment', 'nested.arrow', '--k', '2', '--encode', name]);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`segkit: error: --encode: column "${name}" in "nested.arrow" holds lists or records (Arrow type ${type}), neither numbers nor text; leave it out of --encode\n`);
+    }
+  });
+
+  it('refuses to encode a column of bytes, dictionary-encoded or not, naming its type', () => {
+    const n = 40;
+    const values = vectorFromArray([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)], new Binary());
+    const table = new ArrowTable({
+      x: makeVector(Float64Array.from({ length: n }, (_, i) => (i * 37) % 11)),
+      raw: vectorFromArray(Array.from({ length: n }, (_, i) => Uint8Array.of(i % 3)), new Binary()),
+      plan: makeVector(makeData({ type: new Dictionary(new Binary(), new Int32()), length: n, nullCount: 0, data: Int32Array.from({ length: n }, (_, i) => i % 3), dictionary: values })),
+    });
+    writeFileSync(path('bytes.arrow'), tableToIPC(table, 'file'));
+    for (const [name, type] of [['raw', 'Binary'], ['plan', 'Dictionary<Int32, Binary>']]) {
+      const r = run(['segment', 'bytes.arrow', '--k', '2', '--encode', name]);
+      expect(r.stderr).toBe(`segkit: error: --encode: column "${name}" in "bytes.arrow" holds bytes (Arrow type ${type}), neither numbers nor text; leave it out of --encode\n`);
+      expect(r.code).toBe(2);
     }
   });
 });

@@ -177,10 +177,12 @@ export function noValues(vec: Vector | null | undefined, n: number): boolean {
  */
 function checkUniquePerRow(table: Table, names: readonly string[], path: string): void {
   for (const name of names) {
-    const type = table.schema.fields.find((f) => f.name === name)!.type as DataType;
+    const field = table.schema.fields.find((f) => f.name === name)!.type as DataType;
+    // a dictionary's values are what the column holds (bytes a Parquet or Arrow writer dictionary-encoded)
+    const type = DataType.isDictionary(field) ? (field.dictionary as DataType) : field;
     const bytes = DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type) || DataType.isBinaryView(type);
     if (bytes || DataType.isList(type) || DataType.isLargeList(type) || DataType.isFixedSizeList(type) || DataType.isStruct(type) || DataType.isMap(type) || DataType.isUnion(type)) {
-      throw new UsageError(`--encode: column "${name}" in ${inputName(path)} holds ${bytes ? 'bytes' : 'lists or records'} (Arrow type ${String(type)}), neither numbers nor text; leave it out of --encode`);
+      throw new UsageError(`--encode: column "${name}" in ${inputName(path)} holds ${bytes ? 'bytes' : 'lists or records'} (Arrow type ${String(field)}), neither numbers nor text; leave it out of --encode`);
     }
     const seen = new Set<unknown>();
     let present = 0;

@@ -58,8 +58,12 @@ await store.put('job1/shard-000000.arrow', new Uint8Array([4, 5]));
 });
 
 // A folder the process may write in but not list (mode 0733, a drop box): no flush of it can be opened, which is no
-// reason to refuse the write. Run as an unprivileged user (root reads every folder), by setpriv when run as root.
-const nobody = process.getuid?.() === 0 ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0 : process.platform !== 'win32';
+// reason to refuse the write. Run as an unprivileged user (root reads every folder): by setpriv when run as root,
+// where that user may read the built modules.
+const ATOMIC = fileURLToPath(new URL('../dist/data/writeFileAtomic.node.js', import.meta.url));
+const nobody = process.getuid?.() === 0
+  ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', STORE, '-a', '-r', ATOMIC]).status === 0
+  : process.platform !== 'win32';
 
 describe.skipIf(!nobody)('a folder that may be written but not read', () => {
   it('takes the file store\'s shards and an atomic write, the flush of the folder left out', () => {
@@ -67,10 +71,9 @@ describe.skipIf(!nobody)('a folder that may be written but not read', () => {
     mkdirSync(box);
     chmodSync(dir, 0o755);
     chmodSync(box, 0o733);
-    const atomic = fileURLToPath(new URL('../dist/data/writeFileAtomic.node.js', import.meta.url));
     const file = join(dir, 'run-box.mjs');
     writeFileSync(file, `import { fileStore } from ${JSON.stringify(STORE)};
-import { writeFileAtomic } from ${JSON.stringify(atomic)};
+import { writeFileAtomic } from ${JSON.stringify(ATOMIC)};
 const said = (p) => p.then(() => 'ok', (e) => e.code + ' ' + e.message);
 const store = fileStore(${JSON.stringify(join(box, 'store'))});
 console.log(await said(store.put('job1/shard-000000.arrow', new Uint8Array([1, 2, 3]))));

@@ -34,7 +34,6 @@ import { type RecordRowsTask, recordRows } from './verbatimCsv.js';
 import { countFilled, countUnknown, filledNote, unknownNote } from './unknownCategories.js';
 import { ArrowFileSink, readArrowBatches } from '../data/arrowBatches.node.js';
 import { wholeNumbersAsIntegers } from './wholeNumbers.js';
-import { KeptTypes } from './keptTypes.js';
 
 interface ScoreFlags extends CommonFlags {
   readonly model: string;
@@ -467,7 +466,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     ? new RecordTexts(textColumn(model), (header, found) => (asRead(header, found) ? new Set(header.filter((name) => !used.has(name))) : undefined))
     : undefined;
   let verbatim = false;
-  const keptTypes = new KeptTypes(new Set(ctx.read.nullValues), ctx.read.decimal);
+  // loaded only where it is used: its reader's modules would add to every run's start-up
+  const keptTypes = fromCsv && !csvOut ? new (await import('./keptTypes.js')).KeptTypes(new Set(ctx.read.nullValues), ctx.read.decimal) : undefined;
   // an input file larger than a batch of 64-byte rows most likely has more batches
   let manyBatches = false;
   if (fromCsv) {
@@ -550,7 +550,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         // other input to CSV: the id column's (float64 in JSON, 9876543210 written 9876543210.0 otherwise)
         // from CSV to Arrow, Parquet or JSON: the columns the model does not read, read as written, get their types
         let selected = f.keep ? batch.select(f.keep) : batch;
-        if (fromCsv && !csvOut) selected = keptTypes.typed(selected, selected.schema.fields.map((c) => c.name).filter((c) => !used.has(c)), what, t.rows);
+        if (keptTypes) selected = keptTypes.typed(selected, selected.schema.fields.map((c) => c.name).filter((c) => !used.has(c)), what, t.rows);
         const kept = f.proba ? selected : withoutProbabilities(selected, f.segmentColumn);
         const id = model.pipeline.id;
         const shown = csvOut && fromCsv ? wholeNumbersAsIntegers(kept) : csvOut && id !== null ? wholeNumbersAsIntegers(kept, id) : kept;

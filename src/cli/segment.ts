@@ -22,7 +22,6 @@ import { counted, formatNumber, formatShare, formatTable } from './formatTable.j
 import { isolate } from '../util/bidiText.js';
 import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
-import { textAsWritten } from './keptTypes.js';
 import { atRow, checkPaths, csvHeader, inputFormat, inputName, outputFormat, readInputWithText } from './readInput.js';
 import { looksLikeId } from '../prep/pipeline.js';
 import { type RecordTails, writeRecordsAsRead } from './verbatimCsv.js';
@@ -301,7 +300,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       const binary = (x: string) => x === 'arrow' || x === 'parquet';
       // from a CSV or TSV file, the text columns the model does not read hold missing-value tokens as written
       const written = (inFormat === 'csv' || inFormat === 'tsv') && input !== '-'
-        ? await textAsWritten(table, input, inFormat, ctx, new Set([...prep.inputs.map((c) => c.name), ...(prep.id === null ? [] : [prep.id])]))
+        ? await (await import('./keptTypes.js')).textAsWritten(table, input, inFormat, ctx, new Set([...prep.inputs.map((c) => c.name), ...(prep.id === null ? [] : [prep.id])]))
         : table;
       const ids = prep.id === null || (binary(inFormat) && binary(format)) ? written : wholeNumbersAsIntegers(written, prep.id);
       let out = withSegments(withoutProbabilities(ids, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: format === 'csv' || format === 'tsv' || format === 'arrow' });

@@ -134,3 +134,32 @@ describe('chooseK: k values below the stability cut are not called stable choice
     expect(r.reason).not.toContain('the stable choices');
   });
 });
+
+describe('a k whose fit float32 centring makes impossible', () => {
+  // six points 0.001 apart near 1000 and three near 1e7: the column mean (3.3e6) leaves float32 steps of 0.25, so the six
+  // are one point once centred; k = 2 fits, and every k >= 3 ends with an empty or repeated centre (E_TOO_FEW_DISTINCT)
+  const rows: number[][] = [
+    ...Array.from({ length: 60 }, (_, i) => [1000 + (i % 6) * 1e-3, (i % 6) * 1e-3]),
+    ...Array.from({ length: 30 }, (_, i) => [1e7 + (i % 3), 5 + (i % 3)]),
+  ];
+  it.each(['kmeans', 'minibatch-kmeans', 'agglomerative', 'gmm'] as const)('is reported and left out, and the others are still compared (%s)', async (algorithm) => {
+    const r = await chooseK(rows, { kRange: [2, 5], seed: 1, algorithm });
+    const alone = await chooseK(rows, { kRange: [2], seed: 1, algorithm });
+    expect(r.table).toEqual(alone.table);
+    expect(r.table.map((t) => t.k)).toEqual([2]);
+    expect(r.recommendedK).toBe(2);
+    expect(r.table[0].silhouette).toBeGreaterThan(0.99);
+    expect(r.notFitted!.map((x) => [x.k, x.code])).toEqual([[3, 'E_TOO_FEW_DISTINCT'], [4, 'E_TOO_FEW_DISTINCT'], [5, 'E_TOO_FEW_DISTINCT']]);
+    if (algorithm === 'gmm') expect(r.notFitted!.every((x) => x.covarianceType === 'full')).toBe(true);
+    for (const x of r.notFitted!) expect(x.message).toMatch(/centred|centroids' mean/);
+    expect(r.reason).toContain(`Not compared: k = 3${algorithm === 'gmm' ? ' (full)' : ''}, k = 4`);
+    expect(r.reason).not.toContain('only k tried');
+    // a sweep with every k fittable says nothing of it
+    expect(alone.notFitted).toBeUndefined();
+  });
+  it('fails with the smallest k\'s refusal when no k can be fitted', async () => {
+    const e = await chooseK(rows, { kRange: [3, 4], seed: 1 }).then(() => null, (x) => x);
+    expect(e).toMatchObject({ code: 'E_TOO_FEW_DISTINCT' });
+    expect(e.message).toContain('once centred');
+  });
+});

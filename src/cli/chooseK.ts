@@ -68,11 +68,11 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
   } finally {
     bar.stop();
   }
-  const { table: sweep, elbowK, silhouetteK, stabilityK, stabilityOfRecommended, recommendedK, evidence, reason, bicK, aicK, covarianceType } = result;
+  const { table: sweep, elbowK, silhouetteK, stabilityK, stabilityOfRecommended, recommendedK, evidence, reason, bicK, aicK, covarianceType, notFitted } = result;
   const sampleSize = dataset.n > EXACT_SILHOUETTE_ROWS ? EXACT_SILHOUETTE_ROWS : null;
   if (ctx.json) {
     const mixture = bicK !== undefined ? { bicK, aicK, covarianceType } : {};
-    ctx.printJson({ rows: dataset.n, features: [...dataset.names], silhouetteSampleSize: sampleSize, table: sweep, elbowK, silhouetteK, stabilityK, recommendedK, stabilityOfRecommended, evidence, reason, ...mixture, ...report, notices: ctx.notices });
+    ctx.printJson({ rows: dataset.n, features: [...dataset.names], silhouetteSampleSize: sampleSize, table: sweep, elbowK, silhouetteK, stabilityK, recommendedK, stabilityOfRecommended, evidence, reason, ...mixture, ...(notFitted ? { notFitted } : {}), ...report, notices: ctx.notices });
     return;
   }
   if (bicK !== undefined) {

@@ -70,7 +70,7 @@ export interface SegmentSummaryJSON {
   /** dbscan: core and border customers of each segment. */
   density?: { core: number[]; border: number[] };
   kSweep?: KScore[];
-  recommendation?: { k: number; elbowK: number | null; silhouetteK: number; evidence: string; reason: string; bicK?: number; aicK?: number; covarianceType?: string };
+  recommendation?: { k: number; elbowK: number | null; silhouetteK: number; evidence: string; reason: string; bicK?: number; aicK?: number; covarianceType?: string; notFitted?: { k: number; covarianceType?: string; code: string; message: string }[] };
   /** Gaussian mixtures: covariance type, mean log-likelihood of the fit's last E-step, BIC and AIC on the rows. */
   mixture?: { covarianceType: string; lowerBound: number; bic: number; aic: number };
   files: { out?: string; model?: string; report?: string };
@@ -404,6 +404,7 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       recommendation: {
         k: sweep.recommendedK, elbowK: sweep.elbowK, silhouetteK: sweep.silhouetteK, evidence: sweep.evidence, reason: sweep.reason,
         ...(sweep.bicK !== undefined ? { bicK: sweep.bicK, aicK: sweep.aicK, covarianceType: sweep.covarianceType } : {}),
+        ...(sweep.notFitted ? { notFitted: sweep.notFitted } : {}),
       },
     } : {}),
     files: { ...(f.out !== undefined ? { out: f.out } : {}), ...(f.model !== undefined ? { model: f.model } : {}), ...(f.report !== undefined ? { report: f.report } : {}) },

@@ -96,6 +96,13 @@ export interface ChooseKResult {
   covarianceType?: CovarianceType;
   /** The fitted model per k (for mixtures, of the covariance type with the lowest BIC at that k: at recommendedK, the recommended one). */
   models?: Map<number, SegmentationModel>;
+  /**
+   * The k (with their covariance type, for mixtures) whose fit was refused with E_TOO_FEW_DISTINCT (float32 centring
+   * made distinct rows one, so the fit ended with equal or empty centres), and why; they are left out of the table and
+   * the recommendation, which the reason says. Present only when some k was left out; when every k is, the sweep fails
+   * with the smallest k's error.
+   */
+  notFitted?: { k: number; covarianceType?: CovarianceType; code: 'E_TOO_FEW_DISTINCT'; message: string }[];
 }
 
 export const chooseKDefaults = Object.freeze({
@@ -249,6 +256,10 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const chosen = new Map<number, { model: SegmentationModel; bic: number }>();
   // the rows the sampled silhouette scores (the same seeded sample silhouetteScore draws)
   const silRows = ds.n > sampleSize ? silhouetteRows(ds.n, sampleSize, seed) : null;
+  // the k whose fit float32 centring made impossible: reported, and the others still compared
+  const notFitted: NonNullable<ChooseKResult['notFitted']> = [];
+  let firstRefusal: SegkitError | undefined;
+  let done = 0;
   try {
     // one tree gives every k at once
     const Z = algorithm === 'agglomerative' ? await linkageMatrix(ex, ds, linkage, signal) : undefined;
@@ -259,12 +270,20 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
         const init = options.init === undefined ? {} : { init: options.init as never };
         let model: SegmentationModel & { inertia?: number; iterations?: number };
         let mixture: Pick<KScore, 'covarianceType' | 'bic' | 'aic' | 'logLikelihood'> = {};
-        if (Z) model = agglomerativeAt(ds, Z, linkage, k);
-        else if (algorithm === 'kmeans') model = await fitKMeans(m, ds, { k, seed, nInit, maxIter: options.maxIter, tol: options.tol, signal, ...init });
-        else if (algorithm === 'minibatch-kmeans') model = await fitMiniBatchKMeans(m, ds, { ...common, nInit: options.nInit, batchSize: options.batchSize, ...init });
-        else {
-          const fit = await fitGaussianMixture(m, ds, { ...common, covarianceType: type, ...init });
-          model = fit.model;
+        let fit: Awaited<ReturnType<typeof fitGaussianMixture>> | undefined;
+        try {
+          if (Z) model = agglomerativeAt(ds, Z, linkage, k);
+          else if (algorithm === 'kmeans') model = await fitKMeans(m, ds, { k, seed, nInit, maxIter: options.maxIter, tol: options.tol, signal, ...init });
+          else if (algorithm === 'minibatch-kmeans') model = await fitMiniBatchKMeans(m, ds, { ...common, nInit: options.nInit, batchSize: options.batchSize, ...init });
+          else model = (fit = await fitGaussianMixture(m, ds, { ...common, covarianceType: type, ...init })).model;
+        } catch (e) {
+          if (!(e instanceof SegkitError) || e.code !== 'E_TOO_FEW_DISTINCT') throw e;
+          firstRefusal ??= e;
+          notFitted.push({ k, ...(type === undefined ? {} : { covarianceType: type }), code: 'E_TOO_FEW_DISTINCT', message: e.message });
+          options.onProgress?.({ k, done: ++done, total });
+          continue;
+        }
+        if (fit) {
           // scikit-learn's bic and aic on the training rows
           const p = nParameters(type!, k, ds.d);
           mixture = { covarianceType: type, bic: -2 * fit.logLikelihood + p * log(ds.n), aic: -2 * fit.logLikelihood + 2 * p, logLikelihood: fit.logLikelihood / ds.n };
@@ -288,17 +307,30 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
           stability: evalSet ? await stabilityOf(evalSet, k, resamples, seed, { maxIter: options.maxIter, tol: options.tol, init: options.init, executor: ex, signal }) : NaN,
         });
         if (algorithm !== 'gmm') models?.set(k, model);
-        options.onProgress?.({ k, done: table.length, total });
+        options.onProgress?.({ k, done: ++done, total });
       }
     }
   } finally {
     await m.release();
   }
+  // no k could be fitted: the smallest k's refusal says why and what to do
+  if (table.length === 0) throw firstRefusal!;
+  const left = notFitted.length ? { notFitted } : {};
+  let out: Omit<ChooseKResult, 'table' | 'models' | 'notFitted'>;
   if (algorithm === 'gmm') {
     if (models) for (const [k, c] of chosen) models.set(k, c.model);
-    return { table, ...recommendByCriteria(table, ds.n > sampleSize ? sampleSize : null), ...(models ? { models } : {}) };
+    out = recommendByCriteria(table, ds.n > sampleSize ? sampleSize : null);
+  } else {
+    out = evalSet ? recommendStable(table, ds.n > sampleSize ? sampleSize : null, evalSet.n, resamples) : { ...recommend(table, ds.n > sampleSize ? sampleSize : null), stabilityK: null, stabilityOfRecommended: null };
   }
-  return { table, ...(evalSet ? recommendStable(table, ds.n > sampleSize ? sampleSize : null, evalSet.n, resamples) : { ...recommend(table, ds.n > sampleSize ? sampleSize : null), stabilityK: null, stabilityOfRecommended: null }), ...(models ? { models } : {}) };
+  if (notFitted.length) out = { ...out, reason: `${out.reason.replace(' is the only k tried', ' is the only k that could be fitted')} ${notFittedText(notFitted)}` };
+  return { table, ...out, ...left, ...(models ? { models } : {}) };
+}
+
+/** The k left out of the sweep, in plain words: which, and the first one's reason. */
+function notFittedText(list: NonNullable<ChooseKResult['notFitted']>): string {
+  const names = list.map((r) => `k = ${r.k}${r.covarianceType ? ` (${r.covarianceType})` : ''}`);
+  return `Not compared: ${names.join(', ')}, which could not be fitted: ${list[0].message}.`;
 }
 
 function agglomerativeAt(ds: Dataset, Z: Float64Array, linkage: Linkage, k: number): AgglomerativeModel {

@@ -412,3 +412,34 @@ describe('the exact silhouette with hundreds of small clusters', () => {
     expect(scratch).toBeLessThan(8 * block * k);
   });
 });
+
+describe('the exact silhouette with clusters of one to three rows', () => {
+  // scikit-learn's silhouette_samples of 3,000 rows in 1,500 clusters (test/fixtures/generate.py): the blocked kernel
+  // would hold 6,000 padded rows x 1,500 clusters of sums (72 MB) and pair 4-row tiles; each row's distances are
+  // summed alone, in float64 as scikit-learn sums them
+  const fx = JSON.parse(readFileSync(new URL('./fixtures/silhouette-pairs.json', import.meta.url), 'utf8'));
+
+  it('matches scikit-learn to the last digits, with the same bytes on every executor', async () => {
+    const one = await silhouetteSamples(fx.X, fx.labels, { threads: 1 });
+    expect(one).toHaveLength(3000);
+    one.forEach((v, i) => expect(Math.abs(v - fx.samples[i]), `row ${i}`).toBeLessThan(1e-13));
+    expect(relErr(await silhouetteScore(fx.X, fx.labels, { threads: 1 }), fx.score)).toBeLessThan(1e-13);
+    // singletons score 0
+    const sizes = new Map<number, number>();
+    for (const l of fx.labels as number[]) sizes.set(l, (sizes.get(l) ?? 0) + 1);
+    (fx.labels as number[]).forEach((l, i) => { if (sizes.get(l) === 1) expect(one[i]).toBe(0); });
+    const executor = inlineExecutor();
+    try {
+      for (const options of [{ threads: 2 }, { executor }]) expect(bytesOf(await silhouetteSamples(fx.X, fx.labels, options))).toBe(bytesOf(one));
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('an abort during the sums ends it with E_ABORTED', async () => {
+    const ac = new AbortController();
+    const run = silhouetteSamples(fx.X, fx.labels, { threads: 1, signal: ac.signal });
+    setTimeout(() => ac.abort(), 0);
+    await expect(run).rejects.toMatchObject({ code: 'E_ABORTED' });
+  });
+});

@@ -100,7 +100,7 @@ export interface ChooseKResult {
    * The k (with their covariance type, for mixtures) whose fit was refused with E_TOO_FEW_DISTINCT (float32 centring
    * made distinct rows one, so the fit ended with equal or empty centres), and why; they are left out of the table and
    * the recommendation, which the reason says. Present only when some k was left out; when every k is, the sweep fails
-   * with the smallest k's error.
+   * with the smallest k's error. (covarianceType is undefined but for mixtures.)
    */
   notFitted?: { k: number; covarianceType?: CovarianceType; code: 'E_TOO_FEW_DISTINCT'; message: string }[];
 }
@@ -258,8 +258,7 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const silRows = ds.n > sampleSize ? silhouetteRows(ds.n, sampleSize, seed) : null;
   // the k whose fit float32 centring made impossible: reported, and the others still compared
   const notFitted: NonNullable<ChooseKResult['notFitted']> = [];
-  let firstRefusal: SegkitError | undefined;
-  let done = 0;
+  let refused: unknown, done = 0;
   try {
     // one tree gives every k at once
     const Z = algorithm === 'agglomerative' ? await linkageMatrix(ex, ds, linkage, signal) : undefined;
@@ -277,9 +276,9 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
           else if (algorithm === 'minibatch-kmeans') model = await fitMiniBatchKMeans(m, ds, { ...common, nInit: options.nInit, batchSize: options.batchSize, ...init });
           else model = (fit = await fitGaussianMixture(m, ds, { ...common, covarianceType: type, ...init })).model;
         } catch (e) {
-          if (!(e instanceof SegkitError) || e.code !== 'E_TOO_FEW_DISTINCT') throw e;
-          firstRefusal ??= e;
-          notFitted.push({ k, ...(type === undefined ? {} : { covarianceType: type }), code: 'E_TOO_FEW_DISTINCT', message: e.message });
+          if ((e as SegkitError).code !== 'E_TOO_FEW_DISTINCT') throw e;
+          refused ??= e;
+          notFitted.push({ k, covarianceType: type, code: 'E_TOO_FEW_DISTINCT', message: (e as Error).message });
           options.onProgress?.({ k, done: ++done, total });
           continue;
         }
@@ -314,23 +313,16 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
     await m.release();
   }
   // no k could be fitted: the smallest k's refusal says why and what to do
-  if (table.length === 0) throw firstRefusal!;
-  const left = notFitted.length ? { notFitted } : {};
-  let out: Omit<ChooseKResult, 'table' | 'models' | 'notFitted'>;
-  if (algorithm === 'gmm') {
-    if (models) for (const [k, c] of chosen) models.set(k, c.model);
-    out = recommendByCriteria(table, ds.n > sampleSize ? sampleSize : null);
-  } else {
-    out = evalSet ? recommendStable(table, ds.n > sampleSize ? sampleSize : null, evalSet.n, resamples) : { ...recommend(table, ds.n > sampleSize ? sampleSize : null), stabilityK: null, stabilityOfRecommended: null };
+  if (!table.length) throw refused;
+  const out: Omit<ChooseKResult, 'table'> = algorithm === 'gmm'
+    ? recommendByCriteria(table, ds.n > sampleSize ? sampleSize : null)
+    : evalSet ? recommendStable(table, ds.n > sampleSize ? sampleSize : null, evalSet.n, resamples) : { ...recommend(table, ds.n > sampleSize ? sampleSize : null), stabilityK: null, stabilityOfRecommended: null };
+  if (algorithm === 'gmm' && models) for (const [k, c] of chosen) models.set(k, c.model);
+  if (notFitted.length) {
+    out.notFitted = notFitted;
+    out.reason = `${out.reason} Not compared: ${notFitted.map((r) => `k = ${r.k}${r.covarianceType ? ` (${r.covarianceType})` : ''}`).join(', ')}, which could not be fitted: ${notFitted[0].message}.`;
   }
-  if (notFitted.length) out = { ...out, reason: `${out.reason.replace(' is the only k tried', ' is the only k that could be fitted')} ${notFittedText(notFitted)}` };
-  return { table, ...out, ...left, ...(models ? { models } : {}) };
-}
-
-/** The k left out of the sweep, in plain words: which, and the first one's reason. */
-function notFittedText(list: NonNullable<ChooseKResult['notFitted']>): string {
-  const names = list.map((r) => `k = ${r.k}${r.covarianceType ? ` (${r.covarianceType})` : ''}`);
-  return `Not compared: ${names.join(', ')}, which could not be fitted: ${list[0].message}.`;
+  return { table, ...out, ...(models ? { models } : {}) };
 }
 
 function agglomerativeAt(ds: Dataset, Z: Float64Array, linkage: Linkage, k: number): AgglomerativeModel {

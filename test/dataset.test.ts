@@ -131,4 +131,45 @@ describe('Dataset', () => {
       expect(new Set(stepwise.columns[1]).size).toBe(1);
     }
   });
+
+  it('the library paths refuse the same coarse 64-bit column: an Arrow table, Parquet INT64 read back, and records of bigints', async () => {
+    const { kmeans } = await import('../src/core/kmeans.js');
+    const { pipeline } = await import('../src/prep/pipeline.js');
+    const { readParquet } = await import('../src/data/readParquet.js');
+    const { writeParquet } = await import('../src/data/writeParquet.js');
+    const near = [0, 10, 20.9, 5, 1, 11];
+    // 2^60 + 1, 2 + ... : six distinct integers, every one 2^60 as a float64 (which steps by 256 there)
+    const u = BigInt64Array.from(near, (_, i) => 2n ** 60n + 1n + BigInt(i));
+    expect(new Set(Array.from(u, Number)).size).toBe(1);
+    const table = new Table({ b: vectorFromArray(near, new Float64()), u: makeVector(u) });
+    const message = 'column "u": float64 moves its values by up to 6.0, while they span only 1152921504606846977 to 1152921504606846982: their differences would be lost (subtract a baseline from the column)';
+    const refused = async (data: Parameters<typeof kmeans>[0]) => {
+      const e = await kmeans(data, { k: 2, seed: 1, threads: 1 }).then(() => undefined, (error: unknown) => error as SegkitError);
+      expect(e).toBeInstanceOf(SegkitError);
+      expect([e?.code, e?.message]).toEqual(['E_PRECISION', message]);
+    };
+    // kmeans(table) and fromArrow(table) made one constant column of it and fitted the other alone
+    await refused(table);
+    await refused(fromArrow(table));
+    await refused(toDataset(table));
+    const parquet = await readParquet(await writeParquet(table));
+    expect(String(parquet.getChild('u')!.type)).toBe('Int64');
+    await refused(parquet);
+    // records of bigints, through the prep steps, as an Arrow column is
+    const records = near.map((b, i) => ({ b, u: u[i] }));
+    await refused((await pipeline({ scale: 'none' }).fitTransform(records)).dataset);
+    await refused((await pipeline({ scale: 'standard' }).fitTransform(records)).dataset);
+    // nulls and numbers beside the bigints: a record missing the value, one holding a small number
+    const mixed = [...records.slice(0, 5), { b: 11, u: null }];
+    const e = await pipeline({ impute: 'median' }).fitTransform(mixed).then(({ dataset }) => kmeans(dataset, { k: 2, seed: 1, threads: 1 })).catch((error: unknown) => error);
+    expect(e).toMatchObject({ code: 'E_PRECISION', message: expect.stringContaining('span only 1152921504606846977 to 1152921504606846981') });
+    // spread wider than float64's steps there (2^60 + 2^40 i), in a table or records: fitted as before
+    const wide = BigInt64Array.from(near, (_, i) => 2n ** 60n + 2n ** 40n * BigInt(i));
+    const wideTable = new Table({ b: vectorFromArray(near, new Float64()), u: makeVector(wide) });
+    expect((await kmeans(wideTable, { k: 2, seed: 1, threads: 1 })).k).toBe(2);
+    expect((await kmeans((await pipeline({ scale: 'standard' }).fitTransform(near.map((b, i) => ({ b, u: wide[i] })))).dataset, { k: 2, seed: 1, threads: 1 })).k).toBe(2);
+    // and a model scores the coarse table, as any batch
+    const model = await kmeans(wideTable, { k: 2, seed: 1, threads: 1 });
+    expect((await model.predict(table, { threads: 1 })).length).toBe(6);
+  });
 });

@@ -102,9 +102,11 @@ export interface Spread {
  * The Spread of a column of 64-bit integers some of which lie beyond 2^53, where float64 steps by 2 and more: a fit
  * refuses a column the conversion made coarse (2^64 - 1 - i for a few i all become 2^64), as it does float32's.
  */
-export function int64Spread(vec: Vector, name: string): Spread {
+export function int64Spread(vec: Iterable<unknown>, name: string): Spread {
   let lo: bigint | undefined, hi = 0n, moved = 0;
-  for (const v of vec as Iterable<bigint | null>) {
+  for (const x of vec) {
+    // records mix them with numbers (and booleans): those at their nearest integer, as a fraction is below any move
+    const v = typeof x === 'bigint' ? x : typeof x === 'number' && Number.isFinite(x) ? BigInt(Math.round(x)) : typeof x === 'boolean' ? BigInt(x) : null;
     if (v === null) continue;
     if (lo === undefined) lo = hi = v;
     else if (v < lo) lo = v;
@@ -246,13 +248,14 @@ function arrowColumn(vec: Vector, name: string, wide?: Spread[]): Float32Array {
     }
     return out;
   }
-  let lo = Infinity, hi = -Infinity, moved = 0;
+  let lo = Infinity, hi = -Infinity, moved = 0, big = false;
   for (const chunk of chunks) {
     const values = chunk.values as ArrayLike<number | bigint>;
     for (let i = 0; i < chunk.length; i++, row++) {
       if (chunk.nullCount > 0 && !chunk.getValid(i)) throw nonFinite(row, name, null);
       const v = values[i];
       const x = typeof v === 'bigint' ? Number(v) : v;
+      if (x >= 2 ** 53 || x <= -(2 ** 53)) big = true;
       out[row] = x;
       if (out[row] - out[row] !== 0 && x - x === 0) throw nonFinite(row, name, x);
       if (x < lo) lo = x;
@@ -262,6 +265,8 @@ function arrowColumn(vec: Vector, name: string, wide?: Spread[]): Float32Array {
     }
   }
   wide?.push({ name, lo, hi, moved });
+  // 64-bit integers past 2^53 were rounded to float64 first: the fits refuse a column that made coarse, as prepare does
+  if (big) wide?.push(int64Spread(vec, name));
   return out;
 }
 

@@ -238,7 +238,14 @@ export function readColumn(table: TableInput, name: string, kind: ColumnKind, wi
     return { kind, name, values };
   }
   const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = numericValue(Object.hasOwn(records[i], name) ? records[i][name] : undefined, i, name);
+  let big = false;
+  for (let i = 0; i < n; i++) {
+    const v = Object.hasOwn(records[i], name) ? records[i][name] : undefined;
+    values[i] = numericValue(v, i, name);
+    if (typeof v === 'bigint' && Math.abs(values[i]) >= 2 ** 53) big = true;
+  }
+  // bigints past 2^53, as an Arrow column's: float64 may have made the column coarse
+  if (big && wide) wide.push(int64Spread(records.map((r) => (Object.hasOwn(r, name) ? r[name] : undefined)), name));
   return { kind, name, values };
 }
 

@@ -451,6 +451,30 @@ describe('an Arrow date or timestamp column it one-hot encodes', () => {
     expect(rowsOf(again.dataset.columns, [2])).toEqual([[4], [0], [0], [0]]);
   });
 
+  it('encodes records holding Date objects as the Arrow time column of the same instants; an invalid Date is refused', async () => {
+    // midnight, a time of day, before 1970, a millisecond past midnight, a missing value
+    const at = [Date.UTC(2023, 10, 15), Date.UTC(2023, 10, 14, 22, 13, 20, 5), Date.UTC(1969, 11, 31), Date.UTC(1969, 11, 31, 0, 0, 0, 1), null];
+    const x = [1, 2, 3, 4, 5];
+    const table = new Table({ x: vectorFromArray(x, new Float64()), seen: vectorFromArray(at.map((t) => (t === null ? null : new Date(t))), new TimestampMillisecond()) });
+    const records = x.map((v, i) => ({ x: v, seen: at[i] === null ? null : new Date(at[i]!) }));
+    const fromTable = pipeline({ encode: ['seen'], scale: false });
+    const fromRecords = pipeline({ encode: ['seen'], scale: false });
+    const a = await fromTable.fitTransform(table);
+    const b = await fromRecords.fitTransform(records);
+    expect(fromRecords.featureNames).toEqual(fromTable.featureNames);
+    expect(fromRecords.featureNames).toEqual(['x', 'seen=1969-12-31', 'seen=1969-12-31T00:00:00.001Z', 'seen=2023-11-14T22:13:20.005Z', 'seen=2023-11-15', 'seen=(missing)']);
+    expect(b.dataset.columns).toEqual(a.dataset.columns);
+    // each path scores the other's rows alike, the records' Dates meeting no unknown category
+    const crossed = await fromTable.transform(records);
+    expect(crossed.report.steps.find((s) => s.kind === 'oneHotEncoder')).toMatchObject({ columns: [{ unknown: 0 }] });
+    expect(crossed.dataset.columns).toEqual(a.dataset.columns);
+    // a Date whose time is NaN names its column and row
+    const e = await failure(() => pipeline({ encode: ['seen'] }).fit([...records.slice(0, 2), { x: 6, seen: new Date('not a date') }]));
+    expect(e).toBeInstanceOf(SegkitError);
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^row 2, column "seen" holds an invalid Date/);
+  });
+
   it('refuses a time outside ISO 8601 years with E_PRECISION naming the column and row', async () => {
     const table = new Table({ x: vectorFromArray([1, 2], new Float64()), t: makeVector({ type: new TimestampSecond(), data: BigInt64Array.of(0n, 2n ** 50n) }) });
     const e = await failure(() => pipeline({ encode: ['t'] }).fit(table));

@@ -133,6 +133,12 @@ function categoryValue(v: unknown, row: number, column: string): string | null {
   if (typeof v === 'string') return v;
   if (v == null || (typeof v === 'number' && v !== v)) return null;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (v instanceof Date) {
+    // the category of an Arrow time column's value at the same instant (see arrowCategorical)
+    const ms = v.getTime();
+    if (ms !== ms) throw new SegkitError('E_PARSE', `row ${row}, column "${column}" holds an invalid Date (its time is NaN)`, 'drop the row, or give the column a missing value (null) there');
+    return isoText(ms, ms % DAY_MS === 0 ? 'dateOnly' : 'date');
+  }
   throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${describe(v)}, not a category (string or number)`);
 }
 

@@ -500,6 +500,44 @@ describe('rfm', () => {
     expectError(() => rfm(log, { ...OPTS, currencyDecimals: 1.5 }), 'E_BAD_OPTION', '"currencyDecimals"');
   });
 
+  it('gives money totals exactly to the cent up to 2^46 currency units, as exact BigInt cents do, and refuses a line or total past it', () => {
+    // the decimal text of a whole number of cents, as a file holds it, and its float64 as a reader gives it
+    // (JavaScript's shortest form: no trailing zeros)
+    const text = (cents: bigint) => `${cents < 0n ? '-' : ''}${(cents < 0n ? -cents : cents) / 100n}.${String((cents < 0n ? -cents : cents) % 100n).padStart(2, '0')}`.replace(/\.?0+$/, '');
+    const limit = 2n ** 46n * 100n;
+    const rng = createRandom(7);
+    const big = (bound: bigint) => (BigInt(Math.floor(rng.next() * 2 ** 26)) * 2n ** 26n + BigInt(Math.floor(rng.next() * 2 ** 26))) % bound;
+    // customers of 1 to 40 lines each, totals up to just under 2^46 units; and one of many lines of a few cents
+    const log: Row[] = [];
+    const exact: string[] = [];
+    for (let c = 0; c < 30; c++) {
+      const lines = 1 + rng.int(40);
+      let total = 0n;
+      for (let j = 0; j < lines; j++) {
+        const cents = c === 0 ? limit - 1n - total : big((limit - 1n - total) / BigInt(lines - j)) + 1n;
+        total += cents;
+        log.push({ customer: `c${String(c).padStart(2, '0')}`, invoice: `${c}-${j}`, date: '2024-01-01', qty: 1, amount: Number(text(cents)) });
+      }
+      exact.push(text(total));
+    }
+    for (let j = 0; j < 5000; j++) log.push({ customer: 'c99', invoice: `99-${j}`, date: '2024-01-02', qty: 1, amount: Number(text(BigInt(1 + (j % 97)))) });
+    exact.push(text(Array.from({ length: 5000 }, (_, j) => BigInt(1 + (j % 97))).reduce((a, b) => a + b)));
+    expect(exact[0]).toBe('70368744177663.99');
+    expect(columns(rfm(log, OPTS)).monetary.map(String)).toEqual(exact);
+    // past it float64 steps by 1/64: a line of 2^46 + 0.01 was read as 2^46 + 0.02, four lines of 2^44 + 0.01 summed
+    // to 2^46 + 0.05, never the 0.04 they make
+    const at = (amounts: number[], qty = 1) => amounts.map((amount, i) => ({ customer: 'a', invoice: String(i), date: '2024-01-01', qty, amount }));
+    expectError(() => rfm(at([70368744177664.01]), OPTS), 'E_PRECISION', 'row 0, column "amount": ', '2^46 (70368744177664)', 'to 2 decimals');
+    expectError(() => rfm(at([1, 17592186044416.01, 17592186044416.01, 17592186044416.01, 17592186044416.01]), OPTS), 'E_PRECISION', 'row 4, column "amount": the net spend of customer a reaches');
+    // returns count by their size as well; a unit price times a quantity, to a quarter of the bound
+    expectError(() => rfm(at([-70368744177664]), OPTS), 'E_PRECISION', 'row 0');
+    expectError(() => rfm(at([17592186044416], 1), { ...OPTS, amountPer: 'unit' }), 'E_PRECISION', 'amount times quantity', '2^44');
+    expect(columns(rfm(at([1759218604441.61], 9), { ...OPTS, amountPer: 'unit' })).monetary).toEqual([15832967439974.49]);
+    // whole units past 2^46 are exact with no decimals, up to 2^53
+    expect(columns(rfm(at([2 ** 52, 2 ** 52 - 1]), { ...OPTS, currencyDecimals: 0 })).monetary).toEqual([2 ** 53 - 1]);
+    expectError(() => rfm(at([2 ** 52, 2 ** 52]), { ...OPTS, currencyDecimals: 0 }), 'E_PRECISION', 'row 1', '2^53', 'to the unit');
+  });
+
   it('refuses a date outside the calendar (1e20 ms) naming its row, instead of giving others a recency of billions of days', () => {
     const log = LOG.map((r, i) => (i === 2 ? { ...r, date: 1e20 } : r));
     expectError(() => rfm(log, OPTS), 'E_PARSE', 'row 2, column "date" holds 100000000000000000000, outside the dates a calendar can hold');

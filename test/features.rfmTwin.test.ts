@@ -68,7 +68,7 @@ describe('rfm against the pandas twin', () => {
     it(`case ${k}: every column of every customer, and the schema metadata`, () => {
       const before = JSON.stringify(c.rows);
       if (c.error) {
-        // a line or running total past 2^53 cents cannot be counted exactly: refused, naming the row
+        // a line or running total past 2^46 currency units cannot be told to the cent: refused, naming the row
         let error: unknown;
         try {
           runRfm(c);

@@ -71,7 +71,11 @@ export interface RfmOptions {
   readonly cancelled?: (invoice: Key) => boolean;
   /** 'error' (default) or 'skip' rows whose customer id is missing. */
   readonly missingCustomer?: 'error' | 'skip';
-  /** Decimal places of the currency (default 2): each line is rounded to them and sums are kept in whole minor units, so totals are exact. */
+  /**
+   * Decimal places of the currency (default 2): each line is rounded to them and sums are kept in whole minor units, so
+   * totals are exact. A line or total of 2^(53 - ceil(log2 10^d)) currency units or more (2^46, 7.0e13, with 2), where
+   * float64 no longer holds every minor unit, is E_PRECISION.
+   */
   readonly currencyDecimals?: number;
 }
 
@@ -148,6 +152,15 @@ function toMinorUnits(value: number, scale: number): number {
   return value < 0 ? -r : r;
 }
 
+/** E_PRECISION: an amount or total at or past `limit` currency units, where float64 no longer holds every minor unit. */
+function inexactMoney(row: number, column: string, what: string, limit: number, decimals: number): SegkitError {
+  return new SegkitError(
+    'E_PRECISION',
+    `row ${row}, column "${column}": ${what} at or past 2^${Math.log2(limit)} (${limit}), beyond which float64 cannot hold every amount to ${decimals === 0 ? 'the unit' : `${decimals} decimal${decimals === 1 ? '' : 's'}`}`,
+    'give the amounts in a larger unit (thousands), or fewer currencyDecimals',
+  );
+}
+
 /** Uint8 scores with nulls where `valid` is 0. */
 function scoreData(values: Uint8Array, valid: Uint8Array, nullCount: number): Data {
   if (nullCount === 0) return makeData({ type: new Uint8(), length: values.length, nullCount: 0, data: values });
@@ -167,7 +180,8 @@ function scoreData(values: Uint8Array, valid: Uint8Array, nullCount: number): Da
  *   cancels that order; once its cancellations cover the order's total, the order no longer counts.
  * - monetary: net spend, purchases minus returns. A row is a return when its quantity or amount is negative
  *   or its invoice is a cancellation; its absolute value is subtracted. Each line is rounded to the cent
- *   (`currencyDecimals`) and totals are summed in whole cents, so they are exact (never 588.4699999999999).
+ *   (`currencyDecimals`) and totals are summed in whole cents, so they are exact (never 588.4699999999999); a
+ *   line or total past 2^46 currency units (with 2 decimals), where float64 steps by more than a cent, is E_PRECISION.
  * - r_score, f_score, m_score: 1-5 quantile bins (see quintileScores); R scores the negated recency, so the
  *   most recent customers get 5. rfm_code is the three digits, e.g. "545".
  *
@@ -241,7 +255,14 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
     throw new SegkitError('E_MEMORY', `${k} customers x ${orderRange} orders is too many distinct pairs to count`);
   }
   const perUnit = o.amountPer === 'unit';
-  const lineValue = (i: number): number => toMinorUnits(perUnit ? (quantity ? quantity[i] : 1) * amount[i] : amount[i], scale);
+  // Below `exact` currency units float64 steps by at most 1 / 2^ceil(log2 scale), finer than a minor unit, so every
+  // amount there (2^46, 7.0e13, with 2 decimals) is read to its minor unit and every total written as its decimal; at
+  // 2^46 + 0.01 it steps by 0.015625, and a line or total would come out a cent off.
+  const exact = 2 ** (53 - Math.ceil(Math.log2(scale)));
+  // a unit price times a quantity is rounded once more, and the factors' own rounding grows with it: a quarter of that
+  const lineLimit = perUnit ? exact / 4 : exact;
+  const lineAmount = (i: number): number => (perUnit ? (quantity ? quantity[i] : 1) * amount[i] : amount[i]);
+  const lineValue = (i: number): number => toMinorUnits(lineAmount(i), scale);
   const isReturn = (i: number): boolean =>
     (quantity !== undefined && quantity[i] < 0) || amount[i] < 0 || (invoice !== undefined && isCancelled![invoice[i]] === 1);
 
@@ -278,12 +299,14 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   for (let i = 0; i < n; i++) {
     const c = cust[i];
     if (c < 0 || ms[i] >= asOfEnd) continue;
-    const value = lineValue(i);
+    const line = lineAmount(i);
+    if (!(Math.abs(line) < lineLimit)) throw inexactMoney(i, o.amount, `the line's ${perUnit ? 'amount times quantity' : 'amount'}, ${line}, is`, lineLimit, o.currencyDecimals);
+    const value = toMinorUnits(line, scale);
     const ret = isReturn(i);
     net[c] += ret ? -Math.abs(value) : value;
-    // a line or running total past 2^53 minor units is no longer counted exactly
-    if (!(Math.abs(value) <= Number.MAX_SAFE_INTEGER && Math.abs(net[c]) <= Number.MAX_SAFE_INTEGER)) {
-      throw new SegkitError('E_NAN_INPUT', `row ${i}, column "${o.amount}": the net spend of customer ${String(keys[c])} is beyond the ${2 ** 53} minor units a total can count exactly`);
+    // a running total past `exact` is no longer counted, or written, to the minor unit
+    if (!(Math.abs(net[c]) < exact * scale)) {
+      throw inexactMoney(i, o.amount, `the net spend of customer ${String(keys[c])} reaches ${net[c] / scale}, which is`, exact, o.currencyDecimals);
     }
     if (ret) continue;
     const day = utcDay(ms[i]);

@@ -527,15 +527,18 @@ describe('rfm', () => {
     // past it float64 steps by 1/64: a line of 2^46 + 0.01 was read as 2^46 + 0.02, four lines of 2^44 + 0.01 summed
     // to 2^46 + 0.05, never the 0.04 they make
     const at = (amounts: number[], qty = 1) => amounts.map((amount, i) => ({ customer: 'a', invoice: String(i), date: '2024-01-01', qty, amount }));
-    expectError(() => rfm(at([70368744177664.01]), OPTS), 'E_PRECISION', 'row 0, column "amount": ', '2^46 (70368744177664)', 'to 2 decimals');
-    expectError(() => rfm(at([1, 17592186044416.01, 17592186044416.01, 17592186044416.01, 17592186044416.01]), OPTS), 'E_PRECISION', 'row 4, column "amount": the net spend of customer a reaches');
+    const beyond = 'is beyond what float64 holds to the minor unit';
+    expectError(() => rfm(at([70368744177664.01]), OPTS), 'E_PRECISION', 'row 0, column "amount": the line or the net spend of customer a ', beyond);
+    // just under it, the line is read
+    expect(columns(rfm(at([70368744177663.99]), OPTS)).monetary).toEqual([70368744177663.99]);
+    expectError(() => rfm(at([1, 17592186044416.01, 17592186044416.01, 17592186044416.01, 17592186044416.01]), OPTS), 'E_PRECISION', 'row 4, column "amount": ', beyond);
     // returns count by their size as well; a unit price times a quantity, to a quarter of the bound
     expectError(() => rfm(at([-70368744177664]), OPTS), 'E_PRECISION', 'row 0');
-    expectError(() => rfm(at([17592186044416], 1), { ...OPTS, amountPer: 'unit' }), 'E_PRECISION', 'amount times quantity', '2^44');
+    expectError(() => rfm(at([17592186044416], 1), { ...OPTS, amountPer: 'unit' }), 'E_PRECISION', 'row 0', beyond);
     expect(columns(rfm(at([1759218604441.61], 9), { ...OPTS, amountPer: 'unit' })).monetary).toEqual([15832967439974.49]);
     // whole units past 2^46 are exact with no decimals, up to 2^53
     expect(columns(rfm(at([2 ** 52, 2 ** 52 - 1]), { ...OPTS, currencyDecimals: 0 })).monetary).toEqual([2 ** 53 - 1]);
-    expectError(() => rfm(at([2 ** 52, 2 ** 52]), { ...OPTS, currencyDecimals: 0 }), 'E_PRECISION', 'row 1', '2^53', 'to the unit');
+    expectError(() => rfm(at([2 ** 52, 2 ** 52]), { ...OPTS, currencyDecimals: 0 }), 'E_PRECISION', 'row 1', beyond);
   });
 
   it('refuses a date outside the calendar (1e20 ms) naming its row, instead of giving others a recency of billions of days', () => {

@@ -471,7 +471,7 @@ describe('an Arrow date or timestamp column it one-hot encodes', () => {
     // a Date whose time is NaN names its column and row
     const e = await failure(() => pipeline({ encode: ['seen'] }).fit([...records.slice(0, 2), { x: 6, seen: new Date('not a date') }]));
     expect(e).toBeInstanceOf(SegkitError);
-    expect(e.code).toBe('E_PARSE');
+    expect(e.code).toBe('E_NON_NUMERIC');
     expect(e.message).toMatch(/^row 2, column "seen" holds an invalid Date/);
   });
 

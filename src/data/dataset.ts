@@ -105,8 +105,8 @@ export interface Spread {
 export function int64Spread(vec: Iterable<unknown>, name: string): Spread {
   let lo: bigint | undefined, hi = 0n, moved = 0;
   for (const x of vec) {
-    // records mix them with numbers (and booleans): those at their nearest integer, as a fraction is below any move
-    const v = typeof x === 'bigint' ? x : typeof x === 'number' && Number.isFinite(x) ? BigInt(Math.round(x)) : typeof x === 'boolean' ? BigInt(x) : null;
+    // records mix them with numbers: those at their nearest integer, as a fraction is below any move
+    const v = typeof x == 'bigint' ? x : Number.isFinite(x) ? BigInt(Math.round(x as number)) : null;
     if (v === null) continue;
     if (lo === undefined) lo = hi = v;
     else if (v < lo) lo = v;
@@ -255,7 +255,7 @@ function arrowColumn(vec: Vector, name: string, wide?: Spread[]): Float32Array {
       if (chunk.nullCount > 0 && !chunk.getValid(i)) throw nonFinite(row, name, null);
       const v = values[i];
       const x = typeof v === 'bigint' ? Number(v) : v;
-      if (x >= 2 ** 53 || x <= -(2 ** 53)) big = true;
+      big ||= Math.abs(x) >= 2 ** 53;
       out[row] = x;
       if (out[row] - out[row] !== 0 && x - x === 0) throw nonFinite(row, name, x);
       if (x < lo) lo = x;

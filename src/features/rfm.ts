@@ -152,15 +152,6 @@ function toMinorUnits(value: number, scale: number): number {
   return value < 0 ? -r : r;
 }
 
-/** E_PRECISION: an amount or total at or past `limit` currency units, where float64 no longer holds every minor unit. */
-function inexactMoney(row: number, column: string, what: string, limit: number, decimals: number): SegkitError {
-  return new SegkitError(
-    'E_PRECISION',
-    `row ${row}, column "${column}": ${what} at or past 2^${Math.log2(limit)} (${limit}), beyond which float64 cannot hold every amount to ${decimals === 0 ? 'the unit' : `${decimals} decimal${decimals === 1 ? '' : 's'}`}`,
-    'give the amounts in a larger unit (thousands), or fewer currencyDecimals',
-  );
-}
-
 /** Uint8 scores with nulls where `valid` is 0. */
 function scoreData(values: Uint8Array, valid: Uint8Array, nullCount: number): Data {
   if (nullCount === 0) return makeData({ type: new Uint8(), length: values.length, nullCount: 0, data: values });
@@ -261,8 +252,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   const exact = 2 ** (53 - Math.ceil(Math.log2(scale)));
   // a unit price times a quantity is rounded once more, and the factors' own rounding grows with it: a quarter of that
   const lineLimit = perUnit ? exact / 4 : exact;
-  const lineAmount = (i: number): number => (perUnit ? (quantity ? quantity[i] : 1) * amount[i] : amount[i]);
-  const lineValue = (i: number): number => toMinorUnits(lineAmount(i), scale);
+  const lineValue = (i: number): number => toMinorUnits(perUnit ? (quantity ? quantity[i] : 1) * amount[i] : amount[i], scale);
   const isReturn = (i: number): boolean =>
     (quantity !== undefined && quantity[i] < 0) || amount[i] < 0 || (invoice !== undefined && isCancelled![invoice[i]] === 1);
 
@@ -299,14 +289,12 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   for (let i = 0; i < n; i++) {
     const c = cust[i];
     if (c < 0 || ms[i] >= asOfEnd) continue;
-    const line = lineAmount(i);
-    if (!(Math.abs(line) < lineLimit)) throw inexactMoney(i, o.amount, `the line's ${perUnit ? 'amount times quantity' : 'amount'}, ${line}, is`, lineLimit, o.currencyDecimals);
-    const value = toMinorUnits(line, scale);
+    const value = lineValue(i);
     const ret = isReturn(i);
     net[c] += ret ? -Math.abs(value) : value;
-    // a running total past `exact` is no longer counted, or written, to the minor unit
-    if (!(Math.abs(net[c]) < exact * scale)) {
-      throw inexactMoney(i, o.amount, `the net spend of customer ${String(keys[c])} reaches ${net[c] / scale}, which is`, exact, o.currencyDecimals);
+    // a line or running total at `exact` currency units or past is no longer read, or written, to the minor unit
+    if (!(Math.abs(value) < lineLimit * scale && Math.abs(net[c]) < exact * scale)) {
+      throw new SegkitError('E_PRECISION', `row ${i}, column "${o.amount}": the line or the net spend of customer ${String(keys[c])} is beyond what float64 holds to the minor unit`);
     }
     if (ret) continue;
     const day = utcDay(ms[i]);

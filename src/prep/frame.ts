@@ -133,13 +133,10 @@ function categoryValue(v: unknown, row: number, column: string): string | null {
   if (typeof v === 'string') return v;
   if (v == null || (typeof v === 'number' && v !== v)) return null;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (v instanceof Date) {
-    // the category of an Arrow time column's value at the same instant (see arrowCategorical)
-    const ms = v.getTime();
-    if (ms !== ms) throw new SegkitError('E_PARSE', `row ${row}, column "${column}" holds an invalid Date (its time is NaN)`, 'drop the row, or give the column a missing value (null) there');
-    return isoText(ms, ms % DAY_MS === 0 ? 'dateOnly' : 'date');
-  }
-  throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${describe(v)}, not a category (string or number)`);
+  // the category of an Arrow time column's value at the same instant (see arrowCategorical); an invalid Date (its time
+  // NaN) is refused below
+  if (v instanceof Date && v.getTime() === v.getTime()) return timeText(v.getTime());
+  throw new SegkitError('E_NON_NUMERIC', `row ${row}, column "${column}" holds ${v instanceof Date ? 'an invalid Date' : describe(v)}, not a category (string or number)`);
 }
 
 /**
@@ -195,6 +192,9 @@ export function arrowNumeric(vec: Vector, name: string, wide?: Spread[]): Float6
   return out;
 }
 
+/** A time's ISO 8601 text: the date alone for a whole UTC day, else in full (see arrowCategorical). */
+const timeText = (ms: number): string => isoText(ms, ms % DAY_MS === 0 ? 'dateOnly' : 'date');
+
 function arrowCategorical(vec: Vector, name: string): (string | null)[] {
   if (DataType.isTimestamp(vec.type) || DataType.isDate(vec.type)) {
     // a time is the category of its ISO 8601 text, as a CSV file segkit writes holds it, not of its count of
@@ -202,7 +202,7 @@ function arrowCategorical(vec: Vector, name: string): (string | null)[] {
     // by value, so a batch's categories never depend on its other rows; the encoder takes a whole day in either form
     // (a file whose column mixes times writes midnight in full). allMidnight refuses a time ISO text cannot give
     allMidnight(name, vec);
-    return Array.from(vec, (v: number | null) => (v == null ? null : isoText(v, v % DAY_MS === 0 ? 'dateOnly' : 'date')));
+    return Array.from(vec, (v: number | null) => (v == null ? null : timeText(v)));
   }
   const out = new Array<string | null>(vec.length);
   // a float32 is the category of its shortest decimal that reads back as it (0.1, as written and as a float64 column
@@ -248,10 +248,10 @@ export function readColumn(table: TableInput, name: string, kind: ColumnKind, wi
   for (let i = 0; i < n; i++) {
     const v = Object.hasOwn(records[i], name) ? records[i][name] : undefined;
     values[i] = numericValue(v, i, name);
-    if (typeof v === 'bigint' && Math.abs(values[i]) >= 2 ** 53) big = true;
+    big ||= typeof v == 'bigint';
   }
-  // bigints past 2^53, as an Arrow column's: float64 may have made the column coarse
-  if (big && wide) wide.push(int64Spread(records.map((r) => (Object.hasOwn(r, name) ? r[name] : undefined)), name));
+  // bigints, as an Arrow column's 64-bit integers: float64 may have made the column coarse past 2^53
+  if (big && wide) wide.push(int64Spread(records.map((r) => r[name]), name));
   return { kind, name, values };
 }
 

@@ -50,7 +50,8 @@ export interface ShardWorker {
   readonly id: string;
   /**
    * Stops taking jobs, lets running ones finish, and leaves; its held shards are rebuilt elsewhere when needed. A Redis
-   * that has not answered for 5 heartbeats has the worker's connections dropped instead of holding the close.
+   * that has not answered for 5 heartbeats, or connections still closing 5 heartbeats after the last job ended, have
+   * the worker's connections dropped instead of holding the close.
    */
   close(): Promise<void>;
 }
@@ -144,6 +145,8 @@ class ShardServer implements ShardWorker {
   private lastSweep = 0;
   private lastStoreSweep = 0;
   private sweeping = false;
+  /** Jobs being processed here now. */
+  private running = 0;
   private WorkerClass!: typeof Worker;
   private Unrecoverable!: Unrecoverable;
   private readonly forever = { connected: false };
@@ -352,6 +355,15 @@ class ShardServer implements ShardWorker {
   }
 
   private async process(job: Job): Promise<JobResult> {
+    this.running++;
+    try {
+      return await this.processJob(job);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async processJob(job: Job): Promise<JobResult> {
     const t0 = now();
     let what = `job ${job.id}`;
     try {
@@ -571,12 +583,18 @@ class ShardServer implements ShardWorker {
         await Promise.allSettled([this.sub.quit(), this.client.quit()]);
       })();
       const watch = this.silence();
-      const silent = await Promise.race([orderly.then(() => false), watch.silent]);
+      const held = await Promise.race([orderly.then(() => undefined), watch.held]);
       watch.stop();
-      if (silent) {
-        // a Redis that stopped answering would hold the orderly close for good (finished jobs cannot be recorded,
-        // and the other workers already count this one as gone): the connections are dropped instead
-        this.print(`redis at ${redactUrl(this.url)} has not answered for ${(5 * this.heartbeat) / 1000} s: connections dropped`);
+      if (held) {
+        if (held === 'silent') {
+          // a Redis that stopped answering would hold the orderly close for good (finished jobs cannot be recorded,
+          // and the other workers already count this one as gone): the connections are dropped instead
+          this.print(`redis at ${redactUrl(this.url)} has not answered for ${(5 * this.heartbeat) / 1000} s: connections dropped`);
+        } else {
+          // a queue's connection told to close between two reconnection attempts (Redis back after an outage)
+          // never reports its end, and its close waits for it for good: with every job ended, nothing is lost
+          this.print(`the queues' connections had not closed ${(5 * this.heartbeat) / 1000} s after the last job ended, Redis answering: connections dropped`);
+        }
         this.client.disconnect();
         this.sub.disconnect();
         // a connection dropped between reconnection attempts (Redis down, not paused) never reports its end: the
@@ -594,26 +612,34 @@ class ShardServer implements ShardWorker {
   }
 
   /**
-   * Resolves `silent` with true once a PING has gone unanswered for 5 heartbeats (the silence after which the other
-   * workers count this one as gone). Counted in heartbeat ticks as well as time: after a job held the thread, a
-   * reply already in the socket is read before the next tick.
+   * Resolves `held` with 'silent' once a PING has gone unanswered for 5 heartbeats (the silence after which the other
+   * workers count this one as gone), or with 'stuck' once no job has run here for 5 heartbeats while Redis answers
+   * (the orderly close has nothing left to wait for). Counted in heartbeat ticks as well as time: after a job held
+   * the thread, a reply already in the socket is read before the next tick.
    */
-  private silence(): { silent: Promise<boolean>; stop: () => void } {
+  private silence(): { held: Promise<'silent' | 'stuck'>; stop: () => void } {
     let timer: NodeJS.Timeout | undefined;
-    const silent = new Promise<boolean>((resolve) => {
-      let asked = -1, ticks = 0;
+    const held = new Promise<'silent' | 'stuck'>((resolve) => {
+      let asked = -1, ticks = 0, idleTicks = 0, idleSince = -1;
       timer = setInterval(() => {
+        if (this.running > 0) {
+          idleTicks = 0;
+          idleSince = -1;
+        } else {
+          if (idleSince < 0) idleSince = performance.now();
+          if (++idleTicks > 5 && asked < 0 && performance.now() - idleSince >= 5 * this.heartbeat) return resolve('stuck');
+        }
         if (asked < 0) {
           asked = performance.now();
           ticks = 0;
           const answered = () => { asked = -1; };
           this.client.ping().then(answered, answered);
         } else if (++ticks >= 5 && performance.now() - asked >= 5 * this.heartbeat) {
-          resolve(true);
+          resolve('silent');
         }
       }, this.heartbeat);
     });
-    return { silent, stop: () => clearInterval(timer) };
+    return { held, stop: () => clearInterval(timer) };
   }
 }
 

@@ -201,7 +201,16 @@ class BullmqExecutor implements Executor {
     flow.on('error', () => undefined);
     gatherQueue.on('error', () => undefined);
     gather.on('error', () => undefined);
-    await Promise.all([flow.waitUntilReady(), gatherQueue.waitUntilReady(), gather.waitUntilReady()]);
+    try {
+      await Promise.all([flow.waitUntilReady(), gatherQueue.waitUntilReady(), gather.waitUntilReady()]);
+    } catch (e) {
+      // a server that answers PING but refuses BullMQ's commands (a user its ACL limits, a proxy): nothing of the
+      // set-up stays behind, its worker retrying for good
+      client.disconnect();
+      await bounded(Promise.allSettled([gather.close(true), flow.close(), gatherQueue.close()]));
+      await Promise.allSettled([gather.disconnect(), flow.disconnect(), gatherQueue.disconnect()]);
+      throw new SegkitError('E_EXECUTOR', `${this.where()} answers, but refused BullMQ's set-up: ${(e as Error).message}`, 'give the Redis user every command on its keys (ACL), or check that the server is a Redis server BullMQ supports', { cause: e });
+    }
     this.current = { client, flow, gatherQueue, gather, JobClass: Job };
     return this.current;
   }

@@ -197,11 +197,27 @@ class ShardServer implements ShardWorker {
     this.sub = this.client.duplicate();
     this.sub.on('error', () => undefined);
     this.sub.on('message', (_channel: string, fit: string) => this.drop(fit, 'released'));
-    await this.sub.subscribe(this.keys.released);
-    await this.beat();
-    this.serve(this.names.worker(this.id), this.concurrency, this.lockDuration);
-    this.serve(this.names.shared, 1, this.lockDuration);
-    await Promise.all([...this.workers.values()].map((w) => w.waitUntilReady()));
+    try {
+      await this.sub.subscribe(this.keys.released);
+      await this.beat();
+      this.serve(this.names.worker(this.id), this.concurrency, this.lockDuration);
+      this.serve(this.names.shared, 1, this.lockDuration);
+      await Promise.all([...this.workers.values()].map((w) => w.waitUntilReady()));
+    } catch (e) {
+      // a server that answers PING but refuses the commands a worker runs (a user its ACL limits, a proxy): nothing
+      // of the set-up stays behind, reconnecting for good
+      this.client.disconnect();
+      this.sub.disconnect();
+      const workers = [...this.workers.values()];
+      this.workers.clear();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(workers.map((w) => w.close(true))), new Promise((r) => { timer = setTimeout(r, 1000); })]);
+      clearTimeout(timer);
+      await Promise.allSettled(workers.map((w) => w.disconnect()));
+      await this.client.del(this.keys.alive(this.id)).catch(() => undefined);
+      throw new SegkitError('E_EXECUTOR', `Redis at ${redactUrl(this.url)} answers, but refused the worker's set-up: ${(e as Error).message}`,
+        'give the Redis user every command on its keys and channels (ACL), or check that the server is a Redis server BullMQ supports', { cause: e });
+    }
     this.timer = setInterval(() => void this.tick(), this.heartbeat);
     this.print(`worker ${this.id} serving queue "${this.queue}" on ${redactUrl(this.url)}, store ${this.store.url}, concurrency ${this.concurrency}`);
   }

@@ -579,8 +579,10 @@ class BullmqExecutor implements Executor {
     const c = ready && (await ready.catch(() => undefined));
     // the keys go first: a worker whose large result lands after the files are removed then finds them gone, and
     // removes what it wrote
-    // bounded: a Redis that stopped answering must not hold a fit that failed or was aborted (the keys expire)
-    if (c && c.client.status === 'ready') await bounded(c.client.del(this.keys.fit(handle.fit), this.keys.log(handle.fit)).then(() => c.client.publish(this.keys.released, handle.fit)));
+    // sent while the connection is re-established too (they run once it is back: left, they would keep the data in
+    // the workers' memory for a day); bounded: a Redis that stopped answering must not hold a fit that failed or was
+    // aborted (the keys expire)
+    if (c && c.client.status !== 'end') await bounded(c.client.del(this.keys.fit(handle.fit), this.keys.log(handle.fit)).then(() => c.client.publish(this.keys.released, handle.fit)));
     await this.store.removeAll(`${handle.fit}/`).catch(() => undefined);
   }
 

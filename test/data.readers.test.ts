@@ -574,6 +574,64 @@ describe('csvRecords', () => {
     expect(given).toEqual([true, false, false, true]);
   });
 
+  it('refuses, in a column the first batch held no value of, a later number, boolean or date readCsv types by it', async () => {
+    // pandas reads these columns as float64, bool and datetime64 (the file whole): text "4.5" would differ with the batch size
+    const csv = 'id,spend,active,when,note\n1,,,,\n2,NA,,,\n3,4.5,true,2024-01-02,x\n4,5,false,2024-01-03,7\n';
+    const whole = await readCsv(csv);
+    expect(values(whole, 'spend')).toEqual([null, null, 4.5, 5]);
+    expect(values(whole, 'note')).toEqual([null, null, 'x', '7']);
+    const read = async (batchSize: number) => {
+      const out: Record<string, unknown[]> = { spend: [], active: [], when: [], note: [] };
+      for await (const b of csvRecords(csv, { batchSize })) for (const c of Object.keys(out)) out[c].push(...values(b, c));
+      return out;
+    };
+    for (const batchSize of [1, 2]) {
+      const e = await failure(() => read(batchSize));
+      expect(e.code).toBe('E_PARSE');
+      expect(e.message).toMatch(/^line 4, column "spend": "4\.5" is a number, but the column holds no value in the first \d rows/);
+      expect(e.hint).toContain('types: { "spend": "number" }');
+    }
+    // from the third row on, the first batch holds a value of every column: the values readCsv gives
+    for (const batchSize of [3, 4, 100]) {
+      expect(await read(batchSize)).toEqual({ spend: [null, null, 4.5, 5], active: [null, null, true, false], when: values(whole, 'when'), note: [null, null, 'x', '7'] });
+    }
+    // a boolean and a date are refused alike; text makes the column text for good, as read whole
+    for (const [types, message] of [
+      [{ spend: 'number' }, 'column "active": "true" is a boolean, but the column holds no value'],
+      [{ spend: 'number', active: 'boolean' }, 'column "when": "2024-01-02" is a date, but the column holds no value'],
+    ] as const) {
+      const e = await failure(async () => {
+        for await (const _ of csvRecords(csv, { batchSize: 2, types })) {
+          // consume
+        }
+      });
+      expect(e.message).toContain(message);
+    }
+    const texts: unknown[] = [];
+    for await (const b of csvRecords('a,b\n1,\n2,x\n3,7\n', { batchSize: 1 })) texts.push(...values(b, 'b'));
+    expect(texts).toEqual([null, 'x', '7']);
+    // a type given reads the column by it
+    const given: unknown[] = [];
+    for await (const b of csvRecords(csv, { batchSize: 1, types: { spend: 'number', active: 'boolean', when: 'date' } })) given.push(...values(b, 'spend'));
+    expect(given).toEqual([null, null, 4.5, 5]);
+  });
+
+  it('refuses, in a column typed number by the first batch, a later true or false that readCsv keeps as text', async () => {
+    const csv = 'a,b\n1,2\n2,3.5\n3,true\n';
+    expect(values(await readCsv(csv), 'b')).toEqual(['2', '3.5', 'true']);
+    const e = await failure(async () => {
+      for await (const _ of csvRecords(csv, { batchSize: 2 })) {
+        // consume
+      }
+    });
+    expect(e.code).toBe('E_PARSE');
+    expect(e.message).toMatch(/^line 4, column "b": "true" is not a number/);
+    // a number type given reads true and false as 1 and 0, as before
+    const given: unknown[] = [];
+    for await (const b of csvRecords(csv, { batchSize: 2, types: { b: 'number' } })) given.push(...values(b, 'b'));
+    expect(given).toEqual([2, 3.5, 1]);
+  });
+
   it('reads every column types does not name with defaultType', async () => {
     const csv = 'id,v,when\n10,1.5,2024-01-02\n11,2,x\n007,3,\n9007199254740993,1E5,y\n';
     const ids: unknown[] = [], vs: unknown[] = [], whens: unknown[] = [];

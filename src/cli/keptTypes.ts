@@ -16,6 +16,8 @@ import { SegkitError, describe } from '../util/errors.js';
  */
 export class KeptTypes {
   private frozen: Record<string, ColumnType> | undefined;
+  // columns read as text because the first batch held no value there, until a value shows they are text
+  private readonly pending = new Set<string>();
 
   constructor(private readonly nulls: ReadonlySet<string>, private readonly decimal: '.' | ',') {}
 
@@ -28,6 +30,7 @@ export class KeptTypes {
     for (const name of names) {
       const j = fields.findIndex((f) => f.name === name);
       const column = table.getChildAt(j);
+      if (column && this.pending.has(name)) this.confirmText(column, name, table, what, before);
       if (!column || frozen?.[name] === 'string') continue;
       const builder = new ColumnBuilder(name, frozen?.[name], true, this.decimal, frozen !== undefined);
       for (let i = 0; i < table.numRows; i++) {
@@ -48,6 +51,7 @@ export class KeptTypes {
       }
       const type = builder.inferredType();
       types[name] = type === 'integer' ? 'number' : type;
+      if (frozen === undefined && builder.length === builder.nullCount) this.pending.add(name);
       if (type !== 'string') replaced.set(j, builder.finish({ float32: false, integers: false }));
     }
     this.frozen ??= types;
@@ -57,6 +61,31 @@ export class KeptTypes {
     const out = tableWithColumns(table, keep, order.map((j) => fields[j].name), [...replaced.values()]);
     // the columns in the input's order
     return out.select(fields.map((f) => f.name));
+  }
+
+  /**
+   * The first value of a column typed as text for want of values in the first batch: text makes it text for good (as
+   * reading the file whole would); a number, boolean or date is an error, since the file read whole would type the
+   * column by it.
+   */
+  private confirmText(column: { get(i: number): unknown }, name: string, table: Table, what: string, before: number): void {
+    for (let i = 0; i < table.numRows; i++) {
+      const text = column.get(i) as string | null;
+      if (text === null || this.nulls.has(text)) continue;
+      const probe = new ColumnBuilder(name, undefined, true, this.decimal);
+      const type = probe.pushText(text) === undefined ? probe.inferredType() : 'string';
+      if (type === 'string') {
+        this.pending.delete(name);
+        return;
+      }
+      const kind = type === 'integer' ? 'number' : type;
+      const line = csvInfo(table)?.line(i) ?? before + i + 2;
+      throw new SegkitError(
+        'E_PARSE',
+        `${what}: line ${line}, column "${name}": ${describe(text)} is a ${kind}, but the column holds no value in the first batch, from which its type was inferred as text`,
+        'CSV output keeps the columns the model does not read as written, or a larger --batch-size infers the type from more rows',
+      );
+    }
   }
 }
 

@@ -581,9 +581,10 @@ export class ColumnBuilder {
           return undefined;
         }
         if (this.forced && number !== '' && readNumber(number, false) !== undefined) return 'is a number only as text (leading zeros, or an integer float64 cannot hold exactly)';
-        // true and false, as an inferred boolean column gives them to a feature: 1 and 0
+        // true and false, as an inferred boolean column gives them to a feature: 1 and 0 (where `types` asks for
+        // numbers; a type inferred from earlier rows takes what inference does, and inference makes such a column text)
         const b = BOOLEAN_STRICT.get(text.trim().toLowerCase());
-        if (this.forced === 'number' && b !== undefined) return this.pushTyped('boolean', +b, text);
+        if (this.forced === 'number' && !this.strictNumbers && b !== undefined) return this.pushTyped('boolean', +b, text);
         if (this.forced) return this.forced === 'integer' ? 'is not an integer' : 'is not a number';
         if (this.exoticNoted > EXOTIC_CAP) return `turns the column to text, but more than ${EXOTIC_CAP.toLocaleString('en-US')} of the numbers before it were written in forms kept only as numbers (such as 1e3): read the column as text`;
         // the values so far were numbers; this one starts the count of those that are not

@@ -1038,6 +1038,12 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
   private readonly skip: Uint8Array;
   // by column: 1 where a cell is null only when empty (asWritten)
   private readonly lit: Uint8Array;
+  /**
+   * By column: 1 where the type was frozen as text because the first batch held no value there, until a value shows
+   * the column is text: a first value inference reads as a number, boolean or date is refused, since reading the
+   * file whole would type the column by it (see confirmText).
+   */
+  pending: Uint8Array | undefined;
   constructor(
     private readonly names: readonly string[],
     private readonly settings: CsvSettings,
@@ -1091,6 +1097,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
         builders[j].pushNull();
         continue;
       }
+      if (this.pending?.[j]) this.confirmText(j, text, at);
       const reason = builders[j].pushText(text);
       if (reason !== undefined) this.cellError(j, text, reason, at);
       // the cell may have changed the column's kind
@@ -1127,7 +1134,12 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
       reason = builder.pushText('');
     } else {
       const c = slice.bytes[s];
-      if (!this.onlyEmpty && !this.lit[j] && e - s <= this.longestBytes && (c >= 128 || this.firsts[c] === 1)) {
+      if (this.pending?.[j]) {
+        const cell = slice.cell(s, e);
+        if (!this.onlyEmpty && !this.lit[j] && nulls.has(cell)) return builder.pushNull();
+        this.confirmText(j, cell, at);
+        reason = builder.pushText(cell);
+      } else if (!this.onlyEmpty && !this.lit[j] && e - s <= this.longestBytes && (c >= 128 || this.firsts[c] === 1)) {
         // it may be a null token: looked up as a string
         const cell = slice.cell(s, e);
         if (nulls.has(cell)) return builder.pushNull();
@@ -1135,6 +1147,30 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
       } else reason = builder.pushSpan(slice, s, e);
     }
     if (reason !== undefined) this.cellError(j, slice.cell(s, e), reason, at);
+  }
+
+  /**
+   * The first value of a column frozen as text for want of values in the first batch: text as inference reads it
+   * makes the column text for good (as it would reading the file whole); a number, boolean or date is an error, since
+   * the file read whole would type the column by it, and text here would differ with the batch size.
+   */
+  private confirmText(j: number, text: string, at: RecordPosition): void {
+    const { parseDates, decimal, batchSize } = this.settings;
+    const probe = new ColumnBuilder(this.names[j], undefined, parseDates, decimal);
+    const type = probe.pushText(text) === undefined ? probe.inferredType() : 'string';
+    if (type === 'string') {
+      this.pending![j] = 0;
+      return;
+    }
+    const name = this.names[j];
+    const kind = type === 'integer' ? 'number' : type;
+    throw cellError(
+      at.line(),
+      name,
+      text,
+      `is a ${kind}, but the column holds no value in the first ${batchSize} rows, from which its type was inferred as text`,
+      `pass types: { "${name}": "${kind}" } (or "string" to read it as text), or read with a larger batchSize`,
+    );
   }
 
   private cellError(j: number, text: string, reason: string, at: RecordPosition): never {
@@ -1263,6 +1299,9 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
       });
       filler = new RecordFiller(names, settings, frozen, undefined, skipped);
       filler.narrow = batch.schema.fields.map((f) => f.type instanceof Float32);
+      // columns inferred as text for want of any value (not given a type, not skipped)
+      const empty = first.builders.map((b) => (b.forced === undefined && b.length === b.nullCount ? 1 : 0));
+      if (empty.includes(1)) filler.pending = Uint8Array.from(empty);
     } else {
       first.reset();
     }

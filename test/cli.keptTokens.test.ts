@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTable } from '../src/data/readTable.node.js';
-import { BIN, ok } from './helpers/segkitCli.js';
+import { BIN, ok, segkit } from './helpers/segkitCli.js';
 
 let dir = '';
 const run = (args: readonly string[]) => ok(dir, [...args, '-q']);
@@ -81,6 +81,29 @@ describe('score: kept columns as written', () => {
     expect(outputs('b1', ['--threads', '2'])).toEqual(base);
     expect(outputs('b2', ['--batch-size', '3', '--threads', '1'])).toEqual(base);
     expect(outputs('b3', ['--batch-size', '1', '--threads', '2'])).toEqual(base);
+  });
+});
+
+describe('score: kept columns typed for Arrow, Parquet and JSON output', () => {
+  it('refuses a number in a column the first batch held no value of, where it was written as text', async () => {
+    // extra: empty in the first two rows, then numbers: read whole, a column of float64 (pandas reads it so)
+    writeFileSync(join(dir, 'late.csv'), 'id,spend,visits,extra\n1,10,1,\n2,20,2,\n3,30,3,4.5\n4,40,4,5\n5,50,5,NA\n');
+    for (const size of ['3', '100']) {
+      run(['score', 'late.csv', '--model', 'm.json', '--out', `late${size}.parquet`, '--batch-size', size, '--threads', '1']);
+      expect(await values(`late${size}.parquet`, 'extra')).toEqual([null, null, 4.5, 5, null]);
+    }
+    for (const size of ['1', '2']) {
+      const r = segkit(dir, ['score', 'late.csv', '--model', 'm.json', '--out', `late${size}.parquet`, '--batch-size', size, '--threads', '1']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('"late.csv": line 4, column "extra": "4.5" is a number, but the column holds no value in the first batch');
+      expect(existsSync(join(dir, `late${size}.parquet`))).toBe(false);
+    }
+    // text first: a text column, as read whole, whatever the batch size
+    writeFileSync(join(dir, 'late-text.csv'), 'id,spend,visits,extra\n1,10,1,\n2,20,2,x\n3,30,3,4.5\n');
+    for (const size of ['1', '100']) {
+      run(['score', 'late-text.csv', '--model', 'm.json', '--out', `late-text${size}.json`, '--batch-size', size, '--threads', '1']);
+      expect(await values(`late-text${size}.json`, 'extra')).toEqual([null, 'x', '4.5']);
+    }
   });
 });
 

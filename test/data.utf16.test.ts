@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
-import { csvRecords, readCsv, readTable } from '../src/index.node.js';
+import { csvRecords, readCsv, readJson, readNdjson, readTable } from '../src/index.node.js';
 import { ok } from './helpers/segkitCli.js';
 
 const TEXT = 'name,spend,city\nMüller,12.5,Köln\nMöller,3,Oslo\n"Ünal, A.",7.25,\n';
@@ -63,6 +63,52 @@ describe('CSV input that begins with a byte order mark', () => {
     }
     expect(shape(await readCsv(utf16le(bare, false), { encoding: 'utf-16le' })).rows).toEqual([{ name: 'Müller', spend: 12.5 }, { name: 'Möller', spend: 3 }]);
     expect(shape(await readCsv(utf16be(bare, false), { encoding: 'utf-16be' })).rows).toEqual([{ name: 'Müller', spend: 12.5 }, { name: 'Möller', spend: 3 }]);
+  });
+});
+
+/** `s` in UTF-32, with its byte order mark unless `bom` is false. */
+const utf32 = (s: string, le: boolean, bom = true) => {
+  const points = [...(bom ? [0xfeff] : []), ...[...s].map((c) => c.codePointAt(0)!)];
+  const b = Buffer.alloc(points.length * 4);
+  points.forEach((p, i) => (le ? b.writeUInt32LE(p, i * 4) : b.writeUInt32BE(p, i * 4)));
+  return new Uint8Array(b);
+};
+
+describe('JSON and NDJSON input in UTF-16 or UTF-32, and UTF-32 CSV', () => {
+  const JSON_TEXT = '[{"name":"Müller","spend":12.5},{"name":"Ünal","spend":3}]';
+  const NDJSON_TEXT = '{"name":"Müller","spend":12.5}\r\n{"name":"Ünal","spend":3}\r\n';
+  const ROWS = [{ name: 'Müller', spend: 12.5 }, { name: 'Ünal', spend: 3 }];
+  const UTF16 = 'read UTF-16 with encoding "utf-16le" (or "utf-16be")';
+
+  it('refuses JSON and NDJSON with a UTF-16 or UTF-32 mark, or NUL characters, with a hint naming UTF-16 and UTF-32', async () => {
+    // the hint was latin1's, which reads the mark as "ÿþ" and every letter with a NUL after it
+    const marked = [utf16le, utf16be, (t: string) => utf32(t, true), (t: string) => utf32(t, false)];
+    for (const encode of marked) {
+      for (const size of [4, 4096]) {
+        await expect(readJson(chunks(encode(JSON_TEXT), size))).rejects.toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining(UTF16) });
+        await expect(readNdjson(chunks(encode(NDJSON_TEXT), size))).rejects.toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining(UTF16) });
+      }
+    }
+    // without a mark the NULs reached JSON.parse, whose error had no hint
+    for (const bytes of [utf16le(JSON_TEXT, false), utf16be(JSON_TEXT, false), utf32(JSON_TEXT, true, false)]) {
+      await expect(readJson(bytes)).rejects.toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining('convert UTF-32 to UTF-8') });
+    }
+    await expect(readNdjson(utf16le(NDJSON_TEXT, false))).rejects.toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining(UTF16) });
+    // as the hint says, the encoding reads them; Latin-1 keeps its own hint
+    expect(shape(await readJson(utf16le(JSON_TEXT), { encoding: 'utf-16le' })).rows).toEqual(ROWS);
+    expect(shape(await readNdjson(chunks(utf16be(NDJSON_TEXT), 3), { encoding: 'utf-16be' })).rows).toEqual(ROWS);
+    await expect(readJson(new Uint8Array(Buffer.from(JSON_TEXT, 'latin1')))).rejects.toMatchObject({ hint: expect.stringContaining('encoding "latin1"') });
+  });
+
+  it('refuses UTF-32 CSV, with its mark or without, naming it', async () => {
+    // UTF-32LE's mark begins as UTF-16LE's: it was read as UTF-16 into columns named " s p e n d " with NULs between
+    for (const [bytes, words] of [[utf32(TEXT, true), 'UTF-32LE'], [utf32(TEXT, false), 'UTF-32BE'], [utf32(TEXT, true, false), 'UTF-32LE']] as const) {
+      for (const input of [bytes, chunks(bytes, 1), chunks(bytes, 4096)]) {
+        await expect(readCsv(input)).rejects.toMatchObject({ code: 'E_PARSE', message: expect.stringContaining(`the CSV input is ${words} text, which segkit does not read`) });
+      }
+      const e = await csvRecords(chunks(bytes, 3)).next().catch((error: unknown) => error);
+      expect(e).toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining('convert it to UTF-8') });
+    }
   });
 });
 

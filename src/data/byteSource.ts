@@ -135,6 +135,9 @@ function countNewlines(bytes: Uint8Array, end: number): number {
   return n;
 }
 
+/** The hint for text that looks like UTF-16 or UTF-32 (a byte order mark, NUL characters) read in another encoding. */
+export const UTF16_HINT = 'it looks like UTF-16 or UTF-32 text: read UTF-16 with encoding "utf-16le" (or "utf-16be"), convert UTF-32 to UTF-8';
+
 /**
  * Decodes bytes in the given encoding, refusing what is not valid in it: a wrong byte would otherwise become U+FFFD
  * and make different names equal (Müller and Möller in a Latin-1 file). The error names the line.
@@ -197,7 +200,8 @@ class Decoder {
     const at = Math.max(0, firstInvalidUtf8(all, true));
     const line = 1 + this.lines + countNewlines(all, at);
     const byte = all[at] === undefined ? '' : ` (byte 0x${all[at].toString(16).toUpperCase().padStart(2, '0')})`;
-    return new SegkitError('E_PARSE', `line ${line}: ${this.what} is not valid UTF-8${byte}`, hint, { cause });
+    // 0xFF or 0xFE in the first bytes (the byte order mark of UTF-16 or UTF-32) or NUL bytes: latin1 would read garbage
+    return new SegkitError('E_PARSE', `line ${line}: ${this.what} is not valid UTF-8${byte}`, (!this.begun && at < 4 && all[at] > 0xfd) || all.includes(0) ? UTF16_HINT : hint, { cause });
   }
 }
 

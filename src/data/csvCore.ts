@@ -952,9 +952,13 @@ export class CsvLines implements RecordPosition {
  * The encoding to read input beginning with `b` in: the one a byte order mark names, whatever was asked (as the
  * Encoding Standard's decode has it), since UTF-16 read as UTF-8 or Latin-1 is one column whose name has a NUL between
  * its letters, and a UTF-8 mark read as Latin-1 is "ï»¿" before the first column's name. Input that begins with a zero
- * byte, as UTF-16 without a mark does, is refused unless it is read as UTF-16.
+ * byte, as UTF-16 without a mark does, is refused unless it is read as UTF-16; UTF-32 (its mark begins as UTF-16LE's)
+ * is refused, naming it, where it was read as UTF-16 into columns with a NUL between letters.
  */
 function encodingOf(b: Uint8Array, asked: string): string {
+  // UTF-32, which TextDecoder cannot read: with its mark (FF FE 00 00, 00 00 FE FF) or ASCII text without it
+  const utf32 = b.length < 4 ? '' : !b[2] && !b[3] && (!b[1] || b[0] + b[1] === 0x1fd) ? 'UTF-32LE' : !b[0] && !b[1] && (!b[2] || b[2] === 0xfe) ? 'UTF-32BE' : '';
+  if (utf32) throw new SegkitError('E_PARSE', `the CSV input is ${utf32} text, which segkit does not read`, 'convert it to UTF-8 (iconv -f UTF-32 -t UTF-8)');
   if (b[0] + b[1] === 0x1fd) return b[0] === 0xff ? 'utf-16le' : 'utf-16be';
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return 'utf-8';
   if (b.length > 1 && !asked.startsWith('utf-16') && (b[0] === 0 || b[1] === 0)) {
@@ -973,20 +977,20 @@ async function* again<T>(first: readonly T[], rest: AsyncIterator<T>): AsyncGene
   }
 }
 
-/** Byte input and the encoding to read it in (see encodingOf), judged by its first three bytes. */
+/** Byte input and the encoding to read it in (see encodingOf), judged by its first four bytes. */
 async function withEncoding(source: ByteSource, asked: string): Promise<[ByteSource, string]> {
   if (typeof source === 'string') return [source, asked];
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return [source, encodingOf(source instanceof Uint8Array ? source : new Uint8Array(source), asked)];
   const chunks = rawChunks(source, 'the CSV input')[Symbol.asyncIterator]();
   const first: (Uint8Array | string)[] = [];
   const head: number[] = [];
-  while (head.length < 3) {
+  while (head.length < 4) {
     const next = await chunks.next();
     if (next.done) break;
     first.push(next.value);
     // text chunks are text: no mark to judge
     if (!(next.value instanceof Uint8Array)) return [again(first, chunks), asked];
-    head.push(...next.value.subarray(0, 3 - head.length));
+    head.push(...next.value.subarray(0, 4 - head.length));
   }
   return [again(first, chunks), encodingOf(Uint8Array.from(head), asked)];
 }

@@ -1,6 +1,6 @@
 import type { Table } from '#arrow';
 import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
-import { type ByteSource, collectText, isByteSource } from './byteSource.js';
+import { type ByteSource, UTF16_HINT, collectText, isByteSource } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings, tableFromColumnMap } from './recordColumns.js';
 
 export type { ReadJsonOptions } from './recordColumns.js';
@@ -61,7 +61,7 @@ export async function readJson(input: ByteSource | JsonTable, options: ReadJsonO
     value = JSON.parse(text);
   } catch (error) {
     const place = jsonErrorPlace(error, text);
-    throw new SegkitError('E_PARSE', `invalid JSON${place ? ` at ${place}` : ''}: ${(error as Error).message}`, undefined, { cause: error });
+    throw new SegkitError('E_PARSE', `invalid JSON${place ? ` at ${place}` : ''}: ${(error as Error).message}`, text.includes('\0') ? UTF16_HINT : undefined, { cause: error });
   }
   return fromParsed(value, options, text);
 }

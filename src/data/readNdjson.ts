@@ -1,6 +1,6 @@
 import type { Table } from '#arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
-import { type ByteSource, textChunks } from './byteSource.js';
+import { type ByteSource, UTF16_HINT, textChunks } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings } from './recordColumns.js';
 
 export type { ReadJsonOptions } from './recordColumns.js';
@@ -25,7 +25,7 @@ export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {
     try {
       record = JSON.parse(body);
     } catch (error) {
-      throw new SegkitError('E_PARSE', `line ${line}: invalid JSON: ${(error as Error).message}`, undefined, { cause: error });
+      throw new SegkitError('E_PARSE', `line ${line}: invalid JSON: ${(error as Error).message}`, body.includes('\0') ? UTF16_HINT : undefined, { cause: error });
     }
     columns.add(record, `line ${line}`, body);
   };

@@ -3,7 +3,7 @@ import { checkOptions } from '../util/options.js';
 import { badModel, readArray } from '../util/modelJson.js';
 import type { DataInput } from '../data/dataset.js';
 import type { Target } from './classTarget.js';
-import { fitTrees, type TreeOptions } from './fitTrees.js';
+import type { TreeOptions } from './fitTrees.js';
 import { readTree, treeToJSON } from './tree.js';
 import { readEnsembleHeader, TreeEnsemble } from './treeEnsemble.js';
 import type { ModelJSON } from './model.js';
@@ -68,6 +68,8 @@ export async function randomForest(data: DataInput, target: Target, options: For
   if (typeof maxFeatures !== 'number' && !['sqrt', 'log2', 'all'].includes(maxFeatures)) throw badOption('maxFeatures', maxFeatures, '"sqrt", "log2", "all" or a number of features');
   const bootstrap = options.bootstrap ?? true;
   if (typeof bootstrap !== 'boolean') throw badOption('bootstrap', bootstrap, 'true or false');
+  // the growing code is loaded where a tree is first fitted: an entry that only scores does not carry it
+  const { fitTrees } = await import('./fitTrees.js');
   return fitTrees(data, target, options, { nTrees, maxFeatures, bootstrap }, (p) => new ForestModel({
     k: p.target.k, featureNames: p.ds.names, classes: p.target.classes, classNames: p.target.classNames,
     trees: p.trees, labels: p.labels, nSamples: p.ds.n,

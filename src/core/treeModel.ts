@@ -2,7 +2,7 @@ import { checkOptions } from '../util/options.js';
 import { badModel } from '../util/modelJson.js';
 import type { DataInput } from '../data/dataset.js';
 import type { Target } from './classTarget.js';
-import { fitTrees, type TreeOptions } from './fitTrees.js';
+import type { TreeOptions } from './fitTrees.js';
 import { readTree, treeToJSON } from './tree.js';
 import { readEnsembleHeader, TreeEnsemble } from './treeEnsemble.js';
 import type { ModelJSON } from './model.js';
@@ -54,6 +54,8 @@ const TREE_OPTIONS = ['maxDepth', 'minSamplesLeaf', 'maxBins', 'classWeight', 's
  */
 export async function decisionTree(data: DataInput, target: Target, options: TreeOptions = {}): Promise<TreeModel> {
   checkOptions(options, TREE_OPTIONS, 'decisionTree');
+  // the growing code is loaded where a tree is first fitted: an entry that only scores does not carry it
+  const { fitTrees } = await import('./fitTrees.js');
   return fitTrees(data, target, options, null, (p) => new TreeModel({
     k: p.target.k, featureNames: p.ds.names, classes: p.target.classes, classNames: p.target.classNames,
     trees: p.trees, labels: p.labels, nSamples: p.ds.n,

@@ -541,6 +541,28 @@ describe('explicit precisions computed as inverses (np.linalg.inv)', () => {
   });
 });
 
+describe('explicit precisions at the edge of scikit-learn\'s symmetry check (np.allclose(P, P.T))', () => {
+  const fx = JSON.parse(readFileSync(new URL('./fixtures/gmm-precision-symmetry.json', import.meta.url), 'utf8')) as {
+    X: number[][]; means_init: number[][]; weights_init: number[];
+    cases: Record<string, { type: 'full' | 'tied'; precisions_init: number[][][] | number[][]; accepted: boolean; lower_bound?: number; means?: number[][] }>;
+  };
+  it.each(Object.keys(fx.cases))('%s: accepted or refused as scikit-learn 1.2.1 does', async (name) => {
+    const c = fx.cases[name];
+    const run = () => gaussianMixture(fx.X, { k: 2, covarianceType: c.type, maxIter: 1, init: { means: fx.means_init, weights: fx.weights_init, precisions: c.precisions_init }, executor: ex });
+    if (!c.accepted) {
+      // a relative asymmetry of 1e-14 beside a 1e10 diagonal was read as symmetric
+      const e = await failure(run);
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toMatch(/init\.precisions.* is not (symmetric|positive definite)/);
+      return;
+    }
+    // a relative asymmetry of 2e-7, and entries below numpy's absolute tolerance, were refused as "not symmetric"
+    const m = await run();
+    expect(Math.abs(m.lowerBound - c.lower_bound!)).toBeLessThan(1e-6);
+    close2(m.means, c.means, 1e-6, 1e-3);
+  });
+});
+
 describe('arrays with holes', () => {
   // [1, , 3]: forEach and map pass over the hole, so it was read as NaN (or 0, or left out of a flat copy)
   const X = [[0, 0], [1, 0], [0, 1], [1, 1.2], [10, 10], [11, 10], [10, 11], [11, 11.5], [5, 5], [5.5, 4]];

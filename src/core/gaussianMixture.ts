@@ -4,7 +4,7 @@ import { createRandom, type Random } from '../util/random.js';
 import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { loadMatrix, type Matrix } from '../engine/matrix.js';
-import { asymmetry } from './gmmLinalg.js';
+import { allcloseToTranspose } from './gmmLinalg.js';
 import { GaussianMixtureModel } from './gaussianMixtureModel.js';
 import { gmmPass, mixtureShardRows } from './gmmOps.js';
 import {
@@ -86,8 +86,8 @@ function finiteArray(v: unknown, path: string, length: number): number[] {
 }
 
 /**
- * Checks an explicit start; a precision matrix must be symmetric (each entry within 1e-8 of its mirror, relative to the
- * larger of the two or to its diagonal, as `asymmetry` measures) and positive definite, as scikit-learn asks.
+ * Checks an explicit start; a precision matrix must be symmetric and positive definite as scikit-learn 1.2 asks:
+ * np.allclose(P, P.T) with numpy's default tolerances (`allcloseToTranspose`), and its lower triangle has a factor.
  */
 function checkStart(s: GaussianMixtureStart, k: number, d: number, type: CovarianceType): Pick<Checked, 'means' | 'weights' | 'precisions'> {
   if (!s || typeof s !== 'object' || Array.isArray(s)) throw badOption('init', s, '"kmeans", "k-means++", "random" or { means, weights?, precisions? }');
@@ -125,7 +125,7 @@ function checkStart(s: GaussianMixtureStart, k: number, d: number, type: Covaria
         if (!Array.isArray(mat) || mat.length !== d) throw fail(`${type === 'full' ? `[${c}] ` : ''}must have ${d} rows, got ${describe(mat)}`);
         for (let i = 0; i < d; i++) precisions.set(finiteArray(mat[i], `init.precisions${type === 'full' ? `[${c}]` : ''}[${i}]`, d), c * d * d + i * d);
         const m = precisions.subarray(c * d * d, (c + 1) * d * d);
-        if (asymmetry(m, d) > 1e-8) throw fail(`${type === 'full' ? `[${c}] ` : ''}is not symmetric`);
+        if (!allcloseToTranspose(m, d)) throw fail(`${type === 'full' ? `[${c}] ` : ''}is not symmetric`);
         // the lower triangle, as scikit-learn factors it (linalg.cholesky(lower=True))
         for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) m[j * d + i] = m[i * d + j];
         if (!upperFromPrecision(m, d)) throw fail(`${type === 'full' ? `[${c}] ` : ''}is not positive definite`);

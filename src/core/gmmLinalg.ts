@@ -53,6 +53,20 @@ export function inverseSpd(a: Float64Array, d: number): Float64Array | null {
 }
 
 /**
+ * Whether a square matrix is symmetric as scikit-learn's `_check_precision_matrix` asks: np.allclose(a, a.T) with its
+ * default tolerances, |a_ij - a_ji| <= 1e-8 + 1e-5 |a_ji| for every i, j (an absolute tolerance, as numpy's).
+ */
+export function allcloseToTranspose(a: Float64Array | readonly number[], d: number): boolean {
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      const x = a[i * d + j], y = a[j * d + i];
+      if (!(Math.abs(x - y) <= 1e-8 + 1e-5 * Math.abs(y))) return false;
+    }
+  }
+  return true;
+}
+
+/**
  * The largest relative asymmetry |a_ij - a_ji| / max(|a_ij|, |a_ji|, sqrt|a_ii| sqrt|a_jj|, tiny) of a square matrix: an
  * entry near zero is measured against its diagonal, so an inverse's rounding there (a few units in the last place of
  * the diagonal, not mirrored) is no asymmetry.

@@ -128,6 +128,19 @@ describe('segkit score --proba with tree and forest models', () => {
     for (let c = 0; c < 3; c++) column(named, `tier_proba_${c}`).forEach((v, i) => expect(v).toBe(plib.proba[i * 3 + c]));
   });
 
+  it('a classifier whose segment ids skip past 255 is refused for --proba, naming the ids, and still scores without it', () => {
+    // 300 rows of segments 0 and 299: --proba wrote 300 columns, 298 of them always 0 (and ids near the rows of a large
+    // file asked for rows x ids cells: a RangeError or a process that never finished)
+    const rows = Array.from({ length: 300 }, (_, i) => `s${i},${((i % 2) * 5 + (i % 7) / 7).toFixed(3)},${(i % 11) / 11},${i % 2 ? 299 : 0}`);
+    writeFileSync(path('skip.csv'), `id,a,b,label\n${rows.join('\n')}\n`);
+    ok(['train', 'skip.csv', '--target', 'label', '--algorithm', 'tree', '--model', 'skip.json', '-q']);
+    const r = segkit(['score', 'skip.csv', '--model', 'skip.json', '--out', 'skip-scored.csv', '--proba', '--threads', '1']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('2 segments have ids up to 299: probabilities take one column per segment id, 300 columns for 2 segments');
+    ok(['score', 'skip.csv', '--model', 'skip.json', '--out', 'skip-scored.csv', '--threads', '1']);
+    expect(readFileSync(path('skip-scored.csv'), 'utf8').split('\n')[2]).toMatch(/,299,/);
+  });
+
   it('models with no probabilities are still refused, naming what gives them', () => {
     ok(['segment', 'customers.csv', '--k', '3', '--exclude', 'label', '--model', 'km.json', '-q']);
     const r = segkit(['score', 'new.csv', '--model', 'km.json', '--out', 'x.csv', '--proba']);

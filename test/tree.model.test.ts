@@ -325,6 +325,27 @@ describe('tree models as files and words', () => {
   });
 });
 
+describe('probabilities of segment ids that skip', () => {
+  // 300 rows, segments 0 and 299: a fit takes ids up to the rows; probabilities are one column per id
+  const X = Array.from({ length: 300 }, (_, i) => [(i % 2) * 5 + (i % 7) / 7, (i % 11) / 11]);
+  const y = X.map((_, i) => (i % 2 ? 299 : 0));
+  it('beyond id 255 are E_BAD_LABELS naming the ids, not n x k mostly empty columns; below it, a column each', async () => {
+    for (const m of [await decisionTree(X, y, { executor: ex }), await randomForest(X, y, { nTrees: 3, seed: 1, executor: ex })]) {
+      expect([m.k, Array.from(m.classes)]).toEqual([300, [0, 299]]);
+      // the rows' segments are still predicted
+      expect(Array.from(await m.predict(X, { executor: ex }))).toEqual(y);
+      const e = await failure(() => m.predictProba(X, { executor: ex }));
+      expect(e.code).toBe('E_BAD_LABELS');
+      expect(e.message).toContain('2 segments have ids up to 299: probabilities take one column per segment id, 300 columns for 2 segments');
+    }
+    // ids that skip below 256 keep their columns, 0 for the ids never seen
+    const low = await decisionTree(X, X.map((_, i) => (i % 2 ? 200 : 0)), { executor: ex });
+    const p = await low.predictProba(X.slice(0, 2), { executor: ex });
+    expect(p.length).toBe(2 * 201);
+    expect([p[0], p[200], p[201], p[201 + 200]]).toEqual([1, 0, 0, 1]);
+  });
+});
+
 describe('bad targets and options', () => {
   const X = [[1, 2], [2, 1], [3, 3], [4, 1], [5, 0], [6, 2]];
   it('a target with one class, NaN, more classes than rows, or the wrong length', async () => {

@@ -178,10 +178,18 @@ export abstract class TreeEnsemble implements SegmentationModel {
     return codes;
   }
 
-  /** Probability of each segment per row: row-major n x k, columns by segment id (0 for segments never seen). */
+  /**
+   * Probability of each segment per row: row-major n x k, columns by segment id (0 for segments never seen). Ids may
+   * skip below SPARSE_IDS (256); a model whose ids skip beyond it is E_BAD_LABELS rather than n x k mostly empty columns.
+   */
   async predictProba(data: DataInput, options: RunOptions = {}): Promise<Float64Array> {
-    const { sums } = await this.run(data, options, 'predictProba', true);
     const C = this.nClasses, k = this.k, T = this.trees.length;
+    // a column per segment id: ids that skip past SPARSE_IDS (segments 0 and 200000 of a 200001-row fit) would be
+    // columns no class fills, n x k of them, before a row is read
+    if (k > SPARSE_IDS && C < k) {
+      throw new SegkitError('E_BAD_LABELS', `the model's ${C} segments have ids up to ${k - 1}: probabilities take one column per segment id, ${k} columns for ${C} segments`, `segment ids that skip are kept below ${SPARSE_IDS}: renumber the segments 0..${C - 1} and train again (predict needs no probabilities)`);
+    }
+    const { sums } = await this.run(data, options, 'predictProba', true);
     const n = sums!.length / C;
     const out = new Float64Array(n * k);
     for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) out[i * k + this.classes[c]] = sums![i * C + c] / T;

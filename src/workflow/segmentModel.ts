@@ -226,9 +226,10 @@ export class SegmentModel {
   /** Row-major n x k probabilities of the pipeline's output rows at their table rows, NaN for dropped rows. */
   private async spread(n: number, prepared: PipelineResult | null, soft: (data: Dataset, o: RunOptions) => Promise<Float64Array>, options: RunOptions): Promise<Float64Array> {
     const k = this.model.k;
+    // the model's probabilities first: a model that refuses them does so before n x k cells are allocated here
+    const proba = prepared ? await soft(prepared.dataset, options) : null;
     const out = new Float64Array(n * k).fill(NaN);
-    if (!prepared) return out;
-    const proba = await soft(prepared.dataset, options);
+    if (!prepared || !proba) return out;
     prepared.rowIndex.forEach((row, i) => out.set(proba.subarray(i * k, (i + 1) * k), row * k));
     return out;
   }

@@ -380,6 +380,32 @@ describe('joinCustomers keys', () => {
   });
 });
 
+describe('an empty id ("" or empty bytes) is a missing one, as rfm reads it', () => {
+  const day = (n: number) => vectorFromArray(Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1 + i)), new TimestampMillisecond());
+  it('joinCustomers matches no customer to it, on either side, and two of them in a source are no duplicate', async () => {
+    // a source keyed "" twice was E_DUPLICATE_ID; keyed "" once, it gave its row to every customer without an id
+    const customers = new Table({ id: vectorFromArray(['a', '', 'b', ''], new Utf8()) });
+    const source = new Table({ id: vectorFromArray(['', 'a', ''], new Utf8()), spend: vectorFromArray([99, 1.5, 98], new Float64()) });
+    expect(values(await joinCustomers(customers, [{ table: source, key: 'id' }], { key: 'id' }), 'spend')).toEqual([1.5, null, null, null]);
+    const once = new Table({ id: vectorFromArray(['', 'b'], new Utf8()), spend: vectorFromArray([99, 2.5], new Float64()) });
+    expect(values(await joinCustomers(customers, [{ table: once, key: 'id' }], { key: 'id' }), 'spend')).toEqual([null, null, 2.5, null]);
+    const empty = new Uint8Array(0), a = new TextEncoder().encode('a');
+    const binary = new Table({ id: vectorFromArray([empty, a, empty], new Binary()), spend: vectorFromArray([99, 1.5, 98], new Float64()) });
+    expect(values(await joinCustomers(customers, [{ table: binary, key: 'id' }], { key: 'id' }), 'spend')).toEqual([1.5, null, null, null]);
+  });
+
+  it('aggregateByCustomer leaves its rows out, as rfm skips them (missingCustomer "skip"): the same customers', async () => {
+    const log = new Table({ k: vectorFromArray(['a', '', 'b', '', 'a'], new Utf8()), d: day(5), x: vectorFromArray([1, 2, 3, 4, 5], new Float64()) });
+    const out = await aggregateByCustomer(log, { key: 'k', aggregations: { n: { op: 'count' }, s: { column: 'x', op: 'sum' } } });
+    expect(values(out, 'k')).toEqual(['a', 'b']);
+    expect(values(out, 'n')).toEqual([2, 1]);
+    expect(values(out, 's')).toEqual([6, 3]);
+    const r = rfm(log, { customer: 'k', date: 'd', amount: 'x', missingCustomer: 'skip' });
+    expect([...values(r, 'k')].sort()).toEqual(['a', 'b']);
+    expect(() => rfm(log, { customer: 'k', date: 'd', amount: 'x' })).toThrow(expect.objectContaining({ code: 'E_NAN_INPUT' }));
+  });
+});
+
 describe('aggregateByCustomer keys', () => {
   it('leaves out rows whose key is NaN, as rows with a null key are, rather than making NaN one customer', async () => {
     const log = new Table({ k: vectorFromArray([1, NaN, 2, NaN, null, 1], new Float64()), x: vectorFromArray([1, 2, 3, 4, 5, 6], new Float64()) });

@@ -31,7 +31,7 @@ export interface AggregateByCustomerOptions {
 /**
  * Aggregates an event or transaction log to one row per customer, in one pass over each column with no code
  * generated at run time (so it runs in edge functions too): the key column first (customers in order of first
- * appearance; rows without a key, null or NaN, are dropped), then one column per aggregation. count and distinct are Int32,
+ * appearance; rows without a key, null, NaN or an empty id, are dropped), then one column per aggregation. count and distinct are Int32,
  * sum and mean Float64 (summed in log order; a Decimal column exactly, rounded once), and min, max, first and last keep
  * the column's type and exact values.
  * @example
@@ -97,8 +97,8 @@ export async function aggregateByCustomer(log: Table, options: AggregateByCustom
 }
 
 /**
- * Each row's group (customers numbered in order of first appearance; -1 without a key: null, or NaN, which a Map
- * would make one customer) and each group's first and last row.
+ * Each row's group (customers numbered in order of first appearance; -1 without a key: null, NaN, which a Map
+ * would make one customer, or an empty id) and each group's first and last row.
  */
 function groupRows(keys: Vector): { group: Int32Array; firstRow: Int32Array; lastRow: Int32Array } {
   const group = new Int32Array(keys.length);
@@ -107,7 +107,8 @@ function groupRows(keys: Vector): { group: Int32Array; firstRow: Int32Array; las
   const last: number[] = [];
   let i = 0;
   for (const v of columnValues(keys)) {
-    if (v == null || v !== v) {
+    // an empty id ("" or empty bytes) is a missing one, as rfm, behaviourFeatures and compareSnapshots read it
+    if (v == null || v !== v || v === '' || (v instanceof Uint8Array && v.length === 0)) {
       group[i++] = -1;
       continue;
     }

@@ -30,7 +30,7 @@ const twoIds = (key: string, where: string): SegkitError =>
 
 /**
  * Keys as strings, so 42 (a number id) and "42" (a string id), and the bytes and the text of a Binary and a Utf8 id,
- * match; null and NaN (a missing id in a float column) are no key, which matches nothing. The rows of Binary values
+ * match; null, NaN (a missing id in a float column) and an empty id are no key, which matches nothing. The rows of Binary values
  * that are not UTF-8 are added to `hex`; such a value's key held by another row as text is refused, as rfm refuses it.
  */
 function keyStrings(vector: Vector, hex: Set<number>, where: string, column: string): (string | null)[] {
@@ -45,9 +45,10 @@ function keyStrings(vector: Vector, hex: Set<number>, where: string, column: str
   // a Binary key (Parquet text without its UTF8 annotation) is its text, as rfm reads it
   const hexRow = new Map<string, number>();
   for (const v of columnValues(vector)) {
-    const k = v == null || v !== v ? null : v instanceof Uint8Array ? binaryKey(v) : String(v);
+    // an empty id ("" or empty bytes) is a missing one, as rfm, behaviourFeatures and compareSnapshots read it
+    const k = v == null || v !== v || v === '' || (v instanceof Uint8Array && v.length === 0) ? null : v instanceof Uint8Array ? binaryKey(v) : String(v);
     // hexadecimal is twice as long as its bytes, UTF-8 text at most as long
-    if (v instanceof Uint8Array && v.length < k!.length) hex.add(i), hexRow.set(k!, i);
+    if (v instanceof Uint8Array && k !== null && v.length < k.length) hex.add(i), hexRow.set(k, i);
     out[i++] = k;
   }
   if (hex.size) out.forEach((k, r) => { if (!hex.has(r) && hexRow.has(k!)) throw twoIds(k!, `rows ${hexRow.get(k!)} and ${r} of column "${column}" of ${where}`); });
@@ -80,7 +81,7 @@ function keyColumn(table: Table, key: string, where: string): Vector {
  * Builds the customer view: a left join from the customers table to each source on the customer key, as a hash
  * join (O(customers + source rows)) with no code generated at run time, so it runs in edge functions too.
  * Keys are compared as strings, so number and string ids match, Binary keys as their UTF-8 text (bytes that are not UTF-8 by their hexadecimal: E_DUPLICATE_ID where that is the text of another row or a number of the other table, as rfm refuses it), and decimal keys by value (7.00 matches 7, 7.50 matches 7.5); every customer row is kept, in order, and
- * customers a source does not mention, or without a key (null or NaN), get nulls. A key that appears twice in a source is an error
+ * customers a source does not mention, or without a key (null, NaN or an empty id), get nulls. A key that appears twice in a source is an error
  * (aggregate the source first, e.g. with aggregateByCustomer). Column types and values are kept exactly, except that a
  * dictionary column whose batches carry different dictionaries (an IPC stream with replacement dictionaries) comes out
  * as its values, in the dictionary's value type.

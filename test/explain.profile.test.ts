@@ -384,6 +384,22 @@ describe('nameSegment', () => {
     expect(nameSegment(f)).toBe('Very high spend buyers, few sessions');
   });
 
+  it('keeps a one-hot column\'s category as the data writes it, in words, short labels, names and descriptions', () => {
+    // the category was read as words too: "device=i phone", "country=u s", "tier=a 1", "plan=pro plus"
+    expect(featureWords('device=iPhone')).toBe('device=iPhone');
+    expect(featureWords('country=U.S.')).toBe('country=U.S.');
+    expect(featureWords('tier=A-1')).toBe('tier=A-1');
+    expect(featureWords('city=MÜNCHEN')).toBe('city=MÜNCHEN');
+    expect(featureWords('planType=Pro_Plus')).toBe('plan type=Pro_Plus');
+    // only the column's words are shortened (the category was cut to "Very High")
+    expect(shortLabels(['avg_order_value_bucket=Very High Spend', 'plan=pro plus', 'plan=Pro Plus'])).toEqual(['order value bucket=Very High Spend', 'plan=pro plus', 'plan=Pro Plus']);
+    const rows = [[10, 1, 0], [11, 1, 0], [9, 1, 0], [10, 0, 1], [12, 0, 1], [11, 0, 1]];
+    const p = profileSegments(fromRows(rows, { names: ['spend', 'device=iPhone', 'country=U.S.'] }), Int32Array.from([0, 0, 0, 1, 1, 1]), 2);
+    const names = personaNames(p);
+    expect(names).toEqual(['Very high device=iPhone', 'Very low device=iPhone']);
+    expect(describeSegment(p, 1)).toContain('country=U.S.');
+  });
+
   it('turns snake, camel and kebab case into words', () => {
     expect(featureWords('page_views')).toBe('page views');
     expect(featureWords('pageViews')).toBe('page views');

@@ -97,8 +97,14 @@ function snake(name: string): string {
     .toLowerCase();
 }
 
-/** Readable words for a feature name: snake_case, camelCase and kebab-case become spaced lower-case words. */
+/**
+ * Readable words for a feature name: snake_case, camelCase and kebab-case become spaced lower-case words. In a one-hot
+ * column "<column>=<category>" only the column is read as words: the category is the data's own text, kept as written
+ * ("device=iPhone", not "device=i phone"; "country=U.S.", not "country=u s").
+ */
 export function featureWords(name: string): string {
+  const eq = name.indexOf('=');
+  if (eq > 0) return `${featureWords(name.slice(0, eq))}=${name.slice(eq + 1)}`;
   const words = snake(name).split('_').filter((w) => w.length > 0);
   return words.length > 0 ? words.join(' ') : name;
 }

@@ -563,6 +563,21 @@ describe('explicit precisions at the edge of scikit-learn\'s symmetry check (np.
   });
 });
 
+describe('regCovar 0 and a component whose rows share one value of a feature', () => {
+  const fx = JSON.parse(readFileSync(new URL('./fixtures/gmm-constant-feature.json', import.meta.url), 'utf8')) as {
+    cases: { n: number; c: number; type: CovarianceType; X: number[][]; means_init: number[][] }[];
+  };
+  it('is E_SINGULAR naming the component wherever scikit-learn 1.2.1 raises, never a model on a variance of rounding', async () => {
+    expect(fx.cases.length).toBeGreaterThan(60);
+    for (const c of fx.cases) {
+      // 30 rows of 2.5: the mean came out 2.5000000000000036, a variance of 1.3e-29 and a lower bound of 16.6
+      const e = await failure(() => gaussianMixture(c.X, { k: 2, covarianceType: c.type, regCovar: 0, init: { means: c.means_init }, executor: ex }));
+      expect([c.n, c.c, c.type, e.code]).toEqual([c.n, c.c, c.type, 'E_SINGULAR']);
+      expect(e.message).toContain("component 0's covariance is singular");
+    }
+  });
+});
+
 describe('arrays with holes', () => {
   // [1, , 3]: forEach and map pass over the hole, so it was read as NaN (or 0, or left out of a flat copy)
   const X = [[0, 0], [1, 0], [0, 1], [1, 1.2], [10, 10], [11, 10], [10, 11], [11, 11.5], [5, 5], [5.5, 4]];

@@ -162,6 +162,18 @@ export interface MStepInput {
   normalise: boolean;
 }
 
+/**
+ * Whether a component's variance in a feature is no more than the rounding of its mean (its rows all hold one value,
+ * as in a component of customers who share a constant feature): the spread left by a mean a few units in the last
+ * place off that value, and by the pull of 10 eps towards the data's zero, is 0 (an M-step without regCovar then
+ * finds the component singular, as scikit-learn's does, rather than a variance of 1e-29 and a log-likelihood it
+ * makes up).
+ */
+const rounding = (variance: number, mean: number, origin: number): boolean => {
+  const ulps = 64 * EPS * (Math.abs(mean) + Math.abs(mean - origin));
+  return variance <= ulps * ulps;
+};
+
 /** Weights, means and covariances from the statistics, then their Cholesky precisions. */
 export function mStep(o: MStepInput): GmmParams {
   const { type: t, k, d, stats, shift, reg, origin } = o;
@@ -189,7 +201,8 @@ export function mStep(o: MStepInput): GmmParams {
         for (let i = 0; i <= j; i++) {
           // sum r (x - m)(x - m)^T = S2 - S1 delta^T - delta S1^T + N delta delta^T
           const di = delta[c * d + i], dj = delta[c * d + j];
-          const v = (stats[q++] - stats[S1 + i] * dj - di * stats[S1 + j] + raw[c] * di * dj) / nk[c];
+          let v = (stats[q++] - stats[S1 + i] * dj - di * stats[S1 + j] + raw[c] * di * dj) / nk[c];
+          if (i === j && reg === 0 && rounding(v, means[c * d + j], origin[j])) v = 0;
           cov[c * d * d + i * d + j] = v;
           cov[c * d * d + j * d + i] = v;
         }
@@ -222,7 +235,8 @@ export function mStep(o: MStepInput): GmmParams {
       let mean = 0;
       for (let j = 0; j < d; j++) {
         const dj = delta[c * d + j];
-        const v = (stats[base + 1 + d + j] - 2 * dj * stats[base + 1 + j] + raw[c] * dj * dj) / nk[c] + reg;
+        const spread = (stats[base + 1 + d + j] - 2 * dj * stats[base + 1 + j] + raw[c] * dj * dj) / nk[c];
+        const v = (reg === 0 && rounding(spread, means[c * d + j], origin[j]) ? 0 : spread) + reg;
         if (t === 'diag') cov[c * d + j] = v;
         mean += v;
       }

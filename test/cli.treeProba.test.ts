@@ -136,7 +136,7 @@ describe('segkit score --proba with tree and forest models', () => {
     ok(['train', 'skip.csv', '--target', 'label', '--algorithm', 'tree', '--model', 'skip.json', '-q']);
     const r = segkit(['score', 'skip.csv', '--model', 'skip.json', '--out', 'skip-scored.csv', '--proba', '--threads', '1']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('2 segments have ids up to 299: probabilities take one column per segment id, 300 columns for 2 segments');
+    expect(r.stderr).toContain('segment ids up to 299: probabilities take a column per id, 300 for 2 segments');
     ok(['score', 'skip.csv', '--model', 'skip.json', '--out', 'skip-scored.csv', '--threads', '1']);
     expect(readFileSync(path('skip-scored.csv'), 'utf8').split('\n')[2]).toMatch(/,299,/);
   });

@@ -336,7 +336,7 @@ describe('probabilities of segment ids that skip', () => {
       expect(Array.from(await m.predict(X, { executor: ex }))).toEqual(y);
       const e = await failure(() => m.predictProba(X, { executor: ex }));
       expect(e.code).toBe('E_BAD_LABELS');
-      expect(e.message).toContain('2 segments have ids up to 299: probabilities take one column per segment id, 300 columns for 2 segments');
+      expect(e.message).toContain('segment ids up to 299: probabilities take a column per id, 300 for 2 segments');
     }
     // ids that skip below 256 keep their columns, 0 for the ids never seen
     const low = await decisionTree(X, X.map((_, i) => (i % 2 ? 200 : 0)), { executor: ex });

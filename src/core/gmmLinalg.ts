@@ -57,13 +57,7 @@ export function inverseSpd(a: Float64Array, d: number): Float64Array | null {
  * default tolerances, |a_ij - a_ji| <= 1e-8 + 1e-5 |a_ji| for every i, j (an absolute tolerance, as numpy's).
  */
 export function allcloseToTranspose(a: Float64Array | readonly number[], d: number): boolean {
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) {
-      const x = a[i * d + j], y = a[j * d + i];
-      if (!(Math.abs(x - y) <= 1e-8 + 1e-5 * Math.abs(y))) return false;
-    }
-  }
-  return true;
+  return a.every((x: number, q: number) => Math.abs(x - a[(q % d) * d + ((q / d) | 0)]) <= 1e-8 + 1e-5 * Math.abs(a[(q % d) * d + ((q / d) | 0)]));
 }
 
 /**

@@ -169,10 +169,7 @@ export interface MStepInput {
  * finds the component singular, as scikit-learn's does, rather than a variance of 1e-29 and a log-likelihood it
  * makes up).
  */
-const rounding = (variance: number, mean: number, origin: number): boolean => {
-  const ulps = 64 * EPS * (Math.abs(mean) + Math.abs(mean - origin));
-  return variance <= ulps * ulps;
-};
+const rounding = (v: number, m: number, o: number): boolean => v <= (64 * EPS * (Math.abs(m) + Math.abs(m - o))) ** 2;
 
 /** Weights, means and covariances from the statistics, then their Cholesky precisions. */
 export function mStep(o: MStepInput): GmmParams {
@@ -202,7 +199,7 @@ export function mStep(o: MStepInput): GmmParams {
           // sum r (x - m)(x - m)^T = S2 - S1 delta^T - delta S1^T + N delta delta^T
           const di = delta[c * d + i], dj = delta[c * d + j];
           let v = (stats[q++] - stats[S1 + i] * dj - di * stats[S1 + j] + raw[c] * di * dj) / nk[c];
-          if (i === j && reg === 0 && rounding(v, means[c * d + j], origin[j])) v = 0;
+          if (i === j && !reg && rounding(v, means[c * d + j], origin[j])) v = 0;
           cov[c * d * d + i * d + j] = v;
           cov[c * d * d + j * d + i] = v;
         }
@@ -235,8 +232,9 @@ export function mStep(o: MStepInput): GmmParams {
       let mean = 0;
       for (let j = 0; j < d; j++) {
         const dj = delta[c * d + j];
-        const spread = (stats[base + 1 + d + j] - 2 * dj * stats[base + 1 + j] + raw[c] * dj * dj) / nk[c];
-        const v = (reg === 0 && rounding(spread, means[c * d + j], origin[j]) ? 0 : spread) + reg;
+        let v = (stats[base + 1 + d + j] - 2 * dj * stats[base + 1 + j] + raw[c] * dj * dj) / nk[c];
+        if (!reg && rounding(v, means[c * d + j], origin[j])) v = 0;
+        v += reg;
         if (t === 'diag') cov[c * d + j] = v;
         mean += v;
       }

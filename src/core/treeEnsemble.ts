@@ -187,7 +187,7 @@ export abstract class TreeEnsemble implements SegmentationModel {
     // a column per segment id: ids that skip past SPARSE_IDS (segments 0 and 200000 of a 200001-row fit) would be
     // columns no class fills, n x k of them, before a row is read
     if (k > SPARSE_IDS && C < k) {
-      throw new SegkitError('E_BAD_LABELS', `the model's ${C} segments have ids up to ${k - 1}: probabilities take one column per segment id, ${k} columns for ${C} segments`, `segment ids that skip are kept below ${SPARSE_IDS}: renumber the segments 0..${C - 1} and train again (predict needs no probabilities)`);
+      throw new SegkitError('E_BAD_LABELS', `segment ids up to ${k - 1}: probabilities take a column per id, ${k} for ${C} segments`, `renumber them 0..${C - 1}`);
     }
     const { sums } = await this.run(data, options, 'predictProba', true);
     const n = sums!.length / C;

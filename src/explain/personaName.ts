@@ -26,17 +26,14 @@ export function shortLabels(names: readonly string[], labels: Readonly<Record<st
   if (!Array.isArray(names) || names.some((n) => typeof n != 'string')) throw badOption('names', names, 'an array of feature names');
   const given = names.map((n) => labelOf(labels, n));
   const full = names.map((n, j) => given[j] ?? featureWords(n));
-  const shorten = (w: string): string => {
-    const words = w.split(' ');
-    if (words.length <= 3) return w;
-    const kept = words.filter((x) => !FILLER.has(x));
-    return (kept.length > 0 ? kept : words).slice(0, 3).join(' ');
-  };
   const short = full.map((w, j) => {
     if (given[j] !== undefined) return w;
     // a one-hot column's category is the data's text, whole: only the column's words are shortened
-    const eq = names[j].indexOf('=');
-    return eq > 0 ? `${shorten(featureWords(names[j].slice(0, eq)))}=${names[j].slice(eq + 1)}` : shorten(w);
+    const e = names[j].indexOf('=') > 0 ? w.indexOf('=') : w.length;
+    const words = w.slice(0, e).split(' ');
+    if (words.length <= 3) return w;
+    const kept = words.filter((x) => !FILLER.has(x));
+    return (kept.length > 0 ? kept : words).slice(0, 3).join(' ') + w.slice(e);
   });
   const count = new Map<string, number>();
   for (const s of short) count.set(s, (count.get(s) ?? 0) + 1);

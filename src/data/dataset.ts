@@ -248,14 +248,13 @@ function arrowColumn(vec: Vector, name: string, wide?: Spread[]): Float32Array {
     }
     return out;
   }
-  let lo = Infinity, hi = -Infinity, moved = 0, big = false;
+  let lo = Infinity, hi = -Infinity, moved = 0;
   for (const chunk of chunks) {
     const values = chunk.values as ArrayLike<number | bigint>;
     for (let i = 0; i < chunk.length; i++, row++) {
       if (chunk.nullCount > 0 && !chunk.getValid(i)) throw nonFinite(row, name, null);
       const v = values[i];
       const x = typeof v === 'bigint' ? Number(v) : v;
-      big ||= Math.abs(x) >= 2 ** 53;
       out[row] = x;
       if (out[row] - out[row] !== 0 && x - x === 0) throw nonFinite(row, name, x);
       if (x < lo) lo = x;
@@ -266,7 +265,7 @@ function arrowColumn(vec: Vector, name: string, wide?: Spread[]): Float32Array {
   }
   wide?.push({ name, lo, hi, moved });
   // 64-bit integers past 2^53 were rounded to float64 first: the fits refuse a column that made coarse, as prepare does
-  if (big) wide?.push(int64Spread(vec, name));
+  if (DataType.isInt(type) && type.bitWidth === 64 && Math.max(hi, -lo) >= 2 ** 53) wide?.push(int64Spread(vec, name));
   return out;
 }
 

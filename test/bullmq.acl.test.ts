@@ -43,5 +43,10 @@ describeRedis('bullmq.acl.test')('a Redis user that may not run BullMQ\'s comman
     expect(e).toMatchObject({ code: 'E_EXECUTOR' });
     expect(e.message).toMatch(/^Redis at redis:\/\/limited:\*\*\*@127\.0\.0\.1:\d+ answers, but refused the worker's set-up: NOPERM .*'info'/);
     expect(await connectionsLeft()).toBe(0);
+    // its heartbeat (SET is allowed) is taken back: no caller counts it alive for the next 5 heartbeats (5 min here)
+    const slow = await failure(() => serveShards({ connection: url, store: cluster.store, queue: 'acl-alive', heartbeat: 60_000 }));
+    expect(slow).toMatchObject({ code: 'E_EXECUTOR' });
+    expect(await cluster.client.smembers('segkit:acl-alive:workers')).toHaveLength(1);
+    expect(await cluster.client.keys('segkit:acl-alive:alive:*')).toEqual([]);
   }, 20_000);
 });

@@ -205,16 +205,20 @@ class ShardServer implements ShardWorker {
       await Promise.all([...this.workers.values()].map((w) => w.waitUntilReady()));
     } catch (e) {
       // a server that answers PING but refuses the commands a worker runs (a user its ACL limits, a proxy): nothing
-      // of the set-up stays behind, reconnecting for good
-      this.client.disconnect();
-      this.sub.disconnect();
+      // of the set-up stays behind, reconnecting for good. The queues' workers go first (until closed they retry at
+      // once, holding the thread), then the heartbeat's key, while the connection is open, so no caller counts this
+      // worker alive for the next 5 heartbeats
+      let timer: NodeJS.Timeout | undefined;
+      const late = () => new Promise((r) => { timer = setTimeout(r, 1000); });
       const workers = [...this.workers.values()];
       this.workers.clear();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled(workers.map((w) => w.close(true))), new Promise((r) => { timer = setTimeout(r, 1000); })]);
+      await Promise.race([Promise.allSettled(workers.map((w) => w.close(true))), late()]);
       clearTimeout(timer);
+      await Promise.race([this.client.del(this.keys.alive(this.id)).catch(() => undefined), late()]);
+      clearTimeout(timer);
+      this.client.disconnect();
+      this.sub.disconnect();
       await Promise.allSettled(workers.map((w) => w.disconnect()));
-      await this.client.del(this.keys.alive(this.id)).catch(() => undefined);
       throw new SegkitError('E_EXECUTOR', `Redis at ${redactUrl(this.url)} answers, but refused the worker's set-up: ${(e as Error).message}`,
         'give the Redis user every command on its keys and channels (ACL), or check that the server is a Redis server BullMQ supports', { cause: e });
     }

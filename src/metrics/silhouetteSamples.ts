@@ -79,9 +79,10 @@ export async function silhouetteSamplesWithin(data: DataInput, labels: Labels, o
   // many small clusters (under 8 rows on average) or pairs' sums (padded rows x k float64) past what memory holds:
   // the blocked kernel spends its time on tiny tiles, or its sums would not fit; each row's distances summed in one
   // k-long array take O(n d + k) memory instead
-  // (64 MiB of sums with clusters under 8 rows on average, or 1 GiB with any)
+  // (64 MiB of sums with clusters under 8 rows on average, or 4 GiB with any: below that, clusters of many rows keep the
+  // blocked kernel's threads and SIMD, where the plain loop computes n^2 distances on one thread)
   const pairsBytes = 8 * rows * k;
-  if (pairsBytes > 2 ** 26 && (8 * k > n || pairsBytes > 2 ** 30)) return (await import('./silhouetteDirect.js')).silhouetteDirect(ds, enc.index, counts, k, options.signal);
+  if (pairsBytes > 2 ** 26 && (8 * k > n || pairsBytes > 2 ** 32)) return (await import('./silhouetteDirect.js')).silhouetteDirect(ds, enc.index, counts, k, options.signal);
   const pos = new Int32Array(n);
   const fill = Int32Array.from(segStart);
   for (let i = 0; i < n; i++) pos[i] = fill[enc.index[i]]++;

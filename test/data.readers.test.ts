@@ -588,7 +588,7 @@ describe('csvRecords', () => {
     for (const batchSize of [1, 2]) {
       const e = await failure(() => read(batchSize));
       expect(e.code).toBe('E_PARSE');
-      expect(e.message).toMatch(/^line 4, column "spend": "4\.5" is a number, but the column holds no value in the first \d rows/);
+      expect(e.message).toContain(`line 4, column "spend": "4.5" is a number, but the column holds no value in the first ${batchSize === 1 ? 'row' : '2 rows'}, from`);
       expect(e.hint).toContain('types: { "spend": "number" }');
     }
     // from the third row on, the first batch holds a value of every column: the values readCsv gives

@@ -1172,7 +1172,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
       at.line(),
       name,
       text,
-      `is a ${kind}, but the column holds no value in the first ${batchSize} rows, from which its type was inferred as text`,
+      `is a ${kind}, but the column holds no value in the first ${batchSize === 1 ? "row" : `${batchSize} rows`}, from which its type was inferred as text`,
       `pass types: { "${name}": "${kind}" } (or "string" to read it as text), or read with a larger batchSize`,
     );
   }

@@ -80,23 +80,43 @@ describe('JSON and NDJSON input in UTF-16 or UTF-32, and UTF-32 CSV', () => {
   const ROWS = [{ name: 'Müller', spend: 12.5 }, { name: 'Ünal', spend: 3 }];
   const UTF16 = 'read UTF-16 with encoding "utf-16le" (or "utf-16be")';
 
-  it('refuses JSON and NDJSON with a UTF-16 or UTF-32 mark, or NUL characters, with a hint naming UTF-16 and UTF-32', async () => {
-    // the hint was latin1's, which reads the mark as "ÿþ" and every letter with a NUL after it
-    const marked = [utf16le, utf16be, (t: string) => utf32(t, true), (t: string) => utf32(t, false)];
-    for (const encode of marked) {
-      for (const size of [4, 4096]) {
-        await expect(readJson(chunks(encode(JSON_TEXT), size))).rejects.toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining(UTF16) });
-        await expect(readNdjson(chunks(encode(NDJSON_TEXT), size))).rejects.toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining(UTF16) });
+  it('reads JSON and NDJSON with a UTF-16 mark in the encoding it names, as their UTF-8 twins, whole and in any chunk size', async () => {
+    // they were refused with a hint to read them as UTF-16, which the CSV reader does by itself
+    const json = shape(await readJson(JSON_TEXT));
+    const ndjson = shape(await readNdjson(NDJSON_TEXT));
+    expect(json.rows).toEqual(ROWS);
+    expect(ndjson.rows).toEqual(ROWS);
+    for (const encode of [utf16le, utf16be]) {
+      expect(shape(await readJson(encode(JSON_TEXT)))).toEqual(json);
+      expect(shape(await readNdjson(encode(NDJSON_TEXT)))).toEqual(ndjson);
+      expect(shape(await readJson(encode(JSON_TEXT).slice().buffer))).toEqual(json);
+      for (const size of [1, 2, 3, 7, 4096]) {
+        expect(shape(await readJson(chunks(encode(JSON_TEXT), size)))).toEqual(json);
+        expect(shape(await readNdjson(chunks(encode(NDJSON_TEXT), size)))).toEqual(ndjson);
+      }
+      // the mark names the encoding whatever was asked for, as for CSV
+      expect(shape(await readJson(encode(JSON_TEXT), { encoding: 'latin1' }))).toEqual(json);
+      expect(shape(await readNdjson(encode(NDJSON_TEXT), { encoding: 'utf-8' }))).toEqual(ndjson);
+    }
+  });
+
+  it('refuses UTF-32 JSON and NDJSON naming it, and UTF-16 without a mark or with NUL characters with a hint naming UTF-16', async () => {
+    for (const [encode, words] of [[(t: string) => utf32(t, true), 'UTF-32LE'], [(t: string) => utf32(t, false), 'UTF-32BE'], [(t: string) => utf32(t, true, false), 'UTF-32LE']] as const) {
+      for (const size of [1, 4, 4096]) {
+        await expect(readJson(chunks(encode(JSON_TEXT), size))).rejects.toMatchObject({ code: 'E_PARSE', message: expect.stringContaining(`the JSON input is ${words} text, which segkit does not read`), hint: expect.stringContaining('convert it to UTF-8') });
+        await expect(readNdjson(chunks(encode(NDJSON_TEXT), size))).rejects.toMatchObject({ code: 'E_PARSE', message: expect.stringContaining(`the NDJSON input is ${words} text, which segkit does not read`) });
       }
     }
     // without a mark the NULs reached JSON.parse, whose error had no hint
-    for (const bytes of [utf16le(JSON_TEXT, false), utf16be(JSON_TEXT, false), utf32(JSON_TEXT, true, false)]) {
-      await expect(readJson(bytes)).rejects.toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining('convert UTF-32 to UTF-8') });
+    for (const bytes of [utf16le(JSON_TEXT, false), utf16be(JSON_TEXT, false)]) {
+      await expect(readJson(bytes)).rejects.toMatchObject({ code: 'E_PARSE', message: expect.stringContaining('UTF-16'), hint: expect.stringContaining('utf-16le') });
     }
-    await expect(readNdjson(utf16le(NDJSON_TEXT, false))).rejects.toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining(UTF16) });
+    await expect(readNdjson(utf16le(NDJSON_TEXT, false))).rejects.toMatchObject({ code: 'E_PARSE', message: expect.stringContaining('UTF-16') });
+    // NUL characters later on keep the hint naming UTF-16 and UTF-32
+    await expect(readJson(new Uint8Array(Buffer.from('[{"a":1}]\0', 'utf8')))).rejects.toMatchObject({ code: 'E_PARSE', hint: expect.stringContaining(UTF16) });
     // as the hint says, the encoding reads them; Latin-1 keeps its own hint
-    expect(shape(await readJson(utf16le(JSON_TEXT), { encoding: 'utf-16le' })).rows).toEqual(ROWS);
-    expect(shape(await readNdjson(chunks(utf16be(NDJSON_TEXT), 3), { encoding: 'utf-16be' })).rows).toEqual(ROWS);
+    expect(shape(await readJson(utf16le(JSON_TEXT, false), { encoding: 'utf-16le' })).rows).toEqual(ROWS);
+    expect(shape(await readNdjson(chunks(utf16be(NDJSON_TEXT, false), 3), { encoding: 'utf-16be' })).rows).toEqual(ROWS);
     await expect(readJson(new Uint8Array(Buffer.from(JSON_TEXT, 'latin1')))).rejects.toMatchObject({ hint: expect.stringContaining('encoding "latin1"') });
   });
 
@@ -121,6 +141,13 @@ describe('a UTF-16 file', () => {
     const text = `${lines.join('\r\n')}\r\n`;
     writeFileSync(join(dir, 'utf8.csv'), text);
     writeFileSync(join(dir, 'utf16.csv'), utf16le(text));
+    const records = lines.slice(1).map((l) => l.split(',')).map(([customer_id, spend, visits]) => ({ customer_id, spend: +spend, visits: +visits }));
+    const json = JSON.stringify(records, null, 1).replaceAll('\n', '\r\n');
+    const ndjson = `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
+    writeFileSync(join(dir, 'utf8.json'), json);
+    writeFileSync(join(dir, 'utf16.json'), utf16le(json));
+    writeFileSync(join(dir, 'utf8.ndjson'), ndjson);
+    writeFileSync(join(dir, 'utf16.ndjson'), utf16be(ndjson));
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -128,6 +155,11 @@ describe('a UTF-16 file', () => {
 
   it('reads through readTable as its UTF-8 twin does', async () => {
     expect(shape(await readTable(join(dir, 'utf16.csv')))).toEqual(shape(await readTable(join(dir, 'utf8.csv'))));
+    for (const ext of ['json', 'ndjson']) {
+      const want = shape(await readTable(join(dir, `utf8.${ext}`)));
+      expect(want.rows).toHaveLength(60);
+      expect(shape(await readTable(join(dir, `utf16.${ext}`)))).toEqual(want);
+    }
   });
 
   it('segments on the command line as its UTF-8 twin does, its id column found by name', () => {
@@ -135,5 +167,10 @@ describe('a UTF-16 file', () => {
     const [a, b] = [run('utf16.csv'), run('utf8.csv')];
     expect(a.rows ?? a).toEqual(b.rows ?? b);
     expect(JSON.stringify(a).replaceAll('utf16.csv', 'utf8.csv')).toBe(JSON.stringify(b));
+    // JSON and NDJSON (UTF-16LE and UTF-16BE) as well
+    for (const ext of ['json', 'ndjson']) {
+      const c = run(`utf16.${ext}`);
+      expect(JSON.stringify(c).replaceAll(`utf16.${ext}`, 'utf8.csv')).toBe(JSON.stringify(b));
+    }
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import type { Table } from '#arrow';
 import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
-import { type ByteSource, UTF16_HINT, collectText, isByteSource } from './byteSource.js';
+import { type ByteSource, UTF16_HINT, collectText, isByteSource, withEncoding } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings, tableFromColumnMap } from './recordColumns.js';
 
 export type { ReadJsonOptions } from './recordColumns.js';
@@ -53,7 +53,8 @@ function fromParsed(value: unknown, options: ReadJsonOptions, source?: string): 
 export async function readJson(input: ByteSource | JsonTable, options: ReadJsonOptions = {}): Promise<Table> {
   if (!isByteSource(input) || Array.isArray(input)) return fromParsed(input, options);
   const settings = jsonSettings(options);
-  const text = await collectText(input, 'the JSON input', settings.encoding);
+  const [source, encoding] = await withEncoding(input, settings.encoding, 'the JSON input');
+  const text = await collectText(source, 'the JSON input', encoding);
   throwIfAborted(options.signal);
   if (text.trim() === '') throw new SegkitError('E_EMPTY_DATA', 'the JSON input is empty');
   let value: unknown;

@@ -1,6 +1,6 @@
 import type { Table } from '#arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
-import { type ByteSource, UTF16_HINT, textChunks } from './byteSource.js';
+import { type ByteSource, UTF16_HINT, textChunks, withEncoding } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings } from './recordColumns.js';
 
 export type { ReadJsonOptions } from './recordColumns.js';
@@ -29,7 +29,8 @@ export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {
     }
     columns.add(record, `line ${line}`, body);
   };
-  for await (const chunk of textChunks(input, 'the NDJSON input', settings.encoding)) {
+  const [source, encoding] = await withEncoding(input, settings.encoding, 'the NDJSON input');
+  for await (const chunk of textChunks(source, 'the NDJSON input', encoding)) {
     throwIfAborted(settings.signal);
     let start = 0;
     let nl = chunk.indexOf('\n');

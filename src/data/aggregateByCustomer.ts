@@ -32,7 +32,8 @@ export interface AggregateByCustomerOptions {
  * Aggregates an event or transaction log to one row per customer, in one pass over each column with no code
  * generated at run time (so it runs in edge functions too): the key column first (customers in order of first
  * appearance; rows without a key, null, NaN or an empty id, are dropped), then one column per aggregation. count and distinct are Int32,
- * sum and mean Float64 (summed in log order; a Decimal column exactly, rounded once), and min, max, first and last keep
+ * sum and mean Float64 (summed in log order; a Decimal column exactly, rounded once; an Int64 or Uint64 column exactly,
+ * its mean rounded once and a sum float64 does not hold exactly an E_PRECISION error), and min, max, first and last keep
  * the column's type and exact values.
  * @example
  * const perCustomer = await aggregateByCustomer(orders, {
@@ -87,7 +88,7 @@ export async function aggregateByCustomer(log: Table, options: AggregateByCustom
     switch (agg.op) {
       case 'count': columns.push(int32Data(countValid(vector, group, groups))); break;
       case 'distinct': columns.push(int32Data(countDistinct(vector, group, groups))); break;
-      case 'sum': case 'mean': columns.push(sumOrMean(vector, group, groups, agg.op === 'mean')); break;
+      case 'sum': case 'mean': columns.push(sumOrMean(vector, group, groups, agg.op === 'mean', (g) => `${what}: the sum of customer ${String(keyVector.get(firstRow[g]))}`)); break;
       case 'min': case 'max': columns.push(takeRows(vector, extremeRows(vector, group, groups, agg.op === 'max'), what)); break;
       case 'first': columns.push(takeRows(vector, firstRow, what)); break;
       case 'last': columns.push(takeRows(vector, lastRow, what)); break;
@@ -157,12 +158,31 @@ function countDistinct(vector: Vector, group: Int32Array, groups: number): Int32
   return Int32Array.from(seen, (s) => s.size);
 }
 
-function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: boolean): Data {
+function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: boolean, whose: (g: number) => string): Data {
   const sum = new Float64Array(groups);
   const count = new Int32Array(groups);
   const type = vector.type as DataType & { scale: number; bitWidth: number };
-  // decimals (money) are summed exactly in their unscaled integers and rounded once
-  if (DataType.isDecimal(type)) {
+  // 64-bit integers (bigints) are summed exactly: float64 additions past 2^53 drop units (2^53 + 1 + 1 was 2^53)
+  const wide = DataType.isInt(type) && type.bitWidth === 64;
+  if (wide) {
+    const exact = new Array<bigint>(groups).fill(0n);
+    let i = 0;
+    for (const v of vector) {
+      const g = group[i++];
+      if (g < 0 || v == null) continue;
+      exact[g] += BigInt(v as bigint);
+      count[g]++;
+    }
+    exact.forEach((s, g) => {
+      if (count[g] === 0) return;
+      if (mean) sum[g] = quotient(s, BigInt(count[g]));
+      // a sum is exact or refused: a rounded integer total is another integer
+      else if (BigInt((sum[g] = Number(s))) !== s) {
+        throw new SegkitError('E_PRECISION', `${whose(g)} is ${s}, which a float64 (the sum column's type) does not hold exactly`, 'scale the column down (in thousands, say), or take its mean');
+      }
+    });
+  } else if (DataType.isDecimal(type)) {
+    // decimals (money) are summed exactly in their unscaled integers and rounded once
     const exact = new Array<bigint>(groups).fill(0n);
     let i = 0;
     for (const d of vector.data) {
@@ -192,9 +212,16 @@ function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: bool
       continue;
     }
     bits[g >> 3] |= 1 << (g & 7);
-    if (mean) sum[g] /= count[g];
+    if (mean && !wide) sum[g] /= count[g];
   }
   return makeData({ type: new Float64(), length: groups, nullCount, nullBitmap: nullCount > 0 ? bits : undefined, data: sum });
+}
+
+/** The float64 nearest a / b (b > 0), rounded once: the quotient to 129 fraction bits, its last bit set when inexact. */
+function quotient(a: bigint, b: bigint): number {
+  const n = (a < 0n ? -a : a) << 128n;
+  const q = ((n / b) << 1n) | (n % b === 0n ? 0n : 1n);
+  return (a < 0n ? -1 : 1) * (Number(q) / 2 ** 129);
 }
 
 /** The row holding each group's smallest (or largest) non-null value, the earliest on ties; a NaN wins, as in Math.min. */

@@ -135,53 +135,6 @@ function countNewlines(bytes: Uint8Array, end: number): number {
   return n;
 }
 
-/**
- * The encoding to read input beginning with `b` in: the one a byte order mark names, whatever was asked (as the
- * Encoding Standard's decode has it), since UTF-16 read as UTF-8 or Latin-1 is one column whose name has a NUL between
- * its letters, and a UTF-8 mark read as Latin-1 is "ï»¿" before the first column's name. Input that begins with a zero
- * byte, as UTF-16 without a mark does, is refused unless it is read as UTF-16; UTF-32 (its mark begins as UTF-16LE's)
- * is refused, naming it, where it was read as UTF-16 into columns with a NUL between letters.
- */
-function encodingOf(b: Uint8Array, asked: string, what: string): string {
-  // UTF-32, which TextDecoder cannot read: with its mark (FF FE 00 00, 00 00 FE FF) or ASCII text without it
-  const utf32 = b.length < 4 ? '' : !b[2] && !b[3] && (!b[1] || b[0] + b[1] === 0x1fd) ? 'UTF-32LE' : !b[0] && !b[1] && (!b[2] || b[2] === 0xfe) ? 'UTF-32BE' : '';
-  if (utf32) throw new SegkitError('E_PARSE', `${what} is ${utf32} text, which segkit does not read`, 'convert it to UTF-8 (iconv -f UTF-32 -t UTF-8)');
-  if (b[0] + b[1] === 0x1fd) return b[0] === 0xff ? 'utf-16le' : 'utf-16be';
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return 'utf-8';
-  if (b.length > 1 && !asked.startsWith('utf-16') && (b[0] === 0 || b[1] === 0)) {
-    throw new SegkitError('E_PARSE', `${what} begins with a zero byte, as UTF-16 text without a byte order mark does`, 'read it with encoding "utf-16le" (or "utf-16be"); on the command line, --encoding utf-16le');
-  }
-  return asked;
-}
-
-/** A stream's first chunks, then the rest of it. */
-async function* again<T>(first: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
-  try {
-    yield* first;
-    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-  } finally {
-    await rest.return?.();
-  }
-}
-
-/** Byte input and the encoding to read it in (see encodingOf), judged by its first four bytes: CSV, JSON and NDJSON. */
-export async function withEncoding(source: ByteSource, asked: string, what: string): Promise<[ByteSource, string]> {
-  if (typeof source === 'string') return [source, asked];
-  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return [source, encodingOf(source instanceof Uint8Array ? source : new Uint8Array(source), asked, what)];
-  const chunks = rawChunks(source, what)[Symbol.asyncIterator]();
-  const first: (Uint8Array | string)[] = [];
-  const head: number[] = [];
-  while (head.length < 4) {
-    const next = await chunks.next();
-    if (next.done) break;
-    first.push(next.value);
-    // text chunks are text: no mark to judge
-    if (!(next.value instanceof Uint8Array)) return [again(first, chunks), asked];
-    head.push(...next.value.subarray(0, 4 - head.length));
-  }
-  return [again(first, chunks), encodingOf(Uint8Array.from(head), asked, what)];
-}
-
 /** The hint for text that looks like UTF-16 or UTF-32 (a byte order mark, NUL characters) read in another encoding. */
 export const UTF16_HINT = 'it looks like UTF-16 or UTF-32 text: read UTF-16 with encoding "utf-16le" (or "utf-16be"), convert UTF-32 to UTF-8';
 

@@ -1,6 +1,6 @@
 import type { Table } from '#arrow';
 import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
-import { type ByteSource, UTF16_HINT, collectText, isByteSource, withEncoding } from './byteSource.js';
+import { type ByteSource, UTF16_HINT, collectText, isByteSource } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings, tableFromColumnMap } from './recordColumns.js';
 
 export type { ReadJsonOptions } from './recordColumns.js';
@@ -53,7 +53,8 @@ function fromParsed(value: unknown, options: ReadJsonOptions, source?: string): 
 export async function readJson(input: ByteSource | JsonTable, options: ReadJsonOptions = {}): Promise<Table> {
   if (!isByteSource(input) || Array.isArray(input)) return fromParsed(input, options);
   const settings = jsonSettings(options);
-  const [source, encoding] = await withEncoding(input, settings.encoding, 'the JSON input');
+  // a byte order mark names the encoding, and UTF-32 is refused, as in CSV input (judged by the CSV reader, loaded here)
+  const [source, encoding] = typeof input === 'string' ? [input, settings.encoding] : await (await import('./csvCore.js')).withEncoding(input, settings.encoding, 'the JSON input');
   const text = await collectText(source, 'the JSON input', encoding);
   throwIfAborted(options.signal);
   if (text.trim() === '') throw new SegkitError('E_EMPTY_DATA', 'the JSON input is empty');

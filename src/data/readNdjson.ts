@@ -1,6 +1,6 @@
 import type { Table } from '#arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
-import { type ByteSource, UTF16_HINT, textChunks, withEncoding } from './byteSource.js';
+import { type ByteSource, UTF16_HINT, textChunks } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings } from './recordColumns.js';
 
 export type { ReadJsonOptions } from './recordColumns.js';
@@ -29,7 +29,8 @@ export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {
     }
     columns.add(record, `line ${line}`, body);
   };
-  const [source, encoding] = await withEncoding(input, settings.encoding, 'the NDJSON input');
+  // a byte order mark names the encoding, and UTF-32 is refused, as in CSV input (judged by the CSV reader, loaded here)
+  const [source, encoding] = typeof input === 'string' ? [input, settings.encoding] : await (await import('./csvCore.js')).withEncoding(input, settings.encoding, 'the NDJSON input');
   for await (const chunk of textChunks(source, 'the NDJSON input', encoding)) {
     throwIfAborted(settings.signal);
     let start = 0;

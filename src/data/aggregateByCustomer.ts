@@ -162,38 +162,25 @@ function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: bool
   const sum = new Float64Array(groups);
   const count = new Int32Array(groups);
   const type = vector.type as DataType & { scale: number; bitWidth: number };
-  // 64-bit integers (bigints) are summed exactly: float64 additions past 2^53 drop units (2^53 + 1 + 1 was 2^53)
+  // decimals (money) are summed exactly in their unscaled integers and rounded once; 64-bit integers exactly too
+  // (float64 additions past 2^53 drop units: 2^53 + 1 + 1 was 2^53), a sum float64 does not hold exactly refused
   const wide = DataType.isInt(type) && type.bitWidth === 64;
-  if (wide) {
-    const exact = new Array<bigint>(groups).fill(0n);
-    let i = 0;
-    for (const v of vector) {
-      const g = group[i++];
-      if (g < 0 || v == null) continue;
-      exact[g] += BigInt(v as bigint);
-      count[g]++;
-    }
-    exact.forEach((s, g) => {
-      if (count[g] === 0) return;
-      if (mean) sum[g] = quotient(s, BigInt(count[g]));
-      // a sum is exact or refused: a rounded integer total is another integer
-      else if (BigInt((sum[g] = Number(s))) !== s) {
-        throw new SegkitError('E_PRECISION', `${whose(g)} is ${s}, which a float64 (the sum column's type) does not hold exactly`, 'scale the column down (in thousands, say), or take its mean');
-      }
-    });
-  } else if (DataType.isDecimal(type)) {
-    // decimals (money) are summed exactly in their unscaled integers and rounded once
+  if (wide || DataType.isDecimal(type)) {
     const exact = new Array<bigint>(groups).fill(0n);
     let i = 0;
     for (const d of vector.data) {
       for (let r = 0; r < d.length; r++) {
         const g = group[i++];
         if (g < 0 || !d.getValid(r)) continue;
-        exact[g] += unscaled(d.values as Uint32Array, r, type.bitWidth / 32);
+        exact[g] += wide ? BigInt(d.values[r]) : unscaled(d.values as Uint32Array, r, type.bitWidth / 32);
         count[g]++;
       }
     }
-    exact.forEach((v, g) => (sum[g] = +decimalText(v, type.scale)));
+    exact.forEach((v, g) => {
+      if (!wide) sum[g] = +decimalText(v, type.scale);
+      else if (mean) sum[g] = count[g] && quotient(v, count[g]);
+      else if (BigInt((sum[g] = Number(v))) !== v) throw new SegkitError('E_PRECISION', `${whose(g)} is ${v}, which float64 does not hold exactly`);
+    });
   } else {
     let i = 0;
     for (const v of vector) {
@@ -217,9 +204,10 @@ function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: bool
   return makeData({ type: new Float64(), length: groups, nullCount, nullBitmap: nullCount > 0 ? bits : undefined, data: sum });
 }
 
-/** The float64 nearest a / b (b > 0), rounded once: the quotient to 129 fraction bits, its last bit set when inexact. */
-function quotient(a: bigint, b: bigint): number {
+/** The float64 nearest a / count (count > 0), rounded once: the quotient to 129 fraction bits, its last bit set when inexact. */
+function quotient(a: bigint, count: number): number {
   const n = (a < 0n ? -a : a) << 128n;
+  const b = BigInt(count);
   const q = ((n / b) << 1n) | (n % b === 0n ? 0n : 1n);
   return (a < 0n ? -1 : 1) * (Number(q) / 2 ** 129);
 }

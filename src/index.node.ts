@@ -1,5 +1,10 @@
 // segkit's Node entry: everything in the neutral entry, plus the piscina worker pool as the default executor.
 import './engine/nodeDefault.node.js';
+// a process serving shards (serveShards, `segkit worker`) runs only the ops it has loaded: the op that grows trees' small
+// nodes, whose module the neutral entry loads where a tree is first fitted, and the command line's fused scoring op
+// are registered here with the rest (test/nodeEntry.ops.test.ts checks the set is whole)
+import './core/treeLocalOp.js';
+import './core/transformLabelOp.js';
 
 export * from './index.js';
 export { piscinaExecutor, type PiscinaExecutorOptions } from './engine/piscina.node.js';

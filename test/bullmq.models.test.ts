@@ -8,14 +8,8 @@ import {
   type Executor,
 } from '../src/index.node.js';
 import { describeRedis, useRedis } from './helpers/cluster.js';
+import { print } from './helpers/fingerprint.js';
 
-function print(v: unknown): unknown {
-  if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  if (typeof v === 'number') return Buffer.from(Float64Array.of(v).buffer).toString('hex');
-  if (Array.isArray(v)) return v.map(print);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, print(x)]));
-  return v;
-}
 function blobs(n: number, seed: number, d = 4, k = 5) {
   const rng = createRandom(seed);
   const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 3));

@@ -24,18 +24,10 @@ import { closedPort, describeRedis, startWorkers, useRedis, type RedisServer, ty
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (the workers load the same file with --ops)
 import { busyOp, clusterMaxOp, markRowsOp, trapOp } from './helpers/testOps.mjs';
+import { print } from './helpers/fingerprint.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-
-/** A JSON-able fingerprint that distinguishes every bit of typed arrays and numbers. */
-function print(v: unknown): unknown {
-  if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  if (typeof v === 'number') return Buffer.from(Float64Array.of(v).buffer).toString('hex');
-  if (Array.isArray(v)) return v.map(print);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, print(x)]));
-  return v;
-}
 
 /** Eight blobs in 16 dimensions, seeded. */
 function blobs(n: number, seed: number) {

@@ -141,6 +141,30 @@ describe('segkit score --proba with tree and forest models', () => {
     expect(readFileSync(path('skip-scored.csv'), 'utf8').split('\n')[2]).toMatch(/,299,/);
   });
 
+  it('a bare tree file declaring a billion segments is refused at once, where its empty summaries took hours', async () => {
+    const { decisionTree } = await import('../src/core/treeModel.js');
+    const tree = await decisionTree({ columns: [Float32Array.from([1, 2, 3, 4, 5, 6])], names: ['spend'] }, [0, 0, 0, 1, 1, 1], { maxDepth: 1 });
+    const bare = tree.toJSON() as unknown as Record<string, unknown> & { tree: Record<string, unknown> };
+    const writeBare = (k: number, file: string) => {
+      // classes 0 and k - 1 on k rows each: a file the tree's own checks accept
+      bare.k = k;
+      bare.classes = [0, k - 1];
+      bare.nSamples = 2 * k;
+      bare.tree = { ...bare.tree, count: [2 * k, k, k], value: [[k, k], [k, 0], [0, k]] };
+      writeFileSync(path(file), JSON.stringify(bare));
+    };
+    writeBare(1e9, 'bare-huge.json');
+    const r = segkit(['score', 'new.csv', '--model', 'bare-huge.json', '--out', 'huge.csv', '--threads', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('model field "k" must be at most 65536 in a model file saved without its preparation, got 1000000000');
+    // segment ids up to the limit still score: spend 3 and below is segment 0, above it segment 299
+    writeBare(300, 'bare-300.json');
+    ok(['score', 'new.csv', '--model', 'bare-300.json', '--out', 'bare-300.csv', '--threads', '1']);
+    const scored = await readTable(path('bare-300.csv'));
+    const spend = column(scored, 'spend');
+    column(scored, 'segment').forEach((s, i) => expect(s).toBe(spend[i] <= 3.5 ? 0 : 299));
+  });
+
   it('models with no probabilities are still refused, naming what gives them', () => {
     ok(['segment', 'customers.csv', '--k', '3', '--exclude', 'label', '--model', 'km.json', '-q']);
     const r = segkit(['score', 'new.csv', '--model', 'km.json', '--out', 'x.csv', '--proba']);

@@ -5,6 +5,10 @@ import { SegmentModel } from '../workflow/segmentModel.js';
 import type { RunOptions, SegmentationModel } from '../core/model.js';
 import type { DataInput } from '../data/dataset.js';
 import { idName } from '../explain/nameSegment.js';
+import { SegkitError } from '../util/errors.js';
+
+/** The most segments a bare model file may declare. */
+const BARE_MAX_K = 65_536;
 
 /** The library model behind each bare model's view: what explains its assignments (a tree's path, its classes). */
 const INNER = new WeakMap<SegmentationModel, SegmentationModel>();
@@ -24,6 +28,11 @@ export function bareModel(o: unknown): SegmentModel | null {
   const format = (o as { format?: unknown }).format;
   if (format === undefined ? !('kind' in o) : format !== KMEANS_FORMAT) return null;
   const model = loadAnyModel(o);
+  // each segment gets a summary here, so k is all that sizes the work (a tree's k is its largest class id + 1)
+  if (model.k > BARE_MAX_K) {
+    throw new SegkitError('E_BAD_MODEL', `model field "k" must be at most ${BARE_MAX_K} in a model file saved without its preparation, got ${model.k}`,
+      'segment ids are 0..k-1: renumber the labels the model was trained on, or train on them as text');
+  }
   const names = model.featureNames;
   const prep = Pipeline.fromJSON({
     kind: 'segkit.pipeline', version: 1, id: null,

@@ -339,4 +339,22 @@ describe('abTest: a segment-level readout', () => {
     const spacedSegment = rows.map((r: { segment: string }, i: number) => ({ ...r, segment: i === 5 ? `${r.segment} ` : r.segment }));
     expectError(() => abTest(spacedSegment, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_BAD_LABELS', 'segment column', 'spaces');
   });
+
+  it('a segment and an arm holding U+0000 keep their customers apart ("a\\0control" + "B" is not "a" + "control\\0B")', () => {
+    const mixed: { segment: string; group: string; y: number }[] = [];
+    for (let i = 0; i < 40; i++) {
+      mixed.push({ segment: 'a\u0000control', group: i % 2 ? 'control' : 'B', y: i % 3 === 0 ? 1 : 0 });
+      mixed.push({ segment: 'a', group: i % 2 ? 'control\u0000B' : 'control', y: i % 5 === 0 ? 1 : 0 });
+    }
+    const r = abTest(mixed, { segment: 'segment', group: 'group', outcome: 'y', control: 'control' });
+    const cell = (segment: string, treatment: string) => r.segments.find((c) => c.segment === segment && c.treatment === treatment)!;
+    // each segment holds 20 customers of its control and 20 of one variant, none of the other
+    expect([cell('a', 'B').nControl, cell('a', 'B').nTreatment]).toEqual([20, 0]);
+    expect([cell('a', 'control\u0000B').nControl, cell('a', 'control\u0000B').nTreatment]).toEqual([20, 20]);
+    expect([cell('a\u0000control', 'B').nControl, cell('a\u0000control', 'B').nTreatment]).toEqual([20, 20]);
+    expect([cell('a\u0000control', 'control\u0000B').nControl, cell('a\u0000control', 'control\u0000B').nTreatment]).toEqual([20, 0]);
+    // segment "a\0control", variant B: rows 0, 2, ..., 38, converted where i is a multiple of 3 (0, 6, ..., 36)
+    expect(cell('a\u0000control', 'B').treatmentValue).toBe(7 / 20);
+    expect(cell('a', 'control\u0000B').treatmentValue).toBe(4 / 20);
+  });
 });

@@ -201,7 +201,8 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   const treatments = arms.filter((a) => a !== control);
   const segments = [...new Set(seg)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const stats = new Map<string, Arm>();
-  const key = (s: string | null, g: string) => `${s ?? ''}\u0000${g}\u0000${s === null ? 1 : 0}`;
+  // the segment's length first: a segment or arm holding U+0000 cannot make two pairs one key ("a\0b" + "c", "a" + "b\0c")
+  const key = (s: string | null, g: string) => `${s === null ? '-' : `${s.length}:${s}`}\u0000${g}`;
   // two passes: a running mean of a million values near 1e9 drifts by 1e-5, which a small uplift cannot afford
   const armOf: Arm[] = new Array(2 * y.length);
   for (let i = 0; i < y.length; i++) {

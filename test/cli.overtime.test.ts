@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Binary, Float64, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interrupted, segkit as segkitIn } from './helpers/segkitCli.js';
 
@@ -214,6 +215,18 @@ describe('segkit compare', () => {
     expect(zeros.code).toBe(1);
     const zid = lines[returning].split(',')[0];
     expect(zeros.stderr).toContain(`"after-zeros.csv" (after) has customer_id "${zid.padStart(8, '0')}" (line ${returning + 1}) as text, and "before.csv" (before) has the number ${zid}`);
+    // bytes that are not UTF-8 in one file against the number their hexadecimal reads as in the other: each file's
+    // row named as that file names its rows (a row of the Arrow file, a line of the CSV)
+    const enc = new TextEncoder();
+    const bytes = new Table({
+      customer_id: vectorFromArray(fx.before.id.map((id: number, i: number) => (i === 5 ? Uint8Array.of(0x80) : enc.encode(String(id)))), new Binary()),
+      ...Object.fromEntries(['recency', 'frequency', 'monetary'].map((name, j) => [name, vectorFromArray(fx.before.X.map((x: number[]) => x[j]), new Float64())])),
+    });
+    writeFileSync(join(dir, 'before-bytes.arrow'), tableToIPC(bytes, 'file'));
+    writeFileSync(join(dir, 'after-80.csv'), `${lines.map((l, q) => (q === 6 ? l.replace(/^[^,]*/, '80') : l)).join('\n')}\n`);
+    const hex = segkit(['compare', 'before-bytes.arrow', 'after-80.csv', '--model', 'model.json', '--id', 'customer_id']);
+    expect(hex.code).toBe(1);
+    expect(hex.stderr).toContain('"before-bytes.arrow" (before) has customer_id "80" (row 6) as bytes that are not UTF-8, read as their hexadecimal, and "after-80.csv" (after) has the number 80 (line 7): two ids read as one');
     // --value names a text column: refused naming the flag and a value, as segment's --value is
     writeFileSync(join(dir, 'before-eur.csv'), `${readFileSync(join(dir, 'before.csv'), 'utf8').trimEnd().split('\n').map((l, q) => (q === 0 ? l : l.replace(/,([^,]*)$/, ',EUR $1'))).join('\n')}\n`);
     const text = segkit(['compare', 'before-eur.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--value', 'revenue']);

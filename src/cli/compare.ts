@@ -222,7 +222,11 @@ function snapshotError(error: unknown, before: { table: Table; path: string }, a
   const rest = message.slice(m[0].length)
     .replace(/^row (\d+)\b/, (_, r: string) => row(r))
     .replace(/\(row (\d+)\)/, (_, r: string) => `(${row(r)})`)
-    .replace(/snapshot "(before|after)"/, (_, other: string) => `${inputName(other === 'before' ? before.path : after.path)} (${other})`)
+    // the other snapshot, and the row of it the message names (bytes 80 in one file, the number 80 in the other)
+    .replace(/snapshot "(before|after)"([^()]*)(?:\(row (\d+)\))?/, (_, other: string, between: string, r?: string) => {
+      const o = other === 'before' ? before : after;
+      return `${inputName(o.path)} (${other})${between}${r === undefined ? '' : `(${rowName(o.table, Number(r))})`}`;
+    })
     .replace(/\(rows (\d+) and (\d+)\)/, (_, a: string, b: string) => {
       const [x, y] = [row(a), row(b)];
       return x.startsWith('line ') ? `(lines ${x.slice(5)} and ${y.slice(5)})` : `(rows ${x.slice(4)} and ${y.slice(4)})`;

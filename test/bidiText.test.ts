@@ -10,7 +10,7 @@ import { buildReport } from '../src/report/buildReport.js';
 import { migrationSankeySpec } from '../src/report/changesReport.js';
 import { fromRows } from '../src/data/dataset.js';
 import { profileSegments } from '../src/explain/profileSegments.js';
-import { close, createRandom, decisionTree, describeSegment, fromColumns, kmeans, segmentRules } from '../src/index.node.js';
+import { close, createRandom, decisionTree, describeSegment, fromColumns, kmeans, personaNames, segmentRules } from '../src/index.node.js';
 import { compareSnapshots } from '../src/workflow/compareSnapshots.js';
 import { ok as okIn } from './helpers/segkitCli.js';
 
@@ -95,6 +95,27 @@ describe('the library\'s own texts', () => {
     const plain = describeSegment(profileSegments(fromColumns({ columns: [spend, visits], names: ['spend', 'visits'] }), labels, 3), 2);
     expect(plain).not.toMatch(/[\u2066-\u2069]/);
     expect(plain).toMatch(/^Spend far above average \(/);
+  });
+
+  it('generated segment names isolate a feature\'s words from the words and numbers after them', () => {
+    const profiles = profileSegments(fromColumns({ columns: [spend, visits], names: [`${RLO}spend`, 'visit_rate'] }), labels, 3);
+    expect(profiles.segments.map((s) => s.name.includes(`${FSI}${RLO}spend${PDI}`))).toEqual([true, false, true]);
+    for (const s of profiles.segments) {
+      // ", low visit rate" after the feature reads in order, not under its override
+      expect(openAt(s.name, s.name.length), s.name).toEqual([]);
+    }
+    // names without right-to-left text are written as they were
+    expect(profileSegments(fromColumns({ columns: [spend, visits], names: ['spend_rate', 'visit_rate'] }), labels, 3).segments.map((s) => s.name))
+      .toEqual(['Customers with very low spend rate, very high visit rate', 'Typical customers', 'Customers with very high spend rate, very low visit rate']);
+    // two segments of one persona: the number after the second, and a label cut to fit, stand outside the override
+    const twin = { features: [`${RLO}spend more`, 'visits'], segments: [{ size: 5, z: [1.5, 0] }, { size: 5, z: [1.2, 0] }, { size: 5, z: [-0.5, 0.3] }] } as never;
+    for (const maxWords of [2, 4, 5]) {
+      const names = personaNames(twin, { maxWords });
+      expect(new Set(names).size).toBe(3);
+      for (const name of names) expect(openAt(name, name.length), name).toEqual([]);
+      expect(numbersInOrder(names.join('\n'))).toBeGreaterThan(0);
+    }
+    expect(personaNames(twin)).toEqual([`Very high ${FSI}${RLO}spend more${PDI}`, `Very high ${FSI}${RLO}spend more${PDI} 2`, `Low ${FSI}${RLO}spend more${PDI}, high visits`]);
   });
 
   it('rule texts isolate features and segment names from the thresholds and shares after them', async () => {

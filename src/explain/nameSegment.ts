@@ -1,5 +1,6 @@
 import { badOption } from '../util/errors.js';
 import { checkOptions as checkKeys } from '../util/options.js';
+import { isolate } from '../util/bidiText.js';
 
 /** A feature and how far a segment sits from the population on it, in population standard deviations. */
 export interface FeatureZ {
@@ -189,7 +190,8 @@ export function nameSegment(features: readonly FeatureZ[], options: NameSegmentO
   const traits: string[] = [];
   for (const { f, vocab, level } of terms) {
     if (vocab?.adj && (!vocab.bound || vocab.noun === noun)) adjectives.push(vocab.adj[level]);
-    else traits.push((vocab?.trait ?? graded(featureWords(f.name)))[level]);
+    // the name's own words stand isolated: an override or right-to-left text in it cannot reorder the words after it
+    else traits.push((vocab?.trait ?? graded(isolate(featureWords(f.name))))[level]);
   }
   if (adjectives.length === 0) return capitalise(`${noun} with ${traits.join(', ')}`);
   const head = `${adjectives.join(', ')} ${noun}`;

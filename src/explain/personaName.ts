@@ -43,8 +43,13 @@ export function shortLabels(names: readonly string[], labels: Readonly<Record<st
 
 const wordList = (s: string) => s.split(/\s+/).filter(Boolean);
 const words = (s: string) => wordList(s).length;
-/** The first n words of s. */
-const cut = (s: string, n: number) => wordList(s).slice(0, n).join(' ');
+/** The first n words of s, closing the isolates of a label the cut ends inside (so no word after them is reordered). */
+const cut = (s: string, n: number) => {
+  const kept = wordList(s).slice(0, n).join(' ');
+  let open = 0;
+  for (const c of kept) if (c >= '\u2066' && c <= '\u2068') open++; else if (c === '\u2069' && open > 0) open--;
+  return kept + '\u2069'.repeat(open);
+};
 
 /** Refuses what is not profileSegments' result (a TypeError otherwise). */
 function checkProfiles(profiles: SegmentProfiles): void {
@@ -59,7 +64,7 @@ function plainName(zs: readonly FeatureZ[], labels: ReadonlyMap<string, string>,
     .sort((a, b) => Math.abs(b.f.z) - Math.abs(a.f.z) || a.i - b.i)
     .slice(0, terms);
   if (top.length === 0) return 'Typical customers';
-  return capitalise(top.map(({ f }) => `${f.z >= 1 ? 'very high' : f.z > 0 ? 'high' : f.z <= -1 ? 'very low' : 'low'} ${labels.get(f.name)}`).join(', '));
+  return capitalise(top.map(({ f }) => `${f.z >= 1 ? 'very high' : f.z > 0 ? 'high' : f.z <= -1 ? 'very low' : 'low'} ${isolate(labels.get(f.name)!)}`).join(', '));
 }
 
 export interface PersonaNameOptions {

@@ -339,6 +339,12 @@ describe('segmentComposition', () => {
     expect(c.flagged[0].difference).toBeCloseTo(0.35, 14);
   });
 
+  it('a threshold of 1 is refused in words that leave 1 out, and text given as the attribute is refused, not read letter by letter', () => {
+    expect(() => segmentComposition([0, 1], ['a', 'b'], { threshold: 1 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: 'option "threshold" must be a number from 0 up to, not including, 1, got 1' }));
+    expect(segmentComposition([0, 1], ['a', 'b'], { threshold: 0.99 }).threshold).toBe(0.99);
+    expect(() => segmentComposition([0, 1], 'fm' as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('attribute must be an array of values, got') }));
+  });
+
   it('a difference of exactly the threshold is not more than it, whichever way the shares round', () => {
     // 13 of 20 (65%) and 9 of 20 (45%) women against 22 of 40 (55%): every group is exactly 10 points off; the
     // differences of the rounded shares read 0.0999..., -0.1000...03 and 0.1000...03

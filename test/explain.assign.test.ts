@@ -130,6 +130,16 @@ describe('explainAssignment', () => {
     expect((await failure(() => explainAssignment(tree, [[1, 2, 3]]))).code).toBe('E_SHAPE_MISMATCH');
   });
 
+  it('a typed-array row is read in feature order, as the same plain array is, not as an object with features "0", "1"', async () => {
+    const tree = await decisionTree(data, y, { maxDepth: 3, executor: ex });
+    const forest = await randomForest(data, y, { nTrees: 3, maxDepth: 3, seed: 2, executor: ex });
+    const model = await kmeans(data, { k: 3, seed: 1, executor: ex });
+    const plain = [X[0], X[77]], typed = [Float64Array.from(X[0]), Float32Array.from(X[77])];
+    for (const m of [tree, forest, model]) expect(await explainAssignment(m, typed, { executor: ex })).toEqual(await explainAssignment(m, plain, { executor: ex }));
+    expect(treeShap(forest, typed)).toEqual(treeShap(forest, plain));
+    expect((await failure(() => explainAssignment(tree, [Float64Array.of(1, 2)]))).code).toBe('E_SHAPE_MISMATCH');
+  });
+
   it('a hole in a sparse row or in the rows is refused naming it, not read as 0 or left out', async () => {
     const tree = await decisionTree(data, y, { maxDepth: 2, executor: ex });
     const model = await kmeans(data, { k: 3, seed: 1, executor: ex });

@@ -1,8 +1,8 @@
 import { SegkitError, describe } from '../util/errors.js';
 import { closestName } from '../util/options.js';
 
-/** Rows to explain: arrays in the model's feature order, or objects keyed by feature name. */
-export type RowsInput = readonly (readonly number[] | Readonly<Record<string, number>>)[];
+/** Rows to explain: arrays (or typed arrays) in the model's feature order, or objects keyed by feature name. */
+export type RowsInput = readonly (readonly number[] | Float64Array | Float32Array | Readonly<Record<string, number>>)[];
 
 /**
  * Rows as float32 values in the model's feature order (what predict compares). An object naming a feature the
@@ -14,9 +14,11 @@ export function readRows(featureNames: readonly string[], rows: RowsInput, fn: s
   // index by index: map and forEach skip the holes of a sparse array, which would leave a row out or read a value as 0
   return Array.from(rows, (row, i) => {
     const out = new Float64Array(d);
-    if (Array.isArray(row)) {
-      if (row.length !== d) throw new SegkitError('E_SHAPE_MISMATCH', `${fn}: row ${i} has ${row.length} values, the model has ${d} features (${featureNames.join(', ')})`);
-      for (let j = 0; j < d; j++) out[j] = value(row[j], i, featureNames[j], fn);
+    // a Float64Array is a row in feature order too, not an object whose keys "0", "1" would be read as feature names
+    const list = Array.isArray(row) || (ArrayBuffer.isView(row) && !(row instanceof DataView)) ? (row as ArrayLike<unknown>) : null;
+    if (list) {
+      if (list.length !== d) throw new SegkitError('E_SHAPE_MISMATCH', `${fn}: row ${i} has ${list.length} values, the model has ${d} features (${featureNames.join(', ')})`);
+      for (let j = 0; j < d; j++) out[j] = value(list[j], i, featureNames[j], fn);
       return out;
     }
     if (!row || typeof row !== 'object') throw new SegkitError('E_BAD_OPTION', `${fn}: row ${i} is ${describe(row)}, not an array or an object of feature values`);

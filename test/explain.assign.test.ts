@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Binary, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import {
-  close, createRandom, decisionTree, explainAssignment, inlineExecutor, kmeans, permutationImportance, pipeline, randomForest,
+  close, createRandom, decisionTree, explainAssignment, ForestModel, inlineExecutor, kmeans, permutationImportance, pipeline, randomForest,
   segmentComposition, SegmentModel, segmentRules, treeShap,
 } from '../src/index.js';
 import { rulePercent } from '../src/core/treeEnsemble.js';
@@ -115,6 +115,104 @@ describe('explainAssignment', () => {
       expect(values[0]).toHaveLength(want.length);
       values[0].forEach((v, q) => expect(v).toBeCloseTo(want[q], 12));
     }
+  });
+
+  it('TreeSHAP equals Shapley values by their definition (every order of the features) on trees that split a feature again and again', () => {
+    interface Flat { feature: number[]; threshold: (number | null)[]; left: number[]; right: number[]; value: number[][]; count: number[] }
+    const rng = createRandom(9);
+    const C = 3, d = 4, grid = [-1, 0, 0.5, 1];
+    const pick = <T,>(a: readonly T[]) => a[Math.floor(rng.next() * a.length)];
+    // random trees on three of the four features (so one feature is never split on), thresholds from a small grid
+    // (rows land on them exactly) and class weights with zeros and fractions, written in preorder
+    const grow = (t: Flat, depth: number): number[] => {
+      const i = t.feature.length;
+      t.feature.push(-1); t.threshold.push(null); t.left.push(-1); t.right.push(-1); t.value.push([]); t.count.push(0);
+      if (depth === 0 || rng.next() < 0.15) t.value[i] = [1 + rng.next(), rng.next() < 0.3 ? 0 : 10 * rng.next(), rng.next() < 0.3 ? 0 : 10 * rng.next()];
+      else {
+        t.feature[i] = Math.floor(rng.next() * 3);
+        t.threshold[i] = pick(grid);
+        t.left[i] = t.feature.length;
+        const a = grow(t, depth - 1);
+        t.right[i] = t.feature.length;
+        const b = grow(t, depth - 1);
+        t.value[i] = a.map((v, c) => v + b[c]);
+      }
+      t.count[i] = t.value[i].reduce((p, q) => p + q, 0);
+      return t.value[i];
+    };
+    // E[f(x) | x_S]: a split on a feature of S follows x, any other sends the mass down both sides by cover
+    const given = (t: Flat, x: number[], S: Set<number>, node: number, w: number, out: number[]): void => {
+      const f = t.feature[node];
+      if (f < 0) t.value[node].forEach((v, c) => (out[c] += (w * v) / t.count[node]));
+      else if (S.has(f)) given(t, x, S, x[f] <= t.threshold[node]! ? t.left[node] : t.right[node], w, out);
+      else for (const child of [t.left[node], t.right[node]]) given(t, x, S, child, (w * t.count[child]) / t.count[node], out);
+    };
+    const orders = (m: number): number[][] => (m === 0 ? [[]] : orders(m - 1).flatMap((o) => Array.from({ length: m }, (_, i) => [...o.slice(0, i), m - 1, ...o.slice(i)])));
+    let checked = 0;
+    for (let rep = 0; rep < 12; rep++) {
+      const trees = [0, 1].map(() => {
+        const t: Flat = { feature: [], threshold: [], left: [], right: [], value: [], count: [] };
+        grow(t, 6);
+        return t;
+      });
+      // a forest's trees each grew on about nSamples rows: the second tree's weights scaled to the first's (its
+      // probabilities and cover shares stay as they were)
+      const scale = trees[0].count[0] / trees[1].count[0];
+      trees[1].value = trees[1].value.map((v) => v.map((q) => q * scale));
+      trees[1].count = trees[1].value.map((v) => v.reduce((p, q) => p + q, 0));
+      const model = ForestModel.fromJSON({ kind: 'forest', version: 1, k: 4, featureNames: ['a', 'b', 'c', 'd'], classes: [0, 1, 3], classNames: null, nSamples: Math.round(trees[0].count[0]), trees });
+      checked++;
+      for (let r = 0; r < 4; r++) {
+        const x = Array.from({ length: d }, () => pick(grid) + pick([0, 0.25]));
+        const want = new Float64Array(d * C), out = [0, 0, 0];
+        for (const t of trees) {
+          for (const order of orders(d)) {
+            const S = new Set<number>();
+            let before = [0, 0, 0];
+            given(t, x, S, 0, 1, before);
+            for (const j of order) {
+              S.add(j);
+              const now = [0, 0, 0];
+              given(t, x, S, 0, 1, now);
+              for (let c = 0; c < C; c++) want[j * C + c] += (now[c] - before[c]) / 24 / 2;
+              before = now;
+            }
+            if (S.size === d) before.forEach((v, c) => (out[c] += v / 24 / 2));
+          }
+        }
+        const { values, expectedValue } = treeShap(model, [x]);
+        [0, 1, 3].forEach((s, c) => {
+          for (let j = 0; j < d; j++) expect(Math.abs(values[0][j * 4 + s] - want[j * C + c])).toBeLessThan(1e-13);
+          // local accuracy: the expected value and the contributions add up to the forest's probability
+          let sum = expectedValue[s];
+          for (let j = 0; j < d; j++) sum += values[0][j * 4 + s];
+          expect(Math.abs(sum - out[c])).toBeLessThan(1e-13);
+        });
+        // segment 2 is no class of the trees, and feature d is never split on: both get exactly 0
+        for (let j = 0; j < d; j++) expect(values[0][j * 4 + 2]).toBe(0);
+        for (let s = 0; s < 4; s++) expect(values[0][3 * 4 + s]).toBe(0);
+      }
+    }
+    expect(checked).toBe(12);
+  });
+
+  it('TreeSHAP of a tree thousands of splits deep: no stack overflow, and the values add up to its probabilities', async () => {
+    // node 2i splits feature i % 3 at i / 1000; its left child 2i + 1 is a leaf, its right child the next split
+    const D = 3000, feature: number[] = [], threshold: (number | null)[] = [], left: number[] = [], right: number[] = [], value: number[][] = [];
+    for (let i = 0; i < D; i++) {
+      feature.push(i % 3, -1); threshold.push(i / 1000, null); left.push(2 * i + 1, -1); right.push(2 * i + 2, -1);
+      value.push([], [(i % 2) + 1, (i % 5) + 1]);
+    }
+    feature.push(-1); threshold.push(null); left.push(-1); right.push(-1); value.push([1, 2]);
+    for (let i = D - 1; i >= 0; i--) value[2 * i] = value[2 * i + 1].map((v, c) => v + value[2 * i + 2][c]);
+    const count = value.map((v) => v[0] + v[1]);
+    const model = ForestModel.fromJSON({ kind: 'forest', version: 1, k: 2, featureNames: ['a', 'b', 'c'], classes: [0, 1], classNames: null, nSamples: count[0], trees: [{ feature, threshold, left, right, value, count }] });
+    const rows = [[1.5, 1.5, 1.5], [0.5, 2.9, 0.1], [10, 10, 10], [-1, 5, 5]];
+    const { values, expectedValue } = treeShap(model, rows);
+    const proba = await model.predictProba(rows, { executor: ex });
+    rows.forEach((_, i) => {
+      for (let c = 0; c < 2; c++) expect(expectedValue[c] + values[i][c] + values[i][2 + c] + values[i][4 + c]).toBeCloseTo(proba[i * 2 + c], 12);
+    });
   });
 
   it('names a feature the model does not have, a missing feature and a non-number', async () => {

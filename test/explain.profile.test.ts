@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromRows, fromColumns } from '../src/data/dataset.js';
 import { profileSegments } from '../src/explain/profileSegments.js';
@@ -563,6 +563,27 @@ describe('pca2', () => {
   const hasSklearn = hasNumpy && spawnSync(PY, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
   if (!hasNumpy) console.warn(`pca2 numpy comparison skipped: ${PY} with numpy is not available`);
   else if (!hasSklearn) console.warn(`pca2 scikit-learn comparison skipped: ${PY} cannot import sklearn (apt-get install python3-sklearn)`);
+
+  it('agrees with scikit-learn on a constant column, fewer rows than columns, collinear columns and values far from zero', () => {
+    // test/fixtures/pca2_edges.py: PCA(n_components=2) after StandardScaler (or not), on the float32 data
+    const ref = JSON.parse(readFileSync(new URL('./fixtures/pca2-edges.json', import.meta.url), 'utf8'));
+    expect(ref.cases).toHaveLength(8);
+    for (const c of ref.cases as { name: string; standardize: boolean; X: number[][]; components: number[][]; explainedVariance: number[]; explainedVarianceRatio: number[]; scores: number[][] }[]) {
+      const p = pca2(fromRows(c.X), { standardize: c.standardize });
+      const at = `${c.name}, standardize ${c.standardize}`;
+      for (let a = 0; a < 2; a++) {
+        // scikit-learn 1.2 takes each axis's sign from the scores; pca2 makes its largest loading positive
+        const sign = Math.sign(p.components[a].reduce((s, v, j) => s + v * c.components[a][j], 0));
+        c.components[a].forEach((v, j) => expect(Math.abs(p.components[a][j] - sign * v), at).toBeLessThan(1e-9));
+        const big = p.components[a].reduce((b, v, j) => (Math.abs(v) > Math.abs(p.components[a][b]) ? j : b), 0);
+        expect(p.components[a][big], at).toBeGreaterThan(0);
+        expect(Math.abs(p.explainedVariance[a] - c.explainedVariance[a]), at).toBeLessThan(1e-12 * Math.max(1, c.explainedVariance[0]));
+        expect(Math.abs(p.explainedVarianceRatio[a] - c.explainedVarianceRatio[a]), at).toBeLessThan(1e-12);
+        const xy = a === 0 ? p.x : p.y;
+        c.scores.forEach((row, i) => expect(Math.abs(xy[i] - sign * row[a]), at).toBeLessThan(1e-9 * Math.max(1, Math.sqrt(c.explainedVariance[0]))));
+      }
+    }
+  });
 
   it.skipIf(!hasNumpy)('agrees with numpy (eigh of the covariance) and scikit-learn on correlated data', () => {
     const rand = rng(21);

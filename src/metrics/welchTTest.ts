@@ -28,10 +28,11 @@ export interface Moments {
  * The power of two values of largest magnitude `maxAbs` are divided by before their moments are summed: 0 (none)
  * from 2^-400 to 2^400, where n values and their squared deviations stay in range for any n; else the exponent that
  * brings `maxAbs` to [0.5, 1), so sums near 1e308 do not overflow, nor squares near 1e-308 underflow. Dividing by a
- * power of two is exact, so every result is the one an unbounded exponent would give.
+ * power of two is exact, so every result is the one an unbounded exponent would give. The exponent is at least -1022:
+ * 2^1022 is the largest power of two there is, and brings even the smallest subnormal to 2^-52.
  */
 export function momentScale(maxAbs: number): number {
-  return maxAbs > 2 ** 400 || (maxAbs > 0 && maxAbs < 2 ** -400) ? frexp(maxAbs)[1] : 0;
+  return maxAbs > 2 ** 400 || (maxAbs > 0 && maxAbs < 2 ** -400) ? Math.max(-1022, frexp(maxAbs)[1]) : 0;
 }
 
 /**
@@ -78,12 +79,16 @@ export function welchFromMoments(a: Moments, b: Moments, confidence = 0.95, what
   const df = Number.isNaN(dfRaw) ? 1 : dfRaw;
   const diff = a.mean - b.mean;
   if (!Number.isFinite(diff)) throw new SegkitError('E_PRECISION', `the means of ${what} (${a.mean} and ${b.mean}) differ by more than the float64 range`, 'rescale the values (divide by a power of ten) and test again');
-  const statistic = diff / se;
+  // the difference over the standard error before both are scaled back: se itself is rounded to the subnormal spacing
+  // when the values are subnormal (the same value otherwise, as scaling by a power of two is exact)
+  const rootS = Math.sqrt(sa + sb), z = ldexp(diff, -k / 2);
+  const statistic = z / rootS;
   const pvalue = Number.isNaN(statistic) ? NaN : tTwoSidedP(statistic, df);
   // the quantile of the tail probability itself: 1 - (1 - confidence) / 2 would round it, by up to 2e-4 of its
   // value at confidence 1 - 1e-12
   const t = -tQuantile((1 - confidence) / 2, df);
-  return { diff, meanA: a.mean, meanB: b.mean, statistic, df, pvalue, ci: [diff - t * se, diff + t * se] };
+  const ci: [number, number] = Number.isFinite(z) ? [ldexp(z - t * rootS, k / 2), ldexp(z + t * rootS, k / 2)] : [diff - t * se, diff + t * se];
+  return { diff, meanA: a.mean, meanB: b.mean, statistic, df, pvalue, ci };
 }
 
 /**

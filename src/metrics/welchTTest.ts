@@ -22,6 +22,8 @@ export interface Moments {
   mean: number;
   variance: number;
   scale?: number;
+  /** The mean x 2^-`scale` as summed, before a subnormal mean rounds to the subnormal spacing. */
+  scaledMean?: number;
 }
 
 /**
@@ -57,7 +59,8 @@ function moments(x: ArrayLike<number>, name: string): Moments {
     ds += d;
     ss += d * d;
   }
-  return { n, mean: ldexp(first + ds / n, scale), variance: Math.max(0, ss - (ds * ds) / n) / (n - 1), scale };
+  const scaledMean = first + ds / n;
+  return { n, mean: ldexp(scaledMean, scale), variance: Math.max(0, ss - (ds * ds) / n) / (n - 1), scale, scaledMean };
 }
 
 /**
@@ -81,7 +84,13 @@ export function welchFromMoments(a: Moments, b: Moments, confidence = 0.95, what
   if (!Number.isFinite(diff)) throw new SegkitError('E_PRECISION', `the means of ${what} (${a.mean} and ${b.mean}) differ by more than the float64 range`, 'rescale the values (divide by a power of ten) and test again');
   // the difference over the standard error before both are scaled back: se itself is rounded to the subnormal spacing
   // when the values are subnormal (the same value otherwise, as scaling by a power of two is exact)
-  const rootS = Math.sqrt(sa + sb), z = ldexp(diff, -k / 2);
+  const rootS = Math.sqrt(sa + sb);
+  let z = ldexp(diff, -k / 2);
+  if (a.scaledMean !== undefined && b.scaledMean !== undefined) {
+    // the same difference from the unrounded means (exact scalings: the one rounding is the subtraction's)
+    const zs = ldexp(a.scaledMean, (a.scale ?? 0) - k / 2) - ldexp(b.scaledMean, (b.scale ?? 0) - k / 2);
+    if (Number.isFinite(zs)) z = zs;
+  }
   const statistic = z / rootS;
   const pvalue = Number.isNaN(statistic) ? NaN : tTwoSidedP(statistic, df);
   // the quantile of the tail probability itself: 1 - (1 - confidence) / 2 would round it, by up to 2e-4 of its

@@ -44,6 +44,18 @@ describe('linearSumAssignment (Hungarian method)', () => {
     expectError(() => linearSumAssignment([[1, NaN]]), 'E_NAN_INPUT', 'cost[0][1]');
   });
 
+  it('a hole in the matrix is refused, naming the entry or the row, never assigned as a cost', () => {
+    // a hole in a row was passed over by the check and entered the search as NaN: row 0 got the hole's column
+    // eslint-disable-next-line no-sparse-arrays
+    expectError(() => linearSumAssignment([[1, , 3], [4, 5, 6]] as never), 'E_NAN_INPUT', 'cost[0][1] is undefined');
+    // eslint-disable-next-line no-sparse-arrays
+    expectError(() => linearSumAssignment([[9, ,], [4, 5]] as never), 'E_NAN_INPUT', 'cost[0][1] is undefined');
+    // a missing row failed with a TypeError
+    // eslint-disable-next-line no-sparse-arrays
+    expectError(() => linearSumAssignment([[1, 2], , [3, 4]] as never), 'E_RAGGED_ROWS', 'cost row 1 is undefined, not an array of 2 numbers');
+    expectError(() => linearSumAssignment([Float64Array.of(1, 2), Float64Array.of(3, 4)] as never), 'E_RAGGED_ROWS', 'cost row 0 is Float64Array, not an array of 2 numbers');
+  });
+
   it('costs near float64\'s limit: the optimum scipy.optimize.linear_sum_assignment finds, and no endless search', () => {
     // SciPy 1.10.1: rows [0, 1, 2], cols [1, 2, 0] (-1.7e308 + 8e307 - 1.7e308); unscaled potentials overflow
     const wide = [[-5e307, -1.7e308, 1], [-1e308, 0, 8e307], [-1.7e308, 3e307, 1e308]];

@@ -1,5 +1,5 @@
 import { ceilLog2, ldexp } from '../util/detMath.js';
-import { SegkitError, badOption } from '../util/errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 
 /** Costs up to 2^this leave the potentials far from float64's limit (1.8e308). */
 const SAFE_EXPONENT = 900;
@@ -16,10 +16,16 @@ export function linearSumAssignment(cost: readonly (readonly number[])[]): { row
   const r = cost.length;
   if (r === 0) return { rows: [], cols: [], cost: 0 };
   const c = cost[0]?.length ?? 0;
-  cost.forEach((row, i) => {
-    if (!Array.isArray(row) || row.length !== c) throw new SegkitError('E_RAGGED_ROWS', `cost row ${i} has ${Array.isArray(row) ? row.length : 'no'} values, row 0 has ${c}`);
-    row.forEach((v, j) => { if (typeof v !== 'number' || !Number.isFinite(v)) throw new SegkitError('E_NAN_INPUT', `cost[${i}][${j}] is ${String(v)}; costs must be finite numbers`); });
-  });
+  // indexed loops: forEach passes over a hole ([1, , 3]), which then entered the search as NaN
+  for (let i = 0; i < r; i++) {
+    const row = cost[i];
+    if (!Array.isArray(row)) throw new SegkitError('E_RAGGED_ROWS', `cost row ${i} is ${describe(row)}, not an array of ${c} numbers`);
+    if (row.length !== c) throw new SegkitError('E_RAGGED_ROWS', `cost row ${i} has ${row.length} values, row 0 has ${c}`);
+    for (let j = 0; j < c; j++) {
+      const v = row[j];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new SegkitError('E_NAN_INPUT', `cost[${i}][${j}] is ${String(v)}; costs must be finite numbers`);
+    }
+  }
   if (c === 0) return { rows: [], cols: [], cost: 0 };
   // work on n <= m (rows no more than columns), transposing when needed
   const flip = r > c;

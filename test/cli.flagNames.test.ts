@@ -71,6 +71,22 @@ describe('segment', () => {
     // at the limit it fits (and finds every row noise)
     expect(failure(segkit(['segment', 'twins.csv', '--algorithm', 'hdbscan', '--min-cluster-size', '2', '--min-samples', '6'])).error).toMatch(/^--algorithm hdbscan found no segment/);
   });
+
+  it('complete and average linkage past the 2 GiB distance matrix name --linkage, in segment and choose-k', () => {
+    // 23,200 rows: 269,108,400 distances, 2.005 GiB of float64 (refused before any is computed)
+    writeFileSync(path('many.csv'), `x\n${Array.from({ length: 23_200 }, (_, i) => i).join('\n')}\n`);
+    const tail = 'needs the 23200-row distance matrix (2.0 GiB; the limit is 2 GiB) (--linkage ward and --linkage single work from the vectors in O(n d) memory; or sample the rows)';
+    const runs: [string[], string][] = [
+      [['segment', 'many.csv', '--algorithm', 'agglomerative', '--linkage', 'complete', '--k', '3'], `"many.csv": --linkage complete ${tail}`],
+      [['segment', 'many.csv', '--algorithm', 'agglomerative', '--linkage', 'average', '--k', 'auto'], `"many.csv": --linkage average ${tail}`],
+      [['choose-k', 'many.csv', '--algorithm', 'agglomerative', '--linkage', 'complete'], `--linkage complete ${tail}`],
+    ];
+    for (const [args, message] of runs) {
+      const { code, error } = failure(segkit(args));
+      expect(code).toBe(2);
+      expect(error).toBe(message);
+    }
+  });
 });
 
 describe('explain and train', () => {

@@ -3,7 +3,7 @@ import { bestBySilhouette, chooseK } from '../workflow/chooseK.js';
 import { throwIfAborted } from '../util/errors.js';
 import { addFitOptions, checkFitFlags, checkGivenFlags, sweepKs, type FitFlags } from './fitOptions.js';
 import { sweepOptions } from './fitModel.js';
-import { addLinkageOption } from './densityOptions.js';
+import { addLinkageOption, linkageWords } from './densityOptions.js';
 import type { Linkage } from '../core/agglomerativeModel.js';
 import { UsageError } from './exitCodes.js';
 import { counted, formatNumber, formatTable } from './formatTable.js';
@@ -64,7 +64,7 @@ async function runChooseK(input: string, f: ChooseKFlags, ctx: RunContext): Prom
       ...(f.algorithm === 'agglomerative' ? { algorithm: 'agglomerative' as const, linkage: f.linkage ?? 'ward' } : {}),
       silhouetteSampleSize: EXACT_SILHOUETTE_ROWS, ...sweepOptions(f),
       onProgress: (p) => bar.update(p.done, p.done < total ? `k = ${ks[p.done % ks.length]}` : ''),
-    });
+    }).catch((error: unknown) => { throw linkageWords(error); });
   } finally {
     bar.stop();
   }

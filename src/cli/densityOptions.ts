@@ -111,3 +111,13 @@ export function haversineWords(error: unknown, metric: string, hint: string): un
   if (!(error instanceof SegkitError) || !baseMessage(error).includes(library)) return error;
   return restate(error, (message) => message.replace(library, metric), () => hint);
 }
+
+/**
+ * The library's refusal of complete or average linkage on more rows than its distance matrix allows, in the command
+ * line's words: `--linkage complete` for `option "linkage" is "complete"`, and the linkages it suggests as flags.
+ */
+export function linkageWords(error: unknown): unknown {
+  const words = /^option "linkage" is "(\w+)", which/;
+  if (!(error instanceof SegkitError) || !words.test(baseMessage(error))) return error;
+  return restate(error, (message) => message.replace(words, '--linkage $1'), (hint) => hint?.replace('"ward" and "single"', '--linkage ward and --linkage single'));
+}

@@ -9,7 +9,7 @@ import type { SegmentationModel } from '../core/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { SegkitError } from '../util/errors.js';
 import { chooseK, type ChooseKResult } from '../workflow/chooseK.js';
-import type { DensityFlags } from './densityOptions.js';
+import { linkageWords, type DensityFlags } from './densityOptions.js';
 import { UsageError } from './exitCodes.js';
 import { sweepKs, type FitFlags } from './fitOptions.js';
 import type { RunContext } from './runContext.js';
@@ -56,11 +56,11 @@ export async function fitClusters(data: Dataset, f: DensityFlags & FitFlags & { 
     if (f.k === 'auto') {
       const sweep = await chooseK(data, {
         algorithm: 'agglomerative', linkage, kRange: sweepKs(f, data, ctx), seed: f.seed, silhouetteSampleSize: EXACT_SILHOUETTE_ROWS, keepModels: true, ...run,
-      });
+      }).catch((error: unknown) => { throw linkageWords(error); });
       const model = sweep.models!.get(sweep.recommendedK) as AgglomerativeModel;
       return { model, sweep, tree: model };
     }
-    const model = await agglomerative(data, { k: f.k, linkage, ...run });
+    const model = await agglomerative(data, { k: f.k, linkage, ...run }).catch((error: unknown) => { throw linkageWords(error); });
     return { model, tree: model };
   } finally {
     bar.stop();

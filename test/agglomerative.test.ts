@@ -196,6 +196,11 @@ describe('the tree', () => {
       // a file whose two centroids are equal in float32 could never predict the second
       const twin = { ...m.toJSON(), centroids: m.centroids.map((c, t) => (t === 1 ? m.centroids[0] : c)) };
       expect((await failure(() => loadModel(twin))).code).toBe('E_BAD_MODEL');
+      // centroids 4 apart beside one at 1e30: centred on their mean, float64 holds no difference between the two, so
+      // the refusal gives the bound, not "0.00 apart"
+      const lost = await failure(() => agglomerative([[5], [5], [1], [1e30]], { k: 3, linkage, executor: ex }));
+      expect(lost.code).toBe('E_TOO_FEW_DISTINCT');
+      expect(lost.message).toMatch(/centroid 2 lies 6\.67e\+29 from the column means while centroids 0 and 1 lie within [\d.]+e\+14 of each other: /);
     }
   });
 

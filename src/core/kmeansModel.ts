@@ -296,6 +296,8 @@ export interface UnresolvedCentres {
   a: number;
   b: number;
   apart: number;
+  /** A bound on the two closest centres' distance from the column means. */
+  near: number;
 }
 
 /**
@@ -322,7 +324,9 @@ export function unresolvedCentres(c: ArrayLike<number>, k: number, d: number): U
     }
   }
   if (!(best * scale * scale < RESOLVED)) return undefined;
-  return { far, farDistance: Math.sqrt(first), a, b, apart: Math.sqrt(best) };
+  let near = 0;
+  for (let j = 0; j < d; j++) near = Math.max(near, Math.abs(c[a * d + j]), Math.abs(c[b * d + j]));
+  return { far, farDistance: Math.sqrt(first), a, b, apart: Math.sqrt(best), near: near * Math.sqrt(d) };
 }
 
 /** The centre (row-major k x d, less the offset) with the largest squared norm, and that norm (0 for none). */
@@ -341,7 +345,10 @@ export function farthestCentre(c: ArrayLike<number>, k: number, d: number): { fa
 
 /** What `unresolvedCentres` found, in words. */
 export function unresolvedText(u: UnresolvedCentres): string {
-  return `centroid ${u.far} lies ${u.farDistance.toPrecision(3)} from the column means while centroids ${u.a} and ${u.b} lie ${u.apart.toPrecision(3)} apart: `
+  // centres held less the offset keep no difference finer than float64's step at their own distance from it
+  const step = u.near * 2 ** -50;
+  const apart = u.apart > step ? `lie ${u.apart.toPrecision(3)} apart` : `lie within ${step.toPrecision(3)} of each other`;
+  return `centroid ${u.far} lies ${u.farDistance.toPrecision(3)} from the column means while centroids ${u.a} and ${u.b} ${apart}: `
     + 'float32, in which segkit scores, cannot hold both, and would lose the digits that tell rows between those two apart';
 }
 

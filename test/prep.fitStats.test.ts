@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { Imputer } from '../src/prep/imputer.js';
+import { Outliers } from '../src/prep/outliers.js';
+import { Scaler } from '../src/prep/scaler.js';
+import { col, frame } from './helpers/prepFrames.js';
 import { mergeMoments, populationVariance, stat } from '../src/prep/fitStats.js';
 import { extent, medianSorted, modeSorted, moments, partialMoments, quantileSorted, sortedPresent } from './twins/stats.js';
 
@@ -53,4 +58,30 @@ describe('fitStats', () => {
     expect(extent([NaN])).toEqual([NaN, NaN]);
     expect(Object.is(stat(-0), 0)).toBe(true);
   });
+});
+
+describe('moments of a column far from zero', () => {
+  // test/fixtures/prep_offset_moments.py (scikit-learn 1.2.1, numpy 1.24.2): 1e15 + ((i * 7919) % 1000), every 10th row missing
+  const ref = JSON.parse(readFileSync(new URL('./fixtures/prep-offset-moments.json', import.meta.url), 'utf8')) as {
+    cases: { n: number; imputer_mean: number; standard_center: number; standard_scale: number; zscore_3: [number, number] }[];
+  };
+  const offsetFrame = (n: number) => frame({ x: Array.from({ length: n }, (_, i) => (i % 10 === 0 ? null : 1e15 + ((i * 7919) % 1000))) });
+
+  for (const c of ref.cases) {
+    it(`keeps the mean and spread of ${c.n} rows as scikit-learn's (a plain sum lost the mean)`, async () => {
+      // one float64 step at 1e15 is 0.125
+      const imp = await new Imputer({ strategy: 'mean' }).fit(offsetFrame(c.n));
+      expect(Math.abs(imp.statistics[0] - c.imputer_mean)).toBeLessThanOrEqual(0.125);
+      const sc = await new Scaler({ method: 'standard' }).fit(offsetFrame(c.n));
+      expect(Math.abs(sc.centers[0] - c.standard_center)).toBeLessThanOrEqual(0.125);
+      expect(Math.abs(sc.scales[0] / c.standard_scale - 1)).toBeLessThan(1e-12);
+      const [low, high] = c.zscore_3;
+      const z = (await new Outliers({ method: 'zscore', threshold: 3 }).fit(offsetFrame(c.n))).bounds[0];
+      expect(Math.abs(z.low - low)).toBeLessThanOrEqual(0.25);
+      expect(Math.abs(z.high - high)).toBeLessThanOrEqual(0.25);
+      // the scaled column is centred: its mean is within float64 rounding of 0
+      const out = col(sc.transform(offsetFrame(c.n)).frame, 'x').filter((v) => v === v);
+      expect(Math.abs(out.reduce((a, b) => a + b, 0) / out.length)).toBeLessThan(c.standard_scale === 1 ? 0.5 : 1e-3);
+    });
+  }
 });

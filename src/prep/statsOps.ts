@@ -17,25 +17,37 @@ export const momentsOp = defineOp<null, Float64Array>({
   },
 }, import.meta.url);
 
-/** partialMoments' count, mean and m2 (the same sums in the same order), and the extent, on a float64 column. */
+/**
+ * Count, mean and m2 of a float64 column's present values, and its extent. The sum is compensated (Neumaier): a
+ * plain sum lost the mean of a column far from zero (1e15 + 0..1000 over 20,000 rows: 245 off, with values 289
+ * apart on average), and the sum of squared deviations around it with it.
+ */
 function momentsAndExtent(c: Float64Array): [number, number, number, number, number] {
-  let count = 0, sum = 0, lo = Infinity, hi = -Infinity;
+  let count = 0, sum = 0, carry = 0, lo = Infinity, hi = -Infinity;
   for (let i = 0; i < c.length; i++) {
     const v = c[i];
     if (v !== v) continue;
     count++;
-    sum += v;
+    const t = sum + v;
+    carry += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
     if (v < lo || (v === 0 && lo === 0 && 1 / v < 0)) lo = v;
     if (v > hi || (v === 0 && hi === 0 && 1 / v > 0)) hi = v;
   }
   if (count === 0) return [0, 0, 0, lo, hi];
-  const mean = sum / count;
-  let m2 = 0;
+  // an overflowing sum stays as it is: the callers name the value behind the overflow
+  const mean = (Number.isFinite(sum) ? sum + carry : sum) / count;
+  // the sum of deviations takes out what the rounding of the mean adds to m2 (scikit-learn's correction)
+  let m2 = 0, dev = 0;
   for (let i = 0; i < c.length; i++) {
     const v = c[i];
-    if (v === v) m2 += (v - mean) * (v - mean);
+    if (v === v) {
+      const d = v - mean;
+      dev += d;
+      m2 += d * d;
+    }
   }
-  return [count, mean, m2, lo, hi];
+  return [count, mean, Number.isFinite(dev) ? Math.max(0, m2 - (dev * dev) / count) : m2, lo, hi];
 }
 
 /** Bits per radix digit: 2,048 counts per target per shard. */

@@ -7,25 +7,32 @@ const EMPTY: Moments = Object.freeze({ count: 0, mean: 0, m2: 0 });
 // Fixed shard size, independent of any thread count, as the shard ops use.
 const SHARD = 1 << 16;
 
-/** Two-pass moments of values[from..to), skipping NaN. */
+/** Two-pass moments of values[from..to), skipping NaN: a compensated sum, and m2 corrected by the sum of deviations. */
 export function partialMoments(values: ArrayLike<number>, from = 0, to = values.length): Moments {
   let count = 0;
   let sum = 0;
+  let carry = 0;
   for (let i = from; i < to; i++) {
     const v = values[i];
     if (v === v) {
       count++;
-      sum += v;
+      const t = sum + v;
+      carry += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+      sum = t;
     }
   }
   if (count === 0) return EMPTY;
-  const mean = sum / count;
+  const mean = (sum + carry) / count;
   let m2 = 0;
+  let dev = 0;
   for (let i = from; i < to; i++) {
     const v = values[i];
-    if (v === v) m2 += (v - mean) * (v - mean);
+    if (v === v) {
+      dev += v - mean;
+      m2 += (v - mean) * (v - mean);
+    }
   }
-  return { count, mean, m2 };
+  return { count, mean, m2: Math.max(0, m2 - (dev * dev) / count) };
 }
 
 /** Moments of a whole column: fixed-size shards merged in order. */

@@ -4,6 +4,7 @@ import type { Frame } from '../src/prep/frame.js';
 import { SegkitError } from '../src/util/errors.js';
 import { frame } from './helpers/prepFrames.js';
 import { pipeline } from '../src/prep/pipeline.js';
+import { countUnknown } from '../src/cli/unknownCategories.js';
 
 /** The numeric columns of a frame as rows, for comparing with scikit-learn's dense output. */
 function rows(f: Frame): { names: string[]; rows: number[][] } {
@@ -51,6 +52,25 @@ describe('OneHotEncoder', () => {
       names: ['region=east', 'region=north', 'region=west', 'region=(missing)'],
       rows: [[0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]],
     });
+  });
+
+  it('counts a missing value of a column that had none at fit time among the values encoded as all zeros', async () => {
+    // region = np.array(['north', 'east', 'west'], dtype=object).reshape(-1, 1)
+    // OneHotEncoder(handle_unknown='ignore', sparse_output=False).fit(region).transform([['west'], [None], ['south']])
+    //   -> [[0, 0, 1], [0, 0, 0], [0, 0, 0]]
+    const enc = await new OneHotEncoder().fit(frame({ region: ['north', 'east', 'west'] }));
+    const { frame: out, report } = enc.transform(frame({ region: ['west', null, 'south'] }));
+    expect(rows(out)).toEqual({ names: ['region=east', 'region=north', 'region=west'], rows: [[0, 0, 1], [0, 0, 0], [0, 0, 0]] });
+    expect(report).toEqual({ kind: 'oneHotEncoder', columns: [{ column: 'region', unknown: 2, missing: 1 }] });
+    // the command line's note on rows encoded as no category counts them from this report
+    const counts = new Map<string, number>();
+    countUnknown(counts, { rowsIn: 3, rowsOut: 3, steps: [report] });
+    expect([...counts]).toEqual([['region', 2]]);
+    // a missing value with a column of its own, or the most frequent category in its place, is no unknown value
+    const withColumn = await new OneHotEncoder().fit(frame({ region: ['north', null] }));
+    expect(withColumn.transform(frame({ region: ['north', null] })).report.columns).toEqual([{ column: 'region', unknown: 0, missing: 1 }]);
+    const filled = await new OneHotEncoder({ missing: 'mostFrequent' }).fit(frame({ region: ['north', 'east', 'north'] }));
+    expect(filled.transform(frame({ region: ['east', null] })).report.columns).toEqual([{ column: 'region', unknown: 0, missing: 1 }]);
   });
 
   it("imputes missing values with the most frequent category when asked, also at scoring time", async () => {

@@ -1,6 +1,6 @@
-// Rows whose category a model's one-hot encoder did not see at fit time: encoded as no category (all zeros), as the
-// encoder's handleUnknown "ignore" says, and told to the user rather than passed over; likewise the missing values a
-// model's imputer fills with the values it learnt at fit time.
+// Rows whose category a model's one-hot encoder did not see at fit time (a missing value too, in a column that had
+// none): encoded as no category (all zeros), as the encoder's handleUnknown "ignore" says, and told to the user rather
+// than passed over; likewise the missing values a model's imputer fills with the values it learnt at fit time.
 import type { ImputerReport } from '../prep/imputer.js';
 import type { OneHotEncoderReport } from '../prep/oneHotEncoder.js';
 import type { PipelineReport } from '../prep/pipeline.js';

@@ -30,7 +30,10 @@ export interface OneHotEncoderOptions {
 
 export interface OneHotEncoderReport {
   readonly kind: 'oneHotEncoder';
-  /** Per column: values not seen at fit time (encoded as all zeros), and missing values. */
+  /**
+   * Per column: values not seen at fit time, encoded as all zeros (a missing value too, when the column had none at
+   * fit time and takes no category in their place), and missing values.
+   */
   readonly columns: readonly { readonly column: string; readonly unknown: number; readonly missing: number }[];
 }
 
@@ -252,6 +255,7 @@ export class OneHotEncoder implements PrepStep {
             if (this.handleUnknown === 'error') {
               throw new SegkitError('E_NAN_INPUT', `row ${frame.rows[i]}, column "${e.name}" is missing, and it had no missing values at fit time`, 'set handleUnknown to "ignore" to encode it as all zeros');
             }
+            unknown++;
             continue;
           }
           v = e.fill;

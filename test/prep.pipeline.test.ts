@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Bool, DateMillisecond, Dictionary, Float32, Float64, Int32, Int64, Table, TimestampMicrosecond, TimestampMillisecond, TimestampSecond, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import { Bool, DateMillisecond, Dictionary, Float32, Float64, Int32, Int64, Table, TimestampMicrosecond, TimestampMillisecond, TimestampSecond, Utf8, makeVector, Null, vectorFromArray } from 'apache-arrow';
 import { Pipeline, pipeline, type PipelineJSON } from '../src/prep/pipeline.js';
 import { Imputer } from '../src/prep/imputer.js';
 import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
 import { Scaler } from '../src/prep/scaler.js';
+import { fastTransform } from '../src/prep/fastTransform.js';
 import { SegkitError } from '../src/util/errors.js';
 import { failure } from './helpers.js';
 import { X } from './helpers/prepFrames.js';
@@ -209,6 +210,20 @@ describe('Pipeline', () => {
     const atScoring = error(() => prep.transform(arrow(scoring)));
     expect(atScoring.code).toBe('E_NAN_INPUT');
     expect(atScoring.message).toMatch(/row 0, column "age" is missing/);
+  });
+
+  it("scores a numeric column of nulls alone typed as Arrow's null type as missing values: the imputer fills them", async () => {
+    const prep = await pipeline({ impute: 'median', scale: 'standard' }).fit([{ a: 1, b: 2 }, { a: 3, b: null }, { a: 5, b: 4 }, { a: 6, b: 9 }]);
+    const typed = new Table({ a: vectorFromArray([1, 2], new Float64()), b: vectorFromArray([null, null], new Null()) });
+    const asFloat = new Table({ a: vectorFromArray([1, 2], new Float64()), b: vectorFromArray([null, null], new Float64()) });
+    const got = prep.transform(typed);
+    expect(bytes(got.dataset)).toEqual(bytes(prep.transform(asFloat).dataset));
+    expect(got.report.steps[0]).toEqual({ kind: 'imputer', columns: [{ column: 'a', filled: 0 }, { column: 'b', filled: 2 }] });
+    // the column-by-column path the command line scores with gives the same bytes
+    expect(bytes(fastTransform(prep, typed).dataset)).toEqual(bytes(got.dataset));
+    // without an imputer, they are missing values named by row
+    const bare = await pipeline({ scale: false }).fit([{ a: 1, b: 2 }, { a: 3, b: 4 }]);
+    expect(error(() => bare.transform(typed)).message).toMatch(/^row 0, column "b" is missing/);
   });
 
   it('a column seen at fit time but absent at scoring time is E_MISSING_COLUMN', async () => {

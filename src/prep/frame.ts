@@ -145,6 +145,8 @@ function categoryValue(v: unknown, row: number, column: string): string | null {
  */
 export function arrowNumeric(vec: Vector, name: string, wide?: Spread[]): Float64Array {
   const type = vec.type as DataType;
+  // a column of nulls alone (Arrow's null type, as pyarrow types one) holds missing values, which the imputer fills
+  if (DataType.isNull(type)) return new Float64Array(vec.length).fill(NaN);
   if (arrowType(type) !== 'numeric') {
     // text's bytes, a dictionary's codes or a timestamp's count in its own unit are not the column's numbers
     throw new SegkitError('E_NON_NUMERIC', `column "${name}" has Arrow type ${String(type)}, not a number type`, 'list the column in `encode` to treat it as categorical');

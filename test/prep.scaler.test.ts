@@ -158,6 +158,9 @@ describe('Scaler', () => {
     const tiny = await failure(() => new Scaler({ method: 'standard' }).fit(frame({ a: [0, 1e-50, 2e-50] })));
     expect(tiny.code).toBe('E_NAN_INPUT');
     expect(baseMessage(tiny)).toMatch(/^the standard scaling scale 8\.16\d*e-51 of column "a" is outside the float32 range a saved model holds$/);
+    // its values are too small: a larger unit brings them within range, a smaller one (or log1p, or clipping) never does
+    expect(tiny.hint).toBe('rescale the column (multiply it by a power of ten)');
+    expect(huge.hint).toBe('rescale the column (divide it by a power of ten), clip it, or scale it with log1p');
     // within range, the fitted scaler saves and loads to the same statistics
     const fitted = await new Scaler({ method: 'minmax' }).fit(frame({ a: [1e38, 2e38, 1.5e38] }));
     const back = Scaler.fromJSON(JSON.parse(JSON.stringify(fitted.toJSON())));

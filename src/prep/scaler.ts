@@ -197,8 +197,9 @@ export class Scaler implements PrepStep {
           // a saved model holds centers and scales as float32 (fromJSON refuses others): a fit that saves but never loads is refused here
           if (Math.abs(cs[0]) > FLOAT32_MAX || !(Math.fround(cs[1]) > 0) || cs[1] > FLOAT32_MAX) {
             const what = Math.abs(cs[0]) > FLOAT32_MAX ? `center ${cs[0]}` : `scale ${cs[1]}`;
+            // a scale float32 rounds to 0 is a column of tiny values: they need a larger unit, not a smaller one
             throw new SegkitError('E_NAN_INPUT', `the ${m} scaling ${what} of column "${name}" is outside the float32 range a saved model holds`,
-              'rescale the column (divide it by a power of ten), clip it, or scale it with log1p');
+              Math.fround(cs[1]) > 0 ? 'rescale the column (divide it by a power of ten), clip it, or scale it with log1p' : 'rescale the column (multiply it by a power of ten)');
           }
           centers.push(stat(cs[0]));
           scales.push(cs[1]);

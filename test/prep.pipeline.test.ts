@@ -4,8 +4,10 @@ import { Pipeline, pipeline, type PipelineJSON } from '../src/prep/pipeline.js';
 import { Imputer } from '../src/prep/imputer.js';
 import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
 import { Scaler } from '../src/prep/scaler.js';
+import { Outliers } from '../src/prep/outliers.js';
+import { FeatureFilter } from '../src/prep/featureFilter.js';
 import { fastTransform } from '../src/prep/fastTransform.js';
-import { SegkitError } from '../src/util/errors.js';
+import { SegkitError, baseMessage } from '../src/util/errors.js';
 import { failure } from './helpers.js';
 import { X } from './helpers/prepFrames.js';
 
@@ -330,6 +332,18 @@ describe('Pipeline', () => {
     const prep = new Pipeline([keeper as never, new Imputer({ strategy: 'median' }), new Scaler({ method: 'standard' })], { columns: ['age', 'spend'] });
     await prep.fitTransform(arrow(train));
     expect(Array.from(kept[0]).map((v) => (Number.isNaN(v) ? null : v))).toEqual(train.age);
+  });
+
+  it('a step given a table where it takes a frame says so, naming the step, rather than failing with a TypeError', async () => {
+    const table = records(train);
+    const steps = [new Imputer(), new Scaler(), new OneHotEncoder(), new Outliers(), new FeatureFilter()];
+    for (const step of steps) {
+      const err = await failure(() => step.fit(table as never));
+      expect(err).toBeInstanceOf(SegkitError);
+      expect([err.code, baseMessage(err)]).toEqual(['E_BAD_OPTION', `the ${step.kind} step takes a frame ({ n, rows, columns }), got an array of length 12`]);
+    }
+    const fitted = await new Imputer().fit({ n: 2, rows: Int32Array.of(0, 1), columns: [{ kind: 'numeric', name: 'a', values: Float64Array.of(1, NaN) }] });
+    for (const bad of [table, null, { columns: [] }]) expect(error(() => fitted.transform(bad as never)).code).toBe('E_BAD_OPTION');
   });
 
   it('names bad options', async () => {

@@ -4,7 +4,7 @@ import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readNumber, readObject, readString, readStrings } from '../util/modelJson.js';
-import { checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
+import { checkFrame, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 
 export interface FeatureFilterOptions {
   /** Drop columns whose variance (ddof 0) is at or below this, as scikit-learn's VarianceThreshold; null: keep all. */
@@ -135,6 +135,7 @@ export class FeatureFilter implements PrepStep {
   }
 
   transform(frame: Frame): { frame: Frame; report: FeatureFilterReport } {
+    checkFrame(frame, this.kind);
     const f = this.#fitted;
     if (!f) throw notFitted(this.kind);
     const replace = new Map<string, FrameColumn[]>();

@@ -4,7 +4,7 @@ import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
 import { numericColumn, outputFor, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, FLOAT32_MAX, readEach, readEnum, readFloat32, readNumbers, readObject, readStrings } from '../util/modelJson.js';
-import { byColumnOption, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
+import { byColumnOption, checkFrame, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 
 export type ImputeStrategy = 'mean' | 'median' | 'mostFrequent' | 'constant';
 
@@ -149,6 +149,7 @@ export class Imputer implements PrepStep {
   }
 
   transform(frame: Frame): { frame: Frame; report: ImputerReport } {
+    checkFrame(frame, this.kind);
     const f = this.#fitted;
     if (!f) throw notFitted(this.kind);
     const replace = new Map<string, FrameColumn[]>();

@@ -1,7 +1,7 @@
 import { SegkitError, badOption } from '../util/errors.js';
 import { frameColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readBoolean, readEach, readEnum, readObject, readString, readStrings } from '../util/modelJson.js';
-import { cannotRefit, checkModelColumns, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
+import { cannotRefit, checkFrame, checkModelColumns, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
 import type { RunOptions } from '../engine/executor.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkOptions, RUN_OPTIONS } from '../util/options.js';
@@ -176,6 +176,7 @@ export class OneHotEncoder implements PrepStep {
 
   // Categories are strings, counted here; numeric shard data plays no part, so there is no executor work.
   async fit(frame: Frame, options: RunOptions = {}): Promise<this> {
+    checkFrame(frame, this.kind);
     checkOptions(options, RUN_OPTIONS, 'oneHotEncoder.fit');
     resolveExecutor(options);
     if (this.#loaded) throw cannotRefit(this.kind);
@@ -225,6 +226,7 @@ export class OneHotEncoder implements PrepStep {
   }
 
   transform(frame: Frame): { frame: Frame; report: OneHotEncoderReport } {
+    checkFrame(frame, this.kind);
     const fitted = this.#fitted;
     if (!fitted) throw notFitted(this.kind);
     checkClashes(frame, fitted, this.otherLabel, this.missingLabel);

@@ -4,7 +4,7 @@ import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
 import { keepRows, numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEnum, readNumbers, readObject, readPositive, readStrings } from '../util/modelJson.js';
-import { checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
+import { checkFrame, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 
 export type OutlierMethod = 'iqr' | 'zscore';
 export type OutlierAction = 'clip' | 'drop';
@@ -143,6 +143,7 @@ export class Outliers implements PrepStep {
   }
 
   transform(frame: Frame): { frame: Frame; report: OutliersReport } {
+    checkFrame(frame, this.kind);
     const f = this.#fitted;
     if (!f) throw notFitted(this.kind);
     const reports: OutliersColumnReport[] = [];

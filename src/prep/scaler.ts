@@ -4,7 +4,7 @@ import { withColumnStats } from './columnStats.js';
 import type { RunOptions } from '../engine/executor.js';
 import { numericColumn, outputFor, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, FLOAT32_MAX, readEach, readEnum, readFloat32, readNumbers, readObject, readPositiveFloat32, readStrings } from '../util/modelJson.js';
-import { byColumnOption, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
+import { byColumnOption, checkFrame, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 import { log1p } from '../util/detMath.js';
 
 export type ScaleMethod = 'standard' | 'minmax' | 'robust' | 'log1p' | 'none';
@@ -211,6 +211,7 @@ export class Scaler implements PrepStep {
   }
 
   transform(frame: Frame): { frame: Frame; report: ScalerReport } {
+    checkFrame(frame, this.kind);
     const f = this.#fitted;
     if (!f) throw notFitted(this.kind);
     const replace = new Map<string, FrameColumn[]>();

@@ -1,5 +1,5 @@
 // The contract every prep step meets, and the option checks the steps share.
-import { SegkitError, badOption } from '../util/errors.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
 import type { ColumnMeta, Frame } from './frame.js';
 import { at, badModel } from '../util/modelJson.js';
 import type { RunOptions } from '../engine/executor.js';
@@ -27,6 +27,14 @@ export interface PrepStep {
   /** The columns coming out for the given columns going in; E_BAD_MODEL at `path` when they do not fit the step. */
   outputSchema(input: readonly ColumnMeta[], path: string): ColumnMeta[];
   toJSON(): StepJSON;
+}
+
+/** A step's fit and transform take a frame: a table given in its place is an error naming the step, not a TypeError. */
+export function checkFrame(frame: unknown, kind: string): void {
+  const f = frame as Frame | null;
+  if (f === null || typeof f !== 'object' || !Array.isArray(f.columns) || !(f.rows instanceof Int32Array) || typeof f.n !== 'number') {
+    throw new SegkitError('E_BAD_OPTION', `the ${kind} step takes a frame ({ n, rows, columns }), got ${describe(frame)}`, 'give the table to a pipeline: pipeline(options), or new Pipeline([step])');
+  }
 }
 
 export function notFitted(kind: string): SegkitError {
@@ -77,6 +85,7 @@ export function numericFitColumns(
   chosen: readonly string[] | undefined,
   byColumn?: ByColumnSettings,
 ): readonly string[] {
+  checkFrame(frame, kind);
   checkOptions(options, RUN_OPTIONS, `${kind}.fit`);
   if (loaded) throw cannotRefit(kind);
   const columns = chosen ?? frame.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);

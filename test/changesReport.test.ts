@@ -69,6 +69,31 @@ describe('the changes report', async () => {
     expect(fills.filter((f) => f === '#cbd2d9')).toHaveLength(1);
   });
 
+  it('with 50 segments every node is as tall as its customers and stays inside the chart', async () => {
+    const { View, parse } = await import('vega');
+    const k = 50;
+    const counts = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (i === j ? 10 + i : 0)));
+    const many = { ...r, migration: { ...r.migration, segments: Array.from({ length: k }, (_, i) => `segment ${i}`), counts, new: new Array(k).fill(1), gone: new Array(k).fill(2), toUnassigned: new Array(k).fill(0), fromUnassigned: new Array(k).fill(0), unassignedBoth: 0 } };
+    const spec = migrationSankeySpec(many);
+    const view = new View(parse(spec), { renderer: 'none' });
+    await view.runAsync();
+    const unit = view.signal('unit') as number;
+    const left = view.data('left') as { y0: number; y1: number; total: number; fromOrder: number }[];
+    const right = view.data('right') as { y0: number; y1: number; total: number; toOrder: number }[];
+    view.finalize();
+    expect(left).toHaveLength(k + 1);
+    expect(right).toHaveLength(k + 1);
+    // segment 0 before: its 10 stayers and 2 gone; segment 49 after: its 59 stayers and 1 new
+    expect(left.find((d) => d.fromOrder === 0)!.total).toBe(12);
+    expect(right.find((d) => d.toOrder === 49)!.total).toBe(60);
+    expect(unit).toBeGreaterThan(0);
+    for (const d of [...left, ...right]) {
+      expect(d.y1 - d.y0).toBeCloseTo(d.total * unit, 9);
+      expect(d.y1 - d.y0).toBeGreaterThan(1);
+      expect(d.y1).toBeLessThanOrEqual((spec as { height: number }).height + 1e-9);
+    }
+  });
+
   // the items of a Vega-Lite chart's marks of one type, and the label texts of its y axis
   async function drawn(spec: unknown, type: string): Promise<{ items: { x: number; y: number; width?: number; datum: Record<string, unknown> }[]; labels: string[] }> {
     const { View, parse } = await import('vega');

@@ -19,7 +19,7 @@ export const movedUnassigned = (m: Migration): boolean => m.toUnassigned.some((c
  * segments after (and customers gone) on the right, each flow a diagonal link path as wide as its customers.
  */
 export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?: number; height?: number } = {}): VegaSpec {
-  const width = options.width ?? 640, height = options.height ?? 420;
+  const width = options.width ?? 640;
   // labels are followed by counts: a name holding right-to-left text is isolated from them
   const names = r.migration.segments.map(isolate);
   // nodes are keyed and coloured by position, never by name: a segment may be named "Gone" or "New customers"
@@ -38,6 +38,9 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
   const total = flows.reduce((a, f) => a + f.value, 0);
   const gap = 10;
   const nodes = names.length + (movedUnassigned(r.migration) ? 2 : 1);
+  // grown with the segments so that the gaps between nodes take at most half of it: with a fixed height, 42 segments'
+  // gaps filled it and every node and flow was drawn without height
+  const height = options.height ?? Math.max(420, 2 * gap * nodes);
   const unit = total > 0 ? Math.max(0, height - gap * (nodes - 1)) / total : 0;
   const nodeWidth = 14;
   const stackNodes = (side: 'from' | 'to') => [

@@ -195,6 +195,24 @@ describe('buildReport', () => {
     await expect(buildReport({ ...fx.input, maxScatterPoints: 0 })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"maxScatterPoints"') });
   });
 
+  it('refuses a malformed audit, text column, value, rules or extra chart, naming the option', async () => {
+    const fx = reportFixture();
+    const g = Array.from({ length: fx.data.n }, (_, i) => (i % 4 ? 'x' : 'y'));
+    const bad: [string, object][] = [
+      ['auditThreshold', { audit: [{ name: 'g', values: g }], auditThreshold: Number.NaN }],
+      ['auditThreshold', { audit: [{ name: 'g', values: g }], auditThreshold: 2 }],
+      ['audit', { audit: 'g' }],
+      ['textColumns', { textColumns: [{ values: g }] }],
+      ['value', { value: { name: 'amount' } }],
+      ['rules', { rules: 5 }],
+      ['extraCharts', { extraCharts: 'x' }],
+      ['extraCharts', { extraCharts: [{ key: 'a', spec: { mark: 'bar' }, section: 'details' }] }],
+    ];
+    for (const [option, extra] of bad) {
+      await expect(buildReport({ ...fx.input, ...extra } as never)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining(`option "${option}"`) });
+    }
+  });
+
   it('counts unassigned customers in the shares, and refuses an unassigned group it cannot count', async () => {
     const fx = reportFixture();
     const n = fx.data.n;

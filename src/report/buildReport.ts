@@ -163,6 +163,19 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   const perRow = (what: string, values: ArrayLike<unknown> | undefined) => {
     if (values !== undefined && values.length !== ds.n) throw new SegkitError('E_SHAPE_MISMATCH', `${what} has ${values.length} values for ${ds.n} rows`);
   };
+  // each malformed option named here, before a section reads it as something else
+  const list = (name: string, v: unknown, ok: (x: Record<string, never>) => boolean, expected: string) => {
+    if (v !== undefined && !(Array.isArray(v) && v.every((x) => x && ok(x)))) throw badOption(name, v, expected);
+  };
+  const column = (c: { name?: unknown; values?: { length?: unknown } }) => typeof c.name === 'string' && typeof c.values?.length === 'number';
+  list('textColumns', input.textColumns, column, 'an array of { name, values } columns');
+  list('audit', input.audit, column, 'an array of { name, values } columns');
+  list('extraCharts', input.extraCharts, (c) => typeof c.key === 'string' && !!c.spec && typeof c.spec === 'object' && ['overview', 'map', 'quality'].includes(c.section), 'an array of { key, spec, section: "overview", "map" or "quality" }');
+  const t = input.auditThreshold;
+  if (t !== undefined && !(typeof t === 'number' && t >= 0 && t <= 1)) throw badOption('auditThreshold', t, 'a number from 0 to 1');
+  const r = input.rules;
+  if (r !== undefined && r !== false && !(r && Array.isArray(r.segments) && r.tree)) throw badOption('rules', r, 'the result of segmentRules, or false');
+  if (input.value !== undefined && !column(input.value ?? {})) throw badOption('value', input.value, 'a { name, values } column');
   if (input.value) {
     perRow(`value "${input.value.name}"`, input.value.values);
     for (let i = 0; i < ds.n; i++) if (!Number.isFinite(input.value.values[i])) throw new SegkitError('E_NAN_INPUT', `value "${input.value.name}" at row ${i} is ${describe(input.value.values[i])}`);

@@ -213,6 +213,18 @@ describe('buildReport', () => {
     }
   });
 
+  it('a value column adding up to 0 gives no segment a share of it, never 0% of it', async () => {
+    const fx = reportFixture();
+    const size = (c: number) => fx.labels.filter((l) => l === c).length;
+    // segment 0 brings +100 per customer in all, segment 1 as much in refunds: every other segment none
+    const values = Array.from(fx.labels, (l) => (l === 0 ? 100 * size(1) : l === 1 ? -100 * size(0) : 0));
+    expect(values.reduce((a, b) => a + b, 0)).toBe(0);
+    const html = await buildReport({ ...fx.input, value: { name: 'amount', values } });
+    expect(html).toContain('Amount adds up to 0 over all customers: no segment has a share of it.');
+    expect(html).not.toMatch(/%<\/b> of amount/);
+    expect(html).not.toContain('NaN');
+  });
+
   it('counts unassigned customers in the shares, and refuses an unassigned group it cannot count', async () => {
     const fx = reportFixture();
     const n = fx.data.n;

@@ -436,7 +436,7 @@ function overviewSection(ctx: ReportContext): string {
     const s = profiles.segments[i];
     return `<article class="tile" data-segment="${s.id}" style="border-top-color:${escapeHtml(ctx.colors[i])}">
 <h3 class="persona">${escapeHtml(ctx.names[i])}</h3>
-<p class="size"><b>${escapeHtml(s.size.toLocaleString('en-US'))}</b> customers · ${escapeHtml(fmtPct(s.share))}${value ? ` · <b>${escapeHtml(fmtPct(value.share[i]))}</b> of ${escapeHtml(value.name)}` : ''}</p>
+<p class="size"><b>${escapeHtml(s.size.toLocaleString('en-US'))}</b> customers · ${escapeHtml(fmtPct(s.share))}${value && value.total !== 0 ? ` · <b>${escapeHtml(fmtPct(value.share[i]))}</b> of ${escapeHtml(value.name)}` : ''}</p>
 <p class="describe">${escapeHtml(ctx.descriptions[i])}</p>
 </article>`;
   }).join('\n');
@@ -468,7 +468,7 @@ function segmentValue(ctx: ReportContext): { name: string; share: number[]; tota
     total += v.values[i];
   }
   total += ctx.input.unassigned?.value ?? 0;
-  return { name: isolate(featureWords(v.name)), share: sums.map((x) => (total !== 0 ? x / total : 0)), total };
+  return { name: isolate(featureWords(v.name)), share: sums.map((x) => (total !== 0 ? x / total : Number.NaN)), total };
 }
 
 function rulesSection(ctx: ReportContext): string {
@@ -493,7 +493,9 @@ async function valueSection(ctx: ReportContext): Promise<string> {
   const { shown } = ctx;
   const fig = await ctx.chart('value', valueSpec(shown.map((i) => ctx.chartLabels[i]), shown.map((i) => ctx.profiles.segments[i].share), shown.map((i) => v.share[i]), v.name), true);
   const best = shown.map((i) => ({ i, ratio: ctx.profiles.segments[i].share > 0 ? v.share[i] / ctx.profiles.segments[i].share : 0 })).sort((a, b) => b.ratio - a.ratio)[0];
-  const lede = `${ctx.names[best.i]}: ${fmtPct(ctx.profiles.segments[best.i].share)} of customers bring ${fmtPct(v.share[best.i])} of ${v.name}.`;
+  // a total of 0 (refunds that cancel sales, no sales yet) gives no segment a share of it: none reads 0%
+  const lede = v.total === 0 ? `${capitalise(v.name)} adds up to 0 over all customers: no segment has a share of it.`
+    : `${ctx.names[best.i]}: ${fmtPct(ctx.profiles.segments[best.i].share)} of customers bring ${fmtPct(v.share[best.i])} of ${v.name}.`;
   return section('value', 'What they are worth', `<div class="grid">${fig}</div>`, escapeHtml(lede));
 }
 

@@ -20,4 +20,13 @@ describe('Davies-Bouldin with clusters that share a mean', () => {
   it('two clusters with the same integer mean: 1/3, not 4.5e7', async () => {
     expect(await daviesBouldinScore([[-1], [0], [1], [0], [3], [1]], [0, 1, 2, 1, 1, 1], { executor: inlineExecutor() })).toBeCloseTo(1 / 3, 6);
   });
+
+  it('distinct means of widely spread clusters are not taken for one point', async () => {
+    // means 0 and 0.5 of values near +-1e6 (exact in float32): scikit-learn 1.2.1 gives 4000000.0 and
+    // 2733333.3666666667 (with a third cluster {5, 6}); a bound looser than the rounding made them 0 and 193939.49
+    const ex = inlineExecutor();
+    expect(await daviesBouldinScore([[-1e6], [1e6], [-1e6 + 0.5], [1e6 + 0.5]], [0, 0, 1, 1], { executor: ex })).toBe(4e6);
+    const three = await daviesBouldinScore([[-1e6], [1e6], [-1e6 + 0.5], [1e6 + 0.5], [5], [6]], [0, 0, 1, 1, 2, 2], { executor: ex });
+    expect(relErr(three, 2733333.3666666667)).toBeLessThan(1e-12);
+  });
 });

@@ -11,16 +11,20 @@ export function daviesBouldinFromStats(s: ClusterStats): number {
     return Math.sqrt(dd);
   };
   for (let t = 0; t < s.k; t++) if (intra[t] !== 0) allIntraZero = false;
-  // The centroids are means of float32 rows centred on the overall mean, each row rounded by up to 2^-24 of its
-  // |x - mean|, so a centroid is off by up to 2^-24 sqrt(d) times the mean |x - mean| of its rows, at most
-  // |centroid - mean| + intra: two centroids closer than their errors (with slack) are one point, as scikit-learn's
-  // float64 means find two clusters with the same mean.
+  // The centroids are means of float32 rows centred on the overall mean, each value rounded by up to 2^-24 of its
+  // |x - mean|, so a centroid is off by at most 2^-24 times the mean |x - mean| of its rows (a vector norm: no factor
+  // of d), at most |centroid - mean| + intra; doubled for the float64 sums and the offset added back. Two centroids
+  // closer than their errors are one point, as scikit-learn's float64 means find two clusters with the same mean; any
+  // looser bound takes distinct means of widely spread clusters (0 and 0.5 among values near 1e6) for one point.
   const reach = Array.from({ length: s.k }, (_, t) => {
-    let dd = 0;
-    for (let j = 0; j < s.d; j++) dd += (s.centroids[t * s.d + j] - s.mean[j]) ** 2;
-    return Math.sqrt(dd) + intra[t];
+    let dd = 0, cc = 0;
+    for (let j = 0; j < s.d; j++) {
+      dd += (s.centroids[t * s.d + j] - s.mean[j]) ** 2;
+      cc += s.centroids[t * s.d + j] ** 2 + s.mean[j] ** 2;
+    }
+    return Math.sqrt(dd) + intra[t] + 2 ** -24 * Math.sqrt(cc);
   });
-  const slack = 2 ** -21 * Math.sqrt(s.d);
+  const slack = 2 ** -23;
   let total = 0;
   for (let a = 0; a < s.k; a++) {
     let worst = -Infinity;

@@ -165,6 +165,18 @@ describe('segkit score --proba with tree and forest models', () => {
     column(scored, 'segment').forEach((s, i) => expect(s).toBe(spend[i] <= 3.5 ? 0 : 299));
   });
 
+  it('a bare k-means file is not held to the segment limit of a classifier\'s ids: its segments are the centroids it holds', async () => {
+    const { kmeans } = await import('../src/core/kmeans.js');
+    const { bareModel } = await import('../src/cli/bareModel.js');
+    const model = await kmeans({ columns: [Float32Array.from([0, 1, 2, 3])], names: ['spend'] }, { k: 2, seed: 1 });
+    const k = 70_000;
+    const file = { ...(model.toJSON() as unknown as Record<string, unknown>), k, centroids: Array.from({ length: k }, (_, t) => [t]) };
+    const bare = bareModel(file)!;
+    expect(bare.model.k).toBe(k);
+    expect(bare.segments).toHaveLength(k);
+    expect(Array.from(await bare.predict([{ spend: 5.2 }] as never))).toEqual([5]);
+  });
+
   it('models with no probabilities are still refused, naming what gives them', () => {
     ok(['segment', 'customers.csv', '--k', '3', '--exclude', 'label', '--model', 'km.json', '-q']);
     const r = segkit(['score', 'new.csv', '--model', 'km.json', '--out', 'x.csv', '--proba']);

@@ -28,8 +28,10 @@ export function bareModel(o: unknown): SegmentModel | null {
   const format = (o as { format?: unknown }).format;
   if (format === undefined ? !('kind' in o) : format !== KMEANS_FORMAT) return null;
   const model = loadAnyModel(o);
-  // each segment gets a summary here, so k is all that sizes the work (a tree's k is its largest class id + 1)
-  if (model.k > BARE_MAX_K) {
+  // each segment gets a summary here, so k is all that sizes the work: a classifier's k is its largest class id + 1,
+  // which a file of two classes can put at a billion; a centroid model's k is the centroids the file holds
+  const classes = (model as { classes?: ArrayLike<number> }).classes;
+  if (model.k > BARE_MAX_K && classes !== undefined && classes.length < model.k) {
     throw new SegkitError('E_BAD_MODEL', `model field "k" must be at most ${BARE_MAX_K} in a model file saved without its preparation, got ${model.k}`,
       'segment ids are 0..k-1: renumber the labels the model was trained on, or train on them as text');
   }

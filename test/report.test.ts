@@ -201,6 +201,8 @@ describe('buildReport', () => {
     const bad: [string, object][] = [
       ['auditThreshold', { audit: [{ name: 'g', values: g }], auditThreshold: Number.NaN }],
       ['auditThreshold', { audit: [{ name: 'g', values: g }], auditThreshold: 2 }],
+      // segmentComposition flags a difference above the threshold: a share differs by at most 1, so 1 is refused as it is
+      ['auditThreshold', { audit: [{ name: 'g', values: g }], auditThreshold: 1 }],
       ['audit', { audit: 'g' }],
       ['textColumns', { textColumns: [{ values: g }] }],
       ['value', { value: { name: 'amount' } }],

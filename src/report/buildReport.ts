@@ -46,7 +46,7 @@ export interface BuildReportInput {
   readonly textColumns?: readonly { readonly name: string; readonly values: ArrayLike<string | null> }[];
   /** Columns to audit per row: each segment's mix against all customers, with differences above the threshold flagged. */
   readonly audit?: readonly { readonly name: string; readonly values: ArrayLike<string | number | null> }[];
-  /** Flag a group whose share in a segment differs from all customers' by more than this (default 0.1). */
+  /** Flag a group whose share in a segment differs from all customers' by more than this: 0 up to, not including, 1 (default 0.1). */
   readonly auditThreshold?: number;
   /** Short labels for features, by feature name (default: the name in words, shortened without ambiguity). */
   readonly featureLabels?: Readonly<Record<string, string>>;
@@ -172,7 +172,7 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   list('audit', input.audit, column, 'an array of { name, values } columns');
   list('extraCharts', input.extraCharts, (c) => typeof c.key === 'string' && !!c.spec && typeof c.spec === 'object' && ['overview', 'map', 'quality'].includes(c.section), 'an array of { key, spec, section: "overview", "map" or "quality" }');
   const t = input.auditThreshold;
-  if (t !== undefined && !(typeof t === 'number' && t >= 0 && t <= 1)) throw badOption('auditThreshold', t, 'a number from 0 to 1');
+  if (t !== undefined && !(typeof t === 'number' && t >= 0 && t < 1)) throw badOption('auditThreshold', t, 'a number from 0 up to, not including, 1');
   const r = input.rules;
   if (r !== undefined && r !== false && !(r && Array.isArray(r.segments) && r.tree)) throw badOption('rules', r, 'the result of segmentRules, or false');
   if (input.value !== undefined && !column(input.value ?? {})) throw badOption('value', input.value, 'a { name, values } column');

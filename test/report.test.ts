@@ -225,6 +225,14 @@ describe('buildReport', () => {
     expect(html).toContain('Amount adds up to 0 over all customers: no segment has a share of it.');
     expect(html).not.toMatch(/%<\/b> of amount/);
     expect(html).not.toContain('NaN');
+    // 0.1 + 0.2 - 0.3 sums to 5.6e-17 in float64, not 0: shares of it read 360287970189639680.0% of amount
+    const cents = new Array<number>(fx.data.n).fill(0);
+    const at = [0, 1, 2].map((c) => fx.labels.indexOf(c)).sort((a, b) => a - b);
+    [0.1, 0.2, -0.3].forEach((x, q) => { cents[at[q]] = x; });
+    expect(cents.reduce((a, b) => a + b, 0)).toBe(5.551115123125783e-17);
+    const noise = await buildReport({ ...fx.input, value: { name: 'amount', values: cents } });
+    expect(noise).toContain('Amount adds up to 0 over all customers: no segment has a share of it.');
+    expect(noise).not.toMatch(/%<\/b> of amount/);
   });
 
   it('counts unassigned customers in the shares, and refuses an unassigned group it cannot count', async () => {

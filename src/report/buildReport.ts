@@ -462,12 +462,16 @@ function absentText(ctx: ReportContext): string {
 function segmentValue(ctx: ReportContext): { name: string; share: number[]; total: number } {
   const v = ctx.input.value!;
   const sums = new Array<number>(ctx.k).fill(0);
-  let total = 0;
+  let total = 0, size = 0;
   for (let i = 0; i < ctx.labels.length; i++) {
     sums[ctx.labels[i]] += v.values[i];
     total += v.values[i];
+    size += Math.abs(v.values[i]);
   }
   total += ctx.input.unassigned?.value ?? 0;
+  size += Math.abs(ctx.input.unassigned?.value ?? 0);
+  // a total within its sum's rounding error of 0 (0.1 + 0.2 - 0.3 gives 5.6e-17) adds up to 0: shares of it are noise
+  if (Math.abs(total) <= (ctx.labels.length + 1) * Number.EPSILON * size) total = 0;
   return { name: isolate(featureWords(v.name)), share: sums.map((x) => (total !== 0 ? x / total : Number.NaN)), total };
 }
 

@@ -213,6 +213,8 @@ describe('buildReport', () => {
     for (const [option, extra] of bad) {
       await expect(buildReport({ ...fx.input, ...extra } as never)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining(`option "${option}"`) });
     }
+    // a null value or rules is read as not given, as before these checks
+    expect(await buildReport({ ...fx.input, value: null, rules: null } as never)).toBe(await buildReport(fx.input));
   });
 
   it('a value column adding up to 0 gives no segment a share of it, never 0% of it', async () => {

@@ -174,8 +174,9 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   const t = input.auditThreshold;
   if (t !== undefined && !(typeof t === 'number' && t >= 0 && t < 1)) throw badOption('auditThreshold', t, 'a number from 0 up to, not including, 1');
   const r = input.rules;
-  if (r !== undefined && r !== false && !(r && Array.isArray(r.segments) && r.tree)) throw badOption('rules', r, 'the result of segmentRules, or false');
-  if (input.value !== undefined && !column(input.value ?? {})) throw badOption('value', input.value, 'a { name, values } column');
+  // null stands for "not given", as it always did for these two
+  if (r != null && r !== false && !(Array.isArray(r.segments) && r.tree)) throw badOption('rules', r, 'the result of segmentRules, or false');
+  if (input.value != null && !column(input.value)) throw badOption('value', input.value, 'a { name, values } column');
   if (input.value) {
     perRow(`value "${input.value.name}"`, input.value.values);
     for (let i = 0; i < ds.n; i++) if (!Number.isFinite(input.value.values[i])) throw new SegkitError('E_NAN_INPUT', `value "${input.value.name}" at row ${i} is ${describe(input.value.values[i])}`);

@@ -451,6 +451,8 @@ describe('segmentComposition', () => {
     expect(() => segmentComposition([0, 1], ['a', 'b'], { threshold: 1 })).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: 'option "threshold" must be a number from 0 up to, not including, 1, got 1' }));
     expect(segmentComposition([0, 1], ['a', 'b'], { threshold: 0.99 }).threshold).toBe(0.99);
     expect(() => segmentComposition([0, 1], 'fm' as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('attribute must be an array of values, got') }));
+    // a String object too (its length and indices are the letters as well)
+    expect(() => segmentComposition([0, 1], new String('fm') as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('attribute must be an array of values, got') }));
   });
 
   it('a difference of exactly the threshold is not more than it, whichever way the shares round', () => {

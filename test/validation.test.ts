@@ -251,9 +251,9 @@ describe('crossValidate', () => {
     }
   });
 
-  it('a model whose predict gives no labels (undefined, a number) is refused naming "fit", not a TypeError', async () => {
+  it('a model whose predict gives no labels (undefined, a number) or a label count other than the rows is refused naming "fit", not a TypeError', async () => {
     const X = [[1], [2], [3], [4], [5], [6]], y = [0, 1, 0, 1, 0, 1];
-    for (const out of [undefined, null, 3]) {
+    for (const out of [undefined, null, 3, new Int32Array(2), [0, 1, 0, 1]]) {
       const e = await failure(() => crossValidate(() => ({ predict: async () => out as never }), X, y, { folds: 2 }));
       expect(e.code).toBe('E_BAD_OPTION');
       expect(e.message).toContain('option "fit" must be a function returning a model whose predict(data) gives a segment id per row');

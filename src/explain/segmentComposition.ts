@@ -45,7 +45,7 @@ export function segmentComposition(
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) throw badOption('threshold', threshold, 'a number from 0 up to, not including, 1');
   if (!labels || typeof labels.length !== 'number') throw new SegkitError('E_BAD_LABELS', `labels must be an array of segment ids, got ${describe(labels)}`);
   // a string has a length too: its characters would be read as the customers' values
-  if (!attribute || typeof attribute.length !== 'number' || typeof attribute === 'string') throw new SegkitError('E_BAD_OPTION', `attribute must be an array of values, got ${describe(attribute)}`);
+  if (!attribute || typeof attribute.length !== 'number' || typeof attribute === 'string' || attribute instanceof String) throw new SegkitError('E_BAD_OPTION', `attribute must be an array of values, got ${describe(attribute)}`);
   if (attribute.length !== labels.length) throw new SegkitError('E_SHAPE_MISMATCH', `attribute has ${attribute.length} values for ${labels.length} labels`);
   // missing values are counted under null, apart from any value that reads "(missing)"
   // an Arrow column (a table's getChild) is read with get(): indexed, it gives undefined for every row, all "(missing)"

@@ -83,7 +83,7 @@ export async function crossValidate(fit: FitFn, data: DataInput, target: Target,
       .catch((e) => { throw inFold(e, f, folds.length, train.length); });
     if (typeof model?.predict !== 'function') throw badOption('fit', model, 'a function returning a model with predict(data)');
     const predicted = await model.predict(takeRows(ds, test));
-    if (typeof predicted?.length !== 'number') throw badOption('fit', predicted, 'a function returning a model whose predict(data) gives a segment id per row');
+    if (typeof predicted?.length !== 'number' || predicted.length !== test.length) throw badOption('fit', predicted, `a function returning a model whose predict(data) gives a segment id per row (${test.length} in fold ${f + 1})`);
     test.forEach((r, q) => (pooled[r] = predicted[q]));
     results.push({ fold: f, trainRows: train.length, testRows: test, predicted, scores: classificationScores(Int32Array.from(test, (r) => ids[r]), predicted) });
   }

@@ -2,7 +2,7 @@ import { badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { capitalise, featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
 import type { SegmentProfiles } from './profileSegments.js';
-import { isolate } from '../util/bidiText.js';
+import { closeIsolates, isolate } from '../util/bidiText.js';
 
 // Words that carry no meaning in a short label ("avg order value" reads as "order value").
 const FILLER = new Set(['avg', 'average', 'mean', 'total', 'num', 'number', 'of', 'the', 'per', 'count', 'n', 'nb', 'sum', 'amt']);
@@ -44,12 +44,7 @@ export function shortLabels(names: readonly string[], labels: Readonly<Record<st
 const wordList = (s: string) => s.split(/\s+/).filter(Boolean);
 const words = (s: string) => wordList(s).length;
 /** The first n words of s, closing the isolates of a label the cut ends inside (so no word after them is reordered). */
-const cut = (s: string, n: number) => {
-  const kept = wordList(s).slice(0, n).join(' ');
-  let open = 0;
-  for (const c of kept) if (c >= '\u2066' && c <= '\u2068') open++; else if (c === '\u2069' && open > 0) open--;
-  return kept + '\u2069'.repeat(open);
-};
+const cut = (s: string, n: number) => closeIsolates(wordList(s).slice(0, n).join(' '));
 
 /** Refuses what is not profileSegments' result (a TypeError otherwise). */
 function checkProfiles(profiles: SegmentProfiles): void {

@@ -10,8 +10,12 @@ const BIDI = /[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff\
  * closed.
  */
 export function isolate(text: string): string {
-  if (!BIDI.test(text)) return text;
+  return BIDI.test(text) ? `\u2068${closeIsolates(text)}\u2069` : text;
+}
+
+/** `text` with the isolates it opens and leaves open closed at its end, and any U+2069 that closes none left out. */
+export function closeIsolates(text: string): string {
   let open = 0;
   const inner = text.replace(/[\u2066-\u2069]/g, (c) => (c < '\u2069' ? (open++, c) : open > 0 ? (open--, c) : ''));
-  return `\u2068${inner}${'\u2069'.repeat(open + 1)}`;
+  return inner + '\u2069'.repeat(open);
 }

@@ -216,7 +216,7 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   const absent = labelNames && !byModel ? [] : Array.from({ length: k }, (_, c) => c).filter((c) => !held.has(c));
   // the labels are what the segments are: a mix of them would show each segment as all of its own label
   const extras = reportExtras(f, table, rowIndex, [f.labels, companion]);
-  const composition = extras.audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold }) }));
+  const composition = extras.audit.map((a) => ({ column: a.name, ...segmentComposition(labels, a.values, { threshold: f.auditThreshold, order: a.order }) }));
   if (f.report !== undefined) {
     const profiles = profileSegments(dataset, labels, k);
     // rows in no segment are the report's own "Unassigned" group and counted in every share, as segment's report counts them

@@ -91,6 +91,45 @@ function valuesOf(table: Table, name: string, rows: Int32Array): (string | numbe
 export const valueValues = (table: Table, name: string, rows: Int32Array): Float64Array =>
   Float64Array.from(valuesOf(table, name, rows), (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0));
 
+/** Distinct numbers above which an --audit column of numbers is shown in bands. */
+const AUDIT_GROUPS = 12;
+const AUDIT_BANDS = 5;
+
+/**
+ * An --audit column as its groups: text as it is, and numbers of more than AUDIT_GROUPS values (age, income) in
+ * AUDIT_BANDS bands of about equal size, lowest first ("18–29"): a group per value would make the mix a table of
+ * thousands of columns. A band never splits equal values, so a value's rows share its band; missing values keep their group.
+ */
+export function auditColumn(name: string, values: (string | number | null)[]): { name: string; values: (string | number | null)[]; order?: string[] } {
+  const present: number[] = [];
+  for (const v of values) {
+    if (v === null || (typeof v === 'number' && Number.isNaN(v))) continue;
+    if (typeof v !== 'number') return { name, values };
+    present.push(v);
+  }
+  const sorted = Float64Array.from(present).sort();
+  let distinct = 0;
+  for (let i = 0; i < sorted.length && distinct <= AUDIT_GROUPS; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  if (distinct <= AUDIT_GROUPS) return { name, values };
+  // each band's highest value: the value at the band's share of the rows, moved up past its equals
+  const tops: number[] = [];
+  for (let b = 1; b <= AUDIT_BANDS; b++) {
+    const top = sorted[Math.ceil((b * sorted.length) / AUDIT_BANDS) - 1];
+    if (!tops.length || top > tops[tops.length - 1]) tops.push(top);
+  }
+  const order = tops.map((top, b) => {
+    // the band's lowest value: the first above the band before
+    const low = b === 0 ? sorted[0] : sorted.find((v) => v > tops[b - 1])!;
+    return low === top ? String(low) : `${low}–${top}`;
+  });
+  const bandOf = (v: number) => {
+    let b = 0;
+    while (v > tops[b]) b++;
+    return order[b];
+  };
+  return { name, values: values.map((v) => (v === null || (typeof v === 'number' && Number.isNaN(v)) ? v : bandOf(v as number))), order };
+}
+
 /**
  * What the report shows beyond the features: the --value column, the mix of every text column with few values
  * (not the id or the labels), and the --audit columns; each aligned with the rows kept (`rows`).
@@ -102,6 +141,6 @@ export function reportExtras(f: ReportFlags, table: Table, rows: Int32Array, ski
     .filter((name) => isText(table, name) && !skip.includes(name) && !/(^|_)(id|name)$/i.test(name))
     .map((name) => ({ name, values: valuesOf(table, name, rows).map((v) => (v === null ? null : String(v))) }))
     .filter((c) => new Set(c.values).size <= 12);
-  const audit = (f.audit ?? []).map((name) => ({ name, values: valuesOf(table, name, rows) }));
+  const audit = (f.audit ?? []).map((name) => auditColumn(name, valuesOf(table, name, rows)));
   return { ...(value ? { value } : {}), textColumns, audit, auditThreshold: f.auditThreshold };
 }

@@ -17,7 +17,7 @@ export interface CompositionGroup {
 
 export interface SegmentComposition {
   readonly threshold: number;
-  /** Groups of the attribute, largest first, with their share of all customers. */
+  /** Groups of the attribute, largest first (those named in `order` first, in that order), with their share of all customers. */
   readonly overall: readonly { readonly group: string; readonly count: number; readonly share: number }[];
   readonly segments: readonly { readonly segment: number; readonly size: number; readonly groups: readonly CompositionGroup[] }[];
   /** Every flagged (segment, group), largest difference first. */
@@ -31,16 +31,20 @@ export const MISSING_GROUP = '(missing)';
  * segments where a group's share differs by more than `threshold` (default 0.1: ten percentage points). Missing
  * values form their own group, "(missing)" (or "((missing))" when a value is itself the text "(missing)", which stays
  * a group of its own). Rows with a negative segment (unassigned) count in neither. `attribute` is an array or an
- * Arrow column (`table.getChild('gender')`).
+ * Arrow column (`table.getChild('gender')`). `order` lists groups to show first, in that order (bands of a number,
+ * lowest first); the rest follow, largest first.
  * @example
  * segmentComposition(labels, customers.gender).flagged; // [{ segment: 2, group: 'female', share: 0.71, overallShare: 0.52, ... }]
  */
 export function segmentComposition(
   labels: ArrayLike<number>,
   attribute: ArrayLike<string | number | null | undefined> | { readonly length: number; get(index: number): unknown },
-  options: { threshold?: number } = {},
+  options: { threshold?: number; order?: readonly string[] } = {},
 ): SegmentComposition {
-  checkOptions(options, ['threshold'], 'segmentComposition');
+  checkOptions(options, ['threshold', 'order'], 'segmentComposition');
+  const order = options.order ?? [];
+  if (!Array.isArray(order) || order.some((g) => typeof g !== 'string')) throw badOption('order', order, 'an array of group names');
+  const rank = new Map(order.map((g, q) => [g, q]));
   const threshold = options.threshold ?? 0.1;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) throw badOption('threshold', threshold, 'a number from 0 up to, not including, 1');
   if (!labels || typeof labels.length !== 'number') throw new SegkitError('E_BAD_LABELS', `labels must be an array of segment ids, got ${describe(labels)}`);
@@ -70,7 +74,7 @@ export function segmentComposition(
   let missing = MISSING_GROUP;
   while (total.has(missing)) missing = `(${missing})`;
   const overall = [...total].map(([key, count]) => ({ key, group: key ?? missing, count, share: count / n }))
-    .sort((a, b) => b.count - a.count || (a.group < b.group ? -1 : 1));
+    .sort((a, b) => (rank.get(a.group) ?? Infinity) - (rank.get(b.group) ?? Infinity) || b.count - a.count || (a.group < b.group ? -1 : 1));
   const segments = [...per.keys()].sort((a, b) => a - b).map((segment) => {
     const m = per.get(segment)!;
     let size = 0;

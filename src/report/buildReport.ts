@@ -44,8 +44,11 @@ export interface BuildReportInput {
   readonly value?: { readonly name: string; readonly values: ArrayLike<number> };
   /** Text columns per row (gender, country): each segment's mix. */
   readonly textColumns?: readonly { readonly name: string; readonly values: ArrayLike<string | null> }[];
-  /** Columns to audit per row: each segment's mix against all customers, with differences above the threshold flagged. */
-  readonly audit?: readonly { readonly name: string; readonly values: ArrayLike<string | number | null> }[];
+  /**
+   * Columns to audit per row: each segment's mix against all customers, with differences above the threshold flagged
+   * (`order`: groups to show first, in that order, as `segmentComposition` takes it).
+   */
+  readonly audit?: readonly { readonly name: string; readonly values: ArrayLike<string | number | null>; readonly order?: readonly string[] }[];
   /** Flag a group whose share in a segment differs from all customers' by more than this: 0 up to, not including, 1 (default 0.1). */
   readonly auditThreshold?: number;
   /** Short labels for features, by feature name (default: the name in words, shortened without ambiguity). */
@@ -169,7 +172,7 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   };
   const column = (c: { name?: unknown; values?: { length?: unknown } }) => typeof c.name === 'string' && typeof c.values?.length === 'number';
   list('textColumns', input.textColumns, column, 'an array of { name, values } columns');
-  list('audit', input.audit, column, 'an array of { name, values } columns');
+  list('audit', input.audit, (c: { name?: unknown; values?: { length?: unknown }; order?: unknown }) => column(c) && (c.order === undefined || (Array.isArray(c.order) && c.order.every((g) => typeof g === 'string'))), 'an array of { name, values, order? } columns');
   list('extraCharts', input.extraCharts, (c) => typeof c.key === 'string' && !!c.spec && typeof c.spec === 'object' && ['overview', 'map', 'quality'].includes(c.section), 'an array of { key, spec, section: "overview", "map" or "quality" }');
   const t = input.auditThreshold;
   if (t !== undefined && !(typeof t === 'number' && t >= 0 && t < 1)) throw badOption('auditThreshold', t, 'a number from 0 up to, not including, 1');
@@ -537,7 +540,7 @@ function compositionSection(ctx: ReportContext): string {
   const threshold = ctx.input.auditThreshold ?? 0.1;
   const base = baseName(ctx).toLowerCase();
   const blocks = audits.map((a) => {
-    const c = segmentComposition(ctx.labels, a.values, { threshold });
+    const c = segmentComposition(ctx.labels, a.values, { threshold, order: a.order });
     const head = `<tr><th scope="col">Segment</th>${c.overall.map((o) => `<th scope="col">${escapeHtml(isolate(o.group))}</th>`).join('')}</tr>`;
     const all = `<tr class="base"><th scope="row">${baseName(ctx)}</th>${c.overall.map((o) => `<td class="num">${escapeHtml(fmtPct(o.share))}</td>`).join('')}</tr>`;
     const body = c.segments.map((s) => `<tr><th scope="row">${escapeHtml(ctx.names[s.segment])}</th>${s.groups.map((g) => `<td class="num${g.flagged ? ' flag' : ''}"${g.flagged ? ` title="${escapeHtml(`${fmtPct(g.difference)} against ${base}`)}"` : ''}>${escapeHtml(fmtPct(g.share))}${g.flagged ? ' ⚑' : ''}</td>`).join('')}</tr>`).join('');

@@ -242,9 +242,10 @@ describe('segkit update', () => {
   it('score and update name the rows whose category the model did not see at fit time (encoded as no category)', () => {
     const rows = Array.from({ length: 200 }, (_, i) => `c${i},${['basic', 'pro', 'team'][i % 3]},${(i * 7) % 50 + 1},${(i * 3) % 20}`);
     writeFileSync(path('plans.csv'), `id,plan,spend,visits\n${rows.join('\n')}\n`);
-    const fresh = Array.from({ length: 10 }, (_, i) => `n${i},${i < 3 ? 'platinum' : 'pro'},${i + 1},${i}`);
+    // three new plans and a missing one (the fit saw no missing plan)
+    const fresh = Array.from({ length: 10 }, (_, i) => `n${i},${i < 3 ? 'platinum' : i === 3 ? '' : 'pro'},${i + 1},${i}`);
     writeFileSync(path('plans-new.csv'), `id,plan,spend,visits\n${fresh.join('\n')}\n`);
-    const note = '"plans-new.csv" holds categories the model did not see at fit time (plan 3 rows): they are encoded as no category (all zeros)';
+    const note = '"plans-new.csv" holds categories (or missing values) the model did not see at fit time (plan 4 rows): they are encoded as no category (all zeros)';
     for (const algorithm of ['kmeans', 'minibatch-kmeans']) {
       ok(['segment', 'plans.csv', '--k', '3', '--seed', '1', '--encode', 'plan', '--algorithm', algorithm, '--model', `plans-${algorithm}.json`, '--quiet']);
       expect(JSON.parse(ok(['score', 'plans-new.csv', '--model', `plans-${algorithm}.json`, '--out', 'plans-scored.csv', '--json']).stdout).notices).toContain(note);

@@ -18,7 +18,7 @@ export function countUnknown(into: Map<string, number>, report: PipelineReport |
 export function unknownNote(counts: ReadonlyMap<string, number>, what: string): string | undefined {
   if (counts.size === 0) return undefined;
   const parts = [...counts].map(([column, n]) => `${column} ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'}`);
-  return `${what} holds categories the model did not see at fit time (${parts.join(', ')}): they are encoded as no category (all zeros)`;
+  return `${what} holds categories (or missing values) the model did not see at fit time (${parts.join(', ')}): they are encoded as no category (all zeros)`;
 }
 
 /** Adds the missing values a transform's imputer filled, by column, to `into`. */

@@ -61,7 +61,7 @@ async function pick(file: File): Promise<void> {
   try {
     const table = await readFile(file);
     loaded = { name: file.name, table };
-    say('loaded', `${file.name}: ${table.numRows.toLocaleString('en-US')} rows, ${table.numCols} columns.`);
+    say('loaded', `${file.name}: ${table.numRows.toLocaleString('en-US')} rows, ${table.numCols} columns.${strays(table)}`);
     showColumns(table);
     $('setup').hidden = false;
   } catch (e) {
@@ -70,6 +70,16 @@ async function pick(file: File): Promise<void> {
 }
 
 const isNumeric = (type: string) => /^(Int|Uint|Float|Bool)/.test(type);
+
+/**
+ * The columns of numbers a stray word made text, which `segkit segment` refuses naming the word's line: told here
+ * too, since the page can only leave such a column out of the features.
+ */
+function strays(table: Table): string {
+  const info = segkit.csvInfo(table);
+  const found = [...(info?.textStats ?? [])].filter(([, s]) => s.numbers > s.texts);
+  return found.map(([column, s]) => ` Column "${column}" is text, so no feature: line ${info!.line(s.row)} holds ${JSON.stringify(s.text)}, though ${s.numbers.toLocaleString('en-US')} of its ${(s.numbers + s.texts).toLocaleString('en-US')} values are numbers (correct the file to use it).`).join('');
+}
 
 function noValues(table: Table, name: string): boolean {
   const vec = table.getChild(name);

@@ -8,6 +8,7 @@ export { fromRows, fromColumns, fromArrow, toDataset, type Dataset, type DataInp
 
 // data: readers and writers
 export { readCsv, MISSING_TOKENS, type ReadCsvOptions, type ColumnType } from './data/readCsv.js';
+export { csvInfo, type CsvInfo, type TextStats } from './data/csvInfo.js';
 export { csvRecords, type CsvRecordsOptions } from './data/csvRecords.js';
 export { readJson, type ReadJsonOptions, type JsonTable } from './data/readJson.js';
 export { readNdjson } from './data/readNdjson.js';

@@ -292,6 +292,25 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     }
   });
 
+  it('a column of numbers with a stray word is named in the page, with the word\'s line, as `segkit segment` names it', async () => {
+    const stray = path.join(dir, 'stray.csv');
+    const rows = Array.from({ length: 40 }, (_, i) => `C${i},${(i % 4) + 0.5},${i === 6 ? 'oops' : i % 5}`);
+    writeFileSync(stray, `customer_id,visits,spend\n${rows.join('\n')}\n`);
+    // the command line refuses the file, naming the same line and word
+    const cli = await run(process.execPath, [CLI, 'segment', stray, '--k', '2', '--out', path.join(dir, 'stray-out.csv')]).then(() => '', (e: { stderr: string }) => e.stderr);
+    expect(cli).toContain('line 8, column "spend": "oops" is not a number, though 39 of the column\'s 40 values are');
+    const { page, problems } = await open(app.url);
+    try {
+      await page.setInputFiles('#file', stray);
+      await page.waitForSelector('#setup:not([hidden])');
+      expect(await page.textContent('#loaded')).toBe('stray.csv: 40 rows, 3 columns. Column "spend" is text, so no feature: line 8 holds "oops", though 39 of its 40 values are numbers (correct the file to use it).');
+      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['customer_id:false', 'visits:true', 'spend:false']);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('the server sends the isolation headers and a policy that allows no connection, on every file', async () => {
     for (const f of ['', 'app.js', 'segkit.js', 'segkit.worker.js', 'app.css']) {
       const res = await fetch(`${app.url}${f}`);

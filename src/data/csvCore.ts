@@ -7,6 +7,7 @@ import { type ByteSource, encodingOption, isAscii, rawChunks, textOrTaken } from
 import { MISSING_TOKENS } from './missingTokens.js';
 import { csvKernel } from '../kernels/csvKernel.js';
 import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, integerText, numberForm, plainNumber, typeOf } from './columnBuilder.js';
+import { setCsvInfo, type TextStats } from './csvInfo.js';
 
 export interface ReadCsvOptions {
   /** Field separator (default ","; "\t" for TSV); "auto" picks the commonest of , ; tab | in the header line. */
@@ -1205,32 +1206,7 @@ export class RecordFiller<B extends ColumnBuilder = ColumnBuilder> {
   }
 }
 
-/** How the values of a text column split between numbers and other text, and the first that is not a number. */
-export interface TextStats {
-  readonly numbers: number;
-  readonly texts: number;
-  /** Row (0-based, in the table) of the first value that is not a number, and its text. */
-  readonly row: number;
-  readonly text: string;
-}
-
-/** What reading a CSV table found out, for messages that name file lines: kept beside the table, not in it. */
-export interface CsvInfo {
-  readonly delimiter: string;
-  /** True when the delimiter was detected (delimiter "auto"). */
-  readonly detected: boolean;
-  /** The file line of a row of the table (header = line 1). */
-  line(row: number): number;
-  /** Inferred text columns holding both numbers and other text. */
-  readonly textStats: ReadonlyMap<string, TextStats>;
-}
-
-const INFO = new WeakMap<Table, CsvInfo>();
-
-/** What readCsv or csvRecords found out about a table it returned, or undefined for any other table. */
-export function csvInfo(table: Table): CsvInfo | undefined {
-  return INFO.get(table);
-}
+export { csvInfo, type CsvInfo, type TextStats } from './csvInfo.js';
 
 type PapaModule = typeof Papa;
 let papaModule: PapaModule | undefined;
@@ -1263,7 +1239,7 @@ export async function parseWhole<B extends ColumnBuilder>(source: ByteSource, op
 export function finishTable(filler: RecordFiller<ColumnBuilder>, lines: CsvLines): Table {
   const textStats = filler.textStats();
   const table = filler.finish(true);
-  INFO.set(table, { delimiter: lines.delimiter, detected: lines.detected, line: (row) => lines.lines.line(row), textStats });
+  setCsvInfo(table, { delimiter: lines.delimiter, detected: lines.detected, line: (row) => lines.lines.line(row), textStats });
   return table;
 }
 
@@ -1293,7 +1269,7 @@ export async function* csvRecordsWith(source: ByteSource, options: CsvRecordsOpt
     rowsBefore += first.rows;
     const textStats = first.textStats();
     const batch = first.finish(false);
-    INFO.set(batch, { delimiter: lines.delimiter, detected: lines.detected, line: (row) => lines.lines.line(offset + row), textStats });
+    setCsvInfo(batch, { delimiter: lines.delimiter, detected: lines.detected, line: (row) => lines.lines.line(offset + row), textStats });
     ready.push(batch);
     if (!first.frozen) {
       const frozen: Record<string, ColumnType> = Object.create(null);

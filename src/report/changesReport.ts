@@ -6,6 +6,7 @@ import type { CompareSnapshotsResult, Migration } from '../workflow/compareSnaps
 import { renderSvg, renderVegaSvg } from './renderSvg.js';
 import { escapeHtml as esc } from './buildReport.js';
 import { isolate } from '../util/bidiText.js';
+import { SEGMENT_COLOURS_40 } from './colours.js';
 import { formatShare as fmtPct, psiFigure } from '../util/shareText.js';
 
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
@@ -82,7 +83,7 @@ export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?
       },
     ],
     scales: [
-      { name: 'colour', type: 'ordinal', domain: Array.from({ length: n + 3 }, (_, c) => c), range: [...names.map((_, i) => PALETTE[i % PALETTE.length]), '#9aa5b1', '#cbd2d9', '#7b8794'] },
+      { name: 'colour', type: 'ordinal', domain: Array.from({ length: n + 3 }, (_, c) => c), range: [...names.map((_, i) => (n <= PALETTE.length ? PALETTE[i] : SEGMENT_COLOURS_40[i % SEGMENT_COLOURS_40.length])), '#9aa5b1', '#cbd2d9', '#7b8794'] },
     ],
     marks: [
       {

@@ -1,6 +1,7 @@
 // Vega-Lite specs for the report's plain-words sections: what drives the segments, what they are worth, and their
 // mix of a text column. Labels are never cut: axis labels have no length limit and long ones wrap.
 import type { TopLevelSpec } from 'vega-lite';
+import { SEGMENT_COLOURS_40 } from './colours.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const FONT = 'Helvetica Neue, Helvetica, Arial, sans-serif';
@@ -78,7 +79,8 @@ export function valueSpec(segments: readonly string[], customers: readonly numbe
 /** Each segment's mix of a text column, as 100% bars, with the customers they are compared with (`order[0]`) on top. */
 export function mixSpec(rows: readonly { segment: string; group: string; share: number }[], order: readonly string[], column: string): TopLevelSpec {
   const lines = Math.max(...order.map((l) => wrapLabel(l).length));
-  // set2 has eight colours: past eight groups it would colour two alike, and the bars would not tell them apart
+  // set2 has eight colours, tableau20 twenty: past them two groups would share a colour, and the bars would not tell
+  // them apart
   const groups = new Set(rows.map((r) => r.group)).size;
   return {
     $schema: SCHEMA,
@@ -90,7 +92,7 @@ export function mixSpec(rows: readonly { segment: string; group: string; share: 
     encoding: {
       y: { field: 'segment', type: 'nominal', sort: order.map(wrapped), axis: lineAxis() },
       x: { field: 'share', type: 'quantitative', stack: 'normalize', title: null, axis: { format: '.0%' } },
-      color: { field: 'group', type: 'nominal', scale: { scheme: groups > 8 ? 'tableau20' : 'set2' }, legend: { title: column } },
+      color: { field: 'group', type: 'nominal', scale: groups > 20 ? { range: [...SEGMENT_COLOURS_40] } : { scheme: groups > 8 ? 'tableau20' : 'set2' }, legend: { title: column } },
       order: { field: 'group' },
     },
     config: CONFIG,

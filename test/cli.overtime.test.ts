@@ -301,6 +301,25 @@ describe('segkit abtest', () => {
     expect(r.stderr).toContain('--segment: column "segment" holds "Cafe\\u0301" and "Caf\\u00e9", which look alike but differ in Unicode normalisation');
   });
 
+  it('--control written as the file writes a number ("1.0") names the arm a column of numbers holds as 1', () => {
+    // arms 1.0 and 2.0, read as the numbers 1 and 2; 1.0 converts 3 of 10, 2.0 6 of 10 in each segment
+    const rows = Array.from({ length: 40 }, (_, i) => `${i < 20 ? 'A' : 'B'},${i % 20 < 10 ? '1.0' : '2.0'},${(i % 20 < 10 ? i % 10 < 3 : i % 10 < 6) ? 1 : 0}`);
+    writeFileSync(join(dir, 'ab-numbers.csv'), `segment,variant,converted\n${rows.join('\n')}\n`);
+    const args = ['abtest', 'ab-numbers.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--json'];
+    for (const control of ['1.0', '1', '01']) {
+      const r = segkit([...args, '--control', control]);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.control).toBe('1');
+      expect(out.segments.map((c: { segment: string; treatment: string; controlValue: number; treatmentValue: number }) => [c.segment, c.treatment, c.controlValue, c.treatmentValue])).toEqual([['A', '2', 0.3, 0.6], ['B', '2', 0.3, 0.6]]);
+    }
+    expect(JSON.parse(segkit([...args, '--control', '2.00']).stdout).control).toBe('2');
+    // a number no arm holds is refused as written
+    const bad = segkit([...args, '--control', '3.0']);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).error.message).toBe('"ab-numbers.csv": --control "3.0" is not a value of the --group column "variant" ("1", "2")');
+  });
+
   it('prints small means with two significant digits, never 0.000 or -0.000 (an outcome in thousands)', () => {
     // the conversions times 3e-5: means of 6e-6 and so on, with a significant uplift in Champions
     const lines = readFileSync(join(dir, 'ab.csv'), 'utf8').trimEnd().split('\n');

@@ -1,3 +1,4 @@
+import { DataType, type Table } from '#arrow';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
@@ -55,7 +56,7 @@ export function registerAbTest(program: Command, signal: AbortSignal): void {
 function flagNames(error: unknown, f: AbFlags): unknown {
   if (!(error instanceof SegkitError)) return error;
   return restate(error, (message) => message
-    .replace(/^option "control" is (.*), which is not a value of "[^"]*"/, (_, value: string) => `--control ${value} is not a value of the --group column "${f.group}"`)
+    .replace(/^option "control" is (.*), which is not a value of "[^"]*"/, () => `--control ${JSON.stringify(f.control)} is not a value of the --group column "${f.group}"`)
     .replace(/^metric "proportion" needs 0\/1 outcomes, but "[^"]*"/, `--metric proportion needs 0/1 outcomes, but the --outcome column "${f.outcome}"`),
   (hint) => hint?.replace(/^pass control \(--control NAME\)/, 'pass --control NAME'));
 }
@@ -77,6 +78,17 @@ function fmtP(p: number | null, alpha: number): string {
   return t;
 }
 
+/**
+ * --control as the arm a column of numbers holds: "1.0" or "01", as the file writes it, is the arm 1 (the column's
+ * values are numbers, named as JavaScript writes them). Any other column, or text that is no number, is left as given.
+ */
+function numberArm(table: Table, group: string, control: string): string {
+  const type = table.getChild(group)?.type;
+  const v = Number(control);
+  if (!(DataType.isInt(type) || DataType.isFloat(type)) || control.trim() === '' || !Number.isFinite(v) || (DataType.isInt(type) && !Number.isSafeInteger(v))) return control;
+  return String(v);
+}
+
 async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<void> {
   if (f.chart === '-') throw new UsageError('--chart needs a file path');
   checkPaths([['the input', input]], [['--chart', f.chart]]);
@@ -85,7 +97,7 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
   for (const [option, column] of [['--segment', f.segment], ['--group', f.group], ['--outcome', f.outcome]] as const) requireColumn(table, column, option, input);
   let r;
   try {
-    r = abTest(table, { segment: f.segment, group: f.group, outcome: f.outcome, control: f.control, metric: f.metric, confidence: f.confidence });
+    r = abTest(table, { segment: f.segment, group: f.group, outcome: f.outcome, control: f.control === undefined ? undefined : numberArm(table, f.group, f.control), metric: f.metric, confidence: f.confidence });
   } catch (error) {
     throw atRow(flagNames(error, f), table, inputName(input));
   }

@@ -358,6 +358,51 @@ describe('joins and aggregations keep any column type exactly, across chunks', (
     expect(values(byId, 'plan')).toEqual(['pro', 'free', null]);
   });
 
+  it('aggregateByCustomer: min and max order bytes bytewise, text by code point and wide decimals exactly', async () => {
+    // pandas on the same values (bytes and str objects, decimal.Decimal):
+    //   df.groupby('c', sort=False).agg(lo=('x', 'min'), hi=('x', 'max'))
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    const words = (v: bigint[], width: number) => {
+      const out = new Uint32Array(v.length * width);
+      v.forEach((x, i) => {
+        let u = BigInt.asUintN(width * 32, x);
+        for (let w = 0; w < width; w++, u >>= 32n) out[i * width + w] = Number(u & 0xffffffffn);
+      });
+      return out;
+    };
+    const e18 = 10n ** 18n;
+    const log = new Table({
+      c: vectorFromArray(['a', 'a', 'a', 'a', 'b', 'b', 'b'], new Utf8()),
+      // Parquet text without its UTF8 annotation: bytes 100 ('d') sort after 90 ('Z') and 97 ('a'), and 9 before 10
+      bin: vectorFromArray([bytes('dog'), bytes('Zebra'), bytes('apple'), bytes('d'), Uint8Array.of(10), Uint8Array.of(9), Uint8Array.of(100)], new Binary()),
+      // U+FF01 is one UTF-16 unit above the surrogates of U+1F600, yet the smaller code point
+      text: vectorFromArray(['\uFF01', '\u{1F600}', 'z', '\uFF01', 'b', '\u{1F600}\u0000', '\u{1F600}'], new Utf8()),
+      // decimal(38, 18): 1.000000000000000003 and 1.000000000000000001 are one float64, and past 2^53 unscaled
+      wide: makeVector(makeData({ type: new Arrow.Decimal(18, 38, 128), length: 7, data: words([e18 + 2n, e18 + 3n, e18 + 1n, -e18, 5n * e18, -(5n * e18) - 1n, -(5n * e18)], 4) })),
+      narrow: makeVector(makeData({ type: new Arrow.Decimal(2, 18, 64), length: 7, data: words([9n, 10n, -1n, -20n, 0n, -3n, 7n], 2) })),
+    });
+    const out = await aggregateByCustomer(log, {
+      key: 'c',
+      aggregations: Object.fromEntries(['bin', 'text', 'wide', 'narrow'].flatMap((x) => [[`${x}Lo`, { column: x, op: 'min' as const }], [`${x}Hi`, { column: x, op: 'max' as const }]])),
+    });
+    const text = (name: string) => values(out, name).map((v) => new TextDecoder().decode(v as Uint8Array));
+    expect(text('binLo')).toEqual(['Zebra', '\u0009']);
+    expect(text('binHi')).toEqual(['dog', 'd']);
+    expect(types(out).binLo).toBe('Binary');
+    expect(values(out, 'textLo')).toEqual(['z', 'b']);
+    expect(values(out, 'textHi')).toEqual(['\u{1F600}', '\u{1F600}\u0000']);
+    const unscaledOf = (name: string) => out.getChild(name)!.data.flatMap((d) => Array.from({ length: d.length }, (_, r) => {
+      const w = d.values as Uint32Array, width = (d.type as Arrow.Decimal).bitWidth / 32;
+      let v = 0n;
+      for (let k = width - 1; k >= 0; k--) v = (v << 32n) | BigInt(w[r * width + k]);
+      return BigInt.asIntN(width * 32, v);
+    }));
+    expect(unscaledOf('wideLo')).toEqual([-e18, -(5n * e18) - 1n]);
+    expect(unscaledOf('wideHi')).toEqual([e18 + 3n, 5n * e18]);
+    expect(unscaledOf('narrowLo')).toEqual([-20n, -3n]);
+    expect(unscaledOf('narrowHi')).toEqual([10n, 7n]);
+  });
+
   it('groups dates by their time, not by the object that holds them', async () => {
     const log = new Table({
       day: makeVector(makeData({ type: new DateDay(), length: 4, data: Int32Array.from([5, 6, 5, 5]) })),

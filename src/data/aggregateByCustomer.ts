@@ -15,7 +15,7 @@ export interface Aggregation {
   readonly column?: string;
   /**
    * count: non-null values (rows without a column); sum, mean, min, max: over non-null values (null when there are none;
-   * NaN is a value, so a NaN makes them NaN); distinct: distinct non-null values; first, last: the value in the
+   * NaN is a value, so a NaN makes them NaN; min and max order decimals exactly, bytes bytewise, text by code point); distinct: distinct non-null values; first, last: the value in the
    * customer's first or last row, in log order.
    */
   readonly op: AggregateOp;
@@ -212,20 +212,43 @@ function quotient(a: bigint, count: number): number {
   return (a < 0n ? -1 : 1) * (Number(q) / 2 ** 129);
 }
 
-/** The row holding each group's smallest (or largest) non-null value, the earliest on ties; a NaN wins, as in Math.min. */
+/** The unscaled words of a decimal column as bigints (null where null). */
+function* unscaledValues(vector: Vector): Iterable<bigint | null> {
+  for (const d of vector.data) for (let r = 0; r < d.length; r++) yield d.getValid(r) ? unscaled(d.values as Uint32Array, r, d.type.bitWidth / 32) : null;
+}
+
+/** A UTF-16 code unit placed so that code units compare as code points do (surrogates above U+E000-U+FFFF). */
+const unit = (u: number): number => (u < 0xd800 ? u : u < 0xe000 ? u + 0x2000 : u - 0x800);
+
+/** x < y: text by code point and bytes bytewise, as UTF-8 bytes and pandas order them; other values by `<`. */
+function less(x: unknown, y: unknown): boolean {
+  if (typeof x === 'string' || x instanceof Uint8Array) {
+    const a = x as ArrayLike<number> & string, b = y as ArrayLike<number> & string, text = typeof x === 'string';
+    for (let k = 0; k < a.length && k < b.length; k++) {
+      const p = text ? a.charCodeAt(k) : a[k], q = text ? b.charCodeAt(k) : b[k];
+      if (p !== q) return text ? unit(p) < unit(q) : p < q;
+    }
+    return a.length < b.length;
+  }
+  return (x as number) < (y as number);
+}
+
+/**
+ * The row holding each group's smallest (or largest) non-null value, the earliest on ties; a NaN wins, as in Math.min.
+ * Decimals compare by their unscaled integers (exact past 2^53, where Arrow's conversion to a number throws).
+ */
 function extremeRows(vector: Vector, group: Int32Array, groups: number, max: boolean): Int32Array {
   const best = new Int32Array(groups).fill(-1);
   const value: unknown[] = new Array(groups);
   let i = 0;
-  for (const v of columnValues(vector)) {
+  for (const v of DataType.isDecimal(vector.type) ? unscaledValues(vector) : columnValues(vector)) {
     const row = i++;
     const g = group[row];
     if (g < 0 || v == null) continue;
     if (best[g] >= 0) {
-      const b = value[g] as number;
+      const b = value[g];
       if (Number.isNaN(b)) continue;
-      const x = v as number;
-      if (!(Number.isNaN(x) || (max ? x > b : x < b))) continue;
+      if (!(Number.isNaN(v) || (max ? less(b, v) : less(v, b)))) continue;
     }
     best[g] = row;
     value[g] = v;

@@ -403,6 +403,19 @@ describe('joins and aggregations keep any column type exactly, across chunks', (
     expect(unscaledOf('narrowHi')).toEqual([10n, 7n]);
   });
 
+  it('aggregateByCustomer: min and max of nanosecond timestamps tell nanoseconds apart, across sliced chunks', async () => {
+    // Arrow reads each of these as the float64 1704067200123.4568 (milliseconds): pandas' min and max are exact
+    const t = 1704067200123456789n;
+    const ns = (v: bigint[]) => makeData({ type: new Arrow.TimestampNanosecond(), length: v.length, data: BigInt64Array.from(v) });
+    const at = makeVector([ns([0n, t + 2n, t + 1n, t + 3n]).slice(1, 2), ns([t + 3n, t + 1n, t + 2n])]);
+    const log = new Table({ c: vectorFromArray(['a', 'a', 'b', 'b', 'a'], new Utf8()), at });
+    const out = await aggregateByCustomer(log, { key: 'c', aggregations: { lo: { column: 'at', op: 'min' }, hi: { column: 'at', op: 'max' } } });
+    const stored = (name: string) => out.getChild(name)!.data.flatMap((d) => [...(d.values as BigInt64Array)]);
+    expect(stored('lo')).toEqual([t + 1n, t + 1n]);
+    expect(stored('hi')).toEqual([t + 2n, t + 3n]);
+    expect(types(out).lo).toBe(String(at.type));
+  });
+
   it('groups dates by their time, not by the object that holds them', async () => {
     const log = new Table({
       day: makeVector(makeData({ type: new DateDay(), length: 4, data: Int32Array.from([5, 6, 5, 5]) })),

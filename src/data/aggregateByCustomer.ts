@@ -15,7 +15,7 @@ export interface Aggregation {
   readonly column?: string;
   /**
    * count: non-null values (rows without a column); sum, mean, min, max: over non-null values (null when there are none;
-   * NaN is a value, so a NaN makes them NaN; min and max order decimals exactly, bytes bytewise, text by code point); distinct: distinct non-null values; first, last: the value in the
+   * NaN is a value, so a NaN makes them NaN; min and max order decimals and 64-bit values exactly, bytes bytewise, text by code point); distinct: distinct non-null values; first, last: the value in the
    * customer's first or last row, in log order.
    */
   readonly op: AggregateOp;
@@ -212,9 +212,11 @@ function quotient(a: bigint, count: number): number {
   return (a < 0n ? -1 : 1) * (Number(q) / 2 ** 129);
 }
 
-/** The unscaled words of a decimal column as bigints (null where null). */
-function* unscaledValues(vector: Vector): Iterable<bigint | null> {
-  for (const d of vector.data) for (let r = 0; r < d.length; r++) yield d.getValid(r) ? unscaled(d.values as Uint32Array, r, d.type.bitWidth / 32) : null;
+/** A decimal's unscaled integer, or a 64-bit value as stored (null where null). */
+function* storedValues(vector: Vector): Iterable<bigint | null> {
+  for (const d of vector.data) {
+    for (let r = 0; r < d.length; r++) yield !d.getValid(r) ? null : DataType.isDecimal(d.type) ? unscaled(d.values as Uint32Array, r, d.type.bitWidth / 32) : d.values[r];
+  }
 }
 
 /** A UTF-16 code unit placed so that code units compare as code points do (surrogates above U+E000-U+FFFF). */
@@ -235,13 +237,15 @@ function less(x: unknown, y: unknown): boolean {
 
 /**
  * The row holding each group's smallest (or largest) non-null value, the earliest on ties; a NaN wins, as in Math.min.
- * Decimals compare by their unscaled integers (exact past 2^53, where Arrow's conversion to a number throws).
+ * Decimals compare by their unscaled integers (exact past 2^53, where Arrow's conversion to a number throws), and 64-bit
+ * values as stored (Arrow reads a nanosecond timestamp as float64 milliseconds, which do not tell nanoseconds apart).
  */
 function extremeRows(vector: Vector, group: Int32Array, groups: number, max: boolean): Int32Array {
   const best = new Int32Array(groups).fill(-1);
   const value: unknown[] = new Array(groups);
   let i = 0;
-  for (const v of DataType.isDecimal(vector.type) ? unscaledValues(vector) : columnValues(vector)) {
+  const stored = !DataType.isDictionary(vector.type) && vector.data.every((d) => DataType.isDecimal(d.type) || d.values instanceof BigInt64Array || d.values instanceof BigUint64Array);
+  for (const v of stored ? storedValues(vector) : columnValues(vector)) {
     const row = i++;
     const g = group[row];
     if (g < 0 || v == null) continue;

@@ -403,16 +403,20 @@ describe('joins and aggregations keep any column type exactly, across chunks', (
     expect(unscaledOf('narrowHi')).toEqual([10n, 7n]);
   });
 
-  it('aggregateByCustomer: min and max of nanosecond timestamps tell nanoseconds apart, across sliced chunks', async () => {
+  it('aggregateByCustomer: min, max and distinct of nanosecond timestamps tell nanoseconds apart, across sliced chunks', async () => {
     // Arrow reads each of these as the float64 1704067200123.4568 (milliseconds): pandas' min and max are exact
     const t = 1704067200123456789n;
     const ns = (v: bigint[]) => makeData({ type: new Arrow.TimestampNanosecond(), length: v.length, data: BigInt64Array.from(v) });
     const at = makeVector([ns([0n, t + 2n, t + 1n, t + 3n]).slice(1, 2), ns([t + 3n, t + 1n, t + 2n])]);
     const log = new Table({ c: vectorFromArray(['a', 'a', 'b', 'b', 'a'], new Utf8()), at });
-    const out = await aggregateByCustomer(log, { key: 'c', aggregations: { lo: { column: 'at', op: 'min' }, hi: { column: 'at', op: 'max' } } });
+    const out = await aggregateByCustomer(log, { key: 'c', aggregations: { lo: { column: 'at', op: 'min' }, hi: { column: 'at', op: 'max' }, n: { column: 'at', op: 'distinct' } } });
     const stored = (name: string) => out.getChild(name)!.data.flatMap((d) => [...(d.values as BigInt64Array)]);
     expect(stored('lo')).toEqual([t + 1n, t + 1n]);
     expect(stored('hi')).toEqual([t + 2n, t + 3n]);
+    expect(values(out, 'n')).toEqual([2, 2]);
+    // customers keyed by such a timestamp are three, not one
+    const byTime = await aggregateByCustomer(log, { key: 'at', aggregations: { n: { op: 'count' } } });
+    expect(values(byTime, 'n')).toEqual([2, 2, 1]);
     expect(types(out).lo).toBe(String(at.type));
   });
 

@@ -107,7 +107,7 @@ function groupRows(keys: Vector): { group: Int32Array; firstRow: Int32Array; las
   const first: number[] = [];
   const last: number[] = [];
   let i = 0;
-  for (const v of columnValues(keys)) {
+  for (const v of exactValues(keys)) {
     // an empty id ("" or empty bytes) is a missing one, as rfm, behaviourFeatures and compareSnapshots read it
     if (v == null || v !== v || v === '' || (v instanceof Uint8Array && v.length === 0)) {
       group[i++] = -1;
@@ -151,7 +151,7 @@ function countValid(vector: Vector, group: Int32Array, groups: number): Int32Arr
 function countDistinct(vector: Vector, group: Int32Array, groups: number): Int32Array {
   const seen = Array.from({ length: groups }, () => new Set<unknown>());
   let i = 0;
-  for (const v of columnValues(vector)) {
+  for (const v of exactValues(vector)) {
     const g = group[i++];
     if (g >= 0 && v != null) seen[g].add(sameKey(v));
   }
@@ -219,6 +219,16 @@ function* storedValues(vector: Vector): Iterable<bigint | null> {
   }
 }
 
+/**
+ * A column's values to compare: decimals as their unscaled integers (exact past 2^53, where Arrow's conversion to a
+ * number throws) and 64-bit values as stored (Arrow reads a nanosecond timestamp as float64 milliseconds, which do not
+ * tell nanoseconds apart); others as columnValues gives them.
+ */
+const exactValues = (vector: Vector): Iterable<unknown> =>
+  !DataType.isDictionary(vector.type) && vector.data.every((d) => DataType.isDecimal(d.type) || d.values instanceof BigInt64Array || d.values instanceof BigUint64Array)
+    ? storedValues(vector)
+    : columnValues(vector);
+
 /** A UTF-16 code unit placed so that code units compare as code points do (surrogates above U+E000-U+FFFF). */
 const unit = (u: number): number => (u < 0xd800 ? u : u < 0xe000 ? u + 0x2000 : u - 0x800);
 
@@ -237,15 +247,13 @@ function less(x: unknown, y: unknown): boolean {
 
 /**
  * The row holding each group's smallest (or largest) non-null value, the earliest on ties; a NaN wins, as in Math.min.
- * Decimals compare by their unscaled integers (exact past 2^53, where Arrow's conversion to a number throws), and 64-bit
- * values as stored (Arrow reads a nanosecond timestamp as float64 milliseconds, which do not tell nanoseconds apart).
+ * Decimals and 64-bit values compare exactly (exactValues).
  */
 function extremeRows(vector: Vector, group: Int32Array, groups: number, max: boolean): Int32Array {
   const best = new Int32Array(groups).fill(-1);
   const value: unknown[] = new Array(groups);
   let i = 0;
-  const stored = !DataType.isDictionary(vector.type) && vector.data.every((d) => DataType.isDecimal(d.type) || d.values instanceof BigInt64Array || d.values instanceof BigUint64Array);
-  for (const v of stored ? storedValues(vector) : columnValues(vector)) {
+  for (const v of exactValues(vector)) {
     const row = i++;
     const g = group[row];
     if (g < 0 || v == null) continue;

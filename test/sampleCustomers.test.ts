@@ -49,6 +49,9 @@ describe('sampleCustomers', () => {
     expect(Object.keys(counts).sort()).toEqual(['Dormant', 'New trials']);
     expect(counts.Dormant + counts['New trials']).toBe(101);
     expect(Math.abs(counts.Dormant - 101 / 4)).toBeLessThan(1);
+    // weights are relative: ones near the float64 limit, whose sum overflows, draw as 1 and 3 do
+    const huge = sampleCustomers({ n: 101, seed: 1, segments: { Dormant: 4e307, 'New trials': 1.2e308 } });
+    expect(bytes(huge).equals(bytes(sampleCustomers({ n: 101, seed: 1, segments: { Dormant: 1, 'New trials': 3 } })))).toBe(true);
   });
 
   it('has the documented columns, types and value ranges', () => {

@@ -141,7 +141,13 @@ function checkSegments(segments: unknown): [SampleSegment, number][] {
 
 /** Exact counts by largest remainder, so a seed's segment sizes are n x weight up to rounding. */
 function segmentLabels(rng: Random, n: number, weights: [SampleSegment, number][]): SampleSegment[] {
-  const total = weights.reduce((s, [, w]) => s + w, 0);
+  let total = weights.reduce((s, [, w]) => s + w, 0);
+  // weights only relative: ones whose sum, or n times it, overflows (two of 1e308) are taken relative to the largest
+  if (!Number.isFinite(n * total)) {
+    const top = Math.max(...weights.map(([, w]) => w));
+    weights = weights.map(([name, w]) => [name, w / top]);
+    total = weights.reduce((s, [, w]) => s + w, 0);
+  }
   const quotas = weights.map(([name, w]) => ({ name, exact: (n * w) / total, count: Math.floor((n * w) / total) }));
   let left = n - quotas.reduce((s, q) => s + q.count, 0);
   for (const q of [...quotas].sort((a, b) => b.exact - b.count - (a.exact - a.count))) {

@@ -1,5 +1,6 @@
 import * as Arrow from 'apache-arrow';
 import { Binary, Bool, Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SegkitError } from '../src/util/errors.js';
 import { aggregateByCustomer } from '../src/data/aggregateByCustomer.js';
@@ -356,6 +357,24 @@ describe('joins and aggregations keep any column type exactly, across chunks', (
     const byId = await joinCustomers(new Table({ id: vectorFromArray([6, 4, 9], new Float64()) }), [{ table: log, key: 'x' }], { key: 'id' });
     expect(values(byId, 'c')).toEqual(['a', 'c', null]);
     expect(values(byId, 'plan')).toEqual(['pro', 'free', null]);
+  });
+
+  it('aggregateByCustomer: float sums are compensated, as math.fsum gives them on money-like values: ten 0.1s are 1', async () => {
+    // test/fixtures/aggregate_float_sums.py: money-like floats per customer; pandas' groupby (Kahan) differs from
+    // math.fsum for a few customers, float64 additions in log order for about half of them
+    const f = JSON.parse(readFileSync(new URL('./fixtures/aggregate-float-sums.json', import.meta.url), 'utf8')) as
+      { keys: string[]; values: number[]; customers: string[]; sum: number[]; mean: number[]; fsum: number[]; fmean: number[] };
+    const log = new Table({ k: vectorFromArray(f.keys, new Utf8()), v: vectorFromArray(f.values, new Float64()) });
+    const out = await aggregateByCustomer(log, { key: 'k', aggregations: { s: { column: 'v', op: 'sum' }, m: { column: 'v', op: 'mean' } } });
+    expect(values(out, 'k')).toEqual(f.customers);
+    expect(values(out, 's')).toEqual(f.fsum);
+    expect(values(out, 'm')).toEqual(f.fmean);
+    const tenths = new Table({ k: vectorFromArray(Array(10).fill('a'), new Utf8()), v: vectorFromArray(Array(10).fill(0.1), new Float64()) });
+    const t = await aggregateByCustomer(tenths, { key: 'k', aggregations: { s: { column: 'v', op: 'sum' }, m: { column: 'v', op: 'mean' } } });
+    expect([values(t, 's'), values(t, 'm')]).toEqual([[1], [0.1]]);
+    // an infinite value keeps the sum infinite (its lost low bits would be NaN), two opposite ones make it NaN
+    const inf = new Table({ k: vectorFromArray(['a', 'a', 'b', 'b', 'b'], new Utf8()), v: vectorFromArray([1e308, Infinity, 0.1, Infinity, -Infinity], new Float64()) });
+    expect(values(await aggregateByCustomer(inf, { key: 'k', aggregations: { s: { column: 'v', op: 'sum' } } }), 's')).toEqual([Infinity, NaN]);
   });
 
   it('aggregateByCustomer: min and max order bytes bytewise, text by code point and wide decimals exactly', async () => {

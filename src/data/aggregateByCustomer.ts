@@ -32,7 +32,7 @@ export interface AggregateByCustomerOptions {
  * Aggregates an event or transaction log to one row per customer, in one pass over each column with no code
  * generated at run time (so it runs in edge functions too): the key column first (customers in order of first
  * appearance; rows without a key, null, NaN or an empty id, are dropped), then one column per aggregation. count and distinct are Int32,
- * sum and mean Float64 (summed in log order; a Decimal column exactly, rounded once; an Int64 or Uint64 column exactly,
+ * sum and mean Float64 (compensated sums in log order, so ten 0.1s are 1; a Decimal column exactly, rounded once; an Int64 or Uint64 column exactly,
  * its mean rounded once and a sum float64 does not hold exactly an E_PRECISION error), and min, max, first and last keep
  * the column's type and exact values.
  * @example
@@ -182,13 +182,19 @@ function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: bool
       else if (BigInt((sum[g] = Number(v))) !== v) throw new SegkitError('E_PRECISION', `${whose(g)} is ${v}, which float64 does not hold exactly`);
     });
   } else {
+    // compensated (Neumaier): ten 0.1s are 1, as in pandas' groupby, not 0.9999999999999999; the lost low bits kept apart
+    const lost = new Float64Array(groups);
     let i = 0;
     for (const v of vector) {
       const g = group[i++];
       if (g < 0 || v == null) continue;
-      sum[g] += Number(v);
+      const x = Number(v), s = sum[g], t = s + x;
+      lost[g] += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+      sum[g] = t;
       count[g]++;
     }
+    // (an infinite sum has no low bits: Infinity - Infinity would make it NaN)
+    for (let g = 0; g < groups; g++) if (Number.isFinite(sum[g])) sum[g] += lost[g];
   }
   const bits = new Uint8Array((groups + 7) >> 3);
   let nullCount = 0;

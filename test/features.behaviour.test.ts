@@ -88,6 +88,16 @@ describe('behaviourFeatures', () => {
     expect(t.avg_session_seconds).toEqual([150, 30]);
   });
 
+  it('sums seconds with compensation: ten events of 0.1 s are 1 s, as pandas groupby("customer")["secs"].sum() gives', () => {
+    const start = Date.UTC(2024, 0, 1);
+    const log = Array.from({ length: 10 }, (_, i) => ({ customer: 'u', ts: start + i * 1000, type: 'page_view', secs: 0.1, sid: `s${i}` }));
+    // one session of ten 0.1 s events; float64 additions in order give 0.9999999999999999
+    expect(columns(behaviourFeatures(log, { customer: 'customer', timestamp: 'ts', type: 'type', duration: 'secs' })).avg_session_seconds).toEqual([1]);
+    // ten sessions spanning 100 ms each (their first to last event): 1 s over 10 sessions
+    const spans = log.flatMap((r, i) => [r, { ...r, ts: start + i * 1000 + 100 }]);
+    expect(columns(behaviourFeatures(spans, { customer: 'customer', timestamp: 'ts', type: 'type', session: 'sid' })).avg_session_seconds).toEqual([0.1]);
+  });
+
   it('reads a NaN duration as missing (0 seconds), as a null, in records and Arrow alike; an infinite one is refused', () => {
     // u2's first event has secs null; NaN there (pandas' missing value) must give the same 30 s average
     const nan = EVENTS.map((e) => (e.secs === null ? { ...e, secs: NaN } : e));

@@ -121,7 +121,7 @@ function checkOptions(options: BehaviourFeaturesOptions) {
  *
  * Columns: sessions (distinct session ids, or runs of events with no gap over `sessionGapMinutes`),
  * page_views, pages_per_session, avg_session_seconds (summed event durations per session, or first-to-last
- * event span), active_days (distinct UTC days with an event), avg_sessions_per_day (sessions per active day),
+ * event span, with compensation: ten 0.1 s events are 1 s), active_days (distinct UTC days with an event), avg_sessions_per_day (sessions per active day),
  * one count per event type in `typeCounts`, features_used (distinct features among feature-use events),
  * features_per_day (distinct (day, feature) pairs per active day), tenure_days and days_since_last_activity
  * (whole UTC days from the first and last event to `asOf`). Events after the as-of UTC day are left out, and so is a
@@ -228,12 +228,20 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   const featureStamp = features ? new Int32Array(features.keys.length).fill(-1) : undefined;
   const featureDayStamp = features ? new Int32Array(features.keys.length).fill(-1) : undefined;
   let dayVisit = 0;
+  // a customer's seconds, summed with compensation (Neumaier), so ten events of 0.1 s are 1 s as in pandas' groupby
+  let seconds = 0, lost = 0;
+  const add = (x: number): void => {
+    const t = seconds + x;
+    lost += Math.abs(seconds) >= Math.abs(x) ? seconds - t + x : x - t + seconds;
+    seconds = t;
+  };
 
   for (let c = 0; c < k; c++) {
     const from = start[c], to = start[c + 1];
     if (from === to) continue;
     let nSessions = 0, pageViews = 0, activeDays = 0, featuresUsed = 0, featureDays = 0;
-    let seconds = 0, prevMs = NaN, sessionStart = NaN, prevDay = NaN;
+    let prevMs = NaN, sessionStart = NaN, prevDay = NaN;
+    seconds = lost = 0;
     touched.length = 0;
     for (let j = from; j < to; j++) {
       const i = rows[j];
@@ -254,7 +262,7 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
         }
         sessionLast![s] = t;
       } else if (!(t - prevMs <= o.gapMs)) {
-        if (nSessions > 0 && !duration) seconds += (prevMs - sessionStart) / 1000;
+        if (nSessions > 0 && !duration) add((prevMs - sessionStart) / 1000);
         nSessions++;
         sessionStart = t;
       }
@@ -279,16 +287,16 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
           }
         }
       }
-      if (duration) seconds += duration[i];
+      if (duration) add(duration[i]);
     }
     if (!duration) {
-      if (sessions) for (const s of touched) seconds += (sessionLast![s] - sessionFirst![s]) / 1000;
-      else seconds += (prevMs - sessionStart) / 1000;
+      if (sessions) for (const s of touched) add((sessionLast![s] - sessionFirst![s]) / 1000);
+      else add((prevMs - sessionStart) / 1000);
     }
     out.sessions[c] = nSessions;
     out.pageViews[c] = pageViews;
     out.pagesPerSession[c] = pageViews / nSessions;
-    out.avgSessionSeconds[c] = seconds / nSessions;
+    out.avgSessionSeconds[c] = (seconds + lost) / nSessions;
     out.activeDays[c] = activeDays;
     out.sessionsPerDay[c] = nSessions / activeDays;
     out.featuresUsed[c] = featuresUsed;

@@ -156,6 +156,13 @@ describe('sampleEvents', () => {
     expect(byGap.sessions).toEqual(c.sessions);
   });
 
+  it('refuses a window starting before the earliest date (past 100,000,000 days before 1970) rather than writing timestamps no Date holds', () => {
+    const customers = sampleCustomers({ n: 3, seed: 1 });
+    // 2024-01-01 is day 19,723: a window of 100,019,723 days starts on day -100,000,000, the earliest a Date holds
+    expectError(() => sampleEvents(customers, { days: 100_019_724, end: '2024-01-01' }), 'E_BAD_OPTION', 'option "days" must be at most 100019723 with this end');
+    expectError(() => sampleEvents(customers, { days: 3e8, end: '2024-01-01' }), 'E_BAD_OPTION', '"days"');
+  });
+
   it('places Dormant activity early in the window and New trials late', () => {
     const f = columns(behaviourFeatures(events, { customer: 'customer_id', timestamp: 'timestamp', type: 'type', asOf: '2024-01-01' }));
     expect(f.customer_id).toHaveLength(60);

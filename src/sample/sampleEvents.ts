@@ -120,6 +120,8 @@ export function sampleEvents(customers: LogInput, options: SampleEventsOptions =
   const windowDays = options.days ?? DEFAULTS.days;
   if (!Number.isSafeInteger(windowDays) || windowDays < 1) throw badOption('days', windowDays, 'a positive integer');
   const endDay = Math.floor(dateOption('end', options.end ?? DEFAULTS.end) / DAY_MS);
+  // the window starts on a day a Date can hold (100,000,000 days before 1970 at the earliest)
+  if (endDay - windowDays < -1e8) throw badOption('days', windowDays, `at most ${1e8 + endDay} with this end (the window would start before the earliest date a Date holds)`);
   const rng = createRandom(seed);
 
   const id = readKeys(customers, 'customer_id', (row) => {

@@ -46,6 +46,18 @@ function columns(t: Table): Record<string, unknown[]> {
 }
 
 describe('behaviourFeatures', () => {
+  it('refuses a type column of URLs (a count column per type for every customer) naming it, rather than running out of memory', () => {
+    // 20,000 customers with an event each, every one of another type: 400,000,000 counts
+    const n = 20_000;
+    const rows = Array.from({ length: n }, (_, i) => ({ user: `c${i}`, at: 1.7e12 + i * 1000, kind: `https://shop.example/p/${i}` }));
+    expectError(() => behaviourFeatures(rows, { customer: 'user', timestamp: 'at', type: 'kind' }), 'E_BAD_OPTION',
+      'column "kind" has 20,000 event types to count: a count of each for 20,000 customers is 400,000,000 counts, more than 268,435,456', 'is "kind" the event type column?');
+    // the types to count named: one column
+    const t = behaviourFeatures(rows, { customer: 'user', timestamp: 'at', type: 'kind', typeCounts: ['https://shop.example/p/7'] });
+    expect(t.numRows).toBe(n);
+    expect([...t.getChild('https://shop.example/p/7')!].reduce((a: number, b) => a + Number(b), 0)).toBe(1);
+  });
+
   it('computes the hand-checked features with the 30-minute session rule', () => {
     const t = columns(behaviourFeatures(EVENTS, OPTS));
     expect(Object.keys(t)).toEqual([

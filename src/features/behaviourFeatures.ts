@@ -55,6 +55,9 @@ export interface BehaviourFeaturesOptions {
   readonly missingCustomer?: 'error' | 'skip';
 }
 
+/** Most type counts (types times customers) one call makes: 1 GiB of int32 counts. */
+const COUNT_CELLS = 2 ** 28;
+
 const OPTIONS = ['customer', 'timestamp', 'type', 'session', 'duration', 'feature', 'asOf', 'sessionGapMinutes', 'typeCounts', 'pageViewTypes', 'featureUseType', 'missingCustomer'];
 
 const DEFAULTS = Object.freeze({
@@ -182,6 +185,13 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   // the whole as-of day counts, as in rfm: the outputs are whole UTC days, so an event at 00:00:01 is the day's as one at 00:00
   const asOfEnd = o.asOf === undefined ? Infinity : (utcDay(o.asOf) + 1) * DAY_MS;
   const k = keys.length;
+  // a count column per type for every customer: a column of URLs or free text taken for the type would ask for more
+  // memory than there is (and a table of as many columns), where the answer is to name the types to count
+  if (nCounts * k > COUNT_CELLS) {
+    const what = o.typeCounts ? `option "typeCounts" names ${nCounts.toLocaleString('en-US')} event types` : `column "${o.type}" has ${nCounts.toLocaleString('en-US')} event types to count`;
+    throw new SegkitError('E_BAD_OPTION', `${what}: a count of each for ${k.toLocaleString('en-US')} customers is ${(nCounts * k).toLocaleString('en-US')} counts, more than ${COUNT_CELLS.toLocaleString('en-US')}`,
+      `name the types to count with typeCounts${o.typeCounts ? '' : ` (is "${o.type}" the event type column?)`}`);
+  }
   const start = new Int32Array(k + 1);
   let maxMs = -Infinity, afterRows = 0;
   for (let i = 0; i < n; i++) {

@@ -10,6 +10,7 @@ import {
   FixedSizeBinary,
   Float32,
   Float64,
+  Int8,
   Int32,
   Int64,
   Uint64,
@@ -80,6 +81,19 @@ const TEXT_TYPES = { segment: 'category', whole: 'number', ratio: 'number' } as 
 describe('round trips: write then read gives the same values and types', () => {
   it('Arrow IPC, file and stream', async () => {
     for (const format of ['file', 'stream'] as const) expectSameTable(await readArrow(await writeArrow(sample(), { format })), sample());
+  });
+
+  it('an Arrow file of a dictionary column whose batches have dictionaries of their own (a stream replaces them) holds one dictionary of them all', async () => {
+    const tier = (values: string[]) => new Table({ tier: vectorFromArray(values, new Dictionary(new Utf8(), new Int8())), n: vectorFromArray(values.map((_, i) => i), new Int32()) });
+    const stream = await writeArrow(tier(['gold', 'silver', 'gold']).concat(tier(['bronze', null as unknown as string, 'gold'])), { format: 'stream' });
+    const read = await readArrow(stream);
+    expect(new Set(read.getChild('tier')!.data.map((d) => d.dictionary)).size).toBe(2);
+    // it was apache-arrow's Error "The Arrow File format does not support replacement dictionaries."
+    const back = await readArrow(await writeArrow(read));
+    expect(values(back, 'tier')).toEqual(['gold', 'silver', 'gold', 'bronze', null, 'gold']);
+    expect(types(back)).toEqual({ tier: 'Dictionary<Int8, Utf8>', n: 'Int32' });
+    expect(back.batches.map((b) => b.numRows)).toEqual([3, 3]);
+    expect(values(await readArrow(await writeArrow(read, { format: 'stream' })), 'tier')).toEqual(['gold', 'silver', 'gold', 'bronze', null, 'gold']);
   });
 
   it('Parquet, dictionaries included', async () => {

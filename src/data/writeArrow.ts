@@ -1,5 +1,6 @@
-import type { Table } from '#arrow';
+import { DataType, type Table } from '#arrow';
 import { badOption } from '../util/errors.js';
+import { tableWithColumns } from './arrowTable.js';
 
 export interface WriteArrowOptions {
   /** "file" (random access; .arrow/.feather) or "stream" (default "file"). */
@@ -10,7 +11,9 @@ export const WRITE_ARROW_DEFAULTS = Object.freeze({ format: 'file' as const });
 
 /**
  * Writes an Arrow table as Arrow IPC bytes, the file format by default. Asynchronous as `writeParquet` is: the IPC
- * codec is imported on first use, so bundles that never read or write IPC bytes leave it out.
+ * codec is imported on first use, so bundles that never read or write IPC bytes leave it out. A dictionary column
+ * whose record batches carry dictionaries of their own (a stream may replace them; an Arrow file holds one per column)
+ * is written to a file with one dictionary of all its values.
  * @example
  * const bytes = await writeArrow(segments);
  */
@@ -18,5 +21,7 @@ export async function writeArrow(table: Table, options: WriteArrowOptions = {}):
   const format = options.format ?? WRITE_ARROW_DEFAULTS.format;
   if (format !== 'file' && format !== 'stream') throw badOption('format', format, '"file" or "stream"');
   const { tableToIPC } = await import('#arrow/ipc');
-  return tableToIPC(table, format);
+  const replaced = format === 'file' && table.schema.fields.some((f, j) => DataType.isDictionary(f.type) && new Set(table.getChildAt(j)!.data.map((d) => d.dictionary)).size > 1);
+  // tableWithColumns gives each such column one dictionary, cut at the batches' edges
+  return tableToIPC(replaced ? tableWithColumns(table, table.schema.fields.map((_, j) => j), table.schema.fields.map((f) => f.name), []) : table, format);
 }

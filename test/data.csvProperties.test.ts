@@ -55,7 +55,10 @@ const DIALECTS = [
   { delimiter: ',', eol: '\r\n' },
 ] as const;
 
-/** csv-stringify's text for a table; a one-column table quotes its empty cells so that no record is an empty line. */
+/**
+ * csv-stringify's text for a table; a one-column table quotes its empty cells so that no record is an empty line, and
+ * its cells of only spaces and tabs, a blank line to pandas.read_csv.
+ */
 function reference(t: RandomTable, dialect: (typeof DIALECTS)[number], escapeFormulas: boolean): string {
   return stringify(t.rows, {
     header: true,
@@ -67,7 +70,8 @@ function reference(t: RandomTable, dialect: (typeof DIALECTS)[number], escapeFor
     // one deliberate difference: text that is a signed number ("-1", "+0.5", "-4,78") is a number to a spreadsheet,
     // not a formula, and is written as it is, as csv-stringify writes negative numbers
     cast: { string: (v: string) => (/^[+-](?:(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][+-]?\d+)?|Infinity)$/.test(v) ? { value: v, escape_formulas: false } : v) },
-    ...(t.names.length === 1 ? { quoted_empty: true } : {}),
+    // (a cell beginning with a tab gets the formula apostrophe when those are escaped, and is then no blank line)
+    ...(t.names.length === 1 ? { quoted_empty: true, quoted_match: escapeFormulas ? /^ [ \t]*$/ : /^[ \t]+$/ } : {}),
   });
 }
 

@@ -289,6 +289,28 @@ describe('writeCsv', () => {
     }
   });
 
+  it('quotes a one-column cell or header of only spaces and tabs, a blank line pandas.read_csv skips (fixtures/pandas_blank_cells.py)', async () => {
+    const pandas = (JSON.parse(await readFile(new URL('./fixtures/pandas-blank-cells.json', import.meta.url), 'utf8')) as { cases: Record<string, { text: string; header: string[]; cells: string[] }> }).cases;
+    // pandas reads the quoted text's cells back, and drops the unquoted lines (and takes the next line for a blank header)
+    expect(pandas.unquoted.cells).toEqual(['x', 'y']);
+    expect(pandas.header_unquoted.header).toEqual(['x']);
+    for (const [eol, name] of [['\n', 'quoted'], ['\r\n', 'quoted_crlf']] as const) {
+      const cells = pandas[name].cells;
+      for (const type of [new Utf8(), new Dictionary(new Utf8(), new Int32())]) {
+        // (a cell beginning with a tab is a formula to escape by default)
+        const written = writeCsv(new Table({ a: vectorFromArray(cells, type) }), { eol, escapeFormulas: false });
+        expect(written).toBe(pandas[name].text);
+        expect([...(await readCsv(written, { nullValues: [] })).getChild('a')!]).toEqual(cells);
+      }
+    }
+    const header = writeCsv(new Table({ ' ': vectorFromArray(['x'], new Utf8()) }));
+    expect(header).toBe(pandas.header_quoted.text);
+    expect(pandas.header_quoted).toMatchObject({ header: [' '], cells: ['x'] });
+    // beside another column the line is not blank, and a cell holding more than white space is not quoted
+    expect(writeCsv(new Table({ a: vectorFromArray([' ', ' x'], new Utf8()), b: vectorFromArray([1, 2], new Int32()) }))).toBe('a,b\n ,1\n x,2\n');
+    expect(writeCsv(new Table({ a: vectorFromArray([' x', null, ''], new Utf8()) }))).toBe('a\n x\n""\n""\n');
+  });
+
   it('escapes a formula in a header name and in a category', () => {
     const t = new Table({ '=cmd': vectorFromArray(['@x'], new Dictionary(new Utf8(), new Int32())) });
     expect(cells(writeCsv(t))).toEqual([["'=cmd"], ["'@x"]]);

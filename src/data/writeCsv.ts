@@ -307,7 +307,8 @@ function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
 /**
  * Writes an Arrow table as CSV text, quoting and escaping formulas as csv-stringify does: fields holding a quote,
  * the delimiter, CR or LF are quoted, quotes doubled. Nulls are empty cells (`""` in a one-column table, whose empty
- * line a reader would skip, as csv-stringify's quoted_empty writes them), booleans true/false,
+ * line a reader would skip, as csv-stringify's quoted_empty writes them; there a cell of only spaces and tabs, a blank
+ * line to pandas, is quoted too), booleans true/false,
  * timestamps ISO 8601 (plain dates when every value is a whole UTC day), and whole floats keep a ".0"
  * so that readCsv infers the same types back.
  * @example
@@ -386,8 +387,6 @@ function csvRowWriter(input: Table, options: WriteCsvOptions): CsvRowWriter {
   const utf8 = (encoder ??= new TextEncoder());
   const delimiterBytes = utf8.encode(delimiter);
   const eolBytes = utf8.encode(eol);
-  // a one-column record with an empty cell would be an empty line, which readers skip: it is written as ""
-  const quotedEmpty = utf8.encode('""');
   // rows run in stretches where every column stays within one chunk
   const bounds = new Set<number>([0, n]);
   for (const vector of vectors) {
@@ -399,7 +398,7 @@ function csvRowWriter(input: Table, options: WriteCsvOptions): CsvRowWriter {
     if (bom) out.text('\ufeff');
     if (header) {
       const line = fields.map((f) => text(f.name, false)).join(delimiter);
-      out.text(width === 1 && line === '' ? '""' : line);
+      out.text(width === 1 && /^[ \t]*$/.test(line) ? `"${line}"` : line);
       out.copy(eolBytes, 0, eolBytes.length);
     }
   };
@@ -444,7 +443,17 @@ function csvRowWriter(input: Table, options: WriteCsvOptions): CsvRowWriter {
           const valid = nullable[j] === 0 || (nullable[j] === 1 ? ((bitmaps[j][(offsets[j] + r) >> 3] >> ((offsets[j] + r) & 7)) & 1) === 1 : data.getValid(r));
           if (valid) writers[j](out, data, r, i);
         }
-        if (lone && out.at === start) out.copy(quotedEmpty, 0, quotedEmpty.length);
+        if (lone) {
+          // a line of nothing but spaces and tabs is a blank line to pandas.read_csv, which skips it: the cell is quoted
+          let k = start;
+          while (k < out.at && (out.bytes[k] === 0x20 || out.bytes[k] === 0x09)) k++;
+          if (k === out.at) {
+            const bytes = out.reserve(2);
+            bytes.copyWithin(start + 1, start, out.at);
+            bytes[start] = bytes[out.at + 1] = 0x22;
+            out.at += 2;
+          }
+        }
         out.copy(eolBytes, 0, eolBytes.length);
       }
     }

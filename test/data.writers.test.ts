@@ -19,6 +19,10 @@ import {
   TimestampMillisecond,
   TimestampSecond,
   Utf8,
+  Field,
+  RecordBatch,
+  Schema,
+  Struct,
   makeData,
   makeVector,
   vectorFromArray,
@@ -457,6 +461,22 @@ describe('writeJson', () => {
       expect(back.getChild('g')!.get(0)).toBe(Math.fround(1e20));
     }
     expect(JSON.parse(writeJson(t)).map((r: { f: number }) => r.f)).toEqual(values);
+  });
+
+  it('refuses a table naming a column twice, of which a JSON record would keep one (readJson read the second alone)', async () => {
+    const a = vectorFromArray([1, 2], new Int32()), b = vectorFromArray(['x', 'y'], new Utf8());
+    const fields = [new Field('id', a.type, true), new Field('id', b.type, true)];
+    const schema = new Schema(fields);
+    // (apache-arrow checks a table's schema against its batches' by name: a table of the batch alone)
+    const t = new Table([new RecordBatch(schema, makeData({ type: new Struct(fields), length: 2, nullCount: 0, children: [a.data[0], b.data[0]] }))]);
+    for (const format of ['records', 'columns', 'ndjson'] as const) expectError(() => writeJson(t, { format }), 'E_BAD_OPTION', 'column name "id" appears twice', 'columns 1 and 2');
+    const dir = await mkdtemp(join(tmpdir(), 'segkit-twice-'));
+    try {
+      await expect(writeTable(join(dir, 't.json'), t)).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the schema order even for names that look like integers', () => {

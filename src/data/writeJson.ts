@@ -1,5 +1,5 @@
 import type { Table } from '#arrow';
-import { badOption } from '../util/errors.js';
+import { SegkitError, badOption } from '../util/errors.js';
 import { type CellKind, cellKind, isoText, otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { valueReader } from './utf8Text.js';
@@ -23,7 +23,7 @@ function jsonValue(v: unknown, kind: CellKind): unknown {
 /**
  * Writes an Arrow table as JSON text that readJson (or readNdjson) reads back: timestamps as ISO 8601 strings,
  * 64-bit integers as numbers when exact, otherwise as strings, floats of 2^53 and more with an exponent, -0 as -0.0,
- * and non-finite numbers as null.
+ * and non-finite numbers as null. A table naming a column twice is refused (E_BAD_OPTION): a record holds one of them.
  * @example
  * const text = writeJson(profiles, { format: 'ndjson' });
  */
@@ -34,6 +34,10 @@ export function writeJson(input: Table, options: WriteJsonOptions = {}): string 
     throw badOption('format', format, '"records", "columns" or "ndjson"');
   }
   const fields = table.schema.fields;
+  // a JSON object keeps one value of a key written twice: readJson (and pandas) would read one column of the two
+  const names = fields.map((f) => f.name);
+  const twice = names.findIndex((name, j) => names.indexOf(name) !== j);
+  if (twice >= 0) throw new SegkitError('E_BAD_OPTION', `column name "${names[twice]}" appears twice in the table (columns ${names.indexOf(names[twice]) + 1} and ${twice + 1}), and a JSON object holds one`, 'rename one of them');
   const vectors = fields.map((_, j) => table.getChildAt(j)!);
   const kinds = fields.map((f, j) => cellKind(f, vectors[j]));
   // text read from its bytes, keeping a U+FEFF that begins it; other columns through Vector.get

@@ -734,6 +734,27 @@ describe('readJson and readNdjson', () => {
     expect([fine.getChild('a')!.get(0), fine.getChild('b')!.get(0), fine.getChild('c')!.get(0), fine.getChild('d')!.get(0)]).toEqual([9007199254740992, 1e20, 1.5e300, '12345678901234567']);
   });
 
+  it('keep the columns in the order of the text, keys named like integers ("2024") included, as pandas.read_json does (fixtures/pandas_json_order.py)', async () => {
+    const pandas = (JSON.parse(readFileSync(new URL('./fixtures/pandas-json-order.json', import.meta.url), 'utf8')) as { cases: Record<string, { text: string; lines: boolean; columns: string[] }> }).cases;
+    const names = (t: Table) => t.schema.fields.map((f) => f.name);
+    // JSON.parse moved them first: 2023, 2024, 1, 0 before id
+    const records = await readJson(pandas.records.text);
+    expect(names(records)).toEqual(pandas.records.columns);
+    expect(values(records, '2024')).toEqual([7, null, 6]);
+    expect(values(records, 'id')).toEqual(['a', 'b', 'c']);
+    const lines = await readNdjson(pandas.lines.text);
+    expect(names(lines)).toEqual(pandas.lines.columns);
+    expect(values(lines, '0')).toEqual([null, null, 4]);
+    // in pieces, as a stream gives them
+    expect(names(await readNdjson(Readable.from(pandas.lines.text.match(/[^]{1,7}/g)!.map((s) => Buffer.from(s)))))).toEqual(pandas.lines.columns);
+    expect(names(await readJson(pandas.awkward_keys.text))).toEqual(pandas.awkward_keys.columns);
+    // the columns layout, and a table written by writeJson (which keeps the schema's order) read back
+    expect(names(await readJson('{"columns":{"id":["a","b"],"2024":[1,2],"x":[3,4],"7":[5,6]}}'))).toEqual(['id', '2024', 'x', '7']);
+    expect(names(await readJson('{"meta":{"9":1,"2":[{"5":0}]},"columns":{"id":["a"],"2024":[1]}}'))).toEqual(['id', '2024']);
+    // parsed records keep the order their objects give
+    expect(names(await readJson([{ id: 'a', 2024: 1 }]))).toEqual(['2024', 'id']);
+  });
+
   it('reads an array of records, with later keys and missing keys as nulls', async () => {
     const t = await readJson('[{"id":"a","n":1,"when":"2024-05-01T12:00:00Z"},{"id":"b","n":2.5,"extra":true},{"id":"c"}]');
     expect(types(t)).toEqual({ id: 'Utf8', n: 'Float64', when: 'Timestamp<MILLISECOND>', extra: 'Bool' });

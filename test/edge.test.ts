@@ -141,9 +141,10 @@ describe('size budget', () => {
   // src/data/parquetEncode.ts), the Arrow IPC codec
   // (#arrow/ipc, package.json imports: apache-arrow/ipc), the decompressors for compressed Arrow and Parquet
   // (src/data/codecs.ts), the silhouette of many small clusters (src/metrics/silhouetteDirect.ts), the growing of trees and forests
-  // (src/core/fitTrees.ts and what only it imports), and the CSV parser (papaparse) and
-  // segkit's CSV reader (src/data/csvCore.ts), each loaded on first use, are left out
-  const LAZY = [/[\\/]report[\\/]/, /^vega/, /^hyparquet/, /^#arrow\/ipc$/, /^apache-arrow\/ipc\//, /[\\/]data[\\/]codecs\.js$/, /[\\/]data[\\/]parquetDecode\.js$/, /[\\/]data[\\/]parquetEncode\.js$/, /[\\/]core[\\/]hdbscan\.js$/, /[\\/]metrics[\\/]silhouetteDirect\.js$/, /[\\/]core[\\/]fitTrees\.js$/, /^papaparse$/, /[\\/]data[\\/]csvCore\.js$/];
+  // (src/core/fitTrees.ts and what only it imports), the CSV parser (papaparse) and
+  // segkit's CSV reader (src/data/csvCore.ts), and the JSON readers' key order (src/data/jsonKeyOrder.ts), each loaded
+  // on first use, are left out
+  const LAZY = [/[\\/]report[\\/]/, /^vega/, /^hyparquet/, /^#arrow\/ipc$/, /^apache-arrow\/ipc\//, /[\\/]data[\\/]codecs\.js$/, /[\\/]data[\\/]parquetDecode\.js$/, /[\\/]data[\\/]parquetEncode\.js$/, /[\\/]core[\\/]hdbscan\.js$/, /[\\/]metrics[\\/]silhouetteDirect\.js$/, /[\\/]core[\\/]fitTrees\.js$/, /[\\/]data[\\/]jsonKeyOrder\.js$/, /^papaparse$/, /[\\/]data[\\/]csvCore\.js$/];
   const minifiedGzip = async (input: string, alias?: Record<string, string>, external = LAZY): Promise<{ code: string; gz: number }> => {
     const b = await rolldown({ input, platform: 'browser', logLevel: 'silent', external, ...(alias ? { resolve: { alias } } : {}) });
     try {
@@ -183,9 +184,11 @@ describe('size budget', () => {
     expect(code).toMatch(/import\(.\.\/core\/fitTrees\.js/);
     // and segkit's CSV reader where CSV is first read (it loads papaparse)
     expect(code).toMatch(/import\(.\.\/data\/csvCore\.js/);
+    // and the order of JSON keys named like integers where a JSON table has such a column
+    expect(code).toMatch(/import\(.\.\/data\/jsonKeyOrder\.js/);
     // none of the lazy modules is also imported statically (they are external here, so a static import would
     // show as an import statement rather than as their code)
-    expect(code).not.toMatch(/\bfrom\s*["'](papaparse|hyparquet[^"']*|#arrow\/ipc|apache-arrow\/ipc\/[^"']*|[^"']*codecs\.js|[^"']*parquetDecode\.js|[^"']*parquetEncode\.js|[^"']*hdbscan\.js|[^"']*silhouetteDirect\.js|[^"']*fitTrees\.js|[^"']*csvCore\.js)["']/);
+    expect(code).not.toMatch(/\bfrom\s*["'](papaparse|hyparquet[^"']*|#arrow\/ipc|apache-arrow\/ipc\/[^"']*|[^"']*codecs\.js|[^"']*parquetDecode\.js|[^"']*parquetEncode\.js|[^"']*hdbscan\.js|[^"']*silhouetteDirect\.js|[^"']*fitTrees\.js|[^"']*csvCore\.js|[^"']*jsonKeyOrder\.js)["']/);
     // two modules over one memory: the core one (all that scoring and k-means compile) and the extra one; and the
     // CSV reader's, over a memory of its own (plain only)
     const extra = await import('../src/kernels/wasmExtraBytes.generated.js');

@@ -46,7 +46,8 @@ function fromParsed(value: unknown, options: ReadJsonOptions, source?: string): 
  * Reads JSON holding an array of records (`[{ "id": 1, ... }]`) or columns (`{ "columns": { "id": [1, 2] } }`)
  * into an Arrow table. The input is JSON text (string, bytes or a stream), or the already parsed value.
  * JSON numbers stay numbers (whole numbers fitting 32 bits -> Int32, others -> Float64), strings stay text
- * unless they are ISO 8601 dates, and a key missing from a record is null there.
+ * unless they are ISO 8601 dates, and a key missing from a record is null there. Columns are in the order their keys
+ * first appear in JSON text, keys named like integers ("2024") included.
  * @example
  * const table = await readJson('[{"id": "a", "spend": 12.5}, {"id": "b", "spend": null}]');
  */
@@ -65,5 +66,10 @@ export async function readJson(input: ByteSource | JsonTable, options: ReadJsonO
     const place = jsonErrorPlace(error, text);
     throw new SegkitError('E_PARSE', `invalid JSON${place ? ` at ${place}` : ''}: ${(error as Error).message}`, text.includes('\0') ? UTF16_HINT : undefined, { cause: error });
   }
-  return fromParsed(value, options, text);
+  const table = fromParsed(value, options, text);
+  // JSON.parse puts keys like "2024" first: the file's order is restored (loaded only then)
+  return indexNamed(table) ? (await import('./jsonKeyOrder.js')).inTextOrder(table, [text], 2, Array.isArray(value) ? undefined : 'columns') : table;
 }
+
+/** Whether a column is named like an array index, a key JSON.parse moves before the others. */
+export const indexNamed = (table: Table): boolean => table.schema.fields.some((f) => /^(?:0|[1-9]\d*)$/.test(f.name));

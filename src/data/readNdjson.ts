@@ -2,6 +2,7 @@ import type { Table } from '#arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
 import { type ByteSource, UTF16_HINT, textChunks } from './byteSource.js';
 import { type ReadJsonOptions, RecordColumns, jsonSettings } from './recordColumns.js';
+import { indexNamed } from './readJson.js';
 
 export type { ReadJsonOptions } from './recordColumns.js';
 
@@ -17,6 +18,7 @@ export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {
   const columns = new RecordColumns(settings);
   let line = 0;
   let pending = '';
+  const firsts: string[] = [];
   const take = (text: string) => {
     line++;
     const body = (line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).trim();
@@ -27,7 +29,10 @@ export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {
     } catch (error) {
       throw new SegkitError('E_PARSE', `line ${line}: invalid JSON: ${(error as Error).message}`, body.includes('\0') ? UTF16_HINT : undefined, { cause: error });
     }
+    const width = columns.width;
     columns.add(record, `line ${line}`, body);
+    // the lines that bring new columns, whose order JSON.parse may have changed (see readJson)
+    if (columns.width > width) firsts.push(body);
   };
   // a byte order mark names the encoding, and UTF-32 is refused, as in CSV input (judged by the CSV reader, loaded here)
   const [source, encoding] = typeof input === 'string' ? [input, settings.encoding] : await (await import('./csvCore.js')).withEncoding(input, settings.encoding, 'the NDJSON input');
@@ -48,5 +53,6 @@ export async function readNdjson(input: ByteSource, options: ReadJsonOptions = {
   }
   if (pending !== '') take(pending);
   if (columns.rows === 0) throw new SegkitError('E_EMPTY_DATA', 'the NDJSON input holds no records');
-  return columns.finish();
+  const table = columns.finish();
+  return indexNamed(table) ? (await import('./jsonKeyOrder.js')).inTextOrder(table, firsts, 1) : table;
 }

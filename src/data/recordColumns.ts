@@ -107,6 +107,11 @@ export class RecordColumns {
   private readonly order: ColumnBuilder[] = [];
   rows = 0;
 
+  /** The columns so far. */
+  get width(): number {
+    return this.order.length;
+  }
+
   private readonly scanned: Scanned = { source: undefined, inexact: new Map() };
 
   constructor(private readonly settings: JsonSettings) {}

@@ -755,6 +755,17 @@ describe('readJson and readNdjson', () => {
     expect(names(await readJson([{ id: 'a', 2024: 1 }]))).toEqual(['2024', 'id']);
   });
 
+  it('refuse a string holding a lone surrogate ("\\ud800"), which UTF-8 has no character for, naming the record and column', async () => {
+    // both were stored as "a\uFFFD": two customers read as one
+    const json = '[{"id":"a\\ud83d\\ude00","x":0},{"id":"a\\ud800","x":1},{"id":"a\\ud801","x":2}]';
+    expect((await failure(() => readJson(json))).message).toBe('row 1, column "id": "a\\ud800" holds a lone surrogate, which UTF-8 text has no character for');
+    expect((await failure(() => readJson(json, { types: { id: 'category' } }))).code).toBe('E_PARSE');
+    expect((await failure(() => readNdjson('{"id":"b","x":0}\n{"x":1,"id":"\\udc00b"}\n'))).message).toMatch(/^line 2, column "id": "\\udc00b" holds a lone surrogate/);
+    expect((await failure(() => readJson([{ note: 'x' }, { note: 'y\ud800' }]))).message).toMatch(/^row 1, column "note": /);
+    // a pair is one character
+    expect([...(await readJson('[{"id":"a\\ud83d\\ude00"}]')).getChild('id')!]).toEqual(['a\u{1F600}']);
+  });
+
   it('reads an array of records, with later keys and missing keys as nulls', async () => {
     const t = await readJson('[{"id":"a","n":1,"when":"2024-05-01T12:00:00Z"},{"id":"b","n":2.5,"extra":true},{"id":"c"}]');
     expect(types(t)).toEqual({ id: 'Utf8', n: 'Float64', when: 'Timestamp<MILLISECOND>', extra: 'Bool' });

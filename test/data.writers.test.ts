@@ -469,7 +469,7 @@ describe('writeJson', () => {
     const schema = new Schema(fields);
     // (apache-arrow checks a table's schema against its batches' by name: a table of the batch alone)
     const t = new Table([new RecordBatch(schema, makeData({ type: new Struct(fields), length: 2, nullCount: 0, children: [a.data[0], b.data[0]] }))]);
-    for (const format of ['records', 'columns', 'ndjson'] as const) expectError(() => writeJson(t, { format }), 'E_BAD_OPTION', 'column name "id" appears twice', 'columns 1 and 2');
+    for (const format of ['records', 'columns', 'ndjson'] as const) expectError(() => writeJson(t, { format }), 'E_BAD_OPTION', 'column name "id" appears twice (columns 1 and 2)');
     const dir = await mkdtemp(join(tmpdir(), 'segkit-twice-'));
     try {
       await expect(writeTable(join(dir, 't.json'), t)).rejects.toMatchObject({ code: 'E_BAD_OPTION' });

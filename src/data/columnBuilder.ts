@@ -692,6 +692,8 @@ export class ColumnBuilder {
       return undefined;
     }
     if (typeof value === 'string') {
+      // JSON's "\ud800" has no UTF-8: it would be stored as U+FFFD, and "a\ud800" and "a\ud801" would be one id
+      if (!((value as { isWellFormed?(): boolean }).isWellFormed?.() ?? !/\p{Cs}/u.test(value))) return 'holds a lone surrogate, which UTF-8 text has no character for';
       if (this.forced) return this.pushText(value);
       const t = this.parseDates && (this.kind === 'empty' || this.kind === 'date') ? parseIsoDate(value) : NaN;
       if (!Number.isNaN(t)) {

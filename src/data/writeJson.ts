@@ -37,7 +37,7 @@ export function writeJson(input: Table, options: WriteJsonOptions = {}): string 
   // a JSON object keeps one value of a key written twice: readJson (and pandas) would read one column of the two
   const names = fields.map((f) => f.name);
   const twice = names.findIndex((name, j) => names.indexOf(name) !== j);
-  if (twice >= 0) throw new SegkitError('E_BAD_OPTION', `column name "${names[twice]}" appears twice in the table (columns ${names.indexOf(names[twice]) + 1} and ${twice + 1}), and a JSON object holds one`, 'rename one of them');
+  if (twice >= 0) throw new SegkitError('E_BAD_OPTION', `column name "${names[twice]}" appears twice (columns ${names.indexOf(names[twice]) + 1} and ${twice + 1})`, 'rename one of them');
   const vectors = fields.map((_, j) => table.getChildAt(j)!);
   const kinds = fields.map((f, j) => cellKind(f, vectors[j]));
   // text read from its bytes, keeping a U+FEFF that begins it; other columns through Vector.get

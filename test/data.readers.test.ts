@@ -342,6 +342,18 @@ describe('readCsv syntax', () => {
 });
 
 describe('readCsv errors', () => {
+  it('refuses a string holding a lone surrogate, naming its line, where it was stored as U+FFFD and two ids read as one', async () => {
+    const text = 'id,x\nb\u{1F600},0\na\ud800,1\na\ud801,2\n';
+    const message = 'line 3: U+D800 is a lone surrogate, which UTF-8 text has no character for (a string given to the reader must be whole UTF-16 text)';
+    expect((await failure(() => readCsv(text))).message).toBe(message);
+    // a quoted field, the last record without a line break, CR LF lines, batches
+    expect((await failure(() => readCsv('id,x\r\nb,0\r\n"a\udc00",1'))).message).toMatch(/^line 3: U\+DC00 is a lone surrogate/);
+    expect((await failure(async () => { for await (const _ of csvRecords(text, { batchSize: 1 })) void _; })).message).toBe(message);
+    // a pair split between two chunks of a stream is one character
+    const pieces = (async function* () { for (let i = 0; i < 8; i++) yield 'id,x\nb\ud83d\ude00,0\n'[i]; yield 'id,x\nb\ud83d\ude00,0\n'.slice(8); })();
+    expect([...(await readCsv(pieces)).getChild('id')!]).toEqual(['b\u{1F600}']);
+  });
+
   it('refuses a line ending in CR LF in a file whose header line ends in LF, naming the line (text, bytes, quoted records)', async () => {
     const mixed = 'id,a,note\n1,1.5,x\n2,2.5,y\r\n3,3.5,z\n';
     const e = await failure(() => readCsv(mixed));

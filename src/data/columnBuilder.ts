@@ -217,7 +217,7 @@ export class Utf8Slice {
   private ascii = true;
   private decoder: TextDecoder | undefined;
 
-  /** Takes `text` (TextEncoder writes a lone surrogate as U+FFFD, as writing the cell would). */
+  /** Takes `text` (the CSV reader refuses a lone surrogate before, which TextEncoder would write as U+FFFD). */
   set(text: string): void {
     if (this.own.length < text.length * 3) this.own = new Uint8Array(Math.max(text.length * 3, 1 << 16));
     const written = (encoder ??= new TextEncoder()).encodeInto(text, this.own).written;

@@ -297,6 +297,16 @@ function mixedLineEnds(line: number): SegkitError {
   return new SegkitError('E_PARSE', `line ${line} ends with CR LF, but the header line ends with LF alone: the file mixes line endings`, 'convert its line endings to one kind (dos2unix, or an editor\'s line-ending setting) and read it again');
 }
 
+/**
+ * Refuses text holding a lone surrogate (a string given to the reader; decoded bytes never hold one): UTF-8 has no
+ * character for it, so it was stored as U+FFFD, and two ids differing there read as one. `lines`: the lines before.
+ */
+function checkSurrogates(text: string, lines: number, lineChar: string): void {
+  if ((text as { isWellFormed?(): boolean }).isWellFormed?.() ?? !/\p{Cs}/u.test(text)) return;
+  const at = /\p{Cs}/u.exec(text)!.index;
+  throw new SegkitError('E_PARSE', `line ${lines + 1 + countOf(text, lineChar, at)}: U+${text.charCodeAt(at).toString(16).toUpperCase()} is a lone surrogate, which UTF-8 text has no character for`, 'a string given to the reader must be whole UTF-16 text');
+}
+
 function countOf(text: string, char: string, end: number): number {
   let n = 0;
   for (let i = text.indexOf(char); i !== -1 && i < end; i = text.indexOf(char, i + 1)) n++;
@@ -455,6 +465,7 @@ export class CsvLines implements RecordPosition {
     const cut = this.pending.lastIndexOf(this.lineChar) + 1;
     if (cut === 0) return this.wait();
     const raw = cut === this.pending.length ? this.pending : this.pending.slice(0, cut);
+    checkSurrogates(raw, this.linesBefore, this.lineChar);
     if (this.header && this.newline === '\n' && (this.settings.quote === '' || !raw.includes(this.settings.quote))) {
       this.splitLines(raw);
       this.pending = this.pending.slice(raw.length);
@@ -555,6 +566,7 @@ export class CsvLines implements RecordPosition {
   end(): void {
     this.ready(true);
     if (this.pending !== '') {
+      checkSurrogates(this.pending, this.linesBefore, this.lineChar);
       const last = this.doubled(this.pending);
       this.pending = '';
       this.handOver(last, this.parser.parse(last, 0, false) as ParseResult, false);

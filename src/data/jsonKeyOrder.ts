@@ -8,9 +8,11 @@ import type { Table } from '#arrow';
  * array), in their first appearance; with `under`, only those of the object that is the value of that key of the
  * top-level object (the columns layout's "columns").
  */
-function keyOrder(texts: readonly string[], depth: number, under?: string): string[] {
+function keyOrder(texts: readonly string[], depth: number, under: string | undefined, columns: number): string[] {
   const seen = new Set<string>();
   for (const text of texts) {
+    // every column met: the order is known, the rest of the text need not be read
+    if (seen.size >= columns) break;
     let level = 0;
     let active = under === undefined;
     let outerKey: string | undefined;
@@ -23,9 +25,10 @@ function keyOrder(texts: readonly string[], depth: number, under?: string): stri
         let k = i + 1;
         while (k < text.length && text.charCodeAt(k) <= 32) k++;
         if (text.charCodeAt(k) !== 58) continue;
-        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        const token = text.slice(start, i + 1);
+        const key = token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
         if (level === 1) outerKey = key;
-        if (level === depth && active) seen.add(key);
+        if (level === depth && active && seen.add(key).size >= columns) break;
       } else if (c === 123 || c === 91) {
         level++;
         if (under !== undefined && level === 2) active = c === 123 && outerKey === under;
@@ -41,7 +44,7 @@ function keyOrder(texts: readonly string[], depth: number, under?: string): stri
  */
 export function inTextOrder(table: Table, texts: readonly string[], depth: number, under?: string): Table {
   const names = table.schema.fields.map((f) => f.name);
-  const order = keyOrder(texts, depth, under).filter((name) => names.includes(name));
+  const order = keyOrder(texts, depth, under, names.length).filter((name) => names.includes(name));
   const rest = names.filter((name) => !order.includes(name));
   return table.select([...order, ...rest]);
 }

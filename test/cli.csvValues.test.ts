@@ -168,6 +168,40 @@ describe('an id column of whole numbers beyond 32 bits', () => {
     expect(Array.from(t.getChild('customer_id')!, (v) => String(v))).toEqual(expected);
   });
 
+  it('in any column, not the id alone, is written as its numbers were written where segkit writes the cells (as pandas writes int64)', () => {
+    // created: milliseconds since 1970, beyond 32 bits, so the column reads as float64; count: small whole numbers
+    // beside them in the JSON file, where one big number makes every number of its column float64
+    const created = Array.from({ length: 8 }, (_, i) => 1700000000000 + i * 37);
+    const count = [5, 6, 5, 7, 5, 6, 1700000000000, 7];
+    const spend = [1, 2, 3, 20, 21, 22, 2, 21];
+    const header = 'customer_id,spend,created,count';
+    const rows = created.map((c, i) => `c${i},${spend[i]},${c},${count[i]}`);
+    writeFileSync(join(dir, 'long-cells.csv'), `${[header, ...rows].join('\n')}\n`);
+    writeFileSync(join(dir, 'long-cells.json'), JSON.stringify(created.map((c, i) => ({ customer_id: `c${i}`, spend: spend[i], created: c, count: count[i] }))));
+    writeFileSync(join(dir, 'long-cells.ndjson'), `${created.map((c, i) => JSON.stringify({ customer_id: `c${i}`, spend: spend[i], created: c, count: count[i] })).join('\n')}\n`);
+    const cells = (text: string) => text.trimEnd().split('\n').map((line) => line.split(/[,\t]/).slice(0, 4).join(','));
+    const expected = [header, ...rows];
+    const segment = (input: string, out: string, stdin?: string) => {
+      const r = segkit(['segment', input, '--columns', 'spend', '--k', '2', '--out', out, '-q'], stdin);
+      expect(r.code, r.stderr).toBe(0);
+      return cells(out === '-' ? r.stdout : readFileSync(join(dir, out), 'utf8'));
+    };
+    // standard output, standard input, TSV from CSV, CSV from JSON: the cells written by segkit
+    expect(segment('long-cells.csv', '-')).toEqual(expected);
+    expect(segment('-', 'long-cells-stdin.csv', readFileSync(join(dir, 'long-cells.csv'), 'utf8'))).toEqual(expected);
+    expect(segment('long-cells.csv', 'long-cells.tsv')).toEqual(expected);
+    expect(segment('long-cells.json', 'long-cells-json.csv')).toEqual(expected);
+    // segkit's own output segmented again (its segment columns replaced)
+    expect(segment('long-cells-stdin.csv', 'long-cells-again.csv')).toEqual(expected);
+    // score from JSON and NDJSON to CSV, the model's own column (spend, read as float64) included
+    expect(segkit(['segment', 'long-cells.csv', '--columns', 'spend', '--k', '2', '--model', 'long-cells.model.json', '-q']).code).toBe(0);
+    for (const input of ['long-cells.json', 'long-cells.ndjson']) {
+      const scored = segkit(['score', input, '--model', 'long-cells.model.json', '--out', '-', '-q']);
+      expect(scored.code, scored.stderr).toBe(0);
+      expect(cells(scored.stdout)).toEqual(expected);
+    }
+  });
+
   it('in an Arrow file of several batches: integers in CSV, every other column as it was; a Float64 id stays one in Arrow', async () => {
     // two record batches: Float64 ids beyond 32 bits, two features, a date and a timestamp in nanoseconds
     const ids = Array.from({ length: 8 }, (_, i) => 9876543210 + i * 1001);

@@ -546,14 +546,15 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       try {
         const predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled);
         labels = predicted.labels;
-        // CSV to CSV: the input's whole numbers are written as they were read (the probability columns stay decimals);
-        // other input to CSV: the id column's (float64 in JSON, 9876543210 written 9876543210.0 otherwise)
+        // CSV, TSV, JSON or NDJSON to CSV: the input's whole numbers are written as they were read (the probability
+        // columns stay decimals; JSON numbers are float64, 5 written 5.0 otherwise); Arrow or Parquet to CSV: the id
+        // column's (9876543210 written 9876543210.0 otherwise), the other columns keep the type their writer gave them
         // from CSV to Arrow, Parquet or JSON: the columns the model does not read, read as written, get their types
         let selected = f.keep ? batch.select(f.keep) : batch;
         if (keptTypes) selected = keptTypes.typed(selected, selected.schema.fields.map((c) => c.name).filter((c) => !used.has(c)), what, t.rows);
         const kept = f.proba ? selected : withoutProbabilities(selected, f.segmentColumn);
         const id = model.pipeline.id;
-        const shown = csvOut && fromCsv ? wholeNumbersAsIntegers(kept) : csvOut && id !== null ? wholeNumbersAsIntegers(kept, id) : kept;
+        const shown = csvOut && (fromCsv || inFormat === 'json' || inFormat === 'ndjson') ? wholeNumbersAsIntegers(kept) : csvOut && id !== null ? wholeNumbersAsIntegers(kept, id) : kept;
         // names as a dictionary column: CSV formats each name once; Arrow stores each once (one dictionary per file)
         scored = withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut || outFormat === 'arrow' });
         if (predicted.proba) scored = withProbabilities(scored, predicted.proba, model.k, f.segmentColumn);

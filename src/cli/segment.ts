@@ -302,7 +302,12 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
       const written = (inFormat === 'csv' || inFormat === 'tsv') && input !== '-'
         ? await (await import('./keptTypes.js')).textAsWritten(table, input, inFormat, ctx, new Set([...prep.inputs.map((c) => c.name), ...(prep.id === null ? [] : [prep.id])]))
         : table;
-      const ids = prep.id === null || (binary(inFormat) && binary(format)) ? written : wholeNumbersAsIntegers(written, prep.id);
+      // CSV output of a text format (CSV, TSV, JSON, NDJSON), whose numbers carry no type: every column of whole
+      // numbers read as float64 (one beyond 32 bits makes the column float64) is written as integers, as score writes
+      // it (1700000000000 and 5, not 1700000000000.0 and 5.0)
+      const text = (x: string) => x === 'csv' || x === 'tsv' || x === 'json' || x === 'ndjson';
+      const ids = text(inFormat) && (format === 'csv' || format === 'tsv') ? wholeNumbersAsIntegers(written)
+        : prep.id === null || (binary(inFormat) && binary(format)) ? written : wholeNumbersAsIntegers(written, prep.id);
       let out = withSegments(withoutProbabilities(ids, f.segmentColumn), full, names, f.segmentColumn, noise, { dictionary: format === 'csv' || format === 'tsv' || format === 'arrow' });
       if (rows) out = withProbabilities(out, rows, k, f.segmentColumn);
       staged = stageTable(f.out, out, { signal: ctx.signal });

@@ -165,6 +165,18 @@ describe('a flag the chosen algorithm does not use', () => {
     expect(segkit(['segment', 'customers.csv', '--algorithm', 'gmm', '--k', '3', '--n-init', '2', '--max-iter', '50', '-q']).code).toBe(0);
   });
 
+  it('segment: a k-means or mixture fit stopped by --max-iter before converging says so; a converged one does not', () => {
+    const stopped = /stopped after \d+ iterations? \(--max-iter\) before converging/;
+    for (const [algorithm, what] of [['kmeans', 'k-means fit'], ['gmm', 'mixture']]) {
+      const cut = JSON.parse(segkit(['segment', 'customers.csv', '--algorithm', algorithm, '--k', '3', '--init', 'random', '--max-iter', '1', '--json']).stdout);
+      expect(cut.converged).toBe(false);
+      expect(cut.notices).toContain(`the ${what} at k = 3 stopped after 1 iteration (--max-iter) before converging: its segments may still move; raise --max-iter`);
+      const settled = JSON.parse(segkit(['segment', 'customers.csv', '--algorithm', algorithm, '--k', '3', '--json']).stdout);
+      expect(settled.converged).toBe(true);
+      expect(settled.notices.filter((n: string) => stopped.test(n))).toEqual([]);
+    }
+  });
+
   it('train: --n-trees with --algorithm tree is a usage error', () => {
     const r = segkit(['train', 'labelled.csv', '--target', 'segment', '--algorithm', 'tree', '--n-trees', '5']);
     expect(r.code).toBe(2);

@@ -242,6 +242,10 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
     throw error instanceof SegkitError && (error.code === 'E_NAN_INPUT' || error.code === 'E_BAD_OPTION') ? atRow(haversineWords(error, '(--metric haversine)', '--lat names the latitude column and --lon the longitude, both in degrees'), table, what, 0, true, rowIndex) : error;
   });
   const { model, sweep } = fitted;
+  // a fit stopped by --max-iter is not the algorithm's answer: said, as scikit-learn warns of a mixture's
+  if ((f.algorithm === 'kmeans' || f.algorithm === 'gmm') && model.converged === false) {
+    ctx.note(`the ${f.algorithm === 'gmm' ? 'mixture' : 'k-means fit'} at k = ${model.k} stopped after ${model.iterations} iteration${model.iterations === 1 ? '' : 's'} (--max-iter) before converging: its segments may still move; raise --max-iter`);
+  }
   const { k, labels: allLabels } = model;
   if (k === 0) {
     throw new SegkitError('E_BAD_OPTION', `--algorithm ${f.algorithm} found no segment: every one of the ${dataset.n} rows is noise`, f.algorithm === 'dbscan' ? 'raise --eps or lower --min-samples' : 'lower --min-cluster-size or --min-samples');

@@ -312,6 +312,17 @@ describe('segkit update', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('"word.json": row 4, column "visits": "twenty" is not a number');
     }
+    // a missing value in a model fitted with --impute none: its line and the remedy in the command's terms, as score says it
+    ok(['segment', 'customers.csv', '--algorithm', 'minibatch-kmeans', '--k', '3', '--impute', 'none', '--seed', '3', '--model', 'mb-none.json']);
+    writeFileSync(path('hole.csv'), `${rows.map((line, i) => (i === 3 ? line.replace(/^([^,]*,[^,]*,)[^,]*/, '$1') : line)).join('\n')}\n`);
+    for (const args of [['update', 'mb-none.json', 'hole.csv', '--json'], ['score', 'hole.csv', '--model', 'mb-none.json', '--out', 'hole-scored.csv', '--json']]) {
+      const r = segkit(args);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).error).toEqual({
+        code: 'E_NAN_INPUT', message: '"hole.csv": line 4, column "visits" is missing',
+        hint: 'the model\'s preparation fills in no missing values (segment --impute none): leave out those rows, or fit it again with --impute',
+      });
+    }
   });
 
   it('refuses a row in the wrong units (one score could not label, or one dragging a centre beyond the others), naming its line; the model is unchanged', () => {

@@ -11,7 +11,7 @@ import { finiteNumber } from './optionParsers.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
 import { atRow, checkPaths, inFile, inputName } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { loadModel, readForModel } from './score.js';
+import { loadModel, missingWords, readForModel } from './score.js';
 
 interface UpdateFlags extends CommonFlags {
   readonly out?: string;
@@ -81,7 +81,8 @@ async function runUpdate(modelPath: string, input: string, f: UpdateFlags, ctx: 
   try {
     prepared = saved.pipeline.transform(table);
   } catch (error) {
-    throw atRow(error, table, what);
+    // a missing value the model fills in none of (segment --impute none): the remedy in the command's terms, as score says it
+    throw atRow(missingWords(error, saved), table, what);
   }
   const unknown = new Map<string, number>();
   countUnknown(unknown, prepared.report);

@@ -323,6 +323,17 @@ describe('segkit update', () => {
         hint: 'the model\'s preparation fills in no missing values (segment --impute none): leave out those rows, or fit it again with --impute',
       });
     }
+    // a value of -1 or below in a model scaled with log1p: the remedy in the command's terms, not the library's option
+    ok(['segment', 'customers.csv', '--algorithm', 'minibatch-kmeans', '--k', '3', '--columns', 'spend', '--scale', 'log', '--seed', '3', '--model', 'mb-log.json']);
+    writeFileSync(path('minus.csv'), `${rows.map((line, i) => (i === 3 ? line.replace(/^([^,]*,)[^,]*/, '$1-5') : line)).join('\n')}\n`);
+    for (const args of [['update', 'mb-log.json', 'minus.csv', '--json'], ['score', 'minus.csv', '--model', 'mb-log.json', '--out', 'minus-scored.csv', '--json']]) {
+      const r = segkit(args);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).error).toEqual({
+        code: 'E_NAN_INPUT', message: '"minus.csv": line 4, column "spend" holds -5; log1p needs values greater than -1',
+        hint: 'the model scales this column with log1p (segment --scale log), which takes values above -1 only: check the value, or fit the model again with another --scale',
+      });
+    }
   });
 
   it('refuses a row in the wrong units (one score could not label, or one dragging a centre beyond the others), naming its line; the model is unchanged', () => {

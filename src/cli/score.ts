@@ -99,10 +99,15 @@ const HAVERSINE_HINT = 'a latitude is from -90 to 90 degrees: check the value, a
 
 /**
  * A value the model's preparation leaves missing, in the command line's terms (the library's hint names its `impute`
- * option): a haversine model never fills in coordinates; another model was fitted with --impute none.
+ * option): a haversine model never fills in coordinates; another model was fitted with --impute none. So is a value
+ * of -1 or below in a model that scales with log1p (the library's hint names its per-column scaling option).
  */
 export function missingWords(error: unknown, model: unknown): unknown {
-  if (!(error instanceof SegkitError) || error.code !== 'E_NAN_INPUT' || !/column ".*" is missing$/.test(baseMessage(error))) return error;
+  if (!(error instanceof SegkitError) || error.code !== 'E_NAN_INPUT') return error;
+  if (/; log1p needs values greater than -1$/.test(baseMessage(error))) {
+    return restate(error, (message) => message, () => 'the model scales this column with log1p (segment --scale log), which takes values above -1 only: check the value, or fit the model again with another --scale');
+  }
+  if (!/column ".*" is missing$/.test(baseMessage(error))) return error;
   const geo = (model as { model?: { metric?: string } }).model?.metric === 'haversine';
   return restate(error, (message) => message, () => (geo
     ? 'leave out the rows without coordinates: the model never fills them in'

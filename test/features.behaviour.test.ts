@@ -110,6 +110,14 @@ describe('behaviourFeatures', () => {
     expect(columns(behaviourFeatures(spans, { customer: 'customer', timestamp: 'ts', type: 'type', session: 'sid' })).avg_session_seconds).toEqual([0.1]);
   });
 
+  it('gives an infinite average, not NaN, where a customer\'s seconds pass float64\'s range, as aggregateByCustomer\'s sum does', () => {
+    const start = Date.UTC(2024, 0, 1);
+    const log = [1e308, 1e308, 5].map((secs, i) => ({ customer: 'u', ts: start + i * 1000, type: 'page_view', secs }));
+    // the sum overflows: pd.Series([1e308, 1e308, 5.0]).sum() is inf, and so is aggregateByCustomer's sum of these
+    // values; one session, so the average is inf too (the compensation's Infinity - Infinity made it NaN)
+    expect(columns(behaviourFeatures(log, { customer: 'customer', timestamp: 'ts', type: 'type', duration: 'secs' })).avg_session_seconds).toEqual([Infinity]);
+  });
+
   it('reads a NaN duration as missing (0 seconds), as a null, in records and Arrow alike; an infinite one is refused', () => {
     // u2's first event has secs null; NaN there (pandas' missing value) must give the same 30 s average
     const nan = EVENTS.map((e) => (e.secs === null ? { ...e, secs: NaN } : e));

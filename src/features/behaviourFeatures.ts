@@ -306,7 +306,8 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
     out.sessions[c] = nSessions;
     out.pageViews[c] = pageViews;
     out.pagesPerSession[c] = pageViews / nSessions;
-    out.avgSessionSeconds[c] = (seconds + lost) / nSessions;
+    // (an infinite sum has no low bits: Infinity - Infinity would make it NaN)
+    out.avgSessionSeconds[c] = (Number.isFinite(seconds) ? seconds + lost : seconds) / nSessions;
     out.activeDays[c] = activeDays;
     out.sessionsPerDay[c] = nSessions / activeDays;
     out.featuresUsed[c] = featuresUsed;

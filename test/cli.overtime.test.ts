@@ -318,6 +318,13 @@ describe('segkit abtest', () => {
     const bad = segkit([...args, '--control', '3.0']);
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout).error.message).toBe('"ab-numbers.csv": --control "3.0" is not a value of the --group column "variant" ("1", "2")');
+    // spaces and an exponent as the CSV reader reads them; hexadecimal, binary and a no-break space are no number it reads
+    for (const control of [' 1', '1e0', '+1.']) expect(JSON.parse(segkit([...args, '--control', control]).stdout).control).toBe('1');
+    for (const control of ['0x1', '0b1', '0o1', '\u00a01']) {
+      const r = segkit([...args, '--control', control]);
+      expect(r.code, control).toBe(2);
+      expect(JSON.parse(r.stdout).error.message).toBe(`"ab-numbers.csv": --control ${JSON.stringify(control)} is not a value of the --group column "variant" ("1", "2")`);
+    }
   });
 
   it('prints small means with two significant digits, never 0.000 or -0.000 (an outcome in thousands)', () => {

@@ -2,6 +2,7 @@ import { DataType, type Table } from '#arrow';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { checkParent, writeFileAtomic } from '../data/writeFileAtomic.node.js';
+import { parseNumberText } from '../data/columnBuilder.js';
 import { normalisationNote } from './labelForms.js';
 import { isolate } from '../util/bidiText.js';
 import { UsageError } from './exitCodes.js';
@@ -84,8 +85,9 @@ function fmtP(p: number | null, alpha: number): string {
  */
 function numberArm(table: Table, group: string, control: string): string {
   const type = table.getChild(group)?.type;
-  const v = Number(control);
-  if (!(DataType.isInt(type) || DataType.isFloat(type)) || control.trim() === '' || !Number.isFinite(v) || (DataType.isInt(type) && !Number.isSafeInteger(v))) return control;
+  // the CSV reader's grammar of a number: Number() also takes "0x1", "0b1" and "\u00a01", which no file writes as 1
+  const v = parseNumberText(control, false);
+  if (!(DataType.isInt(type) || DataType.isFloat(type)) || v === undefined || !Number.isFinite(v) || (DataType.isInt(type) && !Number.isSafeInteger(v))) return control;
   return String(v);
 }
 

@@ -50,6 +50,19 @@ describe('auditColumn', () => {
     expect(a.values.filter((g) => g === '1–20')).toHaveLength(200);
   });
 
+  it('ends a band before many rows of one value high in the column, as it does after them low in it', () => {
+    // 1000 rows of 0 and thirteen values below or above it: the outliers are a band of their own either way
+    const zeros = Array(1000).fill(0);
+    const up = Array.from({ length: 13 }, (_, i) => i + 1);
+    expect(auditColumn('returns', [...zeros, ...up]).order).toEqual(['0', '1–13']);
+    const down = auditColumn('returns', [...up.map((v) => -v), ...zeros]);
+    expect(down.order).toEqual(['-13–-1', '0']);
+    expect(down.values.filter((g) => g === '-13–-1')).toHaveLength(13);
+    // 12 low values and 100 rows of 50: a fifth of the rows ends among the 50s, nearer their start than their end
+    const high = auditColumn('age', [...Array.from({ length: 12 }, (_, i) => i + 1), ...Array(100).fill(50)]);
+    expect(high.order).toEqual(['1–12', '50']);
+  });
+
   it('leaves text, and numbers of at most 12 values, as they are', () => {
     const few = Array.from({ length: 100 }, (_, i) => i % 12);
     expect(auditColumn('band', few)).toEqual({ name: 'band', values: few });

@@ -111,11 +111,18 @@ export function auditColumn(name: string, values: (string | number | null)[]): {
   let distinct = 0;
   for (let i = 0; i < sorted.length && distinct <= AUDIT_GROUPS; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
   if (distinct <= AUDIT_GROUPS) return { name, values };
-  // each band's highest value: the value at the band's share of the rows, moved up past its equals
+  // each band's highest value: the band ends at its share of the rows, moved past the equals of the value there, down
+  // before them where that is nearer (so many rows of one value high in the column do not take the values below it
+  // into their band, as many rows of one value low in it do not), else up
   const tops: number[] = [];
-  for (let b = 1; b <= AUDIT_BANDS; b++) {
-    const top = sorted[Math.ceil((b * sorted.length) / AUDIT_BANDS) - 1];
-    if (!tops.length || top > tops[tops.length - 1]) tops.push(top);
+  for (let b = 1, end = -1; b <= AUDIT_BANDS; b++) {
+    const at = Math.ceil((b * sorted.length) / AUDIT_BANDS) - 1;
+    if (at <= end) continue;
+    let lo = at, hi = at;
+    while (lo > end + 1 && sorted[lo - 1] === sorted[at]) lo--;
+    while (hi + 1 < sorted.length && sorted[hi + 1] === sorted[at]) hi++;
+    end = lo > end + 1 && at - (lo - 1) < hi - at ? lo - 1 : hi;
+    tops.push(sorted[end]);
   }
   const order = tops.map((top, b) => {
     // the band's lowest value: the first above the band before

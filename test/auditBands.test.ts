@@ -114,4 +114,23 @@ describe('segkit explain --audit with a column of numbers', () => {
     ]));
     expect(flagged).toHaveLength(4);
   });
+
+  it('names the groups of a date column by their days, banded or not, not by epoch milliseconds', () => {
+    // 300 customers signed up on 300 days from 2024-01-01, and on the first of one of three months
+    const lines = ['customer_id,visits,spend,signup,month,segment'];
+    for (let i = 0; i < 300; i++) {
+      const day = new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
+      lines.push([`c${i}`, 3 + (i % 2) * 9 + (i % 5), 20 + (i % 2) * 60 + (i % 7), day, `2024-0${1 + (i % 3)}-01`, i % 2].join(','));
+    }
+    writeFileSync(join(dir, 'dated.csv'), `${lines.join('\n')}\n`);
+    ok(dir, ['explain', 'dated.csv', '--labels', 'segment', '--id', 'customer_id', '--audit', 'signup,month', '--report', 'dated.html', '--threads', '1']);
+    const html = readFileSync(join(dir, 'dated.html'), 'utf8');
+    const groups = (column: string) => {
+      const head = new RegExp(`<div class="panel audit" data-audit="${column}"><table class="composition"><caption>[^<]*</caption><thead>(.*?)</thead>`).exec(html)![1];
+      return [...head.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1].replace(/[\u2066-\u2069]/g, '')).slice(1);
+    };
+    // 60 days a band (datetime.date(2024, 1, 1) + timedelta(60 k) to + timedelta(60 k + 59))
+    expect(groups('signup')).toEqual(['2024-01-01–2024-02-29', '2024-03-01–2024-04-29', '2024-04-30–2024-06-28', '2024-06-29–2024-08-27', '2024-08-28–2024-10-26']);
+    expect(groups('month').sort()).toEqual(['2024-01-01', '2024-02-01', '2024-03-01']);
+  });
 });

@@ -91,6 +91,18 @@ function valuesOf(table: Table, name: string, rows: Int32Array): (string | numbe
 export const valueValues = (table: Table, name: string, rows: Int32Array): Float64Array =>
   Float64Array.from(valuesOf(table, name, rows), (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0));
 
+const isDate = (table: Table, name: string) => {
+  const type = table.schema.fields.find((x) => x.name === name)?.type;
+  return DataType.isDate(type) || DataType.isTimestamp(type);
+};
+
+/** A date (epoch milliseconds) as ISO 8601 text, its day alone at midnight UTC; one no Date holds as its number. */
+const dateLabel = (ms: number): string => {
+  if (!Number.isFinite(new Date(ms).getTime())) return String(ms);
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+};
+
 /** Distinct numbers above which an --audit column of numbers is shown in bands. */
 const AUDIT_GROUPS = 12;
 const AUDIT_BANDS = 5;
@@ -99,8 +111,9 @@ const AUDIT_BANDS = 5;
  * An --audit column as its groups: text as it is, and numbers of more than AUDIT_GROUPS values (age, income) in
  * AUDIT_BANDS bands of about equal size, lowest first ("18–29"): a group per value would make the mix a table of
  * thousands of columns. A band never splits equal values, so a value's rows share its band; missing values keep their group.
+ * `label` writes a value in a group's name (dates as ISO 8601 text).
  */
-export function auditColumn(name: string, values: (string | number | null)[]): { name: string; values: (string | number | null)[]; order?: string[] } {
+export function auditColumn(name: string, values: (string | number | null)[], label: (v: number) => string = String): { name: string; values: (string | number | null)[]; order?: string[] } {
   const present: number[] = [];
   for (const v of values) {
     if (v === null || (typeof v === 'number' && Number.isNaN(v))) continue;
@@ -110,7 +123,7 @@ export function auditColumn(name: string, values: (string | number | null)[]): {
   const sorted = Float64Array.from(present).sort();
   let distinct = 0;
   for (let i = 0; i < sorted.length && distinct <= AUDIT_GROUPS; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
-  if (distinct <= AUDIT_GROUPS) return { name, values };
+  if (distinct <= AUDIT_GROUPS) return label === String ? { name, values } : { name, values: values.map((v) => (typeof v === 'number' && !Number.isNaN(v) ? label(v) : v)) };
   // each band's highest value: the band ends at its share of the rows, moved past the equals of the value there, down
   // before them where that is nearer (so many rows of one value high in the column do not take the values below it
   // into their band, as many rows of one value low in it do not), else up
@@ -127,7 +140,7 @@ export function auditColumn(name: string, values: (string | number | null)[]): {
   const order = tops.map((top, b) => {
     // the band's lowest value: the first above the band before
     const low = b === 0 ? sorted[0] : sorted.find((v) => v > tops[b - 1])!;
-    return low === top ? String(low) : `${low}–${top}`;
+    return low === top ? label(low) : `${label(low)}–${label(top)}`;
   });
   const bandOf = (v: number) => {
     let b = 0;
@@ -148,6 +161,6 @@ export function reportExtras(f: ReportFlags, table: Table, rows: Int32Array, ski
     .filter((name) => isText(table, name) && !skip.includes(name) && !/(^|_)(id|name)$/i.test(name))
     .map((name) => ({ name, values: valuesOf(table, name, rows).map((v) => (v === null ? null : String(v))) }))
     .filter((c) => new Set(c.values).size <= 12);
-  const audit = (f.audit ?? []).map((name) => auditColumn(name, valuesOf(table, name, rows)));
+  const audit = (f.audit ?? []).map((name) => auditColumn(name, valuesOf(table, name, rows), isDate(table, name) ? dateLabel : undefined));
   return { ...(value ? { value } : {}), textColumns, audit, auditThreshold: f.auditThreshold };
 }

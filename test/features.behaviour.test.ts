@@ -52,6 +52,11 @@ describe('behaviourFeatures', () => {
     const rows = Array.from({ length: n }, (_, i) => ({ user: `c${i}`, at: 1.7e12 + i * 1000, kind: `https://shop.example/p/${i}` }));
     expectError(() => behaviourFeatures(rows, { customer: 'user', timestamp: 'at', type: 'kind' }), 'E_BAD_OPTION',
       'column "kind" has 20,000 event types to count: a count of each for 20,000 customers is 400,000,000 counts, more than 268,435,456', 'is "kind" the event type column?');
+    // 20,000 types named: the way out is fewer per call
+    const all = rows.map((r) => r.kind);
+    expect(() => behaviourFeatures(rows, { customer: 'user', timestamp: 'at', type: 'kind', typeCounts: all })).toThrow(expect.objectContaining({
+      code: 'E_BAD_OPTION', message: expect.stringContaining('option "typeCounts" names 20,000 event types'), hint: 'count fewer types per call (split typeCounts), or fewer customers',
+    }));
     // the types to count named: one column
     const t = behaviourFeatures(rows, { customer: 'user', timestamp: 'at', type: 'kind', typeCounts: ['https://shop.example/p/7'] });
     expect(t.numRows).toBe(n);

@@ -161,6 +161,8 @@ describe('sampleEvents', () => {
     // 2024-01-01 is day 19,723: a window of 100,019,723 days starts on day -100,000,000, the earliest a Date holds
     expectError(() => sampleEvents(customers, { days: 100_019_724, end: '2024-01-01' }), 'E_BAD_OPTION', 'option "days" must be at most 100019723 with this end');
     expectError(() => sampleEvents(customers, { days: 3e8, end: '2024-01-01' }), 'E_BAD_OPTION', '"days"');
+    // an end on the earliest day a Date holds leaves room for no window: end is named
+    expectError(() => sampleEvents(customers, { days: 1, end: new Date(-8.64e15) }), 'E_BAD_OPTION', 'option "end" must be a day after the earliest a Date holds');
   });
 
   it('places Dormant activity early in the window and New trials late', () => {

@@ -190,7 +190,7 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   if (nCounts * k > COUNT_CELLS) {
     const what = o.typeCounts ? `option "typeCounts" names ${nCounts.toLocaleString('en-US')} event types` : `column "${o.type}" has ${nCounts.toLocaleString('en-US')} event types to count`;
     throw new SegkitError('E_BAD_OPTION', `${what}: a count of each for ${k.toLocaleString('en-US')} customers is ${(nCounts * k).toLocaleString('en-US')} counts, more than ${COUNT_CELLS.toLocaleString('en-US')}`,
-      `name the types to count with typeCounts${o.typeCounts ? '' : ` (is "${o.type}" the event type column?)`}`);
+      o.typeCounts ? 'count fewer types per call (split typeCounts), or fewer customers' : `name the types to count with typeCounts (is "${o.type}" the event type column?)`);
   }
   const start = new Int32Array(k + 1);
   let maxMs = -Infinity, afterRows = 0;

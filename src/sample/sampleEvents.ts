@@ -121,7 +121,11 @@ export function sampleEvents(customers: LogInput, options: SampleEventsOptions =
   if (!Number.isSafeInteger(windowDays) || windowDays < 1) throw badOption('days', windowDays, 'a positive integer');
   const endDay = Math.floor(dateOption('end', options.end ?? DEFAULTS.end) / DAY_MS);
   // the window starts on a day a Date can hold (100,000,000 days before 1970 at the earliest)
-  if (endDay - windowDays < -1e8) throw badOption('days', windowDays, `at most ${1e8 + endDay} with this end (the window would start before the earliest date a Date holds)`);
+  if (endDay - windowDays < -1e8) {
+    // an end too early for any window names end rather than a bound on days below 1
+    if (1e8 + endDay < 1) throw badOption('end', options.end, 'a day after the earliest a Date holds (a window of days ends there)');
+    throw badOption('days', windowDays, `at most ${1e8 + endDay} with this end (the window would start before the earliest date a Date holds)`);
+  }
   const rng = createRandom(seed);
 
   const id = readKeys(customers, 'customer_id', (row) => {

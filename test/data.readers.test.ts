@@ -776,6 +776,11 @@ describe('readJson and readNdjson', () => {
     expect((await failure(() => readJson([{ note: 'x' }, { note: 'y\ud800' }]))).message).toMatch(/^row 1, column "note": /);
     // a pair is one character
     expect([...(await readJson('[{"id":"a\\ud83d\\ude00"}]')).getChild('id')!]).toEqual(['a\u{1F600}']);
+    // a key is a JSON string too: "a\ud800" and "a\ud801" were two columns both written "a\uFFFD"
+    expect((await failure(() => readJson('[{"id":"a","x\\ud800":1},{"id":"b","x\\ud801":2}]'))).message).toBe('row 0: the key "x\\ud800" holds a lone surrogate, which UTF-8 text has no character for');
+    expect((await failure(() => readNdjson('{"id":"a"}\n{"\\udc00":1}\n'))).message).toBe('line 2: the key "\\udc00" holds a lone surrogate, which UTF-8 text has no character for');
+    expect((await failure(() => readJson('{"columns":{"id":["a"],"x\\ud800":[1]}}'))).message).toBe('the column name "x\\ud800" holds a lone surrogate, which UTF-8 text has no character for');
+    expect((await readJson('[{"id\\ud83d\\ude00":1}]')).schema.fields[0].name).toBe('id\u{1F600}');
   });
 
   it('reads an array of records, with later keys and missing keys as nulls', async () => {

@@ -79,6 +79,10 @@ export function parseNumberText(text: string, strict: boolean): number | undefin
   return SPECIAL_NUMBERS.get(text.replace(/^[\t-\r ]+|[\t-\r ]+$/g, ''));
 }
 
+/** Whether `text` holds no lone surrogate, which UTF-8 has no character for (TextEncoder would write U+FFFD). */
+export const wellFormed = (text: string): boolean => (text as { isWellFormed?(): boolean }).isWellFormed?.() ?? !/\p{Cs}/u.test(text);
+export const LONE_SURROGATE = 'holds a lone surrogate, which UTF-8 text has no character for';
+
 // Powers of ten that doubles hold exactly (10^22 is the last), for the fast path below.
 const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
@@ -693,7 +697,7 @@ export class ColumnBuilder {
     }
     if (typeof value === 'string') {
       // JSON's "\ud800" has no UTF-8: it would be stored as U+FFFD, and "a\ud800" and "a\ud801" would be one id
-      if (!((value as { isWellFormed?(): boolean }).isWellFormed?.() ?? !/\p{Cs}/u.test(value))) return 'holds a lone surrogate, which UTF-8 text has no character for';
+      if (!wellFormed(value)) return LONE_SURROGATE;
       if (this.forced) return this.pushText(value);
       const t = this.parseDates && (this.kind === 'empty' || this.kind === 'date') ? parseIsoDate(value) : NaN;
       if (!Number.isNaN(t)) {

@@ -3,7 +3,7 @@ import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { tableFromColumns } from './arrowTable.js';
 import { encodingOption } from './byteSource.js';
-import { COLUMN_TYPES, ColumnBuilder, type ColumnType, typeOf } from './columnBuilder.js';
+import { COLUMN_TYPES, ColumnBuilder, type ColumnType, LONE_SURROGATE, typeOf, wellFormed } from './columnBuilder.js';
 
 export interface ReadJsonOptions {
   /** Column types that override inference; a value that does not fit is an E_PARSE error naming its row (or line) and column. */
@@ -128,6 +128,8 @@ export class RecordColumns {
     for (const key of Object.keys(record)) {
       let builder = this.builders.get(key);
       if (!builder) {
+        // a name "a\ud800" would be written "a\uFFFD", as "a\ud801" would: two columns of one name
+        if (!wellFormed(key)) throw new SegkitError('E_PARSE', `${where}: the key ${JSON.stringify(key)} ${LONE_SURROGATE}`);
         builder = new ColumnBuilder(key, typeOf(this.settings.types, key), this.settings.parseDates);
         builder.pushNulls(row);
         this.builders.set(key, builder);
@@ -165,6 +167,7 @@ export function tableFromColumnMap(columns: Readonly<Record<string, unknown>>, s
   if (names.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the "columns" object has no columns');
   let length = -1;
   const builders = names.map((name) => {
+    if (!wellFormed(name)) throw new SegkitError('E_PARSE', `the column name ${JSON.stringify(name)} ${LONE_SURROGATE}`);
     const values = columns[name] as ArrayLike<unknown>;
     // JSON text holds columns as arrays: an object's "length" is a claim, and a few bytes could claim a trillion rows
     const listed = Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView)) || (source === undefined && Number.isSafeInteger(values?.length) && values.length >= 0);

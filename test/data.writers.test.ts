@@ -100,6 +100,20 @@ describe('round trips: write then read gives the same values and types', () => {
     expect(values(await readArrow(await writeArrow(read, { format: 'stream' })), 'tier')).toEqual(['gold', 'silver', 'gold', 'bronze', null, 'gold']);
   });
 
+  it('an Arrow file of such a column of numbers (a pandas categorical of integers or floats) holds one dictionary too', async () => {
+    const coded = <T extends Int32 | Float64>(values: (number | null)[], type: T) => new Table({ c: vectorFromArray(values, new Dictionary(type, new Int8())) });
+    const ints = await readArrow(await writeArrow(coded([3, 7, 3], new Int32()).concat(coded([null, 9, 7], new Int32())), { format: 'stream' }));
+    // it was E_BAD_OPTION "cannot build an Arrow column of type Dictionary<Int8, Int32>"
+    const back = await readArrow(await writeArrow(ints));
+    expect(values(back, 'c')).toEqual([3, 7, 3, null, 9, 7]);
+    expect(types(back)).toEqual({ c: 'Dictionary<Int8, Int32>' });
+    // -0 and NaN stay themselves
+    const floats = await readArrow(await writeArrow(coded([0, 1.5], new Float64()).concat(coded([-0, Number.NaN], new Float64())), { format: 'stream' }));
+    const read = [...(await readArrow(await writeArrow(floats))).getChild('c')!];
+    expect(read.map((v) => Object.is(v, -0))).toEqual([false, false, true, false]);
+    expect(read.map(String)).toEqual(['0', '1.5', '0', 'NaN']);
+  });
+
   it('Parquet, dictionaries included', async () => {
     expectSameTable(await readParquet(await writeParquet(sample())), sample());
     expectSameTable(await readParquet(await writeParquet(sample(), { codec: 'UNCOMPRESSED', rowGroupSize: 3 })), sample());

@@ -122,9 +122,11 @@ const MS_PER_UNIT: Readonly<Record<number, number>> = Object.freeze({
   [TimeUnit.NANOSECOND]: 0.000001,
 });
 
+const NEGATIVE_ZERO = Symbol('-0');
+
 /**
  * A column of the given type from JavaScript values (null or undefined for null): numbers (bigints for 64-bit
- * integers), booleans, epoch milliseconds for timestamps, strings for Utf8 and Utf8 dictionaries, bytes for Binary.
+ * integers), booleans, epoch milliseconds for timestamps, strings for Utf8, bytes for Binary, and a dictionary's values.
  */
 export function dataFromValues(values: ArrayLike<unknown>, type: DataType): Data {
   const n = values.length;
@@ -154,22 +156,24 @@ export function dataFromValues(values: ArrayLike<unknown>, type: DataType): Data
     return makeData({ type, length: n, nullCount, nullBitmap, data });
   }
   if (DataType.isUtf8(type)) return utf8Data(values as ArrayLike<string | null>);
-  if (DataType.isDictionary(type) && DataType.isUtf8(type.dictionary)) {
-    const codes = new Map<string, number>();
-    const keys: string[] = [];
+  if (DataType.isDictionary(type)) {
+    const codes = new Map<unknown, number>();
+    const keys: unknown[] = [];
     const indices = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const v = values[i];
       if (v == null) continue;
-      let code = codes.get(v as string);
+      // -0 is an entry of its own (a Map holds it as 0)
+      const key = v === 0 && 1 / (v as number) < 0 ? NEGATIVE_ZERO : v;
+      let code = codes.get(key);
       if (code === undefined) {
         code = keys.length;
-        codes.set(v as string, code);
-        keys.push(v as string);
+        codes.set(key, code);
+        keys.push(v);
       }
       indices[i] = code;
     }
-    const dictionary = makeVector(utf8Data(keys));
+    const dictionary = makeVector(DataType.isUtf8(type.dictionary) ? utf8Data(keys as string[]) : dataFromValues(keys, type.dictionary));
     // the type's own index width when the entries fit it (a dictionary made of several may not), else Int32
     const { bitWidth, isSigned: signed } = type.indices as Int32;
     const own = bitWidth <= 32 && keys.length <= 2 ** (signed ? bitWidth - 1 : bitWidth);

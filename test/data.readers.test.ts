@@ -552,6 +552,13 @@ describe('csvRecords', () => {
       expect(e.message).toMatch(new RegExp(`^line ${line}, column "id": "${cell}" is a number only as text`));
       expect(e.hint).toContain('types: { "id": "string" }');
     }
+    // 1e400, past float64's range, is text when read whole, as pandas keeps it: the message says why
+    const past = await failure(async () => {
+      for await (const _ of csvRecords('id,v\n10,1\n11,2\n-1e400,3\n', { batchSize: 2 })) {
+        // consume
+      }
+    });
+    expect(past.message).toMatch(/^line 4, column "id": "-1e400" is a number only as text \(past float64's range\) \(the type was inferred/);
     // in the first batch they decide the type, as readCsv does
     const whole: unknown[] = [];
     for await (const b of csvRecords('id\n007\n9007199254740993\n', { batchSize: 2 })) whole.push(...values(b, 'id'));

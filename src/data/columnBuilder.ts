@@ -585,7 +585,7 @@ export class ColumnBuilder {
           this.appendNumber(v);
           return undefined;
         }
-        if (this.forced && number !== '' && readNumber(number, false) !== undefined) return 'is a number only as text (leading zeros, or an integer float64 cannot hold exactly)';
+        if (this.forced && number !== '' && readNumber(number, false) !== undefined) return `is a number only as text (${Number.isFinite(readNumber(number, false)) ? 'leading zeros, or an integer float64 cannot hold exactly' : 'past float64\'s range'})`;
         // true and false, as an inferred boolean column gives them to a feature: 1 and 0 (where `types` asks for
         // numbers; a type inferred from earlier rows takes what inference does, and inference makes such a column text)
         const b = BOOLEAN_STRICT.get(text.trim().toLowerCase());

@@ -100,6 +100,15 @@ describe('round trips: write then read gives the same values and types', () => {
     expect(values(await readArrow(await writeArrow(read, { format: 'stream' })), 'tier')).toEqual(['gold', 'silver', 'gold', 'bronze', null, 'gold']);
   });
 
+  it('an Arrow file of such a column keeps every field\'s nullability and metadata', async () => {
+    const schema = new Schema([new Field('tier', new Dictionary(new Utf8(), new Int8()), true, new Map([['unit', 'tier']])), new Field('n', new Int32(), false, new Map([['unit', 'EUR']]))]);
+    const batch = (tiers: string[], n: number[]) => new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n.length, nullCount: 0, children: [vectorFromArray(tiers, new Dictionary(new Utf8(), new Int8())).data[0], vectorFromArray(n, new Int32()).data[0]] }));
+    const back = await readArrow(await writeArrow(new Table(schema, [batch(['gold', 'silver'], [1, 2]), batch(['bronze'], [3])])));
+    expect(values(back, 'tier')).toEqual(['gold', 'silver', 'bronze']);
+    // they were all nullable, with no metadata
+    expect(back.schema.fields.map((f) => [f.name, f.nullable, Object.fromEntries(f.metadata)])).toEqual([['tier', true, { unit: 'tier' }], ['n', false, { unit: 'EUR' }]]);
+  });
+
   it('an Arrow file of such a column of numbers (a pandas categorical of integers or floats) holds one dictionary too', async () => {
     const coded = <T extends Int32 | Float64>(values: (number | null)[], type: T) => new Table({ c: vectorFromArray(values, new Dictionary(type, new Int8())) });
     const ints = await readArrow(await writeArrow(coded([3, 7, 3], new Int32()).concat(coded([null, 9, 7], new Int32())), { format: 'stream' }));

@@ -1,4 +1,4 @@
-import { DataType, type Table } from '#arrow';
+import { DataType, RecordBatch, Schema, Table } from '#arrow';
 import { badOption } from '../util/errors.js';
 import { tableWithColumns } from './arrowTable.js';
 
@@ -22,6 +22,10 @@ export async function writeArrow(table: Table, options: WriteArrowOptions = {}):
   if (format !== 'file' && format !== 'stream') throw badOption('format', format, '"file" or "stream"');
   const { tableToIPC } = await import('#arrow/ipc');
   const replaced = format === 'file' && table.schema.fields.some((f, j) => DataType.isDictionary(f.type) && new Set(table.getChildAt(j)!.data.map((d) => d.dictionary)).size > 1);
-  // tableWithColumns gives each such column one dictionary, cut at the batches' edges
-  return tableToIPC(replaced ? tableWithColumns(table, table.schema.fields.map((_, j) => j), table.schema.fields.map((f) => f.name), []) : table, format);
+  if (!replaced) return tableToIPC(table, format);
+  // tableWithColumns gives each such column one dictionary, cut at the batches' edges; the fields keep their
+  // nullability and metadata, with the type (index width) that dictionary takes
+  const whole = tableWithColumns(table, table.schema.fields.map((_, j) => j), table.schema.fields.map((f) => f.name), []);
+  const schema = new Schema(table.schema.fields.map((f, j) => f.clone({ type: whole.schema.fields[j].type })), table.schema.metadata);
+  return tableToIPC(new Table(schema, whole.batches.map((b) => new RecordBatch(schema, b.data))), format);
 }

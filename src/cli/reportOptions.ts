@@ -128,20 +128,19 @@ export function auditColumn(name: string, values: (string | number | null)[], la
   // before them where that is nearer (so many rows of one value high in the column do not take the values below it
   // into their band, as many rows of one value low in it do not), else up
   const tops: number[] = [];
+  const order: string[] = [];
   for (let b = 1, end = -1; b <= AUDIT_BANDS; b++) {
     const at = Math.ceil((b * sorted.length) / AUDIT_BANDS) - 1;
     if (at <= end) continue;
     let lo = at, hi = at;
     while (lo > end + 1 && sorted[lo - 1] === sorted[at]) lo--;
     while (hi + 1 < sorted.length && sorted[hi + 1] === sorted[at]) hi++;
+    // the band runs from the row after the band before to its own end
+    const low = sorted[end + 1];
     end = lo > end + 1 && at - (lo - 1) < hi - at ? lo - 1 : hi;
     tops.push(sorted[end]);
+    order.push(low === sorted[end] ? label(low) : `${label(low)}–${label(sorted[end])}`);
   }
-  const order = tops.map((top, b) => {
-    // the band's lowest value: the first above the band before
-    const low = b === 0 ? sorted[0] : sorted.find((v) => v > tops[b - 1])!;
-    return low === top ? label(low) : `${label(low)}–${label(top)}`;
-  });
   const bandOf = (v: number) => {
     let b = 0;
     while (v > tops[b]) b++;

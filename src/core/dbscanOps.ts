@@ -6,6 +6,7 @@ import { defineOp } from '../engine/shardOp.js';
 import { RangeFinder, type IndexSpec } from './spatialIndex.js';
 import { UnionFind } from './unionFind.js';
 import { sin } from '../util/detMath.js';
+import { lostBits } from '../util/compensatedSum.js';
 
 /** Where things are in the loaded matrix and how "within eps" is decided. */
 export interface DbscanGeometry {
@@ -108,7 +109,7 @@ function searchOf(sh: Shard, g: DbscanGeometry): EpsSearch {
  */
 function addWeight(s: Float64Array, x: number): number {
   const a = s[0], t = a + x;
-  s[1] += Math.abs(a) >= Math.abs(x) ? a - t + x : x - t + a;
+  s[1] += lostBits(a, x, t);
   s[0] = t;
   return t + s[1];
 }

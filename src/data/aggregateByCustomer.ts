@@ -5,6 +5,7 @@ import { takeRows } from './takeRows.js';
 import { decimalText, unscaled } from './decimal.js';
 import { isArrowTable } from './dataset.js';
 import { columnValues } from './utf8Text.js';
+import { lostBits, roundedSum } from '../util/compensatedSum.js';
 
 export type AggregateOp = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'distinct' | 'first' | 'last';
 
@@ -189,12 +190,11 @@ function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: bool
       const g = group[i++];
       if (g < 0 || v == null) continue;
       const x = Number(v), s = sum[g], t = s + x;
-      lost[g] += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+      lost[g] += lostBits(s, x, t);
       sum[g] = t;
       count[g]++;
     }
-    // (an infinite sum has no low bits: Infinity - Infinity would make it NaN)
-    for (let g = 0; g < groups; g++) if (Number.isFinite(sum[g])) sum[g] += lost[g];
+    for (let g = 0; g < groups; g++) sum[g] = roundedSum(sum[g], lost[g]);
   }
   const bits = new Uint8Array((groups + 7) >> 3);
   let nullCount = 0;

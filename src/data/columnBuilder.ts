@@ -121,7 +121,7 @@ export function readNumber(text: string, strict: boolean): number | undefined {
   numberForm = w !== undefined && String(w) === text ? 0 : EXOTIC_FORM;
   // an integer float64 cannot hold exactly (an id, a card or account number), or digits past float64's range (1e400,
   // Infinity as a number; pandas keeps it as text): text, unless the column is typed
-  if (strict && (integerText ? !Number.isSafeInteger(w) : w! - w! !== 0 && /\d/.test(text))) return undefined;
+  if (strict && w !== undefined && (integerText ? !Number.isSafeInteger(w) : w - w !== 0 && /\d/.test(text))) return undefined;
   return w;
 }
 

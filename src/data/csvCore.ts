@@ -6,7 +6,7 @@ import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, isAscii, rawChunks, textOrTaken } from './byteSource.js';
 import { MISSING_TOKENS } from './missingTokens.js';
 import { csvKernel } from '../kernels/csvKernel.js';
-import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, integerText, numberForm, plainNumber, typeOf } from './columnBuilder.js';
+import { COLUMN_TYPES, ColumnBuilder, type ColumnType, Utf8Slice, integerText, numberForm, plainNumber, typeOf, wellFormed } from './columnBuilder.js';
 import { setCsvInfo, type TextStats } from './csvInfo.js';
 
 export interface ReadCsvOptions {
@@ -302,7 +302,7 @@ function mixedLineEnds(line: number): SegkitError {
  * character for it, so it was stored as U+FFFD, and two ids differing there read as one. `lines`: the lines before.
  */
 function checkSurrogates(text: string, lines: number, lineChar: string): void {
-  if ((text as { isWellFormed?(): boolean }).isWellFormed?.() ?? !/\p{Cs}/u.test(text)) return;
+  if (wellFormed(text)) return;
   const at = /\p{Cs}/u.exec(text)!.index;
   throw new SegkitError('E_PARSE', `line ${lines + 1 + countOf(text, lineChar, at)}: U+${text.charCodeAt(at).toString(16).toUpperCase()} is a lone surrogate, which UTF-8 text has no character for`, 'a string given to the reader must be whole UTF-16 text');
 }

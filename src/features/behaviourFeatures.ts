@@ -2,6 +2,7 @@ import { makeVector, type Table, type Vector } from '#arrow';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { SegkitError, badOption } from '../util/errors.js';
 import { checkOptions as checkKnown } from '../util/options.js';
+import { lostBits, roundedSum } from '../util/compensatedSum.js';
 import {
   columnOption,
   dateOption,
@@ -242,7 +243,7 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
   let seconds = 0, lost = 0;
   const add = (x: number): void => {
     const t = seconds + x;
-    lost += Math.abs(seconds) >= Math.abs(x) ? seconds - t + x : x - t + seconds;
+    lost += lostBits(seconds, x, t);
     seconds = t;
   };
 
@@ -306,8 +307,7 @@ export function behaviourFeatures(events: LogInput, options: BehaviourFeaturesOp
     out.sessions[c] = nSessions;
     out.pageViews[c] = pageViews;
     out.pagesPerSession[c] = pageViews / nSessions;
-    // (an infinite sum has no low bits: Infinity - Infinity would make it NaN)
-    out.avgSessionSeconds[c] = (Number.isFinite(seconds) ? seconds + lost : seconds) / nSessions;
+    out.avgSessionSeconds[c] = roundedSum(seconds, lost) / nSessions;
     out.activeDays[c] = activeDays;
     out.sessionsPerDay[c] = nSessions / activeDays;
     out.featuresUsed[c] = featuresUsed;

@@ -3,6 +3,7 @@
 // centred cross products for correlations.
 import { shardColumn, type Shard } from '../kernels/shard.js';
 import { defineOp } from '../engine/shardOp.js';
+import { lostBits, roundedSum } from '../util/compensatedSum.js';
 
 /**
  * Per column: [count, mean, m2, lowest, highest] of the shard's present values (5 per column); the extent prefers
@@ -29,14 +30,14 @@ function momentsAndExtent(c: Float64Array): [number, number, number, number, num
     if (v !== v) continue;
     count++;
     const t = sum + v;
-    carry += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    carry += lostBits(sum, v, t);
     sum = t;
     if (v < lo || (v === 0 && lo === 0 && 1 / v < 0)) lo = v;
     if (v > hi || (v === 0 && hi === 0 && 1 / v > 0)) hi = v;
   }
   if (count === 0) return [0, 0, 0, lo, hi];
   // an overflowing sum stays as it is: the callers name the value behind the overflow
-  const mean = (Number.isFinite(sum) ? sum + carry : sum) / count;
+  const mean = roundedSum(sum, carry) / count;
   // the sum of deviations takes out what the rounding of the mean adds to m2 (scikit-learn's correction)
   let m2 = 0, dev = 0;
   for (let i = 0; i < c.length; i++) {

@@ -4,12 +4,13 @@ import { createRandom } from '../util/random.js';
 import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { freshOrNone } from '../engine/executor.js';
-import type { AnyTypedArray } from '../kernels/shard.js';
-import { CENTRED_FLOAT32, CENTRED_HINT, SQUARED_NORM_LIMIT, checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
+import { centresF32, type AnyTypedArray } from '../kernels/shard.js';
+import { CENTRED_FLOAT32, CENTRED_HINT, SQUARED_NORM_LIMIT, checkWeights, loadMatrix, loadMatrixPassing, type Matrix } from '../engine/matrix.js';
 import { kmeansPlusPlus, randomInit } from './initCentroids.js';
 import { kmeansParallel } from './kmeansParallel.js';
 import { KMeansModel, repeatedRow } from './kmeansModel.js';
 import { lloyd, slackOf } from './lloyd.js';
+import { centreAssignOp, type AssignPartial } from './kmeansOps.js';
 import type { RunOptions } from './model.js';
 
 export interface KMeansProgress {
@@ -172,17 +173,23 @@ function closeCentres(c: Float64Array, k: number, d: number): boolean {
  * whose centres are that far would take centre 0 by a tie instead of the nearest.
  */
 export function storedStart(explicit: ArrayLike<number>, k: number, m: Matrix): Float64Array {
-  const d = m.d;
-  const init = Float64Array.from({ length: k * d }, (_, q) => (explicit[q] - m.offset[q % d]) * m.scale);
+  const { init, far, norm } = centredStart(explicit, k, m.d, m.offset, m.scale);
+  if (far >= 0) {
+    throw new SegkitError('E_BAD_OPTION', `option "init" row ${far} lies ${(Math.sqrt(norm) / m.scale).toPrecision(3)} from the column means, too far from the data for float32 distances`,
+      'start from centroids within the range of the data');
+  }
+  return init;
+}
+
+/** `storedStart`'s centres, and the first row too far for float32 distances (-1 for none) with its squared norm. */
+function centredStart(explicit: ArrayLike<number>, k: number, d: number, offset: Float64Array, scale: number): { init: Float64Array; far: number; norm: number } {
+  const init = Float64Array.from({ length: k * d }, (_, q) => (explicit[q] - offset[q % d]) * scale);
   for (let t = 0; t < k; t++) {
     let s = 0;
     for (let j = 0; j < d; j++) s += init[t * d + j] ** 2;
-    if (!(s <= SQUARED_NORM_LIMIT)) {
-      throw new SegkitError('E_BAD_OPTION', `option "init" row ${t} lies ${(Math.sqrt(s) / m.scale).toPrecision(3)} from the column means, too far from the data for float32 distances`,
-        'start from centroids within the range of the data');
-    }
+    if (!(s <= SQUARED_NORM_LIMIT)) return { init, far: t, norm: s };
   }
-  return init;
+  return { init, far: -1, norm: 0 };
 }
 
 /** A k-means fit on data already loaded (chooseK fits many k on one load); the result is the same as `kmeans`. */
@@ -193,7 +200,7 @@ export async function fitKMeans(m: Matrix, ds: Dataset, options: KMeansOptions):
 }
 
 /** `labels`: a promised array of m.n int32 for the first run's labels (`Executor.freshArray`), or none. */
-async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOptions, labels?: Promise<AnyTypedArray | undefined>): Promise<KMeansModel> {
+async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOptions, labels?: Promise<AnyTypedArray | undefined>, first?: AssignPartial[]): Promise<KMeansModel> {
   const { d } = m;
   // scikit-learn's tolerance: tol times the mean of the (unweighted) per-feature variances
   const tolAbs = o.tol === 0 ? 0 : (m.sumSquaresUnweighted / m.n / d) * o.tol;
@@ -215,6 +222,7 @@ async function runKMeans(m: Matrix, ds: Dataset, o: Checked, options: KMeansOpti
     const r = await lloyd(m, init, o.k, {
       maxIter: o.maxIter,
       tolAbs,
+      first: o.explicit ? first : undefined,
       signal: options.signal,
       onIteration: options.onProgress && ((p) => options.onProgress!({ run, ...p, inertia: p.inertia / m.scale ** 2, shift: p.shift / m.scale ** 2 })),
     });
@@ -254,7 +262,7 @@ export async function kmeans(data: DataInput, options: KMeansOptions): Promise<K
   const ds = toDataset(data);
   assertResolution(ds);
   const o = checkKMeansOptions(options, ds);
-  return fitOnLoad(ds, o.k, options, (m, labels) => runKMeans(m, ds, o, options, labels), true);
+  return fitOnLoad(ds, o.k, options, (m, labels, first) => runKMeans(m, ds, o, options, labels, first), true, o.explicit);
 }
 
 /**
@@ -271,8 +279,9 @@ export async function fitOnLoad<T>(
   ds: Dataset,
   k: number,
   options: RunOptions & { sampleWeight?: ArrayLike<number> },
-  fit: (m: Matrix, labels?: Promise<AnyTypedArray | undefined>) => Promise<T>,
+  fit: (m: Matrix, labels?: Promise<AnyTypedArray | undefined>, first?: AssignPartial[]) => Promise<T>,
   labels = false,
+  start?: Float64Array,
 ): Promise<T> {
   const weights = checkWeights(options.sampleWeight, ds.n);
   checkDistinct(ds, k, weights);
@@ -280,9 +289,16 @@ export async function fitOnLoad<T>(
   const ex = resolveExecutor(options);
   // a failed or refused request gives undefined (never a rejection), and the fit then lets readRows allocate
   const array = labels ? freshOrNone(ex, 'i32', ds.n) : undefined;
-  const m = await loadMatrix(ex, ds, { weights, signal: options.signal });
+  let m: Matrix, first: AssignPartial[] | undefined;
+  if (start) {
+    // a given start: its first Lloyd pass runs with the centring, shard by shard (the same labels and sums as after it)
+    ({ m, partials: first } = await loadMatrixPassing(ex, ds, { weights, signal: options.signal }, centreAssignOp, (offset) => {
+      const { init, far } = centredStart(start, k, ds.d, offset, 1);
+      return far >= 0 ? undefined : { ...centresF32(init, k, ds.d), k, reset: true, sums: true, dist: false };
+    }));
+  } else m = await loadMatrix(ex, ds, { weights, signal: options.signal });
   try {
-    return await fit(m, array);
+    return await fit(m, array, first);
   } finally {
     await m.release();
   }

@@ -3,7 +3,7 @@ import { centresF32 } from '../kernels/shard.js';
 import { ROW_MAJOR_ROWS } from '../kernels/assignBounded.js';
 import type { Matrix } from '../engine/matrix.js';
 import { sumNumbers } from '../engine/merge.js';
-import { assignOp, boundedAssignOp, farthestOp, labelledSquaresOp, setLabelsOp, type BoundedState } from './kmeansOps.js';
+import { assignOp, boundedAssignOp, farthestOp, labelledSquaresOp, setLabelsOp, type AssignPartial, type BoundedState } from './kmeansOps.js';
 
 export interface LloydOptions {
   maxIter: number;
@@ -26,6 +26,11 @@ export interface LloydOptions {
    * by default DEARER_PASSES dear bounded passes in a row end them too (see BOUNDS_WORTH).
    */
   boundsGiveUp?: number;
+  /**
+   * The partials of the first pass (`assignOp` from `init`'s float32 centres, reset, with sums, no distances), where
+   * it already ran (fused with the load): the fit takes them in place of running it.
+   */
+  first?: AssignPartial[];
   signal?: AbortSignal;
   /**
    * Milliseconds, for deciding whether bounded passes pay (default performance.now, else Date.now). The fit never
@@ -239,6 +244,7 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
   const history = new Map<number, Float32Array>();
   let now = 0, forceAt = 0;
   let force = true, reset = true;
+  let first = opt.first;
   // plain passes until the labels settle (a deterministic rule: the changed count is the same on every executor)
   const boundsAfter = opt.boundsAfter ?? BOUNDS_AFTER;
   let bounded = false;
@@ -253,7 +259,8 @@ export async function lloyd(m: Matrix, init: Float64Array, k: number, opt: Lloyd
       for (let t = 0; t < k; t++) weight[t] += q[k * d + t];
     };
     if (!plan || dist || !bounded || (last && force)) {
-      const parts = await ex.map(assignOp, handle, { cent, norms, k, reset, sums: true, dist }, { signal: opt.signal });
+      const parts = reset && !dist && first ? first : await ex.map(assignOp, handle, { cent, norms, k, reset, sums: true, dist }, { signal: opt.signal });
+      first = undefined;
       for (const p of parts) { changed += p.changed; fold(p.deltas!); }
       // the labels are right but no bound was kept: the next bounded pass starts the bounds over
       force = true;

@@ -188,6 +188,29 @@ export async function loadMatrix(ex: Executor, ds: MatrixSource, o: LoadMatrixOp
   return centreLoaded(ex, handle, ds, o, undefined, sumInShardOrder(partials));
 }
 
+/**
+ * `loadMatrix` by the column means with the first pass of what follows fused into the centring: each shard is centred
+ * and then run through `op` while its values are still in cache, saving a read and a write of every value.
+ * `stateOf` gives the pass's state from the offset (the float32 values, as float64), or undefined for no fused pass
+ * (the rows are then centred alone). The pass's partials come back when it ran and the rows needed no scaling; else
+ * the caller runs its pass as usual.
+ */
+export async function loadMatrixPassing<S, P>(
+  ex: Executor, ds: MatrixSource, o: Omit<LoadMatrixOptions, 'offset'>,
+  op: ShardOp<{ offset: Float32Array; then: S }, { sumSquares: number; then: P }>, stateOf: (offset: Float64Array) => S | undefined,
+): Promise<{ m: Matrix; partials?: P[] }> {
+  const { handle, partials } = await loadThenMap(ex, shardSource(ds, o), columnSumsOp, null, loadOptions(o));
+  let passed: P[] | undefined;
+  const m = await centreLoaded(ex, handle, ds, o, undefined, sumInShardOrder(partials), async (offset) => {
+    const state = stateOf(offset);
+    if (state === undefined) return undefined;
+    const parts = await ex.map(op, handle, { offset: Float32Array.from(offset), then: state }, { signal: o.signal });
+    passed = parts.map((p) => p.then);
+    return sumNumbers(parts.map((p) => p.sumSquares));
+  });
+  return { m, partials: m.scale === 1 ? passed : undefined };
+}
+
 type MatrixSource = { n: number; d: number; columns: readonly Float32Array[]; names: readonly string[] };
 
 const loadOptions = (o: LoadMatrixOptions): LoadOptions => ({ replicate: o.replicate, shardRows: o.shardRows, signal: o.signal });
@@ -237,9 +260,13 @@ export async function loadUncentredThen<S>(
 
 /**
  * The checks, centring and range scaling of `loadMatrix` on loaded rows (`centred`: they were centred by `o.offset`
- * already, with this sum of squares; `sums`: the column sums, already merged in shard order).
+ * already, with this sum of squares; `sums`: the column sums, already merged in shard order; `centre`: centres the
+ * rows by the offset in place of `centreOp`, giving the sum of squares after, or undefined to leave it to `centreOp`).
  */
-async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: LoadMatrixOptions, centred?: number, sums?: Float64Array): Promise<Matrix> {
+async function centreLoaded(
+  ex: Executor, handle: Handle, ds: MatrixSource, o: LoadMatrixOptions, centred?: number, sums?: Float64Array,
+  centre?: (offset: Float64Array) => Promise<number | undefined>,
+): Promise<Matrix> {
   const signal = o.signal;
   try {
     const d = ds.d, n = ds.n;
@@ -262,7 +289,7 @@ async function centreLoaded(ex: Executor, handle: Handle, ds: MatrixSource, o: L
     }
     // the float32 value is what is subtracted, in fit and predict alike
     offset = Float64Array.from(offset, Math.fround);
-    let sumSquares = centred ?? sumNumbers(await ex.map(centreOp, handle, { offset: Float32Array.from(offset) }, { signal }));
+    let sumSquares = centred ?? (await centre?.(offset)) ?? sumNumbers(await ex.map(centreOp, handle, { offset: Float32Array.from(offset) }, { signal }));
     if (!Number.isFinite(sumSquares)) await refuseNonFinite();
     let sumSquaresUnweighted = o.weights ? sumNumbers(await ex.map(sumSquaresOp, handle, null, { signal })) : sumSquares;
     const scale = o.modelScale ? rangeScale(o.alsoSquaredNorm ?? 0, 1) : rangeScale(Math.max(sumSquaresUnweighted, o.alsoSquaredNorm ?? 0), n);

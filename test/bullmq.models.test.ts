@@ -1,5 +1,5 @@
 // Every model kind whose fit runs on the shard-op seam gives the inline executor's bytes through the BullMQ executor
-// on two worker processes, each over two shards or more: k-means's random and k-means|| starts and sample weights,
+// on two worker processes, each over two shards or more: k-means's random, k-means|| and given starts and sample weights,
 // mini-batch k-means (sampled and partial), mixtures of each start and of full and spherical covariances, DBSCAN,
 // HDBSCAN, a tree and a forest.
 import { beforeAll, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ describeRedis('bullmq.models.test')('models', () => {
   const cases: Record<string, (e: Executor) => Promise<unknown>> = {
     kmeansRandom: async (executor) => { const m = await kmeans(ds, { k: 5, seed: 1, init: 'random', nInit: 2, executor }); return [m.labels, m.centroidData, m.inertia]; },
     kmeansPar: async (executor) => { const m = await kmeans(ds, { k: 5, seed: 1, init: 'k-means||', executor }); return [m.labels, m.centroidData, m.inertia]; },
+    kmeansGiven: async (executor) => { const m = await kmeans(ds, { k: 5, init: [[0, 0, 0], [3, 0, 0], [0, 3, 0], [0, 0, 3], [-3, -3, -3]], sampleWeight: w, maxIter: 3, executor }); return [m.labels, m.centroidData, m.inertia]; },
     kmeansW: async (executor) => { const m = await kmeans(ds, { k: 5, seed: 1, sampleWeight: w, executor }); return [m.labels, m.centroidData, m.inertia]; },
     mbk: async (executor) => { const m = await miniBatchKMeans(ds, { k: 5, seed: 1, executor }); return [m.labels, m.centroidData, m.inertia]; },
     mbkPartial: async (executor) => { const m = await miniBatchKMeans(ds, { k: 5, seed: 1, partial: true, executor }); return [m.labels, m.centroidData, m.inertia]; },

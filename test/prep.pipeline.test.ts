@@ -293,6 +293,25 @@ describe('Pipeline', () => {
     expect(spend.reduce((s, v) => s + v, 0) / spend.length).toBeCloseTo(0, 6);
   });
 
+  it('unscaled() keeps the fitted steps in the customers\' units, and refuses a step fitted after the scaler on a scaled column', async () => {
+    const rows = [{ a: 10, b: 1 }, { a: 20, b: null }, { a: null, b: 3 }, { a: 30, b: 5 }];
+    // the usual order: the imputer's fill (the mean, 20) is in the column's units
+    const usual = await new Pipeline([new Imputer({ strategy: 'mean' }), new Scaler()]).fit(rows);
+    expect(Array.from(usual.unscaled().transform(rows).dataset.columns[0])).toEqual([10, 20, 20, 30]);
+    // imputed after scaling, its fill is the scaled mean (0), which unscaled values would take as 0
+    const late = await new Pipeline([new Scaler(), new Imputer({ strategy: 'mean' })]).fit(rows);
+    expect(Array.from(late.transform(rows).dataset.columns[0])).toEqual([Math.fround(-Math.sqrt(1.5)), 0, 0, Math.fround(Math.sqrt(1.5))]);
+    const err = error(() => late.unscaled());
+    expect(err.code).toBe('E_BAD_MODEL');
+    expect(baseMessage(err)).toBe('the imputer step follows the scaler and was fitted on column "a" scaled: it has no unscaled form');
+    // so do outlier bounds, and a loaded pipeline says the same
+    const clipped = await new Pipeline([new Scaler({ columns: ['b'] }), new Outliers({ method: 'zscore', threshold: 1 })]).fit([{ a: 1, b: 1 }, { a: 2, b: 2 }, { a: 3, b: 9 }]);
+    expect(baseMessage(error(() => Pipeline.fromJSON(JSON.stringify(clipped.toJSON())).unscaled()))).toBe('the outliers step follows the scaler and was fitted on column "b" scaled: it has no unscaled form');
+    // a step after the scaler on columns it leaves as they are ('none' too), an encoder and a filter keep their meaning
+    const apart = await new Pipeline([new Scaler({ byColumn: { b: 'none' } }), new Imputer({ strategy: 'mean', columns: ['b'] }), new FeatureFilter()]).fit(rows.map((r) => ({ ...r, a: r.a ?? 0 })));
+    expect(Array.from(apart.unscaled().transform(rows.map((r) => ({ ...r, a: r.a ?? 0 }))).dataset.columns[1])).toEqual([1, 3, 3, 5]);
+  });
+
   it("writes the imputer's and scaler's results over its own copies only: the same bytes as the steps by hand, whose frames stay as they were", async () => {
     const steps = () => [new Imputer({ strategy: 'median' }), new Scaler({ method: 'standard', byColumn: { spend: 'log1p', visits: 'robust' } })];
     const cols = ['age', 'visits', 'spend'];

@@ -216,6 +216,15 @@ export class Pipeline {
    */
   unscaled(): Pipeline {
     const state = this.#state();
+    // a step after a scaler learnt its fill values or bounds of a scaled column in scaled units: refused, not misapplied
+    const scaled = new Set<string>();
+    for (const s of this.#steps) {
+      if (s instanceof Scaler) s.columns.forEach((c, j) => s.methods[j] !== 'none' && scaled.add(c));
+      else if (!(s instanceof OneHotEncoder || s instanceof FeatureFilter)) {
+        const c = s.columns.find((name) => scaled.has(name));
+        if (c !== undefined) throw new SegkitError('E_BAD_MODEL', `the ${s.kind} step follows the scaler and was fitted on column "${c}" scaled: it has no unscaled form`, 'scale after imputing and clipping, as pipeline(options) does');
+      }
+    }
     const p = new Pipeline(this.#steps.filter((s) => !(s instanceof Scaler)));
     p.#loaded = true;
     p.#fitted = state;

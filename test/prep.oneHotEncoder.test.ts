@@ -89,6 +89,16 @@ describe('OneHotEncoder', () => {
     expect(enc.categories[0]).toEqual({ column: 'k', categories: ['a', 'd'], infrequent: ['b', 'c', 'e'] });
   });
 
+  it('keeps every category of a column of exactly maxCategories categories', async () => {
+    // counts: d 3, c 2, a 1 with maxCategories 3: three columns, no "other" bucket
+    // (scikit-learn 1.2.1's max_categories=3 moves the rarest alone into its infrequent column: ['k_c', 'k_d', 'k_infrequent_sklearn'])
+    const enc = await new OneHotEncoder({ columns: ['k'], maxCategories: 3 }).fit(frame({ k: ['d', 'd', 'd', 'c', 'c', 'a'] }));
+    expect(enc.categories[0]).toEqual({ column: 'k', categories: ['a', 'c', 'd'], infrequent: [] });
+    // one category more, and the two rarest share it, as scikit-learn gives them
+    const more = await new OneHotEncoder({ columns: ['k'], maxCategories: 3 }).fit(frame({ k: ['d', 'd', 'd', 'c', 'c', 'a', 'b', 'b', 'b', 'b'] }));
+    expect(more.categories[0]).toEqual({ column: 'k', categories: ['b', 'd'], infrequent: ['a', 'c'] });
+  });
+
   it("'auto' picks categorical columns with at most maxCategories values and leaves the rest", async () => {
     const f = frame({ few: ['x', 'y', 'x', 'y'], many: ['a', 'b', 'c', 'd'], n: [1, 2, 3, 4] });
     const enc = await new OneHotEncoder({ maxCategories: 3 }).fit(f);

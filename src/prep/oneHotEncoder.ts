@@ -18,6 +18,8 @@ export interface OneHotEncoderOptions {
    * At most this many output columns per input column, the `other` bucket included (missing values not counted):
    * the most frequent categories keep their own column, the rest share `col=other` (scikit-learn's max_categories).
    * Among categories tied on count, the earlier in sorted order keeps its column; scikit-learn 1.2 keeps the later one.
+   * A column of exactly `maxCategories` categories keeps a column for each, where scikit-learn 1.2 moves the rarest
+   * alone into its infrequent column.
    */
   readonly maxCategories?: number;
   /** 'category': missing is a category of its own (`col=(missing)`); 'mostFrequent': it takes the most frequent category. */

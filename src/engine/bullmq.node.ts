@@ -188,9 +188,10 @@ class BullmqExecutor implements Executor {
     let last = '';
     client.on('error', (e: Error) => { last = e.message; });
     try {
-      await firstPing(client);
+      await firstPing(client, this.where());
     } catch (e) {
       client.disconnect();
+      if (e instanceof SegkitError) throw e;
       throw new SegkitError('E_EXECUTOR', `cannot reach ${this.where()} after ${this.attempts} attempts: ${last || (e as Error).message}`, 'start redis-server, or check the URL, password and TLS (rediss://)', { cause: e });
     }
     const connection = redisOptions(this.url, this.attempts);

@@ -187,9 +187,10 @@ class ShardServer implements ShardWorker {
     let last = '';
     this.client.on('error', (e: Error) => { last = e.message; });
     try {
-      await firstPing(this.client);
+      await firstPing(this.client, `Redis at ${redactUrl(this.url)}`);
     } catch (e) {
       this.client.disconnect();
+      if (e instanceof SegkitError) throw e;
       throw new SegkitError('E_EXECUTOR', `cannot reach Redis at ${redactUrl(this.url)} after ${this.attempts} attempts: ${last || (e as Error).message}`, 'start redis-server, or check the URL, password and TLS (rediss://)', { cause: e });
     }
     this.forever.connected = true;

@@ -164,6 +164,12 @@ export function checkRedisUrl(url: unknown, option = 'connection'): string {
   if (!u || (u.protocol !== 'redis:' && u.protocol !== 'rediss:') || !u.hostname) {
     throw new SegkitError('E_BAD_OPTION', `option "${option}" must be a Redis URL like redis://host:6379 or rediss://user:password@host:6380/0, got ${typeof url === 'string' ? JSON.stringify(redactUrl(url)) : describe(url)}`);
   }
+  // the database, as ioredis reads it (the path, else a `db` parameter): other text would be sent as SELECT NaN
+  for (const db of [u.pathname.length > 1 ? u.pathname.slice(1) : null, u.searchParams.get('db')]) {
+    if (db !== null && !/^\d{1,9}$/.test(db)) {
+      throw new SegkitError('E_BAD_OPTION', `option "${option}" names database ${JSON.stringify(db)} in ${JSON.stringify(redactUrl(url as string))}: it must be a number, as in redis://host:6379/0`);
+    }
+  }
   return url as string;
 }
 
@@ -177,15 +183,26 @@ export const PING_TIMEOUT_MS = 20_000;
 
 /**
  * The client's first PING, or a rejection after `ms` (the connection's own retries give up on refused connections,
- * not on a server that stopped answering, such as one paused with SIGSTOP).
+ * not on a server that stopped answering, such as one paused with SIGSTOP). A database the URL names that the server
+ * lacks is E_EXECUTOR naming `where`.
  */
-export async function firstPing(client: { ping(): Promise<unknown> }, ms = PING_TIMEOUT_MS): Promise<void> {
+export async function firstPing(client: Pick<Redis, 'ping' | 'select' | 'options'>, where: string, ms = PING_TIMEOUT_MS): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer to PING within ${ms / 1000} s (the server accepts connections but does not reply)`)), ms);
   });
+  // a database the server lacks: ioredis reports its failed SELECT as an event only, and goes on in database 0
+  const db = client.options.db ?? 0;
+  const selected = async () => {
+    await client.ping();
+    if (db) {
+      await client.select(db).catch((e: Error) => {
+        throw new SegkitError('E_EXECUTOR', `${where} refused database ${db}: ${e.message}`, 'name a database the server has (below its "databases" setting, 16 by default), as in redis://host:6379/0', { cause: e });
+      });
+    }
+  };
   try {
-    await Promise.race([client.ping(), late]);
+    await Promise.race([selected(), late]);
   } finally {
     clearTimeout(timer);
   }

@@ -620,6 +620,9 @@ describe('the pieces under the BullMQ executor (no Redis needed)', () => {
     expect(() => bullmqExecutor({ connection: 'redis://h:1', store: 's3://bucket/x' })).toThrow(/only file:\/\/\/ stores are built in .*ShardStore/);
     expect(() => bullmqExecutor({ connection: 'redis://h:1', store, queue: 'a:b' })).toThrow(/option "queue"/);
     await expect(serveShards({ connection: 'redis://h:1', store, concurrency: 0 })).rejects.toThrow(/option "concurrency"/);
+    // a delay beyond a Node timer's longest ran after 1 ms: a heartbeat of 3e9 ms beat (and wrote to Redis) every millisecond
+    await expect(serveShards({ connection: 'redis://h:1', store, heartbeat: 3e9 })).rejects.toThrow(/^option "heartbeat" must be an integer from 100 to 2147483647, got 3000000000/);
+    await expect(serveShards({ connection: 'redis://h:1', store, lockDuration: 2 ** 31 })).rejects.toThrow(/^option "lockDuration" must be an integer from 1000 to 2147483647, got 2147483648/);
     // a flag given as text ("false" from a config file) is refused, not read as true
     await expect(serveShards({ connection: 'redis://h:1', store, logJobs: 'false' as never })).rejects.toThrow(/option "logJobs" must be true or false, got "false"/);
   });

@@ -178,6 +178,8 @@ describe('worker, score --executor and app', () => {
     expect(run('--store', 's3://bucket/shards')).toEqual({ code: 2, error: '--store uses s3:, but only file:/// stores are built in' });
     expect(run('--store', 'file://nas/shards')).toEqual({ code: 2, error: '--store names host "nas"; a file store is a path: file:///dir' });
     expect(run('--store', '/mnt/shards')).toEqual({ code: 2, error: '--store must be a URL like file:///shared/segkit, got "/mnt/shards"' });
+    // beyond a Node timer's longest delay, BullMQ's lock renewal and stalled-job check would run every millisecond
+    expect(run('--lock-ms', '5000000000')).toEqual({ code: 2, error: 'option \'--lock-ms <ms>\' argument \'5000000000\' is invalid. must be an integer from 1000 to 2147483647.' });
   });
 
   it('score names --executor and --store', () => {

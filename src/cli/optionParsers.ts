@@ -8,12 +8,12 @@ import { FLOAT32_MAX } from '../util/modelJson.js';
 
 const INTEGER = /^[+-]?\d+$/;
 
-/** An integer parser accepting values from `min` up. */
-export function integer(min: number): (value: string) => number {
+/** An integer parser accepting values from `min` up (to `max`, when given). */
+export function integer(min: number, max?: number): (value: string) => number {
   return (value) => {
     const n = Number(value.trim());
-    if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`must be an integer >= ${min}.`);
+    if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+      throw new InvalidArgumentError(max === undefined ? `must be an integer >= ${min}.` : `must be an integer from ${min} to ${max}.`);
     }
     return n;
   };

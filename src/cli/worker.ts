@@ -34,7 +34,7 @@ export function registerWorker(program: Command, signal: AbortSignal): void {
     .addOption(new Option('--store <url>', 'where callers put shards, as this machine reaches it (file:///shared/dir)').argParser(storeUrl('--store')).makeOptionMandatory())
     .addOption(new Option('--concurrency <n>', 'jobs at once: overlaps store reads (compute is one thread: run a worker per core)').argParser(integer(1)).default(1))
     .addOption(new Option('--queue <name>', 'queue name shared with the callers').argParser(queueName('--queue')).default('segkit'))
-    .addOption(new Option('--lock-ms <ms>', 'job lock: a dead worker\'s job is retried elsewhere this long after it died').argParser(integer(1000)).default(30_000))
+    .addOption(new Option('--lock-ms <ms>', 'job lock: a dead worker\'s job is retried elsewhere this long after it died').argParser(integer(1000, 2 ** 31 - 1)).default(30_000))
     .option('--ops <modules...>', 'modules defining more shard ops, loaded at start (jobs only name registered ops)')
     .option('-q, --quiet', 'no line per job (start, stop and failures are still logged)')
     .addHelpText('after', EXAMPLES)

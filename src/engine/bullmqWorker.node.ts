@@ -113,6 +113,9 @@ redis.call('SREM', KEYS[2], ARGV[1])
 for i = 2, #ARGV do redis.call('DEL', ARGV[i]) end
 return 1`;
 
+/** The longest delay a Node timer takes (about 24.8 days). */
+const TIMER_MAX = 2 ** 31 - 1;
+
 /** Deterministic failures are not retried: BullMQ's UnrecoverableError carrying "E_CODE: message". */
 type Unrecoverable = new (message: string) => Error;
 
@@ -160,14 +163,15 @@ class ShardServer implements ShardWorker {
     this.names = queueNames(this.queue);
     this.keys = redisKeys(this.queue);
     this.gatherPrefix = `bull:${this.names.gather('')}`;
-    const int = (name: string, v: unknown, dflt: number, min: number) => {
+    const int = (name: string, v: unknown, dflt: number, min: number, max = Infinity) => {
       const x = v ?? dflt;
-      if (!Number.isInteger(x) || (x as number) < min) throw badOption(name, v, `an integer >= ${min}`);
+      if (!Number.isInteger(x) || (x as number) < min || (x as number) > max) throw badOption(name, v, max === Infinity ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
       return x as number;
     };
     this.concurrency = int('concurrency', o.concurrency, 1, 1);
-    this.lockDuration = int('lockDuration', o.lockDuration, 30_000, 1000);
-    this.heartbeat = int('heartbeat', o.heartbeat, 1000, 100);
+    // timer delays: Node runs a longer one after 1 ms (the heartbeat, BullMQ's lock renewal and stalled-job check)
+    this.lockDuration = int('lockDuration', o.lockDuration, 30_000, 1000, TIMER_MAX);
+    this.heartbeat = int('heartbeat', o.heartbeat, 1000, 100, TIMER_MAX);
     this.attempts = int('connectAttempts', o.connectAttempts, 5, 1);
     if (o.log !== undefined && typeof o.log !== 'function') throw badOption('log', o.log, 'a function');
     this.print = o.log ?? (() => undefined);

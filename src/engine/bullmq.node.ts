@@ -264,7 +264,7 @@ class BullmqExecutor implements Executor {
         v: PROTOCOL, segkit: SEGKIT_VERSION, n, d, dtype, shardRows, replicate: h.replicate, sums,
         inputs: Object.entries(source.rows ?? {}).map(([k, a]) => [k, typeOfRows(a)] as const),
       };
-      await c.client.set(this.keys.fit(h.fit), JSON.stringify(meta), 'EX', HANDLE_TTL).catch((e) => { throw this.lost(e); });
+      await this.answered(c.client.set(this.keys.fit(h.fit), JSON.stringify(meta), 'EX', HANDLE_TTL).catch((e) => { throw this.lost(e); }), options.signal);
     } catch (e) {
       await this.release(h);
       // a close() meanwhile removed the files written by then: those that landed after it go now
@@ -326,10 +326,30 @@ class BullmqExecutor implements Executor {
         if (h.released) await this.store.removeAll(`${h.fit}/`).catch(() => undefined);
         throw e;
       }
-      await this.log(c, h, pass, { k: 'write', name });
+      await this.answered(this.log(c, h, pass, { k: 'write', name }), options.signal);
       h.pass = pass;
       h.changed.fill(pass);
       h.changedAny = pass;
+    });
+  }
+
+  /**
+   * `p`, unless the signal fires first (E_ABORTED) or Redis stays silent for as long as a pass waits for it
+   * (E_EXECUTOR): a Redis that stopped answering (paused, a hung host) holds the commands sent to it for good.
+   */
+  private answered<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+    const silent = Math.max(LIVE_MS, Math.min(this.workerTimeout, PING_TIMEOUT_MS));
+    return new Promise<T>((resolve, reject) => {
+      const end = (f: () => void) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      const onAbort = () => end(() => reject(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason })));
+      const timer = setTimeout(() => end(() => reject(new SegkitError('E_EXECUTOR', `${this.where()} has not answered for ${silent / 1000} s`, 'check that redis-server is running and answering'))), silent);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      p.then((v) => end(() => resolve(v)), (e) => end(() => reject(e)));
     });
   }
 
@@ -388,7 +408,7 @@ class BullmqExecutor implements Executor {
       for (const s of list) h.changed[s] = pass;
       h.changedAny = pass;
     }
-    const routes = await this.route(c, h, list).catch((e) => { throw this.lost(e); });
+    const routes = await this.answered(this.route(c, h, list).catch((e) => { throw this.lost(e); }), signal);
     const gathered = new Promise<Gathered>((resolve, reject) => this.pending.set(parentId, { resolve, reject }));
     gathered.catch(() => undefined);
     try {
@@ -403,14 +423,19 @@ class BullmqExecutor implements Executor {
         }),
       });
       // the workers given jobs stay in the workers' set (see `enlist`)
-      await Promise.all([logged, leased, added.then(() => Promise.all([this.expire(c, parentId), this.enlist(c, routes)]))]).catch((e) => { throw this.lost(e); });
+      const sent = Promise.all([logged, leased, added.then(() => Promise.all([this.expire(c, parentId), this.enlist(c, routes)]))]).catch((e) => { throw this.lost(e); });
+      await this.answered(sent, signal).catch((e) => {
+        // jobs added once Redis answers again go with their parent
+        void sent.then(() => this.cancel(c, parentId), () => undefined);
+        throw e;
+      });
       // a pass that stops early ran on the shards whose jobs had started: the log says so, as after a failure
       const ran = step.k === 'map' ? async (shards: number[]) => { if (!h.released) await this.log(c, h, pass, { ...step, sh: shards }); } : undefined;
       const got = await this.wait(c, h, parentId, gathered, signal, ran);
       return await this.results(h, pass, list, got, async (ran) => {
         // the log's entry is what a holder replays: a shard whose job failed never applied the pass (as on every
         // other executor), so a later pass must not replay it there, and fail again with this pass's error
-        if (step.k === 'map') await this.log(c, h, pass, { ...step, sh: ran });
+        if (step.k === 'map') await this.answered(this.log(c, h, pass, { ...step, sh: ran }));
       });
     } finally {
       this.pending.delete(parentId);

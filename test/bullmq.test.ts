@@ -617,6 +617,9 @@ describe('the pieces under the BullMQ executor (no Redis needed)', () => {
     const store = 'file:///tmp/segkit-unused';
     expect(() => bullmqExecutor({ connection: 'redis://h:1', store, queu: 'x' } as never)).toThrow(/queu.*queue/);
     expect(() => bullmqExecutor({ connection: 'http://h:1', store })).toThrow(/option "connection" must be a Redis URL/);
+    // a password given as ioredis's URL parameter is hidden as the one before the host is
+    expect(() => bullmqExecutor({ connection: 'http://h:1/?password=s3cret', store })).toThrow('option "connection" must be a Redis URL like redis://host:6379 or rediss://user:password@host:6380/0, got "http://h:1/?password=***"');
+    expect(() => bullmqExecutor({ connection: 'redis://h:1/x?password=s3cret', store })).toThrow('option "connection" names database "x" in "redis://h:1/x?password=***"');
     expect(() => bullmqExecutor({ connection: 'redis://h:1', store: 's3://bucket/x' })).toThrow(/only file:\/\/\/ stores are built in .*ShardStore/);
     expect(() => bullmqExecutor({ connection: 'redis://h:1', store, queue: 'a:b' })).toThrow(/option "queue"/);
     await expect(serveShards({ connection: 'redis://h:1', store, concurrency: 0 })).rejects.toThrow(/option "concurrency"/);

@@ -142,11 +142,12 @@ export function unseal(sealed: Uint8Array | undefined, what: string): Uint8Array
   return body;
 }
 
-/** The URL without its password, for messages. */
+/** The URL without its password (ioredis also takes one as a `password` parameter), for messages. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
     return u.href;
   } catch {
     return '(unparsable URL)';

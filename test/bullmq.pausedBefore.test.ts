@@ -1,8 +1,10 @@
 // A Redis server that has stopped answering (paused, as SIGSTOP does, or a hung host) before an operation starts:
 // the connection is still open, so what the operation sends first (a load's metadata, a pass's log entry and jobs, a
 // write's log entry) waits in it. The operation rejects with E_ABORTED when its signal fires and with E_EXECUTOR once
-// Redis has been silent for workerTimeout, as a pass already waiting does: no wait here is bounded by a timer of the
-// test's own, so an operation that hangs fails the test by its time-out.
+// Redis has been silent for workerTimeout, as a pass already waiting does; a first connection to a server that never
+// answers rejects when the signal fires too. No wait here is bounded by a timer of the test's own, so an operation
+// that hangs fails the test by its time-out.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bullmqExecutor, kmeans, type Executor, type Handle } from '../src/index.node.js';
 import { describeRedis, useRedis, type RedisServer } from './helpers/cluster.js';
@@ -48,5 +50,20 @@ describeRedis('bullmq.pausedBefore.test')('an operation started while Redis does
     expect((await failure(() => kmeans(data, { k: 2, seed: 1, executor: ex, signal: aborted() }))).code).toBe('E_ABORTED');
     const e = await failure(() => kmeans(data, { k: 2, seed: 1, executor: ex }));
     expect(`${e.code}: ${e.message}`.startsWith(silent())).toBe(true);
+  }, 20_000);
+
+  it('a first connection to a server that never answers gives way to the signal, and close() does not wait for its PING (20 s)', async () => {
+    // a TCP listener that takes the connection and says nothing, as a hung host does
+    const sockets: Socket[] = [];
+    const silentServer = createServer((socket) => { sockets.push(socket); });
+    await new Promise<void>((resolve) => silentServer.listen(0, '127.0.0.1', resolve));
+    const own = bullmqExecutor({ connection: `redis://127.0.0.1:${(silentServer.address() as AddressInfo).port}`, store: cluster.store });
+    try {
+      expect((await failure(() => kmeans(data, { k: 2, seed: 1, executor: own, signal: aborted() }))).code).toBe('E_ABORTED');
+    } finally {
+      await own.close();
+      for (const socket of sockets) socket.destroy();
+      silentServer.close();
+    }
   }, 20_000);
 });

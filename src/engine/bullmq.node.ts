@@ -242,7 +242,7 @@ class BullmqExecutor implements Executor {
   async load(source: ShardSource, options: LoadOptions = {}): Promise<Handle> {
     throwIfAborted(options.signal);
     const { n, d, dtype, shardRows } = checkSource(source, options);
-    const c = await this.conn();
+    const c = await this.answered(this.conn(), options.signal, false);
     const h = new BullHandle(nextHandle++, randomBytes(8).toString('hex'), n, d, dtype, shardRows, !!options.replicate);
     this.handles.add(h);
     try {
@@ -311,7 +311,7 @@ class BullmqExecutor implements Executor {
     checkRowValues(name, values, h.n);
     const copy = values.slice();
     await h.serial(async () => {
-      const c = await this.conn();
+      const c = await this.answered(this.conn(), options.signal, false);
       this.checkLive(h);
       const pass = h.pass + 1;
       try {
@@ -334,10 +334,11 @@ class BullmqExecutor implements Executor {
   }
 
   /**
-   * `p`, unless the signal fires first (E_ABORTED) or Redis stays silent for as long as a pass waits for it
-   * (E_EXECUTOR): a Redis that stopped answering (paused, a hung host) holds the commands sent to it for good.
+   * `p`, unless the signal fires first (E_ABORTED) or, when `bounded`, Redis stays silent for as long as a
+   * pass waits for it (E_EXECUTOR): a Redis that stopped answering (paused, a hung host) holds the commands sent to
+   * it for good. A first connection has bounds of its own (its attempts, its first PING), but not the signal.
    */
-  private answered<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  private answered<T>(p: Promise<T>, signal?: AbortSignal, bounded = true): Promise<T> {
     const silent = Math.max(LIVE_MS, Math.min(this.workerTimeout, PING_TIMEOUT_MS));
     return new Promise<T>((resolve, reject) => {
       const end = (f: () => void) => {
@@ -346,7 +347,7 @@ class BullmqExecutor implements Executor {
         f();
       };
       const onAbort = () => end(() => reject(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason })));
-      const timer = setTimeout(() => end(() => reject(new SegkitError('E_EXECUTOR', `${this.where()} has not answered for ${silent / 1000} s`, 'check that redis-server is running and answering'))), silent);
+      const timer = bounded ? setTimeout(() => end(() => reject(new SegkitError('E_EXECUTOR', `${this.where()} has not answered for ${silent / 1000} s`, 'check that redis-server is running and answering'))), silent) : undefined;
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       p.then((v) => end(() => resolve(v)), (e) => end(() => reject(e)));
@@ -393,7 +394,7 @@ class BullmqExecutor implements Executor {
 
   /** Runs one pass as a flow and returns each shard's partial bytes in list order. */
   private async pass(h: BullHandle, step: Step, list: readonly number[], signal?: AbortSignal): Promise<Uint8Array[]> {
-    const c = await this.conn();
+    const c = await this.answered(this.conn(), signal, false);
     this.checkLive(h);
     throwIfAborted(signal);
     const pass = h.pass + 1;
@@ -620,8 +621,22 @@ class BullmqExecutor implements Executor {
     await Promise.all([...this.handles].map((h) => this.release(h)));
     const ready = this.ready;
     this.ready = this.current = undefined;
-    const c = ready && (await ready.catch(() => undefined));
-    if (!c) return;
+    if (!ready) return;
+    let settled = false;
+    const made = ready.then((c) => c, () => undefined).finally(() => { settled = true; });
+    await bounded(made);
+    if (!settled) {
+      // a first connection under way to a host that does not answer waits for its PING (20 s): the close does not,
+      // and the connection is closed once it is made
+      void made.then((c) => c && this.shut(c, []));
+      return;
+    }
+    const c = await made;
+    if (c) await this.shut(c, running);
+  }
+
+  private async shut(c: Conn, running: readonly string[]): Promise<void> {
+    if (this.current === c) this.current = undefined;
     // the passes cut short: their waiting jobs go, and their running ones no longer report to a parent
     await bounded(Promise.all(running.map((id) => this.cancel(c, id))));
     let done = false;

@@ -6,11 +6,11 @@
 // that hangs fails the test by its time-out.
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bullmqExecutor, kmeans, type Executor, type Handle } from '../src/index.node.js';
+import { bullmqExecutor, kmeans, serveShards, type Executor, type Handle } from '../src/index.node.js';
 import { describeRedis, useRedis, type RedisServer } from './helpers/cluster.js';
 import { failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package
-import { busyOp } from './helpers/testOps.mjs';
+import { busyOp, markRowsOp } from './helpers/testOps.mjs';
 
 describeRedis('bullmq.pausedBefore.test')('an operation started while Redis does not answer', () => {
   const cluster = useRedis({ dir: 'segkit-paused-before-' });
@@ -66,4 +66,42 @@ describeRedis('bullmq.pausedBefore.test')('an operation started while Redis does
       silentServer.close();
     }
   }, 20_000);
+});
+
+describeRedis('bullmq.pausedBefore.test')('a pass aborted before its jobs were added, Redis silent', () => {
+  const cluster = useRedis({ dir: 'segkit-paused-before-log-', client: true });
+
+  it('ran on no shard: later passes, on a worker rebuilding the shards from the log, do not apply it', async () => {
+    const { redis, url, store, client } = cluster;
+    const ex = bullmqExecutor({ connection: url, store });
+    let worker = await serveShards({ connection: url, store, logJobs: false });
+    try {
+      const h = await ex.load({ columns: [new Float32Array(4 * 16)] }, { shardRows: 16 });
+      const fit = (h as unknown as { fit: string }).fit;
+      await ex.map(markRowsOp, h, { v: 1 });
+      // no worker holds the shards now, and the caller's look-up of the live workers is out of date
+      await worker.close();
+      (ex as unknown as { live: { at: number } }).live.at = -Infinity;
+      redis.pause();
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 200);
+      try {
+        expect((await failure(() => ex.map(markRowsOp, h, { v: 2 }, { signal: ac.signal }))).code).toBe('E_ABORTED');
+      } finally {
+        redis.resume();
+      }
+      // what the aborted pass sent lands once Redis answers: its log entry, then the entry naming the shards it ran on
+      for (let i = 0; i < 100 && !String(await client.hget(`segkit:segkit:log:${fit}`, '2')).includes('"sh"'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(JSON.parse(String(await client.hget(`segkit:segkit:log:${fit}`, '2')))).toEqual({ k: 'map', op: 'test.markRows', st: expect.any(String), sh: [] });
+      worker = await serveShards({ connection: url, store, logJobs: false });
+      // as on every other executor: the marks of pass 1, then those of the pass run again
+      expect(Array.from(await ex.readRows(h, 'mark'))).toEqual(new Array(64).fill(1));
+      await ex.map(markRowsOp, h, { v: 3 });
+      expect(Array.from(await ex.readRows(h, 'mark'))).toEqual(new Array(64).fill(3));
+    } finally {
+      redis.resume();
+      await ex.close();
+      await worker.close();
+    }
+  }, 30_000);
 });

@@ -409,7 +409,13 @@ class BullmqExecutor implements Executor {
       for (const s of list) h.changed[s] = pass;
       h.changedAny = pass;
     }
-    const routes = await this.answered(this.route(c, h, list).catch((e) => { throw this.lost(e); }), signal);
+    // a pass that stops early ran on the shards whose jobs had started: the log says so, as after a failure
+    const ran = step.k === 'map' ? async (shards: number[]) => { if (!h.released) await this.log(c, h, pass, { ...step, sh: shards }); } : undefined;
+    const routes = await this.answered(this.route(c, h, list).catch((e) => { throw this.lost(e); }), signal).catch((e) => {
+      // no job was added: the pass ran on no shard
+      void logged.then(() => ran?.([])).catch(() => undefined);
+      throw e;
+    });
     const gathered = new Promise<Gathered>((resolve, reject) => this.pending.set(parentId, { resolve, reject }));
     gathered.catch(() => undefined);
     try {
@@ -426,12 +432,10 @@ class BullmqExecutor implements Executor {
       // the workers given jobs stay in the workers' set (see `enlist`)
       const sent = Promise.all([logged, leased, added.then(() => Promise.all([this.expire(c, parentId), this.enlist(c, routes)]))]).catch((e) => { throw this.lost(e); });
       await this.answered(sent, signal).catch((e) => {
-        // jobs added once Redis answers again go with their parent
-        void sent.then(() => this.cancel(c, parentId), () => undefined);
+        // jobs added once Redis answers again go with their parent, and the log names those that started
+        void added.then(() => this.cancel(c, parentId, ran), () => ran?.([])).catch(() => undefined);
         throw e;
       });
-      // a pass that stops early ran on the shards whose jobs had started: the log says so, as after a failure
-      const ran = step.k === 'map' ? async (shards: number[]) => { if (!h.released) await this.log(c, h, pass, { ...step, sh: shards }); } : undefined;
       const got = await this.wait(c, h, parentId, gathered, signal, ran);
       return await this.results(h, pass, list, got, async (ran) => {
         // the log's entry is what a holder replays: a shard whose job failed never applied the pass (as on every

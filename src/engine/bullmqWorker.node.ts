@@ -31,9 +31,9 @@ export interface ShardWorkerOptions {
   queue?: string;
   /** Jobs of this worker's own queue processed at once (default 1): more overlaps store reads; compute is one thread. */
   concurrency?: number;
-  /** Milliseconds a job's lock lasts without renewal (default 30 s): a killed worker's job is retried elsewhere after it. */
+  /** Milliseconds a job's lock lasts without renewal (default 30 s, 1,000 to 2^31 - 1): a killed worker's job is retried elsewhere after it. */
   lockDuration?: number;
-  /** Milliseconds between heartbeats (default 1 s); a worker silent for 5 heartbeats counts as gone. */
+  /** Milliseconds between heartbeats (default 1 s, 100 to 2^31 - 1); a worker silent for 5 heartbeats counts as gone. */
   heartbeat?: number;
   /** Failed connection attempts before the first connection gives up with E_EXECUTOR (default 5). */
   connectAttempts?: number;

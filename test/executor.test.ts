@@ -127,6 +127,22 @@ describe('the byte encoding of states and partials', () => {
     expect(() => encodeValue({ f: () => 1 })).toThrow(/cannot encode function/);
     expect(() => encodeValue(new Map())).toThrow(/cannot encode Map/);
   });
+
+  it('keeps a leading U+FEFF of a string or key, and refuses bytes that are not UTF-8 as corrupt (E_EXECUTOR)', () => {
+    const s = '\uFEFFid';
+    const back = decodeValue(encodeValue({ [s]: [s, '\uFEFF'] })) as Record<string, string[]>;
+    expect(Object.keys(back)).toEqual([s]);
+    expect(back[s]).toEqual([s, '\uFEFF']);
+    const bytes = encodeValue(['ab']);
+    bytes[10] = 0xff;
+    let error: unknown;
+    try {
+      decodeValue(bytes);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ name: 'SegkitError', code: 'E_EXECUTOR', message: 'corrupt shard-op value at byte 10 of 12' });
+  });
 });
 
 describe('piscina executor', () => {

@@ -30,7 +30,8 @@ class Writer {
 }
 
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default decoder strips it)
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const LONE_SURROGATE = /\p{Cs}/u;
 
 function write(w: Writer, v: unknown, depth: number): void {
@@ -87,7 +88,16 @@ export function decodeValue(bytes: Uint8Array): unknown {
       case T_FALSE: return false;
       case T_TRUE: return true;
       case T_NUM: return view.getFloat64(take(8), true);
-      case T_STR: { const n = view.getUint32(take(4), true); const at = take(n); return fromUtf8.decode(bytes.subarray(at, at + n)); }
+      case T_STR: {
+        const n = view.getUint32(take(4), true);
+        const at = take(n);
+        try {
+          return fromUtf8.decode(bytes.subarray(at, at + n));
+        } catch {
+          p = at;
+          return fail();
+        }
+      }
       case T_TYPED: {
         const t = bytes[take(1)];
         const C = TYPED[t] ?? fail();

@@ -217,6 +217,28 @@ describe('piscina executor', () => {
     }
   });
 
+  it('an idleTimeout past the largest timer (2^31 - 1 ms) keeps idle workers, with no timer warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const pools = [piscinaExecutor({ threads: 2, idleTimeout: 2 ** 31 }), piscinaExecutor({ threads: 2, idleTimeout: 1e12 })];
+    try {
+      for (const ex of pools) {
+        expect(Array.from(await clusterMaxOn(ex))).toEqual(Array.from(maxTwin()));
+        expect(poolOf(ex)!.threads).toHaveLength(1);
+      }
+      const before = pools.map(threadIds);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pools.map((ex) => poolOf(ex)!.threads.length)).toEqual([1, 1]);
+      for (const ex of pools) expect(Array.from(await clusterMaxOn(ex))).toEqual(Array.from(maxTwin()));
+      expect(pools.map(threadIds)).toEqual(before);
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await Promise.all(pools.map((ex) => ex.close()));
+    }
+  });
+
   it('loadAndMap runs each shard as its rows come in: the same partials, per-row outputs and rows as load then map', async () => {
     // 1,024-row shards: 129 of them, so the workers run shards while later ones are still being copied
     const source = { columns, rows: { labels } };

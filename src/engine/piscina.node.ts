@@ -69,7 +69,7 @@ const workerFile = (): string => builtFile(new URL('./worker.js', import.meta.ur
 export interface PiscinaExecutorOptions {
   /** Threads that run shards, the calling thread included (default: every core). */
   threads?: number;
-  /** Milliseconds an idle worker lives before it is stopped (default 10 s). */
+  /** Milliseconds an idle worker lives before it is stopped (default 10 s; past 2^31 - 1, about 24.8 days, never). */
   idleTimeout?: number;
 }
 
@@ -88,7 +88,9 @@ class PiscinaExecutor extends HeapExecutor {
   constructor(o: PiscinaExecutorOptions) {
     super(true);
     this.threads = o.threads ?? availableParallelism();
-    this.idleTimeout = o.idleTimeout ?? 10_000;
+    // a timer past 2^31 - 1 ms fires after 1 ms (with a warning): piscina's Infinity sets none
+    const idle = o.idleTimeout ?? 10_000;
+    this.idleTimeout = idle > 0x7fffffff ? Infinity : idle;
   }
 
   // Created on first use so importing segkit costs nothing; idle workers are stopped after idleTimeout.

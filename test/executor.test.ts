@@ -9,7 +9,7 @@ import { encodeValue, decodeValue } from '../src/engine/codec.js';
 import { expectBlobsFound, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
-import { busyOp, clusterMaxOp, markRowsOp, patternMissOp, trapOp, whereRanOp } from './helpers/testOps.mjs';
+import { busyOp, clusterMaxOp, markRowsOp, patternMissOp, trapOp, viewsOp, whereRanOp } from './helpers/testOps.mjs';
 
 afterAll(close);
 
@@ -53,6 +53,32 @@ describe('a new shard op runs on every executor without touching executor code',
     const ex = make();
     try {
       expect(Array.from(await clusterMaxOn(ex))).toEqual(want);
+    } finally {
+      await ex.close();
+    }
+  });
+});
+
+describe('a partial holding views of the shard\'s memory (shardColumn, rowValues)', () => {
+  it.each([
+    ['inline', () => inlineExecutor()],
+    ['loopback', () => loopbackExecutor()],
+    ['piscina, 1 thread', () => piscinaExecutor({ threads: 1 })],
+    ['piscina, 2 threads', () => piscinaExecutor({ threads: 2 })],
+  ])('%s: keeps its values after the data is released and other data loaded into that memory, and after it grows', async (_name, make) => {
+    const ex = make();
+    try {
+      const h = await ex.load({ columns: [columns[0]] });
+      const parts = await ex.map(viewsOp, h, null) as { col: Float32Array; rows: [Float64Array, number] }[];
+      await ex.release(h);
+      await ex.release(await ex.load({ columns: [columns[0].map((v) => -v)] }));
+      await ex.release(await ex.load({ columns: [new Float32Array(1 << 23)] }));
+      expect(parts.map((p) => p.rows[1])).toEqual([0, 1, 2]);
+      for (const [s, p] of parts.entries()) {
+        const want = columns[0].subarray(s * 65_536, (s + 1) * 65_536);
+        expect(p.col).toEqual(want);
+        expect(p.rows[0]).toEqual(Float64Array.from(want, (v) => 2 * v));
+      }
     } finally {
       await ex.close();
     }

@@ -486,10 +486,26 @@ export const YIELD_MS = 20;
 /** Milliseconds from a monotonic clock where the realm has one (a bare ECMAScript realm has only Date). */
 export const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/**
+ * A partial with its typed arrays that view the kernels' memory (`shardColumn`, `rowValues`) copied out, as a copy
+ * through bytes would give: a later load reuses that memory, or grows it and leaves the view empty. Arrays and
+ * objects holding one are copied too; nothing is changed in place.
+ */
+function ownArrays(v: unknown, memory: ArrayBufferLike): unknown {
+  if (ArrayBuffer.isView(v)) return v.buffer === memory ? (v as Float32Array).slice() : v;
+  if (!v || typeof v !== 'object') return v;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k], y = ownArrays(x, memory);
+    if (y !== x) (out ??= (Array.isArray(v) ? [...v] : { ...v }) as Record<string, unknown>)[k] = y;
+  }
+  return out ?? v;
+}
+
 /** Runs one shard, turning a kernel trap into E_WORKER; an op's own SegkitError (bad data found) passes through. */
 export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S, from?: ShardSource['columns']): P {
   try {
-    return from ? op.runFrom!(shard, state, from) : op.run(shard, state);
+    return ownArrays(from ? op.runFrom!(shard, state, from) : op.run(shard, state), shard.mem.memory.buffer) as P;
   } catch (e) {
     if (e instanceof SegkitError) throw e;
     // an op module that imports another copy of segkit throws that copy's class: its code is kept all the same

@@ -118,3 +118,15 @@ export const whereRanOp = defineOp({
     return [shard.index, 1, columns[0][shard.start]];
   },
 }, import.meta.url);
+
+/** Returns views of the shard's memory as they are (a column, a per-row buffer), in an object and an array. */
+export const viewsOp = defineOp({
+  name: 'test.views',
+  rows: () => ({ twice: { type: 'f64', fill: 0 } }),
+  run(shard) {
+    const col = shardColumn(shard, 0);
+    const twice = rowValues(shard, 'twice', 'f64');
+    for (let i = 0; i < shard.rows; i++) twice[i] = 2 * col[i];
+    return { col, rows: [twice, shard.index] };
+  },
+}, import.meta.url);

@@ -492,12 +492,26 @@ export const now = (): number => (typeof performance !== 'undefined' ? performan
  * objects holding one are copied too; nothing is changed in place.
  */
 function ownArrays(v: unknown, memory: ArrayBufferLike): unknown {
-  if (ArrayBuffer.isView(v)) return v.buffer === memory ? (v as Float32Array).slice() : v;
+  if (ArrayBuffer.isView(v)) {
+    if (v.buffer !== memory) return v;
+    return v instanceof DataView ? new DataView(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)) : (v as Float32Array).slice();
+  }
   if (!v || typeof v !== 'object') return v;
+  // arrays by index: a partial may be a long array of numbers, whose keys as strings would cost more than the op
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (!x || typeof x !== 'object') continue;
+      const y = ownArrays(x, memory);
+      if (y !== x) (copy ??= [...v])[i] = y;
+    }
+    return copy ?? v;
+  }
   let out: Record<string, unknown> | undefined;
   for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k], y = ownArrays(x, memory);
-    if (y !== x) (out ??= (Array.isArray(v) ? [...v] : { ...v }) as Record<string, unknown>)[k] = y;
+    if (y !== x) (out ??= { ...v } as Record<string, unknown>)[k] = y;
   }
   return out ?? v;
 }

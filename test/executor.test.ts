@@ -9,7 +9,7 @@ import { encodeValue, decodeValue } from '../src/engine/codec.js';
 import { expectBlobsFound, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
-import { busyOp, clusterMaxOp, markRowsOp, patternMissOp, trapOp, viewsOp, whereRanOp } from './helpers/testOps.mjs';
+import { busyOp, clusterMaxOp, growViewsOp, markRowsOp, patternMissOp, trapOp, viewsOp, whereRanOp } from './helpers/testOps.mjs';
 
 afterAll(close);
 
@@ -79,6 +79,21 @@ describe('a partial holding views of the shard\'s memory (shardColumn, rowValues
         expect(p.col).toEqual(want);
         expect(p.rows[0]).toEqual(Float64Array.from(want, (v) => 2 * v));
       }
+    } finally {
+      await ex.close();
+    }
+  });
+});
+
+describe('a partial viewing shared memory that the op grew', () => {
+  it.each([1, 2])('piscina, %i thread(s): keeps its values after the data is released and other data loaded', async (threads) => {
+    const ex = piscinaExecutor({ threads });
+    try {
+      const h = await ex.load({ columns: [columns[0]] });
+      const parts = await ex.map(growViewsOp, h, null) as { col: Float32Array }[];
+      await ex.release(h);
+      await ex.release(await ex.load({ columns: [columns[0].map((v) => -v)] }));
+      for (const [s, p] of parts.entries()) expect(p.col).toEqual(columns[0].subarray(s * 65_536, (s + 1) * 65_536));
     } finally {
       await ex.close();
     }

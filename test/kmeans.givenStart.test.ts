@@ -59,6 +59,26 @@ describe('a fit from given centres', () => {
     }
   });
 
+  it('runs its first pass with the centring: one centring and assignment pass in place of a centring pass and an assignment pass', async () => {
+    const [, ex] = executors[2];
+    const ds = data(20_011, 6, 3);
+    const init = starts(ds, 5);
+    // the passes each fit asks of the executor, by op name
+    const spy = (names: string[]): Executor => new Proxy(ex, {
+      get(target, key) {
+        const v = Reflect.get(target, key);
+        if (key === 'map') return (op: { name: string }, ...rest: unknown[]) => { names.push(op.name); return (v as (...a: unknown[]) => unknown).call(target, op, ...rest); };
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const fused: string[] = [], twin: string[] = [];
+    same(await kmeans(ds, { k: 5, init, tol: 0, maxIter: 50, executor: spy(fused) }), await plain(spy(twin), ds, { k: 5, init, tol: 0, maxIter: 50 }));
+    const count = (names: string[], name: string) => names.filter((n) => n === name).length;
+    expect([count(fused, 'kmeans.centreAssign'), count(fused, 'matrix.centre')]).toEqual([1, 0]);
+    expect([count(twin, 'kmeans.centreAssign'), count(twin, 'matrix.centre')]).toEqual([0, 1]);
+    expect(count(fused, 'kmeans.assign')).toBe(count(twin, 'kmeans.assign') - 1);
+  });
+
   it('equals it where the rows are scaled (values whose squared distances leave float32)', async () => {
     const [, ex] = executors[2];
     const ds = data(4_000, 3, 5, 1e18);

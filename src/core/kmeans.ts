@@ -274,6 +274,9 @@ export async function kmeans(data: DataInput, options: KMeansOptions): Promise<K
  * longer (at 1M x 16, 16.9 to 18.8 ms against 9.7 to 14.8), but less than the copy into a fresh array took at the end.
  * Fits from fixed centres at 1M x 16, k = 8, medians of six fits a process, five alternating pairs of processes: 65,
  * 68, 74, 75, 71 ms -> 61, 62, 69, 70, 69 ms; at 1M x 64 no change beyond the noise (two pairs).
+ * With `start` (given centres, data coordinates), the first Lloyd pass from them runs with the load's centring
+ * (`loadMatrixPassing`), and `fit` gets its partials as `first` (undefined where the rows needed scaling or a centre
+ * lies too far for float32 distances: the fit then runs that pass itself).
  */
 export async function fitOnLoad<T>(
   ds: Dataset,

@@ -431,9 +431,12 @@ class BullmqExecutor implements Executor {
       });
       // the workers given jobs stay in the workers' set (see `enlist`)
       const sent = Promise.all([logged, leased, added.then(() => Promise.all([this.expire(c, parentId), this.enlist(c, routes)]))]).catch((e) => { throw this.lost(e); });
-      await this.answered(sent, signal).catch((e) => {
-        // jobs added once Redis answers again go with their parent, and the log names those that started
-        void added.then(() => this.cancel(c, parentId, ran), () => ran?.([])).catch(() => undefined);
+      await this.answered(sent, signal).catch(async (e) => {
+        // jobs added once Redis answers again go with their parent, and the log names those that started; an abort
+        // waits (bounded) for that, as a wait does, so a pass the caller starts next finds the log rewritten
+        const cleaned = added.then(() => this.cancel(c, parentId, ran), () => ran?.([]));
+        if (e instanceof SegkitError && e.code === 'E_ABORTED') await bounded(cleaned);
+        else void cleaned.catch(() => undefined);
         throw e;
       });
       const got = await this.wait(c, h, parentId, gathered, signal, ran);
@@ -607,7 +610,10 @@ class BullmqExecutor implements Executor {
     this.handles.delete(handle);
     handle.released = true;
     const ready = this.ready;
-    const c = ready && (await ready.catch(() => undefined));
+    // bounded too: a connection still being made to a host that does not answer must not hold a release (or close)
+    let timer: NodeJS.Timeout | undefined;
+    const c = ready && (await Promise.race([ready.catch(() => undefined), new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), CANCEL_MS); })]));
+    clearTimeout(timer);
     // the keys go first: a worker whose large result lands after the files are removed then finds them gone, and
     // removes what it wrote
     // sent while the connection is re-established too (they run once it is back: left, they would keep the data in

@@ -489,11 +489,11 @@ export const now = (): number => (typeof performance !== 'undefined' ? performan
 /**
  * A partial with its typed arrays that view the kernels' memory (`shardColumn`, `rowValues`) copied out, as a copy
  * through bytes would give: a later load reuses that memory, or grows it and leaves the view empty. Arrays and
- * objects holding one are copied too; nothing is changed in place.
+ * objects holding one are copied too; nothing is changed in place. `before`: the memory's buffer as the op started.
  */
-function ownArrays(v: unknown, memory: ArrayBufferLike): unknown {
+function ownArrays(v: unknown, memory: ArrayBufferLike, before: ArrayBufferLike): unknown {
   if (ArrayBuffer.isView(v)) {
-    if (v.buffer !== memory) return v;
+    if (v.buffer !== memory && v.buffer !== before) return v;
     return v instanceof DataView ? new DataView(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)) : (v as Float32Array).slice();
   }
   if (!v || typeof v !== 'object') return v;
@@ -503,14 +503,14 @@ function ownArrays(v: unknown, memory: ArrayBufferLike): unknown {
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
       if (!x || typeof x !== 'object') continue;
-      const y = ownArrays(x, memory);
+      const y = ownArrays(x, memory, before);
       if (y !== x) (copy ??= [...v])[i] = y;
     }
     return copy ?? v;
   }
   let out: Record<string, unknown> | undefined;
   for (const k of Object.keys(v)) {
-    const x = (v as Record<string, unknown>)[k], y = ownArrays(x, memory);
+    const x = (v as Record<string, unknown>)[k], y = ownArrays(x, memory, before);
     if (y !== x) (out ??= { ...v } as Record<string, unknown>)[k] = y;
   }
   return out ?? v;
@@ -519,7 +519,10 @@ function ownArrays(v: unknown, memory: ArrayBufferLike): unknown {
 /** Runs one shard, turning a kernel trap into E_WORKER; an op's own SegkitError (bad data found) passes through. */
 export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S, from?: ShardSource['columns']): P {
   try {
-    return ownArrays(from ? op.runFrom!(shard, state, from) : op.run(shard, state), shard.mem.memory.buffer) as P;
+    // the buffer before and after: a shared memory grown during the op gives a new buffer object, and views made
+    // before still point into it
+    const before = shard.mem.memory.buffer;
+    return ownArrays(from ? op.runFrom!(shard, state, from) : op.run(shard, state), shard.mem.memory.buffer, before) as P;
   } catch (e) {
     if (e instanceof SegkitError) throw e;
     // an op module that imports another copy of segkit throws that copy's class: its code is kept all the same

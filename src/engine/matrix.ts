@@ -190,7 +190,7 @@ export async function loadMatrix(ex: Executor, ds: MatrixSource, o: LoadMatrixOp
 
 /**
  * `loadMatrix` by the column means with the first pass of what follows fused into the centring: each shard is centred
- * and then run through `op` while its values are still in cache, saving a read and a write of every value.
+ * and then run through `op` while its values are still in cache, saving a read of every value from memory.
  * `stateOf` gives the pass's state from the offset (the float32 values, as float64), or undefined for no fused pass
  * (the rows are then centred alone). The pass's partials come back when it ran and the rows needed no scaling; else
  * the caller runs its pass as usual.

@@ -130,3 +130,13 @@ export const viewsOp = defineOp({
     return { col, rows: [twice, shard.index] };
   },
 }, import.meta.url);
+
+/** A view of the shard's first column, made before the op grows the kernels' memory (shared memory keeps the view). */
+export const growViewsOp = defineOp({
+  name: 'test.growViews',
+  run(shard) {
+    const col = shardColumn(shard, 0);
+    if (shard.mem.memory.buffer instanceof SharedArrayBuffer) shard.mem.memory.grow(1);
+    return { col };
+  },
+}, import.meta.url);

@@ -39,12 +39,13 @@ const WRITERS = 4;
 /** Milliseconds an aborted pass waits for its jobs to be removed, and a release for its keys, before going on. */
 const CANCEL_MS = 1000;
 
-/** Settles when `p` does or after CANCEL_MS, whichever comes first; never rejects. */
-async function bounded(p: Promise<unknown>): Promise<void> {
+/** Settles when `p` does (true) or after CANCEL_MS (false), whichever comes first; never rejects. */
+async function bounded(p: Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((r) => { timer = setTimeout(r, CANCEL_MS); });
-  await Promise.race([p.catch(() => undefined), late]);
+  const late = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), CANCEL_MS); });
+  const settled = await Promise.race([p.then(() => true, () => true), late]);
   clearTimeout(timer);
+  return settled;
 }
 /** Live workers are looked up at most this often (a dead one's queue is adopted by the others meanwhile). */
 const LIVE_MS = 1000;
@@ -611,9 +612,9 @@ class BullmqExecutor implements Executor {
     handle.released = true;
     const ready = this.ready;
     // bounded too: a connection still being made to a host that does not answer must not hold a release (or close)
-    let timer: NodeJS.Timeout | undefined;
-    const c = ready && (await Promise.race([ready.catch(() => undefined), new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), CANCEL_MS); })]));
-    clearTimeout(timer);
+    let made: Conn | undefined;
+    if (ready) await bounded(ready.then((m) => { made = m; }));
+    const c = made as Conn | undefined;
     // the keys go first: a worker whose large result lands after the files are removed then finds them gone, and
     // removes what it wrote
     // sent while the connection is re-established too (they run once it is back: left, they would keep the data in
@@ -632,10 +633,8 @@ class BullmqExecutor implements Executor {
     const ready = this.ready;
     this.ready = this.current = undefined;
     if (!ready) return;
-    let settled = false;
-    const made = ready.then((c) => c, () => undefined).finally(() => { settled = true; });
-    await bounded(made);
-    if (!settled) {
+    const made = ready.then((c) => c, () => undefined);
+    if (!(await bounded(made))) {
       // a first connection under way to a host that does not answer waits for its PING (20 s): the close does not,
       // and the connection is closed once it is made
       void made.then((c) => c && this.shut(c, []));

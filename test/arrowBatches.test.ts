@@ -54,6 +54,17 @@ describe('readArrowBatches with recycled buffers', () => {
     expect(got.map((t) => t.numRows)).toEqual(sizes);
     // the schema's types come through as written
     expect(got[0].schema.fields.map((f) => String(f.type))).toEqual(tables[0].schema.fields.map((f) => String(f.type)));
+    // on shared memory: the same values, the numbers and the text's bytes views on a SharedArrayBuffer
+    const shared: Table[] = [];
+    for await (const t of readArrowBatches(file, { recycle: true, shared: true })) {
+      shared.push(t);
+      const b = shared.length - 1;
+      expect(rowsOf(t)).toEqual(want[b]);
+      if (b > 0) expect(rowsOf(shared[b - 1])).toEqual(want[b - 1]);
+      for (const name of ['spend', 'visits', 'id']) expect(t.getChild(name)!.data[0].values.buffer).toBeInstanceOf(SharedArrayBuffer);
+    }
+    expect(shared.map((t) => t.numRows)).toEqual(sizes);
+    expect(got[0].getChild('spend')!.data[0].values.buffer).not.toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('reads a file whose messages start with the schema as well (as other writers lay the file format out)', async () => {

@@ -9,6 +9,7 @@ import { kmeans } from '../src/core/kmeans.js';
 import { SegmentModel, type SegmentSummary } from '../src/workflow/segmentModel.js';
 import { transformLabel } from '../src/cli/transformLabel.js';
 import { transformLabelOp } from '../src/core/transformLabelOp.js';
+import { scanThenMap } from '../src/engine/executor.js';
 import { inlineExecutor } from '../src/engine/inline.js';
 import { piscinaExecutor } from '../src/engine/piscina.node.js';
 import { loopbackExecutor } from '../src/engine/loopback.js';
@@ -40,6 +41,18 @@ function columns(m: number, seed: number): Float64Array[] {
   ];
 }
 const table = tableFromColumns(names, columns(n, 1).map((c) => f64(c)));
+
+/** Copies of the columns in one SharedArrayBuffer, each at an offset into it. */
+function onShared(cols: Float64Array[]): Float64Array[] {
+  const sab = new SharedArrayBuffer(cols.reduce((a, c) => a + 8 * (c.length + 3), 0));
+  let at = 24;
+  return cols.map((c) => {
+    const v = new Float64Array(sab, at, c.length);
+    v.set(c);
+    at += 8 * (c.length + 3);
+    return v;
+  });
+}
 
 async function fitted(options: PipelineOptions, k = 6): Promise<SegmentModel> {
   const prep = pipeline(options);
@@ -102,6 +115,18 @@ describe('scoring with the preparation in the pass', () => {
           expect(Array.from((await ex.readRows(h, 'labels')) as Int32Array)).toEqual(want.labels);
         } finally {
           await ex.release(h);
+        }
+        // rows read once: the shards the calling thread runs convert straight from the columns, never copied in; on
+        // shared memory (at an offset into it), every thread's shards do
+        const state = { steps: plan.steps, nulls: [], offset: st.offset, cent: st.cent, norms: st.norms, k: km.k };
+        for (const source of [cols, onShared(cols)]) {
+          const scanned = await scanThenMap(ex, { columns: source, rows: {} }, transformLabelOp, state, { dtype: 'f64', shardRows });
+          try {
+            expect(scanned.partials.every((p) => p.ok)).toBe(true);
+            expect(Array.from((await ex.readRows(scanned.handle, 'labels')) as Int32Array)).toEqual(want.labels);
+          } finally {
+            await ex.release(scanned.handle);
+          }
         }
       }
       if (ex !== pool) await ex.close();

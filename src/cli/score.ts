@@ -489,7 +489,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         // a streaming sink is done with each batch before the one after the next is asked for, so the batches can
         // share recycled buffers; a sink that keeps every batch until the end (JSON, Parquet, stdout) cannot (the
         // sink is open by the time this generator is first asked for a batch)
-        yield* readArrowBatches(input, { signal: ctx.signal, recycle: sink?.streaming === true });
+        // (shared memory: the scoring threads read each batch's columns where they are)
+        yield* readArrowBatches(input, { signal: ctx.signal, recycle: sink?.streaming === true, shared: true });
       } catch (error) {
         throw error instanceof SegkitError ? inFile(error, what) : error;
       }

@@ -3,7 +3,7 @@
 // (`transformLabelOp`), where the column-by-column transform would convert every value on the calling thread first.
 import { DataType, Precision, type Table } from '#arrow';
 import type { RunOptions } from '../engine/executor.js';
-import { loadThenMap } from '../engine/executor.js';
+import { scanThenMap } from '../engine/executor.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { rangeScale, SQUARED_NORM_LIMIT } from '../engine/matrix.js';
 import { KMeansModel } from '../core/kmeansModel.js';
@@ -49,7 +49,7 @@ export async function transformLabel(model: SegmentModel, batch: Table, run: Run
   if (rangeScale(state.far, 1) !== 1) return undefined;
   const ex = resolveExecutor(run);
   const shardRows = Math.max(16, Math.ceil(n / (SHARDS_PER_THREAD * ex.threads) / 16) * 16);
-  const { handle, partials } = await loadThenMap(ex, { columns, rows: {} }, transformLabelOp,
+  const { handle, partials } = await scanThenMap(ex, { columns, rows: {} }, transformLabelOp,
     { steps: plan.steps, nulls, offset: state.offset, cent: state.cent, norms: state.norms, k: km.k }, { dtype: 'f64', shardRows, signal: run.signal });
   try {
     let sumSquares = 0;

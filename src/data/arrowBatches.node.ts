@@ -13,6 +13,11 @@ export interface ReadArrowBatchesOptions {
    * on some machines costs more than reading the file.
    */
   recycle?: boolean;
+  /**
+   * With `recycle`: the three buffers are SharedArrayBuffers, so a batch's uncompressed column values are views on
+   * shared memory, which worker threads read where they are instead of having them copied in for each batch.
+   */
+  shared?: boolean;
 }
 
 /**
@@ -55,7 +60,7 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
           await footer.open();
           schema = footer.schema;
         }
-        reader = await (RecordBatchReader.from as unknown as (source: AsyncIterable<Uint8Array>) => Promise<RecordBatchReader>)(messages(handle, size, schema));
+        reader = await (RecordBatchReader.from as unknown as (source: AsyncIterable<Uint8Array>) => Promise<RecordBatchReader>)(messages(handle, size, schema, options.shared === true));
       } else {
         // a stream's messages are walked first: apache-arrow's reader waits for ever on a length past the end
         if (!(await isFileFormat(handle, size))) await codecs.checkStreamMessages(size, readAt);
@@ -117,10 +122,10 @@ const LOOKAHEAD = 1 << 16;
 /**
  * The file's IPC messages as a stream, one whole message (prefix, metadata and body) a chunk, then the end-of-stream
  * marker. For the file format (`schema` given, from its footer), the schema goes first and the leading magic and the
- * footer are left out. Record batches are read into RING buffers in turn (grown when a batch is larger); the schema
- * and dictionary batches, which later batches refer to, into their own.
+ * footer are left out. Record batches are read into RING buffers in turn (grown when a batch is larger; shared memory
+ * with `shared`); the schema and dictionary batches, which later batches refer to, into their own.
  */
-async function* messages(handle: FileHandle, size: number, schema?: Schema): AsyncGenerator<Uint8Array> {
+async function* messages(handle: FileHandle, size: number, schema: Schema | undefined, shared: boolean): AsyncGenerator<Uint8Array> {
   const truncated = (): Error => new Error('the file ends inside a message');
   let pos = 0, end = size;
   // bytes [aheadAt, aheadAt + ahead.length) of the file, read with the previous message
@@ -167,7 +172,7 @@ async function* messages(handle: FileHandle, size: number, schema?: Schema): Asy
     let slot: Uint8Array;
     if (batch) {
       const r = turn++ % RING;
-      if (!ring[r] || ring[r].length < total + extra) ring[r] = new Uint8Array(total + extra);
+      if (!ring[r] || ring[r].length < total + extra) ring[r] = new Uint8Array(shared ? new SharedArrayBuffer(total + extra) : new ArrayBuffer(total + extra));
       slot = ring[r];
     } else {
       slot = new Uint8Array(total + extra);

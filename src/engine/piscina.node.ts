@@ -47,6 +47,8 @@ export interface PoolTask {
   ctl: number;
   slot: number;
   slotBytes: number;
+  /** The source's columns, on shared memory: every shard runs from them (`op.runFrom`), none was copied in. */
+  columns?: ShardSource['columns'];
 }
 
 /** What a worker sends back: [list index, partial] pairs, or the error that stopped it (code kept). */
@@ -147,12 +149,25 @@ class PiscinaExecutor extends HeapExecutor {
   /**
    * The calling thread copies shards in from the front of the list, keeping two waiting per worker, and meanwhile
    * runs shards from the back itself straight from the source (`op.runFrom`), never copying them in; the two meet
-   * where the workers' pace and the copy's set. Who runs a shard changes no result.
+   * where the workers' pace and the copy's set. Columns on shared memory (a SharedArrayBuffer, as the command line's
+   * Arrow reader gives) are read where they are by every thread, and nothing is copied. Who runs a shard changes no
+   * result.
    */
   async scanAndMap<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options: LoadOptions = {}): Promise<{ handle: Handle; partials: P[] }> {
     const { n, shardRows } = checkSource(source, options);
     if (this.threads === 1 || n <= shardRows) return this.scanHere(source, op, state, options);
     if (!op.runFrom || options.replicate) return this.loadAndMap(source, op, state, options);
+    if (onSharedMemory(source.columns)) {
+      // every thread reads the columns where they are (the workers' tasks carry views on them): nothing is copied in
+      const { h } = await this.beginLoad(source, options, 'none');
+      h.rowsAbsent = true;
+      try {
+        return { handle: h, partials: await this.pooled(op, h, state, mapShards(h), options.signal, undefined, source.columns) };
+      } catch (e) {
+        await this.release(h);
+        throw e;
+      }
+    }
     const { h, heap } = await this.beginLoad(source, options, 'untouched');
     h.rowsAbsent = true;
     try {
@@ -199,6 +214,7 @@ class PiscinaExecutor extends HeapExecutor {
   private async pooled<S, P>(
     op: ShardOp<S, P>, h: HeapHandle, state: S, list: number[], signal: AbortSignal | undefined,
     feed?: (ctl: Int32Array, out: (P | undefined)[], local: { heap: Heap; mem: KernelMemory }, need: number) => void | Promise<void>,
+    from?: ShardSource['columns'],
   ): Promise<P[]> {
     const module = op.module && pathToFileURL(builtFile(op.module)).href;
     const local = await this.prepare(op, h, state);
@@ -212,7 +228,7 @@ class PiscinaExecutor extends HeapExecutor {
       if (feed) heap.i32(ctl, 3)[2] = 0;
       const task: Omit<PoolTask, 'slot'> = {
         op: op.name, module, state, layout: h.layout(),
-        list: Int32Array.from(list), ctl, slotBytes: need,
+        list: Int32Array.from(list), ctl, slotBytes: need, ...(from ? { columns: from } : {}),
       };
       const running = slots.map((slot) => pool.run({ ...task, slot }) as Promise<PoolResult>);
       // settled below; until then a worker stopped by close() must not count as an unhandled rejection
@@ -226,7 +242,7 @@ class PiscinaExecutor extends HeapExecutor {
       let failure: unknown;
       try {
         if (feed) await feed(heap.i32(ctl, 4), out, local, need);
-        await this.runHere(op, h, state, list, signal, local, take, out);
+        await this.runHere(op, h, state, list, signal, local, take, out, from);
       } catch (e) {
         failure = e;
         stop();
@@ -337,4 +353,9 @@ export function piscinaExecutor(options: PiscinaExecutorOptions = {}): Executor 
   const idle = options.idleTimeout;
   if (idle !== undefined && !(typeof idle === 'number' && idle >= 0)) throw badOption('idleTimeout', idle, 'a non-negative number of milliseconds');
   return new PiscinaExecutor(options);
+}
+
+/** Whether every column is a view on shared memory, which pool workers read where it is. */
+function onSharedMemory(columns: ShardSource['columns']): boolean {
+  return columns.length > 0 && columns.every((c) => c.buffer instanceof SharedArrayBuffer);
 }

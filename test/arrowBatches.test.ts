@@ -38,7 +38,7 @@ function write(name: string, format: 'file' | 'stream'): string {
 }
 
 describe('readArrowBatches with recycled buffers', () => {
-  it.each(['stream', 'file'] as const)('reads an IPC %s batch by batch, each valid until the one after the next is asked for', async (format) => {
+  it.each(['stream', 'file'] as const)('reads an IPC %s batch by batch, each valid until the third after it is asked for', async (format) => {
     const file = write(`batches.${format}.arrow`, format);
     const plain: unknown[][] = [];
     for await (const t of readArrowBatches(file)) plain.push(rowsOf(t));
@@ -46,10 +46,9 @@ describe('readArrowBatches with recycled buffers', () => {
     const got: Table[] = [];
     for await (const t of readArrowBatches(file, { recycle: true })) {
       got.push(t);
-      // this batch and the one before it still hold their own values
+      // this batch and the two before it still hold their own values
       const b = got.length - 1;
-      expect(rowsOf(t)).toEqual(want[b]);
-      if (b > 0) expect(rowsOf(got[b - 1])).toEqual(want[b - 1]);
+      for (let q = Math.max(0, b - 2); q <= b; q++) expect(rowsOf(got[q])).toEqual(want[q]);
     }
     expect(got.map((t) => t.numRows)).toEqual(sizes);
     // the schema's types come through as written
@@ -59,8 +58,7 @@ describe('readArrowBatches with recycled buffers', () => {
     for await (const t of readArrowBatches(file, { recycle: true, shared: true })) {
       shared.push(t);
       const b = shared.length - 1;
-      expect(rowsOf(t)).toEqual(want[b]);
-      if (b > 0) expect(rowsOf(shared[b - 1])).toEqual(want[b - 1]);
+      for (let q = Math.max(0, b - 2); q <= b; q++) expect(rowsOf(shared[q])).toEqual(want[q]);
       for (const name of ['spend', 'visits', 'id']) expect(t.getChild(name)!.data[0].values.buffer).toBeInstanceOf(SharedArrayBuffer);
     }
     expect(shared.map((t) => t.numRows)).toEqual(sizes);

@@ -361,6 +361,40 @@ describe('piscina executor', () => {
     await one.release(handle);
   });
 
+  it('scanAndMap over columns on shared memory: every thread runs its shards from the source, nothing copied in; meanwhile runs once, beside the pass', async () => {
+    const m = 40 * 8192;
+    // at an offset into the shared buffer
+    const shared = new Float32Array(new SharedArrayBuffer(4 * (m + 8)), 16, m);
+    for (let i = 0; i < m; i++) shared[i] = i + 0.5;
+    for (const threads of [2, 3]) {
+      const ex = piscinaExecutor({ threads });
+      try {
+        await clusterMaxOn(ex);
+        let calls = 0, settled = false;
+        const pass = scanThenMap(ex, { columns: [shared] }, whereRanOp, { ms: 3, fromMs: 1 }, { shardRows: 8192, meanwhile: () => void (calls += settled ? 100 : 1) });
+        const { handle, partials } = await pass.finally(() => (settled = true));
+        const got = partials as [number, number, number][];
+        expect(got.map((p) => p[0])).toEqual(Array.from({ length: 40 }, (_, s) => s));
+        expect(got.every((p) => p[1] === 1)).toBe(true);
+        expect(got.map((p) => p[2])).toEqual(Array.from({ length: 40 }, (_, s) => s * 8192 + 0.5));
+        expect(calls).toBe(1);
+        await ex.release(handle);
+        // a plain array: the front shards are copied in for the workers, as before
+        const plain = await scanThenMap(ex, { columns: [Float32Array.from(shared)] }, whereRanOp, { ms: 3 }, { shardRows: 8192 });
+        expect((plain.partials as [number, number, number][]).some((p) => p[1] === 0)).toBe(true);
+        await ex.release(plain.handle);
+        // loadAndMap calls it once too, once the rows are in
+        let loaded = 0;
+        const l = await loadThenMap(ex, { columns: [shared] }, whereRanOp, { ms: 0 }, { shardRows: 8192, meanwhile: () => void loaded++ });
+        expect(loaded).toBe(1);
+        expect((l.partials as [number, number, number][]).map((p) => p[2])).toEqual(got.map((p) => p[2]));
+        await ex.release(l.handle);
+      } finally {
+        await ex.close();
+      }
+    }
+  });
+
   it('an abort during scanAndMap rejects it with E_ABORTED soon, while the calling thread still has shards of its own to run', async () => {
     const ex = piscinaExecutor({ threads: 2 });
     try {

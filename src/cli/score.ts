@@ -174,7 +174,13 @@ class CsvSink {
  * applies (an imputer and a scaler: no row is dropped, so the labels are the model's, row for row): one transform of
  * the batch serves both.
  */
-async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[], unknown: Map<string, number>, filled: Map<string, number>): Promise<{ labels: Int32Array; proba?: Float64Array }> {
+/**
+ * A batch's labels (and probabilities). `meanwhile`: work of the caller's that a pass on several threads runs once its
+ * workers have their shards (`LoadOptions.meanwhile`); it may not be called at all.
+ */
+async function predictBatch(
+  model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[], unknown: Map<string, number>, filled: Map<string, number>, meanwhile?: () => void,
+): Promise<{ labels: Int32Array; proba?: Float64Array }> {
   const steps = model.pipeline.steps;
   if (batch.numRows === 0 || !steps.every((s) => s.kind === 'imputer' || s.kind === 'scaler')) {
     if (proba) {
@@ -190,7 +196,7 @@ async function predictBatch(model: SegmentModel, batch: Table, run: RunOptions, 
   }
   if (!proba) {
     // float64 columns converted where they are labelled, on every thread
-    const fused = await transformLabel(model, batch, run);
+    const fused = await transformLabel(model, batch, run, meanwhile);
     if (fused) {
       countFilled(filled, fused.steps);
       return { labels: fused.labels };
@@ -502,9 +508,9 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     bar = ctx.progress.start('scoring', 1);
     it = (async function* () {
       try {
-        // a streaming sink is done with each batch before the one after the next is asked for, so the batches can
-        // share recycled buffers; a sink that keeps every batch until the end (JSON, Parquet, stdout) cannot (the
-        // sink is open by the time this generator is first asked for a batch)
+        // a streaming sink is done with each batch (written while the next is scored) before the third after it is
+        // asked for, so the batches can share recycled buffers; a sink that keeps every batch until the end (JSON,
+        // Parquet, stdout) cannot (the sink is open by the time this generator is first asked for a batch)
         // (shared memory: the scoring threads read each batch's columns where they are)
         yield* readArrowBatches(input, { signal: ctx.signal, recycle: sink?.streaming === true, shared: true });
       } catch (error) {
@@ -518,6 +524,37 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       yield table;
     })();
   }
+  /** A scored batch's table, written; `before`: the rows of the batches before it. */
+  const output = async (batch: Table, predicted: Awaited<ReturnType<typeof predictBatch>>, first: boolean, before: number): Promise<void> => {
+    const labels = predicted.labels;
+    let scored: Table;
+    try {
+      // CSV, TSV, JSON or NDJSON to CSV: the input's whole numbers are written as they were read (the probability
+      // columns stay decimals; JSON numbers are float64, 5 written 5.0 otherwise); Arrow or Parquet to CSV: the id
+      // column's (9876543210 written 9876543210.0 otherwise), the other columns keep the type their writer gave them
+      // from CSV to Arrow, Parquet or JSON: the columns the model does not read, read as written, get their types
+      let selected = f.keep ? batch.select(f.keep) : batch;
+      if (keptTypes) selected = keptTypes.typed(selected, selected.schema.fields.map((c) => c.name).filter((c) => !used.has(c)), what, before);
+      const kept = f.proba ? selected : withoutProbabilities(selected, f.segmentColumn);
+      const id = model.pipeline.id;
+      const shown = csvOut && (fromCsv || inFormat === 'json' || inFormat === 'ndjson') ? wholeNumbersAsIntegers(kept) : csvOut && id !== null ? wholeNumbersAsIntegers(kept, id) : kept;
+      // names as a dictionary column: CSV formats each name once; Arrow stores each once (one dictionary per file)
+      scored = withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut || outFormat === 'arrow' });
+      if (predicted.proba) scored = withProbabilities(scored, predicted.proba, model.k, f.segmentColumn);
+    } catch (error) {
+      // a batch's rows are numbered from 0; its file lines come with it
+      throw atRow(haversineWords(missingWords(error, model), HAVERSINE, HAVERSINE_HINT), batch, what, before, true);
+    }
+    await sink!.write(scored, first);
+    tally(t, labels);
+    if (!fromCsv) bar.update(1, `${t.rows.toLocaleString('en-US')} rows`);
+  };
+  // A batch's table is made and written while the workers score the batch after it: one batch at most waits to be
+  // written, and each is written before the next one starts.
+  let queued: (() => void) | undefined;
+  let writing: Promise<void> | undefined;
+  // rows of the batches handed to predict so far
+  let offered = 0;
   try {
     sink = await openSink(f.out, outFormat, manyBatches);
     // The next batch is read while the workers score this one.
@@ -547,7 +584,6 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
           if (verbatim !== asRead(batch.schema.fields.map((field) => field.name), csvInfo(batch)?.delimiter)) throw new Error('records as read: the first batch disagrees with its header');
         }
       }
-      let labels: Int32Array, scored: Table;
       if (verbatim) {
         let predicted: Awaited<ReturnType<typeof predictBatch>>;
         try {
@@ -555,7 +591,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         } catch (error) {
           throw atRow(haversineWords(missingWords(error, model), HAVERSINE, HAVERSINE_HINT), batch, what, t.rows, true);
         }
-        labels = predicted.labels;
+        const labels = predicted.labels;
         const { records, starts, ends, risky } = texts!.take(batch.numRows, sink.spareRecords?.());
         await sink.writeRecords!({
           records, starts, ends, risky, labels, unassigned: unassignedRows(model, labels), proba: predicted.proba, names: [...names], column: f.segmentColumn,
@@ -565,30 +601,36 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         throwIfAborted(ctx.signal);
         continue;
       }
+      // the batch before is made into its table and written once this batch's pass is under way on the workers
+      let start = queued;
+      queued = undefined;
+      const meanwhile = (): void => {
+        const go = start;
+        start = undefined;
+        go?.();
+      };
+      let predicted: Awaited<ReturnType<typeof predictBatch>>;
       try {
-        const predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled);
-        labels = predicted.labels;
-        // CSV, TSV, JSON or NDJSON to CSV: the input's whole numbers are written as they were read (the probability
-        // columns stay decimals; JSON numbers are float64, 5 written 5.0 otherwise); Arrow or Parquet to CSV: the id
-        // column's (9876543210 written 9876543210.0 otherwise), the other columns keep the type their writer gave them
-        // from CSV to Arrow, Parquet or JSON: the columns the model does not read, read as written, get their types
-        let selected = f.keep ? batch.select(f.keep) : batch;
-        if (keptTypes) selected = keptTypes.typed(selected, selected.schema.fields.map((c) => c.name).filter((c) => !used.has(c)), what, t.rows);
-        const kept = f.proba ? selected : withoutProbabilities(selected, f.segmentColumn);
-        const id = model.pipeline.id;
-        const shown = csvOut && (fromCsv || inFormat === 'json' || inFormat === 'ndjson') ? wholeNumbersAsIntegers(kept) : csvOut && id !== null ? wholeNumbersAsIntegers(kept, id) : kept;
-        // names as a dictionary column: CSV formats each name once; Arrow stores each once (one dictionary per file)
-        scored = withSegments(shown, labels, names, f.segmentColumn, unassignedRows(model, labels), { dictionary: csvOut || outFormat === 'arrow' });
-        if (predicted.proba) scored = withProbabilities(scored, predicted.proba, model.k, f.segmentColumn);
+        predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled, meanwhile);
       } catch (error) {
+        // the batch before's failure, if it failed, came first
+        await writing;
         // a batch's rows are numbered from 0; its file lines come with it
-        throw atRow(haversineWords(missingWords(error, model), HAVERSINE, HAVERSINE_HINT), batch, what, t.rows, true);
+        throw atRow(haversineWords(missingWords(error, model), HAVERSINE, HAVERSINE_HINT), batch, what, offered, true);
       }
-      await sink.write(scored, first);
-      tally(t, labels);
-      if (!fromCsv) bar.update(1, `${t.rows.toLocaleString('en-US')} rows`);
+      meanwhile();
+      await writing;
       throwIfAborted(ctx.signal);
+      const before = offered;
+      offered += batch.numRows;
+      const isFirst = first;
+      queued = () => {
+        writing = output(batch, predicted, isFirst, before);
+        writing.catch(() => undefined);
+      };
     }
+    queued?.();
+    await writing;
     if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
     const unseen = unknownNote(unknown, what);
     if (unseen) ctx.note(unseen);
@@ -597,6 +639,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     throwIfAborted(ctx.signal);
     await sink.commit(ctx.signal);
   } catch (error) {
+    // a batch still being written is done with the file first
+    await writing?.catch(() => undefined);
     await sink?.discard();
     throw error;
   } finally {

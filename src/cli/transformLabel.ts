@@ -20,9 +20,9 @@ const SHARDS_PER_THREAD = 4;
  * or undefined where this path does not apply: another model or pipeline, an explicit executor, a feature named
  * twice, a feature column that is not one chunk of float64 (nulls are read from its bitmap), a model whose centres make
  * scoring scale the rows, or a value the conversion cannot carry or a row too far from the model (the caller's path
- * then raises its error).
+ * then raises its error). `meanwhile`: the caller's work beside the pass (`LoadOptions.meanwhile`).
  */
-export async function transformLabel(model: SegmentModel, batch: Table, run: RunOptions): Promise<{ labels: Int32Array; steps: StepReport[] } | undefined> {
+export async function transformLabel(model: SegmentModel, batch: Table, run: RunOptions, meanwhile?: () => void): Promise<{ labels: Int32Array; steps: StepReport[] } | undefined> {
   const km = model.model;
   if (!(km instanceof KMeansModel) || run.executor !== undefined) return undefined;
   const { pipeline } = model;
@@ -50,7 +50,7 @@ export async function transformLabel(model: SegmentModel, batch: Table, run: Run
   const ex = resolveExecutor(run);
   const shardRows = Math.max(16, Math.ceil(n / (SHARDS_PER_THREAD * ex.threads) / 16) * 16);
   const { handle, partials } = await scanThenMap(ex, { columns, rows: {} }, transformLabelOp,
-    { steps: plan.steps, nulls, offset: state.offset, cent: state.cent, norms: state.norms, k: km.k }, { dtype: 'f64', shardRows, signal: run.signal });
+    { steps: plan.steps, nulls, offset: state.offset, cent: state.cent, norms: state.norms, k: km.k }, { dtype: 'f64', shardRows, signal: run.signal, meanwhile });
   try {
     let sumSquares = 0;
     for (const p of partials) sumSquares += p.sumSquares;

@@ -7,14 +7,14 @@ import { checkBatchRows, checkColumnNames, decimalsAsNumbers } from './arrowTabl
 export interface ReadArrowBatchesOptions {
   signal?: AbortSignal;
   /**
-   * Read the record batches into three buffers used in turn rather than a new one each: a batch's values are then
-   * valid only until the batch two after it is asked for (a streaming consumer that is done with a batch before it
-   * asks for the one after the next). The first touch of freshly allocated memory costs a page fault per 4 KiB, which
+   * Read the record batches into four buffers used in turn rather than a new one each: a batch's values are then
+   * valid only until the batch three after it is asked for (a streaming consumer that writes a batch while it scores
+   * the next and reads the one after that). The first touch of freshly allocated memory costs a page fault per 4 KiB, which
    * on some machines costs more than reading the file.
    */
   recycle?: boolean;
   /**
-   * With `recycle`: the three buffers are SharedArrayBuffers, so a batch's uncompressed column values are views on
+   * With `recycle`: the four buffers are SharedArrayBuffers, so a batch's uncompressed column values are views on
    * shared memory, which worker threads read where they are instead of having them copied in for each batch.
    */
   shared?: boolean;
@@ -98,7 +98,7 @@ export async function* readArrowBatches(path: string, options: ReadArrowBatchesO
 }
 
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
-const RING = 3;
+const RING = 4;
 
 /** Reads bytes [at, at + out.length) of the file into `out`; false when the file ends first. */
 async function readFully(handle: FileHandle, out: Uint8Array, at: number): Promise<boolean> {

@@ -17,6 +17,12 @@ export interface LoadOptions {
   /** Every holder of a shard also holds every row (`shard.all`): for ops that compare each row with all rows. */
   replicate?: boolean;
   signal?: AbortSignal;
+  /**
+   * `loadAndMap` and `scanAndMap`: the caller's own work, run once on the calling thread while the pass's other
+   * threads have shards to run, before the calling thread takes shards itself (so the pass goes on beside it). It must
+   * not throw. An executor without other threads may never call it: a caller that needs it run checks that it was.
+   */
+  meanwhile?: () => void;
 }
 
 /** Loaded data, held by the executor: what ops run over. Centring and scaling are recorded here by `loadMatrix`. */

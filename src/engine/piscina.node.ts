@@ -138,7 +138,7 @@ class PiscinaExecutor extends HeapExecutor {
           Atomics.compareExchange(ready, 2, q, q + 1);
           Atomics.notify(ready, 2);
         }
-      });
+      }, undefined, options.meanwhile);
       return { handle: h, partials };
     } catch (e) {
       await this.release(h);
@@ -162,7 +162,7 @@ class PiscinaExecutor extends HeapExecutor {
       const { h } = await this.beginLoad(source, options, 'none');
       h.rowsAbsent = true;
       try {
-        return { handle: h, partials: await this.pooled(op, h, state, mapShards(h), options.signal, undefined, source.columns) };
+        return { handle: h, partials: await this.pooled(op, h, state, mapShards(h), options.signal, undefined, source.columns, options.meanwhile) };
       } catch (e) {
         await this.release(h);
         throw e;
@@ -214,7 +214,7 @@ class PiscinaExecutor extends HeapExecutor {
   private async pooled<S, P>(
     op: ShardOp<S, P>, h: HeapHandle, state: S, list: number[], signal: AbortSignal | undefined,
     feed?: (ctl: Int32Array, out: (P | undefined)[], local: { heap: Heap; mem: KernelMemory }, need: number) => void | Promise<void>,
-    from?: ShardSource['columns'],
+    from?: ShardSource['columns'], meanwhile?: () => void,
   ): Promise<P[]> {
     const module = op.module && pathToFileURL(builtFile(op.module)).href;
     const local = await this.prepare(op, h, state);
@@ -242,6 +242,8 @@ class PiscinaExecutor extends HeapExecutor {
       let failure: unknown;
       try {
         if (feed) await feed(heap.i32(ctl, 4), out, local, need);
+        // the workers have their shards: the caller's work goes first, then this thread joins them
+        meanwhile?.();
         await this.runHere(op, h, state, list, signal, local, take, out, from);
       } catch (e) {
         failure = e;

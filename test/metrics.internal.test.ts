@@ -102,6 +102,21 @@ describe('metric errors', () => {
     expect(await code(silhouetteScore(rows, [0, 1, 0.5, 1]))).toBe('E_BAD_LABELS');
     expect(await code(silhouetteScore(rows, [0, 1, 0, 1], { sampleSize: 1 }))).toBe('E_BAD_OPTION');
   });
+
+  it('a sampled silhouette checks every label, not only the sampled rows\'', async () => {
+    const X = Array.from({ length: 200 }, (_, i) => [i % 2 + (i % 7) * 0.01, (i % 5) * 0.1]);
+    const good = X.map((_, i) => i % 2);
+    const s = await silhouetteScore(X, good, { sampleSize: 20, seed: 1 });
+    expect(s).toBeGreaterThan(0.8);
+    // row 199 is not among the 20 sampled rows of seed 1: its label was never looked at, and the score came back as s
+    expect(sampleRows(200, 20, 1)).not.toContain(199);
+    for (const bad of [NaN, 0.5, Infinity, '1', null, undefined]) {
+      const labels: unknown[] = [...good];
+      labels[199] = bad;
+      expect(await code(silhouetteScore(X, labels as number[], { sampleSize: 20, seed: 1 }))).toBe('E_BAD_LABELS');
+    }
+    expect(await code(silhouetteScore(X, good.slice(1), { sampleSize: 20, seed: 1 }))).toBe('E_SHAPE_MISMATCH');
+  });
 });
 
 describe('inertia and clusterStats of one cluster, or of a row each', () => {

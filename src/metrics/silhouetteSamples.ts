@@ -39,7 +39,9 @@ export function silhouetteInput(data: DataInput, labels: Labels, options: Silhou
   const { sampleSize, seed = 0 } = options;
   if (!Number.isInteger(sampleSize) || sampleSize < 2) throw badOption('sampleSize', sampleSize, 'an integer >= 2');
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
-  if (labels.length !== ds.n || sampleSize >= ds.n) return { ds, labels };
+  // every label is checked, not only the sampled ones: a NaN or 0.5 among the rows left out is bad input all the same
+  internalLabels(labels, ds.n, true);
+  if (sampleSize >= ds.n) return { ds, labels };
   const rows = sampleRows(ds.n, sampleSize, seed);
   const sub = fromColumns({ columns: ds.columns.map((c) => Float32Array.from(rows, (i) => c[i])), names: ds.names });
   return { ds: sub, labels: Array.from(rows, (i) => labels[i]) };

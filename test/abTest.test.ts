@@ -314,6 +314,9 @@ describe('abTest: a segment-level readout', () => {
     // numbers held as text (JSON strings, leading zeros): the message names them, not an empty list
     const quoted = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: String(1 - (i % 2)) }));
     expectError(() => abTest(quoted, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', '"converted" holds text: "1", "0"');
+    // numbers with one held as text: the row named is that value's, and the numbers are not called text
+    const mixed = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: i === 3 ? '1' : 1 - (i % 2) }));
+    expectError(() => abTest(mixed, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', 'row 3: the outcome column "converted" holds text: "1":');
     const padded = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: `0${1 - (i % 2)}` }));
     expectError(() => abTest(padded, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', 'text: "01", "00"');
     // an outcome column with no value at all is empty, as a numeric column of missing values is: not text naming nothing

@@ -87,9 +87,11 @@ function outcomes(table: TableInput, name: string): Float64Array {
     // the row of the first value named
     let first = -1;
     col.forEach((v, i) => { if (seen.size < 5 && v !== null && Number.isNaN(Number(v))) { if (first < 0) first = i; seen.add(v); } });
-    // every value reads as a number one by one ("1" in JSON, "01" kept as text by the reader): name them as text
+    // every value reads as a number one by one ("1" in JSON, "01" kept as text by the reader): name them as text,
+    // in records the values held as strings (a 1 beside a "1" is a number, and its row is not the one to name)
     const asText = seen.size === 0;
-    if (asText) col.forEach((v, i) => { if (seen.size < 5 && v !== null) { if (first < 0) first = i; seen.add(v); } });
+    const held = Array.isArray(table) ? (i: number) => typeof (table as readonly Record<string, unknown>[])[i]?.[name] === 'string' : () => true;
+    if (asText) col.forEach((v, i) => { if (seen.size < 5 && v !== null && held(i)) { if (first < 0) first = i; seen.add(v); } });
     throw new SegkitError('E_NON_NUMERIC', `row ${first}: the outcome column "${name}" holds ${asText ? 'text: ' : ''}${[...seen].map((v) => JSON.stringify(v)).join(', ')}: an outcome must be 0/1 (converted or not) or a number (revenue, orders)`, asText ? 'store the outcome as numbers (not quoted strings, no leading zeros)' : 'recode it, e.g. yes -> 1, no -> 0');
   }
   const values = readColumn(table, name, 'numeric').values as Float64Array;

@@ -343,6 +343,23 @@ describe('abTest: a segment-level readout', () => {
     expectError(() => abTest(spacedSegment, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_BAD_LABELS', 'segment column', 'spaces');
   });
 
+  it('the summary isolates segment and arm names holding right-to-left text or overrides, so the figures after them keep their order', () => {
+    const rtl: { segment: string; group: string; y: number }[] = [];
+    for (let i = 0; i < 400; i++) {
+      const treated = i % 2 === 0;
+      // segment "\u202Eabc": 80% against 0% conversion, significant after Holm; "plain": no difference
+      rtl.push({ segment: '\u202Eabc', group: treated ? 'B\u202E' : 'control', y: (treated ? i % 10 < 8 : i % 10 < 1) ? 1 : 0 });
+      rtl.push({ segment: 'plain', group: treated ? 'B\u202E' : 'control', y: i % 4 < 2 ? 1 : 0 });
+    }
+    const r = abTest(rtl, { segment: 'segment', group: 'group', outcome: 'y' });
+    expect(r.segments.find((c) => c.segment === '\u202Eabc')!.significant).toBe(true);
+    expect(r.summary).toMatch(/^Overall, \u2068B\u202E\u2069 vs control: /);
+    expect(r.summary).toContain("Significant after Holm's correction: \u2068\u202Eabc\u2069 (\u2068B\u202E\u2069: 80.00 pp, adjusted p = ");
+    // every override the summary holds is closed before the text that follows it
+    expect(r.summary.split('\u202E').length - 1).toBe(3);
+    expect(r.summary.split('\u2068').length).toBe(r.summary.split('\u2069').length);
+  });
+
   it('a segment and an arm holding U+0000 keep their customers apart ("a\\0control" + "B" is not "a" + "control\\0B")', () => {
     const mixed: { segment: string; group: string; y: number }[] = [];
     for (let i = 0; i < 40; i++) {

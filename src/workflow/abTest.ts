@@ -8,6 +8,7 @@ import { twoProportionZTest } from '../metrics/twoProportionZTest.js';
 import { momentScale, welchFromMoments } from '../metrics/welchTTest.js';
 import { ldexp } from '../util/detMath.js';
 import { fixedOrTwoDigits } from '../util/shareText.js';
+import { isolate } from '../util/bidiText.js';
 
 export interface AbTestOptions {
   /** Column naming each customer's segment. */
@@ -265,10 +266,11 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   const sig = perSegment.filter((c) => c.significant);
   const summary = [
     // an interval or p-value that is not defined is said so, with why, rather than printed as NaN
-    ...overall.map((o) => `Overall, ${o.treatment} vs ${control}: ${fmt(o.uplift, metric)} (${Number.isNaN(o.ci[0]) ? 'no interval' : `${pct} CI ${bound(o.ci[0], metric)} to ${bound(o.ci[1], metric)}${Number.isFinite(o.ci[0] + o.ci[1]) ? '' : ', beyond the float64 range: rescale the outcome for a finite interval'}`}, `
+    // the data's names stand isolated: one with right-to-left text or an override cannot reorder the figures after it
+    ...overall.map((o) => `Overall, ${isolate(o.treatment)} vs ${isolate(control!)}: ${fmt(o.uplift, metric)} (${Number.isNaN(o.ci[0]) ? 'no interval' : `${pct} CI ${bound(o.ci[0], metric)} to ${bound(o.ci[1], metric)}${Number.isFinite(o.ci[0] + o.ci[1]) ? '' : ', beyond the float64 range: rescale the outcome for a finite interval'}`}, `
       + `${Number.isNaN(o.pvalue) ? `no p-value, as with ${why}` : `p = ${o.pvalue.toPrecision(3)}`}).`),
     sig.length
-      ? `Significant after Holm's correction: ${sig.map((c) => `${c.segment} (${c.treatment}: ${fmt(c.uplift, metric)}, adjusted p = ${c.adjustedPValue!.toPrecision(3)})`).join('; ')}.`
+      ? `Significant after Holm's correction: ${sig.map((c) => `${isolate(c.segment!)} (${isolate(c.treatment)}: ${fmt(c.uplift, metric)}, adjusted p = ${c.adjustedPValue!.toPrecision(3)})`).join('; ')}.`
       : 'No segment shows an uplift that survives Holm\'s correction.',
   ].join(' ');
   return { metric, control: control!, treatments, confidence, segments: perSegment, overall, assumptions, summary };

@@ -185,6 +185,24 @@ describe('refit of a mini-batch k-means model', async () => {
     expect(SegmentModel.fromJSON(JSON.stringify(r.model.toJSON())).kind).toBe('minibatch-kmeans');
   });
 
+  it("a SegmentModel's names stand isolated in the text when they hold right-to-left text or an override", async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ a: base.columns[0][i], b: base.columns[1][i], c: base.columns[2][i] }));
+    const prep = pipeline({ scale: 'standard' });
+    const { dataset } = await prep.fitTransform(rows);
+    const km = await kmeans(dataset, { k: 4, seed: 1 });
+    const segments = Array.from({ length: 4 }, (_, id) => {
+      const members = rows.filter((_, i) => km.labels[i] === id);
+      return { id, name: `\u202Egroup ${id}`, size: members.length, share: members.length / rows.length, means: Object.fromEntries(names.map((f) => [f, members.reduce((s, r) => s + r[f as 'a'], 0) / members.length])) };
+    });
+    const r = await refit(new SegmentModel({ pipeline: prep, model: km, segments }), rows, { k: 5, seed: 3 });
+    expect(r.split.length).toBeGreaterThan(0);
+    // "split: 2 into 2 (\u2068\u202Egroup 2\u2069) and 4": the override ends with the name, not with the text
+    const kept = r.split[0].into.find((id) => r.matches[id].previous !== null)!;
+    expect(r.text).toContain(`${kept} (\u2068\u202Egroup ${r.matches[kept].previous}\u2069)`);
+    expect(r.text.split('\u2068').length).toBe(r.text.split('\u2069').length);
+    expect(r.text.split('\u2068').length - 1).toBe(r.text.split('\u202E').length - 1);
+  });
+
   it('other model kinds are refused by name', async () => {
     const { gaussianMixture } = await import('../src/index.node.js');
     const gmm = await gaussianMixture(grown, { k: 2, seed: 1 });

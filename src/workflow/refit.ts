@@ -13,6 +13,7 @@ import type { Dataset } from '../data/dataset.js';
 import { linearSumAssignment } from '../core/linearSumAssignment.js';
 import type { RunOptions } from '../core/model.js';
 import { SegmentModel, type SegmentSummary } from './segmentModel.js';
+import { isolate } from '../util/bidiText.js';
 
 export interface RefitOptions extends RunOptions {
   /** Segments of the new fit (default: the model's k). */
@@ -141,7 +142,8 @@ export async function refit<M extends KMeansModel | MiniBatchKMeansModel | Segme
   const vanished = Array.from({ length: old.k }, (_, o) => o).filter((o) => !kept.has(o));
   const moved = matches.filter((m) => m.previous !== null && m.previous !== m.id);
 
-  const name = (id: number) => (segmentModel && previousOf[id] !== null ? `${id} (${segmentModel.names[previousOf[id]!]})` : String(id));
+  // a segment's name stands isolated: right-to-left text or an override in it cannot reorder the ids and words after it
+  const name = (id: number) => (segmentModel && previousOf[id] !== null ? `${id} (${isolate(segmentModel.names[previousOf[id]!])})` : String(id));
   const parts: string[] = [];
   parts.push(`${matches.length - appeared.length} of ${k} segments continue an old segment (Hungarian matching on centre distance)`);
   if (moved.length) parts.push(`renumbered because old segments vanished: ${moved.map((m) => `${m.previous} -> ${m.id}`).join(', ')}`);

@@ -314,6 +314,11 @@ describe('abTest: a segment-level readout', () => {
     // numbers held as text (JSON strings, leading zeros): the message names them, not an empty list
     const quoted = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: String(1 - (i % 2)) }));
     expectError(() => abTest(quoted, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', '"converted" holds text: "1", "0"');
+    // one column in two roles: the arms read as outcomes gave a "significant" 100 pp uplift, a segment per arm no comparison
+    const arms = rows.slice(0, 40).map((r: { variant: string }) => ({ ...r, arm: r.variant === 'A' ? 0 : 1 }));
+    expectError(() => abTest(arms, { segment: 'segment', group: 'arm', outcome: 'arm', control: '0' }), 'E_BAD_OPTION', 'options "group" and "outcome" both name the column "arm"');
+    expectError(() => abTest(arms, { segment: 'variant', group: 'variant', outcome: 'converted' }), 'E_BAD_OPTION', 'options "segment" and "group" both name the column "variant"');
+    expectError(() => abTest(arms, { segment: 'converted', group: 'variant', outcome: 'converted' }), 'E_BAD_OPTION', 'options "segment" and "outcome"');
     // numbers with one held as text: the row named is that value's, and the numbers are not called text
     const mixed = rows.slice(0, 6).map((r: { converted: number }, i: number) => ({ ...r, converted: i === 3 ? '1' : 1 - (i % 2) }));
     expectError(() => abTest(mixed, { segment: 'segment', group: 'variant', outcome: 'converted' }), 'E_NON_NUMERIC', 'row 3: the outcome column "converted" holds text: "1":');

@@ -383,6 +383,15 @@ describe('segkit abtest', () => {
     expect(json.segments).toHaveLength(3);
   });
 
+  it('--segment, --group and --outcome naming one column twice is a usage error, not a readout of the arms as outcomes', () => {
+    const r = segkit(['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'variant']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--group and --outcome name the same column "variant"');
+    const s = segkit(['abtest', 'ab.csv', '--segment', 'variant', '--group', 'variant', '--outcome', 'converted']);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain('--segment and --group name the same column "variant"');
+  });
+
   it('an interval bound beyond the float64 range prints as past the largest double, not as a missing dash', () => {
     writeFileSync(join(dir, 'abhuge.csv'), 'segment,variant,revenue\ns,B,1.7e308\ns,B,-1.7e308\ns,control,1.7e308\ns,control,1.6e308\n');
     const r = segkit(['abtest', 'abhuge.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'revenue', '-q']);

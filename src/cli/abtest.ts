@@ -93,6 +93,9 @@ function numberArm(table: Table, group: string, control: string): string {
 
 async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<void> {
   if (f.chart === '-') throw new UsageError('--chart needs a file path');
+  for (const [a, b] of [['segment', 'group'], ['segment', 'outcome'], ['group', 'outcome']] as const) {
+    if (f[a] === f[b]) throw new UsageError(`--${a} and --${b} name the same column "${f[a]}"`);
+  }
   checkPaths([['the input', input]], [['--chart', f.chart]]);
   if (f.chart !== undefined) await checkParent(f.chart, '--chart');
   const table = await readInput(input, ctx);

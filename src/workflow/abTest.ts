@@ -156,6 +156,10 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   for (const key of ['segment', 'group', 'outcome'] as const) {
     if (typeof options[key] !== 'string' || options[key] === '') throw badOption(key, options[key], 'a column name');
   }
+  // one column in two roles reads nonsense as a result: the arms as outcomes (a 100 pp uplift), or a segment per arm
+  for (const [a, b] of [['segment', 'group'], ['segment', 'outcome'], ['group', 'outcome']] as const) {
+    if (options[a] === options[b]) throw new SegkitError('E_BAD_OPTION', `options "${a}" and "${b}" both name the column ${JSON.stringify(options[a])}`, `the ${a}, the group and the outcome are three different columns`);
+  }
   const confidence = options.confidence ?? 0.95;
   if (typeof confidence !== 'number' || !(confidence > 0 && confidence < 1)) throw badOption('confidence', confidence, 'a number between 0 and 1');
   // Holm's decisions are taken at alpha = 1 - confidence, which must stay below 1

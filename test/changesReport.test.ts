@@ -210,6 +210,18 @@ describe('the changes report', async () => {
     expect(segments.map((v) => [v.segment, v.p, v.holm])).toEqual(ab.segments.map((c) => [c.segment, c.pvalue.toPrecision(3), c.adjustedPValue!.toPrecision(3)]));
   });
 
+  it('the A/B chart isolates arm and segment names holding an override, so the title reads "by segment" after the control', () => {
+    const ab = abTest([
+      ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x\u202E' : 'y', g: 'ctl\u202E', y: i % 5 === 0 ? 1 : 0 })),
+      ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x\u202E' : 'y', g: 'B', y: i % 3 === 0 ? 1 : 0 })),
+    ], { segment: 's', group: 'g', outcome: 'y', control: 'ctl\u202E' });
+    const spec = abTestChart(ab) as unknown as { title: { text: string }; params: { value: string[] }[]; data: { values: { key: string; segment: string }[] } };
+    expect(spec.title.text).toBe('Uplift over \u2068ctl\u202E\u2069 by segment');
+    expect(spec.params[0].value).toEqual(['All customers', '\u2068x\u202E\u2069', 'y']);
+    // each row keyed to its own name
+    expect(spec.data.values.map((v) => [v.key, v.segment])).toEqual([['0', 'All customers'], ['1', '\u2068x\u202E\u2069'], ['2', 'y']]);
+  });
+
   it('the A/B chart renders', async () => {
     const ab = abTest([
       ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x' : 'y', g: 'A', y: i % 5 === 0 ? 1 : 0 })),

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { AbTestResult } from '../workflow/abTest.js';
+import { isolate } from '../util/bidiText.js';
 
 /**
  * The A/B readout as a Vega-Lite chart: per segment (and overall) the uplift of each variant over the control with
@@ -11,10 +12,11 @@ export function abTestChart(r: AbTestResult): TopLevelSpec {
   const scale = r.metric === 'proportion' ? 100 : 1;
   // rows keyed by position (0: all customers), so a segment named "All customers" keeps its own row
   // and labelled by whole names: a name cut to fit reads like another that begins alike
-  const names = ['All customers', ...new Set(r.segments.map((c) => c.segment ?? ''))];
+  // (names isolated, as the report's charts show them: an override in one cannot reverse the text after it)
+  const names = ['All customers', ...new Set(r.segments.map((c) => isolate(c.segment ?? '')))];
   const values = [...r.overall, ...r.segments].map((c) => ({
-    key: String(c.segment === null ? 0 : names.indexOf(c.segment, 1)),
-    segment: c.segment ?? 'All customers', variant: c.treatment,
+    key: String(c.segment === null ? 0 : names.indexOf(isolate(c.segment), 1)),
+    segment: c.segment === null ? 'All customers' : isolate(c.segment), variant: isolate(c.treatment),
     uplift: c.uplift * scale, lo: c.ci[0] * scale, hi: c.ci[1] * scale,
     // the overall effect is one pre-planned test: its p-value is not Holm-adjusted, and is not shown as if it were
     p: Number.isNaN(c.pvalue) ? '–' : c.pvalue.toPrecision(3),
@@ -25,7 +27,7 @@ export function abTestChart(r: AbTestResult): TopLevelSpec {
   const pct = +(r.confidence * 100).toPrecision(10);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `Uplift over ${r.control} by segment`, subtitle: `${pct}% intervals (${r.metric === 'proportion' ? 'Newcombe' : 'Welch'}); filled: significant after Holm's correction` },
+    title: { text: `Uplift over ${isolate(r.control)} by segment`, subtitle: `${pct}% intervals (${r.metric === 'proportion' ? 'Newcombe' : 'Welch'}); filled: significant after Holm's correction` },
     data: { values },
     height: { step: 24 } as never,
     width: 520,

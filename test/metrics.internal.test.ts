@@ -103,7 +103,7 @@ describe('metric errors', () => {
     expect(await code(silhouetteScore(rows, [0, 1, 0, 1], { sampleSize: 1 }))).toBe('E_BAD_OPTION');
   });
 
-  it('a sampled silhouette checks every label, not only the sampled rows\'', async () => {
+  it('a sampled silhouette checks every label, not only those of the sampled rows', async () => {
     const X = Array.from({ length: 200 }, (_, i) => [i % 2 + (i % 7) * 0.01, (i % 5) * 0.1]);
     const good = X.map((_, i) => i % 2);
     const s = await silhouetteScore(X, good, { sampleSize: 20, seed: 1 });

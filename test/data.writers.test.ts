@@ -158,7 +158,8 @@ describe('round trips: write then read gives the same values and types', () => {
         expectSameTable(await readTable(join(dir, `t.${ext}`)), sample());
       }
       for (const ext of ['csv', 'tsv', 'json', 'ndjson', 'jsonl']) {
-        await writeTable(join(dir, `t.${ext}`), sample(), { escapeFormulas: false });
+        // (escapeFormulas is a CSV option: the JSON writers refuse it, as one they would ignore)
+        await writeTable(join(dir, `t.${ext}`), sample(), ext === 'csv' || ext === 'tsv' ? { escapeFormulas: false } : {});
         expectSameTable(await readTable(join(dir, `t.${ext}`), { types: TEXT_TYPES }), sample(), true);
       }
       expect((await readFile(join(dir, 't.tsv'), 'utf8')).split('\n')[0]).toBe(NAMES.join('\t'));
@@ -564,5 +565,47 @@ describe('writeTable', () => {
     const e = await failure(() => writeTable(join(dir, 'out.xlsx'), sample()));
     expect(e.code).toBe('E_BAD_OPTION');
     expect((await readdir(dir)).some((f) => f.includes('xlsx'))).toBe(false);
+  });
+});
+
+describe('writer options', () => {
+  const t = () => new Table({ id: vectorFromArray([1, 2], new Int32()), name: vectorFromArray(['a', 'b'], new Utf8()) });
+
+  it('refuses an option a writer does not know, naming the closest one, where it wrote the default in silence', async () => {
+    // { delimeter: ';' } wrote "id,name\n1,a\n2,b\n": a comma file where a semicolon one was asked for
+    expectError(() => writeCsv(t(), { delimeter: ';' } as never), 'E_BAD_OPTION', 'writeCsv: unknown option "delimeter"; did you mean "delimiter"?');
+    expect(writeCsv(t(), { delimiter: ';' })).toBe('id;name\n1;a\n2;b\n');
+    expectError(() => writeCsv(t(), { headers: false } as never), 'E_BAD_OPTION', 'did you mean "header"?');
+    expectError(() => writeCsv(t(), null as never), 'E_BAD_OPTION', 'writeCsv: options must be an object');
+    expectError(() => writeJson(t(), { fromat: 'ndjson' } as never), 'E_BAD_OPTION', 'writeJson: unknown option "fromat"; did you mean "format"?');
+    expect(writeJson(t(), { format: 'ndjson' })).toBe('{"id":1,"name":"a"}\n{"id":2,"name":"b"}\n');
+    await expect(writeParquet(t(), { compression: 'UNCOMPRESSED' } as never)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('writeParquet: unknown option "compression"') });
+    await expect(writeArrow(t(), { fromat: 'stream' } as never)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('writeArrow: unknown option "fromat"') });
+  });
+
+  it('writeTable refuses an unknown option, or one the format would ignore, before any file is made', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'segkit-write-options-'));
+    try {
+      let e = await failure(() => writeTable(join(dir, 'out.csv'), t(), { delimeter: ';' } as never));
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toBe('writeTable: unknown option "delimeter"; did you mean "delimiter"? (writeTable takes: format, signal, delimiter, header, escapeFormulas, bom, eol, jsonFormat, arrowFormat, codec, rowGroupSize)');
+      // a delimiter for a Parquet file, or a Parquet codec for a CSV file, was ignored
+      e = await failure(() => writeTable(join(dir, 'out.parquet'), t(), { delimiter: ';' }));
+      expect(e.message).toMatch(/^writeTable: option "delimiter" does not apply to parquet output, which would ignore it \(parquet output takes: format, signal, codec, rowGroupSize\)$/);
+      e = await failure(() => writeTable(join(dir, 'out.csv'), t(), { codec: 'UNCOMPRESSED' }));
+      expect(e.message).toMatch(/^writeTable: option "codec" does not apply to csv output, which would ignore it/);
+      e = await failure(() => writeTable(join(dir, 'out.json'), t(), { arrowFormat: 'stream' }));
+      expect(e.message).toMatch(/^writeTable: option "arrowFormat" does not apply to json output, which would ignore it/);
+      expect(await readdir(dir)).toEqual([]);
+      // the options that apply are taken, and one left undefined is no option
+      await writeTable(join(dir, 'out.tsv'), t(), { header: false, codec: undefined, signal: new AbortController().signal });
+      expect(await readFile(join(dir, 'out.tsv'), 'utf8')).toBe('1\ta\n2\tb\n');
+      await writeTable(join(dir, 'out.csv'), t(), { delimiter: ';', eol: '\r\n', format: 'csv' });
+      expect(await readFile(join(dir, 'out.csv'), 'utf8')).toBe('id;name\r\n1;a\r\n2;b\r\n');
+      await writeTable(join(dir, 'out.parquet'), t(), { codec: 'UNCOMPRESSED', rowGroupSize: 1 });
+      expect(values(await readParquet(await readFile(join(dir, 'out.parquet'))), 'name')).toEqual(['a', 'b']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

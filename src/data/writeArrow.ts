@@ -1,5 +1,6 @@
 import { DataType, RecordBatch, Schema, Table } from '#arrow';
 import { badOption } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { tableWithColumns } from './arrowTable.js';
 
 export interface WriteArrowOptions {
@@ -18,6 +19,7 @@ export const WRITE_ARROW_DEFAULTS = Object.freeze({ format: 'file' as const });
  * const bytes = await writeArrow(segments);
  */
 export async function writeArrow(table: Table, options: WriteArrowOptions = {}): Promise<Uint8Array> {
+  checkOptions(options, ['format'], 'writeArrow');
   const format = options.format ?? WRITE_ARROW_DEFAULTS.format;
   if (format !== 'file' && format !== 'stream') throw badOption('format', format, '"file" or "stream"');
   const { tableToIPC } = await import('#arrow/ipc');

@@ -1,5 +1,6 @@
 import { type Data, DataType, type Table, type Vector } from '#arrow';
 import { badOption } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { type CellKind, cellKind, floatText, isoText, otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { columnValues, textAt, utf8Text } from './utf8Text.js';
@@ -21,6 +22,9 @@ export interface WriteCsvOptions {
 }
 
 export const WRITE_CSV_DEFAULTS = Object.freeze({ delimiter: ',', header: true, escapeFormulas: true, bom: false, eol: '\n' as const });
+
+/** The options writeCsv takes: a misspelt one ("delimeter") would be ignored, a semicolon file written with commas. */
+export const WRITE_CSV_OPTIONS: readonly string[] = Object.keys(WRITE_CSV_DEFAULTS);
 
 // = + - @ tab CR, and the full-width = + - @ that Apple Numbers normalises (csv-stringify's escape_formulas list)
 const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0xff1d, 0xff0b, 0xff0d, 0xff20]);
@@ -359,6 +363,7 @@ interface CsvRowWriter {
 
 function csvRowWriter(input: Table, options: WriteCsvOptions): CsvRowWriter {
   // decimals as the numbers they hold (Arrow's own text of them drops the scale)
+  checkOptions(options, WRITE_CSV_OPTIONS, 'writeCsv');
   const table = decimalsAsNumbers(input);
   const defaults = WRITE_CSV_DEFAULTS;
   const delimiter = options.delimiter ?? defaults.delimiter;

@@ -1,5 +1,6 @@
 import type { Table } from '#arrow';
 import { SegkitError, badOption } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { type CellKind, cellKind, isoText, otherText } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { valueReader } from './utf8Text.js';
@@ -28,6 +29,7 @@ function jsonValue(v: unknown, kind: CellKind): unknown {
  * const text = writeJson(profiles, { format: 'ndjson' });
  */
 export function writeJson(input: Table, options: WriteJsonOptions = {}): string {
+  checkOptions(options, ['format'], 'writeJson');
   const table = decimalsAsNumbers(input);
   const format = options.format ?? WRITE_JSON_DEFAULTS.format;
   if (format !== 'records' && format !== 'columns' && format !== 'ndjson') {

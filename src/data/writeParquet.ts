@@ -1,5 +1,6 @@
 import { DataType, type Table } from '#arrow';
 import { badOption } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 
 export interface WriteParquetOptions {
@@ -22,6 +23,7 @@ export const WRITE_PARQUET_DEFAULTS = Object.freeze({ codec: 'SNAPPY' as const }
  * const bytes = await writeParquet(features);
  */
 export async function writeParquet(input: Table, options: WriteParquetOptions = {}): Promise<Uint8Array> {
+  checkOptions(options, ['codec', 'rowGroupSize'], 'writeParquet');
   const table = decimalsAsNumbers(input);
   const codec = options.codec ?? WRITE_PARQUET_DEFAULTS.codec;
   if (codec !== 'SNAPPY' && codec !== 'UNCOMPRESSED') throw badOption('codec', codec, '"SNAPPY" or "UNCOMPRESSED"');

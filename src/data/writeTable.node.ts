@@ -1,8 +1,9 @@
 import type { Table } from '#arrow';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { tableFormat, type TableFormat } from './tableFormat.js';
 import { type WriteArrowOptions, writeArrow } from './writeArrow.js';
-import { type WriteCsvOptions, writeCsvChunks } from './writeCsv.js';
+import { type WriteCsvOptions, WRITE_CSV_OPTIONS, writeCsvChunks } from './writeCsv.js';
 import { type WriteJsonOptions, writeJson } from './writeJson.js';
 import { type WriteParquetOptions, writeParquet } from './writeParquet.js';
 import { AtomicFile, writeFailure } from './writeFileAtomic.node.js';
@@ -23,6 +24,40 @@ export function arrowFlavour(path: string, given?: WriteArrowOptions['format']):
   return given ?? (/\.arrows$/i.test(path) ? 'stream' : 'file');
 }
 
+// the options each format writes with; `format` and `signal` apply to all
+const FORMAT_OPTIONS: Readonly<Record<TableFormat, readonly string[]>> = Object.freeze({
+  csv: WRITE_CSV_OPTIONS,
+  tsv: WRITE_CSV_OPTIONS,
+  json: ['jsonFormat'],
+  ndjson: [],
+  arrow: ['arrowFormat'],
+  parquet: ['codec', 'rowGroupSize'],
+});
+
+/**
+ * Refuses an option writeTable does not know, or one the file's format does not write with (`delimiter` for a
+ * Parquet file), which would be ignored: a misspelt "delimeter" wrote a comma file.
+ */
+function checkWriteOptions(path: string, options: WriteTableOptions): TableFormat {
+  const any = ['format', 'signal'];
+  checkOptions(options, [...any, ...new Set(Object.values(FORMAT_OPTIONS).flat())], 'writeTable');
+  const format = tableFormat(path, options.format);
+  const known = [...any, ...FORMAT_OPTIONS[format]];
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !known.includes(key)) {
+      throw new SegkitError('E_BAD_OPTION', `writeTable: option "${key}" does not apply to ${format} output, which would ignore it`, `${format} output takes: ${known.join(', ')}`);
+    }
+  }
+  return format;
+}
+
+/** The options of `keys` that are set, for the format's own writer (which refuses writeTable's others). */
+function pick(options: WriteTableOptions, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if ((options as Record<string, unknown>)[key] !== undefined) out[key] = (options as Record<string, unknown>)[key];
+  return out;
+}
+
 async function encode(path: string, format: Exclude<TableFormat, 'csv' | 'tsv'>, table: Table, options: WriteTableOptions): Promise<string | Uint8Array> {
   switch (format) {
     case 'json':
@@ -32,7 +67,7 @@ async function encode(path: string, format: Exclude<TableFormat, 'csv' | 'tsv'>,
     case 'arrow':
       return writeArrow(table, { format: arrowFlavour(path, options.arrowFormat) });
     case 'parquet':
-      return writeParquet(table, options);
+      return writeParquet(table, pick(options, FORMAT_OPTIONS.parquet));
   }
 }
 
@@ -63,12 +98,13 @@ export interface StagedTable {
  */
 export async function stageTable(path: string, table: Table, options: WriteTableOptions = {}): Promise<StagedTable> {
   if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${JSON.stringify(path)}`);
-  const format = tableFormat(path, options.format);
+  const format = checkWriteOptions(path, options);
   throwIfAborted(options.signal);
   if (format === 'csv' || format === 'tsv') {
-    const csvOptions = format === 'tsv' ? { ...options, delimiter: options.delimiter ?? '\t' } : options;
-    if (path === '-') return { commit: () => writeCsvStdout(table, csvOptions), discard: async () => undefined };
-    return stageCsvFile(path, table, csvOptions);
+    const csv: WriteCsvOptions = pick(options, WRITE_CSV_OPTIONS);
+    const csvOptions = format === 'tsv' ? { ...csv, delimiter: csv.delimiter ?? '\t' } : csv;
+    if (path === '-') return { commit: () => writeCsvStdout(table, csvOptions, options.signal), discard: async () => undefined };
+    return stageCsvFile(path, table, csvOptions, options.signal);
   }
   const data = await encode(path, format, table, options);
   throwIfAborted(options.signal);
@@ -82,22 +118,22 @@ function toStdout(data: string | Uint8Array): Promise<void> {
   return new Promise<void>((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(writeFailure('-', error)) : resolve())));
 }
 
-async function writeCsvStdout(table: Table, options: WriteTableOptions): Promise<void> {
+async function writeCsvStdout(table: Table, options: WriteCsvOptions, signal: AbortSignal | undefined): Promise<void> {
   for (const chunk of writeCsvChunks(table, options)) {
-    throwIfAborted(options.signal);
+    throwIfAborted(signal);
     await toStdout(chunk);
   }
 }
 
 /** CSV written as it is formatted, 64k rows at a time: memory holds one chunk of text, never the whole file. */
-async function stageCsvFile(path: string, table: Table, options: WriteTableOptions): Promise<StagedTable> {
+async function stageCsvFile(path: string, table: Table, options: WriteCsvOptions, signal: AbortSignal | undefined): Promise<StagedTable> {
   const chunks = writeCsvChunks(table, options);
   // the first chunk checks the options before any file is made
   let next = chunks.next();
   const file = await AtomicFile.open(path);
   try {
     for (; !next.done; next = chunks.next()) {
-      throwIfAborted(options.signal);
+      throwIfAborted(signal);
       await file.write(next.value);
     }
   } catch (error) {

@@ -541,6 +541,29 @@ describe('rfm', () => {
     expectError(() => rfm(at([2 ** 52, 2 ** 52]), { ...OPTS, currencyDecimals: 0 }), 'E_PRECISION', 'row 1', beyond);
   });
 
+  it('reads float32 money as the decimals it was written as, and refuses it where float32 no longer holds the cent', () => {
+    const amounts = [0.285, 1.005, 10.005, 131071.99, 2.675];
+    const log = (type: DataType, values: number[]) => new Table({
+      customer: vectorFromArray(values.map((_, i) => `c${i}`), new Utf8()),
+      date: vectorFromArray(values.map(() => Date.UTC(2024, 0, 1)), new TimestampMillisecond()),
+      amount: vectorFromArray(values, type),
+    });
+    const options = { customer: 'customer', date: 'date', amount: 'amount' } as const;
+    // as float64 records and columns give them: halves of a cent decided on the decimal written (0.285 -> 0.29)
+    const want = [0.29, 1.01, 10.01, 131071.99, 2.68];
+    expect(columns(rfm(amounts.map((amount, i) => ({ customer: `c${i}`, date: '2024-01-01', amount })), options)).monetary).toEqual(want);
+    expect(columns(rfm(log(new Float64(), amounts), options)).monetary).toEqual(want);
+    // float32 stores 0.285 as 0.28499999642372131, 1.005 as 1.0049999952316284: they were 0.28 and 1, a cent off
+    expect(columns(rfm(log(new Float32(), amounts), options)).monetary).toEqual(want);
+    // from 2^17 units float32 steps by 1/64: 200000.01 is stored as 200000.015625 and was read as 200000.02
+    expect(Math.fround(200000.01)).toBe(200000.015625);
+    expectError(() => rfm(log(new Float32(), [5, 200000.01]), options), 'E_PRECISION', 'row 1, column "amount" holds 200000.015625, a float32 amount of 131072 units or more');
+    expectError(() => rfm(log(new Float32(), [-131072]), options), 'E_PRECISION', 'row 0');
+    // whole units (no decimals) are exact in float32 up to 2^24
+    expect(columns(rfm(log(new Float32(), [16777215, 3]), { ...options, currencyDecimals: 0 })).monetary).toEqual([16777215, 3]);
+    expectError(() => rfm(log(new Float32(), [16777216]), { ...options, currencyDecimals: 0 }), 'E_PRECISION', 'row 0');
+  });
+
   it('refuses a date outside the calendar (1e20 ms) naming its row, instead of giving others a recency of billions of days', () => {
     const log = LOG.map((r, i) => (i === 2 ? { ...r, date: 1e20 } : r));
     expectError(() => rfm(log, OPTS), 'E_PARSE', 'row 2, column "date" holds 100000000000000000000, outside the dates a calendar can hold');

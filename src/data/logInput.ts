@@ -380,6 +380,12 @@ export function readNumbers(log: LogInput, column: string, missing?: number, cus
   return out;
 }
 
+/** The significand bits of a column's numbers: 24 for an Arrow Float32 column, 11 for Float16, else 53 (float64, records). */
+export function floatBits(log: LogInput, column: string): number {
+  const type = isArrowTable(log) ? log.getChild(column)?.type : undefined;
+  return type && DataType.isFloat(type) ? [11, 24, 53][type.precision] : 53;
+}
+
 /** Epoch milliseconds of any accepted date value, or NaN. */
 export function toEpochMs(v: unknown): number {
   if (typeof v === 'number') return Number.isFinite(v) ? v : NaN;

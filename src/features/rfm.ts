@@ -6,6 +6,7 @@ import {
   columnOption,
   dateOption,
   distinctRoles,
+  floatBits,
   keyVector,
   logLength,
   readCustomerKeys,
@@ -19,6 +20,7 @@ import {
   type LogInput,
 } from '../data/logInput.js';
 import { CANCELLED_SEGMENT, RFM_SEGMENT_RULES, rfmSegmentIndex } from './rfmSegment.js';
+import { float32Text } from '../data/tableCells.js';
 
 /**
  * Schema metadata key of an `rfm` table made with `asOf`: JSON `{ rows, customers }`, the log rows after the as-of
@@ -74,7 +76,8 @@ export interface RfmOptions {
   /**
    * Decimal places of the currency (default 2): each line is rounded to them and sums are kept in whole minor units, so
    * totals are exact. A line or total of 2^(53 - ceil(log2 10^d)) currency units or more (2^46, 7.0e13, with 2), where
-   * float64 no longer holds every minor unit, is E_PRECISION.
+   * float64 no longer holds every minor unit, is E_PRECISION; in an Arrow float32 column, an amount of 2^(24 - ceil(log2 10^d))
+   * units or more (131,072 with 2), and each amount is read as the shortest decimal that gives its float32 (0.285).
    */
   readonly currencyDecimals?: number;
 }
@@ -152,6 +155,27 @@ function toMinorUnits(value: number, scale: number): number {
   return value < 0 ? -r : r;
 }
 
+/**
+ * Money read from a float32 (or float16) column: each value as the shortest decimal that reads back as the same float32
+ * (0.285, stored as 0.284999996..., is the 0.285 it was written as, rounded to the cent as a float64 0.285 is), and
+ * refused from where the type no longer holds every minor unit (2^(24 - ceil(log2 10^d)) units: 131,072 with 2
+ * decimals, where float32 steps by 1/64 and 200000.01 is stored as 200000.015625, read as 200000.02).
+ */
+function narrowMoney(values: Float64Array, bits: number, scale: number, customers: Int32Array, column: string): void {
+  if (bits >= 53) return;
+  const limit = 2 ** (bits - Math.ceil(Math.log2(scale)));
+  let last = NaN, read = NaN;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (customers[i] < 0) continue;
+    if (!(Math.abs(v) < limit)) {
+      throw new SegkitError('E_PRECISION', `row ${i}, column "${column}" holds ${v}, a float${bits === 24 ? 32 : 16} amount of ${limit} units or more, where the column's type no longer holds every minor unit: it is already rounded`,
+        'write the amounts as float64 or decimal numbers');
+    }
+    if (bits === 24) values[i] = v === last ? read : (read = +float32Text((last = v)));
+  }
+}
+
 /** Uint8 scores with nulls where `valid` is 0. */
 function scoreData(values: Uint8Array, valid: Uint8Array, nullCount: number): Data {
   if (nullCount === 0) return makeData({ type: new Uint8(), length: values.length, nullCount: 0, data: values });
@@ -195,6 +219,7 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   const amount = readNumbers(transactions, o.amount, undefined, cust);
   const quantity = o.quantity ? readNumbers(transactions, o.quantity, undefined, cust) : undefined;
   const scale = 10 ** o.currencyDecimals;
+  narrowMoney(amount, floatBits(transactions, o.amount), scale, cust, o.amount);
 
   let invoice: Int32Array | undefined;
   let invoiceCount = 0;

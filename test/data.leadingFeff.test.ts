@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Binary, Dictionary, Int32, LargeUtf8, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { writeCsv } from '../src/data/writeCsv.js';
+import { readCsv } from '../src/data/readCsv.js';
+import { readJson } from '../src/data/readJson.js';
 import { writeJson } from '../src/data/writeJson.js';
 import { writeParquet } from '../src/data/writeParquet.js';
 import { readParquet } from '../src/data/readParquet.js';
@@ -18,6 +20,23 @@ const dict = (values: (string | null)[]) => vectorFromArray(values, new Dictiona
 const kinds = { utf8: text, largeUtf8: large, dictionary: dict };
 
 describe('a text value that begins with U+FEFF', () => {
+  it('before a date, makes the cell text (as before a number), which readCsv and readJson keep and writeCsv writes back', async () => {
+    // "\uFEFF2024-01-02" (two exports joined) was read as the date 2024-01-02 and written back without its mark
+    const csv = `when,n\n${F}2024-01-02,1\n2024-01-03,2\n`;
+    const table = await readCsv(csv);
+    expect(String(table.getChild('when')!.type)).toBe('Utf8');
+    expect(writeCsv(table)).toBe(csv);
+    // a no-break space around a date is no white space either (it was read as the date too); ASCII spaces still are
+    expect(String((await readCsv('when\n\u00a02024-01-02\n2024-01-03\n')).getChild('when')!.type)).toBe('Utf8');
+    expect(String((await readCsv('when\n2024-01-02T10:00:00\u00a0Z\n')).getChild('when')!.type)).toBe('Utf8');
+    const spaced = await readCsv('when\n 2024-01-02 \n2024-01-03\t\n');
+    expect(String(spaced.getChild('when')!.type)).toBe('Timestamp<MILLISECOND>');
+    expect([...spaced.getChild('when')!]).toEqual([Date.UTC(2024, 0, 2), Date.UTC(2024, 0, 3)]);
+    const json = await readJson(`[{"when": "${F}2024-01-02"}, {"when": "2024-01-03"}]`);
+    expect(String(json.getChild('when')!.type)).toBe('Utf8');
+    expect(JSON.parse(writeJson(json))).toEqual([{ when: `${F}2024-01-02` }, { when: '2024-01-03' }]);
+  });
+
   it.each(Object.entries(kinds))('writeJson keeps it (%s)', (_, make) => {
     const table = new Table({ name: make([`${F}oslo`, 'oslo', null]) });
     expect(JSON.parse(writeJson(table))).toEqual([{ name: `${F}oslo` }, { name: 'oslo' }, { name: null }]);

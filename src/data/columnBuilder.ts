@@ -64,7 +64,9 @@ const BOOLEAN_LOOSE: ReadonlyMap<string, boolean> = new Map([
   ['1', true],
   ['0', false],
 ]);
-const ISO_DATE = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?\s*$/i;
+// white space around a date is ASCII white space alone, as around a number (NUMBER_TEXT): a U+FEFF or a no-break space
+// before "2024-01-01" makes the cell text, which the readers keep and the writers write back
+const ISO_DATE = /^[\t-\r ]*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?[\t-\r ]*(Z|[+-]\d{2}(?::?\d{2})?)?)?[\t-\r ]*$/i;
 const INT32_MAX = 2147483647;
 const MAX_TEXT_BYTES = 2147483647;
 const CHUNK_BITS = 14;

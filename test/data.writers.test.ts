@@ -583,6 +583,19 @@ describe('writer options', () => {
     await expect(writeArrow(t(), { fromat: 'stream' } as never)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('writeArrow: unknown option "fromat"') });
   });
 
+  it('refuses a delimiter holding a quote or a line break, which no reader reads back (readCsv refuses it too)', async () => {
+    const table = new Table({ a: vectorFromArray(['x', 'p'], new Utf8()), b: vectorFromArray([1, 2], new Int32()) });
+    // "\n" wrote "a\nb\nx\n1\np\n2\n", four records of one field; '"' wrote 'a"b\nx"1\n', each field an unclosed quote
+    for (const delimiter of ['"', '\n', '\r', '\r\n', ';\n', '\ufeff']) {
+      expectError(() => writeCsv(table, { delimiter }), 'E_BAD_OPTION', 'option "delimiter"', 'without \'"\', a line break or U+FEFF');
+      await expect(readCsv('a,b\n', { delimiter })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+    }
+    // others are written, and read back with the same delimiter
+    for (const delimiter of [';', '\t', '|', '::', ' ']) {
+      expect(values(await readCsv(writeCsv(table, { delimiter }), { delimiter }), 'b')).toEqual([1, 2]);
+    }
+  });
+
   it('writeTable refuses an unknown option, or one the format would ignore, before any file is made', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'segkit-write-options-'));
     try {

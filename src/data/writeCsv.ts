@@ -6,7 +6,7 @@ import { decimalsAsNumbers } from './arrowTable.js';
 import { columnValues, textAt, utf8Text } from './utf8Text.js';
 
 export interface WriteCsvOptions {
-  /** Field separator (default ","). */
+  /** Field separator (default ","); one holding a quote or a line break is refused, as readCsv refuses it. */
   readonly delimiter?: string;
   /** Write the header row (default true). */
   readonly header?: boolean;
@@ -367,7 +367,11 @@ function csvRowWriter(input: Table, options: WriteCsvOptions): CsvRowWriter {
   const table = decimalsAsNumbers(input);
   const defaults = WRITE_CSV_DEFAULTS;
   const delimiter = options.delimiter ?? defaults.delimiter;
-  if (typeof delimiter !== 'string' || delimiter.length === 0) throw badOption('delimiter', delimiter, 'a non-empty string');
+  // a quote or a line break between fields is read as quoting or as the end of the record: no reader reads the file back
+  // (readCsv refuses such a delimiter, and a U+FEFF)
+  if (typeof delimiter !== 'string' || delimiter.length === 0 || /["\r\n\ufeff]/.test(delimiter)) {
+    throw badOption('delimiter', delimiter, 'a non-empty string without \'"\', a line break or U+FEFF');
+  }
   const header = options.header ?? defaults.header;
   if (typeof header !== 'boolean') throw badOption('header', header, 'a boolean');
   const escapeFormulas = options.escapeFormulas ?? defaults.escapeFormulas;

@@ -17,6 +17,8 @@ import {
   Table,
   TimestampMicrosecond,
   TimestampMillisecond,
+  TimestampNanosecond,
+  type DataType,
   TimestampSecond,
   Utf8,
   Field,
@@ -565,6 +567,26 @@ describe('writeTable', () => {
     const e = await failure(() => writeTable(join(dir, 'out.xlsx'), sample()));
     expect(e.code).toBe('E_BAD_OPTION');
     expect((await readdir(dir)).some((f) => f.includes('xlsx'))).toBe(false);
+  });
+});
+
+describe('microsecond and nanosecond times', () => {
+  // 2023-12-31T23:59:59.999999999Z and .999999 (us), and 1969-12-31T23:59:59.9999995Z before 1970; Arrow's own reading
+  // adds the fraction in float64, which rounded the first up to 2024-01-01T00:00:00.000Z: a whole day, so the column
+  // was written as dates, "2024-01-01" for an instant of 2023
+  const ns = [1704067199999999999n, 1703980800000000000n, -500n];
+  const us = [1704067199999999n, 1703980800000000n, -1n];
+  const times = (type: DataType, values: bigint[]) => new Table({ t: makeVector(makeData({ type, length: values.length, nullCount: 0, data: BigInt64Array.from(values) } as never)) });
+  const want = ['2023-12-31T23:59:59.999Z', '2023-12-31T00:00:00.000Z', '1969-12-31T23:59:59.999Z'];
+
+  it('are cut to their millisecond by writeCsv and writeJson, as writeParquet cuts them, never rounded into the next day', async () => {
+    for (const table of [times(new TimestampNanosecond(), ns), times(new TimestampMicrosecond(), us)]) {
+      expect(writeCsv(table)).toBe(`t\n${want.join('\n')}\n`);
+      expect(JSON.parse(writeJson(table))).toEqual(want.map((t) => ({ t })));
+      expect([...(await readParquet(await writeParquet(table))).getChild('t')!].map((t) => new Date(t).toISOString())).toEqual(want);
+    }
+    // a column of whole days is still written as dates
+    expect(writeCsv(times(new TimestampNanosecond(), [1703980800000000000n, 0n]))).toBe('t\n2023-12-31\n1970-01-01\n');
   });
 });
 

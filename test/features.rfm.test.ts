@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from './helpers.js';
-import { Binary, type DataType, DateDay, Decimal, Dictionary, Float32, Float64, Int32, Int64, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
+import { Binary, type DataType, DateDay, TimestampNanosecond, TimestampMicrosecond, Decimal, Dictionary, Float32, Float64, Int32, Int64, TimestampMillisecond, Uint64, Utf8, makeData, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { RFM_AFTER_AS_OF, RFM_AS_OF, RFM_NO_PURCHASE, rfm } from '../src/features/rfm.js';
 import { RFM_SEGMENT_RULES, rfmSegment } from '../src/features/rfmSegment.js';
 import { behaviourFeatures } from '../src/features/behaviourFeatures.js';
@@ -562,6 +562,26 @@ describe('rfm', () => {
     // whole units (no decimals) are exact in float32 up to 2^24
     expect(columns(rfm(log(new Float32(), [16777215, 3]), { ...options, currencyDecimals: 0 })).monetary).toEqual([16777215, 3]);
     expectError(() => rfm(log(new Float32(), [16777216]), { ...options, currencyDecimals: 0 }), 'E_PRECISION', 'row 0');
+  });
+
+  it('reads a microsecond or nanosecond time on its own day, never rounded into the next (pandas writes nanoseconds)', () => {
+    // a: 2023-12-31T23:59:59.999999999Z, b: 2023-12-31T00:00Z. The first was read as float64 milliseconds times 1e-6,
+    // 2024-01-01T00:00:00Z: the as-of day 2024-01-02, and b's recency 2 where it is 1
+    for (const [type, counts] of [[new TimestampNanosecond(), [1704067199999999999n, 1703980800000000000n]], [new TimestampMicrosecond(), [1704067199999999n, 1703980800000000n]]] as const) {
+      const log = new Table({
+        customer: vectorFromArray(['a', 'b'], new Utf8()),
+        date: makeVector(makeData({ type, length: 2, nullCount: 0, data: BigInt64Array.from(counts) } as never)),
+        amount: vectorFromArray([1, 2], new Float64()),
+      });
+      const t = rfm(log, { customer: 'customer', date: 'date', amount: 'amount' });
+      expect(columns(t).recency).toEqual([1, 1]);
+      expect(JSON.parse(t.schema.metadata.get(RFM_AS_OF)!)).toEqual({ asOf: '2024-01-01', last: 0 });
+      // as the same instants in milliseconds read
+      const ms = columns(rfm([{ customer: 'a', date: '2023-12-31T23:59:59.999Z', amount: 1 }, { customer: 'b', date: '2023-12-31', amount: 2 }], { customer: 'customer', date: 'date', amount: 'amount' }));
+      expect(columns(t)).toEqual(ms);
+      const b = behaviourFeatures(log.assign(new Table({ type: vectorFromArray(['page_view', 'page_view'], new Utf8()) })), { customer: 'customer', timestamp: 'date', type: 'type', asOf: '2024-01-01' });
+      expect(columns(b).days_since_last_activity).toEqual([1, 1]);
+    }
   });
 
   it('refuses a date outside the calendar (1e20 ms) naming its row, instead of giving others a recency of billions of days', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bool, DateMillisecond, Dictionary, Float32, Float64, Int32, Int64, Table, TimestampMicrosecond, TimestampMillisecond, TimestampSecond, Utf8, makeVector, Null, vectorFromArray } from 'apache-arrow';
+import { Bool, DateMillisecond, Dictionary, Float32, Float64, Int32, Int64, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, makeData, Utf8, makeVector, Null, vectorFromArray } from 'apache-arrow';
 import { Pipeline, pipeline, type PipelineJSON } from '../src/prep/pipeline.js';
 import { Imputer } from '../src/prep/imputer.js';
 import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
@@ -474,6 +474,14 @@ describe('an Arrow date or timestamp column it one-hot encodes', () => {
     const again = await prep.transform(records);
     expect(again.report.steps.find((s) => s.kind === 'oneHotEncoder')).toMatchObject({ columns: [{ unknown: 0 }, { unknown: 0 }] });
     expect(again.dataset.columns).toEqual(fitted.dataset.columns);
+  });
+
+  it('gives a nanosecond time the category of its millisecond, never of the next day it rounded to', async () => {
+    // 2023-11-14T23:59:59.999999999Z was read as 2023-11-15T00:00:00.000Z: the category "2023-11-15" of the next day
+    const seen = makeVector(makeData({ type: new TimestampNanosecond(), length: 2, nullCount: 0, data: BigInt64Array.of(1700006399999999999n, 1700006400000000000n) }));
+    const prep = pipeline({ encode: ['seen'], scale: false });
+    await prep.fitTransform(new Table({ x: vectorFromArray([1, 2], new Float64()), seen }));
+    expect(prep.featureNames).toEqual(['x', 'seen=2023-11-14T23:59:59.999Z', 'seen=2023-11-15']);
   });
 
   it('gives each time the same category whatever the other rows of its batch, and takes a whole day in either spelling', async () => {

@@ -416,6 +416,12 @@ function outOfRange(row: number, column: string, v: unknown): SegkitError {
 
 const UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
 
+/** Whole milliseconds of a count of `per` to the millisecond, floored (-1.5 ms is -2 ms), as the writers cut them. */
+function floorMillis(count: bigint, per: bigint): number {
+  const q = count / per;
+  return Number(q * per > count ? q - 1n : q);
+}
+
 /**
  * Plain numbers are epoch milliseconds; below this (1973-03-03) they are far likelier a date written as digits
  * (20240101) or epoch seconds (1704067200), both of which would read as January 1970.
@@ -489,7 +495,10 @@ export function readTimes(log: LogInput, column: string, customers?: Int32Array)
         const row = start + i;
         if (customers && customers[row] < 0) continue;
         if (data.nullCount > 0 && !data.getValid(i)) throw badDate(row, column, null);
-        const t = Number(values[i]) * scale;
+        const v = values[i];
+        // a microsecond or nanosecond count floored to its millisecond in integers: as a float64 times 1e-6,
+        // 23:59:59.999999999 rounded up to the next day's midnight, a purchase moved to the next day
+        const t = typeof v === 'bigint' && scale < 1 ? floorMillis(v, BigInt(1 / scale)) : Number(v) * scale;
         if (!Number.isFinite(t)) throw badDate(row, column, values[i]);
         if (Math.abs(t) > MAX_DATE_MS) throw outOfRange(row, column, values[i]);
         if (plain && implausibleMs(t)) throw numberNotMs(row, column, values[i]);

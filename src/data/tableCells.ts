@@ -11,20 +11,50 @@ export const DAY_MS = 86_400_000;
 /** ECMAScript's time range, and so ISO 8601 text's here: 100,000,000 days either side of 1970. */
 const MAX_DATE_MS = 8.64e15;
 
+// a column's times, read once for the writer that classifies it and then writes it
+const TIMES = new WeakMap<Vector, (number | null)[]>();
+
+/**
+ * A time column's values as milliseconds from 1970 (null where null), a microsecond or nanosecond count floored to its
+ * whole millisecond from the stored count, as the text writers and NumPy cut them: Arrow's own reading adds the
+ * fraction in float64, which rounds 23:59:59.999999999 up to the next day's midnight. A count Arrow cannot give as a
+ * float64 (2^63 - 1 microseconds, a database's "infinity") is Infinity, as far out.
+ */
+export function timeValues(vector: Vector): (number | null)[] {
+  const known = TIMES.get(vector);
+  if (known) return known;
+  const out = new Array<number | null>(vector.length);
+  TIMES.set(vector, out);
+  let row = 0;
+  for (const data of vector.data) {
+    const type = data.type as DataType & { unit?: number };
+    const per = DataType.isTimestamp(type) && data.values instanceof BigInt64Array ? [0n, 0n, 1000n, 1_000_000n][type.unit!] : 0n;
+    for (let r = 0; r < data.length; r++, row++) {
+      if (data.nullCount > 0 && !data.getValid(r)) out[row] = null;
+      else if (per) {
+        const v = (data.values as BigInt64Array)[r], q = v / per;
+        out[row] = Number(q * per > v ? q - 1n : q);
+      } else {
+        try {
+          out[row] = vector.get(row);
+        } catch {
+          out[row] = Infinity;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Whether every time is a whole UTC day; a time that ISO 8601 text cannot give (a 64-bit count of seconds may hold one)
  * is refused, with `hint` if given.
  */
 export function allMidnight(name: string, vector: Vector, hint?: string): boolean {
+  const times = timeValues(vector);
   let midnight = true;
   for (let row = 0; row < vector.length; row++) {
-    let ms: number | null;
-    // a count Arrow cannot give as a float64 (2^63 - 1 microseconds, a database's "infinity") is as far out
-    try {
-      ms = vector.get(row);
-    } catch {
-      ms = Infinity;
-    }
+    const ms = times[row];
     if (ms != null) {
       if (!(Math.abs(ms) <= MAX_DATE_MS)) {
         throw new SegkitError(

@@ -1,7 +1,7 @@
 import { type Data, DataType, type Table, type Vector } from '#arrow';
 import { badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
-import { type CellKind, cellKind, floatText, isoText, otherText } from './tableCells.js';
+import { type CellKind, cellKind, floatText, isoText, otherText, timeValues } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { columnValues, textAt, utf8Text } from './utf8Text.js';
 
@@ -228,7 +228,9 @@ interface Dialect {
  */
 function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
   const { text, numbersPlain } = d;
-  const general: CellWriter = (out, _data, _r, row) => out.text(anyCell(vector.get(row), kind, text));
+  // times as whole milliseconds floored from their stored counts (Vector.get rounds a nanosecond count's fraction)
+  const times = kind === 'date' || kind === 'dateOnly' ? timeValues(vector) : undefined;
+  const general: CellWriter = times ? (out, _data, _r, row) => out.text(anyCell(times[row], kind, text)) : (out, _data, _r, row) => out.text(anyCell(vector.get(row), kind, text));
   const values = vector.data[0]?.values;
   if (!numbersPlain && (kind === 'float' || kind === 'float32' || kind === 'integer' || kind === 'boolean')) return general;
   if (kind === 'float' && values instanceof Float64Array) {

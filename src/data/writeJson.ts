@@ -1,7 +1,7 @@
 import type { Table } from '#arrow';
 import { SegkitError, badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
-import { type CellKind, cellKind, isoText, otherText } from './tableCells.js';
+import { type CellKind, cellKind, isoText, otherText, timeValues } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { valueReader } from './utf8Text.js';
 
@@ -43,7 +43,8 @@ export function writeJson(input: Table, options: WriteJsonOptions = {}): string 
   const vectors = fields.map((_, j) => table.getChildAt(j)!);
   const kinds = fields.map((f, j) => cellKind(f, vectors[j]));
   // text read from its bytes, keeping a U+FEFF that begins it; other columns through Vector.get
-  const getters = vectors.map(valueReader);
+  // times floored to their milliseconds from the stored counts (see timeValues)
+  const getters = vectors.map((v, j) => (kinds[j] === 'date' || kinds[j] === 'dateOnly' ? ((t) => (row: number) => t[row])(timeValues(v)) : valueReader(v)));
   const n = table.numRows;
   // objects are spelled out by hand: it keeps the schema's column order (object keys that look like integers would move first)
   const keys = fields.map((f) => JSON.stringify(f.name));

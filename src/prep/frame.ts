@@ -1,7 +1,7 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
 import { decimalNumbers } from '../data/decimal.js';
 import { fieldIndex, int64Spread, isArrowTable, type Spread } from '../data/dataset.js';
-import { allMidnight, DAY_MS, isoText } from '../data/tableCells.js';
+import { allMidnight, DAY_MS, isoText, timeValues } from '../data/tableCells.js';
 import { columnValues } from '../data/utf8Text.js';
 import { SegkitError, describe } from '../util/errors.js';
 
@@ -204,7 +204,7 @@ function arrowCategorical(vec: Vector, name: string): (string | null)[] {
     // by value, so a batch's categories never depend on its other rows; the encoder takes a whole day in either form
     // (a file whose column mixes times writes midnight in full). allMidnight refuses a time ISO text cannot give
     allMidnight(name, vec);
-    return Array.from(vec, (v: number | null) => (v == null ? null : timeText(v)));
+    return timeValues(vec).map((v) => (v == null ? null : timeText(v)));
   }
   const out = new Array<string | null>(vec.length);
   // a float32 is the category of its shortest decimal that reads back as it (0.1, as written and as a float64 column

@@ -557,7 +557,7 @@ describe('rfm', () => {
     expect(columns(rfm(log(new Float32(), amounts), options)).monetary).toEqual(want);
     // from 2^17 units float32 steps by 1/64: 200000.01 is stored as 200000.015625 and was read as 200000.02
     expect(Math.fround(200000.01)).toBe(200000.015625);
-    expectError(() => rfm(log(new Float32(), [5, 200000.01]), options), 'E_PRECISION', 'row 1, column "amount" holds 200000.015625, a float32 amount of 131072 units or more');
+    expectError(() => rfm(log(new Float32(), [5, 200000.01]), options), 'E_PRECISION', 'row 1, column "amount" holds 200000.015625: float32 holds the minor unit only below 131072');
     expectError(() => rfm(log(new Float32(), [-131072]), options), 'E_PRECISION', 'row 0');
     // whole units (no decimals) are exact in float32 up to 2^24
     expect(columns(rfm(log(new Float32(), [16777215, 3]), { ...options, currencyDecimals: 0 })).monetary).toEqual([16777215, 3]);

@@ -4,7 +4,7 @@ import { utf8Data } from './arrowTable.js';
 import { decimalKey, decimalNumber, unscaled } from './decimal.js';
 import { parseIsoDate } from './columnBuilder.js';
 import { SegkitError, badOption, describe } from '../util/errors.js';
-import { DAY_MS } from './tableCells.js';
+import { DAY_MS, floorMillis } from './tableCells.js';
 import { binaryKey, columnValues, utf8Text } from './utf8Text.js';
 export { DAY_MS };
 
@@ -416,11 +416,6 @@ function outOfRange(row: number, column: string, v: unknown): SegkitError {
 
 const UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
 
-/** Whole milliseconds of a count of `per` to the millisecond, floored (-1.5 ms is -2 ms), as the writers cut them. */
-function floorMillis(count: bigint, per: bigint): number {
-  const q = count / per;
-  return Number(q * per > count ? q - 1n : q);
-}
 
 /**
  * Plain numbers are epoch milliseconds; below this (1973-03-03) they are far likelier a date written as digits

@@ -11,8 +11,11 @@ export const DAY_MS = 86_400_000;
 /** ECMAScript's time range, and so ISO 8601 text's here: 100,000,000 days either side of 1970. */
 const MAX_DATE_MS = 8.64e15;
 
-// a column's times, read once for the writer that classifies it and then writes it
-const TIMES = new WeakMap<Vector, (number | null)[]>();
+/** Whole milliseconds of a count of `per` to the millisecond, floored (-1.5 ms is -2 ms), as the writers cut them. */
+export function floorMillis(count: bigint, per: bigint): number {
+  const q = count / per;
+  return Number(q * per > count ? q - 1n : q);
+}
 
 /**
  * A time column's values as milliseconds from 1970 (null where null), a microsecond or nanosecond count floored to its
@@ -21,20 +24,15 @@ const TIMES = new WeakMap<Vector, (number | null)[]>();
  * float64 (2^63 - 1 microseconds, a database's "infinity") is Infinity, as far out.
  */
 export function timeValues(vector: Vector): (number | null)[] {
-  const known = TIMES.get(vector);
-  if (known) return known;
   const out = new Array<number | null>(vector.length);
-  TIMES.set(vector, out);
   let row = 0;
   for (const data of vector.data) {
     const type = data.type as DataType & { unit?: number };
     const per = DataType.isTimestamp(type) && data.values instanceof BigInt64Array ? [0n, 0n, 1000n, 1_000_000n][type.unit!] : 0n;
     for (let r = 0; r < data.length; r++, row++) {
       if (data.nullCount > 0 && !data.getValid(r)) out[row] = null;
-      else if (per) {
-        const v = (data.values as BigInt64Array)[r], q = v / per;
-        out[row] = Number(q * per > v ? q - 1n : q);
-      } else {
+      else if (per) out[row] = floorMillis((data.values as BigInt64Array)[r], per);
+      else {
         try {
           out[row] = vector.get(row);
         } catch {

@@ -229,8 +229,8 @@ interface Dialect {
 function cellWriter(vector: Vector, kind: CellKind, d: Dialect): CellWriter {
   const { text, numbersPlain } = d;
   // times as whole milliseconds floored from their stored counts (Vector.get rounds a nanosecond count's fraction)
-  const times = kind === 'date' || kind === 'dateOnly' ? timeValues(vector) : undefined;
-  const general: CellWriter = times ? (out, _data, _r, row) => out.text(anyCell(times[row], kind, text)) : (out, _data, _r, row) => out.text(anyCell(vector.get(row), kind, text));
+  const times = kind.startsWith('date') && timeValues(vector);
+  const general: CellWriter = (out, _data, _r, row) => out.text(anyCell(times ? times[row] : vector.get(row), kind, text));
   const values = vector.data[0]?.values;
   if (!numbersPlain && (kind === 'float' || kind === 'float32' || kind === 'integer' || kind === 'boolean')) return general;
   if (kind === 'float' && values instanceof Float64Array) {

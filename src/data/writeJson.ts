@@ -44,7 +44,7 @@ export function writeJson(input: Table, options: WriteJsonOptions = {}): string 
   const kinds = fields.map((f, j) => cellKind(f, vectors[j]));
   // text read from its bytes, keeping a U+FEFF that begins it; other columns through Vector.get
   // times floored to their milliseconds from the stored counts (see timeValues)
-  const getters = vectors.map((v, j) => (kinds[j] === 'date' || kinds[j] === 'dateOnly' ? ((t) => (row: number) => t[row])(timeValues(v)) : valueReader(v)));
+  const getters = vectors.map((v, j) => (kinds[j].startsWith('date') ? ((t) => (row: number) => t[row])(timeValues(v)) : valueReader(v)));
   const n = table.numRows;
   // objects are spelled out by hand: it keeps the schema's column order (object keys that look like integers would move first)
   const keys = fields.map((f) => JSON.stringify(f.name));

@@ -162,17 +162,12 @@ function toMinorUnits(value: number, scale: number): number {
  * decimals, where float32 steps by 1/64 and 200000.01 is stored as 200000.015625, read as 200000.02).
  */
 function narrowMoney(values: Float64Array, bits: number, scale: number, customers: Int32Array, column: string): void {
-  if (bits >= 53) return;
   const limit = 2 ** (bits - Math.ceil(Math.log2(scale)));
-  let last = NaN, read = NaN;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; bits < 53 && i < values.length; i++) {
     const v = values[i];
     if (customers[i] < 0) continue;
-    if (!(Math.abs(v) < limit)) {
-      throw new SegkitError('E_PRECISION', `row ${i}, column "${column}" holds ${v}, a float${bits === 24 ? 32 : 16} amount of ${limit} units or more, where the column's type no longer holds every minor unit: it is already rounded`,
-        'write the amounts as float64 or decimal numbers');
-    }
-    if (bits === 24) values[i] = v === last ? read : (read = +float32Text((last = v)));
+    if (!(Math.abs(v) < limit)) throw new SegkitError('E_PRECISION', `row ${i}, column "${column}" holds ${v}: float${bits > 11 ? 32 : 16} holds the minor unit only below ${limit}`);
+    if (bits > 11) values[i] = +float32Text(v);
   }
 }
 

@@ -416,7 +416,6 @@ function outOfRange(row: number, column: string, v: unknown): SegkitError {
 
 const UNIT_TO_MS = [1000, 1, 1e-3, 1e-6];
 
-
 /**
  * Plain numbers are epoch milliseconds; below this (1973-03-03) they are far likelier a date written as digits
  * (20240101) or epoch seconds (1704067200), both of which would read as January 1970.

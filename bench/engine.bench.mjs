@@ -119,6 +119,9 @@ if (only.has('predict')) {
     const s = sg('predict', name, f);
     const p = sk('predict', f);
     row(`predict (rows not in wasm memory): ${name}`, '>= 2x', s, p, `${(f.n / s.ms / 1000).toFixed(1)} vs ${p ? (f.n / p.seconds / 1e6).toFixed(1) : 'n/a'} M rows/s`);
+    // the same rows in SharedArrayBuffers (segkit's Arrow reader gives them so): nothing copied, against the same run
+    const shared = sg('predict-shared', name, f);
+    row(`predict, rows in shared memory: ${name}`, '-', shared, p, `${(f.n / shared.ms / 1000).toFixed(1)} vs ${p ? (f.n / p.seconds / 1e6).toFixed(1) : 'n/a'} M rows/s`);
   }
 }
 if (only.has('small')) ppRow('blobs 20k x 8, k=5', '>= 10x');

@@ -68,10 +68,16 @@ if (cfg.what === 'fit' || cfg.what === 'fit-pp') {
     for (let i = 0; i < n; i++) if (want[i] !== t.last.labels[i]) diff++;
     out.labelsDiffer = diff;
   }
-} else if (cfg.what === 'predict') {
+} else if (cfg.what === 'predict' || cfg.what === 'predict-shared') {
   const model = await kmeans(ds, { k, init, tol: 1e-4, threads });
-  // new arrays each time: the rows are not in wasm memory when predict starts
-  const fresh = () => fromColumns({ columns: columns.map((c) => c.slice()) });
+  // new arrays each time: the rows are not in wasm memory when predict starts; 'predict-shared': in SharedArrayBuffers
+  // (as segkit's Arrow reader gives a batch for `segkit score`), which every thread reads where they are
+  const copy = cfg.what === 'predict' ? (c) => c.slice() : (c) => {
+    const s = new Float32Array(new SharedArrayBuffer(c.byteLength));
+    s.set(c);
+    return s;
+  };
+  const fresh = () => fromColumns({ columns: columns.map(copy) });
   const mem = await measured(() => model.predict(fresh(), { threads }));
   out.addedMB = mem.addedMB;
   const inputs = Array.from({ length: repeats }, fresh);

@@ -131,3 +131,35 @@ describe('model objects with holes in their arrays are refused, naming the entry
     expect(() => loadModel(holed(json, (o) => delete o.components[1]))).toThrow(/^model field "components\[1\]" must be 2 numbers/);
   });
 });
+
+describe('centroid and mixture files fitted on fewer rows than segments are refused, naming nSamples', () => {
+  // a fit needs a row per centroid (kmeans, miniBatchKMeans and gaussianMixture refuse k above the rows): a file
+  // stating fewer wrapped into a segment model checked its sizes against an impossible count
+  const files = {
+    kmeans: {
+      kind: 'kmeans', format: 'segkit.kmeans', version: 2, k: 3, featureNames: ['a'], centroids: [[0], [5], [9]],
+      offset: [5], inertia: 0, iterations: 1, converged: true, nSamples: 3,
+    },
+    minibatch: {
+      kind: 'minibatch-kmeans', version: 1, k: 3, featureNames: ['a'], centres: [[-5], [0], [4]], counts: [1, 1, 1],
+      offset: [5], batchSize: 10, reassignmentRatio: 0, seed: 0, nSteps: 0, nSinceLastReassign: 0, inertia: 0, iterations: 0,
+      converged: true, nSamples: 3, rowsSeen: 3,
+    },
+    gmm: {
+      kind: 'gmm', version: 1, k: 3, featureNames: ['a'], covarianceType: 'spherical', weights: [0.25, 0.25, 0.5], means: [[0], [5], [9]],
+      covariances: [1, 1, 1], offset: [5.75], regCovar: 0, lowerBound: 0, iterations: 1, converged: true, nSamples: 3,
+    },
+  };
+  for (const [name, file] of Object.entries(files)) {
+    it(`${name}: nSamples 3 loads and scores; 2 and 0 are E_BAD_MODEL naming nSamples`, async () => {
+      const model = loadModel(file);
+      expect(model.nSamples).toBe(3);
+      expect(Array.from(await model.predict([[0.5], [5.2], [8]], { threads: 1 }))).toEqual([0, 1, 2]);
+      for (const nSamples of [2, 0]) {
+        expect(() => loadModel({ ...file, nSamples })).toThrow(expect.objectContaining({
+          code: 'E_BAD_MODEL', message: expect.stringMatching(new RegExp(`^model field "nSamples" must be an integer >= (k \\()?3.*got ${nSamples}$`)),
+        }));
+      }
+    });
+  }
+});

@@ -282,14 +282,14 @@ export class GaussianMixtureModel implements SegmentationModel {
     }
     checkOffset(offset, weights, means, covariances, type, kk, d);
     const lowerBound = readNumber(r.lowerBound, 'lowerBound');
-    const count = (key: string): number => {
+    const count = (key: string, min = 0): number => {
       const v = r[key];
-      if (!Number.isSafeInteger(v) || (v as number) < 0) throw badModel(key, `must be a non-negative integer of at most 2^53, got ${describe(v)}`);
+      if (!Number.isSafeInteger(v) || (v as number) < min) throw badModel(key, `must be an integer >= ${min ? `k (${min})` : 0} of at most 2^53, got ${describe(v)}`);
       return v as number;
     };
     return new GaussianMixtureModel({
       k: kk, featureNames: names, covarianceType: type, weights, means, covariances, offset, regCovar,
-      labels: new Int32Array(0), lowerBound, iterations: count('iterations'), converged: readBoolean(r.converged, 'converged'), nSamples: count('nSamples'),
+      labels: new Int32Array(0), lowerBound, iterations: count('iterations'), converged: readBoolean(r.converged, 'converged'), nSamples: count('nSamples', kk),
     });
   }
 }

@@ -246,7 +246,8 @@ export class KMeansModel implements SegmentationModel {
     };
     const inertia = num('inertia', (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0');
     const iterations = num('iterations', (v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer of at most 2^53');
-    const nSamples = num('nSamples', (v) => Number.isSafeInteger(v) && v >= 0, 'a non-negative integer of at most 2^53');
+    // a fit needs a row per centroid
+    const nSamples = num('nSamples', (v) => Number.isSafeInteger(v) && v >= (k as number), `an integer >= k (${k}) of at most 2^53`);
     if (typeof r.converged !== 'boolean') throw bad('converged', r.converged, 'true or false');
     const centred = Float64Array.from(centroids, (v, q) => v - offset[q % d]);
     // distinct centroids, as a fit leaves them: of two equal ones the second would never be predicted

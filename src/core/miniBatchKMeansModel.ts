@@ -319,11 +319,12 @@ export class MiniBatchKMeansModel implements SegmentationModel {
     if (inertia < 0) throw badModel('inertia', `must be >= 0, got ${inertia}`);
     const seed = r.seed;
     if (!Number.isSafeInteger(seed)) throw badModel('seed', `must be an integer of at most 2^53 in magnitude, got ${describe(seed)}`);
-    if (int('rowsSeen', 0) < int('nSamples', 0)) throw badModel('rowsSeen', `must be at least nSamples (${r.nSamples}), got ${r.rowsSeen}`);
+    // a fit needs a row per centre
+    if (int('rowsSeen', 0) < int('nSamples', k)) throw badModel('rowsSeen', `must be at least nSamples (${r.nSamples}), got ${r.rowsSeen}`);
     return new MiniBatchKMeansModel({
       k, featureNames: names, centres, counts, offset, batchSize: int('batchSize', 1), reassignmentRatio: ratio, seed: seed as number,
       nSteps: int('nSteps', 0), nSinceLastReassign: int('nSinceLastReassign', 0), labels: new Int32Array(0), inertia,
-      iterations: int('iterations', 0), converged: readBoolean(r.converged, 'converged'), nSamples: int('nSamples', 0), rowsSeen: int('rowsSeen', 0),
+      iterations: int('iterations', 0), converged: readBoolean(r.converged, 'converged'), nSamples: int('nSamples', k), rowsSeen: int('rowsSeen', 0),
     });
   }
 }

@@ -157,6 +157,21 @@ describe("segkit's own output read back", () => {
     expect(column(again, 'segment')).toEqual(column(await readTable(path('seg.csv')), 'segment'));
   });
 
+  it('segments output written under another --segment-column as its own too, whatever this run\'s flag', () => {
+    pass(['segment', 'na.csv', '--k', '2', '--seed', '1', '--algorithm', 'gmm', '--proba', '--segment-column', 'grp', '--out', 'grp.csv', '--quiet']);
+    expect(readFileSync(path('grp.csv'), 'utf8').split('\n')[0]).toBe('customer_id,age,income,grp,grp_name,grp_proba_0,grp_proba_1');
+    // the default column name: grp and its probabilities were features (the segment ids fitted as customers' values)
+    const s = JSON.parse(pass(['segment', 'grp.csv', '--k', '2', '--seed', '1', '--json']).stdout);
+    expect(s.features).toEqual(['age', 'income']);
+    expect(s.leftOut).toEqual([
+      { column: 'customer_id', reason: 'id' },
+      ...['grp', 'grp_name', 'grp_proba_0', 'grp_proba_1'].map((column) => ({ column, reason: 'segkit output' })),
+    ]);
+    // a number column beside a text one that names no segment (two names for tier 1) stays a feature
+    writeFileSync(path('tier.csv'), `${EIGHT.map((l, i) => `${l},${i === 0 ? 'tier,tier_name' : `${i % 2},${i === 3 ? 'gold' : ['low', 'high'][i % 2]}`}`).join('\n')}\n`);
+    expect(JSON.parse(pass(['segment', 'tier.csv', '--k', '2', '--seed', '1', '--json']).stdout).features).toEqual(['age', 'income', 'tier']);
+  });
+
   it('never uses rfm scores, codes or segment names as features', () => {
     const log = ['customer,invoice,date,amount', 'a,1,2024-01-01,10', 'b,2,2024-01-05,20', 'c,3,2024-01-09,30', 'a,4,2024-01-10,15', 'd,5,2024-01-02,5', 'e,6,2024-01-03,7'];
     writeFileSync(path('log.csv'), `${log.join('\n')}\n`);

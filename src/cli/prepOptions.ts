@@ -204,11 +204,36 @@ function checkUniquePerRow(table: Table, names: readonly string[], path: string)
 const segkitColumn = (name: string, own: readonly string[]): boolean => SEGKIT_COLUMNS.includes(name) || isProba(name, 'segment') || own.includes(name);
 
 /**
+ * Segment columns an earlier run wrote under another --segment-column name, read back: a column of whole numbers
+ * from -1 (no segment) beside a text column of its name plus "_name" that holds one name for each id, with the
+ * --proba columns beside them. Segkit's own output, as the default names are, whatever this run's flags.
+ */
+function earlierSegmentColumns(table: Table): string[] {
+  const fields = new Map(table.schema.fields.map((f) => [f.name, f.type as DataType]));
+  const text = (t: DataType | undefined) => t !== undefined && (DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && DataType.isUtf8(t.dictionary)));
+  const found: string[] = [];
+  for (const [name, type] of fields) {
+    if (!(DataType.isInt(type) || DataType.isFloat(type)) || !text(fields.get(`${name}_name`))) continue;
+    const ids = table.getChild(name)!, labels = table.getChild(`${name}_name`)!;
+    const named = new Map<number, unknown>();
+    let ok = table.numRows > 0;
+    for (let row = 0; ok && row < table.numRows; row++) {
+      const id = Number(ids.get(row)), label = labels.get(row);
+      ok = Number.isInteger(id) && id >= -1 && id < 2 ** 31 && typeof label === 'string' && (named.get(id) ?? label) === label;
+      named.set(id, label);
+    }
+    if (ok) found.push(name, `${name}_name`, ...[...fields.keys()].filter((n) => isProba(n, name)));
+  }
+  return found;
+}
+
+/**
  * Pipeline options from the flags, after checking that every column they name is in the table, so a typo is a
  * usage error naming the flag and the file rather than a failure deep in the fit. `alsoExclude` keeps label
  * columns out of the features; segkit's own output columns stay out unless --columns names them.
  */
 export function pipelineOptions(flags: PrepFlags, table: Table, path: string, alsoExclude: readonly string[] = [], own: readonly string[] = []): PipelineOptions {
+  own = [...own, ...earlierSegmentColumns(table)];
   requireColumns(table, flags.columns ?? [], '--columns', path);
   requireColumns(table, flags.exclude ?? [], '--exclude', path);
   if (flags.id !== undefined) requireColumn(table, flags.id, '--id', path);
@@ -274,6 +299,7 @@ function encodeOption(table: Table, columns: readonly string[], encode: 'auto' |
 
 /** What the fitted preparation did with the table's columns. */
 function featureReport(table: Table, prep: Pipeline, result: PipelineResult, flags: PrepFlags, alsoExclude: readonly string[], own: readonly string[]): FeatureReport {
+  own = [...own, ...earlierSegmentColumns(table)];
   const imputer = result.report.steps.find((s): s is ImputerReport => s.kind === 'imputer');
   const missing = (imputer?.columns ?? []).filter((c) => c.filled > 0).map((c) => ({ column: c.column, count: c.filled }));
   const inputs = new Set(prep.inputs.map((c) => c.name));

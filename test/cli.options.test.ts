@@ -108,6 +108,27 @@ describe('--scale log on a column with values of -1 or below', () => {
   });
 });
 
+describe('--impute constant with a --fill-value that --scale log cannot take', () => {
+  it('is a usage error naming --fill-value, never a line whose cell was empty', () => {
+    // line 3's a is empty: it was said to hold -5
+    writeFileSync(join(dir, 'gap.csv'), 'id,a,b\n1,3,1\n2,,2\n3,10,3\n4,7,4\n');
+    for (const command of [['segment', 'gap.csv', '--k', '2'], ['choose-k', 'gap.csv', '--k-range', '2..3']]) {
+      for (const [scale, value] of [['log', '-5'], ['log1p', '-1']]) {
+        const r = segkit([...command, '--scale', scale, '--impute', 'constant', '--fill-value', value, '--json']);
+        expect(r.code, `${command[0]} ${scale} ${value}`).toBe(2);
+        expect(JSON.parse(r.stdout).error).toMatchObject({
+          code: 'E_USAGE',
+          message: `--fill-value ${value}: --scale ${scale} takes values greater than -1 only, and --impute constant puts the fill value in every missing cell; give a --fill-value greater than -1, or another --scale`,
+        });
+      }
+    }
+    // a fill value above -1 is scaled as the column's other values: log1p(-0.5) among log1p(3), log1p(10), log1p(7)
+    const r = segkit(['segment', 'gap.csv', '--k', '2', '--scale', 'log', '--impute', 'constant', '--fill-value', '-0.5', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).missing).toEqual([{ column: 'a', count: 1 }]);
+  });
+});
+
 describe('a numeric column named like an id beside the id column', () => {
   it('is a feature, as every numeric column is, and a note says so and how to leave it out', () => {
     const lines = ['id,customer_id,store_id,spend', ...Array.from({ length: 12 }, (_, i) => `r${i},${1000 + i},${i % 3},${[5, 6, 40, 41][i % 4]}`)];

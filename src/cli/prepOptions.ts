@@ -240,6 +240,10 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   const encodeList = Array.isArray(flags.encode) ? flags.encode : [];
   requireColumns(table, encodeList, '--encode', path);
   if (flags.fillValue !== undefined && flags.impute !== 'constant') throw new UsageError(`--fill-value only applies with --impute constant (got --impute ${flags.impute})`);
+  // a fill value log1p cannot take would fail on the first missing cell, blaming its line for a value it never held
+  if (flags.fillValue !== undefined && flags.fillValue <= -1 && SCALE_CHOICES[flags.scale] === 'log1p') {
+    throw new UsageError(`--fill-value ${flags.fillValue}: --scale ${flags.scale} takes values greater than -1 only, and --impute constant puts the fill value in every missing cell; give a --fill-value greater than -1, or another --scale`);
+  }
   // one of two flags would win silently: the column left out, or the id made a feature
   for (const [flag, list] of [['--columns', flags.columns ?? []], ['--encode', encodeList]] as const) {
     const both = list.find((name) => (flags.exclude ?? []).includes(name));

@@ -166,6 +166,26 @@ describe('feature flags that contradict each other', () => {
     expect(encode.code).toBe(2);
     expect(JSON.parse(encode.stdout).error).toMatchObject({ code: 'E_USAGE', message: '--encode and --exclude both name column "gender": give it in one of them' });
   });
+
+  it('a column another flag keeps out of the features, in --columns or --encode, is named with that flag', () => {
+    // --encode was the library's "option "exclude" must be not a column listed in encode"; --columns said every
+    // such column held the labels, a --value or --audit column too
+    const cases: [string[], string][] = [
+      [['segment', 'labelled.csv', '--k', '2', '--report', 'r.html', '--encode', 'gender', '--audit', 'gender'], '--encode: column "gender" is an --audit column'],
+      [['segment', 'labelled.csv', '--k', '2', '--report', 'r.html', '--columns', 'income,spend', '--value', 'spend'], '--columns: column "spend" is the --value column'],
+      [['explain', 'labelled.csv', '--labels', 'segment', '--encode', 'gender', '--audit', 'gender'], '--encode: column "gender" is an --audit column'],
+      [['evaluate', 'labelled.csv', '--labels', 'segment', '--encode', 'gender', '--truth', 'gender'], '--encode: column "gender" holds the known classes (--truth)'],
+      [['evaluate', 'labelled.csv', '--labels', 'segment', '--columns', 'income,gender', '--truth', 'gender'], '--columns: column "gender" holds the known classes (--truth)'],
+      [['train', 'labelled.csv', '--target', 'gender', '--encode', 'gender'], '--encode: column "gender" holds the labels'],
+      [['train', 'labelled.csv', '--target', 'segment', '--columns', 'income,segment'], '--columns: column "segment" holds the labels'],
+    ];
+    for (const [args, message] of cases) {
+      const r = segkit([...args, '--json']);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(JSON.parse(r.stdout).error, args.join(' ')).toMatchObject({ code: 'E_USAGE', message: `${message} and cannot also be a feature` });
+    }
+    expect(existsSync(join(dir, 'r.html'))).toBe(false);
+  });
 });
 
 describe('a flag the chosen algorithm does not use', () => {

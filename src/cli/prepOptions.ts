@@ -227,6 +227,19 @@ function earlierSegmentColumns(table: Table): string[] {
   return found;
 }
 
+/** Why a column the command keeps out of the features (`alsoExclude`) is kept out, in the words of the flag naming it. */
+function keptOutBy(flags: PrepFlags, table: Table, name: string): string {
+  const f = flags as PrepFlags & { value?: string; audit?: readonly string[]; truth?: string; labels?: string; target?: string };
+  if (f.value === name) return 'is the --value column';
+  if (f.audit?.includes(name)) return 'is an --audit column';
+  if (f.truth === name) return 'holds the known classes (--truth)';
+  const labels = f.labels ?? f.target;
+  if (labels !== undefined && name !== labels && `${name}_name` !== labels && name !== `${labels}_name`) {
+    if (noValues(table.getChild(name), table.numRows)) return 'has no value in any row';
+  }
+  return 'holds the labels';
+}
+
 /**
  * Pipeline options from the flags, after checking that every column they name is in the table, so a typo is a
  * usage error naming the flag and the file rather than a failure deep in the fit. `alsoExclude` keeps label
@@ -249,6 +262,8 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
     const both = list.find((name) => (flags.exclude ?? []).includes(name));
     if (both !== undefined) throw new UsageError(`${flag} and --exclude both name column "${both}": give it in one of them`);
     if (flags.id !== undefined && list.includes(flags.id)) throw new UsageError(`${flag}: column "${flags.id}" is the customer id (--id), never a feature`);
+    const kept = list.find((name) => alsoExclude.includes(name));
+    if (kept !== undefined) throw new UsageError(`${flag}: column "${kept}" ${keptOutBy(flags, table, kept)} and cannot also be a feature`);
   }
   const names = table.schema.fields.map((f) => f.name);
   const segkitColumns = names.filter((n) => segkitColumn(n, own) && !(flags.columns ?? []).includes(n) && !encodeList.includes(n));
@@ -265,7 +280,6 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
   const empty = names.filter((n) => types.get(n) !== 'other' && !encodeList.includes(n) && noValues(table.getChild(n), table.numRows));
   for (const name of empty) types.set(name, 'other');
   for (const name of flags.columns ?? []) {
-    if (alsoExclude.includes(name)) throw new UsageError(`--columns: column "${name}" holds the labels and cannot also be a feature`);
     const type = types.get(name);
     if (type === 'categorical' && flags.encode !== 'auto' && !encodeList.includes(name)) {
       throw new UsageError(`--columns: column "${name}" in ${inputName(path)} holds text; list it in --encode to one-hot encode it`);

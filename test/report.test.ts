@@ -467,6 +467,20 @@ describe('renderSvg', () => {
     error.mockRestore();
   });
 
+  it('draws a heatmap whose feature names hold a line separator (U+2028, U+2029), the spec left as it was', async () => {
+    // a category with a line separator in a spreadsheet cell, one-hot encoded: Vega-Lite wrote the names into the
+    // sort expression, whose parser ends a string there, and the chart failed ("does not compile")
+    const names = ['spend', 'plan=a\u2028b', 'plan=c\u2029d'];
+    const spec = chartSpecs({ profiles: profileSegments(fromRows([[1, 1, 0], [2, 1, 0], [9, 0, 1], [8, 0, 1]], { names }), Int32Array.from([0, 0, 1, 1]), 2) }).heatmap;
+    const before = JSON.stringify(spec);
+    const svg = await renderSvg(spec);
+    expect(JSON.stringify(spec)).toBe(before);
+    // one cell per segment and feature, each feature's label once, in the given order
+    expect(marks(svg).rect).toBe(6);
+    const labels = [...svg.matchAll(/<text[^>]*>(spend|plan=a b|plan=c d)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toEqual(['spend', 'plan=a b', 'plan=c d']);
+  });
+
   it('reports a spec that does not compile', async () => {
     await expect(renderSvg({ mark: 'nonsense' } as never)).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
   });

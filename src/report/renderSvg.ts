@@ -29,6 +29,21 @@ function offlineLoader(vegaLoader: (typeof import('vega'))['loader']) {
 }
 
 /**
+ * The spec with U+2028 and U+2029 in its strings made spaces: Vega's expression parser ends a string literal at
+ * them (line terminators), and Vega-Lite writes categories into expressions (a sort order), so a category or
+ * feature name holding one (a line separator pasted into a spreadsheet cell) would fail the chart. Data values and
+ * the expressions that name them change alike.
+ */
+function withoutLineSeparators<T>(v: T): T {
+  if (typeof v === 'string') return v.replace(/[\u2028\u2029]/g, ' ') as T;
+  if (Array.isArray(v)) return v.map(withoutLineSeparators) as T;
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([key, x]) => [key, withoutLineSeparators(x)])) as T;
+  }
+  return v;
+}
+
+/**
  * Renames every id (gradients, clip paths) to prefix + kind + ordinal of appearance, with the references to it:
  * vega numbers them from a process-wide counter, so without this the same chart renders differently on a second call.
  */
@@ -69,7 +84,7 @@ export async function renderSvg(spec: TopLevelSpec, options: RenderSvgOptions = 
   const [, { compile }] = await loadEngines();
   let vgSpec;
   try {
-    vgSpec = compile(spec).spec;
+    vgSpec = compile(withoutLineSeparators(spec)).spec;
   } catch (err) {
     throw new SegkitError('E_BAD_OPTION', `the Vega-Lite spec does not compile: ${(err as Error).message}`, undefined, { cause: err });
   }
@@ -95,5 +110,5 @@ export async function renderVegaSvg(spec: import('vega').Spec, options: RenderSv
     throw badOption('idPrefix', o.idPrefix, 'a string of letters, digits, "-" or "_" starting with a letter');
   }
   if (!spec || typeof spec !== 'object') throw badOption('spec', spec, 'a Vega spec object');
-  return drawVega(spec, o.idPrefix);
+  return drawVega(withoutLineSeparators(spec), o.idPrefix);
 }

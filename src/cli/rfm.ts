@@ -108,6 +108,11 @@ async function runRfm(input: string, f: RfmFlags, ctx: RunContext): Promise<void
   const log = await readInputWithText(input, ctx, formatFlag(f), f.invoice !== undefined ? [f.customer, f.invoice] : f.customer);
   const named: [string, string | undefined][] = [['--customer', f.customer], ['--date', f.date], ['--amount', f.amount], ['--invoice', f.invoice], ['--quantity', f.quantity]];
   for (const [option, column] of named) if (column !== undefined) requireColumn(log, column, option, input);
+  // one column in two roles is a slip (a unit price taken as the quantity too would square the spend)
+  named.forEach(([option, column], i) => {
+    const earlier = named.slice(0, i).find(([, c]) => c !== undefined && c === column);
+    if (earlier) throw new UsageError(`${earlier[0]} and ${option} both name column "${column}": give each its own column`);
+  });
   const options: RfmOptions = {
     customer: f.customer,
     date: f.date,

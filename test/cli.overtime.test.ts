@@ -120,6 +120,12 @@ describe('segkit compare', () => {
     expect(r.stdout).toContain('spend (PSI 0.2495) shifted moderately (PSI 0.1 to 0.25)');
   });
 
+  it('refuses the id column as the --value column: the ids were summed per segment as money', () => {
+    const r = segkit(['compare', 'before.csv', 'after.csv', '--model', 'model.json', '--id', 'customer_id', '--value', 'customer_id', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_USAGE', message: '--id and --value both name column "customer_id": give the value column (revenue, margin) to --value' });
+  });
+
   it('refuses both snapshots from standard input: the first would read it all', () => {
     const r = segkitIn(dir, ['compare', '-', '-', '--model', 'model.json', '--id', 'customer_id', '--json'], { input: readFileSync(join(dir, 'before.csv')) });
     expect(r.code).toBe(2);

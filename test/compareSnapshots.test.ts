@@ -180,6 +180,10 @@ describe('compareSnapshots on two generated snapshots with a known migration', a
     e = await failure(() => compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'customer_id', valu: 'revenue' } as never));
     expect(e.code).toBe('E_BAD_OPTION');
     expect(e.message).toContain('did you mean "value"');
+    // the ids summed per segment as the value: refused, naming both options
+    e = await failure(() => compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'customer_id', value: 'customer_id' }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toBe('option "value" must be a column other than option "id"\'s, got "customer_id"');
     e = await failure(() => compareSnapshots(model, rows(fx.before), rows(fx.after), { id: 'cust' }));
     expect(e.message).toContain('snapshot "before" has no id column "cust"');
     // a missing value would count as 0 in its segment's total: named by its row

@@ -95,6 +95,7 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
   const afterTable = after;
   requireColumn(beforeAsRead, f.id, '--id', beforePath);
   requireColumn(afterAsRead, f.id, '--id', afterPath);
+  if (f.value === f.id) throw new UsageError(`--id and --value both name column "${f.id}": give the value column (revenue, margin) to --value`);
   if (f.value !== undefined) {
     requireNumberColumn(beforeAsRead, f.value, '--value', beforePath);
     requireNumberColumn(afterAsRead, f.value, '--value', afterPath);

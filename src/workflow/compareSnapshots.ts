@@ -479,6 +479,8 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   const { id, value, signal } = options;
   if (typeof id !== 'string' || id === '') throw badOption('id', id, 'the name of the customer id column');
   if (value !== undefined && (typeof value !== 'string' || value === '')) throw badOption('value', value, 'the name of a numeric column');
+  // the ids summed as money: a slip
+  if (value === id) throw badOption('value', value, 'a column other than option "id"\'s');
   const ksMethod = options.ksMethod ?? 'auto';
   if (!['auto', 'exact', 'asymp'].includes(ksMethod)) throw badOption('ksMethod', ksMethod, '"auto", "exact" or "asymp"');
   const thresholds: DriftThresholds = { ...driftThresholdDefaults };

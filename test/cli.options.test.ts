@@ -129,6 +129,24 @@ describe('--impute constant with a --fill-value that --scale log cannot take', (
   });
 });
 
+describe('--value naming the customer id', () => {
+  it('is a usage error, whether the id is found by its name or given with --id', () => {
+    // found by its name, the ids were read as numbers and summed per segment as money; given with --id, they were
+    // read as written and refused as "not numbers"
+    writeFileSync(join(dir, 'numbered.csv'), ['customer_id,income,spend', ...Array.from({ length: 12 }, (_, i) => `${i},${[20, 80][i % 2] + i},${[10, 60][i % 2]}`)].join('\n') + '\n');
+    for (const [flags, id] of [[[], ''], [['--id', 'customer_id'], ' (--id)']] as const) {
+      const r = segkit(['segment', 'numbered.csv', '--k', '2', '--report', 'value.html', '--value', 'customer_id', ...flags, '--json']);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_USAGE', message: `--value: column "customer_id" is the customer id${id}, not an amount; give a money column (amount, revenue)` });
+    }
+    expect(existsSync(join(dir, 'value.html'))).toBe(false);
+    // another column as the id: customer_id is then a column like any other
+    const r = segkit(['segment', 'numbered.csv', '--k', '2', '--report', 'value.html', '--value', 'customer_id', '--id', 'spend', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).features).toEqual(['income']);
+  });
+});
+
 describe('a numeric column named like an id beside the id column', () => {
   it('is a feature, as every numeric column is, and a note says so and how to leave it out', () => {
     const lines = ['id,customer_id,store_id,spend', ...Array.from({ length: 12 }, (_, i) => `r${i},${1000 + i},${i % 3},${[5, 6, 40, 41][i % 4]}`)];

@@ -5,6 +5,7 @@ import { UsageError } from './exitCodes.js';
 import { columnList, decimalValue } from './optionParsers.js';
 import { requireColumn, requireColumns } from './readInput.js';
 import { binaryKey, valueReader } from '../data/utf8Text.js';
+import { looksLikeId } from '../prep/pipeline.js';
 
 /** The report flags shared by segment and explain. */
 export interface ReportFlags {
@@ -45,7 +46,11 @@ export function checkReportFlags(cmd: Command, f: ReportFlags & { readonly repor
 }
 
 /** Columns the report flags name (never features), after checking they exist. */
-export function reportColumns(f: ReportFlags, table: Table, input: string, note: (message: string) => void): string[] {
+export function reportColumns(f: ReportFlags & { readonly id?: string }, table: Table, input: string, note: (message: string) => void): string[] {
+  // the customer id (--id, or the column named like one) summed per segment as money: a slip
+  if (f.value !== undefined && f.value === (f.id ?? table.schema.fields.map((x) => x.name).find(looksLikeId))) {
+    throw new UsageError(`--value: column "${f.value}" is the customer id${f.id !== undefined ? ' (--id)' : ''}, not an amount; give a money column (amount, revenue)`);
+  }
   if (f.value !== undefined) requireNumberColumn(table, f.value, '--value', input);
   requireColumns(table, f.audit ?? [], '--audit', input);
   const columns = [...(f.value !== undefined ? [f.value] : []), ...(f.audit ?? [])];

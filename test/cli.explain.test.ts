@@ -457,6 +457,22 @@ describe('segkit train and score', () => {
     expect(JSON.parse(readFileSync(path('leak.json'), 'utf8')).pipeline.featureNames).toEqual(['spend']);
   });
 
+  it('names each segment id by its companion name, and refuses an id the companion names two ways', () => {
+    const rows = (last: string) => ['spend,cluster,cluster_name', '10,0,low', '12,0,low', '11,0,low', '50,1,high', '52,1,high', `55,1,${last}`].join('\n') + '\n';
+    writeFileSync(path('named.csv'), rows('high'));
+    ok(['train', 'named.csv', '--target', 'cluster', '--algorithm', 'tree', '--model', 'named.json', '--threads', '1', '-q']);
+    expect(JSON.parse(readFileSync(path('named.json'), 'utf8')).segments.map((s: { name: string }) => s.name)).toEqual(['low', 'high']);
+    // the last row's name named segment 1 ("low"), so both segments were "low" in the saved model
+    writeFileSync(path('renamed.csv'), rows('low'));
+    const r = segkit(['train', 'renamed.csv', '--target', 'cluster', '--algorithm', 'tree', '--model', 'renamed.json', '--threads', '1', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toEqual({
+      code: 'E_BAD_LABELS', message: '"renamed.csv": column "cluster_name" names segment 1 both "high" (line 5) and "low" (line 7)',
+      hint: 'give each segment one name, or leave the "cluster_name" column out of the file',
+    });
+    expect(existsSync(path('renamed.json'))).toBe(false);
+  });
+
   it('saves segment means of the customers\' float64 values, as segment does (float32 holds 1e7 only to 1)', () => {
     const rows = [[10000000.4, 1, 0], [10000002.4, 2, 0], [10000004.4, 1, 0], [10000100.4, 2, 1], [10000102.4, 1, 1], [10000104.4, 2, 1]];
     writeFileSync(path('f32m.csv'), ['balance,x,segment', ...rows.map((r) => r.join(','))].join('\n') + '\n');

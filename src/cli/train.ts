@@ -96,17 +96,30 @@ export function targetColumn(table: Table, column: string, rows: Int32Array, wha
 }
 
 /** Segment names for saved summaries: the target's names, a "<target>_name" column, or "segment s". */
-function segmentNames(table: Table, column: string, rows: Int32Array, ids: Int32Array, k: number, model: TreeEnsemble): string[] {
+function segmentNames(k: number, model: TreeEnsemble, given: ReadonlyMap<number, { name: string }>): string[] {
   if (model.classNames) return [...model.classNames];
-  const names: string[] = Array.from({ length: k }, (_, s) => `segment ${s}`);
+  return Array.from({ length: k }, (_, s) => given.get(s)?.name ?? `segment ${s}`);
+}
+
+/**
+ * The names a `<target>_name` column (segkit segment's output) gives numeric segment ids: an id named two ways (one
+ * of them would have named it in the model, the other lost) is refused, naming a line of each.
+ */
+function companionNames(table: Table, column: string, rows: Int32Array, target: Int32Array | string[], what: string): Map<number, { name: string; row: number }> {
+  const named = new Map<number, { name: string; row: number }>();
   const companion = table.getChild(`${column}_name`);
-  if (companion) {
-    rows.forEach((r, i) => {
-      const v = companion.get(r);
-      if (typeof v === 'string' && v !== '') names[ids[i]] = v;
-    });
-  }
-  return names;
+  if (!companion || Array.isArray(target)) return named;
+  rows.forEach((r, i) => {
+    const v = companion.get(r);
+    if (typeof v !== 'string' || v === '') return;
+    const first = named.get(target[i]);
+    if (first === undefined) named.set(target[i], { name: v, row: r });
+    else if (first.name !== v) {
+      throw new SegkitError('E_BAD_LABELS', `${what}: column "${column}_name" names segment ${target[i]} both ${JSON.stringify(first.name)} (${rowName(table, first.row)}) and ${JSON.stringify(v)} (${rowName(table, r)})`,
+        `give each segment one name, or leave the "${column}_name" column out of the file`);
+    }
+  });
+  return named;
 }
 
 function fitFor(f: TrainFlags, ctx: RunContext) {
@@ -136,6 +149,7 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   const { options, prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, labelColumns, own);
   const { dataset, rowIndex } = prepared;
   const target = targetColumn(table, f.target, rowIndex, what);
+  const given = companionNames(table, f.target, rowIndex, target as Int32Array | string[], what);
   const forms = Array.isArray(target) && normalisationNote(new Set(target as string[]), '--target', f.target);
   if (forms) ctx.note(forms);
   const fit = fitFor(f, ctx);
@@ -158,7 +172,7 @@ async function runTrain(input: string, f: TrainFlags, cmd: Command, ctx: RunCont
   }
   throwIfAborted(ctx.signal);
   const ids = Int32Array.from(rowIndex, (_, i) => (model.classNames ? model.classNames.indexOf((target as string[])[i]) : (target as Int32Array)[i]));
-  const segNames = segmentNames(table, f.target, rowIndex, ids, model.k, model);
+  const segNames = segmentNames(model.k, model, given);
   const trainAccuracy = model.labels.filter((p, i) => p === ids[i]).length / ids.length;
   if (f.model !== undefined) {
     // segment summaries in the customers' units: the same selection and imputation, no scaling

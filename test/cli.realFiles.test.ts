@@ -170,6 +170,9 @@ describe("segkit's own output read back", () => {
     // a number column beside a text one that names no segment (two names for tier 1) stays a feature
     writeFileSync(path('tier.csv'), `${EIGHT.map((l, i) => `${l},${i === 0 ? 'tier,tier_name' : `${i % 2},${i === 3 ? 'gold' : ['low', 'high'][i % 2]}`}`).join('\n')}\n`);
     expect(JSON.parse(pass(['segment', 'tier.csv', '--k', '2', '--seed', '1', '--json']).stdout).features).toEqual(['age', 'income', 'tier']);
+    // nor does one with a row without an id (segkit writes -1 for a row in no segment, never an empty cell)
+    writeFileSync(path('tier-gap.csv'), `${EIGHT.map((l, i) => `${l},${i === 0 ? 'tier,tier_name' : `${i === 2 ? '' : i % 2},${['low', 'high'][i % 2]}`}`).join('\n')}\n`);
+    expect(JSON.parse(pass(['segment', 'tier-gap.csv', '--k', '2', '--seed', '1', '--json']).stdout).features).toEqual(['age', 'income', 'tier']);
   });
 
   it('never uses rfm scores, codes or segment names as features', () => {

@@ -218,7 +218,7 @@ function earlierSegmentColumns(table: Table): string[] {
     const named = new Map<number, unknown>();
     let ok = table.numRows > 0;
     for (let row = 0; ok && row < table.numRows; row++) {
-      const id = Number(ids.get(row)), label = labels.get(row);
+      const raw = ids.get(row), id = raw === null ? Number.NaN : Number(raw), label = labels.get(row);
       ok = Number.isInteger(id) && id >= -1 && id < 2 ** 31 && typeof label === 'string' && (named.get(id) ?? label) === label;
       named.set(id, label);
     }

@@ -170,7 +170,7 @@ describe('segkit score --proba with tree and forest models', () => {
     const { bareModel } = await import('../src/cli/bareModel.js');
     const model = await kmeans({ columns: [Float32Array.from([0, 1, 2, 3])], names: ['spend'] }, { k: 2, seed: 1 });
     const k = 70_000;
-    const file = { ...(model.toJSON() as unknown as Record<string, unknown>), k, centroids: Array.from({ length: k }, (_, t) => [t]) };
+    const file = { ...(model.toJSON() as unknown as Record<string, unknown>), k, nSamples: k, centroids: Array.from({ length: k }, (_, t) => [t]) };
     const bare = bareModel(file)!;
     expect(bare.model.k).toBe(k);
     expect(bare.segments).toHaveLength(k);

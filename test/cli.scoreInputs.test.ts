@@ -105,6 +105,19 @@ describe('a CSV input larger than a batch (its formatting thread starts with the
   });
 });
 
+describe('a batch that fails as it is written, before a batch that fails as it is scored', () => {
+  it('is the error reported: batches are written in order, each before the batch after the next is scored', () => {
+    // 4-row batches to Parquet: "note" is typed from the first batch, so batch 2's "abc" fails as it is written;
+    // batch 3 holds a value no float32 carries, which fails as it is scored
+    const rows = Array.from({ length: 12 }, (_, i) => `${i + 1},${i === 9 ? '1e999' : 1.5 + i},${10 + i},${i === 5 ? 'abc' : i}`);
+    writeFileSync(file('order.csv'), ['id,a,b,note', ...rows].join('\n') + '\n');
+    const r = segkit(dir, ['score', 'order.csv', '--model', 'm.json', '--out', 'order-out.parquet', '--batch-size', '4', '--threads', '2', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error.message).toMatch(/^"order\.csv": line 7, column "note": "abc" is not a number/);
+    expect(readdirSync(dir).filter((f) => f.startsWith('order-out'))).toEqual([]);
+  });
+});
+
 describe('a CSV input whose later batch holds a bad record', () => {
   // records written as read (verbatim output); the bad one past the first chunk the file is read in, so batches
   // before it are being written when it is met

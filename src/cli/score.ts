@@ -227,6 +227,15 @@ interface Tally {
  */
 function tally(t: Tally, labels: Int32Array): void {
   const k = t.counts.length, m = labels.length;
+  if (4 * k > m) {
+    // more counts than labels (a large k, a small batch): one pass, with no counts to make and add up
+    for (let i = 0; i < m; i++) {
+      const l = labels[i];
+      if (l < 0) t.unscored++; else t.counts[l]++;
+    }
+    t.rows += m;
+    return;
+  }
   const c = new Int32Array(4 * k);
   let unscored = 0, i = 0;
   for (; i + 3 < m; i += 4) {
@@ -550,7 +559,9 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     if (!fromCsv) bar.update(1, `${t.rows.toLocaleString('en-US')} rows`);
   };
   // A batch's table is made and written while the workers score the batch after it: one batch at most waits to be
-  // written, and each is written before the next one starts.
+  // written, and each is written before the next one starts. Only Arrow batches (on shared memory) are scored by a
+  // pass that runs the output beside it; other inputs, and --proba, write each batch before the next is scored.
+  const overlap = inFormat === 'arrow' && input !== '-' && !f.proba;
   let queued: (() => void) | undefined;
   let writing: Promise<void> | undefined;
   // rows of the batches handed to predict so far
@@ -563,7 +574,15 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
     // the first batch (an Arrow file may start with empty ones: the header, notes and checks come once, with it)
     let first = true;
     for (;; first = false) {
-      const next = await pending;
+      let next: IteratorResult<Table>;
+      try {
+        next = await pending;
+      } catch (error) {
+        // the batch before's output, and its failure if it fails, come first
+        queued?.();
+        await writing;
+        throw error;
+      }
       if (next.done) break;
       pending = it.next();
       pending.catch(() => undefined);
@@ -613,7 +632,8 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       try {
         predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled, meanwhile);
       } catch (error) {
-        // the batch before's failure, if it failed, came first
+        // the batch before's output, and its failure if it fails, come first
+        meanwhile();
         await writing;
         // a batch's rows are numbered from 0; its file lines come with it
         throw atRow(haversineWords(missingWords(error, model), HAVERSINE, HAVERSINE_HINT), batch, what, offered, true);
@@ -628,6 +648,12 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         writing = output(batch, predicted, isFirst, before);
         writing.catch(() => undefined);
       };
+      if (!overlap) {
+        // no pass takes it beside the next batch's: written now, before the next batch is read on
+        queued();
+        queued = undefined;
+        await writing;
+      }
     }
     queued?.();
     await writing;

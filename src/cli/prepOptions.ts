@@ -209,6 +209,15 @@ const segkitColumn = (name: string, own: readonly string[]): boolean => SEGKIT_C
  * --proba columns beside them. Segkit's own output, as the default names are, whatever this run's flags.
  */
 function earlierSegmentColumns(table: Table): string[] {
+  let found = earlierFound.get(table);
+  if (!found) earlierFound.set(table, (found = findEarlierSegmentColumns(table)));
+  return found;
+}
+
+/** `earlierSegmentColumns` by table: the options and the feature report both ask, and the search reads every row. */
+const earlierFound = new WeakMap<Table, string[]>();
+
+function findEarlierSegmentColumns(table: Table): string[] {
   const fields = new Map(table.schema.fields.map((f) => [f.name, f.type as DataType]));
   const text = (t: DataType | undefined) => t !== undefined && (DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && DataType.isUtf8(t.dictionary)));
   const found: string[] = [];

@@ -172,11 +172,8 @@ class CsvSink {
 /**
  * SegmentModel.predict (and, with `proba`, predictProba), with the pipeline's column-by-column transform where it
  * applies (an imputer and a scaler: no row is dropped, so the labels are the model's, row for row): one transform of
- * the batch serves both.
- */
-/**
- * A batch's labels (and probabilities). `meanwhile`: work of the caller's that a pass on several threads runs once its
- * workers have their shards (`LoadOptions.meanwhile`); it may not be called at all.
+ * the batch serves both. `meanwhile`: work of the caller's that a pass on several threads runs once its workers have
+ * their shards (`LoadOptions.meanwhile`); it may not be called at all.
  */
 async function predictBatch(
   model: SegmentModel, batch: Table, run: RunOptions, proba: boolean, reuse: Float32Array[], unknown: Map<string, number>, filled: Map<string, number>, meanwhile?: () => void,
@@ -564,6 +561,12 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
   const overlap = inFormat === 'arrow' && input !== '-' && !f.proba;
   let queued: (() => void) | undefined;
   let writing: Promise<void> | undefined;
+  /** Starts the queued output, if any (once): what a pass runs beside it, and what every other path runs first. */
+  const flush = (): void => {
+    const go = queued;
+    queued = undefined;
+    go?.();
+  };
   // rows of the batches handed to predict so far
   let offered = 0;
   try {
@@ -579,7 +582,7 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         next = await pending;
       } catch (error) {
         // the batch before's output, and its failure if it fails, come first
-        queued?.();
+        flush();
         await writing;
         throw error;
       }
@@ -621,24 +624,17 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
         continue;
       }
       // the batch before is made into its table and written once this batch's pass is under way on the workers
-      let start = queued;
-      queued = undefined;
-      const meanwhile = (): void => {
-        const go = start;
-        start = undefined;
-        go?.();
-      };
       let predicted: Awaited<ReturnType<typeof predictBatch>>;
       try {
-        predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled, meanwhile);
+        predicted = await predictBatch(model, batch, run, f.proba === true, reuse, unknown, filled, flush);
       } catch (error) {
         // the batch before's output, and its failure if it fails, come first
-        meanwhile();
+        flush();
         await writing;
         // a batch's rows are numbered from 0; its file lines come with it
         throw atRow(haversineWords(missingWords(error, model), HAVERSINE, HAVERSINE_HINT), batch, what, offered, true);
       }
-      meanwhile();
+      flush();
       await writing;
       throwIfAborted(ctx.signal);
       const before = offered;
@@ -650,12 +646,11 @@ async function runScore(input: string, f: ScoreFlags, ctx: RunContext, executor?
       };
       if (!overlap) {
         // no pass takes it beside the next batch's: written now, before the next batch is read on
-        queued();
-        queued = undefined;
+        flush();
         await writing;
       }
     }
-    queued?.();
+    flush();
     await writing;
     if (t.rows === 0) throw new SegkitError('E_EMPTY_DATA', `${what} has a header but no rows`);
     const unseen = unknownNote(unknown, what);

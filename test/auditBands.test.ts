@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, segmentComposition } from '../src/index.node.js';
+import { makeData, makeVector, Table, tableToIPC, TimestampNanosecond, Utf8, vectorFromArray } from 'apache-arrow';
 import { auditColumn } from '../src/cli/reportOptions.js';
 import { ok } from './helpers/segkitCli.js';
 
@@ -132,5 +133,32 @@ describe('segkit explain --audit with a column of numbers', () => {
     // 60 days a band (datetime.date(2024, 1, 1) + timedelta(60 k) to + timedelta(60 k + 59))
     expect(groups('signup')).toEqual(['2024-01-01–2024-02-29', '2024-03-01–2024-04-29', '2024-04-30–2024-06-28', '2024-06-29–2024-08-27', '2024-08-28–2024-10-26']);
     expect(groups('month').sort()).toEqual(['2024-01-01', '2024-02-01', '2024-03-01']);
+  });
+});
+
+describe('--audit with a column of nanosecond times', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'segkit-audit-ns-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the last nanosecond of 2023 apart from midnight of 2024, each group named by its millisecond', () => {
+    // 40 customers: even rows at 2023-12-31T23:59:59.999999999Z, odd rows at 2024-01-01T00:00:00Z
+    const n = 40;
+    const ns = BigInt64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1704067199999999999n : 1704067200000000000n));
+    const table = new Table({
+      customer_id: vectorFromArray(Array.from({ length: n }, (_, i) => `c${i}`), new Utf8()),
+      visits: makeVector(Float64Array.from({ length: n }, (_, i) => 3 + (i % 4) * 5)),
+      spend: makeVector(Float64Array.from({ length: n }, (_, i) => 20 + (i % 4) * 30)),
+      seen: makeVector(makeData({ type: new TimestampNanosecond(), length: n, nullCount: 0, data: ns } as never)),
+      segment: makeVector(Int32Array.from({ length: n }, (_, i) => (i % 4 < 2 ? 0 : 1))),
+    });
+    writeFileSync(join(dir, 'seen.arrow'), tableToIPC(table, 'file'));
+    ok(dir, ['explain', 'seen.arrow', '--labels', 'segment', '--id', 'customer_id', '--audit', 'seen', '--report', 'seen.html', '--threads', '1']);
+    const html = readFileSync(join(dir, 'seen.html'), 'utf8');
+    const head = /<div class="panel audit" data-audit="seen"><table class="composition"><caption>[^<]*<\/caption><thead>(.*?)<\/thead>/.exec(html)![1];
+    const groups = [...head.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1].replace(/[\u2066-\u2069]/g, '')).slice(1);
+    expect(groups.sort()).toEqual(['2023-12-31T23:59:59.999Z', '2024-01-01']);
   });
 });

@@ -6,6 +6,7 @@ import { columnList, decimalValue } from './optionParsers.js';
 import { requireColumn, requireColumns } from './readInput.js';
 import { binaryKey, valueReader } from '../data/utf8Text.js';
 import { looksLikeId } from '../prep/pipeline.js';
+import { timeValues } from '../data/tableCells.js';
 
 /** The report flags shared by segment and explain. */
 export interface ReportFlags {
@@ -83,6 +84,12 @@ const isText = (table: Table, name: string) => {
 
 /** Values of a column for the kept rows. */
 function valuesOf(table: Table, name: string, rows: Int32Array): (string | number | null)[] {
+  // times floored to their millisecond from the stored counts: a float64 reading of nanoseconds rounds
+  // 23:59:59.999999999 into the next day, merging two groups
+  if (isDate(table, name)) {
+    const times = timeValues(table.getChild(name)!);
+    return Array.from(rows, (r) => times[r]);
+  }
   // text keeps a U+FEFF that begins it ("\uFEFFwomen" and "women" are two groups)
   const at = valueReader(table.getChild(name)!);
   return Array.from(rows, (r) => {

@@ -261,6 +261,22 @@ describe('abTest: a segment-level readout', () => {
     expect(r.overall[0].pvalue).toBe(r.segments[0].pvalue);
   });
 
+  it('64-bit integer outcomes float64 does not hold are refused, naming the row; ones it holds exactly are tested', () => {
+    const n = 40;
+    const arm = Array.from({ length: n }, (_, i) => (i % 2 ? 'B' : 'control'));
+    // control 2^60 + 1000 i, treatment 2^60 + 1000 i + 5000: a true uplift of 6000, which float64 (steps of 256
+    // there) read as 6144
+    const big = BigInt64Array.from({ length: n }, (_, i) => 2n ** 60n + BigInt(i * 1000 + (i % 2) * 5000));
+    expectError(() => abTest(tableFromArrays({ segment: new Array(n).fill('x'), arm, y: big }), { segment: 'segment', group: 'arm', outcome: 'y' }),
+      'E_PRECISION', 'row 1', '"y"', '1152921504606852976');
+    const records = arm.map((a, i) => ({ segment: 'x', arm: a, y: i === 5 ? 2n ** 53n + 1n : BigInt(i % 2) }));
+    expectError(() => abTest(records, { segment: 'segment', group: 'arm', outcome: 'y' }), 'E_PRECISION', 'row 5', '9007199254740993');
+    // multiples of 4096 past 2^60 are held exactly: the uplift is exact
+    const exact = BigInt64Array.from({ length: n }, (_, i) => 2n ** 60n + BigInt((i % 2) * 4096 + (i % 4 < 2 ? 0 : 8192)));
+    const r = abTest(tableFromArrays({ segment: new Array(n).fill('x'), arm, y: exact }), { segment: 'segment', group: 'arm', outcome: 'y' });
+    expect(r.overall[0].uplift).toBe(4096);
+  });
+
   it("means: Welch's interval and p-value per segment (Arrow input)", () => {
     const c = ab.welch.cases[1];
     const table = tableFromArrays({

@@ -2,6 +2,7 @@ import { SegkitError, badOption, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { whitespaceTwins } from '../util/labels.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
+import { isArrowTable, type Spread } from '../data/dataset.js';
 import { holm } from '../metrics/holm.js';
 import { newcombeInterval } from '../metrics/newcombeInterval.js';
 import { twoProportionZTest } from '../metrics/twoProportionZTest.js';
@@ -95,10 +96,17 @@ function outcomes(table: TableInput, name: string): Float64Array {
     if (asText) col.forEach((v, i) => { if (seen.size < 5 && v !== null && held(i)) { if (first < 0) first = i; seen.add(v); } });
     throw new SegkitError('E_NON_NUMERIC', `row ${first}: the outcome column "${name}" holds ${asText ? 'text: ' : ''}${[...seen].map((v) => JSON.stringify(v)).join(', ')}: an outcome must be 0/1 (converted or not) or a number (revenue, orders)`, asText ? 'store the outcome as numbers (not quoted strings, no leading zeros)' : 'recode it, e.g. yes -> 1, no -> 0');
   }
-  const values = readColumn(table, name, 'numeric').values as Float64Array;
+  const wide: Spread[] = [];
+  const values = readColumn(table, name, 'numeric', wide).values as Float64Array;
   values.forEach((v, i) => {
     if (v !== v) throw emptyOutcome(i, name);
   });
+  // 64-bit integers float64 does not hold (past 2^53) would shift the means and their difference
+  if (wide.some((s) => s.moved > 0)) {
+    const at = isArrowTable(table) ? (i: number) => table.getChild(name)!.get(i) : (i: number) => (table as readonly Record<string, unknown>[])[i][name];
+    const row = values.findIndex((v, i) => { const x = at(i); return typeof x == 'bigint' && BigInt(v) !== x; });
+    throw new SegkitError('E_PRECISION', `row ${row}: the outcome column "${name}" holds ${String(at(row))}, an integer beyond 2^53 that float64 does not hold exactly (it reads as ${BigInt(values[row])})`, 'rescale the outcome (divide by a power of ten) and test again');
+  }
   return values;
 }
 

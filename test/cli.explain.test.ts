@@ -471,6 +471,15 @@ describe('segkit train and score', () => {
       hint: 'give each segment one name, or leave the "cluster_name" column out of the file',
     });
     expect(existsSync(path('renamed.json'))).toBe(false);
+    // two segments of one name: the scored file's cluster_name column would merge them
+    writeFileSync(path('samename.csv'), ['spend,cluster,cluster_name', '10,0,vip', '12,0,vip', '11,0,vip', '50,1,vip', '52,1,vip', '55,1,vip'].join('\n') + '\n');
+    const same = segkit(['train', 'samename.csv', '--target', 'cluster', '--algorithm', 'tree', '--model', 'samename.json', '--threads', '1', '--json']);
+    expect(same.code).toBe(1);
+    expect(JSON.parse(same.stdout).error).toEqual({
+      code: 'E_BAD_LABELS', message: '"samename.csv": column "cluster_name" names segments 0 (line 2) and 1 (line 5) both "vip"',
+      hint: 'give each segment its own name, or leave the "cluster_name" column out of the file',
+    });
+    expect(existsSync(path('samename.json'))).toBe(false);
   });
 
   it('saves segment means of the customers\' float64 values, as segment does (float32 holds 1e7 only to 1)', () => {

@@ -281,6 +281,7 @@ describe('SegmentModel', () => {
       ['segment size', (j) => (j.segments[2].size = -1), /"segments\[2\]\.size"/],
       ['segment share', (j) => (j.segments[0].share = 1.5), /"segments\[0\]\.share"/],
       ['segment name', (j) => (j.segments[0].name = 7), /"segments\[0\]\.name"/],
+      ['segment names repeated', (j) => (j.segments[2].name = j.segments[0].name), /"segments\[2\]\.name" must differ from segment 0's name/],
       ['segment means keys', (j) => (j.segments[1].means = { recency: 1 }), /"segments\[1\]\.means"/],
       ['segment mean value', (j) => (j.segments[2].means.frequency = 'x'), /"segments\[2\]\.means\.frequency"/],
       ['segment extra key', (j) => (j.segments[0].colour = 'red'), /"segments\[0\]\.colour" is not a known field/],

@@ -103,7 +103,7 @@ function segmentNames(k: number, model: TreeEnsemble, given: ReadonlyMap<number,
 
 /**
  * The names a `<target>_name` column (segkit segment's output) gives numeric segment ids: an id named two ways (one
- * of them would have named it in the model, the other lost) is refused, naming a line of each.
+ * of them would have named it in the model, the other lost), or a name given to two ids, is refused, naming a line of each.
  */
 function companionNames(table: Table, column: string, rows: Int32Array, target: Int32Array | string[], what: string): Map<number, { name: string; row: number }> {
   const named = new Map<number, { name: string; row: number }>();
@@ -119,6 +119,16 @@ function companionNames(table: Table, column: string, rows: Int32Array, target: 
         `give each segment one name, or leave the "${column}_name" column out of the file`);
     }
   });
+  // one name for two segments: the scored file's names would merge them
+  const byName = new Map<string, { id: number; row: number }>();
+  for (const [id, { name, row }] of named) {
+    const other = byName.get(name);
+    if (other) {
+      throw new SegkitError('E_BAD_LABELS', `${what}: column "${column}_name" names segments ${other.id} (${rowName(table, other.row)}) and ${id} (${rowName(table, row)}) both ${JSON.stringify(name)}`,
+        `give each segment its own name, or leave the "${column}_name" column out of the file`);
+    }
+    byName.set(name, { id, row });
+  }
   return named;
 }
 

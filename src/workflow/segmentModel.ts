@@ -96,6 +96,13 @@ function checkSegments(segments: unknown, model: SegmentationModel, rootPath: st
       return Object.freeze({ id: c, name: s.name, size: s.size as number, share: s.share, means: Object.freeze(Object.fromEntries(entries)) });
     }),
   );
+  // an output's name column would hold one name for two segments, merged by anything that groups by it
+  const first = new Map<string, number>();
+  checked.forEach((s, c) => {
+    const at = first.get(s.name);
+    if (at !== undefined) throw fail(`${rootPath}[${c}].name`, `must differ from segment ${at}'s name, got ${JSON.stringify(s.name)} for both`);
+    first.set(s.name, c);
+  });
   const n = model.nSamples;
   // a density model's noise rows are in no segment
   const unassigned = model.nUnassigned ?? 0;

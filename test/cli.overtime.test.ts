@@ -350,6 +350,19 @@ describe('segkit abtest', () => {
     expect(text).toMatch(/Champions\s+treatment\s+600\s+600\s+0\.0000060\s+0\.0000084\s+0\.0000024/);
   });
 
+  it('a segment named ALL keeps its row apart from the overall rows, which read "ALL (overall)"', () => {
+    // segment ALL: control converts 2 of 10, treatment 8 of 10; segment B: 5 of 10 in both
+    const rows = Array.from({ length: 40 }, (_, i) => {
+      const seg = i < 20 ? 'ALL' : 'B', arm = i % 20 < 10 ? 'control' : 'treatment', j = i % 10;
+      return `${seg},${arm},${(seg === 'ALL' ? (arm === 'control' ? j < 2 : j < 8) : j < 5) ? 1 : 0}`;
+    });
+    writeFileSync(join(dir, 'ab-all.csv'), `segment,variant,converted\n${rows.join('\n')}\n`);
+    const text = segkit(['abtest', 'ab-all.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '-q']).stdout;
+    const cells = (first: string) => text.split('\n').map((l) => l.split(/\s{2,}/).slice(0, 6)).filter((c) => c[0] === first);
+    expect(cells('ALL')).toEqual([['ALL', 'treatment', '10', '10', '20.00', '80.00']]);
+    expect(cells('ALL (overall)')).toEqual([['ALL (overall)', 'treatment', '20', '20', '35.00', '65.00']]);
+  });
+
   it('a p-value just above 1 - confidence keeps the digits that show it above, beside a blank "significant"', () => {
     // Champions: Holm-adjusted p = 3 x 0.0011769 = 0.0035306, which four decimals would print as 0.0035, below alpha 0.00352
     const args = ['abtest', 'ab.csv', '--segment', 'segment', '--group', 'variant', '--outcome', 'converted', '--confidence', '0.99648'];

@@ -127,8 +127,12 @@ async function runAbTest(input: string, f: AbFlags, ctx: RunContext): Promise<vo
   };
   // a bound beyond the float64 range (Infinity) is not a missing one: it reads as past the largest double
   const bound = (x: number) => (x === Infinity ? `above ${Number.MAX_VALUE.toPrecision(4)}` : x === -Infinity ? `below -${Number.MAX_VALUE.toPrecision(4)}` : v(x));
+  // the overall rows' name, never a segment's ("ALL (overall)" beside a segment named ALL)
+  const segmentNames = new Set(r.segments.map((c) => c.segment));
+  let all = 'ALL';
+  for (let i = 1; segmentNames.has(all); i++) all = `ALL (overall${i > 1 ? ` ${i}` : ''})`;
   const rows = [...r.segments, ...r.overall].map((c) => [
-    c.segment ?? 'ALL', c.treatment, String(c.nControl), String(c.nTreatment), rate(c.controlValue), rate(c.treatmentValue),
+    c.segment ?? all, c.treatment, String(c.nControl), String(c.nTreatment), rate(c.controlValue), rate(c.treatmentValue),
     v(c.uplift), `${bound(c.ci[0])} to ${bound(c.ci[1])}`, fmtP(c.pvalue, 1 - r.confidence), fmtP(c.adjustedPValue, 1 - r.confidence), c.significant ? 'yes' : '',
   ]);
   const what = r.metric === 'proportion' ? 'rate' : 'mean';

@@ -7,6 +7,6 @@ export { accumulate } from './accumulate';
 export { candidatePotentials, updateClosest, takeClosest, mergeClosest, preselect, walkPotential } from './seedDistances';
 export { labelDistances } from './labelDistances';
 export { distances } from './distances';
-export { columnSums, centerColumns } from './center';
+export { columnSums, centerColumns, centreCopy } from './center';
 export { keyCount } from './keyCount';
 export { gatherColumn, gatherRowMajor } from './gather';

@@ -283,6 +283,39 @@ describe('centring on the way in', () => {
     }
   });
 
+  it('centreCopy writes x - offset in float32, in place or to another block, and sums the squares in four running pairs of rows', async () => {
+    const { instantiateKernels } = await import('../src/kernels/wasm.js');
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: 16 });
+    const kernels = await instantiateKernels(memory, false);
+    const rng = createRandom(37);
+    const d = 3, stride = 1100, src = 65536, dst = src + 4 * stride * d + 64, off = dst + 4 * stride * d + 64;
+    const offset = new Float32Array(memory.buffer, off, d);
+    offset.set([0.1, -3e5, 7]);
+    for (let rows = 0; rows <= 41; rows += rows < 17 ? 1 : 8) {
+      const x = new Float32Array(memory.buffer, src, stride * d);
+      // values far apart in magnitude, so any other order of the sums gives other float64 bits
+      for (let i = 0; i < x.length; i++) x[i] = rng.normal() * 2 ** (rng.int(40) - 10);
+      const want = Float32Array.from({ length: rows * d }, (_, q) => Math.fround(x[Math.floor(q / rows) * stride + (q % rows)] - offset[Math.floor(q / rows)]));
+      const lane = [0, 0, 0, 0, 0, 0, 0, 0];
+      let tail = 0;
+      for (let j = 0; j < d; j++) {
+        let i = 0;
+        for (; i + 8 <= rows; i += 8) for (let q = 0; q < 8; q++) lane[q] += want[j * rows + i + q] ** 2;
+        for (; i < rows; i++) tail += want[j * rows + i] ** 2;
+      }
+      const twin = (((lane[0] + lane[2]) + (lane[4] + lane[6])) + ((lane[1] + lane[3]) + (lane[5] + lane[7]))) + tail;
+      const before = Float32Array.from(x);
+      // to another block (stride 48 there): the source is left as it was
+      expect(Object.is(kernels.centreCopy(src, stride, dst, 48, d, rows, off), twin)).toBe(true);
+      const out = new Float32Array(memory.buffer, dst, 48 * d);
+      for (let j = 0; j < d; j++) expect(Array.from(out.subarray(j * 48, j * 48 + rows))).toEqual(Array.from(want.subarray(j * rows, (j + 1) * rows)));
+      expect(x).toEqual(before);
+      // in place
+      expect(Object.is(kernels.centreCopy(src, stride, src, stride, d, rows, off), twin)).toBe(true);
+      for (let j = 0; j < d; j++) expect(Array.from(x.subarray(j * stride, j * stride + rows))).toEqual(Array.from(want.subarray(j * rows, (j + 1) * rows)));
+    }
+  });
+
   it('subtracts the float32 column mean and reports the sum of squares', async () => {
     const ds = randomData(1001, 3, 5);
     const before = ds.columns.map((c) => Float32Array.from(c));

@@ -35,10 +35,11 @@ export const copyBlockRows = (d: number): number => Math.max(8, Math.floor((1 <<
 export const copyBlockStride = (d: number): number => columnStride(copyBlockRows(d), 4);
 
 /**
- * `assignShard` on rows held uncentred (float32), left as they are: each block of rows is copied to scratch, centred
- * there by the float32 offset (the `centerColumns` kernel, as a load centres), then labelled, so every label is the
- * one predict gives. No weights, distances or sums. Returns the shard's sum of squares after centring (not finite
- * if a value is not), for the range and finiteness checks a load makes. `fill` writes column j of the block of rows
+ * `assignShard` on rows held uncentred (float32), left as they are: each block of rows is copied to scratch and
+ * centred there by the float32 offset (the `centreCopy` kernel: the same values a load's `centerColumns` gives), then
+ * labelled, so every label is the one predict gives. No weights, distances or sums. Returns the shard's sum of squares
+ * after centring (not finite if a value is not; summed in another order than a load's), for the range and
+ * finiteness checks a load makes. `fill` writes column j of the block of rows
  * [r, r + b) at mem[at...] in place of the copy (rows held otherwise); false stops the shard there.
  */
 export function centreAssignCopyShard(
@@ -52,17 +53,14 @@ export function centreAssignCopyShard(
   let sum = 0;
   for (let r = 0; r < sh.rows; r += B) {
     const b = Math.min(B, sh.rows - r);
-    const mem = new Float32Array(sh.mem.memory.buffer);
-    for (let j = 0; j < d; j++) {
-      if (fill) {
-        if (!fill(mem, (block >>> 2) + j * S, j, r, b)) return sum;
-        continue;
-      }
-      // unsigned shifts: the heap reaches 4 GiB, and a pointer past 2 GiB is no negative index
-      const from = (sh.x >>> 2) + j * sh.stride + sh.row0 + r;
-      mem.copyWithin((block >>> 2) + j * S, from, from + b);
+    if (fill) {
+      const mem = new Float32Array(sh.mem.memory.buffer);
+      for (let j = 0; j < d; j++) if (!fill(mem, (block >>> 2) + j * S, j, r, b)) return sum;
+      sum += kern.centreCopy(block, S, block, S, d, b, off);
+    } else {
+      // copied and centred in one pass
+      sum += kern.centreCopy(sh.x + 4 * (sh.row0 + r), sh.stride, block, S, d, b, off);
     }
-    sum += kern.centerColumns(block, S, d, 0, b, off, 0);
     const at = 4 * (sh.row0 + r);
     kern.assign(block, S, d, 0, b, cent, cnorm, k, labels + at, 0, 0, 0);
   }

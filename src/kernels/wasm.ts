@@ -17,6 +17,7 @@ export interface CoreKernels {
   distances(...args: number[]): void;
   columnSums(...args: number[]): void;
   centerColumns(...args: number[]): number;
+  centreCopy(...args: number[]): number;
   keyCount(...args: number[]): number;
   gatherColumn(...args: number[]): void;
   gatherRowMajor(...args: number[]): number;

@@ -57,36 +57,28 @@ export function centerColumns(x: usize, stride: i32, d: i32, row0: i32, row1: i3
 
 /**
  * dst = src - offset[j] (float32) for `rows` rows of d columns (src and dst may be the same block); returns the sum of
- * the centred values' squares (float64) in four running sums, not in centerColumns' order: for range checks only.
+ * the centred values' squares (float64) in two running pairs of rows, not in centerColumns' order: for range checks
+ * only. Reads and writes whole groups of 4 rows: a column's rows past `rows` up to a multiple of 4 must be memory its
+ * stride pads (their values are written to dst and left out of the sum).
  */
 export function centreCopy(src: usize, srcStride: i32, dst: usize, dstStride: i32, d: i32, rows: i32, offset: usize): f64 {
-  let a = f64x2.splat(0), b = a, c = a, e = a;
-  let tail: f64 = 0;
+  let a = f64x2.splat(0), b = a;
+  const lanes = i32x4(0, 1, 2, 3);
   for (let j = 0; j < d; j++) {
     const from = src + ((<usize>j * <usize>srcStride) << 2);
     const to = dst + ((<usize>j * <usize>dstStride) << 2);
-    const o = load<f32>(offset + (<usize>j << 2));
-    const ov = f32x4.splat(o);
-    let i = 0;
-    for (; i + 8 <= rows; i += 8) {
+    const ov = v128.load32_splat(offset + (<usize>j << 2));
+    for (let i = 0; i < rows; i += 4) {
       const p = <usize>i << 2;
-      const v = f32x4.sub(v128.load(from + p), ov);
-      const w = f32x4.sub(v128.load(from + p, 16), ov);
+      let v = f32x4.sub(v128.load(from + p), ov);
       v128.store(to + p, v);
-      v128.store(to + p, w, 16);
-      const v0 = f64x2.promote_low_f32x4(v), v1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-      const w0 = f64x2.promote_low_f32x4(w), w1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1));
-      a = f64x2.add(a, f64x2.mul(v0, v0));
-      b = f64x2.add(b, f64x2.mul(v1, v1));
-      c = f64x2.add(c, f64x2.mul(w0, w0));
-      e = f64x2.add(e, f64x2.mul(w1, w1));
-    }
-    for (; i < rows; i++) {
-      const v = load<f32>(from + (<usize>i << 2)) - o;
-      store<f32>(to + (<usize>i << 2), v);
-      tail += <f64>v * <f64>v;
+      // the rows past the last are no values
+      if (i + 4 > rows) v = v128.and(v, i32x4.lt_s(lanes, i32x4.splat(rows - i)));
+      const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+      a = f64x2.add(a, f64x2.mul(lo, lo));
+      b = f64x2.add(b, f64x2.mul(hi, hi));
     }
   }
-  a = f64x2.add(f64x2.add(a, b), f64x2.add(c, e));
-  return f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1) + tail;
+  a = f64x2.add(a, b);
+  return f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
 }

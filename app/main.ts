@@ -104,6 +104,8 @@ function showColumns(table: Table): void {
   box.replaceChildren();
   const columns: string[] = [];
   const left: string[] = [];
+  // segkit's output columns, and a segment column this page wrote under a free name (segment2 beside segment2_name)
+  const own = new Set(segkit.segkitColumns(table));
   for (const f of fields) {
     const type = String(f.type);
     // no value in any row: nulls alone, or in a float column nulls and NaN (pyarrow's and Polars' missing value),
@@ -111,7 +113,7 @@ function showColumns(table: Table): void {
     const empty = noValues(table, f.name);
     // segkit's own output columns (a segmented file loaded again) and empty columns are never features by default, as
     // on the command line; the library's default would take them: they are excluded by name
-    const out = segkit.SEGKIT_COLUMNS.includes(f.name) || empty;
+    const out = own.has(f.name) || empty;
     const on = isNumeric(type) && f.name !== id && !out;
     if (on) columns.push(f.name);
     else if (out && isNumeric(type) && f.name !== id) left.push(f.name);

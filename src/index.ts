@@ -33,7 +33,7 @@ export { behaviourFeatures, BEHAVIOUR_AFTER_AS_OF, type BehaviourFeaturesOptions
 export type { LogInput } from './data/logInput.js';
 
 // preparation
-export { SEGKIT_COLUMNS } from './prep/segkitColumns.js';
+export { SEGKIT_COLUMNS, segkitColumns } from './prep/segkitColumns.js';
 export { Pipeline, pipeline, type PipelineOptions, type PipelineSelection, type PipelineResult, type PipelineReport, type PipelineJSON } from './prep/pipeline.js';
 export { Imputer, type ImputerOptions, type ImputeStrategy, type ImputerReport } from './prep/imputer.js';
 export { Scaler, type ScalerOptions, type ScaleMethod, type ScalerReport } from './prep/scaler.js';

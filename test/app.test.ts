@@ -235,6 +235,16 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       // the app keeps the file's columns and adds its own under a free name
       const got = Int32Array.from(table.getChild('segment2')!.toArray() as ArrayLike<number>);
       expect(Array.from(got)).toEqual(Array.from(want));
+      // the page's own output loaded again: segment2 (beside segment2_name) is a segment column, no feature, as on the
+      // command line
+      const twice = path.join(dir, 'segmented-twice.csv');
+      writeFileSync(twice, (await downloadOf(page, '#get-segments')).bytes);
+      const twiceWant = await cliSegments(twice, ['--k', '3', '--seed', '1']);
+      await segment(page, twice, 3, 1);
+      const ticked = await page.$$eval('#columns input', (inputs) => inputs.filter((i) => (i as HTMLInputElement).checked).map((i) => (i as HTMLInputElement).value));
+      expect(ticked).toEqual(Array.from({ length: 12 }, (_, j) => `f${j + 1}`));
+      const thrice = await readCsv((await downloadOf(page, '#get-segments')).bytes);
+      expect(Array.from(thrice.getChild('segment3')!.toArray() as ArrayLike<number>)).toEqual(Array.from(twiceWant));
       await segment(page, holes, 3, 1);
       expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['customer_id:false', 'a:true', 'unfilled:false', 'nans:false', 'b:true']);
       expect(await page.textContent('#summary')).toContain('400 customers, 2 features (a, b): 3 segments.');

@@ -1,4 +1,4 @@
-import { SEGKIT_COLUMNS } from '../prep/segkitColumns.js';
+import { earlierSegmentColumns, SEGKIT_COLUMNS } from '../prep/segkitColumns.js';
 import { isProba } from './probaColumns.js';
 import { DataType, type Table, type Vector } from '#arrow';
 import { type Command, Option } from 'commander';
@@ -202,39 +202,6 @@ function checkUniquePerRow(table: Table, names: readonly string[], path: string)
  * --segment-column's): never a feature unless --columns or --encode names it.
  */
 const segkitColumn = (name: string, own: readonly string[]): boolean => SEGKIT_COLUMNS.includes(name) || isProba(name, 'segment') || own.includes(name);
-
-/**
- * Segment columns an earlier run wrote under another --segment-column name, read back: a column of whole numbers
- * from -1 (no segment) beside a text column of its name plus "_name" that holds one name for each id, with the
- * --proba columns beside them. Segkit's own output, as the default names are, whatever this run's flags.
- */
-function earlierSegmentColumns(table: Table): string[] {
-  let found = earlierFound.get(table);
-  if (!found) earlierFound.set(table, (found = findEarlierSegmentColumns(table)));
-  return found;
-}
-
-/** `earlierSegmentColumns` by table: the options and the feature report both ask, and the search reads every row. */
-const earlierFound = new WeakMap<Table, string[]>();
-
-function findEarlierSegmentColumns(table: Table): string[] {
-  const fields = new Map(table.schema.fields.map((f) => [f.name, f.type as DataType]));
-  const text = (t: DataType | undefined) => t !== undefined && (DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && DataType.isUtf8(t.dictionary)));
-  const found: string[] = [];
-  for (const [name, type] of fields) {
-    if (!(DataType.isInt(type) || DataType.isFloat(type)) || !text(fields.get(`${name}_name`))) continue;
-    const ids = table.getChild(name)!, labels = table.getChild(`${name}_name`)!;
-    const named = new Map<number, unknown>();
-    let ok = table.numRows > 0;
-    for (let row = 0; ok && row < table.numRows; row++) {
-      const raw = ids.get(row), id = raw === null ? Number.NaN : Number(raw), label = labels.get(row);
-      ok = Number.isInteger(id) && id >= -1 && id < 2 ** 31 && typeof label === 'string' && (named.get(id) ?? label) === label;
-      named.set(id, label);
-    }
-    if (ok) found.push(name, `${name}_name`, ...[...fields.keys()].filter((n) => isProba(n, name)));
-  }
-  return found;
-}
 
 /** Why a column the command keeps out of the features (`alsoExclude`) is kept out, in the words of the flag naming it. */
 function keptOutBy(flags: PrepFlags, table: Table, name: string): string {

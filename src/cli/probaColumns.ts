@@ -5,8 +5,8 @@ import { columnNames } from './withSegments.js';
 /** The --proba column of each segment: `<column>_proba_<id>`. */
 export const probaColumnNames = (column: string, k: number): string[] => Array.from({ length: k }, (_, t) => `${column}_proba_${t}`);
 
-/** Whether `name` is a --proba column of `column` (`<column>_proba_<id>`). */
-export const isProba = (name: string, column: string): boolean => name.startsWith(`${column}_proba_`) && /^\d+$/.test(name.slice(column.length + 7));
+export { isProba } from '../prep/segkitColumns.js';
+import { isProba } from '../prep/segkitColumns.js';
 
 /** The input's probability columns (segkit's own --proba output, read back): the new ones replace them. */
 export function replacedProbaColumns(table: Table | readonly string[], column: string): string[] {

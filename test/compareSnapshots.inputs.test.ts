@@ -39,6 +39,24 @@ describe('compareSnapshots thresholds', async () => {
     const all = await compareSnapshots(model, before, after, { id: 'id', thresholds: { movedShare: 1, ksAlpha: 1, ksStatistic: 1, missingRise: 1 } });
     expect(all.recommendation.reasons.some((s) => s.includes(moved))).toBe(false);
   });
+
+  it('thresholds of 0 flag any change, never none: a snapshot compared with itself keeps the model', async () => {
+    const zero = { psiModerate: 0, psiSignificant: 0, distanceRise: 0, movedShare: 0, missingRise: 0 };
+    const same = await compareSnapshots(model, before, before, { id: 'id', thresholds: zero });
+    expect(same.migration.moved).toBe(0);
+    expect(same.drift[0].psi!.value).toBe(0);
+    expect(same.segments.map((s) => s.distanceAfter)).toEqual(same.segments.map((s) => s.distanceBefore));
+    // these were "shifted past the significant-shift convention (PSI >= 0)", "customers sit farther from their
+    // centres in segment 0 (+0.0%)" and "0.0% of returning customers changed segment": a refit advised for no change
+    expect(same.drift[0].level).toBe('stable');
+    expect(same.recommendation.reasons).toEqual([]);
+    expect(same.recommendation.action).toBe('keep');
+    // a real change still passes thresholds of 0
+    const moved = await compareSnapshots(model, before, after, { id: 'id', thresholds: zero });
+    expect(moved.drift[0].level).toBe('significant');
+    expect(moved.recommendation.reasons).toContain('15.0% of returning customers changed segment');
+    expect(moved.recommendation.action).toBe('refit');
+  });
 });
 
 describe('a PSI just below a threshold', async () => {

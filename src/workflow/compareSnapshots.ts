@@ -286,8 +286,9 @@ async function modelSpaceDistances(ex: Executor, k: number, prepared: PipelineRe
   }
 }
 
+/** A PSI of 0 (the same decile shares) is no shift, whatever the thresholds: at 0 they flag any shift, never none. */
 function levelOf(psi: number, t: DriftThresholds): DriftLevel {
-  return psi >= t.psiSignificant ? 'significant' : psi >= t.psiModerate ? 'moderate' : 'stable';
+  return !(psi > 0) ? 'stable' : psi >= t.psiSignificant ? 'significant' : psi >= t.psiModerate ? 'moderate' : 'stable';
 }
 
 function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventions' | 'passes'>): Recommendation {
@@ -329,13 +330,14 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
     raise('monitor');
     reasons.push(`${ksMaterial.map((f) => `${isolate(f.feature)} (KS D = ${f.ks!.statistic.toFixed(3)})`).join(', ')} changed shape by the KS test though its decile shares held`);
   }
-  const rising = r.segments.filter((s) => s.distanceBefore > 0 && s.distanceAfter / s.distanceBefore - 1 >= t.distanceRise);
+  // as with missing values, a rise of 0 (the same distances) never counts, nor no mover, when a threshold is 0
+  const rising = r.segments.filter((s) => s.distanceBefore > 0 && s.distanceAfter > s.distanceBefore && s.distanceAfter / s.distanceBefore - 1 >= t.distanceRise);
   if (rising.length) {
     raise('refit');
     reasons.push(`customers sit farther from their centres in ${rising.map((s) => `${isolate(s.name)} (+${pct(s.distanceAfter / s.distanceBefore - 1)})`).join(', ')}: the centres no longer describe them`);
   }
   const m = r.migration;
-  if (m.returning > 0 && m.moved / m.returning >= t.movedShare) {
+  if (m.moved > 0 && m.moved / m.returning >= t.movedShare) {
     raise('monitor');
     reasons.push(`${pct(m.moved / m.returning)} of returning customers changed segment`);
   }

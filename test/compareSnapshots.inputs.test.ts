@@ -244,4 +244,19 @@ describe('a SegmentModel of one-hot encoded categories only (no numeric feature)
     expect(same.recommendation.action).toBe('keep');
     expect(same.recommendation.text).toMatch(/^Keep the model: the model has no numeric feature to measure drift on/);
   });
+
+  it('an empty snapshot is refused naming it, as for a model of numeric features, never read as every customer lost', async () => {
+    const none = new Table({ id: vectorFromArray([], new Float64()), plan: vectorFromArray([] as string[]), region: vectorFromArray([] as string[]), revenue: vectorFromArray([], new Float64()) });
+    // it gave shares of 0 / 0 (NaN) and "Refit the model: segment 0, segment 1, segment 2 lost every customer"
+    for (const [b, a, label] of [[before, none, 'after'], [none, after, 'before']] as const) {
+      const e = await failure(() => compareSnapshots(sm, b, a, { id: 'id' }));
+      expect(e.code).toBe('E_EMPTY_DATA');
+      expect(e.message).toBe(`snapshot "${label}": there are no rows to load`);
+    }
+    // as a model of a numeric feature refuses one
+    const numeric = await kmeans(fromRows(before.map((r) => [r.revenue]), { names: ['revenue'] }), { k: 2, seed: 0 });
+    const e = await failure(() => compareSnapshots(numeric, before, none, { id: 'id' }));
+    expect(e.code).toBe('E_EMPTY_DATA');
+    expect(e.message).toMatch(/^snapshot "after": /);
+  });
 });

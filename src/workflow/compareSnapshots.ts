@@ -591,7 +591,9 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
       }
     }
     const labels = await score(table, cols, label);
-    // a model of encoded categories only has no numeric column to load: its segments are counted here
+    // a model of encoded categories only has no numeric column to load: its segments are counted here, and an empty
+    // snapshot is refused as the load refuses one of numeric columns (its shares were 0 / 0, its segments "lost")
+    if (cols.length === 0 && labels.length === 0) throw new SegkitError('E_EMPTY_DATA', `snapshot "${label}": there are no rows to load`);
     if (cols.length === 0) return { loaded: { snapshot: { n: labels.length, map: async () => [] }, partials: segmentsOnly(labels, rows.value as Float64Array | undefined, k, lay.shardRows), release: async () => undefined }, labels };
     const loaded = await withSnapshotAsync(label, () => loadSnapshot(ex, { columns: cols, rows: { labels, ...rows } }, driftScanOp, scanState, lay, undefined, signal));
     return { loaded, labels };

@@ -203,6 +203,22 @@ describe('refit of a mini-batch k-means model', async () => {
     expect(r.text.split('\u2068').length - 1).toBe(r.text.split('\u202E').length - 1);
   });
 
+  it('a new segment never takes the name of a kept one (an earlier refit\'s "New segment 4"): every name stays different', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ a: base.columns[0][i], b: base.columns[1][i], c: base.columns[2][i] }));
+    const prep = pipeline({ scale: 'standard' });
+    const { dataset } = await prep.fitTransform(rows);
+    const km = await kmeans(dataset, { k: 4, seed: 1 });
+    const segments = Array.from({ length: 4 }, (_, id) => {
+      const members = rows.filter((_, i) => km.labels[i] === id);
+      return { id, name: id === 1 ? 'New segment 4' : `group ${id}`, size: members.length, share: members.length / rows.length, means: Object.fromEntries(names.map((f) => [f, members.reduce((s, r) => s + r[f as 'a'], 0) / members.length])) };
+    });
+    const r = await refit(new SegmentModel({ pipeline: prep, model: km, segments }), rows, { k: 5, seed: 3 });
+    expect(r.matches.map((m) => m.previous)).toEqual([0, 1, 2, 3, null]);
+    // segment 4 was named "New segment 4" beside the kept segment 1 of that name
+    expect(r.model.names).toEqual(['group 0', 'New segment 4', 'group 2', 'group 3', 'New segment 4 (2)']);
+    expect(SegmentModel.fromJSON(JSON.stringify(r.model.toJSON())).names).toEqual(r.model.names);
+  });
+
   it('other model kinds are refused by name', async () => {
     const { gaussianMixture } = await import('../src/index.node.js');
     const gmm = await gaussianMixture(grown, { k: 2, seed: 1 });

@@ -211,9 +211,18 @@ function summaries(old: SegmentModel, table: TableInput, model: KMeansModel | Mi
     for (let q = 0; q < keys.length; q++) sums[q][l] += cols[q][r];
   });
   const n = model.labels.length;
+  // a new segment's name is not one a kept segment has (an earlier refit's "New segment 3", renumbered): names tell
+  // segments apart in the migration and the movers' file, as segkit segment's are all different
+  const taken = new Set(previousOf.flatMap((p) => (p === null ? [] : [old.segments[p].name])));
+  const freshName = (id: number): string => {
+    let name = `New segment ${id}`;
+    for (let c = 2; taken.has(name); c++) name = `New segment ${id} (${c})`;
+    taken.add(name);
+    return name;
+  };
   return Array.from({ length: k }, (_, id) => ({
     id,
-    name: previousOf[id] !== null ? old.segments[previousOf[id]!].name : `New segment ${id}`,
+    name: previousOf[id] !== null ? old.segments[previousOf[id]!].name : freshName(id),
     size: size[id],
     share: n ? size[id] / n : 0,
     means: Object.fromEntries(keys.map((key, q) => [key, size[id] ? sums[q][id] / size[id] : NaN])),

@@ -54,6 +54,9 @@ describe('linearSumAssignment (Hungarian method)', () => {
     // eslint-disable-next-line no-sparse-arrays
     expectError(() => linearSumAssignment([[1, 2], , [3, 4]] as never), 'E_RAGGED_ROWS', 'cost row 1 is undefined, not an array of 2 numbers');
     expectError(() => linearSumAssignment([Float64Array.of(1, 2), Float64Array.of(3, 4)] as never), 'E_RAGGED_ROWS', 'cost row 0 is Float64Array, not an array of 2 numbers');
+    // row 0 not an array gives no length: it was "not an array of 0 numbers"
+    expectError(() => linearSumAssignment([null, [1, 2]] as never), 'E_RAGGED_ROWS', 'cost row 0 is null, not an array of numbers');
+    expectError(() => linearSumAssignment([{}, [1, 2]] as never), 'E_RAGGED_ROWS', 'cost row 0 is Object, not an array of numbers');
   });
 
   it('costs near float64\'s limit: the optimum scipy.optimize.linear_sum_assignment finds, and no endless search', () => {

@@ -19,7 +19,8 @@ export function linearSumAssignment(cost: readonly (readonly number[])[]): { row
   // indexed loops: forEach passes over a hole ([1, , 3]), which then entered the search as NaN
   for (let i = 0; i < r; i++) {
     const row = cost[i];
-    if (!Array.isArray(row)) throw new SegkitError('E_RAGGED_ROWS', `cost row ${i} is ${describe(row)}, not an array of ${c} numbers`);
+    // (row 0 sets the length the others must have: a row 0 without one, null say, gives none to name)
+    if (!Array.isArray(row)) throw new SegkitError('E_RAGGED_ROWS', `cost row ${i} is ${describe(row)}, not an array of ${typeof cost[0]?.length === 'number' ? `${c} ` : ''}numbers`);
     if (row.length !== c) throw new SegkitError('E_RAGGED_ROWS', `cost row ${i} has ${row.length} values, row 0 has ${c}`);
     for (let j = 0; j < c; j++) {
       const v = row[j];

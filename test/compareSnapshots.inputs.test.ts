@@ -51,6 +51,7 @@ describe('compareSnapshots thresholds', async () => {
     expect(same.drift[0].level).toBe('stable');
     expect(same.recommendation.reasons).toEqual([]);
     expect(same.recommendation.action).toBe('keep');
+    expect(same.conventions[1]).toBe('PSI below 0 is read as stable, 0 to 0 as a moderate shift, 0 and above as a significant shift (a PSI of 0, no shift, as stable): industry conventions, not statistical tests.');
     // a real change still passes thresholds of 0
     const moved = await compareSnapshots(model, before, after, { id: 'id', thresholds: zero });
     expect(moved.drift[0].level).toBe('significant');

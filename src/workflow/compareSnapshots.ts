@@ -678,7 +678,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     recommendation: recommend(partial),
     conventions: [
       `PSI: 10 bins at the baseline's deciles (numpy's linear quantile), right-closed; an empty bin's share counts as ${1e-4}; PSI = sum (p_after - p_before) ln(p_after / p_before).`,
-      `PSI below ${thresholds.psiModerate} is read as stable, ${thresholds.psiModerate} to ${thresholds.psiSignificant} as a moderate shift, ${thresholds.psiSignificant} and above as a significant shift: industry conventions, not statistical tests.`,
+      `PSI below ${thresholds.psiModerate} is read as stable, ${thresholds.psiModerate} to ${thresholds.psiSignificant} as a moderate shift, ${thresholds.psiSignificant} and above as a significant shift${thresholds.psiModerate === 0 ? ' (a PSI of 0, no shift, as stable)' : ''}: industry conventions, not statistical tests.`,
       'KS: the two-sided two-sample Kolmogorov-Smirnov statistic on the float32 feature values (exact), with SciPy 1.10\'s p-value (exact up to 10,000 values per snapshot, else the asymptotic distribution); with many customers even a tiny shift has a small p-value, so read the statistic D as the size of the change.',
       'Missing feature values are left out of that feature\'s statistics and counted. Distances are Euclidean in the model\'s feature space.',
     ],

@@ -85,6 +85,33 @@ describe('splitFolds and trainTestSplit', () => {
     expect(train.rows.length + test.rows.length).toBe(7);
   });
 
+  it("trainTestSplit's parts take the segment ids the whole target's fit takes: ids past the training rows (300 of 350 customers)", async () => {
+    const n = 350;
+    const X = Array.from({ length: n }, (_, i) => [(i % 3) + ((i * 37) % 11) / 20, (i * 7919) % 13]);
+    const ranks = Array.from({ length: n }, (_, i) => (i % 10 === 0 ? (i + 1) % 3 : i % 3));
+    const ids = ranks.map((r) => 100 * (r + 1));
+    await decisionTree(X, ids, { maxDepth: 3, executor: ex });
+    const sparse = trainTestSplit(X, ids, { testSize: 0.25, seed: 1 });
+    const twin = trainTestSplit(X, ranks, { testSize: 0.25, seed: 1 });
+    expect(sparse.train.rows.length).toBe(262);
+    expect(sparse.train.rows).toEqual(twin.train.rows);
+    // the training part's 262 rows reach segment 300: the same tree as on segments 0, 1 and 2, given back as the ids
+    const model = await decisionTree(sparse.train.data, sparse.train.target, { maxDepth: 3, executor: ex });
+    const plain = await decisionTree(twin.train.data, twin.train.target, { maxDepth: 3, executor: ex });
+    expect(model.k).toBe(301);
+    expect(Array.from(model.classes)).toEqual([100, 200, 300]);
+    expect(model.tree.feature).toEqual(plain.tree.feature);
+    const got = await model.predict(sparse.test.data, { executor: ex });
+    const want = await plain.predict(twin.test.data, { executor: ex });
+    expect([...got]).toEqual(Array.from(want, (r) => 100 * (r + 1)));
+    // and as many classes as the whole target has, though they reach the training part's rows (5 classes, 3 rows)
+    const small = trainTestSplit([[0], [0.1], [1.3], [2.2], [3.6], [4.1]], [0, 0, 1, 2, 3, 4], { testSize: 0.5, seed: 0, stratified: false });
+    const classes = new Set(small.train.target as Int32Array).size;
+    const tree = await decisionTree(small.train.data, small.train.target, { executor: ex });
+    expect(tree.nClasses).toBe(classes);
+    expect([...tree.labels]).toEqual([...(small.train.target as Int32Array)]);
+  });
+
   it('rejects bad options and targets', async () => {
     expect((await failure(() => splitFolds(target, { folds: 1 }))).code).toBe('E_BAD_OPTION');
     expect((await failure(() => trainTestSplit([[1], [2], [3], [4]], [0, 1, 0, 1], { testSize: 1.5 }))).message).toContain('testSize');

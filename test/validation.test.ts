@@ -252,6 +252,37 @@ describe('crossValidate', () => {
     }
   });
 
+  it("a fold's classWeight may name a segment of the whole target that none of the fold's training rows holds", async () => {
+    // segment 2 ("rare") has one row: the fold that tests it trains on segments 0 and 1 only
+    const X = Array.from({ length: 30 }, (_, i) => [i, i % 4]);
+    const names = X.map((_, i) => (i === 29 ? 'rare' : i < 15 ? 'a' : 'b'));
+    const ids = names.map((s) => ['a', 'b', 'rare'].indexOf(s));
+    await decisionTree(X, ids, { classWeight: { 2: 3 }, executor: ex });
+    const given: number[][] = [];
+    const weighted = await crossValidate((d, t) => {
+      given.push([...new Set(t)].sort());
+      return decisionTree(d, t, { classWeight: { 2: 3 }, executor: ex });
+    }, X, names, { folds: 3, seed: 0 });
+    expect(given.filter((c) => !c.includes(2))).toHaveLength(1);
+    // where the fold holds no row of segment 2, its weight weighs nothing: the folds are those of the fit without it
+    const plain = await crossValidate((d, t) => decisionTree(d, t, { executor: ex }), X, names, { folds: 3, seed: 0 });
+    const lonely = weighted.folds.findIndex((f) => f.testRows.includes(29));
+    expect([...weighted.folds[lonely].predicted]).toEqual([...plain.folds[lonely].predicted]);
+    // a class weight naming no segment of the whole target is still refused, in a fold as in the whole fit
+    const e = await failure(() => crossValidate((d, t) => decisionTree(d, t, { classWeight: { 3: 2 }, executor: ex }), X, names, { folds: 3, seed: 0 }));
+    expect(e.code).toBe('E_BAD_OPTION');
+    expect(e.message).toContain('names class "3", which is not in the target');
+    // a part of trainTestSplit takes a weight for the whole target's classes too: of 27 test rows, "rare" (2 rows, a
+    // share of 1.8) gives both by the largest remainder, and the training part holds "a" and "b" only
+    const y = X.map((_, i) => (i >= 28 ? 'rare' : i % 2 ? 'a' : 'b'));
+    const { train, test } = trainTestSplit(X, y, { testSize: 0.9, seed: 0 });
+    expect((test.target as string[]).filter((s) => s === 'rare')).toHaveLength(2);
+    const part = await decisionTree(train.data, train.target, { classWeight: { rare: 3 }, executor: ex });
+    const unweighted = await decisionTree(train.data, train.target, { executor: ex });
+    expect(part.classNames).toEqual(['a', 'b']);
+    expect(part.toJSON()).toEqual(unweighted.toJSON());
+  });
+
   it('text labels are the strings they are: "café" composed and decomposed are two classes and two segments, as documented', async () => {
     const nfc = 'caf\u00e9', nfd = 'cafe\u0301';
     expect(nfc.normalize('NFC')).toBe(nfd.normalize('NFC'));

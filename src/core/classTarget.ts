@@ -16,6 +16,8 @@ export interface EncodedTarget {
   readonly k: number;
   /** Rows of each internal class. */
   readonly counts: Float64Array;
+  /** Class labels of the whole target this one is a part of (WHOLE_CLASSES), if it is one. */
+  readonly wholeLabels?: readonly string[];
 }
 
 const MAX_LABEL = 2 ** 31 - 2;
@@ -25,6 +27,20 @@ const MAX_LABEL = 2 ** 31 - 2;
  * classes the whole target's fit takes (segment 300 of 350 customers, in a fold of 233 training rows).
  */
 export const WHOLE_ROWS = Symbol();
+
+/**
+ * The class labels of the whole target (segment ids as text, or names), set beside WHOLE_ROWS: a fold's `classWeight`
+ * may name a class of the whole target that none of the fold's training rows holds (it weighs no row there).
+ */
+export const WHOLE_CLASSES = Symbol();
+
+type Marked = { [WHOLE_ROWS]?: number; [WHOLE_CLASSES]?: readonly string[] };
+
+/** The marks a part of `target` (n rows, these class labels) carries: the outermost target's, when it is a part itself. */
+export const wholeMarks = (target: unknown, n: number, labels: readonly string[]): Marked => ({
+  [WHOLE_ROWS]: Math.max(n, (target as Marked)[WHOLE_ROWS] || 0),
+  [WHOLE_CLASSES]: (target as Marked)[WHOLE_CLASSES] ?? labels,
+});
 
 /**
  * Segment ids a target may reach whatever its rows: a small filtered file (five customers of segments 7 and 9) is
@@ -92,7 +108,8 @@ export function encodeTarget(target: unknown, n: number, option = 'target'): Enc
     codes[i] = codeOf[raw[i]];
     counts[codes[i]]++;
   }
-  return { codes, classes: Int32Array.from(classes), ...(classNames ? { classNames } : {}), k, counts };
+  const wholeLabels = (t as Marked)[WHOLE_CLASSES];
+  return { codes, classes: Int32Array.from(classes), ...(classNames ? { classNames } : {}), k, counts, ...(wholeLabels ? { wholeLabels } : {}) };
 }
 
 /** Class weights: 'balanced' (n / (C * count), as scikit-learn) or a weight per class label; 1 for classes not named. */
@@ -112,7 +129,7 @@ export function classWeights(cw: ClassWeight | undefined, t: EncodedTarget): Flo
   const labelOf = (c: number) => (t.classNames ? t.classNames[t.classes[c]] : String(t.classes[c]));
   const known = new Set(Array.from({ length: C }, (_, c) => labelOf(c)));
   for (const [key, w] of Object.entries(cw)) {
-    if (!known.has(key)) throw new SegkitError('E_BAD_OPTION', `option "classWeight" names class ${JSON.stringify(key)}, which is not in the target`, `its classes: ${[...known].join(', ')}`);
+    if (!known.has(key) && !t.wholeLabels?.includes(key)) throw new SegkitError('E_BAD_OPTION', `option "classWeight" names class ${JSON.stringify(key)}, which is not in the target`, `its classes: ${[...known].join(', ')}`);
     // the Gini impurity squares weights: below 1e-150 the squares underflow and a node's impurity is 0 / 0
     if (typeof w !== 'number' || !Number.isFinite(w) || !(w >= 1e-150)) throw badOption(`classWeight.${key}`, w, 'a finite number >= 1e-150');
   }

@@ -1,7 +1,7 @@
 import { SegkitError, badOption, restate, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { toDataset, type DataInput, type Dataset } from '../data/dataset.js';
-import { WHOLE_ROWS, encodeTarget, type Target } from '../core/classTarget.js';
+import { encodeTarget, wholeMarks, type Target } from '../core/classTarget.js';
 import { classificationScores, type ClassificationScores } from '../metrics/classificationScores.js';
 import { splitFolds } from './splitFolds.js';
 import { takeRows } from './trainTestSplit.js';
@@ -51,7 +51,8 @@ function inFold(error: unknown, f: number, K: number, rows: number): unknown {
  * k-fold cross-validation of any fit: each fold's model is fitted on the other folds and scored on its own.
  * Text targets are passed to `fit` as segment ids (their index in sorted order, `classNames`). A fold's
  * `decisionTree` or `randomForest`, or its own `crossValidate` (nested), takes the segment ids and classes the whole
- * target's takes, though the fold has fewer rows (segments 100, 200 and 300 of 350 customers).
+ * target's takes, though the fold has fewer rows (segments 100, 200 and 300 of 350 customers), and a `classWeight`
+ * naming a segment of the whole target that none of the fold's training rows holds.
  * @example
  * const cv = await crossValidate((d, t) => randomForest(d, t, { nTrees: 100 }), customers, segments, { folds: 5 });
  * cv.mean.accuracy; cv.folds[0].scores.confusion;
@@ -61,9 +62,9 @@ export async function crossValidate(fit: FitFn, data: DataInput, target: Target,
   if (typeof fit !== 'function') throw badOption('fit', fit, 'a function (data, target) => model');
   const ds = toDataset(data);
   const t = encodeTarget(target, ds.n);
-  // the whole target's rows, marked on the ids the folds are split from and fitted on; a fold's own cross-validation
-  // (nested) keeps the outermost target's
-  const rows = { [WHOLE_ROWS]: Math.max(ds.n, (target as { [WHOLE_ROWS]?: number })[WHOLE_ROWS] || 0) };
+  // the whole target's rows and classes (the folds' ids), marked on the ids the folds are split from and fitted on; a
+  // fold's own cross-validation (nested) keeps the outermost target's
+  const rows = wholeMarks(target, ds.n, Array.from(t.classes, String));
   const ids = Object.assign(Int32Array.from(t.codes, (c) => t.classes[c]), rows);
   const folds = splitFolds(ids, { folds: options.folds, stratified: options.stratified, seed: options.seed });
   const pooled = new Int32Array(ds.n);

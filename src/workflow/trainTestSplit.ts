@@ -2,7 +2,7 @@ import { SegkitError, badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { createRandom } from '../util/random.js';
 import { toDataset, fromColumns, type DataInput, type Dataset } from '../data/dataset.js';
-import { WHOLE_ROWS, encodeTarget, type Target } from '../core/classTarget.js';
+import { encodeTarget, wholeMarks, type Target } from '../core/classTarget.js';
 
 export interface TrainTestSplitOptions {
   /** Share of rows held out for testing (default 0.25; the count is rounded up, as scikit-learn). */
@@ -34,8 +34,8 @@ export function takeTarget(target: Target, rows: Int32Array): Target {
  * Rows split into a training and a test part, seeded. Stratified, each class gives the test part its share of
  * the test rows by largest remainder, so every class's test count is within one row of its exact share; a class of
  * a single row is refused (E_BAD_LABELS), as scikit-learn refuses it. Each part's target is marked with the whole
- * target's rows, as crossValidate marks a fold's: `decisionTree` and `randomForest` take the segment ids and classes
- * the whole target's fit takes (segment 300 of 350 customers, in a training part of 262).
+ * target's rows and classes, as crossValidate marks a fold's: `decisionTree` and `randomForest` take the segment ids,
+ * classes and `classWeight` the whole target's fit takes (segment 300 of 350 customers, in a training part of 262).
  * @example
  * const { train, test } = trainTestSplit(customers, segments, { testSize: 0.2, seed: 1 });
  */
@@ -76,7 +76,7 @@ export function trainTestSplit(data: DataInput, target: Target, options: TrainTe
     test.push(...g.slice(0, take[c]));
     train.push(...g.slice(take[c]));
   });
-  const whole = { [WHOLE_ROWS]: Math.max(n, (target as { [WHOLE_ROWS]?: number })[WHOLE_ROWS] || 0) };
+  const whole = wholeMarks(target, n, t.classNames ?? Array.from(t.classes, String));
   const part = (rows: number[]): SplitPart => {
     const r = Int32Array.from(rows).sort();
     return { data: takeRows(ds, r), target: Object.assign(takeTarget(target, r), whole), rows: r };

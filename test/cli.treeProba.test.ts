@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Vector } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentModel } from '../src/workflow/segmentModel.js';
 import { readTable } from '../src/data/readTable.node.js';
@@ -126,6 +127,38 @@ describe('segkit score --proba with tree and forest models', () => {
     expect(named.schema.fields.map((f) => f.name).slice(-5)).toEqual(['tier', 'tier_name', 'tier_proba_0', 'tier_proba_1', 'tier_proba_2']);
     const plib = await model.predictWithProba(await readTable(path('new.csv')), { threads: 1 });
     for (let c = 0; c < 3; c++) column(named, `tier_proba_${c}`).forEach((v, i) => expect(v).toBe(plib.proba[i * 3 + c]));
+  });
+
+  it('a Binary target (Parquet strings written without their UTF8 annotation) names the segments by its text, not its bytes', async () => {
+    // the same customers and labels as text and as bytes: "basic" was the segment named "98,97,115,105,99", sorted
+    // after "112,108,117,115" ("plus"), so the ids and names of the classes were not the text target's
+    const { Binary, Float64, Table, Utf8, tableToIPC, vectorFromArray } = await import('apache-arrow');
+    const t = await readTable(path('customers.csv'));
+    const plans = Array.from({ length: t.numRows }, (_, i) => String(t.getChild('plan')!.get(i)));
+    const enc = new TextEncoder();
+    const num = (name: string) => vectorFromArray(column(t, name), new Float64());
+    const table = (plan: Vector) => new Table({ spend: num('spend'), visits: num('visits'), tenure: num('tenure'), plan });
+    writeFileSync(path('plan-text.arrow'), tableToIPC(table(vectorFromArray(plans, new Utf8())), 'file'));
+    // non-UTF-8 bytes (a hash) read as their hexadecimal
+    const bytes = plans.map((p) => (p === 'pro' ? Uint8Array.of(0xfe, 0x01) : enc.encode(p)));
+    writeFileSync(path('plan-bytes.arrow'), tableToIPC(table(vectorFromArray(bytes, new Binary())), 'file'));
+    const train = (file: string) => JSON.parse(ok(['train', file, '--target', 'plan', '--algorithm', 'tree', '--max-depth', '3', '--json', '-q']).stdout);
+    const text = train('plan-text.arrow'), raw = train('plan-bytes.arrow');
+    expect(text.segments).toEqual(['basic', 'plus', 'pro']);
+    expect(raw.segments).toEqual(['basic', 'fe01', 'plus']);
+    expect(raw.trainAccuracy).toBe(text.trainAccuracy);
+    // the bytes fe 01 and the text "fe01" read alike: two labels that would be one segment are refused
+    writeFileSync(path('plan-both.arrow'), tableToIPC(table(vectorFromArray(bytes.map((b, i) => (i === 5 ? enc.encode('fe01') : b)), new Binary())), 'file'));
+    const both = segkit(['train', 'plan-both.arrow', '--target', 'plan', '--algorithm', 'tree', '-q']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('column "plan" holds "fe01" both as text and as the hexadecimal of bytes that are not UTF-8');
+    // numeric ids named by a Binary companion column, as by a text one
+    const ids = vectorFromArray(plans.map((p) => ['basic', 'plus', 'pro'].indexOf(p)), new Float64());
+    const withNames = new Table({ spend: num('spend'), visits: num('visits'), tenure: num('tenure'), plan: ids, plan_name: vectorFromArray(plans.map((p) => enc.encode(p)), new Binary()) });
+    writeFileSync(path('plan-named.arrow'), tableToIPC(withNames, 'file'));
+    ok(['train', 'plan-named.arrow', '--target', 'plan', '--algorithm', 'tree', '--max-depth', '3', '--model', 'plan-named.json', '-q']);
+    const saved = SegmentModel.fromJSON(readFileSync(path('plan-named.json'), 'utf8'));
+    expect(saved.segments.map((s) => s.name)).toEqual(['basic', 'plus', 'pro']);
   });
 
   it('a classifier whose segment ids skip past 255 is refused for --proba, naming the ids, and still scores without it', () => {

@@ -20,7 +20,7 @@ import { integer, seedValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareUnscaled, type PrepFlags } from './prepOptions.js';
 import { checkPaths, inFile, inputName, readInputWithText, requireColumn, rowName, targetError } from './readInput.js';
 import { addCommonOptions, RunContext, type CommonFlags } from './runContext.js';
-import { valueReader } from '../data/utf8Text.js';
+import { binaryKey, valueReader } from '../data/utf8Text.js';
 import { noCustomers } from '../explain/nameSegment.js';
 
 export const CLASSIFIERS = ['tree', 'forest'] as const;
@@ -72,8 +72,18 @@ export function registerTrain(program: Command, signal: AbortSignal): void {
 /** A label column as a classifier target: whole numbers as segment ids, anything else as names. */
 export function targetColumn(table: Table, column: string, rows: Int32Array, what: string): Target {
   const at = valueReader(table.getChild(column)!);
+  // the byte length of each Binary label's text: bytes that are not UTF-8 (ff 01) read as their hexadecimal, the text
+  // of other bytes ("ff01"), so one text of two lengths is two labels that would count as one
+  const lengths = new Map<string, number>();
   const values = Array.from(rows, (r) => {
-    const v = at(r);
+    // a Binary label as binaryKey reads it (its text, or its bytes in hexadecimal), not its byte values joined by commas
+    const raw = at(r), v = raw instanceof Uint8Array ? binaryKey(raw) : raw;
+    if (raw instanceof Uint8Array) {
+      if ((lengths.get(v as string) ?? raw.length) !== raw.length) {
+        throw new SegkitError('E_BAD_LABELS', `${what}: ${rowName(table, r)}, column "${column}" holds ${JSON.stringify(v)} both as text and as the hexadecimal of bytes that are not UTF-8`, 'store the labels in one form');
+      }
+      lengths.set(v as string, raw.length);
+    }
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || v === '') {
       throw new SegkitError('E_BAD_LABELS', `${what}: ${rowName(table, r)}, column "${column}" has no label`, 'drop the rows without a segment, or score them with segkit score');
     }
@@ -110,7 +120,7 @@ function companionNames(table: Table, column: string, rows: Int32Array, target: 
   const companion = table.getChild(`${column}_name`);
   if (!companion || Array.isArray(target)) return named;
   rows.forEach((r, i) => {
-    const v = companion.get(r);
+    const got = companion.get(r), v = got instanceof Uint8Array ? binaryKey(got) : got;
     if (typeof v !== 'string' || v === '') return;
     const first = named.get(target[i]);
     if (first === undefined) named.set(target[i], { name: v, row: r });

@@ -281,6 +281,12 @@ describe('crossValidate', () => {
     const unweighted = await decisionTree(train.data, train.target, { executor: ex });
     expect(part.classNames).toEqual(['a', 'b']);
     expect(part.toJSON()).toEqual(unweighted.toJSON());
+    // the text training part of a split, cross-validated: its folds' ids are those of its own classes, weighed by id
+    const split = trainTestSplit(X, names, { testSize: 0.1, seed: 0, stratified: false });
+    expect((split.train.target as string[]).filter((s) => s === 'rare')).toHaveLength(1);
+    const cv = await crossValidate((d, t) => decisionTree(d, t, { classWeight: { 2: 3 }, executor: ex }), split.train.data, split.train.target, { folds: 3, seed: 0 });
+    expect(cv.classNames).toEqual(['a', 'b', 'rare']);
+    expect(cv.folds).toHaveLength(3);
   });
 
   it('text labels are the strings they are: "café" composed and decomposed are two classes and two segments, as documented', async () => {

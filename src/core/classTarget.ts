@@ -36,10 +36,13 @@ export const WHOLE_CLASSES = Symbol();
 
 type Marked = { [WHOLE_ROWS]?: number; [WHOLE_CLASSES]?: readonly string[] };
 
-/** The marks a part of `target` (n rows, these class labels) carries: the outermost target's, when it is a part itself. */
-export const wholeMarks = (target: unknown, n: number, labels: readonly string[]): Marked => ({
+/**
+ * The marks a part of `target` (n rows, these class labels) carries: the outermost target's, when it is a part itself;
+ * `renumbered` (text passed on as segment ids) takes these labels, which name the classes as the part does.
+ */
+export const wholeMarks = (target: unknown, n: number, labels: readonly string[], renumbered = false): Marked => ({
   [WHOLE_ROWS]: Math.max(n, (target as Marked)[WHOLE_ROWS] || 0),
-  [WHOLE_CLASSES]: (target as Marked)[WHOLE_CLASSES] ?? labels,
+  [WHOLE_CLASSES]: (!renumbered && (target as Marked)[WHOLE_CLASSES]) || labels,
 });
 
 /**

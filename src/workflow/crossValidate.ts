@@ -64,7 +64,7 @@ export async function crossValidate(fit: FitFn, data: DataInput, target: Target,
   const t = encodeTarget(target, ds.n);
   // the whole target's rows and classes (the folds' ids), marked on the ids the folds are split from and fitted on; a
   // fold's own cross-validation (nested) keeps the outermost target's
-  const rows = wholeMarks(target, ds.n, Array.from(t.classes, String));
+  const rows = wholeMarks(target, ds.n, Array.from(t.classes, String), !!t.classNames);
   const ids = Object.assign(Int32Array.from(t.codes, (c) => t.classes[c]), rows);
   const folds = splitFolds(ids, { folds: options.folds, stratified: options.stratified, seed: options.seed });
   const pooled = new Int32Array(ds.n);

@@ -316,6 +316,25 @@ describe('kDistances', () => {
     }
   });
 
+  it('haversine: each row is core from eps = its k-distance on and noise one unit in the last place below it', async () => {
+    // eps -> sin^2(eps / 2) rounds unlike the k-th neighbour's sin^2 form -> distance: at the distance itself, or a
+    // unit in the last place above it, a row was noise in about one case in four
+    const prev = (x: number) => { const b = new Float64Array([x]); new BigInt64Array(b.buffer)[0] -= 1n; return b[0]; };
+    const rng = createRandom(9);
+    let checked = 0;
+    for (const [spread, k] of [[0.001, 2], [0.1, 3], [5, 4]] as const) {
+      const X = Array.from({ length: 24 }, () => [40 + spread * rng.next(), spread * rng.next()]);
+      const kd = await kDistances(X, { k, metric: 'haversine', executor: ex });
+      for (let i = 0; i < X.length; i++) {
+        const at = await dbscan(X, { eps: kd[i], minSamples: k, metric: 'haversine', executor: ex });
+        const below = await dbscan(X, { eps: prev(kd[i]), minSamples: k, metric: 'haversine', executor: ex });
+        expect({ spread, i, core: [at.coreSampleIndices.includes(i), below.coreSampleIndices.includes(i)] }).toEqual({ spread, i, core: [true, false] });
+        checked++;
+      }
+    }
+    expect(checked).toBe(72);
+  });
+
   it('without options: E_BAD_OPTION naming them, as dbscan says it, not a TypeError', async () => {
     const e = await failure(() => kDistances([[0], [1]], undefined as never));
     expect(e.code).toBe('E_BAD_OPTION');

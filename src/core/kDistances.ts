@@ -2,7 +2,7 @@ import { badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { assertResolution, toDataset, type DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
-import { checkLatLon, EARTH_RADIUS_KM, indexCoordinates, type DbscanMetric } from './epsNeighbours.js';
+import { checkLatLon, EARTH_RADIUS_KM, epsGeometry, indexCoordinates, type DbscanMetric } from './epsNeighbours.js';
 import { hdbscanCoreOp, hdbscanNeighboursOp } from './hdbscanOps.js';
 import type { RunOptions } from './model.js';
 import { buildKdTree } from './spatialIndex.js';
@@ -15,9 +15,28 @@ export interface KDistancesOptions extends RunOptions {
 }
 
 /**
+ * The smallest eps (km) at which dbscan's haversine test, sin^2 form <= sin^2(eps / 2) (epsGeometry's limit), takes a
+ * pair whose sin^2 form is v, searched from d, the distance the form gives: eps -> limit rounds unlike v -> d, so at d,
+ * or a unit in the last place above it, the pair could still fall outside eps.
+ */
+function smallestEps(v: number, d: number): number {
+  const passes = (e: number): boolean => e > 0 && epsGeometry(e, 'haversine').limit >= v;
+  let lo = d, hi = d;
+  for (let w = d * 2 ** -50; passes(lo); w *= 2) lo -= w;
+  for (let w = d * 2 ** -50; !passes(hi); w *= 2) hi += w;
+  for (;;) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid === lo || mid === hi) return hi;
+    if (passes(mid)) hi = mid;
+    else lo = mid;
+  }
+}
+
+/**
  * Each row's distance to its k-th nearest row, the row itself counted first (kilometres for haversine), in row
- * order: with k = minSamples, a row is a DBSCAN core point when this is at most eps (at eps equal to it, the rounding
- * of the squared comparison decides), so the sorted curve (the k-distance plot of Ester et al. 1996) shows how many
+ * order: with k = minSamples, a row is a DBSCAN core point when this is at most eps (euclidean: at eps equal to it,
+ * the rounding of the squared comparison decides; haversine: it is the smallest eps at which dbscan's test takes the
+ * row's k nearest, so the row is core from eps equal to it on), so the sorted curve (the k-distance plot of Ester et al. 1996) shows how many
  * rows each eps makes core. kd-tree searches as shard ops.
  * @example
  * const d = await kDistances(rows, { k: 5 });
@@ -56,7 +75,7 @@ export async function kDistances(data: DataInput, options: KDistancesOptions): P
             const j = perm[nn[q * k + t]], s0 = sin(0.5 * (lat[i] - lat[j])), s1 = sin(0.5 * (lon[i] - lon[j]));
             v = Math.max(v, s0 * s0 + cosLat[i] * cosLat[j] * s1 * s1);
           }
-          out[i] = 2 * asin(Math.min(1, Math.sqrt(v))) * EARTH_RADIUS_KM;
+          out[i] = v > 0 ? smallestEps(v, 2 * asin(Math.min(1, Math.sqrt(v))) * EARTH_RADIUS_KM) : 0;
         }
       }
       return out;

@@ -86,6 +86,20 @@ describe('segment --algorithm dbscan', () => {
     expect(col(await readTable(path('geo-scored.csv')), 'segment_name').filter((v) => v === 'Unassigned').length).toBe(scored.filter((l) => l < 0).length);
   });
 
+  it('--metric haversine names the features as --columns does: no other column is told as left out for its type', () => {
+    // spend (numbers) was told as "neither numbers nor text", and a text column as one to --encode, which --metric
+    // haversine refuses
+    const lines = ['customer_id,lat,lon,spend,city', ...geo.X_deg.map((r: number[], i: number) => `c${i},${r[0]},${r[1]},${(i * 37) % 500},${['Oslo', 'Lima'][i % 2]}`)];
+    writeFileSync(path('geo-city.csv'), `${lines.join('\n')}\n`);
+    const args = ['segment', 'geo-city.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km), '--min-samples', String(geo.min_samples)];
+    const r = ok([...args, '--json']);
+    const s = JSON.parse(r.stdout);
+    expect(s.features).toEqual(['lat', 'lon']);
+    expect(s.leftOut).toEqual([]);
+    expect(r.stderr).not.toContain('left out of the features');
+    expect(segkit([...args, '--encode', 'city']).code).toBe(2);
+  });
+
   it('the report counts the unassigned customers in every share, as --json does: of customers and of --value', () => {
     const args = ['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km), '--min-samples', String(geo.min_samples)];
     const s = JSON.parse(ok([...args, '--report', 'geo-value.html', '--value', 'spend', '--json', '-q']).stdout);

@@ -398,7 +398,10 @@ export async function prepareFeatures(
   adjust: (o: PipelineOptions) => PipelineOptions = (o) => o,
 ): Promise<PreparedFeatures> {
   // `adjust`: an algorithm's own choice of features (dbscan's --lat/--lon)
-  const options = adjust(pipelineOptions(flags, table, path, alsoExclude, own));
+  const base = pipelineOptions(flags, table, path, alsoExclude, own);
+  const options = adjust(base);
+  // features an algorithm names are told as --columns are: the other columns are not left out for their type
+  const told = options.columns !== undefined && options.columns !== base.columns ? { ...flags, columns: [...options.columns] } : flags;
   const prep = pipeline(options);
   let result: PipelineResult;
   try {
@@ -406,7 +409,7 @@ export async function prepareFeatures(
   } catch (error) {
     throw atRow(missingHint(error, flags), table, inputName(path));
   }
-  const report = featureReport(table, prep, result, flags, alsoExclude, own);
-  noteFeatures(report, flags, ctx, table, prep);
+  const report = featureReport(table, prep, result, told, alsoExclude, own);
+  noteFeatures(report, told, ctx, table, prep);
   return { prep, options, result, report };
 }

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, inlineExecutor, loopbackExecutor, piscinaExecutor, type Executor } from '../src/index.node.js';
+import { close, inlineExecutor, loopbackExecutor, piscinaExecutor, SegkitError, type Executor } from '../src/index.node.js';
 import { decodeValue, encodeValue } from '../src/engine/codec.js';
 import { serveWebWorker } from '../src/engine/webWorker.js';
 import type { FromWorker, ToWorker } from '../src/engine/webWorkerProtocol.js';
 import { failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
-import { failOnShardOp, slowMarkOp } from './helpers/faultOps.mjs';
+import { failOnShardOp, rowsFailOp, slowMarkOp } from './helpers/faultOps.mjs';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
 import { columnBitsOp } from './helpers/testOps.mjs';
 
@@ -99,6 +99,39 @@ describe('a Web Worker serving shards (no shared memory), driven from here', () 
     }
     const got = await ask({ t: 'map', handle: 1, op: failOnShardOp.name, state: encodeValue({ bad: 1 }), shards: [0, 1] });
     expect(got.error).toEqual({ code: 'E_NAN_INPUT', message: 'bad value on shard 1', hint: 'drop the row' });
+  });
+});
+
+describe('an op whose rows() fails', () => {
+  const columns = [Float32Array.from({ length: 64 }, (_, i) => i)];
+  it.each([
+    ['inline', () => inlineExecutor()],
+    ['loopback', () => loopbackExecutor()],
+    ['piscina, 2 threads', () => piscinaExecutor({ threads: 2 })],
+  ])('%s: a plain error is E_WORKER naming the op, another segkit copy\'s SegkitError keeps its code; the next pass runs', async (_name, make) => {
+    const ex = make();
+    try {
+      const h = await ex.load({ columns }, { shardRows: 16 });
+      const plain = await failure(() => ex.map(rowsFailOp, h, { how: 'plain' }));
+      expect(plain).toBeInstanceOf(SegkitError);
+      expect([plain.code, plain.message]).toEqual(['E_WORKER', 'shard op "test.rowsFail" failed naming its per-row buffers: no buffer for this state']);
+      const other = await failure(() => ex.map(rowsFailOp, h, { how: 'other' }));
+      expect(other).toBeInstanceOf(SegkitError);
+      expect([other.code, other.message, other.hint]).toEqual(['E_NAN_INPUT', 'row 7 is NaN (drop the row)', 'drop the row']);
+      expect(await ex.map(rowsFailOp, h, { how: 'none' })).toEqual([0, 1, 2, 3]);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('a Web Worker holding shards sends either back with its code', async () => {
+    const ask = servedHere();
+    const layout = { n: 32, d: 1, dtype: 'f32', shardRows: 16, replicate: false };
+    for (const shard of [0, 1]) await ask({ t: 'shard', handle: 1, layout, shard, columns: [new Float32Array(16)], inputs: {} });
+    const pass = (how: string) => ask({ t: 'map', handle: 1, op: rowsFailOp.name, state: encodeValue({ how }), shards: [0, 1] });
+    expect((await pass('plain')).error).toEqual({ code: 'E_WORKER', message: 'shard op "test.rowsFail" failed naming its per-row buffers: no buffer for this state' });
+    expect((await pass('other')).error).toEqual({ code: 'E_NAN_INPUT', message: 'row 7 is NaN', hint: 'drop the row' });
+    expect((await pass('none')).value).toHaveLength(2);
   });
 });
 

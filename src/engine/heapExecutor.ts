@@ -300,7 +300,7 @@ export abstract class HeapExecutor implements Executor {
   /** Creates the op's per-row buffers that do not exist yet (before any thread runs it). */
   protected async prepare<S>(op: ShardOp<S, unknown>, h: HeapHandle, state: S): Promise<{ heap: Heap; mem: KernelMemory }> {
     const local = await this.local();
-    const specs = op.rows?.(state, h.d);
+    const specs = rowSpecs(op, state, h.d);
     if (specs) for (const [name, spec] of Object.entries(specs)) this.ensureBuffer(local.heap, h, name, spec);
     return local;
   }
@@ -524,14 +524,28 @@ export function runOp<S, P>(op: ShardOp<S, P>, shard: Shard, state: S, from?: Sh
     const before = shard.mem.memory.buffer;
     return ownArrays(from ? op.runFrom!(shard, state, from) : op.run(shard, state), shard.mem.memory.buffer, before) as P;
   } catch (e) {
-    if (e instanceof SegkitError) throw e;
-    // an op module that imports another copy of segkit throws that copy's class: its code is kept all the same
-    const foreign = e as { name?: unknown; code?: unknown; hint?: unknown; message?: unknown };
-    if (e instanceof Error && foreign.name === 'SegkitError' && typeof foreign.code === 'string' && /^E_[A-Z_]+$/.test(foreign.code)) {
-      const hint = typeof foreign.hint === 'string' ? foreign.hint : undefined;
-      const message = hint && e.message.endsWith(` (${hint})`) ? e.message.slice(0, -hint.length - 3) : e.message;
-      throw new SegkitError(foreign.code as SegkitError['code'], message, hint, { cause: e });
-    }
-    throw new SegkitError('E_WORKER', `shard op "${op.name}" failed on shard ${shard.index}: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
+    throw opError(op, e, `on shard ${shard.index}`);
   }
+}
+
+/** The op's per-row buffers (`op.rows`), its failure turned into a SegkitError as `runOp` turns one of `run`. */
+export function rowSpecs<S>(op: ShardOp<S, unknown>, state: S, d: number): Readonly<Record<string, RowSpec>> | undefined {
+  try {
+    return op.rows?.(state, d);
+  } catch (e) {
+    throw opError(op, e, 'naming its per-row buffers');
+  }
+}
+
+/** An op's failure: its SegkitError as it is, another copy of segkit's with its code kept, anything else E_WORKER. */
+function opError(op: ShardOp<any, any>, e: unknown, where: string): SegkitError {
+  if (e instanceof SegkitError) return e;
+  // an op module that imports another copy of segkit throws that copy's class: its code is kept all the same
+  const foreign = e as { name?: unknown; code?: unknown; hint?: unknown; message?: unknown };
+  if (e instanceof Error && foreign.name === 'SegkitError' && typeof foreign.code === 'string' && /^E_[A-Z_]+$/.test(foreign.code)) {
+    const hint = typeof foreign.hint === 'string' ? foreign.hint : undefined;
+    const message = hint && e.message.endsWith(` (${hint})`) ? e.message.slice(0, -hint.length - 3) : e.message;
+    return new SegkitError(foreign.code as SegkitError['code'], message, hint, { cause: e });
+  }
+  return new SegkitError('E_WORKER', `shard op "${op.name}" failed ${where}: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
 }

@@ -3,7 +3,7 @@ import { Heap } from '../kernels/heap.js';
 import { columnStride } from '../kernels/layout.js';
 import { BYTES, Scratch, type AnyTypedArray, type DType, type KernelMemory, type RowBuffer, type Shard } from '../kernels/shard.js';
 import { instantiateKernels } from '../kernels/wasm.js';
-import { runOp } from './heapExecutor.js';
+import { rowSpecs, runOp } from './heapExecutor.js';
 import { kernelsFor, scratchNeed, type RowSpec, type ShardOp } from './shardOp.js';
 
 /** What a holder knows of a handle: its shape, sent once with its first shard. */
@@ -161,7 +161,7 @@ export class ShardHolder {
         const held = h.shards.get(s);
         if (!held) throw new SegkitError('E_EXECUTOR', `this holder has no shard ${s} of the data`);
         const state = stateOf();
-        const specs = op.rows?.(state, h.d);
+        const specs = rowSpecs(op, state, h.d);
         if (specs) for (const [name, spec] of Object.entries(specs)) this.buffer(heap, h, held, name, spec);
         const need = scratchNeed(op, state, h.d, h.shardRows);
         if (!scratch || scratch.bytes < need) {

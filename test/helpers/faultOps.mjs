@@ -54,3 +54,24 @@ export const slowIoFailOp = defineOp({
     return shard.index;
   },
 }, import.meta.url);
+
+/** SegkitError as another copy of segkit defines it (an op module bundling its own): not this copy's class. */
+class OtherSegkitError extends Error {
+  constructor(message) {
+    super(`${message} (drop the row)`);
+    this.name = 'SegkitError';
+    this.code = 'E_NAN_INPUT';
+    this.hint = 'drop the row';
+  }
+}
+
+/** Names the per-row buffer `seen`, unless `state.how` says its `rows` fails: 'plain' (a TypeError) or 'other' (OtherSegkitError). */
+export const rowsFailOp = defineOp({
+  name: 'test.rowsFail',
+  rows(state) {
+    if (state.how === 'plain') throw new TypeError('no buffer for this state');
+    if (state.how === 'other') throw new OtherSegkitError('row 7 is NaN');
+    return { seen: { type: 'i32' } };
+  },
+  run: (shard) => shard.index,
+}, import.meta.url);

@@ -9,7 +9,7 @@ import { encodeValue, decodeValue } from '../src/engine/codec.js';
 import { expectBlobsFound, threeBlobs, type FitResult } from './helpers/neutralBundle.js';
 import { bytes, failure } from './helpers.js';
 // @ts-expect-error plain JavaScript ops over the built package (pool workers import them by URL)
-import { busyOp, clusterMaxOp, growViewsOp, markRowsOp, patternMissOp, trapOp, viewsOp, whereRanOp } from './helpers/testOps.mjs';
+import { allSumOp, busyOp, clusterMaxOp, growViewsOp, markRowsOp, patternMissOp, trapOp, viewsOp, whereRanOp } from './helpers/testOps.mjs';
 
 afterAll(close);
 
@@ -359,6 +359,22 @@ describe('piscina executor', () => {
     expect((partials as [number, number, number][]).every((p, s) => p[0] === s && p[1] === 1 && p[2] === s * 8192 + 0.5)).toBe(true);
     expect((await failure(() => one.map(patternMissOp, handle, null))).message).toBe('the data was scanned once, not loaded: only its per-row outputs can be read');
     await one.release(handle);
+  });
+
+  it('scanAndMap of replicated data: every shard sees every row in shard.all, as after a load (the rows are copied in)', async () => {
+    const col = Float32Array.from({ length: 64 }, (_, i) => i + 1);
+    for (const [name, ex] of [['inline', inlineExecutor()], ['piscina, 1 thread', piscinaExecutor({ threads: 1 })], ['piscina, 2 threads', piscinaExecutor({ threads: 2 })]] as const) {
+      try {
+        for (const shardRows of [16, 64]) {
+          const { handle, partials } = await scanThenMap(ex, { columns: [col] }, allSumOp, null, { shardRows, replicate: true });
+          // 1 + 2 + ... + 64, on each shard, each run on the loaded rows
+          expect(partials, `${name}, shards of ${shardRows}`).toEqual(Array.from({ length: 64 / shardRows }, () => [0, 2080]));
+          await ex.release(handle);
+        }
+      } finally {
+        await ex.close();
+      }
+    }
   });
 
   it('scanAndMap over columns on shared memory: every thread runs its shards from the source, nothing copied in; meanwhile runs once, beside the pass', async () => {

@@ -94,8 +94,8 @@ export interface Executor {
   /**
    * `loadAndMap` for a pass that reads the rows once: shards the calling thread runs itself run straight from the
    * source (`op.runFrom`) and are never copied in, so the handle holds the op's per-row outputs, not the rows (read
-   * the outputs with `readRows`, then release it: a map or gather over it is refused). Optional: `scanThenMap`
-   * falls back to `loadThenMap`.
+   * the outputs with `readRows`, then release it: a map or gather over it is refused). Replicated data is loaded
+   * and mapped (`shard.all` holds every row). Optional: `scanThenMap` falls back to `loadThenMap`.
    */
   scanAndMap?<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options?: LoadOptions): Promise<{ handle: Handle; partials: P[] }>;
   /**

@@ -393,17 +393,19 @@ export abstract class HeapExecutor implements Executor {
 
   /**
    * `scanAndMap` with every shard on the calling thread: no row is copied in, each shard's run reads the source.
-   * Without `op.runFrom`, the rows are loaded and mapped.
+   * Without `op.runFrom`, or for replicated data, the rows are loaded and mapped.
    */
   protected async scanHere<S, P>(source: ShardSource, op: ShardOp<S, P>, state: S, options: LoadOptions): Promise<{ handle: Handle; partials: P[] }> {
-    const { h } = await this.beginLoad(source, options, op.runFrom ? 'none' : 'touched');
+    // replicated, every shard reads every row in memory (`shard.all`): the rows are copied in
+    const fromSource = !!op.runFrom && !options.replicate;
+    const { h } = await this.beginLoad(source, options, fromSource ? 'none' : 'touched');
     try {
       const list = mapShards(h);
       const out: (P | undefined)[] = new Array(list.length);
-      if (op.runFrom) h.rowsAbsent = true;
+      if (fromSource) h.rowsAbsent = true;
       else this.copyRows((await this.local()).heap, h, source, 0, h.n);
       let next = 0;
-      await this.runHere(op, h, state, list, options.signal, await this.prepare(op, h, state), () => next++, out, op.runFrom && source.columns);
+      await this.runHere(op, h, state, list, options.signal, await this.prepare(op, h, state), () => next++, out, fromSource ? source.columns : undefined);
       this.checkRunning(h, options.signal);
       return { handle: h, partials: out as P[] };
     } catch (e) {

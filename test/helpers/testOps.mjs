@@ -140,3 +140,16 @@ export const growViewsOp = defineOp({
     return { col };
   },
 }, import.meta.url);
+
+/** The sum of column 0 over every row the shard sees in `shard.all` (a replicated handle), and how it ran. */
+export const allSumOp = defineOp({
+  name: 'test.allSum',
+  run(shard) {
+    const { x, rows } = shard.all;
+    return [0, new Float32Array(shard.mem.memory.buffer, x, rows).reduce((a, v) => a + v, 0)];
+  },
+  runFrom(shard, _state, columns) {
+    const { x, rows } = shard.all;
+    return [1, new Float32Array(shard.mem.memory.buffer, x, rows).reduce((a, v) => a + v, 0), columns[0].length];
+  },
+}, import.meta.url);

@@ -309,3 +309,13 @@ describe('--encode and categories named like its own columns', () => {
     expect(encoder).toMatchObject({ otherLabel: 'other', missingLabel: '((missing))', columns: [{ name: 'tier', categories: ['(missing)', 'gold'], missingColumn: true }] });
   });
 });
+
+describe('--store with a file: URL of a relative path', () => {
+  it('is a usage error naming the flag and the folder it would be, in score and worker alike', () => {
+    for (const command of [['score', 'customers.csv', '--model', 'm.json', '--out', 'o.csv', '--executor', 'redis://127.0.0.1:1'], ['worker', '--redis', 'redis://127.0.0.1:1']]) {
+      const r = segkit([...command, '--store', 'file:./shared']);
+      expect(r.code, command[0]).toBe(2);
+      expect(r.stderr).toContain('segkit: error: --store must name an absolute path, as in file:///shared/segkit, got "file:./shared" (read as file:///shared)');
+    }
+  });
+});

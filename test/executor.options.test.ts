@@ -1,7 +1,7 @@
 // What an executor factory is given is checked when it is called: a misspelt or bad option is E_BAD_OPTION naming it,
 // never ignored (a pool on every core) nor left to fail at the first pass with another library's error.
 import { afterAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close, piscinaExecutor } from '../src/index.node.js';
+import { bullmqExecutor, close, piscinaExecutor, serveShards } from '../src/index.node.js';
 import { failure } from './helpers.js';
 
 afterAll(() => close());
@@ -39,6 +39,17 @@ describe('bullmqExecutor options', () => {
       expect([e.code, e.message]).toEqual(['E_BAD_OPTION', expect.stringMatching(/^option "workerTimeout" must be a positive number of milliseconds, got /)]);
     }
     for (const workerTimeout of [1, 60_000, Number.POSITIVE_INFINITY]) expect(bullmqExecutor({ connection: 'redis://127.0.0.1:1', store, workerTimeout }).kind).toBe('bullmq');
+  });
+});
+
+describe('the shard store of bullmqExecutor and serveShards', () => {
+  it('a file: URL of a relative path is refused, not read as a folder at the root', async () => {
+    for (const store of ['file:shared', 'file:./shared', 'FILE:../shared/x']) {
+      const e = await failure(() => bullmqExecutor({ connection: 'redis://127.0.0.1:1', store }));
+      expect([e.code, e.message]).toEqual(['E_BAD_OPTION', expect.stringMatching(/^option "store" must name an absolute path, as in file:\/\/\/shared\/segkit, got "[^"]+" \(read as file:\/\/\/shared/)]);
+      await expect(serveShards({ connection: 'redis://127.0.0.1:1', store })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+    }
+    for (const store of ['file:///tmp/segkit-unused', 'file:/tmp/segkit-unused', 'file://localhost/tmp/segkit-unused']) expect(bullmqExecutor({ connection: 'redis://127.0.0.1:1', store }).kind).toBe('bullmq');
   });
 });
 

@@ -160,6 +160,8 @@ export function openStore(store: unknown, option = 'store'): ShardStore {
     throw new SegkitError('E_BAD_OPTION', `option "${option}" uses ${url.protocol}, but only file:/// stores are built in`, 'pass an object implementing ShardStore (put, get, remove, removeAll) for an object store');
   }
   if (url.host && url.host !== 'localhost') throw new SegkitError('E_BAD_OPTION', `option "${option}" names host "${url.host}"; a file store is a path: file:///dir`);
+  // "file:shared" and "file:./shared" parse as file:///shared: a folder at the root, not the one they seem to name
+  if (!/^file:\//i.test(store)) throw new SegkitError('E_BAD_OPTION', `option "${option}" must name an absolute path, as in file:///shared/segkit, got ${describe(store)} (read as ${url.href})`, 'give the folder\'s full path, or pass fileStore(dir) for a path relative to the working directory');
   return new FileStore(url.href, fileURLToPath(url));
 }
 

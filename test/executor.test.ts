@@ -115,6 +115,12 @@ describe('what an executor is handed is checked the same way on every executor',
         expect([e.code, e.message]).toEqual(['E_EXECUTOR', `per-row values "tag" are a ${tag.constructor.name}: they must be a Float32Array, Float64Array or Int32Array`]);
       }
       expect((await failure(() => ex.load({ columns: cols }, { dtype: 'f16' as 'f32' }))).message).toBe('option "dtype" must be "f32" or "f64", got "f16"');
+      // no columns array, or a column that is not one: refused, never a TypeError
+      for (const [source, got] of [[null, 'null'], [{}, 'Object with columns undefined'], [{ columns: cols[0] }, 'Object with columns Float32Array']] as const) {
+        const e = await failure(() => ex.load(source as never));
+        expect([e.code, e.message]).toEqual(['E_EXECUTOR', `the data to load must be { columns: [...] }, got ${got}`]);
+      }
+      expect(await failure(() => ex.load({ columns: [cols[0], null as never] }))).toMatchObject({ code: 'E_EXECUTOR', message: 'columns to load must be Float32Array' });
       const h = await ex.load({ columns: cols, rows: { tag: Int32Array.of(-1, 2, 3e9 | 0, 4), labels: new Int32Array(4) } });
       expect(Array.from(await ex.readRows(h, 'tag'))).toEqual([-1, 2, 3e9 | 0, 4]);
       const w = await failure(() => ex.writeRows(h, 'w', Uint8Array.of(1, 2, 3, 4) as unknown as Int32Array));

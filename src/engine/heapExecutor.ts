@@ -1,4 +1,4 @@
-import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
+import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { Heap } from '../kernels/heap.js';
 import { columnStride, SHARD_ROWS } from '../kernels/layout.js';
@@ -73,14 +73,15 @@ export function checkSource(source: ShardSource, options: LoadOptions): { n: num
   const dtype = options.dtype ?? 'f32';
   if (dtype !== 'f32' && dtype !== 'f64') throw badOption('dtype', dtype, '"f32" or "f64"');
   const shardRows = checkShardRows(options.shardRows);
-  const cols = source.columns;
+  const cols = source?.columns;
+  if (!Array.isArray(cols)) throw new SegkitError('E_EXECUTOR', `the data to load must be { columns: [...] }, got ${describe(source)}${source ? ` with columns ${describe(cols)}` : ''}`);
   if (!cols.length) throw new SegkitError('E_EMPTY_DATA', 'there are no columns to load');
-  const n = cols[0].length;
+  const n = cols[0]?.length;
   for (const c of cols) {
-    if (c.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `columns to load have ${n} and ${c.length} rows`);
     if ((dtype === 'f32') !== c instanceof Float32Array || (dtype === 'f64') !== c instanceof Float64Array) {
       throw new SegkitError('E_EXECUTOR', `columns to load must be ${dtype === 'f32' ? 'Float32Array' : 'Float64Array'}`);
     }
+    if (c.length !== n) throw new SegkitError('E_SHAPE_MISMATCH', `columns to load have ${n} and ${c.length} rows`);
   }
   if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'there are no rows to load');
   for (const [name, a] of Object.entries(source.rows ?? {})) checkRowValues(name, a, n);

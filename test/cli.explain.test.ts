@@ -480,6 +480,10 @@ describe('segkit train and score', () => {
       hint: 'give each segment its own name, or leave the "cluster_name" column out of the file',
     });
     expect(existsSync(path('samename.json'))).toBe(false);
+    // an id with no row (1) gets "segment 1" unless the file gave that name to another id
+    writeFileSync(path('gapname.csv'), ['spend,cluster,cluster_name', '10,0,segment 1', '12,0,segment 1', '11,0,segment 1', '50,2,top', '52,2,top', '55,2,top'].join('\n') + '\n');
+    ok(['train', 'gapname.csv', '--target', 'cluster', '--algorithm', 'tree', '--model', 'gapname.json', '--threads', '1', '-q']);
+    expect(JSON.parse(readFileSync(path('gapname.json'), 'utf8')).segments.map((s: { name: string }) => s.name)).toEqual(['segment 1', 'segment 1 (2)', 'top']);
   });
 
   it('saves segment means of the customers\' float64 values, as segment does (float32 holds 1e7 only to 1)', () => {

@@ -1,5 +1,4 @@
-import { earlierSegmentColumns, SEGKIT_COLUMNS } from '../prep/segkitColumns.js';
-import { isProba } from './probaColumns.js';
+import { segkitColumns as writtenBySegkit } from '../prep/segkitColumns.js';
 import { DataType, type Table, type Vector } from '#arrow';
 import { type Command, Option } from 'commander';
 import { MISSING_TOKENS, csvInfo } from '../data/csvCore.js';
@@ -198,10 +197,10 @@ function checkUniquePerRow(table: Table, names: readonly string[], path: string)
 }
 
 /**
- * A column segkit writes (SEGKIT_COLUMNS, and --proba's segment_proba_<id> beside them), or one of `own` (another
- * --segment-column's): never a feature unless --columns or --encode names it.
+ * One of `own`: the columns segkit wrote into the table (`segkitColumns`, added where the options are made) and the
+ * command's own (another --segment-column's); never a feature unless --columns or --encode names it.
  */
-const segkitColumn = (name: string, own: readonly string[]): boolean => SEGKIT_COLUMNS.includes(name) || isProba(name, 'segment') || own.includes(name);
+const segkitColumn = (name: string, own: readonly string[]): boolean => own.includes(name);
 
 /** Why a column the command keeps out of the features (`alsoExclude`) is kept out, in the words of the flag naming it. */
 function keptOutBy(flags: PrepFlags, table: Table, name: string): string {
@@ -222,7 +221,7 @@ function keptOutBy(flags: PrepFlags, table: Table, name: string): string {
  * columns out of the features; segkit's own output columns stay out unless --columns names them.
  */
 export function pipelineOptions(flags: PrepFlags, table: Table, path: string, alsoExclude: readonly string[] = [], own: readonly string[] = []): PipelineOptions {
-  own = [...own, ...earlierSegmentColumns(table)];
+  own = [...own, ...writtenBySegkit(table)];
   requireColumns(table, flags.columns ?? [], '--columns', path);
   requireColumns(table, flags.exclude ?? [], '--exclude', path);
   if (flags.id !== undefined) requireColumn(table, flags.id, '--id', path);
@@ -293,7 +292,7 @@ function encodeOption(table: Table, columns: readonly string[], encode: 'auto' |
 
 /** What the fitted preparation did with the table's columns. */
 function featureReport(table: Table, prep: Pipeline, result: PipelineResult, flags: PrepFlags, alsoExclude: readonly string[], own: readonly string[]): FeatureReport {
-  own = [...own, ...earlierSegmentColumns(table)];
+  own = [...own, ...writtenBySegkit(table)];
   const imputer = result.report.steps.find((s): s is ImputerReport => s.kind === 'imputer');
   const missing = (imputer?.columns ?? []).filter((c) => c.filled > 0).map((c) => ({ column: c.column, count: c.filled }));
   const inputs = new Set(prep.inputs.map((c) => c.name));

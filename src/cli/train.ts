@@ -108,7 +108,16 @@ export function targetColumn(table: Table, column: string, rows: Int32Array, wha
 /** Segment names for saved summaries: the target's names, a "<target>_name" column, or "segment s". */
 function segmentNames(k: number, model: TreeEnsemble, given: ReadonlyMap<number, { name: string }>): string[] {
   if (model.classNames) return [...model.classNames];
-  return Array.from({ length: k }, (_, s) => given.get(s)?.name ?? `segment ${s}`);
+  // an id without a name is "segment s", or "segment s (2)" where the file gave that name to another id
+  const taken = new Set([...given.values()].map((g) => g.name));
+  return Array.from({ length: k }, (_, s) => {
+    const name = given.get(s)?.name;
+    if (name !== undefined) return name;
+    let fresh = `segment ${s}`;
+    for (let i = 2; taken.has(fresh); i++) fresh = `segment ${s} (${i})`;
+    taken.add(fresh);
+    return fresh;
+  });
 }
 
 /**

@@ -64,7 +64,8 @@ export const centreAssignOp = defineOp<{ offset: Float32Array; then: AssignState
 /**
  * Labels rows loaded as they are (float32, not centred, to be read again as they are): each block is copied to
  * scratch, centred by the model's offset and labelled there, giving predict's labels without a second load. Returns
- * the shard's sum of squares after centring, as `centreOp` does, for the range and finiteness checks.
+ * the shard's sum of squares after centring, as `centreOp` does (summed in another order), for the range and
+ * finiteness checks.
  */
 export const labelUncentredOp = defineOp<{ offset: Float32Array; cent: Float32Array; norms: Float32Array; k: number }, number>({
   name: 'kmeans.labelUncentred',

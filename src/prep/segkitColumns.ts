@@ -8,7 +8,8 @@ export const isProba = (name: string, column: string): boolean => name.startsWit
 
 /**
  * Segment columns an earlier run wrote under another name, read back: a column of whole numbers from -1 (no segment)
- * beside a text column of its name plus "_name" that holds one name for each id, with its probability columns.
+ * beside a text column of its name plus "_name" that holds one name for each id (none for -1), with its probability
+ * columns.
  */
 export function earlierSegmentColumns(table: Table): string[] {
   let found = earlierFound.get(table);
@@ -30,7 +31,8 @@ function findEarlierSegmentColumns(table: Table): string[] {
     let ok = table.numRows > 0;
     for (let row = 0; ok && row < table.numRows; row++) {
       const raw = ids.get(row), id = raw === null ? Number.NaN : Number(raw), label = labels.get(row);
-      ok = Number.isInteger(id) && id >= -1 && id < 2 ** 31 && typeof label === 'string' && (named.get(id) ?? label) === label;
+      // no segment (-1) has no name: segkit writes an empty cell there
+      ok = Number.isInteger(id) && id >= -1 && id < 2 ** 31 && (typeof label === 'string' || (id === -1 && label === null)) && (named.get(id) ?? label) === label;
       named.set(id, label);
     }
     if (ok) found.push(name, `${name}_name`, ...[...fields.keys()].filter((n) => isProba(n, name)));

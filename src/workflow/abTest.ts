@@ -103,8 +103,9 @@ function outcomes(table: TableInput, name: string): Float64Array {
   });
   // 64-bit integers float64 does not hold (past 2^53) would shift the means and their difference
   if (wide.some((s) => s.moved > 0)) {
-    const at = isArrowTable(table) ? (i: number) => table.getChild(name)!.get(i) : (i: number) => (table as readonly Record<string, unknown>[])[i][name];
-    const row = values.findIndex((v, i) => { const x = at(i); return typeof x == 'bigint' && BigInt(v) !== x; });
+    const column = isArrowTable(table) ? table.getChild(name)! : undefined;
+    const at = column ? (i: number) => column.get(i) : (i: number) => (table as readonly Record<string, unknown>[])[i][name];
+    const row = Math.max(0, values.findIndex((v, i) => { const x = at(i); return typeof x == 'bigint' && BigInt(v) !== x; }));
     throw new SegkitError('E_PRECISION', `row ${row}: the outcome column "${name}" holds ${String(at(row))}, an integer beyond 2^53 that float64 does not hold exactly (it reads as ${BigInt(values[row])})`, 'rescale the outcome (divide by a power of ten) and test again');
   }
   return values;

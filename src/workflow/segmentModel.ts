@@ -54,8 +54,8 @@ function exactKeys(o: Record<string, unknown>, keys: readonly string[], path: st
 }
 
 /**
- * Checked, frozen copies of the summaries: k of them, ids 0..k-1 in order, each with the mean of every model feature,
- * sizes adding up to the rows the model was fitted on and shares of that count.
+ * Checked, frozen copies of the summaries: k of them, ids 0..k-1 in order, of distinct names, each with the mean of
+ * every model feature, sizes adding up to the rows the model was fitted on and shares of that count.
  */
 function checkSegments(segments: unknown, model: SegmentationModel, rootPath: string, fail: Fail): readonly SegmentSummary[] {
   const k = model.k;

@@ -40,6 +40,19 @@ describe('compareSnapshots thresholds', async () => {
     expect(all.recommendation.reasons.some((s) => s.includes(moved))).toBe(false);
   });
 
+  it('a rise of exactly distanceRise counts in every segment, whatever float32 makes of the distances', async () => {
+    // two segments whose rows sit 3 from their centres before and 3.3 after: +10% each, the default threshold; in
+    // float32 segment 0's rise is 0.0999999841 and segment 1's 0.1000010173
+    const rows = (w: number) => Array.from({ length: 40 }, (_, i) => ({ id: i, x: (i < 20 ? 0 : 100) + (i % 2 ? w : -w) }));
+    const m = await kmeans(fromRows(rows(3).map((r) => [r.x]), { names: ['x'] }), { k: 2, seed: 0 });
+    const r = await compareSnapshots(m, rows(3), rows(3.3), { id: 'id', thresholds: { psiModerate: 50, psiSignificant: 60 } });
+    expect(r.segments.map((s) => Math.round((s.distanceAfter / s.distanceBefore - 1) * 1e4))).toEqual([1000, 1000]);
+    expect(r.recommendation.reasons).toEqual(['customers sit farther from their centres in segment 0 (+10.0%), segment 1 (+10.0%): the centres no longer describe them']);
+    // a rise clearly below the threshold still does not count
+    const below = await compareSnapshots(m, rows(3), rows(3.29), { id: 'id', thresholds: { psiModerate: 50, psiSignificant: 60 } });
+    expect(below.recommendation.reasons).toEqual([]);
+  });
+
   it('thresholds of 0 flag any change, never none: a snapshot compared with itself keeps the model', async () => {
     const zero = { psiModerate: 0, psiSignificant: 0, distanceRise: 0, movedShare: 0, missingRise: 0 };
     const same = await compareSnapshots(model, before, before, { id: 'id', thresholds: zero });

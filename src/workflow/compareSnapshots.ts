@@ -330,8 +330,9 @@ function recommend(r: Omit<CompareSnapshotsResult, 'recommendation' | 'conventio
     raise('monitor');
     reasons.push(`${ksMaterial.map((f) => `${isolate(f.feature)} (KS D = ${f.ks!.statistic.toFixed(3)})`).join(', ')} changed shape by the KS test though its decile shares held`);
   }
-  // as with missing values, a rise of 0 (the same distances) never counts, nor no mover, when a threshold is 0
-  const rising = r.segments.filter((s) => s.distanceBefore > 0 && s.distanceAfter > s.distanceBefore && s.distanceAfter / s.distanceBefore - 1 >= t.distanceRise);
+  // as with missing values, a rise of 0 (the same distances) never counts, nor no mover, when a threshold is 0; a
+  // rise of exactly distanceRise counts to the float32 precision of the distances (3 to 3.3 reads as 3.2999999523)
+  const rising = r.segments.filter((s) => s.distanceBefore > 0 && s.distanceAfter > s.distanceBefore && s.distanceAfter / s.distanceBefore - 1 >= t.distanceRise - 1e-6);
   if (rising.length) {
     raise('refit');
     reasons.push(`customers sit farther from their centres in ${rising.map((s) => `${isolate(s.name)} (+${pct(s.distanceAfter / s.distanceBefore - 1)})`).join(', ')}: the centres no longer describe them`);

@@ -462,24 +462,22 @@ describe('segkit train and score', () => {
     writeFileSync(path('named.csv'), rows('high'));
     ok(['train', 'named.csv', '--target', 'cluster', '--algorithm', 'tree', '--model', 'named.json', '--threads', '1', '-q']);
     expect(JSON.parse(readFileSync(path('named.json'), 'utf8')).segments.map((s: { name: string }) => s.name)).toEqual(['low', 'high']);
+    // refused with E_BAD_LABELS, no model written
+    const refused = (file: string, csv: string, message: string, hint: string) => {
+      writeFileSync(path(file), csv);
+      const model = file.replace('.csv', '.json');
+      const r = segkit(['train', file, '--target', 'cluster', '--algorithm', 'tree', '--model', model, '--threads', '1', '--json']);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).error).toEqual({ code: 'E_BAD_LABELS', message, hint });
+      expect(existsSync(path(model))).toBe(false);
+    };
     // the last row's name named segment 1 ("low"), so both segments were "low" in the saved model
-    writeFileSync(path('renamed.csv'), rows('low'));
-    const r = segkit(['train', 'renamed.csv', '--target', 'cluster', '--algorithm', 'tree', '--model', 'renamed.json', '--threads', '1', '--json']);
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).error).toEqual({
-      code: 'E_BAD_LABELS', message: '"renamed.csv": column "cluster_name" names segment 1 both "high" (line 5) and "low" (line 7)',
-      hint: 'give each segment one name, or leave the "cluster_name" column out of the file',
-    });
-    expect(existsSync(path('renamed.json'))).toBe(false);
+    refused('renamed.csv', rows('low'), '"renamed.csv": column "cluster_name" names segment 1 both "high" (line 5) and "low" (line 7)',
+      'give each segment one name, or leave the "cluster_name" column out of the file');
     // two segments of one name: the scored file's cluster_name column would merge them
-    writeFileSync(path('samename.csv'), ['spend,cluster,cluster_name', '10,0,vip', '12,0,vip', '11,0,vip', '50,1,vip', '52,1,vip', '55,1,vip'].join('\n') + '\n');
-    const same = segkit(['train', 'samename.csv', '--target', 'cluster', '--algorithm', 'tree', '--model', 'samename.json', '--threads', '1', '--json']);
-    expect(same.code).toBe(1);
-    expect(JSON.parse(same.stdout).error).toEqual({
-      code: 'E_BAD_LABELS', message: '"samename.csv": column "cluster_name" names segments 0 (line 2) and 1 (line 5) both "vip"',
-      hint: 'give each segment its own name, or leave the "cluster_name" column out of the file',
-    });
-    expect(existsSync(path('samename.json'))).toBe(false);
+    refused('samename.csv', ['spend,cluster,cluster_name', '10,0,vip', '12,0,vip', '11,0,vip', '50,1,vip', '52,1,vip', '55,1,vip'].join('\n') + '\n',
+      '"samename.csv": column "cluster_name" names segments 0 (line 2) and 1 (line 5) both "vip"',
+      'give each segment its own name, or leave the "cluster_name" column out of the file');
     // an id with no row (1) gets "segment 1" unless the file gave that name to another id
     writeFileSync(path('gapname.csv'), ['spend,cluster,cluster_name', '10,0,segment 1', '12,0,segment 1', '11,0,segment 1', '50,2,top', '52,2,top', '55,2,top'].join('\n') + '\n');
     ok(['train', 'gapname.csv', '--target', 'cluster', '--algorithm', 'tree', '--model', 'gapname.json', '--threads', '1', '-q']);

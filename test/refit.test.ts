@@ -171,15 +171,18 @@ describe('refit of a mini-batch k-means model', async () => {
     expect(Array.from(r.model.labels)).toEqual(Array.from(direct.labels, (l) => perm[l]));
   });
 
+  /** Four segments' summaries of the rows (means of a, b, c), named by `nameOf`. */
+  const summariesOf = (rows: { a: number; b: number; c: number }[], labels: Int32Array, nameOf: (id: number) => string) => Array.from({ length: 4 }, (_, id) => {
+    const members = rows.filter((_, i) => labels[i] === id);
+    return { id, name: nameOf(id), size: members.length, share: members.length / rows.length, means: Object.fromEntries(names.map((f) => [f, members.reduce((s, r) => s + r[f as 'a'], 0) / members.length])) };
+  });
+
   it('a SegmentModel holding one is refitted into a SegmentModel holding one, saved and read back', async () => {
     const rows = Array.from({ length: 2000 }, (_, i) => ({ a: base.columns[0][i], b: base.columns[1][i], c: base.columns[2][i] }));
     const prep = pipeline({ scale: 'standard' });
     const { dataset } = await prep.fitTransform(rows);
     const mb = await miniBatchKMeans(dataset, { k: 4, seed: 1, batchSize: 256 });
-    const segments = Array.from({ length: 4 }, (_, id) => {
-      const members = rows.filter((_, i) => mb.labels[i] === id);
-      return { id, name: `group ${id}`, size: members.length, share: members.length / rows.length, means: Object.fromEntries(names.map((f) => [f, members.reduce((s, r) => s + r[f as 'a'], 0) / members.length])) };
-    });
+    const segments = summariesOf(rows, mb.labels, (id) => `group ${id}`);
     const sm = new SegmentModel({ pipeline: prep, model: mb, segments });
     const r = await refit(sm, rows, { seed: 3 });
     expect(r.model.model).toBeInstanceOf(MiniBatchKMeansModel);
@@ -193,10 +196,7 @@ describe('refit of a mini-batch k-means model', async () => {
     const prep = pipeline({ scale: 'standard' });
     const { dataset } = await prep.fitTransform(rows);
     const km = await kmeans(dataset, { k: 4, seed: 1 });
-    const segments = Array.from({ length: 4 }, (_, id) => {
-      const members = rows.filter((_, i) => km.labels[i] === id);
-      return { id, name: `\u202Egroup ${id}`, size: members.length, share: members.length / rows.length, means: Object.fromEntries(names.map((f) => [f, members.reduce((s, r) => s + r[f as 'a'], 0) / members.length])) };
-    });
+    const segments = summariesOf(rows, km.labels, (id) => `\u202Egroup ${id}`);
     const r = await refit(new SegmentModel({ pipeline: prep, model: km, segments }), rows, { k: 5, seed: 3 });
     expect(r.split.length).toBeGreaterThan(0);
     // "split: 2 into 2 (\u2068\u202Egroup 2\u2069) and 4": the override ends with the name, not with the text
@@ -211,10 +211,7 @@ describe('refit of a mini-batch k-means model', async () => {
     const prep = pipeline({ scale: 'standard' });
     const { dataset } = await prep.fitTransform(rows);
     const km = await kmeans(dataset, { k: 4, seed: 1 });
-    const segments = Array.from({ length: 4 }, (_, id) => {
-      const members = rows.filter((_, i) => km.labels[i] === id);
-      return { id, name: id === 1 ? 'New segment 4' : `group ${id}`, size: members.length, share: members.length / rows.length, means: Object.fromEntries(names.map((f) => [f, members.reduce((s, r) => s + r[f as 'a'], 0) / members.length])) };
-    });
+    const segments = summariesOf(rows, km.labels, (id) => id === 1 ? 'New segment 4' : `group ${id}`);
     const r = await refit(new SegmentModel({ pipeline: prep, model: km, segments }), rows, { k: 5, seed: 3 });
     expect(r.matches.map((m) => m.previous)).toEqual([0, 1, 2, 3, null]);
     // segment 4 was named "New segment 4" beside the kept segment 1 of that name

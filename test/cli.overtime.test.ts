@@ -475,9 +475,16 @@ describe('segkit compare under a density model', () => {
     expect(m.fromUnassigned.reduce((a: number, b: number) => a + b)).toBe(1);
     const text = segkit(['compare', 'dbefore.csv', 'dafter.csv', '--model', 'dmodel.json', '--id', 'id', '-q']);
     expect(text.code, text.stderr).toBe(0);
-    // the unassigned row: one customer came from nowhere into a segment, three stayed without one
+    // the unassigned row: one customer came from nowhere into a segment, three stayed without one, none left
     const line = text.stdout.split('\n').find((l) => l.trimStart().startsWith('unassigned'))!;
-    expect(line.trim().split(/\s+/)).toEqual(['unassigned', ...m.fromUnassigned.map(String), '3']);
+    expect(line.trim().split(/\s+/)).toEqual(['unassigned', ...m.fromUnassigned.map(String), '3', '0']);
+    expect(m.unassignedGone).toBe(0);
+    // customer 203 (unassigned before) left: the unassigned row's "gone" counts it
+    writeFileSync(join(dir, 'dafter2.csv'), after.filter((l) => !l.startsWith('203,')).join('\n') + '\n');
+    const left = segkit(['compare', 'dbefore.csv', 'dafter2.csv', '--model', 'dmodel.json', '--id', 'id', '-q']);
+    expect(left.code, left.stderr).toBe(0);
+    const row2 = left.stdout.split('\n').find((l) => l.trimStart().startsWith('unassigned'))!;
+    expect(row2.trim().split(/\s+/)).toEqual(['unassigned', ...m.fromUnassigned.map(String), '2', '1']);
   });
 });
 

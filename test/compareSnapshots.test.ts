@@ -684,6 +684,9 @@ describe('matching customers by id', () => {
       if (lb[i] !== la[j]) { movers.push(v); from.push(lb[i]); to.push(la[j]); }
     });
     lb.forEach((c, i) => { if (c >= 0 && !seen.has(i)) gone[c]++; });
+    const unassignedGone = lb.filter((c, i) => c < 0 && !seen.has(i)).length;
+    expect(unassignedGone).toBeGreaterThan(0);
+    expect(byTable.migration.unassignedGone).toBe(unassignedGone);
     expect(byTable.migration.unscoredBefore).toBeGreaterThan(0);
     expect(byTable.migration.counts).toEqual(counts);
     expect(byTable.migration.new).toEqual(fresh);

@@ -146,7 +146,7 @@ async function runCompare(beforePath: string, afterPath: string, f: CompareFlags
       ['before \\ after', ...m.segments, ...(none ? [UNASSIGNED.toLowerCase()] : []), 'gone'],
       [
         ...m.segments.map((s, i) => [s, ...m.counts[i].map(String), ...(none ? [String(m.toUnassigned[i])] : []), String(m.gone[i])]),
-        ...(none ? [[UNASSIGNED.toLowerCase(), ...m.fromUnassigned.map(String), String(m.unassignedBoth), '']] : []),
+        ...(none ? [[UNASSIGNED.toLowerCase(), ...m.fromUnassigned.map(String), String(m.unassignedBoth), String(m.unassignedGone)]] : []),
         ['new', ...m.new.map(String), ...(none ? [''] : []), ''],
       ],
       [false, ...m.segments.map(() => true), ...(none ? [true] : []), true],

@@ -178,7 +178,7 @@ function matrixHtml(r: CompareSnapshotsResult): string {
   const num = (c: number) => `<td class="num">${c.toLocaleString('en-US')}</td>`;
   const head = m.segments.map((s) => `<th scope="col">${esc(s)}</th>`).join('') + (none ? `<th scope="col">${UNASSIGNED}</th>` : '') + `<th scope="col">${GONE}</th>`;
   const body = m.segments.map((from, i) => `<tr><th scope="row">${esc(from)}</th>${m.counts[i].map((c, j) => `<td class="num${i === j ? ' stay' : ''}">${c.toLocaleString('en-US')}</td>`).join('')}${none ? num(m.toUnassigned[i]) : ''}${num(m.gone[i])}</tr>`).join('')
-    + (none ? `<tr><th scope="row">${UNASSIGNED}</th>${m.fromUnassigned.map(num).join('')}${num(m.unassignedBoth)}<td></td></tr>` : '')
+    + (none ? `<tr><th scope="row">${UNASSIGNED}</th>${m.fromUnassigned.map(num).join('')}${num(m.unassignedBoth)}${num(m.unassignedGone)}</tr>` : '')
     + `<tr><th scope="row">${NEW}</th>${m.new.map(num).join('')}${none ? '<td></td>' : ''}<td></td></tr>`;
   return `<table class="matrix"><caption>Customers by segment before (rows) and after (columns)</caption><thead><tr><th></th>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }

@@ -106,6 +106,8 @@ export interface Migration {
   fromUnassigned: number[];
   /** Returning customers with no segment before or after (the unassigned row and column's cell). */
   unassignedBoth: number;
+  /** Customers with no segment before that are not in the after snapshot (the unassigned row's "gone"). */
+  unassignedGone: number;
   /** Rows left without a segment (an outlier rule dropped them) in each snapshot. */
   unscoredBefore: number;
   unscoredAfter: number;
@@ -653,7 +655,9 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
     segments: names, counts,
     // over every customer of the segment still there after, those now without a segment included
     shares: counts.map((row, i) => { const s = row.reduce((a, b) => a + b, 0) + toUnassigned[i]; return row.map((c) => (s ? c / s : 0)); }),
-    new: fresh, gone, returning, moved, toUnassigned, fromUnassigned, unassignedBoth, unscoredBefore: drift.before.rows[k], unscoredAfter: drift.after.rows[k],
+    new: fresh, gone, returning, moved, toUnassigned, fromUnassigned, unassignedBoth,
+    unassignedGone: drift.before.rows[k] - unassignedBoth - fromUnassigned.reduce((a, b) => a + b, 0),
+    unscoredBefore: drift.before.rows[k], unscoredAfter: drift.after.rows[k],
   };
   const segments: SegmentChange[] = names.map((name, c) => {
     const b = drift.before.rows[c], a = drift.after.rows[c];

@@ -196,12 +196,6 @@ function checkUniquePerRow(table: Table, names: readonly string[], path: string)
   }
 }
 
-/**
- * One of `own`: the columns segkit wrote into the table (`segkitColumns`, added where the options are made) and the
- * command's own (another --segment-column's); never a feature unless --columns or --encode names it.
- */
-const segkitColumn = (name: string, own: readonly string[]): boolean => own.includes(name);
-
 /** Why a column the command keeps out of the features (`alsoExclude`) is kept out, in the words of the flag naming it. */
 function keptOutBy(flags: PrepFlags, table: Table, name: string): string {
   const f = flags as PrepFlags & { value?: string; audit?: readonly string[]; truth?: string; labels?: string; target?: string };
@@ -221,6 +215,8 @@ function keptOutBy(flags: PrepFlags, table: Table, name: string): string {
  * columns out of the features; segkit's own output columns stay out unless --columns names them.
  */
 export function pipelineOptions(flags: PrepFlags, table: Table, path: string, alsoExclude: readonly string[] = [], own: readonly string[] = []): PipelineOptions {
+  // the columns segkit wrote into the table and the command's own (another --segment-column's): never features
+  // unless --columns or --encode names them
   own = [...own, ...writtenBySegkit(table)];
   requireColumns(table, flags.columns ?? [], '--columns', path);
   requireColumns(table, flags.exclude ?? [], '--exclude', path);
@@ -241,7 +237,7 @@ export function pipelineOptions(flags: PrepFlags, table: Table, path: string, al
     if (kept !== undefined) throw new UsageError(`${flag}: column "${kept}" ${keptOutBy(flags, table, kept)} and cannot also be a feature`);
   }
   const names = table.schema.fields.map((f) => f.name);
-  const segkitColumns = names.filter((n) => segkitColumn(n, own) && !(flags.columns ?? []).includes(n) && !encodeList.includes(n));
+  const segkitColumns = names.filter((n) => own.includes(n) && !(flags.columns ?? []).includes(n) && !encodeList.includes(n));
   const id = flags.id ?? names.find(looksLikeId);
   const chosen = flags.columns ? new Set(flags.columns) : undefined;
   // columns left out on purpose are not checked for stray words
@@ -306,7 +302,7 @@ function featureReport(table: Table, prep: Pipeline, result: PipelineResult, fla
       // a column of only empty cells reads as text, but encoding it would give nothing
       const empty = noValues(table.getChild(name), table.numRows);
       const type = empty ? 'other' : types.get(name);
-      const reason = name === prep.id ? 'id' : segkitColumn(name, own) ? 'segkit output' : type === 'categorical' ? 'text' : 'neither numbers nor text';
+      const reason = name === prep.id ? 'id' : own.includes(name) ? 'segkit output' : type === 'categorical' ? 'text' : 'neither numbers nor text';
       leftOut.push({ column: name, reason });
     }
   }

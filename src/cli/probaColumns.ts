@@ -3,12 +3,8 @@ import { dataFromValues, tableWithColumns } from '../data/arrowTable.js';
 import { columnNames } from './withSegments.js';
 import { isProba } from '../prep/segkitColumns.js';
 
-/** Whether `name` is a --proba column of `column` (`<column>_proba_<id>`). */
-export { isProba };
-
 /** The --proba column of each segment: `<column>_proba_<id>`. */
 export const probaColumnNames = (column: string, k: number): string[] => Array.from({ length: k }, (_, t) => `${column}_proba_${t}`);
-
 
 /** The input's probability columns (segkit's own --proba output, read back): the new ones replace them. */
 export function replacedProbaColumns(table: Table | readonly string[], column: string): string[] {

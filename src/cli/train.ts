@@ -1,6 +1,7 @@
 import type { Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import { SegkitError, throwIfAborted } from '../util/errors.js';
+import { freshName } from '../util/labels.js';
 import type { Dataset } from '../data/dataset.js';
 import { decisionTree } from '../core/treeModel.js';
 import { randomForest } from '../core/forestModel.js';
@@ -110,14 +111,7 @@ function segmentNames(k: number, model: TreeEnsemble, given: ReadonlyMap<number,
   if (model.classNames) return [...model.classNames];
   // an id without a name is "segment s", or "segment s (2)" where the file gave that name to another id
   const taken = new Set([...given.values()].map((g) => g.name));
-  return Array.from({ length: k }, (_, s) => {
-    const name = given.get(s)?.name;
-    if (name !== undefined) return name;
-    let fresh = `segment ${s}`;
-    for (let i = 2; taken.has(fresh); i++) fresh = `segment ${s} (${i})`;
-    taken.add(fresh);
-    return fresh;
-  });
+  return Array.from({ length: k }, (_, s) => given.get(s)?.name ?? freshName(`segment ${s}`, taken));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { badOption } from '../util/errors.js';
 import { checkOptions as checkKeys } from '../util/options.js';
 import { isolate } from '../util/bidiText.js';
+import { freshName } from '../util/labels.js';
 
 /** A feature and how far a segment sits from the population on it, in population standard deviations. */
 export interface FeatureZ {
@@ -228,14 +229,5 @@ export function uniqueSegmentNames(profiles: readonly (readonly FeatureZ[] | nul
     return c === 1 ? n : '';
   });
   out.forEach((n) => n && used.add(n));
-  return out.map((n, i) => {
-    if (n) return n;
-    for (let c = 2; ; c++) {
-      const candidate = `${names[i]} (${c})`;
-      if (!used.has(candidate)) {
-        used.add(candidate);
-        return candidate;
-      }
-    }
-  });
+  return out.map((n, i) => n || freshName(names[i], used));
 }

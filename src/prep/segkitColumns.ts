@@ -11,7 +11,7 @@ export const isProba = (name: string, column: string): boolean => name.startsWit
  * beside a text column of its name plus "_name" that holds one name for each id (none for -1), with its probability
  * columns.
  */
-export function earlierSegmentColumns(table: Table): string[] {
+function earlierSegmentColumns(table: Table): string[] {
   let found = earlierFound.get(table);
   if (!found) earlierFound.set(table, (found = findEarlierSegmentColumns(table)));
   return found;

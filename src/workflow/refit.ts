@@ -14,6 +14,7 @@ import { linearSumAssignment } from '../core/linearSumAssignment.js';
 import type { RunOptions } from '../core/model.js';
 import { SegmentModel, type SegmentSummary } from './segmentModel.js';
 import { isolate } from '../util/bidiText.js';
+import { freshName } from '../util/labels.js';
 
 export interface RefitOptions extends RunOptions {
   /** Segments of the new fit (default: the model's k). */
@@ -214,15 +215,9 @@ function summaries(old: SegmentModel, table: TableInput, model: KMeansModel | Mi
   // a new segment's name is not one a kept segment has (an earlier refit's "New segment 3", renumbered): names tell
   // segments apart in the migration and the movers' file, as segkit segment's are all different
   const taken = new Set(previousOf.flatMap((p) => (p === null ? [] : [old.segments[p].name])));
-  const freshName = (id: number): string => {
-    let name = `New segment ${id}`;
-    for (let c = 2; taken.has(name); c++) name = `New segment ${id} (${c})`;
-    taken.add(name);
-    return name;
-  };
   return Array.from({ length: k }, (_, id) => ({
     id,
-    name: previousOf[id] !== null ? old.segments[previousOf[id]!].name : freshName(id),
+    name: previousOf[id] !== null ? old.segments[previousOf[id]!].name : freshName(`New segment ${id}`, taken),
     size: size[id],
     share: n ? size[id] / n : 0,
     means: Object.fromEntries(keys.map((key, q) => [key, size[id] ? sums[q][id] / size[id] : NaN])),

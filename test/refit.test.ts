@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, createRandom, fromColumns, kmeans, miniBatchKMeans, MiniBatchKMeansModel, pipeline, SegmentModel } from '../src/index.node.js';
 import { linearSumAssignment } from '../src/core/linearSumAssignment.js';
@@ -42,6 +43,32 @@ describe('linearSumAssignment (Hungarian method)', () => {
     expect(linearSumAssignment([])).toEqual({ rows: [], cols: [], cost: 0 });
     expectError(() => linearSumAssignment([[1, 2], [3]]), 'E_RAGGED_ROWS', 'cost row 1');
     expectError(() => linearSumAssignment([[1, NaN]]), 'E_NAN_INPUT', 'cost[0][1]');
+  });
+
+  it('+Infinity forbids a pair, as in SciPy: the same optimal cost on 300 matrices, and "infeasible" where SciPy says so', () => {
+    const fx = JSON.parse(readFileSync(new URL('./fixtures/lsa_forbidden.json', import.meta.url), 'utf8')) as {
+      cases: { matrix: (number | 'inf')[][]; cost?: number; infeasible?: boolean }[];
+    };
+    let feasible = 0;
+    for (const cs of fx.cases) {
+      const cost = cs.matrix.map((row) => row.map((v) => (v === 'inf' ? Infinity : v)));
+      if (cs.infeasible) {
+        expect(bruteForce(cost)).toBe(Infinity);
+        expectError(() => linearSumAssignment(cost), 'E_BAD_OPTION', 'infeasible');
+        continue;
+      }
+      feasible++;
+      const got = linearSumAssignment(cost);
+      expect(got.rows.length).toBe(Math.min(cost.length, cost[0].length));
+      expect(new Set(got.cols).size).toBe(got.cols.length);
+      expect(got.rows.every((i, q) => Number.isFinite(cost[i][got.cols[q]]))).toBe(true);
+      expect(got.cost).toBeCloseTo(cs.cost!, 9);
+    }
+    expect(feasible).toBe(253);
+    expect(linearSumAssignment([[Infinity, 1, 3], [2, Infinity, 5], [3, 2, Infinity]])).toEqual({ rows: [0, 1, 2], cols: [2, 0, 1], cost: 7 });
+    expectError(() => linearSumAssignment([[1, Infinity, Infinity], [2, Infinity, Infinity]]), 'E_BAD_OPTION', 'rows 0 to 1 cannot each take a different column');
+    expectError(() => linearSumAssignment([[Infinity, 1], [Infinity, 2], [Infinity, 3]]), 'E_BAD_OPTION', 'column 0 can take no row without a cost of +Infinity');
+    expectError(() => linearSumAssignment([[-Infinity, 1], [1, 2]]), 'E_NAN_INPUT', 'cost[0][0] is -Infinity');
   });
 
   it('a hole in the matrix is refused, naming the entry or the row, never assigned as a cost', () => {

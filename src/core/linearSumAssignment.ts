@@ -7,7 +7,9 @@ const SAFE_EXPONENT = 900;
 /**
  * The minimum-cost assignment of rows to columns (scipy.optimize.linear_sum_assignment): the Hungarian method
  * (Kuhn 1955, Munkres 1957) with potentials and shortest augmenting paths, O(r^2 c) for r <= c. A rectangular
- * matrix assigns every row of the smaller side; rows are returned ascending with their column.
+ * matrix assigns every row of the smaller side; rows are returned ascending with their column. A cost of +Infinity
+ * forbids its pair, as in SciPy; a matrix whose every complete assignment takes a forbidden pair is `E_BAD_OPTION`
+ * ("infeasible"). NaN and -Infinity are refused.
  * @example
  * linearSumAssignment([[4, 1, 3], [2, 0, 5], [3, 2, 2]]); // { rows: [0, 1, 2], cols: [1, 0, 2], cost: 5 }
  */
@@ -24,7 +26,9 @@ export function linearSumAssignment(cost: readonly (readonly number[])[]): { row
     if (row.length !== c) throw new SegkitError('E_RAGGED_ROWS', `cost row ${i} has ${row.length} values, row 0 has ${c}`);
     for (let j = 0; j < c; j++) {
       const v = row[j];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new SegkitError('E_NAN_INPUT', `cost[${i}][${j}] is ${String(v)}; costs must be finite numbers`);
+      if (typeof v !== 'number' || Number.isNaN(v) || v === -Infinity) {
+        throw new SegkitError('E_NAN_INPUT', `cost[${i}][${j}] is ${String(v)}; costs must be numbers, or +Infinity for a pair that may not be taken`);
+      }
     }
   }
   if (c === 0) return { rows: [], cols: [], cost: 0 };
@@ -35,7 +39,7 @@ export function linearSumAssignment(cost: readonly (readonly number[])[]): { row
   // (Infinity - Infinity is NaN, and the search for a column then never ends), so those are scaled by a power of two,
   // which keeps every cost's ratio to the others and so the optimal assignment
   let big = 0;
-  for (const row of cost) for (const x of row) big = Math.max(big, Math.abs(x));
+  for (const row of cost) for (const x of row) if (x !== Infinity) big = Math.max(big, Math.abs(x));
   const scale = big > 2 ** SAFE_EXPONENT ? ldexp(1, SAFE_EXPONENT - ceilLog2(big)) : 1;
   const a = (i: number, j: number): number => scale * (flip ? cost[j - 1][i - 1] : cost[i - 1][j - 1]);
   const u = new Float64Array(n + 1), v = new Float64Array(m + 1);
@@ -54,6 +58,12 @@ export function linearSumAssignment(cost: readonly (readonly number[])[]): { row
         const cur = a(i0, j) - u[i0] - v[j];
         if (cur < minv[j]) { minv[j] = cur; way[j] = j0; }
         if (minv[j] < delta) { delta = minv[j]; j1 = j; }
+      }
+      // no column is reachable at a finite cost: every assignment of the rows so far takes a forbidden pair
+      if (delta === Infinity) {
+        const [one, other] = flip ? ['column', 'row'] : ['row', 'column'];
+        const who = i === 1 ? `${one} 0 can take no ${other}` : `${one}s 0 to ${i - 1} cannot each take a different ${other}`;
+        throw new SegkitError('E_BAD_OPTION', `the cost matrix is infeasible: ${who} without a cost of +Infinity`);
       }
       for (let j = 0; j <= m; j++) {
         if (used[j]) { u[p[j]] += delta; v[j] -= delta; } else minv[j] -= delta;

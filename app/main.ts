@@ -137,8 +137,11 @@ function showColumns(table: Table): void {
 function pipelineOptions(): PipelineOptions {
   const columns = Array.from($('columns').querySelectorAll<HTMLInputElement>('input:checked')).map((i) => i.value);
   const id = $<HTMLSelectElement>('id').value;
+  // the ticked boxes are the features: named once they or the id differ from what the page chose (for another id,
+  // the library's default would take every numeric column but that one, the first id's among them, ticked or not)
+  const byName = columns.join('\u0000') !== defaults.columns.join('\u0000') || id !== defaults.id;
   return {
-    ...(columns.join('\u0000') !== defaults.columns.join('\u0000') ? { columns } : defaults.left.length > 0 ? { exclude: defaults.left } : {}),
+    ...(byName ? { columns } : defaults.left.length > 0 ? { exclude: defaults.left } : {}),
     ...(id !== defaults.id ? { id: id === '' ? null : id } : {}),
     scale: { method: 'standard' },
     impute: { strategy: 'median' },
@@ -284,6 +287,11 @@ function wire(): void {
     drop.classList.remove('over');
     const file = e.dataTransfer?.files[0];
     if (file) void pick(file);
+  });
+  // a column picked as the id is no feature: its box is unticked (and can be ticked again)
+  $<HTMLSelectElement>('id').addEventListener('change', (e) => {
+    const name = (e.target as HTMLSelectElement).value;
+    for (const box of Array.from($('columns').querySelectorAll<HTMLInputElement>('input'))) if (box.value === name) box.checked = false;
   });
   $('setup').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -257,6 +257,47 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     }
   }, 300_000);
 
+  it('the ticked boxes are the features when another id (or none) is picked: the labels of `segkit segment --columns`', async () => {
+    // a numeric id the page picks by its name, and three features
+    const g = createRandom(12);
+    const lines = ['id,a,b,c'];
+    for (let i = 0; i < 300; i++) lines.push(`${1000 + 7 * i},${((i % 3) * 5 + g.normal()).toFixed(3)},${((i % 2) * 4 + g.normal()).toFixed(3)},${g.normal().toFixed(3)}`);
+    const file = path.join(dir, 'numeric-id.csv'), again = path.join(dir, 'numeric-id-again.csv');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    writeFileSync(again, `${lines.join('\n')}\n`);
+    const noId = await cliSegments(file, ['--k', '3', '--seed', '1', '--columns', 'a,b,c']);
+    const idA = await cliSegments(file, ['--k', '3', '--seed', '1', '--id', 'a', '--columns', 'b,c']);
+    const { page, problems } = await open(app.url);
+    try {
+      const run = async (id: string, f: string): Promise<void> => {
+        await page.evaluate(() => (document.documentElement.dataset.state = 'ready'));
+        await page.setInputFiles('#file', f);
+        await page.waitForFunction((name) => document.getElementById('loaded')!.textContent!.startsWith(`${name}: `), path.basename(f));
+        await page.waitForSelector('#setup:not([hidden])');
+        expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['id:false', 'a:true', 'b:true', 'c:true']);
+        await page.selectOption('#id', id);
+        await page.check('input[name=kmode][value=given]');
+        await page.fill('#k', '3');
+        await page.fill('#seed', '1');
+        await page.click('#run');
+        await page.waitForFunction(() => ['done', 'failed'].includes(document.documentElement.dataset.state!), null, { timeout: 120_000 });
+        expect(await page.textContent('#progress')).toBe('');
+      };
+      // no id: the unticked id column stayed a feature before
+      await run('', file);
+      expect(await page.textContent('#summary')).toContain('300 customers, 3 features (a, b, c): 3 segments.');
+      expect(Array.from(await segmentColumn((await downloadOf(page, '#get-segments')).bytes))).toEqual(Array.from(noId));
+      // column a as the id: its box is unticked, and the first id is not taken back as a feature
+      await run('a', again);
+      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['id:false', 'a:false', 'b:true', 'c:true']);
+      expect(await page.textContent('#summary')).toContain('300 customers, 2 features (b, c): 3 segments.');
+      expect(Array.from(await segmentColumn((await downloadOf(page, '#get-segments')).bytes))).toEqual(Array.from(idA));
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
   it('k chosen by the sweep: the k and the labels of `segkit segment --k auto`', async () => {
     const small = path.join(dir, 'customers-3000.csv');
     writeFileSync(small, customersCsv(3_000, 5));

@@ -51,6 +51,9 @@ async function readFile(file: File): Promise<Table> {
   const ext = file.name.toLowerCase().split('.').pop() ?? '';
   if (ext === 'parquet') return segkit.readParquet(bytes);
   if (['arrow', 'feather', 'ipc', 'arrows'].includes(ext)) return segkit.readArrow(bytes);
+  // JSON as the command line reads it: an array of records (or columns), or one record a line
+  if (ext === 'json') return segkit.readJson(bytes);
+  if (ext === 'ndjson' || ext === 'jsonl') return segkit.readNdjson(bytes);
   return segkit.readCsv(bytes, ext === 'tsv' ? { delimiter: '\t' } : {});
 }
 

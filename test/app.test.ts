@@ -298,6 +298,28 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     }
   }, 300_000);
 
+  it('JSON and NDJSON files: read as the command line reads them, with its labels', async () => {
+    const g = createRandom(21);
+    const records = Array.from({ length: 240 }, (_, i) => ({ customer_id: `C${i}`, spend: +((i % 3) * 40 + g.normal() * 5).toFixed(2), visits: i % 4 === 0 ? null : (i % 2) * 6 + g.int(3) }));
+    const json = path.join(dir, 'customers.json'), ndjson = path.join(dir, 'customers.ndjson');
+    writeFileSync(json, JSON.stringify(records));
+    writeFileSync(ndjson, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const want = await cliSegments(json, ['--k', '3', '--seed', '1']);
+    expect(Array.from(await cliSegments(ndjson, ['--k', '3', '--seed', '1']))).toEqual(Array.from(want));
+    const { page, problems } = await open(app.url);
+    try {
+      for (const file of [json, ndjson]) {
+        await segment(page, file, 3, 1);
+        expect(await page.textContent('#summary')).toContain('240 customers, 2 features (spend, visits): 3 segments.');
+        expect(Array.from(await segmentColumn((await downloadOf(page, '#get-segments')).bytes))).toEqual(Array.from(want));
+      }
+      expect(new Set(want).size).toBe(3);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
   it('k chosen by the sweep: the k and the labels of `segkit segment --k auto`', async () => {
     const small = path.join(dir, 'customers-3000.csv');
     writeFileSync(small, customersCsv(3_000, 5));

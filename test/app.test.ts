@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { Float64, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Decimal, Float64, makeData, makeVector, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { createRandom, readCsv, SegmentModel } from '../src/index.node.js';
 import { APP_DIR, APP_HEADERS, startAppServer, type AppServer } from '../src/cli/app.js';
 import { CHROMIUM, failure, launchChromium } from './helpers.js';
@@ -313,6 +313,37 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
         expect(await page.textContent('#summary')).toContain('240 customers, 2 features (spend, visits): 3 segments.');
         expect(Array.from(await segmentColumn((await downloadOf(page, '#get-segments')).bytes))).toEqual(Array.from(want));
       }
+      expect(new Set(want).size).toBe(3);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 300_000);
+
+  it('a decimal column (money from a database) is a feature, ticked, as on the command line', async () => {
+    const g = createRandom(5);
+    const m = 300;
+    // cents as decimal(10, 2): 128-bit two's complement words, low word first
+    const cents = Array.from({ length: m }, (_, i) => BigInt(Math.round(((i % 3) * 50 + g.normal() * 4) * 100)));
+    const words = new Uint32Array(4 * m);
+    cents.forEach((v, i) => {
+      const u = BigInt.asUintN(128, v);
+      for (let w = 0; w < 4; w++) words[4 * i + w] = Number((u >> BigInt(32 * w)) & 0xffffffffn);
+    });
+    const file = path.join(dir, 'decimal.arrow');
+    writeFileSync(file, tableToIPC(new Table({
+      customer_id: vectorFromArray(Array.from({ length: m }, (_, i) => `C${i}`)),
+      amount: makeVector(makeData({ type: new Decimal(2, 10, 128), length: m, nullCount: 0, data: words })),
+      visits: vectorFromArray(Array.from({ length: m }, (_, i) => (i % 2) * 5 + g.normal()), new Float64()),
+    }), 'file'));
+    const want = await cliSegments(file, ['--k', '3', '--seed', '1']);
+    const { page, problems } = await open(app.url);
+    try {
+      await segment(page, file, 3, 1);
+      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}:${(i as HTMLInputElement).disabled}`)))
+        .toEqual(['customer_id:false:true', 'amount:true:false', 'visits:true:false']);
+      expect(await page.textContent('#summary')).toContain('300 customers, 2 features (amount, visits): 3 segments.');
+      expect(Array.from(await segmentColumn((await downloadOf(page, '#get-segments')).bytes))).toEqual(Array.from(want));
       expect(new Set(want).size).toBe(3);
       expect(problems).toEqual([]);
     } finally {

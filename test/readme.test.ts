@@ -52,6 +52,15 @@ describe('the README', () => {
     expect(r.stdout).toContain('2000 new customers scored');
   });
 
+  it('the edge example\'s model file is what the command its comment shows writes', () => {
+    const source = readFileSync(join(ROOT, 'examples', 'edge', 'score.mjs'), 'utf8');
+    const line = /^\/\/\s+(npx segkit segment .*?)\s+#/m.exec(source)![1];
+    const args = line.split(/\s+/).slice(2).map((a) => (a === 'examples/edge/model.json' ? join(dir, 'edge-model.json') : a));
+    const r = spawnSync(process.execPath, [BIN, ...args, '--quiet'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`${line}\nexited ${r.status}: ${r.stderr}`);
+    expect(JSON.parse(readFileSync(join(dir, 'edge-model.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(ROOT, 'examples', 'edge', 'model.json'), 'utf8')));
+  }, 120_000);
+
   it('runs every command of its command-line block as written', () => {
     const lines = block('Command line', 'sh').split('\n').filter((l) => l.trim() !== '');
     expect(lines.length).toBeGreaterThanOrEqual(5);

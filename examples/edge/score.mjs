@@ -3,7 +3,7 @@
 // Workers, Vercel and Netlify edge functions, Deno Deploy): segkit's neutral entry generates no code at run time
 // and needs no file system; the model travels inside the bundle.
 //
-//   segkit segment customers.csv --k 5 --seed 7 --model examples/edge/model.json   # the model file
+//   npx segkit segment examples/customers.csv --k 5 --seed 7 --model examples/edge/model.json   # the model file
 //   curl -X POST --data '[{"customer_id":"C1","age":41,"sessions":12, ...}]' https://<your function>/
 import { SegmentModel } from 'segkit';
 import saved from './model.json' with { type: 'json' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bool, DateMillisecond, Dictionary, Float32, Float64, Int32, Int64, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, makeData, Utf8, makeVector, Null, vectorFromArray } from 'apache-arrow';
+import { Bool, DateMillisecond, Decimal, Dictionary, Float32, Float64, Int32, Int64, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, makeData, Utf8, makeVector, Null, vectorFromArray } from 'apache-arrow';
 import { Pipeline, pipeline, type PipelineJSON } from '../src/prep/pipeline.js';
 import { Imputer } from '../src/prep/imputer.js';
 import { OneHotEncoder } from '../src/prep/oneHotEncoder.js';
@@ -161,6 +161,43 @@ describe('Pipeline', () => {
     // the same values as float64 (an Arrow table, records) are the same categories, not unknown ones encoded as zeros
     const t64 = new Table({ z: vectorFromArray(z, new Float64()), spend: vectorFromArray(spend, new Float64()) });
     const recs = z.map((v, i) => ({ z: v, spend: spend[i] }));
+    for (const other of [prep.transform(t64), prep.transform(recs)]) {
+      expect(other.report.steps[0]).toEqual(own.report.steps[0]);
+      expect(bytes(other.dataset)).toEqual(bytes(own.dataset));
+    }
+  });
+
+  it('a Decimal column listed in encode has the categories of its numbers, which float64 columns and records give too', async () => {
+    // decimal(5, 2) 1.50, 2.00, 1.50, -0.25, null, 123.45, 2.00 (unscaled 150, 200, ...; 128-bit little-endian words,
+    // two's complement); and decimal(38, 0) 12345678901234567890, more digits than a float64 holds, kept exact
+    const dec = (values: (bigint | null)[], precision: number, scale: number) => {
+      const words = new Uint32Array(4 * values.length);
+      const valid = new Uint8Array(Math.ceil(values.length / 8));
+      values.forEach((v, i) => {
+        if (v === null) return;
+        valid[i >> 3] |= 1 << (i & 7);
+        const u = BigInt.asUintN(128, v);
+        for (let w = 0; w < 4; w++) words[4 * i + w] = Number((u >> BigInt(32 * w)) & 0xffffffffn);
+      });
+      const nullCount = values.filter((v) => v === null).length;
+      return makeVector(makeData({ type: new Decimal(scale, precision, 128), length: values.length, nullCount, nullBitmap: nullCount ? valid : null, data: words }));
+    };
+    const unscaled = [150n, 200n, 150n, -25n, null, 12345n, 200n];
+    const spend = [1, 2, 3, 4, 5, 6, 7];
+    const t = new Table({ z: dec(unscaled, 5, 2), big: dec([12345678901234567890n, 1n, 1n, 1n, 1n, 1n, 1n], 38, 0), spend: vectorFromArray(spend, new Float64()) });
+    const prep = await pipeline({ encode: ['z', 'big'], scale: false }).fit(t);
+    // pandas 1.5.3: pd.get_dummies(pd.Series([1.5, 2.0, 1.5, -0.25, None, 123.45, 2.0]).map(str)).columns ->
+    //   ['-0.25', '1.5', '123.45', '2.0', 'nan']: the numbers, as a float64 column of them gives them here (JavaScript
+    //   writes 2.0 as 2); not the unscaled words (before, the fit refused the column as "not a category")
+    expect(prep.featureNames).toEqual(['z=-0.25', 'z=1.5', 'z=123.45', 'z=2', 'z=(missing)', 'big=1', 'big=12345678901234567890', 'spend']);
+    const own = prep.transform(t);
+    expect(own.report.steps[0]).toEqual({ kind: 'oneHotEncoder', columns: [{ column: 'z', unknown: 0, missing: 1 }, { column: 'big', unknown: 0, missing: 0 }] });
+    expect(Array.from(own.dataset.columns[3])).toEqual([0, 1, 0, 0, 0, 0, 1]);
+    // the same values as float64 (an Arrow table, records) are the same categories, not unknown ones encoded as zeros
+    const z = [1.5, 2, 1.5, -0.25, null, 123.45, 2];
+    const big = ['12345678901234567890', '1', '1', '1', '1', '1', '1'];
+    const t64 = new Table({ z: vectorFromArray(z, new Float64()), big: vectorFromArray(big, new Utf8()), spend: vectorFromArray(spend, new Float64()) });
+    const recs = z.map((v, i) => ({ z: v, big: big[i], spend: spend[i] }));
     for (const other of [prep.transform(t64), prep.transform(recs)]) {
       expect(other.report.steps[0]).toEqual(own.report.steps[0]);
       expect(bytes(other.dataset)).toEqual(bytes(own.dataset));

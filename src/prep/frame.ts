@@ -1,5 +1,5 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
-import { decimalNumbers } from '../data/decimal.js';
+import { decimalKey, decimalNumbers, unscaled } from '../data/decimal.js';
 import { fieldIndex, int64Spread, isArrowTable, type Spread } from '../data/dataset.js';
 import { allMidnight, DAY_MS, isoText, timeValues } from '../data/tableCells.js';
 import { columnValues } from '../data/utf8Text.js';
@@ -207,6 +207,13 @@ function arrowCategorical(vec: Vector, name: string): (string | null)[] {
     return timeValues(vec).map((v) => (v == null ? null : timeText(v)));
   }
   const out = new Array<string | null>(vec.length);
+  if (DataType.isDecimal(vec.type)) {
+    // a decimal is the category of its number as a number column gives it (2.00 is "2"), not of its unscaled words
+    const { scale, bitWidth } = vec.type;
+    let row = 0;
+    for (const d of vec.data) for (let i = 0; i < d.length; i++) out[row++] = d.getValid(i) ? decimalKey(unscaled(d.values, i, bitWidth / 32), scale) : null;
+    return out;
+  }
   // a float32 is the category of its shortest decimal that reads back as it (0.1, as written and as a float64 column
   // or a CSV file gives it), not of its float64 expansion (0.10000000149011612)
   const single = DataType.isFloat(vec.type) && vec.type.precision === Precision.SINGLE;

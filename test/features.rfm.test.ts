@@ -564,6 +564,23 @@ describe('rfm', () => {
     expectError(() => rfm(log(new Float32(), [16777216]), { ...options, currencyDecimals: 0 }), 'E_PRECISION', 'row 0');
   });
 
+  it('reads a float32 quantity as the decimal it was written as, so a unit price times it is the line a float64 one gives', () => {
+    // weights in kg times a unit price of 1: Python Decimal('2.675') * 1 and Decimal('0.285') * 1, rounded half up to the
+    // cent, are 2.68 and 0.29; float32 stores 2.675 as 2.6749999523162842 and 0.285 as 0.28499999642372131
+    const quantities = [2.675, 0.285, 1.5];
+    const log = (type: DataType) => new Table({
+      customer: vectorFromArray(['a', 'b', 'c'], new Utf8()),
+      date: vectorFromArray(quantities.map(() => Date.UTC(2024, 0, 1)), new TimestampMillisecond()),
+      quantity: vectorFromArray(quantities, type),
+      price: vectorFromArray([1, 1, 3.33], new Float64()),
+    });
+    const options = { customer: 'customer', date: 'date', amount: 'price', quantity: 'quantity', amountPer: 'unit' } as const;
+    const want = [2.68, 0.29, 5];
+    expect(columns(rfm(log(new Float64()), options)).monetary).toEqual(want);
+    // they were 2.67 and 0.28, a cent off, with the same values in a float32 column
+    expect(columns(rfm(log(new Float32()), options)).monetary).toEqual(want);
+  });
+
   it('reads a microsecond or nanosecond time on its own day, never rounded into the next (pandas writes nanoseconds)', () => {
     // a: 2023-12-31T23:59:59.999999999Z, b: 2023-12-31T00:00Z. The first was read as float64 milliseconds times 1e-6,
     // 2024-01-01T00:00:00Z: the as-of day 2024-01-02, and b's recency 2 where it is 1

@@ -215,6 +215,8 @@ export function rfm(transactions: LogInput, options: RfmOptions): Table {
   const quantity = o.quantity ? readNumbers(transactions, o.quantity, undefined, cust) : undefined;
   const scale = 10 ** o.currencyDecimals;
   narrowMoney(amount, floatBits(transactions, o.amount), scale, cust, o.amount);
+  // a float32 quantity (a weight) alike: 2.675 kg, stored as 2.67499995..., times 1.00 is 2.68 as a float64 2.675 gives
+  if (quantity && floatBits(transactions, o.quantity!) === 24) for (let i = 0; i < n; i++) if (cust[i] >= 0) quantity[i] = +float32Text(quantity[i]);
 
   let invoice: Int32Array | undefined;
   let invoiceCount = 0;

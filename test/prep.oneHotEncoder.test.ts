@@ -123,6 +123,18 @@ describe('OneHotEncoder', () => {
     expect(() => new OneHotEncoder({ columns: 'all' as never })).toThrowError(/oneHotEncoder\.columns/);
   });
 
+  it('refuses null options by name, as the imputer and scaler do, rather than taking their defaults', async () => {
+    // scikit-learn's max_categories=None is no limit: a null here gave the default 20 in silence, and 25 categories
+    // came out as 19 columns and an "other" bucket
+    const c = Array.from({ length: 25 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+    expect(() => pipeline({ encode: { columns: ['c'], maxCategories: null as never } })).toThrowError(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringMatching(/option "encode\.maxCategories" must be an integer >= 2 or Infinity, got null/) }));
+    const all = await pipeline({ encode: { columns: ['c'], maxCategories: Infinity }, scale: false }).fit(c.map((v) => ({ c: v })));
+    expect(all.featureNames).toEqual(c.map((v) => `c=${v}`));
+    for (const key of ['columns', 'handleUnknown', 'missing', 'otherLabel', 'missingLabel']) {
+      expect(() => new OneHotEncoder({ [key]: null } as never)).toThrowError(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining(`option "oneHotEncoder.${key}"`) }));
+    }
+  });
+
   it('round-trips through JSON and rejects inconsistent models', async () => {
     const enc = await new OneHotEncoder({ columns: ['plan'], maxCategories: 3 }).fit(frame({ plan: [...plan.slice(0, 10), null] }));
     const back = OneHotEncoder.fromJSON(JSON.parse(JSON.stringify(enc)));

@@ -60,6 +60,9 @@ describe('Outliers', () => {
     expect(() => new Outliers({ method: 'zscore', factor: 2 })).toThrowError(/outliers\.factor/);
     expect(() => new Outliers({ threshold: -1, method: 'zscore' })).toThrowError(/outliers\.threshold/);
     expect(() => new Outliers({ action: 'remove' as never })).toThrowError(/outliers\.action/);
+    // null is refused, as the imputer's and scaler's options refuse it: it took the default ('iqr', 'clip') in silence
+    expect(() => new Outliers({ method: null as never })).toThrowError(/option "outliers\.method" must be "iqr" or "zscore", got null/);
+    expect(() => new Outliers({ action: null as never })).toThrowError(/option "outliers\.action" must be "clip" or "drop", got null/);
     const rule = await new Outliers({ method: 'zscore', threshold: 2, action: 'drop' }).fit(data());
     const back = Outliers.fromJSON(JSON.parse(JSON.stringify(rule)));
     expect(back.bounds).toEqual(rule.bounds);

@@ -19,7 +19,7 @@ export interface OneHotEncoderOptions {
    * the most frequent categories keep their own column, the rest share `col=other` (scikit-learn's max_categories).
    * Among categories tied on count, the earlier in sorted order keeps its column; scikit-learn 1.2 keeps the later one.
    * A column of exactly `maxCategories` categories keeps a column for each, where scikit-learn 1.2 moves the rarest
-   * alone into its infrequent column.
+   * alone into its infrequent column. Infinity for no limit (scikit-learn's None; null is refused).
    */
   readonly maxCategories?: number;
   /** 'category': missing is a category of its own (`col=(missing)`); 'mostFrequent': it takes the most frequent category. */
@@ -134,24 +134,25 @@ export class OneHotEncoder implements PrepStep {
   constructor(options: OneHotEncoderOptions = {}, optionName = 'oneHotEncoder') {
     const o = optionsObject(options, optionName);
     knownOptions(o, optionName, ['columns', 'handleUnknown', 'maxCategories', 'missing', 'otherLabel', 'missingLabel']);
-    const columns = o.columns ?? DEFAULTS.columns;
+    const columns = o.columns === undefined ? DEFAULTS.columns : o.columns;
     if (columns !== 'auto') {
       if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string') || new Set(columns).size !== columns.length) {
         throw badOption(`${optionName}.columns`, columns, '"auto" or an array of distinct column names');
       }
     }
     this.selection = columns === 'auto' ? 'auto' : Object.freeze([...columns]);
-    this.handleUnknown = o.handleUnknown ?? DEFAULTS.handleUnknown;
+    this.handleUnknown = o.handleUnknown === undefined ? DEFAULTS.handleUnknown : o.handleUnknown;
     if (this.handleUnknown !== 'ignore' && this.handleUnknown !== 'error') throw badOption(`${optionName}.handleUnknown`, this.handleUnknown, '"ignore" or "error"');
-    const max = o.maxCategories ?? DEFAULTS.maxCategories;
+    // undefined is the default; null, as any other value, is checked (scikit-learn's max_categories=None is no limit)
+    const max = o.maxCategories === undefined ? DEFAULTS.maxCategories : o.maxCategories;
     if (typeof max !== 'number' || !(max === Infinity || (Number.isInteger(max) && max >= 2))) {
       throw badOption(`${optionName}.maxCategories`, max, 'an integer >= 2 or Infinity');
     }
     this.#maxCategories = max;
-    this.#missing = o.missing ?? DEFAULTS.missing;
+    this.#missing = o.missing === undefined ? DEFAULTS.missing : o.missing;
     if (this.#missing !== 'category' && this.#missing !== 'mostFrequent') throw badOption(`${optionName}.missing`, this.#missing, '"category" or "mostFrequent"');
-    this.otherLabel = o.otherLabel ?? DEFAULTS.otherLabel;
-    this.missingLabel = o.missingLabel ?? DEFAULTS.missingLabel;
+    this.otherLabel = o.otherLabel === undefined ? DEFAULTS.otherLabel : o.otherLabel;
+    this.missingLabel = o.missingLabel === undefined ? DEFAULTS.missingLabel : o.missingLabel;
     for (const [key, v] of [['otherLabel', this.otherLabel], ['missingLabel', this.missingLabel]] as const) {
       if (typeof v !== 'string') throw badOption(`${optionName}.${key}`, v, 'a string');
     }

@@ -78,9 +78,9 @@ export class Outliers implements PrepStep {
   constructor(options: OutliersOptions = {}, optionName = 'outliers') {
     const o = optionsObject(options, optionName);
     knownOptions(o, optionName, ['method', 'factor', 'threshold', 'action', 'columns']);
-    const method = o.method ?? DEFAULTS.method;
+    const method = o.method === undefined ? DEFAULTS.method : o.method;
     if (method !== 'iqr' && method !== 'zscore') throw badOption(`${optionName}.method`, method, '"iqr" or "zscore"');
-    const action = o.action ?? DEFAULTS.action;
+    const action = o.action === undefined ? DEFAULTS.action : o.action;
     if (action !== 'clip' && action !== 'drop') throw badOption(`${optionName}.action`, action, '"clip" or "drop"');
     if (method === 'iqr' && o.threshold !== undefined) throw badOption(`${optionName}.threshold`, o.threshold, 'unset with method "iqr" (use `factor`)');
     if (method === 'zscore' && o.factor !== undefined) throw badOption(`${optionName}.factor`, o.factor, 'unset with method "zscore" (use `threshold`)');

@@ -287,6 +287,11 @@ describe('behaviourFeatures', () => {
     expectError(() => behaviourFeatures(EVENTS, { ...OPTS, typeCounts: 'blog_view' as never }), 'E_BAD_OPTION', '"typeCounts"');
     // a misspelt option was ignored: sessions fell back to the 30-minute rule
     expectError(() => behaviourFeatures(EVENTS, { ...OPTS, sesion: 'sid' } as never), 'E_BAD_OPTION', 'unknown option "sesion"', 'did you mean "session"');
+    // null is refused, as the pipeline's options refuse it: it took the default in silence (pageViewTypes: null, meant
+    // as "no page views", still counted page_view events as page views)
+    for (const key of ['sessionGapMinutes', 'pageViewTypes', 'featureUseType', 'missingCustomer']) {
+      expectError(() => behaviourFeatures(EVENTS, { ...OPTS, [key]: null } as never), 'E_BAD_OPTION', `option "${key}"`, 'got null');
+    }
   });
 
   it('reads a column that the first record leaves out: records omit the keys an event has no value for', () => {

@@ -869,6 +869,12 @@ describe('rfm', () => {
     expectError(() => rfm(LOG, { ...OPTS, invoice: 'customer' }), 'E_BAD_OPTION', '"invoice"', '"customer"');
     // a misspelt option was ignored: frequency fell back to distinct purchase days
     expectError(() => rfm(LOG, { ...OPTS, invoce: 'invoice' } as never), 'E_BAD_OPTION', 'unknown option "invoce"', 'did you mean "invoice"');
+    // null is refused, as the pipeline's options refuse it: it took the default in silence, so cancelled: null (meant as
+    // "no invoice is a cancellation") still read every invoice starting with "C" as one, and currencyDecimals: null
+    // rounded to the cent
+    for (const key of ['cancelled', 'currencyDecimals', 'amountPer', 'missingCustomer']) {
+      expectError(() => rfm(LOG, { ...OPTS, [key]: null } as never), 'E_BAD_OPTION', `option "${key}"`, 'got null');
+    }
   });
 });
 

@@ -97,12 +97,13 @@ function checkOptions(options: BehaviourFeaturesOptions) {
   const session = columnOption(o, 'session', false);
   const duration = columnOption(o, 'duration', false);
   const feature = columnOption(o, 'feature', false);
-  const gap = options.sessionGapMinutes ?? DEFAULTS.sessionGapMinutes;
+  // undefined is the default; null is checked as any value is (pageViewTypes: null is no way to say "none")
+  const gap = options.sessionGapMinutes === undefined ? DEFAULTS.sessionGapMinutes : options.sessionGapMinutes;
   if (typeof gap !== 'number' || !(gap > 0) || !Number.isFinite(gap)) throw badOption('sessionGapMinutes', gap, 'a positive number of minutes');
-  const pageViewTypes = stringList('pageViewTypes', options.pageViewTypes ?? DEFAULTS.pageViewTypes);
-  const featureUseType = options.featureUseType ?? DEFAULTS.featureUseType;
+  const pageViewTypes = stringList('pageViewTypes', options.pageViewTypes === undefined ? DEFAULTS.pageViewTypes : options.pageViewTypes);
+  const featureUseType = options.featureUseType === undefined ? DEFAULTS.featureUseType : options.featureUseType;
   if (typeof featureUseType !== 'string') throw badOption('featureUseType', featureUseType, 'an event type name');
-  const missingCustomer = options.missingCustomer ?? DEFAULTS.missingCustomer;
+  const missingCustomer = options.missingCustomer === undefined ? DEFAULTS.missingCustomer : options.missingCustomer;
   if (missingCustomer !== 'error' && missingCustomer !== 'skip') throw badOption('missingCustomer', missingCustomer, '"error" or "skip"');
   let typeCounts: [string, string][] | undefined;
   const tc = options.typeCounts;

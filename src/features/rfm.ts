@@ -128,15 +128,16 @@ function checkOptions(options: RfmOptions) {
   const amount = columnOption(o, 'amount', true)!;
   const invoice = columnOption(o, 'invoice', false);
   const quantity = columnOption(o, 'quantity', false);
-  const amountPer = options.amountPer ?? DEFAULTS.amountPer;
+  // undefined is the default; null is checked as any value is (cancelled: null is no way to say "none")
+  const amountPer = options.amountPer === undefined ? DEFAULTS.amountPer : options.amountPer;
   if (amountPer !== 'line' && amountPer !== 'unit') throw badOption('amountPer', amountPer, '"line" or "unit"');
   if (amountPer === 'unit' && !quantity) throw badOption('quantity', quantity, 'a column name when amountPer is "unit"');
-  const missingCustomer = options.missingCustomer ?? DEFAULTS.missingCustomer;
+  const missingCustomer = options.missingCustomer === undefined ? DEFAULTS.missingCustomer : options.missingCustomer;
   if (missingCustomer !== 'error' && missingCustomer !== 'skip') throw badOption('missingCustomer', missingCustomer, '"error" or "skip"');
-  const cancelled = options.cancelled ?? DEFAULTS.cancelled;
+  const cancelled = options.cancelled === undefined ? DEFAULTS.cancelled : options.cancelled;
   if (typeof cancelled !== 'function') throw badOption('cancelled', cancelled, 'a function (invoice id) => boolean');
   const asOf = options.asOf === undefined ? undefined : dateOption('asOf', options.asOf);
-  const currencyDecimals = options.currencyDecimals ?? DEFAULTS.currencyDecimals;
+  const currencyDecimals = options.currencyDecimals === undefined ? DEFAULTS.currencyDecimals : options.currencyDecimals;
   if (!Number.isInteger(currencyDecimals) || currencyDecimals < 0 || currencyDecimals > 6) throw badOption('currencyDecimals', currencyDecimals, 'an integer from 0 to 6');
   if (OUTPUT_COLUMNS.includes(customer)) throw badOption('customer', customer, `a name other than the output columns ${OUTPUT_COLUMNS.join(', ')}`);
   distinctRoles([['customer', customer], ['date', date], ['amount', amount], ['invoice', invoice], ['quantity', quantity]]);

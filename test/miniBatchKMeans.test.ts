@@ -138,6 +138,23 @@ describe('partialFit', () => {
     expect(JSON.stringify(back.toJSON())).toBe(JSON.stringify({ ...live.toJSON() }));
   });
 
+  it('a small centre is reassigned to a row drawn by sample weight: never to a row of weight 0 (as scikit-learn draws)', async () => {
+    // counts of 1,000, 1,000 and 1: the third is below 0.01 of the largest, and 40 rows a batch (>= 10 k) reassign it
+    const model = { kind: 'minibatch-kmeans', version: 1, k: 3, featureNames: ['a', 'b'], centres: [[0, 0], [10, 0], [5, 5]], counts: [1000, 1000, 1], offset: [0, 0], batchSize: 40, reassignmentRatio: 0.01, nSteps: 0, nSinceLastReassign: 0, inertia: 0, iterations: 1, converged: false, nSamples: 3, rowsSeen: 3 };
+    const rows: number[][] = [], w: number[] = [];
+    for (let i = 0; i < 20; i++) { rows.push([i % 2 ? 10 + i / 8 : i / 8, 0.5]); w.push(1); }
+    // rows of weight 0 count for nothing: before, half the seeds put the third centre on one of them
+    for (let i = 0; i < 20; i++) { rows.push([100 + i, 100]); w.push(0); }
+    for (let seed = 0; seed < 20; seed++) {
+      const m = loadModel({ ...model, seed }) as MiniBatchKMeansModel;
+      await m.partialFit(rows, { sampleWeight: w, executor: ex });
+      const third = m.centroids[2];
+      expect(rows.some((r, i) => w[i] === 1 && r[0] === third[0] && r[1] === third[1]), `seed ${seed}: ${third}`).toBe(true);
+      // it takes the smallest count of the others, 1,000 + the weight of the rows nearest each
+      expect(m.counts[2]).toBe(1010);
+    }
+  });
+
   it('halfLife forgets: counts decay by half every halfLife batches, so centres follow shifted behaviour', async () => {
     const old = blobs(4_000, 2, 3, 21);
     const moved = blobs(6_000, 2, 3, 21, 1, 8);

@@ -6,7 +6,7 @@ import { GATHER_ROWS, writeRowMajor } from '../kernels/rowMajor.js';
 import { rowValues, shardColumn } from '../kernels/shard.js';
 import { defineOp, type RowSpec } from '../engine/shardOp.js';
 import { createRandom, hashUniform } from '../util/random.js';
-import { powInt } from '../util/detMath.js';
+import { log, powInt } from '../util/detMath.js';
 
 /**
  * The values (column-major: feature j's at [j * count, (j + 1) * count)) and weights of this shard's rows among the
@@ -132,7 +132,7 @@ export const stepsOp = defineOp<StepsState, StepsResult>({
         for (let c = 0; c < k; c++) counts[c] *= f;
       }
       moveCentres(cent, counts, sums, k, d);
-      if (reassign && s.reassignmentRatio > 0) reassignSmall(cent, counts, k, d, cols, r0, r1, s.reassignmentRatio, stepSeed(s.seed, step));
+      if (reassign && s.reassignmentRatio > 0) reassignSmall(cent, counts, k, d, cols, w, r0, r1, s.reassignmentRatio, stepSeed(s.seed, step));
       done++;
       if (s.convergence) {
         // scikit-learn's _mini_batch_convergence: the first step's inertia belongs to the initialisation
@@ -184,10 +184,11 @@ function moveCentres(cent: Float64Array, counts: Float64Array, sums: Float64Arra
 
 /**
  * Centres whose count fell below ratio x the largest move to rows of the batch (at most half the batch, the smallest
- * counts first), and take the smallest remaining count. Unlike scikit-learn, the rows are distinct from each other and
- * from every centre, so the k centres stay distinct.
+ * counts first), and take the smallest remaining count. Rows are drawn as scikit-learn draws them, with probability
+ * proportional to their sample weight (a row of weight 0 never becomes a centre). Unlike scikit-learn, the rows are
+ * distinct from each other and from every centre, so the k centres stay distinct.
  */
-function reassignSmall(cent: Float64Array, counts: Float64Array, k: number, d: number, cols: (Float32Array | Float64Array)[], r0: number, r1: number, ratio: number, seed: number): void {
+function reassignSmall(cent: Float64Array, counts: Float64Array, k: number, d: number, cols: (Float32Array | Float64Array)[], w: Float32Array | undefined, r0: number, r1: number, ratio: number, seed: number): void {
   let max = 0;
   for (let c = 0; c < k; c++) max = Math.max(max, counts[c]);
   let small: number[] = [];
@@ -201,13 +202,22 @@ function reassignSmall(cent: Float64Array, counts: Float64Array, k: number, d: n
   // the kernels see float32 centres: new ones must differ from every current one there
   const taken = new Set<string>();
   for (let c = 0; c < k; c++) taken.add(key(Array.from({ length: d }, (_, j) => Math.fround(cent[c * d + j]))));
-  // a seeded shuffle of the batch rows; the first distinct ones become the new centres
+  // a seeded shuffle of the batch rows; the first distinct ones become the new centres. With weights, a weighted one
+  // (Efraimidis and Spirakis 2006: each row's key ln(u) / w, largest first, draws rows in turn with probability
+  // proportional to their weight, without replacement); rows of weight 0 are left out
   const rng = createRandom(seed);
-  const order = Array.from({ length: r1 - r0 }, (_, q) => r0 + q);
+  let order = Array.from({ length: r1 - r0 }, (_, q) => r0 + q);
+  if (w) {
+    const keys = new Float64Array(r1 - r0);
+    for (let q = 0; q < keys.length; q++) keys[q] = log(1 - rng.next()) / w[r0 + q];
+    order = order.filter((i) => w[i] > 0).sort((a, b) => keys[b - r0] - keys[a - r0] || a - b);
+  }
   const moved: number[] = [];
   for (let q = 0; q < order.length && moved.length < small.length; q++) {
-    const pick = q + rng.int(order.length - q);
-    [order[q], order[pick]] = [order[pick], order[q]];
+    if (!w) {
+      const pick = q + rng.int(order.length - q);
+      [order[q], order[pick]] = [order[pick], order[q]];
+    }
     const row = Array.from({ length: d }, (_, j) => cols[j][order[q]]);
     const kk = key(row);
     if (taken.has(kk)) continue;

@@ -51,17 +51,15 @@ function sampleRows(n: number, m: number, seed: number): Int32Array {
 function jacobiEigen(a: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
   const v = new Float64Array(d * d);
   for (let i = 0; i < d; i++) v[i * d + i] = 1;
-  let frob = 0;
-  for (let i = 0; i < d * d; i++) frob += a[i] * a[i];
   for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += 2 * a[p * d + q] * a[p * d + q];
-    // Quadratic convergence makes the off-diagonal mass drop below rounding within a few sweeps.
-    if (off <= 1e-30 * frob) break;
+    let rotated = false;
     for (let p = 0; p < d - 1; p++) {
       for (let q = p + 1; q < d; q++) {
         const apq = a[p * d + q];
-        if (apq === 0) continue;
+        // An entry below rounding of its own diagonal pair is zero (Demmel & Veselic's relative test), not one below
+        // rounding of the whole matrix: a feature in far larger units would leave the small ones' block unrotated.
+        if (Math.abs(apq) <= 2 ** -53 * Math.sqrt(Math.abs(a[p * d + p] * a[q * d + q]))) continue;
+        rotated = true;
         const tau = (a[q * d + q] - a[p * d + p]) / (2 * apq);
         const t = (tau >= 0 ? 1 : -1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
         const c = 1 / Math.sqrt(1 + t * t);
@@ -88,6 +86,8 @@ function jacobiEigen(a: Float64Array, d: number): { values: Float64Array; vector
         }
       }
     }
+    // Quadratic convergence leaves nothing to rotate within a few sweeps.
+    if (!rotated) break;
   }
   const values = new Float64Array(d);
   for (let i = 0; i < d; i++) values[i] = a[i * d + i];

@@ -362,6 +362,36 @@ describe('chartSpecs', () => {
     expect(specs.silhouette).toBeUndefined();
   });
 
+  it('refuses missing or malformed inputs naming them, not with a TypeError, and a point or probability that is not a number', () => {
+    const fx = reportFixture();
+    const profiles = fx.profiles;
+    const n = fx.labels.length;
+    const refused = (input: unknown, code: string, text: string) =>
+      expect(() => chartSpecs(input as never)).toThrow(expect.objectContaining({ name: 'SegkitError', code, message: expect.stringContaining(text) }));
+    refused(null, 'E_BAD_OPTION', '"profiles"');
+    refused({}, 'E_BAD_OPTION', '"profiles"');
+    refused({ profiles, scatter: { x: [0], y: [0] } }, 'E_BAD_OPTION', '"scatter.labels"');
+    refused({ profiles, silhouette: { samples: [0.5] } }, 'E_BAD_OPTION', '"silhouette.labels"');
+    refused({ profiles, certainty: { labels: [0] } }, 'E_BAD_OPTION', '"certainty.maxProba"');
+    refused({ profiles, centroids: [profiles.segments[0].mean, null] }, 'E_BAD_OPTION', '"centroids"');
+    refused({ profiles, kSweep: [{ k: 2, inertia: 1 }, null] }, 'E_BAD_OPTION', '"kSweep"');
+    refused({ profiles, scatter: { x: [0, 1], y: [0, 1], labels: [0, 1], centroids: { x: 1, y: 2 } } }, 'E_BAD_OPTION', '"scatter.centroids"');
+    // a segment without a centre (null) has none drawn, as one at NaN
+    const drawn = chartSpecs({ profiles, scatter: { x: [0, 1], y: [0, 1], labels: [0, 1], centroids: [null as never, { x: 1, y: 2 }] } }).scatter as unknown as { layer: { data: { values: { x: number }[] } }[] };
+    expect(drawn.layer[1].data.values.map((v) => v.x)).toEqual([1]);
+    // a point at null or NaN was drawn nowhere (null in the chart's data), without a word
+    refused({ profiles, scatter: { x: [null, 1], y: [0, 1], labels: [0, 1] } }, 'E_NAN_INPUT', 'scatter point 0 is at (null, 0)');
+    refused({ profiles, scatter: { x: [0, 1], y: [0, NaN], labels: [0, 1] } }, 'E_NAN_INPUT', 'scatter point 1 is at (1, NaN)');
+    // a NaN probability fell in no band: the segment's bands added up to less than 100%
+    const maxProba = new Float64Array(n).fill(0.9);
+    maxProba[3] = NaN;
+    refused({ profiles, certainty: { maxProba, labels: fx.labels } }, 'E_NAN_INPUT', 'certainty row 3 has probability NaN');
+    refused({ profiles, certainty: { maxProba: Array.from(maxProba, (p, i) => (i === 3 ? null : 0.9)), labels: fx.labels } }, 'E_NAN_INPUT', 'certainty row 3 has probability null');
+    refused({ profiles, certainty: { maxProba: maxProba.fill(0.9), labels: Array.from(fx.labels, (l, i) => (i === 2 ? 0.5 : l)) } }, 'E_BAD_LABELS', 'certainty row 2 has label 0.5');
+    const spec = chartSpecs({ profiles, certainty: { maxProba: maxProba.fill(0.9), labels: fx.labels } }).certainty as unknown as { layer: { data: { values: { band: string; share: number }[] } }[] };
+    expect(spec.layer[0].data.values.filter((v) => v.band === '80 to 95%').map((v) => v.share)).toEqual(profiles.segments.filter((s) => s.size > 0).map(() => 1));
+  });
+
   it('puts the standardised centroids in the parallel-coordinates data', () => {
     const fx = reportFixture();
     const centroids = fx.profiles.segments.map((s) => s.mean);

@@ -290,11 +290,14 @@ function scatterSpec(input: NonNullable<ChartSpecsInput['scatter']>, named: stri
   for (let i = 0; i < m; i++) {
     const l = input.labels[i];
     if (!Number.isInteger(l) || l < 0 || l >= named.length) throw new SegkitError('E_BAD_LABELS', `scatter point ${i} has label ${l}; labels must be integers in [0, ${named.length})`);
+    // a point at NaN or null would be left out of the chart without a word
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) throw new SegkitError('E_NAN_INPUT', `scatter point ${i} is at (${x[i]}, ${y[i]}); coordinates must be finite numbers`);
     // Five significant digits are far below a pixel and keep the inline data small.
     points[i] = { x: +x[i].toPrecision(5), y: +y[i].toPrecision(5), segment: named[l] };
   }
   // a segment without customers has no centre to draw
-  const centres = (input.centroids ?? []).flatMap((c, i) => (Number.isFinite(c.x) && Number.isFinite(c.y) && keep.includes(i) ? [{ x: c.x, y: c.y, segment: named[i] }] : []));
+  if (input.centroids !== undefined && !Array.isArray(input.centroids)) throw badOption('scatter.centroids', input.centroids, 'an array of { x, y }');
+  const centres = (input.centroids ?? []).flatMap((c, i) => (Number.isFinite(c?.x) && Number.isFinite(c.y) && keep.includes(i) ? [{ x: c.x, y: c.y, segment: named[i] }] : []));
   const color = { field: 'segment', type: 'nominal', scale: colorScale(labels), legend: segmentLegend(labels, FULL - 40) };
   return {
     $schema: SCHEMA,
@@ -455,7 +458,10 @@ function certaintySpec(input: NonNullable<ChartSpecsInput['certainty']>, named: 
   const counts = Array.from({ length: k }, () => new Array(BANDS.length).fill(0));
   const sizes = new Array(k).fill(0);
   for (let i = 0; i < maxProba.length; i++) {
-    const l = rowLabels[i];
+    const l = rowLabels[i], p = maxProba[i];
+    if (!Number.isInteger(l)) throw new SegkitError('E_BAD_LABELS', `certainty row ${i} has label ${l}; labels must be integers`);
+    // NaN fell in no band, and the segment's bands summed to less than its customers
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new SegkitError('E_NAN_INPUT', `certainty row ${i} has probability ${p}, not a probability in [0, 1]`);
     if (l < 0 || l >= k) continue;
     sizes[l]++;
     counts[l][BANDS.findIndex((b) => maxProba[i] >= b.min)]++;
@@ -545,7 +551,15 @@ export function shownSegments(profiles: SegmentProfiles): number[] {
  * const svg = await renderSvg(specs.heatmap);
  */
 export function chartSpecs(input: ChartSpecsInput): ChartSpecs {
-  const { profiles: every } = input;
+  const { profiles: every } = input ?? {};
+  if (!Array.isArray(every?.features) || !Array.isArray(every.segments)) throw badOption('profiles', every, "profileSegments' result");
+  // the columns given are arrays (a missing one named, never a TypeError reading its length)
+  for (const [part, keys] of [['scatter', ['x', 'y', 'labels']], ['silhouette', ['samples', 'labels']], ['certainty', ['maxProba', 'labels']]] as const) {
+    const v = input[part] as Record<string, unknown> | undefined;
+    for (const key of v === undefined ? [] : keys) if (!Array.isArray(v?.[key]) && !ArrayBuffer.isView(v?.[key])) throw badOption(`${part}.${key}`, v?.[key], 'an array of numbers');
+  }
+  if (input.centroids !== undefined && (!Array.isArray(input.centroids) || !input.centroids.every(Array.isArray))) throw badOption('centroids', input.centroids, 'an array of arrays of numbers');
+  if (input.kSweep !== undefined && (!Array.isArray(input.kSweep) || !input.kSweep.every((r) => Number.isInteger(r?.k)))) throw badOption('kSweep', input.kSweep, 'an array of rows { k, inertia, ... }');
   const k = every.segments.length;
   const named = every.segments.map((s) => segmentLabel(s.id, s.name));
   // the charts draw the segments with customers, under their own ids

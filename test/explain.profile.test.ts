@@ -180,6 +180,17 @@ describe('profileSegments', () => {
     expect(p.segments.map((s) => s.name).join(' ')).not.toContain('flat');
   });
 
+  it('float64 columns beside a column that is no array: refused naming that column, not a TypeError', () => {
+    const labels = Int32Array.of(0, 1, 1);
+    for (const bad of [null, undefined, 5]) {
+      expect(() => profileSegments({ columns: [Float64Array.of(1, 2, 3), bad as never], names: ['spend', 'visits'] } as never, labels, 2))
+        .toThrow(expect.objectContaining({ name: 'SegkitError', code: 'E_NON_NUMERIC', message: expect.stringContaining('column "visits"') }));
+    }
+    // arrays of numbers beside a Float64Array are profiled in float64 as before
+    const p = profileSegments({ columns: [Float64Array.of(1, 2, 3), [4, 6, 8]], names: ['spend', 'visits'] } as never, labels, 2);
+    expect(p.segments[1].mean).toEqual([2.5, 7]);
+  });
+
   it('feature labels come from the caller\'s own keys: features named like Object methods keep their words', () => {
     const n = 400;
     const spend = Float64Array.from({ length: n }, (_, i) => (i < 200 ? 10 : 0) + (i % 7));
@@ -337,7 +348,10 @@ describe('personaNames and describeSegment', () => {
     refused(() => personaNames(p, { maxWords: 1 }), 'maxWords');
     refused(() => personaNames(p, { featureLabel: { visits: 'trips' } } as never), 'featureLabel');
     // what is not profileSegments' result: a TypeError before
-    for (const bad of [undefined, {}, { features: ['a'] }]) {
+    const population = { n: 3, mean: [1], std: [1] };
+    // a segment without its size, z or means, or profiles without the population's means, were TypeErrors too
+    for (const bad of [undefined, {}, { features: ['a'] }, { features: ['a'], population, segments: [{}] }, { features: ['a'], population, segments: [null] },
+      { features: ['a'], population, segments: [{ size: 3, mean: [2] }] }, { features: ['a'], segments: [{ size: 3, z: [1], mean: [2] }] }]) {
       expect(() => personaNames(bad as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "profiles" must be profileSegments\' result') }));
       expect(() => describeSegment(bad as never, 0)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "profiles" must be profileSegments\' result') }));
     }

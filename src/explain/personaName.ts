@@ -48,7 +48,8 @@ const cut = (s: string, n: number) => closeIsolates(wordList(s).slice(0, n).join
 
 /** Refuses what is not profileSegments' result (a TypeError otherwise). */
 function checkProfiles(profiles: SegmentProfiles): void {
-  if (!Array.isArray(profiles?.features) || !Array.isArray(profiles.segments)) throw badOption('profiles', profiles, "profileSegments' result");
+  // a segment without its size, z or means (or no population means) read as a TypeError
+  if (!Array.isArray(profiles?.features) || !Array.isArray(profiles.population?.mean) || !Array.isArray(profiles.segments) || !profiles.segments.every((s) => typeof s?.size == 'number' && Array.isArray(s.z) && Array.isArray(s.mean))) throw badOption('profiles', profiles, "profileSegments' result");
 }
 
 /** "High income, low spend": levels of the strongest features, within maxWords. */

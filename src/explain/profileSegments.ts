@@ -123,7 +123,8 @@ type ProfileColumns = { readonly n: number; readonly d: number; readonly names: 
 
 function float64Columns(data: Dataset | ProfileColumns): ProfileColumns | undefined {
   const cols = (data as ProfileColumns | null)?.columns;
-  if (!Array.isArray(cols) || !cols.some((c) => c instanceof Float64Array)) return undefined;
+  // a column that is no array (null) is toDataset's to refuse, naming it
+  if (!Array.isArray(cols) || !cols.some((c) => c instanceof Float64Array) || cols.some((c) => !Array.isArray(c) && !ArrayBuffer.isView(c))) return undefined;
   const n = cols[0].length;
   if (n === 0) throw new SegkitError('E_EMPTY_DATA', 'the data has no rows');
   // the names checked as a Dataset's are, on one row

@@ -41,14 +41,14 @@ function chainTree(depth: number): TreeEnsemble {
 const depth = 12_000;
 
 /** Segments SQLite assigns with the model's SQL to float32 rows stored as REAL (float64). */
-function sqliteSegments(model: TreeEnsemble, rows: number[][], names: string[]): number[] {
+function sqliteSegments(model: TreeEnsemble, rows: (number | null)[][], names: string[]): (number | null)[] {
   const db = new Database(':memory:');
   try {
     db.exec(`CREATE TABLE customers (row INTEGER PRIMARY KEY, ${names.map((n) => `"${n.replace(/"/g, `""`)}" REAL`).join(', ')})`);
     const insert = db.prepare(`INSERT INTO customers VALUES (${['?', ...names.map(() => '?')].join(', ')})`);
-    db.transaction((all: number[][]) => all.forEach((r, i) => insert.run(i, ...r.map(Math.fround))))(rows);
+    db.transaction((all: (number | null)[][]) => all.forEach((r, i) => insert.run(i, ...r.map((v) => (v === null ? null : Math.fround(v))))))(rows);
     const sql = model.trees.length === 1 ? `SELECT row, ${model.toSQL()} AS segment FROM customers ORDER BY row` : `${model.toSQL({ table: 'customers' })} ORDER BY row`;
-    return db.prepare(sql).all().map((r) => Number(r.segment));
+    return db.prepare(sql).all().map((r) => (r.segment === null ? null : Number(r.segment)));
   } finally {
     db.close();
   }
@@ -89,13 +89,32 @@ describe('toSQL in SQLite', () => {
     const y = rows.map((r) => (r[0] < 5 ? 0 : 1));
     const names = ['constructor', 'toString'];
     const model = await decisionTree({ columns: names.map((_, j) => Float32Array.from(rows, (r) => r[j])), names }, y, { executor: ex });
-    expect(model.toSQL()).toBe('CASE WHEN "constructor" <= 4.5 THEN 0 ELSE 1 END');
-    expect(model.toSQL({ columns: { toString: 'b' } })).toBe('CASE WHEN "constructor" <= 4.5 THEN 0 ELSE 1 END');
-    expect(model.toSQL({ columns: { constructor: 'x 1' } })).toBe('CASE WHEN "x 1" <= 4.5 THEN 0 ELSE 1 END');
+    expect(model.toSQL()).toBe('CASE WHEN "constructor" <= 4.5 THEN 0 WHEN "constructor" > 4.5 THEN 1 END');
+    expect(model.toSQL({ columns: { toString: 'b' } })).toBe('CASE WHEN "constructor" <= 4.5 THEN 0 WHEN "constructor" > 4.5 THEN 1 END');
+    expect(model.toSQL({ columns: { constructor: 'x 1' } })).toBe('CASE WHEN "x 1" <= 4.5 THEN 0 WHEN "x 1" > 4.5 THEN 1 END');
     expect(sqliteSegments(model, rows, names)).toEqual(Array.from(await model.predict(rows, { executor: ex })));
     const bad = await failure(() => model.toSQL({ columns: { constructor: 5 as unknown as string } }));
     expect(bad.code).toBe('E_BAD_OPTION');
     expect(bad.message).toContain('option "columns.constructor" must be a non-empty string');
+  });
+
+  it('a NULL on a row\'s path gives no segment (NULL), not the last leaf\'s; a NULL off its path changes nothing', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => [i % 10, (i * 7) % 13, i % 4]);
+    const y = rows.map((r) => (r[0] < 5 ? 0 : r[1] < 6 ? 1 : 2));
+    const names = ['a', 'b', 'c'];
+    const tree = await decisionTree({ columns: names.map((_, j) => Float32Array.from(rows, (r) => r[j])), names }, y, { executor: ex });
+    const forest = await randomForest({ columns: names.map((_, j) => Float32Array.from(rows, (r) => r[j])), names }, y, { nTrees: 5, maxDepth: 3, seed: 1, executor: ex });
+    // the tree splits on a first and on b only where a >= 5: a row with a = 2 never compares b
+    expect(tree.rules().map((r) => r.conditions.map((c) => c.feature).join())).toEqual(['a', 'a,b', 'a,b']);
+    const probe = [[null, 3, 1], [8, null, 1], [2, null, 1], [8, 2, null], [null, null, null]];
+    expect(Array.from(await tree.predict([[2, 0, 1], [8, 2, 0]], { executor: ex }))).toEqual([0, 1]);
+    // before: [2, 2, 0, 1, 2], the last leaf's segment for a customer whose a or b is unknown
+    expect(sqliteSegments(tree, probe, names)).toEqual([null, null, 0, 1, null]);
+    // a forest's sums are NULL when one tree meets a NULL: before, the last segment (2) for every such row
+    const sums = sqliteSegments(forest, probe, names);
+    expect(sums.slice(0, 2)).toEqual([null, null]);
+    expect(sums[4]).toBe(null);
+    expect(sqliteSegments(forest, rows, names)).toEqual(Array.from(await forest.predict(rows, { executor: ex })));
   });
 
   it('a forest: summed leaf probabilities and the first largest, as predict', async () => {
@@ -311,7 +330,7 @@ describe('tree models as files and words', () => {
     expect(rules[depth].text).toBe(`x > ${depth - 0.5} -> segment 1: 100% of 1 customer`);
     const sql = model.toSQL();
     expect(sql.startsWith('CASE WHEN "x" <= 0.5 THEN 0 WHEN "x" > 0.5 AND "x" <= 1.5 THEN 0 ')).toBe(true);
-    expect(sql.endsWith(' ELSE 1 END')).toBe(true);
+    expect(sql.endsWith(` WHEN "x" > ${depth - 0.5} THEN 1 END`)).toBe(true);
   });
 
   it('SHAP values of the same tree without overflowing the stack: they add up to the probability less the expected one', () => {

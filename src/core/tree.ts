@@ -278,14 +278,13 @@ export function selectWith(expr: string, table: string, as: string): string {
   return `SELECT *, ${expr} AS ${sqlIdent(as)} FROM ${sqlIdent(table)}`;
 }
 
-/** `CASE WHEN <path> THEN <leaf value> ... END`, one WHEN per leaf, conditions joined by AND. */
+/**
+ * `CASE WHEN <path> THEN <leaf value> ... END`, one WHEN per leaf, conditions joined by AND. The last leaf has its
+ * WHEN too, no ELSE: a row whose path meets a NULL matches no leaf and gets NULL, not the last leaf's value.
+ */
 export function treeCase(t: TreeNodes, C: number, columns: readonly string[], leafValue: (leaf: number, cls: number) => string): string {
   const rules = leafRules(t, C);
   if (rules.length === 1) return leafValue(rules[0].leaf, rules[0].cls);
-  const whens = rules.map((r, i) => {
-    const last = i === rules.length - 1;
-    const cond = r.conditions.map((c) => `${sqlIdent(columns[c.feature])} ${c.op} ${sqlNumber(c.threshold)}`).join(' AND ');
-    return last ? `ELSE ${leafValue(r.leaf, r.cls)}` : `WHEN ${cond} THEN ${leafValue(r.leaf, r.cls)}`;
-  });
+  const whens = rules.map((r) => `WHEN ${r.conditions.map((c) => `${sqlIdent(columns[c.feature])} ${c.op} ${sqlNumber(c.threshold)}`).join(' AND ')} THEN ${leafValue(r.leaf, r.cls)}`);
   return `CASE ${whens.join(' ')} END`;
 }

@@ -243,7 +243,8 @@ export abstract class TreeEnsemble implements SegmentationModel {
    * The same assignment as SQL a warehouse or CRM runs: for one tree a `CASE WHEN` expression (one WHEN per
    * leaf); for a forest, or with `table`, a statement adding the segment column. Thresholds are printed with
    * float64 round-trip digits and the features compared as the model does (a row's value as float32 widened
-   * to float64), so float32 data gets the same segments as `predict`.
+   * to float64), so float32 data gets the same segments as `predict`. A row with a NULL where its path compares
+   * a feature gets NULL (no segment), as `predict` refuses a missing value rather than guess a segment.
    */
   toSQL(options: ToSqlOptions = {}): string {
     checkOptions(options, ['table', 'as', 'columns'], 'toSQL');
@@ -267,7 +268,8 @@ export abstract class TreeEnsemble implements SegmentationModel {
     const inner = `SELECT *, ${sums.map((s, c) => `${s} AS ${p(c)}`).join(', ')} FROM ${sqlIdent(table)}`;
     const whens = Array.from({ length: C }, (_, c) => {
       const cond = Array.from({ length: C - c - 1 }, (_, q) => `${p(c)} >= ${p(c + q + 1)}`).join(' AND ');
-      return c === C - 1 ? `ELSE ${this.classes[c]}` : `WHEN ${cond} THEN ${this.classes[c]}`;
+      // a tree's NULL (a missing value on a row's path) makes every sum NULL: no segment, not the last one
+      return c === C - 1 ? `WHEN ${p(c)} IS NOT NULL THEN ${this.classes[c]}` : `WHEN ${cond} THEN ${this.classes[c]}`;
     });
     return `SELECT *, CASE ${whens.join(' ')} END AS ${sqlIdent(as)} FROM (${inner})`;
   }

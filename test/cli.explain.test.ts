@@ -66,6 +66,19 @@ describe('segkit explain', () => {
     expect(ok(['explain', 'deep.csv', '--labels', 'segment', '--max-depth', '2', '--threads', '1']).stdout).toContain('3 < spend <= 7 -> segment 1: 100% of 3 customers');
   });
 
+  it('says the rules are in scaled units when --scale is given, and not otherwise', () => {
+    writeFileSync(path('scaled.csv'), ['spend,segment', '10,0', '12,0', '14,0', '50,1', '52,1', '54,1'].join('\n') + '\n');
+    const note = "--scale standard: the rules' thresholds are in scaled units, not the customers'";
+    const scaled = ok(['explain', 'scaled.csv', '--labels', 'segment', '--scale', 'standard', '--threads', '1']);
+    // the threshold between 14 and 50 standardised: 0 rather than 32
+    expect(scaled.stdout).toContain('spend <= 0 -> segment 0');
+    expect(scaled.stderr).toContain(note);
+    const plain = ok(['explain', 'scaled.csv', '--labels', 'segment', '--threads', '1']);
+    expect(plain.stdout).toContain('spend <= 32 -> segment 0');
+    expect(plain.stderr).not.toContain('scaled units');
+    expect(ok(['explain', 'scaled.csv', '--labels', 'segment', '--scale', 'none', '--threads', '1']).stderr).not.toContain('scaled units');
+  });
+
   it('suggests deeper rules only when a rule at --max-depth holds some of the segment\'s customers', () => {
     // segment 2's ten customers share segment 0's spend (a leaf at depth 1 no depth splits); segments 1 and 3 need
     // depth 2, so the tree reaches the limit elsewhere: a deeper rule would still not find segment 2

@@ -45,10 +45,10 @@ Examples:
   $ segkit explain segments.csv --labels segment --rows c0012,c0450 --model model.json
   $ segkit explain segments.csv --labels segment --report report.html --value monetary --audit gender,country
 
-Rules are thresholds on the features (in the customers' units) that put customers in their segment, found by
-a surrogate decision tree; fidelity is the share of customers they put in their own segment. Importance is
-the share of customers whose segment changes when a feature's values are shuffled among them (with --model,
-the model's own segments; otherwise the rules'). --rows explains single customers by id (--id).`;
+Rules are thresholds on the features (in the customers' units; in scaled ones with --scale) that put customers
+in their segment, found by a surrogate decision tree; fidelity is the share of customers they put in their own
+segment. Importance is the share of customers whose segment changes when a feature's values are shuffled among
+them (with --model, the model's own segments; otherwise the rules'). --rows explains single customers by id (--id).`;
 
 export function registerExplain(program: Command, signal: AbortSignal): void {
   const cmd = program
@@ -128,6 +128,8 @@ async function runExplain(input: string, f: ExplainFlags, cmd: Command, ctx: Run
   // the labels' membership probabilities (segkit segment --proba) describe the labels: no features either
   const probabilities = replacedProbaColumns(table, f.labels.endsWith('_name') ? companion : f.labels);
   const { prep, prepared } = await prepareUnscaled(cmd, f, table, input, ctx, notFeatures, probabilities);
+  // scaling asked for moves the thresholds out of the customers' units: "income > 0.05" would read as 5 cents
+  if (cmd.getOptionValueSource('scale') !== 'default' && f.scale !== 'none') ctx.note(`--scale ${f.scale}: the rules' thresholds are in scaled units, not the customers'`);
   // text labels are numbered in sorted order (with the model, by its ids); their names are what the segments are
   // shown by. Rows in no segment (a density model's noise) are left out: they are no segment to explain
   const segmented = segmentRows(table, f.labels, companion, what, prepared.dataset, prepared.rowIndex);

@@ -118,6 +118,19 @@ describe('segment --algorithm dbscan', () => {
     expect(html).toContain(`<p class="meta">Noise · ${geo.n_noise} customers · ${pct(s.unassigned.share)}</p>`);
   });
 
+  it('the unassigned customers\' means are their own float64 values, as the segments\' are (1e9 + 6.5, not the float32 1e9)', () => {
+    // two tight groups 10 apart near 1e9 and two lone rows between and beyond them
+    const rows = Array.from({ length: 40 }, (_, i) => `c${i},${1e9 + (i % 2) * 10 + (i % 5) * 0.1},${(i % 2) * 10 + (i % 7) * 0.1}`);
+    writeFileSync(path('near1e9.csv'), `id,x,y\n${rows.join('\n')}\nn1,1000000005.3,5\nn2,1000000007.7,30\n`);
+    const s = JSON.parse(ok(['segment', 'near1e9.csv', '--algorithm', 'dbscan', '--eps', '1', '--min-samples', '3', '--id', 'id', '--report', 'near1e9.html', '--json', '-q']).stdout);
+    expect(s.unassigned.size).toBe(2);
+    expect(s.unassigned.means.x).toBe(1000000006.5);
+    expect(s.unassigned.means.y).toBe(17.5);
+    // the unassigned card of the report: its mean of x, beside the clustered customers' 1,000,000,005
+    const card = readFileSync(path('near1e9.html'), 'utf8').split('data-segment="unassigned"')[1];
+    expect(card).toContain('<th scope="row">x</th><td class="num">1,000,000,007</td><td class="num muted">1,000,000,005</td>');
+  });
+
   it('--metric haversine: the silhouette is of great-circle distances, as scikit-learn\'s silhouette_score(radians, metric="haversine")', async () => {
     const hs = fx('haversine-silhouette');
     const s = JSON.parse(ok(['segment', 'geo.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat', '--lon', 'lon', '--eps', String(geo.eps_km),

@@ -32,7 +32,7 @@ export function subsetRows(ds: Dataset, rows: Int32Array): Dataset {
   return { n: rows.length, d: ds.d, names: ds.names, columns: ds.columns.map((c) => Float32Array.from(rows, (i) => c[i])) };
 }
 
-export function unassignedSummary(ds: Dataset, labels: Int32Array): Unassigned {
+export function unassignedSummary(ds: Pick<Dataset, 'n' | 'd' | 'names'> & { readonly columns: readonly ArrayLike<number>[] }, labels: Int32Array): Unassigned {
   let size = 0;
   const sums = new Float64Array(ds.d);
   for (let i = 0; i < ds.n; i++) {

@@ -264,7 +264,8 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   // the names come from the profiles, which need only the labels: the output is written while the metrics run
   const rfm = rfmLabels(table, rowIndex);
   const profiles = profileSegments(exactProfile, labels, k, { rfmSegments: rfm && kept ? Array.from(kept, (i) => rfm[i]) : rfm });
-  const unassigned: Unassigned | undefined = kept ? unassignedSummary(profileData, allLabels) : undefined;
+  // the unassigned rows' means in their own float64 values, as the segments' are (float32 holds 1e9 + 6.5 as 1e9)
+  const unassigned: Unassigned | undefined = kept ? unassignedSummary(float64Profile(profileData, table, rowIndex, prep.steps), allLabels) : undefined;
   const segments = summaries(profiles, dataset.n);
   const names = segments.map((s) => s.name);
   throwIfAborted(ctx.signal);

@@ -241,3 +241,19 @@ describe('a 64-bit integer feature column past 2^53', () => {
     expect(readFileSync(file('huge-scored.csv'), 'utf8').trim().split('\n')).toHaveLength(A.length + 1);
   });
 });
+
+describe('an input without a column the model reads, whose name holds double quotes', () => {
+  it('is named whole, from CSV read in batches and from Parquet read whole', async () => {
+    writeFileSync(file('quoted.csv'), ['id,"a ""x""",b', ...A.map((a, i) => `${i + 1},${a},${B[i]}`)].join('\n') + '\n');
+    ok(dir, ['segment', 'quoted.csv', '--k', '2', '--seed', '1', '--columns', 'a "x",b', '--model', 'quoted.json', '-q']);
+    writeFileSync(file('no-quoted.csv'), ['id,b', ...B.map((b, i) => `${i + 1},${b}`)].join('\n') + '\n');
+    writeFileSync(file('no-quoted.parquet'), await writeParquet(tableFromArrays({ id: Float64Array.from(B, (_, i) => i + 1), b: Float64Array.from(B) })));
+    for (const input of ['no-quoted.csv', 'no-quoted.parquet']) {
+      const r = segkit(dir, ['score', input, '--model', 'quoted.json', '--out', 'no-quoted-out.csv', '--json']);
+      expect(r.code).toBe(1);
+      const error = JSON.parse(r.stdout).error;
+      expect(error.code).toBe('E_MISSING_COLUMN');
+      expect(error.message).toMatch(input.endsWith('.csv') ? /^"no-quoted\.csv" has no column "a "x"", which the model reads$/ : /^"no-quoted\.parquet": column "a "x"" is not in the table$/);
+    }
+  });
+});

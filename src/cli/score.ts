@@ -274,7 +274,8 @@ function textColumn(model: SegmentModel): (name: string) => boolean {
 /** A reader's E_MISSING_COLUMN for a column of `modelColumnTypes`, said as the input lacking a column the model reads. */
 function rethrowMissingModelColumn(error: unknown, what: string, model: SegmentModel): void {
   if (!(error instanceof SegkitError) || error.code !== 'E_MISSING_COLUMN' || !/option "types"/.test(error.message)) return;
-  const column = /column "([^"]*)"/.exec(error.message)?.[1] ?? '?';
+  // a name may hold quotes itself (a&b "q"): the reader's message ends it with '", which'
+  const column = /column "(.*)", which /.exec(error.message)?.[1] ?? '?';
   throw new SegkitError('E_MISSING_COLUMN', `${what} has no column "${column}", which the model reads`, `the model reads: ${model.pipeline.inputs.map((c) => c.name).join(', ')}`);
 }
 

@@ -29,6 +29,26 @@ describe('mixture charts', () => {
     expect(() => chartSpecs({ profiles: fx.input.profiles, certainty: { maxProba: maxProba.subarray(1), labels: fx.labels } })).toThrow(/certainty/);
   });
 
+  it('membership certainty: a label or a probability that is not one is refused naming the row, never a TypeError or shares short of 100%', async () => {
+    const fx = reportFixture();
+    const maxProba = Float64Array.from({ length: fx.data.n }, () => 0.9);
+    const at = (values: ArrayLike<number>, i: number, v: number) => Float64Array.from(values, (x, j) => (j === i ? v : x));
+    const spec = (p: ArrayLike<number>, labels: ArrayLike<number>) => chartSpecs({ profiles: fx.input.profiles, certainty: { maxProba: p, labels } });
+    for (const l of [0.5, Number.NaN, fx.k]) {
+      const e = await failure(() => spec(maxProba, at(fx.labels, 3, l)));
+      expect(e.code).toBe('E_BAD_LABELS');
+      expect(e.message).toContain(`certainty row 3 has label ${l}`);
+    }
+    for (const p of [Number.NaN, 2, -0.5]) {
+      const e = await failure(() => spec(at(maxProba, 5, p), fx.labels));
+      expect(e.code).toBe('E_BAD_OPTION');
+      expect(e.message).toContain(`certainty row 5 has probability ${p}`);
+    }
+    // a row in no segment (-1) is in no bar: the shares of the others still add up to 1
+    const values = (spec(maxProba, at(fx.labels, 0, -1)).certainty as unknown as { layer: { data: Values }[] }).layer[0].data.values as { segment: string; band: string; share: number }[];
+    expect(values.filter((v) => v.band === '80 to 95%').map((v) => v.share)).toEqual(Array(fx.k).fill(1));
+  });
+
   it('BIC by k: one series per covariance type; the elbow follows the chosen type only', () => {
     const fx = reportFixture();
     const rows = [2, 3, 4].flatMap((k) => (['full', 'diag'] as const).map((t, q) => ({ k, inertia: 100 / k + q, silhouette: 0.3 + 0.01 * k, bic: 1000 - 10 * k + 50 * q, aic: 900 - 12 * k + 40 * q, covarianceType: t })));

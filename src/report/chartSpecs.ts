@@ -459,12 +459,12 @@ function certaintySpec(input: NonNullable<ChartSpecsInput['certainty']>, named: 
   const sizes = new Array(k).fill(0);
   for (let i = 0; i < maxProba.length; i++) {
     const l = rowLabels[i], p = maxProba[i];
-    if (!Number.isInteger(l)) throw new SegkitError('E_BAD_LABELS', `certainty row ${i} has label ${l}; labels must be integers`);
-    // NaN fell in no band, and the segment's bands summed to less than its customers
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new SegkitError('E_NAN_INPUT', `certainty row ${i} has probability ${p}, not a probability in [0, 1]`);
-    if (l < 0 || l >= k) continue;
+    // a row without a segment (-1) is in no bar; a NaN falls in no band, and its segment's shares would add up to less than 1
+    if (!Number.isInteger(l) || l >= k) throw new SegkitError('E_BAD_LABELS', `certainty row ${i} has label ${l}; labels must be integers below ${k}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new SegkitError('E_BAD_OPTION', `certainty row ${i} has probability ${p}, not a probability in [0, 1]`);
+    if (l < 0) continue;
     sizes[l]++;
-    counts[l][BANDS.findIndex((b) => maxProba[i] >= b.min)]++;
+    counts[l][BANDS.findIndex((b) => p >= b.min)]++;
   }
   const values = labels.flatMap((segment, t) => BANDS.map((b, q) => ({ segment, band: b.name, order: q, share: sizes[keep[t]] > 0 ? counts[keep[t]][q] / sizes[keep[t]] : 0 })));
   const bandColors = ['#1b7837', '#7fbf7b', '#fdb863', '#d6604d'];

@@ -209,6 +209,12 @@ describe('buildReport', () => {
       ['rules', { rules: 5 }],
       ['extraCharts', { extraCharts: 'x' }],
       ['extraCharts', { extraCharts: [{ key: 'a', spec: { mark: 'bar' }, section: 'details' }] }],
+      // a TypeError before, or a table of rows "undefined" made of the text's letters
+      ['kSweep', { kSweep: [null] }],
+      ['kSweep', { kSweep: {} }],
+      ['kSweep', { kSweep: 'abc' }],
+      ['kSweep', { kSweep: [{ k: '2', inertia: 5 }, { k: 3, inertia: 4 }] }],
+      ['kSweep', { kSweep: [{ k: 2, inertia: '5' }] }],
     ];
     for (const [option, extra] of bad) {
       await expect(buildReport({ ...fx.input, ...extra } as never)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining(`option "${option}"`) });

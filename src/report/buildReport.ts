@@ -173,6 +173,9 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
   const column = (c: { name?: unknown; values?: { length?: unknown } }) => typeof c.name === 'string' && typeof c.values?.length === 'number';
   list('textColumns', input.textColumns, column, 'an array of { name, values } columns');
   list('audit', input.audit, (c: { name?: unknown; values?: { length?: unknown }; order?: unknown }) => column(c) && (c.order === undefined || (Array.isArray(c.order) && c.order.every((g) => typeof g === 'string'))), 'an array of { name, values, order? } columns');
+  // a score not computed may be NaN (shown as a dash); the chart and table read every other value as a number
+  const scores = ['inertia', 'silhouette', 'calinskiHarabasz', 'daviesBouldin', 'stability', 'bic', 'aic'] as const;
+  list('kSweep', input.kSweep, (r: Partial<Record<string, unknown>>) => Number.isInteger(r.k) && (r.k as number) >= 1 && scores.every((f) => r[f] === undefined || typeof r[f] === 'number'), 'an array of { k: an integer >= 1, inertia, silhouette, ...: numbers } rows');
   list('extraCharts', input.extraCharts, (c) => typeof c.key === 'string' && !!c.spec && typeof c.spec === 'object' && ['overview', 'map', 'quality'].includes(c.section), 'an array of { key, spec, section: "overview", "map" or "quality" }');
   const t = input.auditThreshold;
   if (t !== undefined && !(typeof t === 'number' && t >= 0 && t < 1)) throw badOption('auditThreshold', t, 'a number from 0 up to, not including, 1');

@@ -215,6 +215,8 @@ describe('buildReport', () => {
       ['kSweep', { kSweep: 'abc' }],
       ['kSweep', { kSweep: [{ k: '2', inertia: 5 }, { k: 3, inertia: 4 }] }],
       ['kSweep', { kSweep: [{ k: 2, inertia: '5' }] }],
+      ['importance', { importance: 5 }],
+      ['importance', { importance: { featureNames: [1, 2], importances: [0.1, 0.2] } }],
     ];
     for (const [option, extra] of bad) {
       await expect(buildReport({ ...fx.input, ...extra } as never)).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining(`option "${option}"`) });

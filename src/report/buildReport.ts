@@ -188,6 +188,9 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
     for (let i = 0; i < ds.n; i++) if (!Number.isFinite(input.value.values[i])) throw new SegkitError('E_NAN_INPUT', `value "${input.value.name}" at row ${i} is ${describe(input.value.values[i])}`);
   }
   const imp = input.importance;
+  if (imp != null && !(typeof imp === 'object' && Array.isArray(imp.featureNames) && [...imp.featureNames].every((f) => typeof f === 'string') && typeof imp.importances?.length === 'number')) {
+    throw badOption('importance', imp, '{ featureNames: names (text), importances: numbers }');
+  }
   if (imp) {
     // the chart draws one bar per name: a missing or extra importance would be dropped unseen
     if (imp.featureNames?.length !== imp.importances?.length) throw new SegkitError('E_SHAPE_MISMATCH', `importance has ${imp.featureNames?.length} feature names and ${imp.importances?.length} importances`);

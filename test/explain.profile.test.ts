@@ -369,6 +369,15 @@ describe('nameSegment', () => {
     expect(nameSegment([{ name: 'discount_rate', z: 0.7 }, { name: 'tenure', z: -1.1 }])).toBe('New, deal-seeking customers');
   });
 
+  it('reads features the vocabulary reads alike (spend and revenue) by their own words, never "high spend, low spend"', () => {
+    // "Very high spend, low spend, recent buyers" and "Very frequent, frequent buyers" before
+    expect(nameSegment([{ name: 'spend', z: 1.2 }, { name: 'total_revenue', z: -0.6 }, { name: 'recency', z: -0.5 }])).toBe('Recent buyers, very high spend, low total revenue');
+    expect(nameSegment([{ name: 'orders', z: 1.2 }, { name: 'transactions', z: 0.6 }])).toBe('Customers with very high orders, high transactions');
+    // segment 1 spends little and brings much revenue: it was named "Very high spend, infrequent, very low spend buyers"
+    const p = profileSegments(fromRows([[10, 0, 1], [11, 1, 2], [0, 10, 1], [1, 11, 2], [5, 5, 9]], { names: ['spend', 'revenue', 'orders'] }), Int32Array.from([0, 0, 1, 1, 2]), 3);
+    expect(p.segments.map((s) => s.name)).toEqual(['Infrequent buyers, very high spend, very low revenue', 'Infrequent buyers, very high revenue, very low spend', 'Very frequent buyers']);
+  });
+
   it('keeps "heavy" with its own noun only', () => {
     // The strongest feature brings "buyers", so videos read as a trait, not "heavy buyers".
     expect(nameSegment([{ name: 'recency', z: -1.2 }, { name: 'videos_viewed', z: 0.5 }])).toBe('Very recent buyers, heavy viewing');

@@ -170,7 +170,8 @@ export const onlyId = (name: string, id: number): boolean => name.toLowerCase() 
  * 2. Each becomes words by level: |z| >= `strongZ` is "very high"/"very low", otherwise "high"/"low".
  *    Known customer features have their own words (recency: low = "recent"; frequency: "frequent"; monetary:
  *    "high spend"; videos_viewed: "heavy video watchers"; sessions: "many sessions"; ...). Other names are
- *    split into words ("avg_basket_size" -> "high avg basket size").
+ *    split into words ("avg_basket_size" -> "high avg basket size"), as are features the vocabulary reads alike
+ *    (spend and revenue: "high spend, low revenue", never "high spend, low spend").
  * 3. The noun comes from the strongest feature that has one ("buyers", "video watchers"), else "customers".
  *    Adjectives go before the noun, other traits after a comma: "High spend, frequent, recent buyers",
  *    "Heavy video watchers, many sessions". With no adjective: "Customers with high avg basket size".
@@ -185,7 +186,9 @@ export function nameSegment(features: readonly FeatureZ[], options: NameSegmentO
   checkFeatures(features);
   const top = ranked(features, o.minAbsZ).slice(0, o.maxTerms);
   if (top.length === 0) return 'Typical customers';
-  const terms = top.map((f) => ({ f, vocab: BY_KEY.get(snake(f.name)), level: levelOf(f.z, o.strongZ) }));
+  // features the vocabulary reads alike (spend and revenue both "spend") read by their own words, never "high spend, low spend"
+  const known = top.map((f) => BY_KEY.get(snake(f.name)));
+  const terms = top.map((f, q) => ({ f, vocab: known.indexOf(known[q]) === known.lastIndexOf(known[q]) ? known[q] : undefined, level: levelOf(f.z, o.strongZ) }));
   const noun = terms.find((t) => t.vocab?.noun)?.vocab?.noun ?? 'customers';
   const adjectives: string[] = [];
   const traits: string[] = [];

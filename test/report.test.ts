@@ -254,7 +254,10 @@ describe('buildReport', () => {
     expect(html).toContain(`${n.toLocaleString('en-US')} more unassigned (50`);
     for (const size of sizes) expect(html).toContain(`${((100 * size) / (2 * n)).toFixed(1)}%`);
     // a size given as text added up as text ("300" + "300"), a NaN value made every share of it NaN
-    const bad = [{ size: String(n), share: 0.5 }, { size: -1, share: 0 }, { size: 3, share: 2 }, { size: 3, share: 0.01, value: Number.NaN }, { size: 3, share: 0.01, means: [1] }, null];
+    const share = 3 / (n + 3), d = fx.data.d;
+    const bad = [{ size: String(n), share: 0.5 }, { size: -1, share: 0 }, { size: 3, share: 2 }, { size: 3, share, value: Number.NaN }, { size: 3, share, means: [1] }, null,
+      // a share that is not the size's (the unassigned card said 50% beside segments of 33.3% each), a mean that is no number (shown as a dash)
+      { size: 3, share: 0.5 }, { size: 3, share, means: Array(d).fill(Number.NaN) }, { size: 3, share, means: Array(d).fill('5') }];
     for (const unassigned of bad) {
       await expect(buildReport({ ...fx.input, unassigned: unassigned as never })).rejects.toMatchObject({ code: 'E_BAD_OPTION', message: expect.stringContaining('"unassigned"') });
     }

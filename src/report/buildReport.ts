@@ -57,8 +57,8 @@ export interface BuildReportInput {
   readonly segmentNames?: readonly string[];
   /**
    * Rows no cluster took (noise of a density model), left out of `data` and `labels`: shown as their own
-   * "Unassigned" group, never as a segment, and counted in every share. `means` per feature, in the data's units;
-   * `value`, the `value` column's total over them.
+   * "Unassigned" group, never as a segment, and counted in every share (`share`: size / (n + size)). `means` per
+   * feature, in the data's units; `value`, the `value` column's total over them.
    */
   readonly unassigned?: { readonly size: number; readonly share: number; readonly means?: readonly number[]; readonly value?: number };
   /** Charts of the algorithm (dendrogram, core and border counts, k-distance plot), placed in a section. */
@@ -148,9 +148,11 @@ function check(input: BuildReportInput): { ds: Dataset; title: string; seed: num
     if (!Number.isInteger(l) || l < 0 || l >= k) throw new SegkitError('E_BAD_LABELS', `row ${i} has label ${describe(l)}; labels must be integers in [0, ${k})`);
   }
   const u = input.unassigned;
-  // counted in every share: a size of "20" would add up as text
-  if (u !== undefined && !(u && Number.isSafeInteger(u.size) && u.size >= 0 && u.share >= 0 && u.share <= 1 && (u.value === undefined || Number.isFinite(u.value)) && (u.means === undefined || u.means.length === ds.d))) {
-    throw badOption('unassigned', u, `{ size: an integer >= 0, share: 0 to 1, means: ${ds.d} numbers, value: a finite number }`);
+  // counted in every share: a size of "20" would add up as text; the segments' shares are of the n + size customers,
+  // so the unassigned share is size / (n + size), and a mean that is no number would show as a dash
+  if (u !== undefined && !(u && Number.isSafeInteger(u.size) && u.size >= 0 && Math.abs(u.share - u.size / (ds.n + u.size)) <= 1e-9 && (u.value === undefined || Number.isFinite(u.value))
+    && (u.means === undefined || (u.means.length === ds.d && [...u.means].every((m) => Number.isFinite(m)))))) {
+    throw badOption('unassigned', u, `{ size: an integer >= 0, share: size / (${ds.n} + size), means: ${ds.d} finite numbers, value: a finite number }`);
   }
   if (input.membership !== undefined && input.membership.length !== ds.n) {
     throw new SegkitError('E_SHAPE_MISMATCH', `membership has ${input.membership.length} entries for ${ds.n} rows`);

@@ -35,6 +35,8 @@ describe('score refuses a model column of another Arrow type, never reading its 
       const error = JSON.parse(r.stdout).error;
       expect(error.code).toBe('E_NON_NUMERIC');
       expect(error.message).toMatch(what === 'timestamp' ? /column "b" has Arrow type Timestamp/ : /column "a" has Arrow type (Utf8|Dictionary)/);
+      // the command's remedy: a saved model's columns are fixed (the library's hint named its `encode` option)
+      expect(error.hint).toBe('the model reads this column as numbers: write its values as numbers, or fit the model again with the column in --encode');
     });
   }
 });

@@ -100,9 +100,14 @@ const HAVERSINE_HINT = 'a latitude is from -90 to 90 degrees: check the value, a
 /**
  * A value the model's preparation leaves missing, in the command line's terms (the library's hint names its `impute`
  * option): a haversine model never fills in coordinates; another model was fitted with --impute none. So is a value
- * of -1 or below in a model that scales with log1p (the library's hint names its per-column scaling option).
+ * of -1 or below in a model that scales with log1p (the library's hint names its per-column scaling option), and a
+ * text column where the model reads numbers (the library's hint names its `encode` option).
  */
 export function missingWords(error: unknown, model: unknown): unknown {
+  // the library's hint for a text column where numbers are read names its `encode` option: a saved model's columns are fixed
+  if (error instanceof SegkitError && error.code === 'E_NON_NUMERIC' && error.hint?.includes('`encode`')) {
+    return restate(error, (message) => message, () => 'the model reads this column as numbers: write its values as numbers, or fit the model again with the column in --encode');
+  }
   if (!(error instanceof SegkitError) || error.code !== 'E_NAN_INPUT') return error;
   if (/; log1p needs values greater than -1$/.test(baseMessage(error))) {
     return restate(error, (message) => message, () => 'the model scales this column with log1p (segment --scale log), which takes values above -1 only: check the value, or fit the model again with another --scale');

@@ -106,6 +106,20 @@ describe('--scale log on a column with values of -1 or below', () => {
       hint: '--scale log scales every feature alike: choose another --scale, or leave the column out with --exclude a',
     });
   });
+
+  it('names the flags for a column whose name holds double quotes too, as for a missing value with --impute none', () => {
+    // the library's hints (its `byColumn` and `impute` options) were shown for such a column
+    writeFileSync(join(dir, 'negative-quoted.csv'), 'id,"a ""q""",b\n1,3,1\n2,-5,2\n3,10,3\n4,7,4\n');
+    const r = segkit(['segment', 'negative-quoted.csv', '--k', '2', '--scale', 'log', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error.hint).toBe('--scale log scales every feature alike: choose another --scale, or leave the column out with --exclude \'"a ""q"""\'');
+    writeFileSync(join(dir, 'hole-quoted.csv'), 'id,"a ""q""",b\n1,3,1\n2,,2\n3,10,3\n4,7,4\n');
+    const m = segkit(['segment', 'hole-quoted.csv', '--k', '2', '--impute', 'none', '--json']);
+    expect(m.code).toBe(1);
+    expect(JSON.parse(m.stdout).error).toEqual({
+      code: 'E_NAN_INPUT', message: '"hole-quoted.csv": line 3, column "a "q"" is missing', hint: '--impute median, mean, most-frequent or constant fills missing values',
+    });
+  });
 });
 
 describe('--impute constant with a --fill-value that --scale log cannot take', () => {

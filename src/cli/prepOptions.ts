@@ -375,9 +375,9 @@ export async function prepareUnscaled(
  */
 function missingHint(error: unknown, flags: PrepFlags & { lat?: string; lon?: string }): unknown {
   // log scaling refuses values of -1 and below: the library's hint names its per-column option, which --scale has not
-  const log = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "([^"]*)" holds .*; log1p needs values greater than -1$/.exec(baseMessage(error)) : null;
+  const log = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "(.*)" holds [^"]*; log1p needs values greater than -1$/.exec(baseMessage(error)) : null;
   if (log) return restate(error as SegkitError, (message) => message, () => `--scale ${flags.scale} scales every feature alike: choose another --scale, or leave the column out with --exclude ${listArg(log[1])}`);
-  const m = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "([^"]*)" is missing$/.exec(baseMessage(error)) : null;
+  const m = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "(.*)" is missing$/.exec(baseMessage(error)) : null;
   // a hint naming the library's encode option ("categorical ones when listed in `encode`") names --encode
   if (!m) return error instanceof SegkitError && error.hint?.includes('`encode`') ? restate(error, (message) => message, (hint) => hint!.replaceAll('`encode`', '--encode')) : error;
   const coordinates = m[1] === flags.lat || m[1] === flags.lon;

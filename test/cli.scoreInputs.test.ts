@@ -244,8 +244,8 @@ describe('a 64-bit integer feature column past 2^53', () => {
   });
 });
 
-describe('an input without a column the model reads, whose name holds double quotes', () => {
-  it('is named whole, from CSV read in batches and from Parquet read whole', async () => {
+describe('a model column whose name holds double quotes', () => {
+  it('is named whole when the input lacks it (CSV read in batches, Parquet read whole) and with the file\'s own value', async () => {
     writeFileSync(file('quoted.csv'), ['id,"a ""x""",b', ...A.map((a, i) => `${i + 1},${a},${B[i]}`)].join('\n') + '\n');
     ok(dir, ['segment', 'quoted.csv', '--k', '2', '--seed', '1', '--columns', 'a "x",b', '--model', 'quoted.json', '-q']);
     writeFileSync(file('no-quoted.csv'), ['id,b', ...B.map((b, i) => `${i + 1},${b}`)].join('\n') + '\n');
@@ -257,5 +257,12 @@ describe('an input without a column the model reads, whose name holds double quo
       expect(error.code).toBe('E_MISSING_COLUMN');
       expect(error.message).toMatch(input.endsWith('.csv') ? /^"no-quoted\.csv" has no column "a "x"", which the model reads$/ : /^"no-quoted\.parquet": column "a "x"" is not in the table$/);
     }
+    // a value that leaves float32 once prepared: the file's own value first, as for any other column (the prepared
+    // value alone, nowhere in the file, was said to be what the column holds)
+    const far = Array.from({ length: 40 }, (_, i) => `${i + 1},${i === 30 ? '-3e38' : A[i % 8]},${B[i % 8]}`);
+    writeFileSync(file('quoted-far.csv'), ['id,"a ""x""",b', ...far].join('\n') + '\n');
+    const r = segkit(dir, ['score', 'quoted-far.csv', '--model', 'quoted.json', '--out', 'quoted-far-out.csv', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error.message).toMatch(/^"quoted-far\.csv": line 32, column "a "x"" holds -3e\+38 \(-\d\.\d+e\+\d+ once prepared for the model\): the row lies too far/);
   });
 });

@@ -66,7 +66,8 @@ export function atRow(error: unknown, table: Table | undefined, what: string, be
  * column and its value there is another number: the prepared value alone is nowhere in the file.
  */
 function fileValue(rest: string, table: Table | undefined, row: number): string {
-  const m = /^, column "([^"]*)" holds ((?:latitude |longitude )?)(-?Infinity|NaN|-?\d[\d.]*(?:e[+-]?\d+)?)(?=[:;,]? |[:;,]?$)/.exec(rest);
+  // a name may hold quotes itself (a "x"): it runs to the last '" holds '
+  const m = /^, column "(.*)" holds ((?:latitude |longitude )?)(-?Infinity|NaN|-?\d[\d.]*(?:e[+-]?\d+)?)(?=[:;,]? |[:;,]?$)/.exec(rest);
   if (!m || !table) return rest;
   const raw: unknown = table.getChild(m[1])?.get(row);
   if ((typeof raw !== 'number' && typeof raw !== 'bigint') || String(raw) === m[3]) return rest;

@@ -49,6 +49,17 @@ describe('mixture charts', () => {
     expect(values.filter((v) => v.band === '80 to 95%').map((v) => v.share)).toEqual(Array(fx.k).fill(1));
   });
 
+  it('the scatter refuses a point that is not at two finite numbers: it was drawn nowhere while the subtitle counted it', async () => {
+    const fx = reportFixture();
+    const n = fx.data.n;
+    const x = Float64Array.from({ length: n }, (_, i) => i), y = Float64Array.from({ length: n }, (_, i) => -i);
+    for (const [xs, ys, at] of [[Float64Array.from(x, (v, i) => (i === 4 ? Number.NaN : v)), y, '(NaN, -4)'], [x, Float64Array.from(y, (v, i) => (i === 4 ? Infinity : v)), '(4, Infinity)']] as const) {
+      const e = await failure(() => chartSpecs({ profiles: fx.input.profiles, scatter: { x: xs, y: ys, labels: fx.labels } }));
+      expect(e.code).toBe('E_NAN_INPUT');
+      expect(e.message).toBe(`scatter point 4 is at ${at}; coordinates must be finite numbers`);
+    }
+  });
+
   it('BIC by k: one series per covariance type; the elbow follows the chosen type only', () => {
     const fx = reportFixture();
     const rows = [2, 3, 4].flatMap((k) => (['full', 'diag'] as const).map((t, q) => ({ k, inertia: 100 / k + q, silhouette: 0.3 + 0.01 * k, bic: 1000 - 10 * k + 50 * q, aic: 900 - 12 * k + 40 * q, covarianceType: t })));

@@ -102,6 +102,9 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
     expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('done');
   }
 
+  /** The feature checkboxes as "name:ticked", in the page's order. */
+  const boxes = (page: Page): Promise<string[]> => page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`));
+
   /** The browser's navigator.hardwareConcurrency. */
   async function coresOf(b: Browser): Promise<number> {
     const p = await b.newPage();
@@ -246,7 +249,7 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       const thrice = await readCsv((await downloadOf(page, '#get-segments')).bytes);
       expect(Array.from(thrice.getChild('segment3')!.toArray() as ArrayLike<number>)).toEqual(Array.from(twiceWant));
       await segment(page, holes, 3, 1);
-      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['customer_id:false', 'a:true', 'unfilled:false', 'nans:false', 'b:true']);
+      expect(await boxes(page)).toEqual(['customer_id:false', 'a:true', 'unfilled:false', 'nans:false', 'b:true']);
       expect(await page.textContent('#summary')).toContain('400 customers, 2 features (a, b): 3 segments.');
       const labels = await segmentColumn((await downloadOf(page, '#get-segments')).bytes);
       expect(new Set(holesWant).size).toBe(3);
@@ -274,7 +277,7 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
         await page.setInputFiles('#file', f);
         await page.waitForFunction((name) => document.getElementById('loaded')!.textContent!.startsWith(`${name}: `), path.basename(f));
         await page.waitForSelector('#setup:not([hidden])');
-        expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['id:false', 'a:true', 'b:true', 'c:true']);
+        expect(await boxes(page)).toEqual(['id:false', 'a:true', 'b:true', 'c:true']);
         await page.selectOption('#id', id);
         await page.check('input[name=kmode][value=given]');
         await page.fill('#k', '3');
@@ -289,7 +292,7 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       expect(Array.from(await segmentColumn((await downloadOf(page, '#get-segments')).bytes))).toEqual(Array.from(noId));
       // column a as the id: its box is unticked, and the first id is not taken back as a feature
       await run('a', again);
-      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['id:false', 'a:false', 'b:true', 'c:true']);
+      expect(await boxes(page)).toEqual(['id:false', 'a:false', 'b:true', 'c:true']);
       expect(await page.textContent('#summary')).toContain('300 customers, 2 features (b, c): 3 segments.');
       expect(Array.from(await segmentColumn((await downloadOf(page, '#get-segments')).bytes))).toEqual(Array.from(idA));
       expect(problems).toEqual([]);
@@ -321,7 +324,7 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
         const want = await cliSegments(file, ['--k', '3', '--seed', '1']);
         expect(new Set(want).size).toBe(3);
         await segment(page, file, 3, 1);
-        expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['customer_id:false', 'spend:true', 'visits:true']);
+        expect(await boxes(page)).toEqual(['customer_id:false', 'spend:true', 'visits:true']);
         expect(await page.textContent('#summary')).toContain('240 customers, 2 features (spend, visits): 3 segments.');
         expect(Array.from(await segmentColumn((await downloadOf(page, '#get-segments')).bytes))).toEqual(Array.from(want));
       }
@@ -388,7 +391,7 @@ describe.skipIf(!hasChromium)('segkit app in Chromium', () => {
       await page.setInputFiles('#file', stray);
       await page.waitForSelector('#setup:not([hidden])');
       expect(await page.textContent('#loaded')).toBe('stray.csv: 40 rows, 3 columns. Column "spend" is text, so no feature: line 8 holds "oops", though 39 of its 40 values are numbers (correct the file to use it).');
-      expect(await page.$$eval('#columns input', (inputs) => inputs.map((i) => `${(i as HTMLInputElement).value}:${(i as HTMLInputElement).checked}`))).toEqual(['customer_id:false', 'visits:true', 'spend:false']);
+      expect(await boxes(page)).toEqual(['customer_id:false', 'visits:true', 'spend:false']);
       expect(problems).toEqual([]);
     } finally {
       await page.close();

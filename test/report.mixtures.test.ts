@@ -34,7 +34,7 @@ describe('mixture charts', () => {
     const maxProba = Float64Array.from({ length: fx.data.n }, () => 0.9);
     const at = (values: ArrayLike<number>, i: number, v: number) => Float64Array.from(values, (x, j) => (j === i ? v : x));
     const spec = (p: ArrayLike<number>, labels: ArrayLike<number>) => chartSpecs({ profiles: fx.input.profiles, certainty: { maxProba: p, labels } });
-    for (const l of [0.5, Number.NaN, fx.k]) {
+    for (const l of [0.5, Number.NaN, fx.k, -2]) {
       const e = await failure(() => spec(maxProba, at(fx.labels, 3, l)));
       expect(e.code).toBe('E_BAD_LABELS');
       expect(e.message).toContain(`certainty row 3 has label ${l}`);
@@ -42,7 +42,7 @@ describe('mixture charts', () => {
     for (const p of [Number.NaN, 2, -0.5]) {
       const e = await failure(() => spec(at(maxProba, 5, p), fx.labels));
       expect(e.code).toBe('E_BAD_OPTION');
-      expect(e.message).toContain(`certainty row 5 has probability ${p}`);
+      expect(e.message).toContain(`certainty.maxProba: row 5 has probability ${p}`);
     }
     // a row in no segment (-1) is in no bar: the shares of the others still add up to 1
     const values = (spec(maxProba, at(fx.labels, 0, -1)).certainty as unknown as { layer: { data: Values }[] }).layer[0].data.values as { segment: string; band: string; share: number }[];

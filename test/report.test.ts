@@ -396,8 +396,8 @@ describe('chartSpecs', () => {
     // a NaN probability fell in no band: the segment's bands added up to less than 100%
     const maxProba = new Float64Array(n).fill(0.9);
     maxProba[3] = NaN;
-    refused({ profiles, certainty: { maxProba, labels: fx.labels } }, 'E_BAD_OPTION', 'certainty row 3 has probability NaN');
-    refused({ profiles, certainty: { maxProba: Array.from(maxProba, (p, i) => (i === 3 ? null : 0.9)), labels: fx.labels } }, 'E_BAD_OPTION', 'certainty row 3 has probability null');
+    refused({ profiles, certainty: { maxProba, labels: fx.labels } }, 'E_BAD_OPTION', 'certainty.maxProba: row 3 has probability NaN');
+    refused({ profiles, certainty: { maxProba: Array.from(maxProba, (p, i) => (i === 3 ? null : 0.9)), labels: fx.labels } }, 'E_BAD_OPTION', 'certainty.maxProba: row 3 has probability null');
     refused({ profiles, certainty: { maxProba: maxProba.fill(0.9), labels: Array.from(fx.labels, (l, i) => (i === 2 ? 0.5 : l)) } }, 'E_BAD_LABELS', 'certainty row 2 has label 0.5');
     const spec = chartSpecs({ profiles, certainty: { maxProba: maxProba.fill(0.9), labels: fx.labels } }).certainty as unknown as { layer: { data: { values: { band: string; share: number }[] } }[] };
     expect(spec.layer[0].data.values.filter((v) => v.band === '80 to 95%').map((v) => v.share)).toEqual(profiles.segments.filter((s) => s.size > 0).map(() => 1));

@@ -460,8 +460,8 @@ function certaintySpec(input: NonNullable<ChartSpecsInput['certainty']>, named: 
   for (let i = 0; i < maxProba.length; i++) {
     const l = rowLabels[i], p = maxProba[i];
     // a row without a segment (-1) is in no bar; a NaN falls in no band, and its segment's shares would add up to less than 1
-    if (!Number.isInteger(l) || l >= k) throw new SegkitError('E_BAD_LABELS', `certainty row ${i} has label ${l}; labels must be integers below ${k}`);
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new SegkitError('E_BAD_OPTION', `certainty row ${i} has probability ${p}, not a probability in [0, 1]`);
+    if (!Number.isInteger(l) || l < -1 || l >= k) throw new SegkitError('E_BAD_LABELS', `certainty row ${i} has label ${l}; labels must be integers from -1 (no segment) to ${k - 1}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new SegkitError('E_BAD_OPTION', `certainty.maxProba: row ${i} has probability ${p}, not a probability in [0, 1]`);
     if (l < 0) continue;
     sizes[l]++;
     counts[l][BANDS.findIndex((b) => p >= b.min)]++;

@@ -351,8 +351,14 @@ describe('personaNames and describeSegment', () => {
     const population = { n: 3, mean: [1], std: [1] };
     // a segment without its size, z or means, or profiles without the population's means, were TypeErrors too
     for (const bad of [undefined, {}, { features: ['a'] }, { features: ['a'], population, segments: [{}] }, { features: ['a'], population, segments: [null] },
-      { features: ['a'], population, segments: [{ size: 3, mean: [2] }] }, { features: ['a'], segments: [{ size: 3, z: [1], mean: [2] }] }]) {
+      { features: ['a'], population, segments: [{ size: 3, mean: [2] }] }]) {
       expect(() => personaNames(bad as never)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "profiles" must be profileSegments\' result') }));
+      expect(() => describeSegment(bad as never, 0)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "profiles" must be profileSegments\' result') }));
+    }
+    // names read sizes and z alone (a hand-made profile of those names its segments); a description needs the means
+    const noMeans = { features: ['a'], segments: [{ size: 3, z: [1.5] }, { size: 3, z: [-1.5] }] };
+    expect(personaNames(noMeans as never)).toEqual(['Very high a', 'Very low a']);
+    for (const bad of [noMeans, { features: ['a'], segments: [{ size: 3, z: [1], mean: [2] }] }]) {
       expect(() => describeSegment(bad as never, 0)).toThrow(expect.objectContaining({ code: 'E_BAD_OPTION', message: expect.stringContaining('option "profiles" must be profileSegments\' result') }));
     }
   });

@@ -46,10 +46,11 @@ const words = (s: string) => wordList(s).length;
 /** The first n words of s, closing the isolates of a label the cut ends inside (so no word after them is reordered). */
 const cut = (s: string, n: number) => closeIsolates(wordList(s).slice(0, n).join(' '));
 
-/** Refuses what is not profileSegments' result (a TypeError otherwise). */
-function checkProfiles(profiles: SegmentProfiles): void {
-  // a segment without its size, z or means (or no population means) read as a TypeError
-  if (!Array.isArray(profiles?.features) || !Array.isArray(profiles.population?.mean) || !Array.isArray(profiles.segments) || !profiles.segments.every((s) => typeof s?.size == 'number' && Array.isArray(s.z) && Array.isArray(s.mean))) throw badOption('profiles', profiles, "profileSegments' result");
+/** Refuses what is not profileSegments' result (a TypeError otherwise); names need sizes and z, descriptions means too. */
+function checkProfiles(profiles: SegmentProfiles, means: boolean): void {
+  // a segment without its size or z (or, to describe it, its means or the population's) read as a TypeError
+  const segment = (s: SegmentProfiles['segments'][number]) => typeof s?.size == 'number' && Array.isArray(s.z) && (!means || Array.isArray(s.mean));
+  if (!Array.isArray(profiles?.features) || (means && !Array.isArray(profiles.population?.mean)) || !Array.isArray(profiles.segments) || !profiles.segments.every(segment)) throw badOption('profiles', profiles, "profileSegments' result");
 }
 
 /** "High income, low spend": levels of the strongest features, within maxWords. */
@@ -78,7 +79,7 @@ export interface PersonaNameOptions {
  * segment already has is skipped).
  */
 export function personaNames(profiles: SegmentProfiles, options: PersonaNameOptions = {}): string[] {
-  checkProfiles(profiles);
+  checkProfiles(profiles, false);
   checkOptions(options, ['maxWords', 'featureLabels'], 'personaNames');
   const maxWords = options.maxWords ?? 5;
   // every name has two words at least ("Typical customers", "High income")
@@ -139,7 +140,7 @@ const fmt = (v: number) => {
  */
 export function describeSegment(profiles: SegmentProfiles, segment: number, options: { maxFeatures?: number; featureLabels?: Readonly<Record<string, string>>; /** Whom the profiles' population is (default "all customers"). */ population?: string } = {}): string {
   checkOptions(options, ['maxFeatures', 'featureLabels', 'population'], 'describeSegment');
-  checkProfiles(profiles);
+  checkProfiles(profiles, true);
   const k = profiles.segments.length;
   if (!Number.isInteger(segment) || segment < 0 || segment >= k) throw badOption('segment', segment, `an integer from 0 to ${k - 1}`);
   const maxFeatures = options.maxFeatures ?? 4;

@@ -322,6 +322,12 @@ describe('personaNames and describeSegment', () => {
     expect(describeSegment(p, 1)).toBe('Rating far below average (4.2 against 4.3 for all customers); spend far below average (54.98 against 55.00).');
   });
 
+  it('writes a mean that rounds up to a thousand in the thousands\' form, "1,000", never "1000.0"', () => {
+    const rows = [[999.96], [999.96], [0.04], [0.04]];
+    const p = profileSegments(fromRows(rows, { names: ['spend'] }), Int32Array.from([0, 0, 1, 1]), 2);
+    expect(describeSegment(p, 0)).toBe('Spend far above average (1,000 against 500.0 for all customers).');
+  });
+
   it('refuses a segment the profiles do not hold, and options it does not know or cannot use', () => {
     const p = exactlyAverage();
     expect(describeSegment(p, 3, { maxFeatures: 1 })).toBe('Visits far above average (8.0 against 5.0 for all customers).');

@@ -174,6 +174,15 @@ describe('buildReport', () => {
     expect(zs.slice(0, 3)).toEqual(['0.00', '0.00', '−0.01']);
   });
 
+  it('shows a mean that rounds up to the next range in that range\'s form (999.96 as 1,000)', async () => {
+    const fx = reportFixture();
+    const segments = fx.profiles.segments.map((s, c) => (c === 0 ? { ...s, mean: [999.96, 9.996, 0.9996, 0.009996, 2.5, ...s.mean.slice(5)] } : s));
+    const html = await buildReport({ ...fx.input, profiles: { ...fx.profiles, segments }, rules: false });
+    const card = /<article class="card" data-segment="0"[\s\S]*?<\/article>/.exec(html)![0];
+    const means = [...card.matchAll(/<tr><th scope="row">[\s\S]*?<\/th><td class="num">([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(means.slice(0, 5)).toEqual(['1,000', '10.0', '1.00', '0.010', '2.50']);
+  });
+
   it('accepts row-major Float64Array centroids', async () => {
     const fx = reportFixture();
     const flat = Float64Array.from(fx.profiles.segments.flatMap((s) => s.mean));

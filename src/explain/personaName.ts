@@ -130,7 +130,8 @@ export function personaNames(profiles: SegmentProfiles, options: PersonaNameOpti
 const fmt = (v: number) => {
   const a = Math.abs(v);
   if (a >= 1000) return Math.round(v).toLocaleString('en-US');
-  if (a >= 10) return v.toFixed(1);
+  // 999.96 rounds to 1000.0: it takes the thousands' form, "1,000"
+  if (a >= 10) return Math.abs(+v.toFixed(1)) >= 1000 ? fmt(+v.toFixed(1)) : v.toFixed(1);
   return a === 0 ? '0' : v.toPrecision(2);
 };
 

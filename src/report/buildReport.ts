@@ -89,10 +89,10 @@ function fmtNumber(v: number | undefined): string {
   const a = Math.abs(v);
   if (v < 0) return `−${fmtNumber(-v)}`;
   if (a >= 1000) return Math.round(v).toLocaleString('en-US');
-  if (a >= 10) return v.toFixed(1);
   if (a === 0) return '0';
-  if (a < 0.01) return v.toPrecision(2);
-  return v.toFixed(a >= 1 ? 2 : 3);
+  const [t, next] = a >= 10 ? [v.toFixed(1), 1000] : a >= 1 ? [v.toFixed(2), 10] : a >= 0.01 ? [v.toFixed(3), 1] : [v.toPrecision(2), 0.01];
+  // a value rounding up to the next form's range takes that form: 999.96 is "1,000", not "1000.0"
+  return +t >= next ? fmtNumber(+t) : t;
 }
 /** A z-score to two decimals with its sign; one that reads 0.00 has none (not "−0.00"). */
 const fmtZ = (z: number) => {

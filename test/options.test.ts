@@ -67,3 +67,29 @@ describe('run options', () => {
     await badOption(() => kmeans(rows, { k: 2, onProgress: 'yes' } as never), '"onProgress" must be a function');
   });
 });
+
+describe('null options are refused, never read as the default', () => {
+  // `?? default` read null as left out: averageMethod: null scored with "arithmetic", a sample's seed: null (scikit-learn's
+  // random_state=None, a fresh draw each time) gave seed 0's data, writeCsv's header: null wrote a header
+  it('metrics, samples and writeCsv name the option', async () => {
+    const { sampleCustomers, sampleEvents, sampleTransactions } = await import('../src/sample/index.js');
+    const { writeCsv } = await import('../src/data/writeCsv.js');
+    const { homogeneityCompletenessVMeasure } = await import('../src/metrics/homogeneityCompletenessVMeasure.js');
+    const { tableFromArrays } = await import('apache-arrow');
+    const customers = sampleCustomers({ n: 5, seed: 1 });
+    const table = tableFromArrays({ a: Float64Array.from([1, 2]) });
+    const runs: [string, () => unknown][] = [
+      ['averageMethod', () => normalizedMutualInfoScore([0, 0, 1, 1], [0, 1, 1, 1], { averageMethod: null as never })],
+      ['beta', () => vMeasureScore([0, 0, 1, 1], [0, 1, 1, 1], { beta: null as never })],
+      ['beta', () => homogeneityCompletenessVMeasure([0, 0, 1, 1], [0, 1, 1, 1], { beta: null as never })],
+      ...(['n', 'seed', 'segments'] as const).map((key): [string, () => unknown] => [key, () => sampleCustomers({ n: 5, [key]: null } as never)]),
+      ...(['seed', 'days', 'end'] as const).map((key): [string, () => unknown] => [key, () => sampleEvents(customers, { [key]: null } as never)]),
+      ...(['seed', 'end'] as const).map((key): [string, () => unknown] => [key, () => sampleTransactions(customers, { [key]: null } as never)]),
+      ...(['delimiter', 'header', 'escapeFormulas', 'bom', 'eol'] as const).map((key): [string, () => unknown] => [key, () => writeCsv(table, { [key]: null } as never)]),
+    ];
+    for (const [key, run] of runs) await badOption(run, `"${key}"`, 'got null');
+    // left out, each takes its default
+    expect(writeCsv(table, {})).toBe('a\n1.0\n2.0\n');
+    expect(normalizedMutualInfoScore([0, 0, 1, 1], [0, 1, 1, 1], {})).toBe(normalizedMutualInfoScore([0, 0, 1, 1], [0, 1, 1, 1], { averageMethod: 'arithmetic' }));
+  });
+});

@@ -1,6 +1,6 @@
 import { type Data, DataType, type Table, type Vector } from '#arrow';
 import { badOption } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { type CellKind, cellKind, floatText, isoText, otherText, timeValues } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { columnValues, textAt, utf8Text } from './utf8Text.js';
@@ -368,19 +368,19 @@ function csvRowWriter(input: Table, options: WriteCsvOptions): CsvRowWriter {
   checkOptions(options, WRITE_CSV_OPTIONS, 'writeCsv');
   const table = decimalsAsNumbers(input);
   const defaults = WRITE_CSV_DEFAULTS;
-  const delimiter = options.delimiter ?? defaults.delimiter;
+  const delimiter = orDefault(options.delimiter, defaults.delimiter);
   // a quote or a line break between fields is read as quoting or as the end of the record: no reader reads the file back
   // (readCsv refuses such a delimiter, and a U+FEFF)
   if (typeof delimiter !== 'string' || delimiter.length === 0 || /["\r\n\ufeff]/.test(delimiter)) {
     throw badOption('delimiter', delimiter, 'a non-empty string without \'"\', a line break or U+FEFF');
   }
-  const header = options.header ?? defaults.header;
+  const header = orDefault(options.header, defaults.header);
   if (typeof header !== 'boolean') throw badOption('header', header, 'a boolean');
-  const escapeFormulas = options.escapeFormulas ?? defaults.escapeFormulas;
+  const escapeFormulas = orDefault(options.escapeFormulas, defaults.escapeFormulas);
   if (typeof escapeFormulas !== 'boolean') throw badOption('escapeFormulas', escapeFormulas, 'a boolean');
-  const bom = options.bom ?? defaults.bom;
+  const bom = orDefault(options.bom, defaults.bom);
   if (typeof bom !== 'boolean') throw badOption('bom', bom, 'a boolean');
-  const eol = options.eol ?? defaults.eol;
+  const eol = orDefault(options.eol, defaults.eol);
   if (eol !== '\n' && eol !== '\r\n') throw badOption('eol', eol, '"\\n" or "\\r\\n"');
 
   const text = textCellWriter(delimiter, eol, escapeFormulas);

@@ -127,7 +127,7 @@ export function personaNames(profiles: SegmentProfiles, options: PersonaNameOpti
   });
 }
 
-const fmt = (v: number) => {
+const fmt = (v: number): string => {
   const a = Math.abs(v);
   if (a >= 1000) return Math.round(v).toLocaleString('en-US');
   // 999.96 rounds to 1000.0: it takes the thousands' form, "1,000"

@@ -1,7 +1,7 @@
 import { makeVector, type Table, type Vector } from '#arrow';
 import { singleChunk, tableFromColumns } from '../data/arrowTable.js';
 import { SegkitError, badOption } from '../util/errors.js';
-import { checkOptions as checkKnown } from '../util/options.js';
+import { checkOptions as checkKnown, orDefault } from '../util/options.js';
 import { lostBits, roundedSum } from '../util/compensatedSum.js';
 import {
   columnOption,
@@ -98,12 +98,12 @@ function checkOptions(options: BehaviourFeaturesOptions) {
   const duration = columnOption(o, 'duration', false);
   const feature = columnOption(o, 'feature', false);
   // undefined is the default; null is checked as any value is (pageViewTypes: null is no way to say "none")
-  const gap = options.sessionGapMinutes === undefined ? DEFAULTS.sessionGapMinutes : options.sessionGapMinutes;
+  const gap = orDefault(options.sessionGapMinutes, DEFAULTS.sessionGapMinutes);
   if (typeof gap !== 'number' || !(gap > 0) || !Number.isFinite(gap)) throw badOption('sessionGapMinutes', gap, 'a positive number of minutes');
-  const pageViewTypes = stringList('pageViewTypes', options.pageViewTypes === undefined ? DEFAULTS.pageViewTypes : options.pageViewTypes);
-  const featureUseType = options.featureUseType === undefined ? DEFAULTS.featureUseType : options.featureUseType;
+  const pageViewTypes = stringList('pageViewTypes', orDefault(options.pageViewTypes, DEFAULTS.pageViewTypes));
+  const featureUseType = orDefault(options.featureUseType, DEFAULTS.featureUseType);
   if (typeof featureUseType !== 'string') throw badOption('featureUseType', featureUseType, 'an event type name');
-  const missingCustomer = options.missingCustomer === undefined ? DEFAULTS.missingCustomer : options.missingCustomer;
+  const missingCustomer = orDefault(options.missingCustomer, DEFAULTS.missingCustomer);
   if (missingCustomer !== 'error' && missingCustomer !== 'skip') throw badOption('missingCustomer', missingCustomer, '"error" or "skip"');
   let typeCounts: [string, string][] | undefined;
   const tc = options.typeCounts;

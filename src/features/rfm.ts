@@ -1,7 +1,7 @@
 import { type Data, Uint8, makeData, makeVector, type Table } from '#arrow';
 import { singleChunk, tableFromColumns, utf8Data } from '../data/arrowTable.js';
 import { SegkitError, badOption } from '../util/errors.js';
-import { checkOptions as checkKnown } from '../util/options.js';
+import { checkOptions as checkKnown, orDefault } from '../util/options.js';
 import {
   columnOption,
   dateOption,
@@ -129,15 +129,15 @@ function checkOptions(options: RfmOptions) {
   const invoice = columnOption(o, 'invoice', false);
   const quantity = columnOption(o, 'quantity', false);
   // undefined is the default; null is checked as any value is (cancelled: null is no way to say "none")
-  const amountPer = options.amountPer === undefined ? DEFAULTS.amountPer : options.amountPer;
+  const amountPer = orDefault(options.amountPer, DEFAULTS.amountPer);
   if (amountPer !== 'line' && amountPer !== 'unit') throw badOption('amountPer', amountPer, '"line" or "unit"');
   if (amountPer === 'unit' && !quantity) throw badOption('quantity', quantity, 'a column name when amountPer is "unit"');
-  const missingCustomer = options.missingCustomer === undefined ? DEFAULTS.missingCustomer : options.missingCustomer;
+  const missingCustomer = orDefault(options.missingCustomer, DEFAULTS.missingCustomer);
   if (missingCustomer !== 'error' && missingCustomer !== 'skip') throw badOption('missingCustomer', missingCustomer, '"error" or "skip"');
-  const cancelled = options.cancelled === undefined ? DEFAULTS.cancelled : options.cancelled;
+  const cancelled = orDefault(options.cancelled, DEFAULTS.cancelled);
   if (typeof cancelled !== 'function') throw badOption('cancelled', cancelled, 'a function (invoice id) => boolean');
   const asOf = options.asOf === undefined ? undefined : dateOption('asOf', options.asOf);
-  const currencyDecimals = options.currencyDecimals === undefined ? DEFAULTS.currencyDecimals : options.currencyDecimals;
+  const currencyDecimals = orDefault(options.currencyDecimals, DEFAULTS.currencyDecimals);
   if (!Number.isInteger(currencyDecimals) || currencyDecimals < 0 || currencyDecimals > 6) throw badOption('currencyDecimals', currencyDecimals, 'an integer from 0 to 6');
   if (OUTPUT_COLUMNS.includes(customer)) throw badOption('customer', customer, `a name other than the output columns ${OUTPUT_COLUMNS.join(', ')}`);
   distinctRoles([['customer', customer], ['date', date], ['amount', amount], ['invoice', invoice], ['quantity', quantity]]);

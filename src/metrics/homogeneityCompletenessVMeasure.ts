@@ -1,4 +1,4 @@
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { badOption } from '../util/errors.js';
 import { checkLabels, type Labels } from './checkLabels.js';
 import { sparseContingency } from './contingencyMatrix.js';
@@ -19,7 +19,7 @@ const DEFAULTS: Required<VMeasureOptions> = Object.freeze({ beta: 1 });
 
 function checkBeta(options: VMeasureOptions | undefined): number {
   checkOptions(options, ['beta'], 'vMeasureScore');
-  const beta = options?.beta ?? DEFAULTS.beta;
+  const beta = orDefault(options?.beta, DEFAULTS.beta);
   if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw badOption('beta', beta, 'a finite number > 0');
   return beta;
 }

@@ -1,4 +1,4 @@
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { badOption } from '../util/errors.js';
 import { checkLabels, type Labels } from './checkLabels.js';
 import { sparseContingency } from './contingencyMatrix.js';
@@ -16,7 +16,7 @@ const METHODS: readonly string[] = ['arithmetic', 'geometric', 'min', 'max'];
 
 export function checkAverageMethod(options: MutualInfoOptions | undefined, fn = 'normalizedMutualInfoScore'): AverageMethod {
   checkOptions(options, ['averageMethod'], fn);
-  const method = options?.averageMethod ?? DEFAULTS.averageMethod;
+  const method = orDefault(options?.averageMethod, DEFAULTS.averageMethod);
   if (!METHODS.includes(method)) throw badOption('averageMethod', method, `one of ${METHODS.map((m) => `"${m}"`).join(', ')}`);
   return method;
 }

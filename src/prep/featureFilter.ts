@@ -5,6 +5,7 @@ import type { RunOptions } from '../engine/executor.js';
 import { numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEach, readNumber, readObject, readString, readStrings } from '../util/modelJson.js';
 import { checkFrame, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
+import { orDefault } from '../util/options.js';
 
 export interface FeatureFilterOptions {
   /** Drop columns whose variance (ddof 0) is at or below this, as scikit-learn's VarianceThreshold; null: keep all. */
@@ -61,9 +62,9 @@ export class FeatureFilter implements PrepStep {
   constructor(options: FeatureFilterOptions = {}, optionName = 'featureFilter') {
     const o = optionsObject(options, optionName);
     knownOptions(o, optionName, ['varianceThreshold', 'correlationThreshold', 'columns']);
-    const v = o.varianceThreshold === undefined ? DEFAULTS.varianceThreshold : o.varianceThreshold;
+    const v = orDefault(o.varianceThreshold, DEFAULTS.varianceThreshold);
     if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw badOption(`${optionName}.varianceThreshold`, v, 'null or a finite number >= 0');
-    const r = o.correlationThreshold === undefined ? DEFAULTS.correlationThreshold : o.correlationThreshold;
+    const r = orDefault(o.correlationThreshold, DEFAULTS.correlationThreshold);
     if (r !== null && (typeof r !== 'number' || !(r > 0 && r < 1))) throw badOption(`${optionName}.correlationThreshold`, r, 'null or a number between 0 and 1 (exclusive)');
     this.varianceThreshold = v;
     this.correlationThreshold = r;

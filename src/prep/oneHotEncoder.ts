@@ -4,7 +4,7 @@ import { at, badModel, readBoolean, readEach, readEnum, readObject, readString, 
 import { cannotRefit, checkFrame, checkModelColumns, knownOptions, notFitted, optionsObject, type PrepStep } from './step.js';
 import type { RunOptions } from '../engine/executor.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, orDefault } from '../util/options.js';
 
 export type HandleUnknown = 'ignore' | 'error';
 export type HandleMissing = 'category' | 'mostFrequent';
@@ -134,25 +134,25 @@ export class OneHotEncoder implements PrepStep {
   constructor(options: OneHotEncoderOptions = {}, optionName = 'oneHotEncoder') {
     const o = optionsObject(options, optionName);
     knownOptions(o, optionName, ['columns', 'handleUnknown', 'maxCategories', 'missing', 'otherLabel', 'missingLabel']);
-    const columns = o.columns === undefined ? DEFAULTS.columns : o.columns;
+    const columns = orDefault(o.columns, DEFAULTS.columns);
     if (columns !== 'auto') {
       if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string') || new Set(columns).size !== columns.length) {
         throw badOption(`${optionName}.columns`, columns, '"auto" or an array of distinct column names');
       }
     }
     this.selection = columns === 'auto' ? 'auto' : Object.freeze([...columns]);
-    this.handleUnknown = o.handleUnknown === undefined ? DEFAULTS.handleUnknown : o.handleUnknown;
+    this.handleUnknown = orDefault(o.handleUnknown, DEFAULTS.handleUnknown);
     if (this.handleUnknown !== 'ignore' && this.handleUnknown !== 'error') throw badOption(`${optionName}.handleUnknown`, this.handleUnknown, '"ignore" or "error"');
     // undefined is the default; null, as any other value, is checked (scikit-learn's max_categories=None is no limit)
-    const max = o.maxCategories === undefined ? DEFAULTS.maxCategories : o.maxCategories;
+    const max = orDefault(o.maxCategories, DEFAULTS.maxCategories);
     if (typeof max !== 'number' || !(max === Infinity || (Number.isInteger(max) && max >= 2))) {
       throw badOption(`${optionName}.maxCategories`, max, 'an integer >= 2 or Infinity');
     }
     this.#maxCategories = max;
-    this.#missing = o.missing === undefined ? DEFAULTS.missing : o.missing;
+    this.#missing = orDefault(o.missing, DEFAULTS.missing);
     if (this.#missing !== 'category' && this.#missing !== 'mostFrequent') throw badOption(`${optionName}.missing`, this.#missing, '"category" or "mostFrequent"');
-    this.otherLabel = o.otherLabel === undefined ? DEFAULTS.otherLabel : o.otherLabel;
-    this.missingLabel = o.missingLabel === undefined ? DEFAULTS.missingLabel : o.missingLabel;
+    this.otherLabel = orDefault(o.otherLabel, DEFAULTS.otherLabel);
+    this.missingLabel = orDefault(o.missingLabel, DEFAULTS.missingLabel);
     for (const [key, v] of [['otherLabel', this.otherLabel], ['missingLabel', this.missingLabel]] as const) {
       if (typeof v !== 'string') throw badOption(`${optionName}.${key}`, v, 'a string');
     }

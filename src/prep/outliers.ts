@@ -5,6 +5,7 @@ import type { RunOptions } from '../engine/executor.js';
 import { keepRows, numericColumn, replaceColumns, type ColumnMeta, type Frame, type FrameColumn } from './frame.js';
 import { at, badModel, readEnum, readNumbers, readObject, readPositive, readStrings } from '../util/modelJson.js';
 import { checkFrame, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
+import { orDefault } from '../util/options.js';
 
 export type OutlierMethod = 'iqr' | 'zscore';
 export type OutlierAction = 'clip' | 'drop';
@@ -78,9 +79,9 @@ export class Outliers implements PrepStep {
   constructor(options: OutliersOptions = {}, optionName = 'outliers') {
     const o = optionsObject(options, optionName);
     knownOptions(o, optionName, ['method', 'factor', 'threshold', 'action', 'columns']);
-    const method = o.method === undefined ? DEFAULTS.method : o.method;
+    const method = orDefault(o.method, DEFAULTS.method);
     if (method !== 'iqr' && method !== 'zscore') throw badOption(`${optionName}.method`, method, '"iqr" or "zscore"');
-    const action = o.action === undefined ? DEFAULTS.action : o.action;
+    const action = orDefault(o.action, DEFAULTS.action);
     if (action !== 'clip' && action !== 'drop') throw badOption(`${optionName}.action`, action, '"clip" or "drop"');
     if (method === 'iqr' && o.threshold !== undefined) throw badOption(`${optionName}.threshold`, o.threshold, 'unset with method "iqr" (use `factor`)');
     if (method === 'zscore' && o.factor !== undefined) throw badOption(`${optionName}.factor`, o.factor, 'unset with method "zscore" (use `threshold`)');

@@ -6,6 +6,7 @@ import { numericColumn, outputFor, replaceColumns, type ColumnMeta, type Frame, 
 import { at, badModel, FLOAT32_MAX, readEach, readEnum, readFloat32, readNumbers, readObject, readPositiveFloat32, readStrings } from '../util/modelJson.js';
 import { byColumnOption, checkFrame, checkModelColumns, columnsOption, knownOptions, notFitted, numericFitColumns, optionsObject, type PrepStep } from './step.js';
 import { log1p } from '../util/detMath.js';
+import { orDefault } from '../util/options.js';
 
 export type ScaleMethod = 'standard' | 'minmax' | 'robust' | 'log1p' | 'none';
 
@@ -128,7 +129,7 @@ export class Scaler implements PrepStep {
     knownOptions(o, optionName, ['method', 'standardize', 'columns', 'byColumn']);
     this.#method = o.method === undefined ? DEFAULTS.method : methodOption(o.method, `${optionName}.method`);
     if (o.standardize !== undefined && typeof o.standardize !== 'boolean') throw badOption(`${optionName}.standardize`, o.standardize, 'true or false');
-    this.#standardize = o.standardize ?? DEFAULTS.standardize;
+    this.#standardize = orDefault(o.standardize, DEFAULTS.standardize);
     this.#columns = columnsOption(o.columns, `${optionName}.columns`);
     this.#byColumn = byColumnOption(o.byColumn, `${optionName}.byColumn`, methodOption);
     this.#option = optionName;

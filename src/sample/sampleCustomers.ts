@@ -1,5 +1,5 @@
 import { Int32, Utf8, makeVector, type Table } from '#arrow';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { badOption } from '../util/errors.js';
 import { dataFromValues, singleChunk, tableFromColumns } from '../data/arrowTable.js';
@@ -178,10 +178,10 @@ const count = (rng: Random, [median, sigma, zero]: readonly [number, number, num
  */
 export function sampleCustomers(options: SampleCustomersOptions = {}): Table {
   checkOptions(options, ['n', 'seed', 'segments'], 'sampleCustomers');
-  const n = options.n ?? DEFAULTS.n;
+  const n = orDefault(options.n, DEFAULTS.n);
   if (!Number.isSafeInteger(n) || n < 1) throw badOption('n', n, 'a positive integer');
-  const seed = checkSeed(options.seed ?? DEFAULTS.seed);
-  const weights = checkSegments(options.segments ?? DEFAULTS.segments);
+  const seed = checkSeed(orDefault(options.seed, DEFAULTS.seed));
+  const weights = checkSegments(orDefault(options.segments, DEFAULTS.segments));
   const rng = createRandom(seed);
   const labels = segmentLabels(rng, n, weights);
 

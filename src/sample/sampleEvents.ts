@@ -1,5 +1,5 @@
 import { TimestampMillisecond, Utf8, makeVector, type Table } from '#arrow';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { SegkitError, badOption } from '../util/errors.js';
 import { dateOption, readKeys, readNumbers, type LogInput } from '../data/logInput.js';
@@ -116,10 +116,10 @@ function plan(rng: Random, id: string, segment: string, c: Record<string, number
  */
 export function sampleEvents(customers: LogInput, options: SampleEventsOptions = {}): Table {
   checkOptions(options, ['seed', 'days', 'end'], 'sampleEvents');
-  const seed = checkSeed(options.seed ?? DEFAULTS.seed);
-  const windowDays = options.days ?? DEFAULTS.days;
+  const seed = checkSeed(orDefault(options.seed, DEFAULTS.seed));
+  const windowDays = orDefault(options.days, DEFAULTS.days);
   if (!Number.isSafeInteger(windowDays) || windowDays < 1) throw badOption('days', windowDays, 'a positive integer');
-  const endDay = Math.floor(dateOption('end', options.end ?? DEFAULTS.end) / DAY_MS);
+  const endDay = Math.floor(dateOption('end', orDefault(options.end, DEFAULTS.end)) / DAY_MS);
   // the window starts on a day a Date can hold (100,000,000 days before 1970 at the earliest)
   if (endDay - windowDays < -1e8) {
     // an end too early for any window names end rather than a bound on days below 1

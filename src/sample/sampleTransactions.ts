@@ -1,5 +1,5 @@
 import { Float64, TimestampMillisecond, Utf8, makeVector, type Table } from '#arrow';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { SegkitError } from '../util/errors.js';
 import { dateOption, readKeys, readNumbers, type LogInput } from '../data/logInput.js';
@@ -84,8 +84,8 @@ interface Invoice {
  */
 export function sampleTransactions(customers: LogInput, options: SampleTransactionsOptions = {}): Table {
   checkOptions(options, ['seed', 'end'], 'sampleTransactions');
-  const seed = checkSeed(options.seed ?? DEFAULTS.seed);
-  const endDay = Math.floor(dateOption('end', options.end ?? DEFAULTS.end) / DAY_MS);
+  const seed = checkSeed(orDefault(options.seed, DEFAULTS.seed));
+  const endDay = Math.floor(dateOption('end', orDefault(options.end, DEFAULTS.end)) / DAY_MS);
   const endMs = endDay * DAY_MS;
   const rng = createRandom(seed);
   const id = readKeys(customers, 'customer_id', (row) => {

@@ -57,6 +57,14 @@ export function checkOptions(options: unknown, known: readonly string[], fn: str
   }
 }
 
+/**
+ * The caller's value of an option, or its default where they left it out (`undefined`). `null` is the caller's, for
+ * the option's check to refuse: `maxCategories: null` meant as "no limit" must not take the default limit.
+ */
+export function orDefault<T, D>(value: T | undefined, fallback: D): T | D {
+  return value === undefined ? fallback : value;
+}
+
 /** The largest length an array can have. */
 const MAX_LENGTH = 2 ** 32 - 1;
 

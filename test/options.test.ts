@@ -93,3 +93,31 @@ describe('null options are refused, never read as the default', () => {
     expect(normalizedMutualInfoScore([0, 0, 1, 1], [0, 1, 1, 1], {})).toBe(normalizedMutualInfoScore([0, 0, 1, 1], [0, 1, 1, 1], { averageMethod: 'arithmetic' }));
   });
 });
+
+describe('arguments of the wrong kind are named, never a TypeError', () => {
+  it('the writers, withColumns, segkitColumns and fromArrow take an Arrow Table, and name a Dataset given instead', async () => {
+    const s = await import('../src/index.node.js');
+    const ds = s.fromRows([[1, 2], [3, 4]]);
+    const runs: [string, () => unknown][] = [
+      ['writeCsv', () => s.writeCsv(ds as never)], ['writeJson', () => s.writeJson(ds as never)],
+      ['writeParquet', () => s.writeParquet(ds as never)], ['writeArrow', () => s.writeArrow(ds as never)],
+      ['withColumns', () => s.withColumns(ds as never, { a: Int32Array.from([1, 2]) })], ['segkitColumns', () => s.segkitColumns(ds as never)],
+      ['fromArrow', () => s.fromArrow(ds as never)], ['writeTable', () => s.writeTable('/nonexistent/out.csv', ds as never)],
+    ];
+    for (const [fn, run] of runs) await badOption(run, `${fn}: the table must be an Arrow Table, got a Dataset`);
+    await badOption(() => s.writeCsv(undefined as never), 'writeCsv: the table must be an Arrow Table, got undefined');
+  });
+  it('options and seeds of the wrong kind', async () => {
+    const s = await import('../src/index.node.js');
+    const { createRandom } = await import('../src/util/random.js');
+    await badOption(() => s.fromRows([[1, 2]], null as never), 'fromRows: options must be an object, got null');
+    await badOption(() => s.toDataset([[1, 2]], null as never), 'toDataset: options must be an object, got null');
+    await badOption(() => s.fromColumns(undefined as never), 'fromColumns takes { columns, names? }, got undefined');
+    await badOption(() => s.readTable('x.csv', null as never), 'readTable: options must be an object, got null');
+    await badOption(() => s.readTable(10n as never), 'got bigint');
+    await badOption(() => s.defaultRestarts(Symbol('x') as never), 'option "rows"');
+    // NaN, undefined or a string ran as seed 0: the same draws as createRandom(0)
+    for (const seed of [NaN, undefined, '7', Infinity]) await badOption(() => createRandom(seed as never), 'option "seed"');
+    expect(createRandom(7.9).next()).toBe(createRandom(7).next());
+  });
+});

@@ -1,5 +1,6 @@
 import { DataType, Precision, type Table, type Vector } from '#arrow';
 import { SegkitError, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 
 /** n rows of d Float32 features, stored column-major (one array per feature), as Arrow and the kernels do. */
 export interface Dataset {
@@ -32,6 +33,12 @@ export function isDataset(x: unknown): x is Dataset {
 export function isArrowTable(x: unknown): x is Table {
   const o = x as Table;
   return !!o && typeof o === 'object' && typeof o.getChildAt === 'function' && !!o.schema && Array.isArray(o.schema.fields);
+}
+
+/** `table` when it is an Arrow Table; anything else (a Dataset from fromRows included) is refused, naming what it is. */
+export function arrowTableArg(table: unknown, fn: string): Table {
+  if (isArrowTable(table)) return table;
+  throw new SegkitError('E_BAD_OPTION', `${fn}: the table must be an Arrow Table, got ${isDataset(table) ? 'a Dataset' : describe(table)}`, 'readCsv, readJson, readParquet and readArrow give one, as does apache-arrow\'s tableFromArrays');
 }
 
 const defaultNames = (d: number) => Array.from({ length: d }, (_, j) => `x${j}`);
@@ -146,6 +153,7 @@ export function assertResolution(ds: Dataset): void {
 
 /** Rows (`number[][]`) to a Dataset; the input is copied, never kept or mutated. */
 export function fromRows(rows: readonly (readonly number[])[], options: { names?: readonly string[] } = {}): Dataset {
+  checkOptions(options, ['names'], 'fromRows');
   if (!Array.isArray(rows) || rows.length === 0) {
     throw new SegkitError('E_EMPTY_DATA', 'the data has no rows');
   }
@@ -183,6 +191,7 @@ export function fromRows(rows: readonly (readonly number[])[], options: { names?
 
 /** Typed-array columns to a Dataset; Float32Array columns are used as they are (not copied). */
 export function fromColumns(input: { readonly columns: readonly ArrayLike<number>[]; readonly names?: readonly string[] }): Dataset {
+  if (input === null || typeof input !== 'object') throw new SegkitError('E_BAD_OPTION', `fromColumns takes { columns, names? }, got ${describe(input)}`);
   const cols = input.columns;
   if (!Array.isArray(cols) || cols.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the data has no columns');
   const n = cols[0]?.length;
@@ -278,6 +287,7 @@ export function fieldIndex(fields: readonly string[], name: string): number {
 
 /** An Arrow table to a Dataset: single-chunk Float32 columns are zero-copy views, other numeric columns are converted. */
 export function fromArrow(table: Table, options: { columns?: readonly string[] } = {}): Dataset {
+  arrowTableArg(table, 'fromArrow');
   const fields = table.schema.fields.map((f) => f.name);
   const wanted = options.columns ?? fields;
   if (wanted.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no columns');
@@ -296,6 +306,7 @@ export function fromArrow(table: Table, options: { columns?: readonly string[] }
 
 /** Normalises every accepted input shape to a validated Dataset. */
 export function toDataset(input: DataInput, options: { names?: readonly string[] } = {}): Dataset {
+  checkOptions(options, ['names'], 'toDataset');
   if (input == null) throw new SegkitError('E_EMPTY_DATA', `the data is ${input}`);
   if (isArrowTable(input)) return fromArrow(input);
   if (Array.isArray(input)) return fromRows(input as readonly (readonly number[])[], options);

@@ -1,6 +1,6 @@
 import type { Table } from '#arrow';
 import { open } from 'node:fs/promises';
-import { SegkitError, restate } from '../util/errors.js';
+import { SegkitError, describe, restate } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import type { ByteSource } from './byteSource.js';
 import type { ReadCsvOptions } from './csvCore.js';
@@ -90,7 +90,8 @@ function parse(format: TableFormat, source: ByteSource, all: ReadTableOptions): 
  * const customers = await readTable('customers.csv', { types: { customer_id: 'string' } });
  */
 export async function readTable(path: string, options: ReadTableOptions = {}): Promise<Table> {
-  if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${describe(path)}`);
+  checkOptions(options, CSV_OPTIONS, 'readTable');
   const format = tableFormat(path, options.format);
   checkReadOptions(options, format);
   if (path === '-') {

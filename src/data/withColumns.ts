@@ -1,6 +1,7 @@
 import { type Data, Float32, Float64, Int32, makeData, type Table } from '#arrow';
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { tableWithColumns, utf8Data } from './arrowTable.js';
+import { arrowTableArg } from './dataset.js';
 
 /** Values of a new column: numbers (Int32, Float32 or Float64, by the array's type) or text (null for missing). */
 export type NewColumn = Int32Array | Float32Array | Float64Array | readonly (string | null)[];
@@ -26,6 +27,7 @@ function columnData(name: string, values: NewColumn, n: number): Data {
  * const out = withColumns(customers, { segment: labels, segment_name: Array.from(labels, (l) => names[l]) });
  */
 export function withColumns(table: Table, columns: Readonly<Record<string, NewColumn>>): Table {
+  arrowTableArg(table, 'withColumns');
   const fields = table.schema.fields;
   const taken = new Set(fields.map((f) => f.name));
   const added = Object.entries(columns ?? {});

@@ -2,6 +2,7 @@ import { DataType, RecordBatch, Schema, Table } from '#arrow';
 import { badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { tableWithColumns } from './arrowTable.js';
+import { arrowTableArg } from './dataset.js';
 
 export interface WriteArrowOptions {
   /** "file" (random access; .arrow/.feather) or "stream" (default "file"). */
@@ -19,6 +20,7 @@ export const WRITE_ARROW_DEFAULTS = Object.freeze({ format: 'file' as const });
  * const bytes = await writeArrow(segments);
  */
 export async function writeArrow(table: Table, options: WriteArrowOptions = {}): Promise<Uint8Array> {
+  arrowTableArg(table, 'writeArrow');
   checkOptions(options, ['format'], 'writeArrow');
   const format = options.format ?? WRITE_ARROW_DEFAULTS.format;
   if (format !== 'file' && format !== 'stream') throw badOption('format', format, '"file" or "stream"');

@@ -4,6 +4,7 @@ import { checkOptions, orDefault } from '../util/options.js';
 import { type CellKind, cellKind, floatText, isoText, otherText, timeValues } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { columnValues, textAt, utf8Text } from './utf8Text.js';
+import { arrowTableArg } from './dataset.js';
 
 export interface WriteCsvOptions {
   /** Field separator (default ","); one holding a quote or a line break is refused, as readCsv refuses it. */
@@ -364,6 +365,7 @@ interface CsvRowWriter {
 }
 
 function csvRowWriter(input: Table, options: WriteCsvOptions): CsvRowWriter {
+  arrowTableArg(input, 'writeCsv');
   // decimals as the numbers they hold (Arrow's own text of them drops the scale)
   checkOptions(options, WRITE_CSV_OPTIONS, 'writeCsv');
   const table = decimalsAsNumbers(input);

@@ -4,6 +4,7 @@ import { checkOptions } from '../util/options.js';
 import { type CellKind, cellKind, isoText, otherText, timeValues } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { valueReader } from './utf8Text.js';
+import { arrowTableArg } from './dataset.js';
 
 export interface WriteJsonOptions {
   /** "records" (an array of objects), "columns" ({ "columns": { name: values } }) or "ndjson" (one object per line); default "records". */
@@ -29,6 +30,7 @@ function jsonValue(v: unknown, kind: CellKind): unknown {
  * const text = writeJson(profiles, { format: 'ndjson' });
  */
 export function writeJson(input: Table, options: WriteJsonOptions = {}): string {
+  arrowTableArg(input, 'writeJson');
   checkOptions(options, ['format'], 'writeJson');
   const table = decimalsAsNumbers(input);
   const format = options.format ?? WRITE_JSON_DEFAULTS.format;

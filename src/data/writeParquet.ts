@@ -2,6 +2,7 @@ import { DataType, type Table } from '#arrow';
 import { badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { decimalsAsNumbers } from './arrowTable.js';
+import { arrowTableArg } from './dataset.js';
 
 export interface WriteParquetOptions {
   /** "SNAPPY" (default) or "UNCOMPRESSED". */
@@ -23,6 +24,7 @@ export const WRITE_PARQUET_DEFAULTS = Object.freeze({ codec: 'SNAPPY' as const }
  * const bytes = await writeParquet(features);
  */
 export async function writeParquet(input: Table, options: WriteParquetOptions = {}): Promise<Uint8Array> {
+  arrowTableArg(input, 'writeParquet');
   checkOptions(options, ['codec', 'rowGroupSize'], 'writeParquet');
   const table = decimalsAsNumbers(input);
   const codec = options.codec ?? WRITE_PARQUET_DEFAULTS.codec;

@@ -1,6 +1,7 @@
 import type { Table } from '#arrow';
-import { SegkitError, throwIfAborted } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { SegkitError, describe, throwIfAborted } from '../util/errors.js';
+import { checkOptions, orDefault } from '../util/options.js';
+import { arrowTableArg } from './dataset.js';
 import { tableFormat, type TableFormat } from './tableFormat.js';
 import { type WriteArrowOptions, writeArrow } from './writeArrow.js';
 import { type WriteCsvOptions, WRITE_CSV_OPTIONS, writeCsvChunks } from './writeCsv.js';
@@ -97,12 +98,13 @@ export interface StagedTable {
  * target, so a command can write its output while it computes something else and still replace nothing if that fails.
  */
 export async function stageTable(path: string, table: Table, options: WriteTableOptions = {}): Promise<StagedTable> {
-  if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path === '') throw new SegkitError('E_BAD_OPTION', `path must be a file path or "-", got ${describe(path)}`);
+  arrowTableArg(table, 'writeTable');
   const format = checkWriteOptions(path, options);
   throwIfAborted(options.signal);
   if (format === 'csv' || format === 'tsv') {
     const csv: WriteCsvOptions = pick(options, WRITE_CSV_OPTIONS);
-    const csvOptions = format === 'tsv' ? { ...csv, delimiter: csv.delimiter ?? '\t' } : csv;
+    const csvOptions = format === 'tsv' ? { ...csv, delimiter: orDefault(csv.delimiter, '\t') } : csv;
     if (path === '-') return { commit: () => writeCsvStdout(table, csvOptions, options.signal), discard: async () => undefined };
     return stageCsvFile(path, table, csvOptions, options.signal);
   }

@@ -1,4 +1,5 @@
 import { DataType, type Table } from '#arrow';
+import { arrowTableArg } from '../data/dataset.js';
 
 /** Columns segkit itself writes (segments, RFM scores): never features unless asked for by name. */
 export const SEGKIT_COLUMNS: readonly string[] = Object.freeze(['segment', 'segment_name', 'rfm_code', 'r_score', 'f_score', 'm_score']);
@@ -46,6 +47,7 @@ function findEarlierSegmentColumns(table: Table): string[] {
  * columns an earlier run wrote under another name (see `earlierSegmentColumns`).
  */
 export function segkitColumns(table: Table): string[] {
+  arrowTableArg(table, 'segkitColumns');
   const earlier = earlierSegmentColumns(table);
   return table.schema.fields.map((f) => f.name).filter((name) => SEGKIT_COLUMNS.includes(name) || isProba(name, 'segment') || earlier.includes(name));
 }

@@ -1,4 +1,5 @@
 import { cos, log, sin } from './detMath.js';
+import { badOption } from './errors.js';
 
 /** A seeded random source; every algorithm that draws takes one, so results depend only on the seed. */
 export interface Random {
@@ -32,6 +33,8 @@ function splitmix32(a: number): () => number {
  * 2^32 - 1 are one seed; a seed beyond them also mixes in its high bits, so 2^32 + 1 runs neither as 1 nor as 0.
  */
 export function createRandom(seed: number): Random {
+  // NaN, undefined or a string would run as seed 0, the same draws every time
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw badOption('seed', seed, 'a finite number');
   const whole = Math.trunc(seed);
   const mix = splitmix32(whole | 0);
   let a = mix(), b = mix(), c = mix(), d = mix();

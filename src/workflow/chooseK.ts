@@ -152,6 +152,7 @@ function covarianceTypes(o: ChooseKOptions): CovarianceType[] {
 
 /** k-means restarts per k when none are asked for: 4 up to 200,000 rows, 2 above (a fixed k fitted alone uses the same). */
 export function defaultRestarts(rows: number): number {
+  if (typeof rows !== 'number' || !(rows >= 0)) throw badOption('rows', rows, 'a number of rows >= 0');
   return rows <= chooseKDefaults.nInitRows ? 4 : 2;
 }
 

@@ -383,6 +383,11 @@ describe('models and bad input', () => {
       const row = dist.subarray(i * 4, i * 4 + 4);
       expect(row.indexOf(Math.min(...row))).toBe(labels[i]);
     }
+    // null options were a TypeError; squared: 'no' gave squared distances
+    expect((await failure(() => m.transform(ds, null as never))).message).toContain('transform: options must be an object, got null');
+    expect((await failure(() => m.transform(ds, { executor: ex, squared: 'no' as never }))).message).toContain('option "squared" must be true or false');
+    const km = await kmeans(ds, { k: 4, seed: 1, executor: ex });
+    expect((await failure(() => km.transform(ds, { executor: ex, squared: 'no' as never }))).message).toContain('option "squared" must be true or false');
     const json = m.toJSON();
     expectError(() => loadModel({ ...json, centres: [json.centres[0], json.centres[0], json.centres[2], json.centres[3]] }), 'E_BAD_MODEL', 'centres[1]', 'distinct');
     expectError(() => loadModel({ ...json, counts: [1, -1, 1, 1] }), 'E_BAD_MODEL', 'counts[1]');

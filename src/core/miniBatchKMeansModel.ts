@@ -189,6 +189,9 @@ export class MiniBatchKMeansModel implements SegmentationModel {
 
   /** Distances from each row to every centroid: row-major n x k. */
   transform(data: DataInput, options: RunOptions & { squared?: boolean } = {}): Promise<Float32Array> {
+    checkOptions(options, [...RUN_OPTIONS, 'squared'], 'transform');
+    // squared: 'no' read as true
+    if (options.squared !== undefined && typeof options.squared !== 'boolean') throw badOption('squared', options.squared, 'true or false');
     const { squared, ...run } = options;
     return this.withRows(data, run, 'transform', RUN_OPTIONS, async (m, c) => {
       const { cent } = centresF32(c, this.k, this.d);

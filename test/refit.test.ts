@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { close, createRandom, fromColumns, kmeans, miniBatchKMeans, MiniBatchKMeansModel, pipeline, SegmentModel } from '../src/index.node.js';
 import { linearSumAssignment } from '../src/core/linearSumAssignment.js';
 import { refit } from '../src/workflow/refit.js';
@@ -196,6 +196,26 @@ describe('refit of a mini-batch k-means model', async () => {
     await r.model.partialFit(batch, { halfLife: 2 });
     expect(permutation(direct.centroids, r.model.centroids)).toEqual(perm);
     expect(Array.from(r.model.labels)).toEqual(Array.from(direct.labels, (l) => perm[l]));
+  });
+
+  it('reads the centroids once per model, not once per entry of the cost matrix (k = 24, d = 16 took minutes so)', async () => {
+    const rng = createRandom(4);
+    const wide = Array.from({ length: 16 }, (_, j) => `f${j}`);
+    const data = fromColumns({ columns: wide.map(() => Float32Array.from({ length: 600 }, () => rng.normal())), names: wide });
+    const mb = await miniBatchKMeans(data, { k: 24, seed: 1, batchSize: 256, nInit: 1 });
+    const reads = vi.spyOn(MiniBatchKMeansModel.prototype, 'centroidData', 'get');
+    try {
+      const r = await refit(mb, data, { seed: 2, nInit: 1 });
+      // the old model's and the new fit's, and whatever the renumbering reads: a handful, where the cost matrix alone
+      // read them 2 k^2 d = 18,432 times, each a fresh k x d array
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(6);
+      // the matching is the optimum of the squared centre distances, as before
+      const oldC = mb.centroids, newC = r.model.centroids;
+      const cost = oldC.map((a) => newC.map((b) => a.reduce((s, v, q) => s + (v - b[q]) ** 2, 0)));
+      expect(r.matches.reduce((s, m) => s + cost[m.previous!][m.id], 0)).toBeCloseTo(linearSumAssignment(cost).cost, 9);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   /** Four segments' summaries of the rows (means of a, b, c), named by `nameOf`. */

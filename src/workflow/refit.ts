@@ -91,9 +91,12 @@ export async function refit<M extends KMeansModel | MiniBatchKMeansModel | Segme
     : await kmeans(ds, fit);
 
   const d = old.d;
+  // read once: a mini-batch model's centroidData is a getter that builds a fresh k x d array on every read
+  const oldCentres = old.centroidData;
+  const freshCentroids = fresh.centroidData;
   const cost = Array.from({ length: old.k }, (_, i) => Array.from({ length: k }, (_, j) => {
     let s = 0;
-    for (let q = 0; q < d; q++) s += (old.centroidData[i * d + q] - fresh.centroidData[j * d + q]) ** 2;
+    for (let q = 0; q < d; q++) s += (oldCentres[i * d + q] - freshCentroids[j * d + q]) ** 2;
     return s;
   }));
   const { rows, cols } = linearSumAssignment(cost);
@@ -115,7 +118,6 @@ export async function refit<M extends KMeansModel | MiniBatchKMeansModel | Segme
   const previousOf: (number | null)[] = new Array(k).fill(null);
   for (let j = 0; j < k; j++) previousOf[finalId[j]] = idOf[j] < old.k ? idOf[j] : null;
   const centroids = new Float64Array(k * d);
-  const freshCentroids = fresh.centroidData;
   for (let j = 0; j < k; j++) centroids.set(freshCentroids.subarray(j * d, (j + 1) * d), finalId[j] * d);
   const labels = Int32Array.from(fresh.labels, (l) => finalId[l]);
   const relabelled = renumbered(fresh, finalId, centroids, labels);
@@ -125,7 +127,7 @@ export async function refit<M extends KMeansModel | MiniBatchKMeansModel | Segme
   const matches: SegmentMatch[] = previousOf.map((p, id) => {
     if (p === null) return { id, previous: null, shift: NaN };
     let s = 0;
-    for (let q = 0; q < d; q++) s += (old.centroidData[p * d + q] - centroids[id * d + q]) ** 2;
+    for (let q = 0; q < d; q++) s += (oldCentres[p * d + q] - centroids[id * d + q]) ** 2;
     return { id, previous: p, shift: Math.sqrt(s) };
   });
   const split = counts.flatMap((row, o) => {

@@ -77,6 +77,8 @@ describe('linearSumAssignment (Hungarian method)', () => {
     expectError(() => linearSumAssignment([[1, , 3], [4, 5, 6]] as never), 'E_NAN_INPUT', 'cost[0][1] is undefined');
     // eslint-disable-next-line no-sparse-arrays
     expectError(() => linearSumAssignment([[9, ,], [4, 5]] as never), 'E_NAN_INPUT', 'cost[0][1] is undefined');
+    // a number held as text is named as text: "cost[0][1] is 2; costs must be numbers" read as a contradiction
+    expectError(() => linearSumAssignment([[1, '2'], [3, 4]] as never), 'E_NAN_INPUT', 'cost[0][1] is "2"; costs must be numbers');
     // a missing row failed with a TypeError
     // eslint-disable-next-line no-sparse-arrays
     expectError(() => linearSumAssignment([[1, 2], , [3, 4]] as never), 'E_RAGGED_ROWS', 'cost row 1 is undefined, not an array of 2 numbers');

@@ -27,7 +27,7 @@ export function linearSumAssignment(cost: readonly (readonly number[])[]): { row
     for (let j = 0; j < c; j++) {
       const v = row[j];
       if (typeof v !== 'number' || Number.isNaN(v) || v === -Infinity) {
-        throw new SegkitError('E_NAN_INPUT', `cost[${i}][${j}] is ${String(v)}; costs must be numbers, or +Infinity for a pair that may not be taken`);
+        throw new SegkitError('E_NAN_INPUT', `cost[${i}][${j}] is ${describe(v)}; costs must be numbers, or +Infinity for a pair that may not be taken`);
       }
     }
   }

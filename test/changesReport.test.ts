@@ -222,6 +222,22 @@ describe('the changes report', async () => {
     expect(spec.data.values.map((v) => [v.key, v.segment])).toEqual([['0', 'All customers'], ['1', '\u2068x\u202E\u2069'], ['2', 'y']]);
   });
 
+  it('what is not a comparison, or options of the wrong kind, are named rather than a TypeError deep in a chart', async () => {
+    const refused = async (run: () => unknown, text: string) => {
+      const e = (await (async () => run())().then(() => null, (x: unknown) => x)) as (Error & { code?: string }) | null;
+      expect(e?.code, String(e)).toBe('E_BAD_OPTION');
+      expect(e!.message).toContain(text);
+    };
+    for (const [fn, run] of [['migrationSankeySpec', migrationSankeySpec], ['growthBarsSpec', growthBarsSpec], ['driftTableHtml', driftTableHtml], ['buildChangesReport', buildChangesReport]] as const) {
+      for (const bad of [undefined, {}, { migration: {} }, 'x']) await refused(async () => (run as (x: unknown) => unknown)(bad), `${fn} takes what compareSnapshots returns`);
+    }
+    await refused(async () => abTestChart({} as never), 'abTestChart takes what abTest returns');
+    await refused(async () => migrationSankeySpec(r, null as never), 'options must be an object, got null');
+    await refused(async () => migrationSankeySpec(r, { width: -5 }), 'option "width"');
+    await refused(async () => buildChangesReport(r, { title: 5 as never }), 'option "title" must be a string');
+    expect(migrationSankeySpec(r, { width: 500 }).width).toBe(500);
+  });
+
   it('the A/B chart renders', async () => {
     const ab = abTest([
       ...Array.from({ length: 200 }, (_, i) => ({ s: i % 2 ? 'x' : 'y', g: 'A', y: i % 5 === 0 ? 1 : 0 })),

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { AbTestResult } from '../workflow/abTest.js';
 import { isolate } from '../util/bidiText.js';
+import { SegkitError, describe } from '../util/errors.js';
 
 /**
  * The A/B readout as a Vega-Lite chart: per segment (and overall) the uplift of each variant over the control with
@@ -9,6 +10,7 @@ import { isolate } from '../util/bidiText.js';
  * const svg = await renderSvg(abTestChart(abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted' })));
  */
 export function abTestChart(r: AbTestResult): TopLevelSpec {
+  if (!r || typeof r !== 'object' || !Array.isArray(r.overall) || !Array.isArray(r.segments)) throw new SegkitError('E_BAD_OPTION', `abTestChart takes what abTest returns, got ${describe(r)}`);
   const scale = r.metric === 'proportion' ? 100 : 1;
   // rows keyed by position (0: all customers), so a segment named "All customers" keeps its own row
   // and labelled by whole names: a name cut to fit reads like another that begins alike

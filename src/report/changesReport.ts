@@ -8,6 +8,17 @@ import { escapeHtml as esc } from './buildReport.js';
 import { isolate } from '../util/bidiText.js';
 import { SEGMENT_COLOURS_40 } from './colours.js';
 import { formatShare as fmtPct, psiFigure } from '../util/shareText.js';
+import { SegkitError, badOption, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
+
+/** `r` is what compareSnapshots returns (anything else was a TypeError deep in a chart). */
+function checkResult(r: unknown, fn: string, parts = ['migration', 'segments', 'drift']): asserts r is CompareSnapshotsResult {
+  const o = r as CompareSnapshotsResult;
+  const has = (part: string) => part === 'migration' ? Array.isArray(o.migration?.segments) : Array.isArray(o[part as 'drift']);
+  if (!o || typeof o !== 'object' || !parts.every(has)) {
+    throw new SegkitError('E_BAD_OPTION', `${fn} takes what compareSnapshots returns, got ${describe(r)}`);
+  }
+}
 
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 const NEW = 'New customers', GONE = 'Gone', UNASSIGNED = 'Unassigned';
@@ -20,6 +31,9 @@ export const movedUnassigned = (m: Migration): boolean => m.toUnassigned.some((c
  * segments after (and customers gone) on the right, each flow a diagonal link path as wide as its customers.
  */
 export function migrationSankeySpec(r: CompareSnapshotsResult, options: { width?: number; height?: number } = {}): VegaSpec {
+  checkResult(r, 'migrationSankeySpec', ['migration']);
+  checkOptions(options, ['width', 'height'], 'migrationSankeySpec');
+  for (const key of ['width', 'height'] as const) if (options[key] !== undefined && !(typeof options[key] === 'number' && options[key]! > 0 && Number.isFinite(options[key]))) throw badOption(key, options[key], 'a number of pixels > 0');
   const width = options.width ?? 640;
   // labels are followed by counts: a name holding right-to-left text is isolated from them
   const names = r.migration.segments.map(isolate);
@@ -129,6 +143,7 @@ function growthText(g: number): string {
 
 /** Growth and shrinkage per segment (Vega-Lite): customers after minus before, with the relative change. */
 export function growthBarsSpec(r: CompareSnapshotsResult): TopLevelSpec {
+  checkResult(r, 'growthBarsSpec', ['segments']);
   // one bar per segment, keyed by position: two segments of one name keep two bars (the names label the axis, whole:
   // a name cut to fit reads like another that begins alike)
   const values = r.segments.map((s, c) => ({ key: String(c), segment: s.name, change: s.change, growth: growthText(s.growth), before: s.before, after: s.after }));
@@ -161,6 +176,7 @@ function num(v: number, digits = 3): string {
 
 /** The drift table: one row per feature, PSI with a traffic light (by the stated conventions), KS D and p-value. */
 export function driftTableHtml(r: CompareSnapshotsResult): string {
+  checkResult(r, 'driftTableHtml', ['drift']);
   const rows = r.drift.map((f) => {
     const [colour, word] = f.level ? LIGHT[f.level] : ['#adb5bd', 'not compared'];
     return `<tr><th scope="row">${esc(f.feature)}</th><td><span class="light" style="background:${colour}" title="${esc(word)}"></span>${esc(word)}</td>`
@@ -202,6 +218,9 @@ ul.notes{color:#52606d;font-size:12.5px;padding-left:18px}`;
  * const html = await buildChangesReport(await compareSnapshots(model, before, after, { id: 'customer_id' }));
  */
 export async function buildChangesReport(r: CompareSnapshotsResult, options: { title?: string } = {}): Promise<string> {
+  checkResult(r, 'buildChangesReport');
+  checkOptions(options, ['title'], 'buildChangesReport');
+  if (options.title !== undefined && typeof options.title !== 'string') throw badOption('title', options.title, 'a string');
   const title = options.title ?? 'How the segments changed';
   const sankey = await renderVegaSvg(migrationSankeySpec(r), { idPrefix: 'sankey-' });
   const growth = await renderSvg(growthBarsSpec(r), { idPrefix: 'growth-' });

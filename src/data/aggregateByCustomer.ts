@@ -166,7 +166,8 @@ function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: bool
   // decimals (money) are summed exactly in their unscaled integers and rounded once; 64-bit integers exactly too
   // (float64 additions past 2^53 drop units: 2^53 + 1 + 1 was 2^53), a sum float64 does not hold exactly refused
   const wide = DataType.isInt(type) && type.bitWidth === 64;
-  if (wide || DataType.isDecimal(type)) {
+  const exactly = wide || DataType.isDecimal(type);
+  if (exactly) {
     const exact = new Array<bigint>(groups).fill(0n);
     let i = 0;
     for (const d of vector.data) {
@@ -178,8 +179,10 @@ function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: bool
       }
     }
     exact.forEach((v, g) => {
-      if (!wide) sum[g] = +decimalText(v, type.scale);
-      else if (mean) sum[g] = count[g] && quotient(v, count[g]);
+      // a decimal's mean is its exact sum over count x 10^scale, rounded once (0.10, 0.20, 0.00: 0.1, not 0.3 / 3)
+      const scale = wide ? 0 : type.scale;
+      if (mean) sum[g] = count[g] && quotient(scale < 0 ? v * 10n ** BigInt(-scale) : v, BigInt(count[g]) * 10n ** BigInt(Math.max(scale, 0)));
+      else if (!wide) sum[g] = +decimalText(v, scale);
       else if (BigInt((sum[g] = Number(v))) !== v) throw new SegkitError('E_PRECISION', `${whose(g)} is ${v}, which float64 does not hold exactly`);
     });
   } else {
@@ -205,17 +208,17 @@ function sumOrMean(vector: Vector, group: Int32Array, groups: number, mean: bool
       continue;
     }
     bits[g >> 3] |= 1 << (g & 7);
-    if (mean && !wide) sum[g] /= count[g];
+    if (mean && !exactly) sum[g] /= count[g];
   }
   return makeData({ type: new Float64(), length: groups, nullCount, nullBitmap: nullCount > 0 ? bits : undefined, data: sum });
 }
 
-/** The float64 nearest a / count (count > 0), rounded once: the quotient to 129 fraction bits, its last bit set when inexact. */
-function quotient(a: bigint, count: number): number {
-  const n = (a < 0n ? -a : a) << 128n;
-  const b = BigInt(count);
+/** The float64 nearest a / b (b > 0), rounded once: the quotient to 128 bits or more, its last bit set when inexact. */
+function quotient(a: bigint, b: bigint): number {
+  const shift = 128 + Math.max(0, b.toString(2).length - (a < 0n ? -a : a).toString(2).length);
+  const n = (a < 0n ? -a : a) << BigInt(shift);
   const q = ((n / b) << 1n) | (n % b === 0n ? 0n : 1n);
-  return (a < 0n ? -1 : 1) * (Number(q) / 2 ** 129);
+  return (a < 0n ? -1 : 1) * (Number(q) / 2 ** (shift + 1));
 }
 
 /** A decimal's unscaled integer, or a 64-bit value as stored (null where null). */

@@ -1,7 +1,7 @@
 import type { Table } from '#arrow';
 import { SegkitError, badOption } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
-import { type CellKind, cellKind, isoText, otherText, timeValues } from './tableCells.js';
+import { type CellKind, cellKind, float32Text, isoText, otherText, timeValues } from './tableCells.js';
 import { decimalsAsNumbers } from './arrowTable.js';
 import { valueReader } from './utf8Text.js';
 import { arrowTableArg } from './dataset.js';
@@ -17,7 +17,8 @@ function jsonValue(v: unknown, kind: CellKind): unknown {
   if (v == null) return null;
   if (kind === 'date' || kind === 'dateOnly') return isoText(v as number, kind);
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : String(v);
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null; // JSON has no NaN or Infinity
+  // JSON has no NaN or Infinity; a float32 as its shortest decimal (0.1, not 0.10000000149011612), as writeCsv writes it
+  if (typeof v === 'number') return !Number.isFinite(v) ? null : kind === 'float32' ? Number(float32Text(v)) || v : v;
   if (kind === 'other' && typeof v === 'object') return otherText(v);
   return v;
 }
@@ -25,6 +26,7 @@ function jsonValue(v: unknown, kind: CellKind): unknown {
 /**
  * Writes an Arrow table as JSON text that readJson (or readNdjson) reads back: timestamps as ISO 8601 strings,
  * 64-bit integers as numbers when exact, otherwise as strings, floats of 2^53 and more with an exponent, -0 as -0.0,
+ * Float32 values as the shortest decimals that read back as them (0.1, as writeCsv writes them),
  * and non-finite numbers as null. A table naming a column twice is refused (E_BAD_OPTION): a record holds one of them.
  * @example
  * const text = writeJson(profiles, { format: 'ndjson' });

@@ -333,3 +333,13 @@ describe('--store with a file: URL of a relative path', () => {
     }
   });
 });
+
+describe('--store with a file: URL encoding a "/" in its path', () => {
+  it('is a usage error naming the flag, not an internal error', () => {
+    for (const command of [['score', 'customers.csv', '--model', 'm.json', '--out', 'o.csv', '--executor', 'redis://127.0.0.1:1'], ['worker', '--redis', 'redis://127.0.0.1:1']]) {
+      const r = segkit([...command, '--store', 'file:///tmp/a%2Fb']);
+      expect(r.code, command[0]).toBe(2);
+      expect(r.stderr).toContain('segkit: error: --store names no folder: "file:///tmp/a%2Fb" encodes a "/" or a NUL (%2F, %00) in its path');
+    }
+  });
+});

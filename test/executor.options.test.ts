@@ -1,7 +1,7 @@
 // What an executor factory is given is checked when it is called: a misspelt or bad option is E_BAD_OPTION naming it,
 // never ignored (a pool on every core) nor left to fail at the first pass with another library's error.
 import { afterAll, describe, expect, it } from 'vitest';
-import { bullmqExecutor, close, piscinaExecutor, serveShards } from '../src/index.node.js';
+import { bullmqExecutor, close, fileStore, piscinaExecutor, serveShards } from '../src/index.node.js';
 import { failure } from './helpers.js';
 
 afterAll(() => close());
@@ -50,6 +50,16 @@ describe('the shard store of bullmqExecutor and serveShards', () => {
       await expect(serveShards({ connection: 'redis://127.0.0.1:1', store })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
     }
     for (const store of ['file:///tmp/segkit-unused', 'file:/tmp/segkit-unused', 'file://localhost/tmp/segkit-unused']) expect(bullmqExecutor({ connection: 'redis://127.0.0.1:1', store }).kind).toBe('bullmq');
+  });
+
+  it('a file: URL encoding a "/" or a NUL in its path is refused naming it, not a TypeError (nor a store that fails each write)', async () => {
+    for (const store of ['file:///tmp/a%2Fb', 'file:///tmp/a%2fb/c', 'file:///tmp/a%00b']) {
+      const e = await failure(() => bullmqExecutor({ connection: 'redis://127.0.0.1:1', store }));
+      expect([e.code, e.message]).toEqual(['E_BAD_OPTION', `option "store" names no folder: ${JSON.stringify(store)} encodes a "/" or a NUL (%2F, %00) in its path`]);
+      await expect(serveShards({ connection: 'redis://127.0.0.1:1', store })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+    }
+    expect((await failure(() => fileStore('/tmp/a\0b'))).code).toBe('E_BAD_OPTION');
+    expect(fileStore('/tmp/a%2Fb').url).toBe('file:///tmp/a%252Fb');
   });
 });
 

@@ -162,7 +162,15 @@ export function openStore(store: unknown, option = 'store'): ShardStore {
   if (url.host && url.host !== 'localhost') throw new SegkitError('E_BAD_OPTION', `option "${option}" names host "${url.host}"; a file store is a path: file:///dir`);
   // "file:shared" and "file:./shared" parse as file:///shared: a folder at the root, not the one they seem to name
   if (!/^file:\//i.test(store)) throw new SegkitError('E_BAD_OPTION', `option "${option}" must name an absolute path, as in file:///shared/segkit, got ${describe(store)} (read as ${url.href})`, 'give the folder\'s full path, or pass fileStore(dir) for a path relative to the working directory');
-  return new FileStore(url.href, fileURLToPath(url));
+  // an encoded "/" ("%2F") has no path form, and an encoded NUL ("%00") names no file
+  let dir: string;
+  try {
+    dir = fileURLToPath(url);
+  } catch {
+    dir = '\0';
+  }
+  if (dir.includes('\0')) throw new SegkitError('E_BAD_OPTION', `option "${option}" names no folder: ${describe(store)} encodes a "/" or a NUL (%2F, %00) in its path`);
+  return new FileStore(url.href, dir);
 }
 
 /** A file store over a directory. */

@@ -148,6 +148,43 @@ describeRedis('bullmq.expiry.test')('a worker gone for good, served by two other
   }, 60_000);
 });
 
+describeRedis('bullmq.expiry.test')('a worker gone for good, forgotten by one worker while another still serves its queue', () => {
+  const cluster = useRedis({ dir: 'segkit-expiry-', client: true });
+
+  it('leaves no key of its queue: the metadata the other\'s stalled-job check writes again goes too', async () => {
+    const quick = { connection: cluster.url, store: cluster.store, heartbeat: 100, logJobs: false };
+    const linesB: string[] = [], linesC: string[] = [];
+    const a = await serveShards({ ...quick, lockDuration: 1000 });
+    const b = await serveShards({ ...quick, lockDuration: 1000, log: (l) => linesB.push(l) });
+    const c = await serveShards({ ...quick, lockDuration: 30_000, log: (l) => linesC.push(l) });
+    const q = `bull:segkit.w.${a.id}`;
+    /** While held, c beats but does not look at the other workers' queues. */
+    const hold = (on: boolean) => {
+      const own = c as unknown as { adopt?: () => Promise<void> };
+      if (on) own.adopt = async () => undefined;
+      else delete own.adopt;
+    };
+    try {
+      await a.close();
+      while (!linesC.includes(`worker ${a.id} is gone: serving its queue`)) await sleep(50);
+      hold(true);
+      while (!linesB.includes(`worker ${a.id} left an empty queue: forgotten`)) await sleep(50);
+      // c still serves the queue b forgot: its stalled-job check (every 500 ms here) writes the queue's metadata again
+      for (let i = 0; i < 100 && !(await cluster.client.exists(`${q}:meta`)); i++) await sleep(50);
+      expect(await cluster.client.exists(`${q}:meta`)).toBe(1);
+      hold(false);
+      for (let i = 0; i < 400 && !linesC.includes(`worker ${a.id} forgotten by another worker`); i++) await sleep(50);
+      expect(linesC).toContain(`worker ${a.id} forgotten by another worker`);
+      expect(await cluster.client.keys(`${q}:*`)).toEqual([]);
+      expect((await cluster.client.smembers('segkit:segkit:workers')).sort()).toEqual([b.id, c.id].sort());
+    } finally {
+      hold(false);
+      await b.close();
+      await c.close();
+    }
+  }, 60_000);
+});
+
 describeRedis('bullmq.expiry.test')('a pass routed to a worker the others have just forgotten', () => {
   const cluster = useRedis({ dir: 'segkit-forgotten-' });
 

@@ -285,7 +285,12 @@ class ShardServer implements ShardWorker {
     const ids = await this.client.smembers(this.keys.workers);
     // a queue another worker forgot (its worker out of the set, its keys deleted) is served here no more: each
     // worker that ever served it would otherwise keep its connections open for good
-    for (const w of [...this.adopted.keys()]) if (!ids.includes(w)) await this.unadopt(w, this.names.worker(w), 'forgotten by another worker');
+    for (const w of [...this.adopted.keys()]) {
+      if (ids.includes(w)) continue;
+      await this.unadopt(w, this.names.worker(w), 'forgotten by another worker');
+      // the stalled-job check here may have run after that worker deleted the queue's keys, writing its `meta` again
+      await this.forget(w);
+    }
     const others = ids.filter((w) => w !== this.id);
     const alive = others.length ? await this.client.mget(others.map((w) => this.keys.alive(w))) : [];
     for (let i = 0; i < others.length; i++) {
@@ -308,12 +313,20 @@ class ShardServer implements ShardWorker {
       a.empty = left === 0 ? a.empty + 1 : 0;
       if (a.empty >= 5 && Date.now() - a.since > 2 * this.lockDuration) {
         await this.unadopt(w, name, 'left an empty queue: forgotten');
-        // its queue's keys too (BullMQ's events and metadata), or each worker that ever ran would leave them for good;
-        // in one step with the check that it is still gone and its queue still empty (a job added since stays)
-        const jobs = ['wait', 'active', 'delayed', 'prioritized', 'paused'].map((k) => `${q}:${k}`);
-        await this.client.eval(FORGET, 2 + jobs.length, this.keys.alive(w), this.keys.workers, ...jobs, w, ...queueKeys(q), `${q}:stalled-check`);
+        await this.forget(w);
       }
     }
+  }
+
+  /**
+   * Removes a gone worker from the workers' set with its queue's keys (BullMQ's events and metadata), or each worker that
+   * ever ran would leave them for good; in one step with the check that it is still gone and its queue still empty (a
+   * job added since stays).
+   */
+  private async forget(w: string): Promise<void> {
+    const q = `bull:${this.names.worker(w)}`;
+    const jobs = ['wait', 'active', 'delayed', 'prioritized', 'paused'].map((k) => `${q}:${k}`);
+    await this.client.eval(FORGET, 2 + jobs.length, this.keys.alive(w), this.keys.workers, ...jobs, w, ...queueKeys(q), `${q}:stalled-check`);
   }
 
   /**

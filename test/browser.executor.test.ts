@@ -247,6 +247,32 @@ export const slowBusyOp = defineOp({ name: 'page.slowBusy', run(shard, state) {
       }
     });
 
+    it(`${mode}: a fit started right after close(), while start() is still under way, runs on new workers and gives the inline bytes`, async () => {
+      const page = await open(isolated);
+      try {
+        const got = await run<string[]>(page, `
+          const rows = Array.from({ length: 100_000 }, (_, i) => [i % 7, (i * 13) % 11, Math.sin(i)]);
+          const ex = segkit.webWorkerExecutor({ threads: 2 });
+          const started = ex.start().then(() => 'started', (e) => e.code);
+          void ex.close();
+          const out = [];
+          try {
+            const m = await segkit.kmeans(rows, { k: 4, seed: 1, executor: ex });
+            const ref = await segkit.kmeans(rows, { k: 4, seed: 1, threads: 1 });
+            out.push(String(m.inertia === ref.inertia && m.labels.every((l, i) => l === ref.labels[i])));
+          } catch (e) {
+            out.push(String(e.code) + ' ' + e.message);
+          } finally {
+            out.push(await started);
+            await ex.close();
+          }
+          return out;`);
+        expect(got).toEqual(['true', 'E_CLOSED']);
+      } finally {
+        await page.close();
+      }
+    });
+
     it(`${mode}: a worker script that cannot be loaded gives E_WORKER naming it`, async () => {
       const page = await open(isolated);
       try {

@@ -79,8 +79,12 @@ class WorkerPool {
         // a worker that cannot set up its kernels (a CSP without 'wasm-unsafe-eval', say), or a script the page may
         // not start (another origin: a DOMException, whose code is a number): a SegkitError, and no idle workers left
         const error = e instanceof SegkitError ? e : e instanceof Error ? new SegkitError('E_WORKER', `could not start a Web Worker from ${String(this.url)}: ${e.message}`, 'serve segkit.worker.js from the page\'s origin, or give its address as workerUrl') : fromWire(e as WireError, 'setting up the kernels');
-        this.terminate(error);
-        this.onFail();
+        // a pool already stopped (close(), a worker that died) has had its executor closed: a second closing would
+        // stop the workers of a fit started since
+        if (!this.failure) {
+          this.terminate(error);
+          this.onFail();
+        }
         throw error;
       }
     })());

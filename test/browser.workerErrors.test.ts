@@ -145,6 +145,33 @@ export const plainOp = defineOp({ name: 'page.plain', run(shard) { if (shard.ind
     }
   }, 30_000);
 
+  it('an abort while the workers are still starting rejects with E_ABORTED when it comes, not after startTimeout, in both modes; a signal aborted before is E_ABORTED too', async () => {
+    const page = await open(true);
+    try {
+      const got = await page.evaluate<string[]>(`(async () => {
+        const segkit = await import('./segkit.js');
+        const workerUrl = new URL('./silent.worker.js', location.href);
+        const rows = Array.from({ length: 3000 }, (_, i) => [i % 7, (i * 13) % 11]);
+        const out = [];
+        for (const sharedMemory of [true, false]) {
+          const ex = segkit.webWorkerExecutor({ threads: 2, workerUrl, sharedMemory, startTimeout: 5000 });
+          const ac = new AbortController();
+          setTimeout(() => ac.abort(), 100);
+          const t0 = performance.now();
+          const code = await segkit.kmeans(rows, { k: 3, seed: 1, executor: ex, signal: ac.signal }).then(() => 'finished', (e) => e.code);
+          out.push(code + ' ' + (performance.now() - t0 < 2000 ? 'soon' : 'after ' + Math.round(performance.now() - t0) + ' ms'));
+          out.push(await segkit.kmeans(rows, { k: 3, seed: 1, executor: ex, signal: ac.signal }).then(() => 'finished', (e) => e.code));
+          await ex.close();
+        }
+        return out;
+      })()`);
+      // the script never answers: before, each fit waited out the 5 s and failed with E_WORKER
+      expect(got).toEqual(['E_ABORTED soon', 'E_ABORTED', 'E_ABORTED soon', 'E_ABORTED']);
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
   it('a worker script the page may not start (another origin, an address that does not parse) is E_WORKER naming it, each time, in both modes', async () => {
     const page = await open(true);
     try {

@@ -39,6 +39,17 @@ const moduleToLoad = (op: ShardOp<any, any>): string | undefined => (op.module =
 const fromWire = (e: WireError, what: string): SegkitError =>
   e.code ? new SegkitError(e.code as SegkitError['code'], e.message, e.hint) : new SegkitError('E_WORKER', `${what} failed in a Web Worker: ${e.message}`);
 
+/** `p`, or E_ABORTED once the signal aborts: the workers' start, which can take up to startTimeout, is not waited out. */
+async function orAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  throwIfAborted(signal);
+  let stop = () => {};
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => signal?.addEventListener('abort', (stop = () => reject(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal.reason }))), { once: true }))]);
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
 type Message = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 /** Web Workers started from one script, each request answered by a reply with the same id. */
@@ -167,7 +178,7 @@ class SharedWebWorkerExecutor extends HeapExecutor implements WebWorkerExecutor 
     throwIfAborted(options.signal);
     const list = mapShards(h, options.shards);
     const local = await this.prepare(op, h, state);
-    const pool = await this.workers();
+    const pool = await orAbort(this.workers(), options.signal);
     this.checkRunning(h, options.signal);
     const { heap } = local;
     const helpers = Math.min(this.threads, list.length);
@@ -253,7 +264,7 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
   async load(source: ShardSource, options: LoadOptions = {}): Promise<Handle> {
     throwIfAborted(options.signal);
     const { n, d, dtype, shardRows } = checkSource(source, options);
-    const pool = await this.workers();
+    const pool = await orAbort(this.workers(), options.signal);
     const h = new WorkerHandle(nextHandle++, n, d, dtype, shardRows, !!options.replicate, pool.size);
     this.handles.add(h);
     const layout = { n, d, dtype, shardRows, replicate: h.replicate };
@@ -292,7 +303,7 @@ class TransferWebWorkerExecutor implements WebWorkerExecutor {
     const h = this.check(handle);
     throwIfAborted(options.signal);
     const list = mapShards(h, options.shards);
-    const pool = await this.workers();
+    const pool = await orAbort(this.workers(), options.signal);
     const bytes = encodeState(op, state);
     const byWorker = new Map<number, number[]>();
     for (const s of list) {

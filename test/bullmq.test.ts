@@ -263,6 +263,22 @@ describeRedis('bullmq.test')('bullmqExecutor with three segkit worker processes'
       expect(readdirSync(path.join(dir, 'store'))).toEqual([]);
     }, 180_000);
 
+    it('segkit score --queue reaches workers serving another queue, with the bytes local scoring writes', async () => {
+      // the previous test's files: the model, the CSV and its local scoring
+      const [model, csv] = [path.join(dir, 'model.json'), path.join(dir, 'part.csv')];
+      const [other] = await startWorkers(redis.url, store, 1, ['--queue', 'scoring']);
+      try {
+        await run(process.execPath, [CLI, 'score', csv, '--model', model, '--out', path.join(dir, 'queued.csv'), '-q', '--executor', redis.url, '--store', store, '--queue', 'scoring']);
+        expect(readFileSync(path.join(dir, 'queued.csv')).equals(readFileSync(path.join(dir, 'local.csv')))).toBe(true);
+        expect(other.jobs().length).toBeGreaterThan(0);
+      } finally {
+        await other.kill('SIGTERM');
+      }
+      const e = await run(process.execPath, [CLI, 'score', csv, '--model', model, '--out', 'y.csv', '--queue', 'scoring']).catch((x) => x);
+      expect(e.code).toBe(2);
+      expect(e.stderr).toMatch(/--queue goes with --executor/);
+    }, 120_000);
+
     it('refuses --executor without --store, and --threads with --executor', async () => {
       const model = path.join(dir, 'model.json');
       const e1 = await run(process.execPath, [CLI, 'score', 'x.csv', '--model', model, '--out', 'y.csv', '--executor', redis.url]).catch((e) => e);

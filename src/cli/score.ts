@@ -19,7 +19,7 @@ import { UsageError } from './exitCodes.js';
 import { formatNumber, formatShare } from './formatTable.js';
 import { isolate } from '../util/bidiText.js';
 import { columnList, integer } from './optionParsers.js';
-import { redisUrl, storeUrl } from './executorOptions.js';
+import { queueName, redisUrl, storeUrl } from './executorOptions.js';
 import { haversineWords } from './densityOptions.js';
 import { addFormatOption, formatFlag } from './prepOptions.js';
 import { atRow, checkPaths, checkReadOptions, counted, csvHeader, inFile, inputFormat, inputName, noteDelimiter, outputFormat, readInput, readerOptions, requireColumns } from './readInput.js';
@@ -43,6 +43,7 @@ interface ScoreFlags extends CommonFlags {
   readonly format?: string;
   readonly executor?: string;
   readonly store?: string;
+  readonly queue?: string;
   readonly proba?: boolean;
   readonly keep?: string[];
 }
@@ -77,6 +78,7 @@ export function registerScore(program: Command, signal: AbortSignal): void {
     .option('--segment-column <name>', 'name of the segment id column (its name column adds _name)', 'segment')
     .addOption(new Option('--executor <url>', 'score on segkit workers through BullMQ on Redis (redis://host:6379, rediss:// for TLS)').argParser(redisUrl('--executor')))
     .addOption(new Option('--store <url>', 'with --executor: where shards go, reached by every worker (file:///shared/dir)').argParser(storeUrl('--store')))
+    .addOption(new Option('--queue <name>', 'with --executor: the queue the workers serve (segkit worker --queue; default segkit)').argParser(queueName('--queue')))
     .option('--proba', 'gmm, tree and forest models: add each row\'s probability of every segment (columns <segment-column>_proba_<id>; a tree or forest gives its leaves\' class shares, averaged over the trees)')
     .addOption(new Option('--keep <columns>', 'input columns the output carries, comma-separated, in this order (default: all of them)').argParser(columnList));
   addFormatOption(cmd);
@@ -121,13 +123,13 @@ export function missingWords(error: unknown, model: unknown): unknown {
 
 /** The executor of --executor and --store (the shards of each batch go to the store, the jobs to the workers). */
 async function distributedExecutor(f: ScoreFlags): Promise<Executor | undefined> {
-  if (f.executor === undefined && f.store === undefined) return undefined;
-  if (f.executor === undefined) throw new UsageError('--store goes with --executor redis://...');
+  if (f.executor === undefined && f.store === undefined && f.queue === undefined) return undefined;
+  if (f.executor === undefined) throw new UsageError(`${f.store === undefined ? '--queue' : '--store'} goes with --executor redis://...`);
   if (f.store === undefined) throw new UsageError('--executor needs --store: where the workers read the shards (file:///shared/dir)');
   if (f.threads !== undefined) throw new UsageError('--threads and --executor clash: the workers decide their threads');
   // loaded only here: the job queue's client takes about 0.3 s to load
   const { bullmqExecutor } = await import('../engine/bullmq.node.js');
-  return bullmqExecutor({ connection: f.executor, store: f.store });
+  return bullmqExecutor({ connection: f.executor, store: f.store, ...(f.queue === undefined ? {} : { queue: f.queue }) });
 }
 
 /** Reads and checks a saved model; any failure names the file. */

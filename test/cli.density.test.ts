@@ -349,6 +349,9 @@ describe('usage errors name the option (exit 2)', () => {
     [['--algorithm', 'agglomerative', '--linkage', 'median'], '--linkage'],
     [['--linkage', 'ward'], '--linkage applies only with --algorithm agglomerative'],
     [['--algorithm', 'agglomerative', '--k', '601'], '--k'],
+    // the id is never a feature: --lat or --lon naming it is refused as --columns naming it is
+    [['--algorithm', 'dbscan', '--eps', '1', '--metric', 'haversine', '--lat', 'a', '--lon', 'b', '--id', 'a'], '--lat: column "a" is the customer id (--id), never a feature'],
+    [['--algorithm', 'dbscan', '--eps', '1', '--metric', 'haversine', '--lat', 'a', '--lon', 'b', '--id', 'b', '--out', 'll.csv'], '--lon: column "b" is the customer id (--id), never a feature'],
     // with --metric haversine the features are exactly --lat and --lon, in degrees: a preparation flag would be ignored
     ...([['--scale', 'minmax'], ['--scale', 'standard'], ['--impute', 'mean'], ['--impute', 'constant', '--fill-value', '0'], ['--exclude', 'a'], ['--encode', 'auto']] as const)
       .map((flag) => [['--algorithm', 'dbscan', '--eps', '1', '--metric', 'haversine', '--lat', 'a', '--lon', 'b', ...flag], `${flag[0]} does not apply with --metric haversine`] as [string[], string]),
@@ -379,6 +382,25 @@ describe('usage errors name the option (exit 2)', () => {
     const quoted = segkit(['score', 'quoted-hole.csv', '--model', 'no-impute-quoted.json', '--out', 'quoted-hole-out.csv']);
     expect(quoted.code).not.toBe(0);
     expect(quoted.stderr).toContain('line 3, column "b"x" is missing (the model\'s preparation fills in no missing values (segment --impute none)');
+  });
+
+  it('haversine: a text column as --lat gets a hint in the flags\' words (--encode does not apply), and a column named like an id is read as numbers with --out too', () => {
+    writeFileSync(path('geo-text.csv'), 'place,lon\nParis,2.3\nBerlin,13.4\n');
+    const r = segkit(['segment', 'geo-text.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'place', '--lon', 'lon', '--eps', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('column "place" is categorical and no encoder took it (--lat and --lon name columns of numbers: latitude and longitude in degrees)');
+    expect(r.stderr).not.toContain('--encode');
+    // lat_id looks like an id column: named by --lat, it is a feature, as a column --columns names is
+    const lines = ['lat_id,lon', ...geo.X_deg.map((x: number[]) => `${x[0]},${x[1]}`)];
+    writeFileSync(path('geo-idlike.csv'), `${lines.join('\n')}\n`);
+    const args = ['segment', 'geo-idlike.csv', '--algorithm', 'dbscan', '--metric', 'haversine', '--lat', 'lat_id', '--lon', 'lon', '--eps', String(geo.eps_km), '--min-samples', String(geo.min_samples)];
+    const plain = JSON.parse(ok([...args, '--json']).stdout);
+    const written = JSON.parse(ok([...args, '--out', 'geo-idlike-out.csv', '--json']).stdout);
+    expect(written.k).toBe(plain.k);
+    expect(written.unassigned?.size).toBe(plain.unassigned?.size);
+    const labels = readFileSync(path('geo-idlike-out.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
+    expect(adjustedRandScore(labels, geo.labels)).toBe(1);
+    expect(labels.filter((l) => l < 0).length).toBe(geo.labels.filter((l: number) => l < 0).length);
   });
 
   it('haversine with a latitude beyond 90 names the row and column (exit 2)', () => {

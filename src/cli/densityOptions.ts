@@ -22,6 +22,7 @@ export interface DensityFlags {
   readonly columns?: string[];
   readonly kRange?: number[];
   readonly model?: string;
+  readonly id?: string;
 }
 
 const positive = (value: string): number => {
@@ -75,6 +76,9 @@ export function checkAlgorithmFlags(f: DensityFlags, explicitK: boolean): void {
   if (haversine) {
     if (f.lat === undefined || f.lon === undefined) throw new UsageError('--metric haversine needs --lat and --lon, the latitude and longitude columns in degrees');
     if (f.lat === f.lon) throw new UsageError('--lat and --lon name the same column');
+    for (const [flag, name] of [['--lat', f.lat], ['--lon', f.lon]] as const) {
+      if (name === f.id) throw new UsageError(`${flag}: column "${name}" is the customer id (--id), never a feature`);
+    }
     if (f.columns) throw new UsageError('--columns does not apply with --metric haversine: --lat and --lon are the features');
   }
 }

@@ -378,6 +378,9 @@ function missingHint(error: unknown, flags: PrepFlags & { lat?: string; lon?: st
   const log = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "(.*)" holds [^"]*; log1p needs values greater than -1$/.exec(baseMessage(error)) : null;
   if (log) return restate(error as SegkitError, (message) => message, () => `--scale ${flags.scale} scales every feature alike: choose another --scale, or leave the column out with --exclude ${listArg(log[1])}`);
   const m = error instanceof SegkitError && error.code === 'E_NAN_INPUT' ? /^row \d+, column "(.*)" is missing$/.exec(baseMessage(error)) : null;
+  // text in --lat or --lon: --encode, which the library's hint names, does not apply with --metric haversine
+  const text = error instanceof SegkitError && error.code === 'E_NON_NUMERIC' ? /^column "(.*)" is categorical and no encoder took it$/.exec(baseMessage(error)) : null;
+  if (text && (text[1] === flags.lat || text[1] === flags.lon)) return restate(error as SegkitError, (message) => message, () => '--lat and --lon name columns of numbers: latitude and longitude in degrees');
   // a hint naming the library's encode option ("categorical ones when listed in `encode`") names --encode
   if (!m) return error instanceof SegkitError && error.hint?.includes('`encode`') ? restate(error, (message) => message, (hint) => hint!.replaceAll('`encode`', '--encode')) : error;
   const coordinates = m[1] === flags.lat || m[1] === flags.lon;

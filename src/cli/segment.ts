@@ -213,7 +213,8 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   // as they were (Arrow, Parquet and JSON output keep an id of numbers as numbers)
   const csvOut = f.out === '-' || outFormat === 'csv' || outFormat === 'tsv';
   const id = f.id ?? (csvOut ? (await csvHeader(input, inFormat, ctx))?.find(looksLikeId) : undefined);
-  const asText = id === undefined || f.columns?.includes(id) ? [] : [id];
+  // a column named as a feature (--columns, or --lat and --lon with --metric haversine) is read as a number
+  const asText = id === undefined || f.columns?.includes(id) || (f.metric === 'haversine' && (id === f.lat || id === f.lon)) ? [] : [id];
   const table: Table = await readInputWithText(input, ctx, formatFlag(f), [...asText, ...(Array.isArray(f.encode) ? f.encode : [])], records);
   // segkit's own output read back: its segment columns are no features, and --out replaces them
   const replaced = [...replacedColumns(table, f.segmentColumn), ...replacedProbaColumns(table, f.segmentColumn)];

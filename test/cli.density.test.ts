@@ -349,6 +349,8 @@ describe('usage errors name the option (exit 2)', () => {
     [['--algorithm', 'agglomerative', '--linkage', 'median'], '--linkage'],
     [['--linkage', 'ward'], '--linkage applies only with --algorithm agglomerative'],
     [['--algorithm', 'agglomerative', '--k', '601'], '--k'],
+    // --out would put the segments where the model reads a coordinate
+    [['--algorithm', 'dbscan', '--eps', '1', '--metric', 'haversine', '--lat', 'a', '--lon', 'b', '--segment-column', 'a', '--out', 'll.csv'], '--segment-column a: --out would replace column "a" of "blobs.csv" with the new segments, and it is a feature (--lat)'],
     // the id is never a feature: --lat or --lon naming it is refused as --columns naming it is
     [['--algorithm', 'dbscan', '--eps', '1', '--metric', 'haversine', '--lat', 'a', '--lon', 'b', '--id', 'a'], '--lat: column "a" is the customer id (--id), never a feature'],
     [['--algorithm', 'dbscan', '--eps', '1', '--metric', 'haversine', '--lat', 'a', '--lon', 'b', '--id', 'b', '--out', 'll.csv'], '--lon: column "b" is the customer id (--id), never a feature'],
@@ -401,6 +403,16 @@ describe('usage errors name the option (exit 2)', () => {
     const labels = readFileSync(path('geo-idlike-out.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
     expect(adjustedRandScore(labels, geo.labels)).toBe(1);
     expect(labels.filter((l) => l < 0).length).toBe(geo.labels.filter((l: number) => l < 0).length);
+  });
+
+  it('--segment-column without --out replaces nothing: the column it names stays a feature', () => {
+    const plain = JSON.parse(ok(['segment', 'blobs.csv', '--algorithm', 'dbscan', '--eps', '1', '--json']).stdout);
+    const named = JSON.parse(ok(['segment', 'blobs.csv', '--algorithm', 'dbscan', '--eps', '1', '--segment-column', 'a', '--json']).stdout);
+    expect(plain.features).toEqual(['a', 'b', 'c', 'd']);
+    expect(named.features).toEqual(plain.features);
+    expect(named.k).toBe(plain.k);
+    expect(named.silhouette).toBe(plain.silhouette);
+    expect(named.notices.join('\n')).not.toContain('segkit\'s own output');
   });
 
   it('haversine with a latitude beyond 90 names the row and column (exit 2)', () => {

@@ -1,4 +1,4 @@
-import type { Table } from '#arrow';
+import { DataType, type Table } from '#arrow';
 import { type Command, Option } from 'commander';
 import type { ChooseKResult, KScore } from '../workflow/chooseK.js';
 import { SegmentModel, type SegmentSummary } from '../workflow/segmentModel.js';
@@ -24,6 +24,7 @@ import { kValue } from './optionParsers.js';
 import { addFormatOption, addPrepOptions, formatFlag, prepareFeatures, type FeatureReport, type PrepFlags } from './prepOptions.js';
 import { atRow, checkPaths, csvHeader, inputFormat, inputName, outputFormat, readInputWithText } from './readInput.js';
 import { looksLikeId } from '../prep/pipeline.js';
+import { segkitColumns } from '../prep/segkitColumns.js';
 import { type RecordTails, writeRecordsAsRead } from './verbatimCsv.js';
 import { wholeNumbersAsIntegers } from './wholeNumbers.js';
 import type { RecordsRead } from '../data/recordTexts.js';
@@ -222,12 +223,24 @@ async function runSegment(input: string, f: SegmentFlags, ctx: RunContext, expli
   if (records && !(records.header && replaced.length === 0)) records = undefined;
   // a column --out replaces that --columns or --encode makes a feature: the output would hold the new segments where
   // the model reads that feature, and scoring it again would read them as the feature's values
-  const feature = f.out === undefined ? undefined : replaced.find((c) => [...(f.columns ?? []), ...(Array.isArray(f.encode) ? f.encode : [])].includes(c));
+  const haversine = f.metric === 'haversine';
+  const by = (c: string): string | undefined => ((f.columns ?? []).includes(c) ? '--columns' : (Array.isArray(f.encode) ? f.encode : []).includes(c) ? '--encode'
+    : haversine && c === f.lat ? '--lat' : haversine && c === f.lon ? '--lon' : undefined);
+  // a number column no flag names is a feature too (unless --columns or --lat/--lon choose the features, or it is
+  // segkit's own output, the id or excluded): leaving it out only because --segment-column names it would change the
+  // segments by the name of an output column
+  const own = new Set(segkitColumns(table));
+  const idColumn = f.id ?? table.schema.fields.map((x) => x.name).find(looksLikeId);
+  const numbers = (c: string): boolean => { const t = table.schema.fields.find((x) => x.name === c)?.type; return t !== undefined && (DataType.isInt(t) || DataType.isFloat(t)); };
+  const implicit = (c: string): boolean => f.columns === undefined && !haversine && numbers(c) && !own.has(c) && c !== idColumn && !(f.exclude ?? []).includes(c);
+  const feature = f.out === undefined ? undefined : replaced.find((c) => by(c) !== undefined || implicit(c));
   if (feature !== undefined) {
-    throw new UsageError(`--segment-column ${f.segmentColumn}: --out would replace column "${feature}" of ${what} with the new segments, and it is a feature (${(f.columns ?? []).includes(feature) ? '--columns' : '--encode'}); give --segment-column another name (--segment-column ${f.segmentColumn}2)`);
+    const flag = by(feature);
+    throw new UsageError(`--segment-column ${f.segmentColumn}: --out would replace column "${feature}" of ${what} with the new segments, and it is a feature (${flag ?? `a number column; --exclude ${feature} leaves it out`}); give --segment-column another name (--segment-column ${f.segmentColumn}2)`);
   }
   if (f.out !== undefined && replaced.length > 0) ctx.note(replacingNote(replaced, what, f.segmentColumn));
-  const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, reportColumns(f, table, input, (m) => ctx.note(m)), replaced, (o) => algorithmPipelineOptions(f, o, table, input));
+  // without --out nothing is replaced: the columns --segment-column names stay what they are
+  const { prep, options, result: prepared, report: features } = await prepareFeatures(f, table, input, ctx, reportColumns(f, table, input, (m) => ctx.note(m)), f.out === undefined ? [] : replaced, (o) => algorithmPipelineOptions(f, o, table, input));
   let profileData: Dataset;
   try {
     // Profiles describe segments in the customers' own units: the same selection and imputation, no scaling.

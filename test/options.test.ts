@@ -121,3 +121,38 @@ describe('arguments of the wrong kind are named, never a TypeError', () => {
     expect(createRandom(7.9).next()).toBe(createRandom(7).next());
   });
 });
+
+describe('null options of the fits and workflows are refused, never read as the default', () => {
+  // scikit-learn's None means something of its own in several of these (max_features=None: every feature; max_depth=None:
+  // no limit; random_state=None: a fresh draw), which the default silently replaced
+  it('names each option', async () => {
+    const s = await import('../src/index.node.js');
+    const ex = inlineExecutor();
+    const y = Int32Array.from(rows, (_, i) => i % 3);
+    const km = await s.kmeans(rows, { k: 3, seed: 1, executor: ex });
+    const tree = await s.decisionTree(rows, y, { executor: ex });
+    const cases: [(o: object) => unknown, string[]][] = [
+      [(o) => s.kmeans(rows, { k: 3, executor: ex, ...o }), ['init', 'maxIter', 'tol', 'seed']],
+      [(o) => s.miniBatchKMeans(rows, { k: 3, executor: ex, ...o }), ['init', 'batchSize', 'maxIter', 'tol', 'reassignmentRatio']],
+      [(o) => s.gaussianMixture(rows, { k: 2, executor: ex, ...o }), ['covarianceType', 'init', 'maxIter', 'tol', 'regCovar']],
+      [(o) => s.dbscan(rows, { eps: 2, executor: ex, ...o }), ['minSamples', 'metric']],
+      [(o) => s.agglomerative(rows, { k: 3, executor: ex, ...o }), ['linkage']],
+      [(o) => s.randomForest(rows, y, { nTrees: 2, executor: ex, ...o }), ['nTrees', 'maxFeatures', 'bootstrap', 'seed', 'minSamplesLeaf']],
+      [(o) => s.segmentRules(rows, km.labels, { executor: ex, ...o }), ['maxDepth', 'minSamplesLeaf']],
+      [(o) => s.permutationImportance(tree, rows, y, { executor: ex, ...o }), ['repeats', 'seed']],
+      [(o) => s.chooseK(rows, { kRange: [2, 3], executor: ex, ...o }), ['silhouetteSampleSize', 'algorithm', 'seed', 'nInit', 'stabilityResamples']],
+      [(o) => s.refit(km, rows, { executor: ex, ...o }), ['overlap', 'seed', 'nInit']],
+      [(o) => s.splitFolds(y, o), ['folds', 'stratified', 'seed']],
+      [(o) => s.trainTestSplit(rows, y, o), ['testSize', 'stratified', 'seed']],
+      [(o) => tree.toSQL(o), ['as', 'table']],
+    ];
+    try {
+      for (const [run, keys] of cases) {
+        await run({});
+        for (const key of keys) await badOption(() => run({ [key]: null }), `"${key}"`);
+      }
+    } finally {
+      await ex.close();
+    }
+  }, 60_000);
+});

@@ -1,5 +1,5 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { assertResolution, finiteCopies, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
@@ -30,7 +30,7 @@ export const MAX_MATRIX_BYTES = 2 ** 31;
 function checkAgglomerativeOptions(o: AgglomerativeOptions, n: number): { linkage: Linkage } {
   if (!o || typeof o !== 'object') throw badOption('options', o, 'an object with { k } or { distanceThreshold }');
   checkOptions(o, AGGLOMERATIVE_OPTIONS, 'agglomerative');
-  const linkage = o.linkage ?? agglomerativeDefaults.linkage;
+  const linkage = orDefault(o.linkage, agglomerativeDefaults.linkage);
   if (!(LINKAGES as readonly unknown[]).includes(linkage)) throw badOption('linkage', linkage, LINKAGES.map((l) => `"${l}"`).join(', '));
   if ((o.k === undefined) === (o.distanceThreshold === undefined)) {
     throw new SegkitError('E_BAD_OPTION', `agglomerative: give exactly one of options "k" and "distanceThreshold"${o.k !== undefined ? ' (both were given)' : ''}`);

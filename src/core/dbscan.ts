@@ -1,5 +1,5 @@
 import { badOption, throwIfAborted } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkWeights } from '../engine/matrix.js';
@@ -43,9 +43,9 @@ export function checkDbscanOptions(o: DbscanOptions, fn = 'dbscan'): CheckedDbsc
   checkOptions(o, DBSCAN_OPTIONS, fn);
   const { eps } = o;
   if (typeof eps !== 'number' || !Number.isFinite(eps) || !(eps > 0)) throw badOption('eps', eps, 'a finite number > 0');
-  const minSamples = o.minSamples ?? dbscanDefaults.minSamples;
+  const minSamples = orDefault(o.minSamples, dbscanDefaults.minSamples);
   if (!Number.isInteger(minSamples) || minSamples < 1) throw badOption('minSamples', minSamples, 'an integer >= 1');
-  const metric = o.metric ?? dbscanDefaults.metric;
+  const metric = orDefault(o.metric, dbscanDefaults.metric);
   if (metric !== 'euclidean' && metric !== 'haversine') throw badOption('metric', metric, '"euclidean" or "haversine"');
   return { eps, minSamples, metric };
 }

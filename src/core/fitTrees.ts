@@ -11,9 +11,10 @@ import { growTrees } from './treeGrow.js';
 import { treeShardRows } from './treeOps.js';
 import type { TreeNodes } from './tree.js';
 import type { TreeEnsemble } from './treeEnsemble.js';
+import { orDefault } from '../util/options.js';
 
 export interface TreeOptions extends RunOptions {
-  /** Deepest level of a split (default: none, grow until leaves are pure or too small). */
+  /** Deepest level of a split (default, or null as scikit-learn's None: none, grow until leaves are pure or too small). */
   maxDepth?: number;
   /** Rows each leaf keeps at least (default 1); in a bootstrap sample a row counts once, whatever its weight, as in scikit-learn. */
   minSamplesLeaf?: number;
@@ -37,11 +38,11 @@ export interface FittedParts {
 export function checkTreeOptions(o: TreeOptions): { maxDepth: number; minSamplesLeaf: number; maxBins: number; seed: number; collectRows?: number } {
   const maxDepth = o.maxDepth ?? Infinity;
   if (maxDepth !== Infinity && (!Number.isInteger(maxDepth) || maxDepth < 1)) throw badOption('maxDepth', maxDepth, 'a positive integer (or Infinity)');
-  const minSamplesLeaf = o.minSamplesLeaf ?? 1;
+  const minSamplesLeaf = orDefault(o.minSamplesLeaf, 1);
   if (!Number.isInteger(minSamplesLeaf) || minSamplesLeaf < 1) throw badOption('minSamplesLeaf', minSamplesLeaf, 'a positive integer');
-  const maxBins = o.maxBins ?? 256;
+  const maxBins = orDefault(o.maxBins, 256);
   if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 256) throw badOption('maxBins', maxBins, 'an integer from 2 to 256');
-  const seed = o.seed ?? 0;
+  const seed = orDefault(o.seed, 0);
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
   if (o.collectRows !== undefined && (!Number.isInteger(o.collectRows) || o.collectRows < 0)) throw badOption('collectRows', o.collectRows, 'an integer >= 0');
   return { maxDepth, minSamplesLeaf, maxBins, seed, collectRows: o.collectRows };

@@ -1,5 +1,5 @@
 import { badOption } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { badModel, readArray } from '../util/modelJson.js';
 import type { DataInput } from '../data/dataset.js';
 import type { Target } from './classTarget.js';
@@ -62,11 +62,11 @@ const FOREST_OPTIONS = ['nTrees', 'maxFeatures', 'bootstrap', 'maxDepth', 'minSa
  */
 export async function randomForest(data: DataInput, target: Target, options: ForestOptions = {}): Promise<ForestModel> {
   checkOptions(options, FOREST_OPTIONS, 'randomForest');
-  const nTrees = options.nTrees ?? 100;
+  const nTrees = orDefault(options.nTrees, 100);
   if (!Number.isInteger(nTrees) || nTrees < 1) throw badOption('nTrees', nTrees, 'a positive integer');
-  const maxFeatures = options.maxFeatures ?? 'sqrt';
+  const maxFeatures = orDefault(options.maxFeatures, 'sqrt');
   if (typeof maxFeatures !== 'number' && !['sqrt', 'log2', 'all'].includes(maxFeatures)) throw badOption('maxFeatures', maxFeatures, '"sqrt", "log2", "all" or a number of features');
-  const bootstrap = options.bootstrap ?? true;
+  const bootstrap = orDefault(options.bootstrap, true);
   if (typeof bootstrap !== 'boolean') throw badOption('bootstrap', bootstrap, 'true or false');
   // the growing code is loaded where a tree is first fitted: an entry that only scores does not carry it
   const { fitTrees } = await import('./fitTrees.js');

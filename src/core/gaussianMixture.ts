@@ -1,5 +1,5 @@
 import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -142,9 +142,9 @@ function checkGmmOptions(o: GaussianMixtureOptions, ds: Dataset): Checked {
   const { k } = o;
   if (!Number.isInteger(k) || k < 1) throw badOption('k', k, 'a positive integer');
   if (k > ds.n) throw new SegkitError('E_TOO_FEW_DISTINCT', `option "k" is ${k} but the data has only ${ds.n} rows`, 'a mixture needs at least one row per component');
-  const type = o.covarianceType ?? gaussianMixtureDefaults.covarianceType;
+  const type = orDefault(o.covarianceType, gaussianMixtureDefaults.covarianceType);
   if (!COVARIANCE_TYPES.includes(type)) throw badOption('covarianceType', type, COVARIANCE_TYPES.map((t) => `"${t}"`).join(', '));
-  const rawInit = o.init ?? gaussianMixtureDefaults.init;
+  const rawInit = orDefault(o.init, gaussianMixtureDefaults.init);
   let init: Checked['init'];
   let start: Pick<Checked, 'means' | 'weights' | 'precisions'> = {};
   if (typeof rawInit === 'string') {
@@ -158,13 +158,13 @@ function checkGmmOptions(o: GaussianMixtureOptions, ds: Dataset): Checked {
     if (!Number.isInteger(v) || (v as number) < min) throw badOption(name, v, `an integer >= ${min}`);
     return v as number;
   };
-  const nInit = int('nInit', o.nInit ?? gaussianMixtureDefaults.nInit, 1);
-  const maxIter = int('maxIter', o.maxIter ?? gaussianMixtureDefaults.maxIter, 1);
-  const tol = o.tol ?? gaussianMixtureDefaults.tol;
+  const nInit = int('nInit', orDefault(o.nInit, gaussianMixtureDefaults.nInit), 1);
+  const maxIter = int('maxIter', orDefault(o.maxIter, gaussianMixtureDefaults.maxIter), 1);
+  const tol = orDefault(o.tol, gaussianMixtureDefaults.tol);
   if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) throw badOption('tol', tol, 'a finite number >= 0');
-  const regCovar = o.regCovar ?? gaussianMixtureDefaults.regCovar;
+  const regCovar = orDefault(o.regCovar, gaussianMixtureDefaults.regCovar);
   if (typeof regCovar !== 'number' || !(regCovar >= 0) || !Number.isFinite(regCovar)) throw badOption('regCovar', regCovar, 'a finite number >= 0');
-  const seed = o.seed ?? gaussianMixtureDefaults.seed;
+  const seed = orDefault(o.seed, gaussianMixtureDefaults.seed);
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
   return { k, type, init, ...start, nInit, maxIter, tol, regCovar, seed };
 }

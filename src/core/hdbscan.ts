@@ -1,5 +1,5 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { assertResolution, finiteCopies, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
@@ -14,7 +14,7 @@ import { hdbscanDefaults } from './hdbscanDefaults.js';
 export interface HdbscanOptions extends RunOptions {
   /** Smallest group that counts as a cluster (default 5, at least 2). */
   minClusterSize?: number;
-  /** Neighbours (the point itself included) whose distance is a point's core distance (default minClusterSize). */
+  /** Neighbours (the point itself included) whose distance is a point's core distance (default, or null as scikit-learn's None: minClusterSize). */
   minSamples?: number;
   /** 'eom' (excess of mass, default) or 'leaf' (the finest clusters). */
   clusterSelectionMethod?: 'eom' | 'leaf';
@@ -51,7 +51,7 @@ export interface HdbscanResult {
 
 function check(o: HdbscanOptions, n: number): { minClusterSize: number; minSamples: number; method: 'eom' | 'leaf' } {
   checkOptions(o, HDBSCAN_OPTIONS, 'hdbscan');
-  const minClusterSize = o.minClusterSize ?? hdbscanDefaults.minClusterSize;
+  const minClusterSize = orDefault(o.minClusterSize, hdbscanDefaults.minClusterSize);
   if (!Number.isInteger(minClusterSize) || minClusterSize < 2) throw badOption('minClusterSize', minClusterSize, 'an integer >= 2');
   const minSamples = o.minSamples ?? minClusterSize;
   if (!Number.isInteger(minSamples) || minSamples < 1) throw badOption('minSamples', minSamples, 'an integer >= 1');
@@ -60,7 +60,7 @@ function check(o: HdbscanOptions, n: number): { minClusterSize: number; minSampl
     const given = o.minSamples === undefined ? `option "minClusterSize" is ${minClusterSize} (and minSamples, which defaults to it)` : `option "minSamples" is ${minSamples}`;
     throw new SegkitError('E_BAD_OPTION', `${given} but the data has only ${n} rows`);
   }
-  const method = o.clusterSelectionMethod ?? hdbscanDefaults.clusterSelectionMethod;
+  const method = orDefault(o.clusterSelectionMethod, hdbscanDefaults.clusterSelectionMethod);
   if (method !== 'eom' && method !== 'leaf') throw badOption('clusterSelectionMethod', method, '"eom" or "leaf"');
   return { minClusterSize, minSamples, method };
 }

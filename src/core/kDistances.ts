@@ -1,5 +1,5 @@
 import { badOption, throwIfAborted } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { assertResolution, toDataset, type DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkLatLon, EARTH_RADIUS_KM, epsGeometry, indexCoordinates, type DbscanMetric } from './epsNeighbours.js';
@@ -49,7 +49,7 @@ export async function kDistances(data: DataInput, options: KDistancesOptions): P
   assertResolution(ds);
   const { k } = options;
   if (!Number.isInteger(k) || k < 1 || k > ds.n) throw badOption('k', k, `an integer from 1 to the number of rows (${ds.n})`);
-  const metric = options.metric ?? 'euclidean';
+  const metric = orDefault(options.metric, 'euclidean');
   if (metric !== 'euclidean' && metric !== 'haversine') throw badOption('metric', metric, '"euclidean" or "haversine"');
   if (metric === 'haversine') checkLatLon(ds);
   throwIfAborted(options.signal);

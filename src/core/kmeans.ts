@@ -1,5 +1,5 @@
 import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { createRandom } from '../util/random.js';
 import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -94,21 +94,21 @@ function checkKMeansOptions(o: KMeansOptions, ds: Dataset): Checked {
   const { k } = o;
   if (!Number.isInteger(k) || k < 1) throw badOption('k', k, 'a positive integer');
   if (k > ds.n) throw new SegkitError('E_TOO_FEW_DISTINCT', `option "k" is ${k} but the data has only ${ds.n} rows`);
-  const init = o.init ?? kmeansDefaults.init;
+  const init = orDefault(o.init, kmeansDefaults.init);
   let explicit: Float64Array | undefined;
   if (Array.isArray(init)) {
     explicit = explicitCentroids(init, k, ds.d, true);
   } else if (init !== 'k-means++' && init !== 'k-means||' && init !== 'random') {
     throw badOption('init', init, '"k-means++", "k-means||", "random" or an array of k centroids');
   }
-  const nInitRaw = o.nInit ?? kmeansDefaults.nInit;
+  const nInitRaw = orDefault(o.nInit, kmeansDefaults.nInit);
   if (nInitRaw !== 'auto' && (!Number.isInteger(nInitRaw) || nInitRaw < 1)) throw badOption('nInit', nInitRaw, 'a positive integer or "auto"');
   const nInit = explicit ? 1 : nInitRaw === 'auto' ? (init === 'random' ? 10 : 1) : nInitRaw;
-  const maxIter = o.maxIter ?? kmeansDefaults.maxIter;
+  const maxIter = orDefault(o.maxIter, kmeansDefaults.maxIter);
   if (!Number.isInteger(maxIter) || maxIter < 1) throw badOption('maxIter', maxIter, 'a positive integer');
-  const tol = o.tol ?? kmeansDefaults.tol;
+  const tol = orDefault(o.tol, kmeansDefaults.tol);
   if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) throw badOption('tol', tol, 'a finite number >= 0');
-  const seed = o.seed ?? kmeansDefaults.seed;
+  const seed = orDefault(o.seed, kmeansDefaults.seed);
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
   return { k, init, explicit, nInit, maxIter, tol, seed };
 }

@@ -1,5 +1,5 @@
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { freshOrNone, type Handle } from '../engine/executor.js';
@@ -96,7 +96,7 @@ function check(o: MiniBatchKMeansOptions, ds: Dataset): Checked {
     if (!Number.isInteger(v) || (v as number) < min) throw badOption(name, v, `an integer >= ${min}`);
     return v as number;
   };
-  const raw = o.init ?? miniBatchKMeansDefaults.init;
+  const raw = orDefault(o.init, miniBatchKMeansDefaults.init);
   let init: Checked['init'];
   let explicit: Float64Array | undefined;
   if (Array.isArray(raw)) {
@@ -107,22 +107,22 @@ function check(o: MiniBatchKMeansOptions, ds: Dataset): Checked {
   } else {
     throw badOption('init', raw, '"k-means++", "k-means||", "random" or an array of k centroids');
   }
-  const batch = Math.min(int('batchSize', o.batchSize ?? miniBatchKMeansDefaults.batchSize, 1), ds.n);
-  const maxIter = int('maxIter', o.maxIter ?? miniBatchKMeansDefaults.maxIter, 1);
+  const batch = Math.min(int('batchSize', orDefault(o.batchSize, miniBatchKMeansDefaults.batchSize), 1), ds.n);
+  const maxIter = int('maxIter', orDefault(o.maxIter, miniBatchKMeansDefaults.maxIter), 1);
   const mni = o.maxNoImprovement === undefined ? miniBatchKMeansDefaults.maxNoImprovement : o.maxNoImprovement;
   const maxNoImprovement = mni === null ? 0 : int('maxNoImprovement', mni, 1);
-  const tol = o.tol ?? miniBatchKMeansDefaults.tol;
+  const tol = orDefault(o.tol, miniBatchKMeansDefaults.tol);
   if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) throw badOption('tol', tol, 'a finite number >= 0');
-  const ratio = o.reassignmentRatio ?? miniBatchKMeansDefaults.reassignmentRatio;
+  const ratio = orDefault(o.reassignmentRatio, miniBatchKMeansDefaults.reassignmentRatio);
   if (typeof ratio !== 'number' || !(ratio >= 0) || !Number.isFinite(ratio)) throw badOption('reassignmentRatio', ratio, 'a finite number >= 0');
   // scikit-learn's _init_size: 3 batch sizes, at least 3k, at most n
   let initSize = o.initSize === undefined ? 3 * batch : int('initSize', o.initSize, 1);
   if (initSize < k) initSize = 3 * k;
   initSize = Math.min(initSize, ds.n);
-  const nInitRaw = o.nInit ?? miniBatchKMeansDefaults.nInit;
+  const nInitRaw = orDefault(o.nInit, miniBatchKMeansDefaults.nInit);
   // scikit-learn's first partial_fit draws one start whatever n_init; an explicit nInit is still honoured
   const nInit = init === 'explicit' ? 1 : nInitRaw === 'auto' ? (init === 'random' && !o.partial ? 3 : 1) : int('nInit', nInitRaw, 1);
-  const seed = o.seed ?? miniBatchKMeansDefaults.seed;
+  const seed = orDefault(o.seed, miniBatchKMeansDefaults.seed);
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer of at most 2^53 in magnitude');
   if (o.partial !== undefined && typeof o.partial !== 'boolean') throw badOption('partial', o.partial, 'true or false');
   return { k, init, explicit, batch, maxIter, maxNoImprovement, tol, ratio, initSize, nInit, seed, partial: !!o.partial, ...decayOf(o) };

@@ -1,6 +1,6 @@
 import { badOption, describe, throwIfAborted } from '../util/errors.js';
 import { at, badModel, FLOAT32_MAX, modelValue, readBoolean, readEach, readNumber, readNumbers, readObject, readStrings } from '../util/modelJson.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, orDefault } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
@@ -75,7 +75,7 @@ const PARTIAL_OPTIONS = ['halfLife', 'halfLifeUnit', 'sampleWeight', ...RUN_OPTI
 
 /** Half-life to a per-step (or per-row) decay factor. */
 export function decayOf(o: { halfLife?: number; halfLifeUnit?: 'batches' | 'rows' }): { decay: number; decayPerRow: boolean } {
-  const unit = o.halfLifeUnit ?? 'batches';
+  const unit = orDefault(o.halfLifeUnit, 'batches');
   if (unit !== 'batches' && unit !== 'rows') throw badOption('halfLifeUnit', unit, '"batches" or "rows"');
   if (o.halfLife === undefined) {
     if (o.halfLifeUnit !== undefined) throw badOption('halfLifeUnit', o.halfLifeUnit, 'given with halfLife (without it nothing is forgotten)');

@@ -2,7 +2,7 @@
 // importances, rules in words and the same assignment as SQL.
 import { SegkitError, badOption, describe } from '../util/errors.js';
 import { badModel, modelValue, readArray, readObject, readStrings } from '../util/modelJson.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, orDefault } from '../util/options.js';
 import { SPARSE_IDS } from './classTarget.js';
 import { assertFinite, type DataInput, type Dataset } from '../data/dataset.js';
 import { datasetFor } from './modelData.js';
@@ -254,12 +254,12 @@ export abstract class TreeEnsemble implements SegmentationModel {
     }
     const cols = this.sqlColumns(options);
     const C = this.nClasses;
-    const as = options.as ?? 'segment';
+    const as = orDefault(options.as, 'segment');
     if (this.trees.length === 1) {
       const expr = treeCase(this.trees[0], C, cols, (_leaf, cls) => String(this.classes[cls]));
       return options.table === undefined ? expr : selectWith(expr, options.table, as);
     }
-    const table = options.table ?? 'customers';
+    const table = orDefault(options.table, 'customers');
     const proba = new Float64Array(C);
     const p = (c: number) => sqlIdent(`__segkit_p${c}`);
     const sums = Array.from({ length: C }, (_, c) =>

@@ -1,5 +1,5 @@
 import { SegkitError, badOption, describe, throwIfAborted } from '../util/errors.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, orDefault } from '../util/options.js';
 import { hashInts } from '../util/hash.js';
 import { createRandom } from '../util/random.js';
 import { fromColumns, type DataInput, type Dataset } from '../data/dataset.js';
@@ -57,9 +57,9 @@ export async function permutationImportance(
   model: SegmentationModel, data: DataInput, target?: ArrayLike<number> | readonly string[], options: PermutationImportanceOptions = {},
 ): Promise<PermutationImportance> {
   checkOptions(options, [...RUN_OPTIONS, 'repeats', 'seed'], 'permutationImportance');
-  const repeats = options.repeats ?? 5;
+  const repeats = orDefault(options.repeats, 5);
   if (!Number.isInteger(repeats) || repeats < 1) throw badOption('repeats', repeats, 'a positive integer');
-  const seed = options.seed ?? 0;
+  const seed = orDefault(options.seed, 0);
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
   // a SegmentModel (raw tables in, no featureNames) or no model read as a TypeError
   if (!Array.isArray(model?.featureNames) || typeof model.predict !== 'function') throw badOption('model', model, 'a fitted model');

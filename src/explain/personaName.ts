@@ -1,5 +1,5 @@
 import { badOption } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { capitalise, featureWords, nameSegment, type FeatureZ } from './nameSegment.js';
 import type { SegmentProfiles } from './profileSegments.js';
 import { closeIsolates, isolate } from '../util/bidiText.js';
@@ -81,7 +81,7 @@ export interface PersonaNameOptions {
 export function personaNames(profiles: SegmentProfiles, options: PersonaNameOptions = {}): string[] {
   checkProfiles(profiles, false);
   checkOptions(options, ['maxWords', 'featureLabels'], 'personaNames');
-  const maxWords = options.maxWords ?? 5;
+  const maxWords = orDefault(options.maxWords, 5);
   // every name has two words at least ("Typical customers", "High income")
   if (!Number.isInteger(maxWords) || maxWords < 2) throw badOption('maxWords', maxWords, 'an integer >= 2');
   const labels = new Map(profiles.features.map((f, j) => [f, shortLabels(profiles.features, options.featureLabels)[j]]));
@@ -144,7 +144,7 @@ export function describeSegment(profiles: SegmentProfiles, segment: number, opti
   checkProfiles(profiles, true);
   const k = profiles.segments.length;
   if (!Number.isInteger(segment) || segment < 0 || segment >= k) throw badOption('segment', segment, `an integer from 0 to ${k - 1}`);
-  const maxFeatures = options.maxFeatures ?? 4;
+  const maxFeatures = orDefault(options.maxFeatures, 4);
   // 0 features would read "close to the average customer on every measure" whatever the segment
   if (!Number.isInteger(maxFeatures) || maxFeatures < 1) throw badOption('maxFeatures', maxFeatures, 'an integer >= 1');
   if (options.population !== undefined && typeof options.population !== 'string') throw badOption('population', options.population, 'text');

@@ -1,5 +1,5 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { binaryKey, valueReader } from '../data/utf8Text.js';
 
 export interface CompositionGroup {
@@ -42,10 +42,10 @@ export function segmentComposition(
   options: { threshold?: number; order?: readonly string[] } = {},
 ): SegmentComposition {
   checkOptions(options, ['threshold', 'order'], 'segmentComposition');
-  const order = options.order ?? [];
+  const order = orDefault<readonly string[], readonly string[]>(options.order, []);
   if (!Array.isArray(order) || order.some((g) => typeof g !== 'string')) throw badOption('order', order, 'an array of group names');
   const rank = new Map(order.map((g, q) => [g, q]));
-  const threshold = options.threshold ?? 0.1;
+  const threshold = orDefault(options.threshold, 0.1);
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) throw badOption('threshold', threshold, 'a number from 0 up to, not including, 1');
   if (!labels || typeof labels.length !== 'number') throw new SegkitError('E_BAD_LABELS', `labels must be an array of segment ids, got ${describe(labels)}`);
   // a string has a length too: its characters would be read as the customers' values

@@ -1,5 +1,5 @@
 import { badOption, SegkitError } from '../util/errors.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, orDefault } from '../util/options.js';
 import { toDataset, type DataInput } from '../data/dataset.js';
 import type { RunOptions } from '../core/model.js';
 import { decisionTree, type TreeModel } from '../core/treeModel.js';
@@ -52,9 +52,9 @@ export interface SegmentRules {
 export async function segmentRules(data: DataInput, labels: Target, options: SegmentRulesOptions = {}): Promise<SegmentRules> {
   checkOptions(options, [...RUN_OPTIONS, 'maxDepth', 'minSamplesLeaf', 'names'], 'segmentRules');
   const ds = toDataset(data);
-  const maxDepth = options.maxDepth ?? 3;
+  const maxDepth = orDefault(options.maxDepth, 3);
   if (!Number.isInteger(maxDepth) || maxDepth < 1) throw badOption('maxDepth', maxDepth, 'a positive integer');
-  const minSamplesLeaf = options.minSamplesLeaf ?? Math.max(1, Math.round(ds.n / 100));
+  const minSamplesLeaf = orDefault(options.minSamplesLeaf, Math.max(1, Math.round(ds.n / 100)));
   const text = labels?.length > 0 && typeof labels[0] === 'string';
   if (text && options.names !== undefined) throw badOption('names', options.names, 'absent with text labels');
   const names = options.names;

@@ -1,5 +1,5 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
-import { arrayLength, checkOptions } from '../util/options.js';
+import { arrayLength, checkOptions, orDefault } from '../util/options.js';
 import { kstwoSf } from './kolmogorov.js';
 
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -147,5 +147,5 @@ export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>, options:
   // an ignored `alternative: 'less'` or SciPy's older `mode` would silently give the two-sided 'auto' p-value
   checkOptions(options, ['method'], 'ksTwoSample');
   const x = sortedFinite(a, 'a'), y = sortedFinite(b, 'b');
-  return ksPValue(ksStatisticSorted(x, y), x.length, y.length, options.method ?? 'auto');
+  return ksPValue(ksStatisticSorted(x, y), x.length, y.length, orDefault(options.method, 'auto'));
 }

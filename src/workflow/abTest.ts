@@ -1,5 +1,5 @@
 import { SegkitError, badOption, describe } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { whitespaceTwins } from '../util/labels.js';
 import { inspectTable, readColumn, type TableInput } from '../prep/frame.js';
 import { isArrowTable, type Spread } from '../data/dataset.js';
@@ -169,11 +169,11 @@ export function abTest(rows: TableInput, options: AbTestOptions): AbTestResult {
   for (const [a, b] of [['segment', 'group'], ['segment', 'outcome'], ['group', 'outcome']] as const) {
     if (options[a] === options[b]) throw new SegkitError('E_BAD_OPTION', `options "${a}" and "${b}" both name the column ${JSON.stringify(options[a])}`, `the ${a}, the group and the outcome are three different columns`);
   }
-  const confidence = options.confidence ?? 0.95;
+  const confidence = orDefault(options.confidence, 0.95);
   if (typeof confidence !== 'number' || !(confidence > 0 && confidence < 1)) throw badOption('confidence', confidence, 'a number between 0 and 1');
   // Holm's decisions are taken at alpha = 1 - confidence, which must stay below 1
   if (!(1 - confidence < 1)) throw badOption('confidence', confidence, 'a number between 0 and 1 large enough that 1 - confidence (the level of the Holm decisions) is below 1, e.g. 0.95');
-  const metricOpt = options.metric ?? 'auto';
+  const metricOpt = orDefault(options.metric, 'auto');
   if (!['auto', 'proportion', 'mean'].includes(metricOpt)) throw badOption('metric', metricOpt, '"auto", "proportion" or "mean"');
   const schema = inspectTable(rows);
   for (const key of ['segment', 'group', 'outcome'] as const) {

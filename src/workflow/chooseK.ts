@@ -1,6 +1,6 @@
 import { assertResolution, toDataset, type DataInput, type Dataset } from '../data/dataset.js';
 import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, orDefault } from '../util/options.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import type { Executor } from '../engine/executor.js';
 import { loadMatrix } from '../engine/matrix.js';
@@ -143,7 +143,7 @@ function apartKs(ks: number[], range: ChooseKOptions['kRange'], ds: Dataset): nu
 const ALGORITHMS = ['kmeans', 'minibatch-kmeans', 'agglomerative', 'gmm'] as const;
 
 function covarianceTypes(o: ChooseKOptions): CovarianceType[] {
-  const raw = o.covarianceType ?? 'full';
+  const raw = orDefault(o.covarianceType, 'full');
   if (o.algorithm !== 'gmm' && o.covarianceType !== undefined) throw new SegkitError('E_BAD_OPTION', 'option "covarianceType" applies only with algorithm "gmm"');
   const list = Array.isArray(raw) ? [...raw] : [raw];
   if (list.length === 0 || list.some((t) => !COVARIANCE_TYPES.includes(t))) throw badOption('covarianceType', raw, `one of ${COVARIANCE_TYPES.map((t) => `"${t}"`).join(', ')}, or a list of them`);
@@ -215,16 +215,16 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
   const ds = toDataset(data);
   assertResolution(ds);
   const ks = apartKs(kValues(options.kRange, ds.n), options.kRange, ds);
-  const seed = options.seed ?? chooseKDefaults.seed;
+  const seed = orDefault(options.seed, chooseKDefaults.seed);
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
   // 'false' would keep every model
   if (options.keepModels !== undefined && typeof options.keepModels !== 'boolean') throw badOption('keepModels', options.keepModels, 'true or false');
-  const sampleSize = options.silhouetteSampleSize ?? chooseKDefaults.silhouetteSampleSize;
+  const sampleSize = orDefault(options.silhouetteSampleSize, chooseKDefaults.silhouetteSampleSize);
   if (!Number.isInteger(sampleSize) || sampleSize < 10) throw badOption('silhouetteSampleSize', sampleSize, 'an integer >= 10');
-  const algorithm = options.algorithm ?? 'kmeans';
+  const algorithm = orDefault(options.algorithm, 'kmeans');
   if (!ALGORITHMS.includes(algorithm)) throw badOption('algorithm', options.algorithm, ALGORITHMS.map((a) => `"${a}"`).join(', '));
   const types = covarianceTypes(options);
-  const linkage = options.linkage ?? 'ward';
+  const linkage = orDefault(options.linkage, 'ward');
   if (!(LINKAGES as readonly unknown[]).includes(linkage)) throw badOption('linkage', linkage, LINKAGES.map((l) => `"${l}"`).join(', '));
   if (options.linkage !== undefined && algorithm !== 'agglomerative') throw new SegkitError('E_BAD_OPTION', 'option "linkage" applies only with algorithm "agglomerative"');
   for (const name of ['stabilityResamples', 'stabilitySampleSize'] as const) {
@@ -235,11 +235,11 @@ export async function chooseK(data: DataInput, options: ChooseKOptions = {}): Pr
     if (options[name] !== undefined && algorithm === 'agglomerative') throw new SegkitError('E_BAD_OPTION', `option "${name}" does not apply with algorithm "agglomerative"`);
   }
   if (options.batchSize !== undefined && algorithm !== 'minibatch-kmeans') throw new SegkitError('E_BAD_OPTION', 'option "batchSize" applies only with algorithm "minibatch-kmeans"');
-  const resamples = options.stabilityResamples ?? chooseKDefaults.stabilityResamples;
+  const resamples = orDefault(options.stabilityResamples, chooseKDefaults.stabilityResamples);
   if (!Number.isInteger(resamples) || resamples < 0 || resamples === 1) throw badOption('stabilityResamples', resamples, 'an integer >= 2 (or 0 to turn stability off)');
-  const stabilityRows = options.stabilitySampleSize ?? chooseKDefaults.stabilitySampleSize;
+  const stabilityRows = orDefault(options.stabilitySampleSize, chooseKDefaults.stabilitySampleSize);
   if (!Number.isInteger(stabilityRows) || stabilityRows < 20) throw badOption('stabilitySampleSize', stabilityRows, 'an integer >= 20');
-  const nInit = options.nInit ?? defaultRestarts(ds.n);
+  const nInit = orDefault(options.nInit, defaultRestarts(ds.n));
   const ex = resolveExecutor(options);
   const { signal } = options;
   const table: KScore[] = [];

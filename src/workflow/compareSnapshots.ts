@@ -1,5 +1,5 @@
 import { SegkitError, badOption, baseMessage, throwIfAborted } from '../util/errors.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, orDefault } from '../util/options.js';
 import { formatShare as pct, psiFigure } from '../util/shareText.js';
 import { fromColumns } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -486,7 +486,7 @@ export async function compareSnapshotsLaidOut(model: SegmentationModel | Segment
   if (value !== undefined && (typeof value !== 'string' || value === '')) throw badOption('value', value, 'the name of a numeric column');
   // the ids summed as money: a slip
   if (value === id) throw badOption('value', value, 'a column other than option "id"\'s');
-  const ksMethod = options.ksMethod ?? 'auto';
+  const ksMethod = orDefault(options.ksMethod, 'auto');
   if (!['auto', 'exact', 'asymp'].includes(ksMethod)) throw badOption('ksMethod', ksMethod, '"auto", "exact" or "asymp"');
   const thresholds: DriftThresholds = { ...driftThresholdDefaults };
   if (options.thresholds !== undefined) {

@@ -1,5 +1,5 @@
 import { badOption } from '../util/errors.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, orDefault } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { datasetFor } from '../core/modelData.js';
 import { readColumn, type TableInput } from '../prep/frame.js';
@@ -79,13 +79,13 @@ export async function refit<M extends KMeansModel | MiniBatchKMeansModel | Segme
   }
   const k = options.k ?? old.k;
   if (!Number.isInteger(k) || k < 1) throw badOption('k', k, 'a positive integer');
-  const overlap = options.overlap ?? 0.25;
+  const overlap = orDefault(options.overlap, 0.25);
   if (typeof overlap !== 'number' || !(overlap > 0 && overlap <= 0.5)) throw badOption('overlap', overlap, 'a number in (0, 0.5]');
   const run = { executor: options.executor, threads: options.threads, signal: options.signal };
   const prepared = segmentModel ? segmentModel.pipeline.transform(data as TableInput) : undefined;
   const ds = prepared ? prepared.dataset : datasetFor(data as DataInput, old.featureNames);
   const oldLabels = await old.predict(ds, run);
-  const fit = { k, seed: options.seed ?? 0, nInit: options.nInit ?? 4, maxIter: options.maxIter, tol: options.tol, ...run };
+  const fit = { k, seed: orDefault(options.seed, 0), nInit: orDefault(options.nInit, 4), maxIter: options.maxIter, tol: options.tol, ...run };
   const fresh = old instanceof MiniBatchKMeansModel
     ? await miniBatchKMeans(ds, { ...fit, batchSize: old.batchSize, reassignmentRatio: old.reassignmentRatio })
     : await kmeans(ds, fit);

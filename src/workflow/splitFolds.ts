@@ -1,5 +1,5 @@
 import { SegkitError, badOption } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { createRandom, type Random } from '../util/random.js';
 import { encodeTarget, type Target } from '../core/classTarget.js';
 
@@ -28,9 +28,9 @@ function shuffled(rows: number[], rng: Random): number[] {
  */
 export function splitFolds(target: Target, options: SplitFoldsOptions = {}): Int32Array[] {
   checkOptions(options, ['folds', 'stratified', 'seed'], 'splitFolds');
-  const K = options.folds ?? 5;
-  const stratified = options.stratified ?? true;
-  const seed = options.seed ?? 0;
+  const K = orDefault(options.folds, 5);
+  const stratified = orDefault(options.stratified, true);
+  const seed = orDefault(options.seed, 0);
   if (!Number.isInteger(K) || K < 2) throw badOption('folds', K, 'an integer >= 2');
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
   if (typeof stratified !== 'boolean') throw badOption('stratified', stratified, 'true or false');

@@ -1,5 +1,5 @@
 import { SegkitError, badOption } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { createRandom } from '../util/random.js';
 import { toDataset, fromColumns, type DataInput, type Dataset } from '../data/dataset.js';
 import { encodeTarget, wholeMarks, type Target } from '../core/classTarget.js';
@@ -43,14 +43,14 @@ export function trainTestSplit(data: DataInput, target: Target, options: TrainTe
   checkOptions(options, ['testSize', 'stratified', 'seed'], 'trainTestSplit');
   const ds = toDataset(data);
   const t = encodeTarget(target, ds.n);
-  const testSize = options.testSize ?? 0.25;
+  const testSize = orDefault(options.testSize, 0.25);
   if (typeof testSize !== 'number' || !(testSize > 0 && testSize < 1)) throw badOption('testSize', testSize, 'a number between 0 and 1');
-  const seed = options.seed ?? 0;
+  const seed = orDefault(options.seed, 0);
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
   const n = ds.n;
   const nTest = Math.ceil(testSize * n);
   if (nTest >= n) throw badOption('testSize', testSize, `a share that leaves training rows (${n} rows in all)`);
-  const stratified = options.stratified ?? true;
+  const stratified = orDefault(options.stratified, true);
   if (typeof stratified !== 'boolean') throw badOption('stratified', stratified, 'true or false');
   const groups: number[][] = stratified ? Array.from(t.classes, () => []) : [[]];
   for (let i = 0; i < n; i++) groups[stratified ? t.codes[i] : 0].push(i);

@@ -232,6 +232,12 @@ describe('the changes report', async () => {
       for (const bad of [undefined, {}, { migration: {} }, 'x']) await refused(async () => (run as (x: unknown) => unknown)(bad), `${fn} takes what compareSnapshots returns`);
     }
     await refused(async () => abTestChart({} as never), 'abTestChart takes what abTest returns');
+    await refused(async () => abTestChart({ overall: [{}], segments: [] } as never), 'abTestChart takes what abTest returns');
+    // an A/B result has segments too: the growth bars drew it as empty bars
+    const ab = abTest(Array.from({ length: 40 }, (_, i) => ({ segment: `s${i % 2}`, variant: i % 4 < 2 ? 'A' : 'B', converted: i % 3 === 0 })), { segment: 'segment', group: 'variant', outcome: 'converted', control: 'A' });
+    await refused(async () => growthBarsSpec(ab as never), 'growthBarsSpec takes what compareSnapshots returns');
+    await refused(async () => buildChangesReport({ migration: { segments: [] }, segments: [], drift: [] } as never), 'buildChangesReport takes what compareSnapshots returns');
+    await refused(async () => migrationSankeySpec({ migration: { segments: ['a'] } } as never), 'migrationSankeySpec takes what compareSnapshots returns');
     await refused(async () => migrationSankeySpec(r, null as never), 'options must be an object, got null');
     await refused(async () => migrationSankeySpec(r, { width: -5 }), 'option "width"');
     await refused(async () => buildChangesReport(r, { title: 5 as never }), 'option "title" must be a string');

@@ -326,6 +326,9 @@ describe('personaNames and describeSegment', () => {
     const rows = [[999.96], [999.96], [0.04], [0.04]];
     const p = profileSegments(fromRows(rows, { names: ['spend'] }), Int32Array.from([0, 0, 1, 1]), 2);
     expect(describeSegment(p, 0)).toBe('Spend far above average (1,000 against 500.0 for all customers).');
+    // 9.96 read "10" beside a population's "10.0", so the two never got the digits that tell them apart
+    const q = profileSegments(fromRows([[9.96], [9.96], [10.12], [10.12]], { names: ['spend'] }), Int32Array.from([0, 0, 1, 1]), 2);
+    expect(describeSegment(q, 0)).toBe('Spend far below average (9.96 against 10.0 for all customers).');
   });
 
   it('refuses a segment the profiles do not hold, and options it does not know or cannot use', () => {

@@ -156,3 +156,21 @@ describe('null options of the fits and workflows are refused, never read as the 
     }
   }, 60_000);
 });
+
+describe('null reader options are refused, never read as the default', () => {
+  it('readCsv, readTable (a TSV file\'s delimiter) and fromArrow name the option', async () => {
+    const s = await import('../src/index.node.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    // delimiter: null read "a;b" as one column; nullValues: null kept the default missing tokens
+    for (const key of ['delimiter', 'quote', 'decimal', 'maxColumns', 'parseDates', 'float32', 'nullValues', 'types', 'asWritten']) {
+      await badOption(() => s.readCsv('a;b\n1;2\n', { [key]: null } as never), `"${key}"`, 'got null');
+    }
+    const tsv = join(mkdtempSync(join(tmpdir(), 'segkit-null-')), 't.tsv');
+    writeFileSync(tsv, 'a\tb\n1\t2\n');
+    await badOption(() => s.readTable(tsv, { delimiter: null } as never), '"delimiter"', 'got null');
+    expect((await s.readTable(tsv)).numCols).toBe(2);
+    await badOption(async () => s.fromArrow(await s.readTable(tsv), null as never), 'fromArrow: options must be an object, got null');
+  });
+});

@@ -1,6 +1,6 @@
-import { SegkitError, badOption, describe } from '../util/errors.js';
+import { SegkitError, describe } from '../util/errors.js';
 import { FLOAT32_MAX, modelValue, readObject, readStrings } from '../util/modelJson.js';
-import { checkOptions, RUN_OPTIONS } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, squaredOption } from '../util/options.js';
 import type { DataInput, Dataset } from '../data/dataset.js';
 import type { Executor } from '../engine/executor.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
@@ -129,8 +129,7 @@ export class KMeansModel implements SegmentationModel {
     use: (m: Matrix, cent: Float32Array, norms: Float32Array, labelled: boolean) => Promise<T>, labelled = false,
   ): Promise<T> {
     checkOptions(options, fn === 'transform' ? [...RUN_OPTIONS, 'squared'] : RUN_OPTIONS, fn);
-    const squared = (options as { squared?: unknown }).squared;
-    if (squared !== undefined && typeof squared !== 'boolean') throw badOption('squared', squared, 'true or false');
+    if (fn === 'transform') squaredOption(options as { squared?: unknown });
     const ds = datasetFor(data, this.featureNames);
     const ex = resolveExecutor(options);
     const { c, far } = this.centredCentres();

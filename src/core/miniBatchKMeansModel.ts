@@ -1,6 +1,6 @@
 import { badOption, describe, throwIfAborted } from '../util/errors.js';
 import { at, badModel, FLOAT32_MAX, modelValue, readBoolean, readEach, readNumber, readNumbers, readObject, readStrings } from '../util/modelJson.js';
-import { checkOptions, RUN_OPTIONS, orDefault } from '../util/options.js';
+import { checkOptions, RUN_OPTIONS, orDefault, squaredOption } from '../util/options.js';
 import type { DataInput } from '../data/dataset.js';
 import { resolveExecutor } from '../engine/defaultExecutor.js';
 import { checkWeights, loadMatrix, type Matrix } from '../engine/matrix.js';
@@ -190,8 +190,7 @@ export class MiniBatchKMeansModel implements SegmentationModel {
   /** Distances from each row to every centroid: row-major n x k. */
   transform(data: DataInput, options: RunOptions & { squared?: boolean } = {}): Promise<Float32Array> {
     checkOptions(options, [...RUN_OPTIONS, 'squared'], 'transform');
-    // squared: 'no' read as true
-    if (options.squared !== undefined && typeof options.squared !== 'boolean') throw badOption('squared', options.squared, 'true or false');
+    squaredOption(options);
     const { squared, ...run } = options;
     return this.withRows(data, run, 'transform', RUN_OPTIONS, async (m, c) => {
       const { cent } = centresF32(c, this.k, this.d);

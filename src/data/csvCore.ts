@@ -1,7 +1,7 @@
 import { Float32, type Table } from '#arrow';
 import type Papa from 'papaparse';
 import { SegkitError, badOption, describe, restate, throwIfAborted } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import { tableFromColumns } from './arrowTable.js';
 import { type ByteSource, encodingOption, isAscii, rawChunks, textOrTaken } from './byteSource.js';
 import { MISSING_TOKENS } from './missingTokens.js';
@@ -93,9 +93,9 @@ export function checkCsvOptions(options: unknown, fn: string): void {
 export function csvSettings(options: CsvRecordsOptions): CsvSettings {
   if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
   const d = READ_CSV_DEFAULTS;
-  const quote = options.quote ?? d.quote;
+  const quote = orDefault(options.quote, d.quote);
   if (typeof quote !== 'string' || quote.length > 1) throw badOption('quote', quote, 'one character, or "" for none');
-  const delimiter = options.delimiter ?? d.delimiter;
+  const delimiter = orDefault(options.delimiter, d.delimiter);
   // papaparse cannot split on '"' or a byte order mark, and a delimiter holding the quote character is ambiguous
   if (
     typeof delimiter !== 'string' ||
@@ -106,30 +106,30 @@ export function csvSettings(options: CsvRecordsOptions): CsvSettings {
   ) {
     throw badOption('delimiter', delimiter, '"auto" or a non-empty string without line breaks, \'"\' or the quote character');
   }
-  const decimal = options.decimal ?? d.decimal;
+  const decimal = orDefault(options.decimal, d.decimal);
   if (decimal !== '.' && decimal !== ',') throw badOption('decimal', decimal, '"." or ","');
   if (delimiter.includes(decimal)) throw badOption('decimal', decimal, `a mark other than the delimiter ${JSON.stringify(delimiter)}`);
   const encoding = encodingOption(options.encoding);
-  const maxColumns = options.maxColumns ?? d.maxColumns;
+  const maxColumns = orDefault(options.maxColumns, d.maxColumns);
   if (!Number.isInteger(maxColumns) || maxColumns < 1) throw badOption('maxColumns', maxColumns, 'a positive integer');
-  const types = options.types ?? {};
+  const types = orDefault<Readonly<Record<string, ColumnType>>, Readonly<Record<string, ColumnType>>>(options.types, {});
   if (types === null || typeof types !== 'object' || Array.isArray(types)) throw badOption('types', types, 'an object of column name to type');
   for (const [name, type] of Object.entries(types)) {
     if (!COLUMN_TYPES.includes(type)) throw badOption(`types.${name}`, type, `one of ${COLUMN_TYPES.join(', ')}`);
   }
   const defaultType = options.defaultType;
   if (defaultType !== undefined && !COLUMN_TYPES.includes(defaultType)) throw badOption('defaultType', defaultType, `one of ${COLUMN_TYPES.join(', ')}`);
-  const parseDates = options.parseDates ?? d.parseDates;
+  const parseDates = orDefault(options.parseDates, d.parseDates);
   if (typeof parseDates !== 'boolean') throw badOption('parseDates', parseDates, 'a boolean');
-  const float32 = options.float32 ?? d.float32;
+  const float32 = orDefault(options.float32, d.float32);
   if (typeof float32 !== 'boolean') throw badOption('float32', float32, 'a boolean');
-  const nullValues = options.nullValues ?? d.nullValues;
+  const nullValues = orDefault(options.nullValues, d.nullValues);
   if (!Array.isArray(nullValues) || nullValues.some((v) => typeof v !== 'string')) {
     throw badOption('nullValues', nullValues, 'an array of strings');
   }
-  const asWritten = options.asWritten ?? [];
+  const asWritten = orDefault<readonly string[], readonly string[]>(options.asWritten, []);
   if (!Array.isArray(asWritten)) throw badOption('asWritten', asWritten, 'an array of column names');
-  const batchSize = options.batchSize ?? d.batchSize;
+  const batchSize = orDefault(options.batchSize, d.batchSize);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw badOption('batchSize', batchSize, 'a positive integer');
   const signal = options.signal;
   return { delimiter, decimal, encoding, maxColumns, quote, types, defaultType, parseDates, float32, nullValues: new Set(nullValues), asWritten, batchSize, signal };

@@ -288,6 +288,7 @@ export function fieldIndex(fields: readonly string[], name: string): number {
 /** An Arrow table to a Dataset: single-chunk Float32 columns are zero-copy views, other numeric columns are converted. */
 export function fromArrow(table: Table, options: { columns?: readonly string[] } = {}): Dataset {
   arrowTableArg(table, 'fromArrow');
+  checkOptions(options, ['columns'], 'fromArrow');
   const fields = table.schema.fields.map((f) => f.name);
   const wanted = options.columns ?? fields;
   if (wanted.length === 0) throw new SegkitError('E_EMPTY_DATA', 'the table has no columns');

@@ -1,7 +1,7 @@
 import type { Table } from '#arrow';
 import { open } from 'node:fs/promises';
 import { SegkitError, describe, restate } from '../util/errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, orDefault } from '../util/options.js';
 import type { ByteSource } from './byteSource.js';
 import type { ReadCsvOptions } from './csvCore.js';
 import { readArrow } from './readArrow.js';
@@ -39,7 +39,6 @@ const CSV_OPTIONS = [...JSON_OPTIONS, 'delimiter', 'decimal', 'maxColumns', 'quo
 
 /** Refuses an option readTable does not know, or one the file's format does not read (types for a Parquet file), which was ignored. */
 function checkReadOptions(options: ReadTableOptions, format: TableFormat): void {
-  checkOptions(options, CSV_OPTIONS, 'readTable');
   const known = format === 'csv' || format === 'tsv' ? CSV_OPTIONS : format === 'json' || format === 'ndjson' ? JSON_OPTIONS : ANY_FORMAT;
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined && !known.includes(key)) {
@@ -50,7 +49,7 @@ function checkReadOptions(options: ReadTableOptions, format: TableFormat): void 
 
 /** CSV reader options for a CSV or TSV file: a TSV file is tab-separated unless told otherwise. */
 function csvOptions(format: 'csv' | 'tsv', options: ReadTableOptions): ReadTableOptions {
-  return format === 'tsv' ? { ...options, delimiter: options.delimiter ?? '\t' } : options;
+  return format === 'tsv' ? { ...options, delimiter: orDefault(options.delimiter, '\t') } : options;
 }
 
 /**

@@ -166,7 +166,8 @@ export function openStore(store: unknown, option = 'store'): ShardStore {
   let dir: string;
   try {
     dir = fileURLToPath(url);
-  } catch {
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_INVALID_FILE_URL_PATH') throw new SegkitError('E_BAD_OPTION', `option "${option}" names no folder: ${describe(store)}: ${(e as Error).message}`);
     dir = '\0';
   }
   if (dir.includes('\0')) throw new SegkitError('E_BAD_OPTION', `option "${option}" names no folder: ${describe(store)} encodes a "/" or a NUL (%2F, %00) in its path`);

@@ -130,9 +130,10 @@ export function personaNames(profiles: SegmentProfiles, options: PersonaNameOpti
 const fmt = (v: number): string => {
   const a = Math.abs(v);
   if (a >= 1000) return Math.round(v).toLocaleString('en-US');
-  // 999.96 rounds to 1000.0: it takes the thousands' form, "1,000"
-  if (a >= 10) return Math.abs(+v.toFixed(1)) >= 1000 ? fmt(+v.toFixed(1)) : v.toFixed(1);
-  return a === 0 ? '0' : v.toPrecision(2);
+  if (a === 0) return '0';
+  const [t, next] = a >= 10 ? [v.toFixed(1), 1000] : [v.toPrecision(2), 10];
+  // a value rounding up into the next range takes that range's form: 999.96 is "1,000", 9.96 "10.0"
+  return Math.abs(+t) >= next ? fmt(+t) : t;
 };
 
 /**

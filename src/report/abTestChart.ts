@@ -10,7 +10,8 @@ import { SegkitError, describe } from '../util/errors.js';
  * const svg = await renderSvg(abTestChart(abTest(rows, { segment: 'segment', group: 'variant', outcome: 'converted' })));
  */
 export function abTestChart(r: AbTestResult): TopLevelSpec {
-  if (!r || typeof r !== 'object' || !Array.isArray(r.overall) || !Array.isArray(r.segments)) throw new SegkitError('E_BAD_OPTION', `abTestChart takes what abTest returns, got ${describe(r)}`);
+  const cell = (c: AbTestResult['overall'][number]) => typeof c?.uplift === 'number' && Array.isArray(c.ci) && typeof c.treatment === 'string';
+  if (!r || typeof r !== 'object' || !Array.isArray(r.overall) || !Array.isArray(r.segments) || ![...r.overall, ...r.segments].every(cell)) throw new SegkitError('E_BAD_OPTION', `abTestChart takes what abTest returns, got ${describe(r)}`);
   const scale = r.metric === 'proportion' ? 100 : 1;
   // rows keyed by position (0: all customers), so a segment named "All customers" keeps its own row
   // and labelled by whole names: a name cut to fit reads like another that begins alike

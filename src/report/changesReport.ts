@@ -14,7 +14,14 @@ import { checkOptions } from '../util/options.js';
 /** `r` is what compareSnapshots returns (anything else was a TypeError deep in a chart). */
 function checkResult(r: unknown, fn: string, parts = ['migration', 'segments', 'drift']): asserts r is CompareSnapshotsResult {
   const o = r as CompareSnapshotsResult;
-  const has = (part: string) => part === 'migration' ? Array.isArray(o.migration?.segments) : Array.isArray(o[part as 'drift']);
+  const nums = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((v) => typeof v === 'number');
+  // an abTest result has segments too: each part is checked down to the fields the charts read
+  const has = (part: string) => {
+    if (part === 'drift') return Array.isArray(o.drift) && o.drift.every((f) => typeof f?.feature === 'string');
+    if (part === 'segments') return Array.isArray(o.segments) && o.segments.every((c) => typeof c?.name === 'string' && typeof c.before === 'number' && typeof c.after === 'number' && typeof c.change === 'number');
+    const m = o.migration, k = Array.isArray(m?.segments) ? m.segments.length : -1;
+    return k >= 0 && Array.isArray(m.counts) && m.counts.length === k && m.counts.every((row) => nums(row, k)) && [m.new, m.gone, m.toUnassigned, m.fromUnassigned].every((a) => nums(a, k));
+  };
   if (!o || typeof o !== 'object' || !parts.every(has)) {
     throw new SegkitError('E_BAD_OPTION', `${fn} takes what compareSnapshots returns, got ${describe(r)}`);
   }

@@ -65,6 +65,12 @@ export function orDefault<T, D>(value: T | undefined, fallback: D): T | D {
   return value === undefined ? fallback : value;
 }
 
+/** transform's `squared`: true or false ('no' would read as true). */
+export function squaredOption(options: { readonly squared?: unknown }): boolean {
+  if (options.squared !== undefined && typeof options.squared !== 'boolean') throw badOption('squared', options.squared, 'true or false');
+  return options.squared === true;
+}
+
 /** The largest length an array can have. */
 const MAX_LENGTH = 2 ** 32 - 1;
 

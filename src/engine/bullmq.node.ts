@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FlowProducer, Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
+import { SegkitError, abortedError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 import { decodeValue, encodeValue } from './codec.js';
@@ -347,7 +347,7 @@ class BullmqExecutor implements Executor {
         signal?.removeEventListener('abort', onAbort);
         f();
       };
-      const onAbort = () => end(() => reject(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason })));
+      const onAbort = () => end(() => reject(abortedError(signal)));
       const timer = bounded ? setTimeout(() => end(() => reject(new SegkitError('E_EXECUTOR', `${this.where()} has not answered for ${silent / 1000} s`, 'check that redis-server is running and answering'))), silent) : undefined;
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -497,7 +497,7 @@ class BullmqExecutor implements Executor {
         // the pass's jobs are removed first, but a Redis that stopped answering must not hold the rejection forever
         void bounded(this.cancel(c, parentId, ran)).then(() => finish(() => reject(e)));
       };
-      const onAbort = () => fail(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason }));
+      const onAbort = () => fail(abortedError(signal));
       // a Redis that stops answering holds the look-up below for good: past this, the pass fails instead of waiting
       const silent = Math.min(this.workerTimeout, PING_TIMEOUT_MS);
       const timer = setInterval(async () => {

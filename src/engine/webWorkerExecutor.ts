@@ -1,4 +1,4 @@
-import { SegkitError, badOption, throwIfAborted } from '../util/errors.js';
+import { SegkitError, abortedError, badOption, throwIfAborted } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import type { AnyTypedArray } from '../kernels/shard.js';
 import { checkRowValues, mapShards, readInto, type Executor, type Handle, type LoadOptions, type MapOptions, type ReadOptions, type ShardSource } from './executor.js';
@@ -44,7 +44,7 @@ async function orAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promi
   throwIfAborted(signal);
   let stop = () => {};
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => signal?.addEventListener('abort', (stop = () => reject(new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal.reason }))), { once: true }))]);
+    return await Promise.race([p, new Promise<never>((_, reject) => signal?.addEventListener('abort', (stop = () => reject(abortedError(signal))), { once: true }))]);
   } finally {
     signal?.removeEventListener('abort', stop);
   }

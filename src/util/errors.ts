@@ -59,9 +59,12 @@ export function describe(value: unknown): string {
   return typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
 }
 
+/** The E_ABORTED error of a signal that fired, its reason as the cause. */
+export function abortedError(signal: AbortSignal | undefined): SegkitError {
+  return new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal?.reason });
+}
+
 /** Throws E_ABORTED if the signal fired; called between passes so cancellation is prompt. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new SegkitError('E_ABORTED', 'the operation was cancelled', undefined, { cause: signal.reason });
-  }
+  if (signal?.aborted) throw abortedError(signal);
 }
